@@ -1,0 +1,60 @@
+# Keel: `make run` serves the demo; `make test` runs the whole suite. Nothing else needs installing first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PO     := $(wildcard src/keel/locale/*/LC_MESSAGES/django.po)
+MO     := $(PO:.po=.mo)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test test-sqlite test-postgres lint typecheck messages check-migrations bench clean
+
+install: $(STAMP) $(MO)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+%.mo: %.po
+	msgfmt --check -o $@ $<
+
+run: install
+	$(BIN)/keel migrate --no-input
+	$(BIN)/keel demo
+	$(BIN)/keel serve --host $(HOST) --port $(PORT)
+
+# SQLite always; PostgreSQL too when KEEL_TEST_POSTGRES_URL is set.
+test: install test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-postgres:
+ifdef KEEL_TEST_POSTGRES_URL
+	KEEL_DATABASE_URL=$(KEEL_TEST_POSTGRES_URL) $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser" tests --ignore=tests/core
+else
+	@echo "KEEL_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped (CI sets it)."
+endif
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+check-migrations: install
+	$(BIN)/keel makemigrations --check --dry-run
+
+messages: install
+	cd src/keel && ../../$(BIN)/keel makemessages -l es --no-location --no-obsolete
+	$(MAKE) $(MO)
+
+bench: install
+	$(BIN)/python bench/http_load.py --scenario patient-home --concurrency 8 --seconds 10
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,153 @@
+"""The one access policy: who may read or write which part of which patient's record.
+
+Every view, API route, CLI command and export asks this module; nothing else decides access.
+Deny by default. Out-of-scope records are indistinguishable from missing ones (404, no data).
+
+Scope rules (issue #2):
+- a patient: only their own record, taken from the session;
+- counselor, nurse, prescriber: patients of their programs whose care team they are on;
+- peer specialist: the same patients, recovery-support parts and identity only;
+- program admin: every patient of their programs;
+- auditor: no patient content; the audit trail of their programs;
+- nothing ever crosses programs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from keel.accounts.models import CLINICAL_ROLES, ProgramMembership, Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.patients.models import CareTeamMember, Patient
+
+
+class Area(StrEnum):
+    """The parts of a patient's record, as the policy sees them."""
+
+    IDENTITY = "identity"  # who the person is: name, program; needed by everyone on the team
+    CLINICAL = "clinical"  # diagnoses, medication, doses, assessments, notes, enrollment details
+    RECOVERY = "recovery"  # check-ins, relapse-prevention plan, meetings
+
+
+_AREAS_BY_ROLE: dict[str, frozenset[Area]] = {
+    Role.PATIENT: frozenset(Area),
+    Role.COUNSELOR: frozenset(Area),
+    Role.NURSE: frozenset(Area),
+    Role.PRESCRIBER: frozenset(Area),
+    Role.PROGRAM_ADMIN: frozenset(Area),
+    Role.PEER_SPECIALIST: frozenset({Area.IDENTITY, Area.RECOVERY}),
+    Role.AUDITOR: frozenset(),
+}
+
+
+class PatientNotFound(Http404):
+    """Raised for a record that does not exist or is outside the caller's scope; the two look the same."""
+
+    def __init__(self) -> None:
+        super().__init__("Not found.")
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def areas_for_role(role: str) -> frozenset[Area]:
+    return _AREAS_BY_ROLE.get(role, frozenset())
+
+
+def program_ids_of(user: User) -> QuerySet[ProgramMembership, int]:
+    """The programs a staff member works in, as a subquery."""
+    return ProgramMembership.objects.filter(user=user).values_list("program_id", flat=True)
+
+
+def patients_visible_to(user: Any, area: Area = Area.IDENTITY) -> QuerySet[Patient]:
+    """Every patient whose `area` this user may see, as one set-based queryset (no per-row checks)."""
+    if not _active(user) or area not in areas_for_role(user.role):
+        return Patient.objects.none()
+    if user.role == Role.PATIENT:
+        return Patient.objects.filter(user=user)
+    programs = program_ids_of(user)
+    if user.role == Role.PROGRAM_ADMIN:
+        return Patient.objects.filter(program_id__in=programs)
+    if user.role in CLINICAL_ROLES or user.role == Role.PEER_SPECIALIST:
+        on_team = CareTeamMember.objects.filter(user=user).values("patient_id")
+        return Patient.objects.filter(program_id__in=programs, id__in=on_team)
+    return Patient.objects.none()
+
+
+def areas_visible(user: Any, patient: Patient) -> frozenset[Area]:
+    """The parts of this patient's record the user may see (empty when out of scope)."""
+    if not patients_visible_to(user).filter(pk=patient.pk).exists():
+        return frozenset()
+    return areas_for_role(user.role)
+
+
+def audit_program_ids(user: Any) -> list[int]:
+    """Programs whose audit trail this user may read: auditors and program admins of those programs."""
+    if not _active(user) or user.role not in {Role.AUDITOR, Role.PROGRAM_ADMIN}:
+        return []
+    return list(program_ids_of(user))
+
+
+def get_patient_or_404(
+    user: Any,
+    patient_id: int | str,
+    *,
+    area: Area = Area.IDENTITY,
+    action: Action = Action.READ,
+    target_type: str = "patient",
+    target_id: str | int | None = None,
+) -> Patient:
+    """Load one patient within the user's scope and audit the access; out of scope: audit a denial, raise 404."""
+    try:
+        pk = int(patient_id)
+    except (TypeError, ValueError):
+        raise PatientNotFound() from None
+    patient = patients_visible_to(user, area).select_related("program").filter(pk=pk).first()
+    if patient is None:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type=target_type,
+            target_id=target_id if target_id is not None else pk,
+            reason=f"{action} {area}: outside scope or missing",
+            detail={"requested_patient_id": pk},
+        )
+        raise PatientNotFound()
+    audit.record(
+        actor=user,
+        action=action,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type=target_type,
+        target_id=target_id if target_id is not None else patient.pk,
+    )
+    return patient
+
+
+def list_patients_audited(user: Any, *, area: Area = Area.IDENTITY) -> list[Patient]:
+    """The caller's visible patients, with one audit row for the list naming the ids shown."""
+    patients = list(patients_visible_to(user, area).select_related("program"))
+    audit.record(
+        actor=user,
+        action=Action.READ,
+        target_type="patient_list",
+        detail={"patient_ids": [p.pk for p in patients]},
+    )
+    return patients
+
+
+def own_patient_or_404(user: Any, *, action: Action = Action.READ, target_type: str = "patient") -> Patient:
+    """The signed-in patient's own record, taken from the session, never from the request."""
+    if not _active(user) or user.role != Role.PATIENT:
+        raise PatientNotFound()
+    patient = Patient.objects.filter(user=user).select_related("program").first()
+    if patient is None:
+        raise PatientNotFound()
+    return get_patient_or_404(user, patient.pk, action=action, target_type=target_type)

@@ -1,0 +1,79 @@
+"""Session limits (idle and absolute) and the MFA requirement for staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from keel.accounts.models import Role
+
+AUTH_AT = "keel_auth_at"
+LAST_SEEN = "keel_last_seen"
+SIGNED_OUT_REASON = "keel_signed_out"
+_TOUCH_EVERY_SECONDS = 15
+
+
+def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
+    logout(request)  # flushes and deletes the server-side session row
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Your session has ended. Sign in again.", "errors": []}, status=401)
+    request.session[SIGNED_OUT_REASON] = reason
+    return HttpResponseRedirect(reverse("accounts:login"))
+
+
+def mark_session_start(request: HttpRequest) -> None:
+    now = timezone.now().timestamp()
+    request.session[AUTH_AT] = now
+    request.session[LAST_SEEN] = now
+
+
+class SessionLimitsMiddleware:
+    """Sign out after 15 idle minutes (staff) or 30 (patients), and always after 12 hours."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+            now = timezone.now().timestamp()
+            auth_at = request.session.get(AUTH_AT)
+            last_seen = request.session.get(LAST_SEEN)
+            if auth_at is None or last_seen is None:
+                mark_session_start(request)
+            else:
+                idle = (
+                    settings.KEEL_IDLE_TIMEOUT_PATIENT
+                    if getattr(user, "role", "") == Role.PATIENT
+                    else settings.KEEL_IDLE_TIMEOUT_STAFF
+                )
+                if now - auth_at > settings.KEEL_SESSION_ABSOLUTE.total_seconds():
+                    return _signed_out(request, "absolute")
+                if now - last_seen > idle.total_seconds():
+                    return _signed_out(request, "idle")
+                if now - last_seen > _TOUCH_EVERY_SECONDS:
+                    request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class RequireMFAMiddleware:
+    """A staff session that has not passed TOTP verification is not a session: end it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "requires_mfa", False)
+            and "HTTP_AUTHORIZATION" not in request.META
+            and not user.is_verified()  # type: ignore[union-attr]
+        ):
+            return _signed_out(request, "mfa")
+        return self.get_response(request)

@@ -1,0 +1,106 @@
+"""Programs (clinics), users with one role each, program membership and personal API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    COUNSELOR = "counselor", _("Counselor")
+    NURSE = "nurse", _("Nurse")
+    PRESCRIBER = "prescriber", _("Prescriber")
+    PEER_SPECIALIST = "peer_specialist", _("Peer specialist")
+    PROGRAM_ADMIN = "program_admin", _("Program admin")
+    AUDITOR = "auditor", _("Auditor")
+
+
+CLINICAL_ROLES = frozenset({Role.COUNSELOR, Role.NURSE, Role.PRESCRIBER})
+STAFF_ROLES = frozenset(set(Role) - {Role.PATIENT})
+
+
+class Program(models.Model):
+    """A treatment program or clinic. Programs in one deployment never see each other's patients."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="America/New_York")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in: a patient or a staff member with exactly one role."""
+
+    role = models.CharField(max_length=32, choices=Role.choices)
+    programs = models.ManyToManyField(Program, through="ProgramMembership", related_name="members", blank=True)
+    preferred_language = models.CharField(max_length=8, default="en", choices=[("en", "English"), ("es", "Español")])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]),
+                name="user_role_known",
+                violation_error_message="Unknown role.",
+            )
+        ]
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def requires_mfa(self) -> bool:
+        return self.is_staff_member
+
+
+class ProgramMembership(models.Model):
+    """A staff member works in a program (a staff member may work in several)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "program"],
+                name="membership_unique",
+                violation_error_message="This person is already a member of this program.",
+            )
+        ]
+
+
+class ApiToken(models.Model):
+    """A revocable, expiring personal access token. Only a SHA-256 digest of the secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=16, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="token_expires_after_creation",
+                violation_error_message="A token must expire after it is created.",
+            )
+        ]

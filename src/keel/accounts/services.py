@@ -1,0 +1,212 @@
+"""Accounts: create people, enrol TOTP, check passwords and codes, issue and revoke API tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from keel.accounts.models import ApiToken, Program, ProgramMembership, Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+
+TOKEN_PREFIX = "keel_"
+
+
+class AccountError(Exception):
+    """Bad input to an account operation; `field` names what was wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def totp_secret_base32_of_key(key_hex: str) -> str:
+    """A hex TOTP key as authenticator apps expect it (RFC 4648 base32, no padding)."""
+    return base64.b32encode(bytes.fromhex(key_hex)).decode().rstrip("=")
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    return totp_secret_base32_of_key(device.key)
+
+
+def enroll_totp(*, user: User, key_hex: str | None = None) -> TOTPDevice:
+    """Give the user one confirmed TOTP device (replacing any other); return it."""
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice(user=user, name="default", confirmed=True)
+    if key_hex is not None:
+        device.key = key_hex
+    device.save()
+    return device
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    role: str,
+    password: str,
+    program_slug: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    totp_key_hex: str | None = None,
+    by: User | None = None,
+) -> tuple[User, TOTPDevice | None]:
+    """Create a user with one role; staff join `program_slug` and get a TOTP device (MFA is required)."""
+    if role not in Role.values:
+        raise AccountError("role", f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+    if not username or len(username) > 150:
+        raise AccountError("username", "give a username of 1 to 150 characters")
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError("username", "that username is taken")
+    program: Program | None = None
+    if program_slug:
+        program = Program.objects.filter(slug=program_slug).first()
+        if program is None:
+            raise AccountError("program", f"no program with slug {program_slug!r}")
+    elif role != Role.PATIENT:
+        raise AccountError("program", "staff must belong to a program")
+    user = User(username=username, role=role, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError("password", " ".join(exc.messages)) from None
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if program is not None and role != Role.PATIENT:
+        ProgramMembership.objects.create(user=user, program=program)
+    device = enroll_totp(user=user, key_hex=totp_key_hex) if role != Role.PATIENT else None
+    audit.record(
+        actor=by, action=Action.CREATE, target_type="user", target_id=user.pk,
+        program_id=program.pk if program else None,
+    )
+    return user, device
+
+
+def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
+    """Authenticate through django-axes (which counts failures per username + IP)."""
+    user = authenticate(request=request, username=username, password=password)
+    return user if isinstance(user, User) else None
+
+
+def verify_totp(user: User, code: str) -> TOTPDevice | None:
+    """Check a TOTP code against the user's confirmed device; codes are single-use and throttled."""
+    code = (code or "").strip().replace(" ", "")
+    if not code.isdigit():
+        return None
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_is_allowed()[0] and device.verify_token(code):
+            return device
+    return None
+
+
+def record_failed_login(*, username: str, reason: str) -> None:
+    """Audit a failed sign-in. The actor id is kept when the username exists; the response never says."""
+    existing = User.objects.filter(username=username).values_list("id", flat=True).first()
+    audit.record(
+        actor=None, actor_id=existing, action=Action.FAILED_LOGIN, outcome=Outcome.FAILURE,
+        target_type="user", target_id=existing or "", reason=reason,
+    )
+
+
+# --- Personal access tokens -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_token(*, user: User, name: str = "", days: int | None = None) -> IssuedToken:
+    """Issue a token for `user` that expires after `days` (default and maximum from settings)."""
+    days = settings.KEEL_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.KEEL_TOKEN_MAX_DAYS:
+        raise AccountError("expires_in_days", f"must be between 1 and {settings.KEEL_TOKEN_MAX_DAYS}")
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=prefix, digest=_digest(secret),
+        created_at=now, expires_at=now + timedelta(days=days),
+    )
+    audit.record(actor=user, action=Action.TOKEN_CREATE, target_type="api_token", target_id=token.pk)
+    return IssuedToken(token, secret)
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user behind an unexpired, unrevoked token, or None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(secret), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def revoke_token(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens. Someone else's token looks missing."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
+    if token is None:
+        raise AccountError("token_id", "no such token")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=user, action=Action.TOKEN_REVOKE, target_type="api_token", target_id=token.pk)
+    return token
+
+
+def list_tokens(*, user: User) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user))
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, by: User | None) -> None:
+    """Disable a user: every session ends (Django drops inactive users) and every token is revoked."""
+    from django.contrib.sessions.models import Session
+
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key = str(user.pk)
+    doomed = [s.pk for s in Session.objects.iterator() if s.get_decoded().get("_auth_user_id") == key]
+    Session.objects.filter(pk__in=doomed).delete()
+    audit.record(actor=by, action=Action.UPDATE, target_type="user", target_id=user.pk, reason="deactivated")
+
+
+def describe_user(user: User) -> dict[str, Any]:
+    """A user as the API and CLI show it (no secrets)."""
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "role": user.role,
+        "programs": [p.slug for p in user.programs.all()],
+        "mfa_enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+    }

@@ -1,0 +1,117 @@
+"""Sign in (password, then TOTP for staff), sign out, and the lockout page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from keel.accounts import services
+from keel.accounts.forms import CodeForm, LoginForm
+from keel.accounts.middleware import SIGNED_OUT_REASON, mark_session_start
+from keel.accounts.models import User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+
+PENDING = "keel_mfa_pending"
+PENDING_SECONDS = 300
+MAX_CODE_TRIES = 5
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _notice(request: HttpRequest) -> str:
+    reason = request.session.pop(SIGNED_OUT_REASON, None)
+    if reason == "idle":
+        return _("You were signed out after a period of no activity. Please sign in again.")
+    if reason == "absolute":
+        return _("Your session reached its time limit. Please sign in again.")
+    if reason == "mfa":
+        return _("Please sign in again and enter your code.")
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("web:home"))
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        user = services.check_password(request, username=username, password=form.cleaned_data["password"])
+        if user is None:
+            services.record_failed_login(username=username, reason="password")
+            error = _("That username and password do not match. Please try again.")
+        elif user.requires_mfa or services.TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            request.session.cycle_key()
+            request.session[PENDING] = {"user_id": user.pk, "at": timezone.now().timestamp(), "tries": 0}
+            return HttpResponseRedirect(reverse("accounts:verify"))
+        else:
+            return _complete_login(request, user, device=None)
+    return render(request, "accounts/login.html", {"form": form, "error": error, "notice": _notice(request)})
+
+
+def _complete_login(request: HttpRequest, user: User, device: Any) -> HttpResponse:
+    request.session.pop(PENDING, None)
+    login(request, user, backend=BACKEND)
+    if device is not None:
+        otp_login(request, device)
+    mark_session_start(request)
+    if user.preferred_language:
+        request.session["_language"] = user.preferred_language
+    audit.record(actor=user, action=Action.LOGIN, target_type="user", target_id=user.pk)
+    return HttpResponseRedirect(reverse("web:home"))
+
+
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING)
+    if not pending or timezone.now().timestamp() - pending["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return HttpResponseRedirect(reverse("accounts:login"))
+    user = User.objects.filter(pk=pending["user_id"], is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING, None)
+        return HttpResponseRedirect(reverse("accounts:login"))
+    form = CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        device = services.verify_totp(user, form.cleaned_data["code"])
+        if device is not None:
+            return _complete_login(request, user, device)
+        pending["tries"] += 1
+        request.session[PENDING] = pending
+        services.record_failed_login(username=user.username, reason="mfa code")
+        if pending["tries"] >= MAX_CODE_TRIES:
+            request.session.pop(PENDING, None)
+            return HttpResponseRedirect(reverse("accounts:login"))
+        error = _("That code did not work. Wait for a new code and try again.")
+    return render(request, "accounts/verify.html", {"form": form, "error": error})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit.record(actor=request.user, action=Action.LOGOUT, target_type="user", target_id=request.user.pk)
+    logout(request)  # deletes the session row
+    return HttpResponseRedirect(reverse("accounts:login"))
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """django-axes calls this when username + IP is locked; same page whether or not the user exists."""
+    audit.record(actor=None, action=Action.LOCKED_OUT, outcome=Outcome.DENIED, target_type="user",
+                 reason="too many failed sign-ins")
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            {"message": "Too many failed sign-ins. Try again in 15 minutes.", "errors": []}, status=429
+        )
+    return render(request, "accounts/locked.html", status=429)

@@ -1,0 +1,80 @@
+"""The JSON API at /api/v1/: one NinjaAPI, each app's router mounted here, one error shape.
+
+Every error body is {"message": str, "errors": [{"field": str, "reason": str}]}; 422 lists each bad field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+
+from keel.accounts.api import router as accounts_router
+from keel.accounts.services import AccountError
+from keel.api_auth import keel_auth
+from keel.audit.api import router as audit_router
+from keel.patients.api import router as patients_router
+
+
+class KeelAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema["info"]["description"] = (
+            "Keel's JSON API. Authenticate with a personal access token (POST /api/v1/auth/tokens) as "
+            "`Authorization: Bearer <token>`, or a browser session. Errors: "
+            '{"message": ..., "errors": [{"field": ..., "reason": ...}]}.'
+        )
+        return schema
+
+
+api = KeelAPI(title="Keel API", version="1", urls_namespace="api", auth=keel_auth, docs_url=None)
+
+
+def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"message": message, "errors": errors or []}
+
+
+def _field_of(loc: Any) -> str:
+    parts = [str(p) for p in (loc or [])]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    # ninja nests a body parameter under its argument name (e.g. body.payload.username)
+    if len(parts) > 1 and parts[0] in {"payload", "data"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [{"field": _field_of(e.get("loc")), "reason": str(e.get("msg", "invalid"))} for e in exc.errors]
+    return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
+
+
+@api.exception_handler(AccountError)
+def on_account_error(request: HttpRequest, exc: AccountError) -> HttpResponse:
+    return api.create_response(
+        request, error_body("Some fields are not valid.", [{"field": exc.field, "reason": exc.message}]), status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, error_body("Sign in or send a valid API token."), status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, error_body(exc.message), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body("Not found."), status=404)
+
+
+api.add_router("/", accounts_router)
+api.add_router("/patients", patients_router)
+api.add_router("/audit", audit_router)

@@ -1,0 +1,74 @@
+"""The append-only audit trail: one row per access to patient data, login and denial, chained by hash."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Action(models.TextChoices):
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    DISCLOSE = "disclose"
+    LOGIN = "login"
+    LOGOUT = "logout"
+    FAILED_LOGIN = "failed_login"
+    LOCKED_OUT = "locked_out"
+    DENIED = "denied"
+    EMERGENCY_ACCESS = "emergency_access"
+    TOKEN_CREATE = "token_create"
+    TOKEN_REVOKE = "token_revoke"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"
+
+
+class AuditEvent(models.Model):
+    """One audited event. Never updated or deleted (a database trigger refuses it); chained by hash."""
+
+    occurred_at = models.DateTimeField(db_index=True)
+    # Plain integers, not foreign keys: the trail must outlive and never cascade with the rows it describes.
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_role = models.CharField(max_length=32, blank=True)
+    program_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    reason = models.CharField(max_length=500, blank=True)
+    # ids only (e.g. the patient ids a list showed); never names or clinical content
+    detail = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    channel = models.CharField(max_length=16, blank=True)  # web, api, cli
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["program_id", "occurred_at"], name="audit_program_time")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.target_type}:{self.target_id} {self.outcome}"
+
+
+class AuditChainHead(models.Model):
+    """A single row holding the newest event's id and hash: the lock that serialises appends, and the anchor
+    that reveals a deleted tail."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_event_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="audit_head_singleton", violation_error_message="one chain head"
+            )
+        ]

@@ -1,0 +1,148 @@
+"""Write and verify the audit trail. Every record() runs in the caller's transaction: roll back, and the row is gone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from keel.audit import context
+from keel.audit.models import Action, AuditChainHead, AuditEvent, Outcome
+
+GENESIS_HASH = "0" * 64
+_HASHED_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "program_id",
+    "patient_id",
+    "action",
+    "target_type",
+    "target_id",
+    "outcome",
+    "reason",
+    "detail",
+    "request_id",
+    "ip_address",
+    "channel",
+)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+def compute_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 over the previous hash and a canonical JSON of the event's fields."""
+    payload = {name: _canonical(fields[name]) for name in _HASHED_FIELDS}
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256((prev_hash + "\n" + body).encode()).hexdigest()
+
+
+def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.create(id=1)
+        except IntegrityError:
+            pass  # created concurrently
+        head = AuditChainHead.objects.select_for_update().get(id=1)
+    return head
+
+
+def record(
+    *,
+    actor: Any | None,
+    action: Action | str,
+    patient_id: int | None = None,
+    program_id: int | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    outcome: Outcome | str = Outcome.SUCCESS,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. `actor` is a User (or None for anonymous/unknown)."""
+    ctx = context.current()
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_id = actor.pk
+        actor_role = str(getattr(actor, "role", ""))
+    else:
+        actor_role = ""
+    fields: dict[str, Any] = {
+        "occurred_at": timezone.now(),
+        "actor_id": actor_id,
+        "actor_role": actor_role,
+        "program_id": program_id,
+        "patient_id": patient_id,
+        "action": str(action),
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "outcome": str(outcome),
+        "reason": reason[:500],
+        "detail": detail or {},
+        "request_id": ctx.request_id,
+        "ip_address": ctx.ip_address,
+        "channel": ctx.channel,
+    }
+    with transaction.atomic():
+        head = _lock_head()
+        digest = compute_hash(fields, head.last_hash)
+        event = AuditEvent.objects.create(prev_hash=head.last_hash, hash=digest, **fields)
+        head.last_event_id = event.pk
+        head.last_hash = digest
+        head.save(update_fields=["last_event_id", "last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The verifier's finding: how many rows it checked and the first broken one, if any."""
+
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    problem: str = ""
+
+
+def _fields_of(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in _HASHED_FIELDS}
+
+
+def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
+    """Recompute every hash in id order; name the first row whose content or link does not match."""
+    rows = events if events is not None else AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+    prev_hash = GENESIS_HASH
+    checked = 0
+    last: AuditEvent | None = None
+    for event in rows:
+        if event.prev_hash != prev_hash:
+            return ChainReport(
+                False, checked, event.pk, "its link to the previous row is broken (a row was deleted or changed)"
+            )
+        if compute_hash(_fields_of(event), event.prev_hash) != event.hash:
+            return ChainReport(False, checked, event.pk, "its content does not match its hash (it was changed)")
+        prev_hash = event.hash
+        last = event
+        checked += 1
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and head.last_event_id and (last is None or head.last_event_id != last.pk):
+        return ChainReport(
+            False,
+            checked,
+            head.last_event_id,
+            "the newest rows are missing (the chain head points past the last row)",
+        )
+    if head is not None and last is not None and head.last_hash != last.hash:
+        return ChainReport(False, checked, last.pk, "the newest row does not match the chain head")
+    return ChainReport(True, checked)

@@ -1,0 +1,134 @@
+"""Synthetic demo data: two programs, staff in every role, patients with care teams. Never real people.
+
+Deterministic for a seed and idempotent: running it again creates only what is missing. Demo accounts
+use DEMO_PASSWORD and a TOTP secret derived from the username, both documented in README.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.accounts import services as accounts
+from keel.accounts.models import Program, ProgramMembership, Role, User
+from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus, Patient
+
+DEMO_PASSWORD = "keel-demo-password"  # demo only; `keel demo` is the only thing that uses it
+
+PROGRAMS = [("riverside", "Riverside Recovery", "RR"), ("lakeside", "Lakeside Health Center", "LH")]
+STAFF = [
+    ("prescriber", Role.PRESCRIBER, "Rosa", "Alvarez"),
+    ("nurse", Role.NURSE, "Sam", "Okafor"),
+    ("nurse2", Role.NURSE, "Jordan", "Lee"),
+    ("counselor", Role.COUNSELOR, "Priya", "Shah"),
+    ("peer", Role.PEER_SPECIALIST, "Marcus", "Bell"),
+    ("admin", Role.PROGRAM_ADMIN, "Dana", "Whitfield"),
+    ("auditor", Role.AUDITOR, "Lee", "Nakamura"),
+]
+GIVEN = ["Alex", "Maria", "James", "Tanya", "Luis", "Keisha", "Ryan", "Ana", "Devon", "Grace", "Omar", "Kayla",
+         "Miguel", "Hannah", "Tyrone", "Sofia", "Ethan", "Rosa", "Caleb", "Jasmine", "Noah", "Elena", "Wyatt", "Mia"]
+FAMILY = ["Garcia", "Johnson", "Nguyen", "Smith", "Martinez", "Brown", "Lopez", "Davis", "Wilson", "Hernandez",
+          "Clark", "Young", "Reyes", "Walker", "Torres", "Hall", "Flores", "Allen", "Rivera", "King"]
+PRONOUNS = ["she/her", "he/him", "they/them", ""]
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed 20-byte TOTP key per demo username, so the README can list the secrets."""
+    return hashlib.sha1(f"keel-demo-totp:{username}".encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    program: str
+    totp_secret: str | None
+    patient_id: int | None
+
+
+def _staff_user(program: Program, suffix: str, role: str, first: str, last: str) -> User:
+    username = f"{program.slug}.{suffix}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user, _ = accounts.create_user(
+            username=username, role=role, password=DEMO_PASSWORD, program_slug=program.slug,
+            first_name=first, last_name=last, totp_key_hex=demo_totp_key(username),
+        )
+    ProgramMembership.objects.get_or_create(user=user, program=program)
+    return user
+
+
+@transaction.atomic
+def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = None) -> list[DemoAccount]:
+    """Create (or complete) the demo data and return every demo account."""
+    if patients_per_program < 2:
+        raise ValueError("patients: at least 2 per program (two of them have logins)")
+    today = today or timezone.localdate()
+    accounts_out: list[DemoAccount] = []
+    for slug, name, prefix in PROGRAMS:
+        rng = random.Random(f"{seed}:{slug}")  # noqa: S311 - synthetic demo data, not security
+        program, _ = Program.objects.get_or_create(slug=slug, defaults={"name": name})
+        staff = {suffix: _staff_user(program, suffix, role, first, last) for suffix, role, first, last in STAFF}
+        for suffix, role, _first, _last in STAFF:
+            username = f"{slug}.{suffix}"
+            accounts_out.append(DemoAccount(username, DEMO_PASSWORD, role, slug,
+                                            accounts.totp_secret_base32_of_key(demo_totp_key(username)), None))
+        for i in range(patients_per_program):
+            patient = _patient(program, prefix, i, rng, today)
+            team = [staff["prescriber"], staff["nurse"], staff["counselor"], staff["peer"]]
+            if i % 2 == 1:  # nurse2 is a teammate on only some care teams: "same program, not my patient"
+                team.append(staff["nurse2"])
+            for member in team:
+                CareTeamMember.objects.get_or_create(patient=patient, user=member)
+            if i < 2:
+                username = f"{slug}.patient{i + 1}"
+                user = User.objects.filter(username=username).first()
+                if user is None:
+                    user, _ = accounts.create_user(
+                        username=username, role=Role.PATIENT, password=DEMO_PASSWORD, program_slug=slug,
+                        first_name=patient.given_name, last_name=patient.family_name,
+                    )
+                if patient.user_id is None:
+                    patient.user = user
+                    patient.save(update_fields=["user"])
+                accounts_out.append(DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk))
+    return accounts_out
+
+
+def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: date) -> Patient:
+    given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+    age_days = rng.randint(19 * 365, 64 * 365)
+    start_offset = rng.randint(3, 420)
+    pronouns = rng.choice(PRONOUNS)
+    ended = rng.random() < 0.15
+    record_number = f"{prefix}-{1001 + i}"
+    patient, created = Patient.objects.get_or_create(
+        program=program, record_number=record_number,
+        defaults={"given_name": given, "family_name": family, "pronouns": pronouns,
+                  "date_of_birth": today - timedelta(days=age_days)},
+    )
+    if created:
+        started = today - timedelta(days=start_offset)
+        if ended and start_offset > 60:
+            Enrollment.objects.create(
+                patient=patient, program=program, started_on=started,
+                ended_on=started + timedelta(days=start_offset // 2), status=EnrollmentStatus.ENDED,
+                end_reason=EndReason.LEFT,
+            )
+        else:
+            Enrollment.objects.create(patient=patient, program=program, started_on=started)
+    return patient
+
+
+def as_json(accounts_list: list[DemoAccount]) -> dict[str, Any]:
+    return {
+        "password_note": "demo-only credentials created by `keel demo`",
+        "accounts": [a.__dict__ for a in accounts_list],
+    }

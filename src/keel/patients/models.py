@@ -1,0 +1,112 @@
+"""A person in care, their episodes of care (enrollments) and their care team."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from keel.accounts.models import Program
+
+
+class Patient(models.Model):
+    """A person in care at one program. Part 2 records belong to the program that holds them."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="patients")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="patient"
+    )
+    record_number = models.CharField(max_length=32)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    pronouns = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)  # optimistic concurrency for edits
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "record_number"],
+                name="patient_record_number_unique_in_program",
+                violation_error_message="Another patient in this program already has this record number.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Patient {self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.given_name
+        return f"{first} {self.family_name}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+class EndReason(models.TextChoices):
+    COMPLETED = "completed", _("Completed treatment")
+    TRANSFERRED = "transferred", _("Transferred to another program")
+    LEFT = "left", _("Left care")
+    ADMINISTRATIVE = "administrative", _("Administrative discharge")
+    DECEASED = "deceased", _("Died")
+    OTHER = "other", _("Other")
+
+
+class Enrollment(models.Model):
+    """An episode of care at a program: from its start date to an end date with a reason."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="enrollments")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    status = models.CharField(max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="enrollment_ends_after_start",
+                violation_error_message="An enrollment cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="active", ended_on__isnull=True, end_reason=""))
+                | (Q(status="ended", ended_on__isnull=False) & ~Q(end_reason="")),
+                name="enrollment_status_matches_end",
+                violation_error_message="An active enrollment has no end; an ended one has an end date and reason.",
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="active"),
+                name="enrollment_one_active_per_patient",
+                violation_error_message="This patient already has an active enrollment.",
+            ),
+        ]
+
+
+class CareTeamMember(models.Model):
+    """A staff member assigned to a patient's care. Clinical staff see only patients whose team they are on."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_assignments")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "user"],
+                name="care_team_unique",
+                violation_error_message="This person is already on the care team.",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "patient"], name="care_team_user_patient")]

@@ -1,0 +1,99 @@
+"""Reads of patient records, scoped and audited by the access policy, shaped once for pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient
+
+
+@dataclass(frozen=True)
+class EnrollmentView:
+    id: int
+    program: str
+    started_on: date
+    ended_on: date | None
+    end_reason: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """What the caller may see of one patient. Clinical fields are None when the caller's role may not see them."""
+
+    id: int
+    display_name: str
+    program: str
+    program_name: str
+    areas: tuple[str, ...]
+    record_number: str | None = None
+    date_of_birth: date | None = None
+    pronouns: str | None = None
+    enrollment_status: str | None = None
+    enrollments: list[EnrollmentView] = field(default_factory=list)
+    care_team: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _view(patient: Patient, areas: frozenset[Area], *, full: bool) -> PatientView:
+    clinical = Area.CLINICAL in areas
+    enrollments = list(patient.enrollments.all()) if clinical else []
+    active = next((e for e in enrollments if e.status == EnrollmentStatus.ACTIVE), None)
+    return PatientView(
+        id=patient.pk,
+        display_name=patient.display_name,
+        program=patient.program.slug,
+        program_name=patient.program.name,
+        areas=tuple(sorted(a.value for a in areas)),
+        record_number=patient.record_number if clinical else None,
+        date_of_birth=patient.date_of_birth if clinical else None,
+        pronouns=patient.pronouns or None,
+        enrollment_status=(active.status if active else EnrollmentStatus.ENDED) if clinical else None,
+        enrollments=[
+            EnrollmentView(e.pk, patient.program.slug, e.started_on, e.ended_on, e.end_reason, e.status)
+            for e in enrollments
+        ]
+        if full
+        else [],
+        care_team=[
+            {"id": m.user_id, "name": m.user.get_full_name() or m.user.username, "role": m.user.role}
+            for m in patient.care_team.all()
+        ]
+        if full
+        else [],
+    )
+
+
+def _with_related(qs: Any) -> Any:
+    return qs.select_related("program").prefetch_related(
+        Prefetch("enrollments", queryset=Enrollment.objects.order_by("-started_on", "-id")),
+        Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user").order_by("user__role")),
+    )
+
+
+def list_patients(user: Any) -> list[PatientView]:
+    """The patients the user may see, with one audit row for the list."""
+    areas = policy.areas_for_role(getattr(user, "role", ""))
+    patients = policy.list_patients_audited(user)
+    ids = [p.pk for p in patients]
+    loaded = {p.pk: p for p in _with_related(Patient.objects.filter(pk__in=ids))}
+    return [_view(loaded[pk], areas, full=False) for pk in ids]
+
+
+def get_patient(user: Any, patient_id: int | str) -> PatientView:
+    """One patient (404 when out of scope), audited as one read."""
+    patient = policy.get_patient_or_404(user, patient_id)
+    loaded = _with_related(Patient.objects.filter(pk=patient.pk)).get()
+    return _view(loaded, policy.areas_for_role(user.role), full=True)
+
+
+def get_own_record(user: Any) -> PatientView:
+    """The signed-in patient's own record, from the session."""
+    patient = policy.own_patient_or_404(user)
+    loaded = _with_related(Patient.objects.filter(pk=patient.pk)).get()
+    return _view(loaded, policy.areas_for_role(user.role), full=True)

@@ -1,0 +1,89 @@
+"""Pages: home per role, the patient list and page, the patient's own page, the audit trail, /healthz."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from keel.accounts.models import Role
+from keel.audit import queries as audit_queries
+from keel.patients import queries
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "web/welcome.html")
+    role = getattr(user, "role", "")
+    if role == Role.PATIENT:
+        return HttpResponseRedirect(reverse("web:my_record"))
+    if role == Role.AUDITOR:
+        return HttpResponseRedirect(reverse("web:audit_trail"))
+    return HttpResponseRedirect(reverse("web:patient_list"))
+
+
+@require_safe
+@login_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    patients = queries.list_patients(request.user)
+    return render(request, "web/patient_list.html", {"patients": patients})
+
+
+@require_safe
+@login_required
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = queries.get_patient(request.user, patient_id)
+    return render(request, "web/patient_detail.html", {"patient": patient})
+
+
+@require_safe
+@login_required
+def my_record(request: HttpRequest) -> HttpResponse:
+    patient = queries.get_own_record(request.user)
+    return render(request, "web/my_record.html", {"patient": patient})
+
+
+@require_safe
+@login_required
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    events = audit_queries.list_events(request.user, limit=200)
+    return render(request, "web/audit_trail.html", {"events": events})
+
+
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "error"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Not found.", "errors": []}, status=404)
+    return render(request, "web/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No exception text, no request data: error pages must never carry patient data.
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Something went wrong on our side.", "errors": []}, status=500)
+    return render(request, "web/500.html", status=500)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Forbidden.", "errors": []}, status=403)
+    return render(request, "web/403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "web/403.html", {"csrf": True}, status=403)
