@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import AuthenticationError
 
 from keel.accounts import services
@@ -39,7 +39,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 
 @router.post("/auth/tokens", auth=None, response={201: TokenCreatedOut}, summary="Create a personal access token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     user = services.check_password(request, username=payload.username, password=payload.password)
     if user is None:
         services.record_failed_login(username=payload.username, reason="api token: password")
@@ -48,7 +48,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
         services.record_failed_login(username=payload.username, reason="api token: mfa code")
         raise AuthenticationError()
     issued = services.create_token(user=user, name=payload.name, days=payload.expires_in_days)
-    return 201, {**_token_out(issued.token), "token": issued.secret}
+    return Status(201, {**_token_out(issued.token), "token": issued.secret})
 
 
 @router.get("/auth/tokens", response=list[TokenOut], summary="My tokens (secrets are never shown again)")

@@ -1,0 +1,66 @@
+"""The checked-in authorization table (SECURITY.md T1): every route x role (x target, for patient routes).
+
+A route that exists in the URL resolver but not here fails test_every_route_has_expectations.
+Targets: own = a patient on the caller's care team (for a patient: themselves); same_program = a patient of
+the caller's program who is not theirs; other_program = a patient of another program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ["anonymous", "patient", "counselor", "nurse", "prescriber", "peer_specialist", "program_admin", "auditor"]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # {patient} is replaced by the target patient's id
+    # for patient routes: role -> (own, same_program, other_program); otherwise role -> status
+    expect: dict[str, tuple[int, int, int]] | dict[str, int]
+    patient_scoped: bool = False
+    body: dict[str, object] | None = None
+
+
+def _all(status: int, anonymous: int) -> dict[str, int]:
+    return {role: (anonymous if role == "anonymous" else status) for role in ROLES}
+
+
+_RECORD = {
+    "patient": (200, 404, 404),
+    "counselor": (200, 404, 404),
+    "nurse": (200, 404, 404),
+    "prescriber": (200, 404, 404),
+    "peer_specialist": (200, 404, 404),
+    "program_admin": (200, 200, 404),
+    "auditor": (404, 404, 404),
+}
+
+ROUTES: dict[str, Route] = {
+    "healthz": Route("GET", "/healthz", _all(200, 200)),
+    "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
+    "accounts:login": Route("GET", "/accounts/login/", _all(302, 200)),
+    "accounts:verify": Route("GET", "/accounts/login/verify/", _all(302, 302)),
+    "accounts:logout": Route("POST", "/accounts/logout/", _all(302, 302)),
+    "web:home": Route("GET", "/", _all(302, 200)),
+    "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
+    "web:patient_detail": Route(
+        "GET", "/patients/{patient}/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
+    ),
+    "web:my_record": Route("GET", "/me/", {**_all(404, 302), "patient": 200}),
+    "web:audit_trail": Route("GET", "/audit/", {**_all(404, 302), "program_admin": 200, "auditor": 200}),
+    "api:openapi-json": Route("GET", "/api/v1/openapi.json", _all(200, 200)),
+    "api:api-root": Route("GET", "/api/v1/", _all(404, 404)),
+    "api:me": Route("GET", "/api/v1/me", _all(200, 401)),
+    "api:create_token": Route("POST", "/api/v1/auth/tokens", _all(401, 401),
+                              body={"username": "nobody-here", "password": "wrong password 123"}),
+    "api:list_tokens": Route("GET", "/api/v1/auth/tokens", _all(200, 401)),
+    "api:revoke_token": Route("DELETE", "/api/v1/auth/tokens/999999", _all(404, 401)),
+    "api:list_patients": Route("GET", "/api/v1/patients", _all(200, 401)),
+    "api:get_patient": Route(
+        "GET", "/api/v1/patients/{patient}", {"anonymous": (401, 401, 401), **_RECORD}, patient_scoped=True
+    ),
+    "api:list_events": Route(
+        "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
+    ),
+}

@@ -1,0 +1,165 @@
+"""SECURITY.md T1 and T2: every route x role x target against the checked-in table, with its audit rows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from keel.audit.models import AuditEvent
+from tests.access.expectations import ROLES, ROUTES
+from tests.conftest import World, audit_count, sign_in
+
+TARGETS = ["own", "same_program", "other_program"]
+
+
+def _route_names(resolver: Any = None, ns: str = "") -> set[str]:
+    names: set[str] = set()
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            names |= _route_names(p, ns + (f"{p.namespace}:" if p.namespace else ""))
+        elif isinstance(p, URLPattern):
+            names.add(ns + (p.name or f"<unnamed {p.pattern}>"))
+    return names
+
+
+def test_every_route_has_expectations() -> None:
+    missing = _route_names() - set(ROUTES)
+    assert not missing, f"routes without access expectations: {sorted(missing)}"
+
+
+def test_no_stale_expectations() -> None:
+    assert set(ROUTES) <= _route_names()
+
+
+def _client(world: World, role: str) -> Client:
+    client = Client()
+    return client if role == "anonymous" else sign_in(client, world.user(role))
+
+
+def _request(client: Client, method: str, path: str, body: dict[str, object] | None) -> Any:
+    if method == "GET":
+        return client.get(path)
+    if path.startswith("/api/"):
+        return client.generic(method, path, json.dumps(body or {}), content_type="application/json")
+    return client.generic(method, path, body and "&".join(f"{k}={v}" for k, v in body.items()) or "",
+                          content_type="application/x-www-form-urlencoded")
+
+
+def _identifying(patient: Any) -> list[str]:
+    return [patient.given_name, patient.family_name, patient.record_number]
+
+
+ROLE_CASES = [(name, role) for name, r in ROUTES.items() if not r.patient_scoped for role in ROLES]
+PATIENT_CASES = [
+    (name, role, target) for name, r in ROUTES.items() if r.patient_scoped for role in ROLES for target in TARGETS
+]
+
+
+@pytest.mark.parametrize(("name", "role"), ROLE_CASES)
+def test_route_answers_each_role_as_expected(world: World, name: str, role: str) -> None:
+    route = ROUTES[name]
+    response = _request(_client(world, role), route.method, route.path, route.body)
+    assert response.status_code == route.expect[role], response.content[:300]  # type: ignore[index]
+    # No route that is not patient-scoped may show a patient outside the caller's scope.
+    body = response.content.decode(errors="replace")
+    for outsider in (world.charlie, *([world.bob] if role not in {"program_admin"} else [])):
+        if role == "patient" and outsider is world.alice:
+            continue
+        for text in _identifying(outsider):
+            assert text not in body
+
+
+@pytest.mark.parametrize(("name", "role", "target"), PATIENT_CASES)
+def test_patient_route_answers_each_role_and_target_as_expected(
+    world: World, name: str, role: str, target: str
+) -> None:
+    route = ROUTES[name]
+    patient = world.target(target)
+    expected = route.expect[role][TARGETS.index(target)]  # type: ignore[index]
+    client = _client(world, role)
+    before = audit_count()
+    response = _request(client, route.method, route.path.format(patient=patient.pk), None)
+    assert response.status_code == expected
+    body = response.content.decode(errors="replace")
+    new = list(AuditEvent.objects.order_by("id")[before:])
+    if expected == 200:
+        assert patient.family_name in body
+        assert len(new) == 1, [str(e) for e in new]
+        assert new[0].action == "read" and new[0].outcome == "success"
+        assert new[0].patient_id == patient.pk and new[0].actor_id == world.user(role).pk
+    elif expected == 404:
+        for text in _identifying(patient):
+            assert text not in body, f"a 404 leaked {text!r}"
+        assert len(new) == 1 and new[0].action == "denied" and new[0].outcome == "denied"
+        assert new[0].actor_id == world.user(role).pk
+    else:
+        assert new == []  # anonymous: redirected or refused before any record is touched
+
+
+@pytest.mark.parametrize("path", ["/patients/{id}/", "/api/v1/patients/{id}"])
+def test_peer_specialist_sees_identity_and_recovery_but_no_clinical_fields(world: World, path: str) -> None:
+    client = sign_in(Client(), world.staff["peer_specialist"])
+    body = client.get(path.format(id=world.alice.pk)).content.decode()
+    assert "Zamorano" in body
+    assert world.alice.record_number not in body
+    assert "1990" not in body  # date of birth
+
+
+def test_prescriber_sees_clinical_fields_of_own_patient(world: World) -> None:
+    client = sign_in(Client(), world.staff["prescriber"])
+    data = client.get(f"/api/v1/patients/{world.alice.pk}").json()
+    assert data["record_number"] == "RR-0001"
+    assert data["date_of_birth"] == "1990-05-17"
+    assert data["enrollments"][0]["status"] == "active"
+
+
+def test_patient_list_shows_only_patients_in_scope_and_audits_one_row(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    before = audit_count()
+    data = client.get("/api/v1/patients").json()
+    assert [p["id"] for p in data] == [world.alice.pk]
+    events = list(AuditEvent.objects.order_by("id")[before:])
+    assert len(events) == 1 and events[0].detail == {"patient_ids": [world.alice.pk]}
+
+
+def test_program_admin_sees_whole_program_and_nothing_across(world: World) -> None:
+    client = sign_in(Client(), world.staff["program_admin"])
+    ids = {p["id"] for p in client.get("/api/v1/patients").json()}
+    assert ids == {world.alice.pk, world.bob.pk}
+
+
+def test_lakeside_nurse_sees_only_lakeside_patient(world: World) -> None:
+    client = sign_in(Client(), world.lakeside_nurse)
+    assert [p["id"] for p in client.get("/api/v1/patients").json()] == [world.charlie.pk]
+    assert client.get(f"/patients/{world.alice.pk}/").status_code == 404
+
+
+def test_auditor_reads_audit_trail_without_clinical_content(world: World) -> None:
+    sign_in(Client(), world.staff["nurse"]).get(f"/patients/{world.alice.pk}/")
+    client = sign_in(Client(), world.staff["auditor"])
+    events = client.get("/api/v1/audit/events").json()
+    assert any(e["patient_id"] == world.alice.pk and e["action"] == "read" for e in events)
+    body = json.dumps(events)
+    assert "Zamorano" not in body and "RR-0001" not in body
+
+
+def test_audit_trail_does_not_cross_programs(world: World) -> None:
+    sign_in(Client(), world.lakeside_nurse).get(f"/patients/{world.charlie.pk}/")
+    events = sign_in(Client(), world.staff["auditor"]).get("/api/v1/audit/events").json()
+    assert all(e["patient_id"] != world.charlie.pk for e in events)
+    assert all(e["actor_id"] != world.lakeside_nurse.pk for e in events)
+
+
+def test_a_non_numeric_patient_id_is_a_plain_404(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    assert client.get("/patients/abc/").status_code == 404
+    assert client.get("/api/v1/patients/abc").status_code == 422
+
+
+def test_patient_page_is_never_cached(world: World) -> None:
+    response = sign_in(Client(), world.staff["nurse"]).get(f"/patients/{world.alice.pk}/")
+    assert response["Cache-Control"] == "no-store"

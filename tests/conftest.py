@@ -1,0 +1,146 @@
+"""Shared fixtures: the personas of the access matrix, signed-in clients, and the run summary CI checks.
+
+Personas (STYLE.md): in Riverside, Alice is a patient whose care team is the riverside clinical staff
+and peer specialist; Bob is another Riverside patient on nobody's team but the admin's view; in
+Lakeside, Charlie is a patient no Riverside user may ever see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+STAFF_ROLES = ["counselor", "nurse", "prescriber", "peer_specialist", "program_admin", "auditor"]
+ALL_ROLES = ["patient", *STAFF_ROLES]
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class World:
+    """Everything the access matrix needs, created fresh for each test."""
+
+    riverside: Any
+    lakeside: Any
+    alice: Any  # Riverside patient with a login; on the riverside staff's care team
+    bob: Any  # Riverside patient with a login; on no riverside persona's care team
+    charlie: Any  # Lakeside patient with a login
+    staff: dict[str, Any] = field(default_factory=dict)  # riverside users by role (incl. patient=alice's user)
+    lakeside_nurse: Any = None
+    devices: dict[int, Any] = field(default_factory=dict)
+
+    def user(self, role: str) -> Any:
+        return self.alice.user if role == "patient" else self.staff[role]
+
+    def target(self, name: str) -> Any:
+        return {"own": self.alice, "same_program": self.bob, "other_program": self.charlie}[name]
+
+
+def _make_patient(program: Any, mrn: str, given: str, family: str, username: str) -> Any:
+    from keel.accounts import services
+    from keel.patients.models import Enrollment, Patient
+
+    user, _ = services.create_user(username=username, role="patient", password=PASSWORD, program_slug=program.slug)
+    patient = Patient.objects.create(
+        program=program, user=user, record_number=mrn, given_name=given, family_name=family,
+        date_of_birth=date(1990, 5, 17),
+    )
+    Enrollment.objects.create(patient=patient, program=program, started_on=date(2026, 1, 5))
+    return patient
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    from keel.accounts import services
+    from keel.accounts.models import Program
+    from keel.patients.models import CareTeamMember
+
+    riverside = Program.objects.create(slug="riverside", name="Riverside Recovery")
+    lakeside = Program.objects.create(slug="lakeside", name="Lakeside Health Center")
+    alice = _make_patient(riverside, "RR-0001", "Alicia", "Zamorano", "alice")
+    bob = _make_patient(riverside, "RR-0002", "Roberto", "Quintanilla", "bob")
+    charlie = _make_patient(lakeside, "LH-0001", "Charlotte", "Vandersloot", "charlie")
+    w = World(riverside=riverside, lakeside=lakeside, alice=alice, bob=bob, charlie=charlie)
+    for role in STAFF_ROLES:
+        user, device = services.create_user(
+            username=f"r-{role}", role=role, password=PASSWORD, program_slug="riverside"
+        )
+        w.staff[role] = user
+        w.devices[user.pk] = device
+        if role in {"counselor", "nurse", "prescriber", "peer_specialist"}:
+            CareTeamMember.objects.create(patient=alice, user=user)
+    nurse, device = services.create_user(username="l-nurse", role="nurse", password=PASSWORD, program_slug="lakeside")
+    w.lakeside_nurse = nurse
+    w.devices[nurse.pk] = device
+    CareTeamMember.objects.create(patient=charlie, user=nurse)
+    return w
+
+
+def sign_in(client: Client, user: Any) -> Client:
+    """A fully signed-in session (password and, for staff, a verified TOTP device)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def signed_in(world: World) -> Any:
+    def _for(role: str) -> Client:
+        return sign_in(Client(), world.user(role))
+
+    return _for
+
+
+def totp_now(device: Any) -> str:
+    from django_otp.oath import TOTP
+
+    totp = TOTP(bytes.fromhex(device.key), step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def audit_count() -> int:
+    from keel.audit.models import AuditEvent
+
+    return AuditEvent.objects.count()
+
+
+# --- Run summary: .ci/run reads it to prove PostgreSQL and browser tests really ran -----------------
+
+_counts: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0, "browser_passed": 0}
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _counts[report.outcome] = _counts.get(report.outcome, 0) + 1
+        if report.when == "call" and report.passed and "browser" in report.keywords:
+            _counts["browser_passed"] += 1
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # xdist workers: the controller writes the summary
+    from django.conf import settings
+
+    vendor = "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+    out = ROOT / "var" / "test-runs"
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"vendor": vendor, "exitstatus": int(exitstatus), **_counts}
+    (out / f"{vendor}.json").write_text(json.dumps(summary))
+
+
+def pytest_configure(config: Any) -> None:
+    os.environ.setdefault("KEEL_TESTING", "1")

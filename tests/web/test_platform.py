@@ -1,0 +1,94 @@
+"""Health check, security headers, error pages without patient data, pages render in both languages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.test import Client
+
+from tests.conftest import World, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_ok() -> None:
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path: object) -> None:
+    # A real unreachable server (nothing listens on port 1), in a separate process.
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client().get('/healthz'); print(json.dumps([r.status_code, r.json()]))\n"
+    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="keel.settings", KEEL_DATA_DIR=str(tmp_path),
+               KEEL_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [503, {"status": "error", "database": "error"}]
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/healthz", "/api/v1/me", "/nope"])
+def test_every_response_carries_the_security_headers(path: str) -> None:
+    response = Client().get(path)
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_pages_have_no_inline_script(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    for path in ["/", "/accounts/login/", "/patients/", f"/patients/{world.alice.pk}/"]:
+        body = Client().get(path).content.decode() if path in {"/", "/accounts/login/"} else client.get(path).content.decode()
+        assert "<script>" not in body and "onclick=" not in body and "javascript:" not in body
+
+
+def test_the_openapi_document_lists_the_first_resources() -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert {"/api/v1/me", "/api/v1/patients", "/api/v1/patients/{patient_id}", "/api/v1/auth/tokens"} <= set(
+        schema["paths"]
+    )
+
+
+def test_unknown_api_paths_answer_json_404() -> None:
+    response = Client().get("/api/v1/does-not-exist")
+    assert response.status_code == 404 and response.json() == {"message": "Not found.", "errors": []}
+
+
+def test_a_server_error_page_shows_nothing_of_the_request() -> None:
+    from django.test import RequestFactory
+
+    from keel.web.views import server_error
+
+    request = RequestFactory().get("/patients/1/?name=Zamorano")
+    body = server_error(request).content.decode()
+    assert "Zamorano" not in body and "Traceback" not in body
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "Sign in to Keel"), ("es", "Iniciar sesión en Keel")])
+def test_the_login_page_speaks_english_and_spanish(lang: str, text: str) -> None:
+    response = Client(HTTP_ACCEPT_LANGUAGE=lang).get("/accounts/login/")
+    assert text in response.content.decode()
+
+
+def test_the_language_switch_keeps_the_reader_on_the_same_page() -> None:
+    client = Client()
+    response = client.post("/i18n/setlang/", {"language": "es", "next": "/accounts/login/"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert "Iniciar sesión" in client.get("/accounts/login/").content.decode()
+
+
+def test_a_patient_home_redirects_to_their_own_page(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    assert client.get("/").headers["Location"] == "/me/"
+    body = client.get("/me/").content.decode()
+    assert "Alicia Zamorano" in body and "Quintanilla" not in body

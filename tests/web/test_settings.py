@@ -1,0 +1,64 @@
+"""Settings: typed env helpers fail fast; production settings pass `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from keel.env import ConfigError, env_bool, parse_database_url
+
+
+def test_argon2_is_the_first_production_hasher() -> None:
+    from django.conf import settings
+
+    assert settings.PRODUCTION_PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.parametrize(
+    ("url", "engine", "name"),
+    [
+        ("sqlite:////srv/keel/db.sqlite3", "django.db.backends.sqlite3", "/srv/keel/db.sqlite3"),
+        ("sqlite:///var/db.sqlite3", "django.db.backends.sqlite3", "var/db.sqlite3"),
+        ("postgresql://postgres@127.0.0.1:5432/test", "django.db.backends.postgresql", "test"),
+    ],
+)
+def test_database_urls_parse(url: str, engine: str, name: str) -> None:
+    parsed = parse_database_url(url)
+    assert parsed["ENGINE"] == engine and parsed["NAME"] == name
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "postgresql://host:5432/", "sqlite://"])
+def test_bad_database_urls_fail_fast(url: str) -> None:
+    with pytest.raises(ConfigError, match="KEEL_DATABASE_URL"):
+        parse_database_url(url)
+
+
+def test_a_malformed_boolean_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEEL_DEBUG", "maybe")
+    with pytest.raises(ConfigError, match="KEEL_DEBUG"):
+        env_bool("KEEL_DEBUG", default=False)
+
+
+def _keel(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    keel = Path(sys.executable).parent / "keel"
+    return subprocess.run([str(keel), *args], env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_production_requires_a_secret_key(tmp_path: Path) -> None:
+    env = dict(os.environ, KEEL_PRODUCTION="1", KEEL_DATA_DIR=str(tmp_path))
+    env.pop("KEEL_SECRET_KEY", None)
+    result = _keel(["check"], env)
+    assert result.returncode == 2 and "KEEL_SECRET_KEY is required" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
+    env = dict(os.environ, KEEL_PRODUCTION="1", KEEL_DATA_DIR=str(tmp_path), KEEL_SECRET_KEY=secrets.token_urlsafe(60),
+               KEEL_ALLOWED_HOSTS="keel.example.org")
+    env.pop("KEEL_TESTING", None)
+    result = _keel(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
