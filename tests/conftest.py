@@ -32,7 +32,9 @@ class World:
     alice: Any  # Riverside patient with a login; on the riverside staff's care team
     bob: Any  # Riverside patient with a login; on no riverside persona's care team
     charlie: Any  # Lakeside patient with a login
-    staff: dict[str, Any] = field(default_factory=dict)  # riverside users by role (incl. patient=alice's user)
+    staff: dict[str, Any] = field(
+        default_factory=dict
+    )  # riverside users by role (incl. patient=alice's user)
     lakeside_nurse: Any = None
     devices: dict[int, Any] = field(default_factory=dict)
 
@@ -47,9 +49,15 @@ def _make_patient(program: Any, mrn: str, given: str, family: str, username: str
     from keel.accounts import services
     from keel.patients.models import Enrollment, Patient
 
-    user, _ = services.create_user(username=username, role="patient", password=PASSWORD, program_slug=program.slug)
+    user, _ = services.create_user(
+        username=username, role="patient", password=PASSWORD, program_slug=program.slug
+    )
     patient = Patient.objects.create(
-        program=program, user=user, record_number=mrn, given_name=given, family_name=family,
+        program=program,
+        user=user,
+        record_number=mrn,
+        given_name=given,
+        family_name=family,
         date_of_birth=date(1990, 5, 17),
     )
     Enrollment.objects.create(patient=patient, program=program, started_on=date(2026, 1, 5))
@@ -76,7 +84,9 @@ def world(db: Any) -> World:
         w.devices[user.pk] = device
         if role in {"counselor", "nurse", "prescriber", "peer_specialist"}:
             CareTeamMember.objects.create(patient=alice, user=user)
-    nurse, device = services.create_user(username="l-nurse", role="nurse", password=PASSWORD, program_slug="lakeside")
+    nurse, device = services.create_user(
+        username="l-nurse", role="nurse", password=PASSWORD, program_slug="lakeside"
+    )
     w.lakeside_nurse = nurse
     w.devices[nurse.pk] = device
     CareTeamMember.objects.create(patient=charlie, user=nurse)
@@ -108,7 +118,9 @@ def signed_in(world: World) -> Any:
 def totp_now(device: Any) -> str:
     from django_otp.oath import TOTP
 
-    totp = TOTP(bytes.fromhex(device.key), step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    totp = TOTP(
+        bytes.fromhex(device.key), step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+    )
     return f"{totp.token():0{device.digits}d}"
 
 

@@ -56,7 +56,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(AccountError)
 def on_account_error(request: HttpRequest, exc: AccountError) -> HttpResponse:
     return api.create_response(
-        request, error_body("Some fields are not valid.", [{"field": exc.field, "reason": exc.message}]), status=422
+        request,
+        error_body("Some fields are not valid.", [{"field": exc.field, "reason": exc.message}]),
+        status=422,
     )
 
 

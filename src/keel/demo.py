@@ -31,10 +31,54 @@ STAFF = [
     ("admin", Role.PROGRAM_ADMIN, "Dana", "Whitfield"),
     ("auditor", Role.AUDITOR, "Lee", "Nakamura"),
 ]
-GIVEN = ["Alex", "Maria", "James", "Tanya", "Luis", "Keisha", "Ryan", "Ana", "Devon", "Grace", "Omar", "Kayla",
-         "Miguel", "Hannah", "Tyrone", "Sofia", "Ethan", "Rosa", "Caleb", "Jasmine", "Noah", "Elena", "Wyatt", "Mia"]
-FAMILY = ["Garcia", "Johnson", "Nguyen", "Smith", "Martinez", "Brown", "Lopez", "Davis", "Wilson", "Hernandez",
-          "Clark", "Young", "Reyes", "Walker", "Torres", "Hall", "Flores", "Allen", "Rivera", "King"]
+GIVEN = [
+    "Alex",
+    "Maria",
+    "James",
+    "Tanya",
+    "Luis",
+    "Keisha",
+    "Ryan",
+    "Ana",
+    "Devon",
+    "Grace",
+    "Omar",
+    "Kayla",
+    "Miguel",
+    "Hannah",
+    "Tyrone",
+    "Sofia",
+    "Ethan",
+    "Rosa",
+    "Caleb",
+    "Jasmine",
+    "Noah",
+    "Elena",
+    "Wyatt",
+    "Mia",
+]
+FAMILY = [
+    "Garcia",
+    "Johnson",
+    "Nguyen",
+    "Smith",
+    "Martinez",
+    "Brown",
+    "Lopez",
+    "Davis",
+    "Wilson",
+    "Hernandez",
+    "Clark",
+    "Young",
+    "Reyes",
+    "Walker",
+    "Torres",
+    "Hall",
+    "Flores",
+    "Allen",
+    "Rivera",
+    "King",
+]
 PRONOUNS = ["she/her", "he/him", "they/them", ""]
 
 
@@ -58,8 +102,13 @@ def _staff_user(program: Program, suffix: str, role: str, first: str, last: str)
     user = User.objects.filter(username=username).first()
     if user is None:
         user, _ = accounts.create_user(
-            username=username, role=role, password=DEMO_PASSWORD, program_slug=program.slug,
-            first_name=first, last_name=last, totp_key_hex=demo_totp_key(username),
+            username=username,
+            role=role,
+            password=DEMO_PASSWORD,
+            program_slug=program.slug,
+            first_name=first,
+            last_name=last,
+            totp_key_hex=demo_totp_key(username),
         )
     ProgramMembership.objects.get_or_create(user=user, program=program)
     return user
@@ -75,11 +124,21 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
     for slug, name, prefix in PROGRAMS:
         rng = random.Random(f"{seed}:{slug}")  # noqa: S311 - synthetic demo data, not security
         program, _ = Program.objects.get_or_create(slug=slug, defaults={"name": name})
-        staff = {suffix: _staff_user(program, suffix, role, first, last) for suffix, role, first, last in STAFF}
+        staff = {
+            suffix: _staff_user(program, suffix, role, first, last) for suffix, role, first, last in STAFF
+        }
         for suffix, role, _first, _last in STAFF:
             username = f"{slug}.{suffix}"
-            accounts_out.append(DemoAccount(username, DEMO_PASSWORD, role, slug,
-                                            accounts.totp_secret_base32_of_key(demo_totp_key(username)), None))
+            accounts_out.append(
+                DemoAccount(
+                    username,
+                    DEMO_PASSWORD,
+                    role,
+                    slug,
+                    accounts.totp_secret_base32_of_key(demo_totp_key(username)),
+                    None,
+                )
+            )
         for i in range(patients_per_program):
             patient = _patient(program, prefix, i, rng, today)
             team = [staff["prescriber"], staff["nurse"], staff["counselor"], staff["peer"]]
@@ -92,13 +151,19 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
                 user = User.objects.filter(username=username).first()
                 if user is None:
                     user, _ = accounts.create_user(
-                        username=username, role=Role.PATIENT, password=DEMO_PASSWORD, program_slug=slug,
-                        first_name=patient.given_name, last_name=patient.family_name,
+                        username=username,
+                        role=Role.PATIENT,
+                        password=DEMO_PASSWORD,
+                        program_slug=slug,
+                        first_name=patient.given_name,
+                        last_name=patient.family_name,
                     )
                 if patient.user_id is None:
                     patient.user = user
                     patient.save(update_fields=["user"])
-                accounts_out.append(DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk))
+                accounts_out.append(
+                    DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk)
+                )
     return accounts_out
 
 
@@ -110,16 +175,24 @@ def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: d
     ended = rng.random() < 0.15
     record_number = f"{prefix}-{1001 + i}"
     patient, created = Patient.objects.get_or_create(
-        program=program, record_number=record_number,
-        defaults={"given_name": given, "family_name": family, "pronouns": pronouns,
-                  "date_of_birth": today - timedelta(days=age_days)},
+        program=program,
+        record_number=record_number,
+        defaults={
+            "given_name": given,
+            "family_name": family,
+            "pronouns": pronouns,
+            "date_of_birth": today - timedelta(days=age_days),
+        },
     )
     if created:
         started = today - timedelta(days=start_offset)
         if ended and start_offset > 60:
             Enrollment.objects.create(
-                patient=patient, program=program, started_on=started,
-                ended_on=started + timedelta(days=start_offset // 2), status=EnrollmentStatus.ENDED,
+                patient=patient,
+                program=program,
+                started_on=started,
+                ended_on=started + timedelta(days=start_offset // 2),
+                status=EnrollmentStatus.ENDED,
                 end_reason=EndReason.LEFT,
             )
         else:

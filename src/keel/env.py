@@ -54,7 +54,9 @@ def parse_database_url(url: str) -> dict[str, object]:
         # sqlite:///relative/path or sqlite:////absolute/path (the dj-database-url convention)
         path = unquote(parts.path)[1:]
         if not path:
-            raise ConfigError("KEEL_DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:////srv/keel.sqlite3")
+            raise ConfigError(
+                "KEEL_DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:////srv/keel.sqlite3"
+            )
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
     if parts.scheme in {"postgres", "postgresql"}:
         name = unquote(parts.path.lstrip("/"))

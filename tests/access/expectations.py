@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ["anonymous", "patient", "counselor", "nurse", "prescriber", "peer_specialist", "program_admin", "auditor"]
+ROLES = [
+    "anonymous",
+    "patient",
+    "counselor",
+    "nurse",
+    "prescriber",
+    "peer_specialist",
+    "program_admin",
+    "auditor",
+]
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,12 @@ ROUTES: dict[str, Route] = {
     "api:openapi-json": Route("GET", "/api/v1/openapi.json", _all(200, 200)),
     "api:api-root": Route("GET", "/api/v1/", _all(404, 404)),
     "api:me": Route("GET", "/api/v1/me", _all(200, 401)),
-    "api:create_token": Route("POST", "/api/v1/auth/tokens", _all(401, 401),
-                              body={"username": "nobody-here", "password": "wrong password 123"}),
+    "api:create_token": Route(
+        "POST",
+        "/api/v1/auth/tokens",
+        _all(401, 401),
+        body={"username": "nobody-here", "password": "wrong password 123"},
+    ),
     "api:list_tokens": Route("GET", "/api/v1/auth/tokens", _all(200, 401)),
     "api:revoke_token": Route("DELETE", "/api/v1/auth/tokens/999999", _all(404, 401)),
     "api:list_patients": Route("GET", "/api/v1/patients", _all(200, 401)),

@@ -45,8 +45,12 @@ def _request(client: Client, method: str, path: str, body: dict[str, object] | N
         return client.get(path)
     if path.startswith("/api/"):
         return client.generic(method, path, json.dumps(body or {}), content_type="application/json")
-    return client.generic(method, path, body and "&".join(f"{k}={v}" for k, v in body.items()) or "",
-                          content_type="application/x-www-form-urlencoded")
+    return client.generic(
+        method,
+        path,
+        (body and "&".join(f"{k}={v}" for k, v in body.items())) or "",
+        content_type="application/x-www-form-urlencoded",
+    )
 
 
 def _identifying(patient: Any) -> list[str]:
@@ -55,7 +59,11 @@ def _identifying(patient: Any) -> list[str]:
 
 ROLE_CASES = [(name, role) for name, r in ROUTES.items() if not r.patient_scoped for role in ROLES]
 PATIENT_CASES = [
-    (name, role, target) for name, r in ROUTES.items() if r.patient_scoped for role in ROLES for target in TARGETS
+    (name, role, target)
+    for name, r in ROUTES.items()
+    if r.patient_scoped
+    for role in ROLES
+    for target in TARGETS
 ]
 
 

@@ -86,7 +86,9 @@ def test_a_revoked_token_stops_working(world: World) -> None:
 def test_nobody_can_revoke_someone_elses_token(world: World) -> None:
     alice = _create(Client(), username="alice", password=PASSWORD).json()
     bob = _create(Client(), username="bob", password=PASSWORD).json()
-    response = Client().delete(f"/api/v1/auth/tokens/{alice['id']}", HTTP_AUTHORIZATION=f"Bearer {bob['token']}")
+    response = Client().delete(
+        f"/api/v1/auth/tokens/{alice['id']}", HTTP_AUTHORIZATION=f"Bearer {bob['token']}"
+    )
     assert response.status_code == 404
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {alice['token']}").status_code == 200
 

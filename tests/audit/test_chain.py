@@ -46,7 +46,9 @@ def test_the_database_refuses_to_update_an_audit_row() -> None:
         cursor.execute("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [event.pk])
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL-only guard; SQLite relies on the chain")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL-only guard; SQLite relies on the chain"
+)
 def test_postgres_refuses_to_delete_an_audit_row() -> None:
     event = _seed(1)[0]
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -78,7 +80,9 @@ def test_a_recomputed_hash_still_breaks_the_next_link() -> None:
     events = _seed()
     forged = dict(audit._fields_of(events[1]), reason="forged")
     new_hash = audit.compute_hash(forged, events[1].prev_hash)
-    _without_guard("UPDATE audit_auditevent SET reason = 'forged', hash = %s WHERE id = %s", [new_hash, events[1].pk])
+    _without_guard(
+        "UPDATE audit_auditevent SET reason = 'forged', hash = %s WHERE id = %s", [new_hash, events[1].pk]
+    )
     report = audit.verify_chain()
     assert not report.ok and report.first_broken_id == events[2].pk
 

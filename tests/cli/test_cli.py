@@ -43,8 +43,18 @@ def program(db: Any) -> Program:
 
 def test_createuser_makes_staff_with_a_totp_secret(program: Program) -> None:
     code, out, _ = _keel(
-        ["createuser", "--username", "nina", "--role", "nurse", "--program", "riverside", "--password-stdin",
-         "--json"], GOOD_PASSWORD + "\n",
+        [
+            "createuser",
+            "--username",
+            "nina",
+            "--role",
+            "nurse",
+            "--program",
+            "riverside",
+            "--password-stdin",
+            "--json",
+        ],
+        GOOD_PASSWORD + "\n",
     )
     assert code == 0
     data = json.loads(out)
@@ -74,7 +84,16 @@ def test_createuser_rejects_bad_input_with_a_clear_message(
 
 
 def test_createuser_refuses_a_taken_username(program: Program) -> None:
-    args = ["createuser", "--username", "nina", "--role", "nurse", "--program", "riverside", "--password-stdin"]
+    args = [
+        "createuser",
+        "--username",
+        "nina",
+        "--role",
+        "nurse",
+        "--program",
+        "riverside",
+        "--password-stdin",
+    ]
     assert _keel(args, GOOD_PASSWORD)[0] == 0
     code, _, err = _keel(args, GOOD_PASSWORD)
     assert code == 2 and "taken" in err
@@ -88,9 +107,21 @@ def test_demo_is_deterministic_idempotent_and_prints_every_account(db: Any) -> N
     out = io.StringIO()
     call_command("demo", "--patients", "4", "--seed", "3", "--json", stdout=out)
     assert json.loads(out.getvalue()) == first
-    assert (Patient.objects.count(), User.objects.count(), CareTeamMember.objects.count()) == counts == (8, 18, 36)
+    assert (
+        (Patient.objects.count(), User.objects.count(), CareTeamMember.objects.count())
+        == counts
+        == (8, 18, 36)
+    )
     roles = {a["role"] for a in first["accounts"]}
-    assert roles == {"patient", "counselor", "nurse", "prescriber", "peer_specialist", "program_admin", "auditor"}
+    assert roles == {
+        "patient",
+        "counselor",
+        "nurse",
+        "prescriber",
+        "peer_specialist",
+        "program_admin",
+        "auditor",
+    }
     staff = [a for a in first["accounts"] if a["role"] != "patient"]
     assert all(a["totp_secret"] for a in staff)
     patients = [a for a in first["accounts"] if a["role"] == "patient"]
@@ -114,8 +145,9 @@ def test_the_installed_keel_command_runs_end_to_end(tmp_path: Path) -> None:
     env.pop("KEEL_DATABASE_URL", None)
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(keel), *args], env=env, input=stdin, capture_output=True, text=True,
-                              check=False, timeout=120)
+        return subprocess.run(
+            [str(keel), *args], env=env, input=stdin, capture_output=True, text=True, check=False, timeout=120
+        )
 
     assert run("migrate", "--no-input").returncode == 0
     assert (tmp_path / "keel.sqlite3").exists() and (tmp_path / "secret_key").exists()
@@ -124,10 +156,27 @@ def test_the_installed_keel_command_runs_end_to_end(tmp_path: Path) -> None:
     assert run("check").returncode == 0
     verify = run("audit", "verify")
     assert verify.returncode == 0 and "OK" in verify.stdout
-    bad = run("createuser", "--username", "x", "--role", "nurse", "--program", "nope", "--password-stdin",
-              stdin=GOOD_PASSWORD)
+    bad = run(
+        "createuser",
+        "--username",
+        "x",
+        "--role",
+        "nurse",
+        "--program",
+        "nope",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD,
+    )
     assert bad.returncode == 2 and "no program" in bad.stderr
-    journal = run("shell", "-c", "from django.db import connection; c = connection.cursor(); "
-                  "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA synchronous').fetchone()[0],"
-                  " c.execute('PRAGMA foreign_keys').fetchone()[0])")
-    assert journal.stdout.strip().splitlines()[-1].split() == ["wal", "2", "1"]  # WAL, synchronous=FULL, foreign keys on
+    journal = run(
+        "shell",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); "
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA synchronous').fetchone()[0],"
+        " c.execute('PRAGMA foreign_keys').fetchone()[0])",
+    )
+    assert journal.stdout.strip().splitlines()[-1].split() == [
+        "wal",
+        "2",
+        "1",
+    ]  # WAL, synchronous=FULL, foreign keys on

@@ -30,7 +30,8 @@ def test_no_core_module_imports_django_or_the_shell() -> None:
 def test_importing_every_core_module_loads_no_django() -> None:
     modules = [
         "keel.core." + ".".join(p.relative_to(CORE).with_suffix("").parts)
-        for p in CORE.rglob("*.py") if p.name != "__init__.py"
+        for p in CORE.rglob("*.py")
+        if p.name != "__init__.py"
     ]
     code = (
         "import importlib, sys\n"
@@ -44,7 +45,9 @@ def test_importing_every_core_module_loads_no_django() -> None:
 
 def test_a_decision_lists_each_source_once_in_order() -> None:
     decision = Decision(
-        rule="example", version="1", decision="wait",
+        rule="example",
+        version="1",
+        decision="wait",
         reasons=(Reason("first", ("a", "b")), Reason("second", ("b", "c"))),
     )
     assert decision.sources == ("a", "b", "c")

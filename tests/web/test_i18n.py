@@ -40,8 +40,14 @@ def test_the_catalog_holds_every_string_in_the_code(tmp_path: Path) -> None:
     (copy / "locale" / "es" / "LC_MESSAGES" / "django.po").unlink()
     subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "es", "--no-location"],
-        cwd=copy, check=True, capture_output=True, env={"DJANGO_SETTINGS_MODULE": "keel.settings",
-                                                          "PATH": "/usr/bin:/bin", "KEEL_DATA_DIR": str(tmp_path)},
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={
+            "DJANGO_SETTINGS_MODULE": "keel.settings",
+            "PATH": "/usr/bin:/bin",
+            "KEEL_DATA_DIR": str(tmp_path),
+        },
     )
     extracted = {e.msgid for e in polib.pofile(str(copy / "locale" / "es" / "LC_MESSAGES" / "django.po"))}
     committed = {e.msgid for e in polib.pofile(str(CATALOG)) if not e.obsolete}

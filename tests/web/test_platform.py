@@ -28,8 +28,12 @@ def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path: object) 
         "from django.test import Client\n"
         "r = Client().get('/healthz'); print(json.dumps([r.status_code, r.json()]))\n"
     )
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="keel.settings", KEEL_DATA_DIR=str(tmp_path),
-               KEEL_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="keel.settings",
+        KEEL_DATA_DIR=str(tmp_path),
+        KEEL_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [503, {"status": "error", "database": "error"}]
 
@@ -48,7 +52,11 @@ def test_every_response_carries_the_security_headers(path: str) -> None:
 def test_pages_have_no_inline_script(world: World) -> None:
     client = sign_in(Client(), world.staff["nurse"])
     for path in ["/", "/accounts/login/", "/patients/", f"/patients/{world.alice.pk}/"]:
-        body = Client().get(path).content.decode() if path in {"/", "/accounts/login/"} else client.get(path).content.decode()
+        body = (
+            Client().get(path).content.decode()
+            if path in {"/", "/accounts/login/"}
+            else client.get(path).content.decode()
+        )
         assert "<script>" not in body and "onclick=" not in body and "javascript:" not in body
 
 

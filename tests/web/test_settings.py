@@ -46,7 +46,9 @@ def test_a_malformed_boolean_names_its_variable(monkeypatch: pytest.MonkeyPatch)
 
 def _keel(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     keel = Path(sys.executable).parent / "keel"
-    return subprocess.run([str(keel), *args], env=env, capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run(
+        [str(keel), *args], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
 
 
 def test_production_requires_a_secret_key(tmp_path: Path) -> None:
@@ -57,8 +59,14 @@ def test_production_requires_a_secret_key(tmp_path: Path) -> None:
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
-    env = dict(os.environ, KEEL_PRODUCTION="1", KEEL_DATA_DIR=str(tmp_path), KEEL_SECRET_KEY=secrets.token_urlsafe(60),
-               KEEL_ALLOWED_HOSTS="keel.example.org")
+    env = dict(
+        os.environ,
+        KEEL_PRODUCTION="1",
+        KEEL_DATA_DIR=str(tmp_path),
+        KEEL_SECRET_KEY=secrets.token_urlsafe(60),
+        KEEL_ALLOWED_HOSTS="keel.example.org",
+    )
     env.pop("KEEL_TESTING", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = _keel(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr

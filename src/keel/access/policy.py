@@ -103,7 +103,7 @@ def get_patient_or_404(
     target_type: str = "patient",
     target_id: str | int | None = None,
 ) -> Patient:
-    """Load one patient within the user's scope and audit the access; out of scope: audit a denial, raise 404."""
+    """Load one patient in the user's scope and audit the read; out of scope: audit a denial, raise 404."""
     try:
         pk = int(patient_id)
     except (TypeError, ValueError):

@@ -6,10 +6,10 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import AuthenticationError
 
+from keel.access import policy
 from keel.accounts import services
 from keel.accounts.models import ApiToken, Role, User
 from keel.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
-from keel.access import policy
 
 router = Router(tags=["accounts"])
 
@@ -22,8 +22,13 @@ def _user(request: HttpRequest) -> User:
 
 def _token_out(token: ApiToken) -> dict[str, object]:
     return {
-        "id": token.pk, "name": token.name, "prefix": token.prefix, "created_at": token.created_at,
-        "expires_at": token.expires_at, "revoked_at": token.revoked_at, "last_used_at": token.last_used_at,
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+        "last_used_at": token.last_used_at,
     }
 
 
@@ -34,12 +39,18 @@ def me(request: HttpRequest) -> dict[str, object]:
     if user.role == Role.PATIENT:
         patient = policy.own_patient_or_404(user)
         out["programs"] = [patient.program.slug]
-        out["patient"] = {"id": patient.pk, "display_name": patient.display_name, "program": patient.program.slug}
+        out["patient"] = {
+            "id": patient.pk,
+            "display_name": patient.display_name,
+            "program": patient.program.slug,
+        }
     return out
 
 
-@router.post("/auth/tokens", auth=None, response={201: TokenCreatedOut}, summary="Create a personal access token")
-def create_token(request: HttpRequest, payload: TokenIn) -> Status:
+@router.post(
+    "/auth/tokens", auth=None, response={201: TokenCreatedOut}, summary="Create a personal access token"
+)
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     user = services.check_password(request, username=payload.username, password=payload.password)
     if user is None:
         services.record_failed_login(username=payload.username, reason="api token: password")

@@ -73,7 +73,7 @@ class RequireMFAMiddleware:
             user.is_authenticated
             and getattr(user, "requires_mfa", False)
             and "HTTP_AUTHORIZATION" not in request.META
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             return _signed_out(request, "mfa")
         return self.get_response(request)

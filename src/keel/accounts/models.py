@@ -41,8 +41,12 @@ class User(AbstractUser):
     """A person who signs in: a patient or a staff member with exactly one role."""
 
     role = models.CharField(max_length=32, choices=Role.choices)
-    programs = models.ManyToManyField(Program, through="ProgramMembership", related_name="members", blank=True)
-    preferred_language = models.CharField(max_length=8, default="en", choices=[("en", "English"), ("es", "Español")])
+    programs = models.ManyToManyField(
+        Program, through="ProgramMembership", related_name="members", blank=True
+    )
+    preferred_language = models.CharField(
+        max_length=8, default="en", choices=[("en", "English"), ("es", "Español")]
+    )
 
     class Meta:
         constraints = [
@@ -82,6 +86,9 @@ class ProgramMembership(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.program_id}"
+
 
 class ApiToken(models.Model):
     """A revocable, expiring personal access token. Only a SHA-256 digest of the secret is stored."""
@@ -104,3 +111,6 @@ class ApiToken(models.Model):
                 violation_error_message="A token must expire after it is created.",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"token {self.prefix}"

@@ -91,10 +91,17 @@ def create_user(
         ProgramMembership.objects.create(user=user, program=program)
     device = enroll_totp(user=user, key_hex=totp_key_hex) if role != Role.PATIENT else None
     audit.record(
-        actor=by, action=Action.CREATE, target_type="user", target_id=user.pk,
+        actor=by,
+        action=Action.CREATE,
+        target_type="user",
+        target_id=user.pk,
         program_id=program.pk if program else None,
     )
     return user, device
+
+
+def has_totp_device(user: User) -> bool:
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
@@ -118,8 +125,13 @@ def record_failed_login(*, username: str, reason: str) -> None:
     """Audit a failed sign-in. The actor id is kept when the username exists; the response never says."""
     existing = User.objects.filter(username=username).values_list("id", flat=True).first()
     audit.record(
-        actor=None, actor_id=existing, action=Action.FAILED_LOGIN, outcome=Outcome.FAILURE,
-        target_type="user", target_id=existing or "", reason=reason,
+        actor=None,
+        actor_id=existing,
+        action=Action.FAILED_LOGIN,
+        outcome=Outcome.FAILURE,
+        target_type="user",
+        target_id=existing or "",
+        reason=reason,
     )
 
 
@@ -146,8 +158,12 @@ def create_token(*, user: User, name: str = "", days: int | None = None) -> Issu
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     now = timezone.now()
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=prefix, digest=_digest(secret),
-        created_at=now, expires_at=now + timedelta(days=days),
+        user=user,
+        name=name[:100],
+        prefix=prefix,
+        digest=_digest(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
     )
     audit.record(actor=user, action=Action.TOKEN_CREATE, target_type="api_token", target_id=token.pk)
     return IssuedToken(token, secret)

@@ -49,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             services.record_failed_login(username=username, reason="password")
             error = _("That username and password do not match. Please try again.")
-        elif user.requires_mfa or services.TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        elif user.requires_mfa or services.has_totp_device(user):
             request.session.cycle_key()
             request.session[PENDING] = {"user_id": user.pk, "at": timezone.now().timestamp(), "tries": 0}
             return HttpResponseRedirect(reverse("accounts:verify"))
@@ -106,8 +106,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
     """django-axes calls this when username + IP is locked; same page whether or not the user exists."""
-    audit.record(actor=None, action=Action.LOCKED_OUT, outcome=Outcome.DENIED, target_type="user",
-                 reason="too many failed sign-ins")
+    audit.record(
+        actor=None,
+        action=Action.LOCKED_OUT,
+        outcome=Outcome.DENIED,
+        target_type="user",
+        reason="too many failed sign-ins",
+    )
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 

@@ -15,7 +15,11 @@ class RequestContext:
     channel: str = ""
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("keel_request", default=RequestContext())
+_EMPTY = RequestContext()
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "keel_request",
+    default=_EMPTY,
+)
 
 
 def current() -> RequestContext:

@@ -69,6 +69,11 @@ class AuditChainHead(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(id=1), name="audit_head_singleton", violation_error_message="one chain head"
+                condition=models.Q(id=1),
+                name="audit_head_singleton",
+                violation_error_message="one chain head",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"chain head at #{self.last_event_id}"

@@ -29,7 +29,9 @@ def list_events(user: Any, *, before_id: int | None = None, limit: int = 100) ->
         qs = qs.filter(id__lt=before_id)
     events = list(qs[:limit])
     services.record(
-        actor=user, action=Action.READ, target_type="audit_trail",
+        actor=user,
+        action=Action.READ,
+        target_type="audit_trail",
         detail={"programs": programs, "count": len(events)},
     )
     return events

@@ -1,4 +1,7 @@
-"""Write and verify the audit trail. Every record() runs in the caller's transaction: roll back, and the row is gone."""
+"""Write and verify the audit trail.
+
+Every record() runs in the caller's transaction: roll back, and the row is gone.
+"""
 
 from __future__ import annotations
 
@@ -128,10 +131,15 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     for event in rows:
         if event.prev_hash != prev_hash:
             return ChainReport(
-                False, checked, event.pk, "its link to the previous row is broken (a row was deleted or changed)"
+                False,
+                checked,
+                event.pk,
+                "its link to the previous row is broken (a row was deleted or changed)",
             )
         if compute_hash(_fields_of(event), event.prev_hash) != event.hash:
-            return ChainReport(False, checked, event.pk, "its content does not match its hash (it was changed)")
+            return ChainReport(
+                False, checked, event.pk, "its content does not match its hash (it was changed)"
+            )
         prev_hash = event.hash
         last = event
         checked += 1

@@ -69,7 +69,9 @@ class Enrollment(models.Model):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
-    status = models.CharField(max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE)
+    status = models.CharField(
+        max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
 
     class Meta:
         ordering = ["-started_on", "-id"]
@@ -83,7 +85,9 @@ class Enrollment(models.Model):
                 condition=(Q(status="active", ended_on__isnull=True, end_reason=""))
                 | (Q(status="ended", ended_on__isnull=False) & ~Q(end_reason="")),
                 name="enrollment_status_matches_end",
-                violation_error_message="An active enrollment has no end; an ended one has an end date and reason.",
+                violation_error_message=(
+                    "An active enrollment has no end; an ended one has an end date and reason."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["patient"],
@@ -93,12 +97,17 @@ class Enrollment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"enrollment {self.pk} ({self.status})"
+
 
 class CareTeamMember(models.Model):
-    """A staff member assigned to a patient's care. Clinical staff see only patients whose team they are on."""
+    """A staff member assigned to a patient's care. Clinical staff see only their team's patients."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_assignments"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,3 +119,6 @@ class CareTeamMember(models.Model):
             )
         ]
         indexes = [models.Index(fields=["user", "patient"], name="care_team_user_patient")]
+
+    def __str__(self) -> str:
+        return f"care team {self.patient_id}: {self.user_id}"

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts.models import Role
 from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient
 
 
@@ -25,7 +26,7 @@ class EnrollmentView:
 
 @dataclass(frozen=True)
 class PatientView:
-    """What the caller may see of one patient. Clinical fields are None when the caller's role may not see them."""
+    """What the caller may see of one patient; clinical fields are None when the role may not see them."""
 
     id: int
     display_name: str
@@ -61,7 +62,12 @@ def _view(patient: Patient, areas: frozenset[Area], *, full: bool) -> PatientVie
         if full
         else [],
         care_team=[
-            {"id": m.user_id, "name": m.user.get_full_name() or m.user.username, "role": m.user.role}
+            {
+                "id": m.user_id,
+                "name": m.user.get_full_name() or m.user.username,
+                "role": m.user.role,
+                "role_label": Role(m.user.role).label,
+            }
             for m in patient.care_team.all()
         ]
         if full

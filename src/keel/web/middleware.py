@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from keel.audit import context
 
 
-
 class RequestContextMiddleware:
     """Give each request an id (echoed as X-Request-ID) and bind who/where for audit rows."""
 

@@ -4,48 +4,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_event_id', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last_event_id", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='audit_head_singleton', violation_error_message='one chain head')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)),
+                        name="audit_head_singleton",
+                        violation_error_message="one chain head",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('actor_role', models.CharField(blank=True, max_length=32)),
-                ('program_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('patient_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('action', models.CharField(choices=[('read', 'Read'), ('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('export', 'Export'), ('disclose', 'Disclose'), ('login', 'Login'), ('logout', 'Logout'), ('failed_login', 'Failed Login'), ('locked_out', 'Locked Out'), ('denied', 'Denied'), ('emergency_access', 'Emergency Access'), ('token_create', 'Token Create'), ('token_revoke', 'Token Revoke')], max_length=32)),
-                ('target_type', models.CharField(blank=True, max_length=64)),
-                ('target_id', models.CharField(blank=True, max_length=64)),
-                ('outcome', models.CharField(choices=[('success', 'Success'), ('denied', 'Denied'), ('failure', 'Failure')], default='success', max_length=16)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('channel', models.CharField(blank=True, max_length=16)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                ("actor_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("actor_role", models.CharField(blank=True, max_length=32)),
+                ("program_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("patient_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("read", "Read"),
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("export", "Export"),
+                            ("disclose", "Disclose"),
+                            ("login", "Login"),
+                            ("logout", "Logout"),
+                            ("failed_login", "Failed Login"),
+                            ("locked_out", "Locked Out"),
+                            ("denied", "Denied"),
+                            ("emergency_access", "Emergency Access"),
+                            ("token_create", "Token Create"),
+                            ("token_revoke", "Token Revoke"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("target_type", models.CharField(blank=True, max_length=64)),
+                ("target_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("success", "Success"), ("denied", "Denied"), ("failure", "Failure")],
+                        default="success",
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("channel", models.CharField(blank=True, max_length=16)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['program_id', 'occurred_at'], name='audit_program_time')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["program_id", "occurred_at"], name="audit_program_time")],
             },
         ),
     ]

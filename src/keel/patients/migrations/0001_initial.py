@@ -6,82 +6,190 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_number', models.CharField(max_length=32)),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('preferred_name', models.CharField(blank=True, max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('pronouns', models.CharField(blank=True, max_length=40)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='accounts.program')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='patient', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("record_number", models.CharField(max_length=32)),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("preferred_name", models.CharField(blank=True, max_length=100)),
+                ("date_of_birth", models.DateField()),
+                ("pronouns", models.CharField(blank=True, max_length=40)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="accounts.program",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="patient",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name', 'id'],
+                "ordering": ["family_name", "given_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, choices=[('completed', 'Completed treatment'), ('transferred', 'Transferred to another program'), ('left', 'Left care'), ('administrative', 'Administrative discharge'), ('deceased', 'Died'), ('other', 'Other')], max_length=32)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('ended', 'Ended')], default='active', max_length=16)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='accounts.program')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("completed", "Completed treatment"),
+                            ("transferred", "Transferred to another program"),
+                            ("left", "Left care"),
+                            ("administrative", "Administrative discharge"),
+                            ("deceased", "Died"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("ended", "Ended")], default="active", max_length=16
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="accounts.program",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollments",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on', '-id'],
+                "ordering": ["-started_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CareTeamMember',
+            name="CareTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_assignments', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_team', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_team",
+                        to="patients.patient",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.UniqueConstraint(fields=('program', 'record_number'), name='patient_record_number_unique_in_program', violation_error_message='Another patient in this program already has this record number.'),
+            model_name="patient",
+            constraint=models.UniqueConstraint(
+                fields=("program", "record_number"),
+                name="patient_record_number_unique_in_program",
+                violation_error_message="Another patient in this program already has this record number.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='enrollment_ends_after_start', violation_error_message='An enrollment cannot end before it starts.'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
+                ),
+                name="enrollment_ends_after_start",
+                violation_error_message="An enrollment cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_reason', ''), ('ended_on__isnull', True), ('status', 'active')), models.Q(('ended_on__isnull', False), ('status', 'ended'), models.Q(('end_reason', ''), _negated=True)), _connector='OR'), name='enrollment_status_matches_end', violation_error_message='An active enrollment has no end; an ended one has an end date and reason.'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_reason", ""), ("ended_on__isnull", True), ("status", "active")),
+                    models.Q(
+                        ("ended_on__isnull", False),
+                        ("status", "ended"),
+                        models.Q(("end_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="enrollment_status_matches_end",
+                violation_error_message="An active enrollment has no end; an ended one has an end date and reason.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('patient',), name='enrollment_one_active_per_patient', violation_error_message='This patient already has an active enrollment.'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("patient",),
+                name="enrollment_one_active_per_patient",
+                violation_error_message="This patient already has an active enrollment.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='careteammember',
-            index=models.Index(fields=['user', 'patient'], name='care_team_user_patient'),
+            model_name="careteammember",
+            index=models.Index(fields=["user", "patient"], name="care_team_user_patient"),
         ),
         migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.UniqueConstraint(fields=('patient', 'user'), name='care_team_unique', violation_error_message='This person is already on the care team.'),
+            model_name="careteammember",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "user"),
+                name="care_team_unique",
+                violation_error_message="This person is already on the care team.",
+            ),
         ),
     ]

@@ -21,8 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--username", required=True)
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--program", help="program slug (required for staff)")
-        parser.add_argument("--password-stdin", action="store_true", required=True,
-                            help="read the password from the first line of standard input")
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            required=True,
+            help="read the password from the first line of standard input",
+        )
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--patient-id", type=int, help="link a patient account to this patient record")
@@ -35,14 +39,19 @@ class Command(BaseCommand):
         patient = None
         if options["patient_id"] is not None:
             if options["role"] != Role.PATIENT:
-                raise CommandError("--patient-id: only a patient account can be linked to a patient", returncode=2)
+                raise CommandError(
+                    "--patient-id: only a patient account can be linked to a patient", returncode=2
+                )
             patient = Patient.objects.filter(pk=options["patient_id"]).select_related("program").first()
             if patient is None or patient.user_id is not None:
                 raise CommandError("--patient-id: no such patient without an account", returncode=2)
         try:
             user, device = services.create_user(
-                username=options["username"], role=options["role"], password=password,
-                program_slug=options["program"], first_name=options["first_name"],
+                username=options["username"],
+                role=options["role"],
+                password=password,
+                program_slug=options["program"],
+                first_name=options["first_name"],
                 last_name=options["last_name"],
             )
         except services.AccountError as exc:

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--patients", type=int, default=12, help="patients per program (default 12)")
         parser.add_argument("--seed", type=int, default=7, help="random seed for the synthetic data")
-        parser.add_argument("--json", action="store_true", help="print the demo accounts as one JSON document")
+        parser.add_argument(
+            "--json", action="store_true", help="print the demo accounts as one JSON document"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 2 <= options["patients"] <= 5000:
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(demo.as_json(accounts), indent=2))
             return
-        self.stdout.write("Demo accounts (demo-only; password for all: %s)" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (demo-only; password for all: {demo.DEMO_PASSWORD})")
         self.stdout.write(f"{'username':<24} {'role':<16} {'TOTP secret / patient id'}")
         for a in accounts:
             extra = a.totp_secret or (f"patient #{a.patient_id}" if a.patient_id else "")

@@ -29,13 +29,20 @@ class Command(BaseCommand):
         if gunicorn is None:
             raise CommandError("gunicorn is not installed in this environment", returncode=1)
         argv = [
-            gunicorn, "keel.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--worker-class", "gthread",
-            "--graceful-timeout", "10",
-            "--forwarded-allow-ips", "127.0.0.1",
+            gunicorn,
+            "keel.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--worker-class",
+            "gthread",
+            "--graceful-timeout",
+            "10",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
         ]
         self.stdout.write(f"Keel is at http://{options['host']}:{options['port']}/  (Ctrl+C stops it)")
         self.stdout.flush()
