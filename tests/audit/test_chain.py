@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from keel.audit import services as audit
@@ -92,12 +92,10 @@ def test_audit_verify_command_exits_nonzero_on_tampering(capsys: pytest.CaptureF
     call_command("audit", "verify")
     assert "OK" in capsys.readouterr().out
     _without_guard("UPDATE audit_auditevent SET outcome = 'denied' WHERE id = %s", [events[0].pk])
-    with pytest.raises(SystemExit) as exit_info:
-        from keel.cli import main
-
-        main(["audit", "verify"])
-    assert exit_info.value.code == 1
-    assert f"row {events[0].pk}" in capsys.readouterr().err
+    with pytest.raises(CommandError) as error:
+        call_command("audit", "verify")
+    assert error.value.returncode == 1
+    assert f"row {events[0].pk}" in str(error.value)
 
 
 def test_a_rolled_back_write_leaves_no_audit_row() -> None:
