@@ -171,3 +171,44 @@ def test_a_non_numeric_patient_id_is_a_plain_404(world: World) -> None:
 def test_patient_page_is_never_cached(world: World) -> None:
     response = sign_in(Client(), world.staff["nurse"]).get(f"/patients/{world.alice.pk}/")
     assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "budget"),
+    [
+        # session, user, (otp device), scoped patient query + prefetches, audit (savepoint, head, insert, head)
+        ("patient", "/me/", 10),
+        ("nurse", "/patients/", 10),
+        ("nurse", "/patients/{id}/", 11),
+        ("program_admin", "/api/v1/patients", 10),
+    ],
+)
+def test_record_pages_stay_within_their_query_budget(
+    world: World, django_assert_max_num_queries: Any, role: str, path: str, budget: int
+) -> None:
+    from keel.patients.models import CareTeamMember
+
+    # More patients on the list must not mean more queries (no N+1).
+    for i in range(5):
+        extra = _make_extra_patient(world, i)
+        CareTeamMember.objects.create(patient=extra, user=world.staff["nurse"])
+    client = sign_in(Client(), world.user(role))
+    client.get(path.format(id=world.alice.pk))
+    with django_assert_max_num_queries(budget):
+        assert client.get(path.format(id=world.alice.pk)).status_code == 200
+
+
+def _make_extra_patient(world: World, i: int) -> Any:
+    from datetime import date
+
+    from keel.patients.models import Enrollment, Patient
+
+    patient = Patient.objects.create(
+        program=world.riverside,
+        record_number=f"RR-9{i:03d}",
+        given_name="Extra",
+        family_name=f"Person{i}",
+        date_of_birth=date(1980, 1, 1),
+    )
+    Enrollment.objects.create(patient=patient, program=world.riverside, started_on=date(2026, 2, 1))
+    return patient

@@ -94,6 +94,19 @@ def audit_program_ids(user: Any) -> list[int]:
     return list(program_ids_of(user))
 
 
+def _audit_read(
+    user: Any, patient: Patient, action: Action, target_type: str, target_id: str | int | None
+) -> None:
+    audit.record(
+        actor=user,
+        action=action,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type=target_type,
+        target_id=target_id if target_id is not None else patient.pk,
+    )
+
+
 def get_patient_or_404(
     user: Any,
     patient_id: int | str,
@@ -102,13 +115,18 @@ def get_patient_or_404(
     action: Action = Action.READ,
     target_type: str = "patient",
     target_id: str | int | None = None,
+    prefetch: tuple[Any, ...] = (),
 ) -> Patient:
-    """Load one patient in the user's scope and audit the read; out of scope: audit a denial, raise 404."""
+    """Load one patient in the user's scope and audit the read; out of scope: audit a denial, raise 404.
+
+    `prefetch` names related rows to load in the same scoped query (Prefetch objects or lookups).
+    """
     try:
         pk = int(patient_id)
     except (TypeError, ValueError):
         raise PatientNotFound() from None
-    patient = patients_visible_to(user, area).select_related("program").filter(pk=pk).first()
+    scoped = patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch)
+    patient = scoped.filter(pk=pk).first()
     if patient is None:
         audit.record(
             actor=user,
@@ -120,20 +138,15 @@ def get_patient_or_404(
             detail={"requested_patient_id": pk},
         )
         raise PatientNotFound()
-    audit.record(
-        actor=user,
-        action=action,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type=target_type,
-        target_id=target_id if target_id is not None else patient.pk,
-    )
+    _audit_read(user, patient, action, target_type, target_id)
     return patient
 
 
-def list_patients_audited(user: Any, *, area: Area = Area.IDENTITY) -> list[Patient]:
+def list_patients_audited(
+    user: Any, *, area: Area = Area.IDENTITY, prefetch: tuple[Any, ...] = ()
+) -> list[Patient]:
     """The caller's visible patients, with one audit row for the list naming the ids shown."""
-    patients = list(patients_visible_to(user, area).select_related("program"))
+    patients = list(patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch))
     audit.record(
         actor=user,
         action=Action.READ,
@@ -143,11 +156,18 @@ def list_patients_audited(user: Any, *, area: Area = Area.IDENTITY) -> list[Pati
     return patients
 
 
-def own_patient_or_404(user: Any, *, action: Action = Action.READ, target_type: str = "patient") -> Patient:
+def own_patient_or_404(
+    user: Any,
+    *,
+    action: Action = Action.READ,
+    target_type: str = "patient",
+    prefetch: tuple[Any, ...] = (),
+) -> Patient:
     """The signed-in patient's own record, taken from the session, never from the request."""
     if not _active(user) or user.role != Role.PATIENT:
         raise PatientNotFound()
-    patient = Patient.objects.filter(user=user).select_related("program").first()
+    patient = Patient.objects.filter(user=user).select_related("program").prefetch_related(*prefetch).first()
     if patient is None:
         raise PatientNotFound()
-    return get_patient_or_404(user, patient.pk, action=action, target_type=target_type)
+    _audit_read(user, patient, action, target_type, None)
+    return patient

@@ -75,31 +75,26 @@ def _view(patient: Patient, areas: frozenset[Area], *, full: bool) -> PatientVie
     )
 
 
-def _with_related(qs: Any) -> Any:
-    return qs.select_related("program").prefetch_related(
-        Prefetch("enrollments", queryset=Enrollment.objects.order_by("-started_on", "-id")),
-        Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user").order_by("user__role")),
-    )
+RECORD_PREFETCH = (
+    Prefetch("enrollments", queryset=Enrollment.objects.order_by("-started_on", "-id")),
+    Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user").order_by("user__role")),
+)
 
 
 def list_patients(user: Any) -> list[PatientView]:
     """The patients the user may see, with one audit row for the list."""
     areas = policy.areas_for_role(getattr(user, "role", ""))
-    patients = policy.list_patients_audited(user)
-    ids = [p.pk for p in patients]
-    loaded = {p.pk: p for p in _with_related(Patient.objects.filter(pk__in=ids))}
-    return [_view(loaded[pk], areas, full=False) for pk in ids]
+    active = Prefetch("enrollments", queryset=Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE))
+    return [_view(p, areas, full=False) for p in policy.list_patients_audited(user, prefetch=(active,))]
 
 
 def get_patient(user: Any, patient_id: int | str) -> PatientView:
     """One patient (404 when out of scope), audited as one read."""
-    patient = policy.get_patient_or_404(user, patient_id)
-    loaded = _with_related(Patient.objects.filter(pk=patient.pk)).get()
-    return _view(loaded, policy.areas_for_role(user.role), full=True)
+    patient = policy.get_patient_or_404(user, patient_id, prefetch=RECORD_PREFETCH)
+    return _view(patient, policy.areas_for_role(user.role), full=True)
 
 
 def get_own_record(user: Any) -> PatientView:
     """The signed-in patient's own record, from the session."""
-    patient = policy.own_patient_or_404(user)
-    loaded = _with_related(Patient.objects.filter(pk=patient.pk)).get()
-    return _view(loaded, policy.areas_for_role(user.role), full=True)
+    patient = policy.own_patient_or_404(user, prefetch=RECORD_PREFETCH)
+    return _view(patient, policy.areas_for_role(user.role), full=True)
