@@ -176,7 +176,7 @@ def test_patient_page_is_never_cached(world: World) -> None:
 @pytest.mark.parametrize(
     ("role", "path", "budget"),
     [
-        # session, user, (otp device), scoped patient query + prefetches, audit (savepoint, head, insert, head)
+        # session, user, (otp device), scoped patient query + prefetches, audit (savepoint/head/insert/head)
         ("patient", "/me/", 10),
         ("nurse", "/patients/", 10),
         ("nurse", "/patients/{id}/", 11),
