@@ -235,3 +235,28 @@ def test_session_api_writes_need_csrf_but_token_writes_do_not(world: World) -> N
         f"/api/v1/auth/tokens/{issued.token.pk}", HTTP_AUTHORIZATION=f"Bearer {issued.secret}"
     )
     assert response.status_code == 200 and response.json()["revoked_at"]
+
+
+def test_an_authorization_header_does_not_revive_an_idle_session_on_pages(world: World) -> None:
+    start = timezone.now()
+    client = _signed_in_at(world, "nurse", start)
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        response = client.get("/patients/", HTTP_AUTHORIZATION="Bearer whatever")
+        assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+
+
+def test_an_authorization_header_does_not_skip_mfa_on_pages(world: World) -> None:
+    client = Client()
+    client.force_login(world.staff["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/patients/", HTTP_AUTHORIZATION="Bearer whatever").status_code == 302
+
+
+def test_an_api_token_call_ignores_a_stale_session_cookie(world: World) -> None:
+    from keel.accounts import services
+
+    token = services.create_token(user=world.alice.user).secret
+    start = timezone.now()
+    client = _signed_in_at(world, "nurse", start)
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert me.status_code == 200 and me.json()["username"] == "alice"

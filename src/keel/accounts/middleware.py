@@ -26,6 +26,12 @@ def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("accounts:login"))
 
 
+def _token_api_call(request: HttpRequest) -> bool:
+    """An API call carrying a token is authenticated by the token alone (keel.api_auth), not the session.
+    Anywhere else an Authorization header changes nothing: the session rules always apply."""
+    return request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META
+
+
 def mark_session_start(request: HttpRequest) -> None:
     now = timezone.now().timestamp()
     request.session[AUTH_AT] = now
@@ -40,7 +46,7 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+        if user.is_authenticated and not _token_api_call(request):
             now = timezone.now().timestamp()
             auth_at = request.session.get(AUTH_AT)
             last_seen = request.session.get(LAST_SEEN)
@@ -72,7 +78,7 @@ class RequireMFAMiddleware:
         if (
             user.is_authenticated
             and getattr(user, "requires_mfa", False)
-            and "HTTP_AUTHORIZATION" not in request.META
+            and not _token_api_call(request)
             and not user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             return _signed_out(request, "mfa")
