@@ -51,6 +51,7 @@ ROUTES: dict[str, Route] = {
     "accounts:login": Route("GET", "/accounts/login/", _all(302, 200)),
     "accounts:verify": Route("GET", "/accounts/login/verify/", _all(302, 302)),
     "accounts:logout": Route("POST", "/accounts/logout/", _all(302, 302)),
+    "accounts:mfa": Route("GET", "/accounts/mfa/", _all(200, 302)),
     "web:home": Route("GET", "/", _all(302, 200)),
     "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
     "web:patient_detail": Route(

@@ -226,3 +226,40 @@ def describe_user(user: User) -> dict[str, Any]:
         "programs": [p.slug for p in user.programs.all()],
         "mfa_enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
     }
+
+
+# --- Optional TOTP for patients ---------------------------------------------------------------------
+
+
+def start_totp_enrollment(*, user: User) -> TOTPDevice:
+    """A new, unconfirmed device to add to an authenticator app; the old one stays until this is confirmed."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="pending", confirmed=False)
+
+
+def pending_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def confirm_totp_enrollment(*, user: User, code: str) -> bool:
+    """Confirm the pending device with a code from the app; it replaces any earlier device."""
+    device = pending_totp_device(user)
+    code = (code or "").strip().replace(" ", "")
+    if device is None or not code.isdigit() or not device.verify_token(code):
+        return False
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.name = "default"
+    device.save(update_fields=["confirmed", "name"])
+    audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="enrolled")
+    return True
+
+
+@transaction.atomic
+def disable_totp(*, user: User) -> None:
+    """Turn two-step sign-in off. Only patients may: staff always need it."""
+    if user.requires_mfa:
+        raise AccountError("mfa", "staff accounts always use two-step sign-in")
+    TOTPDevice.objects.filter(user=user).delete()
+    audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="disabled")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from keel.accounts import services
-from keel.accounts.forms import CodeForm, LoginForm
+from keel.accounts.forms import CodeForm, ConfirmPasswordForm, LoginForm
 from keel.accounts.middleware import SIGNED_OUT_REASON, mark_session_start
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -120,3 +121,43 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
             {"message": "Too many failed sign-ins. Try again in 15 minutes.", "errors": []}, status=429
         )
     return render(request, "accounts/locked.html", status=429)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mfa_view(request: HttpRequest) -> HttpResponse:
+    """Turn two-step sign-in on (any user) or off (patients only); the password is asked again first."""
+    user = request.user
+    assert isinstance(user, User)
+    action = request.POST.get("action", "")
+    password_form = ConfirmPasswordForm(request.POST if action in {"start", "disable"} else None)
+    code_form = CodeForm(request.POST if action == "confirm" else None)
+    error = notice = ""
+    if action in {"start", "disable"} and password_form.is_valid():
+        if services.check_password(
+            request, username=user.username, password=password_form.cleaned_data["password"]
+        ):
+            if action == "start":
+                services.start_totp_enrollment(user=user)
+            elif not user.requires_mfa:
+                services.disable_totp(user=user)
+                notice = _("Two-step sign-in is off.")
+        else:
+            services.record_failed_login(username=user.username, reason="re-authentication for mfa change")
+            error = _("That password is not right.")
+    elif action == "confirm" and code_form.is_valid():
+        if services.confirm_totp_enrollment(user=user, code=code_form.cleaned_data["code"]):
+            notice = _("Two-step sign-in is on.")
+        else:
+            error = _("That code did not work. Wait for a new code and try again.")
+    pending = services.pending_totp_device(user)
+    context = {
+        "enrolled": services.has_totp_device(user),
+        "can_disable": not user.requires_mfa,
+        "pending_secret": services.totp_secret_base32(pending) if pending else "",
+        "password_form": ConfirmPasswordForm() if not error or action == "confirm" else password_form,
+        "code_form": code_form if action == "confirm" else CodeForm(),
+        "error": error,
+        "notice": notice,
+    }
+    return render(request, "accounts/mfa.html", context)

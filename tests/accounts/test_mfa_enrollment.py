@@ -1,0 +1,60 @@
+"""Patients may turn on two-step sign-in (and off again); staff may not turn it off. Password first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from keel.audit.models import AuditEvent
+from tests.conftest import PASSWORD, World, sign_in, totp_now
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_patient_turns_on_two_step_sign_in_and_then_needs_a_code(world: World) -> None:
+    user = world.alice.user
+    client = sign_in(Client(), user)
+    assert "Set it up" in client.get("/accounts/mfa/").content.decode()
+    wrong = client.post("/accounts/mfa/", {"action": "start", "password": "not my password!"})
+    assert "not right" in wrong.content.decode() and not TOTPDevice.objects.filter(user=user).exists()
+    started = client.post("/accounts/mfa/", {"action": "start", "password": PASSWORD}).content.decode()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert device.key and "Turn on" in started
+    assert client.post("/accounts/mfa/", {"action": "confirm", "code": "000000"}).status_code == 200
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    with time_machine.travel(timezone.now() + timedelta(seconds=3)):  # past the throttle after a wrong code
+        device.refresh_from_db()
+        done = client.post("/accounts/mfa/", {"action": "confirm", "code": totp_now(device)}).content.decode()
+    assert "is on" in done and TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+    assert AuditEvent.objects.filter(target_type="mfa", reason="enrolled", actor_id=user.pk).count() == 1
+    fresh = Client()
+    response = fresh.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response["Location"] == "/accounts/login/verify/"
+
+
+def test_a_patient_turns_it_off_with_their_password(world: World) -> None:
+    from keel.accounts import services
+
+    user = world.alice.user
+    services.enroll_totp(user=user)
+    client = sign_in(Client(), user)
+    client.post("/accounts/mfa/", {"action": "disable", "password": "wrong wrong wrong"})
+    assert TOTPDevice.objects.filter(user=user).exists()
+    client.post("/accounts/mfa/", {"action": "disable", "password": PASSWORD})
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    response = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response["Location"] == "/"
+
+
+def test_staff_cannot_turn_two_step_sign_in_off(world: World) -> None:
+    nurse = world.staff["nurse"]
+    client = sign_in(Client(), nurse)
+    page = client.get("/accounts/mfa/").content.decode()
+    assert "Turn off" not in page
+    client.post("/accounts/mfa/", {"action": "disable", "password": PASSWORD})
+    assert TOTPDevice.objects.filter(user=nurse, confirmed=True).exists()
