@@ -1,0 +1,122 @@
+"""The shapes of an instrument, its answers' problems and its result. Plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    """One allowed answer: its ordinal value (what is summed), a code and the words shown."""
+
+    value: int
+    code: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Item:
+    link_id: str
+    text: str
+    options: tuple[Option, ...]
+    required: bool = True
+    loinc: str | None = None
+
+    @property
+    def allowed(self) -> tuple[int, ...]:
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A closed range of totals [low, high] with a code and plain words."""
+
+    low: int
+    high: int
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ItemError:
+    item: str
+    reason: str
+
+
+class InvalidAnswers(ValueError):
+    """Raised with every offending item at once, never just the first."""
+
+    def __init__(self, errors: list[ItemError]) -> None:
+        super().__init__("; ".join(f"{e.item}: {e.reason}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Instrument:
+    code: str
+    version: str
+    title: str
+    items: tuple[Item, ...]
+    licence: str
+    loinc_total: str | None = None
+
+    @property
+    def total_range(self) -> tuple[int, int]:
+        return (
+            sum(min(i.allowed) for i in self.items if i.required),
+            sum(max(i.allowed) for i in self.items),
+        )
+
+    def item(self, link_id: str) -> Item:
+        for item in self.items:
+            if item.link_id == link_id:
+                return item
+        raise KeyError(link_id)
+
+    def check(self, answers: Mapping[str, Any]) -> None:
+        """Each answer known, a whole number and allowed; each required item answered. Lists all problems."""
+        errors: list[ItemError] = []
+        known = {i.link_id for i in self.items}
+        errors += [ItemError(str(k), "not an item of this instrument") for k in answers if k not in known]
+        for item in self.items:
+            if item.link_id not in answers or answers[item.link_id] is None:
+                if item.required:
+                    errors.append(ItemError(item.link_id, "missing: this question needs an answer"))
+                continue
+            value = answers[item.link_id]
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors.append(ItemError(item.link_id, f"must be a whole number, one of {list(item.allowed)}"))
+            elif value not in item.allowed:
+                errors.append(
+                    ItemError(item.link_id, f"{value} is not allowed; use one of {list(item.allowed)}")
+                )
+        if errors:
+            raise InvalidAnswers(errors)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A scored response: reproducible from (instrument, version, answers) alone."""
+
+    instrument: str
+    version: str
+    total: int
+    band: Band | None
+    flags: tuple[str, ...] = ()
+    composites: Mapping[str, int] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "instrument": self.instrument,
+            "version": self.version,
+            "total": self.total,
+            "band": None if self.band is None else {"code": self.band.code, "label": self.band.label},
+            "flags": list(self.flags),
+            "composites": dict(self.composites),
+            "reasons": list(self.reasons),
+            "sources": list(self.sources),
+        }

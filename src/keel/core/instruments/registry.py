@@ -1,0 +1,80 @@
+"""Load instrument definitions (FHIR R4 Questionnaire JSON shipped in this package) once, and cache them."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from keel.core.instruments.model import Instrument, Item, Option
+
+ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+_EXT = "https://keel.invalid/fhir/"
+
+
+class UnknownInstrument(KeyError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"unknown instrument {self.code!r}; known: {', '.join(codes())}"
+
+
+def codes() -> tuple[str, ...]:
+    folder = resources.files("keel.core.instruments") / "definitions"
+    return tuple(sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")))
+
+
+def _option(raw: dict[str, Any]) -> Option:
+    ordinal = next(e["valueDecimal"] for e in raw["extension"] if e["url"] == ORDINAL)
+    if int(ordinal) != ordinal:
+        raise ValueError(f"ordinal values must be whole numbers, got {ordinal}")
+    coding = raw["valueCoding"]
+    return Option(value=int(ordinal), code=coding["code"], display=coding["display"])
+
+
+def _loinc(raw: dict[str, Any]) -> str | None:
+    return next((c["code"] for c in raw.get("code", []) if c.get("system") == "http://loinc.org"), None)
+
+
+def _ext(doc: dict[str, Any], name: str) -> list[str]:
+    return [e["valueString"] for e in doc.get("extension", []) if e["url"] == _EXT + name]
+
+
+def parse(doc: dict[str, Any]) -> Instrument:
+    """Turn a Questionnaire document into an Instrument."""
+    items = tuple(
+        Item(
+            link_id=raw["linkId"],
+            text=raw["text"],
+            options=tuple(_option(o) for o in raw["answerOption"]),
+            required=bool(raw.get("required", True)),
+            loinc=_loinc(raw),
+        )
+        for raw in doc["item"]
+    )
+    total = _ext(doc, "loinc-total")
+    return Instrument(
+        code=doc["id"],
+        version=doc["version"],
+        title=doc["title"],
+        items=items,
+        licence=(_ext(doc, "licence") or [""])[0],
+        loinc_total=total[0] if total else None,
+    )
+
+
+@cache
+def questionnaire(code: str) -> dict[str, Any]:
+    """The definition as FHIR Questionnaire JSON (what GET /api/v1/instruments/{code} returns)."""
+    if code not in codes():
+        raise UnknownInstrument(code)
+    path = resources.files("keel.core.instruments") / "definitions" / f"{code}.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@cache
+def get(code: str) -> Instrument:
+    return parse(questionnaire(code))
