@@ -196,6 +196,23 @@ def test_only_verified_loinc_codes_are_used() -> None:
     assert "72514-3" not in str(registry.questionnaire("cows"))
 
 
+# --- SOWS (reference vector 9) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "total"), [(1, 16), (4, 64), (0, 0)])
+def test_sows_sums_sixteen_items_and_shows_no_band(value: int, total: int) -> None:
+    result = score("sows", {f"sows_{i}": value for i in range(1, 17)})
+    assert (result.total, result.band, result.flags) == (total, None, ())
+    assert "no published severity bands" in result.reasons[0]
+
+
+def test_sows_rejects_a_five() -> None:
+    answers = {f"sows_{i}": 0 for i in range(1, 17)} | {"sows_7": 5}
+    with pytest.raises(InvalidAnswers) as error:
+        score("sows", answers)
+    assert [e.item for e in error.value.errors] == ["sows_7"]
+
+
 # --- Validation and properties -------------------------------------------------------------------
 
 
@@ -226,7 +243,7 @@ def _valid_answers(code: str) -> st.SearchStrategy[dict[str, int]]:
 
 
 @pytest.mark.parametrize("code", ["cows", "phq9", "gad7"])
-def test_any_valid_response_scores_within_range_and_bands_never_go_backwards(code: str) -> None:
+def test_bands_cover_the_range_and_valid_responses_score_within_it(code: str) -> None:
     low, high = registry.get(code).total_range
     bands = {"cows": COWS_BANDS, "phq9": PHQ9_BANDS, "gad7": GAD7_BANDS}[code]
     assert [band_for(bands, t) is not None for t in range(low, high + 1)] == [True] * (high - low + 1)
@@ -243,7 +260,7 @@ def test_any_valid_response_scores_within_range_and_bands_never_go_backwards(cod
     check()
 
 
-@pytest.mark.parametrize("code", ["cows", "phq9", "gad7"])
+@pytest.mark.parametrize("code", ["cows", "phq9", "gad7", "sows"])
 def test_any_out_of_set_value_is_rejected_naming_that_item(code: str) -> None:
     items = registry.get(code).items
 
@@ -256,3 +273,17 @@ def test_any_out_of_set_value_is_rejected_naming_that_item(code: str) -> None:
         assert [e.item for e in error.value.errors] == [link_id]
 
     check()
+
+
+def test_every_shipped_definition_has_an_interpreter_and_a_version() -> None:
+    from keel.core.instruments.interpretation import INTERPRETERS
+
+    assert set(registry.codes()) == set(INTERPRETERS) == {"cows", "gad7", "phq9", "sows"}
+    for code in registry.codes():
+        instrument = registry.get(code)
+        assert (
+            instrument.version
+            and instrument.licence
+            and registry.questionnaire(code)["resourceType"] == ("Questionnaire")
+        )
+    assert registry.get("sows").total_range == (0, 64)

@@ -6,6 +6,9 @@ Sources (ids used in results): see keel's clinical reference, sections 2 (COWS) 
 - PHQ-9 bands at 5/10/15/20, positive screen >= 10 (Kroenke 2001, via secondary summaries); item 9 >= 1 is a
   hard safety trigger regardless of the total (Keel's deliberate choice, reference conflict 16).
 - GAD-7 bands at 5/10/15, positive screen >= 10 (Spitzer 2006, via secondary summaries).
+- SOWS: 16 items 0-4, total 0-64 (Handelsman 1987, via EMCDDA and NIDA Data Share) [verified]. No published
+  bands: Keel shows the raw score and no band. Any start threshold (e.g. 17 for a home start) is a program
+  policy value owned by the treatment rules, never a band here.
 """
 
 from __future__ import annotations
@@ -96,8 +99,18 @@ def _gad7(answers: Mapping[str, int], total: int) -> Interpretation:
     return Interpretation(band, tuple(flags), tuple(reasons), ("spitzer-2006",))
 
 
+def _sows(answers: Mapping[str, int], total: int) -> Interpretation:
+    return Interpretation(
+        None,
+        (),
+        (f"SOWS total {total} of 64. SOWS has no published severity bands, so Keel shows the score only.",),
+        ("handelsman-1987", "emcdda-sows"),
+    )
+
+
 INTERPRETERS: dict[str, Callable[[Mapping[str, int], int], Interpretation]] = {
     "cows": _cows,
     "phq9": _phq9,
     "gad7": _gad7,
+    "sows": _sows,
 }
