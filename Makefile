@@ -50,7 +50,7 @@ check-migrations: install
 	$(BIN)/keel makemigrations --check --dry-run
 
 messages: install
-	cd src/keel && ../../$(BIN)/keel makemessages -l es --no-location --no-obsolete
+	cd src/keel && KEEL_DATA_DIR=$(CURDIR)/var ../../$(BIN)/keel makemessages -l es --no-location --no-obsolete
 	$(MAKE) $(MO)
 
 bench: install
