@@ -212,3 +212,25 @@ def _make_extra_patient(world: World, i: int) -> Any:
     )
     Enrollment.objects.create(patient=patient, program=world.riverside, started_on=date(2026, 2, 1))
     return patient
+
+
+def test_staff_in_two_programs_see_their_team_patients_in_both_and_nothing_else(world: World) -> None:
+    from keel.accounts.models import ProgramMembership
+    from keel.patients.models import CareTeamMember
+
+    nurse = world.staff["nurse"]
+    ProgramMembership.objects.create(user=nurse, program=world.lakeside)
+    CareTeamMember.objects.create(patient=world.charlie, user=nurse)
+    client = sign_in(Client(), nurse)
+    assert {p["id"] for p in client.get("/api/v1/patients").json()} == {world.alice.pk, world.charlie.pk}
+    assert client.get(f"/patients/{world.charlie.pk}/").status_code == 200
+    assert client.get(f"/patients/{world.bob.pk}/").status_code == 404
+
+
+def test_a_care_team_entry_in_a_program_the_staff_member_left_grants_nothing(world: World) -> None:
+    from keel.patients.models import CareTeamMember
+
+    # On Charlie's team by mistake, but not a Lakeside member: programs stay isolated.
+    CareTeamMember.objects.create(patient=world.charlie, user=world.staff["nurse"])
+    client = sign_in(Client(), world.staff["nurse"])
+    assert client.get(f"/api/v1/patients/{world.charlie.pk}").status_code == 404

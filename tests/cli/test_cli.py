@@ -20,6 +20,10 @@ pytestmark = pytest.mark.django_db
 GOOD_PASSWORD = "a long and unusual passphrase"
 
 
+def _createuser(*extra: str, username: str = "nina") -> list[str]:
+    return ["createuser", "--username", username, *extra, "--password-stdin"]
+
+
 def _keel(args: list[str], stdin: str = "") -> tuple[int, str, str]:
     """Run a command in-process as `keel` would; exit codes come from CommandError.returncode.
 
@@ -45,17 +49,7 @@ def program(db: Any) -> Program:
 
 def test_createuser_makes_staff_with_a_totp_secret(program: Program) -> None:
     code, out, _ = _keel(
-        [
-            "createuser",
-            "--username",
-            "nina",
-            "--role",
-            "nurse",
-            "--program",
-            "riverside",
-            "--password-stdin",
-            "--json",
-        ],
+        _createuser("--role", "nurse", "--program", "riverside", "--json"),
         GOOD_PASSWORD + "\n",
     )
     assert code == 0
@@ -78,23 +72,14 @@ def test_createuser_makes_staff_with_a_totp_secret(program: Program) -> None:
 def test_createuser_rejects_bad_input_with_a_clear_message(
     program: Program, args: list[str], stdin: str, message: str
 ) -> None:
-    code, _, err = _keel(["createuser", "--username", "nina", *args, "--password-stdin"], stdin + "\n")
+    code, _, err = _keel(_createuser(*args), stdin + "\n")
     assert code == 2
     assert message in err
     assert not User.objects.filter(username="nina").exists()
 
 
 def test_createuser_refuses_a_taken_username(program: Program) -> None:
-    args = [
-        "createuser",
-        "--username",
-        "nina",
-        "--role",
-        "nurse",
-        "--program",
-        "riverside",
-        "--password-stdin",
-    ]
+    args = _createuser("--role", "nurse", "--program", "riverside")
     assert _keel(args, GOOD_PASSWORD)[0] == 0
     code, _, err = _keel(args, GOOD_PASSWORD)
     assert code == 2 and "taken" in err
@@ -157,19 +142,9 @@ def test_the_installed_keel_command_runs_end_to_end(tmp_path: Path) -> None:
     assert run("check").returncode == 0
     verify = run("audit", "verify")
     assert verify.returncode == 0 and "OK" in verify.stdout
-    bad = run(
-        "createuser",
-        "--username",
-        "x",
-        "--role",
-        "nurse",
-        "--program",
-        "nope",
-        "--password-stdin",
-        stdin=GOOD_PASSWORD,
-    )
+    bad = run(*_createuser("--role", "nurse", "--program", "nope", username="x"), stdin=GOOD_PASSWORD)
     assert bad.returncode == 2 and "no program" in bad.stderr
-    wizard = run("createuser", "--username", "x", "--role", "wizard", "--password-stdin", stdin=GOOD_PASSWORD)
+    wizard = run(*_createuser("--role", "wizard", username="x"), stdin=GOOD_PASSWORD)
     assert wizard.returncode == 2 and "invalid choice: 'wizard'" in wizard.stderr
     journal = run(
         "shell",

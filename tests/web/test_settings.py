@@ -70,3 +70,15 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = _keel(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sqlite_writers_take_the_lock_up_front_and_wait_instead_of_failing() -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    options = settings.DATABASES["default"].get("OPTIONS", {})
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite-only options")
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+    assert "journal_mode=WAL" in options["init_command"] and "synchronous=FULL" in options["init_command"]
