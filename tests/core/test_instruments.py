@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 from keel.core.instruments import registry
 from keel.core.instruments.interpretation import (
     COWS_BANDS,
+    DSM5_BANDS,
     GAD7_BANDS,
+    ORT_BANDS,
     PHQ9_BANDS,
     band_for,
     cows_pulse_score,
@@ -118,9 +121,9 @@ def test_cows_allowed_values_match_the_reference_exactly() -> None:
     ("values", "total", "band", "flags"),
     [
         ([1, 1, 1, 1, 1, 1, 1, 1, 0], 8, "mild", ()),  # vector 18
-        ([0, 0, 0, 0, 0, 0, 0, 0, 1], 1, "minimal", ("item9_positive",)),  # vector 19
+        ([0, 0, 0, 0, 0, 0, 0, 0, 1], 1, "minimal", ("item9_positive", "suicide_risk")),  # vector 19
         ([2, 2, 2, 1, 1, 1, 1, 0, 0], 10, "moderate", ("positive_screen",)),  # vector 20
-        ([3] * 9, 27, "severe", ("positive_screen", "item9_positive")),  # vector 21
+        ([3] * 9, 27, "severe", ("positive_screen", "item9_positive", "suicide_risk")),  # vector 21
     ],
 )
 def test_phq9_reference_vectors(values: list[int], total: int, band: str, flags: tuple[str, ...]) -> None:
@@ -237,40 +240,65 @@ def test_an_unknown_instrument_says_which_exist() -> None:
     assert "cows" in str(error.value)
 
 
-def _valid_answers(code: str) -> st.SearchStrategy[dict[str, int]]:
-    items = registry.get(code).items
-    return st.fixed_dictionaries({i.link_id: st.sampled_from(i.allowed) for i in items})
+EXTRAS_FOR = {"ort": st.fixed_dictionaries({"sex": st.sampled_from(["female", "male"])})}
 
 
-@pytest.mark.parametrize("code", ["cows", "phq9", "gad7"])
-def test_bands_cover_the_range_and_valid_responses_score_within_it(code: str) -> None:
-    low, high = registry.get(code).total_range
-    bands = {"cows": COWS_BANDS, "phq9": PHQ9_BANDS, "gad7": GAD7_BANDS}[code]
-    assert [band_for(bands, t) is not None for t in range(low, high + 1)] == [True] * (high - low + 1)
-    order = [b.code for b in bands]
-    ranks = [order.index(band_for(bands, t).code) for t in range(low, high + 1)]  # type: ignore[union-attr]
-    assert ranks == sorted(ranks)
+@st.composite
+def _valid_answers(draw: Any, code: str) -> dict[str, int]:
+    """A response that follows the question flow (enableWhen) and the instrument's consistency rules."""
+    instrument = registry.get(code)
+    answers: dict[str, int] = {}
+    for item in instrument.items:
+        if instrument.is_enabled(item, answers):
+            answers[item.link_id] = draw(st.sampled_from(item.allowed))
+    if code == "bam" and answers["bam_4"] == 0:
+        answers["bam_5"] = 0
+    return answers
 
-    @given(_valid_answers(code))
-    def check(answers: dict[str, int]) -> None:
-        result = score(code, answers)
-        assert low <= result.total <= high and result.band is not None
-        assert result == score(code, dict(answers))  # reproducible from (code, version, answers)
+
+ALL = ["bam", "cows", "cssrs-screen", "dsm5-oud", "gad7", "ort", "phq9", "sows"]
+BANDED = {
+    "cows": COWS_BANDS,
+    "phq9": PHQ9_BANDS,
+    "gad7": GAD7_BANDS,
+    "dsm5-oud": DSM5_BANDS,
+    "ort": ORT_BANDS,
+}
+
+
+@pytest.mark.parametrize("code", sorted(BANDED))
+def test_bands_cover_the_range_without_gaps_and_never_go_backwards(code: str) -> None:
+    bands = BANDED[code]
+    low, high = bands[0].low, bands[-1].high
+    assert all(band_for(bands, t) is not None for t in range(low, high + 1))
+    assert all(a.high + 1 == b.low for a, b in itertools.pairwise(bands))
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_any_valid_response_scores_in_range_reproducibly(code: str) -> None:
+    @given(_valid_answers(code), EXTRAS_FOR.get(code, st.just({})))
+    def check(answers: dict[str, int], extras: dict[str, Any]) -> None:
+        result = score(code, answers, extras)
+        if code in BANDED:
+            bands = BANDED[code]
+            assert result.total is not None and bands[0].low <= result.total <= bands[-1].high
+        assert result == score(code, dict(answers), dict(extras))  # reproducible from (code, version, input)
+        assert result.reasons and result.sources
 
     check()
 
 
-@pytest.mark.parametrize("code", ["cows", "phq9", "gad7", "sows"])
+@pytest.mark.parametrize("code", ALL)
 def test_any_out_of_set_value_is_rejected_naming_that_item(code: str) -> None:
-    items = registry.get(code).items
-
-    @given(_valid_answers(code), st.sampled_from([i.link_id for i in items]), st.integers(-50, 50))
-    def check(answers: dict[str, int], link_id: str, value: int) -> None:
-        if value in registry.get(code).item(link_id).allowed:
-            return
+    @given(_valid_answers(code), EXTRAS_FOR.get(code, st.just({})), st.data())
+    def check(answers: dict[str, int], extras: dict[str, Any], data: Any) -> None:
+        link_id = data.draw(st.sampled_from(sorted(answers)))
+        value = data.draw(
+            st.integers(-50, 50).filter(lambda v: v not in registry.get(code).item(link_id).allowed)
+        )
         with pytest.raises(InvalidAnswers) as error:
-            score(code, answers | {link_id: value})
-        assert [e.item for e in error.value.errors] == [link_id]
+            score(code, answers | {link_id: value}, extras)
+        assert link_id in [e.item for e in error.value.errors]
 
     check()
 
@@ -278,7 +306,20 @@ def test_any_out_of_set_value_is_rejected_naming_that_item(code: str) -> None:
 def test_every_shipped_definition_has_an_interpreter_and_a_version() -> None:
     from keel.core.instruments.interpretation import INTERPRETERS
 
-    assert set(registry.codes()) == set(INTERPRETERS) == {"cows", "gad7", "phq9", "sows"}
+    assert (
+        set(registry.codes())
+        == set(INTERPRETERS)
+        == {
+            "bam",
+            "cows",
+            "cssrs-screen",
+            "dsm5-oud",
+            "gad7",
+            "ort",
+            "phq9",
+            "sows",
+        }
+    )
     for code in registry.codes():
         instrument = registry.get(code)
         assert (

@@ -1,35 +1,65 @@
-"""Per-instrument meaning of a total: bands, flags and reasons, each with its source ids.
+"""Per-instrument meaning of a response: total, band, flags, composites and reasons, each with source ids.
 
-Sources (ids used in results): see keel's clinical reference, sections 2 (COWS) and 5 (PHQ-9, GAD-7).
-- COWS bands 0-4 / 5-12 / 13-24 / 25-36 / 37-48: Wesson & Ling form as reproduced by mdapp and NIDA CTN
-  analysis code [secondary]. Item values: SAMHSA TIP (NBK64244), PCSS-MAT form, VA VistA [verified].
-- PHQ-9 bands at 5/10/15/20, positive screen >= 10 (Kroenke 2001, via secondary summaries); item 9 >= 1 is a
-  hard safety trigger regardless of the total (Keel's deliberate choice, reference conflict 16).
-- GAD-7 bands at 5/10/15, positive screen >= 10 (Spitzer 2006, via secondary summaries).
-- SOWS: 16 items 0-4, total 0-64 (Handelsman 1987, via EMCDDA and NIDA Data Share) [verified]. No published
-  bands: Keel shows the raw score and no band. Any start threshold (e.g. 17 for a home start) is a program
-  policy value owned by the treatment rules, never a band here.
+Every number below is from Keel's clinical reference (copied into code; the reference itself is never read at
+run time). Tags: [V] verified in a primary or near-primary source, [S] secondary only.
+- COWS bands 0-4 / 5-12 / 13-24 / 25-36 / 37-48 [S: Wesson & Ling form via mdapp; NIDA CTN code];
+  item values [V].
+- PHQ-9 bands at 5/10/15/20, positive screen >= 10 [S: Kroenke 2001 summaries]; item 9 >= 1 is a hard safety
+  trigger whatever the total (reference conflict 16: a deliberate choice for safety).
+- GAD-7 bands at 5/10/15, positive screen >= 10 [S: Spitzer 2006 summaries].
+- SOWS: 16 items 0-4, total 0-64 [V: Handelsman 1987 via EMCDDA/NIDA]; no published bands: raw score only.
+- DSM-5 OUD: >= 2 of 11 criteria; 2-3 mild, 4-5 moderate, >= 6 severe [V]; criteria 10 and 11 not counted when
+  opioids are taken solely under appropriate medical supervision (clinician attestation) [V]; early remission
+  3 to < 12 months, sustained >= 12 months without criteria except craving [V/standard DSM-5 text].
+- BAM composites Use (4+5+6), Risk (1+2+3+8+11+15), Protective (9+10+12+13+14+16); item 17 outside all [S];
+  flags Use >= 1, Risk >= 12, Protective <= 12 are from a vendor help page [S] and are labelled so; the
+  Protective comparison is configurable (<= or <). No validated total.
+- C-SSRS screener flow [V] and triage (Q1/Q2 low; Q3 or Q6 > 3 months moderate; Q4, Q5 or Q6 within 3 months
+  high) [S; the high anchor is V: Columbia triage guidelines]. Highest level wins.
+- ORT sex-specific weights and bands 0-3 low, 4-7 moderate, >= 8 high [V: Webster & Webster 2005].
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from keel.core.instruments.model import Band
+from keel.core.instruments.model import Band, ItemError
 
 
 @dataclass(frozen=True)
 class Interpretation:
+    total: int | None
     band: Band | None
-    flags: tuple[str, ...]
-    reasons: tuple[str, ...]
-    sources: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    composites: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Extra:
+    """An input an instrument needs beyond its items (e.g. sex for ORT)."""
+
+    name: str
+    kind: str  # "bool", "choice" or "int"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    minimum: int | None = None
+    help: str = ""
 
 
 def band_for(bands: tuple[Band, ...], total: int) -> Band | None:
     return next((b for b in bands if b.low <= total <= b.high), None)
 
+
+def _label(band: Band | None) -> str:
+    return band.label if band else "out of range"
+
+
+# --- COWS -------------------------------------------------------------------------------------------
 
 COWS_BANDS = (
     Band(0, 4, "below_mild", "below the mild threshold (no clear active withdrawal)"),
@@ -38,6 +68,28 @@ COWS_BANDS = (
     Band(25, 36, "moderately_severe", "moderately severe withdrawal"),
     Band(37, 48, "severe", "severe withdrawal"),
 )
+
+
+def cows_pulse_score(bpm: int) -> int:
+    """COWS item 1 from a resting pulse: <= 80 -> 0; 81-100 -> 1; 101-120 -> 2; > 120 -> 4."""
+    if bpm <= 80:
+        return 0
+    if bpm <= 100:
+        return 1
+    if bpm <= 120:
+        return 2
+    return 4
+
+
+def _cows(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+    band = band_for(COWS_BANDS, total)
+    return Interpretation(
+        total, band, (), (f"COWS total {total} of 48: {_label(band)}.",), ("wesson-ling-2003", "mdapp-cows")
+    )
+
+
+# --- PHQ-9, GAD-7 -----------------------------------------------------------------------------------
+
 PHQ9_BANDS = (
     Band(0, 4, "minimal", "minimal or no depression symptoms"),
     Band(5, 9, "mild", "mild depression symptoms"),
@@ -54,63 +106,286 @@ GAD7_BANDS = (
 POSITIVE_SCREEN_AT = 10  # PHQ-9 and GAD-7
 
 
-def cows_pulse_score(bpm: int) -> int:
-    """COWS item 1 from a resting pulse: <= 80 -> 0; 81-100 -> 1; 101-120 -> 2; > 120 -> 4."""
-    if bpm <= 80:
-        return 0
-    if bpm <= 100:
-        return 1
-    if bpm <= 120:
-        return 2
-    return 4
-
-
-def _cows(answers: Mapping[str, int], total: int) -> Interpretation:
-    band = band_for(COWS_BANDS, total)
-    label = band.label if band else "out of range"
-    return Interpretation(
-        band, (), (f"COWS total {total} of 48: {label}.",), ("wesson-ling-2003", "mdapp-cows")
-    )
-
-
-def _phq9(answers: Mapping[str, int], total: int) -> Interpretation:
+def _phq9(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
     band = band_for(PHQ9_BANDS, total)
     flags: list[str] = []
-    reasons = [f"PHQ-9 total {total} of 27: {band.label if band else 'out of range'}."]
+    reasons = [f"PHQ-9 total {total} of 27: {_label(band)}."]
     if total >= POSITIVE_SCREEN_AT:
         flags.append("positive_screen")
         reasons.append(f"A total of {POSITIVE_SCREEN_AT} or more is a positive screen for depression.")
     if answers.get("phq9_9", 0) >= 1:
-        flags.append("item9_positive")
+        flags += ["item9_positive", "suicide_risk"]
         reasons.append(
             "Question 9 (thoughts of death or self-harm) was answered above 0: a same-day suicide risk "
             "assessment is needed, whatever the total."
         )
-    return Interpretation(band, tuple(flags), tuple(reasons), ("kroenke-2001", "keel-conflict-16"))
+    return Interpretation(total, band, tuple(flags), tuple(reasons), ("kroenke-2001", "keel-conflict-16"))
 
 
-def _gad7(answers: Mapping[str, int], total: int) -> Interpretation:
+def _gad7(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
     band = band_for(GAD7_BANDS, total)
     flags: list[str] = []
-    reasons = [f"GAD-7 total {total} of 21: {band.label if band else 'out of range'}."]
+    reasons = [f"GAD-7 total {total} of 21: {_label(band)}."]
     if total >= POSITIVE_SCREEN_AT:
         flags.append("positive_screen")
         reasons.append(f"A total of {POSITIVE_SCREEN_AT} or more is a positive screen for anxiety.")
-    return Interpretation(band, tuple(flags), tuple(reasons), ("spitzer-2006",))
+    return Interpretation(total, band, tuple(flags), tuple(reasons), ("spitzer-2006",))
 
 
-def _sows(answers: Mapping[str, int], total: int) -> Interpretation:
-    return Interpretation(
-        None,
-        (),
-        (f"SOWS total {total} of 64. SOWS has no published severity bands, so Keel shows the score only.",),
-        ("handelsman-1987", "emcdda-sows"),
+# --- SOWS -------------------------------------------------------------------------------------------
+
+
+def _sows(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+    reason = f"SOWS total {total} of 64. SOWS has no published severity bands, so Keel shows the score only."
+    return Interpretation(total, None, (), (reason,), ("handelsman-1987", "emcdda-sows"))
+
+
+# --- DSM-5 opioid use disorder ------------------------------------------------------------------------
+
+DSM5_BANDS = (
+    Band(0, 1, "none", "does not meet the criteria for opioid use disorder"),
+    Band(2, 3, "mild", "mild opioid use disorder"),
+    Band(4, 5, "moderate", "moderate opioid use disorder"),
+    Band(6, 11, "severe", "severe opioid use disorder"),
+)
+DSM5_CRAVING = "dsm5_4"
+DSM5_SUPERVISION_EXEMPT = ("dsm5_10", "dsm5_11")  # tolerance, withdrawal
+EARLY_REMISSION_MONTHS = 3
+SUSTAINED_REMISSION_MONTHS = 12
+
+
+def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+    met = [k for k, v in answers.items() if v == 1]
+    reasons: list[str] = []
+    sources = ["apa-dsm5-tr", "pmc6590307"]
+    if extras.get("medical_supervision"):
+        dropped = [k for k in met if k in DSM5_SUPERVISION_EXEMPT]
+        met = [k for k in met if k not in DSM5_SUPERVISION_EXEMPT]
+        reasons.append(
+            "Opioids are taken only under appropriate medical supervision (clinician attestation), so "
+            f"tolerance and withdrawal are not counted ({len(dropped)} dropped)."
+        )
+        sources.append("bccsu-appendix-2")
+    count = len(met)
+    band = band_for(DSM5_BANDS, count)
+    reasons.insert(0, f"{count} of 11 criteria met in a 12-month period: {_label(band)}.")
+    flags: list[str] = []
+    months = extras.get("months_without_criteria")
+    if extras.get("prior_oud") and months is not None and not [k for k in met if k != DSM5_CRAVING]:
+        if months >= SUSTAINED_REMISSION_MONTHS:
+            flags.append("sustained_remission")
+            reasons.append(
+                f"No criteria except craving for {months} months (12 or more): in sustained remission."
+            )
+        elif months >= EARLY_REMISSION_MONTHS:
+            flags.append("early_remission")
+            reasons.append(
+                f"No criteria except craving for {months} months (3 to under 12): in early remission."
+            )
+        else:
+            reasons.append(f"No criteria for {months} months: under 3 months is not yet remission.")
+        if flags and extras.get("on_maintenance_therapy"):
+            flags.append("on_maintenance_therapy")
+            reasons.append("Taking a prescribed medication for opioid use disorder: on maintenance therapy.")
+        if flags and extras.get("controlled_environment"):
+            flags.append("in_controlled_environment")
+            reasons.append("Lives where access to opioids is restricted: in a controlled environment.")
+        if flags:
+            band = None  # a remission specifier replaces the current-severity band
+    return Interpretation(count, band, tuple(flags), tuple(reasons), tuple(sources))
+
+
+DSM5_EXTRAS = (
+    Extra(
+        "medical_supervision",
+        "bool",
+        default=False,
+        help="clinician attests opioids are taken solely under appropriate medical supervision",
+    ),
+    Extra("prior_oud", "bool", default=False, help="full OUD criteria were met before"),
+    Extra(
+        "months_without_criteria",
+        "int",
+        minimum=0,
+        help="months with no criteria met except craving (for remission)",
+    ),
+    Extra("on_maintenance_therapy", "bool", default=False),
+    Extra("controlled_environment", "bool", default=False),
+)
+
+
+# --- BAM ----------------------------------------------------------------------------------------------
+
+BAM_USE = ("bam_4", "bam_5", "bam_6")
+BAM_RISK = ("bam_1", "bam_2", "bam_3", "bam_8", "bam_11", "bam_15")
+BAM_PROTECTIVE = ("bam_9", "bam_10", "bam_12", "bam_13", "bam_14", "bam_16")
+BAM_USE_FLAG_AT = 1
+BAM_RISK_FLAG_AT = 12
+BAM_PROTECTIVE_FLAG_AT = 12
+
+
+def _bam(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+    use = sum(answers[k] for k in BAM_USE)
+    risk = sum(answers[k] for k in BAM_RISK)
+    protective = sum(answers[k] for k in BAM_PROTECTIVE)
+    strict = extras.get("protective_comparison", "le") == "lt"
+    low_protection = protective < BAM_PROTECTIVE_FLAG_AT if strict else protective <= BAM_PROTECTIVE_FLAG_AT
+    flags = [
+        name
+        for name, on in (
+            ("use", use >= BAM_USE_FLAG_AT),
+            ("risk", risk >= BAM_RISK_FLAG_AT),
+            ("low_protective", low_protection),
+        )
+        if on
+    ]
+    sign = "<" if strict else "<="
+    reasons = (
+        f"Use {use} of 12, risk factors {risk} of 24, protective factors {protective} of 24.",
+        f"Flags follow a vendor's published cut-offs (use >= 1, risk >= 12, protective {sign} 12), not "
+        "the VA manual; item-level review comes first.",
+        f"Satisfaction with progress (item 17): {answers['bam_17']} of 4, outside all composites.",
     )
+    composites = {"use": use, "risk": risk, "protective": protective, "satisfaction": answers["bam_17"]}
+    return Interpretation(None, None, tuple(flags), reasons, ("cacciola-2013", "blueprint-bam"), composites)
 
 
-INTERPRETERS: dict[str, Callable[[Mapping[str, int], int], Interpretation]] = {
+BAM_EXTRAS = (
+    Extra(
+        "protective_comparison",
+        "choice",
+        choices=("le", "lt"),
+        default="le",
+        help="flag protective factors at <= 12 (default) or < 12",
+    ),
+)
+
+
+def bam_consistency(answers: Mapping[str, Any]) -> list[ItemError]:
+    """Heavy-drinking days (item 5) cannot exceed no drinking days at all (item 4 = 0) [S]."""
+    if answers.get("bam_4") == 0 and answers.get("bam_5") not in (None, 0):
+        return [ItemError("bam_5", "must be 0 when item bam_4 (days with any alcohol) is 0")]
+    return []
+
+
+# --- C-SSRS screener ----------------------------------------------------------------------------------
+
+CSSRS_LEVELS = (
+    Band(0, 0, "none", "no risk identified"),
+    Band(1, 1, "low", "low risk"),
+    Band(2, 2, "moderate", "moderate risk"),
+    Band(3, 3, "high", "high risk"),
+)
+
+
+def _cssrs(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+    yes = {k for k, v in answers.items() if v == 1}
+    level, reasons = 0, []
+    if yes & {"cssrs_1", "cssrs_2"}:
+        level = max(level, 1)
+        reasons.append("A wish to be dead or thoughts of suicide in the past month: at least low risk.")
+    if "cssrs_3" in yes:
+        level = max(level, 2)
+        reasons.append("Thought about how: moderate risk.")
+    if "cssrs_6" in yes and "cssrs_6b" not in yes:
+        level = max(level, 2)
+        reasons.append("Suicidal behaviour more than 3 months ago: moderate risk.")
+    if yes & {"cssrs_4", "cssrs_5"}:
+        level = 3
+        reasons.append("Intent or a plan in the past month: high risk. Do not leave the person alone.")
+    if "cssrs_6b" in yes:
+        level = 3
+        reasons.append("Suicidal behaviour in the past 3 months: high risk. Do not leave the person alone.")
+    band = CSSRS_LEVELS[level]
+    if not reasons:
+        reasons.append("No positive answers: no risk identified by the screener.")
+    flags = ("suicide_risk", f"suicide_risk_{band.code}") if level else ()
+    return Interpretation(None, band, flags, tuple(reasons), ("columbia-cssrs-screen", "columbia-triage"))
+
+
+# --- ORT ----------------------------------------------------------------------------------------------
+
+ORT_WEIGHTS: dict[str, tuple[int, int]] = {  # (female, male)
+    "ort_family_alcohol": (1, 3),
+    "ort_family_illegal": (2, 3),
+    "ort_family_rx": (4, 4),
+    "ort_personal_alcohol": (3, 3),
+    "ort_personal_illegal": (4, 4),
+    "ort_personal_rx": (5, 5),
+    "ort_age_16_45": (1, 1),
+    "ort_preadolescent_sexual_abuse": (3, 0),
+    "ort_psych_add_ocd_bipolar_schizophrenia": (2, 2),
+    "ort_depression": (1, 1),
+}
+ORT_BANDS = (
+    Band(0, 3, "low", "low risk"),
+    Band(4, 7, "moderate", "moderate risk"),
+    Band(8, 26, "high", "high risk"),
+)
+
+
+def _ort(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+    column = 0 if extras["sex"] == "female" else 1
+    score = sum(ORT_WEIGHTS[k][column] for k, v in answers.items() if v == 1)
+    band = band_for(ORT_BANDS, score)
+    reasons = (
+        f"ORT total {score} of 26 with {extras['sex']} weights: {_label(band)} of aberrant drug-related "
+        "behaviour with opioid therapy for pain.",
+    )
+    return Interpretation(score, band, (), reasons, ("webster-2005",))
+
+
+ORT_EXTRAS = (
+    Extra("sex", "choice", required=True, choices=("female", "male"), help="selects the item weights"),
+)
+
+
+# --- Registry of interpreters -------------------------------------------------------------------------
+
+Interpreter = Callable[[Mapping[str, int], int, Mapping[str, Any]], Interpretation]
+
+INTERPRETERS: dict[str, Interpreter] = {
     "cows": _cows,
     "phq9": _phq9,
     "gad7": _gad7,
     "sows": _sows,
+    "dsm5-oud": _dsm5,
+    "bam": _bam,
+    "cssrs-screen": _cssrs,
+    "ort": _ort,
 }
+EXTRAS: dict[str, tuple[Extra, ...]] = {"dsm5-oud": DSM5_EXTRAS, "bam": BAM_EXTRAS, "ort": ORT_EXTRAS}
+CONSISTENCY: dict[str, Callable[[Mapping[str, Any]], list[ItemError]]] = {"bam": bam_consistency}
+
+
+def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], list[ItemError]]:
+    """Validate and complete an instrument's extra inputs: (values with defaults, problems)."""
+    spec = {e.name: e for e in EXTRAS.get(code, ())}
+    errors = [ItemError(f"extras.{k}", "not an input of this instrument") for k in extras if k not in spec]
+    values: dict[str, Any] = {}
+    for e in spec.values():
+        value = extras.get(e.name, e.default)
+        if value is None:
+            if e.required:
+                errors.append(ItemError(f"extras.{e.name}", f"missing: {e.help or 'required'}"))
+            values[e.name] = None
+            continue
+        ok = (
+            (e.kind == "bool" and isinstance(value, bool))
+            or (e.kind == "choice" and value in e.choices)
+            or (
+                e.kind == "int"
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                and (e.minimum is None or value >= e.minimum)
+            )
+        )
+        if not ok:
+            want = {
+                "bool": "true or false",
+                "choice": f"one of {list(e.choices)}",
+                "int": f"a whole number of at least {e.minimum}",
+            }[e.kind]
+            errors.append(ItemError(f"extras.{e.name}", f"must be {want}"))
+        values[e.name] = value
+    return values, errors

@@ -17,12 +17,21 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """FHIR enableWhen with operator '=': the item is asked only when `question` was answered `equals`."""
+
+    question: str
+    equals: int
+
+
+@dataclass(frozen=True)
 class Item:
     link_id: str
     text: str
     options: tuple[Option, ...]
     required: bool = True
     loinc: str | None = None
+    enable_when: tuple[Condition, ...] = ()  # all must hold (enableBehavior "all")
 
     @property
     def allowed(self) -> tuple[int, ...]:
@@ -64,8 +73,9 @@ class Instrument:
 
     @property
     def total_range(self) -> tuple[int, int]:
+        """The range of the plain sum of ordinal values (instruments may report a different total)."""
         return (
-            sum(min(i.allowed) for i in self.items if i.required),
+            sum(min(i.allowed) for i in self.items if i.required and not i.enable_when),
             sum(max(i.allowed) for i in self.items),
         )
 
@@ -75,13 +85,26 @@ class Instrument:
                 return item
         raise KeyError(link_id)
 
-    def check(self, answers: Mapping[str, Any]) -> None:
-        """Each answer known, a whole number and allowed; each required item answered. Lists all problems."""
+    def is_enabled(self, item: Item, answers: Mapping[str, Any]) -> bool:
+        """Whether the question flow asks `item`, given the other answers."""
+        return all(answers.get(c.question) == c.equals for c in item.enable_when)
+
+    def item_errors(self, answers: Mapping[str, Any]) -> list[ItemError]:
+        """Each answer known, a whole number and allowed; each asked, required item answered; no answer to a
+        question the flow skips. Every problem, not just the first."""
         errors: list[ItemError] = []
         known = {i.link_id for i in self.items}
         errors += [ItemError(str(k), "not an item of this instrument") for k in answers if k not in known]
         for item in self.items:
-            if item.link_id not in answers or answers[item.link_id] is None:
+            answered = answers.get(item.link_id) is not None
+            if not self.is_enabled(item, answers):
+                if answered:
+                    rule = " and ".join(f"{c.question} is {c.equals}" for c in item.enable_when)
+                    errors.append(
+                        ItemError(item.link_id, f"must not be answered: it is asked only when {rule}")
+                    )
+                continue
+            if not answered:
                 if item.required:
                     errors.append(ItemError(item.link_id, "missing: this question needs an answer"))
                 continue
@@ -92,6 +115,11 @@ class Instrument:
                 errors.append(
                     ItemError(item.link_id, f"{value} is not allowed; use one of {list(item.allowed)}")
                 )
+        return errors
+
+    def check(self, answers: Mapping[str, Any]) -> None:
+        """Raise InvalidAnswers listing every problem item_errors finds."""
+        errors = self.item_errors(answers)
         if errors:
             raise InvalidAnswers(errors)
 
@@ -102,7 +130,7 @@ class Result:
 
     instrument: str
     version: str
-    total: int
+    total: int | None  # None where the instrument has no validated total (BAM, C-SSRS)
     band: Band | None
     flags: tuple[str, ...] = ()
     composites: Mapping[str, int] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from keel.core.instruments.model import Instrument, Item, Option
+from keel.core.instruments.model import Condition, Instrument, Item, Option
 
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 _EXT = "https://keel.invalid/fhir/"
@@ -45,6 +45,10 @@ def _ext(doc: dict[str, Any], name: str) -> list[str]:
 
 def parse(doc: dict[str, Any]) -> Instrument:
     """Turn a Questionnaire document into an Instrument."""
+    values = {
+        raw["linkId"]: {o["valueCoding"]["code"]: _option(o).value for o in raw["answerOption"]}
+        for raw in doc["item"]
+    }
     items = tuple(
         Item(
             link_id=raw["linkId"],
@@ -52,6 +56,11 @@ def parse(doc: dict[str, Any]) -> Instrument:
             options=tuple(_option(o) for o in raw["answerOption"]),
             required=bool(raw.get("required", True)),
             loinc=_loinc(raw),
+            enable_when=tuple(
+                Condition(c["question"], values[c["question"]][c["answerCoding"]["code"]])
+                for c in raw.get("enableWhen", [])
+                if c["operator"] == "="
+            ),
         )
         for raw in doc["item"]
     )

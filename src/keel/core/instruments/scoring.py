@@ -1,4 +1,4 @@
-"""The one generic scorer: validate, sum the ordinal values, interpret."""
+"""The one generic scorer: validate items and extra inputs, sum the ordinal values, interpret."""
 
 from __future__ import annotations
 
@@ -6,25 +6,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from keel.core.instruments import registry
-from keel.core.instruments.interpretation import INTERPRETERS
-from keel.core.instruments.model import Result
+from keel.core.instruments.interpretation import CONSISTENCY, INTERPRETERS, extra_errors
+from keel.core.instruments.model import InvalidAnswers, Result
 
 
-def score(code: str, answers: Mapping[str, Any]) -> Result:
-    """Score one response. Raises UnknownInstrument or InvalidAnswers (naming every bad item)."""
+def score(code: str, answers: Mapping[str, Any], extras: Mapping[str, Any] | None = None) -> Result:
+    """Score one response. Raises UnknownInstrument, or InvalidAnswers naming every bad item and input."""
     instrument = registry.get(code)
-    instrument.check(answers)
-    values = {
-        item.link_id: int(answers[item.link_id]) for item in instrument.items if item.link_id in answers
-    }
-    total = sum(values.values())
-    meaning = INTERPRETERS[code](values, total)
+    errors = instrument.item_errors(answers)
+    if not errors and code in CONSISTENCY:
+        errors += CONSISTENCY[code](answers)
+    extra_values, extra_problems = extra_errors(code, extras or {})
+    errors += extra_problems
+    if errors:
+        raise InvalidAnswers(errors)
+    values = {k: int(v) for k, v in answers.items() if v is not None}
+    meaning = INTERPRETERS[code](values, sum(values.values()), extra_values)
     return Result(
         instrument=instrument.code,
         version=instrument.version,
-        total=total,
+        total=meaning.total,
         band=meaning.band,
         flags=meaning.flags,
+        composites=dict(meaning.composites),
         reasons=meaning.reasons,
         sources=meaning.sources,
     )
