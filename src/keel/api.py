@@ -15,7 +15,11 @@ from ninja.openapi.schema import OpenAPISchema
 from keel.accounts.api import router as accounts_router
 from keel.accounts.services import AccountError
 from keel.api_auth import keel_auth
+from keel.assessments.api import router as assessments_router
+from keel.assessments.services import NotAllowed
 from keel.audit.api import router as audit_router
+from keel.core.instruments.model import InvalidAnswers
+from keel.core.instruments.registry import UnknownInstrument
 from keel.patients.api import router as patients_router
 
 
@@ -62,6 +66,27 @@ def on_account_error(request: HttpRequest, exc: AccountError) -> HttpResponse:
     )
 
 
+def _answer_field(item: str) -> str:
+    return item if item.startswith("extras.") or item == "filled_at" else f"answers.{item}"
+
+
+@api.exception_handler(InvalidAnswers)
+def on_invalid_answers(request: HttpRequest, exc: InvalidAnswers) -> HttpResponse:
+    errors = [{"field": _answer_field(e.item), "reason": e.reason} for e in exc.errors]
+    return api.create_response(request, error_body("Some answers are not valid.", errors), status=422)
+
+
+@api.exception_handler(UnknownInstrument)
+def on_unknown_instrument(request: HttpRequest, exc: UnknownInstrument) -> HttpResponse:
+    errors = [{"field": "instrument", "reason": str(exc)}]
+    return api.create_response(request, error_body("Unknown instrument.", errors), status=422)
+
+
+@api.exception_handler(NotAllowed)
+def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)
+
+
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, error_body("Sign in or send a valid API token."), status=401)
@@ -80,3 +105,4 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/patients", patients_router)
 api.add_router("/audit", audit_router)
+api.add_router("/", assessments_router)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "keel.accounts",
     "keel.audit",
     "keel.patients",
+    "keel.assessments",
     "keel.web",
 ]
 
@@ -244,3 +245,6 @@ if TESTING:
     # Argon2 is deliberately slow; tests use a fast hasher. Production uses the list above.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CSRF_FAILURE_VIEW = "keel.web.views.csrf_failure"
+
+# Stateless scoring (POST /api/v1/instruments/{code}/score) is open to anonymous callers: rate-limited per IP.
+KEEL_SCORE_RATE = env_str("KEEL_SCORE_RATE", "120/m") or "120/m"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("keel.accounts.urls")),
     path("api/v1/", api.urls),
+    path("", include("keel.assessments.urls")),
     path("", include("keel.web.urls")),
 ]
 

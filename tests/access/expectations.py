@@ -29,11 +29,14 @@ class Route:
     expect: dict[str, tuple[int, int, int]] | dict[str, int]
     patient_scoped: bool = False
     body: dict[str, object] | None = None
+    # {assessment} in the path: the target patient's PHQ-9 assessment, created for the test
 
 
 def _all(status: int, anonymous: int) -> dict[str, int]:
     return {role: (anonymous if role == "anonymous" else status) for role in ROLES}
 
+
+PHQ9_ZEROS = {"instrument": "phq9", "answers": {f"phq9_{i}": 0 for i in range(1, 10)}}
 
 _RECORD = {
     "patient": (200, 404, 404),
@@ -43,6 +46,18 @@ _RECORD = {
     "peer_specialist": (200, 404, 404),
     "program_admin": (200, 200, 404),
     "auditor": (404, 404, 404),
+}
+
+# Clinical parts of a record: peer specialists and auditors see none of it.
+_CLINICAL_READ = {**_RECORD, "peer_specialist": (404, 404, 404)}
+# Filing a PHQ-9: the patient for themselves; clinical staff for their team; an admin may see but not file.
+_CLINICAL_FILE = {
+    **_CLINICAL_READ,
+    "patient": (201, 404, 404),
+    "counselor": (201, 404, 404),
+    "nurse": (201, 404, 404),
+    "prescriber": (201, 404, 404),
+    "program_admin": (403, 403, 404),
 }
 
 ROUTES: dict[str, Route] = {
@@ -74,6 +89,69 @@ ROUTES: dict[str, Route] = {
     "api:get_patient": Route(
         "GET", "/api/v1/patients/{patient}", {"anonymous": (401, 401, 401), **_RECORD}, patient_scoped=True
     ),
+    "api:list_instruments": Route("GET", "/api/v1/instruments", _all(200, 200)),
+    "api:get_instrument": Route("GET", "/api/v1/instruments/phq9", _all(200, 200)),
+    "api:score_instrument": Route(
+        "POST", "/api/v1/instruments/phq9/score", _all(200, 200), body={"answers": PHQ9_ZEROS["answers"]}
+    ),
+    "api:create_assessment": Route(
+        "POST",
+        "/api/v1/patients/{patient}/assessments",
+        {"anonymous": (401, 401, 401), **_CLINICAL_FILE},
+        patient_scoped=True,
+        body=PHQ9_ZEROS,
+    ),
+    "api:list_assessments": Route(
+        "GET",
+        "/api/v1/patients/{patient}/assessments",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:assessment_fhir": Route(
+        "GET",
+        "/api/v1/patients/{patient}/assessments/{assessment}/fhir",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:create_my_assessment": Route(
+        "POST", "/api/v1/me/assessments", {**_all(404, 401), "patient": 201}, body=PHQ9_ZEROS
+    ),
+    "api:list_my_assessments": Route("GET", "/api/v1/me/assessments", {**_all(404, 401), "patient": 200}),
+    "assessments:fill": Route(
+        "GET",
+        "/patients/{patient}/instruments/phq9/",
+        {
+            "anonymous": (302, 302, 302),
+            **_CLINICAL_FILE,
+            "patient": (200, 404, 404),
+            "counselor": (200, 404, 404),
+            "nurse": (200, 404, 404),
+            "prescriber": (200, 404, 404),
+        },
+        patient_scoped=True,
+    ),
+    "assessments:result": Route(
+        "GET",
+        "/patients/{patient}/assessments/{assessment}/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "assessments:flowsheet": Route(
+        "GET",
+        "/patients/{patient}/flowsheet/phq9/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "assessments:cows_bedside": Route(
+        "GET",
+        "/patients/{patient}/cows/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "assessments:my_instruments": Route("GET", "/me/instruments/", {**_all(404, 302), "patient": 200}),
+    "assessments:fill_mine": Route("GET", "/me/instruments/phq9/", {**_all(404, 302), "patient": 200}),
+    # someone else's (or no) assessment id: 404 for everyone; the patient's own result is tested by name
+    "assessments:my_result": Route("GET", "/me/assessments/999999/", _all(404, 302)),
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),

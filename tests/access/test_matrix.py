@@ -53,6 +53,27 @@ def _request(client: Client, method: str, path: str, body: dict[str, object] | N
     )
 
 
+def _assessment_for(patient: Any) -> Any:
+    from django.utils import timezone
+
+    from keel.assessments.models import Assessment
+    from keel.core.instruments.scoring import score
+
+    answers = {f"phq9_{i}": 0 for i in range(1, 10)}
+    return Assessment.objects.create(
+        patient=patient,
+        program=patient.program,
+        instrument="phq9",
+        instrument_version="1",
+        answers=answers,
+        total=0,
+        band="minimal",
+        result=score("phq9", answers).as_dict(),
+        filled_by=patient.user,
+        filled_at=timezone.now(),
+    )
+
+
 def _identifying(patient: Any) -> list[str]:
     return [patient.given_name, patient.family_name, patient.record_number]
 
@@ -89,16 +110,21 @@ def test_patient_route_answers_each_role_and_target_as_expected(
     patient = world.target(target)
     expected = route.expect[role][TARGETS.index(target)]  # type: ignore[index]
     client = _client(world, role)
+    assessment = _assessment_for(patient) if "{assessment}" in route.path else None
     before = audit_count()
-    response = _request(client, route.method, route.path.format(patient=patient.pk), None)
-    assert response.status_code == expected
+    path = route.path.format(patient=patient.pk, assessment=assessment.pk if assessment else "")
+    response = _request(client, route.method, path, route.body)
+    assert response.status_code == expected, response.content[:300]
     body = response.content.decode(errors="replace")
     new = list(AuditEvent.objects.order_by("id")[before:])
-    if expected == 200:
-        assert patient.family_name in body
+    if expected in {200, 201}:
+        if name in {"web:patient_detail", "api:get_patient"}:
+            assert patient.family_name in body
         assert len(new) == 1, [str(e) for e in new]
-        assert new[0].action == "read" and new[0].outcome == "success"
+        assert new[0].action == ("read" if expected == 200 else "create") and new[0].outcome == "success"
         assert new[0].patient_id == patient.pk and new[0].actor_id == world.user(role).pk
+    elif expected == 403:
+        assert len(new) == 1 and new[0].action == "denied" and new[0].patient_id == patient.pk
     elif expected == 404:
         for text in _identifying(patient):
             assert text not in body, f"a 404 leaked {text!r}"
@@ -179,7 +205,7 @@ def test_patient_page_is_never_cached(world: World) -> None:
         # session, user, (otp device), scoped patient query + prefetches, audit (savepoint/head/insert/head)
         ("patient", "/me/", 10),
         ("nurse", "/patients/", 10),
-        ("nurse", "/patients/{id}/", 11),
+        ("nurse", "/patients/{id}/", 12),  # + open flags
         ("program_admin", "/api/v1/patients", 10),
     ],
 )

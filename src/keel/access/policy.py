@@ -116,6 +116,7 @@ def get_patient_or_404(
     target_type: str = "patient",
     target_id: str | int | None = None,
     prefetch: tuple[Any, ...] = (),
+    audit_success: bool = True,
 ) -> Patient:
     """Load one patient in the user's scope and audit the read; out of scope: audit a denial, raise 404.
 
@@ -138,7 +139,8 @@ def get_patient_or_404(
             detail={"requested_patient_id": pk},
         )
         raise PatientNotFound()
-    _audit_read(user, patient, action, target_type, target_id)
+    if audit_success:
+        _audit_read(user, patient, action, target_type, target_id)
     return patient
 
 
@@ -161,7 +163,9 @@ def own_patient_or_404(
     *,
     action: Action = Action.READ,
     target_type: str = "patient",
+    target_id: str | int | None = None,
     prefetch: tuple[Any, ...] = (),
+    audit_success: bool = True,
 ) -> Patient:
     """The signed-in patient's own record, taken from the session, never from the request."""
     if not _active(user) or user.role != Role.PATIENT:
@@ -169,5 +173,23 @@ def own_patient_or_404(
     patient = Patient.objects.filter(user=user).select_related("program").prefetch_related(*prefetch).first()
     if patient is None:
         raise PatientNotFound()
-    _audit_read(user, patient, action, target_type, None)
+    if audit_success:
+        _audit_read(user, patient, action, target_type, target_id)
     return patient
+
+
+# --- Actions inside a record ---------------------------------------------------------------------------
+
+# Instruments a person may fill about themselves (issue #3); the rest are clinician-rated.
+SELF_REPORT_INSTRUMENTS = frozenset({"sows", "bam", "phq9", "gad7", "cssrs-screen", "dsm5-oud"})
+_ASSESSING_ROLES = frozenset({Role.COUNSELOR, Role.NURSE, Role.PRESCRIBER})
+
+
+def can_record_assessment(user: Any, instrument: str) -> bool:
+    """Patients file their own self-report instruments; counselors, nurses and prescribers file any
+    instrument for patients on their care team (scope is checked separately)."""
+    if not _active(user):
+        return False
+    if user.role == Role.PATIENT:
+        return instrument in SELF_REPORT_INSTRUMENTS
+    return user.role in _ASSESSING_ROLES

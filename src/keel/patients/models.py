@@ -122,3 +122,44 @@ class CareTeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"care team {self.patient_id}: {self.user_id}"
+
+
+class FlagKind(models.TextChoices):
+    SUICIDE_RISK = "suicide_risk", _("Positive suicide screen")
+
+
+class PatientFlag(models.Model):
+    """Something the care team must see on the patient's record, with its reasons; resolved by staff."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=40, choices=FlagKind.choices)
+    priority = models.PositiveSmallIntegerField(default=1)  # 0 = highest
+    reasons = models.JSONField(default=list)
+    sources = models.JSONField(default=list)
+    source_type = models.CharField(max_length=40)
+    source_id = models.BigIntegerField()
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["priority", "-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source_type", "source_id"],
+                name="flag_once_per_source",
+                violation_error_message="This flag was already raised for this record.",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | ~Q(resolution_note=""),
+                name="flag_resolution_has_note",
+                violation_error_message="Resolving a flag needs a note.",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "resolved_at"], name="flag_patient_open")]
+
+    def __str__(self) -> str:
+        return f"flag {self.kind} for patient {self.patient_id}"

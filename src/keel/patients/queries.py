@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import Role
-from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient
+from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient, PatientFlag
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,13 @@ class PatientView:
     enrollment_status: str | None = None
     enrollments: list[EnrollmentView] = field(default_factory=list)
     care_team: list[dict[str, Any]] = field(default_factory=list)
+    open_flags: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _view(patient: Patient, areas: frozenset[Area], *, full: bool) -> PatientView:
+def _view(
+    patient: Patient, areas: frozenset[Area], *, full: bool, flags: list[PatientFlag] | None = None
+) -> PatientView:
+    flags = flags or []
     clinical = Area.CLINICAL in areas
     enrollments = list(patient.enrollments.all()) if clinical else []
     active = next((e for e in enrollments if e.status == EnrollmentStatus.ACTIVE), None)
@@ -72,6 +76,16 @@ def _view(patient: Patient, areas: frozenset[Area], *, full: bool) -> PatientVie
         ]
         if full
         else [],
+        open_flags=[
+            {
+                "id": f.pk,
+                "kind": f.kind,
+                "label": f.get_kind_display(),
+                "reasons": f.reasons,
+                "raised_at": f.raised_at,
+            }
+            for f in flags
+        ],
     )
 
 
@@ -88,10 +102,16 @@ def list_patients(user: Any) -> list[PatientView]:
     return [_view(p, areas, full=False) for p in policy.list_patients_audited(user, prefetch=(active,))]
 
 
+OPEN_FLAGS = Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__isnull=True))
+
+
 def get_patient(user: Any, patient_id: int | str) -> PatientView:
-    """One patient (404 when out of scope), audited as one read."""
-    patient = policy.get_patient_or_404(user, patient_id, prefetch=RECORD_PREFETCH)
-    return _view(patient, policy.areas_for_role(user.role), full=True)
+    """One patient (404 when out of scope) with open flags for clinical roles, audited as one read."""
+    clinical = Area.CLINICAL in policy.areas_for_role(getattr(user, "role", ""))
+    prefetch = (*RECORD_PREFETCH, OPEN_FLAGS) if clinical else RECORD_PREFETCH
+    patient = policy.get_patient_or_404(user, patient_id, prefetch=prefetch)
+    flags = list(patient.flags.all()) if clinical else []
+    return _view(patient, policy.areas_for_role(user.role), full=True, flags=flags)
 
 
 def get_own_record(user: Any) -> PatientView:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from keel.accounts.models import Role
 from keel.audit import queries as audit_queries
+from keel.core.instruments import registry
 from keel.patients import queries
 
 
@@ -38,7 +39,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
-    return render(request, "web/patient_detail.html", {"patient": patient})
+    instruments = [(code, registry.get(code).title) for code in registry.codes()]
+    return render(request, "web/patient_detail.html", {"patient": patient, "instruments": instruments})
 
 
 @require_safe

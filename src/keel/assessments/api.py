@@ -1,0 +1,166 @@
+"""API: the instrument catalog, stateless scoring, and patient-scoped assessments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.throttling import SimpleRateThrottle
+
+from keel.access.policy import SELF_REPORT_INSTRUMENTS
+from keel.assessments import fhir, services
+from keel.assessments.models import Assessment
+from keel.assessments.schemas import AssessmentIn, AssessmentOut, InstrumentOut, ResultOut, ScoreIn
+from keel.core.instruments import registry
+from keel.core.instruments.interpretation import EXTRAS
+from keel.core.instruments.scoring import score
+
+router = Router(tags=["instruments"])
+
+
+class ScoreThrottle(SimpleRateThrottle):
+    """Per-IP limit on the open scoring endpoint (KEEL_SCORE_RATE), whoever the caller is."""
+
+    scope = "keel-score"
+
+    def __init__(self) -> None:
+        super().__init__(settings.KEEL_SCORE_RATE)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        # Read the rate per request, so a changed setting applies without rebuilding the routes.
+        self.rate = settings.KEEL_SCORE_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return bool(super().allow_request(request))
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": request.META.get("REMOTE_ADDR", "")}
+
+
+def _caller(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+def describe(code: str) -> dict[str, Any]:
+    instrument = registry.get(code)
+    return {
+        "code": code,
+        "version": instrument.version,
+        "title": instrument.title,
+        "items": len(instrument.items),
+        "self_report": code in SELF_REPORT_INSTRUMENTS,
+        "extras": [
+            {
+                "name": e.name,
+                "kind": e.kind,
+                "required": e.required,
+                "choices": list(e.choices),
+                "help": e.help,
+            }
+            for e in EXTRAS.get(code, ())
+        ],
+    }
+
+
+def assessment_out(a: Assessment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "patient_id": a.patient_id,
+        "instrument": a.instrument,
+        "instrument_version": a.instrument_version,
+        "scorer_version": a.scorer_version,
+        "answers": a.answers,
+        "extras": a.extras,
+        "filled_at": a.filled_at,
+        "filled_by_id": a.filled_by_id,
+        "result": a.result,
+    }
+
+
+@router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
+def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
+    return [describe(code) for code in registry.codes()]
+
+
+@router.get("/instruments/{code}", auth=None, summary="One instrument as a FHIR R4 Questionnaire")
+def get_instrument(request: HttpRequest, code: str) -> dict[str, Any]:
+    return registry.questionnaire(code)
+
+
+@router.post(
+    "/instruments/{code}/score",
+    auth=None,
+    response=ResultOut,
+    throttle=[ScoreThrottle()],
+    summary="Score answers without storing anything (open, rate-limited)",
+)
+def score_instrument(request: HttpRequest, code: str, payload: ScoreIn) -> dict[str, Any]:
+    return score(code, payload.answers, payload.extras).as_dict()
+
+
+class AssessmentFilter(Schema):
+    instrument: str | None = None
+
+
+@router.post(
+    "/patients/{patient_id}/assessments",
+    response={201: AssessmentOut},
+    tags=["assessments"],
+    summary="Record a completed instrument for a patient on my care team",
+)
+def create_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Status[dict[str, Any]]:
+    assessment, _ = services.submit_assessment(
+        by=_caller(request),
+        patient_id=patient_id,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        extras=payload.extras,
+        filled_at=payload.filled_at,
+    )
+    return Status(201, assessment_out(assessment))
+
+
+@router.get(
+    "/patients/{patient_id}/assessments",
+    response=list[AssessmentOut],
+    tags=["assessments"],
+    summary="A patient's assessments, oldest first",
+)
+def list_assessments(request: HttpRequest, patient_id: int, filters: Query[AssessmentFilter]) -> list[Any]:
+    _, qs = services.list_assessments(_caller(request), patient_id=patient_id, instrument=filters.instrument)
+    return [assessment_out(a) for a in qs]
+
+
+@router.get(
+    "/patients/{patient_id}/assessments/{assessment_id}/fhir",
+    tags=["assessments"],
+    summary="One assessment as a FHIR R4 Bundle (QuestionnaireResponse + Observations)",
+)
+def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -> dict[str, Any]:
+    assessment = services.get_assessment(_caller(request), patient_id=patient_id, assessment_id=assessment_id)
+    return fhir.bundle(assessment)
+
+
+@router.post(
+    "/me/assessments",
+    response={201: AssessmentOut},
+    tags=["assessments"],
+    summary="File one of my own self-report instruments",
+)
+def create_my_assessment(request: HttpRequest, payload: AssessmentIn) -> Status[dict[str, Any]]:
+    assessment, _ = services.submit_assessment(
+        by=_caller(request),
+        patient_id=None,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        extras=payload.extras,
+        filled_at=payload.filled_at,
+    )
+    return Status(201, assessment_out(assessment))
+
+
+@router.get("/me/assessments", response=list[AssessmentOut], tags=["assessments"], summary="My assessments")
+def list_my_assessments(request: HttpRequest, filters: Query[AssessmentFilter]) -> list[Any]:
+    _, qs = services.list_assessments(_caller(request), patient_id=None, instrument=filters.instrument)
+    return [assessment_out(a) for a in qs]

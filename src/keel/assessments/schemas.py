@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ScoreIn(Schema):
+    answers: dict[str, Any] = Field(description="item linkId -> answer value (the option's ordinal value)")
+    extras: dict[str, Any] = Field(default_factory=dict, description="inputs some instruments need, e.g. sex")
+
+
+class AssessmentIn(ScoreIn):
+    instrument: str = Field(max_length=32)
+    filled_at: datetime | None = Field(default=None, description="when it was administered (default: now)")
+
+
+class BandOut(Schema):
+    code: str
+    label: str
+
+
+class ResultOut(Schema):
+    instrument: str
+    version: str
+    total: int | None
+    band: BandOut | None
+    flags: list[str]
+    composites: dict[str, int]
+    reasons: list[str]
+    sources: list[str]
+
+
+class AssessmentOut(Schema):
+    id: int
+    patient_id: int
+    instrument: str
+    instrument_version: str
+    scorer_version: str
+    answers: dict[str, Any]
+    extras: dict[str, Any]
+    filled_at: datetime
+    filled_by_id: int
+    result: ResultOut
+
+
+class ExtraOut(Schema):
+    name: str
+    kind: str
+    required: bool
+    choices: list[str]
+    help: str
+
+
+class InstrumentOut(Schema):
+    code: str
+    version: str
+    title: str
+    items: int
+    self_report: bool
+    extras: list[ExtraOut]

@@ -1,0 +1,196 @@
+"""Store and read completed instruments, through the access policy and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.assessments.models import SCORER_VERSION, Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core.instruments import registry
+from keel.core.instruments.model import InvalidAnswers, ItemError, Result
+from keel.core.instruments.scoring import score
+from keel.patients.models import FlagKind, Patient, PatientFlag
+
+SUICIDE_FLAG = "suicide_risk"
+
+
+class NotAllowed(PermissionDenied):
+    """The record is in scope but this role may not do this to it (e.g. a patient filing COWS)."""
+
+
+def _scoped_patient(user: Any, patient_id: int | None, **kwargs: Any) -> Patient:
+    """`patient_id` None means "my own record" (patient routes: from the session); otherwise the policy
+    scopes the id (a patient may name only themselves; staff their care-team patients)."""
+    if patient_id is None:
+        return policy.own_patient_or_404(user, **kwargs)
+    return policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, **kwargs)
+
+
+def patient_for_recording(user: Any, patient_id: int | None, instrument: str) -> Patient:
+    """The patient whose record `user` may add `instrument` to (404 out of scope; NotAllowed for a role
+    that may not record it, audited as a denial). Does not audit success: the caller records what it does."""
+    patient = _scoped_patient(
+        user, patient_id, action=Action.CREATE, target_type="assessment", audit_success=False
+    )
+    if not policy.can_record_assessment(user, instrument):
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome="denied",
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="assessment",
+            reason=f"role may not record {instrument}",
+        )
+        raise NotAllowed(f"Your role cannot record the {instrument} instrument.")
+    return patient
+
+
+def submit_assessment(
+    *,
+    by: Any,
+    patient_id: int | None,
+    instrument: str,
+    answers: Mapping[str, Any],
+    extras: Mapping[str, Any] | None = None,
+    filled_at: datetime | None = None,
+) -> tuple[Assessment, Result]:
+    """Score and store one completed instrument; raise a care-team flag on a positive suicide screen.
+
+    Raises PatientNotFound (out of scope), NotAllowed, UnknownInstrument or InvalidAnswers. Nothing is
+    written unless every check passes.
+    """
+    # Checks first, outside the write's transaction, so that a denial's audit row is kept.
+    patient = _scoped_patient(
+        by, patient_id, action=Action.CREATE, target_type="assessment", audit_success=False
+    )
+    if not policy.can_record_assessment(by, instrument):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome="denied",
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="assessment",
+            reason=f"role may not record {instrument}",
+        )
+        raise NotAllowed(f"Your role cannot record the {instrument} instrument.")
+    result = score(instrument, answers, extras or {})
+    now = timezone.now()
+    if filled_at is not None and filled_at > now:
+        raise InvalidAnswers([ItemError("filled_at", "cannot be in the future")])
+    with transaction.atomic():
+        return _store(by, patient, instrument, answers, extras, filled_at or now, result, now)
+
+
+def _store(
+    by: Any,
+    patient: Patient,
+    instrument: str,
+    answers: Mapping[str, Any],
+    extras: Mapping[str, Any] | None,
+    filled_at: datetime,
+    result: Result,
+    now: datetime,
+) -> tuple[Assessment, Result]:
+    assessment = Assessment.objects.create(
+        patient=patient,
+        program_id=patient.program_id,
+        instrument=instrument,
+        instrument_version=result.version,
+        scorer_version=SCORER_VERSION,
+        answers=dict(answers),
+        extras=dict(extras or {}),
+        total=result.total,
+        band=result.band.code if result.band else "",
+        result=result.as_dict(),
+        filled_by=by,
+        filled_at=filled_at,
+    )
+    audit.record(
+        actor=by,
+        action=Action.CREATE,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type="assessment",
+        target_id=assessment.pk,
+        detail={"instrument": instrument},
+    )
+    if SUICIDE_FLAG in result.flags:
+        flag = PatientFlag.objects.create(
+            patient=patient,
+            kind=FlagKind.SUICIDE_RISK,
+            priority=0,
+            reasons=list(result.reasons),
+            sources=list(result.sources),
+            source_type="assessment",
+            source_id=assessment.pk,
+            raised_at=now,
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag.pk,
+            reason="positive suicide screen",
+        )
+    return assessment, result
+
+
+def list_assessments(
+    user: Any, *, patient_id: int | None, instrument: str | None = None
+) -> tuple[Patient, QuerySet[Assessment]]:
+    """One patient's assessments (optionally one instrument), oldest first; audited as one read."""
+    if instrument is not None:
+        registry.get(instrument)  # UnknownInstrument for a code that does not exist
+    patient = _scoped_patient(user, patient_id, target_type="assessment_list")
+    qs = Assessment.objects.filter(patient=patient).select_related("filled_by")
+    if instrument:
+        qs = qs.filter(instrument=instrument)
+    return patient, qs
+
+
+def get_assessment(user: Any, *, patient_id: int | None, assessment_id: int) -> Assessment:
+    """One assessment of a patient in scope (404 otherwise), audited as a read of that assessment."""
+    patient = _scoped_patient(
+        user, patient_id, target_type="assessment", target_id=assessment_id, audit_success=False
+    )
+    assessment = (
+        Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by").first()
+    )
+    if assessment is None:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome="denied",
+            target_type="assessment",
+            target_id=assessment_id,
+            reason="not this patient's or missing",
+        )
+        raise policy.PatientNotFound()
+    audit.record(
+        actor=user,
+        action=Action.READ,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type="assessment",
+        target_id=assessment.pk,
+    )
+    return assessment
+
+
+def open_flags(patient: Patient) -> list[PatientFlag]:
+    """Unresolved flags of a patient already loaded through the policy (the caller audited the read)."""
+    return list(PatientFlag.objects.filter(patient=patient, resolved_at__isnull=True))

@@ -1,0 +1,294 @@
+"""Pages: fill an instrument (patient or clinician), see the result, the flowsheet, COWS at the bedside."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
+
+from keel.access import policy
+from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
+from keel.assessments import services
+from keel.assessments.models import Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core.instruments import registry
+from keel.core.instruments.interpretation import EXTRAS, Extra
+from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
+from keel.core.instruments.registry import UnknownInstrument
+from keel.web.charts import trend
+
+# What a person sees for each kind of problem the core reports (the core's reasons are for developers).
+_PLAIN = (
+    ("missing", gettext_lazy("Please choose an answer.")),
+    (
+        "must not be answered",
+        gettext_lazy("Leave this one as “Not asked”: it only follows a different answer above."),
+    ),
+    ("not allowed", gettext_lazy("Please choose one of the answers shown.")),
+    ("whole number", gettext_lazy("Please choose one of the answers shown.")),
+    ("future", gettext_lazy("The time cannot be in the future.")),
+    ("valid date", gettext_lazy("Enter a date and time.")),
+)
+Y_MAX = {"cows": 48, "phq9": 27, "gad7": 21, "sows": 64, "dsm5-oud": 11, "ort": 26}
+
+
+def _plain(reason: str) -> str:
+    return str(next((text for key, text in _PLAIN if key in reason), reason))
+
+
+def _display(instrument: Instrument, link_id: str, value: int) -> str:
+    return next(o.display for o in instrument.item(link_id).options if o.value == value)
+
+
+def _instrument_or_404(code: str) -> Instrument:
+    try:
+        return registry.get(code)
+    except UnknownInstrument:
+        raise Http404 from None
+
+
+def _parse(instrument: Instrument, post: Any, staff: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    answers: dict[str, Any] = {}
+    for item in instrument.items:
+        raw = post.get(item.link_id, "")
+        if raw == "":
+            continue
+        answers[item.link_id] = int(raw) if raw.lstrip("-").isdigit() else raw
+    extras: dict[str, Any] = {}
+    for extra in _extras_for(instrument.code, staff):
+        raw = post.get(f"extra_{extra.name}", "")
+        if extra.kind == "bool":
+            extras[extra.name] = raw == "on"
+        elif raw != "":
+            extras[extra.name] = int(raw) if extra.kind == "int" and raw.isdigit() else raw
+    return answers, extras
+
+
+def _extras_for(code: str, staff: bool) -> tuple[Extra, ...]:
+    # A person checking themselves answers only the questions; clinician attestations are for staff.
+    specs = EXTRAS.get(code, ())
+    return specs if staff else tuple(e for e in specs if e.required)
+
+
+def _form_context(
+    instrument: Instrument,
+    answers: dict[str, Any],
+    extras: dict[str, Any],
+    errors: list[ItemError],
+    staff: bool,
+) -> dict[str, Any]:
+    by_item = {e.item: _plain(e.reason) for e in errors}
+    numbers = {item.link_id: i + 1 for i, item in enumerate(instrument.items)}
+    questions = [
+        {
+            "item": item,
+            "number": numbers[item.link_id],
+            "value": answers.get(item.link_id),
+            "error": by_item.get(item.link_id, ""),
+            "conditional": [
+                {"number": numbers[c.question], "answer": _display(instrument, c.question, c.equals)}
+                for c in item.enable_when
+            ],
+        }
+        for item in instrument.items
+    ]
+    extra_fields = [
+        {"spec": e, "value": extras.get(e.name, e.default), "error": by_item.get(f"extras.{e.name}", "")}
+        for e in _extras_for(instrument.code, staff)
+    ]
+    return {
+        "instrument": instrument,
+        "questions": questions,
+        "extra_fields": extra_fields,
+        "error_count": len(errors),
+        "time_error": by_item.get("filled_at", ""),
+    }
+
+
+def _submit(
+    request: HttpRequest,
+    *,
+    patient_id: int | None,
+    instrument: Instrument,
+    staff: bool,
+    filled_at: datetime | None,
+) -> tuple[Assessment | None, dict[str, Any]]:
+    answers, extras = _parse(instrument, request.POST, staff)
+    try:
+        assessment, _ = services.submit_assessment(
+            by=request.user,
+            patient_id=patient_id,
+            instrument=instrument.code,
+            answers=answers,
+            extras=extras,
+            filled_at=filled_at,
+        )
+    except InvalidAnswers as exc:
+        return None, _form_context(instrument, answers, extras, exc.errors, staff)
+    return assessment, {}
+
+
+# --- Clinician pages --------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def fill_for_patient(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
+    instrument = _instrument_or_404(code)
+    if request.method == "POST":
+        assessment, context = _submit(
+            request, patient_id=patient_id, instrument=instrument, staff=True, filled_at=None
+        )
+        if assessment is not None:
+            return HttpResponseRedirect(reverse("assessments:result", args=[patient_id, assessment.pk]))
+        patient = policy.get_patient_or_404(request.user, patient_id, area=Area.CLINICAL, audit_success=False)
+        return render(request, "assessments/fill.html", {**context, "patient": patient}, status=422)
+    patient = services.patient_for_recording(request.user, patient_id, code)
+    audit.record(
+        actor=request.user,
+        action=Action.READ,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type="assessment_form",
+    )
+    context = _form_context(instrument, {}, {}, [], staff=True)
+    return render(request, "assessments/fill.html", {**context, "patient": patient})
+
+
+@require_safe
+@login_required
+def result_for_patient(request: HttpRequest, patient_id: int, assessment_id: int) -> HttpResponse:
+    assessment = services.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
+    return render(request, "assessments/result.html", _result_context(assessment, staff=True))
+
+
+@require_safe
+@login_required
+def flowsheet(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
+    instrument = _instrument_or_404(code)
+    patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument=code)
+    rows = list(qs)
+    return render(
+        request,
+        "assessments/flowsheet.html",
+        {
+            "patient": patient,
+            "instrument": instrument,
+            "rows": rows,
+            **_chart(instrument, rows),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def cows_bedside(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Repeated, time-stamped COWS scoring during withdrawal, with the series always in view."""
+    instrument = registry.get("cows")
+    context: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        filled_at, time_error = _parse_time(request.POST.get("filled_at", ""))
+        if time_error:
+            answers, extras = _parse(instrument, request.POST, True)
+            context = _form_context(instrument, answers, extras, [ItemError("filled_at", time_error)], True)
+            status = 422
+        else:
+            assessment, context = _submit(
+                request, patient_id=patient_id, instrument=instrument, staff=True, filled_at=filled_at
+            )
+            if assessment is not None:
+                return HttpResponseRedirect(
+                    reverse("assessments:cows_bedside", args=[patient_id]) + "#series"
+                )
+            status = 422
+    patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument="cows")
+    rows = list(qs)
+    if not context:
+        context = _form_context(instrument, {}, {}, [], staff=True)
+    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    return render(
+        request,
+        "assessments/cows_bedside.html",
+        {
+            **context,
+            "patient": patient,
+            "rows": rows,
+            "now": now,
+            **_chart(instrument, rows),
+        },
+        status=status,
+    )
+
+
+def _parse_time(raw: str) -> tuple[datetime | None, str]:
+    if not raw:
+        return None, ""
+    try:
+        parsed = datetime.strptime(raw, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None, "not a valid date and time"
+    return timezone.make_aware(parsed), ""
+
+
+def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
+    series = [(timezone.localtime(a.filled_at), a.total) for a in rows if a.total is not None]
+    title = _("%(instrument)s totals over time") % {"instrument": instrument.code.upper()}
+    y_max = Y_MAX.get(instrument.code, max((v for _, v in series), default=1))
+    return {"chart": trend(series, y_max=y_max, title=title), "chart_title": title}
+
+
+# --- The patient's own pages ------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def my_instruments(request: HttpRequest) -> HttpResponse:
+    patient = policy.own_patient_or_404(request.user, target_type="assessment_list")
+    mine = Assessment.objects.filter(patient=patient).order_by("-filled_at")[:20]
+    catalog = [registry.get(code) for code in registry.codes() if code in SELF_REPORT_INSTRUMENTS]
+    return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": mine})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def fill_mine(request: HttpRequest, code: str) -> HttpResponse:
+    instrument = _instrument_or_404(code)
+    if code not in SELF_REPORT_INSTRUMENTS:
+        raise Http404
+    if request.method == "POST":
+        assessment, context = _submit(
+            request, patient_id=None, instrument=instrument, staff=False, filled_at=None
+        )
+        if assessment is not None:
+            return HttpResponseRedirect(reverse("assessments:my_result", args=[assessment.pk]))
+        return render(request, "assessments/fill.html", context, status=422)
+    services.patient_for_recording(request.user, None, code)
+    return render(request, "assessments/fill.html", _form_context(instrument, {}, {}, [], staff=False))
+
+
+@require_safe
+@login_required
+def my_result(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = services.get_assessment(request.user, patient_id=None, assessment_id=assessment_id)
+    return render(request, "assessments/result.html", _result_context(assessment, staff=False))
+
+
+def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
+    result = assessment.result
+    return {
+        "assessment": assessment,
+        "instrument": registry.get(assessment.instrument),
+        "result": result,
+        "crisis": "suicide_risk" in result["flags"],
+        "staff": staff,
+    }

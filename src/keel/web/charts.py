@@ -1,0 +1,63 @@
+"""Server-rendered trend charts: coordinates are computed here, the SVG is drawn by an auto-escaped template
+(web/_trend.html), so no markup is ever built from strings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Dot:
+    x: float
+    y: float
+    value: int
+    label: str  # the time, for the tooltip and the text summary
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float
+    value: int
+
+
+@dataclass(frozen=True)
+class Trend:
+    width: int
+    height: int
+    left: int
+    bottom: float
+    points: str  # the polyline's "x,y x,y ..."
+    dots: tuple[Dot, ...]
+    ticks: tuple[Tick, ...]
+    summary: str  # what a screen reader hears instead of the picture
+
+
+def trend(
+    series: Sequence[tuple[datetime, int]], *, y_max: int, title: str, width: int = 640, height: int = 220
+) -> Trend | None:
+    """A line over time for `series` (oldest first), y from 0 to y_max; None when there is nothing to draw."""
+    if not series:
+        return None
+    left, right, top, bottom = 36, 12, 12, height - 28
+    start, end = series[0][0], series[-1][0]
+    span = (end - start).total_seconds() or 1.0
+
+    def x_of(when: datetime) -> float:
+        if len(series) == 1:
+            return left + (width - left - right) / 2
+        return round(left + (when - start).total_seconds() / span * (width - left - right), 1)
+
+    def y_of(value: int) -> float:
+        return round(bottom - min(max(value, 0), y_max) / (y_max or 1) * (bottom - top), 1)
+
+    dots = tuple(Dot(x_of(t), y_of(v), v, t.strftime("%Y-%m-%d %H:%M")) for t, v in series)
+    step = max(1, round(y_max / 4))
+    ticks = tuple(Tick(y_of(v), v) for v in range(0, y_max + 1, step))
+    values = [v for _, v in series]
+    summary = (
+        f"{title}: {len(values)} scores from {dots[0].label} to {dots[-1].label}; "
+        f"first {values[0]}, last {values[-1]}, lowest {min(values)}, highest {max(values)}."
+    )
+    return Trend(width, height, left, bottom, " ".join(f"{d.x},{d.y}" for d in dots), dots, ticks, summary)
