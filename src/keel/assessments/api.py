@@ -9,12 +9,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.throttling import SimpleRateThrottle
 
-from keel.access.policy import SELF_REPORT_INSTRUMENTS
 from keel.assessments import fhir, services
 from keel.assessments.models import Assessment
 from keel.assessments.schemas import AssessmentIn, AssessmentOut, InstrumentOut, ResultOut, ScoreIn
 from keel.core.instruments import registry
-from keel.core.instruments.interpretation import EXTRAS
 from keel.core.instruments.scoring import score
 
 router = Router(tags=["instruments"])
@@ -42,27 +40,6 @@ def _caller(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
 
-def describe(code: str) -> dict[str, Any]:
-    instrument = registry.get(code)
-    return {
-        "code": code,
-        "version": instrument.version,
-        "title": instrument.title,
-        "items": len(instrument.items),
-        "self_report": code in SELF_REPORT_INSTRUMENTS,
-        "extras": [
-            {
-                "name": e.name,
-                "kind": e.kind,
-                "required": e.required,
-                "choices": list(e.choices),
-                "help": e.help,
-            }
-            for e in EXTRAS.get(code, ())
-        ],
-    }
-
-
 def assessment_out(a: Assessment) -> dict[str, Any]:
     return {
         "id": a.pk,
@@ -80,7 +57,7 @@ def assessment_out(a: Assessment) -> dict[str, Any]:
 
 @router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
 def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
-    return [describe(code) for code in registry.codes()]
+    return [services.describe_instrument(code) for code in registry.codes()]
 
 
 @router.get("/instruments/{code}", auth=None, summary="One instrument as a FHIR R4 Questionnaire")

@@ -12,11 +12,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from keel.access import policy
-from keel.access.policy import Area
+from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments.models import SCORER_VERSION, Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.instruments import registry
+from keel.core.instruments.interpretation import EXTRAS
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
 from keel.patients.models import FlagKind, Patient, PatientFlag
@@ -194,3 +195,25 @@ def get_assessment(user: Any, *, patient_id: int | None, assessment_id: int) -> 
 def open_flags(patient: Patient) -> list[PatientFlag]:
     """Unresolved flags of a patient already loaded through the policy (the caller audited the read)."""
     return list(PatientFlag.objects.filter(patient=patient, resolved_at__isnull=True))
+
+
+def describe_instrument(code: str) -> dict[str, Any]:
+    """One catalog entry, as the API and the CLI show it."""
+    instrument = registry.get(code)
+    return {
+        "code": code,
+        "version": instrument.version,
+        "title": instrument.title,
+        "items": len(instrument.items),
+        "self_report": code in SELF_REPORT_INSTRUMENTS,
+        "extras": [
+            {
+                "name": e.name,
+                "kind": e.kind,
+                "required": e.required,
+                "choices": list(e.choices),
+                "help": e.help,
+            }
+            for e in EXTRAS.get(code, ())
+        ],
+    }

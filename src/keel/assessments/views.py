@@ -38,6 +38,21 @@ _PLAIN = (
     ("future", gettext_lazy("The time cannot be in the future.")),
     ("valid date", gettext_lazy("Enter a date and time.")),
 )
+EXTRA_LABELS = {
+    "sex": gettext_lazy("Sex (selects the item weights)"),
+    "female": gettext_lazy("Female"),
+    "male": gettext_lazy("Male"),
+    "medical_supervision": gettext_lazy(
+        "Takes opioids only under appropriate medical supervision (clinician attests)"
+    ),
+    "prior_oud": gettext_lazy("Met the full criteria for opioid use disorder before"),
+    "months_without_criteria": gettext_lazy("Months with no criteria met except craving"),
+    "on_maintenance_therapy": gettext_lazy("Taking a prescribed medication for opioid use disorder"),
+    "controlled_environment": gettext_lazy("Lives where access to opioids is restricted"),
+    "protective_comparison": gettext_lazy("Flag protective factors at"),
+    "le": gettext_lazy("12 or less"),
+    "lt": gettext_lazy("less than 12"),
+}
 Y_MAX = {"cows": 48, "phq9": 27, "gad7": 21, "sows": 64, "dsm5-oud": 11, "ort": 26}
 
 
@@ -102,7 +117,13 @@ def _form_context(
         for item in instrument.items
     ]
     extra_fields = [
-        {"spec": e, "value": extras.get(e.name, e.default), "error": by_item.get(f"extras.{e.name}", "")}
+        {
+            "spec": e,
+            "label": EXTRA_LABELS.get(e.name, e.name),
+            "choices": [(c, EXTRA_LABELS.get(c, c)) for c in e.choices],
+            "value": extras.get(e.name, e.default),
+            "error": by_item.get(f"extras.{e.name}", ""),
+        }
         for e in _extras_for(instrument.code, staff)
     ]
     return {
