@@ -161,3 +161,13 @@ def test_a_clinician_fills_ort_with_the_sex_input(world: World) -> None:
     done = client.post(path, {**answers, "extra_sex": "female"})
     assert done.status_code == 302
     assert "Score: 5" in client.get(done["Location"]).content.decode()
+
+
+def test_a_patient_fills_phq9_in_spanish_and_reads_the_result_in_spanish(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    client.post("/i18n/setlang/", {"language": "es", "next": "/me/"})
+    form = client.get("/me/instruments/phq9/").content.decode()
+    assert "Poco interés o placer en hacer cosas" in form and "Casi todos los días" in form
+    answers = {f"phq9_{i}": "2" for i in range(1, 8)} | {"phq9_8": "0", "phq9_9": "0"}
+    page = client.get(client.post("/me/instruments/phq9/", answers)["Location"]).content.decode()
+    assert "Puntaje: 14" in page and "Síntomas moderados de depresión" in page and "no un diagnóstico" in page

@@ -328,3 +328,17 @@ def test_every_shipped_definition_has_an_interpreter_and_a_version() -> None:
             and registry.questionnaire(code)["resourceType"] == ("Questionnaire")
         )
     assert registry.get("sows").total_range == (0, 64)
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_every_item_and_answer_has_a_spanish_text(code: str) -> None:
+    english, spanish = registry.get(code), registry.get(code, "es")
+    assert spanish.title != english.title
+    for en, es in zip(english.items, spanish.items, strict=True):
+        assert es.text != en.text, en.link_id
+        assert es.allowed == en.allowed and es.enable_when == en.enable_when  # language never changes rules
+        for o_en, o_es in zip(en.options, es.options, strict=True):
+            assert o_es.display and (o_es.display != o_en.display or o_en.display in {"No"}), (
+                en.link_id,
+                o_en,
+            )

@@ -10,13 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import services
+from keel.assessments.meaning import SCREEN_NOTE, explain
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
@@ -66,7 +67,7 @@ def _display(instrument: Instrument, link_id: str, value: int) -> str:
 
 def _instrument_or_404(code: str) -> Instrument:
     try:
-        return registry.get(code)
+        return registry.get(code, get_language() or "en")
     except UnknownInstrument:
         raise Http404 from None
 
@@ -276,7 +277,11 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
 def my_instruments(request: HttpRequest) -> HttpResponse:
     patient = policy.own_patient_or_404(request.user, target_type="assessment_list")
     mine = Assessment.objects.filter(patient=patient).order_by("-filled_at")[:20]
-    catalog = [registry.get(code) for code in registry.codes() if code in SELF_REPORT_INSTRUMENTS]
+    catalog = [
+        registry.get(code, get_language() or "en")
+        for code in registry.codes()
+        if code in SELF_REPORT_INSTRUMENTS
+    ]
     return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": mine})
 
 
@@ -306,9 +311,13 @@ def my_result(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
     result = assessment.result
+    label, meaning = explain(assessment.instrument, (result.get("band") or {}).get("code"))
     return {
         "assessment": assessment,
-        "instrument": registry.get(assessment.instrument),
+        "instrument": registry.get(assessment.instrument, get_language() or "en"),
+        "label": label,
+        "meaning": meaning,
+        "screen_note": SCREEN_NOTE,
         "result": result,
         "crisis": "suicide_risk" in result["flags"],
         "staff": staff,

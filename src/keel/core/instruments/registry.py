@@ -10,6 +10,7 @@ from typing import Any
 from keel.core.instruments.model import Condition, Instrument, Item, Option
 
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 _EXT = "https://keel.invalid/fhir/"
 
 
@@ -27,12 +28,23 @@ def codes() -> tuple[str, ...]:
     return tuple(sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")))
 
 
-def _option(raw: dict[str, Any]) -> Option:
+def _translated(owner: dict[str, Any], field: str, lang: str) -> str:
+    """`owner[field]` in `lang` from FHIR's translation extension on `_field`; English when absent."""
+    for ext in owner.get(f"_{field}", {}).get("extension", []):
+        if ext.get("url") != TRANSLATION:
+            continue
+        parts = {e["url"]: e.get("valueCode") or e.get("valueString") for e in ext.get("extension", [])}
+        if parts.get("lang") == lang and parts.get("content"):
+            return str(parts["content"])
+    return str(owner[field])
+
+
+def _option(raw: dict[str, Any], lang: str = "en") -> Option:
     ordinal = next(e["valueDecimal"] for e in raw["extension"] if e["url"] == ORDINAL)
     if int(ordinal) != ordinal:
         raise ValueError(f"ordinal values must be whole numbers, got {ordinal}")
     coding = raw["valueCoding"]
-    return Option(value=int(ordinal), code=coding["code"], display=coding["display"])
+    return Option(value=int(ordinal), code=coding["code"], display=_translated(coding, "display", lang))
 
 
 def _loinc(raw: dict[str, Any]) -> str | None:
@@ -43,8 +55,8 @@ def _ext(doc: dict[str, Any], name: str) -> list[str]:
     return [e["valueString"] for e in doc.get("extension", []) if e["url"] == _EXT + name]
 
 
-def parse(doc: dict[str, Any]) -> Instrument:
-    """Turn a Questionnaire document into an Instrument."""
+def parse(doc: dict[str, Any], lang: str = "en") -> Instrument:
+    """Turn a Questionnaire document into an Instrument, with texts in `lang` where translated."""
     values = {
         raw["linkId"]: {o["valueCoding"]["code"]: _option(o).value for o in raw["answerOption"]}
         for raw in doc["item"]
@@ -52,8 +64,8 @@ def parse(doc: dict[str, Any]) -> Instrument:
     items = tuple(
         Item(
             link_id=raw["linkId"],
-            text=raw["text"],
-            options=tuple(_option(o) for o in raw["answerOption"]),
+            text=_translated(raw, "text", lang),
+            options=tuple(_option(o, lang) for o in raw["answerOption"]),
             required=bool(raw.get("required", True)),
             loinc=_loinc(raw),
             enable_when=tuple(
@@ -68,7 +80,7 @@ def parse(doc: dict[str, Any]) -> Instrument:
     return Instrument(
         code=doc["id"],
         version=doc["version"],
-        title=doc["title"],
+        title=_translated(doc, "title", lang),
         items=items,
         licence=(_ext(doc, "licence") or [""])[0],
         loinc_total=total[0] if total else None,
@@ -85,5 +97,7 @@ def questionnaire(code: str) -> dict[str, Any]:
 
 
 @cache
-def get(code: str) -> Instrument:
-    return parse(questionnaire(code))
+def get(code: str, lang: str = "en") -> Instrument:
+    """The instrument, with its texts in `lang` where the definition carries a translation (else English).
+    Values, codes and rules never depend on the language."""
+    return parse(questionnaire(code), lang)

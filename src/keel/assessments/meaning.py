@@ -1,0 +1,108 @@
+"""What a result means, in plain words and in the reader's language (labels for the core's band codes)."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+SCREEN_NOTE = _("This is a screening result, not a diagnosis. Talk it over with your care team.")
+
+# (instrument, band code) -> (label, what it means)
+MEANING: dict[tuple[str, str], tuple[Promise, Promise]] = {
+    ("phq9", "minimal"): (
+        _("Few or no signs of depression"),
+        _("Your answers show few or no signs of depression."),
+    ),
+    ("phq9", "mild"): (
+        _("Mild depression symptoms"),
+        _("Your answers show some signs of depression. It can help to keep an eye on how you feel."),
+    ),
+    ("phq9", "moderate"): (
+        _("Moderate depression symptoms"),
+        _("Your answers show signs of depression. Treatment can help. Talk with your care team."),
+    ),
+    ("phq9", "moderately_severe"): (
+        _("Moderately severe depression symptoms"),
+        _(
+            "Your answers show strong signs of depression. Treatment can help a lot. Talk with your care team soon."
+        ),
+    ),
+    ("phq9", "severe"): (
+        _("Severe depression symptoms"),
+        _("Your answers show very strong signs of depression. Please talk with your care team soon."),
+    ),
+    ("gad7", "minimal"): (
+        _("Few or no signs of anxiety"),
+        _("Your answers show few or no signs of anxiety."),
+    ),
+    ("gad7", "mild"): (_("Mild anxiety symptoms"), _("Your answers show some signs of anxiety.")),
+    ("gad7", "moderate"): (
+        _("Moderate anxiety symptoms"),
+        _("Your answers show signs of anxiety. Treatment can help. Talk with your care team."),
+    ),
+    ("gad7", "severe"): (
+        _("Severe anxiety symptoms"),
+        _("Your answers show strong signs of anxiety. Please talk with your care team soon."),
+    ),
+    ("dsm5-oud", "none"): (
+        _("Does not meet the criteria"),
+        _("Your answers do not meet the criteria for opioid use disorder."),
+    ),
+    ("dsm5-oud", "mild"): (
+        _("Mild opioid use disorder"),
+        _("Your answers match a mild opioid use disorder. Treatment works, and it is easier to start early."),
+    ),
+    ("dsm5-oud", "moderate"): (
+        _("Moderate opioid use disorder"),
+        _("Your answers match a moderate opioid use disorder. Medicine and counseling help many people."),
+    ),
+    ("dsm5-oud", "severe"): (
+        _("Severe opioid use disorder"),
+        _(
+            "Your answers match a severe opioid use disorder. Medicine such as methadone or buprenorphine saves lives. Help is available."
+        ),
+    ),
+    ("cssrs-screen", "none"): (
+        _("No risk found by the screener"),
+        _("Your answers did not show signs of suicide risk."),
+    ),
+    ("cssrs-screen", "low"): (
+        _("Low risk"),
+        _("Your answers show some thoughts of death or suicide. Please talk with someone today."),
+    ),
+    ("cssrs-screen", "moderate"): (
+        _("Moderate risk"),
+        _("Your answers show thoughts of suicide. Please talk with someone today."),
+    ),
+    ("cssrs-screen", "high"): (
+        _("High risk"),
+        _("Your answers show a high risk of suicide. Please get help right now."),
+    ),
+    ("cows", "below_mild"): (
+        _("No clear withdrawal"),
+        _("Below the mild threshold: no clear active withdrawal."),
+    ),
+    ("cows", "mild"): (_("Mild withdrawal"), _("Mild withdrawal.")),
+    ("cows", "moderate"): (_("Moderate withdrawal"), _("Moderate withdrawal.")),
+    ("cows", "moderately_severe"): (_("Moderately severe withdrawal"), _("Moderately severe withdrawal.")),
+    ("cows", "severe"): (_("Severe withdrawal"), _("Severe withdrawal.")),
+    ("ort", "low"): (_("Low risk"), _("Low risk of problems with opioid pain medicine.")),
+    ("ort", "moderate"): (_("Moderate risk"), _("Moderate risk of problems with opioid pain medicine.")),
+    ("ort", "high"): (_("High risk"), _("High risk of problems with opioid pain medicine.")),
+}
+NO_BAND: dict[str, Promise] = {
+    "sows": _(
+        "SOWS has no published severity groups. Your score helps you and your team see changes over time."
+    ),
+    "bam": _(
+        "The Brief Addiction Monitor has no single total. Your care team looks at each answer with you."
+    ),
+}
+
+
+def explain(instrument: str, band_code: str | None) -> tuple[str, str]:
+    """(label, meaning) for a result, in the active language."""
+    if band_code and (instrument, band_code) in MEANING:
+        label, text = MEANING[(instrument, band_code)]
+        return str(label), str(text)
+    return "", str(NO_BAND.get(instrument, ""))
