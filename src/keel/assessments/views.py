@@ -234,7 +234,7 @@ def cows_bedside(request: HttpRequest, patient_id: int) -> HttpResponse:
                 )
             status = 422
     patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument="cows")
-    rows = list(qs)
+    rows = _labelled(list(qs))
     if not context:
         context = _form_context(instrument, {}, {}, [], staff=True)
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
@@ -260,6 +260,12 @@ def _parse_time(raw: str) -> tuple[datetime | None, str]:
     except ValueError:
         return None, "not a valid date and time"
     return timezone.make_aware(parsed), ""
+
+
+def _labelled(rows: list[Assessment]) -> list[Assessment]:
+    for a in rows:
+        a.band_label = explain(a.instrument, a.band or None)[0]  # type: ignore[attr-defined]
+    return rows
 
 
 def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
