@@ -74,12 +74,34 @@ def patient_home(port: int, accounts: list[dict[str, Any]]) -> Request:
     return ("GET", "/me/", _login_patient(port, accounts), None)
 
 
+COWS_ANSWERS = {
+    "pulse": 2,
+    "sweating": 1,
+    "restlessness": 3,
+    "pupils": 1,
+    "aches": 2,
+    "nose_eyes": 2,
+    "gi_upset": 2,
+    "tremor": 1,
+    "yawning": 1,
+    "anxiety": 2,
+    "gooseflesh": 3,
+}
+
+
+def cows_score(port: int, accounts: list[dict[str, Any]]) -> Request:
+    """Anonymous, stateless COWS scoring (POST /api/v1/instruments/cows/score); stores nothing."""
+    body = json.dumps({"answers": COWS_ANSWERS}).encode()
+    return ("POST", "/api/v1/instruments/cows/score", {"Content-Type": "application/json"}, body)
+
+
 def healthz(port: int, accounts: list[dict[str, Any]]) -> Request:
     return ("GET", "/healthz", {}, None)
 
 
 SCENARIOS: dict[str, Callable[[int, list[dict[str, Any]]], Request]] = {
     "patient-home": patient_home,
+    "cows-score": cows_score,
     "healthz": healthz,
 }
 
@@ -189,6 +211,7 @@ def main() -> None:
     env = dict(os.environ, KEEL_DATA_DIR=str(data_dir))
     env.pop("KEEL_DATABASE_URL", None)
     env.pop("KEEL_TESTING", None)
+    env["KEEL_SCORE_RATE"] = "1000000/s"  # measure the endpoint, not its per-IP rate limit
     if args.database_url:
         env["KEEL_DATABASE_URL"] = args.database_url
     port = _free_port()

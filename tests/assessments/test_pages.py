@@ -171,3 +171,8 @@ def test_a_patient_fills_phq9_in_spanish_and_reads_the_result_in_spanish(world: 
     answers = {f"phq9_{i}": "2" for i in range(1, 8)} | {"phq9_8": "0", "phq9_9": "0"}
     page = client.get(client.post("/me/instruments/phq9/", answers)["Location"]).content.decode()
     assert "Puntaje: 14" in page and "Síntomas moderados de depresión" in page and "no un diagnóstico" in page
+
+
+def test_each_question_shows_where_you_are(world: World) -> None:
+    form = sign_in(Client(), world.alice.user).get("/me/instruments/gad7/").content.decode()
+    assert "Question 1 of 7" in form and "Question 7 of 7" in form
