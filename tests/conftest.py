@@ -23,6 +23,16 @@ ALL_ROLES = ["patient", *STAFF_ROLES]
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Any:
+    """A Spanish request leaves Spanish active on the thread; never let it leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @dataclass
 class World:
     """Everything the access matrix needs, created fresh for each test."""
