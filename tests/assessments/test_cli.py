@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keel.assessments.models import Assessment
+from keel.core.instruments import registry
 
 
 def _score(*args: str) -> dict[str, object]:
@@ -31,24 +32,7 @@ def test_score_prints_the_result_json() -> None:
 
 
 def test_score_passes_extra_inputs() -> None:
-    answers = json.dumps(
-        {
-            f"ort_{n}": 0
-            for n in [
-                "family_alcohol",
-                "family_illegal",
-                "family_rx",
-                "personal_alcohol",
-                "personal_illegal",
-                "personal_rx",
-                "age_16_45",
-                "preadolescent_sexual_abuse",
-                "psych_add_ocd_bipolar_schizophrenia",
-                "depression",
-            ]
-        }
-        | {"ort_family_alcohol": 1}
-    )
+    answers = json.dumps({item.link_id: 0 for item in registry.get("ort").items} | {"ort_family_alcohol": 1})
     assert _score("ort", "--answers", answers, "--extras", '{"sex": "male"}')["total"] == 3
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from keel.assessments.models import Assessment
+from keel.core.instruments import registry
 from keel.patients.models import PatientFlag
 from tests.conftest import World, sign_in
 
@@ -140,21 +141,7 @@ def test_a_clinician_fills_ort_with_the_sex_input(world: World) -> None:
     client = sign_in(Client(), world.staff["prescriber"])
     path = f"/patients/{world.alice.pk}/instruments/ort/"
     assert "Sex (selects the item weights)" in client.get(path).content.decode()
-    answers: dict[str, Any] = {
-        f"ort_{n}": "0"
-        for n in [
-            "family_alcohol",
-            "family_illegal",
-            "family_rx",
-            "personal_alcohol",
-            "personal_illegal",
-            "personal_rx",
-            "age_16_45",
-            "preadolescent_sexual_abuse",
-            "psych_add_ocd_bipolar_schizophrenia",
-            "depression",
-        ]
-    }
+    answers: dict[str, Any] = {item.link_id: "0" for item in registry.get("ort").items}
     missing = client.post(path, answers)
     assert missing.status_code == 422 and "Please choose an answer." in missing.content.decode()
     answers["ort_personal_rx"] = "1"

@@ -40,6 +40,18 @@ def _caller(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
 
+def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn) -> Status[dict[str, Any]]:
+    assessment, _ = services.submit_assessment(
+        by=_caller(request),
+        patient_id=patient_id,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        extras=payload.extras,
+        filled_at=payload.filled_at,
+    )
+    return Status(201, assessment_out(assessment))
+
+
 def assessment_out(a: Assessment) -> dict[str, Any]:
     return {
         "id": a.pk,
@@ -87,15 +99,7 @@ class AssessmentFilter(Schema):
     summary="Record a completed instrument for a patient on my care team",
 )
 def create_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Status[dict[str, Any]]:
-    assessment, _ = services.submit_assessment(
-        by=_caller(request),
-        patient_id=patient_id,
-        instrument=payload.instrument,
-        answers=payload.answers,
-        extras=payload.extras,
-        filled_at=payload.filled_at,
-    )
-    return Status(201, assessment_out(assessment))
+    return _create(request, patient_id, payload)
 
 
 @router.get(
@@ -126,15 +130,7 @@ def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -
     summary="File one of my own self-report instruments",
 )
 def create_my_assessment(request: HttpRequest, payload: AssessmentIn) -> Status[dict[str, Any]]:
-    assessment, _ = services.submit_assessment(
-        by=_caller(request),
-        patient_id=None,
-        instrument=payload.instrument,
-        answers=payload.answers,
-        extras=payload.extras,
-        filled_at=payload.filled_at,
-    )
-    return Status(201, assessment_out(assessment))
+    return _create(request, None, payload)
 
 
 @router.get("/me/assessments", response=list[AssessmentOut], tags=["assessments"], summary="My assessments")

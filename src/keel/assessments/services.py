@@ -72,20 +72,7 @@ def submit_assessment(
     written unless every check passes.
     """
     # Checks first, outside the write's transaction, so that a denial's audit row is kept.
-    patient = _scoped_patient(
-        by, patient_id, action=Action.CREATE, target_type="assessment", audit_success=False
-    )
-    if not policy.can_record_assessment(by, instrument):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome="denied",
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="assessment",
-            reason=f"role may not record {instrument}",
-        )
-        raise NotAllowed(f"Your role cannot record the {instrument} instrument.")
+    patient = patient_for_recording(by, patient_id, instrument)
     result = score(instrument, answers, extras or {})
     now = timezone.now()
     if filled_at is not None and filled_at > now:
