@@ -1,0 +1,463 @@
+"""Normalise meeting feeds and facility lists into plain records; reject bad records one by one.
+
+A bad record never stops the others: each comes back as a Rejection with its index and the reason.
+A document that is not a feed at all raises NotAFeed, and the caller changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from keel.core.directory.geo import valid_point
+
+FELLOWSHIPS = ("na", "aa", "smart", "nar-anon", "al-anon", "recovery-dharma", "other")
+ATTENDANCE = ("in_person", "online", "hybrid", "inactive")
+SERVICES = (
+    "otp",
+    "buprenorphine",
+    "naltrexone",
+    "withdrawal",
+    "outpatient",
+    "intensive_outpatient",
+    "residential",
+    "counseling",
+    "peer_support",
+    "harm_reduction",
+)
+PAYMENTS = ("medicaid", "medicare", "private", "sliding_fee", "free")
+
+
+class NotAFeed(ValueError):
+    """The document is not a feed of the expected format."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    index: int
+    reason: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    source_id: str
+    name: str
+    fellowship: str
+    days: tuple[int, ...]  # 0 = Sunday
+    start: time
+    end: time | None
+    time_zone: str
+    attendance: str
+    types: tuple[str, ...]
+    location_name: str = ""
+    address: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    approximate: bool = False
+    conference_url: str = ""
+    conference_phone: str = ""
+    conference_notes: str = ""
+    languages: tuple[str, ...] = ()
+    notes: str = ""
+    source_updated_at: str = ""
+    timezone_from_default: bool = False
+
+
+@dataclass(frozen=True)
+class FacilityRecord:
+    source_id: str
+    name: str
+    address: str
+    city: str
+    region: str
+    postal_code: str
+    latitude: float | None
+    longitude: float | None
+    phone: str = ""
+    website: str = ""
+    services: tuple[str, ...] = ()
+    payments: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    data_as_of: date | None = None
+
+
+@dataclass
+class Parsed:
+    records: list[Any] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@cache
+def meeting_types() -> dict[str, dict[str, str]]:
+    """Meeting Guide type codes -> {language: label} (from the spec's type list)."""
+    path = resources.files("keel.core.directory") / "meeting_types.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+# Type codes that name a language the meeting is held in (Meeting Guide list), to ISO 639-1.
+LANGUAGE_TYPES = {
+    "EN": "en",
+    "S": "es",
+    "FR": "fr",
+    "DE": "de",
+    "ITA": "it",
+    "POR": "pt",
+    "POL": "pl",
+    "RUS": "ru",
+    "KOR": "ko",
+    "JA": "ja",
+    "AR": "ar",
+    "HE": "he",
+    "HI": "hi",
+    "FA": "fa",
+    "UK": "uk",
+    "TL": "tl",
+    "ASL": "ase",
+}
+
+
+class _Bad(ValueError):
+    pass
+
+
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def _time(raw: Any, field_name: str) -> time:
+    match = _TIME.match(str(raw or "").strip())
+    if not match:
+        raise _Bad(f"bad {field_name} {raw!r}: use HH:MM")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour == 24 and minute == 0:
+        hour, minute = 23, 59  # some feeds write midnight as 24:00
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise _Bad(f"bad {field_name} {raw!r}: hours 0-23, minutes 0-59")
+    return time(hour, minute)
+
+
+def _zone(raw: Any, default: str | None) -> tuple[str, bool]:
+    name = str(raw or "").strip()
+    if not name:
+        if not default:
+            raise _Bad("no timezone: give the feed's zone with --timezone")
+        return default, True
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Bad(f"unknown timezone {name!r}") from None
+    return name, False
+
+
+def _coords(lat: Any, lon: Any) -> tuple[float | None, float | None]:
+    if lat in (None, "") and lon in (None, ""):
+        return None, None
+    try:
+        la, lo = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise _Bad(f"bad coordinates {lat!r}, {lon!r}") from None
+    if not valid_point(la, lo):
+        raise _Bad(f"bad coordinates {la}, {lo}: latitude -90..90, longitude -180..180, not 0,0")
+    return la, lo
+
+
+def _text(raw: Any, limit: int = 500) -> str:
+    return ("" if raw is None else str(raw)).strip()[:limit]
+
+
+def _attendance(has_place: bool, online: bool, closed: bool) -> str:
+    if has_place and not closed:
+        return "hybrid" if online else "in_person"
+    return "online" if online else "inactive"
+
+
+# --- Meeting Guide ----------------------------------------------------------------------------------
+
+
+def parse_meeting_guide(document: Any, *, default_tz: str | None, fellowship: str = "other") -> Parsed:
+    """The Code for Recovery Meeting Guide feed: a JSON array of meetings."""
+    if not isinstance(document, list):
+        raise NotAFeed("a Meeting Guide feed is a JSON array of meetings")
+    if document and not any(isinstance(r, dict) and ("name" in r or "slug" in r) for r in document[:50]):
+        raise NotAFeed("this JSON array does not hold meetings (no 'name' or 'slug' fields)")
+    out = Parsed()
+    defaulted = 0
+    for index, raw in enumerate(document):
+        try:
+            record = _meeting_guide_record(raw, default_tz, fellowship)
+        except _Bad as exc:
+            name = raw.get("name", "") if isinstance(raw, dict) else ""
+            out.rejections.append(Rejection(index, str(exc), _text(name, 100)))
+            continue
+        defaulted += record.timezone_from_default
+        out.records.append(record)
+    if defaulted:
+        out.notes.append(f"{defaulted} meetings had no timezone; used {default_tz}")
+    return out
+
+
+def _meeting_guide_record(raw: Any, default_tz: str | None, fellowship: str) -> MeetingRecord:
+    if not isinstance(raw, dict):
+        raise _Bad("not a meeting object")
+    name = _text(raw.get("name"), 200)
+    if not name:
+        raise _Bad("missing name")
+    slug = raw.get("slug")
+    if slug in (None, ""):
+        raise _Bad("missing slug")
+    day = raw.get("day")
+    days = day if isinstance(day, list) else [day]
+    if not days or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+        raise _Bad(f"bad day {day!r}: use 0 (Sunday) to 6 (Saturday) or a list of them")
+    start = _time(raw.get("time"), "time")
+    end = _time(raw["end_time"], "end_time") if raw.get("end_time") else None
+    zone, defaulted = _zone(raw.get("timezone"), default_tz)
+    lat, lon = _coords(raw.get("latitude"), raw.get("longitude"))
+    types = tuple(str(t) for t in (raw.get("types") or []) if str(t).strip())
+    conference_url = _text(raw.get("conference_url"))
+    conference_phone = _text(raw.get("conference_phone"), 100)
+    approximate = str(raw.get("approximate", "")).lower() in {"yes", "true", "1"}
+    has_place = lat is not None and not approximate
+    return MeetingRecord(
+        source_id=str(slug),
+        name=name,
+        fellowship=fellowship if fellowship in FELLOWSHIPS else "other",
+        days=tuple(sorted(set(days))),
+        start=start,
+        end=end,
+        time_zone=zone,
+        attendance=_attendance(has_place, bool(conference_url or conference_phone), "TC" in types),
+        types=types,
+        location_name=_text(raw.get("location"), 200),
+        address=_text(raw.get("address"), 300),
+        city=_text(raw.get("city"), 100),
+        region=_text(raw.get("state"), 100),
+        postal_code=_text(raw.get("postal_code"), 20),
+        country=_text(raw.get("country"), 60),
+        latitude=lat,
+        longitude=lon,
+        approximate=approximate,
+        conference_url=conference_url,
+        conference_phone=conference_phone,
+        conference_notes=_text(raw.get("conference_url_notes")),
+        languages=tuple(sorted({LANGUAGE_TYPES[t] for t in types if t in LANGUAGE_TYPES})),
+        notes=_text(raw.get("notes"), 2000),
+        source_updated_at=_text(raw.get("updated"), 40),
+        timezone_from_default=defaulted,
+    )
+
+
+# --- BMLT -----------------------------------------------------------------------------------------------
+
+# BMLT world format keys -> Meeting Guide type codes (keys not listed are kept as "BMLT:<key>").
+BMLT_FORMATS = {
+    "O": "O",
+    "C": "C",
+    "D": "D",
+    "SP": "SP",
+    "ST": "ST",
+    "LIT": "LIT",
+    "ME": "MED",
+    "W": "W",
+    "M": "M",
+    "Y": "Y",
+    "GL": "LGBTQ",
+    "BEG": "BE",
+    "NC": "BE",
+    "WCHR": "X",
+    "WC": "X",
+    "ES": "S",
+    "EN": "EN",
+    "CAN": "CAN",
+    "SMOK": "SM",
+    "CW": "CF",
+    "TC": "TC",
+    "ASL": "ASL",
+    "FR": "FR",
+    "DE": "DE",
+}
+BMLT_VENUE = {1: "in_person", 2: "online", 3: "hybrid"}
+
+
+def parse_bmlt(document: Any, *, default_tz: str | None) -> Parsed:
+    """A BMLT semantic-API GetSearchResults JSON response (a list of meetings, or {"meetings": [...]})."""
+    if isinstance(document, dict) and isinstance(document.get("meetings"), list):
+        document = document["meetings"]
+    if not isinstance(document, list):
+        raise NotAFeed("a BMLT GetSearchResults response is a JSON array of meetings")
+    if document and not any(isinstance(r, dict) and "id_bigint" in r for r in document[:50]):
+        raise NotAFeed("this JSON array is not BMLT meetings (no 'id_bigint' fields)")
+    out = Parsed()
+    defaulted = 0
+    for index, raw in enumerate(document):
+        try:
+            record = _bmlt_record(raw, default_tz)
+        except _Bad as exc:
+            name = raw.get("meeting_name", "") if isinstance(raw, dict) else ""
+            out.rejections.append(Rejection(index, str(exc), _text(name, 100)))
+            continue
+        defaulted += record.timezone_from_default
+        out.records.append(record)
+    if defaulted:
+        out.notes.append(f"{defaulted} meetings had no time_zone; used {default_tz}")
+    return out
+
+
+def _bmlt_record(raw: Any, default_tz: str | None) -> MeetingRecord:
+    if not isinstance(raw, dict):
+        raise _Bad("not a meeting object")
+    name = _text(raw.get("meeting_name"), 200)
+    if not name:
+        raise _Bad("missing name")
+    if not str(raw.get("id_bigint", "")).strip():
+        raise _Bad("missing id_bigint")
+    try:
+        weekday = int(raw.get("weekday_tinyint", ""))
+    except (TypeError, ValueError):
+        raise _Bad(f"bad weekday_tinyint {raw.get('weekday_tinyint')!r}: use 1 (Sunday) to 7") from None
+    if not 1 <= weekday <= 7:
+        raise _Bad(f"bad weekday_tinyint {weekday}: use 1 (Sunday) to 7")
+    start = _time(raw.get("start_time"), "start_time")
+    end = None
+    if raw.get("duration_time"):
+        duration = _time(raw["duration_time"], "duration_time")
+        minutes = start.hour * 60 + start.minute + duration.hour * 60 + duration.minute
+        end = time((minutes // 60) % 24, minutes % 60)
+    zone, defaulted = _zone(raw.get("time_zone"), default_tz)
+    lat, lon = _coords(raw.get("latitude"), raw.get("longitude"))
+    keys = [k.strip() for k in str(raw.get("formats") or "").split(",") if k.strip()]
+    types = tuple(BMLT_FORMATS.get(k, f"BMLT:{k}") for k in keys)
+    try:
+        venue = int(raw.get("venue_type") or 0)
+    except (TypeError, ValueError):
+        venue = 0
+    link, phone = _text(raw.get("virtual_meeting_link")), _text(raw.get("phone_meeting_number"), 100)
+    if venue in BMLT_VENUE:
+        attendance = BMLT_VENUE[venue]
+        if attendance in {"in_person", "hybrid"} and lat is None:
+            attendance = "online" if link or phone else "inactive"
+        if "TC" in types:
+            attendance = (
+                "online"
+                if attendance == "hybrid"
+                else ("inactive" if attendance == "in_person" else attendance)
+            )
+    else:
+        attendance = _attendance(lat is not None, bool(link or phone), "TC" in types)
+    address = ", ".join(p for p in (_text(raw.get("location_street")),) if p)
+    return MeetingRecord(
+        source_id=str(raw["id_bigint"]).strip(),
+        name=name,
+        fellowship="na",
+        days=((weekday - 1),),
+        start=start,
+        end=end,
+        time_zone=zone,
+        attendance=attendance,
+        types=types,
+        location_name=_text(raw.get("location_text"), 200),
+        address=address,
+        city=_text(raw.get("location_municipality"), 100),
+        region=_text(raw.get("location_province"), 100),
+        postal_code=_text(raw.get("location_postal_code_1"), 20),
+        country=_text(raw.get("location_nation"), 60),
+        latitude=lat,
+        longitude=lon,
+        conference_url=link,
+        conference_phone=phone,
+        conference_notes=_text(raw.get("virtual_meeting_additional_info")),
+        languages=tuple(sorted({LANGUAGE_TYPES[t] for t in types if t in LANGUAGE_TYPES})),
+        notes=_text(
+            " ".join(p for p in (_text(raw.get("comments")), _text(raw.get("location_info"))) if p), 2000
+        ),
+        timezone_from_default=defaulted,
+    )
+
+
+# --- Facility CSV ---------------------------------------------------------------------------------------
+
+FACILITY_COLUMNS = (
+    "id",
+    "name",
+    "street",
+    "city",
+    "state",
+    "zip",
+    "latitude",
+    "longitude",
+    "phone",
+    "website",
+    "services",
+    "payment",
+    "languages",
+    "data_as_of",
+)
+FACILITY_REQUIRED = ("id", "name")
+
+
+def _codes(raw: str, allowed: tuple[str, ...], column: str) -> tuple[str, ...]:
+    codes = tuple(sorted({c.strip().lower() for c in raw.replace(",", ";").split(";") if c.strip()}))
+    unknown = [c for c in codes if c not in allowed]
+    if unknown:
+        raise _Bad(f"unknown {column} {', '.join(unknown)}: use {', '.join(allowed)}")
+    return codes
+
+
+def parse_facility_csv(text: str) -> Parsed:
+    """Keel's facility CSV: a header row with the FACILITY_COLUMNS names (README documents each)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in FACILITY_REQUIRED if c not in header]
+    if missing:
+        raise NotAFeed(f"not a facility CSV: the header lacks {', '.join(missing)}")
+    out = Parsed()
+    for index, row in enumerate(reader):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        try:
+            if not row.get("id"):
+                raise _Bad("missing id")
+            if not row.get("name"):
+                raise _Bad("missing name")
+            lat, lon = _coords(row.get("latitude"), row.get("longitude"))
+            as_of = None
+            if row.get("data_as_of"):
+                try:
+                    as_of = datetime.strptime(row["data_as_of"], "%Y-%m-%d").date()
+                except ValueError:
+                    raise _Bad(f"bad data_as_of {row['data_as_of']!r}: use YYYY-MM-DD") from None
+            out.records.append(
+                FacilityRecord(
+                    source_id=row["id"],
+                    name=row["name"][:200],
+                    address=row.get("street", "")[:300],
+                    city=row.get("city", "")[:100],
+                    region=row.get("state", "")[:100],
+                    postal_code=row.get("zip", "")[:20],
+                    latitude=lat,
+                    longitude=lon,
+                    phone=row.get("phone", "")[:40],
+                    website=row.get("website", "")[:300],
+                    services=_codes(row.get("services", ""), SERVICES, "services"),
+                    payments=_codes(row.get("payment", ""), PAYMENTS, "payment"),
+                    languages=tuple(
+                        sorted({c.strip().lower() for c in row.get("languages", "").split(";") if c.strip()})
+                    ),
+                    data_as_of=as_of,
+                )
+            )
+        except _Bad as exc:
+            out.rejections.append(Rejection(index, str(exc), row.get("name", "")[:100]))
+    return out
