@@ -1,4 +1,4 @@
-"""Directory core: distances, bounding boxes, meeting times in their own zones, feed parsing and rejections."""
+"""Directory core: distances, bounding boxes, meeting times in their own zones, feed parsing."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_next_start_is_in_the_meetings_zone_not_the_readers() -> None:
 
 
 def test_next_start_across_the_spring_dst_change() -> None:
-    # Sunday 2026-03-08 is spring-forward in New York: a 19:00 meeting is 23:00 UTC, the week before 00:00 UTC.
+    # Sunday 2026-03-08 is spring-forward in New York: 19:00 is 23:00 UTC; the week before, 00:00 UTC.
     start = next_start([0], time(19, 0), NY, _at("2026-03-07T12:00"))
     assert start is not None and start.astimezone(UTC) == datetime(2026, 3, 8, 23, 0, tzinfo=UTC)
     before = next_start([0], time(19, 0), NY, _at("2026-02-28T12:00"))

@@ -219,9 +219,10 @@ def _meeting_guide_record(raw: Any, default_tz: str | None, fellowship: str) -> 
     if slug in (None, ""):
         raise _Bad("missing slug")
     day = raw.get("day")
-    days = day if isinstance(day, list) else [day]
-    if not days or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+    listed: list[Any] = day if isinstance(day, list) else [day]
+    if not listed or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in listed):
         raise _Bad(f"bad day {day!r}: use 0 (Sunday) to 6 (Saturday) or a list of them")
+    days: list[int] = [int(d) for d in listed]
     start = _time(raw.get("time"), "time")
     end = _time(raw["end_time"], "end_time") if raw.get("end_time") else None
     zone, defaulted = _zone(raw.get("timezone"), default_tz)
