@@ -20,6 +20,8 @@ from keel.assessments.services import NotAllowed
 from keel.audit.api import router as audit_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
+from keel.directory.api import router as directory_router
+from keel.directory.queries import BadSearch
 from keel.patients.api import router as patients_router
 
 
@@ -82,6 +84,12 @@ def on_unknown_instrument(request: HttpRequest, exc: UnknownInstrument) -> HttpR
     return api.create_response(request, error_body("Unknown instrument.", errors), status=422)
 
 
+@api.exception_handler(BadSearch)
+def on_bad_search(request: HttpRequest, exc: BadSearch) -> HttpResponse:
+    errors = [{"field": exc.field, "reason": exc.reason}]
+    return api.create_response(request, error_body("Some search fields are not valid.", errors), status=422)
+
+
 @api.exception_handler(NotAllowed)
 def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
     return api.create_response(request, error_body(str(exc)), status=403)
@@ -106,3 +114,4 @@ api.add_router("/", accounts_router)
 api.add_router("/patients", patients_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", assessments_router)
+api.add_router("/", directory_router)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "keel.audit",
     "keel.patients",
     "keel.assessments",
+    "keel.directory",
     "keel.web",
 ]
 

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
@@ -74,6 +74,7 @@ class MeetingRecord:
     notes: str = ""
     source_updated_at: str = ""
     timezone_from_default: bool = False
+    index: int = -1  # position in the feed, for reports
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class FacilityRecord:
     payments: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     data_as_of: date | None = None
+    index: int = -1
 
 
 @dataclass
@@ -203,7 +205,7 @@ def parse_meeting_guide(document: Any, *, default_tz: str | None, fellowship: st
             out.rejections.append(Rejection(index, str(exc), _text(name, 100)))
             continue
         defaulted += record.timezone_from_default
-        out.records.append(record)
+        out.records.append(replace(record, index=index))
     if defaulted:
         out.notes.append(f"{defaulted} meetings had no timezone; used {default_tz}")
     return out
@@ -311,7 +313,7 @@ def parse_bmlt(document: Any, *, default_tz: str | None) -> Parsed:
             out.rejections.append(Rejection(index, str(exc), _text(name, 100)))
             continue
         defaulted += record.timezone_from_default
-        out.records.append(record)
+        out.records.append(replace(record, index=index))
     if defaulted:
         out.notes.append(f"{defaulted} meetings had no time_zone; used {default_tz}")
     return out
@@ -457,6 +459,7 @@ def parse_facility_csv(text: str) -> Parsed:
                         sorted({c.strip().lower() for c in row.get("languages", "").split(";") if c.strip()})
                     ),
                     data_as_of=as_of,
+                    index=index,
                 )
             )
         except _Bad as exc:

@@ -1,0 +1,110 @@
+"""API: public meeting and facility search (nothing is stored, no sign-in needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router
+
+from keel.core.directory.feeds import meeting_types
+from keel.directory import params
+from keel.directory.queries import BadSearch, FacilityHit, MeetingHit, search_facilities, search_meetings
+
+router = Router(tags=["directory"])
+
+
+def directions_url(lat: float | None, lon: float | None) -> str:
+    if lat is None or lon is None:
+        return ""
+    return f"https://www.openstreetmap.org/directions?to={quote(f'{lat},{lon}')}"
+
+
+def type_labels(codes: list[str], lang: str) -> list[dict[str, str]]:
+    table = meeting_types()
+    return [
+        {"code": c, "label": table.get(c, {}).get(lang) or table.get(c, {}).get("en") or c} for c in codes
+    ]
+
+
+def meeting_out(hit: MeetingHit, lang: str = "en") -> dict[str, Any]:
+    m = hit.meeting
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "fellowship": m.fellowship,
+        "attendance": m.attendance,
+        "days": m.days,
+        "start_time": m.start_time.strftime("%H:%M"),
+        "end_time": m.end_time.strftime("%H:%M") if m.end_time else None,
+        "time_zone": m.time_zone,
+        "next_start": hit.next_start.isoformat() if hit.next_start else None,
+        "distance_km": round(hit.distance_km, 2) if hit.distance_km is not None else None,
+        "location_name": m.location_name,
+        "address": m.address,
+        "city": m.city,
+        "region": m.region,
+        "postal_code": m.postal_code,
+        "latitude": m.latitude,
+        "longitude": m.longitude,
+        "conference_url": m.conference_url,
+        "conference_phone": m.conference_phone,
+        "types": type_labels(m.types, lang),
+        "languages": m.languages,
+        "notes": m.notes,
+        "directions_url": directions_url(m.latitude, m.longitude) if m.attendance != "online" else "",
+        "source": m.source,
+        "source_id": m.source_id,
+    }
+
+
+def facility_out(hit: FacilityHit) -> dict[str, Any]:
+    f = hit.facility
+    return {
+        "id": f.pk,
+        "name": f.name,
+        "distance_km": round(hit.distance_km, 2),
+        "address": f.address,
+        "city": f.city,
+        "region": f.region,
+        "postal_code": f.postal_code,
+        "latitude": f.latitude,
+        "longitude": f.longitude,
+        "phone": f.phone,
+        "website": f.website,
+        "services": f.services,
+        "payments": f.payments,
+        "languages": f.languages,
+        "data_as_of": f.data_as_of.isoformat() if f.data_as_of else None,
+        "directions_url": directions_url(f.latitude, f.longitude),
+    }
+
+
+@router.get(
+    "/meetings", auth=None, summary="Meetings near a place (by distance), then online ones (by start)"
+)
+def meetings(request: HttpRequest) -> list[dict[str, Any]]:
+    """Query: lat & lon, or place (ZIP or "City, ST"); radius_km or radius_mi (default 10 mi); within_hours;
+    day (0 = Sunday); part (morning/afternoon/evening); attendance (in_person/online/hybrid); fellowship
+    (na, aa, smart, nar-anon, al-anon, recovery-dharma, other, or families); language; type; limit."""
+    search, _ = params.meeting_search(request.GET)
+    nearby, online = search_meetings(search, now=timezone.now())
+    return [meeting_out(h) for h in (*nearby, *online)]
+
+
+@router.get("/facilities", auth=None, summary="Treatment facilities near a place, by distance")
+def facilities(request: HttpRequest) -> list[dict[str, Any]]:
+    """Query: lat & lon or place; radius_km or radius_mi (default 25 mi); service; payment; limit."""
+    lat, lon, _ = params.place_from(request.GET)
+    if lat is None or lon is None:
+        raise BadSearch("place", "give lat and lon, or a ZIP code or city")
+    hits = search_facilities(
+        latitude=lat,
+        longitude=lon,
+        radius_km=params.radius_km(request.GET, default_miles=25),
+        service=request.GET.get("service") or None,
+        payment=request.GET.get("payment") or None,
+    )
+    return [facility_out(h) for h in hits]

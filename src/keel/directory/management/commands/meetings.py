@@ -1,0 +1,64 @@
+"""`keel meetings near --lat --lon [--radius-km] [--within-hours] [...] [--json]` (or --place ZIP)."""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from keel.directory import params
+from keel.directory.api import meeting_out
+from keel.directory.queries import BadSearch, search_meetings
+
+
+class Command(BaseCommand):
+    help = "Find meetings near a place (the same search as the API and the pages)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("action", choices=["near"])
+        parser.add_argument("--lat", type=float)
+        parser.add_argument("--lon", type=float)
+        parser.add_argument("--place", help="a ZIP code or 'City, ST' instead of --lat/--lon")
+        parser.add_argument("--radius-km", type=float)
+        parser.add_argument("--radius-mi", type=float)
+        parser.add_argument("--within-hours", type=float)
+        parser.add_argument("--day", type=int, help="0 = Sunday ... 6 = Saturday")
+        parser.add_argument("--attendance", choices=["in_person", "online", "hybrid"])
+        parser.add_argument("--fellowship")
+        parser.add_argument("--language")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        query = {
+            k: v
+            for k, v in {
+                "lat": options["lat"],
+                "lon": options["lon"],
+                "place": options["place"],
+                "radius_km": options["radius_km"],
+                "radius_mi": options["radius_mi"],
+                "within_hours": options["within_hours"],
+                "day": options["day"],
+                "attendance": options["attendance"],
+                "fellowship": options["fellowship"],
+                "language": options["language"],
+            }.items()
+            if v is not None
+        }
+        try:
+            search, _ = params.meeting_search(query)
+            nearby, online = search_meetings(search, now=timezone.now())
+        except BadSearch as exc:
+            raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.reason}", returncode=2) from None
+        results = [meeting_out(h) for h in (*nearby, *online)]
+        if options["json"]:
+            self.stdout.write(json.dumps(results, indent=2))
+            return
+        for r in results:
+            where = f"{r['distance_km']:.1f} km" if r["distance_km"] is not None else "online"
+            self.stdout.write(
+                f"{r['next_start'] or '-':<26} {where:>9}  {r['name']}  {r['address']} {r['city']}"
+            )

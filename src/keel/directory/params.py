@@ -1,0 +1,83 @@
+"""Read search parameters once for the API, the pages and the CLI: a place, a radius and filters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.directory.models import FAMILY_FELLOWSHIPS, Fellowship
+from keel.directory.places import Place, UnknownPlace, find_place
+from keel.directory.queries import BadSearch, MeetingSearch, miles
+
+
+def _float(params: Mapping[str, Any], name: str) -> float | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise BadSearch(name, "must be a number") from None
+
+
+def _int(params: Mapping[str, Any], name: str) -> int | None:
+    value = _float(params, name)
+    if value is None:
+        return None
+    if value != int(value):
+        raise BadSearch(name, "must be a whole number")
+    return int(value)
+
+
+def place_from(params: Mapping[str, Any]) -> tuple[float | None, float | None, Place | None]:
+    """lat/lon if given, else a ZIP code or "City, ST" in `place` (or `zip`)."""
+    lat, lon = _float(params, "lat"), _float(params, "lon")
+    text = str(params.get("place") or params.get("zip") or "").strip()
+    if lat is None and lon is None and text:
+        try:
+            place = find_place(text)
+        except UnknownPlace as exc:
+            raise BadSearch("place", str(exc)) from None
+        return place.latitude, place.longitude, place
+    return lat, lon, None
+
+
+def radius_km(params: Mapping[str, Any], default_miles: float = 10) -> float:
+    km, mi = _float(params, "radius_km"), _float(params, "radius_mi")
+    if km is not None and mi is not None:
+        raise BadSearch("radius_km", "give radius_km or radius_mi, not both")
+    if km is not None:
+        return km
+    return miles(mi if mi is not None else default_miles)
+
+
+def fellowships(value: Any) -> tuple[str, ...]:
+    """One fellowship code, or "families" for the groups for family and friends (Nar-Anon, Al-Anon)."""
+    code = str(value or "")
+    if not code:
+        return ()
+    if code == "families":
+        return tuple(f.value for f in FAMILY_FELLOWSHIPS)
+    if code not in Fellowship.values:
+        raise BadSearch("fellowship", f"use one of {', '.join([*Fellowship.values, 'families'])}")
+    return (code,)
+
+
+def meeting_search(params: Mapping[str, Any]) -> tuple[MeetingSearch, Place | None]:
+    """The search and the place it found (None when lat/lon were given)."""
+    lat, lon, place = place_from(params)
+    search = MeetingSearch(
+        latitude=lat,
+        longitude=lon,
+        radius_km=radius_km(params),
+        within_hours=_float(params, "within_hours"),
+        day=_int(params, "day"),
+        part=str(params.get("part") or "") or None,
+        attendance=str(params.get("attendance") or "") or None,
+        fellowships=fellowships(params.get("fellowship")),
+        language=str(params.get("language") or "") or None,
+        type_code=str(params.get("type") or "") or None,
+        limit=_int(params, "limit") or 50,
+    )
+    search.check()
+    return search, place
