@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("keel.accounts.urls")),
     path("api/v1/", api.urls),
     path("", include("keel.assessments.urls")),
+    path("", include("keel.directory.urls")),
     path("", include("keel.web.urls")),
 ]
 

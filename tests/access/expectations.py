@@ -152,6 +152,11 @@ ROUTES: dict[str, Route] = {
     "assessments:fill_mine": Route("GET", "/me/instruments/phq9/", {**_all(404, 302), "patient": 200}),
     # someone else's (or no) assessment id: 404 for everyone; the patient's own result is tested by name
     "assessments:my_result": Route("GET", "/me/assessments/999999/", _all(404, 302)),
+    "directory:find_meetings": Route("GET", "/find/meetings/?place=13820", _all(200, 200)),
+    "directory:find_facilities": Route("GET", "/find/treatment/?place=13820", _all(200, 200)),
+    "directory:import": Route("GET", "/directory/import/", {**_all(403, 302), "program_admin": 200}),
+    "api:meetings": Route("GET", "/api/v1/meetings?place=13820", _all(200, 200)),
+    "api:facilities": Route("GET", "/api/v1/facilities?place=13820", _all(200, 200)),
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),

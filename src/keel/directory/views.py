@@ -1,0 +1,206 @@
+"""Public pages to find meetings and treatment (no sign-in, nothing stored) and the admin's feed upload."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from keel.accounts.models import Role
+from keel.core.directory.feeds import FELLOWSHIPS, PAYMENTS, SERVICES, NotAFeed
+from keel.directory import params, services
+from keel.directory.api import directions_url, type_labels
+from keel.directory.models import Attendance, Fellowship
+from keel.directory.queries import BadSearch, MeetingHit, search_facilities, search_meetings
+
+KM_PER_MI = 1.609344
+WEEKDAYS = [_("Sunday"), _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday")]
+SERVICE_LABELS = {
+    "otp": _("Methadone (opioid treatment program)"),
+    "buprenorphine": _("Buprenorphine"),
+    "naltrexone": _("Naltrexone"),
+    "withdrawal": _("Withdrawal care"),
+    "outpatient": _("Outpatient"),
+    "intensive_outpatient": _("Intensive outpatient"),
+    "residential": _("Residential"),
+    "counseling": _("Counseling"),
+    "peer_support": _("Peer support"),
+    "harm_reduction": _("Harm reduction and naloxone"),
+}
+PAYMENT_LABELS = {
+    "medicaid": _("Medicaid"),
+    "medicare": _("Medicare"),
+    "private": _("Private insurance"),
+    "sliding_fee": _("Sliding fee"),
+    "free": _("Free"),
+}
+
+
+def _lang() -> str:
+    return (get_language() or "en")[:2]
+
+
+def _reader_zone(place: Any) -> ZoneInfo:
+    return ZoneInfo(getattr(place, "time_zone", None) or settings.TIME_ZONE)
+
+
+def _meeting_row(hit: MeetingHit, zone: ZoneInfo, use_miles: bool) -> dict[str, Any]:
+    m = hit.meeting
+    distance = None
+    if hit.distance_km is not None:
+        distance = hit.distance_km / KM_PER_MI if use_miles else hit.distance_km
+    return {
+        "meeting": m,
+        "fellowship": Fellowship(m.fellowship).label,
+        "attendance": Attendance(m.attendance).label,
+        "days": ", ".join(str(WEEKDAYS[d]) for d in m.days),
+        "next_start": hit.next_start.astimezone(zone) if hit.next_start else None,
+        "distance": distance,
+        "types": type_labels(m.types, _lang()),
+        "directions": directions_url(m.latitude, m.longitude) if m.attendance != "online" else "",
+    }
+
+
+@require_safe
+def find_meetings(request: HttpRequest) -> HttpResponse:
+    query = request.GET
+    context: dict[str, Any] = {
+        "q": query,
+        "weekdays": list(enumerate(WEEKDAYS)),
+        "fellowships": Fellowship.choices,
+        "attendance_choices": [c for c in Attendance.choices if c[0] != Attendance.INACTIVE],
+    }
+    searched = any(query.get(k) for k in ("place", "zip", "lat", "attendance"))
+    if searched:
+        use_miles = not query.get("radius_km")
+        try:
+            search, place = params.meeting_search(query)
+            nearby, online = search_meetings(search, now=timezone.now())
+        except BadSearch as exc:
+            context["error"] = {"field": exc.field, "reason": exc.reason}
+            return render(request, "directory/find_meetings.html", context, status=422)
+        zone = _reader_zone(place)
+        context |= {
+            "searched": True,
+            "place": place,
+            "unit": _("mi") if use_miles else _("km"),
+            "nearby": [_meeting_row(h, zone, use_miles) for h in nearby],
+            "online": [_meeting_row(h, zone, use_miles) for h in online],
+        }
+    return render(request, "directory/find_meetings.html", context)
+
+
+@require_safe
+def find_facilities(request: HttpRequest) -> HttpResponse:
+    query = request.GET
+    context: dict[str, Any] = {
+        "q": query,
+        "services": [(s, SERVICE_LABELS[s]) for s in SERVICES],
+        "payments": [(p, PAYMENT_LABELS[p]) for p in PAYMENTS],
+    }
+    if query.get("place") or query.get("lat"):
+        try:
+            lat, lon, place = params.place_from(query)
+            if lat is None or lon is None:
+                raise BadSearch("place", "give a ZIP code or city")
+            hits = search_facilities(
+                latitude=lat,
+                longitude=lon,
+                radius_km=params.radius_km(query, 25),
+                service=query.get("service") or None,
+                payment=query.get("payment") or None,
+            )
+        except BadSearch as exc:
+            context["error"] = {"field": exc.field, "reason": exc.reason}
+            return render(request, "directory/find_facilities.html", context, status=422)
+        context |= {
+            "searched": True,
+            "place": place,
+            "facilities": [
+                {
+                    "facility": h.facility,
+                    "distance": h.distance_km / KM_PER_MI,
+                    "services": [SERVICE_LABELS.get(s, s) for s in h.facility.services],
+                    "payments": [PAYMENT_LABELS.get(p, p) for p in h.facility.payments],
+                    "directions": directions_url(h.facility.latitude, h.facility.longitude),
+                }
+                for h in hits
+            ],
+        }
+    return render(request, "directory/find_facilities.html", context)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What"), choices=[("meetings", _("Meetings")), ("facilities", _("Facilities"))]
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("meeting-guide", "Meeting Guide JSON"), ("bmlt", "BMLT JSON"), ("csv", _("Facility CSV"))],
+    )
+    file = forms.FileField(label=_("Feed file"))
+    source = forms.CharField(
+        label=_("Feed name"),
+        max_length=100,
+        required=False,
+        help_text=_("Re-importing the same feed name updates it in place."),
+    )
+    timezone = forms.CharField(label=_("Time zone for meetings without one"), max_length=64, required=False)
+    fellowship = forms.ChoiceField(
+        label=_("Fellowship (Meeting Guide feeds)"), choices=[(f, f) for f in FELLOWSHIPS], initial="other"
+    )
+
+    def clean_timezone(self) -> str:
+        zone = self.cleaned_data["timezone"] or settings.TIME_ZONE
+        try:
+            ZoneInfo(zone)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            raise forms.ValidationError(_("Unknown time zone.")) from None
+        return str(zone)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_feed(request: HttpRequest) -> HttpResponse:
+    """Program admins upload a meeting feed or facility list and see the import report."""
+    if getattr(request.user, "role", "") != Role.PROGRAM_ADMIN:
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            content = upload.read(services.MAX_FEED_BYTES + 1)
+            if len(content) > services.MAX_FEED_BYTES:
+                raise NotAFeed("the file is too large")
+            if data["kind"] == "meetings":
+                parsed = services.parse_meetings(
+                    content, fmt=data["format"], default_tz=data["timezone"], fellowship=data["fellowship"]
+                )
+            else:
+                parsed = services.parse_facilities(content)
+            context["report"] = services.import_parsed(
+                kind=data["kind"],
+                parsed=parsed,
+                source=data["source"] or upload.name,
+                fmt=data["format"],
+                by=request.user,
+            )
+        except NotAFeed as exc:
+            context["failure"] = str(exc)
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    return render(request, "directory/import.html", context, status=status)
