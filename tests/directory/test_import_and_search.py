@@ -244,3 +244,61 @@ def test_meetings_near_on_the_cli_matches_the_api(meetings: None) -> None:
     with pytest.raises(CommandError) as error:
         call_command("meetings", "near", "--lat", "1", stdout=io.StringIO())
     assert error.value.returncode == 2
+
+
+@time_machine.travel(WED_6PM, tick=False)
+def test_online_meetings_in_other_zones_are_found_by_their_own_clock(tmp_path: Path) -> None:
+    records = [
+        meeting(
+            "la",
+            latitude=None,
+            longitude=None,
+            conference_url="https://z.example/la",
+            time="19:00",
+            timezone="America/Los_Angeles",
+        ),  # 22:00 in New York: inside 4 hours
+        meeting(
+            "chi",
+            latitude=None,
+            longitude=None,
+            conference_url="https://z.example/chi",
+            time="23:30",
+            timezone="America/Chicago",
+        ),  # 00:30 Thursday in New York: outside 4 hours, inside 24
+        meeting(
+            "tomorrow",
+            latitude=None,
+            longitude=None,
+            conference_url="https://z.example/t",
+            time="08:00",
+            day=4,
+        ),  # Thursday 08:00 New York
+    ]
+    run_import("meetings", write(tmp_path, records))
+    soon = Client().get("/api/v1/meetings?attendance=online&within_hours=4").json()
+    assert _ids(soon) == ["la"]
+    day = Client().get("/api/v1/meetings?attendance=online").json()  # default: the next 24 hours
+    assert _ids(day) == ["la", "chi", "tomorrow"]
+    assert day[0]["next_start"] == "2026-11-25T19:00:00-08:00"
+
+
+@time_machine.travel(WED_6PM, tick=False)
+def test_online_search_asks_sql_per_zone_and_day_not_per_meeting(
+    tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    records = [
+        meeting(
+            f"o{i}",
+            latitude=None,
+            longitude=None,
+            conference_url=f"https://z.example/{i}",
+            time=f"{18 + i % 5}:00",
+            day=[3, 4],
+        )
+        for i in range(40)
+    ]
+    run_import("meetings", write(tmp_path, records))
+    # 1 zone query + (1 zone x 2 local days) chunk queries, however many meetings there are
+    with django_assert_max_num_queries(3):
+        data = Client().get("/api/v1/meetings?attendance=online").json()
+    assert len(data) == 40 and data[0]["next_start"].startswith("2026-11-25T18:00")

@@ -78,6 +78,8 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["active", "latitude", "longitude"], name="meeting_geo"),
             models.Index(fields=["active", "attendance"], name="meeting_attendance"),
+            # online meetings by zone and local start time: the "starting soon" chunks of the search
+            models.Index(fields=["attendance", "time_zone", "start_time"], name="meeting_zone_start"),
         ]
 
     def __str__(self) -> str:

@@ -6,12 +6,13 @@ Public data; no access policy applies (nothing here is patient data) and searche
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
 from keel.core.directory.geo import KM_PER_MILE, bounding_box, distance_km
-from keel.core.directory.schedule import next_start, part_of_day
+from keel.core.directory.schedule import AFTERNOON_ENDS, MORNING_ENDS, next_start, part_of_day
 from keel.directory.models import Attendance, Facility, Meeting
 
 MAX_RADIUS_KM = 500.0
@@ -76,6 +77,32 @@ class MeetingHit:
     next_start: datetime | None
 
 
+def _starting_within(now: datetime, hours: float) -> list[Q]:
+    """Online meetings whose local weekday and wall-clock start fall in [now, now + hours] in their own zone:
+    one condition per (zone, local day), each of which SQL can order by start time (exact check follows)."""
+    zones = (
+        Meeting.objects.filter(active=True, attendance=Attendance.ONLINE)
+        .order_by()  # no Meta ordering: it would make DISTINCT return every row
+        .values_list("time_zone", flat=True)
+        .distinct()
+    )
+    conditions: list[Q] = []
+    for zone in zones:
+        # An hour of slack each side: wall-clock arithmetic near a DST change may be off by one hour.
+        local = now.astimezone(ZoneInfo(zone)) - timedelta(hours=1)
+        end = now.astimezone(ZoneInfo(zone)) + timedelta(hours=hours + 1)
+        day = local.date()
+        while day <= end.date():
+            lower = local.time().replace(second=0, microsecond=0) if day == local.date() else time.min
+            upper = end.time() if day == end.date() else time.max
+            weekday = (day.weekday() + 1) % 7
+            conditions.append(
+                Q(time_zone=zone, start_time__gte=lower, start_time__lte=upper, **{f"day_{weekday}": True})
+            )
+            day += timedelta(days=1)
+    return conditions
+
+
 def _with_hours(search: MeetingSearch, hours: float) -> MeetingSearch:
     from dataclasses import replace
 
@@ -106,6 +133,12 @@ def _base(search: MeetingSearch, now: datetime) -> QuerySet[Meeting]:
     qs = Meeting.objects.filter(active=True).exclude(attendance=Attendance.INACTIVE)
     if search.fellowships:
         qs = qs.filter(fellowship__in=search.fellowships)
+    if search.part == "morning":
+        qs = qs.filter(start_time__lt=MORNING_ENDS)
+    elif search.part == "afternoon":
+        qs = qs.filter(start_time__gte=MORNING_ENDS, start_time__lt=AFTERNOON_ENDS)
+    elif search.part == "evening":
+        qs = qs.filter(start_time__gte=AFTERNOON_ENDS)
     return qs.filter(_days_filter(search, now))
 
 
@@ -144,8 +177,10 @@ def search_meetings(search: MeetingSearch, *, now: datetime) -> tuple[list[Meeti
         places = (
             {Attendance.IN_PERSON, Attendance.HYBRID} if search.attendance is None else {search.attendance}
         )
-        qs = _base(search, now).filter(
-            Q(latitude__gte=box.min_lat, latitude__lte=box.max_lat) & lon_q, attendance__in=places
+        qs = (
+            _base(search, now)
+            .filter(Q(latitude__gte=box.min_lat, latitude__lte=box.max_lat) & lon_q, attendance__in=places)
+            .order_by()  # sorted by distance below; no SQL sort needed
         )
         for m in qs:
             d = distance_km(search.latitude, search.longitude, m.latitude, m.longitude)  # type: ignore[arg-type]
@@ -163,10 +198,26 @@ def search_meetings(search: MeetingSearch, *, now: datetime) -> tuple[list[Meeti
             else _with_hours(search, ONLINE_DEFAULT_HOURS)
         )
         qs = _base(soon, now).filter(attendance=Attendance.ONLINE)
-        for m in qs.iterator(chunk_size=2000):
-            ok, start = _passes(m, soon, now)
-            if ok:
-                online.append(MeetingHit(m, None, start))
+        want = min(search.limit, ONLINE_LIMIT)
+        # Within a (zone, local day) chunk, start_time order is time order: the earliest few of each suffice.
+        # Language and type are checked in Python and may drop rows, so then each chunk over-fetches.
+        per_chunk = want * 4 if (search.language or search.type_code) else want
+        if soon.within_hours is not None:
+            chunks = [
+                qs.filter(c).order_by("start_time")[:per_chunk]
+                for c in _starting_within(now, soon.within_hours)
+            ]
+        else:  # a whole weekday was asked for: every online meeting that day
+            chunks = [qs]
+        seen: set[int] = set()
+        for chunk in chunks:
+            for m in chunk:
+                if m.pk in seen:  # a meeting on two of the window's days is in two chunks
+                    continue
+                seen.add(m.pk)
+                ok, start = _passes(m, soon, now)
+                if ok:
+                    online.append(MeetingHit(m, None, start))
         far_future = now + timedelta(days=365)
         online.sort(key=lambda h: (h.next_start or far_future, h.meeting.name))
     return nearby[: search.limit], online[: min(search.limit, ONLINE_LIMIT)]
@@ -197,7 +248,9 @@ def search_facilities(
         if box.wraps
         else Q(longitude__gte=box.min_lon, longitude__lte=box.max_lon)
     )
-    qs = Facility.objects.filter(Q(active=True, latitude__gte=box.min_lat, latitude__lte=box.max_lat) & lon_q)
+    qs = Facility.objects.filter(
+        Q(active=True, latitude__gte=box.min_lat, latitude__lte=box.max_lat) & lon_q
+    ).order_by()
     hits = []
     for f in qs:
         if service and service not in f.services:

@@ -180,6 +180,14 @@ def _upsert(
     report.deactivated = len(gone)
 
 
+def _refresh_statistics() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("directory_meeting", "directory_facility"):
+            cursor.execute(f"ANALYZE {table}")
+
+
 @transaction.atomic
 def import_parsed(
     *, kind: str, parsed: Parsed, source: str, fmt: str, by: Any = None, progress: Progress | None = None
@@ -195,6 +203,8 @@ def import_parsed(
     else:
         _upsert(Facility, parsed.records, _facility_fields, source, report, progress)
     report.rejections.sort(key=lambda r: r["index"])
+    # Fresh planner statistics, or SQLite may pick the wrong index for radius searches.
+    transaction.on_commit(_refresh_statistics)
     run = ImportRun.objects.create(
         kind=kind,
         source=source,
