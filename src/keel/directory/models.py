@@ -59,6 +59,9 @@ class Meeting(models.Model):
     conference_phone = models.CharField(max_length=100, blank=True)
     conference_notes = models.CharField(max_length=500, blank=True)
     languages = models.JSONField(default=list)
+    # The same codes as "|en|es|" and "|O|S|", so language and type filters run in SQL on any database.
+    language_codes = models.CharField(max_length=200, blank=True)
+    type_codes = models.CharField(max_length=500, blank=True)
     notes = models.TextField(blank=True)
     source_updated_at = models.CharField(max_length=40, blank=True)
     active = models.BooleanField(default=True)

@@ -133,6 +133,10 @@ def _base(search: MeetingSearch, now: datetime) -> QuerySet[Meeting]:
     qs = Meeting.objects.filter(active=True).exclude(attendance=Attendance.INACTIVE)
     if search.fellowships:
         qs = qs.filter(fellowship__in=search.fellowships)
+    if search.language:
+        qs = qs.filter(language_codes__contains=f"|{search.language}|")
+    if search.type_code:
+        qs = qs.filter(type_codes__contains=f"|{search.type_code}|")
     if search.part == "morning":
         qs = qs.filter(start_time__lt=MORNING_ENDS)
     elif search.part == "afternoon":
@@ -199,9 +203,9 @@ def search_meetings(search: MeetingSearch, *, now: datetime) -> tuple[list[Meeti
         )
         qs = _base(soon, now).filter(attendance=Attendance.ONLINE)
         want = min(search.limit, ONLINE_LIMIT)
-        # Within a (zone, local day) chunk, start_time order is time order: the earliest few of each suffice.
-        # Language and type are checked in Python and may drop rows, so then each chunk over-fetches.
-        per_chunk = want * 4 if (search.language or search.type_code) else want
+        # Within a (zone, local day) chunk, start_time order is time order: the earliest few of each suffice
+        # (every other filter already ran in SQL).
+        per_chunk = want
         if soon.within_hours is not None:
             chunks = [
                 qs.filter(c).order_by("start_time")[:per_chunk]

@@ -82,6 +82,10 @@ def _hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _codes(values: tuple[str, ...]) -> str:
+    return f"|{'|'.join(values)}|" if values else ""
+
+
 def _meeting_fields(r: MeetingRecord) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": r.name,
@@ -105,6 +109,8 @@ def _meeting_fields(r: MeetingRecord) -> dict[str, Any]:
         "conference_notes": r.conference_notes,
         "languages": list(r.languages),
         "notes": r.notes,
+        "language_codes": _codes(r.languages),
+        "type_codes": _codes(r.types),
         "source_updated_at": r.source_updated_at,
     }
     values |= {f"day_{d}": d in r.days for d in range(7)}
