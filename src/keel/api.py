@@ -20,9 +20,12 @@ from keel.assessments.services import NotAllowed
 from keel.audit.api import router as audit_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
+from keel.core.rules import UnknownRule
+from keel.core.rules.inputs import InvalidInput
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
 from keel.patients.api import router as patients_router
+from keel.treatment.api import router as treatment_router
 
 
 class KeelAPI(NinjaAPI):
@@ -84,6 +87,20 @@ def on_unknown_instrument(request: HttpRequest, exc: UnknownInstrument) -> HttpR
     return api.create_response(request, error_body("Unknown instrument.", errors), status=422)
 
 
+@api.exception_handler(InvalidInput)
+def on_invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    errors = [
+        {"field": e.field if e.field.startswith("policy.") else f"input.{e.field}", "reason": e.reason}
+        for e in exc.errors
+    ]
+    return api.create_response(request, error_body("Some inputs are not valid.", errors), status=422)
+
+
+@api.exception_handler(UnknownRule)
+def on_unknown_rule(request: HttpRequest, exc: UnknownRule) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=404)
+
+
 @api.exception_handler(BadSearch)
 def on_bad_search(request: HttpRequest, exc: BadSearch) -> HttpResponse:
     errors = [{"field": exc.field, "reason": exc.reason}]
@@ -115,3 +132,4 @@ api.add_router("/patients", patients_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", assessments_router)
 api.add_router("/", directory_router)
+api.add_router("/", treatment_router)

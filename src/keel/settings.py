@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "keel.patients",
     "keel.assessments",
     "keel.directory",
+    "keel.treatment",
     "keel.web",
 ]
 

@@ -157,6 +157,14 @@ ROUTES: dict[str, Route] = {
     "directory:import": Route("GET", "/directory/import/", {**_all(403, 302), "program_admin": 200}),
     "api:meetings": Route("GET", "/api/v1/meetings?place=13820", _all(200, 200)),
     "api:facilities": Route("GET", "/api/v1/facilities?place=13820", _all(200, 200)),
+    "api:list_rules": Route("GET", "/api/v1/rules", {**_all(200, 401), "patient": 403}),
+    "api:rule_schema": Route("GET", "/api/v1/rules/qtc-monitoring", {**_all(200, 401), "patient": 403}),
+    "api:run_rule": Route(
+        "POST",
+        "/api/v1/rules/qtc-monitoring",
+        {**_all(200, 401), "patient": 403},
+        body={"input": {"qtc_ms": 460}},
+    ),
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),

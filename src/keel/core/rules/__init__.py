@@ -1,0 +1,31 @@
+"""Clinical decision rules: pure, versioned functions that return a Decision with reasons, sources and the
+policy values used. Callable statelessly: `keel rule NAME --input JSON`, `POST /api/v1/rules/{name}`."""
+
+from __future__ import annotations
+
+from keel.core.rules import buprenorphine, methadone, naltrexone, overdose, qtc
+from keel.core.rules.base import Rule
+
+RULES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        buprenorphine.READINESS,
+        buprenorphine.DOSE_LIMIT,
+        methadone.DOSE_CHECK,
+        methadone.TAKE_HOME,
+        naltrexone.READINESS,
+        qtc.QTC,
+        overdose.OVERDOSE,
+    )
+}
+
+
+class UnknownRule(KeyError):
+    def __str__(self) -> str:
+        return f"unknown rule {self.args[0]!r}; known: {', '.join(sorted(RULES))}"
+
+
+def get(name: str) -> Rule:
+    if name not in RULES:
+        raise UnknownRule(name)
+    return RULES[name]

@@ -1,0 +1,105 @@
+"""Typed inputs for rules: every field checked, every problem named at once (no Django)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    reason: str
+
+
+class InvalidInput(ValueError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # "number", "integer", "bool", "choice", "date"
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    default: Any = None
+    help: str = ""
+
+    def schema(self) -> dict[str, Any]:
+        types: dict[str, dict[str, Any]] = {
+            "number": {"type": "number"},
+            "integer": {"type": "integer"},
+            "bool": {"type": "boolean"},
+            "choice": {"type": "string", "enum": list(self.choices)},
+            "date": {"type": "string", "format": "date"},
+        }
+        out = dict(types[self.kind])
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.default is not None:
+            out["default"] = self.default
+        if self.help:
+            out["description"] = self.help
+        return out
+
+
+def json_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {f.name: f.schema() for f in fields},
+        "required": [f.name for f in fields if f.required],
+        "additionalProperties": False,
+    }
+
+
+def _convert(f: Field, value: Any) -> tuple[Any, str]:
+    if f.kind == "bool":
+        return (value, "") if isinstance(value, bool) else (None, "must be true or false")
+    if f.kind == "choice":
+        return (value, "") if value in f.choices else (None, f"must be one of {', '.join(f.choices)}")
+    if f.kind == "date":
+        try:
+            return date.fromisoformat(str(value)), ""
+        except ValueError:
+            return None, "must be a date like 2026-11-25"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, "must be a number"
+    if f.kind == "integer" and value != int(value):
+        return None, "must be a whole number"
+    number = int(value) if f.kind == "integer" else float(value)
+    if f.minimum is not None and number < f.minimum:
+        return None, f"must be at least {f.minimum:g}"
+    if f.maximum is not None and number > f.maximum:
+        return None, f"must be at most {f.maximum:g}"
+    return number, ""
+
+
+def parse(fields: tuple[Field, ...], raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Checked, converted values (defaults filled in). Raises InvalidInput naming every bad field."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput([FieldError(prefix.rstrip(".") or "input", "must be a JSON object")])
+    known = {f.name for f in fields}
+    errors = [FieldError(f"{prefix}{k}", "not an input of this rule") for k in raw if k not in known]
+    values: dict[str, Any] = {}
+    for f in fields:
+        value = raw.get(f.name)
+        if value is None:
+            if f.required and f.default is None:
+                errors.append(FieldError(f"{prefix}{f.name}", f"missing: {f.help or 'required'}"))
+            values[f.name] = f.default
+            continue
+        converted, problem = _convert(f, value)
+        if problem:
+            errors.append(FieldError(f"{prefix}{f.name}", problem))
+        values[f.name] = converted
+    if errors:
+        raise InvalidInput(errors)
+    return values

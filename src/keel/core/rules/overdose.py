@@ -1,0 +1,68 @@
+"""Overdose risk summary: the factors guidance highlights (reference section 13 [V: SAMHSA toolkit and cited
+studies]) and the naloxone offer (section 12: everyone with OUD or at risk, and their families). Keel lists
+factors; it gives no score, since no validated score is in the reference."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.decision import Decision, Reason
+from keel.core.rules.base import Rule
+from keel.core.rules.inputs import Field
+
+FACTORS = (
+    (
+        "lost_tolerance",
+        "lower tolerance after a break (withdrawal care, jail or prison, residential or hospital "
+        "stay, stopping naltrexone, any time without use)",
+    ),
+    ("prior_overdose", "a past overdose (the strongest single predictor)"),
+    ("uses_sedatives", "use with alcohol, benzodiazepines or other sedatives"),
+    ("uses_stimulants", "use with stimulants"),
+    ("fentanyl_or_unknown_supply", "fentanyl or a supply of unknown strength"),
+    ("uses_alone", "using alone"),
+    ("injects", "injecting"),
+    ("serious_mental_illness", "serious mental illness"),
+    (
+        "breathing_or_clearance_illness",
+        "illness affecting breathing or clearance (COPD, asthma, sleep apnea, liver or kidney disease, HIV)",
+    ),
+    ("high_dose_prescribed_opioids", "high-dose prescribed opioids"),
+    ("methadone_start_or_left_treatment", "the first weeks of methadone, or just after leaving treatment"),
+)
+INPUTS = (
+    *(Field(key, "bool", required=False, default=False, help=text) for key, text in FACTORS),
+    Field("has_naloxone", "bool", required=False, default=False, help="has naloxone on hand now"),
+)
+
+
+def _overdose(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    present = [text for key, text in FACTORS if v[key]]
+    reasons = [Reason(f"Risk factor: {text}.", ("samhsa-od-toolkit",)) for text in present]
+    if not present:
+        reasons.append(
+            Reason(
+                "No listed risk factor reported; opioid use disorder itself carries overdose risk.",
+                ("samhsa-od-toolkit",),
+            )
+        )
+    if v["has_naloxone"]:
+        reasons.append(
+            Reason("Has naloxone: check it is in date and that others know where it is.", ("cdc-2022",))
+        )
+        decision = "naloxone_on_hand"
+    else:
+        reasons.append(
+            Reason(
+                "Offer naloxone and show how to use it (to the person and the people around them).",
+                ("cdc-2022", "samhsa-od-toolkit"),
+            )
+        )
+        decision = "offer_naloxone"
+    return Decision("overdose-risk", "1", decision, tuple(reasons), {"factors_present": len(present)})
+
+
+OVERDOSE = Rule(
+    "overdose-risk", "1", "Which overdose risks are present, and is naloxone needed?", INPUTS, (), _overdose
+)

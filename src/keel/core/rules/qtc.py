@@ -1,0 +1,53 @@
+"""QTc monitoring on methadone (Krantz et al., Ann Intern Med 2009) [V]: ECG before treatment, within 30 days
+and yearly; extra ECG above 100 mg/day; QTc > 450 and < 500 ms: discuss and monitor more often; > 500 ms:
+consider reducing or stopping methadone or another treatment. Boundaries (reference conflict 6): exactly 450
+is routine; exactly 500 is treated as the higher band (safer)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.decision import Decision, Reason
+from keel.core.rules.base import Rule
+from keel.core.rules.inputs import Field
+
+EXTRA_ECG_ABOVE_MG = 100
+DISCUSS_ABOVE_MS = 450
+HIGH_FROM_MS = 500
+
+INPUTS = (
+    Field("qtc_ms", "integer", minimum=200, maximum=800, help="the corrected QT interval (ms)"),
+    Field(
+        "daily_dose_mg", "number", required=False, minimum=0, maximum=1000, help="current methadone mg/day"
+    ),
+)
+
+
+def _qtc(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    qtc = v["qtc_ms"]
+    if qtc >= HIGH_FROM_MS:
+        decision, text = (
+            "above_500",
+            (
+                f"QTc {qtc} ms (500 or more): consider reducing or stopping methadone, correcting "
+                "contributors such as low potassium or interacting drugs, or another treatment."
+            ),
+        )
+    elif qtc > DISCUSS_ABOVE_MS:
+        decision, text = (
+            "450_to_500",
+            (f"QTc {qtc} ms (over 450, under 500): discuss risks and benefits and monitor more often."),
+        )
+    else:
+        decision, text = (
+            "routine",
+            f"QTc {qtc} ms: routine monitoring (ECG before, within 30 days, then yearly).",
+        )
+    reasons = [Reason(text, ("krantz-2009",))]
+    if v["daily_dose_mg"] is not None and v["daily_dose_mg"] > EXTRA_ECG_ABOVE_MG:
+        reasons.append(Reason(f"Dose above {EXTRA_ECG_ABOVE_MG} mg/day: get an extra ECG.", ("krantz-2009",)))
+    return Decision("qtc-monitoring", "1", decision, tuple(reasons), dict(p))
+
+
+QTC = Rule("qtc-monitoring", "1", "What does this QTc mean for methadone care?", INPUTS, (), _qtc)

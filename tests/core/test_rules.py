@@ -1,0 +1,319 @@
+"""Clinical rules against the clinical reference's test vectors 37-47 and their edges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from keel.core import rules
+from keel.core.rules.inputs import InvalidInput
+
+
+def run(name: str, policy: dict[str, Any] | None = None, **given: Any) -> Any:
+    return rules.get(name).run(given, policy)
+
+
+# --- Buprenorphine readiness (vectors 37-39) ---
+
+
+def test_vector_37_heroin_14h_cows_7_waits_and_rescoress() -> None:
+    d = run("buprenorphine-readiness", last_opioid="heroin", hours_since_last_use=14, cows_total=7)
+    assert d.decision == "wait" and any("1-2 hours" in r.text for r in d.reasons)
+
+
+def test_vector_38_heroin_14h_cows_13_is_ready_with_first_dose() -> None:
+    d = run("buprenorphine-readiness", last_opioid="heroin", hours_since_last_use=14, cows_total=13)
+    assert d.decision == "ready" and any("2-4 mg" in r.text and "1-2 h" in r.text for r in d.reasons)
+    assert d.policy["cows_threshold"] == 8 and d.policy["wait_hours_short_acting"] == 12
+    assert d.sources  # every decision names its sources
+
+
+def test_vector_39_heroin_8h_is_too_early_under_the_default_profile() -> None:
+    d = run("buprenorphine-readiness", last_opioid="heroin", hours_since_last_use=8, cows_total=13)
+    assert d.decision == "wait" and any("not met yet" in r.text for r in d.reasons)
+    label_only = run(
+        "buprenorphine-readiness",
+        {"wait_hours_short_acting": 6},
+        last_opioid="heroin",
+        hours_since_last_use=8,
+        cows_total=13,
+    )
+    assert label_only.decision == "ready"
+
+
+@pytest.mark.parametrize(
+    ("opioid", "hours", "cows", "decision"),
+    [
+        ("heroin", 12, 8, "ready"),  # exactly at the wait and exactly at the threshold
+        ("heroin", 11.9, 8, "wait"),
+        ("heroin", 12, 7, "wait"),
+        ("short_acting_rx", 12, 8, "ready"),
+        ("extended_release_rx", 23.5, 20, "wait"),
+        ("extended_release_rx", 24, 8, "ready"),
+        ("methadone", 71, 20, "wait"),
+        ("methadone", 72, 8, "ready"),
+        ("fentanyl", 72, 20, "not_standard"),
+    ],
+)
+def test_buprenorphine_readiness_edges(opioid: str, hours: float, cows: int, decision: str) -> None:
+    d = run("buprenorphine-readiness", last_opioid=opioid, hours_since_last_use=hours, cows_total=cows)
+    assert d.decision == decision
+
+
+def test_a_stricter_cows_threshold_tightens_the_outcome() -> None:
+    given = {"last_opioid": "heroin", "hours_since_last_use": 20, "cows_total": 10}
+    assert run("buprenorphine-readiness", **given).decision == "ready"
+    assert run("buprenorphine-readiness", {"cows_threshold": 13}, **given).decision == "wait"
+
+
+def test_methadone_and_fentanyl_carry_the_precipitated_withdrawal_warning() -> None:
+    d = run("buprenorphine-readiness", last_opioid="methadone", hours_since_last_use=80, cows_total=14)
+    assert any("precipitated withdrawal" in r.text for r in d.reasons)
+    f = run("buprenorphine-readiness", last_opioid="fentanyl", hours_since_last_use=30, cows_total=14)
+    assert any("low-dose start" in r.text for r in f.reasons)
+
+
+# --- Buprenorphine dose limits (vectors 40-42) ---
+
+
+@pytest.mark.parametrize(
+    ("phase", "given", "requested", "decision"),
+    [
+        ("day1", 8, 4, "needs_override"),  # 40: 12 mg > 8 mg
+        ("day1", 4, 4, "allowed"),  # exactly 8
+        ("day2", 0, 20, "needs_override"),  # 41
+        ("day2", 0, 16, "allowed"),  # 41: exactly 16
+        ("maintenance", 0, 28, "allowed"),  # 42: no ceiling
+        ("maintenance", 24, 8, "allowed"),
+    ],
+)
+def test_buprenorphine_dose_limits(phase: str, given: float, requested: float, decision: str) -> None:
+    d = run("buprenorphine-dose-limit", phase=phase, given_today_mg=given, requested_mg=requested)
+    assert d.decision == decision
+
+
+def test_maintenance_has_no_24_mg_warning_and_no_16_mg_target() -> None:
+    d = run("buprenorphine-dose-limit", phase="maintenance", given_today_mg=0, requested_mg=28)
+    assert "no maximum" in d.reasons[0].text and d.sources == ("fda-89fr105613",)
+
+
+def test_a_pcss_profile_allows_12_mg_on_day_one() -> None:
+    d = run("buprenorphine-dose-limit", {"day1_max_mg": 12}, phase="day1", given_today_mg=8, requested_mg=4)
+    assert d.decision == "allowed"
+
+
+# --- Methadone dose check (vector 45, 46) ---
+
+
+def test_vector_45_first_day_60_mg_needs_a_documented_reason() -> None:
+    blocked = run("methadone-dose-check", treatment_day=1, given_today_mg=30, requested_mg=30)
+    assert blocked.decision == "needs_override"
+    allowed = run(
+        "methadone-dose-check", treatment_day=1, given_today_mg=30, requested_mg=30, documented_rationale=True
+    )
+    assert allowed.decision == "allowed_with_rationale" and "logged" in allowed.reasons[0].text
+
+
+@pytest.mark.parametrize(
+    ("given", "requested", "decision"),
+    [(30, 20, "allowed"), (30, 21, "needs_override"), (0, 50, "allowed"), (0, 50.5, "needs_override")],
+)
+def test_the_first_day_cap_is_on_the_cumulative_total(given: float, requested: float, decision: str) -> None:
+    assert (
+        run("methadone-dose-check", treatment_day=1, given_today_mg=given, requested_mg=requested).decision
+        == decision
+    )
+
+
+@pytest.mark.parametrize(("previous", "today", "decision"), [(60, 70, "allowed"), (60, 75, "needs_override")])
+def test_increases_beyond_the_titration_step_need_an_override(
+    previous: float, today: float, decision: str
+) -> None:
+    d = run(
+        "methadone-dose-check",
+        treatment_day=10,
+        given_today_mg=0,
+        requested_mg=today,
+        previous_day_mg=previous,
+    )
+    assert d.decision == decision
+
+
+def test_sedation_holds_the_dose_and_routes_to_a_prescriber() -> None:
+    d = run(
+        "methadone-dose-check",
+        treatment_day=30,
+        given_today_mg=0,
+        requested_mg=80,
+        sedated_or_intoxicated=True,
+        documented_rationale=True,
+    )
+    assert d.decision == "hold" and "prescriber" in d.reasons[0].text
+
+
+def test_vector_46_going_above_100_mg_prompts_an_ecg() -> None:
+    d = run("methadone-dose-check", treatment_day=60, given_today_mg=0, requested_mg=110, previous_day_mg=100)
+    assert any("extra ECG" in r.text for r in d.reasons)
+
+
+# --- Take-homes (vectors 43, 44) ---
+
+ALL_CRITERIA = {
+    k: True
+    for k in (
+        "no_active_risky_use",
+        "regular_attendance",
+        "no_serious_behavior_problems",
+        "no_known_recent_diversion",
+        "safe_transport_and_storage",
+        "other_factors_considered",
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("day", "supply"), [(0, 7), (10, 7), (14, 7), (15, 14), (20, 14), (30, 14), (31, 28), (400, 28)]
+)
+def test_vectors_43_44_take_home_supply_by_days_in_treatment(day: int, supply: int) -> None:
+    d = run("take-home-eligibility", days_in_treatment=day, **ALL_CRITERIA)
+    assert d.decision == "eligible" and d.policy["max_supply_days"] == supply
+
+
+def test_a_stricter_state_or_program_rule_wins_and_never_loosens() -> None:
+    state = run("take-home-eligibility", days_in_treatment=400, state_max_days=14, **ALL_CRITERIA)
+    assert state.policy["max_supply_days"] == 14
+    program = run(
+        "take-home-eligibility",
+        {"program_max_days": 6},
+        days_in_treatment=400,
+        state_max_days=14,
+        **ALL_CRITERIA,
+    )
+    assert program.policy["max_supply_days"] == 6
+    looser = run("take-home-eligibility", days_in_treatment=10, state_max_days=28, **ALL_CRITERIA)
+    assert looser.policy["max_supply_days"] == 7
+
+
+def test_any_criterion_not_documented_means_not_eligible() -> None:
+    d = run(
+        "take-home-eligibility",
+        days_in_treatment=100,
+        **(ALL_CRITERIA | {"no_known_recent_diversion": False}),
+    )
+    assert (
+        d.decision == "not_eligible"
+        and d.policy["max_supply_days"] == 0
+        and "diversion" in d.reasons[-1].text
+    )
+
+
+@pytest.mark.parametrize(("numbering", "supply"), [(0, 7), (1, 14)])
+def test_day_numbering_is_program_policy(numbering: int, supply: int) -> None:
+    d = run(
+        "take-home-eligibility",
+        {"admission_day_number": numbering},
+        admitted_on="2026-11-01",
+        today="2026-11-15",
+        **ALL_CRITERIA,
+    )  # 14 days after admission: day 14 or day 15
+    assert d.policy["max_supply_days"] == supply
+
+
+def test_the_schedule_lists_one_bottle_per_day() -> None:
+    d = run("take-home-eligibility", days_in_treatment=20, start_on="2026-12-01", **ALL_CRITERIA)
+    assert d.policy["bottles"][0] == "2026-12-01" and d.policy["bottles"][-1] == "2026-12-14"
+
+
+# --- QTc (vector 46), naltrexone (47), overdose risk ---
+
+
+@pytest.mark.parametrize(
+    ("qtc", "decision"),
+    [
+        (440, "routine"),
+        (450, "routine"),
+        (451, "450_to_500"),
+        (460, "450_to_500"),
+        (499, "450_to_500"),
+        (500, "above_500"),
+        (510, "above_500"),
+    ],
+)
+def test_qtc_bands(qtc: int, decision: str) -> None:
+    assert run("qtc-monitoring", qtc_ms=qtc).decision == decision
+
+
+def test_qtc_prompts_an_extra_ecg_above_100_mg() -> None:
+    assert any("extra ECG" in r.text for r in run("qtc-monitoring", qtc_ms=430, daily_dose_mg=110).reasons)
+    assert not any(
+        "extra ECG" in r.text for r in run("qtc-monitoring", qtc_ms=430, daily_dose_mg=100).reasons
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "decision"), [(5, "not_eligible"), (6.9, "not_eligible"), (7, "eligible"), (10, "eligible")]
+)
+def test_vector_47_naltrexone_needs_7_opioid_free_days(days: float, decision: str) -> None:
+    assert run("naltrexone-readiness", days_since_last_opioid=days).decision == decision
+
+
+def test_naltrexone_next_injection_is_28_days_later_and_challenge_is_suggested() -> None:
+    d = run(
+        "naltrexone-readiness",
+        days_since_last_opioid=10,
+        history_uncertain=True,
+        last_injection_on="2026-11-01",
+    )
+    assert d.policy["next_due_on"] == "2026-11-29" and any("naloxone challenge" in r.text for r in d.reasons)
+
+
+def test_the_naltrexone_wait_may_be_lengthened_but_not_shortened() -> None:
+    assert (
+        run("naltrexone-readiness", {"opioid_free_days": 10}, days_since_last_opioid=8).decision
+        == "not_eligible"
+    )
+    with pytest.raises(InvalidInput):
+        run("naltrexone-readiness", {"opioid_free_days": 5}, days_since_last_opioid=8)
+
+
+def test_overdose_risk_lists_factors_and_offers_naloxone() -> None:
+    d = run("overdose-risk", lost_tolerance=True, uses_alone=True)
+    assert d.decision == "offer_naloxone" and d.policy["factors_present"] == 2
+    assert run("overdose-risk", has_naloxone=True).decision == "naloxone_on_hand"
+
+
+# --- Input checking and schemas ---
+
+
+def test_bad_input_names_every_field() -> None:
+    with pytest.raises(InvalidInput) as error:
+        rules.get("buprenorphine-readiness").run({"last_opioid": "tea", "cows_total": 49, "extra": 1})
+    fields = {e.field for e in error.value.errors}
+    assert fields == {"last_opioid", "hours_since_last_use", "cows_total", "extra"}
+
+
+def test_bad_policy_values_are_named_with_their_prefix() -> None:
+    with pytest.raises(InvalidInput) as error:
+        run(
+            "buprenorphine-readiness",
+            {"cows_threshold": "high"},
+            last_opioid="heroin",
+            hours_since_last_use=1,
+            cows_total=1,
+        )
+    assert error.value.errors[0].field == "policy.cows_threshold"
+
+
+@pytest.mark.parametrize("name", sorted(rules.RULES))
+def test_every_rule_has_a_schema_a_version_and_sources_on_every_reason(name: str) -> None:
+    rule = rules.get(name)
+    schema = rule.schema()
+    assert schema["version"] and schema["input"]["type"] == "object"
+    assert all(f.help for f in rule.policy), "every policy value states its provenance"
+
+
+def test_an_unknown_rule_lists_the_known_ones() -> None:
+    with pytest.raises(rules.UnknownRule) as error:
+        rules.get("nope")
+    assert "take-home-eligibility" in str(error.value)
