@@ -177,12 +177,12 @@ ALL_CRITERIA = {
 )
 def test_vectors_43_44_take_home_supply_by_days_in_treatment(day: int, supply: int) -> None:
     d = run("take-home-eligibility", days_in_treatment=day, **ALL_CRITERIA)
-    assert d.decision == "eligible" and d.policy["max_supply_days"] == supply
+    assert d.decision == "eligible" and d.details["max_supply_days"] == supply
 
 
 def test_a_stricter_state_or_program_rule_wins_and_never_loosens() -> None:
     state = run("take-home-eligibility", days_in_treatment=400, state_max_days=14, **ALL_CRITERIA)
-    assert state.policy["max_supply_days"] == 14
+    assert state.details["max_supply_days"] == 14
     program = run(
         "take-home-eligibility",
         {"program_max_days": 6},
@@ -190,9 +190,9 @@ def test_a_stricter_state_or_program_rule_wins_and_never_loosens() -> None:
         state_max_days=14,
         **ALL_CRITERIA,
     )
-    assert program.policy["max_supply_days"] == 6
+    assert program.details["max_supply_days"] == 6
     looser = run("take-home-eligibility", days_in_treatment=10, state_max_days=28, **ALL_CRITERIA)
-    assert looser.policy["max_supply_days"] == 7
+    assert looser.details["max_supply_days"] == 7
 
 
 def test_any_criterion_not_documented_means_not_eligible() -> None:
@@ -203,7 +203,7 @@ def test_any_criterion_not_documented_means_not_eligible() -> None:
     )
     assert (
         d.decision == "not_eligible"
-        and d.policy["max_supply_days"] == 0
+        and d.details["max_supply_days"] == 0
         and "diversion" in d.reasons[-1].text
     )
 
@@ -217,12 +217,12 @@ def test_day_numbering_is_program_policy(numbering: int, supply: int) -> None:
         today="2026-11-15",
         **ALL_CRITERIA,
     )  # 14 days after admission: day 14 or day 15
-    assert d.policy["max_supply_days"] == supply
+    assert d.details["max_supply_days"] == supply
 
 
 def test_the_schedule_lists_one_bottle_per_day() -> None:
     d = run("take-home-eligibility", days_in_treatment=20, start_on="2026-12-01", **ALL_CRITERIA)
-    assert d.policy["bottles"][0] == "2026-12-01" and d.policy["bottles"][-1] == "2026-12-14"
+    assert d.details["bottles"][0] == "2026-12-01" and d.details["bottles"][-1] == "2026-12-14"
 
 
 # --- QTc (vector 46), naltrexone (47), overdose risk ---
@@ -265,7 +265,7 @@ def test_naltrexone_next_injection_is_28_days_later_and_challenge_is_suggested()
         history_uncertain=True,
         last_injection_on="2026-11-01",
     )
-    assert d.policy["next_due_on"] == "2026-11-29" and any("naloxone challenge" in r.text for r in d.reasons)
+    assert d.details["next_due_on"] == "2026-11-29" and any("naloxone challenge" in r.text for r in d.reasons)
 
 
 def test_the_naltrexone_wait_may_be_lengthened_but_not_shortened() -> None:
@@ -279,7 +279,7 @@ def test_the_naltrexone_wait_may_be_lengthened_but_not_shortened() -> None:
 
 def test_overdose_risk_lists_factors_and_offers_naloxone() -> None:
     d = run("overdose-risk", lost_tolerance=True, uses_alone=True)
-    assert d.decision == "offer_naloxone" and d.policy["factors_present"] == 2
+    assert d.decision == "offer_naloxone" and d.details["factors_present"] == 2
     assert run("overdose-risk", has_naloxone=True).decision == "naloxone_on_hand"
 
 

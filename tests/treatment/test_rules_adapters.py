@@ -79,7 +79,7 @@ def test_the_cli_prints_the_same_decision() -> None:
         stdout=out,
     )
     data = json.loads(out.getvalue())
-    assert data["decision"] == "eligible" and data["policy"]["max_supply_days"] == 28
+    assert data["decision"] == "eligible" and data["details"]["max_supply_days"] == 28
 
 
 def test_the_cli_prints_a_schema() -> None:

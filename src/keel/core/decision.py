@@ -23,6 +23,7 @@ class Decision:
     decision: str
     reasons: tuple[Reason, ...]
     policy: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # other outputs (e.g. max supply, due dates, flags)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -40,4 +41,5 @@ class Decision:
             "reasons": [{"text": r.text, "sources": list(r.sources)} for r in self.reasons],
             "sources": list(self.sources),
             "policy": dict(self.policy),
+            "details": dict(self.details),
         }

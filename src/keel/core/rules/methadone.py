@@ -220,7 +220,7 @@ def _take_home(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         reasons.append(
             Reason("Not eligible now; not yet documented: " + "; ".join(missing) + ".", ("42cfr8.12-2024",))
         )
-        return Decision(name, "1", "not_eligible", tuple(reasons), policy | {"max_supply_days": 0})
+        return Decision(name, "1", "not_eligible", tuple(reasons), policy, {"max_supply_days": 0})
     limit = federal
     for label, value in (("state", v["state_max_days"]), ("program", p["program_max_days"])):
         if value is not None and value < limit:
@@ -233,10 +233,10 @@ def _take_home(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             f"All six criteria are documented: up to {limit} days of take-home doses.", ("42cfr8.12-2024",)
         )
     )
-    out = policy | {"max_supply_days": limit}
+    details: dict[str, Any] = {"max_supply_days": limit}
     if v["start_on"] is not None and limit:
-        out["bottles"] = [(v["start_on"] + timedelta(days=i)).isoformat() for i in range(limit)]
-    return Decision(name, "1", "eligible" if limit else "not_eligible", tuple(reasons), out)
+        details["bottles"] = [(v["start_on"] + timedelta(days=i)).isoformat() for i in range(limit)]
+    return Decision(name, "1", "eligible" if limit else "not_eligible", tuple(reasons), policy, details)
 
 
 TAKE_HOME = Rule(

@@ -59,10 +59,10 @@ def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
                 ("vivitrol-label",),
             )
         )
-    out = dict(p)
+    details: dict[str, Any] = {}
     if v["last_injection_on"] is not None:
         due = v["last_injection_on"] + timedelta(days=INTERVAL_DAYS)
-        out["next_due_on"] = due.isoformat()
+        details["next_due_on"] = due.isoformat()
         reasons.append(
             Reason(
                 f"Next injection due {due.isoformat()} (every 4 weeks). Near the end of an interval, or "
@@ -70,7 +70,7 @@ def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
                 ("vivitrol-label",),
             )
         )
-    return Decision("naltrexone-readiness", "1", decision, tuple(reasons), out)
+    return Decision("naltrexone-readiness", "1", decision, tuple(reasons), dict(p), details)
 
 
 READINESS = Rule(

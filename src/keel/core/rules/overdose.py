@@ -60,7 +60,7 @@ def _overdose(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             )
         )
         decision = "offer_naloxone"
-    return Decision("overdose-risk", "1", decision, tuple(reasons), {"factors_present": len(present)})
+    return Decision("overdose-risk", "1", decision, tuple(reasons), {}, {"factors_present": len(present)})
 
 
 OVERDOSE = Rule(
