@@ -306,7 +306,7 @@ def test_bad_policy_values_are_named_with_their_prefix() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(rules.RULES))
-def test_every_rule_has_a_schema_a_version_and_sources_on_every_reason(name: str) -> None:
+def test_every_rule_has_a_schema_a_version_and_policy_provenance(name: str) -> None:
     rule = rules.get(name)
     schema = rule.schema()
     assert schema["version"] and schema["input"]["type"] == "object"

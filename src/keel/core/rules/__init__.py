@@ -3,7 +3,7 @@ policy values used. Callable statelessly: `keel rule NAME --input JSON`, `POST /
 
 from __future__ import annotations
 
-from keel.core.rules import buprenorphine, methadone, naltrexone, overdose, qtc
+from keel.core.rules import buprenorphine, early_warning, methadone, naltrexone, overdose, qtc
 from keel.core.rules.base import Rule
 
 RULES: dict[str, Rule] = {
@@ -16,6 +16,7 @@ RULES: dict[str, Rule] = {
         naltrexone.READINESS,
         qtc.QTC,
         overdose.OVERDOSE,
+        early_warning.EARLY_WARNING,
     )
 }
 

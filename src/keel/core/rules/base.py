@@ -19,13 +19,16 @@ class Rule:
     inputs: tuple[Field, ...]
     policy: tuple[Field, ...]
     evaluate: Callable[[Mapping[str, Any], Mapping[str, Any]], Decision]
+    # For inputs that are not a flat set of fields (e.g. a series of check-ins): a parser and its schema.
+    parse_input: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    input_schema: dict[str, Any] | None = None
 
     def schema(self) -> dict[str, Any]:
         return {
             "rule": self.name,
             "version": self.version,
             "summary": self.summary,
-            "input": json_schema(self.inputs),
+            "input": self.input_schema or json_schema(self.inputs),
             "policy": json_schema(self.policy),
         }
 
@@ -35,7 +38,7 @@ class Rule:
         values: dict[str, Any] = {}
         settings: dict[str, Any] = {}
         try:
-            values = parse(self.inputs, raw_input)
+            values = self.parse_input(raw_input) if self.parse_input else parse(self.inputs, raw_input)
         except InvalidInput as exc:
             errors += exc.errors
         try:

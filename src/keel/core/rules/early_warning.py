@@ -1,0 +1,266 @@
+"""Early warning for the care team, from a series of daily check-ins and screens (issue #7).
+
+The thresholds are Keel's product rules, stated in issue #7, not clinical figures: reported use; craving >= 7
+on 3 of the last 5 check-ins; medication missed 2 days running; no check-in for 3 days after a daily habit;
+PHQ-9 item 9 above 0 or a positive suicide screen (immediate, highest priority); three days of worsening mood.
+Each is a policy value with that default. Mood runs 1 (worst) to 5 (best).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from keel.core.decision import Decision, Reason
+from keel.core.rules.base import Rule
+from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
+
+CHECKIN = (
+    Field("date", "date"),
+    Field("craving", "integer", minimum=0, maximum=10),
+    Field("mood", "integer", minimum=1, maximum=5, help="1 = worst, 5 = best"),
+    Field("used", "bool", required=False, default=False),
+    Field(
+        "medication",
+        "choice",
+        required=False,
+        default="not_on_medication",
+        choices=("taken", "missed", "not_on_medication"),
+    ),
+)
+SCREEN = (
+    Field("date", "date"),
+    Field("kind", "choice", choices=("phq9_item9", "cssrs")),
+    Field("positive", "bool"),
+)
+POLICY = (
+    Field(
+        "craving_high_at",
+        "integer",
+        required=False,
+        default=7,
+        minimum=0,
+        maximum=10,
+        help="issue #7 rule, default 7",
+    ),
+    Field(
+        "craving_high_needed",
+        "integer",
+        required=False,
+        default=3,
+        minimum=1,
+        help="issue #7 rule: 3 of the last 5",
+    ),
+    Field(
+        "craving_window",
+        "integer",
+        required=False,
+        default=5,
+        minimum=1,
+        help="issue #7 rule: the last 5 check-ins",
+    ),
+    Field(
+        "missed_in_a_row",
+        "integer",
+        required=False,
+        default=2,
+        minimum=1,
+        help="issue #7 rule: 2 days running",
+    ),
+    Field(
+        "silent_days",
+        "integer",
+        required=False,
+        default=3,
+        minimum=1,
+        help="issue #7 rule: 3 days without a check-in",
+    ),
+    Field(
+        "habit_days",
+        "integer",
+        required=False,
+        default=5,
+        minimum=1,
+        maximum=7,
+        help="Keel convention: a daily habit is check-ins on 5 of the 7 days before the silence",
+    ),
+    Field(
+        "worsening_mood_days", "integer", required=False, default=3, minimum=2, help="issue #7 rule: 3 days"
+    ),
+    Field(
+        "screen_recent_days",
+        "integer",
+        required=False,
+        default=7,
+        minimum=0,
+        help="Keel convention: positive screens from the last 7 days raise the flag",
+    ),
+)
+SOURCES = ("keel-issue-7",)
+PRIORITY = {
+    "suicide_risk": 0,
+    "reported_use": 1,
+    "rising_craving": 2,
+    "missed_medication": 2,
+    "worsening_mood": 2,
+    "silence": 3,
+}
+
+
+def _parse_list(raw: Any, fields: tuple[Field, ...], name: str) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InvalidInput([FieldError(name, "must be a list")])
+    out, errors = [], []
+    for i, item in enumerate(raw):
+        try:
+            out.append(parse(fields, item, prefix=f"{name}[{i}]."))
+        except InvalidInput as exc:
+            errors += exc.errors
+    if errors:
+        raise InvalidInput(errors)
+    return out
+
+
+def evaluate(
+    today: date, checkins: list[dict[str, Any]], screens: list[dict[str, Any]], p: Mapping[str, Any]
+) -> Decision:
+    by_day = {c["date"]: c for c in sorted(checkins, key=lambda c: c["date"])}
+    days = sorted(by_day)
+    flags: list[tuple[str, Reason]] = []
+
+    recent = [
+        s for s in screens if s["positive"] and 0 <= (today - s["date"]).days <= p["screen_recent_days"]
+    ]
+    if recent:
+        kinds = sorted(
+            {
+                "PHQ-9 question 9 above 0" if s["kind"] == "phq9_item9" else "a positive C-SSRS screen"
+                for s in recent
+            }
+        )
+        flags.append(
+            (
+                "suicide_risk",
+                Reason(
+                    f"{' and '.join(kinds)}: reach out today (highest priority).",
+                    ("keel-issue-7", "keel-conflict-16"),
+                ),
+            )
+        )
+    if days and by_day[days[-1]]["used"]:
+        flags.append(
+            (
+                "reported_use",
+                Reason(
+                    f"Use reported in the check-in of {days[-1].isoformat()}: offer support, "
+                    "naloxone and a safety plan, never blame.",
+                    SOURCES,
+                ),
+            )
+        )
+    window = [by_day[d] for d in days[-p["craving_window"] :]]
+    high = [c for c in window if c["craving"] >= p["craving_high_at"]]
+    if len(high) >= p["craving_high_needed"]:
+        flags.append(
+            (
+                "rising_craving",
+                Reason(
+                    f"Craving {p['craving_high_at']} or more on {len(high)} of the last "
+                    f"{len(window)} check-ins.",
+                    SOURCES,
+                ),
+            )
+        )
+    run, prev = 0, None
+    for d in reversed(days):
+        if by_day[d]["medication"] != "missed" or (prev is not None and (prev - d).days != 1):
+            break
+        run, prev = run + 1, d
+    if run >= p["missed_in_a_row"]:
+        flags.append(("missed_medication", Reason(f"Medication missed {run} days running.", SOURCES)))
+    if days:
+        last = days[-1]
+        silent = (today - last).days
+        habit_window = [d for d in days if 0 <= (last - d).days < 7]
+        if silent >= p["silent_days"] and len(habit_window) >= p["habit_days"]:
+            flags.append(
+                (
+                    "silence",
+                    Reason(
+                        f"No check-in for {silent} days after checking in on {len(habit_window)} of 7 days.",
+                        SOURCES,
+                    ),
+                )
+            )
+    streak = [by_day[days[-1]]] if days else []
+    for earlier, later in zip(reversed(days[:-1]), reversed(days[1:]), strict=False):
+        if (later - earlier).days != 1 or by_day[earlier]["mood"] <= by_day[later]["mood"]:
+            break
+        streak.append(by_day[earlier])
+    if len(streak) >= p["worsening_mood_days"]:
+        flags.append(("worsening_mood", Reason(f"Mood worse each day for {len(streak)} days.", SOURCES)))
+
+    flags.sort(key=lambda f: PRIORITY[f[0]])
+    reasons = tuple(reason for _, reason in flags) or (
+        Reason("No early-warning signs in this series.", SOURCES),
+    )
+    details = {
+        "flags": [{"code": code, "priority": PRIORITY[code], "reason": reason.text} for code, reason in flags]
+    }
+    return Decision("early-warning", "1", "flags" if flags else "none", reasons, dict(p), details)
+
+
+def _parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """today, checkins and screens, every problem named (e.g. checkins[2].craving)."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput([FieldError("input", "must be a JSON object")])
+    errors = [
+        FieldError(k, "not an input of this rule") for k in raw if k not in {"today", "checkins", "screens"}
+    ]
+    values: dict[str, Any] = {"today": None, "checkins": [], "screens": []}
+    try:
+        values["today"] = parse((Field("today", "date"),), {"today": raw.get("today")})["today"]
+    except InvalidInput as exc:
+        errors += exc.errors
+    for name, fields in (("checkins", CHECKIN), ("screens", SCREEN)):
+        try:
+            values[name] = _parse_list(raw.get(name), fields, name)
+        except InvalidInput as exc:
+            errors += exc.errors
+    if values["today"] is not None:
+        errors += [
+            FieldError(f"checkins[{i}].date", "is after today")
+            for i, c in enumerate(values["checkins"])
+            if c["date"] > values["today"]
+        ]
+    if errors:
+        raise InvalidInput(errors)
+    return values
+
+
+def _evaluate(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    return evaluate(v["today"], v["checkins"], v["screens"], p)
+
+
+EARLY_WARNING = Rule(
+    "early-warning",
+    "1",
+    "Which early-warning flags does this series raise?",
+    (),
+    POLICY,
+    _evaluate,
+    parse_input=_parse_input,
+    input_schema={
+        "type": "object",
+        "required": ["today"],
+        "additionalProperties": False,
+        "properties": {
+            "today": {"type": "string", "format": "date"},
+            "checkins": {"type": "array", "items": json_schema(CHECKIN)},
+            "screens": {"type": "array", "items": json_schema(SCREEN)},
+        },
+    },
+)
