@@ -30,15 +30,20 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> Box:
-    """Every point within radius_km of (lat, lon) lies inside this box (a superset; distance decides)."""
-    dlat = math.degrees(radius_km / EARTH_KM)
-    min_lat, max_lat = lat - dlat, lat + dlat
+    """Every point within radius_km of (lat, lon) lies inside this box (a superset; distance decides).
+
+    Longitude half-width is the exact extent of a circle on a sphere, asin(sin(d) / cos(lat)); the usual
+    d / cos(lat) shortcut is slightly too narrow at the circle's edge.
+    """
+    d = radius_km / EARTH_KM + 1e-9  # angular radius, plus a hair so edge points are never lost to rounding
+    min_lat, max_lat = lat - math.degrees(d), lat + math.degrees(d)
     if min_lat <= -90 or max_lat >= 90:  # a pole is inside: all longitudes
         return Box(max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0)
-    dlon = math.degrees(radius_km / (EARTH_KM * math.cos(math.radians(lat))))
-    min_lon, max_lon = lon - dlon, lon + dlon
-    if dlon >= 180:
+    ratio = math.sin(d) / math.cos(math.radians(lat))
+    if ratio >= 1:
         return Box(min_lat, max_lat, -180.0, 180.0)
+    dlon = math.degrees(math.asin(ratio)) + 1e-9
+    min_lon, max_lon = lon - dlon, lon + dlon
     if min_lon < -180:
         return Box(min_lat, max_lat, min_lon + 360, max_lon, wraps=True)
     if max_lon > 180:
