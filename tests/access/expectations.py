@@ -165,6 +165,26 @@ ROUTES: dict[str, Route] = {
         {**_all(200, 401), "patient": 403},
         body={"input": {"qtc_ms": 460}},
     ),
+    "api:list_flags": Route(
+        "GET",
+        "/api/v1/patients/{patient}/flags",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    # resolving a flag that does not exist: 404 for everyone in scope; the real cases are tested by name
+    # (in Alice's record) roles that may not resolve get 403 before the lookup; the rest 404 or out of scope
+    "api:resolve_flag": Route(
+        "POST",
+        "/api/v1/patients/{patient}/flags/999999/resolve",
+        {**_all(404, 401), "patient": 403, "program_admin": 403},
+        body={"note": "x"},
+    ),
+    "web:resolve_flag": Route(
+        "POST",
+        "/patients/{patient}/flags/999999/resolve/",
+        {**_all(404, 302), "patient": 403, "program_admin": 403},
+        body={"note": "x"},
+    ),
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),

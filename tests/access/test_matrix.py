@@ -91,7 +91,8 @@ PATIENT_CASES = [
 @pytest.mark.parametrize(("name", "role"), ROLE_CASES)
 def test_route_answers_each_role_as_expected(world: World, name: str, role: str) -> None:
     route = ROUTES[name]
-    response = _request(_client(world, role), route.method, route.path, route.body)
+    path = route.path.format(patient=world.alice.pk)
+    response = _request(_client(world, role), route.method, path, route.body)
     assert response.status_code == route.expect[role], response.content[:300]  # type: ignore[index]
     # No route that is not patient-scoped may show a patient outside the caller's scope.
     body = response.content.decode(errors="replace")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from keel.accounts.models import Role
+from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.patients import queries
@@ -40,7 +41,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
-    return render(request, "web/patient_detail.html", {"patient": patient, "instruments": instruments})
+    can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
+    return render(
+        request,
+        "web/patient_detail.html",
+        {"patient": patient, "instruments": instruments, "can_resolve": can_resolve},
+    )
 
 
 @require_safe
@@ -89,3 +95,23 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "web/403.html", {"csrf": True}, status=403)
+
+
+@require_POST
+@login_required
+def resolve_flag(request: HttpRequest, patient_id: int, flag_id: int) -> HttpResponse:
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from keel.patients import services
+
+    try:
+        services.resolve_flag(
+            by=request.user, patient_id=patient_id, flag_id=flag_id, note=request.POST.get("note", "")
+        )
+        messages.success(request, _("The flag is resolved."))
+    except services.FlagNotAllowed:
+        raise PermissionDenied from None
+    except services.FlagError as exc:
+        messages.error(request, _("The flag was not resolved: %(reason)s.") % {"reason": exc.message})
+    return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))
