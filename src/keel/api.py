@@ -25,6 +25,8 @@ from keel.core.rules.inputs import InvalidInput
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
 from keel.patients.api import router as patients_router
+from keel.recovery import api as recovery_api
+from keel.recovery.services import RecoveryInvalid, StaleEdit
 from keel.treatment.api import router as treatment_router
 
 
@@ -133,3 +135,16 @@ api.add_router("/audit", audit_router)
 api.add_router("/", assessments_router)
 api.add_router("/", directory_router)
 api.add_router("/", treatment_router)
+api.add_router("/", recovery_api.router)
+
+
+@api.exception_handler(RecoveryInvalid)
+def on_recovery_invalid(request: HttpRequest, exc: RecoveryInvalid) -> HttpResponse:
+    errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
+
+
+@api.exception_handler(StaleEdit)
+def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
+    errors = [{"field": "version", "reason": str(exc)}]
+    return api.create_response(request, error_body(str(exc), errors), status=409)

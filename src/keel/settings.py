@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 import sys
 from datetime import timedelta
@@ -39,6 +40,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _data_keys() -> str:
+    """AEAD keys for the most sensitive free text (SECURITY.md): `id:base64key,...`, the first encrypts.
+
+    Kept outside the database: the environment in production, a generated file in the data dir otherwise.
+    """
+    keys = env_str("KEEL_DATA_KEYS")
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ConfigError("KEEL_DATA_KEYS is required when KEEL_PRODUCTION=1 (see README: keel data-key new)")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "data_keys"
+    if not path.exists():
+        path.write_text("dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+KEEL_DATA_KEYS = _data_keys()
 ALLOWED_HOSTS = env_list("KEEL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 # --- Database --------------------------------------------------------------------------------
@@ -79,6 +101,7 @@ INSTALLED_APPS = [
     "keel.assessments",
     "keel.directory",
     "keel.treatment",
+    "keel.recovery",
     "keel.web",
 ]
 

@@ -126,6 +126,12 @@ class CareTeamMember(models.Model):
 
 class FlagKind(models.TextChoices):
     SUICIDE_RISK = "suicide_risk", _("Positive suicide screen")
+    REPORTED_USE = "reported_use", _("Reported use")
+    RISING_CRAVING = "rising_craving", _("Rising craving")
+    MISSED_MEDICATION = "missed_medication", _("Missed medication")
+    WORSENING_MOOD = "worsening_mood", _("Worsening mood")
+    SILENCE = "silence", _("No check-in after a daily habit")
+    CONTACT_REQUEST = "contact_request", _("Asked the care team to reach out")
 
 
 class PatientFlag(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,74 @@ def trend(
         f"first {values[0]}, last {values[-1]}, lowest {min(values)}, highest {max(values)}."
     )
     return Trend(width, height, left, bottom, " ".join(f"{d.x},{d.y}" for d in dots), dots, ticks, summary)
+
+
+@dataclass(frozen=True)
+class DailyLine:
+    name: str
+    css: str  # class of the line: craving or mood
+    points: str  # "x,y x,y" (a gap-free run of days; a missing day breaks nothing, the line joins neighbours)
+    dots: tuple[Dot, ...]
+
+
+@dataclass(frozen=True)
+class Marker:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class DailyChart:
+    width: int
+    height: int
+    left: int
+    top: int
+    bottom: float
+    lines: tuple[DailyLine, ...]
+    markers: tuple[Marker, ...]  # days with reported use
+    ticks: tuple[Tick, ...]
+    first: str
+    last: str
+    summary: str
+
+
+def daily_chart(
+    start: date,
+    end: date,
+    lines: Sequence[tuple[str, str, Sequence[tuple[date, int]], int]],
+    marked: Sequence[date],
+    *,
+    summary: str,
+    width: int = 640,
+    height: int = 220,
+) -> DailyChart:
+    """Several day-by-day lines over [start, end], each scaled to 0..its own max, with marked days (e.g. use
+    days) as vertical bars. `lines` holds (name, css class, [(day, value)], max value)."""
+    left, right, top, bottom = 36, 12, 12, height - 28
+    span = max((end - start).days, 1)
+
+    def x_of(day: date) -> float:
+        return round(left + (day - start).days / span * (width - left - right), 1)
+
+    def y_of(value: int, top_value: int) -> float:
+        return round(bottom - min(max(value, 0), top_value) / (top_value or 1) * (bottom - top), 1)
+
+    drawn = []
+    for name, css, series, top_value in lines:
+        dots = tuple(Dot(x_of(d), y_of(v, top_value), v, d.isoformat()) for d, v in series)
+        drawn.append(DailyLine(name, css, " ".join(f"{d.x},{d.y}" for d in dots), dots))
+    scale = lines[0][3] if lines else 10
+    ticks = tuple(Tick(y_of(v, scale), v) for v in sorted({0, scale // 2, scale}))
+    return DailyChart(
+        width,
+        height,
+        left,
+        top,
+        bottom,
+        tuple(drawn),
+        tuple(Marker(x_of(d), d.isoformat()) for d in marked),
+        ticks,
+        start.isoformat(),
+        end.isoformat(),
+        summary,
+    )

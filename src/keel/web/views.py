@@ -52,8 +52,12 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def my_record(request: HttpRequest) -> HttpResponse:
+    from keel.recovery import services as recovery
+
     patient = queries.get_own_record(request.user)
-    return render(request, "web/my_record.html", {"patient": patient})
+    today = recovery.has_checked_in_today(request.user)
+    _patient, _rows, due = recovery.list_reminders(request.user)
+    return render(request, "web/my_record.html", {"patient": patient, "today": today, "due": due})
 
 
 @require_safe

@@ -23,7 +23,7 @@ class InvalidInput(ValueError):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "number", "integer", "bool", "choice", "date"
+    kind: str  # "number", "integer", "bool", "choice", "choices" (a list of choices), "text", "date"
     required: bool = True
     choices: tuple[str, ...] = ()
     minimum: float | None = None
@@ -38,12 +38,18 @@ class Field:
             "bool": {"type": "boolean"},
             "choice": {"type": "string", "enum": list(self.choices)},
             "date": {"type": "string", "format": "date"},
+            "text": {"type": "string"},
+            "choices": {"type": "array", "items": {"type": "string", "enum": list(self.choices)}},
         }
         out = dict(types[self.kind])
-        if self.minimum is not None:
-            out["minimum"] = self.minimum
-        if self.maximum is not None:
-            out["maximum"] = self.maximum
+        if self.kind == "text":
+            if self.maximum is not None:
+                out["maxLength"] = int(self.maximum)
+        else:
+            if self.minimum is not None:
+                out["minimum"] = self.minimum
+            if self.maximum is not None:
+                out["maximum"] = self.maximum
         if self.default is not None:
             out["default"] = self.default
         if self.help:
@@ -65,6 +71,20 @@ def _convert(f: Field, value: Any) -> tuple[Any, str]:
         return (value, "") if isinstance(value, bool) else (None, "must be true or false")
     if f.kind == "choice":
         return (value, "") if value in f.choices else (None, f"must be one of {', '.join(f.choices)}")
+    if f.kind == "text":
+        if not isinstance(value, str):
+            return None, "must be text"
+        text = value.strip()
+        if f.maximum is not None and len(text) > f.maximum:
+            return None, f"must be at most {f.maximum:g} characters"
+        return text, ""
+    if f.kind == "choices":
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return None, "must be a list"
+        unknown = [v for v in value if v not in f.choices]
+        if unknown:
+            return None, f"{', '.join(unknown)} not one of {', '.join(f.choices)}"
+        return list(dict.fromkeys(value)), ""
     if f.kind == "date":
         try:
             return date.fromisoformat(str(value)), ""

@@ -1,0 +1,212 @@
+"""API for the recovery companion: the patient's own check-ins, progress, plan and tools under /me, and
+read-only views of the same for the care team under /patients/{id} (the access policy decides, every
+read audited). Bodies are checked by the core (`keel.core.recovery`), which names every bad field."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from keel.core.recovery import checkin as core_checkin
+from keel.core.recovery import tools
+from keel.core.rules.inputs import FieldError, json_schema
+from keel.recovery import services
+from keel.recovery.services import RecoveryInvalid
+
+router = Router(tags=["recovery"])
+
+
+def _caller(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _json(request: HttpRequest) -> dict[str, Any]:
+    """The JSON object body (documented per route through openapi_extra; checked by the core)."""
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise RecoveryInvalid([FieldError("body", "must be a JSON object")])
+    return payload
+
+
+CHECKIN_SCHEMA = json_schema(core_checkin.FIELDS)
+PLAN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["version", "plan"],
+    "properties": {
+        "version": {"type": "integer", "description": "the version you read (0 for a new plan)"},
+        "plan": {
+            "type": "object",
+            "properties": {
+                **{name: {"type": "array", "items": {"type": "string"}} for name in tools.PLAN_LISTS},
+                "people": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"name": {"type": "string"}, "phone": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+@router.post(
+    "/me/checkins",
+    response={200: dict[str, Any], 201: dict[str, Any]},
+    summary="Save today's check-in (idempotent: send an Idempotency-Key header)",
+    openapi_extra={
+        **_body(CHECKIN_SCHEMA),
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "a new random key per check-in; a retry with it gets the first response",
+            }
+        ],
+    },
+)
+def create_my_checkin(request: HttpRequest) -> Status[dict[str, Any]]:
+    key = request.headers.get("Idempotency-Key", "")
+    outcome = services.record_checkin(by=_caller(request), raw=_json(request), key=key)
+    return Status(outcome.status_code, outcome.body)
+
+
+@router.get("/me/checkins", response=list[dict[str, Any]], summary="My check-ins (the last `days` days)")
+def list_my_checkins(request: HttpRequest, days: int = 30) -> list[dict[str, Any]]:
+    _, rows = services.list_checkins(_caller(request), patient_id=None, days=days)
+    return [services.checkin_dict(c) for c in rows]
+
+
+@router.get("/patients/{patient_id}/checkins", response=list[dict[str, Any]], summary="A patient's check-ins")
+def list_checkins(request: HttpRequest, patient_id: int, days: int = 30) -> list[dict[str, Any]]:
+    _, rows = services.list_checkins(_caller(request), patient_id=patient_id, days=days)
+    return [services.checkin_dict(c) for c in rows]
+
+
+@router.get(
+    "/me/progress", response=dict[str, Any], summary="My progress: days, milestones, the week, trends"
+)
+def my_progress(request: HttpRequest, days: int = 30) -> dict[str, Any]:
+    return services.progress_dict(services.get_progress(_caller(request), patient_id=None, days=days))
+
+
+@router.get("/patients/{patient_id}/progress", response=dict[str, Any], summary="A patient's progress")
+def patient_progress(request: HttpRequest, patient_id: int, days: int = 30) -> dict[str, Any]:
+    return services.progress_dict(services.get_progress(_caller(request), patient_id=patient_id, days=days))
+
+
+def _plan_out(view: services.PlanView) -> dict[str, Any]:
+    return {
+        "version": view.version,
+        "updated_at": view.updated_at.isoformat() if view.updated_at else None,
+        "plan": view.plan,
+    }
+
+
+@router.get("/me/plan", response=dict[str, Any], summary="My relapse-prevention plan")
+def get_my_plan(request: HttpRequest) -> dict[str, Any]:
+    return _plan_out(services.get_plan(_caller(request), patient_id=None))
+
+
+@router.put(
+    "/me/plan",
+    response={200: dict[str, Any]},
+    summary="Replace my relapse-prevention plan (409 if it changed since `version`)",
+    openapi_extra=_body(PLAN_SCHEMA),
+)
+def put_my_plan(request: HttpRequest) -> dict[str, Any]:
+    body = _json(request)
+    version = body.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise RecoveryInvalid([FieldError("version", "must be the plan version you read (0 for a new plan)")])
+    plan = body.get("plan")
+    if not isinstance(plan, dict):
+        raise RecoveryInvalid([FieldError("plan", "must be an object")])
+    return _plan_out(services.save_plan(by=_caller(request), raw=plan, version=version))
+
+
+@router.get(
+    "/patients/{patient_id}/plan", response=dict[str, Any], summary="A patient's relapse-prevention plan"
+)
+def get_patient_plan(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    return _plan_out(services.get_plan(_caller(request), patient_id=patient_id))
+
+
+@router.post(
+    "/me/thought-records",
+    response={201: dict[str, Any]},
+    summary="Save a CBT thought record",
+    openapi_extra=_body(json_schema(tools.THOUGHT_RECORD)),
+)
+def create_my_thought_record(request: HttpRequest) -> Status[dict[str, Any]]:
+    row = services.save_thought_record(by=_caller(request), raw=_json(request))
+    return Status(201, services.thought_dict(row))
+
+
+@router.get("/me/thought-records", response=list[dict[str, Any]], summary="My thought records")
+def list_my_thought_records(request: HttpRequest) -> list[dict[str, Any]]:
+    _, rows = services.list_thought_records(_caller(request), patient_id=None)
+    return [services.thought_dict(t) for t in rows]
+
+
+@router.get(
+    "/patients/{patient_id}/thought-records",
+    response=list[dict[str, Any]],
+    summary="A patient's thought records",
+)
+def list_thought_records(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
+    _, rows = services.list_thought_records(_caller(request), patient_id=patient_id)
+    return [services.thought_dict(t) for t in rows]
+
+
+def _skills_out(stats: list[services.SkillStats]) -> list[dict[str, Any]]:
+    return [{"skill": s.code, "tries": s.tries, "helped": s.helped, "help_rate": s.help_rate} for s in stats]
+
+
+@router.get(
+    "/me/skills", response=list[dict[str, Any]], summary="Coping skills, the most helpful for me first"
+)
+def my_skills(request: HttpRequest) -> list[dict[str, Any]]:
+    return _skills_out(services.skill_stats(_caller(request), patient_id=None)[1])
+
+
+@router.post(
+    "/me/skills/tries",
+    response={201: dict[str, Any]},
+    summary="I tried a skill: did it help?",
+    openapi_extra=_body(
+        {
+            "type": "object",
+            "required": ["skill", "helped"],
+            "properties": {
+                "skill": {"type": "string", "enum": list(tools.SKILL_CODES)},
+                "helped": {"type": "string", "enum": list(tools.HELPED)},
+            },
+        }
+    ),
+)
+def try_skill(request: HttpRequest) -> Status[dict[str, Any]]:
+    row = services.record_skill_try(by=_caller(request), raw=_json(request))
+    return Status(
+        201, {"id": row.pk, "skill": row.skill, "helped": row.helped, "tried_at": row.tried_at.isoformat()}
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/skills", response=list[dict[str, Any]], summary="A patient's coping skills"
+)
+def patient_skills(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
+    return _skills_out(services.skill_stats(_caller(request), patient_id=patient_id)[1])

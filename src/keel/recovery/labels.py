@@ -1,0 +1,177 @@
+"""Words for the recovery companion's codes, in plain language, translated (the core holds only codes).
+
+Kind words: "use", "return to use", never blame (issue #7, PRODUCT.md principles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+MOODS = {
+    1: ("😞", _("Very bad")),
+    2: ("🙁", _("Bad")),
+    3: ("😐", _("Okay")),
+    4: ("🙂", _("Good")),
+    5: ("😄", _("Very good")),
+}
+SUBSTANCES = {
+    "heroin": _("Heroin"),
+    "fentanyl": _("Fentanyl"),
+    "pain_pills": _("Pain pills not prescribed to me"),
+    "methadone_not_mine": _("Methadone or buprenorphine not prescribed to me"),
+    "benzodiazepines": _("Benzos (like Xanax)"),
+    "alcohol": _("Alcohol"),
+    "stimulants": _("Meth or cocaine"),
+    "cannabis": _("Cannabis"),
+    "other": _("Something else"),
+}
+ROUTES = {
+    "inject": _("Injected"),
+    "smoke": _("Smoked"),
+    "snort": _("Snorted"),
+    "swallow": _("Swallowed"),
+    "other": _("Another way"),
+}
+MEDICATION = {
+    "taken": _("Yes, as prescribed"),
+    "missed": _("I missed it"),
+    "not_on_medication": _("I'm not on medication"),
+}
+TRIGGERS = {
+    "stress": _("Stress"),
+    "people": _("People I used with"),
+    "places": _("Places I used"),
+    "pain": _("Pain"),
+    "lonely": _("Feeling lonely"),
+    "bored": _("Boredom"),
+    "angry": _("Anger"),
+    "tired": _("Being tired"),
+    "money": _("Money"),
+    "celebrating": _("Celebrating"),
+}
+SLEEP = {"poor": _("Poorly"), "ok": _("Okay"), "good": _("Well")}
+
+
+@dataclass(frozen=True)
+class SkillText:
+    name: Promise
+    how: Promise
+
+
+SKILLS = {
+    "urge_surfing": SkillText(
+        _("Urge surfing"),
+        _(
+            "Notice the craving like a wave. Breathe and watch it rise, peak and fall. It will pass, often in 20 to 30 minutes."
+        ),
+    ),
+    "delay_distract": SkillText(
+        _("Delay and distract"),
+        _("Tell yourself: not now, wait 15 minutes. Do something else: walk, music, a shower, a game."),
+    ),
+    "halt": SkillText(
+        _("HALT check"),
+        _("Am I Hungry, Angry, Lonely or Tired? Fix that first: eat, talk, call someone, rest."),
+    ),
+    "call_someone": SkillText(
+        _("Call someone"),
+        _("Call or text a person from your plan, a sponsor, or a peer. Say: I'm having a hard moment."),
+    ),
+    "leave": SkillText(
+        _("Leave the situation"),
+        _("Get away from the people, place or things that set off the craving. Go somewhere safe."),
+    ),
+    "meeting": SkillText(
+        _("Go to a meeting"),
+        _("An in-person or online meeting. Listening is enough."),
+    ),
+    "breathing": SkillText(
+        _("Slow breathing"),
+        _("Breathe in for 4, hold for 4, breathe out for 6. Do it 5 times."),
+    ),
+}
+NUDGES = {
+    "reported_use": _(
+        "Thank you for being honest. That takes courage. Your care team is here to help, not to judge."
+    ),
+    "rising_craving": _(
+        "Cravings have been strong for a few days. That is hard. Try a skill that helped before, or call someone from your plan."
+    ),
+    "missed_medication": _(
+        "You missed your medication two days in a row. That happens. Your care team can help you get back on track."
+    ),
+    "worsening_mood": _(
+        "Your mood has been lower for a few days. You don't have to carry that alone. Reach out to someone you trust."
+    ),
+}
+PLAN_QUESTIONS = {
+    "warning_signs": (_("My warning signs"), _("Changes I notice in myself before things get hard.")),
+    "triggers": (
+        _("My triggers and risky situations"),
+        _("People, places, feelings and times that set off cravings."),
+    ),
+    "instead": (_("What I'll do instead"), _("Skills and actions that help me.")),
+    "meetings": (_("Meetings I go to"), _("Name, day and time.")),
+    "reasons": (_("My reasons for recovery"), _("Why this matters to me.")),
+}
+THOUGHT_FIELDS = {
+    "situation": (_("What happened?"), _("Where were you? Who was there? What were you doing?")),
+    "automatic_thought": (
+        _("What went through your mind?"),
+        _("For example: I can't get through tonight without using."),
+    ),
+    "feeling": (_("What did you feel?"), _("A word or two, like anxious, sad or angry.")),
+    "intensity_before": (_("How strong was the feeling? (0 to 100)"), ""),
+    "evidence_for": (_("What makes the thought seem true?"), ""),
+    "evidence_against": (
+        _("What makes it seem not quite true?"),
+        _("Think of times it did not happen, or what a friend would say."),
+    ),
+    "balanced_thought": (
+        _("A more balanced thought"),
+        _("For example: Tonight is hard, and I have gotten through hard nights before."),
+    ),
+    "intensity_after": (_("How strong is the feeling now? (0 to 100)"), ""),
+}
+FIELD_NAMES = {
+    "craving": _("Craving"),
+    "mood": _("Mood"),
+    "used": _("Use since last check-in"),
+    "medication": _("Medication"),
+    "kind": _("Reminder"),
+    "at": _("Time"),
+}
+
+
+def field_name(field: str) -> Any:
+    return FIELD_NAMES.get(field, field)
+
+
+def checkin_labels() -> dict[str, Any]:
+    return {
+        "cravings": range(11),
+        "moods": MOODS,
+        "substances": SUBSTANCES,
+        "routes": ROUTES,
+        "medication": MEDICATION,
+        "triggers": TRIGGERS,
+        "sleep": SLEEP,
+    }
+
+
+def reminder_kinds() -> list[tuple[str, Any]]:
+    from keel.recovery.models import ReminderKind
+
+    return list(ReminderKind.choices)
+
+
+def plan_questions() -> list[tuple[str, Any, Any]]:
+    return [(code, title, hint) for code, (title, hint) in PLAN_QUESTIONS.items()]
+
+
+def plan_sections(plan: dict[str, Any]) -> list[tuple[str, Any, list[str]]]:
+    return [(code, title, plan.get(code, [])) for code, (title, _hint) in PLAN_QUESTIONS.items()]

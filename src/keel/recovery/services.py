@@ -1,0 +1,668 @@
+"""Recovery-companion writes and reads, through the access policy and the audit trail.
+
+Each function takes the acting user; patient routes pass `patient_id=None` ("my own record", from the
+session), staff routes pass an id the policy scopes. Check-ins, progress and the plan are the RECOVERY area
+(peer specialists see them); thought records are counseling content, the CLINICAL area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from keel import crypto
+from keel.access import policy
+from keel.access.policy import Area
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core.recovery import checkin as core_checkin
+from keel.core.recovery import tools
+from keel.core.recovery.progress import Day, Progress, progress
+from keel.core.rules import early_warning
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.patients.models import FlagKind, Patient, PatientFlag
+from keel.recovery.models import (
+    CheckIn,
+    IdempotencyKey,
+    MeetingAttendance,
+    Reminder,
+    ReminderKind,
+    SkillTry,
+    ThoughtRecord,
+)
+from keel.recovery.models import RecoveryPlan as PlanRow
+
+KEY_MAX = 100
+HISTORY_DAYS = 14  # check-ins the early-warning rules look at (the longest rule needs 8 days)
+FLAG_KINDS = {
+    "reported_use": FlagKind.REPORTED_USE,
+    "rising_craving": FlagKind.RISING_CRAVING,
+    "missed_medication": FlagKind.MISSED_MEDICATION,
+    "worsening_mood": FlagKind.WORSENING_MOOD,
+    "silence": FlagKind.SILENCE,
+    "contact_request": FlagKind.CONTACT_REQUEST,
+}
+
+
+class RecoveryInvalid(InvalidInput):
+    """Bad input to a recovery write; fields are named as the client sent them (no `input.` prefix)."""
+
+
+class StaleEdit(ValueError):
+    """The record changed since the client read it (optimistic concurrency): 409."""
+
+
+def _invalid(exc: InvalidInput) -> RecoveryInvalid:
+    return RecoveryInvalid(exc.errors)
+
+
+def _patient(user: Any, patient_id: int | None, area: Area, action: Action, target_type: str) -> Patient:
+    if patient_id is None:
+        return policy.own_patient_or_404(user, action=action, target_type=target_type, audit_success=False)
+    return policy.get_patient_or_404(
+        user, patient_id, area=area, action=action, target_type=target_type, audit_success=False
+    )
+
+
+def _audit(
+    user: Any, patient: Patient, action: Action, target_type: str, target_id: Any = "", **kw: Any
+) -> None:
+    audit.record(
+        actor=user,
+        action=action,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type=target_type,
+        target_id=target_id if target_id != "" else patient.pk,
+        **kw,
+    )
+
+
+def zone_of(patient: Patient) -> ZoneInfo:
+    return ZoneInfo(patient.program.time_zone)
+
+
+def local_today(patient: Patient, now: datetime | None = None) -> date:
+    """The patient's calendar day, in their program's time zone."""
+    return (now or timezone.now()).astimezone(zone_of(patient)).date()
+
+
+def _aad(purpose: str, patient_id: int) -> str:
+    return f"keel:{purpose}:patient:{patient_id}"
+
+
+# --- Check-ins ------------------------------------------------------------------------------------------
+
+
+def checkin_dict(c: CheckIn) -> dict[str, Any]:
+    private = crypto.decrypt_json(c.private, aad=_aad("checkin", c.patient_id), default={})
+    return {
+        "id": c.pk,
+        "date": c.local_date.isoformat(),
+        "craving": c.craving,
+        "mood": c.mood,
+        "used": c.used,
+        "used_what": list(c.used_what),
+        "used_how": list(c.used_how),
+        "medication": c.medication,
+        "meeting": c.meeting,
+        "counseling": c.counseling,
+        "triggers": list(c.triggers),
+        "trigger_other": private.get("trigger_other", ""),
+        "sleep": c.sleep,
+        "note": private.get("note", ""),
+        "version": c.version,
+        "updated_at": c.updated_at.isoformat(),
+    }
+
+
+@dataclass(frozen=True)
+class CheckInOutcome:
+    status_code: int  # 201 created, 200 edited today's check-in (or a replay of either)
+    body: dict[str, Any]
+    replay: bool
+
+
+def record_checkin(
+    *, by: Any, raw: Mapping[str, Any], key: str, now: datetime | None = None
+) -> CheckInOutcome:
+    """Save today's check-in (create, or edit today's), exactly once per idempotency key.
+
+    A replay of a key returns the first response; the same key with a different check-in is refused
+    (RecoveryInvalid on `Idempotency-Key`). Raises RecoveryInvalid naming every bad field; writes nothing
+    unless all is well. Two requests racing on one key or one day leave exactly one row.
+    """
+    patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "checkin")
+    key = (key or "").strip()
+    errors = []
+    if not key:
+        errors.append(FieldError("Idempotency-Key", "missing: send a unique key for each new check-in"))
+    elif len(key) > KEY_MAX or not key.isprintable():
+        errors.append(FieldError("Idempotency-Key", f"at most {KEY_MAX} printable characters"))
+    try:
+        values = core_checkin.parse_checkin(raw)
+    except InvalidInput as exc:
+        errors = exc.errors + errors
+        values = {}
+    if errors:
+        raise RecoveryInvalid(errors)
+    fingerprint = core_checkin.fingerprint(values)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _record_checkin(by, patient, key, values, fingerprint, now or timezone.now())
+        except IntegrityError:
+            # A concurrent request won the race for this key or this day; the next attempt sees its row.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record_checkin(
+    by: Any, patient: Patient, key: str, values: dict[str, Any], fingerprint: str, now: datetime
+) -> CheckInOutcome:
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()  # one writer per patient (PostgreSQL)
+    seen = IdempotencyKey.objects.filter(user=by, key=key).first()
+    if seen is not None:
+        if seen.scope != "checkin" or seen.fingerprint != fingerprint:
+            raise RecoveryInvalid(
+                [FieldError("Idempotency-Key", "was already used for a different check-in; make a new key")]
+            )
+        first = crypto.decrypt_json(seen.response, aad=_aad("idempotency", patient.pk))
+        _audit(by, patient, Action.READ, "checkin", first["checkin"]["id"], reason="idempotent replay")
+        return CheckInOutcome(seen.status_code, first, replay=True)
+
+    today = local_today(patient, now)
+    private = {k: values[k] for k in core_checkin.PRIVATE if values[k]}
+    fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
+    blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
+    row = CheckIn.objects.filter(patient=patient, local_date=today).first()
+    if row is None:
+        row = CheckIn.objects.create(
+            patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields
+        )
+        status, action = 201, Action.CREATE
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.private, row.updated_at, row.version = blob, now, row.version + 1
+        row.save()
+        status, action = 200, Action.UPDATE
+    _audit(by, patient, action, "checkin", row.pk)
+    raised = _raise_flags(by, patient, row, today, now)
+    body = {
+        "checkin": checkin_dict(row),
+        "created": status == 201,
+        "offers": list(core_checkin.offers(values)),
+        "nudges": raised,
+    }
+    IdempotencyKey.objects.create(
+        user=by,
+        key=key,
+        scope="checkin",
+        fingerprint=fingerprint,
+        status_code=status,
+        response=crypto.encrypt_json(body, aad=_aad("idempotency", patient.pk)),
+        created_at=now,
+    )
+    return CheckInOutcome(status, body, replay=False)
+
+
+def _series(patient: Patient, today: date, days: int) -> list[CheckIn]:
+    return list(
+        CheckIn.objects.filter(
+            patient=patient, local_date__gt=today - timedelta(days=days), local_date__lte=today
+        ).order_by("local_date")
+    )
+
+
+def _rule_checkins(rows: list[CheckIn]) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": c.local_date,
+            "craving": c.craving,
+            "mood": c.mood,
+            "used": c.used,
+            "medication": c.medication,
+        }
+        for c in rows
+    ]
+
+
+def _raise_flags(by: Any, patient: Patient, row: CheckIn, today: date, now: datetime) -> list[str]:
+    """Run the early-warning rules on the recent series; raise each flag once (not while one of its kind is
+    open, never twice for one check-in). Returns the codes raised now, for the patient's kind nudge.
+
+    Suicide screens raise their flag when the instrument is filed (keel.assessments), and silence is found by
+    `scan_for_silence`, so neither is raised here."""
+    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    decision = early_warning.evaluate(
+        today, _rule_checkins(_series(patient, today, HISTORY_DAYS)), [], policy_values
+    )
+    raised = []
+    for flag in decision.details["flags"]:
+        code = flag["code"]
+        if code not in FLAG_KINDS or code in ("silence", "contact_request"):
+            continue
+        if _raise_once(by, patient, code, flag, "checkin", row.pk, now):
+            raised.append(code)
+    return raised
+
+
+def _raise_once(
+    by: Any,
+    patient: Patient,
+    code: str,
+    flag: Mapping[str, Any],
+    source_type: str,
+    source_id: int,
+    now: datetime,
+) -> bool:
+    kind = FLAG_KINDS[code]
+    open_or_same = PatientFlag.objects.filter(patient=patient, kind=kind).filter(
+        resolved_at__isnull=True
+    ) | PatientFlag.objects.filter(kind=kind, source_type=source_type, source_id=source_id)
+    if open_or_same.exists():
+        return False
+    created = PatientFlag.objects.create(
+        patient=patient,
+        kind=kind,
+        priority=flag["priority"],
+        reasons=[flag["reason"]],
+        sources=list(early_warning.SOURCES),
+        source_type=source_type,
+        source_id=source_id,
+        raised_at=now,
+    )
+    _audit(by, patient, Action.CREATE, "patient_flag", created.pk, reason=f"early warning: {code}")
+    return True
+
+
+def request_contact(*, by: Any, now: datetime | None = None) -> bool:
+    """The patient asks their care team to reach out (offered after a check-in). Raised once per day's
+    check-in while open; returns whether a new flag was raised."""
+    patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "patient_flag")
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).first()
+        flag = {"priority": 1, "reason": "The patient asked the care team to reach out after a check-in."}
+        return _raise_once(by, patient, "contact_request", flag, "checkin_contact", row.pk if row else 0, now)
+
+
+def scan_for_silence(*, now: datetime | None = None) -> int:
+    """Raise the 'silence' flag for patients who had a daily habit and then went quiet. Run daily
+    (`keel recovery-scan`); a flag is raised once per silence (its source is the last check-in)."""
+    now = now or timezone.now()
+    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    quiet_after = policy_values["silent_days"]
+    # Candidates: a last check-in between 3 and 30 days ago (UTC dates widened by a day for time zones).
+    latest = (
+        CheckIn.objects.values("patient_id")
+        .order_by()
+        .annotate(last=Max("local_date"))
+        .filter(
+            last__lte=now.date() - timedelta(days=quiet_after - 1), last__gte=now.date() - timedelta(days=31)
+        )
+    )
+    ids = [row["patient_id"] for row in latest]
+    raised = 0
+    for patient in Patient.objects.filter(pk__in=ids).select_related("program"):
+        today = local_today(patient, now)
+        rows = _series(patient, today, 40)
+        decision = early_warning.evaluate(today, _rule_checkins(rows), [], policy_values)
+        for flag in decision.details["flags"]:
+            if flag["code"] == "silence" and rows:
+                with transaction.atomic():
+                    raised += _raise_once(None, patient, "silence", flag, "checkin_silence", rows[-1].pk, now)
+    return raised
+
+
+def list_checkins(
+    user: Any, *, patient_id: int | None, days: int = 30, today: date | None = None
+) -> tuple[Patient, list[CheckIn]]:
+    """The last `days` days of check-ins, newest first; one audit row."""
+    if not 1 <= days <= 400:
+        raise RecoveryInvalid([FieldError("days", "must be between 1 and 400")])
+    patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "checkins")
+    today = today or local_today(patient)
+    rows = list(
+        CheckIn.objects.filter(patient=patient, local_date__gt=today - timedelta(days=days)).order_by(
+            "-local_date"
+        )
+    )
+    _audit(user, patient, Action.READ, "checkins", detail={"days": days, "count": len(rows)})
+    return patient, rows
+
+
+def todays_checkin(user: Any) -> tuple[Patient, CheckIn | None]:
+    """The signed-in patient's check-in for today, if any (for the form; audited as a read)."""
+    patient = _patient(user, None, Area.RECOVERY, Action.READ, "checkin")
+    row = CheckIn.objects.filter(patient=patient, local_date=local_today(patient)).first()
+    _audit(user, patient, Action.READ, "checkin", row.pk if row else "")
+    return patient, row
+
+
+def has_checked_in_today(user: Any) -> bool:
+    """For the home page: whether the signed-in patient checked in today (no content read; not audited)."""
+    patient = policy.own_patient_or_404(user, audit_success=False)
+    return CheckIn.objects.filter(patient=patient, local_date=local_today(patient)).exists()
+
+
+# --- Progress -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    patient: Patient
+    progress: Progress
+    series: list[CheckIn]  # oldest first, the last `days` days
+    days: int
+
+
+def get_progress(
+    user: Any, *, patient_id: int | None, days: int = 30, now: datetime | None = None
+) -> ProgressView:
+    if days not in (7, 30, 90):
+        raise RecoveryInvalid([FieldError("days", "use 7, 30 or 90")])
+    patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "progress")
+    today = local_today(patient, now)
+    rows = list(
+        CheckIn.objects.filter(patient=patient, local_date__lte=today)
+        .order_by("local_date")
+        .values("local_date", "used", "medication", "meeting", "counseling", "craving", "mood", "id")
+    )
+    meeting_days = MeetingAttendance.objects.filter(
+        patient=patient, local_date__gt=today - timedelta(days=7), local_date__lte=today
+    ).values_list("local_date", flat=True)
+    p = progress(
+        today,
+        [Day(r["local_date"], r["used"], r["medication"], r["meeting"], r["counseling"]) for r in rows],
+        meeting_days=list(meeting_days),
+    )
+    start = today - timedelta(days=days - 1)
+    series = [
+        CheckIn(
+            patient=patient,
+            local_date=r["local_date"],
+            craving=r["craving"],
+            mood=r["mood"],
+            used=r["used"],
+            medication=r["medication"],
+            meeting=r["meeting"],
+            counseling=r["counseling"],
+            id=r["id"],
+        )
+        for r in rows
+        if r["local_date"] >= start
+    ]
+    _audit(user, patient, Action.READ, "progress", detail={"days": days})
+    return ProgressView(patient, p, series, days)
+
+
+def progress_dict(view: ProgressView) -> dict[str, Any]:
+    p = view.progress
+    return {
+        "today": p.today.isoformat(),
+        "start": p.start.isoformat() if p.start else None,
+        "last_use": p.last_use.isoformat() if p.last_use else None,
+        "days_since_last_use": p.days_since_last_use,
+        "days_in_recovery": p.days_in_recovery,
+        "use_days": p.use_days,
+        "milestones_reached": list(p.milestones_reached),
+        "next_milestone": p.next_milestone,
+        "week": {
+            "start": p.week.start.isoformat(),
+            "checkins": p.week.checkins,
+            "medication_taken": p.week.medication_taken,
+            "medication_missed": p.week.medication_missed,
+            "adherence": p.week.adherence,
+            "meetings": p.week.meetings,
+            "counseling": p.week.counseling,
+        },
+        "series": [
+            {"date": c.local_date.isoformat(), "craving": c.craving, "mood": c.mood, "used": c.used}
+            for c in view.series
+        ],
+    }
+
+
+# --- Thought records ------------------------------------------------------------------------------------
+
+
+def thought_dict(t: ThoughtRecord) -> dict[str, Any]:
+    text = crypto.decrypt_json(t.content, aad=_aad("thought", t.patient_id), default={})
+    return {
+        "id": t.pk,
+        "created_at": t.created_at.isoformat(),
+        "checkin_id": t.checkin_id,
+        **{name: text.get(name, "") for name in tools.THOUGHT_TEXT},
+        "intensity_before": t.intensity_before,
+        "intensity_after": t.intensity_after,
+    }
+
+
+def save_thought_record(*, by: Any, raw: Mapping[str, Any], now: datetime | None = None) -> ThoughtRecord:
+    patient = _patient(by, None, Area.CLINICAL, Action.CREATE, "thought_record")
+    try:
+        values = tools.parse_thought_record(raw)
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    now = now or timezone.now()
+    with transaction.atomic():
+        today = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).first()
+        row = ThoughtRecord.objects.create(
+            patient=patient,
+            checkin=today,
+            content=crypto.encrypt_json(
+                {n: values[n] for n in tools.THOUGHT_TEXT}, aad=_aad("thought", patient.pk)
+            ),
+            intensity_before=values["intensity_before"],
+            intensity_after=values["intensity_after"],
+            created_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "thought_record", row.pk)
+    return row
+
+
+def list_thought_records(user: Any, *, patient_id: int | None) -> tuple[Patient, list[ThoughtRecord]]:
+    patient = _patient(user, patient_id, Area.CLINICAL, Action.READ, "thought_records")
+    rows = list(ThoughtRecord.objects.filter(patient=patient)[:100])
+    _audit(user, patient, Action.READ, "thought_records", detail={"count": len(rows)})
+    return patient, rows
+
+
+# --- Coping skills --------------------------------------------------------------------------------------
+
+
+def record_skill_try(*, by: Any, raw: Mapping[str, Any], now: datetime | None = None) -> SkillTry:
+    patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "skill_try")
+    try:
+        values = tools.parse_skill_try(raw)
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    with transaction.atomic():
+        row = SkillTry.objects.create(patient=patient, tried_at=now or timezone.now(), **values)
+        _audit(by, patient, Action.CREATE, "skill_try", row.pk)
+    return row
+
+
+@dataclass(frozen=True)
+class SkillStats:
+    code: str
+    tries: int
+    helped: int  # yes or a little
+
+    @property
+    def help_rate(self) -> float | None:
+        return None if not self.tries else self.helped / self.tries
+
+
+def skill_stats(user: Any, *, patient_id: int | None) -> tuple[Patient, list[SkillStats]]:
+    """Every skill with how often it was tried and helped, the most helpful first (the plan learns)."""
+    patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "skill_tries")
+    counts: dict[str, list[int]] = {code: [0, 0] for code in tools.SKILL_CODES}
+    for skill, helped in SkillTry.objects.filter(patient=patient).values_list("skill", "helped"):
+        if skill in counts:
+            counts[skill][0] += 1
+            counts[skill][1] += helped in ("yes", "a_little")
+    _audit(user, patient, Action.READ, "skill_tries")
+    stats = [SkillStats(code, t, h) for code, (t, h) in counts.items()]
+    order = {code: i for i, code in enumerate(tools.SKILL_CODES)}
+    stats.sort(key=lambda s: (-(s.help_rate or 0), -s.tries, order[s.code]))
+    return patient, stats
+
+
+# --- The relapse-prevention plan ------------------------------------------------------------------------
+
+EMPTY_PLAN: dict[str, Any] = {name: [] for name in (*tools.PLAN_LISTS, "people")}
+
+
+@dataclass(frozen=True)
+class PlanView:
+    patient: Patient
+    plan: dict[str, Any]
+    version: int  # 0 = not written yet
+    updated_at: datetime | None
+
+
+def get_plan(user: Any, *, patient_id: int | None) -> PlanView:
+    patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "recovery_plan")
+    row = PlanRow.objects.filter(patient=patient).first()
+    _audit(user, patient, Action.READ, "recovery_plan", row.pk if row else "")
+    if row is None:
+        return PlanView(patient, dict(EMPTY_PLAN), 0, None)
+    plan = crypto.decrypt_json(row.content, aad=_aad("plan", patient.pk), default={})
+    return PlanView(patient, {**EMPTY_PLAN, **plan}, row.version, row.updated_at)
+
+
+def save_plan(*, by: Any, raw: Mapping[str, Any], version: int, now: datetime | None = None) -> PlanView:
+    """Replace the plan. `version` is the one the client read (0 for a new plan); a stale one is StaleEdit."""
+    patient = _patient(by, None, Area.RECOVERY, Action.UPDATE, "recovery_plan")
+    try:
+        plan = tools.parse_plan(raw)
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    now = now or timezone.now()
+    blob = crypto.encrypt_json(plan, aad=_aad("plan", patient.pk))
+    with transaction.atomic():
+        row = PlanRow.objects.select_for_update().filter(patient=patient).first()
+        current = row.version if row else 0
+        if version != current:
+            raise StaleEdit(
+                f"The plan changed since you opened it (version {current}); reload and try again."
+            )
+        if row is None:
+            row = PlanRow.objects.create(patient=patient, content=blob, version=1, updated_at=now)
+            action = Action.CREATE
+        else:
+            row.content, row.version, row.updated_at = blob, row.version + 1, now
+            row.save(update_fields=["content", "version", "updated_at"])
+            action = Action.UPDATE
+        _audit(by, patient, action, "recovery_plan", row.pk)
+    return PlanView(patient, plan, row.version, now)
+
+
+# --- Reminders and meetings -----------------------------------------------------------------------------
+
+
+def list_reminders(
+    user: Any, *, now: datetime | None = None
+) -> tuple[Patient, list[Reminder], list[Reminder]]:
+    """(all my reminders, the ones due now: active, their time passed today, not yet done today)."""
+    patient = _patient(user, None, Area.RECOVERY, Action.READ, "reminders")
+    rows = list(Reminder.objects.filter(patient=patient))
+    _audit(user, patient, Action.READ, "reminders")
+    return patient, rows, due(rows, patient, now)
+
+
+def due(rows: list[Reminder], patient: Patient, now: datetime | None = None) -> list[Reminder]:
+    """The reminders to show now. An SMS or push adapter would call this on a schedule and send them."""
+    local = (now or timezone.now()).astimezone(zone_of(patient))
+    return [r for r in rows if r.active and r.at <= local.time() and r.done_on != local.date()]
+
+
+def add_reminder(*, by: Any, kind: str, at: str, now: datetime | None = None) -> Reminder:
+    patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "reminder")
+    errors = []
+    if kind not in ReminderKind.values:
+        errors.append(FieldError("kind", f"must be one of {', '.join(ReminderKind.values)}"))
+    try:
+        when = time.fromisoformat(at or "")
+    except ValueError:
+        errors.append(FieldError("at", "must be a time like 20:30"))
+    if errors:
+        raise RecoveryInvalid(errors)
+    with transaction.atomic():
+        if Reminder.objects.filter(patient=patient, kind=kind, at=when).exists():
+            raise RecoveryInvalid([FieldError("at", "you already have this reminder at this time")])
+        row = Reminder.objects.create(patient=patient, kind=kind, at=when, created_at=now or timezone.now())
+        _audit(by, patient, Action.CREATE, "reminder", row.pk)
+    return row
+
+
+def update_reminder(*, by: Any, reminder_id: int, op: str, now: datetime | None = None) -> None:
+    """op: done (for today), delete."""
+    patient = _patient(by, None, Area.RECOVERY, Action.UPDATE, "reminder")
+    if op not in ("done", "delete"):
+        raise RecoveryInvalid([FieldError("op", "must be done or delete")])
+    with transaction.atomic():
+        row = Reminder.objects.filter(patient=patient, pk=reminder_id).first()
+        if row is None:
+            raise policy.PatientNotFound()
+        if op == "delete":
+            row.delete()
+            _audit(by, patient, Action.DELETE, "reminder", reminder_id)
+        else:
+            row.done_on = local_today(patient, now)
+            row.save(update_fields=["done_on"])
+            _audit(by, patient, Action.UPDATE, "reminder", reminder_id, reason="done")
+
+
+def log_attendance(
+    *, by: Any, meeting_id: int | None, name: str = "", now: datetime | None = None
+) -> MeetingAttendance:
+    """Log a meeting attended today: a directory meeting by id, or a meeting by name."""
+    from keel.directory.models import Meeting
+
+    patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "meeting_attendance")
+    meeting = None
+    name = (name or "").strip()
+    if meeting_id is not None:
+        meeting = Meeting.objects.filter(pk=meeting_id).first()
+        if meeting is None:
+            raise RecoveryInvalid([FieldError("meeting", "no such meeting")])
+        name = meeting.name
+    elif not name or len(name) > 200:
+        raise RecoveryInvalid([FieldError("name", "give the meeting's name (at most 200 characters)")])
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    with transaction.atomic():
+        if meeting is not None:
+            existing = MeetingAttendance.objects.filter(
+                patient=patient, meeting=meeting, local_date=today
+            ).first()
+            if existing is not None:
+                return existing
+        row = MeetingAttendance.objects.create(
+            patient=patient, meeting=meeting, name=name, local_date=today, created_at=now
+        )
+        _audit(by, patient, Action.CREATE, "meeting_attendance", row.pk)
+    return row
+
+
+def recent_attendance(user: Any, *, patient_id: int | None, days: int = 30) -> list[MeetingAttendance]:
+    patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "meeting_attendance")
+    rows = list(
+        MeetingAttendance.objects.filter(
+            patient=patient, local_date__gt=local_today(patient) - timedelta(days=days)
+        )
+    )
+    _audit(user, patient, Action.READ, "meeting_attendance")
+    return rows

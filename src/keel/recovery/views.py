@@ -1,0 +1,433 @@
+"""Pages of the recovery companion: the patient's evening (check-in, progress, tools, plan, reminders,
+meetings) and the care team's read-only view. Views parse the form, call one service, render."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.core.directory.geo import KM_PER_MILE
+from keel.core.recovery import checkin as core_checkin
+from keel.core.recovery import tools
+from keel.core.rules.inputs import InvalidInput
+from keel.recovery import labels, pdf, services
+from keel.recovery.services import RecoveryInvalid
+from keel.web.charts import daily_chart
+
+
+def _int_or_raw(value: str | None) -> Any:
+    if value is None or value == "":
+        return None
+    return int(value) if value.strip().isdigit() else value
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def checkin_from_form(post: QueryDict) -> dict[str, Any]:
+    """The form's strings as the core's check-in input; the core names what is wrong."""
+    raw: dict[str, Any] = {
+        "craving": _int_or_raw(post.get("craving")),
+        "mood": _int_or_raw(post.get("mood")),
+        "used": _yes_no(post.get("used")),
+        "medication": post.get("medication") or None,
+        "meeting": post.get("meeting") == "on",
+        "counseling": post.get("counseling") == "on",
+        "sleep": post.get("sleep", ""),
+        "note": post.get("note", ""),
+        "trigger_other": post.get("trigger_other", ""),
+        "triggers": post.getlist("triggers"),
+    }
+    if raw["used"]:
+        raw["used_what"], raw["used_how"] = post.getlist("used_what"), post.getlist("used_how")
+    return raw
+
+
+def _errors(exc: InvalidInput) -> dict[str, str]:
+    return {e.field: e.reason for e in exc.errors}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def checkin(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        raw = checkin_from_form(request.POST)
+        try:
+            outcome = services.record_checkin(
+                by=request.user, raw=raw, key=request.POST.get("idempotency_key", "")
+            )
+        except RecoveryInvalid as exc:
+            errors = _errors(exc)
+            shown = {**raw, "used": request.POST.get("used", "")}
+            key = request.POST.get("idempotency_key") or uuid.uuid4().hex
+            return render(
+                request,
+                "recovery/checkin.html",
+                {"values": shown, "errors": errors, "key": key, "labels": labels.checkin_labels()},
+                status=422,
+            )
+        request.session["checkin_nudges"] = outcome.body.get("nudges", [])
+        return HttpResponseRedirect(reverse("recovery:checkin_done"))
+    _patient, today = services.todays_checkin(request.user)
+    values: dict[str, Any] = {}
+    if today is not None:
+        values = services.checkin_dict(today)
+        values["used"] = "yes" if today.used else "no"
+    return render(
+        request,
+        "recovery/checkin.html",
+        {
+            "values": values,
+            "errors": errors,
+            "key": uuid.uuid4().hex,
+            "editing": today is not None,
+            "labels": labels.checkin_labels(),
+        },
+    )
+
+
+@require_safe
+@login_required
+def checkin_done(request: HttpRequest) -> HttpResponse:
+    _, today = services.todays_checkin(request.user)
+    if today is None:
+        return HttpResponseRedirect(reverse("recovery:checkin"))
+    offers = core_checkin.offers({"used": today.used, "craving": today.craving})
+    nudges = [labels.NUDGES[n] for n in request.session.pop("checkin_nudges", []) if n in labels.NUDGES]
+    return render(request, "recovery/checkin_done.html", {"c": today, "offers": offers, "nudges": nudges})
+
+
+@require_POST
+@login_required
+def ask_team(request: HttpRequest) -> HttpResponse:
+    services.request_contact(by=request.user)
+    messages.success(request, _("Thank you. Your care team will reach out to you."))
+    return HttpResponseRedirect(reverse("recovery:checkin_done"))
+
+
+def _charts(view: services.ProgressView) -> list[Any]:
+    p = view.progress
+    start = p.today - timedelta(days=view.days - 1)
+    use_days = [c.local_date for c in view.series if c.used]
+    craving = [(c.local_date, c.craving) for c in view.series]
+    mood = [(c.local_date, c.mood) for c in view.series]
+
+    def summary(title: str, values: list[tuple[Any, int]]) -> str:
+        if not values:
+            return _("%(title)s: no check-ins in these %(days)s days.") % {"title": title, "days": view.days}
+        nums = [v for _, v in values]
+        return _(
+            "%(title)s over %(days)s days: %(n)s check-ins, first %(first)s, last %(last)s, lowest %(low)s, "
+            "highest %(high)s. Days with use reported: %(used)s."
+        ) % {
+            "title": title,
+            "days": view.days,
+            "n": len(nums),
+            "first": nums[0],
+            "last": nums[-1],
+            "low": min(nums),
+            "high": max(nums),
+            "used": len(use_days),
+        }
+
+    craving_title, mood_title = _("Craving (0 to 10)"), _("Mood (1 to 5)")
+    return [
+        (
+            craving_title,
+            daily_chart(
+                start,
+                p.today,
+                [(craving_title, "craving", craving, 10)],
+                use_days,
+                summary=summary(craving_title, craving),
+            ),
+        ),
+        (
+            mood_title,
+            daily_chart(
+                start, p.today, [(mood_title, "mood", mood, 5)], use_days, summary=summary(mood_title, mood)
+            ),
+        ),
+    ]
+
+
+def _days(request: HttpRequest) -> int:
+    raw = request.GET.get("days", "30")
+    return int(raw) if raw in ("7", "30", "90") else 30
+
+
+@require_safe
+@login_required
+def progress(request: HttpRequest) -> HttpResponse:
+    view = services.get_progress(request.user, patient_id=None, days=_days(request))
+    return render(
+        request, "recovery/progress.html", {"view": view, "p": view.progress, "charts": _charts(view)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def thought_new(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = {f.name: request.POST.get(f.name, "") for f in tools.THOUGHT_RECORD}
+        raw = {k: (_int_or_raw(v) if k.startswith("intensity") else v) for k, v in values.items()}
+        try:
+            services.save_thought_record(by=request.user, raw=raw)
+        except RecoveryInvalid as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Your thought record is saved. Well done for taking the time."))
+            return HttpResponseRedirect(reverse("recovery:thoughts"))
+    else:
+        policy.own_patient_or_404(request.user, audit_success=False)
+    fields = [(f.name, *labels.THOUGHT_FIELDS[f.name], f.kind) for f in tools.THOUGHT_RECORD]
+    return render(
+        request,
+        "recovery/thought_new.html",
+        {"values": values, "errors": errors, "fields": fields},
+        status=422 if errors else 200,
+    )
+
+
+@require_safe
+@login_required
+def thoughts(request: HttpRequest) -> HttpResponse:
+    _patient, rows = services.list_thought_records(request.user, patient_id=None)
+    return render(request, "recovery/thoughts.html", {"records": [services.thought_dict(t) for t in rows]})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def skills(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            services.record_skill_try(
+                by=request.user,
+                raw={"skill": request.POST.get("skill"), "helped": request.POST.get("helped")},
+            )
+            messages.success(request, _("Saved. Your list now puts what helps you first."))
+        except RecoveryInvalid:
+            messages.error(request, _("Choose a skill and whether it helped."))
+        return HttpResponseRedirect(reverse("recovery:skills"))
+    _patient, stats = services.skill_stats(request.user, patient_id=None)
+    return render(request, "recovery/skills.html", {"skills": [(s, labels.SKILLS[s.code]) for s in stats]})
+
+
+@require_safe
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    view = services.get_plan(request.user, patient_id=None)
+    return render(request, "recovery/plan.html", {"view": view, "sections": labels.plan_sections(view.plan)})
+
+
+def plan_from_form(post: QueryDict) -> dict[str, Any]:
+    raw: dict[str, Any] = {name: post.get(name, "").splitlines() for name in tools.PLAN_LISTS}
+    names, phones = post.getlist("person_name"), post.getlist("person_phone")
+    raw["people"] = [
+        {"name": n, "phone": p} for n, p in zip(names, phones, strict=False) if n.strip() or p.strip()
+    ]
+    return raw
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_edit(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        raw = plan_from_form(request.POST)
+        version = _int_or_raw(request.POST.get("version"))
+        try:
+            services.save_plan(by=request.user, raw=raw, version=version if isinstance(version, int) else -1)
+        except RecoveryInvalid as exc:
+            errors = _errors(exc)
+        except services.StaleEdit:
+            messages.error(request, _("Your plan was changed somewhere else. Here is the newest version."))
+            return HttpResponseRedirect(reverse("recovery:plan_edit"))
+        else:
+            messages.success(request, _("Your plan is saved."))
+            return HttpResponseRedirect(reverse("recovery:plan"))
+        form = {name: "\n".join(raw[name]) for name in tools.PLAN_LISTS}
+        people = raw["people"]
+        version_shown = request.POST.get("version", "0")
+    else:
+        view = services.get_plan(request.user, patient_id=None)
+        form = {name: "\n".join(view.plan[name]) for name in tools.PLAN_LISTS}
+        people, version_shown = view.plan["people"], str(view.version)
+    people = list(people) + [{"name": "", "phone": ""}] * max(0, 3 - len(people) + 1)
+    return render(
+        request,
+        "recovery/plan_edit.html",
+        {
+            "form": form,
+            "people": people,
+            "version": version_shown,
+            "errors": errors,
+            "sections": labels.plan_questions(),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_safe
+@login_required
+def plan_pdf(request: HttpRequest) -> HttpResponse:
+    view = services.get_plan(request.user, patient_id=None)
+    body = pdf.plan_pdf(request, view)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="my-recovery-plan.pdf"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reminders(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            services.add_reminder(
+                by=request.user, kind=request.POST.get("kind", ""), at=request.POST.get("at", "")
+            )
+            messages.success(request, _("Reminder added."))
+        except RecoveryInvalid as exc:
+            messages.error(
+                request, "; ".join(f"{labels.field_name(e.field)}: {e.reason}" for e in exc.errors)
+            )
+        return HttpResponseRedirect(reverse("recovery:reminders"))
+    _patient, rows, due = services.list_reminders(request.user)
+    return render(
+        request, "recovery/reminders.html", {"reminders": rows, "due": due, "kinds": labels.reminder_kinds()}
+    )
+
+
+@require_POST
+@login_required
+def reminder_update(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    try:
+        services.update_reminder(by=request.user, reminder_id=reminder_id, op=request.POST.get("op", ""))
+    except RecoveryInvalid:
+        messages.error(request, _("That did not work. Try again."))
+    return HttpResponseRedirect(
+        reverse("web:my_record") if request.POST.get("back") == "home" else reverse("recovery:reminders")
+    )
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    meeting: Any
+    next_start: Any
+    miles: float | None
+
+    @classmethod
+    def of(cls, hit: Any) -> MeetingRow:
+        km = hit.distance_km
+        return cls(hit.meeting, hit.next_start, None if km is None else km / KM_PER_MILE)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def meetings(request: HttpRequest) -> HttpResponse:
+    """Meetings starting soon near the person. The place is kept in the session only (never in the URL)."""
+    from keel.directory import places
+    from keel.directory.queries import MeetingSearch, search_meetings
+
+    error = ""
+    if request.method == "POST":
+        text = request.POST.get("place", "").strip()
+        try:
+            places.find_place(text)
+            request.session["recovery_place"] = text
+            return HttpResponseRedirect(reverse("recovery:meetings"))
+        except places.UnknownPlace as exc:
+            error = str(exc)
+    patient = policy.own_patient_or_404(request.user, target_type="meetings_nearby")
+    place_text = request.session.get("recovery_place", "")
+    nearby: list[Any] = []
+    online: list[Any] = []
+    if place_text:
+        try:
+            place = places.find_place(place_text)
+            nearby, online = search_meetings(
+                MeetingSearch(latitude=place.latitude, longitude=place.longitude, within_hours=3, limit=10),
+                now=timezone.now(),
+            )
+        except places.UnknownPlace:
+            place_text = ""
+    attended = services.recent_attendance(request.user, patient_id=None, days=7)
+    return render(
+        request,
+        "recovery/meetings.html",
+        {
+            "place": place_text,
+            "nearby": [MeetingRow.of(h) for h in nearby],
+            "online": [MeetingRow.of(h) for h in online[:5]],
+            "error": error,
+            "attended": attended,
+            "patient": patient,
+        },
+        status=422 if error else 200,
+    )
+
+
+@require_POST
+@login_required
+def attend(request: HttpRequest) -> HttpResponse:
+    meeting_id = _int_or_raw(request.POST.get("meeting"))
+    try:
+        services.log_attendance(
+            by=request.user,
+            meeting_id=meeting_id if isinstance(meeting_id, int) else None,
+            name=request.POST.get("name", ""),
+        )
+        messages.success(request, _("Meeting logged. Good for you for going."))
+    except RecoveryInvalid:
+        messages.error(request, _("Give the meeting's name."))
+    return HttpResponseRedirect(reverse("recovery:meetings"))
+
+
+# --- The care team's view ---------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def patient_recovery(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Check-ins, progress, trends, plan and skills of one patient; thought records for clinical staff."""
+    view = services.get_progress(request.user, patient_id=patient_id, days=_days(request))
+    patient, rows = services.list_checkins(request.user, patient_id=patient_id, days=30)
+    plan_view = services.get_plan(request.user, patient_id=patient_id)
+    _patient, stats = services.skill_stats(request.user, patient_id=patient_id)
+    thought_rows: list[dict[str, Any]] | None = None
+    if Area.CLINICAL in policy.areas_for_role(request.user.role):  # type: ignore[union-attr]
+        _patient, trs = services.list_thought_records(request.user, patient_id=patient_id)
+        thought_rows = [services.thought_dict(t) for t in trs]
+    return render(
+        request,
+        "recovery/patient_recovery.html",
+        {
+            "patient": patient,
+            "view": view,
+            "p": view.progress,
+            "charts": _charts(view),
+            "checkins": [services.checkin_dict(c) for c in rows],
+            "plan_sections": labels.plan_sections(plan_view.plan),
+            "plan_view": plan_view,
+            "skills": [(s, labels.SKILLS[s.code]) for s in stats if s.tries],
+            "thoughts": thought_rows,
+            "labels": labels.checkin_labels(),
+        },
+    )
