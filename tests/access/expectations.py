@@ -36,6 +36,7 @@ def _all(status: int, anonymous: int) -> dict[str, int]:
     return {role: (anonymous if role == "anonymous" else status) for role in ROLES}
 
 
+CHECKIN = {"craving": 3, "mood": 4, "used": False, "medication": "taken"}
 PHQ9_ZEROS = {"instrument": "phq9", "answers": {f"phq9_{i}": 0 for i in range(1, 10)}}
 
 _RECORD = {
@@ -185,6 +186,59 @@ ROUTES: dict[str, Route] = {
         {**_all(404, 302), "patient": 403, "program_admin": 403},
         body={"note": "x"},
     ),
+    # Recovery companion (issue #7): the patient's own pages and API; the care team reads through the policy.
+    **{
+        f"recovery:{name}": Route(method, path, {**_all(404, 302), "patient": status}, body=body)
+        for name, method, path, status, body in [
+            ("checkin", "GET", "/me/checkin/", 200, None),
+            ("checkin_done", "GET", "/me/checkin/done/", 302, None),  # no check-in yet: back to the form
+            ("ask_team", "POST", "/me/checkin/ask-team/", 302, None),
+            ("progress", "GET", "/me/progress/", 200, None),
+            ("thoughts", "GET", "/me/thoughts/", 200, None),
+            ("thought_new", "GET", "/me/thoughts/new/", 200, None),
+            ("skills", "GET", "/me/skills/", 200, None),
+            ("plan", "GET", "/me/plan/", 200, None),
+            ("plan_edit", "GET", "/me/plan/edit/", 200, None),
+            ("plan_pdf", "GET", "/me/plan.pdf", 200, None),
+            ("reminders", "GET", "/me/reminders/", 200, None),
+            ("reminder_update", "POST", "/me/reminders/999999/", 404, {"op": "done"}),
+            ("meetings", "GET", "/me/meetings/", 200, None),
+            ("attend", "POST", "/me/meetings/attend/", 302, {"name": "Evening group"}),
+        ]
+    },
+    "recovery:patient_recovery": Route(
+        "GET", "/patients/{patient}/recovery/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
+    ),
+    **{
+        f"api:{name}": Route(method, path, {**_all(404, 401), "patient": status}, body=body)
+        for name, method, path, status, body in [
+            # the harness sends no Idempotency-Key header: the patient is told it is missing
+            ("create_my_checkin", "POST", "/api/v1/me/checkins", 422, CHECKIN),
+            ("list_my_checkins", "GET", "/api/v1/me/checkins", 200, None),
+            ("my_progress", "GET", "/api/v1/me/progress", 200, None),
+            ("get_my_plan", "GET", "/api/v1/me/plan", 200, None),
+            ("put_my_plan", "PUT", "/api/v1/me/plan", 200, {"version": 0, "plan": {"reasons": ["me"]}}),
+            ("create_my_thought_record", "POST", "/api/v1/me/thought-records", 422, {}),
+            ("list_my_thought_records", "GET", "/api/v1/me/thought-records", 200, None),
+            ("my_skills", "GET", "/api/v1/me/skills", 200, None),
+            ("try_skill", "POST", "/api/v1/me/skills/tries", 201, {"skill": "halt", "helped": "yes"}),
+        ]
+    },
+    **{
+        f"api:{name}": Route(
+            "GET",
+            f"/api/v1/patients/{{patient}}/{part}",
+            {"anonymous": (401, 401, 401), **expect},
+            patient_scoped=True,
+        )
+        for name, part, expect in [
+            ("list_checkins", "checkins", _RECORD),
+            ("patient_progress", "progress", _RECORD),
+            ("get_patient_plan", "plan", _RECORD),
+            ("patient_skills", "skills", _RECORD),
+            ("list_thought_records", "thought-records", _CLINICAL_READ),
+        ]
+    },
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),

@@ -204,7 +204,9 @@ def test_patient_page_is_never_cached(world: World) -> None:
     ("role", "path", "budget"),
     [
         # session, user, (otp device), scoped patient query + prefetches, audit (savepoint/head/insert/head)
-        ("patient", "/me/", 10),
+        ("patient", "/me/", 13),  # + today's check-in and the reminders due (issue #7)
+        ("patient", "/me/progress/", 12),
+        ("counselor", "/patients/{id}/recovery/", 18),  # one scoped read, then each part once
         ("nurse", "/patients/", 10),
         ("nurse", "/patients/{id}/", 12),  # + open flags
         ("program_admin", "/api/v1/patients", 10),

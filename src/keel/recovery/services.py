@@ -331,14 +331,17 @@ def list_checkins(
     if not 1 <= days <= 400:
         raise RecoveryInvalid([FieldError("days", "must be between 1 and 400")])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "checkins")
-    today = today or local_today(patient)
-    rows = list(
+    rows = _checkins_of(patient, days, today or local_today(patient))
+    _audit(user, patient, Action.READ, "checkins", detail={"days": days, "count": len(rows)})
+    return patient, rows
+
+
+def _checkins_of(patient: Patient, days: int, today: date) -> list[CheckIn]:
+    return list(
         CheckIn.objects.filter(patient=patient, local_date__gt=today - timedelta(days=days)).order_by(
             "-local_date"
         )
     )
-    _audit(user, patient, Action.READ, "checkins", detail={"days": days, "count": len(rows)})
-    return patient, rows
 
 
 def todays_checkin(user: Any) -> tuple[Patient, CheckIn | None]:
@@ -349,10 +352,12 @@ def todays_checkin(user: Any) -> tuple[Patient, CheckIn | None]:
     return patient, row
 
 
-def has_checked_in_today(user: Any) -> bool:
-    """For the home page: whether the signed-in patient checked in today (no content read; not audited)."""
+def home_summary(user: Any, now: datetime | None = None) -> tuple[bool, list[Reminder]]:
+    """For the patient's home page, whose read of the record is audited by the page itself: whether they
+    checked in today, and the reminders due now."""
     patient = policy.own_patient_or_404(user, audit_success=False)
-    return CheckIn.objects.filter(patient=patient, local_date=local_today(patient)).exists()
+    checked_in = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).exists()
+    return checked_in, due(list(Reminder.objects.filter(patient=patient, active=True)), patient, now)
 
 
 # --- Progress -------------------------------------------------------------------------------------------
@@ -372,6 +377,12 @@ def get_progress(
     if days not in (7, 30, 90):
         raise RecoveryInvalid([FieldError("days", "use 7, 30 or 90")])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "progress")
+    view = _progress_of(patient, days, now)
+    _audit(user, patient, Action.READ, "progress", detail={"days": days})
+    return view
+
+
+def _progress_of(patient: Patient, days: int, now: datetime | None = None) -> ProgressView:
     today = local_today(patient, now)
     rows = list(
         CheckIn.objects.filter(patient=patient, local_date__lte=today)
@@ -402,7 +413,6 @@ def get_progress(
         for r in rows
         if r["local_date"] >= start
     ]
-    _audit(user, patient, Action.READ, "progress", detail={"days": days})
     return ProgressView(patient, p, series, days)
 
 
@@ -473,9 +483,13 @@ def save_thought_record(*, by: Any, raw: Mapping[str, Any], now: datetime | None
 
 def list_thought_records(user: Any, *, patient_id: int | None) -> tuple[Patient, list[ThoughtRecord]]:
     patient = _patient(user, patient_id, Area.CLINICAL, Action.READ, "thought_records")
-    rows = list(ThoughtRecord.objects.filter(patient=patient)[:100])
+    rows = _thoughts_of(patient)
     _audit(user, patient, Action.READ, "thought_records", detail={"count": len(rows)})
     return patient, rows
+
+
+def _thoughts_of(patient: Patient) -> list[ThoughtRecord]:
+    return list(ThoughtRecord.objects.filter(patient=patient)[:100])
 
 
 # --- Coping skills --------------------------------------------------------------------------------------
@@ -507,16 +521,28 @@ class SkillStats:
 def skill_stats(user: Any, *, patient_id: int | None) -> tuple[Patient, list[SkillStats]]:
     """Every skill with how often it was tried and helped, the most helpful first (the plan learns)."""
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "skill_tries")
+    _audit(user, patient, Action.READ, "skill_tries")
+    return patient, _skills_of(patient)
+
+
+def _skills_of(patient: Patient) -> list[SkillStats]:
     counts: dict[str, list[int]] = {code: [0, 0] for code in tools.SKILL_CODES}
     for skill, helped in SkillTry.objects.filter(patient=patient).values_list("skill", "helped"):
         if skill in counts:
             counts[skill][0] += 1
             counts[skill][1] += helped in ("yes", "a_little")
-    _audit(user, patient, Action.READ, "skill_tries")
     stats = [SkillStats(code, t, h) for code, (t, h) in counts.items()]
     order = {code: i for i, code in enumerate(tools.SKILL_CODES)}
-    stats.sort(key=lambda s: (-(s.help_rate or 0), -s.tries, order[s.code]))
-    return patient, stats
+    # What helped first (best rate), then skills not tried yet, then those that did not help.
+    stats.sort(
+        key=lambda s: (
+            0 if s.helped else 1 if not s.tries else 2,
+            -(s.help_rate or 0),
+            -s.tries,
+            order[s.code],
+        )
+    )
+    return stats
 
 
 # --- The relapse-prevention plan ------------------------------------------------------------------------
@@ -534,8 +560,13 @@ class PlanView:
 
 def get_plan(user: Any, *, patient_id: int | None) -> PlanView:
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "recovery_plan")
+    view = _plan_of(patient)
+    _audit(user, patient, Action.READ, "recovery_plan")
+    return view
+
+
+def _plan_of(patient: Patient) -> PlanView:
     row = PlanRow.objects.filter(patient=patient).first()
-    _audit(user, patient, Action.READ, "recovery_plan", row.pk if row else "")
     if row is None:
         return PlanView(patient, dict(EMPTY_PLAN), 0, None)
     plan = crypto.decrypt_json(row.content, aad=_aad("plan", patient.pk), default={})
@@ -666,3 +697,35 @@ def recent_attendance(user: Any, *, patient_id: int | None, days: int = 30) -> l
     )
     _audit(user, patient, Action.READ, "meeting_attendance")
     return rows
+
+
+# --- The care team's overview ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    patient: Patient
+    progress: ProgressView
+    checkins: list[CheckIn]
+    plan: PlanView
+    skills: list[SkillStats]
+    thoughts: list[ThoughtRecord] | None  # None: the role may not see counseling content
+
+
+def overview(user: Any, *, patient_id: int, days: int = 30) -> Overview:
+    """Everything of one patient's recovery support for their care team, scoped once and audited as one
+    read. Thought records (counseling content, the clinical area) only for roles that see that area."""
+    if days not in (7, 30, 90):
+        raise RecoveryInvalid([FieldError("days", "use 7, 30 or 90")])
+    patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "recovery_overview")
+    clinical = Area.CLINICAL in policy.areas_for_role(getattr(user, "role", ""))
+    view = Overview(
+        patient=patient,
+        progress=_progress_of(patient, days),
+        checkins=_checkins_of(patient, 30, local_today(patient)),
+        plan=_plan_of(patient),
+        skills=_skills_of(patient),
+        thoughts=_thoughts_of(patient) if clinical else None,
+    )
+    _audit(user, patient, Action.READ, "recovery_overview", detail={"thought_records": clinical})
+    return view

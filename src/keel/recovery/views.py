@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from keel.access import policy
-from keel.access.policy import Area
 from keel.core.directory.geo import KM_PER_MILE
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
@@ -407,27 +406,20 @@ def attend(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_recovery(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Check-ins, progress, trends, plan and skills of one patient; thought records for clinical staff."""
-    view = services.get_progress(request.user, patient_id=patient_id, days=_days(request))
-    patient, rows = services.list_checkins(request.user, patient_id=patient_id, days=30)
-    plan_view = services.get_plan(request.user, patient_id=patient_id)
-    _patient, stats = services.skill_stats(request.user, patient_id=patient_id)
-    thought_rows: list[dict[str, Any]] | None = None
-    if Area.CLINICAL in policy.areas_for_role(request.user.role):  # type: ignore[union-attr]
-        _patient, trs = services.list_thought_records(request.user, patient_id=patient_id)
-        thought_rows = [services.thought_dict(t) for t in trs]
+    o = services.overview(request.user, patient_id=patient_id, days=_days(request))
     return render(
         request,
         "recovery/patient_recovery.html",
         {
-            "patient": patient,
-            "view": view,
-            "p": view.progress,
-            "charts": _charts(view),
-            "checkins": [services.checkin_dict(c) for c in rows],
-            "plan_sections": labels.plan_sections(plan_view.plan),
-            "plan_view": plan_view,
-            "skills": [(s, labels.SKILLS[s.code]) for s in stats if s.tries],
-            "thoughts": thought_rows,
+            "patient": o.patient,
+            "view": o.progress,
+            "p": o.progress.progress,
+            "charts": _charts(o.progress),
+            "checkins": [services.checkin_dict(c) for c in o.checkins],
+            "plan_sections": labels.plan_sections(o.plan.plan),
+            "plan_view": o.plan,
+            "skills": [(s, labels.SKILLS[s.code]) for s in o.skills if s.tries],
+            "thoughts": None if o.thoughts is None else [services.thought_dict(t) for t in o.thoughts],
             "labels": labels.checkin_labels(),
         },
     )

@@ -55,8 +55,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
     from keel.recovery import services as recovery
 
     patient = queries.get_own_record(request.user)
-    today = recovery.has_checked_in_today(request.user)
-    _patient, _rows, due = recovery.list_reminders(request.user)
+    today, due = recovery.home_summary(request.user)
     return render(request, "web/my_record.html", {"patient": patient, "today": today, "due": due})
 
 
