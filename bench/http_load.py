@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -99,20 +100,71 @@ def healthz(port: int, accounts: list[dict[str, Any]]) -> Request:
     return ("GET", "/healthz", {}, None)
 
 
-SCENARIOS: dict[str, Callable[[int, list[dict[str, Any]]], Request]] = {
+BENCH_PATIENTS = 32
+BENCH_PASSWORD = "bench password 12345"
+_SETUP_PATIENTS = f"""
+from datetime import date
+from keel.accounts import services
+from keel.accounts.models import Program
+from keel.patients.models import Patient
+program = Program.objects.get(slug="riverside")
+for i in range({BENCH_PATIENTS}):
+    user, _ = services.create_user(username=f"bench.patient{{i}}", role="patient",
+                                   password="{BENCH_PASSWORD}", program_slug="riverside")
+    Patient.objects.create(program=program, user=user, record_number=f"B-{{i}}", given_name="Bench",
+                           family_name=f"P{{i}}", date_of_birth=date(1990, 1, 1))
+"""
+
+
+def _token(port: int, username: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    body = json.dumps({"username": username, "password": BENCH_PASSWORD, "name": "bench"})
+    conn.request("POST", "/api/v1/auth/tokens", body=body, headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = json.loads(response.read())
+    assert response.status == 201, data
+    return str(data["token"])
+
+
+def checkin_write(port: int, accounts: list[dict[str, Any]]) -> list[Request]:
+    """32 patients (one per client) save their check-in from a phone app: POST /api/v1/me/checkins with a
+    token and a fresh Idempotency-Key each time (the first creates today's check-in, the rest edit it), each
+    request a scoped write with its audit row, key row, encrypted note and early-warning run."""
+    body = json.dumps(
+        {"craving": 4, "mood": 3, "used": False, "medication": "taken", "meeting": True, "note": "ok day"}
+    ).encode()
+    return [
+        (
+            "POST",
+            "/api/v1/me/checkins",
+            {
+                "Authorization": f"Bearer {_token(port, f'bench.patient{i}')}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": "{key}",  # a fresh key per request (see _worker)
+            },
+            body,
+        )
+        for i in range(BENCH_PATIENTS)
+    ]
+
+
+SCENARIOS: dict[str, Callable[[int, list[dict[str, Any]]], Request | list[Request]]] = {
     "patient-home": patient_home,
     "cows-score": cows_score,
     "healthz": healthz,
+    "checkin-write": checkin_write,
 }
+SETUP = {"checkin-write": _SETUP_PATIENTS}
 
 
 # --- Load generation (runs in a separate process) -----------------------------------------------
 
 
 def _worker(port: int, request: Request, deadline: float, out: list[float], errors: list[int]) -> None:
-    method, path, headers, body = request
+    method, path, template, body = request
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     while time.perf_counter() < deadline:
+        headers = {k: (uuid.uuid4().hex if v == "{key}" else v) for k, v in template.items()}
         started = time.perf_counter()
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -130,13 +182,16 @@ def _worker(port: int, request: Request, deadline: float, out: list[float], erro
     conn.close()
 
 
-def _drive(port: int, request: Request, concurrency: int, seconds: float, queue: Any) -> None:
+def _drive(port: int, request: Request | list[Request], concurrency: int, seconds: float, queue: Any) -> None:
     latencies: list[float] = []
     errors: list[int] = []
     deadline = time.perf_counter() + seconds
+    requests = request if isinstance(request, list) else [request]
     threads = [
-        threading.Thread(target=_worker, args=(port, request, deadline, latencies, errors))
-        for _ in range(concurrency)
+        threading.Thread(
+            target=_worker, args=(port, requests[i % len(requests)], deadline, latencies, errors)
+        )
+        for i in range(concurrency)
     ]
     started = time.perf_counter()
     for t in threads:
@@ -146,7 +201,9 @@ def _drive(port: int, request: Request, concurrency: int, seconds: float, queue:
     queue.put({"latencies": latencies, "errors": len(errors), "elapsed": time.perf_counter() - started})
 
 
-def measure(port: int, request: Request, concurrency: int, seconds: float) -> dict[str, float]:
+def measure(
+    port: int, request: Request | list[Request], concurrency: int, seconds: float
+) -> dict[str, float]:
     queue: Any = mp.get_context("spawn").Queue()
     proc = mp.get_context("spawn").Process(target=_drive, args=(port, request, concurrency, seconds, queue))
     proc.start()
@@ -220,6 +277,10 @@ def main() -> None:
         subprocess.run([KEEL, "migrate", "--no-input"], env=env, check=True, capture_output=True)
         demo = subprocess.run([KEEL, "demo", "--json"], env=env, check=True, capture_output=True, text=True)
         accounts = json.loads(demo.stdout)["accounts"]
+        if args.scenario in SETUP:
+            subprocess.run(
+                [KEEL, "shell", "-c", SETUP[args.scenario]], env=env, check=True, capture_output=True
+            )
         server = subprocess.Popen(
             [KEEL, "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,

@@ -146,6 +146,7 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
                 team.append(staff["nurse2"])
             for member in team:
                 CareTeamMember.objects.get_or_create(patient=patient, user=member)
+            _recovery_history(patient, rng, today)
             if i < 2:
                 username = f"{slug}.patient{i + 1}"
                 user = User.objects.filter(username=username).first()
@@ -165,6 +166,40 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
                     DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk)
                 )
     return accounts_out
+
+
+def _recovery_history(patient: Patient, rng: random.Random, today: date) -> None:
+    """Three weeks of synthetic check-ins up to yesterday (one return to use for some), for the charts."""
+    from datetime import timedelta
+
+    from keel.recovery.models import CheckIn
+
+    if CheckIn.objects.filter(patient=patient).exists():
+        return
+    now = timezone.now()
+    craving, mood = rng.randint(2, 6), rng.randint(2, 4)
+    use_day = rng.choice([None, None, 9, 12])
+    rows = []
+    for n in range(21, 0, -1):
+        craving = min(10, max(0, craving + rng.choice([-2, -1, 0, 0, 1, 2])))
+        mood = min(5, max(1, mood + rng.choice([-1, 0, 0, 1])))
+        rows.append(
+            CheckIn(
+                patient=patient,
+                local_date=today - timedelta(days=n),
+                craving=craving,
+                mood=mood,
+                used=n == use_day,
+                used_what=["heroin"] if n == use_day else [],
+                medication="missed" if rng.random() < 0.1 else "taken",
+                meeting=rng.random() < 0.4,
+                counseling=n % 7 == 3,
+                triggers=rng.sample(["stress", "people", "lonely", "tired"], k=rng.randint(0, 2)),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    CheckIn.objects.bulk_create(rows)
 
 
 def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: date) -> Patient:

@@ -49,9 +49,21 @@ def _data_keys() -> str:
     """
     keys = env_str("KEEL_DATA_KEYS")
     if keys:
+        for entry in keys.split(","):
+            key_id, _, b64 = entry.strip().partition(":")
+            try:
+                raw = base64.urlsafe_b64decode(b64.encode())
+            except ValueError:
+                raw = b""
+            if not key_id or len(raw) != 32:
+                raise ConfigError(
+                    "KEEL_DATA_KEYS: each entry is id:base64-of-32-bytes (keel data_key new ID)"
+                )
         return keys
     if PRODUCTION:
-        raise ConfigError("KEEL_DATA_KEYS is required when KEEL_PRODUCTION=1 (see README: keel data-key new)")
+        raise ConfigError(
+            "KEEL_DATA_KEYS is required when KEEL_PRODUCTION=1 (make one: keel data_key new ID)"
+        )
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path = DATA_DIR / "data_keys"
     if not path.exists():

@@ -120,7 +120,7 @@ def test_use_today_is_zero_days_since_last_use() -> None:
 
 
 def test_a_return_to_use_does_not_erase_the_days_before_it() -> None:
-    days = [Day(ago(40))] + [Day(ago(10), used=True)]
+    days = [Day(ago(40)), Day(ago(10), used=True)]
     p = progress(TODAY, days)
     assert p.days_since_last_use == 10  # the streak restarts after the use day
     assert p.days_in_recovery == 41 - 1  # 41 days from start to today, minus one use day

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -58,6 +59,23 @@ def test_production_requires_a_secret_key(tmp_path: Path) -> None:
     assert result.returncode == 2 and "KEEL_SECRET_KEY is required" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("value", "message"), [(None, "KEEL_DATA_KEYS is required"), ("k1:short", "base64-of-32-bytes")]
+)
+def test_production_requires_well_formed_data_keys(tmp_path: Path, value: str | None, message: str) -> None:
+    env = dict(
+        os.environ,
+        KEEL_PRODUCTION="1",
+        KEEL_DATA_DIR=str(tmp_path),
+        KEEL_SECRET_KEY=secrets.token_urlsafe(60),
+    )
+    env.pop("KEEL_DATA_KEYS", None)
+    if value:
+        env["KEEL_DATA_KEYS"] = value
+    result = _keel(["check"], env)
+    assert result.returncode == 2 and message in result.stderr
+
+
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
     env = dict(
         os.environ,
@@ -65,6 +83,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_ALLOWED_HOSTS="keel.example.org",
+        KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     )
     env.pop("KEEL_TESTING", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process

@@ -11,12 +11,13 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+# Mood faces are drawn as small SVGs (no emoji font needed): the number is the mouth curve's control point.
 MOODS = {
-    1: ("😞", _("Very bad")),
-    2: ("🙁", _("Bad")),
-    3: ("😐", _("Okay")),
-    4: ("🙂", _("Good")),
-    5: ("😄", _("Very good")),
+    1: (11, _("Very bad")),
+    2: (13, _("Bad")),
+    3: (15, _("Okay")),
+    4: (17, _("Good")),
+    5: (20, _("Very good")),
 }
 SUBSTANCES = {
     "heroin": _("Heroin"),

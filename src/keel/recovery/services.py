@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -168,8 +168,11 @@ def record_checkin(
 def _record_checkin(
     by: Any, patient: Patient, key: str, values: dict[str, Any], fingerprint: str, now: datetime
 ) -> CheckInOutcome:
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()  # one writer per patient (PostgreSQL)
-    seen = IdempotencyKey.objects.filter(user=by, key=key).first()
+    if (
+        connection.vendor == "postgresql"
+    ):  # one writer per patient; SQLite's IMMEDIATE transactions already are
+        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
+    seen = next(iter(IdempotencyKey.objects.filter(user=by, key=key).order_by()[:1]), None)
     if seen is not None:
         if seen.scope != "checkin" or seen.fingerprint != fingerprint:
             raise RecoveryInvalid(
@@ -183,12 +186,14 @@ def _record_checkin(
     private = {k: values[k] for k in core_checkin.PRIVATE if values[k]}
     fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
     blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
-    row = CheckIn.objects.filter(patient=patient, local_date=today).first()
+    series = _series(patient, today, HISTORY_DAYS)  # oldest first; today's row last, if there is one
+    row = series[-1] if series and series[-1].local_date == today else None
     if row is None:
         row = CheckIn.objects.create(
             patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields
         )
         status, action = 201, Action.CREATE
+        series.append(row)
     else:
         for name, value in fields.items():
             setattr(row, name, value)
@@ -196,7 +201,7 @@ def _record_checkin(
         row.save()
         status, action = 200, Action.UPDATE
     _audit(by, patient, action, "checkin", row.pk)
-    raised = _raise_flags(by, patient, row, today, now)
+    raised = _raise_flags(by, patient, row, today, now, series)
     body = {
         "checkin": checkin_dict(row),
         "created": status == 201,
@@ -236,16 +241,16 @@ def _rule_checkins(rows: list[CheckIn]) -> list[dict[str, Any]]:
     ]
 
 
-def _raise_flags(by: Any, patient: Patient, row: CheckIn, today: date, now: datetime) -> list[str]:
+def _raise_flags(
+    by: Any, patient: Patient, row: CheckIn, today: date, now: datetime, series: list[CheckIn]
+) -> list[str]:
     """Run the early-warning rules on the recent series; raise each flag once (not while one of its kind is
     open, never twice for one check-in). Returns the codes raised now, for the patient's kind nudge.
 
     Suicide screens raise their flag when the instrument is filed (keel.assessments), and silence is found by
     `scan_for_silence`, so neither is raised here."""
     policy_values = {f.name: f.default for f in early_warning.POLICY}
-    decision = early_warning.evaluate(
-        today, _rule_checkins(_series(patient, today, HISTORY_DAYS)), [], policy_values
-    )
+    decision = early_warning.evaluate(today, _rule_checkins(series), [], policy_values)
     raised = []
     for flag in decision.details["flags"]:
         code = flag["code"]
@@ -451,6 +456,7 @@ def thought_dict(t: ThoughtRecord) -> dict[str, Any]:
     return {
         "id": t.pk,
         "created_at": t.created_at.isoformat(),
+        "local_date": t.created_at.astimezone(zone_of(t.patient)).date().isoformat(),
         "checkin_id": t.checkin_id,
         **{name: text.get(name, "") for name in tools.THOUGHT_TEXT},
         "intensity_before": t.intensity_before,
@@ -489,7 +495,7 @@ def list_thought_records(user: Any, *, patient_id: int | None) -> tuple[Patient,
 
 
 def _thoughts_of(patient: Patient) -> list[ThoughtRecord]:
-    return list(ThoughtRecord.objects.filter(patient=patient)[:100])
+    return list(ThoughtRecord.objects.filter(patient=patient).select_related("patient__program")[:100])
 
 
 # --- Coping skills --------------------------------------------------------------------------------------
