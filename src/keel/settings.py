@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "keel.directory",
     "keel.treatment",
     "keel.recovery",
+    "keel.public",
     "keel.web",
 ]
 

@@ -10,59 +10,24 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import services
+from keel.assessments.forms import _form_context, _parse
 from keel.assessments.meaning import SCREEN_NOTE, explain
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.instruments import registry
-from keel.core.instruments.interpretation import EXTRAS, Extra
 from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
 from keel.core.instruments.registry import UnknownInstrument
 from keel.web.charts import trend
 
-# What a person sees for each kind of problem the core reports (the core's reasons are for developers).
-_PLAIN = (
-    ("missing", gettext_lazy("Please choose an answer.")),
-    (
-        "must not be answered",
-        gettext_lazy("Leave this one as “Not asked”: it only follows a different answer above."),
-    ),
-    ("not allowed", gettext_lazy("Please choose one of the answers shown.")),
-    ("whole number", gettext_lazy("Please choose one of the answers shown.")),
-    ("future", gettext_lazy("The time cannot be in the future.")),
-    ("valid date", gettext_lazy("Enter a date and time.")),
-)
-EXTRA_LABELS = {
-    "sex": gettext_lazy("Sex (selects the item weights)"),
-    "female": gettext_lazy("Female"),
-    "male": gettext_lazy("Male"),
-    "medical_supervision": gettext_lazy(
-        "Takes opioids only under appropriate medical supervision (clinician attests)"
-    ),
-    "prior_oud": gettext_lazy("Met the full criteria for opioid use disorder before"),
-    "months_without_criteria": gettext_lazy("Months with no criteria met except craving"),
-    "on_maintenance_therapy": gettext_lazy("Taking a prescribed medication for opioid use disorder"),
-    "controlled_environment": gettext_lazy("Lives where access to opioids is restricted"),
-    "protective_comparison": gettext_lazy("Flag protective factors at"),
-    "le": gettext_lazy("12 or less"),
-    "lt": gettext_lazy("less than 12"),
-}
 Y_MAX = {"cows": 48, "phq9": 27, "gad7": 21, "sows": 64, "dsm5-oud": 11, "ort": 26}
-
-
-def _plain(reason: str) -> str:
-    return str(next((text for key, text in _PLAIN if key in reason), reason))
-
-
-def _display(instrument: Instrument, link_id: str, value: int) -> str:
-    return next(o.display for o in instrument.item(link_id).options if o.value == value)
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -70,70 +35,6 @@ def _instrument_or_404(code: str) -> Instrument:
         return registry.get(code, get_language() or "en")
     except UnknownInstrument:
         raise Http404 from None
-
-
-def _parse(instrument: Instrument, post: Any, staff: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    answers: dict[str, Any] = {}
-    for item in instrument.items:
-        raw = post.get(item.link_id, "")
-        if raw == "":
-            continue
-        answers[item.link_id] = int(raw) if raw.lstrip("-").isdigit() else raw
-    extras: dict[str, Any] = {}
-    for extra in _extras_for(instrument.code, staff):
-        raw = post.get(f"extra_{extra.name}", "")
-        if extra.kind == "bool":
-            extras[extra.name] = raw == "on"
-        elif raw != "":
-            extras[extra.name] = int(raw) if extra.kind == "int" and raw.isdigit() else raw
-    return answers, extras
-
-
-def _extras_for(code: str, staff: bool) -> tuple[Extra, ...]:
-    # A person checking themselves answers only the questions; clinician attestations are for staff.
-    specs = EXTRAS.get(code, ())
-    return specs if staff else tuple(e for e in specs if e.required)
-
-
-def _form_context(
-    instrument: Instrument,
-    answers: dict[str, Any],
-    extras: dict[str, Any],
-    errors: list[ItemError],
-    staff: bool,
-) -> dict[str, Any]:
-    by_item = {e.item: _plain(e.reason) for e in errors}
-    numbers = {item.link_id: i + 1 for i, item in enumerate(instrument.items)}
-    questions = [
-        {
-            "item": item,
-            "number": numbers[item.link_id],
-            "value": answers.get(item.link_id),
-            "error": by_item.get(item.link_id, ""),
-            "conditional": [
-                {"number": numbers[c.question], "answer": _display(instrument, c.question, c.equals)}
-                for c in item.enable_when
-            ],
-        }
-        for item in instrument.items
-    ]
-    extra_fields = [
-        {
-            "spec": e,
-            "label": EXTRA_LABELS.get(e.name, e.name),
-            "choices": [(c, EXTRA_LABELS.get(c, c)) for c in e.choices],
-            "value": extras.get(e.name, e.default),
-            "error": by_item.get(f"extras.{e.name}", ""),
-        }
-        for e in _extras_for(instrument.code, staff)
-    ]
-    return {
-        "instrument": instrument,
-        "questions": questions,
-        "extra_fields": extra_fields,
-        "error_count": len(errors),
-        "time_error": by_item.get("filled_at", ""),
-    }
 
 
 def _submit(

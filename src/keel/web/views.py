@@ -20,7 +20,9 @@ from keel.patients import queries
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
-        return render(request, "web/welcome.html")
+        from keel.public.views import home as public_home
+
+        return public_home(request)
     role = getattr(user, "role", "")
     if role == Role.PATIENT:
         return HttpResponseRedirect(reverse("web:my_record"))
