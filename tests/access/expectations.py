@@ -239,6 +239,19 @@ ROUTES: dict[str, Route] = {
             ("list_thought_records", "thought-records", _CLINICAL_READ),
         ]
     },
+    # Public help (issue #4): open to everyone, stores nothing.
+    **{
+        f"public:{name}": Route("GET", path, _all(200, 200))
+        for name, path in [
+            ("check", "/help/check-my-use/"),
+            ("worried", "/help/worried-about-someone/"),
+            ("why", "/help/why-it-happens/"),
+            ("withdrawal", "/help/withdrawal/"),
+            ("treatment", "/help/treatment/"),
+            ("safety", "/help/stay-safe/"),
+            ("find", "/help/find-help/"),
+        ]
+    },
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),

@@ -51,7 +51,8 @@ def test_a_parent_finds_family_meetings_near_a_zip_in_spanish(
     page = context.new_page()
     page.goto(f"{live_server.url}/")
     page.get_by_role("button", name="Español").click()
-    page.get_by_role("link", name="Buscar una reunión").click()
+    page.get_by_role("link", name="Recuperarse").click()  # the "recover" door of the public home
+    page.get_by_role("link", name="Reuniones cerca de mí (NA y más)").click()
     page.get_by_label("Código postal o ciudad").fill("13820")
     page.get_by_label("Grupo").select_option("families")
     page.get_by_label("Qué tan lejos").select_option("25")
