@@ -10,7 +10,12 @@ PORT   ?= 8000
 
 .PHONY: install run test test-sqlite test-postgres lint typecheck security messages check-migrations bench clean
 
-install: $(STAMP) $(MO)
+install: $(STAMP) $(MO) node_modules/.keel-installed
+
+# Test-only front-end tools (axe-core) from the npm registry, pinned by package-lock.json.
+node_modules/.keel-installed: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts --silent && touch $@; \
+	 else echo "npm not found: the accessibility tests need Node.js (CI installs it)"; fi
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,8 +1,8 @@
 """The sources behind Keel's public pages and reasons: id -> citation and address.
 
-Ids match the ones rules and instruments return. Entries marked "looked up for issue #4" are not in Keel's
-clinical reference; they were looked up and are cited for plain-language education, not for any number that
-changes a dose or a start.
+Ids match the ones rules and instruments return. nida-dbb, nida-heroin, cdc-aces, cdc-fentanyl-strips, craft and
+never-use-alone are not in Keel's clinical reference: they were looked up for issue #4 and are cited for
+plain-language education only, never for a number that changes a dose or a start.
 """
 
 from __future__ import annotations
@@ -62,28 +62,28 @@ _ALL = (
     ),
     Source(
         "nida-dbb",
-        "NIDA. Drugs, Brains, and Behavior: The Science of Addiction (looked up for issue #4).",
+        "NIDA. Drugs, Brains, and Behavior: The Science of Addiction.",
         "https://nida.nih.gov/publications/drugs-brains-behavior-science-addiction",
     ),
     Source(
         "nida-heroin",
-        "NIDA. Heroin DrugFacts (looked up for issue #4).",
+        "NIDA. Heroin DrugFacts.",
         "https://nida.nih.gov/publications/drugfacts/heroin",
     ),
     Source(
         "cdc-aces",
-        "CDC. About Adverse Childhood Experiences (looked up for issue #4).",
+        "CDC. About Adverse Childhood Experiences.",
         "https://www.cdc.gov/aces/about/",
     ),
     Source(
         "cdc-fentanyl-strips",
-        "CDC. Fentanyl test strips (looked up for issue #4).",
+        "CDC. Fentanyl test strips.",
         "https://www.cdc.gov/stop-overdose/safety/index.html",
     ),
     Source(
         "craft",
         "Community Reinforcement and Family Training (CRAFT): Smith JE, Meyers RJ, treatment manual, Guilford Press, "
-        "2004 (looked up for issue #4).",
+        "2004.",
     ),
     Source(
         "samhsa-helpline",
@@ -92,15 +92,13 @@ _ALL = (
     ),
     Source("findtreatment", "FindTreatment.gov (SAMHSA).", "https://findtreatment.gov"),
     Source("lifeline-988", "988 Suicide & Crisis Lifeline.", "https://988lifeline.org"),
-    Source(
-        "never-use-alone", "Never Use Alone hotline (looked up for issue #4).", "https://neverusealone.com"
-    ),
+    Source("never-use-alone", "Never Use Alone hotline.", "https://neverusealone.com"),
     Source("na-org", "Narcotics Anonymous World Services.", "https://na.org"),
     Source(
         "smart-recovery", "SMART Recovery, including SMART Family & Friends.", "https://smartrecovery.org"
     ),
     Source("nar-anon", "Nar-Anon Family Groups.", "https://www.nar-anon.org"),
-    Source("keel-issue-4", "Keel's public-help design (issue #4): plain-language patterns, not a diagnosis."),
+    Source("keel-issue-4", "Keel: plain-language patterns written for this site; not a diagnosis."),
 )
 SOURCES = {s.id: s for s in _ALL}
 
