@@ -8,7 +8,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres lint typecheck security messages check-migrations bench clean
+.PHONY: install run test test-sqlite test-postgres lint typecheck security messages check-migrations bench bench-lighthouse clean
 
 install: $(STAMP) $(MO) node_modules/.keel-installed
 
@@ -67,3 +67,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
+
+bench-lighthouse: install
+	@test -x bench/node_modules/.bin/lighthouse || (cd bench && npm ci --no-audit --no-fund --ignore-scripts --silent)
+	$(BIN)/python bench/lighthouse.py
