@@ -257,6 +257,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker (keel serve's default)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--database-url",
@@ -282,7 +285,16 @@ def main() -> None:
                 [KEEL, "shell", "-c", SETUP[args.scenario]], env=env, check=True, capture_output=True
             )
         server = subprocess.Popen(
-            [KEEL, "serve", "--port", str(port), "--workers", str(args.workers)],
+            [
+                KEEL,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
