@@ -28,6 +28,9 @@ from keel.patients.api import router as patients_router
 from keel.recovery import api as recovery_api
 from keel.recovery.services import RecoveryInvalid, StaleEdit
 from keel.treatment.api import router as treatment_router
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.policy_store import PolicyNotAllowed
+from keel.treatment.services import DoseBlocked, DoseConflict
 
 
 class KeelAPI(NinjaAPI):
@@ -148,3 +151,27 @@ def on_recovery_invalid(request: HttpRequest, exc: RecoveryInvalid) -> HttpRespo
 def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
     errors = [{"field": "version", "reason": str(exc)}]
     return api.create_response(request, error_body(str(exc), errors), status=409)
+
+
+@api.exception_handler(TreatmentInvalid)
+def on_treatment_invalid(request: HttpRequest, exc: TreatmentInvalid) -> HttpResponse:
+    errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
+
+
+@api.exception_handler(DoseBlocked)
+def on_dose_blocked(request: HttpRequest, exc: DoseBlocked) -> HttpResponse:
+    body = error_body(str(exc), [{"field": "amount_mg", "reason": str(exc)}])
+    return api.create_response(request, {**body, "decision": exc.decision.as_dict()}, status=409)
+
+
+@api.exception_handler(DoseConflict)
+def on_dose_conflict(request: HttpRequest, exc: DoseConflict) -> HttpResponse:
+    return api.create_response(
+        request, error_body(str(exc), [{"field": "sequence", "reason": str(exc)}]), status=409
+    )
+
+
+@api.exception_handler(PolicyNotAllowed)
+def on_policy_not_allowed(request: HttpRequest, exc: PolicyNotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)

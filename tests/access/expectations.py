@@ -61,6 +61,20 @@ _CLINICAL_FILE = {
     "program_admin": (403, 403, 404),
 }
 
+# Recording a dose or a measurement: nurses and prescribers; other in-scope roles are refused (403).
+_DOSE_WRITE = {
+    **_CLINICAL_READ,
+    "patient": (403, 404, 404),
+    "counselor": (403, 404, 404),
+    "nurse": (201, 404, 404),
+    "prescriber": (201, 404, 404),
+    "program_admin": (403, 403, 404),
+}
+_DOSE_WRITE_PAGE = {**{k: (302, 404, 404) if v[0] == 201 else v for k, v in _DOSE_WRITE.items()}}
+_DOSE_AMEND = {**_DOSE_WRITE, "nurse": (404, 404, 404), "prescriber": (404, 404, 404)}  # no such dose
+# Orders, overrides and take-home decisions: prescribers only.
+_PRESCRIBE = {**_DOSE_WRITE, "nurse": (403, 404, 404)}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -252,6 +266,86 @@ ROUTES: dict[str, Route] = {
             ("find", "/help/find-help/"),
         ]
     },
+    # Medication treatment (issue #6). A patient-scoped write answers 403 for an in-scope role that may not
+    # do it (audited as a denial), 404 out of scope; reads are the clinical area.
+    "treatment:dosing": Route("GET", "/dosing/", {**_all(403, 302), "nurse": 200, "prescriber": 200}),
+    "treatment:policy": Route("GET", "/program/policy/", {**_all(200, 302), "patient": 403}),
+    "treatment:medication": Route(
+        "GET",
+        "/patients/{patient}/medication/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "treatment:record_dose": Route(
+        "POST",
+        "/dosing/{patient}/",
+        {"anonymous": (302, 302, 302), **_DOSE_WRITE_PAGE},
+        patient_scoped=True,
+        body={"amount_mg": "30"},
+    ),
+    "api:medication": Route(
+        "GET",
+        "/api/v1/patients/{patient}/medication",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:create_dose": Route(  # no order in this fixture: the nurse is told so (422); success: test_dosing
+        "POST",
+        "/api/v1/patients/{patient}/doses",
+        {
+            "anonymous": (401, 401, 401),
+            **_DOSE_WRITE,
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={},
+    ),
+    "api:create_order": Route(
+        "POST",
+        "/api/v1/patients/{patient}/orders",
+        {"anonymous": (401, 401, 401), **_PRESCRIBE},
+        patient_scoped=True,
+        body={"medication": "methadone", "dose_mg": 30},
+    ),
+    "api:override": Route(
+        "POST",
+        "/api/v1/patients/{patient}/dose-overrides",
+        {"anonymous": (401, 401, 401), **_PRESCRIBE},
+        patient_scoped=True,
+        body={"max_total_mg": 60, "reason": "documented"},
+    ),
+    "api:take_home": Route(
+        "POST",
+        "/api/v1/patients/{patient}/take-homes",
+        {"anonymous": (401, 401, 401), **_PRESCRIBE},
+        patient_scoped=True,
+        body={"criteria": {}},
+    ),
+    "api:qtc": Route(
+        "POST",
+        "/api/v1/patients/{patient}/qtc",
+        {"anonymous": (401, 401, 401), **_DOSE_WRITE},
+        patient_scoped=True,
+        body={"qtc_ms": 430},
+    ),
+    "api:amend": Route(
+        "POST",
+        "/api/v1/patients/{patient}/doses/999999/amendments",
+        {"anonymous": (401, 401, 401), **_DOSE_AMEND},
+        patient_scoped=True,
+        body={"corrected_mg": "20", "reason": "x"},
+    ),
+    "api:dosing_today": Route(
+        "GET", "/api/v1/dosing/today", {**_all(403, 401), "nurse": 200, "prescriber": 200}
+    ),
+    "api:get_policy": Route("GET", "/api/v1/programs/riverside/policy", {**_all(200, 401), "patient": 403}),
+    "api:put_policy": Route(
+        "PUT",
+        "/api/v1/programs/riverside/policy/methadone-dose-check/titration_step_max_mg",
+        {**_all(403, 401), "patient": 422, "auditor": 403, "program_admin": 200},
+        body={"value": 5, "reason": "protocol"},
+    ),
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),

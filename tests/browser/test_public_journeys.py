@@ -110,7 +110,10 @@ def test_journey_1_a_parent_finds_needles(live_server: Any, browser: Any, shot: 
     _more(page, lang).get_by_role("link", name=w["treatment"]).click()
     assert page.get_by_role("heading", name=w["methadone"], exact=True).is_visible()
     _more(page, lang).get_by_role("link", name=w["findhelp"]).click()
-    assert page.get_by_role("link", name=w["families"], exact=True).get_attribute("href") == "https://www.nar-anon.org"
+    assert (
+        page.get_by_role("link", name=w["families"], exact=True).get_attribute("href")
+        == "https://www.nar-anon.org"
+    )
     assert page.get_by_role("link", name=w["meetings"]).get_attribute("href") == "/find/meetings/"
     crisis = page.get_by_role("region", name="Help now" if lang == "en" else "Ayuda ahora")
     assert crisis.get_by_role("link", name="988").get_attribute("href") == "tel:988"

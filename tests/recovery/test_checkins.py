@@ -119,32 +119,37 @@ def test_yesterdays_check_in_is_history(world: World) -> None:
 def test_concurrent_duplicates_leave_exactly_one_row(tmp_path: Path) -> None:
     """Four threads at once in a fresh process (the test database of this process is in memory on SQLite):
     one key twice and two keys of their own, the same day -> one check-in, three keys, no error."""
-    env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="keel.settings")
-    tag = uuid.uuid4().hex[:8]
-    if connection.vendor == "sqlite":
-        env["KEEL_DATABASE_URL"] = f"sqlite:///{tmp_path}/race.sqlite3"
-        seen = _race(env, tag)
-    else:  # a database of its own, so that its committed rows never meet the other tests
-        db = connection.settings_dict
-        server = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}"
-        name = f"keel_race_{tag}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            env["KEEL_DATABASE_URL"] = f"{server}/{name}"
-            seen = _race(env, tag)
-        finally:
-            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    seen = run_race(tmp_path)
     assert seen["errors"] == []
     assert seen["checkins"] == 1 and seen["keys"] == 3 and len(seen["ids"]) == 1
     firsts = [s for s in seen["statuses"] if not s[1]]
     assert sorted(s[0] for s in firsts) == [200, 200, 201] and len(seen["statuses"]) == 4
 
 
-def _race(env: dict[str, str], tag: str) -> dict[str, Any]:
+def run_race(tmp_path: Path, script: Path | None = None) -> dict[str, Any]:
+    """Run a race script in a fresh process against a database of its own (a SQLite file, or a new PostgreSQL
+    database dropped afterwards, so that its committed rows never meet the other tests)."""
+    env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="keel.settings")
+    tag = uuid.uuid4().hex[:8]
+    if connection.vendor == "sqlite":
+        env["KEEL_DATABASE_URL"] = f"sqlite:///{tmp_path}/race.sqlite3"
+        return _race(env, tag, script)
+    db = connection.settings_dict
+    server = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    name = f"keel_race_{tag}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        env["KEEL_DATABASE_URL"] = f"{server}/{name}"
+        return _race(env, tag, script)
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _race(env: dict[str, str], tag: str, script: Path | None = None) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("race.py")), tag],
+        [sys.executable, str(script or Path(__file__).with_name("race.py")), tag],
         env=env,
         capture_output=True,
         text=True,

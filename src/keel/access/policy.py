@@ -193,3 +193,30 @@ def can_record_assessment(user: Any, instrument: str) -> bool:
     if user.role == Role.PATIENT:
         return instrument in SELF_REPORT_INSTRUMENTS
     return user.role in _ASSESSING_ROLES
+
+
+_DOSING_ROLES = frozenset({Role.NURSE, Role.PRESCRIBER})
+
+
+def can_record_dose(user: Any) -> bool:
+    """Nurses and prescribers give and record doses (and amend them); counselors and others do not."""
+    return _active(user) and user.role in _DOSING_ROLES
+
+
+def can_prescribe(user: Any) -> bool:
+    """Orders, guard-rail overrides and take-home decisions are the prescriber's (the OTP practitioner)."""
+    return _active(user) and user.role == Role.PRESCRIBER
+
+
+def can_record_measurement(user: Any) -> bool:
+    """QTc and similar measurements: nurses and prescribers."""
+    return _active(user) and user.role in _DOSING_ROLES
+
+
+def can_change_policy(user: Any, program_id: int) -> bool:
+    """Program policy is changed only by an admin of that program."""
+    return (
+        _active(user)
+        and user.role == Role.PROGRAM_ADMIN
+        and ProgramMembership.objects.filter(user=user, program_id=program_id).exists()
+    )

@@ -132,6 +132,7 @@ class FlagKind(models.TextChoices):
     WORSENING_MOOD = "worsening_mood", _("Worsening mood")
     SILENCE = "silence", _("No check-in after a daily habit")
     CONTACT_REQUEST = "contact_request", _("Asked the care team to reach out")
+    DOSE_HELD = "dose_held", _("Dose held: a prescriber must assess")
 
 
 class PatientFlag(models.Model):

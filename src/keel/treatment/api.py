@@ -1,15 +1,19 @@
-"""API: the clinical rules, stateless, for staff (stores nothing; no patient data goes in or out)."""
+"""API: the clinical rules (stateless, for staff, run with the caller's program policy, which a request may
+only tighten), program policy, and the medication records under /patients/{id}/ (policy and audit)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
 from keel.core import rules
+from keel.treatment import policy_store, services
+from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
 router = Router(tags=["rules"])
 
@@ -17,12 +21,18 @@ router = Router(tags=["rules"])
 class RuleIn(Schema):
     input: dict[str, Any] = Field(description="the rule's inputs (see GET /rules/{name})")
     policy: dict[str, Any] = Field(
-        default_factory=dict, description="policy values to use instead of the defaults"
+        default_factory=dict,
+        description="stricter values than your program's policy, for this evaluation only (never looser)",
     )
+    program: str | None = Field(default=None, description="your program's slug, if you work in several")
+
+
+def _caller(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if not getattr(getattr(request, "auth", None), "is_staff_member", False):
+    if not getattr(_caller(request), "is_staff_member", False):
         raise HttpError(403, "Clinical rules are for staff.")
 
 
@@ -41,4 +51,287 @@ def rule_schema(request: HttpRequest, name: str) -> dict[str, Any]:
 @router.post("/rules/{name}", summary="Run a rule: decision, reasons, sources and the policy values used")
 def run_rule(request: HttpRequest, name: str, payload: RuleIn) -> dict[str, Any]:
     _staff_only(request)
-    return rules.get(name).run(payload.input, payload.policy).as_dict()
+    rules.get(name)  # 404 for an unknown rule before anything else
+    return policy_store.run_for_staff(
+        _caller(request), name, payload.input, payload.policy, payload.program
+    ).as_dict()
+
+
+# --- Program policy ---------------------------------------------------------------------------------------
+
+
+class PolicyIn(Schema):
+    value: Any = Field(description="the new value (null: no program limit, where the rule allows it)")
+    reason: str = Field(description="why the program changes it (kept in the history and the audit trail)")
+
+
+@router.get(
+    "/programs/{slug}/policy", tags=["policy"], summary="My program's policy values and their provenance"
+)
+def get_policy(request: HttpRequest, slug: str) -> dict[str, Any]:
+    _staff_only(request)
+    program, values = policy_store.show(_caller(request), slug)
+    return {
+        "program": program.slug,
+        "values": [
+            {
+                "rule": v.rule,
+                "field": v.field,
+                "value": v.value,
+                "default": v.default,
+                "provenance": v.help,
+                "stricter_is": v.tighter,
+                "set_by": v.set_by,
+                "set_at": v.set_at.isoformat() if v.set_at else None,
+                "reason": v.reason,
+            }
+            for v in values
+        ],
+    }
+
+
+@router.put(
+    "/programs/{slug}/policy/{rule}/{field}", tags=["policy"], summary="Change one policy value (admins)"
+)
+def put_policy(request: HttpRequest, slug: str, rule: str, field: str, payload: PolicyIn) -> dict[str, Any]:
+    setting = policy_store.set_value(
+        by=_caller(request),
+        program_slug=slug,
+        rule=rule,
+        field=field,
+        value=payload.value,
+        reason=payload.reason,
+    )
+    return {
+        "rule": setting.rule,
+        "field": setting.field,
+        "value": setting.value,
+        "set_at": setting.set_at.isoformat(),
+    }
+
+
+# --- Medication records -------------------------------------------------------------------------------------
+
+
+def order_out(o: MedicationOrder) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "medication": o.medication,
+        "rxnorm": o.rxnorm,
+        "dose_mg": str(o.dose_mg),
+        "status": o.status,
+        "starts_on": o.starts_on.isoformat(),
+        "supersedes": o.supersedes_id,
+        "fhir": services.order_fhir(o),
+    }
+
+
+def dose_out(d: DoseRecord) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "date": d.local_date.isoformat(),
+        "sequence": d.sequence,
+        "status": d.status,
+        "amount_mg": str(d.amount_mg),
+        "effective_mg": str(services.effective_mg(d)),
+        "treatment_day": d.treatment_day,
+        "decision": d.decision,
+        "override_id": d.override_id,
+        "amendments": [
+            {
+                "corrected_mg": None if a.corrected_mg is None else str(a.corrected_mg),
+                "voided": a.voided,
+                "reason": a.reason,
+                "at": a.amended_at.isoformat(),
+            }
+            for a in d.amendments.all()
+        ],
+        "recorded_at": d.recorded_at.isoformat(),
+    }
+
+
+class OrderIn(Schema):
+    medication: str
+    dose_mg: Any
+    starts_on: date | None = None
+    note: str = ""
+
+
+@router.post(
+    "/patients/{patient_id}/orders", response={201: dict[str, Any]}, tags=["medication"], summary="Prescribe"
+)
+def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Status[dict[str, Any]]:
+    order = services.prescribe(
+        by=_caller(request),
+        patient_id=patient_id,
+        medication=payload.medication,
+        dose_mg=payload.dose_mg,
+        starts_on=payload.starts_on,
+        note=payload.note,
+    )
+    return Status(201, order_out(order))
+
+
+@router.get(
+    "/patients/{patient_id}/medication", tags=["medication"], summary="Orders, doses, take-homes, QTc"
+)
+def medication(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    record = services.medication_record(_caller(request), patient_id=patient_id)
+    return {
+        "orders": [order_out(o) for o in record.orders],
+        "doses": [dose_out(d) for d in record.doses],
+        "overrides": [
+            {
+                "id": o.pk,
+                "date": o.local_date.isoformat(),
+                "max_total_mg": str(o.max_total_mg),
+                "reason": o.reason,
+            }
+            for o in record.overrides
+        ],
+        "take_homes": [take_home_out(t) for t in record.take_homes],
+        "qtc": [qtc_out(q) for q in record.qtc],
+    }
+
+
+class DoseIn(Schema):
+    amount_mg: Any = Field(default=None, description="default: the ordered dose")
+    sequence: int | None = Field(default=None, description="the dose slot of the day (default: the next one)")
+    sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
+
+
+@router.post(
+    "/patients/{patient_id}/doses",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Record a dose",
+)
+def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Status[dict[str, Any]]:
+    outcome = services.record_dose(
+        by=_caller(request),
+        patient_id=patient_id,
+        sequence=payload.sequence,
+        amount_mg=payload.amount_mg,
+        sedated=payload.sedated,
+    )
+    return Status(201, dose_out(outcome.dose))
+
+
+class AmendmentIn(Schema):
+    corrected_mg: Any = None
+    void: bool = False
+    reason: str
+
+
+@router.post(
+    "/patients/{patient_id}/doses/{dose_id}/amendments",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Correct a dose (append-only)",
+)
+def amend(
+    request: HttpRequest, patient_id: int, dose_id: int, payload: AmendmentIn
+) -> Status[dict[str, Any]]:
+    a = services.amend_dose(
+        by=_caller(request),
+        patient_id=patient_id,
+        dose_id=dose_id,
+        corrected_mg=payload.corrected_mg,
+        void=payload.void,
+        reason=payload.reason,
+    )
+    return Status(201, {"id": a.pk, "dose_id": a.dose_id, "voided": a.voided, "reason": a.reason})
+
+
+class OverrideIn(Schema):
+    max_total_mg: Any
+    reason: str
+
+
+@router.post(
+    "/patients/{patient_id}/dose-overrides",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="A prescriber's documented reason to pass a guard rail today",
+)
+def override(request: HttpRequest, patient_id: int, payload: OverrideIn) -> Status[dict[str, Any]]:
+    row = services.add_override(
+        by=_caller(request), patient_id=patient_id, max_total_mg=payload.max_total_mg, reason=payload.reason
+    )
+    return Status(
+        201, {"id": row.pk, "date": row.local_date.isoformat(), "max_total_mg": str(row.max_total_mg)}
+    )
+
+
+def take_home_out(t: TakeHomePlan) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "decided_at": t.decided_at.isoformat(),
+        "days_in_treatment": t.days_in_treatment,
+        "max_supply_days": t.max_supply_days,
+        "bottles": t.bottles,
+        "criteria": t.criteria,
+        "decision": t.decision,
+    }
+
+
+class TakeHomeIn(Schema):
+    criteria: dict[str, bool]
+    state_max_days: int | None = None
+    start_on: date | None = None
+
+
+@router.post(
+    "/patients/{patient_id}/take-homes",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Decide take-homes",
+)
+def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Status[dict[str, Any]]:
+    plan = services.decide_take_home(
+        by=_caller(request),
+        patient_id=patient_id,
+        criteria=payload.criteria,
+        state_max_days=payload.state_max_days,
+        start_on=payload.start_on,
+    )
+    return Status(201, take_home_out(plan))
+
+
+def qtc_out(q: QtcRecord) -> dict[str, Any]:
+    return {"id": q.pk, "qtc_ms": q.qtc_ms, "measured_on": q.measured_on.isoformat(), "decision": q.decision}
+
+
+class QtcIn(Schema):
+    qtc_ms: int
+    measured_on: date | None = None
+
+
+@router.post(
+    "/patients/{patient_id}/qtc", response={201: dict[str, Any]}, tags=["medication"], summary="Record a QTc"
+)
+def qtc(request: HttpRequest, patient_id: int, payload: QtcIn) -> Status[dict[str, Any]]:
+    row = services.record_qtc(
+        by=_caller(request), patient_id=patient_id, qtc_ms=payload.qtc_ms, measured_on=payload.measured_on
+    )
+    return Status(201, qtc_out(row))
+
+
+@router.get("/dosing/today", tags=["medication"], summary="Today's dosing window for my patients")
+def dosing_today(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "patient_id": r.patient.pk,
+            "name": r.patient.display_name,
+            "ordered_mg": str(r.order.dose_mg),
+            "status": r.status,
+            "given_today_mg": str(r.today.given_today_mg),
+            "treatment_day": r.today.treatment_day,
+            "missed_days_in_a_row": r.today.missed_days_in_a_row,
+            "next_sequence": r.today.next_sequence,
+            "last_dose": r.today.last_dose.local_date.isoformat() if r.today.last_dose else None,
+            "take_home_max_days": r.take_home.max_supply_days if r.take_home else None,
+            "open_flags": r.open_flags,
+        }
+        for r in services.dosing_list(_caller(request))
+    ]

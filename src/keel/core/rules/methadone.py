@@ -33,6 +33,15 @@ DOSE_INPUTS = (
     ),
     Field("sedated_or_intoxicated", "bool", required=False, default=False),
     Field(
+        "missed_days_in_a_row",
+        "integer",
+        required=False,
+        default=0,
+        minimum=0,
+        maximum=1000,
+        help="days in a row with no dose before today (no dose given and no take-home)",
+    ),
+    Field(
         "documented_rationale",
         "bool",
         required=False,
@@ -47,7 +56,9 @@ DOSE_POLICY = (
         required=False,
         default=50,
         minimum=0,
-        help="program policy, default 50 mg cumulative day-one total (reference Correction 2)",
+        maximum=50,
+        help="program policy, default and federal ceiling 50 mg cumulative day-one total (reference "
+        "Correction 2); a higher total needs a documented reason for that patient, never a looser policy",
     ),
     Field(
         "titration_step_max_mg",
@@ -56,6 +67,16 @@ DOSE_POLICY = (
         default=10,
         minimum=0,
         help="program policy, default 10 mg (reference 10.1: commonly 5-10 mg, UNVERIFIED)",
+    ),
+    Field(
+        "reassess_after_missed_days",
+        "integer",
+        required=False,
+        default=3,
+        minimum=1,
+        maximum=14,
+        help="program policy: reassess before dosing after this many missed days in a row (Keel default 3; "
+        "no figure in the reference, TIP 63 not retrieved: set by your program)",
     ),
 )
 
@@ -78,6 +99,31 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         )
     reasons: list[Reason] = []
     decision = "allowed"
+    if v["missed_days_in_a_row"] >= p["reassess_after_missed_days"] and v["treatment_day"] > 1:
+        if v["documented_rationale"]:
+            reasons.append(
+                Reason(
+                    f"{v['missed_days_in_a_row']} missed days in a row; a prescriber reassessed and documented "
+                    "the dose (logged).",
+                    ("keel-policy", "reference-13"),
+                )
+            )
+            decision = "allowed_with_rationale"
+        else:
+            return Decision(
+                name,
+                "1",
+                "needs_reassessment",
+                (
+                    Reason(
+                        f"{v['missed_days_in_a_row']} missed days in a row (program reassesses after "
+                        f"{p['reassess_after_missed_days']}): tolerance may be lower. A prescriber must reassess "
+                        "before the usual dose.",
+                        ("keel-policy", "reference-13"),
+                    ),
+                ),
+                policy,
+            )
     if v["treatment_day"] == 1 and total > p["first_day_total_max_mg"]:
         if v["documented_rationale"]:
             reasons.append(

@@ -1,0 +1,246 @@
+"""Medication treatment records: program policy, orders (MedicationRequest-shaped), observed doses
+(append-only, corrected by amendments), prescriber overrides, take-home plans and QTc measurements."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from keel.accounts.models import Program
+from keel.patients.models import Patient
+
+
+class PolicySetting(models.Model):
+    """A program's value for one policy field of one rule (absent: the rule's default)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="policy_settings")
+    rule = models.CharField(max_length=60)
+    field = models.CharField(max_length=60)
+    value = models.JSONField(null=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "rule", "field"],
+                name="policy_setting_unique",
+                violation_error_message="This policy value is already set; change it instead.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"policy {self.rule}.{self.field}"
+
+
+class PolicyChange(models.Model):
+    """Append-only history of policy changes (also in the audit trail)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="policy_changes")
+    rule = models.CharField(max_length=60)
+    field = models.CharField(max_length=60)
+    old_value = models.JSONField(null=True)
+    new_value = models.JSONField(null=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"policy change {self.pk}"
+
+
+class Medication(models.TextChoices):
+    METHADONE = "methadone", _("Methadone")
+    BUPRENORPHINE = "buprenorphine", _("Buprenorphine")
+    NALTREXONE_XR = "naltrexone_xr", _("Extended-release naltrexone")
+
+
+# RxNorm ingredient codes (reference 16.2, verified ones only).
+RXNORM = {"methadone": "6813", "buprenorphine": "1819", "naltrexone_xr": "7243"}
+
+
+class OrderStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    STOPPED = "stopped", _("Stopped")
+    SUPERSEDED = "superseded", _("Replaced by a newer order")
+
+
+class MedicationOrder(models.Model):
+    """A prescription (FHIR MedicationRequest-shaped). A dose change is a new order that supersedes the old;
+    there is no maximum maintenance dose and no "target" (reference correction 1): doses are titrated."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medication_orders")
+    medication = models.CharField(max_length=20, choices=Medication.choices)
+    rxnorm = models.CharField(max_length=12)
+    dose_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    frequency = models.CharField(max_length=40, default="once daily")
+    route = models.CharField(max_length=20, default="oral")
+    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.ACTIVE)
+    starts_on = models.DateField()
+    note = models.TextField(blank=True)
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "medication"],
+                condition=Q(status="active"),
+                name="order_one_active_per_medication",
+                violation_error_message="This patient already has an active order for this medication.",
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_mg__gt=0),
+                name="order_dose_positive",
+                violation_error_message="A dose must be above 0.",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "medication", "status"], name="order_patient_med")]
+
+    def __str__(self) -> str:
+        return f"order {self.pk}"
+
+
+class DoseStatus(models.TextChoices):
+    GIVEN = "given", _("Given")
+    HELD = "held", _("Held")
+
+
+class DoseRecord(models.Model):
+    """One observed dose (or a hold) at the window. Append-only: corrections are DoseAmendment rows.
+
+    `sequence` numbers the doses of one day (1 = the first); two nurses recording the same slot collide on the
+    unique constraint, and the second is told so."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="doses")
+    order = models.ForeignKey(MedicationOrder, on_delete=models.PROTECT, related_name="doses")
+    medication = models.CharField(max_length=20, choices=Medication.choices)
+    local_date = models.DateField()
+    sequence = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=8, choices=DoseStatus.choices)
+    amount_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    treatment_day = models.PositiveIntegerField()
+    decision = models.JSONField()  # the dose check's decision, reasons and policy values
+    override = models.ForeignKey(
+        "DoseOverride", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-local_date", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "medication", "local_date", "sequence"],
+                name="dose_slot_unique",
+                violation_error_message="This dose was already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_mg__gte=0),
+                name="dose_amount_not_negative",
+                violation_error_message="A dose cannot be negative.",
+            ),
+        ]
+        indexes = [models.Index(fields=["medication", "local_date"], name="dose_med_day")]
+
+    def __str__(self) -> str:
+        return f"dose {self.pk}"
+
+
+class DoseAmendment(models.Model):
+    """A correction of a dose record: the corrected amount (or a void), with a reason. Never an edit."""
+
+    dose = models.ForeignKey(DoseRecord, on_delete=models.PROTECT, related_name="amendments")
+    corrected_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    voided = models.BooleanField(default=False)
+    reason = models.TextField()
+    amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amended_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["amended_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="amendment_has_reason",
+                violation_error_message="An amendment needs a reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided=True, corrected_mg__isnull=True) | Q(voided=False, corrected_mg__gte=0),
+                name="amendment_corrects_or_voids",
+                violation_error_message="An amendment either gives the corrected amount or voids the dose.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"amendment {self.pk}"
+
+
+class DoseOverride(models.Model):
+    """A prescriber's documented reason to go past a guard rail for one patient on one day."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="dose_overrides")
+    medication = models.CharField(max_length=20, choices=Medication.choices)
+    local_date = models.DateField()
+    max_total_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    reason = models.TextField()
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="override_has_reason",
+                violation_error_message="An override needs a reason.",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "medication", "local_date"], name="override_patient_day")]
+
+    def __str__(self) -> str:
+        return f"override {self.pk}"
+
+
+class TakeHomePlan(models.Model):
+    """A take-home decision: the criteria the clinician documented, the rule's decision and the bottles."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="take_home_plans")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    days_in_treatment = models.PositiveIntegerField()
+    criteria = models.JSONField()
+    decision = models.JSONField()
+    max_supply_days = models.PositiveSmallIntegerField()
+    bottles = models.JSONField(default=list)  # ISO dates
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"take-home plan {self.pk}"
+
+
+class QtcRecord(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="qtc_records")
+    qtc_ms = models.PositiveSmallIntegerField()
+    measured_on = models.DateField()
+    decision = models.JSONField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-measured_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"QTc {self.pk}"

@@ -1,0 +1,185 @@
+"""The program policy store: defaults from the rules, values set by program admins (audited, with history),
+and the effective policy a rule runs with for one program."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy as access
+from keel.accounts.models import Program, ProgramMembership
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core import rules
+from keel.core.decision import Decision
+from keel.core.rules import policy as core_policy
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import PolicyChange, PolicySetting
+
+# The rules whose policy a program sets (early-warning thresholds are product rules, not program policy).
+PROGRAM_RULES = (
+    "buprenorphine-readiness",
+    "buprenorphine-dose-limit",
+    "methadone-dose-check",
+    "take-home-eligibility",
+    "naltrexone-readiness",
+)
+
+
+class PolicyNotAllowed(PermissionError):
+    pass
+
+
+@dataclass(frozen=True)
+class PolicyValue:
+    rule: str
+    field: str
+    value: Any
+    default: Any
+    help: str
+    tighter: str | None
+    set_by: str | None
+    set_at: datetime | None
+    reason: str
+
+
+def program_policy(program_id: int, rule_name: str) -> dict[str, Any]:
+    """The values rule `rule_name` runs with in this program: its defaults, then the program's settings."""
+    rule = rules.get(rule_name)
+    stored = dict(
+        PolicySetting.objects.filter(program_id=program_id, rule=rule_name).values_list("field", "value")
+    )
+    return {**core_policy.defaults(rule), **stored}
+
+
+def programs_of(user: Any) -> list[Program]:
+    return list(Program.objects.filter(memberships__user=user).order_by("slug")) if user else []
+
+
+def program_for(user: Any, slug: str | None) -> Program:
+    """The staff member's program: the one named, or their only one. Raises InvalidInput otherwise."""
+    mine = programs_of(user)
+    if slug:
+        found = next((p for p in mine if p.slug == slug), None)
+        if found is None:
+            raise TreatmentInvalid([FieldError("program", "not one of your programs")])
+        return found
+    if len(mine) != 1:
+        raise TreatmentInvalid([FieldError("program", "you work in several programs: name one")])
+    return mine[0]
+
+
+def show(user: Any, slug: str | None = None) -> tuple[Program, list[PolicyValue]]:
+    """Every policy value of the program with its provenance; staff of the program may read it."""
+    program = program_for(user, slug)
+    stored = {
+        (s.rule, s.field): s for s in PolicySetting.objects.filter(program=program).select_related("set_by")
+    }
+    out = []
+    for name in PROGRAM_RULES:
+        for f in rules.get(name).policy:
+            s = stored.get((name, f.name))
+            out.append(
+                PolicyValue(
+                    name,
+                    f.name,
+                    s.value if s else f.default,
+                    f.default,
+                    f.help,
+                    core_policy.TIGHTER.get((name, f.name)),
+                    s.set_by.username if s else None,
+                    s.set_at if s else None,
+                    s.reason if s else "",
+                )
+            )
+    audit.record(actor=user, action=Action.READ, program_id=program.pk, target_type="program_policy")
+    return program, out
+
+
+def set_value(
+    *,
+    by: Any,
+    program_slug: str | None,
+    rule: str,
+    field: str,
+    value: Any,
+    reason: str,
+    now: datetime | None = None,
+) -> PolicySetting:
+    """Set one policy value (program admins only; bounds checked; reason required; audited with history)."""
+    program = program_for(by, program_slug)
+    if not access.can_change_policy(by, program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            program_id=program.pk,
+            target_type="program_policy",
+            reason="role may not change program policy",
+        )
+        raise PolicyNotAllowed("Only a program admin changes program policy.")
+    if rule not in PROGRAM_RULES:
+        raise TreatmentInvalid([FieldError("rule", f"one of {', '.join(PROGRAM_RULES)}")])
+    spec = rules.get(rule)
+    if field not in {f.name for f in spec.policy}:
+        raise TreatmentInvalid([FieldError("field", f"not a policy value of {rule}")])
+    reason = (reason or "").strip()
+    errors = [] if reason else [FieldError("reason", "say why the program changes this value")]
+    try:
+        checked = core_policy.checked_values(spec, {field: value})
+    except InvalidInput as exc:
+        errors += [FieldError("value", e.reason) for e in exc.errors]
+        checked = {}
+    if errors:
+        raise TreatmentInvalid(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        setting = (
+            PolicySetting.objects.select_for_update().filter(program=program, rule=rule, field=field).first()
+        )
+        old = setting.value if setting else core_policy.defaults(spec)[field]
+        if setting is None:
+            setting = PolicySetting(program=program, rule=rule, field=field)
+        setting.value, setting.set_by, setting.set_at, setting.reason = checked[field], by, now, reason
+        setting.save()
+        PolicyChange.objects.create(
+            program=program,
+            rule=rule,
+            field=field,
+            old_value=old,
+            new_value=checked[field],
+            changed_by=by,
+            changed_at=now,
+            reason=reason,
+        )
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            program_id=program.pk,
+            target_type="program_policy",
+            target_id=f"{rule}.{field}",
+            reason=reason[:200],
+            detail={"old": old, "new": checked[field]},
+        )
+    return setting
+
+
+def run_for_staff(
+    user: Any, name: str, raw_input: Mapping[str, Any], requested: Mapping[str, Any], program_slug: str | None
+) -> Decision:
+    """Run a rule for a staff member with their program's stored policy; the caller may only tighten it."""
+    rule = rules.get(name)
+    if name not in PROGRAM_RULES:
+        return rule.run(raw_input, requested)
+    base = program_policy(program_for(user, program_slug).pk, name)
+    return rule.run(raw_input, core_policy.tighten_only(rule, base, requested))
+
+
+def memberships_exist(user: Any) -> bool:
+    return ProgramMembership.objects.filter(user=user).exists()

@@ -1,0 +1,675 @@
+"""Medication treatment: orders, the methadone dosing window (guard rails, holds, misses, append-only doses),
+prescriber overrides, take-home plans and QTc — each through the access policy and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.assessments.services import NotAllowed
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core import rules
+from keel.core.decision import Decision
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.methadone import CRITERIA
+from keel.patients.models import FlagKind, Patient, PatientFlag
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import (
+    RXNORM,
+    DoseAmendment,
+    DoseOverride,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    OrderStatus,
+    QtcRecord,
+    TakeHomePlan,
+)
+from keel.treatment.policy_store import program_policy
+
+MISS_LOOKBACK = 30  # days the missed-dose count looks back
+
+
+class DoseBlocked(Exception):
+    """A guard rail stops this dose until a prescriber acts (the decision says why). Audited."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(" ".join(r.text for r in decision.reasons))
+        self.decision = decision
+
+
+class DoseConflict(Exception):
+    """Another person recorded this dose slot first."""
+
+
+def _zone(patient: Patient) -> ZoneInfo:
+    return ZoneInfo(patient.program.time_zone)
+
+
+def local_today(patient: Patient, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(_zone(patient)).date()
+
+
+def _audit(
+    user: Any, patient: Patient, action: Action, target_type: str, target_id: Any = "", **kw: Any
+) -> None:
+    audit.record(
+        actor=user,
+        action=action,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type=target_type,
+        target_id=target_id if target_id != "" else patient.pk,
+        **kw,
+    )
+
+
+def _scoped_for(user: Any, patient_id: int, target_type: str, allowed: bool, what: str) -> Patient:
+    """The patient in scope for a write, else 404; a role that may not do `what`: 403, audited."""
+    patient = policy.get_patient_or_404(
+        user,
+        patient_id,
+        area=Area.CLINICAL,
+        action=Action.CREATE,
+        target_type=target_type,
+        audit_success=False,
+    )
+    if not allowed:
+        _audit(
+            user, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=f"role may not {what}"
+        )
+        raise NotAllowed(f"Your role cannot {what}.")
+    return patient
+
+
+def _decimal(
+    raw: Any, name: str, errors: list[FieldError], *, minimum: str = "0.01", maximum: str = "1000"
+) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        errors.append(FieldError(name, "must be a number of mg"))
+        return Decimal(0)
+    if not value.is_finite() or not Decimal(minimum) <= value <= Decimal(maximum):
+        errors.append(FieldError(name, f"must be between {minimum} and {maximum} mg"))
+    elif value != value.quantize(Decimal("0.01")):
+        errors.append(FieldError(name, "at most 2 decimals"))
+    return value
+
+
+def _reason(raw: Any, errors: list[FieldError], name: str = "reason") -> str:
+    text = str(raw or "").strip()
+    if not text:
+        errors.append(FieldError(name, "write the reason (required)"))
+    elif len(text) > 2000:
+        errors.append(FieldError(name, "at most 2000 characters"))
+    return text
+
+
+# --- Orders -----------------------------------------------------------------------------------------------
+
+
+def prescribe(
+    *,
+    by: Any,
+    patient_id: int,
+    medication: str,
+    dose_mg: Any,
+    starts_on: date | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> MedicationOrder:
+    """A new order; an active order for the same medication is superseded (kept, never edited)."""
+    patient = _scoped_for(by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe")
+    errors: list[FieldError] = []
+    if medication not in Medication.values:
+        errors.append(FieldError("medication", f"one of {', '.join(Medication.values)}"))
+    dose = _decimal(dose_mg, "dose_mg", errors)
+    if errors:
+        raise TreatmentInvalid(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = (
+            MedicationOrder.objects.select_for_update()
+            .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
+            .first()
+        )
+        if current is not None:
+            current.status = OrderStatus.SUPERSEDED
+            current.save(update_fields=["status"])
+        order = MedicationOrder.objects.create(
+            patient=patient,
+            medication=medication,
+            rxnorm=RXNORM[medication],
+            dose_mg=dose,
+            starts_on=starts_on or local_today(patient, now),
+            note=(note or "")[:2000],
+            prescriber=by,
+            created_at=now,
+            supersedes=current,
+        )
+        _audit(by, patient, Action.CREATE, "medication_order", order.pk, detail={"medication": medication})
+    return order
+
+
+def order_fhir(order: MedicationOrder) -> dict[str, Any]:
+    """The order as a FHIR R4 MedicationRequest."""
+    return {
+        "resourceType": "MedicationRequest",
+        "id": str(order.pk),
+        "status": {"active": "active", "stopped": "stopped", "superseded": "completed"}[order.status],
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": order.rxnorm,
+                    "display": order.medication,
+                }
+            ]
+        },
+        "subject": {"reference": f"Patient/{order.patient_id}"},
+        "authoredOn": order.created_at.isoformat(),
+        "requester": {"reference": f"Practitioner/{order.prescriber_id}"},
+        "dosageInstruction": [
+            {
+                "text": f"{order.dose_mg.normalize():f} mg {order.route} {order.frequency}",
+                "route": {"text": order.route},
+                "doseAndRate": [{"doseQuantity": {"value": float(order.dose_mg), "unit": "mg"}}],
+            }
+        ],
+        **(
+            {"priorPrescription": {"reference": f"MedicationRequest/{order.supersedes_id}"}}
+            if order.supersedes_id
+            else {}
+        ),
+    }
+
+
+# --- The dosing window ------------------------------------------------------------------------------------
+
+
+def effective_mg(dose: DoseRecord) -> Decimal:
+    """The amount after its latest amendment (a voided dose counts 0)."""
+    amendments = list(dose.amendments.all())
+    if not amendments:
+        return dose.amount_mg if dose.status == DoseStatus.GIVEN else Decimal(0)
+    last = amendments[-1]
+    return Decimal(0) if last.voided else Decimal(last.corrected_mg or 0)
+
+
+@dataclass
+class DoseContext:
+    """What the dose check needs, read from the records (all for one patient and medication)."""
+
+    today: date
+    treatment_day: int
+    given_today_mg: Decimal
+    previous_day_mg: Decimal | None
+    missed_days_in_a_row: int
+    next_sequence: int
+    last_dose: DoseRecord | None
+    doses_today: list[DoseRecord] = field(default_factory=list)
+
+
+def dose_context(patient: Patient, medication: str, today: date) -> DoseContext:
+    return dose_contexts([(patient, today)], medication)[patient.pk]
+
+
+def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict[int, DoseContext]:
+    """Dose contexts for many patients at once, in four set-based queries (the dosing list)."""
+    if not patients:
+        return {}
+    ids = [p.pk for p, _ in patients]
+    earliest = min(today for _, today in patients) - timedelta(days=MISS_LOOKBACK)
+    doses: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}
+    for d in (
+        DoseRecord.objects.filter(patient_id__in=ids, medication=medication, local_date__gte=earliest)
+        .prefetch_related("amendments")
+        .order_by("patient_id", "local_date", "sequence")
+    ):
+        doses[d.patient_id].append(d)
+    firsts = dict(
+        DoseRecord.objects.filter(patient_id__in=ids, medication=medication, status=DoseStatus.GIVEN)
+        .values("patient_id")
+        .annotate(first=Min("local_date"))
+        .values_list("patient_id", "first")
+    )
+    covered: dict[int, set[date]] = {pk: set() for pk in ids}
+    for pk, bottles in TakeHomePlan.objects.filter(patient_id__in=ids).values_list("patient_id", "bottles"):
+        covered[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
+    return {p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk]) for p, today in patients}
+
+
+def _context(today: date, doses: list[DoseRecord], first: date | None, covered: set[date]) -> DoseContext:
+    if first is not None and first > today:  # a record dated after "today" (a clock set back): ignore it
+        first = None
+    doses = [d for d in doses if today - timedelta(days=MISS_LOOKBACK) <= d.local_date <= today]
+    by_day: dict[date, Decimal] = {}
+    for d in doses:
+        by_day[d.local_date] = by_day.get(d.local_date, Decimal(0)) + effective_mg(d)
+    today_doses = [d for d in doses if d.local_date == today]
+    missed = 0
+    if first is not None and first < today:
+        day = today - timedelta(days=1)
+        while (
+            day >= first
+            and by_day.get(day, Decimal(0)) == 0
+            and day not in covered
+            and missed < MISS_LOOKBACK
+        ):
+            missed += 1
+            day -= timedelta(days=1)
+    yesterday = today - timedelta(days=1)
+    return DoseContext(
+        today=today,
+        treatment_day=(today - first).days + 1 if first else 1,
+        given_today_mg=by_day.get(today, Decimal(0)),
+        previous_day_mg=by_day.get(yesterday) if yesterday in by_day else None,
+        missed_days_in_a_row=missed,
+        next_sequence=(max((d.sequence for d in today_doses), default=0) + 1),
+        last_dose=doses[-1] if doses else None,
+        doses_today=today_doses,
+    )
+
+
+def _slot_taken(slot: int) -> str:
+    return (
+        f"Dose {slot} of today was already recorded for this patient (by someone else just now). "
+        "Reload the list before recording another."
+    )
+
+
+@dataclass(frozen=True)
+class DoseOutcome:
+    dose: DoseRecord
+    decision: Decision
+
+
+def record_dose(
+    *,
+    by: Any,
+    patient_id: int,
+    sequence: int | None = None,
+    amount_mg: Any = None,
+    sedated: bool = False,
+    medication: str = Medication.METHADONE,
+    now: datetime | None = None,
+) -> DoseOutcome:
+    """Record an observed dose at the window. The ordered dose is the default amount. Guard rails (the
+    methadone-dose-check rule with the program's policy): a first-day total or a titration step past the limit
+    and a reassessment after missed days need a prescriber's override for the day (DoseBlocked otherwise, the
+    warning audited); a sedated or intoxicated person is held (recorded, flagged to a prescriber). The slot
+    `sequence` defaults to the next one; a slot someone else already recorded is DoseConflict."""
+    patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=medication, status=OrderStatus.ACTIVE
+    ).first()
+    if order is None:
+        raise TreatmentInvalid(
+            [FieldError("order", "no active order for this medication: a prescriber writes one first")]
+        )
+    errors: list[FieldError] = []
+    amount = order.dose_mg if amount_mg in (None, "") else _decimal(amount_mg, "amount_mg", errors)
+    if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
+        errors.append(FieldError("sequence", "the dose slot of the day, 1 to 10"))
+    if errors:
+        raise TreatmentInvalid(errors)
+    ctx = dose_context(patient, medication, today)
+    slot = sequence or ctx.next_sequence
+    if any(d.sequence == slot for d in ctx.doses_today):
+        raise DoseConflict(_slot_taken(slot))
+    override = (
+        DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today)
+        .order_by("-created_at")
+        .first()
+    )
+    total = ctx.given_today_mg + amount
+    documented = override is not None and total <= override.max_total_mg
+    decision = rules.get("methadone-dose-check").run(
+        {
+            "treatment_day": ctx.treatment_day,
+            "given_today_mg": float(ctx.given_today_mg),
+            "requested_mg": float(amount),
+            "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
+            "sedated_or_intoxicated": bool(sedated),
+            "missed_days_in_a_row": ctx.missed_days_in_a_row,
+            "documented_rationale": documented,
+        },
+        program_policy(patient.program_id, "methadone-dose-check"),
+    )
+    if decision.decision in ("needs_override", "needs_reassessment"):
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "dose",
+            outcome=Outcome.DENIED,
+            reason=f"guard rail: {decision.decision}",
+            detail={"requested_mg": str(amount), "total_mg": str(total), "treatment_day": ctx.treatment_day},
+        )
+        raise DoseBlocked(decision)
+    held = decision.decision == "hold"
+    try:
+        with transaction.atomic():
+            dose = DoseRecord.objects.create(
+                patient=patient,
+                order=order,
+                medication=medication,
+                local_date=today,
+                sequence=slot,
+                status=DoseStatus.HELD if held else DoseStatus.GIVEN,
+                amount_mg=Decimal(0) if held else amount,
+                treatment_day=ctx.treatment_day,
+                decision=decision.as_dict(),
+                override=override if documented and decision.decision == "allowed_with_rationale" else None,
+                recorded_by=by,
+                recorded_at=now,
+            )
+            _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
+            if held:
+                flag = PatientFlag.objects.create(
+                    patient=patient,
+                    kind=FlagKind.DOSE_HELD,
+                    priority=1,
+                    reasons=[r.text for r in decision.reasons],
+                    sources=list(decision.sources),
+                    source_type="dose",
+                    source_id=dose.pk,
+                    raised_at=now,
+                )
+                _audit(
+                    by,
+                    patient,
+                    Action.CREATE,
+                    "patient_flag",
+                    flag.pk,
+                    reason="dose held: prescriber to assess",
+                )
+    except IntegrityError:
+        raise DoseConflict(_slot_taken(slot)) from None
+    return DoseOutcome(dose, decision)
+
+
+def amend_dose(
+    *,
+    by: Any,
+    patient_id: int,
+    dose_id: int,
+    corrected_mg: Any = None,
+    void: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> DoseAmendment:
+    """Correct a recorded dose with a reason (append-only: the original row is never changed)."""
+    patient = _scoped_for(by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses")
+    errors: list[FieldError] = []
+    text = _reason(reason, errors)
+    corrected = None
+    if void and corrected_mg not in (None, ""):
+        errors.append(
+            FieldError("corrected_mg", "either give the corrected amount or void the dose, not both")
+        )
+    elif not void:
+        corrected = _decimal(corrected_mg, "corrected_mg", errors, minimum="0")
+    if errors:
+        raise TreatmentInvalid(errors)
+    dose = DoseRecord.objects.filter(patient=patient, pk=dose_id).first()
+    if dose is None:  # not this patient's dose (or none at all): the same answer, audited
+        _audit(by, patient, Action.DENIED, "dose", dose_id, outcome=Outcome.DENIED, reason="no such dose")
+        raise policy.PatientNotFound()
+    with transaction.atomic():
+        amendment = DoseAmendment.objects.create(
+            dose=dose,
+            corrected_mg=corrected,
+            voided=bool(void),
+            reason=text,
+            amended_by=by,
+            amended_at=now or timezone.now(),
+        )
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "dose",
+            dose.pk,
+            reason="amendment",
+            detail={"amendment_id": amendment.pk},
+        )
+    return amendment
+
+
+def add_override(
+    *,
+    by: Any,
+    patient_id: int,
+    max_total_mg: Any,
+    reason: str,
+    medication: str = Medication.METHADONE,
+    now: datetime | None = None,
+) -> DoseOverride:
+    """A prescriber documents a reason to give up to `max_total_mg` today past a guard rail (audited)."""
+    patient = _scoped_for(by, patient_id, "dose_override", policy.can_prescribe(by), "override dose limits")
+    errors: list[FieldError] = []
+    limit = _decimal(max_total_mg, "max_total_mg", errors)
+    text = _reason(reason, errors)
+    if errors:
+        raise TreatmentInvalid(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = DoseOverride.objects.create(
+            patient=patient,
+            medication=medication,
+            local_date=local_today(patient, now),
+            max_total_mg=limit,
+            reason=text,
+            prescriber=by,
+            created_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "dose_override", row.pk, reason=text[:200])
+    return row
+
+
+# --- Today's list -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DosingRow:
+    patient: Patient
+    order: MedicationOrder
+    today: DoseContext
+    take_home: TakeHomePlan | None
+    open_flags: int
+    due: bool
+    status: str  # due, given, held, take_home
+
+
+def dosing_list(
+    user: Any, *, medication: str = Medication.METHADONE, now: datetime | None = None
+) -> list[DosingRow]:
+    """Today's window: every patient in the caller's clinical scope with an active order, in name order,
+    one audit row naming them."""
+    if not policy.can_record_dose(user) and not policy.can_prescribe(user):
+        raise NotAllowed("The dosing list is for nurses and prescribers.")
+    patients = list(
+        policy.patients_visible_to(user, Area.CLINICAL)
+        .filter(medication_orders__medication=medication, medication_orders__status=OrderStatus.ACTIVE)
+        .select_related("program")
+        .order_by("family_name", "given_name", "id")
+        .distinct()
+    )
+    ids = [p.pk for p in patients]
+    orders = {
+        o.patient_id: o
+        for o in MedicationOrder.objects.filter(
+            patient_id__in=ids, medication=medication, status=OrderStatus.ACTIVE
+        )
+    }
+    plans: dict[int, TakeHomePlan] = {}
+    for row in TakeHomePlan.objects.filter(patient_id__in=ids).order_by("patient_id", "-decided_at"):
+        plans.setdefault(row.patient_id, row)
+    flags = dict(
+        PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+    contexts = dose_contexts([(p, local_today(p, now)) for p in patients], medication)
+    rows = []
+    for p in patients:
+        today = local_today(p, now)
+        ctx = contexts[p.pk]
+        plan = plans.get(p.pk)
+        on_take_home = bool(plan and today.isoformat() in (plan.bottles or []))
+        status = (
+            "held"
+            if any(d.status == DoseStatus.HELD for d in ctx.doses_today)
+            else "given"
+            if ctx.given_today_mg > 0
+            else "take_home"
+            if on_take_home
+            else "due"
+        )
+        rows.append(DosingRow(p, orders[p.pk], ctx, plan, flags.get(p.pk, 0), status == "due", status))
+    audit.record(actor=user, action=Action.READ, target_type="dosing_list", detail={"patient_ids": ids})
+    return rows
+
+
+# --- Take-homes and QTc -----------------------------------------------------------------------------------
+
+CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
+
+
+def decide_take_home(
+    *,
+    by: Any,
+    patient_id: int,
+    criteria: Mapping[str, Any],
+    state_max_days: Any = None,
+    start_on: date | None = None,
+    now: datetime | None = None,
+) -> TakeHomePlan:
+    """Run take-home eligibility on the documented criteria with the program's policy; store the decision
+    and the bottle schedule (prescribers: the OTP practitioner decides)."""
+    patient = _scoped_for(
+        by, patient_id, "take_home_plan", policy.can_prescribe(by), "decide take-home doses"
+    )
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    first = (
+        DoseRecord.objects.filter(patient=patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN)
+        .order_by("local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
+    admitted = enrollment.started_on if enrollment else first
+    if admitted is None:
+        raise TreatmentInvalid(
+            [FieldError("admitted_on", "no active enrollment or first dose to count days from")]
+        )
+    raw: dict[str, Any] = {
+        "admitted_on": admitted.isoformat(),
+        "today": today.isoformat(),
+        "start_on": (start_on or today + timedelta(days=1)).isoformat(),
+        **{k: bool(criteria.get(k, False)) for k in CRITERIA_KEYS},
+    }
+    if state_max_days not in (None, ""):
+        raw["state_max_days"] = state_max_days
+    decision = rules.get("take-home-eligibility").run(
+        raw, program_policy(patient.program_id, "take-home-eligibility")
+    )
+    days = (today - admitted).days + program_policy(patient.program_id, "take-home-eligibility")[
+        "admission_day_number"
+    ]
+    with transaction.atomic():
+        plan = TakeHomePlan.objects.create(
+            patient=patient,
+            decided_by=by,
+            decided_at=now,
+            days_in_treatment=max(days, 0),
+            criteria={k: raw[k] for k in CRITERIA_KEYS},
+            decision=decision.as_dict(),
+            max_supply_days=decision.details.get("max_supply_days", 0),
+            bottles=decision.details.get("bottles", []),
+        )
+        _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
+    return plan
+
+
+def record_qtc(
+    *, by: Any, patient_id: int, qtc_ms: Any, measured_on: date | None = None, now: datetime | None = None
+) -> QtcRecord:
+    patient = _scoped_for(by, patient_id, "qtc", policy.can_record_measurement(by), "record QTc")
+    now = now or timezone.now()
+    current = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+    ).first()
+    raw: dict[str, Any] = {"qtc_ms": qtc_ms}
+    if current is not None:
+        raw["daily_dose_mg"] = float(current.dose_mg)
+    try:
+        decision = rules.get("qtc-monitoring").run(raw)
+    except InvalidInput as exc:
+        raise TreatmentInvalid(exc.errors) from None
+    with transaction.atomic():
+        row = QtcRecord.objects.create(
+            patient=patient,
+            qtc_ms=int(qtc_ms),
+            measured_on=measured_on or local_today(patient, now),
+            decision=decision.as_dict(),
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "qtc", row.pk, reason=decision.decision)
+    return row
+
+
+# --- The patient's medication record (one audited read) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MedicationRecord:
+    patient: Patient
+    orders: list[MedicationOrder]
+    doses: list[DoseRecord]
+    overrides: list[DoseOverride]
+    take_homes: list[TakeHomePlan]
+    qtc: list[QtcRecord]
+    context: DoseContext | None
+
+
+def medication_record(user: Any, *, patient_id: int, now: datetime | None = None) -> MedicationRecord:
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="medication_record")
+    active = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+    )
+    return MedicationRecord(
+        patient=patient,
+        orders=list(MedicationOrder.objects.filter(patient=patient)[:50]),
+        doses=list(
+            DoseRecord.objects.filter(patient=patient)
+            .prefetch_related("amendments")
+            .select_related("recorded_by")[:60]
+        ),
+        overrides=list(DoseOverride.objects.filter(patient=patient)[:20]),
+        take_homes=list(TakeHomePlan.objects.filter(patient=patient)[:10]),
+        qtc=list(QtcRecord.objects.filter(patient=patient)[:10]),
+        context=dose_context(patient, Medication.METHADONE, local_today(patient, now))
+        if active.exists()
+        else None,
+    )

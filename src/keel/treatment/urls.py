@@ -1,0 +1,11 @@
+from django.urls import path
+
+from keel.treatment import views
+
+app_name = "treatment"
+urlpatterns = [
+    path("dosing/", views.dosing, name="dosing"),
+    path("dosing/<int:patient_id>/", views.record_dose, name="record_dose"),
+    path("patients/<int:patient_id>/medication/", views.medication, name="medication"),
+    path("program/policy/", views.program_policy, name="policy"),
+]

@@ -1,0 +1,191 @@
+"""Pages for prescribers, nurses and admins: the dosing window, a patient's medication record, program policy.
+Views parse the form, call one service, render; guard rails and permissions live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from keel.access import policy
+from keel.assessments.services import NotAllowed
+from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.methadone import CRITERIA
+from keel.treatment import policy_store, services
+
+
+def _errors(exc: InvalidInput) -> str:
+    return "; ".join(f"{e.field}: {e.reason}" for e in exc.errors)
+
+
+@require_safe
+@login_required
+def dosing(request: HttpRequest) -> HttpResponse:
+    try:
+        rows = services.dosing_list(request.user)
+    except NotAllowed:
+        raise PermissionDenied from None
+    due = sum(1 for r in rows if r.due)
+    return render(request, "treatment/dosing.html", {"rows": rows, "due": due})
+
+
+@require_POST
+@login_required
+def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
+    back = reverse("treatment:dosing") + f"#p{patient_id}"
+    raw_sequence = request.POST.get("sequence", "")
+    try:
+        outcome = services.record_dose(
+            by=request.user,
+            patient_id=patient_id,
+            sequence=int(raw_sequence) if raw_sequence.isdigit() else None,
+            amount_mg=request.POST.get("amount_mg") or None,
+            sedated=request.POST.get("sedated") == "on",
+        )
+    except NotAllowed:
+        raise PermissionDenied from None
+    except services.DoseBlocked as exc:
+        messages.error(request, _("Not given: %(why)s") % {"why": exc})
+        return HttpResponseRedirect(back)
+    except services.DoseConflict as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(back)
+    except InvalidInput as exc:
+        messages.error(request, _("Not recorded: %(why)s") % {"why": _errors(exc)})
+        return HttpResponseRedirect(back)
+    dose = outcome.dose
+    if dose.status == "held":
+        messages.warning(
+            request,
+            _("Dose held for %(name)s. A prescriber has been asked to assess.")
+            % {"name": dose.patient.display_name},
+        )
+    else:
+        messages.success(
+            request,
+            _("%(mg)s mg given to %(name)s.")
+            % {"mg": dose.amount_mg.normalize(), "name": dose.patient.display_name},
+        )
+    return HttpResponseRedirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
+    if request.method == "POST":
+        return _medication_post(request, patient_id)
+    record = services.medication_record(request.user, patient_id=patient_id)
+    return render(
+        request,
+        "treatment/medication.html",
+        {
+            "r": record,
+            "patient": record.patient,
+            "criteria": CRITERIA,
+            "can_prescribe": policy.can_prescribe(request.user),
+            "can_dose": policy.can_record_dose(request.user),
+        },
+    )
+
+
+def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
+    form = request.POST.get("form", "")
+    post = request.POST
+    try:
+        if form == "order":
+            services.prescribe(
+                by=request.user,
+                patient_id=patient_id,
+                medication=post.get("medication", ""),
+                dose_mg=post.get("dose_mg"),
+                note=post.get("note", ""),
+            )
+            messages.success(request, _("Order saved."))
+        elif form == "override":
+            services.add_override(
+                by=request.user,
+                patient_id=patient_id,
+                max_total_mg=post.get("max_total_mg"),
+                reason=post.get("reason", ""),
+            )
+            messages.success(request, _("Override saved for today."))
+        elif form == "amend":
+            raw_id = post.get("dose_id", "")
+            services.amend_dose(
+                by=request.user,
+                patient_id=patient_id,
+                dose_id=int(raw_id) if raw_id.isdigit() else 0,
+                corrected_mg=post.get("corrected_mg") or None,
+                void=post.get("void") == "on",
+                reason=post.get("reason", ""),
+            )
+            messages.success(request, _("Correction saved. The original record is kept."))
+        elif form == "take_home":
+            plan = services.decide_take_home(
+                by=request.user,
+                patient_id=patient_id,
+                criteria={key: post.get(key) == "on" for key, _text in CRITERIA},
+                state_max_days=post.get("state_max_days") or None,
+            )
+            messages.success(
+                request, _("Take-home decision: up to %(n)s days.") % {"n": plan.max_supply_days}
+            )
+        elif form == "qtc":
+            raw = post.get("qtc_ms", "")
+            services.record_qtc(
+                by=request.user, patient_id=patient_id, qtc_ms=int(raw) if raw.isdigit() else raw
+            )
+            messages.success(request, _("QTc saved."))
+        else:
+            messages.error(request, _("Unknown form."))
+    except NotAllowed:
+        raise PermissionDenied from None
+    except InvalidInput as exc:
+        messages.error(request, _("Not saved: %(why)s") % {"why": _errors(exc)})
+    return HttpResponseRedirect(reverse("treatment:medication", args=[patient_id]))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def program_policy(request: HttpRequest) -> HttpResponse:
+    slug = request.GET.get("program") or request.POST.get("program") or None
+    if request.method == "POST":
+        raw = request.POST.get("value", "").strip()
+        value: Any = None if raw == "" else (float(raw) if raw.replace(".", "", 1).isdigit() else raw)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        try:
+            policy_store.set_value(
+                by=request.user,
+                program_slug=slug,
+                rule=request.POST.get("rule", ""),
+                field=request.POST.get("field", ""),
+                value=value,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, _("Policy changed. The change is in the history and the audit trail."))
+        except policy_store.PolicyNotAllowed:
+            raise PermissionDenied from None
+        except InvalidInput as exc:
+            messages.error(request, _("Not changed: %(why)s") % {"why": _errors(exc)})
+        return HttpResponseRedirect(reverse("treatment:policy"))
+    try:
+        program, values = policy_store.show(request.user, slug)
+    except InvalidInput as exc:
+        raise PermissionDenied(_errors(exc)) from None
+    return render(
+        request,
+        "treatment/policy.html",
+        {
+            "program": program,
+            "values": values,
+            "can_change": policy.can_change_policy(request.user, program.pk),
+        },
+    )

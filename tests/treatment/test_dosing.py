@@ -1,0 +1,318 @@
+"""The methadone dosing window: guard rails with the program's policy, overrides (audited), holds, misses,
+append-only doses with amendments, the one-dose race, take-homes at their day edges, QTc, access."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from keel.audit.models import AuditEvent
+from keel.patients.models import Enrollment, PatientFlag
+from keel.treatment import services
+from keel.treatment.models import DoseRecord, MedicationOrder
+from tests.conftest import World, sign_in
+
+pytestmark = pytest.mark.django_db
+NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # noon in New York
+
+
+@pytest.fixture
+def order(world: World) -> MedicationOrder:
+    return services.prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=30
+    )
+
+
+def dose(world: World, day: int = 0, role: str = "nurse", **kw: Any) -> services.DoseOutcome:
+    with time_machine.travel(NOON + timedelta(days=day), tick=False):
+        return services.record_dose(by=world.staff[role], patient_id=world.alice.pk, **kw)
+
+
+def post_dose(client: Client, patient_id: int, **body: Any) -> Any:
+    return client.post(
+        f"/api/v1/patients/{patient_id}/doses", json.dumps(body), content_type="application/json"
+    )
+
+
+def test_the_ordered_dose_is_the_default_and_day_one_counts_from_the_first_dose(
+    world: World, order: MedicationOrder
+) -> None:
+    first = dose(world)
+    assert (
+        first.dose.amount_mg == Decimal("30.00")
+        and first.dose.treatment_day == 1
+        and first.decision.decision == "allowed"
+    )
+    assert dose(world, day=1).dose.treatment_day == 2
+
+
+def test_the_first_day_total_above_50_needs_a_prescriber_override(
+    world: World, order: MedicationOrder
+) -> None:
+    dose(world)  # 30 mg
+    with pytest.raises(services.DoseBlocked) as exc:
+        dose(world, amount_mg="25")  # 55 mg on day one
+    assert exc.value.decision.decision == "needs_override" and "50 mg" in str(exc.value)
+    warning = AuditEvent.objects.filter(target_type="dose", action="denied").get()
+    assert warning.reason == "guard rail: needs_override" and warning.detail["total_mg"] == "55.00"
+    with time_machine.travel(NOON, tick=False):
+        with pytest.raises(services.NotAllowed):
+            services.add_override(
+                by=world.staff["nurse"], patient_id=world.alice.pk, max_total_mg=55, reason="x"
+            )
+        services.add_override(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            max_total_mg=55,
+            reason="still in withdrawal at 3 h",
+        )
+    second = dose(world, amount_mg="25")
+    assert second.decision.decision == "allowed_with_rationale" and second.dose.override is not None
+    assert AuditEvent.objects.filter(target_type="dose_override", action="create").count() == 1
+    with pytest.raises(services.DoseBlocked):
+        dose(world, amount_mg="5")  # 60 mg: beyond what the override documented
+
+
+def test_a_program_policy_change_tightens_the_titration_step(world: World, order: MedicationOrder) -> None:
+    from keel.treatment.policy_store import set_value
+
+    for day in range(3):
+        dose(world, day=day)
+    assert dose(world, day=3, amount_mg="40").decision.decision == "allowed"  # +10 within the default step
+    set_value(
+        by=world.staff["program_admin"],
+        program_slug="riverside",
+        rule="methadone-dose-check",
+        field="titration_step_max_mg",
+        value=5,
+        reason="slower titration",
+    )
+    with pytest.raises(services.DoseBlocked):
+        dose(world, day=4, amount_mg="50")  # +10 is now past the program's 5 mg step
+
+
+def test_sedation_holds_the_dose_and_flags_a_prescriber(world: World, order: MedicationOrder) -> None:
+    outcome = dose(world, sedated=True)
+    assert (
+        outcome.dose.status == "held" and outcome.dose.amount_mg == 0 and outcome.decision.decision == "hold"
+    )
+    flag = PatientFlag.objects.get(patient=world.alice, kind="dose_held")
+    assert "prescriber" in flag.reasons[0] and flag.source_id == outcome.dose.pk
+
+
+def test_missed_days_in_a_row_need_a_reassessment(world: World, order: MedicationOrder) -> None:
+    dose(world, day=0)
+    dose(world, day=1)
+    with pytest.raises(services.DoseBlocked) as exc:
+        dose(world, day=5)  # days 2, 3, 4 missed: 3 in a row
+    assert exc.value.decision.decision == "needs_reassessment"
+    assert dose(world, day=4 - 4 + 3, amount_mg="30").decision.decision == "allowed"  # only 1 missed by day 3
+
+
+def test_two_nurses_cannot_record_the_same_slot(world: World, order: MedicationOrder) -> None:
+    dose(world, sequence=1)
+    with pytest.raises(services.DoseConflict) as exc:
+        dose(world, role="prescriber", sequence=1)
+    assert "already recorded" in str(exc.value)
+    assert DoseRecord.objects.filter(patient=world.alice).count() == 1
+    with time_machine.travel(NOON, tick=False):
+        response = post_dose(sign_in(Client(), world.staff["nurse"]), world.alice.pk, sequence=1)
+    assert response.status_code == 409 and response.json()["errors"][0]["field"] == "sequence"
+
+
+def test_doses_are_append_only_corrections_are_amendments(world: World, order: MedicationOrder) -> None:
+    given = dose(world).dose
+    client = sign_in(Client(), world.staff["nurse"])
+    url = f"/api/v1/patients/{world.alice.pk}/doses/{given.pk}/amendments"
+    no_reason = client.post(
+        url, json.dumps({"corrected_mg": "25", "reason": " "}), content_type="application/json"
+    )
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    ok = client.post(
+        url, json.dumps({"corrected_mg": "25", "reason": "spilled 5 mg"}), content_type="application/json"
+    )
+    assert ok.status_code == 201
+    given.refresh_from_db()
+    assert given.amount_mg == Decimal("30.00")  # the original is never edited
+    assert services.effective_mg(given) == Decimal("25")
+    record = client.get(f"/api/v1/patients/{world.alice.pk}/medication").json()
+    assert (
+        record["doses"][0]["effective_mg"] == "25.00"
+        and record["doses"][0]["amendments"][0]["reason"] == "spilled 5 mg"
+    )
+    both = client.post(
+        url, json.dumps({"corrected_mg": "1", "void": True, "reason": "x"}), content_type="application/json"
+    )
+    assert both.status_code == 422
+
+
+def test_who_may_do_what(world: World, order: MedicationOrder) -> None:
+    counselor = sign_in(Client(), world.staff["counselor"])
+    assert post_dose(counselor, world.alice.pk).status_code == 403
+    assert AuditEvent.objects.filter(
+        action="denied", target_type="dose", reason="role may not record doses"
+    ).exists()
+    nurse = sign_in(Client(), world.staff["nurse"])
+    assert post_dose(nurse, world.bob.pk).status_code == 404  # same program, not on the care team
+    assert post_dose(sign_in(Client(), world.lakeside_nurse), world.alice.pk).status_code == 404
+    order_body = json.dumps({"medication": "methadone", "dose_mg": 40})
+    assert (
+        nurse.post(
+            f"/api/v1/patients/{world.alice.pk}/orders", order_body, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    assert counselor.get("/dosing/").status_code == 403
+    assert post_dose(nurse, world.alice.pk).status_code == 201
+
+
+def test_a_new_order_supersedes_the_old_one_as_a_medication_request(
+    world: World, order: MedicationOrder
+) -> None:
+    client = sign_in(Client(), world.staff["prescriber"])
+    response = client.post(
+        f"/api/v1/patients/{world.alice.pk}/orders",
+        json.dumps({"medication": "methadone", "dose_mg": 40}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    fhir = response.json()["fhir"]
+    assert (
+        fhir["resourceType"] == "MedicationRequest"
+        and fhir["medicationCodeableConcept"]["coding"][0]["code"] == "6813"
+    )
+    assert fhir["priorPrescription"] == {"reference": f"MedicationRequest/{order.pk}"}
+    order.refresh_from_db()
+    assert order.status == "superseded"
+    bad = client.post(
+        f"/api/v1/patients/{world.alice.pk}/orders",
+        json.dumps({"medication": "oxy", "dose_mg": -1}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"medication", "dose_mg"}
+
+
+CRITERIA = {
+    "no_active_risky_use": True,
+    "regular_attendance": True,
+    "no_serious_behavior_problems": True,
+    "no_known_recent_diversion": True,
+    "safe_transport_and_storage": True,
+    "other_factors_considered": True,
+}
+
+
+@pytest.mark.parametrize(("day", "supply"), [(14, 7), (15, 14), (30, 14), (31, 28)])
+def test_take_homes_by_days_in_treatment(world: World, order: MedicationOrder, day: int, supply: int) -> None:
+    Enrollment.objects.filter(patient=world.alice).update(started_on=date(2026, 11, 25) - timedelta(days=day))
+    with time_machine.travel(NOON, tick=False):
+        plan = services.decide_take_home(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, criteria=CRITERIA
+        )
+    assert plan.days_in_treatment == day and plan.max_supply_days == supply
+    assert len(plan.bottles) == supply and plan.bottles[0] == "2026-11-26"
+
+
+def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
+    world: World, order: MedicationOrder
+) -> None:
+    from keel.treatment.policy_store import set_value
+
+    Enrollment.objects.filter(patient=world.alice).update(started_on=date(2026, 9, 1))
+    with time_machine.travel(NOON, tick=False):
+        partial = services.decide_take_home(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            criteria={**CRITERIA, "regular_attendance": False},
+        )
+        assert partial.max_supply_days == 0 and partial.decision["decision"] == "not_eligible"
+        set_value(
+            by=world.staff["program_admin"],
+            program_slug="riverside",
+            rule="take-home-eligibility",
+            field="program_max_days",
+            value=14,
+            reason="program rule",
+        )
+        plan = services.decide_take_home(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, criteria=CRITERIA
+        )
+    assert plan.max_supply_days == 14
+    # take-home days are not missed days
+    dose(world, day=0)
+    assert services.dose_context(world.alice, "methadone", date(2026, 12, 1)).missed_days_in_a_row == 0
+
+
+def test_qtc_is_recorded_with_its_monitoring_prompts(world: World, order: MedicationOrder) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    response = client.post(
+        f"/api/v1/patients/{world.alice.pk}/qtc", json.dumps({"qtc_ms": 510}), content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.json()["decision"]["reasons"]
+    assert (
+        client.post(
+            f"/api/v1/patients/{world.alice.pk}/qtc",
+            json.dumps({"qtc_ms": 5}),
+            content_type="application/json",
+        ).status_code
+        == 422
+    )
+
+
+def test_the_dosing_list_and_page(
+    world: World, order: MedicationOrder, django_assert_max_num_queries: Any
+) -> None:
+    dose(world)
+    nurse = sign_in(Client(), world.staff["nurse"])
+    with time_machine.travel(NOON + timedelta(minutes=1), tick=False):
+        nurse = sign_in(Client(), world.staff["nurse"])
+        rows = nurse.get("/api/v1/dosing/today").json()
+        assert [(r["name"], r["status"], r["given_today_mg"]) for r in rows] == [
+            (world.alice.display_name, "given", "30.00")
+        ]
+        page = nurse.get("/dosing/").content.decode()
+        assert world.alice.display_name in page and "given 30 mg" in page
+        response = nurse.post(f"/dosing/{world.alice.pk}/", {"sequence": "2", "amount_mg": "30"})
+        assert response.status_code == 302
+        assert "above the 50 mg" in nurse.get("/dosing/").content.decode()  # 60 mg on day one: not given
+
+
+def test_the_dosing_list_stays_set_based(world: World, django_assert_max_num_queries: Any) -> None:
+    from keel.patients.models import CareTeamMember
+    from tests.access.test_matrix import _make_extra_patient
+
+    for i in range(8):
+        p = _make_extra_patient(world, i)
+        CareTeamMember.objects.create(patient=p, user=world.staff["nurse"])
+        services.prescribe(
+            by=world.staff["prescriber"], patient_id=p.pk, medication="methadone", dose_mg=30
+        ) if False else None
+        MedicationOrder.objects.create(
+            patient=p,
+            medication="methadone",
+            rxnorm="6813",
+            dose_mg=30,
+            starts_on=date(2026, 11, 1),
+            prescriber=world.staff["prescriber"],
+            created_at=NOON,
+        )
+    with django_assert_max_num_queries(12):
+        rows = services.dosing_list(world.staff["nurse"])
+    assert len(rows) == 8
+
+
+def test_two_threads_one_dose(tmp_path: Any) -> None:
+    """Two nurses record dose 1 of today at the same moment, on real connections: one dose, one refusal."""
+    from pathlib import Path
+
+    from tests.recovery.test_checkins import run_race
+
+    seen = run_race(tmp_path, Path(__file__).with_name("race_dose.py"))
+    assert seen == {"outcomes": ["conflict", "recorded"], "doses": 1}
