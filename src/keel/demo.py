@@ -147,6 +147,8 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
             for member in team:
                 CareTeamMember.objects.get_or_create(patient=patient, user=member)
             _recovery_history(patient, rng, today)
+            if i % 3 != 2:  # two in three are on methadone at the window
+                _methadone(patient, staff["prescriber"], staff["nurse"], rng, today, first_day=i == 3)
             if i < 2:
                 username = f"{slug}.patient{i + 1}"
                 user = User.objects.filter(username=username).first()
@@ -200,6 +202,49 @@ def _recovery_history(patient: Patient, rng: random.Random, today: date) -> None
             )
         )
     CheckIn.objects.bulk_create(rows)
+
+
+def _methadone(
+    patient: Patient, prescriber: User, nurse: User, rng: random.Random, today: date, first_day: bool
+) -> None:
+    """An active methadone order and (unless it is their first day) two weeks of observed doses up to
+    yesterday, written directly as history (the guard rails apply to doses recorded from now on)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from keel.treatment.models import DoseRecord, MedicationOrder
+
+    if MedicationOrder.objects.filter(patient=patient).exists():
+        return
+    now = timezone.now()
+    dose = Decimal(30 if first_day else rng.choice([40, 50, 60, 70, 80, 90]))
+    order = MedicationOrder.objects.create(
+        patient=patient,
+        medication="methadone",
+        rxnorm="6813",
+        dose_mg=dose,
+        starts_on=today - timedelta(days=0 if first_day else 14),
+        prescriber=prescriber,
+        created_at=now,
+    )
+    if first_day:
+        return
+    DoseRecord.objects.bulk_create(
+        DoseRecord(
+            patient=patient,
+            order=order,
+            medication="methadone",
+            local_date=today - timedelta(days=n),
+            sequence=1,
+            status="given",
+            amount_mg=dose,
+            treatment_day=15 - n,
+            decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
+            recorded_by=nurse,
+            recorded_at=now,
+        )
+        for n in range(14, 0, -1)
+    )
 
 
 def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: date) -> Patient:
