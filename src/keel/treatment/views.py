@@ -71,7 +71,7 @@ def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.success(
             request,
             _("%(mg)s mg given to %(name)s.")
-            % {"mg": dose.amount_mg.normalize(), "name": dose.patient.display_name},
+            % {"mg": f"{dose.amount_mg.normalize():f}", "name": dose.patient.display_name},
         )
     return HttpResponseRedirect(back)
 

@@ -1,0 +1,61 @@
+"""Journey 4 on a tablet: the nurse at the dosing window records doses with the keyboard (guard rails: the
+first-day total, a hold when sedated), then the prescriber decides take-homes and sees the bottle schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keel import demo
+from keel.patients.models import PatientFlag
+from keel.treatment.models import DoseRecord, MedicationOrder
+from tests.browser.test_instrument_journeys import _sign_in
+
+TABLET = {"width": 1024, "height": 768}
+
+
+def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: Any) -> None:
+    demo.load(patients_per_program=6, seed=11)
+    orders = MedicationOrder.objects.filter(patient__program__slug="riverside", status="active")
+    first_day = next(o for o in orders if not DoseRecord.objects.filter(patient=o.patient).exists())
+    regular = next(o for o in orders if DoseRecord.objects.filter(patient=o.patient).exists())
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "riverside.nurse")
+    page.get_by_role("link", name="Dosing window").click()
+    row = page.locator(f"#p{first_day.patient_id}")
+    assert row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").input_value() == "30"
+    # Keyboard only: focus the row's button and press Enter to record the ordered dose.
+    row.get_by_role("button", name="Record dose").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text(f"30 mg given to {first_day.patient.display_name}.").wait_for()
+    shot(page, "treatment-dosing-window-tablet")
+    # A second dose that would pass the 50 mg first-day total is not given.
+    row = page.locator(f"#p{first_day.patient_id}")
+    row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").fill("25")
+    row.get_by_role("button", name="Record another dose").click()
+    page.get_by_text("above the 50 mg day-one limit").wait_for()
+    assert DoseRecord.objects.filter(patient=first_day.patient).count() == 1
+    # Nodding off at the window: the dose is held and a prescriber is asked to assess.
+    row = page.locator(f"#p{regular.patient_id}")
+    row.get_by_label("sedated or intoxicated: hold").check()
+    row.get_by_role("button", name="Record dose").click()
+    page.get_by_text("A prescriber has been asked to assess.").wait_for()
+    assert PatientFlag.objects.filter(
+        patient=regular.patient, kind="dose_held", resolved_at__isnull=True
+    ).exists()
+    context.close()
+
+    # The prescriber: take-home eligibility from days in treatment and the documented criteria.
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "riverside.prescriber")
+    page.goto(f"{live_server.url}/patients/{regular.patient_id}/medication/")
+    form = page.locator("form", has=page.get_by_role("button", name="Decide take-homes"))
+    for box in form.get_by_role("checkbox").all():
+        box.check()
+    form.get_by_role("button", name="Decide take-homes").click()
+    page.get_by_text("Take-home decision: up to").wait_for()
+    section = page.get_by_role("region", name="Take-home doses")
+    assert "Bottles:" in section.inner_text()
+    shot(page, "treatment-take-homes-tablet")
+    context.close()
