@@ -72,6 +72,8 @@ _DOSE_WRITE = {
 }
 _DOSE_WRITE_PAGE = {**{k: (302, 404, 404) if v[0] == 201 else v for k, v in _DOSE_WRITE.items()}}
 _DOSE_AMEND = {**_DOSE_WRITE, "nurse": (404, 404, 404), "prescriber": (404, 404, 404)}  # no such dose
+# Intakes and care-plan goals: counselors, nurses, prescribers.
+_CARE_WRITE = {**_DOSE_WRITE, "counselor": (201, 404, 404)}
 # Orders, overrides and take-home decisions: prescribers only.
 _PRESCRIBE = {**_DOSE_WRITE, "nurse": (403, 404, 404)}
 
@@ -345,6 +347,63 @@ ROUTES: dict[str, Route] = {
         "/api/v1/programs/riverside/policy/methadone-dose-check/titration_step_max_mg",
         {**_all(403, 401), "patient": 422, "auditor": 403, "program_admin": 200},
         body={"value": 5, "reason": "protocol"},
+    ),
+    "treatment:start": Route(
+        "GET",
+        "/patients/{patient}/start/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "treatment:intake": Route(
+        "GET",
+        "/patients/{patient}/intake/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "treatment:my_care_plan": Route("GET", "/me/care-plan/", {**_all(404, 302), "patient": 200}),
+    "api:my_care_plan": Route("GET", "/api/v1/me/care-plan", {**_all(404, 401), "patient": 200}),
+    "api:treatment_start": Route(
+        "GET",
+        "/api/v1/patients/{patient}/start",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:create_intake": Route(
+        "POST",
+        "/api/v1/patients/{patient}/intakes",
+        {"anonymous": (401, 401, 401), **_CARE_WRITE},
+        patient_scoped=True,
+        body={"pregnant": "no"},
+    ),
+    "api:care_goal": Route(  # no one named responsible: the writer is told (422)
+        "POST",
+        "/api/v1/patients/{patient}/care-goals",
+        {
+            "anonymous": (401, 401, 401),
+            **_CARE_WRITE,
+            **{r: (422, 404, 404) for r in ("counselor", "nurse", "prescriber")},
+        },
+        patient_scoped=True,
+        body={"area": "counseling", "goal": "g", "responsible_id": 0, "review_on": "2099-01-01"},
+    ),
+    "api:naloxone": Route(
+        "POST",
+        "/api/v1/patients/{patient}/naloxone-kits",
+        {"anonymous": (401, 401, 401), **_DOSE_WRITE},
+        patient_scoped=True,
+        body={"product": "nasal_4mg"},
+    ),
+    "api:injection": Route(  # no naltrexone order in this fixture: 422 for those who may give it
+        "POST",
+        "/api/v1/patients/{patient}/injections",
+        {
+            "anonymous": (401, 401, 401),
+            **_DOSE_WRITE,
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={"site": "left_gluteal"},
     ),
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}

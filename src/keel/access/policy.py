@@ -220,3 +220,8 @@ def can_change_policy(user: Any, program_id: int) -> bool:
         and user.role == Role.PROGRAM_ADMIN
         and ProgramMembership.objects.filter(user=user, program_id=program_id).exists()
     )
+
+
+def can_write_care_record(user: Any) -> bool:
+    """Intakes and care-plan goals: counselors, nurses and prescribers (scope is checked apart)."""
+    return _active(user) and user.role in _ASSESSING_ROLES

@@ -3,6 +3,7 @@ only tighten), program policy, and the medication records under /patients/{id}/ 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,9 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from keel.core import rules
+from keel.core.rules.inputs import FieldError
 from keel.treatment import policy_store, services
+from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
 router = Router(tags=["rules"])
@@ -335,3 +338,129 @@ def dosing_today(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for r in services.dosing_list(_caller(request))
     ]
+
+
+# --- Intake, readiness, naloxone, the care plan, naltrexone ------------------------------------------------
+
+
+@router.post(
+    "/patients/{patient_id}/intakes",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+    },
+    summary="Record an intake (substance-use history, risks); returns the overdose-risk summary",
+)
+def create_intake(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise TreatmentInvalid([FieldError("body", "must be a JSON object")])
+    row = services.record_intake(by=_caller(request), patient_id=patient_id, raw=payload)
+    return Status(201, {"id": row.pk, "values": row.values, "overdose_risk": row.overdose_risk})
+
+
+@router.get(
+    "/patients/{patient_id}/start",
+    tags=["medication"],
+    summary="Treatment start: intake, COWS, buprenorphine readiness, overdose risk, naloxone, care plan",
+)
+def treatment_start(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    v = services.start_view(_caller(request), patient_id=patient_id)
+    return {
+        "intake": v.intake.values if v.intake else None,
+        "cows": {"total": v.cows.total, "filled_at": v.cows.filled_at.isoformat()} if v.cows else None,
+        "readiness": v.readiness.as_dict() if v.readiness else None,
+        "readiness_needs": list(v.missing),
+        "overdose_risk": v.overdose.as_dict() if v.overdose else None,
+        "naloxone_kits": [
+            {"product": k.product, "dispensed_on": k.dispensed_on.isoformat()} for k in v.naloxone_kits
+        ],
+        "care_goals": [
+            {
+                "area": g.area,
+                "goal": g.goal,
+                "responsible": g.responsible.username,
+                "review_on": g.review_on.isoformat(),
+            }
+            for g in v.goals
+        ],
+    }
+
+
+class KitIn(Schema):
+    product: str
+    quantity: int = 1
+
+
+@router.post(
+    "/patients/{patient_id}/naloxone-kits",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Record a naloxone kit",
+)
+def naloxone(request: HttpRequest, patient_id: int, payload: KitIn) -> Status[dict[str, Any]]:
+    kit = services.dispense_naloxone(
+        by=_caller(request), patient_id=patient_id, product=payload.product, quantity=payload.quantity
+    )
+    return Status(201, {"id": kit.pk, "product": kit.product, "dispensed_on": kit.dispensed_on.isoformat()})
+
+
+class GoalIn(Schema):
+    area: str
+    goal: str
+    responsible_id: int
+    review_on: str
+
+
+@router.post(
+    "/patients/{patient_id}/care-goals",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Add a care-plan goal",
+)
+def care_goal(request: HttpRequest, patient_id: int, payload: GoalIn) -> Status[dict[str, Any]]:
+    g = services.add_goal(
+        by=_caller(request),
+        patient_id=patient_id,
+        area=payload.area,
+        goal=payload.goal,
+        responsible_id=payload.responsible_id,
+        review_on=payload.review_on,
+    )
+    return Status(201, {"id": g.pk, "area": g.area, "goal": g.goal, "review_on": g.review_on.isoformat()})
+
+
+@router.get("/me/care-plan", tags=["medication"], summary="My care plan, in plain words")
+def my_care_plan(request: HttpRequest) -> dict[str, Any]:
+    _patient, goals, kits = services.my_care_plan(_caller(request))
+    return {
+        "goals": [
+            {
+                "area": g.area,
+                "goal": g.goal,
+                "responsible": g.responsible.get_full_name() or g.responsible.username,
+                "review_on": g.review_on.isoformat(),
+            }
+            for g in goals
+        ],
+        "naloxone_kits": [k.dispensed_on.isoformat() for k in kits],
+    }
+
+
+class InjectionIn(Schema):
+    site: str = Field(description="left_gluteal or right_gluteal (alternate)")
+
+
+@router.post(
+    "/patients/{patient_id}/injections",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Give XR-naltrexone",
+)
+def injection(request: HttpRequest, patient_id: int, payload: InjectionIn) -> Status[dict[str, Any]]:
+    outcome = services.record_injection(by=_caller(request), patient_id=patient_id, site=payload.site)
+    return Status(201, {**dose_out(outcome.dose), "site": outcome.dose.site})

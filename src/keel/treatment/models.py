@@ -129,6 +129,7 @@ class DoseRecord(models.Model):
     sequence = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=8, choices=DoseStatus.choices)
     amount_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    site = models.CharField(max_length=20, blank=True)  # injections: left_gluteal / right_gluteal
     treatment_day = models.PositiveIntegerField()
     decision = models.JSONField()  # the dose check's decision, reasons and policy values
     override = models.ForeignKey(
@@ -244,3 +245,75 @@ class QtcRecord(models.Model):
 
     def __str__(self) -> str:
         return f"QTc {self.pk}"
+
+
+class Intake(models.Model):
+    """A structured intake (substance-use history, risks). Append-only: a new intake is a new row; the latest
+    is current. `overdose_risk` keeps the overdose-risk decision made when it was recorded."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="intakes")
+    values = models.JSONField()
+    overdose_risk = models.JSONField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["patient", "recorded_at"], name="intake_patient_time")]
+
+    def __str__(self) -> str:
+        return f"intake {self.pk}"
+
+
+class NaloxoneProduct(models.TextChoices):
+    NASAL_4 = "nasal_4mg", _("Nasal spray 4 mg")
+    NASAL_8 = "nasal_8mg", _("Nasal spray 8 mg")
+    INJECTION = "injection", _("Injection")
+
+
+class NaloxoneKit(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="naloxone_kits")
+    product = models.CharField(max_length=20, choices=NaloxoneProduct.choices)
+    quantity = models.PositiveSmallIntegerField(default=1)
+    dispensed_on = models.DateField()
+    dispensed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-dispensed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, quantity__lte=10),
+                name="naloxone_quantity_1_10",
+                violation_error_message="Between 1 and 10 kits.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"naloxone kit {self.pk}"
+
+
+class CareArea(models.TextChoices):
+    MEDICATION = "medication", _("Medication")
+    COUNSELING = "counseling", _("Counseling (CBT)")
+    PEER_SUPPORT = "peer_support", _("Peer support and meetings")
+    OTHER = "other", _("Other")
+
+
+class CareGoal(models.Model):
+    """One goal of the care plan: what, who is responsible, when it is reviewed."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_goals")
+    area = models.CharField(max_length=20, choices=CareArea.choices)
+    goal = models.CharField(max_length=300)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    review_on = models.DateField()
+    status = models.CharField(max_length=10, default="active")  # active | met | stopped
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["area", "review_on", "id"]
+
+    def __str__(self) -> str:
+        return f"care goal {self.pk}"

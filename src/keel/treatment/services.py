@@ -19,6 +19,7 @@ from keel.access.policy import Area
 from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import intake as core_intake
 from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError, InvalidInput
@@ -27,12 +28,17 @@ from keel.patients.models import FlagKind, Patient, PatientFlag
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     RXNORM,
+    CareArea,
+    CareGoal,
     DoseAmendment,
     DoseOverride,
     DoseRecord,
     DoseStatus,
+    Intake,
     Medication,
     MedicationOrder,
+    NaloxoneKit,
+    NaloxoneProduct,
     OrderStatus,
     QtcRecord,
     TakeHomePlan,
@@ -285,6 +291,37 @@ def _context(today: date, doses: list[DoseRecord], first: date | None, covered: 
     )
 
 
+GUARD_RAILS = {"methadone": "methadone-dose-check", "buprenorphine": "buprenorphine-dose-limit"}
+
+
+def _dose_decision(
+    patient: Patient, medication: str, ctx: DoseContext, amount: Decimal, sedated: bool, documented: bool
+) -> Decision:
+    """The guard-rail rule of this medication, with the program's policy."""
+    name = GUARD_RAILS.get(medication)
+    if name is None:
+        raise TreatmentInvalid(
+            [FieldError("medication", "doses at the window are methadone or buprenorphine")]
+        )
+    common: dict[str, Any] = {
+        "given_today_mg": float(ctx.given_today_mg),
+        "requested_mg": float(amount),
+        "sedated_or_intoxicated": sedated,
+        "documented_rationale": documented,
+    }
+    if medication == "methadone":
+        raw: dict[str, Any] = {
+            **common,
+            "treatment_day": ctx.treatment_day,
+            "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
+            "missed_days_in_a_row": ctx.missed_days_in_a_row,
+        }
+    else:
+        phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
+        raw = {**common, "phase": phase}
+    return rules.get(name).run(raw, program_policy(patient.program_id, name))
+
+
 def _slot_taken(slot: int) -> str:
     return (
         f"Dose {slot} of today was already recorded for this patient (by someone else just now). "
@@ -340,18 +377,7 @@ def record_dose(
     )
     total = ctx.given_today_mg + amount
     documented = override is not None and total <= override.max_total_mg
-    decision = rules.get("methadone-dose-check").run(
-        {
-            "treatment_day": ctx.treatment_day,
-            "given_today_mg": float(ctx.given_today_mg),
-            "requested_mg": float(amount),
-            "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
-            "sedated_or_intoxicated": bool(sedated),
-            "missed_days_in_a_row": ctx.missed_days_in_a_row,
-            "documented_rationale": documented,
-        },
-        program_policy(patient.program_id, "methadone-dose-check"),
-    )
+    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented)
     if decision.decision in ("needs_override", "needs_reassessment"):
         _audit(
             by,
@@ -673,3 +699,244 @@ def medication_record(user: Any, *, patient_id: int, now: datetime | None = None
         if active.exists()
         else None,
     )
+
+
+# --- Intake, readiness, naloxone, the care plan, naltrexone ------------------------------------------------
+
+
+def record_intake(*, by: Any, patient_id: int, raw: Mapping[str, Any], now: datetime | None = None) -> Intake:
+    """A new intake (counselors, nurses, prescribers), with the overdose-risk summary made now."""
+    patient = _scoped_for(by, patient_id, "intake", policy.can_write_care_record(by), "record intakes")
+    try:
+        values = core_intake.parse_intake(raw)
+    except InvalidInput as exc:
+        raise TreatmentInvalid(exc.errors) from None
+    now = now or timezone.now()
+    has_kit = NaloxoneKit.objects.filter(patient=patient).exists()
+    risk = rules.get("overdose-risk").run(core_intake.overdose_inputs(values, has_kit=has_kit))
+    with transaction.atomic():
+        row = Intake.objects.create(
+            patient=patient, values=values, overdose_risk=risk.as_dict(), recorded_by=by, recorded_at=now
+        )
+        _audit(by, patient, Action.CREATE, "intake", row.pk)
+    return row
+
+
+@dataclass(frozen=True)
+class StartView:
+    """Everything the buprenorphine start page shows, read once (one audit row)."""
+
+    patient: Patient
+    intake: Intake | None
+    cows: Any  # the latest COWS Assessment, or None
+    readiness: Decision | None
+    missing: tuple[str, ...]  # what the readiness verdict still needs
+    overdose: Decision | None
+    naloxone_kits: list[NaloxoneKit]
+    order: MedicationOrder | None
+    context: DoseContext | None
+    goals: list[CareGoal]
+    latest: dict[str, Any]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
+
+
+def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> StartView:
+    from keel.assessments.models import Assessment
+
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="treatment_start")
+    now = now or timezone.now()
+    intake = Intake.objects.filter(patient=patient).first()
+    latest: dict[str, Any] = {}
+    for a in Assessment.objects.filter(
+        patient=patient, instrument__in=("cows", "dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
+    ).order_by("instrument", "-filled_at"):
+        latest.setdefault(a.instrument, a)
+    cows = latest.get("cows")
+    missing = []
+    readiness = None
+    last = core_intake.last_opioid(intake.values, now) if intake else None
+    if last is None:
+        missing.append("last_use")
+    if cows is None:
+        missing.append("cows")
+    if last is not None and cows is not None:
+        raw: dict[str, Any] = {
+            "last_opioid": last[0],
+            "hours_since_last_use": round(last[1], 1),
+            "cows_total": cows.total,
+        }
+        if intake is not None and intake.values.get("pregnant") == "yes":
+            raw["pregnant"] = True
+        readiness = rules.get("buprenorphine-readiness").run(
+            raw, program_policy(patient.program_id, "buprenorphine-readiness")
+        )
+    kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
+    overdose = None
+    if intake is not None:
+        overdose = rules.get("overdose-risk").run(
+            core_intake.overdose_inputs(intake.values, has_kit=bool(kits))
+        )
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE
+    ).first()
+    return StartView(
+        patient=patient,
+        intake=intake,
+        cows=cows,
+        readiness=readiness,
+        missing=tuple(missing),
+        overdose=overdose,
+        naloxone_kits=kits,
+        order=order,
+        context=dose_context(patient, Medication.BUPRENORPHINE, local_today(patient, now)) if order else None,
+        goals=list(CareGoal.objects.filter(patient=patient).select_related("responsible")),
+        latest=latest,
+    )
+
+
+def dispense_naloxone(
+    *, by: Any, patient_id: int, product: str, quantity: Any = 1, now: datetime | None = None
+) -> NaloxoneKit:
+    patient = _scoped_for(by, patient_id, "naloxone_kit", policy.can_record_dose(by), "dispense naloxone")
+    errors: list[FieldError] = []
+    if product not in NaloxoneProduct.values:
+        errors.append(FieldError("product", f"one of {', '.join(NaloxoneProduct.values)}"))
+    try:
+        count = int(quantity)
+    except (TypeError, ValueError):
+        count = 0
+    if not 1 <= count <= 10:
+        errors.append(FieldError("quantity", "between 1 and 10"))
+    if errors:
+        raise TreatmentInvalid(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        kit = NaloxoneKit.objects.create(
+            patient=patient,
+            product=product,
+            quantity=count,
+            dispensed_on=local_today(patient, now),
+            dispensed_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "naloxone_kit", kit.pk)
+    return kit
+
+
+def add_goal(
+    *,
+    by: Any,
+    patient_id: int,
+    area: str,
+    goal: str,
+    responsible_id: Any,
+    review_on: Any,
+    now: datetime | None = None,
+) -> CareGoal:
+    """A care-plan goal (counselors, nurses, prescribers); the responsible person is on the care team."""
+    from keel.patients.models import CareTeamMember
+
+    patient = _scoped_for(by, patient_id, "care_goal", policy.can_write_care_record(by), "edit care plans")
+    errors: list[FieldError] = []
+    if area not in CareArea.values:
+        errors.append(FieldError("area", f"one of {', '.join(CareArea.values)}"))
+    text = (goal or "").strip()
+    if not text or len(text) > 300:
+        errors.append(FieldError("goal", "write the goal (at most 300 characters)"))
+    member = (
+        CareTeamMember.objects.filter(patient=patient, user_id=responsible_id).select_related("user").first()
+    )
+    if member is None:
+        errors.append(FieldError("responsible", "choose someone on the care team"))
+    try:
+        review = date.fromisoformat(str(review_on))
+    except ValueError:
+        errors.append(FieldError("review_on", "a date like 2026-12-20"))
+        review = None
+    now = now or timezone.now()
+    if review is not None and review < local_today(patient, now):
+        errors.append(FieldError("review_on", "cannot be in the past"))
+    if errors or member is None or review is None:
+        raise TreatmentInvalid(errors)
+    with transaction.atomic():
+        row = CareGoal.objects.create(
+            patient=patient,
+            area=area,
+            goal=text,
+            responsible=member.user,
+            review_on=review,
+            created_by=by,
+            created_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "care_goal", row.pk)
+    return row
+
+
+def my_care_plan(user: Any) -> tuple[Patient, list[CareGoal], list[NaloxoneKit]]:
+    """The patient's own care plan, in plain words on their page (one audit row)."""
+    patient = policy.own_patient_or_404(user, target_type="care_plan")
+    goals = list(CareGoal.objects.filter(patient=patient, status="active").select_related("responsible"))
+    return patient, goals, list(NaloxoneKit.objects.filter(patient=patient)[:3])
+
+
+SITES = ("left_gluteal", "right_gluteal")
+
+
+def record_injection(*, by: Any, patient_id: int, site: str, now: datetime | None = None) -> DoseOutcome:
+    """An extended-release naltrexone injection (380 mg, gluteal, alternating sides; reference 11): the
+    opioid-free interval check (program policy, default 7 days) from the latest intake, the site alternation,
+    the next due date and the lost-tolerance warning (from the naltrexone-readiness rule)."""
+    patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "give injections")
+    if site not in SITES:
+        raise TreatmentInvalid([FieldError("site", "left_gluteal or right_gluteal")])
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.NALTREXONE_XR, status=OrderStatus.ACTIVE
+    ).first()
+    if order is None:
+        raise TreatmentInvalid(
+            [FieldError("order", "no active naltrexone order: a prescriber writes one first")]
+        )
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    last = DoseRecord.objects.filter(
+        patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
+    ).first()
+    if last is not None and last.site == site:
+        raise TreatmentInvalid(
+            [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
+        )
+    intake = Intake.objects.filter(patient=patient).first()
+    days = core_intake.days_since_any_opioid(intake.values, now) if intake else None
+    raw: dict[str, Any] = {"days_since_last_opioid": round(days, 1) if days is not None else 0}
+    if days is None:
+        raw["history_uncertain"] = True
+    raw["last_injection_on"] = today.isoformat()
+    decision = rules.get("naltrexone-readiness").run(
+        raw, program_policy(patient.program_id, "naltrexone-readiness")
+    )
+    if last is None and decision.decision != "eligible":
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "dose",
+            outcome=Outcome.DENIED,
+            reason=f"guard rail: {decision.decision}",
+        )
+        raise DoseBlocked(decision)
+    with transaction.atomic():
+        dose = DoseRecord.objects.create(
+            patient=patient,
+            order=order,
+            medication=Medication.NALTREXONE_XR,
+            local_date=today,
+            sequence=1,
+            status=DoseStatus.GIVEN,
+            amount_mg=order.dose_mg,
+            site=site,
+            treatment_day=1 if last is None else (today - last.local_date).days,
+            decision=decision.as_dict(),
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "dose", dose.pk, reason="naltrexone injection")
+    return DoseOutcome(dose, decision)

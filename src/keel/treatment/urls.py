@@ -8,4 +8,7 @@ urlpatterns = [
     path("dosing/<int:patient_id>/", views.record_dose, name="record_dose"),
     path("patients/<int:patient_id>/medication/", views.medication, name="medication"),
     path("program/policy/", views.program_policy, name="policy"),
+    path("patients/<int:patient_id>/intake/", views.intake, name="intake"),
+    path("patients/<int:patient_id>/start/", views.start, name="start"),
+    path("me/care-plan/", views.my_care_plan, name="my_care_plan"),
 ]

@@ -19,6 +19,7 @@ from keel.assessments.services import NotAllowed
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
 from keel.treatment import policy_store, services
+from keel.treatment.models import CareArea, NaloxoneProduct
 
 
 def _errors(exc: InvalidInput) -> str:
@@ -189,3 +190,194 @@ def program_policy(request: HttpRequest) -> HttpResponse:
             "can_change": policy.can_change_policy(request.user, program.pk),
         },
     )
+
+
+# --- Intake and the buprenorphine start (journey 3) --------------------------------------------------------
+
+
+def _intake_from_form(post: Any, zone: Any) -> dict[str, Any]:
+    from datetime import datetime as dt
+
+    from keel.core import intake as core_intake
+
+    opioids = []
+    for code in core_intake.OPIOIDS:
+        if post.get(f"used_{code}") != "on":
+            continue
+        when = post.get(f"last_{code}", "").strip()
+        last = ""
+        if when:
+            try:
+                last = dt.fromisoformat(when).replace(tzinfo=zone).isoformat()
+            except ValueError:
+                last = when  # the core names it
+        opioids.append({"opioid": code, "routes": post.getlist(f"routes_{code}"), "last_use_at": last})
+    raw_overdoses = post.get("prior_overdoses", "0").strip() or "0"
+    return {
+        "opioids": opioids,
+        "other_substances": post.getlist("other_substances"),
+        "prior_overdoses": int(raw_overdoses) if raw_overdoses.isdigit() else raw_overdoses,
+        "prior_treatment": post.getlist("prior_treatment"),
+        "pregnant": post.get("pregnant") or None,
+        "note": post.get("note", ""),
+        **{
+            k: post.get(k) == "on"
+            for k in (
+                "uses_alone",
+                "recent_lost_tolerance",
+                "serious_mental_illness",
+                "breathing_or_clearance_illness",
+                "has_naloxone",
+                "family_history",
+                "trauma",
+                "mental_health",
+                "peer_environment",
+            )
+        },
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def intake(request: HttpRequest, patient_id: int) -> HttpResponse:
+    from zoneinfo import ZoneInfo
+
+    from keel.core import intake as core_intake
+
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        patient = policy.get_patient_or_404(
+            request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
+        )
+        raw = _intake_from_form(request.POST, ZoneInfo(patient.program.time_zone))
+        try:
+            services.record_intake(by=request.user, patient_id=patient_id, raw=raw)
+        except NotAllowed:
+            raise PermissionDenied from None
+        except InvalidInput as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+        else:
+            messages.success(request, _("Intake saved."))
+            return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+    else:
+        patient = policy.get_patient_or_404(
+            request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
+        )
+    return render(
+        request,
+        "treatment/intake.html",
+        {
+            "patient": patient,
+            "errors": errors,
+            "opioids": core_intake.OPIOIDS,
+            "routes": core_intake.ROUTES,
+            "other": core_intake.OTHER,
+            "prior": core_intake.PRIOR_TREATMENT,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def start(request: HttpRequest, patient_id: int) -> HttpResponse:
+    if request.method == "POST":
+        return _start_post(request, patient_id)
+    view = services.start_view(request.user, patient_id=patient_id)
+    from keel.assessments.meaning import explain
+
+    dsm = view.latest.get("dsm5-oud")
+    limit = None
+    if view.context is not None:
+        from keel.treatment.policy_store import program_policy
+
+        p = program_policy(view.patient.program_id, "buprenorphine-dose-limit")
+        limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
+    return render(
+        request,
+        "treatment/start.html",
+        {
+            "v": view,
+            "patient": view.patient,
+            "dsm_label": explain("dsm5-oud", dsm.band)[0] if dsm else "",
+            "dsm": dsm,
+            "screens": [(c, view.latest.get(c)) for c in ("phq9", "gad7", "cssrs-screen", "ort")],
+            "day_limit": limit,
+            "can_prescribe": policy.can_prescribe(request.user),
+            "can_dose": policy.can_record_dose(request.user),
+            "can_plan": policy.can_write_care_record(request.user),
+            "team": view.patient.care_team.select_related("user")
+            if policy.can_write_care_record(request.user)
+            else [],
+            "products": NaloxoneProduct.choices,
+            "areas": CareArea.choices,
+        },
+    )
+
+
+def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
+    post, form = request.POST, request.POST.get("form", "")
+    back = HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+    try:
+        if form == "order":
+            services.prescribe(
+                by=request.user,
+                patient_id=patient_id,
+                medication="buprenorphine",
+                dose_mg=post.get("dose_mg"),
+            )
+            messages.success(request, _("Order saved."))
+        elif form == "dose":
+            outcome = services.record_dose(
+                by=request.user,
+                patient_id=patient_id,
+                medication="buprenorphine",
+                amount_mg=post.get("amount_mg") or None,
+                sedated=post.get("sedated") == "on",
+            )
+            messages.success(request, " ".join(r.text for r in outcome.decision.reasons))
+        elif form == "override":
+            services.add_override(
+                by=request.user,
+                patient_id=patient_id,
+                medication="buprenorphine",
+                max_total_mg=post.get("max_total_mg"),
+                reason=post.get("reason", ""),
+            )
+            messages.success(request, _("Override saved for today."))
+        elif form == "naloxone":
+            services.dispense_naloxone(
+                by=request.user,
+                patient_id=patient_id,
+                product=post.get("product", ""),
+                quantity=post.get("quantity", "1"),
+            )
+            messages.success(request, _("Naloxone kit recorded."))
+        elif form == "goal":
+            services.add_goal(
+                by=request.user,
+                patient_id=patient_id,
+                area=post.get("area", ""),
+                goal=post.get("goal", ""),
+                responsible_id=post.get("responsible", ""),
+                review_on=post.get("review_on", ""),
+            )
+            messages.success(request, _("Goal added to the care plan."))
+        else:
+            messages.error(request, _("Unknown form."))
+    except NotAllowed:
+        raise PermissionDenied from None
+    except services.DoseBlocked as exc:
+        messages.error(request, _("Not given: %(why)s") % {"why": exc})
+    except services.DoseConflict as exc:
+        messages.error(request, str(exc))
+    except InvalidInput as exc:
+        messages.error(request, _("Not saved: %(why)s") % {"why": _errors(exc)})
+    return back
+
+
+@require_safe
+@login_required
+def my_care_plan(request: HttpRequest) -> HttpResponse:
+    patient, goals, kits = services.my_care_plan(request.user)
+    return render(request, "treatment/my_care_plan.html", {"patient": patient, "goals": goals, "kits": kits})

@@ -159,6 +159,14 @@ DOSE_INPUTS = (
     ),
     Field("given_today_mg", "number", minimum=0, maximum=100, help="buprenorphine already given today (mg)"),
     Field("requested_mg", "number", minimum=0.1, maximum=100, help="the dose to give now (mg)"),
+    Field("sedated_or_intoxicated", "bool", required=False, default=False),
+    Field(
+        "documented_rationale",
+        "bool",
+        required=False,
+        default=False,
+        help="a prescriber documented a clinical reason to exceed the day's limit",
+    ),
 )
 DOSE_POLICY = (
     Field(
@@ -183,6 +191,19 @@ DOSE_POLICY = (
 
 def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     total = v["given_today_mg"] + v["requested_mg"]
+    if v["sedated_or_intoxicated"]:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            "hold",
+            (
+                Reason(
+                    "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose.",
+                    ("tip63-summary", "reference-13"),
+                ),
+            ),
+            dict(p),
+        )
     if v["phase"] == "maintenance":
         return Decision(
             "buprenorphine-dose-limit",
@@ -208,6 +229,20 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
                 Reason(
                     f"{day} total would be {total:g} mg, within the {limit:g} mg limit (program policy).",
                     ("fda-bup-label-summary",),
+                ),
+            ),
+            dict(p),
+        )
+    if v["documented_rationale"]:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            "allowed_with_rationale",
+            (
+                Reason(
+                    f"{day} total would be {total:g} mg, above the {limit:g} mg limit (program policy); allowed "
+                    "because a prescriber documented a reason (logged).",
+                    ("fda-bup-label-summary", "pcss-summary"),
                 ),
             ),
             dict(p),

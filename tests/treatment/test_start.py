@@ -1,0 +1,286 @@
+"""Journey 3's records: intake (structured, validated, append-only) with the overdose-risk summary and the
+naloxone prompt, buprenorphine readiness from the intake and the latest COWS with the program policy,
+buprenorphine doses against the day-1/day-2 limits with overrides, the care plan, and XR-naltrexone."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from keel.assessments.services import submit_assessment
+from keel.core import intake as core_intake
+from keel.core.rules.inputs import InvalidInput
+from keel.treatment import services
+from keel.treatment.models import Intake
+from tests.conftest import World, sign_in
+
+pytestmark = pytest.mark.django_db
+NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+COWS_15 = {
+    "pulse": 2,
+    "sweating": 1,
+    "restlessness": 3,
+    "pupils": 1,
+    "aches": 2,
+    "nose_eyes": 2,
+    "gi_upset": 0,
+    "tremor": 1,
+    "yawning": 1,
+    "anxiety": 2,
+    "gooseflesh": 0,
+}
+
+
+def intake_body(hours_ago: float, opioid: str = "heroin", **extra: Any) -> dict[str, Any]:
+    last = (NOON - timedelta(hours=hours_ago)).isoformat()
+    return {
+        "opioids": [{"opioid": opioid, "routes": ["inject"], "last_use_at": last}],
+        "pregnant": "no",
+        **extra,
+    }
+
+
+def test_the_core_names_every_bad_intake_field() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        core_intake.parse_intake(
+            {
+                "opioids": [
+                    {"opioid": "kratom"},
+                    {"opioid": "heroin", "last_use_at": "yesterday"},
+                    {"opioid": "fentanyl", "last_use_at": "2026-11-25T06:00"},
+                ],
+                "pregnant": "maybe",
+                "prior_overdoses": -1,
+            }
+        )
+    fields = {e.field for e in exc.value.errors}
+    assert fields == {
+        "opioids[0].opioid",
+        "opioids[1].last_use_at",
+        "opioids[2].last_use_at",
+        "pregnant",
+        "prior_overdoses",
+    }
+
+
+def test_last_opioid_prefers_the_latest_and_the_longer_wait_on_a_tie() -> None:
+    same = NOON.isoformat()
+    intake = {
+        "opioids": [{"opioid": "heroin", "last_use_at": same}, {"opioid": "methadone", "last_use_at": same}]
+    }
+    assert core_intake.last_opioid(intake, NOON + timedelta(hours=2)) == ("methadone", 2.0)
+    later = {
+        "opioids": [
+            {"opioid": "fentanyl", "last_use_at": same},
+            {"opioid": "heroin", "last_use_at": (NOON + timedelta(hours=1)).isoformat()},
+        ]
+    }
+    assert core_intake.last_opioid(later, NOON + timedelta(hours=3)) == ("heroin", 2.0)
+    assert (
+        core_intake.last_opioid({"opioids": [{"opioid": "buprenorphine", "last_use_at": same}]}, NOON) is None
+    )
+
+
+def record_intake(world: World, body: dict[str, Any]) -> Any:
+    client = sign_in(Client(), world.staff["counselor"])
+    return client.post(
+        f"/api/v1/patients/{world.alice.pk}/intakes", json.dumps(body), content_type="application/json"
+    )
+
+
+def test_an_intake_is_stored_append_only_with_its_overdose_risk(world: World) -> None:
+    first = record_intake(world, intake_body(14, prior_overdoses=1, other_substances=["benzodiazepines"]))
+    assert first.status_code == 201
+    risk = first.json()["overdose_risk"]
+    assert risk["decision"] == "offer_naloxone" and risk["details"]["factors_present"] >= 3
+    record_intake(world, intake_body(10))
+    assert Intake.objects.filter(patient=world.alice).count() == 2  # a new row, the old one kept
+    bad = record_intake(world, {"pregnant": "maybe"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "pregnant"
+    peer = sign_in(Client(), world.staff["peer_specialist"])
+    assert (
+        peer.post(
+            f"/api/v1/patients/{world.alice.pk}/intakes", "{}", content_type="application/json"
+        ).status_code
+        == 404
+    )
+
+
+def cows(world: World, when: datetime) -> None:
+    with time_machine.travel(when, tick=False):
+        submit_assessment(
+            by=world.staff["nurse"], patient_id=world.alice.pk, instrument="cows", answers=COWS_15
+        )
+
+
+@pytest.mark.parametrize(
+    ("opioid", "hours", "expected"),
+    [("heroin", 14, "ready"), ("heroin", 12, "ready"), ("heroin", 11.9, "wait"), ("methadone", 48, "wait")],
+)
+def test_readiness_from_the_intake_and_the_latest_cows(
+    world: World, opioid: str, hours: float, expected: str
+) -> None:
+    with time_machine.travel(NOON - timedelta(hours=1), tick=False):
+        services.record_intake(
+            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(hours, opioid)
+        )
+    cows(world, NOON)
+    with time_machine.travel(NOON, tick=False):
+        view = services.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
+    assert view.readiness is not None and view.readiness.decision == expected, view.readiness.as_dict()
+    assert view.overdose is not None and view.overdose.decision == "offer_naloxone"
+
+
+def test_readiness_says_what_it_still_needs(world: World) -> None:
+    view = services.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
+    assert view.readiness is None and view.missing == ("last_use", "cows")
+
+
+def test_a_stricter_program_cows_threshold_changes_the_verdict(world: World) -> None:
+    from keel.treatment.policy_store import set_value
+
+    with time_machine.travel(NOON, tick=False):
+        services.record_intake(by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(14))
+    cows(world, NOON)
+    set_value(
+        by=world.staff["program_admin"],
+        program_slug="riverside",
+        rule="buprenorphine-readiness",
+        field="cows_threshold",
+        value=16,
+        reason="fentanyl in our supply",
+    )
+    with time_machine.travel(NOON, tick=False):
+        assert (
+            services.start_view(world.staff["prescriber"], patient_id=world.alice.pk).readiness.decision
+            == "wait"
+        )  # type: ignore[union-attr]
+
+
+def bup(world: World, mg: str, day: int = 0, role: str = "nurse") -> services.DoseOutcome:
+    with time_machine.travel(NOON + timedelta(days=day), tick=False):
+        return services.record_dose(
+            by=world.staff[role], patient_id=world.alice.pk, medication="buprenorphine", amount_mg=mg
+        )
+
+
+def test_buprenorphine_day_limits_and_a_prescribers_override(world: World) -> None:
+    services.prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="buprenorphine", dose_mg=4
+    )
+    assert bup(world, "4").decision.decision == "allowed"
+    assert bup(world, "4").decision.decision == "allowed"  # 8 mg: at the day-1 limit
+    with pytest.raises(services.DoseBlocked) as exc:
+        bup(world, "4")  # 12 mg on day 1
+    assert "8 mg limit" in str(exc.value)
+    with time_machine.travel(NOON, tick=False):
+        services.add_override(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="buprenorphine",
+            max_total_mg=12,
+            reason="ongoing withdrawal, COWS 14 at 2 h",
+        )
+    assert bup(world, "4").decision.decision == "allowed_with_rationale"
+    assert bup(world, "16", day=1).decision.decision == "allowed"  # day 2: 16 mg limit
+    with pytest.raises(services.DoseBlocked):
+        bup(world, "2", day=1)
+    assert bup(world, "32", day=2).decision.decision == "allowed"  # maintenance: no ceiling (correction 1)
+
+
+def test_naloxone_kits_and_the_patients_care_plan(world: World) -> None:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    kit = nurse.post(
+        f"/api/v1/patients/{world.alice.pk}/naloxone-kits",
+        json.dumps({"product": "nasal_4mg"}),
+        content_type="application/json",
+    )
+    assert kit.status_code == 201
+    bad = nurse.post(
+        f"/api/v1/patients/{world.alice.pk}/naloxone-kits",
+        json.dumps({"product": "x", "quantity": 0}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"product", "quantity"}
+    counselor = sign_in(Client(), world.staff["counselor"])
+    goal = {
+        "area": "counseling",
+        "goal": "Weekly CBT session to plan for Friday nights",
+        "responsible_id": world.staff["counselor"].pk,
+        "review_on": "2026-12-20",
+    }
+    with time_machine.travel(NOON, tick=False):
+        counselor = sign_in(Client(), world.staff["counselor"])
+        assert (
+            counselor.post(
+                f"/api/v1/patients/{world.alice.pk}/care-goals",
+                json.dumps(goal),
+                content_type="application/json",
+            ).status_code
+            == 201
+        )
+        outsider = {**goal, "responsible_id": world.lakeside_nurse.pk, "review_on": "2020-01-01"}
+        bad = counselor.post(
+            f"/api/v1/patients/{world.alice.pk}/care-goals",
+            json.dumps(outsider),
+            content_type="application/json",
+        )
+        assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {
+            "responsible",
+            "review_on",
+        }
+        alice = sign_in(Client(), world.alice.user)
+        page = alice.get("/me/care-plan/").content.decode()
+    assert "Weekly CBT session" in page and "naloxone kit on" in page
+    assert alice.get("/api/v1/me/care-plan").json()["goals"][0]["area"] == "counseling"
+
+
+def test_xr_naltrexone_needs_the_opioid_free_interval_and_alternates_sites(world: World) -> None:
+    services.prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="naltrexone_xr", dose_mg=380
+    )
+    with time_machine.travel(NOON, tick=False):
+        services.record_intake(
+            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(24 * 5)
+        )
+        with pytest.raises(services.DoseBlocked) as exc:
+            services.record_injection(by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal")
+        assert exc.value.decision.decision != "eligible"
+        services.record_intake(
+            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(24 * 8)
+        )
+        first = services.record_injection(
+            by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal"
+        )
+    assert first.decision.details["next_due_on"] == "2026-12-23"
+    assert any("tolerance" in r.text for r in first.decision.reasons)
+    with time_machine.travel(NOON + timedelta(days=28), tick=False):
+        with pytest.raises(InvalidInput) as same_side:
+            services.record_injection(by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal")
+        assert "alternate" in same_side.value.errors[0].reason
+        assert (
+            services.record_injection(
+                by=world.staff["nurse"], patient_id=world.alice.pk, site="right_gluteal"
+            ).dose.site
+            == "right_gluteal"
+        )
+
+
+def test_the_start_page_shows_the_journey(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        services.record_intake(
+            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(14, prior_overdoses=2)
+        )
+        cows(world, NOON)
+        client = sign_in(Client(), world.staff["prescriber"])
+        page = client.get(f"/patients/{world.alice.pk}/start/").content.decode()
+    assert (
+        "Buprenorphine readiness" in page
+        and "ready" in page
+        and "No naloxone kit on record: offer one." in page
+    )
