@@ -1,0 +1,111 @@
+"""Journey 3 on a tablet: intake -> DSM-5 severity -> COWS at the bedside with time since last use ->
+readiness verdict with reasons -> first doses within the day-1 limit -> naloxone prompt -> care plan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from keel import demo
+from keel.patients.models import Patient
+from keel.treatment.models import MedicationOrder
+from tests.browser.test_instrument_journeys import _sign_in
+
+TABLET = {"width": 1024, "height": 900}
+
+
+def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: Any) -> None:
+    demo.load(patients_per_program=6, seed=11)
+    on_methadone = MedicationOrder.objects.values_list("patient_id", flat=True)
+    patient = Patient.objects.filter(program__slug="riverside").exclude(pk__in=on_methadone).first()
+    assert patient is not None
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "riverside.prescriber")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    page.get_by_role("link", name="Treatment start: intake, readiness, first doses, care plan").click()
+    page.get_by_role("link", name="Do the intake").click()
+
+    # Intake: heroin, injected, last used 14 hours ago; a past overdose; not pregnant.
+    page.locator("input[name=used_heroin]").check()
+    page.locator("input[name=routes_heroin][value=inject]").check()
+    page.locator("#last_heroin").fill((timezone.localtime() - timedelta(hours=14)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Overdoses before").fill("1")
+    page.get_by_label("Pregnant").select_option("no")
+    page.get_by_label("Family history of substance use").check()
+    page.get_by_role("button", name="Save intake").click()
+    page.get_by_text("Intake saved.").wait_for()
+    overdose = page.get_by_role("region", name="Overdose risk and naloxone")
+    assert "No naloxone kit on record: offer one." in overdose.inner_text()
+
+    # DSM-5: six criteria -> severe.
+    page.locator("a[href$='/instruments/dsm5-oud/']").click()
+    for i in range(1, 12):
+        page.locator(f"#q-dsm5_{i}").get_by_label("Yes" if i <= 6 else "No", exact=True).check()
+    page.locator("#main form button[type=submit]").click()
+    page.get_by_text("Severe opioid use disorder").first.wait_for()
+
+    # COWS at the bedside: moderate withdrawal.
+    page.goto(f"{live_server.url}/patients/{patient.pk}/cows/")
+    page.locator("#q-pulse").get_by_label("101 to 120").check()
+    for item in [
+        "sweating",
+        "restlessness",
+        "pupils",
+        "aches",
+        "nose_eyes",
+        "tremor",
+        "yawning",
+        "anxiety",
+        "gooseflesh",
+    ]:
+        page.locator(f"#q-{item}").locator("input[type=radio]").nth(2).check()
+    page.locator("#q-gi_upset").get_by_label("Vomiting or diarrhea", exact=True).check()
+    page.get_by_role("button", name="Save this score").click()
+    page.get_by_role("heading", name="Scores so far").wait_for()
+
+    # Readiness: heroin 14 h ago and COWS >= 8 -> ready, with reasons.
+    page.goto(f"{live_server.url}/patients/{patient.pk}/start/")
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    assert readiness.locator(".verdict-ready").is_visible(), readiness.inner_text()
+    assert "Heroin 14 h ago" in readiness.inner_text() or "14" in readiness.inner_text()
+    assert (
+        "Severe opioid use disorder" in page.get_by_role("region", name="Intake and diagnosis").inner_text()
+    )
+
+    # First doses: 4 mg, 4 mg; a third would pass the 8 mg day-1 limit (program policy).
+    page.get_by_label("Buprenorphine dose (mg)").fill("4")
+    page.get_by_role("button", name="Prescribe").click()
+    for _ in range(2):
+        page.get_by_role("button", name="Give dose").click()
+        page.get_by_role("heading", name="Buprenorphine doses").wait_for()
+    doses = page.get_by_role("region", name="Buprenorphine doses")
+    assert "8 mg given today" in doses.inner_text() and "Day limit (program policy): 8" in doses.inner_text()
+    page.get_by_role("button", name="Give dose").click()
+    page.get_by_text("above the 8 mg limit").wait_for()
+
+    # Naloxone: the prompt, then a kit on record.
+    page.get_by_role("button", name="Record naloxone kit").click()
+    page.get_by_text("Naloxone kit recorded.").wait_for()
+    assert (
+        "Naloxone kit dispensed" in page.get_by_role("region", name="Overdose risk and naloxone").inner_text()
+    )
+
+    # Care plan: medication + counseling + peer support goals with who and when.
+    review = (timezone.localdate() + timedelta(days=30)).isoformat()
+    for area, goal in [
+        ("medication", "Daily buprenorphine; check in with the prescriber each week"),
+        ("counseling", "Weekly CBT session: plan for Friday nights"),
+        ("peer_support", "Two NA meetings a week with a peer"),
+    ]:
+        page.get_by_label("Area").select_option(area)
+        page.get_by_label("Goal, in plain words").fill(goal)
+        page.get_by_label("Review on").fill(review)
+        page.get_by_role("button", name="Add goal").click()
+        page.get_by_text("Goal added to the care plan.").wait_for()
+    plan = page.get_by_role("region", name="Care plan")
+    assert "Two NA meetings a week" in plan.inner_text() and "Weekly CBT session" in plan.inner_text()
+    shot(page, "treatment-start-journey-tablet")
+    context.close()
