@@ -361,6 +361,15 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
     ),
     "treatment:my_care_plan": Route("GET", "/me/care-plan/", {**_all(404, 302), "patient": 200}),
+    "treatment:home_start": Route("GET", "/me/home-start/", {**_all(404, 302), "patient": 200}),
+    "api:my_home_start": Route("GET", "/api/v1/me/home-start", {**_all(404, 401), "patient": 200}),
+    "treatment:injection": Route(  # no naltrexone order here: redirected back with the reason
+        "POST",
+        "/patients/{patient}/injections/",
+        {"anonymous": (302, 302, 302), **_DOSE_WRITE_PAGE},
+        patient_scoped=True,
+        body={"site": "left_gluteal"},
+    ),
     "api:my_care_plan": Route("GET", "/api/v1/me/care-plan", {**_all(404, 401), "patient": 200}),
     "api:treatment_start": Route(
         "GET",

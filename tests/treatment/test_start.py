@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -284,3 +285,67 @@ def test_the_start_page_shows_the_journey(world: World) -> None:
         and "ready" in page
         and "No naloxone kit on record: offer one." in page
     )
+
+
+SOWS = {f"sows_{i}": 1 for i in range(1, 17)}  # total 16
+
+
+def test_home_start_follows_the_persons_sows_and_the_program_policy(world: World) -> None:
+    services.prescribe(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="buprenorphine",
+        dose_mg=4,
+        home_start=True,
+    )
+    alice = sign_in(Client(), world.alice.user)
+    assert alice.get("/api/v1/me/home-start").json()["decision"] is None  # no SOWS yet
+    submit_assessment(by=world.alice.user, patient_id=None, instrument="sows", answers=SOWS)
+    data = alice.get("/api/v1/me/home-start").json()
+    assert data["decision"]["decision"] == "wait" and data["decision"]["policy"]["home_sows_threshold"] == 17
+    submit_assessment(by=world.alice.user, patient_id=None, instrument="sows", answers={**SOWS, "sows_16": 2})
+    data = alice.get("/api/v1/me/home-start").json()
+    assert (
+        data["decision"]["decision"] == "start"
+        and data["day1_max_mg"] == 8
+        and data["redose_interval_hours"] == 2
+    )
+    page = alice.get("/me/home-start/").content.decode()
+    assert "You can take your first dose now." in page and "more than 8 mg on day 1" in page
+
+
+def test_a_low_dose_start_is_the_clinicians_schedule(world: World) -> None:
+    steps = [{"day": 1, "mg": 0.5}, {"day": 2, "mg": 1}, {"day": 3, "mg": 2}]
+    with time_machine.travel(NOON, tick=False):
+        order = services.prescribe(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="buprenorphine",
+            dose_mg="0.5",
+            schedule=steps,
+        )
+        bup(world, "0.5")
+    bup(world, "1", day=1)
+    rows = services.schedule_rows(order)
+    assert [(r["day"], r["planned_mg"], r["given_mg"]) for r in rows] == [
+        (1, 0.5, Decimal("0.50")),
+        (2, 1.0, Decimal("1.00")),
+        (3, 2.0, None),
+    ]
+    with pytest.raises(InvalidInput) as exc:
+        services.prescribe(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="buprenorphine",
+            dose_mg=1,
+            schedule=[{"day": 2, "mg": 1}, {"day": 1, "mg": 99}],
+        )
+    assert {e.field for e in exc.value.errors} == {"schedule[1].day"}
+    with pytest.raises(InvalidInput):
+        services.prescribe(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="methadone",
+            dose_mg=30,
+            home_start=True,
+        )

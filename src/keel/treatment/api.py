@@ -125,6 +125,8 @@ def order_out(o: MedicationOrder) -> dict[str, Any]:
         "status": o.status,
         "starts_on": o.starts_on.isoformat(),
         "supersedes": o.supersedes_id,
+        "home_start": o.home_start,
+        "schedule": o.schedule,
         "fhir": services.order_fhir(o),
     }
 
@@ -158,6 +160,10 @@ class OrderIn(Schema):
     dose_mg: Any
     starts_on: date | None = None
     note: str = ""
+    home_start: bool = Field(default=False, description="buprenorphine started at home with the SOWS check")
+    schedule: list[Any] = Field(
+        default_factory=list, description='a low-dose start: [{"day": 1, "mg": 0.5}, ...]'
+    )
 
 
 @router.post(
@@ -171,6 +177,8 @@ def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Sta
         dose_mg=payload.dose_mg,
         starts_on=payload.starts_on,
         note=payload.note,
+        home_start=payload.home_start,
+        schedule=payload.schedule,
     )
     return Status(201, order_out(order))
 
@@ -464,3 +472,17 @@ class InjectionIn(Schema):
 def injection(request: HttpRequest, patient_id: int, payload: InjectionIn) -> Status[dict[str, Any]]:
     outcome = services.record_injection(by=_caller(request), patient_id=patient_id, site=payload.site)
     return Status(201, {**dose_out(outcome.dose), "site": outcome.dose.site})
+
+
+@router.get("/me/home-start", tags=["medication"], summary="My buprenorphine home start: SOWS check and plan")
+def my_home_start(request: HttpRequest) -> dict[str, Any]:
+    h = services.home_start(_caller(request))
+    return {
+        "has_plan": h.order is not None,
+        "first_dose_mg": str(h.order.dose_mg) if h.order else None,
+        "sows": {"total": h.sows.total, "filled_at": h.sows.filled_at.isoformat()} if h.sows else None,
+        "decision": h.decision.as_dict() if h.decision else None,
+        "redose_interval_hours": h.redose_hours,
+        "day1_max_mg": h.day1_max_mg,
+        "day2_max_mg": h.day2_max_mg,
+    }

@@ -84,6 +84,9 @@ class MedicationOrder(models.Model):
     status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.ACTIVE)
     starts_on = models.DateField()
     note = models.TextField(blank=True)
+    home_start = models.BooleanField(default=False)  # buprenorphine started at home with the SOWS check
+    # A low-dose ("micro") start: the clinician's plan [{"day": 1, "mg": 0.5}, ...] (never hard-coded).
+    schedule = models.JSONField(default=list, blank=True)
     prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     supersedes = models.OneToOneField(

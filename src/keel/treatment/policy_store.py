@@ -26,6 +26,7 @@ from keel.treatment.models import PolicyChange, PolicySetting
 PROGRAM_RULES = (
     "buprenorphine-readiness",
     "buprenorphine-dose-limit",
+    "buprenorphine-home-start",
     "methadone-dose-check",
     "take-home-eligibility",
     "naltrexone-readiness",

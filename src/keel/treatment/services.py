@@ -22,6 +22,7 @@ from keel.audit.models import Action, Outcome
 from keel.core import intake as core_intake
 from keel.core import rules
 from keel.core.decision import Decision
+from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, PatientFlag
@@ -135,6 +136,8 @@ def prescribe(
     dose_mg: Any,
     starts_on: date | None = None,
     note: str = "",
+    home_start: bool = False,
+    schedule: Any = None,
     now: datetime | None = None,
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited)."""
@@ -143,6 +146,13 @@ def prescribe(
     if medication not in Medication.values:
         errors.append(FieldError("medication", f"one of {', '.join(Medication.values)}"))
     dose = _decimal(dose_mg, "dose_mg", errors)
+    steps: list[dict[str, Any]] = []
+    if (home_start or schedule) and medication != Medication.BUPRENORPHINE:
+        errors.append(FieldError("medication", "home and low-dose starts are for buprenorphine"))
+    try:
+        steps = parse_schedule(schedule)
+    except InvalidInput as exc:
+        errors += exc.errors
     if errors:
         raise TreatmentInvalid(errors)
     now = now or timezone.now()
@@ -162,6 +172,8 @@ def prescribe(
             dose_mg=dose,
             starts_on=starts_on or local_today(patient, now),
             note=(note or "")[:2000],
+            home_start=bool(home_start),
+            schedule=steps,
             prescriber=by,
             created_at=now,
             supersedes=current,
@@ -940,3 +952,43 @@ def record_injection(*, by: Any, patient_id: int, site: str, now: datetime | Non
         )
         _audit(by, patient, Action.CREATE, "dose", dose.pk, reason="naltrexone injection")
     return DoseOutcome(dose, decision)
+
+
+@dataclass(frozen=True)
+class HomeStart:
+    order: MedicationOrder | None
+    sows: Any  # the latest SOWS Assessment, or None
+    decision: Decision | None
+    redose_hours: float
+    day1_max_mg: float
+    day2_max_mg: float
+
+
+def home_start(user: Any) -> HomeStart:
+    """The patient's home start: their latest SOWS, whether to take the first dose, and the plan's limits."""
+    from keel.assessments.models import Assessment
+
+    patient = policy.own_patient_or_404(user, target_type="home_start")
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE, home_start=True
+    ).first()
+    sows = Assessment.objects.filter(patient=patient, instrument="sows").order_by("-filled_at").first()
+    home = program_policy(patient.program_id, "buprenorphine-home-start")
+    limits = program_policy(patient.program_id, "buprenorphine-dose-limit")
+    decision = None
+    if order is not None and sows is not None and sows.total is not None:
+        decision = rules.get("buprenorphine-home-start").run({"sows_total": sows.total}, home)
+    return HomeStart(
+        order, sows, decision, home["redose_interval_hours"], limits["day1_max_mg"], limits["day2_max_mg"]
+    )
+
+
+def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
+    """A low-dose schedule against what was given each day (day 1 = the order's start date)."""
+    if not order.schedule:
+        return []
+    given: dict[int, Decimal] = {}
+    for d in DoseRecord.objects.filter(order=order).prefetch_related("amendments"):
+        n = (d.local_date - order.starts_on).days + 1
+        given[n] = given.get(n, Decimal(0)) + effective_mg(d)
+    return [{"day": s["day"], "planned_mg": s["mg"], "given_mg": given.get(s["day"])} for s in order.schedule]

@@ -11,4 +11,6 @@ urlpatterns = [
     path("patients/<int:patient_id>/intake/", views.intake, name="intake"),
     path("patients/<int:patient_id>/start/", views.start, name="start"),
     path("me/care-plan/", views.my_care_plan, name="my_care_plan"),
+    path("me/home-start/", views.home_start, name="home_start"),
+    path("patients/<int:patient_id>/injections/", views.injection, name="injection"),
 ]

@@ -311,6 +311,7 @@ def start(request: HttpRequest, patient_id: int) -> HttpResponse:
             else [],
             "products": NaloxoneProduct.choices,
             "areas": CareArea.choices,
+            "schedule": services.schedule_rows(view.order) if view.order else [],
         },
     )
 
@@ -325,6 +326,8 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 patient_id=patient_id,
                 medication="buprenorphine",
                 dose_mg=post.get("dose_mg"),
+                home_start=post.get("home_start") == "on",
+                schedule=_schedule_from_text(post.get("schedule", "")),
             )
             messages.success(request, _("Order saved."))
         elif form == "dose":
@@ -381,3 +384,42 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
 def my_care_plan(request: HttpRequest) -> HttpResponse:
     patient, goals, kits = services.my_care_plan(request.user)
     return render(request, "treatment/my_care_plan.html", {"patient": patient, "goals": goals, "kits": kits})
+
+
+def _schedule_from_text(text: str) -> Any:
+    """Lines of "day mg" (e.g. "1 0.5") as the core's schedule; a line that does not parse is passed on as
+    written so that the core names it."""
+    steps: list[Any] = []
+    for line in text.strip().splitlines():
+        parts = line.replace(",", " ").split()
+        if len(parts) == 2 and parts[0].isdigit():
+            try:
+                steps.append({"day": int(parts[0]), "mg": float(parts[1])})
+                continue
+            except ValueError:
+                pass
+        steps.append({"day": line, "mg": None})
+    return steps
+
+
+@require_safe
+@login_required
+def home_start(request: HttpRequest) -> HttpResponse:
+    return render(request, "treatment/home_start.html", {"h": services.home_start(request.user)})
+
+
+@require_POST
+@login_required
+def injection(request: HttpRequest, patient_id: int) -> HttpResponse:
+    try:
+        outcome = services.record_injection(
+            by=request.user, patient_id=patient_id, site=request.POST.get("site", "")
+        )
+        messages.success(request, " ".join(r.text for r in outcome.decision.reasons))
+    except NotAllowed:
+        raise PermissionDenied from None
+    except services.DoseBlocked as exc:
+        messages.error(request, _("Not given: %(why)s") % {"why": exc})
+    except InvalidInput as exc:
+        messages.error(request, _("Not saved: %(why)s") % {"why": _errors(exc)})
+    return HttpResponseRedirect(reverse("treatment:medication", args=[patient_id]))

@@ -11,6 +11,7 @@ RULES: dict[str, Rule] = {
     for rule in (
         buprenorphine.READINESS,
         buprenorphine.DOSE_LIMIT,
+        buprenorphine.HOME_START,
         methadone.DOSE_CHECK,
         methadone.TAKE_HOME,
         naltrexone.READINESS,

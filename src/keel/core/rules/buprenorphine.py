@@ -270,3 +270,82 @@ DOSE_LIMIT = Rule(
     DOSE_POLICY,
     _dose_limit,
 )
+
+
+HOME_INPUTS = (Field("sows_total", "integer", minimum=0, maximum=64, help="the person's latest SOWS total"),)
+HOME_POLICY = (
+    Field(
+        "home_sows_threshold",
+        "integer",
+        required=False,
+        default=17,
+        minimum=0,
+        maximum=64,
+        help="program policy, default SOWS 17 from a published patient protocol (reference Correction 5, "
+        "secondary; no SOWS bands are shown)",
+    ),
+    Field(
+        "redose_interval_hours",
+        "number",
+        required=False,
+        default=2,
+        minimum=1,
+        maximum=24,
+        help="program policy, default 2 h: the conservative end of 're-dose about every 1-2 h' (reference 9.3, "
+        "secondary)",
+    ),
+)
+
+
+def _home_start(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    name, threshold = "buprenorphine-home-start", p["home_sows_threshold"]
+    if v["sows_total"] >= threshold:
+        reason = Reason(
+            f"SOWS {v['sows_total']} is at or above {threshold}: withdrawal is clear enough for the first dose at "
+            f"home. If withdrawal continues, another dose after {p['redose_interval_hours']:g} h, within the "
+            "day's limit.",
+            ("reference-correction-5", "tip63-summary"),
+        )
+        return Decision(name, "1", "start", (reason,), dict(p))
+    reason = Reason(
+        f"SOWS {v['sows_total']} is below {threshold}: wait, and rate again in about an hour. Starting too early "
+        "can cause sudden, severe (precipitated) withdrawal.",
+        ("reference-correction-5", "reference-9.6"),
+    )
+    return Decision(name, "1", "wait", (reason,), dict(p))
+
+
+HOME_START = Rule(
+    "buprenorphine-home-start",
+    "1",
+    "May the person take the first buprenorphine dose at home now (from their SOWS)?",
+    HOME_INPUTS,
+    HOME_POLICY,
+    _home_start,
+)
+
+
+def parse_schedule(raw: Any) -> list[dict[str, Any]]:
+    """A clinician-entered low-dose ("micro") start: [{"day": 1, "mg": 0.5}, ...], days 1-60 in order, once each,
+    0.01-32 mg. Keel ships no table (reference 9.5: any day-by-day table is unverified)."""
+    from keel.core.rules.inputs import FieldError, InvalidInput
+
+    if raw in (None, "", []):
+        return []
+    if not isinstance(raw, list):
+        raise InvalidInput([FieldError("schedule", "must be a list of {day, mg}")])
+    errors, out, last = [], [], 0
+    for i, step in enumerate(raw):
+        day = step.get("day") if isinstance(step, Mapping) else None
+        mg = step.get("mg") if isinstance(step, Mapping) else None
+        if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 60 or day <= last:
+            errors.append(FieldError(f"schedule[{i}].day", "days 1 to 60, each once, in order"))
+            continue
+        if isinstance(mg, bool) or not isinstance(mg, int | float) or not 0.01 <= mg <= 32:
+            errors.append(FieldError(f"schedule[{i}].mg", "between 0.01 and 32 mg"))
+            continue
+        last = day
+        out.append({"day": day, "mg": float(mg)})
+    if errors:
+        raise InvalidInput(errors)
+    return out

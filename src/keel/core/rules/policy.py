@@ -24,6 +24,8 @@ TIGHTER: dict[tuple[str, str], str] = {
     ("buprenorphine-readiness", "wait_hours_extended_release"): "higher",
     ("buprenorphine-readiness", "wait_hours_methadone"): "higher",
     ("buprenorphine-readiness", "cows_threshold"): "higher",
+    ("buprenorphine-home-start", "home_sows_threshold"): "higher",
+    ("buprenorphine-home-start", "redose_interval_hours"): "higher",
     ("buprenorphine-dose-limit", "day1_max_mg"): "lower",
     ("buprenorphine-dose-limit", "day2_max_mg"): "lower",
     ("methadone-dose-check", "first_day_total_max_mg"): "lower",
