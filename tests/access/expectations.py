@@ -361,6 +361,18 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
     ),
     "treatment:my_care_plan": Route("GET", "/me/care-plan/", {**_all(404, 302), "patient": 200}),
+    "api:patient_policy": Route(
+        "POST",
+        "/api/v1/patients/{patient}/policy-overrides",
+        {"anonymous": (401, 401, 401), **_PRESCRIBE},
+        patient_scoped=True,
+        body={
+            "rule": "buprenorphine-readiness",
+            "field": "cows_threshold",
+            "value": 12,
+            "reason": "fentanyl",
+        },
+    ),
     "treatment:home_start": Route("GET", "/me/home-start/", {**_all(404, 302), "patient": 200}),
     "api:my_home_start": Route("GET", "/api/v1/me/home-start", {**_all(404, 401), "patient": 200}),
     "treatment:injection": Route(  # no naltrexone order here: redirected back with the reason

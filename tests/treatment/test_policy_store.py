@@ -166,3 +166,45 @@ def test_the_policy_page_and_cli(world: World) -> None:
             "x",
         )
     assert exc.value.returncode == 1
+
+
+def override(client: Client, patient_id: int, **body: object) -> object:
+    return client.post(
+        f"/api/v1/patients/{patient_id}/policy-overrides", json.dumps(body), content_type="application/json"
+    )
+
+
+def test_a_prescriber_overrides_policy_for_one_patient_with_a_reason(world: World) -> None:
+    from keel.treatment.policy_store import effective_policy
+
+    prescriber = sign_in(Client(), world.staff["prescriber"])
+    body = {
+        "rule": "buprenorphine-readiness",
+        "field": "cows_threshold",
+        "value": 13,
+        "reason": "fentanyl use",
+    }
+    assert override(prescriber, world.alice.pk, **body).status_code == 201  # type: ignore[attr-defined]
+    assert effective_policy(world.alice, "buprenorphine-readiness")["cows_threshold"] == 13
+    assert effective_policy(world.bob, "buprenorphine-readiness")["cows_threshold"] == 8  # only this patient
+    event = AuditEvent.objects.get(target_type="patient_policy", action="create")
+    assert event.patient_id == world.alice.pk and event.reason == "fentanyl use"
+    again = override(prescriber, world.alice.pk, **{**body, "value": 10, "reason": "re-assessed"})
+    assert again.status_code == 201  # type: ignore[attr-defined]
+    assert (
+        effective_policy(world.alice, "buprenorphine-readiness")["cows_threshold"] == 10
+    )  # the old one revoked
+    no_reason = override(prescriber, world.alice.pk, **{**body, "reason": " "})
+    assert no_reason.status_code == 422  # type: ignore[attr-defined]
+    federal = override(
+        prescriber,
+        world.alice.pk,
+        rule="methadone-dose-check",
+        field="first_day_total_max_mg",
+        value=80,
+        reason="x",
+    )
+    assert federal.status_code == 422  # type: ignore[attr-defined]
+    nurse = sign_in(Client(), world.staff["nurse"])
+    assert override(nurse, world.alice.pk, **body).status_code == 403  # type: ignore[attr-defined]
+    assert override(prescriber, world.bob.pk, **body).status_code == 404  # type: ignore[attr-defined]

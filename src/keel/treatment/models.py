@@ -320,3 +320,36 @@ class CareGoal(models.Model):
 
     def __str__(self) -> str:
         return f"care goal {self.pk}"
+
+
+class PatientPolicyOverride(models.Model):
+    """A prescriber's change of one policy value for one patient, with a written reason (reference preface).
+    Bounded like program policy (the federal limits are the fields' own bounds). Revoked, never edited."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="policy_overrides")
+    rule = models.CharField(max_length=60)
+    field = models.CharField(max_length=60)
+    value = models.JSONField(null=True)
+    reason = models.TextField()
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "rule", "field"],
+                condition=Q(revoked_at__isnull=True),
+                name="patient_policy_one_active",
+                violation_error_message="This value already has an override for this patient.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="patient_policy_has_reason",
+                violation_error_message="A reason is required.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"patient policy {self.rule}.{self.field}"

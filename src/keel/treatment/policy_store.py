@@ -184,3 +184,84 @@ def run_for_staff(
 
 def memberships_exist(user: Any) -> bool:
     return ProgramMembership.objects.filter(user=user).exists()
+
+
+def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
+    """Program policy with the patient's active overrides (a prescriber's, each with a reason)."""
+    from keel.treatment.models import PatientPolicyOverride
+
+    overrides = dict(
+        PatientPolicyOverride.objects.filter(
+            patient=patient, rule=rule_name, revoked_at__isnull=True
+        ).values_list("field", "value")
+    )
+    return {**program_policy(patient.program_id, rule_name), **overrides}
+
+
+def override_for_patient(
+    *, by: Any, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
+) -> Any:
+    """A prescriber sets one policy value for one patient (bounded; reason required; audited). An existing
+    override of the same value is revoked first (kept in the record)."""
+    from keel.access.policy import Area
+    from keel.assessments.services import NotAllowed
+    from keel.treatment.models import PatientPolicyOverride
+
+    patient = access.get_patient_or_404(
+        by,
+        patient_id,
+        area=Area.CLINICAL,
+        action=Action.CREATE,
+        target_type="patient_policy",
+        audit_success=False,
+    )
+    if not access.can_prescribe(by):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_policy",
+            reason="role may not override policy",
+        )
+        raise NotAllowed("Only a prescriber overrides policy for a patient.")
+    if rule not in PROGRAM_RULES:
+        raise TreatmentInvalid([FieldError("rule", f"one of {', '.join(PROGRAM_RULES)}")])
+    spec = rules.get(rule)
+    if field not in {f.name for f in spec.policy}:
+        raise TreatmentInvalid([FieldError("field", f"not a policy value of {rule}")])
+    text = (reason or "").strip()
+    errors = [] if text else [FieldError("reason", "write the clinical reason (required)")]
+    try:
+        checked = core_policy.checked_values(spec, {field: value})
+    except InvalidInput as exc:
+        errors += [FieldError("value", e.reason) for e in exc.errors]
+        checked = {}
+    if errors:
+        raise TreatmentInvalid(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        PatientPolicyOverride.objects.filter(
+            patient=patient, rule=rule, field=field, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        row = PatientPolicyOverride.objects.create(
+            patient=patient,
+            rule=rule,
+            field=field,
+            value=checked[field],
+            reason=text,
+            prescriber=by,
+            created_at=now,
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_policy",
+            target_id=row.pk,
+            reason=text[:200],
+            detail={"rule": rule, "field": field, "value": checked[field]},
+        )
+    return row

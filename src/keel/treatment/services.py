@@ -44,7 +44,7 @@ from keel.treatment.models import (
     QtcRecord,
     TakeHomePlan,
 )
-from keel.treatment.policy_store import program_policy
+from keel.treatment.policy_store import effective_policy
 
 MISS_LOOKBACK = 30  # days the missed-dose count looks back
 
@@ -331,7 +331,7 @@ def _dose_decision(
     else:
         phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
         raw = {**common, "phase": phase}
-    return rules.get(name).run(raw, program_policy(patient.program_id, name))
+    return rules.get(name).run(raw, effective_policy(patient, name))
 
 
 def _slot_taken(slot: int) -> str:
@@ -628,10 +628,8 @@ def decide_take_home(
     }
     if state_max_days not in (None, ""):
         raw["state_max_days"] = state_max_days
-    decision = rules.get("take-home-eligibility").run(
-        raw, program_policy(patient.program_id, "take-home-eligibility")
-    )
-    days = (today - admitted).days + program_policy(patient.program_id, "take-home-eligibility")[
+    decision = rules.get("take-home-eligibility").run(raw, effective_policy(patient, "take-home-eligibility"))
+    days = (today - admitted).days + effective_policy(patient, "take-home-eligibility")[
         "admission_day_number"
     ]
     with transaction.atomic():
@@ -779,7 +777,7 @@ def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> St
         if intake is not None and intake.values.get("pregnant") == "yes":
             raw["pregnant"] = True
         readiness = rules.get("buprenorphine-readiness").run(
-            raw, program_policy(patient.program_id, "buprenorphine-readiness")
+            raw, effective_policy(patient, "buprenorphine-readiness")
         )
     kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
     overdose = None
@@ -922,9 +920,7 @@ def record_injection(*, by: Any, patient_id: int, site: str, now: datetime | Non
     if days is None:
         raw["history_uncertain"] = True
     raw["last_injection_on"] = today.isoformat()
-    decision = rules.get("naltrexone-readiness").run(
-        raw, program_policy(patient.program_id, "naltrexone-readiness")
-    )
+    decision = rules.get("naltrexone-readiness").run(raw, effective_policy(patient, "naltrexone-readiness"))
     if last is None and decision.decision != "eligible":
         _audit(
             by,
@@ -973,8 +969,8 @@ def home_start(user: Any) -> HomeStart:
         patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE, home_start=True
     ).first()
     sows = Assessment.objects.filter(patient=patient, instrument="sows").order_by("-filled_at").first()
-    home = program_policy(patient.program_id, "buprenorphine-home-start")
-    limits = program_policy(patient.program_id, "buprenorphine-dose-limit")
+    home = effective_policy(patient, "buprenorphine-home-start")
+    limits = effective_policy(patient, "buprenorphine-dose-limit")
     decision = None
     if order is not None and sows is not None and sows.total is not None:
         decision = rules.get("buprenorphine-home-start").run({"sows_total": sows.total}, home)

@@ -289,9 +289,9 @@ def start(request: HttpRequest, patient_id: int) -> HttpResponse:
     dsm = view.latest.get("dsm5-oud")
     limit = None
     if view.context is not None:
-        from keel.treatment.policy_store import program_policy
+        from keel.treatment.policy_store import effective_policy
 
-        p = program_policy(view.patient.program_id, "buprenorphine-dose-limit")
+        p = effective_policy(view.patient, "buprenorphine-dose-limit")
         limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
     return render(
         request,
