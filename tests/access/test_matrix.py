@@ -208,7 +208,7 @@ def test_patient_page_is_never_cached(world: World) -> None:
         ("patient", "/me/progress/", 12),
         ("counselor", "/patients/{id}/recovery/", 18),  # one scoped read, then each part once
         ("nurse", "/patients/", 10),
-        ("nurse", "/patients/{id}/", 12),  # + open flags
+        ("nurse", "/patients/{id}/", 13),  # + open flags, + the latest naloxone kit
         ("program_admin", "/api/v1/patients", 10),
     ],
 )

@@ -44,10 +44,15 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
+    kit = None
+    if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
+        from keel.treatment.models import NaloxoneKit
+
+        kit = NaloxoneKit.objects.filter(patient_id=patient.id).order_by("-dispensed_on").first()
     return render(
         request,
         "web/patient_detail.html",
-        {"patient": patient, "instruments": instruments, "can_resolve": can_resolve},
+        {"patient": patient, "instruments": instruments, "can_resolve": can_resolve, "naloxone": kit},
     )
 
 

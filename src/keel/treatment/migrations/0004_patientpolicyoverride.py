@@ -6,30 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0004_alter_patientflag_kind'),
-        ('treatment', '0003_medicationorder_home_start_medicationorder_schedule'),
+        ("patients", "0004_alter_patientflag_kind"),
+        ("treatment", "0003_medicationorder_home_start_medicationorder_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PatientPolicyOverride',
+            name="PatientPolicyOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=60)),
-                ('field', models.CharField(max_length=60)),
-                ('value', models.JSONField(null=True)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_overrides', to='patients.patient')),
-                ('prescriber', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=60)),
+                ("field", models.CharField(max_length=60)),
+                ("value", models.JSONField(null=True)),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_overrides",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "prescriber",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('patient', 'rule', 'field'), name='patient_policy_one_active', violation_error_message='This value already has an override for this patient.'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='patient_policy_has_reason', violation_error_message='A reason is required.')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("revoked_at__isnull", True)),
+                        fields=("patient", "rule", "field"),
+                        name="patient_policy_one_active",
+                        violation_error_message="This value already has an override for this patient.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True),
+                        name="patient_policy_has_reason",
+                        violation_error_message="A reason is required.",
+                    ),
+                ],
             },
         ),
     ]
