@@ -200,7 +200,6 @@ def _record_checkin(
         row.private, row.updated_at, row.version = blob, now, row.version + 1
         row.save()
         status, action = 200, Action.UPDATE
-    _audit(by, patient, action, "checkin", row.pk)
     raised = _raise_flags(by, patient, row, today, now, series)
     body = {
         "checkin": checkin_dict(row),
@@ -217,6 +216,8 @@ def _record_checkin(
         response=crypto.encrypt_json(body, aad=_aad("idempotency", patient.pk)),
         created_at=now,
     )
+    # Last: the audit chain's head row is locked from here to the commit, so the lock is held briefly.
+    _audit(by, patient, action, "checkin", row.pk)
     return CheckInOutcome(status, body, replay=False)
 
 
