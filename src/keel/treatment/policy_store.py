@@ -125,36 +125,25 @@ def set_value(
             reason="role may not change program policy",
         )
         raise PolicyNotAllowed("Only a program admin changes program policy.")
-    if rule not in PROGRAM_RULES:
-        raise TreatmentInvalid([FieldError("rule", f"one of {', '.join(PROGRAM_RULES)}")])
-    spec = rules.get(rule)
-    if field not in {f.name for f in spec.policy}:
-        raise TreatmentInvalid([FieldError("field", f"not a policy value of {rule}")])
-    reason = (reason or "").strip()
-    errors = [] if reason else [FieldError("reason", "say why the program changes this value")]
-    try:
-        checked = core_policy.checked_values(spec, {field: value})
-    except InvalidInput as exc:
-        errors += [FieldError("value", e.reason) for e in exc.errors]
-        checked = {}
-    if errors:
-        raise TreatmentInvalid(errors)
+    default, value, reason = _checked_change(
+        rule, field, value, reason, "say why the program changes this value"
+    )
     now = now or timezone.now()
     with transaction.atomic():
         setting = (
             PolicySetting.objects.select_for_update().filter(program=program, rule=rule, field=field).first()
         )
-        old = setting.value if setting else core_policy.defaults(spec)[field]
+        old = setting.value if setting else default
         if setting is None:
             setting = PolicySetting(program=program, rule=rule, field=field)
-        setting.value, setting.set_by, setting.set_at, setting.reason = checked[field], by, now, reason
+        setting.value, setting.set_by, setting.set_at, setting.reason = value, by, now, reason
         setting.save()
         PolicyChange.objects.create(
             program=program,
             rule=rule,
             field=field,
             old_value=old,
-            new_value=checked[field],
+            new_value=value,
             changed_by=by,
             changed_at=now,
             reason=reason,
@@ -166,7 +155,7 @@ def set_value(
             target_type="program_policy",
             target_id=f"{rule}.{field}",
             reason=reason[:200],
-            detail={"old": old, "new": checked[field]},
+            detail={"old": old, "new": value},
         )
     return setting
 
@@ -226,20 +215,9 @@ def override_for_patient(
             reason="role may not override policy",
         )
         raise NotAllowed("Only a prescriber overrides policy for a patient.")
-    if rule not in PROGRAM_RULES:
-        raise TreatmentInvalid([FieldError("rule", f"one of {', '.join(PROGRAM_RULES)}")])
-    spec = rules.get(rule)
-    if field not in {f.name for f in spec.policy}:
-        raise TreatmentInvalid([FieldError("field", f"not a policy value of {rule}")])
-    text = (reason or "").strip()
-    errors = [] if text else [FieldError("reason", "write the clinical reason (required)")]
-    try:
-        checked = core_policy.checked_values(spec, {field: value})
-    except InvalidInput as exc:
-        errors += [FieldError("value", e.reason) for e in exc.errors]
-        checked = {}
-    if errors:
-        raise TreatmentInvalid(errors)
+    _default, value, text = _checked_change(
+        rule, field, value, reason, "write the clinical reason (required)"
+    )
     now = now or timezone.now()
     with transaction.atomic():
         PatientPolicyOverride.objects.filter(
@@ -249,7 +227,7 @@ def override_for_patient(
             patient=patient,
             rule=rule,
             field=field,
-            value=checked[field],
+            value=value,
             reason=text,
             prescriber=by,
             created_at=now,
@@ -262,6 +240,29 @@ def override_for_patient(
             target_type="patient_policy",
             target_id=row.pk,
             reason=text[:200],
-            detail={"rule": rule, "field": field, "value": checked[field]},
+            detail={"rule": rule, "field": field, "value": value},
         )
     return row
+
+
+def _checked_change(
+    rule: str, field: str, value: Any, reason: str, missing_reason: str
+) -> tuple[Any, Any, str]:
+    """Check one proposed policy value (a program rule's field, within its bounds) and its reason. Returns
+    the field's default, the checked value and the trimmed reason; raises TreatmentInvalid naming each
+    problem."""
+    if rule not in PROGRAM_RULES:
+        raise TreatmentInvalid([FieldError("rule", f"one of {', '.join(PROGRAM_RULES)}")])
+    spec = rules.get(rule)
+    if field not in {f.name for f in spec.policy}:
+        raise TreatmentInvalid([FieldError("field", f"not a policy value of {rule}")])
+    text = (reason or "").strip()
+    errors = [] if text else [FieldError("reason", missing_reason)]
+    checked: dict[str, Any] = {}
+    try:
+        checked = core_policy.checked_values(spec, {field: value})
+    except InvalidInput as exc:
+        errors += [FieldError("value", e.reason) for e in exc.errors]
+    if errors:
+        raise TreatmentInvalid(errors)
+    return core_policy.defaults(spec)[field], checked[field], text
