@@ -21,14 +21,13 @@ from keel.audit.api import router as audit_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.rules import UnknownRule
-from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.inputs import FieldsInvalid, InvalidInput
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
 from keel.patients.api import router as patients_router
 from keel.recovery import api as recovery_api
-from keel.recovery.services import RecoveryInvalid, StaleEdit
+from keel.recovery.services import StaleEdit
 from keel.treatment.api import router as treatment_router
-from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.policy_store import PolicyNotAllowed
 from keel.treatment.services import DoseBlocked, DoseConflict
 
@@ -141,8 +140,8 @@ api.add_router("/", treatment_router)
 api.add_router("/", recovery_api.router)
 
 
-@api.exception_handler(RecoveryInvalid)
-def on_recovery_invalid(request: HttpRequest, exc: RecoveryInvalid) -> HttpResponse:
+@api.exception_handler(FieldsInvalid)
+def on_fields_invalid(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
     errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
     return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
 
@@ -151,12 +150,6 @@ def on_recovery_invalid(request: HttpRequest, exc: RecoveryInvalid) -> HttpRespo
 def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
     errors = [{"field": "version", "reason": str(exc)}]
     return api.create_response(request, error_body(str(exc), errors), status=409)
-
-
-@api.exception_handler(TreatmentInvalid)
-def on_treatment_invalid(request: HttpRequest, exc: TreatmentInvalid) -> HttpResponse:
-    errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
-    return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
 
 
 @api.exception_handler(DoseBlocked)

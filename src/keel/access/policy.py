@@ -97,14 +97,7 @@ def audit_program_ids(user: Any) -> list[int]:
 def _audit_read(
     user: Any, patient: Patient, action: Action, target_type: str, target_id: str | int | None
 ) -> None:
-    audit.record(
-        actor=user,
-        action=action,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type=target_type,
-        target_id=target_id if target_id is not None else patient.pk,
-    )
+    audit.record_for_patient(user, patient, action, target_type, target_id if target_id is not None else "")
 
 
 def get_patient_or_404(

@@ -154,3 +154,19 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     if head is not None and last is not None and head.last_hash != last.hash:
         return ChainReport(False, checked, last.pk, "the newest row does not match the chain head")
     return ChainReport(True, checked)
+
+
+def record_for_patient(
+    actor: Any, patient: Any, action: Action | str, target_type: str, target_id: str | int = "", **kw: Any
+) -> AuditEvent:
+    """One event about a patient's record: the patient and program ids come from the patient; the target
+    defaults to the patient."""
+    return record(
+        actor=actor,
+        action=action,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type=target_type,
+        target_id=target_id if target_id != "" else patient.pk,
+        **kw,
+    )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
@@ -45,6 +49,16 @@ class Patient(models.Model):
     def display_name(self) -> str:
         first = self.preferred_name or self.given_name
         return f"{first} {self.family_name}"
+
+
+def zone_of(patient: Patient) -> ZoneInfo:
+    """The patient's time zone: their program's."""
+    return ZoneInfo(patient.program.time_zone)
+
+
+def local_today(patient: Patient, now: datetime | None = None) -> date:
+    """The patient's calendar day, in their program's time zone."""
+    return (now or timezone.now()).astimezone(zone_of(patient)).date()
 
 
 class EnrollmentStatus(models.TextChoices):

@@ -4,12 +4,12 @@ read audited). Bodies are checked by the core (`keel.core.recovery`), which name
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from keel.api_body import json_object
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, json_schema
@@ -25,17 +25,6 @@ def _caller(request: HttpRequest) -> Any:
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-def _json(request: HttpRequest) -> dict[str, Any]:
-    """The JSON object body (documented per route through openapi_extra; checked by the core)."""
-    try:
-        payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    if not isinstance(payload, dict):
-        raise RecoveryInvalid([FieldError("body", "must be a JSON object")])
-    return payload
 
 
 CHECKIN_SCHEMA = json_schema(core_checkin.FIELDS)
@@ -80,7 +69,7 @@ PLAN_SCHEMA: dict[str, Any] = {
 )
 def create_my_checkin(request: HttpRequest) -> Status[dict[str, Any]]:
     key = request.headers.get("Idempotency-Key", "")
-    outcome = services.record_checkin(by=_caller(request), raw=_json(request), key=key)
+    outcome = services.record_checkin(by=_caller(request), raw=json_object(request), key=key)
     return Status(outcome.status_code, outcome.body)
 
 
@@ -128,7 +117,7 @@ def get_my_plan(request: HttpRequest) -> dict[str, Any]:
     openapi_extra=_body(PLAN_SCHEMA),
 )
 def put_my_plan(request: HttpRequest) -> dict[str, Any]:
-    body = _json(request)
+    body = json_object(request)
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
         raise RecoveryInvalid([FieldError("version", "must be the plan version you read (0 for a new plan)")])
@@ -152,7 +141,7 @@ def get_patient_plan(request: HttpRequest, patient_id: int) -> dict[str, Any]:
     openapi_extra=_body(json_schema(tools.THOUGHT_RECORD)),
 )
 def create_my_thought_record(request: HttpRequest) -> Status[dict[str, Any]]:
-    row = services.save_thought_record(by=_caller(request), raw=_json(request))
+    row = services.save_thought_record(by=_caller(request), raw=json_object(request))
     return Status(201, services.thought_dict(row))
 
 
@@ -199,7 +188,7 @@ def my_skills(request: HttpRequest) -> list[dict[str, Any]]:
     ),
 )
 def try_skill(request: HttpRequest) -> Status[dict[str, Any]]:
-    row = services.record_skill_try(by=_caller(request), raw=_json(request))
+    row = services.record_skill_try(by=_caller(request), raw=json_object(request))
     return Status(
         201, {"id": row.pk, "skill": row.skill, "helped": row.helped, "tried_at": row.tried_at.isoformat()}
     )

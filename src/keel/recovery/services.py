@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
@@ -26,8 +25,8 @@ from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.recovery.progress import Day, Progress, progress
 from keel.core.rules import early_warning
-from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.patients.models import FlagKind, Patient, PatientFlag
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import (
     CheckIn,
     IdempotencyKey,
@@ -51,8 +50,8 @@ FLAG_KINDS = {
 }
 
 
-class RecoveryInvalid(InvalidInput):
-    """Bad input to a recovery write; fields are named as the client sent them (no `input.` prefix)."""
+class RecoveryInvalid(FieldsInvalid):
+    """Bad input to a recovery write."""
 
 
 class StaleEdit(ValueError):
@@ -71,27 +70,7 @@ def _patient(user: Any, patient_id: int | None, area: Area, action: Action, targ
     )
 
 
-def _audit(
-    user: Any, patient: Patient, action: Action, target_type: str, target_id: Any = "", **kw: Any
-) -> None:
-    audit.record(
-        actor=user,
-        action=action,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type=target_type,
-        target_id=target_id if target_id != "" else patient.pk,
-        **kw,
-    )
-
-
-def zone_of(patient: Patient) -> ZoneInfo:
-    return ZoneInfo(patient.program.time_zone)
-
-
-def local_today(patient: Patient, now: datetime | None = None) -> date:
-    """The patient's calendar day, in their program's time zone."""
-    return (now or timezone.now()).astimezone(zone_of(patient)).date()
+_audit = audit.record_for_patient
 
 
 def _aad(purpose: str, patient_id: int) -> str:

@@ -3,7 +3,6 @@ only tighten), program policy, and the medication records under /patients/{id}/ 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -12,10 +11,9 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from keel.api_body import json_object
 from keel.core import rules
-from keel.core.rules.inputs import FieldError
 from keel.treatment import policy_store, services
-from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
 router = Router(tags=["rules"])
@@ -361,13 +359,7 @@ def dosing_today(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Record an intake (substance-use history, risks); returns the overdose-risk summary",
 )
 def create_intake(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
-    try:
-        payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    if not isinstance(payload, dict):
-        raise TreatmentInvalid([FieldError("body", "must be a JSON object")])
-    row = services.record_intake(by=_caller(request), patient_id=patient_id, raw=payload)
+    row = services.record_intake(by=_caller(request), patient_id=patient_id, raw=json_object(request))
     return Status(201, {"id": row.pk, "values": row.values, "overdose_risk": row.overdose_risk})
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.inputs import FieldsInvalid
 
 
-class TreatmentInvalid(InvalidInput):
-    """Bad input to a treatment write or a policy change; fields are named as the client sent them."""
+class TreatmentInvalid(FieldsInvalid):
+    """Bad input to a treatment write or a policy change."""

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min
@@ -25,7 +24,7 @@ from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import CRITERIA
-from keel.patients.models import FlagKind, Patient, PatientFlag
+from keel.patients.models import FlagKind, Patient, PatientFlag, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     RXNORM,
@@ -61,26 +60,7 @@ class DoseConflict(Exception):
     """Another person recorded this dose slot first."""
 
 
-def _zone(patient: Patient) -> ZoneInfo:
-    return ZoneInfo(patient.program.time_zone)
-
-
-def local_today(patient: Patient, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(_zone(patient)).date()
-
-
-def _audit(
-    user: Any, patient: Patient, action: Action, target_type: str, target_id: Any = "", **kw: Any
-) -> None:
-    audit.record(
-        actor=user,
-        action=action,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type=target_type,
-        target_id=target_id if target_id != "" else patient.pk,
-        **kw,
-    )
+_audit = audit.record_for_patient
 
 
 def _scoped_for(user: Any, patient_id: int, target_type: str, allowed: bool, what: str) -> Patient:

@@ -123,3 +123,7 @@ def parse(fields: tuple[Field, ...], raw: Mapping[str, Any], prefix: str = "") -
     if errors:
         raise InvalidInput(errors)
     return values
+
+
+class FieldsInvalid(InvalidInput):
+    """Bad input to a write, each field named as the client sent it (no `input.` prefix, unlike a rule's)."""
