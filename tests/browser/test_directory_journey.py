@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from keel.core.directory.feeds import parse_meeting_guide
 from keel.directory import services
 from tests.browser.test_foundation_journeys import PHONE
@@ -59,10 +61,11 @@ def test_a_parent_finds_family_meetings_near_a_zip_in_spanish(
     page.get_by_role("button", name="Buscar").click()
     page.get_by_role("heading", name="Cerca de Oneonta, NY 13820").wait_for()
     cards = page.locator("article.meeting")
-    assert cards.count() == 1
+    expect(cards).to_have_count(1)
     card = cards.first
-    assert card.get_by_role("heading", name="Esperanza en Familia").is_visible()
-    assert "Nar-Anon (familiares y amigos)" in card.inner_text() and "Próxima:" in card.inner_text()
+    expect(card.get_by_role("heading", name="Esperanza en Familia")).to_be_visible()
+    expect(card).to_contain_text("Nar-Anon (familiares y amigos)")
+    expect(card).to_contain_text("Próxima:")
     assert (
         card.get_by_role("link", name="Cómo llegar")
         .get_attribute("href")

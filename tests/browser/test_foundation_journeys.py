@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from keel import demo
 from keel.patients.models import Patient
 
@@ -33,7 +35,7 @@ def test_clinician_signs_in_with_mfa_opens_a_patient_and_signs_out(
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="My patients").wait_for()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 4
+    expect(rows).to_have_count(4)
     body = page.content()
     assert not any(
         name in body
@@ -45,7 +47,7 @@ def test_clinician_signs_in_with_mfa_opens_a_patient_and_signs_out(
     name = first.inner_text()
     first.click()
     page.get_by_role("heading", name=name).wait_for()
-    assert page.get_by_role("heading", name="Treatment").is_visible()
+    expect(page.get_by_role("heading", name="Treatment")).to_be_visible()
     shot(page, "foundation-clinician-patient-page")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="Sign in to Keel").wait_for()

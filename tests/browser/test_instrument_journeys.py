@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from keel import demo
 from keel.patients.models import Patient, PatientFlag
@@ -40,7 +41,7 @@ def test_patient_fills_phq9_on_a_phone_and_sees_crisis_resources(
     alert = page.get_by_role("alert")
     alert.get_by_role("heading", name="Help is here, right now").wait_for()
     assert alert.get_by_role("link", name="Call 988").get_attribute("href") == "tel:988"
-    assert page.get_by_text("Score: 9").is_visible()
+    expect(page.get_by_text("Score: 9")).to_be_visible()
     shot(page, "instruments-phq9-crisis-phone")
     patient = Patient.objects.get(user__username="riverside.patient1")
     assert (
@@ -86,13 +87,14 @@ def test_nurse_records_three_cows_scores_at_the_bedside(live_server: Any, browse
         page.locator("#q-gi_upset").get_by_label(gi, exact=True).check()
         page.get_by_role("button", name="Save this score").click()
         page.get_by_role("heading", name="Scores so far").wait_for()
-    assert page.locator("svg circle").count() == 3
-    assert page.get_by_text("Latest: 7 (Mild withdrawal)").is_visible()
+        expect(page.locator("svg circle")).to_have_count(i + 1)
+    expect(page.locator("svg circle")).to_have_count(3)
+    expect(page.get_by_text("Latest: 7 (Mild withdrawal)")).to_be_visible()
     shot(page, "instruments-cows-bedside")
     page.get_by_role("link", name=patient.display_name).first.click()
     page.locator("a[href$='/flowsheet/cows/']").click()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
     assert [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)] == ["2", "4", "7"]
     shot(page, "instruments-cows-flowsheet")
     context.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_foundation_journeys import PHONE
 from tests.public.pages import PAGES
@@ -99,16 +100,16 @@ def test_journey_1_a_parent_finds_needles(live_server: Any, browser: Any, shot: 
         page.get_by_label(w[sign]).check()
     page.get_by_role("button", name=w["meaning"]).click()
     result = page.get_by_role("region", name=w["pattern"])
-    assert "naloxon" in result.inner_text().lower()
-    assert page.get_by_role("heading", name=w["talk"]).is_visible()
+    expect(result).to_contain_text("naloxon", ignore_case=True)
+    expect(page.get_by_role("heading", name=w["talk"])).to_be_visible()
     _fits(page)
     shot(page, f"public-journey1-worried-{lang}")
     page.get_by_role("link", name=w["learn"]).click()
-    assert page.get_by_role("heading", name=w["overdose"]).is_visible()
-    assert page.locator("a[href='tel:911']").first.is_visible()
+    expect(page.get_by_role("heading", name=w["overdose"])).to_be_visible()
+    expect(page.locator("a[href='tel:911']").first).to_be_visible()
     shot(page, f"public-journey1-safety-{lang}")
     _more(page, lang).get_by_role("link", name=w["treatment"]).click()
-    assert page.get_by_role("heading", name=w["methadone"], exact=True).is_visible()
+    expect(page.get_by_role("heading", name=w["methadone"], exact=True)).to_be_visible()
     _more(page, lang).get_by_role("link", name=w["findhelp"]).click()
     assert (
         page.get_by_role("link", name=w["families"], exact=True).get_attribute("href")
@@ -131,15 +132,15 @@ def test_journey_2_a_self_check(live_server: Any, browser: Any, shot: Any, lang:
         page.locator(f"#q-dsm5_{i}").get_by_label(w["yes"] if i <= 6 else w["no"], exact=True).check()
     _fits(page)
     page.get_by_role("button", name=w["see"]).click()
-    assert page.get_by_role("heading", name=w["severe"]).is_visible()
+    expect(page.get_by_role("heading", name=w["severe"])).to_be_visible()
     shot(page, f"public-journey2-result-{lang}")
     page.get_by_role("link", name=w["side"]).click()
     for medicine in ("methadone", "buprenorphine", "naltrexone"):
-        assert page.get_by_role("heading", name=w[medicine], exact=True).is_visible()
+        expect(page.get_by_role("heading", name=w[medicine], exact=True)).to_be_visible()
     _fits(page)
     shot(page, f"public-journey2-treatment-{lang}")
     _more(page, lang).get_by_role("link", name=w["safe"]).click()
-    assert page.locator("a[href='tel:911']").first.is_visible()
+    expect(page.locator("a[href='tel:911']").first).to_be_visible()
     _more(page, lang).get_by_role("link", name=w["findhelp"]).click()
     assert page.get_by_role("link", name=w["helpline"], exact=True).get_attribute("href") == "tel:18006624357"
     shot(page, f"public-journey2-find-{lang}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from keel import demo
 from keel.patients.models import Patient, PatientFlag
 from tests.browser.test_foundation_journeys import PHONE
@@ -59,7 +61,7 @@ def test_an_evening_in_recovery_on_a_phone(live_server: Any, browser: Any, shot:
     page.get_by_role("button", name="Save check-in").click()
     safety = page.get_by_role("region", name="Your safety matters")
     safety.wait_for()
-    assert "naloxone" in safety.inner_text()
+    expect(safety).to_contain_text("naloxone")
     shot(page, "recovery-safety-phone")
     context.close()
 
@@ -71,7 +73,7 @@ def test_an_evening_in_recovery_on_a_phone(live_server: Any, browser: Any, shot:
     _sign_in(page, live_server.url, "riverside.counselor")
     page.goto(f"{live_server.url}/patients/{patient.pk}/")
     alert = page.get_by_role("alert").filter(has_text="Reported use")
-    assert "never blame" in alert.inner_text()
+    expect(alert).to_contain_text("never blame")
     alert.get_by_label("What was done").fill("Called; naloxone kit offered; sees prescriber tomorrow.")
     alert.get_by_role("button", name="Resolve").click()
     page.get_by_text("The flag is resolved.").wait_for()

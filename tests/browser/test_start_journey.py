@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from keel import demo
 from keel.patients.models import Patient
@@ -38,7 +39,7 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
     page.get_by_role("button", name="Save intake").click()
     page.get_by_text("Intake saved.").wait_for()
     overdose = page.get_by_role("region", name="Overdose risk and naloxone")
-    assert "No naloxone kit on record: offer one." in overdose.inner_text()
+    expect(overdose).to_contain_text("No naloxone kit on record: offer one.")
 
     # DSM-5: six criteria -> severe.
     page.locator("a[href$='/instruments/dsm5-oud/']").click()
@@ -69,7 +70,7 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
     # Readiness: heroin 14 h ago and COWS >= 8 -> ready, with reasons.
     page.goto(f"{live_server.url}/patients/{patient.pk}/start/")
     readiness = page.get_by_role("region", name="Buprenorphine readiness")
-    assert readiness.locator(".verdict-ready").is_visible(), readiness.inner_text()
+    expect(readiness.locator(".verdict-ready")).to_be_visible()
     assert "Heroin 14 h ago" in readiness.inner_text() or "14" in readiness.inner_text()
     assert (
         "Severe opioid use disorder" in page.get_by_role("region", name="Intake and diagnosis").inner_text()
@@ -82,15 +83,16 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
         page.get_by_role("button", name="Give dose").click()
         page.get_by_role("heading", name="Buprenorphine doses").wait_for()
     doses = page.get_by_role("region", name="Buprenorphine doses")
-    assert "8 mg given today" in doses.inner_text() and "Day limit (program policy): 8" in doses.inner_text()
+    expect(doses).to_contain_text("8 mg given today")
+    expect(doses).to_contain_text("Day limit (program policy): 8")
     page.get_by_role("button", name="Give dose").click()
     page.get_by_text("above the 8 mg limit").wait_for()
 
     # Naloxone: the prompt, then a kit on record.
     page.get_by_role("button", name="Record naloxone kit").click()
     page.get_by_text("Naloxone kit recorded.").wait_for()
-    assert (
-        "Naloxone kit dispensed" in page.get_by_role("region", name="Overdose risk and naloxone").inner_text()
+    expect(page.get_by_role("region", name="Overdose risk and naloxone")).to_contain_text(
+        "Naloxone kit dispensed"
     )
 
     # Care plan: medication + counseling + peer support goals with who and when.
@@ -106,6 +108,7 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
         page.get_by_role("button", name="Add goal").click()
         page.get_by_text("Goal added to the care plan.").wait_for()
     plan = page.get_by_role("region", name="Care plan")
-    assert "Two NA meetings a week" in plan.inner_text() and "Weekly CBT session" in plan.inner_text()
+    expect(plan).to_contain_text("Two NA meetings a week")
+    expect(plan).to_contain_text("Weekly CBT session")
     shot(page, "treatment-start-journey-tablet")
     context.close()

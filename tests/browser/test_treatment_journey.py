@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from keel import demo
 from keel.patients.models import PatientFlag
 from keel.treatment.models import DoseRecord, MedicationOrder
@@ -56,6 +58,6 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     form.get_by_role("button", name="Decide take-homes").click()
     page.get_by_text("Take-home decision: up to").wait_for()
     section = page.get_by_role("region", name="Take-home doses")
-    assert "Bottles:" in section.inner_text()
+    expect(section).to_contain_text("Bottles:")
     shot(page, "treatment-take-homes-tablet")
     context.close()
