@@ -78,7 +78,7 @@ def main() -> None:
     )
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--nurses", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (keel serve's default)")
     parser.add_argument("--database-url", help="an empty, throwaway PostgreSQL database (default: SQLite)")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="keel-dosing-"))

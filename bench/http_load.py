@@ -1,5 +1,6 @@
-"""HTTP load benchmark: Keel as `make run` serves it (gunicorn, 2 workers, fresh demo database), driven from a
-separate load process, with /healthz measured in the same run as the ceiling of the stack on this machine.
+"""HTTP load benchmark: Keel as `make run` serves it (gunicorn, 3 workers of 2 threads, fresh demo database),
+driven from a separate load process, with /healthz measured in the same run as the ceiling of the stack on
+this machine. Also prints the server's CPU time per request (all its processes, from /proc).
 
     .venv/bin/python bench/http_load.py --scenario patient-home --concurrency 8 --seconds 10
 
@@ -201,14 +202,45 @@ def _drive(port: int, request: Request | list[Request], concurrency: int, second
     queue.put({"latencies": latencies, "errors": len(errors), "elapsed": time.perf_counter() - started})
 
 
+def _cpu_seconds(root_pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (Linux /proc), to report what one
+    request costs the server."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        if pid in stats:
+            total += (int(stats[pid][11]) + int(stats[pid][12])) / ticks
+        todo.extend(children.get(pid, []))
+    return total
+
+
 def measure(
-    port: int, request: Request | list[Request], concurrency: int, seconds: float
+    port: int,
+    request: Request | list[Request],
+    concurrency: int,
+    seconds: float,
+    server_pid: int | None = None,
 ) -> dict[str, float]:
     queue: Any = mp.get_context("spawn").Queue()
     proc = mp.get_context("spawn").Process(target=_drive, args=(port, request, concurrency, seconds, queue))
+    cpu_before = _cpu_seconds(server_pid) if server_pid else 0.0
     proc.start()
     result = queue.get(timeout=seconds + 120)
     proc.join()
+    cpu = (_cpu_seconds(server_pid) - cpu_before) if server_pid else 0.0
     lat = sorted(result["latencies"])
     if not lat:
         raise SystemExit(f"no successful requests ({result['errors']} errors)")
@@ -224,6 +256,7 @@ def measure(
         "p95_ms": pct(95),
         "p99_ms": pct(99),
         "mean_ms": statistics.fmean(lat) * 1000,
+        "server_cpu_ms": cpu / (len(lat) + result["errors"]) * 1000,
     }
 
 
@@ -256,9 +289,9 @@ def main() -> None:
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="patient-home")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (keel serve's default)")
     parser.add_argument(
-        "--threads", type=int, default=4, help="threads per gunicorn worker (keel serve's default)"
+        "--threads", type=int, default=2, help="threads per gunicorn worker (keel serve's default)"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
@@ -303,8 +336,10 @@ def main() -> None:
         scenario = SCENARIOS[args.scenario](port, accounts)
         measure(port, scenario, args.concurrency, 2)  # warm-up
         results = {
-            args.scenario: measure(port, scenario, args.concurrency, args.seconds),
-            "healthz": measure(port, SCENARIOS["healthz"](port, accounts), args.concurrency, args.seconds),
+            args.scenario: measure(port, scenario, args.concurrency, args.seconds, server.pid),
+            "healthz": measure(
+                port, SCENARIOS["healthz"](port, accounts), args.concurrency, args.seconds, server.pid
+            ),
         }
     finally:
         if server is not None:
@@ -323,11 +358,14 @@ def main() -> None:
         f"Keel HTTP load ({database}): gunicorn {args.workers} workers, "
         f"concurrency {args.concurrency}, {args.seconds:g}s each"
     )
-    print(f"{'scenario':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'scenario':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'server CPU ms/req':>18}"
+    )
     for name, r in results.items():
         print(
             f"{name:<16} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-            f"{r['errors']:>7d}"
+            f"{r['errors']:>7d} {r['server_cpu_ms']:>18.2f}"
         )
     print(f"{args.scenario} / healthz throughput: {ratio:.0%}")
 

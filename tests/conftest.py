@@ -142,7 +142,7 @@ def audit_count() -> int:
 
 # --- Run summary: .ci/run reads it to prove PostgreSQL and browser tests really ran -----------------
 
-_counts: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0, "browser_passed": 0}
+_counts: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0, "browser_passed": 0, "fuzz_requests": 0}
 
 
 def pytest_runtest_logreport(report: Any) -> None:
@@ -150,6 +150,8 @@ def pytest_runtest_logreport(report: Any) -> None:
         _counts[report.outcome] = _counts.get(report.outcome, 0) + 1
         if report.when == "call" and report.passed and "browser" in report.keywords:
             _counts["browser_passed"] += 1
+    if report.when == "call":  # requests sent by the API fuzz test (SECURITY.md T3), from every xdist worker
+        _counts["fuzz_requests"] += sum(int(v) for k, v in report.user_properties if k == "fuzz_requests")
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:

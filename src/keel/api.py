@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from keel.accounts.api import router as accounts_router
 from keel.accounts.services import AccountError
@@ -21,7 +22,7 @@ from keel.audit.api import router as audit_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.rules import UnknownRule
-from keel.core.rules.inputs import FieldsInvalid, InvalidInput
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
 from keel.patients.api import router as patients_router
@@ -43,7 +44,25 @@ class KeelAPI(NinjaAPI):
         return schema
 
 
-api = KeelAPI(title="Keel API", version="1", urls_namespace="api", auth=keel_auth, docs_url=None)
+class KeelParser(Parser):
+    """A body that is not JSON is bad input like any other: 422 naming the body, not ninja's bare 400."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return super().parse_body(request)
+        except ValueError as exc:  # json's JSONDecodeError and UnicodeDecodeError are ValueErrors
+            # ninja wraps whatever the parser raises in HttpError(400); on_http_error unwraps this one.
+            raise FieldsInvalid([FieldError("body", "is not valid JSON")]) from exc
+
+
+api = KeelAPI(
+    title="Keel API",
+    version="1",
+    urls_namespace="api",
+    auth=keel_auth,
+    docs_url=None,
+    parser=KeelParser(),
+)
 
 
 def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -123,6 +142,8 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, FieldsInvalid):  # a body that is not JSON (KeelParser)
+        return on_fields_invalid(request, exc.__cause__)
     return api.create_response(request, error_body(exc.message), status=exc.status_code)
 
 

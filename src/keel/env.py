@@ -57,7 +57,7 @@ def parse_database_url(url: str) -> dict[str, object]:
             raise ConfigError(
                 "KEEL_DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:////srv/keel.sqlite3"
             )
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {"ENGINE": "keel.db.sqlite3", "NAME": path}
     if parts.scheme in {"postgres", "postgresql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:

@@ -81,15 +81,17 @@ if _db_url:
     _database: dict[str, object] = parse_database_url(_db_url)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "keel.sqlite3")}
+    _database = {"ENGINE": "keel.db.sqlite3", "NAME": str(DATA_DIR / "keel.sqlite3")}
 
-if _database["ENGINE"] == "django.db.backends.sqlite3":
+if _database["ENGINE"] == "keel.db.sqlite3":
     # Durability promises of SECURITY.md: WAL, fsync on commit, FK checks, writers queue instead of failing.
     _database["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests run on an in-memory database (what Django does for its own sqlite3 engine name).
+    _database["TEST"] = {"NAME": ":memory:"}
 # Keep connections between requests: otherwise every request reconnects (and, on SQLite, re-runs the pragmas).
 _database["CONN_MAX_AGE"] = 60
 _database["CONN_HEALTH_CHECKS"] = True
@@ -135,6 +137,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "keel.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost: its page needs the user and language, and its answer gets every header above.
+    "keel.web.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "keel.urls"
@@ -266,14 +270,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "keel.web.middleware.RequestIdLogFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "keel.web.middleware.PhiSafeFormatter",  # tracebacks without exception messages
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        }
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        # django.request logs the full URL and exception; Keel's URLs carry no PHI, but
-        # exception text could — keep it at ERROR with our own handler500 that shows nothing.
+        # django.request logs the path and the exception; Keel's URLs carry no PHI, and the formatter leaves
+        # exception messages out (they could); our own handler500 shows nothing.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
     },

@@ -65,6 +65,14 @@ def test_missing_and_bad_fields_get_422_naming_each_field(world: World) -> None:
     assert fields == {"username", "password", "expires_in_days"}
 
 
+@pytest.mark.parametrize("body", [b"\x00", b"{not json", b"\xce\x8b\xff", b'{"username": "alice",'])
+def test_a_body_that_is_not_json_gets_422_naming_the_body(world: World, body: bytes) -> None:
+    """Not ninja's bare 400 "Cannot parse request body": the same shape as every other bad input."""
+    response = Client().post("/api/v1/auth/tokens", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "body", "reason": "is not valid JSON"}]
+
+
 def test_a_token_stops_working_when_it_expires(world: World) -> None:
     token = _create(Client(), username="alice", password=PASSWORD, expires_in_days=1).json()["token"]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -124,6 +124,11 @@ def test_serve_rejects_a_bad_port() -> None:
     assert code == 2 and "--port" in err
 
 
+def test_serve_rejects_a_bad_thread_count() -> None:
+    code, _, err = _keel(["serve", "--threads", "0"])
+    assert code == 2 and "--threads" in err
+
+
 def test_the_installed_keel_command_runs_end_to_end(tmp_path: Path) -> None:
     """The real console script, against its own fresh SQLite database."""
     keel = Path(sys.executable).parent / "keel"

@@ -317,3 +317,12 @@ def test_facility_csv_parses_and_rejects_row_by_row() -> None:
 def test_a_csv_without_the_columns_is_not_a_facility_list() -> None:
     with pytest.raises(NotAFeed):
         parse_facility_csv("a,b\n1,2\n")
+
+
+def test_a_facility_csv_with_stray_line_breaks_or_extra_cells_is_read_not_crashed() -> None:
+    """Found by the importer fuzz test: a bare carriage return and cells past the header raised csv.Error
+    and AttributeError."""
+    parsed = parse_facility_csv("id,name\n1,Clinic,extra,cells\n2\n")
+    assert [r.name for r in parsed.records] == ["Clinic"]
+    assert [(r.index, r.reason) for r in parsed.rejections] == [(1, "missing name")]
+    assert [r.name for r in parse_facility_csv("id,name\r\n1,A\rB\r\n").records] == ["A"]

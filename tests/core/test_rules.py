@@ -317,3 +317,26 @@ def test_an_unknown_rule_lists_the_known_ones() -> None:
     with pytest.raises(rules.UnknownRule) as error:
         rules.get("nope")
     assert "take-home-eligibility" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (7, 7),
+        ("7", 7),
+        (" 42 ", 42),
+        ("", None),
+        ("abc", None),
+        ("1.5", None),
+        ("0", None),
+        ("-3", None),
+        (None, None),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+        ("99999999999999999999999", None),
+    ],
+)
+def test_record_id_names_a_row_or_nothing(value: object, expected: int | None) -> None:
+    from keel.core.rules.inputs import record_id
+
+    assert record_id(value) == expected

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
-from psycopg import sql
 
 from keel.audit.models import AuditEvent
+from keel.recovery import services
 from keel.recovery.models import CheckIn, IdempotencyKey
 from tests.conftest import World, sign_in
+from tests.own_databases import own_databases, run_script
 from tests.recovery.conftest import TYPICAL, errors_of, post_checkin
 
 pytestmark = pytest.mark.django_db
@@ -126,38 +123,65 @@ def test_concurrent_duplicates_leave_exactly_one_row(tmp_path: Path) -> None:
     assert sorted(s[0] for s in firsts) == [200, 200, 201] and len(seen["statuses"]) == 4
 
 
+def _land_in_between(monkeypatch: pytest.MonkeyPatch, land: Callable[[], Any]) -> list[Any]:
+    """Make `land()` (another request of the same patient) commit after the next check-in has read what it
+    needs and before its write transaction: the window the write re-checks. Returns what `land` returned."""
+    real, landed = services._read_for_checkin, []
+
+    def read_then_land(*args: Any, **kwargs: Any) -> Any:
+        read = real(*args, **kwargs)
+        if not landed:
+            landed.append(None)
+            landed[0] = land()
+        return read
+
+    monkeypatch.setattr(services, "_read_for_checkin", read_then_land)
+    return landed
+
+
+def test_an_edit_landing_between_the_read_and_the_write_is_not_lost(
+    world: World, alice: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post_checkin(alice, TYPICAL)
+    other = sign_in(Client(), world.alice.user)
+    _land_in_between(monkeypatch, lambda: post_checkin(other, {**TYPICAL, "craving": 5}))
+    response = post_checkin(alice, {**TYPICAL, "craving": 6})
+    assert response.status_code == 200 and response.json()["checkin"]["version"] == 3
+    row = CheckIn.objects.get(patient=world.alice)
+    assert (row.craving, row.version) == (6, 3)
+    assert AuditEvent.objects.filter(target_type="checkin", action="update").count() == 2
+
+
+def test_a_first_check_in_landing_in_between_makes_this_one_an_edit(
+    world: World, alice: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = sign_in(Client(), world.alice.user)
+    landed = _land_in_between(monkeypatch, lambda: post_checkin(other, TYPICAL))
+    response = post_checkin(alice, {**TYPICAL, "used": True, "used_what": ["heroin"]})
+    assert landed[0].status_code == 201
+    assert response.status_code == 200 and response.json()["checkin"]["version"] == 2
+    assert response.json()["nudges"] == ["reported_use"]  # decided again on what is stored now
+    assert CheckIn.objects.filter(patient=world.alice).count() == 1
+
+
+def test_the_same_key_landing_in_between_is_replayed(
+    world: World, alice: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = sign_in(Client(), world.alice.user)
+    landed = _land_in_between(monkeypatch, lambda: post_checkin(other, TYPICAL, key="k-race"))
+    response = post_checkin(alice, TYPICAL, key="k-race")
+    assert response.status_code == 201 and response.json() == landed[0].json()
+    assert CheckIn.objects.filter(patient=world.alice).count() == 1
+    assert IdempotencyKey.objects.filter(key="k-race").count() == 1
+    assert AuditEvent.objects.latest("id").reason == "idempotent replay"
+
+
 def run_race(tmp_path: Path, script: Path | None = None) -> dict[str, Any]:
-    """Run a race script in a fresh process against a database of its own (a SQLite file, or a new PostgreSQL
-    database dropped afterwards, so that its committed rows never meet the other tests)."""
+    """Run a race script in a fresh process against a database of its own (tests.own_databases)."""
     env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="keel.settings")
-    tag = uuid.uuid4().hex[:8]
-    if connection.vendor == "sqlite":
-        env["KEEL_DATABASE_URL"] = f"sqlite:///{tmp_path}/race.sqlite3"
-        return _race(env, tag, script)
-    db = connection.settings_dict
-    server = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}"
-    name = f"keel_race_{tag}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        env["KEEL_DATABASE_URL"] = f"{server}/{name}"
-        return _race(env, tag, script)
-    finally:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _race(env: dict[str, str], tag: str, script: Path | None = None) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(script or Path(__file__).with_name("race.py")), tag],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    with own_databases(tmp_path, "race") as (url,):
+        env["KEEL_DATABASE_URL"] = url
+        return run_script(env, script or Path(__file__).with_name("race.py"), uuid.uuid4().hex[:8])
 
 
 def test_staff_only_read_and_only_their_patients(world: World) -> None:

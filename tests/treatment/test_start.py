@@ -241,6 +241,18 @@ def test_naloxone_kits_and_the_patients_care_plan(world: World) -> None:
     assert alice.get("/api/v1/me/care-plan").json()["goals"][0]["area"] == "counseling"
 
 
+@pytest.mark.parametrize("responsible", ["", "abc", "1.5", "99999999999999999999999"])
+def test_a_goal_form_naming_nobody_says_so_instead_of_failing(world: World, responsible: str) -> None:
+    """Found by the form fuzz test: the page's goal form sends the responsible person as text."""
+    counselor = sign_in(Client(), world.staff["counselor"])
+    form = {"form": "goal", "area": "counseling", "goal": "Plan for Fridays", "review_on": "2099-01-01"}
+    response = counselor.post(
+        f"/patients/{world.alice.pk}/start/", {**form, "responsible": responsible}, follow=True
+    )
+    assert response.status_code == 200
+    assert "choose someone on the care team" in response.content.decode()
+
+
 def test_xr_naltrexone_needs_the_opioid_free_interval_and_alternates_sites(world: World) -> None:
     services.prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="naltrexone_xr", dose_mg=380

@@ -23,8 +23,8 @@ def test_argon2_is_the_first_production_hasher() -> None:
 @pytest.mark.parametrize(
     ("url", "engine", "name"),
     [
-        ("sqlite:////srv/keel/db.sqlite3", "django.db.backends.sqlite3", "/srv/keel/db.sqlite3"),
-        ("sqlite:///var/db.sqlite3", "django.db.backends.sqlite3", "var/db.sqlite3"),
+        ("sqlite:////srv/keel/db.sqlite3", "keel.db.sqlite3", "/srv/keel/db.sqlite3"),
+        ("sqlite:///var/db.sqlite3", "keel.db.sqlite3", "var/db.sqlite3"),
         ("postgresql://postgres@127.0.0.1:5432/test", "django.db.backends.postgresql", "test"),
     ],
 )

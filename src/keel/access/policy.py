@@ -17,12 +17,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 
-from keel.accounts.models import CLINICAL_ROLES, ProgramMembership, Role, User
+from keel.accounts.models import CLINICAL_ROLES, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.db import rows
 from keel.patients.models import CareTeamMember, Patient
 
 
@@ -163,9 +164,21 @@ def own_patient_or_404(
     """The signed-in patient's own record, taken from the session, never from the request."""
     if not _active(user) or user.role != Role.PATIENT:
         raise PatientNotFound()
-    patient = Patient.objects.filter(user=user).select_related("program").prefetch_related(*prefetch).first()
-    if patient is None:
+    # Every patient request runs this: hand-written SQL (keel.db.rows), the program joined as select_related.
+    found = rows.fetch(
+        'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '
+        'WHERE p."user_id" = %s ORDER BY p."id" LIMIT 1',
+        [user.pk],
+        (Patient, "p"),
+        (Program, "g"),
+    )
+    if not found:
         raise PatientNotFound()
+    patient: Patient = found[0][0]
+    program: Program = found[0][1]
+    Patient.program.field.set_cached_value(patient, program)
+    if prefetch:
+        prefetch_related_objects([patient], *prefetch)
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient

@@ -26,6 +26,7 @@ from keel.core.recovery import tools
 from keel.core.recovery.progress import Day, Progress, progress
 from keel.core.rules import early_warning
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.db import rows
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import (
     CheckIn,
@@ -81,7 +82,10 @@ def _aad(purpose: str, patient_id: int) -> str:
 
 
 def checkin_dict(c: CheckIn) -> dict[str, Any]:
-    private = crypto.decrypt_json(c.private, aad=_aad("checkin", c.patient_id), default={})
+    return _checkin_body(c, crypto.decrypt_json(c.private, aad=_aad("checkin", c.patient_id), default={}))
+
+
+def _checkin_body(c: CheckIn, private: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": c.pk,
         "date": c.local_date.isoformat(),
@@ -117,6 +121,11 @@ def record_checkin(
     A replay of a key returns the first response; the same key with a different check-in is refused
     (RecoveryInvalid on `Idempotency-Key`). Raises RecoveryInvalid naming every bad field; writes nothing
     unless all is well. Two requests racing on one key or one day leave exactly one row.
+
+    The reads and the early-warning run happen before the write transaction (`_read_for_checkin`), so the
+    database's one writer (SQLite) or the chain head (PostgreSQL) is held only for the writes. Inside it,
+    today's row is checked again: if another check-in of this patient landed in between (the only writer of
+    check-ins; earlier days never change), everything is read and decided again inside the transaction.
     """
     patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "checkin")
     key = (key or "").strip()
@@ -133,10 +142,13 @@ def record_checkin(
     if errors:
         raise RecoveryInvalid(errors)
     fingerprint = core_checkin.fingerprint(values)
+    now = now or timezone.now()
+    asked = _CheckInAsked(by, patient, key, values, fingerprint, now)
     for attempt in range(3):
+        read = _read_for_checkin(asked)
         try:
             with transaction.atomic():
-                return _record_checkin(by, patient, key, values, fingerprint, now or timezone.now())
+                return _write_checkin(asked, read) or _record_checkin(asked)
         except IntegrityError:
             # A concurrent request won the race for this key or this day; the next attempt sees its row.
             if attempt == 2:
@@ -144,16 +156,88 @@ def record_checkin(
     raise AssertionError("unreachable")
 
 
-def _record_checkin(
-    by: Any, patient: Patient, key: str, values: dict[str, Any], fingerprint: str, now: datetime
-) -> CheckInOutcome:
-    if (
-        connection.vendor == "postgresql"
-    ):  # one writer per patient; SQLite's IMMEDIATE transactions already are
-        list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
-    seen = next(iter(IdempotencyKey.objects.filter(user=by, key=key).order_by()[:1]), None)
+@dataclass(frozen=True)
+class _CheckInAsked:
+    """One check-in request, checked: who, for which patient, its key, its values and when."""
+
+    by: Any
+    patient: Patient
+    key: str
+    values: dict[str, Any]
+    fingerprint: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class _CheckInRead:
+    """What a check-in needs from the database, read before its write transaction."""
+
+    today: date
+    row: CheckIn | None  # today's check-in, to edit; None: this check-in creates it
+    flags: list[dict[str, Any]]  # the early-warning flags the series with this check-in raises
+    key_seen: bool  # the idempotency key is already used: the full path replays it or refuses
+
+
+def _read_for_checkin(asked: _CheckInAsked) -> _CheckInRead:
+    today = local_today(asked.patient, asked.now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT 1 FROM "recovery_idempotencykey" WHERE "user_id" = %s AND "key" = %s',
+            [asked.by.pk, asked.key],
+        )
+        if cursor.fetchone() is not None:
+            return _CheckInRead(today, None, [], key_seen=True)
+    return _CheckInRead(today, *_today_and_flags(asked.patient, today, asked.values), key_seen=False)
+
+
+def _today_and_flags(
+    patient: Patient, today: date, values: dict[str, Any]
+) -> tuple[CheckIn | None, list[dict[str, Any]]]:
+    """Today's check-in as stored (None if there is none yet) and the flags this check-in raises."""
+    series = _series(patient, today, HISTORY_DAYS)  # oldest first; today's row last, if there is one
+    row = series.pop() if series and series[-1].local_date == today else None
+    recent = [*_rule_checkins(series), {"date": today, **{k: values[k] for k in _RULE_FIELDS}}]
+    return row, _flags_for(today, recent)
+
+
+def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome | None:
+    """The write transaction's part of a check-in read beforehand; None if what was read is out of date
+    (the caller then reads and decides again inside the transaction)."""
+    if read.key_seen:
+        return None
+    _lock_patient(asked.patient)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT "id", "version" FROM "recovery_checkin" WHERE "patient_id" = %s AND "local_date" = %s',
+            [asked.patient.pk, connection.ops.adapt_datefield_value(read.today)],
+        )
+        now_there = cursor.fetchone()
+    if now_there != (None if read.row is None else (read.row.pk, read.row.version)):
+        return None  # another check-in of this patient landed after the read
+    # A concurrent request with the same key also wrote today's row, so it was caught just above; the
+    # unique (user, key) constraint backs this up (IntegrityError: the caller tries again and replays).
+    return _save_checkin(asked, read.today, read.row, read.flags)
+
+
+def _lock_patient(patient: Patient) -> None:
+    if connection.features.has_select_for_update:  # one writer per patient; SQLite has one writer at all
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR UPDATE', [patient.pk])
+
+
+def _record_checkin(asked: _CheckInAsked) -> CheckInOutcome:
+    """The whole check-in inside the write transaction: reads, decision and writes."""
+    # The hot path of the recovery companion: its statements are hand-written (keel.db.rows).
+    by, patient, key = asked.by, asked.patient, asked.key
+    _lock_patient(patient)
+    seen = rows.fetch_one(
+        'FROM "recovery_idempotencykey" k WHERE k."user_id" = %s AND k."key" = %s',
+        [by.pk, key],
+        IdempotencyKey,
+        "k",
+    )
     if seen is not None:
-        if seen.scope != "checkin" or seen.fingerprint != fingerprint:
+        if seen.scope != "checkin" or seen.fingerprint != asked.fingerprint:
             raise RecoveryInvalid(
                 [FieldError("Idempotency-Key", "was already used for a different check-in; make a new key")]
             )
@@ -161,39 +245,48 @@ def _record_checkin(
         _audit(by, patient, Action.READ, "checkin", first["checkin"]["id"], reason="idempotent replay")
         return CheckInOutcome(seen.status_code, first, replay=True)
 
-    today = local_today(patient, now)
+    today = local_today(patient, asked.now)
+    return _save_checkin(asked, today, *_today_and_flags(patient, today, asked.values))
+
+
+def _save_checkin(
+    asked: _CheckInAsked, today: date, row: CheckIn | None, flags: list[dict[str, Any]]
+) -> CheckInOutcome:
+    """Write today's check-in (new or edited), its flags, its idempotency key and its audit row."""
+    by, patient, values, now = asked.by, asked.patient, asked.values, asked.now
     private = {k: values[k] for k in core_checkin.PRIVATE if values[k]}
     fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
     blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
-    series = _series(patient, today, HISTORY_DAYS)  # oldest first; today's row last, if there is one
-    row = series[-1] if series and series[-1].local_date == today else None
     if row is None:
-        row = CheckIn.objects.create(
-            patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields
+        row = rows.insert(
+            CheckIn(patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields)
         )
         status, action = 201, Action.CREATE
-        series.append(row)
     else:
         for name, value in fields.items():
             setattr(row, name, value)
         row.private, row.updated_at, row.version = blob, now, row.version + 1
-        row.save()
+        rows.update(row, (*fields, "private", "updated_at", "version"))
         status, action = 200, Action.UPDATE
-    raised = _raise_flags(by, patient, row, today, now, series)
+    raised = [
+        flag["code"] for flag in flags if _raise_once(by, patient, flag["code"], flag, "checkin", row.pk, now)
+    ]
     body = {
-        "checkin": checkin_dict(row),
+        "checkin": _checkin_body(row, private),
         "created": status == 201,
         "offers": list(core_checkin.offers(values)),
         "nudges": raised,
     }
-    IdempotencyKey.objects.create(
-        user=by,
-        key=key,
-        scope="checkin",
-        fingerprint=fingerprint,
-        status_code=status,
-        response=crypto.encrypt_json(body, aad=_aad("idempotency", patient.pk)),
-        created_at=now,
+    rows.insert(
+        IdempotencyKey(
+            user=by,
+            key=asked.key,
+            scope="checkin",
+            fingerprint=asked.fingerprint,
+            status_code=status,
+            response=crypto.encrypt_json(body, aad=_aad("idempotency", patient.pk)),
+            created_at=now,
+        )
     )
     # Last: the audit chain's head row is locked from here to the commit, so the lock is held briefly.
     _audit(by, patient, action, "checkin", row.pk)
@@ -201,44 +294,43 @@ def _record_checkin(
 
 
 def _series(patient: Patient, today: date, days: int) -> list[CheckIn]:
-    return list(
-        CheckIn.objects.filter(
-            patient=patient, local_date__gt=today - timedelta(days=days), local_date__lte=today
-        ).order_by("local_date")
+    """The patient's check-ins of the last `days` days up to `today`, oldest first (hand-written SQL: every
+    check-in reads it)."""
+    found = rows.fetch(
+        'FROM "recovery_checkin" c WHERE c."patient_id" = %s '
+        'AND c."local_date" > %s AND c."local_date" <= %s ORDER BY c."local_date"',
+        [
+            patient.pk,
+            connection.ops.adapt_datefield_value(today - timedelta(days=days)),
+            connection.ops.adapt_datefield_value(today),
+        ],
+        (CheckIn, "c"),
     )
+    for (row,) in found:
+        CheckIn.patient.field.set_cached_value(row, patient)
+    return [row for (row,) in found]
+
+
+_RULE_FIELDS = ("craving", "mood", "used", "medication")
 
 
 def _rule_checkins(rows: list[CheckIn]) -> list[dict[str, Any]]:
-    return [
-        {
-            "date": c.local_date,
-            "craving": c.craving,
-            "mood": c.mood,
-            "used": c.used,
-            "medication": c.medication,
-        }
-        for c in rows
-    ]
+    return [{"date": c.local_date, **{k: getattr(c, k) for k in _RULE_FIELDS}} for c in rows]
 
 
-def _raise_flags(
-    by: Any, patient: Patient, row: CheckIn, today: date, now: datetime, series: list[CheckIn]
-) -> list[str]:
-    """Run the early-warning rules on the recent series; raise each flag once (not while one of its kind is
-    open, never twice for one check-in). Returns the codes raised now, for the patient's kind nudge.
+def _flags_for(today: date, recent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The early-warning flags a check-in raises (the rules run on the recent series ending with it).
 
     Suicide screens raise their flag when the instrument is filed (keel.assessments), and silence is found by
-    `scan_for_silence`, so neither is raised here."""
+    `scan_for_silence`, so neither is raised here. Each is raised once (`_raise_once`): not while one of its
+    kind is open, never twice for one check-in."""
     policy_values = {f.name: f.default for f in early_warning.POLICY}
-    decision = early_warning.evaluate(today, _rule_checkins(series), [], policy_values)
-    raised = []
-    for flag in decision.details["flags"]:
-        code = flag["code"]
-        if code not in FLAG_KINDS or code in ("silence", "contact_request"):
-            continue
-        if _raise_once(by, patient, code, flag, "checkin", row.pk, now):
-            raised.append(code)
-    return raised
+    decision = early_warning.evaluate(today, recent, [], policy_values)
+    return [
+        flag
+        for flag in decision.details["flags"]
+        if flag["code"] in FLAG_KINDS and flag["code"] not in ("silence", "contact_request")
+    ]
 
 
 def _raise_once(
@@ -300,12 +392,14 @@ def scan_for_silence(*, now: datetime | None = None) -> int:
     raised = 0
     for patient in Patient.objects.filter(pk__in=ids).select_related("program"):
         today = local_today(patient, now)
-        rows = _series(patient, today, 40)
-        decision = early_warning.evaluate(today, _rule_checkins(rows), [], policy_values)
+        recent = _series(patient, today, 40)
+        decision = early_warning.evaluate(today, _rule_checkins(recent), [], policy_values)
         for flag in decision.details["flags"]:
-            if flag["code"] == "silence" and rows:
+            if flag["code"] == "silence" and recent:
                 with transaction.atomic():
-                    raised += _raise_once(None, patient, "silence", flag, "checkin_silence", rows[-1].pk, now)
+                    raised += _raise_once(
+                        None, patient, "silence", flag, "checkin_silence", recent[-1].pk, now
+                    )
     return raised
 
 

@@ -22,7 +22,7 @@ from keel.core import intake as core_intake
 from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import parse_schedule
-from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -832,8 +832,11 @@ def add_goal(
     text = (goal or "").strip()
     if not text or len(text) > 300:
         errors.append(FieldError("goal", "write the goal (at most 300 characters)"))
+    responsible = record_id(responsible_id)  # from the page's form it is text
     member = (
-        CareTeamMember.objects.filter(patient=patient, user_id=responsible_id).select_related("user").first()
+        CareTeamMember.objects.filter(patient=patient, user_id=responsible).select_related("user").first()
+        if responsible is not None
+        else None
     )
     if member is None:
         errors.append(FieldError("responsible", "choose someone on the care team"))

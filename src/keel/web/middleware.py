@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
+import traceback
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from keel.audit import context
 
@@ -50,3 +54,89 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = context.current().request_id or "-"
         return True
+
+
+def _first_nul(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first text holding a NUL character in a decoded JSON value, or None."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        items: list[tuple[str, Any]] = [(str(k), v) for k, v in value.items()]
+        for key, _ in items:
+            if "\x00" in key:
+                return f"{path}.{key}".lstrip(".") or "body"
+    elif isinstance(value, list):
+        items = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return None
+    for key, item in items:
+        found = _first_nul(item, f"{path}.{key}".lstrip("."))
+        if found:
+            return found
+    return None
+
+
+class RejectNulMiddleware:
+    """Refuse text holding a NUL character (U+0000) in the query, a form or a JSON body, before any view.
+
+    No one types one; it comes from broken or hostile clients. PostgreSQL cannot store it in text (the write
+    would fail with a server error) and SQLite would keep a value other tools cut short, so Keel refuses it on
+    both databases with the field named: 422 in the API's error shape, or a short page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = self._field_with_nul(request)
+        if field is None:
+            return self.get_response(request)
+        reason = "contains a NUL character (U+0000), which Keel does not accept"
+        if request.path.startswith("/api/"):
+            body = {"message": "Some fields are not valid.", "errors": [{"field": field, "reason": reason}]}
+            return JsonResponse(body, status=422)
+        return render(request, "web/422.html", {"field": field}, status=422)
+
+    @staticmethod
+    def _field_with_nul(request: HttpRequest) -> str | None:
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                return key
+        content_type = request.content_type or ""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        if content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):  # uploaded files: not text
+            for key, values in request.POST.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return key
+            return None
+        raw = request.body
+        if b"\x00" not in raw and b"\\u0000" not in raw.lower():
+            return None
+        try:
+            return _first_nul(json.loads(raw))
+        except ValueError:
+            return None  # not JSON: the view's own check names the body
+
+
+class PhiSafeFormatter(logging.Formatter):
+    """Log tracebacks without exception messages: a message can carry what someone typed or a database row
+    ("Key (record_number)=(RR-1001) already exists", "expected a number but got '…'"). The frames (file,
+    line, function, the source line) and the exception's type stay, which is what finding the bug needs."""
+
+    def formatException(self, ei: Any) -> str:
+        exc = ei[1]
+        if exc is None:
+            return super().formatException(ei)
+        chain: list[BaseException] = []
+        while exc is not None and all(exc is not seen for seen in chain):
+            chain.append(exc)
+            exc = exc.__cause__ or exc.__context__
+        parts = []
+        for item in reversed(chain):  # the first cause first, as Python prints a chain
+            frames = "".join(traceback.format_list(traceback.extract_tb(item.__traceback__)))
+            kind = f"{type(item).__module__}.{type(item).__qualname__}"
+            parts.append(f"Traceback (most recent call last):\n{frames}{kind}: (message not logged)")
+        return "\n\nwhich led to:\n\n".join(parts)

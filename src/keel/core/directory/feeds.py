@@ -421,14 +421,22 @@ def _codes(raw: str, allowed: tuple[str, ...], column: str) -> tuple[str, ...]:
 
 def parse_facility_csv(text: str) -> Parsed:
     """Keel's facility CSV: a header row with the FACILITY_COLUMNS names (README documents each)."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_facility_csv(text)
+    except csv.Error as exc:  # e.g. a line break inside an unquoted field
+        raise NotAFeed(f"not a readable CSV: {exc}") from None
+
+
+def _parse_facility_csv(text: str) -> Parsed:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in FACILITY_REQUIRED if c not in header]
     if missing:
         raise NotAFeed(f"not a facility CSV: the header lacks {', '.join(missing)}")
     out = Parsed()
     for index, row in enumerate(reader):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        # cells past the header (a list under the key None) and cells a short row lacks (None) are ignored
+        row = {k.strip().lower(): v.strip() for k, v in row.items() if k is not None and isinstance(v, str)}
         try:
             if not row.get("id"):
                 raise _Bad("missing id")

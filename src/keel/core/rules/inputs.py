@@ -20,6 +20,19 @@ class InvalidInput(ValueError):
         self.errors = errors
 
 
+RECORD_ID_MAX = 2**63 - 1  # the largest id a database row can have (a signed 64-bit key)
+
+
+def record_id(value: Any) -> int | None:
+    """A row id sent as text or a number (a form's <select>, say): the whole number 1..RECORD_ID_MAX it
+    names, or None when it names no row ("", "abc", "1.5", a number too large for any key)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if 1 <= number <= RECORD_ID_MAX else None
+
+
 @dataclass(frozen=True)
 class Field:
     name: str

@@ -17,14 +17,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--threads", type=int, default=4)
+        # Measured on 2 cores (bench/http_load.py, 32 clients): 3 processes of 2 threads write check-ins about
+        # 15% faster than 2 of 4, with a lower p99, and serve /healthz as fast. Processes share no interpreter
+        # lock; SQLite writers queue on the database's lock file either way (keel.db.sqlite3).
+        parser.add_argument("--workers", type=int, default=3)
+        parser.add_argument("--threads", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port: must be between 1 and 65535", returncode=2)
         if not 1 <= options["workers"] <= 64:
             raise CommandError("--workers: must be between 1 and 64", returncode=2)
+        if not 1 <= options["threads"] <= 64:
+            raise CommandError("--threads: must be between 1 and 64", returncode=2)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         if gunicorn is None:
             raise CommandError("gunicorn is not installed in this environment", returncode=1)

@@ -1,0 +1,41 @@
+"""Generated-input tests (SECURITY.md T3)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+
+# Cases per API operation and persona; .ci/run raises it (see test_api_fuzz).
+EXAMPLES = int(os.environ.get("KEEL_FUZZ_EXAMPLES", "3"))
+
+
+def fuzz_settings(max_examples: int) -> Any:
+    """The same cases every run (derandomize, nothing remembered between runs), no time limit per case."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+# SECURITY.md T6 on every answer the fuzz tests get: header -> the value it must have (None: present).
+SECURITY_HEADERS: dict[str, str | None] = {
+    "content-security-policy": None,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": None,
+    "cache-control": "no-store",
+}
+
+
+def missing_security_headers(headers: dict[str, str]) -> list[str]:
+    """The security headers an answer lacks or has wrong; `headers` keyed in lower case."""
+    return [
+        name
+        for name, value in SECURITY_HEADERS.items()
+        if name not in headers or (value is not None and headers[name] != value)
+    ]
