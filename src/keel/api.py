@@ -25,6 +25,7 @@ from keel.core.rules import UnknownRule
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
+from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
 from keel.recovery import api as recovery_api
 from keel.recovery.services import StaleEdit
@@ -158,6 +159,7 @@ api.add_router("/audit", audit_router)
 api.add_router("/", assessments_router)
 api.add_router("/", directory_router)
 api.add_router("/", treatment_router)
+api.add_router("/", measures_router)
 api.add_router("/", recovery_api.router)
 
 

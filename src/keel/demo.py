@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -149,6 +149,8 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
             _recovery_history(patient, rng, today)
             if i % 3 != 2:  # two in three are on methadone at the window
                 _methadone(patient, staff["prescriber"], staff["nurse"], rng, today, first_day=i == 3)
+                if i != 3:
+                    _treatment_history(patient, staff["prescriber"], staff["nurse"], rng, today)
             if i < 2:
                 username = f"{slug}.patient{i + 1}"
                 user = User.objects.filter(username=username).first()
@@ -245,6 +247,92 @@ def _methadone(
         )
         for n in range(14, 0, -1)
     )
+
+
+def _treatment_history(
+    patient: Patient, prescriber: User, nurse: User, rng: random.Random, today: date
+) -> None:
+    """What came before the current order, for the director's measures: a DSM-5 diagnosis at admission, an
+    earlier order (now superseded) with observed doses from a few days after admission, a missed day here
+    and there and for some a long gap, up to the current order's start; a naloxone kit for most."""
+    from decimal import Decimal
+
+    from keel.assessments.models import SCORER_VERSION, Assessment
+    from keel.core.instruments.scoring import score
+    from keel.treatment.models import DoseRecord, MedicationOrder, NaloxoneKit
+
+    current = MedicationOrder.objects.filter(patient=patient, status="active").first()
+    enrollment = patient.enrollments.order_by("started_on").first()
+    if current is None or enrollment is None or current.supersedes_id is not None:
+        return  # no order, or the history is there already
+    now = timezone.now()
+    admitted = enrollment.started_on
+    met = rng.randint(4, 9)
+    answers = {f"dsm5_{n}": int(n <= met) for n in range(1, 12)}
+    result = score("dsm5-oud", answers, {})
+    Assessment.objects.create(
+        patient=patient,
+        program_id=patient.program_id,
+        instrument="dsm5-oud",
+        instrument_version=result.version,
+        scorer_version=SCORER_VERSION,
+        answers=answers,
+        total=result.total,
+        band=result.band.code if result.band else "",
+        result=result.as_dict(),
+        filled_by=prescriber,
+        filled_at=timezone.make_aware(datetime.combine(admitted, time(10, 0))),
+    )
+    if rng.random() < 0.7:
+        NaloxoneKit.objects.create(
+            patient=patient,
+            product="nasal_4mg",
+            dispensed_on=admitted + timedelta(days=rng.randint(0, 20)),
+            dispensed_by=nurse,
+            recorded_at=now,
+        )
+    first = admitted + timedelta(days=rng.choice([0, 0, 1, 2, 3, 5, 8]))
+    last = min(current.starts_on, enrollment.ended_on or current.starts_on) - timedelta(days=1)
+    if last < first:
+        return
+    earlier = MedicationOrder.objects.create(
+        patient=patient,
+        medication="methadone",
+        rxnorm="6813",
+        dose_mg=Decimal(30),
+        starts_on=first,
+        status="superseded",
+        prescriber=prescriber,
+        created_at=now,
+    )
+    current.supersedes = earlier
+    current.save(update_fields=["supersedes"])
+    stop_for = rng.choice([0, 0, 0, 12, 30])  # some have one long gap
+    stop_at = first + timedelta(days=rng.randint(20, 200))
+    rows, day, n = [], first, 0
+    while day <= last:
+        n += 1
+        if stop_for and day == stop_at:
+            day += timedelta(days=stop_for)
+            continue
+        if rng.random() > 0.06:  # a missed day now and then
+            rows.append(
+                DoseRecord(
+                    patient=patient,
+                    order=earlier,
+                    medication="methadone",
+                    local_date=day,
+                    sequence=1,
+                    status="given",
+                    amount_mg=Decimal(min(30 + 5 * (n // 3), int(current.dose_mg))),
+                    treatment_day=(day - first).days + 1,
+                    decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
+                    recorded_by=nurse,
+                    recorded_at=now,
+                )
+            )
+        day += timedelta(days=1)
+    DoseRecord.objects.bulk_create(rows, batch_size=500)
 
 
 def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: date) -> Patient:

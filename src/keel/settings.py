@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "keel.assessments",
     "keel.directory",
     "keel.treatment",
+    "keel.measures",
     "keel.recovery",
     "keel.public",
     "keel.web",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("keel.assessments.urls")),
     path("", include("keel.directory.urls")),
+    path("", include("keel.measures.urls")),
     path("", include("keel.recovery.urls")),
     path("", include("keel.public.urls")),
     path("", include("keel.treatment.urls")),

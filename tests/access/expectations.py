@@ -272,6 +272,11 @@ ROUTES: dict[str, Route] = {
     # do it (audited as a denial), 404 out of scope; reads are the clinical area.
     "treatment:dosing": Route("GET", "/dosing/", {**_all(403, 302), "nurse": 200, "prescriber": 200}),
     "treatment:policy": Route("GET", "/program/policy/", {**_all(200, 302), "patient": 403}),
+    # The director's measures (journey 7): program admins of the program only; counts, no one named.
+    "measures:measures": Route("GET", "/program/measures/", {**_all(403, 302), "program_admin": 200}),
+    "measures:measure_csv": Route(
+        "GET", "/program/measures/retention_90.csv", {**_all(403, 302), "program_admin": 200}
+    ),
     "treatment:medication": Route(
         "GET",
         "/patients/{patient}/medication/",
@@ -342,6 +347,9 @@ ROUTES: dict[str, Route] = {
         "GET", "/api/v1/dosing/today", {**_all(403, 401), "nurse": 200, "prescriber": 200}
     ),
     "api:get_policy": Route("GET", "/api/v1/programs/riverside/policy", {**_all(200, 401), "patient": 403}),
+    "api:get_measures": Route(
+        "GET", "/api/v1/programs/riverside/measures", {**_all(403, 401), "program_admin": 200}
+    ),
     "api:put_policy": Route(
         "PUT",
         "/api/v1/programs/riverside/policy/methadone-dose-check/titration_step_max_mg",

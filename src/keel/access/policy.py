@@ -219,13 +219,23 @@ def can_record_measurement(user: Any) -> bool:
     return _active(user) and user.role in _DOSING_ROLES
 
 
-def can_change_policy(user: Any, program_id: int) -> bool:
-    """Program policy is changed only by an admin of that program."""
+def _admin_of(user: Any, program_id: int) -> bool:
     return (
         _active(user)
         and user.role == Role.PROGRAM_ADMIN
         and ProgramMembership.objects.filter(user=user, program_id=program_id).exists()
     )
+
+
+def can_change_policy(user: Any, program_id: int) -> bool:
+    """Program policy is changed only by an admin of that program."""
+    return _admin_of(user, program_id)
+
+
+def can_view_measures(user: Any, program_id: int) -> bool:
+    """A program's quality measures (counts and monthly series, no one named): its program admins, the
+    director's role."""
+    return _admin_of(user, program_id)
 
 
 def can_write_care_record(user: Any) -> bool:

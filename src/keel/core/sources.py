@@ -98,6 +98,29 @@ _ALL = (
         "smart-recovery", "SMART Recovery, including SMART Family & Friends.", "https://smartrecovery.org"
     ),
     Source("nar-anon", "Nar-Anon Family Groups.", "https://www.nar-anon.org"),
+    Source(
+        "nqf-3175",
+        "CMS MIPS 2019 Quality ID #468 / NQF #3175: Continuity of Pharmacotherapy for Opioid Use Disorder "
+        "(steward USC/RAND), CQM specification; ACP measure review.",
+    ),
+    Source("hedis-pod", "NCQA HEDIS: Pharmacotherapy for Opioid Use Disorder (POD); NCQA FAQ 2026."),
+    Source("hedis-iet", "NCQA HEDIS: Initiation and Engagement of Substance Use Disorder Treatment (IET)."),
+    Source(
+        "anderson-2021",
+        "Anderson KE, et al. Buprenorphine initiation and retention, commercial and Medicare Advantage cohort. "
+        "Med Care 2021.",
+        "https://pmc.ncbi.nlm.nih.gov/articles/PMC8026663/",
+    ),
+    Source(
+        "ref-14-4",
+        "Keel clinical reference 14.4: no standard retention definition; N days and the allowed gap are "
+        "parameters.",
+    ),
+    Source(
+        "keel-measures",
+        "Keel: measure defined for this program dashboard (admission date to first medication day); not a "
+        "national standard.",
+    ),
     Source("keel-issue-4", "Keel: plain-language patterns written for this site; not a diagnosis."),
 )
 SOURCES = {s.id: s for s in _ALL}

@@ -132,3 +132,59 @@ def daily_chart(
         end.isoformat(),
         summary,
     )
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str  # the month
+    text: str  # the value as shown ("—" when there is none)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    left: int
+    bottom: float
+    bars: tuple[Bar, ...]
+    ticks: tuple[Tick, ...]
+    summary: str
+
+
+def bar_chart(
+    series: Sequence[tuple[str, float | None]],
+    *,
+    y_max: float,
+    unit: str,
+    title: str,
+    width: int = 640,
+    height: int = 200,
+) -> BarChart:
+    """One bar per label (a month), scaled 0..y_max; a missing value draws no bar and reads as "no data"."""
+    left, right, top, bottom = 40, 8, 12, height - 28
+    count = max(len(series), 1)
+    slot = (width - left - right) / count
+    scale = y_max or 1.0
+
+    def y_of(value: float) -> float:
+        return round(bottom - min(max(value, 0.0), scale) / scale * (bottom - top), 1)
+
+    bars = tuple(
+        Bar(
+            round(left + i * slot + slot * 0.15, 1),
+            y_of(v if v is not None else 0.0),
+            round(slot * 0.7, 1),
+            round(bottom - y_of(v if v is not None else 0.0), 1),
+            label,
+            "—" if v is None else f"{v:g}{unit}",
+        )
+        for i, (label, v) in enumerate(series)
+    )
+    ticks = tuple(Tick(y_of(v), int(v)) for v in (0.0, scale / 2, scale))
+    shown = [f"{b.label} {b.text}" for b in bars]
+    summary = f"{title}: " + ("; ".join(shown) if shown else "no data") + "."
+    return BarChart(width, height, left, bottom, bars, ticks, summary)

@@ -1,0 +1,379 @@
+"""A program's quality measures for its director (journey 7), from plain facts about each person.
+
+Every measure returns its value, the counts behind it, a month-by-month series for the plot, what it left
+out and why, its parameters and its source ids. No names or record numbers go in or out: a `Person` carries
+an opaque key and dates only.
+
+- **Retention at N days** (reference 14.4): of the people whose treatment episode started in the window, the
+  share whose episode lasted at least N days with no gap longer than G days. There is no standard definition:
+  N and G are parameters. A person whose day N has not come yet and whose episode is still open is *pending*,
+  not a failure.
+- **Continuity of pharmacotherapy, NQF 3175 / MIPS 468** (reference 14.1 and correction 7): adults >= 18
+  [V] with an OUD diagnosis, at least 180 days [V] of continuous pharmacotherapy; the allowed gap (default 7
+  days) is UNVERIFIED and a parameter, shown with the measure version. Age counts at the episode start, and
+  the episode is the person's first that starts in the window (Keel's reading; the licensed specification's
+  identification period was not read).
+- **Days from intake to first dose**: for each admission in the window, the days from the admission date to
+  the first covered day on or after it; the median, and how many are still waiting.
+- **Naloxone coverage**: of the people in care on a day, the share with a naloxone kit on record dispensed on
+  or before that day (reference 12: offer naloxone to everyone with OUD).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from keel.core.measures.coverage import Span, join, still_open
+
+RETENTION_SOURCES = ("ref-14-4", "anderson-2021")
+NQF_SOURCES = ("nqf-3175",)
+NALOXONE_SOURCES = ("samhsa-overdose-toolkit",)
+INTAKE_SOURCES = ("keel-measures",)
+
+NQF_VERSION = "NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)"
+
+
+@dataclass(frozen=True)
+class Person:
+    key: int  # opaque; never leaves the core in an output
+    birth_date: date
+    oud_diagnosis: bool
+    admissions: tuple[date, ...] = ()
+    in_care: tuple[Span, ...] = ()  # enrollment periods; an open one ends on date.max
+    coverage: tuple[Span, ...] = ()  # covered days, not yet joined
+    naloxone_on: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Params:
+    max_gap: int = 7  # UNVERIFIED default (reference 14.1, correction 7); a parameter
+    retention_days: tuple[int, ...] = (30, 90, 180)
+    nqf_min_days: int = 180  # [V]
+    nqf_min_age: int = 18  # [V] MIPS 2019 (ACP says 18-64: conflict 10; the MIPS text is used)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_gap <= 60:
+            raise ValueError("max_gap: from 0 to 60 days")
+        if not self.retention_days or any(not 1 <= n <= 730 for n in self.retention_days):
+            raise ValueError("retention_days: one or more, each from 1 to 730")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One month of a series: the cohort (or the day) that month and its outcome."""
+
+    month: str  # YYYY-MM
+    numerator: int
+    denominator: int
+    pending: int = 0
+    median_days: float | None = None  # the days measure only
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    title: str
+    version: str
+    unit: str  # "percent" | "days"
+    numerator: int
+    denominator: int
+    pending: int
+    value: float | None  # percent, or median days
+    series: tuple[Point, ...]
+    excluded: dict[str, int]
+    params: dict[str, Any]
+    sources: tuple[str, ...]
+    definition: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "version": self.version,
+            "unit": self.unit,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "pending": self.pending,
+            "excluded": dict(self.excluded),
+            "params": dict(self.params),
+            "sources": list(self.sources),
+            "definition": self.definition,
+            "series": [
+                {
+                    "month": p.month,
+                    "numerator": p.numerator,
+                    "denominator": p.denominator,
+                    "pending": p.pending,
+                    "percent": p.percent,
+                    "median_days": p.median_days,
+                }
+                for p in self.series
+            ],
+        }
+
+
+@dataclass
+class _Tally:
+    numerator: int = 0
+    denominator: int = 0
+    pending: int = 0
+    days: list[int] = field(default_factory=list)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def months(start: date, end: date) -> list[str]:
+    """Every month from `start`'s to `end`'s, as YYYY-MM."""
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _check_window(start: date, end: date, as_of: date) -> None:
+    if end < start:
+        raise ValueError("the window ends before it starts")
+    if end > as_of:
+        raise ValueError("the window cannot end after the report date")
+
+
+def first_episode_in(person: Person, start: date, end: date, max_gap: int) -> Span | None:
+    """The person's first treatment episode (under the gap rule) that starts inside [start, end]."""
+    return next(
+        (e for e in join(person.coverage, max_gap=max_gap) if start <= e.start <= end),
+        None,
+    )
+
+
+def _outcome(episode: Span, days: int, as_of: date, max_gap: int) -> str:
+    if episode.days >= days:
+        return "met"
+    if as_of < episode.start + timedelta(days=days - 1) and still_open(episode, as_of, max_gap=max_gap):
+        return "pending"
+    return "not_met"
+
+
+def _continuity(
+    people: Iterable[Person],
+    start: date,
+    end: date,
+    as_of: date,
+    days: int,
+    max_gap: int,
+    admit: Callable[[Person, Span], str | None],
+) -> tuple[dict[str, _Tally], dict[str, int]]:
+    tallies = {m: _Tally() for m in months(start, end)}
+    excluded: dict[str, int] = {}
+    for person in people:
+        episode = first_episode_in(person, start, end, max_gap)
+        if episode is None:
+            continue
+        why_not = admit(person, episode)
+        if why_not:
+            excluded[why_not] = excluded.get(why_not, 0) + 1
+            continue
+        tally = tallies[_month(episode.start)]
+        outcome = _outcome(episode, days, as_of, max_gap)
+        if outcome == "pending":
+            tally.pending += 1
+        else:
+            tally.denominator += 1
+            tally.numerator += outcome == "met"
+    return tallies, excluded
+
+
+def _rate(
+    code: str,
+    title: str,
+    version: str,
+    tallies: dict[str, _Tally],
+    excluded: dict[str, int],
+    params: dict[str, Any],
+    sources: tuple[str, ...],
+    definition: str,
+) -> Measure:
+    series = tuple(Point(m, t.numerator, t.denominator, t.pending) for m, t in tallies.items())
+    numerator = sum(p.numerator for p in series)
+    denominator = sum(p.denominator for p in series)
+    return Measure(
+        code=code,
+        title=title,
+        version=version,
+        unit="percent",
+        numerator=numerator,
+        denominator=denominator,
+        pending=sum(p.pending for p in series),
+        value=round(100 * numerator / denominator, 1) if denominator else None,
+        series=series,
+        excluded=excluded,
+        params=params,
+        sources=sources,
+        definition=definition,
+    )
+
+
+def retention(
+    people: Sequence[Person], *, start: date, end: date, as_of: date, days: int, max_gap: int
+) -> Measure:
+    """Retention at `days` days for the episodes that started in [start, end]."""
+    _check_window(start, end, as_of)
+    tallies, excluded = _continuity(people, start, end, as_of, days, max_gap, lambda p, e: None)
+    return _rate(
+        f"retention_{days}",
+        f"Retention at {days} days",
+        "Keel retention (reference 14.4): continuous medication from the start, gaps as a parameter",
+        tallies,
+        excluded,
+        {"days": days, "max_gap": max_gap, "start": start.isoformat(), "end": end.isoformat()},
+        RETENTION_SOURCES,
+        f"People who started medication in the window and stayed on it at least {days} days, "
+        f"with no gap longer than {max_gap} days. People whose day {days} has not come are pending.",
+    )
+
+
+def continuity_nqf3175(
+    people: Sequence[Person], *, start: date, end: date, as_of: date, params: Params
+) -> Measure:
+    """NQF 3175: adults with an OUD diagnosis whose pharmacotherapy lasted 180+ days without a long gap."""
+    _check_window(start, end, as_of)
+
+    def admit(person: Person, episode: Span) -> str | None:
+        if age_on(person.birth_date, episode.start) < params.nqf_min_age:
+            return f"under {params.nqf_min_age} at the start"
+        if not person.oud_diagnosis:
+            return "no OUD diagnosis on record"
+        return None
+
+    tallies, excluded = _continuity(people, start, end, as_of, params.nqf_min_days, params.max_gap, admit)
+    return _rate(
+        "nqf_3175",
+        "Continuity of pharmacotherapy (NQF 3175)",
+        NQF_VERSION,
+        tallies,
+        excluded,
+        {
+            "min_days": params.nqf_min_days,
+            "max_gap": params.max_gap,
+            "min_age": params.nqf_min_age,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        },
+        NQF_SOURCES,
+        f"Adults ({params.nqf_min_age}+) with an opioid use disorder diagnosis who started medication in the "
+        f"window: the share with at least {params.nqf_min_days} days of continuous medication, no gap longer "
+        f"than {params.max_gap} days (the gap rule is a parameter: unverified).",
+    )
+
+
+def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as_of: date) -> Measure:
+    """Days from each admission in [start, end] to the first covered day on or after it."""
+    _check_window(start, end, as_of)
+    tallies = {m: _Tally() for m in months(start, end)}
+    for person in people:
+        firsts = sorted(s.start for s in person.coverage)
+        for admitted in person.admissions:
+            if not start <= admitted <= end:
+                continue
+            tally = tallies[_month(admitted)]
+            tally.denominator += 1
+            if any(s.start <= admitted <= s.end for s in person.coverage):
+                first: date | None = admitted
+            else:
+                first = next((d for d in firsts if d >= admitted), None)
+            if first is None or first > as_of:
+                tally.pending += 1
+            else:
+                tally.numerator += 1
+                tally.days.append((first - admitted).days)
+    series = tuple(
+        Point(
+            m,
+            t.numerator,
+            t.denominator,
+            t.pending,
+            median_days=float(statistics.median(t.days)) if t.days else None,
+        )
+        for m, t in tallies.items()
+    )
+    all_days = [d for t in tallies.values() for d in t.days]
+    return Measure(
+        code="intake_to_first_dose",
+        title="Days from intake to first dose",
+        version="Keel (median days, admission date to first medication day)",
+        unit="days",
+        numerator=sum(p.numerator for p in series),
+        denominator=sum(p.denominator for p in series),
+        pending=sum(p.pending for p in series),
+        value=float(statistics.median(all_days)) if all_days else None,
+        series=series,
+        excluded={},
+        params={"start": start.isoformat(), "end": end.isoformat()},
+        sources=INTAKE_SOURCES,
+        definition="For each admission in the window: the days from the admission date to the first day "
+        "with medication. The middle value (median) is shown; people with no dose yet are waiting.",
+    )
+
+
+def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of: date) -> Measure:
+    """At each month's last day in the window (the last point: `end`), the share of people in care with a
+    naloxone kit on record."""
+    _check_window(start, end, as_of)
+    tallies: dict[str, _Tally] = {}
+    for m in months(start, end):
+        y, mo = int(m[:4]), int(m[5:])
+        month_end = (date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)) if m != _month(end) else end
+        tally = tallies[m] = _Tally()
+        for person in people:
+            if any(s.start <= month_end <= s.end for s in person.in_care):
+                tally.denominator += 1
+                tally.numerator += any(d <= month_end for d in person.naloxone_on)
+    last = tallies[_month(end)]
+    series = tuple(Point(m, t.numerator, t.denominator) for m, t in tallies.items())
+    return Measure(
+        code="naloxone_coverage",
+        title="Naloxone coverage",
+        version="Keel (people in care with a naloxone kit on record)",
+        unit="percent",
+        numerator=last.numerator,
+        denominator=last.denominator,
+        pending=0,
+        value=round(100 * last.numerator / last.denominator, 1) if last.denominator else None,
+        series=series,
+        excluded={},
+        params={"start": start.isoformat(), "end": end.isoformat()},
+        sources=NALOXONE_SOURCES,
+        definition="People in care on the last day of each month (the last point: the window's end) who "
+        "have a naloxone kit on record, given on or before that day.",
+    )
+
+
+def program_measures(
+    people: Sequence[Person], *, start: date, end: date, as_of: date, params: Params
+) -> list[Measure]:
+    """The director's measures, in the order the page shows them."""
+    return [
+        *(
+            retention(people, start=start, end=end, as_of=as_of, days=n, max_gap=params.max_gap)
+            for n in params.retention_days
+        ),
+        continuity_nqf3175(people, start=start, end=end, as_of=as_of, params=params),
+        intake_to_first_dose(people, start=start, end=end, as_of=as_of),
+        naloxone_coverage(people, start=start, end=end, as_of=as_of),
+    ]

@@ -1,0 +1,40 @@
+"""`GET /api/v1/programs/{slug}/measures`: the director's measures as JSON (program admins of the program)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from keel.measures import queries
+
+router = Router(tags=["measures"])
+
+
+class WindowIn(Schema):
+    start: str | None = Field(
+        None, description="first day of the window (YYYY-MM-DD; default: 11 months ago, 1st)"
+    )
+    end: str | None = Field(
+        None, description="last day of the window (YYYY-MM-DD; default and latest: today)"
+    )
+    max_gap: str | None = Field(
+        None, description="longest gap in medication, in days, that keeps an episode going"
+    )
+
+
+@router.get(
+    "/programs/{slug}/measures",
+    summary="My program's quality measures: values, counts, monthly series, parameters and sources",
+)
+def get_measures(request: HttpRequest, slug: str, window: Query[WindowIn]) -> dict[str, Any]:
+    try:
+        result = queries.report(
+            getattr(request, "auth", None), program_slug=slug, raw=window.model_dump(exclude_none=True)
+        )
+    except queries.MeasuresNotAllowed:
+        raise HttpError(403, "Only a program admin of this program sees its measures.") from None
+    return result.as_dict()

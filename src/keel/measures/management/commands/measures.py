@@ -1,0 +1,62 @@
+"""`keel measures --program SLUG --by USERNAME [--start D] [--end D] [--max-gap N] [--json | --csv CODE]`."""
+
+from __future__ import annotations
+
+import csv
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from keel.accounts.models import User
+from keel.measures import queries
+
+
+class Command(BaseCommand):
+    help = "A program's quality measures (program admins of the program; audited). No one is named."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--program", required=True, help="the program's slug")
+        parser.add_argument("--by", required=True, help="username of the program admin asking")
+        parser.add_argument("--start", help="first day (YYYY-MM-DD; default: 11 months ago, the 1st)")
+        parser.add_argument("--end", help="last day (YYYY-MM-DD; default: today)")
+        parser.add_argument(
+            "--max-gap", dest="max_gap", help="longest gap in medication, in days (default 7)"
+        )
+        out = parser.add_mutually_exclusive_group()
+        out.add_argument("--json", action="store_true", help="everything, as JSON")
+        out.add_argument("--csv", metavar="CODE", help="one measure's monthly series as CSV")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = User.objects.filter(username=options["by"], is_active=True).first()
+        if user is None:
+            raise CommandError("--by: give the username of an active program admin", returncode=2)
+        raw = {k: options[k] for k in ("start", "end", "max_gap") if options[k] is not None}
+        try:
+            result = queries.report(user, program_slug=options["program"], raw=raw, export=options["csv"])
+        except queries.MeasuresNotAllowed:
+            raise CommandError(
+                "only a program admin of this program sees its measures", returncode=2
+            ) from None
+        except queries.MeasuresInvalid as exc:
+            raise CommandError(
+                "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), returncode=2
+            ) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(result.as_dict(), indent=2))
+        elif options["csv"]:
+            csv.writer(self.stdout, lineterminator="\n").writerows(
+                queries.csv_rows(result.measure(options["csv"]))
+            )
+        else:
+            self.stdout.write(
+                f"{result.program.name}: {result.start.isoformat()} to {result.end.isoformat()} "
+                f"(as of {result.as_of.isoformat()}, gap allowed {result.params.max_gap} days)"
+            )
+            for m in result.measures:
+                value = (
+                    "-" if m.value is None else (f"{m.value}%" if m.unit == "percent" else f"{m.value} days")
+                )
+                pending = f", {m.pending} pending" if m.pending else ""
+                self.stdout.write(f"  {m.title}: {value} ({m.numerator} of {m.denominator}{pending})")

@@ -1,0 +1,233 @@
+"""A program's quality measures for its director (journey 7): the facts read in a few set-based queries,
+the numbers computed by `keel.core.measures`, one audit row per read. Nothing about a single person leaves
+here: the output is counts and monthly series."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import Program, Role
+from keel.assessments.models import Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.measures.coverage import Span, cover_days, day_spans
+from keel.core.measures.program import Measure, Params, Person, program_measures
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.naltrexone import INTERVAL_DAYS
+from keel.patients.models import Enrollment, Patient
+from keel.treatment.models import DoseRecord, DoseStatus, NaloxoneKit, TakeHomePlan
+
+MAX_MONTHS = 36
+OUD_BANDS = ("mild", "moderate", "severe")
+
+
+class MeasuresInvalid(FieldsInvalid):
+    """A report window or parameter that does not make sense, each field named."""
+
+
+class MeasuresNotAllowed(Exception):
+    """Only a program admin of the program sees its measures."""
+
+
+@dataclass(frozen=True)
+class Report:
+    program: Program
+    as_of: date
+    start: date
+    end: date
+    params: Params
+    measures: list[Measure]
+    people: int  # how many people the program has on record (the population the measures read)
+
+    def measure(self, code: str) -> Measure:
+        return next(m for m in self.measures if m.code == code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "program": self.program.slug,
+            "as_of": self.as_of.isoformat(),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "people": self.people,
+            "measures": [m.as_dict() for m in self.measures],
+        }
+
+
+def program_today(program: Program, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(ZoneInfo(program.time_zone)).date()
+
+
+def default_window(today: date) -> tuple[date, date]:
+    """The last twelve months, from the first day of the month eleven months ago to today."""
+    y, m = today.year, today.month - 11
+    if m < 1:
+        y, m = y - 1, m + 12
+    return date(y, m, 1), today
+
+
+def parse_window(raw: Mapping[str, Any], today: date) -> tuple[date, date, int]:
+    """`start`, `end` (ISO dates) and `max_gap` (days) as sent, checked; defaults for what is missing."""
+    errors: list[FieldError] = []
+    start, end = default_window(today)
+    values: dict[str, date] = {}
+    for name, default in (("start", start), ("end", end)):
+        text = str(raw.get(name) or "").strip()
+        try:
+            values[name] = date.fromisoformat(text) if text else default
+        except ValueError:
+            errors.append(FieldError(name, "must be a date like 2026-01-31"))
+    gap_text = str(raw.get("max_gap") or "").strip()
+    max_gap = Params().max_gap
+    if gap_text:
+        if not gap_text.isdigit() or not 0 <= int(gap_text) <= 60:
+            errors.append(FieldError("max_gap", "must be a whole number of days from 0 to 60"))
+        else:
+            max_gap = int(gap_text)
+    if not errors:
+        start, end = values["start"], values["end"]
+        if end > today:
+            errors.append(FieldError("end", f"cannot be after today ({today.isoformat()})"))
+        elif start > end:
+            errors.append(FieldError("start", "must be on or before the end"))
+        elif (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
+            errors.append(FieldError("start", f"the window can span at most {MAX_MONTHS} months"))
+    if errors:
+        raise MeasuresInvalid(errors)
+    return start, end, max_gap
+
+
+def program_of(user: Any, slug: str | None) -> Program:
+    """The program named (one of the user's), or the user's only one."""
+    mine = list(Program.objects.filter(memberships__user=user).order_by("slug")) if user else []
+    if slug:
+        found = next((p for p in mine if p.slug == slug), None)
+        if found is None:
+            raise MeasuresInvalid([FieldError("program", "not one of your programs")])
+        return found
+    if len(mine) != 1:
+        raise MeasuresInvalid([FieldError("program", "you work in several programs: name one")])
+    return mine[0]
+
+
+def _people(program: Program) -> list[Person]:
+    """Every patient of the program as dates only: six set-based queries, whatever the program's size."""
+    patients = dict(Patient.objects.filter(program=program).values_list("pk", "date_of_birth"))
+    admissions: dict[int, list[date]] = defaultdict(list)
+    in_care: dict[int, list[Span]] = defaultdict(list)
+    for pk, started, ended in Enrollment.objects.filter(program=program).values_list(
+        "patient_id", "started_on", "ended_on"
+    ):
+        admissions[pk].append(started)
+        in_care[pk].append(Span(started, max(ended, started) if ended else date.max))
+    days: dict[int, set[date]] = defaultdict(set)
+    injections: dict[int, list[Span]] = defaultdict(list)
+    doses = (
+        DoseRecord.objects.filter(patient__program=program, status=DoseStatus.GIVEN)
+        .exclude(amendments__voided=True)
+        .values_list("patient_id", "medication", "local_date")
+    )
+    for pk, medication, day in doses:
+        if medication == "naltrexone_xr":
+            injections[pk].append(cover_days(day, INTERVAL_DAYS))
+        else:
+            days[pk].add(day)
+    for pk, bottles in TakeHomePlan.objects.filter(patient__program=program).values_list(
+        "patient_id", "bottles"
+    ):
+        days[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
+    diagnosed = set(
+        Assessment.objects.filter(
+            patient__program=program, instrument="dsm5-oud", band__in=OUD_BANDS
+        ).values_list("patient_id", flat=True)
+    )
+    kits: dict[int, list[date]] = defaultdict(list)
+    for pk, day in NaloxoneKit.objects.filter(patient__program=program).values_list(
+        "patient_id", "dispensed_on"
+    ):
+        kits[pk].append(day)
+    return [
+        Person(
+            key=pk,
+            birth_date=born,
+            oud_diagnosis=pk in diagnosed,
+            admissions=tuple(sorted(admissions[pk])),
+            in_care=tuple(in_care[pk]),
+            coverage=(*day_spans(days[pk]), *injections[pk]),
+            naloxone_on=tuple(sorted(kits[pk])),
+        )
+        for pk, born in patients.items()
+    ]
+
+
+def _deny(user: Any, program_id: int | None) -> NoReturn:
+    audit.record(
+        actor=user,
+        action=Action.READ,
+        program_id=program_id,
+        target_type="program_measures",
+        outcome=Outcome.DENIED,
+        reason="only a program admin of this program sees its measures",
+    )
+    raise MeasuresNotAllowed
+
+
+def report(
+    user: Any,
+    *,
+    program_slug: str | None,
+    raw: Mapping[str, Any],
+    export: str | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """The program's measures over the window asked for (`export`: the code of a measure whose series leaves
+    as a file, audited as an export). Raises MeasuresInvalid (bad window, program or measure) or
+    MeasuresNotAllowed (not a program admin of it: audited as a denial)."""
+    if getattr(user, "role", None) != Role.PROGRAM_ADMIN:
+        _deny(user, None)
+    program = program_of(user, program_slug)
+    if not policy.can_view_measures(user, program.pk):
+        _deny(user, program.pk)
+    today = program_today(program, now)
+    start, end, max_gap = parse_window(raw, today)
+    params = Params(max_gap=max_gap)
+    people = _people(program)
+    measures = program_measures(people, start=start, end=end, as_of=today, params=params)
+    if export is not None and export not in {m.code for m in measures}:
+        raise MeasuresInvalid([FieldError("measure", "no such measure")])
+    detail: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "max_gap": max_gap}
+    if export:
+        detail["measure"] = export
+    audit.record(
+        actor=user,
+        action=Action.EXPORT if export else Action.READ,
+        program_id=program.pk,
+        target_type="program_measures",
+        detail=detail,
+    )
+    return Report(program, today, start, end, params, measures, len(people))
+
+
+def csv_rows(measure: Measure) -> list[list[str]]:
+    """The plotted series of one measure, for a spreadsheet: a header and a row a month."""
+    header = ["month", "numerator", "denominator", "pending", "percent", "median_days"]
+    rows = [header]
+    for p in measure.series:
+        rows.append(
+            [
+                p.month,
+                str(p.numerator),
+                str(p.denominator),
+                str(p.pending),
+                "" if p.percent is None else f"{p.percent:.1f}",
+                "" if p.median_days is None else f"{p.median_days:g}",
+            ]
+        )
+    return rows

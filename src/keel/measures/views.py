@@ -1,0 +1,78 @@
+"""The director's measures page and its CSV exports: thin adapters over `queries.report`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from keel.core.sources import cite
+from keel.measures import queries
+from keel.web.charts import bar_chart
+
+
+def _report(request: HttpRequest, export: str | None = None) -> queries.Report | HttpResponse:
+    """The report, or the page again with each bad choice named (422)."""
+    try:
+        return queries.report(
+            request.user, program_slug=request.GET.get("program") or None, raw=request.GET, export=export
+        )
+    except queries.MeasuresNotAllowed:
+        raise PermissionDenied from None
+    except queries.MeasuresInvalid as exc:
+        return render(
+            request,
+            "measures/measures.html",
+            {"errors": exc.errors, "asked": request.GET, "message": _("Some choices are not valid.")},
+            status=422,
+        )
+
+
+@require_GET
+@login_required
+def measures(request: HttpRequest) -> HttpResponse:
+    result = _report(request)
+    if isinstance(result, HttpResponse):
+        return result
+    cards = []
+    for m in result.measures:
+        if m.unit == "percent":
+            values = [(p.month, p.percent) for p in m.series]
+            chart = bar_chart(values, y_max=100, unit="%", title=m.title)
+        else:
+            values = [(p.month, p.median_days) for p in m.series]
+            top = max((v for _, v in values if v is not None), default=0.0)
+            chart = bar_chart(values, y_max=max(10.0, float(top)), unit=" d", title=m.title)
+        cards.append({"m": m, "chart": chart, "sources": cite(*m.sources)})
+    asked = {
+        "start": result.start.isoformat(),
+        "end": result.end.isoformat(),
+        "max_gap": result.params.max_gap,
+        "program": result.program.slug,
+    }
+    return render(
+        request,
+        "measures/measures.html",
+        {"report": result, "cards": cards, "asked": asked, "query": urlencode(asked)},
+    )
+
+
+@require_GET
+@login_required
+def measure_csv(request: HttpRequest, code: str) -> HttpResponse:
+    result = _report(request, export=code)
+    if isinstance(result, HttpResponse):
+        return result
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(queries.csv_rows(result.measure(code)))
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"{result.program.slug}-{code}-{result.start.isoformat()}-{result.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
