@@ -19,6 +19,7 @@ from keel.api_auth import keel_auth
 from keel.assessments.api import router as assessments_router
 from keel.assessments.services import NotAllowed
 from keel.audit.api import router as audit_router
+from keel.careteam.api import router as careteam_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.rules import UnknownRule
@@ -160,6 +161,7 @@ api.add_router("/", assessments_router)
 api.add_router("/", directory_router)
 api.add_router("/", treatment_router)
 api.add_router("/", measures_router)
+api.add_router("/", careteam_router)
 api.add_router("/", recovery_api.router)
 
 

@@ -146,11 +146,25 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
                 team.append(staff["nurse2"])
             for member in team:
                 CareTeamMember.objects.get_or_create(patient=patient, user=member)
-            _recovery_history(patient, rng, today)
+            # The care team's morning (journey 6) needs someone to reach: person 6 reported use last night,
+            # person 7 has missed the window three days running, person 8 stopped checking in 9 days ago.
+            _recovery_history(patient, rng, today, used_last=i == 6, quiet_days=9 if i == 8 else 0)
             if i % 3 != 2:  # two in three are on methadone at the window
-                _methadone(patient, staff["prescriber"], staff["nurse"], rng, today, first_day=i == 3)
+                _methadone(
+                    patient,
+                    staff["prescriber"],
+                    staff["nurse"],
+                    rng,
+                    today,
+                    first_day=i == 3,
+                    missed=3 if i == 7 else 0,
+                )
                 if i != 3:
                     _treatment_history(patient, staff["prescriber"], staff["nurse"], rng, today)
+            if i in (6, 8):
+                from keel.recovery.services import review_history
+
+                review_history(patient)
             if i < 2:
                 username = f"{slug}.patient{i + 1}"
                 user = User.objects.filter(username=username).first()
@@ -172,8 +186,11 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
     return accounts_out
 
 
-def _recovery_history(patient: Patient, rng: random.Random, today: date) -> None:
-    """Three weeks of synthetic check-ins up to yesterday (one return to use for some), for the charts."""
+def _recovery_history(
+    patient: Patient, rng: random.Random, today: date, *, used_last: bool = False, quiet_days: int = 0
+) -> None:
+    """Three weeks of synthetic check-ins up to yesterday (one return to use for some), for the charts.
+    `used_last`: yesterday's reports use. `quiet_days`: the latest check-in is that many days ago."""
     from datetime import timedelta
 
     from keel.recovery.models import CheckIn
@@ -184,7 +201,9 @@ def _recovery_history(patient: Patient, rng: random.Random, today: date) -> None
     craving, mood = rng.randint(2, 6), rng.randint(2, 4)
     use_day = rng.choice([None, None, 9, 12])
     rows = []
-    for n in range(21, 0, -1):
+    if used_last:
+        use_day = 1
+    for n in range(21, quiet_days - 1 if quiet_days else 0, -1):
         craving = min(10, max(0, craving + rng.choice([-2, -1, 0, 0, 1, 2])))
         mood = min(5, max(1, mood + rng.choice([-1, 0, 0, 1])))
         rows.append(
@@ -207,7 +226,13 @@ def _recovery_history(patient: Patient, rng: random.Random, today: date) -> None
 
 
 def _methadone(
-    patient: Patient, prescriber: User, nurse: User, rng: random.Random, today: date, first_day: bool
+    patient: Patient,
+    prescriber: User,
+    nurse: User,
+    rng: random.Random,
+    today: date,
+    first_day: bool,
+    missed: int = 0,
 ) -> None:
     """An active methadone order and (unless it is their first day) two weeks of observed doses up to
     yesterday, written directly as history (the guard rails apply to doses recorded from now on)."""
@@ -245,7 +270,7 @@ def _methadone(
             recorded_by=nurse,
             recorded_at=now,
         )
-        for n in range(14, 0, -1)
+        for n in range(14, missed, -1)
     )
 
 

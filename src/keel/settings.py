@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "keel.directory",
     "keel.treatment",
     "keel.measures",
+    "keel.careteam",
     "keel.recovery",
     "keel.public",
     "keel.web",

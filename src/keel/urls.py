@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("keel.assessments.urls")),
     path("", include("keel.directory.urls")),
     path("", include("keel.measures.urls")),
+    path("", include("keel.careteam.urls")),
     path("", include("keel.recovery.urls")),
     path("", include("keel.public.urls")),
     path("", include("keel.treatment.urls")),

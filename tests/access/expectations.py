@@ -86,6 +86,9 @@ ROUTES: dict[str, Route] = {
     "accounts:mfa": Route("GET", "/accounts/mfa/", _all(200, 302)),
     "web:home": Route("GET", "/", _all(302, 200)),
     "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
+    "careteam:timeline": Route(
+        "GET", "/patients/{patient}/timeline/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
+    ),
     "web:patient_detail": Route(
         "GET", "/patients/{patient}/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),
@@ -103,6 +106,13 @@ ROUTES: dict[str, Route] = {
     "api:list_tokens": Route("GET", "/api/v1/auth/tokens", _all(200, 401)),
     "api:revoke_token": Route("DELETE", "/api/v1/auth/tokens/999999", _all(404, 401)),
     "api:list_patients": Route("GET", "/api/v1/patients", _all(200, 401)),
+    "api:get_caseload": Route("GET", "/api/v1/caseload", _all(200, 401)),
+    "api:get_timeline": Route(
+        "GET",
+        "/api/v1/patients/{patient}/timeline",
+        {"anonymous": (401, 401, 401), **_RECORD},
+        patient_scoped=True,
+    ),
     "api:get_patient": Route(
         "GET", "/api/v1/patients/{patient}", {"anonymous": (401, 401, 401), **_RECORD}, patient_scoped=True
     ),

@@ -207,7 +207,7 @@ def test_patient_page_is_never_cached(world: World) -> None:
         ("patient", "/me/", 13),  # + today's check-in and the reminders due (issue #7)
         ("patient", "/me/progress/", 12),
         ("counselor", "/patients/{id}/recovery/", 18),  # one scoped read, then each part once
-        ("nurse", "/patients/", 10),
+        ("nurse", "/patients/", 11),  # the caseload: + open flags, active orders, last check-ins (journey 6)
         ("nurse", "/patients/{id}/", 13),  # + open flags, + the latest naloxone kit
         ("program_admin", "/api/v1/patients", 10),
     ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -25,7 +25,7 @@ from keel.audit.models import Action
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
 from keel.core.instruments.registry import UnknownInstrument
-from keel.web.charts import trend
+from keel.web.charts import daily_chart, trend
 
 Y_MAX = {"cows": 48, "phq9": 27, "gad7": 21, "sows": 64, "dsm5-oud": 11, "ort": 26}
 
@@ -169,7 +169,45 @@ def _labelled(rows: list[Assessment]) -> list[Assessment]:
     return rows
 
 
+BAM_SCALES = (("use", 12), ("risk", 24), ("protective", 24))  # BAM composites' ranges (reference 4)
+
+
+def _bam_chart(rows: list[Assessment]) -> dict[str, Any]:
+    """The BAM has no total: its Use, Risk and Protective composites over time, one line each, on the 0-24
+    scale of the widest (Use runs 0-12)."""
+    points = sorted(
+        (timezone.localtime(a.filled_at).date(), a.result.get("composites") or {})
+        for a in rows
+        if isinstance(a.result, dict)
+    )
+    points = [(d, c) for d, c in points if all(isinstance(c.get(k), int) for k, _top in BAM_SCALES)]
+    if not points:
+        return {"bam_chart": None}
+    labels = {"use": _("Use"), "risk": _("Risk factors"), "protective": _("Protective factors")}
+    lines = [(str(labels[k]), f"bam-{k}", [(d, int(c[k])) for d, c in points], 24) for k, _top in BAM_SCALES]
+    last = points[-1][1]
+    summary = _(
+        "%(n)s results from %(first)s to %(last)s; latest Use %(use)s, Risk %(risk)s, "
+        "Protective %(protective)s."
+    ) % {
+        "n": len(points),
+        "first": points[0][0].isoformat(),
+        "last": points[-1][0].isoformat(),
+        "use": last["use"],
+        "risk": last["risk"],
+        "protective": last["protective"],
+    }
+    start = points[0][0] if len(points) > 1 else points[0][0] - timedelta(days=15)
+    end = points[-1][0] if len(points) > 1 else points[0][0] + timedelta(days=15)
+    return {
+        "bam_chart": daily_chart(start, end, lines, [], summary=summary),
+        "bam_title": _("BAM composites by month: Use, Risk factors, Protective factors"),
+    }
+
+
 def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
+    if instrument.code == "bam":
+        return _bam_chart(rows)
     series = [(timezone.localtime(a.filled_at), a.total) for a in rows if a.total is not None]
     title = _("%(instrument)s totals over time") % {"instrument": instrument.code.upper()}
     y_max = Y_MAX.get(instrument.code, max((v for _, v in series), default=1))

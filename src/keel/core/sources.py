@@ -121,6 +121,11 @@ _ALL = (
         "Keel: measure defined for this program dashboard (admission date to first medication day); not a "
         "national standard.",
     ),
+    Source(
+        "keel-caseload",
+        "Keel product rule (journey 6): the caseload is ordered by open flags, missed observed doses and a "
+        "week without a check-in. A working order for the care team, not a clinical standard.",
+    ),
     Source("keel-issue-4", "Keel: plain-language patterns written for this site; not a diagnosis."),
 )
 SOURCES = {s.id: s for s in _ALL}

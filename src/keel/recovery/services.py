@@ -373,6 +373,25 @@ def request_contact(*, by: Any, now: datetime | None = None) -> bool:
         return _raise_once(by, patient, "contact_request", flag, "checkin_contact", row.pk if row else 0, now)
 
 
+def review_history(patient: Patient, *, now: datetime | None = None) -> int:
+    """Run the early-warning rules over check-ins that were stored without them (imported history, the demo)
+    and raise each flag they find once, its source the latest check-in ('silence': as the daily scan does).
+    Returns how many flags were raised."""
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    recent = _series(patient, today, 40)
+    if not recent:
+        return 0
+    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    decision = early_warning.evaluate(today, _rule_checkins(recent), [], policy_values)
+    raised = 0
+    with transaction.atomic():
+        for flag in decision.details["flags"]:
+            source = "checkin_silence" if flag["code"] == "silence" else "checkin"
+            raised += _raise_once(None, patient, flag["code"], flag, source, recent[-1].pk, now)
+    return raised
+
+
 def scan_for_silence(*, now: datetime | None = None) -> int:
     """Raise the 'silence' flag for patients who had a daily habit and then went quiet. Run daily
     (`keel recovery-scan`); a flag is raised once per silence (its source is the last check-in)."""

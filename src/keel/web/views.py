@@ -34,8 +34,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def patient_list(request: HttpRequest) -> HttpResponse:
-    patients = queries.list_patients(request.user)
-    return render(request, "web/patient_list.html", {"patients": patients})
+    """The caseload: the caller's patients, most urgent first, with the reasons (journey 6)."""
+    from keel.careteam.queries import caseload
+
+    return render(request, "web/patient_list.html", {"patients": caseload(request.user)})
 
 
 @require_safe

@@ -1,0 +1,290 @@
+"""The care team's morning (journey 6): the caseload in risk order and one patient's timeline. Reads only,
+through the access policy, each one audited once; what a role may see decides which signals and events
+appear (a peer specialist sees check-ins, never clinical flags or doses)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Max, Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.assessments.models import Assessment
+from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
+from keel.patients.models import Enrollment, EnrollmentStatus, Patient, PatientFlag, local_today, zone_of
+from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
+from keel.treatment.models import (
+    CareGoal,
+    DoseRecord,
+    Intake,
+    MedicationOrder,
+    NaloxoneKit,
+    OrderStatus,
+    QtcRecord,
+    TakeHomePlan,
+)
+from keel.treatment.services import dose_contexts
+
+TIMELINE_DAYS = (30, 90, 365)
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    id: int
+    display_name: str
+    record_number: str | None
+    in_care: bool | None
+    tier: str
+    reasons: tuple[dict[str, Any], ...]
+    missed_dose_days: int | None
+    days_since_checkin: int | None
+
+
+def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
+    """The caller's patients, most urgent first, each with the reasons for its place; one audit row."""
+    areas = policy.areas_for_role(getattr(user, "role", ""))
+    clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    prefetch: list[Any] = [
+        Prefetch("enrollments", queryset=Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE))
+    ]
+    if clinical:
+        prefetch.append(Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__isnull=True)))
+    patients = policy.list_patients_audited(user, prefetch=tuple(prefetch))
+    ids = [p.pk for p in patients]
+    today = {p.pk: local_today(p, now) for p in patients}
+    missed: dict[int, int] = {}
+    if clinical:
+        on_methadone = set(
+            MedicationOrder.objects.filter(
+                patient_id__in=ids, medication="methadone", status=OrderStatus.ACTIVE
+            ).values_list("patient_id", flat=True)
+        )
+        dosed = [p for p in patients if p.pk in on_methadone]
+        contexts = dose_contexts([(p, today[p.pk]) for p in dosed], "methadone")
+        missed = {pk: c.missed_days_in_a_row for pk, c in contexts.items()}
+    last_checkin: dict[int, date] = {}
+    if recovery:
+        last_checkin = dict(
+            CheckIn.objects.filter(patient_id__in=ids)
+            .values("patient_id")
+            .order_by()
+            .annotate(last=Max("local_date"))
+            .values_list("patient_id", "last")
+        )
+    rows: list[tuple[Rank, CaseloadRow]] = []
+    for p in patients:
+        flags = (
+            tuple(OpenFlag(f.kind, str(f.get_kind_display()), f.priority, f.raised_at) for f in p.flags.all())
+            if clinical
+            else ()
+        )
+        silent = (today[p.pk] - last_checkin[p.pk]).days if p.pk in last_checkin else None
+        r = rank(Signals(flags, missed.get(p.pk), silent))
+        rows.append(
+            (
+                r,
+                CaseloadRow(
+                    id=p.pk,
+                    display_name=p.display_name,
+                    record_number=p.record_number if clinical else None,
+                    in_care=bool(list(p.enrollments.all())) if clinical else None,
+                    tier=r.tier_code,
+                    reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),
+                    missed_dose_days=missed.get(p.pk),
+                    days_since_checkin=silent,
+                ),
+            )
+        )
+    rows.sort(key=lambda pair: (pair[0].key, pair[1].display_name.casefold(), pair[1].id))
+    return [row for _, row in rows]
+
+
+# --- The timeline ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    day: date
+    at: datetime | None  # None for day-level events (a check-in, a run of doses)
+    area: str  # identity | clinical | recovery
+    kind: str
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    patient: Patient
+    days: int
+    since: date
+    until: date
+    events: list[Event] = field(default_factory=list)
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date, int]]:
+    """Consecutive days as (first, last, count) runs, newest run first."""
+    out: list[tuple[date, date, int]] = []
+    for d in sorted(set(days)):
+        if out and (d - out[-1][1]).days == 1:
+            out[-1] = (out[-1][0], d, out[-1][2] + 1)
+        else:
+            out.append((d, d, 1))
+    return out[::-1]
+
+
+def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime | None = None) -> Timeline:
+    """What happened in the patient's care over the last `days` days, newest first, one audit row. Clinical
+    events only for roles that see the clinical area; notes and thought records never (only that one was
+    written). Runs of daily observed doses show as one event."""
+    if days not in TIMELINE_DAYS:
+        days = 90
+    patient = policy.get_patient_or_404(user, patient_id, target_type="patient_timeline")
+    areas = policy.areas_visible(user, patient)
+    until = local_today(patient, now)
+    since = until - timedelta(days=days - 1)
+    zone = zone_of(patient)
+    events: list[Event] = []
+
+    def at(when: datetime) -> tuple[date, datetime]:
+        local = when.astimezone(zone)
+        return local.date(), local
+
+    for e in Enrollment.objects.filter(patient=patient):
+        if since <= e.started_on <= until:
+            events.append(
+                Event(e.started_on, None, "identity", "enrollment", _("Started care at the program"))
+            )
+        if e.ended_on and since <= e.ended_on <= until:
+            events.append(
+                Event(e.ended_on, None, "identity", "enrollment", _("Care ended"), e.get_end_reason_display())
+            )
+    start_dt = timezone.make_aware(datetime.combine(since, datetime.min.time()), zone)
+    if Area.CLINICAL in areas:
+        for a in Assessment.objects.filter(patient=patient, filled_at__gte=start_dt).order_by():
+            d, t = at(a.filled_at)
+            score = f"score {a.total}" if a.total is not None else ""
+            band = a.band.replace("_", " ") if a.band else ""
+            events.append(
+                Event(
+                    d,
+                    t,
+                    "clinical",
+                    "assessment",
+                    a.instrument.upper(),
+                    ", ".join(x for x in (score, band) if x),
+                )
+            )
+        for o in MedicationOrder.objects.filter(patient=patient, created_at__gte=start_dt):
+            d, t = at(o.created_at)
+            events.append(
+                Event(
+                    d,
+                    t,
+                    "clinical",
+                    "order",
+                    _("%(medication)s order") % {"medication": o.get_medication_display()},
+                    f"{o.dose_mg:g} mg, {o.frequency}",
+                )
+            )
+        doses = DoseRecord.objects.filter(patient=patient, local_date__gte=since, local_date__lte=until)
+        given: dict[str, list[date]] = {}
+        for dose in doses.order_by():
+            if dose.status == "given" and dose.medication != "naltrexone_xr":
+                given.setdefault(dose.get_medication_display(), []).append(dose.local_date)
+            else:
+                label = (
+                    _("Dose held")
+                    if dose.status == "held"
+                    else _("%(medication)s injection") % {"medication": dose.get_medication_display()}
+                )
+                events.append(
+                    Event(dose.local_date, None, "clinical", "dose", label, f"{dose.amount_mg:g} mg")
+                )
+        for medication, dates in given.items():
+            for first, last, n in _runs(dates):
+                span = (
+                    first.isoformat()
+                    if first == last
+                    else _("%(first)s to %(last)s") % {"first": first.isoformat(), "last": last.isoformat()}
+                )
+                events.append(
+                    Event(
+                        last,
+                        None,
+                        "clinical",
+                        "dose",
+                        ngettext(
+                            "%(medication)s: %(n)s observed dose", "%(medication)s: %(n)s observed doses", n
+                        )
+                        % {"medication": medication, "n": n},
+                        span,
+                    )
+                )
+        for plan in TakeHomePlan.objects.filter(patient=patient, decided_at__gte=start_dt):
+            d, t = at(plan.decided_at)
+            events.append(
+                Event(
+                    d,
+                    t,
+                    "clinical",
+                    "take_home",
+                    _("Take-home decision"),
+                    _("up to %(n)s days") % {"n": plan.max_supply_days},
+                )
+            )
+        for kit in NaloxoneKit.objects.filter(patient=patient, dispensed_on__gte=since):
+            events.append(
+                Event(
+                    kit.dispensed_on,
+                    None,
+                    "clinical",
+                    "naloxone",
+                    _("Naloxone kit"),
+                    kit.get_product_display(),
+                )
+            )
+        for q in QtcRecord.objects.filter(patient=patient, measured_on__gte=since):
+            events.append(Event(q.measured_on, None, "clinical", "qtc", "QTc", f"{q.qtc_ms} ms"))
+        for i in Intake.objects.filter(patient=patient, recorded_at__gte=start_dt):
+            d, t = at(i.recorded_at)
+            events.append(Event(d, t, "clinical", "intake", _("Intake recorded")))
+        for g in CareGoal.objects.filter(patient=patient, created_at__gte=start_dt):
+            d, t = at(g.created_at)
+            events.append(Event(d, t, "clinical", "care_goal", _("Care-plan goal"), g.get_area_display()))
+        for f in PatientFlag.objects.filter(patient=patient, raised_at__gte=start_dt):
+            d, t = at(f.raised_at)
+            events.append(
+                Event(d, t, "clinical", "flag", _("Flag: %(kind)s") % {"kind": f.get_kind_display()})
+            )
+        for f in PatientFlag.objects.filter(patient=patient, resolved_at__gte=start_dt):
+            d, t = at(f.resolved_at)  # type: ignore[arg-type]
+            events.append(
+                Event(d, t, "clinical", "flag", _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()})
+            )
+    if Area.RECOVERY in areas:
+        for c in CheckIn.objects.filter(patient=patient, local_date__gte=since, local_date__lte=until):
+            parts = [_("craving %(n)s/10") % {"n": c.craving}, _("mood %(n)s/5") % {"n": c.mood}]
+            if c.used:
+                parts.append(_("reported use"))
+            if c.meeting:
+                parts.append(_("went to a meeting"))
+            if c.counseling:
+                parts.append(_("counseling"))
+            events.append(Event(c.local_date, None, "recovery", "checkin", _("Check-in"), ", ".join(parts)))
+        for r in ThoughtRecord.objects.filter(patient=patient, created_at__gte=start_dt):
+            d, t = at(r.created_at)
+            events.append(Event(d, t, "recovery", "thought_record", _("Thought record written")))
+        for m in MeetingAttendance.objects.filter(patient=patient, local_date__gte=since):
+            events.append(Event(m.local_date, None, "recovery", "meeting", _("Meeting"), m.name))
+    events = [e for e in events if since <= e.day <= until]
+    events.sort(
+        key=lambda e: (e.day, e.at or datetime.combine(e.day, datetime.max.time(), zone)), reverse=True
+    )
+    return Timeline(patient, days, since, until, events)

@@ -1,0 +1,287 @@
+"""Journey 6, the care team's morning: the caseload in risk order with reasons (page and API), what each
+role's signals may draw on, one audit row per read, set-based reads; the patient timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from keel.assessments.models import Assessment
+from keel.audit.models import AuditEvent
+from keel.careteam import queries
+from keel.patients.models import CareTeamMember, Patient, PatientFlag
+from keel.recovery.models import CheckIn, ThoughtRecord
+from keel.treatment.models import DoseRecord, MedicationOrder
+from tests.conftest import World, _make_patient, sign_in
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 09:00 in New York
+TODAY = date(2026, 11, 25)
+
+
+def _team(
+    world: World, patient: Patient, roles: tuple[str, ...] = ("nurse", "counselor", "peer_specialist")
+) -> Patient:
+    for role in roles:
+        CareTeamMember.objects.get_or_create(patient=patient, user=world.staff[role])
+    return patient
+
+
+def _methadone(patient: Patient, nurse: Any, days: list[date]) -> None:
+    order = MedicationOrder.objects.create(
+        patient=patient,
+        medication="methadone",
+        rxnorm="6813",
+        dose_mg=Decimal(60),
+        starts_on=min(days),
+        prescriber=nurse,
+        created_at=NOW,
+    )
+    for n, d in enumerate(sorted(days)):
+        DoseRecord.objects.create(
+            patient=patient,
+            order=order,
+            medication="methadone",
+            local_date=d,
+            sequence=1,
+            status="given",
+            amount_mg=Decimal(60),
+            treatment_day=n + 1,
+            decision={},
+            recorded_by=nurse,
+            recorded_at=NOW,
+        )
+
+
+def _checkin(patient: Patient, day: date, **kw: Any) -> CheckIn:
+    fields = {"craving": 3, "mood": 4, "used": False, "medication": "taken", **kw}
+    return CheckIn.objects.create(patient=patient, local_date=day, created_at=NOW, updated_at=NOW, **fields)
+
+
+def _flag(patient: Patient, kind: str, priority: int, raised: datetime = NOW) -> PatientFlag:
+    return PatientFlag.objects.create(
+        patient=patient,
+        kind=kind,
+        priority=priority,
+        reasons=["test"],
+        source_type="test",
+        source_id=PatientFlag.objects.count() + 1,
+        raised_at=raised,
+    )
+
+
+@pytest.fixture
+def morning(world: World) -> dict[str, Patient]:
+    """Alice: a positive suicide screen. Missed: on methadone, last dose 3 days ago. Silent: last check-in
+    10 days ago. Steady: checked in yesterday, dosed yesterday. Craving: a rising-craving flag and silent."""
+    nurse = world.staff["nurse"]
+    people = {"alice": world.alice}
+    for key, mrn in (
+        ("missed", "RR-0101"),
+        ("silent", "RR-0102"),
+        ("steady", "RR-0103"),
+        ("craving", "RR-0104"),
+    ):
+        people[key] = _team(
+            world, _make_patient(world.riverside, mrn, key.capitalize(), "Example", f"u-{key}")
+        )
+    _flag(world.alice, "suicide_risk", 0)
+    _methadone(people["missed"], nurse, [TODAY - timedelta(days=n) for n in range(3, 10)])
+    _checkin(people["silent"], TODAY - timedelta(days=10))
+    _methadone(people["steady"], nurse, [TODAY - timedelta(days=n) for n in range(1, 6)])
+    _checkin(people["steady"], TODAY - timedelta(days=1))
+    _flag(people["craving"], "rising_craving", 2)
+    _checkin(people["craving"], TODAY - timedelta(days=8))
+    return people
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_nurse_sees_the_most_urgent_first_with_reasons(world: World, morning: dict[str, Patient]) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    rows = client.get("/api/v1/caseload").json()
+    names = [r["display_name"] for r in rows]
+    assert names == [
+        world.alice.display_name,  # now: suicide screen
+        "Craving Example",  # soon: flag + a week of silence (two signals)
+        "Missed Example",  # soon: 3 days without an observed dose
+        "Silent Example",  # this week: 10 days without a check-in
+        "Steady Example",  # nothing new
+    ]
+    by_name = {r["display_name"]: r for r in rows}
+    assert [r["tier"] for r in rows] == ["now", "soon", "soon", "this_week", "none"]
+    assert (
+        by_name["Missed Example"]["missed_dose_days"] == 2
+    )  # yesterday and the day before; today is still open
+    assert by_name["Missed Example"]["reasons"] == [
+        {"text": "No observed dose for 2 days in a row", "sources": ["keel-caseload"]}
+    ]
+    assert by_name["Craving Example"]["reasons"][1]["text"] == "No check-in for 8 days"
+    assert by_name["Steady Example"]["reasons"] == [] and by_name["Steady Example"]["missed_dose_days"] == 0
+    page = client.get("/patients/").content.decode()
+    assert page.index(world.alice.display_name) < page.index("Missed Example") < page.index("Steady Example")
+    assert "No observed dose for 2 days in a row" in page and "tag-now" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_peer_specialist_sees_silence_but_no_clinical_signal(
+    world: World, morning: dict[str, Patient]
+) -> None:
+    rows = sign_in(Client(), world.staff["peer_specialist"]).get("/api/v1/caseload").json()
+    by_name = {r["display_name"]: r for r in rows}
+    assert by_name["Silent Example"]["tier"] == "this_week"
+    assert by_name["Craving Example"]["reasons"] == [
+        {"text": "No check-in for 8 days", "sources": ["keel-caseload"]}
+    ]
+    assert (
+        by_name["Missed Example"]["tier"] == "none" and by_name["Missed Example"]["missed_dose_days"] is None
+    )
+    assert all(r["record_number"] is None for r in rows)
+    assert by_name[world.alice.display_name]["reasons"] == []  # her suicide-screen flag is clinical
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_caseload_is_one_audited_read_naming_who_was_shown(
+    world: World, morning: dict[str, Patient]
+) -> None:
+    before = AuditEvent.objects.order_by("-id").first()
+    sign_in(Client(), world.staff["nurse"]).get("/patients/")
+    rows = list(AuditEvent.objects.filter(id__gt=before.pk if before else 0))
+    assert [(r.action, r.target_type) for r in rows] == [("read", "patient_list")]
+    assert sorted(rows[0].detail["patient_ids"]) == sorted(p.pk for p in morning.values())
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_caseload_reads_are_set_based(world: World, morning: dict[str, Patient]) -> None:
+    nurse = world.staff["nurse"]
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            queries.caseload(nurse)
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(15):
+        p = _team(world, _make_patient(world.riverside, f"RR-8{i:03d}", "More", f"People{i}", f"more{i}"))
+        _methadone(p, nurse, [TODAY - timedelta(days=4)])
+        _checkin(p, TODAY - timedelta(days=i))
+        _flag(p, "reported_use", 1)
+    assert count() == few
+
+
+# --- The timeline ------------------------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_timeline_shows_the_record_newest_first(world: World, morning: dict[str, Patient]) -> None:
+    patient = morning["steady"]
+    Assessment.objects.create(
+        patient=patient,
+        program_id=patient.program_id,
+        instrument="phq9",
+        instrument_version="1",
+        answers={},
+        total=6,
+        band="mild",
+        result={},
+        filled_by=world.staff["nurse"],
+        filled_at=NOW - timedelta(days=2),
+    )
+    ThoughtRecord.objects.create(
+        patient=patient, content=b"secret", intensity_before=8, created_at=NOW - timedelta(days=1)
+    )
+    _checkin(patient, TODAY, used=True, meeting=True)
+    client = sign_in(Client(), world.staff["nurse"])
+    body = client.get(f"/api/v1/patients/{patient.pk}/timeline?days=30").json()
+    assert (body["since"], body["until"]) == ("2026-10-27", "2026-11-25")
+    seen = [(e["day"], e["kind"], e["title"], e["detail"]) for e in body["events"]]
+    assert seen[0] == (
+        "2026-11-25",
+        "checkin",
+        "Check-in",
+        "craving 3/10, mood 4/5, reported use, went to a meeting",
+    )
+    assert ("2026-11-24", "dose", "Methadone: 5 observed doses", "2026-11-20 to 2026-11-24") in seen
+    assert ("2026-11-23", "assessment", "PHQ9", "score 6, mild") in seen
+    assert ("2026-11-24", "thought_record", "Thought record written", "") in seen
+    assert [e["day"] for e in body["events"]] == sorted((e["day"] for e in body["events"]), reverse=True)
+    assert "secret" not in str(body)
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None and (last.target_type, last.patient_id) == ("patient_timeline", patient.pk)
+    page = client.get(f"/patients/{patient.pk}/timeline/?days=30").content.decode()
+    assert "Methadone: 5 observed doses" in page and "Thought record written" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_timeline_keeps_to_what_the_role_may_see(world: World, morning: dict[str, Patient]) -> None:
+    patient = morning["steady"]
+    body = (
+        sign_in(Client(), world.staff["peer_specialist"])
+        .get(f"/api/v1/patients/{patient.pk}/timeline")
+        .json()
+    )
+    assert {e["area"] for e in body["events"]} == {"recovery"}
+    assert {e["kind"] for e in body["events"]} == {"checkin"}
+    outsider = sign_in(Client(), world.lakeside_nurse)
+    assert outsider.get(f"/api/v1/patients/{patient.pk}/timeline").status_code == 404
+    assert outsider.get(f"/patients/{patient.pk}/timeline/").status_code == 404
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None and (last.outcome, last.target_type) == ("denied", "patient_timeline")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_timeline_window_is_checked(world: World, morning: dict[str, Patient]) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    response = client.get(f"/api/v1/patients/{world.alice.pk}/timeline?days=7")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "days", "reason": "must be one of 30, 90, 365"}]
+    assert client.get(f"/api/v1/patients/{world.alice.pk}/timeline?days=x").status_code == 422
+    assert (
+        client.get(f"/patients/{world.alice.pk}/timeline/?days=abc").status_code == 200
+    )  # the page falls back to 90
+
+
+# --- Monthly BAM trends ------------------------------------------------------------------------------------
+
+
+def test_the_bam_flowsheet_draws_its_three_composites_by_month(world: World) -> None:
+    from keel.assessments.services import submit_assessment
+
+    counselor = world.staff["counselor"]
+    months = [datetime(2026, m, 10, 15, 0, tzinfo=UTC) for m in (8, 9, 10, 11)]
+    for i, when in enumerate(months):
+        answers = {f"bam_{n}": 0 for n in range(1, 18) if n != 7}
+        answers |= {
+            "bam_4": max(0, 3 - i),
+            "bam_1": 2,
+            "bam_9": i,
+            "bam_14": 4,
+        }  # use falls, protection grows
+        with time_machine.travel(when + timedelta(hours=1), tick=False):
+            submit_assessment(
+                by=counselor, patient_id=world.alice.pk, instrument="bam", answers=answers, filled_at=when
+            )
+    html = sign_in(Client(), counselor).get(f"/patients/{world.alice.pk}/flowsheet/bam/").content.decode()
+    assert html.count('class="line bam-use"') == html.count('class="line bam-risk"') == 1
+    assert html.count('class="dot bam-protective"') == 4
+    assert "4 results from 2026-08-10 to 2026-11-10; latest Use 0, Risk 2, Protective 7." in html
+    assert '<span class="swatch bam-risk" aria-hidden="true"></span>Risk factors' in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_history_stored_without_the_rules_gets_its_flags_once(world: World) -> None:
+    from keel.recovery.services import review_history
+
+    for n in range(12, 0, -1):
+        _checkin(world.bob, TODAY - timedelta(days=n + 4), used=n == 1)  # daily, then quiet for 5 days
+    assert review_history(world.bob) == 2
+    kinds = set(PatientFlag.objects.filter(patient=world.bob).values_list("kind", flat=True))
+    assert kinds == {"reported_use", "silence"}
+    assert review_history(world.bob) == 0  # once
+    assert review_history(world.charlie) == 0  # no check-ins: nothing to review
