@@ -30,6 +30,7 @@ from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
 from keel.recovery import api as recovery_api
 from keel.recovery.services import StaleEdit
+from keel.sharing.api import router as sharing_router
 from keel.treatment.api import router as treatment_router
 from keel.treatment.policy_store import PolicyNotAllowed
 from keel.treatment.services import DoseBlocked, DoseConflict
@@ -162,6 +163,7 @@ api.add_router("/", directory_router)
 api.add_router("/", treatment_router)
 api.add_router("/", measures_router)
 api.add_router("/", careteam_router)
+api.add_router("/", sharing_router)
 api.add_router("/", recovery_api.router)
 
 

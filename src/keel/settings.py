@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "keel.treatment",
     "keel.measures",
     "keel.careteam",
+    "keel.sharing",
     "keel.recovery",
     "keel.public",
     "keel.web",
@@ -201,6 +202,9 @@ SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 KEEL_IDLE_TIMEOUT_STAFF = timedelta(minutes=15)
 KEEL_IDLE_TIMEOUT_PATIENT = timedelta(minutes=30)
+# Emergency (break-the-glass) access lasts this long, then the record is out of scope again (SECURITY.md
+# T12). Keel's choice: one clinical shift's worth of a crisis, not a regulatory figure.
+KEEL_EMERGENCY_ACCESS_MINUTES = 240
 KEEL_SESSION_ABSOLUTE = timedelta(hours=12)
 KEEL_TOKEN_DEFAULT_DAYS = 30
 KEEL_TOKEN_MAX_DAYS = 90

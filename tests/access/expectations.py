@@ -77,6 +77,10 @@ _CARE_WRITE = {**_DOSE_WRITE, "counselor": (201, 404, 404)}
 # Orders, overrides and take-home decisions: prescribers only.
 _PRESCRIBE = {**_DOSE_WRITE, "nurse": (403, 404, 404)}
 
+# Disclosing (journey 8): in-scope roles that may not disclose get 403 (audited); clinical roles on the team
+# get past the policy (the route's own checks then answer).
+_DISCLOSE = {**_CLINICAL_READ, "patient": (403, 404, 404), "program_admin": (403, 403, 404)}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -88,6 +92,32 @@ ROUTES: dict[str, Route] = {
     "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
     "careteam:timeline": Route(
         "GET", "/patients/{patient}/timeline/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
+    ),
+    # Sharing under 42 CFR Part 2 (journey 8): the patient's consents; the care team's disclosures;
+    # emergency access for clinicians. Disclosing needs a clinical role on the team (admins: 403).
+    "sharing:mine": Route("GET", "/me/sharing/", {**_all(404, 302), "patient": 200}),
+    "sharing:new_consent": Route("GET", "/me/sharing/new/", {**_all(404, 302), "patient": 200}),
+    "sharing:revoke": Route("POST", "/me/sharing/999999/revoke/", _all(404, 302)),
+    "sharing:patient": Route(
+        "GET",
+        "/patients/{patient}/sharing/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "sharing:disclose": Route(
+        "POST",
+        "/patients/{patient}/sharing/disclose/",
+        {
+            "anonymous": (302, 302, 302),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+    ),
+    "sharing:emergency": Route(
+        "GET", "/emergency-access/", {**_all(403, 302), "counselor": 200, "nurse": 200, "prescriber": 200}
     ),
     "web:patient_detail": Route(
         "GET", "/patients/{patient}/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
@@ -112,6 +142,46 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/timeline",
         {"anonymous": (401, 401, 401), **_RECORD},
         patient_scoped=True,
+    ),
+    "api:get_my_sharing": Route("GET", "/api/v1/me/sharing", {**_all(404, 401), "patient": 200}),
+    "api:sign_consent": Route(
+        "POST",
+        "/api/v1/me/consents",
+        {**_all(404, 401), "patient": 422},
+        body={
+            "recipient_name": "Dr. Example",
+            "purpose": "treatment",
+            "categories": ["enrollment"],
+            "expires_on": "2000-01-01",
+            "signature": "x",
+            "understood": True,
+        },
+    ),
+    "api:revoke_consent": Route("POST", "/api/v1/me/consents/999999/revoke", _all(404, 401)),
+    "api:get_patient_sharing": Route(
+        "GET",
+        "/api/v1/patients/{patient}/sharing",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:create_disclosure": Route(
+        "POST",
+        "/api/v1/patients/{patient}/disclosures",
+        {
+            "anonymous": (401, 401, 401),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={"basis": "nonsense", "password": "x"},
+    ),
+    "api:open_emergency_access": Route(
+        "POST",
+        "/api/v1/emergency-access",
+        {**_all(403, 401), "counselor": 422, "nurse": 422, "prescriber": 422},
+        body={"record_number": "NOPE", "reason": "short", "password": "x"},
     ),
     "api:get_patient": Route(
         "GET", "/api/v1/patients/{patient}", {"anonymous": (401, 401, 401), **_RECORD}, patient_scoped=True

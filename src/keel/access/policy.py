@@ -17,14 +17,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils import timezone
 
 from keel.accounts.models import CLINICAL_ROLES, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.db import rows
-from keel.patients.models import CareTeamMember, Patient
+from keel.patients.models import CareTeamMember, EmergencyAccess, Patient
 
 
 class Area(StrEnum):
@@ -77,7 +78,14 @@ def patients_visible_to(user: Any, area: Area = Area.IDENTITY) -> QuerySet[Patie
         return Patient.objects.filter(program_id__in=programs)
     if user.role in CLINICAL_ROLES or user.role == Role.PEER_SPECIALIST:
         on_team = CareTeamMember.objects.filter(user=user).values("patient_id")
-        return Patient.objects.filter(program_id__in=programs, id__in=on_team)
+        if user.role not in CLINICAL_ROLES:
+            return Patient.objects.filter(program_id__in=programs, id__in=on_team)
+        # A clinician's open emergency access (break-the-glass, SECURITY.md T12) adds that one record until
+        # it expires; still only inside the clinician's programs.
+        emergency = EmergencyAccess.objects.filter(
+            user=user, expires_at__gt=timezone.now(), ended_at__isnull=True
+        ).values("patient_id")
+        return Patient.objects.filter(Q(id__in=on_team) | Q(id__in=emergency), program_id__in=programs)
     return Patient.objects.none()
 
 
@@ -236,6 +244,17 @@ def can_view_measures(user: Any, program_id: int) -> bool:
     """A program's quality measures (counts and monthly series, no one named): its program admins, the
     director's role."""
     return _admin_of(user, program_id)
+
+
+def can_disclose(user: Any) -> bool:
+    """Releasing information outside the program (with a consent, or in a medical emergency): counselors,
+    nurses and prescribers (scope is checked apart). Admins, peers and auditors never disclose."""
+    return _active(user) and user.role in _ASSESSING_ROLES
+
+
+def can_request_emergency_access(user: Any) -> bool:
+    """Break-the-glass is for clinicians: counselors, nurses and prescribers of the patient's program."""
+    return _active(user) and user.role in CLINICAL_ROLES
 
 
 def can_write_care_record(user: Any) -> bool:

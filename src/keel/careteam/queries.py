@@ -190,7 +190,7 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
                     "clinical",
                     "order",
                     _("%(medication)s order") % {"medication": o.get_medication_display()},
-                    f"{o.dose_mg:g} mg, {o.frequency}",
+                    f"{o.dose_mg.normalize():f} mg, {o.frequency}",
                 )
             )
         doses = DoseRecord.objects.filter(patient=patient, local_date__gte=since, local_date__lte=until)
@@ -205,7 +205,9 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
                     else _("%(medication)s injection") % {"medication": dose.get_medication_display()}
                 )
                 events.append(
-                    Event(dose.local_date, None, "clinical", "dose", label, f"{dose.amount_mg:g} mg")
+                    Event(
+                        dose.local_date, None, "clinical", "dose", label, f"{dose.amount_mg.normalize():f} mg"
+                    )
                 )
         for medication, dates in given.items():
             for first, last, n in _runs(dates):

@@ -126,6 +126,21 @@ _ALL = (
         "Keel product rule (journey 6): the caseload is ordered by open flags, missed observed doses and a "
         "week without a check-in. A working order for the care team, not a clinical standard.",
     ),
+    Source(
+        "cfr-2-31-2024",
+        "42 CFR 2.31 (as amended by the 2024 final rule, 89 FR 12472): consent requirements.",
+        "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-C/section-2.31",
+    ),
+    Source(
+        "cfr-2-32-2024",
+        "42 CFR 2.32 (as amended 2024): notice and copy of consent to accompany disclosure.",
+        "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-C/section-2.32",
+    ),
+    Source(
+        "cfr-2-51-2024",
+        "42 CFR 2.51 (as amended 2024): medical emergencies.",
+        "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-D/section-2.51",
+    ),
     Source("keel-issue-4", "Keel: plain-language patterns written for this site; not a diagnosis."),
 )
 SOURCES = {s.id: s for s in _ALL}

@@ -147,6 +147,7 @@ class FlagKind(models.TextChoices):
     SILENCE = "silence", _("No check-in after a daily habit")
     CONTACT_REQUEST = "contact_request", _("Asked the care team to reach out")
     DOSE_HELD = "dose_held", _("Dose held: a prescriber must assess")
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access to this record")
 
 
 class PatientFlag(models.Model):
@@ -184,3 +185,36 @@ class PatientFlag(models.Model):
 
     def __str__(self) -> str:
         return f"flag {self.kind} for patient {self.patient_id}"
+
+
+class EmergencyAccess(models.Model):
+    """Break-the-glass: a clinician of the patient's program who is not on the care team opens the record for
+    a medical emergency, with a reason, for a limited time (SECURITY.md T12). Raising it flags the record for
+    the care team and writes an `emergency_access` audit row; it is never edited, only ended early."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="emergency_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_grants"
+    )
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("started_at")),
+                name="emergency_expires_after_start",
+                violation_error_message="Emergency access must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="emergency_has_reason",
+                violation_error_message="Emergency access needs a reason.",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "expires_at"], name="emergency_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"emergency access {self.pk}"

@@ -1,0 +1,203 @@
+"""Sharing under 42 CFR Part 2 (2024 final rule; reference section 15, correction 4): what a consent must
+hold, when it covers a disclosure, the notice every disclosure carries, and what an emergency disclosure
+must record. Plain Python: the caller passes today's date.
+
+- **Consent (section 2.31 as amended):** the patient's name; who may disclose (the program); a specific
+  description of the information, here by category; the recipient; the purpose; the right to revoke and how;
+  an expiry date; the signature and the date signed; statements about redisclosure and that treatment does
+  not depend on signing. Items 1-4 are [V]; 5-10 are the standard elements, wording UNVERIFIED, written here
+  in plain words. Keel asks for an expiry *date* (never "none"): a consent to a named recipient for a purpose
+  ends on a day the patient chose.
+- **Coverage:** a disclosure needs a consent that is signed, not revoked, not expired on the day, to the
+  same recipient, and only the categories the consent names leave (SECURITY.md: "only the categories the
+  purpose needs leave the system").
+- **Notice (section 2.32, 2024):** each disclosure made with consent carries the short statement
+  `NOTICE` and a clear description of the consent's scope (correction 4).
+- **Medical emergency (section 2.51, 2024 [V]):** without consent, to medical personnel, for a bona fide
+  emergency; recorded right after: the recipient's name and affiliation, who disclosed, date and time, and
+  the nature of the emergency.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from keel.core.decision import Decision, Reason
+from keel.core.rules.inputs import FieldError, InvalidInput
+
+SOURCES_CONSENT = ("cfr-2-31-2024",)
+SOURCES_NOTICE = ("cfr-2-32-2024",)
+SOURCES_EMERGENCY = ("cfr-2-51-2024",)
+FORM_VERSION = "keel-part2-consent-1"
+
+# The short statement of section 2.32(a)(2) as amended in 2024 (correction 4: "use or disclosure").
+NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+
+CATEGORIES: dict[str, str] = {
+    "enrollment": "Enrollment: when care started and whether it is ongoing",
+    "medication": "Medication: current medicine and dose, and doses taken in the last 30 days",
+    "checkins": "Check-ins: how many in the last 30 days, average craving and mood, days with use",
+    "screenings": "Screening scores: the latest PHQ-9 and GAD-7 totals",
+}
+PURPOSES: dict[str, str] = {
+    "patient_request": "At my request",
+    "treatment": "For my treatment by the recipient",
+    "court_program": "For a drug court or probation program I take part in",
+    "employment": "For my employer's return-to-work program",
+    "other": "Another purpose, described below",
+}
+STATEMENTS = (
+    "I can take back (revoke) this consent at any time, in this app or in writing to the program, except "
+    "for what was already shared because of it.",
+    "42 CFR part 2 protects these records. The recipient may not use or share them further unless the law "
+    "allows it.",
+    "My treatment, payment, enrollment and eligibility for benefits do not depend on whether I sign.",
+)
+MAX_YEARS = 5  # Keel's limit on how far ahead an expiry date may be; a new consent can follow
+
+
+@dataclass(frozen=True)
+class ConsentTerms:
+    recipient_name: str
+    purpose: str
+    purpose_text: str
+    categories: tuple[str, ...]
+    expires_on: date
+    signature: str
+
+
+@dataclass(frozen=True)
+class EmergencyTerms:
+    recipient_name: str
+    recipient_affiliation: str
+    nature: str
+
+
+def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: int, high: int) -> str:
+    value = raw.get(name)
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        errors.append(FieldError(name, "must be text"))
+    elif len(text) < low:
+        errors.append(FieldError(name, "is required" if not text else f"needs at least {low} characters"))
+    elif len(text) > high:
+        errors.append(FieldError(name, f"can be at most {high} characters"))
+    return text
+
+
+def _folded(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(plain.casefold().split())
+
+
+def parse_consent(raw: Mapping[str, Any], *, patient_name: str, today: date) -> ConsentTerms:
+    """The consent as the patient filled it, every element checked; InvalidInput names each bad field."""
+    errors: list[FieldError] = []
+    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    purpose = raw.get("purpose")
+    if purpose not in PURPOSES:
+        errors.append(FieldError("purpose", f"must be one of: {', '.join(PURPOSES)}"))
+    purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
+    if purpose == "other" and len(purpose_text) < 5:
+        errors.append(FieldError("purpose_text", "describe the purpose (at least 5 characters)"))
+    categories = raw.get("categories")
+    if not isinstance(categories, list | tuple) or not categories:
+        errors.append(FieldError("categories", "choose at least one kind of information"))
+        categories = []
+    elif any(c not in CATEGORIES for c in categories):
+        errors.append(FieldError("categories", f"each must be one of: {', '.join(CATEGORIES)}"))
+    expires_raw = raw.get("expires_on")
+    expires_on = today
+    try:
+        expires_on = date.fromisoformat(str(expires_raw)) if expires_raw else today
+        if not expires_raw:
+            errors.append(FieldError("expires_on", "is required: the day the consent ends"))
+        elif expires_on <= today:
+            errors.append(FieldError("expires_on", "must be after today"))
+        elif expires_on > today + timedelta(days=365 * MAX_YEARS):
+            errors.append(FieldError("expires_on", f"can be at most {MAX_YEARS} years from today"))
+    except ValueError:
+        errors.append(FieldError("expires_on", "must be a date like 2027-01-31"))
+    signature = _text(raw, "signature", errors, low=2, high=200)
+    if signature and _folded(signature) != _folded(patient_name):
+        errors.append(FieldError("signature", "type your full name as it appears on your record"))
+    if raw.get("understood") is not True:
+        errors.append(FieldError("understood", "confirm that you read what this consent means"))
+    if errors:
+        raise InvalidInput(errors)
+    ordered = tuple(c for c in CATEGORIES if c in set(categories))
+    return ConsentTerms(recipient, str(purpose), purpose_text, ordered, expires_on, signature)
+
+
+def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
+    """The four facts section 2.51 requires (the discloser and the time come from the session and clock)."""
+    errors: list[FieldError] = []
+    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
+    nature = _text(raw, "nature", errors, low=10, high=1000)
+    if errors:
+        raise InvalidInput(errors)
+    return EmergencyTerms(recipient, affiliation, nature)
+
+
+def status(*, expires_on: date, revoked_on: date | None, today: date) -> str:
+    """active | revoked | expired (a consent covers its expiry day itself)."""
+    if revoked_on is not None and revoked_on <= today:
+        return "revoked"
+    return "active" if today <= expires_on else "expired"
+
+
+def check_disclosure(
+    *,
+    expires_on: date,
+    revoked_on: date | None,
+    consent_categories: tuple[str, ...],
+    asked: tuple[str, ...],
+    today: date,
+) -> Decision:
+    """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`."""
+    state = status(expires_on=expires_on, revoked_on=revoked_on, today=today)
+    if state == "revoked":
+        return _refuse("The patient revoked this consent.")
+    if state == "expired":
+        return _refuse(f"This consent ended on {expires_on.isoformat()}.")
+    unknown = [c for c in asked if c not in CATEGORIES]
+    if unknown:
+        return _refuse(f"Unknown kind of information: {', '.join(unknown)}.")
+    outside = [c for c in asked if c not in consent_categories]
+    if outside:
+        return _refuse(f"The consent does not cover: {', '.join(outside)}.")
+    chosen = tuple(c for c in consent_categories if c in (asked or consent_categories))
+    return Decision(
+        "part2-disclosure",
+        "1",
+        "allowed",
+        (
+            Reason(f"Signed consent, active until {expires_on.isoformat()}.", SOURCES_CONSENT),
+            Reason("Only the information the consent names is shared.", SOURCES_CONSENT),
+            Reason("The disclosure carries the section 2.32 notice and the consent's scope.", SOURCES_NOTICE),
+        ),
+        details={"categories": list(chosen)},
+    )
+
+
+def _refuse(why: str) -> Decision:
+    return Decision(
+        "part2-disclosure", "1", "refused", (Reason(why, SOURCES_CONSENT),), details={"categories": []}
+    )
+
+
+def scope(
+    recipient_name: str, purpose: str, purpose_text: str, categories: tuple[str, ...], expires_on: date
+) -> str:
+    """A clear description of the consent's scope, sent with each disclosure (section 2.32, 2024)."""
+    what = "; ".join(CATEGORIES[c] for c in categories)
+    why = purpose_text if purpose == "other" else PURPOSES[purpose]
+    return (
+        f"Shared with {recipient_name} for this purpose: {why}. Information: {what}. "
+        f"Consent ends {expires_on.isoformat()}."
+    )

@@ -1,0 +1,152 @@
+"""Sharing under 42 CFR Part 2 over the API: the patient's consents and accounting (`/me/...`), the care
+team's disclosures, and emergency access. Same services, same checks and audit rows as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import Field
+
+from keel.api_body import json_object
+from keel.sharing import services
+from keel.sharing.models import Disclosure
+
+router = Router(tags=["sharing"])
+
+
+def _caller(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+def _view(view: services.Sharing) -> dict[str, Any]:
+    return {
+        "patient": view.patient.pk,
+        "accounting_since": view.since.isoformat(),
+        "consents": [
+            {
+                "id": c.consent.pk,
+                "status": c.status,
+                "recipient_name": c.consent.recipient_name,
+                "purpose": c.consent.purpose,
+                "purpose_text": c.consent.purpose_text,
+                "categories": c.consent.categories,
+                "expires_on": c.consent.expires_on.isoformat(),
+                "signed_at": c.consent.signed_at.isoformat(),
+                "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+            }
+            for c in view.consents
+        ],
+        "disclosures": [_disclosure(d) for d in view.disclosures],
+    }
+
+
+def _disclosure(d: Disclosure) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "basis": d.basis,
+        "consent": d.consent_id,
+        "recipient_name": d.recipient_name,
+        "recipient_affiliation": d.recipient_affiliation,
+        "emergency_nature": d.emergency_nature,
+        "categories": d.categories,
+        "description": d.description,
+        "notice": d.notice,
+        "scope": d.scope,
+        "disclosed_at": d.disclosed_at.isoformat(),
+        "sha256": d.document_sha256,
+    }
+
+
+class ConsentIn(Schema):
+    recipient_name: str = Field(description="who receives the report: a person, clinic or office")
+    purpose: str = Field(description="patient_request | treatment | court_program | employment | other")
+    purpose_text: str = Field("", description="the purpose in the patient's words (required for other)")
+    categories: list[str] = Field(
+        description="enrollment, medication, checkins, screenings: what may be shared"
+    )
+    expires_on: str = Field(description="the day the consent ends (YYYY-MM-DD, after today)")
+    signature: str = Field(description="the patient's full name as on the record")
+    understood: bool = Field(description="the patient read what the consent means")
+
+
+@router.get("/me/sharing", summary="My consents and every disclosure of my record (3 years)")
+def get_my_sharing(request: HttpRequest) -> dict[str, Any]:
+    return _view(services.my_sharing(_caller(request)))
+
+
+@router.post(
+    "/me/consents", summary="Sign a consent to share a progress report", response={201: dict[str, Any]}
+)
+def sign_consent(request: HttpRequest, body: ConsentIn) -> Status[dict[str, Any]]:
+    consent = services.sign_consent(by=_caller(request), raw=body.model_dump())
+    return Status(201, {"id": consent.pk, "expires_on": consent.expires_on.isoformat()})
+
+
+@router.post("/me/consents/{consent_id}/revoke", summary="Take a consent back")
+def revoke_consent(request: HttpRequest, consent_id: int) -> dict[str, Any]:
+    consent = services.revoke_consent(by=_caller(request), consent_id=consent_id)
+    return {"id": consent.pk, "status": "revoked"}
+
+
+@router.get("/patients/{patient_id}/sharing", summary="A patient's consents and accounting of disclosures")
+def get_patient_sharing(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    return _view(services.patient_sharing(_caller(request), patient_id))
+
+
+@router.post(
+    "/patients/{patient_id}/disclosures",
+    summary="Disclose a progress report under a consent or in a medical emergency (password required)",
+    response={201: dict[str, Any]},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "basis": {"type": "string", "enum": ["consent", "emergency"]},
+                            "consent": {"type": "integer"},
+                            "categories": {"type": "array", "items": {"type": "string"}},
+                            "recipient_name": {"type": "string"},
+                            "recipient_affiliation": {"type": "string"},
+                            "nature": {"type": "string"},
+                            "password": {"type": "string"},
+                        },
+                        "required": ["basis", "password"],
+                    }
+                }
+            },
+        }
+    },
+)
+def create_disclosure(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+    try:
+        disclosure, document = services.disclose(
+            by=_caller(request), patient_id=patient_id, raw=json_object(request)
+        )
+    except services.SharingNotAllowed:
+        raise HttpError(403, "Only counselors, nurses and prescribers on the care team disclose.") from None
+    return Status(201, {"disclosure": _disclosure(disclosure), "document": document})
+
+
+class EmergencyIn(Schema):
+    record_number: str = Field(description="the patient's record number in your program")
+    reason: str = Field(description="the medical emergency (at least 10 characters)")
+    password: str = Field(description="your password again")
+
+
+@router.post(
+    "/emergency-access",
+    summary="Break the glass: open a record for a medical emergency",
+    response={201: dict[str, Any]},
+)
+def open_emergency_access(request: HttpRequest, body: EmergencyIn) -> Status[dict[str, Any]]:
+    try:
+        patient, grant = services.emergency_access(by=_caller(request), **body.model_dump())
+    except services.SharingNotAllowed:
+        raise HttpError(403, "Emergency access is for counselors, nurses and prescribers.") from None
+    return Status(201, {"patient": patient.pk, "expires_at": grant.expires_at.isoformat()})

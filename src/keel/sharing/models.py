@@ -1,0 +1,102 @@
+"""Consents, their revocations and every disclosure (42 CFR Part 2; `keel.core.sharing` holds the rules).
+
+A consent is never edited once signed: revoking it adds a `ConsentRevocation`. A disclosure names its basis:
+a consent, or a recorded medical emergency (its four facts); a database constraint refuses anything else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from keel.accounts.models import Program
+from keel.patients.models import Patient
+
+
+class ConsentImmutable(Exception):
+    """A signed consent cannot change; revoke it and sign a new one."""
+
+
+class Consent(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")  # who may disclose
+    recipient_name = models.CharField(max_length=200)
+    purpose = models.CharField(max_length=20)
+    purpose_text = models.CharField(max_length=500, blank=True)
+    categories = models.JSONField()
+    expires_on = models.DateField()
+    signature = models.CharField(max_length=200)
+    form_version = models.CharField(max_length=40)
+    statements = models.JSONField()  # the words the patient read when signing
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        indexes = [models.Index(fields=["patient", "signed_at"], name="consent_patient_time")]
+
+    def __str__(self) -> str:
+        return f"consent {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ConsentImmutable("A signed consent cannot change; revoke it and sign a new one.")
+        super().save(*args, **kwargs)
+
+
+class ConsentRevocation(models.Model):
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="revocation")
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"consent revocation {self.pk}"
+
+
+class Basis(models.TextChoices):
+    CONSENT = "consent", "Patient consent (42 CFR 2.31)"
+    EMERGENCY = "emergency", "Medical emergency (42 CFR 2.51)"
+
+
+class Disclosure(models.Model):
+    """One release of information, for the patient's accounting of disclosures. The document itself is not
+    kept: its SHA-256, what it held (categories and a description) and the notice it carried are."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="disclosures")
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    consent = models.ForeignKey(
+        Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures"
+    )
+    recipient_name = models.CharField(max_length=200)
+    recipient_affiliation = models.CharField(max_length=200, blank=True)
+    emergency_nature = models.TextField(blank=True)
+    categories = models.JSONField()
+    description = models.TextField()
+    scope = models.TextField(blank=True)
+    notice = models.TextField()
+    document_sha256 = models.CharField(max_length=64)
+    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    disclosed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-disclosed_at", "-id"]
+        indexes = [models.Index(fields=["patient", "disclosed_at"], name="disclosure_patient_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(basis="consent") & Q(consent__isnull=False) & ~Q(scope=""))
+                | (
+                    Q(basis="emergency")
+                    & Q(consent__isnull=True)
+                    & ~Q(recipient_affiliation="")
+                    & ~Q(emergency_nature="")
+                ),
+                name="disclosure_has_a_basis",
+                violation_error_message="A disclosure needs a consent, or a recorded medical emergency.",
+            ),
+            models.CheckConstraint(condition=~Q(notice=""), name="disclosure_carries_notice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"disclosure {self.pk}"

@@ -1,0 +1,405 @@
+"""Consents, revocations, disclosures and emergency access (journey 8; SECURITY.md 42 CFR Part 2, T11, T12).
+
+Every call goes through the access policy and leaves audit rows: a consent signed or revoked, a disclosure
+(action `disclose`, in the same transaction as its row), a refusal (`denied`), an emergency access
+(`emergency_access`). Disclosing and breaking the glass need the staff member's password again
+(re-authentication, SECURITY.md). A disclosure is decided by `keel.core.sharing.check_disclosure` and then
+decided again inside the write's transaction, so a revocation that lands in between wins."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.assessments.models import Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core import sharing as core
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.patients.models import (
+    EmergencyAccess,
+    Enrollment,
+    EnrollmentStatus,
+    Patient,
+    PatientFlag,
+    local_today,
+)
+from keel.recovery.models import CheckIn
+from keel.sharing.models import Basis, Consent, ConsentRevocation, Disclosure
+from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
+
+ACCOUNTING_DAYS = 3 * 365  # the patient's accounting of disclosures covers 3 years (42 CFR 2.24, 2.25)
+
+
+class SharingInvalid(FieldsInvalid):
+    """Bad or refused input to a consent, a disclosure or an emergency access, each field named."""
+
+
+class SharingNotAllowed(Exception):
+    """The caller's role may not do this (audited as a denial)."""
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    consent: Consent
+    status: str  # active | expired | revoked
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Sharing:
+    patient: Patient
+    consents: list[ConsentView]
+    disclosures: list[Disclosure]
+    since: date
+
+
+def legal_name(patient: Patient) -> str:
+    return f"{patient.given_name} {patient.family_name}"
+
+
+def _invalid(exc: InvalidInput) -> SharingInvalid:
+    return SharingInvalid(exc.errors)
+
+
+def _deny(by: Any, patient: Patient, target_type: str, reason: str) -> None:
+    audit.record_for_patient(by, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=reason)
+
+
+def _reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -> None:
+    if not isinstance(password, str) or not password or not by.check_password(password):
+        _deny(by, patient, target_type, "re-authentication failed")
+        raise SharingInvalid(
+            [FieldError("password", "is not correct: enter your password again to continue")]
+        )
+
+
+# --- The patient: sign, revoke, read ----------------------------------------------------------------------
+
+
+def sign_consent(*, by: Any, raw: Mapping[str, Any], now: datetime | None = None) -> Consent:
+    """The signed-in patient signs a consent (typed signature = their name on the record)."""
+    now = now or timezone.now()
+    patient = policy.own_patient_or_404(by, action=Action.CREATE, target_type="consent", audit_success=False)
+    try:
+        terms = core.parse_consent(raw, patient_name=legal_name(patient), today=local_today(patient, now))
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            patient=patient,
+            program_id=patient.program_id,
+            recipient_name=terms.recipient_name,
+            purpose=terms.purpose,
+            purpose_text=terms.purpose_text,
+            categories=list(terms.categories),
+            expires_on=terms.expires_on,
+            signature=terms.signature,
+            form_version=core.FORM_VERSION,
+            statements=list(core.STATEMENTS),
+            signed_by=by,
+            signed_at=now,
+        )
+        audit.record_for_patient(by, patient, Action.CREATE, "consent", consent.pk)
+    return consent
+
+
+def revoke_consent(*, by: Any, consent_id: int, now: datetime | None = None) -> Consent:
+    """The patient takes a consent back. Revoking twice is the same as once."""
+    now = now or timezone.now()
+    patient = policy.own_patient_or_404(by, action=Action.UPDATE, target_type="consent", audit_success=False)
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().filter(patient=patient, pk=consent_id).first()
+        if consent is None:
+            _deny(by, patient, "consent", "not this patient's consent")
+            raise policy.PatientNotFound()
+        if not ConsentRevocation.objects.filter(consent=consent).exists():
+            ConsentRevocation.objects.create(consent=consent, revoked_by=by, revoked_at=now)
+            audit.record_for_patient(by, patient, Action.UPDATE, "consent", consent.pk, reason="revoked")
+    return consent
+
+
+def _sharing(patient: Patient, now: datetime) -> Sharing:
+    today = local_today(patient, now)
+    since = today - timedelta(days=ACCOUNTING_DAYS)
+    views = []
+    for c in Consent.objects.filter(patient=patient).select_related("revocation"):
+        revocation = getattr(c, "revocation", None)
+        revoked_on = timezone.localtime(revocation.revoked_at).date() if revocation else None
+        views.append(
+            ConsentView(
+                c,
+                core.status(expires_on=c.expires_on, revoked_on=revoked_on, today=today),
+                revocation.revoked_at if revocation else None,
+            )
+        )
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    disclosures = list(
+        Disclosure.objects.filter(patient=patient, disclosed_at__gte=start).select_related("disclosed_by")
+    )
+    return Sharing(patient, views, disclosures, since)
+
+
+def my_sharing(by: Any, *, now: datetime | None = None) -> Sharing:
+    """The patient's consents and accounting of disclosures (3 years); one audited read."""
+    patient = policy.own_patient_or_404(by, target_type="sharing")
+    return _sharing(patient, now or timezone.now())
+
+
+def patient_sharing(by: Any, patient_id: int | str, *, now: datetime | None = None) -> Sharing:
+    """The same for the care team (clinical area); one audited read."""
+    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="sharing")
+    return _sharing(patient, now or timezone.now())
+
+
+# --- The care team: disclose -------------------------------------------------------------------------------
+
+
+def report(patient: Patient, categories: tuple[str, ...], now: datetime) -> dict[str, Any]:
+    """The progress report: only the sections named. Plain facts, no notes, no free text."""
+    today = local_today(patient, now)
+    month_ago = today - timedelta(days=30)
+    sections: list[dict[str, Any]] = []
+    for category in categories:
+        lines: list[str] = []
+        if category == "enrollment":
+            active = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).first()
+            first = Enrollment.objects.filter(patient=patient).order_by("started_on").first()
+            lines.append(
+                f"In care since {first.started_on.isoformat()}." if first else "No enrollment on record."
+            )
+            lines.append("Care is ongoing." if active else "Not in care at this program now.")
+        elif category == "medication":
+            for order in MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE):
+                lines.append(
+                    f"{order.get_medication_display()} {order.dose_mg.normalize():f} mg, {order.frequency}."
+                )
+            given = DoseRecord.objects.filter(
+                patient=patient, status="given", local_date__gt=month_ago, local_date__lte=today
+            ).exclude(amendments__voided=True)
+            lines.append(
+                f"Observed doses in the last 30 days: {given.values('local_date').distinct().count()}."
+            )
+        elif category == "checkins":
+            rows = list(
+                CheckIn.objects.filter(patient=patient, local_date__gt=month_ago, local_date__lte=today)
+            )
+            lines.append(f"Check-ins in the last 30 days: {len(rows)}.")
+            if rows:
+                lines.append(f"Average craving: {statistics.fmean(r.craving for r in rows):.1f} of 10.")
+                lines.append(f"Average mood: {statistics.fmean(r.mood for r in rows):.1f} of 5.")
+                lines.append(f"Days with reported use: {sum(r.used for r in rows)}.")
+        elif category == "screenings":
+            for code, name in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
+                latest = (
+                    Assessment.objects.filter(patient=patient, instrument=code).order_by("-filled_at").first()
+                )
+                if latest is None:
+                    lines.append(f"{name}: none on record.")
+                else:
+                    when = timezone.localtime(latest.filled_at).date().isoformat()
+                    lines.append(f"{name}: {latest.total} ({latest.band.replace('_', ' ')}) on {when}.")
+        sections.append({"category": category, "title": core.CATEGORIES[category], "lines": lines})
+    return {
+        "patient": {"name": legal_name(patient), "date_of_birth": patient.date_of_birth.isoformat()},
+        "program": patient.program.name,
+        "prepared_at": now.isoformat(),
+        "sections": sections,
+    }
+
+
+def disclose(
+    *, by: Any, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
+) -> tuple[Disclosure, dict[str, Any]]:
+    """Release a progress report under a consent, or in a medical emergency; returns the row and the document
+    (which carries the notice and the scope). Nothing leaves and nothing is written unless every check
+    passes; each refusal is audited."""
+    now = now or timezone.now()
+    patient = policy.get_patient_or_404(
+        by,
+        patient_id,
+        area=Area.CLINICAL,
+        action=Action.DISCLOSE,
+        target_type="disclosure",
+        audit_success=False,
+    )
+    if not policy.can_disclose(by):
+        _deny(by, patient, "disclosure", "role may not disclose")
+        raise SharingNotAllowed
+    basis = raw.get("basis")
+    if basis not in (Basis.CONSENT, Basis.EMERGENCY):
+        raise SharingInvalid([FieldError("basis", "must be consent or emergency")])
+    asked = raw.get("categories") or []
+    if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
+        raise SharingInvalid([FieldError("categories", "must be a list of kinds of information")])
+    _reauthenticate(by, patient, raw.get("password"), "disclosure")
+    today = local_today(patient, now)
+    refusal: FieldError | None = None
+    if basis == Basis.CONSENT:
+        consent, categories, refusal = _covered(patient, raw.get("consent"), tuple(asked), today)
+        if refusal:
+            _deny(by, patient, "disclosure", refusal.reason)
+            raise SharingInvalid([refusal])
+        assert consent is not None
+        recipient, affiliation, nature = consent.recipient_name, "", ""
+        scope = core.scope(
+            consent.recipient_name, consent.purpose, consent.purpose_text, categories, consent.expires_on
+        )
+    else:
+        try:
+            terms = core.parse_emergency(raw)
+        except InvalidInput as exc:
+            raise _invalid(exc) from None
+        if not asked or any(c not in core.CATEGORIES for c in asked):
+            raise SharingInvalid([FieldError("categories", "choose what the emergency needs")])
+        consent, categories = None, tuple(c for c in core.CATEGORIES if c in asked)
+        recipient, affiliation, nature = terms.recipient_name, terms.recipient_affiliation, terms.nature
+        scope = ""
+    with transaction.atomic():
+        if consent is not None:  # decided again under the write: a revocation that landed in between wins
+            _, _, late = _covered(patient, consent.pk, tuple(asked), today, lock=True)
+            if late:
+                refusal = late
+        if refusal is None:
+            document = report(patient, categories, now)
+            document["notice"] = core.NOTICE
+            document["scope"] = scope or (
+                f"Medical emergency (42 CFR 2.51): disclosed to {recipient}, {affiliation}. "
+                f"Nature of the emergency: {nature}."
+            )
+            digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+            disclosure = Disclosure.objects.create(
+                patient=patient,
+                basis=basis,
+                consent=consent,
+                recipient_name=recipient,
+                recipient_affiliation=affiliation,
+                emergency_nature=nature,
+                categories=list(categories),
+                description="Progress report: " + "; ".join(core.CATEGORIES[c] for c in categories),
+                scope=scope,
+                notice=core.NOTICE,
+                document_sha256=digest,
+                disclosed_by=by,
+                disclosed_at=now,
+            )
+            audit.record_for_patient(
+                by,
+                patient,
+                Action.DISCLOSE,
+                "disclosure",
+                disclosure.pk,
+                detail={
+                    "basis": str(basis),
+                    "consent_id": consent.pk if consent else None,
+                    "categories": list(categories),
+                },
+            )
+    if refusal is not None:
+        _deny(by, patient, "disclosure", refusal.reason)
+        raise SharingInvalid([refusal])
+    document["disclosure"] = {"id": disclosure.pk, "basis": str(basis), "sha256": digest}
+    return disclosure, document
+
+
+def _covered(
+    patient: Patient, consent_id: Any, asked: tuple[str, ...], today: date, *, lock: bool = False
+) -> tuple[Consent | None, tuple[str, ...], FieldError | None]:
+    """The patient's consent named by `consent_id`, what of `asked` it lets leave today, or why not. With
+    `lock` (inside the write's transaction) the consent row is locked, so a revocation waits or wins."""
+    valid_id = isinstance(consent_id, int) or (isinstance(consent_id, str) and consent_id.isdigit())
+    rows = Consent.objects.select_for_update() if lock else Consent.objects
+    consent = rows.filter(patient=patient, pk=consent_id).first() if valid_id else None
+    if consent is None:
+        return None, (), FieldError("consent", "no such consent for this patient")
+    revocation = ConsentRevocation.objects.filter(consent=consent).first()
+    decision = core.check_disclosure(
+        expires_on=consent.expires_on,
+        revoked_on=timezone.localtime(revocation.revoked_at).date() if revocation else None,
+        consent_categories=tuple(consent.categories),
+        asked=asked,
+        today=today,
+    )
+    if decision.decision != "allowed":
+        return consent, (), FieldError("consent", decision.reasons[0].text)
+    return consent, tuple(decision.details["categories"]), None
+
+
+# --- Emergency access (break-the-glass) --------------------------------------------------------------------
+
+
+def emergency_access(
+    *, by: Any, record_number: Any, reason: Any, password: Any, now: datetime | None = None
+) -> tuple[Patient, EmergencyAccess]:
+    """A clinician of the program opens a record outside their care team for a medical emergency: a reason,
+    the password again, a limited time (`KEEL_EMERGENCY_ACCESS_MINUTES`); the care team is flagged and the
+    audit trail gets an `emergency_access` row."""
+    now = now or timezone.now()
+    if not policy.can_request_emergency_access(by):
+        audit.record(actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_access")
+        raise SharingNotAllowed
+    errors = []
+    number = record_number.strip() if isinstance(record_number, str) else ""
+    why = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if not number:
+        errors.append(FieldError("record_number", "is required"))
+    if len(why) < 10:
+        errors.append(FieldError("reason", "describe the emergency (at least 10 characters)"))
+    elif len(why) > 1000:
+        errors.append(FieldError("reason", "can be at most 1000 characters"))
+    if errors:
+        raise SharingInvalid(errors)
+    patient = (
+        Patient.objects.filter(program_id__in=policy.program_ids_of(by), record_number=number)
+        .select_related("program")
+        .first()
+    )
+    if patient is None:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="emergency_access",
+            reason="no such record number in the caller's programs",
+        )
+        raise SharingInvalid(
+            [FieldError("record_number", "no patient with this record number in your program")]
+        )
+    _reauthenticate(by, patient, password, "emergency_access")
+    minutes = int(settings.KEEL_EMERGENCY_ACCESS_MINUTES)
+    with transaction.atomic():
+        grant = EmergencyAccess.objects.create(
+            patient=patient, user=by, reason=why, started_at=now, expires_at=now + timedelta(minutes=minutes)
+        )
+        name = by.get_full_name() or by.username
+        PatientFlag.objects.create(
+            patient=patient,
+            kind="emergency_access",
+            priority=1,
+            reasons=[f"{by.get_role_display()} {name} opened this record in an emergency: {why}"],
+            sources=list(core.SOURCES_EMERGENCY),
+            source_type="emergency_access",
+            source_id=grant.pk,
+            raised_at=now,
+        )
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.EMERGENCY_ACCESS,
+            "emergency_access",
+            grant.pk,
+            reason="break the glass",
+            detail={"expires_at": grant.expires_at.isoformat()},
+        )
+    return patient, grant

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from keel.sharing import views
+
+app_name = "sharing"
+
+urlpatterns = [
+    path("me/sharing/", views.mine, name="mine"),
+    path("me/sharing/new/", views.new_consent, name="new_consent"),
+    path("me/sharing/<int:consent_id>/revoke/", views.revoke, name="revoke"),
+    path("patients/<int:patient_id>/sharing/", views.patient_page, name="patient"),
+    path("patients/<int:patient_id>/sharing/disclose/", views.disclose, name="disclose"),
+    path("emergency-access/", views.emergency, name="emergency"),
+]

@@ -1,0 +1,179 @@
+"""Pages: the patient's sharing page, consent form and revocation; the care team's sharing page, disclosure
+(the document is the answer to the POST, to print or send; never a URL with data) and emergency access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from keel.core import sharing as core
+from keel.core.rules.inputs import FieldsInvalid
+from keel.patients.models import local_today
+from keel.sharing import services, words
+
+
+def _errors(exc: FieldsInvalid) -> dict[str, str]:
+    return {e.field: e.reason for e in exc.errors}
+
+
+def _labelled(view: services.Sharing) -> dict[str, Any]:
+    return {
+        "consents": [
+            {
+                "v": c,
+                "categories": [words.category(x) for x in c.consent.categories],
+                "purpose": c.consent.purpose_text
+                if c.consent.purpose == "other"
+                else words.purpose(c.consent.purpose),
+            }
+            for c in view.consents
+        ],
+        "disclosures": view.disclosures,
+        "since": view.since,
+        "patient": view.patient,
+    }
+
+
+@require_safe
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    return render(request, "sharing/mine.html", _labelled(services.my_sharing(request.user)))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def new_consent(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, str] = {}
+    asked: dict[str, Any] = {"categories": []}
+    status = 200
+    if request.method == "POST":
+        asked = {
+            "recipient_name": request.POST.get("recipient_name", ""),
+            "purpose": request.POST.get("purpose", ""),
+            "purpose_text": request.POST.get("purpose_text", ""),
+            "categories": request.POST.getlist("categories"),
+            "expires_on": request.POST.get("expires_on", ""),
+            "signature": request.POST.get("signature", ""),
+            "understood": request.POST.get("understood") == "on",
+        }
+        try:
+            services.sign_consent(by=request.user, raw=asked)
+        except services.SharingInvalid as exc:
+            errors, status = _errors(exc), 422
+        else:
+            messages.success(request, _("Your consent is signed. You can take it back at any time."))
+            return HttpResponseRedirect(reverse("sharing:mine"))
+    from keel.access import policy
+
+    patient = policy.own_patient_or_404(request.user, target_type="consent_form")
+    return render(
+        request,
+        "sharing/new_consent.html",
+        {
+            "errors": errors,
+            "asked": asked,
+            "categories": words.categories(),
+            "purposes": words.purposes(),
+            "statements": words.statements(),
+            "program": patient.program.name,
+            "patient_name": services.legal_name(patient),
+            "today": local_today(patient, timezone.now()),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
+    services.revoke_consent(by=request.user, consent_id=consent_id)
+    messages.success(request, _("The consent is revoked. Nothing more will be shared under it."))
+    return HttpResponseRedirect(reverse("sharing:mine"))
+
+
+@require_safe
+@login_required
+def patient_page(request: HttpRequest, patient_id: int) -> HttpResponse:
+    return render(request, "sharing/patient.html", _staff_context(request, patient_id))
+
+
+def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[str, Any]:
+    context = _labelled(services.patient_sharing(request.user, patient_id))
+    context.update({"all_categories": words.categories(), "errors": {}, "asked": {}, **extra})
+    return context
+
+
+@require_POST
+@login_required
+def disclose(request: HttpRequest, patient_id: int) -> HttpResponse:
+    consent = request.POST.get("consent", "")
+    raw = {
+        "basis": request.POST.get("basis", ""),
+        "consent": int(consent) if consent.isdigit() and len(consent) < 18 else consent,
+        "categories": request.POST.getlist("categories"),
+        "recipient_name": request.POST.get("recipient_name", ""),
+        "recipient_affiliation": request.POST.get("recipient_affiliation", ""),
+        "nature": request.POST.get("nature", ""),
+        "password": request.POST.get("password", ""),
+    }
+    try:
+        disclosure, document = services.disclose(by=request.user, patient_id=patient_id, raw=raw)
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    except services.SharingInvalid as exc:
+        raw.pop("password")
+        context = _staff_context(request, patient_id, errors=_errors(exc), asked=raw)
+        return render(request, "sharing/patient.html", context, status=422)
+    return render(request, "sharing/document.html", {"document": document, "disclosure": disclosure})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def emergency(request: HttpRequest) -> HttpResponse:
+    from keel.access import policy
+
+    if not policy.can_request_emergency_access(request.user):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    asked = {"record_number": "", "reason": ""}
+    status = 200
+    if request.method == "POST":
+        asked = {
+            "record_number": request.POST.get("record_number", ""),
+            "reason": request.POST.get("reason", ""),
+        }
+        try:
+            patient, grant = services.emergency_access(
+                by=request.user,
+                record_number=asked["record_number"],
+                reason=asked["reason"],
+                password=request.POST.get("password", ""),
+            )
+        except services.SharingInvalid as exc:
+            errors, status = _errors(exc), 422
+        else:
+            until = timezone.localtime(grant.expires_at).strftime("%H:%M")
+            messages.warning(
+                request,
+                _(
+                    "Emergency access is open until %(until)s. The care team is told, "
+                    "and it is in the audit trail."
+                )
+                % {"until": until},
+            )
+            return HttpResponseRedirect(reverse("web:patient_detail", args=[patient.pk]))
+    return render(
+        request,
+        "sharing/emergency.html",
+        {"errors": errors, "asked": asked, "notice": core.NOTICE},
+        status=status,
+    )

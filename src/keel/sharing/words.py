@@ -1,0 +1,51 @@
+"""The consent's words for people, translated: the same English texts as `keel.core.sharing` (which stores
+them with each consent), listed here so that `makemessages` finds them."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext, gettext_noop
+
+from keel.core import sharing as core
+
+_FOR_MAKEMESSAGES = (
+    gettext_noop("Enrollment: when care started and whether it is ongoing"),
+    gettext_noop("Medication: current medicine and dose, and doses taken in the last 30 days"),
+    gettext_noop("Check-ins: how many in the last 30 days, average craving and mood, days with use"),
+    gettext_noop("Screening scores: the latest PHQ-9 and GAD-7 totals"),
+    gettext_noop("At my request"),
+    gettext_noop("For my treatment by the recipient"),
+    gettext_noop("For a drug court or probation program I take part in"),
+    gettext_noop("For my employer's return-to-work program"),
+    gettext_noop("Another purpose, described below"),
+    gettext_noop(
+        "I can take back (revoke) this consent at any time, in this app or in writing to the program, except "
+        "for what was already shared because of it."
+    ),
+    gettext_noop(
+        "42 CFR part 2 protects these records. The recipient may not use or share them further unless the "
+        "law allows it."
+    ),
+    gettext_noop(
+        "My treatment, payment, enrollment and eligibility for benefits do not depend on whether I sign."
+    ),
+)
+
+
+def categories() -> list[tuple[str, str]]:
+    return [(code, gettext(text)) for code, text in core.CATEGORIES.items()]
+
+
+def purposes() -> list[tuple[str, str]]:
+    return [(code, gettext(text)) for code, text in core.PURPOSES.items()]
+
+
+def statements() -> list[str]:
+    return [gettext(s) for s in core.STATEMENTS]
+
+
+def category(code: str) -> str:
+    return gettext(core.CATEGORIES.get(code, code))
+
+
+def purpose(code: str) -> str:
+    return gettext(core.PURPOSES.get(code, code))
