@@ -26,6 +26,7 @@ from keel.core.rules import UnknownRule
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
+from keel.interop.api import router as interop_router
 from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
 from keel.recovery import api as recovery_api
@@ -164,6 +165,7 @@ api.add_router("/", treatment_router)
 api.add_router("/", measures_router)
 api.add_router("/", careteam_router)
 api.add_router("/", sharing_router)
+api.add_router("/", interop_router)
 api.add_router("/", recovery_api.router)
 
 

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "keel.measures",
     "keel.careteam",
     "keel.sharing",
+    "keel.interop",
     "keel.recovery",
     "keel.public",
     "keel.web",

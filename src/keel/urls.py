@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("keel.measures.urls")),
     path("", include("keel.careteam.urls")),
     path("", include("keel.sharing.urls")),
+    path("", include("keel.interop.urls")),
     path("", include("keel.recovery.urls")),
     path("", include("keel.public.urls")),
     path("", include("keel.treatment.urls")),

@@ -183,6 +183,29 @@ ROUTES: dict[str, Route] = {
         {**_all(403, 401), "counselor": 422, "nurse": 422, "prescriber": 422},
         body={"record_number": "NOPE", "reason": "short", "password": "x"},
     ),
+    # FHIR (journey 9): the record out (an export; clinical parts only for roles that see them), a PHQ-9 in.
+    "interop:my_record_file": Route("GET", "/me/record.fhir.json", {**_all(404, 302), "patient": 200}),
+    "api:export_my_fhir": Route("GET", "/api/v1/me/fhir", {**_all(404, 401), "patient": 200}),
+    "api:export_patient_fhir": Route(
+        "GET",
+        "/api/v1/patients/{patient}/fhir",
+        {"anonymous": (401, 401, 401), **_RECORD},
+        patient_scoped=True,
+    ),
+    "api:import_questionnaire_response": Route(
+        "POST",
+        "/api/v1/patients/{patient}/fhir/questionnaire-responses",
+        {
+            "anonymous": (401, 401, 401),
+            **_CLINICAL_FILE,
+            "patient": (422, 404, 404),
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={"resourceType": "QuestionnaireResponse", "status": "in-progress"},
+    ),
     "api:get_patient": Route(
         "GET", "/api/v1/patients/{patient}", {"anonymous": (401, 401, 401), **_RECORD}, patient_scoped=True
     ),

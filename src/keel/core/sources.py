@@ -141,6 +141,12 @@ _ALL = (
         "42 CFR 2.51 (as amended 2024): medical emergencies.",
         "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-D/section-2.51",
     ),
+    Source(
+        "us-core-stu7",
+        "HL7 US Core Implementation Guide STU7 (7.0.0): example Observation PHQ9-item-example-44260-8 "
+        "(LOINC 44260-8, PHQ-9 item 9).",
+        "https://hl7.org/fhir/us/core/STU7/Observation-PHQ9-item-example-44260-8.html",
+    ),
     Source("keel-issue-4", "Keel: plain-language patterns written for this site; not a diagnosis."),
 )
 SOURCES = {s.id: s for s in _ALL}

@@ -1,0 +1,20 @@
+"""The patient's own record as a FHIR file to keep or take to another provider."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from keel.interop import services
+
+
+@require_safe
+@login_required
+def my_record_file(request: HttpRequest) -> HttpResponse:
+    bundle = services.my_record(request.user)
+    response = HttpResponse(json.dumps(bundle, indent=2), content_type="application/fhir+json")
+    response["Content-Disposition"] = 'attachment; filename="my-keel-record.fhir.json"'
+    return response
