@@ -187,10 +187,11 @@ ROUTES: dict[str, Route] = {
     "interop:my_record_file": Route("GET", "/me/record.fhir.json", {**_all(404, 302), "patient": 200}),
     "api:export_my_fhir": Route("GET", "/api/v1/me/fhir", {**_all(404, 401), "patient": 200}),
     "api:export_patient_fhir": Route(
-        "GET",
-        "/api/v1/patients/{patient}/fhir",
+        "POST",
+        "/api/v1/patients/{patient}/fhir/export",
         {"anonymous": (401, 401, 401), **_RECORD},
         patient_scoped=True,
+        body={"password": "correct horse battery staple 42"},
     ),
     "api:import_questionnaire_response": Route(
         "POST",

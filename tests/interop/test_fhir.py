@@ -20,7 +20,7 @@ from keel.core.instruments.fhir_import import parse_questionnaire_response
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import PatientFlag
 from keel.treatment.models import DoseRecord, MedicationOrder
-from tests.conftest import World, sign_in
+from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
@@ -114,11 +114,15 @@ def test_the_record_leaves_as_a_valid_fhir_r4_bundle(record: World) -> None:
     from fhir.resources.R4B.bundle import Bundle
 
     client = sign_in(Client(), record.staff["prescriber"])
-    response = client.get(f"/api/v1/patients/{record.alice.pk}/fhir")
+    wrong = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": "not it"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
+    denied = AuditEvent.objects.order_by("-id").first()
+    assert denied is not None and denied.reason == "re-authentication failed"
+    response = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": PASSWORD})
     assert response.status_code == 200
     body = response.json()
     bundle = Bundle.model_validate(body)  # every resource validated against its model
-    kinds = [e.resource.get_resource_type() for e in bundle.entry]
+    kinds = [e.resource.get_resource_type() for e in bundle.entry or [] if e.resource is not None]
     assert kinds[:3] == ["Patient", "Organization", "EpisodeOfCare"]
     assert kinds.count("MedicationRequest") == 1 and kinds.count("MedicationAdministration") == 3
     assert kinds.count("QuestionnaireResponse") == 2 and "Condition" in kinds and "Observation" in kinds
@@ -150,11 +154,8 @@ def _references(node: Any) -> list[str]:
 
 @time_machine.travel(NOW, tick=False)
 def test_a_peer_specialist_exports_no_clinical_resource(record: World) -> None:
-    body = (
-        sign_in(Client(), record.staff["peer_specialist"])
-        .get(f"/api/v1/patients/{record.alice.pk}/fhir")
-        .json()
-    )
+    peer = sign_in(Client(), record.staff["peer_specialist"])
+    body = _post(peer, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": PASSWORD}).json()
     assert [e["resource"]["resourceType"] for e in body["entry"]] == ["Patient", "Organization"]
 
 

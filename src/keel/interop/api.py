@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import Field
 
 from keel.api_body import json_object
 from keel.assessments.services import NotAllowed
@@ -15,9 +16,16 @@ from keel.interop import services
 router = Router(tags=["fhir"])
 
 
-@router.get("/patients/{patient_id}/fhir", summary="The record as a FHIR R4 Bundle (what my role may see)")
-def export_patient_fhir(request: HttpRequest, patient_id: int) -> dict[str, Any]:
-    return services.export_record(getattr(request, "auth", None), patient_id)
+class ExportIn(Schema):
+    password: str = Field(description="your password again: a record leaves only after it")
+
+
+@router.post(
+    "/patients/{patient_id}/fhir/export",
+    summary="The record as a FHIR R4 Bundle (what my role may see), after my password again",
+)
+def export_patient_fhir(request: HttpRequest, patient_id: int, body: ExportIn) -> dict[str, Any]:
+    return services.export_record(getattr(request, "auth", None), patient_id, password=body.password)
 
 
 @router.get("/me/fhir", summary="My own record as a FHIR R4 Bundle")

@@ -16,16 +16,23 @@ from keel.audit.models import Action
 from keel.core.instruments.fhir_import import parse_questionnaire_response
 from keel.core.rules.inputs import FieldsInvalid, InvalidInput
 from keel.interop.fhir import record_bundle
+from keel.sharing.services import reauthenticate
 
 
 class FhirInvalid(FieldsInvalid):
     """A FHIR document that cannot be read, each problem named by its JSON path."""
 
 
-def export_record(user: Any, patient_id: int | str, *, now: datetime | None = None) -> dict[str, Any]:
-    """The care team's export of a record (what the caller may see of it); one `export` audit row. Sending it
-    outside the program is a disclosure and goes through `keel.sharing`."""
-    patient = policy.get_patient_or_404(user, patient_id, action=Action.EXPORT, target_type="fhir_bundle")
+def export_record(
+    user: Any, patient_id: int | str, *, password: Any, now: datetime | None = None
+) -> dict[str, Any]:
+    """The care team's export of a record (what the caller may see of it), after the password again; one
+    `export` audit row. Sending it outside the program is a disclosure and goes through `keel.sharing`."""
+    patient = policy.get_patient_or_404(
+        user, patient_id, action=Action.EXPORT, target_type="fhir_bundle", audit_success=False
+    )
+    reauthenticate(user, patient, password, "fhir_bundle")
+    audit.record_for_patient(user, patient, Action.EXPORT, "fhir_bundle")
     return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now())
 
 

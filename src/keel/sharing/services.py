@@ -77,7 +77,9 @@ def _deny(by: Any, patient: Patient, target_type: str, reason: str) -> None:
     audit.record_for_patient(by, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=reason)
 
 
-def _reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -> None:
+def reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -> None:
+    """The staff member's password again before a record leaves (SECURITY.md: re-authentication before
+    disclosure, export and emergency access); a wrong one is audited as a denial and named as a field."""
     if not isinstance(password, str) or not password or not by.check_password(password):
         _deny(by, patient, target_type, "re-authentication failed")
         raise SharingInvalid(
@@ -243,7 +245,7 @@ def disclose(
     asked = raw.get("categories") or []
     if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
         raise SharingInvalid([FieldError("categories", "must be a list of kinds of information")])
-    _reauthenticate(by, patient, raw.get("password"), "disclosure")
+    reauthenticate(by, patient, raw.get("password"), "disclosure")
     today = local_today(patient, now)
     refusal: FieldError | None = None
     if basis == Basis.CONSENT:
@@ -376,7 +378,7 @@ def emergency_access(
         raise SharingInvalid(
             [FieldError("record_number", "no patient with this record number in your program")]
         )
-    _reauthenticate(by, patient, password, "emergency_access")
+    reauthenticate(by, patient, password, "emergency_access")
     minutes = int(settings.KEEL_EMERGENCY_ACCESS_MINUTES)
     with transaction.atomic():
         grant = EmergencyAccess.objects.create(
