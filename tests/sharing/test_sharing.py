@@ -314,3 +314,17 @@ def test_emergency_access_is_for_clinicians(world: World) -> None:
         "/emergency-access/", {"record_number": "RR-0002", "reason": body["reason"], "password": PASSWORD}
     )
     assert page.status_code == 302 and page["Location"] == f"/patients/{world.bob.pk}/"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_consent_form_speaks_spanish(world: World) -> None:
+    from django.conf import settings
+
+    client = _patient(world)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    html = client.get("/me/sharing/new/").content.decode()
+    assert "Compartir mi progreso" in html and "Puedo retirar (revocar) este consentimiento" in html
+    assert "Medicamento: medicina y dosis actuales" in html
+    refused = client.post("/me/sharing/new/", {"signature": "Nadie"}).content.decode()
+    assert "escriba su nombre completo tal como aparece en su expediente" in refused
+    assert "confirme que leyó lo que significa este consentimiento" in refused

@@ -22,7 +22,7 @@ from keel.sharing import services, words
 
 
 def _errors(exc: FieldsInvalid) -> dict[str, str]:
-    return {e.field: e.reason for e in exc.errors}
+    return {e.field: words.error(e.reason) for e in exc.errors}
 
 
 def _labelled(view: services.Sharing) -> dict[str, Any]:

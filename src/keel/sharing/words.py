@@ -31,6 +31,23 @@ _FOR_MAKEMESSAGES = (
 )
 
 
+# The consent form's field errors a patient may see (from keel.core.sharing), translated where they are fixed.
+_ERRORS_FOR_MAKEMESSAGES = (
+    gettext_noop("is required"),
+    gettext_noop("type your full name as it appears on your record"),
+    gettext_noop("must be after today"),
+    gettext_noop("choose at least one kind of information"),
+    gettext_noop("confirm that you read what this consent means"),
+    gettext_noop("describe the purpose (at least 5 characters)"),
+    gettext_noop("is required: the day the consent ends"),
+    gettext_noop("must be a date like 2027-01-31"),
+)
+
+
+def error(reason: str) -> str:
+    return gettext(reason)
+
+
 def categories() -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in core.CATEGORIES.items()]
 
