@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -186,9 +186,12 @@ def _bam_chart(rows: list[Assessment]) -> dict[str, Any]:
     labels = {"use": _("Use"), "risk": _("Risk factors"), "protective": _("Protective factors")}
     lines = [(str(labels[k]), f"bam-{k}", [(d, int(c[k])) for d, c in points], 24) for k, _top in BAM_SCALES]
     last = points[-1][1]
-    summary = _(
+    summary = ngettext(
+        "%(n)s result from %(first)s to %(last)s; latest Use %(use)s, Risk %(risk)s, "
+        "Protective %(protective)s.",
         "%(n)s results from %(first)s to %(last)s; latest Use %(use)s, Risk %(risk)s, "
-        "Protective %(protective)s."
+        "Protective %(protective)s.",
+        len(points),
     ) % {
         "n": len(points),
         "first": points[0][0].isoformat(),
