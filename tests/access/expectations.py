@@ -207,6 +207,31 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
         body={"resourceType": "QuestionnaireResponse", "status": "in-progress"},
     ),
+    # Pharmacy fills (measures): nurses and prescribers record and void them.
+    "api:create_fill": Route(
+        "POST",
+        "/api/v1/patients/{patient}/fills",
+        {
+            "anonymous": (401, 401, 401),
+            **_DOSE_WRITE,
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={"order": 999999, "filled_on": "2026-01-01", "days_supply": 30, "source": "pharmacy"},
+    ),
+    "api:void_fill": Route(
+        "POST",
+        "/api/v1/patients/{patient}/fills/999999/void",
+        {
+            "anonymous": (401, 401, 401),
+            **_DOSE_WRITE,
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={"reason": "entered for the wrong person"},
+    ),
     "api:get_patient": Route(
         "GET", "/api/v1/patients/{patient}", {"anonymous": (401, 401, 401), **_RECORD}, patient_scoped=True
     ),

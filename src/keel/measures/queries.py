@@ -23,7 +23,7 @@ from keel.core.measures.program import Measure, Params, Person, program_measures
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.patients.models import Enrollment, Patient
-from keel.treatment.models import DoseRecord, DoseStatus, NaloxoneKit, TakeHomePlan
+from keel.treatment.models import DoseRecord, DoseStatus, MedicationFill, NaloxoneKit, TakeHomePlan
 
 MAX_MONTHS = 36
 OUD_BANDS = ("mild", "moderate", "severe")
@@ -118,7 +118,7 @@ def program_of(user: Any, slug: str | None) -> Program:
 
 
 def _people(program: Program) -> list[Person]:
-    """Every patient of the program as dates only: six set-based queries, whatever the program's size."""
+    """Every patient of the program as dates only: seven set-based queries, whatever the program's size."""
     patients = dict(Patient.objects.filter(program=program).values_list("pk", "date_of_birth"))
     admissions: dict[int, list[date]] = defaultdict(list)
     in_care: dict[int, list[Span]] = defaultdict(list)
@@ -128,7 +128,7 @@ def _people(program: Program) -> list[Person]:
         admissions[pk].append(started)
         in_care[pk].append(Span(started, max(ended, started) if ended else date.max))
     days: dict[int, set[date]] = defaultdict(set)
-    injections: dict[int, list[Span]] = defaultdict(list)
+    injections: dict[int, list[Span]] = defaultdict(list)  # spans longer than a day: injections, fills
     doses = (
         DoseRecord.objects.filter(patient__program=program, status=DoseStatus.GIVEN)
         .exclude(amendments__voided=True)
@@ -139,6 +139,11 @@ def _people(program: Program) -> list[Person]:
             injections[pk].append(cover_days(day, INTERVAL_DAYS))
         else:
             days[pk].add(day)
+    fills = MedicationFill.objects.filter(
+        patient__program=program, voids__isnull=True, voided_by__isnull=True
+    )
+    for pk, filled_on, supply in fills.values_list("patient_id", "filled_on", "days_supply"):
+        injections[pk].append(cover_days(filled_on, supply))  # a pharmacy fill covers its days' supply
     for pk, bottles in TakeHomePlan.objects.filter(patient__program=program).values_list(
         "patient_id", "bottles"
     ):

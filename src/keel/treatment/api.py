@@ -409,6 +409,60 @@ def naloxone(request: HttpRequest, patient_id: int, payload: KitIn) -> Status[di
     return Status(201, {"id": kit.pk, "product": kit.product, "dispensed_on": kit.dispensed_on.isoformat()})
 
 
+class FillIn(Schema):
+    order: int = Field(description="the medication order that was filled")
+    filled_on: str = Field(description="the day it was filled (YYYY-MM-DD, not after today)")
+    days_supply: int = Field(description="days the fill covers (1-365)")
+    source: str = Field(description="pharmacy | pdmp | patient: how the program knows")
+
+
+def _fill(f: Any) -> dict[str, Any]:
+    return {
+        "id": f.pk,
+        "order": f.order_id,
+        "filled_on": f.filled_on.isoformat(),
+        "days_supply": f.days_supply,
+        "source": f.source,
+        "voids": f.voids_id,
+        "reason": f.reason,
+    }
+
+
+@router.post(
+    "/patients/{patient_id}/fills",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Record a pharmacy fill of an order (its days count as covered in the measures)",
+)
+def create_fill(request: HttpRequest, patient_id: int, payload: FillIn) -> Status[dict[str, Any]]:
+    fill = services.record_fill(
+        by=_caller(request),
+        patient_id=patient_id,
+        order_id=payload.order,
+        filled_on=payload.filled_on,
+        days_supply=payload.days_supply,
+        source=payload.source,
+    )
+    return Status(201, _fill(fill))
+
+
+class VoidIn(Schema):
+    reason: str = Field(description="why the fill does not count (kept with the record)")
+
+
+@router.post(
+    "/patients/{patient_id}/fills/{fill_id}/void",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Void a fill recorded by mistake (a new row; nothing is edited)",
+)
+def void_fill(request: HttpRequest, patient_id: int, fill_id: int, payload: VoidIn) -> Status[dict[str, Any]]:
+    void = services.void_fill(
+        by=_caller(request), patient_id=patient_id, fill_id=fill_id, reason=payload.reason
+    )
+    return Status(201, _fill(void))
+
+
 class GoalIn(Schema):
     area: str
     goal: str

@@ -268,6 +268,49 @@ class Intake(models.Model):
         return f"intake {self.pk}"
 
 
+class FillSource(models.TextChoices):
+    PHARMACY = "pharmacy", _("The pharmacy")
+    PDMP = "pdmp", _("The state prescription monitoring program")
+    PATIENT = "patient", _("The patient (bottle or receipt seen)")
+
+
+class MedicationFill(models.Model):
+    """An order filled at a pharmacy, with its days' supply: how medication taken at home (buprenorphine from
+    a pharmacy, above all) counts as covered days in the quality measures. Append-only; a wrong row is
+    voided by a new one with a reason, never edited."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="fills")
+    order = models.ForeignKey(MedicationOrder, on_delete=models.PROTECT, related_name="fills")
+    filled_on = models.DateField()
+    days_supply = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=10, choices=FillSource.choices)
+    voids = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="voided_by"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-filled_on", "-id"]
+        indexes = [models.Index(fields=["patient", "filled_on"], name="fill_patient_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days_supply__gte=1, days_supply__lte=365),
+                name="fill_days_supply_1_365",
+                violation_error_message="A days' supply runs from 1 to 365.",
+            ),
+            models.CheckConstraint(
+                condition=Q(voids__isnull=True) | ~Q(reason=""),
+                name="fill_void_has_reason",
+                violation_error_message="Voiding a fill needs a reason.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"fill {self.pk}"
+
+
 class NaloxoneProduct(models.TextChoices):
     NASAL_4 = "nasal_4mg", _("Nasal spray 4 mg")
     NASAL_8 = "nasal_8mg", _("Nasal spray 8 mg")

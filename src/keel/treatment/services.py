@@ -34,8 +34,10 @@ from keel.treatment.models import (
     DoseOverride,
     DoseRecord,
     DoseStatus,
+    FillSource,
     Intake,
     Medication,
+    MedicationFill,
     MedicationOrder,
     NaloxoneKit,
     NaloxoneProduct,
@@ -678,6 +680,7 @@ class MedicationRecord:
     take_homes: list[TakeHomePlan]
     qtc: list[QtcRecord]
     context: DoseContext | None
+    fills: list[MedicationFill] = field(default_factory=list)
 
 
 def medication_record(user: Any, *, patient_id: int, now: datetime | None = None) -> MedicationRecord:
@@ -696,6 +699,7 @@ def medication_record(user: Any, *, patient_id: int, now: datetime | None = None
         overrides=list(DoseOverride.objects.filter(patient=patient)[:20]),
         take_homes=list(TakeHomePlan.objects.filter(patient=patient)[:10]),
         qtc=list(QtcRecord.objects.filter(patient=patient)[:10]),
+        fills=list(MedicationFill.objects.filter(patient=patient).select_related("order", "voids")[:30]),
         context=dose_context(patient, Medication.METHADONE, local_today(patient, now))
         if active.exists()
         else None,
@@ -821,6 +825,101 @@ def dispense_naloxone(
         )
         _audit(by, patient, Action.CREATE, "naloxone_kit", kit.pk)
     return kit
+
+
+def record_fill(
+    *,
+    by: Any,
+    patient_id: int,
+    order_id: Any,
+    filled_on: Any,
+    days_supply: Any,
+    source: Any,
+    now: datetime | None = None,
+) -> MedicationFill:
+    """An order filled at a pharmacy (nurses, prescribers): the days it covers count in the measures."""
+    patient = _scoped_for(by, patient_id, "medication_fill", policy.can_record_dose(by), "record fills")
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    errors: list[FieldError] = []
+    valid_id = isinstance(order_id, int) or (
+        isinstance(order_id, str) and order_id.isdigit() and len(order_id) < 18
+    )
+    order = MedicationOrder.objects.filter(patient=patient, pk=order_id).first() if valid_id else None
+    if order is None:
+        errors.append(FieldError("order", "no such order for this patient"))
+    day = None
+    try:
+        day = date.fromisoformat(str(filled_on))
+        if day > today:
+            errors.append(FieldError("filled_on", "cannot be after today"))
+        elif order is not None and day < order.starts_on:
+            errors.append(FieldError("filled_on", f"cannot be before the order starts ({order.starts_on})"))
+    except ValueError:
+        errors.append(FieldError("filled_on", "must be a date like 2026-11-20"))
+    supply = int(days_supply) if isinstance(days_supply, int) or str(days_supply).isdigit() else 0
+    if not 1 <= supply <= 365:
+        errors.append(FieldError("days_supply", "must be a whole number of days from 1 to 365"))
+    if source not in FillSource.values:
+        errors.append(FieldError("source", f"must be one of: {', '.join(FillSource.values)}"))
+    if errors:
+        raise TreatmentInvalid(errors)
+    assert order is not None and day is not None
+    with transaction.atomic():
+        fill = MedicationFill.objects.create(
+            patient=patient,
+            order=order,
+            filled_on=day,
+            days_supply=supply,
+            source=source,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "medication_fill", fill.pk)
+    return fill
+
+
+def void_fill(
+    *, by: Any, patient_id: int, fill_id: Any, reason: Any, now: datetime | None = None
+) -> MedicationFill:
+    """A fill recorded by mistake stops counting: a new row voids it, with a reason; nothing is edited."""
+    patient = _scoped_for(by, patient_id, "medication_fill", policy.can_record_dose(by), "void fills")
+    now = now or timezone.now()
+    why = " ".join(reason.split()) if isinstance(reason, str) else ""
+    valid_id = isinstance(fill_id, int) or (
+        isinstance(fill_id, str) and fill_id.isdigit() and len(fill_id) < 18
+    )
+    with transaction.atomic():
+        fill = (
+            MedicationFill.objects.select_for_update()
+            .filter(patient=patient, pk=fill_id, voids__isnull=True)
+            .first()
+            if valid_id
+            else None
+        )
+        errors = []
+        if fill is None:
+            errors.append(FieldError("fill", "no such fill for this patient"))
+        elif MedicationFill.objects.filter(voids=fill).exists():
+            errors.append(FieldError("fill", "is already voided"))
+        if len(why) < 5:
+            errors.append(FieldError("reason", "say why (at least 5 characters)"))
+        if errors:
+            raise TreatmentInvalid(errors)
+        assert fill is not None
+        void = MedicationFill.objects.create(
+            patient=patient,
+            order=fill.order,
+            filled_on=fill.filled_on,
+            days_supply=fill.days_supply,
+            source=fill.source,
+            voids=fill,
+            reason=why[:300],
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.UPDATE, "medication_fill", fill.pk, reason="voided")
+    return void
 
 
 def add_goal(

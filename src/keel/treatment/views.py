@@ -19,7 +19,7 @@ from keel.assessments.services import NotAllowed
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
 from keel.treatment import policy_store, services
-from keel.treatment.models import CareArea, NaloxoneProduct
+from keel.treatment.models import CareArea, FillSource, NaloxoneProduct
 
 
 def _errors(exc: InvalidInput) -> str:
@@ -92,6 +92,7 @@ def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
             "criteria": CRITERIA,
             "can_prescribe": policy.can_prescribe(request.user),
             "can_dose": policy.can_record_dose(request.user),
+            "fill_sources": FillSource.choices,
         },
     )
 
@@ -138,6 +139,24 @@ def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(
                 request, _("Take-home decision: up to %(n)s days.") % {"n": plan.max_supply_days}
             )
+        elif form == "fill":
+            services.record_fill(
+                by=request.user,
+                patient_id=patient_id,
+                order_id=post.get("order", ""),
+                filled_on=post.get("filled_on", ""),
+                days_supply=post.get("days_supply", ""),
+                source=post.get("source", ""),
+            )
+            messages.success(request, _("Fill saved."))
+        elif form == "void_fill":
+            services.void_fill(
+                by=request.user,
+                patient_id=patient_id,
+                fill_id=post.get("fill_id", ""),
+                reason=post.get("reason", ""),
+            )
+            messages.success(request, _("The fill is voided. The original record is kept."))
         elif form == "qtc":
             raw = post.get("qtc_ms", "")
             services.record_qtc(
