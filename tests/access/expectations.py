@@ -116,6 +116,30 @@ ROUTES: dict[str, Route] = {
         },
         patient_scoped=True,
     ),
+    "sharing:paper_consent": Route(
+        "POST",
+        "/patients/{patient}/sharing/paper-consent/",
+        {
+            "anonymous": (302, 302, 302),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+    ),
+    "sharing:written_revocation": Route(
+        "POST",
+        "/patients/{patient}/sharing/999999/revoked-in-writing/",
+        {
+            "anonymous": (302, 302, 302),
+            **_DISCLOSE,
+            "counselor": (404, 404, 404),
+            "nurse": (404, 404, 404),
+            "prescriber": (404, 404, 404),
+        },
+        patient_scoped=True,
+    ),
     "sharing:emergency": Route(
         "GET", "/emergency-access/", {**_all(403, 302), "counselor": 200, "nurse": 200, "prescriber": 200}
     ),
@@ -162,6 +186,38 @@ ROUTES: dict[str, Route] = {
         "GET",
         "/api/v1/patients/{patient}/sharing",
         {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:record_paper_consent": Route(
+        "POST",
+        "/api/v1/patients/{patient}/consents",
+        {
+            "anonymous": (401, 401, 401),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={
+            "recipient_name": "Dr. Example",
+            "purpose": "treatment",
+            "categories": ["enrollment"],
+            "expires_on": "2000-01-01",
+            "signature": "x",
+            "understood": True,
+        },
+    ),
+    "api:record_written_revocation": Route(
+        "POST",
+        "/api/v1/patients/{patient}/consents/999999/revoked-in-writing",
+        {
+            "anonymous": (401, 401, 401),
+            **_DISCLOSE,
+            "counselor": (404, 404, 404),
+            "nurse": (404, 404, 404),
+            "prescriber": (404, 404, 404),
+        },
         patient_scoped=True,
     ),
     "api:create_disclosure": Route(

@@ -328,3 +328,52 @@ def test_the_consent_form_speaks_spanish(world: World) -> None:
     refused = client.post("/me/sharing/new/", {"signature": "Nadie"}).content.decode()
     assert "escriba su nombre completo tal como aparece en su expediente" in refused
     assert "confirme que leyó lo que significa este consentimiento" in refused
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_paper_consent_and_a_written_revocation_entered_by_the_care_team(world: World) -> None:
+    counselor = sign_in(Client(), world.staff["counselor"])
+    base = f"/api/v1/patients/{world.alice.pk}"
+    recorded = _post(counselor, f"{base}/consents", {**CONSENT, "categories": ["enrollment"]})
+    assert recorded.status_code == 201 and recorded.json()["on_paper"] is True
+    consent = Consent.objects.get(pk=recorded.json()["id"])
+    assert consent.on_paper and consent.signed_by_id == world.staff["counselor"].pk
+    assert (_last_audit().action, _last_audit().reason) == ("create", "signed on paper")
+    wrong_name = _post(counselor, f"{base}/consents", {**CONSENT, "signature": "Somebody"})
+    assert wrong_name.status_code == 422 and wrong_name.json()["errors"][0]["field"] == "signature"
+    body = {"basis": "consent", "consent": consent.pk, "password": PASSWORD}
+    assert _post(counselor, f"{base}/disclosures", body).status_code == 201
+    mine = _patient(world).get("/api/v1/me/sharing").json()
+    assert [c["id"] for c in mine["consents"]] == [consent.pk] and len(mine["disclosures"]) == 1
+    revoked = _post(counselor, f"{base}/consents/{consent.pk}/revoked-in-writing", {})
+    assert revoked.status_code == 200
+    assert (_last_audit().action, _last_audit().reason) == ("update", "revoked in writing")
+    assert consent.revocation.in_writing  # type: ignore[attr-defined]
+    assert _post(counselor, f"{base}/disclosures", body).status_code == 422
+    admin = sign_in(Client(), world.staff["program_admin"])
+    assert _post(admin, f"{base}/consents", CONSENT).status_code == 403
+    peer = sign_in(Client(), world.staff["peer_specialist"])
+    assert _post(peer, f"{base}/consents", CONSENT).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_paper_consent_form_on_the_sharing_page(world: World) -> None:
+    counselor = sign_in(Client(), world.staff["counselor"])
+    page = f"/patients/{world.alice.pk}/sharing/paper-consent/"
+    refused = counselor.post(page, {"recipient_name": "Valley Clinic"})
+    assert refused.status_code == 422
+    assert "<strong>signature</strong>: is required" in refused.content.decode()
+    ok = counselor.post(
+        page,
+        {
+            "recipient_name": "Valley Clinic",
+            "purpose": "treatment",
+            "categories": ["enrollment"],
+            "expires_on": "2027-02-01",
+            "understood": "on",
+            "signature": "Alicia Zamorano",
+        },
+    )
+    assert ok.status_code == 302
+    html = counselor.get(f"/patients/{world.alice.pk}/sharing/").content.decode()
+    assert "Signed on paper; the form is in the chart." in html and "Valley Clinic" in html

@@ -97,6 +97,39 @@ def get_patient_sharing(request: HttpRequest, patient_id: int) -> dict[str, Any]
 
 
 @router.post(
+    "/patients/{patient_id}/consents",
+    summary="Record a consent the patient signed on paper (counselors, nurses, prescribers on the team)",
+    response={201: dict[str, Any]},
+)
+def record_paper_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> Status[dict[str, Any]]:
+    try:
+        consent = services.record_paper_consent(
+            by=_caller(request), patient_id=patient_id, raw=body.model_dump()
+        )
+    except services.SharingNotAllowed:
+        raise HttpError(
+            403, "Only counselors, nurses and prescribers on the care team record consents."
+        ) from None
+    return Status(201, {"id": consent.pk, "expires_on": consent.expires_on.isoformat(), "on_paper": True})
+
+
+@router.post(
+    "/patients/{patient_id}/consents/{consent_id}/revoked-in-writing",
+    summary="Record that the patient revoked a consent in writing",
+)
+def record_written_revocation(request: HttpRequest, patient_id: int, consent_id: int) -> dict[str, Any]:
+    try:
+        consent = services.record_written_revocation(
+            by=_caller(request), patient_id=patient_id, consent_id=consent_id
+        )
+    except services.SharingNotAllowed:
+        raise HttpError(
+            403, "Only counselors, nurses and prescribers on the care team record revocations."
+        ) from None
+    return {"id": consent.pk, "status": "revoked"}
+
+
+@router.post(
     "/patients/{patient_id}/disclosures",
     summary="Disclose a progress report under a consent or in a medical emergency (password required)",
     response={201: dict[str, Any]},

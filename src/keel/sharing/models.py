@@ -32,6 +32,8 @@ class Consent(models.Model):
     statements = models.JSONField()  # the words the patient read when signing
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField()
+    # Signed on a paper form and recorded by a staff member (`signed_by`), who keeps the paper in the chart.
+    on_paper = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -50,6 +52,7 @@ class ConsentRevocation(models.Model):
     consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="revocation")
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField()
+    in_writing = models.BooleanField(default=False)  # a written revocation recorded by a staff member
 
     def __str__(self) -> str:
         return f"consent revocation {self.pk}"

@@ -92,8 +92,30 @@ def reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -
 
 def sign_consent(*, by: Any, raw: Mapping[str, Any], now: datetime | None = None) -> Consent:
     """The signed-in patient signs a consent (typed signature = their name on the record)."""
-    now = now or timezone.now()
     patient = policy.own_patient_or_404(by, action=Action.CREATE, target_type="consent", audit_success=False)
+    return _consent(by, patient, raw, now or timezone.now(), on_paper=False)
+
+
+def record_paper_consent(
+    *, by: Any, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
+) -> Consent:
+    """A consent the patient signed on the program's paper form, entered by a counselor, nurse or prescriber
+    on the team, who keeps the paper in the chart (42 CFR 2.31 allows paper or electronic)."""
+    patient = _for_staff(by, patient_id, Action.CREATE, "consent")
+    return _consent(by, patient, raw, now or timezone.now(), on_paper=True)
+
+
+def _for_staff(by: Any, patient_id: int | str, action: Action, target_type: str) -> Patient:
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=action, target_type=target_type, audit_success=False
+    )
+    if not policy.can_disclose(by):
+        _deny(by, patient, target_type, "role may not record consents or disclose")
+        raise SharingNotAllowed
+    return patient
+
+
+def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *, on_paper: bool) -> Consent:
     try:
         terms = core.parse_consent(raw, patient_name=legal_name(patient), today=local_today(patient, now))
     except InvalidInput as exc:
@@ -112,23 +134,39 @@ def sign_consent(*, by: Any, raw: Mapping[str, Any], now: datetime | None = None
             statements=list(core.STATEMENTS),
             signed_by=by,
             signed_at=now,
+            on_paper=on_paper,
         )
-        audit.record_for_patient(by, patient, Action.CREATE, "consent", consent.pk)
+        reason = "signed on paper" if on_paper else ""
+        audit.record_for_patient(by, patient, Action.CREATE, "consent", consent.pk, reason=reason)
     return consent
 
 
 def revoke_consent(*, by: Any, consent_id: int, now: datetime | None = None) -> Consent:
     """The patient takes a consent back. Revoking twice is the same as once."""
-    now = now or timezone.now()
     patient = policy.own_patient_or_404(by, action=Action.UPDATE, target_type="consent", audit_success=False)
+    return _revoke(by, patient, consent_id, now or timezone.now(), in_writing=False)
+
+
+def record_written_revocation(
+    *, by: Any, patient_id: int | str, consent_id: int, now: datetime | None = None
+) -> Consent:
+    """The patient took a consent back in writing; a counselor, nurse or prescriber on the team enters it."""
+    patient = _for_staff(by, patient_id, Action.UPDATE, "consent")
+    return _revoke(by, patient, consent_id, now or timezone.now(), in_writing=True)
+
+
+def _revoke(by: Any, patient: Patient, consent_id: int, now: datetime, *, in_writing: bool) -> Consent:
     with transaction.atomic():
         consent = Consent.objects.select_for_update().filter(patient=patient, pk=consent_id).first()
-        if consent is None:
-            _deny(by, patient, "consent", "not this patient's consent")
-            raise policy.PatientNotFound()
-        if not ConsentRevocation.objects.filter(consent=consent).exists():
-            ConsentRevocation.objects.create(consent=consent, revoked_by=by, revoked_at=now)
-            audit.record_for_patient(by, patient, Action.UPDATE, "consent", consent.pk, reason="revoked")
+        if consent is not None and not ConsentRevocation.objects.filter(consent=consent).exists():
+            ConsentRevocation.objects.create(
+                consent=consent, revoked_by=by, revoked_at=now, in_writing=in_writing
+            )
+            reason = "revoked in writing" if in_writing else "revoked"
+            audit.record_for_patient(by, patient, Action.UPDATE, "consent", consent.pk, reason=reason)
+    if consent is None:  # outside the transaction, so the denial's audit row stays
+        _deny(by, patient, "consent", "not this patient's consent")
+        raise policy.PatientNotFound()
     return consent
 
 

@@ -10,5 +10,11 @@ urlpatterns = [
     path("me/sharing/<int:consent_id>/revoke/", views.revoke, name="revoke"),
     path("patients/<int:patient_id>/sharing/", views.patient_page, name="patient"),
     path("patients/<int:patient_id>/sharing/disclose/", views.disclose, name="disclose"),
+    path("patients/<int:patient_id>/sharing/paper-consent/", views.paper_consent, name="paper_consent"),
+    path(
+        "patients/<int:patient_id>/sharing/<int:consent_id>/revoked-in-writing/",
+        views.written_revocation,
+        name="written_revocation",
+    ),
     path("emergency-access/", views.emergency, name="emergency"),
 ]

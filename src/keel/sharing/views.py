@@ -56,15 +56,7 @@ def new_consent(request: HttpRequest) -> HttpResponse:
     asked: dict[str, Any] = {"categories": []}
     status = 200
     if request.method == "POST":
-        asked = {
-            "recipient_name": request.POST.get("recipient_name", ""),
-            "purpose": request.POST.get("purpose", ""),
-            "purpose_text": request.POST.get("purpose_text", ""),
-            "categories": request.POST.getlist("categories"),
-            "expires_on": request.POST.get("expires_on", ""),
-            "signature": request.POST.get("signature", ""),
-            "understood": request.POST.get("understood") == "on",
-        }
+        asked = _consent_from_post(request.POST)
         try:
             services.sign_consent(by=request.user, raw=asked)
         except services.SharingInvalid as exc:
@@ -108,7 +100,18 @@ def patient_page(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[str, Any]:
     context = _labelled(services.patient_sharing(request.user, patient_id))
-    context.update({"all_categories": words.categories(), "errors": {}, "asked": {}, **extra})
+    context.update(
+        {
+            "all_categories": words.categories(),
+            "purposes": words.purposes(),
+            "statements": words.statements(),
+            "errors": {},
+            "asked": {},
+            "paper_errors": {},
+            "paper": {"categories": []},
+            **extra,
+        }
+    )
     return context
 
 
@@ -134,6 +137,44 @@ def disclose(request: HttpRequest, patient_id: int) -> HttpResponse:
         context = _staff_context(request, patient_id, errors=_errors(exc), asked=raw)
         return render(request, "sharing/patient.html", context, status=422)
     return render(request, "sharing/document.html", {"document": document, "disclosure": disclosure})
+
+
+def _consent_from_post(post: Any) -> dict[str, Any]:
+    return {
+        "recipient_name": post.get("recipient_name", ""),
+        "purpose": post.get("purpose", ""),
+        "purpose_text": post.get("purpose_text", ""),
+        "categories": post.getlist("categories"),
+        "expires_on": post.get("expires_on", ""),
+        "signature": post.get("signature", ""),
+        "understood": post.get("understood") == "on",
+    }
+
+
+@require_POST
+@login_required
+def paper_consent(request: HttpRequest, patient_id: int) -> HttpResponse:
+    raw = _consent_from_post(request.POST)
+    try:
+        services.record_paper_consent(by=request.user, patient_id=patient_id, raw=raw)
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    except services.SharingInvalid as exc:
+        context = _staff_context(request, patient_id, paper_errors=_errors(exc), paper=raw)
+        return render(request, "sharing/patient.html", context, status=422)
+    messages.success(request, _("The paper consent is recorded. Keep the signed form in the chart."))
+    return HttpResponseRedirect(reverse("sharing:patient", args=[patient_id]))
+
+
+@require_POST
+@login_required
+def written_revocation(request: HttpRequest, patient_id: int, consent_id: int) -> HttpResponse:
+    try:
+        services.record_written_revocation(by=request.user, patient_id=patient_id, consent_id=consent_id)
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    messages.success(request, _("The written revocation is recorded. Nothing more will be shared under it."))
+    return HttpResponseRedirect(reverse("sharing:patient", args=[patient_id]))
 
 
 @require_http_methods(["GET", "POST"])
