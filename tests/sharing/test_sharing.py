@@ -297,7 +297,11 @@ def test_emergency_access_needs_a_reason_expires_is_flagged_and_audited(world: W
     flag = PatientFlag.objects.get(patient=world.bob, kind="emergency_access", resolved_at__isnull=True)
     assert reason in flag.reasons[0] and "Nurse" in flag.reasons[0]
     assert nurse.get(bob).status_code == 200
+    read = _last_audit()
+    assert (read.action, read.patient_id, read.reason) == ("read", world.bob.pk, "emergency access")
     assert nurse.get(f"/patients/{world.bob.pk}/").status_code == 200
+    assert nurse.get(f"/api/v1/patients/{world.alice.pk}").status_code == 200  # on her team: a plain read
+    assert _last_audit().reason == ""
     with time_machine.travel(NOW + timedelta(hours=4, seconds=1), tick=False):
         assert sign_in(Client(), world.staff["nurse"]).get(bob).status_code == 404  # expired
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -106,7 +106,10 @@ def audit_program_ids(user: Any) -> list[int]:
 def _audit_read(
     user: Any, patient: Patient, action: Action, target_type: str, target_id: str | int | None
 ) -> None:
-    audit.record_for_patient(user, patient, action, target_type, target_id if target_id is not None else "")
+    # A clinician who sees this record only through emergency access: the read's audit row says so.
+    reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
+    target = target_id if target_id is not None else ""
+    audit.record_for_patient(user, patient, action, target_type, target, reason=reason)
 
 
 def get_patient_or_404(
@@ -129,6 +132,9 @@ def get_patient_or_404(
     except (TypeError, ValueError):
         raise PatientNotFound() from None
     scoped = patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch)
+    if _active(user) and user.role in CLINICAL_ROLES:  # in the same query: is it an emergency-access read?
+        on_team = CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))
+        scoped = scoped.annotate(keel_off_team=~Exists(on_team))
     patient = scoped.filter(pk=pk).first()
     if patient is None:
         audit.record(
