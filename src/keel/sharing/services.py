@@ -26,7 +26,7 @@ from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
-from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, record_id
 from keel.patients.models import (
     EmergencyAccess,
     Enrollment,
@@ -358,9 +358,9 @@ def _covered(
 ) -> tuple[Consent | None, tuple[str, ...], FieldError | None]:
     """The patient's consent named by `consent_id`, what of `asked` it lets leave today, or why not. With
     `lock` (inside the write's transaction) the consent row is locked, so a revocation waits or wins."""
-    valid_id = isinstance(consent_id, int) or (isinstance(consent_id, str) and consent_id.isdigit())
+    consent_pk = record_id(consent_id)
     rows = Consent.objects.select_for_update() if lock else Consent.objects
-    consent = rows.filter(patient=patient, pk=consent_id).first() if valid_id else None
+    consent = rows.filter(patient=patient, pk=consent_pk).first() if consent_pk else None
     if consent is None:
         return None, (), FieldError("consent", "no such consent for this patient")
     revocation = ConsentRevocation.objects.filter(consent=consent).first()

@@ -118,10 +118,9 @@ def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[
 @require_POST
 @login_required
 def disclose(request: HttpRequest, patient_id: int) -> HttpResponse:
-    consent = request.POST.get("consent", "")
     raw = {
         "basis": request.POST.get("basis", ""),
-        "consent": int(consent) if consent.isdigit() and len(consent) < 18 else consent,
+        "consent": request.POST.get("consent", ""),
         "categories": request.POST.getlist("categories"),
         "recipient_name": request.POST.get("recipient_name", ""),
         "recipient_affiliation": request.POST.get("recipient_affiliation", ""),

@@ -842,10 +842,8 @@ def record_fill(
     now = now or timezone.now()
     today = local_today(patient, now)
     errors: list[FieldError] = []
-    valid_id = isinstance(order_id, int) or (
-        isinstance(order_id, str) and order_id.isdigit() and len(order_id) < 18
-    )
-    order = MedicationOrder.objects.filter(patient=patient, pk=order_id).first() if valid_id else None
+    order_pk = record_id(order_id)
+    order = MedicationOrder.objects.filter(patient=patient, pk=order_pk).first() if order_pk else None
     if order is None:
         errors.append(FieldError("order", "no such order for this patient"))
     day = None
@@ -886,15 +884,13 @@ def void_fill(
     patient = _scoped_for(by, patient_id, "medication_fill", policy.can_record_dose(by), "void fills")
     now = now or timezone.now()
     why = " ".join(reason.split()) if isinstance(reason, str) else ""
-    valid_id = isinstance(fill_id, int) or (
-        isinstance(fill_id, str) and fill_id.isdigit() and len(fill_id) < 18
-    )
+    fill_pk = record_id(fill_id)
     with transaction.atomic():
         fill = (
             MedicationFill.objects.select_for_update()
-            .filter(patient=patient, pk=fill_id, voids__isnull=True)
+            .filter(patient=patient, pk=fill_pk, voids__isnull=True)
             .first()
-            if valid_id
+            if fill_pk
             else None
         )
         errors = []
