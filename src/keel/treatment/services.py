@@ -744,11 +744,23 @@ class StartView:
     latest: dict[str, Any]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
 
 
-def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> StartView:
+@dataclass(frozen=True)
+class ReadinessRead:
+    """The buprenorphine readiness verdict as of `now`, with what it was made from. The one definition used by
+    the start page and by the dosing window's gate on a first standard dose."""
+
+    intake: Intake | None
+    cows: Any  # the COWS Assessment the verdict used, or None
+    readiness: Decision | None
+    missing: tuple[str, ...]  # what the verdict still needs
+    latest: dict[str, Any]  # instrument code -> its latest Assessment
+
+
+def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
+    """Readiness for a standard buprenorphine start from the latest intake and COWS (no audit row: callers
+    have already read the record through the policy)."""
     from keel.assessments.models import Assessment
 
-    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="treatment_start")
-    now = now or timezone.now()
     intake = Intake.objects.filter(patient=patient).first()
     latest: dict[str, Any] = {}
     for a in Assessment.objects.filter(
@@ -774,6 +786,15 @@ def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> St
         readiness = rules.get("buprenorphine-readiness").run(
             raw, effective_policy(patient, "buprenorphine-readiness")
         )
+    return ReadinessRead(intake=intake, cows=cows, readiness=readiness, missing=tuple(missing), latest=latest)
+
+
+def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> StartView:
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="treatment_start")
+    now = now or timezone.now()
+    read = buprenorphine_readiness(patient, now)
+    intake, cows, readiness, missing = read.intake, read.cows, read.readiness, read.missing
+    latest = read.latest
     kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
     overdose = None
     if intake is not None:
@@ -788,7 +809,7 @@ def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> St
         intake=intake,
         cows=cows,
         readiness=readiness,
-        missing=tuple(missing),
+        missing=missing,
         overdose=overdose,
         naloxone_kits=kits,
         order=order,
