@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The independent FHIR R4 validator (fhir.resources 6.4.0 on pydantic 1) lives in an environment of its own.
+FHIR_VENV  := .venv-fhir-r4
+FHIR_STAMP := $(FHIR_VENV)/.installed-$(shell cat tests/fhir_r4/requirements.txt | cksum | cut -d' ' -f1)
 PO     := $(wildcard src/keel/locale/*/LC_MESSAGES/django.po)
 MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
@@ -10,7 +13,13 @@ PORT   ?= 8000
 
 .PHONY: install run test test-sqlite test-postgres lint typecheck security messages check-migrations bench bench-lighthouse clean
 
-install: $(STAMP) $(MO) node_modules/.keel-installed
+install: $(STAMP) $(MO) node_modules/.keel-installed $(FHIR_STAMP)
+
+# tests/fhir_r4: FHIR R4 (4.0.1) models, pinned with every dependency, from the package index; nothing of Keel's.
+$(FHIR_STAMP): tests/fhir_r4/requirements.txt
+	@test -x $(FHIR_VENV)/bin/python || $(PYTHON) -m venv $(FHIR_VENV)
+	$(FHIR_VENV)/bin/python -m pip install --quiet --no-deps -r tests/fhir_r4/requirements.txt
+	@rm -f $(FHIR_VENV)/.installed-* && touch $@
 
 # Test-only front-end tools (axe-core) from the npm registry, pinned by package-lock.json.
 node_modules/.keel-installed: package-lock.json
@@ -66,7 +75,7 @@ bench: install
 	$(BIN)/python bench/http_load.py --scenario patient-home --concurrency 8 --seconds 10
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FHIR_VENV) var .mypy_cache .ruff_cache
 
 bench-lighthouse: install
 	@test -x bench/node_modules/.bin/lighthouse || (cd bench && npm ci --no-audit --no-fund --ignore-scripts --silent)

@@ -142,7 +142,15 @@ def audit_count() -> int:
 
 # --- Run summary: .ci/run reads it to prove PostgreSQL and browser tests really ran -----------------
 
-_counts: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0, "browser_passed": 0, "fuzz_requests": 0}
+_counts: dict[str, Any] = {
+    "passed": 0,
+    "failed": 0,
+    "skipped": 0,
+    "browser_passed": 0,
+    "fuzz_requests": 0,
+    "fhir_r4_documents": 0,
+    "fhir_r4_seconds": 0.0,
+}
 
 
 def pytest_runtest_logreport(report: Any) -> None:
@@ -152,6 +160,13 @@ def pytest_runtest_logreport(report: Any) -> None:
             _counts["browser_passed"] += 1
     if report.when == "call":  # requests sent by the API fuzz test (SECURITY.md T3), from every xdist worker
         _counts["fuzz_requests"] += sum(int(v) for k, v in report.user_properties if k == "fuzz_requests")
+        # issue #16: documents checked by the independent FHIR R4 validators, and the time it took
+        _counts["fhir_r4_documents"] += sum(
+            int(v) for k, v in report.user_properties if k == "fhir_r4_documents"
+        )
+        _counts["fhir_r4_seconds"] += sum(
+            float(v) for k, v in report.user_properties if k == "fhir_r4_seconds"
+        )
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
@@ -168,3 +183,15 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
 
 def pytest_configure(config: Any) -> None:
     os.environ.setdefault("KEEL_TESTING", "1")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: Any) -> Any:
+    """The time each test spent in the independent FHIR R4 validators (tests/fhir_r4), for the run summary."""
+    from tests.fhir_r4 import SPENT
+
+    before = SPENT["seconds"], SPENT["documents"]
+    yield
+    if SPENT["documents"] != before[1]:
+        item.user_properties.append(("fhir_r4_seconds", SPENT["seconds"] - before[0]))
+        item.user_properties.append(("fhir_r4_documents", SPENT["documents"] - before[1]))

@@ -27,6 +27,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
 from keel.interop.api import router as interop_router
+from keel.interop.services import SubjectMismatch
 from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
 from keel.recovery import api as recovery_api
@@ -173,6 +174,12 @@ api.add_router("/", recovery_api.router)
 def on_fields_invalid(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
     errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
     return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
+
+
+@api.exception_handler(SubjectMismatch)
+def on_subject_mismatch(request: HttpRequest, exc: SubjectMismatch) -> HttpResponse:
+    errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    return api.create_response(request, error_body(exc.message, errors), status=422)
 
 
 @api.exception_handler(StaleEdit)

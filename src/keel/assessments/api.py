@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.throttling import SimpleRateThrottle
 
@@ -118,9 +119,11 @@ def list_assessments(request: HttpRequest, patient_id: int, filters: Query[Asses
     tags=["assessments"],
     summary="One assessment as a FHIR R4 Bundle (QuestionnaireResponse + Observations)",
 )
-def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -> dict[str, Any]:
+def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -> HttpResponse:
+    from keel.interop.api import base_for, fhir_response
+
     assessment = services.get_assessment(_caller(request), patient_id=patient_id, assessment_id=assessment_id)
-    return fhir.bundle(assessment)
+    return fhir_response(fhir.bundle(assessment, base_for(request), timezone.now()))
 
 
 @router.post(

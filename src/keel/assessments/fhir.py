@@ -1,49 +1,111 @@
-"""An assessment as FHIR R4: a QuestionnaireResponse plus an Observation for each score (total, composites,
-risk level). LOINC codes only where Keel's clinical reference verifies them; otherwise a Keel code system."""
+"""An assessment as FHIR R4: the Questionnaire it answers, a QuestionnaireResponse, and Observations.
+
+- The Questionnaire is Keel's definition with its canonical URL at Keel's FHIR endpoint
+  (`<base>Questionnaire/phq9`), so the response's `questionnaire` canonical resolves there and to the copy in the
+  same Bundle. Item and panel LOINC codes come from the definitions (PHQ-9 panel 44249-1, items 44250-9 ...
+  44260-8; GAD-7 panel 69737-5, items 69725-0 ... 69736-7: source ids `loinc-44249-1`, `loinc-69737-5`).
+- Every answer is coded with a system: LOINC answers as they are (LL358-3), yes/no as LOINC LA33-6 / LA32-8
+  (`loinc-yes-no`), other scores in a Keel code system per instrument.
+- Observations: a total (LOINC where verified: PHQ-9 44261-6, GAD-7 70274-6), composites, the C-SSRS risk
+  level (93374-7); for PHQ-9 and GAD-7 also the LOINC panel Observation whose members are one Observation per
+  item (its LOINC code, the LOINC answer) and the total, as US Core's screening examples do (`us-core-stu7`).
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from keel.assessments.models import Assessment
 from keel.core.instruments import registry
+from keel.interop.fhir.base import KEEL, LOINC, Base, instant, ref
 
-KEEL_SCORES = "https://keel.invalid/fhir/CodeSystem/instrument-score"
-LOINC = "http://loinc.org"
+KEEL_SCORES = f"{KEEL}/CodeSystem/instrument-score"
 CSSRS_RISK_LEVEL_LOINC = "93374-7"  # verified in the reference (US Behavioral Health Profiles IG)
+YES_NO = {  # loinc-yes-no
+    "yes": {"system": LOINC, "code": "LA33-6", "display": "Yes"},
+    "no": {"system": LOINC, "code": "LA32-8", "display": "No"},
+}
+SURVEY = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "survey",
+            "display": "Survey",
+        }
+    ]
+}
 
 
-def _iso(dt: Any) -> str:
-    return str(dt.isoformat())
+def answer_coding(instrument: str, code: str, display: str) -> dict[str, Any]:
+    """An answer option as a Coding that names its system."""
+    if code in YES_NO:
+        return dict(YES_NO[code])
+    if code.startswith("LA"):
+        return {"system": LOINC, "code": code, "display": display}
+    return {"system": f"{KEEL}/CodeSystem/{instrument}-answer", "code": code, "display": display}
 
 
-def questionnaire_response(a: Assessment) -> dict[str, Any]:
+def canonical(base: Base, code: str) -> str:
+    return f"{base.url}Questionnaire/{code}"
+
+
+def questionnaire(code: str, base: Base) -> dict[str, Any]:
+    """Keel's definition of an instrument as the FHIR Questionnaire that responses point to."""
+    doc = copy.deepcopy(registry.questionnaire(code))
+    doc["url"] = canonical(base, code)
+    doc["identifier"] = [{"system": f"{KEEL}/instrument", "value": code}]
+    doc["subjectType"] = ["Patient"]
+    for item in doc["item"]:
+        for option in item.get("answerOption", []):
+            coding = option["valueCoding"]
+            translated = {k: v for k, v in coding.items() if k == "_display"}
+            option["valueCoding"] = {
+                **answer_coding(code, coding["code"], coding.get("display", "")),
+                **translated,
+            }
+        for condition in item.get("enableWhen", []):
+            if "answerCoding" in condition:
+                raw = condition["answerCoding"]
+                condition["answerCoding"] = answer_coding(code, raw["code"], raw.get("display", ""))
+    return doc
+
+
+def author_ref(a: Assessment) -> dict[str, str]:
+    user = a.filled_by
+    if getattr(user, "role", "") == "patient":
+        return ref("Patient", a.patient_id)
+    return ref("Practitioner", a.filled_by_id)
+
+
+def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False) -> dict[str, Any]:
+    """The answers, each coded; `authored` as sent when the response came from another system date-only."""
     instrument = registry.get(a.instrument)
-    doc = registry.questionnaire(a.instrument)
     items = []
     for item in instrument.items:
         value = a.answers.get(item.link_id)
         if value is None:
             continue
         option = next(o for o in item.options if o.value == value)
-        coding: dict[str, Any] = {"code": option.code, "display": option.display}
-        if option.code.startswith("LA"):
-            coding["system"] = LOINC
-        entry: dict[str, Any] = {
-            "linkId": item.link_id,
-            "text": item.text,
-            "answer": [{"valueCoding": coding}],
-        }
-        items.append(entry)
-    return {
+        items.append(
+            {
+                "linkId": item.link_id,
+                "text": item.text,
+                "answer": [{"valueCoding": answer_coding(a.instrument, option.code, option.display)}],
+            }
+        )
+    out: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": f"assessment-{a.pk}",
-        "questionnaire": f"{doc['url']}|{a.instrument_version}",
+        "questionnaire": f"{canonical(base, a.instrument)}|{a.instrument_version}",
         "status": "completed",
-        "subject": {"reference": f"Patient/{a.patient_id}"},
-        "authored": _iso(a.filled_at),
+        "subject": ref("Patient", a.patient_id),
+        "authored": instant(a.filled_at),
         "item": items,
     }
+    if not imported:  # an imported response's author is the sender's, kept in its Provenance
+        out["author"] = author_ref(a)
+    return out
 
 
 def _observation(a: Assessment, suffix: str, code: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
@@ -51,29 +113,57 @@ def _observation(a: Assessment, suffix: str, code: dict[str, Any], value: dict[s
         "resourceType": "Observation",
         "id": f"assessment-{a.pk}-{suffix}",
         "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "survey",
-                        "display": "Survey",
-                    }
-                ]
-            }
-        ],
+        "category": [SURVEY],
         "code": code,
-        "subject": {"reference": f"Patient/{a.patient_id}"},
-        "effectiveDateTime": _iso(a.filled_at),
-        "derivedFrom": [{"reference": f"QuestionnaireResponse/assessment-{a.pk}"}],
+        "subject": ref("Patient", a.patient_id),
+        "effectiveDateTime": instant(a.filled_at),
+        "derivedFrom": [ref("QuestionnaireResponse", f"assessment-{a.pk}")],
         **value,
     }
+
+
+def _panel(a: Assessment, total: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """PHQ-9 and GAD-7: one Observation per item with its LOINC code and answer, and the panel holding them."""
+    doc = registry.questionnaire(a.instrument)
+    panel_code = next((c for c in doc.get("code", []) if c.get("system") == LOINC), None)
+    instrument = registry.get(a.instrument)
+    if panel_code is None or any(not item.loinc for item in instrument.items):
+        return []
+    members = []
+    for n, item in enumerate(instrument.items, start=1):
+        value = a.answers.get(item.link_id)
+        if value is None:
+            continue
+        option = next(o for o in item.options if o.value == value)
+        members.append(
+            _observation(
+                a,
+                f"item{n}",
+                {"coding": [{"system": LOINC, "code": item.loinc, "display": item.text}], "text": item.text},
+                {
+                    "valueCodeableConcept": {
+                        "coding": [answer_coding(a.instrument, option.code, option.display)]
+                    }
+                },
+            )
+        )
+    panel = _observation(
+        a,
+        "panel",
+        {"coding": [dict(panel_code)], "text": instrument.title},
+        {
+            "hasMember": [ref("Observation", m["id"]) for m in members]
+            + ([ref("Observation", total["id"])] if total else [])
+        },
+    )
+    return [panel, *members]
 
 
 def observations(a: Assessment) -> list[dict[str, Any]]:
     instrument = registry.get(a.instrument)
     result = a.result
     out = []
+    total = None
     if a.total is not None:
         coding = [
             {"system": KEEL_SCORES, "code": f"{a.instrument}-total", "display": f"{instrument.title} total"}
@@ -83,7 +173,8 @@ def observations(a: Assessment) -> list[dict[str, Any]]:
         value: dict[str, Any] = {"valueInteger": a.total}
         if result.get("band"):
             value["interpretation"] = [{"text": result["band"]["label"]}]
-        out.append(_observation(a, "total", {"coding": coding, "text": f"{a.instrument} total"}, value))
+        total = _observation(a, "total", {"coding": coding, "text": f"{a.instrument} total"}, value)
+        out.append(total)
     for name, number in (result.get("composites") or {}).items():
         code = {
             "coding": [{"system": KEEL_SCORES, "code": f"{a.instrument}-{name}"}],
@@ -93,14 +184,17 @@ def observations(a: Assessment) -> list[dict[str, Any]]:
     if a.instrument == "cssrs-screen" and result.get("band"):
         code = {"coding": [{"system": LOINC, "code": CSSRS_RISK_LEVEL_LOINC}], "text": "Suicide risk level"}
         out.append(_observation(a, "risk", code, {"valueCodeableConcept": {"text": result["band"]["label"]}}))
-    return out
+    return out + _panel(a, total)
 
 
-def bundle(a: Assessment) -> dict[str, Any]:
-    """A collection Bundle: the QuestionnaireResponse first, then its Observations."""
-    resources = [questionnaire_response(a), *observations(a)]
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"fullUrl": f"urn:keel:{r['resourceType']}/{r['id']}", "resource": r} for r in resources],
-    }
+def resources(a: Assessment, base: Base, *, imported: bool = False) -> list[dict[str, Any]]:
+    """The QuestionnaireResponse first, then its Observations."""
+    return [questionnaire_response(a, base, imported=imported), *observations(a)]
+
+
+def bundle(a: Assessment, base: Base, now: Any) -> dict[str, Any]:
+    """A collection Bundle that resolves on its own: the response, its Observations, the Questionnaire, the
+    patient (identity only) and whoever filled it in."""
+    from keel.interop.fhir.record import assessment_bundle
+
+    return assessment_bundle(a, base, now)

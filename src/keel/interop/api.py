@@ -1,41 +1,60 @@
-"""FHIR over the API: a record out as a Bundle; a PHQ-9 QuestionnaireResponse in."""
+"""FHIR over the JSON API: a record out as a Bundle; a PHQ-9 QuestionnaireResponse in. FHIR bodies are sent
+as `application/fhir+json`."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
 from keel.api_body import json_object
 from keel.assessments.services import NotAllowed
 from keel.interop import services
+from keel.interop.fhir.base import FHIR_JSON, Base, labelled
 
 router = Router(tags=["fhir"])
+
+
+def base_for(request: HttpRequest) -> Base:
+    """Keel's FHIR endpoint as the caller reaches it: every full URL and canonical starts with it."""
+    return Base(request.build_absolute_uri("/fhir/R4/"))
+
+
+def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body), content_type=FHIR_JSON, status=status)
 
 
 class ExportIn(Schema):
     password: str = Field(description="your password again: a record leaves only after it")
 
 
+_BUNDLE = {200: {"description": "a FHIR R4 Bundle", "content": {FHIR_JSON: {"schema": {"type": "object"}}}}}
+
+
 @router.post(
     "/patients/{patient_id}/fhir/export",
     summary="The record as a FHIR R4 Bundle (what my role may see), after my password again",
+    openapi_extra={"responses": _BUNDLE},
 )
-def export_patient_fhir(request: HttpRequest, patient_id: int, body: ExportIn) -> dict[str, Any]:
-    return services.export_record(getattr(request, "auth", None), patient_id, password=body.password)
+def export_patient_fhir(request: HttpRequest, patient_id: int, body: ExportIn) -> HttpResponse:
+    bundle = services.export_record(
+        getattr(request, "auth", None), patient_id, password=body.password, base=base_for(request)
+    )
+    return fhir_response(bundle)
 
 
-@router.get("/me/fhir", summary="My own record as a FHIR R4 Bundle")
-def export_my_fhir(request: HttpRequest) -> dict[str, Any]:
-    return services.my_record(getattr(request, "auth", None))
+@router.get("/me/fhir", summary="My own record as a FHIR R4 Bundle", openapi_extra={"responses": _BUNDLE})
+def export_my_fhir(request: HttpRequest) -> HttpResponse:
+    return fhir_response(services.my_record(getattr(request, "auth", None), base=base_for(request)))
 
 
 @router.post(
     "/patients/{patient_id}/fhir/questionnaire-responses",
-    summary="File a PHQ-9 FHIR R4 QuestionnaireResponse from another system",
+    summary="File a PHQ-9 FHIR R4 QuestionnaireResponse (or a Bundle holding it) from another system",
     response={200: dict[str, Any], 201: dict[str, Any]},
     openapi_extra={
         "requestBody": {
@@ -47,18 +66,23 @@ def export_my_fhir(request: HttpRequest) -> dict[str, Any]:
         }
     },
 )
-def import_questionnaire_response(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+def import_questionnaire_response(request: HttpRequest, patient_id: int) -> HttpResponse:
     try:
-        assessment, created = services.import_response(
-            getattr(request, "auth", None), patient_id, json_object(request)
+        filed = services.import_response(
+            getattr(request, "auth", None), patient_id, json_object(request), base=base_for(request)
         )
     except NotAllowed as exc:
         raise HttpError(403, str(exc)) from None
+    a = filed.assessment
     body = {
-        "id": assessment.pk,
-        "instrument": assessment.instrument,
-        "total": assessment.total,
-        "band": assessment.band,
-        "created": created,
+        "id": a.pk,
+        "instrument": a.instrument,
+        "total": a.total,
+        "band": a.band,
+        "created": filed.created,
+        "notes": filed.notes,
+        "provenance": labelled(services.provenance_resource(filed)),
     }
-    return Status(201 if created else 200, body)
+    return HttpResponse(
+        json.dumps(body), content_type="application/json", status=201 if filed.created else 200
+    )

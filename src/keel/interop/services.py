@@ -1,11 +1,14 @@
 """FHIR in and out, through the access policy: the record as a Bundle (audited as an export), and a
-QuestionnaireResponse from another system filed as an assessment (scored, flagged and audited as usual)."""
+QuestionnaireResponse from another system filed as an assessment (its subject checked against the patient,
+scored, flagged and audited as usual, where it came from kept as a Provenance)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy
@@ -13,9 +16,20 @@ from keel.assessments.models import Assessment
 from keel.assessments.services import patient_for_recording, submit_assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.instruments.fhir_import import parse_questionnaire_response
+from keel.core.instruments.fhir_import import (
+    ImportedResponse as Parsed,
+)
+from keel.core.instruments.fhir_import import (
+    Person,
+    match_subject,
+    parse_questionnaire_response,
+)
 from keel.core.rules.inputs import FieldsInvalid, InvalidInput
-from keel.interop.fhir import record_bundle
+from keel.interop.fhir import resources
+from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
+from keel.interop.fhir.record import record_bundle
+from keel.interop.models import ImportedResponse
+from keel.patients.models import Patient, local_today, zone_of
 from keel.sharing.services import reauthenticate
 
 
@@ -23,8 +37,14 @@ class FhirInvalid(FieldsInvalid):
     """A FHIR document that cannot be read, each problem named by its JSON path."""
 
 
+class SubjectMismatch(FhirInvalid):
+    """A QuestionnaireResponse about someone else (or about nobody Keel can check)."""
+
+    message = "The QuestionnaireResponse is not about this patient: nothing was filed."
+
+
 def export_record(
-    user: Any, patient_id: int | str, *, password: Any, now: datetime | None = None
+    user: Any, patient_id: int | str, *, password: Any, base: Base, now: datetime | None = None
 ) -> dict[str, Any]:
     """The care team's export of a record (what the caller may see of it), after the password again; one
     `export` audit row. Sending it outside the program is a disclosure and goes through `keel.sharing`."""
@@ -33,40 +53,113 @@ def export_record(
     )
     reauthenticate(user, patient, password, "fhir_bundle")
     audit.record_for_patient(user, patient, Action.EXPORT, "fhir_bundle")
-    return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now())
+    return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now(), base)
 
 
-def my_record(user: Any, *, now: datetime | None = None) -> dict[str, Any]:
+def my_record(user: Any, *, base: Base, now: datetime | None = None) -> dict[str, Any]:
     """The patient's own copy of their record (the right of access); one `export` audit row."""
     patient = policy.own_patient_or_404(user, action=Action.EXPORT, target_type="fhir_bundle")
-    return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now())
+    return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now(), base)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The outcome of an import: the assessment, whether it is new, where it came from, and what Keel noticed."""
+
+    assessment: Assessment
+    created: bool
+    provenance: ImportedResponse
+    notes: list[dict[str, str]]
+
+
+def person_of(patient: Patient, base: Base) -> Person:
+    return Person(
+        record_number_system=f"{RECORD_NUMBER_SYSTEM}/{patient.program.slug}",
+        record_number=patient.record_number,
+        family_name=patient.family_name,
+        given_names=tuple(n for n in (patient.given_name, patient.preferred_name) if n),
+        birth_date=patient.date_of_birth,
+        endpoint_url=f"{base.url}Patient/{patient.pk}",
+    )
+
+
+def _filled_at(parsed: Parsed, patient: Patient) -> datetime:
+    if parsed.authored is not None:
+        return parsed.authored
+    assert parsed.authored_on is not None
+    # A date alone: the start of that day in the program's time zone; the date as sent is kept and sent back.
+    return datetime.combine(parsed.authored_on, time(0, 0), tzinfo=zone_of(patient))
+
+
+def _notes(parsed: Parsed, total: int | None, matched_by: str) -> list[dict[str, str]]:
+    notes = [{"field": "subject", "reason": f"matched to this patient by {matched_by}"}]
+    if parsed.sender_total is not None and parsed.sender_total != total:
+        notes.append(
+            {
+                "field": "total",
+                "reason": f"the sender's total {parsed.sender_total} disagrees with the answers, which add up to "
+                f"{total}; Keel kept {total}",
+            }
+        )
+    if parsed.authored_on is not None:
+        notes.append({"field": "authored", "reason": "a date without a time: kept as that date"})
+    return notes
 
 
 def import_response(
-    user: Any, patient_id: int | str, doc: Any, *, now: datetime | None = None
-) -> tuple[Assessment, bool]:
-    """File a PHQ-9 QuestionnaireResponse from another system for this patient. Returns the assessment and
-    whether it is new: the same answers at the same time for the same patient are the same response, filed
-    once (a resend answers with the first)."""
+    user: Any, patient_id: int | str, doc: Any, *, base: Base, now: datetime | None = None
+) -> Filed:
+    """File a PHQ-9 QuestionnaireResponse from another system for this patient, after checking it is about
+    them. The same answers at the same time for the same patient are the same response, filed once (a resend
+    answers with the first)."""
     now = now or timezone.now()
     patient = patient_for_recording(user, patient_id if isinstance(patient_id, int) else None, "phq9")
     try:
-        parsed = parse_questionnaire_response(doc, instrument="phq9", now=now)
+        parsed = parse_questionnaire_response(
+            doc, instrument="phq9", now=now, today=local_today(patient, now)
+        )
     except InvalidInput as exc:
         raise FhirInvalid(exc.errors) from None
+    try:
+        match = match_subject(parsed.subject, person_of(patient, base))
+    except InvalidInput as exc:
+        raise SubjectMismatch(exc.errors) from None
+    filled_at = _filled_at(parsed, patient)
     existing = (
-        Assessment.objects.filter(patient=patient, instrument=parsed.instrument, filled_at=parsed.authored)
+        Assessment.objects.filter(patient=patient, instrument=parsed.instrument, filled_at=filled_at)
+        .select_related("imported_from")
         .order_by("id")
         .first()
     )
-    if existing is not None and existing.answers == parsed.answers:
+    if existing is not None and existing.answers == parsed.answers and hasattr(existing, "imported_from"):
         audit.record_for_patient(user, patient, Action.READ, "assessment", existing.pk, reason="FHIR resend")
-        return existing, False
-    assessment, _result = submit_assessment(
-        by=user,
-        patient_id=patient.pk,
-        instrument=parsed.instrument,
-        answers=parsed.answers,
-        filled_at=parsed.authored,
-    )
-    return assessment, True
+        return Filed(existing, False, existing.imported_from, list(existing.imported_from.notes))
+    with transaction.atomic():
+        assessment, _result = submit_assessment(
+            by=user,
+            patient_id=patient.pk,
+            instrument=parsed.instrument,
+            answers=parsed.answers,
+            filled_at=filled_at,
+        )
+        notes = _notes(parsed, assessment.total, match.matched_by)
+        provenance = ImportedResponse.objects.create(
+            assessment=assessment,
+            sender_system=parsed.source_system,
+            sender_id=parsed.source_id,
+            subject=parsed.subject.reference,
+            author=parsed.author,
+            questionnaire=parsed.questionnaire[:500],
+            authored=parsed.authored_as_sent[:40],
+            matched_by=match.matched_by,
+            sender_total=parsed.sender_total,
+            notes=notes,
+            extra_answers=parsed.extra_answers,
+            received_by=user,
+            received_at=now,
+        )
+    return Filed(assessment, True, provenance, notes)
+
+
+def provenance_resource(filed: Filed) -> dict[str, Any]:
+    return resources.provenance(filed.provenance)

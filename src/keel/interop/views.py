@@ -9,12 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from keel.interop import services
+from keel.interop.api import base_for
+from keel.interop.fhir.base import FHIR_JSON
 
 
 @require_safe
 @login_required
 def my_record_file(request: HttpRequest) -> HttpResponse:
-    bundle = services.my_record(request.user)
-    response = HttpResponse(json.dumps(bundle, indent=2), content_type="application/fhir+json")
+    bundle = services.my_record(request.user, base=base_for(request))
+    response = HttpResponse(json.dumps(bundle, indent=2), content_type=FHIR_JSON)
     response["Content-Disposition"] = 'attachment; filename="my-keel-record.fhir.json"'
     return response

@@ -14,6 +14,23 @@ from django.utils.translation import gettext_lazy as _
 from keel.accounts.models import Program
 
 
+class AdministrativeGender(models.TextChoices):
+    """FHIR R4 administrative gender (required binding: male | female | other | unknown)."""
+
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class BirthSex(models.TextChoices):
+    """Sex assigned at birth as US Core's Birth Sex value set codes it (F, M, UNK); blank: never asked."""
+
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    UNKNOWN = "UNK", _("Unknown")
+
+
 class Patient(models.Model):
     """A person in care at one program. Part 2 records belong to the program that holds them."""
 
@@ -26,6 +43,11 @@ class Patient(models.Model):
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
+    # Administrative gender and birth sex as FHIR R4 and US Core carry them (issue #16).
+    gender = models.CharField(
+        max_length=8, choices=AdministrativeGender.choices, default=AdministrativeGender.UNKNOWN
+    )
+    birth_sex = models.CharField(max_length=3, choices=BirthSex.choices, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -207,6 +207,9 @@ class DoseIn(Schema):
     amount_mg: Any = Field(default=None, description="default: the ordered dose")
     sequence: int | None = Field(default=None, description="the dose slot of the day (default: the next one)")
     sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
+    given_at: Any = Field(
+        default=None, description="when it was given, if earlier today (with its time zone)"
+    )
 
 
 @router.post(
@@ -222,6 +225,7 @@ def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Statu
         sequence=payload.sequence,
         amount_mg=payload.amount_mg,
         sedated=payload.sedated,
+        given_at=payload.given_at,
     )
     return Status(201, dose_out(outcome.dose))
 

@@ -140,6 +140,9 @@ class DoseRecord(models.Model):
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    # When the dose was given, if earlier than it was recorded (blank: given when recorded). FHIR's
+    # MedicationAdministration.effective is this time, never the moment the row was typed (issue #16).
+    given_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-local_date", "-sequence"]

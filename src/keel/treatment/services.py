@@ -24,7 +24,7 @@ from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.rules.methadone import CRITERIA
-from keel.patients.models import FlagKind, Patient, PatientFlag, local_today
+from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     RXNORM,
@@ -340,6 +340,27 @@ class DoseOutcome:
     decision: Decision
 
 
+def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
+    """When a dose recorded now was given, if earlier: today (the dose's day), with its time zone, not later
+    than now. Blank: given when recorded."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(FieldError("given_at", "a date and time like 2026-11-20T09:30:00-05:00"))
+            return None
+    if not isinstance(raw, datetime) or raw.tzinfo is None:
+        errors.append(FieldError("given_at", "a date and time with its time zone"))
+        return None
+    if raw > now:
+        errors.append(FieldError("given_at", "cannot be after the dose is recorded"))
+    elif raw.astimezone(zone_of(patient)).date() != local_today(patient, now):
+        errors.append(FieldError("given_at", "must be today, the day of this dose"))
+    return raw
+
+
 def record_dose(
     *,
     by: Any,
@@ -348,6 +369,7 @@ def record_dose(
     amount_mg: Any = None,
     sedated: bool = False,
     medication: str = Medication.METHADONE,
+    given_at: Any = None,
     now: datetime | None = None,
 ) -> DoseOutcome:
     """Record an observed dose at the window. The ordered dose is the default amount. Guard rails (the
@@ -369,6 +391,7 @@ def record_dose(
     amount = order.dose_mg if amount_mg in (None, "") else _decimal(amount_mg, "amount_mg", errors)
     if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
         errors.append(FieldError("sequence", "the dose slot of the day, 1 to 10"))
+    given = _given_at(given_at, patient, now, errors)
     if errors:
         raise TreatmentInvalid(errors)
     ctx = dose_context(patient, medication, today)
@@ -410,6 +433,7 @@ def record_dose(
                 override=override if documented and decision.decision == "allowed_with_rationale" else None,
                 recorded_by=by,
                 recorded_at=now,
+                given_at=given,
             )
             _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
             if held:

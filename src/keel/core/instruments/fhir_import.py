@@ -1,38 +1,72 @@
 """A completed instrument from another system, as a FHIR R4 QuestionnaireResponse, read into Keel's answers.
 
-Items are matched by Keel's own linkIds (`phq9_1` ...) or by the LOINC codes other systems use as linkIds,
-with or without a path (`44250-9`, `/44249-1/44250-9`); nested groups are read through. Answers are matched
-by their code (the LOINC answer list LL358-3: LA6568-5 ... LA6571-9) [V, reference 16.1]. The LOINC item
-codes are the instrument's own (`Item.loinc`, reference 16.1 [V] for PHQ-9 items 1-8), plus PHQ-9 item 9,
-44260-8, which the reference left unverified and which the HL7 US Core STU7 example Observation
-"PHQ9-item-example-44260-8" confirms ("Thoughts that you would be better off dead, or of hurting yourself in
-some way"; source id `us-core-stu7`).
+What is read (issue #16, "a safe record in"):
+- the response alone, or a Bundle holding it (and, usually, its Patient);
+- items by Keel's own linkIds (`phq9_1` ...) or by the LOINC codes other systems use as linkIds, with or without a
+  path (`44250-9`, `/44249-1/44250-9`); nested groups are read through;
+- the standard LOINC PHQ-9 panel 44249-1 (`loinc-44249-1`): items 1-9 (44250-9 ... 44260-8; item 9 also in
+  `us-core-stu7`), item 10 "how difficult" (69722-7, answers LL359-1: LA6572-7, LA6573-5, LA6575-0, LA6574-3;
+  kept, never scored) and the total (44261-6; the sender's total is kept and a disagreement reported);
+- answers as `valueCoding` (LOINC LL358-3: LA6568-5 ... LA6571-9 [V, reference 16.1]) or as `valueInteger`
+  (the item's score, 0-3); two answers to one question are refused;
+- `authored` as a date and time with its zone, or as a date alone (kept as a date).
 
-The sender's `subject` is never trusted: the patient comes from the caller's scope. Every problem is named by
-its JSON path, so the sender can fix it.
+The subject is never trusted: `match_subject` compares what the sender says about the person (an identifier in
+Keel's record-number system, a reference to Keel's own endpoint, or a Patient's name and birth date) with the
+patient the caller named, and refuses a response about someone else, or one that names nobody Keel can check.
+
+Every problem is named by its JSON path, so the sender can fix it.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from keel.core.instruments import registry
 from keel.core.rules.inputs import FieldError, InvalidInput
 
-EXTRA_LOINC = {"phq9": {"44260-8": "phq9_9"}}  # us-core-stu7
 IMPORTABLE = ("phq9",)
+# LOINC items of the PHQ-9 panel that are not among Keel's scored items (loinc-44249-1).
+PHQ9_DIFFICULTY = "69722-7"
+PHQ9_TOTAL = "44261-6"
+DIFFICULTY_ANSWERS = {
+    "LA6572-7": "Not difficult at all",
+    "LA6573-5": "Somewhat difficult",
+    "LA6575-0": "Very difficult",
+    "LA6574-3": "Extremely difficult",
+}
+LOINC = "http://loinc.org"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the sender says about whom the response is about."""
+
+    reference: dict[str, Any]  # the Reference as sent
+    identifiers: tuple[tuple[str, str], ...] = ()  # (system, value)
+    names: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (family, given names); text names split
+    birth_date: str | None = None
+    reference_url: str = ""  # an absolute URL the reference resolved to, when it is one
 
 
 @dataclass(frozen=True)
 class ImportedResponse:
     instrument: str
     answers: dict[str, int]
-    authored: datetime
+    authored: datetime | None  # a date and time with its zone
+    authored_on: date | None  # or a date alone
+    authored_as_sent: str
     questionnaire: str
     source_id: str
+    source_system: str
+    subject: Subject
+    author: dict[str, Any]
+    sender_total: int | None = None
+    extra_answers: dict[str, str] = field(default_factory=dict)
 
 
 def _items(raw: Any, path: str, out: list[tuple[str, Mapping[str, Any]]], errors: list[FieldError]) -> None:
@@ -49,79 +83,344 @@ def _items(raw: Any, path: str, out: list[tuple[str, Mapping[str, Any]]], errors
         if item.get("answer"):
             out.append((here, item))
         _items(item.get("item"), f"{here}.item", out, errors)
+        answers = item.get("answer")
+        if isinstance(answers, list):  # items nested under an answer (FHIR allows it)
+            for k, answer in enumerate(answers):
+                if isinstance(answer, Mapping):
+                    _items(answer.get("item"), f"{here}.answer.{k}.item", out, errors)
 
 
-def _link(link_id: Any, by_loinc: Mapping[str, str], known: set[str]) -> str | None:
+def _tail(link_id: Any) -> str | None:
     if not isinstance(link_id, str):
         return None
-    tail = link_id.rsplit("/", 1)[-1].strip()
-    if tail in known:
-        return tail
-    return by_loinc.get(tail)
+    return link_id.rsplit("/", 1)[-1].strip()
 
 
-def parse_questionnaire_response(doc: Any, *, instrument: str = "phq9", now: datetime) -> ImportedResponse:
-    """The answers of a completed QuestionnaireResponse for `instrument`; InvalidInput names each problem."""
-    if instrument not in IMPORTABLE:
-        raise InvalidInput([FieldError("instrument", f"must be one of: {', '.join(IMPORTABLE)}")])
-    errors: list[FieldError] = []
-    if not isinstance(doc, Mapping):
-        raise InvalidInput([FieldError("body", "must be a FHIR QuestionnaireResponse (a JSON object)")])
-    if doc.get("resourceType") != "QuestionnaireResponse":
-        errors.append(FieldError("resourceType", "must be QuestionnaireResponse"))
-    if doc.get("status") not in ("completed", "amended"):
-        errors.append(FieldError("status", "must be completed or amended"))
-    authored = now
-    raw_authored = doc.get("authored")
-    try:
-        if not isinstance(raw_authored, str):
-            raise ValueError
-        authored = datetime.fromisoformat(raw_authored.replace("Z", "+00:00"))
-        if authored.tzinfo is None:
-            errors.append(FieldError("authored", "needs a time zone (e.g. 2026-11-20T09:30:00-05:00)"))
-        elif authored > now:
+def _parse_authored(raw: Any, now: datetime, today: date, errors: list[FieldError]) -> tuple[Any, Any]:
+    if not isinstance(raw, str) or not raw.strip():
+        errors.append(FieldError("authored", "is required: the date (and time) the answers were given"))
+        return None, None
+    raw = raw.strip()
+    if len(raw) == 10:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            errors.append(
+                FieldError("authored", "must be a date like 2026-11-20 or a date and time with its zone")
+            )
+            return None, None
+        if day > today:
             errors.append(FieldError("authored", "cannot be in the future"))
+        return None, day
+    if len(raw) < 10:
+        errors.append(FieldError("authored", "needs at least a whole date (year, month and day)"))
+        return None, None
+    try:
+        at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         errors.append(FieldError("authored", "must be a date and time like 2026-11-20T09:30:00-05:00"))
-    definition = registry.get(instrument)
-    known = {i.link_id for i in definition.items}
-    by_loinc = {i.loinc: i.link_id for i in definition.items if i.loinc} | EXTRA_LOINC.get(instrument, {})
-    found: list[tuple[str, Mapping[str, Any]]] = []
-    _items(doc.get("item"), "item", found, errors)
-    answers: dict[str, int] = {}
-    for path, item in found:
-        link = _link(item.get("linkId"), by_loinc, known)
-        if link is None:
-            errors.append(FieldError(f"{path}.linkId", f"is not a {instrument.upper()} question"))
+        return None, None
+    if at.tzinfo is None:
+        errors.append(FieldError("authored", "needs a time zone (e.g. 2026-11-20T09:30:00-05:00)"))
+        return None, None
+    if at > now:
+        errors.append(FieldError("authored", "cannot be in the future"))
+    return at, None
+
+
+def _number(answer: Mapping[str, Any]) -> int | None:
+    for key in ("valueInteger", "valueDecimal"):
+        value = answer.get(key)
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+            return int(value)
+    quantity = answer.get("valueQuantity")
+    if isinstance(quantity, Mapping):
+        value = quantity.get("value")
+        if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+            return int(value)
+    return None
+
+
+def _one_answer(item: Mapping[str, Any], path: str, errors: list[FieldError]) -> Mapping[str, Any] | None:
+    answer = item.get("answer")
+    if not isinstance(answer, list) or not all(isinstance(a, Mapping) for a in answer):
+        errors.append(FieldError(f"{path}.answer", "must be a list of answers"))
+        return None
+    if len(answer) != 1:
+        errors.append(FieldError(f"{path}.answer", f"has {len(answer)} answers; this question takes one"))
+        return None
+    only: Mapping[str, Any] = answer[0]
+    return only
+
+
+def _resources_by_reference(doc: Mapping[str, Any], bundle: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Resources the response's references may point to: its contained ones (`#id`) and the Bundle's."""
+    found: dict[str, Any] = {}
+    for c in doc.get("contained") or []:
+        if isinstance(c, Mapping) and isinstance(c.get("id"), str):
+            found[f"#{c['id']}"] = c
+    for e in (bundle or {}).get("entry") or []:
+        if not isinstance(e, Mapping) or not isinstance(e.get("resource"), Mapping):
             continue
-        options = {o.code: o.value for o in next(i for i in definition.items if i.link_id == link).options}
-        answer = item["answer"]
-        coding = (
-            answer[0].get("valueCoding")
-            if isinstance(answer, list) and answer and isinstance(answer[0], Mapping)
-            else None
+        res = e["resource"]
+        if isinstance(e.get("fullUrl"), str):
+            found[e["fullUrl"]] = res
+        if isinstance(res.get("resourceType"), str) and isinstance(res.get("id"), str):
+            found[f"{res['resourceType']}/{res['id']}"] = res
+    return found
+
+
+def _human_names(raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    names = []
+    for n in raw if isinstance(raw, list) else []:
+        if not isinstance(n, Mapping):
+            continue
+        family = n.get("family") if isinstance(n.get("family"), str) else ""
+        given = tuple(g for g in n.get("given") or [] if isinstance(g, str))
+        if not family and not given and isinstance(n.get("text"), str):
+            parts = n["text"].replace(",", " ").split()
+            if len(parts) >= 2:
+                family, given = (
+                    (parts[0], tuple(parts[1:])) if "," in n["text"] else (parts[-1], tuple(parts[:-1]))
+                )
+        if family or given:
+            names.append((family, given))
+    return tuple(names)
+
+
+def _subject(doc: Mapping[str, Any], bundle: Mapping[str, Any] | None) -> Subject:
+    raw = doc.get("subject")
+    if not isinstance(raw, Mapping):
+        return Subject(reference={})
+    identifiers: list[tuple[str, str]] = []
+    ident = raw.get("identifier")
+    if isinstance(ident, Mapping) and isinstance(ident.get("value"), str):
+        identifiers.append((str(ident.get("system") or ""), ident["value"]))
+    target = raw.get("reference") if isinstance(raw.get("reference"), str) else ""
+    patient = _resources_by_reference(doc, bundle).get(target) if target else None
+    names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    birth = None
+    if isinstance(patient, Mapping) and patient.get("resourceType") == "Patient":
+        for i in patient.get("identifier") or []:
+            if isinstance(i, Mapping) and isinstance(i.get("value"), str):
+                identifiers.append((str(i.get("system") or ""), i["value"]))
+        names = _human_names(patient.get("name"))
+        birth = patient.get("birthDate") if isinstance(patient.get("birthDate"), str) else None
+    url = target if target.startswith(("http://", "https://")) else ""
+    return Subject(dict(raw), tuple(identifiers), names, birth, url)
+
+
+def _source_system(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """The sending system and its id for the response: meta.source, or the identifier's system."""
+    meta = doc.get("meta") if isinstance(doc.get("meta"), Mapping) else {}
+    source = meta.get("source") if isinstance(meta.get("source"), str) else ""
+    ident = doc.get("identifier") if isinstance(doc.get("identifier"), Mapping) else {}
+    system = source or (ident.get("system") if isinstance(ident.get("system"), str) else "")
+    rid = doc.get("id") if isinstance(doc.get("id"), str) else ""
+    if not rid and isinstance(ident.get("value"), str):
+        rid = ident["value"]
+    return system[:500], rid[:200]
+
+
+def _unwrap(
+    doc: Mapping[str, Any], errors: list[FieldError]
+) -> tuple[Mapping[str, Any], Mapping[str, Any] | None, str]:
+    """The QuestionnaireResponse and, when it came in a Bundle, the Bundle and the path prefix."""
+    if doc.get("resourceType") != "Bundle":
+        return doc, None, ""
+    found = [
+        (n, e["resource"])
+        for n, e in enumerate(doc.get("entry") or [])
+        if isinstance(e, Mapping)
+        and isinstance(e.get("resource"), Mapping)
+        and e["resource"].get("resourceType") == "QuestionnaireResponse"
+    ]
+    if len(found) != 1:
+        errors.append(
+            FieldError("entry", f"must hold exactly one QuestionnaireResponse (found {len(found)})")
         )
-        code = coding.get("code") if isinstance(coding, Mapping) else None
-        if code not in options:
-            errors.append(
-                FieldError(f"{path}.answer.0.valueCoding.code", f"must be one of: {', '.join(options)}")
-            )
-            continue
-        if link in answers:
-            errors.append(FieldError(f"{path}.linkId", "answers a question already answered"))
-            continue
-        answers[link] = options[code]
-    missing = [i.link_id for i in definition.items if i.required and i.link_id not in answers]
-    if missing and not any(e.field.startswith("item") for e in errors):
-        errors.append(FieldError("item", f"missing answers: {', '.join(missing)}"))
+        return {}, doc, ""
+    n, qr = found[0]
+    return qr, doc, f"entry.{n}.resource."
+
+
+def parse_questionnaire_response(
+    doc: Any, *, instrument: str = "phq9", now: datetime, today: date | None = None
+) -> ImportedResponse:
+    """The answers of a completed QuestionnaireResponse for `instrument`; InvalidInput names each problem.
+    `today`: the patient's calendar day (a date-only `authored` may not be after it)."""
+    if instrument not in IMPORTABLE:
+        raise InvalidInput([FieldError("instrument", f"must be one of: {', '.join(IMPORTABLE)}")])
+    if not isinstance(doc, Mapping):
+        raise InvalidInput([FieldError("body", "must be a FHIR QuestionnaireResponse (a JSON object)")])
+    errors: list[FieldError] = []
+    qr, bundle, prefix = _unwrap(doc, errors)
     if errors:
         raise InvalidInput(errors)
-    questionnaire = doc.get("questionnaire")
-    source_id = doc.get("id")
+    here: list[FieldError] = []
+    if qr.get("resourceType") != "QuestionnaireResponse":
+        here.append(FieldError("resourceType", "must be QuestionnaireResponse (or a Bundle holding one)"))
+    if qr.get("status") not in ("completed", "amended"):
+        here.append(FieldError("status", "must be completed or amended"))
+    authored, authored_on = _parse_authored(qr.get("authored"), now, today or now.date(), here)
+    definition = registry.get(instrument)
+    known = {i.link_id for i in definition.items}
+    by_loinc = {i.loinc: i.link_id for i in definition.items if i.loinc}
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    _items(qr.get("item"), "item", found, here)
+    answers: dict[str, int] = {}
+    extra: dict[str, str] = {}
+    sender_total: int | None = None
+    seen: set[str] = set()
+    for path, item in found:
+        tail = _tail(item.get("linkId"))
+        link = tail if tail in known else by_loinc.get(tail or "")
+        if tail in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
+            link = tail
+        if link is None:
+            here.append(FieldError(f"{path}.linkId", f"is not a {instrument.upper()} question"))
+            continue
+        if link in seen:
+            here.append(FieldError(f"{path}.linkId", "answers a question already answered"))
+            continue
+        seen.add(link)
+        answer = _one_answer(item, path, here)
+        if answer is None:
+            continue
+        if link == PHQ9_TOTAL:
+            sender_total = _number(answer)
+            if sender_total is None:
+                here.append(FieldError(f"{path}.answer.0", "the total must be a whole number (valueInteger)"))
+            continue
+        coding = answer.get("valueCoding")
+        code = coding.get("code") if isinstance(coding, Mapping) else None
+        system = coding.get("system") if isinstance(coding, Mapping) else None
+        if link == PHQ9_DIFFICULTY:
+            if code not in DIFFICULTY_ANSWERS:
+                here.append(
+                    FieldError(
+                        f"{path}.answer.0.valueCoding.code",
+                        f"must be one of: {', '.join(DIFFICULTY_ANSWERS)}",
+                    )
+                )
+            else:
+                extra["phq9_difficulty"] = str(code)
+            continue
+        options = {o.code: o.value for o in next(i for i in definition.items if i.link_id == link).options}
+        if isinstance(coding, Mapping):
+            if system not in (None, LOINC) and str(code).startswith("LA"):
+                here.append(FieldError(f"{path}.answer.0.valueCoding.system", f"must be {LOINC}"))
+            elif code not in options:
+                here.append(
+                    FieldError(f"{path}.answer.0.valueCoding.code", f"must be one of: {', '.join(options)}")
+                )
+            else:
+                answers[link] = options[code]
+            continue
+        number = _number(answer)
+        if number is not None:
+            if number not in options.values():
+                allowed = ", ".join(str(v) for v in sorted(options.values()))
+                here.append(FieldError(f"{path}.answer.0.valueInteger", f"must be one of: {allowed}"))
+            else:
+                answers[link] = number
+            continue
+        here.append(FieldError(f"{path}.answer.0", "must be a valueCoding (LOINC answer) or a valueInteger"))
+    missing = [i.link_id for i in definition.items if i.required and i.link_id not in answers]
+    if missing and not any(e.field.startswith("item") for e in here):
+        here.append(FieldError("item", f"missing answers: {', '.join(missing)}"))
+    errors += [FieldError(f"{prefix}{e.field}", e.reason) for e in here]
+    if errors:
+        raise InvalidInput(errors)
+    questionnaire = qr.get("questionnaire")
+    system, source_id = _source_system(qr)
+    author = qr.get("author") if isinstance(qr.get("author"), Mapping) else {}
     return ImportedResponse(
-        instrument,
-        answers,
-        authored,
-        questionnaire if isinstance(questionnaire, str) else "",
-        source_id if isinstance(source_id, str) else "",
+        instrument=instrument,
+        answers=answers,
+        authored=authored,
+        authored_on=authored_on,
+        authored_as_sent=str(qr.get("authored")),
+        questionnaire=questionnaire if isinstance(questionnaire, str) else "",
+        source_id=source_id,
+        source_system=system,
+        subject=_subject(qr, bundle),
+        author=dict(author),
+        sender_total=sender_total,
+        extra_answers=extra,
     )
+
+
+# --- Whom the response is about -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """The patient the caller named, as Keel knows them."""
+
+    record_number_system: str
+    record_number: str
+    family_name: str
+    given_names: tuple[str, ...]  # the given name and the preferred one
+    birth_date: date
+    endpoint_url: str  # this patient at Keel's FHIR endpoint: <base>Patient/<id>
+
+
+@dataclass(frozen=True)
+class SubjectMatch:
+    matched_by: str  # "identifier" | "name and birth date" | "keel reference"
+
+
+def _fold(text: str) -> str:
+    flat = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in flat if not unicodedata.combining(c)).casefold().replace("-", " ").strip()
+
+
+def _same_name(name: tuple[str, tuple[str, ...]], person: Person) -> bool:
+    family, given = name
+    if _fold(family) != _fold(person.family_name):
+        return False
+    ours = {_fold(g).split()[0] for g in person.given_names if g.strip()}
+    theirs = {_fold(g).split()[0] for g in given if g.strip()}
+    return bool(ours & theirs)
+
+
+def match_subject(subject: Subject, person: Person) -> SubjectMatch:
+    """Check that the response is about `person`. Every fact the sender gives must agree (a reference to Keel's
+    endpoint, an identifier in Keel's record-number system, a name, a birth date), and at least one of them must
+    identify the person: the reference, the identifier, or a name together with a birth date. InvalidInput
+    (field `subject`) says which fact disagrees, or that nothing identifies the person."""
+    wrong: list[str] = []
+    by = ""
+    if subject.reference_url:
+        if subject.reference_url.rstrip("/") == person.endpoint_url:
+            by = "keel reference"
+        elif subject.reference_url.startswith(person.endpoint_url.rsplit("Patient/", 1)[0]):
+            wrong.append("its reference names another patient")
+    ours = [v for s, v in subject.identifiers if s == person.record_number_system]
+    if ours:
+        if all(v.strip() == person.record_number for v in ours):
+            by = by or "identifier"
+        else:
+            wrong.append("its record number is not this patient's")
+    if subject.names and not any(_same_name(n, person) for n in subject.names):
+        wrong.append("its name is not this patient's")
+    if subject.birth_date is not None and subject.birth_date != person.birth_date.isoformat():
+        wrong.append("its birth date is not this patient's")
+    if wrong:
+        raise InvalidInput([FieldError("subject", "the response is about someone else: " + "; ".join(wrong))])
+    if not by and subject.names and subject.birth_date is not None:
+        by = "name and birth date"
+    if not by:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "subject",
+                    "cannot be checked against this patient: name the patient by identifier "
+                    f"(system {person.record_number_system}), or include the Patient with name and birth date",
+                )
+            ]
+        )
+    return SubjectMatch(by)

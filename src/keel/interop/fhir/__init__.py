@@ -1,0 +1,1 @@
+"""FHIR R4 out of Keel: shared parts (`base`), resources, the whole record (`record`)."""

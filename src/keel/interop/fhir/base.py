@@ -1,0 +1,101 @@
+"""What every FHIR R4 resource Keel sends has in common: the code systems it names, the Part 2 security labels
+on each resource, references that resolve, and Bundles whose entries carry full URLs of Keel's FHIR endpoint.
+
+Sources (ids in `keel.core.sources`): `fhir-r4` (resources, Bundle reference resolution: a relative reference is
+resolved against the base of the fullUrl of the entry that holds it), `hl7-v3-actcode-42cfrpart2` (the security
+label `42CFRPart2` in `http://terminology.hl7.org/CodeSystem/v3-ActCode`) and `hl7-v3-confidentiality`
+(`R`, restricted), both applied to each resource as well as to the Bundle (`shift-demo-oud`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from keel.core import sharing
+
+FHIR_JSON = "application/fhir+json"
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+# Keel's own identifier and code systems (not resolvable addresses: names only).
+KEEL = "https://keel.invalid/fhir"
+RECORD_NUMBER_SYSTEM = f"{KEEL}/record-number"
+STAFF_SYSTEM = f"{KEEL}/staff"
+NOTICE_TAG = f"{KEEL}/notice"
+
+SECURITY = (
+    {"system": ACT_CODE, "code": "42CFRPart2", "display": "42 CFR Part2"},
+    {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"},
+)
+
+
+def labelled(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource with the Part 2 security label and restricted confidentiality in `meta.security`."""
+    meta = dict(resource.get("meta") or {})
+    have = {(s.get("system"), s.get("code")) for s in meta.get("security", [])}
+    meta["security"] = [
+        *meta.get("security", []),
+        *(dict(s) for s in SECURITY if (s["system"], s["code"]) not in have),
+    ]
+    return {**resource, "meta": meta}
+
+
+def ref(resource_type: str, resource_id: Any, display: str = "") -> dict[str, str]:
+    """A relative reference (`Patient/12`): it resolves against the base of the entry's full URL."""
+    out = {"reference": f"{resource_type}/{resource_id}"}
+    if display:
+        out["display"] = display
+    return out
+
+
+def narrative(text: str) -> dict[str, str]:
+    """A plain-text narrative, escaped, in the XHTML div FHIR requires."""
+    return {
+        "status": "generated",
+        "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(text)}</div>',
+    }
+
+
+def instant(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Base:
+    """The address of Keel's FHIR endpoint (`https://host/fhir/R4/`): every entry's full URL starts with it."""
+
+    url: str
+
+    def full_url(self, resource: dict[str, Any]) -> str:
+        return f"{self.url}{resource['resourceType']}/{resource['id']}"
+
+
+def entries(base: Base, resources: Iterable[dict[str, Any]], **extra: Any) -> list[dict[str, Any]]:
+    return [{"fullUrl": base.full_url(r), "resource": labelled(r), **extra} for r in resources]
+
+
+def part2_meta() -> dict[str, Any]:
+    """The Bundle's own labels, and the 2.32 notice as a tag."""
+    return {
+        "security": [dict(s) for s in SECURITY],
+        "tag": [{"system": NOTICE_TAG, "code": "part2-notice", "display": sharing.NOTICE}],
+    }
+
+
+def collection(base: Base, resources: Iterable[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """A collection Bundle: each resource labelled, each entry under Keel's endpoint."""
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": instant(now),
+        "meta": part2_meta(),
+        "entry": entries(base, resources),
+    }

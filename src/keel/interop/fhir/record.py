@@ -1,0 +1,198 @@
+"""A patient's record as FHIR R4 resources, by type, limited to the parts of it the caller may see: what the
+export Bundle, `Patient/{id}/$everything` and every read and search of the FHIR API are made of. Each builder
+reads its rows in a constant number of queries; every Practitioner, Organization and Questionnaire a resource
+names is available as a resource too, so references resolve in the Bundle and at the endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch
+
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.assessments import fhir as instrument_fhir
+from keel.assessments.models import Assessment
+from keel.interop.fhir import resources as r
+from keel.interop.fhir.base import Base, collection
+from keel.interop.fhir.condition import condition_for
+from keel.interop.models import ImportedResponse
+from keel.patients.models import Enrollment, Patient, local_today
+from keel.sharing.models import Consent
+from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
+from keel.treatment.services import order_fhir
+
+# Resource types that hold clinical parts of the record (peer specialists and auditors see none of them).
+CLINICAL_TYPES = (
+    "EpisodeOfCare",
+    "Condition",
+    "MedicationRequest",
+    "MedicationAdministration",
+    "QuestionnaireResponse",
+    "Observation",
+    "Questionnaire",
+    "Consent",
+    "Provenance",
+)
+PATIENT_TYPES = ("Patient", "Organization", *CLINICAL_TYPES, "Practitioner")
+
+
+def _assessments(p: Patient) -> list[Assessment]:
+    return list(
+        Assessment.objects.filter(patient=p)
+        .select_related("filled_by", "imported_from")
+        .order_by("filled_at", "id")
+    )
+
+
+def _imported_ids(assessments: list[Assessment]) -> set[int]:
+    return {a.pk for a in assessments if getattr(a, "imported_from", None) is not None}
+
+
+class Record:
+    """One patient's record, built lazily by resource type for `areas`."""
+
+    def __init__(self, patient: Patient, areas: frozenset[Area], base: Base, now: datetime) -> None:
+        self.patient, self.areas, self.base, self.now = patient, areas, base, now
+        self._cache: dict[str, list[dict[str, Any]]] = {}
+        self._assessments: list[Assessment] | None = None
+
+    @property
+    def clinical(self) -> bool:
+        return Area.CLINICAL in self.areas
+
+    def assessments(self) -> list[Assessment]:
+        if self._assessments is None:
+            self._assessments = _assessments(self.patient)
+        return self._assessments
+
+    def of_type(self, resource_type: str) -> list[dict[str, Any]]:
+        if resource_type not in self._cache:
+            build = BUILDERS.get(resource_type)
+            allowed = resource_type in ("Patient", "Organization", "Practitioner") or self.clinical
+            self._cache[resource_type] = build(self) if build is not None and allowed else []
+        return self._cache[resource_type]
+
+    def everything(self) -> list[dict[str, Any]]:
+        """Every resource of the record the caller may see, the patient first, the staff named last."""
+        return [res for t in PATIENT_TYPES for res in self.of_type(t)]
+
+
+def _patient(rec: Record) -> list[dict[str, Any]]:
+    return [r.patient(rec.patient, rec.areas)]
+
+
+def _organization(rec: Record) -> list[dict[str, Any]]:
+    return [r.organization(rec.patient.program)]
+
+
+def _episodes(rec: Record) -> list[dict[str, Any]]:
+    rows = Enrollment.objects.filter(patient=rec.patient).order_by("started_on", "id")
+    return [r.episode(e) for e in rows]
+
+
+def _conditions(rec: Record) -> list[dict[str, Any]]:
+    found = condition_for(rec.patient, rec.assessments(), rec.now)
+    return [found] if found else []
+
+
+def _orders(rec: Record) -> list[dict[str, Any]]:
+    rows = MedicationOrder.objects.filter(patient=rec.patient).order_by("created_at", "id")
+    return [order_fhir(o) for o in rows]
+
+
+def _doses(rec: Record) -> list[dict[str, Any]]:
+    rows = (
+        DoseRecord.objects.filter(patient=rec.patient)
+        .select_related("order")
+        .prefetch_related(Prefetch("amendments", queryset=DoseAmendment.objects.order_by("amended_at", "id")))
+        .order_by("local_date", "sequence", "id")
+    )
+    return [r.medication_administration(d, list(d.amendments.all())) for d in rows]
+
+
+def _responses(rec: Record) -> list[dict[str, Any]]:
+    imported = _imported_ids(rec.assessments())
+    return [
+        instrument_fhir.questionnaire_response(a, rec.base, imported=a.pk in imported)
+        for a in rec.assessments()
+    ]
+
+
+def _observations(rec: Record) -> list[dict[str, Any]]:
+    return [o for a in rec.assessments() for o in instrument_fhir.observations(a)]
+
+
+def _questionnaires(rec: Record) -> list[dict[str, Any]]:
+    codes = list(dict.fromkeys(a.instrument for a in rec.assessments()))
+    return [instrument_fhir.questionnaire(code, rec.base) for code in codes]
+
+
+def _consents(rec: Record) -> list[dict[str, Any]]:
+    rows = (
+        Consent.objects.filter(patient=rec.patient).select_related("revocation").order_by("signed_at", "id")
+    )
+    today = local_today(rec.patient, rec.now)
+    out = []
+    for c in rows:
+        revocation = getattr(c, "revocation", None)
+        revoked_on = revocation.revoked_at.date() if revocation is not None else None
+        out.append(r.consent(c, revoked_on=revoked_on, today=today))
+    return out
+
+
+def _provenance(rec: Record) -> list[dict[str, Any]]:
+    rows = (
+        ImportedResponse.objects.filter(assessment__patient=rec.patient)
+        .select_related("received_by", "assessment")
+        .order_by("received_at", "id")
+    )
+    return [r.provenance(imp) for imp in rows]
+
+
+def _practitioners(rec: Record) -> list[dict[str, Any]]:
+    named = r.practitioner_ids([res for t in PATIENT_TYPES if t != "Practitioner" for res in rec.of_type(t)])
+    users = User.objects.in_bulk(named)
+    return [r.practitioner(users[pk]) for pk in named if pk in users]
+
+
+BUILDERS: dict[str, Callable[[Record], list[dict[str, Any]]]] = {
+    "Patient": _patient,
+    "Organization": _organization,
+    "EpisodeOfCare": _episodes,
+    "Condition": _conditions,
+    "MedicationRequest": _orders,
+    "MedicationAdministration": _doses,
+    "QuestionnaireResponse": _responses,
+    "Observation": _observations,
+    "Questionnaire": _questionnaires,
+    "Consent": _consents,
+    "Provenance": _provenance,
+    "Practitioner": _practitioners,
+}
+
+
+def record_bundle(patient: Patient, areas: frozenset[Area], now: datetime, base: Base) -> dict[str, Any]:
+    """The record as a FHIR R4 collection Bundle, limited to `areas` (identity is always in)."""
+    return collection(base, Record(patient, areas, base, now).everything(), now)
+
+
+def assessment_bundle(a: Assessment, base: Base, now: datetime) -> dict[str, Any]:
+    """One assessment with everything its references name: the Questionnaire, the patient, the staff."""
+    imported = getattr(a, "imported_from", None) is not None
+    own: list[dict[str, Any]] = instrument_fhir.resources(a, base, imported=imported)
+    own.append(instrument_fhir.questionnaire(a.instrument, base))
+    if imported:
+        own.append(r.provenance(a.imported_from))
+    own.append(r.patient(a.patient, frozenset(Area)))
+    staff = User.objects.in_bulk(r.practitioner_ids(own))
+    own += [r.practitioner(u) for u in staff.values()]
+    return collection(base, own, now)
+
+
+def labelled_all(resources: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    from keel.interop.fhir.base import labelled
+
+    return [labelled(x) for x in resources]

@@ -1,0 +1,293 @@
+"""Keel's records as FHIR R4 resources: Patient (US Core Patient only when it carries what that profile needs),
+Organization, Practitioner, EpisodeOfCare, MedicationRequest, MedicationAdministration, Consent (42 CFR Part 2)
+and Provenance (where an imported record came from). References are relative (`Patient/12`); every resource
+they name is one Keel serves and puts in the same Bundle.
+
+Sources: `fhir-r4` (elements and required codes), `us-core-stu7-patient` (mandatory identifier, name, gender;
+must-support birth date and telecom; the birth-sex extension with F, M, UNK: `us-core-birthsex`),
+`fhir-r4-consent` (scope `patient-privacy`, category LOINC 59284-0, rule ppc-1: a policy or a policy rule),
+`hl7-v3-actreason` (purposes of use TREAT, PATRQT), `hl7-v3-participationtype` (IRCP, information recipient).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from keel.access.policy import Area
+from keel.core import sharing
+from keel.interop.fhir.base import KEEL, RECORD_NUMBER_SYSTEM, STAFF_SYSTEM, instant, narrative, ref
+
+US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0"
+US_CORE_BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+
+
+def patient(p: Any, areas: frozenset[Area]) -> dict[str, Any]:
+    """The person. The record number, birth date and birth sex only for roles that see the clinical area (the
+    same fields the JSON API hides); US Core Patient is claimed only when its mandatory elements are there."""
+    out: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": str(p.pk),
+        "active": True,
+        "name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}],
+        "gender": p.gender,
+        "managingOrganization": ref("Organization", p.program_id),
+    }
+    if p.preferred_name:
+        out["name"].append({"use": "usual", "given": [p.preferred_name], "family": p.family_name})
+    if Area.CLINICAL in areas:
+        out["identifier"] = [
+            {
+                "use": "usual",
+                "type": {
+                    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}],
+                    "text": "Medical record number",
+                },
+                "system": f"{RECORD_NUMBER_SYSTEM}/{p.program.slug}",
+                "value": p.record_number,
+            }
+        ]
+        out["birthDate"] = p.date_of_birth.isoformat()
+        if p.phone:
+            out["telecom"] = [{"system": "phone", "value": p.phone}]
+        if p.birth_sex:
+            out["extension"] = [{"url": US_CORE_BIRTHSEX, "valueCode": p.birth_sex}]
+    if out.get("identifier") and out.get("name") and out.get("gender"):
+        out["meta"] = {"profile": [US_CORE_PATIENT]}
+    return out
+
+
+def organization(program: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Organization",
+        "id": str(program.pk),
+        "identifier": [{"system": f"{KEEL}/program", "value": program.slug}],
+        "active": True,
+        "name": program.name,
+    }
+
+
+def practitioner(user: Any) -> dict[str, Any]:
+    """A staff member who prescribed, gave or recorded something in the record."""
+    out: dict[str, Any] = {
+        "resourceType": "Practitioner",
+        "id": str(user.pk),
+        "identifier": [{"system": STAFF_SYSTEM, "value": str(user.pk)}],
+        "active": bool(user.is_active),
+    }
+    full = user.get_full_name().strip()
+    if full:
+        out["name"] = [{"text": full, **({"family": user.last_name} if user.last_name else {})}]
+    return out
+
+
+def episode(e: Any) -> dict[str, Any]:
+    period: dict[str, str] = {"start": e.started_on.isoformat()}
+    if e.ended_on:
+        period["end"] = e.ended_on.isoformat()
+    return {
+        "resourceType": "EpisodeOfCare",
+        "id": f"enrollment-{e.pk}",
+        "status": "active" if e.status == "active" else "finished",
+        "patient": ref("Patient", e.patient_id),
+        "managingOrganization": ref("Organization", e.program_id),
+        "period": period,
+    }
+
+
+def _mg(value: Decimal) -> dict[str, Any]:
+    return {"value": float(value), "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+
+
+def medication_administration(d: Any, amendments: list[Any]) -> dict[str, Any]:
+    """One observed dose as it stands after its amendments: a voided dose is `entered-in-error`, a corrected
+    one carries the corrected amount (the original and the reason in a note); the time is when it was given;
+    the performer is the nurse or prescriber who gave it."""
+    last = amendments[-1] if amendments else None
+    if last is not None and last.voided:
+        status = "entered-in-error"
+    else:
+        status = "completed" if d.status == "given" else "not-done"
+    amount = d.amount_mg if last is None or last.voided or last.corrected_mg is None else last.corrected_mg
+    out: dict[str, Any] = {
+        "resourceType": "MedicationAdministration",
+        "id": f"dose-{d.pk}",
+        "status": status,
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": d.order.rxnorm}],
+            "text": d.medication,
+        },
+        "subject": ref("Patient", d.patient_id),
+        "effectiveDateTime": instant(d.given_at or d.recorded_at),
+        "performer": [{"actor": ref("Practitioner", d.recorded_by_id)}],
+        "request": ref("MedicationRequest", d.order_id),
+        "dosage": {"dose": _mg(amount)},
+    }
+    if d.status != "given":
+        out["statusReason"] = [{"text": "Dose held at the window"}]
+    notes = []
+    for a in amendments:
+        what = (
+            "voided"
+            if a.voided
+            else f"corrected from {d.amount_mg.normalize():f} mg to {a.corrected_mg.normalize():f} mg"
+        )
+        notes.append(
+            {
+                "authorReference": ref("Practitioner", a.amended_by_id),
+                "time": instant(a.amended_at),
+                "text": f"Dose {what}: {a.reason}",
+            }
+        )
+    if notes:
+        out["note"] = notes
+    return out
+
+
+def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
+    """The staff members the resources name, in order of first mention."""
+    found: dict[int, None] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            target = node.get("reference")
+            if isinstance(target, str) and target.startswith("Practitioner/"):
+                found.setdefault(int(target.split("/", 1)[1]), None)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(resources)
+    return list(found)
+
+
+_PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
+
+
+def consent(c: Any, *, revoked_on: Any, today: Any) -> dict[str, Any]:
+    """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
+    recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`."""
+    state = sharing.status(expires_on=c.expires_on, revoked_on=revoked_on, today=today)
+    provision: dict[str, Any] = {
+        "type": "permit",
+        "period": {"start": c.signed_at.date().isoformat(), "end": c.expires_on.isoformat()},
+        "actor": [
+            {
+                "role": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                            "code": "IRCP",
+                            "display": "information recipient",
+                        }
+                    ]
+                },
+                "reference": {"display": c.recipient_name},
+            }
+        ],
+        "code": [
+            {
+                "coding": [{"system": f"{KEEL}/CodeSystem/part2-category", "code": k}],
+                "text": sharing.CATEGORIES.get(k, k),
+            }
+            for k in c.categories
+        ],
+    }
+    if c.purpose in _PURPOSE_OF_USE:
+        provision["purpose"] = [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                "code": _PURPOSE_OF_USE[c.purpose],
+            }
+        ]
+    scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
+    return {
+        "resourceType": "Consent",
+        "id": f"consent-{c.pk}",
+        "text": narrative(scope_text + (" Revoked." if state == "revoked" else "")),
+        "status": "active" if state == "active" else "inactive",
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                    "display": "Privacy Consent",
+                }
+            ]
+        },
+        "category": [
+            {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+            {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "42CFRPart2CD"}
+                ],
+                "text": "42 CFR Part 2 consent directive",
+            },
+        ],
+        "patient": ref("Patient", c.patient_id),
+        "dateTime": instant(c.signed_at),
+        "performer": [ref("Patient", c.patient_id)],
+        "organization": [ref("Organization", c.program_id)],
+        "policy": [
+            {
+                "authority": "https://www.ecfr.gov",
+                "uri": "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-C/section-2.31",
+            }
+        ],
+        "provision": provision,
+    }
+
+
+_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+
+
+def _as_sent(reference: Any) -> dict[str, Any]:
+    """Another system's Reference, kept as text and identifier only: its literal reference points into that
+    system and would not resolve here."""
+    if not isinstance(reference, dict):
+        return {"display": "not given"}
+    out: dict[str, Any] = {}
+    ident = reference.get("identifier")
+    if isinstance(ident, dict) and isinstance(ident.get("value"), str):
+        out["identifier"] = {k: ident[k] for k in ("system", "value") if isinstance(ident.get(k), str)}
+    text = [str(reference[k]) for k in ("display", "reference") if isinstance(reference.get(k), str)]
+    out["display"] = " | ".join(text) if text else "not given"
+    return out
+
+
+def provenance(imp: Any) -> dict[str, Any]:
+    """Where an imported QuestionnaireResponse came from: the sending system and its id for the response
+    (entity, role source), the author and subject as the sender named them, and who filed it in Keel."""
+    if getattr(imp.received_by, "role", "") == "patient":
+        enterer = ref("Patient", imp.assessment.patient_id)
+    else:
+        enterer = ref("Practitioner", imp.received_by_id)
+    sent = (
+        f"QuestionnaireResponse {imp.sender_id or '(no id)'} from {imp.sender_system or 'an unnamed system'}"
+    )
+    subject = _as_sent(imp.subject)
+    what: dict[str, Any] = {
+        "display": f"{sent}; subject as sent: {subject['display']}; matched by {imp.matched_by}"
+    }
+    if imp.sender_id:
+        what["identifier"] = {
+            "value": imp.sender_id,
+            **({"system": imp.sender_system} if imp.sender_system else {}),
+        }
+    return {
+        "resourceType": "Provenance",
+        "id": f"import-{imp.pk}",
+        "target": [ref("QuestionnaireResponse", f"assessment-{imp.assessment_id}")],
+        "recorded": instant(imp.received_at),
+        "agent": [
+            {"type": {"coding": [{"system": _PARTICIPANT, "code": "author"}]}, "who": _as_sent(imp.author)},
+            {
+                "type": {"coding": [{"system": _PARTICIPANT, "code": "custodian"}]},
+                "who": {"display": imp.sender_system or "an unnamed system"},
+            },
+            {"type": {"coding": [{"system": _PARTICIPANT, "code": "enterer"}]}, "who": enterer},
+        ],
+        "entity": [{"role": "source", "what": what}],
+    }

@@ -1,0 +1,34 @@
+"""Where a record that came from another system came from (FHIR Provenance), kept with what Keel filed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from keel.assessments.models import Assessment
+
+
+class ImportedResponse(models.Model):
+    """A QuestionnaireResponse received from another system and filed as an assessment: the sending system,
+    its id for the response, the subject and author as it named them, how Keel matched the subject to the
+    patient, and what Keel noticed (the sender's total when it disagreed, item 10 of the PHQ-9). Never edited."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="imported_from")
+    sender_system = models.CharField(max_length=500, blank=True)  # meta.source, or the identifier's system
+    sender_id = models.CharField(max_length=200, blank=True)  # the response's id (or identifier value) there
+    subject = models.JSONField()  # the sender's Reference to the subject, as sent
+    author = models.JSONField(default=dict, blank=True)  # the sender's Reference to the author, as sent
+    questionnaire = models.CharField(max_length=500, blank=True)  # the canonical it named
+    authored = models.CharField(max_length=40)  # `authored` as sent (a date-only one stays a date)
+    matched_by = models.CharField(max_length=40)  # "identifier" | "name and birth date" | "keel reference"
+    sender_total = models.IntegerField(null=True, blank=True)
+    notes = models.JSONField(default=list, blank=True)  # what Keel reported back (a total that disagrees)
+    extra_answers = models.JSONField(default=dict, blank=True)  # e.g. PHQ-9 item 10 (not scored)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"imported response {self.pk}"
