@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from keel.api import api
+from keel.interop.urls import fhir_patterns
 from keel.web import views as web_views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("keel.accounts.urls")),
     path("api/v1/", api.urls),
+    path("fhir/R4/", include((fhir_patterns, "fhir"))),
     path("", include("keel.assessments.urls")),
     path("", include("keel.directory.urls")),
     path("", include("keel.measures.urls")),

@@ -1,6 +1,6 @@
-"""Journey 9, interoperability: a record leaves as a valid FHIR R4 Bundle (checked with fhir.resources' R4B
-models, which agree with R4 on every resource used here); a PHQ-9 QuestionnaireResponse from another system
-comes in, is scored, flags item 9, and a resend is filed once."""
+"""Journey 9, a faithful record out (issue #16): the Bundle passes two independent FHIR R4 validators
+(tests/fhir_r4), every reference resolves inside it, doses leave as they stand after their amendments, the
+Part 2 label is on every resource, and the codes are the standard ones."""
 
 from __future__ import annotations
 
@@ -13,54 +13,16 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.assessments.models import Assessment
 from keel.assessments.services import submit_assessment
 from keel.audit.models import AuditEvent
-from keel.core.instruments.fhir_import import parse_questionnaire_response
-from keel.core.rules.inputs import InvalidInput
-from keel.patients.models import PatientFlag
-from keel.treatment.models import DoseRecord, MedicationOrder
+from keel.sharing.models import Consent, ConsentRevocation
+from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
 from tests.conftest import PASSWORD, World, sign_in
+from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
-LOINC_ITEMS = [
-    "44250-9",
-    "44255-8",
-    "44259-0",
-    "44254-1",
-    "44251-7",
-    "44258-2",
-    "44252-5",
-    "44253-3",
-    "44260-8",
-]
-ANSWERS = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
-
-
-def other_system_phq9(values: list[int], authored: str = "2026-11-20T09:30:00-05:00") -> dict[str, Any]:
-    """A PHQ-9 as another system sends it: LOINC codes as linkIds under a group, LOINC answers."""
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "id": "ext-123",
-        "questionnaire": "http://loinc.org/q/44249-1",
-        "status": "completed",
-        "subject": {"reference": "Patient/somewhere-else-999"},
-        "authored": authored,
-        "item": [
-            {
-                "linkId": "/44249-1",
-                "text": "PHQ-9 quick depression assessment panel",
-                "item": [
-                    {
-                        "linkId": f"/44249-1/{code}",
-                        "answer": [{"valueCoding": {"system": "http://loinc.org", "code": ANSWERS[v]}}],
-                    }
-                    for code, v in zip(LOINC_ITEMS, values, strict=True)
-                ],
-            }
-        ],
-    }
+LOINC = "http://loinc.org"
 
 
 def _post(client: Client, path: str, body: Any) -> Any:
@@ -70,6 +32,10 @@ def _post(client: Client, path: str, body: Any) -> Any:
 @pytest.fixture
 def record(world: World) -> World:
     nurse, prescriber = world.staff["nurse"], world.staff["prescriber"]
+    nurse.first_name, nurse.last_name = "Nora", "Nightingale"
+    nurse.save()
+    world.alice.gender, world.alice.birth_sex = "female", "F"
+    world.alice.save()
     order = MedicationOrder.objects.create(
         patient=world.alice,
         medication="methadone",
@@ -92,7 +58,15 @@ def record(world: World) -> World:
             decision={},
             recorded_by=nurse,
             recorded_at=NOW - timedelta(days=3 - n),
+            given_at=NOW - timedelta(days=3 - n, hours=2),
         )
+    first, second, _third = DoseRecord.objects.order_by("local_date")
+    DoseAmendment.objects.create(
+        dose=first, voided=True, reason="recorded for the wrong person", amended_by=nurse, amended_at=NOW
+    )
+    DoseAmendment.objects.create(
+        dose=second, corrected_mg=Decimal(55), reason="typed 60, gave 55", amended_by=prescriber, amended_at=NOW
+    )
     with time_machine.travel(NOW - timedelta(days=6), tick=False):
         submit_assessment(
             by=prescriber,
@@ -101,46 +75,39 @@ def record(world: World) -> World:
             answers={f"dsm5_{i}": int(i <= 6) for i in range(1, 12)},
         )
         submit_assessment(
-            by=nurse,
-            patient_id=world.alice.pk,
-            instrument="phq9",
-            answers={f"phq9_{i}": 1 for i in range(1, 10)},
+            by=nurse, patient_id=world.alice.pk, instrument="phq9", answers={f"phq9_{i}": 1 for i in range(1, 10)}
         )
+        submit_assessment(
+            by=nurse, patient_id=world.alice.pk, instrument="gad7", answers={f"gad7_{i}": 2 for i in range(1, 8)}
+        )
+    for n, revoked in enumerate((False, True)):
+        consent = Consent.objects.create(
+            patient=world.alice,
+            program=world.riverside,
+            recipient_name=f"Dr. Recipient {n}",
+            purpose="treatment",
+            categories=["medication", "screenings"],
+            expires_on=date(2027, 6, 1),
+            signature="Alicia Zamorano",
+            form_version="keel-part2-consent-1",
+            statements=[],
+            signed_by=world.alice.user,
+            signed_at=NOW - timedelta(days=10),
+        )
+        if revoked:
+            ConsentRevocation.objects.create(consent=consent, revoked_by=world.alice.user, revoked_at=NOW - timedelta(days=1))
     return world
 
 
-@time_machine.travel(NOW, tick=False)
-def test_the_record_leaves_as_a_valid_fhir_r4_bundle(record: World) -> None:
-    from fhir.resources.R4B.bundle import Bundle
+def _export(world: World, role: str = "prescriber") -> Any:
+    client = sign_in(Client(), world.staff[role])
+    response = _post(client, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": PASSWORD})
+    assert response.status_code == 200, response.content[:300]
+    return response
 
-    client = sign_in(Client(), record.staff["prescriber"])
-    wrong = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": "not it"})
-    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
-    denied = AuditEvent.objects.order_by("-id").first()
-    assert denied is not None and denied.reason == "re-authentication failed"
-    response = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": PASSWORD})
-    assert response.status_code == 200
-    body = response.json()
-    bundle = Bundle.model_validate(body)  # every resource validated against its model
-    kinds = [e.resource.get_resource_type() for e in bundle.entry or [] if e.resource is not None]
-    assert kinds[:3] == ["Patient", "Organization", "EpisodeOfCare"]
-    assert kinds.count("MedicationRequest") == 1 and kinds.count("MedicationAdministration") == 3
-    assert kinds.count("QuestionnaireResponse") == 2 and "Condition" in kinds and "Observation" in kinds
-    condition = next(e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == "Condition")
-    assert condition["severity"] == {"text": "Severe"}
-    assert {
-        "code": "42CFRPart2",
-        "display": "42 CFR Part 2",
-        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-    } in body["meta"]["security"]
-    patient = body["entry"][0]["resource"]
-    assert patient["identifier"][0]["value"] == "RR-0001" and patient["birthDate"] == "1990-05-17"
-    # Every reference points at a resource in the Bundle (or at the prescriber, who is not exported).
-    ids = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in body["entry"]}
-    refs = {v for v in _references(body) if not v.startswith("Practitioner/")}
-    assert refs <= ids, refs - ids
-    event = AuditEvent.objects.order_by("-id").first()
-    assert event is not None and (event.action, event.target_type) == ("export", "fhir_bundle")
+
+def _of(body: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == kind]
 
 
 def _references(node: Any) -> list[str]:
@@ -153,10 +120,168 @@ def _references(node: Any) -> list[str]:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_peer_specialist_exports_no_clinical_resource(record: World) -> None:
-    peer = sign_in(Client(), record.staff["peer_specialist"])
-    body = _post(peer, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": PASSWORD}).json()
+def test_the_exported_record_passes_two_independent_r4_validators(record: World) -> None:
+    assert_valid_r4(_export(record).json())
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_export_is_sent_as_fhir_json(record: World) -> None:
+    assert _export(record)["Content-Type"] == "application/fhir+json"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_wrong_password_exports_nothing_and_is_audited(record: World) -> None:
+    client = sign_in(Client(), record.staff["prescriber"])
+    wrong = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": "not it"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
+    denied = AuditEvent.objects.order_by("-id").first()
+    assert denied is not None and denied.reason == "re-authentication failed"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_export_is_audited_as_an_export(record: World) -> None:
+    _export(record)
+    event = AuditEvent.objects.order_by("-id").first()
+    assert event is not None and (event.action, event.target_type) == ("export", "fhir_bundle")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_every_reference_resolves_to_an_entry_of_the_bundle(record: World) -> None:
+    body = _export(record).json()
+    full_urls = {e["fullUrl"] for e in body["entry"]}
+    for entry in body["entry"]:
+        base = entry["fullUrl"].rsplit("/", 2)[0] + "/"
+        for reference in _references(entry["resource"]):
+            assert base + reference in full_urls, reference
+
+
+@time_machine.travel(NOW, tick=False)
+def test_full_urls_are_keels_fhir_endpoint(record: World) -> None:
+    body = _export(record).json()
+    assert all(e["fullUrl"].startswith("http://testserver/fhir/R4/") for e in body["entry"])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_every_resource_carries_the_part2_label_and_restricted_confidentiality(record: World) -> None:
+    body = _export(record).json()
+    for entry in body["entry"]:
+        labels = {(s["system"], s["code"]) for s in entry["resource"]["meta"]["security"]}
+        assert ("http://terminology.hl7.org/CodeSystem/v3-ActCode", "42CFRPart2") in labels
+        assert ("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R") in labels
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_voided_dose_leaves_as_entered_in_error(record: World) -> None:
+    doses = _of(_export(record).json(), "MedicationAdministration")
+    assert [d["status"] for d in doses] == ["entered-in-error", "completed", "completed"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_corrected_dose_leaves_at_its_corrected_amount(record: World) -> None:
+    doses = _of(_export(record).json(), "MedicationAdministration")
+    assert doses[1]["dosage"]["dose"]["value"] == 55.0
+    assert "typed 60, gave 55" in doses[1]["note"][0]["text"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_dose_leaves_at_the_time_it_was_given(record: World) -> None:
+    doses = _of(_export(record).json(), "MedicationAdministration")
+    assert doses[2]["effectiveDateTime"] == (NOW - timedelta(days=1, hours=2)).isoformat()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_doses_and_orders_name_practitioners_that_are_in_the_bundle(record: World) -> None:
+    body = _export(record).json()
+    practitioners = {p["id"]: p for p in _of(body, "Practitioner")}
+    administration = _of(body, "MedicationAdministration")[0]
+    request = _of(body, "MedicationRequest")[0]
+    assert administration["performer"][0]["actor"]["reference"] == f"Practitioner/{record.staff['nurse'].pk}"
+    assert request["requester"]["reference"] == f"Practitioner/{record.staff['prescriber'].pk}"
+    assert practitioners[str(record.staff["nurse"].pk)]["name"][0]["text"] == "Nora Nightingale"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_diagnosis_is_coded_in_icd10cm_and_snomed_with_category_and_status(record: World) -> None:
+    condition = _of(_export(record).json(), "Condition")[0]
+    codes = {(c["system"], c["code"]) for c in condition["code"]["coding"]}
+    assert codes == {("http://hl7.org/fhir/sid/icd-10-cm", "F11.20"), ("http://snomed.info/sct", "75544000")}
+    assert condition["category"][0]["coding"][0]["code"] == "problem-list-item"
+    assert condition["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert condition["severity"]["coding"][0]["code"] == "24484000"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_phq9_and_gad7_carry_their_loinc_panel_and_item_codes(record: World) -> None:
+    body = _export(record).json()
+    observations = {o["id"].split("-", 2)[-1] + o["code"]["coding"][0]["code"] for o in _of(body, "Observation")}
+    codes = {c["code"] for o in _of(body, "Observation") for c in o["code"]["coding"]}
+    assert {"44249-1", "44250-9", "44260-8", "44261-6"} <= codes
+    assert {"69737-5", "69725-0", "69736-7", "70274-6"} <= codes
+    assert observations
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_questionnaire_each_response_answers_is_in_the_bundle(record: World) -> None:
+    body = _export(record).json()
+    canonicals = {f"{q['url']}|{q['version']}" for q in _of(body, "Questionnaire")}
+    for response in _of(body, "QuestionnaireResponse"):
+        assert response["questionnaire"] in canonicals
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_questionnaire_canonical_resolves_at_keels_endpoint(record: World) -> None:
+    body = _export(record).json()
+    canonical = _of(body, "QuestionnaireResponse")[0]["questionnaire"].split("|")[0]
+    fetched = Client().get(canonical.removeprefix("http://testserver"))
+    assert fetched.status_code == 200 and fetched.json()["url"] == canonical
+
+
+@time_machine.travel(NOW, tick=False)
+def test_dsm5_answers_are_coded_with_loinc_yes_and_no(record: World) -> None:
+    body = _export(record).json()
+    dsm = next(r for r in _of(body, "QuestionnaireResponse") if "dsm5-oud" in r["questionnaire"])
+    codings = {json.dumps(i["answer"][0]["valueCoding"], sort_keys=True) for i in dsm["item"]}
+    assert codings == {
+        json.dumps({"system": LOINC, "code": "LA33-6", "display": "Yes"}, sort_keys=True),
+        json.dumps({"system": LOINC, "code": "LA32-8", "display": "No"}, sort_keys=True),
+    }
+
+
+@time_machine.travel(NOW, tick=False)
+def test_every_answer_names_its_code_system(record: World) -> None:
+    body = _export(record).json()
+    for response in _of(body, "QuestionnaireResponse"):
+        assert all(i["answer"][0]["valueCoding"].get("system") for i in response["item"])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_has_gender_birth_sex_and_claims_us_core(record: World) -> None:
+    patient = _of(_export(record).json(), "Patient")[0]
+    assert patient["gender"] == "female"
+    assert patient["extension"] == [
+        {"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex", "valueCode": "F"}
+    ]
+    assert patient["meta"]["profile"] == ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_peer_specialist_exports_identity_without_claiming_us_core(record: World) -> None:
+    body = _export(record, "peer_specialist").json()
     assert [e["resource"]["resourceType"] for e in body["entry"]] == ["Patient", "Organization"]
+    patient = body["entry"][0]["resource"]
+    assert "identifier" not in patient and "birthDate" not in patient
+    assert "profile" not in patient["meta"]
+    assert_valid_r4(body)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_part2_consents_leave_as_consent_resources(record: World) -> None:
+    consents = _of(_export(record).json(), "Consent")
+    assert [c["status"] for c in consents] == ["active", "inactive"]
+    assert consents[0]["scope"]["coding"][0]["code"] == "patient-privacy"
+    assert consents[0]["provision"]["actor"][0]["reference"]["display"] == "Dr. Recipient 0"
+    assert consents[0]["provision"]["purpose"][0]["code"] == "TREAT"
+    assert consents[0]["policy"][0]["uri"].endswith("section-2.31")
 
 
 @time_machine.travel(NOW, tick=False)
@@ -167,71 +292,12 @@ def test_the_patient_downloads_their_own_record(record: World) -> None:
     assert 'filename="my-keel-record.fhir.json"' in response["Content-Disposition"]
     body = json.loads(response.content)
     assert body["resourceType"] == "Bundle" and body["entry"][0]["resource"]["id"] == str(record.alice.pk)
+    assert_valid_r4(body)
     assert "Download my record" in client.get("/me/").content.decode()
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_phq9_from_another_system_comes_in_scored_and_flagged(world: World) -> None:
-    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-
-    doc = other_system_phq9([1, 1, 2, 2, 1, 1, 0, 0, 1])
-    QuestionnaireResponse.model_validate(doc)  # the test document itself is valid FHIR
-    client = sign_in(Client(), world.staff["counselor"])
-    response = _post(client, f"/api/v1/patients/{world.alice.pk}/fhir/questionnaire-responses", doc)
-    assert response.status_code == 201, response.content
-    assert response.json() | {"id": 0} == {
-        "id": 0,
-        "instrument": "phq9",
-        "total": 9,
-        "band": "mild",
-        "created": True,
-    }
-    stored = Assessment.objects.get(pk=response.json()["id"])
-    assert stored.patient_id == world.alice.pk  # the sender's subject is ignored
-    assert stored.filled_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
-    assert stored.answers["phq9_9"] == 1 and stored.filled_by_id == world.staff["counselor"].pk
-    assert PatientFlag.objects.filter(patient=world.alice, kind="suicide_risk").exists()  # item 9 above 0
-    again = _post(client, f"/api/v1/patients/{world.alice.pk}/fhir/questionnaire-responses", doc)
-    assert again.status_code == 200 and again.json()["id"] == stored.pk and again.json()["created"] is False
-    assert Assessment.objects.filter(patient=world.alice, instrument="phq9").count() == 1
-
-
-@time_machine.travel(NOW, tick=False)
-def test_a_bad_questionnaire_response_is_refused_by_path(world: World) -> None:
-    client = sign_in(Client(), world.staff["counselor"])
-    path = f"/api/v1/patients/{world.alice.pk}/fhir/questionnaire-responses"
-    doc = other_system_phq9([0] * 9)
-    doc["item"][0]["item"][2]["answer"][0]["valueCoding"]["code"] = "LA9999-9"
-    doc["item"][0]["item"][4]["linkId"] = "/44249-1/12345-6"
-    doc["status"] = "in-progress"
-    response = _post(client, path, doc)
-    assert response.status_code == 422
-    fields = {e["field"] for e in response.json()["errors"]}
-    assert fields == {"status", "item.0.item.2.answer.0.valueCoding.code", "item.0.item.4.linkId"}
-    short = other_system_phq9([0] * 9)
-    del short["item"][0]["item"][8]
-    assert _post(client, path, short).json()["errors"] == [
-        {"field": "item", "reason": "missing answers: phq9_9"}
-    ]
-    assert _post(client, path, other_system_phq9([0] * 9, authored="2027-01-01T00:00:00Z")).status_code == 422
-    assert _post(client, path, ["not", "an", "object"]).json()["errors"][0]["field"] == "body"
-    assert not Assessment.objects.exists()
-    outsider = sign_in(Client(), world.lakeside_nurse)
-    assert _post(outsider, path, other_system_phq9([0] * 9)).status_code == 404
-
-
-def test_keel_linkids_and_naive_times() -> None:
-    doc = {
-        "resourceType": "QuestionnaireResponse",
-        "status": "amended",
-        "authored": "2026-11-20T09:30:00",
-        "item": [
-            {"linkId": f"phq9_{i}", "answer": [{"valueCoding": {"code": "LA6568-5"}}]} for i in range(1, 10)
-        ],
-    }
-    with pytest.raises(InvalidInput) as info:
-        parse_questionnaire_response(doc, now=NOW)
-    assert [e.field for e in info.value.errors] == ["authored"]
-    doc["authored"] = "2026-11-20T14:30:00Z"
-    parsed = parse_questionnaire_response(doc, now=NOW)
-    assert parsed.answers == {f"phq9_{i}": 0 for i in range(1, 10)} and parsed.authored.tzinfo is not None
+def test_the_api_copy_of_my_record_is_fhir_json(record: World) -> None:
+    response = sign_in(Client(), record.alice.user).get("/api/v1/me/fhir")
+    assert response["Content-Type"] == "application/fhir+json"
+    assert_valid_r4(response.json())

@@ -20,7 +20,7 @@ _TOUCH_EVERY_SECONDS = 15
 
 def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
     logout(request)  # flushes and deletes the server-side session row
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/fhir/")):
         return JsonResponse({"message": "Your session has ended. Sign in again.", "errors": []}, status=401)
     request.session[SIGNED_OUT_REASON] = reason
     return HttpResponseRedirect(reverse("accounts:login"))
@@ -29,7 +29,7 @@ def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
 def _token_api_call(request: HttpRequest) -> bool:
     """An API call carrying a token is authenticated by the token alone (keel.api_auth), not the session.
     Anywhere else an Authorization header changes nothing: the session rules always apply."""
-    return request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META
+    return request.path.startswith(("/api/", "/fhir/")) and "HTTP_AUTHORIZATION" in request.META
 
 
 def mark_session_start(request: HttpRequest) -> None:

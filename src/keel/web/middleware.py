@@ -24,7 +24,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = secrets.token_hex(8)
         request.request_id = request_id  # type: ignore[attr-defined]
-        channel = "api" if request.path.startswith("/api/") else "web"
+        channel = "api" if request.path.startswith(("/api/", "/fhir/")) else "web"
         ctx = context.RequestContext(
             request_id=request_id, ip_address=request.META.get("REMOTE_ADDR") or None, channel=channel
         )

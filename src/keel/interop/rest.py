@@ -1,0 +1,583 @@
+"""The FHIR R4 read API at /fhir/R4/ (issue #16): metadata, read and search by resource type,
+`Patient/{id}/$everything`; paging with `_count` and next links; errors as OperationOutcome.
+
+Every request authenticates as the JSON API does (a Bearer token, else the signed-in session with its second
+factor), reads through the access policy (a record outside the caller's scope is a 404 like a missing one; the
+clinical types only for roles that see the clinical area; a peer specialist's Patient has no record number or
+birth date, and searching by them is refused), and writes one audit row listing what it returned. Searches run
+over `policy.patients_visible_to`, so they never reach another program. Source: `fhir-r4-search`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import ProgramMembership, Role, User
+from keel.api_auth import keel_auth
+from keel.assessments.models import Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.instruments import registry
+from keel.interop.api import base_for
+from keel.interop.fhir import resources as r
+from keel.interop.fhir.base import FHIR_JSON, RECORD_NUMBER_SYSTEM, Base, entries, instant, labelled
+from keel.interop.fhir.record import CLINICAL_TYPES, Record
+from keel.interop.models import ImportedResponse
+from keel.patients.models import Enrollment, Patient, zone_of
+from keel.sharing.models import Consent
+from keel.treatment.models import DoseRecord, MedicationOrder
+
+DEFAULT_COUNT = 50
+MAX_COUNT = 200
+COMMON = {"_count", "_offset", "_format", "_id"}
+SEARCH_PARAMS: dict[str, set[str]] = {
+    "Patient": {"identifier", "name", "family", "given", "birthdate"},
+    "Observation": {"patient", "subject", "code", "date"},
+    "Condition": {"patient", "subject"},
+    "MedicationRequest": {"patient", "subject"},
+    "MedicationAdministration": {"patient", "subject"},
+    "QuestionnaireResponse": {"patient", "subject"},
+    "Consent": {"patient"},
+    "EpisodeOfCare": {"patient"},
+    "Provenance": {"patient"},
+}
+READ_ONLY_TYPES = ("Organization", "Practitioner", "Questionnaire")
+TYPES = tuple(SEARCH_PARAMS) + READ_ONLY_TYPES
+_JSON_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
+
+
+class FhirError(Exception):
+    """An error answered as an OperationOutcome."""
+
+    def __init__(self, status: int, code: str, diagnostics: str, expression: str = "") -> None:
+        super().__init__(diagnostics)
+        self.status, self.code, self.diagnostics, self.expression = status, code, diagnostics, expression
+
+
+def outcome(status: int, code: str, diagnostics: str, expression: str = "") -> HttpResponse:
+    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": diagnostics}
+    if expression:
+        issue["expression"] = [expression]
+    response = _json({"resourceType": "OperationOutcome", "issue": [issue]}, status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="keel"'
+    return response
+
+
+def _json(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body), content_type=FHIR_JSON, status=status)
+
+
+def _caller(request: HttpRequest) -> Any:
+    try:
+        user = keel_auth(request)
+    except Exception:  # noqa: BLE001 (the auth raises only for CSRF on writes; reads never reach it)
+        user = None
+    if user is None:
+        raise FhirError(401, "login", "Send a valid API token as 'Authorization: Bearer <token>', or sign in.")
+    return user
+
+
+def _not_found() -> FhirError:
+    return FhirError(404, "not-found", "Not found.")
+
+
+def _deny(user: Any, what: str, target: str, reason: str) -> FhirError:
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type=what,
+        target_id=target[:200],
+        reason=reason,
+    )
+    return _not_found()
+
+
+def _check_request(request: HttpRequest, allowed: set[str]) -> None:
+    if request.method not in ("GET", "HEAD"):
+        raise FhirError(405, "not-supported", "This FHIR endpoint is read-only: GET only.")
+    for name in request.GET:
+        if name not in allowed | COMMON:
+            raise FhirError(400, "not-supported", f"unknown or unsupported search parameter {name!r}", name)
+    fmt = request.GET.get("_format")
+    if fmt is not None and fmt.lower() not in _JSON_FORMATS:
+        raise FhirError(406, "not-supported", "Only JSON is served (_format=json).", "_format")
+
+
+def _page(request: HttpRequest) -> tuple[int, int]:
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = request.GET.get(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise FhirError(400, "invalid", f"{name} must be a whole number from {low} to {high}", name)
+        return int(raw)
+
+    return number("_count", DEFAULT_COUNT, 1, MAX_COUNT), number("_offset", 0, 0, 10_000_000)
+
+
+def _areas(user: Any) -> frozenset[Area]:
+    return policy.areas_for_role(user.role)
+
+
+def _audit_read(user: Any, patient: Patient | None, target: str, returned: list[str], patients: list[int]) -> None:
+    reason = "emergency access" if patient is not None and getattr(patient, "keel_off_team", False) else ""
+    detail = {"resources": returned, "patient_ids": patients}
+    if patient is not None:
+        audit.record_for_patient(user, patient, Action.READ, "fhir", target[:200], reason=reason, detail=detail)
+    else:
+        audit.record(actor=user, action=Action.READ, target_type="fhir", target_id=target[:200], detail=detail)
+
+
+# --- Which patient owns a resource id -------------------------------------------------------------------
+
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+def _number_after(prefix: str, rid: str) -> int | None:
+    m = re.fullmatch(re.escape(prefix) + r"(\d{1,18})(?:-[a-z0-9]+)?", rid)
+    return int(m.group(1)) if m else None
+
+
+def _owner(resource_type: str, rid: str) -> int | None:
+    """The patient a resource id belongs to, or None when there is no such row."""
+    if resource_type == "Patient":
+        return int(rid) if rid.isdigit() and len(rid) < 19 else None
+    lookups: dict[str, tuple[str, Any]] = {
+        "EpisodeOfCare": ("enrollment-", Enrollment.objects),
+        "Condition": ("oud-", Assessment.objects),
+        "MedicationRequest": ("", MedicationOrder.objects),
+        "MedicationAdministration": ("dose-", DoseRecord.objects),
+        "QuestionnaireResponse": ("assessment-", Assessment.objects),
+        "Observation": ("assessment-", Assessment.objects),
+        "Consent": ("consent-", Consent.objects),
+    }
+    if resource_type == "Provenance":
+        pk = _number_after("import-", rid)
+        found = ImportedResponse.objects.filter(pk=pk).values_list("assessment__patient_id", flat=True).first()
+        return found
+    prefix, manager = lookups[resource_type]
+    pk = _number_after(prefix, rid) if prefix else (int(rid) if rid.isdigit() and len(rid) < 19 else None)
+    if pk is None:
+        return None
+    owner: int | None = manager.filter(pk=pk).values_list("patient_id", flat=True).first()
+    return owner
+
+
+def _area_of(resource_type: str) -> Area:
+    return Area.CLINICAL if resource_type in CLINICAL_TYPES else Area.IDENTITY
+
+
+def _scoped(user: Any, patient_id: int | None, resource_type: str, target: str) -> Patient:
+    """The patient in the caller's scope for this type, or a denied audit row and a 404."""
+    return policy.get_patient_or_404(
+        user,
+        patient_id if patient_id is not None else 0,
+        area=_area_of(resource_type),
+        target_type="fhir",
+        target_id=target[:200],
+        audit_success=False,
+    )
+
+
+# --- Views ----------------------------------------------------------------------------------------------
+
+
+def _handle(request: HttpRequest, work: Any) -> HttpResponse:
+    try:
+        result: HttpResponse = work()
+        return result
+    except FhirError as exc:
+        return outcome(exc.status, exc.code, exc.diagnostics, exc.expression)
+    except policy.PatientNotFound:
+        return outcome(404, "not-found", "Not found.")
+
+
+def metadata(request: HttpRequest) -> HttpResponse:
+    """The CapabilityStatement: what this server really does (no authentication needed to read it)."""
+
+    def work() -> HttpResponse:
+        _check_request(request, set())
+        return _json(capability_statement(base_for(request)))
+
+    return _handle(request, work)
+
+
+def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
+    def work() -> HttpResponse:
+        _check_request(request, set())
+        if resource_type == "Questionnaire":
+            if rid not in registry.codes():
+                raise _not_found()
+            from keel.assessments.fhir import questionnaire
+
+            return _json(labelled(questionnaire(rid, base_for(request))))
+        user = _caller(request)
+        target = f"{resource_type}/{rid}"
+        if not _ID.match(rid):
+            raise _deny(user, "fhir", target, "not a FHIR id")
+        if resource_type in ("Organization", "Practitioner"):
+            return _json(labelled(_shared_read(user, resource_type, rid, target)))
+        patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
+        rec = Record(patient, _areas(user), base_for(request), timezone.now())
+        found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
+        if found is None:
+            raise _deny(user, "fhir", target, "not in this record")
+        _audit_read(user, patient, target, [target], [patient.pk])
+        return _json(labelled(found))
+
+    return _handle(request, work)
+
+
+def _shared_read(user: Any, resource_type: str, rid: str, target: str) -> dict[str, Any]:
+    """A program (Organization) or a staff member (Practitioner) the caller works with (a patient: their own
+    program and its staff). Not patient data, but audited like every FHIR read."""
+    if not rid.isdigit():
+        raise _deny(user, "fhir", target, "outside scope or missing")
+    if user.role == Role.PATIENT:
+        programs = list(Patient.objects.filter(user=user).values_list("program_id", flat=True))
+    else:
+        programs = list(policy.program_ids_of(user))
+    if resource_type == "Organization":
+        from keel.accounts.models import Program
+
+        program = Program.objects.filter(pk=int(rid), pk__in=programs).first()
+        if program is None:
+            raise _deny(user, "fhir", target, "outside scope or missing")
+        _audit_read(user, None, target, [target], [])
+        return r.organization(program)
+    member = ProgramMembership.objects.filter(user_id=int(rid), program_id__in=programs).exists()
+    staff = User.objects.filter(pk=int(rid)).exclude(role=Role.PATIENT).first() if member else None
+    if staff is None:
+        raise _deny(user, "fhir", target, "outside scope or missing")
+    _audit_read(user, None, target, [target], [])
+    return r.practitioner(staff)
+
+
+def _patient_param(request: HttpRequest) -> str | None:
+    raw = request.GET.get("patient") or request.GET.get("subject")
+    if raw is None:
+        return None
+    tail = raw.rstrip("/").rsplit("/", 1)[-1]
+    if raw != tail and not raw.rstrip("/").endswith(f"Patient/{tail}"):
+        raise FhirError(400, "invalid", "patient must be a Patient id or reference", "patient")
+    return tail
+
+
+def search(request: HttpRequest, resource_type: str) -> HttpResponse:
+    def work() -> HttpResponse:
+        _check_request(request, SEARCH_PARAMS[resource_type])
+        user = _caller(request)
+        count, offset = _page(request)
+        base = base_for(request)
+        now = timezone.now()
+        if resource_type == "Patient":
+            patients = _patients_matching(request, user)
+            records = (Record(p, _areas(user), base, now) for p in patients)
+            single: Patient | None = None
+        else:
+            named = _patient_param(request)
+            target = f"{resource_type}?patient={named}"
+            if named is not None:
+                single = _scoped(user, int(named) if named.isdigit() and len(named) < 19 else None, resource_type, target)
+                patients_iter: Iterator[Patient] = iter([single])
+            else:
+                single = None
+                patients_iter = policy.patients_visible_to(user, _area_of(resource_type)).select_related("program").order_by("pk").iterator()
+            records = (Record(p, _areas(user), base, now) for p in patients_iter)
+        filters = _filters(request, resource_type)
+        page, more, seen = _collect(records, resource_type, filters, offset, count)
+        returned = [f"{x['resourceType']}/{x['id']}" for x in page]
+        patient_ids = sorted({pid for pid, _ in seen})
+        _audit_read(user, single, f"{resource_type}?", returned, patient_ids)
+        return _json(_searchset(request, base, page, offset, count, more))
+
+    return _handle(request, work)
+
+
+def everything(request: HttpRequest, rid: str) -> HttpResponse:
+    def work() -> HttpResponse:
+        _check_request(request, set())
+        user = _caller(request)
+        target = f"Patient/{rid}/$everything"
+        patient = _scoped(user, int(rid) if rid.isdigit() and len(rid) < 19 else None, "Patient", target)
+        count, offset = _page(request)
+        base = base_for(request)
+        resources = Record(patient, _areas(user), base, timezone.now()).everything()
+        page = resources[offset : offset + count]
+        returned = [f"{x['resourceType']}/{x['id']}" for x in page]
+        _audit_read(user, patient, target, returned, [patient.pk])
+        more = len(resources) > offset + count
+        bundle = _searchset(request, base, page, offset, count, more)
+        bundle["total"] = len(resources)
+        return _json(bundle)
+
+    return _handle(request, work)
+
+
+def unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    return outcome(404, "not-found", "Unknown FHIR resource type or operation.")
+
+
+# --- Search machinery -----------------------------------------------------------------------------------
+
+
+def _collect(
+    records: Iterator[Record], resource_type: str, filters: list[Any], offset: int, count: int
+) -> tuple[list[dict[str, Any]], bool, list[tuple[int, str]]]:
+    """Matches from one record after another until the page (and one more, to know there is a next page)."""
+    page: list[dict[str, Any]] = []
+    seen: list[tuple[int, str]] = []
+    skipped = 0
+    for rec in records:
+        for res in rec.of_type(resource_type):
+            if not all(f(rec, res) for f in filters):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            if len(page) == count:
+                return page, True, seen
+            page.append(res)
+            seen.append((rec.patient.pk, res["id"]))
+    return page, False, seen
+
+
+def _searchset(
+    request: HttpRequest, base: Base, page: list[dict[str, Any]], offset: int, count: int, more: bool
+) -> dict[str, Any]:
+    def link(at: int) -> str:
+        params = [(k, v) for k, v in request.GET.lists() if k not in ("_offset", "_count") for v in v]
+        params += [("_count", str(count)), ("_offset", str(at))]
+        return request.build_absolute_uri(request.path) + "?" + urlencode(params)
+
+    links = [{"relation": "self", "url": link(offset)}]
+    if more:
+        links.append({"relation": "next", "url": link(offset + count)})
+    if offset > 0:
+        links.append({"relation": "previous", "url": link(max(0, offset - count))})
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "timestamp": instant(timezone.now()),
+        "link": links,
+        "entry": entries(base, page, search={"mode": "match"}),
+    }
+    if not more:
+        bundle["total"] = offset + len(page)
+    return bundle
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    flat = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in flat if not unicodedata.combining(c)).casefold()
+
+
+def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
+    areas = _areas(user)
+    if Area.CLINICAL not in areas:
+        for name in ("identifier", "birthdate"):
+            if name in request.GET:
+                audit.record(
+                    actor=user,
+                    action=Action.DENIED,
+                    outcome=Outcome.DENIED,
+                    target_type="fhir",
+                    target_id=f"Patient?{name}",
+                    reason="search by a field this role does not see",
+                )
+                raise FhirError(403, "forbidden", f"Your role does not see {name}s, so it cannot search by them.", name)
+    qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
+    if "_id" in request.GET:
+        ids = [i for i in request.GET["_id"].split(",") if i.isdigit() and len(i) < 19]
+        qs = qs.filter(pk__in=ids)
+    for raw in request.GET.getlist("identifier"):
+        system, _, value = raw.rpartition("|")
+        if not value:
+            raise FhirError(400, "invalid", "identifier needs a value ([system|]value)", "identifier")
+        if system and not system.startswith(RECORD_NUMBER_SYSTEM + "/"):
+            qs = qs.none()
+        elif system:
+            qs = qs.filter(program__slug=system.removeprefix(RECORD_NUMBER_SYSTEM + "/"))
+        qs = qs.filter(record_number=value)
+    for raw in request.GET.getlist("birthdate"):
+        start, end, prefix = _date_range(raw, "birthdate")
+        qs = qs.filter(**_date_lookup("date_of_birth", prefix, start.date(), end.date()))
+    names = [(k, _fold(v).strip()) for k in ("name", "family", "given") for v in request.GET.getlist(k)]
+    for patient in qs.iterator():
+        family = _fold(patient.family_name)
+        givens = [_fold(patient.given_name), _fold(patient.preferred_name)]
+        ok = True
+        for kind, text in names:
+            parts = {"family": [family], "given": givens, "name": [family, *givens]}[kind]
+            words = [w for p in parts for w in p.split()]
+            if not text or not any(p.startswith(text) or w.startswith(text) for p in parts for w in words):
+                ok = False
+        if ok:
+            yield patient
+
+
+_DATE = re.compile(r"^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?)$")
+
+
+def _date_range(raw: str, name: str, zone: Any = None) -> tuple[datetime, datetime, str]:
+    """A FHIR date search value as [start, end) and its prefix (eq, lt, gt, le, ge)."""
+    m = _DATE.match(raw.strip())
+    if not m:
+        raise FhirError(400, "invalid", f"{name} must be a date like 2026-11-20, with an optional prefix (ge, le, ...)", name)
+    prefix, value = m.group(1) or "eq", m.group(2)
+    if prefix not in ("eq", "lt", "gt", "le", "ge"):
+        raise FhirError(400, "not-supported", f"the {prefix} prefix is not supported; use eq, lt, gt, le or ge", name)
+    tz = zone or timezone.get_current_timezone()
+    try:
+        if "T" in value:
+            at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            at = at if at.tzinfo else at.replace(tzinfo=tz)
+            return at, at + timedelta(seconds=1), prefix
+        parts = [int(x) for x in value.split("-")]
+        start_day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        if len(parts) == 3:
+            end_day = start_day + timedelta(days=1)
+        elif len(parts) == 2:
+            end_day = date(start_day.year + (start_day.month == 12), start_day.month % 12 + 1, 1)
+        else:
+            end_day = date(start_day.year + 1, 1, 1)
+    except ValueError:
+        raise FhirError(400, "invalid", f"{name} is not a real date", name) from None
+    return datetime.combine(start_day, time(0), tzinfo=tz), datetime.combine(end_day, time(0), tzinfo=tz), prefix
+
+
+def _date_lookup(field: str, prefix: str, start: Any, end: Any) -> dict[str, Any]:
+    return {
+        "eq": {f"{field}__gte": start, f"{field}__lt": end},
+        "lt": {f"{field}__lt": start},
+        "le": {f"{field}__lt": end},
+        "gt": {f"{field}__gte": end},
+        "ge": {f"{field}__gte": start},
+    }[prefix]
+
+
+def _in_range(at: datetime, prefix: str, start: datetime, end: datetime) -> bool:
+    return {
+        "eq": start <= at < end,
+        "lt": at < start,
+        "le": at < end,
+        "gt": at >= end,
+        "ge": at >= start,
+    }[prefix]
+
+
+def _filters(request: HttpRequest, resource_type: str) -> list[Any]:
+    filters: list[Any] = []
+    if "_id" in request.GET and resource_type != "Patient":
+        wanted = set(request.GET["_id"].split(","))
+        filters.append(lambda rec, res: res["id"] in wanted)
+    if resource_type != "Observation":
+        return filters
+    for raw in request.GET.getlist("code"):
+        tokens = []
+        for token in raw.split(","):
+            system, bar, code = token.rpartition("|")
+            if not code:
+                raise FhirError(400, "invalid", "code needs a code ([system|]code)", "code")
+            tokens.append((system if bar else None, code))
+
+        def by_code(rec: Record, res: dict[str, Any], tokens: list[tuple[str | None, str]] = tokens) -> bool:
+            codings = res["code"].get("coding", [])
+            return any(
+                c.get("code") == code and (system is None or c.get("system") == system)
+                for c in codings
+                for system, code in tokens
+            )
+
+        filters.append(by_code)
+    for raw in request.GET.getlist("date"):
+        _date_range(raw, "date")  # checked once here, again per patient in the program's time zone
+
+        def by_date(rec: Record, res: dict[str, Any], raw: str = raw) -> bool:
+            start, end, prefix = _date_range(raw, "date", zone_of(rec.patient))
+            return _in_range(datetime.fromisoformat(res["effectiveDateTime"]), prefix, start, end)
+
+        filters.append(by_date)
+    return filters
+
+
+# --- The CapabilityStatement ----------------------------------------------------------------------------
+
+
+def capability_statement(base: Base) -> dict[str, Any]:
+    """What the server does, and only that: read for every type it serves, search with the parameters above
+    (plus _id, _count, _offset), `$everything` on Patient; JSON only; no writes (the PHQ-9 import is on the
+    JSON API, not this endpoint)."""
+    docs = {
+        "identifier": ("token", "the record number ([system|]value); not for roles without the clinical area"),
+        "name": ("string", "any part of the name, from its start, ignoring case and accents"),
+        "family": ("string", "the family name, from its start"),
+        "given": ("string", "a given or preferred name, from its start"),
+        "birthdate": ("date", "eq, lt, gt, le, ge; not for roles without the clinical area"),
+        "patient": ("reference", "the patient (an id or Patient/id)"),
+        "subject": ("reference", "the patient (an id or Patient/id)"),
+        "code": ("token", "[system|]code, several separated by commas"),
+        "date": ("date", "effective date, in the program's time zone: eq, lt, gt, le, ge"),
+    }
+    rest_resources = []
+    for t in TYPES:
+        params = [{"name": "_id", "type": "token"}] if t in SEARCH_PARAMS else []
+        params += [
+            {"name": p, "type": docs[p][0], "documentation": docs[p][1]} for p in sorted(SEARCH_PARAMS.get(t, ()))
+        ]
+        entry: dict[str, Any] = {
+            "type": t,
+            "interaction": [{"code": "read"}] + ([{"code": "search-type"}] if t in SEARCH_PARAMS else []),
+            "versioning": "no-version",
+            "readHistory": False,
+            "updateCreate": False,
+        }
+        if params:
+            entry["searchParam"] = params
+        if t == "Patient":
+            entry["supportedProfile"] = [r.US_CORE_PATIENT]
+            entry["operation"] = [
+                {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}
+            ]
+        rest_resources.append(entry)
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-12-01",
+        "publisher": "Keel",
+        "kind": "instance",
+        "software": {"name": "Keel"},
+        "implementation": {"description": "Keel's FHIR R4 read API", "url": base.url},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": (
+                    "Read-only. Every response carries the 42 CFR Part 2 security label; paging by _count (at "
+                    f"most {MAX_COUNT}) and _offset with next links; errors as OperationOutcome."
+                ),
+                "security": {
+                    "cors": False,
+                    # No code of restful-security-service fits Keel's own bearer tokens (they are not OAuth).
+                    "service": [{"text": "Bearer personal access tokens from POST /api/v1/auth/tokens"}],
+                    "description": "Authorization: Bearer <token>, the same tokens as Keel's JSON API.",
+                },
+                "resource": rest_resources,
+            }
+        ],
+    }
