@@ -65,7 +65,11 @@ def record(world: World) -> World:
         dose=first, voided=True, reason="recorded for the wrong person", amended_by=nurse, amended_at=NOW
     )
     DoseAmendment.objects.create(
-        dose=second, corrected_mg=Decimal(55), reason="typed 60, gave 55", amended_by=prescriber, amended_at=NOW
+        dose=second,
+        corrected_mg=Decimal(55),
+        reason="typed 60, gave 55",
+        amended_by=prescriber,
+        amended_at=NOW,
     )
     with time_machine.travel(NOW - timedelta(days=6), tick=False):
         submit_assessment(
@@ -75,10 +79,16 @@ def record(world: World) -> World:
             answers={f"dsm5_{i}": int(i <= 6) for i in range(1, 12)},
         )
         submit_assessment(
-            by=nurse, patient_id=world.alice.pk, instrument="phq9", answers={f"phq9_{i}": 1 for i in range(1, 10)}
+            by=nurse,
+            patient_id=world.alice.pk,
+            instrument="phq9",
+            answers={f"phq9_{i}": 1 for i in range(1, 10)},
         )
         submit_assessment(
-            by=nurse, patient_id=world.alice.pk, instrument="gad7", answers={f"gad7_{i}": 2 for i in range(1, 8)}
+            by=nurse,
+            patient_id=world.alice.pk,
+            instrument="gad7",
+            answers={f"gad7_{i}": 2 for i in range(1, 8)},
         )
     for n, revoked in enumerate((False, True)):
         consent = Consent.objects.create(
@@ -95,7 +105,9 @@ def record(world: World) -> World:
             signed_at=NOW - timedelta(days=10),
         )
         if revoked:
-            ConsentRevocation.objects.create(consent=consent, revoked_by=world.alice.user, revoked_at=NOW - timedelta(days=1))
+            ConsentRevocation.objects.create(
+                consent=consent, revoked_by=world.alice.user, revoked_at=NOW - timedelta(days=1)
+            )
     return world
 
 
@@ -213,7 +225,9 @@ def test_the_diagnosis_is_coded_in_icd10cm_and_snomed_with_category_and_status(r
 @time_machine.travel(NOW, tick=False)
 def test_phq9_and_gad7_carry_their_loinc_panel_and_item_codes(record: World) -> None:
     body = _export(record).json()
-    observations = {o["id"].split("-", 2)[-1] + o["code"]["coding"][0]["code"] for o in _of(body, "Observation")}
+    observations = {
+        o["id"].split("-", 2)[-1] + o["code"]["coding"][0]["code"] for o in _of(body, "Observation")
+    }
     codes = {c["code"] for o in _of(body, "Observation") for c in o["code"]["coding"]}
     assert {"44249-1", "44250-9", "44260-8", "44261-6"} <= codes
     assert {"69737-5", "69725-0", "69736-7", "70274-6"} <= codes
@@ -261,7 +275,9 @@ def test_the_patient_has_gender_birth_sex_and_claims_us_core(record: World) -> N
     assert patient["extension"] == [
         {"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex", "valueCode": "F"}
     ]
-    assert patient["meta"]["profile"] == ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0"]
+    assert patient["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0"
+    ]
 
 
 @time_machine.travel(NOW, tick=False)
