@@ -623,3 +623,58 @@ ROUTES: dict[str, Route] = {
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
     ),
 }
+
+# The FHIR R4 read API (issue #16): the same scope as the record's pages; clinical types not for peers or
+# auditors;
+# anonymous callers get 401 (the capability statement and the instruments' Questionnaires are public).
+_FHIR_RECORD = {"anonymous": (401, 401, 401), **_RECORD}
+_FHIR_CLINICAL = {"anonymous": (401, 401, 401), **_CLINICAL_READ}
+ROUTES.update(
+    {
+        "fhir:metadata": Route("GET", "/fhir/R4/metadata", _all(200, 200)),
+        "fhir:unknown": Route("GET", "/fhir/R4/Basic/1", _all(404, 404)),
+        "fhir:patient_read": Route("GET", "/fhir/R4/Patient/{patient}", _FHIR_RECORD, patient_scoped=True),
+        "fhir:patient_everything": Route(
+            "GET", "/fhir/R4/Patient/{patient}/$everything", _FHIR_RECORD, patient_scoped=True
+        ),
+        "fhir:patient_search": Route("GET", "/fhir/R4/Patient?name=nobody-by-this-name", _all(200, 401)),
+        "fhir:questionnaire_read": Route("GET", "/fhir/R4/Questionnaire/phq9", _all(200, 200)),
+        "fhir:organization_read": Route("GET", "/fhir/R4/Organization/999999", _all(404, 401)),
+        "fhir:practitioner_read": Route("GET", "/fhir/R4/Practitioner/999999", _all(404, 401)),
+        "fhir:questionnaireresponse_read": Route(
+            "GET",
+            "/fhir/R4/QuestionnaireResponse/assessment-{assessment}",
+            _FHIR_CLINICAL,
+            patient_scoped=True,
+        ),
+        "fhir:observation_read": Route(
+            "GET", "/fhir/R4/Observation/assessment-{assessment}-total", _FHIR_CLINICAL, patient_scoped=True
+        ),
+        **{
+            f"fhir:{kind.lower()}_read": Route("GET", f"/fhir/R4/{kind}/{prefix}999999", _all(404, 401))
+            for kind, prefix in (
+                ("Condition", "oud-"),
+                ("MedicationRequest", ""),
+                ("MedicationAdministration", "dose-"),
+                ("Consent", "consent-"),
+                ("EpisodeOfCare", "enrollment-"),
+                ("Provenance", "import-"),
+            )
+        },
+        **{
+            f"fhir:{kind.lower()}_search": Route(
+                "GET", f"/fhir/R4/{kind}?patient={{patient}}", _FHIR_CLINICAL, patient_scoped=True
+            )
+            for kind in (
+                "Observation",
+                "Condition",
+                "MedicationRequest",
+                "MedicationAdministration",
+                "QuestionnaireResponse",
+                "Consent",
+                "EpisodeOfCare",
+                "Provenance",
+            )
+        },
+    }
+)

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from keel.audit.models import AuditEvent
 from tests.access.expectations import ROLES, ROUTES
 from tests.conftest import World, audit_count, sign_in
+from tests.fhir_r4 import assert_valid_r4
 
 TARGETS = ["own", "same_program", "other_program"]
 
@@ -94,6 +95,10 @@ def test_route_answers_each_role_as_expected(world: World, name: str, role: str)
     path = route.path.format(patient=world.alice.pk)
     response = _request(_client(world, role), route.method, path, route.body)
     assert response.status_code == route.expect[role], response.content[:300]  # type: ignore[index]
+    if path.startswith(
+        "/fhir/"
+    ):  # issue #16: every FHIR read-API answer is valid R4 (independent validators)
+        assert_valid_r4(response.json())
     # No route that is not patient-scoped may show a patient outside the caller's scope.
     body = response.content.decode(errors="replace")
     for outsider in (world.charlie, *([world.bob] if role not in {"program_admin"} else [])):
@@ -116,6 +121,10 @@ def test_patient_route_answers_each_role_and_target_as_expected(
     path = route.path.format(patient=patient.pk, assessment=assessment.pk if assessment else "")
     response = _request(client, route.method, path, route.body)
     assert response.status_code == expected, response.content[:300]
+    if path.startswith(
+        "/fhir/"
+    ):  # issue #16: every FHIR read-API answer is valid R4 (independent validators)
+        assert_valid_r4(response.json())
     body = response.content.decode(errors="replace")
     new = list(AuditEvent.objects.order_by("id")[before:])
     if expected in {200, 201}:

@@ -1,5 +1,6 @@
 """Instrument API: catalog, stateless scoring, stored assessments, validation (422 naming every field, no row
-written), the suicide-risk flag, and FHIR export validated with fhir.resources (R4B)."""
+written), the suicide-risk flag, and FHIR export validated by two independent R4 validators
+(tests/fhir_r4)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from keel.audit.models import AuditEvent
 from keel.core.instruments import registry
 from keel.patients.models import PatientFlag
 from tests.conftest import World, sign_in
+from tests.fhir_r4 import assert_valid_r4
 
 pytestmark = pytest.mark.django_db
 
@@ -56,11 +58,9 @@ def test_the_catalog_lists_all_eight_instruments() -> None:
 
 
 def test_an_instrument_is_served_as_a_valid_fhir_questionnaire() -> None:
-    from fhir.resources.R4B.questionnaire import Questionnaire
-
     for code in registry.codes():
         doc = Client().get(f"/api/v1/instruments/{code}").json()
-        Questionnaire.model_validate(doc)
+        assert_valid_r4(doc)
         assert doc["id"] == code
 
 
@@ -179,10 +179,6 @@ def test_a_high_cssrs_raises_the_flag_and_a_negative_one_does_not(world: World) 
 
 @pytest.mark.parametrize("code", ["phq9", "cows", "bam", "cssrs-screen", "ort", "dsm5-oud", "gad7", "sows"])
 def test_every_stored_assessment_exports_as_valid_fhir_r4(world: World, code: str) -> None:
-    from fhir.resources.R4B.bundle import Bundle
-    from fhir.resources.R4B.observation import Observation
-    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-
     instrument = registry.get(code)
     answers: dict[str, int] = {}
     for item in instrument.items:
@@ -196,18 +192,33 @@ def test_every_stored_assessment_exports_as_valid_fhir_r4(world: World, code: st
         {"instrument": code, "answers": answers, "extras": extras},
     )
     assert created.status_code == 201, created.content
-    bundle = client.get(f"/api/v1/patients/{world.alice.pk}/assessments/{created.json()['id']}/fhir").json()
-    Bundle.model_validate(bundle)
+    response = client.get(f"/api/v1/patients/{world.alice.pk}/assessments/{created.json()['id']}/fhir")
+    assert response["Content-Type"] == "application/fhir+json"
+    bundle = response.json()
+    assert_valid_r4(bundle)  # two independent R4 validators, every entry too
     resources = [e["resource"] for e in bundle["entry"]]
-    qr = QuestionnaireResponse.model_validate(resources[0])
-    assert qr.status == "completed" and len(qr.item) == len(answers)
-    observations = [Observation.model_validate(r) for r in resources[1:]]
+    qr = resources[0]
+    assert qr["status"] == "completed" and len(qr["item"]) == len(answers)
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
     assert observations, "every assessment has at least one score observation"
+    full_urls = {e["fullUrl"] for e in bundle["entry"]}
+    for entry in bundle["entry"]:  # every reference resolves inside the Bundle
+        for reference in _references(entry["resource"]):
+            assert "http://testserver/fhir/R4/" + reference in full_urls, reference
     if code == "phq9":
-        total = next(o for o in observations if o.id.endswith("-total"))
-        assert total.code.coding[0].code == "44261-6" and total.valueInteger == 27
+        total = next(o for o in observations if o["id"].endswith("-total"))
+        assert total["code"]["coding"][0]["code"] == "44261-6" and total["valueInteger"] == 27
     if code == "cows":
-        assert all(c.system != "http://loinc.org" for o in observations for c in o.code.coding)
+        assert all(c["system"] != "http://loinc.org" for o in observations for c in o["code"]["coding"])
+
+
+def _references(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["reference"]] if isinstance(node.get("reference"), str) else []
+        return found + [r for v in node.values() for r in _references(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _references(v)]
+    return []
 
 
 def test_an_assessment_of_another_patient_is_a_404(world: World) -> None:

@@ -192,8 +192,18 @@ def test_only_verified_loinc_codes_are_used() -> None:
         "44258-2",
         "44252-5",
         "44253-3",
-        None,
-    ]  # item 9 (44260-8) is unverified in the reference: left out
+        "44260-8",
+    ]  # item 9 verified in US Core STU7's example and LOINC's panel 44249-1 (issue #16)
+    assert registry.questionnaire("phq9")["code"][0]["code"] == "44249-1"
+    assert [i.loinc for i in registry.get("gad7").items] == [
+        "69725-0",
+        "68509-9",
+        "69733-4",
+        "69734-2",
+        "69735-9",
+        "69689-8",
+        "69736-7",
+    ]  # LOINC's GAD-7 panel 69737-5
     assert phq.loinc_total == "44261-6" and registry.get("gad7").loinc_total == "70274-6"
     assert registry.get("cows").loinc_total is None  # no verified COWS LOINC; never 72514-3
     assert "72514-3" not in str(registry.questionnaire("cows"))

@@ -1,5 +1,5 @@
-"""Independent FHIR R4 validation for the tests (issue #16): every exported resource and every read-API response
-is checked by two validators that share no code with Keel and are not R4B:
+"""Independent FHIR R4 validation for the tests (issue #16): every exported resource and every read-API
+response is checked by two validators that share no code with Keel and are not R4B:
 
 - fhir.resources 6.4.0 (FHIR 4.0.1 models on pydantic 1) in its own environment `.venv-fhir-r4` (the Makefile
   makes it from `requirements.txt` here): structure, data types, cardinality, unknown elements;

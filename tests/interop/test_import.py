@@ -1,6 +1,6 @@
-"""A safe record in (issue #16): a PHQ-9 QuestionnaireResponse from another system is filed only when it is about
-this patient; realistic LOINC panels (item 10, the total, valueInteger, date-only `authored`) are accepted;
-where it came from is kept as a Provenance and shown with the result."""
+"""A safe record in (issue #16): a PHQ-9 QuestionnaireResponse from another system is filed only when it is
+about this patient; realistic LOINC panels (item 10, the total, valueInteger, date-only `authored`) are
+accepted; where it came from is kept as a Provenance and shown with the result."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """An assessment as FHIR R4: the Questionnaire it answers, a QuestionnaireResponse, and Observations.
 
 - The Questionnaire is Keel's definition with its canonical URL at Keel's FHIR endpoint
-  (`<base>Questionnaire/phq9`), so the response's `questionnaire` canonical resolves there and to the copy in the
+  (`<base>Questionnaire/phq9`), so the response's `questionnaire` canonical resolves there and to the copy in
+
   same Bundle. Item and panel LOINC codes come from the definitions (PHQ-9 panel 44249-1, items 44250-9 ...
   44260-8; GAD-7 panel 69737-5, items 69725-0 ... 69736-7: source ids `loinc-44249-1`, `loinc-69737-5`).
 - Every answer is coded with a system: LOINC answers as they are (LL358-3), yes/no as LOINC LA33-6 / LA32-8
@@ -123,7 +124,7 @@ def _observation(a: Assessment, suffix: str, code: dict[str, Any], value: dict[s
 
 
 def _panel(a: Assessment, total: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """PHQ-9 and GAD-7: one Observation per item with its LOINC code and answer, and the panel holding them."""
+    """PHQ-9 and GAD-7: an Observation per item (its LOINC code and answer) and the panel holding them."""
     doc = registry.questionnaire(a.instrument)
     panel_code = next((c for c in doc.get("code", []) if c.get("system") == LOINC), None)
     instrument = registry.get(a.instrument)

@@ -148,6 +148,74 @@ _ALL = (
         "https://hl7.org/fhir/us/core/STU7/Observation-PHQ9-item-example-44260-8.html",
     ),
     Source("keel-issue-4", "Keel: plain-language patterns written for this site; not a diagnosis."),
+    # FHIR R4 in and out (issue #16): the standards and code systems the FHIR resources use, each checked.
+    Source(
+        "fhir-r4",
+        "HL7 FHIR Release 4 (4.0.1): resources, data types, required value sets (MedicationAdministration status "
+        "entered-in-error; condition-clinical remission; condition-severity 255604002/6736007/24484000) and Bundle "
+        "reference resolution (a relative reference resolves against the base of its entry's fullUrl).",
+        "https://hl7.org/fhir/R4/bundle.html#references",
+    ),
+    Source(
+        "fhir-r4-search",
+        "HL7 FHIR R4: RESTful search (searchset Bundles, paging links, date prefixes eq/lt/gt/le/ge, token "
+        "system|code), Patient/$everything, CapabilityStatement and OperationOutcome.",
+        "https://hl7.org/fhir/R4/search.html",
+    ),
+    Source(
+        "fhir-r4-consent",
+        "HL7 FHIR R4 Consent: scope patient-privacy (consentscope), category LOINC 59284-0, rule ppc-1 (a policy "
+        "or a policy rule), provision actor role IRCP (v3-ParticipationType), purpose (v3-ActReason TREAT, PATRQT).",
+        "https://hl7.org/fhir/R4/consent.html",
+    ),
+    Source(
+        "hl7-v3-actcode-42cfrpart2",
+        "HL7 Terminology, v3-ActCode: 42CFRPart2 (42 CFR Part2) and 42CFRPart2CD (42 CFR Part 2 consent directive), "
+        "with v3-Confidentiality R (restricted) as security labels on each resource.",
+        "https://terminology.hl7.org/CodeSystem-v3-ActCode.html",
+    ),
+    Source(
+        "shift-demo-oud",
+        "HL7 SHIFT Task Force demo FHIR data: an opioid use disorder Condition labelled R and 42CFRPart2 on the "
+        "resource, coded ICD-10-CM F11.11 and SNOMED CT 5602001, category problem-list-item.",
+        "https://github.com/SHIFT-Task-Force/demo-fhir-data",
+    ),
+    Source(
+        "us-core-stu7-patient",
+        "HL7 US Core STU7 (7.0.0) Patient profile: mandatory identifier, name and gender; must support (if held) "
+        "birth date and telecom; the us-core-birthsex extension bound to Birth Sex (F, M, UNK).",
+        "https://hl7.org/fhir/us/core/STU7/StructureDefinition-us-core-patient.html",
+    ),
+    Source(
+        "loinc-44249-1",
+        "LOINC 44249-1 PHQ-9 quick depression assessment panel: items 44250-9, 44255-8, 44259-0, 44254-1, 44251-7, "
+        "44258-2, 44252-5, 44253-3, 44260-8 (answers LL358-3), item 10 69722-7 (answers LL359-1: LA6572-7, "
+        "LA6573-5, LA6575-0, LA6574-3) and the total 44261-6; as in LOINC's own FHIR Questionnaire (LHC-Forms).",
+        "https://loinc.org/44249-1",
+    ),
+    Source(
+        "loinc-69737-5",
+        "LOINC 69737-5 GAD-7 panel: items 69725-0, 68509-9, 69733-4, 69734-2, 69735-9, 69689-8, 69736-7 and the "
+        "total 70274-6; as in LOINC's own FHIR Questionnaire (LHC-Forms).",
+        "https://loinc.org/69737-5",
+    ),
+    Source(
+        "loinc-yes-no",
+        "LOINC answers LA33-6 Yes and LA32-8 No, as LOINC's own questionnaires code yes/no answers (e.g. the C-SSRS "
+        "screener panel): used for the DSM-5 checklist's answers in FHIR.",
+        "https://loinc.org/LA33-6",
+    ),
+    Source(
+        "icd10cm-f11",
+        "ICD-10-CM (CMS/NCHS), F11 Opioid related disorders: F11.10 Opioid abuse, uncomplicated; F11.11 Opioid "
+        "abuse, in remission; F11.20 Opioid dependence, uncomplicated; F11.21 Opioid dependence, in remission.",
+        "https://www.cms.gov/medicare/coding-billing/icd-10-codes",
+    ),
+    Source(
+        "snomed-oud",
+        "SNOMED CT: 5602001 Opioid abuse; 75544000 Opioid dependence (Keel's clinical reference, correction 12).",
+        "https://browser.ihtsdotools.org/",
+    ),
 )
 SOURCES = {s.id: s for s in _ALL}
 

@@ -11,7 +11,8 @@ from keel.assessments.models import Assessment
 class ImportedResponse(models.Model):
     """A QuestionnaireResponse received from another system and filed as an assessment: the sending system,
     its id for the response, the subject and author as it named them, how Keel matched the subject to the
-    patient, and what Keel noticed (the sender's total when it disagreed, item 10 of the PHQ-9). Never edited."""
+    patient, and what Keel noticed (the sender's total when it disagreed, item 10 of the PHQ-9).
+    Never edited."""
 
     assessment = models.OneToOneField(Assessment, on_delete=models.PROTECT, related_name="imported_from")
     sender_system = models.CharField(max_length=500, blank=True)  # meta.source, or the identifier's system

@@ -81,10 +81,12 @@ def _json(body: dict[str, Any], status: int = 200) -> HttpResponse:
 def _caller(request: HttpRequest) -> Any:
     try:
         user = keel_auth(request)
-    except Exception:  # noqa: BLE001 (the auth raises only for CSRF on writes; reads never reach it)
+    except Exception:  # the auth raises only for CSRF on writes; reads never reach it
         user = None
     if user is None:
-        raise FhirError(401, "login", "Send a valid API token as 'Authorization: Bearer <token>', or sign in.")
+        raise FhirError(
+            401, "login", "Send a valid API token as 'Authorization: Bearer <token>', or sign in."
+        )
     return user
 
 
@@ -131,13 +133,19 @@ def _areas(user: Any) -> frozenset[Area]:
     return policy.areas_for_role(user.role)
 
 
-def _audit_read(user: Any, patient: Patient | None, target: str, returned: list[str], patients: list[int]) -> None:
+def _audit_read(
+    user: Any, patient: Patient | None, target: str, returned: list[str], patients: list[int]
+) -> None:
     reason = "emergency access" if patient is not None and getattr(patient, "keel_off_team", False) else ""
     detail = {"resources": returned, "patient_ids": patients}
     if patient is not None:
-        audit.record_for_patient(user, patient, Action.READ, "fhir", target[:200], reason=reason, detail=detail)
+        audit.record_for_patient(
+            user, patient, Action.READ, "fhir", target[:200], reason=reason, detail=detail
+        )
     else:
-        audit.record(actor=user, action=Action.READ, target_type="fhir", target_id=target[:200], detail=detail)
+        audit.record(
+            actor=user, action=Action.READ, target_type="fhir", target_id=target[:200], detail=detail
+        )
 
 
 # --- Which patient owns a resource id -------------------------------------------------------------------
@@ -165,7 +173,11 @@ def _owner(resource_type: str, rid: str) -> int | None:
     }
     if resource_type == "Provenance":
         pk = _number_after("import-", rid)
-        found = ImportedResponse.objects.filter(pk=pk).values_list("assessment__patient_id", flat=True).first()
+        if pk is None:
+            return None
+        found: int | None = (
+            ImportedResponse.objects.filter(pk=pk).values_list("assessment__patient_id", flat=True).first()
+        )
         return found
     prefix, manager = lookups[resource_type]
     pk = _number_after(prefix, rid) if prefix else (int(rid) if rid.isdigit() and len(rid) < 19 else None)
@@ -290,11 +302,18 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
             named = _patient_param(request)
             target = f"{resource_type}?patient={named}"
             if named is not None:
-                single = _scoped(user, int(named) if named.isdigit() and len(named) < 19 else None, resource_type, target)
+                single = _scoped(
+                    user, int(named) if named.isdigit() and len(named) < 19 else None, resource_type, target
+                )
                 patients_iter: Iterator[Patient] = iter([single])
             else:
                 single = None
-                patients_iter = policy.patients_visible_to(user, _area_of(resource_type)).select_related("program").order_by("pk").iterator()
+                patients_iter = (
+                    policy.patients_visible_to(user, _area_of(resource_type))
+                    .select_related("program")
+                    .order_by("pk")
+                    .iterator()
+                )
             records = (Record(p, _areas(user), base, now) for p in patients_iter)
         filters = _filters(request, resource_type)
         page, more, seen = _collect(records, resource_type, filters, offset, count)
@@ -358,7 +377,7 @@ def _searchset(
     request: HttpRequest, base: Base, page: list[dict[str, Any]], offset: int, count: int, more: bool
 ) -> dict[str, Any]:
     def link(at: int) -> str:
-        params = [(k, v) for k, v in request.GET.lists() if k not in ("_offset", "_count") for v in v]
+        params = [(k, v) for k, vs in request.GET.lists() if k not in ("_offset", "_count") for v in vs]
         params += [("_count", str(count)), ("_offset", str(at))]
         return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
@@ -399,7 +418,9 @@ def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
                     target_id=f"Patient?{name}",
                     reason="search by a field this role does not see",
                 )
-                raise FhirError(403, "forbidden", f"Your role does not see {name}s, so it cannot search by them.", name)
+                raise FhirError(
+                    403, "forbidden", f"Your role does not see {name}s, so it cannot search by them.", name
+                )
     qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
     if "_id" in request.GET:
         ids = [i for i in request.GET["_id"].split(",") if i.isdigit() and len(i) < 19]
@@ -430,17 +451,26 @@ def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
             yield patient
 
 
-_DATE = re.compile(r"^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?)$")
+_DATE = re.compile(
+    r"^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?)$"
+)
 
 
 def _date_range(raw: str, name: str, zone: Any = None) -> tuple[datetime, datetime, str]:
     """A FHIR date search value as [start, end) and its prefix (eq, lt, gt, le, ge)."""
     m = _DATE.match(raw.strip())
     if not m:
-        raise FhirError(400, "invalid", f"{name} must be a date like 2026-11-20, with an optional prefix (ge, le, ...)", name)
+        raise FhirError(
+            400,
+            "invalid",
+            f"{name} must be a date like 2026-11-20, with an optional prefix (ge, le, ...)",
+            name,
+        )
     prefix, value = m.group(1) or "eq", m.group(2)
     if prefix not in ("eq", "lt", "gt", "le", "ge"):
-        raise FhirError(400, "not-supported", f"the {prefix} prefix is not supported; use eq, lt, gt, le or ge", name)
+        raise FhirError(
+            400, "not-supported", f"the {prefix} prefix is not supported; use eq, lt, gt, le or ge", name
+        )
     tz = zone or timezone.get_current_timezone()
     try:
         if "T" in value:
@@ -457,7 +487,11 @@ def _date_range(raw: str, name: str, zone: Any = None) -> tuple[datetime, dateti
             end_day = date(start_day.year + 1, 1, 1)
     except ValueError:
         raise FhirError(400, "invalid", f"{name} is not a real date", name) from None
-    return datetime.combine(start_day, time(0), tzinfo=tz), datetime.combine(end_day, time(0), tzinfo=tz), prefix
+    return (
+        datetime.combine(start_day, time(0), tzinfo=tz),
+        datetime.combine(end_day, time(0), tzinfo=tz),
+        prefix,
+    )
 
 
 def _date_lookup(field: str, prefix: str, start: Any, end: Any) -> dict[str, Any]:
@@ -523,7 +557,10 @@ def capability_statement(base: Base) -> dict[str, Any]:
     (plus _id, _count, _offset), `$everything` on Patient; JSON only; no writes (the PHQ-9 import is on the
     JSON API, not this endpoint)."""
     docs = {
-        "identifier": ("token", "the record number ([system|]value); not for roles without the clinical area"),
+        "identifier": (
+            "token",
+            "the record number ([system|]value); not for roles without the clinical area",
+        ),
         "name": ("string", "any part of the name, from its start, ignoring case and accents"),
         "family": ("string", "the family name, from its start"),
         "given": ("string", "a given or preferred name, from its start"),
@@ -537,7 +574,8 @@ def capability_statement(base: Base) -> dict[str, Any]:
     for t in TYPES:
         params = [{"name": "_id", "type": "token"}] if t in SEARCH_PARAMS else []
         params += [
-            {"name": p, "type": docs[p][0], "documentation": docs[p][1]} for p in sorted(SEARCH_PARAMS.get(t, ()))
+            {"name": p, "type": docs[p][0], "documentation": docs[p][1]}
+            for p in sorted(SEARCH_PARAMS.get(t, ()))
         ]
         entry: dict[str, Any] = {
             "type": t,
@@ -551,7 +589,10 @@ def capability_statement(base: Base) -> dict[str, Any]:
         if t == "Patient":
             entry["supportedProfile"] = [r.US_CORE_PATIENT]
             entry["operation"] = [
-                {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}
+                {
+                    "name": "everything",
+                    "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                }
             ]
         rest_resources.append(entry)
     return {
@@ -568,7 +609,8 @@ def capability_statement(base: Base) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": (
-                    "Read-only. Every response carries the 42 CFR Part 2 security label; paging by _count (at "
+                    "Read-only. Every response carries the 42 CFR Part 2 security label; paging by _count "
+                    "(at "
                     f"most {MAX_COUNT}) and _offset with next links; errors as OperationOutcome."
                 ),
                 "security": {

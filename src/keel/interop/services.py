@@ -64,7 +64,7 @@ def my_record(user: Any, *, base: Base, now: datetime | None = None) -> dict[str
 
 @dataclass(frozen=True)
 class Filed:
-    """The outcome of an import: the assessment, whether it is new, where it came from, and what Keel noticed."""
+    """An import's outcome: the assessment, whether it is new, where it came from, what Keel noticed."""
 
     assessment: Assessment
     created: bool
@@ -97,8 +97,8 @@ def _notes(parsed: Parsed, total: int | None, matched_by: str) -> list[dict[str,
         notes.append(
             {
                 "field": "total",
-                "reason": f"the sender's total {parsed.sender_total} disagrees with the answers, which add up to "
-                f"{total}; Keel kept {total}",
+                "reason": f"the sender's total {parsed.sender_total} disagrees with the answers, "
+                f"which add up to {total}; Keel kept {total}",
             }
         )
     if parsed.authored_on is not None:

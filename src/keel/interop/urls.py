@@ -19,5 +19,7 @@ for _type in TYPES:
         path(f"{_type}/<str:rid>", rest.read, {"resource_type": _type}, name=f"{_type.lower()}_read")
     )
     if _type in SEARCH_PARAMS:
-        fhir_patterns.append(path(_type, rest.search, {"resource_type": _type}, name=f"{_type.lower()}_search"))
+        fhir_patterns.append(
+            path(_type, rest.search, {"resource_type": _type}, name=f"{_type.lower()}_search")
+        )
 fhir_patterns.append(re_path(r"^(?P<rest>.*)$", rest.unknown, name="unknown"))

@@ -2,8 +2,8 @@
 
 What is read (issue #16, "a safe record in"):
 - the response alone, or a Bundle holding it (and, usually, its Patient);
-- items by Keel's own linkIds (`phq9_1` ...) or by the LOINC codes other systems use as linkIds, with or without a
-  path (`44250-9`, `/44249-1/44250-9`); nested groups are read through;
+- items by Keel's own linkIds (`phq9_1` ...) or by the LOINC codes other systems use as linkIds, with or
+  without a path (`44250-9`, `/44249-1/44250-9`); nested groups are read through;
 - the standard LOINC PHQ-9 panel 44249-1 (`loinc-44249-1`): items 1-9 (44250-9 ... 44260-8; item 9 also in
   `us-core-stu7`), item 10 "how difficult" (69722-7, answers LL359-1: LA6572-7, LA6573-5, LA6575-0, LA6574-3;
   kept, never scored) and the total (44261-6; the sender's total is kept and a disagreement reported);
@@ -177,7 +177,7 @@ def _human_names(raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     for n in raw if isinstance(raw, list) else []:
         if not isinstance(n, Mapping):
             continue
-        family = n.get("family") if isinstance(n.get("family"), str) else ""
+        family: str = n["family"] if isinstance(n.get("family"), str) else ""
         given = tuple(g for g in n.get("given") or [] if isinstance(g, str))
         if not family and not given and isinstance(n.get("text"), str):
             parts = n["text"].replace(",", " ").split()
@@ -198,27 +198,27 @@ def _subject(doc: Mapping[str, Any], bundle: Mapping[str, Any] | None) -> Subjec
     ident = raw.get("identifier")
     if isinstance(ident, Mapping) and isinstance(ident.get("value"), str):
         identifiers.append((str(ident.get("system") or ""), ident["value"]))
-    target = raw.get("reference") if isinstance(raw.get("reference"), str) else ""
+    target: str = raw["reference"] if isinstance(raw.get("reference"), str) else ""
     patient = _resources_by_reference(doc, bundle).get(target) if target else None
     names: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    birth = None
+    birth: str | None = None
     if isinstance(patient, Mapping) and patient.get("resourceType") == "Patient":
         for i in patient.get("identifier") or []:
             if isinstance(i, Mapping) and isinstance(i.get("value"), str):
                 identifiers.append((str(i.get("system") or ""), i["value"]))
         names = _human_names(patient.get("name"))
-        birth = patient.get("birthDate") if isinstance(patient.get("birthDate"), str) else None
+        birth = patient["birthDate"] if isinstance(patient.get("birthDate"), str) else None
     url = target if target.startswith(("http://", "https://")) else ""
     return Subject(dict(raw), tuple(identifiers), names, birth, url)
 
 
 def _source_system(doc: Mapping[str, Any]) -> tuple[str, str]:
     """The sending system and its id for the response: meta.source, or the identifier's system."""
-    meta = doc.get("meta") if isinstance(doc.get("meta"), Mapping) else {}
-    source = meta.get("source") if isinstance(meta.get("source"), str) else ""
-    ident = doc.get("identifier") if isinstance(doc.get("identifier"), Mapping) else {}
-    system = source or (ident.get("system") if isinstance(ident.get("system"), str) else "")
-    rid = doc.get("id") if isinstance(doc.get("id"), str) else ""
+    meta: Mapping[str, Any] = doc["meta"] if isinstance(doc.get("meta"), Mapping) else {}
+    source: str = meta["source"] if isinstance(meta.get("source"), str) else ""
+    ident: Mapping[str, Any] = doc["identifier"] if isinstance(doc.get("identifier"), Mapping) else {}
+    system: str = source or (ident["system"] if isinstance(ident.get("system"), str) else "")
+    rid: str = doc["id"] if isinstance(doc.get("id"), str) else ""
     if not rid and isinstance(ident.get("value"), str):
         rid = ident["value"]
     return system[:500], rid[:200]
@@ -336,7 +336,7 @@ def parse_questionnaire_response(
         raise InvalidInput(errors)
     questionnaire = qr.get("questionnaire")
     system, source_id = _source_system(qr)
-    author = qr.get("author") if isinstance(qr.get("author"), Mapping) else {}
+    author: Mapping[str, Any] = qr["author"] if isinstance(qr.get("author"), Mapping) else {}
     return ImportedResponse(
         instrument=instrument,
         answers=answers,
@@ -388,10 +388,10 @@ def _same_name(name: tuple[str, tuple[str, ...]], person: Person) -> bool:
 
 
 def match_subject(subject: Subject, person: Person) -> SubjectMatch:
-    """Check that the response is about `person`. Every fact the sender gives must agree (a reference to Keel's
-    endpoint, an identifier in Keel's record-number system, a name, a birth date), and at least one of them must
-    identify the person: the reference, the identifier, or a name together with a birth date. InvalidInput
-    (field `subject`) says which fact disagrees, or that nothing identifies the person."""
+    """Check that the response is about `person`. Every fact the sender gives must agree (a reference to
+    Keel's endpoint, an identifier in Keel's record-number system, a name, a birth date), and at least one
+    of them must identify the person: the reference, the identifier, or a name together with a birth date.
+    InvalidInput (field `subject`) says which fact disagrees, or that nothing identifies the person."""
     wrong: list[str] = []
     by = ""
     if subject.reference_url:
@@ -419,7 +419,8 @@ def match_subject(subject: Subject, person: Person) -> SubjectMatch:
                 FieldError(
                     "subject",
                     "cannot be checked against this patient: name the patient by identifier "
-                    f"(system {person.record_number_system}), or include the Patient with name and birth date",
+                    f"(system {person.record_number_system}), or include the Patient with name and "
+                    "birth date",
                 )
             ]
         )

@@ -1,10 +1,11 @@
 """What every FHIR R4 resource Keel sends has in common: the code systems it names, the Part 2 security labels
 on each resource, references that resolve, and Bundles whose entries carry full URLs of Keel's FHIR endpoint.
 
-Sources (ids in `keel.core.sources`): `fhir-r4` (resources, Bundle reference resolution: a relative reference is
-resolved against the base of the fullUrl of the entry that holds it), `hl7-v3-actcode-42cfrpart2` (the security
-label `42CFRPart2` in `http://terminology.hl7.org/CodeSystem/v3-ActCode`) and `hl7-v3-confidentiality`
-(`R`, restricted), both applied to each resource as well as to the Bundle (`shift-demo-oud`).
+Sources (ids in `keel.core.sources`): `fhir-r4` (resources, Bundle reference resolution: a relative reference
+is resolved against the base of the fullUrl of the entry that holds it), `hl7-v3-actcode-42cfrpart2` (the
+security label `42CFRPart2` in `http://terminology.hl7.org/CodeSystem/v3-ActCode`) and
+`hl7-v3-confidentiality` (`R`, restricted), both applied to each resource as well as to the Bundle
+(`shift-demo-oud`).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def instant(at: datetime) -> str:
 
 @dataclass(frozen=True)
 class Base:
-    """The address of Keel's FHIR endpoint (`https://host/fhir/R4/`): every entry's full URL starts with it."""
+    """Keel's FHIR endpoint (`https://host/fhir/R4/`): every entry's full URL starts with it."""
 
     url: str
 

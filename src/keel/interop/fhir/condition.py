@@ -1,12 +1,14 @@
 """The opioid use disorder diagnosis as a FHIR R4 Condition, coded in ICD-10-CM and SNOMED CT.
 
-From the latest DSM-5 opioid use disorder result (severity by criteria met: 2-3 mild, 4-5 moderate, 6+ severe).
+From the latest DSM-5 opioid use disorder result (severity by criteria met: 2-3 mild, 4-5 moderate,
+6+ severe).
 Codes [clinical reference, third-pass correction 12; `icd10cm-f11`, `snomed-oud`; the same pairing in the HL7
 SHIFT task force's OUD example, `shift-demo-oud`]: mild F11.10 Opioid abuse, uncomplicated + SNOMED 5602001
 Opioid abuse; moderate or severe F11.20 Opioid dependence, uncomplicated + SNOMED 75544000 Opioid dependence;
 in remission F11.11 / F11.21 with clinical status `remission`. Severity in SNOMED CT as FHIR R4's
 condition-severity value set codes it (255604002 mild, 6736007 moderate, 24484000 severe; `fhir-r4`).
-Category `problem-list-item`. A self-check the patient filled alone is `provisional`; a clinician's, `confirmed`.
+Category `problem-list-item`. A self-check the patient filled alone is `provisional`; a
+clinician's, `confirmed`.
 """
 
 from __future__ import annotations

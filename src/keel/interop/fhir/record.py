@@ -187,6 +187,7 @@ def assessment_bundle(a: Assessment, base: Base, now: datetime) -> dict[str, Any
     if imported:
         own.append(r.provenance(a.imported_from))
     own.append(r.patient(a.patient, frozenset(Area)))
+    own.append(r.organization(a.patient.program))
     staff = User.objects.in_bulk(r.practitioner_ids(own))
     own += [r.practitioner(u) for u in staff.values()]
     return collection(base, own, now)

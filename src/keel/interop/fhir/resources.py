@@ -1,7 +1,7 @@
-"""Keel's records as FHIR R4 resources: Patient (US Core Patient only when it carries what that profile needs),
-Organization, Practitioner, EpisodeOfCare, MedicationRequest, MedicationAdministration, Consent (42 CFR Part 2)
-and Provenance (where an imported record came from). References are relative (`Patient/12`); every resource
-they name is one Keel serves and puts in the same Bundle.
+"""Keel's records as FHIR R4 resources: Patient (US Core Patient only when it carries what that profile
+needs), Organization, Practitioner, EpisodeOfCare, MedicationRequest, MedicationAdministration, Consent
+(42 CFR Part 2) and Provenance (where an imported record came from). References are relative
+(`Patient/12`); every resource they name is one Keel serves and puts in the same Bundle.
 
 Sources: `fhir-r4` (elements and required codes), `us-core-stu7-patient` (mandatory identifier, name, gender;
 must-support birth date and telecom; the birth-sex extension with F, M, UNK: `us-core-birthsex`),
