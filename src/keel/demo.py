@@ -360,6 +360,9 @@ def _treatment_history(
     DoseRecord.objects.bulk_create(rows, batch_size=500)
 
 
+_GENDER_AND_BIRTH_SEX = (("female", "F"), ("male", "M"), ("female", "F"), ("male", "M"), ("other", "UNK"))
+
+
 def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: date) -> Patient:
     given, family = rng.choice(GIVEN), rng.choice(FAMILY)
     age_days = rng.randint(19 * 365, 64 * 365)
@@ -375,6 +378,9 @@ def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: d
             "family_name": family,
             "pronouns": pronouns,
             "date_of_birth": today - timedelta(days=age_days),
+            # issue #16: administrative gender and birth sex (FHIR, US Core), without drawing from rng
+            "gender": _GENDER_AND_BIRTH_SEX[i % len(_GENDER_AND_BIRTH_SEX)][0],
+            "birth_sex": _GENDER_AND_BIRTH_SEX[i % len(_GENDER_AND_BIRTH_SEX)][1],
         },
     )
     if created:

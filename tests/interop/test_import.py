@@ -306,3 +306,12 @@ def test_keel_linkids_and_naive_times() -> None:
     doc["authored"] = "2026-11-20T14:30:00Z"
     parsed = parse_questionnaire_response(doc, now=NOW)
     assert parsed.answers == {f"phq9_{i}": 0 for i in range(1, 10)} and parsed.authored is not None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_result_page_shows_where_an_imported_result_came_from(world: World) -> None:
+    client = _counselor(world)
+    created = _post(client, _path(world), other_system_phq9([1] * 9, total=12)).json()
+    page = client.get(f"/patients/{world.alice.pk}/assessments/{created['id']}/").content.decode()
+    assert "Where this result came from" in page and "https://ehr.example.org/fhir" in page
+    assert "The other system&#x27;s total was 12; the answers add up to 9" in page

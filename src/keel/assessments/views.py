@@ -269,4 +269,29 @@ def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
         "result": result,
         "crisis": "suicide_risk" in result["flags"],
         "staff": staff,
+        "imported": _imported(assessment) if staff else None,
+    }
+
+
+def _imported(assessment: Assessment) -> dict[str, Any] | None:
+    """Where a result that came from another system came from (its FHIR Provenance), in plain words."""
+    found = getattr(assessment, "imported_from", None)
+    if found is None:
+        return None
+    matched = {
+        "identifier": _("the record number"),
+        "name and birth date": _("name and birth date"),
+        "keel reference": _("Keel's own link to this record"),
+    }.get(found.matched_by, found.matched_by)
+    total_note = ""
+    if found.sender_total is not None and found.sender_total != assessment.total:
+        total_note = _(
+            "The other system's total was %(theirs)s; the answers add up to %(ours)s, the score shown here."
+        ) % {"theirs": found.sender_total, "ours": assessment.total}
+    return {
+        "system": found.sender_system or _("a system that did not name itself"),
+        "their_id": found.sender_id,
+        "authored": found.authored,
+        "matched": matched,
+        "total_note": total_note,
     }
