@@ -317,3 +317,45 @@ def test_the_api_copy_of_my_record_is_fhir_json(record: World) -> None:
     response = sign_in(Client(), record.alice.user).get("/api/v1/me/fhir")
     assert response["Content-Type"] == "application/fhir+json"
     assert_valid_r4(response.json())
+
+
+def test_a_dose_recorded_after_it_was_given_leaves_at_the_time_given(world: World) -> None:
+    at = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    MedicationOrder.objects.create(
+        patient=world.alice,
+        medication="methadone",
+        rxnorm="6813",
+        dose_mg=Decimal(20),
+        starts_on=date(2026, 11, 25),
+        prescriber=world.staff["prescriber"],
+        created_at=at - timedelta(hours=6),
+    )
+    with time_machine.travel(at, tick=False):
+        nurse = sign_in(Client(), world.staff["nurse"])
+        given = (at - timedelta(minutes=40)).isoformat()
+        created = _post(nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given})
+        assert created.status_code == 201, created.content
+        prescriber = sign_in(Client(), world.staff["prescriber"])
+        body = _post(
+            prescriber, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": PASSWORD}
+        ).json()
+    assert _of(body, "MedicationAdministration")[0]["effectiveDateTime"] == given
+
+
+@pytest.mark.parametrize("given_at", ["2026-11-25T18:00:00+00:00", "2026-11-24T15:00:00+00:00", "noon"])
+def test_a_time_given_in_the_future_another_day_or_unreadable_is_refused(world: World, given_at: str) -> None:
+    at = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+    MedicationOrder.objects.create(
+        patient=world.alice,
+        medication="methadone",
+        rxnorm="6813",
+        dose_mg=Decimal(20),
+        starts_on=date(2026, 11, 25),
+        prescriber=world.staff["prescriber"],
+        created_at=at - timedelta(hours=6),
+    )
+    with time_machine.travel(at, tick=False):
+        nurse = sign_in(Client(), world.staff["nurse"])
+        response = _post(nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given_at})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "given_at"
+    assert not DoseRecord.objects.exists()
