@@ -9,16 +9,25 @@ from keel.core.rules import policy
 from keel.core.rules.inputs import InvalidInput
 
 
-def test_every_policy_value_of_a_program_rule_has_a_direction() -> None:
-    for name in (
-        "buprenorphine-readiness",
-        "buprenorphine-dose-limit",
-        "methadone-dose-check",
-        "take-home-eligibility",
-        "naltrexone-readiness",
-    ):
-        for f in rules.get(name).policy:
-            assert (name, f.name) in policy.TIGHTER, (name, f.name)
+@pytest.mark.parametrize("name", sorted(rules.RULES))
+def test_every_policy_value_of_every_rule_has_a_floor_a_ceiling_a_direction_and_a_source(name: str) -> None:
+    for f in rules.get(name).policy:
+        limit = policy.limit_for(name, f.name)
+        assert limit is not None, f"{name}.{f.name} has no Limit in keel.core.rules.policy.LIMITS"
+        assert limit.why, f"{name}.{f.name}: say where the bounds come from"
+        if f.kind == "choice":
+            assert limit.stricter == "order" and set(limit.order) == set(f.choices), (name, f.name)
+        else:
+            assert limit.stricter in ("higher", "lower"), (name, f.name)
+            assert limit.floor is not None and limit.ceiling is not None, (name, f.name)
+            assert limit.floor <= limit.ceiling, (name, f.name)
+
+
+@pytest.mark.parametrize("name", sorted(rules.RULES))
+def test_every_default_lies_inside_its_bounds(name: str) -> None:
+    rule = rules.get(name)
+    defaults = {k: v for k, v in policy.defaults(rule).items() if v is not None}
+    assert policy.checked_values(rule, defaults) == defaults  # raises naming a default outside its bounds
 
 
 @pytest.mark.parametrize(
@@ -43,8 +52,8 @@ def test_stricter_is_the_right_way(
 
 def test_a_request_may_only_tighten() -> None:
     rule = rules.get("methadone-dose-check")
-    base = {**policy.defaults(rule), "titration_step_max_mg": 5}
-    assert policy.tighten_only(rule, base, {"titration_step_max_mg": 4})["titration_step_max_mg"] == 4
+    base = {**policy.defaults(rule), "titration_step_max_mg": 8}
+    assert policy.tighten_only(rule, base, {"titration_step_max_mg": 5})["titration_step_max_mg"] == 5
     with pytest.raises(InvalidInput) as exc:
         policy.tighten_only(rule, base, {"titration_step_max_mg": 10, "first_day_total_max_mg": 45})
     assert [e.field for e in exc.value.errors] == ["policy.titration_step_max_mg"]

@@ -14,32 +14,31 @@ def run(name: str, policy: dict[str, Any] | None = None, **given: Any) -> Any:
     return rules.get(name).run(given, policy)
 
 
-# --- Buprenorphine readiness (vectors 37-39) ---
+# --- Buprenorphine readiness (vectors 37-39; every opioid and the fresh COWS: tests/core/test_start_rules.py)
+
+
+def bup(opioid: str = "heroin", hours: float = 14, cows: int = 13, policy: Any = None) -> Any:
+    """Readiness with one opioid and a COWS scored half an hour ago."""
+    given = {"opioids": [{"opioid": opioid, "hours_since_last_use": hours}], "cows_total": cows}
+    return rules.get("buprenorphine-readiness").run({**given, "cows_age_hours": 0.5}, policy)
 
 
 def test_vector_37_heroin_14h_cows_7_waits_and_rescoress() -> None:
-    d = run("buprenorphine-readiness", last_opioid="heroin", hours_since_last_use=14, cows_total=7)
+    d = bup(cows=7)
     assert d.decision == "wait" and any("1-2 hours" in r.text for r in d.reasons)
 
 
 def test_vector_38_heroin_14h_cows_13_is_ready_with_first_dose() -> None:
-    d = run("buprenorphine-readiness", last_opioid="heroin", hours_since_last_use=14, cows_total=13)
+    d = bup(cows=13)
     assert d.decision == "ready" and any("2-4 mg" in r.text and "1-2 h" in r.text for r in d.reasons)
     assert d.policy["cows_threshold"] == 8 and d.policy["wait_hours_short_acting"] == 12
     assert d.sources  # every decision names its sources
 
 
 def test_vector_39_heroin_8h_is_too_early_under_the_default_profile() -> None:
-    d = run("buprenorphine-readiness", last_opioid="heroin", hours_since_last_use=8, cows_total=13)
-    assert d.decision == "wait" and any("not met yet" in r.text for r in d.reasons)
-    label_only = run(
-        "buprenorphine-readiness",
-        {"wait_hours_short_acting": 6},
-        last_opioid="heroin",
-        hours_since_last_use=8,
-        cows_total=13,
-    )
-    assert label_only.decision == "ready"
+    d = bup(hours=8)
+    assert d.decision == "wait" and any("is not met" in r.text for r in d.reasons)
+    assert bup(hours=8, policy={"wait_hours_short_acting": 6}).decision == "ready"  # a label-only profile
 
 
 @pytest.mark.parametrize(
@@ -47,31 +46,29 @@ def test_vector_39_heroin_8h_is_too_early_under_the_default_profile() -> None:
     [
         ("heroin", 12, 8, "ready"),  # exactly at the wait and exactly at the threshold
         ("heroin", 11.9, 8, "wait"),
+        ("heroin", 11.99, 8, "wait"),  # never rounded up into a met wait
         ("heroin", 12, 7, "wait"),
-        ("short_acting_rx", 12, 8, "ready"),
-        ("extended_release_rx", 23.5, 20, "wait"),
-        ("extended_release_rx", 24, 8, "ready"),
+        ("rx_short", 12, 8, "ready"),
+        ("rx_long", 23.5, 20, "wait"),
+        ("rx_long", 24, 8, "ready"),
         ("methadone", 71, 20, "wait"),
         ("methadone", 72, 8, "ready"),
         ("fentanyl", 72, 20, "not_standard"),
+        ("buprenorphine", 1, 8, "ready"),  # no wait before more buprenorphine
     ],
 )
 def test_buprenorphine_readiness_edges(opioid: str, hours: float, cows: int, decision: str) -> None:
-    d = run("buprenorphine-readiness", last_opioid=opioid, hours_since_last_use=hours, cows_total=cows)
-    assert d.decision == decision
+    assert bup(opioid, hours, cows).decision == decision
 
 
 def test_a_stricter_cows_threshold_tightens_the_outcome() -> None:
-    given = {"last_opioid": "heroin", "hours_since_last_use": 20, "cows_total": 10}
-    assert run("buprenorphine-readiness", **given).decision == "ready"
-    assert run("buprenorphine-readiness", {"cows_threshold": 13}, **given).decision == "wait"
+    assert bup(hours=20, cows=10).decision == "ready"
+    assert bup(hours=20, cows=10, policy={"cows_threshold": 13}).decision == "wait"
 
 
 def test_methadone_and_fentanyl_carry_the_precipitated_withdrawal_warning() -> None:
-    d = run("buprenorphine-readiness", last_opioid="methadone", hours_since_last_use=80, cows_total=14)
-    assert any("precipitated withdrawal" in r.text for r in d.reasons)
-    f = run("buprenorphine-readiness", last_opioid="fentanyl", hours_since_last_use=30, cows_total=14)
-    assert any("low-dose start" in r.text for r in f.reasons)
+    assert any("precipitated withdrawal" in r.text for r in bup("methadone", 80, 14).reasons)
+    assert any("low-dose start" in r.text for r in bup("fentanyl", 30, 14).reasons)
 
 
 # --- Buprenorphine dose limits (vectors 40-42) ---
@@ -251,30 +248,27 @@ def test_qtc_prompts_an_extra_ecg_above_100_mg() -> None:
     )
 
 
+def ntx(days: float, opioid: str = "heroin", policy: dict[str, Any] | None = None, **given: Any) -> Any:
+    uses = [{"opioid": opioid, "days_since_last_use": days}]
+    return rules.get("naltrexone-readiness").run({"opioids": uses, **given}, policy)
+
+
 @pytest.mark.parametrize(
     ("days", "decision"), [(5, "not_eligible"), (6.9, "not_eligible"), (7, "eligible"), (10, "eligible")]
 )
 def test_vector_47_naltrexone_needs_7_opioid_free_days(days: float, decision: str) -> None:
-    assert run("naltrexone-readiness", days_since_last_opioid=days).decision == decision
+    assert ntx(days).decision == decision
 
 
 def test_naltrexone_next_injection_is_28_days_later_and_challenge_is_suggested() -> None:
-    d = run(
-        "naltrexone-readiness",
-        days_since_last_opioid=10,
-        history_uncertain=True,
-        last_injection_on="2026-11-01",
-    )
+    d = ntx(10, history_uncertain=True, last_injection_on="2026-11-01")
     assert d.details["next_due_on"] == "2026-11-29" and any("naloxone challenge" in r.text for r in d.reasons)
 
 
 def test_the_naltrexone_wait_may_be_lengthened_but_not_shortened() -> None:
-    assert (
-        run("naltrexone-readiness", {"opioid_free_days": 10}, days_since_last_opioid=8).decision
-        == "not_eligible"
-    )
+    assert ntx(8, policy={"opioid_free_days": 10}).decision == "not_eligible"
     with pytest.raises(InvalidInput):
-        run("naltrexone-readiness", {"opioid_free_days": 5}, days_since_last_opioid=8)
+        ntx(8, policy={"opioid_free_days": 5})
 
 
 def test_overdose_risk_lists_factors_and_offers_naloxone() -> None:
@@ -288,20 +282,16 @@ def test_overdose_risk_lists_factors_and_offers_naloxone() -> None:
 
 def test_bad_input_names_every_field() -> None:
     with pytest.raises(InvalidInput) as error:
-        rules.get("buprenorphine-readiness").run({"last_opioid": "tea", "cows_total": 49, "extra": 1})
+        rules.get("buprenorphine-readiness").run(
+            {"opioids": [{"opioid": "tea", "hours_since_last_use": 1}], "cows_total": 49, "extra": 1}
+        )
     fields = {e.field for e in error.value.errors}
-    assert fields == {"last_opioid", "hours_since_last_use", "cows_total", "extra"}
+    assert fields == {"opioids[0].opioid", "cows_total", "cows_age_hours", "extra"}
 
 
 def test_bad_policy_values_are_named_with_their_prefix() -> None:
     with pytest.raises(InvalidInput) as error:
-        run(
-            "buprenorphine-readiness",
-            {"cows_threshold": "high"},
-            last_opioid="heroin",
-            hours_since_last_use=1,
-            cows_total=1,
-        )
+        bup(policy={"cows_threshold": "high"})
     assert error.value.errors[0].field == "policy.cows_threshold"
 
 

@@ -5,13 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+Param = str | int | float
+
+
+def shown(value: Param) -> str:
+    """A parameter as the English text shows it (numbers without trailing zeros: 12, 2.5)."""
+    return value if isinstance(value, str) else f"{value:g}"
+
 
 @dataclass(frozen=True)
 class Reason:
-    """One step of a decision, in plain words, with the ids of the sources behind it."""
+    """One step of a decision, in plain words, with the ids of the sources behind it.
+
+    A reason made with `Reason.said` also keeps its `template` (the text with %(name)s placeholders, marked
+    for the translation catalogue in the core by `keel.core.words.gettext_noop`) and its `params`, so a page
+    can show it in the reader's language: text parameters are words (their own catalogue entries), numbers
+    are numbers. The English `text` stays what the API and stored decisions carry."""
 
     text: str
     sources: tuple[str, ...] = ()
+    template: str = ""
+    params: tuple[tuple[str, Param], ...] = ()
+
+    @classmethod
+    def said(cls, template: str, sources: tuple[str, ...], **params: Param) -> Reason:
+        return cls(
+            template % {k: shown(v) for k, v in params.items()}, sources, template, tuple(params.items())
+        )
 
 
 @dataclass(frozen=True)

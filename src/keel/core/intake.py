@@ -1,5 +1,6 @@
 """Intake: the substance-use history in structured fields, the risk profile, and what other rules need from
-it (the last opioid and when, for buprenorphine readiness; overdose-risk factors, reference section 13).
+it (the time of last use of each opioid, for buprenorphine and XR-naltrexone readiness; overdose-risk factors,
+reference section 13). A last use cannot be in the future.
 
 No Django, no clock: callers pass `now`. Codes, not words (the app translates them).
 """
@@ -10,9 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from keel.core.opioids import OPIOIDS
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
 
-OPIOIDS = ("heroin", "fentanyl", "rx_short", "rx_long", "methadone", "buprenorphine")
+__all__ = ["OPIOIDS", "last_use_times", "overdose_inputs", "parse_intake", "parse_last_use"]
+
 ROUTES = ("inject", "smoke", "snort", "oral")
 OTHER = ("benzodiazepines", "alcohol", "stimulants")
 PRIOR_TREATMENT = (
@@ -25,15 +28,6 @@ PRIOR_TREATMENT = (
 )
 PREGNANCY = ("no", "yes", "unknown", "not_applicable")
 RISKS = ("family_history", "trauma", "mental_health", "peer_environment")
-# What buprenorphine readiness calls each opioid (reference 9.1); buprenorphine itself needs no wait.
-READINESS_OPIOID = {
-    "heroin": "heroin",
-    "fentanyl": "fentanyl",
-    "rx_short": "short_acting_rx",
-    "rx_long": "extended_release_rx",
-    "methadone": "methadone",
-}
-
 FIELDS = (
     Field("other_substances", "choices", required=False, default=(), choices=OTHER),
     Field("prior_overdoses", "integer", required=False, default=0, minimum=0, maximum=100),
@@ -62,8 +56,26 @@ OPIOID = (
 )
 
 
-def parse_intake(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Checked intake values; `opioids` is a list of {opioid, routes, last_use_at}. Every bad field named."""
+def parse_last_use(raw: Any, now: datetime) -> tuple[str, str]:
+    """An ISO date-time of a last use with its zone, not after `now`: (ISO text or "", problem or "")."""
+    if raw in (None, ""):
+        return "", ""
+    if not isinstance(raw, str) or len(raw) > 40:
+        return "", "must be a date and time like 2026-11-25T06:30"
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return "", "must be a date and time like 2026-11-25T06:30"
+    if when.tzinfo is None:
+        return "", "needs a time zone (the page adds it)"
+    if when > now:
+        return "", "cannot be in the future"
+    return when.isoformat(), ""
+
+
+def parse_intake(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """Checked intake values; `opioids` is a list of {opioid, routes, last_use_at}, each last use not after
+    `now`. Every bad field named."""
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("intake", "must be an object")])
     errors: list[FieldError] = []
@@ -89,18 +101,10 @@ def parse_intake(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors.append(FieldError(f"opioids[{i}].opioid", "listed twice"))
             continue
         seen.add(o["opioid"])
-        if o["last_use_at"]:
-            try:
-                when = datetime.fromisoformat(o["last_use_at"])
-            except ValueError:
-                errors.append(
-                    FieldError(f"opioids[{i}].last_use_at", "must be a date and time like 2026-11-25T06:30")
-                )
-                continue
-            if when.tzinfo is None:
-                errors.append(FieldError(f"opioids[{i}].last_use_at", "needs a time zone (the page adds it)"))
-                continue
-            o["last_use_at"] = when.isoformat()
+        o["last_use_at"], problem = parse_last_use(o["last_use_at"], now)
+        if problem:
+            errors.append(FieldError(f"opioids[{i}].last_use_at", problem))
+            continue
         o["routes"] = list(o["routes"])
         opioids.append(o)
     if errors:
@@ -110,26 +114,15 @@ def parse_intake(raw: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def last_opioid(intake: Mapping[str, Any], now: datetime) -> tuple[str, float] | None:
-    """(readiness opioid code, hours since use) of the most recently used full agonist, if a time is known.
-    When two were used at the same time, the one with the longer wait counts (methadone, long-acting, ...)."""
-    order = ("methadone", "rx_long", "fentanyl", "heroin", "rx_short")
-    known = [
-        (datetime.fromisoformat(o["last_use_at"]), order.index(o["opioid"]), o["opioid"])
-        for o in intake.get("opioids", [])
-        if o.get("last_use_at") and o["opioid"] in order
-    ]
-    if not known:
-        return None
-    when, _, code = max(known, key=lambda k: (k[0], -k[1]))
-    return READINESS_OPIOID[code], max(0.0, (now - when).total_seconds() / 3600)
-
-
-def days_since_any_opioid(intake: Mapping[str, Any], now: datetime) -> float | None:
-    times = [
-        datetime.fromisoformat(o["last_use_at"]) for o in intake.get("opioids", []) if o.get("last_use_at")
-    ]
-    return None if not times else max(0.0, (now - max(times)).total_seconds() / 86400)
+def last_use_times(intake: Mapping[str, Any]) -> dict[str, datetime | None]:
+    """Each opioid on an intake (old or new) -> the time of its last use, or None when the intake has none."""
+    out: dict[str, datetime | None] = {}
+    for o in intake.get("opioids", []):
+        if not isinstance(o, Mapping) or o.get("opioid") not in OPIOIDS:
+            continue
+        when = o.get("last_use_at")
+        out[o["opioid"]] = datetime.fromisoformat(when) if when else None
+    return out
 
 
 def overdose_inputs(intake: Mapping[str, Any], *, has_kit: bool) -> dict[str, bool]:

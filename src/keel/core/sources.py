@@ -216,6 +216,71 @@ _ALL = (
         "SNOMED CT: 5602001 Opioid abuse; 75544000 Opioid dependence (Keel's clinical reference, correction 12).",
         "https://browser.ihtsdotools.org/",
     ),
+    # Buprenorphine start and XR-naltrexone (issue #13): the ids the readiness and home-start rules return.
+    Source(
+        "asam-2020-summary",
+        "ASAM National Practice Guideline 2020 Focused Update, as summarised secondarily (Keel clinical "
+        "reference 9.1-9.2: waits of 12/24/72 h, COWS 8; the guideline text was not retrieved).",
+    ),
+    Source(
+        "tip63-summary",
+        "SAMHSA TIP 63 (2021), as summarised secondarily (Keel clinical reference 9; text not retrieved).",
+    ),
+    Source(
+        "reference-9.1-fentanyl",
+        "Keel clinical reference 9.1: no consensus wait after illicit fentanyl; precipitated withdrawal can "
+        "follow even a wait into moderate withdrawal (Burson 2021; secondary reviews).",
+    ),
+    Source(
+        "asam-2023-fentanyl",
+        "ASAM 2023 clinical considerations on buprenorphine starts with fentanyl: high-dose and low-dose starts "
+        "(Keel clinical reference correction 11, secondary).",
+    ),
+    Source(
+        "reference-9.6",
+        "Keel clinical reference 9.6: precipitated withdrawal; highest risk with too-early dosing, recent "
+        "methadone (more so above 30 mg a day) and fentanyl.",
+    ),
+    Source(
+        "hammig-2016",
+        "Hammig R, et al. Use of microdoses for induction of buprenorphine treatment with overlapping full "
+        "opioid agonist use: the Bernese method. Subst Abuse Rehabil 2016;7:99-105.",
+    ),
+    Source(
+        "wesson-ling-2003",
+        "Wesson DR, Ling W. The Clinical Opiate Withdrawal Scale (COWS). J Psychoactive Drugs "
+        "2003;35(2):253-259.",
+    ),
+    Source(
+        "fda-bup-label-summary",
+        "FDA buprenorphine and buprenorphine/naloxone sublingual labels, dosage section as summarised "
+        "secondarily (first dose 2-4 mg; day-1 8 mg, day-2 16 mg; Keel clinical reference 9.3).",
+    ),
+    Source(
+        "pcss-cows-form",
+        "PCSS-MAT buprenorphine induction form: re-score COWS 1-2 h after the first dose (Keel clinical "
+        "reference 9.3).",
+    ),
+    Source(
+        "keel-policy",
+        "Program policy set by this program (default from Keel), changed only by a program admin with a reason.",
+    ),
+    Source(
+        "reference-correction-5",
+        "Keel clinical reference correction 5: a published patient protocol waits for SOWS >= 17 before the "
+        "first home dose (secondary).",
+    ),
+    Source(
+        "vivitrol-label-switching",
+        "VIVITROL prescribing information, section 'Switching from Buprenorphine or Methadone' (12/2025): "
+        "vulnerability to precipitated withdrawal for as long as 2 weeks (Keel clinical reference correction "
+        "10).",
+    ),
+    Source(
+        "naltrexone-oral-label",
+        "Naltrexone hydrochloride tablets label: the naloxone challenge (0.2 mg IV, then 0.6 mg IV; or 0.8 mg "
+        "subcutaneous), as summarised secondarily (Keel clinical reference correction 10).",
+    ),
 )
 SOURCES = {s.id: s for s in _ALL}
 

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from keel.api_body import json_object
 from keel.core import rules
-from keel.treatment import policy_store, services
+from keel.treatment import policy_store, readiness, services
 from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
 router = Router(tags=["rules"])
@@ -526,7 +526,7 @@ def injection(request: HttpRequest, patient_id: int, payload: InjectionIn) -> St
 
 @router.get("/me/home-start", tags=["medication"], summary="My buprenorphine home start: SOWS check and plan")
 def my_home_start(request: HttpRequest) -> dict[str, Any]:
-    h = services.home_start(_caller(request))
+    h = readiness.home_start(_caller(request))
     return {
         "has_plan": h.order is not None,
         "first_dose_mg": str(h.order.dose_mg) if h.order else None,

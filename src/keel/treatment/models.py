@@ -271,6 +271,30 @@ class Intake(models.Model):
         return f"intake {self.pk}"
 
 
+class UseReportSource(models.TextChoices):
+    CARE_TEAM = "care_team", _("The care team")
+    PERSON = "person", _("The person, on their home-start page")
+
+
+class LastUseReport(models.Model):
+    """Times of last use reported after an intake: by the care team on the start page, or by the person at
+    home before a home start. Append-only. `opioids` is a list of {opioid, last_use_at}; an empty list says
+    "no opioid since". Readiness reads the latest intake and every report made after it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="last_use_reports")
+    opioids = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=16, choices=UseReportSource.choices)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["patient", "reported_at"], name="last_use_patient_time")]
+
+    def __str__(self) -> str:
+        return f"last-use report {self.pk}"
+
+
 class FillSource(models.TextChoices):
     PHARMACY = "pharmacy", _("The pharmacy")
     PDMP = "pdmp", _("The state prescription monitoring program")

@@ -41,22 +41,55 @@ class PolicyNotAllowed(PermissionError):
 class PolicyValue:
     rule: str
     field: str
-    value: Any
+    value: Any  # the value the rule runs with
     default: Any
     help: str
     tighter: str | None
     set_by: str | None
     set_at: datetime | None
     reason: str
+    floor: Any = None
+    ceiling: Any = None
+    bounds: str = ""  # where the floor and the ceiling come from
+    stored: Any = None  # the value set, when it is not the one in force (set before its bound existed)
+    choices: tuple[str, ...] = ()
+
+
+def _owner(rule_name: str, field: str) -> str:
+    """The rule under which a policy value is stored (a value shared with another rule is stored once)."""
+    owner = core_policy.SHARED.get(rule_name)
+    if owner is not None and field in {f.name for f in rules.get(owner).policy}:
+        return owner
+    return rule_name
+
+
+def _usable(rule_name: str, stored: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """Stored values (keyed by (owning rule, field)) that the rule may run with today, inside the bounds."""
+    rule = rules.get(rule_name)
+    mine = {
+        f.name: stored[(_owner(rule_name, f.name), f.name)]
+        for f in rule.policy
+        if (_owner(rule_name, f.name), f.name) in stored
+    }
+    return core_policy.within_limits(rule, mine)
+
+
+def _rules_read(rule_name: str) -> tuple[str, ...]:
+    owner = core_policy.SHARED.get(rule_name)
+    return (rule_name,) if owner is None else (rule_name, owner)
 
 
 def program_policy(program_id: int, rule_name: str) -> dict[str, Any]:
-    """The values rule `rule_name` runs with in this program: its defaults, then the program's settings."""
+    """The values rule `rule_name` runs with in this program: its defaults, then the program's settings that
+    are inside today's bounds (keel.core.rules.policy.within_limits)."""
     rule = rules.get(rule_name)
-    stored = dict(
-        PolicySetting.objects.filter(program_id=program_id, rule=rule_name).values_list("field", "value")
-    )
-    return {**core_policy.defaults(rule), **stored}
+    stored = {
+        (r, f): v
+        for r, f, v in PolicySetting.objects.filter(
+            program_id=program_id, rule__in=_rules_read(rule_name)
+        ).values_list("rule", "field", "value")
+    }
+    return {**core_policy.defaults(rule), **_usable(rule_name, stored)}
 
 
 def programs_of(user: Any) -> list[Program]:
@@ -84,19 +117,28 @@ def show(user: Any, slug: str | None = None) -> tuple[Program, list[PolicyValue]
     }
     out = []
     for name in PROGRAM_RULES:
+        in_force = program_policy(program.pk, name)
         for f in rules.get(name).policy:
+            if _owner(name, f.name) != name:
+                continue  # shown once, under the rule that owns it
             s = stored.get((name, f.name))
+            limit = core_policy.limit_for(name, f.name)
             out.append(
                 PolicyValue(
                     name,
                     f.name,
-                    s.value if s else f.default,
+                    in_force[f.name],
                     f.default,
                     f.help,
                     core_policy.TIGHTER.get((name, f.name)),
                     s.set_by.username if s else None,
                     s.set_at if s else None,
                     s.reason if s else "",
+                    floor=limit.floor if limit else None,
+                    ceiling=limit.ceiling if limit else None,
+                    bounds=limit.why if limit else "",
+                    stored=s.value if s and s.value != in_force[f.name] else None,
+                    choices=f.choices,
                 )
             )
     audit.record(actor=user, action=Action.READ, program_id=program.pk, target_type="program_policy")
@@ -179,12 +221,13 @@ def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
     """Program policy with the patient's active overrides (a prescriber's, each with a reason)."""
     from keel.treatment.models import PatientPolicyOverride
 
-    overrides = dict(
-        PatientPolicyOverride.objects.filter(
-            patient=patient, rule=rule_name, revoked_at__isnull=True
-        ).values_list("field", "value")
-    )
-    return {**program_policy(patient.program_id, rule_name), **overrides}
+    overrides = {
+        (r, f): v
+        for r, f, v in PatientPolicyOverride.objects.filter(
+            patient=patient, rule__in=_rules_read(rule_name), revoked_at__isnull=True
+        ).values_list("rule", "field", "value")
+    }
+    return {**program_policy(patient.program_id, rule_name), **_usable(rule_name, overrides)}
 
 
 def override_for_patient(
@@ -256,6 +299,10 @@ def _checked_change(
     spec = rules.get(rule)
     if field not in {f.name for f in spec.policy}:
         raise TreatmentInvalid([FieldError("field", f"not a policy value of {rule}")])
+    if _owner(rule, field) != rule:
+        raise TreatmentInvalid(
+            [FieldError("field", f"shared with {_owner(rule, field)}: set it there (one value for both)")]
+        )
     text = (reason or "").strip()
     errors = [] if text else [FieldError("reason", missing_reason)]
     checked: dict[str, Any] = {}

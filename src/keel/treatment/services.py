@@ -24,6 +24,7 @@ from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.rules.methadone import CRITERIA
+from keel.core.rules.naltrexone import repeat_injection
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
@@ -46,6 +47,10 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.policy_store import effective_policy
+from keel.treatment.readiness import HomeStart as HomeStart  # the one definition of readiness lives there
+from keel.treatment.readiness import ReadinessRead as ReadinessRead
+from keel.treatment.readiness import buprenorphine_readiness as buprenorphine_readiness
+from keel.treatment.readiness import naltrexone_readiness
 
 MISS_LOOKBACK = 30  # days the missed-dose count looks back
 
@@ -736,11 +741,11 @@ def medication_record(user: Any, *, patient_id: int, now: datetime | None = None
 def record_intake(*, by: Any, patient_id: int, raw: Mapping[str, Any], now: datetime | None = None) -> Intake:
     """A new intake (counselors, nurses, prescribers), with the overdose-risk summary made now."""
     patient = _scoped_for(by, patient_id, "intake", policy.can_write_care_record(by), "record intakes")
+    now = now or timezone.now()
     try:
-        values = core_intake.parse_intake(raw)
+        values = core_intake.parse_intake(raw, now)
     except InvalidInput as exc:
         raise TreatmentInvalid(exc.errors) from None
-    now = now or timezone.now()
     has_kit = NaloxoneKit.objects.filter(patient=patient).exists()
     risk = rules.get("overdose-risk").run(core_intake.overdose_inputs(values, has_kit=has_kit))
     with transaction.atomic():
@@ -766,51 +771,8 @@ class StartView:
     context: DoseContext | None
     goals: list[CareGoal]
     latest: dict[str, Any]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
-
-
-@dataclass(frozen=True)
-class ReadinessRead:
-    """The buprenorphine readiness verdict as of `now`, with what it was made from. The one definition used by
-    the start page and by the dosing window's gate on a first standard dose."""
-
-    intake: Intake | None
-    cows: Any  # the COWS Assessment the verdict used, or None
-    readiness: Decision | None
-    missing: tuple[str, ...]  # what the verdict still needs
-    latest: dict[str, Any]  # instrument code -> its latest Assessment
-
-
-def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
-    """Readiness for a standard buprenorphine start from the latest intake and COWS (no audit row: callers
-    have already read the record through the policy)."""
-    from keel.assessments.models import Assessment
-
-    intake = Intake.objects.filter(patient=patient).first()
-    latest: dict[str, Any] = {}
-    for a in Assessment.objects.filter(
-        patient=patient, instrument__in=("cows", "dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
-    ).order_by("instrument", "-filled_at"):
-        latest.setdefault(a.instrument, a)
-    cows = latest.get("cows")
-    missing = []
-    readiness = None
-    last = core_intake.last_opioid(intake.values, now) if intake else None
-    if last is None:
-        missing.append("last_use")
-    if cows is None:
-        missing.append("cows")
-    if last is not None and cows is not None:
-        raw: dict[str, Any] = {
-            "last_opioid": last[0],
-            "hours_since_last_use": round(last[1], 1),
-            "cows_total": cows.total,
-        }
-        if intake is not None and intake.values.get("pregnant") == "yes":
-            raw["pregnant"] = True
-        readiness = rules.get("buprenorphine-readiness").run(
-            raw, effective_policy(patient, "buprenorphine-readiness")
-        )
-    return ReadinessRead(intake=intake, cows=cows, readiness=readiness, missing=tuple(missing), latest=latest)
+    read: ReadinessRead | None = None  # the readiness read: every opioid's last use, the COWS's age, policy
+    now: datetime | None = None
 
 
 def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> StartView:
@@ -840,6 +802,8 @@ def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> St
         context=dose_context(patient, Medication.BUPRENORPHINE, local_today(patient, now)) if order else None,
         goals=list(CareGoal.objects.filter(patient=patient).select_related("responsible")),
         latest=latest,
+        read=read,
+        now=now,
     )
 
 
@@ -1025,10 +989,18 @@ def my_care_plan(user: Any) -> tuple[Patient, list[CareGoal], list[NaloxoneKit]]
 SITES = ("left_gluteal", "right_gluteal")
 
 
-def record_injection(*, by: Any, patient_id: int, site: str, now: datetime | None = None) -> DoseOutcome:
-    """An extended-release naltrexone injection (380 mg, gluteal, alternating sides; reference 11): the
-    opioid-free interval check (program policy, default 7 days) from the latest intake, the site alternation,
-    the next due date and the lost-tolerance warning (from the naltrexone-readiness rule)."""
+def record_injection(
+    *,
+    by: Any,
+    patient_id: int,
+    site: str,
+    naloxone_challenge_negative: bool = False,
+    now: datetime | None = None,
+) -> DoseOutcome:
+    """An extended-release naltrexone injection (380 mg, gluteal, alternating sides; reference 11). The first
+    one: the naltrexone-readiness rule on every opioid's last use (the opioid-free interval, program policy,
+    default 7 days; the switching guidance after methadone or buprenorphine; a naloxone challenge done today);
+    then the site alternation, the next due date and the lost-tolerance warning."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "give injections")
     if site not in SITES:
         raise TreatmentInvalid([FieldError("site", "left_gluteal or right_gluteal")])
@@ -1048,23 +1020,30 @@ def record_injection(*, by: Any, patient_id: int, site: str, now: datetime | Non
         raise TreatmentInvalid(
             [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
         )
-    intake = Intake.objects.filter(patient=patient).first()
-    days = core_intake.days_since_any_opioid(intake.values, now) if intake else None
-    raw: dict[str, Any] = {"days_since_last_opioid": round(days, 1) if days is not None else 0}
-    if days is None:
-        raw["history_uncertain"] = True
-    raw["last_injection_on"] = today.isoformat()
-    decision = rules.get("naltrexone-readiness").run(raw, effective_policy(patient, "naltrexone-readiness"))
-    if last is None and decision.decision != "eligible":
-        _audit(
-            by,
+    if last is not None:  # on XR-naltrexone already: the next due date and the tolerance warning
+        decision = repeat_injection(today)
+    else:
+        read = naltrexone_readiness(
             patient,
-            Action.DENIED,
-            "dose",
-            outcome=Outcome.DENIED,
-            reason=f"guard rail: {decision.decision}",
+            now,
+            naloxone_challenge_negative=bool(naloxone_challenge_negative),
+            last_injection_on=today,
         )
-        raise DoseBlocked(decision)
+        if read.decision is None:
+            raise TreatmentInvalid(
+                [FieldError("last_use", "record the time of last use of each opioid first (the intake)")]
+            )
+        decision = read.decision
+        if not read.may_inject:
+            _audit(
+                by,
+                patient,
+                Action.DENIED,
+                "dose",
+                outcome=Outcome.DENIED,
+                reason=f"guard rail: {decision.decision}",
+            )
+            raise DoseBlocked(decision)
     with transaction.atomic():
         dose = DoseRecord.objects.create(
             patient=patient,
@@ -1082,35 +1061,6 @@ def record_injection(*, by: Any, patient_id: int, site: str, now: datetime | Non
         )
         _audit(by, patient, Action.CREATE, "dose", dose.pk, reason="naltrexone injection")
     return DoseOutcome(dose, decision)
-
-
-@dataclass(frozen=True)
-class HomeStart:
-    order: MedicationOrder | None
-    sows: Any  # the latest SOWS Assessment, or None
-    decision: Decision | None
-    redose_hours: float
-    day1_max_mg: float
-    day2_max_mg: float
-
-
-def home_start(user: Any) -> HomeStart:
-    """The patient's home start: their latest SOWS, whether to take the first dose, and the plan's limits."""
-    from keel.assessments.models import Assessment
-
-    patient = policy.own_patient_or_404(user, target_type="home_start")
-    order = MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE, home_start=True
-    ).first()
-    sows = Assessment.objects.filter(patient=patient, instrument="sows").order_by("-filled_at").first()
-    home = effective_policy(patient, "buprenorphine-home-start")
-    limits = effective_policy(patient, "buprenorphine-dose-limit")
-    decision = None
-    if order is not None and sows is not None and sows.total is not None:
-        decision = rules.get("buprenorphine-home-start").run({"sows_total": sows.total}, home)
-    return HomeStart(
-        order, sows, decision, home["redose_interval_hours"], limits["day1_max_mg"], limits["day2_max_mg"]
-    )
 
 
 def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:

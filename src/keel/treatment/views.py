@@ -18,7 +18,7 @@ from keel.access import policy
 from keel.assessments.services import NotAllowed
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
-from keel.treatment import policy_store, services
+from keel.treatment import policy_store, readiness, services
 from keel.treatment.models import CareArea, FillSource, NaloxoneProduct
 
 
@@ -424,7 +424,7 @@ def _schedule_from_text(text: str) -> Any:
 @require_safe
 @login_required
 def home_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "treatment/home_start.html", {"h": services.home_start(request.user)})
+    return render(request, "treatment/home_start.html", {"h": readiness.home_start(request.user)})
 
 
 @require_POST

@@ -9,6 +9,7 @@ from typing import Any
 
 from keel.core.decision import Decision
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
+from keel.core.rules.policy import limit_errors, limit_for
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,23 @@ class Rule:
             "version": self.version,
             "summary": self.summary,
             "input": self.input_schema or json_schema(self.inputs),
-            "policy": json_schema(self.policy),
+            "policy": self.policy_schema(),
         }
+
+    def policy_schema(self) -> dict[str, Any]:
+        """The policy fields' schema with each value's safe bounds and where they come from."""
+        schema = json_schema(self.policy)
+        for name, prop in schema["properties"].items():
+            limit = limit_for(self.name, name)
+            if limit is None:
+                continue
+            if limit.floor is not None:
+                prop["minimum"] = limit.floor
+            if limit.ceiling is not None:
+                prop["maximum"] = limit.ceiling
+            prop["x-stricter"] = limit.stricter
+            prop["x-bounds"] = limit.why
+        return schema
 
     def run(self, raw_input: Mapping[str, Any], policy: Mapping[str, Any] | None = None) -> Decision:
         """Check the input and any policy values, then decide. Raises InvalidInput naming every bad field."""
@@ -43,6 +59,7 @@ class Rule:
             errors += exc.errors
         try:
             settings = parse(self.policy, policy or {}, prefix="policy.")
+            errors += limit_errors(self.name, settings)  # the safe floor and ceiling of every value
         except InvalidInput as exc:
             errors += exc.errors
         if errors:

@@ -1,52 +1,145 @@
-"""Buprenorphine start: readiness (time since last opioid + COWS) and day-1/day-2 dose limits.
+"""Buprenorphine start: readiness (time since last use of every opioid, and a fresh COWS), the home start
+(the same waits, and a fresh SOWS) and day-1/day-2 dose limits.
 
-Sources (Keel clinical reference sections 9 and Corrections 1): waits of >= 12 h after short-acting opioids,
->= 24 h after extended-release, >= 72 h after methadone [S: ASAM/TIP summaries]; COWS >= 8 to start [S];
-first dose 2-4 mg, re-score 1-2 h after [S; PCSS-MAT form for the re-score timing]; day-1 8 mg and day-2
-16 mg label figures [S]; no maintenance ceiling or target (FDA notice 89 FR 105613, Dec 2024) [V].
-Illicit fentanyl has no consensus wait: never a standard start here; the clinician decides.
-All numbers are program policy with these defaults.
+Sources (Keel clinical reference sections 9, Corrections 1, 5 and 11): waits of >= 12 h after short-acting
+opioids, >= 24 h after extended-release, >= 72 h after methadone [S: ASAM/TIP summaries]; COWS >= 8 to start,
+re-scored every 1-2 h [S]; first dose 2-4 mg, re-score 1-2 h after [S; PCSS-MAT form]; day-1 8 mg and day-2
+16 mg label figures [S]; no maintenance ceiling or target (FDA notice 89 FR 105613, Dec 2024) [V]. Illicit
+fentanyl has no agreed wait (correction 11): by default not a standard start, with a longer wait and a
+low-dose start named as the alternatives; the program may choose either as its fentanyl profile.
+All numbers are program policy with these defaults, inside the bounds of `keel.core.rules.policy.LIMITS`.
+
+Every opioid counts: the input lists each opioid used with the hours since its last use; each one used within
+the lookback is checked against its own wait, and the strictest verdict wins. The COWS must be scored after
+the last use of any opioid and be fresh (program policy).
+
+Readiness verdicts (`Decision.decision`): READY ("ready") is the only value that allows a standard first dose;
+"wait" (a wait not met, or the COWS below the threshold, stale or scored before the last use), "not_standard"
+(illicit fentanyl under the default profile: the prescriber chooses a longer wait or a low-dose start) and
+"low_dose" (illicit fentanyl under a low-dose profile) do not.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from keel.core.decision import Decision, Reason
+from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
 from keel.core.rules.base import Rule
-from keel.core.rules.inputs import Field
+from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
+from keel.core.words import gettext_noop
 
-OPIOIDS = ("heroin", "short_acting_rx", "extended_release_rx", "methadone", "fentanyl")
-_LABEL = {
-    "heroin": "heroin",
-    "short_acting_rx": "a short-acting prescription opioid",
-    "extended_release_rx": "an extended-release opioid",
-    "methadone": "methadone",
-    "fentanyl": "illicit fentanyl",
-}
+READY = "ready"  # the one readiness verdict that allows a standard first dose
+NOT_READY = ("wait", "not_standard", "low_dose")
+HOME_READY = "start"  # the one home-start verdict that says: take the first dose now
 
+USE_FIELDS = (
+    Field("opioid", "choice", choices=OPIOIDS, help="the opioid"),
+    Field(
+        "hours_since_last_use", "number", minimum=0, maximum=24 * 365 * 10, help="hours since its last use"
+    ),
+)
 READINESS_INPUTS = (
-    Field("last_opioid", "choice", choices=OPIOIDS, help="the opioid last used"),
-    Field("hours_since_last_use", "number", minimum=0, maximum=24 * 60, help="hours since it was last used"),
-    Field("cows_total", "integer", minimum=0, maximum=48, help="the current COWS total"),
+    Field("cows_total", "integer", minimum=0, maximum=48, help="the COWS total"),
+    Field(
+        "cows_age_hours",
+        "number",
+        minimum=0,
+        maximum=24 * 365,
+        help="hours since that COWS was scored (it must be after the last use and fresh)",
+    ),
     Field("pregnant", "bool", required=False, default=False),
 )
-READINESS_POLICY = (
+_OPIOIDS_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "description": "every opioid used, each once, with the hours since its last use",
+    "items": {
+        "type": "object",
+        "properties": {f.name: f.schema() for f in USE_FIELDS},
+        "required": [f.name for f in USE_FIELDS],
+        "additionalProperties": False,
+    },
+}
+_REPLACED = {
+    "last_opioid": "replaced by opioids: a list of {opioid, hours_since_last_use}, one per opioid used",
+    "hours_since_last_use": "give it for each opioid in opioids",
+}
+
+
+def parse_uses(raw: Any, name: str = "opioids") -> list[dict[str, Any]]:
+    """Every opioid used, each once, with the hours since its last use. Raises InvalidInput naming each bad
+    entry."""
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput([FieldError(name, "list each opioid used, with the hours since its last use")])
+    errors: list[FieldError] = []
+    uses: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        try:
+            use = parse(USE_FIELDS, item, prefix=f"{name}[{i}].")
+        except InvalidInput as exc:
+            errors += exc.errors
+            continue
+        if use["opioid"] in seen:
+            errors.append(FieldError(f"{name}[{i}].opioid", "listed twice: give each opioid once"))
+            continue
+        seen.add(use["opioid"])
+        uses.append(use)
+    if errors:
+        raise InvalidInput(errors)
+    return uses
+
+
+def _parse_with_uses(fields: tuple[Field, ...]) -> Any:
+    def parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise InvalidInput([FieldError("input", "must be a JSON object")])
+        errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
+        rest = {k: v for k, v in raw.items() if k not in _REPLACED and k != "opioids"}
+        values: dict[str, Any] = {}
+        try:
+            values = parse(fields, rest)
+        except InvalidInput as exc:
+            errors += exc.errors
+        try:
+            values["opioids"] = parse_uses(raw.get("opioids"))
+        except InvalidInput as exc:
+            errors += exc.errors
+        if errors:
+            raise InvalidInput(errors)
+        return values
+
+    return parse_input
+
+
+def _schema_with_uses(fields: tuple[Field, ...]) -> dict[str, Any]:
+    from keel.core.rules.inputs import json_schema
+
+    schema = json_schema(fields)
+    schema["properties"] = {"opioids": _OPIOIDS_SCHEMA, **schema["properties"]}
+    schema["required"] = ["opioids", *schema["required"]]
+    return schema
+
+
+# Policy values of the waits, the fentanyl profile and the lookback: the clinic's readiness owns them; the home
+# start uses the same values (keel.core.rules.policy.SHARED).
+TIMING_POLICY = (
     Field(
         "wait_hours_short_acting",
         "number",
         required=False,
         default=12,
-        minimum=0,
-        help="program policy, default 12 h from ASAM/TIP summaries (reference 9.1, secondary)",
+        help="program policy, default 12 h from ASAM/TIP summaries (reference 9.1, secondary); heroin and "
+        "short-acting prescription opioids",
     ),
     Field(
         "wait_hours_extended_release",
         "number",
         required=False,
         default=24,
-        minimum=0,
         help="program policy, default 24 h (reference 9.1, secondary)",
     ),
     Field(
@@ -54,100 +147,295 @@ READINESS_POLICY = (
         "number",
         required=False,
         default=72,
-        minimum=0,
         help="program policy, default 72 h (reference 9.1, secondary)",
     ),
+    Field(
+        "fentanyl_profile",
+        "choice",
+        required=False,
+        default="not_standard",
+        choices=("not_standard", "longer_wait", "low_dose"),
+        help="program policy, default not_standard: no fixed fentanyl wait exists (reference correction 11); "
+        "longer_wait: a standard start after the fentanyl wait and COWS threshold; low_dose: a low-dose start "
+        "(reference 9.5)",
+    ),
+    Field(
+        "wait_hours_fentanyl",
+        "number",
+        required=False,
+        default=48,
+        help="program policy for the longer_wait profile, default 48 h: clinicians often wait 24-48 h "
+        "(reference 9.1, secondary); never shorter than the short-acting wait",
+    ),
+    Field(
+        "lookback_days",
+        "integer",
+        required=False,
+        default=7,
+        help="program policy, default 7 days: every opioid used within it counts (at least the longest wait)",
+    ),
+)
+READINESS_POLICY = (
+    *TIMING_POLICY,
     Field(
         "cows_threshold",
         "integer",
         required=False,
         default=8,
-        minimum=0,
-        maximum=48,
-        help="program policy, default COWS 8 from ASAM summaries (reference 9.2, secondary); 12-13 is a stricter option",
+        help="program policy, default COWS 8 from ASAM summaries (reference 9.2, secondary); 12-13 is a "
+        "stricter option",
+    ),
+    Field(
+        "cows_threshold_fentanyl",
+        "integer",
+        required=False,
+        default=12,
+        help="program policy for the longer_wait fentanyl profile, default COWS 12: the stricter option "
+        "clinicians treating fentanyl use prefer (reference 9.2, secondary); never lower than cows_threshold",
+    ),
+    Field(
+        "cows_fresh_hours",
+        "number",
+        required=False,
+        default=2,
+        help="program policy, default 2 h: a COWS older than this is scored again (reference 9.2: re-score "
+        "every 1-2 h, secondary)",
+    ),
+    Field(
+        "last_use_report_hours",
+        "number",
+        required=False,
+        default=24,
+        help="program policy, default 24 h (Keel): the times of last use must have been asked within this "
+        "time; an older intake is asked again",
     ),
 )
 
+_WAIT_SOURCES = ("asam-2020-summary", "tip63-summary")
+_FENTANYL_SOURCES = ("reference-9.1-fentanyl", "asam-2023-fentanyl")
+
+
+def _ago(hours: float) -> float:
+    """Hours since an event as shown: rounded down to 0.1 h, so a wait shown as met is met."""
+    return math.floor(hours * 10) / 10
+
+
+def _left(hours: float) -> float:
+    """Hours still to wait as shown: rounded up to 0.1 h."""
+    return math.ceil(hours * 10) / 10
+
+
+def _timing(uses: list[dict[str, Any]], p: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[Reason]]:
+    """Each opioid against its own wait, most recent first: rows for `details` and one reason per opioid.
+    A row's status: met, waiting, no_wait (buprenorphine), outside_lookback, not_standard, low_dose."""
+    rows: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
+    lookback = p["lookback_days"] * 24
+    for use in sorted(uses, key=lambda u: (u["hours_since_last_use"], OPIOIDS.index(u["opioid"]))):
+        opioid, raw = use["opioid"], use["hours_since_last_use"]  # decisions use the exact value
+        hours = _ago(raw)
+        row: dict[str, Any] = {"opioid": opioid, "hours_since_last_use": hours, "wait_hours": None}
+        name = NAME[opioid]
+        if raw > lookback:
+            row["status"] = "outside_lookback"
+            reasons.append(
+                Reason.said(
+                    gettext_noop(
+                        "%(opioid)s: last used %(days)s days ago, before the %(lookback)s-day lookback; it "
+                        "does not count."
+                    ),
+                    ("keel-policy",),
+                    opioid=name,
+                    days=math.floor(raw / 2.4) / 10,
+                    lookback=p["lookback_days"],
+                )
+            )
+        elif opioid == "buprenorphine":
+            row["status"] = "no_wait"
+            reasons.append(
+                Reason.said(
+                    gettext_noop("%(opioid)s: last used %(hours)s h ago; no wait before more buprenorphine."),
+                    ("reference-9.6",),
+                    opioid=name,
+                    hours=hours,
+                )
+            )
+        elif opioid == "fentanyl" and p["fentanyl_profile"] != "longer_wait":
+            row["status"] = p["fentanyl_profile"]
+            if p["fentanyl_profile"] == "low_dose":
+                text = gettext_noop(
+                    "%(opioid)s: last used %(hours)s h ago. Program policy for fentanyl is a low-dose start: "
+                    "small, rising buprenorphine doses on the prescriber's schedule, without waiting in "
+                    "withdrawal."
+                )
+            else:
+                text = gettext_noop(
+                    "%(opioid)s: last used %(hours)s h ago. There is no agreed wait after fentanyl, and "
+                    "sudden, severe (precipitated) withdrawal can happen even after waiting: not a standard "
+                    "start. The prescriber chooses a longer wait with a higher COWS, or a low-dose start."
+                )
+            reasons.append(Reason.said(text, (*_FENTANYL_SOURCES, "hammig-2016"), opioid=name, hours=hours))
+        else:
+            if opioid == "fentanyl":  # the longer_wait profile: never shorter than the short-acting wait
+                wait = max(p["wait_hours_fentanyl"], p["wait_hours_short_acting"])
+                sources: tuple[str, ...] = _FENTANYL_SOURCES
+            else:
+                wait, sources = p[WAIT_FIELD[opioid]], _WAIT_SOURCES
+            row["wait_hours"] = wait
+            if raw >= wait:
+                row["status"] = "met"
+                text = gettext_noop("%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is met.")
+                reasons.append(Reason.said(text, sources, opioid=name, hours=hours, wait=wait))
+            else:
+                row["status"] = "waiting"
+                row["hours_left"] = _left(wait - raw)
+                text = gettext_noop(
+                    "%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is not met: %(left)s h more."
+                )
+                reasons.append(
+                    Reason.said(text, sources, opioid=name, hours=hours, wait=wait, left=_left(wait - raw))
+                )
+            if opioid == "methadone":
+                reasons.append(
+                    Reason.said(
+                        gettext_noop(
+                            "Methadone raises the risk of precipitated withdrawal (more so above 30 mg a day): "
+                            "consider waiting longer or a low-dose start."
+                        ),
+                        ("reference-9.6",),
+                    )
+                )
+        rows.append(row)
+    return rows, reasons
+
+
+def _newest_use(uses: list[dict[str, Any]]) -> dict[str, Any]:
+    return min(uses, key=lambda u: u["hours_since_last_use"])
+
+
+def _score_reason(
+    instrument: str, total: int, age: float, uses: list[dict[str, Any]], fresh: float, threshold: int
+) -> tuple[str, Reason]:
+    """Whether a withdrawal score can be used (scored after the last use, and fresh) and meets the threshold:
+    (status, reason). Status: met, below, before_last_use, too_old."""
+    newest = _newest_use(uses)
+    sources = (
+        ("asam-2020-summary", "wesson-ling-2003") if instrument == "COWS" else ("reference-correction-5",)
+    )
+    if age >= newest["hours_since_last_use"]:
+        return "before_last_use", Reason.said(
+            gettext_noop(
+                "The %(instrument)s of %(age)s h ago was scored before the last use (%(opioid)s, %(hours)s h "
+                "ago): score it again."
+            ),
+            sources,
+            instrument=instrument,
+            age=_left(age),
+            opioid=NAME[newest["opioid"]],
+            hours=_ago(newest["hours_since_last_use"]),
+        )
+    if age > fresh:
+        return "too_old", Reason.said(
+            gettext_noop(
+                "The %(instrument)s was scored %(age)s h ago; the program uses one for %(fresh)s h: score it "
+                "again."
+            ),
+            sources,
+            instrument=instrument,
+            age=_left(age),
+            fresh=fresh,
+        )
+    met = total >= threshold
+    text = (
+        gettext_noop(
+            "%(instrument)s %(total)s, scored %(age)s h ago, is at or above the start threshold of %(threshold)s."
+        )
+        if met
+        else gettext_noop(
+            "%(instrument)s %(total)s, scored %(age)s h ago, is below the start threshold of %(threshold)s."
+        )
+    )
+    return ("met" if met else "below"), Reason.said(
+        text, sources, instrument=instrument, total=total, age=_left(age), threshold=threshold
+    )
+
+
+def _verdict(rows: list[dict[str, Any]], score_status: str) -> str:
+    statuses = {r["status"] for r in rows}
+    if "not_standard" in statuses:
+        return "not_standard"
+    if "low_dose" in statuses:
+        return "low_dose"
+    if "waiting" in statuses or score_status != "met":
+        return "wait"
+    return READY
+
 
 def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
-    opioid, hours, cows = v["last_opioid"], v["hours_since_last_use"], v["cows_total"]
-    reasons: list[Reason] = []
+    uses = v["opioids"]
     policy = dict(p)
+    rows, reasons = _timing(uses, p)
+    counted = {r["opioid"] for r in rows if r["status"] != "outside_lookback"}
+    threshold = p["cows_threshold"]
+    if "fentanyl" in counted and p["fentanyl_profile"] == "longer_wait":
+        threshold = max(threshold, p["cows_threshold_fentanyl"])
+    status, score = _score_reason(
+        "COWS", v["cows_total"], v["cows_age_hours"], uses, p["cows_fresh_hours"], threshold
+    )
+    reasons.append(score)
     if v["pregnant"]:
         reasons.append(
-            Reason(
-                "Pregnant: follow the program's pregnancy protocol and involve prenatal care.",
+            Reason.said(
+                gettext_noop("Pregnant: follow the program's pregnancy protocol and involve prenatal care."),
                 ("keel-policy",),
             )
         )
-    if opioid == "fentanyl":
-        reasons.insert(
-            0,
-            Reason(
-                "Illicit fentanyl: higher risk of precipitated withdrawal even after waiting; there is no agreed wait. "
-                "Consider waiting longer or a low-dose start, as the prescriber decides.",
-                ("reference-9.1-fentanyl",),
-            ),
-        )
-        return Decision("buprenorphine-readiness", "1", "not_standard", tuple(reasons), policy)
-    wait = {
-        "heroin": p["wait_hours_short_acting"],
-        "short_acting_rx": p["wait_hours_short_acting"],
-        "extended_release_rx": p["wait_hours_extended_release"],
-        "methadone": p["wait_hours_methadone"],
-    }[opioid]
-    timing_met = hours >= wait
-    cows_met = cows >= p["cows_threshold"]
-    reasons.append(
-        Reason(
-            f"{_LABEL[opioid].capitalize()} {hours:g} h ago: the wait of {wait:g} h is "
-            f"{'met' if timing_met else 'not met yet'}.",
-            ("asam-2020-summary", "tip63-summary"),
-        )
-    )
-    reasons.append(
-        Reason(
-            f"COWS {cows} is {'at or above' if cows_met else 'below'} the start threshold of {p['cows_threshold']}.",
-            ("asam-2020-summary", "wesson-ling-2003"),
-        )
-    )
-    if opioid == "methadone":
+    decision = _verdict(rows, status)
+    left = max((r.get("hours_left", 0) for r in rows), default=0)
+    if decision == READY:
         reasons.append(
-            Reason(
-                "Recent methadone raises the risk of precipitated withdrawal (more so above 30 mg/day); "
-                "consider waiting longer or a low-dose start.",
-                ("reference-9.6",),
-            )
-        )
-    if timing_met and cows_met:
-        reasons.append(
-            Reason(
-                "Ready: give a first dose of 2-4 mg and re-score COWS 1-2 h after it.",
+            Reason.said(
+                gettext_noop("Ready: give a first dose of 2-4 mg and score COWS again 1-2 h after it."),
                 ("fda-bup-label-summary", "pcss-cows-form"),
             )
         )
-        return Decision("buprenorphine-readiness", "1", "ready", tuple(reasons), policy)
-    if not timing_met:
-        left = wait - hours
+    elif decision == "wait" and left > 0:
         reasons.append(
-            Reason(
-                f"Wait about {left:g} more hours, then score COWS again. Starting too early can cause "
-                "sudden, severe (precipitated) withdrawal.",
+            Reason.said(
+                gettext_noop(
+                    "Wait about %(left)s more hours, then score COWS again. Starting too early can cause "
+                    "sudden, severe (precipitated) withdrawal."
+                ),
                 ("reference-9.6",),
+                left=left,
             )
         )
-    else:
-        reasons.append(Reason("Wait and score COWS again in 1-2 hours.", ("asam-2020-summary",)))
-    return Decision("buprenorphine-readiness", "1", "wait", tuple(reasons), policy)
+    elif decision == "wait" and status == "below":
+        reasons.append(
+            Reason.said(gettext_noop("Wait and score COWS again in 1-2 hours."), ("asam-2020-summary",))
+        )
+    details = {
+        "opioids": rows,
+        "cows": {
+            "total": v["cows_total"],
+            "age_hours": _left(v["cows_age_hours"]),
+            "threshold": threshold,
+            "status": status,
+        },
+        "hours_left": left,
+    }
+    return Decision("buprenorphine-readiness", "2", decision, tuple(reasons), policy, details)
 
 
 READINESS = Rule(
     "buprenorphine-readiness",
-    "1",
-    "Is it time for a standard buprenorphine start?",
+    "2",
+    "Is it time for a standard buprenorphine start? (every opioid used, a fresh COWS)",
     READINESS_INPUTS,
     READINESS_POLICY,
     _readiness,
+    parse_input=_parse_with_uses(READINESS_INPUTS),
+    input_schema=_schema_with_uses(READINESS_INPUTS),
 )
 
 DOSE_INPUTS = (
@@ -272,15 +560,22 @@ DOSE_LIMIT = Rule(
 )
 
 
-HOME_INPUTS = (Field("sows_total", "integer", minimum=0, maximum=64, help="the person's latest SOWS total"),)
+HOME_INPUTS = (
+    Field("sows_total", "integer", minimum=0, maximum=64, help="the person's SOWS total"),
+    Field(
+        "sows_age_hours",
+        "number",
+        minimum=0,
+        maximum=24 * 365,
+        help="hours since that SOWS was rated (it must be after the last use and fresh)",
+    ),
+)
 HOME_POLICY = (
     Field(
         "home_sows_threshold",
         "integer",
         required=False,
         default=17,
-        minimum=0,
-        maximum=64,
         help="program policy, default SOWS 17 from a published patient protocol (reference Correction 5, "
         "secondary; no SOWS bands are shown)",
     ),
@@ -289,39 +584,82 @@ HOME_POLICY = (
         "number",
         required=False,
         default=2,
-        minimum=1,
-        maximum=24,
         help="program policy, default 2 h: the conservative end of 're-dose about every 1-2 h' (reference 9.3, "
         "secondary)",
     ),
+    Field(
+        "sows_fresh_hours",
+        "number",
+        required=False,
+        default=1,
+        help="program policy, default 1 h: the person rates again about every hour while waiting (reference "
+        "9.4, secondary)",
+    ),
+    *(f for f in TIMING_POLICY),  # shared with buprenorphine-readiness (stored there)
 )
 
 
 def _home_start(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     name, threshold = "buprenorphine-home-start", p["home_sows_threshold"]
-    if v["sows_total"] >= threshold:
-        reason = Reason(
-            f"SOWS {v['sows_total']} is at or above {threshold}: withdrawal is clear enough for the first dose at "
-            f"home. If withdrawal continues, another dose after {p['redose_interval_hours']:g} h, within the "
-            "day's limit.",
-            ("reference-correction-5", "tip63-summary"),
-        )
-        return Decision(name, "1", "start", (reason,), dict(p))
-    reason = Reason(
-        f"SOWS {v['sows_total']} is below {threshold}: wait, and rate again in about an hour. Starting too early "
-        "can cause sudden, severe (precipitated) withdrawal.",
-        ("reference-correction-5", "reference-9.6"),
+    uses = v["opioids"]
+    rows, reasons = _timing(uses, p)
+    status, score = _score_reason(
+        "SOWS", v["sows_total"], v["sows_age_hours"], uses, p["sows_fresh_hours"], threshold
     )
-    return Decision(name, "1", "wait", (reason,), dict(p))
+    reasons.append(score)
+    verdict = _verdict(rows, status)
+    left = max((r.get("hours_left", 0) for r in rows), default=0)
+    if verdict == READY:
+        verdict = HOME_READY
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Withdrawal is clear enough for the first dose at home. If withdrawal continues, another dose "
+                    "after %(redose)s h, within the day's limit."
+                ),
+                ("reference-correction-5", "tip63-summary"),
+                redose=p["redose_interval_hours"],
+            )
+        )
+    elif verdict == "wait":
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Wait, and rate your withdrawal again in about an hour. Starting too early can cause "
+                    "sudden, severe (precipitated) withdrawal."
+                ),
+                ("reference-correction-5", "reference-9.6"),
+            )
+        )
+    else:
+        reasons.append(
+            Reason.said(
+                gettext_noop("Do not start at home on your own: call your clinic first."),
+                _FENTANYL_SOURCES,
+            )
+        )
+    details = {
+        "opioids": rows,
+        "sows": {
+            "total": v["sows_total"],
+            "age_hours": _left(v["sows_age_hours"]),
+            "threshold": threshold,
+            "status": status,
+        },
+        "hours_left": left,
+    }
+    return Decision(name, "2", verdict, tuple(reasons), dict(p), details)
 
 
 HOME_START = Rule(
     "buprenorphine-home-start",
-    "1",
-    "May the person take the first buprenorphine dose at home now (from their SOWS)?",
+    "2",
+    "May the person take the first buprenorphine dose at home now? (every opioid used, a fresh SOWS)",
     HOME_INPUTS,
     HOME_POLICY,
     _home_start,
+    parse_input=_parse_with_uses(HOME_INPUTS),
+    input_schema=_schema_with_uses(HOME_INPUTS),
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +33,28 @@ def record_id(value: Any) -> int | None:
     except ValueError:
         return None
     return number if 1 <= number <= RECORD_ID_MAX else None
+
+
+def number_from_text(raw: str) -> int | float | str | None:
+    """A number typed into a page or given as a CLI flag: None when empty, an int or a float when the text is
+    a finite number ("12", "0.5", "-3"), else the text itself, so that the field's parser names the field
+    ("nan", "inf", "1e999" and "twelve" are not numbers)."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(number):
+        return text
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def loads_json(text: str | bytes) -> Any:
+    """JSON as RFC 8259 defines it: the non-standard literals NaN, Infinity and -Infinity that Python's json
+    accepts come back as text, so every number field refuses them by name. Raises ValueError like json."""
+    return json.loads(text, parse_constant=str)
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,8 @@ def _convert(f: Field, value: Any) -> tuple[Any, str]:
             return None, "must be a date like 2026-11-25"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, "must be a number"
+    if not math.isfinite(value):  # NaN or Infinity (JSON from Python, `float("nan")`): never a number here
+        return None, "must be a number (not NaN or Infinity)"
     if f.kind == "integer" and value != int(value):
         return None, "must be a whole number"
     number = int(value) if f.kind == "integer" else float(value)

@@ -1,24 +1,48 @@
-"""Extended-release naltrexone (Vivitrol label, reference section 11) [V]: opioid-free for at least 7-10 days
-before the first dose (policy default 7 days); consider a naloxone challenge when recent use is uncertain; 380 mg
-every 4 weeks (next due 28 days after the last); risk of overdose from lost tolerance at the end of a dosing
-interval or after stopping (label warning 5.1)."""
+"""Extended-release naltrexone (Vivitrol label, reference section 11 and correction 10).
+
+- Opioid-free for at least 7-10 days before the first dose [V] (policy default 7 days), counted from the last
+  use of any opioid; the reasons name the opioid last used.
+- After methadone or buprenorphine, the label's section "Switching from Buprenorphine or Methadone": people may
+  be vulnerable to precipitated withdrawal for as long as 2 weeks [S]. Default (correction 10): a warning until
+  day 14 with the naloxone challenge named; a program may require the challenge, or the full wait (policy).
+  The naloxone-challenge doses come from the oral naltrexone label, not Vivitrol's [S].
+- Consider a naloxone challenge when recent use is uncertain; 380 mg every 4 weeks (next due 28 days after
+  the last); lower tolerance at the end of an interval or after stopping (label warning 5.1).
+
+Verdicts: "eligible" and "caution" (eligible, with the switching warning) allow the first injection;
+"needs_challenge" (program policy: a negative naloxone challenge first) and "not_eligible" do not.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from keel.core.decision import Decision, Reason
+from keel.core.opioids import AGONIST_TREATMENTS, NAME, OPIOIDS
 from keel.core.rules.base import Rule
-from keel.core.rules.inputs import Field
+from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
+from keel.core.words import gettext_noop
 
 INTERVAL_DAYS = 28
+MAY_INJECT = ("eligible", "caution")  # the verdicts that allow a first injection
 
+USE_FIELDS = (
+    Field("opioid", "choice", choices=OPIOIDS, help="the opioid"),
+    Field("days_since_last_use", "number", minimum=0, maximum=365 * 10, help="days since its last use"),
+)
 INPUTS = (
-    Field("days_since_last_opioid", "number", minimum=0, maximum=100000, help="opioid-free days so far"),
     Field(
         "history_uncertain", "bool", required=False, default=False, help="recent opioid use is not certain"
+    ),
+    Field(
+        "naloxone_challenge_negative",
+        "bool",
+        required=False,
+        default=False,
+        help="a naloxone challenge was done today and brought on no withdrawal",
     ),
     Field("last_injection_on", "date", required=False, help="date of the last injection, if any"),
 )
@@ -28,51 +52,221 @@ POLICY = (
         "integer",
         required=False,
         default=7,
-        minimum=7,
-        maximum=30,
         help="program policy, default 7 days (label: 7-10 days; may only be made longer)",
     ),
+    Field(
+        "agonist_switch_days",
+        "integer",
+        required=False,
+        default=14,
+        help="program policy, default 14 days after methadone or buprenorphine (label section 'Switching from "
+        "Buprenorphine or Methadone': up to 2 weeks; reference correction 10)",
+    ),
+    Field(
+        "agonist_switch",
+        "choice",
+        required=False,
+        default="warn",
+        choices=("warn", "challenge", "wait"),
+        help="program policy before that day: warn (default, correction 10), challenge (a negative naloxone "
+        "challenge first) or wait (the full interval)",
+    ),
 )
+_LABEL = ("vivitrol-label",)
+_SWITCHING = ("vivitrol-label-switching",)
+_CHALLENGE = ("naltrexone-oral-label",)
+_REPLACED = {"days_since_last_opioid": "replaced by opioids: a list of {opioid, days_since_last_use}"}
+
+
+def _parse(raw: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput([FieldError("input", "must be a JSON object")])
+    errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
+    values: dict[str, Any] = {}
+    try:
+        values = parse(INPUTS, {k: v for k, v in raw.items() if k not in _REPLACED and k != "opioids"})
+    except InvalidInput as exc:
+        errors += exc.errors
+    uses = raw.get("opioids")
+    if not isinstance(uses, list) or not uses:
+        errors.append(FieldError("opioids", "list each opioid used, with the days since its last use"))
+        uses = []
+    seen: set[str] = set()
+    parsed = []
+    for i, item in enumerate(uses):
+        try:
+            use = parse(USE_FIELDS, item, prefix=f"opioids[{i}].")
+        except InvalidInput as exc:
+            errors += exc.errors
+            continue
+        if use["opioid"] in seen:
+            errors.append(FieldError(f"opioids[{i}].opioid", "listed twice: give each opioid once"))
+            continue
+        seen.add(use["opioid"])
+        parsed.append(use)
+    if errors:
+        raise InvalidInput(errors)
+    values["opioids"] = parsed
+    return values
+
+
+def _schema() -> dict[str, Any]:
+    schema = json_schema(INPUTS)
+    schema["properties"] = {
+        "opioids": {
+            "type": "array",
+            "minItems": 1,
+            "description": "every opioid used, each once, with the days since its last use",
+            "items": {
+                "type": "object",
+                "properties": {f.name: f.schema() for f in USE_FIELDS},
+                "required": [f.name for f in USE_FIELDS],
+                "additionalProperties": False,
+            },
+        },
+        **schema["properties"],
+    }
+    schema["required"] = ["opioids", *schema["required"]]
+    return schema
+
+
+def _days(value: float) -> float:
+    return math.floor(value * 10) / 10
 
 
 def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
-    days, need = v["days_since_last_opioid"], p["opioid_free_days"]
+    uses = sorted(v["opioids"], key=lambda u: (u["days_since_last_use"], OPIOIDS.index(u["opioid"])))
+    newest = uses[0]
+    days, need = newest["days_since_last_use"], p["opioid_free_days"]
     reasons: list[Reason] = []
-    if days >= need:
-        decision = "eligible"
-        reasons.append(
-            Reason(
-                f"Opioid-free for {days:g} days (at least {need} needed): eligible for the first injection.",
-                ("vivitrol-label",),
-            )
-        )
-        if v["history_uncertain"]:
-            reasons.append(
-                Reason("Recent use is uncertain: consider a naloxone challenge first.", ("vivitrol-label",))
-            )
-    else:
+    switching = [
+        u
+        for u in uses
+        if u["opioid"] in AGONIST_TREATMENTS and u["days_since_last_use"] < p["agonist_switch_days"]
+    ]
+    if days < need:
         decision = "not_eligible"
         reasons.append(
-            Reason(
-                f"Opioid-free for {days:g} days; at least {need} are needed to avoid severe "
-                "precipitated withdrawal.",
-                ("vivitrol-label",),
+            Reason.said(
+                gettext_noop(
+                    "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed "
+                    "to avoid severe precipitated withdrawal."
+                ),
+                _LABEL,
+                days=_days(days),
+                opioid=NAME[newest["opioid"]],
+                need=need,
             )
         )
-    details: dict[str, Any] = {}
-    if v["last_injection_on"] is not None:
-        due = v["last_injection_on"] + timedelta(days=INTERVAL_DAYS)
-        details["next_due_on"] = due.isoformat()
+    else:
+        decision = "eligible"
         reasons.append(
-            Reason(
-                f"Next injection due {due.isoformat()} (every 4 weeks). Near the end of an interval, or "
-                "after stopping, tolerance is lower: the overdose risk is higher.",
-                ("vivitrol-label",),
+            Reason.said(
+                gettext_noop(
+                    "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed."
+                ),
+                _LABEL,
+                days=_days(days),
+                opioid=NAME[newest["opioid"]],
+                need=need,
             )
         )
-    return Decision("naltrexone-readiness", "1", decision, tuple(reasons), dict(p), details)
+    for use in switching:
+        left = p["agonist_switch_days"] - use["days_since_last_use"]
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "%(opioid)s %(days)s days ago: after methadone or buprenorphine, precipitated withdrawal can "
+                    "happen for as long as 2 weeks (label: Switching from Buprenorphine or Methadone). Day "
+                    "%(switch)s is in %(left)s days."
+                ),
+                _SWITCHING,
+                opioid=NAME[use["opioid"]],
+                days=_days(use["days_since_last_use"]),
+                switch=p["agonist_switch_days"],
+                left=math.ceil(left * 10) / 10,
+            )
+        )
+    if switching and decision == "eligible":
+        rule = p["agonist_switch"]
+        if rule == "wait":
+            decision = "not_eligible"
+            reasons.append(
+                Reason.said(
+                    gettext_noop(
+                        "Program policy: wait until day %(switch)s after methadone or buprenorphine."
+                    ),
+                    ("keel-policy", *_SWITCHING),
+                    switch=p["agonist_switch_days"],
+                )
+            )
+        elif rule == "challenge" and not v["naloxone_challenge_negative"]:
+            decision = "needs_challenge"
+            reasons.append(
+                Reason.said(
+                    gettext_noop(
+                        "Program policy: before day %(switch)s, a naloxone challenge first; give the injection only "
+                        "if it brings on no withdrawal."
+                    ),
+                    ("keel-policy", *_SWITCHING),
+                    switch=p["agonist_switch_days"],
+                )
+            )
+        else:
+            decision = "caution"
+    if decision != "not_eligible" and (switching or v["history_uncertain"]):
+        if v["naloxone_challenge_negative"]:
+            reasons.append(
+                Reason.said(gettext_noop("A naloxone challenge today brought on no withdrawal."), _CHALLENGE)
+            )
+        else:
+            reasons.append(
+                Reason.said(
+                    gettext_noop(
+                        "Consider a naloxone challenge first (oral naltrexone label: 0.2 mg IV, then 0.6 mg IV; "
+                        "or 0.8 mg under the skin), and give the injection only if it brings on no withdrawal."
+                    ),
+                    _CHALLENGE,
+                )
+            )
+    details: dict[str, Any] = {
+        "last_opioid": newest["opioid"],
+        "days_since_last_use": _days(days),
+        "switching_from": [u["opioid"] for u in switching],
+    }
+    if v["last_injection_on"] is not None:
+        due, reason = _next_due(v["last_injection_on"])
+        details["next_due_on"] = due.isoformat()
+        reasons.append(reason)
+    return Decision("naltrexone-readiness", "2", decision, tuple(reasons), dict(p), details)
+
+
+def _next_due(last: date) -> tuple[date, Reason]:
+    due = last + timedelta(days=INTERVAL_DAYS)
+    return due, Reason.said(
+        gettext_noop(
+            "Next injection due %(due)s (every 4 weeks). Near the end of an interval, or after stopping, "
+            "tolerance is lower: the overdose risk is higher."
+        ),
+        _LABEL,
+        due=due.isoformat(),
+    )
+
+
+def repeat_injection(given_on: date) -> Decision:
+    """A later injection (the person is on XR-naltrexone already): no opioid-free check, the next due date and
+    the lost-tolerance warning (label warning 5.1)."""
+    due, reason = _next_due(given_on)
+    return Decision("naltrexone-readiness", "2", "repeat", (reason,), {}, {"next_due_on": due.isoformat()})
 
 
 READINESS = Rule(
-    "naltrexone-readiness", "1", "Can extended-release naltrexone be started?", INPUTS, POLICY, _readiness
+    "naltrexone-readiness",
+    "2",
+    "Can extended-release naltrexone be started? (every opioid used; switching from methadone or buprenorphine)",
+    INPUTS,
+    POLICY,
+    _readiness,
+    parse_input=_parse,
+    input_schema=_schema(),
 )

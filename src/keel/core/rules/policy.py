@@ -1,10 +1,22 @@
-"""Program policy: which way is "tighter" for each policy value, and the checks that keep policies honest.
+"""Program policy: for every policy value of every rule, which way is stricter and the safe floor and ceiling
+it may never cross, each with its source; and the checks that keep policies honest.
 
 The clinical reference's preface: a number that is not fully verified and changes a dose, a start or an
 eligibility is a program policy setting, changed only by a program admin (audited), overridable for one patient
-by a prescriber with a written reason (audited). A policy may tighten a federal limit, never loosen one: those
-limits are the fields' own bounds (e.g. the 50 mg first-day total, the 28-day take-home ceiling, the 7-day
-opioid-free minimum), which no setting or override can cross.
+by a prescriber with a written reason (audited). A policy may tighten a federal limit, never loosen one; and no
+setting may switch a check off (a COWS or SOWS threshold of 0, a wait of 0 hours).
+
+How it works (the one mechanism; add a new policy value the same way):
+1. Declare the value in the rule's `policy` fields (`keel/core/rules/<rule>.py`): name, kind, default, and a
+   `help` that states the default's provenance.
+2. Add its `Limit` to `LIMITS` below: `stricter` ("higher" or "lower" for numbers; "order" for a choice, with
+   `order` from the loosest to the strictest), the `floor` and `ceiling` (inclusive) and `why`: where both
+   bounds come from, with source ids or "Keel bound: <reason>" when no source gives a number. `nullable=True`
+   where None means "no program limit" (the loosest value).
+3. Nothing else: `Rule.run` (every path: pages, API, `keel rule --policy`, the program's stored values,
+   a prescriber's override for one patient) refuses a value outside its bounds, naming the field;
+   `tighten_only` lets an API caller ask only for stricter values; the policy page and `keel policy show`
+   list the bounds with `why`. `tests/core/test_policy_core.py` fails for a policy value without a Limit.
 
 A caller of a rule (the API) may ask for a stricter value than the stored policy for one evaluation; never a
 looser one ("no silent bypass").
@@ -13,40 +25,268 @@ looser one ("no silent bypass").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from keel.core.rules.base import Rule
 from keel.core.rules.inputs import FieldError, InvalidInput, parse
 
-# (rule, field) -> "lower" if a lower value is stricter, "higher" if a higher one is.
-TIGHTER: dict[tuple[str, str], str] = {
-    ("buprenorphine-readiness", "wait_hours_short_acting"): "higher",
-    ("buprenorphine-readiness", "wait_hours_extended_release"): "higher",
-    ("buprenorphine-readiness", "wait_hours_methadone"): "higher",
-    ("buprenorphine-readiness", "cows_threshold"): "higher",
-    ("buprenorphine-home-start", "home_sows_threshold"): "higher",
-    ("buprenorphine-home-start", "redose_interval_hours"): "higher",
-    ("buprenorphine-dose-limit", "day1_max_mg"): "lower",
-    ("buprenorphine-dose-limit", "day2_max_mg"): "lower",
-    ("methadone-dose-check", "first_day_total_max_mg"): "lower",
-    ("methadone-dose-check", "titration_step_max_mg"): "lower",
-    ("methadone-dose-check", "reassess_after_missed_days"): "lower",
-    ("take-home-eligibility", "admission_day_number"): "lower",
-    ("take-home-eligibility", "program_max_days"): "lower",
-    ("naltrexone-readiness", "opioid_free_days"): "higher",
+if TYPE_CHECKING:
+    from keel.core.rules.base import Rule
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How one policy value may be set: the stricter direction and the safe, inclusive floor and ceiling."""
+
+    stricter: str  # "higher" | "lower" | "order"
+    floor: float | None = None
+    ceiling: float | None = None
+    why: str = ""  # where the floor and the ceiling come from
+    order: tuple[str, ...] = ()  # a choice's values, loosest first
+    nullable: bool = False  # None = no program limit (the loosest), where the rule allows it
+
+    def problem(self, value: Any) -> str:
+        """Why `value` is outside the bounds ("" when it is inside)."""
+        if value is None:
+            return "" if self.nullable else "required"
+        if self.stricter == "order":
+            return "" if value in self.order else f"must be one of {', '.join(self.order)}"
+        if self.floor is not None and value < self.floor:
+            return f"must be at least {self.floor:g} (the safe floor: {self.why})"
+        if self.ceiling is not None and value > self.ceiling:
+            return f"must be at most {self.ceiling:g} (the safe ceiling: {self.why})"
+        return ""
+
+
+_READINESS = "buprenorphine-readiness"
+_HOME = "buprenorphine-home-start"
+_BUP_DOSE = "buprenorphine-dose-limit"
+_METHADONE = "methadone-dose-check"
+_TAKE_HOME = "take-home-eligibility"
+_NALTREXONE = "naltrexone-readiness"
+_EARLY = "early-warning"
+
+LIMITS: dict[tuple[str, str], Limit] = {
+    # Buprenorphine start (reference 9.1, 9.2, conflicts 1-2, corrections 5 and 11).
+    (_READINESS, "wait_hours_short_acting"): Limit(
+        "higher",
+        4,
+        48,
+        "floor 4 h, the older label's 'not less than 4 h' with objective withdrawal (reference 9.1, conflict "
+        "1); ceiling 48 h, the longest wait guidance describes for a short-acting opioid (reference 9.1: "
+        "'24-48 h' for fentanyl)",
+    ),
+    (_READINESS, "wait_hours_extended_release"): Limit(
+        "higher",
+        24,
+        72,
+        "floor 24 h, the only figure in the sources (reference 9.1); ceiling 72 h, the methadone wait",
+    ),
+    (_READINESS, "wait_hours_methadone"): Limit(
+        "higher",
+        36,
+        168,
+        "floor 36 h, the lower end of PCSS-era '36-72 h' (reference 9.1); ceiling 168 h, Keel bound: past a "
+        "week guidance points to a low-dose start instead (reference 9.5)",
+    ),
+    (_READINESS, "cows_threshold"): Limit(
+        "higher",
+        8,
+        24,
+        "floor COWS 8, the lowest start threshold in the sources (ASAM summaries, reference 9.2); ceiling 24, "
+        "the top of the moderate band (Wesson & Ling 2003): more keeps people in severe withdrawal",
+    ),
+    (_READINESS, "cows_fresh_hours"): Limit(
+        "lower",
+        0.5,
+        4,
+        "floor 0.5 h; ceiling 4 h, Keel bound: withdrawal changes within hours and guidance re-scores every "
+        "1-2 h (reference 9.2)",
+    ),
+    (_READINESS, "last_use_report_hours"): Limit(
+        "lower",
+        1,
+        72,
+        "Keel bounds: the time of last use is asked on the day of the start; a report older than 3 days "
+        "does not say what the person used since",
+    ),
+    (_READINESS, "lookback_days"): Limit(
+        "higher",
+        7,
+        30,
+        "floor 7 days, at least the longest wait any policy allows (168 h), so no opioid still inside its "
+        "wait is ever left out; ceiling 30 days, Keel bound",
+    ),
+    (_READINESS, "fentanyl_profile"): Limit(
+        "order",
+        why="no fixed fentanyl wait exists (reference correction 11); 'not a standard start' is the strictest",
+        order=("longer_wait", "low_dose", "not_standard"),
+    ),
+    (_READINESS, "wait_hours_fentanyl"): Limit(
+        "higher",
+        24,
+        96,
+        "floor 24 h and the usual 24-48 h (reference 9.1: Burson 2021 and secondary reviews); ceiling 96 h, "
+        "Keel bound: past that guidance points to a low-dose start (correction 11)",
+    ),
+    (_READINESS, "cows_threshold_fentanyl"): Limit(
+        "higher",
+        8,
+        24,
+        "floor COWS 8 (reference 9.2); the default 12 is the stricter option clinicians treating fentanyl use "
+        "prefer (reference 9.2, conflict 2); ceiling 24, the top of the moderate band",
+    ),
+    (_HOME, "home_sows_threshold"): Limit(
+        "higher",
+        17,
+        32,
+        "floor SOWS 17, the one published home protocol (reference correction 5); ceiling 32, Keel bound: half "
+        "the scale, more keeps people in severe withdrawal at home",
+    ),
+    (_HOME, "redose_interval_hours"): Limit(
+        "higher",
+        1,
+        4,
+        "floor 1 h, the short end of 're-dose about every 1-2 h' (reference 9.3); ceiling 4 h, Keel bound",
+    ),
+    (_HOME, "sows_fresh_hours"): Limit(
+        "lower",
+        0.5,
+        4,
+        "floor 0.5 h; ceiling 4 h, Keel bound: the person rates again about every hour while waiting "
+        "(reference 9.4)",
+    ),
+    (_BUP_DOSE, "day1_max_mg"): Limit(
+        "lower",
+        8,
+        32,
+        "floor 8 mg, the older label's day-1 figure, the lowest in the sources (reference 9.3); ceiling 32 mg: "
+        "more than 24 mg on day 1 'may be considered' in high tolerance (reference correction 11)",
+    ),
+    (_BUP_DOSE, "day2_max_mg"): Limit(
+        "lower",
+        16,
+        32,
+        "floor 16 mg, the older label's day-2 figure (reference 9.3); ceiling 32 mg, as day 1 (correction 11)",
+    ),
+    # Methadone at the window (reference 10, corrections 2, 6, 7, 8).
+    (_METHADONE, "first_day_total_max_mg"): Limit(
+        "lower",
+        20,
+        50,
+        "floor 20 mg, the label's lowest first dose (20-30 mg, correction 6); ceiling 50 mg, the 2024 rule's "
+        "bound (corrections 2 and 6)",
+    ),
+    (_METHADONE, "titration_step_max_mg"): Limit(
+        "lower",
+        5,
+        10,
+        "'5-10 mg no more often than every 3-5 days' (reference correction 7, secondary)",
+    ),
+    (_METHADONE, "reassess_after_missed_days"): Limit(
+        "lower",
+        1,
+        4,
+        "ceiling 4 days: after 4 missed days the person sees the prescriber (Australian National Methadone "
+        "Guidelines 2003, 3.5; reference correction 8); floor 1 day",
+    ),
+    # Take-home doses (reference 10.2, conflict 5, correction 9).
+    (_TAKE_HOME, "admission_day_number"): Limit(
+        "lower", 0, 1, "admission day is day 0 or day 1: not defined in the sources (reference conflict 5)"
+    ),
+    (_TAKE_HOME, "program_max_days"): Limit(
+        "lower",
+        0,
+        28,
+        "ceiling 28 days, the federal limit (42 CFR 8.12, 2024 rule; reference 10.2); a program may allow "
+        "fewer, down to none",
+        nullable=True,
+    ),
+    # XR-naltrexone (reference 11, correction 10).
+    (_NALTREXONE, "opioid_free_days"): Limit(
+        "higher",
+        7,
+        14,
+        "floor 7 days, the label's 'at least 7-10 days' (reference 11); ceiling 14 days, the '2 weeks' after "
+        "methadone or buprenorphine (correction 10)",
+    ),
+    (_NALTREXONE, "agonist_switch_days"): Limit(
+        "higher",
+        10,
+        14,
+        "the label's section 'Switching from Buprenorphine or Methadone': vulnerable to precipitated "
+        "withdrawal for as long as 2 weeks (reference correction 10); floor 10 days, the label's 7-10 days",
+    ),
+    (_NALTREXONE, "agonist_switch"): Limit(
+        "order",
+        why="the label's switching section: a warning until day 14 (correction 10), a naloxone challenge, or "
+        "waiting the 2 weeks; waiting is the strictest",
+        order=("warn", "challenge", "wait"),
+    ),
+    # Early-warning flags (Keel's product rules, issue #7; `keel-issue-7`): no clinical source gives these
+    # numbers, so the bounds are Keel's: wide enough for a program's judgment, never so wide a flag stops.
+    (_EARLY, "craving_high_at"): Limit(
+        "lower", 4, 9, "Keel bounds on the 0-10 craving scale: at 10 only the extreme would count"
+    ),
+    (_EARLY, "craving_high_needed"): Limit("lower", 1, 5, "Keel bounds: at most the default window of 5"),
+    (_EARLY, "craving_window"): Limit("higher", 3, 14, "Keel bounds: from 3 check-ins to two weeks"),
+    (_EARLY, "missed_in_a_row"): Limit("lower", 1, 7, "Keel bounds: a missed week at most"),
+    (_EARLY, "silent_days"): Limit("lower", 1, 14, "Keel bounds: two silent weeks at most"),
+    (_EARLY, "habit_days"): Limit("lower", 1, 7, "Keel bounds: days of the week before the silence"),
+    (_EARLY, "worsening_mood_days"): Limit(
+        "lower", 2, 7, "Keel bounds: a trend needs 2 days; a week at most"
+    ),
+    (_EARLY, "screen_recent_days"): Limit(
+        "higher", 1, 30, "Keel bounds: a positive screen from yesterday always counts; a month at most"
+    ),
 }
+
+# Policy values a rule shares with another rule: stored once, under the owning rule, with the owner's Limit
+# (the home start uses the waits, the fentanyl profile and the lookback of the clinic's readiness rule).
+SHARED: dict[str, str] = {_HOME: _READINESS}
+
+
+def limit_for(rule: str, field: str) -> Limit | None:
+    """The Limit of a policy value (a shared value's is its owner's)."""
+    found = LIMITS.get((rule, field))
+    if found is None and rule in SHARED:
+        found = LIMITS.get((SHARED[rule], field))
+    return found
+
+
+# (rule, field) -> "lower" if a lower value is stricter, "higher" if a higher one is, "order" for a choice.
+TIGHTER: dict[tuple[str, str], str] = {key: limit.stricter for key, limit in LIMITS.items()}
+
+
+def limit_errors(rule: str, values: Mapping[str, Any], prefix: str = "policy.") -> list[FieldError]:
+    """Each value outside its Limit, named. A value with no Limit is refused too (no unbounded policy)."""
+    errors = []
+    for name, value in values.items():
+        limit = limit_for(rule, name)
+        if limit is None:
+            errors.append(
+                FieldError(f"{prefix}{name}", "has no safe bounds declared (keel.core.rules.policy)")
+            )
+            continue
+        problem = limit.problem(value)
+        if problem:
+            errors.append(FieldError(f"{prefix}{name}", problem))
+    return errors
 
 
 def is_tighter_or_equal(rule: str, field: str, candidate: Any, current: Any) -> bool:
     """Whether `candidate` is at least as strict as `current` (None = no program limit, the loosest)."""
-    direction = TIGHTER.get((rule, field))
-    if direction is None:
+    limit = limit_for(rule, field)
+    if limit is None:
         return bool(candidate == current)
     if current is None:
         return True
     if candidate is None:
         return False
-    return bool(candidate <= current) if direction == "lower" else bool(candidate >= current)
+    if limit.stricter == "order":
+        order = limit.order
+        return candidate in order and current in order and order.index(candidate) >= order.index(current)
+    return bool(candidate <= current) if limit.stricter == "lower" else bool(candidate >= current)
 
 
 def defaults(rule: Rule) -> dict[str, Any]:
@@ -54,8 +294,43 @@ def defaults(rule: Rule) -> dict[str, Any]:
 
 
 def checked_values(rule: Rule, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Parse stored or proposed values against the rule's policy fields (bounds included)."""
-    return {k: v for k, v in parse(rule.policy, values, prefix="policy.").items() if k in values}
+    """Parse stored or proposed values against the rule's policy fields and their Limits."""
+    parsed = {k: v for k, v in parse(rule.policy, values, prefix="policy.").items() if k in values}
+    errors = limit_errors(rule.name, parsed)
+    if errors:
+        raise InvalidInput(errors)
+    return parsed
+
+
+def within_limits(rule: Rule, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored values (a program's settings, a patient's override) as the rule may use them today. A number
+    set before its bound existed is brought to the nearest bound (a COWS threshold of 0 stored long ago runs
+    as the floor, 8); anything else that no longer parses is left out, so the rule's default applies. The
+    policy page shows both as not in force."""
+    fields = {f.name for f in rule.policy}
+    kept = {}
+    for name, value in stored.items():
+        if name not in fields:
+            continue
+        try:
+            kept.update(checked_values(rule, {name: value}))
+            continue
+        except InvalidInput:
+            pass
+        limit = limit_for(rule.name, name)
+        if limit is None or limit.stricter == "order" or isinstance(value, bool):
+            continue
+        if not isinstance(value, int | float) or value != value:  # text, NaN
+            continue
+        if limit.floor is not None and value < limit.floor:
+            value = limit.floor
+        elif limit.ceiling is not None and value > limit.ceiling:
+            value = limit.ceiling
+        try:
+            kept.update(checked_values(rule, {name: value}))
+        except InvalidInput:
+            continue
+    return kept
 
 
 def tighten_only(rule: Rule, base: Mapping[str, Any], requested: Mapping[str, Any]) -> dict[str, Any]:

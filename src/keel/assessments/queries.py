@@ -1,0 +1,57 @@
+"""Shared reads of assessments: the one definition of "latest".
+
+The latest assessment is the one given last (`filled_at`), and of two given at the same moment, the one
+entered last (the higher id). Every screen that picks or orders assessments (the start page, the home start,
+readiness, the flowsheets, the timeline, the progress report, the FHIR export) uses these, so two screens
+never disagree about which score is current.
+
+These take a patient the caller has already read through the access policy (and audited); they add no audit
+row of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from keel.assessments.models import Assessment
+
+LATEST_FIRST = ("-filled_at", "-id")
+OLDEST_FIRST = ("filled_at", "id")
+
+
+def newest_first(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    return queryset.order_by(*LATEST_FIRST)
+
+
+def oldest_first(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    return queryset.order_by(*OLDEST_FIRST)
+
+
+def latest(patient: Any, instrument: str, *, as_of: datetime | None = None) -> Assessment | None:
+    """The patient's latest assessment of one instrument (given at or before `as_of`, when given), or None."""
+    rows = Assessment.objects.filter(patient=patient, instrument=instrument)
+    if as_of is not None:
+        rows = rows.filter(filled_at__lte=as_of)
+    return newest_first(rows).first()
+
+
+def latest_by_instrument(
+    patient: Any, instruments: Iterable[str], *, as_of: datetime | None = None
+) -> dict[str, Assessment]:
+    """instrument code -> the patient's latest assessment of it (instruments never given are absent); one
+    query per instrument, each reading one row through the (patient, instrument, filled_at) index."""
+    out = {}
+    for code in dict.fromkeys(instruments):
+        found = latest(patient, code, as_of=as_of)
+        if found is not None:
+            out[code] = found
+    return out
+
+
+def is_later(a: Assessment, b: Assessment) -> bool:
+    """Whether `a` is later than `b` under the one definition (time, then entry order)."""
+    return (a.filled_at, a.pk) > (b.filled_at, b.pk)

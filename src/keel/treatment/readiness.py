@@ -1,0 +1,405 @@
+"""Readiness for a medication start, read from the record: the time of last use of every opioid, the latest
+withdrawal score, and the program's policy. One definition each, used by every page, the API and the gates:
+
+- `buprenorphine_readiness(patient, now)`: a standard buprenorphine start (the start page; the dosing
+  window's gate on a first standard dose). `ReadinessRead.ready` is True only when the verdict is
+  `keel.core.rules.buprenorphine.READY` ("ready").
+- `home_start(user, now)`: the person's own buprenorphine home start (SOWS).
+- `naltrexone_readiness(patient, now)`: a first XR-naltrexone injection.
+
+The time of last use of each opioid comes from the latest intake, the reports made after it (the care team
+on the start page, the person on their home-start page: `record_last_use`), and the program's own records
+(observed methadone and buprenorphine doses, methadone take-home days), the latest time of each winning.
+These reads add no audit row: callers have read the record through the access policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.assessments import queries as assessments
+from keel.assessments.services import NotAllowed
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core import intake as core_intake
+from keel.core import rules
+from keel.core.decision import Decision
+from keel.core.opioids import OPIOIDS
+from keel.core.rules.buprenorphine import READY
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.naltrexone import MAY_INJECT
+from keel.patients.models import Patient, zone_of
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
+    Intake,
+    LastUseReport,
+    Medication,
+    MedicationOrder,
+    OrderStatus,
+    TakeHomePlan,
+    UseReportSource,
+)
+from keel.treatment.policy_store import effective_policy
+
+SCREENS = ("dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
+
+
+@dataclass(frozen=True)
+class LastUse:
+    """The time of last use of one opioid, and where Keel knows it from."""
+
+    opioid: str
+    at: datetime | None  # None: listed on the intake without a time
+    source: str  # intake | report | dose | take_home
+
+
+@dataclass(frozen=True)
+class LastUses:
+    """Every opioid the record knows the person used, with the latest time of each."""
+
+    uses: dict[str, LastUse]
+    asked_at: datetime | None  # when the times were last asked (the latest intake or report)
+    intake: Intake | None
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Opioids listed without a time of last use (readiness cannot be decided until one is given)."""
+        return tuple(o for o in OPIOIDS if o in self.uses and self.uses[o].at is None)
+
+    def hours_since(self, now: datetime) -> list[dict[str, Any]]:
+        """The rules' input: each opioid with a known time and the hours since it (exact, never negative)."""
+        return [
+            {"opioid": u.opioid, "hours_since_last_use": max(0.0, (now - u.at).total_seconds() / 3600)}
+            for u in (self.uses[o] for o in OPIOIDS if o in self.uses)
+            if u.at is not None
+        ]
+
+    def asked_hours_ago(self, now: datetime) -> float | None:
+        return None if self.asked_at is None else max(0.0, (now - self.asked_at).total_seconds() / 3600)
+
+
+def _later(current: LastUse | None, candidate: LastUse) -> LastUse:
+    if current is None or current.at is None:
+        return candidate if candidate.at is not None or current is None else current
+    if candidate.at is not None and candidate.at > current.at:
+        return candidate
+    return current
+
+
+def read_last_uses(patient: Patient, now: datetime) -> LastUses:
+    """The latest intake, the reports after it and the program's own doses, as of `now`."""
+    intake = Intake.objects.filter(patient=patient, recorded_at__lte=now).first()
+    uses: dict[str, LastUse] = {}
+    asked = intake.recorded_at if intake else None
+    if intake is not None:
+        for opioid, at in core_intake.last_use_times(intake.values).items():
+            uses[opioid] = LastUse(opioid, at, "intake")
+    reports = LastUseReport.objects.filter(patient=patient, reported_at__lte=now)
+    if intake is not None:
+        reports = reports.filter(reported_at__gte=intake.recorded_at)
+    for report in reports.order_by("reported_at", "id"):
+        asked = report.reported_at if asked is None else max(asked, report.reported_at)
+        for item in report.opioids or []:
+            opioid, when = item.get("opioid"), item.get("last_use_at")
+            if opioid in OPIOIDS and when:
+                uses[opioid] = _later(
+                    uses.get(opioid), LastUse(opioid, datetime.fromisoformat(when), "report")
+                )
+    for medication, at in _program_doses(patient, now).items():
+        uses[medication] = _later(uses.get(medication), LastUse(medication, at, "dose"))
+    take_home = _last_take_home_day(patient, now)
+    if take_home is not None:
+        uses["methadone"] = _later(uses.get("methadone"), LastUse("methadone", take_home, "take_home"))
+    return LastUses(uses, asked, intake)
+
+
+def _program_doses(patient: Patient, now: datetime) -> dict[str, datetime]:
+    """medication -> the time of the latest observed dose given here (not voided), as of `now`."""
+    out: dict[str, datetime] = {}
+    recent = (
+        DoseRecord.objects.filter(
+            patient=patient,
+            medication__in=(Medication.METHADONE, Medication.BUPRENORPHINE),
+            status=DoseStatus.GIVEN,
+            recorded_at__lte=now,
+        )
+        .prefetch_related("amendments")
+        .order_by("-recorded_at", "-id")[:20]
+    )
+    for dose in recent:
+        if dose.medication in out:
+            continue
+        amendments = sorted(dose.amendments.all(), key=lambda a: (a.amended_at, a.pk))
+        if amendments and (amendments[-1].voided or not amendments[-1].corrected_mg):
+            continue  # voided or corrected to 0 mg: not a dose taken
+        out[dose.medication] = dose.recorded_at
+    return out
+
+
+def _last_take_home_day(patient: Patient, now: datetime) -> datetime | None:
+    """A methadone take-home bottle for a day up to today counts as taken at the end of that day (or now,
+    for today's): the safe reading, since the time is not known."""
+    zone = zone_of(patient)
+    today = now.astimezone(zone).date()
+    days = [
+        date.fromisoformat(iso)
+        for bottles in TakeHomePlan.objects.filter(patient=patient).values_list("bottles", flat=True)
+        for iso in bottles or []
+    ]
+    past = [d for d in days if d <= today]
+    if not past:
+        return None
+    end = datetime.combine(max(past), time.max).replace(tzinfo=zone)
+    return min(end, now)
+
+
+def _missing(uses: LastUses, now: datetime, report_hours: float) -> list[str]:
+    """What a readiness verdict still needs from the record (codes; the pages say them in words)."""
+    missing = []
+    if not uses.uses:
+        missing.append("last_use")
+    elif uses.unknown:
+        missing.append("last_use_time")
+    asked = uses.asked_hours_ago(now)
+    if uses.uses and (asked is None or asked > report_hours):
+        missing.append("last_use_report")
+    return missing
+
+
+# --- Buprenorphine: a standard start --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadinessRead:
+    """The buprenorphine readiness verdict as of `now`, with what it was made from. The one definition used by
+    the start page and by the dosing window's gate on a first standard dose.
+
+    `readiness.decision`: "ready" (`keel.core.rules.buprenorphine.READY`, the only verdict that allows a
+    standard first dose), "wait", "not_standard" (illicit fentanyl under the default profile) or "low_dose"
+    (a low-dose start is the program's route after fentanyl). `readiness` is None while something in
+    `missing` is needed ("last_use", "last_use_time", "last_use_report", "cows"): not ready either."""
+
+    intake: Intake | None
+    cows: Any  # the COWS Assessment the verdict used (the latest), or None
+    readiness: Decision | None
+    missing: tuple[str, ...]  # what the verdict still needs
+    latest: dict[str, Any]  # instrument code -> its latest Assessment
+    uses: LastUses | None = None
+    cows_age_hours: float | None = None
+    policy: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        """True only when the verdict is "ready": a standard first dose may be given."""
+        return self.readiness is not None and self.readiness.decision == READY
+
+
+def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
+    """Readiness for a standard buprenorphine start: every opioid's last use, the latest COWS (scored after
+    the last use and fresh), the program's policy. No audit row: callers read the record through policy."""
+    uses = read_last_uses(patient, now)
+    latest = assessments.latest_by_instrument(patient, ("cows", *SCREENS), as_of=now)
+    cows = latest.get("cows")
+    settings = effective_policy(patient, "buprenorphine-readiness")
+    missing = _missing(uses, now, settings["last_use_report_hours"])
+    if cows is None:
+        missing.append("cows")
+    age = None if cows is None else max(0.0, (now - cows.filled_at).total_seconds() / 3600)
+    readiness = None
+    if not missing and cows is not None and age is not None:
+        raw: dict[str, Any] = {
+            "opioids": uses.hours_since(now),
+            "cows_total": cows.total,
+            "cows_age_hours": age,
+            "pregnant": bool(uses.intake and uses.intake.values.get("pregnant") == "yes"),
+        }
+        readiness = rules.get("buprenorphine-readiness").run(raw, settings)
+    return ReadinessRead(
+        intake=uses.intake,
+        cows=cows,
+        readiness=readiness,
+        missing=tuple(missing),
+        latest=latest,
+        uses=uses,
+        cows_age_hours=age,
+        policy=settings,
+    )
+
+
+# --- Buprenorphine at home --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeStart:
+    order: MedicationOrder | None
+    sows: Any  # the latest SOWS Assessment, or None
+    decision: Decision | None  # "start" (take the first dose now), "wait", "not_standard", "low_dose"
+    redose_hours: float
+    day1_max_mg: float
+    day2_max_mg: float
+    missing: tuple[str, ...] = ()  # "last_use", "last_use_time", "last_use_report", "sows"
+    uses: LastUses | None = None
+    sows_age_hours: float | None = None
+
+
+def home_start(user: Any, now: datetime | None = None) -> HomeStart:
+    """The person's home start: their latest SOWS (rated after their last use, and fresh), the time since
+    their last use of every opioid (fentanyl included), and the plan's limits. One audit row."""
+    patient = policy.own_patient_or_404(user, target_type="home_start")
+    now = now or timezone.now()
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE, home_start=True
+    ).first()
+    sows = assessments.latest(patient, "sows", as_of=now)
+    home = effective_policy(patient, "buprenorphine-home-start")
+    readiness = effective_policy(patient, "buprenorphine-readiness")
+    limits = effective_policy(patient, "buprenorphine-dose-limit")
+    uses = read_last_uses(patient, now)
+    missing = _missing(uses, now, readiness["last_use_report_hours"])
+    if sows is None or sows.total is None:
+        missing.append("sows")
+    age = None if sows is None else max(0.0, (now - sows.filled_at).total_seconds() / 3600)
+    decision = None
+    if order is not None and not missing and sows is not None and age is not None:
+        raw = {"opioids": uses.hours_since(now), "sows_total": sows.total, "sows_age_hours": age}
+        decision = rules.get("buprenorphine-home-start").run(raw, home)
+    return HomeStart(
+        order,
+        sows,
+        decision,
+        home["redose_interval_hours"],
+        limits["day1_max_mg"],
+        limits["day2_max_mg"],
+        tuple(missing),
+        uses,
+        age,
+    )
+
+
+# --- XR-naltrexone ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NaltrexoneRead:
+    """Readiness for a first XR-naltrexone injection. `decision`: "eligible" or "caution" (eligible, with the
+    switching warning) allow it; "needs_challenge" and "not_eligible" do not. None while `missing` has
+    something ("last_use", "last_use_time")."""
+
+    uses: LastUses
+    decision: Decision | None
+    missing: tuple[str, ...]
+
+    @property
+    def may_inject(self) -> bool:
+        return self.decision is not None and self.decision.decision in MAY_INJECT
+
+
+def naltrexone_readiness(
+    patient: Patient,
+    now: datetime,
+    *,
+    naloxone_challenge_negative: bool = False,
+    last_injection_on: date | None = None,
+) -> NaltrexoneRead:
+    """Every opioid's last use (which one was last, and methadone or buprenorphine within the switching
+    window); a report of last use older than the program's report window makes the history uncertain (the
+    label's naloxone challenge)."""
+    uses = read_last_uses(patient, now)
+    report_hours = effective_policy(patient, "buprenorphine-readiness")["last_use_report_hours"]
+    missing = [m for m in _missing(uses, now, report_hours) if m != "last_use_report"]
+    if missing:
+        return NaltrexoneRead(uses, None, tuple(missing))
+    asked = uses.asked_hours_ago(now)
+    raw: dict[str, Any] = {
+        "opioids": [
+            {"opioid": u["opioid"], "days_since_last_use": u["hours_since_last_use"] / 24}
+            for u in uses.hours_since(now)
+        ],
+        "history_uncertain": asked is None or asked > report_hours,
+        "naloxone_challenge_negative": naloxone_challenge_negative,
+    }
+    if last_injection_on is not None:
+        raw["last_injection_on"] = last_injection_on.isoformat()
+    decision = rules.get("naltrexone-readiness").run(raw, effective_policy(patient, "naltrexone-readiness"))
+    return NaltrexoneRead(uses, decision, ())
+
+
+# --- Reporting the time of last use -------------------------------------------------------------------------
+
+
+def parse_last_use_report(raw: Mapping[str, Any], now: datetime) -> list[dict[str, str]]:
+    """{"opioids": [{"opioid", "last_use_at"}]} (an empty list: no opioid since) -> checked entries, each
+    opioid once, each time with its zone and not in the future. Raises TreatmentInvalid naming each."""
+    items = raw.get("opioids") if isinstance(raw, Mapping) else None
+    if not isinstance(items, list):
+        raise TreatmentInvalid([FieldError("opioids", "must be a list of {opioid, last_use_at}")])
+    errors: list[FieldError] = []
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        opioid = item.get("opioid") if isinstance(item, Mapping) else None
+        if opioid not in OPIOIDS:
+            errors.append(FieldError(f"opioids[{i}].opioid", f"must be one of {', '.join(OPIOIDS)}"))
+            continue
+        if opioid in seen:
+            errors.append(FieldError(f"opioids[{i}].opioid", "listed twice: give each opioid once"))
+            continue
+        seen.add(opioid)
+        when, problem = core_intake.parse_last_use(item.get("last_use_at"), now)
+        if problem or not when:
+            errors.append(FieldError(f"opioids[{i}].last_use_at", problem or "give the date and time"))
+            continue
+        out.append({"opioid": opioid, "last_use_at": when})
+    if errors:
+        raise TreatmentInvalid(errors)
+    return out
+
+
+def record_last_use(
+    *, by: Any, patient_id: int | None, raw: Mapping[str, Any], now: datetime | None = None
+) -> LastUseReport:
+    """A report of the time of last use: the person for themselves (`patient_id` None, from the session), or
+    the care team (counselors, nurses, prescribers) on the start page. Audited."""
+    now = now or timezone.now()
+    if patient_id is None:
+        patient = policy.own_patient_or_404(
+            by, action=Action.CREATE, target_type="last_use_report", audit_success=False
+        )
+        source = UseReportSource.PERSON
+    else:
+        patient = policy.get_patient_or_404(
+            by,
+            patient_id,
+            area=Area.CLINICAL,
+            action=Action.CREATE,
+            target_type="last_use_report",
+            audit_success=False,
+        )
+        if not policy.can_write_care_record(by):
+            audit.record_for_patient(
+                by,
+                patient,
+                Action.DENIED,
+                "last_use_report",
+                outcome=Outcome.DENIED,
+                reason="role may not record last use",
+            )
+            raise NotAllowed("Your role cannot record the time of last use.")
+        source = UseReportSource.CARE_TEAM
+    opioids = parse_last_use_report(raw, now)
+    with transaction.atomic():
+        report = LastUseReport.objects.create(
+            patient=patient, opioids=opioids, source=source, reported_by=by, reported_at=now
+        )
+        audit.record_for_patient(by, patient, Action.CREATE, "last_use_report", report.pk)
+    return report
