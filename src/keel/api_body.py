@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest
 
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.inputs import FieldError, FieldsInvalid, loads_json
 
 
 def json_object(request: HttpRequest) -> dict[str, Any]:
     try:
-        payload = json.loads(request.body or b"null")
+        payload = loads_json(request.body or b"null")  # NaN and Infinity arrive as text, refused by name
     except (ValueError, UnicodeDecodeError):
         payload = None
     if not isinstance(payload, dict):

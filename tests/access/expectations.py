@@ -568,6 +568,16 @@ ROUTES: dict[str, Route] = {
     ),
     "treatment:home_start": Route("GET", "/me/home-start/", {**_all(404, 302), "patient": 200}),
     "api:my_home_start": Route("GET", "/api/v1/me/home-start", {**_all(404, 401), "patient": 200}),
+    "api:report_my_last_use": Route(  # issue #13: the person tells when they last used (no opioid since)
+        "POST", "/api/v1/me/last-use", {**_all(404, 401), "patient": 201}, body={"opioids": []}
+    ),
+    "api:report_last_use": Route(  # issue #13: the care team asks again before a start
+        "POST",
+        "/api/v1/patients/{patient}/last-use",
+        {"anonymous": (401, 401, 401), **_CARE_WRITE},
+        patient_scoped=True,
+        body={"opioids": []},
+    ),
     "treatment:injection": Route(  # no naltrexone order here: redirected back with the reason
         "POST",
         "/patients/{patient}/injections/",

@@ -16,7 +16,11 @@ from keel.treatment.policy_store import program_policy
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
-READY = {"last_opioid": "heroin", "hours_since_last_use": 14, "cows_total": 10}
+READY = {
+    "opioids": [{"opioid": "heroin", "hours_since_last_use": 14}],
+    "cows_total": 10,
+    "cows_age_hours": 0.5,
+}
 
 
 def put(

@@ -13,7 +13,11 @@ from keel.core import rules
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
-READY = {"last_opioid": "heroin", "hours_since_last_use": 14, "cows_total": 13}
+READY = {
+    "opioids": [{"opioid": "heroin", "hours_since_last_use": 14}],
+    "cows_total": 13,
+    "cows_age_hours": 0.5,
+}
 
 
 def test_the_api_returns_the_cores_decision(world: World) -> None:

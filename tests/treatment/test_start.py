@@ -57,7 +57,8 @@ def test_the_core_names_every_bad_intake_field() -> None:
                 ],
                 "pregnant": "maybe",
                 "prior_overdoses": -1,
-            }
+            },
+            NOON,
         )
     fields = {e.field for e in exc.value.errors}
     assert fields == {
@@ -69,22 +70,20 @@ def test_the_core_names_every_bad_intake_field() -> None:
     }
 
 
-def test_last_opioid_prefers_the_latest_and_the_longer_wait_on_a_tie() -> None:
+def test_every_opioid_on_an_intake_keeps_its_own_time_of_last_use() -> None:
     same = NOON.isoformat()
     intake = {
-        "opioids": [{"opioid": "heroin", "last_use_at": same}, {"opioid": "methadone", "last_use_at": same}]
-    }
-    assert core_intake.last_opioid(intake, NOON + timedelta(hours=2)) == ("methadone", 2.0)
-    later = {
         "opioids": [
-            {"opioid": "fentanyl", "last_use_at": same},
-            {"opioid": "heroin", "last_use_at": (NOON + timedelta(hours=1)).isoformat()},
+            {"opioid": "heroin", "last_use_at": same},
+            {"opioid": "methadone", "last_use_at": (NOON - timedelta(days=2)).isoformat()},
+            {"opioid": "fentanyl"},
         ]
     }
-    assert core_intake.last_opioid(later, NOON + timedelta(hours=3)) == ("heroin", 2.0)
-    assert (
-        core_intake.last_opioid({"opioids": [{"opioid": "buprenorphine", "last_use_at": same}]}, NOON) is None
-    )
+    assert core_intake.last_use_times(intake) == {
+        "heroin": NOON,
+        "methadone": NOON - timedelta(days=2),
+        "fentanyl": None,
+    }
 
 
 def record_intake(world: World, body: dict[str, Any]) -> Any:
@@ -246,11 +245,10 @@ def test_a_goal_form_naming_nobody_says_so_instead_of_failing(world: World, resp
     """Found by the form fuzz test: the page's goal form sends the responsible person as text."""
     counselor = sign_in(Client(), world.staff["counselor"])
     form = {"form": "goal", "area": "counseling", "goal": "Plan for Fridays", "review_on": "2099-01-01"}
-    response = counselor.post(
-        f"/patients/{world.alice.pk}/start/", {**form, "responsible": responsible}, follow=True
-    )
-    assert response.status_code == 200
+    response = counselor.post(f"/patients/{world.alice.pk}/start/", {**form, "responsible": responsible})
+    assert response.status_code == 422  # the page again, with what was typed and the reason
     assert "choose someone on the care team" in response.content.decode()
+    assert 'value="Plan for Fridays"' in response.content.decode()
 
 
 def test_xr_naltrexone_needs_the_opioid_free_interval_and_alternates_sites(world: World) -> None:
@@ -311,6 +309,14 @@ def test_home_start_follows_the_persons_sows_and_the_program_policy(world: World
         home_start=True,
     )
     alice = sign_in(Client(), world.alice.user)
+    assert alice.get("/api/v1/me/home-start").json()["needs"] == ["last_use", "sows"]
+    last = (datetime.now(UTC) - timedelta(hours=14)).isoformat()
+    told = alice.post(
+        "/api/v1/me/last-use",
+        json.dumps({"opioids": [{"opioid": "heroin", "last_use_at": last}]}),
+        content_type="application/json",
+    )
+    assert told.status_code == 201
     assert alice.get("/api/v1/me/home-start").json()["decision"] is None  # no SOWS yet
     submit_assessment(by=world.alice.user, patient_id=None, instrument="sows", answers=SOWS)
     data = alice.get("/api/v1/me/home-start").json()

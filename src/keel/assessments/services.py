@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
+from keel.assessments import queries
 from keel.assessments.models import SCORER_VERSION, Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
@@ -147,7 +148,7 @@ def list_assessments(
     qs = Assessment.objects.filter(patient=patient).select_related("filled_by")
     if instrument:
         qs = qs.filter(instrument=instrument)
-    return patient, qs
+    return patient, queries.oldest_first(qs)  # the last row is the latest, by the one definition
 
 
 def get_assessment(user: Any, *, patient_id: int | None, assessment_id: int) -> Assessment:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
-from keel.assessments import services
+from keel.assessments import queries, services
 from keel.assessments.forms import _form_context, _parse
 from keel.assessments.meaning import SCREEN_NOTE, explain
 from keel.assessments.models import Assessment
@@ -25,6 +25,7 @@ from keel.audit.models import Action
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
 from keel.core.instruments.registry import UnknownInstrument
+from keel.patients.models import zone_of
 from keel.web.charts import daily_chart, trend
 
 Y_MAX = {"cows": 48, "phq9": 27, "gad7": 21, "sows": 64, "dsm5-oud": 11, "ort": 26}
@@ -120,7 +121,9 @@ def cows_bedside(request: HttpRequest, patient_id: int) -> HttpResponse:
     context: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        filled_at, time_error = _parse_time(request.POST.get("filled_at", ""))
+        # The time typed at the bedside is the program's local time (as on the intake), whatever the server's.
+        scoped = policy.get_patient_or_404(request.user, patient_id, area=Area.CLINICAL, audit_success=False)
+        filled_at, time_error = _parse_time(request.POST.get("filled_at", ""), zone_of(scoped))
         if time_error:
             answers, extras = _parse(instrument, request.POST, True)
             context = _form_context(instrument, answers, extras, [ItemError("filled_at", time_error)], True)
@@ -138,12 +141,16 @@ def cows_bedside(request: HttpRequest, patient_id: int) -> HttpResponse:
     rows = _labelled(list(qs))
     if not context:
         context = _form_context(instrument, {}, {}, [], staff=True)
-    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    zone = zone_of(patient)
+    now = timezone.localtime(timezone=zone).strftime("%Y-%m-%dT%H:%M")
+    if status == 422 and request.POST.get("filled_at"):
+        now = request.POST["filled_at"]  # what was typed stays
     return render(
         request,
         "assessments/cows_bedside.html",
         {
             **context,
+            "zone": zone,
             "patient": patient,
             "rows": rows,
             "now": now,
@@ -153,14 +160,14 @@ def cows_bedside(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _parse_time(raw: str) -> tuple[datetime | None, str]:
+def _parse_time(raw: str, zone: Any) -> tuple[datetime | None, str]:
     if not raw:
         return None, ""
     try:
         parsed = datetime.strptime(raw, "%Y-%m-%dT%H:%M")
     except ValueError:
-        return None, "not a valid date and time"
-    return timezone.make_aware(parsed), ""
+        return None, _("not a valid date and time")
+    return timezone.make_aware(parsed, zone), ""
 
 
 def _labelled(rows: list[Assessment]) -> list[Assessment]:
@@ -175,11 +182,13 @@ BAM_SCALES = (("use", 12), ("risk", 24), ("protective", 24))  # BAM composites' 
 def _bam_chart(rows: list[Assessment]) -> dict[str, Any]:
     """The BAM has no total: its Use, Risk and Protective composites over time, one line each, on the 0-24
     scale of the widest (Use runs 0-12)."""
-    points = sorted(
+    # `rows` come oldest first (time, then entry order): the last point is the latest, and two BAMs on one
+    # date keep that order instead of being compared as dicts.
+    points = [
         (timezone.localtime(a.filled_at).date(), a.result.get("composites") or {})
         for a in rows
         if isinstance(a.result, dict)
-    )
+    ]
     points = [(d, c) for d, c in points if all(isinstance(c.get(k), int) for k, _top in BAM_SCALES)]
     if not points:
         return {"bam_chart": None}
@@ -224,7 +233,7 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
 @login_required
 def my_instruments(request: HttpRequest) -> HttpResponse:
     patient = policy.own_patient_or_404(request.user, target_type="assessment_list")
-    mine = Assessment.objects.filter(patient=patient).order_by("-filled_at")[:20]
+    mine = queries.newest_first(Assessment.objects.filter(patient=patient))[:20]
     catalog = [
         registry.get(code, get_language() or "en")
         for code in registry.codes()

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from keel.access import policy
 from keel.access.policy import Area
 from keel.assessments.models import Assessment
+from keel.assessments.queries import newest_first
 from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
@@ -167,7 +168,9 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
             )
     start_dt = timezone.make_aware(datetime.combine(since, datetime.min.time()), zone)
     if Area.CLINICAL in areas:
-        for a in Assessment.objects.filter(patient=patient, filled_at__gte=start_dt).order_by():
+        # Newest first, so that two given at the same moment keep the one definition of "latest" (the sort
+        # below is stable).
+        for a in newest_first(Assessment.objects.filter(patient=patient, filled_at__gte=start_dt)):
             d, t = at(a.filled_at)
             score = f"score {a.total}" if a.total is not None else ""
             band = a.band.replace("_", " ") if a.band else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,9 +16,12 @@ def _float(params: Mapping[str, Any], name: str) -> float | None:
     if raw in (None, ""):
         return None
     try:
-        return float(raw)
+        number = float(raw)
     except (TypeError, ValueError):
         raise BadSearch(name, "must be a number") from None
+    if not math.isfinite(number):  # "nan", "inf": a traceback in _int, a silent nothing elsewhere
+        raise BadSearch(name, "must be a number")
+    return number
 
 
 def _int(params: Mapping[str, Any], name: str) -> int | None:

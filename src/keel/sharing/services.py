@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.assessments.models import Assessment
+from keel.assessments import queries as assessment_queries
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
@@ -242,9 +242,7 @@ def report(patient: Patient, categories: tuple[str, ...], now: datetime) -> dict
                 lines.append(f"Days with reported use: {sum(r.used for r in rows)}.")
         elif category == "screenings":
             for code, name in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
-                latest = (
-                    Assessment.objects.filter(patient=patient, instrument=code).order_by("-filled_at").first()
-                )
+                latest = assessment_queries.latest(patient, code)  # the one definition of "latest"
                 if latest is None:
                     lines.append(f"{name}: none on record.")
                 else:

@@ -82,6 +82,10 @@ def get_policy(request: HttpRequest, slug: str) -> dict[str, Any]:
                 "default": v.default,
                 "provenance": v.help,
                 "stricter_is": v.tighter,
+                "floor": v.floor,
+                "ceiling": v.ceiling,
+                "bounds": v.bounds,
+                "set_value_not_in_force": v.stored,
                 "set_by": v.set_by,
                 "set_at": v.set_at.isoformat() if v.set_at else None,
                 "reason": v.reason,
@@ -374,9 +378,18 @@ def create_intake(request: HttpRequest, patient_id: int) -> Status[dict[str, Any
 )
 def treatment_start(request: HttpRequest, patient_id: int) -> dict[str, Any]:
     v = services.start_view(_caller(request), patient_id=patient_id)
+    read = v.read
     return {
         "intake": v.intake.values if v.intake else None,
-        "cows": {"total": v.cows.total, "filled_at": v.cows.filled_at.isoformat()} if v.cows else None,
+        "cows": {
+            "total": v.cows.total,
+            "filled_at": v.cows.filled_at.isoformat(),
+            "age_hours": round(read.cows_age_hours, 2) if read and read.cows_age_hours is not None else None,
+        }
+        if v.cows
+        else None,
+        "last_uses": _last_uses(read.uses if read else None),
+        "ready": bool(read and read.ready),
         "readiness": v.readiness.as_dict() if v.readiness else None,
         "readiness_needs": list(v.missing),
         "overdose_risk": v.overdose.as_dict() if v.overdose else None,
@@ -393,6 +406,54 @@ def treatment_start(request: HttpRequest, patient_id: int) -> dict[str, Any]:
             for g in v.goals
         ],
     }
+
+
+def _last_uses(uses: Any) -> list[dict[str, Any]]:
+    """Each opioid's latest known last use and where Keel knows it from (intake, report, dose, take_home)."""
+    if uses is None:
+        return []
+    return [
+        {"opioid": u.opioid, "last_use_at": u.at.isoformat() if u.at else None, "source": u.source}
+        for u in uses.uses.values()
+    ]
+
+
+class LastUseIn(Schema):
+    opioids: list[dict[str, Any]] = Field(
+        description='each opioid used since the last report: [{"opioid": "heroin", "last_use_at": '
+        '"2026-11-25T06:30:00-05:00"}]; an empty list says no opioid since'
+    )
+
+
+def _report_out(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "opioids": row.opioids,
+        "source": row.source,
+        "reported_at": row.reported_at.isoformat(),
+    }
+
+
+@router.post(
+    "/patients/{patient_id}/last-use",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="The care team records the time of last use of each opioid (asked again before a start)",
+)
+def report_last_use(request: HttpRequest, patient_id: int, payload: LastUseIn) -> Status[dict[str, Any]]:
+    row = readiness.record_last_use(by=_caller(request), patient_id=patient_id, raw=payload.model_dump())
+    return Status(201, _report_out(row))
+
+
+@router.post(
+    "/me/last-use",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="I tell my care team when I last used each opioid (before a home start)",
+)
+def report_my_last_use(request: HttpRequest, payload: LastUseIn) -> Status[dict[str, Any]]:
+    row = readiness.record_last_use(by=_caller(request), patient_id=None, raw=payload.model_dump())
+    return Status(201, _report_out(row))
 
 
 class KitIn(Schema):
@@ -511,6 +572,9 @@ def my_care_plan(request: HttpRequest) -> dict[str, Any]:
 
 class InjectionIn(Schema):
     site: str = Field(description="left_gluteal or right_gluteal (alternate)")
+    naloxone_challenge_negative: bool = Field(
+        default=False, description="a naloxone challenge was done today and brought on no withdrawal"
+    )
 
 
 @router.post(
@@ -520,7 +584,12 @@ class InjectionIn(Schema):
     summary="Give XR-naltrexone",
 )
 def injection(request: HttpRequest, patient_id: int, payload: InjectionIn) -> Status[dict[str, Any]]:
-    outcome = services.record_injection(by=_caller(request), patient_id=patient_id, site=payload.site)
+    outcome = services.record_injection(
+        by=_caller(request),
+        patient_id=patient_id,
+        site=payload.site,
+        naloxone_challenge_negative=payload.naloxone_challenge_negative,
+    )
     return Status(201, {**dose_out(outcome.dose), "site": outcome.dose.site})
 
 
@@ -530,7 +599,15 @@ def my_home_start(request: HttpRequest) -> dict[str, Any]:
     return {
         "has_plan": h.order is not None,
         "first_dose_mg": str(h.order.dose_mg) if h.order else None,
-        "sows": {"total": h.sows.total, "filled_at": h.sows.filled_at.isoformat()} if h.sows else None,
+        "sows": {
+            "total": h.sows.total,
+            "filled_at": h.sows.filled_at.isoformat(),
+            "age_hours": round(h.sows_age_hours, 2) if h.sows_age_hours is not None else None,
+        }
+        if h.sows
+        else None,
+        "last_uses": _last_uses(h.uses),
+        "needs": list(h.missing),
         "decision": h.decision.as_dict() if h.decision else None,
         "redose_interval_hours": h.redose_hours,
         "day1_max_mg": h.day1_max_mg,

@@ -250,6 +250,7 @@ class HomeStart:
     missing: tuple[str, ...] = ()  # "last_use", "last_use_time", "last_use_report", "sows"
     uses: LastUses | None = None
     sows_age_hours: float | None = None
+    patient: Patient | None = None
 
 
 def home_start(user: Any, now: datetime | None = None) -> HomeStart:
@@ -283,6 +284,7 @@ def home_start(user: Any, now: datetime | None = None) -> HomeStart:
         tuple(missing),
         uses,
         age,
+        patient,
     )
 
 

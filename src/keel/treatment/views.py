@@ -3,6 +3,7 @@ Views parse the form, call one service, render; guard rails and permissions live
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -11,15 +12,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from keel.access import policy
 from keel.assessments.services import NotAllowed
-from keel.core.rules.inputs import InvalidInput
+from keel.core import intake as core_intake
+from keel.core.rules.inputs import InvalidInput, number_from_text
 from keel.core.rules.methadone import CRITERIA
-from keel.treatment import policy_store, readiness, services
-from keel.treatment.models import CareArea, FillSource, NaloxoneProduct
+from keel.patients.models import zone_of
+from keel.treatment import policy_store, readiness, services, words
+from keel.treatment.models import CareArea, FillSource, Intake, NaloxoneProduct
 
 
 def _errors(exc: InvalidInput) -> str:
@@ -87,6 +92,7 @@ def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
         request,
         "treatment/medication.html",
         {
+            "ntx": _naltrexone_view(record.patient) if policy.can_record_dose(request.user) else None,
             "r": record,
             "patient": record.patient,
             "criteria": CRITERIA,
@@ -95,6 +101,17 @@ def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
             "fill_sources": FillSource.choices,
         },
     )
+
+
+def _naltrexone_view(patient: Any) -> dict[str, Any]:
+    """XR-naltrexone readiness for a first injection, in words."""
+    read = readiness.naltrexone_readiness(patient, timezone.now())
+    decision = read.decision
+    return {
+        "code": decision.decision if decision else "needs",
+        "verdict": words.NALTREXONE.get(decision.decision, "") if decision else "",
+        "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
+    }
 
 
 def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -176,26 +193,23 @@ def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
 @login_required
 def program_policy(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("program") or request.POST.get("program") or None
+    error = ""
     if request.method == "POST":
-        raw = request.POST.get("value", "").strip()
-        value: Any = None if raw == "" else (float(raw) if raw.replace(".", "", 1).isdigit() else raw)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
         try:
             policy_store.set_value(
                 by=request.user,
                 program_slug=slug,
                 rule=request.POST.get("rule", ""),
                 field=request.POST.get("field", ""),
-                value=value,
+                value=number_from_text(request.POST.get("value", "")),  # "nan", "inf": text, refused by name
                 reason=request.POST.get("reason", ""),
             )
             messages.success(request, _("Policy changed. The change is in the history and the audit trail."))
+            return HttpResponseRedirect(reverse("treatment:policy"))
         except policy_store.PolicyNotAllowed:
             raise PermissionDenied from None
         except InvalidInput as exc:
-            messages.error(request, _("Not changed: %(why)s") % {"why": _errors(exc)})
-        return HttpResponseRedirect(reverse("treatment:policy"))
+            error = _("Not changed: %(why)s") % {"why": _errors(exc)}
     try:
         program, values = policy_store.show(request.user, slug)
     except InvalidInput as exc:
@@ -207,30 +221,49 @@ def program_policy(request: HttpRequest) -> HttpResponse:
             "program": program,
             "values": values,
             "can_change": policy.can_change_policy(request.user, program.pk),
+            "error": error,
+            "error_rule": request.POST.get("rule", "") if error else "",
+            "error_field": request.POST.get("field", "") if error else "",
+            "typed_value": request.POST.get("value", ""),
+            "typed_reason": request.POST.get("reason", ""),
         },
+        status=422 if error else 200,
     )
 
 
-# --- Intake and the buprenorphine start (journey 3) --------------------------------------------------------
+_INTAKE_FLAGS = (
+    "uses_alone",
+    "recent_lost_tolerance",
+    "serious_mental_illness",
+    "breathing_or_clearance_illness",
+    "has_naloxone",
+    "family_history",
+    "trauma",
+    "mental_health",
+    "peer_environment",
+)
+
+
+def _local_time(text: str, zone: Any) -> str:
+    """A datetime-local value ("2026-11-25T06:30") as an ISO time in the program's zone; text that is not a
+    date and time is passed on as typed, so that the core names it."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=zone).isoformat() if text else ""
+    except ValueError:
+        return text
 
 
 def _intake_from_form(post: Any, zone: Any) -> dict[str, Any]:
-    from datetime import datetime as dt
-
-    from keel.core import intake as core_intake
-
+    """The intake as the core reads it. An opioid with a time of last use counts as used even when its box
+    was not ticked: a time typed for methadone is never dropped."""
     opioids = []
     for code in core_intake.OPIOIDS:
-        if post.get(f"used_{code}") != "on":
-            continue
         when = post.get(f"last_{code}", "").strip()
-        last = ""
-        if when:
-            try:
-                last = dt.fromisoformat(when).replace(tzinfo=zone).isoformat()
-            except ValueError:
-                last = when  # the core names it
-        opioids.append({"opioid": code, "routes": post.getlist(f"routes_{code}"), "last_use_at": last})
+        if post.get(f"used_{code}") != "on" and not when:
+            continue
+        opioids.append(
+            {"opioid": code, "routes": post.getlist(f"routes_{code}"), "last_use_at": _local_time(when, zone)}
+        )
     raw_overdoses = post.get("prior_overdoses", "0").strip() or "0"
     return {
         "opioids": opioids,
@@ -239,42 +272,87 @@ def _intake_from_form(post: Any, zone: Any) -> dict[str, Any]:
         "prior_treatment": post.getlist("prior_treatment"),
         "pregnant": post.get("pregnant") or None,
         "note": post.get("note", ""),
-        **{
-            k: post.get(k) == "on"
-            for k in (
-                "uses_alone",
-                "recent_lost_tolerance",
-                "serious_mental_illness",
-                "breathing_or_clearance_illness",
-                "has_naloxone",
-                "family_history",
-                "trauma",
-                "mental_health",
-                "peer_environment",
-            )
-        },
+        **{k: post.get(k) == "on" for k in _INTAKE_FLAGS},
     }
+
+
+def _intake_form_state(post: Any | None, previous: Any) -> dict[str, Any]:
+    """What the intake form shows: what was just typed (after an error), else the latest intake's answers
+    with the times of last use left empty (they are asked again), else nothing."""
+    if post is not None:
+        used = {
+            c
+            for c in core_intake.OPIOIDS
+            if post.get(f"used_{c}") == "on" or post.get(f"last_{c}", "").strip()
+        }
+        return {
+            "used": used,
+            "routes": {c: post.getlist(f"routes_{c}") for c in core_intake.OPIOIDS},
+            "last": {c: post.get(f"last_{c}", "").strip() for c in core_intake.OPIOIDS},
+            "other_substances": post.getlist("other_substances"),
+            "prior_treatment": post.getlist("prior_treatment"),
+            "prior_overdoses": post.get("prior_overdoses", ""),
+            "pregnant": post.get("pregnant", ""),
+            "note": post.get("note", ""),
+            "flags": {k for k in _INTAKE_FLAGS if post.get(k) == "on"},
+        }
+    values = previous.values if previous is not None else {}
+    opioids = [o for o in values.get("opioids", []) if isinstance(o, dict)]
+    return {
+        "used": {o.get("opioid") for o in opioids},
+        "routes": {o.get("opioid"): list(o.get("routes", [])) for o in opioids},
+        "last": {},
+        "other_substances": list(values.get("other_substances", [])),
+        "prior_treatment": list(values.get("prior_treatment", [])),
+        "prior_overdoses": str(values.get("prior_overdoses", 0)),
+        "pregnant": values.get("pregnant", ""),
+        "note": "",
+        "flags": {k for k in _INTAKE_FLAGS if values.get(k)},
+    }
+
+
+def _intake_errors(errors: list[Any], sent: list[str]) -> dict[str, str]:
+    """Errors keyed by the form's field names, in plain words."""
+    out: dict[str, str] = {}
+    for e in errors:
+        if e.field.startswith("opioids[") and e.field.endswith("].last_use_at"):
+            index = int(e.field[len("opioids[") : e.field.index("]")])
+            code = sent[index] if index < len(sent) else ""
+            out[f"last_{code}"] = (
+                _("This time is in the future. Check the date and the time.")
+                if "future" in e.reason
+                else _("Give the date and the time of the last use.")
+            )
+        elif e.field.startswith("opioids"):
+            out["opioids"] = _("Check the opioids and how they were used.")
+        elif e.field == "pregnant":
+            out["pregnant"] = _("Choose one.")
+        elif e.field == "prior_overdoses":
+            out["prior_overdoses"] = _("A whole number from 0 to 100.")
+        elif e.field == "note":
+            out["note"] = _("At most 2000 characters.")
+        else:
+            out[e.field] = _("Check this answer.")
+    return out
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def intake(request: HttpRequest, patient_id: int) -> HttpResponse:
-    from zoneinfo import ZoneInfo
-
-    from keel.core import intake as core_intake
-
     errors: dict[str, str] = {}
+    post = None
     if request.method == "POST":
         patient = policy.get_patient_or_404(
             request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
         )
-        raw = _intake_from_form(request.POST, ZoneInfo(patient.program.time_zone))
+        raw = _intake_from_form(request.POST, zone_of(patient))
         try:
             services.record_intake(by=request.user, patient_id=patient_id, raw=raw)
         except NotAllowed:
             raise PermissionDenied from None
         except InvalidInput as exc:
-            errors = {e.field: e.reason for e in exc.errors}
+            errors = _intake_errors(exc.errors, [o["opioid"] for o in raw["opioids"]])
+            post = request.POST
         else:
             messages.success(request, _("Intake saved."))
             return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
@@ -282,16 +360,33 @@ def intake(request: HttpRequest, patient_id: int) -> HttpResponse:
         patient = policy.get_patient_or_404(
             request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
         )
+    previous = Intake.objects.filter(patient=patient).first()
+    state = _intake_form_state(post, previous)
+    rows = [
+        {
+            "code": code,
+            "name": words.opioid(code),
+            "used": code in state["used"],
+            "routes": [(r, words.ROUTES[r], r in state["routes"].get(code, [])) for r in core_intake.ROUTES],
+            "last": state["last"].get(code, ""),
+            "error": errors.get(f"last_{code}", ""),
+        }
+        for code in core_intake.OPIOIDS
+    ]
     return render(
         request,
         "treatment/intake.html",
         {
             "patient": patient,
             "errors": errors,
-            "opioids": core_intake.OPIOIDS,
-            "routes": core_intake.ROUTES,
-            "other": core_intake.OTHER,
-            "prior": core_intake.PRIOR_TREATMENT,
+            "state": state,
+            "rows": rows,
+            "previous": previous if post is None else None,
+            "other": [(c, words.OTHER[c], c in state["other_substances"]) for c in core_intake.OTHER],
+            "prior": [
+                (c, words.PRIOR[c], c in state["prior_treatment"]) for c in core_intake.PRIOR_TREATMENT
+            ],
+            "zone": zone_of(patient),
         },
         status=422 if errors else 200,
     )
@@ -302,6 +397,80 @@ def intake(request: HttpRequest, patient_id: int) -> HttpResponse:
 def start(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         return _start_post(request, patient_id)
+    return _render_start(request, patient_id)
+
+
+def _ago(delta: timedelta) -> str:
+    """How long ago, in words ("35 min ago", "14 h 5 min ago", "3 days ago")."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return ngettext("%(m)s minute ago", "%(m)s minutes ago", minutes) % {"m": minutes}
+    if minutes < 48 * 60:
+        return _("%(h)s h %(m)s min ago") % {"h": minutes // 60, "m": minutes % 60}
+    days = minutes // (24 * 60)
+    return ngettext("%(d)s day ago", "%(d)s days ago", days) % {"d": days}
+
+
+def _readiness_view(read: Any, now: datetime) -> dict[str, Any]:
+    """The readiness card in words: the verdict, each opioid's last use and wait, the COWS used and its age,
+    and what is still needed. No codes reach the page (the codes only name CSS classes)."""
+    decision = read.readiness
+    details = {r["opioid"]: r for r in decision.details["opioids"]} if decision else {}
+    rows = []
+    uses = read.uses.uses if read.uses else {}
+    for code in core_intake.OPIOIDS:
+        use = uses.get(code)
+        if use is None:
+            continue
+        row = details.get(code, {})
+        rows.append(
+            {
+                "name": words.opioid(code),
+                "at": use.at,
+                "ago": _ago(now - use.at) if use.at else "",
+                "source": words.SOURCES.get(use.source, ""),
+                "wait": row.get("wait_hours"),
+                "status": words.STATUS.get(row.get("status", ""), ""),
+                "css": row.get("status", "unknown"),
+            }
+        )
+    cows = None
+    if read.cows is not None:
+        status = decision.details["cows"]["status"] if decision else ""
+        cows = {
+            "total": read.cows.total,
+            "at": read.cows.filled_at,
+            "ago": _ago(now - read.cows.filled_at),
+            "status": words.SCORE_STATUS.get(status, ""),
+            "fresh_hours": read.policy.get("cows_fresh_hours"),
+        }
+    asked = read.uses.asked_at if read.uses else None
+    return {
+        "code": decision.decision if decision else "needs",
+        "verdict": words.READINESS.get(decision.decision, "") if decision else "",
+        "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
+        "rows": rows,
+        "cows": cows,
+        "needs": [words.NEEDS[m] for m in read.missing],
+        "asked_at": asked,
+        "asked_ago": _ago(now - asked) if asked else "",
+        "report_hours": read.policy.get("last_use_report_hours"),
+    }
+
+
+SCREEN_NAMES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"), ("cssrs-screen", "C-SSRS"), ("ort", "ORT"))
+
+
+def _render_start(
+    request: HttpRequest,
+    patient_id: int,
+    *,
+    typed: Any = None,
+    form: str = "",
+    error: str = "",
+    field_errors: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The start page; after a refused form, the same page with what was typed and the error beside it."""
     view = services.start_view(request.user, patient_id=patient_id)
     from keel.assessments.meaning import explain
 
@@ -312,15 +481,35 @@ def start(request: HttpRequest, patient_id: int) -> HttpResponse:
 
         p = effective_policy(view.patient, "buprenorphine-dose-limit")
         limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
+    now = view.now or timezone.now()
     return render(
         request,
         "treatment/start.html",
         {
             "v": view,
             "patient": view.patient,
+            "zone": zone_of(view.patient),
+            "ready": _readiness_view(view.read, now) if view.read else None,
             "dsm_label": explain("dsm5-oud", dsm.band)[0] if dsm else "",
             "dsm": dsm,
-            "screens": [(c, view.latest.get(c)) for c in ("phq9", "gad7", "cssrs-screen", "ort")],
+            "screens": [
+                (
+                    c,
+                    name,
+                    view.latest.get(c),
+                    explain(c, view.latest[c].band or None)[0] if c in view.latest else "",
+                )
+                for c, name in SCREEN_NAMES
+            ],
+            "last_use_rows": [
+                {
+                    "code": code,
+                    "name": name,
+                    "value": (typed or {}).get(f"last_{code}", "") if form == "last_use" else "",
+                    "error": (field_errors or {}).get(f"last_{code}", ""),
+                }
+                for code, name in words.opioid_choices()
+            ],
             "day_limit": limit,
             "can_prescribe": policy.can_prescribe(request.user),
             "can_dose": policy.can_record_dose(request.user),
@@ -331,7 +520,73 @@ def start(request: HttpRequest, patient_id: int) -> HttpResponse:
             "products": NaloxoneProduct.choices,
             "areas": CareArea.choices,
             "schedule": services.schedule_rows(view.order) if view.order else [],
+            "typed": typed or {},
+            "form_with_error": form,
+            "form_error": error,
+            "field_errors": field_errors or {},
         },
+        status=422 if form else 200,
+    )
+
+
+def _last_use_from_form(post: Any, zone: Any) -> dict[str, Any]:
+    opioids = [
+        {"opioid": code, "last_use_at": _local_time(post.get(f"last_{code}", "").strip(), zone)}
+        for code in core_intake.OPIOIDS
+        if post.get(f"last_{code}", "").strip()
+    ]
+    return {"opioids": opioids, "none_since": post.get("none_since") == "on"}
+
+
+def _last_use_errors(exc: InvalidInput, raw: dict[str, Any]) -> dict[str, str]:
+    sent = [o["opioid"] for o in raw["opioids"]]
+    out = {}
+    for e in exc.errors:
+        if e.field.startswith("opioids[") and e.field.endswith("].last_use_at"):
+            index = int(e.field[len("opioids[") : e.field.index("]")])
+            code = sent[index] if index < len(sent) else ""
+            out[f"last_{code}"] = (
+                _("This time is in the future. Check the date and the time.")
+                if "future" in e.reason
+                else _("Give the date and the time of the last use.")
+            )
+        else:
+            out["opioids"] = _("Give a time of last use, or tick “no opioid since”.")
+    return out
+
+
+def _record_last_use(request: HttpRequest, patient_id: int | None, zone: Any) -> dict[str, str]:
+    """Save a report of last use from a page's form; the errors by field (empty when saved)."""
+    raw = _last_use_from_form(request.POST, zone)
+    if not raw["opioids"] and not raw["none_since"]:
+        return {"opioids": _("Give a time of last use, or tick “no opioid since”.")}
+    try:
+        readiness.record_last_use(by=request.user, patient_id=patient_id, raw=raw)
+    except InvalidInput as exc:
+        return _last_use_errors(exc, raw)
+    return {}
+
+
+_START_LABELS = {
+    "dose_mg": gettext_lazy("Buprenorphine dose (mg)"),
+    "amount_mg": gettext_lazy("Dose now (mg)"),
+    "max_total_mg": gettext_lazy("Allow up to this total today (mg)"),
+    "reason": gettext_lazy("Clinical reason"),
+    "schedule": gettext_lazy("Low-dose start"),
+    "product": gettext_lazy("Product"),
+    "quantity": gettext_lazy("Kits"),
+    "area": gettext_lazy("Area"),
+    "goal": gettext_lazy("Goal"),
+    "responsible": gettext_lazy("Responsible"),
+    "review_on": gettext_lazy("Review on"),
+    "order": gettext_lazy("Order"),
+}
+
+
+def _said(exc: InvalidInput) -> str:
+    return "; ".join(
+        f"{_START_LABELS.get(e.field.split('[')[0], e.field.replace('_', ' '))}: {e.reason}"
+        for e in exc.errors
     )
 
 
@@ -339,7 +594,22 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
     post, form = request.POST, request.POST.get("form", "")
     back = HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
     try:
-        if form == "order":
+        if form == "last_use":
+            patient = policy.get_patient_or_404(
+                request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
+            )
+            errors = _record_last_use(request, patient_id, zone_of(patient))
+            if errors:
+                return _render_start(
+                    request,
+                    patient_id,
+                    typed=post,
+                    form=form,
+                    error=_("Not saved: check the times marked below."),
+                    field_errors=errors,
+                )
+            messages.success(request, _("Times of last use saved."))
+        elif form == "order":
             services.prescribe(
                 by=request.user,
                 patient_id=patient_id,
@@ -357,7 +627,7 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 amount_mg=post.get("amount_mg") or None,
                 sedated=post.get("sedated") == "on",
             )
-            messages.success(request, " ".join(r.text for r in outcome.decision.reasons))
+            messages.success(request, " ".join(words.reason_text(r) for r in outcome.decision.reasons))
         elif form == "override":
             services.add_override(
                 by=request.user,
@@ -390,11 +660,16 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
     except NotAllowed:
         raise PermissionDenied from None
     except services.DoseBlocked as exc:
-        messages.error(request, _("Not given: %(why)s") % {"why": exc})
+        why = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        return _render_start(
+            request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
+        )
     except services.DoseConflict as exc:
-        messages.error(request, str(exc))
+        return _render_start(request, patient_id, typed=post, form=form, error=str(exc))
     except InvalidInput as exc:
-        messages.error(request, _("Not saved: %(why)s") % {"why": _errors(exc)})
+        return _render_start(
+            request, patient_id, typed=post, form=form, error=_("Not saved: %(why)s") % {"why": _said(exc)}
+        )
     return back
 
 
@@ -421,10 +696,49 @@ def _schedule_from_text(text: str) -> Any:
     return steps
 
 
-@require_safe
+@require_http_methods(["GET", "POST"])
 @login_required
 def home_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "treatment/home_start.html", {"h": readiness.home_start(request.user)})
+    """The person's home start; they tell when they last used (each opioid) on the same page."""
+    field_errors: dict[str, str] = {}
+    if request.method == "POST":
+        mine = policy.own_patient_or_404(request.user, target_type="home_start", audit_success=False)
+        field_errors = _record_last_use(request, None, zone_of(mine))
+        if not field_errors:
+            messages.success(request, _("Thank you. We saved when you last used."))
+            return HttpResponseRedirect(reverse("treatment:home_start"))
+    h = readiness.home_start(request.user)
+    now = timezone.now()
+    typed = request.POST if field_errors else {}
+    listed = set(h.uses.uses) if h.uses else set()
+    rows = [
+        {
+            "code": code,
+            "name": name,
+            "at": h.uses.uses[code].at if h.uses and code in h.uses.uses else None,
+            "value": typed.get(f"last_{code}", ""),
+            "error": field_errors.get(f"last_{code}", ""),
+            "listed": code in listed,
+        }
+        for code, name in words.opioid_choices()
+    ]
+    return render(
+        request,
+        "treatment/home_start.html",
+        {
+            "h": h,
+            "zone": zone_of(h.patient) if h.patient else timezone.get_current_timezone(),
+            "verdict": words.HOME.get(h.decision.decision, "") if h.decision else "",
+            "code": h.decision.decision if h.decision else "needs",
+            "reasons": [words.reason_text(r) for r in h.decision.reasons] if h.decision else [],
+            "needs": [words.NEEDS_MINE[m] for m in h.missing if m in words.NEEDS_MINE],
+            "sows_ago": _ago(now - h.sows.filled_at) if h.sows else "",
+            "rows": rows,
+            "field_errors": field_errors,
+            "none_since": bool(typed.get("none_since")),
+        },
+        status=422 if field_errors else 200,
+    )
 
 
 @require_POST
@@ -432,13 +746,22 @@ def home_start(request: HttpRequest) -> HttpResponse:
 def injection(request: HttpRequest, patient_id: int) -> HttpResponse:
     try:
         outcome = services.record_injection(
-            by=request.user, patient_id=patient_id, site=request.POST.get("site", "")
+            by=request.user,
+            patient_id=patient_id,
+            site=request.POST.get("site", ""),
+            naloxone_challenge_negative=request.POST.get("naloxone_challenge_negative") == "on",
         )
-        messages.success(request, " ".join(r.text for r in outcome.decision.reasons))
+        verdict = words.NALTREXONE.get(outcome.decision.decision, "")
+        said = " ".join(words.reason_text(r) for r in outcome.decision.reasons)
+        messages.success(
+            request, _("Injection recorded. %(verdict)s. %(why)s") % {"verdict": verdict, "why": said}
+        )
     except NotAllowed:
         raise PermissionDenied from None
     except services.DoseBlocked as exc:
-        messages.error(request, _("Not given: %(why)s") % {"why": exc})
+        verdict = words.NALTREXONE.get(exc.decision.decision, "")
+        said = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        messages.error(request, _("Not given: %(verdict)s. %(why)s") % {"verdict": verdict, "why": said})
     except InvalidInput as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": _errors(exc)})
     return HttpResponseRedirect(reverse("treatment:medication", args=[patient_id]))

@@ -15,6 +15,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
 from keel.assessments.models import Assessment
+from keel.assessments.queries import oldest_first
 from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import Base, collection
 from keel.interop.fhir.condition import condition_for
@@ -40,11 +41,8 @@ PATIENT_TYPES = ("Patient", "Organization", *CLINICAL_TYPES, "Practitioner")
 
 
 def _assessments(p: Patient) -> list[Assessment]:
-    return list(
-        Assessment.objects.filter(patient=p)
-        .select_related("filled_by", "imported_from")
-        .order_by("filled_at", "id")
-    )
+    # Oldest first by the one definition of "latest" (time, then entry order): the last is the latest.
+    return list(oldest_first(Assessment.objects.filter(patient=p).select_related("filled_by", "imported_from")))
 
 
 def _imported_ids(assessments: list[Assessment]) -> set[int]:

@@ -10,14 +10,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts.models import User
-from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.inputs import InvalidInput, loads_json
 from keel.treatment import policy_store
 
 
 def _value(raw: str) -> Any:
     """JSON when it parses (numbers, null, true), else the text itself."""
     try:
-        return json.loads(raw)
+        return loads_json(raw)  # "NaN", "Infinity": text, refused by name
     except json.JSONDecodeError:
         return raw
 
@@ -51,6 +51,9 @@ class Command(BaseCommand):
                         "value": v.value,
                         "default": v.default,
                         "provenance": v.help,
+                        "floor": v.floor,
+                        "ceiling": v.ceiling,
+                        "bounds": v.bounds,
                     }
                     for v in values
                 ]
@@ -59,7 +62,12 @@ class Command(BaseCommand):
                 else:
                     for r in rows:
                         self.stdout.write(
-                            f"{r['rule']:<26} {r['field']:<30} {r['value']!s:<8} (default {r['default']})"
+                            f"{r['rule']:<26} {r['field']:<30} {r['value']!s:<12} (default {r['default']}"
+                            + (
+                                f"; allowed {r['floor']:g}-{r['ceiling']:g})"
+                                if r["floor"] is not None
+                                else ")"
+                            )
                         )
                 return
             missing = [f"--{k}" for k in ("rule", "field", "value", "reason") if options[k] is None]

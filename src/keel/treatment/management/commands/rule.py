@@ -9,12 +9,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from keel.core import rules
-from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.inputs import InvalidInput, loads_json
 
 
 def _object(raw: str, flag: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw)
+        value = loads_json(raw)  # NaN and Infinity arrive as text: the rule refuses them by name
     except json.JSONDecodeError as exc:
         raise CommandError(
             f"{flag}: not valid JSON ({exc.msg} at character {exc.pos})", returncode=2

@@ -1,0 +1,107 @@
+"""Plain words for the start pages (intake, start, home start, XR-naltrexone): verdicts, what a verdict still
+needs, the intake's choices and the rules' reasons, in the reader's language. No page shows a code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from keel.core.decision import Reason
+from keel.core.opioids import NAME, OPIOIDS
+
+READINESS = {
+    "ready": gettext_lazy("Ready: a standard first dose can be given now"),
+    "wait": gettext_lazy("Not ready yet: wait, then score COWS again"),
+    "not_standard": gettext_lazy("Not a standard start (fentanyl): the prescriber chooses the plan"),
+    "low_dose": gettext_lazy("A low-dose start (program policy after fentanyl)"),
+}
+HOME = {
+    "start": gettext_lazy("You can take your first dose now."),
+    "wait": gettext_lazy("Not yet. Wait, then rate again."),
+    "not_standard": gettext_lazy("Don't start on your own yet. Call your clinic first."),
+    "low_dose": gettext_lazy("Follow your low-dose plan. Call your clinic if you are not sure."),
+}
+NALTREXONE = {
+    "eligible": gettext_lazy("Can be started: opioid-free long enough"),
+    "caution": gettext_lazy("Can be started, with care: recent methadone or buprenorphine"),
+    "needs_challenge": gettext_lazy("A naloxone challenge first (program policy)"),
+    "not_eligible": gettext_lazy("Not yet: not opioid-free long enough"),
+    "repeat": gettext_lazy("Next injection"),
+}
+NEEDS = {
+    "last_use": gettext_lazy("the time of last use of each opioid (the intake)"),
+    "last_use_time": gettext_lazy("a time of last use for every opioid listed"),
+    "last_use_report": gettext_lazy("the times of last use, asked again today"),
+    "cows": gettext_lazy("a COWS score"),
+    "sows": gettext_lazy("a withdrawal rating (SOWS)"),
+}
+# The person's own words on the home-start page.
+NEEDS_MINE = {
+    "last_use": gettext_lazy("when you last used each opioid"),
+    "last_use_time": gettext_lazy("when you last used each opioid"),
+    "last_use_report": gettext_lazy("when you last used, told to us today"),
+    "sows": gettext_lazy("your withdrawal rating"),
+}
+STATUS = {
+    "met": gettext_lazy("wait met"),
+    "waiting": gettext_lazy("still waiting"),
+    "no_wait": gettext_lazy("no wait needed"),
+    "outside_lookback": gettext_lazy("too long ago to count"),
+    "not_standard": gettext_lazy("not a standard start"),
+    "low_dose": gettext_lazy("low-dose start"),
+}
+SCORE_STATUS = {
+    "met": gettext_lazy("at or above the start threshold"),
+    "below": gettext_lazy("below the start threshold"),
+    "before_last_use": gettext_lazy("scored before the last use: score again"),
+    "too_old": gettext_lazy("too old: score again"),
+}
+ROUTES = {
+    "inject": gettext_lazy("injects"),
+    "smoke": gettext_lazy("smokes"),
+    "snort": gettext_lazy("snorts"),
+    "oral": gettext_lazy("by mouth"),
+}
+OTHER = {
+    "benzodiazepines": gettext_lazy("Benzodiazepines"),
+    "alcohol": gettext_lazy("Alcohol"),
+    "stimulants": gettext_lazy("Stimulants (such as methamphetamine or cocaine)"),
+}
+PRIOR = {
+    "methadone": gettext_lazy("Methadone"),
+    "buprenorphine": gettext_lazy("Buprenorphine"),
+    "naltrexone": gettext_lazy("Naltrexone"),
+    "counseling": gettext_lazy("Counseling"),
+    "residential": gettext_lazy("Residential treatment"),
+    "withdrawal_management": gettext_lazy("Withdrawal management (detox)"),
+}
+SOURCES = {
+    "intake": gettext_lazy("intake"),
+    "report": gettext_lazy("asked again"),
+    "dose": gettext_lazy("dose given here"),
+    "take_home": gettext_lazy("take-home dose"),
+}
+
+
+def opioid(code: str) -> str:
+    return _(NAME[code]) if code in NAME else code
+
+
+def reason_text(reason: Reason | dict[str, Any]) -> str:
+    """A rule's reason in the reader's language: its template and words translated, its numbers kept. A
+    reason without a template (or a stored one, a dict) is shown as the rule wrote it."""
+    if not isinstance(reason, Reason):
+        return str(reason.get("text", ""))
+    if not reason.template:
+        return reason.text
+    values = {k: _(v) if isinstance(v, str) else f"{v:g}" for k, v in reason.params}
+    try:
+        return _(reason.template) % values
+    except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder: never a 500
+        return reason.text
+
+
+def opioid_choices() -> list[tuple[str, str]]:
+    return [(code, opioid(code)) for code in OPIOIDS]
