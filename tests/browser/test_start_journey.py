@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -111,4 +112,100 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
     expect(plan).to_contain_text("Two NA meetings a week")
     expect(plan).to_contain_text("Weekly CBT session")
     shot(page, "treatment-start-journey-tablet")
+    context.close()
+
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _local(patient: Any, hours: float) -> str:
+    """A datetime-local value `hours` from now in the patient's program zone (negative: in the past)."""
+    zone = ZoneInfo(patient.program.time_zone)
+    return (timezone.now().astimezone(zone) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _score_cows(page: Any, url: str, patient: Any, when: str) -> None:
+    page.goto(f"{url}/patients/{patient.pk}/cows/")
+    page.get_by_label("Time of scoring").fill(when)
+    page.locator("#q-pulse").get_by_label("101 to 120").check()
+    for item in ["sweating", "restlessness", "pupils", "aches", "nose_eyes", "tremor", "yawning", "anxiety"]:
+        page.locator(f"#q-{item}").locator("input[type=radio]").nth(2).check()
+    page.locator("#q-gooseflesh").locator("input[type=radio]").nth(0).check()
+    page.locator("#q-gi_upset").locator("input[type=radio]").nth(0).check()
+    page.get_by_role("button", name="Save this score").click()
+    page.get_by_role("heading", name="Scores so far").wait_for()
+
+
+def test_the_start_holds_against_a_second_opioid_a_stale_cows_and_a_future_time(
+    live_server: Any, browser: Any, shot: Any
+) -> None:
+    demo.load(patients_per_program=6, seed=11)
+    on_methadone = MedicationOrder.objects.values_list("patient_id", flat=True)
+    patient = Patient.objects.filter(program__slug="riverside").exclude(pk__in=on_methadone).first()
+    assert patient is not None
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "riverside.prescriber")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/intake/")
+
+    # A typo puts the methadone in the future: refused beside the field, and nothing typed is lost.
+    heroin, future = _local(patient, -14), _local(patient, 2)
+    opioids = page.get_by_role("group", name="Opioids used, how, and the last use")
+    opioids.get_by_label("Heroin", exact=True).check()
+    page.locator("input[name=routes_heroin][value=inject]").check()
+    page.get_by_label("Heroin: last use (local time)").fill(heroin)
+    opioids.get_by_label("Methadone", exact=True).check()
+    page.get_by_label("Methadone: last use (local time)").fill(future)
+    page.get_by_label("Overdoses before").fill("1")
+    page.get_by_label("Pregnant").select_option("no")
+    page.get_by_label("Often uses alone").check()
+    page.get_by_role("button", name="Save intake").click()
+    expect(page.get_by_text("This time is in the future. Check the date and the time.")).to_be_visible()
+    expect(page.get_by_label("Methadone: last use (local time)")).to_have_value(future)
+    expect(page.get_by_label("Heroin: last use (local time)")).to_have_value(heroin)
+    expect(page.locator("input[name=routes_heroin][value=inject]")).to_be_checked()
+    expect(page.get_by_label("Overdoses before")).to_have_value("1")
+    expect(page.get_by_label("Often uses alone")).to_be_checked()
+    expect(page.get_by_label("Pregnant")).to_have_value("no")
+    shot(page, "intake-future-time-refused-desktop")
+    page.get_by_label("Methadone: last use (local time)").fill(_local(patient, -48))
+    page.get_by_role("button", name="Save intake").click()
+    page.get_by_text("Intake saved.").wait_for()
+
+    # A COWS scored three hours ago is too old to decide on.
+    _score_cows(page, live_server.url, patient, _local(patient, -3))
+    page.goto(f"{live_server.url}/patients/{patient.pk}/start/")
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    expect(readiness).to_contain_text("Not ready yet: wait, then score COWS again")
+    expect(readiness).to_contain_text("Too old: score again.")
+
+    # A fresh COWS (an hour ago): still not ready, because of the methadone two days ago; both are named.
+    _score_cows(page, live_server.url, patient, _local(patient, -1))
+    page.goto(f"{live_server.url}/patients/{patient.pk}/start/")
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    expect(readiness.locator("p.verdict-wait")).to_have_text("Not ready yet: wait, then score COWS again")
+    expect(readiness).to_contain_text("Heroin: last used 14 h ago; the wait of 12 h is met.")
+    expect(readiness).to_contain_text("Methadone: last used 48 h ago; the wait of 72 h is not met")
+    expect(readiness).to_contain_text("COWS used: ")
+    shot(page, "start-second-opioid-desktop")
+    page.set_viewport_size(TABLET)
+    shot(page, "start-second-opioid-tablet")
+
+    # Asked again: heroin half an hour ago, after that COWS was scored, so the COWS no longer counts.
+    readiness.get_by_text("Ask again: time of last use").click()
+    readiness.get_by_label("Heroin", exact=True).fill(_local(patient, -0.5))
+    readiness.get_by_role("button", name="Save times of last use").click()
+    page.get_by_text("Times of last use saved.").wait_for()
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    expect(readiness).to_contain_text("Scored before the last use: score again.")
+
+    # A future time asked again is refused too, and what was typed stays.
+    readiness.get_by_text("Ask again: time of last use").click()
+    future = _local(patient, 3)
+    readiness.get_by_label("Illicit fentanyl").fill(future)
+    readiness.get_by_role("button", name="Save times of last use").click()
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    expect(readiness.get_by_label("Illicit fentanyl")).to_have_value(future)
+    expect(readiness).to_contain_text("This time is in the future. Check the date and the time.")
+    shot(page, "start-future-time-refused-tablet")
     context.close()

@@ -429,7 +429,7 @@ def _readiness_view(read: Any, now: datetime) -> dict[str, Any]:
                 "at": use.at,
                 "ago": _ago(now - use.at) if use.at else "",
                 "source": words.SOURCES.get(use.source, ""),
-                "wait": row.get("wait_hours"),
+                "wait": f"{row['wait_hours']:g}" if row.get("wait_hours") is not None else "",
                 "status": words.STATUS.get(row.get("status", ""), ""),
                 "css": row.get("status", "unknown"),
             }
