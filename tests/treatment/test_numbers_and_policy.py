@@ -107,10 +107,12 @@ def test_an_order_refuses_a_nan_dose_by_name(world: World, literal: str) -> None
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "dose_mg"
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
-def test_a_directory_search_refuses_nan_instead_of_failing(world: World, value: str) -> None:
-    response = Client().get("/api/v1/meetings", {"lat": value, "lon": "-75"})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "lat"
+@pytest.mark.parametrize(
+    ("field", "value"), [("lat", "nan"), ("lat", "inf"), ("day", "nan"), ("limit", "inf")]
+)
+def test_a_directory_search_refuses_nan_instead_of_failing(world: World, field: str, value: str) -> None:
+    response = Client().get("/api/v1/meetings", {"lat": "44.2", "lon": "-77.4", field: value})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
 
 
 # --- Pages --------------------------------------------------------------------------------------------------

@@ -255,7 +255,7 @@ def test_the_page_shows_which_cows_was_used_when_and_how_old(world: World) -> No
 def test_a_stale_cows_is_said_on_the_page(world: World) -> None:
     intake(world, heroin=14)
     cows(world, NOON - timedelta(hours=3))
-    assert "too old: score again" in readiness_card(page(world))
+    assert "Too old: score again." in readiness_card(page(world))
 
 
 def test_a_fresh_cows_after_the_waits_is_ready(world: World) -> None:

@@ -111,6 +111,7 @@ def _naltrexone_view(patient: Any) -> dict[str, Any]:
         "code": decision.decision if decision else "needs",
         "verdict": words.NALTREXONE.get(decision.decision, "") if decision else "",
         "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
+        "sources": words.sources(decision),
     }
 
 
@@ -449,6 +450,7 @@ def _readiness_view(read: Any, now: datetime) -> dict[str, Any]:
         "code": decision.decision if decision else "needs",
         "verdict": words.READINESS.get(decision.decision, "") if decision else "",
         "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
+        "sources": words.sources(decision),
         "rows": rows,
         "cows": cows,
         "needs": [words.NEEDS[m] for m in read.missing],

@@ -103,5 +103,12 @@ def reason_text(reason: Reason | dict[str, Any]) -> str:
         return reason.text
 
 
+def sources(decision: Any) -> list[str]:
+    """The citations behind a decision's reasons (ids Keel does not list are left out, never a failure)."""
+    from keel.core.sources import SOURCES
+
+    return [SOURCES[i].citation for i in getattr(decision, "sources", ()) if i in SOURCES]
+
+
 def opioid_choices() -> list[tuple[str, str]]:
     return [(code, opioid(code)) for code in OPIOIDS]
