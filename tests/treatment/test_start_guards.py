@@ -167,6 +167,22 @@ def test_a_voided_dose_is_not_a_use(world: World) -> None:
     assert read(world).ready
 
 
+def test_a_dose_voided_then_corrected_counts_again(world: World) -> None:
+    intake(world, heroin=14)
+    dose = methadone_dose(world, NOON - timedelta(hours=30))
+    for minutes, voided, mg in ((1, True, None), (2, False, Decimal(30))):
+        DoseAmendment.objects.create(
+            dose=dose,
+            voided=voided,
+            corrected_mg=mg,
+            reason="fixing the record",
+            amended_by=world.staff["nurse"],
+            amended_at=NOON - timedelta(minutes=60 - minutes),
+        )
+    cows(world, NOON - timedelta(minutes=20))
+    assert not read(world).ready
+
+
 def test_a_methadone_take_home_bottle_for_yesterday_counts(world: World) -> None:
     intake(world, heroin=14)
     TakeHomePlan.objects.create(

@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -39,6 +40,7 @@ from keel.core.rules.naltrexone import MAY_INJECT
 from keel.patients.models import Patient, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
+    DoseAmendment,
     DoseRecord,
     DoseStatus,
     Intake,
@@ -124,8 +126,9 @@ def read_last_uses(patient: Patient, now: datetime) -> LastUses:
 
 
 def _program_doses(patient: Patient, now: datetime) -> dict[str, datetime]:
-    """medication -> the time of the latest observed dose given here (not voided), as of `now`."""
-    out: dict[str, datetime] = {}
+    """medication -> the time of the latest observed dose given here, as of `now`; a dose whose latest
+    amendment voids it or corrects it to 0 mg was not taken. One query."""
+    latest_amendment = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
     recent = (
         DoseRecord.objects.filter(
             patient=patient,
@@ -133,16 +136,19 @@ def _program_doses(patient: Patient, now: datetime) -> dict[str, datetime]:
             status=DoseStatus.GIVEN,
             recorded_at__lte=now,
         )
-        .prefetch_related("amendments")
-        .order_by("-recorded_at", "-id")[:20]
+        .annotate(
+            amended=Exists(latest_amendment),
+            voided=Subquery(latest_amendment.values("voided")[:1]),
+            corrected=Subquery(latest_amendment.values("corrected_mg")[:1]),
+        )
+        .order_by("-recorded_at", "-id")
+        .values_list("medication", "recorded_at", "amended", "voided", "corrected")[:20]
     )
-    for dose in recent:
-        if dose.medication in out:
+    out: dict[str, datetime] = {}
+    for medication, at, amended, voided, corrected in recent:
+        if medication in out or (amended and (voided or not corrected)):
             continue
-        amendments = sorted(dose.amendments.all(), key=lambda a: (a.amended_at, a.pk))
-        if amendments and (amendments[-1].voided or not amendments[-1].corrected_mg):
-            continue  # voided or corrected to 0 mg: not a dose taken
-        out[dose.medication] = dose.recorded_at
+        out[medication] = at
     return out
 
 
@@ -193,7 +199,7 @@ class ReadinessRead:
     cows: Any  # the COWS Assessment the verdict used (the latest), or None
     readiness: Decision | None
     missing: tuple[str, ...]  # what the verdict still needs
-    latest: dict[str, Any]  # instrument code -> its latest Assessment
+    latest: dict[str, Any]  # "cows" -> the latest COWS (the start view adds the screens)
     uses: LastUses | None = None
     cows_age_hours: float | None = None
     policy: dict[str, Any] = field(default_factory=dict)
@@ -208,8 +214,8 @@ def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
     """Readiness for a standard buprenorphine start: every opioid's last use, the latest COWS (scored after
     the last use and fresh), the program's policy. No audit row: callers read the record through policy."""
     uses = read_last_uses(patient, now)
-    latest = assessments.latest_by_instrument(patient, ("cows", *SCREENS), as_of=now)
-    cows = latest.get("cows")
+    cows = assessments.latest(patient, "cows", as_of=now)
+    latest = {"cows": cows} if cows is not None else {}
     settings = effective_policy(patient, "buprenorphine-readiness")
     missing = _missing(uses, now, settings["last_use_report_hours"])
     if cows is None:

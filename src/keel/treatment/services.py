@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.assessments.queries import latest_by_instrument
 from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -47,10 +48,10 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.policy_store import effective_policy
+from keel.treatment.readiness import SCREENS, naltrexone_readiness
 from keel.treatment.readiness import HomeStart as HomeStart  # the one definition of readiness lives there
 from keel.treatment.readiness import ReadinessRead as ReadinessRead
 from keel.treatment.readiness import buprenorphine_readiness as buprenorphine_readiness
-from keel.treatment.readiness import naltrexone_readiness
 
 MISS_LOOKBACK = 30  # days the missed-dose count looks back
 
@@ -780,7 +781,7 @@ def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> St
     now = now or timezone.now()
     read = buprenorphine_readiness(patient, now)
     intake, cows, readiness, missing = read.intake, read.cows, read.readiness, read.missing
-    latest = read.latest
+    latest = {**read.latest, **latest_by_instrument(patient, SCREENS, as_of=now)}
     kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
     overdose = None
     if intake is not None:
