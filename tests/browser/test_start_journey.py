@@ -208,4 +208,11 @@ def test_the_start_holds_against_a_second_opioid_a_stale_cows_and_a_future_time(
     expect(readiness.get_by_label("Illicit fentanyl")).to_have_value(future)
     expect(readiness).to_contain_text("This time is in the future. Check the date and the time.")
     shot(page, "start-future-time-refused-tablet")
+
+    # The same card in Spanish: the verdict and the reasons in words, no codes.
+    page.get_by_role("button", name="Español").click()
+    readiness = page.get_by_role("region", name="Preparación para la buprenorfina")
+    expect(readiness.locator("p.verdict-wait")).to_have_text("Todavía no: espere y vuelva a puntuar la COWS")
+    expect(readiness).to_contain_text("Metadona: último uso hace 48 h; la espera de 72 h no se cumple")
+    shot(page, "start-second-opioid-spanish-tablet")
     context.close()

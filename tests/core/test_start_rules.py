@@ -445,6 +445,8 @@ def test_the_schema_shows_each_policy_values_bounds_and_their_source() -> None:
         ntx(methadone=10),
         ntx({"agonist_switch": "challenge"}, methadone=10),
         ntx(heroin=3),
+        rules.get("overdose-risk").run({"lost_tolerance": True, "uses_alone": True}),
+        rules.get("overdose-risk").run({"has_naloxone": True}),
     ],
 )
 def test_every_reason_keeps_its_template_and_parameters(decision: Any) -> None:

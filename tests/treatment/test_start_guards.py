@@ -467,8 +467,18 @@ def test_the_start_page_speaks_spanish(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
         client.post("/i18n/setlang/", {"language": "es", "next": "/"})
-        card = readiness_card(client.get(f"/patients/{world.alice.pk}/start/").content.decode())
+        html = client.get(f"/patients/{world.alice.pk}/start/").content.decode()
+    card = readiness_card(html)
     assert "Todavía no" in card and "Metadona" in card and "Heroin:" not in card
+
+
+def test_the_overdose_risk_speaks_spanish_too(world: World) -> None:
+    intake(world, heroin=14)
+    with time_machine.travel(NOON, tick=False):
+        client = sign_in(Client(), world.staff["prescriber"])
+        client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+        seen = text_of(client.get(f"/patients/{world.alice.pk}/start/").content.decode())
+    assert "Factor de riesgo: inyectarse." in seen and "Risk factor" not in seen
 
 
 # --- The home start ---------------------------------------------------------------------------------------

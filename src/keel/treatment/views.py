@@ -492,6 +492,9 @@ def _render_start(
             "patient": view.patient,
             "zone": zone_of(view.patient),
             "ready": _readiness_view(view.read, now) if view.read else None,
+            "overdose_reasons": [
+                words.reason_text(r) for r in (view.overdose.reasons if view.overdose else ())
+            ],
             "dsm_label": explain("dsm5-oud", dsm.band)[0] if dsm else "",
             "dsm": dsm,
             "screens": [

@@ -10,26 +10,34 @@ from typing import Any
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field
+from keel.core.words import gettext_noop
 
 FACTORS = (
     (
         "lost_tolerance",
-        "lower tolerance after a break (withdrawal care, jail or prison, residential or hospital "
-        "stay, stopping naltrexone, any time without use)",
+        gettext_noop(
+            "lower tolerance after a break (withdrawal care, jail or prison, residential or hospital "
+            "stay, stopping naltrexone, any time without use)"
+        ),
     ),
-    ("prior_overdose", "a past overdose (the strongest single predictor)"),
-    ("uses_sedatives", "use with alcohol, benzodiazepines or other sedatives"),
-    ("uses_stimulants", "use with stimulants"),
-    ("fentanyl_or_unknown_supply", "fentanyl or a supply of unknown strength"),
-    ("uses_alone", "using alone"),
-    ("injects", "injecting"),
-    ("serious_mental_illness", "serious mental illness"),
+    ("prior_overdose", gettext_noop("a past overdose (the strongest single predictor)")),
+    ("uses_sedatives", gettext_noop("use with alcohol, benzodiazepines or other sedatives")),
+    ("uses_stimulants", gettext_noop("use with stimulants")),
+    ("fentanyl_or_unknown_supply", gettext_noop("fentanyl or a supply of unknown strength")),
+    ("uses_alone", gettext_noop("using alone")),
+    ("injects", gettext_noop("injecting")),
+    ("serious_mental_illness", gettext_noop("serious mental illness")),
     (
         "breathing_or_clearance_illness",
-        "illness affecting breathing or clearance (COPD, asthma, sleep apnea, liver or kidney disease, HIV)",
+        gettext_noop(
+            "illness affecting breathing or clearance (COPD, asthma, sleep apnea, liver or kidney disease, HIV)"
+        ),
     ),
-    ("high_dose_prescribed_opioids", "high-dose prescribed opioids"),
-    ("methadone_start_or_left_treatment", "the first weeks of methadone, or just after leaving treatment"),
+    ("high_dose_prescribed_opioids", gettext_noop("high-dose prescribed opioids")),
+    (
+        "methadone_start_or_left_treatment",
+        gettext_noop("the first weeks of methadone, or just after leaving treatment"),
+    ),
 )
 INPUTS = (
     *(Field(key, "bool", required=False, default=False, help=text) for key, text in FACTORS),
@@ -39,23 +47,33 @@ INPUTS = (
 
 def _overdose(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     present = [text for key, text in FACTORS if v[key]]
-    reasons = [Reason(f"Risk factor: {text}.", ("samhsa-od-toolkit",)) for text in present]
+    reasons = [
+        Reason.said(gettext_noop("Risk factor: %(factor)s."), ("samhsa-od-toolkit",), factor=text)
+        for text in present
+    ]
     if not present:
         reasons.append(
-            Reason(
-                "No listed risk factor reported; opioid use disorder itself carries overdose risk.",
+            Reason.said(
+                gettext_noop(
+                    "No listed risk factor reported; opioid use disorder itself carries overdose risk."
+                ),
                 ("samhsa-od-toolkit",),
             )
         )
     if v["has_naloxone"]:
         reasons.append(
-            Reason("Has naloxone: check it is in date and that others know where it is.", ("cdc-2022",))
+            Reason.said(
+                gettext_noop("Has naloxone: check it is in date and that others know where it is."),
+                ("cdc-2022",),
+            )
         )
         decision = "naloxone_on_hand"
     else:
         reasons.append(
-            Reason(
-                "Offer naloxone and show how to use it (to the person and the people around them).",
+            Reason.said(
+                gettext_noop(
+                    "Offer naloxone and show how to use it (to the person and the people around them)."
+                ),
                 ("cdc-2022", "samhsa-od-toolkit"),
             )
         )
