@@ -42,7 +42,8 @@ PATIENT_TYPES = ("Patient", "Organization", *CLINICAL_TYPES, "Practitioner")
 
 def _assessments(p: Patient) -> list[Assessment]:
     # Oldest first by the one definition of "latest" (time, then entry order): the last is the latest.
-    return list(oldest_first(Assessment.objects.filter(patient=p).select_related("filled_by", "imported_from")))
+    rows = Assessment.objects.filter(patient=p).select_related("filled_by", "imported_from")
+    return list(oldest_first(rows))
 
 
 def _imported_ids(assessments: list[Assessment]) -> set[int]:

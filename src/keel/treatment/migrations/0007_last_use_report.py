@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("patients", "0005_alter_patientflag_kind_emergencyaccess"),
-        ("treatment", "0005_medicationfill"),
+        ("treatment", "0006_dose_given_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
