@@ -14,7 +14,8 @@ from keel.assessments import queries
 from keel.assessments.models import Assessment
 from keel.assessments.services import list_assessments, submit_assessment
 from keel.careteam.queries import timeline
-from keel.interop.fhir import record_bundle
+from keel.interop.fhir.base import Base
+from keel.interop.fhir.record import record_bundle
 from keel.sharing.services import report
 from tests.conftest import World
 
@@ -79,6 +80,7 @@ def test_the_fhir_condition_comes_from_the_latest_diagnosis(world: World) -> Non
     severe = {f"dsm5_{i}": 1 if i <= 6 else 0 for i in range(1, 12)}
     give(world, "dsm5-oud", mild)
     latest = give(world, "dsm5-oud", severe)
-    bundle = record_bundle(world.alice, frozenset({Area.CLINICAL}), WHEN + timedelta(hours=1))
+    base = Base("https://keel.example/fhir/R4/")
+    bundle = record_bundle(world.alice, frozenset({Area.CLINICAL}), WHEN + timedelta(hours=1), base)
     conditions = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Condition"]
     assert [c["id"] for c in conditions] == [f"oud-{latest.pk}"]
