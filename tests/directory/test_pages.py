@@ -52,7 +52,10 @@ def _feed() -> bytes:
 
 
 def _upload(client: Client, content: bytes, **extra: str) -> object:
+    from keel.accounts.models import Program
+
     data = {
+        "program": str(Program.objects.get(slug="riverside").pk),
         "kind": "meetings",
         "format": "meeting-guide",
         "source": "feed",

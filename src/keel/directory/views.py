@@ -141,6 +141,7 @@ def find_facilities(request: HttpRequest) -> HttpResponse:
 
 
 class ImportForm(forms.Form):
+    program = forms.ChoiceField(label=_("For the program"))
     kind = forms.ChoiceField(
         label=_("What"), choices=[("meetings", _("Meetings")), ("facilities", _("Facilities"))]
     )
@@ -157,8 +158,15 @@ class ImportForm(forms.Form):
     )
     timezone = forms.CharField(label=_("Time zone for meetings without one"), max_length=64, required=False)
     fellowship = forms.ChoiceField(
-        label=_("Fellowship (Meeting Guide feeds)"), choices=[(f, f) for f in FELLOWSHIPS], initial="other"
+        label=_("Fellowship (Meeting Guide feeds)"),
+        choices=[("", _("As the feed says")), *((f, Fellowship(f).label) for f in FELLOWSHIPS)],
+        required=False,
     )
+
+    def __init__(self, *args: Any, programs: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.programs = {str(p.pk): p for p in programs}
+        self.fields["program"].choices = [(str(p.pk), p.name) for p in programs]
 
     def clean_timezone(self) -> str:
         zone = self.cleaned_data["timezone"] or settings.TIME_ZONE
@@ -175,7 +183,9 @@ def import_feed(request: HttpRequest) -> HttpResponse:
     """Program admins upload a meeting feed or facility list and see the import report."""
     if getattr(request.user, "role", "") != Role.PROGRAM_ADMIN:
         raise PermissionDenied
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(
+        request.POST or None, request.FILES or None, programs=services.importing_programs(request.user)
+    )
     context: dict[str, Any] = {"form": form}
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -187,7 +197,11 @@ def import_feed(request: HttpRequest) -> HttpResponse:
                 raise NotAFeed("the file is too large")
             if data["kind"] == "meetings":
                 parsed = services.parse_meetings(
-                    content, fmt=data["format"], default_tz=data["timezone"], fellowship=data["fellowship"]
+                    content,
+                    fmt=data["format"],
+                    default_tz=data["timezone"],
+                    fellowship=data["fellowship"] or None,
+                    source=data["source"] or upload.name,
                 )
             else:
                 parsed = services.parse_facilities(content)
@@ -197,6 +211,7 @@ def import_feed(request: HttpRequest) -> HttpResponse:
                 source=data["source"] or upload.name,
                 fmt=data["format"],
                 by=request.user,
+                program=form.programs[data["program"]],
             )
         except NotAFeed as exc:
             context["failure"] = str(exc)
