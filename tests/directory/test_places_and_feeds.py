@@ -386,3 +386,34 @@ def test_facility_lists_have_owners_too(world: World, lakeside_admin: Any) -> No
     upload(world.staff["program_admin"], world.riverside, "id,name,latitude,longitude\n1,Clinic,42.4,-75.0\n")
     response = upload(lakeside_admin, world.lakeside, "id,name\n")
     assert response.status_code == 422 and Facility.objects.filter(active=True).count() == 1
+
+
+# --- keel meetings near --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_meetings_near_says_when_nothing_was_found() -> None:
+    out = io.StringIO()
+    call_command("meetings", "near", "--place", "Poughkeepsie", "--radius-mi", "5", stdout=out)
+    assert out.getvalue().startswith("No meetings found near Poughkeepsie, NY.")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--place", "13820", "--radius-mi", "1000"], "--radius-mi"),
+        (["--place", "13820", "--radius-km", "1000"], "--radius-km"),
+        (["--place", "Xqzzyville"], "--place"),
+        (["--place", "Springfield"], "--place"),
+        (["--lat", "1"], "--lat"),
+        (["--lat", "95", "--lon", "0"], "--lat"),
+        (["--place", "13820", "--day", "9"], "--day"),
+        (["--place", "13820", "--fellowship", "xx"], "--fellowship"),
+        ([], "--place"),
+    ],
+)
+def test_meetings_near_names_the_flag_that_was_used(args: list[str], flag: str) -> None:
+    with pytest.raises(CommandError) as error:
+        call_command("meetings", "near", *args, stdout=io.StringIO())
+    assert error.value.returncode == 2 and str(error.value).startswith(f"{flag}:")
