@@ -354,9 +354,9 @@ ROUTES: dict[str, Route] = {
     "assessments:fill_mine": Route("GET", "/me/instruments/phq9/", {**_all(404, 302), "patient": 200}),
     # someone else's (or no) assessment id: 404 for everyone; the patient's own result is tested by name
     "assessments:my_result": Route("GET", "/me/assessments/999999/", _all(404, 302)),
-    "directory:find_meetings": Route("GET", "/find/meetings/?place=13820", _all(200, 200)),
-    "directory:find_facilities": Route("GET", "/find/treatment/?place=13820", _all(200, 200)),
-    "directory:import": Route("GET", "/directory/import/", {**_all(403, 302), "program_admin": 200}),
+    "directory:find_meetings": Route("GET", "/en/find/meetings/?place=13820", _all(200, 200)),
+    "directory:find_facilities": Route("GET", "/en/find/treatment/?place=13820", _all(200, 200)),
+    "directory:import": Route("GET", "/en/directory/import/", {**_all(403, 302), "program_admin": 200}),
     "api:meetings": Route("GET", "/api/v1/meetings?place=13820", _all(200, 200)),
     "api:facilities": Route("GET", "/api/v1/facilities?place=13820", _all(200, 200)),
     "api:list_rules": Route("GET", "/api/v1/rules", {**_all(200, 401), "patient": 403}),
@@ -444,13 +444,14 @@ ROUTES: dict[str, Route] = {
     **{
         f"public:{name}": Route("GET", path, _all(200, 200))
         for name, path in [
-            ("check", "/help/check-my-use/"),
-            ("worried", "/help/worried-about-someone/"),
-            ("why", "/help/why-it-happens/"),
-            ("withdrawal", "/help/withdrawal/"),
-            ("treatment", "/help/treatment/"),
-            ("safety", "/help/stay-safe/"),
-            ("find", "/help/find-help/"),
+            ("home", "/en/"),
+            ("check", "/en/help/check-my-use/"),
+            ("worried", "/en/help/worried-about-someone/"),
+            ("why", "/en/help/why-it-happens/"),
+            ("withdrawal", "/en/help/withdrawal/"),
+            ("treatment", "/en/help/treatment/"),
+            ("safety", "/en/help/stay-safe/"),
+            ("find", "/en/help/find-help/"),
         ]
     },
     # Medication treatment (issue #6). A patient-scoped write answers 403 for an in-scope role that may not

@@ -17,7 +17,7 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 WED_6PM = datetime(2026, 11, 25, 18, 0, tzinfo=ZoneInfo("America/New_York"))
-FIND = ["/find/meetings/", "/find/treatment/", "/find/meetings/?place=13820", "/find/treatment/?place=13820"]
+FIND = ["/en/find/meetings/", "/en/find/treatment/", "/en/find/meetings/?place=13820", "/en/find/treatment/?place=13820"]
 
 
 def _text(client: Client, path: str) -> str:
@@ -61,14 +61,14 @@ def listings(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", FIND)
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_find_pages_carry_the_crisis_bar_quick_exit_and_help_menu(path: str, lang: str) -> None:
-    page = Client(HTTP_ACCEPT_LANGUAGE=lang).get(path).content.decode()
+    page = Client().get(path.replace("/en/", f"/{lang}/", 1)).content.decode()
     assert 'class="crisisbar"' in page and 'href="tel:988"' in page and 'href="tel:911"' in page
     assert 'class="quick-exit"' in page
     assert 'class="doors-small"' in page and "/help/check-my-use/" in page
 
 
 def test_an_empty_meeting_search_offers_a_way_on() -> None:
-    page = _text(Client(), "/find/meetings/?place=Poughkeepsie&radius_mi=5")
+    page = _text(Client(), "/en/find/meetings/?place=Poughkeepsie&radius_mi=5")
     assert "No meetings in person match." in page
     assert "Search a wider area" in page and "radius_mi=10" in page
     assert "Meetings online, from anywhere" in page and "attendance=online" in page
@@ -77,13 +77,13 @@ def test_an_empty_meeting_search_offers_a_way_on() -> None:
 
 
 def test_an_empty_treatment_search_offers_a_way_on() -> None:
-    page = _text(Client(), "/find/treatment/?place=Poughkeepsie&radius_mi=25")
+    page = _text(Client(), "/en/find/treatment/?place=Poughkeepsie&radius_mi=25")
     assert "No clinics match." in page and "radius_mi=50" in page and 'href="tel:18006624357"' in page
 
 
 @time_machine.travel(WED_6PM, tick=False)
 def test_an_online_meeting_shows_its_join_link(listings: None) -> None:
-    page = Client().get("/find/meetings/?place=13820").content.decode()
+    page = Client().get("/en/find/meetings/?place=13820").content.decode()
     assert '<a href="https://zoom.example/j/42" rel="noopener noreferrer">zoom.example</a>' in page
     assert "Passcode: hope" in page
     assert 'href="tel:+15550104242"' in page  # the phone as a dialable link
@@ -91,14 +91,14 @@ def test_an_online_meeting_shows_its_join_link(listings: None) -> None:
 
 @time_machine.travel(WED_6PM, tick=False)
 def test_closed_and_other_meeting_types_are_explained_in_words(listings: None) -> None:
-    page = _text(Client(), "/find/meetings/?place=13820")
+    page = _text(Client(), "/en/find/meetings/?place=13820")
     assert "Closed: only for people who want to stop drinking or using drugs." in page
     assert "Discussion: people take turns sharing on a topic." in page
 
 
 @time_machine.travel(WED_6PM, tick=False)
 def test_active_filters_stay_visible_after_a_search(listings: None) -> None:
-    page = _text(Client(), "/find/meetings/?place=13820&day=3&part=evening&fellowship=na")
+    page = _text(Client(), "/en/find/meetings/?place=13820&day=3&part=evening&fellowship=na")
     assert '<details class="filters" open>' in page
     assert "Showing only:" in page and "Wednesday" in page and "Evening" in page
     assert '<option value="3" selected>' in page
@@ -106,15 +106,15 @@ def test_active_filters_stay_visible_after_a_search(listings: None) -> None:
 
 def test_clinics_are_filtered_and_shown_by_language_and_payment(listings: None) -> None:
     client = Client()
-    spanish = _text(client, "/find/treatment/?place=13820&language=es")
+    spanish = _text(client, "/en/find/treatment/?place=13820&language=es")
     assert "Valley Clinic" in spanish and "Hill Clinic" not in spanish
     assert "Languages:" in spanish and "English · Spanish" in spanish
-    sliding = _text(client, "/find/treatment/?place=13820&payment=sliding_fee")
+    sliding = _text(client, "/en/find/treatment/?place=13820&payment=sliding_fee")
     assert "Valley Clinic" in sliding and "Hill Clinic" not in sliding and "Sliding fee" in sliding
 
 
 def test_the_treatment_page_has_a_distance_control(listings: None) -> None:
-    page = _text(Client(), "/find/treatment/?place=13820&radius_mi=5")
+    page = _text(Client(), "/en/find/treatment/?place=13820&radius_mi=5")
     assert '<select id="radius_mi" name="radius_mi">' in page and '<option value="5" selected>' in page
     assert "Valley Clinic" in page
 
@@ -122,22 +122,22 @@ def test_the_treatment_page_has_a_distance_control(listings: None) -> None:
 @pytest.mark.parametrize(
     ("path", "lang", "words"),
     [
-        ("/find/meetings/?place=13820&radius_mi=1000", "en", "Choose a distance up to 310 miles."),
-        ("/find/meetings/?place=13820&radius_mi=1000", "es", "Elija una distancia de hasta 310 millas."),
-        ("/find/treatment/?place=13820&radius_mi=0", "en", "Choose a distance up to 310 miles."),
-        ("/find/meetings/?place=Xqzzyville", "es", "No encontramos “Xqzzyville”."),
-        ("/find/meetings/?place=00000", "es", "No conocemos el código postal 00000."),
+        ("/en/find/meetings/?place=13820&radius_mi=1000", "en", "Choose a distance up to 310 miles."),
+        ("/en/find/meetings/?place=13820&radius_mi=1000", "es", "Elija una distancia de hasta 310 millas."),
+        ("/en/find/treatment/?place=13820&radius_mi=0", "en", "Choose a distance up to 310 miles."),
+        ("/en/find/meetings/?place=Xqzzyville", "es", "No encontramos “Xqzzyville”."),
+        ("/en/find/meetings/?place=00000", "es", "No conocemos el código postal 00000."),
     ],
 )
 def test_find_page_errors_are_in_the_visitors_language_and_units(path: str, lang: str, words: str) -> None:
-    response = Client(HTTP_ACCEPT_LANGUAGE=lang).get(path)
+    response = Client().get(path.replace("/en/", f"/{lang}/", 1))
     page = html.unescape(response.content.decode())
     assert response.status_code == 422 and words in page
     assert " km" not in page.split('id="search-error"')[1][:300]  # never kilometers on a miles control
 
 
 def test_a_place_of_several_states_offers_each_one_as_a_link() -> None:
-    page = _text(Client(), "/find/meetings/?place=Springfield&day=2")
+    page = _text(Client(), "/en/find/meetings/?place=Springfield&day=2")
     assert "There is more than one Springfield." in page
     assert (
         'href="?place=Springfield%2C+MO&amp;day=2"'.replace("&amp;", "&") in page
@@ -146,12 +146,12 @@ def test_a_place_of_several_states_offers_each_one_as_a_link() -> None:
 
 
 def test_what_was_typed_stays_in_the_box_after_an_error() -> None:
-    page = Client().get("/find/meetings/?place=Xqzzyville&radius_mi=25").content.decode()
+    page = Client().get("/en/find/meetings/?place=Xqzzyville&radius_mi=25").content.decode()
     assert 'value="Xqzzyville"' in page and '<option value="25" selected>' in page
 
 
 def test_use_my_location_is_hidden_until_javascript_shows_it() -> None:
-    page = Client().get("/find/meetings/").content.decode()
+    page = Client().get("/en/find/meetings/").content.decode()
     assert '<button type="button" id="use-location" hidden' in page
     css = Client().get("/static/keel/keel.css")
     body = b"".join(css.streaming_content) if css.streaming else css.content  # type: ignore[attr-defined]

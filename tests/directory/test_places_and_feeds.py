@@ -247,7 +247,7 @@ def test_a_dropped_link_never_reaches_a_page(tmp_path: Path) -> None:
 
 def _upload(client: Client, program: Any, content: bytes, source: str = "shared-name") -> Any:
     return client.post(
-        "/directory/import/",
+        "/en/directory/import/",
         {
             "program": str(program.pk),
             "kind": "meetings",
@@ -373,7 +373,7 @@ def test_the_cli_imports_a_programs_feed_only_as_that_program(world: World, tmp_
 def test_facility_lists_have_owners_too(world: World, lakeside_admin: Any) -> None:
     def upload(user: Any, program: Any, text: str) -> Any:
         return sign_in(Client(), user).post(
-            "/directory/import/",
+            "/en/directory/import/",
             {
                 "program": str(program.pk),
                 "kind": "facilities",
