@@ -17,7 +17,12 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 WED_6PM = datetime(2026, 11, 25, 18, 0, tzinfo=ZoneInfo("America/New_York"))
-FIND = ["/en/find/meetings/", "/en/find/treatment/", "/en/find/meetings/?place=13820", "/en/find/treatment/?place=13820"]
+FIND = [
+    "/en/find/meetings/",
+    "/en/find/treatment/",
+    "/en/find/meetings/?place=13820",
+    "/en/find/treatment/?place=13820",
+]
 
 
 def _text(client: Client, path: str) -> str:
@@ -52,7 +57,8 @@ def listings(tmp_path: Path) -> None:
     clinics = tmp_path / "clinics.csv"
     clinics.write_text(
         "id,name,street,city,state,latitude,longitude,phone,services,payment,languages\n"
-        "1,Valley Clinic,1 Main St,Oneonta,NY,42.45,-75.06,607-555-0100,otp;counseling,medicaid;sliding_fee,en;es\n"
+        "1,Valley Clinic,1 Main St,Oneonta,NY,42.45,-75.06,607-555-0100,otp;counseling,"
+        "medicaid;sliding_fee,en;es\n"
         "2,Hill Clinic,2 Hill St,Oneonta,NY,42.47,-75.04,607-555-0101,buprenorphine,private,en\n"
     )
     call_command("import", "facilities", str(clinics), stdout=io.StringIO())

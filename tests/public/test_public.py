@@ -11,7 +11,6 @@ import polib
 import pytest
 import textstat
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.template import engines
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
