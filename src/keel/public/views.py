@@ -171,7 +171,7 @@ def treatment(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "public/treatment.html",
-        ("samhsa-tip-63", "asam-2020", "cfr-8-2024", "vivitrol-pi", "na-org", "smart-recovery"),
+        ("samhsa-tip-63", "asam-2020", "cfr-8-2024", "vivitrol-pi", "acog-711", "na-org", "smart-recovery"),
     )
 
 
@@ -185,6 +185,7 @@ def stay_safe(request: HttpRequest) -> HttpResponse:
             "fda-naloxone-otc-2023",
             "cdc-fentanyl-strips",
             "never-use-alone",
+            "cdc-hiv-injection",
             "vivitrol-pi",
         ),
     )
