@@ -106,3 +106,43 @@ def test_home_in_spanish_for_a_spanish_browser_links_to_spanish_pages() -> None:
     body = Client(HTTP_ACCEPT_LANGUAGE="es").get("/").content.decode()
     assert '<html lang="es">' in body and 'href="/es/help/check-my-use/"' in body
     assert 'href="/en/" lang="en"' in body  # English, chosen without a cookie
+
+
+def _spanish_questions() -> list[str]:
+    import json
+    from importlib import resources
+
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "valueString" and isinstance(value, str) and "?" in value:
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for code in ("dsm5-oud", "sows", "phq9", "gad7", "cssrs-screen", "bam"):
+        path = resources.files("keel.core.instruments") / "definitions" / f"{code}.json"
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_spanish_question_opens_with_its_question_mark() -> None:
+    import polib
+    from django.apps import apps
+
+    po = polib.pofile(str(apps.get_app_config("public").path) + "/../locale/es/LC_MESSAGES/django.po")
+    questions = _spanish_questions() + [e.msgstr for e in po if "?" in e.msgstr]
+    assert len(questions) > 20
+    missing = [q for q in questions for part in re.findall(r"[^.!¡]*\?", q) if "¿" not in part]
+    assert not missing, missing
+
+
+def test_the_withdrawal_menu_item_cannot_be_read_as_abstinence() -> None:
+    body = html.unescape(Client().get(in_language(PAGES["home"], "es")).content.decode())
+    menu = body.split('class="doors-small"')[1].split("</nav>")[0]
+    assert "Síntomas al dejar los opioides" in menu
+    assert ">Abstinencia<" not in menu

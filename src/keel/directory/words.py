@@ -4,7 +4,7 @@ mean, language names. The API and the CLI keep their English reasons (`BadSearch
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from keel.directory.queries import MAX_RADIUS_KM, BadSearch
@@ -48,46 +48,46 @@ def search_error(exc: BadSearch, *, miles: bool) -> str:
 
 # What the common Meeting Guide types mean, in plain words (the spec gives only their names).
 TYPE_MEANINGS = {
-    "O": _lazy("Open: anyone may come, including family, friends and people who are curious."),
-    "C": _lazy("Closed: only for people who want to stop drinking or using drugs."),
-    "D": _lazy("Discussion: people take turns sharing on a topic."),
-    "SP": _lazy("Speaker: one or more people tell their story."),
-    "ST": _lazy("Step study: the group reads and talks about the 12 steps."),
-    "B": _lazy("Big Book: the group reads from AA's main book."),
-    "LIT": _lazy("Literature: the group reads from the fellowship's books."),
-    "BE": _lazy("Newcomer: good for your first meetings."),
-    "X": _lazy("Wheelchair access."),
-    "XB": _lazy("Wheelchair-accessible bathroom."),
-    "TC": _lazy("The building is closed for now. The meeting may meet online."),
-    "W": _lazy("Women only."),
-    "M": _lazy("Men only."),
-    "Y": _lazy("Young people."),
-    "LGBTQ": _lazy("For LGBTQ people."),
-    "S": _lazy("Held in Spanish."),
-    "EN": _lazy("Held in English."),
-    "ASL": _lazy("American Sign Language."),
-    "MED": _lazy("Meditation."),
-    "CF": _lazy("Children are welcome."),
-    "BA": _lazy("Babysitting available."),
-    "SM": _lazy("Smoking allowed."),
-    "12x12": _lazy("The group reads about the 12 steps and 12 traditions."),
-    "CAN": _lazy("Candlelight."),
+    "O": gettext_lazy("Open: anyone may come, including family, friends and people who are curious."),
+    "C": gettext_lazy("Closed: only for people who want to stop drinking or using drugs."),
+    "D": gettext_lazy("Discussion: people take turns sharing on a topic."),
+    "SP": gettext_lazy("Speaker: one or more people tell their story."),
+    "ST": gettext_lazy("Step study: the group reads and talks about the 12 steps."),
+    "B": gettext_lazy("Big Book: the group reads from AA's main book."),
+    "LIT": gettext_lazy("Literature: the group reads from the fellowship's books."),
+    "BE": gettext_lazy("Newcomer: good for your first meetings."),
+    "X": gettext_lazy("Wheelchair access."),
+    "XB": gettext_lazy("Wheelchair-accessible bathroom."),
+    "TC": gettext_lazy("The building is closed for now. The meeting may meet online."),
+    "W": gettext_lazy("Women only."),
+    "M": gettext_lazy("Men only."),
+    "Y": gettext_lazy("Young people."),
+    "LGBTQ": gettext_lazy("For LGBTQ people."),
+    "S": gettext_lazy("Held in Spanish."),
+    "EN": gettext_lazy("Held in English."),
+    "ASL": gettext_lazy("American Sign Language."),
+    "MED": gettext_lazy("Meditation."),
+    "CF": gettext_lazy("Children are welcome."),
+    "BA": gettext_lazy("Babysitting available."),
+    "SM": gettext_lazy("Smoking allowed."),
+    "12x12": gettext_lazy("The group reads about the 12 steps and 12 traditions."),
+    "CAN": gettext_lazy("Candlelight."),
 }
 
 LANGUAGE_NAMES = {
-    "en": _lazy("English"),
-    "es": _lazy("Spanish"),
-    "fr": _lazy("French"),
-    "zh": _lazy("Chinese"),
-    "vi": _lazy("Vietnamese"),
-    "ar": _lazy("Arabic"),
-    "ru": _lazy("Russian"),
-    "ko": _lazy("Korean"),
-    "ht": _lazy("Haitian Creole"),
-    "pt": _lazy("Portuguese"),
-    "pl": _lazy("Polish"),
-    "tl": _lazy("Tagalog"),
-    "ase": _lazy("American Sign Language"),
+    "en": gettext_lazy("English"),
+    "es": gettext_lazy("Spanish"),
+    "fr": gettext_lazy("French"),
+    "zh": gettext_lazy("Chinese"),
+    "vi": gettext_lazy("Vietnamese"),
+    "ar": gettext_lazy("Arabic"),
+    "ru": gettext_lazy("Russian"),
+    "ko": gettext_lazy("Korean"),
+    "ht": gettext_lazy("Haitian Creole"),
+    "pt": gettext_lazy("Portuguese"),
+    "pl": gettext_lazy("Polish"),
+    "tl": gettext_lazy("Tagalog"),
+    "ase": gettext_lazy("American Sign Language"),
 }
 
 
