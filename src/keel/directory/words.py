@@ -4,8 +4,7 @@ mean, language names. The API and the CLI keep their English reasons (`BadSearch
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from keel.directory.queries import MAX_RADIUS_KM, BadSearch
 
