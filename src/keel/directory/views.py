@@ -130,8 +130,9 @@ def _wider(query: QueryDict, default: int) -> str:
 def _active_filters(query: QueryDict) -> list[str]:
     """The filters the visitor chose, in words, shown above the results."""
     out: list[str] = []
-    if query.get("day", "").isdigit() and int(query["day"]) < 7:
-        out.append(str(WEEKDAYS[int(query["day"])]))
+    day = str(query.get("day", ""))
+    if day.isdigit() and int(day) < 7:
+        out.append(str(WEEKDAYS[int(day)]))
     labels = {
         "within_hours": {"2": _("Starting in the next 2 hours"), "24": _("In the next 24 hours")},
         "part": {"morning": _("Morning"), "afternoon": _("Afternoon"), "evening": _("Evening")},
@@ -274,7 +275,7 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, programs: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.programs = {str(p.pk): p for p in programs}
-        self.fields["program"].choices = [(str(p.pk), p.name) for p in programs]
+        self.fields["program"].choices = [(str(p.pk), p.name) for p in programs]  # type: ignore[attr-defined]
 
     def clean_timezone(self) -> str:
         zone = self.cleaned_data["timezone"] or settings.TIME_ZONE

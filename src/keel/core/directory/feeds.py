@@ -602,7 +602,7 @@ def _parse_facility_csv(text: str) -> Parsed:
             )
         except _Bad as exc:
             out.rejections.append(Rejection(index, str(exc), row.get("name", "")[:100]))
-    dropped = sum(r.links_dropped for r in out.records)
-    if dropped:
-        out.notes.append(f"{dropped} links dropped: only {', '.join(LINK_SCHEMES)} links are kept")
+    links_dropped = sum(r.links_dropped for r in out.records)
+    if links_dropped:
+        out.notes.append(f"{links_dropped} links dropped: only {', '.join(LINK_SCHEMES)} links are kept")
     return out
