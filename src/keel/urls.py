@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("keel.sharing.urls")),
     path("", include("keel.interop.urls")),
     path("", include("keel.recovery.urls")),
+    path("", include("keel.selfguided.urls")),
     path("", include("keel.treatment.urls")),
     path("", include("keel.web.urls")),
 ]
@@ -29,6 +30,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("keel.public.urls")),
     path("", include("keel.directory.urls")),
+    path("", include("keel.selfguided.public_urls")),
     prefix_default_language=True,
 )
 
