@@ -146,3 +146,31 @@ def test_the_withdrawal_menu_item_cannot_be_read_as_abstinence() -> None:
     menu = body.split('class="doors-small"')[1].split("</nav>")[0]
     assert "Síntomas al dejar los opioides" in menu
     assert ">Abstinencia<" not in menu
+
+
+def test_every_directory_and_self_guided_message_has_a_spanish_translation() -> None:
+    from pathlib import Path
+
+    import polib
+    from django.apps import apps
+    from django.utils import translation
+
+    from keel.directory import words as directory_words
+    from keel.selfguided import words as own_words
+    from tests.public.test_public import _msgids
+
+    root = Path(apps.get_app_config("public").path).parent
+    po = {e.msgid: e for e in polib.pofile(str(root / "locale/es/LC_MESSAGES/django.po")) if not e.obsolete}
+    po.update({e.msgid_plural: e for e in po.values() if e.msgid_plural})
+    ids: set[str] = set()
+    for folder in ("directory/templates/directory", "selfguided/templates/selfguided"):
+        for path in (root / folder).glob("*.html"):
+            ids |= _msgids(path)
+    with translation.override("en"):
+        ids |= {str(v) for v in directory_words.TYPE_MEANINGS.values()}
+        ids |= {str(v) for v in directory_words.LANGUAGE_NAMES.values()}
+        ids |= {str(v) for v in own_words.ZONES.values()}
+        ids |= {str(v) for table in own_words._ERRORS.values() for v in table.values()}
+    assert len(ids) > 100
+    missing = sorted(i for i in ids if i not in po or not po[i].translated() or "fuzzy" in po[i].flags)
+    assert not missing, missing

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -58,9 +59,23 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             from keel.accounts.views import _complete_login  # the one way every sign-in is completed
 
-            user.preferred_language = (get_language() or "en")[:2]
+            language = (get_language() or "en")[:2]
+            user.preferred_language = language
             user.save(update_fields=["preferred_language"])
-            return _complete_login(request, user, device=None)
+            response = _complete_login(request, user, device=None)
+            # The signed-in pages' addresses carry no language: keep the one the person chose, as the
+            # language form does for everyone signed in.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+            return response
     return _public(
         request,
         "selfguided/signup.html",

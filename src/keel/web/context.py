@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
+from django.urls import reverse, translate_url
+from django.utils import translation
 from django.utils.translation import get_language
 
 
@@ -11,24 +12,21 @@ def keel(request: HttpRequest) -> dict[str, object]:
 
 
 def language_links(request: HttpRequest) -> list[dict[str, str]]:
-    """For a page whose address carries its language (the public pages), a plain link to the same page in
-    each other language: it needs no cookie and no form. Empty for the other pages (they use the form)."""
+    """Plain links to the page in each other language, for pages whose address carries the language (the
+    public pages), and for every page a visitor who is not signed in sees (elsewhere: the public home in that
+    language). They need no cookie and no form. Signed-in people get the form, which remembers the choice."""
     path = request.get_full_path()
+    signed_in = getattr(getattr(request, "user", None), "is_authenticated", False)
     current = (get_language() or settings.LANGUAGE_CODE)[:2]
     links = []
     for code, name in settings.LANGUAGES:
         if code == current:
             continue
-        if path == "/" and not getattr(request.user, "is_authenticated", False):
-            from django.utils import translation
-
-            with translation.override(code):
-                from django.urls import reverse
-
-                url = reverse("public:home")
-        else:
-            url = translate_url(path, code)
+        url = translate_url(path, code)
         if url == path:
-            return []
+            if signed_in:
+                return []
+            with translation.override(code):
+                url = reverse("public:home")
         links.append({"code": code, "name": name, "url": url})
     return links
