@@ -103,7 +103,12 @@ def _visitor(browser: Any, url: str, lang: str, js: bool) -> tuple[Any, Any]:
         timezone_id="America/New_York",
     )
     page = context.new_page()
-    page.on("response", lambda r: print("SETCOOKIE", r.request.method, r.url, r.status) if "set-cookie" in r.all_headers() else None)
+    page.on(
+        "response",
+        lambda r: (
+            print("SETCOOKIE", r.request.method, r.url, r.status) if "set-cookie" in r.all_headers() else None
+        ),
+    )
     page.goto(f"{url}/")
     if lang == "es":
         page.get_by_role("link", name=W[lang]["spanish"]).first.click()
@@ -421,4 +426,43 @@ def test_a_feed_without_time_zones_is_uploaded_and_the_report_says_where_zones_c
     expect(report).to_contain_text("45 meetings had no timezone; took each one's zone from its coordinates")
     expect(report).to_contain_text("America/Toronto 45")
     shot(page, "directory-upload-without-time-zones")
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_axe_finds_no_serious_problem_on_the_own_account_pages(
+    live_server: Any, browser: Any, lang: str
+) -> None:
+    from keel.selfguided import services as own
+    from tests.browser.test_public_journeys import AXE, _axe
+
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `make install` (npm ci)")
+    password = "long walk by the river 42"
+    own.sign_up(
+        username="axe-check",
+        password=password,
+        password_again=password,
+        time_zone="America/New_York",
+        understood=True,
+        address="192.0.2.50",
+    )
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("axe-check")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/me/account/")
+    if lang == "es":
+        page.get_by_role("button", name="Español").click()
+    problems = {}
+    for path in ("/me/account/", "/me/account/delete/", "/me/account/join/", "/me/checkin/"):
+        page.goto(f"{live_server.url}{path}")
+        problems[path] = _axe(page)
+    page.goto(f"{live_server.url}/me/account/join/")
+    page.locator("main form button[type=submit]").click()  # a wrong (empty) code: the error state
+    problems["join-error"] = _axe(page)
+    found = {k: [(v["id"], v["impact"]) for v in vs] for k, vs in problems.items() if vs}
+    assert not found, json.dumps(found, indent=1)
     context.close()

@@ -128,6 +128,7 @@ def test_journey_2_a_self_check(live_server: Any, browser: Any, shot: Any, lang:
     w = WORDS[lang]
     context, page = _phone(browser, live_server.url, lang)
     page.get_by_role("link", name=w["check"]).click()
+    page.locator("#q-as_prescribed input[value='no']").check()
     for i in range(1, 12):
         page.locator(f"#q-dsm5_{i}").get_by_label(w["yes"] if i <= 6 else w["no"], exact=True).check()
     _fits(page)
@@ -173,8 +174,28 @@ def test_axe_finds_no_serious_problem_on_any_public_page(live_server: Any, brows
     problems["check-errors"] = _axe(page)
     for i in range(1, 12):
         page.locator(f"#q-dsm5_{i} input[value='1']").check()
+    page.locator("#q-as_prescribed input[value='yes']").check()
     page.locator("#page-text form button[type=submit]").click()
     problems["check-result"] = _axe(page)
+    # the find pages with results, a way on, an error; the sign-up page and its errors (issue #20)
+    from keel.directory import samples
+
+    samples.load()
+    prefix = f"{live_server.url}/{lang}"
+    for name, path in [
+        ("meetings-results", "/find/meetings/?place=Poughkeepsie&day=3"),
+        ("meetings-empty", "/find/meetings/?place=Oneonta, NY&radius_mi=5&fellowship=smart&day=1"),
+        ("meetings-error", "/find/meetings/?place=Springfield"),
+        ("treatment-results", "/find/treatment/?place=Poughkeepsie&language=es"),
+        ("treatment-error", "/find/treatment/?place=00000&radius_mi=1000"),
+        ("signup", "/start/"),
+        ("deleted", "/start/deleted/"),
+    ]:
+        page.goto(prefix + path)
+        problems[name] = _axe(page)
+    page.goto(prefix + "/start/")
+    page.locator("#page-text form button[type=submit]").click()
+    problems["signup-errors"] = _axe(page)
     page.goto(f"{live_server.url}{PAGES['worried']}")
     page.locator("input[value='needles']").check()
     page.locator("#page-text form button[type=submit]").click()
