@@ -171,7 +171,10 @@ def test_the_fellowship_is_what_the_record_or_its_source_says(
 def test_the_quinte_feed_is_aa_without_being_told() -> None:
     parsed = parse_meeting_guide(json.loads(QUINTE.read_text()), default_tz="America/Toronto")
     assert {r.fellowship for r in parsed.records} == {"aa"}
-    assert "41 meetings did not say their fellowship; the rest of the feed is aa" in parsed.notes
+    assert (
+        "41 meetings did not say their fellowship; the rest of the feed is Alcoholics Anonymous"
+        in parsed.notes
+    )
 
 
 def test_a_feed_that_says_nothing_is_other_and_the_report_says_so() -> None:

@@ -23,6 +23,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from keel.core.directory.geo import valid_point
 
 FELLOWSHIPS = ("na", "aa", "smart", "nar-anon", "al-anon", "recovery-dharma", "other")
+FELLOWSHIP_NAMES = {
+    "na": "Narcotics Anonymous",
+    "aa": "Alcoholics Anonymous",
+    "smart": "SMART Recovery",
+    "nar-anon": "Nar-Anon",
+    "al-anon": "Al-Anon",
+    "recovery-dharma": "Recovery Dharma",
+    "other": "other",
+}
 ATTENDANCE = ("in_person", "online", "hybrid", "inactive")
 SERVICES = (
     "otp",
