@@ -333,7 +333,8 @@ def _settle_fellowship(out: Parsed) -> None:
         code = named.pop()
         out.records = [replace(r, fellowship=code) if not r.fellowship_stated else r for r in out.records]
         out.notes.append(
-            f"{len(silent)} meetings did not say their fellowship; the rest of the feed is {code}"
+            f"{len(silent)} meetings did not say their fellowship; the rest of the feed is "
+            f"{FELLOWSHIP_NAMES.get(code, code)}"
         )
     else:
         out.notes.append(
