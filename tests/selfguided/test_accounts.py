@@ -433,3 +433,19 @@ def test_a_peer_specialist_cannot_make_a_code(world: World, erin: Patient) -> No
     CareTeamMember.objects.create(patient=erin, user=world.staff["peer_specialist"])
     response = sign_in(Client(), world.staff["peer_specialist"]).post(f"/patients/{erin.pk}/link-code/")
     assert response.status_code == 403
+
+
+def test_a_self_guided_session_has_the_patients_idle_limit(world: World) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    start = datetime(2026, 12, 1, 20, 0, tzinfo=ZoneInfo("UTC"))
+    with time_machine.travel(start, tick=False):
+        client = sign_in(Client(), world.dana)
+        assert client.get("/me/account/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        assert client.get("/me/account/").status_code == 200  # a staff session would have ended at 15
+    with time_machine.travel(start + timedelta(minutes=51), tick=False):
+        assert client.get("/me/account/").status_code == 302  # 31 idle minutes: signed out
