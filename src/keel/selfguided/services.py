@@ -105,8 +105,18 @@ def take_signup_token(address: str | None, *, now: datetime | None = None) -> bo
     """Spend one sign-up for this address if it has one left (a bucket refilled over KEEL_SIGNUP_RATE's
     period). The count lives in the database, locked while it changes, so every process and thread agrees."""
     capacity, period = _rate()
+    return _take_token(_visitor_key(address), capacity, period, now)
+
+
+JOIN_TRIES = (10, 3600.0)  # codes tried per account per hour: a 10-character code cannot be guessed
+
+
+class TooManyTries(Exception):
+    """Too many codes tried from this account lately."""
+
+
+def _take_token(key: str, capacity: int, period: float, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    key = _visitor_key(address)
     with transaction.atomic():
         SignupBucket.objects.get_or_create(key=key, defaults={"tokens": float(capacity), "updated_at": now})
         bucket = SignupBucket.objects.select_for_update().get(key=key)
@@ -281,6 +291,8 @@ def preview_join(*, user: Any, code: str, now: datetime | None = None) -> JoinPr
     """Which program a code is from, before the person chooses. A wrong, used or expired code is refused
     the same way (and counts toward the lockout, like a wrong password)."""
     policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
+    if not _take_token(f"join:{user.pk}", *JOIN_TRIES, now):
+        raise TooManyTries()
     found = _live_code(code, now or timezone.now())
     if found is None:
         accounts.record_failed_login(username=user.username, reason="wrong link code")

@@ -162,6 +162,8 @@ def join(request: HttpRequest) -> HttpResponse:
             errors = _errors(exc)
             if "code" in errors:
                 preview = None
+        except services.TooManyTries:
+            errors, preview = {"code": str(words.TOO_MANY_TRIES)}, None
     return render(
         request,
         "selfguided/join.html",

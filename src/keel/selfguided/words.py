@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 WRONG_PASSWORD = _("That password is not right.")
+TOO_MANY_TRIES = _(
+    "Too many codes were tried. Please wait an hour and ask your care team for the code again."
+)
 
 _ERRORS = {
     "username": {
