@@ -40,6 +40,11 @@ PLACES = [
     ("Vancouver, British Columbia", "Vancouver, BC", 49.25, -123.12, "America/Vancouver"),
     ("St. John's, NL, Canada", "St. John's, NL", 47.56, -52.71, "America/St_Johns"),
     ("  13820 ", "Oneonta, NY 13820", 42.46, -75.05, "America/New_York"),
+    ("ONEONTA NY 13820", "Oneonta, NY 13820", 42.46, -75.05, "America/New_York"),
+    ("Saint Louis Missouri", "St. Louis, MO", 38.63, -90.20, "America/Chicago"),
+    ("Ft. Lauderdale, FL", "Fort Lauderdale, FL", 26.12, -80.14, "America/New_York"),
+    ("San Juan, PR", "San Juan, PR", 18.47, -66.11, "America/Puerto_Rico"),
+    ("Quebec City", "Québec, QC", 46.81, -71.21, "America/Toronto"),
 ]
 
 

