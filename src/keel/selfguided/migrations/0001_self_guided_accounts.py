@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0002_self_guided_accounts"),
-        ("patients", "0006_self_guided_record_without_birth_date"),
+        ("patients", "0007_self_guided_record_without_birth_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
