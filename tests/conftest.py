@@ -47,8 +47,11 @@ class World:
     )  # riverside users by role (incl. patient=alice's user)
     lakeside_nurse: Any = None
     devices: dict[int, Any] = field(default_factory=dict)
+    dana: Any = None  # a self-guided account (issue #20): in no program; no staff member may ever see it
 
     def user(self, role: str) -> Any:
+        if role == "self_guided":
+            return self.dana
         return self.alice.user if role == "patient" else self.staff[role]
 
     def target(self, name: str) -> Any:
@@ -100,6 +103,16 @@ def world(db: Any) -> World:
     w.lakeside_nurse = nurse
     w.devices[nurse.pk] = device
     CareTeamMember.objects.create(patient=charlie, user=nurse)
+    from keel.selfguided import services as selfguided
+
+    w.dana = selfguided.sign_up(
+        username="dana-own",
+        password=PASSWORD,
+        password_again=PASSWORD,
+        time_zone="America/Chicago",
+        understood=True,
+        address="198.51.100.7",
+    )
     return w
 
 

@@ -183,6 +183,9 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
                 accounts_out.append(
                     DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk)
                 )
+    from keel.directory import samples
+
+    samples.load()  # sample meetings and clinics around the programs, and a real public feed (issue #20)
     return accounts_out
 
 

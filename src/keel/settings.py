@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "keel.sharing",
     "keel.interop",
     "keel.recovery",
+    "keel.selfguided",
     "keel.public",
     "keel.web",
 ]
@@ -302,3 +303,5 @@ CSRF_FAILURE_VIEW = "keel.web.views.csrf_failure"
 
 # Stateless scoring (POST /api/v1/instruments/{code}/score) is open to anonymous callers: rate-limited per IP.
 KEEL_SCORE_RATE = env_str("KEEL_SCORE_RATE", "120/m") or "120/m"
+# Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
+KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"

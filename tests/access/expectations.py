@@ -18,6 +18,7 @@ ROLES = [
     "peer_specialist",
     "program_admin",
     "auditor",
+    "self_guided",  # an account of one's own (issue #20): its recovery companion, nothing else
 ]
 
 
@@ -47,6 +48,7 @@ _RECORD = {
     "peer_specialist": (200, 404, 404),
     "program_admin": (200, 200, 404),
     "auditor": (404, 404, 404),
+    "self_guided": (404, 404, 404),  # in no program: no patient record of anyone, by any id
 }
 
 # Clinical parts of a record: peer specialists and auditors see none of it.
@@ -354,17 +356,19 @@ ROUTES: dict[str, Route] = {
     "assessments:fill_mine": Route("GET", "/me/instruments/phq9/", {**_all(404, 302), "patient": 200}),
     # someone else's (or no) assessment id: 404 for everyone; the patient's own result is tested by name
     "assessments:my_result": Route("GET", "/me/assessments/999999/", _all(404, 302)),
-    "directory:find_meetings": Route("GET", "/find/meetings/?place=13820", _all(200, 200)),
-    "directory:find_facilities": Route("GET", "/find/treatment/?place=13820", _all(200, 200)),
-    "directory:import": Route("GET", "/directory/import/", {**_all(403, 302), "program_admin": 200}),
+    "directory:find_meetings": Route("GET", "/en/find/meetings/?place=13820", _all(200, 200)),
+    "directory:find_facilities": Route("GET", "/en/find/treatment/?place=13820", _all(200, 200)),
+    "directory:import": Route("GET", "/en/directory/import/", {**_all(403, 302), "program_admin": 200}),
     "api:meetings": Route("GET", "/api/v1/meetings?place=13820", _all(200, 200)),
     "api:facilities": Route("GET", "/api/v1/facilities?place=13820", _all(200, 200)),
-    "api:list_rules": Route("GET", "/api/v1/rules", {**_all(200, 401), "patient": 403}),
-    "api:rule_schema": Route("GET", "/api/v1/rules/qtc-monitoring", {**_all(200, 401), "patient": 403}),
+    "api:list_rules": Route("GET", "/api/v1/rules", {**_all(200, 401), "patient": 403, "self_guided": 403}),
+    "api:rule_schema": Route(
+        "GET", "/api/v1/rules/qtc-monitoring", {**_all(200, 401), "patient": 403, "self_guided": 403}
+    ),
     "api:run_rule": Route(
         "POST",
         "/api/v1/rules/qtc-monitoring",
-        {**_all(200, 401), "patient": 403},
+        {**_all(200, 401), "patient": 403, "self_guided": 403},
         body={"input": {"qtc_ms": 460}},
     ),
     "api:list_flags": Route(
@@ -389,7 +393,12 @@ ROUTES: dict[str, Route] = {
     ),
     # Recovery companion (issue #7): the patient's own pages and API; the care team reads through the policy.
     **{
-        f"recovery:{name}": Route(method, path, {**_all(404, 302), "patient": status}, body=body)
+        f"recovery:{name}": Route(
+            method,
+            path,
+            {**_all(404, 302), "patient": status, "self_guided": status if name != "ask_team" else 404},
+            body=body,
+        )
         for name, method, path, status, body in [
             ("checkin", "GET", "/me/checkin/", 200, None),
             ("checkin_done", "GET", "/me/checkin/done/", 302, None),  # no check-in yet: back to the form
@@ -411,7 +420,9 @@ ROUTES: dict[str, Route] = {
         "GET", "/patients/{patient}/recovery/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),
     **{
-        f"api:{name}": Route(method, path, {**_all(404, 401), "patient": status}, body=body)
+        f"api:{name}": Route(
+            method, path, {**_all(404, 401), "patient": status, "self_guided": status}, body=body
+        )
         for name, method, path, status, body in [
             # the harness sends no Idempotency-Key header: the patient is told it is missing
             ("create_my_checkin", "POST", "/api/v1/me/checkins", 422, CHECKIN),
@@ -444,19 +455,22 @@ ROUTES: dict[str, Route] = {
     **{
         f"public:{name}": Route("GET", path, _all(200, 200))
         for name, path in [
-            ("check", "/help/check-my-use/"),
-            ("worried", "/help/worried-about-someone/"),
-            ("why", "/help/why-it-happens/"),
-            ("withdrawal", "/help/withdrawal/"),
-            ("treatment", "/help/treatment/"),
-            ("safety", "/help/stay-safe/"),
-            ("find", "/help/find-help/"),
+            ("home", "/en/"),
+            ("check", "/en/help/check-my-use/"),
+            ("worried", "/en/help/worried-about-someone/"),
+            ("why", "/en/help/why-it-happens/"),
+            ("withdrawal", "/en/help/withdrawal/"),
+            ("treatment", "/en/help/treatment/"),
+            ("safety", "/en/help/stay-safe/"),
+            ("find", "/en/help/find-help/"),
         ]
     },
     # Medication treatment (issue #6). A patient-scoped write answers 403 for an in-scope role that may not
     # do it (audited as a denial), 404 out of scope; reads are the clinical area.
     "treatment:dosing": Route("GET", "/dosing/", {**_all(403, 302), "nurse": 200, "prescriber": 200}),
-    "treatment:policy": Route("GET", "/program/policy/", {**_all(200, 302), "patient": 403}),
+    "treatment:policy": Route(
+        "GET", "/program/policy/", {**_all(200, 302), "patient": 403, "self_guided": 403}
+    ),
     # The director's measures (journey 7): program admins of the program only; counts, no one named.
     "measures:measures": Route("GET", "/program/measures/", {**_all(403, 302), "program_admin": 200}),
     "measures:measure_csv": Route(
@@ -531,14 +545,16 @@ ROUTES: dict[str, Route] = {
     "api:dosing_today": Route(
         "GET", "/api/v1/dosing/today", {**_all(403, 401), "nurse": 200, "prescriber": 200}
     ),
-    "api:get_policy": Route("GET", "/api/v1/programs/riverside/policy", {**_all(200, 401), "patient": 403}),
+    "api:get_policy": Route(
+        "GET", "/api/v1/programs/riverside/policy", {**_all(200, 401), "patient": 403, "self_guided": 403}
+    ),
     "api:get_measures": Route(
         "GET", "/api/v1/programs/riverside/measures", {**_all(403, 401), "program_admin": 200}
     ),
     "api:put_policy": Route(
         "PUT",
         "/api/v1/programs/riverside/policy/methadone-dose-check/titration_step_max_mg",
-        {**_all(403, 401), "patient": 422, "auditor": 403, "program_admin": 200},
+        {**_all(403, 401), "patient": 422, "self_guided": 422, "auditor": 403, "program_admin": 200},
         body={"value": 5, "reason": "protocol"},
     ),
     "treatment:start": Route(
@@ -631,6 +647,31 @@ ROUTES: dict[str, Route] = {
     ),
     "api:list_events": Route(
         "GET", "/api/v1/audit/events", {**_all(404, 401), "program_admin": 200, "auditor": 200}
+    ),
+    # An account of one's own (issue #20): sign-up is public; the account's pages are the self-guided's only;
+    # a patient may download their own companion's data too; the care team makes a code to link an account.
+    "signup:start": Route("GET", "/en/start/", _all(302, 200)),
+    "signup:deleted": Route("GET", "/en/start/deleted/", _all(200, 200)),
+    "selfguided:home": Route("GET", "/me/account/", {**_all(404, 302), "self_guided": 200}),
+    "selfguided:export": Route(
+        "GET", "/me/account/my-data.json", {**_all(404, 302), "patient": 200, "self_guided": 200}
+    ),
+    "selfguided:delete": Route("GET", "/me/account/delete/", {**_all(404, 302), "self_guided": 200}),
+    "selfguided:join": Route("GET", "/me/account/join/", {**_all(404, 302), "self_guided": 200}),
+    "selfguided:link_code": Route(  # Alice already has an account: those who may give a code are told so
+        "POST",
+        "/patients/{patient}/link-code/",
+        {
+            "anonymous": (302, 302, 302),
+            **_CLINICAL_READ,
+            "patient": (403, 404, 404),
+            "peer_specialist": (403, 404, 404),
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+            "program_admin": (422, 422, 404),
+        },
+        patient_scoped=True,
     ),
 }
 

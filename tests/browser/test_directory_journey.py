@@ -52,7 +52,7 @@ def test_a_parent_finds_family_meetings_near_a_zip_in_spanish(
     )
     page = context.new_page()
     page.goto(f"{live_server.url}/")
-    page.get_by_role("button", name="Español").click()
+    page.get_by_role("link", name="Español").first.click()
     page.get_by_role("link", name="Recuperarse").click()  # the "recover" door of the public home
     page.get_by_role("link", name="Reuniones cerca de mí (NA y más)").click()
     page.get_by_label("Código postal o ciudad").fill("13820")

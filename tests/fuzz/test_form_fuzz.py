@@ -120,6 +120,6 @@ def _submit_variations(client: Client, method: str, action: str, fields: dict[st
         assert response.status_code < 500, (action, data, response.content[:300])
         assert b"Server Error" not in response.content and b"Traceback" not in response.content
         headers = {k.lower(): v for k, v in response.headers.items()}
-        assert not missing_security_headers(headers), (action, response.status_code, headers)
+        assert not missing_security_headers(headers, action), (action, response.status_code, headers)
 
     one()

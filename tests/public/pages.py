@@ -6,15 +6,23 @@ import html
 import re
 
 PAGES = {
-    "home": "/",
-    "check": "/help/check-my-use/",
-    "worried": "/help/worried-about-someone/",
-    "why": "/help/why-it-happens/",
-    "withdrawal": "/help/withdrawal/",
-    "treatment": "/help/treatment/",
-    "safety": "/help/stay-safe/",
-    "find": "/help/find-help/",
+    "home": "/en/",
+    "check": "/en/help/check-my-use/",
+    "worried": "/en/help/worried-about-someone/",
+    "why": "/en/help/why-it-happens/",
+    "withdrawal": "/en/help/withdrawal/",
+    "treatment": "/en/help/treatment/",
+    "safety": "/en/help/stay-safe/",
+    "find": "/en/help/find-help/",
+    "find_meetings": "/en/find/meetings/",
+    "find_treatment": "/en/find/treatment/",
 }
+
+
+def in_language(path: str, lang: str) -> str:
+    """The same public page in another language: the language is the address's first part."""
+    assert path.startswith("/en/"), path
+    return f"/{lang}/{path[4:]}"
 
 
 def main_text(page: str) -> str:
@@ -22,7 +30,8 @@ def main_text(page: str) -> str:
     line for headings and list items that have no full stop."""
     match = re.search(r'<article class="public" id="page-text">(.*?)</article>', page, re.S)
     assert match, "no main article"
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", match.group(1), flags=re.S)
+    # choices in a list are names (medicines, languages), not sentences to read: left out
+    body = re.sub(r"<(script|style|select)\b.*?</\1>", " ", match.group(1), flags=re.S)
     body = re.sub(r"</(h1|h2|h3|li|legend|dt|dd|p|label|button|a)>", ". ", body)
     text = html.unescape(re.sub(r"<[^>]+>", " ", body))
     text = re.sub(r"\s+", " ", text)

@@ -11,7 +11,6 @@ import polib
 import pytest
 import textstat
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.template import engines
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
@@ -21,7 +20,7 @@ from django.utils.html import escape
 
 from keel.core.instruments.scoring import score
 from keel.public import words
-from tests.public.pages import PAGES, main_text
+from tests.public.pages import PAGES, in_language, main_text
 
 pytestmark = pytest.mark.django_db
 TEMPLATE_DIR = Path(apps.get_app_config("public").path) / "templates" / "public"
@@ -33,18 +32,20 @@ def spanish(client: Client) -> Client:
     return client
 
 
+SCRIPTS = {"find_meetings": "/static/directory/locate.js"}  # "Use my location", optional; no other script
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_every_public_page_answers_anonymously(name: str, lang: str) -> None:
-    client = Client()
-    if lang == "es":
-        spanish(client)
-    response = client.get(PAGES[name])
+    response = Client().get(in_language(PAGES[name], lang))
     assert response.status_code == 200
     page = response.content.decode()
     assert f'<html lang="{lang}">' in page
     assert 'href="tel:988"' in page and 'href="tel:911"' in page and "quick-exit" in page
-    assert "<script" not in page  # works with JavaScript off: there is none
+    assert 'class="doors-small"' in page  # the help menu
+    scripts = re.findall(r"<script[^>]*>", page)  # works with JavaScript off: none is needed
+    assert scripts == ([f'<script src="{SCRIPTS[name]}" defer>'] if name in SCRIPTS else [])
     assert 'class="sources"' in page or name == "home"
 
 
@@ -67,25 +68,65 @@ def test_every_public_page_answers_anonymously(name: str, lang: str) -> None:
 def test_check_my_use_gives_the_shared_scorers_severity(yes: int, band: str, words_on_page: str) -> None:
     answers = {f"dsm5_{i}": 1 if i <= yes else 0 for i in range(1, 12)}
     assert (score("dsm5-oud", answers).band.code if yes >= 2 else "none") == band  # type: ignore[union-attr]
-    page = Client().post("/help/check-my-use/", answers).content.decode()
+    page = Client().post("/en/help/check-my-use/", {**answers, "as_prescribed": "no"}).content.decode()
     assert words_on_page in page
     assert escape(str(words.CHECK_STEPS[band][0])) in page
     assert f"You said yes to {yes} question" in page
 
 
 def test_check_my_use_names_each_unanswered_question() -> None:
-    response = Client().post("/help/check-my-use/", {"dsm5_1": 1})
+    response = Client().post("/en/help/check-my-use/", {"dsm5_1": 1})
     assert response.status_code == 422
-    assert response.content.decode().count('class="error" id="err-dsm5_') == 10
+    page = response.content.decode()
+    assert page.count('class="error" id="err-dsm5_') == 10
+    assert 'class="error" id="err-as_prescribed"' in page
+    assert "Please fix 11 answers below." in page
+
+
+ALL_YES_BUT = {f"dsm5_{i}": 1 for i in range(1, 12)}
+
+
+def test_the_self_check_asks_whether_opioids_are_taken_as_prescribed() -> None:
+    page = Client().get("/en/help/check-my-use/").content.decode()
+    assert "Do you take opioids only the way a doctor prescribed them?" in page
+    assert "methadone, buprenorphine or pain pills" in page
+    assert page.index('name="as_prescribed"') < page.index('name="dsm5_10"')  # asked before tolerance
+
+
+@pytest.mark.parametrize(
+    ("prescribed", "counted"),
+    [("yes", 9), ("no", 11)],
+)
+def test_tolerance_and_withdrawal_are_not_counted_when_taken_as_prescribed(
+    prescribed: str, counted: int
+) -> None:
+    page = (
+        Client().post("/en/help/check-my-use/", {**ALL_YES_BUT, "as_prescribed": prescribed}).content.decode()
+    )
+    assert f"You said yes to {counted} questions of 11." in page
+    assert ("were not counted" in page) is (prescribed == "yes")
+
+
+def test_only_tolerance_and_withdrawal_as_prescribed_is_not_a_use_disorder() -> None:
+    answers = {f"dsm5_{i}": 1 if i in (10, 11) else 0 for i in range(1, 12)}
+    page = Client().post("/en/help/check-my-use/", {**answers, "as_prescribed": "yes"}).content.decode()
+    assert "Does not meet the criteria" in page
+
+
+def test_a_missing_prescribed_answer_keeps_every_other_answer() -> None:
+    response = Client().post("/en/help/check-my-use/", ALL_YES_BUT)
+    page = response.content.decode()
+    assert response.status_code == 422 and "Please fix 1 answer below." in page
+    assert page.count('value="1" checked') == 11
 
 
 def test_withdrawal_scores_sows_and_shows_no_band() -> None:
     answers = {f"sows_{i}": 2 for i in range(1, 17)}
-    page = Client().post("/help/withdrawal/", answers).content.decode()
+    page = Client().post("/en/help/withdrawal/", answers).content.decode()
     assert (
         f"Your score: {score('sows', answers).total} of 64" in page and "no published severity groups" in page
     )
-    assert Client().post("/help/withdrawal/", {}).status_code == 422
+    assert Client().post("/en/help/withdrawal/", {}).status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -98,13 +139,15 @@ def test_withdrawal_scores_sows_and_shows_no_band() -> None:
     ],
 )
 def test_worried_about_someone_explains_the_pattern(signs: list[str], expected: str) -> None:
-    page = Client().post("/help/worried-about-someone/", {"signs": signs}).content.decode()
+    page = Client().post("/en/help/worried-about-someone/", {"signs": signs}).content.decode()
     assert expected in page and "not a diagnosis" in page
 
 
 def test_the_reflection_compares_risks_and_strengths() -> None:
     page = (
-        Client().post("/help/why-it-happens/", {"factors": ["family", "trauma", "support"]}).content.decode()
+        Client()
+        .post("/en/help/why-it-happens/", {"factors": ["family", "trauma", "support"]})
+        .content.decode()
     )
     assert "more risks than strengths" in page and "Risk is not destiny" in page
 
@@ -112,13 +155,13 @@ def test_the_reflection_compares_risks_and_strengths() -> None:
 # --- nothing is stored ------------------------------------------------------------------------------------
 
 WALK: list[tuple[str, str, dict[str, Any]]] = [("GET", path, {}) for path in PAGES.values()] + [
-    ("POST", "/help/check-my-use/", {f"dsm5_{i}": 1 for i in range(1, 12)}),
-    ("POST", "/help/check-my-use/", {"dsm5_1": 1}),
-    ("POST", "/help/withdrawal/", {f"sows_{i}": 3 for i in range(1, 17)}),
-    ("POST", "/help/worried-about-someone/", {"signs": ["needles", "withdrawal"]}),
-    ("POST", "/help/why-it-happens/", {"factors": ["family", "support"]}),
-    ("GET", "/find/meetings/?place=13820", {}),
-    ("GET", "/find/treatment/?place=13820", {}),
+    ("POST", "/en/help/check-my-use/", {f"dsm5_{i}": 1 for i in range(1, 12)} | {"as_prescribed": "yes"}),
+    ("POST", "/en/help/check-my-use/", {"dsm5_1": 1}),
+    ("POST", "/en/help/withdrawal/", {f"sows_{i}": 3 for i in range(1, 17)}),
+    ("POST", "/en/help/worried-about-someone/", {"signs": ["needles", "withdrawal"]}),
+    ("POST", "/en/help/why-it-happens/", {"factors": ["family", "support"]}),
+    ("GET", "/en/find/meetings/?place=13820", {}),
+    ("GET", "/en/find/treatment/?place=13820", {}),
 ]
 
 
@@ -135,20 +178,12 @@ def test_a_full_walk_stores_nothing_and_sets_only_language_and_csrf_cookies(capl
     before = _row_counts()
     client = Client(enforce_csrf_checks=True)
     for lang in ("en", "es"):
-        client.post("/i18n/setlang/", {"language": lang, "next": "/"}) if lang == "es" else None
         for method, path, data in WALK:
-            if method == "GET":
-                response = client.get(path)
-            else:
-                token = re.search(
-                    r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(path).content.decode()
-                )
-                assert token, path
-                response = client.post(path, {**data, "csrfmiddlewaretoken": token.group(1)})
+            path = in_language(path, lang)
+            response = client.get(path) if method == "GET" else client.post(path, data)
             assert response.status_code in (200, 422), (path, response.status_code)
     assert _row_counts() == before  # every table, every row: nothing written
-    assert set(client.cookies) <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
-    assert settings.SESSION_COOKIE_NAME not in client.cookies
+    assert not client.cookies  # no cookie at all: not the session, the CSRF token or the language
     for record in caplog.records:  # and nothing of the answers reached the logs
         assert "dsm5_" not in record.getMessage() and "sows_" not in record.getMessage()
 
@@ -177,9 +212,9 @@ def _visible(page: str) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_no_stigmatizing_words_on_public_pages(lang: str) -> None:
-    client = spanish(Client()) if lang == "es" else Client()
-    pages = [client.get(p).content.decode() for p in PAGES.values()]
-    pages += [client.post(p, d).content.decode() for m, p, d in WALK if m == "POST"]
+    client = Client()
+    pages = [client.get(in_language(p, lang)).content.decode() for p in PAGES.values()]
+    pages += [client.post(in_language(p, lang), d).content.decode() for m, p, d in WALK if m == "POST"]
     for page in pages:
         assert not STIGMA.findall(_visible(page))
 
@@ -218,13 +253,11 @@ def test_every_public_string_has_a_spanish_translation() -> None:
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_the_language_switch_keeps_the_reader_on_the_same_page(name: str) -> None:
-    client = Client()
-    page = client.get(PAGES[name]).content.decode()
-    assert f'name="next" value="{PAGES[name]}"' in page
-    response = client.post("/i18n/setlang/", {"language": "es", "next": PAGES[name]})
-    assert response["Location"] == PAGES[name]
-    with translation.override("es"):
-        assert client.get(PAGES[name]).content.decode().startswith("<!doctype html>")
+    page = Client().get(PAGES[name]).content.decode()
+    spanish_page = in_language(PAGES[name], "es")
+    assert f'<a href="{spanish_page}" lang="es" hreflang="es" class="lang">Español</a>' in page
+    back = Client().get(spanish_page).content.decode()
+    assert '<html lang="es">' in back and f'href="{PAGES[name]}" lang="en"' in back
 
 
 def _gz(data: bytes) -> int:

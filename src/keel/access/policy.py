@@ -9,6 +9,9 @@ Scope rules (issue #2):
 - peer specialist: the same patients, recovery-support parts and identity only;
 - program admin: every patient of their programs;
 - auditor: no patient content; the audit trail of their programs;
+- a self-guided account (issue #20): its own recovery companion only (check-ins, progress, CBT tools, plan,
+  meetings), from the session; it is in no program (its record lives in a personal space no staff member can
+  belong to), so no staff role ever sees it, unless the person joins a program and signs to bring it;
 - nothing ever crosses programs.
 """
 
@@ -44,6 +47,10 @@ _AREAS_BY_ROLE: dict[str, frozenset[Area]] = {
     Role.PROGRAM_ADMIN: frozenset(Area),
     Role.PEER_SPECIALIST: frozenset({Area.IDENTITY, Area.RECOVERY}),
     Role.AUDITOR: frozenset(),
+    # The recovery companion for oneself: check-ins and plan (recovery), thought records (a CBT tool, filed
+    # under clinical content for the care team's roles). Never IDENTITY: every other page of one's own record
+    # (it asks for IDENTITY by default) stays closed.
+    Role.SELF_GUIDED: frozenset({Area.RECOVERY, Area.CLINICAL}),
 }
 
 
@@ -63,8 +70,11 @@ def areas_for_role(role: str) -> frozenset[Area]:
 
 
 def program_ids_of(user: User) -> QuerySet[ProgramMembership, int]:
-    """The programs a staff member works in, as a subquery."""
-    return ProgramMembership.objects.filter(user=user).values_list("program_id", flat=True)
+    """The programs a staff member works in, as a subquery. A personal space (a self-guided account's) is
+    never one of them, even if a membership row were made by hand."""
+    return ProgramMembership.objects.filter(user=user, program__is_personal=False).values_list(
+        "program_id", flat=True
+    )
 
 
 def patients_visible_to(user: Any, area: Area = Area.IDENTITY) -> QuerySet[Patient]:
@@ -169,14 +179,18 @@ def list_patients_audited(
 def own_patient_or_404(
     user: Any,
     *,
+    area: Area = Area.IDENTITY,
     action: Action = Action.READ,
     target_type: str = "patient",
     target_id: str | int | None = None,
     prefetch: tuple[Any, ...] = (),
     audit_success: bool = True,
 ) -> Patient:
-    """The signed-in patient's own record, taken from the session, never from the request."""
-    if not _active(user) or user.role != Role.PATIENT:
+    """The signed-in person's own record, taken from the session, never from the request: a patient's, or a
+    self-guided account's for the areas of its companion (`area`)."""
+    if not _active(user) or user.role not in (Role.PATIENT, Role.SELF_GUIDED):
+        raise PatientNotFound()
+    if area not in areas_for_role(user.role):
         raise PatientNotFound()
     # Every patient request runs this: hand-written SQL (keel.db.rows), the program joined as select_related.
     found = rows.fetch(

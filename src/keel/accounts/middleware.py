@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils import timezone
 
-from keel.accounts.models import Role
+from keel.accounts.models import PERSON_ROLES
 
 AUTH_AT = "keel_auth_at"
 LAST_SEEN = "keel_last_seen"
@@ -39,7 +39,8 @@ def mark_session_start(request: HttpRequest) -> None:
 
 
 class SessionLimitsMiddleware:
-    """Sign out after 15 idle minutes (staff) or 30 (patients), and always after 12 hours."""
+    """Sign out after 15 idle minutes (staff) or 30 (patients and self-guided accounts), and always after 12
+    hours."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -55,7 +56,7 @@ class SessionLimitsMiddleware:
             else:
                 idle = (
                     settings.KEEL_IDLE_TIMEOUT_PATIENT
-                    if getattr(user, "role", "") == Role.PATIENT
+                    if getattr(user, "role", "") in PERSON_ROLES
                     else settings.KEEL_IDLE_TIMEOUT_STAFF
                 )
                 if now - auth_at > settings.KEEL_SESSION_ABSOLUTE.total_seconds():

@@ -16,10 +16,15 @@ class Role(models.TextChoices):
     PEER_SPECIALIST = "peer_specialist", _("Peer specialist")
     PROGRAM_ADMIN = "program_admin", _("Program admin")
     AUDITOR = "auditor", _("Auditor")
+    # An account of one's own (issue #20): the recovery companion for oneself, in no program; never seen by
+    # any program's staff unless the person joins a program and signs to bring their history.
+    SELF_GUIDED = "self_guided", _("Self-guided")
 
 
 CLINICAL_ROLES = frozenset({Role.COUNSELOR, Role.NURSE, Role.PRESCRIBER})
-STAFF_ROLES = frozenset(set(Role) - {Role.PATIENT})
+STAFF_ROLES = frozenset(set(Role) - {Role.PATIENT, Role.SELF_GUIDED})
+# People who use Keel for their own recovery: patients of a program and self-guided accounts.
+PERSON_ROLES = frozenset({Role.PATIENT, Role.SELF_GUIDED})
 
 
 class Program(models.Model):
@@ -28,6 +33,8 @@ class Program(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
     time_zone = models.CharField(max_length=64, default="America/New_York")
+    # A self-guided person's own space: holds only their record; no staff member can ever belong to it.
+    is_personal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +67,10 @@ class User(AbstractUser):
     @property
     def is_patient(self) -> bool:
         return self.role == Role.PATIENT
+
+    @property
+    def is_self_guided(self) -> bool:
+        return self.role == Role.SELF_GUIDED
 
     @property
     def is_staff_member(self) -> bool:

@@ -124,7 +124,8 @@ def verify_totp(user: User, code: str) -> TOTPDevice | None:
 
 def record_failed_login(*, username: str, reason: str) -> None:
     """Audit a failed sign-in. The actor id is kept when the username exists; the response never says."""
-    existing = User.objects.filter(username=username).values_list("id", flat=True).first()
+    found = User.objects.filter(username=username).values_list("id", "role").first()
+    existing = found[0] if found and found[1] != Role.SELF_GUIDED else None  # self-guided: named by no row
     audit.record(
         actor=None,
         actor_id=existing,

@@ -20,6 +20,7 @@ from keel.audit.models import Action, AuditChainHead, AuditEvent, Outcome
 from keel.db import rows
 
 GENESIS_HASH = "0" * 64
+SELF_GUIDED = "self_guided"  # keel.accounts.models.Role.SELF_GUIDED (the audit app imports no app)
 _HASHED_FIELDS = (
     "occurred_at",
     "actor_id",
@@ -96,6 +97,12 @@ def record(
         actor_role = str(getattr(actor, "role", ""))
     else:
         actor_role = ""
+    ip_address = ctx.ip_address
+    if actor_role == SELF_GUIDED:
+        # A self-guided account's data is its own, not a program's record, and is deleted for good on request:
+        # its events are kept (the chain and the counts stay whole) but name no one and no record.
+        actor_id = patient_id = program_id = None
+        target_id, detail, ip_address = "", {}, None
     fields: dict[str, Any] = {
         "occurred_at": timezone.now(),
         "actor_id": actor_id,
@@ -109,7 +116,7 @@ def record(
         "reason": reason[:500],
         "detail": detail or {},
         "request_id": ctx.request_id,
-        "ip_address": ctx.ip_address,
+        "ip_address": ip_address,
         "channel": ctx.channel,
     }
     with transaction.atomic(savepoint=False):  # joins the caller's transaction: a failure undoes both

@@ -1,7 +1,7 @@
 """The sources behind Keel's public pages and reasons: id -> citation and address.
 
-Ids match the ones rules and instruments return. nida-dbb, nida-heroin, cdc-aces, cdc-fentanyl-strips, craft and
-never-use-alone are not in Keel's clinical reference: they were looked up for issue #4 and are cited for
+Ids match the ones rules and instruments return. nida-dbb, nida-heroin, cdc-aces, cdc-fentanyl-strips, craft,
+never-use-alone, cdc-hiv-injection and acog-711 are not in Keel's clinical reference: they were looked up for issue #4 and are cited for
 plain-language education only, never for a number that changes a dose or a start.
 """
 
@@ -92,7 +92,19 @@ _ALL = (
     ),
     Source("findtreatment", "FindTreatment.gov (SAMHSA).", "https://findtreatment.gov"),
     Source("lifeline-988", "988 Suicide & Crisis Lifeline.", "https://988lifeline.org"),
-    Source("never-use-alone", "Never Use Alone hotline.", "https://neverusealone.com"),
+    Source("never-use-alone", "Never Use Alone hotline, 1-800-484-3731.", "https://neverusealone.com"),
+    Source(
+        "cdc-hiv-injection",
+        "CDC. HIV: Injection drug use (syringe services programs; testing for HIV, hepatitis B and C).",
+        "https://www.cdc.gov/hiv/risk/drugs/",
+    ),
+    Source(
+        "acog-711",
+        "ACOG Committee Opinion 711 with ASAM: Opioid Use and Opioid Use Disorder in Pregnancy (2017, "
+        "reaffirmed 2021). Opioid agonist pharmacotherapy (methadone, buprenorphine) is the recommended therapy.",
+        "https://www.acog.org/clinical/clinical-guidance/committee-opinion/articles/2017/08/"
+        "opioid-use-and-opioid-use-disorder-in-pregnancy",
+    ),
     Source("na-org", "Narcotics Anonymous World Services.", "https://na.org"),
     Source(
         "smart-recovery", "SMART Recovery, including SMART Family & Friends.", "https://smartrecovery.org"

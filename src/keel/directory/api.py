@@ -96,7 +96,8 @@ def meetings(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/facilities", auth=None, summary="Treatment facilities near a place, by distance")
 def facilities(request: HttpRequest) -> list[dict[str, Any]]:
-    """Query: lat & lon or place; radius_km or radius_mi (default 25 mi); service; payment; limit."""
+    """Query: lat & lon or place; radius_km or radius_mi (default 25 mi); service; payment; language (a
+    language the clinic speaks, ISO code); limit."""
     lat, lon, _ = params.place_from(request.GET)
     if lat is None or lon is None:
         raise BadSearch("place", "give lat and lon, or a ZIP code or city")
@@ -106,5 +107,6 @@ def facilities(request: HttpRequest) -> list[dict[str, Any]]:
         radius_km=params.radius_km(request.GET, default_miles=25),
         service=request.GET.get("service") or None,
         payment=request.GET.get("payment") or None,
+        language=request.GET.get("language") or None,
     )
     return [facility_out(h) for h in hits]

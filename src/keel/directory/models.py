@@ -131,6 +131,32 @@ class Facility(models.Model):
         return self.name
 
 
+class FeedSource(models.Model):
+    """A named feed. It belongs to the program that first imported it (None: the deployment, through the CLI
+    or the demo); no one else may import into it, so no other program can overwrite or deactivate it."""
+
+    kind = models.CharField(max_length=20)  # meetings, facilities
+    name = models.CharField(max_length=100)
+    program = models.ForeignKey(
+        "accounts.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="feed_sources"
+    )
+    is_sample = models.BooleanField(default=False)  # synthetic records for the demo, shown as samples
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                name="feed_source_unique",
+                violation_error_message="There is already a feed with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} feed {self.name}"
+
+
 class ImportRun(models.Model):
     """What one import did: counts, every rejected record with its reason, and notes (e.g. a default zone)."""
 

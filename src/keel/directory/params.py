@@ -6,9 +6,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from keel.core.directory.geo import KM_PER_MILE
 from keel.directory.models import FAMILY_FELLOWSHIPS, Fellowship
 from keel.directory.places import Place, UnknownPlace, find_place
-from keel.directory.queries import BadSearch, MeetingSearch, miles
+from keel.directory.queries import MAX_RADIUS_KM, BadSearch, MeetingSearch, miles
 
 
 def _float(params: Mapping[str, Any], name: str) -> float | None:
@@ -34,14 +35,14 @@ def _int(params: Mapping[str, Any], name: str) -> int | None:
 
 
 def place_from(params: Mapping[str, Any]) -> tuple[float | None, float | None, Place | None]:
-    """lat/lon if given, else a ZIP code or "City, ST" in `place` (or `zip`)."""
+    """lat/lon if given, else a ZIP code or a city in `place` (or `zip`)."""
     lat, lon = _float(params, "lat"), _float(params, "lon")
     text = str(params.get("place") or params.get("zip") or "").strip()
     if lat is None and lon is None and text:
         try:
             place = find_place(text)
         except UnknownPlace as exc:
-            raise BadSearch("place", str(exc)) from None
+            raise BadSearch("place", str(exc), exc.code, {"text": exc.text, "choices": exc.choices}) from None
         return place.latitude, place.longitude, place
     return lat, lon, None
 
@@ -52,7 +53,10 @@ def radius_km(params: Mapping[str, Any], default_miles: float = 10) -> float:
         raise BadSearch("radius_km", "give radius_km or radius_mi, not both")
     if km is not None:
         return km
-    return miles(mi if mi is not None else default_miles)
+    value = miles(mi if mi is not None else default_miles)
+    if not 0 < value <= MAX_RADIUS_KM:  # named as sent: the visitor chose miles
+        raise BadSearch("radius_mi", f"must be more than 0 and at most {MAX_RADIUS_KM / KM_PER_MILE:.0f} mi")
+    return value
 
 
 def fellowships(value: Any) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -23,12 +24,15 @@ ONLINE_DEFAULT_HOURS = (
 
 
 class BadSearch(ValueError):
-    """A search parameter is out of range; `field` names it."""
+    """A search parameter is out of range; `field` names it, `reason` says why (English, for the API and the
+    CLI), `code` and `params` let the pages say it in the visitor's words (`keel.directory.words`)."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, code: str = "", params: dict[str, Any] | None = None) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.code = code
+        self.params = params or {}
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,7 @@ def search_facilities(
     radius_km: float,
     service: str | None = None,
     payment: str | None = None,
+    language: str | None = None,
     limit: int = 50,
 ) -> list[FacilityHit]:
     if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
@@ -260,6 +265,8 @@ def search_facilities(
         if service and service not in f.services:
             continue
         if payment and payment not in f.payments:
+            continue
+        if language and language not in f.languages:
             continue
         d = distance_km(latitude, longitude, f.latitude, f.longitude)  # type: ignore[arg-type]
         if d <= radius_km:

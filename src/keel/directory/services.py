@@ -7,17 +7,19 @@ import json
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from keel.accounts.models import Program, ProgramMembership, Role
 from keel.audit import services as audit
-from keel.audit.models import Action
+from keel.audit.models import Action, Outcome
 from keel.core.directory import feeds
 from keel.core.directory.feeds import FacilityRecord, MeetingRecord, NotAFeed, Parsed
-from keel.directory.models import Facility, ImportRun, Meeting
+from keel.directory.models import Facility, FeedSource, ImportRun, Meeting
 
 MAX_FEED_BYTES = 200 * 1024 * 1024
 Progress = Callable[[int, int], None]
@@ -59,15 +61,38 @@ def read_source(location: str) -> bytes:
     return data
 
 
-def parse_meetings(data: bytes, *, fmt: str, default_tz: str | None, fellowship: str = "other") -> Parsed:
+class ImportRefused(NotAFeed):
+    """The feed is someone else's: it belongs to another program (or to the deployment)."""
+
+
+@lru_cache(maxsize=1)
+def _zone_finder() -> Any:
+    from timezonefinder import TimezoneFinder  # its boundary data ships in timezonefinder-data; no network
+
+    return TimezoneFinder()
+
+
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """The IANA time zone at a point (None at sea), from the boundaries shipped with timezonefinder."""
+    zone = _zone_finder().timezone_at(lat=latitude, lng=longitude)
+    return str(zone) if zone else None
+
+
+def parse_meetings(
+    data: bytes, *, fmt: str, default_tz: str | None, fellowship: str | None = None, source: str = ""
+) -> Parsed:
+    """A meeting without a time zone takes it from its coordinates, else `default_tz` (the notes say which).
+    Without `fellowship`, a Meeting Guide feed's fellowship is what its meetings or `source` say."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise NotAFeed(f"not JSON: {exc}") from None
     if fmt == "meeting-guide":
-        return feeds.parse_meeting_guide(document, default_tz=default_tz, fellowship=fellowship)
+        return feeds.parse_meeting_guide(
+            document, default_tz=default_tz, fellowship=fellowship or None, zone_at=zone_at, source=source
+        )
     if fmt == "bmlt":
-        return feeds.parse_bmlt(document, default_tz=default_tz)
+        return feeds.parse_bmlt(document, default_tz=default_tz, zone_at=zone_at)
     raise NotAFeed(f"unknown format {fmt!r}: use meeting-guide or bmlt")
 
 
@@ -195,13 +220,67 @@ def _refresh_statistics() -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
-@transaction.atomic
+def importing_programs(user: Any) -> list[Program]:
+    """The programs a user may import feeds for: a program admin's own programs."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "role", "") != Role.PROGRAM_ADMIN:
+        return []
+    return list(Program.objects.filter(memberships__user=user).order_by("name"))
+
+
+def _claim_source(*, kind: str, source: str, program: Program | None, by: Any, is_sample: bool) -> FeedSource:
+    """The feed row, locked; created for `program` on its first import. Another owner's feed is refused."""
+    feed, _ = FeedSource.objects.get_or_create(
+        kind=kind, name=source, defaults={"program": program, "is_sample": is_sample}
+    )
+    feed = FeedSource.objects.select_for_update().get(pk=feed.pk)
+    if feed.program_id != (program.pk if program else None):
+        owner = "another program" if feed.program_id else "the deployment (imported with the keel command)"
+        raise ImportRefused(f"the feed {source!r} belongs to {owner}; choose another feed name")
+    return feed
+
+
 def import_parsed(
-    *, kind: str, parsed: Parsed, source: str, fmt: str, by: Any = None, progress: Progress | None = None
+    *,
+    kind: str,
+    parsed: Parsed,
+    source: str,
+    fmt: str,
+    by: Any = None,
+    program: Program | None = None,
+    progress: Progress | None = None,
+    is_sample: bool = False,
 ) -> ImportReport:
-    """Apply a parsed feed in one transaction and keep the report. Rejections never stop the others."""
+    """Apply a parsed feed in one transaction and keep the report. Rejections never stop the others.
+
+    The feed belongs to the program that first imported it (`program`; None for the deployment's CLI and
+    demo): an import by anyone else raises ImportRefused and changes nothing. A program admin imports only
+    for a program of theirs."""
     if not source or len(source) > 100:
         raise NotAFeed("give a source name of 1 to 100 characters")
+    if by is not None and (
+        program is None or not ProgramMembership.objects.filter(user=by, program=program).exists()
+    ):
+        raise ImportRefused("import feeds for a program of yours")
+    owners = list(FeedSource.objects.filter(kind=kind, name=source).values_list("program_id", flat=True))
+    if owners and owners[0] != (program.pk if program else None):  # refused below; audited here, outside
+        _audit_refusal(by=by, kind=kind, source=source, program=program)
+    with transaction.atomic():
+        _claim_source(kind=kind, source=source, program=program, by=by, is_sample=is_sample)
+        return _apply(
+            kind=kind, parsed=parsed, source=source, fmt=fmt, by=by, program=program, progress=progress
+        )
+
+
+def _apply(
+    *,
+    kind: str,
+    parsed: Parsed,
+    source: str,
+    fmt: str,
+    by: Any,
+    program: Program | None,
+    progress: Progress | None,
+) -> ImportReport:
     report = ImportReport(kind=kind, source=source, format=fmt, notes=list(parsed.notes))
     report.rejected = len(parsed.rejections)
     report.rejections = [{"index": r.index, "reason": r.reason, "name": r.name} for r in parsed.rejections]
@@ -228,6 +307,19 @@ def import_parsed(
         action=Action.CREATE,
         target_type="directory_import",
         target_id=run.pk,
+        program_id=program.pk if program else None,
         detail={"kind": kind, "source": source, **run.counts},
     )
     return report
+
+
+def _audit_refusal(*, by: Any, kind: str, source: str, program: Program | None) -> None:
+    audit.record(
+        actor=by,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="directory_import",
+        program_id=program.pk if program else None,
+        reason="the feed belongs to someone else",
+        detail={"kind": kind},
+    )

@@ -119,7 +119,12 @@ def program_of(user: Any, slug: str | None) -> Program:
 
 def _people(program: Program) -> list[Person]:
     """Every patient of the program as dates only: seven set-based queries, whatever the program's size."""
-    patients = dict(Patient.objects.filter(program=program).values_list("pk", "date_of_birth"))
+    # (every patient of a program has a birth date; only a self-guided record, never in a program, has none)
+    patients: dict[int, date] = {
+        pk: born
+        for pk, born in Patient.objects.filter(program=program).values_list("pk", "date_of_birth")
+        if born is not None
+    }
     admissions: dict[int, list[date]] = defaultdict(list)
     in_care: dict[int, list[Span]] = defaultdict(list)
     for pk, started, ended in Enrollment.objects.filter(program=program).values_list(

@@ -42,7 +42,7 @@ class Patient(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(null=True, blank=True)  # a self-guided account gives none
     # Administrative gender and birth sex as FHIR R4 and US Core carry them (issue #16).
     gender = models.CharField(
         max_length=8, choices=AdministrativeGender.choices, default=AdministrativeGender.UNKNOWN

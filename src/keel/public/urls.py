@@ -4,6 +4,7 @@ from keel.public import views
 
 app_name = "public"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("help/check-my-use/", views.check_my_use, name="check"),
     path("help/worried-about-someone/", views.worried_about_someone, name="worried"),
     path("help/why-it-happens/", views.why_it_happens, name="why"),

@@ -82,3 +82,15 @@ CHECK_STEPS = {
         _("Keep naloxone near you and never use alone."),
     ),
 }
+
+PRESCRIBED_QUESTION = _(
+    "Do you take opioids only the way a doctor prescribed them? For example methadone, buprenorphine or pain "
+    "pills, taken just as your doctor said."
+)
+PRESCRIBED_YES = _("Yes, only as prescribed")
+PRESCRIBED_NO = _("No, or not always")
+PRESCRIBED_MISSING = _("Please choose an answer.")
+PRESCRIBED_NOTE = _(
+    "You take opioids only as prescribed. So needing more over time, and feeling sick without them, were not "
+    "counted. The body gets used to these medicines. That alone is not a use disorder."
+)

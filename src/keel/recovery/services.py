@@ -65,7 +65,9 @@ def _invalid(exc: InvalidInput) -> RecoveryInvalid:
 
 def _patient(user: Any, patient_id: int | None, area: Area, action: Action, target_type: str) -> Patient:
     if patient_id is None:
-        return policy.own_patient_or_404(user, action=action, target_type=target_type, audit_success=False)
+        return policy.own_patient_or_404(
+            user, area=area, action=action, target_type=target_type, audit_success=False
+        )
     return policy.get_patient_or_404(
         user, patient_id, area=area, action=action, target_type=target_type, audit_success=False
     )
@@ -342,6 +344,8 @@ def _raise_once(
     source_id: int,
     now: datetime,
 ) -> bool:
+    if patient.program.is_personal:
+        return False  # a self-guided account has no care team to see a flag
     kind = FLAG_KINDS[code]
     open_or_same = PatientFlag.objects.filter(patient=patient, kind=kind).filter(
         resolved_at__isnull=True
@@ -366,6 +370,8 @@ def request_contact(*, by: Any, now: datetime | None = None) -> bool:
     """The patient asks their care team to reach out (offered after a check-in). Raised once per day's
     check-in while open; returns whether a new flag was raised."""
     patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "patient_flag")
+    if patient.program.is_personal:
+        raise policy.PatientNotFound()  # a self-guided account has no care team to ask
     now = now or timezone.now()
     with transaction.atomic():
         row = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).first()
@@ -453,7 +459,7 @@ def todays_checkin(user: Any) -> tuple[Patient, CheckIn | None]:
 def home_summary(user: Any, now: datetime | None = None) -> tuple[bool, list[Reminder]]:
     """For the patient's home page, whose read of the record is audited by the page itself: whether they
     checked in today, and the reminders due now."""
-    patient = policy.own_patient_or_404(user, audit_success=False)
+    patient = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
     checked_in = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).exists()
     return checked_in, due(list(Reminder.objects.filter(patient=patient, active=True)), patient, now)
 
@@ -828,3 +834,100 @@ def overview(user: Any, *, patient_id: int, days: int = 30) -> Overview:
     )
     _audit(user, patient, Action.READ, "recovery_overview", detail={"thought_records": clinical})
     return view
+
+
+# --- One's own data: the copy to download, and bringing it to a program (issue #20) ----------------------
+
+
+def own_data(user: Any) -> dict[str, Any]:
+    """Everything of the signed-in person's recovery companion, decrypted, for them to download (one audited
+    export). Patients and self-guided accounts alike."""
+    patient = policy.own_patient_or_404(
+        user, area=Area.RECOVERY, action=Action.EXPORT, target_type="own_data"
+    )
+    plan = PlanRow.objects.filter(patient=patient).first()
+    data = {
+        "format": "keel-own-data/1",
+        "account": {
+            "username": user.get_username(),
+            "time_zone": patient.program.time_zone,
+            "language": getattr(user, "preferred_language", ""),
+            "created": user.date_joined.isoformat(),
+        },
+        "checkins": [checkin_dict(c) for c in CheckIn.objects.filter(patient=patient).order_by("local_date")],
+        "thought_records": [
+            thought_dict(t)
+            for t in ThoughtRecord.objects.filter(patient=patient).select_related("patient__program")
+        ],
+        "skill_tries": [
+            {"skill": t.skill, "helped": t.helped, "tried_at": t.tried_at.isoformat()}
+            for t in SkillTry.objects.filter(patient=patient).order_by("tried_at")
+        ],
+        "relapse_prevention_plan": (
+            crypto.decrypt_json(plan.content, aad=_aad("plan", patient.pk), default={}) if plan else {}
+        ),
+        "reminders": [
+            {"kind": r.kind, "at": r.at.strftime("%H:%M"), "active": r.active}
+            for r in Reminder.objects.filter(patient=patient).order_by("at")
+        ],
+        "meetings_attended": [
+            {"name": m.name, "date": m.local_date.isoformat()}
+            for m in MeetingAttendance.objects.filter(patient=patient).order_by("local_date")
+        ],
+    }
+    _audit(user, patient, Action.EXPORT, "own_data")
+    return data
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What bringing a history moved, and what stayed behind because the program's record had it already."""
+
+    moved: dict[str, int]
+    kept_the_programs: dict[str, int]
+
+
+def move_history(*, source: Patient, target: Patient) -> Moved:
+    """Move a recovery history from one record to another (a self-guided account joining a program, by its
+    signed consent: `keel.selfguided.services.join_program`). Encrypted text is decrypted with the old
+    record's binding and encrypted again for the new one. A day (or plan) the program's record already holds
+    is kept as it is there. Runs in the caller's transaction; audits nothing (the caller does)."""
+    moved: dict[str, int] = {}
+    kept: dict[str, int] = {}
+    taken = set(CheckIn.objects.filter(patient=target).values_list("local_date", flat=True))
+    rows = list(CheckIn.objects.filter(patient=source))
+    for c in rows:
+        if c.local_date in taken:
+            continue
+        private = crypto.decrypt_json(c.private, aad=_aad("checkin", source.pk), default=None)
+        c.private = crypto.encrypt_json(private, aad=_aad("checkin", target.pk)) if private else None
+        c.patient = target
+        c.save(update_fields=["patient", "private"])
+    moved["checkins"] = len(rows) - len([c for c in rows if c.local_date in taken])
+    kept["checkins"] = len(rows) - moved["checkins"]
+    thoughts = list(ThoughtRecord.objects.filter(patient=source))
+    for t in thoughts:
+        text = crypto.decrypt_json(t.content, aad=_aad("thought", source.pk), default={})
+        t.content = crypto.encrypt_json(text, aad=_aad("thought", target.pk))
+        t.patient = target
+        t.save(update_fields=["patient", "content"])
+    moved["thought_records"] = len(thoughts)
+    plan = PlanRow.objects.filter(patient=source).first()
+    moved["relapse_prevention_plan"] = kept["relapse_prevention_plan"] = 0
+    if plan is not None:
+        if PlanRow.objects.filter(patient=target).exists():
+            kept["relapse_prevention_plan"] = 1
+        else:
+            content = crypto.decrypt_json(plan.content, aad=_aad("plan", source.pk), default={})
+            plan.content = crypto.encrypt_json(content, aad=_aad("plan", target.pk))
+            plan.patient = target
+            plan.save(update_fields=["patient", "content"])
+            moved["relapse_prevention_plan"] = 1
+    moved["skill_tries"] = SkillTry.objects.filter(patient=source).update(patient=target)
+    reminders = Reminder.objects.filter(patient=source).exclude(
+        kind__in=Reminder.objects.filter(patient=target).values("kind")
+    )
+    moved["reminders"] = reminders.update(patient=target)
+    attended = MeetingAttendance.objects.filter(patient=source)
+    moved["meetings_attended"] = attended.update(patient=target)
+    return Moved(moved, kept)

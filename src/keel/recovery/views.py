@@ -195,7 +195,7 @@ def thought_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your thought record is saved. Well done for taking the time."))
             return HttpResponseRedirect(reverse("recovery:thoughts"))
     else:
-        policy.own_patient_or_404(request.user, audit_success=False)
+        policy.own_patient_or_404(request.user, area=policy.Area.CLINICAL, audit_success=False)
     fields = [(f.name, *labels.THOUGHT_FIELDS[f.name], f.kind) for f in tools.THOUGHT_RECORD]
     return render(
         request,
@@ -354,7 +354,9 @@ def meetings(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("recovery:meetings"))
         except places.UnknownPlace as exc:
             error = str(exc)
-    patient = policy.own_patient_or_404(request.user, target_type="meetings_nearby")
+    patient = policy.own_patient_or_404(
+        request.user, area=policy.Area.RECOVERY, target_type="meetings_nearby"
+    )
     place_text = request.session.get("recovery_place", "")
     nearby: list[Any] = []
     online: list[Any] = []

@@ -250,7 +250,10 @@ def report(patient: Patient, categories: tuple[str, ...], now: datetime) -> dict
                     lines.append(f"{name}: {latest.total} ({latest.band.replace('_', ' ')}) on {when}.")
         sections.append({"category": category, "title": core.CATEGORIES[category], "lines": lines})
     return {
-        "patient": {"name": legal_name(patient), "date_of_birth": patient.date_of_birth.isoformat()},
+        "patient": {
+            "name": legal_name(patient),
+            "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else "",
+        },
         "program": patient.program.name,
         "prepared_at": now.isoformat(),
         "sections": sections,

@@ -43,8 +43,14 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
-            response["Cache-Control"] = "no-store"
-            response["Pragma"] = "no-cache"
+            if getattr(response, "keel_browser_may_keep", False):
+                # An anonymous answer page (keel.public): the browser keeps what it showed, so Back shows it
+                # again instead of "Confirm form resubmission"; no shared cache keeps it; reused only after
+                # asking the server again. Nothing about it is stored on the server.
+                response["Cache-Control"] = "private, no-cache"
+            else:
+                response["Cache-Control"] = "no-store"
+                response["Pragma"] = "no-cache"
         return response
 
 

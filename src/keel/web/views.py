@@ -26,6 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
     role = getattr(user, "role", "")
     if role == Role.PATIENT:
         return HttpResponseRedirect(reverse("web:my_record"))
+    if role == Role.SELF_GUIDED:
+        return HttpResponseRedirect(reverse("selfguided:home"))
     if role == Role.AUDITOR:
         return HttpResponseRedirect(reverse("web:audit_trail"))
     return HttpResponseRedirect(reverse("web:patient_list"))

@@ -10,16 +10,28 @@ import csv
 import io
 import json
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from keel.core.directory.geo import valid_point
 
 FELLOWSHIPS = ("na", "aa", "smart", "nar-anon", "al-anon", "recovery-dharma", "other")
+FELLOWSHIP_NAMES = {
+    "na": "Narcotics Anonymous",
+    "aa": "Alcoholics Anonymous",
+    "smart": "SMART Recovery",
+    "nar-anon": "Nar-Anon",
+    "al-anon": "Al-Anon",
+    "recovery-dharma": "Recovery Dharma",
+    "other": "other",
+}
 ATTENDANCE = ("in_person", "online", "hybrid", "inactive")
 SERVICES = (
     "otp",
@@ -34,6 +46,11 @@ SERVICES = (
     "harm_reduction",
 )
 PAYMENTS = ("medicaid", "medicare", "private", "sliding_fee", "free")
+
+
+# A link from a feed is kept only with one of these schemes (never javascript:, data:, file: ...).
+LINK_SCHEMES = ("https", "http", "tel", "mailto")
+ZoneAt = Callable[[float, float], str | None]  # (latitude, longitude) -> IANA zone, or None at sea
 
 
 class NotAFeed(ValueError):
@@ -74,6 +91,9 @@ class MeetingRecord:
     notes: str = ""
     source_updated_at: str = ""
     timezone_from_default: bool = False
+    timezone_from_place: bool = False
+    links_dropped: int = 0
+    fellowship_stated: bool = True  # False: no fellowship given or found; decided for the whole feed
     index: int = -1  # position in the feed, for reports
 
 
@@ -93,6 +113,7 @@ class FacilityRecord:
     payments: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     data_as_of: date | None = None
+    links_dropped: int = 0
     index: int = -1
 
 
@@ -151,17 +172,100 @@ def _time(raw: Any, field_name: str) -> time:
     return time(hour, minute)
 
 
-def _zone(raw: Any, default: str | None) -> tuple[str, bool]:
+def _zone(
+    raw: Any,
+    default: str | None,
+    point: tuple[float | None, float | None] = (None, None),
+    zone_at: ZoneAt | None = None,
+) -> tuple[str, str]:
+    """(zone, where it came from): "feed", "place" (the meeting's coordinates) or "default"."""
     name = str(raw or "").strip()
     if not name:
+        lat, lon = point
+        if zone_at is not None and lat is not None and lon is not None:
+            found = zone_at(lat, lon)
+            if found:
+                return found, "place"
         if not default:
             raise _Bad("no timezone: give the feed's zone with --timezone")
-        return default, True
+        return default, "default"
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise _Bad(f"unknown timezone {name!r}") from None
-    return name, False
+    return name, "feed"
+
+
+def _link(raw: Any, limit: int = 500) -> tuple[str, bool]:
+    """(the link, or "" if it was dropped; whether one was dropped). Only LINK_SCHEMES are kept."""
+    text = _text(raw, limit)
+    if not text:
+        return "", False
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return "", True
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "", True
+    scheme = parts.scheme.lower()
+    if scheme not in LINK_SCHEMES or (scheme in ("http", "https") and not parts.netloc):
+        return "", True
+    if scheme in ("tel", "mailto") and not parts.path:
+        return "", True
+    return text, False
+
+
+def _zone_notes(records: list[MeetingRecord], default_tz: str | None, field_name: str) -> list[str]:
+    notes = []
+    placed = Counter(r.time_zone for r in records if r.timezone_from_place)
+    if placed:
+        zones = ", ".join(f"{zone} {n}" for zone, n in placed.most_common())
+        notes.append(
+            f"{sum(placed.values())} meetings had no {field_name}; took each one's zone from its "
+            f"coordinates ({zones})"
+        )
+    defaulted = sum(r.timezone_from_default for r in records)
+    if defaulted:
+        notes.append(f"{defaulted} meetings had no {field_name}; used {default_tz}")
+    dropped = sum(r.links_dropped for r in records)
+    if dropped:
+        notes.append(f"{dropped} links dropped: only {', '.join(LINK_SCHEMES)} links are kept")
+    return notes
+
+
+# Words in a meeting's own fields (name, group, entity, links) that say which fellowship it is, checked in
+# this order (Al-Anon before AA). In those fields upper-case "NA" only: "na" is a common word in Spanish.
+_FELLOWSHIP_WORDS = (
+    ("al-anon", re.compile(r"al-?anon|alateen", re.I)),
+    ("nar-anon", re.compile(r"nar-?anon", re.I)),
+    ("smart", re.compile(r"smart\s*recovery", re.I)),
+    ("recovery-dharma", re.compile(r"recovery\s*dharma", re.I)),
+    ("aa", re.compile(r"alcoholics\s+anonymous|\bAA\b|\baa\.org\b", re.I)),
+    ("na", re.compile(r"(?i:narcotics\s+anonymous|\bna\.org\b)|\bNA\b")),
+)
+# A source's own name ("quinte-aa", "district 9 NA"): the short names in any case.
+_SOURCE_WORDS = (
+    ("aa", re.compile(r"(?<![a-z])aa(?![a-z])", re.I)),
+    ("na", re.compile(r"(?<![a-z])na(?![a-z])", re.I)),
+)
+# Meeting types that only one fellowship uses: AA's own literature (Meeting Guide codes).
+_FELLOWSHIP_TYPES = {"B": "aa", "ABSI": "aa", "12x12": "aa", "LS": "aa", "GR": "aa", "DR": "aa"}
+_FELLOWSHIP_FIELDS = ("name", "group", "entity", "entity_url", "url", "entity_location")
+
+
+def stated_fellowship(raw: dict[str, Any], source: str = "") -> str | None:
+    """The fellowship a Meeting Guide record, or its source's name, says it is; else None."""
+    for text in [str(raw.get(f) or "") for f in _FELLOWSHIP_FIELDS]:
+        for code, pattern in _FELLOWSHIP_WORDS:
+            if text and pattern.search(text):
+                return code
+    for code, pattern in (*_FELLOWSHIP_WORDS, *_SOURCE_WORDS):
+        if source and pattern.search(source):
+            return code
+    for t in raw.get("types") or []:
+        if isinstance(t, str) and t in _FELLOWSHIP_TYPES:
+            return _FELLOWSHIP_TYPES[t]
+    return None
 
 
 def _coords(lat: Any, lon: Any) -> tuple[float | None, float | None]:
@@ -189,29 +293,59 @@ def _attendance(has_place: bool, online: bool, closed: bool) -> str:
 # --- Meeting Guide ----------------------------------------------------------------------------------
 
 
-def parse_meeting_guide(document: Any, *, default_tz: str | None, fellowship: str = "other") -> Parsed:
-    """The Code for Recovery Meeting Guide feed: a JSON array of meetings."""
+def parse_meeting_guide(
+    document: Any,
+    *,
+    default_tz: str | None,
+    fellowship: str | None = None,
+    zone_at: ZoneAt | None = None,
+    source: str = "",
+) -> Parsed:
+    """The Code for Recovery Meeting Guide feed: a JSON array of meetings.
+
+    A meeting without a timezone takes its zone from its coordinates (`zone_at`), else `default_tz`; the
+    notes say how many. Without `fellowship`, each meeting's fellowship is what it (or the source's name)
+    says; meetings that say nothing take the one fellowship the rest of the feed names, else "other"."""
     if not isinstance(document, list):
         raise NotAFeed("a Meeting Guide feed is a JSON array of meetings")
     if document and not any(isinstance(r, dict) and ("name" in r or "slug" in r) for r in document[:50]):
         raise NotAFeed("this JSON array does not hold meetings (no 'name' or 'slug' fields)")
     out = Parsed()
-    defaulted = 0
     for index, raw in enumerate(document):
         try:
-            record = _meeting_guide_record(raw, default_tz, fellowship)
+            record = _meeting_guide_record(raw, default_tz, fellowship, zone_at, source)
         except _Bad as exc:
             name = raw.get("name", "") if isinstance(raw, dict) else ""
             out.rejections.append(Rejection(index, str(exc), _text(name, 100)))
             continue
-        defaulted += record.timezone_from_default
         out.records.append(replace(record, index=index))
-    if defaulted:
-        out.notes.append(f"{defaulted} meetings had no timezone; used {default_tz}")
+    out.notes.extend(_zone_notes(out.records, default_tz, "timezone"))
+    _settle_fellowship(out)
     return out
 
 
-def _meeting_guide_record(raw: Any, default_tz: str | None, fellowship: str) -> MeetingRecord:
+def _settle_fellowship(out: Parsed) -> None:
+    silent = [r for r in out.records if not r.fellowship_stated]
+    if not silent:
+        return
+    named = {r.fellowship for r in out.records if r.fellowship_stated}
+    if len(named) == 1:
+        code = named.pop()
+        out.records = [replace(r, fellowship=code) if not r.fellowship_stated else r for r in out.records]
+        out.notes.append(
+            f"{len(silent)} meetings did not say their fellowship; the rest of the feed is "
+            f"{FELLOWSHIP_NAMES.get(code, code)}"
+        )
+    else:
+        out.notes.append(
+            f"{len(silent)} meetings did not say their fellowship and are listed as other: "
+            "give the feed's fellowship (--fellowship)"
+        )
+
+
+def _meeting_guide_record(
+    raw: Any, default_tz: str | None, fellowship: str | None, zone_at: ZoneAt | None, source: str
+) -> MeetingRecord:
     if not isinstance(raw, dict):
         raise _Bad("not a meeting object")
     name = _text(raw.get("name"), 200)
@@ -227,17 +361,19 @@ def _meeting_guide_record(raw: Any, default_tz: str | None, fellowship: str) -> 
     days: list[int] = [int(d) for d in listed]
     start = _time(raw.get("time"), "time")
     end = _time(raw["end_time"], "end_time") if raw.get("end_time") else None
-    zone, defaulted = _zone(raw.get("timezone"), default_tz)
     lat, lon = _coords(raw.get("latitude"), raw.get("longitude"))
+    zone, zone_from = _zone(raw.get("timezone"), default_tz, (lat, lon), zone_at)
     types = tuple(str(t) for t in (raw.get("types") or []) if str(t).strip())
-    conference_url = _text(raw.get("conference_url"))
+    conference_url, dropped = _link(raw.get("conference_url"))
     conference_phone = _text(raw.get("conference_phone"), 100)
     approximate = str(raw.get("approximate", "")).lower() in {"yes", "true", "1"}
     has_place = lat is not None and not approximate
+    stated = fellowship if fellowship in FELLOWSHIPS else stated_fellowship(raw, source)
     return MeetingRecord(
         source_id=str(slug),
         name=name,
-        fellowship=fellowship if fellowship in FELLOWSHIPS else "other",
+        fellowship=stated or "other",
+        fellowship_stated=stated is not None,
         days=tuple(sorted(set(days))),
         start=start,
         end=end,
@@ -259,7 +395,9 @@ def _meeting_guide_record(raw: Any, default_tz: str | None, fellowship: str) -> 
         languages=tuple(sorted({LANGUAGE_TYPES[t] for t in types if t in LANGUAGE_TYPES})),
         notes=_text(raw.get("notes"), 2000),
         source_updated_at=_text(raw.get("updated"), 40),
-        timezone_from_default=defaulted,
+        timezone_from_default=zone_from == "default",
+        timezone_from_place=zone_from == "place",
+        links_dropped=int(dropped),
     )
 
 
@@ -295,7 +433,7 @@ BMLT_FORMATS = {
 BMLT_VENUE = {1: "in_person", 2: "online", 3: "hybrid"}
 
 
-def parse_bmlt(document: Any, *, default_tz: str | None) -> Parsed:
+def parse_bmlt(document: Any, *, default_tz: str | None, zone_at: ZoneAt | None = None) -> Parsed:
     """A BMLT semantic-API GetSearchResults JSON response (a list of meetings, or {"meetings": [...]})."""
     if isinstance(document, dict) and isinstance(document.get("meetings"), list):
         document = document["meetings"]
@@ -304,22 +442,19 @@ def parse_bmlt(document: Any, *, default_tz: str | None) -> Parsed:
     if document and not any(isinstance(r, dict) and "id_bigint" in r for r in document[:50]):
         raise NotAFeed("this JSON array is not BMLT meetings (no 'id_bigint' fields)")
     out = Parsed()
-    defaulted = 0
     for index, raw in enumerate(document):
         try:
-            record = _bmlt_record(raw, default_tz)
+            record = _bmlt_record(raw, default_tz, zone_at)
         except _Bad as exc:
             name = raw.get("meeting_name", "") if isinstance(raw, dict) else ""
             out.rejections.append(Rejection(index, str(exc), _text(name, 100)))
             continue
-        defaulted += record.timezone_from_default
         out.records.append(replace(record, index=index))
-    if defaulted:
-        out.notes.append(f"{defaulted} meetings had no time_zone; used {default_tz}")
+    out.notes.extend(_zone_notes(out.records, default_tz, "time_zone"))
     return out
 
 
-def _bmlt_record(raw: Any, default_tz: str | None) -> MeetingRecord:
+def _bmlt_record(raw: Any, default_tz: str | None, zone_at: ZoneAt | None) -> MeetingRecord:
     if not isinstance(raw, dict):
         raise _Bad("not a meeting object")
     name = _text(raw.get("meeting_name"), 200)
@@ -339,15 +474,16 @@ def _bmlt_record(raw: Any, default_tz: str | None) -> MeetingRecord:
         duration = _time(raw["duration_time"], "duration_time")
         minutes = start.hour * 60 + start.minute + duration.hour * 60 + duration.minute
         end = time((minutes // 60) % 24, minutes % 60)
-    zone, defaulted = _zone(raw.get("time_zone"), default_tz)
     lat, lon = _coords(raw.get("latitude"), raw.get("longitude"))
+    zone, zone_from = _zone(raw.get("time_zone"), default_tz, (lat, lon), zone_at)
     keys = [k.strip() for k in str(raw.get("formats") or "").split(",") if k.strip()]
     types = tuple(BMLT_FORMATS.get(k, f"BMLT:{k}") for k in keys)
     try:
         venue = int(raw.get("venue_type") or 0)
     except (TypeError, ValueError):
         venue = 0
-    link, phone = _text(raw.get("virtual_meeting_link")), _text(raw.get("phone_meeting_number"), 100)
+    link, dropped = _link(raw.get("virtual_meeting_link"))
+    phone = _text(raw.get("phone_meeting_number"), 100)
     if venue in BMLT_VENUE:
         attendance = BMLT_VENUE[venue]
         if attendance in {"in_person", "hybrid"} and lat is None:
@@ -386,7 +522,9 @@ def _bmlt_record(raw: Any, default_tz: str | None) -> MeetingRecord:
         notes=_text(
             " ".join(p for p in (_text(raw.get("comments")), _text(raw.get("location_info"))) if p), 2000
         ),
-        timezone_from_default=defaulted,
+        timezone_from_default=zone_from == "default",
+        timezone_from_place=zone_from == "place",
+        links_dropped=int(dropped),
     )
 
 
@@ -444,6 +582,7 @@ def _parse_facility_csv(text: str) -> Parsed:
                 raise _Bad("missing name")
             lat, lon = _coords(row.get("latitude"), row.get("longitude"))
             as_of = None
+            website, dropped = _link(row.get("website", ""), 300)
             if row.get("data_as_of"):
                 try:
                     as_of = datetime.strptime(row["data_as_of"], "%Y-%m-%d").date()
@@ -460,16 +599,20 @@ def _parse_facility_csv(text: str) -> Parsed:
                     latitude=lat,
                     longitude=lon,
                     phone=row.get("phone", "")[:40],
-                    website=row.get("website", "")[:300],
+                    website=website,
                     services=_codes(row.get("services", ""), SERVICES, "services"),
                     payments=_codes(row.get("payment", ""), PAYMENTS, "payment"),
                     languages=tuple(
                         sorted({c.strip().lower() for c in row.get("languages", "").split(";") if c.strip()})
                     ),
                     data_as_of=as_of,
+                    links_dropped=int(dropped),
                     index=index,
                 )
             )
         except _Bad as exc:
             out.rejections.append(Rejection(index, str(exc), row.get("name", "")[:100]))
+    links_dropped = sum(r.links_dropped for r in out.records)
+    if links_dropped:
+        out.notes.append(f"{links_dropped} links dropped: only {', '.join(LINK_SCHEMES)} links are kept")
     return out

@@ -364,7 +364,7 @@ class Person:
     record_number: str
     family_name: str
     given_names: tuple[str, ...]  # the given name and the preferred one
-    birth_date: date
+    birth_date: date | None  # (only a self-guided record, never reached by an import, has none)
     endpoint_url: str  # this patient at Keel's FHIR endpoint: <base>Patient/<id>
 
 
@@ -407,7 +407,8 @@ def match_subject(subject: Subject, person: Person) -> SubjectMatch:
             wrong.append("its record number is not this patient's")
     if subject.names and not any(_same_name(n, person) for n in subject.names):
         wrong.append("its name is not this patient's")
-    if subject.birth_date is not None and subject.birth_date != person.birth_date.isoformat():
+    known = person.birth_date.isoformat() if person.birth_date else None
+    if subject.birth_date is not None and subject.birth_date != known:
         wrong.append("its birth date is not this patient's")
     if wrong:
         raise InvalidInput([FieldError("subject", "the response is about someone else: " + "; ".join(wrong))])

@@ -47,7 +47,8 @@ def patient(p: Any, areas: frozenset[Area]) -> dict[str, Any]:
                 "value": p.record_number,
             }
         ]
-        out["birthDate"] = p.date_of_birth.isoformat()
+        if p.date_of_birth:  # every record of a program has one; only a self-guided record has none
+            out["birthDate"] = p.date_of_birth.isoformat()
         if p.phone:
             out["telecom"] = [{"system": "phone", "value": p.phone}]
         if p.birth_sex:

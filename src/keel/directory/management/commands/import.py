@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from keel.accounts.models import Program
 from keel.core.directory.feeds import FELLOWSHIPS, NotAFeed
 from keel.directory import services
 
@@ -27,9 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--timezone", help="zone for meetings without one (default: the deployment's)")
         parser.add_argument(
             "--fellowship",
-            default="other",
             choices=FELLOWSHIPS,
-            help="fellowship of a Meeting Guide feed (BMLT feeds are NA)",
+            help="fellowship of a Meeting Guide feed (default: as the feed or its name says; BMLT is NA)",
+        )
+        parser.add_argument(
+            "--program",
+            help="the program this feed belongs to (slug); without it the feed belongs to the deployment",
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -41,13 +45,22 @@ class Command(BaseCommand):
             raise CommandError(f"--timezone: unknown time zone {zone!r}", returncode=2) from None
         location = options["location"]
         source = options["source"] or Path(location.split("?")[0]).name
+        program = None
+        if options["program"]:
+            program = Program.objects.filter(slug=options["program"]).first()
+            if program is None:
+                raise CommandError(f"--program: no program with slug {options['program']!r}", returncode=2)
         try:
             data = services.read_source(location)
             if options["kind"] == "meetings":
                 if options["format"] == "csv":
                     raise NotAFeed("meetings come as meeting-guide or bmlt JSON")
                 parsed = services.parse_meetings(
-                    data, fmt=options["format"], default_tz=zone, fellowship=options["fellowship"]
+                    data,
+                    fmt=options["format"],
+                    default_tz=zone,
+                    fellowship=options["fellowship"],
+                    source=source,
                 )
             else:
                 parsed = services.parse_facilities(data)
@@ -56,6 +69,7 @@ class Command(BaseCommand):
                 parsed=parsed,
                 source=source,
                 fmt=options["format"] if options["kind"] == "meetings" else "csv",
+                program=program,
                 progress=self._progress if sys.stderr.isatty() else None,
             )
         except NotAFeed as exc:

@@ -31,6 +31,15 @@ class Command(BaseCommand):
         parser.add_argument("--language")
         parser.add_argument("--json", action="store_true")
 
+    @staticmethod
+    def _flag(field: str, query: dict[str, Any]) -> str:
+        """The flag the person used for this field (--place for a ZIP given as --place, --radius-mi ...)."""
+        if field in ("radius_km", "radius_mi"):
+            return "--radius-mi" if "radius_mi" in query and "radius_km" not in query else "--radius-km"
+        if field == "place":
+            return "--place" if "place" in query else "--lat"
+        return f"--{field.replace('_', '-')}"
+
     def handle(self, *args: Any, **options: Any) -> None:
         query = {
             k: v
@@ -48,14 +57,22 @@ class Command(BaseCommand):
             }.items()
             if v is not None
         }
+        if not any(k in query for k in ("lat", "lon", "place")) and options["attendance"] != "online":
+            raise CommandError("--place: give a ZIP code or city (or --lat and --lon)", returncode=2)
         try:
-            search, _ = params.meeting_search(query)
+            search, place = params.meeting_search(query)
             nearby, online = search_meetings(search, now=timezone.now())
         except BadSearch as exc:
-            raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.reason}", returncode=2) from None
+            raise CommandError(f"{self._flag(exc.field, query)}: {exc.reason}", returncode=2) from None
         results = [meeting_out(h) for h in (*nearby, *online)]
         if options["json"]:
             self.stdout.write(json.dumps(results, indent=2))
+            return
+        if not results:
+            where = f" near {place.label}" if place else ""
+            self.stdout.write(
+                f"No meetings found{where}. Try a larger --radius-mi, another --day, or --attendance online."
+            )
             return
         for r in results:
             where = f"{r['distance_km']:.1f} km" if r["distance_km"] is not None else "online"

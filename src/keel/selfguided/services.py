@@ -1,0 +1,386 @@
+"""An account of one's own (issue #20, journey 2's last step).
+
+A person who finished the self-check can make an account with a username and a password only: no name, no
+email. It holds the recovery companion for themselves (check-in, progress, CBT tools, plan, meetings) in a
+personal space (`Program.is_personal`) that no staff member can belong to, so no program's staff ever sees it.
+The data is theirs: they download it (`keel.recovery.services.own_data`) and delete it for good
+(`delete_account`: no row of it is left; its audit events never named it). If they later join a program,
+its care team gives them a one-time code; they choose whether to bring their history and sign that choice
+(`join_program`), and from then on they are that program's patient.
+
+Sign-up and deletion go through the accounts' sign-in service: the same password rules, the same lockout
+(django-axes) and the same session start as every other sign-in (`keel.accounts.views`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts import services as accounts
+from keel.accounts.models import Program, Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients.models import Patient
+from keel.selfguided.models import HistoryConsent, LinkCode, SignupBucket
+
+# Time zones a person can pick for their own days (the US and Canada; the deployment's is first).
+TIME_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Halifax",
+    "America/St_Johns",
+    "America/Toronto",
+    "America/Winnipeg",
+    "America/Regina",
+    "America/Edmonton",
+    "America/Vancouver",
+)
+LINK_CODE_DAYS = 7
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a front desk
+HISTORY_PARTS = (
+    "checkins",
+    "thought_records",
+    "skill_tries",
+    "relapse_prevention_plan",
+    "reminders",
+    "meetings_attended",
+)
+
+
+class SelfGuidedInvalid(FieldsInvalid):
+    """Bad input to a self-guided account operation; each field is named."""
+
+
+class TooManySignups(Exception):
+    """This visitor made too many accounts lately (KEEL_SIGNUP_RATE)."""
+
+
+class WrongPassword(Exception):
+    """The password asked again (before deleting) did not match."""
+
+
+# --- Sign-up limits ---------------------------------------------------------------------------------------
+
+
+def _rate() -> tuple[int, float]:
+    """KEEL_SIGNUP_RATE as (sign-ups, seconds): "5/h" -> (5, 3600)."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", settings.KEEL_SIGNUP_RATE)
+    if not match or int(match[1]) < 1:
+        raise ValueError(f"KEEL_SIGNUP_RATE: use N/s, N/m, N/h or N/d, not {settings.KEEL_SIGNUP_RATE!r}")
+    return int(match[1]), {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
+
+
+def _visitor_key(address: str | None) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"signup:{address or '-'}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def take_signup_token(address: str | None, *, now: datetime | None = None) -> bool:
+    """Spend one sign-up for this address if it has one left (a bucket refilled over KEEL_SIGNUP_RATE's
+    period). The count lives in the database, locked while it changes, so every process and thread agrees."""
+    capacity, period = _rate()
+    return _take_token(_visitor_key(address), capacity, period, now)
+
+
+JOIN_TRIES = (10, 3600.0)  # codes tried per account per hour: a 10-character code cannot be guessed
+
+
+class TooManyTries(Exception):
+    """Too many codes tried from this account lately."""
+
+
+def _take_token(key: str, capacity: int, period: float, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    with transaction.atomic():
+        SignupBucket.objects.get_or_create(key=key, defaults={"tokens": float(capacity), "updated_at": now})
+        bucket = SignupBucket.objects.select_for_update().get(key=key)
+        elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
+        tokens = min(float(capacity), bucket.tokens + elapsed * capacity / period)
+        if tokens < 1:
+            return False
+        bucket.tokens, bucket.updated_at = tokens - 1, now
+        bucket.save(update_fields=["tokens", "updated_at"])
+    return True
+
+
+# --- Sign-up ----------------------------------------------------------------------------------------------
+
+
+def _check_username(username: str) -> str | None:
+    if not 3 <= len(username) <= 40:
+        return "use 3 to 40 characters"
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        return "use letters, numbers and @ . + - _ only"
+    if User.objects.filter(username__iexact=username).exists():
+        return "that username is taken; try another"
+    return None
+
+
+@transaction.atomic
+def sign_up(
+    *,
+    username: str,
+    password: str,
+    password_again: str,
+    time_zone: str,
+    understood: bool,
+    address: str | None,
+) -> User:
+    """Make a self-guided account and its personal space. Raises SelfGuidedInvalid naming every bad field
+    (nothing is written), TooManySignups past the visitor's limit."""
+    username = (username or "").strip()
+    errors: list[FieldError] = []
+    problem = _check_username(username)
+    if problem:
+        errors.append(FieldError("username", problem))
+    if password != password_again:
+        errors.append(FieldError("password_again", "the two passwords are not the same"))
+    else:
+        try:
+            validate_password(password, User(username=username, role=Role.SELF_GUIDED))
+        except ValidationError as exc:
+            errors.append(FieldError("password", " ".join(exc.messages)))
+    if time_zone not in TIME_ZONES or time_zone not in available_timezones():
+        errors.append(FieldError("time_zone", "choose your time zone from the list"))
+    if not understood:
+        errors.append(FieldError("understood", "check the box to say you read this"))
+    if errors:
+        raise SelfGuidedInvalid(errors)
+    if not take_signup_token(address):
+        raise TooManySignups()
+    space = Program.objects.create(
+        slug=f"self-{secrets.token_hex(8)}", name="", time_zone=time_zone, is_personal=True
+    )
+    user = User(username=username, role=Role.SELF_GUIDED)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    Patient.objects.create(
+        program=space,
+        user=user,
+        record_number=f"SELF-{secrets.token_hex(6)}",
+        given_name="",
+        family_name="",
+        date_of_birth=None,
+    )
+    audit.record(actor=user, action=Action.CREATE, target_type="self_guided_account")
+    return user
+
+
+# --- Deleting it for good ---------------------------------------------------------------------------------
+
+
+def delete_account(*, request: HttpRequest, user: Any, password: str) -> None:
+    """Delete a self-guided account and everything in it: the record and its recovery data, the personal
+    space, the sign-in, its sessions, tokens, second factor and sign-in attempts. The password is asked again
+    and counts toward the lockout like any sign-in. The deletion is audited without naming anyone."""
+    if not isinstance(user, User) or user.role != Role.SELF_GUIDED or not user.is_active:
+        raise policy.PatientNotFound()
+    if accounts.check_password(request, username=user.username, password=password) is None:
+        accounts.record_failed_login(username=user.username, reason="re-authentication to delete an account")
+        raise WrongPassword()
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    username, key = user.username, str(user.pk)
+    with transaction.atomic():
+        record = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
+        space = record.program
+        record.delete()  # every check-in, thought record, skill try, plan, reminder and meeting goes with it
+        if space.is_personal:
+            space.delete()
+        doomed = [s.pk for s in Session.objects.iterator() if s.get_decoded().get("_auth_user_id") == key]
+        Session.objects.filter(pk__in=doomed).delete()
+        for model in (AccessAttempt, AccessLog, AccessFailureLog):
+            model.objects.filter(username=username).delete()
+        user.delete()  # its tokens, second factor and idempotency keys go with it
+        audit.record(actor=None, action=Action.DELETE, target_type="self_guided_account")
+
+
+# --- Joining a program --------------------------------------------------------------------------------------
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(re.sub(r"[^A-Z0-9]", "", code.upper()).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str  # shown once to the care team, never stored
+    expires_at: datetime
+
+
+def issue_link_code(*, by: Any, patient_id: int, now: datetime | None = None) -> IssuedCode:
+    """A one-time code for this patient's record (a record without an account yet), for the person to enter in
+    their own account. Counselors, nurses, prescribers on the team and the program's admins may."""
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=Action.CREATE, target_type="link_code", audit_success=False
+    )
+    if not (policy.can_write_care_record(by) or getattr(by, "role", "") == Role.PROGRAM_ADMIN):
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "link_code",
+            outcome=Outcome.DENIED,
+            reason="role may not link accounts",
+        )
+        raise PermissionError("Only the care team or the program's admin gives a code.")
+    if patient.user_id is not None:
+        raise SelfGuidedInvalid([FieldError("patient", "this record already has an account")])
+    now = now or timezone.now()
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+    code = f"{raw[:5]}-{raw[5:]}"
+    with transaction.atomic():
+        LinkCode.objects.filter(patient=patient, used_at__isnull=True).delete()  # one live code per record
+        row = LinkCode.objects.create(
+            patient=patient,
+            digest=_digest(code),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=LINK_CODE_DAYS),
+        )
+        audit.record_for_patient(by, patient, Action.CREATE, "link_code", row.pk)
+    return IssuedCode(code, row.expires_at)
+
+
+def _live_code(code: str, now: datetime) -> LinkCode | None:
+    return (
+        LinkCode.objects.select_related("patient__program")
+        .filter(
+            digest=_digest(code or ""), used_at__isnull=True, expires_at__gt=now, patient__user__isnull=True
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class JoinPreview:
+    program: str
+    record_name: str  # the name the program has: the person signs with it
+
+
+def preview_join(*, user: Any, code: str, now: datetime | None = None) -> JoinPreview:
+    """Which program a code is from, before the person chooses. A wrong, used or expired code is refused
+    the same way (and counts toward the lockout, like a wrong password)."""
+    policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
+    if not _take_token(f"join:{user.pk}", *JOIN_TRIES, now):
+        raise TooManyTries()
+    found = _live_code(code, now or timezone.now())
+    if found is None:
+        accounts.record_failed_login(username=user.username, reason="wrong link code")
+        raise SelfGuidedInvalid([FieldError("code", "that code did not work: check it with your care team")])
+    p = found.patient
+    return JoinPreview(p.program.name, f"{p.given_name} {p.family_name}".strip())
+
+
+def _same_name(typed: str, name: str) -> bool:
+    def norm(s: str) -> str:
+        return " ".join(s.casefold().split())
+
+    return bool(typed.strip()) and norm(typed) == norm(name)
+
+
+def join_program(
+    *,
+    user: Any,
+    code: str,
+    bring_history: bool | None,
+    signature: str,
+    words: str,
+    language: str,
+    now: datetime | None = None,
+) -> HistoryConsent:
+    """The person's account joins the program's record. With `bring_history`, their self-guided history
+    moves into that record (the care team will see it); without it, it is deleted. Either way the choice is a
+    signed consent (typed name = the name on the program's record). Checked again inside one transaction with
+    the code locked, so a code is used once."""
+    own = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
+    if user.role != Role.SELF_GUIDED:
+        raise policy.PatientNotFound()
+    now = now or timezone.now()
+    preview = preview_join(user=user, code=code, now=now)
+    errors = []
+    if bring_history is None:
+        errors.append(FieldError("bring_history", "choose whether to bring your history"))
+    if not _same_name(signature, preview.record_name):
+        errors.append(FieldError("signature", "type your full name as your care team has it"))
+    if errors:
+        raise SelfGuidedInvalid(errors)
+    from keel.recovery import services as recovery
+
+    with transaction.atomic():
+        live = _live_code(code, now)
+        link = LinkCode.objects.select_for_update().filter(pk=live.pk).first() if live else None
+        if link is None or link.used_at is not None:
+            raise SelfGuidedInvalid(
+                [FieldError("code", "that code did not work: check it with your care team")]
+            )
+        target = Patient.objects.select_for_update().select_related("program").get(pk=link.patient_id)
+        if target.user_id is not None:
+            raise SelfGuidedInvalid(
+                [FieldError("code", "that code did not work: check it with your care team")]
+            )
+        moved = recovery.move_history(source=own, target=target).moved if bring_history else {}
+        consent = HistoryConsent.objects.create(
+            patient=target,
+            program=target.program,
+            user=user,
+            bring_history=bool(bring_history),
+            categories=[p for p in HISTORY_PARTS if moved.get(p)] if bring_history else [],
+            moved=moved,
+            words=words,
+            language=language[:8],
+            signature=signature.strip()[:200],
+            signed_at=now,
+        )
+        link.used_at = now
+        link.save(update_fields=["used_at"])
+        space = own.program
+        own.delete()  # what was not brought goes with it
+        if space.is_personal:
+            space.delete()
+        from keel.recovery.models import IdempotencyKey
+
+        IdempotencyKey.objects.filter(user=user).delete()  # replay caches bound to the old record
+        user.role = Role.PATIENT
+        user.save(update_fields=["role"])
+        target.user = user
+        target.save(update_fields=["user"])
+        audit.record_for_patient(
+            user,
+            target,
+            Action.CREATE,
+            "history_consent",
+            consent.pk,
+            reason="joined the program" + (", bringing the self-guided history" if bring_history else ""),
+            detail={"moved": moved},
+        )
+    return consent

@@ -1,0 +1,38 @@
+"""Issue #20: a self-guided account's record, by its id, on every patient route, for every role: never seen
+(404, no data), not even by the account itself through a staff route; the denial is audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from keel.audit.models import AuditEvent
+from keel.patients.models import Patient
+from tests.access.expectations import ROLES, ROUTES
+from tests.access.test_matrix import _client, _request
+from tests.conftest import World
+
+CASES = [(name, role) for name, r in ROUTES.items() if r.patient_scoped for role in ROLES]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES)
+def test_no_role_reaches_a_self_guided_record_by_any_patient_route(
+    world: World, name: str, role: str
+) -> None:
+    route = ROUTES[name]
+    record = Patient.objects.get(user=world.dana)
+    before = AuditEvent.objects.count()
+    response = _request(
+        _client(world, role),
+        route.method,
+        route.path.format(patient=record.pk, assessment=999999),
+        route.body,
+    )
+    if role == "anonymous":
+        assert response.status_code == route.expect["anonymous"][0]  # type: ignore[index]
+        return
+    assert response.status_code == 404
+    assert (
+        "dana-own" not in response.content.decode() and record.record_number not in response.content.decode()
+    )
+    denied = list(AuditEvent.objects.order_by("id")[before:])
+    assert len(denied) == 1 and denied[0].action == "denied"
