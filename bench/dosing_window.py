@@ -63,7 +63,7 @@ def _post(port: int, token: str, patient_id: int) -> tuple[float, int]:
     conn.request(
         "POST",
         f"/api/v1/patients/{patient_id}/doses",
-        body=b"{}",
+        body=b'{"amount_mg": "60"}',
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     response = conn.getresponse()

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.models import CLINICAL_ROLES
+from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.patients.models import PatientFlag
+from keel.core.rules.window import reason_problem
+from keel.patients.models import FlagKind, PatientFlag
 
 
 class FlagError(ValueError):
@@ -59,9 +60,26 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
             reason="role may not resolve flags",
         )
         raise FlagNotAllowed("Only counselors, nurses and prescribers on the care team resolve flags.")
+    kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
+    if kind == FlagKind.DOSE_HELD and getattr(by, "role", "") != Role.PRESCRIBER:
+        # A held dose blocks every further dose that day until a prescriber assesses (issue #13): resolving
+        # its flag releases the hold, so only a prescriber may.
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="only a prescriber releases a held dose",
+        )
+        raise FlagNotAllowed("Only a prescriber releases a held dose, after assessing the person.")
     note = (note or "").strip()
     if not note:
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")
+    if kind == FlagKind.DOSE_HELD and reason_problem(note):
+        raise FlagError("note", "write the assessment: " + reason_problem(note))
     if len(note) > 2000:
         raise FlagError("note", "at most 2000 characters")
     with transaction.atomic():
