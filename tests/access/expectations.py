@@ -519,7 +519,7 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/dose-overrides",
         {"anonymous": (401, 401, 401), **_PRESCRIBE},
         patient_scoped=True,
-        body={"max_total_mg": 60, "reason": "documented"},
+        body={"max_total_mg": 60, "reason": "documented: COWS 14 at 2 h, still in withdrawal"},
     ),
     "api:take_home": Route(
         "POST",

@@ -518,3 +518,12 @@ def test_a_low_dose_start_above_todays_planned_dose_is_stopped(world: World) -> 
         starts_on=NOON.date(),
     )
     assert blocked(bup, world, "2") == "needs_override"
+
+
+def test_a_discharged_person_gets_no_take_home_supply(world: World) -> None:
+    order(world, mg=30)
+    end_episode(world)
+    criteria = {key: True for key in services.CRITERIA_KEYS}
+    with time_machine.travel(NOON, tick=False), pytest.raises(TreatmentInvalid) as exc:
+        services.decide_take_home(by=world.staff["prescriber"], patient_id=world.alice.pk, criteria=criteria)
+    assert exc.value.errors[0].field == "patient"

@@ -772,18 +772,12 @@ def decide_take_home(
     )
     now = now or timezone.now()
     today = local_today(patient, now)
-    first = (
-        DoseRecord.objects.filter(patient=patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN)
-        .order_by("local_date")
-        .values_list("local_date", flat=True)
-        .first()
-    )
     enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
-    admitted = enrollment.started_on if enrollment else first
-    if admitted is None:
+    if enrollment is None:  # discharge ends dosing: no take-home supply after the episode ended
         raise TreatmentInvalid(
-            [FieldError("admitted_on", "no active enrollment or first dose to count days from")]
+            [FieldError("patient", "this person's episode of care has ended: no take-home doses")]
         )
+    admitted = enrollment.started_on  # the current episode's admission (a readmission starts again)
     raw: dict[str, Any] = {
         "admitted_on": admitted.isoformat(),
         "today": today.isoformat(),
