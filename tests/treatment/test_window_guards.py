@@ -527,3 +527,10 @@ def test_a_discharged_person_gets_no_take_home_supply(world: World) -> None:
     with time_machine.travel(NOON, tick=False), pytest.raises(TreatmentInvalid) as exc:
         services.decide_take_home(by=world.staff["prescriber"], patient_id=world.alice.pk, criteria=criteria)
     assert exc.value.errors[0].field == "patient"
+
+
+def test_a_methadone_hold_stops_a_buprenorphine_dose_the_same_day(world: World) -> None:
+    held(world)
+    order(world, "buprenorphine", 4)
+    override(world, medication="buprenorphine", kind="start", max_total_mg=4, reason=GOOD_REASON)
+    assert blocked(bup, world) == "held_earlier"

@@ -479,11 +479,15 @@ def record_dose(
     given_at: Any = None,
     now: datetime | None = None,
 ) -> DoseOutcome:
-    """Record an observed dose at the window. The ordered dose is the default amount. Guard rails (the
-    methadone-dose-check rule with the program's policy): a first-day total or a titration step past the limit
-    and a reassessment after missed days need a prescriber's override for the day (DoseBlocked otherwise, the
-    warning audited); a sedated or intoxicated person is held (recorded, flagged to a prescriber). The slot
-    `sequence` defaults to the next one; a slot someone else already recorded is DoseConflict."""
+    """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
+    only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
+    earlier today that no prescriber released stops every dose; a first buprenorphine dose waits for the
+    readiness verdict "ready" or a prescriber's start override; ceilings against entry errors (past the hard
+    bound nothing passes); methadone's first day, titration over time, missed doses and re-induction need a
+    prescriber's override for the day (DoseBlocked otherwise, the denial audited); a sedated or intoxicated
+    person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
+    The slot `sequence` defaults to the next one; a slot already recorded is DoseConflict ("already given
+    today")."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
     now = now or timezone.now()
     today = local_today(patient, now)
@@ -516,6 +520,17 @@ def record_dose(
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))
+    if not ctx.hold_open:  # a hold on another medication today stops this one too
+        held = DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exclude(
+            medication=medication
+        )
+        released = PatientFlag.objects.filter(
+            kind=FlagKind.DOSE_HELD,
+            source_type="dose",
+            source_id__in=held.values("pk"),
+            resolved_at__isnull=False,
+        )
+        ctx.hold_open = held.exclude(pk__in=released.values("source_id")).exists()
     overrides = list(DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today))
     total = ctx.given_today_mg + amount
     override = max(
@@ -526,7 +541,7 @@ def record_dose(
     if medication == Medication.BUPRENORPHINE:
         start = _start_gate(patient, order, ctx, now, total, overrides)
         if start.get("start_override") and not documented:
-            override = next(o for o in overrides if o.kind == OverrideKind.START)
+            override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start)
     if decision.decision in BLOCKING:
         _audit(
