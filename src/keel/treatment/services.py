@@ -521,16 +521,16 @@ def record_dose(
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))
     if not ctx.hold_open:  # a hold on another medication today stops this one too
-        held = DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exclude(
+        other = DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exclude(
             medication=medication
         )
         released = PatientFlag.objects.filter(
             kind=FlagKind.DOSE_HELD,
             source_type="dose",
-            source_id__in=held.values("pk"),
+            source_id__in=other.values("pk"),
             resolved_at__isnull=False,
         )
-        ctx.hold_open = held.exclude(pk__in=released.values("source_id")).exists()
+        ctx.hold_open = other.exclude(pk__in=released.values("source_id")).exists()
     overrides = list(DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today))
     total = ctx.given_today_mg + amount
     override = max(
