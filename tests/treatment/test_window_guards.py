@@ -534,3 +534,27 @@ def test_a_methadone_hold_stops_a_buprenorphine_dose_the_same_day(world: World) 
     order(world, "buprenorphine", 4)
     override(world, medication="buprenorphine", kind="start", max_total_mg=4, reason=GOOD_REASON)
     assert blocked(bup, world) == "held_earlier"
+
+
+def test_the_dosing_page_says_why_300_is_not_given(world: World) -> None:
+    run_of_days(world, {-2: "30", -1: "30"})
+    with time_machine.travel(NOON, tick=False):
+        client = sign_in(Client(), world.staff["nurse"])
+        response = client.post(
+            f"/dosing/{world.alice.pk}/", {"amount_mg": "300", "sequence": "1"}, follow=True
+        )
+    assert "against entry errors" in text_of(response.content.decode())
+
+
+def test_the_dosing_page_says_the_hold_in_spanish(world: World) -> None:
+    held(world)
+    with time_machine.travel(NOON, tick=False):
+        client = sign_in(Client(), world.staff["nurse"])
+        client.cookies["django_language"] = "es"
+        response = client.post(
+            f"/dosing/{world.alice.pk}/",
+            {"amount_mg": "30", "sequence": "2"},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="es",
+        )
+    assert "Ninguna dosis hasta que un prescriptor" in text_of(response.content.decode())
