@@ -73,6 +73,33 @@ def _data_keys() -> str:
 
 
 KEEL_DATA_KEYS = _data_keys()
+
+
+def _audit_keys() -> str:
+    """HMAC keys of the audit chain (SECURITY.md T15): `id:base64key,...`, the first seals new rows, every key
+    verifies the rows that name it. Kept outside the database and its backups, like KEEL_DATA_KEYS."""
+    from keel.audit.chain import AuditKeyError, parse_keys
+
+    keys = env_str("KEEL_AUDIT_KEYS")
+    if not keys:
+        if PRODUCTION:
+            raise ConfigError(
+                "KEEL_AUDIT_KEYS is required when KEEL_PRODUCTION=1 (make one: keel audit key new ID)"
+            )
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path = DATA_DIR / "audit_keys"
+        if not path.exists():
+            path.write_text("dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            path.chmod(0o600)
+        keys = path.read_text().strip()
+    try:
+        parse_keys(keys)
+    except AuditKeyError as error:
+        raise ConfigError(str(error)) from None
+    return keys
+
+
+KEEL_AUDIT_KEYS = _audit_keys()
 ALLOWED_HOSTS = env_list("KEEL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 # --- Database --------------------------------------------------------------------------------
