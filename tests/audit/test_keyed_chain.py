@@ -134,6 +134,37 @@ def test_the_verify_command_names_the_rechained_row(capsys: pytest.CaptureFixtur
     assert error.returncode == 1 and f"row {events[1].pk}" in str(error)
 
 
+def test_a_head_reset_while_rows_exist_is_named() -> None:
+    events = _seed(3)
+    AuditChainHead.objects.filter(id=1).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
+    report = audit.verify_chain()
+    assert report.first_broken_id == events[-1].pk and "head was reset" in report.problem
+
+
+def test_rows_appended_while_the_check_runs_are_checked_past_the_head() -> None:
+    events = _seed(3)
+    # the head as a verifier that started before the last append read it
+    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    report = audit.verify_chain()
+    assert (report.ok, report.checked, report.head_id, report.head_rows) == (True, 3, events[1].pk, 2)
+
+
+def test_a_row_appended_past_the_head_without_the_key_is_named() -> None:
+    events = _seed(3)
+    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    _rewrite_and_rechain(events[2], reason="forged", key_id="", hasher=chain.legacy_hash)
+    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    assert audit.verify_chain().first_broken_id == events[2].pk
+
+
+def test_a_checkpoint_names_the_head_it_read(capsys: pytest.CaptureFixture[str]) -> None:
+    events = _seed(3)
+    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    call_command("audit", "checkpoint")
+    head = json.loads(capsys.readouterr().out)
+    assert (head["event_id"], head["hash"], head["rows"]) == (events[1].pk, events[1].hash, 2)
+
+
 # --- Rotation -----------------------------------------------------------------------------------------------
 
 

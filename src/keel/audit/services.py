@@ -127,6 +127,10 @@ class ChainReport:
     checked: int
     first_broken_id: int | None = None
     problem: str = ""
+    # the chain head as read before the rows (rows appended meanwhile are checked but lie past it)
+    head_id: int = 0
+    head_hash: str = GENESIS_HASH
+    head_rows: int = 0
 
 
 def _fields_of(event: Any) -> dict[str, Any]:
@@ -137,7 +141,13 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     """Check every row's keyed hash and link in id order; name the first row that does not hold.
 
     A row must be sealed with a configured key, and never with an older key than the row before it (a retired
-    key cannot be used to append rows later)."""
+    key cannot be used to append rows later). The head is read first: rows appended while the check runs lie
+    past it and are checked too, and the row it names must be there with its hash."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    head_id = head.last_event_id if head is not None else 0
+    head_hash = head.last_hash if head is not None else GENESIS_HASH
+    head_seen = head_id == 0
+    head_rows = 0
     keys = audit_keys()
     rank = {key_id: index for index, (key_id, _) in enumerate(keys)}
     secret = dict(keys)
@@ -145,7 +155,7 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     prev_hash = GENESIS_HASH
     prev_rank = len(keys)
     checked = 0
-    last: AuditEvent | None = None
+    last_id = 0
     for event in rows:
         if event.prev_hash != prev_hash:
             return ChainReport(
@@ -172,21 +182,28 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
             return ChainReport(
                 False, checked, event.pk, "its content does not match its keyed hash (it was changed)"
             )
+        if event.pk == head_id:
+            if not hmac.compare_digest(event.hash, head_hash):
+                return ChainReport(False, checked, event.pk, "the newest row does not match the chain head")
+            head_seen = True
         prev_hash = event.hash
         prev_rank = rank[event.key_id]
-        last = event
+        last_id = event.pk
         checked += 1
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and head.last_event_id and (last is None or head.last_event_id != last.pk):
+        if event.pk <= head_id:
+            head_rows = checked
+    if head_id == 0 and checked:
+        return ChainReport(
+            False, checked, last_id, "the chain head was reset (it names no row, yet rows exist)"
+        )
+    if not head_seen:
         return ChainReport(
             False,
             checked,
-            head.last_event_id,
+            head_id,
             "the newest rows are missing (the chain head points past the last row)",
         )
-    if head is not None and last is not None and head.last_hash != last.hash:
-        return ChainReport(False, checked, last.pk, "the newest row does not match the chain head")
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, head_id=head_id, head_hash=head_hash, head_rows=head_rows)
 
 
 # --- Checkpoints: the signed head, kept outside the database -----------------------------------------------
@@ -203,12 +220,11 @@ def checkpoint() -> dict[str, Any]:
     report = verify_chain()
     if not report.ok:
         raise ValueError(f"the audit chain is broken at row {report.first_broken_id}: {report.problem}")
-    last = AuditEvent.objects.order_by("-id").only("id", "hash").first()
     key_id, key = audit_keys()[0]
     head: dict[str, Any] = {
-        "event_id": last.pk if last else 0,
-        "hash": last.hash if last else GENESIS_HASH,
-        "rows": report.checked,
+        "event_id": report.head_id,
+        "hash": report.head_hash,
+        "rows": report.head_rows,
         "at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "key_id": key_id,
     }
