@@ -339,6 +339,28 @@ def test_a_bad_checkpoint_file_is_exit_2(tmp_path: Path, content: str | bytes | 
     assert error.returncode == 2 and message in str(error)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("at", "\x1b[2J2026-12-01T18:00:00Z", "no valid 'at'"),
+        ("at", "yesterday", "no valid 'at'"),
+        ("hash", "ZZ" * 32, "no valid 'hash'"),
+        ("signature", "abc", "no valid 'signature'"),
+        ("key_id", "bad id!", "no valid 'key_id'"),
+        ("event_id", True, "no valid 'event_id'"),
+        ("rows", -1, "a negative 'event_id' or 'rows'"),
+    ],
+)
+def test_a_checkpoint_with_a_malformed_field_is_exit_2(
+    tmp_path: Path, field: str, value: object, message: str
+) -> None:
+    _seed(1)
+    path = _checkpoint_file(tmp_path)
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), **{field: value})) + "\n")
+    error = _verify("--checkpoints", str(path))
+    assert error.returncode == 2 and f"line 1 has {message}" in str(error)
+
+
 def test_a_checkpoint_under_an_unknown_key_is_exit_2(tmp_path: Path, settings: SettingsWrapper) -> None:
     _seed(1)
     path = _checkpoint_file(tmp_path)

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
@@ -42,6 +43,8 @@ HASHED_FIELDS = (
     "channel",
 )
 CHECKPOINT_FIELDS = ("event_id", "hash", "rows", "at", "key_id")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 class AuditKeyError(ValueError):
@@ -145,4 +148,11 @@ def parse_checkpoint(line: str) -> dict[str, Any]:
             raise CheckpointFormatError(f"has no valid {name!r}")
     if value["event_id"] < 0 or value["rows"] < 0:
         raise CheckpointFormatError("has a negative 'event_id' or 'rows'")
+    for name in ("hash", "signature"):
+        if not _HEX64.fullmatch(value[name]):
+            raise CheckpointFormatError(f"has no valid {name!r} (64 hexadecimal digits)")
+    if not _UTC_TIME.fullmatch(value["at"]):
+        raise CheckpointFormatError("has no valid 'at' (a UTC time like 2026-12-01T18:00:00Z)")
+    if not valid_key_id(value["key_id"]):
+        raise CheckpointFormatError("has no valid 'key_id'")
     return value
