@@ -165,6 +165,20 @@ def test_a_checkpoint_names_the_head_it_read(capsys: pytest.CaptureFixture[str])
     assert (head["event_id"], head["hash"], head["rows"]) == (events[1].pk, events[1].hash, 2)
 
 
+def test_a_field_added_later_leaves_older_rows_verifying(monkeypatch: pytest.MonkeyPatch) -> None:
+    _seed(3)
+    monkeypatch.setattr(chain, "LATER_FIELDS", ("emergency_grant_id",))
+    assert audit.verify_chain().ok
+
+
+def test_a_field_added_later_is_sealed_when_it_holds_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    event = _seed(1)[0]
+    fields = audit._fields_of(event)
+    monkeypatch.setattr(chain, "LATER_FIELDS", ("emergency_grant_id",))
+    key = dict(audit.audit_keys())["k1"]
+    assert chain.seal(dict(fields, emergency_grant_id=7), event.prev_hash, "k1", key) != event.hash
+
+
 # --- Rotation -----------------------------------------------------------------------------------------------
 
 

@@ -42,6 +42,9 @@ HASHED_FIELDS = (
     "ip_address",
     "channel",
 )
+# A field added to AuditEvent later goes here, not in HASHED_FIELDS: it is hashed only when it holds a value
+# (not None, "", False, {} or []), so every row written before it existed keeps its MAC.
+LATER_FIELDS: tuple[str, ...] = ()
 CHECKPOINT_FIELDS = ("event_id", "hash", "rows", "at", "key_id")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
@@ -93,6 +96,7 @@ def _canonical(value: Any) -> Any:
 
 def _body(fields: Mapping[str, Any]) -> str:
     payload = {name: _canonical(fields[name]) for name in HASHED_FIELDS}
+    payload.update({name: _canonical(fields[name]) for name in LATER_FIELDS if fields.get(name)})
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 

@@ -134,7 +134,9 @@ class ChainReport:
 
 
 def _fields_of(event: Any) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in HASHED_FIELDS}
+    fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+    fields.update({name: getattr(event, name, None) for name in chain.LATER_FIELDS})
+    return fields
 
 
 def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
