@@ -105,6 +105,19 @@ def has_totp_device(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
+def second_factor_required(user: Any) -> bool:
+    """The one rule for every sign-in path and every session (SECURITY.md T16): staff always give a code;
+    anyone else gives one once they have a confirmed second factor, whatever their role."""
+    return bool(getattr(user, "requires_mfa", False)) or (isinstance(user, User) and has_totp_device(user))
+
+
+def session_passed_second_factor(user: Any) -> bool:
+    """A signed-in session is whole: it gave the code, or its user needs none."""
+    if getattr(user, "is_verified", None) is not None and user.is_verified():
+        return True
+    return not second_factor_required(user)
+
+
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
     """Authenticate through django-axes (which counts failures per username + IP)."""
     user = authenticate(request=request, username=username, password=password)
@@ -244,6 +257,10 @@ def start_totp_enrollment(*, user: User) -> TOTPDevice:
     """A new, unconfirmed device to add to an authenticator app; the old one stays until this is confirmed."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="pending", confirmed=False)
+
+
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()  # type: ignore[no-any-return]
 
 
 def pending_totp_device(user: User) -> TOTPDevice | None:
