@@ -19,11 +19,13 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts.models import ApiToken, Program, ProgramMembership, Role, User
+from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.db import rows
 
 TOKEN_PREFIX = "keel_"
+MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
 
 
 class AccountError(Exception):
@@ -122,6 +124,29 @@ def check_password(request: HttpRequest, *, username: str, password: str) -> Use
     """Authenticate through django-axes (which counts failures per username + IP)."""
     user = authenticate(request=request, username=username, password=password)
     return user if isinstance(user, User) else None
+
+
+def reauthenticate(user: Any, password: Any, *, purpose: str) -> bool:
+    """The password asked again before a record leaves, an export or emergency access (SECURITY.md T17).
+
+    Checked through django-axes like a sign-in, from the address the request came from, so a wrong password
+    counts toward the same lockout (username + IP) and, once locked, even the right one is refused until the
+    cool-off ends. Each failure is audited as a failed sign-in naming what it was for."""
+    if not isinstance(user, User):
+        return False
+    if isinstance(password, str) and password and len(password) <= MAX_PASSWORD_LENGTH:
+        attempt = HttpRequest()  # the services have no request; axes needs the caller's address
+        attempt.method = "POST"
+        attempt.META["REMOTE_ADDR"] = audit_context.current().ip_address or ""
+        found = check_password(attempt, username=user.username, password=password)
+        if found is not None and found.pk == user.pk:
+            return True
+        locked = bool(getattr(attempt, "axes_locked_out", False))
+        reason = f"re-authentication for {purpose}" + ("; locked out" if locked else "")
+    else:
+        reason = f"re-authentication for {purpose}: no password"
+    record_failed_login(username=user.username, reason=reason)
+    return False
 
 
 def verify_totp(user: User, code: str) -> TOTPDevice | None:
