@@ -247,7 +247,14 @@ ROUTES: dict[str, Route] = {
     "api:export_patient_fhir": Route(
         "POST",
         "/api/v1/patients/{patient}/fhir/export",
-        {"anonymous": (401, 401, 401), **_RECORD},
+        # A record that leaves is a disclosure (issue #14): clinical roles on the team only, with a basis.
+        {
+            "anonymous": (401, 401, 401),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
         patient_scoped=True,
         body={"password": "correct horse battery staple 42"},
     ),

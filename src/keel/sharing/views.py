@@ -103,6 +103,8 @@ def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[
     context.update(
         {
             "all_categories": words.categories(),
+            "emergency_categories": words.emergency_categories(),
+            "medical_roles": words.medical_roles(),
             "purposes": words.purposes(),
             "statements": words.statements(),
             "errors": {},
@@ -124,6 +126,9 @@ def disclose(request: HttpRequest, patient_id: int) -> HttpResponse:
         "categories": request.POST.getlist("categories"),
         "recipient_name": request.POST.get("recipient_name", ""),
         "recipient_affiliation": request.POST.get("recipient_affiliation", ""),
+        "recipient_role": request.POST.get("recipient_role", ""),
+        "purpose": request.POST.get("purpose", ""),
+        "purpose_text": request.POST.get("purpose_text", ""),
         "nature": request.POST.get("nature", ""),
         "password": request.POST.get("password", ""),
     }

@@ -167,10 +167,10 @@ def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
 _PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
 
 
-def consent(c: Any, *, revoked_on: Any, today: Any) -> dict[str, Any]:
+def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
     """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
     recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`."""
-    state = sharing.status(expires_on=c.expires_on, revoked_on=revoked_on, today=today)
+    state = sharing.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today)
     provision: dict[str, Any] = {
         "type": "permit",
         "period": {"start": c.signed_at.date().isoformat(), "end": c.expires_on.isoformat()},
@@ -191,7 +191,7 @@ def consent(c: Any, *, revoked_on: Any, today: Any) -> dict[str, Any]:
         "code": [
             {
                 "coding": [{"system": f"{KEEL}/CodeSystem/part2-category", "code": k}],
-                "text": sharing.CATEGORIES.get(k, k),
+                "text": sharing.CONSENT_CATEGORIES.get(k, k),
             }
             for k in c.categories
         ],
