@@ -294,7 +294,8 @@ def disclose(
     try:  # the request names its recipient and purpose (or an emergency's facts) before anything else
         request = core.parse_request(raw) if basis == Basis.CONSENT else None
         terms = core.parse_emergency(raw) if basis == Basis.EMERGENCY else None
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # a refused attempt is audited, naming the fields (never their values)
+        _deny(by, patient, "disclosure", "refused: " + ", ".join(e.field for e in exc.errors))
         raise _invalid(exc) from None
     reauthenticate(by, patient, raw.get("password"), "disclosure")
     today = local_today(patient, now)
