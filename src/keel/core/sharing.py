@@ -178,9 +178,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     role = raw.get("recipient_role")
     if role not in MEDICAL_ROLES:
-        errors.append(
-            FieldError("recipient_role", f"must be medical personnel: one of {', '.join(MEDICAL_ROLES)}")
-        )
+        errors.append(FieldError("recipient_role", "choose the role of the receiving medical personnel"))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
     nature = _text(raw, "nature", errors, low=10, high=1000)
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
@@ -193,7 +191,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
         errors.append(FieldError("categories", "choose what the emergency needs"))
         asked = []
     elif any(c not in EMERGENCY_CATEGORIES for c in asked):
-        errors.append(FieldError("categories", f"an emergency needs only: {', '.join(EMERGENCY_CATEGORIES)}"))
+        errors.append(FieldError("categories", "an emergency needs only enrollment and medication"))
     if errors:
         raise InvalidInput(errors)
     categories = tuple(c for c in EMERGENCY_CATEGORIES if c in set(asked))
@@ -269,7 +267,7 @@ def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     purpose = raw.get("purpose")
     if purpose not in PURPOSES:
-        errors.append(FieldError("purpose", f"must be one of: {', '.join(PURPOSES)}"))
+        errors.append(FieldError("purpose", "choose the purpose the consent names"))
     purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
     if errors:
         raise InvalidInput(errors)

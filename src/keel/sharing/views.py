@@ -222,3 +222,28 @@ def emergency(request: HttpRequest) -> HttpResponse:
         {"errors": errors, "asked": asked, "notice": core.NOTICE},
         status=status,
     )
+
+
+@require_safe
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    try:
+        rows = services.emergency_reviews(request.user, include_attested=request.GET.get("all") == "1")
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    return render(request, "sharing/reviews.html", {"reviews": rows, "errors": {}})
+
+
+@require_POST
+@login_required
+def attest(request: HttpRequest, review_id: int) -> HttpResponse:
+    try:
+        services.attest_review(by=request.user, review_id=review_id, note=request.POST.get("note", ""))
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    except services.SharingInvalid as exc:
+        rows = services.emergency_reviews(request.user)
+        context = {"reviews": rows, "errors": _errors(exc), "failed": review_id}
+        return render(request, "sharing/reviews.html", context, status=422)
+    messages.success(request, _("Attested. It stays in the audit trail."))
+    return HttpResponseRedirect(reverse("sharing:reviews"))
