@@ -54,6 +54,24 @@ _AREAS_BY_ROLE: dict[str, frozenset[Area]] = {
 }
 
 
+# The one field-level policy (issue #14, SECURITY.md T18): a protected field of the patient's identity is
+# shown only to a caller who sees the area named here. Every output (pages, API, FHIR, exports) asks
+# `field_visible`.
+# A peer specialist (identity and recovery) never gets a record number or a birth date by any route.
+PROTECTED_FIELDS: dict[str, Area] = {
+    "record_number": Area.CLINICAL,
+    "date_of_birth": Area.CLINICAL,
+    "phone": Area.CLINICAL,
+    "birth_sex": Area.CLINICAL,
+}
+
+
+def field_visible(areas: frozenset[Area], name: str) -> bool:
+    """Whether a caller who sees `areas` of a record may see its protected field `name` (a name not in
+    `PROTECTED_FIELDS` is a programming error and raises KeyError)."""
+    return PROTECTED_FIELDS[name] in areas
+
+
 class PatientNotFound(Http404):
     """Raised for a record that does not exist or is outside the caller's scope; the two look the same."""
 
