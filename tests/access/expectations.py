@@ -142,6 +142,15 @@ ROUTES: dict[str, Route] = {
         },
         patient_scoped=True,
     ),
+    # Uses of emergency powers wait for a program admin's attestation (issue #14).
+    "sharing:reviews": Route("GET", "/program/emergency-reviews/", {**_all(403, 302), "program_admin": 200}),
+    "sharing:attest": Route("POST", "/program/emergency-reviews/999999/attest/", _all(404, 302)),
+    "api:list_emergency_reviews": Route(
+        "GET", "/api/v1/emergency-reviews", {**_all(403, 401), "program_admin": 200}
+    ),
+    "api:attest_emergency_review": Route(
+        "POST", "/api/v1/emergency-reviews/999999/attest", _all(404, 401), body={"note": "checked it"}
+    ),
     "sharing:emergency": Route(
         "GET", "/emergency-access/", {**_all(403, 302), "counselor": 200, "nurse": 200, "prescriber": 200}
     ),
@@ -247,7 +256,14 @@ ROUTES: dict[str, Route] = {
     "api:export_patient_fhir": Route(
         "POST",
         "/api/v1/patients/{patient}/fhir/export",
-        {"anonymous": (401, 401, 401), **_RECORD},
+        # A record that leaves is a disclosure (issue #14): clinical roles on the team only, with a basis.
+        {
+            "anonymous": (401, 401, 401),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
         patient_scoped=True,
         body={"password": "correct horse battery staple 42"},
     ),

@@ -12,7 +12,7 @@ from keel.access.policy import Area
 from keel.accounts.models import CLINICAL_ROLES
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.patients.models import PatientFlag
+from keel.patients.models import EmergencyAccess, PatientFlag
 
 
 class FlagError(ValueError):
@@ -64,6 +64,24 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")
     if len(note) > 2000:
         raise FlagError("note", "at most 2000 characters")
+    own_emergency = PatientFlag.objects.filter(
+        pk=flag_id,
+        patient=patient,
+        source_type="emergency_access",
+        source_id__in=EmergencyAccess.objects.filter(user=by, patient=patient).values("pk"),
+    ).exists()
+    if own_emergency:  # the person who broke the glass never clears the flag about it (SECURITY.md T12)
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="the person who used emergency access cannot resolve its flag",
+        )
+        raise FlagNotAllowed("The person who used emergency access cannot resolve the flag about it.")
     with transaction.atomic():
         flag = PatientFlag.objects.select_for_update().filter(pk=flag_id, patient=patient).first()
         if flag is None:
