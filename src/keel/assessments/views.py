@@ -18,7 +18,7 @@ from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import queries, services
 from keel.assessments.forms import _form_context, _parse
-from keel.assessments.meaning import SCREEN_NOTE, explain
+from keel.assessments.meaning import SCREEN_NOTE, diagnosis_code, explain, specifiers
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
@@ -268,8 +268,12 @@ def my_result(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
     result = assessment.result
-    label, meaning = explain(assessment.instrument, (result.get("band") or {}).get("code"))
+    band = (result.get("band") or {}).get("code") or assessment.band or None
+    own = not staff and getattr(assessment.filled_by, "role", "") == "patient"
+    label, meaning = explain(assessment.instrument, band, self_check=own)
     return {
+        "diagnosis_code": diagnosis_code(band) if assessment.instrument == "dsm5-oud" else "",
+        "specifiers": specifiers(result.get("flags")),
         "assessment": assessment,
         "instrument": registry.get(assessment.instrument, get_language() or "en"),
         "label": label,
