@@ -37,6 +37,7 @@ def test_a_clinician_records_early_remission_on_maintenance_and_reads_it_with_it
     assert "on maintenance therapy" in page
     assert "ICD-10-CM F11.21" in page
     assert "Your answers" not in page
+    assert "not a diagnosis" not in page
 
 
 def test_the_start_page_and_the_patient_page_show_the_diagnosis_code(world: World) -> None:
@@ -126,3 +127,78 @@ def test_the_api_names_the_contradicting_field(world: World) -> None:
     )
     assert response.status_code == 422
     assert "extras.months_without_criteria" in response.content.decode()
+
+
+# --- Bands on every list, BAM contradictions, no internal codes (issue #15, results and screens) -----------
+
+
+def _bam(**overrides: int) -> dict[str, str]:
+    from keel.core.instruments import registry
+
+    answers = {item.link_id: str(item.allowed[0]) for item in registry.get("bam").items}
+    answers.update({f"bam_{k.removeprefix('q')}": str(v) for k, v in overrides.items()})
+    return answers
+
+
+def test_bam_heavy_drinking_above_drinking_days_is_refused_next_to_the_question(world: World) -> None:
+    client = sign_in(Client(), world.staff["counselor"])
+    response = client.post(f"/patients/{world.alice.pk}/instruments/bam/", _bam(q4=1, q5=3))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="err-bam_5"' in page
+    assert "cannot be more than the days with any alcohol (question 4)" in page
+    assert Assessment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "answers", "band"),
+    [
+        ("sows", {f"sows_{n}": "1" for n in range(1, 17)}, "Score only (SOWS has no published bands)"),
+        ("bam", _bam(q4=0, q5=0, q6=0), "Few protective factors"),
+    ],
+)
+def test_the_flowsheet_shows_a_band_name_for_instruments_without_bands(
+    world: World, code: str, answers: dict[str, str], band: str
+) -> None:
+    client = sign_in(Client(), world.staff["counselor"])
+    assert client.post(f"/patients/{world.alice.pk}/instruments/{code}/", answers).status_code == 302
+    page = client.get(f"/patients/{world.alice.pk}/flowsheet/{code}/").content.decode()
+    assert band in page
+    assert '">—</td>' not in page
+
+
+def test_the_flowsheet_and_timeline_name_instruments_and_bands_in_words_in_spanish(world: World) -> None:
+    client = sign_in(Client(), world.staff["prescriber"])
+    assert _fill(client, world, {1, 2, 3, 4, 5, 10, 11}, EARLY_ON_MAINTENANCE).status_code == 302
+    client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    timeline = client.get(f"/patients/{world.alice.pk}/timeline/").content.decode()
+    assert "DSM5-OUD" not in timeline
+    assert "moderate_early_remission" not in timeline
+    assert "Trastorno moderado por consumo de opioides, en remisión temprana" in timeline
+    flowsheet = client.get(f"/patients/{world.alice.pk}/flowsheet/dsm5-oud/").content.decode()
+    assert "DSM5-OUD" not in flowsheet
+    assert "Trastorno moderado por consumo de opioides, en remisión temprana" in flowsheet
+
+
+def test_two_bams_on_one_date_and_an_old_result_without_composites_never_crash_the_flowsheet(
+    world: World,
+) -> None:
+    from django.utils import timezone
+
+    from keel.assessments.services import submit_assessment
+
+    when = timezone.now().replace(microsecond=0)
+    for use in (0, 2):
+        answers = {k: int(v) for k, v in _bam(q4=use, q5=0, q6=use).items()}
+        submit_assessment(
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            instrument="bam",
+            answers=answers,
+            filled_at=when,
+        )
+    Assessment.objects.filter(pk=Assessment.objects.order_by("id").first().pk).update(result={})  # type: ignore[union-attr]
+    client = sign_in(Client(), world.staff["counselor"])
+    response = client.get(f"/patients/{world.alice.pk}/flowsheet/bam/")
+    assert response.status_code == 200
+    assert "latest Use 4" in response.content.decode()

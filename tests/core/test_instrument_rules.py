@@ -157,10 +157,17 @@ def test_bam_risk_flag_at_12() -> None:
     assert at_11.composites["risk"] == 11 and "risk" not in at_11.flags
 
 
-def test_bam_heavy_drinking_days_need_some_drinking_days() -> None:
+@pytest.mark.parametrize(("any_days", "heavy_days"), [(0, 2), (0, 1), (1, 2), (2, 4), (3, 4)])
+def test_bam_heavy_drinking_days_above_drinking_days_are_refused(any_days: int, heavy_days: int) -> None:
     with pytest.raises(InvalidAnswers) as error:
-        score("bam", bam(VECTOR_34 | {4: 0, 5: 2}))
+        score("bam", bam(VECTOR_34 | {4: any_days, 5: heavy_days}))
     assert [e.item for e in error.value.errors] == ["bam_5"]
+    assert "bam_4" in error.value.errors[0].reason
+
+
+@pytest.mark.parametrize(("any_days", "heavy_days"), [(0, 0), (2, 2), (4, 1), (4, 4)])
+def test_bam_heavy_drinking_days_within_drinking_days_are_accepted(any_days: int, heavy_days: int) -> None:
+    assert score("bam", bam(VECTOR_34 | {4: any_days, 5: heavy_days})).composites["use"] >= heavy_days
 
 
 # --- C-SSRS screener (vectors 24-29) -----------------------------------------------------------------

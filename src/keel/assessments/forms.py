@@ -34,6 +34,13 @@ _PLAIN = (
         ),
     ),
     ("and at most", gettext_lazy("Enter a whole number in the range shown.")),
+    (
+        "heavy-drinking days cannot exceed the days with any alcohol",
+        gettext_lazy(
+            "Days with heavy drinking cannot be more than the days with any alcohol (question 4). "
+            "Please check both answers."
+        ),
+    ),
     ("missing", gettext_lazy("Please choose an answer.")),
     (
         "must not be answered",

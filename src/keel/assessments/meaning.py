@@ -176,3 +176,38 @@ def diagnosis_code(band_code: str | None) -> str:
 def specifiers(flags: Any) -> list[str]:
     """The DSM-5 specifiers recorded with a remission, in words."""
     return [str(SPECIFIERS[f]) for f in flags or () if f in SPECIFIERS]
+
+
+# Short names of the instruments on clinical screens (never the internal code).
+NAMES: dict[str, Promise] = {
+    "cows": _("COWS"),
+    "phq9": _("PHQ-9"),
+    "gad7": _("GAD-7"),
+    "sows": _("SOWS"),
+    "dsm5-oud": _("DSM-5 opioid use disorder"),
+    "bam": _("Brief Addiction Monitor"),
+    "cssrs-screen": _("C-SSRS screener"),
+    "ort": _("Opioid Risk Tool"),
+}
+BAM_FLAG_WORDS: dict[str, Promise] = {
+    "use": _("use flagged"),
+    "risk": _("risk factors flagged"),
+    "low_protective": _("few protective factors"),
+}
+
+
+def name(instrument: str) -> str:
+    return str(NAMES.get(instrument, instrument))
+
+
+def band_name(instrument: str, band_code: str | None, flags: Any = ()) -> str:
+    """The words for a result's band on every list and flowsheet, never blank: the band's label; for the
+    instruments without bands, what stands in their place."""
+    if band_code and (instrument, band_code) in MEANING:
+        return str(MEANING[(instrument, band_code)][0])
+    if instrument == "sows":
+        return str(_("Score only (SOWS has no published bands)"))
+    if instrument == "bam":
+        words = [str(BAM_FLAG_WORDS[f]) for f in flags or () if f in BAM_FLAG_WORDS]
+        return ", ".join(words).capitalize() if words else str(_("No composite flagged"))
+    return str(_("No band: see the result"))

@@ -267,9 +267,17 @@ BAM_EXTRAS = (
 
 
 def bam_consistency(answers: Mapping[str, Any]) -> list[ItemError]:
-    """Heavy-drinking days (item 5) cannot exceed no drinking days at all (item 4 = 0) [S]."""
-    if answers.get("bam_4") == 0 and answers.get("bam_5") not in (None, 0):
-        return [ItemError("bam_5", "must be 0 when item bam_4 (days with any alcohol) is 0")]
+    """Heavy-drinking days (item 5) cannot be more than days with any alcohol (item 4): both are answered in
+    the same day ranges (0, 1-3, 4-8, 9-15, 16-30), so a higher range for item 5 contradicts item 4 [S]."""
+    any_days, heavy_days = answers.get("bam_4"), answers.get("bam_5")
+    if isinstance(any_days, int) and isinstance(heavy_days, int) and heavy_days > any_days:
+        return [
+            ItemError(
+                "bam_5",
+                "must not be more than item bam_4: heavy-drinking days cannot exceed the days with any "
+                "alcohol",
+            )
+        ]
     return []
 
 
