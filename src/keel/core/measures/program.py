@@ -13,6 +13,9 @@ an opaque key and dates only.
   days) is UNVERIFIED and a parameter, shown with the measure version. Age counts at the episode start, and
   the episode is the person's first that starts in the window (Keel's reading; the licensed specification's
   identification period was not read).
+- **The report date** (`as_of`): every measure reads the days covered up to it (`coverage.up_to`): supply
+  dated after it never counts, and a supply that runs past it has covered only the days that have come, so a
+  person who is not yet at day N is pending, never met on days still to come.
 - **Days from intake to first dose**: for each admission in the window, the days from the admission date to
   the first covered day on or after it; the median, and how many are still waiting.
 - **Naloxone coverage**: of the people in care on a day, the share with a naloxone kit on record dispensed on
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from keel.core.measures.coverage import Span, join, still_open
+from keel.core.measures.coverage import Span, join, still_open, up_to
 
 RETENTION_SOURCES = ("ref-14-4", "anderson-2021")
 NQF_SOURCES = ("nqf-3175",)
@@ -154,10 +157,11 @@ def _check_window(start: date, end: date, as_of: date) -> None:
         raise ValueError("the window cannot end after the report date")
 
 
-def first_episode_in(person: Person, start: date, end: date, max_gap: int) -> Span | None:
-    """The person's first treatment episode (under the gap rule) that starts inside [start, end]."""
+def first_episode_in(person: Person, start: date, end: date, max_gap: int, as_of: date) -> Span | None:
+    """The person's first treatment episode (under the gap rule) that starts inside [start, end], from the
+    days covered up to the report date (`up_to`): supply dated after `as_of` never counts."""
     return next(
-        (e for e in join(person.coverage, max_gap=max_gap) if start <= e.start <= end),
+        (e for e in join(up_to(person.coverage, as_of), max_gap=max_gap) if start <= e.start <= end),
         None,
     )
 
@@ -182,7 +186,7 @@ def _continuity(
     tallies = {m: _Tally() for m in months(start, end)}
     excluded: dict[str, int] = {}
     for person in people:
-        episode = first_episode_in(person, start, end, max_gap)
+        episode = first_episode_in(person, start, end, max_gap, as_of)
         if episode is None:
             continue
         why_not = admit(person, episode)
