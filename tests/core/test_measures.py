@@ -332,6 +332,26 @@ def test_intake_to_first_dose_median_and_waiting() -> None:
     assert m.unit == "days"
 
 
+def test_intake_to_first_dose_counts_people_who_left_without_a_dose_as_never_started() -> None:
+    people = [
+        person(1, admissions=(date(2025, 1, 2),), spans=(Span(date(2025, 1, 4), date(2025, 2, 1)),)),  # 2
+        person(2, admissions=(date(2025, 1, 3),), in_care=(Span(date(2025, 1, 3), date(2025, 1, 20)),)),
+        person(3, admissions=(date(2025, 2, 20),), in_care=(Span(date(2025, 2, 20), date.max),)),  # waiting
+        # left on Jan 20, a dose only after a later return: this admission never started
+        person(
+            4,
+            admissions=(date(2025, 1, 5),),
+            in_care=(Span(date(2025, 1, 5), date(2025, 1, 20)),),
+            spans=(Span(date(2025, 2, 10), date(2025, 2, 20)),),
+        ),
+    ]
+    m = intake_to_first_dose(people, start=date(2025, 1, 1), end=date(2025, 2, 28), as_of=date(2025, 2, 28))
+    assert (m.numerator, m.denominator, m.pending) == (1, 4, 1)
+    assert m.excluded == {"never started: care ended before a first dose": 2}
+    assert m.value == 2.0
+    assert "median is over the admissions with a first dose" in m.definition
+
+
 def test_a_dose_after_the_report_date_is_still_waiting() -> None:
     p = person(admissions=(date(2025, 1, 2),), spans=(Span(date(2025, 3, 2), date(2025, 3, 5)),))
     m = intake_to_first_dose([p], start=date(2025, 1, 1), end=date(2025, 1, 31), as_of=date(2025, 2, 1))

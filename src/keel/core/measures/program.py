@@ -37,6 +37,7 @@ NQF_SOURCES = ("nqf-3175",)
 NALOXONE_SOURCES = ("samhsa-overdose-toolkit",)
 INTAKE_SOURCES = ("keel-measures",)
 
+NEVER_STARTED = "never started: care ended before a first dose"
 NQF_VERSION = "NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)"
 
 
@@ -290,6 +291,7 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
     """Days from each admission in [start, end] to the first covered day on or after it."""
     _check_window(start, end, as_of)
     tallies = {m: _Tally() for m in months(start, end)}
+    never_started = 0
     for person in people:
         firsts = sorted(s.start for s in person.coverage)
         for admitted in person.admissions:
@@ -301,11 +303,17 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
                 first: date | None = admitted
             else:
                 first = next((d for d in firsts if d >= admitted), None)
-            if first is None or first > as_of:
-                tally.pending += 1
-            else:
+            # The care period this admission opened: a first dose after it ended is not this admission's.
+            left = next(
+                (c.end for c in person.in_care if c.start <= admitted <= c.end and c.end < as_of), None
+            )
+            if first is not None and first <= as_of and (left is None or first <= left):
                 tally.numerator += 1
                 tally.days.append((first - admitted).days)
+            elif left is not None:
+                never_started += 1  # left care without a first dose: not waiting, never started
+            else:
+                tally.pending += 1
     series = tuple(
         Point(
             m,
@@ -327,11 +335,13 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
         pending=sum(p.pending for p in series),
         value=float(statistics.median(all_days)) if all_days else None,
         series=series,
-        excluded={},
+        excluded={NEVER_STARTED: never_started} if never_started else {},
         params={"start": start.isoformat(), "end": end.isoformat()},
         sources=INTAKE_SOURCES,
         definition="For each admission in the window: the days from the admission date to the first day "
-        "with medication. The middle value (median) is shown; people with no dose yet are waiting.",
+        "with medication. The median is over the admissions with a first dose (the numerator); people "
+        "still in care with no dose yet are waiting (pending); people whose care ended before a first dose "
+        "never started and are counted apart.",
     )
 
 
