@@ -30,6 +30,7 @@ from keel.interop.api import router as interop_router
 from keel.interop.services import SubjectMismatch
 from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
+from keel.patients.services import NotAllowed as PatientActionNotAllowed
 from keel.recovery import api as recovery_api
 from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
@@ -137,6 +138,11 @@ def on_bad_search(request: HttpRequest, exc: BadSearch) -> HttpResponse:
 
 @api.exception_handler(NotAllowed)
 def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)
+
+
+@api.exception_handler(PatientActionNotAllowed)
+def on_patient_action_not_allowed(request: HttpRequest, exc: PatientActionNotAllowed) -> HttpResponse:
     return api.create_response(request, error_body(str(exc)), status=403)
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("keel.assessments.urls")),
     path("", include("keel.measures.urls")),
     path("", include("keel.careteam.urls")),
+    path("", include("keel.patients.urls")),
     path("", include("keel.sharing.urls")),
     path("", include("keel.interop.urls")),
     path("", include("keel.recovery.urls")),

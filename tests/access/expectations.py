@@ -83,6 +83,14 @@ _PRESCRIBE = {**_DOSE_WRITE, "nurse": (403, 404, 404)}
 # get past the policy (the route's own checks then answer).
 _DISCLOSE = {**_CLINICAL_READ, "patient": (403, 404, 404), "program_admin": (403, 403, 404)}
 
+# Changing a care team: in-scope roles other than the program admin are refused (403, audited).
+_CARE_TEAM_WRITE = {
+    **{role: (403, 404, 404) for role in ("patient", "counselor", "nurse", "prescriber", "peer_specialist")},
+    "program_admin": (422, 422, 404),
+    "auditor": (404, 404, 404),
+    "self_guided": (404, 404, 404),
+}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -92,6 +100,44 @@ ROUTES: dict[str, Route] = {
     "accounts:mfa": Route("GET", "/accounts/mfa/", _all(200, 302)),
     "web:home": Route("GET", "/", _all(302, 200)),
     "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
+    # Front desk (issue #18): registering needs a program admin or a clinician of the program; the care team
+    # is read like the record and changed by the program's admins only (999999: no such staff member).
+    "patients:register": Route(
+        "GET",
+        "/patients/new/",
+        {
+            **_all(403, 302),
+            "counselor": 200,
+            "nurse": 200,
+            "prescriber": 200,
+            "program_admin": 200,
+        },
+    ),
+    "api:register_patient": Route(
+        "POST",
+        "/api/v1/patients",
+        {**_all(403, 401), "counselor": 422, "nurse": 422, "prescriber": 422, "program_admin": 422},
+        body={},
+    ),
+    "patients:care_team": Route(
+        "GET",
+        "/patients/{patient}/care-team/",
+        {"anonymous": (302, 302, 302), **_RECORD},
+        patient_scoped=True,
+    ),
+    "api:add_to_care_team": Route(
+        "POST",
+        "/api/v1/patients/{patient}/care-team",
+        {"anonymous": (401, 401, 401), **_CARE_TEAM_WRITE},
+        patient_scoped=True,
+        body={"user_id": 999999},
+    ),
+    "api:remove_from_care_team": Route(
+        "DELETE",
+        "/api/v1/patients/{patient}/care-team/999999",
+        {"anonymous": (401, 401, 401), **_CARE_TEAM_WRITE},
+        patient_scoped=True,
+    ),
     "careteam:timeline": Route(
         "GET", "/patients/{patient}/timeline/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from keel.patients import views
+
+app_name = "patients"
+urlpatterns = [
+    path("patients/new/", views.register, name="register"),
+    path("patients/<int:patient_id>/care-team/", views.care_team, name="care_team"),
+]
