@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("keel.accounts.urls")),
+    path("", include("keel.accounts.staff_urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include((fhir_patterns, "fhir"))),
     path("", include("keel.assessments.urls")),

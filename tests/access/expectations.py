@@ -119,6 +119,21 @@ ROUTES: dict[str, Route] = {
         {**_all(403, 401), "counselor": 422, "nurse": 422, "prescriber": 422, "program_admin": 422},
         body={},
     ),
+    # Staff (issue #18): a program's admins only; the invitation link answers 404 for a link that does not work.
+    "staff:staff": Route("GET", "/program/staff/", {**_all(403, 302), "program_admin": 200}),
+    "staff:deactivate": Route(
+        "POST", "/program/staff/999999/deactivate/", {**_all(403, 302), "program_admin": 422}
+    ),
+    "staff:invitation": Route("GET", "/accounts/invitation/not-a-link/", _all(404, 404)),
+    "api:list_staff": Route(
+        "GET", "/api/v1/programs/riverside/staff", {**_all(403, 401), "program_admin": 200}
+    ),
+    "api:invite_staff": Route(
+        "POST", "/api/v1/programs/riverside/invitations", {**_all(403, 401), "program_admin": 422}, body={}
+    ),
+    "api:deactivate_staff": Route(
+        "POST", "/api/v1/programs/riverside/staff/999999/deactivate", {**_all(403, 401), "program_admin": 422}
+    ),
     "patients:care_team": Route(
         "GET",
         "/patients/{patient}/care-team/",

@@ -1,4 +1,4 @@
-"""KEEL_EMAIL_URL (issue #18): one setting gives Django's SMTP backend its host, port, login, TLS and sender."""
+"""KEEL_EMAIL_URL (issue #18): one setting gives Django's SMTP backend its host, port, login, TLS, sender."""
 
 from __future__ import annotations
 
