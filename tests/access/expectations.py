@@ -119,7 +119,7 @@ ROUTES: dict[str, Route] = {
         {**_all(403, 401), "counselor": 422, "nurse": 422, "prescriber": 422, "program_admin": 422},
         body={},
     ),
-    # Staff (issue #18): a program's admins only; the invitation link answers 404 for a link that does not work.
+    # Staff (issue #18): a program's admins only; a link that does not work answers 404.
     "staff:staff": Route("GET", "/program/staff/", {**_all(403, 302), "program_admin": 200}),
     "staff:deactivate": Route(
         "POST", "/program/staff/999999/deactivate/", {**_all(403, 302), "program_admin": 422}
