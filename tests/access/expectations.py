@@ -91,6 +91,16 @@ _CARE_TEAM_WRITE = {
     "self_guided": (404, 404, 404),
 }
 
+# Discharge and readmission: admins of the program and clinicians on the team (bad bodies here: 422).
+_EPISODE_WRITE = {
+    **_CLINICAL_READ,
+    "patient": (403, 404, 404),
+    "counselor": (422, 404, 404),
+    "nurse": (422, 404, 404),
+    "prescriber": (422, 404, 404),
+    "program_admin": (422, 422, 404),
+}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -133,6 +143,26 @@ ROUTES: dict[str, Route] = {
     ),
     "api:deactivate_staff": Route(
         "POST", "/api/v1/programs/riverside/staff/999999/deactivate", {**_all(403, 401), "program_admin": 422}
+    ),
+    "patients:episodes": Route(
+        "GET",
+        "/patients/{patient}/episodes/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:discharge_patient": Route(
+        "POST",
+        "/api/v1/patients/{patient}/discharge",
+        {"anonymous": (401, 401, 401), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={"reason": ""},
+    ),
+    "api:readmit_patient": Route(
+        "POST",
+        "/api/v1/patients/{patient}/readmit",
+        {"anonymous": (401, 401, 401), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={"started_on": "not a date"},
     ),
     "patients:care_team": Route(
         "GET",

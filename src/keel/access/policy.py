@@ -302,3 +302,9 @@ def can_manage_care_team(user: Any, program_id: int) -> bool:
 def can_manage_staff(user: Any, program_id: int) -> bool:
     """Inviting staff, changing roles and turning accounts off: the program's admins (issue #18)."""
     return _admin_of(user, program_id)
+
+
+def can_manage_episode(user: Any, program_id: int) -> bool:
+    """Discharge and readmission: the program's admins, and counselors, nurses and prescribers (scope, the
+    clinical area of the record, is checked apart)."""
+    return _admin_of(user, program_id) or (_active(user) and user.role in CLINICAL_ROLES)

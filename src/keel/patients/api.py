@@ -93,6 +93,61 @@ def remove_from_care_team(request: HttpRequest, patient_id: int, user_id: int) -
     return Status(204, None)
 
 
+def _episode_out(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "started_on": e.started_on.isoformat(),
+        "ended_on": e.ended_on.isoformat() if e.ended_on else None,
+        "end_reason": e.end_reason,
+        "status": e.status,
+    }
+
+
+_DISCHARGE_BODY = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {
+        "ended_on": {"type": "string", "format": "date", "description": "blank: today"},
+        "reason": {
+            "type": "string",
+            "enum": ["completed", "transferred", "left", "administrative", "deceased", "other"],
+        },
+    },
+}
+_READMIT_BODY = {
+    "type": "object",
+    "properties": {"started_on": {"type": "string", "format": "date", "description": "blank: today"}},
+}
+
+
+@router.post(
+    "/{patient_id}/discharge",
+    response=dict[str, Any],
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _DISCHARGE_BODY}}}
+    },
+    summary="Discharge: end the episode of care (date, reason); active medication orders stop with it",
+)
+def discharge_patient(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    e = services.discharge(
+        by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request)
+    )
+    return _episode_out(e)
+
+
+@router.post(
+    "/{patient_id}/readmit",
+    response={201: dict[str, Any]},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _READMIT_BODY}}}
+    },
+    summary="Readmit: open a new episode of care for someone discharged earlier",
+)
+def readmit_patient(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+    e = services.readmit(by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request))
+    return Status(201, _episode_out(e))
+
+
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")
 def get_patient(request: HttpRequest, patient_id: int) -> dict[str, object]:
     return asdict(queries.get_patient(request.auth, patient_id))  # type: ignore[attr-defined]

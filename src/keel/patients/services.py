@@ -22,9 +22,12 @@ from keel.patients.models import (
     AdministrativeGender,
     BirthSex,
     CareTeamMember,
+    EndReason,
     Enrollment,
+    EnrollmentStatus,
     Patient,
     PatientFlag,
+    local_today,
     zone_of,
 )
 
@@ -393,3 +396,105 @@ def remove_from_care_team(*, by: Any, patient_id: int, user_id: Any) -> None:
             target_id=pk,
             reason="removed",
         )
+
+
+# --- Episodes of care: discharge and readmission (issue #18) ---------------------------------------------
+
+
+def _episode_patient(by: Any, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=action, target_type="enrollment", audit_success=False
+    )
+    if not policy.can_manage_episode(by, patient.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="enrollment",
+            reason="role may not discharge or readmit",
+        )
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers discharge and readmit."))
+    return patient
+
+
+def discharge(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
+    """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
+    Their active medication orders stop with it, so the dosing window no longer lists them and no dose can
+    be recorded until a prescriber writes a new order after readmission."""
+    from keel.treatment.models import MedicationOrder, OrderStatus
+
+    patient = _episode_patient(by, patient_id, Action.UPDATE)
+    today = local_today(patient)
+    errors: list[FieldError] = []
+    ended = _date(data.get("ended_on"), "ended_on", errors, today=today, required=False) or today
+    reason = _choice(data, "reason", list(EndReason.values), "", errors)
+    if not reason and not any(e.field == "reason" for e in errors):
+        errors.append(FieldError("reason", _("this is required")))
+    if errors:
+        raise FieldsInvalid(errors)
+    with transaction.atomic():
+        active = (
+            Enrollment.objects.select_for_update()
+            .filter(patient=patient, status=EnrollmentStatus.ACTIVE)
+            .first()
+        )
+        if active is None:
+            raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+        if ended < active.started_on:
+            raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
+        active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
+        active.save(update_fields=["status", "ended_on", "end_reason"])
+        stopped = list(
+            MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
+                "pk", flat=True
+            )
+        )
+        MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="enrollment",
+            target_id=active.pk,
+            reason="discharged",
+            detail={"stopped_orders": stopped},
+        )
+    return active
+
+
+def readmit(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
+    """Open a new episode of care for someone discharged earlier (from `started_on`, default today)."""
+    patient = _episode_patient(by, patient_id, Action.CREATE)
+    today = local_today(patient)
+    errors: list[FieldError] = []
+    started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
+    if errors:
+        raise FieldsInvalid(errors)
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()  # two readmissions: one waits
+        episodes = list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
+        if any(e.status == EnrollmentStatus.ACTIVE for e in episodes):
+            raise FieldsInvalid([FieldError("patient", _("this person is already in care"))])
+        last_end = max((e.ended_on for e in episodes if e.ended_on), default=None)
+        if last_end and started < last_end:
+            raise FieldsInvalid([FieldError("started_on", _("cannot be before the last episode ended"))])
+        enrollment = Enrollment.objects.create(patient=patient, program=patient.program, started_on=started)
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="enrollment",
+            target_id=enrollment.pk,
+            reason="readmitted",
+        )
+    return enrollment
+
+
+def episodes(by: Any, patient_id: int) -> tuple[Patient, list[Enrollment]]:
+    """A patient's episodes of care, newest first (clinical area), audited as one read."""
+    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
+    return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))

@@ -6,4 +6,5 @@ app_name = "patients"
 urlpatterns = [
     path("patients/new/", views.register, name="register"),
     path("patients/<int:patient_id>/care-team/", views.care_team, name="care_team"),
+    path("patients/<int:patient_id>/episodes/", views.episodes, name="episodes"),
 ]

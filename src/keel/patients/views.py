@@ -14,6 +14,7 @@ from keel.accounts.models import Program
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients import queries, services
 from keel.patients.forms import CareTeamForm, RegistrationForm
+from keel.patients.models import EndReason, local_today
 
 
 def _errors_onto(form: RegistrationForm | CareTeamForm, exc: FieldsInvalid) -> None:
@@ -81,5 +82,41 @@ def care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
         request,
         "patients/care_team.html",
         {"patient": patient, "can_manage": can_manage, "form": form, "error": error},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Episodes of care, with discharge (date, reason) or readmission."""
+    status, error = 200, ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "readmit":
+                services.readmit(by=request.user, patient_id=patient_id, data=request.POST.dict())
+            else:
+                services.discharge(by=request.user, patient_id=patient_id, data=request.POST.dict())
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            error = " ".join(e.reason for e in exc.errors)
+            status = 422
+        else:
+            return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
+    patient, rows = services.episodes(request.user, patient_id)
+    in_care = any(e.status == "active" for e in rows)
+    return render(
+        request,
+        "patients/episodes.html",
+        {
+            "patient": patient,
+            "episodes": rows,
+            "in_care": in_care,
+            "can_manage": policy.can_manage_episode(request.user, patient.program_id),
+            "reasons": EndReason.choices,
+            "error": error,
+            "today": local_today(patient).isoformat(),
+        },
         status=status,
     )
