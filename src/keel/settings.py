@@ -322,5 +322,7 @@ if _email_url is None and PRODUCTION:
 globals().update(parse_email_url(_email_url or "console://"))
 # How long an invitation link works, in hours (floor 1, ceiling 14 days).
 KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, low=1, high=336)
+# How long a patient's activation code works, in days (floor 1, ceiling 30).
+KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, low=1, high=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
 KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"

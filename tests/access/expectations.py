@@ -101,6 +101,16 @@ _EPISODE_WRITE = {
     "program_admin": (422, 422, 404),
 }
 
+_CODE_GIVE = {
+    **_RECORD,
+    "patient": (403, 404, 404),
+    "peer_specialist": (403, 404, 404),
+    "counselor": (422, 404, 404),
+    "nurse": (422, 404, 404),
+    "prescriber": (422, 404, 404),
+    "program_admin": (422, 422, 404),
+}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -164,6 +174,21 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
         body={"started_on": "not a date"},
     ),
+    # Activation codes: the front desk's roles; every persona's record already has an account (422).
+    "patients:activation_code": Route(
+        "POST",
+        "/patients/{patient}/activation-code/",
+        {"anonymous": (302, 302, 302), **_CODE_GIVE},
+        patient_scoped=True,
+    ),
+    "api:issue_activation_code": Route(
+        "POST",
+        "/api/v1/patients/{patient}/activation-code",
+        {"anonymous": (401, 401, 401), **_CODE_GIVE},
+        patient_scoped=True,
+    ),
+    "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
+    "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),
     "patients:care_team": Route(
         "GET",
         "/patients/{patient}/care-team/",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 from ninja.errors import AuthenticationError
+from pydantic import Field
 
 from keel.access import policy
 from keel.accounts import services, staff
@@ -144,3 +145,23 @@ def invite_staff(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
 def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> dict[str, object]:
     user = staff.deactivate(by=_user(request), program_slug=slug, user_id=user_id)
     return {"id": user.pk, "username": user.username, "active": user.is_active}
+
+
+class ActivateIn(Schema):
+    code: str = Field(max_length=40)
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=256)
+    password_again: str = Field(max_length=256)
+
+
+@router.post(
+    "/auth/activate",
+    auth=None,
+    response={201: dict[str, Any]},
+    summary="A patient makes their own account with the code from the front desk",
+)
+def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[dict[str, Any]]:
+    from keel.patients import services as patients
+
+    user = patients.activate(**payload.dict())
+    return Status(201, {"id": user.pk, "username": user.username, "role": user.role})

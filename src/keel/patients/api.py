@@ -148,6 +148,16 @@ def readmit_patient(request: HttpRequest, patient_id: int) -> Status[dict[str, A
     return Status(201, _episode_out(e))
 
 
+@router.post(
+    "/{patient_id}/activation-code",
+    response={201: dict[str, Any]},
+    summary="A one-time code for the patient to make their own account (shown once)",
+)
+def issue_activation_code(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+    issued = services.issue_activation_code(by=getattr(request, "auth", None), patient_id=patient_id)
+    return Status(201, {"code": issued.code, "expires_at": issued.row.expires_at.isoformat()})
+
+
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")
 def get_patient(request: HttpRequest, patient_id: int) -> dict[str, object]:
     return asdict(queries.get_patient(request.auth, patient_id))  # type: ignore[attr-defined]

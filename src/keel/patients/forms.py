@@ -62,3 +62,36 @@ class CareTeamForm(forms.Form):
         field.choices = [
             (u.pk, f"{u.get_full_name() or u.username} ({u.get_role_display()})") for u in candidates
         ]
+
+
+class ActivateForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the front desk"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    username = forms.CharField(
+        label=_("Choose a username"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Choose a password"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("The same password again"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

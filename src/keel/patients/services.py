@@ -19,6 +19,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients.models import (
+    ActivationCode,
     AdministrativeGender,
     BirthSex,
     CareTeamMember,
@@ -498,3 +499,140 @@ def episodes(by: Any, patient_id: int) -> tuple[Patient, list[Enrollment]]:
     """A patient's episodes of care, newest first (clinical area), audited as one read."""
     patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
     return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
+
+
+# --- Patient accounts: the activation code (issue #18) ---------------------------------------------------
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
+CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
+
+
+def _code_digest(code: str) -> str:
+    import hashlib
+
+    cleaned = "".join(c for c in code.upper() if c.isalnum())
+    return hashlib.sha256(cleaned.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    row: ActivationCode
+    code: str  # shown once (printed at the desk); never stored
+
+
+def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
+    """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
+    record without an account. Any unused earlier code stops working."""
+    import secrets
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=Action.CREATE, target_type="activation_code", audit_success=False
+    )
+    if not policy.can_register_patient(by, patient.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason="role may not issue activation codes",
+        )
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
+    if patient.user_id is not None:
+        raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    now = timezone.now()
+    with transaction.atomic():
+        ActivationCode.objects.filter(patient=patient, used_at__isnull=True).delete()
+        row = ActivationCode.objects.create(
+            patient=patient,
+            digest=_code_digest(code),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            target_id=row.pk,
+        )
+    return IssuedCode(row, "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4)))
+
+
+def activate(*, code: str, username: str, password: str, password_again: str) -> User:
+    """The patient makes their own account with the code from the desk: a username and a password. The code
+    then stops working. A wrong, used or expired code gets one answer."""
+
+    errors: list[FieldError] = []
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
+    if not password:
+        errors.append(FieldError("password", _("this is required")))
+    elif password != password_again:
+        errors.append(FieldError("password_again", _("the two passwords differ")))
+    if not code or len(code) > 40:
+        errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
+    if errors:
+        raise FieldsInvalid(errors)
+    try:
+        return _activate(code, username, password)
+    except _CodeDidNotWork:
+        audit.record(  # outside the refused write's transaction, so the failure stays on record
+            actor=None,
+            action=Action.FAILED_LOGIN,
+            outcome=Outcome.FAILURE,
+            target_type="activation_code",
+            reason="activation code did not work",
+        )
+        raise FieldsInvalid(
+            [FieldError("code", _("this code does not work; ask the front desk for a new one"))]
+        ) from None
+
+
+class _CodeDidNotWork(Exception):
+    pass
+
+
+def _activate(code: str, username: str, password: str) -> User:
+    from keel.accounts import services as accounts
+
+    with transaction.atomic():
+        row = (
+            ActivationCode.objects.select_for_update()
+            .select_related("patient__program")
+            .filter(digest=_code_digest(code), used_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+        )
+        if row is None or row.patient.user_id is not None:
+            raise _CodeDidNotWork()
+        try:
+            user, _device = accounts.create_user(
+                username=username,
+                role=Role.PATIENT,
+                password=password,
+                program_slug=row.patient.program.slug,
+                first_name=row.patient.preferred_name or row.patient.given_name,
+            )
+        except accounts.AccountError as exc:
+            raise FieldsInvalid([FieldError(exc.field, exc.message)]) from None
+        Patient.objects.filter(pk=row.patient.pk).update(user=user)
+        row.used_at = timezone.now()
+        row.save(update_fields=["used_at"])
+        audit.record(
+            actor=user,
+            action=Action.UPDATE,
+            patient_id=row.patient.pk,
+            program_id=row.patient.program_id,
+            target_type="activation_code",
+            target_id=row.pk,
+            reason="account made",
+        )
+    return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -10,14 +11,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from keel.access import policy
+from keel.accounts.middleware import mark_session_start
 from keel.accounts.models import Program
+from keel.audit import services as audit
+from keel.audit.models import Action
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients import queries, services
-from keel.patients.forms import CareTeamForm, RegistrationForm
+from keel.patients.forms import ActivateForm, CareTeamForm, RegistrationForm
 from keel.patients.models import EndReason, local_today
 
 
-def _errors_onto(form: RegistrationForm | CareTeamForm, exc: FieldsInvalid) -> None:
+def _errors_onto(form: RegistrationForm | CareTeamForm | ActivateForm, exc: FieldsInvalid) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.reason)
 
@@ -120,3 +124,53 @@ def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_http_methods(["POST"])
+@login_required
+def activation_code(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Give the patient a one-time code to make their own account (shown once, to print or read out)."""
+    try:
+        issued = services.issue_activation_code(by=request.user, patient_id=patient_id)
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return render(
+            request,
+            "patients/activation_code.html",
+            {"error": " ".join(e.reason for e in exc.errors), "patient_id": patient_id},
+            status=422,
+        )
+    return render(
+        request,
+        "patients/activation_code.html",
+        {
+            "code": issued.code,
+            "expires_at": issued.row.expires_at,
+            "patient_id": patient_id,
+            "activate_url": request.build_absolute_uri(reverse("patients:activate")),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest) -> HttpResponse:
+    """The patient, on their own phone: the code from the desk, a username and a password."""
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("web:home"))
+    form = ActivateForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.activate(**form.cleaned_data)
+        except FieldsInvalid as exc:
+            _errors_onto(form, exc)
+            status = 422
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            mark_session_start(request)
+            audit.record(actor=user, action=Action.LOGIN, target_type="user", target_id=user.pk)
+            return HttpResponseRedirect(reverse("web:home"))
+    elif request.method == "POST":
+        status = 422
+    return render(request, "patients/activate.html", {"form": form}, status=status)
