@@ -8,7 +8,16 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from keel.env import ConfigError, env_bool, env_list, env_path, env_str, parse_database_url
+from keel.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    parse_database_url,
+    parse_email_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -330,5 +339,17 @@ CSRF_FAILURE_VIEW = "keel.web.views.csrf_failure"
 
 # Stateless scoring (POST /api/v1/instruments/{code}/score) is open to anonymous callers: rate-limited per IP.
 KEEL_SCORE_RATE = env_str("KEEL_SCORE_RATE", "120/m") or "120/m"
+# Email (issue #18): invitations and patient activations. One setting, KEEL_EMAIL_URL
+# (keel.env.parse_email_url); required in production; elsewhere messages are printed to standard output.
+_email_url = env_str("KEEL_EMAIL_URL")
+if _email_url is None and PRODUCTION:
+    raise ConfigError(
+        "KEEL_EMAIL_URL is required when KEEL_PRODUCTION=1 (e.g. smtp+tls://user:pass@host:587?from=keel@clinic.example)"
+    )
+globals().update(parse_email_url(_email_url or "console://"))
+# How long an invitation link works, in hours (floor 1, ceiling 14 days).
+KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, low=1, high=336)
+# How long a patient's activation code works, in days (floor 1, ceiling 30).
+KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, low=1, high=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
 KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"

@@ -50,6 +50,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
+    # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
+    can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
     kit = None
     dsm = None
     if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
@@ -66,6 +68,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "can_resolve": can_resolve,
             "naloxone": kit,
             "diagnosis": dsm,
+            "can_give_code": can_give_code,
         },
     )
 
