@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from keel.env import ConfigError, env_bool, env_list, env_path, env_str, parse_database_url
+from keel.env import ConfigError, env_bool, env_int, env_list, env_path, env_str, parse_database_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -122,7 +122,10 @@ INSTALLED_APPS = [
     "keel.recovery",
     "keel.selfguided",
     "keel.public",
+    "keel.jobs",
     "keel.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +250,26 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Shared state and background work (issue #19) -------------------------------------------------
+# Nothing a request relies on lives in one process's memory: the cache (rate limits such as KEEL_SCORE_RATE)
+# is a table in the database, shared by every web process; sessions are in the database too.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "keel_cache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+# Queued and scheduled work: Django's task framework (django-tasks) stored in the database
+# (django-tasks-db); `keel worker` runs it (keel/jobs).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Scheduled backups: where, and how many to keep (the newest N; older ones are deleted).
+KEEL_BACKUP_DIR = env_path("KEEL_BACKUP_DIR", DATA_DIR / "backups")
+KEEL_BACKUP_KEEP = env_int("KEEL_BACKUP_KEEP", 7, floor=1, ceiling=365)
+# /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
+# and between two tasks; a long backup can hold it up, hence the margin).
+KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"
