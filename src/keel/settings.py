@@ -158,7 +158,10 @@ INSTALLED_APPS = [
     "keel.recovery",
     "keel.selfguided",
     "keel.public",
+    "keel.jobs",
     "keel.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +287,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Shared state and background work (issue #19) -------------------------------------------------
+# Nothing a request relies on lives in one process's memory: the cache (rate limits such as KEEL_SCORE_RATE)
+# is a table in the database, shared by every web process; sessions are in the database too.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "keel_cache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+# Queued and scheduled work: Django's task framework (django-tasks) stored in the database
+# (django-tasks-db); `keel worker` runs it (keel/jobs).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Scheduled backups: where, and how many to keep (the newest N; older ones are deleted).
+KEEL_BACKUP_DIR = env_path("KEEL_BACKUP_DIR", DATA_DIR / "backups")
+KEEL_BACKUP_KEEP = env_int("KEEL_BACKUP_KEEP", 7, floor=1, ceiling=365)
+# /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
+# and between two tasks; a long backup can hold it up, hence the margin).
+KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -348,8 +371,8 @@ if _email_url is None and PRODUCTION:
     )
 globals().update(parse_email_url(_email_url or "console://"))
 # How long an invitation link works, in hours (floor 1, ceiling 14 days).
-KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, low=1, high=336)
+KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=336)
 # How long a patient's activation code works, in days (floor 1, ceiling 30).
-KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, low=1, high=30)
+KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
 KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"
