@@ -20,10 +20,10 @@ from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients.models import (
     ActivationCode,
-    EmergencyAccess,
     AdministrativeGender,
     BirthSex,
     CareTeamMember,
+    EmergencyAccess,
     EndReason,
     Enrollment,
     EnrollmentStatus,
