@@ -230,6 +230,57 @@ def test_the_diagnosis_is_coded_in_icd10cm_and_snomed_with_category_and_status(r
     assert condition["severity"]["coding"][0]["code"] == "24484000"
 
 
+@pytest.mark.parametrize(
+    ("met", "extras", "icd", "snomed", "severity", "text"),
+    [
+        (
+            {1, 2, 3, 4, 5},
+            {"months_without_criteria": 4, "on_maintenance_therapy": True},
+            "F11.21",
+            "75544000",
+            "6736007",
+            "Opioid use disorder, moderate, in early remission, on maintenance therapy",
+        ),
+        (
+            {4},
+            {"prior_oud": True, "prior_severity": "mild", "controlled_environment": True},
+            "F11.11",
+            "5602001",
+            "255604002",
+            "Opioid use disorder, mild, in sustained remission, in a controlled environment",
+        ),
+        ({1, 2}, {}, "F11.10", "5602001", "255604002", "Opioid use disorder, mild"),
+    ],
+)
+def test_a_later_diagnosis_in_remission_leaves_as_remission_with_its_codes(
+    record: World,
+    met: set[int],
+    extras: dict[str, Any],
+    icd: str,
+    snomed: str,
+    severity: str,
+    text: str,
+) -> None:
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        submit_assessment(
+            by=record.staff["prescriber"],
+            patient_id=record.alice.pk,
+            instrument="dsm5-oud",
+            answers={f"dsm5_{i}": int(i in met) for i in range(1, 12)},
+            extras=extras,
+        )
+    with time_machine.travel(NOW, tick=False):
+        body = _export(record).json()
+    assert_valid_r4(body)
+    condition = _of(body, "Condition")[0]
+    codes = {(c["system"], c["code"]) for c in condition["code"]["coding"]}
+    assert codes == {("http://hl7.org/fhir/sid/icd-10-cm", icd), ("http://snomed.info/sct", snomed)}
+    remission = "remission" in text
+    assert condition["clinicalStatus"]["coding"][0]["code"] == ("remission" if remission else "active")
+    assert condition["severity"]["coding"][0]["code"] == severity
+    assert condition["code"]["text"] == text
+
+
 @time_machine.travel(NOW, tick=False)
 def test_phq9_and_gad7_carry_their_loinc_panel_and_item_codes(record: World) -> None:
     body = _export(record).json()

@@ -337,3 +337,31 @@ def can_request_emergency_access(user: Any) -> bool:
 def can_write_care_record(user: Any) -> bool:
     """Intakes and care-plan goals: counselors, nurses and prescribers (scope is checked apart)."""
     return _active(user) and user.role in _ASSESSING_ROLES
+
+
+def registering_programs(user: Any) -> list[Program]:
+    """The programs in which this person may register (admit) a patient at the front desk (issue #18): their
+    own programs, for program admins and for counselors, nurses and prescribers. Never a personal space."""
+    if not _active(user) or user.role not in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}:
+        return []
+    return list(Program.objects.filter(id__in=program_ids_of(user)).order_by("name"))
+
+
+def can_register_patient(user: Any, program_id: int) -> bool:
+    return any(p.pk == program_id for p in registering_programs(user))
+
+
+def can_manage_care_team(user: Any, program_id: int) -> bool:
+    """Who is on a patient's care team is decided by the program's admins (scope is checked apart)."""
+    return _admin_of(user, program_id)
+
+
+def can_manage_staff(user: Any, program_id: int) -> bool:
+    """Inviting staff, changing roles and turning accounts off: the program's admins (issue #18)."""
+    return _admin_of(user, program_id)
+
+
+def can_manage_episode(user: Any, program_id: int) -> bool:
+    """Discharge and readmission: the program's admins, and counselors, nurses and prescribers (scope, the
+    clinical area of the record, is checked apart)."""
+    return _admin_of(user, program_id) or (_active(user) and user.role in CLINICAL_ROLES)

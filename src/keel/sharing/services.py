@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts import services as accounts
 from keel.assessments import queries as assessment_queries
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -87,7 +88,7 @@ def _deny(by: Any, patient: Patient, target_type: str, reason: str) -> None:
 def reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -> None:
     """The staff member's password again before a record leaves (SECURITY.md: re-authentication before
     disclosure, export and emergency access); a wrong one is audited as a denial and named as a field."""
-    if not isinstance(password, str) or not password or not by.check_password(password):
+    if not accounts.reauthenticate(by, password, purpose=target_type):  # counted by the lockout (T17)
         _deny(by, patient, target_type, "re-authentication failed")
         raise SharingInvalid(
             [FieldError("password", "is not correct: enter your password again to continue")]
