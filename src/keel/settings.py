@@ -9,7 +9,16 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from keel.env import ConfigError, env_bool, env_list, env_path, env_str, parse_database_url
+from keel.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    parse_database_url,
+    parse_email_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -158,7 +167,10 @@ INSTALLED_APPS = [
     "keel.recovery",
     "keel.selfguided",
     "keel.public",
+    "keel.jobs",
     "keel.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +296,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Shared state and background work (issue #19) -------------------------------------------------
+# Nothing a request relies on lives in one process's memory: the cache (rate limits such as KEEL_SCORE_RATE)
+# is a table in the database, shared by every web process; sessions are in the database too.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "keel_cache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+# Queued and scheduled work: Django's task framework (django-tasks) stored in the database
+# (django-tasks-db); `keel worker` runs it (keel/jobs).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Scheduled backups: where, and how many to keep (the newest N; older ones are deleted).
+KEEL_BACKUP_DIR = env_path("KEEL_BACKUP_DIR", DATA_DIR / "backups")
+KEEL_BACKUP_KEEP = env_int("KEEL_BACKUP_KEEP", 7, floor=1, ceiling=365)
+# /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
+# and between two tasks; a long backup can hold it up, hence the margin).
+KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -339,5 +371,17 @@ CSRF_FAILURE_VIEW = "keel.web.views.csrf_failure"
 
 # Stateless scoring (POST /api/v1/instruments/{code}/score) is open to anonymous callers: rate-limited per IP.
 KEEL_SCORE_RATE = env_str("KEEL_SCORE_RATE", "120/m") or "120/m"
+# Email (issue #18): invitations and patient activations. One setting, KEEL_EMAIL_URL
+# (keel.env.parse_email_url); required in production; elsewhere messages are printed to standard output.
+_email_url = env_str("KEEL_EMAIL_URL")
+if _email_url is None and PRODUCTION:
+    raise ConfigError(
+        "KEEL_EMAIL_URL is required when KEEL_PRODUCTION=1 (e.g. smtp+tls://user:pass@host:587?from=keel@clinic.example)"
+    )
+globals().update(parse_email_url(_email_url or "console://"))
+# How long an invitation link works, in hours (floor 1, ceiling 14 days).
+KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=336)
+# How long a patient's activation code works, in days (floor 1, ceiling 30).
+KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
 KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"
