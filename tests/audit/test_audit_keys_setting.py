@@ -35,6 +35,7 @@ def _production(tmp_path: Path, audit_keys: str | None) -> dict[str, str]:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_DATA_KEYS=_key("d1"),
+        KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",
     )
     env.pop("KEEL_AUDIT_KEYS", None)
     if audit_keys is not None:
