@@ -117,6 +117,8 @@ def test_production_requires_an_email_url(tmp_path: Path) -> None:
     env.pop("KEEL_EMAIL_URL", None)
     result = _keel(["check"], env)
     assert result.returncode == 2 and "KEEL_EMAIL_URL is required" in result.stderr
+
+
 # --- KEEL_DATABASE_URL through dj-database-url (issue #19) -------------------------------------------
 
 
