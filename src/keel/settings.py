@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import sys
 from datetime import timedelta
@@ -97,9 +98,17 @@ def _audit_keys() -> str:
             )
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         path = DATA_DIR / "audit_keys"
-        if not path.exists():
-            path.write_text("dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-            path.chmod(0o600)
+        if not path.exists():  # written whole, then linked in: processes starting together share one key
+            fresh = DATA_DIR / f".audit_keys.{os.getpid()}"
+            fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only from the start
+            with os.fdopen(fd, "w") as out:
+                out.write("dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            try:
+                os.link(fresh, path)
+            except FileExistsError:
+                pass
+            finally:
+                fresh.unlink()
         keys = path.read_text().strip()
     try:
         parse_keys(keys)

@@ -64,6 +64,29 @@ def test_the_app_role_can_write_the_other_tables(app_role: str) -> None:
         cursor.execute("DELETE FROM django_session WHERE expire_date < now() - interval '100 years'")
 
 
+@postgres_only
+def test_the_deploy_check_warns_when_keel_connects_as_a_role_that_can_change_audit_rows() -> None:
+    from keel.audit.checks import audit_rows_protected
+
+    assert [w.id for w in audit_rows_protected(None, databases=["default"])] == ["keel.audit.W001"]
+
+
+@postgres_only
+def test_the_deploy_check_is_quiet_for_the_app_role(app_role: str) -> None:
+    from keel.audit.checks import audit_rows_protected
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
+        assert audit_rows_protected(None, databases=["default"]) == []
+
+
+def test_the_deploy_check_has_nothing_to_say_on_sqlite_or_without_a_database() -> None:
+    from keel.audit.checks import audit_rows_protected
+
+    databases = ["default"] if connection.vendor == "sqlite" else []
+    assert audit_rows_protected(None, databases=databases) == []
+
+
 def test_the_grants_are_printable() -> None:
     statements = audit.app_role_statements("keel_app")
     assert (

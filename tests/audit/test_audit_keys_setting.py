@@ -35,6 +35,7 @@ def _production(tmp_path: Path, audit_keys: str | None) -> dict[str, str]:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_DATA_KEYS=_key("d1"),
+        KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",
     )
     env.pop("KEEL_AUDIT_KEYS", None)
     if audit_keys is not None:
@@ -68,3 +69,14 @@ def test_development_generates_an_owner_only_key_file(tmp_path: Path) -> None:
     env.pop("KEEL_PRODUCTION", None)
     assert _keel(["check"], env).returncode == 0
     assert (tmp_path / "audit_keys").stat().st_mode & 0o077 == 0
+
+
+def test_the_real_command_exits_2_on_a_missing_checkpoint_file(tmp_path: Path) -> None:
+    env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path))
+    result = _keel(["audit", "verify", "--checkpoints", str(tmp_path / "nowhere.jsonl")], env)
+    assert result.returncode == 2 and "nowhere.jsonl does not exist" in result.stderr
+
+
+def test_the_real_command_exits_2_without_a_subcommand(tmp_path: Path) -> None:
+    result = _keel(["audit"], dict(os.environ, KEEL_DATA_DIR=str(tmp_path)))
+    assert result.returncode == 2 and "subcommand" in result.stderr

@@ -112,6 +112,7 @@ def test_production_requires_an_email_url(tmp_path: Path) -> None:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     )
     env.pop("KEEL_EMAIL_URL", None)
     result = _keel(["check"], env)
