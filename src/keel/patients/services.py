@@ -9,10 +9,13 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.models import CLINICAL_ROLES
+from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.patients.models import PatientFlag
+from keel.patients.models import FlagKind, PatientFlag
+
+# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
+PRESCRIBER_ONLY = frozenset({FlagKind.DOSE_HELD})
 
 
 class FlagError(ValueError):
@@ -59,6 +62,19 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
             reason="role may not resolve flags",
         )
         raise FlagNotAllowed("Only counselors, nurses and prescribers on the care team resolve flags.")
+    kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
+    if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="only a prescriber resolves this flag",
+        )
+        raise FlagNotAllowed("Only a prescriber resolves this flag: a prescriber must assess.")
     note = (note or "").strip()
     if not note:
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")
