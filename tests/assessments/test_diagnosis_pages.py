@@ -202,3 +202,12 @@ def test_two_bams_on_one_date_and_an_old_result_without_composites_never_crash_t
     response = client.get(f"/patients/{world.alice.pk}/flowsheet/bam/")
     assert response.status_code == 200
     assert "latest Use 4" in response.content.decode()
+
+
+def test_bam_result_names_its_composites_in_words_in_spanish(world: World) -> None:
+    client = sign_in(Client(), world.staff["counselor"])
+    client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    done = client.post(f"/patients/{world.alice.pk}/instruments/bam/", _bam(q4=1, q5=0))
+    page = client.get(done["Location"]).content.decode()
+    assert "Factores de riesgo" in page
+    assert "<dt>Risk</dt>" not in page

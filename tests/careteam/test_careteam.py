@@ -3,6 +3,7 @@ role's signals may draw on, one audit row per read, set-based reads; the patient
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -286,3 +287,25 @@ def test_history_stored_without_the_rules_gets_its_flags_once(world: World) -> N
     assert kinds == {"reported_use", "silence"}
     assert review_history(world.bob) == 0  # once
     assert review_history(world.charlie) == 0  # no check-ins: nothing to review
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_timeline_shows_what_a_flag_is_about_and_its_resolution_note(world: World) -> None:
+    flag = _flag(world.alice, "reported_use", 1, raised=NOW - timedelta(days=2))
+    flag.reasons = ["Use reported in the check-in of 2026-11-23"]
+    flag.save()
+    client = sign_in(Client(), world.staff["counselor"])
+    resolved = client.post(
+        f"/api/v1/patients/{world.alice.pk}/flags/{flag.pk}/resolve",
+        json.dumps({"note": "Called; naloxone kit offered"}),
+        content_type="application/json",
+    )
+    assert resolved.status_code == 200
+    body = client.get(f"/api/v1/patients/{world.alice.pk}/timeline?days=30").json()
+    details = {e["title"]: e["detail"] for e in body["events"] if e["kind"] == "flag"}
+    assert details["Flag: Reported use"] == "Use reported in the check-in of 2026-11-23"
+    assert details["Flag resolved: Reported use"].startswith("Called; naloxone kit offered (by ")
+    peer = sign_in(Client(), world.staff["peer_specialist"]).get(
+        f"/api/v1/patients/{world.alice.pk}/timeline?days=30"
+    )
+    assert "naloxone kit offered" not in peer.content.decode()

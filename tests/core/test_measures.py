@@ -397,3 +397,12 @@ def test_program_measures_in_page_order_and_months() -> None:
         "percent": None,
         "median_days": None,
     }
+
+
+def test_nqf_states_what_counts_as_a_diagnosis_and_which_episode() -> None:
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 2, 1), "params": Params()}
+    d = continuity_nqf3175([], **kw).definition  # type: ignore[arg-type]
+    assert "in early or sustained remission" in d
+    assert "F11.21" in d
+    assert "first that starts in the window" in d
+    assert "days after the report date never count" in d

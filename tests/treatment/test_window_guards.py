@@ -278,7 +278,7 @@ def test_a_nurses_attempt_to_release_is_audited(world: World) -> None:
     flag = held(world)
     api(world, "nurse", f"flags/{flag.pk}/resolve", {"note": "seems fine now, alert and talking"})
     assert AuditEvent.objects.filter(
-        target_type="patient_flag", action="denied", reason="only a prescriber releases a held dose"
+        target_type="patient_flag", action="denied", reason="only a prescriber resolves this flag"
     ).exists()
 
 

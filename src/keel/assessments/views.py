@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -184,6 +184,12 @@ def _labelled(rows: list[Assessment]) -> list[Assessment]:
     return rows
 
 
+COMPOSITE_NAMES = {
+    "use": gettext_lazy("Use"),
+    "risk": gettext_lazy("Risk factors"),
+    "protective": gettext_lazy("Protective factors"),
+    "satisfaction": gettext_lazy("Satisfaction with progress"),
+}
 BAM_SCALES = (("use", 12), ("risk", 24), ("protective", 24))  # BAM composites' ranges (reference 4)
 
 
@@ -282,6 +288,7 @@ def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
     return {
         "diagnosis_code": diagnosis_code(band) if assessment.instrument == "dsm5-oud" else "",
         "specifiers": specifiers(result.get("flags")),
+        "composites": [(COMPOSITE_NAMES.get(k, k), v) for k, v in (result.get("composites") or {}).items()],
         "assessment": assessment,
         "instrument": registry.get(assessment.instrument, get_language() or "en"),
         "label": label,

@@ -268,14 +268,18 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
             events.append(Event(d, t, "clinical", "care_goal", _("Care-plan goal"), g.get_area_display()))
         for f in PatientFlag.objects.filter(patient=patient, raised_at__gte=start_dt):
             d, t = at(f.raised_at)
-            events.append(
-                Event(d, t, "clinical", "flag", _("Flag: %(kind)s") % {"kind": f.get_kind_display()})
-            )
-        for f in PatientFlag.objects.filter(patient=patient, resolved_at__gte=start_dt):
+            title = _("Flag: %(kind)s") % {"kind": f.get_kind_display()}
+            events.append(Event(d, t, "clinical", "flag", title, "; ".join(str(r) for r in f.reasons or ())))
+        resolved = PatientFlag.objects.filter(patient=patient, resolved_at__gte=start_dt).select_related(
+            "resolved_by"
+        )
+        for f in resolved:
             d, t = at(f.resolved_at)  # type: ignore[arg-type]
-            events.append(
-                Event(d, t, "clinical", "flag", _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()})
-            )
+            who = f.resolved_by.get_full_name() or f.resolved_by.username if f.resolved_by else ""
+            # The resolution note is what the care team did about the flag: clinical roles only see it.
+            detail = _("%(note)s (by %(who)s)") % {"note": f.resolution_note, "who": who}
+            title = _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()}
+            events.append(Event(d, t, "clinical", "flag", title, detail))
     if Area.RECOVERY in areas:
         for c in CheckIn.objects.filter(patient=patient, local_date__gte=since, local_date__lte=until):
             parts = [_("craving %(n)s/10") % {"n": c.craving}, _("mood %(n)s/5") % {"n": c.mood}]

@@ -35,6 +35,9 @@ from keel.patients.models import (
     zone_of,
 )
 
+# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
+PRESCRIBER_ONLY = frozenset({FlagKind.DOSE_HELD})
+
 
 class FlagError(ValueError):
     """A flag cannot be resolved as asked; `field` names what was wrong."""
@@ -81,9 +84,7 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
         )
         raise FlagNotAllowed("Only counselors, nurses and prescribers on the care team resolve flags.")
     kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
-    if kind == FlagKind.DOSE_HELD and getattr(by, "role", "") != Role.PRESCRIBER:
-        # A held dose blocks every further dose that day until a prescriber assesses (issue #13): resolving
-        # its flag releases the hold, so only a prescriber may.
+    if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
         audit.record(
             actor=by,
             action=Action.DENIED,
@@ -92,9 +93,9 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
             program_id=patient.program_id,
             target_type="patient_flag",
             target_id=flag_id,
-            reason="only a prescriber releases a held dose",
+            reason="only a prescriber resolves this flag",
         )
-        raise FlagNotAllowed("Only a prescriber releases a held dose, after assessing the person.")
+        raise FlagNotAllowed("Only a prescriber resolves this flag: a prescriber must assess.")
     note = (note or "").strip()
     if not note:
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")

@@ -50,9 +50,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
+    from keel.patients.services import PRESCRIBER_ONLY
+
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
     # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
     can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
+    is_prescriber = getattr(request.user, "role", "") == Role.PRESCRIBER
     kit = None
     dsm = None
     if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
@@ -67,6 +70,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "patient": patient,
             "instruments": instruments,
             "can_resolve": can_resolve,
+            "is_prescriber": is_prescriber,
+            "prescriber_only": sorted(PRESCRIBER_ONLY),
             "naloxone": kit,
             "diagnosis": dsm,
             "can_give_code": can_give_code,
@@ -166,7 +171,9 @@ def resolve_flag(request: HttpRequest, patient_id: int, flag_id: int) -> HttpRes
         )
         messages.success(request, _("The flag is resolved."))
     except services.FlagNotAllowed:
-        raise PermissionDenied from None
+        if getattr(request.user, "role", "") not in CLINICAL_ROLES:
+            raise PermissionDenied from None
+        messages.error(request, _("The flag was not resolved: only a prescriber resolves this flag."))
     except services.FlagError as exc:
         messages.error(request, _("The flag was not resolved: %(reason)s.") % {"reason": exc.message})
     return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))
