@@ -14,7 +14,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from keel.accounts.api import router as accounts_router
-from keel.accounts.services import AccountError
+from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
 from keel.accounts.staff import EmailNotSent
 from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
@@ -150,6 +150,11 @@ def on_patient_action_not_allowed(request: HttpRequest, exc: PatientActionNotAll
 
 @api.exception_handler(StaffNotAllowed)
 def on_staff_not_allowed(request: HttpRequest, exc: StaffNotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)
+
+
+@api.exception_handler(ProgramSettingsNotAllowed)
+def on_settings_not_allowed(request: HttpRequest, exc: ProgramSettingsNotAllowed) -> HttpResponse:
     return api.create_response(request, error_body(str(exc)), status=403)
 
 

@@ -189,6 +189,13 @@ ROUTES: dict[str, Route] = {
     ),
     "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
     "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),
+    "staff:program_settings": Route("GET", "/program/settings/", {**_all(403, 302), "program_admin": 200}),
+    "api:put_program_settings": Route(
+        "PUT", "/api/v1/programs/riverside/settings", {**_all(403, 401), "program_admin": 422}, body={}
+    ),
+    "api:get_program_settings": Route(
+        "GET", "/api/v1/programs/riverside/settings", {**_all(403, 401), "program_admin": 200}
+    ),
     "patients:care_team": Route(
         "GET",
         "/patients/{patient}/care-team/",

@@ -166,3 +166,46 @@ def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[dict[s
 
     user = patients.activate(**payload.dict())
     return Status(201, {"id": user.pk, "username": user.username, "role": user.role})
+
+
+def _settings_out(p: Any) -> dict[str, Any]:
+    return {
+        "time_zone": p.time_zone,
+        "dosing_opens": p.dosing_opens.strftime("%H:%M") if p.dosing_opens else None,
+        "dosing_closes": p.dosing_closes.strftime("%H:%M") if p.dosing_closes else None,
+        "closure_days": p.closure_days,
+        "contact_phone": p.contact_phone,
+        "contact_address": p.contact_address,
+    }
+
+
+_SETTINGS_BODY = {
+    "type": "object",
+    "required": ["time_zone"],
+    "properties": {
+        "time_zone": {"type": "string"},
+        "dosing_opens": {"type": ["string", "null"], "description": "HH:MM in the program's zone"},
+        "dosing_closes": {"type": ["string", "null"], "description": "HH:MM in the program's zone"},
+        "closure_days": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "contact_phone": {"type": "string", "maxLength": 40},
+        "contact_address": {"type": "string", "maxLength": 300},
+    },
+}
+
+
+@router.get("/programs/{slug}/settings", summary="The program's settings (program admins)")
+def get_program_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return _settings_out(services.program_settings(by=_user(request), slug=slug))
+
+
+@router.put(
+    "/programs/{slug}/settings",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _SETTINGS_BODY}}}
+    },
+    summary="Change the program's time zone, dosing-window hours, closure days and contact details (admins)",
+)
+def put_program_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return _settings_out(
+        services.update_program_settings(by=_user(request), slug=slug, data=json_object(request))
+    )

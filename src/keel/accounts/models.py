@@ -36,9 +36,24 @@ class Program(models.Model):
     # A self-guided person's own space: holds only their record; no staff member can ever belong to it.
     is_personal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Program settings (issue #18), changed by the program's admins: the dosing window's hours in the
+    # program's zone, the days the clinic is closed (ISO dates), and the contact details patients see.
+    dosing_opens = models.TimeField(null=True, blank=True)
+    dosing_closes = models.TimeField(null=True, blank=True)
+    closure_days = models.JSONField(default=list, blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_address = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dosing_opens__isnull=True, dosing_closes__isnull=True)
+                | Q(dosing_opens__lt=models.F("dosing_closes")),
+                name="program_dosing_window_ordered",
+                violation_error_message="The dosing window opens before it closes.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

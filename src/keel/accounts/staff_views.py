@@ -176,3 +176,37 @@ def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The program's settings: time zone, dosing-window hours, closure days, contact details (its admins)."""
+    program = _admin_program(request)
+    status, notice, errors = 200, "", {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            program = services.update_program_settings(by=request.user, slug=program.slug, data=values)
+        except FieldsInvalid as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+            status = 422
+        else:
+            notice = _("Settings saved.")
+            values = {}
+    if not values:
+        values = {
+            "time_zone": program.time_zone,
+            "dosing_opens": program.dosing_opens.strftime("%H:%M") if program.dosing_opens else "",
+            "dosing_closes": program.dosing_closes.strftime("%H:%M") if program.dosing_closes else "",
+            "closure_days": "\n".join(program.closure_days or []),
+            "contact_phone": program.contact_phone,
+            "contact_address": program.contact_address,
+        }
+    return render(
+        request,
+        "accounts/program_settings.html",
+        {"program": program, "values": values, "errors": errors, "notice": notice},
+        status=status,
+    )
