@@ -139,3 +139,45 @@ def parse_database_url(url: str) -> dict[str, object]:
     if options:
         entry["OPTIONS"] = options
     return entry
+
+
+def parse_email_url(url: str) -> dict[str, object]:
+    """Turn KEEL_EMAIL_URL into Django's email settings (issue #18).
+
+    smtp://user:pass@host:587?from=keel@clinic.example  plain SMTP (add tls=1 for STARTTLS)
+    smtp+tls://...                                       STARTTLS
+    smtps://...                                          SMTP over TLS (implicit, usually port 465)
+    console://?from=...                                  print messages to standard output (development only)
+    """
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    sender = query.get("from", "")
+    if sender and ("@" not in sender or any(c in sender for c in "\r\n")):
+        raise ConfigError("KEEL_EMAIL_URL: from= must be one email address")
+    common: dict[str, object] = {"DEFAULT_FROM_EMAIL": sender or "keel@localhost", "EMAIL_TIMEOUT": 20}
+    if parts.scheme == "console":
+        return {**common, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtp+tls", "smtps"}:
+        raise ConfigError(
+            f"KEEL_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp, smtp+tls, smtps or console)"
+        )
+    if not parts.hostname:
+        raise ConfigError("KEEL_EMAIL_URL: an smtp URL needs a host, e.g. smtp://mail.example.org:587")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("KEEL_EMAIL_URL: the port must be a number from 1 to 65535") from None
+    tls = parts.scheme == "smtp+tls" or query.get("tls", "").lower() in _TRUE
+    ssl = parts.scheme == "smtps"
+    return {
+        **common,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if ssl else 587 if tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": tls,
+        "EMAIL_USE_SSL": ssl,
+    }

@@ -8,7 +8,16 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from keel.env import ConfigError, env_bool, env_int, env_list, env_path, env_str, parse_database_url
+from keel.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    parse_database_url,
+    parse_email_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -73,6 +82,33 @@ def _data_keys() -> str:
 
 
 KEEL_DATA_KEYS = _data_keys()
+
+
+def _audit_keys() -> str:
+    """HMAC keys of the audit chain (SECURITY.md T15): `id:base64key,...`, the first seals new rows, every key
+    verifies the rows that name it. Kept outside the database and its backups, like KEEL_DATA_KEYS."""
+    from keel.audit.chain import AuditKeyError, parse_keys
+
+    keys = env_str("KEEL_AUDIT_KEYS")
+    if not keys:
+        if PRODUCTION:
+            raise ConfigError(
+                "KEEL_AUDIT_KEYS is required when KEEL_PRODUCTION=1 (make one: keel audit key new ID)"
+            )
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path = DATA_DIR / "audit_keys"
+        if not path.exists():
+            path.write_text("dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            path.chmod(0o600)
+        keys = path.read_text().strip()
+    try:
+        parse_keys(keys)
+    except AuditKeyError as error:
+        raise ConfigError(str(error)) from None
+    return keys
+
+
+KEEL_AUDIT_KEYS = _audit_keys()
 ALLOWED_HOSTS = env_list("KEEL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 # --- Database --------------------------------------------------------------------------------
@@ -336,5 +372,17 @@ CSRF_FAILURE_VIEW = "keel.web.views.csrf_failure"
 
 # Stateless scoring (POST /api/v1/instruments/{code}/score) is open to anonymous callers: rate-limited per IP.
 KEEL_SCORE_RATE = env_str("KEEL_SCORE_RATE", "120/m") or "120/m"
+# Email (issue #18): invitations and patient activations. One setting, KEEL_EMAIL_URL
+# (keel.env.parse_email_url); required in production; elsewhere messages are printed to standard output.
+_email_url = env_str("KEEL_EMAIL_URL")
+if _email_url is None and PRODUCTION:
+    raise ConfigError(
+        "KEEL_EMAIL_URL is required when KEEL_PRODUCTION=1 (e.g. smtp+tls://user:pass@host:587?from=keel@clinic.example)"
+    )
+globals().update(parse_email_url(_email_url or "console://"))
+# How long an invitation link works, in hours (floor 1, ceiling 14 days).
+KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=336)
+# How long a patient's activation code works, in days (floor 1, ceiling 30).
+KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
 KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"

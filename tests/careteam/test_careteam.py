@@ -208,7 +208,7 @@ def test_the_timeline_shows_the_record_newest_first(world: World, morning: dict[
         "craving 3/10, mood 4/5, reported use, went to a meeting",
     )
     assert ("2026-11-24", "dose", "Methadone: 5 observed doses", "2026-11-20 to 2026-11-24") in seen
-    assert ("2026-11-23", "assessment", "PHQ9", "score 6, mild") in seen
+    assert ("2026-11-23", "assessment", "PHQ-9", "score 6, Mild depression symptoms") in seen
     assert ("2026-11-24", "thought_record", "Thought record written", "") in seen
     assert [e["day"] for e in body["events"]] == sorted((e["day"] for e in body["events"]), reverse=True)
     assert "secret" not in str(body)

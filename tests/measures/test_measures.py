@@ -101,6 +101,15 @@ def records(world: World) -> World:
     return world
 
 
+@time_machine.travel(NOW, tick=False)
+def test_a_diagnosis_in_remission_is_an_oud_diagnosis_for_nqf_3175(records: World) -> None:
+    # Bob's later DSM-5: moderate, in sustained remission on maintenance therapy (F11.21): still OUD (#15).
+    Assessment.objects.filter(patient=records.bob).update(band="moderate_sustained_remission")
+    nqf = _measures(_admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}").json())["nqf_3175"]
+    assert nqf["denominator"] == 2
+    assert nqf["excluded"] == {}
+
+
 def _admin(world: World) -> Client:
     return sign_in(Client(), world.staff["program_admin"])
 

@@ -84,6 +84,8 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_ALLOWED_HOSTS="keel.example.org",
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",
     )
     env.pop("KEEL_TESTING", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
@@ -101,6 +103,19 @@ def test_sqlite_writers_take_the_lock_up_front_and_wait_instead_of_failing() -> 
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 5
     assert "journal_mode=WAL" in options["init_command"] and "synchronous=FULL" in options["init_command"]
+
+
+def test_production_requires_an_email_url(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        KEEL_PRODUCTION="1",
+        KEEL_DATA_DIR=str(tmp_path),
+        KEEL_SECRET_KEY=secrets.token_urlsafe(60),
+        KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    )
+    env.pop("KEEL_EMAIL_URL", None)
+    result = _keel(["check"], env)
+    assert result.returncode == 2 and "KEEL_EMAIL_URL is required" in result.stderr
 
 
 # --- KEEL_DATABASE_URL through dj-database-url (issue #19) -------------------------------------------

@@ -125,3 +125,41 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.prefix}"
+
+
+class Invitation(models.Model):
+    """A program admin invites a staff member by email (issue #18): a single-use link that expires. Only a
+    SHA-256 digest of the link's secret is stored; the link is in the email alone."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_creation",
+                violation_error_message="An invitation must expire after it is made.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=sorted(r.value for r in STAFF_ROLES)),
+                name="invitation_staff_role",
+                violation_error_message="Invitations are for staff roles.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"

@@ -224,6 +224,19 @@ _ALL = (
         "https://www.cms.gov/medicare/coding-billing/icd-10-codes",
     ),
     Source(
+        "icd10cm-f11-inclusion",
+        "ICD-10-CM tabular list (FY2026), inclusion terms: F11.11 Opioid use disorder, mild, in early or sustained "
+        "remission; F11.21 Opioid use disorder, moderate or severe, in early or sustained remission (as reproduced "
+        "from the tabular list by diseasedb.com and hccbuddy.com, read 2026-12).",
+        "https://www.diseasedb.com/icd10/F11.21",
+    ),
+    Source(
+        "hl7-mcode-elixhauser",
+        "HL7 mCODE STU2, Elixhauser Drug Abuse value set: ICD-10-CM F11.10 Opioid abuse, uncomplicated; F11.11 "
+        "Opioid abuse, in remission (code titles).",
+        "https://hl7.org/fhir/us/mcode/STU2/ValueSet-elixhauser-drug-abuse-vs.html",
+    ),
+    Source(
         "snomed-oud",
         "SNOMED CT: 5602001 Opioid abuse; 75544000 Opioid dependence (Keel's clinical reference, correction 12).",
         "https://browser.ihtsdotools.org/",

@@ -142,9 +142,13 @@ def _audit_read(
         audit.record_for_patient(
             user, patient, Action.READ, "fhir", target[:200], reason=reason, detail=detail
         )
-    else:
-        audit.record(
-            actor=user, action=Action.READ, target_type="fhir", target_id=target[:200], detail=detail
+    else:  # a search over several patients: those seen through emergency access are marked
+        policy.audit_list_read(
+            user,
+            target_type="fhir",
+            target_id=target[:200],
+            patient_ids=patients,
+            detail={"resources": returned},
         )
 
 

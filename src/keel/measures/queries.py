@@ -18,6 +18,7 @@ from keel.accounts.models import Program, Role
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import diagnosis
 from keel.core.measures.coverage import Span, cover_days, day_spans
 from keel.core.measures.program import Measure, Params, Person, program_measures
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -26,7 +27,7 @@ from keel.patients.models import Enrollment, Patient
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationFill, NaloxoneKit, TakeHomePlan
 
 MAX_MONTHS = 36
-OUD_BANDS = ("mild", "moderate", "severe")
+OUD_BANDS = diagnosis.BANDS  # an OUD diagnosis: mild, moderate or severe, active or in remission
 
 
 class MeasuresInvalid(FieldsInvalid):

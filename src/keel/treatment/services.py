@@ -606,7 +606,7 @@ def dosing_list(
             else "due"
         )
         rows.append(DosingRow(p, orders[p.pk], ctx, plan, flags.get(p.pk, 0), status == "due", status))
-    audit.record(actor=user, action=Action.READ, target_type="dosing_list", detail={"patient_ids": ids})
+    policy.audit_list_read(user, target_type="dosing_list", patient_ids=ids)
     return rows
 
 

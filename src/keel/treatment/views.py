@@ -474,7 +474,7 @@ def _render_start(
 ) -> HttpResponse:
     """The start page; after a refused form, the same page with what was typed and the error beside it."""
     view = services.start_view(request.user, patient_id=patient_id)
-    from keel.assessments.meaning import explain
+    from keel.assessments.meaning import diagnosis_code, explain, specifiers
 
     dsm = view.latest.get("dsm5-oud")
     limit = None
@@ -495,7 +495,9 @@ def _render_start(
             "overdose_reasons": [
                 words.reason_text(r) for r in (view.overdose.reasons if view.overdose else ())
             ],
-            "dsm_label": explain("dsm5-oud", dsm.band)[0] if dsm else "",
+            "dsm_label": explain("dsm5-oud", dsm.band or None)[0] if dsm else "",
+            "dsm_code": diagnosis_code(dsm.band) if dsm else "",
+            "dsm_specifiers": specifiers((dsm.result or {}).get("flags")) if dsm else [],
             "dsm": dsm,
             "screens": [
                 (

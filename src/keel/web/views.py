@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -49,16 +51,43 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
+    # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
+    can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
     kit = None
+    dsm = None
     if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
         from keel.treatment.models import NaloxoneKit
 
         kit = NaloxoneKit.objects.filter(patient_id=patient.id).order_by("-dispensed_on").first()
+        dsm = _diagnosis(patient)
     return render(
         request,
         "web/patient_detail.html",
-        {"patient": patient, "instruments": instruments, "can_resolve": can_resolve, "naloxone": kit},
+        {
+            "patient": patient,
+            "instruments": instruments,
+            "can_resolve": can_resolve,
+            "naloxone": kit,
+            "diagnosis": dsm,
+            "can_give_code": can_give_code,
+        },
     )
+
+
+def _diagnosis(patient: Any) -> dict[str, Any] | None:
+    """The latest DSM-5 result in words, with its specifiers and ICD-10-CM code (the one "latest")."""
+    from keel.assessments.meaning import diagnosis_code, explain, specifiers
+    from keel.assessments.queries import latest
+
+    found = latest(patient.id, "dsm5-oud")
+    if found is None:
+        return None
+    return {
+        "assessment": found,
+        "label": explain("dsm5-oud", found.band or None, self_check=False)[0],
+        "specifiers": specifiers((found.result or {}).get("flags") if isinstance(found.result, dict) else ()),
+        "code": diagnosis_code(found.band),
+    }
 
 
 @require_safe

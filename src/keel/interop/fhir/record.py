@@ -137,8 +137,8 @@ def _consents(rec: Record) -> list[dict[str, Any]]:
     out = []
     for c in rows:
         revocation = getattr(c, "revocation", None)
-        revoked_on = revocation.revoked_at.date() if revocation is not None else None
-        out.append(r.consent(c, revoked_on=revoked_on, today=today))
+        revoked_at = revocation.revoked_at if revocation is not None else None
+        out.append(r.consent(c, revoked_at=revoked_at, today=today))
     return out
 
 
