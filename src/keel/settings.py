@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "keel.selfguided",
     "keel.public",
     "keel.jobs",
+    "keel.reminders",
     "keel.web",
     "django_tasks",
     "django_tasks_db",
@@ -315,6 +316,15 @@ KEEL_BACKUP_KEEP = env_int("KEEL_BACKUP_KEEP", 7, floor=1, ceiling=365)
 # /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
 # and between two tasks; a long backup can hold it up, hence the margin).
 KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
+
+# Reminders (keel/reminders): the address people reach Keel at, for the links in messages; the text-message
+# adapter (a dotted path to a class with send(message); unset: text messages off) and the file the test
+# adapter keel.reminders.channels.FileSms writes to. Email uses Django's mail settings (the first-day issue).
+KEEL_PUBLIC_URL = env_str("KEEL_PUBLIC_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
+if not KEEL_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ConfigError("KEEL_PUBLIC_URL must start with https:// (or http:// in development)")
+KEEL_SMS_BACKEND = env_str("KEEL_SMS_BACKEND", "") or ""
+KEEL_SMS_FILE = env_path("KEEL_SMS_FILE", DATA_DIR / "sms.jsonl")
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -555,6 +555,12 @@ ROUTES: dict[str, Route] = {
             ("attend", "POST", "/me/meetings/attend/", 302, {"name": "Evening group"}),
         ]
     },
+    # Reminders outside the app (issue #19): a reminder that is not one's own is not found; the stop link's
+    # token is the key (no sign-in), and a token that is no one's is not found for anyone.
+    "reminders:channel": Route(
+        "POST", "/me/reminders/999999/channel/", _all(404, 302), body={"channel": "email"}
+    ),
+    "reminders:stop": Route("GET", "/reminders/stop/no-such-token/", _all(404, 404)),
     "recovery:patient_recovery": Route(
         "GET", "/patients/{patient}/recovery/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),

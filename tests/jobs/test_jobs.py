@@ -4,6 +4,7 @@ backups with a retention count); the worker's heartbeat in /healthz. On SQLite a
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -247,8 +248,10 @@ def test_a_backup_retry_does_not_write_the_file_twice(
     assert written == []
 
 
-def test_a_real_backup_of_a_file_database(tmp_path: Path) -> None:
-    """The backup job end to end against a database of its own (SQLite's online backup, or pg_dump)."""
+def test_two_workers_at_once_run_each_slot_once(tmp_path: Path) -> None:
+    """Two `keel worker --once` processes started together on one database (a file of its own, or a
+    PostgreSQL database of its own): every job's slot runs once, and the backup job really writes a backup
+    (SQLite's online backup, or pg_dump) and keeps KEEL_BACKUP_KEEP of them."""
     import os
     import subprocess
     import sys
@@ -265,24 +268,34 @@ def test_a_real_backup_of_a_file_database(tmp_path: Path) -> None:
         )
         keel = str(Path(sys.executable).parent / "keel")
         subprocess.run([keel, "migrate", "--no-input", "-v", "0"], env=env, check=True, timeout=300)
-        done = subprocess.run(
-            [keel, "worker", "--once"], env=env, timeout=120, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
+        (tmp_path / "backups").mkdir()
+        (tmp_path / "backups" / "keel-2000-01-01.backup").write_bytes(b"an old one")
+        workers = [
+            subprocess.Popen(
+                [keel, "worker", "--once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        for worker in workers:
+            _, err = worker.communicate(timeout=180)
+            assert worker.returncode == 0, err[-2000:]
         names = [p.name for p in (tmp_path / "backups").iterdir()]
         check = subprocess.run(
             [
                 sys.executable,
                 "-c",
-                "import django,json; django.setup(); from keel.jobs.models import JobRun;"
-                "print(json.dumps(sorted((r.job, r.status) for r in JobRun.objects.all())))",
+                "import django,json; django.setup()\n"
+                "from keel.jobs.models import JobRun\n"
+                "from django_tasks_db.models import DBTaskResult\n"
+                "print(json.dumps([sorted((r.job, r.status, r.attempts) for r in JobRun.objects.all()),"
+                " sorted(DBTaskResult.objects.values_list('status', flat=True))]))",
             ],
             env=dict(env, DJANGO_SETTINGS_MODULE="keel.settings"),
             capture_output=True,
             text=True,
             check=True,
         )
-    assert len(names) == 1 and names[0].startswith("keel-")
-    assert check.stdout.strip().splitlines()[-1] == (
-        '[["audit_verify", "done"], ["backup", "done"], ["silence_scan", "done"]]'
-    )
+    runs, tasks = json.loads(check.stdout.strip().splitlines()[-1])
+    assert runs == [["audit_verify", "done", 1], ["backup", "done", 1], ["silence_scan", "done", 1]]
+    assert tasks == ["SUCCESSFUL"] * 3
+    assert len(names) == 1 and names[0] != "keel-2000-01-01.backup"

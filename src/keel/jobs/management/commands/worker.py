@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tasks_db.management.commands.db_worker import Worker
 
 from keel.jobs import services
+from keel.reminders import services as reminders
 
 logger = logging.getLogger("keel.jobs")
 
@@ -53,6 +54,9 @@ class Command(BaseCommand):
                 services.beat(worker_id)
                 for run in services.schedule_due():
                     logger.info("Queued %s for %s.", run.job, run.slot)
+                sent = reminders.send_due()  # each reminder at its person's local time, once a day
+                if sent:
+                    logger.info("%d reminder(s) sent.", sent)
                 worker.run()
                 if options["once"]:
                     break
