@@ -103,14 +103,19 @@ def _mg(value: Decimal) -> dict[str, Any]:
 
 def medication_administration(d: Any, amendments: list[Any]) -> dict[str, Any]:
     """One observed dose as it stands after its amendments: a voided dose is `entered-in-error`, a corrected
-    one carries the corrected amount (the original and the reason in a note); the time is when it was given;
+    one carries the corrected amount and is `completed` (`not-done` when corrected to none), each step and its
+    reason in a note; the time is when it was given;
     the performer is the nurse or prescriber who gave it."""
     last = amendments[-1] if amendments else None
+    correction = last.corrected_mg if last is not None and not last.voided else None
+    corrected = correction is not None
     if last is not None and last.voided:
         status = "entered-in-error"
+    elif correction is not None:  # what was taken: a held dose corrected to 30 mg was given
+        status = "completed" if correction > 0 else "not-done"
     else:
         status = "completed" if d.status == "given" else "not-done"
-    amount = d.amount_mg if last is None or last.voided or last.corrected_mg is None else last.corrected_mg
+    amount = correction if correction is not None else d.amount_mg
     out: dict[str, Any] = {
         "resourceType": "MedicationAdministration",
         "id": f"dose-{d.pk}",
@@ -125,15 +130,18 @@ def medication_administration(d: Any, amendments: list[Any]) -> dict[str, Any]:
         "request": ref("MedicationRequest", d.order_id),
         "dosage": {"dose": _mg(amount)},
     }
-    if d.status != "given":
-        out["statusReason"] = [{"text": "Dose held at the window"}]
+    if status == "not-done":
+        held = d.status != "given" and not corrected
+        reason = "Dose held at the window" if held else "Dose corrected to none"
+        out["statusReason"] = [{"text": reason}]
     notes = []
+    before = d.amount_mg  # each correction is described from the amount it corrected
     for a in amendments:
-        what = (
-            "voided"
-            if a.voided
-            else f"corrected from {d.amount_mg.normalize():f} mg to {a.corrected_mg.normalize():f} mg"
-        )
+        if a.voided or a.corrected_mg is None:
+            what = "voided"
+        else:
+            what = f"corrected from {before.normalize():f} mg to {a.corrected_mg.normalize():f} mg"
+            before = a.corrected_mg
         notes.append(
             {
                 "authorReference": ref("Practitioner", a.amended_by_id),
