@@ -252,3 +252,24 @@ def test_an_emergency_disclosure_also_waits_for_review(world: World) -> None:
     admin = sign_in(Client(), world.staff["program_admin"])
     page = admin.get("/program/emergency-reviews/").content.decode()
     assert "Mercy Hospital emergency department" in page
+
+
+def test_emergency_uses_from_before_the_queue_are_queued_by_the_migration(world: World) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from keel.patients.models import EmergencyAccess
+
+    with time_machine.travel(NOW, tick=False):
+        _break_glass(world)
+    EmergencyReview.objects.all().delete()  # as before the queue existed
+    grant = EmergencyAccess.objects.get()
+    migration = importlib.import_module("keel.sharing.migrations.0005_queue_earlier_emergencies")
+    migration.queue_earlier_emergencies(apps, None)
+    review = EmergencyReview.objects.get()
+    assert (review.kind, review.emergency_access_id, review.used_by_id) == (
+        "emergency_access",
+        grant.pk,
+        world.staff["nurse"].pk,
+    )

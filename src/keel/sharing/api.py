@@ -35,6 +35,7 @@ def _view(view: services.Sharing) -> dict[str, Any]:
                 "categories": c.consent.categories,
                 "expires_on": c.consent.expires_on.isoformat(),
                 "signed_at": c.consent.signed_at.isoformat(),
+                "language": c.consent.language,
                 "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
             }
             for c in view.consents

@@ -29,7 +29,8 @@ class Consent(models.Model):
     expires_on = models.DateField()
     signature = models.CharField(max_length=200)
     form_version = models.CharField(max_length=40)
-    statements = models.JSONField()  # the words the patient read when signing
+    statements = models.JSONField()  # the words the patient read when signing, in the language they read
+    language = models.CharField(max_length=10, default="en")  # the language the consent was signed in
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField()
     # Signed on a paper form and recorded by a staff member (`signed_by`), who keeps the paper in the chart.

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -37,6 +37,7 @@ from keel.patients.models import (
     local_today,
 )
 from keel.recovery.models import CheckIn
+from keel.sharing import words
 from keel.sharing.models import (
     Basis,
     Consent,
@@ -128,6 +129,10 @@ def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *
         terms = core.parse_consent(raw, patient_name=legal_name(patient), today=local_today(patient, now))
     except InvalidInput as exc:
         raise _invalid(exc) from None
+    # Stored in the language the patient read and signed (the request's), with the statements as shown.
+    language = "es" if (translation.get_language() or "").startswith("es") else "en"
+    with translation.override(language):
+        statements = words.statements()
     with transaction.atomic():
         consent = Consent.objects.create(
             patient=patient,
@@ -139,7 +144,8 @@ def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *
             expires_on=terms.expires_on,
             signature=terms.signature,
             form_version=core.FORM_VERSION,
-            statements=list(core.STATEMENTS),
+            statements=statements,
+            language=language,
             signed_by=by,
             signed_at=now,
             on_paper=on_paper,
