@@ -35,9 +35,11 @@ $(STAMP): pyproject.toml
 %.mo: %.po
 	msgfmt --check -o $@ $<
 
+# The worker (scheduled jobs and the queue, `keel worker`) runs beside the web server and stops with it.
 run: install
 	$(BIN)/keel migrate --no-input
 	$(BIN)/keel demo
+	$(BIN)/keel worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/keel serve --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when KEEL_TEST_POSTGRES_URL is set.

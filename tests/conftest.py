@@ -273,3 +273,50 @@ def pytest_runtest_call(item: Any) -> Any:
     if SPENT["documents"] != before[1]:
         item.user_properties.append(("fhir_r4_seconds", SPENT["seconds"] - before[0]))
         item.user_properties.append(("fhir_r4_documents", SPENT["documents"] - before[1]))
+
+
+# --- A real SMTP server for the tests that read Keel's email (issue #18) ------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """Messages a real SMTP server (aiosmtpd, on a free local port) received, oldest first."""
+
+    messages: list[Any] = field(default_factory=list)
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if address in m["To"]]
+
+    @staticmethod
+    def body(message: Any) -> str:
+        return str(message.get_body(preferencelist=("plain",)).get_content())
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Any:
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from keel.env import parse_email_url
+
+    box = Mailbox()
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            box.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    for name, value in parse_email_url(f"smtp://127.0.0.1:{port}?from=keel@riverside.example").items():
+        setattr(settings, name, value)
+    try:
+        yield box
+    finally:
+        controller.stop()

@@ -113,7 +113,11 @@ def record(world: World) -> World:
 
 def _export(world: World, role: str = "prescriber") -> Any:
     client = sign_in(Client(), world.staff[role])
-    response = _post(client, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": PASSWORD})
+    response = _post(
+        client,
+        f"/api/v1/patients/{world.alice.pk}/fhir/export",
+        {"password": PASSWORD, "basis": "patient_request"},
+    )
     assert response.status_code == 200, response.content[:300]
     return response
 
@@ -144,7 +148,11 @@ def test_the_export_is_sent_as_fhir_json(record: World) -> None:
 @time_machine.travel(NOW, tick=False)
 def test_a_wrong_password_exports_nothing_and_is_audited(record: World) -> None:
     client = sign_in(Client(), record.staff["prescriber"])
-    wrong = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": "not it"})
+    wrong = _post(
+        client,
+        f"/api/v1/patients/{record.alice.pk}/fhir/export",
+        {"password": "not it", "basis": "patient_request"},
+    )
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
     denied = AuditEvent.objects.order_by("-id").first()
     assert denied is not None and denied.reason == "re-authentication failed"
@@ -332,13 +340,11 @@ def test_the_patient_has_gender_birth_sex_and_claims_us_core(record: World) -> N
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_peer_specialist_exports_identity_without_claiming_us_core(record: World) -> None:
-    body = _export(record, "peer_specialist").json()
-    assert [e["resource"]["resourceType"] for e in body["entry"]] == ["Patient", "Organization"]
-    patient = body["entry"][0]["resource"]
-    assert "identifier" not in patient and "birthDate" not in patient
-    assert "profile" not in patient["meta"]
-    assert_valid_r4(body)
+def test_a_peer_specialist_never_exports_the_record(record: World) -> None:
+    client = sign_in(Client(), record.staff["peer_specialist"])
+    body = {"password": PASSWORD, "basis": "patient_request"}
+    response = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", body)
+    assert response.status_code == 404
 
 
 @time_machine.travel(NOW, tick=False)
@@ -384,11 +390,15 @@ def test_a_dose_recorded_after_it_was_given_leaves_at_the_time_given(world: Worl
     with time_machine.travel(at, tick=False):
         nurse = sign_in(Client(), world.staff["nurse"])
         given = (at - timedelta(minutes=40)).isoformat()
-        created = _post(nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given})
+        created = _post(
+            nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given, "amount_mg": "20"}
+        )
         assert created.status_code == 201, created.content
         prescriber = sign_in(Client(), world.staff["prescriber"])
         body = _post(
-            prescriber, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": PASSWORD}
+            prescriber,
+            f"/api/v1/patients/{world.alice.pk}/fhir/export",
+            {"password": PASSWORD, "basis": "patient_request"},
         ).json()
     assert _of(body, "MedicationAdministration")[0]["effectiveDateTime"] == given
 
@@ -407,6 +417,8 @@ def test_a_time_given_in_the_future_another_day_or_unreadable_is_refused(world: 
     )
     with time_machine.travel(at, tick=False):
         nurse = sign_in(Client(), world.staff["nurse"])
-        response = _post(nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given_at})
+        response = _post(
+            nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given_at, "amount_mg": "20"}
+        )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "given_at"
     assert not DoseRecord.objects.exists()

@@ -95,7 +95,7 @@ def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
                 CaseloadRow(
                     id=p.pk,
                     display_name=p.display_name,
-                    record_number=p.record_number if clinical else None,
+                    record_number=p.record_number if policy.field_visible(areas, "record_number") else None,
                     in_care=bool(list(p.enrollments.all())) if clinical else None,
                     tier=r.tier_code,
                     reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),

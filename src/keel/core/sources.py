@@ -301,6 +301,26 @@ _ALL = (
         "vulnerability to precipitated withdrawal for as long as 2 weeks (Keel clinical reference correction "
         "10).",
     ),
+    # Methadone at the window (issue #13): missed doses, titration over time, the first day.
+    Source(
+        "anmg-2003-missed",
+        "Henry-Edwards S, et al. National Clinical Guidelines and Procedures for the Use of Methadone in the "
+        "Maintenance Treatment of Opioid Dependence (Australia, 2003), section 3.5 missed doses: 3 days half "
+        "the dose; 4 days see the prescriber, restart at 40 mg or half, whichever is lower; 5 or more days a "
+        "new induction (Keel clinical reference correction 8).",
+    ),
+    Source(
+        "baxter-2013",
+        "Baxter LE, et al. Safe methadone induction and stabilization: report of an expert panel. J Addict "
+        "Med 2013;7(6):377-386: deaths follow doses increased too rapidly; 5-10 mg no more often than every "
+        "3-5 days (Keel clinical reference correction 7).",
+    ),
+    Source(
+        "methadone-label-first-day",
+        "Methadone hydrochloride label, induction: a first dose of 20-30 mg (not more than 30 mg), a "
+        "first-day total not ordinarily above 40 mg, as quoted secondarily; the 2024 rule's 50 mg is the "
+        "bound with a documented reason (Keel clinical reference correction 6).",
+    ),
     Source(
         "naltrexone-oral-label",
         "Naltrexone hydrochloride tablets label: the naloxone challenge (0.2 mg IV, then 0.6 mg IV; or 0.8 mg "

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
+from keel.jobs import services as jobs_services
 from keel.patients import queries
 
 
@@ -52,6 +53,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     from keel.patients.services import PRESCRIBER_ONLY
 
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
+    # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
+    can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
     is_prescriber = getattr(request.user, "role", "") == Role.PRESCRIBER
     kit = None
     dsm = None
@@ -71,6 +74,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "prescriber_only": sorted(PRESCRIBER_ONLY),
             "naloxone": kit,
             "diagnosis": dsm,
+            "can_give_code": can_give_code,
         },
     )
 
@@ -110,13 +114,24 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
+    """503 when the database is unreachable (this process cannot serve); the worker's liveness and the
+    scheduled runs that failed in the last 7 days are reported beside it (a proxy keeps sending requests
+    to a web process whose worker is down, and monitoring alerts on `worker`)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        worker = jobs_services.worker_health()
     except Exception:
         return JsonResponse({"status": "error", "database": "error"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    return JsonResponse(
+        {
+            "status": "ok" if worker.alive and not worker.failed_runs else "degraded",
+            "database": "ok",
+            "worker": "ok" if worker.alive else "down",
+            "failed_jobs": worker.failed_runs,
+        }
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
