@@ -835,6 +835,7 @@ ROUTES.update(
         ),
         "fhir:patient_search": Route("GET", "/fhir/R4/Patient?name=nobody-by-this-name", _all(200, 401)),
         "fhir:questionnaire_read": Route("GET", "/fhir/R4/Questionnaire/phq9", _all(200, 200)),
+        "fhir:questionnaire_search": Route("GET", "/fhir/R4/Questionnaire?version=1", _all(200, 200)),
         "fhir:organization_read": Route("GET", "/fhir/R4/Organization/999999", _all(404, 401)),
         "fhir:practitioner_read": Route("GET", "/fhir/R4/Practitioner/999999", _all(404, 401)),
         "fhir:questionnaireresponse_read": Route(

@@ -339,3 +339,31 @@ def test_another_programs_record_number_files_nothing_and_raises_no_flag(world: 
         content_type="application/fhir+json",
     )
     assert not Assessment.objects.exists() and not PatientFlag.objects.exists()
+
+
+# --- Out: a response's canonical resolves the way other systems resolve one --------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_questionnaire_canonical_resolves_by_a_url_search(diagnosed: World) -> None:
+    body = _export(diagnosed)
+    canonical = next(
+        r["questionnaire"] for r in _of(body, "QuestionnaireResponse") if "dsm5-oud" in r["questionnaire"]
+    )
+    url, _, version = canonical.partition("|")
+    found = Client().get(f"{R4}/Questionnaire", {"url": url, "version": version})
+    assert found.status_code == 200
+    assert [e["resource"]["url"] for e in found.json()["entry"]] == [url]
+    assert_valid_r4(found.json())
+
+
+def test_a_canonical_search_for_another_version_finds_nothing(world: World) -> None:
+    url = f"http://testserver{R4}/Questionnaire/phq9"
+    found = Client().get(f"{R4}/Questionnaire", {"url": f"{url}|999"}).json()
+    assert found.get("entry", []) == []
+
+
+def test_an_empty_canonical_is_a_400_naming_url(world: World) -> None:
+    response = Client().get(f"{R4}/Questionnaire?url=")
+    assert response.status_code == 400
+    assert _issue(response)["expression"] == ["url"]

@@ -391,6 +391,40 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
     return _handle(request, work)
 
 
+def questionnaire_search(request: HttpRequest) -> HttpResponse:
+    """Questionnaires by canonical (`url`, with or without `|version`, and `version`): how another system
+    resolves a QuestionnaireResponse's `questionnaire`. Keel's instrument definitions, no patient data: no
+    sign-in, like the read."""
+
+    def work() -> HttpResponse:
+        _check_request(request, {"url", "version"})
+        count, offset = _page(request)
+        base = base_for(request)
+        from keel.assessments.fhir import questionnaire
+
+        found = [questionnaire(code, base) for code in registry.codes()]
+        wanted: list[tuple[str, str]] = []
+        for raw in request.GET.getlist("url"):
+            url, _, version = raw.strip().partition("|")
+            if not url:
+                raise FhirError(400, "invalid", "url needs a canonical URL ([url][|version])", "url")
+            wanted.append(("url", url))
+            if version:
+                wanted.append(("version", version))
+        for raw in request.GET.getlist("version"):
+            if not raw.strip():
+                raise FhirError(400, "invalid", "version needs a value", "version")
+            wanted.append(("version", raw.strip()))
+        if "_id" in request.GET:
+            ids = set(request.GET["_id"].split(","))
+            found = [q for q in found if q["id"] in ids]
+        found = [q for q in found if all(q.get(k) == v for k, v in wanted)]
+        page = found[offset : offset + count]
+        return _json(_searchset(request, base, page, offset, count, len(found) > offset + count))
+
+    return _handle(request, work)
+
+
 def unknown(request: HttpRequest, rest: str) -> HttpResponse:
     return outcome(404, "not-found", "Unknown FHIR resource type or operation.")
 
@@ -634,6 +668,13 @@ def capability_statement(base: Base) -> dict[str, Any]:
             "readHistory": False,
             "updateCreate": False,
         }
+        if t == "Questionnaire":
+            entry["interaction"].append({"code": "search-type"})
+            params = [
+                {"name": "_id", "type": "token"},
+                {"name": "url", "type": "uri", "documentation": "the canonical URL, optionally |version"},
+                {"name": "version", "type": "token", "documentation": "the business version"},
+            ]
         if params:
             entry["searchParam"] = params
         if t == "Patient":

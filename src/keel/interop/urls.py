@@ -13,6 +13,7 @@ urlpatterns = [
 fhir_patterns = [
     path("metadata", rest.metadata, name="metadata"),
     path("Patient/<str:rid>/$everything", rest.everything, name="patient_everything"),
+    path("Questionnaire", rest.questionnaire_search, name="questionnaire_search"),
 ]
 for _type in TYPES:
     fhir_patterns.append(
