@@ -313,6 +313,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Scheduled backups: where, and how many to keep (the newest N; older ones are deleted).
 KEEL_BACKUP_DIR = env_path("KEEL_BACKUP_DIR", DATA_DIR / "backups")
 KEEL_BACKUP_KEEP = env_int("KEEL_BACKUP_KEEP", 7, floor=1, ceiling=365)
+# The daily signed audit checkpoints (`keel audit checkpoint`), appended as JSON lines outside the database.
+KEEL_AUDIT_CHECKPOINT_FILE = env_path("KEEL_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.jsonl")
 # /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
 # and between two tasks; a long backup can hold it up, hence the margin).
 KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)

@@ -204,17 +204,22 @@ def test_the_audit_verification_fails_on_a_broken_chain(monkeypatch: pytest.Monk
     from keel.audit import services as audit
 
     class Report:
-        ok, first_broken_id, checked = False, 7, 6
+        ok, first_broken_id, checked, problem = False, 7, 6, "hash mismatch"
 
     monkeypatch.setattr(audit, "verify_chain", lambda: Report())
-    run = JobRun.objects.create(job="audit_verify", slot="2026-06-10", scheduled_for=NOW)
+    run = JobRun.objects.create(job="audit_checkpoint", slot="2026-06-10", scheduled_for=NOW)
     with pytest.raises(services.JobAttemptFailed, match="AuditChainBroken"):
         services.execute(run.pk)
 
 
-def test_the_audit_verification_passes_on_a_whole_chain() -> None:
-    run = JobRun.objects.create(job="audit_verify", slot="2026-06-10", scheduled_for=NOW)
-    assert services.execute(run.pk).endswith("audit row(s) verified")
+def test_the_audit_checkpoint_is_appended_outside_the_database(tmp_path: Path, settings: Any) -> None:
+    settings.KEEL_AUDIT_CHECKPOINT_FILE = tmp_path / "checkpoints.jsonl"
+    for day in (9, 10):
+        run = JobRun.objects.create(job="audit_checkpoint", slot=f"2026-06-{day:02d}", scheduled_for=NOW)
+        services.execute(run.pk)
+    lines = (tmp_path / "checkpoints.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    assert "signature" in json.loads(lines[-1])
 
 
 def test_backups_keep_the_newest_n(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -296,6 +301,6 @@ def test_two_workers_at_once_run_each_slot_once(tmp_path: Path) -> None:
             check=True,
         )
     runs, tasks = json.loads(check.stdout.strip().splitlines()[-1])
-    assert runs == [["audit_verify", "done", 1], ["backup", "done", 1], ["silence_scan", "done", 1]]
+    assert runs == [["audit_checkpoint", "done", 1], ["backup", "done", 1], ["silence_scan", "done", 1]]
     assert tasks == ["SUCCESSFUL"] * 3
     assert len(names) == 1 and names[0] != "keel-2000-01-01.backup"
