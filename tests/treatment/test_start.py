@@ -173,6 +173,15 @@ def test_buprenorphine_day_limits_and_a_prescribers_override(world: World) -> No
     services.prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="buprenorphine", dose_mg=4
     )
+    with time_machine.travel(NOON, tick=False):  # the first dose waits for "ready" or a start override
+        services.add_override(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="buprenorphine",
+            kind="start",
+            max_total_mg=8,
+            reason="transfer from another clinic, on 8 mg daily",
+        )
     assert bup(world, "4").decision.decision == "allowed"
     assert bup(world, "4").decision.decision == "allowed"  # 8 mg: at the day-1 limit
     with pytest.raises(services.DoseBlocked) as exc:
