@@ -64,7 +64,7 @@ def _post(port: int, token: str, patient_id: int) -> tuple[float, int]:
     conn.request(
         "POST",
         f"/api/v1/patients/{patient_id}/doses",
-        body=b'{"amount_mg": "60"}',
+        body=b'{"amount_mg": "60", "sequence": 1}',
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     response = conn.getresponse()

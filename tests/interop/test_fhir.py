@@ -391,7 +391,9 @@ def test_a_dose_recorded_after_it_was_given_leaves_at_the_time_given(world: Worl
         nurse = sign_in(Client(), world.staff["nurse"])
         given = (at - timedelta(minutes=40)).isoformat()
         created = _post(
-            nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given, "amount_mg": "20"}
+            nurse,
+            f"/api/v1/patients/{world.alice.pk}/doses",
+            {"given_at": given, "amount_mg": "20", "sequence": 1},
         )
         assert created.status_code == 201, created.content
         prescriber = sign_in(Client(), world.staff["prescriber"])
@@ -418,7 +420,9 @@ def test_a_time_given_in_the_future_another_day_or_unreadable_is_refused(world: 
     with time_machine.travel(at, tick=False):
         nurse = sign_in(Client(), world.staff["nurse"])
         response = _post(
-            nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given_at, "amount_mg": "20"}
+            nurse,
+            f"/api/v1/patients/{world.alice.pk}/doses",
+            {"given_at": given_at, "amount_mg": "20", "sequence": 1},
         )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "given_at"
     assert not DoseRecord.objects.exists()

@@ -171,7 +171,7 @@ def test_who_may_do_what(world: World, order: MedicationOrder) -> None:
         == 403
     )
     assert counselor.get("/dosing/").status_code == 403
-    assert post_dose(nurse, world.alice.pk, amount_mg="30").status_code == 201
+    assert post_dose(nurse, world.alice.pk, amount_mg="30", sequence=1).status_code == 201
 
 
 def test_a_new_order_supersedes_the_old_one_as_a_medication_request(

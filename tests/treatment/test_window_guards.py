@@ -164,7 +164,7 @@ def test_a_low_dose_start_follows_its_schedule_instead(world: World) -> None:
 
 def test_the_api_refuses_a_first_dose_before_ready(world: World) -> None:
     order(world, "buprenorphine", 4)
-    response = api(world, "nurse", "doses", {"amount_mg": "4", "medication": "buprenorphine"})
+    response = api(world, "nurse", "doses", {"amount_mg": "4", "medication": "buprenorphine", "sequence": 1})
     assert response.status_code == 409
 
 
@@ -483,7 +483,7 @@ def test_a_discharged_person_is_not_on_the_dosing_list(world: World) -> None:
 def test_the_api_refuses_a_dose_after_discharge(world: World) -> None:
     order(world, mg=30)
     end_episode(world)
-    response = api(world, "nurse", "doses", {"amount_mg": "30"})
+    response = api(world, "nurse", "doses", {"amount_mg": "30", "sequence": 1})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "patient"
 
 
@@ -558,3 +558,22 @@ def test_the_dosing_page_says_the_hold_in_spanish(world: World) -> None:
             HTTP_ACCEPT_LANGUAGE="es",
         )
     assert "Ninguna dosis hasta que un prescriptor" in text_of(response.content.decode())
+
+
+# --- A double tap on the API is not a second dose ---------------------------------------------------------
+
+
+def test_the_api_asks_which_dose_of_the_day_it_is(world: World) -> None:
+    order(world, mg=30)
+    response = api(world, "nurse", "doses", {"amount_mg": "30"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "sequence"
+
+
+def test_a_retried_api_dose_is_already_given_not_a_second_dose(world: World) -> None:
+    order(world, mg=30)
+    with time_machine.travel(NOON, tick=False):
+        client = sign_in(Client(), world.staff["nurse"])
+        path = f"/api/v1/patients/{world.alice.pk}/doses"
+        body = json.dumps({"amount_mg": "30", "sequence": 1})
+        statuses = [client.post(path, body, "application/json").status_code for _ in range(2)]
+    assert statuses == [201, 409]

@@ -212,7 +212,10 @@ class DoseIn(Schema):
         default=None,
         description="the amount given (mg); required unless sedated (never the ordered dose by default)",
     )
-    sequence: int | None = Field(default=None, description="the dose slot of the day (default: the next one)")
+    sequence: int | None = Field(
+        default=None,
+        description="required: the dose slot of the day (1 for the first); a recorded slot again is a 409",
+    )
     sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
     medication: str = Field(default="methadone", description="methadone or buprenorphine")
     given_at: Any = Field(
@@ -235,6 +238,7 @@ def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Statu
         sedated=payload.sedated,
         medication=payload.medication,
         given_at=payload.given_at,
+        slot_required=True,
     )
     return Status(201, dose_out(outcome.dose))
 

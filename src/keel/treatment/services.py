@@ -478,6 +478,7 @@ def record_dose(
     medication: str = Medication.METHADONE,
     given_at: Any = None,
     now: datetime | None = None,
+    slot_required: bool = False,
 ) -> DoseOutcome:
     """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
     only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
@@ -486,7 +487,8 @@ def record_dose(
     bound nothing passes); methadone's first day, titration over time, missed doses and re-induction need a
     prescriber's override for the day (DoseBlocked otherwise, the denial audited); a sedated or intoxicated
     person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
-    The slot `sequence` defaults to the next one; a slot already recorded is DoseConflict ("already given
+    The slot `sequence` defaults to the next one, except where `slot_required` (the API: a client's retry or
+    double tap must not become a second dose); a slot already recorded is DoseConflict ("already given
     today")."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
     now = now or timezone.now()
@@ -509,6 +511,12 @@ def record_dose(
         amount = _decimal(amount_mg, "amount_mg", errors)
     if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
         errors.append(FieldError("sequence", "the dose slot of the day, 1 to 10"))
+    elif sequence is None and slot_required:
+        errors.append(
+            FieldError(
+                "sequence", "which dose of the day this is (1 for the first): a retry is then 'already given'"
+            )
+        )
     given = _given_at(given_at, patient, now, errors)
     if errors:
         raise TreatmentInvalid(errors)
