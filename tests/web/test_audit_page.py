@@ -41,5 +41,5 @@ def test_times_are_in_utc_as_the_heading_says(world: World, zone: str) -> None:
 def test_each_event_shows_its_reason(world: World) -> None:
     _event(world)
     page = sign_in(Client(), world.staff["auditor"]).get("/audit/").content.decode()
-    assert "<th scope=\"col\">Reason</th>" in page
+    assert '<th scope="col">Reason</th>' in page
     assert "re-authentication failed" in page
