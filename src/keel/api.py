@@ -14,7 +14,9 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from keel.accounts.api import router as accounts_router
-from keel.accounts.services import AccountError
+from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
+from keel.accounts.staff import EmailNotSent
+from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
 from keel.assessments.api import router as assessments_router
 from keel.assessments.services import NotAllowed
@@ -30,6 +32,7 @@ from keel.interop.api import router as interop_router
 from keel.interop.services import SubjectMismatch
 from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
+from keel.patients.services import NotAllowed as PatientActionNotAllowed
 from keel.recovery import api as recovery_api
 from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
@@ -138,6 +141,27 @@ def on_bad_search(request: HttpRequest, exc: BadSearch) -> HttpResponse:
 @api.exception_handler(NotAllowed)
 def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
     return api.create_response(request, error_body(str(exc)), status=403)
+
+
+@api.exception_handler(PatientActionNotAllowed)
+def on_patient_action_not_allowed(request: HttpRequest, exc: PatientActionNotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)
+
+
+@api.exception_handler(StaffNotAllowed)
+def on_staff_not_allowed(request: HttpRequest, exc: StaffNotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)
+
+
+@api.exception_handler(ProgramSettingsNotAllowed)
+def on_settings_not_allowed(request: HttpRequest, exc: ProgramSettingsNotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)
+
+
+@api.exception_handler(EmailNotSent)
+def on_email_not_sent(request: HttpRequest, exc: EmailNotSent) -> HttpResponse:
+    message = "The email could not be sent, so nothing was made. Check KEEL_EMAIL_URL and try again."
+    return api.create_response(request, error_body(message), status=503)
 
 
 @api.exception_handler(AuthenticationError)

@@ -83,6 +83,34 @@ _PRESCRIBE = {**_DOSE_WRITE, "nurse": (403, 404, 404)}
 # get past the policy (the route's own checks then answer).
 _DISCLOSE = {**_CLINICAL_READ, "patient": (403, 404, 404), "program_admin": (403, 403, 404)}
 
+# Changing a care team: in-scope roles other than the program admin are refused (403, audited).
+_CARE_TEAM_WRITE = {
+    **{role: (403, 404, 404) for role in ("patient", "counselor", "nurse", "prescriber", "peer_specialist")},
+    "program_admin": (422, 422, 404),
+    "auditor": (404, 404, 404),
+    "self_guided": (404, 404, 404),
+}
+
+# Discharge and readmission: admins of the program and clinicians on the team (bad bodies here: 422).
+_EPISODE_WRITE = {
+    **_CLINICAL_READ,
+    "patient": (403, 404, 404),
+    "counselor": (422, 404, 404),
+    "nurse": (422, 404, 404),
+    "prescriber": (422, 404, 404),
+    "program_admin": (422, 422, 404),
+}
+
+_CODE_GIVE = {
+    **_RECORD,
+    "patient": (403, 404, 404),
+    "peer_specialist": (403, 404, 404),
+    "counselor": (422, 404, 404),
+    "nurse": (422, 404, 404),
+    "prescriber": (422, 404, 404),
+    "program_admin": (422, 422, 404),
+}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -92,6 +120,101 @@ ROUTES: dict[str, Route] = {
     "accounts:mfa": Route("GET", "/accounts/mfa/", _all(200, 302)),
     "web:home": Route("GET", "/", _all(302, 200)),
     "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
+    # Front desk (issue #18): registering needs a program admin or a clinician of the program; the care team
+    # is read like the record and changed by the program's admins only (999999: no such staff member).
+    "patients:register": Route(
+        "GET",
+        "/patients/new/",
+        {
+            **_all(403, 302),
+            "counselor": 200,
+            "nurse": 200,
+            "prescriber": 200,
+            "program_admin": 200,
+        },
+    ),
+    "api:register_patient": Route(
+        "POST",
+        "/api/v1/patients",
+        {**_all(403, 401), "counselor": 422, "nurse": 422, "prescriber": 422, "program_admin": 422},
+        body={},
+    ),
+    # Staff (issue #18): a program's admins only; a link that does not work answers 404.
+    "staff:staff": Route("GET", "/program/staff/", {**_all(403, 302), "program_admin": 200}),
+    "staff:deactivate": Route(
+        "POST", "/program/staff/999999/deactivate/", {**_all(403, 302), "program_admin": 422}
+    ),
+    "staff:invitation": Route("GET", "/accounts/invitation/not-a-link/", _all(404, 404)),
+    "api:list_staff": Route(
+        "GET", "/api/v1/programs/riverside/staff", {**_all(403, 401), "program_admin": 200}
+    ),
+    "api:invite_staff": Route(
+        "POST", "/api/v1/programs/riverside/invitations", {**_all(403, 401), "program_admin": 422}, body={}
+    ),
+    "api:deactivate_staff": Route(
+        "POST", "/api/v1/programs/riverside/staff/999999/deactivate", {**_all(403, 401), "program_admin": 422}
+    ),
+    "patients:episodes": Route(
+        "GET",
+        "/patients/{patient}/episodes/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:discharge_patient": Route(
+        "POST",
+        "/api/v1/patients/{patient}/discharge",
+        {"anonymous": (401, 401, 401), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={"reason": ""},
+    ),
+    "api:readmit_patient": Route(
+        "POST",
+        "/api/v1/patients/{patient}/readmit",
+        {"anonymous": (401, 401, 401), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={"started_on": "not a date"},
+    ),
+    # Activation codes: the front desk's roles; every persona's record already has an account (422).
+    "patients:activation_code": Route(
+        "POST",
+        "/patients/{patient}/activation-code/",
+        {"anonymous": (302, 302, 302), **_CODE_GIVE},
+        patient_scoped=True,
+    ),
+    "api:issue_activation_code": Route(
+        "POST",
+        "/api/v1/patients/{patient}/activation-code",
+        {"anonymous": (401, 401, 401), **_CODE_GIVE},
+        patient_scoped=True,
+    ),
+    "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
+    "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),
+    "staff:program_settings": Route("GET", "/program/settings/", {**_all(403, 302), "program_admin": 200}),
+    "api:put_program_settings": Route(
+        "PUT", "/api/v1/programs/riverside/settings", {**_all(403, 401), "program_admin": 422}, body={}
+    ),
+    "api:get_program_settings": Route(
+        "GET", "/api/v1/programs/riverside/settings", {**_all(403, 401), "program_admin": 200}
+    ),
+    "patients:care_team": Route(
+        "GET",
+        "/patients/{patient}/care-team/",
+        {"anonymous": (302, 302, 302), **_RECORD},
+        patient_scoped=True,
+    ),
+    "api:add_to_care_team": Route(
+        "POST",
+        "/api/v1/patients/{patient}/care-team",
+        {"anonymous": (401, 401, 401), **_CARE_TEAM_WRITE},
+        patient_scoped=True,
+        body={"user_id": 999999},
+    ),
+    "api:remove_from_care_team": Route(
+        "DELETE",
+        "/api/v1/patients/{patient}/care-team/999999",
+        {"anonymous": (401, 401, 401), **_CARE_TEAM_WRITE},
+        patient_scoped=True,
+    ),
     "careteam:timeline": Route(
         "GET", "/patients/{patient}/timeline/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),
@@ -141,6 +264,15 @@ ROUTES: dict[str, Route] = {
             "prescriber": (404, 404, 404),
         },
         patient_scoped=True,
+    ),
+    # Uses of emergency powers wait for a program admin's attestation (issue #14).
+    "sharing:reviews": Route("GET", "/program/emergency-reviews/", {**_all(403, 302), "program_admin": 200}),
+    "sharing:attest": Route("POST", "/program/emergency-reviews/999999/attest/", _all(404, 302)),
+    "api:list_emergency_reviews": Route(
+        "GET", "/api/v1/emergency-reviews", {**_all(403, 401), "program_admin": 200}
+    ),
+    "api:attest_emergency_review": Route(
+        "POST", "/api/v1/emergency-reviews/999999/attest", _all(404, 401), body={"note": "checked it"}
     ),
     "sharing:emergency": Route(
         "GET", "/emergency-access/", {**_all(403, 302), "counselor": 200, "nurse": 200, "prescriber": 200}
@@ -247,7 +379,14 @@ ROUTES: dict[str, Route] = {
     "api:export_patient_fhir": Route(
         "POST",
         "/api/v1/patients/{patient}/fhir/export",
-        {"anonymous": (401, 401, 401), **_RECORD},
+        # A record that leaves is a disclosure (issue #14): clinical roles on the team only, with a basis.
+        {
+            "anonymous": (401, 401, 401),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
         patient_scoped=True,
         body={"password": "correct horse battery staple 42"},
     ),
@@ -416,6 +555,12 @@ ROUTES: dict[str, Route] = {
             ("attend", "POST", "/me/meetings/attend/", 302, {"name": "Evening group"}),
         ]
     },
+    # Reminders outside the app (issue #19): a reminder that is not one's own is not found; the stop link's
+    # token is the key (no sign-in), and a token that is no one's is not found for anyone.
+    "reminders:channel": Route(
+        "POST", "/me/reminders/999999/channel/", _all(404, 302), body={"channel": "email"}
+    ),
+    "reminders:stop": Route("GET", "/reminders/stop/no-such-token/", _all(404, 404)),
     "recovery:patient_recovery": Route(
         "GET", "/patients/{patient}/recovery/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),
@@ -519,7 +664,7 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/dose-overrides",
         {"anonymous": (401, 401, 401), **_PRESCRIBE},
         patient_scoped=True,
-        body={"max_total_mg": 60, "reason": "documented"},
+        body={"max_total_mg": 60, "reason": "documented: COWS 14 at 2 h, still in withdrawal"},
     ),
     "api:take_home": Route(
         "POST",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 from ninja.errors import AuthenticationError
+from pydantic import Field
 
 from keel.access import policy
-from keel.accounts import services
-from keel.accounts.models import ApiToken, Role, User
+from keel.accounts import services, staff
+from keel.accounts.models import STAFF_ROLES, ApiToken, Role, User
 from keel.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
+from keel.api_body import json_object
 
 router = Router(tags=["accounts"])
 
@@ -77,3 +81,131 @@ def revoke_token(request: HttpRequest, token_id: int) -> dict[str, object]:
 
         raise Http404 from None
     return _token_out(token)
+
+
+# --- Staff of a program (issue #18): program admins -------------------------------------------------------
+
+_INVITE_BODY = {
+    "type": "object",
+    "required": ["email", "role"],
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "role": {"type": "string", "enum": sorted(r.value for r in STAFF_ROLES)},
+        "first_name": {"type": "string", "maxLength": 150},
+        "last_name": {"type": "string", "maxLength": 150},
+    },
+}
+
+
+def _member_out(m: staff.StaffMember) -> dict[str, object]:
+    return {
+        "id": m.id,
+        "username": m.username,
+        "name": m.name,
+        "email": m.email,
+        "role": m.role,
+        "active": m.active,
+    }
+
+
+@router.get("/programs/{slug}/staff", summary="The program's staff and open invitations (program admins)")
+def list_staff(request: HttpRequest, slug: str) -> dict[str, object]:
+    _program, people, invitations = staff.staff_of(by=_user(request), program_slug=slug)
+    return {
+        "staff": [_member_out(m) for m in people],
+        "invitations": [
+            {"id": i.pk, "email": i.email, "role": i.role, "expires_at": i.expires_at.isoformat()}
+            for i in invitations
+        ],
+    }
+
+
+@router.post(
+    "/programs/{slug}/invitations",
+    response={201: dict[str, Any]},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _INVITE_BODY}}}
+    },
+    summary="Invite a staff member by email: a link that works once, until it expires (program admins)",
+)
+def invite_staff(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
+    sent = staff.invite(
+        by=_user(request),
+        program_slug=slug,
+        data=json_object(request),
+        base_url=request.build_absolute_uri("/"),
+    )
+    i = sent.invitation
+    return Status(201, {"id": i.pk, "email": i.email, "role": i.role, "expires_at": i.expires_at.isoformat()})
+
+
+@router.post(
+    "/programs/{slug}/staff/{user_id}/deactivate",
+    summary="Turn a staff member's account off now: every session and token ends (program admins)",
+)
+def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> dict[str, object]:
+    user = staff.deactivate(by=_user(request), program_slug=slug, user_id=user_id)
+    return {"id": user.pk, "username": user.username, "active": user.is_active}
+
+
+class ActivateIn(Schema):
+    code: str = Field(max_length=40)
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=256)
+    password_again: str = Field(max_length=256)
+
+
+@router.post(
+    "/auth/activate",
+    auth=None,
+    response={201: dict[str, Any]},
+    summary="A patient makes their own account with the code from the front desk",
+)
+def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[dict[str, Any]]:
+    from keel.patients import services as patients
+
+    user = patients.activate(**payload.dict())
+    return Status(201, {"id": user.pk, "username": user.username, "role": user.role})
+
+
+def _settings_out(p: Any) -> dict[str, Any]:
+    return {
+        "time_zone": p.time_zone,
+        "dosing_opens": p.dosing_opens.strftime("%H:%M") if p.dosing_opens else None,
+        "dosing_closes": p.dosing_closes.strftime("%H:%M") if p.dosing_closes else None,
+        "closure_days": p.closure_days,
+        "contact_phone": p.contact_phone,
+        "contact_address": p.contact_address,
+    }
+
+
+_SETTINGS_BODY = {
+    "type": "object",
+    "required": ["time_zone"],
+    "properties": {
+        "time_zone": {"type": "string"},
+        "dosing_opens": {"type": ["string", "null"], "description": "HH:MM in the program's zone"},
+        "dosing_closes": {"type": ["string", "null"], "description": "HH:MM in the program's zone"},
+        "closure_days": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "contact_phone": {"type": "string", "maxLength": 40},
+        "contact_address": {"type": "string", "maxLength": 300},
+    },
+}
+
+
+@router.get("/programs/{slug}/settings", summary="The program's settings (program admins)")
+def get_program_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return _settings_out(services.program_settings(by=_user(request), slug=slug))
+
+
+@router.put(
+    "/programs/{slug}/settings",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _SETTINGS_BODY}}}
+    },
+    summary="Change the program's time zone, dosing-window hours, closure days and contact details (admins)",
+)
+def put_program_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return _settings_out(
+        services.update_program_settings(by=_user(request), slug=slug, data=json_object(request))
+    )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -37,4 +39,48 @@ class ConfirmPasswordForm(forms.Form):
         max_length=256,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.CharField(label=_("Email address"), max_length=254, required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+    first_name = forms.CharField(label=_("First name (optional)"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name (optional)"), max_length=150, required=False)
+
+    def __init__(self, *args: object, roles: list[tuple[str, Any]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["role"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = roles
+
+
+class AcceptForm(forms.Form):
+    username = forms.CharField(
+        label=_("Choose a username"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Choose a password"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("The same password again"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    code = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )

@@ -36,9 +36,24 @@ class Program(models.Model):
     # A self-guided person's own space: holds only their record; no staff member can ever belong to it.
     is_personal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Program settings (issue #18), changed by the program's admins: the dosing window's hours in the
+    # program's zone, the days the clinic is closed (ISO dates), and the contact details patients see.
+    dosing_opens = models.TimeField(null=True, blank=True)
+    dosing_closes = models.TimeField(null=True, blank=True)
+    closure_days = models.JSONField(default=list, blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_address = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dosing_opens__isnull=True, dosing_closes__isnull=True)
+                | Q(dosing_opens__lt=models.F("dosing_closes")),
+                name="program_dosing_window_ordered",
+                violation_error_message="The dosing window opens before it closes.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -125,3 +140,41 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.prefix}"
+
+
+class Invitation(models.Model):
+    """A program admin invites a staff member by email (issue #18): a single-use link that expires. Only a
+    SHA-256 digest of the link's secret is stored; the link is in the email alone."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_creation",
+                violation_error_message="An invitation must expire after it is made.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=sorted(r.value for r in STAFF_ROLES)),
+                name="invitation_staff_role",
+                violation_error_message="Invitations are for staff roles.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"

@@ -314,3 +314,226 @@ def disable_totp(*, user: User) -> None:
         raise AccountError("mfa", "staff accounts always use two-step sign-in")
     TOTPDevice.objects.filter(user=user).delete()
     audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="disabled")
+
+
+# --- First set-up of a new database (issue #18, journey 0) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    program: Program
+    admin: User
+    created: bool  # False: the database was already set up this way and nothing changed
+    totp_secret: str | None  # shown once, on the run that created the admin
+
+
+def otpauth_uri(user: User, secret_base32: str) -> str:
+    """The otpauth:// address an authenticator app reads from a QR code (the de-facto Key URI format)."""
+    from urllib.parse import quote
+
+    issuer = "Keel"
+    label = quote(f"{issuer}:{user.username}", safe=":@")
+    return f"otpauth://totp/{label}?secret={secret_base32}&issuer={issuer}&algorithm=SHA1&digits=6&period=30"
+
+
+def _check_setup_fields(*, slug: str, name: str, time_zone: str, username: str, email: str) -> None:
+    from zoneinfo import available_timezones
+
+    from django.core.validators import validate_email, validate_slug
+
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise AccountError("program_slug", "use letters, numbers, hyphens or underscores only") from None
+    if not 1 <= len(slug) <= 50:
+        raise AccountError("program_slug", "give 1 to 50 characters")
+    if not name.strip() or len(name) > 200:
+        raise AccountError("program_name", "give the program's name (1 to 200 characters)")
+    if time_zone not in available_timezones():
+        raise AccountError(
+            "time_zone", f"unknown time zone {time_zone!r}; use a name such as America/Chicago"
+        )
+    if not username or len(username) > 150:
+        raise AccountError("username", "give a username of 1 to 150 characters")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AccountError("email", "give an email address such as name@example.org") from None
+
+
+def setup_first_program(
+    *,
+    slug: str,
+    name: str,
+    time_zone: str,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+) -> SetupResult:
+    """Create the first program and its first program admin on a new database. Running it again with the same
+    program and admin changes nothing; a database that already holds another program (or the demo) is refused,
+    so set-up never mixes a real clinic into existing data."""
+    slug, name, username, email = slug.strip(), name.strip(), username.strip(), email.strip()
+    _check_setup_fields(slug=slug, name=name, time_zone=time_zone, username=username, email=email)
+    with transaction.atomic():
+        programs = list(Program.objects.select_for_update().filter(is_personal=False))
+        if programs:
+            existing = next((p for p in programs if p.slug == slug), None)
+            admin = User.objects.filter(username__iexact=username).first()
+            if (
+                existing is not None
+                and len(programs) == 1
+                and admin is not None
+                and admin.role == Role.PROGRAM_ADMIN
+                and ProgramMembership.objects.filter(user=admin, program=existing).exists()
+            ):
+                return SetupResult(existing, admin, created=False, totp_secret=None)
+            raise AccountError(
+                "database",
+                "this database already holds a program ("
+                + ", ".join(sorted(p.slug for p in programs))
+                + "); set-up only starts a new database. Nothing was changed.",
+            )
+        program = Program(slug=slug, name=name, time_zone=time_zone)
+        program.full_clean()
+        program.save()
+        audit.record(
+            actor=None,
+            action=Action.CREATE,
+            target_type="program",
+            target_id=program.pk,
+            program_id=program.pk,
+            reason="set-up",
+        )
+        admin, device = create_user(
+            username=username,
+            role=Role.PROGRAM_ADMIN,
+            password=password,
+            program_slug=slug,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
+        admin.email = email
+        admin.save(update_fields=["email"])
+        assert device is not None
+        return SetupResult(program, admin, created=True, totp_secret=totp_secret_base32(device))
+
+
+# --- Program settings (issue #18) ---------------------------------------------------------------------
+
+MAX_CLOSURE_DAYS = 100  # a floor of none, a ceiling of 100 listed days (two years of holidays and more)
+
+
+def _settings_program(by: Any, slug: str) -> Program:
+    from keel.access import policy
+
+    program = Program.objects.filter(slug=slug, is_personal=False).first()
+    if program is None or not policy.can_manage_staff(by, program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="program_settings",
+            program_id=program.pk if program else None,
+            reason="not a program admin of this program",
+        )
+        raise ProgramSettingsNotAllowed("Only the program's admins change its settings.")
+    return program
+
+
+class ProgramSettingsNotAllowed(PermissionError):
+    pass
+
+
+def program_settings(*, by: Any, slug: str) -> Program:
+    return _settings_program(by, slug)
+
+
+def update_program_settings(*, by: Any, slug: str, data: dict[str, Any]) -> Program:
+    """Change a program's time zone, dosing-window hours, closure days and contact details (its admins);
+    every field wrong is named at once; audited with the names of the fields changed."""
+    from datetime import date, time, timedelta
+    from zoneinfo import available_timezones
+
+    from django.utils.translation import gettext as _
+
+    from keel.core.rules.inputs import FieldError, FieldsInvalid
+
+    program = _settings_program(by, slug)
+    errors: list[FieldError] = []
+    zone = str(data.get("time_zone") or "")
+    if zone not in available_timezones():
+        errors.append(FieldError("time_zone", _("choose a time zone such as America/Chicago")))
+
+    def _time(name: str) -> time | None:
+        raw = data.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            return time.fromisoformat(str(raw))
+        except ValueError:
+            errors.append(FieldError(name, _("give a time as HH:MM")))
+            return None
+
+    opens, closes = _time("dosing_opens"), _time("dosing_closes")
+    if (opens is None) != (closes is None) and not errors:
+        errors.append(
+            FieldError("dosing_closes", _("give both the opening and the closing time, or neither"))
+        )
+    elif opens and closes and opens >= closes:
+        errors.append(FieldError("dosing_closes", _("must be after the opening time")))
+    raw_days = data.get("closure_days") or []
+    if isinstance(raw_days, str):
+        raw_days = [d for d in raw_days.replace(",", " ").split() if d]
+    days: list[str] = []
+    if not isinstance(raw_days, list):
+        errors.append(FieldError("closure_days", _("give a list of dates")))
+    else:
+        today = timezone.localdate()
+        for raw in raw_days:
+            try:
+                day = date.fromisoformat(str(raw))
+            except ValueError:
+                errors.append(FieldError("closure_days", _("give each date as YYYY-MM-DD")))
+                break
+            if not today - timedelta(days=366) <= day <= today + timedelta(days=2 * 366):
+                errors.append(
+                    FieldError("closure_days", _("each date within a year back and two years ahead"))
+                )
+                break
+            days.append(day.isoformat())
+        if len(set(days)) > MAX_CLOSURE_DAYS:
+            errors.append(FieldError("closure_days", _("at most %(n)d days") % {"n": MAX_CLOSURE_DAYS}))
+    contact = {}
+    for name, limit in (("contact_phone", 40), ("contact_address", 300)):
+        value = " ".join(str(data.get(name) or "").split())
+        if len(value) > limit:
+            errors.append(FieldError(name, _("at most %(n)d characters") % {"n": limit}))
+        contact[name] = value
+    if errors:
+        raise FieldsInvalid(errors)
+    new = {
+        "time_zone": zone,
+        "dosing_opens": opens,
+        "dosing_closes": closes,
+        "closure_days": sorted(set(days)),
+        **contact,
+    }
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        changed = [k for k, v in new.items() if getattr(program, k) != v]
+        for k, v in new.items():
+            setattr(program, k, v)
+        program.save(update_fields=[*new.keys()])
+        if changed:
+            audit.record(
+                actor=by,
+                action=Action.UPDATE,
+                target_type="program_settings",
+                target_id=program.pk,
+                program_id=program.pk,
+                detail={"changed": changed},
+            )
+    return program

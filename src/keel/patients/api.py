@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
 from keel.accounts.services import AccountError
+from keel.api_body import json_object
 from keel.patients import queries, services
 from keel.patients.schemas import PatientDetailOut, PatientOut
 
@@ -21,6 +22,140 @@ router = Router(tags=["patients"])
 @router.get("", response=list[PatientOut], summary="Patients visible to me")
 def list_patients(request: HttpRequest) -> list[dict[str, object]]:
     return [asdict(p) for p in queries.list_patients(request.auth)]  # type: ignore[attr-defined]
+
+
+_REGISTRATION_BODY = {
+    "type": "object",
+    "required": ["given_name", "family_name", "date_of_birth"],
+    "properties": {
+        "program": {"type": "string", "description": "program slug (needed when you work in several)"},
+        "given_name": {"type": "string", "maxLength": 100},
+        "family_name": {"type": "string", "maxLength": 100},
+        "preferred_name": {"type": "string", "maxLength": 100},
+        "pronouns": {"type": "string", "maxLength": 40},
+        "date_of_birth": {"type": "string", "format": "date"},
+        "gender": {"type": "string", "enum": ["male", "female", "other", "unknown"]},
+        "birth_sex": {"type": "string", "enum": ["", "F", "M", "UNK"]},
+        "phone": {"type": "string", "maxLength": 40},
+        "record_number": {"type": "string", "maxLength": 32, "description": "blank: the next number"},
+        "started_on": {"type": "string", "format": "date", "description": "blank: today"},
+        "not_a_duplicate": {"type": "boolean"},
+    },
+}
+
+
+@router.post(
+    "",
+    response={201: dict[str, Any]},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _REGISTRATION_BODY}}}
+    },
+    summary="Register (admit) a patient at the front desk; a likely duplicate is refused until confirmed",
+)
+def register_patient(request: HttpRequest) -> Status[dict[str, Any]]:
+    done = services.register_patient(by=getattr(request, "auth", None), data=json_object(request))
+    p = done.patient
+    return Status(
+        201,
+        {
+            "id": p.pk,
+            "record_number": p.record_number,
+            "display_name": p.display_name,
+            "program": p.program.slug,
+            "enrollment": {"id": done.enrollment.pk, "started_on": done.enrollment.started_on.isoformat()},
+        },
+    )
+
+
+class CareTeamIn(Schema):
+    user_id: int
+
+
+@router.post(
+    "/{patient_id}/care-team",
+    response={201: dict[str, Any]},
+    summary="Put a staff member of the program on this patient's care team (program admins)",
+)
+def add_to_care_team(request: HttpRequest, patient_id: int, payload: CareTeamIn) -> Status[dict[str, Any]]:
+    row = services.add_to_care_team(
+        by=getattr(request, "auth", None), patient_id=patient_id, user_id=payload.user_id
+    )
+    return Status(201, {"patient": patient_id, "user_id": row.user_id, "role": row.user.role})
+
+
+@router.delete(
+    "/{patient_id}/care-team/{user_id}",
+    response={204: None},
+    summary="Take a staff member off this patient's care team (program admins)",
+)
+def remove_from_care_team(request: HttpRequest, patient_id: int, user_id: int) -> Status[None]:
+    services.remove_from_care_team(by=getattr(request, "auth", None), patient_id=patient_id, user_id=user_id)
+    return Status(204, None)
+
+
+def _episode_out(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "started_on": e.started_on.isoformat(),
+        "ended_on": e.ended_on.isoformat() if e.ended_on else None,
+        "end_reason": e.end_reason,
+        "status": e.status,
+    }
+
+
+_DISCHARGE_BODY = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {
+        "ended_on": {"type": "string", "format": "date", "description": "blank: today"},
+        "reason": {
+            "type": "string",
+            "enum": ["completed", "transferred", "left", "administrative", "deceased", "other"],
+        },
+    },
+}
+_READMIT_BODY = {
+    "type": "object",
+    "properties": {"started_on": {"type": "string", "format": "date", "description": "blank: today"}},
+}
+
+
+@router.post(
+    "/{patient_id}/discharge",
+    response=dict[str, Any],
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _DISCHARGE_BODY}}}
+    },
+    summary="Discharge: end the episode of care (date, reason); active medication orders stop with it",
+)
+def discharge_patient(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    e = services.discharge(
+        by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request)
+    )
+    return _episode_out(e)
+
+
+@router.post(
+    "/{patient_id}/readmit",
+    response={201: dict[str, Any]},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _READMIT_BODY}}}
+    },
+    summary="Readmit: open a new episode of care for someone discharged earlier",
+)
+def readmit_patient(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+    e = services.readmit(by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request))
+    return Status(201, _episode_out(e))
+
+
+@router.post(
+    "/{patient_id}/activation-code",
+    response={201: dict[str, Any]},
+    summary="A one-time code for the patient to make their own account (shown once)",
+)
+def issue_activation_code(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+    issued = services.issue_activation_code(by=getattr(request, "auth", None), patient_id=patient_id)
+    return Status(201, {"code": issued.code, "expires_at": issued.row.expires_at.isoformat()})
 
 
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")

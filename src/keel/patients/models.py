@@ -240,3 +240,28 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"emergency access {self.pk}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code handed to a patient at the desk (issue #18) to make their own account on their phone.
+    Only a SHA-256 digest is stored; the code is shown once. A newer code replaces any unused older one."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="activation_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="activation_expires_after_creation",
+                violation_error_message="An activation code must expire after it is made.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"activation code {self.pk}"

@@ -1,18 +1,42 @@
-"""Writes to a patient's record that belong to no feature app: resolving flags."""
+"""Writes to a patient's record that belong to no feature app: registration at the front desk, the care team
+(issue #18), resolving flags."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.models import CLINICAL_ROLES
+from keel.accounts.models import CLINICAL_ROLES, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.patients.models import PatientFlag
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.window import reason_problem
+from keel.patients.models import (
+    ActivationCode,
+    AdministrativeGender,
+    BirthSex,
+    CareTeamMember,
+    EmergencyAccess,
+    EndReason,
+    Enrollment,
+    EnrollmentStatus,
+    FlagKind,
+    Patient,
+    PatientFlag,
+    local_today,
+    zone_of,
+)
+
+# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
+PRESCRIBER_ONLY = frozenset({FlagKind.DOSE_HELD})
 
 
 class FlagError(ValueError):
@@ -59,11 +83,44 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
             reason="role may not resolve flags",
         )
         raise FlagNotAllowed("Only counselors, nurses and prescribers on the care team resolve flags.")
+    kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
+    if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="only a prescriber resolves this flag",
+        )
+        raise FlagNotAllowed("Only a prescriber resolves this flag: a prescriber must assess.")
     note = (note or "").strip()
     if not note:
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")
+    if kind == FlagKind.DOSE_HELD and reason_problem(note):
+        raise FlagError("note", "write the assessment: " + reason_problem(note))
     if len(note) > 2000:
         raise FlagError("note", "at most 2000 characters")
+    own_emergency = PatientFlag.objects.filter(
+        pk=flag_id,
+        patient=patient,
+        source_type="emergency_access",
+        source_id__in=EmergencyAccess.objects.filter(user=by, patient=patient).values("pk"),
+    ).exists()
+    if own_emergency:  # the person who broke the glass never clears the flag about it (SECURITY.md T12)
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="the person who used emergency access cannot resolve its flag",
+        )
+        raise FlagNotAllowed("The person who used emergency access cannot resolve the flag about it.")
     with transaction.atomic():
         flag = PatientFlag.objects.select_for_update().filter(pk=flag_id, patient=patient).first()
         if flag is None:
@@ -82,3 +139,539 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
             reason="resolved",
         )
     return flag
+
+
+# --- Registration at the front desk (issue #18, journey 0) ----------------------------------------------
+
+
+class NotAllowed(PermissionError):
+    """An in-scope action this role may not take (403, audited)."""
+
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+_RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+TEXT_LIMITS = {"given_name": 100, "family_name": 100, "preferred_name": 100, "pronouns": 40, "phone": 40}
+REQUIRED = ("given_name", "family_name")
+
+
+@dataclass(frozen=True)
+class Registration:
+    patient: Patient
+    enrollment: Enrollment
+
+
+def _text(data: dict[str, Any], name: str, errors: list[FieldError]) -> str:
+    value = data.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.append(FieldError(name, _("must be text")))
+        return ""
+    text = " ".join(value.split())
+    if name in REQUIRED and not text:
+        errors.append(FieldError(name, _("this is required")))
+    elif len(text) > TEXT_LIMITS[name]:
+        errors.append(FieldError(name, _("at most %(n)d characters") % {"n": TEXT_LIMITS[name]}))
+    return text
+
+
+def _date(value: Any, name: str, errors: list[FieldError], *, today: date, required: bool) -> date | None:
+    if value in (None, ""):
+        if required:
+            errors.append(FieldError(name, _("this is required")))
+        return None
+    if isinstance(value, date):
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(str(value))
+        except ValueError:
+            errors.append(FieldError(name, _("give a date as YYYY-MM-DD")))
+            return None
+    if parsed > today:
+        errors.append(FieldError(name, _("cannot be in the future")))
+        return None
+    if parsed < EARLIEST_BIRTH:
+        errors.append(FieldError(name, _("cannot be before 1900")))
+        return None
+    return parsed
+
+
+def _choice(
+    data: dict[str, Any], name: str, choices: list[str], default: str, errors: list[FieldError]
+) -> str:
+    value = data.get(name)
+    if value in (None, ""):
+        return default
+    if value not in choices:
+        errors.append(
+            FieldError(
+                name, _("choose one of: %(choices)s") % {"choices": ", ".join(c for c in choices if c)}
+            )
+        )
+        return default
+    return str(value)
+
+
+def _program_for(by: Any, data: dict[str, Any], errors: list[FieldError]) -> Program | None:
+    programs = policy.registering_programs(by)
+    if not programs:
+        return None
+    slug = data.get("program") or ""
+    if not slug:
+        if len(programs) == 1:
+            return programs[0]
+        errors.append(FieldError("program", _("choose the program")))
+        return None
+    found = next((p for p in programs if p.slug == slug), None)
+    if found is None:
+        errors.append(FieldError("program", _("not one of your programs")))
+    return found
+
+
+def likely_duplicates(program: Program, given_name: str, family_name: str, born: date) -> list[Patient]:
+    """Patients of the program with the same name and birth date (letter case and spacing aside)."""
+    return list(
+        Patient.objects.filter(
+            program=program,
+            given_name__iexact=given_name,
+            family_name__iexact=family_name,
+            date_of_birth=born,
+        )
+    )
+
+
+def _next_record_number(program: Program) -> str:
+    prefix = re.sub(r"[^A-Z0-9]", "", program.slug.upper())[:8] or "KEEL"
+    n = Patient.objects.filter(program=program).count() + 1
+    while Patient.objects.filter(program=program, record_number=f"{prefix}-{n:05d}").exists():
+        n += 1
+    return f"{prefix}-{n:05d}"
+
+
+def register_patient(*, by: Any, data: dict[str, Any]) -> Registration:
+    """Admit a patient at the front desk: the identity the issue lists, a record number (given, or the next
+    one), and an active episode of care from `started_on` (default: today in the program's zone).
+
+    Program admins and counselors, nurses and prescribers of the program may; a clinician who registers
+    someone joins their care team (else the record would vanish from their own list). A likely duplicate
+    (same name and birth date in the program) is refused until `not_a_duplicate` is true. Every field that
+    is wrong is named at once; nothing is written unless everything is right."""
+    errors: list[FieldError] = []
+    program = _program_for(by, data, errors)
+    if program is None and not errors:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="patient",
+            reason="role may not register patients",
+        )
+        raise NotAllowed(_("Only program admins, counselors, nurses and prescribers register patients."))
+    today = (
+        timezone.now().astimezone(zone_of(Patient(program=program))).date()
+        if program
+        else timezone.localdate()
+    )
+    fields = {name: _text(data, name, errors) for name in TEXT_LIMITS}
+    born = _date(data.get("date_of_birth"), "date_of_birth", errors, today=today, required=True)
+    started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
+    gender = _choice(data, "gender", list(AdministrativeGender.values), AdministrativeGender.UNKNOWN, errors)
+    birth_sex = _choice(data, "birth_sex", ["", *BirthSex.values], "", errors)
+    record_number = data.get("record_number") or ""
+    if not isinstance(record_number, str) or (
+        record_number and not _RECORD_NUMBER.match(record_number.strip())
+    ):
+        errors.append(FieldError("record_number", _("1 to 32 letters, digits, dots, hyphens or underscores")))
+        record_number = ""
+    record_number = record_number.strip()
+    if born and started < born:
+        errors.append(FieldError("started_on", _("cannot be before the date of birth")))
+    not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
+    if errors:
+        raise FieldsInvalid(errors)
+    assert program is not None and born is not None
+    with transaction.atomic():
+        Program.objects.select_for_update().filter(pk=program.pk).first()  # one registration at a time here
+        if (
+            record_number
+            and Patient.objects.filter(program=program, record_number__iexact=record_number).exists()
+        ):
+            raise FieldsInvalid(
+                [FieldError("record_number", _("another patient in this program has this number"))]
+            )
+        if not not_a_duplicate and likely_duplicates(
+            program, fields["given_name"], fields["family_name"], born
+        ):
+            raise FieldsInvalid(
+                [
+                    FieldError(
+                        "not_a_duplicate",
+                        _(
+                            "a patient with this name and date of birth is already registered in this "
+                            "program; "
+                            "check it is not the same person, then confirm"
+                        ),
+                    )
+                ]
+            )
+        patient = Patient.objects.create(
+            program=program,
+            record_number=record_number or _next_record_number(program),
+            date_of_birth=born,
+            gender=gender,
+            birth_sex=birth_sex,
+            **fields,
+        )
+        enrollment = Enrollment.objects.create(patient=patient, program=program, started_on=started)
+        if by.role in CLINICAL_ROLES:
+            CareTeamMember.objects.create(patient=patient, user=by)
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=program.pk,
+            target_type="patient",
+            target_id=patient.pk,
+            reason="registered",
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=program.pk,
+            target_type="enrollment",
+            target_id=enrollment.pk,
+            reason="admitted",
+        )
+    return Registration(patient, enrollment)
+
+
+# --- The care team -------------------------------------------------------------------------------------
+
+TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}
+
+
+def _team_patient(by: Any, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=action, target_type="care_team", audit_success=False
+    )
+    if not policy.can_manage_care_team(by, patient.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="care_team",
+            reason="role may not manage care teams",
+        )
+        raise NotAllowed(_("Only the program's admins change care teams."))
+    return patient
+
+
+def team_candidates(program: Program) -> list[User]:
+    """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
+    return list(
+        User.objects.filter(is_active=True, role__in=TEAM_ROLES, memberships__program=program).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+
+
+def _member(program: Program, user_id: Any) -> User:
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
+    user = User.objects.filter(pk=pk, is_active=True, role__in=TEAM_ROLES).first()
+    if user is None or not ProgramMembership.objects.filter(user=user, program=program).exists():
+        raise FieldsInvalid(
+            [
+                FieldError(
+                    "user_id", _("not a counselor, nurse, prescriber or peer specialist of this program")
+                )
+            ]
+        )
+    return user
+
+
+def add_to_care_team(*, by: Any, patient_id: int, user_id: Any) -> CareTeamMember:
+    """Put a staff member of the patient's program on their care team (program admins); adding someone who is
+    already there changes nothing."""
+    patient = _team_patient(by, patient_id, Action.CREATE)
+    member = _member(patient.program, user_id)
+    with transaction.atomic():
+        row, created = CareTeamMember.objects.get_or_create(patient=patient, user=member)
+        if created:
+            audit.record(
+                actor=by,
+                action=Action.CREATE,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="care_team",
+                target_id=member.pk,
+                reason="added",
+            )
+    return row
+
+
+def remove_from_care_team(*, by: Any, patient_id: int, user_id: Any) -> None:
+    """Take a staff member off a patient's care team (program admins); they stop seeing the record at once."""
+    patient = _team_patient(by, patient_id, Action.DELETE)
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
+    with transaction.atomic():
+        deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
+        if not deleted:
+            raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
+        audit.record(
+            actor=by,
+            action=Action.DELETE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="care_team",
+            target_id=pk,
+            reason="removed",
+        )
+
+
+# --- Episodes of care: discharge and readmission (issue #18) ---------------------------------------------
+
+
+def _episode_patient(by: Any, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=action, target_type="enrollment", audit_success=False
+    )
+    if not policy.can_manage_episode(by, patient.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="enrollment",
+            reason="role may not discharge or readmit",
+        )
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers discharge and readmit."))
+    return patient
+
+
+def discharge(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
+    """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
+    Their active medication orders stop with it, so the dosing window no longer lists them and no dose can
+    be recorded until a prescriber writes a new order after readmission."""
+    from keel.treatment.models import MedicationOrder, OrderStatus
+
+    patient = _episode_patient(by, patient_id, Action.UPDATE)
+    today = local_today(patient)
+    errors: list[FieldError] = []
+    ended = _date(data.get("ended_on"), "ended_on", errors, today=today, required=False) or today
+    reason = _choice(data, "reason", list(EndReason.values), "", errors)
+    if not reason and not any(e.field == "reason" for e in errors):
+        errors.append(FieldError("reason", _("this is required")))
+    if errors:
+        raise FieldsInvalid(errors)
+    with transaction.atomic():
+        active = (
+            Enrollment.objects.select_for_update()
+            .filter(patient=patient, status=EnrollmentStatus.ACTIVE)
+            .first()
+        )
+        if active is None:
+            raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+        if ended < active.started_on:
+            raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
+        active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
+        active.save(update_fields=["status", "ended_on", "end_reason"])
+        stopped = list(
+            MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
+                "pk", flat=True
+            )
+        )
+        MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="enrollment",
+            target_id=active.pk,
+            reason="discharged",
+            detail={"stopped_orders": stopped},
+        )
+    return active
+
+
+def readmit(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
+    """Open a new episode of care for someone discharged earlier (from `started_on`, default today)."""
+    patient = _episode_patient(by, patient_id, Action.CREATE)
+    today = local_today(patient)
+    errors: list[FieldError] = []
+    started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
+    if errors:
+        raise FieldsInvalid(errors)
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()  # two readmissions: one waits
+        episodes = list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
+        if any(e.status == EnrollmentStatus.ACTIVE for e in episodes):
+            raise FieldsInvalid([FieldError("patient", _("this person is already in care"))])
+        last_end = max((e.ended_on for e in episodes if e.ended_on), default=None)
+        if last_end and started < last_end:
+            raise FieldsInvalid([FieldError("started_on", _("cannot be before the last episode ended"))])
+        enrollment = Enrollment.objects.create(patient=patient, program=patient.program, started_on=started)
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="enrollment",
+            target_id=enrollment.pk,
+            reason="readmitted",
+        )
+    return enrollment
+
+
+def episodes(by: Any, patient_id: int) -> tuple[Patient, list[Enrollment]]:
+    """A patient's episodes of care, newest first (clinical area), audited as one read."""
+    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
+    return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
+
+
+# --- Patient accounts: the activation code (issue #18) ---------------------------------------------------
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
+CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
+
+
+def _code_digest(code: str) -> str:
+    import hashlib
+
+    cleaned = "".join(c for c in code.upper() if c.isalnum())
+    return hashlib.sha256(cleaned.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    row: ActivationCode
+    code: str  # shown once (printed at the desk); never stored
+
+
+def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
+    """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
+    record without an account. Any unused earlier code stops working."""
+    import secrets
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=Action.CREATE, target_type="activation_code", audit_success=False
+    )
+    if not policy.can_register_patient(by, patient.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason="role may not issue activation codes",
+        )
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
+    if patient.user_id is not None:
+        raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    now = timezone.now()
+    with transaction.atomic():
+        ActivationCode.objects.filter(patient=patient, used_at__isnull=True).delete()
+        row = ActivationCode.objects.create(
+            patient=patient,
+            digest=_code_digest(code),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            target_id=row.pk,
+        )
+    return IssuedCode(row, "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4)))
+
+
+def activate(*, code: str, username: str, password: str, password_again: str) -> User:
+    """The patient makes their own account with the code from the desk: a username and a password. The code
+    then stops working. A wrong, used or expired code gets one answer."""
+
+    errors: list[FieldError] = []
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
+    if not password:
+        errors.append(FieldError("password", _("this is required")))
+    elif password != password_again:
+        errors.append(FieldError("password_again", _("the two passwords differ")))
+    if not code or len(code) > 40:
+        errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
+    if errors:
+        raise FieldsInvalid(errors)
+    try:
+        return _activate(code, username, password)
+    except _CodeDidNotWork:
+        audit.record(  # outside the refused write's transaction, so the failure stays on record
+            actor=None,
+            action=Action.FAILED_LOGIN,
+            outcome=Outcome.FAILURE,
+            target_type="activation_code",
+            reason="activation code did not work",
+        )
+        raise FieldsInvalid(
+            [FieldError("code", _("this code does not work; ask the front desk for a new one"))]
+        ) from None
+
+
+class _CodeDidNotWork(Exception):
+    pass
+
+
+def _activate(code: str, username: str, password: str) -> User:
+    from keel.accounts import services as accounts
+
+    with transaction.atomic():
+        row = (
+            ActivationCode.objects.select_for_update()
+            .select_related("patient__program")
+            .filter(digest=_code_digest(code), used_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+        )
+        if row is None or row.patient.user_id is not None:
+            raise _CodeDidNotWork()
+        try:
+            user, _device = accounts.create_user(
+                username=username,
+                role=Role.PATIENT,
+                password=password,
+                program_slug=row.patient.program.slug,
+                first_name=row.patient.preferred_name or row.patient.given_name,
+            )
+        except accounts.AccountError as exc:
+            raise FieldsInvalid([FieldError(exc.field, exc.message)]) from None
+        Patient.objects.filter(pk=row.patient.pk).update(user=user)
+        row.used_at = timezone.now()
+        row.save(update_fields=["used_at"])
+        audit.record(
+            actor=user,
+            action=Action.UPDATE,
+            patient_id=row.patient.pk,
+            program_id=row.patient.program_id,
+            target_type="activation_code",
+            target_id=row.pk,
+            reason="account made",
+        )
+    return user

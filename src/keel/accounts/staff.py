@@ -1,0 +1,322 @@
+"""Staff of a program (issue #18, journey 0): invitations by email (single use, with an expiry), accepting one
+(password and an authenticator confirmed by a code, in one step), the staff list, role changes and
+deactivation. Program admins of the program decide (keel.access.policy.can_manage_staff); every change is
+audited and the person is told by email. Emails carry no health information."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
+
+from keel.access import policy
+from keel.accounts import services
+from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+
+
+class NotAllowed(PermissionError):
+    """Only a program admin of the program manages its staff (403, audited)."""
+
+
+class EmailNotSent(RuntimeError):
+    """The mail server refused or could not be reached; nothing was kept."""
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _program_of_admin(by: Any, slug: str) -> Program:
+    program = Program.objects.filter(slug=slug, is_personal=False).first()
+    if program is None or not policy.can_manage_staff(by, program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="staff",
+            program_id=program.pk if program else None,
+            reason="not a program admin of this program",
+        )
+        raise NotAllowed(_("Only the program's admins manage its staff."))
+    return program
+
+
+def _send(to: str, subject: str, body: str) -> None:
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+    except OSError as exc:  # smtplib's errors are OSErrors, as are refused connections and timeouts
+        raise EmailNotSent(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Sent:
+    invitation: Invitation
+    link: str  # in the email; never stored, never returned by the API
+
+
+def invite(*, by: Any, program_slug: str, data: dict[str, Any], base_url: str) -> Sent:
+    """Invite a staff member: a link that works once, for KEEL_INVITATION_HOURS, sent by email."""
+    program = _program_of_admin(by, program_slug)
+    errors: list[FieldError] = []
+    email = str(data.get("email") or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.append(FieldError("email", _("give an email address such as name@example.org")))
+    role = str(data.get("role") or "")
+    if role not in {r.value for r in STAFF_ROLES}:
+        errors.append(
+            FieldError(
+                "role",
+                _("choose one of: %(choices)s")
+                % {"choices": ", ".join(sorted(r.value for r in STAFF_ROLES))},
+            )
+        )
+    names = {}
+    for name in ("first_name", "last_name"):
+        value = " ".join(str(data.get(name) or "").split())
+        if len(value) > 150:
+            errors.append(FieldError(name, _("at most %(n)d characters") % {"n": 150}))
+        names[name] = value
+    if errors:
+        raise FieldsInvalid(errors)
+    now = timezone.now()
+    secret = secrets.token_urlsafe(32)
+    link = f"{base_url.rstrip('/')}/accounts/invitation/{secret}/"
+    with transaction.atomic():
+        Program.objects.select_for_update().filter(pk=program.pk).first()  # a double submit waits here
+        if Invitation.objects.filter(
+            program=program,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        ).exists():
+            raise FieldsInvalid(
+                [FieldError("email", _("this address already has an invitation that still works"))]
+            )
+        if User.objects.filter(email__iexact=email, is_active=True, memberships__program=program).exists():
+            raise FieldsInvalid(
+                [FieldError("email", _("someone with this address already works in this program"))]
+            )
+        invitation = Invitation.objects.create(
+            program=program,
+            email=email,
+            role=role,
+            digest=_digest(secret),
+            invited_by=by,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.KEEL_INVITATION_HOURS),
+            **names,
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            target_type="invitation",
+            target_id=invitation.pk,
+            program_id=program.pk,
+            detail={"role": role},
+        )
+        hours = settings.KEEL_INVITATION_HOURS
+        _send(
+            email,
+            _("You are invited to Keel"),
+            _(
+                "You are invited to join %(program)s on Keel.\n\n"
+                "Open this link to choose your username and password and to add Keel to an "
+                "authenticator app:\n"
+                "%(link)s\n\n"
+                "The link works once, for %(hours)d hours. "
+                "If you did not expect this email, you can ignore it."
+            )
+            % {"program": program.name, "link": link, "hours": hours},
+        )
+    return Sent(invitation, link)
+
+
+def open_invitation(secret: str) -> Invitation | None:
+    """The invitation behind a link, while it still works (not used, not withdrawn, not expired)."""
+    if not secret or len(secret) > 100:
+        return None
+    return (
+        Invitation.objects.select_related("program")
+        .filter(
+            digest=_digest(secret),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def new_totp_key() -> str:
+    return secrets.token_hex(20)
+
+
+def code_matches(key_hex: str, code: str) -> bool:
+    """A 6-digit code from the app for this key, now or one step either side (a phone's clock drifts)."""
+    code = (code or "").strip().replace(" ", "")
+    if not code.isdigit() or len(code) != 6:
+        return False
+    totp = TOTP(bytes.fromhex(key_hex))
+    for drift in (-1, 0, 1):
+        totp.drift = drift
+        if secrets.compare_digest(f"{totp.token():06d}", code):
+            return True
+    return False
+
+
+def accept(
+    *, secret: str, username: str, password: str, password_again: str, key_hex: str, code: str
+) -> User:
+    """Become the invited staff member: a username and password, and an authenticator confirmed by a code,
+    all at once (nothing is kept unless all of it is right); the link then stops working."""
+    errors: list[FieldError] = []
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
+    elif User.objects.filter(username__iexact=username).exists():
+        errors.append(FieldError("username", _("that username is taken")))
+    if not password:
+        errors.append(FieldError("password", _("this is required")))
+    elif password != password_again:
+        errors.append(FieldError("password_again", _("the two passwords differ")))
+    if not code_matches(key_hex, code):
+        errors.append(FieldError("code", _("that code did not work; wait for a new code and try again")))
+    if errors:
+        raise FieldsInvalid(errors)
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(
+                digest=_digest(secret),
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .select_related("program")
+            .first()
+        )
+        if invitation is None:
+            raise FieldsInvalid([FieldError("invitation", _("this invitation link no longer works"))])
+        try:
+            user, _device = services.create_user(
+                username=username,
+                role=invitation.role,
+                password=password,
+                program_slug=invitation.program.slug,
+                first_name=invitation.first_name,
+                last_name=invitation.last_name,
+                totp_key_hex=key_hex,
+            )
+        except services.AccountError as exc:
+            raise FieldsInvalid([FieldError(exc.field, exc.message)]) from None
+        user.email = invitation.email
+        user.save(update_fields=["email"])
+        invitation.accepted_at, invitation.accepted_user = timezone.now(), user
+        invitation.save(update_fields=["accepted_at", "accepted_user"])
+        audit.record(
+            actor=user,
+            action=Action.UPDATE,
+            target_type="invitation",
+            target_id=invitation.pk,
+            program_id=invitation.program_id,
+            reason="accepted",
+        )
+    return user
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    username: str
+    name: str
+    email: str
+    role: str
+    role_label: str
+    active: bool
+
+
+def staff_of(*, by: Any, program_slug: str) -> tuple[Program, list[StaffMember], list[Invitation]]:
+    """The program's staff and its invitations that still work, for its admins."""
+    program = _program_of_admin(by, program_slug)
+    members = User.objects.filter(memberships__program=program).exclude(
+        role__in=[Role.PATIENT, Role.SELF_GUIDED]
+    )
+    people = [
+        StaffMember(
+            u.pk, u.username, u.get_full_name(), u.email, u.role, str(Role(u.role).label), u.is_active
+        )
+        for u in members.order_by("-is_active", "last_name", "first_name", "username")
+    ]
+    invitations = list(
+        Invitation.objects.filter(
+            program=program, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+    )
+    audit.record(actor=by, action=Action.READ, target_type="staff", program_id=program.pk)
+    return program, people, invitations
+
+
+def _staff_member(program: Program, user_id: Any) -> User:
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
+    user = User.objects.filter(pk=pk, role__in=[r.value for r in STAFF_ROLES]).first()
+    if user is None or not ProgramMembership.objects.filter(user=user, program=program).exists():
+        raise FieldsInvalid([FieldError("user_id", _("not a staff member of this program"))])
+    return user
+
+
+def deactivate(*, by: Any, program_slug: str, user_id: Any) -> User:
+    """End a staff member's access at once: every session and token (accounts.services.deactivate_user);
+    they are told by email. An admin cannot turn their own account off."""
+    program = _program_of_admin(by, program_slug)
+    user = _staff_member(program, user_id)
+    if user.pk == by.pk:
+        raise FieldsInvalid([FieldError("user_id", _("you cannot turn off your own account"))])
+    if user.is_active:
+        services.deactivate_user(user=user, by=by)
+        if user.email:
+            transaction.on_commit(
+                lambda: _tell(
+                    user.email,
+                    _("Your Keel account was turned off"),
+                    _(
+                        "Your account at %(program)s on Keel was turned off by the program. "
+                        "If you think this is a mistake, talk to the program's admin."
+                    )
+                    % {"program": program.name},
+                )
+            )
+    return user
+
+
+def _tell(to: str, subject: str, body: str) -> None:
+    """A notice the person should get; the change it describes stands even if the mail server is down."""
+    try:
+        _send(to, subject, body)
+    except EmailNotSent:
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            target_type="email",
+            reason="notice not sent",
+        )

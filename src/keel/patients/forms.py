@@ -1,0 +1,97 @@
+"""Front-desk forms (issue #18). They only shape the page; the service checks every field and names it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from keel.patients.models import AdministrativeGender, BirthSex
+
+
+class RegistrationForm(forms.Form):
+    given_name = forms.CharField(label=_("First name (legal)"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Last name (legal)"), max_length=100, required=False)
+    preferred_name = forms.CharField(label=_("Name they go by (optional)"), max_length=100, required=False)
+    pronouns = forms.CharField(label=_("Pronouns (optional)"), max_length=40, required=False)
+    date_of_birth = forms.CharField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender (for records and billing)"),
+        choices=AdministrativeGender.choices,
+        initial=AdministrativeGender.UNKNOWN,
+        required=False,
+    )
+    birth_sex = forms.ChoiceField(
+        label=_("Sex assigned at birth (optional)"),
+        choices=[("", _("Not asked")), *BirthSex.choices],
+        required=False,
+    )
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+    record_number = forms.CharField(
+        label=_("Record number (leave blank for the next number)"), max_length=32, required=False
+    )
+    started_on = forms.CharField(
+        label=_("Date care starts (blank: today)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    program = forms.ChoiceField(label=_("Program"), required=False)
+    not_a_duplicate = forms.BooleanField(
+        label=_("I checked: this is a different person from the patient already registered"), required=False
+    )
+
+    def __init__(self, *args: Any, programs: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        program = self.fields["program"]
+        assert isinstance(program, forms.ChoiceField)
+        program.choices = [(p.slug, p.name) for p in programs]
+        if len(programs) <= 1:
+            del self.fields["program"]
+
+
+class CareTeamForm(forms.Form):
+    user_id = forms.ChoiceField(label=_("Staff member"))
+
+    def __init__(self, *args: Any, candidates: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user_id"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (u.pk, f"{u.get_full_name() or u.username} ({u.get_role_display()})") for u in candidates
+        ]
+
+
+class ActivateForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the front desk"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    username = forms.CharField(
+        label=_("Choose a username"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Choose a password"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("The same password again"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from keel.patients import views
+
+app_name = "patients"
+urlpatterns = [
+    path("patients/new/", views.register, name="register"),
+    path("patients/<int:patient_id>/care-team/", views.care_team, name="care_team"),
+    path("patients/<int:patient_id>/episodes/", views.episodes, name="episodes"),
+    path("patients/<int:patient_id>/activation-code/", views.activation_code, name="activation_code"),
+    path("accounts/activate/", views.activate, name="activate"),
+]

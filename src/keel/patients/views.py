@@ -1,0 +1,176 @@
+"""Front-desk pages (issue #18): register a patient; the care team. Each calls one service."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from keel.access import policy
+from keel.accounts.middleware import mark_session_start
+from keel.accounts.models import Program
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core.rules.inputs import FieldsInvalid
+from keel.patients import queries, services
+from keel.patients.forms import ActivateForm, CareTeamForm, RegistrationForm
+from keel.patients.models import EndReason, local_today
+
+
+def _errors_onto(form: RegistrationForm | CareTeamForm | ActivateForm, exc: FieldsInvalid) -> None:
+    for e in exc.errors:
+        form.add_error(e.field if e.field in form.fields else None, e.reason)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    programs = policy.registering_programs(request.user)
+    if not programs:
+        raise PermissionDenied
+    form = RegistrationForm(request.POST or None, programs=programs)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items()}
+        try:
+            done = services.register_patient(by=request.user, data=data)
+        except FieldsInvalid as exc:
+            _errors_onto(form, exc)
+            status = 422
+        else:
+            return HttpResponseRedirect(
+                reverse("web:patient_detail", args=[done.patient.pk]) + "?registered=1"
+            )
+    elif request.method == "POST":
+        status = 422
+    duplicate = "not_a_duplicate" in form.errors
+    return render(request, "patients/register.html", {"form": form, "duplicate": duplicate}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's care team, with add and remove for the program's admins."""
+    status = 200
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                services.remove_from_care_team(
+                    by=request.user, patient_id=patient_id, user_id=request.POST["remove"]
+                )
+            else:
+                services.add_to_care_team(
+                    by=request.user, patient_id=patient_id, user_id=request.POST.get("user_id")
+                )
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            error = " ".join(e.reason for e in exc.errors)
+            status = 422
+        else:
+            return HttpResponseRedirect(reverse("patients:care_team", args=[patient_id]))
+    patient = queries.get_patient(request.user, patient_id)
+    program = Program.objects.get(slug=patient.program)
+    can_manage = policy.can_manage_care_team(request.user, program.pk)
+    form = None
+    if can_manage:
+        on_team = {m["id"] for m in patient.care_team}
+        candidates = [u for u in services.team_candidates(program) if u.pk not in on_team]
+        form = CareTeamForm(candidates=candidates)
+    return render(
+        request,
+        "patients/care_team.html",
+        {"patient": patient, "can_manage": can_manage, "form": form, "error": error},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Episodes of care, with discharge (date, reason) or readmission."""
+    status, error = 200, ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "readmit":
+                services.readmit(by=request.user, patient_id=patient_id, data=request.POST.dict())
+            else:
+                services.discharge(by=request.user, patient_id=patient_id, data=request.POST.dict())
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            error = " ".join(e.reason for e in exc.errors)
+            status = 422
+        else:
+            return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
+    patient, rows = services.episodes(request.user, patient_id)
+    in_care = any(e.status == "active" for e in rows)
+    return render(
+        request,
+        "patients/episodes.html",
+        {
+            "patient": patient,
+            "episodes": rows,
+            "in_care": in_care,
+            "can_manage": policy.can_manage_episode(request.user, patient.program_id),
+            "reasons": EndReason.choices,
+            "error": error,
+            "today": local_today(patient).isoformat(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["POST"])
+@login_required
+def activation_code(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Give the patient a one-time code to make their own account (shown once, to print or read out)."""
+    try:
+        issued = services.issue_activation_code(by=request.user, patient_id=patient_id)
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return render(
+            request,
+            "patients/activation_code.html",
+            {"error": " ".join(e.reason for e in exc.errors), "patient_id": patient_id},
+            status=422,
+        )
+    return render(
+        request,
+        "patients/activation_code.html",
+        {
+            "code": issued.code,
+            "expires_at": issued.row.expires_at,
+            "patient_id": patient_id,
+            "activate_url": request.build_absolute_uri(reverse("patients:activate")),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest) -> HttpResponse:
+    """The patient, on their own phone: the code from the desk, a username and a password."""
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("web:home"))
+    form = ActivateForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.activate(**form.cleaned_data)
+        except FieldsInvalid as exc:
+            _errors_onto(form, exc)
+            status = 422
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            mark_session_start(request)
+            audit.record(actor=user, action=Action.LOGIN, target_type="user", target_id=user.pk)
+            return HttpResponseRedirect(reverse("web:home"))
+    elif request.method == "POST":
+        status = 422
+    return render(request, "patients/activate.html", {"form": form}, status=status)
