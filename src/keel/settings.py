@@ -41,7 +41,7 @@ def _secret_key() -> str:
     if PRODUCTION:
         raise ConfigError("KEEL_SECRET_KEY is required when KEEL_PRODUCTION=1")
     # Development: generate once into the data dir so sessions survive restarts.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only (issue #14)
     path = DATA_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(64))
@@ -74,7 +74,7 @@ def _data_keys() -> str:
         raise ConfigError(
             "KEEL_DATA_KEYS is required when KEEL_PRODUCTION=1 (make one: keel data_key new ID)"
         )
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only (issue #14)
     path = DATA_DIR / "data_keys"
     if not path.exists():
         path.write_text("dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
@@ -125,7 +125,7 @@ _db_url = env_str("KEEL_DATABASE_URL")
 if _db_url:
     _database: dict[str, object] = parse_database_url(_db_url)
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only (issue #14)
     _database = {"ENGINE": "keel.db.sqlite3", "NAME": str(DATA_DIR / "keel.sqlite3")}
 
 if _database["ENGINE"] == "keel.db.sqlite3":

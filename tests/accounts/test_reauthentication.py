@@ -20,6 +20,7 @@ from keel.sharing.models import Disclosure
 from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
+TO = {"recipient_name": "Dr. Ruth Example, Valley Primary Care", "purpose": "treatment"}
 REASON = "Found unresponsive in the lobby; need the medication list for EMS"
 
 
@@ -28,17 +29,18 @@ def _json(client: Client, path: str, body: dict[str, Any]) -> Any:
 
 
 def _disclosure_api(client: Client, world: World, password: str) -> Any:
-    body = {"basis": "consent", "consent": 1, "categories": ["medication"], "password": password}
+    body = {"basis": "consent", "consent": 1, "categories": ["medication"], **TO, "password": password}
     return _json(client, f"/api/v1/patients/{world.alice.pk}/disclosures", body)
 
 
 def _disclosure_page(client: Client, world: World, password: str) -> Any:
-    body = {"basis": "consent", "consent": "1", "categories": "medication", "password": password}
+    body = {"basis": "consent", "consent": "1", "categories": "medication", **TO, "password": password}
     return client.post(f"/patients/{world.alice.pk}/sharing/disclose/", body)
 
 
 def _export_api(client: Client, world: World, password: str) -> Any:
-    return _json(client, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": password})
+    body = {"basis": "patient_request", "password": password}  # the patient's own request (right of access)
+    return _json(client, f"/api/v1/patients/{world.alice.pk}/fhir/export", body)
 
 
 def _emergency_api(client: Client, world: World, password: str) -> Any:

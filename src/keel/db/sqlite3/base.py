@@ -31,6 +31,20 @@ def _writes(sql: str) -> bool:
     return not head.startswith(("SELECT", "PRAGMA", "EXPLAIN"))
 
 
+def _create_owner_only(path: str) -> None:
+    """Create the database file readable and writable by its owner only (0600) before SQLite opens it: SQLite
+    gives the -wal and -shm files it makes the main file's permissions, so they are owner-only too. The
+    directory it is made in (a new one) is owner-only (0700). An existing file is left as it is."""
+    if path.startswith("file:"):
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class WriterQueue:
     """An exclusive flock on a file beside the database, held by one connection at a time."""
 
@@ -87,6 +101,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     writer_queue: WriterQueue | None = None
 
     def get_new_connection(self, conn_params: Any) -> Any:
+        if not self.is_in_memory_db():
+            _create_owner_only(str(self.settings_dict["NAME"]))
         connection = super().get_new_connection(conn_params)
         if self.writer_queue is not None:
             self.writer_queue.close()
