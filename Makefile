@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres lint typecheck security messages check-migrations bench bench-lighthouse clean
+.PHONY: install run test test-sqlite test-postgres test-moved-clock lint typecheck security messages check-migrations bench bench-lighthouse clean
 
 install: $(STAMP) $(MO) node_modules/.keel-installed $(FHIR_STAMP)
 
@@ -35,9 +35,11 @@ $(STAMP): pyproject.toml
 %.mo: %.po
 	msgfmt --check -o $@ $<
 
+# The worker (scheduled jobs and the queue, `keel worker`) runs beside the web server and stops with it.
 run: install
 	$(BIN)/keel migrate --no-input
 	$(BIN)/keel demo
+	$(BIN)/keel worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/keel serve --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when KEEL_TEST_POSTGRES_URL is set.
@@ -52,6 +54,16 @@ ifdef KEEL_TEST_POSTGRES_URL
 else
 	@echo "KEEL_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped (CI sets it)."
 endif
+
+# Issue #12: the suite passes on any date. `.ci/run` runs it again on SQLite with the whole process's clock
+# moved by libfaketime (Debian's `faketime`): a year ahead, and half an hour before US clocks spring forward
+# (01:30 in New York, 2027-03-14). Tests that pin time (time_machine) pin on top of the moved clock.
+test-moved-clock: install
+	@command -v faketime >/dev/null || { echo "faketime not found: apt-get install faketime (.ci/run does)"; exit 1; }
+	TZ=UTC KEEL_TEST_RUN_NAME=clock-year-ahead faketime -f "+365d" \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser" -q
+	TZ=UTC KEEL_TEST_RUN_NAME=clock-dst-spring faketime -f "@2027-03-14 06:30:00" \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser" -q
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -31,7 +31,7 @@ from decimal import Decimal
 from django.utils import timezone
 from keel.accounts import services
 from keel.accounts.models import Program
-from keel.patients.models import CareTeamMember, Patient
+from keel.patients.models import CareTeamMember, Enrollment, Patient
 from keel.treatment.models import DoseRecord, MedicationOrder
 program = Program.objects.get(slug="riverside")
 nurses = [services.create_user(username=f"bench.nurse{{i}}", role="nurse", password="bench password 12345",
@@ -44,6 +44,7 @@ for i in range({patients}):
     p = Patient.objects.create(program=program, record_number=f"BD-{{i}}", given_name="Bench", family_name=f"D{{i:03d}}",
                                date_of_birth=date(1985, 1, 1))
     CareTeamMember.objects.bulk_create([CareTeamMember(patient=p, user=n) for n in nurses])
+    Enrollment.objects.create(patient=p, program=program, started_on=today - timedelta(days=21))
     order = MedicationOrder.objects.create(patient=p, medication="methadone", rxnorm="6813", dose_mg=Decimal(60),
                                            starts_on=today - timedelta(days=20), prescriber=prescriber, created_at=now)
     DoseRecord.objects.bulk_create(
@@ -63,7 +64,7 @@ def _post(port: int, token: str, patient_id: int) -> tuple[float, int]:
     conn.request(
         "POST",
         f"/api/v1/patients/{patient_id}/doses",
-        body=b"{}",
+        body=b'{"amount_mg": "60"}',
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     response = conn.getresponse()

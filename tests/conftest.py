@@ -116,11 +116,66 @@ def world(db: Any) -> World:
     return w
 
 
+# --- Issue #12: no test acts outside the time it pinned -------------------------------------------
+# A session is born at the clock of its sign-in. If that clock was pinned (time_machine), every request
+# that rides on the session must happen while a pin is still in force: a request at the real clock would
+# make the outcome depend on today's date (the 12-hour session cap ends it a day later). And a session
+# signed in at the real clock must not be used under a pin set *before* its sign-in: its age would be
+# "pinned time minus today", which changes as the calendar moves. (A pin relative to now, such as
+# `now + 3 s` past a throttle, is fine.) Each fails the test at the offending request. `.ci/run`'s
+# moved-clock passes turn any absolute pin in the future into a pin in the past, so they catch those too.
+
+
+def _pinned() -> bool:
+    import time_machine
+
+    return bool(time_machine.traveller_stack)
+
+
+def _born(client: Client) -> None:
+    import time
+
+    client._keel_born = (_pinned(), time.time())  # type: ignore[attr-defined]
+
+
+def _guard_request(self: Client, **request: Any) -> Any:
+    import time
+
+    born = getattr(self, "_keel_born", None)
+    if born is not None:
+        born_pinned, born_at = born
+        path = request.get("PATH_INFO", "")
+        if born_pinned and not _pinned():
+            pytest.fail(
+                f"issue #12: this client signed in inside a time_machine pin and now sends {path!r} at the "
+                "real clock; sign in and act inside the same pinned time (or pin nothing)"
+            )
+        if not born_pinned and _pinned() and time.time() < born_at - 60:
+            pytest.fail(
+                f"issue #12: this client signed in at the real clock and now sends {path!r} under a pin set "
+                "before that sign-in; sign in inside the pin (or pin relative to now)"
+            )
+    response = _unguarded_request(self, **request)
+    user = getattr(getattr(response, "wsgi_request", None), "user", None)
+    if (
+        born is None
+        and self.cookies.get("sessionid") is not None
+        and getattr(user, "is_authenticated", False)
+    ):
+        _born(self)
+    return response
+
+
+_unguarded_request = Client.request
+Client.request = _guard_request  # type: ignore[method-assign]
+
+
 def sign_in(client: Client, user: Any) -> Client:
     """A fully signed-in session (password and, for staff, a verified TOTP device)."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    _born(client)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:
@@ -190,8 +245,18 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     vendor = "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
     out = ROOT / "var" / "test-runs"
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"vendor": vendor, "exitstatus": int(exitstatus), **_counts}
-    (out / f"{vendor}.json").write_text(json.dumps(summary))
+    # issue #12: the moved-clock passes write their own summary (KEEL_TEST_RUN_NAME) with the clock they saw,
+    # so .ci/run can tell that the whole process's clock really was moved.
+    from datetime import UTC, datetime
+
+    summary = {
+        "vendor": vendor,
+        "exitstatus": int(exitstatus),
+        "clock": datetime.now(UTC).isoformat(timespec="seconds"),
+        **_counts,
+    }
+    name = os.environ.get("KEEL_TEST_RUN_NAME") or vendor
+    (out / f"{name}.json").write_text(json.dumps(summary))
 
 
 def pytest_configure(config: Any) -> None:

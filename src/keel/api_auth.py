@@ -9,31 +9,32 @@ from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
 from keel.accounts import services as accounts
+from keel.accounts.middleware import bearer_credential
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
 class KeelAuth:
-    """Token first; otherwise a signed-in (and, for staff, MFA-verified) session with CSRF on writes."""
+    """A bearer token (`bearer_credential`); otherwise the signed-in session that passed its second factor,
+    with CSRF on writes."""
 
     openapi_type = "http"
     openapi_scheme = "bearer"
 
     def __call__(self, request: HttpRequest) -> Any:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header:
-            scheme, _, secret = header.partition(" ")
-            if scheme.lower() != "bearer" or not secret:
-                return None
-            user = accounts.user_for_token(secret.strip())
+        secret = bearer_credential(request)
+        if secret is not None:
+            user = accounts.user_for_token(secret)
             if user is None:
                 return None
             request.user = user
             return user
+        # Everything else rides on the session, which SessionLimitsMiddleware and RequireMFAMiddleware have
+        # already held to its limits and second factor (the same `authenticates_by_session`).
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        if getattr(user, "requires_mfa", False) and not user.is_verified():
+        if not accounts.session_passed_second_factor(user):
             return None
         if request.method not in _SAFE and check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed. Reload the page and try again.")

@@ -189,6 +189,14 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
     return accounts_out
 
 
+def _on(patient: Patient, day: date, hour: int, minute: int = 0) -> datetime:
+    """A moment on `day` in the patient's program's time zone: history happens on its own days, not at the
+    moment `keel demo` runs (issue #12: the demo looks right on any date)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(patient.program.time_zone))
+
+
 def _recovery_history(
     patient: Patient, rng: random.Random, today: date, *, used_last: bool = False, quiet_days: int = 0
 ) -> None:
@@ -200,7 +208,6 @@ def _recovery_history(
 
     if CheckIn.objects.filter(patient=patient).exists():
         return
-    now = timezone.now()
     craving, mood = rng.randint(2, 6), rng.randint(2, 4)
     use_day = rng.choice([None, None, 9, 12])
     rows = []
@@ -221,8 +228,8 @@ def _recovery_history(
                 meeting=rng.random() < 0.4,
                 counseling=n % 7 == 3,
                 triggers=rng.sample(["stress", "people", "lonely", "tired"], k=rng.randint(0, 2)),
-                created_at=now,
-                updated_at=now,
+                created_at=_on(patient, today - timedelta(days=n), 20, 15),
+                updated_at=_on(patient, today - timedelta(days=n), 20, 15),
             )
         )
     CheckIn.objects.bulk_create(rows)
@@ -246,16 +253,16 @@ def _methadone(
 
     if MedicationOrder.objects.filter(patient=patient).exists():
         return
-    now = timezone.now()
     dose = Decimal(30 if first_day else rng.choice([40, 50, 60, 70, 80, 90]))
+    starts_on = today - timedelta(days=0 if first_day else 14)
     order = MedicationOrder.objects.create(
         patient=patient,
         medication="methadone",
         rxnorm="6813",
         dose_mg=dose,
-        starts_on=today - timedelta(days=0 if first_day else 14),
+        starts_on=starts_on,
         prescriber=prescriber,
-        created_at=now,
+        created_at=min(_on(patient, starts_on, 6, 45), timezone.now()),
     )
     if first_day:
         return
@@ -271,7 +278,8 @@ def _methadone(
             treatment_day=15 - n,
             decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
             recorded_by=nurse,
-            recorded_at=now,
+            given_at=_on(patient, today - timedelta(days=n), 7, 30),
+            recorded_at=_on(patient, today - timedelta(days=n), 7, 31),
         )
         for n in range(14, missed, -1)
     )
@@ -293,7 +301,6 @@ def _treatment_history(
     enrollment = patient.enrollments.order_by("started_on").first()
     if current is None or enrollment is None or current.supersedes_id is not None:
         return  # no order, or the history is there already
-    now = timezone.now()
     admitted = enrollment.started_on
     met = rng.randint(4, 9)
     answers = {f"dsm5_{n}": int(n <= met) for n in range(1, 12)}
@@ -309,15 +316,16 @@ def _treatment_history(
         band=result.band.code if result.band else "",
         result=result.as_dict(),
         filled_by=prescriber,
-        filled_at=timezone.make_aware(datetime.combine(admitted, time(10, 0))),
+        filled_at=_on(patient, admitted, 10),
     )
     if rng.random() < 0.7:
+        dispensed_on = min(admitted + timedelta(days=rng.randint(0, 20)), today)
         NaloxoneKit.objects.create(
             patient=patient,
             product="nasal_4mg",
-            dispensed_on=admitted + timedelta(days=rng.randint(0, 20)),
+            dispensed_on=dispensed_on,
             dispensed_by=nurse,
-            recorded_at=now,
+            recorded_at=_on(patient, dispensed_on, 11),
         )
     first = admitted + timedelta(days=rng.choice([0, 0, 1, 2, 3, 5, 8]))
     last = min(current.starts_on, enrollment.ended_on or current.starts_on) - timedelta(days=1)
@@ -331,7 +339,7 @@ def _treatment_history(
         starts_on=first,
         status="superseded",
         prescriber=prescriber,
-        created_at=now,
+        created_at=_on(patient, first, 9),
     )
     current.supersedes = earlier
     current.save(update_fields=["supersedes"])
@@ -356,7 +364,8 @@ def _treatment_history(
                     treatment_day=(day - first).days + 1,
                     decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
                     recorded_by=nurse,
-                    recorded_at=now,
+                    given_at=_on(patient, day, 7, 30),
+                    recorded_at=_on(patient, day, 7, 31),
                 )
             )
         day += timedelta(days=1)

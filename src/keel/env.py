@@ -33,19 +33,6 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return raw.strip()
 
 
-def env_int(name: str, default: int, *, low: int, high: int) -> int:
-    raw = env_str(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number; got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be from {low} to {high}; got {value}")
-    return value
-
-
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = env_str(name)
     if raw is None:
@@ -53,37 +40,105 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, *, floor: int, ceiling: int) -> int:
+    """A whole number between `floor` and `ceiling` (both allowed); anything else names the variable."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number; got {raw!r}") from None
+    if not floor <= value <= ceiling:
+        raise ConfigError(f"{name} must be between {floor} and {ceiling}; got {value}")
+    return value
+
+
 def env_path(name: str, default: Path) -> Path:
     raw = env_str(name)
     return Path(raw).expanduser().resolve() if raw else default.resolve()
 
 
-def parse_database_url(url: str) -> dict[str, object]:
-    """Turn a sqlite:///path or postgresql://user:pass@host:port/name URL into a DATABASES entry."""
-    from urllib.parse import unquote, urlsplit
+# libpq's connection parameters that a KEEL_DATABASE_URL may carry (?sslmode=require&connect_timeout=5 ...),
+# passed to psycopg as they are; any other name is refused rather than dropped or failing at first connect.
+PG_URL_OPTIONS = frozenset(
+    {
+        "application_name",
+        "channel_binding",
+        "connect_timeout",
+        "gssencmode",
+        "keepalives",
+        "keepalives_count",
+        "keepalives_idle",
+        "keepalives_interval",
+        "options",
+        "passfile",
+        "sslcert",
+        "sslcrl",
+        "sslkey",
+        "sslmode",
+        "sslrootcert",
+        "target_session_attrs",
+        "tcp_user_timeout",
+    }
+)
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
+
+def parse_database_url(url: str) -> dict[str, object]:
+    """Turn a sqlite:///path or postgresql://user:pass@host:port/name?option=value URL into a DATABASES
+    entry, through dj-database-url. libpq options (sslmode, connect_timeout ...) are kept; an unknown scheme,
+    a missing name, an unknown or repeated option and a bad sslmode are refused with the variable named."""
+    import dj_database_url
+
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in {"sqlite", "postgres", "postgresql"}:
+        raise ConfigError(f"KEEL_DATABASE_URL: unsupported scheme {scheme!r} (use sqlite or postgresql)")
+    try:
+        parsed = dj_database_url.parse(url)
+    except ValueError:
+        raise ConfigError(
+            "KEEL_DATABASE_URL is not a valid URL (percent-encode special characters in the password)"
+        ) from None
+    options: dict[str, object] = dict(parsed.get("OPTIONS") or {})
+    name = str(parsed.get("NAME") or "")
+    if scheme == "sqlite":
         # sqlite:///relative/path or sqlite:////absolute/path (the dj-database-url convention)
-        path = unquote(parts.path)[1:]
-        if not path:
+        if not name or name == ":memory:":
             raise ConfigError(
                 "KEEL_DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:////srv/keel.sqlite3"
             )
-        return {"ENGINE": "keel.db.sqlite3", "NAME": path}
-    if parts.scheme in {"postgres", "postgresql"}:
-        name = unquote(parts.path.lstrip("/"))
-        if not name:
-            raise ConfigError("KEEL_DATABASE_URL: a postgresql URL needs a database name")
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-        }
-    raise ConfigError(f"KEEL_DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite or postgresql)")
+        if options:
+            raise ConfigError(
+                f"KEEL_DATABASE_URL: a sqlite URL takes no options (got {', '.join(sorted(options))}); "
+                "Keel sets SQLite's own"
+            )
+        return {"ENGINE": "keel.db.sqlite3", "NAME": name}
+    if not name:
+        raise ConfigError("KEEL_DATABASE_URL: a postgresql URL needs a database name")
+    unknown = sorted(set(options) - PG_URL_OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"KEEL_DATABASE_URL: unknown option {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(PG_URL_OPTIONS))})"
+        )
+    for key, value in options.items():
+        if isinstance(value, list):
+            raise ConfigError(f"KEEL_DATABASE_URL: option {key} is given more than once")
+        options[key] = str(value) if not isinstance(value, bool) else ("1" if value else "0")
+    if "sslmode" in options and options["sslmode"] not in SSLMODES:
+        raise ConfigError(f"KEEL_DATABASE_URL: sslmode must be one of {', '.join(SSLMODES)}")
+    entry: dict[str, object] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": parsed.get("USER") or "",
+        "PASSWORD": parsed.get("PASSWORD") or "",
+        "HOST": parsed.get("HOST") or "",
+        "PORT": str(parsed.get("PORT") or ""),
+    }
+    if options:
+        entry["OPTIONS"] = options
+    return entry
 
 
 def parse_email_url(url: str) -> dict[str, object]:

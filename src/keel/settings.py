@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import sys
 from datetime import timedelta
@@ -82,6 +83,41 @@ def _data_keys() -> str:
 
 
 KEEL_DATA_KEYS = _data_keys()
+
+
+def _audit_keys() -> str:
+    """HMAC keys of the audit chain (SECURITY.md T15): `id:base64key,...`, the first seals new rows, every key
+    verifies the rows that name it. Kept outside the database and its backups, like KEEL_DATA_KEYS."""
+    from keel.audit.chain import AuditKeyError, parse_keys
+
+    keys = env_str("KEEL_AUDIT_KEYS")
+    if not keys:
+        if PRODUCTION:
+            raise ConfigError(
+                "KEEL_AUDIT_KEYS is required when KEEL_PRODUCTION=1 (make one: keel audit key new ID)"
+            )
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path = DATA_DIR / "audit_keys"
+        if not path.exists():  # written whole, then linked in: processes starting together share one key
+            fresh = DATA_DIR / f".audit_keys.{os.getpid()}"
+            fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only from the start
+            with os.fdopen(fd, "w") as out:
+                out.write("dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            try:
+                os.link(fresh, path)
+            except FileExistsError:
+                pass
+            finally:
+                fresh.unlink()
+        keys = path.read_text().strip()
+    try:
+        parse_keys(keys)
+    except AuditKeyError as error:
+        raise ConfigError(str(error)) from None
+    return keys
+
+
+KEEL_AUDIT_KEYS = _audit_keys()
 ALLOWED_HOSTS = env_list("KEEL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 # --- Database --------------------------------------------------------------------------------
@@ -131,7 +167,11 @@ INSTALLED_APPS = [
     "keel.recovery",
     "keel.selfguided",
     "keel.public",
+    "keel.jobs",
+    "keel.reminders",
     "keel.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +297,35 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Shared state and background work (issue #19) -------------------------------------------------
+# Nothing a request relies on lives in one process's memory: the cache (rate limits such as KEEL_SCORE_RATE)
+# is a table in the database, shared by every web process; sessions are in the database too.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "keel_cache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+# Queued and scheduled work: Django's task framework (django-tasks) stored in the database
+# (django-tasks-db); `keel worker` runs it (keel/jobs).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Scheduled backups: where, and how many to keep (the newest N; older ones are deleted).
+KEEL_BACKUP_DIR = env_path("KEEL_BACKUP_DIR", DATA_DIR / "backups")
+KEEL_BACKUP_KEEP = env_int("KEEL_BACKUP_KEEP", 7, floor=1, ceiling=365)
+# /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
+# and between two tasks; a long backup can hold it up, hence the margin).
+KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
+
+# Reminders (keel/reminders): the address people reach Keel at, for the links in messages; the text-message
+# adapter (a dotted path to a class with send(message); unset: text messages off) and the file the test
+# adapter keel.reminders.channels.FileSms writes to. Email uses Django's mail settings (the first-day issue).
+KEEL_PUBLIC_URL = env_str("KEEL_PUBLIC_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
+if not KEEL_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ConfigError("KEEL_PUBLIC_URL must start with https:// (or http:// in development)")
+KEEL_SMS_BACKEND = env_str("KEEL_SMS_BACKEND", "") or ""
+KEEL_SMS_FILE = env_path("KEEL_SMS_FILE", DATA_DIR / "sms.jsonl")
+
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -321,8 +390,8 @@ if _email_url is None and PRODUCTION:
     )
 globals().update(parse_email_url(_email_url or "console://"))
 # How long an invitation link works, in hours (floor 1, ceiling 14 days).
-KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, low=1, high=336)
+KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=336)
 # How long a patient's activation code works, in days (floor 1, ceiling 30).
-KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, low=1, high=30)
+KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.
 KEEL_SIGNUP_RATE = env_str("KEEL_SIGNUP_RATE", "5/h") or "5/h"

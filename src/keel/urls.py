@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("keel.sharing.urls")),
     path("", include("keel.interop.urls")),
     path("", include("keel.recovery.urls")),
+    path("", include("keel.reminders.urls")),
     path("", include("keel.selfguided.urls")),
     path("", include("keel.treatment.urls")),
     path("", include("keel.web.urls")),

@@ -265,6 +265,15 @@ ROUTES: dict[str, Route] = {
         },
         patient_scoped=True,
     ),
+    # Uses of emergency powers wait for a program admin's attestation (issue #14).
+    "sharing:reviews": Route("GET", "/program/emergency-reviews/", {**_all(403, 302), "program_admin": 200}),
+    "sharing:attest": Route("POST", "/program/emergency-reviews/999999/attest/", _all(404, 302)),
+    "api:list_emergency_reviews": Route(
+        "GET", "/api/v1/emergency-reviews", {**_all(403, 401), "program_admin": 200}
+    ),
+    "api:attest_emergency_review": Route(
+        "POST", "/api/v1/emergency-reviews/999999/attest", _all(404, 401), body={"note": "checked it"}
+    ),
     "sharing:emergency": Route(
         "GET", "/emergency-access/", {**_all(403, 302), "counselor": 200, "nurse": 200, "prescriber": 200}
     ),
@@ -370,7 +379,14 @@ ROUTES: dict[str, Route] = {
     "api:export_patient_fhir": Route(
         "POST",
         "/api/v1/patients/{patient}/fhir/export",
-        {"anonymous": (401, 401, 401), **_RECORD},
+        # A record that leaves is a disclosure (issue #14): clinical roles on the team only, with a basis.
+        {
+            "anonymous": (401, 401, 401),
+            **_DISCLOSE,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
         patient_scoped=True,
         body={"password": "correct horse battery staple 42"},
     ),
@@ -539,6 +555,12 @@ ROUTES: dict[str, Route] = {
             ("attend", "POST", "/me/meetings/attend/", 302, {"name": "Evening group"}),
         ]
     },
+    # Reminders outside the app (issue #19): a reminder that is not one's own is not found; the stop link's
+    # token is the key (no sign-in), and a token that is no one's is not found for anyone.
+    "reminders:channel": Route(
+        "POST", "/me/reminders/999999/channel/", _all(404, 302), body={"channel": "email"}
+    ),
+    "reminders:stop": Route("GET", "/reminders/stop/no-such-token/", _all(404, 404)),
     "recovery:patient_recovery": Route(
         "GET", "/patients/{patient}/recovery/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),
@@ -642,7 +664,7 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/dose-overrides",
         {"anonymous": (401, 401, 401), **_PRESCRIBE},
         patient_scoped=True,
-        body={"max_total_mg": 60, "reason": "documented"},
+        body={"max_total_mg": 60, "reason": "documented: COWS 14 at 2 h, still in withdrawal"},
     ),
     "api:take_home": Route(
         "POST",

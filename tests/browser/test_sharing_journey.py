@@ -48,6 +48,10 @@ def test_sharing_under_part_2(live_server: Any, browser: Any, shot: Any) -> None
     page.goto(f"{live_server.url}/patients/{patient.pk}/")
     page.get_by_role("link", name="Sharing: consents, disclosures, emergencies").click()
     consent = page.locator(".consent-active").first
+    consent.get_by_label("Who receives it (as the consent names them)").fill(
+        "Dr. Ruth Example, Valley Primary Care"
+    )
+    consent.get_by_label("Why it is shared").select_option("treatment")
     consent.get_by_label("Your password, to confirm").fill(demo.DEMO_PASSWORD)
     consent.get_by_role("button", name="Send the progress report").click()
     expect(page.get_by_role("heading", name="Progress report")).to_be_visible()

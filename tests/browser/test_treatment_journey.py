@@ -1,5 +1,6 @@
-"""Journey 4 on a tablet: the nurse at the dosing window records doses with the keyboard (guard rails: the
-first-day total, a hold when sedated), then the prescriber decides take-homes and sees the bottle schedule."""
+"""Journey 4 on a tablet: the nurse at the dosing window records doses with the keyboard (guard rails: an
+empty amount, the first-day total, a hold when sedated and Enter after it), then the prescriber decides
+take-homes and sees the bottle schedule."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from tests.browser.test_instrument_journeys import _sign_in
 TABLET = {"width": 1024, "height": 768}
 
 
+def held_day(order: MedicationOrder) -> Any:
+    return DoseRecord.objects.filter(patient=order.patient, status="held").get().local_date
+
+
 def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: Any) -> None:
     demo.load(patients_per_program=6, seed=11)
     orders = MedicationOrder.objects.filter(patient__program__slug="riverside", status="active")
@@ -25,17 +30,24 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     _sign_in(page, live_server.url, "riverside.nurse")
     page.get_by_role("link", name="Dosing window").click()
     row = page.locator(f"#p{first_day.patient_id}")
-    assert row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").input_value() == "30"
-    # Keyboard only: focus the row's button and press Enter to record the ordered dose.
+    amount = row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)")
+    assert amount.input_value() == ""  # never the ordered dose by default (issue #13)
+    # Enter on an empty amount gives nothing and says why.
     row.get_by_role("button", name="Record dose").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("type the amount given (mg)").wait_for()
+    assert not DoseRecord.objects.filter(patient=first_day.patient).exists()
+    # Keyboard only: type the dose, then Enter.
+    row = page.locator(f"#p{first_day.patient_id}")
+    row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").fill("30")
     page.keyboard.press("Enter")
     page.get_by_text(f"30 mg given to {first_day.patient.display_name}.").wait_for()
     shot(page, "treatment-dosing-window-tablet")
-    # A second dose that would pass the 50 mg first-day total is not given.
+    # A second dose that would pass the 40 mg first-day total is not given.
     row = page.locator(f"#p{first_day.patient_id}")
     row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").fill("25")
     row.get_by_role("button", name="Record another dose").click()
-    page.get_by_text("above the 50 mg day-one limit").wait_for()
+    page.get_by_text("above the 40 mg day-one limit").wait_for()
     assert DoseRecord.objects.filter(patient=first_day.patient).count() == 1
     # Nodding off at the window: the dose is held and a prescriber is asked to assess.
     row = page.locator(f"#p{regular.patient_id}")
@@ -44,6 +56,14 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     page.get_by_text("A prescriber has been asked to assess.").wait_for()
     assert PatientFlag.objects.filter(
         patient=regular.patient, kind="dose_held", resolved_at__isnull=True
+    ).exists()
+    # A hold means stop: Enter on the held row gives nothing until a prescriber releases the hold.
+    row = page.locator(f"#p{regular.patient_id}")
+    row.get_by_label(f"Dose for {regular.patient.display_name} (mg)").fill(f"{regular.dose_mg:f}")
+    row.get_by_role("button", name="Record dose").click()
+    page.get_by_text("No dose until a prescriber assesses the person").wait_for()
+    assert not DoseRecord.objects.filter(
+        patient=regular.patient, status="given", local_date=held_day(regular)
     ).exists()
     context.close()
 

@@ -3,6 +3,7 @@ role's signals may draw on, one audit row per read, set-based reads; the patient
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -208,7 +209,7 @@ def test_the_timeline_shows_the_record_newest_first(world: World, morning: dict[
         "craving 3/10, mood 4/5, reported use, went to a meeting",
     )
     assert ("2026-11-24", "dose", "Methadone: 5 observed doses", "2026-11-20 to 2026-11-24") in seen
-    assert ("2026-11-23", "assessment", "PHQ9", "score 6, mild") in seen
+    assert ("2026-11-23", "assessment", "PHQ-9", "score 6, Mild depression symptoms") in seen
     assert ("2026-11-24", "thought_record", "Thought record written", "") in seen
     assert [e["day"] for e in body["events"]] == sorted((e["day"] for e in body["events"]), reverse=True)
     assert "secret" not in str(body)
@@ -286,3 +287,25 @@ def test_history_stored_without_the_rules_gets_its_flags_once(world: World) -> N
     assert kinds == {"reported_use", "silence"}
     assert review_history(world.bob) == 0  # once
     assert review_history(world.charlie) == 0  # no check-ins: nothing to review
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_timeline_shows_what_a_flag_is_about_and_its_resolution_note(world: World) -> None:
+    flag = _flag(world.alice, "reported_use", 1, raised=NOW - timedelta(days=2))
+    flag.reasons = ["Use reported in the check-in of 2026-11-23"]
+    flag.save()
+    client = sign_in(Client(), world.staff["counselor"])
+    resolved = client.post(
+        f"/api/v1/patients/{world.alice.pk}/flags/{flag.pk}/resolve",
+        json.dumps({"note": "Called; naloxone kit offered"}),
+        content_type="application/json",
+    )
+    assert resolved.status_code == 200
+    body = client.get(f"/api/v1/patients/{world.alice.pk}/timeline?days=30").json()
+    details = {e["title"]: e["detail"] for e in body["events"] if e["kind"] == "flag"}
+    assert details["Flag: Reported use"] == "Use reported in the check-in of 2026-11-23"
+    assert details["Flag resolved: Reported use"].startswith("Called; naloxone kit offered (by ")
+    peer = sign_in(Client(), world.staff["peer_specialist"]).get(
+        f"/api/v1/patients/{world.alice.pk}/timeline?days=30"
+    )
+    assert "naloxone kit offered" not in peer.content.decode()

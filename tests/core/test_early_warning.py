@@ -75,7 +75,45 @@ def test_silence_for_three_days_after_a_daily_habit() -> None:
 
 
 def test_three_days_of_worsening_mood() -> None:
-    assert flags([checkin(2, mood=4), checkin(1, mood=3), checkin(0, mood=2)]) == ["worsening_mood"]
+    series = [checkin(3, mood=5), checkin(2, mood=4), checkin(1, mood=3), checkin(0, mood=2)]
+    assert flags(series) == ["worsening_mood"]
+
+
+def test_two_worse_days_are_not_three() -> None:
+    # 4, 3, 2: the mood was worse on 2 days (issue #15: "worse each day for N days" means N worse days)
+    assert flags([checkin(2, mood=4), checkin(1, mood=3), checkin(0, mood=2)]) == []
+
+
+def test_the_reason_counts_the_worse_days() -> None:
+    series = [checkin(3, mood=5), checkin(2, mood=4), checkin(1, mood=3), checkin(0, mood=2)]
+    d = rules.get("early-warning").run({"today": TODAY.isoformat(), "checkins": series, "screens": []}, {})
+    assert d.details["flags"][0]["reason"] == "Mood worse each day for 3 days."
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_two_check_ins_on_one_date_never_drop_a_reported_use(order: int) -> None:
+    same_day = [checkin(0, used=True, craving=8), checkin(0, used=False, craving=1)]
+    if order:
+        same_day.reverse()
+    assert "reported_use" in flags([checkin(1), *same_day])
+
+
+def test_two_check_ins_on_one_date_keep_the_worst_mood_and_a_missed_dose() -> None:
+    series = [
+        checkin(1, medication="missed"),
+        checkin(0, medication="missed"),
+        checkin(0, medication="taken"),
+    ]
+    assert flags(series) == ["missed_medication"]
+
+
+def test_a_screen_dated_after_today_is_refused_like_a_check_in() -> None:
+    with pytest.raises(InvalidInput) as error:
+        flags(
+            [checkin(0)],
+            [{"date": (TODAY + timedelta(days=1)).isoformat(), "kind": "cssrs", "positive": True}],
+        )
+    assert [e.field for e in error.value.errors] == ["screens[0].date"]
     assert flags([checkin(1, mood=3), checkin(0, mood=2)]) == []
     assert flags([checkin(2, mood=4), checkin(1, mood=4), checkin(0, mood=2)]) == []
 

@@ -40,24 +40,27 @@ def test_dsm5_severity(met: set[int], supervised: bool, count: int, band: str) -
 @pytest.mark.parametrize(
     ("met", "months", "flag"),
     [
-        ({4}, 4, "early_remission"),  # 16: craving may remain
-        (set(), 2, None),  # 17: not yet
-        (set(), 3, "early_remission"),  # 17: exactly 3 months
-        (set(), 11, "early_remission"),
+        ({1, 2, 4}, 4, "early_remission"),  # 16: craving may remain (criteria earlier in the 12 months)
+        ({1, 2}, 2, None),  # 17: not yet
+        ({1, 2}, 3, "early_remission"),  # 17: exactly 3 months
+        ({1, 2}, 11, "early_remission"),
         ({4}, 12, "sustained_remission"),  # 17: 12 months, craving still present
-        ({1}, 12, None),  # a criterion other than craving: no remission
+        ({1}, 2, None),  # a criterion other than craving in the last 3 months: no remission
     ],
 )
 def test_dsm5_remission_specifiers(met: set[int], months: int, flag: str | None) -> None:
-    result = score("dsm5-oud", dsm5(met), {"prior_oud": True, "months_without_criteria": months})
+    extras = {"prior_oud": True, "months_without_criteria": months, "prior_severity": "moderate"}
+    result = score("dsm5-oud", dsm5(met), extras)
     remission = [f for f in result.flags if f.endswith("remission")]
     assert remission == ([flag] if flag else [])
     if flag:
-        assert result.band is None  # the specifier replaces the current-severity band
+        assert result.band is not None and result.band.code.endswith(
+            flag
+        )  # severity and remission, never blank
 
 
 def test_remission_needs_a_prior_diagnosis() -> None:
-    result = score("dsm5-oud", dsm5(set()), {"prior_oud": False, "months_without_criteria": 24})
+    result = score("dsm5-oud", dsm5({6}), {"prior_oud": False, "months_without_criteria": 5})
     assert result.flags == ()
 
 
@@ -65,12 +68,13 @@ def test_maintenance_and_controlled_environment_specifiers_attach_to_remission()
     extras = {
         "prior_oud": True,
         "months_without_criteria": 14,
+        "prior_severity": "severe",
         "on_maintenance_therapy": True,
         "controlled_environment": True,
     }
     result = score("dsm5-oud", dsm5(set()), extras)
     assert result.flags == ("sustained_remission", "on_maintenance_therapy", "in_controlled_environment")
-    not_remitted = score("dsm5-oud", dsm5({1, 2}), extras)
+    not_remitted = score("dsm5-oud", dsm5({1, 2}), {**extras, "months_without_criteria": 1})
     assert not_remitted.flags == ()
 
 
@@ -153,10 +157,17 @@ def test_bam_risk_flag_at_12() -> None:
     assert at_11.composites["risk"] == 11 and "risk" not in at_11.flags
 
 
-def test_bam_heavy_drinking_days_need_some_drinking_days() -> None:
+@pytest.mark.parametrize(("any_days", "heavy_days"), [(0, 2), (0, 1), (1, 2), (2, 4), (3, 4)])
+def test_bam_heavy_drinking_days_above_drinking_days_are_refused(any_days: int, heavy_days: int) -> None:
     with pytest.raises(InvalidAnswers) as error:
-        score("bam", bam(VECTOR_34 | {4: 0, 5: 2}))
+        score("bam", bam(VECTOR_34 | {4: any_days, 5: heavy_days}))
     assert [e.item for e in error.value.errors] == ["bam_5"]
+    assert "bam_4" in error.value.errors[0].reason
+
+
+@pytest.mark.parametrize(("any_days", "heavy_days"), [(0, 0), (2, 2), (4, 1), (4, 4)])
+def test_bam_heavy_drinking_days_within_drinking_days_are_accepted(any_days: int, heavy_days: int) -> None:
+    assert score("bam", bam(VECTOR_34 | {4: any_days, 5: heavy_days})).composites["use"] >= heavy_days
 
 
 # --- C-SSRS screener (vectors 24-29) -----------------------------------------------------------------

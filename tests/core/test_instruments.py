@@ -261,8 +261,8 @@ def _valid_answers(draw: Any, code: str) -> dict[str, int]:
     for item in instrument.items:
         if instrument.is_enabled(item, answers):
             answers[item.link_id] = draw(st.sampled_from(item.allowed))
-    if code == "bam" and answers["bam_4"] == 0:
-        answers["bam_5"] = 0
+    if code == "bam":
+        answers["bam_5"] = min(answers["bam_5"], answers["bam_4"])
     return answers
 
 

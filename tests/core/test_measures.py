@@ -255,6 +255,58 @@ def test_nqf_180_days_exactly() -> None:
     assert continuity_nqf3175([person(spans=one_short)], **kw).numerator == 0  # type: ignore[arg-type]
 
 
+# --- the report date: nothing after it counts (issue #15) -------------------------------------------------
+
+
+def test_supply_that_runs_past_the_report_date_is_pending_not_met() -> None:
+    # a 200-day supply dispensed 100 days before the report date has covered 100 days so far
+    spans = (cover_days(date(2025, 1, 1), 200),)
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 4, 10), "params": Params()}
+    m = continuity_nqf3175([person(spans=spans)], **kw)  # type: ignore[arg-type]
+    assert (m.numerator, m.denominator, m.pending) == (0, 0, 1)
+
+
+def test_supply_dated_after_the_report_date_never_counts() -> None:
+    spans = (
+        cover_days(date(2025, 1, 1), 30),
+        cover_days(date(2025, 2, 5), 200),
+    )  # the second is in the future
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 2, 1), "params": Params()}
+    m = continuity_nqf3175([person(spans=spans)], **kw)  # type: ignore[arg-type]
+    assert m.numerator == 0
+
+
+def test_a_person_inside_the_allowed_gap_on_the_report_date_is_pending() -> None:
+    spans = (cover_days(date(2025, 1, 1), 30),)  # last covered day Jan 30
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "params": Params()}
+    inside = continuity_nqf3175([person(spans=spans)], as_of=date(2025, 2, 7), **kw)  # type: ignore[arg-type]
+    assert (inside.pending, inside.denominator) == (1, 0)
+    broken = continuity_nqf3175([person(spans=spans)], as_of=date(2025, 2, 8), **kw)  # type: ignore[arg-type]
+    assert (broken.pending, broken.denominator, broken.numerator) == (0, 1, 0)
+
+
+def test_retention_does_not_count_future_days_either() -> None:
+    spans = (cover_days(date(2025, 1, 1), 90),)
+    m = retention(
+        [person(spans=spans)],
+        start=date(2025, 1, 1),
+        end=date(2025, 1, 31),
+        as_of=date(2025, 1, 31),
+        days=30,
+        max_gap=7,
+    )
+    assert (m.numerator, m.pending) == (1, 0)  # day 30 has come (Jan 30)
+    early = retention(
+        [person(spans=spans)],
+        start=date(2025, 1, 1),
+        end=date(2025, 1, 20),
+        as_of=date(2025, 1, 20),
+        days=30,
+        max_gap=7,
+    )
+    assert (early.numerator, early.pending) == (0, 1)
+
+
 # --- intake to first dose, naloxone ------------------------------------------------------------------------
 
 
@@ -278,6 +330,26 @@ def test_intake_to_first_dose_median_and_waiting() -> None:
         ("2025-02", 0.0, 1),
     ]
     assert m.unit == "days"
+
+
+def test_intake_to_first_dose_counts_people_who_left_without_a_dose_as_never_started() -> None:
+    people = [
+        person(1, admissions=(date(2025, 1, 2),), spans=(Span(date(2025, 1, 4), date(2025, 2, 1)),)),  # 2
+        person(2, admissions=(date(2025, 1, 3),), in_care=(Span(date(2025, 1, 3), date(2025, 1, 20)),)),
+        person(3, admissions=(date(2025, 2, 20),), in_care=(Span(date(2025, 2, 20), date.max),)),  # waiting
+        # left on Jan 20, a dose only after a later return: this admission never started
+        person(
+            4,
+            admissions=(date(2025, 1, 5),),
+            in_care=(Span(date(2025, 1, 5), date(2025, 1, 20)),),
+            spans=(Span(date(2025, 2, 10), date(2025, 2, 20)),),
+        ),
+    ]
+    m = intake_to_first_dose(people, start=date(2025, 1, 1), end=date(2025, 2, 28), as_of=date(2025, 2, 28))
+    assert (m.numerator, m.denominator, m.pending) == (1, 4, 1)
+    assert m.excluded == {"never started: care ended before a first dose": 2}
+    assert m.value == 2.0
+    assert "median is over the admissions with a first dose" in m.definition
 
 
 def test_a_dose_after_the_report_date_is_still_waiting() -> None:
@@ -325,3 +397,12 @@ def test_program_measures_in_page_order_and_months() -> None:
         "percent": None,
         "median_days": None,
     }
+
+
+def test_nqf_states_what_counts_as_a_diagnosis_and_which_episode() -> None:
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 2, 1), "params": Params()}
+    d = continuity_nqf3175([], **kw).definition  # type: ignore[arg-type]
+    assert "in early or sustained remission" in d
+    assert "F11.21" in d
+    assert "first that starts in the window" in d
+    assert "days after the report date never count" in d

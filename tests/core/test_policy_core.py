@@ -55,7 +55,7 @@ def test_a_request_may_only_tighten() -> None:
     base = {**policy.defaults(rule), "titration_step_max_mg": 8}
     assert policy.tighten_only(rule, base, {"titration_step_max_mg": 5})["titration_step_max_mg"] == 5
     with pytest.raises(InvalidInput) as exc:
-        policy.tighten_only(rule, base, {"titration_step_max_mg": 10, "first_day_total_max_mg": 45})
+        policy.tighten_only(rule, base, {"titration_step_max_mg": 10, "first_day_total_max_mg": 35})
     assert [e.field for e in exc.value.errors] == ["policy.titration_step_max_mg"]
 
 

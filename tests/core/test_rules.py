@@ -114,7 +114,8 @@ def test_vector_45_first_day_60_mg_needs_a_documented_reason() -> None:
 
 @pytest.mark.parametrize(
     ("given", "requested", "decision"),
-    [(30, 20, "allowed"), (30, 21, "needs_override"), (0, 50, "allowed"), (0, 50.5, "needs_override")],
+    # correction 6 (third pass): the label's 40 mg first-day total is the default, 30 mg the first single dose
+    [(30, 10, "allowed"), (30, 11, "needs_override"), (0, 30, "allowed"), (0, 30.5, "needs_override")],
 )
 def test_the_first_day_cap_is_on_the_cumulative_total(given: float, requested: float, decision: str) -> None:
     assert (

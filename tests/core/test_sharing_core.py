@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,6 +11,7 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import InvalidInput
 
 TODAY = date(2026, 11, 25)
+NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
 GOOD = {
     "recipient_name": "Valley Clinic",
     "purpose": "treatment",
@@ -65,16 +67,21 @@ def test_each_bad_element(change: dict[str, object], field: str, reason: str) ->
 
 def test_status_boundaries() -> None:
     end = date(2027, 1, 1)
-    assert core.status(expires_on=end, revoked_on=None, today=end) == "active"  # its last day still counts
-    assert core.status(expires_on=end, revoked_on=None, today=date(2027, 1, 2)) == "expired"
-    assert core.status(expires_on=end, revoked_on=TODAY, today=TODAY) == "revoked"
-    assert core.status(expires_on=end, revoked_on=date(2026, 12, 1), today=TODAY) == "active"
+    assert core.status(expires_on=end, revoked_at=None, today=end) == "active"  # its last day still counts
+    assert core.status(expires_on=end, revoked_at=None, today=date(2027, 1, 2)) == "expired"
+    assert core.status(expires_on=end, revoked_at=NOON, today=TODAY) == "revoked"
+
+
+def test_a_revocation_is_in_force_even_when_its_instant_looks_ahead_of_today() -> None:
+    # Recorded by a server whose clock or zone runs ahead: the day it carries is tomorrow here. Still revoked.
+    ahead = datetime(2026, 11, 26, 9, 0, tzinfo=ZoneInfo("Pacific/Kiritimati"))
+    assert core.status(expires_on=date(2027, 1, 1), revoked_at=ahead, today=TODAY) == "revoked"
 
 
 def test_coverage_decisions_with_reasons_and_sources() -> None:
     kw = {
         "expires_on": date(2027, 1, 1),
-        "revoked_on": None,
+        "revoked_at": None,
         "consent_categories": ("enrollment", "checkins"),
         "today": TODAY,
     }
@@ -100,11 +107,104 @@ def test_the_notice_and_the_scope() -> None:
     )
 
 
-def test_an_emergency_records_its_facts() -> None:
-    terms = core.parse_emergency(
-        {"recipient_name": "Dr. A", "recipient_affiliation": "Mercy ED", "nature": "Overdose, unresponsive"}
-    )
-    assert (terms.recipient_name, terms.recipient_affiliation) == ("Dr. A", "Mercy ED")
+EMERGENCY = {
+    "recipient_name": "Dr. A",
+    "recipient_role": "physician",
+    "recipient_affiliation": "Mercy Hospital emergency department",
+    "nature": "Overdose, unresponsive",
+    "categories": ["medication"],
+}
+
+
+def emergency_fields(raw: dict[str, object]) -> dict[str, str]:
     with pytest.raises(InvalidInput) as info:
-        core.parse_emergency({"recipient_name": "Dr. A", "recipient_affiliation": "", "nature": "bad"})
+        core.parse_emergency(raw)
+    return {e.field: e.reason for e in info.value.errors}
+
+
+def test_an_emergency_records_its_facts() -> None:
+    terms = core.parse_emergency(EMERGENCY)
+    assert (terms.recipient_name, terms.recipient_affiliation) == (
+        "Dr. A",
+        "Mercy Hospital emergency department",
+    )
+    assert terms.recipient_role == "physician"
+    assert terms.categories == ("medication",)
+    with pytest.raises(InvalidInput) as info:
+        core.parse_emergency({**EMERGENCY, "recipient_affiliation": "", "nature": "bad"})
     assert {e.field for e in info.value.errors} == {"recipient_affiliation", "nature"}
+
+
+@pytest.mark.parametrize("role", ["", "judge", "employer", "police", None, 3])
+def test_an_emergency_recipient_must_hold_a_medical_role(role: object) -> None:
+    assert "medical personnel" in emergency_fields({**EMERGENCY, "recipient_role": role})["recipient_role"]
+
+
+@pytest.mark.parametrize(
+    "facility",
+    [
+        "County Drug Court",
+        "Riverside Police Department",
+        "ACME Corp human resources",
+        "Sheriff's office",
+        "State Prison infirmary",
+    ],
+)
+def test_a_court_an_employer_or_the_police_is_never_an_emergency_recipient(facility: str) -> None:
+    reason = emergency_fields({**EMERGENCY, "recipient_affiliation": facility})["recipient_affiliation"]
+    assert reason == "a medical emergency allows disclosure only to medical personnel"
+
+
+def test_a_judge_named_as_the_person_is_refused() -> None:
+    reason = emergency_fields({**EMERGENCY, "recipient_name": "Judge Example"})["recipient_name"]
+    assert reason == "a medical emergency allows disclosure only to medical personnel"
+
+
+@pytest.mark.parametrize(
+    "asked", [[], ["checkins"], ["screenings"], ["medication", "checkins"], "medication"]
+)
+def test_an_emergency_sends_only_what_it_needs(asked: object) -> None:
+    assert "categories" in emergency_fields({**EMERGENCY, "categories": asked})
+
+
+def test_an_emergency_may_send_enrollment_and_medication() -> None:
+    terms = core.parse_emergency({**EMERGENCY, "categories": ["medication", "enrollment"]})
+    assert terms.categories == ("enrollment", "medication")
+
+
+REQUEST = {"recipient_name": "Dr. Ruth Example, Valley Primary Care", "purpose": "treatment"}
+CONSENTED = {
+    "recipient_name": "Dr. Ruth Example, Valley Primary Care",
+    "purpose": "treatment",
+    "purpose_text": "",
+}
+
+
+def test_a_request_to_the_consented_recipient_for_the_consented_purpose_matches() -> None:
+    spaced = {**REQUEST, "recipient_name": " dr ruth example   VALLEY primary care "}
+    assert core.mismatches(core.parse_request(spaced), **CONSENTED) == []
+
+
+def test_a_request_to_another_recipient_names_the_recipient() -> None:
+    request = core.parse_request({**REQUEST, "recipient_name": "Valley Primary Care"})
+    assert [e.field for e in core.mismatches(request, **CONSENTED)] == ["recipient_name"]
+
+
+def test_a_request_for_another_purpose_names_the_purpose() -> None:
+    request = core.parse_request({**REQUEST, "purpose": "employment"})
+    assert [e.field for e in core.mismatches(request, **CONSENTED)] == ["purpose"]
+
+
+def test_another_described_purpose_must_be_the_consents_words() -> None:
+    consented = {**CONSENTED, "purpose": "other", "purpose_text": "Housing application"}
+    same = core.parse_request({**REQUEST, "purpose": "other", "purpose_text": "housing application"})
+    other = core.parse_request({**REQUEST, "purpose": "other", "purpose_text": "Custody hearing"})
+    assert core.mismatches(same, **consented) == []
+    assert [e.field for e in core.mismatches(other, **consented)] == ["purpose"]
+
+
+@pytest.mark.parametrize("missing", ["recipient_name", "purpose"])
+def test_a_request_without_its_recipient_or_purpose_is_refused(missing: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        core.parse_request({k: v for k, v in REQUEST.items() if k != missing})
+    assert [e.field for e in info.value.errors] == [missing]

@@ -65,7 +65,7 @@ def records(world: World) -> dict[str, list[int | None]]:
     treatment.prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=30
     )
-    dose = treatment.record_dose(by=world.staff["nurse"], patient_id=world.alice.pk).dose
+    dose = treatment.record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30").dose
     raw = {"craving": 3, "mood": 4, "used": True, "used_what": ["heroin"], "medication": "taken"}
     recovery.record_checkin(by=world.alice.user, raw=raw, key="fuzz")  # raises the reported-use flag
     return {

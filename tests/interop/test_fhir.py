@@ -113,7 +113,11 @@ def record(world: World) -> World:
 
 def _export(world: World, role: str = "prescriber") -> Any:
     client = sign_in(Client(), world.staff[role])
-    response = _post(client, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": PASSWORD})
+    response = _post(
+        client,
+        f"/api/v1/patients/{world.alice.pk}/fhir/export",
+        {"password": PASSWORD, "basis": "patient_request"},
+    )
     assert response.status_code == 200, response.content[:300]
     return response
 
@@ -144,7 +148,11 @@ def test_the_export_is_sent_as_fhir_json(record: World) -> None:
 @time_machine.travel(NOW, tick=False)
 def test_a_wrong_password_exports_nothing_and_is_audited(record: World) -> None:
     client = sign_in(Client(), record.staff["prescriber"])
-    wrong = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", {"password": "not it"})
+    wrong = _post(
+        client,
+        f"/api/v1/patients/{record.alice.pk}/fhir/export",
+        {"password": "not it", "basis": "patient_request"},
+    )
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
     denied = AuditEvent.objects.order_by("-id").first()
     assert denied is not None and denied.reason == "re-authentication failed"
@@ -222,6 +230,57 @@ def test_the_diagnosis_is_coded_in_icd10cm_and_snomed_with_category_and_status(r
     assert condition["severity"]["coding"][0]["code"] == "24484000"
 
 
+@pytest.mark.parametrize(
+    ("met", "extras", "icd", "snomed", "severity", "text"),
+    [
+        (
+            {1, 2, 3, 4, 5},
+            {"months_without_criteria": 4, "on_maintenance_therapy": True},
+            "F11.21",
+            "75544000",
+            "6736007",
+            "Opioid use disorder, moderate, in early remission, on maintenance therapy",
+        ),
+        (
+            {4},
+            {"prior_oud": True, "prior_severity": "mild", "controlled_environment": True},
+            "F11.11",
+            "5602001",
+            "255604002",
+            "Opioid use disorder, mild, in sustained remission, in a controlled environment",
+        ),
+        ({1, 2}, {}, "F11.10", "5602001", "255604002", "Opioid use disorder, mild"),
+    ],
+)
+def test_a_later_diagnosis_in_remission_leaves_as_remission_with_its_codes(
+    record: World,
+    met: set[int],
+    extras: dict[str, Any],
+    icd: str,
+    snomed: str,
+    severity: str,
+    text: str,
+) -> None:
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        submit_assessment(
+            by=record.staff["prescriber"],
+            patient_id=record.alice.pk,
+            instrument="dsm5-oud",
+            answers={f"dsm5_{i}": int(i in met) for i in range(1, 12)},
+            extras=extras,
+        )
+    with time_machine.travel(NOW, tick=False):
+        body = _export(record).json()
+    assert_valid_r4(body)
+    condition = _of(body, "Condition")[0]
+    codes = {(c["system"], c["code"]) for c in condition["code"]["coding"]}
+    assert codes == {("http://hl7.org/fhir/sid/icd-10-cm", icd), ("http://snomed.info/sct", snomed)}
+    remission = "remission" in text
+    assert condition["clinicalStatus"]["coding"][0]["code"] == ("remission" if remission else "active")
+    assert condition["severity"]["coding"][0]["code"] == severity
+    assert condition["code"]["text"] == text
+
+
 @time_machine.travel(NOW, tick=False)
 def test_phq9_and_gad7_carry_their_loinc_panel_and_item_codes(record: World) -> None:
     body = _export(record).json()
@@ -281,13 +340,11 @@ def test_the_patient_has_gender_birth_sex_and_claims_us_core(record: World) -> N
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_peer_specialist_exports_identity_without_claiming_us_core(record: World) -> None:
-    body = _export(record, "peer_specialist").json()
-    assert [e["resource"]["resourceType"] for e in body["entry"]] == ["Patient", "Organization"]
-    patient = body["entry"][0]["resource"]
-    assert "identifier" not in patient and "birthDate" not in patient
-    assert "profile" not in patient["meta"]
-    assert_valid_r4(body)
+def test_a_peer_specialist_never_exports_the_record(record: World) -> None:
+    client = sign_in(Client(), record.staff["peer_specialist"])
+    body = {"password": PASSWORD, "basis": "patient_request"}
+    response = _post(client, f"/api/v1/patients/{record.alice.pk}/fhir/export", body)
+    assert response.status_code == 404
 
 
 @time_machine.travel(NOW, tick=False)
@@ -333,11 +390,15 @@ def test_a_dose_recorded_after_it_was_given_leaves_at_the_time_given(world: Worl
     with time_machine.travel(at, tick=False):
         nurse = sign_in(Client(), world.staff["nurse"])
         given = (at - timedelta(minutes=40)).isoformat()
-        created = _post(nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given})
+        created = _post(
+            nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given, "amount_mg": "20"}
+        )
         assert created.status_code == 201, created.content
         prescriber = sign_in(Client(), world.staff["prescriber"])
         body = _post(
-            prescriber, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": PASSWORD}
+            prescriber,
+            f"/api/v1/patients/{world.alice.pk}/fhir/export",
+            {"password": PASSWORD, "basis": "patient_request"},
         ).json()
     assert _of(body, "MedicationAdministration")[0]["effectiveDateTime"] == given
 
@@ -356,6 +417,8 @@ def test_a_time_given_in_the_future_another_day_or_unreadable_is_refused(world: 
     )
     with time_machine.travel(at, tick=False):
         nurse = sign_in(Client(), world.staff["nurse"])
-        response = _post(nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given_at})
+        response = _post(
+            nurse, f"/api/v1/patients/{world.alice.pk}/doses", {"given_at": given_at, "amount_mg": "20"}
+        )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "given_at"
     assert not DoseRecord.objects.exists()

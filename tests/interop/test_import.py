@@ -241,7 +241,11 @@ def test_an_imported_response_leaves_with_its_provenance(world: World) -> None:
     client = sign_in(Client(), world.staff["prescriber"])
     from tests.conftest import PASSWORD
 
-    body = _post(client, f"/api/v1/patients/{world.alice.pk}/fhir/export", {"password": PASSWORD}).json()
+    body = _post(
+        client,
+        f"/api/v1/patients/{world.alice.pk}/fhir/export",
+        {"password": PASSWORD, "basis": "patient_request"},
+    ).json()
     kinds = [e["resource"]["resourceType"] for e in body["entry"]]
     assert "Provenance" in kinds
     assert_valid_r4(body)

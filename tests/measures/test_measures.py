@@ -101,6 +101,15 @@ def records(world: World) -> World:
     return world
 
 
+@time_machine.travel(NOW, tick=False)
+def test_a_diagnosis_in_remission_is_an_oud_diagnosis_for_nqf_3175(records: World) -> None:
+    # Bob's later DSM-5: moderate, in sustained remission on maintenance therapy (F11.21): still OUD (#15).
+    Assessment.objects.filter(patient=records.bob).update(band="moderate_sustained_remission")
+    nqf = _measures(_admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}").json())["nqf_3175"]
+    assert nqf["denominator"] == 2
+    assert nqf["excluded"] == {}
+
+
 def _admin(world: World) -> Client:
     return sign_in(Client(), world.staff["program_admin"])
 
@@ -175,7 +184,7 @@ def test_the_page_shows_each_measure_with_a_plot_and_a_csv_link(records: World) 
 
 @time_machine.travel(NOW, tick=False)
 def test_the_csv_export_is_the_plotted_series_and_is_audited_as_an_export(records: World) -> None:
-    response = _admin(records).get(f"/program/measures/retention_90.csv?{WINDOW}")
+    response = _admin(records).get(f"/program/measures/retention_90.csv?{WINDOW}&counts=raw")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert (
@@ -184,7 +193,7 @@ def test_the_csv_export_is_the_plotted_series_and_is_audited_as_an_export(record
     )
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["month", "numerator", "denominator", "pending", "percent", "median_days"]
-    assert [r[0] for r in rows[1:]] == [f"2026-{m:02d}" for m in range(1, 12)]
+    assert [r[0] for r in rows[1:12]] == [f"2026-{m:02d}" for m in range(1, 12)]
     assert rows[1] == ["2026-01", "1", "1", "0", "100.0", ""]
     assert rows[3] == ["2026-03", "0", "1", "0", "0.0", ""]
     last = AuditEvent.objects.order_by("-id").first()
@@ -194,6 +203,45 @@ def test_the_csv_export_is_the_plotted_series_and_is_audited_as_an_export(record
         "program_measures",
         "retention_90",
     )
+    assert last.detail["raw_counts"] is True
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_csv_suppresses_small_counts_and_carries_the_definition_and_as_of(records: World) -> None:
+    response = _admin(records).get(f"/program/measures/retention_90.csv?{WINDOW}")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1] == ["2026-01", "<11", "<11", "0", "<11", ""]
+    assert rows[3] == ["2026-03", "<11", "<11", "0", "<11", ""]  # 0 of 1: the 1 not met is derivable
+    facts = {r[0]: r[1] for r in rows[13:] if len(r) == 2}
+    assert facts["as_of"] == "2026-11-25"
+    assert "max_gap=7" in facts["parameters"]
+    assert facts["definition"]
+    assert "CMS cell-size suppression" in facts["small_counts"]
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None and "raw_counts" not in last.detail
+
+
+def test_suppression_hides_a_small_complement_too() -> None:
+    from keel.core.measures.program import Measure, Point
+
+    m = Measure(
+        code="x",
+        title="x",
+        version="v",
+        unit="percent",
+        numerator=15,
+        denominator=20,
+        pending=0,
+        value=75.0,
+        series=(Point("2026-01", 15, 20, 0),),
+        excluded={"no OUD diagnosis on record": 3},
+        params={},
+        sources=(),
+        definition="d",
+    )
+    rows = queries.csv_rows(m)
+    assert rows[1] == ["2026-01", "<11", "20", "0", "<11", ""]  # 5 who did not meet: derivable, so hidden
+    assert "no OUD diagnosis on record: <11" in dict((r[0], r[1]) for r in rows if len(r) == 2)["left_out"]
 
 
 @time_machine.travel(NOW, tick=False)

@@ -77,9 +77,10 @@ def test_bad_input_names_every_field_and_writes_nothing(world: World, alice: Cli
     assert not_json.status_code == 422
 
 
-def test_one_check_in_per_local_day_in_the_programs_time_zone(world: World, alice: Client) -> None:
+def test_one_check_in_per_local_day_in_the_programs_time_zone(world: World) -> None:
     # Riverside is in America/New_York: 23:30 local on the 24th is 04:30 UTC on the 25th.
     with time_machine.travel(datetime(2026, 11, 25, 4, 30, tzinfo=UTC), tick=False):
+        alice = sign_in(Client(), world.alice.user)
         assert post_checkin(alice, TYPICAL).json()["checkin"]["date"] == "2026-11-24"
     with time_machine.travel(datetime(2026, 11, 25, 4, 59, 59, tzinfo=UTC), tick=False):
         assert post_checkin(alice, TYPICAL).status_code == 200  # still the 24th: an edit
@@ -95,10 +96,10 @@ def test_one_check_in_per_local_day_in_the_programs_time_zone(world: World, alic
 def test_a_program_in_another_zone_has_its_own_day(world: World) -> None:
     world.riverside.time_zone = "Pacific/Honolulu"
     world.riverside.save()
-    client = sign_in(Client(), world.alice.user)
     with time_machine.travel(
         datetime(2026, 11, 25, 9, 0, tzinfo=UTC), tick=False
     ):  # 23:00 on the 24th in Hawaii
+        client = sign_in(Client(), world.alice.user)
         assert post_checkin(client, TYPICAL).json()["checkin"]["date"] == "2026-11-24"
 
 
@@ -109,8 +110,9 @@ def test_yesterdays_check_in_is_history(world: World) -> None:
         alice = sign_in(Client(), world.alice.user)
         assert post_checkin(alice, {**TYPICAL, "craving": 6}).status_code == 201
         listed = alice.get("/api/v1/me/checkins?days=7").json()
+        refused = alice.get("/api/v1/me/checkins?days=0")
     assert [(c["date"], c["craving"]) for c in listed] == [("2026-11-25", 6), ("2026-11-24", 1)]
-    assert alice.get("/api/v1/me/checkins?days=0").status_code == 422
+    assert refused.status_code == 422
 
 
 def test_concurrent_duplicates_leave_exactly_one_row(tmp_path: Path) -> None:

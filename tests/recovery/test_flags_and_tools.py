@@ -74,9 +74,10 @@ def test_missed_medication_two_days_running(world: World) -> None:
 
 
 def test_three_days_of_worsening_mood(world: World) -> None:
+    on_day(world, 3, mood=5)
     on_day(world, 2, mood=4)
     on_day(world, 1, mood=3)
-    assert flags(world) == []
+    assert flags(world) == []  # two worse days
     on_day(world, 0, mood=2)
     assert [f.kind for f in flags(world)] == ["worsening_mood"]
 

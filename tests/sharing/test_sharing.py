@@ -28,6 +28,7 @@ CONSENT = {
     "signature": "Alicia Zamorano",
     "understood": True,
 }
+TO = {"recipient_name": "Dr. Ruth Example, Valley Primary Care", "purpose": "treatment"}
 
 
 def _patient(world: World) -> Client:
@@ -122,7 +123,13 @@ def test_a_signed_consent_never_changes(world: World) -> None:
 def test_the_care_team_discloses_what_the_consent_covers_with_the_notice(world: World) -> None:
     consent_id = _consent(world)
     nurse = sign_in(Client(), world.staff["nurse"])
-    body = {"basis": "consent", "consent": consent_id, "categories": ["medication"], "password": PASSWORD}
+    body = {
+        "basis": "consent",
+        "consent": consent_id,
+        "categories": ["medication"],
+        "password": PASSWORD,
+        **TO,
+    }
     response = _post(nurse, f"/api/v1/patients/{world.alice.pk}/disclosures", body)
     assert response.status_code == 201, response.content
     document = response.json()["document"]
@@ -145,7 +152,7 @@ def test_the_care_team_discloses_what_the_consent_covers_with_the_notice(world: 
     # All the consent's categories when none is named; the page shows the document with the notice twice.
     page = nurse.post(
         f"/patients/{world.alice.pk}/sharing/disclose/",
-        {"basis": "consent", "consent": str(consent_id), "password": PASSWORD},
+        {"basis": "consent", "consent": str(consent_id), "password": PASSWORD, **TO},
     ).content.decode()
     assert page.count(core.NOTICE) == 2 and "Screening scores" in page and "Medication:" in page
 
@@ -158,7 +165,7 @@ def test_nothing_leaves_without_a_covering_live_consent(world: World) -> None:
 
     def attempt(**changes: Any) -> Any:
         return _post(
-            nurse, path, {"basis": "consent", "consent": consent_id, "password": PASSWORD, **changes}
+            nurse, path, {"basis": "consent", "consent": consent_id, "password": PASSWORD, **TO, **changes}
         )
 
     wider = attempt(categories=["checkins"])
@@ -180,7 +187,7 @@ def test_nothing_leaves_without_a_covering_live_consent(world: World) -> None:
 def test_an_expired_consent_covers_nothing(world: World) -> None:
     with time_machine.travel(NOW, tick=False):
         consent_id = _consent(world, expires_on="2026-12-01")
-    body = {"basis": "consent", "consent": consent_id, "password": PASSWORD}
+    body = {"basis": "consent", "consent": consent_id, "password": PASSWORD, **TO}
     with time_machine.travel(datetime(2026, 12, 1, 20, 0, tzinfo=UTC), tick=False):  # its last day
         nurse = sign_in(Client(), world.staff["nurse"])
         assert _post(nurse, f"/api/v1/patients/{world.alice.pk}/disclosures", body).status_code == 201
@@ -199,6 +206,7 @@ def test_a_medical_emergency_is_recorded_with_its_four_facts(world: World) -> No
     assert missing.status_code == 422
     assert {e["field"] for e in missing.json()["errors"]} == {
         "recipient_name",
+        "recipient_role",
         "recipient_affiliation",
         "nature",
     }
@@ -206,6 +214,7 @@ def test_a_medical_emergency_is_recorded_with_its_four_facts(world: World) -> No
         "basis": "emergency",
         "categories": ["medication"],
         "recipient_name": "Dr. Example",
+        "recipient_role": "physician",
         "recipient_affiliation": "Mercy Hospital emergency department",
         "nature": "Unresponsive after a suspected overdose; treating team needs the methadone dose",
         "password": PASSWORD,
@@ -243,7 +252,7 @@ def test_the_database_refuses_a_disclosure_without_a_basis(world: World) -> None
 @time_machine.travel(NOW, tick=False)
 def test_only_clinicians_on_the_team_disclose(world: World) -> None:
     consent_id = _consent(world)
-    body = {"basis": "consent", "consent": consent_id, "password": PASSWORD}
+    body = {"basis": "consent", "consent": consent_id, "password": PASSWORD, **TO}
     admin = sign_in(Client(), world.staff["program_admin"])
     assert _post(admin, f"/api/v1/patients/{world.alice.pk}/disclosures", body).status_code == 403
     peer = sign_in(Client(), world.staff["peer_specialist"])
@@ -345,7 +354,7 @@ def test_a_paper_consent_and_a_written_revocation_entered_by_the_care_team(world
     assert (_last_audit().action, _last_audit().reason) == ("create", "signed on paper")
     wrong_name = _post(counselor, f"{base}/consents", {**CONSENT, "signature": "Somebody"})
     assert wrong_name.status_code == 422 and wrong_name.json()["errors"][0]["field"] == "signature"
-    body = {"basis": "consent", "consent": consent.pk, "password": PASSWORD}
+    body = {"basis": "consent", "consent": consent.pk, "password": PASSWORD, **TO}
     assert _post(counselor, f"{base}/disclosures", body).status_code == 201
     mine = _patient(world).get("/api/v1/me/sharing").json()
     assert [c["id"] for c in mine["consents"]] == [consent.pk] and len(mine["disclosures"]) == 1

@@ -90,6 +90,8 @@ def test_no_disclosure_without_a_live_covering_consent_or_an_emergency(world: Wo
                         "basis": "consent",
                         "consent": consent,
                         "categories": sorted(asked),
+                        "recipient_name": "Valley Clinic",
+                        "purpose": "treatment",
                         "password": PASSWORD,
                     },
                     now=self.now,
@@ -104,6 +106,7 @@ def test_no_disclosure_without_a_live_covering_consent_or_an_emergency(world: Wo
             asked=st.sets(CATEGORY, min_size=1), nature=st.sampled_from(["", "Overdose at the clinic door"])
         )
         def emergency(self, asked: set[str], nature: str) -> None:
+            needed = asked <= set(core.EMERGENCY_CATEGORIES)
             self.now += timedelta(minutes=1)
             try:
                 services.disclose(
@@ -113,6 +116,7 @@ def test_no_disclosure_without_a_live_covering_consent_or_an_emergency(world: Wo
                         "basis": "emergency",
                         "categories": sorted(asked),
                         "recipient_name": "Dr. Example",
+                        "recipient_role": "physician",
                         "recipient_affiliation": "Mercy Hospital",
                         "nature": nature,
                         "password": PASSWORD,
@@ -120,9 +124,10 @@ def test_no_disclosure_without_a_live_covering_consent_or_an_emergency(world: Wo
                     now=self.now,
                 )
             except services.SharingInvalid:
-                assert not nature, "a recorded emergency was refused"
+                assert not (nature and needed), "a recorded emergency was refused"
             else:
                 assert nature, "an emergency disclosure without its nature"
+                assert needed, "an emergency sent more than it needs"
                 self.sent += 1
 
         @invariant()
@@ -133,11 +138,13 @@ def test_no_disclosure_without_a_live_covering_consent_or_an_emergency(world: Wo
                 day = local_today(self.patient, d.disclosed_at)
                 if d.basis == "emergency":
                     assert d.consent_id is None and d.recipient_affiliation and d.emergency_nature
+                    assert d.recipient_role and set(d.categories) <= set(core.EMERGENCY_CATEGORIES)
                     continue
                 consent = Consent.objects.get(pk=d.consent_id, patient=self.patient)
                 revocation = ConsentRevocation.objects.filter(consent=consent).first()
                 assert consent.signed_at <= d.disclosed_at
                 assert revocation is None or revocation.revoked_at > d.disclosed_at
+                assert (d.recipient_name, d.purpose) == (consent.recipient_name, consent.purpose)
                 assert day <= consent.expires_on
                 assert set(d.categories) <= set(consent.categories) and d.notice == core.NOTICE and d.scope
 

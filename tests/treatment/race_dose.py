@@ -18,7 +18,7 @@ def main() -> None:
 
     from keel.accounts import services as accounts
     from keel.accounts.models import Program
-    from keel.patients.models import CareTeamMember, Patient
+    from keel.patients.models import CareTeamMember, Enrollment, Patient
     from keel.treatment import services
     from keel.treatment.models import DoseRecord
 
@@ -40,6 +40,7 @@ def main() -> None:
     )
     for user in staff.values():
         CareTeamMember.objects.create(patient=patient, user=user)
+    Enrollment.objects.create(patient=patient, program=program, started_on=date(2026, 1, 5))
     services.prescribe(by=staff["prescriber1"], patient_id=patient.pk, medication="methadone", dose_mg=30)
     connection.close()
     outcomes: list[str] = []
@@ -48,7 +49,7 @@ def main() -> None:
     def one(nurse: str) -> None:
         try:
             barrier.wait()
-            services.record_dose(by=staff[nurse], patient_id=patient.pk, sequence=1)
+            services.record_dose(by=staff[nurse], patient_id=patient.pk, sequence=1, amount_mg="30")
             outcomes.append("recorded")
         except services.DoseConflict:
             outcomes.append("conflict")

@@ -115,8 +115,8 @@ def test_staff_read_the_policy_with_provenance(world: World) -> None:
     data = sign_in(Client(), world.staff["counselor"]).get("/api/v1/programs/riverside/policy").json()
     first_day = next(v for v in data["values"] if v["field"] == "first_day_total_max_mg")
     assert (
-        first_day["value"] == 50
-        and "Correction 2" in first_day["provenance"]
+        first_day["value"] == 40  # the label's first-day total (reference correction 6, third pass)
+        and "correction 6" in first_day["provenance"]
         and first_day["stricter_is"] == "lower"
     )
 

@@ -91,3 +91,51 @@ def test_the_flag_list_puts_open_flags_first(world: World, flag: PatientFlag) ->
     )
     data = client.get(f"/api/v1/patients/{world.alice.pk}/flags").json()
     assert [f["resolved_at"] is None for f in data] == [True, False]
+
+
+# --- A flag that needs a prescriber is resolved only by one (issue #15) ---------------------------------
+
+
+@pytest.fixture
+def held(world: World) -> PatientFlag:
+    return PatientFlag.objects.create(
+        patient=world.alice,
+        kind="dose_held",
+        priority=0,
+        reasons=["Dose held: sedated at the window"],
+        source_type="dose",
+        source_id=1,
+        raised_at=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("role", ["nurse", "counselor"])
+def test_a_dose_held_flag_is_not_resolved_by_another_role_on_the_api(
+    world: World, held: PatientFlag, role: str
+) -> None:
+    response = _resolve(sign_in(Client(), world.staff[role]), world, held, "Seen, looks fine")
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    held.refresh_from_db()
+    assert held.resolved_at is None
+    assert AuditEvent.objects.filter(
+        target_type="patient_flag", target_id=str(held.pk), reason="only a prescriber resolves this flag"
+    ).exists()
+
+
+def test_a_dose_held_flag_is_not_resolved_by_a_nurse_on_the_page(world: World, held: PatientFlag) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    page = client.get(f"/patients/{world.alice.pk}/").content.decode()
+    assert "Only a prescriber resolves this flag." in page
+    response = client.post(f"/patients/{world.alice.pk}/flags/{held.pk}/resolve/", {"note": "fine"})
+    assert response.status_code == 302
+    assert "only a prescriber resolves this flag" in client.get(response["Location"]).content.decode()
+    held.refresh_from_db()
+    assert held.resolved_at is None
+
+
+def test_a_prescriber_resolves_a_dose_held_flag(world: World, held: PatientFlag) -> None:
+    client = sign_in(Client(), world.staff["prescriber"])
+    assert "What was done" in client.get(f"/patients/{world.alice.pk}/").content.decode()
+    assert _resolve(client, world, held, "Assessed; dose resumed at 60 mg").status_code == 200  # type: ignore[attr-defined]
+    held.refresh_from_db()
+    assert held.resolved_by == world.staff["prescriber"]

@@ -84,6 +84,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_ALLOWED_HOSTS="keel.example.org",
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",
     )
     env.pop("KEEL_TESTING", None)
@@ -111,7 +112,66 @@ def test_production_requires_an_email_url(tmp_path: Path) -> None:
         KEEL_DATA_DIR=str(tmp_path),
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     )
     env.pop("KEEL_EMAIL_URL", None)
     result = _keel(["check"], env)
     assert result.returncode == 2 and "KEEL_EMAIL_URL is required" in result.stderr
+
+
+# --- KEEL_DATABASE_URL through dj-database-url (issue #19) -------------------------------------------
+
+
+def test_postgresql_options_are_kept() -> None:
+    parsed = parse_database_url(
+        "postgresql://keel:s%40cret@db.example:5433/keel?sslmode=require&connect_timeout=5"
+    )
+    assert parsed["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
+    assert parsed["PASSWORD"] == "s@cret"
+    assert parsed["PORT"] == "5433"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://h/keel?sslmode=sometimes", "sslmode must be one of"),
+        ("postgresql://h/keel?sslmod=require", "unknown option sslmod"),
+        ("postgresql://h/keel?sslmode=require&sslmode=disable", "sslmode is given more than once"),
+        ("sqlite:////srv/keel.sqlite3?timeout=5", "a sqlite URL takes no options"),
+        ("sqlite://:memory:", "needs a file path"),
+        ("postgresql://h:port/keel", "not a valid URL"),
+        ("redis://h/0", "unsupported scheme 'redis'"),
+        ("keel.sqlite3", "unsupported scheme ''"),
+    ],
+)
+def test_bad_database_urls_are_refused_clearly(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_database_url(url)
+
+
+def test_a_bad_database_url_stops_keel_naming_the_variable(tmp_path: Path) -> None:
+    env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path), KEEL_DATABASE_URL="postgresql://h/k?sslmode=maybe")
+    result = _keel(["check"], env)
+    assert result.returncode == 2
+    assert "KEEL_DATABASE_URL: sslmode must be one of" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_url_option_takes_effect_on_the_connection(tmp_path: Path) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a libpq option needs PostgreSQL")
+    db = connection.settings_dict
+    url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?application_name=keel_url_check"
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute(\"SELECT current_setting('application_name')\"); print(c.fetchone()[0])\n"
+    )
+    env = dict(
+        os.environ, KEEL_DATA_DIR=str(tmp_path), KEEL_DATABASE_URL=url, DJANGO_SETTINGS_MODULE="keel.settings"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "keel_url_check"

@@ -54,6 +54,24 @@ _AREAS_BY_ROLE: dict[str, frozenset[Area]] = {
 }
 
 
+# The one field-level policy (issue #14, SECURITY.md T18): a protected field of the patient's identity is
+# shown only to a caller who sees the area named here. Every output (pages, API, FHIR, exports) asks
+# `field_visible`.
+# A peer specialist (identity and recovery) never gets a record number or a birth date by any route.
+PROTECTED_FIELDS: dict[str, Area] = {
+    "record_number": Area.CLINICAL,
+    "date_of_birth": Area.CLINICAL,
+    "phone": Area.CLINICAL,
+    "birth_sex": Area.CLINICAL,
+}
+
+
+def field_visible(areas: frozenset[Area], name: str) -> bool:
+    """Whether a caller who sees `areas` of a record may see its protected field `name` (a name not in
+    `PROTECTED_FIELDS` is a programming error and raises KeyError)."""
+    return PROTECTED_FIELDS[name] in areas
+
+
 class PatientNotFound(Http404):
     """Raised for a record that does not exist or is outside the caller's scope; the two look the same."""
 
@@ -162,17 +180,50 @@ def get_patient_or_404(
     return patient
 
 
+def emergency_only_ids(user: Any, patient_ids: list[int]) -> list[int]:
+    """Of these patients (already in the user's scope), those a clinician sees only through emergency access
+    (break-the-glass): not on their care team."""
+    if not _active(user) or user.role not in CLINICAL_ROLES or not patient_ids:
+        return []
+    on_team = set(
+        CareTeamMember.objects.filter(user=user, patient_id__in=patient_ids).values_list(
+            "patient_id", flat=True
+        )
+    )
+    return sorted(set(patient_ids) - on_team)
+
+
+def audit_list_read(
+    user: Any,
+    *,
+    target_type: str,
+    patient_ids: list[int],
+    target_id: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The one audit row for a read that shows many patients (lists, the dosing window, FHIR searches); the
+    ones seen only through emergency access are named and the row is marked "emergency access", as
+    `get_patient_or_404` marks a single read (SECURITY.md T12)."""
+    emergency = emergency_only_ids(user, patient_ids)
+    shown: dict[str, Any] = {**(detail or {}), "patient_ids": patient_ids}
+    if emergency:
+        shown["emergency_patient_ids"] = emergency
+    audit.record(
+        actor=user,
+        action=Action.READ,
+        target_type=target_type,
+        target_id=target_id,
+        reason="emergency access" if emergency else "",
+        detail=shown,
+    )
+
+
 def list_patients_audited(
     user: Any, *, area: Area = Area.IDENTITY, prefetch: tuple[Any, ...] = ()
 ) -> list[Patient]:
     """The caller's visible patients, with one audit row for the list naming the ids shown."""
     patients = list(patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch))
-    audit.record(
-        actor=user,
-        action=Action.READ,
-        target_type="patient_list",
-        detail={"patient_ids": [p.pk for p in patients]},
-    )
+    audit_list_read(user, target_type="patient_list", patient_ids=[p.pk for p in patients])
     return patients
 
 
@@ -270,6 +321,12 @@ def can_disclose(user: Any) -> bool:
     """Releasing information outside the program (with a consent, or in a medical emergency): counselors,
     nurses and prescribers (scope is checked apart). Admins, peers and auditors never disclose."""
     return _active(user) and user.role in _ASSESSING_ROLES
+
+
+def can_review_emergencies(user: Any, program_id: int) -> bool:
+    """Uses of emergency powers (break-the-glass, emergency disclosures) are attested by a program admin of
+    that program; never by the person who used them (`EmergencyReview` refuses it too)."""
+    return _admin_of(user, program_id)
 
 
 def can_request_emergency_access(user: Any) -> bool:

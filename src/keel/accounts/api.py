@@ -59,7 +59,8 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obj
     if user is None:
         services.record_failed_login(username=payload.username, reason="api token: password")
         raise AuthenticationError()
-    if user.requires_mfa and (not payload.otp_code or services.verify_totp(user, payload.otp_code) is None):
+    code = payload.otp_code
+    if services.second_factor_required(user) and (not code or services.verify_totp(user, code) is None):
         services.record_failed_login(username=payload.username, reason="api token: mfa code")
         raise AuthenticationError()
     issued = services.create_token(user=user, name=payload.name, days=payload.expires_in_days)

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils import timezone
 
+from keel.accounts import services
 from keel.accounts.models import PERSON_ROLES
 
 AUTH_AT = "keel_auth_at"
@@ -26,10 +27,27 @@ def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("accounts:login"))
 
 
-def _token_api_call(request: HttpRequest) -> bool:
-    """An API call carrying a token is authenticated by the token alone (keel.api_auth), not the session.
-    Anywhere else an Authorization header changes nothing: the session rules always apply."""
-    return request.path.startswith(("/api/", "/fhir/")) and "HTTP_AUTHORIZATION" in request.META
+API_PREFIXES = ("/api/", "/fhir/")
+
+
+def bearer_credential(request: HttpRequest) -> str | None:
+    """The token of a request that authenticates by token: `Authorization: Bearer <secret>` on the JSON API or
+    FHIR. Nothing else is a token: no header, an empty one, another scheme, `Bearer` with nothing after it, or
+    any header on a page. Such a request rides on the session (see `authenticates_by_session`)."""
+    if not request.path.startswith(API_PREFIXES):
+        return None
+    scheme, _, secret = str(request.META.get("HTTP_AUTHORIZATION") or "").strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        return None
+    return secret
+
+
+def authenticates_by_session(request: HttpRequest) -> bool:
+    """The one definition (SECURITY.md T16) used by these middlewares and by keel.api_auth: a request that
+    does not carry a bearer token is authenticated by its session, whatever its Authorization header holds, so
+    the idle and absolute limits and the second factor always apply to it."""
+    return bearer_credential(request) is None
 
 
 def mark_session_start(request: HttpRequest) -> None:
@@ -47,7 +65,7 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not _token_api_call(request):
+        if user.is_authenticated and authenticates_by_session(request):
             now = timezone.now().timestamp()
             auth_at = request.session.get(AUTH_AT)
             last_seen = request.session.get(LAST_SEEN)
@@ -69,7 +87,8 @@ class SessionLimitsMiddleware:
 
 
 class RequireMFAMiddleware:
-    """A staff session that has not passed TOTP verification is not a session: end it."""
+    """A session that has not passed its second factor is not a session: end it. Staff always need one;
+    anyone else once they have confirmed one (accounts.services.second_factor_required)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -78,9 +97,8 @@ class RequireMFAMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and getattr(user, "requires_mfa", False)
-            and not _token_api_call(request)
-            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
+            and authenticates_by_session(request)
+            and not services.session_passed_second_factor(user)
         ):
             return _signed_out(request, "mfa")
         return self.get_response(request)

@@ -19,11 +19,13 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts.models import ApiToken, Program, ProgramMembership, Role, User
+from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.db import rows
 
 TOKEN_PREFIX = "keel_"
+MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
 
 
 class AccountError(Exception):
@@ -105,10 +107,46 @@ def has_totp_device(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
+def second_factor_required(user: Any) -> bool:
+    """The one rule for every sign-in path and every session (SECURITY.md T16): staff always give a code;
+    anyone else gives one once they have a confirmed second factor, whatever their role."""
+    return bool(getattr(user, "requires_mfa", False)) or (isinstance(user, User) and has_totp_device(user))
+
+
+def session_passed_second_factor(user: Any) -> bool:
+    """A signed-in session is whole: it gave the code, or its user needs none."""
+    if getattr(user, "is_verified", None) is not None and user.is_verified():
+        return True
+    return not second_factor_required(user)
+
+
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
     """Authenticate through django-axes (which counts failures per username + IP)."""
     user = authenticate(request=request, username=username, password=password)
     return user if isinstance(user, User) else None
+
+
+def reauthenticate(user: Any, password: Any, *, purpose: str) -> bool:
+    """The password asked again before a record leaves, an export or emergency access (SECURITY.md T17).
+
+    Checked through django-axes like a sign-in, from the address the request came from, so a wrong password
+    counts toward the same lockout (username + IP) and, once locked, even the right one is refused until the
+    cool-off ends. Each failure is audited as a failed sign-in naming what it was for."""
+    if not isinstance(user, User):
+        return False
+    if isinstance(password, str) and password and len(password) <= MAX_PASSWORD_LENGTH:
+        attempt = HttpRequest()  # the services have no request; axes needs the caller's address
+        attempt.method = "POST"
+        attempt.META["REMOTE_ADDR"] = audit_context.current().ip_address or ""
+        found = check_password(attempt, username=user.username, password=password)
+        if found is not None and found.pk == user.pk:
+            return True
+        locked = bool(getattr(attempt, "axes_locked_out", False))
+        reason = f"re-authentication for {purpose}" + ("; locked out" if locked else "")
+    else:
+        reason = f"re-authentication for {purpose}: no password"
+    record_failed_login(username=user.username, reason=reason)
+    return False
 
 
 def verify_totp(user: User, code: str) -> TOTPDevice | None:
@@ -244,6 +282,10 @@ def start_totp_enrollment(*, user: User) -> TOTPDevice:
     """A new, unconfirmed device to add to an authenticator app; the old one stays until this is confirmed."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="pending", confirmed=False)
+
+
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()  # type: ignore[no-any-return]
 
 
 def pending_totp_device(user: User) -> TOTPDevice | None:

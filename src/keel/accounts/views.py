@@ -50,7 +50,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             services.record_failed_login(username=username, reason="password")
             error = _("That username and password do not match. Please try again.")
-        elif user.requires_mfa or services.has_totp_device(user):
+        elif services.second_factor_required(user):
             request.session.cycle_key()
             request.session[PENDING] = {"user_id": user.pk, "at": timezone.now().timestamp(), "tries": 0}
             return HttpResponseRedirect(reverse("accounts:verify"))
@@ -147,6 +147,10 @@ def mfa_view(request: HttpRequest) -> HttpResponse:
             error = _("That password is not right.")
     elif action == "confirm" and code_form.is_valid():
         if services.confirm_totp_enrollment(user=user, code=code_form.cleaned_data["code"]):
+            # The code just given is the second factor of this session too (else the next page ends it).
+            device = services.confirmed_totp_device(user)
+            if device is not None:
+                otp_login(request, device)
             notice = _("Two-step sign-in is on.")
         else:
             error = _("That code did not work. Wait for a new code and try again.")

@@ -12,6 +12,35 @@ from keel.core.instruments.model import Instrument, ItemError
 
 # What a person sees for each kind of problem the core reports (the core's reasons are for developers).
 _PLAIN = (
+    (
+        "no criterion other than craving was met in the last 12 months",
+        gettext_lazy(
+            "No criterion other than craving is marked for the last 12 months, so this is 12 or more. "
+            "Change the answers or this number, or leave it empty."
+        ),
+    ),
+    (
+        "a criterion other than craving was met in the last 12 months",
+        gettext_lazy(
+            "A criterion other than craving is marked for the last 12 months, so this is under 12. "
+            "Change the answers or this number."
+        ),
+    ),
+    (
+        "chooses the remission code",
+        gettext_lazy(
+            "Fewer than 2 criteria are marked for the last 12 months: choose the severity when the criteria "
+            "were last met, so the remission has its diagnosis code."
+        ),
+    ),
+    ("and at most", gettext_lazy("Enter a whole number in the range shown.")),
+    (
+        "heavy-drinking days cannot exceed the days with any alcohol",
+        gettext_lazy(
+            "Days with heavy drinking cannot be more than the days with any alcohol (question 4). "
+            "Please check both answers."
+        ),
+    ),
     ("missing", gettext_lazy("Please choose an answer.")),
     (
         "must not be answered",
@@ -30,8 +59,17 @@ EXTRA_LABELS = {
         "Takes opioids only under appropriate medical supervision (clinician attests)"
     ),
     "prior_oud": gettext_lazy("Met the full criteria for opioid use disorder before"),
-    "months_without_criteria": gettext_lazy("Months with no criteria met except craving"),
-    "on_maintenance_therapy": gettext_lazy("Taking a prescribed medication for opioid use disorder"),
+    "months_without_criteria": gettext_lazy(
+        "Months since a criterion other than craving was last met (leave empty if not known)"
+    ),
+    "prior_severity": gettext_lazy("Severity when the criteria were last met (for a remission)"),
+    "mild": gettext_lazy("Mild"),
+    "moderate": gettext_lazy("Moderate"),
+    "severe": gettext_lazy("Severe"),
+    "on_maintenance_therapy": gettext_lazy(
+        "On maintenance therapy: takes a prescribed medication for opioid use disorder (tolerance and "
+        "withdrawal are then not counted)"
+    ),
     "controlled_environment": gettext_lazy("Lives where access to opioids is restricted"),
     "protective_comparison": gettext_lazy("Flag protective factors at"),
     "le": gettext_lazy("12 or less"),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from keel.core.diagnosis import codes_for
 
 SCREEN_NOTE = _("This is a screening result, not a diagnosis. Talk it over with your care team.")
 
@@ -62,6 +66,30 @@ MEANING: dict[tuple[str, str], tuple[Promise, Promise]] = {
             "Your answers match a severe opioid use disorder. Medicine such as methadone or buprenorphine saves lives. Help is available."
         ),
     ),
+    ("dsm5-oud", "mild_early_remission"): (
+        _("Mild opioid use disorder, in early remission"),
+        _("Your care team recorded that the criteria have not been met for at least 3 months."),
+    ),
+    ("dsm5-oud", "moderate_early_remission"): (
+        _("Moderate opioid use disorder, in early remission"),
+        _("Your care team recorded that the criteria have not been met for at least 3 months."),
+    ),
+    ("dsm5-oud", "severe_early_remission"): (
+        _("Severe opioid use disorder, in early remission"),
+        _("Your care team recorded that the criteria have not been met for at least 3 months."),
+    ),
+    ("dsm5-oud", "mild_sustained_remission"): (
+        _("Mild opioid use disorder, in sustained remission"),
+        _("Your care team recorded that the criteria have not been met for 12 months or longer."),
+    ),
+    ("dsm5-oud", "moderate_sustained_remission"): (
+        _("Moderate opioid use disorder, in sustained remission"),
+        _("Your care team recorded that the criteria have not been met for 12 months or longer."),
+    ),
+    ("dsm5-oud", "severe_sustained_remission"): (
+        _("Severe opioid use disorder, in sustained remission"),
+        _("Your care team recorded that the criteria have not been met for 12 months or longer."),
+    ),
     ("cssrs-screen", "none"): (
         _("No risk found by the screener"),
         _("Your answers did not show signs of suicide risk."),
@@ -90,6 +118,32 @@ MEANING: dict[tuple[str, str], tuple[Promise, Promise]] = {
     ("ort", "moderate"): (_("Moderate risk"), _("Moderate risk of problems with opioid pain medicine.")),
     ("ort", "high"): (_("High risk"), _("High risk of problems with opioid pain medicine.")),
 }
+# What a result means for the clinician who recorded or reads it (no "Your answers"): by (instrument, band code).
+# A band not listed here has its label and the reasons only.
+CLINICAL: dict[tuple[str, str], Promise] = {
+    ("dsm5-oud", "none"): _(
+        "Fewer than 2 of the 11 criteria in the last 12 months: does not meet the criteria for opioid use disorder."
+    ),
+    ("dsm5-oud", "mild"): _("2 or 3 of the 11 criteria met in the last 12 months."),
+    ("dsm5-oud", "moderate"): _("4 or 5 of the 11 criteria met in the last 12 months."),
+    ("dsm5-oud", "severe"): _("6 or more of the 11 criteria met in the last 12 months."),
+    **{
+        ("dsm5-oud", f"{severity}_early_remission"): _(
+            "Full criteria were met before; none except craving for at least 3 months but less than 12 months."
+        )
+        for severity in ("mild", "moderate", "severe")
+    },
+    **{
+        ("dsm5-oud", f"{severity}_sustained_remission"): _(
+            "Full criteria were met before; none except craving at any time for 12 months or longer."
+        )
+        for severity in ("mild", "moderate", "severe")
+    },
+}
+SPECIFIERS: dict[str, Promise] = {
+    "on_maintenance_therapy": _("on maintenance therapy"),
+    "in_controlled_environment": _("in a controlled environment"),
+}
 NO_BAND: dict[str, Promise] = {
     "sows": _(
         "SOWS has no published severity groups. Your score helps you and your team see changes over time."
@@ -100,9 +154,60 @@ NO_BAND: dict[str, Promise] = {
 }
 
 
-def explain(instrument: str, band_code: str | None) -> tuple[str, str]:
-    """(label, meaning) for a result, in the active language."""
+def explain(instrument: str, band_code: str | None, *, self_check: bool = True) -> tuple[str, str]:
+    """(label, meaning) for a result, in the active language. The "Your answers..." meaning is for a person
+    reading their own self-check (`self_check`); a clinician-entered result, or a clinician reading any result,
+    gets the clinician's wording."""
     if band_code and (instrument, band_code) in MEANING:
         label, text = MEANING[(instrument, band_code)]
+        if not self_check:
+            clinical = CLINICAL.get((instrument, band_code))
+            return str(label), str(clinical) if clinical is not None else ""
         return str(label), str(text)
     return "", str(NO_BAND.get(instrument, ""))
+
+
+def diagnosis_code(band_code: str | None) -> str:
+    """ "ICD-10-CM F11.21" for an opioid use disorder band, or "" (the code is a code in every language)."""
+    codes = codes_for(band_code)
+    return f"ICD-10-CM {codes[0].code}" if codes else ""
+
+
+def specifiers(flags: Any) -> list[str]:
+    """The DSM-5 specifiers recorded with a remission, in words."""
+    return [str(SPECIFIERS[f]) for f in flags or () if f in SPECIFIERS]
+
+
+# Short names of the instruments on clinical screens (never the internal code).
+NAMES: dict[str, Promise] = {
+    "cows": _("COWS"),
+    "phq9": _("PHQ-9"),
+    "gad7": _("GAD-7"),
+    "sows": _("SOWS"),
+    "dsm5-oud": _("DSM-5 opioid use disorder"),
+    "bam": _("Brief Addiction Monitor"),
+    "cssrs-screen": _("C-SSRS screener"),
+    "ort": _("Opioid Risk Tool"),
+}
+BAM_FLAG_WORDS: dict[str, Promise] = {
+    "use": _("use flagged"),
+    "risk": _("risk factors flagged"),
+    "low_protective": _("few protective factors"),
+}
+
+
+def name(instrument: str) -> str:
+    return str(NAMES.get(instrument, instrument))
+
+
+def band_name(instrument: str, band_code: str | None, flags: Any = ()) -> str:
+    """The words for a result's band on every list and flowsheet, never blank: the band's label; for the
+    instruments without bands, what stands in their place."""
+    if band_code and (instrument, band_code) in MEANING:
+        return str(MEANING[(instrument, band_code)][0])
+    if instrument == "sows":
+        return str(_("Score only (SOWS has no published bands)"))
+    if instrument == "bam":
+        words = [str(BAM_FLAG_WORDS[f]) for f in flags or () if f in BAM_FLAG_WORDS]
+        return ", ".join(words).capitalize() if words else str(_("No composite flagged"))
+    return str(_("No band: see the result"))

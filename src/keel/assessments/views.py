@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -18,7 +18,14 @@ from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import queries, services
 from keel.assessments.forms import _form_context, _parse
-from keel.assessments.meaning import SCREEN_NOTE, explain
+from keel.assessments.meaning import (
+    SCREEN_NOTE,
+    band_name,
+    diagnosis_code,
+    explain,
+    name,
+    specifiers,
+)
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
@@ -100,7 +107,7 @@ def result_for_patient(request: HttpRequest, patient_id: int, assessment_id: int
 def flowsheet(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
     instrument = _instrument_or_404(code)
     patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument=code)
-    rows = list(qs)
+    rows = _labelled(list(qs))
     return render(
         request,
         "assessments/flowsheet.html",
@@ -172,10 +179,17 @@ def _parse_time(raw: str, zone: Any) -> tuple[datetime | None, str]:
 
 def _labelled(rows: list[Assessment]) -> list[Assessment]:
     for a in rows:
-        a.band_label = explain(a.instrument, a.band or None)[0]  # type: ignore[attr-defined]
+        flags = a.result.get("flags") if isinstance(a.result, dict) else ()
+        a.band_label = band_name(a.instrument, a.band or None, flags)  # type: ignore[attr-defined]
     return rows
 
 
+COMPOSITE_NAMES = {
+    "use": gettext_lazy("Use"),
+    "risk": gettext_lazy("Risk factors"),
+    "protective": gettext_lazy("Protective factors"),
+    "satisfaction": gettext_lazy("Satisfaction with progress"),
+}
 BAM_SCALES = (("use", 12), ("risk", 24), ("protective", 24))  # BAM composites' ranges (reference 4)
 
 
@@ -221,7 +235,7 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
     if instrument.code == "bam":
         return _bam_chart(rows)
     series = [(timezone.localtime(a.filled_at), a.total) for a in rows if a.total is not None]
-    title = _("%(instrument)s totals over time") % {"instrument": instrument.code.upper()}
+    title = _("%(instrument)s totals over time") % {"instrument": name(instrument.code)}
     y_max = Y_MAX.get(instrument.code, max((v for _, v in series), default=1))
     return {"chart": trend(series, y_max=y_max, title=title), "chart_title": title}
 
@@ -268,13 +282,19 @@ def my_result(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
     result = assessment.result
-    label, meaning = explain(assessment.instrument, (result.get("band") or {}).get("code"))
+    band = (result.get("band") or {}).get("code") or assessment.band or None
+    own = not staff and getattr(assessment.filled_by, "role", "") == "patient"
+    label, meaning = explain(assessment.instrument, band, self_check=own)
     return {
+        "diagnosis_code": diagnosis_code(band) if assessment.instrument == "dsm5-oud" else "",
+        "specifiers": specifiers(result.get("flags")),
+        "composites": [(COMPOSITE_NAMES.get(k, k), v) for k, v in (result.get("composites") or {}).items()],
         "assessment": assessment,
         "instrument": registry.get(assessment.instrument, get_language() or "en"),
         "label": label,
         "meaning": meaning,
-        "screen_note": SCREEN_NOTE,
+        # "Not a diagnosis, talk it over with your care team" is for the person; a clinician's DSM-5 is one.
+        "screen_note": "" if staff or (assessment.instrument == "dsm5-oud" and not own) else SCREEN_NOTE,
         "result": result,
         "crisis": "suicide_risk" in result["flags"],
         "staff": staff,

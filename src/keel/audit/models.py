@@ -29,7 +29,7 @@ class Outcome(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    """One audited event. Never updated or deleted (a database trigger refuses it); chained by hash."""
+    """One audited event. Never updated or deleted (a database trigger refuses it); a keyed hash chain."""
 
     occurred_at = models.DateTimeField(db_index=True)
     # Plain integers, not foreign keys: the trail must outlive and never cascade with the rows it describes.
@@ -48,7 +48,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     channel = models.CharField(max_length=16, blank=True)  # web, api, cli
     prev_hash = models.CharField(max_length=64)
+    # HMAC-SHA256 under the KEEL_AUDIT_KEYS key named by key_id (keel.audit.chain.seal)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["id"]

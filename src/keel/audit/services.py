@@ -5,51 +5,38 @@ Every record() runs in the caller's transaction: roll back, and the row is gone.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable
+import hmac
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from keel.audit import context
+from keel.audit import chain, context
+from keel.audit.chain import GENESIS_HASH, HASHED_FIELDS
 from keel.audit.models import Action, AuditChainHead, AuditEvent, Outcome
 from keel.db import rows
 
-GENESIS_HASH = "0" * 64
 SELF_GUIDED = "self_guided"  # keel.accounts.models.Role.SELF_GUIDED (the audit app imports no app)
-_HASHED_FIELDS = (
-    "occurred_at",
-    "actor_id",
-    "actor_role",
-    "program_id",
-    "patient_id",
-    "action",
-    "target_type",
-    "target_id",
-    "outcome",
-    "reason",
-    "detail",
-    "request_id",
-    "ip_address",
-    "channel",
-)
+AUDIT_CHAIN = "audit_chain"  # target_type of the events about the chain itself (re-sealing)
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value
+def audit_keys() -> tuple[tuple[str, bytes], ...]:
+    """The configured HMAC keys, newest (sealing) first."""
+    return chain.parse_keys(settings.KEEL_AUDIT_KEYS)
 
 
-def compute_hash(fields: dict[str, Any], prev_hash: str) -> str:
-    """SHA-256 over the previous hash and a canonical JSON of the event's fields."""
-    payload = {name: _canonical(fields[name]) for name in _HASHED_FIELDS}
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256((prev_hash + "\n" + body).encode()).hexdigest()
+def compute_hash(fields: dict[str, Any], prev_hash: str, key_id: str | None = None) -> str:
+    """The row's keyed hash under `key_id` (default: the sealing key)."""
+    keys = dict(audit_keys())
+    key_id = key_id or audit_keys()[0][0]
+    return chain.seal(fields, prev_hash, key_id, keys[key_id])
 
 
 _SELECT_HEAD = 'SELECT "last_hash" FROM "audit_auditchainhead" WHERE "id" = 1'
@@ -119,10 +106,11 @@ def record(
         "ip_address": ip_address,
         "channel": ctx.channel,
     }
+    key_id, key = audit_keys()[0]
     with transaction.atomic(savepoint=False):  # joins the caller's transaction: a failure undoes both
         prev_hash = _lock_head()
-        digest = compute_hash(fields, prev_hash)
-        event = rows.insert(AuditEvent(prev_hash=prev_hash, hash=digest, **fields))
+        digest = chain.seal(fields, prev_hash, key_id, key)
+        event = rows.insert(AuditEvent(prev_hash=prev_hash, hash=digest, key_id=key_id, **fields))
         with connection.cursor() as cursor:
             cursor.execute(
                 'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = 1',
@@ -139,18 +127,37 @@ class ChainReport:
     checked: int
     first_broken_id: int | None = None
     problem: str = ""
+    # the chain head as read before the rows (rows appended meanwhile are checked but lie past it)
+    head_id: int = 0
+    head_hash: str = GENESIS_HASH
+    head_rows: int = 0
 
 
-def _fields_of(event: AuditEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in _HASHED_FIELDS}
+def _fields_of(event: Any) -> dict[str, Any]:
+    fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+    fields.update({name: getattr(event, name, None) for name in chain.LATER_FIELDS})
+    return fields
 
 
 def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
-    """Recompute every hash in id order; name the first row whose content or link does not match."""
+    """Check every row's keyed hash and link in id order; name the first row that does not hold.
+
+    A row must be sealed with a configured key, and never with an older key than the row before it (a retired
+    key cannot be used to append rows later). The head is read first: rows appended while the check runs lie
+    past it and are checked too, and the row it names must be there with its hash."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    head_id = head.last_event_id if head is not None else 0
+    head_hash = head.last_hash if head is not None else GENESIS_HASH
+    head_seen = head_id == 0
+    head_rows = 0
+    keys = audit_keys()
+    rank = {key_id: index for index, (key_id, _) in enumerate(keys)}
+    secret = dict(keys)
     rows = events if events is not None else AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
     prev_hash = GENESIS_HASH
+    prev_rank = len(keys)
     checked = 0
-    last: AuditEvent | None = None
+    last_id = 0
     for event in rows:
         if event.prev_hash != prev_hash:
             return ChainReport(
@@ -159,24 +166,241 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
                 event.pk,
                 "its link to the previous row is broken (a row was deleted or changed)",
             )
-        if compute_hash(_fields_of(event), event.prev_hash) != event.hash:
+        if event.key_id not in rank:
             return ChainReport(
-                False, checked, event.pk, "its content does not match its hash (it was changed)"
+                False,
+                checked,
+                event.pk,
+                f"it is sealed with key {event.key_id!r}, which KEEL_AUDIT_KEYS does not hold"
+                if event.key_id
+                else "it is not sealed with a key (it was written or rewritten without the audit key)",
             )
+        if rank[event.key_id] > prev_rank:
+            return ChainReport(
+                False, checked, event.pk, "it is sealed with an older key than the row before it"
+            )
+        expected = chain.seal(_fields_of(event), event.prev_hash, event.key_id, secret[event.key_id])
+        if not hmac.compare_digest(expected, event.hash):
+            return ChainReport(
+                False, checked, event.pk, "its content does not match its keyed hash (it was changed)"
+            )
+        if event.pk == head_id:
+            if not hmac.compare_digest(event.hash, head_hash):
+                return ChainReport(False, checked, event.pk, "the newest row does not match the chain head")
+            head_seen = True
         prev_hash = event.hash
-        last = event
+        prev_rank = rank[event.key_id]
+        last_id = event.pk
         checked += 1
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and head.last_event_id and (last is None or head.last_event_id != last.pk):
+        if event.pk <= head_id:
+            head_rows = checked
+    if head_id == 0 and checked:
+        return ChainReport(
+            False, checked, last_id, "the chain head was reset (it names no row, yet rows exist)"
+        )
+    if not head_seen:
         return ChainReport(
             False,
             checked,
-            head.last_event_id,
+            head_id,
             "the newest rows are missing (the chain head points past the last row)",
         )
-    if head is not None and last is not None and head.last_hash != last.hash:
-        return ChainReport(False, checked, last.pk, "the newest row does not match the chain head")
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, head_id=head_id, head_hash=head_hash, head_rows=head_rows)
+
+
+# --- Checkpoints: the signed head, kept outside the database -----------------------------------------------
+
+
+class CheckpointInputError(ValueError):
+    """The checkpoint file cannot be read as checkpoints (a CLI exit 2, not a finding about the chain)."""
+
+
+def checkpoint() -> dict[str, Any]:
+    """The chain head signed with the sealing key: {event_id, hash, rows, at, key_id, signature}.
+
+    Refuses (ValueError) while the chain does not verify: a checkpoint must never bless a tampered chain."""
+    report = verify_chain()
+    if not report.ok:
+        raise ValueError(f"the audit chain is broken at row {report.first_broken_id}: {report.problem}")
+    key_id, key = audit_keys()[0]
+    head: dict[str, Any] = {
+        "event_id": report.head_id,
+        "hash": report.head_hash,
+        "rows": report.head_rows,
+        "at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "key_id": key_id,
+    }
+    head["signature"] = chain.sign_checkpoint(head, key)
+    return head
+
+
+def read_checkpoints(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, checkpoint) for every non-blank line; CheckpointInputError names the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CheckpointInputError(f"--checkpoints: {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CheckpointInputError(
+            f"--checkpoints: {path} cannot be read ({error.__class__.__name__})"
+        ) from None
+    found: list[tuple[int, dict[str, Any]]] = []
+    keys = dict(audit_keys())
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            point = chain.parse_checkpoint(line)
+        except chain.CheckpointFormatError as error:
+            raise CheckpointInputError(f"--checkpoints: {path} line {number} {error}") from None
+        if point["key_id"] not in keys:
+            raise CheckpointInputError(
+                f"--checkpoints: {path} line {number} is signed with key {point['key_id']!r}, "
+                "which KEEL_AUDIT_KEYS does not hold"
+            )
+        found.append((number, point))
+    if not found:
+        raise CheckpointInputError(f"--checkpoints: {path} holds no checkpoint")
+    return found
+
+
+def verify_checkpoints(points: list[tuple[int, dict[str, Any]]]) -> ChainReport:
+    """The chain, then every checkpoint against it: its signature, its row still there with the same hash, the
+    same number of rows up to it. Names a cut tail, a moved head, an emptied table or a rewritten row."""
+    report = verify_chain()
+    if not report.ok:
+        return report
+    keys = dict(audit_keys())
+    total = AuditEvent.objects.count()
+    newest = AuditEvent.objects.order_by("-id").only("id").first()
+    for number, point in points:
+        seen = f"the checkpoint of {point['at']} (line {number})"
+        if not chain.checkpoint_signature_ok(point, keys[point["key_id"]]):
+            return ChainReport(
+                False,
+                report.checked,
+                point["event_id"],
+                f"{seen} does not match its signature (it was edited)",
+            )
+        if point["event_id"] == 0:
+            continue
+        row = AuditEvent.objects.filter(pk=point["event_id"]).only("id", "hash").first()
+        if row is None and total == 0:
+            problem = f"the audit table is empty, but {seen} saw {point['rows']} rows (the table was emptied)"
+        elif row is None and (newest is None or point["event_id"] > newest.pk):
+            kept = newest.pk if newest else 0
+            problem = f"the rows after row {kept} are gone, but {seen} saw this row (the tail was cut)"
+        elif row is None:
+            problem = f"this row is gone, but {seen} saw it"
+        elif not hmac.compare_digest(row.hash, point["hash"]):
+            problem = f"its hash differs from {seen} (it or a row before it was rewritten)"
+        elif AuditEvent.objects.filter(pk__lte=row.pk).count() != point["rows"]:
+            problem = f"the rows up to it are not the {point['rows']} that {seen} saw"
+        else:
+            continue
+        return ChainReport(False, report.checked, point["event_id"], problem)
+    return report
+
+
+# --- PostgreSQL: the application's role cannot change audit rows --------------------------------------------
+
+AUDIT_TABLE = "audit_auditevent"
+
+
+def app_role_statements(role: str) -> list[str]:
+    """The owner's grants to the application role: every table and sequence of the schema (now and, through
+    default privileges, the tables later migrations create), then UPDATE, DELETE and TRUNCATE of the audit
+    rows taken back. ValueError when `role` is not a plain role name."""
+    if not (
+        0 < len(role) <= 63 and role.replace("_", "").isalnum() and role.isascii() and not role[0].isdigit()
+    ):
+        raise ValueError(
+            "app-role: a role name is letters, digits and _, at most 63, not starting with a digit"
+        )
+    name = f'"{role}"'
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {name}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {name}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {name}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {name}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {AUDIT_TABLE} FROM {name}, PUBLIC",
+    ]
+
+
+def apply_app_role(role: str) -> None:
+    """Run app_role_statements as the connected (owner) role, in one transaction."""
+    statements = app_role_statements(role)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+# --- Re-sealing the rows written before the keyed chain (migration 0003) -----------------------------------
+
+
+@contextmanager
+def _audit_rows_writable(conn: BaseDatabaseWrapper) -> Iterator[None]:
+    """Lift the append-only trigger for the duration (migrations only: they run as the table's owner)."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_no_update")
+        elif conn.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_update")
+        yield
+        if conn.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_no_update")
+        elif conn.vendor == "sqlite":
+            cursor.execute(
+                "CREATE TRIGGER IF NOT EXISTS audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent "
+                "BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only'); END;"
+            )
+
+
+def reseal_unkeyed(event_model: Any, head_model: Any, conn: BaseDatabaseWrapper) -> int:
+    """Seal every row written before the keyed chain with the sealing key, in id order; say so in the trail.
+
+    The unkeyed SHA-256 chain is checked first: where it was already broken, the re-sealing event records the
+    row and the problem (re-sealing must not launder earlier tampering). Returns the count re-sealed."""
+    if not event_model.objects.filter(key_id="").exists():
+        return 0
+    key_id, key = audit_keys()[0]
+    legacy_prev = new_prev = GENESIS_HASH
+    broken = ""
+    count = 0
+    last_id = 0
+    with _audit_rows_writable(conn):
+        for event in event_model.objects.order_by("id").iterator(chunk_size=2000):
+            fields = _fields_of(event)
+            if not broken and (
+                event.prev_hash != legacy_prev or chain.legacy_hash(fields, event.prev_hash) != event.hash
+            ):
+                broken = f"the unkeyed chain was already broken at row {event.pk}"
+            legacy_prev = event.hash
+            digest = chain.seal(fields, new_prev, key_id, key)
+            event_model.objects.filter(pk=event.pk).update(prev_hash=new_prev, hash=digest, key_id=key_id)
+            new_prev, last_id, count = digest, event.pk, count + 1
+    fields = {
+        "occurred_at": timezone.now(),
+        "actor_id": None,
+        "actor_role": "",
+        "program_id": None,
+        "patient_id": None,
+        "action": str(Action.UPDATE),
+        "target_type": AUDIT_CHAIN,
+        "target_id": str(last_id),
+        "outcome": str(Outcome.FAILURE if broken else Outcome.SUCCESS),
+        "reason": f"{count} rows re-sealed with audit key {key_id}"
+        + (f"; {broken}" if broken else "; the unkeyed chain verified"),
+        "detail": {},
+        "request_id": "",
+        "ip_address": None,
+        "channel": "cli",
+    }
+    digest = chain.seal(fields, new_prev, key_id, key)
+    event = event_model.objects.create(prev_hash=new_prev, hash=digest, key_id=key_id, **fields)
+    head_model.objects.update_or_create(id=1, defaults={"last_event_id": event.pk, "last_hash": digest})
+    return count
 
 
 def record_for_patient(

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.assessments import meaning
 from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
 from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
@@ -94,7 +95,7 @@ def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
                 CaseloadRow(
                     id=p.pk,
                     display_name=p.display_name,
-                    record_number=p.record_number if clinical else None,
+                    record_number=p.record_number if policy.field_visible(areas, "record_number") else None,
                     in_care=bool(list(p.enrollments.all())) if clinical else None,
                     tier=r.tier_code,
                     reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),
@@ -172,16 +173,18 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
         # below is stable).
         for a in newest_first(Assessment.objects.filter(patient=patient, filled_at__gte=start_dt)):
             d, t = at(a.filled_at)
-            score = f"score {a.total}" if a.total is not None else ""
-            band = a.band.replace("_", " ") if a.band else ""
+            score = _("score %(total)s") % {"total": a.total} if a.total is not None else ""
+            flags = a.result.get("flags") if isinstance(a.result, dict) else ()
+            band = meaning.band_name(a.instrument, a.band or None, flags)
+            code = meaning.diagnosis_code(a.band) if a.instrument == "dsm5-oud" else ""
             events.append(
                 Event(
                     d,
                     t,
                     "clinical",
                     "assessment",
-                    a.instrument.upper(),
-                    ", ".join(x for x in (score, band) if x),
+                    meaning.name(a.instrument),
+                    ", ".join(str(x) for x in (score, band, code) if x),
                 )
             )
         for o in MedicationOrder.objects.filter(patient=patient, created_at__gte=start_dt):
@@ -265,14 +268,18 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
             events.append(Event(d, t, "clinical", "care_goal", _("Care-plan goal"), g.get_area_display()))
         for f in PatientFlag.objects.filter(patient=patient, raised_at__gte=start_dt):
             d, t = at(f.raised_at)
-            events.append(
-                Event(d, t, "clinical", "flag", _("Flag: %(kind)s") % {"kind": f.get_kind_display()})
-            )
-        for f in PatientFlag.objects.filter(patient=patient, resolved_at__gte=start_dt):
+            title = _("Flag: %(kind)s") % {"kind": f.get_kind_display()}
+            events.append(Event(d, t, "clinical", "flag", title, "; ".join(str(r) for r in f.reasons or ())))
+        resolved = PatientFlag.objects.filter(patient=patient, resolved_at__gte=start_dt).select_related(
+            "resolved_by"
+        )
+        for f in resolved:
             d, t = at(f.resolved_at)  # type: ignore[arg-type]
-            events.append(
-                Event(d, t, "clinical", "flag", _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()})
-            )
+            who = f.resolved_by.get_full_name() or f.resolved_by.username if f.resolved_by else ""
+            # The resolution note is what the care team did about the flag: clinical roles only see it.
+            detail = _("%(note)s (by %(who)s)") % {"note": f.resolution_note, "who": who}
+            title = _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()}
+            events.append(Event(d, t, "clinical", "flag", title, detail))
     if Area.RECOVERY in areas:
         for c in CheckIn.objects.filter(patient=patient, local_date__gte=since, local_date__lte=until):
             parts = [_("craving %(n)s/10") % {"n": c.craving}, _("mood %(n)s/5") % {"n": c.mood}]

@@ -8,22 +8,25 @@ must record. Plain Python: the caller passes today's date.
   not depend on signing. Items 1-4 are [V]; 5-10 are the standard elements, wording UNVERIFIED, written here
   in plain words. Keel asks for an expiry *date* (never "none"): a consent to a named recipient for a purpose
   ends on a day the patient chose.
-- **Coverage:** a disclosure needs a consent that is signed, not revoked, not expired on the day, to the
-  same recipient, and only the categories the consent names leave (SECURITY.md: "only the categories the
-  purpose needs leave the system").
+- **Coverage:** a disclosure needs a consent that is signed, not revoked (from the instant the revocation
+  is recorded, whatever the clocks and zones), not expired on the day; the request names its recipient and
+  purpose, which must be the consent's; and only the categories the consent names leave (SECURITY.md: "only
+  the categories the purpose needs leave the system").
 - **Notice (section 2.32, 2024):** each disclosure made with consent carries the short statement
   `NOTICE` and a clear description of the consent's scope (correction 4).
-- **Medical emergency (section 2.51, 2024 [V]):** without consent, to medical personnel, for a bona fide
-  emergency; recorded right after: the recipient's name and affiliation, who disclosed, date and time, and
-  the nature of the emergency.
+- **Medical emergency (section 2.51, 2024 [V]):** without consent, to medical personnel only, for a bona
+  fide emergency; recorded right after: the recipient's name and affiliation, who disclosed, date and time,
+  and the nature of the emergency. Keel also asks the recipient's medical role and sends only
+  `EMERGENCY_CATEGORIES`.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from keel.core.decision import Decision, Reason
@@ -42,6 +45,15 @@ CATEGORIES: dict[str, str] = {
     "medication": "Medication: current medicine and dose, and doses taken in the last 30 days",
     "checkins": "Check-ins: how many in the last 30 days, average craving and mood, days with use",
     "screenings": "Screening scores: the latest PHQ-9 and GAD-7 totals",
+}
+# The whole record as a file (the FHIR export): never a section of a progress report, so a consent must name
+# it apart for the record itself to leave (42 CFR 2.31(a)(3): how much and what kind of information).
+RECORD = "record"
+CONSENT_CATEGORIES: dict[str, str] = {
+    **CATEGORIES,
+    RECORD: (
+        "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, consents"
+    ),
 }
 PURPOSES: dict[str, str] = {
     "patient_request": "At my request",
@@ -73,8 +85,33 @@ class ConsentTerms:
 @dataclass(frozen=True)
 class EmergencyTerms:
     recipient_name: str
-    recipient_affiliation: str
+    recipient_role: str
+    recipient_affiliation: str  # the health care facility
     nature: str
+    categories: tuple[str, ...]
+
+
+# Section 2.51: only to medical personnel. The roles a receiving person may hold (Keel's list).
+MEDICAL_ROLES: dict[str, str] = {
+    "physician": "Physician",
+    "nurse": "Nurse",
+    "nurse_practitioner": "Nurse practitioner",
+    "physician_assistant": "Physician assistant",
+    "paramedic": "Paramedic or emergency medical technician",
+    "pharmacist": "Pharmacist",
+    "poison_center": "Poison center specialist",
+}
+# What a medical emergency needs (Keel's product rule, `keel-emergency-categories`): the medicine and dose
+# the person takes and whether and since when they are in care. Check-in answers and screening scores stay.
+EMERGENCY_CATEGORIES = ("enrollment", "medication")
+# Words that name a recipient who is not medical personnel: courts, law enforcement, employers, schools,
+# insurers. A facility or person so named is refused (section 2.51 is for medical personnel only).
+_NOT_MEDICAL = re.compile(
+    r"\b(court|courts|judge|judicial|probation|parole|police|sheriff|sheriffs|jail|prison|correctional|"
+    r"corrections|attorney|attorneys|lawyer|lawyers|prosecutor|district attorney|law firm|employer|"
+    r"human resources|hr department|school|university|insurance|insurer|landlord|child protective|"
+    r"immigration)\b"
+)
 
 
 def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: int, high: int) -> str:
@@ -108,8 +145,8 @@ def parse_consent(raw: Mapping[str, Any], *, patient_name: str, today: date) -> 
     if not isinstance(categories, list | tuple) or not categories:
         errors.append(FieldError("categories", "choose at least one kind of information"))
         categories = []
-    elif any(c not in CATEGORIES for c in categories):
-        errors.append(FieldError("categories", f"each must be one of: {', '.join(CATEGORIES)}"))
+    elif any(c not in CONSENT_CATEGORIES for c in categories):
+        errors.append(FieldError("categories", f"each must be one of: {', '.join(CONSENT_CATEGORIES)}"))
     expires_raw = raw.get("expires_on")
     expires_on = today
     try:
@@ -129,24 +166,46 @@ def parse_consent(raw: Mapping[str, Any], *, patient_name: str, today: date) -> 
         errors.append(FieldError("understood", "confirm that you read what this consent means"))
     if errors:
         raise InvalidInput(errors)
-    ordered = tuple(c for c in CATEGORIES if c in set(categories))
+    ordered = tuple(c for c in CONSENT_CATEGORIES if c in set(categories))
     return ConsentTerms(recipient, str(purpose), purpose_text, ordered, expires_on, signature)
 
 
 def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
-    """The four facts section 2.51 requires (the discloser and the time come from the session and clock)."""
+    """What section 2.51 requires be named and recorded (the discloser and the time come from the session and
+    the clock): the receiving medical personnel (person, role, facility) and the nature of the emergency; and
+    only what the emergency needs. A court, an employer or any other non-medical recipient is refused."""
     errors: list[FieldError] = []
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    role = raw.get("recipient_role")
+    if role not in MEDICAL_ROLES:
+        errors.append(FieldError("recipient_role", "choose the role of the receiving medical personnel"))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
     nature = _text(raw, "nature", errors, low=10, high=1000)
+    for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
+        if _NOT_MEDICAL.search(_words(text)):
+            errors.append(
+                FieldError(field, "a medical emergency allows disclosure only to medical personnel")
+            )
+    asked = raw.get("categories")
+    if not isinstance(asked, list | tuple) or not asked or not all(isinstance(c, str) for c in asked):
+        errors.append(FieldError("categories", "choose what the emergency needs"))
+        asked = []
+    elif any(c not in EMERGENCY_CATEGORIES for c in asked):
+        errors.append(FieldError("categories", "an emergency needs only enrollment and medication"))
     if errors:
         raise InvalidInput(errors)
-    return EmergencyTerms(recipient, affiliation, nature)
+    categories = tuple(c for c in EMERGENCY_CATEGORIES if c in set(asked))
+    return EmergencyTerms(recipient, str(role), affiliation, nature, categories)
 
 
-def status(*, expires_on: date, revoked_on: date | None, today: date) -> str:
-    """active | revoked | expired (a consent covers its expiry day itself)."""
-    if revoked_on is not None and revoked_on <= today:
+def status(*, expires_on: date, revoked_at: datetime | None, today: date) -> str:
+    """active | revoked | expired (a consent covers its expiry day itself).
+
+    A revocation is in force from the moment it is recorded, whatever any clock or time zone says: it is never
+    dated ahead, so its existence is enough. Comparing its instant with "now" would let a server whose clock
+    runs behind the one that recorded it disclose after it; comparing dates would let a server in a zone ahead
+    of the program's do the same until midnight."""
+    if revoked_at is not None:
         return "revoked"
     return "active" if today <= expires_on else "expired"
 
@@ -154,24 +213,27 @@ def status(*, expires_on: date, revoked_on: date | None, today: date) -> str:
 def check_disclosure(
     *,
     expires_on: date,
-    revoked_on: date | None,
+    revoked_at: datetime | None,
     consent_categories: tuple[str, ...],
     asked: tuple[str, ...],
     today: date,
 ) -> Decision:
     """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`."""
-    state = status(expires_on=expires_on, revoked_on=revoked_on, today=today)
+    state = status(expires_on=expires_on, revoked_at=revoked_at, today=today)
     if state == "revoked":
         return _refuse("The patient revoked this consent.")
     if state == "expired":
         return _refuse(f"This consent ended on {expires_on.isoformat()}.")
-    unknown = [c for c in asked if c not in CATEGORIES]
+    unknown = [c for c in asked if c not in CONSENT_CATEGORIES]
     if unknown:
         return _refuse(f"Unknown kind of information: {', '.join(unknown)}.")
     outside = [c for c in asked if c not in consent_categories]
     if outside:
         return _refuse(f"The consent does not cover: {', '.join(outside)}.")
-    chosen = tuple(c for c in consent_categories if c in (asked or consent_categories))
+    # Nothing named: the consent's report sections (the whole record leaves only when asked for by name).
+    chosen = tuple(c for c in consent_categories if (c in asked if asked else c in CATEGORIES))
+    if not chosen:
+        return _refuse("The consent covers no section of a progress report.")
     return Decision(
         "part2-disclosure",
         "1",
@@ -185,6 +247,48 @@ def check_disclosure(
     )
 
 
+@dataclass(frozen=True)
+class DisclosureRequest:
+    """Who a disclosure goes to and why, as the staff member sends it; it must match the consent."""
+
+    recipient_name: str
+    purpose: str
+    purpose_text: str
+
+
+def _words(text: str) -> str:
+    """A name compared as words: case, accents, spacing and punctuation do not matter."""
+    return " ".join(re.findall(r"[a-z0-9]+", _folded(text)))
+
+
+def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
+    """The recipient and the purpose a disclosure request carries; InvalidInput names each missing one."""
+    errors: list[FieldError] = []
+    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    purpose = raw.get("purpose")
+    if purpose not in PURPOSES:
+        errors.append(FieldError("purpose", "choose the purpose the consent names"))
+    purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
+    if errors:
+        raise InvalidInput(errors)
+    return DisclosureRequest(recipient, str(purpose), purpose_text)
+
+
+def mismatches(
+    request: DisclosureRequest, *, recipient_name: str, purpose: str, purpose_text: str
+) -> list[FieldError]:
+    """Where the request leaves the consent: another recipient or another purpose is never recorded as the
+    consented one (section 2.31(a)(4), (a)(5): the consent names both)."""
+    errors: list[FieldError] = []
+    if _words(request.recipient_name) != _words(recipient_name):
+        errors.append(FieldError("recipient_name", "is not the recipient this consent names"))
+    if request.purpose != purpose or (
+        purpose == "other" and _words(request.purpose_text) != _words(purpose_text)
+    ):
+        errors.append(FieldError("purpose", "is not the purpose this consent names"))
+    return errors
+
+
 def _refuse(why: str) -> Decision:
     return Decision(
         "part2-disclosure", "1", "refused", (Reason(why, SOURCES_CONSENT),), details={"categories": []}
@@ -195,7 +299,7 @@ def scope(
     recipient_name: str, purpose: str, purpose_text: str, categories: tuple[str, ...], expires_on: date
 ) -> str:
     """A clear description of the consent's scope, sent with each disclosure (section 2.32, 2024)."""
-    what = "; ".join(CATEGORIES[c] for c in categories)
+    what = "; ".join(CONSENT_CATEGORIES[c] for c in categories)
     why = purpose_text if purpose == "other" else PURPOSES[purpose]
     return (
         f"Shared with {recipient_name} for this purpose: {why}. Information: {what}. "

@@ -224,6 +224,19 @@ _ALL = (
         "https://www.cms.gov/medicare/coding-billing/icd-10-codes",
     ),
     Source(
+        "icd10cm-f11-inclusion",
+        "ICD-10-CM tabular list (FY2026), inclusion terms: F11.11 Opioid use disorder, mild, in early or sustained "
+        "remission; F11.21 Opioid use disorder, moderate or severe, in early or sustained remission (as reproduced "
+        "from the tabular list by diseasedb.com and hccbuddy.com, read 2026-12).",
+        "https://www.diseasedb.com/icd10/F11.21",
+    ),
+    Source(
+        "hl7-mcode-elixhauser",
+        "HL7 mCODE STU2, Elixhauser Drug Abuse value set: ICD-10-CM F11.10 Opioid abuse, uncomplicated; F11.11 "
+        "Opioid abuse, in remission (code titles).",
+        "https://hl7.org/fhir/us/mcode/STU2/ValueSet-elixhauser-drug-abuse-vs.html",
+    ),
+    Source(
         "snomed-oud",
         "SNOMED CT: 5602001 Opioid abuse; 75544000 Opioid dependence (Keel's clinical reference, correction 12).",
         "https://browser.ihtsdotools.org/",
@@ -287,6 +300,26 @@ _ALL = (
         "VIVITROL prescribing information, section 'Switching from Buprenorphine or Methadone' (12/2025): "
         "vulnerability to precipitated withdrawal for as long as 2 weeks (Keel clinical reference correction "
         "10).",
+    ),
+    # Methadone at the window (issue #13): missed doses, titration over time, the first day.
+    Source(
+        "anmg-2003-missed",
+        "Henry-Edwards S, et al. National Clinical Guidelines and Procedures for the Use of Methadone in the "
+        "Maintenance Treatment of Opioid Dependence (Australia, 2003), section 3.5 missed doses: 3 days half "
+        "the dose; 4 days see the prescriber, restart at 40 mg or half, whichever is lower; 5 or more days a "
+        "new induction (Keel clinical reference correction 8).",
+    ),
+    Source(
+        "baxter-2013",
+        "Baxter LE, et al. Safe methadone induction and stabilization: report of an expert panel. J Addict "
+        "Med 2013;7(6):377-386: deaths follow doses increased too rapidly; 5-10 mg no more often than every "
+        "3-5 days (Keel clinical reference correction 7).",
+    ),
+    Source(
+        "methadone-label-first-day",
+        "Methadone hydrochloride label, induction: a first dose of 20-30 mg (not more than 30 mg), a "
+        "first-day total not ordinarily above 40 mg, as quoted secondarily; the 2024 rule's 50 mg is the "
+        "bound with a documented reason (Keel clinical reference correction 6).",
     ),
     Source(
         "naltrexone-oral-label",

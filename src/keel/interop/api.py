@@ -15,6 +15,7 @@ from keel.api_body import json_object
 from keel.assessments.services import NotAllowed
 from keel.interop import services
 from keel.interop.fhir.base import FHIR_JSON, Base, labelled
+from keel.sharing.services import SharingNotAllowed
 
 router = Router(tags=["fhir"])
 
@@ -29,6 +30,13 @@ def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
 
 
 class ExportIn(Schema):
+    basis: str = Field(
+        "", description="consent | patient_request: a record that leaves is a disclosure and needs a basis"
+    )
+    consent: int | None = Field(None, description="the consent naming the recipient, purpose and record")
+    recipient_name: str = Field("", description="who receives the record (the consent's recipient)")
+    purpose: str = Field("", description="why (the consent's purpose)")
+    purpose_text: str = Field("", description="the purpose in the consent's words, for other")
     password: str = Field(description="your password again: a record leaves only after it")
 
 
@@ -37,13 +45,18 @@ _BUNDLE = {200: {"description": "a FHIR R4 Bundle", "content": {FHIR_JSON: {"sch
 
 @router.post(
     "/patients/{patient_id}/fhir/export",
-    summary="The record as a FHIR R4 Bundle (what my role may see), after my password again",
+    summary="Release the record as a FHIR R4 Bundle: a disclosure with a basis, after my password again",
     openapi_extra={"responses": _BUNDLE},
 )
 def export_patient_fhir(request: HttpRequest, patient_id: int, body: ExportIn) -> HttpResponse:
-    bundle = services.export_record(
-        getattr(request, "auth", None), patient_id, password=body.password, base=base_for(request)
-    )
+    try:
+        bundle = services.export_record(
+            getattr(request, "auth", None), patient_id, raw=body.model_dump(), base=base_for(request)
+        )
+    except SharingNotAllowed:
+        raise HttpError(
+            403, "Only counselors, nurses and prescribers on the care team release a record."
+        ) from None
     return fhir_response(bundle)
 
 

@@ -30,7 +30,15 @@ from keel.audit.models import Action, Outcome
 from keel.core.instruments import registry
 from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
-from keel.interop.fhir.base import FHIR_JSON, RECORD_NUMBER_SYSTEM, Base, entries, instant, labelled
+from keel.interop.fhir.base import (
+    FHIR_JSON,
+    RECORD_NUMBER_SYSTEM,
+    Base,
+    entries,
+    instant,
+    labelled,
+    part2_meta,
+)
 from keel.interop.fhir.record import CLINICAL_TYPES, Record
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, zone_of
@@ -115,6 +123,21 @@ def _check_request(request: HttpRequest, allowed: set[str]) -> None:
     fmt = request.GET.get("_format")
     if fmt is not None and fmt.lower() not in _JSON_FORMATS:
         raise FhirError(406, "not-supported", "Only JSON is served (_format=json).", "_format")
+    if fmt is None and not _accepts_json(request.headers.get("Accept", "")):
+        raise FhirError(406, "not-supported", "Only JSON is served: accept application/fhir+json.")
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether an Accept header (absent or empty: anything) allows a FHIR JSON answer."""
+    if not accept.strip():
+        return True
+    for part in accept.split(","):
+        media, *params = (p.strip().lower() for p in part.split(";"))
+        if any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params):
+            continue
+        if media in _JSON_FORMATS or media in ("*/*", "application/*"):
+            return True
+    return False
 
 
 def _page(request: HttpRequest) -> tuple[int, int]:
@@ -142,9 +165,13 @@ def _audit_read(
         audit.record_for_patient(
             user, patient, Action.READ, "fhir", target[:200], reason=reason, detail=detail
         )
-    else:
-        audit.record(
-            actor=user, action=Action.READ, target_type="fhir", target_id=target[:200], detail=detail
+    else:  # a search over several patients: those seen through emergency access are marked
+        policy.audit_list_read(
+            user,
+            target_type="fhir",
+            target_id=target[:200],
+            patient_ids=patients,
+            detail={"resources": returned},
         )
 
 
@@ -277,14 +304,35 @@ def _shared_read(user: Any, resource_type: str, rid: str, target: str) -> dict[s
     return r.practitioner(staff)
 
 
-def _patient_param(request: HttpRequest) -> str | None:
-    raw = request.GET.get("patient") or request.GET.get("subject")
-    if raw is None:
-        return None
-    tail = raw.rstrip("/").rsplit("/", 1)[-1]
-    if raw != tail and not raw.rstrip("/").endswith(f"Patient/{tail}"):
-        raise FhirError(400, "invalid", "patient must be a Patient id or reference", "patient")
-    return tail
+def _patient_param(request: HttpRequest, base: Base) -> str | None:
+    """The one patient a search names by `patient` or `subject` (an id, `Patient/id`, or this endpoint's full
+    URL), or None. An empty, malformed or foreign value, or two different patients, is a 400 naming the
+    parameter: never silently dropped (that would widen the search to the whole program) nor one of them
+    picked."""
+    given = [(name, raw.strip()) for name in ("patient", "subject") for raw in request.GET.getlist(name)]
+    found: set[str] = set()
+    for name, raw in given:
+        tail = raw.rstrip("/").rsplit("/", 1)[-1]
+        if "://" in raw:
+            shape_ok = raw.rstrip("/") == f"{base.url}Patient/{tail}"
+        else:
+            shape_ok = raw in (tail, f"Patient/{tail}")
+        if not (shape_ok and tail.isdigit() and len(tail) < 19):
+            raise FhirError(
+                400,
+                "invalid",
+                f"{name} must name one patient: an id, Patient/<id>, or {base.url}Patient/<id>",
+                name,
+            )
+        found.add(str(int(tail)))
+    if len(found) > 1:
+        raise FhirError(
+            400,
+            "not-supported",
+            "one patient per search: patient and subject must name the same one",
+            given[-1][0],
+        )
+    return found.pop() if found else None
 
 
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
@@ -299,12 +347,10 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
             records = (Record(p, _areas(user), base, now) for p in patients)
             single: Patient | None = None
         else:
-            named = _patient_param(request)
+            named = _patient_param(request, base)
             target = f"{resource_type}?patient={named}"
             if named is not None:
-                single = _scoped(
-                    user, int(named) if named.isdigit() and len(named) < 19 else None, resource_type, target
-                )
+                single = _scoped(user, int(named), resource_type, target)
                 patients_iter: Iterator[Patient] = iter([single])
             else:
                 single = None
@@ -390,6 +436,7 @@ def _searchset(
         "resourceType": "Bundle",
         "type": "searchset",
         "timestamp": instant(timezone.now()),
+        "meta": part2_meta(),  # the Bundle labelled too, not only each resource in it
         "link": links,
         "entry": entries(base, page, search={"mode": "match"}),
     }
@@ -438,6 +485,9 @@ def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
         start, end, prefix = _date_range(raw, "birthdate")
         qs = qs.filter(**_date_lookup("date_of_birth", prefix, start.date(), end.date()))
     names = [(k, _fold(v).strip()) for k in ("name", "family", "given") for v in request.GET.getlist(k)]
+    for kind, text in names:
+        if not text:
+            raise FhirError(400, "invalid", f"{kind} needs a value (the start of a name)", kind)
     for patient in qs.iterator():
         family = _fold(patient.family_name)
         givens = [_fold(patient.given_name), _fold(patient.preferred_name)]

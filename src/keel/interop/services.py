@@ -4,6 +4,7 @@ scored, flagged and audited as usual, where it came from kept as a Provenance)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -30,7 +31,7 @@ from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
 from keel.interop.fhir.record import record_bundle
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Patient, local_today, zone_of
-from keel.sharing.services import reauthenticate
+from keel.sharing.services import release_record
 
 
 class FhirInvalid(FieldsInvalid):
@@ -44,16 +45,25 @@ class SubjectMismatch(FhirInvalid):
 
 
 def export_record(
-    user: Any, patient_id: int | str, *, password: Any, base: Base, now: datetime | None = None
+    user: Any, patient_id: int | str, *, raw: Mapping[str, Any], base: Base, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The care team's export of a record (what the caller may see of it), after the password again; one
-    `export` audit row. Sending it outside the program is a disclosure and goes through `keel.sharing`."""
-    patient = policy.get_patient_or_404(
-        user, patient_id, action=Action.EXPORT, target_type="fhir_bundle", audit_success=False
+    """The care team's export of a record: it leaves the program, so it is a disclosure
+    (`sharing.services.release_record`: a basis, the password again, the accounting of disclosures, one
+    `export` audit row); the Bundle holds what the caller's role may see."""
+
+    def build(patient: Patient, at: datetime) -> dict[str, Any]:
+        return record_bundle(patient, policy.areas_for_role(user.role), at, base)
+
+    _, bundle = release_record(
+        by=user,
+        patient_id=patient_id,
+        raw=raw,
+        target_type="fhir_bundle",
+        description="The whole record as a FHIR R4 file",
+        build=build,
+        now=now,
     )
-    reauthenticate(user, patient, password, "fhir_bundle")
-    audit.record_for_patient(user, patient, Action.EXPORT, "fhir_bundle")
-    return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now(), base)
+    return bundle
 
 
 def my_record(user: Any, *, base: Base, now: datetime | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from keel.accounts.models import Program, Role
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import diagnosis
 from keel.core.measures.coverage import Span, cover_days, day_spans
 from keel.core.measures.program import Measure, Params, Person, program_measures
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -26,7 +27,7 @@ from keel.patients.models import Enrollment, Patient
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationFill, NaloxoneKit, TakeHomePlan
 
 MAX_MONTHS = 36
-OUD_BANDS = ("mild", "moderate", "severe")
+OUD_BANDS = diagnosis.BANDS  # an OUD diagnosis: mild, moderate or severe, active or in remission
 
 
 class MeasuresInvalid(FieldsInvalid):
@@ -196,6 +197,7 @@ def report(
     raw: Mapping[str, Any],
     export: str | None = None,
     now: datetime | None = None,
+    raw_counts: bool = False,
 ) -> Report:
     """The program's measures over the window asked for (`export`: the code of a measure whose series leaves
     as a file, audited as an export). Raises MeasuresInvalid (bad window, program or measure) or
@@ -215,6 +217,8 @@ def report(
     detail: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "max_gap": max_gap}
     if export:
         detail["measure"] = export
+        if raw_counts:
+            detail["raw_counts"] = True  # small counts not suppressed: asked for, and recorded
     audit.record(
         actor=user,
         action=Action.EXPORT if export else Action.READ,
@@ -225,19 +229,58 @@ def report(
     return Report(program, today, start, end, params, measures, len(people))
 
 
-def csv_rows(measure: Measure) -> list[list[str]]:
-    """The plotted series of one measure, for a spreadsheet: a header and a row a month."""
+SMALL_CELL_MAX = 10  # CMS cell-size suppression: no cell from 1 to 10 is reported (reference correction 14)
+SUPPRESSED = "<11"
+
+
+def _small(n: int) -> bool:
+    return 1 <= n <= SMALL_CELL_MAX
+
+
+def csv_rows(measure: Measure, *, as_of: date | None = None, raw_counts: bool = False) -> list[list[str]]:
+    """One measure for a spreadsheet: a header and a row a month, then the definition, the parameters and
+    the report date. Unless the program admin asks for raw counts (audited by `report`), a count from 1 to 10
+    is shown as "<11", and so is any cell it could be worked out from (the month's percent or median, and
+    a numerator whose complement in the denominator is that small)."""
     header = ["month", "numerator", "denominator", "pending", "percent", "median_days"]
     rows = [header]
     for p in measure.series:
-        rows.append(
-            [
-                p.month,
-                str(p.numerator),
-                str(p.denominator),
-                str(p.pending),
-                "" if p.percent is None else f"{p.percent:.1f}",
-                "" if p.median_days is None else f"{p.median_days:g}",
-            ]
-        )
+        numerator, denominator, pending = str(p.numerator), str(p.denominator), str(p.pending)
+        percent = "" if p.percent is None else f"{p.percent:.1f}"
+        median = "" if p.median_days is None else f"{p.median_days:g}"
+        if not raw_counts:
+            hide_numerator = _small(p.numerator) or (
+                measure.unit == "percent" and _small(p.denominator - p.numerator)
+            )
+            if hide_numerator:
+                numerator = SUPPRESSED
+                percent = SUPPRESSED if percent else percent
+                median = SUPPRESSED if median else median
+            if _small(p.denominator):
+                denominator = SUPPRESSED
+                percent = SUPPRESSED if percent else percent
+            if _small(p.pending):
+                pending = SUPPRESSED
+        rows.append([p.month, numerator, denominator, pending, percent, median])
+    left_out = "; ".join(
+        f"{why}: {SUPPRESSED if _small(n) and not raw_counts else n}" for why, n in measure.excluded.items()
+    )
+    rows += [
+        [],
+        ["measure", measure.code],
+        ["title", measure.title],
+        ["version", measure.version],
+        ["definition", measure.definition],
+        ["as_of", as_of.isoformat() if as_of else ""],
+        ["parameters", "; ".join(f"{k}={v}" for k, v in measure.params.items())],
+        ["sources", "; ".join(measure.sources)],
+        ["left_out", left_out],
+        [
+            "small_counts",
+            "raw counts, asked for by the program admin (audited)"
+            if raw_counts
+            else f"counts from 1 to {SMALL_CELL_MAX} and cells they could be worked out from are shown as "
+            f"{SUPPRESSED} (CMS cell-size suppression)",
+        ],
+    ]
     return rows

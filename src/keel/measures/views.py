@@ -18,11 +18,19 @@ from keel.measures import queries
 from keel.web.charts import bar_chart
 
 
-def _report(request: HttpRequest, export: str | None = None) -> queries.Report | HttpResponse:
+def _report(
+    request: HttpRequest, export: str | None = None, raw_counts: bool = False
+) -> queries.Report | HttpResponse:
     """The report, or the page again with each bad choice named (422)."""
+    asked = request.GET.copy()
+    asked.pop("counts", None)
     try:
         return queries.report(
-            request.user, program_slug=request.GET.get("program") or None, raw=request.GET, export=export
+            request.user,
+            program_slug=asked.get("program") or None,
+            raw=asked,
+            export=export,
+            raw_counts=raw_counts,
         )
     except queries.MeasuresNotAllowed:
         raise PermissionDenied from None
@@ -67,11 +75,13 @@ def measures(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def measure_csv(request: HttpRequest, code: str) -> HttpResponse:
-    result = _report(request, export=code)
+    raw_counts = request.GET.get("counts") == "raw"  # the admin asks for unsuppressed counts: audited
+    result = _report(request, export=code, raw_counts=raw_counts)
     if isinstance(result, HttpResponse):
         return result
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(queries.csv_rows(result.measure(code)))
+    rows = queries.csv_rows(result.measure(code), as_of=result.as_of, raw_counts=raw_counts)
+    csv.writer(out, lineterminator="\n").writerows(rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"{result.program.slug}-{code}-{result.start.isoformat()}-{result.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -55,8 +55,8 @@ def _view(
         program=patient.program.slug,
         program_name=patient.program.name,
         areas=tuple(sorted(a.value for a in areas)),
-        record_number=patient.record_number if clinical else None,
-        date_of_birth=patient.date_of_birth if clinical else None,
+        record_number=patient.record_number if policy.field_visible(areas, "record_number") else None,
+        date_of_birth=patient.date_of_birth if policy.field_visible(areas, "date_of_birth") else None,
         pronouns=patient.pronouns or None,
         enrollment_status=(active.status if active else EnrollmentStatus.ENDED) if clinical else None,
         enrollments=[

@@ -18,19 +18,25 @@ from keel.accounts.models import CLINICAL_ROLES, Program, ProgramMembership, Rol
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.window import reason_problem
 from keel.patients.models import (
     ActivationCode,
     AdministrativeGender,
     BirthSex,
     CareTeamMember,
+    EmergencyAccess,
     EndReason,
     Enrollment,
     EnrollmentStatus,
+    FlagKind,
     Patient,
     PatientFlag,
     local_today,
     zone_of,
 )
+
+# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
+PRESCRIBER_ONLY = frozenset({FlagKind.DOSE_HELD})
 
 
 class FlagError(ValueError):
@@ -77,11 +83,44 @@ def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> Patien
             reason="role may not resolve flags",
         )
         raise FlagNotAllowed("Only counselors, nurses and prescribers on the care team resolve flags.")
+    kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
+    if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="only a prescriber resolves this flag",
+        )
+        raise FlagNotAllowed("Only a prescriber resolves this flag: a prescriber must assess.")
     note = (note or "").strip()
     if not note:
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")
+    if kind == FlagKind.DOSE_HELD and reason_problem(note):
+        raise FlagError("note", "write the assessment: " + reason_problem(note))
     if len(note) > 2000:
         raise FlagError("note", "at most 2000 characters")
+    own_emergency = PatientFlag.objects.filter(
+        pk=flag_id,
+        patient=patient,
+        source_type="emergency_access",
+        source_id__in=EmergencyAccess.objects.filter(user=by, patient=patient).values("pk"),
+    ).exists()
+    if own_emergency:  # the person who broke the glass never clears the flag about it (SECURITY.md T12)
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="the person who used emergency access cannot resolve its flag",
+        )
+        raise FlagNotAllowed("The person who used emergency access cannot resolve the flag about it.")
     with transaction.atomic():
         flag = PatientFlag.objects.select_for_update().filter(pk=flag_id, patient=patient).first()
         if flag is None:

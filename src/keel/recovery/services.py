@@ -713,7 +713,7 @@ def list_reminders(
 ) -> tuple[Patient, list[Reminder], list[Reminder]]:
     """(all my reminders, the ones due now: active, their time passed today, not yet done today)."""
     patient = _patient(user, None, Area.RECOVERY, Action.READ, "reminders")
-    rows = list(Reminder.objects.filter(patient=patient))
+    rows = list(Reminder.objects.filter(patient=patient).select_related("delivery"))
     _audit(user, patient, Action.READ, "reminders")
     return patient, rows, due(rows, patient, now)
 

@@ -50,6 +50,9 @@ def _disclosure(d: Disclosure) -> dict[str, Any]:
         "consent": d.consent_id,
         "recipient_name": d.recipient_name,
         "recipient_affiliation": d.recipient_affiliation,
+        "recipient_role": d.recipient_role,
+        "purpose": d.purpose,
+        "purpose_text": d.purpose_text,
         "emergency_nature": d.emergency_nature,
         "categories": d.categories,
         "description": d.description,
@@ -145,6 +148,9 @@ def record_written_revocation(request: HttpRequest, patient_id: int, consent_id:
                             "consent": {"type": "integer"},
                             "categories": {"type": "array", "items": {"type": "string"}},
                             "recipient_name": {"type": "string"},
+                            "purpose": {"type": "string"},
+                            "purpose_text": {"type": "string"},
+                            "recipient_role": {"type": "string"},
                             "recipient_affiliation": {"type": "string"},
                             "nature": {"type": "string"},
                             "password": {"type": "string"},
@@ -183,3 +189,41 @@ def open_emergency_access(request: HttpRequest, body: EmergencyIn) -> Status[dic
     except services.SharingNotAllowed:
         raise HttpError(403, "Emergency access is for counselors, nurses and prescribers.") from None
     return Status(201, {"patient": patient.pk, "expires_at": grant.expires_at.isoformat()})
+
+
+def _review(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "kind": r.kind,
+        "patient": r.patient_id,
+        "used_by": r.used_by_id,
+        "reason": r.reason,
+        "raised_at": r.raised_at.isoformat(),
+        "disclosure": r.disclosure_id,
+        "emergency_access": r.emergency_access_id,
+        "attested_by": r.attested_by_id,
+        "attested_at": r.attested_at.isoformat() if r.attested_at else None,
+        "note": r.note,
+    }
+
+
+@router.get("/emergency-reviews", summary="Emergency accesses and disclosures waiting for a program admin")
+def list_emergency_reviews(request: HttpRequest, all: bool = False) -> dict[str, Any]:
+    try:
+        rows = services.emergency_reviews(_caller(request), include_attested=all)
+    except services.SharingNotAllowed:
+        raise HttpError(403, "Program admins review uses of emergency powers.") from None
+    return {"reviews": [_review(r) for r in rows]}
+
+
+class AttestIn(Schema):
+    note: str = Field(description="what you checked (5 to 2000 characters)")
+
+
+@router.post("/emergency-reviews/{review_id}/attest", summary="Attest a use of emergency powers")
+def attest_emergency_review(request: HttpRequest, review_id: int, body: AttestIn) -> dict[str, Any]:
+    try:
+        review = services.attest_review(by=_caller(request), review_id=review_id, note=body.note)
+    except services.SharingNotAllowed:
+        raise HttpError(403, "The person who used emergency powers cannot attest them.") from None
+    return _review(review)

@@ -61,6 +61,7 @@ class ConsentRevocation(models.Model):
 class Basis(models.TextChoices):
     CONSENT = "consent", "Patient consent (42 CFR 2.31)"
     EMERGENCY = "emergency", "Medical emergency (42 CFR 2.51)"
+    PATIENT_REQUEST = "patient_request", "The patient's own request (42 CFR 2.23)"
 
 
 class Disclosure(models.Model):
@@ -68,12 +69,15 @@ class Disclosure(models.Model):
     kept: its SHA-256, what it held (categories and a description) and the notice it carried are."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="disclosures")
-    basis = models.CharField(max_length=10, choices=Basis.choices)
+    basis = models.CharField(max_length=20, choices=Basis.choices)
     consent = models.ForeignKey(
         Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures"
     )
     recipient_name = models.CharField(max_length=200)
     recipient_affiliation = models.CharField(max_length=200, blank=True)
+    recipient_role = models.CharField(max_length=40, blank=True)  # an emergency's medical role (2.51)
+    purpose = models.CharField(max_length=20, blank=True)  # as the request carried it; the consent's
+    purpose_text = models.CharField(max_length=500, blank=True)
     emergency_nature = models.TextField(blank=True)
     categories = models.JSONField()
     description = models.TextField()
@@ -94,12 +98,69 @@ class Disclosure(models.Model):
                     & Q(consent__isnull=True)
                     & ~Q(recipient_affiliation="")
                     & ~Q(emergency_nature="")
-                ),
+                )
+                | (Q(basis="patient_request") & Q(consent__isnull=True)),
                 name="disclosure_has_a_basis",
-                violation_error_message="A disclosure needs a consent, or a recorded medical emergency.",
+                violation_error_message=(
+                    "A disclosure needs a consent, a recorded medical emergency or the patient's own request."
+                ),
             ),
             models.CheckConstraint(condition=~Q(notice=""), name="disclosure_carries_notice"),
         ]
 
     def __str__(self) -> str:
         return f"disclosure {self.pk}"
+
+
+class ReviewKind(models.TextChoices):
+    EMERGENCY_ACCESS = "emergency_access", "Emergency access (break the glass)"
+    EMERGENCY_DISCLOSURE = "emergency_disclosure", "Disclosure in a medical emergency (42 CFR 2.51)"
+
+
+class EmergencyReview(models.Model):
+    """One use of an emergency power waiting for a program admin to attest it: an emergency access or an
+    emergency disclosure. The person who used it never attests it; attesting is recorded, never undone."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=24, choices=ReviewKind.choices)
+    emergency_access = models.OneToOneField(
+        "patients.EmergencyAccess", on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    disclosure = models.OneToOneField(
+        Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    raised_at = models.DateTimeField()
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attested_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        indexes = [models.Index(fields=["program", "attested_at"], name="review_program_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="emergency_access") & Q(emergency_access__isnull=False))
+                | (Q(kind="emergency_disclosure") & Q(disclosure__isnull=False)),
+                name="review_names_what_it_reviews",
+                violation_error_message="A review names the emergency access or disclosure it is about.",
+            ),
+            models.CheckConstraint(
+                condition=Q(attested_by__isnull=True) | ~Q(attested_by=models.F("used_by")),
+                name="review_not_by_its_user",
+                violation_error_message="The person who used emergency powers cannot attest them.",
+            ),
+            models.CheckConstraint(
+                condition=Q(attested_by__isnull=True, attested_at__isnull=True)
+                | (Q(attested_by__isnull=False, attested_at__isnull=False) & ~Q(note="")),
+                name="review_attested_with_a_note",
+                violation_error_message="An attestation names who attested, when, and a note.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"emergency review {self.pk}"

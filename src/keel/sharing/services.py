@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts import services as accounts
 from keel.assessments import queries as assessment_queries
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -36,7 +37,14 @@ from keel.patients.models import (
     local_today,
 )
 from keel.recovery.models import CheckIn
-from keel.sharing.models import Basis, Consent, ConsentRevocation, Disclosure
+from keel.sharing.models import (
+    Basis,
+    Consent,
+    ConsentRevocation,
+    Disclosure,
+    EmergencyReview,
+    ReviewKind,
+)
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
 
 ACCOUNTING_DAYS = 3 * 365  # the patient's accounting of disclosures covers 3 years (42 CFR 2.24, 2.25)
@@ -80,7 +88,7 @@ def _deny(by: Any, patient: Patient, target_type: str, reason: str) -> None:
 def reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -> None:
     """The staff member's password again before a record leaves (SECURITY.md: re-authentication before
     disclosure, export and emergency access); a wrong one is audited as a denial and named as a field."""
-    if not isinstance(password, str) or not password or not by.check_password(password):
+    if not accounts.reauthenticate(by, password, purpose=target_type):  # counted by the lockout (T17)
         _deny(by, patient, target_type, "re-authentication failed")
         raise SharingInvalid(
             [FieldError("password", "is not correct: enter your password again to continue")]
@@ -176,12 +184,10 @@ def _sharing(patient: Patient, now: datetime) -> Sharing:
     views = []
     for c in Consent.objects.filter(patient=patient).select_related("revocation"):
         revocation = getattr(c, "revocation", None)
-        revoked_on = timezone.localtime(revocation.revoked_at).date() if revocation else None
+        revoked_at = revocation.revoked_at if revocation else None
         views.append(
             ConsentView(
-                c,
-                core.status(expires_on=c.expires_on, revoked_on=revoked_on, today=today),
-                revocation.revoked_at if revocation else None,
+                c, core.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today), revoked_at
             )
         )
     start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
@@ -284,28 +290,43 @@ def disclose(
     asked = raw.get("categories") or []
     if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
         raise SharingInvalid([FieldError("categories", "must be a list of kinds of information")])
+    if core.RECORD in asked:
+        raise SharingInvalid([FieldError("categories", "the whole record leaves only as the record export")])
+    try:  # the request names its recipient and purpose (or an emergency's facts) before anything else
+        request = core.parse_request(raw) if basis == Basis.CONSENT else None
+        terms = core.parse_emergency(raw) if basis == Basis.EMERGENCY else None
+    except InvalidInput as exc:  # a refused attempt is audited, naming the fields (never their values)
+        _deny(by, patient, "disclosure", "refused: " + ", ".join(e.field for e in exc.errors))
+        raise _invalid(exc) from None
     reauthenticate(by, patient, raw.get("password"), "disclosure")
     today = local_today(patient, now)
     refusal: FieldError | None = None
-    if basis == Basis.CONSENT:
+    if request is not None:
         consent, categories, refusal = _covered(patient, raw.get("consent"), tuple(asked), today)
         if refusal:
             _deny(by, patient, "disclosure", refusal.reason)
             raise SharingInvalid([refusal])
         assert consent is not None
-        recipient, affiliation, nature = consent.recipient_name, "", ""
+        wrong = core.mismatches(
+            request,
+            recipient_name=consent.recipient_name,
+            purpose=consent.purpose,
+            purpose_text=consent.purpose_text,
+        )
+        if wrong:
+            _deny(by, patient, "disclosure", "; ".join(f"{e.field} {e.reason}" for e in wrong))
+            raise SharingInvalid(wrong)
+        recipient, role, affiliation, nature = consent.recipient_name, "", "", ""
+        purpose, purpose_text = consent.purpose, consent.purpose_text
         scope = core.scope(
             consent.recipient_name, consent.purpose, consent.purpose_text, categories, consent.expires_on
         )
     else:
-        try:
-            terms = core.parse_emergency(raw)
-        except InvalidInput as exc:
-            raise _invalid(exc) from None
-        if not asked or any(c not in core.CATEGORIES for c in asked):
-            raise SharingInvalid([FieldError("categories", "choose what the emergency needs")])
-        consent, categories = None, tuple(c for c in core.CATEGORIES if c in asked)
-        recipient, affiliation, nature = terms.recipient_name, terms.recipient_affiliation, terms.nature
+        assert terms is not None
+        consent, categories = None, terms.categories
+        recipient, role = terms.recipient_name, terms.recipient_role
+        affiliation, nature = terms.recipient_affiliation, terms.nature
+        purpose, purpose_text = "emergency", ""
         scope = ""
     with transaction.atomic():
         if consent is not None:  # decided again under the write: a revocation that landed in between wins
@@ -316,8 +337,8 @@ def disclose(
             document = report(patient, categories, now)
             document["notice"] = core.NOTICE
             document["scope"] = scope or (
-                f"Medical emergency (42 CFR 2.51): disclosed to {recipient}, {affiliation}. "
-                f"Nature of the emergency: {nature}."
+                f"Medical emergency (42 CFR 2.51): disclosed to {recipient} "
+                f"({core.MEDICAL_ROLES[role]}), {affiliation}. Nature of the emergency: {nature}."
             )
             digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
             disclosure = Disclosure.objects.create(
@@ -326,6 +347,9 @@ def disclose(
                 consent=consent,
                 recipient_name=recipient,
                 recipient_affiliation=affiliation,
+                recipient_role=role,
+                purpose=purpose,
+                purpose_text=purpose_text,
                 emergency_nature=nature,
                 categories=list(categories),
                 description="Progress report: " + "; ".join(core.CATEGORIES[c] for c in categories),
@@ -335,12 +359,23 @@ def disclose(
                 disclosed_by=by,
                 disclosed_at=now,
             )
+            if basis == Basis.EMERGENCY:  # flagged for a program admin's review (42 CFR 2.51, T19)
+                EmergencyReview.objects.create(
+                    patient=patient,
+                    program_id=patient.program_id,
+                    kind=ReviewKind.EMERGENCY_DISCLOSURE,
+                    disclosure=disclosure,
+                    used_by=by,
+                    reason=nature,
+                    raised_at=now,
+                )
             audit.record_for_patient(
                 by,
                 patient,
                 Action.DISCLOSE,
                 "disclosure",
                 disclosure.pk,
+                reason="medical emergency" if basis == Basis.EMERGENCY else "",
                 detail={
                     "basis": str(basis),
                     "consent_id": consent.pk if consent else None,
@@ -367,7 +402,7 @@ def _covered(
     revocation = ConsentRevocation.objects.filter(consent=consent).first()
     decision = core.check_disclosure(
         expires_on=consent.expires_on,
-        revoked_on=timezone.localtime(revocation.revoked_at).date() if revocation else None,
+        revoked_at=revocation.revoked_at if revocation else None,
         consent_categories=tuple(consent.categories),
         asked=asked,
         today=today,
@@ -375,6 +410,101 @@ def _covered(
     if decision.decision != "allowed":
         return consent, (), FieldError("consent", decision.reasons[0].text)
     return consent, tuple(decision.details["categories"]), None
+
+
+# --- A record that leaves is a disclosure -------------------------------------------------------------------
+
+
+def release_record(
+    *,
+    by: Any,
+    patient_id: int | str,
+    raw: Mapping[str, Any],
+    target_type: str,
+    description: str,
+    build: Callable[[Patient, datetime], dict[str, Any]],
+    now: datetime | None = None,
+) -> tuple[Disclosure, dict[str, Any]]:
+    """A staff export of the record (the FHIR Bundle): a disclosure like any other. It needs a basis (a live
+    consent naming the recipient, the purpose and the whole record; or the patient's own request), the
+    password again, and is recorded in the accounting of disclosures; only counselors, nurses and prescribers
+    on the team release a record (program admins, peers and auditors never export clinical content).
+    `build(patient, now)` makes the document inside the write's transaction."""
+    now = now or timezone.now()
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
+    )
+    if not policy.can_disclose(by):
+        _deny(by, patient, target_type, "role may not export or disclose a record")
+        raise SharingNotAllowed
+    basis = raw.get("basis")
+    if basis not in (Basis.CONSENT, Basis.PATIENT_REQUEST):
+        raise SharingInvalid(
+            [FieldError("basis", "must be consent or patient_request: a record leaves only with a basis")]
+        )
+    try:
+        request = core.parse_request(raw) if basis == Basis.CONSENT else None
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    reauthenticate(by, patient, raw.get("password"), target_type)
+    today = local_today(patient, now)
+    consent: Consent | None = None
+    scope = ""
+    recipient, purpose, purpose_text = legal_name(patient), "patient_request", ""
+    if request is not None:
+        consent, _, refusal = _covered(patient, raw.get("consent"), (core.RECORD,), today)
+        wrong = [refusal] if refusal else []
+        if consent is not None and not refusal:
+            wrong = core.mismatches(
+                request,
+                recipient_name=consent.recipient_name,
+                purpose=consent.purpose,
+                purpose_text=consent.purpose_text,
+            )
+        if wrong:
+            _deny(by, patient, target_type, "; ".join(f"{e.field}: {e.reason}" for e in wrong))
+            raise SharingInvalid(wrong)
+        assert consent is not None
+        recipient, purpose, purpose_text = consent.recipient_name, consent.purpose, consent.purpose_text
+        scope = core.scope(recipient, purpose, purpose_text, (core.RECORD,), consent.expires_on)
+    refusal = None
+    with transaction.atomic():
+        if consent is not None:  # a revocation that landed in between wins
+            _, _, refusal = _covered(patient, consent.pk, (core.RECORD,), today, lock=True)
+        if refusal is None:
+            document = build(patient, now)
+            digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+            disclosure = Disclosure.objects.create(
+                patient=patient,
+                basis=basis,
+                consent=consent,
+                recipient_name=recipient,
+                purpose=purpose,
+                purpose_text=purpose_text,
+                categories=[core.RECORD],
+                description=description,
+                scope=scope,
+                notice=core.NOTICE,
+                document_sha256=digest,
+                disclosed_by=by,
+                disclosed_at=now,
+            )
+            audit.record_for_patient(
+                by,
+                patient,
+                Action.EXPORT,
+                target_type,
+                reason="the patient's own request" if basis == Basis.PATIENT_REQUEST else "",
+                detail={
+                    "basis": str(basis),
+                    "consent_id": consent.pk if consent else None,
+                    "disclosure_id": disclosure.pk,
+                },
+            )
+    if refusal is not None:
+        _deny(by, patient, target_type, refusal.reason)
+        raise SharingInvalid([refusal])
+    return disclosure, document
 
 
 # --- Emergency access (break-the-glass) --------------------------------------------------------------------
@@ -434,6 +564,15 @@ def emergency_access(
             source_id=grant.pk,
             raised_at=now,
         )
+        EmergencyReview.objects.create(
+            patient=patient,
+            program_id=patient.program_id,
+            kind=ReviewKind.EMERGENCY_ACCESS,
+            emergency_access=grant,
+            used_by=by,
+            reason=why,
+            raised_at=now,
+        )
         audit.record_for_patient(
             by,
             patient,
@@ -444,3 +583,62 @@ def emergency_access(
             detail={"expires_at": grant.expires_at.isoformat()},
         )
     return patient, grant
+
+
+# --- The review queue: every use of emergency powers, attested by a program admin --------------------------
+
+
+def emergency_reviews(by: Any, *, include_attested: bool = False) -> list[EmergencyReview]:
+    """The emergency accesses and emergency disclosures of the caller's programs waiting for a program admin
+    (oldest first), or all of them; one audited read naming the patients. Others get `SharingNotAllowed`."""
+    programs = [pid for pid in policy.audit_program_ids(by) if policy.can_review_emergencies(by, pid)]
+    if not programs:
+        audit.record(
+            actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_review_list"
+        )
+        raise SharingNotAllowed
+    rows = EmergencyReview.objects.filter(program_id__in=programs).select_related(
+        "patient", "program", "used_by", "attested_by", "emergency_access", "disclosure"
+    )
+    if not include_attested:
+        rows = rows.filter(attested_at__isnull=True)
+    reviews = list(rows)
+    policy.audit_list_read(
+        by, target_type="emergency_review_list", patient_ids=sorted({r.patient_id for r in reviews})
+    )
+    return reviews
+
+
+def attest_review(by: Any, *, review_id: Any, note: Any, now: datetime | None = None) -> EmergencyReview:
+    """A program admin of the review's program attests a use of emergency powers, with a note; never the
+    person who used them; once. Audited as an update of the patient's record."""
+    pk = record_id(review_id)
+    review = EmergencyReview.objects.select_related("patient").filter(pk=pk).first() if pk else None
+    if review is None or not policy.can_review_emergencies(by, review.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="emergency_review",
+            target_id=pk or "",
+            reason="not a review of the caller's programs",
+        )
+        raise policy.PatientNotFound()
+    if review.used_by_id == by.pk:
+        _deny(
+            by, review.patient, "emergency_review", "the person who used emergency powers cannot attest them"
+        )
+        raise SharingNotAllowed
+    text = " ".join(note.split()) if isinstance(note, str) else ""
+    if not 5 <= len(text) <= 2000:
+        raise SharingInvalid([FieldError("note", "write what you checked (5 to 2000 characters)")])
+    with transaction.atomic():
+        locked = EmergencyReview.objects.select_for_update().get(pk=review.pk)
+        if locked.attested_at is not None:
+            raise SharingInvalid([FieldError("review", "was already attested")])
+        locked.attested_by, locked.attested_at, locked.note = by, now or timezone.now(), text
+        locked.save(update_fields=["attested_by", "attested_at", "note"])
+        audit.record_for_patient(
+            by, review.patient, Action.UPDATE, "emergency_review", locked.pk, reason="attested"
+        )
+    return locked

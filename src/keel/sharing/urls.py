@@ -17,4 +17,6 @@ urlpatterns = [
         name="written_revocation",
     ),
     path("emergency-access/", views.emergency, name="emergency"),
+    path("program/emergency-reviews/", views.reviews, name="reviews"),
+    path("program/emergency-reviews/<int:review_id>/attest/", views.attest, name="attest"),
 ]

@@ -103,6 +103,8 @@ def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[
     context.update(
         {
             "all_categories": words.categories(),
+            "emergency_categories": words.emergency_categories(),
+            "medical_roles": words.medical_roles(),
             "purposes": words.purposes(),
             "statements": words.statements(),
             "errors": {},
@@ -124,6 +126,9 @@ def disclose(request: HttpRequest, patient_id: int) -> HttpResponse:
         "categories": request.POST.getlist("categories"),
         "recipient_name": request.POST.get("recipient_name", ""),
         "recipient_affiliation": request.POST.get("recipient_affiliation", ""),
+        "recipient_role": request.POST.get("recipient_role", ""),
+        "purpose": request.POST.get("purpose", ""),
+        "purpose_text": request.POST.get("purpose_text", ""),
         "nature": request.POST.get("nature", ""),
         "password": request.POST.get("password", ""),
     }
@@ -217,3 +222,28 @@ def emergency(request: HttpRequest) -> HttpResponse:
         {"errors": errors, "asked": asked, "notice": core.NOTICE},
         status=status,
     )
+
+
+@require_safe
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    try:
+        rows = services.emergency_reviews(request.user, include_attested=request.GET.get("all") == "1")
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    return render(request, "sharing/reviews.html", {"reviews": rows, "errors": {}})
+
+
+@require_POST
+@login_required
+def attest(request: HttpRequest, review_id: int) -> HttpResponse:
+    try:
+        services.attest_review(by=request.user, review_id=review_id, note=request.POST.get("note", ""))
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    except services.SharingInvalid as exc:
+        rows = services.emergency_reviews(request.user)
+        context = {"reviews": rows, "errors": _errors(exc), "failed": review_id}
+        return render(request, "sharing/reviews.html", context, status=422)
+    messages.success(request, _("Attested. It stays in the audit trail."))
+    return HttpResponseRedirect(reverse("sharing:reviews"))

@@ -12,11 +12,21 @@ _FOR_MAKEMESSAGES = (
     gettext_noop("Medication: current medicine and dose, and doses taken in the last 30 days"),
     gettext_noop("Check-ins: how many in the last 30 days, average craving and mood, days with use"),
     gettext_noop("Screening scores: the latest PHQ-9 and GAD-7 totals"),
+    gettext_noop(
+        "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, consents"
+    ),
     gettext_noop("At my request"),
     gettext_noop("For my treatment by the recipient"),
     gettext_noop("For a drug court or probation program I take part in"),
     gettext_noop("For my employer's return-to-work program"),
     gettext_noop("Another purpose, described below"),
+    gettext_noop("Physician"),
+    gettext_noop("Nurse"),
+    gettext_noop("Nurse practitioner"),
+    gettext_noop("Physician assistant"),
+    gettext_noop("Paramedic or emergency medical technician"),
+    gettext_noop("Pharmacist"),
+    gettext_noop("Poison center specialist"),
     gettext_noop(
         "I can take back (revoke) this consent at any time, in this app or in writing to the program, except "
         "for what was already shared because of it."
@@ -41,6 +51,12 @@ _ERRORS_FOR_MAKEMESSAGES = (
     gettext_noop("describe the purpose (at least 5 characters)"),
     gettext_noop("is required: the day the consent ends"),
     gettext_noop("must be a date like 2027-01-31"),
+    gettext_noop("is not the recipient this consent names"),
+    gettext_noop("is not the purpose this consent names"),
+    gettext_noop("a medical emergency allows disclosure only to medical personnel"),
+    gettext_noop("choose what the emergency needs"),
+    gettext_noop("The patient revoked this consent."),
+    gettext_noop("the whole record leaves only as the record export"),
 )
 
 
@@ -49,11 +65,20 @@ def error(reason: str) -> str:
 
 
 def categories() -> list[tuple[str, str]]:
-    return [(code, gettext(text)) for code, text in core.CATEGORIES.items()]
+    """What a consent may name: the progress report's sections and the whole record."""
+    return [(code, gettext(text)) for code, text in core.CONSENT_CATEGORIES.items()]
 
 
 def purposes() -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in core.PURPOSES.items()]
+
+
+def emergency_categories() -> list[tuple[str, str]]:
+    return [(code, gettext(core.CATEGORIES[code])) for code in core.EMERGENCY_CATEGORIES]
+
+
+def medical_roles() -> list[tuple[str, str]]:
+    return [(code, gettext(text)) for code, text in core.MEDICAL_ROLES.items()]
 
 
 def statements() -> list[str]:
@@ -61,7 +86,7 @@ def statements() -> list[str]:
 
 
 def category(code: str) -> str:
-    return gettext(core.CATEGORIES.get(code, code))
+    return gettext(core.CONSENT_CATEGORIES.get(code, code))
 
 
 def purpose(code: str) -> str:

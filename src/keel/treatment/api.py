@@ -208,9 +208,13 @@ def medication(request: HttpRequest, patient_id: int) -> dict[str, Any]:
 
 
 class DoseIn(Schema):
-    amount_mg: Any = Field(default=None, description="default: the ordered dose")
+    amount_mg: Any = Field(
+        default=None,
+        description="the amount given (mg); required unless sedated (never the ordered dose by default)",
+    )
     sequence: int | None = Field(default=None, description="the dose slot of the day (default: the next one)")
     sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
+    medication: str = Field(default="methadone", description="methadone or buprenorphine")
     given_at: Any = Field(
         default=None, description="when it was given, if earlier today (with its time zone)"
     )
@@ -229,6 +233,7 @@ def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Statu
         sequence=payload.sequence,
         amount_mg=payload.amount_mg,
         sedated=payload.sedated,
+        medication=payload.medication,
         given_at=payload.given_at,
     )
     return Status(201, dose_out(outcome.dose))
@@ -263,6 +268,11 @@ def amend(
 class OverrideIn(Schema):
     max_total_mg: Any
     reason: str
+    medication: str = Field(default="methadone", description="methadone or buprenorphine")
+    kind: str = Field(
+        default="limit",
+        description="limit: past a dose limit today; start: a first buprenorphine dose before 'ready'",
+    )
 
 
 @router.post(
@@ -273,7 +283,12 @@ class OverrideIn(Schema):
 )
 def override(request: HttpRequest, patient_id: int, payload: OverrideIn) -> Status[dict[str, Any]]:
     row = services.add_override(
-        by=_caller(request), patient_id=patient_id, max_total_mg=payload.max_total_mg, reason=payload.reason
+        by=_caller(request),
+        patient_id=patient_id,
+        max_total_mg=payload.max_total_mg,
+        reason=payload.reason,
+        medication=payload.medication,
+        kind=payload.kind,
     )
     return Status(
         201, {"id": row.pk, "date": row.local_date.isoformat(), "max_total_mg": str(row.max_total_mg)}

@@ -193,11 +193,18 @@ class DoseAmendment(models.Model):
         return f"amendment {self.pk}"
 
 
+class OverrideKind(models.TextChoices):
+    LIMIT = "limit", _("Past a dose limit")
+    START = "start", _("A first buprenorphine dose before the verdict is ready")
+
+
 class DoseOverride(models.Model):
-    """A prescriber's documented reason to go past a guard rail for one patient on one day."""
+    """A prescriber's documented reason to go past a guard rail for one patient on one day (a dose limit, or
+    the readiness gate of a first buprenorphine dose); never past a hard bound; it ends with the day."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="dose_overrides")
     medication = models.CharField(max_length=20, choices=Medication.choices)
+    kind = models.CharField(max_length=8, choices=OverrideKind.choices, default=OverrideKind.LIMIT)
     local_date = models.DateField()
     max_total_mg = models.DecimalField(max_digits=7, decimal_places=2)
     reason = models.TextField()

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -19,14 +20,23 @@ from keel.assessments.queries import latest_by_instrument
 from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import episodes, rules
 from keel.core import intake as core_intake
-from keel.core import rules
 from keel.core.decision import Decision
-from keel.core.rules.buprenorphine import parse_schedule
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.rules.methadone import CRITERIA
 from keel.core.rules.naltrexone import repeat_injection
-from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
+from keel.core.rules.window import HOLD_OPEN, REFUSED, hard_bound, reason_problem
+from keel.patients.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FlagKind,
+    Patient,
+    PatientFlag,
+    local_today,
+    zone_of,
+)
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     RXNORM,
@@ -44,6 +54,7 @@ from keel.treatment.models import (
     NaloxoneKit,
     NaloxoneProduct,
     OrderStatus,
+    OverrideKind,
     QtcRecord,
     TakeHomePlan,
 )
@@ -229,6 +240,15 @@ class DoseContext:
     next_sequence: int
     last_dose: DoseRecord | None
     doses_today: list[DoseRecord] = field(default_factory=list)
+    hold_open: bool = False  # a dose held today whose hold no prescriber has released
+    observed: dict[date, Decimal] = field(default_factory=dict)  # this episode's observed totals before today
+    days_since_last_increase: int | None = None
+    first_dose_on: date | None = None  # the episode's first dose day (keel.core.episodes)
+    in_episode: bool = True  # the person has an active enrollment (an ended episode cannot be dosed)
+
+    @property
+    def last_observed_mg(self) -> Decimal | None:
+        return self.observed[max(self.observed)] if self.observed else None
 
 
 def dose_context(patient: Patient, medication: str, today: date) -> DoseContext:
@@ -250,18 +270,44 @@ def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict
     amended: dict[int, list[DoseAmendment]] = {}
     for a in DoseAmendment.objects.filter(dose__in=recent).order_by("amended_at", "id"):
         amended.setdefault(a.dose_id, []).append(a)
-    firsts = dict(
-        DoseRecord.objects.filter(patient_id__in=ids, medication=medication, status=DoseStatus.GIVEN)
-        .values("patient_id")
-        .annotate(first=Min("local_date"))
-        .values_list("patient_id", "first")
+    # The episode's first dose: the first observed dose on or after the current enrollment's start (one query
+    # for everyone; a readmission starts a new episode). No active enrollment: no episode, no dosing.
+    first_dose = (
+        DoseRecord.objects.filter(
+            patient_id=OuterRef("patient_id"),
+            medication=medication,
+            status=DoseStatus.GIVEN,
+            local_date__gte=OuterRef("started_on"),
+        )
+        .order_by("local_date")
+        .values("local_date")[:1]
     )
+    firsts: dict[int, date | None] = {}
+    for pk, first_on in (
+        Enrollment.objects.filter(patient_id__in=ids, status=EnrollmentStatus.ACTIVE)
+        .order_by("patient_id", "started_on")
+        .annotate(first=Subquery(first_dose))
+        .values_list("patient_id", "first")
+    ):
+        firsts[pk] = first_on  # the latest active enrollment wins
     covered: dict[int, set[date]] = {pk: set() for pk in ids}
     for pk, bottles in TakeHomePlan.objects.filter(patient_id__in=ids).values_list("patient_id", "bottles"):
         covered[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
-    return {
+    contexts = {
         p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk], amended) for p, today in patients
     }
+    for pk, ctx in contexts.items():
+        ctx.in_episode = pk in firsts
+    held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
+    if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
+        released = set(
+            PatientFlag.objects.filter(
+                kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
+            ).values_list("source_id", flat=True)
+        )
+        for ctx in contexts.values():
+            ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
+    return contexts
 
 
 def _context(
@@ -278,6 +324,15 @@ def _context(
     for d in doses:
         by_day[d.local_date] = by_day.get(d.local_date, Decimal(0)) + effective_mg(d, amended.get(d.pk, []))
     today_doses = [d for d in doses if d.local_date == today]
+    # Observed days of this episode before today: the titration's comparison (a take-home, closure or
+    # missed day never replaces it) and the rolling window.
+    observed = {
+        day: mg for day, mg in sorted(by_day.items()) if first is not None and first <= day < today and mg > 0
+    }
+    last_increase = None
+    for before, after in pairwise(observed):
+        if observed[after] > observed[before]:
+            last_increase = after
     missed = 0
     if first is not None and first < today:
         day = today - timedelta(days=1)
@@ -292,13 +347,16 @@ def _context(
     yesterday = today - timedelta(days=1)
     return DoseContext(
         today=today,
-        treatment_day=(today - first).days + 1 if first else 1,
+        treatment_day=episodes.treatment_day(first, today),
         given_today_mg=by_day.get(today, Decimal(0)),
-        previous_day_mg=by_day.get(yesterday) if yesterday in by_day else None,
+        previous_day_mg=observed.get(yesterday),
         missed_days_in_a_row=missed,
         next_sequence=(max((d.sequence for d in today_doses), default=0) + 1),
         last_dose=doses[-1] if doses else None,
         doses_today=today_doses,
+        observed=observed,
+        days_since_last_increase=(today - last_increase).days if last_increase else None,
+        first_dose_on=first,
     )
 
 
@@ -306,9 +364,16 @@ GUARD_RAILS = {"methadone": "methadone-dose-check", "buprenorphine": "buprenorph
 
 
 def _dose_decision(
-    patient: Patient, medication: str, ctx: DoseContext, amount: Decimal, sedated: bool, documented: bool
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    amount: Decimal,
+    sedated: bool,
+    documented: bool,
+    start: dict[str, Any] | None = None,
 ) -> Decision:
-    """The guard-rail rule of this medication, with the program's policy."""
+    """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
+    first-dose inputs (first_dose, start_verdict, start_override)."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -319,23 +384,32 @@ def _dose_decision(
         "requested_mg": float(amount),
         "sedated_or_intoxicated": sedated,
         "documented_rationale": documented,
+        "hold_open": ctx.hold_open,
     }
     if medication == "methadone":
+        settings = effective_policy(patient, name)
+        since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
+        window = [mg for day, mg in ctx.observed.items() if day >= since]
+        last = ctx.last_observed_mg
         raw: dict[str, Any] = {
             **common,
             "treatment_day": ctx.treatment_day,
             "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
             "missed_days_in_a_row": ctx.missed_days_in_a_row,
+            "last_observed_mg": None if last is None else float(last),
+            "days_since_last_increase": ctx.days_since_last_increase,
+            "window_low_mg": float(min(window)) if window else None,
         }
+        return rules.get(name).run(raw, settings)
     else:
         phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
-        raw = {**common, "phase": phase}
+        raw = {**common, "phase": phase, **(start or {})}
     return rules.get(name).run(raw, effective_policy(patient, name))
 
 
 def _slot_taken(slot: int) -> str:
     return (
-        f"Dose {slot} of today was already recorded for this patient (by someone else just now). "
+        f"Already given today: dose {slot} of today is already recorded for this person. "
         "Reload the list before recording another."
     )
 
@@ -367,6 +441,33 @@ def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError
     return raw
 
 
+BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
+
+
+def _start_gate(
+    patient: Patient,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    now: datetime,
+    total: Decimal,
+    overrides: list[DoseOverride],
+) -> dict[str, Any]:
+    """The first standard buprenorphine dose waits for the readiness verdict "ready" (the one definition,
+    `readiness.buprenorphine_readiness`), unless a prescriber recorded a start override today that covers the
+    total. A low-dose start follows its schedule instead."""
+    if order.schedule:  # a low-dose start: today's planned total instead of the readiness gate
+        day = (ctx.today - order.starts_on).days + 1
+        planned = next((step["mg"] for step in order.schedule if step["day"] == day), None)
+        return {"first_dose": False, "schedule_mg": planned}
+    first = ctx.treatment_day == 1 and ctx.given_today_mg == 0
+    if not first:
+        return {"first_dose": False}
+    read = buprenorphine_readiness(patient, now)
+    verdict = read.readiness.decision if read.readiness is not None else "undecided"
+    covered = any(o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides)
+    return {"first_dose": True, "start_verdict": verdict, "start_override": covered}
+
+
 def record_dose(
     *,
     by: Any,
@@ -378,11 +479,15 @@ def record_dose(
     given_at: Any = None,
     now: datetime | None = None,
 ) -> DoseOutcome:
-    """Record an observed dose at the window. The ordered dose is the default amount. Guard rails (the
-    methadone-dose-check rule with the program's policy): a first-day total or a titration step past the limit
-    and a reassessment after missed days need a prescriber's override for the day (DoseBlocked otherwise, the
-    warning audited); a sedated or intoxicated person is held (recorded, flagged to a prescriber). The slot
-    `sequence` defaults to the next one; a slot someone else already recorded is DoseConflict."""
+    """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
+    only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
+    earlier today that no prescriber released stops every dose; a first buprenorphine dose waits for the
+    readiness verdict "ready" or a prescriber's start override; ceilings against entry errors (past the hard
+    bound nothing passes); methadone's first day, titration over time, missed doses and re-induction need a
+    prescriber's override for the day (DoseBlocked otherwise, the denial audited); a sedated or intoxicated
+    person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
+    The slot `sequence` defaults to the next one; a slot already recorded is DoseConflict ("already given
+    today")."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
     now = now or timezone.now()
     today = local_today(patient, now)
@@ -394,25 +499,51 @@ def record_dose(
             [FieldError("order", "no active order for this medication: a prescriber writes one first")]
         )
     errors: list[FieldError] = []
-    amount = order.dose_mg if amount_mg in (None, "") else _decimal(amount_mg, "amount_mg", errors)
+    if amount_mg in (None, "") or (isinstance(amount_mg, str) and not amount_mg.strip()):
+        if sedated:  # a hold gives nothing: the amount is not needed
+            amount = order.dose_mg
+        else:  # never the ordered dose by default: the nurse types what is given
+            amount = Decimal(0)
+            errors.append(FieldError("amount_mg", "write the amount to give (mg)"))
+    else:
+        amount = _decimal(amount_mg, "amount_mg", errors)
     if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
         errors.append(FieldError("sequence", "the dose slot of the day, 1 to 10"))
     given = _given_at(given_at, patient, now, errors)
     if errors:
         raise TreatmentInvalid(errors)
     ctx = dose_context(patient, medication, today)
+    if not ctx.in_episode:
+        raise TreatmentInvalid(
+            [FieldError("patient", "this person's episode of care has ended: no dose can be recorded")]
+        )
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))
-    override = (
-        DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today)
-        .order_by("-created_at")
-        .first()
-    )
+    if not ctx.hold_open:  # a hold on another medication today stops this one too
+        other = DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exclude(
+            medication=medication
+        )
+        released = PatientFlag.objects.filter(
+            kind=FlagKind.DOSE_HELD,
+            source_type="dose",
+            source_id__in=other.values("pk"),
+            resolved_at__isnull=False,
+        )
+        ctx.hold_open = other.exclude(pk__in=released.values("source_id")).exists()
+    overrides = list(DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today))
     total = ctx.given_today_mg + amount
+    override = max(
+        (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
+    )
     documented = override is not None and total <= override.max_total_mg
-    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented)
-    if decision.decision in ("needs_override", "needs_reassessment"):
+    start = None
+    if medication == Medication.BUPRENORPHINE:
+        start = _start_gate(patient, order, ctx, now, total, overrides)
+        if start.get("start_override") and not documented:
+            override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
+    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start)
+    if decision.decision in BLOCKING:
         _audit(
             by,
             patient,
@@ -436,7 +567,10 @@ def record_dose(
                 amount_mg=Decimal(0) if held else amount,
                 treatment_day=ctx.treatment_day,
                 decision=decision.as_dict(),
-                override=override if documented and decision.decision == "allowed_with_rationale" else None,
+                override=override
+                if (documented and decision.decision == "allowed_with_rationale")
+                or (start is not None and start.get("start_override"))
+                else None,
                 recorded_by=by,
                 recorded_at=now,
                 given_at=given,
@@ -521,13 +655,33 @@ def add_override(
     max_total_mg: Any,
     reason: str,
     medication: str = Medication.METHADONE,
+    kind: str = OverrideKind.LIMIT,
     now: datetime | None = None,
 ) -> DoseOverride:
-    """A prescriber documents a reason to give up to `max_total_mg` today past a guard rail (audited)."""
+    """A prescriber documents a reason of substance to give up to `max_total_mg` today past a guard rail, or
+    (kind "start") a first buprenorphine dose before the verdict is ready (audited). It ends with the day and
+    never passes the hard bound of the day's total."""
     patient = _scoped_for(by, patient_id, "dose_override", policy.can_prescribe(by), "override dose limits")
     errors: list[FieldError] = []
+    rule = GUARD_RAILS.get(medication)
+    if rule is None:
+        errors.append(FieldError("medication", "methadone or buprenorphine"))
+    if kind not in OverrideKind.values:
+        errors.append(FieldError("kind", f"one of {', '.join(OverrideKind.values)}"))
+    elif kind == OverrideKind.START and medication != Medication.BUPRENORPHINE:
+        errors.append(FieldError("kind", "a start override is for a first buprenorphine dose"))
     limit = _decimal(max_total_mg, "max_total_mg", errors)
-    text = _reason(reason, errors)
+    if rule is not None and limit > Decimal(str(hard_bound(rule, "daily_total_max_mg"))):
+        errors.append(
+            FieldError(
+                "max_total_mg",
+                f"at most {hard_bound(rule, 'daily_total_max_mg'):g} mg: the hard bound no override passes",
+            )
+        )
+    text = " ".join(str(reason or "").split())
+    problem = reason_problem(text)
+    if problem:
+        errors.append(FieldError("reason", problem))
     if errors:
         raise TreatmentInvalid(errors)
     now = now or timezone.now()
@@ -535,13 +689,14 @@ def add_override(
         row = DoseOverride.objects.create(
             patient=patient,
             medication=medication,
+            kind=kind,
             local_date=local_today(patient, now),
             max_total_mg=limit,
             reason=text,
             prescriber=by,
             created_at=now,
         )
-        _audit(by, patient, Action.CREATE, "dose_override", row.pk, reason=text[:200])
+        _audit(by, patient, Action.CREATE, "dose_override", row.pk, reason=text[:200], detail={"kind": kind})
     return row
 
 
@@ -569,6 +724,7 @@ def dosing_list(
     patients = list(
         policy.patients_visible_to(user, Area.CLINICAL)
         .filter(medication_orders__medication=medication, medication_orders__status=OrderStatus.ACTIVE)
+        .filter(enrollments__status=EnrollmentStatus.ACTIVE)  # discharge ends dosing
         .select_related("program")
         .order_by("family_name", "given_name", "id")
         .distinct()
@@ -598,7 +754,7 @@ def dosing_list(
         on_take_home = bool(plan and today.isoformat() in (plan.bottles or []))
         status = (
             "held"
-            if any(d.status == DoseStatus.HELD for d in ctx.doses_today)
+            if ctx.hold_open
             else "given"
             if ctx.given_today_mg > 0
             else "take_home"
@@ -606,7 +762,7 @@ def dosing_list(
             else "due"
         )
         rows.append(DosingRow(p, orders[p.pk], ctx, plan, flags.get(p.pk, 0), status == "due", status))
-    audit.record(actor=user, action=Action.READ, target_type="dosing_list", detail={"patient_ids": ids})
+    policy.audit_list_read(user, target_type="dosing_list", patient_ids=ids)
     return rows
 
 
@@ -631,18 +787,12 @@ def decide_take_home(
     )
     now = now or timezone.now()
     today = local_today(patient, now)
-    first = (
-        DoseRecord.objects.filter(patient=patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN)
-        .order_by("local_date")
-        .values_list("local_date", flat=True)
-        .first()
-    )
     enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
-    admitted = enrollment.started_on if enrollment else first
-    if admitted is None:
+    if enrollment is None:  # discharge ends dosing: no take-home supply after the episode ended
         raise TreatmentInvalid(
-            [FieldError("admitted_on", "no active enrollment or first dose to count days from")]
+            [FieldError("patient", "this person's episode of care has ended: no take-home doses")]
         )
+    admitted = enrollment.started_on  # the current episode's admission (a readmission starts again)
     raw: dict[str, Any] = {
         "admitted_on": admitted.isoformat(),
         "today": today.isoformat(),

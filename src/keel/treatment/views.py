@@ -58,13 +58,25 @@ def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
     except NotAllowed:
         raise PermissionDenied from None
     except services.DoseBlocked as exc:
-        messages.error(request, _("Not given: %(why)s") % {"why": exc})
+        why = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        messages.error(request, _("Not given: %(why)s") % {"why": why})
         return HttpResponseRedirect(back)
-    except services.DoseConflict as exc:
-        messages.error(request, str(exc))
+    except services.DoseConflict:
+        messages.error(
+            request,
+            _(
+                "Already given today: this dose is already recorded. "
+                "Reload the list before recording another."
+            ),
+        )
         return HttpResponseRedirect(back)
     except InvalidInput as exc:
-        messages.error(request, _("Not recorded: %(why)s") % {"why": _errors(exc)})
+        if not request.POST.get("amount_mg", "").strip() and any(e.field == "amount_mg" for e in exc.errors):
+            messages.error(
+                request, _("Not given: type the amount given (mg). It is never filled in for you.")
+            )
+        else:
+            messages.error(request, _("Not recorded: %(why)s") % {"why": _said(exc)})
         return HttpResponseRedirect(back)
     dose = outcome.dose
     if dose.status == "held":
@@ -88,6 +100,8 @@ def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         return _medication_post(request, patient_id)
     record = services.medication_record(request.user, patient_id=patient_id)
+    for dose in record.doses:  # the check's verdict in words, never its code
+        setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
     return render(
         request,
         "treatment/medication.html",
@@ -474,7 +488,7 @@ def _render_start(
 ) -> HttpResponse:
     """The start page; after a refused form, the same page with what was typed and the error beside it."""
     view = services.start_view(request.user, patient_id=patient_id)
-    from keel.assessments.meaning import explain
+    from keel.assessments.meaning import diagnosis_code, explain, specifiers
 
     dsm = view.latest.get("dsm5-oud")
     limit = None
@@ -495,7 +509,9 @@ def _render_start(
             "overdose_reasons": [
                 words.reason_text(r) for r in (view.overdose.reasons if view.overdose else ())
             ],
-            "dsm_label": explain("dsm5-oud", dsm.band)[0] if dsm else "",
+            "dsm_label": explain("dsm5-oud", dsm.band or None)[0] if dsm else "",
+            "dsm_code": diagnosis_code(dsm.band) if dsm else "",
+            "dsm_specifiers": specifiers((dsm.result or {}).get("flags")) if dsm else [],
             "dsm": dsm,
             "screens": [
                 (
@@ -638,6 +654,7 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 by=request.user,
                 patient_id=patient_id,
                 medication="buprenorphine",
+                kind=post.get("kind", "limit"),
                 max_total_mg=post.get("max_total_mg"),
                 reason=post.get("reason", ""),
             )
@@ -669,8 +686,17 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
         return _render_start(
             request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
         )
-    except services.DoseConflict as exc:
-        return _render_start(request, patient_id, typed=post, form=form, error=str(exc))
+    except services.DoseConflict:
+        return _render_start(
+            request,
+            patient_id,
+            typed=post,
+            form=form,
+            error=_(
+                "Already given today: this dose is already recorded. "
+                "Reload the page before recording another."
+            ),
+        )
     except InvalidInput as exc:
         return _render_start(
             request, patient_id, typed=post, form=form, error=_("Not saved: %(why)s") % {"why": _said(exc)}

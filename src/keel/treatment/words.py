@@ -77,6 +77,27 @@ PRIOR = {
     "residential": gettext_lazy("Residential treatment"),
     "withdrawal_management": gettext_lazy("Withdrawal management (detox)"),
 }
+# The window's dose checks (issue #13): what each verdict means, never its code on a page.
+DOSE = {
+    "allowed": gettext_lazy("Within the limits"),
+    "allowed_with_rationale": gettext_lazy("Past a limit, with a prescriber's documented reason"),
+    "hold": gettext_lazy("Held: a prescriber must assess"),
+    "needs_override": gettext_lazy("Not given: needs a prescriber's override"),
+    "needs_reassessment": gettext_lazy("Not given: a prescriber must reassess"),
+    "refused": gettext_lazy("Not given: past the hard bound"),
+    "held_earlier": gettext_lazy("Not given: held earlier today"),
+    "not_ready": gettext_lazy("Not given: the start verdict is not ready"),
+    "eligible": gettext_lazy("Can be started: opioid-free long enough"),
+    "caution": gettext_lazy("Can be started, with care: recent methadone or buprenorphine"),
+    "repeat": gettext_lazy("Next injection"),
+}
+
+
+def dose_verdict(code: str) -> str:
+    """A dose check's verdict in words ("" for one Keel has no words for: never the code)."""
+    return str(DOSE.get(code, ""))
+
+
 SOURCES = {
     "intake": gettext_lazy("intake"),
     "report": gettext_lazy("asked again"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import traceback
@@ -13,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from keel.audit import context
+from keel.core.rules.inputs import loads_json
 
 
 class RequestContextMiddleware:
@@ -82,6 +82,14 @@ def _first_nul(value: Any, path: str = "") -> str | None:
     return None
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+API_PREFIXES = ("/api/",)  # FHIR (/fhir/R4/) is read-only
+
+
+def api_error(message: str, field: str, reason: str, status: int = 422) -> JsonResponse:
+    return JsonResponse({"message": message, "errors": [{"field": field, "reason": reason}]}, status=status)
+
+
 class RejectNulMiddleware:
     """Refuse text holding a NUL character (U+0000) in the query, a form or a JSON body, before any view.
 
@@ -93,6 +101,16 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.path.startswith(API_PREFIXES)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and (request.content_type or "") in FORM_TYPES
+        ):
+            # Every API body is JSON: a form or multipart body (which Django would parse, or fail to, before
+            # any view) is refused here in the API's error shape.
+            return api_error(
+                "Some fields are not valid.", "body", "must be JSON, sent as Content-Type: application/json"
+            )
         field = self._field_with_nul(request)
         if field is None:
             return self.get_response(request)
@@ -110,10 +128,7 @@ class RejectNulMiddleware:
         content_type = request.content_type or ""
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
-        if content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):  # uploaded files: not text
+        if content_type in FORM_TYPES:  # uploaded files: not text
             for key, values in request.POST.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return key
@@ -122,7 +137,7 @@ class RejectNulMiddleware:
         if b"\x00" not in raw and b"\\u0000" not in raw.lower():
             return None
         try:
-            return _first_nul(json.loads(raw))
+            return _first_nul(loads_json(raw))
         except ValueError:
             return None  # not JSON: the view's own check names the body
 

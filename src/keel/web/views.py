@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
+from keel.jobs import services as jobs_services
 from keel.patients import queries
 
 
@@ -47,14 +50,19 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
+    from keel.patients.services import PRESCRIBER_ONLY
+
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
     # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
     can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
+    is_prescriber = getattr(request.user, "role", "") == Role.PRESCRIBER
     kit = None
+    dsm = None
     if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
         from keel.treatment.models import NaloxoneKit
 
         kit = NaloxoneKit.objects.filter(patient_id=patient.id).order_by("-dispensed_on").first()
+        dsm = _diagnosis(patient)
     return render(
         request,
         "web/patient_detail.html",
@@ -62,10 +70,29 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "patient": patient,
             "instruments": instruments,
             "can_resolve": can_resolve,
+            "is_prescriber": is_prescriber,
+            "prescriber_only": sorted(PRESCRIBER_ONLY),
             "naloxone": kit,
+            "diagnosis": dsm,
             "can_give_code": can_give_code,
         },
     )
+
+
+def _diagnosis(patient: Any) -> dict[str, Any] | None:
+    """The latest DSM-5 result in words, with its specifiers and ICD-10-CM code (the one "latest")."""
+    from keel.assessments.meaning import diagnosis_code, explain, specifiers
+    from keel.assessments.queries import latest
+
+    found = latest(patient.id, "dsm5-oud")
+    if found is None:
+        return None
+    return {
+        "assessment": found,
+        "label": explain("dsm5-oud", found.band or None, self_check=False)[0],
+        "specifiers": specifiers((found.result or {}).get("flags") if isinstance(found.result, dict) else ()),
+        "code": diagnosis_code(found.band),
+    }
 
 
 @require_safe
@@ -87,13 +114,24 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
+    """503 when the database is unreachable (this process cannot serve); the worker's liveness and the
+    scheduled runs that failed in the last 7 days are reported beside it (a proxy keeps sending requests
+    to a web process whose worker is down, and monitoring alerts on `worker`)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        worker = jobs_services.worker_health()
     except Exception:
         return JsonResponse({"status": "error", "database": "error"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    return JsonResponse(
+        {
+            "status": "ok" if worker.alive and not worker.failed_runs else "degraded",
+            "database": "ok",
+            "worker": "ok" if worker.alive else "down",
+            "failed_jobs": worker.failed_runs,
+        }
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -133,7 +171,9 @@ def resolve_flag(request: HttpRequest, patient_id: int, flag_id: int) -> HttpRes
         )
         messages.success(request, _("The flag is resolved."))
     except services.FlagNotAllowed:
-        raise PermissionDenied from None
+        if getattr(request.user, "role", "") not in CLINICAL_ROLES:
+            raise PermissionDenied from None
+        messages.error(request, _("The flag was not resolved: only a prescriber resolves this flag."))
     except services.FlagError as exc:
         messages.error(request, _("The flag was not resolved: %(reason)s.") % {"reason": exc.message})
     return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))

@@ -13,7 +13,8 @@ What is read (issue #16, "a safe record in"):
 
 The subject is never trusted: `match_subject` compares what the sender says about the person (an identifier in
 Keel's record-number system, a reference to Keel's own endpoint, or a Patient's name and birth date) with the
-patient the caller named, and refuses a response about someone else, or one that names nobody Keel can check.
+patient the caller named, and refuses a response about someone else (a record number of another Keel
+program is someone else, whatever the name and birth date say), or one that names nobody Keel can check.
 
 Every problem is named by its JSON path, so the sender can fix it.
 """
@@ -400,6 +401,10 @@ def match_subject(subject: Subject, person: Person) -> SubjectMatch:
         elif subject.reference_url.startswith(person.endpoint_url.rsplit("Patient/", 1)[0]):
             wrong.append("its reference names another patient")
     ours = [v for s, v in subject.identifiers if s == person.record_number_system]
+    keel_numbers = person.record_number_system.rsplit("/", 1)[0] + "/"
+    if any(s != person.record_number_system and s.startswith(keel_numbers) for s, _v in subject.identifiers):
+        # A record number of another Keel program: a person there, whatever the name and birth date say.
+        wrong.append("its record number is another program's")
     if ours:
         if all(v.strip() == person.record_number for v in ours):
             by = by or "identifier"

@@ -8,9 +8,7 @@ run time). Tags: [V] verified in a primary or near-primary source, [S] secondary
   trigger whatever the total (reference conflict 16: a deliberate choice for safety).
 - GAD-7 bands at 5/10/15, positive screen >= 10 [S: Spitzer 2006 summaries].
 - SOWS: 16 items 0-4, total 0-64 [V: Handelsman 1987 via EMCDDA/NIDA]; no published bands: raw score only.
-- DSM-5 OUD: >= 2 of 11 criteria; 2-3 mild, 4-5 moderate, >= 6 severe [V]; criteria 10 and 11 not counted when
-  opioids are taken solely under appropriate medical supervision (clinician attestation) [V]; early remission
-  3 to < 12 months, sustained >= 12 months without criteria except craving [V/standard DSM-5 text].
+- DSM-5 OUD: the diagnosis, its remission and its codes are keel.core.diagnosis; here its band and reasons.
 - BAM composites Use (4+5+6), Risk (1+2+3+8+11+15), Protective (9+10+12+13+14+16); item 17 outside all [S];
   flags Use >= 1, Risk >= 12, Protective <= 12 are from a vendor help page [S] and are labelled so; the
   Protective comparison is configurable (<= or <). No validated total.
@@ -25,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from keel.core import diagnosis
 from keel.core.instruments.model import Band, ItemError
 
 
@@ -48,6 +47,7 @@ class Extra:
     choices: tuple[str, ...] = ()
     default: Any = None
     minimum: int | None = None
+    maximum: int | None = None
     help: str = ""
 
 
@@ -150,49 +150,47 @@ DSM5_BANDS = (
 )
 DSM5_CRAVING = "dsm5_4"
 DSM5_SUPERVISION_EXEMPT = ("dsm5_10", "dsm5_11")  # tolerance, withdrawal
-EARLY_REMISSION_MONTHS = 3
-SUSTAINED_REMISSION_MONTHS = 12
+EARLY_REMISSION_MONTHS = diagnosis.EARLY_REMISSION_MONTHS
+SUSTAINED_REMISSION_MONTHS = diagnosis.SUSTAINED_REMISSION_MONTHS
+_REMISSION_WORDS = {diagnosis.EARLY: "in early remission", diagnosis.SUSTAINED: "in sustained remission"}
+
+
+def dsm5_findings(answers: Mapping[str, Any], extras: Mapping[str, Any]) -> diagnosis.Findings:
+    met = frozenset(int(k.removeprefix("dsm5_")) for k, v in answers.items() if v == 1)
+    return diagnosis.Findings(
+        met=met,
+        medical_supervision=bool(extras.get("medical_supervision")),
+        on_maintenance_therapy=bool(extras.get("on_maintenance_therapy")),
+        prior_oud=bool(extras.get("prior_oud")),
+        months_without_criteria=extras.get("months_without_criteria"),
+        prior_severity=extras.get("prior_severity"),
+        controlled_environment=bool(extras.get("controlled_environment")),
+    )
+
+
+def dsm5_band(d: diagnosis.Diagnosis) -> Band:
+    """The diagnosis as a band: the severity, or the severity and the remission (never blank)."""
+    if d.status == diagnosis.ACTIVE and d.severity:
+        return next(b for b in DSM5_BANDS if b.code == d.severity)
+    if d.in_remission and d.severity:
+        low, high = {"mild": (0, 3), "moderate": (0, 5), "severe": (0, 11)}[d.severity]
+        label = f"{d.severity} opioid use disorder, {_REMISSION_WORDS[d.status]}"
+        return Band(low, high, d.band, label)
+    return DSM5_BANDS[0]
 
 
 def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
-    met = [k for k, v in answers.items() if v == 1]
-    reasons: list[str] = []
-    sources = ["apa-dsm5-tr", "pmc6590307"]
-    if extras.get("medical_supervision"):
-        dropped = [k for k in met if k in DSM5_SUPERVISION_EXEMPT]
-        met = [k for k in met if k not in DSM5_SUPERVISION_EXEMPT]
-        reasons.append(
-            "Opioids are taken only under appropriate medical supervision (clinician attestation), so "
-            f"tolerance and withdrawal are not counted ({len(dropped)} dropped)."
-        )
-        sources.append("bccsu-appendix-2")
-    count = len(met)
-    band = band_for(DSM5_BANDS, count)
-    reasons.insert(0, f"{count} of 11 criteria met in a 12-month period: {_label(band)}.")
-    flags: list[str] = []
-    months = extras.get("months_without_criteria")
-    if extras.get("prior_oud") and months is not None and not [k for k in met if k != DSM5_CRAVING]:
-        if months >= SUSTAINED_REMISSION_MONTHS:
-            flags.append("sustained_remission")
-            reasons.append(
-                f"No criteria except craving for {months} months (12 or more): in sustained remission."
-            )
-        elif months >= EARLY_REMISSION_MONTHS:
-            flags.append("early_remission")
-            reasons.append(
-                f"No criteria except craving for {months} months (3 to under 12): in early remission."
-            )
-        else:
-            reasons.append(f"No criteria for {months} months: under 3 months is not yet remission.")
-        if flags and extras.get("on_maintenance_therapy"):
-            flags.append("on_maintenance_therapy")
-            reasons.append("Taking a prescribed medication for opioid use disorder: on maintenance therapy.")
-        if flags and extras.get("controlled_environment"):
-            flags.append("in_controlled_environment")
-            reasons.append("Lives where access to opioids is restricted: in a controlled environment.")
-        if flags:
-            band = None  # a remission specifier replaces the current-severity band
-    return Interpretation(count, band, tuple(flags), tuple(reasons), tuple(sources))
+    d = diagnosis.diagnose(dsm5_findings(answers, extras))
+    band = dsm5_band(d)
+    flags = ((d.status,) if d.in_remission else ()) + d.specifiers
+    sources = diagnosis.SOURCES + (diagnosis.CODE_SOURCES if d.codes else ())
+    return Interpretation(d.counted, band, flags, d.reasons, sources)
+
+
+def dsm5_consistency(answers: Mapping[str, Any], extras: Mapping[str, Any]) -> list[ItemError]:
+    """Answers and time frame that contradict each other, named by field (see keel.core.diagnosis)."""
+    found = diagnosis.problems(dsm5_findings(answers, extras))
+    return [ItemError(f"extras.{p.field}" if p.field != "answers" else "answers", p.reason) for p in found]
 
 
 DSM5_EXTRAS = (
@@ -207,7 +205,14 @@ DSM5_EXTRAS = (
         "months_without_criteria",
         "int",
         minimum=0,
-        help="months with no criteria met except craving (for remission)",
+        maximum=diagnosis.MONTHS_CEILING,
+        help="months since a criterion other than craving was last met (for remission)",
+    ),
+    Extra(
+        "prior_severity",
+        "choice",
+        choices=diagnosis.SEVERITIES,
+        help="the severity when the criteria were last met (chooses the remission code)",
     ),
     Extra("on_maintenance_therapy", "bool", default=False),
     Extra("controlled_environment", "bool", default=False),
@@ -262,9 +267,17 @@ BAM_EXTRAS = (
 
 
 def bam_consistency(answers: Mapping[str, Any]) -> list[ItemError]:
-    """Heavy-drinking days (item 5) cannot exceed no drinking days at all (item 4 = 0) [S]."""
-    if answers.get("bam_4") == 0 and answers.get("bam_5") not in (None, 0):
-        return [ItemError("bam_5", "must be 0 when item bam_4 (days with any alcohol) is 0")]
+    """Heavy-drinking days (item 5) cannot be more than days with any alcohol (item 4): both are answered in
+    the same day ranges (0, 1-3, 4-8, 9-15, 16-30), so a higher range for item 5 contradicts item 4 [S]."""
+    any_days, heavy_days = answers.get("bam_4"), answers.get("bam_5")
+    if isinstance(any_days, int) and isinstance(heavy_days, int) and heavy_days > any_days:
+        return [
+            ItemError(
+                "bam_5",
+                "must not be more than item bam_4: heavy-drinking days cannot exceed the days with any "
+                "alcohol",
+            )
+        ]
     return []
 
 
@@ -356,6 +369,10 @@ INTERPRETERS: dict[str, Interpreter] = {
 }
 EXTRAS: dict[str, tuple[Extra, ...]] = {"dsm5-oud": DSM5_EXTRAS, "bam": BAM_EXTRAS, "ort": ORT_EXTRAS}
 CONSISTENCY: dict[str, Callable[[Mapping[str, Any]], list[ItemError]]] = {"bam": bam_consistency}
+# Checks that need the extra inputs too (run once the items and the extras are each valid).
+CROSS_CHECKS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], list[ItemError]]] = {
+    "dsm5-oud": dsm5_consistency
+}
 
 
 def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], list[ItemError]]:
@@ -378,13 +395,15 @@ def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], 
                 and isinstance(value, int)
                 and not isinstance(value, bool)
                 and (e.minimum is None or value >= e.minimum)
+                and (e.maximum is None or value <= e.maximum)
             )
         )
         if not ok:
             want = {
                 "bool": "true or false",
                 "choice": f"one of {list(e.choices)}",
-                "int": f"a whole number of at least {e.minimum}",
+                "int": f"a whole number of at least {e.minimum}"
+                + (f" and at most {e.maximum}" if e.maximum is not None else ""),
             }[e.kind]
             errors.append(ItemError(f"extras.{e.name}", f"must be {want}"))
         values[e.name] = value

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keel.core.instruments import registry
-from keel.core.instruments.interpretation import CONSISTENCY, INTERPRETERS, extra_errors
+from keel.core.instruments.interpretation import CONSISTENCY, CROSS_CHECKS, INTERPRETERS, extra_errors
 from keel.core.instruments.model import InvalidAnswers, Result
 
 
@@ -18,6 +18,8 @@ def score(code: str, answers: Mapping[str, Any], extras: Mapping[str, Any] | Non
         errors += CONSISTENCY[code](answers)
     extra_values, extra_problems = extra_errors(code, extras or {})
     errors += extra_problems
+    if not errors and code in CROSS_CHECKS:
+        errors += CROSS_CHECKS[code](answers, extra_values)
     if errors:
         raise InvalidAnswers(errors)
     values = {k: int(v) for k, v in answers.items() if v is not None}

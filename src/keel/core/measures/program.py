@@ -13,6 +13,9 @@ an opaque key and dates only.
   days) is UNVERIFIED and a parameter, shown with the measure version. Age counts at the episode start, and
   the episode is the person's first that starts in the window (Keel's reading; the licensed specification's
   identification period was not read).
+- **The report date** (`as_of`): every measure reads the days covered up to it (`coverage.up_to`): supply
+  dated after it never counts, and a supply that runs past it has covered only the days that have come, so a
+  person who is not yet at day N is pending, never met on days still to come.
 - **Days from intake to first dose**: for each admission in the window, the days from the admission date to
   the first covered day on or after it; the median, and how many are still waiting.
 - **Naloxone coverage**: of the people in care on a day, the share with a naloxone kit on record dispensed on
@@ -27,13 +30,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from keel.core.measures.coverage import Span, join, still_open
+from keel.core.measures.coverage import Span, join, still_open, up_to
 
 RETENTION_SOURCES = ("ref-14-4", "anderson-2021")
 NQF_SOURCES = ("nqf-3175",)
 NALOXONE_SOURCES = ("samhsa-overdose-toolkit",)
 INTAKE_SOURCES = ("keel-measures",)
 
+NEVER_STARTED = "never started: care ended before a first dose"
 NQF_VERSION = "NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)"
 
 
@@ -154,10 +158,11 @@ def _check_window(start: date, end: date, as_of: date) -> None:
         raise ValueError("the window cannot end after the report date")
 
 
-def first_episode_in(person: Person, start: date, end: date, max_gap: int) -> Span | None:
-    """The person's first treatment episode (under the gap rule) that starts inside [start, end]."""
+def first_episode_in(person: Person, start: date, end: date, max_gap: int, as_of: date) -> Span | None:
+    """The person's first treatment episode (under the gap rule) that starts inside [start, end], from the
+    days covered up to the report date (`up_to`): supply dated after `as_of` never counts."""
     return next(
-        (e for e in join(person.coverage, max_gap=max_gap) if start <= e.start <= end),
+        (e for e in join(up_to(person.coverage, as_of), max_gap=max_gap) if start <= e.start <= end),
         None,
     )
 
@@ -182,7 +187,7 @@ def _continuity(
     tallies = {m: _Tally() for m in months(start, end)}
     excluded: dict[str, int] = {}
     for person in people:
-        episode = first_episode_in(person, start, end, max_gap)
+        episode = first_episode_in(person, start, end, max_gap, as_of)
         if episode is None:
             continue
         why_not = admit(person, episode)
@@ -278,7 +283,11 @@ def continuity_nqf3175(
         NQF_SOURCES,
         f"Adults ({params.nqf_min_age}+) with an opioid use disorder diagnosis who started medication in the "
         f"window: the share with at least {params.nqf_min_days} days of continuous medication, no gap longer "
-        f"than {params.max_gap} days (the gap rule is a parameter: unverified).",
+        f"than {params.max_gap} days (the gap rule is a parameter: unverified). An opioid use disorder "
+        "diagnosis here is a DSM-5 result recorded in Keel of mild, moderate or severe opioid use disorder, "
+        "active or in early or sustained remission (ICD-10-CM F11.10, F11.11, F11.20, F11.21). The episode "
+        "counted is the person's first that starts in the window; days after the report date never count, "
+        "and a person not yet at the last day who is still inside the allowed gap is pending.",
     )
 
 
@@ -286,6 +295,7 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
     """Days from each admission in [start, end] to the first covered day on or after it."""
     _check_window(start, end, as_of)
     tallies = {m: _Tally() for m in months(start, end)}
+    never_started = 0
     for person in people:
         firsts = sorted(s.start for s in person.coverage)
         for admitted in person.admissions:
@@ -297,11 +307,17 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
                 first: date | None = admitted
             else:
                 first = next((d for d in firsts if d >= admitted), None)
-            if first is None or first > as_of:
-                tally.pending += 1
-            else:
+            # The care period this admission opened: a first dose after it ended is not this admission's.
+            left = next(
+                (c.end for c in person.in_care if c.start <= admitted <= c.end and c.end < as_of), None
+            )
+            if first is not None and first <= as_of and (left is None or first <= left):
                 tally.numerator += 1
                 tally.days.append((first - admitted).days)
+            elif left is not None:
+                never_started += 1  # left care without a first dose: not waiting, never started
+            else:
+                tally.pending += 1
     series = tuple(
         Point(
             m,
@@ -323,11 +339,13 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
         pending=sum(p.pending for p in series),
         value=float(statistics.median(all_days)) if all_days else None,
         series=series,
-        excluded={},
+        excluded={NEVER_STARTED: never_started} if never_started else {},
         params={"start": start.isoformat(), "end": end.isoformat()},
         sources=INTAKE_SOURCES,
         definition="For each admission in the window: the days from the admission date to the first day "
-        "with medication. The middle value (median) is shown; people with no dose yet are waiting.",
+        "with medication. The median is over the admissions with a first dose (the numerator); people "
+        "still in care with no dose yet are waiting (pending); people whose care ended before a first dose "
+        "never started and are counted apart.",
     )
 
 

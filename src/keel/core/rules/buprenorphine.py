@@ -29,11 +29,13 @@ from keel.core.decision import Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
+from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, hold_open_reasons
 from keel.core.words import gettext_noop
 
 READY = "ready"  # the one readiness verdict that allows a standard first dose
 NOT_READY = ("wait", "not_standard", "low_dose")
 HOME_READY = "start"  # the one home-start verdict that says: take the first dose now
+NOT_READY_TO_DOSE = "not_ready"  # the dose limit's verdict on a first standard dose before "ready"
 
 USE_FIELDS = (
     Field("opioid", "choice", choices=OPIOIDS, help="the opioid"),
@@ -455,6 +457,44 @@ DOSE_INPUTS = (
         default=False,
         help="a prescriber documented a clinical reason to exceed the day's limit",
     ),
+    Field(
+        "hold_open",
+        "bool",
+        required=False,
+        default=False,
+        help="a dose was held today (sedation or intoxication) and no prescriber has released the hold",
+    ),
+    Field(
+        "first_dose",
+        "bool",
+        required=False,
+        default=False,
+        help="the first standard dose of this start (nothing given yet in this episode, no low-dose schedule)",
+    ),
+    Field(
+        "start_verdict",
+        "choice",
+        required=False,
+        choices=(READY, *NOT_READY, "undecided"),
+        default="undecided",
+        help="the readiness verdict now (buprenorphine-readiness); 'undecided' while it lacks a last use or a "
+        "COWS",
+    ),
+    Field(
+        "schedule_mg",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=100,
+        help="a low-dose start: today's planned total from the prescriber's schedule (mg)",
+    ),
+    Field(
+        "start_override",
+        "bool",
+        required=False,
+        default=False,
+        help="a prescriber recorded today, with a reason, a first dose while the verdict is not 'ready'",
+    ),
 )
 DOSE_POLICY = (
     Field(
@@ -474,10 +514,90 @@ DOSE_POLICY = (
         minimum=0,
         help="program policy, default 16 mg (reference 9.3, secondary)",
     ),
+    Field(
+        "single_dose_max_mg",
+        "number",
+        required=False,
+        default=32,
+        minimum=0,
+        help="program policy, Keel default 32 mg: a single dose above it needs a prescriber's override for the "
+        "day (a check against entry errors; the labels set no maximum, reference correction 1)",
+    ),
+    Field(
+        "daily_total_max_mg",
+        "number",
+        required=False,
+        default=32,
+        minimum=0,
+        help="program policy, Keel default 32 mg: a day's total above it needs a prescriber's override (a check "
+        "against entry errors; more than 24 mg a day may suit some people, correction 1, so never at 24)",
+    ),
 )
 
 
+START_VERDICT_WORDS = {
+    "wait": gettext_noop("not ready yet (wait, then score COWS again)"),
+    "not_standard": gettext_noop("not a standard start (fentanyl)"),
+    "low_dose": gettext_noop("a low-dose start"),
+    "undecided": gettext_noop("not decided (a time of last use or a fresh COWS is missing)"),
+}
+
+
 def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    total = v["given_today_mg"] + v["requested_mg"]
+    if v["hold_open"]:
+        return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
+    if v["sedated_or_intoxicated"]:
+        return _day_limit(v, p)  # held: recorded and flagged, whatever else is true
+    if v["first_dose"] and v["start_verdict"] != READY and not v["start_override"]:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            NOT_READY_TO_DOSE,
+            (
+                Reason.said(
+                    gettext_noop(
+                        "No first dose: the start verdict is %(verdict)s, not ready. Wait and score COWS again, "
+                        "order a low-dose start, or a prescriber records an override for today with a reason."
+                    ),
+                    ("asam-2020-summary", "tip63-summary"),
+                    verdict=START_VERDICT_WORDS[v["start_verdict"]],
+                ),
+            ),
+            dict(p),
+        )
+    planned = v["schedule_mg"]
+    if planned is not None and total > planned and not v["documented_rationale"]:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            "needs_override",
+            (
+                Reason.said(
+                    gettext_noop(
+                        "A low-dose start: today's total would be %(mg)s mg, above the %(planned)s mg the "
+                        "schedule plans for today. A prescriber may override for today with a reason."
+                    ),
+                    ("hammig-2016", "asam-2023-fentanyl"),
+                    mg=total,
+                    planned=planned,
+                ),
+            ),
+            dict(p),
+        )
+    ceiling, ceiling_reasons = ceilings(
+        "buprenorphine-dose-limit", v["requested_mg"], total, p, v["documented_rationale"]
+    )
+    if ceiling in (REFUSED, "needs_override"):
+        return Decision("buprenorphine-dose-limit", "1", str(ceiling), tuple(ceiling_reasons), dict(p))
+    day = _day_limit(v, p)
+    if not ceiling_reasons:
+        return day
+    verdict = "allowed_with_rationale" if day.decision == "allowed" else day.decision
+    return Decision(day.rule, day.version, verdict, (*ceiling_reasons, *day.reasons), day.policy)
+
+
+def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     total = v["given_today_mg"] + v["requested_mg"]
     if v["sedated_or_intoxicated"]:
         return Decision(

@@ -124,10 +124,28 @@ def _parse_list(raw: Any, fields: tuple[Field, ...], name: str) -> list[dict[str
     return out
 
 
+_MEDICATION_ORDER = ("missed", "taken", "not_on_medication")  # the first that any check-in of the day says
+
+
+def merge_day(same_day: list[dict[str, Any]]) -> dict[str, Any]:
+    """Two or more check-ins on one date, as one (Keel's explicit rule, so nothing reported is dropped): use
+    if any says use, the highest craving, the worst (lowest) mood, and "missed" if any says a dose was missed."""
+    merged = dict(same_day[0])
+    merged["used"] = any(c.get("used") for c in same_day)
+    merged["craving"] = max(c["craving"] for c in same_day)
+    merged["mood"] = min(c["mood"] for c in same_day)
+    said = {c.get("medication", "not_on_medication") for c in same_day}
+    merged["medication"] = next(m for m in _MEDICATION_ORDER if m in said)
+    return merged
+
+
 def evaluate(
     today: date, checkins: list[dict[str, Any]], screens: list[dict[str, Any]], p: Mapping[str, Any]
 ) -> Decision:
-    by_day = {c["date"]: c for c in sorted(checkins, key=lambda c: c["date"])}
+    grouped: dict[date, list[dict[str, Any]]] = {}
+    for c in checkins:
+        grouped.setdefault(c["date"], []).append(c)
+    by_day = {d: merge_day(cs) for d, cs in grouped.items()}
     days = sorted(by_day)
     flags: list[tuple[str, Reason]] = []
 
@@ -195,13 +213,14 @@ def evaluate(
                     ),
                 )
             )
-    streak = [by_day[days[-1]]] if days else []
+    # "Worse each day for N days" is N days each worse than the day before: N + 1 check-ins on days in a row.
+    worse_days = 0
     for earlier, later in zip(reversed(days[:-1]), reversed(days[1:]), strict=False):
         if (later - earlier).days != 1 or by_day[earlier]["mood"] <= by_day[later]["mood"]:
             break
-        streak.append(by_day[earlier])
-    if len(streak) >= p["worsening_mood_days"]:
-        flags.append(("worsening_mood", Reason(f"Mood worse each day for {len(streak)} days.", SOURCES)))
+        worse_days += 1
+    if worse_days >= p["worsening_mood_days"]:
+        flags.append(("worsening_mood", Reason(f"Mood worse each day for {worse_days} days.", SOURCES)))
 
     flags.sort(key=lambda f: PRIORITY[f[0]])
     reasons = tuple(reason for _, reason in flags) or (
@@ -232,8 +251,9 @@ def _parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors += exc.errors
     if values["today"] is not None:
         errors += [
-            FieldError(f"checkins[{i}].date", "is after today")
-            for i, c in enumerate(values["checkins"])
+            FieldError(f"{name}[{i}].date", "is after today")
+            for name in ("checkins", "screens")
+            for i, c in enumerate(values[name])
             if c["date"] > values["today"]
         ]
     if errors:

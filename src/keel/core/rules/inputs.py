@@ -51,10 +51,33 @@ def number_from_text(raw: str) -> int | float | str | None:
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
+MAX_JSON_DEPTH = 64  # arrays and objects inside each other; Keel's deepest body (a FHIR Bundle) uses ~12
+
+
 def loads_json(text: str | bytes) -> Any:
     """JSON as RFC 8259 defines it: the non-standard literals NaN, Infinity and -Infinity that Python's json
-    accepts come back as text, so every number field refuses them by name. Raises ValueError like json."""
-    return json.loads(text, parse_constant=str)
+    accepts come back as text, so every number field refuses them by name. A document nested deeper than
+    MAX_JSON_DEPTH is refused (deep nesting exhausts Python's recursion in json and in every walker after
+    it). Raises ValueError like json (bad UTF-8 included)."""
+    try:
+        value = json.loads(text, parse_constant=str)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 @dataclass(frozen=True)

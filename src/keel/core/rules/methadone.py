@@ -18,6 +18,8 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
+from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, hold_open_reasons
+from keel.core.words import gettext_noop
 
 DOSE_INPUTS = (
     Field("treatment_day", "integer", minimum=1, maximum=100000, help="1 on the first day of dosing"),
@@ -32,6 +34,13 @@ DOSE_INPUTS = (
         help="yesterday's total (mg), to check the titration step",
     ),
     Field("sedated_or_intoxicated", "bool", required=False, default=False),
+    Field(
+        "hold_open",
+        "bool",
+        required=False,
+        default=False,
+        help="a dose was held today (sedation or intoxication) and no prescriber has released the hold",
+    ),
     Field(
         "missed_days_in_a_row",
         "integer",
@@ -48,17 +57,114 @@ DOSE_INPUTS = (
         default=False,
         help="a prescriber documented a clinical reason to exceed a limit",
     ),
+    Field(
+        "last_observed_mg",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=1000,
+        help="the total of the last day with an observed dose before today (the titration's comparison "
+        "dose; a take-home, closure or missed day never replaces it). Absent: yesterday's total",
+    ),
+    Field(
+        "days_since_last_increase",
+        "integer",
+        required=False,
+        minimum=1,
+        maximum=100000,
+        help="days since the last observed day whose total was above the observed day before it",
+    ),
+    Field(
+        "window_low_mg",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=1000,
+        help="the lowest observed daily total in the titration window before today",
+    ),
 )
 DOSE_POLICY = (
     Field(
         "first_day_total_max_mg",
         "number",
         required=False,
-        default=50,
+        default=40,
         minimum=0,
         maximum=50,
-        help="program policy, default and federal ceiling 50 mg cumulative day-one total (reference "
-        "Correction 2); a higher total needs a documented reason for that patient, never a looser policy",
+        help="program policy, default 40 mg, the label's first-day total (reference correction 6); the 2024 "
+        "rule's 50 mg is the bound. A higher total needs a prescriber's override for that day",
+    ),
+    Field(
+        "first_dose_max_mg",
+        "number",
+        required=False,
+        default=30,
+        minimum=0,
+        maximum=50,
+        help="program policy, default 30 mg, the label's largest first single dose (correction 6); a separate "
+        "check from the day-one total",
+    ),
+    Field(
+        "titration_min_days_between",
+        "integer",
+        required=False,
+        default=3,
+        minimum=0,
+        help="program policy, default 3 days between increases ('no more often than every 3-5 days', "
+        "reference correction 7, secondary)",
+    ),
+    Field(
+        "titration_window_days",
+        "integer",
+        required=False,
+        default=7,
+        minimum=0,
+        help="program policy, default 7 days: the rolling window of the cumulative increase check "
+        "(correction 7: never only 'since yesterday'; Keel default)",
+    ),
+    Field(
+        "titration_window_max_mg",
+        "number",
+        required=False,
+        default=20,
+        minimum=0,
+        help="program policy, default 20 mg: the most the daily total may rise over the window (two 10 mg "
+        "steps 3 days apart; correction 7)",
+    ),
+    Field(
+        "missed_half_dose_days",
+        "integer",
+        required=False,
+        default=3,
+        minimum=0,
+        help="program policy, default 3 missed days in a row: at most half the last observed dose "
+        "(Australian guidelines 2003, 3.5; correction 8)",
+    ),
+    Field(
+        "missed_restart_days",
+        "integer",
+        required=False,
+        default=4,
+        minimum=0,
+        help="program policy, default 4 missed days: restart at the lower of half the dose and the restart cap "
+        "(Australian guidelines 2003, 3.5)",
+    ),
+    Field(
+        "missed_restart_max_mg",
+        "number",
+        required=False,
+        default=40,
+        minimum=0,
+        help="program policy, default 40 mg: the restart cap after missed days (Australian guidelines 2003, 3.5)",
+    ),
+    Field(
+        "missed_reinduction_days",
+        "integer",
+        required=False,
+        default=5,
+        minimum=0,
+        help="program policy, default 5 missed days in a row: a new induction, the first day's limits again "
+        "(Australian guidelines 2003, 3.5)",
     ),
     Field(
         "titration_step_max_mg",
@@ -78,104 +184,215 @@ DOSE_POLICY = (
         help="program policy: reassess before dosing after this many missed days in a row (Keel default 3; "
         "no figure in the reference, TIP 63 not retrieved: set by your program)",
     ),
+    Field(
+        "single_dose_max_mg",
+        "number",
+        required=False,
+        default=150,
+        minimum=0,
+        help="program policy, Keel default 150 mg: a single dose above it needs a prescriber's override for "
+        "the day (a check against entry errors, not a clinical maximum; none is in the sources)",
+    ),
+    Field(
+        "daily_total_max_mg",
+        "number",
+        required=False,
+        default=200,
+        minimum=0,
+        help="program policy, Keel default 200 mg: a day's total above it needs a prescriber's override (a "
+        "check against entry errors, not a clinical maximum)",
+    ),
 )
+
+
+class _Limits:
+    """The checks a dose passes after the hold and the hard bounds: each one over its limit is blocked, or
+    passes with the prescriber's documented reason (logged)."""
+
+    def __init__(self, documented: bool, reasons: list[Reason], verdict: str | None) -> None:
+        self.documented, self.reasons = documented, reasons
+        self.blocked = verdict == "needs_override"
+        self.rationale = verdict == "allowed_with_rationale"
+
+    def over(self, template: str, sources: tuple[str, ...], **params: Any) -> None:
+        if self.documented:
+            self.rationale = True
+            then = gettext_noop("A prescriber documented a reason (logged).")
+        else:
+            self.blocked = True
+            then = gettext_noop("Needs a prescriber's override for today, with a reason.")
+        self.reasons.append(Reason.said(template, sources, **params, then=then))
+
+    @property
+    def verdict(self) -> str:
+        return "needs_override" if self.blocked else "allowed_with_rationale" if self.rationale else "allowed"
 
 
 def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     name, policy = "methadone-dose-check", dict(p)
     total = v["given_today_mg"] + v["requested_mg"]
+    if v["hold_open"]:
+        return Decision(name, "1", HOLD_OPEN, hold_open_reasons(), policy)
     if v["sedated_or_intoxicated"]:
         return Decision(
             name,
             "1",
             "hold",
             (
-                Reason(
-                    "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose.",
+                Reason.said(
+                    gettext_noop(
+                        "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose."
+                    ),
                     ("tip63-summary", "reference-13"),
                 ),
             ),
             policy,
         )
-    reasons: list[Reason] = []
-    decision = "allowed"
-    if v["missed_days_in_a_row"] >= p["reassess_after_missed_days"] and v["treatment_day"] > 1:
-        if v["documented_rationale"]:
-            reasons.append(
-                Reason(
-                    f"{v['missed_days_in_a_row']} missed days in a row; a prescriber reassessed and documented "
-                    "the dose (logged).",
-                    ("keel-policy", "reference-13"),
-                )
-            )
-            decision = "allowed_with_rationale"
-        else:
+    ceiling, reasons = ceilings(name, v["requested_mg"], total, p, v["documented_rationale"])
+    if ceiling == REFUSED:
+        return Decision(name, "1", REFUSED, tuple(reasons), policy)
+    limits = _Limits(v["documented_rationale"], reasons, ceiling)
+    missed = v["missed_days_in_a_row"] if v["treatment_day"] > 1 else 0
+    if missed >= p["reassess_after_missed_days"]:
+        if not v["documented_rationale"]:
             return Decision(
                 name,
                 "1",
                 "needs_reassessment",
                 (
-                    Reason(
-                        f"{v['missed_days_in_a_row']} missed days in a row (program reassesses after "
-                        f"{p['reassess_after_missed_days']}): tolerance may be lower. A prescriber must reassess "
-                        "before the usual dose.",
-                        ("keel-policy", "reference-13"),
+                    Reason.said(
+                        gettext_noop(
+                            "%(n)s missed days in a row (the program reassesses after %(after)s): tolerance may "
+                            "be lower. A prescriber must reassess before the usual dose."
+                        ),
+                        ("keel-policy", "anmg-2003-missed"),
+                        n=missed,
+                        after=p["reassess_after_missed_days"],
                     ),
                 ),
                 policy,
             )
-    if v["treatment_day"] == 1 and total > p["first_day_total_max_mg"]:
-        if v["documented_rationale"]:
+        limits.rationale = True
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "%(n)s missed days in a row; a prescriber reassessed and documented the dose (logged)."
+                ),
+                ("keel-policy", "anmg-2003-missed"),
+                n=missed,
+            )
+        )
+    comparison = v["last_observed_mg"] if v["last_observed_mg"] is not None else v["previous_day_mg"]
+    reinduction = v["treatment_day"] > 1 and missed >= p["missed_reinduction_days"]
+    if v["treatment_day"] == 1 or reinduction or comparison is None:
+        if reinduction:
             reasons.append(
-                Reason(
-                    f"First-day total {total:g} mg is above {p['first_day_total_max_mg']:g} mg; allowed "
-                    "because a clinical reason is documented (logged).",
-                    ("42cfr8.12-2024",),
+                Reason.said(
+                    gettext_noop(
+                        "%(n)s missed days in a row: a new induction (program policy from %(after)s days); the "
+                        "first day's limits apply."
+                    ),
+                    ("anmg-2003-missed", "keel-policy"),
+                    n=missed,
+                    after=p["missed_reinduction_days"],
                 )
             )
-            decision = "allowed_with_rationale"
-        else:
+        elif v["treatment_day"] > 1:
             reasons.append(
-                Reason(
-                    f"First-day total would be {total:g} mg, above the {p['first_day_total_max_mg']:g} mg "
-                    "day-one limit. A prescriber must document a clinical reason.",
-                    ("42cfr8.12-2024",),
+                Reason.said(
+                    gettext_noop("No observed dose to compare with: the first day's limits apply."),
+                    ("methadone-label-first-day",),
                 )
             )
-            decision = "needs_override"
-    elif v["previous_day_mg"] is not None and v["treatment_day"] > 1:
-        step = total - v["previous_day_mg"]
+        if v["given_today_mg"] == 0 and v["requested_mg"] > p["first_dose_max_mg"]:
+            limits.over(
+                gettext_noop(
+                    "A first dose of %(mg)s mg is above the %(limit)s mg first-dose limit. %(then)s"
+                ),
+                ("methadone-label-first-day",),
+                mg=v["requested_mg"],
+                limit=p["first_dose_max_mg"],
+            )
+        if total > p["first_day_total_max_mg"]:
+            limits.over(
+                gettext_noop(
+                    "The first-day total would be %(mg)s mg, above the %(limit)s mg day-one limit. %(then)s"
+                ),
+                ("methadone-label-first-day", "42cfr8.12-2024"),
+                mg=total,
+                limit=p["first_day_total_max_mg"],
+            )
+    elif missed >= p["missed_half_dose_days"]:
+        cap = comparison / 2
+        if missed >= p["missed_restart_days"]:
+            cap = min(cap, p["missed_restart_max_mg"])
+        if total > cap:
+            limits.over(
+                gettext_noop(
+                    "%(n)s missed days in a row: at most %(cap)s mg today (half the last observed dose of "
+                    "%(last)s mg, program policy); %(mg)s mg is more. %(then)s"
+                ),
+                ("anmg-2003-missed", "keel-policy"),
+                n=missed,
+                cap=cap,
+                last=comparison,
+                mg=total,
+            )
+    else:
+        step = total - comparison
         if step > p["titration_step_max_mg"]:
-            if v["documented_rationale"]:
-                reasons.append(
-                    Reason(
-                        f"An increase of {step:g} mg over yesterday is above the {p['titration_step_max_mg']:g} "
-                        "mg step; allowed because a reason is documented (logged).",
-                        ("tip63-summary",),
-                    )
-                )
-                decision = "allowed_with_rationale"
-            else:
-                reasons.append(
-                    Reason(
-                        f"An increase of {step:g} mg over yesterday is above the program's "
-                        f"{p['titration_step_max_mg']:g} mg titration step: needs a prescriber override "
-                        "with a reason.",
-                        ("tip63-summary",),
-                    )
-                )
-                decision = "needs_override"
+            limits.over(
+                gettext_noop(
+                    "An increase of %(step)s mg over the last observed dose (%(last)s mg) is above the program's "
+                    "%(limit)s mg titration step. %(then)s"
+                ),
+                ("baxter-2013", "tip63-summary"),
+                step=step,
+                last=comparison,
+                limit=p["titration_step_max_mg"],
+            )
+        since = v["days_since_last_increase"]
+        if step > 0 and since is not None and since < p["titration_min_days_between"]:
+            limits.over(
+                gettext_noop(
+                    "The last increase was %(days)s days ago; the program waits %(min)s days between increases. "
+                    "%(then)s"
+                ),
+                ("baxter-2013", "keel-policy"),
+                days=since,
+                min=p["titration_min_days_between"],
+            )
+        low = v["window_low_mg"]
+        if low is not None and total - low > p["titration_window_max_mg"]:
+            limits.over(
+                gettext_noop(
+                    "The daily total would rise %(rise)s mg over %(days)s days (from %(low)s mg), above the "
+                    "program's %(limit)s mg. %(then)s"
+                ),
+                ("baxter-2013", "keel-policy"),
+                rise=total - low,
+                days=p["titration_window_days"],
+                low=low,
+                limit=p["titration_window_max_mg"],
+            )
     if not reasons:
         reasons.append(
-            Reason(f"Today's total would be {total:g} mg: within the program's limits.", ("42cfr8.12-2024",))
+            Reason.said(
+                gettext_noop("Today's total would be %(mg)s mg: within the program's limits."),
+                ("42cfr8.12-2024",),
+                mg=total,
+            )
         )
-    if total > EXTRA_ECG_ABOVE_MG and (
-        v["previous_day_mg"] is None or v["previous_day_mg"] <= EXTRA_ECG_ABOVE_MG
-    ):
+    previous = comparison if comparison is not None else 0
+    if total > EXTRA_ECG_ABOVE_MG and previous <= EXTRA_ECG_ABOVE_MG:
         reasons.append(
-            Reason(f"The daily dose goes above {EXTRA_ECG_ABOVE_MG} mg: get an extra ECG.", ("krantz-2009",))
+            Reason.said(
+                gettext_noop("The daily dose goes above %(mg)s mg: get an extra ECG."),
+                ("krantz-2009",),
+                mg=EXTRA_ECG_ABOVE_MG,
+            )
         )
-    return Decision(name, "1", decision, tuple(reasons), policy)
+    return Decision(name, "1", limits.verdict, tuple(reasons), policy)
 
 
 DOSE_CHECK = Rule(

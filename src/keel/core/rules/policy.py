@@ -169,6 +169,37 @@ LIMITS: dict[tuple[str, str], Limit] = {
         32,
         "floor 16 mg, the older label's day-2 figure (reference 9.3); ceiling 32 mg, as day 1 (correction 11)",
     ),
+    # Ceilings against entry errors (issue #13): program policy; the ceiling is the hard bound no override
+    # passes (keel.core.rules.window). Not clinical maxima: the labels set none for buprenorphine (correction
+    # 1) and the sources give none for methadone.
+    (_BUP_DOSE, "single_dose_max_mg"): Limit(
+        "lower",
+        16,
+        48,
+        "Keel bounds against entry errors: floor 16 mg, the day-2 figure (reference 9.3); hard bound 48 mg, "
+        "half again the largest day-1 total policy allows (32 mg, correction 11)",
+    ),
+    (_BUP_DOSE, "daily_total_max_mg"): Limit(
+        "lower",
+        32,
+        64,
+        "Keel bounds against entry errors: floor 32 mg, since more than 24 mg a day may suit some people "
+        "(FDA 89 FR 105613, correction 1) and the check must never sit at 24 mg; hard bound 64 mg, twice that",
+    ),
+    (_METHADONE, "single_dose_max_mg"): Limit(
+        "lower",
+        60,
+        300,
+        "Keel bounds against entry errors (no maximum in the sources): floor 60 mg, above the label's first "
+        "doses (20-30 mg, correction 6); hard bound 300 mg, an order of magnitude above a first dose",
+    ),
+    (_METHADONE, "daily_total_max_mg"): Limit(
+        "lower",
+        100,
+        400,
+        "Keel bounds against entry errors (no maximum in the sources): floor 100 mg, where the extra ECG "
+        "begins (Krantz 2009); hard bound 400 mg",
+    ),
     # Methadone at the window (reference 10, corrections 2, 6, 7, 8).
     (_METHADONE, "first_day_total_max_mg"): Limit(
         "lower",
@@ -182,6 +213,54 @@ LIMITS: dict[tuple[str, str], Limit] = {
         5,
         10,
         "'5-10 mg no more often than every 3-5 days' (reference correction 7, secondary)",
+    ),
+    (_METHADONE, "first_dose_max_mg"): Limit(
+        "lower",
+        20,
+        50,
+        "floor 20 mg, the label's lowest first dose; ceiling 50 mg, the 2024 rule's day-one bound (reference "
+        "correction 6)",
+    ),
+    (_METHADONE, "titration_min_days_between"): Limit(
+        "higher", 3, 5, "'5-10 mg no more often than every 3-5 days' (reference correction 7, secondary)"
+    ),
+    (_METHADONE, "titration_window_days"): Limit(
+        "higher",
+        7,
+        14,
+        "Keel bounds: the cumulative check looks back at least a week and at most two (correction 7: a "
+        "rolling window, never only 'since yesterday')",
+    ),
+    (_METHADONE, "titration_window_max_mg"): Limit(
+        "lower",
+        10,
+        30,
+        "Keel bounds from correction 7: from one 10 mg step to three 10 mg steps 3 days apart in a week",
+    ),
+    (_METHADONE, "missed_half_dose_days"): Limit(
+        "lower",
+        2,
+        3,
+        "ceiling 3 missed days: half the dose (Australian National Methadone Guidelines 2003, 3.5; reference "
+        "correction 8); floor 2 days",
+    ),
+    (_METHADONE, "missed_restart_days"): Limit(
+        "lower",
+        2,
+        4,
+        "ceiling 4 missed days: restart at 40 mg or half, whichever is lower (Australian guidelines 2003, 3.5)",
+    ),
+    (_METHADONE, "missed_restart_max_mg"): Limit(
+        "lower",
+        20,
+        40,
+        "ceiling 40 mg (Australian guidelines 2003, 3.5); floor 20 mg, the label's lowest first dose",
+    ),
+    (_METHADONE, "missed_reinduction_days"): Limit(
+        "lower",
+        3,
+        5,
+        "ceiling 5 missed days: a new induction (Australian guidelines 2003, 3.5; correction 8); floor 3 days",
     ),
     (_METHADONE, "reassess_after_missed_days"): Limit(
         "lower",

@@ -2,10 +2,12 @@
 
 From the latest DSM-5 opioid use disorder result (severity by criteria met: 2-3 mild, 4-5 moderate,
 6+ severe).
-Codes [clinical reference, third-pass correction 12; `icd10cm-f11`, `snomed-oud`; the same pairing in the HL7
-SHIFT task force's OUD example, `shift-demo-oud`]: mild F11.10 Opioid abuse, uncomplicated + SNOMED 5602001
-Opioid abuse; moderate or severe F11.20 Opioid dependence, uncomplicated + SNOMED 75544000 Opioid dependence;
-in remission F11.11 / F11.21 with clinical status `remission`. Severity in SNOMED CT as FHIR R4's
+Codes from keel.core.diagnosis (the one definition; cited there: `icd10cm-f11`, `icd10cm-f11-inclusion`,
+`hl7-mcode-elixhauser`, `snomed-oud`; the same pairing in the HL7 SHIFT task force's OUD example,
+`shift-demo-oud`): mild F11.10 Opioid abuse, uncomplicated + SNOMED 5602001 Opioid abuse; moderate or severe
+F11.20 Opioid dependence, uncomplicated + SNOMED 75544000 Opioid dependence; in early or sustained remission
+F11.11 / F11.21 with clinical status `remission`, the remission and the specifiers (on maintenance therapy, in
+a controlled environment) in the code's text. Severity in SNOMED CT as FHIR R4's
 condition-severity value set codes it (255604002 mild, 6736007 moderate, 24484000 severe; `fhir-r4`).
 Category `problem-list-item`. A self-check the patient filled alone is `provisional`; a
 clinician's, `confirmed`.
@@ -16,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from keel.core import diagnosis
 from keel.interop.fhir.base import ICD10CM, SNOMED, instant, ref
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
@@ -26,21 +29,29 @@ SEVERITY = {
     "moderate": ("6736007", "Moderate"),
     "severe": ("24484000", "Severe"),
 }
-# (ICD-10-CM, its title, SNOMED CT, its term) by (severity group, in remission)
-CODES = {
-    ("mild", False): ("F11.10", "Opioid abuse, uncomplicated", "5602001", "Opioid abuse"),
-    ("mild", True): ("F11.11", "Opioid abuse, in remission", "5602001", "Opioid abuse"),
-    ("dependence", False): ("F11.20", "Opioid dependence, uncomplicated", "75544000", "Opioid dependence"),
-    ("dependence", True): ("F11.21", "Opioid dependence, in remission", "75544000", "Opioid dependence"),
+SYSTEMS = {"icd10cm": ICD10CM, "snomed": SNOMED}
+REMISSION_TEXT = {"early_remission": "in early remission", "sustained_remission": "in sustained remission"}
+SPECIFIER_TEXT = {
+    "on_maintenance_therapy": "on maintenance therapy",
+    "in_controlled_environment": "in a controlled environment",
 }
 
 
-def condition(a: Any, *, remission: bool = False) -> dict[str, Any]:
-    """One DSM-5 result (band mild/moderate/severe) as a Condition."""
-    group = "mild" if a.band == "mild" else "dependence"
-    icd, icd_title, sct, sct_term = CODES[(group, remission)]
-    severity_code, severity_text = SEVERITY[a.band]
+def condition(a: Any) -> dict[str, Any]:
+    """One DSM-5 result that is an opioid use disorder (active or in remission) as a Condition."""
+    parsed = diagnosis.parse_band(a.band)
+    codes = diagnosis.codes_for(a.band)
+    if parsed is None or codes is None:
+        raise ValueError(f"not an opioid use disorder band: {a.band!r}")
+    severity, status = parsed
+    remission = status != diagnosis.ACTIVE
+    severity_code, severity_text = SEVERITY[severity]
     staff = getattr(a.filled_by, "role", "") != "patient"
+    flags = (a.result.get("flags") or []) if isinstance(a.result, dict) else []
+    words = [f"Opioid use disorder, {severity}"]
+    if remission:
+        words.append(REMISSION_TEXT[status])
+    words += [SPECIFIER_TEXT[f] for f in flags if f in SPECIFIER_TEXT]
     out: dict[str, Any] = {
         "resourceType": "Condition",
         "id": f"oud-{a.pk}",
@@ -53,11 +64,8 @@ def condition(a: Any, *, remission: bool = False) -> dict[str, Any]:
         ],
         "severity": {"coding": [{"system": SNOMED, "code": severity_code, "display": severity_text}]},
         "code": {
-            "coding": [
-                {"system": ICD10CM, "code": icd, "display": icd_title},
-                {"system": SNOMED, "code": sct, "display": sct_term},
-            ],
-            "text": f"Opioid use disorder, {a.band}" + (", in remission" if remission else ""),
+            "coding": [{"system": SYSTEMS[c.system], "code": c.code, "display": c.display} for c in codes],
+            "text": ", ".join(words),
         },
         "subject": ref("Patient", a.patient_id),
         "recordedDate": instant(a.filled_at),
@@ -68,8 +76,8 @@ def condition(a: Any, *, remission: bool = False) -> dict[str, Any]:
 
 
 def condition_for(patient: Any, assessments: list[Any], now: datetime) -> dict[str, Any] | None:
-    """The Condition from the latest DSM-5 result that met the criteria, if any."""
+    """The Condition from the latest DSM-5 result that is an opioid use disorder (active or in remission)."""
     latest = next(
-        (a for a in reversed(assessments) if a.instrument == "dsm5-oud" and a.band in SEVERITY), None
+        (a for a in reversed(assessments) if a.instrument == "dsm5-oud" and a.band in diagnosis.BANDS), None
     )
     return condition(latest) if latest is not None else None

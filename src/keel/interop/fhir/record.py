@@ -92,8 +92,26 @@ def _episodes(rec: Record) -> list[dict[str, Any]]:
     return [r.episode(e) for e in rows]
 
 
+_SELF_ROLES = frozenset({"patient", "self_guided"})
+
+
+def _diagnosing(assessments: list[Assessment]) -> list[Assessment]:
+    """The assessments a diagnosis may come from: a clinician's DSM-5 results when there is one, so that a
+    patient's own later self-check (or an imported one) never replaces the clinician's diagnosis; the
+    self-checks only when no clinician assessed (they leave `provisional`)."""
+    imported = _imported_ids(assessments)
+    clinicians = [
+        a
+        for a in assessments
+        if a.instrument == "dsm5-oud"
+        and getattr(a.filled_by, "role", "") not in _SELF_ROLES
+        and a.pk not in imported
+    ]
+    return clinicians or [a for a in assessments if a.pk not in imported]
+
+
 def _conditions(rec: Record) -> list[dict[str, Any]]:
-    found = condition_for(rec.patient, rec.assessments(), rec.now)
+    found = condition_for(rec.patient, _diagnosing(rec.assessments()), rec.now)
     return [found] if found else []
 
 
@@ -137,8 +155,8 @@ def _consents(rec: Record) -> list[dict[str, Any]]:
     out = []
     for c in rows:
         revocation = getattr(c, "revocation", None)
-        revoked_on = revocation.revoked_at.date() if revocation is not None else None
-        out.append(r.consent(c, revoked_on=revoked_on, today=today))
+        revoked_at = revocation.revoked_at if revocation is not None else None
+        out.append(r.consent(c, revoked_at=revoked_at, today=today))
     return out
 
 

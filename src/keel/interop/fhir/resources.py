@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from keel.access.policy import Area
+from keel.access.policy import Area, field_visible
 from keel.core import sharing
 from keel.interop.fhir.base import KEEL, RECORD_NUMBER_SYSTEM, STAFF_SYSTEM, instant, narrative, ref
 
@@ -35,7 +35,7 @@ def patient(p: Any, areas: frozenset[Area]) -> dict[str, Any]:
     }
     if p.preferred_name:
         out["name"].append({"use": "usual", "given": [p.preferred_name], "family": p.family_name})
-    if Area.CLINICAL in areas:
+    if field_visible(areas, "record_number"):
         out["identifier"] = [
             {
                 "use": "usual",
@@ -47,12 +47,13 @@ def patient(p: Any, areas: frozenset[Area]) -> dict[str, Any]:
                 "value": p.record_number,
             }
         ]
-        if p.date_of_birth:  # every record of a program has one; only a self-guided record has none
-            out["birthDate"] = p.date_of_birth.isoformat()
-        if p.phone:
-            out["telecom"] = [{"system": "phone", "value": p.phone}]
-        if p.birth_sex:
-            out["extension"] = [{"url": US_CORE_BIRTHSEX, "valueCode": p.birth_sex}]
+    # every record of a program has a birth date; only a self-guided record has none
+    if p.date_of_birth and field_visible(areas, "date_of_birth"):
+        out["birthDate"] = p.date_of_birth.isoformat()
+    if p.phone and field_visible(areas, "phone"):
+        out["telecom"] = [{"system": "phone", "value": p.phone}]
+    if p.birth_sex and field_visible(areas, "birth_sex"):
+        out["extension"] = [{"url": US_CORE_BIRTHSEX, "valueCode": p.birth_sex}]
     if out.get("identifier") and out.get("name") and out.get("gender"):
         out["meta"] = {"profile": [US_CORE_PATIENT]}
     return out
@@ -102,14 +103,19 @@ def _mg(value: Decimal) -> dict[str, Any]:
 
 def medication_administration(d: Any, amendments: list[Any]) -> dict[str, Any]:
     """One observed dose as it stands after its amendments: a voided dose is `entered-in-error`, a corrected
-    one carries the corrected amount (the original and the reason in a note); the time is when it was given;
+    one carries the corrected amount and is `completed` (`not-done` when corrected to none), each step and its
+    reason in a note; the time is when it was given;
     the performer is the nurse or prescriber who gave it."""
     last = amendments[-1] if amendments else None
+    correction = last.corrected_mg if last is not None and not last.voided else None
+    corrected = correction is not None
     if last is not None and last.voided:
         status = "entered-in-error"
+    elif correction is not None:  # what was taken: a held dose corrected to 30 mg was given
+        status = "completed" if correction > 0 else "not-done"
     else:
         status = "completed" if d.status == "given" else "not-done"
-    amount = d.amount_mg if last is None or last.voided or last.corrected_mg is None else last.corrected_mg
+    amount = correction if correction is not None else d.amount_mg
     out: dict[str, Any] = {
         "resourceType": "MedicationAdministration",
         "id": f"dose-{d.pk}",
@@ -124,15 +130,18 @@ def medication_administration(d: Any, amendments: list[Any]) -> dict[str, Any]:
         "request": ref("MedicationRequest", d.order_id),
         "dosage": {"dose": _mg(amount)},
     }
-    if d.status != "given":
-        out["statusReason"] = [{"text": "Dose held at the window"}]
+    if status == "not-done":
+        held = d.status != "given" and not corrected
+        reason = "Dose held at the window" if held else "Dose corrected to none"
+        out["statusReason"] = [{"text": reason}]
     notes = []
+    before = d.amount_mg  # each correction is described from the amount it corrected
     for a in amendments:
-        what = (
-            "voided"
-            if a.voided
-            else f"corrected from {d.amount_mg.normalize():f} mg to {a.corrected_mg.normalize():f} mg"
-        )
+        if a.voided or a.corrected_mg is None:
+            what = "voided"
+        else:
+            what = f"corrected from {before.normalize():f} mg to {a.corrected_mg.normalize():f} mg"
+            before = a.corrected_mg
         notes.append(
             {
                 "authorReference": ref("Practitioner", a.amended_by_id),
@@ -167,10 +176,10 @@ def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
 _PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
 
 
-def consent(c: Any, *, revoked_on: Any, today: Any) -> dict[str, Any]:
+def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
     """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
     recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`."""
-    state = sharing.status(expires_on=c.expires_on, revoked_on=revoked_on, today=today)
+    state = sharing.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today)
     provision: dict[str, Any] = {
         "type": "permit",
         "period": {"start": c.signed_at.date().isoformat(), "end": c.expires_on.isoformat()},
@@ -191,7 +200,7 @@ def consent(c: Any, *, revoked_on: Any, today: Any) -> dict[str, Any]:
         "code": [
             {
                 "coding": [{"system": f"{KEEL}/CodeSystem/part2-category", "code": k}],
-                "text": sharing.CATEGORIES.get(k, k),
+                "text": sharing.CONSENT_CATEGORIES.get(k, k),
             }
             for k in c.categories
         ],

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict(), indent=2))
         elif options["csv"]:
             csv.writer(self.stdout, lineterminator="\n").writerows(
-                queries.csv_rows(result.measure(options["csv"]))
+                queries.csv_rows(result.measure(options["csv"]), as_of=result.as_of)
             )
         else:
             self.stdout.write(

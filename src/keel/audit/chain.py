@@ -1,0 +1,162 @@
+"""The keyed audit chain and its signed checkpoints (SECURITY.md T2b, T15). Standard library only.
+
+Each audit row's `hash` is an HMAC-SHA256, under a key that lives outside the database and its backups
+(`KEEL_AUDIT_KEYS`: `id:base64key,...`, the first seals new rows, every key verifies), over the row's key id,
+the previous row's hash and a canonical JSON of the row's fields. Someone who can write to the database but
+does not hold the key cannot rewrite a row and recompute the chain: the MACs would not match.
+
+A checkpoint is the chain head (row id, hash, row count, time) signed with the same key, written outside the
+database; it later shows a cut tail, a moved head or an emptied table.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+VARIABLE = "KEEL_AUDIT_KEYS"
+KEY_ID_MAX = 32
+HASHED_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "program_id",
+    "patient_id",
+    "action",
+    "target_type",
+    "target_id",
+    "outcome",
+    "reason",
+    "detail",
+    "request_id",
+    "ip_address",
+    "channel",
+)
+# A field added to AuditEvent later goes here, not in HASHED_FIELDS: it is hashed only when it holds a value
+# (not None, "", False, {} or []), so every row written before it existed keeps its MAC.
+LATER_FIELDS: tuple[str, ...] = ()
+CHECKPOINT_FIELDS = ("event_id", "hash", "rows", "at", "key_id")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+class AuditKeyError(ValueError):
+    """KEEL_AUDIT_KEYS is missing or malformed."""
+
+
+def valid_key_id(key_id: str) -> bool:
+    return 0 < len(key_id) <= KEY_ID_MAX and key_id.replace("-", "").replace("_", "").isalnum()
+
+
+@cache
+def parse_keys(spec: str) -> tuple[tuple[str, bytes], ...]:
+    """`id:base64key,...` → ((id, key), ...), newest (sealing) first; AuditKeyError names the problem."""
+    keys: list[tuple[str, bytes]] = []
+    for part in spec.split(","):
+        key_id, sep, b64 = part.strip().partition(":")
+        if not sep or not valid_key_id(key_id):
+            raise AuditKeyError(
+                f"{VARIABLE}: each entry is id:base64-of-32-bytes, the id letters, digits, - or _ "
+                f"(at most {KEY_ID_MAX}); make one with `keel audit key new ID`"
+            )
+        try:
+            raw = base64.urlsafe_b64decode(b64.encode())
+        except (ValueError, binascii.Error):
+            raw = b""
+        if len(raw) != 32:
+            raise AuditKeyError(f"{VARIABLE}: key {key_id!r} must be base64 of 32 bytes")
+        if any(key_id == seen for seen, _ in keys):
+            raise AuditKeyError(f"{VARIABLE}: key id {key_id!r} appears twice")
+        keys.append((key_id, raw))
+    if not keys:
+        raise AuditKeyError(f"{VARIABLE} holds no key")
+    return tuple(keys)
+
+
+def new_key_spec(key_id: str) -> str:
+    """A fresh `id:base64key` entry for KEEL_AUDIT_KEYS."""
+    return f"{key_id}:{base64.urlsafe_b64encode(os.urandom(32)).decode()}"
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+def _body(fields: Mapping[str, Any]) -> str:
+    payload = {name: _canonical(fields[name]) for name in HASHED_FIELDS}
+    payload.update({name: _canonical(fields[name]) for name in LATER_FIELDS if fields.get(name)})
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def legacy_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
+    """The unkeyed SHA-256 of rows written before the keyed chain (checked once, when they are re-sealed)."""
+    return hashlib.sha256((prev_hash + "\n" + _body(fields)).encode()).hexdigest()
+
+
+def seal(fields: Mapping[str, Any], prev_hash: str, key_id: str, key: bytes) -> str:
+    """HMAC-SHA256 over the key id, the previous hash and the row's canonical fields."""
+    message = f"keel-audit-v2\n{key_id}\n{prev_hash}\n{_body(fields)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _checkpoint_message(head: Mapping[str, Any]) -> bytes:
+    payload = {name: head[name] for name in CHECKPOINT_FIELDS}
+    return (
+        "keel-audit-checkpoint-v1\n" + json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    ).encode()
+
+
+def sign_checkpoint(head: Mapping[str, Any], key: bytes) -> str:
+    return hmac.new(key, _checkpoint_message(head), hashlib.sha256).hexdigest()
+
+
+def checkpoint_signature_ok(head: Mapping[str, Any], key: bytes) -> bool:
+    return hmac.compare_digest(sign_checkpoint(head, key), str(head.get("signature", "")))
+
+
+class CheckpointFormatError(ValueError):
+    """A checkpoint line that is not a checkpoint (bad JSON, a missing or mistyped field)."""
+
+
+def parse_checkpoint(line: str) -> dict[str, Any]:
+    """One JSON line of a checkpoint log → its fields, each checked for type; raises CheckpointFormatError."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        raise CheckpointFormatError("is not JSON") from None
+    if not isinstance(value, dict):
+        raise CheckpointFormatError("is not a JSON object")
+    types: dict[str, type] = {
+        "event_id": int,
+        "hash": str,
+        "rows": int,
+        "at": str,
+        "key_id": str,
+        "signature": str,
+    }
+    for name, kind in types.items():
+        field = value.get(name)
+        if not isinstance(field, kind) or isinstance(field, bool):
+            raise CheckpointFormatError(f"has no valid {name!r}")
+    if value["event_id"] < 0 or value["rows"] < 0:
+        raise CheckpointFormatError("has a negative 'event_id' or 'rows'")
+    for name in ("hash", "signature"):
+        if not _HEX64.fullmatch(value[name]):
+            raise CheckpointFormatError(f"has no valid {name!r} (64 hexadecimal digits)")
+    if not _UTC_TIME.fullmatch(value["at"]):
+        raise CheckpointFormatError("has no valid 'at' (a UTC time like 2026-12-01T18:00:00Z)")
+    if not valid_key_id(value["key_id"]):
+        raise CheckpointFormatError("has no valid 'key_id'")
+    return value

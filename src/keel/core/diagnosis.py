@@ -1,0 +1,277 @@
+"""DSM-5 opioid use disorder: the diagnosis from the criteria met, their time frame and the specifiers,
+with its ICD-10-CM and SNOMED CT codes. Standard library only.
+
+Criteria [V: DSM-5-TR as reproduced in BCCSU guideline Appendix 2 (`bccsu-appendix-2`) and PMC6590307
+Table 1]: at least 2 of 11 within one 12-month period; 2-3 mild, 4-5 moderate, 6 or more severe.
+- Tolerance (10) and withdrawal (11) are not counted for a person taking opioids solely under appropriate
+  medical supervision (a clinician's attestation, reference conflict 15).
+- "On maintenance therapy" [V: BCCSU App. 2]: the person takes a prescribed agonist, partial agonist,
+  agonist/antagonist or full antagonist and none of the criteria have been met for that class of medication
+  "except tolerance to, or withdrawal from, the agonist". So the specifier by itself excludes 10 and 11; it
+  needs no separate supervision answer. It is prescribed for opioid use disorder, so it also says the full
+  criteria were met before.
+- "In early remission" [V]: after full criteria were previously met, none met for at least 3 months but less
+  than 12 months, except craving (4). "In sustained remission" [V]: none met at any time during 12 months or
+  longer, except craving. "In a controlled environment" [V]: access to opioids is restricted; both it and
+  maintenance therapy are recorded with a remission.
+
+The time frame the clinician records: the 11 answers are the criteria met in the last 12 months (the checklist
+asks so), and `months_without_criteria` is how long ago a criterion other than craving was last met (so "the
+last 3 months" is `months_without_criteria >= 3`). Answers and time frame that contradict each other are
+refused, naming the field. A person with earlier opioid use disorder and no criterion in the last 12 months is
+in sustained remission, never "does not meet the criteria".
+
+Codes [ICD-10-CM tabular list, F11 "Opioid related disorders"; the inclusion terms as reproduced from the
+tabular list (`icd10cm-f11-inclusion`) and the code titles in HL7 mCODE's Elixhauser value set
+(`hl7-mcode-elixhauser`); clinical reference, third-pass correction 12]:
+F11.10 Opioid abuse, uncomplicated (mild); F11.11 Opioid abuse, in remission ("Opioid use disorder, mild, in
+early/sustained remission"); F11.20 Opioid dependence, uncomplicated (moderate, severe); F11.21 Opioid
+dependence, in remission ("Opioid use disorder, moderate/severe, in early/sustained remission"). The code
+follows the current severity, or in remission the severity of the criteria met (DSM-5-TR: "Code based on
+current severity/remission"). The specifiers maintenance therapy and controlled environment have no codes.
+A co-occurring opioid intoxication, withdrawal or induced disorder is coded instead (F11.22-, F11.23,
+F11.24...): Keel does not record those here. SNOMED CT [V, `snomed-oud`]: 5602001 Opioid abuse (mild),
+75544000 Opioid dependence (moderate, severe); SNOMED CT has no remission concept Keel could cite, so
+remission is carried by the record's status (FHIR clinicalStatus `remission`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CRAVING = 4
+TOLERANCE = 10
+WITHDRAWAL = 11
+CRITERIA = tuple(range(1, 12))
+EARLY_REMISSION_MONTHS = 3
+SUSTAINED_REMISSION_MONTHS = 12
+MONTHS_CEILING = 1200  # a hundred years: anything more is a typing error
+SEVERITIES = ("mild", "moderate", "severe")
+NONE, ACTIVE, EARLY, SUSTAINED = "none", "active", "early_remission", "sustained_remission"
+SOURCES = ("apa-dsm5-tr", "pmc6590307", "bccsu-appendix-2")
+CODE_SOURCES = ("icd10cm-f11", "icd10cm-f11-inclusion", "hl7-mcode-elixhauser", "snomed-oud")
+
+
+@dataclass(frozen=True)
+class Code:
+    system: str  # "icd10cm" or "snomed"
+    code: str
+    display: str
+
+
+# (ICD-10-CM, SNOMED CT) by (mild or not, in remission)
+_CODES = {
+    (True, False): (
+        Code("icd10cm", "F11.10", "Opioid abuse, uncomplicated"),
+        Code("snomed", "5602001", "Opioid abuse"),
+    ),
+    (True, True): (
+        Code("icd10cm", "F11.11", "Opioid abuse, in remission"),
+        Code("snomed", "5602001", "Opioid abuse"),
+    ),
+    (False, False): (
+        Code("icd10cm", "F11.20", "Opioid dependence, uncomplicated"),
+        Code("snomed", "75544000", "Opioid dependence"),
+    ),
+    (False, True): (
+        Code("icd10cm", "F11.21", "Opioid dependence, in remission"),
+        Code("snomed", "75544000", "Opioid dependence"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the clinician recorded: the criteria met in the last 12 months and the rest of the picture."""
+
+    met: frozenset[int]
+    medical_supervision: bool = False
+    on_maintenance_therapy: bool = False
+    prior_oud: bool = False
+    months_without_criteria: int | None = None
+    prior_severity: str | None = None  # the severity when the criteria were last met, for a remission code
+    controlled_environment: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    status: str  # none, active, early_remission, sustained_remission
+    severity: str | None  # mild, moderate, severe; in remission the severity the code follows
+    counted: int  # criteria counted in the 12 months
+    specifiers: tuple[str, ...] = ()  # on_maintenance_therapy, in_controlled_environment (remission only)
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def in_remission(self) -> bool:
+        return self.status in (EARLY, SUSTAINED)
+
+    @property
+    def band(self) -> str:
+        """One code for the whole diagnosis: none, mild..severe, or e.g. moderate_early_remission."""
+        if self.status == NONE or self.severity is None:
+            return NONE
+        return self.severity if self.status == ACTIVE else f"{self.severity}_{self.status}"
+
+    @property
+    def codes(self) -> tuple[Code, Code] | None:
+        return codes_for(self.band)
+
+
+def severity_for(count: int) -> str | None:
+    if count >= 6:
+        return "severe"
+    if count >= 4:
+        return "moderate"
+    if count >= 2:
+        return "mild"
+    return None
+
+
+def parse_band(band: str | None) -> tuple[str, str] | None:
+    """(severity, status) of a band code, or None for "none", blank and anything unknown."""
+    if not band or band not in BANDS:
+        return None
+    severity, _sep, status = band.partition("_")
+    return severity, status or ACTIVE
+
+
+def codes_for(band: str | None) -> tuple[Code, Code] | None:
+    """(ICD-10-CM, SNOMED CT) for a diagnosis band, or None when it is not an opioid use disorder."""
+    parsed = parse_band(band)
+    if parsed is None:
+        return None
+    severity, status = parsed
+    return _CODES[(severity == "mild", status != ACTIVE)]
+
+
+# Every band that is an opioid use disorder (active or in remission): what a measure counts as a diagnosis.
+BANDS: tuple[str, ...] = tuple(
+    s if status == ACTIVE else f"{s}_{status}" for status in (ACTIVE, EARLY, SUSTAINED) for s in SEVERITIES
+)
+
+
+def counted(f: Findings) -> frozenset[int]:
+    if f.medical_supervision or f.on_maintenance_therapy:
+        return f.met - {TOLERANCE, WITHDRAWAL}
+    return f.met
+
+
+def problems(f: Findings) -> list[Problem]:
+    """Answers and time frame that contradict each other, or a remission whose code cannot be chosen."""
+    out: list[Problem] = []
+    bad = sorted(f.met - set(CRITERIA))
+    if bad:
+        out.append(Problem("answers", f"not DSM-5 criteria: {bad}"))
+    if f.prior_severity is not None and f.prior_severity not in SEVERITIES:
+        out.append(Problem("prior_severity", f"must be one of {list(SEVERITIES)}"))
+    months = f.months_without_criteria
+    if months is not None and not 0 <= months <= MONTHS_CEILING:
+        out.append(Problem("months_without_criteria", f"must be between 0 and {MONTHS_CEILING}"))
+    if out:
+        return out
+    others = counted(f) - {CRAVING}
+    if months is not None and not others and months < SUSTAINED_REMISSION_MONTHS:
+        out.append(
+            Problem(
+                "months_without_criteria",
+                "contradicts the answers: no criterion other than craving was met in the last 12 months, so "
+                "this is 12 or more (or leave it empty)",
+            )
+        )
+    if months is not None and others and months >= SUSTAINED_REMISSION_MONTHS:
+        out.append(
+            Problem(
+                "months_without_criteria",
+                "contradicts the answers: a criterion other than craving was met in the last 12 months, so "
+                "this is under 12",
+            )
+        )
+    if not out:
+        d = _diagnose(f)
+        if d.in_remission and d.severity is None:
+            out.append(
+                Problem(
+                    "prior_severity",
+                    "missing: fewer than 2 criteria in the last 12 months, so the severity when the criteria "
+                    "were last met chooses the remission code",
+                )
+            )
+    return out
+
+
+def diagnose(f: Findings) -> Diagnosis:
+    """The diagnosis. Raises ValueError naming the problems; call `problems` first to report them by field."""
+    found = problems(f)
+    if found:
+        raise ValueError("; ".join(f"{p.field}: {p.reason}" for p in found))
+    return _diagnose(f)
+
+
+def _diagnose(f: Findings) -> Diagnosis:
+    kept = counted(f)
+    count = len(kept)
+    others = kept - {CRAVING}
+    reasons: list[str] = [f"{count} of 11 criteria met in the last 12 months."]
+    if f.met != kept:
+        why = (
+            "on maintenance therapy (tolerance to, or withdrawal from, the prescribed medication)"
+            if f.on_maintenance_therapy
+            else "opioids taken only under appropriate medical supervision (clinician attestation)"
+        )
+        reasons.append(f"Tolerance and withdrawal not counted: {why}; {len(f.met - kept)} dropped.")
+    history = f.prior_oud or f.on_maintenance_therapy or count >= 2
+    months = f.months_without_criteria
+    status = NONE
+    if history and not others:
+        status = SUSTAINED
+        reasons.append(
+            "Full criteria were met before and no criterion except craving in the last 12 months: in "
+            "sustained remission."
+        )
+    elif history and months is not None and months >= EARLY_REMISSION_MONTHS:
+        status = EARLY
+        reasons.append(
+            f"No criterion except craving for {months} months (3 to under 12) after the full criteria were "
+            "met: in early remission."
+        )
+    elif count >= 2:
+        status = ACTIVE
+        if months is not None:
+            reasons.append(f"A criterion was met {months} months ago: under 3 months is not remission.")
+    elif f.prior_oud:
+        reasons.append(
+            "Full criteria were met before, but a criterion other than craving was met in the last 3 months "
+            "(or when is not recorded): not in remission, and fewer than 2 criteria in 12 months."
+        )
+    severity: str | None = None
+    if status == ACTIVE:
+        severity = severity_for(count)
+    elif status in (EARLY, SUSTAINED):
+        severity = severity_for(count) or f.prior_severity
+        if severity and severity_for(count) is None:
+            reasons.append(f"Severity when the criteria were last met: {severity}.")
+    specifiers: list[str] = []
+    if status in (EARLY, SUSTAINED):
+        if f.on_maintenance_therapy:
+            specifiers.append("on_maintenance_therapy")
+            reasons.append("Taking a prescribed medication for opioid use disorder: on maintenance therapy.")
+        if f.controlled_environment:
+            specifiers.append("in_controlled_environment")
+            reasons.append("Lives where access to opioids is restricted: in a controlled environment.")
+    d = Diagnosis(status, severity, count, tuple(specifiers), tuple(reasons))
+    codes = d.codes
+    if codes is not None:
+        reasons.append(
+            f"ICD-10-CM {codes[0].code} {codes[0].display}; SNOMED CT {codes[1].code} {codes[1].display}."
+        )
+        d = Diagnosis(status, severity, count, tuple(specifiers), tuple(reasons))
+    elif status == NONE:
+        reasons.append("Does not meet the criteria for opioid use disorder (needs 2 or more in 12 months).")
+        d = Diagnosis(status, severity, count, tuple(specifiers), tuple(reasons))
+    return d

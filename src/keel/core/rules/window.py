@@ -1,0 +1,127 @@
+"""Guards every dose at the window shares, whatever the medication (issue #13): a hold that stands until a
+prescriber assesses, the ceilings against entry errors, and what makes an override's reason one of substance.
+
+Sources: holding a dose for sedation or intoxication and routing to a prescriber (TIP 63 summary, reference
+section 13). The ceilings are not clinical maxima (there is no label maximum for buprenorphine, reference
+correction 1, and none for methadone in the sources): they catch a typing error (300 for 30) before it is given.
+Each is program policy with a Keel bound as its hard ceiling (`keel.core.rules.policy.LIMITS`): below the
+policy value a dose is given; between the policy value and the hard bound it needs a prescriber's override for
+the day; past the hard bound nothing lets it through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.decision import Reason
+from keel.core.rules.policy import limit_for
+from keel.core.words import gettext_noop
+
+HOLD_OPEN = "held_earlier"  # a hold today that no prescriber has released: no dose
+REFUSED = "refused"  # past a hard bound: no override can pass it
+HOLD_SOURCES = ("tip63-summary", "reference-13")
+CEILING_SOURCES = ("keel-policy",)
+
+REASON_MIN_CHARS = 15
+REASON_MIN_WORDS = 3
+
+
+def reason_problem(text: Any) -> str:
+    """Why `text` is not a reason of substance ("" when it is): at least three words and fifteen characters,
+    not one character repeated ("xxxxxxxxxxxxxxx", "ok ok ok" do not document a clinical judgment)."""
+    words = str(text or "").split()
+    joined = " ".join(words)
+    if not words:
+        return "write the clinical reason (required)"
+    if len(joined) > 2000:
+        return "at most 2000 characters"
+    letters = {c.lower() for c in joined if c.isalnum()}
+    distinct_words = {w.lower().strip(".,;:!?") for w in words}
+    if len(joined) < REASON_MIN_CHARS or len(distinct_words) < REASON_MIN_WORDS or len(letters) < 4:
+        return (
+            f"say what you assessed and why, in at least {REASON_MIN_WORDS} words and "
+            f"{REASON_MIN_CHARS} characters"
+        )
+    return ""
+
+
+def hold_open_reasons() -> tuple[Reason, ...]:
+    return (
+        Reason.said(
+            gettext_noop(
+                "A dose was held earlier today for sedation or intoxication. No dose until a prescriber "
+                "assesses the person and releases the hold."
+            ),
+            HOLD_SOURCES,
+        ),
+    )
+
+
+def hard_bound(rule: str, field: str) -> float:
+    """The hard ceiling of a ceiling policy value: the Limit's ceiling, which no override passes."""
+    limit = limit_for(rule, field)
+    assert limit is not None and limit.ceiling is not None, f"{rule}.{field} needs a Limit with a ceiling"
+    return limit.ceiling
+
+
+def ceilings(
+    rule: str, requested: float, total: float, p: Mapping[str, Any], documented: bool
+) -> tuple[str | None, list[Reason]]:
+    """The single-dose and daily-total ceilings: (verdict, reasons). Verdict None: within both; "refused":
+    past a hard bound (no override); "needs_override" or "allowed_with_rationale" between the policy value
+    and the hard bound."""
+    checks = (
+        ("single_dose_max_mg", requested, gettext_noop("A single dose")),
+        ("daily_total_max_mg", total, gettext_noop("Today's total")),
+    )
+    for field, value, what in checks:
+        bound = hard_bound(rule, field)
+        if value > bound:
+            return REFUSED, [
+                Reason.said(
+                    gettext_noop(
+                        "%(what)s of %(mg)s mg is above %(bound)s mg, the hard bound no override passes. "
+                        "Check the amount typed."
+                    ),
+                    CEILING_SOURCES,
+                    what=what,
+                    mg=value,
+                    bound=bound,
+                )
+            ]
+    verdict: str | None = None
+    reasons: list[Reason] = []
+    for field, value, what in checks:
+        limit = p[field]
+        if value <= limit:
+            continue
+        if documented:
+            verdict = verdict or "allowed_with_rationale"
+            reasons.append(
+                Reason.said(
+                    gettext_noop(
+                        "%(what)s of %(mg)s mg is above the program's %(limit)s mg check; a prescriber "
+                        "documented a reason (logged)."
+                    ),
+                    CEILING_SOURCES,
+                    what=what,
+                    mg=value,
+                    limit=limit,
+                )
+            )
+        else:
+            verdict = "needs_override"
+            reasons.append(
+                Reason.said(
+                    gettext_noop(
+                        "%(what)s of %(mg)s mg is above the program's %(limit)s mg check against entry "
+                        "errors. Check the amount; a prescriber may override for today with a reason."
+                    ),
+                    CEILING_SOURCES,
+                    what=what,
+                    mg=value,
+                    limit=limit,
+                )
+            )
+    return verdict, reasons

@@ -1,0 +1,65 @@
+"""`keel worker`: put the due slots of the scheduled jobs on the queue and run the queue (django-tasks'
+database backend), beating a heartbeat that /healthz reads. Run one or more beside the web processes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tasks_db.management.commands.db_worker import Worker
+
+from keel.jobs import services
+from keel.reminders import services as reminders
+
+logger = logging.getLogger("keel.jobs")
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the background worker: scheduled jobs (silence scan, audit verification, backups) and the queue."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--interval", type=float, default=5.0, help="seconds between looks at the queue (1 to 60)"
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="queue the due slots, run every ready task, then exit"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interval = options["interval"]
+        if not 1 <= interval <= 60:
+            raise CommandError("--interval: must be between 1 and 60 seconds", returncode=2)
+        worker_id = services.new_worker_id()
+        worker = Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,  # run() returns when nothing is ready; this loop then schedules and beats
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        if not options["once"]:
+            worker.configure_signals()
+            self.stdout.write(f"Keel worker {worker_id} started.")
+            self.stdout.flush()
+        try:
+            while worker.running:
+                services.beat(worker_id)
+                for run in services.schedule_due():
+                    logger.info("Queued %s for %s.", run.job, run.slot)
+                sent = reminders.send_due()  # each reminder at its person's local time, once a day
+                if sent:
+                    logger.info("%d reminder(s) sent.", sent)
+                worker.run()
+                if options["once"]:
+                    break
+                time.sleep(interval)
+        finally:
+            services.stop(worker_id)

@@ -1,0 +1,207 @@
+"""Scheduled jobs: which exist, putting due slots on the queue (once per slot), running an attempt with
+retries, the worker's heartbeat. The queue is django-tasks' database backend (keel/jobs/tasks.py)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from keel.jobs.models import JobRun, RunStatus, WorkerBeat
+from keel.jobs.schedule import Daily, retry_delay
+
+logger = logging.getLogger("keel.jobs")
+
+
+class JobAttemptFailed(Exception):
+    """An attempt of a scheduled job failed; the message names the job, the slot and the exception class
+    only."""
+
+
+class AuditChainBroken(Exception):
+    """The daily verification found a broken audit chain (the row id is in the message; no content)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    schedule: Daily
+    run: Callable[[JobRun], str]  # returns a short summary with counts only
+
+
+def _silence_scan(run: JobRun) -> str:
+    from keel.recovery.services import scan_for_silence
+
+    return f"{scan_for_silence(now=timezone.now())} silence flag(s) raised"
+
+
+def _audit_verify(run: JobRun) -> str:
+    from keel.audit.services import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        raise AuditChainBroken(f"first broken row {report.first_broken_id}")
+    return f"{report.checked} audit row(s) verified"
+
+
+def backup_path(slot: str) -> Path:
+    return Path(settings.KEEL_BACKUP_DIR) / f"keel-{slot}.backup"
+
+
+def _backup(run: JobRun) -> str:
+    """Today's backup (SQLite's online backup or pg_dump, keel.db.backup), then keep the newest
+    KEEL_BACKUP_KEEP backups and delete the older ones. A retry after the file was written only prunes."""
+    from keel.db import backup
+
+    directory = Path(settings.KEEL_BACKUP_DIR)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = backup_path(run.slot)
+    size = path.stat().st_size if path.exists() else backup.create(path)
+    removed = prune_backups(directory, keep=settings.KEEL_BACKUP_KEEP)
+    return f"{size} bytes written, {removed} old backup(s) removed"
+
+
+def prune_backups(directory: Path, *, keep: int) -> int:
+    """Delete all but the newest `keep` scheduled backups (`keel-YYYY-MM-DD.backup`; other files stay)."""
+    if keep < 1:
+        raise ValueError("keep at least one backup")
+    ours = sorted(p for p in directory.glob("keel-????-??-??.backup") if p.is_file())
+    old = ours[:-keep]
+    for path in old:
+        path.unlink()
+    return len(old)
+
+
+JOBS: dict[str, Job] = {
+    "audit_verify": Job(Daily("audit_verify", time(2, 30)), _audit_verify),
+    "backup": Job(Daily("backup", time(3, 0)), _backup),
+    "silence_scan": Job(Daily("silence_scan", time(6, 0)), _silence_scan),
+}
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def schedule_due(*, now: datetime | None = None, jobs: dict[str, Job] | None = None) -> list[JobRun]:
+    """Create the run of every job's due slot and queue it, in one transaction each. A slot that already
+    has a run (queued, done or failed, by this or any other scheduler) is left alone: the database's
+    unique (job, slot) constraint decides, so two workers never run the same slot."""
+    from keel.jobs.tasks import run_job
+
+    now = now or timezone.now()
+    created = []
+    for name, job in (jobs or JOBS).items():
+        slot, start = job.schedule.due(now, zone())
+        if JobRun.objects.filter(job=name, slot=slot).exists():
+            continue
+        try:
+            with transaction.atomic():
+                run = JobRun.objects.create(job=name, slot=slot, scheduled_for=start)
+                run_job.enqueue(run.pk)
+        except IntegrityError:
+            continue  # another scheduler created it between the check and the insert
+        created.append(run)
+    return created
+
+
+def _claim(run_id: int) -> JobRun | None:
+    with transaction.atomic():
+        run = JobRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RETRYING):
+            return None  # done, failed, or being run: never a second time
+        run.status = RunStatus.RUNNING
+        run.attempts += 1
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "attempts", "started_at"])
+        return run
+
+
+def execute(run_id: int, *, jobs: dict[str, Job] | None = None) -> str:
+    """One attempt of a run. On failure: queue the next attempt after its delay, or, after the last,
+    mark the run FAILED and log an error (the report); then raise so the queue records the attempt as
+    failed."""
+    from keel.jobs.tasks import run_job
+
+    run = _claim(run_id)
+    if run is None:
+        return "skipped: not queued"
+    job = (jobs or JOBS)[run.job]
+    try:
+        summary = job.run(run)
+    except Exception as exc:
+        run.last_error = type(exc).__name__[:200]
+        run.finished_at = timezone.now()
+        delay = retry_delay(run.attempts)
+        with transaction.atomic():
+            if delay is None:
+                run.status = RunStatus.FAILED
+                logger.error(
+                    "Job %s for %s FAILED after %d attempts (%s).",
+                    run.job,
+                    run.slot,
+                    run.attempts,
+                    run.last_error,
+                )
+            else:
+                run.status = RunStatus.RETRYING
+                run_job.using(run_after=run.finished_at + delay).enqueue(run.pk)
+                logger.warning(
+                    "Job %s for %s failed (attempt %d, %s); trying again in %s.",
+                    run.job,
+                    run.slot,
+                    run.attempts,
+                    run.last_error,
+                    delay,
+                )
+            run.save(update_fields=["status", "last_error", "finished_at"])
+        raise JobAttemptFailed(f"{run.job} {run.slot} attempt {run.attempts}: {run.last_error}") from None
+    run.status = RunStatus.DONE
+    run.summary = summary[:200]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "summary", "finished_at"])
+    logger.info("Job %s for %s done: %s", run.job, run.slot, run.summary)
+    return run.summary
+
+
+# --- The worker's heartbeat --------------------------------------------------------------------------
+
+
+def new_worker_id() -> str:
+    import os
+    import secrets
+
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"[:64]
+
+
+def beat(worker_id: str, *, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    WorkerBeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": now})
+    WorkerBeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def stop(worker_id: str) -> None:
+    WorkerBeat.objects.filter(worker_id=worker_id).delete()
+
+
+@dataclass(frozen=True)
+class WorkerHealth:
+    alive: bool
+    last_seen: datetime | None
+    failed_runs: int  # runs FAILED in the last 7 days
+
+
+def worker_health(*, now: datetime | None = None) -> WorkerHealth:
+    """A worker is alive when one beat within KEEL_WORKER_STALE_SECONDS."""
+    now = now or timezone.now()
+    newest = WorkerBeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    alive = newest is not None and now - newest <= timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS)
+    failed = JobRun.objects.filter(status=RunStatus.FAILED, finished_at__gte=now - timedelta(days=7)).count()
+    return WorkerHealth(alive=alive, last_seen=newest, failed_runs=failed)

@@ -1,0 +1,82 @@
+"""KEEL_AUDIT_KEYS: required in production, malformed values stop Keel at start (exit 2, naming the variable),
+and development generates one owner-only key file outside the database."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _key(key_id: str) -> str:
+    return f"{key_id}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _keel(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "keel.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def _production(tmp_path: Path, audit_keys: str | None) -> dict[str, str]:
+    env = dict(
+        os.environ,
+        KEEL_PRODUCTION="1",
+        KEEL_DATA_DIR=str(tmp_path),
+        KEEL_SECRET_KEY=secrets.token_urlsafe(60),
+        KEEL_DATA_KEYS=_key("d1"),
+        KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",
+    )
+    env.pop("KEEL_AUDIT_KEYS", None)
+    if audit_keys is not None:
+        env["KEEL_AUDIT_KEYS"] = audit_keys
+    return env
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "KEEL_AUDIT_KEYS is required"),
+        ("k1:short", "must be base64 of 32 bytes"),
+        ("no-colon", "each entry is id:base64-of-32-bytes"),
+        ("bad id!:" + "A" * 44, "each entry is id:base64-of-32-bytes"),
+        (f"{_key('k1')},{_key('k1')}", "appears twice"),
+    ],
+)
+def test_production_requires_well_formed_audit_keys(tmp_path: Path, value: str | None, message: str) -> None:
+    result = _keel(["check"], _production(tmp_path, value))
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_production_takes_a_rotated_key_list(tmp_path: Path) -> None:
+    result = _keel(["check"], _production(tmp_path, f"{_key('2026-12')},{_key('2026-11')}"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_generates_an_owner_only_key_file(tmp_path: Path) -> None:
+    env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path))
+    env.pop("KEEL_AUDIT_KEYS", None)
+    env.pop("KEEL_PRODUCTION", None)
+    assert _keel(["check"], env).returncode == 0
+    assert (tmp_path / "audit_keys").stat().st_mode & 0o077 == 0
+
+
+def test_the_real_command_exits_2_on_a_missing_checkpoint_file(tmp_path: Path) -> None:
+    env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path))
+    result = _keel(["audit", "verify", "--checkpoints", str(tmp_path / "nowhere.jsonl")], env)
+    assert result.returncode == 2 and "nowhere.jsonl does not exist" in result.stderr
+
+
+def test_the_real_command_exits_2_without_a_subcommand(tmp_path: Path) -> None:
+    result = _keel(["audit"], dict(os.environ, KEEL_DATA_DIR=str(tmp_path)))
+    assert result.returncode == 2 and "subcommand" in result.stderr
