@@ -241,7 +241,9 @@ def test_the_invitation_page_in_spanish(world: World, signed_in: Any, smtp_serve
 
 
 def _deactivate(client: Client, user: Any, slug: str = "riverside") -> Any:
-    return client.post(f"/api/v1/programs/{slug}/staff/{user.pk}/deactivate")
+    return client.post(
+        f"/api/v1/programs/{slug}/staff/{user.pk}/deactivate", "{}", content_type="application/json"
+    )
 
 
 def test_turning_a_nurse_off_ends_her_session_on_the_next_request(world: World, signed_in: Any) -> None:

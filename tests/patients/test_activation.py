@@ -35,7 +35,9 @@ def maria(world: World) -> Patient:
 
 
 def _issue(client: Client, patient: Patient) -> Any:
-    return client.post(f"/api/v1/patients/{patient.pk}/activation-code")
+    return client.post(
+        f"/api/v1/patients/{patient.pk}/activation-code", "{}", content_type="application/json"
+    )
 
 
 def _activate(client: Client, code: str, **change: str) -> Any:

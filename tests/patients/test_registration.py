@@ -282,3 +282,48 @@ def test_the_care_team_page_adds_and_removes(world: World, signed_in: Any) -> No
     assert CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
     assert client.post(f"/patients/{world.bob.pk}/care-team/", {"remove": nurse.pk}).status_code == 302
     assert not CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
+
+
+# --- The CLI ----------------------------------------------------------------------------------------------
+
+
+def _keel(*args: str) -> tuple[int, str, str]:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=io.StringIO())
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), str(exc)
+    return 0, out.getvalue(), ""
+
+
+def test_the_cli_registers_through_the_same_service(world: World) -> None:
+    code, out, _ = _keel("register_patient", "--by", "r-program_admin", "--data", json.dumps(BODY), "--json")
+    assert code == 0
+    patient = Patient.objects.get(pk=json.loads(out)["id"])
+    assert (patient.family_name, patient.program.slug) == ("Lopez", "riverside")
+    assert AuditEvent.objects.filter(patient_id=patient.pk, target_type="patient", action="create").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--by", "nobody", "--data", "{}"], "--by: "),
+        (["--by", "r-program_admin", "--data", "{"], "--data: "),
+        (["--by", "r-program_admin", "--data", "[]"], "--data: "),
+        (["--by", "r-program_admin", "--data", json.dumps({**BODY, "date_of_birth": ""})], "date_of_birth: "),
+    ],
+)
+def test_the_cli_names_bad_input_and_exits_2(world: World, args: list[str], message: str) -> None:
+    code, _, error = _keel("register_patient", *args)
+    assert code == 2
+    assert error.startswith(message)
+    assert not Patient.objects.filter(family_name="Lopez").exists()
+
+
+def test_the_cli_refuses_a_role_that_does_not_register(world: World) -> None:
+    code, _, _ = _keel("register_patient", "--by", "r-auditor", "--data", json.dumps(BODY))
+    assert code == 2
