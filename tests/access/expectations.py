@@ -830,8 +830,11 @@ ROUTES.update(
         "fhir:metadata": Route("GET", "/fhir/R4/metadata", _all(200, 200)),
         "fhir:unknown": Route("GET", "/fhir/R4/Basic/1", _all(404, 404)),
         "fhir:patient_read": Route("GET", "/fhir/R4/Patient/{patient}", _FHIR_RECORD, patient_scoped=True),
-        "fhir:patient_everything": Route(
-            "GET", "/fhir/R4/Patient/{patient}/$everything", _FHIR_RECORD, patient_scoped=True
+        "fhir:patient_everything": Route(  # the whole record at once: only who may release it (issue #14)
+            "GET",
+            "/fhir/R4/Patient/{patient}/$everything",
+            {**_FHIR_RECORD, "peer_specialist": (403, 404, 404), "program_admin": (403, 403, 404)},
+            patient_scoped=True,
         ),
         "fhir:patient_search": Route("GET", "/fhir/R4/Patient?name=nobody-by-this-name", _all(200, 401)),
         "fhir:questionnaire_read": Route("GET", "/fhir/R4/Questionnaire/phq9", _all(200, 200)),

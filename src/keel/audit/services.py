@@ -61,6 +61,23 @@ def _lock_head() -> str:
     raise RuntimeError("the audit chain head row could not be created")
 
 
+_CLINICAL = frozenset({"counselor", "nurse", "prescriber"})
+
+
+def _through_emergency(actor_id: int | None, patient_id: int) -> bool:
+    """An open emergency-access grant of this clinician for this record, and not on its care team."""
+    from keel.patients.models import CareTeamMember, EmergencyAccess
+
+    on_team = CareTeamMember.objects.filter(user_id=actor_id).values("patient_id")
+    return (
+        EmergencyAccess.objects.filter(
+            user_id=actor_id, patient_id=patient_id, expires_at__gt=timezone.now(), ended_at__isnull=True
+        )
+        .exclude(patient_id__in=on_team)
+        .exists()
+    )
+
+
 def record(
     *,
     actor: Any | None,
@@ -85,6 +102,15 @@ def record(
     else:
         actor_role = ""
     ip_address = ctx.ip_address
+    if (
+        patient_id is not None
+        and not reason
+        and actor_role in _CLINICAL
+        and _through_emergency(actor_id, patient_id)
+    ):
+        # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its
+        # actor sees only through emergency access says so, decided in the one helper every app calls.
+        reason = "emergency access"
     if actor_role == SELF_GUIDED:
         # A self-guided account's data is its own, not a program's record, and is deleted for good on request:
         # its events are kept (the chain and the counts stay whole) but name no one and no record.

@@ -110,7 +110,16 @@ _NOT_MEDICAL = re.compile(
     r"\b(court|courts|judge|judicial|probation|parole|police|sheriff|sheriffs|jail|prison|correctional|"
     r"corrections|attorney|attorneys|lawyer|lawyers|prosecutor|district attorney|law firm|employer|"
     r"human resources|hr department|school|university|insurance|insurer|landlord|child protective|"
-    r"immigration)\b"
+    r"immigration|courthouse|detention|homeland|workplace|warehouse|fulfillment|children and family|"
+    r"family services|social services|department of corrections)\b"
+)
+# Section 2.51 allows disclosure only to medical personnel: the facility must name a place of care (a word
+# list of what is not medical cannot be complete; this is the positive test, the role list is the other).
+_CARE_SETTING = re.compile(
+    r"\b(hospital|hospitals|clinic|clinics|medical|medicine|health|healthcare|emergency department|"
+    r"emergency room|er|ed|icu|urgent care|ambulance|ems|paramedics?|fire rescue|rescue squad|poison control|"
+    r"poison center|trauma center|infirmary|physician|physicians|doctors?|nursing|pharmacy|treatment center|"
+    r"detox|otp|behavioral health|mental health|crisis center|crisis unit)\b"
 )
 
 
@@ -186,6 +195,17 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
             errors.append(
                 FieldError(field, "a medical emergency allows disclosure only to medical personnel")
             )
+    if (
+        affiliation
+        and not _NOT_MEDICAL.search(_words(affiliation))
+        and not _CARE_SETTING.search(_words(affiliation))
+    ):
+        errors.append(
+            FieldError(
+                "recipient_affiliation",
+                "name the place of care (a hospital, clinic, emergency service): only medical personnel",
+            )
+        )
     asked = raw.get("categories")
     if not isinstance(asked, list | tuple) or not asked or not all(isinstance(c, str) for c in asked):
         errors.append(FieldError("categories", "choose what the emergency needs"))

@@ -377,6 +377,20 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
         user = _caller(request)
         target = f"Patient/{rid}/$everything"
         patient = _scoped(user, int(rid) if rid.isdigit() and len(rid) < 19 else None, "Patient", target)
+        if user.role != Role.PATIENT and not policy.can_disclose(user):
+            # The whole record at once is what leaves in an export (issue #14): the person, and the roles that
+            # may release a record (the care team's clinicians); admins, peers and auditors read per resource.
+            audit.record(
+                actor=user,
+                action=Action.DENIED,
+                outcome=Outcome.DENIED,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="fhir",
+                target_id=target,
+                reason="role may not take the whole record",
+            )
+            raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
         count, offset = _page(request)
         base = base_for(request)
         resources = Record(patient, _areas(user), base, timezone.now()).everything()

@@ -54,6 +54,7 @@ _ERRORS_FOR_MAKEMESSAGES = (
     gettext_noop("is not the recipient this consent names"),
     gettext_noop("is not the purpose this consent names"),
     gettext_noop("a medical emergency allows disclosure only to medical personnel"),
+    gettext_noop("name the place of care (a hospital, clinic, emergency service): only medical personnel"),
     gettext_noop("choose what the emergency needs"),
     gettext_noop("The patient revoked this consent."),
     gettext_noop("the whole record leaves only as the record export"),
