@@ -64,7 +64,7 @@ def _lock_head() -> str:
 _CLINICAL = frozenset({"counselor", "nurse", "prescriber"})
 
 
-def _through_emergency(actor_id: int | None, patient_id: int) -> bool:
+def _through_emergency(actor_id: int, patient_id: int) -> bool:
     """An open emergency-access grant of this clinician for this record, and not on its care team."""
     from keel.patients.models import CareTeamMember, EmergencyAccess
 
@@ -106,6 +106,7 @@ def record(
         patient_id is not None
         and not reason
         and actor_role in _CLINICAL
+        and actor_id is not None
         and _through_emergency(actor_id, patient_id)
     ):
         # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its
