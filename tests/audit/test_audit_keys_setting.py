@@ -50,8 +50,10 @@ def _production(tmp_path: Path, audit_keys: str | None) -> dict[str, str]:
         ("k1:short", "must be base64 of 32 bytes"),
         ("no-colon", "each entry is id:base64-of-32-bytes"),
         ("bad id!:" + "A" * 44, "each entry is id:base64-of-32-bytes"),
-        (f"{_key('k1')},{_key('k1')}", "appears twice"),
+        # fixed keys: a random value in a test id makes xdist's workers collect different tests
+        ("k1:" + "A" * 43 + "=,k1:" + "B" * 43 + "=", "appears twice"),
     ],
+    ids=["missing", "short", "no-colon", "bad-id", "twice"],
 )
 def test_production_requires_well_formed_audit_keys(tmp_path: Path, value: str | None, message: str) -> None:
     result = _keel(["check"], _production(tmp_path, value))

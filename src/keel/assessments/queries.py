@@ -52,6 +52,25 @@ def latest_by_instrument(
     return out
 
 
+# Roles whose DSM-5 checklist is a self-check, never a diagnosis (issue #15).
+SELF_CHECK_ROLES = ("patient", "self_guided")
+
+
+def clinicians_only(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Results a clinician gave: a person's own self-check is never the record's diagnosis."""
+    return queryset.exclude(filled_by__role__in=SELF_CHECK_ROLES)
+
+
+def diagnosis(patient: Any, *, as_of: datetime | None = None) -> Assessment | None:
+    """The record's DSM-5 diagnosis: the latest DSM-5 result a clinician gave (whatever its band, so a later
+    "does not meet" or a remission replaces an older active one), never a person's own self-check. The
+    patient page, the start page, the FHIR Condition and the measures all read it here (issue #15)."""
+    rows = clinicians_only(Assessment.objects.filter(patient=patient, instrument="dsm5-oud"))
+    if as_of is not None:
+        rows = rows.filter(filled_at__lte=as_of)
+    return newest_first(rows).first()
+
+
 def is_later(a: Assessment, b: Assessment) -> bool:
     """Whether `a` is later than `b` under the one definition (time, then entry order)."""
     return (a.filled_at, a.pk) > (b.filled_at, b.pk)

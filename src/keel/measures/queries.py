@@ -154,9 +154,11 @@ def _people(program: Program) -> list[Person]:
         "patient_id", "bottles"
     ):
         days[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
-    diagnosed = set(
-        Assessment.objects.filter(
-            patient__program=program, instrument="dsm5-oud", band__in=OUD_BANDS
+    from keel.assessments.queries import clinicians_only
+
+    diagnosed = set(  # a clinician's diagnosis, never a person's own self-check (issue #15)
+        clinicians_only(
+            Assessment.objects.filter(patient__program=program, instrument="dsm5-oud", band__in=OUD_BANDS)
         ).values_list("patient_id", flat=True)
     )
     kits: dict[int, list[date]] = defaultdict(list)

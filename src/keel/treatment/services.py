@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.assessments.queries import latest_by_instrument
+from keel.assessments.queries import diagnosis, latest_by_instrument
 from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -940,6 +940,10 @@ def start_view(user: Any, *, patient_id: int, now: datetime | None = None) -> St
     read = buprenorphine_readiness(patient, now)
     intake, cows, readiness, missing = read.intake, read.cows, read.readiness, read.missing
     latest = {**read.latest, **latest_by_instrument(patient, SCREENS, as_of=now)}
+    latest.pop("dsm5-oud", None)  # the diagnosis is the clinician's, never a self-check (issue #15)
+    found = diagnosis(patient, as_of=now)
+    if found is not None:
+        latest["dsm5-oud"] = found
     kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
     overdose = None
     if intake is not None:

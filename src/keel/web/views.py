@@ -82,9 +82,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 def _diagnosis(patient: Any) -> dict[str, Any] | None:
     """The latest DSM-5 result in words, with its specifiers and ICD-10-CM code (the one "latest")."""
     from keel.assessments.meaning import diagnosis_code, explain, specifiers
-    from keel.assessments.queries import latest
+    from keel.assessments.queries import diagnosis
 
-    found = latest(patient.id, "dsm5-oud")
+    found = diagnosis(patient.id)
     if found is None:
         return None
     return {

@@ -76,8 +76,8 @@ def condition(a: Any) -> dict[str, Any]:
 
 
 def condition_for(patient: Any, assessments: list[Any], now: datetime) -> dict[str, Any] | None:
-    """The Condition from the latest DSM-5 result that is an opioid use disorder (active or in remission)."""
-    latest = next(
-        (a for a in reversed(assessments) if a.instrument == "dsm5-oud" and a.band in diagnosis.BANDS), None
-    )
-    return condition(latest) if latest is not None else None
+    """The Condition from the latest of these DSM-5 results, when it is an opioid use disorder (active or in
+    remission): a later "does not meet the criteria" leaves no Condition, as the patient page shows none."""
+    dsm = sorted((a for a in assessments if a.instrument == "dsm5-oud"), key=lambda a: (a.filled_at, a.pk))
+    latest = dsm[-1] if dsm else None
+    return condition(latest) if latest is not None and latest.band in diagnosis.BANDS else None

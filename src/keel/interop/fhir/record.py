@@ -15,7 +15,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
 from keel.assessments.models import Assessment
-from keel.assessments.queries import oldest_first
+from keel.assessments.queries import SELF_CHECK_ROLES, oldest_first
 from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import Base, collection
 from keel.interop.fhir.condition import condition_for
@@ -92,7 +92,7 @@ def _episodes(rec: Record) -> list[dict[str, Any]]:
     return [r.episode(e) for e in rows]
 
 
-_SELF_ROLES = frozenset({"patient", "self_guided"})
+_SELF_ROLES = frozenset(SELF_CHECK_ROLES)  # one definition: keel.assessments.queries
 
 
 def _diagnosing(assessments: list[Assessment]) -> list[Assessment]:
