@@ -167,3 +167,22 @@ def test_an_empty_password_is_refused() -> None:
     code, _, message = _keel(ARGS, stdin="\n")
     assert code == 2
     assert message.startswith("password: ")
+
+
+def test_a_fresh_install_has_a_directory_that_answers() -> None:
+    """Issue #20: not only the demo: `keel setup` imports the real public meeting feed Keel ships."""
+    from keel.directory import samples
+    from keel.directory.models import Meeting
+
+    assert _keel(ARGS)[0] == 0
+    assert Meeting.objects.filter(source=samples.REAL_SOURCE).exists()
+
+
+def test_a_fresh_install_has_no_sample_records() -> None:
+    from keel.directory import samples
+    from keel.directory.models import Facility, Meeting
+
+    assert _keel(ARGS)[0] == 0
+    assert (
+        not Meeting.objects.filter(source=samples.SAMPLE_MEETINGS).exists() and not Facility.objects.exists()
+    )

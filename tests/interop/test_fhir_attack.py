@@ -171,7 +171,7 @@ def _export(world: World) -> dict[str, Any]:
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/api/v1/patients/{world.alice.pk}/fhir/export",
-        json.dumps({"password": PASSWORD}),
+        json.dumps({"password": PASSWORD, "basis": "patient_request"}),
         content_type="application/fhir+json",
     )
     assert response.status_code == 200, response.content[:300]

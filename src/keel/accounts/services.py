@@ -418,6 +418,10 @@ def setup_first_program(
         admin.email = email
         admin.save(update_fields=["email"])
         assert device is not None
+        # A fresh install's directory answers from the first day (issue #20): the real public feed Keel ships.
+        from keel.directory import samples
+
+        samples.load_real_feed()
         return SetupResult(program, admin, created=True, totp_secret=totp_secret_base32(device))
 
 

@@ -195,8 +195,12 @@ def load() -> list[ImportReport]:
             is_sample=True,
         ),
     ]
-    parsed = services.parse_meetings(real_feed(), fmt="meeting-guide", default_tz=None, source=REAL_SOURCE)
-    reports.append(
-        services.import_parsed(kind="meetings", parsed=parsed, source=REAL_SOURCE, fmt="meeting-guide")
-    )
+    reports.append(load_real_feed())
     return reports
+
+
+def load_real_feed() -> ImportReport:
+    """The real public meeting feed Keel ships, imported as the deployment's own source: what a fresh
+    install's directory answers before the clinic adds its own feeds (issue #20; `keel setup` runs it)."""
+    parsed = services.parse_meetings(real_feed(), fmt="meeting-guide", default_tz=None, source=REAL_SOURCE)
+    return services.import_parsed(kind="meetings", parsed=parsed, source=REAL_SOURCE, fmt="meeting-guide")
