@@ -39,14 +39,14 @@ def own_databases(tmp_path: Path, *names: str) -> Iterator[list[str]]:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def run_script(env: dict[str, str], script: Path, *args: str) -> dict[str, Any]:
+def run_script(env: dict[str, str], script: Path, *args: str, timeout: int = 120) -> dict[str, Any]:
     """Run a test script in a fresh process; return the JSON it printed last."""
     done = subprocess.run(
         [sys.executable, str(script), *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -226,7 +226,9 @@ def test_patient_page_is_never_cached(world: World) -> None:
         ("patient", "/me/", 13),  # + today's check-in and the reminders due (issue #7)
         ("patient", "/me/progress/", 12),
         ("counselor", "/patients/{id}/recovery/", 18),  # one scoped read, then each part once
-        ("nurse", "/patients/", 11),  # the caseload: + open flags, active orders, last check-ins (journey 6)
+        # the caseload: + open flags, active orders, last check-ins (journey 6), + the care team ids that say
+        # which rows are seen only through emergency access (one query whatever the count; issue #14, T12)
+        ("nurse", "/patients/", 12),
         ("nurse", "/patients/{id}/", 13),  # + open flags, + the latest naloxone kit
         ("program_admin", "/api/v1/patients", 10),
     ],

@@ -80,12 +80,14 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
     # First doses: 4 mg, 4 mg; a third would pass the 8 mg day-1 limit (program policy).
     page.get_by_label("Buprenorphine dose (mg)").fill("4")
     page.get_by_role("button", name="Prescribe").click()
-    for _ in range(2):
+    for _ in range(2):  # the nurse types each amount: never the ordered dose by default (issue #13)
+        page.get_by_label("Dose now (mg)").fill("4")
         page.get_by_role("button", name="Give dose").click()
         page.get_by_role("heading", name="Buprenorphine doses").wait_for()
     doses = page.get_by_role("region", name="Buprenorphine doses")
     expect(doses).to_contain_text("8 mg given today")
     expect(doses).to_contain_text("Day limit (program policy): 8")
+    page.get_by_label("Dose now (mg)").fill("4")
     page.get_by_role("button", name="Give dose").click()
     page.get_by_text("above the 8 mg limit").wait_for()
 

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_no_acknowledged_check_in_is_lost_across_kill_9_cycles(tmp_path: Path) -> None:
-    seen = run_race(tmp_path, Path(__file__).with_name("kill9.py"))
+    # 20 server restarts: 120 s is tight on a loaded 2-core machine (seen in CI); pytest's own limit is 300 s
+    seen = run_race(tmp_path, Path(__file__).with_name("kill9.py"), timeout=280)
     assert seen["errors"] == []
     assert seen["cycles"] == 20 and seen["acknowledged"] >= 100  # the kills came under real load
     assert seen["lost"] == 0 and seen["behind"] == 0

@@ -178,12 +178,13 @@ def test_the_same_key_landing_in_between_is_replayed(
     assert AuditEvent.objects.latest("id").reason == "idempotent replay"
 
 
-def run_race(tmp_path: Path, script: Path | None = None) -> dict[str, Any]:
+def run_race(tmp_path: Path, script: Path | None = None, *, timeout: int = 120) -> dict[str, Any]:
     """Run a race script in a fresh process against a database of its own (tests.own_databases)."""
     env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="keel.settings")
     with own_databases(tmp_path, "race") as (url,):
         env["KEEL_DATABASE_URL"] = url
-        return run_script(env, script or Path(__file__).with_name("race.py"), uuid.uuid4().hex[:8])
+        script = script or Path(__file__).with_name("race.py")
+        return run_script(env, script, uuid.uuid4().hex[:8], timeout=timeout)
 
 
 def test_staff_only_read_and_only_their_patients(world: World) -> None:
