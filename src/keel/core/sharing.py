@@ -8,6 +8,13 @@ must record. Plain Python: the caller passes today's date.
   not depend on signing. Items 1-4 are [V]; 5-10 are the standard elements, wording UNVERIFIED, written here
   in plain words. Keel asks for an expiry *date* (never "none"): a consent to a named recipient for a purpose
   ends on a day the patient chose.
+- **Who signs (sections 2.14, 2.15, 2024 [V]):** the patient; or a representative named with their
+  relationship and the legal authority they act under (a court order, a health-care power of attorney,
+  letters of administration...), recorded on the consent. A minor's consent needs the minor's own signature
+  and, where state law requires it, also their parent's or guardian's (2.14(b)): a representative who signs
+  for a minor signs with the minor, never instead. A parent has no standing for an adult child; an adult's
+  guardian, health-care agent or personal representative (2.15(a), (b): incompetent or deceased) signs
+  alone, and only with their authority recorded.
 - **Coverage:** a disclosure needs a consent that is signed, not revoked (from the instant the revocation
   is recorded, whatever the clocks and zones), not expired on the day; the request names its recipient and
   purpose, which must be the consent's; and only the categories the consent names leave (SECURITY.md: "only
@@ -35,6 +42,7 @@ from keel.core.rules.inputs import FieldError, InvalidInput
 SOURCES_CONSENT = ("cfr-2-31-2024",)
 SOURCES_NOTICE = ("cfr-2-32-2024",)
 SOURCES_EMERGENCY = ("cfr-2-51-2024",)
+SOURCES_REPRESENTATIVE = ("cfr-2-14-2024", "cfr-2-15-2024")
 FORM_VERSION = "keel-part2-consent-1"
 
 # The short statement of section 2.32(a)(2) as amended in 2024 (correction 4: "use or disclosure").
@@ -71,6 +79,31 @@ STATEMENTS = (
 )
 MAX_YEARS = 5  # Keel's limit on how far ahead an expiry date may be; a new consent can follow
 
+# Who may sign for the patient (sections 2.14 and 2.15): the relationship, and for whom it gives standing.
+# `minor`: a parent or guardian signs with a minor whose state requires their consent (2.14(b)); `adult`: a
+# guardian or health-care agent for an adult who cannot decide (2.15(a)), an executor, administrator or other
+# personal representative for a patient who died (2.15(b)).
+REPRESENTATIVES: dict[str, str] = {
+    "parent": "Parent of a minor",
+    "guardian": "Legal guardian",
+    "health_care_agent": "Health-care agent (health-care power of attorney or proxy)",
+    "personal_representative": "Personal representative of a patient who died (executor or administrator)",
+}
+_REPRESENTS_MINORS = frozenset({"parent", "guardian"})
+_REPRESENTS_ADULTS = frozenset({"guardian", "health_care_agent", "personal_representative"})
+# A minor as section 2.14 uses the word is defined by state law; 18 is the age of majority in all but a few
+# states (Alabama and Nebraska 19, Mississippi 21): a program there records the parent's authority as such.
+AGE_OF_MAJORITY = 18
+
+
+@dataclass(frozen=True)
+class Representative:
+    """Who signed for the patient, their relationship and the legal authority they act under."""
+
+    name: str
+    relationship: str
+    authority: str
+
 
 @dataclass(frozen=True)
 class ConsentTerms:
@@ -79,7 +112,9 @@ class ConsentTerms:
     purpose_text: str
     categories: tuple[str, ...]
     expires_on: date
-    signature: str
+    signature: str  # the typed name of whoever signed: the patient, or the representative
+    representative: Representative | None = None
+    patient_signature: str = ""  # a minor's own signature next to their representative's (2.14(b))
 
 
 @dataclass(frozen=True)
@@ -140,9 +175,70 @@ def _folded(name: str) -> str:
     return " ".join(plain.casefold().split())
 
 
-def parse_consent(raw: Mapping[str, Any], *, patient_name: str, today: date) -> ConsentTerms:
-    """The consent as the patient filled it, every element checked; InvalidInput names each bad field."""
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _representative(
+    raw: Mapping[str, Any], errors: list[FieldError], *, date_of_birth: date | None, today: date
+) -> Representative | None:
+    """The representative who signs for the patient (sections 2.14, 2.15), or None when the patient signs.
+    Each missing element is named; a relationship without standing for this patient is refused."""
+    signer = raw.get("signer", "patient")
+    if signer in (None, "", "patient"):
+        for name in ("representative_name", "representative_relationship", "representative_authority"):
+            if raw.get(name) not in (None, ""):
+                errors.append(
+                    FieldError("signer", "choose representative when someone signs for the patient")
+                )
+                break
+        return None
+    if signer != "representative":
+        errors.append(FieldError("signer", "must be patient or representative"))
+        return None
+    name = _text(raw, "representative_name", errors, low=2, high=200)
+    relationship = raw.get("representative_relationship")
+    authority = _text(raw, "representative_authority", errors, low=5, high=500)
+    if relationship not in REPRESENTATIVES:
+        errors.append(
+            FieldError("representative_relationship", f"must be one of: {', '.join(REPRESENTATIVES)}")
+        )
+        return Representative(name, "", authority)  # still the signer: their name is checked
+    minor = is_minor(date_of_birth, today)
+    if date_of_birth is None and relationship == "parent":
+        errors.append(
+            FieldError(
+                "representative_relationship", "a parent signs only for a minor: the record has no birth date"
+            )
+        )
+    elif minor and relationship not in _REPRESENTS_MINORS:
+        errors.append(
+            FieldError(
+                "representative_relationship", "for a minor, a parent or guardian signs with the minor"
+            )
+        )
+    elif not minor and relationship not in _REPRESENTS_ADULTS:
+        errors.append(
+            FieldError(
+                "representative_relationship",
+                "a parent cannot sign for an adult: only a guardian, health-care agent or personal "
+                "representative with legal authority",
+            )
+        )
+    return Representative(name, str(relationship), authority)
+
+
+def is_minor(date_of_birth: date | None, today: date) -> bool:
+    return date_of_birth is not None and age_on(date_of_birth, today) < AGE_OF_MAJORITY
+
+
+def parse_consent(
+    raw: Mapping[str, Any], *, patient_name: str, today: date, date_of_birth: date | None = None
+) -> ConsentTerms:
+    """The consent as the patient (or their representative) filled it, every element checked; InvalidInput
+    names each bad field. `date_of_birth` decides whether the patient is a minor (section 2.14)."""
     errors: list[FieldError] = []
+    representative = _representative(raw, errors, date_of_birth=date_of_birth, today=today)
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     purpose = raw.get("purpose")
     if purpose not in PURPOSES:
@@ -169,14 +265,34 @@ def parse_consent(raw: Mapping[str, Any], *, patient_name: str, today: date) -> 
     except ValueError:
         errors.append(FieldError("expires_on", "must be a date like 2027-01-31"))
     signature = _text(raw, "signature", errors, low=2, high=200)
-    if signature and _folded(signature) != _folded(patient_name):
-        errors.append(FieldError("signature", "type your full name as it appears on your record"))
+    patient_signature = ""
+    if representative is None:
+        if signature and _folded(signature) != _folded(patient_name):
+            errors.append(FieldError("signature", "type your full name as it appears on your record"))
+    else:
+        if signature and representative.name and _folded(signature) != _folded(representative.name):
+            errors.append(FieldError("signature", "the representative signs by typing their own name"))
+        if is_minor(date_of_birth, today):  # 2.14(b): the minor signs too, never replaced
+            patient_signature = _text(raw, "patient_signature", errors, low=2, high=200)
+            if patient_signature and _folded(patient_signature) != _folded(patient_name):
+                errors.append(
+                    FieldError("patient_signature", "the minor signs too, with their name as on the record")
+                )
     if raw.get("understood") is not True:
         errors.append(FieldError("understood", "confirm that you read what this consent means"))
     if errors:
         raise InvalidInput(errors)
     ordered = tuple(c for c in CONSENT_CATEGORIES if c in set(categories))
-    return ConsentTerms(recipient, str(purpose), purpose_text, ordered, expires_on, signature)
+    return ConsentTerms(
+        recipient,
+        str(purpose),
+        purpose_text,
+        ordered,
+        expires_on,
+        signature,
+        representative,
+        patient_signature,
+    )
 
 
 def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:

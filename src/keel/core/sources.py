@@ -149,6 +149,18 @@ _ALL = (
         "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-C/section-2.32",
     ),
     Source(
+        "cfr-2-14-2024",
+        "42 CFR 2.14 (as amended 2024): minor patients; where state law requires a parent's consent, both "
+        "the minor and the parent, guardian or other person legally responsible sign.",
+        "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-B/section-2.14",
+    ),
+    Source(
+        "cfr-2-15-2024",
+        "42 CFR 2.15 (as amended 2024): patients who lack capacity or have died; a guardian or other person "
+        "authorized under state law, or the personal representative, signs.",
+        "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-B/section-2.15",
+    ),
+    Source(
         "cfr-2-51-2024",
         "42 CFR 2.51 (as amended 2024): medical emergencies.",
         "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-D/section-2.51",

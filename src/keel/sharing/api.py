@@ -37,10 +37,24 @@ def _view(view: services.Sharing) -> dict[str, Any]:
                 "signed_at": c.consent.signed_at.isoformat(),
                 "language": c.consent.language,
                 "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+                "signed_by": _signer(c.consent),
             }
             for c in view.consents
         ],
         "disclosures": [_disclosure(d) for d in view.disclosures],
+    }
+
+
+def _signer(c: Any) -> dict[str, Any]:
+    """Who signed: the patient, or a representative with their relationship and authority (2.14, 2.15)."""
+    if not c.by_representative:
+        return {"signer": "patient"}
+    return {
+        "signer": "representative",
+        "representative_name": c.representative_name,
+        "representative_relationship": c.representative_relationship,
+        "representative_authority": c.representative_authority,
+        "patient_also_signed": bool(c.patient_signature),
     }
 
 
@@ -72,8 +86,21 @@ class ConsentIn(Schema):
         description="enrollment, medication, checkins, screenings: what may be shared"
     )
     expires_on: str = Field(description="the day the consent ends (YYYY-MM-DD, after today)")
-    signature: str = Field(description="the patient's full name as on the record")
+    signature: str = Field(
+        description="the signer's full name: the patient's as on the record, or the representative's"
+    )
     understood: bool = Field(description="the patient read what the consent means")
+    signer: str = Field("patient", description="patient | representative (42 CFR 2.14, 2.15)")
+    representative_name: str = Field("", description="who signs for the patient (signer representative)")
+    representative_relationship: str = Field(
+        "", description="parent | guardian | health_care_agent | personal_representative"
+    )
+    representative_authority: str = Field(
+        "", description="the legal authority the representative acts under (court order, power of attorney)"
+    )
+    patient_signature: str = Field(
+        "", description="a minor's own signature next to their parent's or guardian's (42 CFR 2.14(b))"
+    )
 
 
 @router.get("/me/sharing", summary="My consents and every disclosure of my record (3 years)")

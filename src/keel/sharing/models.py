@@ -35,10 +35,33 @@ class Consent(models.Model):
     signed_at = models.DateTimeField()
     # Signed on a paper form and recorded by a staff member (`signed_by`), who keeps the paper in the chart.
     on_paper = models.BooleanField(default=False)
+    # Signed for the patient by a representative (42 CFR 2.14, 2.15): their name (the `signature`), their
+    # relationship (`keel.core.sharing.REPRESENTATIVES`) and the legal authority they act under. Empty when
+    # the patient signed. A minor signs next to their representative (`patient_signature`).
+    representative_name = models.CharField(max_length=200, blank=True)
+    representative_relationship = models.CharField(max_length=30, blank=True)
+    representative_authority = models.CharField(max_length=500, blank=True)
+    patient_signature = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-signed_at", "-id"]
         indexes = [models.Index(fields=["patient", "signed_at"], name="consent_patient_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    representative_name="", representative_relationship="", representative_authority=""
+                )
+                | (
+                    ~Q(representative_name="")
+                    & ~Q(representative_relationship="")
+                    & ~Q(representative_authority="")
+                ),
+                name="consent_representative_complete",
+                violation_error_message=(
+                    "A representative who signs is named with their relationship and legal authority."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"consent {self.pk}"
@@ -47,6 +70,10 @@ class Consent(models.Model):
         if self.pk is not None:
             raise ConsentImmutable("A signed consent cannot change; revoke it and sign a new one.")
         super().save(*args, **kwargs)
+
+    @property
+    def by_representative(self) -> bool:
+        return bool(self.representative_name)
 
 
 class ConsentRevocation(models.Model):

@@ -126,13 +126,19 @@ def _for_staff(by: Any, patient_id: int | str, action: Action, target_type: str)
 
 def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *, on_paper: bool) -> Consent:
     try:
-        terms = core.parse_consent(raw, patient_name=legal_name(patient), today=local_today(patient, now))
+        terms = core.parse_consent(
+            raw,
+            patient_name=legal_name(patient),
+            today=local_today(patient, now),
+            date_of_birth=patient.date_of_birth,
+        )
     except InvalidInput as exc:
         raise _invalid(exc) from None
     # Stored in the language the patient read and signed (the request's), with the statements as shown.
     language = "es" if (translation.get_language() or "").startswith("es") else "en"
     with translation.override(language):
         statements = words.statements()
+    rep = terms.representative
     with transaction.atomic():
         consent = Consent.objects.create(
             patient=patient,
@@ -149,9 +155,16 @@ def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *
             signed_by=by,
             signed_at=now,
             on_paper=on_paper,
+            representative_name=rep.name if rep else "",
+            representative_relationship=rep.relationship if rep else "",
+            representative_authority=rep.authority if rep else "",
+            patient_signature=terms.patient_signature,
         )
         reason = "signed on paper" if on_paper else ""
-        audit.record_for_patient(by, patient, Action.CREATE, "consent", consent.pk, reason=reason)
+        detail = {"representative": rep.relationship} if rep else None  # the relationship, never the name
+        audit.record_for_patient(
+            by, patient, Action.CREATE, "consent", consent.pk, reason=reason, detail=detail
+        )
     return consent
 
 
@@ -218,8 +231,12 @@ def patient_sharing(by: Any, patient_id: int | str, *, now: datetime | None = No
 # --- The care team: disclose -------------------------------------------------------------------------------
 
 
-def report(patient: Patient, categories: tuple[str, ...], now: datetime) -> dict[str, Any]:
-    """The progress report: only the sections named. Plain facts, no notes, no free text."""
+def report(
+    patient: Patient, categories: tuple[str, ...], now: datetime, *, areas: frozenset[Area]
+) -> dict[str, Any]:
+    """The progress report: only the sections named. Plain facts, no notes, no free text. The patient's
+    protected fields (the birth date) only for a discloser whose role sees them (`policy.field_visible`, the
+    one field-level policy every output asks)."""
     today = local_today(patient, now)
     month_ago = today - timedelta(days=30)
     sections: list[dict[str, Any]] = []
@@ -264,7 +281,9 @@ def report(patient: Patient, categories: tuple[str, ...], now: datetime) -> dict
     return {
         "patient": {
             "name": legal_name(patient),
-            "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else "",
+            "date_of_birth": patient.date_of_birth.isoformat()
+            if patient.date_of_birth and policy.field_visible(areas, "date_of_birth")
+            else "",
         },
         "program": patient.program.name,
         "prepared_at": now.isoformat(),
@@ -340,7 +359,7 @@ def disclose(
             if late:
                 refusal = late
         if refusal is None:
-            document = report(patient, categories, now)
+            document = report(patient, categories, now, areas=policy.areas_for_role(by.role))
             document["notice"] = core.NOTICE
             document["scope"] = scope or (
                 f"Medical emergency (42 CFR 2.51): disclosed to {recipient} "

@@ -34,6 +34,7 @@ def _labelled(view: services.Sharing) -> dict[str, Any]:
                 "purpose": c.consent.purpose_text
                 if c.consent.purpose == "other"
                 else words.purpose(c.consent.purpose),
+                "relationship": words.representative(c.consent.representative_relationship),
             }
             for c in view.consents
         ],
@@ -105,6 +106,7 @@ def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[
             "all_categories": words.categories(),
             "emergency_categories": words.emergency_categories(),
             "medical_roles": words.medical_roles(),
+            "representatives": words.representatives(),
             "purposes": words.purposes(),
             "statements": words.statements(),
             "errors": {},
@@ -152,6 +154,11 @@ def _consent_from_post(post: Any) -> dict[str, Any]:
         "expires_on": post.get("expires_on", ""),
         "signature": post.get("signature", ""),
         "understood": post.get("understood") == "on",
+        "signer": post.get("signer", "patient"),
+        "representative_name": post.get("representative_name", ""),
+        "representative_relationship": post.get("representative_relationship", ""),
+        "representative_authority": post.get("representative_authority", ""),
+        "patient_signature": post.get("patient_signature", ""),
     }
 
 

@@ -27,6 +27,10 @@ _FOR_MAKEMESSAGES = (
     gettext_noop("Paramedic or emergency medical technician"),
     gettext_noop("Pharmacist"),
     gettext_noop("Poison center specialist"),
+    gettext_noop("Parent of a minor"),
+    gettext_noop("Legal guardian"),
+    gettext_noop("Health-care agent (health-care power of attorney or proxy)"),
+    gettext_noop("Personal representative of a patient who died (executor or administrator)"),
     gettext_noop(
         "I can take back (revoke) this consent at any time, in this app or in writing to the program, except "
         "for what was already shared because of it."
@@ -58,6 +62,17 @@ _ERRORS_FOR_MAKEMESSAGES = (
     gettext_noop("choose what the emergency needs"),
     gettext_noop("The patient revoked this consent."),
     gettext_noop("the whole record leaves only as the record export"),
+    gettext_noop("choose representative when someone signs for the patient"),
+    gettext_noop("must be patient or representative"),
+    gettext_noop("a parent signs only for a minor: the record has no birth date"),
+    gettext_noop("for a minor, a parent or guardian signs with the minor"),
+    gettext_noop(
+        "a parent cannot sign for an adult: only a guardian, health-care agent or personal representative "
+        "with legal authority"
+    ),
+    gettext_noop("the representative signs by typing their own name"),
+    gettext_noop("the minor signs too, with their name as on the record"),
+    gettext_noop("needs at least 5 characters"),
 )
 
 
@@ -80,6 +95,14 @@ def emergency_categories() -> list[tuple[str, str]]:
 
 def medical_roles() -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in core.MEDICAL_ROLES.items()]
+
+
+def representatives() -> list[tuple[str, str]]:
+    return [(code, gettext(text)) for code, text in core.REPRESENTATIVES.items()]
+
+
+def representative(code: str) -> str:
+    return gettext(core.REPRESENTATIVES[code]) if code in core.REPRESENTATIVES else ""
 
 
 def statements() -> list[str]:

@@ -213,7 +213,39 @@ def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
             }
         ]
     scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
-    return {
+    performer: list[dict[str, Any]] = [ref("Patient", c.patient_id)]
+    contained: list[dict[str, Any]] = []
+    if getattr(c, "representative_name", ""):
+        # Signed for the patient (42 CFR 2.14, 2.15): the representative as a contained RelatedPerson with
+        # their relationship, and their legal authority in its text; the patient stays a performer only when
+        # they signed too (a minor with their parent or guardian).
+        rel = c.representative_relationship
+        contained.append(
+            {
+                "resourceType": "RelatedPerson",
+                "id": "representative",
+                "text": narrative(
+                    f"{c.representative_name}, {sharing.REPRESENTATIVES.get(rel, rel)}. "
+                    f"Legal authority: {c.representative_authority}."
+                ),
+                "patient": ref("Patient", c.patient_id),
+                "relationship": [
+                    {
+                        "coding": [{"system": _ROLE_CODE, **_REPRESENTATIVE_CODE[rel]}],
+                        "text": sharing.REPRESENTATIVES.get(rel, rel),
+                    }
+                ],
+                "name": [{"text": c.representative_name}],
+            }
+        )
+        performer = [{"reference": "#representative", "display": c.representative_name}]
+        if c.patient_signature:
+            performer.append(ref("Patient", c.patient_id))
+        scope_text += (
+            f" Signed for the patient by {c.representative_name} "
+            f"({sharing.REPRESENTATIVES.get(rel, rel)}); legal authority: {c.representative_authority}."
+        )
+    out: dict[str, Any] = {
         "resourceType": "Consent",
         "id": f"consent-{c.pk}",
         "text": narrative(scope_text + (" Revoked." if state == "revoked" else "")),
@@ -238,7 +270,7 @@ def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
         ],
         "patient": ref("Patient", c.patient_id),
         "dateTime": instant(c.signed_at),
-        "performer": [ref("Patient", c.patient_id)],
+        "performer": performer,
         "organization": [ref("Organization", c.program_id)],
         "policy": [
             {
@@ -248,7 +280,19 @@ def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
         ],
         "provision": provision,
     }
+    if contained:
+        out = {"resourceType": "Consent", "id": out["id"], "text": out["text"], "contained": contained, **out}
+    return out
 
+
+_ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+# The representative's relationship in HL7 v3 RoleCode (RelatedPerson.relationship's value set).
+_REPRESENTATIVE_CODE: dict[str, dict[str, str]] = {
+    "parent": {"code": "PRN", "display": "parent"},
+    "guardian": {"code": "GUARD", "display": "guardian"},
+    "health_care_agent": {"code": "HPOWATT", "display": "healthcare power of attorney"},
+    "personal_representative": {"code": "EXCEST", "display": "executor of estate"},
+}
 
 _PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
