@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts.middleware import authenticates_by_session
 from keel.accounts.models import ProgramMembership, Role, User
 from keel.api_auth import keel_auth
 from keel.assessments.models import Assessment
@@ -43,6 +44,7 @@ from keel.interop.fhir.record import CLINICAL_TYPES, Record
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, zone_of
 from keel.sharing.models import Consent
+from keel.sharing.services import SharingInvalid, release_record
 from keel.treatment.models import DoseRecord, MedicationOrder
 
 DEFAULT_COUNT = 50
@@ -371,9 +373,14 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     return _handle(request, work)
 
 
+# What a staff token's `$everything` carries as its basis: the same fields as the staff export (issue #14).
+BASIS_PARAMS = {"basis", "consent", "recipient_name", "purpose", "purpose_text"}
+
+
 def everything(request: HttpRequest, rid: str) -> HttpResponse:
     def work() -> HttpResponse:
-        _check_request(request, set())
+        by_token = not authenticates_by_session(request)
+        _check_request(request, BASIS_PARAMS if by_token else set())
         user = _caller(request)
         target = f"Patient/{rid}/$everything"
         patient = _scoped(user, int(rid) if rid.isdigit() and len(rid) < 19 else None, "Patient", target)
@@ -393,13 +400,44 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
             raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
         count, offset = _page(request)
         base = base_for(request)
-        resources = Record(patient, _areas(user), base, timezone.now()).everything()
-        page = resources[offset : offset + count]
-        returned = [f"{x['resourceType']}/{x['id']}" for x in page]
-        _audit_read(user, patient, target, returned, [patient.pk])
-        more = len(resources) > offset + count
-        bundle = _searchset(request, base, page, offset, count, more)
-        bundle["total"] = len(resources)
+
+        returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it
+
+        def build(subject: Patient, at: datetime) -> dict[str, Any]:
+            resources = Record(subject, _areas(user), base, at).everything()
+            page = resources[offset : offset + count]
+            returned["returned"] = [f"{x['resourceType']}/{x['id']}" for x in page]
+            more = len(resources) > offset + count
+            bundle = _searchset(request, base, page, offset, count, more)
+            bundle["total"] = len(resources)
+            return bundle
+
+        if by_token and user.role != Role.PATIENT:
+            # Another system pulling a person's whole record with a staff member's token: the record leaves,
+            # so it is a disclosure with the staff export's basis and accounting (`release_record`). A session
+            # read by the care team inside the app stays an audited use.
+            raw = {name: request.GET.get(name, "") for name in BASIS_PARAMS}
+            try:
+                _, bundle = release_record(
+                    by=user,
+                    patient_id=patient.pk,
+                    raw=raw,
+                    target_type="fhir",
+                    description="The whole record as FHIR R4 (Patient/$everything, pulled by another system)",
+                    build=build,
+                    by_token=True,
+                    detail=returned,
+                )
+            except SharingInvalid as exc:
+                raise FhirError(
+                    422,
+                    "invalid",
+                    "; ".join(f"{e.field}: {e.reason}" for e in exc.errors),
+                    exc.errors[0].field,
+                ) from None
+            return _json(bundle)
+        bundle = build(patient, timezone.now())
+        _audit_read(user, patient, target, returned["returned"], [patient.pk])
         return _json(bundle)
 
     return _handle(request, work)

@@ -449,12 +449,18 @@ def release_record(
     description: str,
     build: Callable[[Patient, datetime], dict[str, Any]],
     now: datetime | None = None,
+    by_token: bool = False,
+    detail: Mapping[str, Any] | None = None,
 ) -> tuple[Disclosure, dict[str, Any]]:
     """A staff export of the record (the FHIR Bundle): a disclosure like any other. It needs a basis (a live
     consent naming the recipient, the purpose and the whole record; or the patient's own request), the
     password again, and is recorded in the accounting of disclosures; only counselors, nurses and prescribers
     on the team release a record (program admins, peers and auditors never export clinical content).
-    `build(patient, now)` makes the document inside the write's transaction."""
+    `build(patient, now)` makes the document inside the write's transaction.
+
+    `by_token`: another system pulls the record with a staff member's API token (`Patient/$everything`). The
+    same basis and accounting; no password to ask again (the token is the credential a system holds), and
+    the audit row says so. `detail` is added to the audit row (what the request returned)."""
     now = now or timezone.now()
     patient = policy.get_patient_or_404(
         by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
@@ -471,7 +477,8 @@ def release_record(
         request = core.parse_request(raw) if basis == Basis.CONSENT else None
     except InvalidInput as exc:
         raise _invalid(exc) from None
-    reauthenticate(by, patient, raw.get("password"), target_type)
+    if not by_token:
+        reauthenticate(by, patient, raw.get("password"), target_type)
     today = local_today(patient, now)
     consent: Consent | None = None
     scope = ""
@@ -514,13 +521,16 @@ def release_record(
                 disclosed_by=by,
                 disclosed_at=now,
             )
+            reasons = ["the patient's own request" if basis == Basis.PATIENT_REQUEST else ""]
+            reasons += ["pulled with an API token"] if by_token else []
             audit.record_for_patient(
                 by,
                 patient,
                 Action.EXPORT,
                 target_type,
-                reason="the patient's own request" if basis == Basis.PATIENT_REQUEST else "",
+                reason="; ".join(r for r in reasons if r),
                 detail={
+                    **(detail or {}),
                     "basis": str(basis),
                     "consent_id": consent.pk if consent else None,
                     "disclosure_id": disclosure.pk,

@@ -1,0 +1,161 @@
+"""`Patient/$everything` pulled by another system with a staff member's API token is a disclosure (issue #14):
+the same basis as the staff export (`sharing.services.release_record`: the patient's own request, or a live
+consent naming the recipient, the purpose and the whole record) and a row in the accounting of disclosures.
+A session read by the care team inside the app stays an audited use."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.test import Client
+
+from keel.accounts import services as accounts
+from keel.audit.models import AuditEvent
+from keel.sharing.models import Consent, ConsentRevocation, Disclosure
+from tests.conftest import World, sign_in
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+RECIPIENT = "Valley Primary Care"
+
+
+def _consent(world: World, categories: list[str]) -> Consent:
+    return Consent.objects.create(
+        patient=world.alice,
+        program=world.riverside,
+        recipient_name=RECIPIENT,
+        purpose="treatment",
+        categories=categories,
+        expires_on=date(2027, 6, 1),
+        signature="Alicia Zamorano",
+        form_version="keel-part2-consent-1",
+        statements=[],
+        signed_by=world.alice.user,
+        signed_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+
+
+def _pull(world: World, user: Any, **params: Any) -> Any:
+    secret = accounts.create_token(user=user, name="ehr").secret
+    query = "?" + urlencode(params) if params else ""
+    return Client().get(
+        f"/fhir/R4/Patient/{world.alice.pk}/$everything{query}", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+
+
+def _nurse_pull(world: World, **params: Any) -> Any:
+    return _pull(world, world.staff["nurse"], **params)
+
+
+def _refused_field(response: Any) -> str:
+    assert response.status_code == 422, response.content[:300]
+    issue = response.json()["issue"][0]
+    assert response.json()["resourceType"] == "OperationOutcome"
+    return str(issue["expression"][0])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_staff_token_without_a_basis_gets_nothing(world: World) -> None:
+    response = _nurse_pull(world)
+    assert _refused_field(response) == "basis"
+    assert "Zamorano" not in response.content.decode()
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_own_request_is_a_basis_and_is_accounted(world: World) -> None:
+    response = _nurse_pull(world, basis="patient_request")
+    assert response.status_code == 200, response.content[:300]
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.basis, disclosure.categories) == ("patient_request", ["record"])
+    assert disclosure.disclosed_by_id == world.staff["nurse"].pk
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_pull_is_audited_as_an_export_by_token_listing_what_left(world: World) -> None:
+    _nurse_pull(world, basis="patient_request")
+    event = AuditEvent.objects.filter(action="export").get()
+    assert event.reason == "the patient's own request; pulled with an API token"
+    assert f"Patient/{world.alice.pk}" in event.detail["returned"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_consent_naming_the_recipient_purpose_and_record_is_a_basis(world: World) -> None:
+    consent = _consent(world, ["record"])
+    response = _nurse_pull(
+        world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment"
+    )
+    assert response.status_code == 200, response.content[:300]
+    assert Disclosure.objects.get().consent_id == consent.pk
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_consent_without_the_whole_record_is_refused(world: World) -> None:
+    consent = _consent(world, ["medication"])
+    response = _nurse_pull(
+        world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment"
+    )
+    assert _refused_field(response) == "consent"
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_another_recipient_than_the_consents_is_refused(world: World) -> None:
+    consent = _consent(world, ["record"])
+    response = _nurse_pull(
+        world, basis="consent", consent=consent.pk, recipient_name="County Court", purpose="treatment"
+    )
+    assert _refused_field(response) == "recipient_name"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_revoked_consent_stops_the_next_pull(world: World) -> None:
+    consent = _consent(world, ["record"])
+    ConsentRevocation.objects.create(consent=consent, revoked_by=world.alice.user, revoked_at=NOW)
+    response = _nurse_pull(
+        world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment"
+    )
+    assert _refused_field(response) == "consent"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_each_page_that_leaves_is_accounted(world: World) -> None:
+    first = _nurse_pull(world, basis="patient_request", _count=1)
+    assert first.status_code == 200
+    following = next(link["url"] for link in first.json()["link"] if link["relation"] == "next")
+    assert "basis=patient_request" in following  # the next page carries the basis
+    assert _nurse_pull(world, basis="patient_request", _count=1, _offset=1).status_code == 200
+    assert Disclosure.objects.count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_session_read_by_the_care_team_stays_a_use(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    response = client.get(f"/fhir/R4/Patient/{world.alice.pk}/$everything")
+    assert response.status_code == 200
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_basis_on_a_session_read_is_an_unknown_parameter_never_ignored(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    response = client.get(f"/fhir/R4/Patient/{world.alice.pk}/$everything?basis=patient_request")
+    assert response.status_code == 400
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_own_token_reads_their_record_without_a_basis(world: World) -> None:
+    response = _pull(world, world.alice.user)
+    assert response.status_code == 200
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_program_admins_token_with_a_basis_still_never_takes_the_record(world: World) -> None:
+    response = _pull(world, world.staff["program_admin"], basis="patient_request")
+    assert response.status_code == 403
+    assert not Disclosure.objects.exists()
