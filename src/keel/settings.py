@@ -118,6 +118,34 @@ def _audit_keys() -> str:
 
 
 KEEL_AUDIT_KEYS = _audit_keys()
+
+
+def _checkpoint_key() -> str:
+    """The Ed25519 private key that signs audit checkpoints (SECURITY.md T15), a PEM file apart from the
+    chain's HMAC keys, so their holder cannot forge a checkpoint. Required in production; generated owner-only
+    in the data dir otherwise."""
+    from keel.audit.signing import CheckpointKeyError, generate, load_private
+
+    path = env_str("KEEL_CHECKPOINT_KEY")
+    if not path:
+        if PRODUCTION:
+            raise ConfigError(
+                "KEEL_CHECKPOINT_KEY is required when KEEL_PRODUCTION=1: the path of an Ed25519 private key "
+                "(openssl genpkey -algorithm ed25519 -out checkpoint.pem), kept apart from KEEL_AUDIT_KEYS"
+            )
+        DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = DATA_DIR / "checkpoint_key.pem"
+        if not target.exists():
+            generate(target)
+        path = str(target)
+    try:
+        load_private(path)
+    except CheckpointKeyError as error:
+        raise ConfigError(str(error)) from None
+    return path
+
+
+KEEL_CHECKPOINT_KEY = _checkpoint_key()
 ALLOWED_HOSTS = env_list("KEEL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 # --- Database --------------------------------------------------------------------------------

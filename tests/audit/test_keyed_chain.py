@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from keel.audit import chain
+from keel.audit import chain, signing
 from keel.audit import services as audit
 from keel.audit.models import AuditChainHead, AuditEvent
 
@@ -235,15 +236,16 @@ def test_a_checkpoint_is_the_signed_head(capsys: pytest.CaptureFixture[str]) -> 
         events[-1].pk,
         events[-1].hash,
         3,
-        "k1",
-    )
+        signing.key_id(signing.load_private(settings.KEEL_CHECKPOINT_KEY)),
+    )  # signed with the checkpoint key (Ed25519) since p14, no longer the chain's "k1"
 
 
 def test_a_checkpoint_signature_verifies_with_the_key(capsys: pytest.CaptureFixture[str]) -> None:
     _seed(2)
     call_command("audit", "checkpoint")
     head = json.loads(capsys.readouterr().out)
-    assert chain.checkpoint_signature_ok(head, dict(audit.audit_keys())["k1"])
+    public = signing.load_private(settings.KEEL_CHECKPOINT_KEY).public_key()
+    assert signing.signature_ok(head, public)  # the checkpoint key, never the chain's HMAC key (p14)
 
 
 def test_checkpoints_append_to_the_log(tmp_path: Path) -> None:

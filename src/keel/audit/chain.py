@@ -152,9 +152,13 @@ def parse_checkpoint(line: str) -> dict[str, Any]:
             raise CheckpointFormatError(f"has no valid {name!r}")
     if value["event_id"] < 0 or value["rows"] < 0:
         raise CheckpointFormatError("has a negative 'event_id' or 'rows'")
-    for name in ("hash", "signature"):
-        if not _HEX64.fullmatch(value[name]):
-            raise CheckpointFormatError(f"has no valid {name!r} (64 hexadecimal digits)")
+    if not _HEX64.fullmatch(value["hash"]):
+        raise CheckpointFormatError("has no valid 'hash' (64 hexadecimal digits)")
+    if "alg" in value and value["alg"] != "ed25519":
+        raise CheckpointFormatError("has no valid 'alg' (ed25519)")
+    digits = 128 if value.get("alg") == "ed25519" else 64  # Ed25519's 64 bytes; an HMAC-SHA256's 32
+    if not re.fullmatch(f"[0-9a-f]{{{digits}}}", value["signature"]):
+        raise CheckpointFormatError(f"has no valid 'signature' ({digits} hexadecimal digits)")
     if not _UTC_TIME.fullmatch(value["at"]):
         raise CheckpointFormatError("has no valid 'at' (a UTC time like 2026-12-01T18:00:00Z)")
     if not valid_key_id(value["key_id"]):

@@ -13,12 +13,13 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from keel.audit import chain, context
+from keel.audit import chain, context, signing
 from keel.audit.chain import GENESIS_HASH, HASHED_FIELDS
 from keel.audit.models import Action, AuditChainHead, AuditEvent, Outcome
 from keel.db import rows
@@ -243,26 +244,46 @@ class CheckpointInputError(ValueError):
 
 
 def checkpoint() -> dict[str, Any]:
-    """The chain head signed with the sealing key: {event_id, hash, rows, at, key_id, signature}.
+    """The chain head signed with the checkpoint key (Ed25519, `KEEL_CHECKPOINT_KEY`, apart from the chain's
+    HMAC keys, so their holder cannot forge one): {event_id, hash, rows, at, key_id, alg, signature}.
 
     Refuses (ValueError) while the chain does not verify: a checkpoint must never bless a tampered chain."""
     report = verify_chain()
     if not report.ok:
         raise ValueError(f"the audit chain is broken at row {report.first_broken_id}: {report.problem}")
-    key_id, key = audit_keys()[0]
+    key = signing.load_private(settings.KEEL_CHECKPOINT_KEY)
     head: dict[str, Any] = {
         "event_id": report.head_id,
         "hash": report.head_hash,
         "rows": report.head_rows,
         "at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "key_id": key_id,
+        "key_id": signing.key_id(key),
+        "alg": signing.ALG,
     }
-    head["signature"] = chain.sign_checkpoint(head, key)
+    head["signature"] = signing.sign(head, key)
     return head
 
 
-def read_checkpoints(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, checkpoint) for every non-blank line; CheckpointInputError names the file and line."""
+def checkpoint_public_key(path: Path | None = None) -> Ed25519PublicKey:
+    """The key that verifies checkpoints: from a public key file (verifying elsewhere), else this
+    installation's own checkpoint key. CheckpointInputError names a bad file."""
+    try:
+        if path is not None:
+            return signing.load_public(path)
+        return signing.load_private(settings.KEEL_CHECKPOINT_KEY).public_key()
+    except signing.CheckpointKeyError as error:
+        raise CheckpointInputError(str(error)) from None
+
+
+def read_checkpoints(
+    path: Path, public_key: Ed25519PublicKey | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, checkpoint) for every non-blank line; CheckpointInputError names the file and line.
+
+    Only Ed25519 checkpoints are accepted. A line signed the older way, with the chain's own HMAC key, is
+    refused by name: whoever holds that key could have written it, so it proves nothing about them."""
+    public_key = public_key or checkpoint_public_key()
+    expected = signing.key_id(public_key)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -272,7 +293,6 @@ def read_checkpoints(path: Path) -> list[tuple[int, dict[str, Any]]]:
             f"--checkpoints: {path} cannot be read ({error.__class__.__name__})"
         ) from None
     found: list[tuple[int, dict[str, Any]]] = []
-    keys = dict(audit_keys())
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -280,10 +300,16 @@ def read_checkpoints(path: Path) -> list[tuple[int, dict[str, Any]]]:
             point = chain.parse_checkpoint(line)
         except chain.CheckpointFormatError as error:
             raise CheckpointInputError(f"--checkpoints: {path} line {number} {error}") from None
-        if point["key_id"] not in keys:
+        if point.get("alg") != signing.ALG:
+            raise CheckpointInputError(
+                f"--checkpoints: {path} line {number} is an older checkpoint signed with the chain's own HMAC "
+                "key; it is refused, since that key's holder could have written it (keep only Ed25519 "
+                "checkpoints: `keel audit checkpoint` writes them)"
+            )
+        if point["key_id"] != expected:
             raise CheckpointInputError(
                 f"--checkpoints: {path} line {number} is signed with key {point['key_id']!r}, "
-                "which KEEL_AUDIT_KEYS does not hold"
+                f"not the checkpoint key {expected!r}"
             )
         found.append((number, point))
     if not found:
@@ -291,18 +317,20 @@ def read_checkpoints(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return found
 
 
-def verify_checkpoints(points: list[tuple[int, dict[str, Any]]]) -> ChainReport:
+def verify_checkpoints(
+    points: list[tuple[int, dict[str, Any]]], public_key: Ed25519PublicKey | None = None
+) -> ChainReport:
     """The chain, then every checkpoint against it: its signature, its row still there with the same hash, the
     same number of rows up to it. Names a cut tail, a moved head, an emptied table or a rewritten row."""
     report = verify_chain()
     if not report.ok:
         return report
-    keys = dict(audit_keys())
+    public_key = public_key or checkpoint_public_key()
     total = AuditEvent.objects.count()
     newest = AuditEvent.objects.order_by("-id").only("id").first()
     for number, point in points:
         seen = f"the checkpoint of {point['at']} (line {number})"
-        if not chain.checkpoint_signature_ok(point, keys[point["key_id"]]):
+        if point.get("alg") != signing.ALG or not signing.signature_ok(point, public_key):
             return ChainReport(
                 False,
                 report.checked,

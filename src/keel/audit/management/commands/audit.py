@@ -1,11 +1,14 @@
 """keel audit verify | checkpoint | key: the keyed audit chain (SECURITY.md T2b, T15).
 
-keel audit verify [--checkpoints FILE] [--json]
-    check every row's keyed hash and link (and the checkpoints); exit 1 naming the first broken row, exit 2 on
-    bad input
+keel audit verify [--checkpoints FILE [--public-key PEM]] [--json]
+    check every row's keyed hash and link (and the checkpoints, with this installation's checkpoint key or the
+    public key given); exit 1 naming the first broken row, exit 2 on bad input (older HMAC-signed checkpoint
+    lines are refused: the chain key's holder could have written them)
 keel audit checkpoint [--output FILE]
-    the signed chain head as one JSON line, on standard output or appended to FILE; keep it outside the
-    database (an external log)
+    the chain head signed with the Ed25519 checkpoint key (KEEL_CHECKPOINT_KEY) as one JSON line, on standard
+    output or appended to FILE; keep it outside the database (an external log)
+keel audit checkpoint-key public
+    the checkpoint key's public half (PEM), to verify checkpoints elsewhere
 keel audit key new ID
     a fresh `ID:base64key` entry: put it FIRST in KEEL_AUDIT_KEYS
 keel audit app-role ROLE [--sql]
@@ -24,7 +27,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
-from keel.audit import chain, services
+from keel.audit import chain, services, signing
 
 
 class Command(BaseCommand):
@@ -41,6 +44,11 @@ class Command(BaseCommand):
         verify.add_argument(
             "--checkpoints", type=Path, help="a file of checkpoints (JSON lines from `keel audit checkpoint`)"
         )
+        verify.add_argument(
+            "--public-key", type=Path, help="the checkpoint key's public half (from `checkpoint-key public`)"
+        )
+        point_key = sub.add_parser("checkpoint-key", help="the checkpoint signing key's public half")
+        point_key.add_argument("key_action", choices=["public"])
         point = sub.add_parser("checkpoint", help="the signed chain head, one JSON line")
         point.add_argument("--output", type=Path, help="append the line to this file instead of printing it")
         key = sub.add_parser("key", help="make a key for KEEL_AUDIT_KEYS")
@@ -64,8 +72,14 @@ class Command(BaseCommand):
             self._app_role(options["role"], print_only=options["sql"])
         elif subcommand == "checkpoint":
             self._checkpoint(options["output"])
+        elif subcommand == "checkpoint-key":
+            try:
+                public = services.checkpoint_public_key()
+            except services.CheckpointInputError as error:
+                raise CommandError(str(error), returncode=2) from None
+            self.stdout.write(signing.public_pem(public).rstrip("\n"))
         else:
-            self._verify(options["checkpoints"], as_json=options["json"])
+            self._verify(options["checkpoints"], options["public_key"], as_json=options["json"])
 
     def _app_role(self, role: str, *, print_only: bool) -> None:
         try:
@@ -103,15 +117,18 @@ class Command(BaseCommand):
             os.fsync(log.fileno())
         self.stdout.write(f"Checkpoint of row {head['event_id']} appended to {output}.")
 
-    def _verify(self, checkpoints: Path | None, *, as_json: bool) -> None:
+    def _verify(self, checkpoints: Path | None, public_key: Path | None, *, as_json: bool) -> None:
         if checkpoints is None:
+            if public_key is not None:
+                raise CommandError("--public-key: give --checkpoints too", returncode=2)
             report = services.verify_chain()
         else:
             try:
-                points = services.read_checkpoints(checkpoints)
+                key = services.checkpoint_public_key(public_key)
+                points = services.read_checkpoints(checkpoints, key)
             except services.CheckpointInputError as error:
                 raise CommandError(str(error), returncode=2) from None
-            report = services.verify_checkpoints(points)
+            report = services.verify_checkpoints(points, key)
         if as_json:
             self.stdout.write(json.dumps(report.__dict__))
         elif report.ok:
