@@ -302,8 +302,8 @@ def read_checkpoints(
             raise CheckpointInputError(f"--checkpoints: {path} line {number} {error}") from None
         if point.get("alg") != signing.ALG:
             raise CheckpointInputError(
-                f"--checkpoints: {path} line {number} is an older checkpoint signed with the chain's own HMAC "
-                "key; it is refused, since that key's holder could have written it (keep only Ed25519 "
+                f"--checkpoints: {path} line {number} is an older checkpoint signed with the chain's own "
+                "HMAC key; it is refused, since that key's holder could have written it (keep only Ed25519 "
                 "checkpoints: `keel audit checkpoint` writes them)"
             )
         if point["key_id"] != expected:
