@@ -36,12 +36,10 @@ def _invalid(exc: InvalidInput) -> RecoveryInvalid:
 
 
 def _patient(user: User, patient_id: int | None, area: Area, action: Action, target_type: str) -> Patient:
-    if patient_id is None:
-        return policy.own_patient_or_404(
-            user, area=area, action=action, target_type=target_type, audit_success=False
-        )
-    return policy.get_patient_or_404(
-        user, patient_id, area=area, action=action, target_type=target_type, audit_success=False
+    """The patient a recovery service acts on (`None`: the caller's own, from the session), or a 404 whose
+    denial is audited; success is not audited here: each service records what it did."""
+    return policy.get_patient_for_action_or_404(
+        user, patient_id, action, area=area, target_type=target_type, audit_success=False
     )
 
 

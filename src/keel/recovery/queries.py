@@ -117,7 +117,9 @@ def todays_checkin(user: User) -> tuple[Patient, CheckIn | None]:
 def home_summary(user: User, now: datetime | None = None) -> tuple[bool, list[Reminder]]:
     """For the patient's home page, whose read of the record is audited by the page itself: whether they
     checked in today, and the reminders due now."""
-    patient = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
+    patient = policy.get_patient_for_action_or_404(
+        user, None, Action.READ, area=Area.RECOVERY, audit_success=False
+    )
     checked_in = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).exists()
     return checked_in, due(list(Reminder.objects.filter(patient=patient, active=True)), patient, now)
 
@@ -372,8 +374,8 @@ def overview(user: User, *, patient_id: int, days: int = 30) -> Overview:
 def own_data(user: User) -> dict[str, Any]:
     """Everything of the signed-in person's recovery companion, decrypted, for them to download (one audited
     export). Patients and self-guided accounts alike."""
-    patient = policy.own_patient_or_404(
-        user, area=Area.RECOVERY, action=Action.EXPORT, target_type="own_data"
+    patient = policy.get_patient_for_action_or_404(
+        user, None, Action.EXPORT, area=Area.RECOVERY, target_type="own_data"
     )
     plan = PlanRow.objects.filter(patient=patient).first()
     data = {

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
+from keel.audit.models import Action
 from keel.core.directory.geo import KM_PER_MILE
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
@@ -196,7 +197,9 @@ def thought_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Your thought record is saved. Well done for taking the time."))
             return HttpResponseRedirect(reverse("recovery:thoughts"))
     else:
-        policy.own_patient_or_404(request.user, area=policy.Area.CLINICAL, audit_success=False)
+        policy.get_patient_for_action_or_404(
+            request.user, None, Action.READ, area=policy.Area.CLINICAL, audit_success=False
+        )
     fields = [(f.name, *labels.THOUGHT_FIELDS[f.name], f.kind) for f in tools.THOUGHT_RECORD]
     return render(
         request,
@@ -355,8 +358,8 @@ def meetings(request: AuthenticatedHttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("recovery:meetings"))
         except places.UnknownPlace as exc:
             error = str(exc)
-    patient = policy.own_patient_or_404(
-        request.user, area=policy.Area.RECOVERY, target_type="meetings_nearby"
+    patient = policy.get_patient_for_action_or_404(
+        request.user, None, Action.READ, area=policy.Area.RECOVERY, target_type="meetings_nearby"
     )
     place_text = request.session.get("recovery_place", "")
     nearby: list[Any] = []
