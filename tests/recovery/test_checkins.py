@@ -14,9 +14,8 @@ import time_machine
 from django.test import Client
 
 from keel.audit.models import AuditEvent
-from keel.recovery import services
-from keel.recovery.services import checkins
 from keel.recovery.models import CheckIn, IdempotencyKey
+from keel.recovery.services import checkins
 from tests.conftest import World, sign_in
 from tests.own_databases import own_databases, run_script
 from tests.recovery.conftest import TYPICAL, errors_of, post_checkin
