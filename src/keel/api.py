@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
+from keel.access import policy
 from keel.accounts.api import router as accounts_router
 from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
 from keel.accounts.staff import EmailNotSent
@@ -140,6 +141,11 @@ def on_bad_search(request: HttpRequest, exc: BadSearch) -> HttpResponse:
 
 @api.exception_handler(NotAllowed)
 def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=403)
+
+
+@api.exception_handler(policy.ActionNotAllowed)
+def on_action_not_allowed(request: HttpRequest, exc: policy.ActionNotAllowed) -> HttpResponse:
     return api.create_response(request, error_body(str(exc)), status=403)
 
 

@@ -14,8 +14,8 @@ import time_machine
 from django.test import Client
 
 from keel.audit.models import AuditEvent
-from keel.recovery import services
 from keel.recovery.models import CheckIn, IdempotencyKey
+from keel.recovery.services import checkins
 from tests.conftest import World, sign_in
 from tests.own_databases import own_databases, run_script
 from tests.recovery.conftest import TYPICAL, errors_of, post_checkin
@@ -128,7 +128,7 @@ def test_concurrent_duplicates_leave_exactly_one_row(tmp_path: Path) -> None:
 def _land_in_between(monkeypatch: pytest.MonkeyPatch, land: Callable[[], Any]) -> list[Any]:
     """Make `land()` (another request of the same patient) commit after the next check-in has read what it
     needs and before its write transaction: the window the write re-checks. Returns what `land` returned."""
-    real, landed = services._read_for_checkin, []
+    real, landed = checkins._read_for_checkin, []
 
     def read_then_land(*args: Any, **kwargs: Any) -> Any:
         read = real(*args, **kwargs)
@@ -137,7 +137,7 @@ def _land_in_between(monkeypatch: pytest.MonkeyPatch, land: Callable[[], Any]) -
             landed[0] = land()
         return read
 
-    monkeypatch.setattr(services, "_read_for_checkin", read_then_land)
+    monkeypatch.setattr(checkins, "_read_for_checkin", read_then_land)
     return landed
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
@@ -175,6 +176,59 @@ def get_patient_or_404(
             detail={"requested_patient_id": pk},
         )
         raise PatientNotFound()
+    if audit_success:
+        _audit_read(user, patient, action, target_type, target_id)
+    return patient
+
+
+class ActionNotAllowed(PermissionDenied):
+    """The record is in scope but the caller's role may not do this to it (403; the denial is audited)."""
+
+
+def get_patient_for_action_or_404(
+    user: Any,
+    patient_id: int | str | None,
+    action: Action,
+    *,
+    area: Area = Area.IDENTITY,
+    target_type: str = "patient",
+    target_id: str | int | None = None,
+    allowed: bool = True,
+    what: str = "",
+    audit_success: bool = True,
+) -> Patient:
+    """The one getter for a patient an action is about (as healthchecks' `_get_rw_check_for_user`).
+
+    `patient_id=None` is the signed-in person's own record, taken from the session (`own_patient_or_404`);
+    any other id is scoped by the policy (`get_patient_or_404`: out of scope or missing, the denial is audited
+    and PatientNotFound raised, a 404). In scope but `allowed` is False (the caller's role may not do `what`):
+    the denial is audited against the patient and ActionNotAllowed raised (a 403). Success is audited as
+    `action` unless `audit_success=False` (a write that records what it did itself)."""
+    if patient_id is None:
+        patient = own_patient_or_404(
+            user, area=area, action=action, target_type=target_type, target_id=target_id, audit_success=False
+        )
+    else:
+        patient = get_patient_or_404(
+            user,
+            patient_id,
+            area=area,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            audit_success=False,
+        )
+    if not allowed:
+        audit.record_for_patient(
+            user,
+            patient,
+            Action.DENIED,
+            target_type,
+            target_id if target_id is not None else "",
+            outcome=Outcome.DENIED,
+            reason=f"role may not {what or action}",
+        )
+        raise ActionNotAllowed(f"Your role cannot {what or action}.")
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient

@@ -19,6 +19,7 @@ from keel.access.policy import Area
 from keel.assessments import meaning
 from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
+from keel.audit.models import Action
 from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
@@ -147,7 +148,9 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
     written). Runs of daily observed doses show as one event."""
     if days not in TIMELINE_DAYS:
         days = 90
-    patient = policy.get_patient_or_404(user, patient_id, target_type="patient_timeline")
+    patient = policy.get_patient_for_action_or_404(
+        user, patient_id, Action.READ, target_type="patient_timeline"
+    )
     areas = policy.areas_visible(user, patient)
     until = local_today(patient, now)
     since = until - timedelta(days=days - 1)

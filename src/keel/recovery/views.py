@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
+from keel.audit.models import Action
 from keel.core.directory.geo import KM_PER_MILE
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
@@ -62,7 +64,7 @@ def _errors(exc: InvalidInput) -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def checkin(request: HttpRequest) -> HttpResponse:
+def checkin(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         raw = checkin_from_form(request.POST)
@@ -102,7 +104,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def checkin_done(request: HttpRequest) -> HttpResponse:
+def checkin_done(request: AuthenticatedHttpRequest) -> HttpResponse:
     _, today = services.todays_checkin(request.user)
     if today is None:
         return HttpResponseRedirect(reverse("recovery:checkin"))
@@ -113,7 +115,7 @@ def checkin_done(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def ask_team(request: HttpRequest) -> HttpResponse:
+def ask_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.request_contact(by=request.user)
     messages.success(request, _("Thank you. Your care team will reach out to you."))
     return HttpResponseRedirect(reverse("recovery:checkin_done"))
@@ -172,7 +174,7 @@ def _days(request: HttpRequest) -> int:
 
 @require_safe
 @login_required
-def progress(request: HttpRequest) -> HttpResponse:
+def progress(request: AuthenticatedHttpRequest) -> HttpResponse:
     view = services.get_progress(request.user, patient_id=None, days=_days(request))
     return render(
         request, "recovery/progress.html", {"view": view, "p": view.progress, "charts": _charts(view)}
@@ -181,7 +183,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def thought_new(request: HttpRequest) -> HttpResponse:
+def thought_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     if request.method == "POST":
@@ -195,7 +197,9 @@ def thought_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your thought record is saved. Well done for taking the time."))
             return HttpResponseRedirect(reverse("recovery:thoughts"))
     else:
-        policy.own_patient_or_404(request.user, area=policy.Area.CLINICAL, audit_success=False)
+        policy.get_patient_for_action_or_404(
+            request.user, None, Action.READ, area=policy.Area.CLINICAL, audit_success=False
+        )
     fields = [(f.name, *labels.THOUGHT_FIELDS[f.name], f.kind) for f in tools.THOUGHT_RECORD]
     return render(
         request,
@@ -207,14 +211,14 @@ def thought_new(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def thoughts(request: HttpRequest) -> HttpResponse:
+def thoughts(request: AuthenticatedHttpRequest) -> HttpResponse:
     _patient, rows = services.list_thought_records(request.user, patient_id=None)
     return render(request, "recovery/thoughts.html", {"records": [services.thought_dict(t) for t in rows]})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def skills(request: HttpRequest) -> HttpResponse:
+def skills(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             services.record_skill_try(
@@ -231,7 +235,7 @@ def skills(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     view = services.get_plan(request.user, patient_id=None)
     return render(request, "recovery/plan.html", {"view": view, "sections": labels.plan_sections(view.plan)})
 
@@ -247,7 +251,7 @@ def plan_from_form(post: QueryDict) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def plan_edit(request: HttpRequest) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         raw = plan_from_form(request.POST)
@@ -286,7 +290,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def plan_pdf(request: HttpRequest) -> HttpResponse:
+def plan_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     view = services.get_plan(request.user, patient_id=None)
     body = pdf.plan_pdf(request, view)
     response = HttpResponse(body, content_type="application/pdf")
@@ -296,7 +300,7 @@ def plan_pdf(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def reminders(request: HttpRequest) -> HttpResponse:
+def reminders(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             services.add_reminder(
@@ -316,7 +320,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def reminder_update(request: HttpRequest, reminder_id: int) -> HttpResponse:
+def reminder_update(request: AuthenticatedHttpRequest, reminder_id: int) -> HttpResponse:
     try:
         services.update_reminder(by=request.user, reminder_id=reminder_id, op=request.POST.get("op", ""))
     except RecoveryInvalid:
@@ -340,7 +344,7 @@ class MeetingRow:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def meetings(request: HttpRequest) -> HttpResponse:
+def meetings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Meetings starting soon near the person. The place is kept in the session only (never in the URL)."""
     from keel.directory import places
     from keel.directory.queries import MeetingSearch, search_meetings
@@ -354,8 +358,8 @@ def meetings(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("recovery:meetings"))
         except places.UnknownPlace as exc:
             error = str(exc)
-    patient = policy.own_patient_or_404(
-        request.user, area=policy.Area.RECOVERY, target_type="meetings_nearby"
+    patient = policy.get_patient_for_action_or_404(
+        request.user, None, Action.READ, area=policy.Area.RECOVERY, target_type="meetings_nearby"
     )
     place_text = request.session.get("recovery_place", "")
     nearby: list[Any] = []
@@ -387,7 +391,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def attend(request: HttpRequest) -> HttpResponse:
+def attend(request: AuthenticatedHttpRequest) -> HttpResponse:
     meeting_id = _int_or_raw(request.POST.get("meeting"))
     try:
         services.log_attendance(
@@ -406,7 +410,7 @@ def attend(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def patient_recovery(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_recovery(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Check-ins, progress, trends, plan and skills of one patient; thought records for clinical staff."""
     o = services.overview(request.user, patient_id=patient_id, days=_days(request))
     return render(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.models import Role
 from keel.audit import context
 from keel.core.sources import cite
@@ -110,7 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything in one's recovery companion, as a JSON file to keep."""
     from keel.recovery import services as recovery
 

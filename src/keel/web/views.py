@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
@@ -97,7 +98,7 @@ def _diagnosis(patient: Any) -> dict[str, Any] | None:
 
 @require_safe
 @login_required
-def my_record(request: HttpRequest) -> HttpResponse:
+def my_record(request: AuthenticatedHttpRequest) -> HttpResponse:
     from keel.recovery import services as recovery
 
     patient = queries.get_own_record(request.user)

@@ -1,0 +1,222 @@
+"""Today's check-in: saved once per idempotency key, its early-warning flags raised with it (the
+hot path of the recovery companion)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from keel import crypto
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.recovery import checkin as core_checkin
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.db import rows
+from keel.patients.models import Patient, local_today
+from keel.recovery.common import (
+    HISTORY_DAYS,
+    KEY_MAX,
+    RecoveryInvalid,
+    _aad,
+    _audit,
+    _patient,
+)
+from keel.recovery.models import (
+    CheckIn,
+    IdempotencyKey,
+)
+from keel.recovery.queries import _checkin_body, _series
+from keel.recovery.services.flags import _RULE_FIELDS, _flags_for, _raise_once, _rule_checkins
+
+
+@dataclass(frozen=True)
+class CheckInOutcome:
+    status_code: int  # 201 created, 200 edited today's check-in (or a replay of either)
+    body: dict[str, Any]
+    replay: bool
+
+
+def record_checkin(
+    *, by: User, raw: Mapping[str, Any], key: str, now: datetime | None = None
+) -> CheckInOutcome:
+    """Save today's check-in (create, or edit today's), exactly once per idempotency key.
+
+    A replay of a key returns the first response; the same key with a different check-in is refused
+    (RecoveryInvalid on `Idempotency-Key`). Raises RecoveryInvalid naming every bad field; writes nothing
+    unless all is well. Two requests racing on one key or one day leave exactly one row.
+
+    The reads and the early-warning run happen before the write transaction (`_read_for_checkin`), so the
+    database's one writer (SQLite) or the chain head (PostgreSQL) is held only for the writes. Inside it,
+    today's row is checked again: if another check-in of this patient landed in between (the only writer of
+    check-ins; earlier days never change), everything is read and decided again inside the transaction.
+    """
+    patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "checkin")
+    key = (key or "").strip()
+    errors = []
+    if not key:
+        errors.append(FieldError("Idempotency-Key", "missing: send a unique key for each new check-in"))
+    elif len(key) > KEY_MAX or not key.isprintable():
+        errors.append(FieldError("Idempotency-Key", f"at most {KEY_MAX} printable characters"))
+    try:
+        values = core_checkin.parse_checkin(raw)
+    except InvalidInput as exc:
+        errors = exc.errors + errors
+        values = {}
+    if errors:
+        raise RecoveryInvalid(errors)
+    fingerprint = core_checkin.fingerprint(values)
+    now = now or timezone.now()
+    asked = _CheckInAsked(by, patient, key, values, fingerprint, now)
+    for attempt in range(3):
+        read = _read_for_checkin(asked)
+        try:
+            with transaction.atomic():
+                return _write_checkin(asked, read) or _record_checkin(asked)
+        except IntegrityError:
+            # A concurrent request won the race for this key or this day; the next attempt sees its row.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _CheckInAsked:
+    """One check-in request, checked: who, for which patient, its key, its values and when."""
+
+    by: User
+    patient: Patient
+    key: str
+    values: dict[str, Any]
+    fingerprint: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class _CheckInRead:
+    """What a check-in needs from the database, read before its write transaction."""
+
+    today: date
+    row: CheckIn | None  # today's check-in, to edit; None: this check-in creates it
+    flags: list[dict[str, Any]]  # the early-warning flags the series with this check-in raises
+    key_seen: bool  # the idempotency key is already used: the full path replays it or refuses
+
+
+def _read_for_checkin(asked: _CheckInAsked) -> _CheckInRead:
+    today = local_today(asked.patient, asked.now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT 1 FROM "recovery_idempotencykey" WHERE "user_id" = %s AND "key" = %s',
+            [asked.by.pk, asked.key],
+        )
+        if cursor.fetchone() is not None:
+            return _CheckInRead(today, None, [], key_seen=True)
+    return _CheckInRead(today, *_today_and_flags(asked.patient, today, asked.values), key_seen=False)
+
+
+def _today_and_flags(
+    patient: Patient, today: date, values: dict[str, Any]
+) -> tuple[CheckIn | None, list[dict[str, Any]]]:
+    """Today's check-in as stored (None if there is none yet) and the flags this check-in raises."""
+    series = _series(patient, today, HISTORY_DAYS)  # oldest first; today's row last, if there is one
+    row = series.pop() if series and series[-1].local_date == today else None
+    recent = [*_rule_checkins(series), {"date": today, **{k: values[k] for k in _RULE_FIELDS}}]
+    return row, _flags_for(today, recent)
+
+
+def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome | None:
+    """The write transaction's part of a check-in read beforehand; None if what was read is out of date
+    (the caller then reads and decides again inside the transaction)."""
+    if read.key_seen:
+        return None
+    _lock_patient(asked.patient)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT "id", "version" FROM "recovery_checkin" WHERE "patient_id" = %s AND "local_date" = %s',
+            [asked.patient.pk, connection.ops.adapt_datefield_value(read.today)],
+        )
+        now_there = cursor.fetchone()
+    if now_there != (None if read.row is None else (read.row.pk, read.row.version)):
+        return None  # another check-in of this patient landed after the read
+    # A concurrent request with the same key also wrote today's row, so it was caught just above; the
+    # unique (user, key) constraint backs this up (IntegrityError: the caller tries again and replays).
+    return _save_checkin(asked, read.today, read.row, read.flags)
+
+
+def _lock_patient(patient: Patient) -> None:
+    if connection.features.has_select_for_update:  # one writer per patient; SQLite has one writer at all
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR UPDATE', [patient.pk])
+
+
+def _record_checkin(asked: _CheckInAsked) -> CheckInOutcome:
+    """The whole check-in inside the write transaction: reads, decision and writes."""
+    # The hot path of the recovery companion: its statements are hand-written (keel.db.rows).
+    by, patient, key = asked.by, asked.patient, asked.key
+    _lock_patient(patient)
+    seen = rows.fetch_one(
+        'FROM "recovery_idempotencykey" k WHERE k."user_id" = %s AND k."key" = %s',
+        [by.pk, key],
+        IdempotencyKey,
+        "k",
+    )
+    if seen is not None:
+        if seen.scope != "checkin" or seen.fingerprint != asked.fingerprint:
+            raise RecoveryInvalid(
+                [FieldError("Idempotency-Key", "was already used for a different check-in; make a new key")]
+            )
+        first = crypto.decrypt_json(seen.response, aad=_aad("idempotency", patient.pk))
+        _audit(by, patient, Action.READ, "checkin", first["checkin"]["id"], reason="idempotent replay")
+        return CheckInOutcome(seen.status_code, first, replay=True)
+
+    today = local_today(patient, asked.now)
+    return _save_checkin(asked, today, *_today_and_flags(patient, today, asked.values))
+
+
+def _save_checkin(
+    asked: _CheckInAsked, today: date, row: CheckIn | None, flags: list[dict[str, Any]]
+) -> CheckInOutcome:
+    """Write today's check-in (new or edited), its flags, its idempotency key and its audit row."""
+    by, patient, values, now = asked.by, asked.patient, asked.values, asked.now
+    private = {k: values[k] for k in core_checkin.PRIVATE if values[k]}
+    fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
+    blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
+    if row is None:
+        row = rows.insert(
+            CheckIn(patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields)
+        )
+        status, action = 201, Action.CREATE
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.private, row.updated_at, row.version = blob, now, row.version + 1
+        rows.update(row, (*fields, "private", "updated_at", "version"))
+        status, action = 200, Action.UPDATE
+    raised = [
+        flag["code"] for flag in flags if _raise_once(by, patient, flag["code"], flag, "checkin", row.pk, now)
+    ]
+    body = {
+        "checkin": _checkin_body(row, private),
+        "created": status == 201,
+        "offers": list(core_checkin.offers(values)),
+        "nudges": raised,
+    }
+    rows.insert(
+        IdempotencyKey(
+            user=by,
+            key=asked.key,
+            scope="checkin",
+            fingerprint=asked.fingerprint,
+            status_code=status,
+            response=crypto.encrypt_json(body, aad=_aad("idempotency", patient.pk)),
+            created_at=now,
+        )
+    )
+    # Last: the audit chain's head row is locked from here to the commit, so the lock is held briefly.
+    _audit(by, patient, action, "checkin", row.pk)
+    return CheckInOutcome(status, body, replay=False)

@@ -1,0 +1,142 @@
+"""The early-warning flags a patient's check-ins raise for the care team: after a check-in, on the
+patient's request, over imported history and in the daily scan for silence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.rules import early_warning
+from keel.patients.models import Patient, PatientFlag, local_today
+from keel.recovery.common import (
+    FLAG_KINDS,
+    _audit,
+    _patient,
+)
+from keel.recovery.models import (
+    CheckIn,
+)
+from keel.recovery.queries import _series
+
+_RULE_FIELDS = ("craving", "mood", "used", "medication")
+
+
+def _rule_checkins(rows: list[CheckIn]) -> list[dict[str, Any]]:
+    return [{"date": c.local_date, **{k: getattr(c, k) for k in _RULE_FIELDS}} for c in rows]
+
+
+def _flags_for(today: date, recent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The early-warning flags a check-in raises (the rules run on the recent series ending with it).
+
+    Suicide screens raise their flag when the instrument is filed (keel.assessments), and silence is found by
+    `scan_for_silence`, so neither is raised here. Each is raised once (`_raise_once`): not while one of its
+    kind is open, never twice for one check-in."""
+    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    decision = early_warning.evaluate(today, recent, [], policy_values)
+    return [
+        flag
+        for flag in decision.details["flags"]
+        if flag["code"] in FLAG_KINDS and flag["code"] not in ("silence", "contact_request")
+    ]
+
+
+def _raise_once(
+    by: User | None,
+    patient: Patient,
+    code: str,
+    flag: Mapping[str, Any],
+    source_type: str,
+    source_id: int,
+    now: datetime,
+) -> bool:
+    if patient.program.is_personal:
+        return False  # a self-guided account has no care team to see a flag
+    kind = FLAG_KINDS[code]
+    open_or_same = PatientFlag.objects.filter(patient=patient, kind=kind).filter(
+        resolved_at__isnull=True
+    ) | PatientFlag.objects.filter(kind=kind, source_type=source_type, source_id=source_id)
+    if open_or_same.exists():
+        return False
+    created = PatientFlag.objects.create(
+        patient=patient,
+        kind=kind,
+        priority=flag["priority"],
+        reasons=[flag["reason"]],
+        sources=list(early_warning.SOURCES),
+        source_type=source_type,
+        source_id=source_id,
+        raised_at=now,
+    )
+    _audit(by, patient, Action.CREATE, "patient_flag", created.pk, reason=f"early warning: {code}")
+    return True
+
+
+def request_contact(*, by: User, now: datetime | None = None) -> bool:
+    """The patient asks their care team to reach out (offered after a check-in). Raised once per day's
+    check-in while open; returns whether a new flag was raised."""
+    patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "patient_flag")
+    if patient.program.is_personal:
+        raise policy.PatientNotFound()  # a self-guided account has no care team to ask
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = CheckIn.objects.filter(patient=patient, local_date=local_today(patient, now)).first()
+        flag = {"priority": 1, "reason": "The patient asked the care team to reach out after a check-in."}
+        return _raise_once(by, patient, "contact_request", flag, "checkin_contact", row.pk if row else 0, now)
+
+
+def review_history(patient: Patient, *, now: datetime | None = None) -> int:
+    """Run the early-warning rules over check-ins that were stored without them (imported history, the demo)
+    and raise each flag they find once, its source the latest check-in ('silence': as the daily scan does).
+    Returns how many flags were raised."""
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    recent = _series(patient, today, 40)
+    if not recent:
+        return 0
+    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    decision = early_warning.evaluate(today, _rule_checkins(recent), [], policy_values)
+    raised = 0
+    with transaction.atomic():
+        for flag in decision.details["flags"]:
+            source = "checkin_silence" if flag["code"] == "silence" else "checkin"
+            raised += _raise_once(None, patient, flag["code"], flag, source, recent[-1].pk, now)
+    return raised
+
+
+def scan_for_silence(*, now: datetime | None = None) -> int:
+    """Raise the 'silence' flag for patients who had a daily habit and then went quiet. Run daily
+    (`keel recovery-scan`); a flag is raised once per silence (its source is the last check-in)."""
+    now = now or timezone.now()
+    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    quiet_after = policy_values["silent_days"]
+    # Candidates: a last check-in between 3 and 30 days ago (UTC dates widened by a day for time zones).
+    latest = (
+        CheckIn.objects.values("patient_id")
+        .order_by()
+        .annotate(last=Max("local_date"))
+        .filter(
+            last__lte=now.date() - timedelta(days=quiet_after - 1), last__gte=now.date() - timedelta(days=31)
+        )
+    )
+    ids = [row["patient_id"] for row in latest]
+    raised = 0
+    for patient in Patient.objects.filter(pk__in=ids).select_related("program"):
+        today = local_today(patient, now)
+        recent = _series(patient, today, 40)
+        decision = early_warning.evaluate(today, _rule_checkins(recent), [], policy_values)
+        for flag in decision.details["flags"]:
+            if flag["code"] == "silence" and recent:
+                with transaction.atomic():
+                    raised += _raise_once(
+                        None, patient, "silence", flag, "checkin_silence", recent[-1].pk, now
+                    )
+    return raised
