@@ -257,11 +257,12 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
     def work() -> HttpResponse:
         _check_request(request, set())
         if resource_type == "Questionnaire":
-            if rid not in registry.codes():
-                raise _not_found()
-            from keel.assessments.fhir import questionnaire
+            from keel.assessments.fhir import from_id, questionnaire
 
-            return _json(labelled(questionnaire(rid, base_for(request))))
+            named = from_id(rid)
+            if named is None:
+                raise _not_found()
+            return _json(labelled(questionnaire(named[0], base_for(request), named[1])))
         user = _caller(request)
         target = f"{resource_type}/{rid}"
         if not _ID.match(rid):
@@ -416,7 +417,11 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
         base = base_for(request)
         from keel.assessments.fhir import questionnaire
 
-        found = [questionnaire(code, base) for code in registry.codes()]
+        found = [
+            questionnaire(code, base, version)
+            for code in registry.codes()
+            for version in registry.versions(code)
+        ]
         wanted: list[tuple[str, str]] = []
         for raw in request.GET.getlist("url"):
             url, _, version = raw.strip().partition("|")
@@ -521,10 +526,12 @@ def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
         ids = [i for i in request.GET["_id"].split(",") if i.isdigit() and len(i) < 19]
         qs = qs.filter(pk__in=ids)
     for raw in request.GET.getlist("identifier"):
-        system, _, value = raw.rpartition("|")
+        system, bar, value = raw.rpartition("|")
         if not value:
             raise FhirError(400, "invalid", "identifier needs a value ([system|]value)", "identifier")
-        if system and not system.startswith(RECORD_NUMBER_SYSTEM + "/"):
+        if bar and not system:  # `|value`: identifiers without a system; every record number has one
+            qs = qs.none()
+        elif system and not system.startswith(RECORD_NUMBER_SYSTEM + "/"):
             qs = qs.none()
         elif system:
             qs = qs.filter(program__slug=system.removeprefix(RECORD_NUMBER_SYSTEM + "/"))
