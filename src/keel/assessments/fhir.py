@@ -129,7 +129,8 @@ def _kept_answers(a: Assessment, imported: bool) -> list[dict[str, Any]]:
     out = []
     for key, code in kept.items():
         raw = by_loinc.get(EXTRA_ITEM_LOINC.get(key, ""))
-        option = next((o for o in (raw or {}).get("answerOption", []) if o["valueCoding"]["code"] == code), None)
+        options = (raw or {}).get("answerOption", [])
+        option = next((o for o in options if o["valueCoding"]["code"] == code), None)
         if raw is None or option is None:
             continue
         coding = option["valueCoding"]

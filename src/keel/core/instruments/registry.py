@@ -124,10 +124,8 @@ def versions(code: str) -> tuple[str, ...]:
 
 
 def _added_in(raw: dict[str, Any]) -> str | None:
-    return next(
-        (str(e["valueString"]) for e in raw.get("extension", []) if e.get("url") == _EXT + "added-in-version"),
-        None,
-    )
+    added = [e for e in raw.get("extension", []) if e.get("url") == _EXT + "added-in-version"]
+    return str(added[0]["valueString"]) if added else None
 
 
 def _version_key(version: str) -> tuple[int, ...]:
