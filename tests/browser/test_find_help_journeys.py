@@ -273,7 +273,7 @@ def test_the_tools_and_the_language_work_with_cookies_blocked(
     context.close()
 
 
-@pytest.mark.parametrize(("lang", "js"), [("en", True), ("es", False)])
+@pytest.mark.parametrize(("lang", "js"), RUNS)  # English and Spanish, JavaScript on and off (issue #20)
 def test_an_account_of_ones_own_is_made_used_downloaded_and_deleted(
     live_server: Any, browser: Any, shot: Any, lang: str, js: bool
 ) -> None:
@@ -331,6 +331,7 @@ def test_an_account_of_ones_own_is_made_used_downloaded_and_deleted(
         deleted_h,
         no_med,
     ) = words
+    tag = f"{lang}-{'js' if js else 'nojs'}"
     context, page = _visitor(browser, live_server.url, lang, js)
     page.get_by_role("link", name=W[lang]["check"]).click()
     page.locator("#q-as_prescribed").get_by_label(W[lang]["prescribed"]).check()
@@ -338,16 +339,16 @@ def test_an_account_of_ones_own_is_made_used_downloaded_and_deleted(
         page.locator(f"#q-dsm5_{i}").get_by_label(W[lang]["no"], exact=True).check()
     page.get_by_role("button", name=W[lang]["see"]).click()
     page.get_by_role("link", name=W[lang]["own"]).click()
-    name = f"quiet-river-{lang}"
+    name = f"quiet-river-{tag}"
     page.get_by_label(user_l, exact=True).fill(name)
     page.get_by_label(pw_l, exact=True).fill("long walk by the river 42")
     page.get_by_label(again_l, exact=True).fill("long walk by the river 42")
     page.get_by_label(understood_l).check()
     _fits(page)
-    shot(page, f"own-account-signup-{lang}")
+    shot(page, f"own-account-signup-{tag}")
     page.get_by_role("button", name=make_l).click()
     expect(page.get_by_role("heading", name=home_h)).to_be_visible()
-    shot(page, f"own-account-home-{lang}")
+    shot(page, f"own-account-home-{tag}")
     page.get_by_role("link", name=checkin_l).click()
     page.locator("input[name=craving][value='3']").check(force=True)
     page.locator("input[name=mood][value='4']").check(force=True)
@@ -362,11 +363,11 @@ def test_an_account_of_ones_own_is_made_used_downloaded_and_deleted(
     assert data["account"]["username"] == name and len(data["checkins"]) == 1
     page.get_by_role("link", name=delete_l).click()
     page.get_by_label(confirm_l).fill("long walk by the river 42")
-    shot(page, f"own-account-delete-{lang}")
+    shot(page, f"own-account-delete-{tag}")
     page.get_by_role("button", name=forever_l).click()
     expect(page.get_by_role("heading", name=deleted_h)).to_be_visible()
     _frame(page, lang)
-    shot(page, f"own-account-deleted-{lang}")
+    shot(page, f"own-account-deleted-{tag}")
     assert not User.objects.filter(username=name).exists()
     assert not Patient.objects.filter(user__username=name).exists() and not CheckIn.objects.exists()
     context.close()

@@ -79,7 +79,26 @@ def test_an_empty_meeting_search_offers_a_way_on() -> None:
     assert "Search a wider area" in page and "radius_mi=10" in page
     assert "Meetings online, from anywhere" in page and "attendance=online" in page
     assert 'href="tel:18006624357"' in page and "https://findtreatment.gov" in page
-    assert "988" in page
+
+
+def _main(page: str) -> str:
+    """The page's own content: what is inside <main>, never the crisis bar above it."""
+    start, end = page.index("<main"), page.index("</main>")
+    return page[start:end]
+
+
+def test_the_crisis_bar_is_not_inside_the_pages_own_content() -> None:
+    main = _main(_text(Client(), "/en/find/meetings/?place=Poughkeepsie&radius_mi=5"))
+    assert 'class="crisisbar"' not in main
+
+
+@pytest.mark.parametrize(
+    "path", ["/en/find/meetings/?place=Poughkeepsie&radius_mi=5", "/en/find/treatment/?place=Poughkeepsie"]
+)
+def test_an_empty_search_names_988_in_its_own_way_on(path: str) -> None:
+    """The way on itself names the 988 line: the crisis bar on every page does not count (issue #20)."""
+    main = _main(_text(Client(), path))
+    assert 'href="tel:988"' in main
 
 
 def test_an_empty_treatment_search_offers_a_way_on() -> None:

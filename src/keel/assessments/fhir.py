@@ -19,6 +19,7 @@ from typing import Any
 
 from keel.assessments.models import Assessment
 from keel.core.instruments import registry
+from keel.core.instruments.fhir_import import EXTRA_ITEM_LOINC
 from keel.interop.fhir.base import KEEL, LOINC, Base, instant, ref
 
 KEEL_SCORES = f"{KEEL}/CodeSystem/instrument-score"
@@ -51,9 +52,37 @@ def canonical(base: Base, code: str) -> str:
     return f"{base.url}Questionnaire/{code}"
 
 
-def questionnaire(code: str, base: Base) -> dict[str, Any]:
-    """Keel's definition of an instrument as the FHIR Questionnaire that responses point to."""
-    doc = copy.deepcopy(registry.questionnaire(code))
+def questionnaire_id(code: str, version: str | None = None) -> str:
+    """The resource id of an instrument's Questionnaire: the code for the current version, `<code>-v<version>`
+    for an earlier one (all share one canonical URL and differ by `version`)."""
+    if version is None or version == registry.questionnaire(code)["version"]:
+        return code
+    return f"{code}-v{version}"
+
+
+def from_id(rid: str) -> tuple[str, str] | None:
+    """The (code, version) a Questionnaire id names, or None when it names none Keel serves."""
+    for code in registry.codes():
+        for version in registry.versions(code):
+            if questionnaire_id(code, version) == rid:
+                return code, version
+    return None
+
+
+def response_canonical(base: Base, code: str, version: str) -> str:
+    """What a response's `questionnaire` says: the canonical with the version it was filed under, which Keel
+    serves; a version Keel never served (not made by Keel) points at the canonical alone."""
+    if version in registry.versions(code):
+        return f"{canonical(base, code)}|{version}"
+    return canonical(base, code)
+
+
+def questionnaire(code: str, base: Base, version: str | None = None) -> dict[str, Any]:
+    """Keel's definition of an instrument (at `version`, else the current one) as the FHIR Questionnaire that
+    responses point to."""
+    source = registry.questionnaire(code) if version is None else registry.questionnaire_at(code, version)
+    doc = copy.deepcopy(source)
+    doc["id"] = questionnaire_id(code, doc["version"])
     doc["url"] = canonical(base, code)
     doc["identifier"] = [{"system": f"{KEEL}/instrument", "value": code}]
     doc["subjectType"] = ["Patient"]
@@ -79,6 +108,42 @@ def author_ref(a: Assessment) -> dict[str, str]:
     return ref("Practitioner", a.filled_by_id)
 
 
+def _kept_answers(a: Assessment, imported: bool) -> list[dict[str, Any]]:
+    """The answers to unscored items another system sent (PHQ-9 item 10), as items of the Questionnaire the
+    response points to; they never change the score."""
+    provenance = getattr(a, "imported_from", None) if imported else None
+    kept = getattr(provenance, "extra_answers", None) or {}
+    if not kept:
+        return []
+    try:
+        doc = registry.questionnaire_at(a.instrument, a.instrument_version)
+    except KeyError:
+        doc = registry.questionnaire(a.instrument)
+    by_loinc = {
+        c["code"]: raw
+        for raw in doc["item"]
+        if registry.not_scored(raw)
+        for c in raw.get("code", [])
+        if c.get("system") == LOINC
+    }
+    out = []
+    for key, code in kept.items():
+        raw = by_loinc.get(EXTRA_ITEM_LOINC.get(key, ""))
+        options = (raw or {}).get("answerOption", [])
+        option = next((o for o in options if o["valueCoding"]["code"] == code), None)
+        if raw is None or option is None:
+            continue
+        coding = option["valueCoding"]
+        out.append(
+            {
+                "linkId": raw["linkId"],
+                "text": raw["text"],
+                "answer": [{"valueCoding": answer_coding(a.instrument, coding["code"], coding["display"])}],
+            }
+        )
+    return out
+
+
 def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False) -> dict[str, Any]:
     """The answers, each coded; `authored` as sent when the response came from another system date-only."""
     instrument = registry.get(a.instrument)
@@ -95,10 +160,11 @@ def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False)
                 "answer": [{"valueCoding": answer_coding(a.instrument, option.code, option.display)}],
             }
         )
+    items += _kept_answers(a, imported)
     out: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": f"assessment-{a.pk}",
-        "questionnaire": f"{canonical(base, a.instrument)}|{a.instrument_version}",
+        "questionnaire": response_canonical(base, a.instrument, a.instrument_version),
         "status": "completed",
         "subject": ref("Patient", a.patient_id),
         "authored": instant(a.filled_at),

@@ -181,6 +181,12 @@ _ALL = (
         "https://hl7.org/fhir/R4/bundle.html#references",
     ),
     Source(
+        "keel-fhir-paging",
+        "Keel product rule: a FHIR search answers at most 200 resources a page (_count, default 50) and skips at "
+        "most 10,000 (_offset); a deeper read narrows the search (patient, date) or takes Patient/$everything. "
+        "Larger values are refused with a 400 naming the parameter, never silently lowered.",
+    ),
+    Source(
         "fhir-r4-search",
         "HL7 FHIR R4: RESTful search (searchset Bundles, paging links, date prefixes eq/lt/gt/le/ge, token "
         "system|code), Patient/$everything, CapabilityStatement and OperationOutcome.",

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -47,8 +48,11 @@ from keel.sharing.models import Consent
 from keel.sharing.services import SharingInvalid, release_record
 from keel.treatment.models import DoseRecord, MedicationOrder
 
+# Paging limits: program policy with its source (`keel-fhir-paging`), refused beyond, never lowered silently.
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
+MAX_OFFSET = 10_000
+PAGING_SOURCE = "keel-fhir-paging"
 COMMON = {"_count", "_offset", "_format", "_id"}
 SEARCH_PARAMS: dict[str, set[str]] = {
     "Patient": {"identifier", "name", "family", "given", "birthdate"},
@@ -151,7 +155,7 @@ def _page(request: HttpRequest) -> tuple[int, int]:
             raise FhirError(400, "invalid", f"{name} must be a whole number from {low} to {high}", name)
         return int(raw)
 
-    return number("_count", DEFAULT_COUNT, 1, MAX_COUNT), number("_offset", 0, 0, 10_000_000)
+    return number("_count", DEFAULT_COUNT, 1, MAX_COUNT), number("_offset", 0, 0, MAX_OFFSET)
 
 
 def _areas(user: Any) -> frozenset[Area]:
@@ -259,11 +263,12 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
     def work() -> HttpResponse:
         _check_request(request, set())
         if resource_type == "Questionnaire":
-            if rid not in registry.codes():
-                raise _not_found()
-            from keel.assessments.fhir import questionnaire
+            from keel.assessments.fhir import from_id, questionnaire
 
-            return _json(labelled(questionnaire(rid, base_for(request))))
+            named = from_id(rid)
+            if named is None:
+                raise _not_found()
+            return _json(labelled(questionnaire(named[0], base_for(request), named[1])))
         user = _caller(request)
         target = f"{resource_type}/{rid}"
         if not _ID.match(rid):
@@ -344,8 +349,10 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         count, offset = _page(request)
         base = base_for(request)
         now = timezone.now()
+        filters = _filters(request, resource_type)
+        skipped = 0  # resources the database already skipped, without building their records
         if resource_type == "Patient":
-            patients = _patients_matching(request, user)
+            patients, skipped = _patients_matching(request, user, offset)
             records = (Record(p, _areas(user), base, now) for p in patients)
             single: Patient | None = None
         else:
@@ -356,15 +363,9 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
                 patients_iter: Iterator[Patient] = iter([single])
             else:
                 single = None
-                patients_iter = (
-                    policy.patients_visible_to(user, _area_of(resource_type))
-                    .select_related("program")
-                    .order_by("pk")
-                    .iterator()
-                )
+                patients_iter, skipped = _patients_holding(user, resource_type, offset, exact=not filters)
             records = (Record(p, _areas(user), base, now) for p in patients_iter)
-        filters = _filters(request, resource_type)
-        page, more, seen = _collect(records, resource_type, filters, offset, count)
+        page, more, seen = _collect(records, resource_type, filters, offset - skipped, count)
         returned = [f"{x['resourceType']}/{x['id']}" for x in page]
         patient_ids = sorted({pid for pid, _ in seen})
         _audit_read(user, single, f"{resource_type}?", returned, patient_ids)
@@ -454,7 +455,11 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
         base = base_for(request)
         from keel.assessments.fhir import questionnaire
 
-        found = [questionnaire(code, base) for code in registry.codes()]
+        found = [
+            questionnaire(code, base, version)
+            for code in registry.codes()
+            for version in registry.versions(code)
+        ]
         wanted: list[tuple[str, str]] = []
         for raw in request.GET.getlist("url"):
             url, _, version = raw.strip().partition("|")
@@ -538,7 +543,54 @@ def _fold(text: str) -> str:
     return "".join(c for c in flat if not unicodedata.combining(c)).casefold()
 
 
-def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
+# The rows each resource type is made of, one resource per row (`exact`), and the path to their patient.
+_ROWS: dict[str, tuple[Any, str, bool]] = {
+    "EpisodeOfCare": (Enrollment, "patient_id", True),
+    "MedicationRequest": (MedicationOrder, "patient_id", True),
+    "MedicationAdministration": (DoseRecord, "patient_id", True),
+    "QuestionnaireResponse": (Assessment, "patient_id", True),
+    "Consent": (Consent, "patient_id", True),
+    "Provenance": (ImportedResponse, "assessment__patient_id", True),
+    "Condition": (Assessment, "patient_id", False),  # from the assessments, at most one
+    "Observation": (Assessment, "patient_id", False),  # several per assessment
+}
+
+
+def _patients_holding(
+    user: Any, resource_type: str, offset: int, *, exact: bool
+) -> tuple[Iterator[Patient], int]:
+    """The in-scope patients whose records can hold `resource_type`, in id order, and how many matching
+    resources the database skipped: only patients with rows of the type are read, and when each row is one
+    resource (no other filter), whole records before `_offset` are skipped by counting rows in SQL, so a deep
+    page builds only the records it returns."""
+    area = _area_of(resource_type)
+    scope = policy.patients_visible_to(user, area)
+    model, to_patient, one_per_row = _ROWS[resource_type]
+    holding = (
+        model.objects.filter(**{f"{to_patient}__in": scope.values("pk")})
+        .values(to_patient)
+        .annotate(n=Count("pk"))
+        .order_by(to_patient)
+    )
+    qs = scope.select_related("program").order_by("pk")
+    if area not in _areas(user):  # nothing of this type is shown to the role: no record is read
+        return iter(()), 0
+    if not (exact and one_per_row) or offset == 0:
+        return qs.filter(pk__in=holding.values(to_patient)).iterator(), 0
+    skipped, start = 0, None
+    for row in holding.iterator():
+        if skipped + row["n"] > offset:
+            start = row[to_patient]
+            break
+        skipped += row["n"]
+    if start is None:
+        return iter(()), skipped
+    return qs.filter(pk__gte=start, pk__in=holding.values(to_patient)).iterator(), skipped
+
+
+def _patients_matching(request: HttpRequest, user: Any, offset: int = 0) -> tuple[Iterator[Patient], int]:
+    """The patients a Patient search matches, and how many of them the database skipped for `_offset` (all
+    of it unless names are matched, which is done here, in Python)."""
     areas = _areas(user)
     if Area.CLINICAL not in areas:
         for name in ("identifier", "birthdate"):
@@ -559,10 +611,12 @@ def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
         ids = [i for i in request.GET["_id"].split(",") if i.isdigit() and len(i) < 19]
         qs = qs.filter(pk__in=ids)
     for raw in request.GET.getlist("identifier"):
-        system, _, value = raw.rpartition("|")
+        system, bar, value = raw.rpartition("|")
         if not value:
             raise FhirError(400, "invalid", "identifier needs a value ([system|]value)", "identifier")
-        if system and not system.startswith(RECORD_NUMBER_SYSTEM + "/"):
+        # `|value` asks for identifiers without a system, and every record number has one; another system
+        # than Keel's record numbers names no one here.
+        if (bar and not system) or (system and not system.startswith(RECORD_NUMBER_SYSTEM + "/")):
             qs = qs.none()
         elif system:
             qs = qs.filter(program__slug=system.removeprefix(RECORD_NUMBER_SYSTEM + "/"))
@@ -574,6 +628,12 @@ def _patients_matching(request: HttpRequest, user: Any) -> Iterator[Patient]:
     for kind, text in names:
         if not text:
             raise FhirError(400, "invalid", f"{kind} needs a value (the start of a name)", kind)
+    if not names:
+        return qs[offset:].iterator(), offset
+    return _named(qs, names), 0
+
+
+def _named(qs: Any, names: list[tuple[str, str]]) -> Iterator[Patient]:
     for patient in qs.iterator():
         family = _fold(patient.family_name)
         givens = [_fold(patient.given_name), _fold(patient.preferred_name)]

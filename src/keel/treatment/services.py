@@ -204,7 +204,16 @@ def order_fhir(order: MedicationOrder) -> dict[str, Any]:
             {
                 "text": f"{order.dose_mg.normalize():f} mg {order.route} {order.frequency}",
                 "route": {"text": order.route},
-                "doseAndRate": [{"doseQuantity": {"value": float(order.dose_mg), "unit": "mg"}}],
+                "doseAndRate": [
+                    {
+                        "doseQuantity": {
+                            "value": float(order.dose_mg),
+                            "unit": "mg",
+                            "system": "http://unitsofmeasure.org",
+                            "code": "mg",
+                        }
+                    }
+                ],
             }
         ],
         **(

@@ -21,6 +21,7 @@ Every problem is named by its JSON path, so the sender can fix it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ DIFFICULTY_ANSWERS = {
     "LA6574-3": "Extremely difficult",
 }
 LOINC = "http://loinc.org"
+# Where an unscored answer is kept (ImportedResponse.extra_answers) -> the LOINC code of its item.
+EXTRA_ITEM_LOINC = {"phq9_difficulty": PHQ9_DIFFICULTY}
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,18 @@ def _tail(link_id: Any) -> str | None:
     if not isinstance(link_id, str):
         return None
     return link_id.rsplit("/", 1)[-1].strip()
+
+
+_DEFINITION = re.compile(r"^https?://(?:www\.)?loinc\.org/(?:[A-Za-z0-9_./]*[/#])?(\d{1,7}-\d)(?:/)?$")
+
+
+def _definition_loinc(raw: Any) -> str | None:
+    """The LOINC code an item's `definition` names (`http://loinc.org/44250-9`, `https://loinc.org/44250-9/`,
+    `http://loinc.org/rdf#44250-9`), or None."""
+    if not isinstance(raw, str):
+        return None
+    m = _DEFINITION.match(raw.strip())
+    return m.group(1) if m else None
 
 
 def _parse_authored(raw: Any, now: datetime, today: date, errors: list[FieldError]) -> tuple[Any, Any]:
@@ -275,11 +290,26 @@ def parse_questionnaire_response(
     extra: dict[str, str] = {}
     sender_total: int | None = None
     seen: set[str] = set()
+    unscored = {  # Keel's own linkIds of the items it keeps but does not score (phq9_10 -> 69722-7)
+        raw["linkId"]: c["code"]
+        for raw in registry.questionnaire(instrument)["item"]
+        if registry.not_scored(raw)
+        for c in raw.get("code", [])
+        if c.get("system") == LOINC
+    }
     for path, item in found:
         tail = _tail(item.get("linkId"))
+        if tail in unscored:
+            tail = unscored[tail]
         link = tail if tail in known else by_loinc.get(tail or "")
         if tail in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
             link = tail
+        if link is None:  # a linkId of the sender's own, the LOINC code in `definition`
+            code = _definition_loinc(item.get("definition"))
+            if code in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
+                link = code
+            elif code is not None:
+                link = by_loinc.get(code)
         if link is None:
             here.append(FieldError(f"{path}.linkId", f"is not a {instrument.upper()} question"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -55,11 +56,22 @@ def _ext(doc: dict[str, Any], name: str) -> list[str]:
     return [e["valueString"] for e in doc.get("extension", []) if e["url"] == _EXT + name]
 
 
+def not_scored(raw: dict[str, Any]) -> bool:
+    """An item the Questionnaire carries for exchange but Keel neither asks nor scores (PHQ-9 item 10, "how
+    difficult", `loinc-44249-1`): an answer from another system is kept and sent back, never summed."""
+    return any(
+        e.get("url") == _EXT + "not-scored" and e.get("valueBoolean") is True
+        for e in raw.get("extension", [])
+    )
+
+
 def parse(doc: dict[str, Any], lang: str = "en") -> Instrument:
-    """Turn a Questionnaire document into an Instrument, with texts in `lang` where translated."""
+    """Turn a Questionnaire document into an Instrument, with texts in `lang` where translated. Items marked
+    `not-scored` are left out: the Instrument is what Keel asks and scores."""
+    scored = [raw for raw in doc["item"] if not not_scored(raw)]
     values = {
         raw["linkId"]: {o["valueCoding"]["code"]: _option(o).value for o in raw["answerOption"]}
-        for raw in doc["item"]
+        for raw in scored
     }
     items = tuple(
         Item(
@@ -74,7 +86,7 @@ def parse(doc: dict[str, Any], lang: str = "en") -> Instrument:
                 if c["operator"] == "="
             ),
         )
-        for raw in doc["item"]
+        for raw in scored
     )
     total = _ext(doc, "loinc-total")
     return Instrument(
@@ -101,3 +113,41 @@ def get(code: str, lang: str = "en") -> Instrument:
     """The instrument, with its texts in `lang` where the definition carries a translation (else English).
     Values, codes and rules never depend on the language."""
     return parse(questionnaire(code), lang)
+
+
+def versions(code: str) -> tuple[str, ...]:
+    """Every version of an instrument Keel has filed answers under: the current one first, then the earlier
+    ones its definition lists (`earlier-version`), each still served as a Questionnaire so that a response
+    filed under it keeps a canonical that resolves."""
+    doc = questionnaire(code)
+    return (str(doc["version"]), *_ext(doc, "earlier-version"))
+
+
+def _added_in(raw: dict[str, Any]) -> str | None:
+    added = [e for e in raw.get("extension", []) if e.get("url") == _EXT + "added-in-version"]
+    return str(added[0]["valueString"]) if added else None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
+@cache
+def questionnaire_at(code: str, version: str) -> dict[str, Any]:
+    """The definition as it was at `version` (one of `versions(code)`): the current one without the items
+    added after it. KeyError for a version Keel never had."""
+    doc = questionnaire(code)
+    if version == doc["version"]:
+        return doc
+    if version not in versions(code):
+        raise KeyError(version)
+    old = copy.deepcopy(doc)
+    old["version"] = version
+    old["status"] = "retired"
+    old["extension"] = [e for e in old.get("extension", []) if e["url"] != _EXT + "earlier-version"]
+    old["item"] = [
+        raw
+        for raw in old["item"]
+        if (added := _added_in(raw)) is None or _version_key(added) <= _version_key(version)
+    ]
+    return old

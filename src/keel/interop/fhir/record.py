@@ -16,6 +16,7 @@ from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
 from keel.assessments.models import Assessment
 from keel.assessments.queries import SELF_CHECK_ROLES, oldest_first
+from keel.core.instruments import registry
 from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import Base, collection
 from keel.interop.fhir.condition import condition_for
@@ -143,8 +144,15 @@ def _observations(rec: Record) -> list[dict[str, Any]]:
 
 
 def _questionnaires(rec: Record) -> list[dict[str, Any]]:
-    codes = list(dict.fromkeys(a.instrument for a in rec.assessments()))
-    return [instrument_fhir.questionnaire(code, rec.base) for code in codes]
+    # Each version a response was filed under (the one its canonical names), so every response's
+    # Questionnaire is in the Bundle; a version Keel never served points at the current one.
+    pairs = list(dict.fromkeys(_answered(a) for a in rec.assessments()))
+    return [instrument_fhir.questionnaire(code, rec.base, version) for code, version in pairs]
+
+
+def _answered(a: Assessment) -> tuple[str, str | None]:
+    known = a.instrument_version in registry.versions(a.instrument)
+    return a.instrument, a.instrument_version if known else None
 
 
 def _consents(rec: Record) -> list[dict[str, Any]]:
@@ -200,7 +208,8 @@ def assessment_bundle(a: Assessment, base: Base, now: datetime) -> dict[str, Any
     """One assessment with everything its references name: the Questionnaire, the patient, the staff."""
     imported = getattr(a, "imported_from", None) is not None
     own: list[dict[str, Any]] = instrument_fhir.resources(a, base, imported=imported)
-    own.append(instrument_fhir.questionnaire(a.instrument, base))
+    code, version = _answered(a)
+    own.append(instrument_fhir.questionnaire(code, base, version))
     if imported:
         own.append(r.provenance(a.imported_from))
     own.append(r.patient(a.patient, frozenset(Area)))
