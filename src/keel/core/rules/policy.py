@@ -200,6 +200,29 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "Keel bounds against entry errors (no maximum in the sources): floor 100 mg, where the extra ECG "
         "begins (Krantz 2009); hard bound 400 mg",
     ),
+    (_BUP_DOSE, "low_dose_day1_max_mg"): Limit(
+        "lower",
+        0.2,
+        1,
+        "floor 0.2 mg and default 0.5 mg, the typical first day of a low-dose start (0.2-0.5 mg, reference "
+        "9.5: Hammig 2016, secondary reviews); ceiling 1 mg, Keel bound: the largest daily rise those "
+        "schedules use",
+    ),
+    # The re-dose interval at the window (issue #13): a second dose sooner needs a prescriber's override.
+    (_BUP_DOSE, "redose_min_hours"): Limit(
+        "higher",
+        1,
+        4,
+        "floor 1 h, the short end of a further 2-4 mg 'about every 1-2 h' while withdrawal persists (reference "
+        "9.3); ceiling 4 h, Keel bound (as the home start's re-dose interval)",
+    ),
+    (_METHADONE, "redose_min_hours"): Limit(
+        "higher",
+        2,
+        12,
+        "floor 2 h, the label's supplementary first-day dose 'after 2-4 h if withdrawal persists' (reference "
+        "correction 6); ceiling 12 h, Keel bound: half a day, so a next-morning dose is never held back",
+    ),
     # Methadone at the window (reference 10, corrections 2, 6, 7, 8).
     (_METHADONE, "first_day_total_max_mg"): Limit(
         "lower",
