@@ -1280,6 +1280,16 @@ def my_care_plan(user: Any) -> tuple[Patient, list[CareGoal], list[NaloxoneKit]]
 SITES = ("left_gluteal", "right_gluteal")
 
 
+def continuing_course(patient: Patient, last: DoseRecord | None, today: date) -> bool:
+    """Whether an injection today continues a course (issue #13): the last injection given, not voided, within
+    the program's dosing interval plus grace (policy `continuing_course_days`). An injection a year ago is no
+    course: the first-injection readiness (every opioid's last use, the switching guidance) applies again."""
+    if last is None:
+        return False
+    days = effective_policy(patient, "naltrexone-readiness")["continuing_course_days"]
+    return (today - last.local_date).days <= days
+
+
 def record_injection(
     *,
     by: Any,
@@ -1304,14 +1314,21 @@ def record_injection(
         )
     now = now or timezone.now()
     today = local_today(patient, now)
-    last = DoseRecord.objects.filter(
-        patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
-    ).first()
+    last = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
+            )
+        )
+        .order_by("-local_date", "-recorded_at")
+        .first()
+    )
     if last is not None and last.site == site:
         raise TreatmentInvalid(
             [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
         )
-    if last is not None:  # on XR-naltrexone already: the next due date and the tolerance warning
+    repeat = continuing_course(patient, last, today)
+    if repeat:  # on XR-naltrexone: the next due date, the tolerance warning
         decision = repeat_injection(today)
     else:
         read = naltrexone_readiness(
@@ -1345,7 +1362,7 @@ def record_injection(
             status=DoseStatus.GIVEN,
             amount_mg=order.dose_mg,
             site=site,
-            treatment_day=1 if last is None else (today - last.local_date).days,
+            treatment_day=(today - last.local_date).days if last is not None and repeat else 1,
             decision=decision.as_dict(),
             recorded_by=by,
             recorded_at=now,

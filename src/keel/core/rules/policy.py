@@ -319,6 +319,14 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "the label's section 'Switching from Buprenorphine or Methadone': vulnerable to precipitated "
         "withdrawal for as long as 2 weeks (reference correction 10); floor 10 days, the label's 7-10 days",
     ),
+    (_NALTREXONE, "continuing_course_days"): Limit(
+        "lower",
+        28,
+        42,
+        "floor 28 days, the label's 4-week interval (reference 11); default 35 and ceiling 42 days, Keel bounds: "
+        "the interval plus one to two weeks, the label's 7-10 day opioid-free minimum (reference 11) and the "
+        "2 weeks of correction 10; after that a person may have used opioids again, so readiness is checked",
+    ),
     (_NALTREXONE, "agonist_switch"): Limit(
         "order",
         why="the label's switching section: a warning until day 14 (correction 10), a naloxone challenge, or "
