@@ -168,7 +168,7 @@ class OrderIn(Schema):
     )
     override_reason: str = Field(
         default="",
-        description="the prescriber's clinical reason for a dose above the program's check against entry errors",
+        description="the prescriber's clinical reason for a dose above the program's entry-error check",
     )
 
 
