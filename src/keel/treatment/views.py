@@ -656,8 +656,9 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 medication="buprenorphine",
                 amount_mg=post.get("amount_mg") or None,
                 sedated=post.get("sedated") == "on",
-                sequence=_slot(post.get("sequence", "")),
-                slot_required=True,  # a second Enter on the same page is "already given", not a second dose
+                sequence=_slot(
+                    post.get("sequence", "")
+                ),  # the form's slot: a second Enter is "already given"
             )
             messages.success(request, " ".join(words.reason_text(r) for r in outcome.decision.reasons))
         elif form == "override":
