@@ -320,7 +320,7 @@ def hours_since_last_dose(patient: Patient, medication: str, at: datetime, today
     ]
     if not times:
         return None
-    return min(abs((at - t).total_seconds()) for t in times) / 3600
+    return float(min(abs((at - t).total_seconds()) for t in times)) / 3600
 
 
 def dose_context(patient: Patient, medication: str, today: date) -> DoseContext:
@@ -1286,7 +1286,7 @@ def continuing_course(patient: Patient, last: DoseRecord | None, today: date) ->
     course: the first-injection readiness (every opioid's last use, the switching guidance) applies again."""
     if last is None:
         return False
-    days = effective_policy(patient, "naltrexone-readiness")["continuing_course_days"]
+    days = int(effective_policy(patient, "naltrexone-readiness")["continuing_course_days"])
     return (today - last.local_date).days <= days
 
 
