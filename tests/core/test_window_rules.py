@@ -321,3 +321,63 @@ def test_the_first_day_total_cannot_be_set_past_the_rules_50_mg() -> None:
         METHADONE.run(
             {"treatment_day": 1, "given_today_mg": 0, "requested_mg": 30}, {"first_day_total_max_mg": 60}
         )
+
+
+# --- The re-dose interval (the reviewer's second pass) ------------------------------------------------------
+
+
+def test_a_methadone_dose_a_minute_after_the_last_needs_an_override() -> None:
+    assert methadone(given_today_mg=80, requested_mg=10, hours_since_last_dose=1 / 60) == "needs_override"
+
+
+def test_a_methadone_dose_just_inside_two_hours_needs_an_override() -> None:
+    assert methadone(hours_since_last_dose=1.99) == "needs_override"
+
+
+def test_a_methadone_dose_at_two_hours_is_allowed() -> None:
+    assert methadone(hours_since_last_dose=2) == "allowed"
+
+
+def test_a_methadone_split_dose_with_a_documented_reason_is_allowed_and_logged() -> None:
+    assert methadone(hours_since_last_dose=0.1, documented_rationale=True) == "allowed_with_rationale"
+
+
+def test_a_buprenorphine_dose_two_minutes_after_the_last_needs_an_override() -> None:
+    assert bup(given_today_mg=4, requested_mg=4, hours_since_last_dose=2 / 60) == "needs_override"
+
+
+def test_a_buprenorphine_re_dose_at_two_hours_is_allowed() -> None:
+    assert bup(given_today_mg=4, requested_mg=4, hours_since_last_dose=2) == "allowed"
+
+
+def test_the_interval_reason_cites_its_sources() -> None:
+    raw = {"phase": "day1", "given_today_mg": 4, "requested_mg": 4, "hours_since_last_dose": 0.05}
+    assert "fda-bup-label-summary" in BUP.run(raw).sources
+
+
+@pytest.mark.parametrize(
+    "rule, value",
+    [("methadone-dose-check", 0), ("methadone-dose-check", 1.5), ("buprenorphine-dose-limit", 0)],
+)
+def test_the_re_dose_interval_has_a_safe_floor(rule: str, value: float) -> None:
+    with pytest.raises(InvalidInput):
+        rules.get(rule).run(
+            {"phase": "day1", "treatment_day": 1, "given_today_mg": 0, "requested_mg": 4},
+            {"redose_min_hours": value},
+        )
+
+
+def test_a_negative_interval_is_refused_by_name() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        methadone(hours_since_last_dose=-1)
+    assert exc.value.errors[0].field == "hours_since_last_dose"
+
+
+def test_the_low_dose_ceiling_is_bounded_by_the_reference() -> None:
+    limit = LIMITS[("buprenorphine-dose-limit", "low_dose_day1_max_mg")]
+    assert (limit.floor, limit.ceiling) == (0.2, 1)
+
+
+def test_the_naltrexone_course_is_bounded_by_the_interval() -> None:
+    limit = LIMITS[("naltrexone-readiness", "continuing_course_days")]
+    assert (limit.floor, limit.ceiling) == (28, 42)

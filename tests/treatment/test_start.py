@@ -162,8 +162,8 @@ def test_a_stricter_program_cows_threshold_changes_the_verdict(world: World) -> 
         )  # type: ignore[union-attr]
 
 
-def bup(world: World, mg: str, day: int = 0, role: str = "nurse") -> services.DoseOutcome:
-    with time_machine.travel(NOON + timedelta(days=day), tick=False):
+def bup(world: World, mg: str, day: int = 0, role: str = "nurse", hours: int = 0) -> services.DoseOutcome:
+    with time_machine.travel(NOON + timedelta(days=day, hours=hours), tick=False):
         return services.record_dose(
             by=world.staff[role], patient_id=world.alice.pk, medication="buprenorphine", amount_mg=mg
         )
@@ -182,10 +182,11 @@ def test_buprenorphine_day_limits_and_a_prescribers_override(world: World) -> No
             max_total_mg=8,
             reason="transfer from another clinic, on 8 mg daily",
         )
+    # doses 2 h apart: the re-dose interval (issue #13) stops a second dose sooner
     assert bup(world, "4").decision.decision == "allowed"
-    assert bup(world, "4").decision.decision == "allowed"  # 8 mg: at the day-1 limit
+    assert bup(world, "4", hours=2).decision.decision == "allowed"  # 8 mg: at the day-1 limit
     with pytest.raises(services.DoseBlocked) as exc:
-        bup(world, "4")  # 12 mg on day 1
+        bup(world, "4", hours=4)  # 12 mg on day 1
     assert "8 mg limit" in str(exc.value)
     with time_machine.travel(NOON, tick=False):
         services.add_override(
@@ -195,10 +196,10 @@ def test_buprenorphine_day_limits_and_a_prescribers_override(world: World) -> No
             max_total_mg=12,
             reason="ongoing withdrawal, COWS 14 at 2 h",
         )
-    assert bup(world, "4").decision.decision == "allowed_with_rationale"
+    assert bup(world, "4", hours=4).decision.decision == "allowed_with_rationale"
     assert bup(world, "16", day=1).decision.decision == "allowed"  # day 2: 16 mg limit
     with pytest.raises(services.DoseBlocked):
-        bup(world, "2", day=1)
+        bup(world, "2", day=1, hours=2)
     assert bup(world, "32", day=2).decision.decision == "allowed"  # maintenance: no ceiling (correction 1)
 
 

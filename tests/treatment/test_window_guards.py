@@ -158,7 +158,13 @@ def test_a_nurse_cannot_record_a_start_override(world: World) -> None:
 
 
 def test_a_low_dose_start_follows_its_schedule_instead(world: World) -> None:
-    order(world, "buprenorphine", 1, schedule=[{"day": 1, "mg": 0.5}, {"day": 2, "mg": 1}])
+    order(
+        world,
+        "buprenorphine",
+        1,
+        schedule=[{"day": 1, "mg": 0.5}, {"day": 2, "mg": 1}],
+        starts_on=NOON.date(),
+    )  # today is the schedule's day 1 (#13: only today's step of an active low-dose schedule skips the gate)
     assert bup(world, "0.5").decision.decision == "allowed"
 
 

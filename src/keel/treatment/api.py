@@ -166,6 +166,10 @@ class OrderIn(Schema):
     schedule: list[Any] = Field(
         default_factory=list, description='a low-dose start: [{"day": 1, "mg": 0.5}, ...]'
     )
+    override_reason: str = Field(
+        default="",
+        description="the prescriber's clinical reason for a dose above the program's entry-error check",
+    )
 
 
 @router.post(
@@ -181,6 +185,7 @@ def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Sta
         note=payload.note,
         home_start=payload.home_start,
         schedule=payload.schedule,
+        override_reason=payload.override_reason,
     )
     return Status(201, order_out(order))
 

@@ -11,7 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -27,7 +27,7 @@ from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.rules.methadone import CRITERIA
 from keel.core.rules.naltrexone import repeat_injection
-from keel.core.rules.window import HOLD_OPEN, REFUSED, hard_bound, reason_problem
+from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, hard_bound, reason_problem
 from keel.patients.models import (
     Enrollment,
     EnrollmentStatus,
@@ -138,8 +138,11 @@ def prescribe(
     home_start: bool = False,
     schedule: Any = None,
     now: datetime | None = None,
+    override_reason: Any = "",
 ) -> MedicationOrder:
-    """A new order; an active order for the same medication is superseded (kept, never edited)."""
+    """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
+    the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
+    prescriber's reason of substance (`override_reason`); above the hard bound it is refused."""
     patient = _scoped_for(by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe")
     errors: list[FieldError] = []
     if medication not in Medication.values:
@@ -152,8 +155,13 @@ def prescribe(
         steps = parse_schedule(schedule)
     except InvalidInput as exc:
         errors += exc.errors
+    if steps and low_dose_problem(patient, steps):
+        errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
+    why = order_plausibility(patient, medication, dose, override_reason, errors)
     if errors:
         raise TreatmentInvalid(errors)
+    if why:
+        note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
     now = now or timezone.now()
     with transaction.atomic():
         current = (
@@ -177,8 +185,43 @@ def prescribe(
             created_at=now,
             supersedes=current,
         )
-        _audit(by, patient, Action.CREATE, "medication_order", order.pk, detail={"medication": medication})
+        _audit(
+            by,
+            patient,
+            Action.CREATE,
+            "medication_order",
+            order.pk,
+            reason="above the program's check: prescriber's reason" if why else "",
+            detail={"medication": medication},
+        )
     return order
+
+
+def order_plausibility(
+    patient: Patient, medication: str, dose: Decimal, reason: Any, errors: list[FieldError]
+) -> str:
+    """An order's dose against the window's ceilings against entry errors (issue #13: the same LIMITS):
+    above the hard bound refused (naming dose_mg); above the program's value it needs a reason of substance
+    (naming override_reason). Returns the reason when one was needed and given."""
+    rule = GUARD_RAILS.get(medication)
+    if rule is None or errors:
+        return ""
+    settings = effective_policy(patient, rule)
+    verdict, reasons = ceilings(rule, float(dose), float(dose), settings, documented=False)
+    if verdict == REFUSED:
+        errors.append(FieldError("dose_mg", reasons[0].text))
+    elif verdict is not None:
+        text = " ".join(str(reason or "").split())
+        problem = reason_problem(text)
+        if problem:
+            errors.append(
+                FieldError(
+                    "override_reason",
+                    f"{reasons[0].text} An order this high needs the prescriber's reason: {problem}",
+                )
+            )
+        return text
+    return ""
 
 
 def order_fhir(order: MedicationOrder) -> dict[str, Any]:
@@ -260,6 +303,35 @@ class DoseContext:
         return self.observed[max(self.observed)] if self.observed else None
 
 
+def taken_doses(doses: Any) -> Any:
+    """Only the doses taken: a dose whose latest amendment voids it or corrects it to 0 mg was not given, so
+    it never starts an episode nor counts as the last dose (issue #13)."""
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    return doses.annotate(
+        latest_voided=Subquery(latest.values("voided")[:1]),
+        latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+    ).filter(Q(latest_voided__isnull=True) | Q(latest_voided=False, latest_corrected__gt=0))
+
+
+def hours_since_last_dose(patient: Patient, medication: str, at: datetime, today: date) -> float | None:
+    """Hours between `at` and the nearest dose of this medication given today or yesterday (its time given,
+    else recorded), whatever the local day: 23:59 and 00:01 are two minutes apart. None: none."""
+    times = [
+        given or recorded
+        for given, recorded in taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient,
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=today - timedelta(days=1),
+            )
+        ).values_list("given_at", "recorded_at")
+    ]
+    if not times:
+        return None
+    return float(min(abs((at - t).total_seconds()) for t in times)) / 3600
+
+
 def dose_context(patient: Patient, medication: str, today: date) -> DoseContext:
     return dose_contexts([(patient, today)], medication)[patient.pk]
 
@@ -282,11 +354,13 @@ def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict
     # The episode's first dose: the first observed dose on or after the current enrollment's start (one query
     # for everyone; a readmission starts a new episode). No active enrollment: no episode, no dosing.
     first_dose = (
-        DoseRecord.objects.filter(
-            patient_id=OuterRef("patient_id"),
-            medication=medication,
-            status=DoseStatus.GIVEN,
-            local_date__gte=OuterRef("started_on"),
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient_id=OuterRef("patient_id"),
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=OuterRef("started_on"),
+            )
         )
         .order_by("local_date")
         .values("local_date")[:1]
@@ -380,9 +454,11 @@ def _dose_decision(
     sedated: bool,
     documented: bool,
     start: dict[str, Any] | None = None,
+    hours_since_last: float | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
-    first-dose inputs (first_dose, start_verdict, start_override)."""
+    first-dose inputs (first_dose, start_verdict, start_override); `hours_since_last`: since the last dose of
+    this medication given, whatever the day (the re-dose interval)."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -395,6 +471,8 @@ def _dose_decision(
         "documented_rationale": documented,
         "hold_open": ctx.hold_open,
     }
+    if hours_since_last is not None:
+        common["hours_since_last_dose"] = hours_since_last
     if medication == "methadone":
         settings = effective_policy(patient, name)
         since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
@@ -464,9 +542,8 @@ def _start_gate(
     """The first standard buprenorphine dose waits for the readiness verdict "ready" (the one definition,
     `readiness.buprenorphine_readiness`), unless a prescriber recorded a start override today that covers the
     total. A low-dose start follows its schedule instead."""
-    if order.schedule:  # a low-dose start: today's planned total instead of the readiness gate
-        day = (ctx.today - order.starts_on).days + 1
-        planned = next((step["mg"] for step in order.schedule if step["day"] == day), None)
+    planned = low_dose_step(patient, order, ctx.today)
+    if planned is not None:  # today's step of a low-dose start: its planned total instead of the gate
         return {"first_dose": False, "schedule_mg": planned}
     first = ctx.treatment_day == 1 and ctx.given_today_mg == 0
     if not first:
@@ -475,6 +552,27 @@ def _start_gate(
     verdict = read.readiness.decision if read.readiness is not None else "undecided"
     covered = any(o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides)
     return {"first_dose": True, "start_verdict": verdict, "start_override": covered}
+
+
+def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
+    """Why a schedule is not a low-dose start ("" when it is): it starts on day 1 at or below the program's
+    low-dose ceiling (policy, reference 9.5: about 0.2-0.5 mg on the first day)."""
+    if not steps:
+        return ""
+    ceiling = effective_policy(patient, "buprenorphine-dose-limit")["low_dose_day1_max_mg"]
+    first = min(steps, key=lambda step: step["day"])
+    if first["day"] != 1 or Decimal(str(first["mg"])) > Decimal(str(ceiling)):
+        return f"a low-dose start begins on day 1 with at most {ceiling:g} mg (program policy)"
+    return ""
+
+
+def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> Any:
+    """Today's planned total of an active low-dose schedule (None: no low-dose step today, so the standard
+    readiness gate applies): the order is a low-dose start by its amounts, and today is one of its days."""
+    if not order.schedule or low_dose_problem(patient, order.schedule):
+        return None
+    day = (today - order.starts_on).days + 1
+    return next((step["mg"] for step in order.schedule if step["day"] == day), None)
 
 
 def record_dose(
@@ -556,10 +654,11 @@ def record_dose(
     documented = override is not None and total <= override.max_total_mg
     start = None
     if medication == Medication.BUPRENORPHINE:
-        start = _start_gate(patient, order, ctx, now, total, overrides)
+        start = _start_gate(patient, order, ctx, given or now, total, overrides)
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
-    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start)
+    since = hours_since_last_dose(patient, medication, given or now, today)
+    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start, since)
     if decision.decision in BLOCKING:
         _audit(
             by,
@@ -617,6 +716,33 @@ def record_dose(
     return DoseOutcome(dose, decision)
 
 
+def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:
+    """A correction meets the same ceilings against entry errors as a dose at the window (issue #13): past
+    the hard bound refused; past the program's value only with a prescriber's override for that day that
+    covers the day's total. Raises TreatmentInvalid naming corrected_mg."""
+    rule = GUARD_RAILS.get(dose.medication)
+    if rule is None:
+        return
+    others = (
+        DoseRecord.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
+        .exclude(pk=dose.pk)
+        .prefetch_related("amendments")
+    )
+    total = corrected + sum((effective_mg(d) for d in others), Decimal(0))
+    covered = DoseOverride.objects.filter(
+        patient=patient,
+        medication=dose.medication,
+        local_date=dose.local_date,
+        kind=OverrideKind.LIMIT,
+        max_total_mg__gte=total,
+    ).exists()
+    verdict, reasons = ceilings(
+        rule, float(corrected), float(total), effective_policy(patient, rule), documented=covered
+    )
+    if verdict in (REFUSED, "needs_override"):
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
+
+
 def amend_dose(
     *,
     by: Any,
@@ -644,6 +770,8 @@ def amend_dose(
     if dose is None:  # not this patient's dose (or none at all): the same answer, audited
         _audit(by, patient, Action.DENIED, "dose", dose_id, outcome=Outcome.DENIED, reason="no such dose")
         raise policy.PatientNotFound()
+    if corrected is not None:
+        amendment_ceilings(patient, dose, corrected)
     with transaction.atomic():
         amendment = DoseAmendment.objects.create(
             dose=dose,
@@ -1161,6 +1289,16 @@ def my_care_plan(user: Any) -> tuple[Patient, list[CareGoal], list[NaloxoneKit]]
 SITES = ("left_gluteal", "right_gluteal")
 
 
+def continuing_course(patient: Patient, last: DoseRecord | None, today: date) -> bool:
+    """Whether an injection today continues a course (issue #13): the last injection given, not voided, within
+    the program's dosing interval plus grace (policy `continuing_course_days`). An injection a year ago is no
+    course: the first-injection readiness (every opioid's last use, the switching guidance) applies again."""
+    if last is None:
+        return False
+    days = int(effective_policy(patient, "naltrexone-readiness")["continuing_course_days"])
+    return (today - last.local_date).days <= days
+
+
 def record_injection(
     *,
     by: Any,
@@ -1185,14 +1323,21 @@ def record_injection(
         )
     now = now or timezone.now()
     today = local_today(patient, now)
-    last = DoseRecord.objects.filter(
-        patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
-    ).first()
+    last = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
+            )
+        )
+        .order_by("-local_date", "-recorded_at")
+        .first()
+    )
     if last is not None and last.site == site:
         raise TreatmentInvalid(
             [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
         )
-    if last is not None:  # on XR-naltrexone already: the next due date and the tolerance warning
+    repeat = continuing_course(patient, last, today)
+    if repeat:  # on XR-naltrexone: the next due date, the tolerance warning
         decision = repeat_injection(today)
     else:
         read = naltrexone_readiness(
@@ -1226,7 +1371,7 @@ def record_injection(
             status=DoseStatus.GIVEN,
             amount_mg=order.dose_mg,
             site=site,
-            treatment_day=1 if last is None else (today - last.local_date).days,
+            treatment_day=(today - last.local_date).days if last is not None and repeat else 1,
             decision=decision.as_dict(),
             recorded_by=by,
             recorded_at=now,

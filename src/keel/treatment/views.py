@@ -140,6 +140,7 @@ def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 medication=post.get("medication", ""),
                 dose_mg=post.get("dose_mg"),
                 note=post.get("note", ""),
+                override_reason=post.get("override_reason", ""),
             )
             messages.success(request, _("Order saved."))
         elif form == "override":
@@ -594,6 +595,8 @@ _START_LABELS = {
     "max_total_mg": gettext_lazy("Allow up to this total today (mg)"),
     "reason": gettext_lazy("Clinical reason"),
     "schedule": gettext_lazy("Low-dose start"),
+    "sequence": gettext_lazy("Dose of the day"),
+    "override_reason": gettext_lazy("Reason for a dose above the program's check"),
     "product": gettext_lazy("Product"),
     "quantity": gettext_lazy("Kits"),
     "area": gettext_lazy("Area"),
@@ -609,6 +612,11 @@ def _said(exc: InvalidInput) -> str:
         f"{_START_LABELS.get(e.field.split('[')[0], e.field.replace('_', ' '))}: {e.reason}"
         for e in exc.errors
     )
+
+
+def _slot(raw: str) -> Any:
+    """The dose slot a page's form sent: a number, or the text as typed (the service names a bad one)."""
+    return int(raw) if raw.isdigit() else (raw or None)
 
 
 def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -638,6 +646,7 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 dose_mg=post.get("dose_mg"),
                 home_start=post.get("home_start") == "on",
                 schedule=_schedule_from_text(post.get("schedule", "")),
+                override_reason=post.get("override_reason", ""),
             )
             messages.success(request, _("Order saved."))
         elif form == "dose":
@@ -647,6 +656,9 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 medication="buprenorphine",
                 amount_mg=post.get("amount_mg") or None,
                 sedated=post.get("sedated") == "on",
+                sequence=_slot(
+                    post.get("sequence", "")
+                ),  # the form's slot: a second Enter is "already given"
             )
             messages.success(request, " ".join(words.reason_text(r) for r in outcome.decision.reasons))
         elif form == "override":

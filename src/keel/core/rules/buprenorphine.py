@@ -29,7 +29,7 @@ from keel.core.decision import Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
-from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, hold_open_reasons
+from keel.core.rules.window import HOLD_OPEN, REDOSE_FIELD_HELP, REFUSED, ceilings, hold_open_reasons, redose
 from keel.core.words import gettext_noop
 
 READY = "ready"  # the one readiness verdict that allows a standard first dose
@@ -495,8 +495,36 @@ DOSE_INPUTS = (
         default=False,
         help="a prescriber recorded today, with a reason, a first dose while the verdict is not 'ready'",
     ),
+    Field(
+        "hours_since_last_dose",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=24 * 365,
+        help=REDOSE_FIELD_HELP,
+    ),
 )
 DOSE_POLICY = (
+    Field(
+        "low_dose_day1_max_mg",
+        "number",
+        required=False,
+        default=0.5,
+        minimum=0,
+        help="program policy, default 0.5 mg: a low-dose start's first day is at most this (typical schedules "
+        "start at about 0.2-0.5 mg a day, reference 9.5); a schedule starting higher is not a low-dose start "
+        "and the readiness gate applies",
+    ),
+    Field(
+        "redose_min_hours",
+        "number",
+        required=False,
+        default=2,
+        minimum=0,
+        help="program policy, default 2 h, the conservative end of a further 2-4 mg 'about every 1-2 h' while "
+        "withdrawal persists (reference 9.3, secondary; as the home start); a dose sooner (a double entry, a split dose) needs a prescriber's override "
+        "for the day",
+    ),
     Field(
         "day1_max_mg",
         "number",
@@ -590,6 +618,12 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     )
     if ceiling in (REFUSED, "needs_override"):
         return Decision("buprenorphine-dose-limit", "1", str(ceiling), tuple(ceiling_reasons), dict(p))
+    interval, interval_reasons = redose(
+        "buprenorphine-dose-limit", v["hours_since_last_dose"], p, v["documented_rationale"]
+    )
+    if interval == "needs_override":
+        return Decision("buprenorphine-dose-limit", "1", interval, tuple(interval_reasons), dict(p))
+    ceiling_reasons += interval_reasons
     day = _day_limit(v, p)
     if not ceiling_reasons:
         return day

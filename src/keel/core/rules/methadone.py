@@ -18,7 +18,7 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
-from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, hold_open_reasons
+from keel.core.rules.window import HOLD_OPEN, REDOSE_FIELD_HELP, REFUSED, ceilings, hold_open_reasons, redose
 from keel.core.words import gettext_noop
 
 DOSE_INPUTS = (
@@ -82,8 +82,26 @@ DOSE_INPUTS = (
         maximum=1000,
         help="the lowest observed daily total in the titration window before today",
     ),
+    Field(
+        "hours_since_last_dose",
+        "number",
+        required=False,
+        minimum=0,
+        maximum=24 * 365,
+        help=REDOSE_FIELD_HELP,
+    ),
 )
 DOSE_POLICY = (
+    Field(
+        "redose_min_hours",
+        "number",
+        required=False,
+        default=2,
+        minimum=0,
+        help="program policy, default 2 h: the label's supplementary first-day dose 'after 2-4 h if withdrawal "
+        "persists' (reference correction 6); a dose sooner after the last one (a double entry, a split dose) "
+        "needs a prescriber's override for the day",
+    ),
     Field(
         "first_day_total_max_mg",
         "number",
@@ -252,6 +270,11 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     if ceiling == REFUSED:
         return Decision(name, "1", REFUSED, tuple(reasons), policy)
     limits = _Limits(v["documented_rationale"], reasons, ceiling)
+    interval, interval_reasons = redose(name, v["hours_since_last_dose"], p, v["documented_rationale"])
+    if interval is not None:
+        limits.blocked = limits.blocked or interval == "needs_override"
+        limits.rationale = limits.rationale or interval == "allowed_with_rationale"
+        reasons.extend(interval_reasons)
     missed = v["missed_days_in_a_row"] if v["treatment_day"] > 1 else 0
     if missed >= p["reassess_after_missed_days"]:
         if not v["documented_rationale"]:

@@ -63,6 +63,16 @@ POLICY = (
         "Buprenorphine or Methadone': up to 2 weeks; reference correction 10)",
     ),
     Field(
+        "continuing_course_days",
+        "integer",
+        required=False,
+        default=35,
+        help="program policy, default 35 days: a later injection skips the opioid-free check only within the "
+        "4-week dosing interval plus a week's grace (label: every 4 weeks; 'missed dose: give as soon as "
+        "possible'; the 7-day opioid-free minimum is the grace). Later, or after a voided injection, the "
+        "first-injection readiness applies again",
+    ),
+    Field(
         "agonist_switch",
         "choice",
         required=False,

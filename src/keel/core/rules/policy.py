@@ -200,6 +200,29 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "Keel bounds against entry errors (no maximum in the sources): floor 100 mg, where the extra ECG "
         "begins (Krantz 2009); hard bound 400 mg",
     ),
+    (_BUP_DOSE, "low_dose_day1_max_mg"): Limit(
+        "lower",
+        0.2,
+        1,
+        "floor 0.2 mg and default 0.5 mg, the typical first day of a low-dose start (0.2-0.5 mg, reference "
+        "9.5: Hammig 2016, secondary reviews); ceiling 1 mg, Keel bound: the largest daily rise those "
+        "schedules use",
+    ),
+    # The re-dose interval at the window (issue #13): a second dose sooner needs a prescriber's override.
+    (_BUP_DOSE, "redose_min_hours"): Limit(
+        "higher",
+        1,
+        4,
+        "floor 1 h, the short end of a further 2-4 mg 'about every 1-2 h' while withdrawal persists (reference "
+        "9.3); ceiling 4 h, Keel bound (as the home start's re-dose interval)",
+    ),
+    (_METHADONE, "redose_min_hours"): Limit(
+        "higher",
+        2,
+        12,
+        "floor 2 h, the label's supplementary first-day dose 'after 2-4 h if withdrawal persists' (reference "
+        "correction 6); ceiling 12 h, Keel bound: half a day, so a next-morning dose is never held back",
+    ),
     # Methadone at the window (reference 10, corrections 2, 6, 7, 8).
     (_METHADONE, "first_day_total_max_mg"): Limit(
         "lower",
@@ -295,6 +318,14 @@ LIMITS: dict[tuple[str, str], Limit] = {
         14,
         "the label's section 'Switching from Buprenorphine or Methadone': vulnerable to precipitated "
         "withdrawal for as long as 2 weeks (reference correction 10); floor 10 days, the label's 7-10 days",
+    ),
+    (_NALTREXONE, "continuing_course_days"): Limit(
+        "lower",
+        28,
+        42,
+        "floor 28 days, the label's 4-week interval (reference 11); default 35 and ceiling 42 days, Keel bounds: "
+        "the interval plus one to two weeks, the label's 7-10 day opioid-free minimum (reference 11) and the "
+        "2 weeks of correction 10; after that a person may have used opioids again, so readiness is checked",
     ),
     (_NALTREXONE, "agonist_switch"): Limit(
         "order",

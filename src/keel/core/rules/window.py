@@ -125,3 +125,53 @@ def ceilings(
                 )
             )
     return verdict, reasons
+
+
+# --- The re-dose interval (issue #13) ---------------------------------------------------------------------
+
+REDOSE_FIELD_HELP = (
+    "hours since the last dose of this medication was given (any day; absent: none given in the lookback). "
+    "Below the program's re-dose interval a dose needs a prescriber's override (split dosing, a re-dose after "
+    "reassessment)"
+)
+REDOSE_SOURCES = {
+    "methadone-dose-check": ("methadone-label-first-day", "keel-policy"),
+    "buprenorphine-dose-limit": ("fda-bup-label-summary", "tip63-summary", "keel-policy"),
+}
+
+
+def redose(
+    rule: str, hours_since_last: float | None, p: Mapping[str, Any], documented: bool
+) -> tuple[str | None, list[Reason]]:
+    """The minimum interval between two doses of one medication, whatever the day (23:59 and 00:01 are two
+    minutes apart): (verdict, reasons). None: no dose within the interval; "needs_override" below it
+    without a prescriber's override for today; "allowed_with_rationale" with one."""
+    need = p["redose_min_hours"]
+    if hours_since_last is None or hours_since_last >= need:
+        return None, []
+    minutes = int(hours_since_last * 60)
+    if documented:
+        return "allowed_with_rationale", [
+            Reason.said(
+                gettext_noop(
+                    "The last dose was %(minutes)s minutes ago, within the program's %(hours)s h re-dose "
+                    "interval; a prescriber documented a reason (split dose or re-dose after reassessment, "
+                    "logged)."
+                ),
+                REDOSE_SOURCES[rule],
+                minutes=minutes,
+                hours=need,
+            )
+        ]
+    return "needs_override", [
+        Reason.said(
+            gettext_noop(
+                "The last dose was %(minutes)s minutes ago: the program waits %(hours)s h between doses. Check "
+                "this is not the same dose entered twice; a split dose or a re-dose after reassessment needs a "
+                "prescriber's override for today, with a reason."
+            ),
+            REDOSE_SOURCES[rule],
+            minutes=minutes,
+            hours=need,
+        )
+    ]
