@@ -914,6 +914,12 @@ def take_home_review(patient: Patient, now: datetime | None = None) -> TakeHomeR
     )
 
 
+def take_home_review_for(user: Any, *, patient_id: int, now: datetime | None = None) -> TakeHomeReview:
+    """The review, read through the policy (clinical area, audited)."""
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="take_home_review")
+    return take_home_review(patient, now)
+
+
 def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
     if raw in (None, ""):
         return None

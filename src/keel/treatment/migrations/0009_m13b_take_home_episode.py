@@ -5,26 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0008_activation_codes'),
-        ('treatment', '0008_override_kind'),
+        ("patients", "0008_activation_codes"),
+        ("treatment", "0008_override_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='takehomeplan',
-            name='ended_on',
+            model_name="takehomeplan",
+            name="ended_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='takehomeplan',
-            name='enrollment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='take_home_plans', to='patients.enrollment'),
+            model_name="takehomeplan",
+            name="enrollment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="take_home_plans",
+                to="patients.enrollment",
+            ),
         ),
         migrations.AddField(
-            model_name='takehomeplan',
-            name='open_flags',
+            model_name="takehomeplan",
+            name="open_flags",
             field=models.JSONField(blank=True, default=list),
         ),
     ]
