@@ -84,7 +84,7 @@ def fields(response: Any) -> set[str]:
     return {e["field"] for e in response.json()["errors"]}
 
 
-# 1. Days in treatment count from the methadone episode, not from admission -----------------------------
+# 1. Days in treatment count from the methadone episode, not from admission
 
 
 def test_enrolled_56_days_ago_on_methadone_day_1_gets_7_days_not_28(world: World) -> None:
@@ -116,7 +116,7 @@ def test_the_review_page_api_and_decision_show_the_same_number(world: World) -> 
     assert api_decide(world, {"acknowledged_flags": []}).json()["days_in_treatment"] == 20
 
 
-# 2. An active methadone order ------------------------------------------------------------------------------
+# 2. An active methadone order
 
 
 def test_no_take_homes_without_an_active_methadone_order(world: World) -> None:
@@ -134,7 +134,7 @@ def test_the_api_names_the_order(world: World) -> None:
     assert response.status_code == 422 and fields(response) == {"order"}
 
 
-# 3. Open flags weigh against take-homes: each acknowledged by id -------------------------------------------
+# 3. Open flags weigh against take-homes: each acknowledged by id
 
 
 def flag(world: World, kind: str, at: datetime = NOON) -> PatientFlag:
@@ -188,7 +188,8 @@ def test_an_acknowledged_flag_is_a_reason_in_the_decision(world: World) -> None:
 def test_a_resolved_flag_needs_no_acknowledgement(world: World) -> None:
     order(world)
     observed(world, range(-40, 0))
-    PatientFlag.objects.filter(pk=flag(world, "reported_use").pk).update(resolved_at=NOON)
+    resolved = PatientFlag.objects.filter(pk=flag(world, "reported_use").pk)
+    resolved.update(resolved_at=NOON, resolution_note="seen")
     assert decide(world).max_supply_days == 28
 
 
@@ -210,7 +211,7 @@ def test_the_review_lists_each_open_flag(world: World) -> None:
     assert [f["id"] for f in review["open_flags"]] == [str(use.pk)]
 
 
-# 4. No bottle for a day already past -------------------------------------------------------------------------
+# 4. No bottle for a day already past
 
 
 def test_a_back_dated_start_is_refused(world: World) -> None:
@@ -226,7 +227,7 @@ def test_start_today_is_allowed(world: World) -> None:
 
 
 def test_today_is_the_program_zone_s_day_not_utc(world: World) -> None:
-    """At 22:00 in New York it is already tomorrow in UTC: today's bottle is still allowed, yesterday's not."""
+    """At 22:00 in New York it is already tomorrow in UTC: today's bottle is allowed, yesterday's not."""
     order(world)
     observed(world, range(-40, 0))
     late = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -241,7 +242,7 @@ def test_the_api_refuses_a_back_dated_start(world: World) -> None:
     assert response.status_code == 422 and fields(response) == {"start_on"}
 
 
-# 12. An observed dose on a take-home day ----------------------------------------------------------------------
+# 12. An observed dose on a take-home day
 
 
 def take_home_today(world: World) -> None:
@@ -279,7 +280,7 @@ def test_the_api_refuses_a_dose_on_a_take_home_day(world: World) -> None:
     assert response.status_code == 422 and fields(response) == {"bottle_returned"}
 
 
-# 13. Plans belong to an episode ----------------------------------------------------------------------------------
+# 13. Plans belong to an episode
 
 
 def test_discharge_ends_the_take_home_plan(world: World) -> None:
@@ -332,7 +333,7 @@ def test_a_new_plan_names_its_episode(world: World) -> None:
     assert plan.enrollment == Enrollment.objects.get(patient=world.alice, status="active")
 
 
-# 14. Buprenorphine at the window -------------------------------------------------------------------------------------
+# 14. Buprenorphine at the window
 
 
 def test_buprenorphine_is_on_the_dosing_list(world: World) -> None:
@@ -366,7 +367,7 @@ def test_buprenorphine_given_at_the_window_appears_as_given(world: World) -> Non
     assert rows[0].status == "given"
 
 
-# A schedule below the maximum, a stricter state limit, a closure day ------------------------------------------------
+# A schedule below the maximum, a stricter state limit, a closure day
 
 
 def test_a_weekends_only_schedule_below_the_maximum(world: World) -> None:
