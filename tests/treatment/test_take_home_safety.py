@@ -424,3 +424,116 @@ def test_a_past_closure_day_is_refused(world: World) -> None:
     assert refused(world, criteria={**CRITERIA, "regular_attendance": False}, closure_day="2026-11-24") == {
         "closure_day"
     }
+
+
+# The window on a real morning: the page
+
+
+def nurse_page(world: World) -> Client:
+    return sign_in(Client(), world.staff["nurse"])
+
+
+def test_with_htmx_the_row_comes_back_with_its_verdict(world: World) -> None:
+    order(world)
+    observed(world, range(-5, 0))
+    with time_machine.travel(NOON, tick=False):
+        client = nurse_page(world)
+        response = client.post(
+            f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "60"}, HTTP_HX_REQUEST="true"
+        )
+    body = response.content.decode()
+    assert response.status_code == 200 and body.lstrip().startswith("<tr")
+    assert f"60 mg given to {world.alice.display_name}." in body
+
+
+def test_a_blocked_row_looks_different_from_a_dosed_one(world: World) -> None:
+    order(world)
+    observed(world, range(-5, 0))
+    with time_machine.travel(NOON, tick=False):
+        client = nurse_page(world)
+        blocked = client.post(
+            f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": ""}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+        given = client.post(
+            f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "60"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+    assert "result-blocked" in blocked and "result-given" in given
+
+
+def test_without_javascript_the_verdict_shows_on_the_row_after_the_redirect(world: World) -> None:
+    order(world)
+    observed(world, range(-5, 0))
+    with time_machine.travel(NOON, tick=False):
+        client = nurse_page(world)
+        response = client.post(f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "60"})
+        assert response.status_code == 302 and response["Location"].endswith(f"#p{world.alice.pk}")
+        page = client.get("/dosing/").content.decode()
+    row = page[page.index(f'id="p{world.alice.pk}"') :]
+    assert "60 mg given to" in row[: row.index("</tr>")]
+
+
+def test_a_take_home_day_refusal_is_in_plain_words(world: World) -> None:
+    take_home_today(world)
+    with time_machine.travel(NOON + timedelta(hours=1), tick=False):
+        client = nurse_page(world)
+        body = client.post(
+            f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "60"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+    assert "today is a take-home day" in body and "bottle_returned:" not in body
+
+
+def test_find_a_person_by_name(world: World) -> None:
+    order(world)
+    with time_machine.travel(NOON, tick=False):
+        client = nurse_page(world)
+        found = client.get("/dosing/", {"q": "zamor"}).content.decode()
+        missing = client.get("/dosing/", {"q": "nobody"}).content.decode()
+    assert f'id="p{world.alice.pk}"' in found and f'id="p{world.alice.pk}"' not in missing
+
+
+def test_find_a_person_by_record_number(world: World) -> None:
+    order(world)
+    with time_machine.travel(NOON, tick=False):
+        found = nurse_page(world).get("/dosing/", {"q": "rr-0001"}).content.decode()
+    assert f'id="p{world.alice.pk}"' in found
+
+
+def test_one_tab_stop_per_person(world: World) -> None:
+    order(world)
+    with time_machine.travel(NOON, tick=False):
+        page = nurse_page(world).get("/dosing/").content.decode()
+    row = page[page.index(f'id="p{world.alice.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert row.count('tabindex="-1"') == row.count("<a ") + row.count("<button") + row.count(
+        'type="checkbox"'
+    )
+
+
+def test_buprenorphine_is_on_the_page(world: World) -> None:
+    order(world, "buprenorphine", 16)
+    with time_machine.travel(NOON, tick=False):
+        page = nurse_page(world).get("/dosing/").content.decode()
+    assert f'id="p{world.alice.pk}-buprenorphine"' in page
+
+
+def test_the_take_home_form_acknowledges_flags_from_the_page(world: World) -> None:
+    order(world)
+    observed(world, range(-40, 0))
+    use = flag(world, "reported_use")
+    with time_machine.travel(NOON, tick=False):
+        client = sign_in(Client(), world.staff["prescriber"])
+        page = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
+        assert f'name="acknowledged_flags" value="{use.pk}"' in page
+        response = client.post(
+            f"/patients/{world.alice.pk}/medication/",
+            {
+                "form": "take_home",
+                **{k: "on" for k in CRITERIA},
+                "acknowledged_flags": str(use.pk),
+                "state_max_days": "5",
+                "bottle_days": "2026-11-28\n2026-11-29",
+            },
+        )
+        assert response.status_code == 302
+    plan = TakeHomePlan.objects.get()
+    assert (plan.max_supply_days, plan.bottles) == (5, ["2026-11-28", "2026-11-29"])

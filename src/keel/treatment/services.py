@@ -1014,8 +1014,11 @@ def decide_take_home(
         "start_on": (start or (min(days_asked) if days_asked else today + timedelta(days=1))).isoformat(),
         **{k: bool(criteria.get(k, False)) for k in CRITERIA_KEYS},
     }
-    if state_max_days not in (None, ""):
-        raw["state_max_days"] = state_max_days
+    if state_max_days not in (None, ""):  # a page sends text: "5" is the number 5
+        text = str(state_max_days).strip()
+        raw["state_max_days"] = (
+            int(text) if isinstance(state_max_days, str) and text.isdigit() else state_max_days
+        )
     decision = rules.get("take-home-eligibility").run(raw, settings)
     if closure is not None:
         if decision.decision == "eligible":
