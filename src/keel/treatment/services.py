@@ -250,6 +250,7 @@ class DoseContext:
     days_since_last_increase: int | None = None
     first_dose_on: date | None = None  # the episode's first dose day (keel.core.episodes)
     in_episode: bool = True  # the person has an active enrollment (an ended episode cannot be dosed)
+    take_home: TakeHomePlan | None = None  # this episode's latest take-home plan
 
     @property
     def last_observed_mg(self) -> Decimal | None:
@@ -298,13 +299,16 @@ def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict
         firsts[pk] = first_on  # the latest active enrollment wins
         episodes_of[pk] = (enrollment_id, started_on)
     covered: dict[int, set[date]] = {pk: set() for pk in ids}
-    for plan in episode_take_home_plans(ids, episodes_of):
+    latest: dict[int, TakeHomePlan] = {}
+    for plan in episode_take_home_plans(ids, episodes_of):  # oldest first: the last one is the latest
         covered[plan.patient_id] |= plan_days(plan)
+        latest[plan.patient_id] = plan
     contexts = {
         p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk], amended) for p, today in patients
     }
     for pk, ctx in contexts.items():
         ctx.in_episode = pk in firsts
+        ctx.take_home = latest.get(pk)
     held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
     if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
         released = set(
@@ -764,15 +768,6 @@ def dosing_list(
             patient_id__in=ids, medication__in=medications, status=OrderStatus.ACTIVE
         )
     }
-    plans: dict[int, TakeHomePlan] = {}
-    current = {
-        e.patient_id: (e.pk, e.started_on)
-        for e in Enrollment.objects.filter(patient_id__in=ids, status=EnrollmentStatus.ACTIVE).order_by(
-            "started_on"
-        )
-    }
-    for row in sorted(episode_take_home_plans(ids, current), key=lambda p: p.decided_at, reverse=True):
-        plans.setdefault(row.patient_id, row)
     flags = dict(
         PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
         .values("patient_id")
@@ -791,7 +786,7 @@ def dosing_list(
             if (p.pk, med) not in orders:
                 continue
             ctx = contexts[med][p.pk]
-            plan = plans.get(p.pk) if med == Medication.METHADONE else None
+            plan = ctx.take_home if med == Medication.METHADONE else None
             on_take_home = bool(plan and today in plan_days(plan))
             status = (
                 "held"
