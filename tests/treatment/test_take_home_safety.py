@@ -182,7 +182,7 @@ def test_an_acknowledged_flag_is_a_reason_in_the_decision(world: World) -> None:
     observed(world, range(-40, 0))
     use = flag(world, "reported_use")
     plan = decide(world, acknowledged_flags=[str(use.pk)])
-    assert any("reported_use" in r["text"] for r in plan.decision["reasons"])
+    assert any("reported use" in r["text"] for r in plan.decision["reasons"])
 
 
 def test_a_resolved_flag_needs_no_acknowledgement(world: World) -> None:
