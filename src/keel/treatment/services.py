@@ -1043,7 +1043,7 @@ def decide_take_home(
                 *decision.reasons,
                 *(
                     Reason(
-                        f"Open and acknowledged by the prescriber: {c.kind.replace('_', ' ')} ({c.raised_on}).",
+                        f"Open, acknowledged by the prescriber: {c.kind.replace('_', ' ')} ({c.raised_on}).",
                         ("42cfr8.12-2024",),
                     )
                     for c in concerns
