@@ -666,12 +666,18 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
         body={"max_total_mg": 60, "reason": "documented: COWS 14 at 2 h, still in withdrawal"},
     ),
-    "api:take_home": Route(
+    "api:take_home": Route(  # no methadone order here: 422 (issue #13); success: test_take_home_safety
         "POST",
         "/api/v1/patients/{patient}/take-homes",
-        {"anonymous": (401, 401, 401), **_PRESCRIBE},
+        {"anonymous": (401, 401, 401), **_PRESCRIBE, "prescriber": (422, 404, 404)},
         patient_scoped=True,
         body={"criteria": {}},
+    ),
+    "api:take_home_review": Route(
+        "GET",
+        "/api/v1/patients/{patient}/take-homes/review",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
     ),
     "api:qtc": Route(
         "POST",

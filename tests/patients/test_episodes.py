@@ -99,7 +99,7 @@ def test_discharge_is_audited_with_the_orders_it_stopped(world: World, signed_in
     order = _order(world)
     _discharge(signed_in("nurse"), world.alice)
     row = AuditEvent.objects.get(patient_id=world.alice.pk, reason="discharged")
-    assert row.detail == {"stopped_orders": [order.pk]}
+    assert row.detail == {"stopped_orders": [order.pk], "ended_take_home_plans": []}  # plans end too (#13)
 
 
 @pytest.mark.parametrize(

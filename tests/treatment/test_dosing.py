@@ -210,12 +210,36 @@ CRITERIA = {
 }
 
 
+MISSED = ["missed-2026-11-24"]  # only one observed dose: the days since are missed, acknowledged (issue #13)
+
+
+def first_dose_on(world: World, order: MedicationOrder, day: date) -> None:
+    """Days in treatment count from the episode's first observed methadone dose (issue #13), not admission."""
+    Enrollment.objects.filter(patient=world.alice).update(started_on=day)
+    DoseRecord.objects.create(
+        patient=world.alice,
+        order=order,
+        medication="methadone",
+        local_date=day,
+        sequence=1,
+        status="given",
+        amount_mg=Decimal(30),
+        treatment_day=1,
+        decision={},
+        recorded_by=world.staff["nurse"],
+        recorded_at=NOON - timedelta(days=(date(2026, 11, 25) - day).days),
+    )
+
+
 @pytest.mark.parametrize(("day", "supply"), [(14, 7), (15, 14), (30, 14), (31, 28)])
 def test_take_homes_by_days_in_treatment(world: World, order: MedicationOrder, day: int, supply: int) -> None:
-    Enrollment.objects.filter(patient=world.alice).update(started_on=date(2026, 11, 25) - timedelta(days=day))
+    first_dose_on(world, order, date(2026, 11, 25) - timedelta(days=day))
     with time_machine.travel(NOON, tick=False):
         plan = services.decide_take_home(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, criteria=CRITERIA
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            criteria=CRITERIA,
+            acknowledged_flags=MISSED,
         )
     assert plan.days_in_treatment == day and plan.max_supply_days == supply
     assert len(plan.bottles) == supply and plan.bottles[0] == "2026-11-26"
@@ -226,12 +250,13 @@ def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
 ) -> None:
     from keel.treatment.policy_store import set_value
 
-    Enrollment.objects.filter(patient=world.alice).update(started_on=date(2026, 9, 1))
+    first_dose_on(world, order, date(2026, 9, 1))
     with time_machine.travel(NOON, tick=False):
         partial = services.decide_take_home(
             by=world.staff["prescriber"],
             patient_id=world.alice.pk,
             criteria={**CRITERIA, "regular_attendance": False},
+            acknowledged_flags=MISSED,
         )
         assert partial.max_supply_days == 0 and partial.decision["decision"] == "not_eligible"
         set_value(
@@ -243,11 +268,26 @@ def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
             reason="program rule",
         )
         plan = services.decide_take_home(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, criteria=CRITERIA
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            criteria=CRITERIA,
+            acknowledged_flags=MISSED,
         )
     assert plan.max_supply_days == 14
-    # take-home days are not missed days
-    dose(world, day=0)
+    # take-home days are not missed days (today's dose recorded as given: the history is the premise)
+    DoseRecord.objects.create(
+        patient=world.alice,
+        order=order,
+        medication="methadone",
+        local_date=date(2026, 11, 25),
+        sequence=1,
+        status="given",
+        amount_mg=Decimal(30),
+        treatment_day=86,
+        decision={},
+        recorded_by=world.staff["nurse"],
+        recorded_at=NOON,
+    )
     assert services.dose_context(world.alice, "methadone", date(2026, 12, 1)).missed_days_in_a_row == 0
 
 

@@ -461,8 +461,8 @@ def _episode_patient(by: Any, patient_id: int, action: Action) -> Patient:
 
 def discharge(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
     """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
-    Their active medication orders stop with it, so the dosing window no longer lists them and no dose can
-    be recorded until a prescriber writes a new order after readmission."""
+    Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
+    them and no dose can be recorded until a prescriber writes a new order after readmission."""
     from keel.treatment.models import MedicationOrder, OrderStatus
 
     patient = _episode_patient(by, patient_id, Action.UPDATE)
@@ -492,6 +492,9 @@ def discharge(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
             )
         )
         MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
+        from keel.treatment.services import end_take_home_plans  # issue #13: take-home plans end too
+
+        ended_plans = end_take_home_plans(patient, ended)
         audit.record(
             actor=by,
             action=Action.UPDATE,
@@ -500,7 +503,7 @@ def discharge(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
             target_type="enrollment",
             target_id=active.pk,
             reason="discharged",
-            detail={"stopped_orders": stopped},
+            detail={"stopped_orders": stopped, "ended_take_home_plans": ended_plans},
         )
     return active
 

@@ -226,6 +226,10 @@ class DoseIn(Schema):
     given_at: Any = Field(
         default=None, description="when it was given, if earlier today (with its time zone)"
     )
+    bottle_returned: bool = Field(
+        default=False,
+        description="today is a take-home day and today's bottle was returned unopened (else refused, 422)",
+    )
 
 
 @router.post(
@@ -244,6 +248,7 @@ def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Statu
         medication=payload.medication,
         given_at=payload.given_at,
         slot_required=True,
+        bottle_returned=payload.bottle_returned,
     )
     return Status(201, dose_out(outcome.dose))
 
@@ -311,6 +316,9 @@ def take_home_out(t: TakeHomePlan) -> dict[str, Any]:
         "days_in_treatment": t.days_in_treatment,
         "max_supply_days": t.max_supply_days,
         "bottles": t.bottles,
+        "open_flags": t.open_flags,
+        "ended_on": t.ended_on.isoformat() if t.ended_on else None,
+        "episode_id": t.enrollment_id,
         "criteria": t.criteria,
         "decision": t.decision,
     }
@@ -320,6 +328,30 @@ class TakeHomeIn(Schema):
     criteria: dict[str, bool]
     state_max_days: int | None = None
     start_on: date | None = None
+    acknowledged_flags: list[str] = Field(
+        default_factory=list, description="the id of every open concern (GET .../take-homes/review)"
+    )
+    bottle_days: list[date] | None = Field(
+        default=None, description="a schedule below the maximum (weekends only, say); empty: every day"
+    )
+    closure_day: date | None = Field(
+        default=None, description="one dose for a program closure day, for someone not otherwise eligible"
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/take-homes/review",
+    tags=["medication"],
+    summary="Before deciding take-homes: days in treatment, the federal supply, open concerns, closure days",
+)
+def take_home_review(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    review = services.take_home_review_for(_caller(request), patient_id=patient_id)
+    return {
+        "days_in_treatment": review.days_in_treatment,
+        "federal_max_days": review.federal_max_days,
+        "open_flags": [{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in review.concerns],
+        "closure_days": review.closure_days,
+    }
 
 
 @router.post(
@@ -335,6 +367,9 @@ def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Sta
         criteria=payload.criteria,
         state_max_days=payload.state_max_days,
         start_on=payload.start_on,
+        acknowledged_flags=payload.acknowledged_flags,
+        bottle_days=payload.bottle_days,
+        closure_day=payload.closure_day,
     )
     return Status(201, take_home_out(plan))
 
@@ -364,6 +399,7 @@ def dosing_today(request: HttpRequest) -> list[dict[str, Any]]:
         {
             "patient_id": r.patient.pk,
             "name": r.patient.display_name,
+            "medication": r.medication,
             "ordered_mg": str(r.order.dose_mg),
             "status": r.status,
             "given_today_mg": str(r.today.given_today_mg),

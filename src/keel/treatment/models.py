@@ -237,6 +237,14 @@ class TakeHomePlan(models.Model):
     decision = models.JSONField()
     max_supply_days = models.PositiveSmallIntegerField()
     bottles = models.JSONField(default=list)  # ISO dates
+    # The episode of care the plan belongs to (issue #13): a readmission never inherits it. Rows made before
+    # this field belong to the episode in which they were decided. Discharge ends the plan: bottles after
+    # `ended_on` cover nothing.
+    enrollment = models.ForeignKey(
+        "patients.Enrollment", null=True, blank=True, on_delete=models.PROTECT, related_name="take_home_plans"
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    open_flags = models.JSONField(default=list, blank=True)  # what weighed against it, each acknowledged
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -4,7 +4,7 @@ prescriber overrides, take-home plans and QTc — each through the access policy
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
@@ -22,10 +22,15 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import episodes, rules
 from keel.core import intake as core_intake
-from keel.core.decision import Decision
+from keel.core.decision import Decision, Reason
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
-from keel.core.rules.methadone import CRITERIA
+from keel.core.rules.methadone import (
+    CRITERIA,
+    bottle_schedule_problems,
+    closure_day_supply,
+    federal_max_supply,
+)
 from keel.core.rules.naltrexone import repeat_injection
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, hard_bound, reason_problem
 from keel.patients.models import (
@@ -297,6 +302,7 @@ class DoseContext:
     days_since_last_increase: int | None = None
     first_dose_on: date | None = None  # the episode's first dose day (keel.core.episodes)
     in_episode: bool = True  # the person has an active enrollment (an ended episode cannot be dosed)
+    take_home: TakeHomePlan | None = None  # this episode's latest take-home plan
 
     @property
     def last_observed_mg(self) -> Decimal | None:
@@ -366,21 +372,26 @@ def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict
         .values("local_date")[:1]
     )
     firsts: dict[int, date | None] = {}
-    for pk, first_on in (
+    episodes_of: dict[int, tuple[int, date]] = {}
+    for pk, first_on, enrollment_id, started_on in (
         Enrollment.objects.filter(patient_id__in=ids, status=EnrollmentStatus.ACTIVE)
         .order_by("patient_id", "started_on")
         .annotate(first=Subquery(first_dose))
-        .values_list("patient_id", "first")
+        .values_list("patient_id", "first", "pk", "started_on")
     ):
         firsts[pk] = first_on  # the latest active enrollment wins
+        episodes_of[pk] = (enrollment_id, started_on)
     covered: dict[int, set[date]] = {pk: set() for pk in ids}
-    for pk, bottles in TakeHomePlan.objects.filter(patient_id__in=ids).values_list("patient_id", "bottles"):
-        covered[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
+    latest: dict[int, TakeHomePlan] = {}
+    for plan in episode_take_home_plans(ids, episodes_of):  # oldest first: the last one is the latest
+        covered[plan.patient_id] |= plan_days(plan)
+        latest[plan.patient_id] = plan
     contexts = {
         p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk], amended) for p, today in patients
     }
     for pk, ctx in contexts.items():
         ctx.in_episode = pk in firsts
+        ctx.take_home = latest.get(pk)
     held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
     if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
         released = set(
@@ -586,6 +597,7 @@ def record_dose(
     given_at: Any = None,
     now: datetime | None = None,
     slot_required: bool = False,
+    bottle_returned: bool = False,
 ) -> DoseOutcome:
     """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
     only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
@@ -632,6 +644,9 @@ def record_dose(
         raise TreatmentInvalid(
             [FieldError("patient", "this person's episode of care has ended: no dose can be recorded")]
         )
+    take_home_day = take_home_day_problem(patient, medication, today, bool(bottle_returned))
+    if take_home_day is not None and not sedated:  # issue #13: a bottle covers today
+        raise TreatmentInvalid([take_home_day])
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))
@@ -857,63 +872,211 @@ class DosingRow:
     open_flags: int
     due: bool
     status: str  # due, given, held, take_home
+    medication: str = Medication.METHADONE
+
+
+WINDOW_MEDICATIONS = (Medication.METHADONE, Medication.BUPRENORPHINE)
 
 
 def dosing_list(
-    user: Any, *, medication: str = Medication.METHADONE, now: datetime | None = None
+    user: Any, *, medication: str | None = None, now: datetime | None = None, patient_id: int | None = None
 ) -> list[DosingRow]:
-    """Today's window: every patient in the caller's clinical scope with an active order, in name order,
-    one audit row naming them."""
+    """Today's window: every patient in the caller's clinical scope with an active methadone or buprenorphine
+    order (one row per medication; `medication` narrows it), in name order, one audit row naming them."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
         raise NotAllowed("The dosing list is for nurses and prescribers.")
+    medications = (medication,) if medication else WINDOW_MEDICATIONS
+    scoped = policy.patients_visible_to(user, Area.CLINICAL)
+    if patient_id is not None:  # one row, swapped in after a dose
+        scoped = scoped.filter(pk=patient_id)
     patients = list(
-        policy.patients_visible_to(user, Area.CLINICAL)
-        .filter(medication_orders__medication=medication, medication_orders__status=OrderStatus.ACTIVE)
+        scoped.filter(
+            medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
+        )
         .filter(enrollments__status=EnrollmentStatus.ACTIVE)  # discharge ends dosing
         .select_related("program")
         .order_by("family_name", "given_name", "id")
         .distinct()
     )
     ids = [p.pk for p in patients]
-    orders = {
-        o.patient_id: o
+    orders: dict[tuple[int, str], MedicationOrder] = {
+        (o.patient_id, o.medication): o
         for o in MedicationOrder.objects.filter(
-            patient_id__in=ids, medication=medication, status=OrderStatus.ACTIVE
+            patient_id__in=ids, medication__in=medications, status=OrderStatus.ACTIVE
         )
     }
-    plans: dict[int, TakeHomePlan] = {}
-    for row in TakeHomePlan.objects.filter(patient_id__in=ids).order_by("patient_id", "-decided_at"):
-        plans.setdefault(row.patient_id, row)
     flags = dict(
         PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
         .values("patient_id")
         .annotate(n=Count("id"))
         .values_list("patient_id", "n")
     )
-    contexts = dose_contexts([(p, local_today(p, now)) for p in patients], medication)
+    todays = {p.pk: local_today(p, now) for p in patients}
+    contexts: dict[str, dict[int, DoseContext]] = {}
+    for med in medications:
+        having = [p for p in patients if (p.pk, med) in orders]
+        contexts[med] = dose_contexts([(p, todays[p.pk]) for p in having], med)
     rows = []
     for p in patients:
-        today = local_today(p, now)
-        ctx = contexts[p.pk]
-        plan = plans.get(p.pk)
-        on_take_home = bool(plan and today.isoformat() in (plan.bottles or []))
-        status = (
-            "held"
-            if ctx.hold_open
-            else "given"
-            if ctx.given_today_mg > 0
-            else "take_home"
-            if on_take_home
-            else "due"
-        )
-        rows.append(DosingRow(p, orders[p.pk], ctx, plan, flags.get(p.pk, 0), status == "due", status))
+        today = todays[p.pk]
+        for med in medications:
+            if (p.pk, med) not in orders:
+                continue
+            ctx = contexts[med][p.pk]
+            plan = ctx.take_home if med == Medication.METHADONE else None
+            on_take_home = bool(plan and today in plan_days(plan))
+            status = (
+                "held"
+                if ctx.hold_open
+                else "given"
+                if ctx.given_today_mg > 0
+                else "take_home"
+                if on_take_home
+                else "due"
+            )
+            rows.append(
+                DosingRow(p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med)
+            )
     policy.audit_list_read(user, target_type="dosing_list", patient_ids=ids)
     return rows
+
+
+def dosing_row(
+    user: Any, *, patient_id: int, medication: str, now: datetime | None = None
+) -> DosingRow | None:
+    """One person's row of today's window (the row swapped in after a dose), through the same list."""
+    for row in dosing_list(user, medication=medication, now=now, patient_id=patient_id):
+        if row.patient.pk == patient_id:
+            return row
+    return None
 
 
 # --- Take-homes and QTc -----------------------------------------------------------------------------------
 
 CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
+
+
+def episode_take_home_plans(
+    ids: list[int], episodes_of: Mapping[int, tuple[int, date]]
+) -> list[TakeHomePlan]:
+    """The take-home plans of each person's current episode (`episodes_of`: patient id -> the active
+    enrollment's id and start): a plan of an earlier episode never covers a day of this one (issue #13). A
+    plan stored before plans named their episode belongs to the episode in which it was decided."""
+    plans = []
+    for plan in TakeHomePlan.objects.filter(patient_id__in=ids).order_by("decided_at", "id"):
+        episode = episodes_of.get(plan.patient_id)
+        if episode is None:
+            continue
+        enrollment_id, started_on = episode
+        if plan.enrollment_id == enrollment_id or (
+            plan.enrollment_id is None and plan.decided_at.date() >= started_on
+        ):
+            plans.append(plan)
+    return plans
+
+
+def plan_days(plan: TakeHomePlan) -> set[date]:
+    """The days a plan's bottles cover: none after the plan ended (discharge)."""
+    days = {date.fromisoformat(iso) for iso in plan.bottles or []}
+    return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
+
+
+def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
+    """Discharge ends the person's take-home plans: their bottles after `ended_on` cover nothing. Called by
+    `patients.services.discharge` inside its transaction; returns the ids ended."""
+    ended = list(
+        TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=True).values_list("pk", flat=True)
+    )
+    TakeHomePlan.objects.filter(pk__in=ended).update(ended_on=ended_on)
+    return ended
+
+
+def take_home_days_in_treatment(patient: Patient, today: date) -> int:
+    """Days in treatment for take-home doses: the one definition (`keel.core.episodes`), counted from the
+    methadone episode's first observed dose, not from admission. Every screen and the API call this."""
+    ctx = dose_context(patient, Medication.METHADONE, today)
+    number = int(effective_policy(patient, "take-home-eligibility")["admission_day_number"])
+    return episodes.days_in_treatment(ctx.first_dose_on, today, number)
+
+
+@dataclass(frozen=True)
+class TakeHomeConcern:
+    """Something open that weighs against take-homes; the prescriber acknowledges each by its id."""
+
+    id: str
+    kind: str  # a flag kind, or "missed_doses"
+    raised_on: str  # ISO date
+
+
+def take_home_concerns(patient: Patient, today: date) -> list[TakeHomeConcern]:
+    """Every open flag (a dose held, reported use, a positive screen, missed medication...) and missed
+    observed methadone doses before today: each must be acknowledged before a supply is given."""
+    concerns = [
+        TakeHomeConcern(str(f.pk), f.kind, f.raised_at.astimezone(zone_of(patient)).date().isoformat())
+        for f in PatientFlag.objects.filter(patient=patient, resolved_at__isnull=True).order_by(
+            "raised_at", "id"
+        )
+    ]
+    ctx = dose_context(patient, Medication.METHADONE, today)
+    if ctx.missed_days_in_a_row:
+        last = today - timedelta(days=1)
+        concerns.append(TakeHomeConcern(f"missed-{last.isoformat()}", "missed_doses", last.isoformat()))
+    return concerns
+
+
+@dataclass(frozen=True)
+class TakeHomeReview:
+    """What the prescriber sees before deciding: the days in treatment, the federal supply now, the open
+    concerns to acknowledge and the program's closure days still to come."""
+
+    days_in_treatment: int
+    federal_max_days: int
+    concerns: list[TakeHomeConcern]
+    closure_days: list[str]
+
+
+def take_home_review(patient: Patient, now: datetime | None = None) -> TakeHomeReview:
+    today = local_today(patient, now or timezone.now())
+    days = take_home_days_in_treatment(patient, today)
+    return TakeHomeReview(
+        days_in_treatment=days,
+        federal_max_days=federal_max_supply(days),
+        concerns=take_home_concerns(patient, today),
+        closure_days=[d for d in sorted(patient.program.closure_days or []) if d >= today.isoformat()],
+    )
+
+
+def take_home_review_for(user: Any, *, patient_id: int, now: datetime | None = None) -> TakeHomeReview:
+    """The review, read through the policy (clinical area, audited)."""
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="take_home_review")
+    return take_home_review(patient, now)
+
+
+def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        errors.append(FieldError(name, "a date like 2026-11-28"))
+        return None
+
+
+def _dates(raw: Any, name: str, errors: list[FieldError]) -> list[date] | None:
+    if raw in (None, "", []):
+        return None
+    items = raw.split() if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple):
+        errors.append(FieldError(name, "a list of dates like 2026-11-28"))
+        return None
+    days = []
+    for item in items:
+        day = _a_date(item, name, errors)
+        if day is not None:
+            days.append(day)
+    return sorted(days)
 
 
 def decide_take_home(
@@ -922,11 +1085,19 @@ def decide_take_home(
     patient_id: int,
     criteria: Mapping[str, Any],
     state_max_days: Any = None,
-    start_on: date | None = None,
+    start_on: Any = None,
     now: datetime | None = None,
+    acknowledged_flags: Any = None,
+    bottle_days: Any = None,
+    closure_day: Any = None,
 ) -> TakeHomePlan:
     """Run take-home eligibility on the documented criteria with the program's policy; store the decision
-    and the bottle schedule (prescribers: the OTP practitioner decides)."""
+    and the bottle schedule (prescribers: the OTP practitioner decides). Issue #13: days in treatment count
+    from the methadone episode (`take_home_days_in_treatment`); an active methadone order is needed; every
+    open concern (`take_home_concerns`) is listed in the decision and must be acknowledged by id; no bottle
+    for a day already past; `bottle_days` gives a schedule below the maximum (weekends only); `closure_day`
+    gives the one dose 42 CFR 8.12 allows for a configured closure day to someone not otherwise eligible.
+    The plan belongs to the current episode."""
     patient = _scoped_for(
         by, patient_id, "take_home_plan", policy.can_prescribe(by), "decide take-home doses"
     )
@@ -937,32 +1108,119 @@ def decide_take_home(
         raise TreatmentInvalid(
             [FieldError("patient", "this person's episode of care has ended: no take-home doses")]
         )
-    admitted = enrollment.started_on  # the current episode's admission (a readmission starts again)
+    if not MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+    ).exists():
+        raise TreatmentInvalid(
+            [FieldError("order", "no active methadone order: a prescriber writes one before take-homes")]
+        )
+    errors: list[FieldError] = []
+    start = _a_date(start_on, "start_on", errors)
+    if start is not None and start < today:
+        errors.append(
+            FieldError("start_on", "cannot be before today: a bottle never covers a day already past")
+        )
+    days_asked = _dates(bottle_days, "bottle_days", errors)
+    closure = _a_date(closure_day, "closure_day", errors)
+    acks = acknowledged_flags if acknowledged_flags not in (None, "") else []
+    if isinstance(acks, str):
+        acks = acks.replace(",", " ").split()
+    if not isinstance(acks, list | tuple):
+        errors.append(FieldError("acknowledged_flags", "a list of the open flags' ids"))
+        acks = []
+    concerns = take_home_concerns(patient, today)
+    missing = [c.id for c in concerns if c.id not in {str(a) for a in acks}]
+    if missing:
+        errors.append(
+            FieldError(
+                "acknowledged_flags",
+                "acknowledge each open flag before a take-home supply: " + ", ".join(missing),
+            )
+        )
+    if errors:
+        raise TreatmentInvalid(errors)
+    days = take_home_days_in_treatment(patient, today)
+    settings = effective_policy(patient, "take-home-eligibility")
     raw: dict[str, Any] = {
-        "admitted_on": admitted.isoformat(),
-        "today": today.isoformat(),
-        "start_on": (start_on or today + timedelta(days=1)).isoformat(),
+        "days_in_treatment": days,
+        "start_on": (start or (min(days_asked) if days_asked else today + timedelta(days=1))).isoformat(),
         **{k: bool(criteria.get(k, False)) for k in CRITERIA_KEYS},
     }
-    if state_max_days not in (None, ""):
-        raw["state_max_days"] = state_max_days
-    decision = rules.get("take-home-eligibility").run(raw, effective_policy(patient, "take-home-eligibility"))
-    days = (today - admitted).days + effective_policy(patient, "take-home-eligibility")[
-        "admission_day_number"
-    ]
+    if state_max_days not in (None, ""):  # a page sends text: "5" is the number 5
+        text = str(state_max_days).strip()
+        raw["state_max_days"] = (
+            int(text) if isinstance(state_max_days, str) and text.isdigit() else state_max_days
+        )
+    decision = rules.get("take-home-eligibility").run(raw, settings)
+    if closure is not None:
+        if decision.decision == "eligible":
+            raise TreatmentInvalid(
+                [FieldError("closure_day", "this person is eligible: decide a supply that covers the day")]
+            )
+        try:
+            closed = closure_day_supply(
+                closure, [date.fromisoformat(d) for d in patient.program.closure_days or []], today
+            )
+        except InvalidInput as exc:
+            raise TreatmentInvalid(exc.errors) from None
+        decision = replace(closed, reasons=(*decision.reasons, *closed.reasons), policy=decision.policy)
+    bottles = list(decision.details.get("bottles", []))
+    if days_asked is not None and closure is None:
+        limit = int(decision.details.get("max_supply_days", 0))
+        problems = bottle_schedule_problems(days_asked, limit, today)
+        if limit == 0:
+            problems = [FieldError("bottle_days", "not eligible now: no bottles can be scheduled")]
+        if problems:
+            raise TreatmentInvalid(problems)
+        bottles = [d.isoformat() for d in days_asked]
+    if concerns:
+        decision = replace(
+            decision,
+            reasons=(
+                *decision.reasons,
+                *(
+                    Reason(
+                        f"Open, acknowledged by the prescriber: {c.kind.replace('_', ' ')} ({c.raised_on}).",
+                        ("42cfr8.12-2024",),
+                    )
+                    for c in concerns
+                ),
+            ),
+        )
     with transaction.atomic():
         plan = TakeHomePlan.objects.create(
             patient=patient,
+            enrollment=enrollment,
             decided_by=by,
             decided_at=now,
             days_in_treatment=max(days, 0),
             criteria={k: raw[k] for k in CRITERIA_KEYS},
             decision=decision.as_dict(),
             max_supply_days=decision.details.get("max_supply_days", 0),
-            bottles=decision.details.get("bottles", []),
+            bottles=bottles,
+            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in concerns],
         )
         _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
     return plan
+
+
+def take_home_day_problem(
+    patient: Patient, medication: str, today: date, bottle_returned: bool
+) -> FieldError | None:
+    """An observed methadone dose on a day a take-home bottle covers is refused unless the nurse records that
+    the bottle for today was returned unopened (issue #13): otherwise the person may take two doses."""
+    if medication != Medication.METHADONE or bottle_returned:
+        return None
+    enrollment = patient.enrollments.filter(status=EnrollmentStatus.ACTIVE).order_by("-started_on").first()
+    if enrollment is None:
+        return None
+    plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment.pk, enrollment.started_on)})
+    if any(today in plan_days(p) for p in plans):
+        return FieldError(
+            "bottle_returned",
+            "today is a take-home day: give an observed dose only when today's bottle is returned unopened",
+        )
+    return None
 
 
 def record_qtc(

@@ -22,13 +22,24 @@ from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core.rules.inputs import InvalidInput, number_from_text
 from keel.core.rules.methadone import CRITERIA
-from keel.patients.models import zone_of
+from keel.patients.models import FlagKind, zone_of
 from keel.treatment import policy_store, readiness, services, words
 from keel.treatment.models import CareArea, FillSource, Intake, NaloxoneProduct
 
 
 def _errors(exc: InvalidInput) -> str:
     return "; ".join(f"{e.field}: {e.reason}" for e in exc.errors)
+
+
+RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
+
+
+def _matches(row: Any, q: str, areas: Any) -> bool:
+    """The find field: part of the name, or the whole record number where the caller may see it."""
+    q = q.strip().casefold()
+    if q in row.patient.display_name.casefold():
+        return True
+    return policy.field_visible(areas, "record_number") and q == row.patient.record_number.casefold()
 
 
 @require_safe
@@ -38,14 +49,28 @@ def dosing(request: HttpRequest) -> HttpResponse:
         rows = services.dosing_list(request.user)
     except NotAllowed:
         raise PermissionDenied from None
+    q = request.GET.get("q", "").strip()
+    if q:
+        areas = frozenset({policy.Area.IDENTITY, policy.Area.CLINICAL})
+        rows = [r for r in rows if _matches(r, q, areas)]
     due = sum(1 for r in rows if r.due)
-    return render(request, "treatment/dosing.html", {"rows": rows, "due": due})
+    result = request.session.pop(RESULT_KEY, None)
+    return render(
+        request,
+        "treatment/dosing.html",
+        {
+            "rows": rows,
+            "due": due,
+            "q": q,
+            "result": result,
+            "result_for": result["patient"] if result else None,
+            "result_medication": result["medication"] if result else None,
+        },
+    )
 
 
-@require_POST
-@login_required
-def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
-    back = reverse("treatment:dosing") + f"#p{patient_id}"
+def _dose_result(request: HttpRequest, patient_id: int, medication: str) -> dict[str, Any]:
+    """Record the dose; the verdict in plain words and its kind: given, held or blocked."""
     raw_sequence = request.POST.get("sequence", "")
     try:
         outcome = services.record_dose(
@@ -54,44 +79,69 @@ def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
             sequence=int(raw_sequence) if raw_sequence.isdigit() else None,
             amount_mg=request.POST.get("amount_mg") or None,
             sedated=request.POST.get("sedated") == "on",
+            medication=medication,
+            bottle_returned=request.POST.get("bottle_returned") == "on",
         )
-    except NotAllowed:
-        raise PermissionDenied from None
     except services.DoseBlocked as exc:
         why = " ".join(words.reason_text(r) for r in exc.decision.reasons)
-        messages.error(request, _("Not given: %(why)s") % {"why": why})
-        return HttpResponseRedirect(back)
+        return {"kind": "blocked", "text": _("Not given: %(why)s") % {"why": why}}
     except services.DoseConflict:
-        messages.error(
-            request,
-            _(
+        return {
+            "kind": "blocked",
+            "text": _(
                 "Already given today: this dose is already recorded. "
                 "Reload the list before recording another."
             ),
-        )
-        return HttpResponseRedirect(back)
+        }
     except InvalidInput as exc:
         if not request.POST.get("amount_mg", "").strip() and any(e.field == "amount_mg" for e in exc.errors):
-            messages.error(
-                request, _("Not given: type the amount given (mg). It is never filled in for you.")
+            text = _("Not given: type the amount given (mg). It is never filled in for you.")
+        elif any(e.field == "bottle_returned" for e in exc.errors):
+            text = _(
+                "Not given: today is a take-home day. Give a dose at the window only when today's bottle "
+                "is returned unopened, and tick that box."
             )
         else:
-            messages.error(request, _("Not recorded: %(why)s") % {"why": _said(exc)})
-        return HttpResponseRedirect(back)
+            text = _("Not recorded: %(why)s") % {"why": _said(exc)}
+        return {"kind": "blocked", "text": text}
     dose = outcome.dose
     if dose.status == "held":
-        messages.warning(
-            request,
-            _("Dose held for %(name)s. A prescriber has been asked to assess.")
+        return {
+            "kind": "held",
+            "text": _("Dose held for %(name)s. A prescriber has been asked to assess.")
             % {"name": dose.patient.display_name},
-        )
-    else:
-        messages.success(
-            request,
-            _("%(mg)s mg given to %(name)s.")
-            % {"mg": f"{dose.amount_mg.normalize():f}", "name": dose.patient.display_name},
-        )
-    return HttpResponseRedirect(back)
+        }
+    return {
+        "kind": "given",
+        "text": _("%(mg)s mg given to %(name)s.")
+        % {"mg": f"{dose.amount_mg.normalize():f}", "name": dose.patient.display_name},
+    }
+
+
+@require_POST
+@login_required
+def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Enter on a row: with htmx, the row comes back with the verdict on it (the list is not reloaded);
+    without JavaScript, POST then redirect to the list, the verdict shown on the same row."""
+    medication = request.POST.get("medication") or "methadone"
+    if medication not in services.WINDOW_MEDICATIONS:
+        medication = "methadone"  # the service names anything else; the window lists only these
+    try:
+        result = _dose_result(request, patient_id, medication)
+    except NotAllowed:
+        raise PermissionDenied from None
+    result |= {"patient": patient_id, "medication": medication}
+    if request.headers.get("HX-Request") == "true":
+        row = services.dosing_row(request.user, patient_id=patient_id, medication=medication)
+        if row is None:  # no longer on the list (discharged, order stopped): the whole page then
+            request.session[RESULT_KEY] = result
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("treatment:dosing")
+            return response
+        return render(request, "treatment/_dosing_row.html", {"r": row, "result": result, "focus": True})
+    request.session[RESULT_KEY] = result
+    anchor = f"#p{patient_id}" + ("" if medication == "methadone" else f"-{medication}")
+    return HttpResponseRedirect(reverse("treatment:dosing") + anchor)
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,6 +150,8 @@ def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         return _medication_post(request, patient_id)
     record = services.medication_record(request.user, patient_id=patient_id)
+    review = services.take_home_review(record.patient) if policy.can_prescribe(request.user) else None
+    flag_words = dict(FlagKind.choices) | {"missed_doses": _("Missed observed doses")}
     for dose in record.doses:  # the check's verdict in words, never its code
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
     return render(
@@ -113,6 +165,11 @@ def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
             "can_prescribe": policy.can_prescribe(request.user),
             "can_dose": policy.can_record_dose(request.user),
             "fill_sources": FillSource.choices,
+            "review": review,
+            "concerns": [
+                (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
+                for c in (review.concerns if review else [])
+            ],
         },
     )
 
@@ -168,6 +225,10 @@ def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
                 patient_id=patient_id,
                 criteria={key: post.get(key) == "on" for key, _text in CRITERIA},
                 state_max_days=post.get("state_max_days") or None,
+                start_on=post.get("start_on") or None,
+                acknowledged_flags=post.getlist("acknowledged_flags"),
+                bottle_days=post.get("bottle_days", "").replace(",", " ") or None,
+                closure_day=post.get("closure_day") or None,
             )
             messages.success(
                 request, _("Take-home decision: up to %(n)s days.") % {"n": plan.max_supply_days}

@@ -10,8 +10,8 @@ state or program rules may only tighten.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from keel.core.decision import Decision, Reason
@@ -533,3 +533,42 @@ TAKE_HOME = Rule(
     TAKE_HOME_POLICY,
     _take_home,
 )
+
+
+# --- Take-home supplies beyond the eligibility ladder (issue #13) --------------------------------------------
+
+
+def closure_day_supply(closure_day: date, closure_days: Sequence[date], today: date) -> Decision:
+    """One take-home dose for a day the program is closed (42 CFR 8.12(i)): allowed to a person who is not
+    otherwise eligible, only for a closure day the program configured, and never for a day already past."""
+    name = "take-home-eligibility"
+    if closure_day < today:
+        raise InvalidInput([FieldError("closure_day", "is already past: give today or a later closure day")])
+    if closure_day not in set(closure_days):
+        raise InvalidInput(
+            [FieldError("closure_day", "is not one of the program's closure days (program settings)")]
+        )
+    reason = Reason(
+        f"The program is closed on {closure_day.isoformat()}: one take-home dose for that day.",
+        ("42cfr8.12-2024",),
+    )
+    return Decision(
+        name, "1", "closure_day", (reason,), {}, {"max_supply_days": 1, "bottles": [closure_day.isoformat()]}
+    )
+
+
+def bottle_schedule_problems(days: Sequence[date], limit: int, today: date) -> list[FieldError]:
+    """A supply schedule below the maximum (weekends only, say): at most `limit` bottles, each on its own day,
+    none before today, all within `limit` days of the first one."""
+    if not days:
+        return [FieldError("bottle_days", "give at least one day, or leave it empty for every day")]
+    problems = []
+    if len(set(days)) != len(days):
+        problems.append(FieldError("bottle_days", "each day once"))
+    if len(days) > limit:
+        problems.append(FieldError("bottle_days", f"at most {limit} days: the supply allowed now"))
+    if min(days) < today:
+        problems.append(FieldError("bottle_days", "a day already past cannot be covered"))
+    elif (max(days) - min(days)).days >= max(limit, 1):
+        problems.append(FieldError("bottle_days", f"all within {limit} days of the first one"))
+    return problems
