@@ -277,6 +277,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("KEEL_SSL_REDIRECT", default=True)
+    # The proxy's health checks (docs/deploy.md) reach /healthz over plain HTTP on the loopback; every other
+    # address redirects, so a proxy that stopped sending X-Forwarded-Proto shows at once as a redirect loop.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
