@@ -1,7 +1,7 @@
-"""The deployment checks of issue #19, run by tests/deploy/run.sh against the layout it started (Caddy with TLS
-in front of two `keel serve` processes, `keel worker`, PostgreSQL, an SMTP server). Standard library only; a
-client from the outside, over HTTPS, trusting only Caddy's internal root certificate. Exits 1 when any check
-fails (each is printed with ok/FAIL)."""
+"""The deployment checks of issue #19, run by tests/deploy/run.sh against the layout it started (Caddy
+with TLS in front of two `keel serve` processes, `keel worker`, PostgreSQL, an SMTP server). Standard library
+only; a client from the outside, over HTTPS, trusting only Caddy's internal root certificate. Exits 1 when any
+check fails (each is printed with ok/FAIL)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,11 @@ class Browser:
         return f"https://{HOST}:{self.port}"
 
     def request(
-        self, method: str, path: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         conn = http.client.HTTPSConnection(HOST, self.port, context=self.context, timeout=30)
         sent = {"Host": f"{HOST}:{self.port}", **(headers or {})}
@@ -95,7 +99,9 @@ class Browser:
     def get(self, path: str, **kw: object) -> Response:
         return self.request("GET", path, **kw)  # type: ignore[arg-type]
 
-    def post(self, path: str, form: dict[str, str], *, csrf_from: Response, same_origin: bool = True) -> Response:
+    def post(
+        self, path: str, form: dict[str, str], *, csrf_from: Response, same_origin: bool = True
+    ) -> Response:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', csrf_from.body)
         data = {"csrfmiddlewaretoken": token.group(1) if token else "", **form}
         headers = {"Origin": self.origin, "Referer": self.origin + path} if same_origin else {}
@@ -141,7 +147,9 @@ from keel.recovery.models import Reminder
 from keel.reminders.models import Delivery
 program = Program.objects.get(slug="riverside")
 user = User.objects.create_user(username="ci-patient", email="ci-patient@example.org", role="patient")
-patient = Patient.objects.create(program=program, user=user, record_number="CI-1", given_name="Casey", family_name="Ci")
+patient = Patient.objects.create(
+    program=program, user=user, record_number="CI-1", given_name="Casey", family_name="Ci"
+)
 now = timezone.now()
 at = (now.astimezone(zone_of(patient)) - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
 reminder = Reminder.objects.create(patient=patient, kind="checkin", at=at, created_at=now)
@@ -194,7 +202,9 @@ def main() -> int:
     check(login_page.status == 200, "the sign-in page answers over HTTPS", str(login_page.status))
     hsts = login_page.headers.get("Strict-Transport-Security", "")
     check("max-age=31536000" in hsts, "HSTS is sent (Django sees the request as secure)", hsts)
-    check(bool(re.fullmatch(r"[0-9a-f]{16}", login_page.headers.get("X-Request-ID", ""))), "X-Request-ID is set")
+    check(
+        bool(re.fullmatch(r"[0-9a-f]{16}", login_page.headers.get("X-Request-ID", ""))), "X-Request-ID is set"
+    )
     # A client's own X-Forwarded-Proto is not believed: Caddy sets it; the page still answers, no loop.
     spoofed = browser.get("/accounts/login/", headers={"X-Forwarded-Proto": "http"})
     check(spoofed.status == 200, "a client's X-Forwarded-Proto changes nothing", str(spoofed.status))
@@ -209,7 +219,11 @@ def main() -> int:
     login_page = browser.get("/accounts/login/")
     creds = {"username": "ci-admin", "password": "ci-Admin-passw0rd-long"}
     no_referer = browser.post("/accounts/login/", creds, csrf_from=login_page, same_origin=False)
-    check(no_referer.status == 403, "a POST without Origin or Referer is refused over HTTPS (CSRF)", str(no_referer.status))
+    check(
+        no_referer.status == 403,
+        "a POST without Origin or Referer is refused over HTTPS (CSRF)",
+        str(no_referer.status),
+    )
     login_page = browser.get("/accounts/login/")
     step1 = browser.post("/accounts/login/", creds, csrf_from=login_page)
     check(
@@ -219,11 +233,20 @@ def main() -> int:
     )
     verify = browser.get_from("/accounts/login/verify/", not_upstream=step1.upstream)
     check(verify.upstream != step1.upstream, "the code step is served by the other process", verify.upstream)
-    check(verify.status == 200 and 'name="code"' in verify.body, "the other process knows the pending sign-in")
+    check(
+        verify.status == 200 and 'name="code"' in verify.body, "the other process knows the pending sign-in"
+    )
     step2 = browser.post("/accounts/login/verify/", {"code": totp(setup["totp_secret"])}, csrf_from=verify)
-    check(step2.status == 302 and step2.headers.get("Location") == "/", "the TOTP code signs in", str(step2.status))
+    check(
+        step2.status == 302 and step2.headers.get("Location") == "/",
+        "the TOTP code signs in",
+        str(step2.status),
+    )
     session = [line for line in browser.set_cookie_lines if line.startswith("sessionid=")]
-    check(bool(session) and "Secure" in session[-1] and "HttpOnly" in session[-1], "the session cookie is Secure, HttpOnly")
+    check(
+        bool(session) and "Secure" in session[-1] and "HttpOnly" in session[-1],
+        "the session cookie is Secure, HttpOnly",
+    )
     csrf_cookie = [line for line in browser.set_cookie_lines if line.startswith("csrftoken=")]
     check(bool(csrf_cookie) and "Secure" in csrf_cookie[-1], "the CSRF cookie is Secure")
     homes = {}
@@ -238,9 +261,17 @@ def main() -> int:
     invited = browser.post(
         "/program/staff/", {"email": "new-nurse@clinic.example", "role": "nurse"}, csrf_from=staff_page
     )
-    check(invited.status == 200 and "new-nurse@clinic.example" in invited.body, "the invitation is made", str(invited.status))
+    check(
+        invited.status == 200 and "new-nurse@clinic.example" in invited.body,
+        "the invitation is made",
+        str(invited.status),
+    )
     read_back = browser.get_from("/program/staff/", not_upstream=invited.upstream)
-    check(read_back.upstream != invited.upstream, "the staff list is read from the other process", read_back.upstream)
+    check(
+        read_back.upstream != invited.upstream,
+        "the staff list is read from the other process",
+        read_back.upstream,
+    )
     check("new-nurse@clinic.example" in read_back.body, "the other process shows the invitation")
     invitation = wait_for(
         "the invitation email reaches the SMTP server",
@@ -259,7 +290,11 @@ def main() -> int:
         check(opened.status == 200, "the invitation link opens over HTTPS", str(opened.status))
 
     print("==> the worker sends a reminder by email")
-    subprocess.run([str(Path(sys.executable).with_name("keel")), "shell", "-v", "0", "-c", PATIENT_SNIPPET], check=True, env=os.environ)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("keel")), "shell", "-v", "0", "-c", PATIENT_SNIPPET],
+        check=True,
+        env=os.environ,
+    )
     reminder = wait_for(
         "the worker's reminder reaches the SMTP server",
         lambda: next((m for m in mails(args.smtp_log) if "ci-patient@example.org" in m), None),
@@ -267,7 +302,10 @@ def main() -> int:
     )
     if reminder:
         check("Your reminder" in reminder, "the reminder has its subject")
-        check("Casey" not in reminder and "Riverside" not in reminder, "the reminder names no one and no program")
+        check(
+            "Casey" not in reminder and "Riverside" not in reminder,
+            "the reminder names no one and no program",
+        )
         stop = re.search(r"(https://\S+/reminders/stop/\S+/)", reminder)
         check(
             bool(stop) and stop.group(1).startswith(f"https://{HOST}:{args.https}/"),  # type: ignore[union-attr]
@@ -285,7 +323,9 @@ def main() -> int:
 
 def _worker_ok(browser: Browser) -> str | None:
     response = browser.get("/healthz")
-    return response.body if response.status == 200 and json.loads(response.body).get("worker") == "ok" else None
+    return (
+        response.body if response.status == 200 and json.loads(response.body).get("worker") == "ok" else None
+    )
 
 
 if __name__ == "__main__":
