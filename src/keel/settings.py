@@ -178,6 +178,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "keel.web.middleware.RequestContextMiddleware",
+    "keel.web.logs.RequestLogMiddleware",  # inside the request id, outside everything that answers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -357,6 +358,12 @@ STORAGES = {
 }
 
 # --- Logging: no patient data, ever. Request ids only. ---------------------------------------
+# KEEL_LOG_FORMAT: `json` (one object per line; the default in production) or `plain`. KEEL_REQUEST_LOG=1 adds
+# one `keel.request` line per request (method, path without query, route, status, duration).
+_LOG_FORMAT = env_str("KEEL_LOG_FORMAT", "json" if PRODUCTION else "plain") or "plain"
+if _LOG_FORMAT not in ("json", "plain"):
+    raise ConfigError("KEEL_LOG_FORMAT must be json or plain")
+KEEL_REQUEST_LOG = env_bool("KEEL_REQUEST_LOG", default=PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -365,10 +372,11 @@ LOGGING = {
         "plain": {
             "()": "keel.web.middleware.PhiSafeFormatter",  # tracebacks without exception messages
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        }
+        },
+        "json": {"()": "keel.web.logs.JsonFormatter"},  # one object per line (issue #19)
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
@@ -376,6 +384,7 @@ LOGGING = {
         # exception messages out (they could); our own handler500 shows nothing.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        "keel.request": {"level": "INFO" if KEEL_REQUEST_LOG else "WARNING"},
     },
 }
 
