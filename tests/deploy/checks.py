@@ -202,9 +202,8 @@ def main() -> int:
     check(login_page.status == 200, "the sign-in page answers over HTTPS", str(login_page.status))
     hsts = login_page.headers.get("Strict-Transport-Security", "")
     check("max-age=31536000" in hsts, "HSTS is sent (Django sees the request as secure)", hsts)
-    check(
-        bool(re.fullmatch(r"[0-9a-f]{16}", login_page.headers.get("X-Request-ID", ""))), "X-Request-ID is set"
-    )
+    request_id = login_page.headers.get("X-Request-ID", "")
+    check(bool(re.fullmatch(r"[0-9a-f-]{36}", request_id)), "X-Request-ID is Caddy's id, echoed", request_id)
     # A client's own X-Forwarded-Proto is not believed: Caddy sets it; the page still answers, no loop.
     spoofed = browser.get("/accounts/login/", headers={"X-Forwarded-Proto": "http"})
     check(spoofed.status == 200, "a client's X-Forwarded-Proto changes nothing", str(spoofed.status))
@@ -314,6 +313,16 @@ def main() -> int:
         if stop:
             page = Browser(args.https, cafile).get(urlsplit(stop.group(1)).path)
             check(page.status == 200, "the stop link opens over HTTPS", str(page.status))
+
+    print("==> the web processes' logs")
+    lines = []
+    for log in args.work.glob("web*.log"):
+        lines += [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    requests = [x for x in lines if x.get("logger") == "keel.request"]
+    check(len(requests) > 10, "each request is logged as one JSON object", f"{len(requests)} lines")
+    check(any(x.get("request_id") == request_id for x in requests), "a request line names the proxy's id")
+    check(not any("?" in str(x.get("path")) for x in requests), "no request line carries a query string")
+    check(not any("Casey" in json.dumps(x) for x in lines), "no log line names the patient")
 
     print(f"==> {len(failures)} check(s) failed" if failures else "==> every check passed")
     for what in failures:
