@@ -322,6 +322,11 @@ KEEL_AUDIT_CHECKPOINT_FILE = env_path("KEEL_AUDIT_CHECKPOINT_FILE", DATA_DIR / "
 # /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
 # and between two tasks; a long backup can hold it up, hence the margin).
 KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
+# A scheduled run still "running" this long after its attempt started, whose worker no longer beats, was lost
+# with that worker (killed mid-job) and counts as a failed attempt (retried, then reported). A worker does not
+# beat while it runs a job, so keep this above the longest backup. Floor: five minutes; ceiling: a day, so a
+# lost daily run is retried before its next slot.
+KEEL_JOB_LEASE_SECONDS = env_int("KEEL_JOB_LEASE_SECONDS", 3600, floor=300, ceiling=86_400)
 
 # Reminders (keel/reminders): the address people reach Keel at, for the links in messages; the text-message
 # adapter (a dotted path to a class with send(message); unset: text messages off) and the file the test
