@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres test-moved-clock lint typecheck security messages check-migrations bench bench-lighthouse clean
+.PHONY: install run test test-sqlite test-postgres test-moved-clock test-deploy lint typecheck security messages check-migrations bench bench-lighthouse clean
 
 install: $(STAMP) $(MO) node_modules/.keel-installed $(FHIR_STAMP)
 
@@ -67,6 +67,12 @@ test-moved-clock: install
 	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser" -q $(CLOCK_TESTS)
 	TZ=UTC KEEL_TEST_RUN_NAME=clock-dst-spring faketime -f "@2027-03-14 06:30:00" \
 	  $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser" -q $(CLOCK_TESTS)
+
+# Issue #19: docs/deploy.md's layout run on this machine and checked over HTTPS (tests/deploy/run.sh): Caddy (TLS,
+# its internal CA) in front of two `keel serve` processes, `keel worker`, a throwaway PostgreSQL database
+# (KEEL_DEPLOY_PG, default postgres@127.0.0.1:5432), an SMTP server. Needs caddy (apt-get install caddy).
+test-deploy: install
+	tests/deploy/run.sh
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -206,6 +206,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "keel.web.middleware.RequestContextMiddleware",
+    "keel.web.logs.RequestLogMiddleware",  # inside the request id, outside everything that answers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -305,6 +306,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("KEEL_SSL_REDIRECT", default=True)
+    # The proxy's health checks (docs/deploy.md) reach /healthz over plain HTTP on the loopback; every other
+    # address redirects, so a proxy that stopped sending X-Forwarded-Proto shows at once as a redirect loop.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -346,6 +350,11 @@ KEEL_AUDIT_CHECKPOINT_FILE = env_path("KEEL_AUDIT_CHECKPOINT_FILE", DATA_DIR / "
 # /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
 # and between two tasks; a long backup can hold it up, hence the margin).
 KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
+# A scheduled run still "running" this long after its attempt started, whose worker no longer beats, was lost
+# with that worker (killed mid-job) and counts as a failed attempt (retried, then reported). A worker does not
+# beat while it runs a job, so keep this above the longest backup. Floor: five minutes; ceiling: a day, so a
+# lost daily run is retried before its next slot.
+KEEL_JOB_LEASE_SECONDS = env_int("KEEL_JOB_LEASE_SECONDS", 3600, floor=300, ceiling=86_400)
 
 # Reminders (keel/reminders): the address people reach Keel at, for the links in messages; the text-message
 # adapter (a dotted path to a class with send(message); unset: text messages off) and the file the test
@@ -382,6 +391,12 @@ STORAGES = {
 }
 
 # --- Logging: no patient data, ever. Request ids only. ---------------------------------------
+# KEEL_LOG_FORMAT: `json` (one object per line; the default in production) or `plain`. KEEL_REQUEST_LOG=1 adds
+# one `keel.request` line per request (method, path without query, route, status, duration).
+_LOG_FORMAT = env_str("KEEL_LOG_FORMAT", "json" if PRODUCTION else "plain") or "plain"
+if _LOG_FORMAT not in ("json", "plain"):
+    raise ConfigError("KEEL_LOG_FORMAT must be json or plain")
+KEEL_REQUEST_LOG = env_bool("KEEL_REQUEST_LOG", default=PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -390,10 +405,11 @@ LOGGING = {
         "plain": {
             "()": "keel.web.middleware.PhiSafeFormatter",  # tracebacks without exception messages
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        }
+        },
+        "json": {"()": "keel.web.logs.JsonFormatter"},  # one object per line (issue #19)
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
@@ -401,6 +417,7 @@ LOGGING = {
         # exception messages out (they could); our own handler500 shows nothing.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        "keel.request": {"level": "INFO" if KEEL_REQUEST_LOG else "WARNING"},
     },
 }
 

@@ -28,6 +28,9 @@ class JobRun(models.Model):
     summary = models.CharField(max_length=200, blank=True)  # counts only, e.g. "3 flag(s) raised"
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The worker (WorkerBeat.worker_id) running the current attempt: a run still "running" past its lease
+    # whose worker no longer beats was lost with that worker (killed, machine lost) and is recovered.
+    claimed_by = models.CharField(max_length=64, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

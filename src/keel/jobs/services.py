@@ -125,6 +125,14 @@ def schedule_due(*, now: datetime | None = None, jobs: dict[str, Job] | None = N
     return created
 
 
+# The worker id of this process's `keel worker` (set by the command): the runs it claims name it.
+WORKER_ID = ""
+
+
+class WorkerLost(Exception):
+    """The worker running an attempt stopped beating before the attempt ended (killed, machine lost)."""
+
+
 def _claim(run_id: int) -> JobRun | None:
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(pk=run_id).first()
@@ -133,7 +141,8 @@ def _claim(run_id: int) -> JobRun | None:
         run.status = RunStatus.RUNNING
         run.attempts += 1
         run.started_at = timezone.now()
-        run.save(update_fields=["status", "attempts", "started_at"])
+        run.claimed_by = WORKER_ID
+        run.save(update_fields=["status", "attempts", "started_at", "claimed_by"])
         return run
 
 
@@ -141,8 +150,6 @@ def execute(run_id: int, *, jobs: dict[str, Job] | None = None) -> str:
     """One attempt of a run. On failure: queue the next attempt after its delay, or, after the last,
     mark the run FAILED and log an error (the report); then raise so the queue records the attempt as
     failed."""
-    from keel.jobs.tasks import run_job
-
     run = _claim(run_id)
     if run is None:
         return "skipped: not queued"
@@ -150,38 +157,79 @@ def execute(run_id: int, *, jobs: dict[str, Job] | None = None) -> str:
     try:
         summary = job.run(run)
     except Exception as exc:
-        run.last_error = type(exc).__name__[:200]
-        run.finished_at = timezone.now()
-        delay = retry_delay(run.attempts)
-        with transaction.atomic():
-            if delay is None:
-                run.status = RunStatus.FAILED
-                logger.error(
-                    "Job %s for %s FAILED after %d attempts (%s).",
-                    run.job,
-                    run.slot,
-                    run.attempts,
-                    run.last_error,
-                )
-            else:
-                run.status = RunStatus.RETRYING
-                run_job.using(run_after=run.finished_at + delay).enqueue(run.pk)
-                logger.warning(
-                    "Job %s for %s failed (attempt %d, %s); trying again in %s.",
-                    run.job,
-                    run.slot,
-                    run.attempts,
-                    run.last_error,
-                    delay,
-                )
-            run.save(update_fields=["status", "last_error", "finished_at"])
+        _attempt_failed(run, type(exc).__name__)
         raise JobAttemptFailed(f"{run.job} {run.slot} attempt {run.attempts}: {run.last_error}") from None
     run.status = RunStatus.DONE
     run.summary = summary[:200]
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "summary", "finished_at"])
+    # Only while the run is still this attempt's: one recovered as lost meanwhile stays with its retry.
+    if not JobRun.objects.filter(
+        pk=run.pk, status=RunStatus.RUNNING, attempts=run.attempts, claimed_by=run.claimed_by
+    ).update(status=run.status, summary=run.summary, finished_at=run.finished_at):
+        logger.warning("Job %s for %s finished after it was taken as lost.", run.job, run.slot)
+        return run.summary
     logger.info("Job %s for %s done: %s", run.job, run.slot, run.summary)
     return run.summary
+
+
+def _attempt_failed(run: JobRun, error: str) -> None:
+    """Record a failed attempt: queue the next after its delay, or, after the last, mark the run FAILED and
+    log an error (the report)."""
+    from keel.jobs.tasks import run_job
+
+    run.last_error = error[:200]
+    run.finished_at = timezone.now()
+    delay = retry_delay(run.attempts)
+    with transaction.atomic():
+        if delay is None:
+            run.status = RunStatus.FAILED
+            logger.error(
+                "Job %s for %s FAILED after %d attempts (%s).",
+                run.job,
+                run.slot,
+                run.attempts,
+                run.last_error,
+            )
+        else:
+            run.status = RunStatus.RETRYING
+            run_job.using(run_after=run.finished_at + delay).enqueue(run.pk)
+            logger.warning(
+                "Job %s for %s failed (attempt %d, %s); trying again in %s.",
+                run.job,
+                run.slot,
+                run.attempts,
+                run.last_error,
+                delay,
+            )
+        run.save(update_fields=["status", "last_error", "finished_at"])
+
+
+def recover_lost_runs(*, now: datetime | None = None) -> list[JobRun]:
+    """Runs left "running" by a worker that died mid-attempt: started more than KEEL_JOB_LEASE_SECONDS ago
+    and their worker has not beaten within KEEL_WORKER_STALE_SECONDS. Each counts as a failed attempt
+    (`WorkerLost`): retried after its delay, or FAILED and reported after the last. A run whose worker still
+    beats is left alone however long it takes (a large backup)."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.KEEL_JOB_LEASE_SECONDS)
+    alive = WorkerBeat.objects.filter(
+        seen_at__gte=now - timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS)
+    ).values_list("worker_id", flat=True)
+    candidates = JobRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=now - lease).exclude(
+        claimed_by__in=list(alive)
+    )
+    recovered = []
+    for run_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            run = (
+                JobRun.objects.select_for_update()
+                .filter(pk=run_id, status=RunStatus.RUNNING, started_at__lt=now - lease)
+                .first()
+            )
+            if run is None:
+                continue  # another worker recovered it, or it finished
+            _attempt_failed(run, WorkerLost.__name__)
+        recovered.append(run)
+    return recovered
 
 
 # --- The worker's heartbeat --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import traceback
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from django.shortcuts import render
 from keel.audit import context
 from keel.core.rules.inputs import loads_json
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
 
 class RequestContextMiddleware:
     """Give each request an id (echoed as X-Request-ID) and bind who/where for audit rows."""
@@ -22,7 +25,9 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = secrets.token_hex(8)
+        # The proxy's id when it sends a well-formed one (so its log and Keel's join up), else a new one.
+        given = request.headers.get("X-Request-ID", "")
+        request_id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
         request.request_id = request_id  # type: ignore[attr-defined]
         channel = "api" if request.path.startswith(("/api/", "/fhir/")) else "web"
         ctx = context.RequestContext(

@@ -35,6 +35,7 @@ class Command(BaseCommand):
         if not 1 <= interval <= 60:
             raise CommandError("--interval: must be between 1 and 60 seconds", returncode=2)
         worker_id = services.new_worker_id()
+        services.WORKER_ID = worker_id  # the runs this process claims name it (lost-run recovery)
         worker = Worker(
             queue_names=["default"],
             interval=0,
@@ -52,6 +53,8 @@ class Command(BaseCommand):
         try:
             while worker.running:
                 services.beat(worker_id)
+                for run in services.recover_lost_runs():  # runs a dead worker left "running"
+                    logger.warning("Recovered %s for %s from a lost worker.", run.job, run.slot)
                 for run in services.schedule_due():
                     logger.info("Queued %s for %s.", run.job, run.slot)
                 sent = reminders.send_due()  # each reminder at its person's local time, once a day

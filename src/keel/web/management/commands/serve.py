@@ -48,6 +48,9 @@ class Command(BaseCommand):
             "10",
             "--forwarded-allow-ips",
             "127.0.0.1",
+            # gunicorn's control socket has one default path per user: two `keel serve` processes on one
+            # machine (docs/deploy.md) would take it from each other, and Keel does not use it.
+            "--no-control-socket",
         ]
         self.stdout.write(f"Keel is at http://{options['host']}:{options['port']}/  (Ctrl+C stops it)")
         self.stdout.flush()

@@ -1,0 +1,77 @@
+"""Structured logs (issue #19): one JSON object per line, with the request id, and never health information.
+
+What a line may carry is fixed here: time, level, logger, the message (Keel's own messages name ids and
+counts, never a person), the request id, and for the one line per request `keel.request` writes: method, the
+path with its secret-looking segments hidden, the URL pattern it matched, status and duration. Never a query
+string, a body, a header's value or an exception's message (PhiSafeFormatter's traceback: frames and type)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.http import HttpRequest, HttpResponse
+
+from keel.web.middleware import PhiSafeFormatter
+
+# The extra fields a line may carry (anything else passed in `extra=` is left out).
+REQUEST_FIELDS = ("method", "path", "route", "status", "duration_ms")
+# A path segment that is not a plain id or word: a stop link's token, an invitation's secret. Hidden.
+_SECRETISH = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9_-]{16,}$")
+
+request_logger = logging.getLogger("keel.request")
+
+
+def safe_path(path: str) -> str:
+    """The path with every secret-looking segment (16+ letters and digits mixed) replaced by `*`. Keel's
+    paths carry record ids (numbers) and words; query strings are never logged."""
+    return "/".join("*" if _SECRETISH.match(part) else part for part in path.split("/"))
+
+
+class JsonFormatter(PhiSafeFormatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        for field in REQUEST_FIELDS:
+            if hasattr(record, field):
+                line[field] = getattr(record, field)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class RequestLogMiddleware:
+    """One `keel.request` line per request (INFO): method, safe path, route, status, duration."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.monotonic()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        request_logger.info(
+            "%s %s %s",
+            request.method,
+            safe_path(request.path),
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": safe_path(request.path),
+                "route": match.route if match else "",
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
+        return response

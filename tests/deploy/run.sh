@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Issue #19: the deployment of docs/deploy.md, run on this machine and checked from outside (`make test-deploy`,
+# a section of .ci/run). Caddy terminates TLS (its internal CA) in front of two `keel serve` processes on two
+# ports, load-balanced; `keel worker` beside them; one throwaway PostgreSQL database; production settings;
+# a real SMTP server (aiosmtpd) that prints every message it receives. tests/deploy/checks.py then checks the
+# layout from the outside over HTTPS. Every process started here is stopped on exit, and the database dropped.
+#
+# Needs: caddy on PATH (Debian's package), PostgreSQL at KEEL_DEPLOY_PG (default 127.0.0.1:5432, user postgres,
+# trust), the project's .venv (make install).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BIN=$ROOT/.venv/bin
+START=$(date +%s)
+PG_ADMIN_URL=${KEEL_DEPLOY_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
+command -v caddy >/dev/null || { echo "caddy not found: apt-get install caddy (.ci/run does)"; exit 1; }
+
+WORK=$(mktemp -d /tmp/keel-deploy.XXXXXX)
+DB=keel_deploy_$("$BIN/python" -c 'import secrets; print(secrets.token_hex(6))')
+PIDS=()
+DB_MADE=
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ -n "$DB_MADE" ]; then
+    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null || rc=1
+  fi
+  if [ "$rc" -ne 0 ]; then
+    for log in "$WORK"/*.log; do
+      [ -f "$log" ] || continue
+      echo "---- last lines of $(basename "$log")"; tail -n 30 "$log"
+    done
+  fi
+  rm -rf "$WORK"
+  echo "deployment check: $([ "$rc" -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - START )) s"
+  exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { "$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+WEB1=$(free_port); WEB2=$(free_port); SMTP=$(free_port); HTTPS=$(free_port); HTTP=$(free_port)
+while [ "$WEB2" = "$WEB1" ]; do WEB2=$(free_port); done
+
+psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $DB" >/dev/null
+DB_MADE=1
+DB_URL=$("$BIN/python" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$PG_ADMIN_URL" "$DB")
+
+# /etc/keel/env of docs/deploy.md, with this run's values.
+key() { "$BIN/python" -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'; }
+cat > "$WORK/env" <<ENV
+KEEL_PRODUCTION=1
+KEEL_SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(64))')
+KEEL_DATA_KEYS=ci1:$(key)
+KEEL_AUDIT_KEYS=ci1:$(key)
+KEEL_DATABASE_URL=$DB_URL
+KEEL_ALLOWED_HOSTS=localhost
+KEEL_PUBLIC_URL=https://localhost:$HTTPS
+KEEL_EMAIL_URL=smtp://127.0.0.1:$SMTP?from=keel@clinic.example
+KEEL_DATA_DIR=$WORK/data
+KEEL_BACKUP_DIR=$WORK/backups
+ENV
+set -a; . "$WORK/env"; set +a
+export PYTHONPATH=$ROOT/src${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+
+echo "==> release steps (database $DB)"
+"$BIN/keel" migrate --no-input -v 0
+"$BIN/keel" collectstatic --no-input -v 0
+"$BIN/keel" check --deploy --fail-level WARNING
+printf '%s\n' 'ci-Admin-passw0rd-long' | "$BIN/keel" setup --program-slug riverside --program-name "Riverside Clinic" \
+  --time-zone America/New_York --username ci-admin --email admin@clinic.example --password-stdin --json \
+  > "$WORK/setup.json"
+
+echo "==> starting SMTP :$SMTP, web :$WEB1 and :$WEB2, worker, Caddy https :$HTTPS http :$HTTP"
+"$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP" > "$WORK/smtp.log" 2>&1 & PIDS+=($!)
+"$BIN/keel" serve --host 127.0.0.1 --port "$WEB1" --workers 1 --threads 2 > "$WORK/web1.log" 2>&1 & PIDS+=($!)
+"$BIN/keel" serve --host 127.0.0.1 --port "$WEB2" --workers 1 --threads 2 > "$WORK/web2.log" 2>&1 & PIDS+=($!)
+"$BIN/keel" worker --interval 1 > "$WORK/worker.log" 2>&1 & PIDS+=($!)
+
+# docs/deploy.md's Caddyfile; only here: ports other than 80/443, Caddy's own CA for `localhost` (tls internal,
+# its root given to the client instead of installed), and a response header naming the upstream that served,
+# so the checks can prove both processes answered.
+sed -e "s/keel.clinic.example/localhost/" -e "s/127.0.0.1:8001/127.0.0.1:$WEB1/" -e "s/127.0.0.1:8002/127.0.0.1:$WEB2/" \
+  -e "s|#CI-ONLY||" deploy/Caddyfile > "$WORK/Caddyfile.site"
+cat > "$WORK/Caddyfile" <<CADDY
+{
+    http_port $HTTP
+    https_port $HTTPS
+    admin off
+    storage file_system $WORK/caddy
+    skip_install_trust
+    local_certs
+}
+import $WORK/Caddyfile.site
+CADDY
+caddy run --config "$WORK/Caddyfile" --adapter caddyfile > "$WORK/caddy.log" 2>&1 & PIDS+=($!)
+
+"$BIN/python" tests/deploy/checks.py --work "$WORK" --https "$HTTPS" --http "$HTTP" \
+  --web "127.0.0.1:$WEB1" --web "127.0.0.1:$WEB2" --smtp-log "$WORK/smtp.log" --setup "$WORK/setup.json"
