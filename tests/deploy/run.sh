@@ -54,11 +54,14 @@ DB_URL=$("$BIN/python" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.arg
 
 # /etc/keel/env of docs/deploy.md, with this run's values.
 key() { "$BIN/python" -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'; }
+mkdir -p -m 700 "$WORK/keys"
+"$BIN/python" -c 'import sys; from pathlib import Path; from keel.audit.signing import generate; generate(Path(sys.argv[1]))' "$WORK/keys/checkpoint.pem"
 cat > "$WORK/env" <<ENV
 KEEL_PRODUCTION=1
 KEEL_SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(64))')
 KEEL_DATA_KEYS=ci1:$(key)
 KEEL_AUDIT_KEYS=ci1:$(key)
+KEEL_CHECKPOINT_KEY=$WORK/keys/checkpoint.pem
 KEEL_DATABASE_URL=$DB_URL
 KEEL_ALLOWED_HOSTS=localhost
 KEEL_PUBLIC_URL=https://localhost:$HTTPS
