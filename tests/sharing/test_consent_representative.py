@@ -341,3 +341,71 @@ def test_a_deployment_setting_outside_the_bounds_stops_keel_naming_it(
         [sys.executable, "-m", "keel.cli", "check"], env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2 and "KEEL_AGE_OF_MAJORITY" in result.stderr
+
+
+# --- The patient's own online consent page -----------------------------------------------------------------
+
+PAGE_FORM = {
+    "recipient_name": "Valley Primary Care",
+    "purpose": "treatment",
+    "categories": ["medication"],
+    "expires_on": "2027-05-31",
+    "understood": "on",
+    "signer": "representative",
+    "representative_name": "Marta Zamorano",
+    "representative_relationship": "guardian",
+    "representative_authority": "Letters of guardianship, County Probate Court, case 2025-GD-0412",
+    "signature": "Marta Zamorano",
+}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_asks_who_signs(world: World) -> None:
+    body = sign_in(Client(), world.alice.user).get("/me/sharing/new/").content.decode()
+    assert 'name="signer" value="representative"' in body
+    assert 'name="representative_authority"' in body
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_records_a_representative(world: World) -> None:
+    response = sign_in(Client(), world.alice.user).post("/me/sharing/new/", PAGE_FORM)
+    assert response.status_code == 302, response.content[:500]
+    assert Consent.objects.get().representative_authority == PAGE_FORM["representative_authority"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_names_a_missing_authority(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    response = client.post("/me/sharing/new/", {**PAGE_FORM, "representative_authority": ""})
+    assert response.status_code == 422
+    assert 'id="representative_authority"' in response.content.decode()
+    assert not Consent.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_keeps_what_was_typed_after_a_refusal(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    response = client.post("/me/sharing/new/", {**PAGE_FORM, "representative_authority": ""})
+    assert 'value="Marta Zamorano"' in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_holds_a_parent_to_the_minors_signature(world: World) -> None:
+    _minor(world)
+    form = {
+        **PAGE_FORM,
+        "representative_relationship": "parent",
+        "representative_authority": "State law requires a parent's consent for a patient under 18",
+    }
+    client = sign_in(Client(), world.alice.user)
+    assert client.post("/me/sharing/new/", form).status_code == 422
+    ok = client.post("/me/sharing/new/", {**form, "patient_signature": "Alicia Zamorano"})
+    assert ok.status_code == 302
+    assert Consent.objects.get().patient_signature == "Alicia Zamorano"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_in_spanish_asks_who_signs(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    body = client.get("/me/sharing/new/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Quién firma" in body
