@@ -310,3 +310,12 @@ def test_a_program_admins_token_with_a_basis_still_never_takes_the_record(world:
     response = _pull(world, world.staff["program_admin"], basis="patient_request")
     assert response.status_code == 403
     assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_nul_character_in_the_body_is_an_operation_outcome(world: World) -> None:
+    body = _parameters({"basis": "patient_request", "purpose_text": "a\x00b"})
+    response = _post(world, world.staff["nurse"], body)
+    assert response.status_code == 422
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert not Disclosure.objects.exists()
