@@ -436,6 +436,21 @@ if _email_url is None and PRODUCTION:
         "KEEL_EMAIL_URL is required when KEEL_PRODUCTION=1 (e.g. smtp+tls://user:pass@host:587?from=keel@clinic.example)"
     )
 globals().update(parse_email_url(_email_url or "console://"))
+
+
+# Who is a minor for a Part 2 consent (42 CFR 2.14 defers to state law): program policy with the bounds of
+# keel.core.rules.policy.LIMITS[("consent", "age_of_majority")] (floor 18, ceiling 21; cfr-2-14-2024).
+def _age_of_majority() -> int:
+    from keel.core.sharing import AGE_OF_MAJORITY_DEFAULT, age_of_majority_limit
+
+    limit = age_of_majority_limit()
+    assert limit.floor is not None and limit.ceiling is not None
+    return env_int(
+        "KEEL_AGE_OF_MAJORITY", AGE_OF_MAJORITY_DEFAULT, floor=int(limit.floor), ceiling=int(limit.ceiling)
+    )
+
+
+KEEL_AGE_OF_MAJORITY = _age_of_majority()
 # How long an invitation link works, in hours (floor 1, ceiling 14 days).
 KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=336)
 # How long a patient's activation code works, in days (floor 1, ceiling 30).

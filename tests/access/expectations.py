@@ -30,6 +30,7 @@ class Route:
     expect: dict[str, tuple[int, int, int]] | dict[str, int]
     patient_scoped: bool = False
     body: dict[str, object] | None = None
+    also: tuple[str, ...] = ()  # other methods the route answers the same way (checked the same way)
     # {assessment} in the path: the target patient's PHQ-9 assessment, created for the test
 
 
@@ -841,6 +842,7 @@ ROUTES.update(
             "/fhir/R4/Patient/{patient}/$everything",
             {**_FHIR_RECORD, "peer_specialist": (403, 404, 404), "program_admin": (403, 403, 404)},
             patient_scoped=True,
+            also=("POST",),  # FHIR's POST form of an operation (a staff token's basis travels in its body)
         ),
         "fhir:patient_search": Route("GET", "/fhir/R4/Patient?name=nobody-by-this-name", _all(200, 401)),
         "fhir:questionnaire_read": Route("GET", "/fhir/R4/Questionnaire/phq9", _all(200, 200)),

@@ -108,10 +108,32 @@ def test_route_answers_each_role_as_expected(world: World, name: str, role: str)
             assert text not in body
 
 
+# A route that answers more than one method (`Route.also`): each other method against the same table.
+OTHER_METHOD_CASES = [
+    (name, method, role, target)
+    for name, r in ROUTES.items()
+    if r.patient_scoped
+    for method in r.also
+    for role in ROLES
+    for target in TARGETS
+]
+
+
 @pytest.mark.parametrize(("name", "role", "target"), PATIENT_CASES)
 def test_patient_route_answers_each_role_and_target_as_expected(
     world: World, name: str, role: str, target: str
 ) -> None:
+    _check_patient_route(world, name, ROUTES[name].method, role, target)
+
+
+@pytest.mark.parametrize(("name", "method", "role", "target"), OTHER_METHOD_CASES)
+def test_patient_route_answers_its_other_methods_as_expected(
+    world: World, name: str, method: str, role: str, target: str
+) -> None:
+    _check_patient_route(world, name, method, role, target)
+
+
+def _check_patient_route(world: World, name: str, method: str, role: str, target: str) -> None:
     route = ROUTES[name]
     patient = world.target(target)
     expected = route.expect[role][TARGETS.index(target)]  # type: ignore[index]
@@ -119,7 +141,7 @@ def test_patient_route_answers_each_role_and_target_as_expected(
     assessment = _assessment_for(patient) if "{assessment}" in route.path else None
     before = audit_count()
     path = route.path.format(patient=patient.pk, assessment=assessment.pk if assessment else "")
-    response = _request(client, route.method, path, route.body)
+    response = _request(client, method, path, route.body)
     assert response.status_code == expected, response.content[:300]
     if path.startswith(
         "/fhir/"

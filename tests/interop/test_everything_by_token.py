@@ -5,6 +5,7 @@ A session read by the care team inside the app stays an audited use."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -39,9 +40,34 @@ def _consent(world: World, categories: list[str]) -> Consent:
     )
 
 
-def _pull(world: World, user: Any, **params: Any) -> Any:
+def _parameters(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": k, "valueString": str(v)} for k, v in params.items()],
+    }
+
+
+def _post(world: World, user: Any, body: Any, query: str = "", **headers: Any) -> Any:
+    """A POST by another system: a fresh client that enforces CSRF, as a browser's would."""
     secret = accounts.create_token(user=user, name="ehr").secret
-    query = "?" + urlencode(params) if params else ""
+    return Client(enforce_csrf_checks=True).post(
+        f"/fhir/R4/Patient/{world.alice.pk}/$everything{query}",
+        body if isinstance(body, str) else json.dumps(body),
+        content_type=headers.pop("content_type", "application/fhir+json"),
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        **headers,
+    )
+
+
+def _pull(world: World, user: Any, **params: Any) -> Any:
+    """The basis in a POST's Parameters body; paging (`_count`, `_offset`) in the query."""
+    paging = {k: params.pop(k) for k in ("_count", "_offset") if k in params}
+    query = "?" + urlencode(paging) if paging else ""
+    return _post(world, user, _parameters(params) if params else "", query)
+
+
+def _get(world: World, user: Any, query: str = "") -> Any:
+    secret = accounts.create_token(user=user, name="ehr").secret
     return Client().get(
         f"/fhir/R4/Patient/{world.alice.pk}/$everything{query}", HTTP_AUTHORIZATION=f"Bearer {secret}"
     )
@@ -127,9 +153,126 @@ def test_each_page_that_leaves_is_accounted(world: World) -> None:
     first = _nurse_pull(world, basis="patient_request", _count=1)
     assert first.status_code == 200
     following = next(link["url"] for link in first.json()["link"] if link["relation"] == "next")
-    assert "basis=patient_request" in following  # the next page carries the basis
-    assert _nurse_pull(world, basis="patient_request", _count=1, _offset=1).status_code == 200
+    query = "?" + following.split("?", 1)[1]
+    second = _post(world, world.staff["nurse"], _parameters({"basis": "patient_request"}), query)
+    assert second.status_code == 200, second.content[:300]
     assert Disclosure.objects.count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_next_page_link_carries_no_basis(world: World) -> None:
+    consent = _consent(world, ["record"])
+    first = _nurse_pull(
+        world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment", _count=1
+    )
+    following = next(link["url"] for link in first.json()["link"] if link["relation"] == "next")
+    assert following.split("?", 1)[1] == "_count=1&_offset=1"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_self_link_carries_no_recipient(world: World) -> None:
+    consent = _consent(world, ["record"])
+    first = _nurse_pull(
+        world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment"
+    )
+    assert all("Valley" not in link["url"] for link in first.json()["link"])
+
+
+@pytest.mark.parametrize("name", ["basis", "consent", "recipient_name", "purpose", "purpose_text"])
+@time_machine.travel(NOW, tick=False)
+def test_a_basis_parameter_in_the_url_is_refused_by_name(world: World, name: str) -> None:
+    response = _get(world, world.staff["nurse"], f"?{name}=x")
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["expression"] == [name]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_basis_in_the_url_of_a_post_is_refused_even_with_a_body(world: World) -> None:
+    body = _parameters({"basis": "patient_request"})
+    response = _post(world, world.staff["nurse"], body, "?recipient_name=Valley")
+    assert response.status_code == 400
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_refusal_names_every_basis_parameter_in_the_url(world: World) -> None:
+    response = _get(world, world.staff["nurse"], "?basis=consent&purpose=treatment")
+    assert "basis, purpose" in response.json()["issue"][0]["diagnostics"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_staff_tokens_get_is_told_to_post_the_basis(world: World) -> None:
+    response = _get(world, world.staff["nurse"])
+    assert _refused_field(response) == "basis"
+    assert "POST" in response.json()["issue"][0]["diagnostics"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_bearer_post_needs_no_csrf_token(world: World) -> None:
+    response = _nurse_pull(world, basis="patient_request")  # the client enforces CSRF
+    assert response.status_code == 200
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_sessions_post_without_a_csrf_token_is_refused(world: World) -> None:
+    client = sign_in(Client(enforce_csrf_checks=True), world.staff["nurse"])
+    response = client.post(f"/fhir/R4/Patient/{world.alice.pk}/$everything")
+    assert response.status_code == 403
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_sessions_post_with_a_basis_is_refused_never_ignored(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    response = client.post(
+        f"/fhir/R4/Patient/{world.alice.pk}/$everything",
+        json.dumps(_parameters({"basis": "patient_request"})),
+        content_type="application/fhir+json",
+    )
+    assert response.status_code == 400
+    assert not Disclosure.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"resourceType": "Bundle"}, "Parameters"),
+        ({"resourceType": "Parameters", "parameter": [{"name": "colour", "valueString": "x"}]}, "Parameters"),
+        ({"resourceType": "Parameters", "parameter": [{"name": "basis"}]}, "basis"),
+        ({"resourceType": "Parameters", "parameter": [{"name": "basis", "valueBoolean": True}]}, "basis"),
+        (
+            {
+                "resourceType": "Parameters",
+                "parameter": [
+                    {"name": "basis", "valueCode": "patient_request"},
+                    {"name": "basis", "valueCode": "consent"},
+                ],
+            },
+            "basis",
+        ),
+    ],
+)
+@time_machine.travel(NOW, tick=False)
+def test_a_malformed_parameters_body_is_refused_by_name(world: World, body: Any, field: str) -> None:
+    response = _post(world, world.staff["nurse"], body)
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["expression"] == [field]
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_body_that_is_not_json_is_refused(world: World) -> None:
+    response = _post(world, world.staff["nurse"], "basis=patient_request")
+    assert response.status_code == 400
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_form_body_is_refused(world: World) -> None:
+    response = _post(
+        world, world.staff["nurse"], "basis=patient_request", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert not Disclosure.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)
@@ -148,6 +291,14 @@ def test_a_basis_on_a_session_read_is_an_unknown_parameter_never_ignored(world: 
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_session_read_by_post_stays_a_use(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    response = client.post(f"/fhir/R4/Patient/{world.alice.pk}/$everything")
+    assert response.status_code == 200
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
 def test_the_patients_own_token_reads_their_record_without_a_basis(world: World) -> None:
     response = _pull(world, world.alice.user)
     assert response.status_code == 200
@@ -158,4 +309,13 @@ def test_the_patients_own_token_reads_their_record_without_a_basis(world: World)
 def test_a_program_admins_token_with_a_basis_still_never_takes_the_record(world: World) -> None:
     response = _pull(world, world.staff["program_admin"], basis="patient_request")
     assert response.status_code == 403
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_nul_character_in_the_body_is_an_operation_outcome(world: World) -> None:
+    body = _parameters({"basis": "patient_request", "purpose_text": "a\x00b"})
+    response = _post(world, world.staff["nurse"], body)
+    assert response.status_code == 422
+    assert response.json()["resourceType"] == "OperationOutcome"
     assert not Disclosure.objects.exists()

@@ -272,3 +272,140 @@ def test_the_progress_report_shows_the_birth_date_only_to_roles_that_see_it(worl
     hidden = services.report(world.alice, ("enrollment",), NOW, areas=areas_for_role("peer_specialist"))
     assert shown["patient"]["date_of_birth"] == "1990-05-17"
     assert hidden["patient"]["date_of_birth"] == ""
+
+
+# --- The age of majority is program policy (42 CFR 2.14 defers to state law) ------------------------------
+
+
+def _nineteen(world: World) -> None:
+    world.alice.date_of_birth = date(2007, 6, 1)  # 19 on NOW
+    world.alice.save(update_fields=["date_of_birth"])
+
+
+PARENT = {
+    **GUARDIAN,
+    "representative_relationship": "parent",
+    "representative_authority": "State law requires a parent's consent for a patient under 21",
+    "patient_signature": "Alicia Zamorano",
+}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_at_the_default_age_of_majority_a_parent_has_no_standing_for_a_19_year_old(world: World) -> None:
+    _nineteen(world)
+    assert _fields(_paper(world, PARENT)) == ["representative_relationship"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_where_the_program_sets_21_a_19_year_old_is_a_minor(world: World, settings: Any) -> None:
+    settings.KEEL_AGE_OF_MAJORITY = 21
+    _nineteen(world)
+    assert _paper(world, PARENT).status_code == 201
+
+
+@time_machine.travel(NOW, tick=False)
+def test_where_the_program_sets_21_the_19_year_old_signs_too(world: World, settings: Any) -> None:
+    settings.KEEL_AGE_OF_MAJORITY = 21
+    _nineteen(world)
+    assert _fields(_paper(world, {**PARENT, "patient_signature": ""})) == ["patient_signature"]
+
+
+def test_the_age_of_majority_has_a_floor_a_ceiling_and_a_source() -> None:
+    from keel.core import sharing
+    from keel.core.sources import SOURCES
+
+    limit = sharing.age_of_majority_limit()
+    assert (limit.floor, limit.ceiling) == (18, 21)
+    assert "cfr-2-14-2024" in limit.why
+    assert all(s in SOURCES for s in sharing.AGE_OF_MAJORITY_SOURCES)
+
+
+@pytest.mark.parametrize("age", [17, 22])
+def test_an_age_of_majority_outside_its_bounds_is_never_used(age: int) -> None:
+    from keel.core import sharing
+
+    with pytest.raises(ValueError, match="age_of_majority"):
+        sharing.is_minor(date(2010, 1, 1), date(2026, 11, 25), age)
+
+
+@pytest.mark.parametrize("value", ["17", "22", "nineteen"])
+def test_a_deployment_setting_outside_the_bounds_stops_keel_naming_it(
+    tmp_path: Any, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "KEEL_DATA_DIR": str(tmp_path), "KEEL_AGE_OF_MAJORITY": value}
+    env.pop("KEEL_PRODUCTION", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "keel.cli", "check"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2 and "KEEL_AGE_OF_MAJORITY" in result.stderr
+
+
+# --- The patient's own online consent page -----------------------------------------------------------------
+
+PAGE_FORM = {
+    "recipient_name": "Valley Primary Care",
+    "purpose": "treatment",
+    "categories": ["medication"],
+    "expires_on": "2027-05-31",
+    "understood": "on",
+    "signer": "representative",
+    "representative_name": "Marta Zamorano",
+    "representative_relationship": "guardian",
+    "representative_authority": "Letters of guardianship, County Probate Court, case 2025-GD-0412",
+    "signature": "Marta Zamorano",
+}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_asks_who_signs(world: World) -> None:
+    body = sign_in(Client(), world.alice.user).get("/me/sharing/new/").content.decode()
+    assert 'name="signer" value="representative"' in body
+    assert 'name="representative_authority"' in body
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_records_a_representative(world: World) -> None:
+    response = sign_in(Client(), world.alice.user).post("/me/sharing/new/", PAGE_FORM)
+    assert response.status_code == 302, response.content[:500]
+    assert Consent.objects.get().representative_authority == PAGE_FORM["representative_authority"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_names_a_missing_authority(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    response = client.post("/me/sharing/new/", {**PAGE_FORM, "representative_authority": ""})
+    assert response.status_code == 422
+    assert 'id="representative_authority"' in response.content.decode()
+    assert not Consent.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_keeps_what_was_typed_after_a_refusal(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    response = client.post("/me/sharing/new/", {**PAGE_FORM, "representative_authority": ""})
+    assert 'value="Marta Zamorano"' in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_holds_a_parent_to_the_minors_signature(world: World) -> None:
+    _minor(world)
+    form = {
+        **PAGE_FORM,
+        "representative_relationship": "parent",
+        "representative_authority": "State law requires a parent's consent for a patient under 18",
+    }
+    client = sign_in(Client(), world.alice.user)
+    assert client.post("/me/sharing/new/", form).status_code == 422
+    ok = client.post("/me/sharing/new/", {**form, "patient_signature": "Alicia Zamorano"})
+    assert ok.status_code == 302
+    assert Consent.objects.get().patient_signature == "Alicia Zamorano"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_page_in_spanish_asks_who_signs(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
+    body = client.get("/me/sharing/new/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Quién firma" in body

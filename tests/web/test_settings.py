@@ -52,6 +52,13 @@ def _keel(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
+def _checkpoint_key(tmp_path: Path) -> str:
+    from keel.audit.signing import generate
+
+    generate(tmp_path / "checkpoint.pem")
+    return str(tmp_path / "checkpoint.pem")
+
+
 def test_production_requires_a_secret_key(tmp_path: Path) -> None:
     env = dict(os.environ, KEEL_PRODUCTION="1", KEEL_DATA_DIR=str(tmp_path))
     env.pop("KEEL_SECRET_KEY", None)
@@ -86,6 +93,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_EMAIL_URL="smtp+tls://keel:secret@mail.example.org:587?from=keel@example.org",
+        KEEL_CHECKPOINT_KEY=_checkpoint_key(tmp_path),
     )
     env.pop("KEEL_TESTING", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
@@ -113,6 +121,7 @@ def test_production_requires_an_email_url(tmp_path: Path) -> None:
         KEEL_SECRET_KEY=secrets.token_urlsafe(60),
         KEEL_DATA_KEYS="2026-11:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KEEL_AUDIT_KEYS="2026-12:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        KEEL_CHECKPOINT_KEY=_checkpoint_key(tmp_path),
     )
     env.pop("KEEL_EMAIL_URL", None)
     result = _keel(["check"], env)

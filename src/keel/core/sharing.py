@@ -37,7 +37,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from keel.core.decision import Decision, Reason
+from keel.core.rules import policy
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.policy import Limit, limit_for
 
 SOURCES_CONSENT = ("cfr-2-31-2024",)
 SOURCES_NOTICE = ("cfr-2-32-2024",)
@@ -91,9 +93,17 @@ REPRESENTATIVES: dict[str, str] = {
 }
 _REPRESENTS_MINORS = frozenset({"parent", "guardian"})
 _REPRESENTS_ADULTS = frozenset({"guardian", "health_care_agent", "personal_representative"})
-# A minor as section 2.14 uses the word is defined by state law; 18 is the age of majority in all but a few
-# states (Alabama and Nebraska 19, Mississippi 21): a program there records the parent's authority as such.
-AGE_OF_MAJORITY = 18
+# A minor as section 2.14 uses the word is defined by state law: program policy (the deployment's
+# KEEL_AGE_OF_MAJORITY), 18 by default, inside the Limit `policy.LIMITS[("consent", "age_of_majority")]`
+# (floor 18, ceiling 21; source `cfr-2-14-2024`). Every caller passes the value in force.
+AGE_OF_MAJORITY_DEFAULT = 18
+AGE_OF_MAJORITY_SOURCES = ("cfr-2-14-2024",)
+
+
+def age_of_majority_limit() -> Limit:
+    found = limit_for(policy.CONSENT, "age_of_majority")
+    assert found is not None
+    return found
 
 
 @dataclass(frozen=True)
@@ -180,7 +190,12 @@ def age_on(born: date, today: date) -> int:
 
 
 def _representative(
-    raw: Mapping[str, Any], errors: list[FieldError], *, date_of_birth: date | None, today: date
+    raw: Mapping[str, Any],
+    errors: list[FieldError],
+    *,
+    date_of_birth: date | None,
+    today: date,
+    age_of_majority: int,
 ) -> Representative | None:
     """The representative who signs for the patient (sections 2.14, 2.15), or None when the patient signs.
     Each missing element is named; a relationship without standing for this patient is refused."""
@@ -204,7 +219,7 @@ def _representative(
             FieldError("representative_relationship", f"must be one of: {', '.join(REPRESENTATIVES)}")
         )
         return Representative(name, "", authority)  # still the signer: their name is checked
-    minor = is_minor(date_of_birth, today)
+    minor = is_minor(date_of_birth, today, age_of_majority)
     if date_of_birth is None and relationship == "parent":
         errors.append(
             FieldError(
@@ -228,17 +243,29 @@ def _representative(
     return Representative(name, str(relationship), authority)
 
 
-def is_minor(date_of_birth: date | None, today: date) -> bool:
-    return date_of_birth is not None and age_on(date_of_birth, today) < AGE_OF_MAJORITY
+def is_minor(date_of_birth: date | None, today: date, age_of_majority: int) -> bool:
+    """Under the age of majority in force (program policy: a value outside its Limit is never used)."""
+    problem = age_of_majority_limit().problem(age_of_majority)
+    if problem:
+        raise ValueError(f"age_of_majority {problem}")
+    return date_of_birth is not None and age_on(date_of_birth, today) < age_of_majority
 
 
 def parse_consent(
-    raw: Mapping[str, Any], *, patient_name: str, today: date, date_of_birth: date | None = None
+    raw: Mapping[str, Any],
+    *,
+    patient_name: str,
+    today: date,
+    date_of_birth: date | None = None,
+    age_of_majority: int = AGE_OF_MAJORITY_DEFAULT,
 ) -> ConsentTerms:
     """The consent as the patient (or their representative) filled it, every element checked; InvalidInput
-    names each bad field. `date_of_birth` decides whether the patient is a minor (section 2.14)."""
+    names each bad field. `date_of_birth` and the program's `age_of_majority` decide whether the patient is a
+    minor (section 2.14)."""
     errors: list[FieldError] = []
-    representative = _representative(raw, errors, date_of_birth=date_of_birth, today=today)
+    representative = _representative(
+        raw, errors, date_of_birth=date_of_birth, today=today, age_of_majority=age_of_majority
+    )
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     purpose = raw.get("purpose")
     if purpose not in PURPOSES:
@@ -272,7 +299,7 @@ def parse_consent(
     else:
         if signature and representative.name and _folded(signature) != _folded(representative.name):
             errors.append(FieldError("signature", "the representative signs by typing their own name"))
-        if is_minor(date_of_birth, today):  # 2.14(b): the minor signs too, never replaced
+        if is_minor(date_of_birth, today, age_of_majority):  # 2.14(b): the minor signs too, never replaced
             patient_signature = _text(raw, "patient_signature", errors, low=2, high=200)
             if patient_signature and _folded(patient_signature) != _folded(patient_name):
                 errors.append(

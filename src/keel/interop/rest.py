@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from ninja.errors import HttpError
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -30,6 +32,7 @@ from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.instruments import registry
+from keel.core.rules.inputs import loads_json
 from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import (
@@ -95,8 +98,8 @@ def _json(body: dict[str, Any], status: int = 200) -> HttpResponse:
 def _caller(request: HttpRequest) -> Any:
     try:
         user = keel_auth(request)
-    except Exception:  # the auth raises only for CSRF on writes; reads never reach it
-        user = None
+    except HttpError as exc:  # the auth raises only for CSRF on a session's POST (`$everything`)
+        raise FhirError(403, "forbidden", str(exc)) from None
     if user is None:
         raise FhirError(
             401, "login", "Send a valid API token as 'Authorization: Bearer <token>', or sign in."
@@ -120,9 +123,12 @@ def _deny(user: Any, what: str, target: str, reason: str) -> FhirError:
     return _not_found()
 
 
-def _check_request(request: HttpRequest, allowed: set[str]) -> None:
-    if request.method not in ("GET", "HEAD"):
-        raise FhirError(405, "not-supported", "This FHIR endpoint is read-only: GET only.")
+def _check_request(
+    request: HttpRequest, allowed: set[str], methods: tuple[str, ...] = ("GET", "HEAD")
+) -> None:
+    if request.method not in methods:
+        only = "GET or POST only" if "POST" in methods else "GET only"
+        raise FhirError(405, "not-supported", f"This FHIR endpoint is read-only: {only}.")
     for name in request.GET:
         if name not in allowed | COMMON:
             raise FhirError(400, "not-supported", f"unknown or unsupported search parameter {name!r}", name)
@@ -375,13 +381,75 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
 
 
 # What a staff token's `$everything` carries as its basis: the same fields as the staff export (issue #14).
-BASIS_PARAMS = {"basis", "consent", "recipient_name", "purpose", "purpose_text"}
+# They name a recipient and a purpose, which for a Part 2 record say that SUD records went to whom: never in
+# a URL (query strings land in logs and histories), only in a POST's `Parameters` body.
+BASIS_PARAMS = ("basis", "consent", "recipient_name", "purpose", "purpose_text")
+_PARAM_VALUES = ("valueString", "valueCode", "valueId", "valueInteger", "valuePositiveInt")
 
 
+def _basis_from_body(request: HttpRequest) -> dict[str, str]:
+    """The basis a POST's FHIR `Parameters` body names ({} for a GET or an empty body). Each parameter once,
+    with one simple value; anything else is a 400 naming it, never dropped."""
+    if request.method != "POST":
+        return {}
+    media = (request.content_type or "").lower()
+    if media in ("application/x-www-form-urlencoded", "multipart/form-data"):  # parsed before any view
+        if request.POST or request.FILES:
+            raise FhirError(
+                415, "not-supported", "Send the body as application/fhir+json (a Parameters resource)."
+            )
+        return {}
+    if not request.body.strip():
+        return {}
+    if media not in _JSON_FORMATS:
+        raise FhirError(
+            415, "not-supported", "Send the body as application/fhir+json (a Parameters resource)."
+        )
+    try:
+        body = loads_json(request.body)
+    except ValueError:
+        raise FhirError(400, "invalid", "The body is not valid JSON.") from None
+    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
+        raise FhirError(400, "invalid", "The body must be a FHIR Parameters resource.", "Parameters")
+    found: dict[str, str] = {}
+    items = body.get("parameter", [])
+    if not isinstance(items, list):
+        raise FhirError(400, "invalid", "Parameters.parameter must be a list.", "Parameters.parameter")
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else None
+        if name not in BASIS_PARAMS:
+            raise FhirError(400, "not-supported", f"unknown or unsupported parameter {name!r}", "Parameters")
+        if name in found:
+            raise FhirError(400, "invalid", f"{name} is given more than once", name)
+        values = [k for k in item if k.startswith("value")]
+        value = item[values[0]] if len(values) == 1 and values[0] in _PARAM_VALUES else None
+        if isinstance(value, bool) or not isinstance(value, str | int) or "\x00" in str(value):
+            raise FhirError(
+                400, "invalid", f"{name} needs one value (valueString, valueCode or valueId)", name
+            )
+        found[name] = str(value)
+    return found
+
+
+@csrf_exempt  # a bearer token carries no CSRF cookie; a session's POST is held to CSRF by keel_auth
 def everything(request: HttpRequest, rid: str) -> HttpResponse:
+    """`Patient/{id}/$everything` by GET, or by POST with a `Parameters` body (FHIR allows both for an
+    operation). A staff member's API token takes the record out of Keel: a disclosure, whose basis comes in
+    the POST body, never in the URL. The next-page links carry only `_count` and `_offset`: the client POSTs
+    the same body to them, and each page that leaves is accounted as its own disclosure."""
+
     def work() -> HttpResponse:
+        in_query = [name for name in BASIS_PARAMS if name in request.GET]
+        if in_query:
+            raise FhirError(
+                400,
+                "not-supported",
+                f"{', '.join(in_query)} must never be in the URL: POST them as a Parameters body",
+                in_query[0],
+            )
+        _check_request(request, set(), methods=("GET", "HEAD", "POST"))
         by_token = not authenticates_by_session(request)
-        _check_request(request, BASIS_PARAMS if by_token else set())
+        raw = _basis_from_body(request)  # before the CSRF check, which would consume a form body
         user = _caller(request)
         target = f"Patient/{rid}/$everything"
         patient = _scoped(user, int(rid) if rid.isdigit() and len(rid) < 19 else None, "Patient", target)
@@ -399,6 +467,13 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
                 reason="role may not take the whole record",
             )
             raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
+        disclosure = by_token and user.role != Role.PATIENT
+        if raw and not disclosure:
+            # The person's own read, or the care team's inside the app, is not a disclosure: a basis sent
+            # with it is refused, never silently ignored.
+            raise FhirError(
+                400, "not-supported", "A basis is only for a disclosure by an API token.", next(iter(raw))
+            )
         count, offset = _page(request)
         base = base_for(request)
 
@@ -413,11 +488,18 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
             bundle["total"] = len(resources)
             return bundle
 
-        if by_token and user.role != Role.PATIENT:
+        if disclosure:
             # Another system pulling a person's whole record with a staff member's token: the record leaves,
             # so it is a disclosure with the staff export's basis and accounting (`release_record`). A session
             # read by the care team inside the app stays an audited use.
-            raw = {name: request.GET.get(name, "") for name in BASIS_PARAMS}
+            if request.method != "POST":
+                raise FhirError(
+                    422,
+                    "invalid",
+                    "basis: a record leaves only with a basis: POST it as a Parameters body "
+                    f"({', '.join(BASIS_PARAMS)})",
+                    "basis",
+                )
             try:
                 _, bundle = release_record(
                     by=user,
@@ -795,6 +877,11 @@ def capability_statement(base: Base) -> dict[str, Any]:
                 {
                     "name": "everything",
                     "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                    "documentation": (
+                        "GET, or POST with a Parameters body. With a staff member's API token the record "
+                        "leaves Keel: POST its basis (basis, consent, recipient_name, purpose, purpose_text) "
+                        "in the body, never in the URL; POST the same body to each next link."
+                    ),
                 }
             ]
         rest_resources.append(entry)

@@ -131,6 +131,7 @@ def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *
             patient_name=legal_name(patient),
             today=local_today(patient, now),
             date_of_birth=patient.date_of_birth,
+            age_of_majority=settings.KEEL_AGE_OF_MAJORITY,
         )
     except InvalidInput as exc:
         raise _invalid(exc) from None

@@ -76,6 +76,7 @@ def new_consent(request: HttpRequest) -> HttpResponse:
             "asked": asked,
             "categories": words.categories(),
             "purposes": words.purposes(),
+            "representatives": words.representatives(),
             "statements": words.statements(),
             "program": patient.program.name,
             "patient_name": services.legal_name(patient),

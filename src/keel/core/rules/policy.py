@@ -65,6 +65,7 @@ _METHADONE = "methadone-dose-check"
 _TAKE_HOME = "take-home-eligibility"
 _NALTREXONE = "naltrexone-readiness"
 _EARLY = "early-warning"
+CONSENT = "consent"  # not a rule: the consent form's own policy values (keel.core.sharing)
 
 LIMITS: dict[tuple[str, str], Limit] = {
     # Buprenorphine start (reference 9.1, 9.2, conflicts 1-2, corrections 5 and 11).
@@ -348,6 +349,14 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ),
     (_EARLY, "screen_recent_days"): Limit(
         "higher", 1, 30, "Keel bounds: a positive screen from yesterday always counts; a month at most"
+    ),
+    # Who is a minor for a consent (42 CFR 2.14, `cfr-2-14-2024`): the regulation leaves it to state law.
+    (CONSENT, "age_of_majority"): Limit(
+        "higher",
+        18,
+        21,
+        "42 CFR 2.14 (cfr-2-14-2024) defers to state law on who is a minor: floor 18, the age of majority in "
+        "most states; ceiling 21, the highest any state sets (Mississippi; Alabama and Nebraska 19)",
     ),
 }
 
