@@ -53,6 +53,9 @@ from keel.treatment.models import (
 from keel.treatment.policy_store import effective_policy
 from keel.treatment.readiness import SCREENS, ReadinessRead, buprenorphine_readiness
 
+# --- The dosing window's context ----------------------------------------------------------------------------
+
+
 MISS_LOOKBACK = 30  # days the missed-dose count looks back
 
 
@@ -235,6 +238,9 @@ def _context(
     )
 
 
+# --- Today's list -------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class DosingRow:
     patient: Patient
@@ -323,6 +329,9 @@ def dosing_row(
     return None
 
 
+# --- Take-homes ---------------------------------------------------------------------------------------------
+
+
 def episode_take_home_plans(
     ids: list[int], episodes_of: Mapping[int, tuple[int, date]]
 ) -> list[TakeHomePlan]:
@@ -407,6 +416,9 @@ def take_home_review_for(user: User, *, patient_id: int, now: datetime | None = 
     """The review, read through the policy (clinical area, audited)."""
     patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="take_home_review")
     return take_home_review(patient, now)
+
+
+# --- The medication record, the start page, the care plan ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -515,6 +527,9 @@ def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
         n = (d.local_date - order.starts_on).days + 1
         given[n] = given.get(n, Decimal(0)) + effective_mg(d)
     return [{"day": s["day"], "planned_mg": s["mg"], "given_mg": given.get(s["day"])} for s in order.schedule]
+
+
+# --- An order as FHIR ---------------------------------------------------------------------------------------
 
 
 def order_fhir(order: MedicationOrder) -> dict[str, Any]:
