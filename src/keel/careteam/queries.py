@@ -33,7 +33,7 @@ from keel.treatment.models import (
     QtcRecord,
     TakeHomePlan,
 )
-from keel.treatment.services import dose_contexts
+from keel.treatment.queries import dose_contexts
 
 TIMELINE_DAYS = (30, 90, 365)
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy as access
-from keel.accounts.models import Program, ProgramMembership
+from keel.accounts.models import Program, ProgramMembership, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import rules
@@ -92,11 +92,11 @@ def program_policy(program_id: int, rule_name: str) -> dict[str, Any]:
     return {**core_policy.defaults(rule), **_usable(rule_name, stored)}
 
 
-def programs_of(user: Any) -> list[Program]:
+def programs_of(user: User) -> list[Program]:
     return list(Program.objects.filter(memberships__user=user).order_by("slug")) if user else []
 
 
-def program_for(user: Any, slug: str | None) -> Program:
+def program_for(user: User, slug: str | None) -> Program:
     """The staff member's program: the one named, or their only one. Raises InvalidInput otherwise."""
     mine = programs_of(user)
     if slug:
@@ -109,7 +109,7 @@ def program_for(user: Any, slug: str | None) -> Program:
     return mine[0]
 
 
-def show(user: Any, slug: str | None = None) -> tuple[Program, list[PolicyValue]]:
+def show(user: User, slug: str | None = None) -> tuple[Program, list[PolicyValue]]:
     """Every policy value of the program with its provenance; staff of the program may read it."""
     program = program_for(user, slug)
     stored = {
@@ -147,7 +147,7 @@ def show(user: Any, slug: str | None = None) -> tuple[Program, list[PolicyValue]
 
 def set_value(
     *,
-    by: Any,
+    by: User,
     program_slug: str | None,
     rule: str,
     field: str,
@@ -203,7 +203,11 @@ def set_value(
 
 
 def run_for_staff(
-    user: Any, name: str, raw_input: Mapping[str, Any], requested: Mapping[str, Any], program_slug: str | None
+    user: User,
+    name: str,
+    raw_input: Mapping[str, Any],
+    requested: Mapping[str, Any],
+    program_slug: str | None,
 ) -> Decision:
     """Run a rule for a staff member with their program's stored policy; the caller may only tighten it."""
     rule = rules.get(name)
@@ -213,7 +217,7 @@ def run_for_staff(
     return rule.run(raw_input, core_policy.tighten_only(rule, base, requested))
 
 
-def memberships_exist(user: Any) -> bool:
+def memberships_exist(user: User) -> bool:
     return ProgramMembership.objects.filter(user=user).exists()
 
 
@@ -231,7 +235,7 @@ def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
 
 
 def override_for_patient(
-    *, by: Any, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
+    *, by: User, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
 ) -> Any:
     """A prescriber sets one policy value for one patient (bounded; reason required; audited). An existing
     override of the same value is revoked first (kept in the record)."""

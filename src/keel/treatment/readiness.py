@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts.models import User
 from keel.assessments import queries as assessments
 from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
@@ -259,7 +260,7 @@ class HomeStart:
     patient: Patient | None = None
 
 
-def home_start(user: Any, now: datetime | None = None) -> HomeStart:
+def home_start(user: User, now: datetime | None = None) -> HomeStart:
     """The person's home start: their latest SOWS (rated after their last use, and fresh), the time since
     their last use of every opioid (fentanyl included), and the plan's limits. One audit row."""
     patient = policy.own_patient_or_404(user, target_type="home_start")
@@ -374,7 +375,7 @@ def parse_last_use_report(raw: Mapping[str, Any], now: datetime) -> list[dict[st
 
 
 def record_last_use(
-    *, by: Any, patient_id: int | None, raw: Mapping[str, Any], now: datetime | None = None
+    *, by: User, patient_id: int | None, raw: Mapping[str, Any], now: datetime | None = None
 ) -> LastUseReport:
     """A report of the time of last use: the person for themselves (`patient_id` None, from the session), or
     the care team (counselors, nurses, prescribers) on the start page. Audited."""

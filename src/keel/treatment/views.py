@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core.rules.inputs import InvalidInput, number_from_text
@@ -44,7 +45,7 @@ def _matches(row: Any, q: str, areas: Any) -> bool:
 
 @require_safe
 @login_required
-def dosing(request: HttpRequest) -> HttpResponse:
+def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         rows = services.dosing_list(request.user)
     except NotAllowed:
@@ -69,7 +70,7 @@ def dosing(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _dose_result(request: HttpRequest, patient_id: int, medication: str) -> dict[str, Any]:
+def _dose_result(request: AuthenticatedHttpRequest, patient_id: int, medication: str) -> dict[str, Any]:
     """Record the dose; the verdict in plain words and its kind: given, held or blocked."""
     raw_sequence = request.POST.get("sequence", "")
     try:
@@ -120,7 +121,7 @@ def _dose_result(request: HttpRequest, patient_id: int, medication: str) -> dict
 
 @require_POST
 @login_required
-def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
+def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Enter on a row: with htmx, the row comes back with the verdict on it (the list is not reloaded);
     without JavaScript, POST then redirect to the list, the verdict shown on the same row."""
     medication = request.POST.get("medication") or "methadone"
@@ -146,7 +147,7 @@ def record_dose(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def medication(request: HttpRequest, patient_id: int) -> HttpResponse:
+def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         return _medication_post(request, patient_id)
     record = services.medication_record(request.user, patient_id=patient_id)
@@ -186,7 +187,7 @@ def _naltrexone_view(patient: Any) -> dict[str, Any]:
     }
 
 
-def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
+def _medication_post(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     form = request.POST.get("form", "")
     post = request.POST
     try:
@@ -268,7 +269,7 @@ def _medication_post(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def program_policy(request: HttpRequest) -> HttpResponse:
+def program_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     slug = request.GET.get("program") or request.POST.get("program") or None
     error = ""
     if request.method == "POST":
@@ -415,7 +416,7 @@ def _intake_errors(errors: list[Any], sent: list[str]) -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def intake(request: HttpRequest, patient_id: int) -> HttpResponse:
+def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     errors: dict[str, str] = {}
     post = None
     if request.method == "POST":
@@ -471,7 +472,7 @@ def intake(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def start(request: HttpRequest, patient_id: int) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         return _start_post(request, patient_id)
     return _render_start(request, patient_id)
@@ -540,7 +541,7 @@ SCREEN_NAMES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"), ("cssrs-screen", "C-SSRS")
 
 
 def _render_start(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     patient_id: int,
     *,
     typed: Any = None,
@@ -638,7 +639,7 @@ def _last_use_errors(exc: InvalidInput, raw: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _record_last_use(request: HttpRequest, patient_id: int | None, zone: Any) -> dict[str, str]:
+def _record_last_use(request: AuthenticatedHttpRequest, patient_id: int | None, zone: Any) -> dict[str, str]:
     """Save a report of last use from a page's form; the errors by field (empty when saved)."""
     raw = _last_use_from_form(request.POST, zone)
     if not raw["opioids"] and not raw["none_since"]:
@@ -680,7 +681,7 @@ def _slot(raw: str) -> Any:
     return int(raw) if raw.isdigit() else (raw or None)
 
 
-def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
+def _start_post(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     post, form = request.POST, request.POST.get("form", "")
     back = HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
     try:
@@ -779,7 +780,7 @@ def _start_post(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def my_care_plan(request: HttpRequest) -> HttpResponse:
+def my_care_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient, goals, kits = services.my_care_plan(request.user)
     return render(request, "treatment/my_care_plan.html", {"patient": patient, "goals": goals, "kits": kits})
 
@@ -802,7 +803,7 @@ def _schedule_from_text(text: str) -> Any:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def home_start(request: HttpRequest) -> HttpResponse:
+def home_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person's home start; they tell when they last used (each opioid) on the same page."""
     field_errors: dict[str, str] = {}
     if request.method == "POST":
@@ -847,7 +848,7 @@ def home_start(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def injection(request: HttpRequest, patient_id: int) -> HttpResponse:
+def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     try:
         outcome = services.record_injection(
             by=request.user,

@@ -24,7 +24,7 @@ from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, local_today
 from keel.sharing.models import Consent
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
-from keel.treatment.services import order_fhir
+from keel.treatment.queries import order_fhir
 
 # Resource types that hold clinical parts of the record (peer specialists and auditors see none of them).
 CLINICAL_TYPES = (

@@ -1,0 +1,575 @@
+"""Medication treatment reads: the dosing window's context for each person (the one place doses, amendments,
+the episode, take-home days and holds are read together), today's dosing list, the take-home review,
+the medication record, the start page, the patient's care plan, a low-dose schedule and an order as FHIR.
+
+Functions taking `user` read through the access policy (one audit row); the others take a patient already
+scoped by their caller."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.assessments.queries import diagnosis, latest_by_instrument
+from keel.assessments.services import NotAllowed
+from keel.core import episodes, rules
+from keel.core import intake as core_intake
+from keel.core.decision import Decision
+from keel.core.rules.methadone import federal_max_supply
+from keel.patients.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FlagKind,
+    Patient,
+    PatientFlag,
+    local_today,
+    zone_of,
+)
+from keel.treatment.models import (
+    CareGoal,
+    DoseAmendment,
+    DoseOverride,
+    DoseRecord,
+    DoseStatus,
+    Intake,
+    Medication,
+    MedicationFill,
+    MedicationOrder,
+    NaloxoneKit,
+    OrderStatus,
+    QtcRecord,
+    TakeHomePlan,
+)
+from keel.treatment.policy_store import effective_policy
+from keel.treatment.readiness import SCREENS, ReadinessRead, buprenorphine_readiness
+
+# --- The dosing window's context ----------------------------------------------------------------------------
+
+
+MISS_LOOKBACK = 30  # days the missed-dose count looks back
+
+
+def effective_mg(dose: DoseRecord, amendments: list[DoseAmendment] | None = None) -> Decimal:
+    """The amount after its latest amendment (a voided dose counts 0). `amendments`: the dose's, oldest first,
+    when the caller read them already (else they are read from the dose)."""
+    amendments = list(dose.amendments.all()) if amendments is None else amendments
+    if not amendments:
+        return dose.amount_mg if dose.status == DoseStatus.GIVEN else Decimal(0)
+    last = amendments[-1]
+    return Decimal(0) if last.voided else Decimal(last.corrected_mg or 0)
+
+
+@dataclass
+class DoseContext:
+    """What the dose check needs, read from the records (all for one patient and medication)."""
+
+    today: date
+    treatment_day: int
+    given_today_mg: Decimal
+    previous_day_mg: Decimal | None
+    missed_days_in_a_row: int
+    next_sequence: int
+    last_dose: DoseRecord | None
+    doses_today: list[DoseRecord] = field(default_factory=list)
+    hold_open: bool = False  # a dose held today whose hold no prescriber has released
+    observed: dict[date, Decimal] = field(default_factory=dict)  # this episode's observed totals before today
+    days_since_last_increase: int | None = None
+    first_dose_on: date | None = None  # the episode's first dose day (keel.core.episodes)
+    in_episode: bool = True  # the person has an active enrollment (an ended episode cannot be dosed)
+    take_home: TakeHomePlan | None = None  # this episode's latest take-home plan
+
+    @property
+    def last_observed_mg(self) -> Decimal | None:
+        return self.observed[max(self.observed)] if self.observed else None
+
+
+def taken_doses(doses: Any) -> Any:
+    """Only the doses taken: a dose whose latest amendment voids it or corrects it to 0 mg was not given, so
+    it never starts an episode nor counts as the last dose (issue #13)."""
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    return doses.annotate(
+        latest_voided=Subquery(latest.values("voided")[:1]),
+        latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+    ).filter(Q(latest_voided__isnull=True) | Q(latest_voided=False, latest_corrected__gt=0))
+
+
+def hours_since_last_dose(patient: Patient, medication: str, at: datetime, today: date) -> float | None:
+    """Hours between `at` and the nearest dose of this medication given today or yesterday (its time given,
+    else recorded), whatever the local day: 23:59 and 00:01 are two minutes apart. None: none."""
+    times = [
+        given or recorded
+        for given, recorded in taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient,
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=today - timedelta(days=1),
+            )
+        ).values_list("given_at", "recorded_at")
+    ]
+    if not times:
+        return None
+    return float(min(abs((at - t).total_seconds()) for t in times)) / 3600
+
+
+def dose_context(patient: Patient, medication: str, today: date) -> DoseContext:
+    return dose_contexts([(patient, today)], medication)[patient.pk]
+
+
+def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict[int, DoseContext]:
+    """Dose contexts for many patients at once, in four set-based queries (the dosing list)."""
+    if not patients:
+        return {}
+    ids = [p.pk for p, _ in patients]
+    earliest = min(today for _, today in patients) - timedelta(days=MISS_LOOKBACK)
+    doses: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}
+    recent = DoseRecord.objects.filter(patient_id__in=ids, medication=medication, local_date__gte=earliest)
+    for d in recent.order_by("patient_id", "local_date", "sequence"):
+        doses[d.patient_id].append(d)
+    # The amendments of those doses in one query (few doses have any); Django's per-row prefetch cost 1 s for
+    # 20,000 doses (bench/measures.py, the caseload).
+    amended: dict[int, list[DoseAmendment]] = {}
+    for a in DoseAmendment.objects.filter(dose__in=recent).order_by("amended_at", "id"):
+        amended.setdefault(a.dose_id, []).append(a)
+    # The episode's first dose: the first observed dose on or after the current enrollment's start (one query
+    # for everyone; a readmission starts a new episode). No active enrollment: no episode, no dosing.
+    first_dose = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient_id=OuterRef("patient_id"),
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=OuterRef("started_on"),
+            )
+        )
+        .order_by("local_date")
+        .values("local_date")[:1]
+    )
+    firsts: dict[int, date | None] = {}
+    episodes_of: dict[int, tuple[int, date]] = {}
+    for pk, first_on, enrollment_id, started_on in (
+        Enrollment.objects.filter(patient_id__in=ids, status=EnrollmentStatus.ACTIVE)
+        .order_by("patient_id", "started_on")
+        .annotate(first=Subquery(first_dose))
+        .values_list("patient_id", "first", "pk", "started_on")
+    ):
+        firsts[pk] = first_on  # the latest active enrollment wins
+        episodes_of[pk] = (enrollment_id, started_on)
+    covered: dict[int, set[date]] = {pk: set() for pk in ids}
+    latest: dict[int, TakeHomePlan] = {}
+    for plan in episode_take_home_plans(ids, episodes_of):  # oldest first: the last one is the latest
+        covered[plan.patient_id] |= plan_days(plan)
+        latest[plan.patient_id] = plan
+    contexts = {
+        p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk], amended) for p, today in patients
+    }
+    for pk, ctx in contexts.items():
+        ctx.in_episode = pk in firsts
+        ctx.take_home = latest.get(pk)
+    held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
+    if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
+        released = set(
+            PatientFlag.objects.filter(
+                kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
+            ).values_list("source_id", flat=True)
+        )
+        for ctx in contexts.values():
+            ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
+    return contexts
+
+
+def _context(
+    today: date,
+    doses: list[DoseRecord],
+    first: date | None,
+    covered: set[date],
+    amended: dict[int, list[DoseAmendment]],
+) -> DoseContext:
+    if first is not None and first > today:  # a record dated after "today" (a clock set back): ignore it
+        first = None
+    doses = [d for d in doses if today - timedelta(days=MISS_LOOKBACK) <= d.local_date <= today]
+    by_day: dict[date, Decimal] = {}
+    for d in doses:
+        by_day[d.local_date] = by_day.get(d.local_date, Decimal(0)) + effective_mg(d, amended.get(d.pk, []))
+    today_doses = [d for d in doses if d.local_date == today]
+    # Observed days of this episode before today: the titration's comparison (a take-home, closure or
+    # missed day never replaces it) and the rolling window.
+    observed = {
+        day: mg for day, mg in sorted(by_day.items()) if first is not None and first <= day < today and mg > 0
+    }
+    last_increase = None
+    for before, after in pairwise(observed):
+        if observed[after] > observed[before]:
+            last_increase = after
+    missed = 0
+    if first is not None and first < today:
+        day = today - timedelta(days=1)
+        while (
+            day >= first
+            and by_day.get(day, Decimal(0)) == 0
+            and day not in covered
+            and missed < MISS_LOOKBACK
+        ):
+            missed += 1
+            day -= timedelta(days=1)
+    yesterday = today - timedelta(days=1)
+    return DoseContext(
+        today=today,
+        treatment_day=episodes.treatment_day(first, today),
+        given_today_mg=by_day.get(today, Decimal(0)),
+        previous_day_mg=observed.get(yesterday),
+        missed_days_in_a_row=missed,
+        next_sequence=(max((d.sequence for d in today_doses), default=0) + 1),
+        last_dose=doses[-1] if doses else None,
+        doses_today=today_doses,
+        observed=observed,
+        days_since_last_increase=(today - last_increase).days if last_increase else None,
+        first_dose_on=first,
+    )
+
+
+# --- Today's list -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DosingRow:
+    patient: Patient
+    order: MedicationOrder
+    today: DoseContext
+    take_home: TakeHomePlan | None
+    open_flags: int
+    due: bool
+    status: str  # due, given, held, take_home
+    medication: str = Medication.METHADONE
+
+
+WINDOW_MEDICATIONS = (Medication.METHADONE, Medication.BUPRENORPHINE)
+
+
+def dosing_list(
+    user: User, *, medication: str | None = None, now: datetime | None = None, patient_id: int | None = None
+) -> list[DosingRow]:
+    """Today's window: every patient in the caller's clinical scope with an active methadone or buprenorphine
+    order (one row per medication; `medication` narrows it), in name order, one audit row naming them."""
+    if not policy.can_record_dose(user) and not policy.can_prescribe(user):
+        raise NotAllowed("The dosing list is for nurses and prescribers.")
+    medications = (medication,) if medication else WINDOW_MEDICATIONS
+    scoped = policy.patients_visible_to(user, Area.CLINICAL)
+    if patient_id is not None:  # one row, swapped in after a dose
+        scoped = scoped.filter(pk=patient_id)
+    patients = list(
+        scoped.filter(
+            medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
+        )
+        .filter(enrollments__status=EnrollmentStatus.ACTIVE)  # discharge ends dosing
+        .select_related("program")
+        .order_by("family_name", "given_name", "id")
+        .distinct()
+    )
+    ids = [p.pk for p in patients]
+    orders: dict[tuple[int, str], MedicationOrder] = {
+        (o.patient_id, o.medication): o
+        for o in MedicationOrder.objects.filter(
+            patient_id__in=ids, medication__in=medications, status=OrderStatus.ACTIVE
+        )
+    }
+    flags = dict(
+        PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+    todays = {p.pk: local_today(p, now) for p in patients}
+    contexts: dict[str, dict[int, DoseContext]] = {}
+    for med in medications:
+        having = [p for p in patients if (p.pk, med) in orders]
+        contexts[med] = dose_contexts([(p, todays[p.pk]) for p in having], med)
+    rows = []
+    for p in patients:
+        today = todays[p.pk]
+        for med in medications:
+            if (p.pk, med) not in orders:
+                continue
+            ctx = contexts[med][p.pk]
+            plan = ctx.take_home if med == Medication.METHADONE else None
+            on_take_home = bool(plan and today in plan_days(plan))
+            status = (
+                "held"
+                if ctx.hold_open
+                else "given"
+                if ctx.given_today_mg > 0
+                else "take_home"
+                if on_take_home
+                else "due"
+            )
+            rows.append(
+                DosingRow(p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med)
+            )
+    policy.audit_list_read(user, target_type="dosing_list", patient_ids=ids)
+    return rows
+
+
+def dosing_row(
+    user: User, *, patient_id: int, medication: str, now: datetime | None = None
+) -> DosingRow | None:
+    """One person's row of today's window (the row swapped in after a dose), through the same list."""
+    for row in dosing_list(user, medication=medication, now=now, patient_id=patient_id):
+        if row.patient.pk == patient_id:
+            return row
+    return None
+
+
+# --- Take-homes ---------------------------------------------------------------------------------------------
+
+
+def episode_take_home_plans(
+    ids: list[int], episodes_of: Mapping[int, tuple[int, date]]
+) -> list[TakeHomePlan]:
+    """The take-home plans of each person's current episode (`episodes_of`: patient id -> the active
+    enrollment's id and start): a plan of an earlier episode never covers a day of this one (issue #13). A
+    plan stored before plans named their episode belongs to the episode in which it was decided."""
+    plans = []
+    for plan in TakeHomePlan.objects.filter(patient_id__in=ids).order_by("decided_at", "id"):
+        episode = episodes_of.get(plan.patient_id)
+        if episode is None:
+            continue
+        enrollment_id, started_on = episode
+        if plan.enrollment_id == enrollment_id or (
+            plan.enrollment_id is None and plan.decided_at.date() >= started_on
+        ):
+            plans.append(plan)
+    return plans
+
+
+def plan_days(plan: TakeHomePlan) -> set[date]:
+    """The days a plan's bottles cover: none after the plan ended (discharge)."""
+    days = {date.fromisoformat(iso) for iso in plan.bottles or []}
+    return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
+
+
+def take_home_days_in_treatment(patient: Patient, today: date) -> int:
+    """Days in treatment for take-home doses: the one definition (`keel.core.episodes`), counted from the
+    methadone episode's first observed dose, not from admission. Every screen and the API call this."""
+    ctx = dose_context(patient, Medication.METHADONE, today)
+    number = int(effective_policy(patient, "take-home-eligibility")["admission_day_number"])
+    return episodes.days_in_treatment(ctx.first_dose_on, today, number)
+
+
+@dataclass(frozen=True)
+class TakeHomeConcern:
+    """Something open that weighs against take-homes; the prescriber acknowledges each by its id."""
+
+    id: str
+    kind: str  # a flag kind, or "missed_doses"
+    raised_on: str  # ISO date
+
+
+def take_home_concerns(patient: Patient, today: date) -> list[TakeHomeConcern]:
+    """Every open flag (a dose held, reported use, a positive screen, missed medication...) and missed
+    observed methadone doses before today: each must be acknowledged before a supply is given."""
+    concerns = [
+        TakeHomeConcern(str(f.pk), f.kind, f.raised_at.astimezone(zone_of(patient)).date().isoformat())
+        for f in PatientFlag.objects.filter(patient=patient, resolved_at__isnull=True).order_by(
+            "raised_at", "id"
+        )
+    ]
+    ctx = dose_context(patient, Medication.METHADONE, today)
+    if ctx.missed_days_in_a_row:
+        last = today - timedelta(days=1)
+        concerns.append(TakeHomeConcern(f"missed-{last.isoformat()}", "missed_doses", last.isoformat()))
+    return concerns
+
+
+@dataclass(frozen=True)
+class TakeHomeReview:
+    """What the prescriber sees before deciding: the days in treatment, the federal supply now, the open
+    concerns to acknowledge and the program's closure days still to come."""
+
+    days_in_treatment: int
+    federal_max_days: int
+    concerns: list[TakeHomeConcern]
+    closure_days: list[str]
+
+
+def take_home_review(patient: Patient, now: datetime | None = None) -> TakeHomeReview:
+    today = local_today(patient, now or timezone.now())
+    days = take_home_days_in_treatment(patient, today)
+    return TakeHomeReview(
+        days_in_treatment=days,
+        federal_max_days=federal_max_supply(days),
+        concerns=take_home_concerns(patient, today),
+        closure_days=[d for d in sorted(patient.program.closure_days or []) if d >= today.isoformat()],
+    )
+
+
+def take_home_review_for(user: User, *, patient_id: int, now: datetime | None = None) -> TakeHomeReview:
+    """The review, read through the policy (clinical area, audited)."""
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="take_home_review")
+    return take_home_review(patient, now)
+
+
+# --- The medication record, the start page, the care plan ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MedicationRecord:
+    patient: Patient
+    orders: list[MedicationOrder]
+    doses: list[DoseRecord]
+    overrides: list[DoseOverride]
+    take_homes: list[TakeHomePlan]
+    qtc: list[QtcRecord]
+    context: DoseContext | None
+    fills: list[MedicationFill] = field(default_factory=list)
+
+
+def medication_record(user: User, *, patient_id: int, now: datetime | None = None) -> MedicationRecord:
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="medication_record")
+    active = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+    )
+    return MedicationRecord(
+        patient=patient,
+        orders=list(MedicationOrder.objects.filter(patient=patient)[:50]),
+        doses=list(
+            DoseRecord.objects.filter(patient=patient)
+            .prefetch_related("amendments")
+            .select_related("recorded_by")[:60]
+        ),
+        overrides=list(DoseOverride.objects.filter(patient=patient)[:20]),
+        take_homes=list(TakeHomePlan.objects.filter(patient=patient)[:10]),
+        qtc=list(QtcRecord.objects.filter(patient=patient)[:10]),
+        fills=list(MedicationFill.objects.filter(patient=patient).select_related("order", "voids")[:30]),
+        context=dose_context(patient, Medication.METHADONE, local_today(patient, now))
+        if active.exists()
+        else None,
+    )
+
+
+@dataclass(frozen=True)
+class StartView:
+    """Everything the buprenorphine start page shows, read once (one audit row)."""
+
+    patient: Patient
+    intake: Intake | None
+    cows: Any  # the latest COWS Assessment, or None
+    readiness: Decision | None
+    missing: tuple[str, ...]  # what the readiness verdict still needs
+    overdose: Decision | None
+    naloxone_kits: list[NaloxoneKit]
+    order: MedicationOrder | None
+    context: DoseContext | None
+    goals: list[CareGoal]
+    latest: dict[str, Any]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
+    read: ReadinessRead | None = None  # the readiness read: every opioid's last use, the COWS's age, policy
+    now: datetime | None = None
+
+
+def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> StartView:
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="treatment_start")
+    now = now or timezone.now()
+    read = buprenorphine_readiness(patient, now)
+    intake, cows, readiness, missing = read.intake, read.cows, read.readiness, read.missing
+    latest = {**read.latest, **latest_by_instrument(patient, SCREENS, as_of=now)}
+    latest.pop("dsm5-oud", None)  # the diagnosis is the clinician's, never a self-check (issue #15)
+    found = diagnosis(patient, as_of=now)
+    if found is not None:
+        latest["dsm5-oud"] = found
+    kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
+    overdose = None
+    if intake is not None:
+        overdose = rules.get("overdose-risk").run(
+            core_intake.overdose_inputs(intake.values, has_kit=bool(kits))
+        )
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE
+    ).first()
+    return StartView(
+        patient=patient,
+        intake=intake,
+        cows=cows,
+        readiness=readiness,
+        missing=missing,
+        overdose=overdose,
+        naloxone_kits=kits,
+        order=order,
+        context=dose_context(patient, Medication.BUPRENORPHINE, local_today(patient, now)) if order else None,
+        goals=list(CareGoal.objects.filter(patient=patient).select_related("responsible")),
+        latest=latest,
+        read=read,
+        now=now,
+    )
+
+
+def my_care_plan(user: User) -> tuple[Patient, list[CareGoal], list[NaloxoneKit]]:
+    """The patient's own care plan, in plain words on their page (one audit row)."""
+    patient = policy.own_patient_or_404(user, target_type="care_plan")
+    goals = list(CareGoal.objects.filter(patient=patient, status="active").select_related("responsible"))
+    return patient, goals, list(NaloxoneKit.objects.filter(patient=patient)[:3])
+
+
+def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
+    """A low-dose schedule against what was given each day (day 1 = the order's start date)."""
+    if not order.schedule:
+        return []
+    given: dict[int, Decimal] = {}
+    for d in DoseRecord.objects.filter(order=order).prefetch_related("amendments"):
+        n = (d.local_date - order.starts_on).days + 1
+        given[n] = given.get(n, Decimal(0)) + effective_mg(d)
+    return [{"day": s["day"], "planned_mg": s["mg"], "given_mg": given.get(s["day"])} for s in order.schedule]
+
+
+# --- An order as FHIR ---------------------------------------------------------------------------------------
+
+
+def order_fhir(order: MedicationOrder) -> dict[str, Any]:
+    """The order as a FHIR R4 MedicationRequest."""
+    return {
+        "resourceType": "MedicationRequest",
+        "id": str(order.pk),
+        "status": {"active": "active", "stopped": "stopped", "superseded": "completed"}[order.status],
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": order.rxnorm,
+                    "display": order.medication,
+                }
+            ]
+        },
+        "subject": {"reference": f"Patient/{order.patient_id}"},
+        "authoredOn": order.created_at.isoformat(),
+        "requester": {"reference": f"Practitioner/{order.prescriber_id}"},
+        "dosageInstruction": [
+            {
+                "text": f"{order.dose_mg.normalize():f} mg {order.route} {order.frequency}",
+                "route": {"text": order.route},
+                "doseAndRate": [
+                    {
+                        "doseQuantity": {
+                            "value": float(order.dose_mg),
+                            "unit": "mg",
+                            "system": "http://unitsofmeasure.org",
+                            "code": "mg",
+                        }
+                    }
+                ],
+            }
+        ],
+        **(
+            {"priorPrescription": {"reference": f"MedicationRequest/{order.supersedes_id}"}}
+            if order.supersedes_id
+            else {}
+        ),
+    }

@@ -1,0 +1,122 @@
+"""Medication treatment writes, one module per subdomain (as Zulip lays out `zerver/actions/`):
+
+- `orders`: a prescriber's order (superseding the active one, its dose against the window's ceilings);
+- `doses`: the observed dose at the window (guard rails, holds, the slot of the day) and its amendments;
+- `overrides`: a prescriber's override for the day (past a guard rail, or a first buprenorphine dose);
+- `start`: the buprenorphine start (the intake, the first dose's readiness gate, a low-dose schedule);
+- `take_homes`: take-home methadone decisions and bottle days; `qtc`: QTc measurements;
+- `injections`: extended-release naltrexone; `fills`: pharmacy fills; `care_plan`: naloxone and goals;
+- `common`: the patient scoped for a write, the parsers, the guard rails and the dose's refusals.
+
+Reads (the dose context, today's dosing list, the take-home review, the medication record, the start page,
+an order as FHIR) live in `keel.treatment.queries`; both are re-exported here so `from keel.treatment import
+services` keeps serving every caller. Every write takes the acting `User`, scopes the patient through the
+access policy and writes its audit row in its transaction.
+"""
+
+from keel.assessments.services import NotAllowed
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.queries import (
+    MISS_LOOKBACK,
+    WINDOW_MEDICATIONS,
+    DoseContext,
+    DosingRow,
+    MedicationRecord,
+    StartView,
+    TakeHomeConcern,
+    TakeHomeReview,
+    dose_context,
+    dose_contexts,
+    dosing_list,
+    dosing_row,
+    effective_mg,
+    episode_take_home_plans,
+    hours_since_last_dose,
+    medication_record,
+    my_care_plan,
+    order_fhir,
+    plan_days,
+    schedule_rows,
+    start_view,
+    take_home_concerns,
+    take_home_days_in_treatment,
+    take_home_review,
+    take_home_review_for,
+    taken_doses,
+)
+from keel.treatment.readiness import HomeStart, ReadinessRead, buprenorphine_readiness
+from keel.treatment.services.care_plan import add_goal, dispense_naloxone
+from keel.treatment.services.common import GUARD_RAILS, DoseBlocked, DoseConflict, DoseOutcome
+from keel.treatment.services.doses import BLOCKING, amend_dose, amendment_ceilings, record_dose
+from keel.treatment.services.fills import record_fill, void_fill
+from keel.treatment.services.injections import SITES, continuing_course, record_injection
+from keel.treatment.services.orders import order_plausibility, prescribe
+from keel.treatment.services.overrides import add_override
+from keel.treatment.services.qtc import record_qtc
+from keel.treatment.services.start import low_dose_problem, low_dose_step, record_intake
+from keel.treatment.services.take_homes import (
+    CRITERIA_KEYS,
+    decide_take_home,
+    end_take_home_plans,
+    take_home_day_problem,
+)
+
+__all__ = [
+    "BLOCKING",
+    "CRITERIA_KEYS",
+    "GUARD_RAILS",
+    "MISS_LOOKBACK",
+    "SITES",
+    "WINDOW_MEDICATIONS",
+    "DoseBlocked",
+    "DoseConflict",
+    "DoseContext",
+    "DoseOutcome",
+    "DosingRow",
+    "HomeStart",
+    "MedicationRecord",
+    "NotAllowed",
+    "ReadinessRead",
+    "StartView",
+    "TakeHomeConcern",
+    "TakeHomeReview",
+    "TreatmentInvalid",
+    "add_goal",
+    "add_override",
+    "amend_dose",
+    "amendment_ceilings",
+    "buprenorphine_readiness",
+    "continuing_course",
+    "decide_take_home",
+    "dispense_naloxone",
+    "dose_context",
+    "dose_contexts",
+    "dosing_list",
+    "dosing_row",
+    "effective_mg",
+    "end_take_home_plans",
+    "episode_take_home_plans",
+    "hours_since_last_dose",
+    "low_dose_problem",
+    "low_dose_step",
+    "medication_record",
+    "my_care_plan",
+    "order_fhir",
+    "order_plausibility",
+    "plan_days",
+    "prescribe",
+    "record_dose",
+    "record_fill",
+    "record_injection",
+    "record_intake",
+    "record_qtc",
+    "schedule_rows",
+    "start_view",
+    "take_home_concerns",
+    "take_home_day_problem",
+    "take_home_days_in_treatment",
+    "take_home_review",
+    "take_home_review_for",
+    "taken_doses",
+    "void_fill",
+]

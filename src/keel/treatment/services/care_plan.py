@@ -1,0 +1,97 @@
+"""Naloxone kits dispensed and the care plan's goals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.rules.inputs import FieldError, record_id
+from keel.patients.models import CareTeamMember, local_today
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import CareArea, CareGoal, NaloxoneKit, NaloxoneProduct
+from keel.treatment.services.common import _audit, _scoped_for
+
+
+def dispense_naloxone(
+    *, by: User, patient_id: int, product: str, quantity: Any = 1, now: datetime | None = None
+) -> NaloxoneKit:
+    patient = _scoped_for(by, patient_id, "naloxone_kit", policy.can_record_dose(by), "dispense naloxone")
+    errors: list[FieldError] = []
+    if product not in NaloxoneProduct.values:
+        errors.append(FieldError("product", f"one of {', '.join(NaloxoneProduct.values)}"))
+    try:
+        count = int(quantity)
+    except (TypeError, ValueError):
+        count = 0
+    if not 1 <= count <= 10:
+        errors.append(FieldError("quantity", "between 1 and 10"))
+    if errors:
+        raise TreatmentInvalid(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        kit = NaloxoneKit.objects.create(
+            patient=patient,
+            product=product,
+            quantity=count,
+            dispensed_on=local_today(patient, now),
+            dispensed_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "naloxone_kit", kit.pk)
+    return kit
+
+
+def add_goal(
+    *,
+    by: User,
+    patient_id: int,
+    area: str,
+    goal: str,
+    responsible_id: Any,
+    review_on: Any,
+    now: datetime | None = None,
+) -> CareGoal:
+    """A care-plan goal (counselors, nurses, prescribers); the responsible person is on the care team."""
+    patient = _scoped_for(by, patient_id, "care_goal", policy.can_write_care_record(by), "edit care plans")
+    errors: list[FieldError] = []
+    if area not in CareArea.values:
+        errors.append(FieldError("area", f"one of {', '.join(CareArea.values)}"))
+    text = (goal or "").strip()
+    if not text or len(text) > 300:
+        errors.append(FieldError("goal", "write the goal (at most 300 characters)"))
+    responsible = record_id(responsible_id)  # from the page's form it is text
+    member = (
+        CareTeamMember.objects.filter(patient=patient, user_id=responsible).select_related("user").first()
+        if responsible is not None
+        else None
+    )
+    if member is None:
+        errors.append(FieldError("responsible", "choose someone on the care team"))
+    try:
+        review = date.fromisoformat(str(review_on))
+    except ValueError:
+        errors.append(FieldError("review_on", "a date like 2026-12-20"))
+        review = None
+    now = now or timezone.now()
+    if review is not None and review < local_today(patient, now):
+        errors.append(FieldError("review_on", "cannot be in the past"))
+    if errors or member is None or review is None:
+        raise TreatmentInvalid(errors)
+    with transaction.atomic():
+        row = CareGoal.objects.create(
+            patient=patient,
+            area=area,
+            goal=text,
+            responsible=member.user,
+            review_on=review,
+            created_by=by,
+            created_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "care_goal", row.pk)
+    return row

@@ -1,0 +1,85 @@
+"""What every treatment write shares: the patient scoped for a write (or a 404/403 with its audit row), the
+amount and reason parsers, the guard rails by medication and the dose's outcome and refusals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.assessments.services import NotAllowed
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.decision import Decision
+from keel.core.rules.inputs import FieldError
+from keel.patients.models import Patient
+from keel.treatment.models import DoseRecord
+
+
+class DoseBlocked(Exception):
+    """A guard rail stops this dose until a prescriber acts (the decision says why). Audited."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(" ".join(r.text for r in decision.reasons))
+        self.decision = decision
+
+
+class DoseConflict(Exception):
+    """Another person recorded this dose slot first."""
+
+
+_audit = audit.record_for_patient
+
+
+def _scoped_for(user: User, patient_id: int, target_type: str, allowed: bool, what: str) -> Patient:
+    """The patient in scope for a write, else 404; a role that may not do `what`: 403, audited."""
+    patient = policy.get_patient_or_404(
+        user,
+        patient_id,
+        area=Area.CLINICAL,
+        action=Action.CREATE,
+        target_type=target_type,
+        audit_success=False,
+    )
+    if not allowed:
+        _audit(
+            user, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=f"role may not {what}"
+        )
+        raise NotAllowed(f"Your role cannot {what}.")
+    return patient
+
+
+def _decimal(
+    raw: Any, name: str, errors: list[FieldError], *, minimum: str = "0.01", maximum: str = "1000"
+) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        errors.append(FieldError(name, "must be a number of mg"))
+        return Decimal(0)
+    if not value.is_finite() or not Decimal(minimum) <= value <= Decimal(maximum):
+        errors.append(FieldError(name, f"must be between {minimum} and {maximum} mg"))
+    elif value != value.quantize(Decimal("0.01")):
+        errors.append(FieldError(name, "at most 2 decimals"))
+    return value
+
+
+def _reason(raw: Any, errors: list[FieldError], name: str = "reason") -> str:
+    text = str(raw or "").strip()
+    if not text:
+        errors.append(FieldError(name, "write the reason (required)"))
+    elif len(text) > 2000:
+        errors.append(FieldError(name, "at most 2000 characters"))
+    return text
+
+
+GUARD_RAILS = {"methadone": "methadone-dose-check", "buprenorphine": "buprenorphine-dose-limit"}
+
+
+@dataclass(frozen=True)
+class DoseOutcome:
+    dose: DoseRecord
+    decision: Decision

@@ -1,0 +1,347 @@
+"""The observed dose at the window (the guard rails, holds, the slot of the day) and its append-only
+amendments."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action, Outcome
+from keel.core import rules
+from keel.core.decision import Decision
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings
+from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseOverride,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    OrderStatus,
+    OverrideKind,
+)
+from keel.treatment.policy_store import effective_policy
+from keel.treatment.queries import DoseContext, dose_context, effective_mg, hours_since_last_dose
+from keel.treatment.services.common import (
+    GUARD_RAILS,
+    DoseBlocked,
+    DoseConflict,
+    DoseOutcome,
+    _audit,
+    _decimal,
+    _reason,
+    _scoped_for,
+)
+from keel.treatment.services.start import _start_gate
+from keel.treatment.services.take_homes import take_home_day_problem
+
+
+def _dose_decision(
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    amount: Decimal,
+    sedated: bool,
+    documented: bool,
+    start: dict[str, Any] | None = None,
+    hours_since_last: float | None = None,
+) -> Decision:
+    """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
+    first-dose inputs (first_dose, start_verdict, start_override); `hours_since_last`: since the last dose of
+    this medication given, whatever the day (the re-dose interval)."""
+    name = GUARD_RAILS.get(medication)
+    if name is None:
+        raise TreatmentInvalid(
+            [FieldError("medication", "doses at the window are methadone or buprenorphine")]
+        )
+    common: dict[str, Any] = {
+        "given_today_mg": float(ctx.given_today_mg),
+        "requested_mg": float(amount),
+        "sedated_or_intoxicated": sedated,
+        "documented_rationale": documented,
+        "hold_open": ctx.hold_open,
+    }
+    if hours_since_last is not None:
+        common["hours_since_last_dose"] = hours_since_last
+    if medication == "methadone":
+        settings = effective_policy(patient, name)
+        since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
+        window = [mg for day, mg in ctx.observed.items() if day >= since]
+        last = ctx.last_observed_mg
+        raw: dict[str, Any] = {
+            **common,
+            "treatment_day": ctx.treatment_day,
+            "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
+            "missed_days_in_a_row": ctx.missed_days_in_a_row,
+            "last_observed_mg": None if last is None else float(last),
+            "days_since_last_increase": ctx.days_since_last_increase,
+            "window_low_mg": float(min(window)) if window else None,
+        }
+        return rules.get(name).run(raw, settings)
+    else:
+        phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
+        raw = {**common, "phase": phase, **(start or {})}
+    return rules.get(name).run(raw, effective_policy(patient, name))
+
+
+def _slot_taken(slot: int) -> str:
+    return (
+        f"Already given today: dose {slot} of today is already recorded for this person. "
+        "Reload the list before recording another."
+    )
+
+
+def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
+    """When a dose recorded now was given, if earlier: today (the dose's day), with its time zone, not later
+    than now. Blank: given when recorded."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(FieldError("given_at", "a date and time like 2026-11-20T09:30:00-05:00"))
+            return None
+    if not isinstance(raw, datetime) or raw.tzinfo is None:
+        errors.append(FieldError("given_at", "a date and time with its time zone"))
+        return None
+    if raw > now:
+        errors.append(FieldError("given_at", "cannot be after the dose is recorded"))
+    elif raw.astimezone(zone_of(patient)).date() != local_today(patient, now):
+        errors.append(FieldError("given_at", "must be today, the day of this dose"))
+    return raw
+
+
+BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
+
+
+def record_dose(
+    *,
+    by: User,
+    patient_id: int,
+    sequence: int | None = None,
+    amount_mg: Any = None,
+    sedated: bool = False,
+    medication: str = Medication.METHADONE,
+    given_at: Any = None,
+    now: datetime | None = None,
+    slot_required: bool = False,
+    bottle_returned: bool = False,
+) -> DoseOutcome:
+    """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
+    only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
+    earlier today that no prescriber released stops every dose; a first buprenorphine dose waits for the
+    readiness verdict "ready" or a prescriber's start override; ceilings against entry errors (past the hard
+    bound nothing passes); methadone's first day, titration over time, missed doses and re-induction need a
+    prescriber's override for the day (DoseBlocked otherwise, the denial audited); a sedated or intoxicated
+    person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
+    The slot `sequence` defaults to the next one, except where `slot_required` (the API: a client's retry or
+    double tap must not become a second dose); a slot already recorded is DoseConflict ("already given
+    today")."""
+    patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=medication, status=OrderStatus.ACTIVE
+    ).first()
+    if order is None:
+        raise TreatmentInvalid(
+            [FieldError("order", "no active order for this medication: a prescriber writes one first")]
+        )
+    errors: list[FieldError] = []
+    if amount_mg in (None, "") or (isinstance(amount_mg, str) and not amount_mg.strip()):
+        if sedated:  # a hold gives nothing: the amount is not needed
+            amount = order.dose_mg
+        else:  # never the ordered dose by default: the nurse types what is given
+            amount = Decimal(0)
+            errors.append(FieldError("amount_mg", "write the amount to give (mg)"))
+    else:
+        amount = _decimal(amount_mg, "amount_mg", errors)
+    if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
+        errors.append(FieldError("sequence", "the dose slot of the day, 1 to 10"))
+    elif sequence is None and slot_required:
+        errors.append(
+            FieldError(
+                "sequence", "which dose of the day this is (1 for the first): a retry is then 'already given'"
+            )
+        )
+    given = _given_at(given_at, patient, now, errors)
+    if errors:
+        raise TreatmentInvalid(errors)
+    ctx = dose_context(patient, medication, today)
+    if not ctx.in_episode:
+        raise TreatmentInvalid(
+            [FieldError("patient", "this person's episode of care has ended: no dose can be recorded")]
+        )
+    take_home_day = take_home_day_problem(patient, medication, today, bool(bottle_returned))
+    if take_home_day is not None and not sedated:  # issue #13: a bottle covers today
+        raise TreatmentInvalid([take_home_day])
+    slot = sequence or ctx.next_sequence
+    if any(d.sequence == slot for d in ctx.doses_today):
+        raise DoseConflict(_slot_taken(slot))
+    if not ctx.hold_open:  # a hold on another medication today stops this one too
+        other = DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exclude(
+            medication=medication
+        )
+        released = PatientFlag.objects.filter(
+            kind=FlagKind.DOSE_HELD,
+            source_type="dose",
+            source_id__in=other.values("pk"),
+            resolved_at__isnull=False,
+        )
+        ctx.hold_open = other.exclude(pk__in=released.values("source_id")).exists()
+    overrides = list(DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today))
+    total = ctx.given_today_mg + amount
+    override = max(
+        (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
+    )
+    documented = override is not None and total <= override.max_total_mg
+    start = None
+    if medication == Medication.BUPRENORPHINE:
+        start = _start_gate(patient, order, ctx, given or now, total, overrides)
+        if start.get("start_override") and not documented:
+            override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
+    since = hours_since_last_dose(patient, medication, given or now, today)
+    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start, since)
+    if decision.decision in BLOCKING:
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "dose",
+            outcome=Outcome.DENIED,
+            reason=f"guard rail: {decision.decision}",
+            detail={"requested_mg": str(amount), "total_mg": str(total), "treatment_day": ctx.treatment_day},
+        )
+        raise DoseBlocked(decision)
+    held = decision.decision == "hold"
+    try:
+        with transaction.atomic():
+            dose = DoseRecord.objects.create(
+                patient=patient,
+                order=order,
+                medication=medication,
+                local_date=today,
+                sequence=slot,
+                status=DoseStatus.HELD if held else DoseStatus.GIVEN,
+                amount_mg=Decimal(0) if held else amount,
+                treatment_day=ctx.treatment_day,
+                decision=decision.as_dict(),
+                override=override
+                if (documented and decision.decision == "allowed_with_rationale")
+                or (start is not None and start.get("start_override"))
+                else None,
+                recorded_by=by,
+                recorded_at=now,
+                given_at=given,
+            )
+            _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
+            if held:
+                flag = PatientFlag.objects.create(
+                    patient=patient,
+                    kind=FlagKind.DOSE_HELD,
+                    priority=1,
+                    reasons=[r.text for r in decision.reasons],
+                    sources=list(decision.sources),
+                    source_type="dose",
+                    source_id=dose.pk,
+                    raised_at=now,
+                )
+                _audit(
+                    by,
+                    patient,
+                    Action.CREATE,
+                    "patient_flag",
+                    flag.pk,
+                    reason="dose held: prescriber to assess",
+                )
+    except IntegrityError:
+        raise DoseConflict(_slot_taken(slot)) from None
+    return DoseOutcome(dose, decision)
+
+
+def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:
+    """A correction meets the same ceilings against entry errors as a dose at the window (issue #13): past
+    the hard bound refused; past the program's value only with a prescriber's override for that day that
+    covers the day's total. Raises TreatmentInvalid naming corrected_mg."""
+    rule = GUARD_RAILS.get(dose.medication)
+    if rule is None:
+        return
+    others = (
+        DoseRecord.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
+        .exclude(pk=dose.pk)
+        .prefetch_related("amendments")
+    )
+    total = corrected + sum((effective_mg(d) for d in others), Decimal(0))
+    covered = DoseOverride.objects.filter(
+        patient=patient,
+        medication=dose.medication,
+        local_date=dose.local_date,
+        kind=OverrideKind.LIMIT,
+        max_total_mg__gte=total,
+    ).exists()
+    verdict, reasons = ceilings(
+        rule, float(corrected), float(total), effective_policy(patient, rule), documented=covered
+    )
+    if verdict in (REFUSED, "needs_override"):
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
+
+
+def amend_dose(
+    *,
+    by: User,
+    patient_id: int,
+    dose_id: int,
+    corrected_mg: Any = None,
+    void: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> DoseAmendment:
+    """Correct a recorded dose with a reason (append-only: the original row is never changed)."""
+    patient = _scoped_for(by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses")
+    errors: list[FieldError] = []
+    text = _reason(reason, errors)
+    corrected = None
+    if void and corrected_mg not in (None, ""):
+        errors.append(
+            FieldError("corrected_mg", "either give the corrected amount or void the dose, not both")
+        )
+    elif not void:
+        corrected = _decimal(corrected_mg, "corrected_mg", errors, minimum="0")
+    if errors:
+        raise TreatmentInvalid(errors)
+    dose = DoseRecord.objects.filter(patient=patient, pk=dose_id).first()
+    if dose is None:  # not this patient's dose (or none at all): the same answer, audited
+        _audit(by, patient, Action.DENIED, "dose", dose_id, outcome=Outcome.DENIED, reason="no such dose")
+        raise policy.PatientNotFound()
+    if corrected is not None:
+        amendment_ceilings(patient, dose, corrected)
+    with transaction.atomic():
+        amendment = DoseAmendment.objects.create(
+            dose=dose,
+            corrected_mg=corrected,
+            voided=bool(void),
+            reason=text,
+            amended_by=by,
+            amended_at=now or timezone.now(),
+        )
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "dose",
+            dose.pk,
+            reason="amendment",
+            detail={"amendment_id": amendment.pk},
+        )
+    return amendment

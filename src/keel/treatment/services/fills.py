@@ -1,0 +1,109 @@
+"""Pharmacy fills of an order (the days they cover count in the measures) and voiding one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.rules.inputs import FieldError, record_id
+from keel.patients.models import local_today
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import FillSource, MedicationFill, MedicationOrder
+from keel.treatment.services.common import _audit, _scoped_for
+
+
+def record_fill(
+    *,
+    by: User,
+    patient_id: int,
+    order_id: Any,
+    filled_on: Any,
+    days_supply: Any,
+    source: Any,
+    now: datetime | None = None,
+) -> MedicationFill:
+    """An order filled at a pharmacy (nurses, prescribers): the days it covers count in the measures."""
+    patient = _scoped_for(by, patient_id, "medication_fill", policy.can_record_dose(by), "record fills")
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    errors: list[FieldError] = []
+    order_pk = record_id(order_id)
+    order = MedicationOrder.objects.filter(patient=patient, pk=order_pk).first() if order_pk else None
+    if order is None:
+        errors.append(FieldError("order", "no such order for this patient"))
+    day = None
+    try:
+        day = date.fromisoformat(str(filled_on))
+        if day > today:
+            errors.append(FieldError("filled_on", "cannot be after today"))
+        elif order is not None and day < order.starts_on:
+            errors.append(FieldError("filled_on", f"cannot be before the order starts ({order.starts_on})"))
+    except ValueError:
+        errors.append(FieldError("filled_on", "must be a date like 2026-11-20"))
+    supply = int(days_supply) if isinstance(days_supply, int) or str(days_supply).isdigit() else 0
+    if not 1 <= supply <= 365:
+        errors.append(FieldError("days_supply", "must be a whole number of days from 1 to 365"))
+    if source not in FillSource.values:
+        errors.append(FieldError("source", f"must be one of: {', '.join(FillSource.values)}"))
+    if errors:
+        raise TreatmentInvalid(errors)
+    assert order is not None and day is not None
+    with transaction.atomic():
+        fill = MedicationFill.objects.create(
+            patient=patient,
+            order=order,
+            filled_on=day,
+            days_supply=supply,
+            source=source,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "medication_fill", fill.pk)
+    return fill
+
+
+def void_fill(
+    *, by: User, patient_id: int, fill_id: Any, reason: Any, now: datetime | None = None
+) -> MedicationFill:
+    """A fill recorded by mistake stops counting: a new row voids it, with a reason; nothing is edited."""
+    patient = _scoped_for(by, patient_id, "medication_fill", policy.can_record_dose(by), "void fills")
+    now = now or timezone.now()
+    why = " ".join(reason.split()) if isinstance(reason, str) else ""
+    fill_pk = record_id(fill_id)
+    with transaction.atomic():
+        fill = (
+            MedicationFill.objects.select_for_update()
+            .filter(patient=patient, pk=fill_pk, voids__isnull=True)
+            .first()
+            if fill_pk
+            else None
+        )
+        errors = []
+        if fill is None:
+            errors.append(FieldError("fill", "no such fill for this patient"))
+        elif MedicationFill.objects.filter(voids=fill).exists():
+            errors.append(FieldError("fill", "is already voided"))
+        if len(why) < 5:
+            errors.append(FieldError("reason", "say why (at least 5 characters)"))
+        if errors:
+            raise TreatmentInvalid(errors)
+        assert fill is not None
+        void = MedicationFill.objects.create(
+            patient=patient,
+            order=fill.order,
+            filled_on=fill.filled_on,
+            days_supply=fill.days_supply,
+            source=fill.source,
+            voids=fill,
+            reason=why[:300],
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.UPDATE, "medication_fill", fill.pk, reason="voided")
+    return void

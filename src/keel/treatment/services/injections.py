@@ -1,0 +1,114 @@
+"""Extended-release naltrexone injections: the first one's readiness, then the course (sites alternate)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.naltrexone import repeat_injection
+from keel.patients.models import Patient, local_today
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseRecord, DoseStatus, Medication, MedicationOrder, OrderStatus
+from keel.treatment.policy_store import effective_policy
+from keel.treatment.queries import taken_doses
+from keel.treatment.readiness import naltrexone_readiness
+from keel.treatment.services.common import DoseBlocked, DoseOutcome, _audit, _scoped_for
+
+SITES = ("left_gluteal", "right_gluteal")
+
+
+def continuing_course(patient: Patient, last: DoseRecord | None, today: date) -> bool:
+    """Whether an injection today continues a course (issue #13): the last injection given, not voided, within
+    the program's dosing interval plus grace (policy `continuing_course_days`). An injection a year ago is no
+    course: the first-injection readiness (every opioid's last use, the switching guidance) applies again."""
+    if last is None:
+        return False
+    days = int(effective_policy(patient, "naltrexone-readiness")["continuing_course_days"])
+    return (today - last.local_date).days <= days
+
+
+def record_injection(
+    *,
+    by: User,
+    patient_id: int,
+    site: str,
+    naloxone_challenge_negative: bool = False,
+    now: datetime | None = None,
+) -> DoseOutcome:
+    """An extended-release naltrexone injection (380 mg, gluteal, alternating sides; reference 11). The first
+    one: the naltrexone-readiness rule on every opioid's last use (the opioid-free interval, program policy,
+    default 7 days; the switching guidance after methadone or buprenorphine; a naloxone challenge done today);
+    then the site alternation, the next due date and the lost-tolerance warning."""
+    patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "give injections")
+    if site not in SITES:
+        raise TreatmentInvalid([FieldError("site", "left_gluteal or right_gluteal")])
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.NALTREXONE_XR, status=OrderStatus.ACTIVE
+    ).first()
+    if order is None:
+        raise TreatmentInvalid(
+            [FieldError("order", "no active naltrexone order: a prescriber writes one first")]
+        )
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    last = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
+            )
+        )
+        .order_by("-local_date", "-recorded_at")
+        .first()
+    )
+    if last is not None and last.site == site:
+        raise TreatmentInvalid(
+            [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
+        )
+    repeat = continuing_course(patient, last, today)
+    if repeat:  # on XR-naltrexone: the next due date, the tolerance warning
+        decision = repeat_injection(today)
+    else:
+        read = naltrexone_readiness(
+            patient,
+            now,
+            naloxone_challenge_negative=bool(naloxone_challenge_negative),
+            last_injection_on=today,
+        )
+        if read.decision is None:
+            raise TreatmentInvalid(
+                [FieldError("last_use", "record the time of last use of each opioid first (the intake)")]
+            )
+        decision = read.decision
+        if not read.may_inject:
+            _audit(
+                by,
+                patient,
+                Action.DENIED,
+                "dose",
+                outcome=Outcome.DENIED,
+                reason=f"guard rail: {decision.decision}",
+            )
+            raise DoseBlocked(decision)
+    with transaction.atomic():
+        dose = DoseRecord.objects.create(
+            patient=patient,
+            order=order,
+            medication=Medication.NALTREXONE_XR,
+            local_date=today,
+            sequence=1,
+            status=DoseStatus.GIVEN,
+            amount_mg=order.dose_mg,
+            site=site,
+            treatment_day=(today - last.local_date).days if last is not None and repeat else 1,
+            decision=decision.as_dict(),
+            recorded_by=by,
+            recorded_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "dose", dose.pk, reason="naltrexone injection")
+    return DoseOutcome(dose, decision)

@@ -1,0 +1,120 @@
+"""Medication orders: a new order supersedes the active one; its dose meets the window's ceilings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.rules.buprenorphine import parse_schedule
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.window import REFUSED, ceilings, reason_problem
+from keel.patients.models import Patient, local_today
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.policy_store import effective_policy
+from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for
+from keel.treatment.services.start import low_dose_problem
+
+
+def prescribe(
+    *,
+    by: User,
+    patient_id: int,
+    medication: str,
+    dose_mg: Any,
+    starts_on: date | None = None,
+    note: str = "",
+    home_start: bool = False,
+    schedule: Any = None,
+    now: datetime | None = None,
+    override_reason: Any = "",
+) -> MedicationOrder:
+    """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
+    the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
+    prescriber's reason of substance (`override_reason`); above the hard bound it is refused."""
+    patient = _scoped_for(by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe")
+    errors: list[FieldError] = []
+    if medication not in Medication.values:
+        errors.append(FieldError("medication", f"one of {', '.join(Medication.values)}"))
+    dose = _decimal(dose_mg, "dose_mg", errors)
+    steps: list[dict[str, Any]] = []
+    if (home_start or schedule) and medication != Medication.BUPRENORPHINE:
+        errors.append(FieldError("medication", "home and low-dose starts are for buprenorphine"))
+    try:
+        steps = parse_schedule(schedule)
+    except InvalidInput as exc:
+        errors += exc.errors
+    if steps and low_dose_problem(patient, steps):
+        errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
+    why = order_plausibility(patient, medication, dose, override_reason, errors)
+    if errors:
+        raise TreatmentInvalid(errors)
+    if why:
+        note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = (
+            MedicationOrder.objects.select_for_update()
+            .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
+            .first()
+        )
+        if current is not None:
+            current.status = OrderStatus.SUPERSEDED
+            current.save(update_fields=["status"])
+        order = MedicationOrder.objects.create(
+            patient=patient,
+            medication=medication,
+            rxnorm=RXNORM[medication],
+            dose_mg=dose,
+            starts_on=starts_on or local_today(patient, now),
+            note=(note or "")[:2000],
+            home_start=bool(home_start),
+            schedule=steps,
+            prescriber=by,
+            created_at=now,
+            supersedes=current,
+        )
+        _audit(
+            by,
+            patient,
+            Action.CREATE,
+            "medication_order",
+            order.pk,
+            reason="above the program's check: prescriber's reason" if why else "",
+            detail={"medication": medication},
+        )
+    return order
+
+
+def order_plausibility(
+    patient: Patient, medication: str, dose: Decimal, reason: Any, errors: list[FieldError]
+) -> str:
+    """An order's dose against the window's ceilings against entry errors (issue #13: the same LIMITS):
+    above the hard bound refused (naming dose_mg); above the program's value it needs a reason of substance
+    (naming override_reason). Returns the reason when one was needed and given."""
+    rule = GUARD_RAILS.get(medication)
+    if rule is None or errors:
+        return ""
+    settings = effective_policy(patient, rule)
+    verdict, reasons = ceilings(rule, float(dose), float(dose), settings, documented=False)
+    if verdict == REFUSED:
+        errors.append(FieldError("dose_mg", reasons[0].text))
+    elif verdict is not None:
+        text = " ".join(str(reason or "").split())
+        problem = reason_problem(text)
+        if problem:
+            errors.append(
+                FieldError(
+                    "override_reason",
+                    f"{reasons[0].text} An order this high needs the prescriber's reason: {problem}",
+                )
+            )
+        return text
+    return ""

@@ -1,0 +1,73 @@
+"""A prescriber's override for the day: past a guard rail (up to a total) or a first buprenorphine dose
+before the readiness verdict is ready."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.window import hard_bound, reason_problem
+from keel.patients.models import local_today
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseOverride, Medication, OverrideKind
+from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for
+
+
+def add_override(
+    *,
+    by: User,
+    patient_id: int,
+    max_total_mg: Any,
+    reason: str,
+    medication: str = Medication.METHADONE,
+    kind: str = OverrideKind.LIMIT,
+    now: datetime | None = None,
+) -> DoseOverride:
+    """A prescriber documents a reason of substance to give up to `max_total_mg` today past a guard rail, or
+    (kind "start") a first buprenorphine dose before the verdict is ready (audited). It ends with the day and
+    never passes the hard bound of the day's total."""
+    patient = _scoped_for(by, patient_id, "dose_override", policy.can_prescribe(by), "override dose limits")
+    errors: list[FieldError] = []
+    rule = GUARD_RAILS.get(medication)
+    if rule is None:
+        errors.append(FieldError("medication", "methadone or buprenorphine"))
+    if kind not in OverrideKind.values:
+        errors.append(FieldError("kind", f"one of {', '.join(OverrideKind.values)}"))
+    elif kind == OverrideKind.START and medication != Medication.BUPRENORPHINE:
+        errors.append(FieldError("kind", "a start override is for a first buprenorphine dose"))
+    limit = _decimal(max_total_mg, "max_total_mg", errors)
+    if rule is not None and limit > Decimal(str(hard_bound(rule, "daily_total_max_mg"))):
+        errors.append(
+            FieldError(
+                "max_total_mg",
+                f"at most {hard_bound(rule, 'daily_total_max_mg'):g} mg: the hard bound no override passes",
+            )
+        )
+    text = " ".join(str(reason or "").split())
+    problem = reason_problem(text)
+    if problem:
+        errors.append(FieldError("reason", problem))
+    if errors:
+        raise TreatmentInvalid(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = DoseOverride.objects.create(
+            patient=patient,
+            medication=medication,
+            kind=kind,
+            local_date=local_today(patient, now),
+            max_total_mg=limit,
+            reason=text,
+            prescriber=by,
+            created_at=now,
+        )
+        _audit(by, patient, Action.CREATE, "dose_override", row.pk, reason=text[:200], detail={"kind": kind})
+    return row

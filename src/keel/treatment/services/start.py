@@ -1,0 +1,90 @@
+"""The buprenorphine start: the intake (with its overdose-risk summary), the first dose's readiness gate and
+a low-dose start's schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core import intake as core_intake
+from keel.core import rules
+from keel.core.rules.inputs import InvalidInput
+from keel.patients.models import Patient
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseOverride, Intake, MedicationOrder, NaloxoneKit, OverrideKind
+from keel.treatment.policy_store import effective_policy
+from keel.treatment.queries import DoseContext
+from keel.treatment.readiness import buprenorphine_readiness
+from keel.treatment.services.common import _audit, _scoped_for
+
+
+def _start_gate(
+    patient: Patient,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    now: datetime,
+    total: Decimal,
+    overrides: list[DoseOverride],
+) -> dict[str, Any]:
+    """The first standard buprenorphine dose waits for the readiness verdict "ready" (the one definition,
+    `readiness.buprenorphine_readiness`), unless a prescriber recorded a start override today that covers the
+    total. A low-dose start follows its schedule instead."""
+    planned = low_dose_step(patient, order, ctx.today)
+    if planned is not None:  # today's step of a low-dose start: its planned total instead of the gate
+        return {"first_dose": False, "schedule_mg": planned}
+    first = ctx.treatment_day == 1 and ctx.given_today_mg == 0
+    if not first:
+        return {"first_dose": False}
+    read = buprenorphine_readiness(patient, now)
+    verdict = read.readiness.decision if read.readiness is not None else "undecided"
+    covered = any(o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides)
+    return {"first_dose": True, "start_verdict": verdict, "start_override": covered}
+
+
+def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
+    """Why a schedule is not a low-dose start ("" when it is): it starts on day 1 at or below the program's
+    low-dose ceiling (policy, reference 9.5: about 0.2-0.5 mg on the first day)."""
+    if not steps:
+        return ""
+    ceiling = effective_policy(patient, "buprenorphine-dose-limit")["low_dose_day1_max_mg"]
+    first = min(steps, key=lambda step: step["day"])
+    if first["day"] != 1 or Decimal(str(first["mg"])) > Decimal(str(ceiling)):
+        return f"a low-dose start begins on day 1 with at most {ceiling:g} mg (program policy)"
+    return ""
+
+
+def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> Any:
+    """Today's planned total of an active low-dose schedule (None: no low-dose step today, so the standard
+    readiness gate applies): the order is a low-dose start by its amounts, and today is one of its days."""
+    if not order.schedule or low_dose_problem(patient, order.schedule):
+        return None
+    day = (today - order.starts_on).days + 1
+    return next((step["mg"] for step in order.schedule if step["day"] == day), None)
+
+
+def record_intake(
+    *, by: User, patient_id: int, raw: Mapping[str, Any], now: datetime | None = None
+) -> Intake:
+    """A new intake (counselors, nurses, prescribers), with the overdose-risk summary made now."""
+    patient = _scoped_for(by, patient_id, "intake", policy.can_write_care_record(by), "record intakes")
+    now = now or timezone.now()
+    try:
+        values = core_intake.parse_intake(raw, now)
+    except InvalidInput as exc:
+        raise TreatmentInvalid(exc.errors) from None
+    has_kit = NaloxoneKit.objects.filter(patient=patient).exists()
+    risk = rules.get("overdose-risk").run(core_intake.overdose_inputs(values, has_kit=has_kit))
+    with transaction.atomic():
+        row = Intake.objects.create(
+            patient=patient, values=values, overdose_risk=risk.as_dict(), recorded_by=by, recorded_at=now
+        )
+        _audit(by, patient, Action.CREATE, "intake", row.pk)
+    return row

@@ -1,0 +1,214 @@
+"""Take-home methadone: the prescriber's decision and bottle schedule, a take-home day at the window, and
+discharge ending the plans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core import rules
+from keel.core.decision import Reason
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
+from keel.patients.models import EnrollmentStatus, Patient, local_today
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import Medication, MedicationOrder, OrderStatus, TakeHomePlan
+from keel.treatment.policy_store import effective_policy
+from keel.treatment.queries import (
+    episode_take_home_plans,
+    plan_days,
+    take_home_concerns,
+    take_home_days_in_treatment,
+)
+from keel.treatment.services.common import _audit, _scoped_for
+
+CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
+
+
+def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
+    """Discharge ends the person's take-home plans: their bottles after `ended_on` cover nothing. Called by
+    `patients.services.discharge` inside its transaction; returns the ids ended."""
+    ended = list(
+        TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=True).values_list("pk", flat=True)
+    )
+    TakeHomePlan.objects.filter(pk__in=ended).update(ended_on=ended_on)
+    return ended
+
+
+def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        errors.append(FieldError(name, "a date like 2026-11-28"))
+        return None
+
+
+def _dates(raw: Any, name: str, errors: list[FieldError]) -> list[date] | None:
+    if raw in (None, "", []):
+        return None
+    items = raw.split() if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple):
+        errors.append(FieldError(name, "a list of dates like 2026-11-28"))
+        return None
+    days = []
+    for item in items:
+        day = _a_date(item, name, errors)
+        if day is not None:
+            days.append(day)
+    return sorted(days)
+
+
+def decide_take_home(
+    *,
+    by: User,
+    patient_id: int,
+    criteria: Mapping[str, Any],
+    state_max_days: Any = None,
+    start_on: Any = None,
+    now: datetime | None = None,
+    acknowledged_flags: Any = None,
+    bottle_days: Any = None,
+    closure_day: Any = None,
+) -> TakeHomePlan:
+    """Run take-home eligibility on the documented criteria with the program's policy; store the decision
+    and the bottle schedule (prescribers: the OTP practitioner decides). Issue #13: days in treatment count
+    from the methadone episode (`take_home_days_in_treatment`); an active methadone order is needed; every
+    open concern (`take_home_concerns`) is listed in the decision and must be acknowledged by id; no bottle
+    for a day already past; `bottle_days` gives a schedule below the maximum (weekends only); `closure_day`
+    gives the one dose 42 CFR 8.12 allows for a configured closure day to someone not otherwise eligible.
+    The plan belongs to the current episode."""
+    patient = _scoped_for(
+        by, patient_id, "take_home_plan", policy.can_prescribe(by), "decide take-home doses"
+    )
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
+    if enrollment is None:  # discharge ends dosing: no take-home supply after the episode ended
+        raise TreatmentInvalid(
+            [FieldError("patient", "this person's episode of care has ended: no take-home doses")]
+        )
+    if not MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+    ).exists():
+        raise TreatmentInvalid(
+            [FieldError("order", "no active methadone order: a prescriber writes one before take-homes")]
+        )
+    errors: list[FieldError] = []
+    start = _a_date(start_on, "start_on", errors)
+    if start is not None and start < today:
+        errors.append(
+            FieldError("start_on", "cannot be before today: a bottle never covers a day already past")
+        )
+    days_asked = _dates(bottle_days, "bottle_days", errors)
+    closure = _a_date(closure_day, "closure_day", errors)
+    acks = acknowledged_flags if acknowledged_flags not in (None, "") else []
+    if isinstance(acks, str):
+        acks = acks.replace(",", " ").split()
+    if not isinstance(acks, list | tuple):
+        errors.append(FieldError("acknowledged_flags", "a list of the open flags' ids"))
+        acks = []
+    concerns = take_home_concerns(patient, today)
+    missing = [c.id for c in concerns if c.id not in {str(a) for a in acks}]
+    if missing:
+        errors.append(
+            FieldError(
+                "acknowledged_flags",
+                "acknowledge each open flag before a take-home supply: " + ", ".join(missing),
+            )
+        )
+    if errors:
+        raise TreatmentInvalid(errors)
+    days = take_home_days_in_treatment(patient, today)
+    settings = effective_policy(patient, "take-home-eligibility")
+    raw: dict[str, Any] = {
+        "days_in_treatment": days,
+        "start_on": (start or (min(days_asked) if days_asked else today + timedelta(days=1))).isoformat(),
+        **{k: bool(criteria.get(k, False)) for k in CRITERIA_KEYS},
+    }
+    if state_max_days not in (None, ""):  # a page sends text: "5" is the number 5
+        text = str(state_max_days).strip()
+        raw["state_max_days"] = (
+            int(text) if isinstance(state_max_days, str) and text.isdigit() else state_max_days
+        )
+    decision = rules.get("take-home-eligibility").run(raw, settings)
+    if closure is not None:
+        if decision.decision == "eligible":
+            raise TreatmentInvalid(
+                [FieldError("closure_day", "this person is eligible: decide a supply that covers the day")]
+            )
+        try:
+            closed = closure_day_supply(
+                closure, [date.fromisoformat(d) for d in patient.program.closure_days or []], today
+            )
+        except InvalidInput as exc:
+            raise TreatmentInvalid(exc.errors) from None
+        decision = replace(closed, reasons=(*decision.reasons, *closed.reasons), policy=decision.policy)
+    bottles = list(decision.details.get("bottles", []))
+    if days_asked is not None and closure is None:
+        limit = int(decision.details.get("max_supply_days", 0))
+        problems = bottle_schedule_problems(days_asked, limit, today)
+        if limit == 0:
+            problems = [FieldError("bottle_days", "not eligible now: no bottles can be scheduled")]
+        if problems:
+            raise TreatmentInvalid(problems)
+        bottles = [d.isoformat() for d in days_asked]
+    if concerns:
+        decision = replace(
+            decision,
+            reasons=(
+                *decision.reasons,
+                *(
+                    Reason(
+                        f"Open, acknowledged by the prescriber: {c.kind.replace('_', ' ')} ({c.raised_on}).",
+                        ("42cfr8.12-2024",),
+                    )
+                    for c in concerns
+                ),
+            ),
+        )
+    with transaction.atomic():
+        plan = TakeHomePlan.objects.create(
+            patient=patient,
+            enrollment=enrollment,
+            decided_by=by,
+            decided_at=now,
+            days_in_treatment=max(days, 0),
+            criteria={k: raw[k] for k in CRITERIA_KEYS},
+            decision=decision.as_dict(),
+            max_supply_days=decision.details.get("max_supply_days", 0),
+            bottles=bottles,
+            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in concerns],
+        )
+        _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
+    return plan
+
+
+def take_home_day_problem(
+    patient: Patient, medication: str, today: date, bottle_returned: bool
+) -> FieldError | None:
+    """An observed methadone dose on a day a take-home bottle covers is refused unless the nurse records that
+    the bottle for today was returned unopened (issue #13): otherwise the person may take two doses."""
+    if medication != Medication.METHADONE or bottle_returned:
+        return None
+    enrollment = patient.enrollments.filter(status=EnrollmentStatus.ACTIVE).order_by("-started_on").first()
+    if enrollment is None:
+        return None
+    plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment.pk, enrollment.started_on)})
+    if any(today in plan_days(p) for p in plans):
+        return FieldError(
+            "bottle_returned",
+            "today is a take-home day: give an observed dose only when today's bottle is returned unopened",
+        )
+    return None
