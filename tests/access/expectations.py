@@ -145,6 +145,30 @@ ROUTES: dict[str, Route] = {
         "POST", "/program/staff/999999/deactivate/", {**_all(403, 302), "program_admin": 422}
     ),
     "staff:invitation": Route("GET", "/accounts/invitation/not-a-link/", _all(404, 404)),
+    "staff:reset_second_factor": Route(
+        "POST", "/program/staff/999999/second-factor/reset/", {**_all(403, 302), "program_admin": 422}
+    ),
+    "staff:change_role": Route(
+        "POST", "/program/staff/999999/role/", {**_all(403, 302), "program_admin": 422}, body={"role": "nurse"}
+    ),
+    "api:reset_staff_second_factor": Route(
+        "POST",
+        "/api/v1/programs/riverside/staff/999999/second-factor/reset",
+        {**_all(403, 401), "program_admin": 422},
+    ),
+    "api:change_staff_role": Route(
+        "POST",
+        "/api/v1/programs/riverside/staff/999999/role",
+        {**_all(403, 401), "program_admin": 422},
+        body={"role": "nurse"},
+    ),
+    # Passwords (issue #18): one's own, signed in; a reset link for anyone (a link that does not work: 404).
+    "accounts:password_change": Route("GET", "/accounts/password/", _all(200, 302)),
+    "accounts:password_reset": Route("GET", "/accounts/password/reset/", _all(200, 200)),
+    "accounts:password_reset_link": Route("GET", "/accounts/password/reset/MQ/not-a-token/", _all(404, 404)),
+    "api:change_password": Route("POST", "/api/v1/me/password", _all(422, 401), body={}),
+    "api:request_password_reset": Route("POST", "/api/v1/auth/password-reset", _all(422, 422), body={}),
+    "api:confirm_password_reset": Route("POST", "/api/v1/auth/password-reset/confirm", _all(422, 422), body={}),
     "api:list_staff": Route(
         "GET", "/api/v1/programs/riverside/staff", {**_all(403, 401), "program_admin": 200}
     ),

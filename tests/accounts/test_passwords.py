@@ -18,7 +18,16 @@ from tests.conftest import PASSWORD, Mailbox, World, sign_in
 
 pytestmark = pytest.mark.django_db
 NEW = "a long and unusual passphrase"
-HEALTH_WORDS = ["opioid", "methadone", "buprenorphine", "patient", "treatment", "dose", "recovery", "Riverside"]
+HEALTH_WORDS = [
+    "opioid",
+    "methadone",
+    "buprenorphine",
+    "patient",
+    "treatment",
+    "dose",
+    "recovery",
+    "Riverside",
+]
 
 
 def _change(client: Client, **change: str) -> Any:
@@ -37,11 +46,15 @@ def _with_email(user: Any, address: str = "nurse@riverside.example") -> Any:
 
 
 def _ask(address: str = "nurse@riverside.example") -> Any:
-    return Client().post("/api/v1/auth/password-reset", json.dumps({"email": address}), content_type="application/json")
+    return Client().post(
+        "/api/v1/auth/password-reset", json.dumps({"email": address}), content_type="application/json"
+    )
 
 
 def _link(box: Mailbox, address: str = "nurse@riverside.example") -> str:
-    found = re.search(r"http://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)", Mailbox.body(box.to(address)[-1]))
+    found = re.search(
+        r"http://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)", Mailbox.body(box.to(address)[-1])
+    )
     assert found
     return found.group(1)
 
@@ -78,7 +91,9 @@ def test_a_wrong_current_password_changes_nothing(world: World, signed_in: Any) 
 
 def test_a_wrong_current_password_counts_toward_the_lockout(world: World, signed_in: Any) -> None:
     _change(signed_in("nurse"), current_password="not it")
-    assert AuditEvent.objects.filter(action="failed_login", reason__startswith="re-authentication for password").exists()
+    assert AuditEvent.objects.filter(
+        action="failed_login", reason__startswith="re-authentication for password"
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -100,7 +115,10 @@ def test_a_bad_new_password_names_the_field(
 
 def test_the_change_is_audited(world: World, signed_in: Any) -> None:
     _change(signed_in("nurse"))
-    assert AuditEvent.objects.filter(target_id=str(world.staff["nurse"].pk), reason="password changed").count() == 1
+    assert (
+        AuditEvent.objects.filter(target_id=str(world.staff["nurse"].pk), reason="password changed").count()
+        == 1
+    )
 
 
 def test_a_patient_changes_hers_on_the_page(world: World) -> None:
@@ -131,7 +149,10 @@ def test_a_token_caller_ends_every_session(world: World, signed_in: Any) -> None
     secret = services.create_token(user=world.staff["nurse"]).secret
     body = {"current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW}
     response = Client().post(
-        "/api/v1/me/password", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}"
+        "/api/v1/me/password",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
     assert response.status_code == 200
     assert session.get("/patients/").status_code == 302
@@ -263,7 +284,10 @@ def test_the_reset_is_audited(world: World, smtp_server: Mailbox) -> None:
     _with_email(world.staff["nurse"])
     _ask()
     _reset(_link(smtp_server))
-    assert AuditEvent.objects.filter(target_id=str(world.staff["nurse"].pk), reason="password reset").count() == 1
+    assert (
+        AuditEvent.objects.filter(target_id=str(world.staff["nurse"].pk), reason="password reset").count()
+        == 1
+    )
 
 
 def test_the_api_resets_with_uid_and_token(world: World, smtp_server: Mailbox) -> None:
@@ -271,7 +295,9 @@ def test_the_api_resets_with_uid_and_token(world: World, smtp_server: Mailbox) -
     _ask()
     uid, token = _link(smtp_server).strip("/").split("/")[-2:]
     body = {"uid": uid, "token": token, "password": NEW, "password_again": NEW}
-    response = Client().post("/api/v1/auth/password-reset/confirm", json.dumps(body), content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/password-reset/confirm", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 200
     assert User.objects.get(pk=world.staff["nurse"].pk).check_password(NEW)
 
@@ -283,7 +309,9 @@ def test_the_api_refuses_a_used_link(world: World, smtp_server: Mailbox) -> None
     _reset(link)
     uid, token = link.strip("/").split("/")[-2:]
     body = {"uid": uid, "token": token, "password": NEW + "!", "password_again": NEW + "!"}
-    response = Client().post("/api/v1/auth/password-reset/confirm", json.dumps(body), content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/password-reset/confirm", json.dumps(body), content_type="application/json"
+    )
     assert _fields(response) == ["link"]
 
 

@@ -148,6 +148,28 @@ def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> dict[str,
     return {"id": user.pk, "username": user.username, "active": user.is_active}
 
 
+@router.post(
+    "/programs/{slug}/staff/{user_id}/second-factor/reset",
+    summary="Reset a staff member's two-step sign-in: devices removed, sessions and tokens end (program admins)",
+)
+def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> dict[str, object]:
+    user = staff.reset_second_factor(by=_user(request), program_slug=slug, user_id=user_id)
+    return {"id": user.pk, "username": user.username, "mfa_enrolled": services.has_totp_device(user)}
+
+
+class RoleIn(Schema):
+    role: str = Field(max_length=32)
+
+
+@router.post(
+    "/programs/{slug}/staff/{user_id}/role",
+    summary="Change a staff member's role in the program; it applies on their next request (program admins)",
+)
+def change_staff_role(request: HttpRequest, slug: str, user_id: int, payload: RoleIn) -> dict[str, object]:
+    user = staff.change_role(by=_user(request), program_slug=slug, user_id=user_id, role=payload.role)
+    return {"id": user.pk, "username": user.username, "role": user.role}
+
+
 class ActivateIn(Schema):
     code: str = Field(max_length=40)
     username: str = Field(max_length=150)
@@ -277,6 +299,9 @@ def confirm_password_reset(request: HttpRequest, payload: ResetIn) -> dict[str, 
     from keel.accounts import passwords
 
     passwords.reset_password(
-        uidb64=payload.uid, token=payload.token, password=payload.password, password_again=payload.password_again
+        uidb64=payload.uid,
+        token=payload.token,
+        password=payload.password,
+        password_again=payload.password_again,
     )
     return {"message": "password changed"}

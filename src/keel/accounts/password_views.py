@@ -16,6 +16,7 @@ from keel.accounts import passwords
 from keel.accounts.forms import PasswordChangeForm, PasswordResetForm, PasswordResetRequestForm
 from keel.core.rules.inputs import FieldsInvalid
 
+
 def _errors_onto(form: Any, exc: FieldsInvalid) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.reason)
@@ -53,7 +54,9 @@ def reset_request_view(request: HttpRequest) -> HttpResponse:
     status, notice = 200, ""
     if request.method == "POST" and form.is_valid():
         try:
-            passwords.request_reset(email=form.cleaned_data["email"], base_url=request.build_absolute_uri("/"))
+            passwords.request_reset(
+                email=form.cleaned_data["email"], base_url=request.build_absolute_uri("/")
+            )
         except FieldsInvalid as exc:
             _errors_onto(form, exc)
             status = 422
