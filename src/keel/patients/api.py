@@ -158,6 +158,19 @@ def issue_activation_code(request: HttpRequest, patient_id: int) -> Status[dict[
     return Status(201, {"code": issued.code, "expires_at": issued.row.expires_at.isoformat()})
 
 
+@router.post(
+    "/{patient_id}/second-factor/reset",
+    summary="Reset a patient's two-step sign-in after checking who they are (care-team clinicians; reason)",
+)
+def reset_patient_second_factor(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    from keel.api_body import json_object
+
+    patient = services.reset_second_factor(
+        by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request)
+    )
+    return {"id": patient.pk, "second_factor": "reset"}
+
+
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")
 def get_patient(request: HttpRequest, patient_id: int) -> dict[str, object]:
     return asdict(queries.get_patient(request.auth, patient_id))  # type: ignore[attr-defined]

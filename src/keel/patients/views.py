@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from keel.access import policy
@@ -174,3 +177,36 @@ def activate(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         status = 422
     return render(request, "patients/activate.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reset_second_factor(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A care-team clinician resets the patient's two-step sign-in after checking who they are."""
+    from keel.access import policy
+
+    patient = policy.get_patient_or_404(request.user, patient_id, target_type="mfa")
+    if not policy.can_reset_patient_second_factor(request.user, patient):
+        raise PermissionDenied
+    status, notice, errors = 200, "", {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            services.reset_second_factor(by=request.user, patient_id=patient_id, data=values)
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+            status = 422
+        else:
+            notice = _(
+                "Two-step sign-in is reset. They sign in with their password and can add an app again."
+            )
+            values = {}
+    return render(
+        request,
+        "patients/second_factor.html",
+        {"patient": patient, "values": values, "errors": errors, "notice": notice},
+        status=status,
+    )
