@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 from django_otp.oath import TOTP
 

@@ -125,3 +125,72 @@ def test_the_page_in_spanish(world: World, signed_in: Any) -> None:
         .content.decode()
     )
     assert "Restablecer el inicio de sesión en dos pasos" in body
+
+
+# --- The activation code by text message (issue #18) -----------------------------------------------------
+
+
+@pytest.fixture
+def texts(settings: Any, tmp_path: Any) -> Any:
+    settings.KEEL_SMS_BACKEND = "keel.reminders.channels.FileSms"
+    settings.KEEL_SMS_FILE = tmp_path / "sms.jsonl"
+    return tmp_path / "sms.jsonl"
+
+
+def _without_account(world: World, phone: str = "+15555550100") -> Any:
+    from keel.patients.models import Patient
+
+    patient = Patient.objects.get(pk=world.alice.pk)
+    user = patient.user
+    patient.user = None
+    patient.phone = phone
+    patient.save()
+    user.delete()
+    return patient
+
+
+def _code(client: Client, patient: Any, body: dict[str, Any]) -> Any:
+    return client.post(
+        f"/api/v1/patients/{patient.pk}/activation-code", json.dumps(body), content_type="application/json"
+    )
+
+
+def test_the_code_goes_by_text_to_the_records_phone(world: World, signed_in: Any, texts: Any) -> None:
+    patient = _without_account(world)
+    response = _code(signed_in("nurse"), patient, {"send_by_text": True})
+    sent = [json.loads(line) for line in texts.read_text().splitlines()]
+    assert [(m["to"], response.json()["code"] in m["body"]) for m in sent] == [("+15555550100", True)]
+
+
+def test_the_text_names_no_health_words(world: World, signed_in: Any, texts: Any) -> None:
+    patient = _without_account(world)
+    _code(signed_in("nurse"), patient, {"send_by_text": True})
+    body = texts.read_text().lower()
+    words = ["opioid", "methadone", "buprenorphine", "treatment", "dose", "recovery", "riverside", "patient"]
+    assert [w for w in words if w in body] == []
+
+
+def test_no_phone_on_the_record_is_named(world: World, signed_in: Any, texts: Any) -> None:
+    patient = _without_account(world, phone="")
+    response = _code(signed_in("nurse"), patient, {"send_by_text": True})
+    assert _fields(response) == ["send_by_text"]
+    assert not texts.exists()
+
+
+def test_without_an_adapter_the_text_is_refused(world: World, signed_in: Any, settings: Any) -> None:
+    settings.KEEL_SMS_BACKEND = ""
+    patient = _without_account(world)
+    assert _fields(_code(signed_in("nurse"), patient, {"send_by_text": True})) == ["send_by_text"]
+
+
+def test_without_asking_nothing_is_texted(world: World, signed_in: Any, texts: Any) -> None:
+    patient = _without_account(world)
+    assert _code(signed_in("nurse"), patient, {}).status_code == 201
+    assert not texts.exists()
+
+
+def test_the_page_sends_it_by_text(world: World, signed_in: Any, texts: Any) -> None:
+    patient = _without_account(world)
+    response = signed_in("nurse").post(f"/patients/{patient.pk}/activation-code/", {"send_by_text": "on"})
+    assert response.status_code == 200
+    assert len(texts.read_text().splitlines()) == 1

@@ -150,7 +150,7 @@ def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> dict[str,
 
 @router.post(
     "/programs/{slug}/staff/{user_id}/second-factor/reset",
-    summary="Reset a staff member's two-step sign-in: devices removed, sessions and tokens end (program admins)",
+    summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
 )
 def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> dict[str, object]:
     user = staff.reset_second_factor(by=_user(request), program_slug=slug, user_id=user_id)

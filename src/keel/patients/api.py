@@ -154,7 +154,17 @@ def readmit_patient(request: HttpRequest, patient_id: int) -> Status[dict[str, A
     summary="A one-time code for the patient to make their own account (shown once)",
 )
 def issue_activation_code(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
-    issued = services.issue_activation_code(by=getattr(request, "auth", None), patient_id=patient_id)
+    from django.urls import reverse
+
+    from keel.api_body import json_object
+
+    body = json_object(request) if request.body else {}
+    issued = services.issue_activation_code(
+        by=getattr(request, "auth", None),
+        patient_id=patient_id,
+        send_by_text=body.get("send_by_text") is True,
+        activate_url=request.build_absolute_uri(reverse("patients:activate")),
+    )
     return Status(201, {"code": issued.code, "expires_at": issued.row.expires_at.isoformat()})
 
 

@@ -559,9 +559,13 @@ class IssuedCode:
     code: str  # shown once (printed at the desk); never stored
 
 
-def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
+def issue_activation_code(
+    *, by: Any, patient_id: int, send_by_text: bool = False, activate_url: str = ""
+) -> IssuedCode:
     """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
-    record without an account. Any unused earlier code stops working."""
+    record without an account. Any unused earlier code stops working. With `send_by_text`, the code also goes
+    to the record's phone through the configured text-message adapter (keel.reminders.channels): no phone,
+    or no adapter, is refused before any code is made; the message names no program and no health words."""
     import secrets
     from datetime import timedelta
 
@@ -583,6 +587,15 @@ def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
     if patient.user_id is not None:
         raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
+    sender = None
+    if send_by_text:
+        from keel.reminders.channels import sms_sender
+
+        sender = sms_sender()
+        if not patient.phone:
+            raise FieldsInvalid([FieldError("send_by_text", _("the record has no phone number"))])
+        if sender is None:
+            raise FieldsInvalid([FieldError("send_by_text", _("text messages are not set up in this Keel"))])
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():
@@ -601,8 +614,34 @@ def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
             program_id=patient.program_id,
             target_type="activation_code",
             target_id=row.pk,
+            detail={"sent_by_text": sender is not None},
         )
-    return IssuedCode(row, "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4)))
+    shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+    if sender is not None:
+        _text_code(sender, patient, shown, activate_url, row.expires_at)
+    return IssuedCode(row, shown)
+
+
+def _text_code(sender: Any, patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+    """The code by text message, after the code is committed; a failed send is audited (the class only) and
+    the desk still has the code on screen."""
+    from keel.reminders.channels import Message
+
+    body = _(
+        "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
+    ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+    try:
+        sender.send(Message(to=patient.phone, subject="", body=body, stop_url=""))
+    except Exception as exc:  # any provider's failure; only its class is kept
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason=f"text message not sent: {type(exc).__name__}",
+        )
 
 
 def activate(*, code: str, username: str, password: str, password_again: str) -> User:

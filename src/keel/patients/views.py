@@ -134,7 +134,12 @@ def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
 def activation_code(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Give the patient a one-time code to make their own account (shown once, to print or read out)."""
     try:
-        issued = services.issue_activation_code(by=request.user, patient_id=patient_id)
+        issued = services.issue_activation_code(
+            by=request.user,
+            patient_id=patient_id,
+            send_by_text=request.POST.get("send_by_text") == "on",
+            activate_url=request.build_absolute_uri(reverse("patients:activate")),
+        )
     except services.NotAllowed:
         raise PermissionDenied from None
     except FieldsInvalid as exc:
