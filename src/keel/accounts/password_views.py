@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from keel.accounts import passwords
 from keel.accounts.forms import PasswordChangeForm, PasswordResetForm, PasswordResetRequestForm
+from keel.accounts.models import User
 from keel.core.rules.inputs import FieldsInvalid
 
 
@@ -40,6 +41,7 @@ def change_view(request: HttpRequest) -> HttpResponse:
             _errors_onto(form, exc)
             status = 422
         else:
+            assert isinstance(request.user, User)
             update_session_auth_hash(request, request.user)  # this session stays signed in
             notice = _("Your password is changed. You were signed out everywhere else.")
             form = PasswordChangeForm()
