@@ -721,17 +721,8 @@ def _activate(code: str, username: str, password: str) -> User:
 MAX_RESET_REASON = 500
 
 
-def reset_second_factor(*, by: Any, patient_id: int, data: dict[str, Any]) -> Patient:
-    """A patient lost their authenticator: a clinician on their care team, having checked who they are (an
-    identity check confirmed, and a reason), removes it. Every session and token of the patient's account
-    ends; they sign in with their password alone until they add an app again. Audited with the reason."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from keel.accounts import services as accounts
-
-    patient = policy.get_patient_or_404(
-        by, patient_id, action=Action.UPDATE, target_type="mfa", audit_success=False
-    )
+def _mfa_patient(by: Any, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(by, patient_id, action=action, target_type="mfa", audit_success=False)
     if not policy.can_reset_patient_second_factor(by, patient):
         audit.record(
             actor=by,
@@ -743,6 +734,25 @@ def reset_second_factor(*, by: Any, patient_id: int, data: dict[str, Any]) -> Pa
             reason="role may not reset a patient's second factor",
         )
         raise NotAllowed(_("Counselors, nurses and prescribers on the care team reset two-step sign-in."))
+    return patient
+
+
+def second_factor_page(*, by: Any, patient_id: int) -> Patient:
+    """The reset page's record: the same check as the reset, and one audited read."""
+    patient = _mfa_patient(by, patient_id, Action.READ)
+    audit.record_for_patient(by, patient, Action.READ, "mfa")
+    return patient
+
+
+def reset_second_factor(*, by: Any, patient_id: int, data: dict[str, Any]) -> Patient:
+    """A patient lost their authenticator: a clinician on their care team, having checked who they are (an
+    identity check confirmed, and a reason), removes it. Every session and token of the patient's account
+    ends; they sign in with their password alone until they add an app again. Audited with the reason."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from keel.accounts import services as accounts
+
+    patient = _mfa_patient(by, patient_id, Action.UPDATE)
     errors: list[FieldError] = []
     reason = " ".join(str(data.get("reason") or "").split())
     if len(reason) < 3:

@@ -188,11 +188,10 @@ def activate(request: HttpRequest) -> HttpResponse:
 @login_required
 def reset_second_factor(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A care-team clinician resets the patient's two-step sign-in after checking who they are."""
-    from keel.access import policy
-
-    patient = policy.get_patient_or_404(request.user, patient_id, target_type="mfa")
-    if not policy.can_reset_patient_second_factor(request.user, patient):
-        raise PermissionDenied
+    try:
+        patient = services.second_factor_page(by=request.user, patient_id=patient_id)
+    except services.NotAllowed:
+        raise PermissionDenied from None
     status, notice, errors = 200, "", {}
     values: dict[str, Any] = {}
     if request.method == "POST":
