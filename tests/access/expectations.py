@@ -243,6 +243,8 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
         body={},
     ),
+    # Bulk care-team assignment: the body is checked first (422 for every signed-in role), then scope, role.
+    "api:add_many_to_care_team": Route("POST", "/api/v1/patients/care-teams", _all(422, 401), body={}),
     "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
     "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),
     "staff:program_settings": Route("GET", "/program/settings/", {**_all(403, 302), "program_admin": 200}),

@@ -169,6 +169,17 @@ def issue_activation_code(request: HttpRequest, patient_id: int) -> Status[dict[
 
 
 @router.post(
+    "/care-teams",
+    summary="Put one staff member on several patients' care teams at once (program admins; all or nothing)",
+)
+def add_many_to_care_team(request: HttpRequest) -> dict[str, Any]:
+    from keel.api_body import json_object
+
+    rows = services.add_many_to_care_team(by=getattr(request, "auth", None), data=json_object(request))
+    return {"patient_ids": sorted(r.patient_id for r in rows), "user_id": rows[0].user_id}
+
+
+@router.post(
     "/{patient_id}/second-factor/reset",
     summary="Reset a patient's two-step sign-in after checking who they are (care-team clinicians; reason)",
 )

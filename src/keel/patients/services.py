@@ -416,6 +416,70 @@ def add_to_care_team(*, by: Any, patient_id: int, user_id: Any) -> CareTeamMembe
     return row
 
 
+MAX_BULK = 200
+
+
+def add_many_to_care_team(*, by: Any, data: dict[str, Any]) -> list[CareTeamMember]:
+    """Put one staff member on several patients' care teams at once (a program's admins). Every patient must
+    be in the admin's scope and their program's, all in one program, the staff member one of its team roles;
+    all or nothing. Each addition is audited; someone already on a team is left as is."""
+    raw = data.get("patient_ids")
+    errors: list[FieldError] = []
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_BULK:
+        errors.append(FieldError("patient_ids", _("choose 1 to %(n)d people") % {"n": MAX_BULK}))
+        ids: list[int] = []
+    else:
+        try:
+            ids = sorted({int(i) for i in raw})
+        except (TypeError, ValueError):
+            errors.append(FieldError("patient_ids", _("choose people from the list")))
+            ids = []
+    if errors:
+        raise FieldsInvalid(errors)
+    found = list(policy.patients_visible_to(by).filter(pk__in=ids).select_related("program"))
+    if len(found) != len(ids):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="care_team",
+            reason="bulk care team: outside scope or missing",
+            detail={"requested_patient_ids": ids},
+        )
+        raise FieldsInvalid([FieldError("patient_ids", _("some of these people are not in your program"))])
+    programs = {p.program_id for p in found}
+    if len(programs) != 1:
+        raise FieldsInvalid([FieldError("patient_ids", _("choose people of one program"))])
+    program = found[0].program
+    if not policy.can_manage_care_team(by, program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            program_id=program.pk,
+            target_type="care_team",
+            reason="role may not manage care teams",
+        )
+        raise NotAllowed(_("Only the program's admins change care teams."))
+    member = _member(program, data.get("user_id"))
+    rows = []
+    with transaction.atomic():
+        for patient in found:
+            row, created = CareTeamMember.objects.get_or_create(patient=patient, user=member)
+            rows.append(row)
+            if created:
+                audit.record(
+                    actor=by,
+                    action=Action.CREATE,
+                    patient_id=patient.pk,
+                    program_id=program.pk,
+                    target_type="care_team",
+                    target_id=member.pk,
+                    reason="added",
+                )
+    return rows
+
+
 def remove_from_care_team(*, by: Any, patient_id: int, user_id: Any) -> None:
     """Take a staff member off a patient's care team (program admins); they stop seeing the record at once."""
     patient = _team_patient(by, patient_id, Action.DELETE)
