@@ -244,6 +244,7 @@ ROUTES: dict[str, Route] = {
         body={},
     ),
     # Bulk care-team assignment: the body is checked first (422 for every signed-in role), then scope, role.
+    "patients:bulk_care_team": Route("GET", "/program/care-teams/", {**_all(403, 302), "program_admin": 200}),
     "api:add_many_to_care_team": Route("POST", "/api/v1/patients/care-teams", _all(422, 401), body={}),
     "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
     "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),

@@ -63,3 +63,28 @@ def test_a_bad_list_names_the_field(world: World, signed_in: Any, ids: Any) -> N
 def test_a_nurse_cannot_assign(world: World, signed_in: Any) -> None:
     response = _bulk(signed_in("nurse"), [world.alice.pk], world.staff["counselor"].pk)
     assert response.status_code == 403
+
+
+def test_the_page_assigns(world: World, signed_in: Any) -> None:
+    nurse = world.staff["nurse"]
+    response = signed_in("program_admin").post(
+        "/program/care-teams/", {"patient_ids": [world.alice.pk, world.bob.pk], "user_id": nurse.pk}
+    )
+    assert response.status_code == 200
+    assert _on_team(world, nurse) == {world.alice.pk, world.bob.pk}
+
+
+def test_the_page_names_a_missing_staff_member(world: World, signed_in: Any) -> None:
+    response = signed_in("program_admin").post("/program/care-teams/", {"patient_ids": [world.bob.pk]})
+    assert response.status_code == 422
+    assert list(response.context["errors"]) == ["user_id"]
+
+
+def test_the_page_lists_only_the_programs_people(world: World, signed_in: Any) -> None:
+    body = signed_in("program_admin").get("/program/care-teams/").content.decode()
+    assert world.charlie.display_name not in body
+
+
+def test_the_page_in_spanish(world: World, signed_in: Any) -> None:
+    body = signed_in("program_admin").get("/program/care-teams/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Agregar a los equipos de atención" in body

@@ -13,5 +13,6 @@ urlpatterns = [
         views.reset_second_factor,
         name="reset_second_factor",
     ),
+    path("program/care-teams/", views.bulk_care_team, name="bulk_care_team"),
     path("accounts/activate/", views.activate, name="activate"),
 ]

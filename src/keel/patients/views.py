@@ -214,3 +214,46 @@ def reset_second_factor(request: HttpRequest, patient_id: int) -> HttpResponse:
         {"patient": patient, "values": values, "errors": errors, "notice": notice},
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def bulk_care_team(request: HttpRequest) -> HttpResponse:
+    """A program admin puts one clinician on several patients' care teams at once."""
+    programs = [
+        p
+        for p in policy.registering_programs(request.user)
+        if policy.can_manage_care_team(request.user, p.pk)
+    ]
+    if not programs:
+        raise PermissionDenied
+    program = next((p for p in programs if p.slug == request.GET.get("program", "")), programs[0])
+    status, notice, errors = 200, "", {}
+    chosen: list[str] = []
+    if request.method == "POST":
+        chosen = request.POST.getlist("patient_ids")
+        data = {"patient_ids": chosen, "user_id": request.POST.get("user_id")}
+        try:
+            rows = services.add_many_to_care_team(by=request.user, data=data)
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+            status = 422
+        else:
+            notice = _("Added to %(n)d care teams.") % {"n": len(rows)}
+            chosen = []
+    patients = [p for p in policy.list_patients_audited(request.user) if p.program_id == program.pk]
+    return render(
+        request,
+        "patients/bulk_care_team.html",
+        {
+            "program": program,
+            "patients": patients,
+            "staff": services.team_candidates(program),
+            "chosen": chosen,
+            "errors": errors,
+            "notice": notice,
+        },
+        status=status,
+    )
