@@ -453,6 +453,9 @@ def _age_of_majority() -> int:
 KEEL_AGE_OF_MAJORITY = _age_of_majority()
 # How long an invitation link works, in hours (floor 1, ceiling 14 days).
 KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=336)
+# A password-reset link works once, for this many minutes (Django's token generator reads the seconds).
+KEEL_PASSWORD_RESET_MINUTES = env_int("KEEL_PASSWORD_RESET_MINUTES", 60, floor=5, ceiling=1440)
+PASSWORD_RESET_TIMEOUT = KEEL_PASSWORD_RESET_MINUTES * 60
 # How long a patient's activation code works, in days (floor 1, ceiling 30).
 KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.

@@ -112,6 +112,14 @@ _CODE_GIVE = {
     "program_admin": (422, 422, 404),
 }
 
+# A patient's two-step sign-in: reset by counselors, nurses and prescribers on the care team only.
+_MFA_RESET = {
+    **_RECORD,
+    "patient": (403, 404, 404),
+    "peer_specialist": (403, 404, 404),
+    "program_admin": (403, 403, 404),
+}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -146,6 +154,35 @@ ROUTES: dict[str, Route] = {
         "POST", "/program/staff/999999/deactivate/", {**_all(403, 302), "program_admin": 422}
     ),
     "staff:invitation": Route("GET", "/accounts/invitation/not-a-link/", _all(404, 404)),
+    "staff:reset_second_factor": Route(
+        "POST", "/program/staff/999999/second-factor/reset/", {**_all(403, 302), "program_admin": 422}
+    ),
+    "staff:change_role": Route(
+        "POST",
+        "/program/staff/999999/role/",
+        {**_all(403, 302), "program_admin": 422},
+        body={"role": "nurse"},
+    ),
+    "api:reset_staff_second_factor": Route(
+        "POST",
+        "/api/v1/programs/riverside/staff/999999/second-factor/reset",
+        {**_all(403, 401), "program_admin": 422},
+    ),
+    "api:change_staff_role": Route(
+        "POST",
+        "/api/v1/programs/riverside/staff/999999/role",
+        {**_all(403, 401), "program_admin": 422},
+        body={"role": "nurse"},
+    ),
+    # Passwords (issue #18): one's own, signed in; a reset link for anyone (a link that does not work: 404).
+    "accounts:password_change": Route("GET", "/accounts/password/", _all(200, 302)),
+    "accounts:password_reset": Route("GET", "/accounts/password/reset/", _all(200, 200)),
+    "accounts:password_reset_link": Route("GET", "/accounts/password/reset/MQ/not-a-token/", _all(404, 404)),
+    "api:change_password": Route("POST", "/api/v1/me/password", _all(422, 401), body={}),
+    "api:request_password_reset": Route("POST", "/api/v1/auth/password-reset", _all(422, 422), body={}),
+    "api:confirm_password_reset": Route(
+        "POST", "/api/v1/auth/password-reset/confirm", _all(422, 422), body={}
+    ),
     "api:list_staff": Route(
         "GET", "/api/v1/programs/riverside/staff", {**_all(403, 401), "program_admin": 200}
     ),
@@ -188,6 +225,28 @@ ROUTES: dict[str, Route] = {
         {"anonymous": (401, 401, 401), **_CODE_GIVE},
         patient_scoped=True,
     ),
+    "patients:reset_second_factor": Route(
+        "GET",
+        "/patients/{patient}/second-factor/reset/",
+        {"anonymous": (302, 302, 302), **_MFA_RESET},
+        patient_scoped=True,
+    ),
+    "api:reset_patient_second_factor": Route(
+        "POST",
+        "/api/v1/patients/{patient}/second-factor/reset",
+        {
+            "anonymous": (401, 401, 401),
+            **_MFA_RESET,
+            "counselor": (422, 404, 404),
+            "nurse": (422, 404, 404),
+            "prescriber": (422, 404, 404),
+        },
+        patient_scoped=True,
+        body={},
+    ),
+    # Bulk care-team assignment: the body is checked first (422 for every signed-in role), then scope, role.
+    "patients:bulk_care_team": Route("GET", "/program/care-teams/", {**_all(403, 302), "program_admin": 200}),
+    "api:add_many_to_care_team": Route("POST", "/api/v1/patients/care-teams", _all(422, 401), body={}),
     "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
     "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),
     "staff:program_settings": Route("GET", "/program/settings/", {**_all(403, 302), "program_admin": 200}),

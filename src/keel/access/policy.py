@@ -419,3 +419,13 @@ def can_manage_episode(user: Any, program_id: int) -> bool:
     """Discharge and readmission: the program's admins, and counselors, nurses and prescribers (scope, the
     clinical area of the record, is checked apart)."""
     return _admin_of(user, program_id) or (_active(user) and user.role in CLINICAL_ROLES)
+
+
+def can_reset_patient_second_factor(user: Any, patient: Patient) -> bool:
+    """A patient who lost their authenticator: a counselor, nurse or prescriber on their care team, after
+    checking who they are (issue #18). Never through emergency access: the care team only."""
+    return (
+        _active(user)
+        and user.role in CLINICAL_ROLES
+        and CareTeamMember.objects.filter(user=user, patient=patient).exists()
+    )

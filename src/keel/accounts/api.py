@@ -148,6 +148,28 @@ def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> dict[str,
     return {"id": user.pk, "username": user.username, "active": user.is_active}
 
 
+@router.post(
+    "/programs/{slug}/staff/{user_id}/second-factor/reset",
+    summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
+)
+def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> dict[str, object]:
+    user = staff.reset_second_factor(by=_user(request), program_slug=slug, user_id=user_id)
+    return {"id": user.pk, "username": user.username, "mfa_enrolled": services.has_totp_device(user)}
+
+
+class RoleIn(Schema):
+    role: str = Field(max_length=32)
+
+
+@router.post(
+    "/programs/{slug}/staff/{user_id}/role",
+    summary="Change a staff member's role in the program; it applies on their next request (program admins)",
+)
+def change_staff_role(request: HttpRequest, slug: str, user_id: int, payload: RoleIn) -> dict[str, object]:
+    user = staff.change_role(by=_user(request), program_slug=slug, user_id=user_id, role=payload.role)
+    return {"id": user.pk, "username": user.username, "role": user.role}
+
+
 class ActivateIn(Schema):
     code: str = Field(max_length=40)
     username: str = Field(max_length=150)
@@ -209,3 +231,77 @@ def put_program_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
     return _settings_out(
         services.update_program_settings(by=_user(request), slug=slug, data=json_object(request))
     )
+
+
+# --- Passwords (issue #18) ------------------------------------------------------------------------------
+
+
+class PasswordChangeIn(Schema):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+    new_password_again: str = Field(max_length=256)
+
+
+@router.post(
+    "/me/password",
+    summary="Change my password: the current one again; every other session of mine ends",
+)
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str, Any]:
+    from django.contrib.auth import update_session_auth_hash
+
+    from keel.accounts import passwords
+    from keel.accounts.middleware import authenticates_by_session
+
+    user = _user(request)
+    by_session = authenticates_by_session(request)
+    passwords.change_password(
+        user=user,
+        current=payload.current_password,
+        new=payload.new_password,
+        new_again=payload.new_password_again,
+        keep_session=request.session.session_key if by_session else None,
+    )
+    if by_session:
+        update_session_auth_hash(request, user)
+    return {"message": "password changed"}
+
+
+class ResetRequestIn(Schema):
+    email: str = Field(max_length=254)
+
+
+@router.post(
+    "/auth/password-reset",
+    auth=None,
+    response={202: dict[str, Any]},
+    summary="Email a link to choose a new password (the answer never says whether the account exists)",
+)
+def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Status[dict[str, Any]]:
+    from keel.accounts import passwords
+
+    passwords.request_reset(email=payload.email, base_url=request.build_absolute_uri("/"))
+    return Status(202, {"message": "If an account has this address, a link was sent to it."})
+
+
+class ResetIn(Schema):
+    uid: str = Field(max_length=40)
+    token: str = Field(max_length=100)
+    password: str = Field(max_length=256)
+    password_again: str = Field(max_length=256)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    auth=None,
+    summary="Choose a new password with the emailed link's uid and token (nobody is signed in)",
+)
+def confirm_password_reset(request: HttpRequest, payload: ResetIn) -> dict[str, Any]:
+    from keel.accounts import passwords
+
+    passwords.reset_password(
+        uidb64=payload.uid,
+        token=payload.token,
+        password=payload.password,
+        password_again=payload.password_again,
+    )
+    return {"message": "password changed"}

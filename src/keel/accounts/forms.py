@@ -84,3 +84,33 @@ class AcceptForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+def _password(label: Any, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = _password(_("Your current password"), "current-password")
+    new_password = _password(_("New password"), "new-password")
+    new_password_again = _password(_("The same new password again"), "new-password")
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.CharField(
+        label=_("The email address of your account"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    password = _password(_("New password"), "new-password")
+    password_again = _password(_("The same new password again"), "new-password")

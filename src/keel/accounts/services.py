@@ -250,17 +250,31 @@ def list_tokens(*, user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user))
 
 
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every database session of this user except `keep` (a session key); return how many ended."""
+    from django.contrib.sessions.models import Session
+
+    key = str(user.pk)
+    doomed = [
+        s.pk
+        for s in Session.objects.iterator()
+        if s.pk != keep and s.get_decoded().get("_auth_user_id") == key
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
+
+
+def revoke_tokens(user: User) -> None:
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 @transaction.atomic
 def deactivate_user(*, user: User, by: User | None) -> None:
     """Disable a user: every session ends (Django drops inactive users) and every token is revoked."""
-    from django.contrib.sessions.models import Session
-
     user.is_active = False
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    key = str(user.pk)
-    doomed = [s.pk for s in Session.objects.iterator() if s.get_decoded().get("_auth_user_id") == key]
-    Session.objects.filter(pk__in=doomed).delete()
+    revoke_tokens(user)
+    end_sessions(user)
     audit.record(actor=by, action=Action.UPDATE, target_type="user", target_id=user.pk, reason="deactivated")
 
 

@@ -285,13 +285,40 @@ def _staff_member(program: Program, user_id: Any) -> User:
 
 
 def deactivate(*, by: Any, program_slug: str, user_id: Any) -> User:
-    """End a staff member's access at once: every session and token (accounts.services.deactivate_user);
-    they are told by email. An admin cannot turn their own account off."""
+    """End a staff member's access to the program at once. Someone who also works in other programs leaves
+    this one only (their membership here ends; their account stays). Otherwise the account ends: every
+    session and token (accounts.services.deactivate_user). They are told by email. An admin cannot turn
+    their own account off."""
     program = _program_of_admin(by, program_slug)
     user = _staff_member(program, user_id)
     if user.pk == by.pk:
         raise FieldsInvalid([FieldError("user_id", _("you cannot turn off your own account"))])
-    if user.is_active:
+    others = ProgramMembership.objects.filter(user=user).exclude(program=program)
+    if user.is_active and others.exists():
+        # They also work in other programs: they leave this one only, and their account stays on there.
+        with transaction.atomic():
+            ProgramMembership.objects.filter(user=user, program=program).delete()
+            audit.record(
+                actor=by,
+                action=Action.DELETE,
+                target_type="membership",
+                target_id=user.pk,
+                program_id=program.pk,
+                reason="removed from the program",
+            )
+        if user.email:
+            transaction.on_commit(
+                lambda: _tell(
+                    user.email,
+                    _("Your Keel account changed"),
+                    _(
+                        "You no longer work in %(program)s on Keel. Your account stays open for your "
+                        "other programs. If you think this is a mistake, talk to the program's admin."
+                    )
+                    % {"program": program.name},
+                )
+            )
+    elif user.is_active:
         services.deactivate_user(user=user, by=by)
         if user.email:
             transaction.on_commit(
@@ -320,3 +347,99 @@ def _tell(to: str, subject: str, body: str) -> None:
             target_type="email",
             reason="notice not sent",
         )
+
+
+def reset_second_factor(*, by: Any, program_slug: str, user_id: Any) -> User:
+    """A staff member lost their authenticator: their devices are removed, every session and token ends, and
+    they add a new one at their next sign-in, after their password (program admins of their program; never
+    one's own). Audited; they are told by email."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    program = _program_of_admin(by, program_slug)
+    user = _staff_member(program, user_id)
+    if user.pk == by.pk:
+        raise FieldsInvalid([FieldError("user_id", _("another admin resets your own two-step sign-in"))])
+    if not user.is_active:
+        raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
+    with transaction.atomic():
+        removed, _rows = TOTPDevice.objects.filter(user=user).delete()
+        services.end_sessions(user)
+        services.revoke_tokens(user)
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            target_type="mfa",
+            target_id=user.pk,
+            program_id=program.pk,
+            reason="second factor reset",
+            detail={"devices_removed": removed},
+        )
+        if user.email:
+            transaction.on_commit(
+                lambda: _tell(
+                    user.email,
+                    _("Your Keel two-step sign-in was reset"),
+                    _(
+                        "An admin of %(program)s reset your two-step sign-in on Keel. The next time you sign "
+                        "in, you will add Keel to an authenticator app again. "
+                        "If you did not ask for this, talk to the program's admin now."
+                    )
+                    % {"program": program.name},
+                )
+            )
+    return user
+
+
+def change_role(*, by: Any, program_slug: str, user_id: Any, role: Any) -> User:
+    """Give a staff member another role (program admins of their program; never one's own). The role is the
+    person's, so someone who also works in other programs keeps theirs (refused); the program's last admin
+    stays an admin. It takes effect on their next request. Audited with the old and new role."""
+    program = _program_of_admin(by, program_slug)
+    user = _staff_member(program, user_id)
+    role = str(role or "")
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise FieldsInvalid(
+            [
+                FieldError(
+                    "role",
+                    _("choose one of: %(choices)s")
+                    % {"choices": ", ".join(sorted(r.value for r in STAFF_ROLES))},
+                )
+            ]
+        )
+    if user.pk == by.pk:
+        raise FieldsInvalid([FieldError("user_id", _("another admin changes your own role"))])
+    if not user.is_active:
+        raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
+    if ProgramMembership.objects.filter(user=user).exclude(program=program).exists():
+        raise FieldsInvalid(
+            [
+                FieldError(
+                    "user_id", _("this person also works in other programs; their role is theirs there too")
+                )
+            ]
+        )
+    with transaction.atomic():
+        Program.objects.select_for_update().filter(pk=program.pk).first()  # two admins at once: one waits
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old = user.role
+        if old == role:
+            return user
+        if old == Role.PROGRAM_ADMIN:
+            admins = User.objects.filter(
+                role=Role.PROGRAM_ADMIN, is_active=True, memberships__program=program
+            ).exclude(pk=user.pk)
+            if not admins.exists():
+                raise FieldsInvalid([FieldError("role", _("the program needs at least one admin"))])
+        user.role = role
+        user.save(update_fields=["role"])
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            target_type="role",
+            target_id=user.pk,
+            program_id=program.pk,
+            reason="role changed",
+            detail={"from": old, "to": role},
+        )
+    return user

@@ -109,6 +109,7 @@ def _render_staff(
             "notice": notice,
             "error": error,
             "me": request.user.pk,
+            "roles": [(r.value, r.label) for r in ROLE_ORDER],
         },
         status=status,
     )
@@ -128,6 +129,38 @@ def deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("staff:staff") + f"?program={program.slug}")
 
 
+def _staff_action(request: HttpRequest, act: Any, notice: str, **data: Any) -> HttpResponse:
+    program = _admin_program(request)
+    try:
+        act(by=request.user, program_slug=program.slug, **data)
+    except staff.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        form = InviteForm(roles=[(r.value, r.label) for r in ROLE_ORDER])
+        return _render_staff(request, program, form, status=422, error=" ".join(e.reason for e in exc.errors))
+    form = InviteForm(roles=[(r.value, r.label) for r in ROLE_ORDER])
+    return _render_staff(request, program, form, status=200, notice=notice)
+
+
+@require_POST
+@login_required
+def reset_second_factor_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _staff_action(
+        request,
+        staff.reset_second_factor,
+        _("Two-step sign-in was reset. They add an authenticator app again at their next sign-in."),
+        user_id=user_id,
+    )
+
+
+@require_POST
+@login_required
+def change_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _staff_action(
+        request, staff.change_role, _("The role is changed."), user_id=user_id, role=request.POST.get("role")
+    )
+
+
 def _qr(uri: str) -> SafeString:
     """The authenticator address as an inline SVG drawn on the server (no script, no request elsewhere)."""
     svg = segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code for your authenticator app"))
@@ -139,6 +172,8 @@ def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
     invitation = staff.open_invitation(secret)
     if invitation is None:
         return render(request, "accounts/invitation_gone.html", status=404)
+    if request.user.is_authenticated:
+        return render(request, "accounts/invitation_signed_in.html", status=409)
     pending = request.session.get(INVITATION_KEY)
     if not pending or pending.get("invitation") != invitation.pk:
         pending = {"invitation": invitation.pk, "key": staff.new_totp_key()}

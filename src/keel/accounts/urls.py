@@ -1,6 +1,6 @@
 from django.urls import path
 
-from keel.accounts import views
+from keel.accounts import password_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,4 +8,7 @@ urlpatterns = [
     path("login/verify/", views.verify_view, name="verify"),
     path("logout/", views.logout_view, name="logout"),
     path("mfa/", views.mfa_view, name="mfa"),
+    path("password/", password_views.change_view, name="password_change"),
+    path("password/reset/", password_views.reset_request_view, name="password_reset"),
+    path("password/reset/<str:uidb64>/<str:token>/", password_views.reset_view, name="password_reset_link"),
 ]

@@ -81,6 +81,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if user is None:
         request.session.pop(PENDING, None)
         return HttpResponseRedirect(reverse("accounts:login"))
+    if user.requires_mfa and not services.has_totp_device(user):
+        return _enrol_at_sign_in(request, user, pending)
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -95,6 +97,41 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("accounts:login"))
         error = _("That code did not work. Wait for a new code and try again.")
     return render(request, "accounts/verify.html", {"form": form, "error": error})
+
+
+def _enrol_at_sign_in(request: HttpRequest, user: User, pending: dict[str, Any]) -> HttpResponse:
+    """A staff member whose authenticator a program admin reset (issue #18): after the password, they add a
+    new one, confirmed by a code, before the session starts. The key lives in the pending sign-in only."""
+    from keel.accounts import staff
+    from keel.accounts.staff_views import _qr
+
+    if not pending.get("key"):
+        pending["key"] = staff.new_totp_key()
+        request.session[PENDING] = pending
+    form = CodeForm(request.POST or None)
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        if staff.code_matches(pending["key"], form.cleaned_data["code"]):
+            device = services.enroll_totp(user=user, key_hex=pending["key"])
+            audit.record(
+                actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="enrolled"
+            )
+            return _complete_login(request, user, device)
+        pending["tries"] += 1
+        request.session[PENDING] = pending
+        services.record_failed_login(username=user.username, reason="mfa enrolment code")
+        if pending["tries"] >= MAX_CODE_TRIES:
+            request.session.pop(PENDING, None)
+            return HttpResponseRedirect(reverse("accounts:login"))
+        error, status = _("That code did not work. Wait for a new code and try again."), 422
+    secret32 = services.totp_secret_base32_of_key(pending["key"])
+    context = {
+        "form": form,
+        "error": error,
+        "qr": _qr(services.otpauth_uri(user, secret32)),
+        "secret": secret32,
+    }
+    return render(request, "accounts/enrol.html", context, status=status)
 
 
 @require_POST

@@ -154,8 +154,42 @@ def readmit_patient(request: HttpRequest, patient_id: int) -> Status[dict[str, A
     summary="A one-time code for the patient to make their own account (shown once)",
 )
 def issue_activation_code(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
-    issued = services.issue_activation_code(by=getattr(request, "auth", None), patient_id=patient_id)
+    from django.urls import reverse
+
+    from keel.api_body import json_object
+
+    body = json_object(request) if request.body else {}
+    issued = services.issue_activation_code(
+        by=getattr(request, "auth", None),
+        patient_id=patient_id,
+        send_by_text=body.get("send_by_text") is True,
+        activate_url=request.build_absolute_uri(reverse("patients:activate")),
+    )
     return Status(201, {"code": issued.code, "expires_at": issued.row.expires_at.isoformat()})
+
+
+@router.post(
+    "/care-teams",
+    summary="Put one staff member on several patients' care teams at once (program admins; all or nothing)",
+)
+def add_many_to_care_team(request: HttpRequest) -> dict[str, Any]:
+    from keel.api_body import json_object
+
+    rows = services.add_many_to_care_team(by=getattr(request, "auth", None), data=json_object(request))
+    return {"patient_ids": sorted(r.patient_id for r in rows), "user_id": rows[0].user_id}
+
+
+@router.post(
+    "/{patient_id}/second-factor/reset",
+    summary="Reset a patient's two-step sign-in after checking who they are (care-team clinicians; reason)",
+)
+def reset_patient_second_factor(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    from keel.api_body import json_object
+
+    patient = services.reset_second_factor(
+        by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request)
+    )
+    return {"id": patient.pk, "second_factor": "reset"}
 
 
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")

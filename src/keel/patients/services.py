@@ -416,6 +416,70 @@ def add_to_care_team(*, by: Any, patient_id: int, user_id: Any) -> CareTeamMembe
     return row
 
 
+MAX_BULK = 200
+
+
+def add_many_to_care_team(*, by: Any, data: dict[str, Any]) -> list[CareTeamMember]:
+    """Put one staff member on several patients' care teams at once (a program's admins). Every patient must
+    be in the admin's scope and their program's, all in one program, the staff member one of its team roles;
+    all or nothing. Each addition is audited; someone already on a team is left as is."""
+    raw = data.get("patient_ids")
+    errors: list[FieldError] = []
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_BULK:
+        errors.append(FieldError("patient_ids", _("choose 1 to %(n)d people") % {"n": MAX_BULK}))
+        ids: list[int] = []
+    else:
+        try:
+            ids = sorted({int(i) for i in raw})
+        except (TypeError, ValueError):
+            errors.append(FieldError("patient_ids", _("choose people from the list")))
+            ids = []
+    if errors:
+        raise FieldsInvalid(errors)
+    found = list(policy.patients_visible_to(by).filter(pk__in=ids).select_related("program"))
+    if len(found) != len(ids):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="care_team",
+            reason="bulk care team: outside scope or missing",
+            detail={"requested_patient_ids": ids},
+        )
+        raise FieldsInvalid([FieldError("patient_ids", _("some of these people are not in your program"))])
+    programs = {p.program_id for p in found}
+    if len(programs) != 1:
+        raise FieldsInvalid([FieldError("patient_ids", _("choose people of one program"))])
+    program = found[0].program
+    if not policy.can_manage_care_team(by, program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            program_id=program.pk,
+            target_type="care_team",
+            reason="role may not manage care teams",
+        )
+        raise NotAllowed(_("Only the program's admins change care teams."))
+    member = _member(program, data.get("user_id"))
+    rows = []
+    with transaction.atomic():
+        for patient in found:
+            row, created = CareTeamMember.objects.get_or_create(patient=patient, user=member)
+            rows.append(row)
+            if created:
+                audit.record(
+                    actor=by,
+                    action=Action.CREATE,
+                    patient_id=patient.pk,
+                    program_id=program.pk,
+                    target_type="care_team",
+                    target_id=member.pk,
+                    reason="added",
+                )
+    return rows
+
+
 def remove_from_care_team(*, by: Any, patient_id: int, user_id: Any) -> None:
     """Take a staff member off a patient's care team (program admins); they stop seeing the record at once."""
     patient = _team_patient(by, patient_id, Action.DELETE)
@@ -562,9 +626,13 @@ class IssuedCode:
     code: str  # shown once (printed at the desk); never stored
 
 
-def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
+def issue_activation_code(
+    *, by: Any, patient_id: int, send_by_text: bool = False, activate_url: str = ""
+) -> IssuedCode:
     """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
-    record without an account. Any unused earlier code stops working."""
+    record without an account. Any unused earlier code stops working. With `send_by_text`, the code also goes
+    to the record's phone through the configured text-message adapter (keel.reminders.channels): no phone,
+    or no adapter, is refused before any code is made; the message names no program and no health words."""
     import secrets
     from datetime import timedelta
 
@@ -586,6 +654,15 @@ def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
     if patient.user_id is not None:
         raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
+    sender = None
+    if send_by_text:
+        from keel.reminders.channels import sms_sender
+
+        sender = sms_sender()
+        if not patient.phone:
+            raise FieldsInvalid([FieldError("send_by_text", _("the record has no phone number"))])
+        if sender is None:
+            raise FieldsInvalid([FieldError("send_by_text", _("text messages are not set up in this Keel"))])
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():
@@ -604,8 +681,34 @@ def issue_activation_code(*, by: Any, patient_id: int) -> IssuedCode:
             program_id=patient.program_id,
             target_type="activation_code",
             target_id=row.pk,
+            detail={"sent_by_text": sender is not None},
         )
-    return IssuedCode(row, "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4)))
+    shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+    if sender is not None:
+        _text_code(sender, patient, shown, activate_url, row.expires_at)
+    return IssuedCode(row, shown)
+
+
+def _text_code(sender: Any, patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+    """The code by text message, after the code is committed; a failed send is audited (the class only) and
+    the desk still has the code on screen."""
+    from keel.reminders.channels import Message
+
+    body = _(
+        "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
+    ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+    try:
+        sender.send(Message(to=patient.phone, subject="", body=body, stop_url=""))
+    except Exception as exc:  # any provider's failure; only its class is kept
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason=f"text message not sent: {type(exc).__name__}",
+        )
 
 
 def activate(*, code: str, username: str, password: str, password_again: str) -> User:
@@ -678,3 +781,74 @@ def _activate(code: str, username: str, password: str) -> User:
             reason="account made",
         )
     return user
+
+
+# --- A patient's second factor, reset by their care team (issue #18) ------------------------------------
+
+MAX_RESET_REASON = 500
+
+
+def _mfa_patient(by: Any, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(by, patient_id, action=action, target_type="mfa", audit_success=False)
+    if not policy.can_reset_patient_second_factor(by, patient):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="mfa",
+            reason="role may not reset a patient's second factor",
+        )
+        raise NotAllowed(_("Counselors, nurses and prescribers on the care team reset two-step sign-in."))
+    return patient
+
+
+def second_factor_page(*, by: Any, patient_id: int) -> Patient:
+    """The reset page's record: the same check as the reset, and one audited read."""
+    patient = _mfa_patient(by, patient_id, Action.READ)
+    audit.record_for_patient(by, patient, Action.READ, "mfa")
+    return patient
+
+
+def reset_second_factor(*, by: Any, patient_id: int, data: dict[str, Any]) -> Patient:
+    """A patient lost their authenticator: a clinician on their care team, having checked who they are (an
+    identity check confirmed, and a reason), removes it. Every session and token of the patient's account
+    ends; they sign in with their password alone until they add an app again. Audited with the reason."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from keel.accounts import services as accounts
+
+    patient = _mfa_patient(by, patient_id, Action.UPDATE)
+    errors: list[FieldError] = []
+    reason = " ".join(str(data.get("reason") or "").split())
+    if len(reason) < 3:
+        errors.append(FieldError("reason", _("say why, in a few words")))
+    elif len(reason) > MAX_RESET_REASON:
+        errors.append(FieldError("reason", _("at most %(n)d characters") % {"n": MAX_RESET_REASON}))
+    if data.get("identity_checked") not in (True, "on", "true", "1"):
+        errors.append(
+            FieldError("identity_checked", _("check who the person is first, then confirm it here"))
+        )
+    if errors:
+        raise FieldsInvalid(errors)
+    user = patient.user
+    if user is None:
+        raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
+    if not accounts.has_totp_device(user):
+        raise FieldsInvalid([FieldError("patient", _("this person does not use two-step sign-in"))])
+    with transaction.atomic():
+        removed, _rows = TOTPDevice.objects.filter(user=user).delete()
+        accounts.end_sessions(user)
+        accounts.revoke_tokens(user)
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="mfa",
+            target_id=user.pk,
+            reason=f"second factor reset: {reason}",
+            detail={"devices_removed": removed, "identity_checked": True},
+        )
+    return patient

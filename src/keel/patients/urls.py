@@ -8,5 +8,11 @@ urlpatterns = [
     path("patients/<int:patient_id>/care-team/", views.care_team, name="care_team"),
     path("patients/<int:patient_id>/episodes/", views.episodes, name="episodes"),
     path("patients/<int:patient_id>/activation-code/", views.activation_code, name="activation_code"),
+    path(
+        "patients/<int:patient_id>/second-factor/reset/",
+        views.reset_second_factor,
+        name="reset_second_factor",
+    ),
+    path("program/care-teams/", views.bulk_care_team, name="bulk_care_team"),
     path("accounts/activate/", views.activate, name="activate"),
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from keel.access import policy
@@ -131,7 +134,12 @@ def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
 def activation_code(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Give the patient a one-time code to make their own account (shown once, to print or read out)."""
     try:
-        issued = services.issue_activation_code(by=request.user, patient_id=patient_id)
+        issued = services.issue_activation_code(
+            by=request.user,
+            patient_id=patient_id,
+            send_by_text=request.POST.get("send_by_text") == "on",
+            activate_url=request.build_absolute_uri(reverse("patients:activate")),
+        )
     except services.NotAllowed:
         raise PermissionDenied from None
     except FieldsInvalid as exc:
@@ -174,3 +182,78 @@ def activate(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         status = 422
     return render(request, "patients/activate.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reset_second_factor(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A care-team clinician resets the patient's two-step sign-in after checking who they are."""
+    try:
+        patient = services.second_factor_page(by=request.user, patient_id=patient_id)
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    status, notice, errors = 200, "", {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            services.reset_second_factor(by=request.user, patient_id=patient_id, data=values)
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+            status = 422
+        else:
+            notice = _(
+                "Two-step sign-in is reset. They sign in with their password and can add an app again."
+            )
+            values = {}
+    return render(
+        request,
+        "patients/second_factor.html",
+        {"patient": patient, "values": values, "errors": errors, "notice": notice},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def bulk_care_team(request: HttpRequest) -> HttpResponse:
+    """A program admin puts one clinician on several patients' care teams at once."""
+    programs = [
+        p
+        for p in policy.registering_programs(request.user)
+        if policy.can_manage_care_team(request.user, p.pk)
+    ]
+    if not programs:
+        raise PermissionDenied
+    program = next((p for p in programs if p.slug == request.GET.get("program", "")), programs[0])
+    status, notice, errors = 200, "", {}
+    chosen: list[str] = []
+    if request.method == "POST":
+        chosen = request.POST.getlist("patient_ids")
+        data = {"patient_ids": chosen, "user_id": request.POST.get("user_id")}
+        try:
+            rows = services.add_many_to_care_team(by=request.user, data=data)
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            errors = {e.field: e.reason for e in exc.errors}
+            status = 422
+        else:
+            notice = _("Added to %(n)d care teams.") % {"n": len(rows)}
+            chosen = []
+    patients = [p for p in policy.list_patients_audited(request.user) if p.program_id == program.pk]
+    return render(
+        request,
+        "patients/bulk_care_team.html",
+        {
+            "program": program,
+            "patients": patients,
+            "staff": services.team_candidates(program),
+            "chosen": chosen,
+            "errors": errors,
+            "notice": notice,
+        },
+        status=status,
+    )
