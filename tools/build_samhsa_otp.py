@@ -5,11 +5,12 @@ Run by hand when the source changes (never at test or run time; Keel reads only 
     python tools/build_samhsa_otp.py 2017.csv all_zip_centroids.csv \
         > src/keel/directory/demo_data/samhsa-otp-2017.csv
 
-Inputs (public GitHub repository GeoDaCenter/opioid-policy-scan, commit 6acae3d70e39abe1a60731e044de691feb3bc6f8
-for `MOUD_scraping/2017.csv` and 898e8c5e5a131e407b0fe545715dfde9fefe0a89 for
-`MOUD_scraping/metrics/all_zip_centroids.csv` and `MOUD_scraping/abbr_key.json`, the code key):
-- the 2017 "National Directory of Drug and Alcohol Abuse Treatment Facilities" (SAMHSA, a US government work in
-  the public domain), scraped from its PDF into CSV: Year,Page,Center_name,Street_address,City,State,
+Inputs (public GitHub repository GeoDaCenter/opioid-policy-scan: commit
+6acae3d70e39abe1a60731e044de691feb3bc6f8 for `MOUD_scraping/2017.csv`, commit
+898e8c5e5a131e407b0fe545715dfde9fefe0a89 for `MOUD_scraping/metrics/all_zip_centroids.csv` and for
+`MOUD_scraping/abbr_key.json`, the code key):
+- the 2017 "National Directory of Drug and Alcohol Abuse Treatment Facilities" (SAMHSA, a US government work
+  in the public domain), scraped from its PDF into CSV: Year,Page,Center_name,Street_address,City,State,
   Postal_code,Phone,Keys (Keys: SAMHSA's service codes, the directory's legend);
 - ZIP code centroids (GEOID = ZIP, Y = latitude, X = longitude).
 
@@ -51,13 +52,25 @@ PAYMENT_CODES = {
     "self_pay": {"SF"},
     "free": {"NP"},
 }
-COLUMNS = "id,name,street,city,state,zip,latitude,longitude,phone,website,services,payment,languages,data_as_of"
+COLUMNS = (
+    "id,name,street,city,state,zip,latitude,longitude,phone,website,services,payment,languages,data_as_of"
+)
 DATA_AS_OF = "2017-03-31"  # the 2017 directory lists facilities as surveyed in N-SSATS up to March 2017
 
 
+LIGATURES = (
+    ("\u02dc", "ff"),  # small tilde: Jefferson, Affairs
+    ("\u02da", "ffi"),  # ring above: Office
+    ("\u02db", "Th"),  # ogonek: The
+    ("\u02dd", "fi"),  # double acute: detoxification
+    ("\u02d9", "ff"),  # dot above: staff
+    ("\u02d8", "ft"),
+)
+
+
 def _clean(text: str) -> str:
-    # The scrape kept the PDF's ligature glyphs: "Je˜erson" (ff), "O˚ce" (ffi), "˛e" (Th), "A˜airs" (ff).
-    for glyph, letters in (("˜", "ff"), ("˚", "ffi"), ("˛", "Th"), ("˝", "fi"), ("˙", "ff"), ("˘", "ft")):
+    # The scrape kept the PDF's ligature glyphs in place of letters: "Je\u02dcerson" is Jefferson.
+    for glyph, letters in LIGATURES:
         text = text.replace(glyph, letters)
     return " ".join(text.split())
 
