@@ -64,7 +64,8 @@ LIGATURES = (
     ("\u02db", "Th"),  # ogonek: The
     ("\u02dd", "fi"),  # double acute: detoxification
     ("\u02d9", "ff"),  # dot above: staff
-    ("\u02d8", "ft"),
+    ("\u02c6", "ft"),  # circumflex: Tifton, Soft, Aftercare
+    ("\u02c7", "Q"),  # caron: Quincy, Queen
 )
 
 
