@@ -1,7 +1,7 @@
-"""Issue #20: a journey reaches a real clinic. Keel ships the opioid treatment programs of SAMHSA's 2017 national
-directory (public domain; positions are ZIP code centroids), and `keel setup` and `keel demo` import them as real
-clinics with a note, in the reader's language, that the listing is from 2017 and to call first. Nothing here
-reads the network or files outside the package."""
+"""Issue #20: a journey reaches a real clinic. Keel ships the opioid treatment programs of SAMHSA's 2017
+national directory (public domain; positions are ZIP code centroids), and `keel setup` and `keel demo` import
+them as real clinics with a note, in the reader's language, that the listing is from 2017 and to call first.
+Nothing here reads the network or files outside the package."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_every_shipped_program_has_a_place_and_an_opioid_medicine() -> None:
 
 
 def test_the_import_creates_every_program_as_a_real_clinic() -> None:
-    meetings, clinics = samples.load_real()
+    _, clinics = samples.load_real()
     assert (clinics.created, clinics.rejected) == (675, 0)
     assert Facility.objects.filter(source=samples.REAL_CLINICS_SOURCE).count() == 675
     assert not FeedSource.objects.get(kind="facilities", name=samples.REAL_CLINICS_SOURCE).is_sample
