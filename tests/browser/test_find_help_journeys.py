@@ -51,6 +51,8 @@ W = {
         "aa": "Alcoholics Anonymous",
         "crisis": "Help now",
         "own": "Make my own account",
+        "samhsa": "From SAMHSA's 2017 national directory of treatment programs.",
+        "call first": "call before you go",
     },
     "es": {
         "spanish": "Español",
@@ -88,6 +90,8 @@ W = {
         "aa": "Alcohólicos Anónimos",
         "crisis": "Ayuda ahora",
         "own": "Crear mi propia cuenta",
+        "samhsa": "Del directorio nacional de programas de tratamiento de SAMHSA de 2017.",
+        "call first": "llame antes de ir",
     },
 }
 RUNS = [("en", True), ("en", False), ("es", True), ("es", False)]
@@ -240,6 +244,21 @@ def test_journey_2_a_self_check_reaches_a_real_meeting_and_a_clinic(
     page.get_by_role("button", name=w["search"]).click()
     expect(page.locator("article.clinic", has_text="Sample: Main Street Health")).to_be_visible()
     shot(page, f"journey2-clinic-{tag}")
+    page.get_by_label(w["place"]).fill("Birmingham, AL")  # a real clinic: SAMHSA's 2017 directory
+    page.get_by_role("button", name=w["search"]).click()
+    expect(page.get_by_role("heading", name=f"{w['near']} Birmingham, AL")).to_be_visible()
+    clinic = page.locator("article.clinic", has_text="Birmingham Metro Treatment Center")
+    expect(clinic).to_be_visible()
+    expect(clinic).to_contain_text("151 Industrial Drive")
+    expect(clinic).to_contain_text(w["samhsa"])
+    expect(clinic).to_contain_text(w["call first"])
+    expect(clinic).not_to_contain_text(w["sample"])
+    expect(clinic.locator("a[href='tel:2059411799']")).to_be_visible()
+    _frame(page, lang)
+    _fits(page)
+    shot(page, f"journey2-real-clinic-{tag}")
+    _menu(page, lang).get_by_role("link", name=w["treatment"], exact=True).click()
+    _back_shows(page, clinic)
     assert context.cookies() == []
     context.close()
 

@@ -1,7 +1,9 @@
 """The demo's directory: synthetic sample meetings and clinics around the demo programs (marked as samples
 everywhere they show), and a real public Meeting Guide feed shipped with Keel (45 AA meetings around
-Belleville, Ontario, 2017, from the Code for Recovery spec repository, MIT licence). Idempotent: imports are
-upserts by (source, id), so running the demo again changes nothing."""
+Belleville, Ontario, 2017, from the Code for Recovery spec repository, MIT licence) and a real clinic list:
+the opioid treatment programs in SAMHSA's 2017 national directory (public domain; positions are ZIP code
+centroids; built by `tools/build_samhsa_otp.py`). Idempotent: imports are upserts by (source, id), so running
+the demo again changes nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from keel.directory.services import ImportReport
 
 REAL_FEED = "meeting-guide-feed-quinte-2017.json"
 REAL_SOURCE = "quinte-aa-2017"
+REAL_CLINICS = "samhsa-otp-2017.csv"
+REAL_CLINICS_SOURCE = "samhsa-otp-2017"  # the views show this source's provenance note on each of its clinics
 SAMPLE_MEETINGS = "demo-sample-meetings"
 SAMPLE_CLINICS = "demo-sample-clinics"
 
@@ -195,12 +199,26 @@ def load() -> list[ImportReport]:
             is_sample=True,
         ),
     ]
-    reports.append(load_real_feed())
+    reports.extend(load_real())
     return reports
 
 
-def load_real_feed() -> ImportReport:
-    """The real public meeting feed Keel ships, imported as the deployment's own source: what a fresh
-    install's directory answers before the clinic adds its own feeds (issue #20; `keel setup` runs it)."""
+def real_clinics() -> str:
+    """The real clinic list Keel ships (SAMHSA 2017 opioid treatment programs; read from the package)."""
+    return (resources.files("keel.directory") / "demo_data" / REAL_CLINICS).read_text(encoding="utf-8")
+
+
+def load_real() -> list[ImportReport]:
+    """The real public meeting feed and clinic list Keel ships, imported as the deployment's own sources: what
+    a fresh install's directory answers before the clinic adds its own (issue #20; `keel setup` runs it)."""
     parsed = services.parse_meetings(real_feed(), fmt="meeting-guide", default_tz=None, source=REAL_SOURCE)
-    return services.import_parsed(kind="meetings", parsed=parsed, source=REAL_SOURCE, fmt="meeting-guide")
+    meetings = services.import_parsed(kind="meetings", parsed=parsed, source=REAL_SOURCE, fmt="meeting-guide")
+    clinics = services.import_parsed(
+        kind="facilities", parsed=parse_facility_csv(real_clinics()), source=REAL_CLINICS_SOURCE, fmt="csv"
+    )
+    return [meetings, clinics]
+
+
+def load_real_feed() -> ImportReport:
+    """`load_real` for a caller that wants the meeting report (`keel setup`); imports the clinics too."""
+    return load_real()[0]

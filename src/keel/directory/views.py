@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -25,6 +25,7 @@ from keel.directory import params, services
 from keel.directory.api import directions_url, type_labels
 from keel.directory.models import Attendance, Fellowship
 from keel.directory.queries import BadSearch, MeetingHit, search_facilities, search_meetings
+from keel.directory.samples import REAL_CLINICS_SOURCE
 from keel.directory.words import LANGUAGE_NAMES, TYPE_MEANINGS, language_name, search_error
 
 KM_PER_MI = 1.609344
@@ -46,6 +47,7 @@ PAYMENT_LABELS = {
     "medicare": _("Medicare"),
     "private": _("Private insurance"),
     "sliding_fee": _("Sliding fee"),
+    "self_pay": _("Cash or self-pay"),
     "free": _("Free"),
 }
 
@@ -233,14 +235,25 @@ def find_facilities(request: HttpRequest) -> HttpResponse:
                     "services": [SERVICE_LABELS.get(s, s) for s in h.facility.services],
                     "payments": [PAYMENT_LABELS.get(p, p) for p in h.facility.payments],
                     "languages": [language_name(c) for c in h.facility.languages],
-                    "directions": directions_url(h.facility.latitude, h.facility.longitude),
+                    "directions": _facility_directions(h.facility),
                     "call": _tel(h.facility.phone),
                     "sample": h.facility.source in samples,
+                    "samhsa_2017": h.facility.source == REAL_CLINICS_SOURCE,
                 }
                 for h in hits
             ],
         }
     return _page(request, "directory/find_facilities.html", context)
+
+
+def _facility_directions(facility: Any) -> str:
+    """Directions to the facility: to its address when its position is only its ZIP code's center (SAMHSA's
+    list), else to its coordinates."""
+    if facility.source == REAL_CLINICS_SOURCE and facility.address:
+        parts = (facility.address, facility.city, facility.region, facility.postal_code)
+        where = ", ".join(p for p in parts if p)
+        return f"https://www.openstreetmap.org/search?query={quote(where)}"
+    return directions_url(facility.latitude, facility.longitude)
 
 
 def _facility_samples() -> set[str]:

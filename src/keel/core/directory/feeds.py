@@ -45,7 +45,7 @@ SERVICES = (
     "peer_support",
     "harm_reduction",
 )
-PAYMENTS = ("medicaid", "medicare", "private", "sliding_fee", "free")
+PAYMENTS = ("medicaid", "medicare", "private", "sliding_fee", "self_pay", "free")
 
 
 # A link from a feed is kept only with one of these schemes (never javascript:, data:, file: ...).
@@ -558,7 +558,8 @@ def _codes(raw: str, allowed: tuple[str, ...], column: str) -> tuple[str, ...]:
 
 
 def parse_facility_csv(text: str) -> Parsed:
-    """Keel's facility CSV: a header row with the FACILITY_COLUMNS names (README documents each)."""
+    """Keel's facility CSV: a header row with the FACILITY_COLUMNS names (README documents each), after any
+    lines starting with "#" (notes on the file's source)."""
     try:
         return _parse_facility_csv(text)
     except csv.Error as exc:  # e.g. a line break inside an unquoted field
@@ -566,7 +567,12 @@ def parse_facility_csv(text: str) -> Parsed:
 
 
 def _parse_facility_csv(text: str) -> Parsed:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # Lines before the header that start with "#" are the file's own notes (its source and licence).
+    lines = text.splitlines(keepends=True)
+    comments = 0
+    while comments < len(lines) and lines[comments].startswith("#"):
+        comments += 1
+    reader = csv.DictReader(io.StringIO("".join(lines[comments:]), newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in FACILITY_REQUIRED if c not in header]
     if missing:
