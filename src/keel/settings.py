@@ -456,6 +456,10 @@ KEEL_INVITATION_HOURS = env_int("KEEL_INVITATION_HOURS", 72, floor=1, ceiling=33
 # A password-reset link works once, for this many minutes (Django's token generator reads the seconds).
 KEEL_PASSWORD_RESET_MINUTES = env_int("KEEL_PASSWORD_RESET_MINUTES", 60, floor=5, ceiling=1440)
 PASSWORD_RESET_TIMEOUT = KEEL_PASSWORD_RESET_MINUTES * 60
+# Reset requests per hour, counted in the shared cache (keel.ratelimit): per email address asked about,
+# and per client address asking (a clinic behind one network address shares the second).
+KEEL_PASSWORD_RESET_PER_ADDRESS = env_int("KEEL_PASSWORD_RESET_PER_ADDRESS", 3, floor=1, ceiling=20)
+KEEL_PASSWORD_RESET_PER_CLIENT = env_int("KEEL_PASSWORD_RESET_PER_CLIENT", 30, floor=1, ceiling=1000)
 # How long a patient's activation code works, in days (floor 1, ceiling 30).
 KEEL_ACTIVATION_DAYS = env_int("KEEL_ACTIVATION_DAYS", 14, floor=1, ceiling=30)
 # Self-guided sign-ups per visitor (address), counted in the database so every process shares the count.

@@ -14,6 +14,7 @@ from django.test import Client
 
 from keel.accounts.models import User
 from keel.audit.models import AuditEvent
+from keel.jobs.services import run_queue
 from tests.conftest import PASSWORD, Mailbox, World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +46,13 @@ def _with_email(user: Any, address: str = "nurse@riverside.example") -> Any:
     return user
 
 
-def _ask(address: str = "nurse@riverside.example") -> Any:
-    return Client().post(
+def _ask(address: str = "nurse@riverside.example", *, client: Client | None = None) -> Any:
+    """Ask for a reset link, then run the queue once (the worker sends the email)."""
+    response = (client or Client()).post(
         "/api/v1/auth/password-reset", json.dumps({"email": address}), content_type="application/json"
     )
+    run_queue()
+    return response
 
 
 def _link(box: Mailbox, address: str = "nurse@riverside.example") -> str:
@@ -318,3 +322,136 @@ def test_the_api_refuses_a_used_link(world: World, smtp_server: Mailbox) -> None
 def test_the_reset_page_in_spanish(world: World) -> None:
     body = Client().get("/accounts/password/reset/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "¿Olvidó su contraseña?" in body
+
+
+# --- Reset requests: no timing oracle, rate-limited (issue #19) -----------------------------------------
+
+VARYING = {"set-cookie", "x-request-id", "date"}  # the CSRF cookie and the request's own id
+
+
+def _headers(response: Any) -> dict[str, str]:
+    return {k.lower(): v for k, v in response.headers.items() if k.lower() not in VARYING}
+
+
+def _post(address: str, *, client: Client | None = None) -> Any:
+    return (client or Client()).post(
+        "/api/v1/auth/password-reset", json.dumps({"email": address}), content_type="application/json"
+    )
+
+
+def test_the_api_answers_byte_for_byte_the_same(world: World, smtp_server: Mailbox) -> None:
+    _with_email(world.staff["nurse"])
+    known, unknown = _post("nurse@riverside.example"), _post("nobody@riverside.example")
+    assert (known.status_code, known.content) == (unknown.status_code, unknown.content)
+
+
+def test_the_api_headers_are_the_same(world: World, smtp_server: Mailbox) -> None:
+    _with_email(world.staff["nurse"])
+    known, unknown = _post("nurse@riverside.example"), _post("nobody@riverside.example")
+    assert _headers(known) == _headers(unknown)
+
+
+def test_the_page_answers_byte_for_byte_the_same_apart_from_csrf(world: World, smtp_server: Mailbox) -> None:
+    _with_email(world.staff["nurse"])
+    known = Client().post("/accounts/password/reset/", {"email": "nurse@riverside.example"})
+    unknown = Client().post("/accounts/password/reset/", {"email": "nobody@riverside.example"})
+    csrf = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert (known.status_code, csrf.sub(b"", known.content)) == (
+        unknown.status_code,
+        csrf.sub(b"", unknown.content),
+    )
+
+
+def test_the_page_headers_are_the_same(world: World, smtp_server: Mailbox) -> None:
+    _with_email(world.staff["nurse"])
+    known = Client().post("/accounts/password/reset/", {"email": "nurse@riverside.example"})
+    unknown = Client().post("/accounts/password/reset/", {"email": "nobody@riverside.example"})
+    assert _headers(known) == _headers(unknown)
+
+
+def test_the_request_itself_sends_nothing(world: World, smtp_server: Mailbox) -> None:
+    _with_email(world.staff["nurse"])
+    _post("nurse@riverside.example")
+    assert smtp_server.messages == []  # the same work as for an unknown address: only queued
+
+
+def test_the_worker_sends_the_queued_link(world: World, smtp_server: Mailbox) -> None:
+    _with_email(world.staff["nurse"])
+    _post("nurse@riverside.example")
+    run_queue()
+    assert len(smtp_server.to("nurse@riverside.example")) == 1
+
+
+def test_the_queued_link_is_in_the_language_asked_in(world: World, smtp_server: Mailbox) -> None:
+    _with_email(world.staff["nurse"])
+    Client().post(
+        "/accounts/password/reset/", {"email": "nurse@riverside.example"}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+    run_queue()
+    assert smtp_server.to("nurse@riverside.example")[0]["Subject"] == "Elija una contraseña nueva de Keel"
+
+
+def test_the_limit_per_address_holds_across_processes(
+    world: World, smtp_server: Mailbox, settings: Any
+) -> None:
+    # Two clients stand for two web processes: they share only the database (and its cache table).
+    settings.KEEL_PASSWORD_RESET_PER_ADDRESS = 2
+    first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+    _post("nurse@riverside.example", client=first)
+    _post("nurse@riverside.example", client=second)
+    assert _post("nurse@riverside.example", client=first).status_code == 429
+
+
+def test_the_limit_per_address_ignores_case(world: World, smtp_server: Mailbox, settings: Any) -> None:
+    settings.KEEL_PASSWORD_RESET_PER_ADDRESS = 1
+    _post("nurse@riverside.example")
+    assert _post("NURSE@Riverside.example").status_code == 429
+
+
+def test_the_limit_per_client_holds_across_processes(
+    world: World, smtp_server: Mailbox, settings: Any
+) -> None:
+    settings.KEEL_PASSWORD_RESET_PER_CLIENT = 2
+    first, second = Client(REMOTE_ADDR="10.0.0.9"), Client(REMOTE_ADDR="10.0.0.9")
+    _post("a@riverside.example", client=first)
+    _post("b@riverside.example", client=second)
+    assert _post("c@riverside.example", client=first).status_code == 429
+
+
+def test_another_client_is_not_held_by_ones_limit(world: World, smtp_server: Mailbox, settings: Any) -> None:
+    settings.KEEL_PASSWORD_RESET_PER_CLIENT = 1
+    _post("a@riverside.example", client=Client(REMOTE_ADDR="10.0.0.9"))
+    assert _post("b@riverside.example", client=Client(REMOTE_ADDR="10.0.0.10")).status_code == 202
+
+
+def test_the_api_says_plainly_when_limited(world: World, smtp_server: Mailbox, settings: Any) -> None:
+    settings.KEEL_PASSWORD_RESET_PER_ADDRESS = 1
+    _post("nurse@riverside.example")
+    assert _post("nurse@riverside.example").json() == {
+        "message": "Too many requests for a new password. Try again in an hour.",
+        "errors": [],
+    }
+
+
+def test_the_page_says_plainly_when_limited(world: World, smtp_server: Mailbox, settings: Any) -> None:
+    settings.KEEL_PASSWORD_RESET_PER_ADDRESS = 1
+    Client().post("/accounts/password/reset/", {"email": "nurse@riverside.example"})
+    response = Client().post("/accounts/password/reset/", {"email": "nurse@riverside.example"})
+    assert (response.status_code, "Too many requests" in response.content.decode()) == (429, True)
+
+
+def test_a_limited_request_sends_nothing(world: World, smtp_server: Mailbox, settings: Any) -> None:
+    _with_email(world.staff["nurse"])
+    settings.KEEL_PASSWORD_RESET_PER_ADDRESS = 1
+    _post("nurse@riverside.example")
+    _post("nurse@riverside.example")
+    run_queue()
+    assert len(smtp_server.to("nurse@riverside.example")) == 1
+
+
+def test_the_window_ends_after_an_hour(world: World, smtp_server: Mailbox, settings: Any) -> None:
+    settings.KEEL_PASSWORD_RESET_PER_ADDRESS = 1
+    with time_machine.travel("2026-03-10T15:00:00+00:00", tick=False):
+        _post("nurse@riverside.example")
+    with time_machine.travel("2026-03-10T16:00:01+00:00", tick=False):
+        assert _post("nurse@riverside.example").status_code == 202

@@ -273,13 +273,23 @@ class ResetRequestIn(Schema):
 @router.post(
     "/auth/password-reset",
     auth=None,
-    response={202: dict[str, Any]},
+    response={202: dict[str, Any], 429: dict[str, Any]},
     summary="Email a link to choose a new password (the answer never says whether the account exists)",
 )
 def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Status[dict[str, Any]]:
     from keel.accounts import passwords
+    from keel.audit import context
 
-    passwords.request_reset(email=payload.email, base_url=request.build_absolute_uri("/"))
+    try:
+        passwords.request_reset(
+            email=payload.email,
+            base_url=request.build_absolute_uri("/"),
+            client=context.current().ip_address,
+        )
+    except passwords.TooManyResets:
+        return Status(
+            429, {"message": "Too many requests for a new password. Try again in an hour.", "errors": []}
+        )
     return Status(202, {"message": "If an account has this address, a link was sent to it."})
 
 

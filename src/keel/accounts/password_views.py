@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from keel.accounts import passwords
 from keel.accounts.forms import PasswordChangeForm, PasswordResetForm, PasswordResetRequestForm
 from keel.accounts.models import User
+from keel.audit import context
 from keel.core.rules.inputs import FieldsInvalid
 
 
@@ -57,11 +58,16 @@ def reset_request_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             passwords.request_reset(
-                email=form.cleaned_data["email"], base_url=request.build_absolute_uri("/")
+                email=form.cleaned_data["email"],
+                base_url=request.build_absolute_uri("/"),
+                client=context.current().ip_address,
             )
         except FieldsInvalid as exc:
             _errors_onto(form, exc)
             status = 422
+        except passwords.TooManyResets:
+            notice = _("Too many requests for a new password. Try again in an hour.")
+            status = 429
         else:
             notice = _(
                 "If an account has this address, we sent it a link to choose a new password. "

@@ -94,12 +94,20 @@ def _link_for(user: User, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/accounts/password/reset/{uid}/{token}/"
 
 
-def request_reset(*, email: Any, base_url: str) -> None:
-    """Email a reset link to every active account with this address. The caller answers the same words
-    whether or not one exists; a mail server that is down is audited, not told."""
-    from django.conf import settings
+class TooManyResets(Exception):
+    """Too many reset requests lately for this address or from this client (KEEL_PASSWORD_RESET_PER_*)."""
 
-    from keel.accounts import staff
+
+def request_reset(*, email: Any, base_url: str, client: str | None = None) -> None:
+    """Ask for reset links for an address. The request only checks the address, counts it against the
+    limits (per address and per client, in the shared cache) and queues `send_reset_links`: the same work
+    whether or not an account has the address, so neither the answer nor its time tells. TooManyResets past
+    a limit."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    from keel import ratelimit
+    from keel.accounts.tasks import send_reset_links
 
     address = str(email or "").strip()
     try:
@@ -108,12 +116,46 @@ def request_reset(*, email: Any, base_url: str) -> None:
         raise FieldsInvalid(
             [FieldError("email", _("give an email address such as name@example.org"))]
         ) from None
+    hour = 3600
+    by_client = ratelimit.hit(
+        "password-reset-client",
+        client or "-",
+        limit=settings.KEEL_PASSWORD_RESET_PER_CLIENT,
+        period=hour,
+    )
+    by_address = ratelimit.hit(
+        "password-reset-address",
+        address.lower(),
+        limit=settings.KEEL_PASSWORD_RESET_PER_ADDRESS,
+        period=hour,
+    )
+    if not (by_client and by_address):
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            target_type="password_reset",
+            reason="too many requests",
+        )
+        raise TooManyResets()
+    send_reset_links.enqueue(address, base_url, (get_language() or settings.LANGUAGE_CODE)[:2])
+
+
+def send_reset_links(*, email: str, base_url: str) -> int:
+    """Email a reset link to every active account with this address (run by the worker, from the queue);
+    returns how many were sent. A mail server that is down is audited, not told."""
+    from django.conf import settings
+
+    from keel.accounts import staff
+
+    address = str(email or "").strip()
     people = [
         u
         for u in User.objects.filter(email__iexact=address, is_active=True).exclude(role=Role.SELF_GUIDED)
         if u.has_usable_password()
     ]
     minutes = settings.KEEL_PASSWORD_RESET_MINUTES
+    sent = 0
     for user in people:
         audit.record(
             actor=None,
@@ -142,6 +184,8 @@ def request_reset(*, email: Any, base_url: str) -> None:
                 target_type="email",
                 reason="password reset not sent",
             )
+        else:
+            sent += 1
     if not people:
         audit.record(
             actor=None,
@@ -150,6 +194,7 @@ def request_reset(*, email: Any, base_url: str) -> None:
             target_type="password_reset",
             reason="no active account has the address",
         )
+    return sent
 
 
 def user_for_link(uidb64: str, token: str) -> User | None:

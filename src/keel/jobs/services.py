@@ -266,3 +266,19 @@ def worker_health(*, now: datetime | None = None) -> WorkerHealth:
     alive = newest is not None and now - newest <= timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS)
     failed = JobRun.objects.filter(status=RunStatus.FAILED, finished_at__gte=now - timedelta(days=7)).count()
     return WorkerHealth(alive=alive, last_seen=newest, failed_runs=failed)
+
+
+def run_queue(worker_id: str = "keel-once") -> None:
+    """Run every queued task that is ready now, then return (one turn of `keel worker`'s queue)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()

@@ -37,6 +37,11 @@ _REGISTRATION_BODY = {
         "gender": {"type": "string", "enum": ["male", "female", "other", "unknown"]},
         "birth_sex": {"type": "string", "enum": ["", "F", "M", "UNK"]},
         "phone": {"type": "string", "maxLength": 40},
+        "preferred_language": {
+            "type": "string",
+            "enum": ["en", "es"],
+            "description": "messages to the patient are written in it (blank: the program's)",
+        },
         "record_number": {"type": "string", "maxLength": 32, "description": "blank: the next number"},
         "started_on": {"type": "string", "format": "date", "description": "blank: today"},
         "not_a_duplicate": {"type": "boolean"},
@@ -62,6 +67,7 @@ def register_patient(request: HttpRequest) -> Status[dict[str, Any]]:
             "record_number": p.record_number,
             "display_name": p.display_name,
             "program": p.program.slug,
+            "preferred_language": p.preferred_language,
             "enrollment": {"id": done.enrollment.pk, "started_on": done.enrollment.started_on.isoformat()},
         },
     )

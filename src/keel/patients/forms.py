@@ -30,6 +30,11 @@ class RegistrationForm(forms.Form):
         required=False,
     )
     phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Language for messages"),
+        choices=[("", _("The program's language")), ("en", "English"), ("es", "Español")],
+        required=False,
+    )
     record_number = forms.CharField(
         label=_("Record number (leave blank for the next number)"), max_length=32, required=False
     )

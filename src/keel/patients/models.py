@@ -31,6 +31,11 @@ class BirthSex(models.TextChoices):
     UNKNOWN = "UNK", _("Unknown")
 
 
+def default_language() -> str:
+    """A new record's language: the program's (LANGUAGE_CODE), until the desk sets another."""
+    return settings.LANGUAGE_CODE[:2]
+
+
 class Patient(models.Model):
     """A person in care at one program. Part 2 records belong to the program that holds them."""
 
@@ -50,6 +55,10 @@ class Patient(models.Model):
     birth_sex = models.CharField(max_length=3, choices=BirthSex.choices, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # The language messages to the patient are written in (reminders, activation codes): en or es.
+    preferred_language = models.CharField(
+        max_length=8, choices=[("en", "English"), ("es", "Español")], default=default_language
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency for edits

@@ -31,6 +31,7 @@ from keel.patients.models import (
     FlagKind,
     Patient,
     PatientFlag,
+    default_language,
     local_today,
     zone_of,
 )
@@ -152,6 +153,7 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 _RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 TEXT_LIMITS = {"given_name": 100, "family_name": 100, "preferred_name": 100, "pronouns": 40, "phone": 40}
 REQUIRED = ("given_name", "family_name")
+LANGUAGES = ["en", "es"]  # the languages Keel writes messages in (settings.LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,7 @@ def register_patient(*, by: Any, data: dict[str, Any]) -> Registration:
     started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
     gender = _choice(data, "gender", list(AdministrativeGender.values), AdministrativeGender.UNKNOWN, errors)
     birth_sex = _choice(data, "birth_sex", ["", *BirthSex.values], "", errors)
+    language = _choice(data, "preferred_language", LANGUAGES, default_language(), errors)
     record_number = data.get("record_number") or ""
     if not isinstance(record_number, str) or (
         record_number and not _RECORD_NUMBER.match(record_number.strip())
@@ -321,6 +324,7 @@ def register_patient(*, by: Any, data: dict[str, Any]) -> Registration:
             date_of_birth=born,
             gender=gender,
             birth_sex=birth_sex,
+            preferred_language=language,
             **fields,
         )
         enrollment = Enrollment.objects.create(patient=patient, program=program, started_on=started)
@@ -692,11 +696,14 @@ def issue_activation_code(
 def _text_code(sender: Any, patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
     """The code by text message, after the code is committed; a failed send is audited (the class only) and
     the desk still has the code on screen."""
+    from django.utils import translation
+
     from keel.reminders.channels import Message
 
-    body = _(
-        "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
-    ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+    with translation.override(patient.preferred_language):  # the patient's language, not the desk's
+        body = _(
+            "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
+        ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
     try:
         sender.send(Message(to=patient.phone, subject="", body=body, stop_url=""))
     except Exception as exc:  # any provider's failure; only its class is kept

@@ -125,7 +125,7 @@ def send_due(*, now: datetime | None = None) -> int:
         if not usable:
             continue
         try:
-            with translation.override(settings.LANGUAGE_CODE):
+            with translation.override(reminder.patient.preferred_language):
                 message = message_for(delivery, to)
             if delivery.channel == Channel.EMAIL:
                 channels.send_email(message)
