@@ -88,6 +88,10 @@ class Servers:
         self.keel_env = dict(os.environ, KEEL_DATA_DIR=str(self.keel_dir), KEEL_SCORE_RATE="1000000/s")
         for name in ("KEEL_DATABASE_URL", "KEEL_TESTING", "DJANGO_SETTINGS_MODULE"):
             self.keel_env.pop(name, None)
+        # Measure this checkout's Keel, whatever the virtualenv's editable install points at.
+        self.keel_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(BENCH.parent / "src"), os.environ.get("PYTHONPATH", "")) if p
+        )
         if keel_url:
             self.keel_env["KEEL_DATABASE_URL"] = keel_url
         self.bare_env = dict(
