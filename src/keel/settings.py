@@ -217,7 +217,7 @@ MIDDLEWARE = [
     "keel.accounts.middleware.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "keel.web.middleware.CachedCSPMiddleware",  # django-csp, its header built once (issue #21)
     "keel.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
     # Innermost: its page needs the user and language, and its answer gets every header above.

@@ -309,3 +309,57 @@ def test_the_timeline_shows_what_a_flag_is_about_and_its_resolution_note(world: 
         f"/api/v1/patients/{world.alice.pk}/timeline?days=30"
     )
     assert "naloxone kit offered" not in peer.content.decode()
+
+
+# --- The caseload page, paginated (issue #21) ----------------------------------------------------------
+
+
+def _names_on(client: Client, page: int) -> list[str]:
+    import re
+
+    html = client.get(f"/patients/?page={page}").content.decode()
+    return re.findall(r'<a href="/patients/\d+/">([^<]+)</a>', html)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_caseload_page_shows_fifty_people_a_page_in_the_caseload_order(world: World) -> None:
+    nurse = world.staff["nurse"]
+    for i in range(119):
+        p = _team(world, _make_patient(world.riverside, f"RR-9{i:03d}", "Page", f"Person{i:03d}", f"page{i}"))
+        if i % 7 == 0:
+            _flag(p, "reported_use", 1)
+        if i % 5 == 0:
+            _checkin(p, TODAY - timedelta(days=10))
+    CareTeamMember.objects.get_or_create(patient=world.alice, user=nurse)
+    expected = [row.display_name for row in queries.caseload(nurse, now=NOW)]
+    client = sign_in(Client(), nurse)
+    pages = [_names_on(client, n) for n in (1, 2, 3)]
+    assert len(expected) == 120
+    assert [len(p) for p in pages] == [50, 50, 20]
+    assert pages[0] + pages[1] + pages[2] == expected
+
+
+@time_machine.travel(NOW, tick=False)
+def test_each_caseload_page_links_to_the_others(world: World) -> None:
+    nurse = world.staff["nurse"]
+    for i in range(60):
+        _team(world, _make_patient(world.riverside, f"RR-7{i:03d}", "Link", f"Person{i:03d}", f"link{i}"))
+    html = sign_in(Client(), nurse).get("/patients/?page=2").content.decode()
+    assert 'href="?page=1"' in html
+    assert 'aria-current="page">2<' in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_each_caseload_page_costs_the_same_queries(world: World) -> None:
+    nurse = world.staff["nurse"]
+    for i in range(120):
+        _team(world, _make_patient(world.riverside, f"RR-6{i:03d}", "Cost", f"Person{i:03d}", f"cost{i}"))
+    client = sign_in(Client(), nurse)
+    client.get("/patients/?page=1")
+
+    def count(page: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(f"/patients/?page={page}")
+        return len(ctx.captured_queries)
+
+    assert count(1) == count(2) == count(3)

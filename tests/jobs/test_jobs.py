@@ -304,3 +304,45 @@ def test_two_workers_at_once_run_each_slot_once(tmp_path: Path) -> None:
     assert runs == [["audit_checkpoint", "done", 1], ["backup", "done", 1], ["silence_scan", "done", 1]]
     assert tasks == ["SUCCESSFUL"] * 3
     assert len(names) == 1 and names[0] != "keel-2000-01-01.backup"
+
+
+def _orm_worker_health(now: datetime) -> tuple[datetime | None, int]:
+    newest = WorkerBeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    failed = JobRun.objects.filter(status=RunStatus.FAILED, finished_at__gte=now - timedelta(days=7)).count()
+    return newest, failed
+
+
+@pytest.mark.parametrize(
+    "beats, runs",
+    [
+        ([], []),
+        ([timedelta(seconds=-5)], []),
+        ([timedelta(days=-2), timedelta(minutes=-1), timedelta(hours=-1)], []),
+        (
+            [timedelta(seconds=-1)],
+            [
+                (RunStatus.FAILED, timedelta(days=-1)),
+                (RunStatus.FAILED, timedelta(days=-7)),  # exactly 7 days ago: counted
+                (RunStatus.FAILED, timedelta(days=-7, microseconds=-1)),  # just before: not counted
+                (RunStatus.FAILED, None),
+                (RunStatus.DONE, timedelta(hours=-1)),
+            ],
+        ),
+    ],
+)
+def test_worker_health_matches_the_orm(
+    beats: list[timedelta], runs: list[tuple[str, timedelta | None]]
+) -> None:
+    """The hand-written worker_health answers exactly as the two ORM queries it replaced (issue #21)."""
+    for n, offset in enumerate(beats):
+        WorkerBeat.objects.create(worker_id=f"w{n}", seen_at=NOW + offset)
+    for n, (status, offset) in enumerate(runs):
+        JobRun.objects.create(
+            job="backup",
+            slot=f"slot-{n}",
+            scheduled_for=NOW,
+            status=status,
+            finished_at=None if offset is None else NOW + offset,
+        )
+    health = services.worker_health(now=NOW)
+    assert (health.last_seen, health.failed_runs) == _orm_worker_health(NOW)

@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from django.test import Client
+from django.conf import settings as django_settings
+from django.test import Client, override_settings
 
 from tests.conftest import World, sign_in
 
@@ -100,3 +101,25 @@ def test_a_patient_home_redirects_to_their_own_page(world: World) -> None:
     assert client.get("/").headers["Location"] == "/me/"
     body = client.get("/me/").content.decode()
     assert "Alicia Zamorano" in body and "Quintanilla" not in body
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/healthz", "/api/v1/me", "/nope"])
+def test_the_cached_policy_header_is_django_csps_own(path: str) -> None:
+    """Keel builds the CSP header once (issue #21); it is the header django-csp builds on every response."""
+    cached = Client().get(path)["Content-Security-Policy"]
+    again = Client().get(path)["Content-Security-Policy"]
+    with override_settings(
+        MIDDLEWARE=[
+            "csp.middleware.CSPMiddleware" if m == "keel.web.middleware.CachedCSPMiddleware" else m
+            for m in django_settings.MIDDLEWARE
+        ]
+    ):
+        stock = Client().get(path)["Content-Security-Policy"]
+    assert cached == again == stock
+
+
+def test_a_changed_policy_is_not_served_from_the_cache() -> None:
+    Client().get("/healthz")
+    policy = {**django_settings.CONTENT_SECURITY_POLICY, "DIRECTIVES": {"default-src": ["'none'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=policy):
+        assert Client().get("/healthz")["Content-Security-Policy"] == "default-src 'none'"

@@ -12,9 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from keel.db import rows
 from keel.jobs.models import JobRun, RunStatus, WorkerBeat
 from keel.jobs.schedule import Daily, retry_delay
 
@@ -262,9 +263,23 @@ class WorkerHealth:
 def worker_health(*, now: datetime | None = None) -> WorkerHealth:
     """A worker is alive when one beat within KEEL_WORKER_STALE_SECONDS."""
     now = now or timezone.now()
-    newest = WorkerBeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    # Hand-written (keel.db.rows): /healthz runs this on every probe, and building the two ORM querysets was
+    # most of its time (bench/middleware_cost.py --profile, issue #21). The ORM's answer is the spec:
+    # tests/jobs/test_jobs.py::test_worker_health_matches_the_orm, on both databases.
+    beat_table, run_table = WorkerBeat._meta.db_table, JobRun._meta.db_table
+    newest_beat = rows.fetch_one(
+        f'FROM "{beat_table}" b ORDER BY b."seen_at" DESC LIMIT 1', [], WorkerBeat, "b"
+    )
+    newest = newest_beat.seen_at if newest_beat else None
     alive = newest is not None and now - newest <= timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS)
-    failed = JobRun.objects.filter(status=RunStatus.FAILED, finished_at__gte=now - timedelta(days=7)).count()
+    since = JobRun._meta.get_field("finished_at").get_db_prep_value(now - timedelta(days=7), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT COUNT(*) FROM "{run_table}" WHERE "status" = %s AND "finished_at" >= %s',  # noqa: S608 # nosec B608
+            [RunStatus.FAILED.value, since],
+        )
+        found = cursor.fetchone()
+    failed = int(found[0]) if found else 0
     return WorkerHealth(alive=alive, last_seen=newest, failed_runs=failed)
 
 

@@ -7,9 +7,14 @@ import re
 import secrets
 import traceback
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from csp.constants import HEADER as CSP_HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 
 from keel.audit import context
@@ -170,3 +175,45 @@ class PhiSafeFormatter(logging.Formatter):
             kind = f"{type(item).__module__}.{type(item).__qualname__}"
             parts.append(f"Traceback (most recent call last):\n{frames}{kind}: (message not logged)")
         return "\n\nwhich led to:\n\n".join(parts)
+
+
+_CSP_OVERRIDES = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+
+
+class CachedCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the policy header built once instead of on every response (issue #21:
+    building it was the one middleware cost that stood out on /healthz, bench/middleware_cost.py).
+
+    Keel's policy is fixed by settings: no nonce, no per-view decorator, no report-only policy. Whenever a
+    response could differ from that (a nonce was used, a view changed the policy, a report-only policy is set,
+    the settings object changed, as in a test's override), this defers to django-csp untouched."""
+
+    _cached: tuple[object, str] | None = None
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        if (
+            not policy
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or policy.get("EXCLUDE_URL_PREFIXES")
+            or settings.DEBUG
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(getattr(response, name, None) is not None for name in _CSP_OVERRIDES)
+        ):
+            return super().process_response(request, response)
+        cached = self._cached
+        if cached is None or cached[0] is not policy:
+            parts = self.get_policy_parts(request=request, response=response)
+            cached = self._cached = (policy, build_policy(**asdict(parts)))
+        if cached[1] and CSP_HEADER not in response and getattr(response, "_csp_exempt", False) is False:
+            response[CSP_HEADER] = cached[1]
+        # As django-csp does: a nonce asked for after the header is written is an error, not a silent gap.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -37,13 +38,23 @@ def home(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("web:patient_list"))
 
 
+# People per caseload page (issue #21: 1,000 people made one 364 KB page); a display size, not a
+# clinical limit.
+CASELOAD_PAGE_SIZE = 50
+
+
 @require_safe
 @login_required
 def patient_list(request: HttpRequest) -> HttpResponse:
     """The caseload: the caller's patients, most urgent first, with the reasons (journey 6)."""
     from keel.careteam.queries import caseload
 
-    return render(request, "web/patient_list.html", {"patients": caseload(request.user)})
+    page = Paginator(caseload(request.user), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/patient_list.html",
+        {"patients": page.object_list, "page": page, "total": page.paginator.count},
+    )
 
 
 @require_safe

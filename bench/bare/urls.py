@@ -1,0 +1,9 @@
+from django.urls import path
+
+from bare import views
+
+urlpatterns = [
+    path("healthz", views.healthz),
+    path("read/<int:pk>", views.read),
+    path("insert", views.insert),
+]

@@ -1,0 +1,120 @@
+"""What each middleware costs a `/healthz` request, in one process and one run (issue #21).
+
+    .venv/bin/python bench/middleware_cost.py [--requests 400] [--rounds 3] [--profile]
+
+Builds Keel's request handler once with the full MIDDLEWARE list and once per middleware with that one
+removed, then times anonymous `GET /healthz` through each (CPU time of this process per request, which a
+loaded machine disturbs less than wall time), handlers in rotated order every round. Prints each middleware's
+cost (full minus without it) as min/median/max over the rounds. `--profile` adds a cProfile of the full
+stack. A measurement tool only: Keel serves every route through the whole list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _setup() -> None:
+    os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix="keel-mw-")
+    for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
+        os.environ.pop(name, None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "keel.settings"
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _handler(middleware: list[str]) -> Callable[[Any], Any]:
+    from django.core.handlers.base import BaseHandler
+    from django.test.utils import override_settings
+
+    with override_settings(MIDDLEWARE=middleware):
+        handler = BaseHandler()
+        handler.load_middleware()
+    return handler.get_response
+
+
+def _time(get_response: Callable[[Any], Any], n: int) -> float:
+    """CPU milliseconds per request."""
+    from django.test import RequestFactory
+
+    factory = RequestFactory()
+    started = time.process_time()
+    for _ in range(n):
+        response = get_response(factory.get("/healthz", REMOTE_ADDR="127.0.0.1"))
+        assert response.status_code == 200, response.status_code
+        response.close()
+    return (time.process_time() - started) / n * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=400, help="requests per handler per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile of the full stack")
+    args = parser.parse_args()
+    _setup()
+    from django.conf import settings
+
+    full = list(settings.MIDDLEWARE)
+    variants: dict[str, Callable[[Any], Any]] = {"(all)": _handler(full), "(none)": _handler([])}
+    for name in full:
+        variants[name] = _handler([m for m in full if m != name])
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    for name in list(variants):  # warm every handler (imports, connection, caches)
+        try:
+            _time(variants[name], 20)
+        except (AssertionError, Exception):
+            del variants[
+                name
+            ]  # another middleware needs it (sessions for authentication): not removable alone
+    logging.disable(logging.NOTSET)
+    figures: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for round_no in range(args.rounds):
+        shift = round_no % len(names)
+        for name in names[shift:] + names[:shift]:
+            figures[name].append(_time(variants[name], args.requests))
+    full_ms = figures["(all)"]
+
+    def mmm(values: list[float]) -> str:
+        return "/".join(f"{v:.3f}" for v in (min(values), statistics.median(values), max(values)))
+
+    print(
+        f"GET /healthz, CPU ms per request, {args.requests} requests x {args.rounds} rounds, "
+        f"load average {os.getloadavg()[0]:.1f}; min/median/max"
+    )
+    print(f"{'all middleware':<48}{mmm(full_ms):>24}")
+    print(f"{'no middleware (the view alone)':<48}{mmm(figures['(none)']):>24}")
+    print(f"{'middleware':<48}{'cost = all - without it':>24}")
+    for name in full:
+        if name not in figures:
+            print(f"{name:<48}{'(others need it)':>24}")
+            continue
+        costs = [a - b for a, b in zip(full_ms, figures[name], strict=True)]
+        print(f"{name:<48}{mmm(costs):>24}")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _time(variants["(all)"], args.requests)
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
