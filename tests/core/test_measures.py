@@ -416,8 +416,8 @@ def test_nqf_counts_a_person_who_continues_medication_from_before_the_window() -
     # on medication since October, still on it through the window: NQF 3175's denominator is people with
     # pharmacotherapy during the identification period, so this person is counted, from the window's first day
     spans = (Span(date(2024, 10, 1), date(2025, 9, 1)),)
-    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 12, 31), "params": Params()}
-    m = continuity_nqf3175([person(spans=spans)], **kw)  # type: ignore[arg-type]
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 12, 31)}
+    m = continuity_nqf3175([person(spans=spans)], params=Params(), **kw)  # type: ignore[arg-type]
     assert (m.numerator, m.denominator) == (1, 1)
     assert m.series[0].month == "2025-01"
 
@@ -425,8 +425,8 @@ def test_nqf_counts_a_person_who_continues_medication_from_before_the_window() -
 def test_nqf_counts_a_continuing_person_from_the_index_date_not_from_before_the_window() -> None:
     # 200 days in all, but only 100 from the window's first day: not met
     spans = (Span(date(2024, 9, 23), date(2025, 4, 10)),)
-    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 12, 31), "params": Params()}
-    m = continuity_nqf3175([person(spans=spans)], **kw)  # type: ignore[arg-type]
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 12, 31)}
+    m = continuity_nqf3175([person(spans=spans)], params=Params(), **kw)  # type: ignore[arg-type]
     assert (m.numerator, m.denominator) == (0, 1)
 
 

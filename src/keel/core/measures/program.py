@@ -302,7 +302,8 @@ def continuity_nqf3175(
         },
         NQF_SOURCES,
         f"Adults ({params.nqf_min_age}+) with an opioid use disorder diagnosis who had medication in the "
-        f"window (the denominator identification period): the share with at least {params.nqf_min_days} days of continuous medication, no gap longer "
+        "window (the denominator identification period): the share with at least "
+        f"{params.nqf_min_days} days of continuous medication, no gap longer "
         f"than {params.max_gap} days (the gap rule is a parameter: unverified). An opioid use disorder "
         "diagnosis here is a DSM-5 result recorded in Keel of mild, moderate or severe opioid use disorder, "
         "active or in early or sustained remission (ICD-10-CM F11.10, F11.11, F11.20, F11.21). The episode "
