@@ -20,6 +20,7 @@ from keel.assessments import meaning
 from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
 from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
+from keel.patients.flagwords import flag_reasons
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
 from keel.treatment.models import (
@@ -269,7 +270,7 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
         for f in PatientFlag.objects.filter(patient=patient, raised_at__gte=start_dt):
             d, t = at(f.raised_at)
             title = _("Flag: %(kind)s") % {"kind": f.get_kind_display()}
-            events.append(Event(d, t, "clinical", "flag", title, "; ".join(str(r) for r in f.reasons or ())))
+            events.append(Event(d, t, "clinical", "flag", title, "; ".join(flag_reasons(f))))
         resolved = PatientFlag.objects.filter(patient=patient, resolved_at__gte=start_dt).select_related(
             "resolved_by"
         )
