@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keel.core import diagnosis
+from keel.core.decision import Reason
 from keel.core.instruments.model import Band, ItemError
 
 
@@ -35,6 +36,7 @@ class Interpretation:
     reasons: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     composites: Mapping[str, int] = field(default_factory=dict)
+    said: tuple[Reason, ...] = ()  # the reasons as templates and parameters, where the rule keeps them
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> 
     band = dsm5_band(d)
     flags = ((d.status,) if d.in_remission else ()) + d.specifiers
     sources = diagnosis.SOURCES + (diagnosis.CODE_SOURCES if d.codes else ())
-    return Interpretation(d.counted, band, flags, d.reasons, sources)
+    return Interpretation(d.counted, band, flags, d.reasons, sources, said=d.said)
 
 
 def dsm5_consistency(answers: Mapping[str, Any], extras: Mapping[str, Any]) -> list[ItemError]:
