@@ -62,3 +62,25 @@ def test_on_maintenance_therapy_states_keels_reading_with_dsm5_as_the_source() -
 def test_no_maintenance_note_without_maintenance_therapy() -> None:
     f = diagnosis.Findings(met=frozenset({1, 2, 10}), medical_supervision=True)
     assert not any("clinicians disagree" in r for r in diagnosis.diagnose(f).reasons)
+
+
+def test_an_unknown_prior_severity_is_a_422_in_plain_words() -> None:
+    import json
+
+    from django.test import Client
+
+    answers = {f"dsm5_{i}": 0 for i in range(1, 12)}
+    body = {"answers": answers, "extras": {"prior_oud": True, "prior_severity": "extreme"}}
+    response = Client().post(
+        "/api/v1/instruments/dsm5-oud/score", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "extras.prior_severity"
+    assert error["reason"] == "must be mild, moderate or severe"
+
+
+def test_an_unknown_prior_severity_is_named_in_plain_words_by_the_core() -> None:
+    f = diagnosis.Findings(met=frozenset(), prior_oud=True, prior_severity="extreme")
+    (problem,) = diagnosis.problems(f)
+    assert (problem.field, problem.reason) == ("prior_severity", "must be mild, moderate or severe")

@@ -174,7 +174,7 @@ def problems(f: Findings) -> list[Problem]:
     if bad:
         out.append(Problem("answers", f"not DSM-5 criteria: {bad}"))
     if f.prior_severity is not None and f.prior_severity not in SEVERITIES:
-        out.append(Problem("prior_severity", f"must be one of {list(SEVERITIES)}"))
+        out.append(Problem("prior_severity", f"must be {', '.join(SEVERITIES[:-1])} or {SEVERITIES[-1]}"))
     months = f.months_without_criteria
     if months is not None and not 0 <= months <= MONTHS_CEILING:
         out.append(Problem("months_without_criteria", f"must be between 0 and {MONTHS_CEILING}"))

@@ -377,6 +377,12 @@ CROSS_CHECKS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], list[It
 }
 
 
+def _either(choices: tuple[str, ...]) -> str:
+    """Choices in plain words: "mild, moderate or severe"."""
+    words = [str(c) for c in choices]
+    return ", ".join(words) if len(words) < 2 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], list[ItemError]]:
     """Validate and complete an instrument's extra inputs: (values with defaults, problems)."""
     spec = {e.name: e for e in EXTRAS.get(code, ())}
@@ -403,7 +409,7 @@ def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], 
         if not ok:
             want = {
                 "bool": "true or false",
-                "choice": f"one of {list(e.choices)}",
+                "choice": _either(e.choices),
                 "int": f"a whole number of at least {e.minimum}"
                 + (f" and at most {e.maximum}" if e.maximum is not None else ""),
             }[e.kind]
