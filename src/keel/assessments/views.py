@@ -255,7 +255,10 @@ def my_instruments(request: HttpRequest) -> HttpResponse:
         for code in registry.codes()
         if code in SELF_REPORT_INSTRUMENTS
     ]
-    return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": mine})
+    recent = [
+        {"pk": a.pk, "name": name(a.instrument), "filled_at": a.filled_at, "total": a.total} for a in mine
+    ]
+    return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": recent})
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -120,6 +120,28 @@ class Event:
     kind: str
     title: str
     detail: str = ""
+
+    @property
+    def kind_words(self) -> str:
+        """The event's kind in the reader's language (the code stays for the API and the CSS class)."""
+        return str(EVENT_KINDS.get(self.kind, self.kind.replace("_", " ")))
+
+
+EVENT_KINDS = {
+    "assessment": gettext_lazy("assessment"),
+    "order": gettext_lazy("medication order"),
+    "dose": gettext_lazy("dose"),
+    "take_home": gettext_lazy("take-home"),
+    "naloxone": gettext_lazy("naloxone"),
+    "qtc": gettext_lazy("QTc"),
+    "intake": gettext_lazy("intake"),
+    "care_goal": gettext_lazy("care plan"),
+    "flag": gettext_lazy("flag"),
+    "enrollment": gettext_lazy("episode of care"),
+    "checkin": gettext_lazy("check-in"),
+    "thought_record": gettext_lazy("thought record"),
+    "meeting": gettext_lazy("meeting"),
+}
 
 
 @dataclass(frozen=True)
