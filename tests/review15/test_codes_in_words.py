@@ -102,3 +102,13 @@ def test_unknown_codes_fall_back_to_words(world: Any) -> None:
     from keel.web.audit_words import RECORDS, words
 
     assert words("meetings_nearby", RECORDS) == "meetings nearby"
+
+
+def test_the_caseload_reasons_are_in_spanish(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        services.record_checkin(by=world.alice.user, raw={**TYPICAL, "used": True}, key="k2")
+        client = sign_in(Client(), world.staff["counselor"])
+        client.cookies["django_language"] = "es"
+        page = _text(client.get("/patients/", HTTP_ACCEPT_LANGUAGE="es").content)
+    assert "Consumo informado (alerta abierta)" in page
+    assert "(open flag)" not in page

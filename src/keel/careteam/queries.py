@@ -20,7 +20,7 @@ from keel.assessments import meaning
 from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
 from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
-from keel.patients.flagwords import flag_reasons
+from keel.patients.flagwords import flag_reasons, said_text
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
 from keel.treatment.models import (
@@ -38,6 +38,10 @@ from keel.treatment.services import dose_contexts
 TIMELINE_DAYS = (30, 90, 365)
 
 
+def _said(reason: Any) -> str:
+    return said_text({"template": reason.template, "params": dict(reason.params)}, reason.text)
+
+
 @dataclass(frozen=True)
 class CaseloadRow:
     id: int
@@ -48,6 +52,7 @@ class CaseloadRow:
     reasons: tuple[dict[str, Any], ...]
     missed_dose_days: int | None
     days_since_checkin: int | None
+    words: tuple[str, ...] = ()  # the reasons in the reader's language (the page)
 
 
 def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
@@ -102,6 +107,7 @@ def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
                     reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),
                     missed_dose_days=missed.get(p.pk),
                     days_since_checkin=silent,
+                    words=tuple(_said(x) for x in r.reasons),
                 ),
             )
         )
