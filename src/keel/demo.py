@@ -161,6 +161,7 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
                 )
                 if i != 3:
                     _treatment_history(patient, staff["prescriber"], staff["nurse"], rng, today)
+            _bam_history(patient, staff["counselor"], rng, today)
             if i in (6, 8):
                 from keel.recovery.services import review_history
 
@@ -195,6 +196,59 @@ def _on(patient: Patient, day: date, hour: int, minute: int = 0) -> datetime:
     from zoneinfo import ZoneInfo
 
     return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(patient.program.time_zone))
+
+
+BAM_MONTHS_AGO = (0, 1, 2, 3)  # a BAM a month (journey 6 shows the trends), the latest this week
+
+
+def _bam_history(patient: Patient, counselor: User, rng: random.Random, today: date) -> None:
+    """Monthly BAMs by the counselor, each on its own day (about 30 days apart, the latest 2 days ago), for
+    the BAM trends: use falling and protective factors rising for most. Answers are always consistent
+    (heavy-drinking days never above drinking days) and scored by the one scorer."""
+    from keel.assessments.models import SCORER_VERSION, Assessment
+    from keel.core.instruments.scoring import score
+
+    if Assessment.objects.filter(patient=patient, instrument="bam").exists():
+        return
+    admitted = patient.enrollments.order_by("started_on").values_list("started_on", flat=True).first()
+    for months_ago in sorted(BAM_MONTHS_AGO, reverse=True):
+        day = today - timedelta(days=2 + 30 * months_ago)
+        if admitted is not None and day < admitted:
+            continue
+        better = 3 - months_ago  # 0 (first) to 3 (latest)
+        drinking = max(0, min(4, rng.randint(0, 3) - better // 2))
+        answers = {
+            "bam_1": max(0, min(4, rng.randint(1, 3) - better // 2)),
+            "bam_2": rng.randint(0, 3),
+            "bam_3": rng.randint(0, 2),
+            "bam_4": drinking,
+            "bam_5": rng.randint(0, drinking),
+            "bam_6": max(0, rng.randint(0, 3) - better),
+            "bam_8": max(0, min(4, rng.randint(1, 4) - better)),
+            "bam_9": min(4, rng.randint(1, 2) + better // 2),
+            "bam_10": min(4, rng.randint(0, 2) + better // 2),
+            "bam_11": max(0, rng.randint(0, 3) - better),
+            "bam_12": min(4, rng.randint(1, 2) + better // 2),
+            "bam_13": min(4, rng.randint(0, 2) + better),
+            "bam_14": 4 if better >= 2 or rng.random() < 0.5 else 0,
+            "bam_15": max(0, rng.randint(0, 3) - better // 2),
+            "bam_16": min(4, rng.randint(0, 1) + better),
+            "bam_17": min(4, rng.randint(1, 2) + better // 2),
+        }
+        result = score("bam", answers, {})
+        Assessment.objects.create(
+            patient=patient,
+            program_id=patient.program_id,
+            instrument="bam",
+            instrument_version=result.version,
+            scorer_version=SCORER_VERSION,
+            answers=answers,
+            total=result.total,
+            band=result.band.code if result.band else "",
+            result=result.as_dict(),
+            filled_by=counselor,
+            filled_at=_on(patient, day, 14, 30),
+        )
 
 
 def _recovery_history(

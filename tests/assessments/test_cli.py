@@ -43,7 +43,7 @@ def test_score_passes_extra_inputs() -> None:
         (["phq9", "--answers", "{not json"], "--answers: not valid JSON"),
         (["phq9", "--answers", "[1, 2]"], "--answers: must be a JSON object"),
         (["phq9", "--answers", '{"phq9_1": 7}'], "phq9_1: 7 is not allowed"),
-        (["ort", "--answers", "{}", "--extras", '{"sex": "x"}'], "extras.sex: must be one of"),
+        (["ort", "--answers", "{}", "--extras", '{"sex": "x"}'], "extras.sex: must be female or male"),
     ],
 )
 def test_score_rejects_bad_input_with_exit_code_2(args: list[str], message: str) -> None:

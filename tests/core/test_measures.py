@@ -242,6 +242,7 @@ def test_nqf_excludes_minors_at_the_start_and_people_without_a_diagnosis() -> No
         "min_days": 180,
         "max_gap": 7,
         "min_age": 18,
+        "continuing": "from the first day in the window (index date); earlier days not counted",
         "start": "2025-01-01",
         "end": "2025-01-31",
     }
@@ -404,5 +405,77 @@ def test_nqf_states_what_counts_as_a_diagnosis_and_which_episode() -> None:
     d = continuity_nqf3175([], **kw).definition  # type: ignore[arg-type]
     assert "in early or sustained remission" in d
     assert "F11.21" in d
-    assert "first that starts in the window" in d
+    assert "first with medication in the window" in d
     assert "days after the report date never count" in d
+
+
+# --- review of issue #15: continuing patients, the gap past day N, care ending on the report date ---------
+
+
+def test_nqf_counts_a_person_who_continues_medication_from_before_the_window() -> None:
+    # on medication since October, still on it through the window: NQF 3175's denominator is people with
+    # pharmacotherapy during the identification period, so this person is counted, from the window's first day
+    spans = (Span(date(2024, 10, 1), date(2025, 9, 1)),)
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 12, 31)}
+    m = continuity_nqf3175([person(spans=spans)], params=Params(), **kw)  # type: ignore[arg-type]
+    assert (m.numerator, m.denominator) == (1, 1)
+    assert m.series[0].month == "2025-01"
+
+
+def test_nqf_counts_a_continuing_person_from_the_index_date_not_from_before_the_window() -> None:
+    # 200 days in all, but only 100 from the window's first day: not met
+    spans = (Span(date(2024, 9, 23), date(2025, 4, 10)),)
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 12, 31)}
+    m = continuity_nqf3175([person(spans=spans)], params=Params(), **kw)  # type: ignore[arg-type]
+    assert (m.numerator, m.denominator) == (0, 1)
+
+
+def test_nqf_states_how_continuing_people_are_counted() -> None:
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "as_of": date(2025, 2, 1), "params": Params()}
+    m = continuity_nqf3175([], **kw)  # type: ignore[arg-type]
+    assert "continue medication from before the window are counted" in m.definition
+    assert m.params["continuing"].startswith("from the first day in the window")
+
+
+def test_retention_still_counts_only_new_starts() -> None:
+    spans = (Span(date(2024, 10, 1), date(2025, 9, 1)),)
+    m = retention(
+        [person(spans=spans)],
+        start=date(2025, 1, 1),
+        end=date(2025, 1, 31),
+        as_of=date(2025, 12, 31),
+        days=30,
+        max_gap=7,
+    )
+    assert m.denominator == 0
+
+
+def test_nqf_inside_the_allowed_gap_past_day_180_is_pending() -> None:
+    spans = (cover_days(date(2025, 1, 1), 178),)  # last covered day Jun 27 (day 178)
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "params": Params()}
+    # day 180 is Jun 29; on Jul 2 the gap is 4 days: a dose today still joins
+    inside = continuity_nqf3175([person(spans=spans)], as_of=date(2025, 7, 2), **kw)  # type: ignore[arg-type]
+    assert (inside.pending, inside.denominator) == (1, 0)
+
+
+def test_nqf_past_the_allowed_gap_after_day_180_is_not_met() -> None:
+    spans = (cover_days(date(2025, 1, 1), 178),)
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "params": Params()}
+    broken = continuity_nqf3175([person(spans=spans)], as_of=date(2025, 7, 6), **kw)  # type: ignore[arg-type]
+    assert (broken.pending, broken.denominator, broken.numerator) == (0, 1, 0)
+
+
+def test_retention_inside_the_allowed_gap_past_day_30_is_pending() -> None:
+    spans = (cover_days(date(2025, 1, 1), 28),)  # Jan 1-28; day 30 is Jan 30
+    kw = {"start": date(2025, 1, 1), "end": date(2025, 1, 31), "days": 30, "max_gap": 7}
+    inside = retention([person(spans=spans)], as_of=date(2025, 2, 2), **kw)  # type: ignore[arg-type]
+    assert (inside.pending, inside.denominator) == (1, 0)
+    broken = retention([person(spans=spans)], as_of=date(2025, 2, 6), **kw)  # type: ignore[arg-type]
+    assert (broken.pending, broken.denominator) == (0, 1)
+
+
+def test_care_ending_on_the_report_date_without_a_dose_is_never_started() -> None:
+    p = person(admissions=(date(2025, 1, 5),), in_care=(Span(date(2025, 1, 5), date(2025, 1, 31)),))
+    m = intake_to_first_dose([p], start=date(2025, 1, 1), end=date(2025, 1, 31), as_of=date(2025, 1, 31))
+    assert m.pending == 0
+    assert m.excluded == {"never started: care ended before a first dose": 1}

@@ -105,7 +105,9 @@ def records(world: World) -> World:
 def test_a_diagnosis_in_remission_is_an_oud_diagnosis_for_nqf_3175(records: World) -> None:
     # Bob's later DSM-5: moderate, in sustained remission on maintenance therapy (F11.21): still OUD (#15).
     Assessment.objects.filter(patient=records.bob).update(band="moderate_sustained_remission")
-    nqf = _measures(_admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}").json())["nqf_3175"]
+    nqf = _measures(_admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&counts=raw").json())[
+        "nqf_3175"
+    ]
     assert nqf["denominator"] == 2
     assert nqf["excluded"] == {}
 
@@ -122,7 +124,7 @@ def _measures(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_the_director_sees_measures_computed_from_the_records(records: World) -> None:
     client = _admin(records)
     before = AuditEvent.objects.count()
-    response = client.get(f"/api/v1/programs/riverside/measures?{WINDOW}")
+    response = client.get(f"/api/v1/programs/riverside/measures?{WINDOW}&counts=raw")
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["program"], body["as_of"], body["people"]) == ("riverside", "2026-11-25", 2)
@@ -155,10 +157,10 @@ def test_the_director_sees_measures_computed_from_the_records(records: World) ->
 @time_machine.travel(NOW, tick=False)
 def test_the_gap_is_a_parameter(records: World) -> None:
     """With no gap allowed, Alice's 5 missed days end her first episode at day 100: no longer 180 days."""
-    body = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&max_gap=0").json()
+    body = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&max_gap=0&counts=raw").json()
     m = _measures(body)["retention_180"]
     assert (m["numerator"], m["denominator"], m["params"]["max_gap"]) == (0, 2, 0)
-    body = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&max_gap=5").json()
+    body = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&max_gap=5&counts=raw").json()
     assert _measures(body)["retention_180"]["numerator"] == 1
 
 
@@ -323,3 +325,84 @@ def test_the_demo_gives_the_director_something_to_read(db: Any) -> None:
     assert by_code["naloxone_coverage"].denominator > 0
     # The current methadone orders still start where they did, so the dosing window is unchanged.
     assert MedicationOrder.objects.filter(status="active").exclude(supersedes=None).exists()
+
+
+# --- review of issue #15: complementary suppression; the API suppresses like the CSV ----------------------
+
+
+def _intake(*points: Any) -> Any:
+    from keel.core.measures.program import NEVER_STARTED, Measure
+
+    never = sum(p.denominator - p.numerator - p.pending for p in points)
+    return Measure(
+        code="intake_to_first_dose",
+        title="x",
+        version="v",
+        unit="days",
+        numerator=sum(p.numerator for p in points),
+        denominator=sum(p.denominator for p in points),
+        pending=sum(p.pending for p in points),
+        value=3.0,
+        series=points,
+        excluded={NEVER_STARTED: never} if never else {},
+        params={},
+        sources=(),
+        definition="d",
+    )
+
+
+def test_an_intake_row_never_gives_away_a_small_never_started_count() -> None:
+    from keel.core.measures.program import Point
+
+    rows = queries.csv_rows(_intake(Point("2026-01", 12, 15, 0, median_days=3.0)))
+    month = rows[1]
+    # 12 started, 0 waiting, 15 admitted: the 3 who never started would follow; one more cell is hidden
+    assert month[1:4].count("<11") >= 1
+    known = [int(c) for c in month[1:4] if c != "<11"]
+    assert len(known) < 3
+
+
+def test_the_never_started_total_is_hidden_when_a_month_of_it_is() -> None:
+    from keel.core.measures.program import Point
+
+    m = _intake(Point("2026-01", 12, 15, 0, median_days=3.0), Point("2026-02", 20, 40, 0, median_days=2.0))
+    left_out = dict((r[0], r[1]) for r in queries.csv_rows(m) if len(r) == 2)["left_out"]
+    assert left_out.endswith(": <11")  # 23 in all, 20 of them in February: January's 3 would follow
+
+
+def test_an_intake_row_with_nothing_small_is_shown_whole() -> None:
+    from keel.core.measures.program import Point
+
+    rows = queries.csv_rows(_intake(Point("2026-01", 30, 45, 0, median_days=3.0)))
+    assert rows[1] == ["2026-01", "30", "45", "0", "66.7", "3"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_suppresses_small_counts(records: World) -> None:
+    body = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}").json()
+    m = _measures(body)
+    assert m["retention_90"]["numerator"] == "<11"
+    assert m["retention_90"]["denominator"] == "<11"
+    assert m["retention_90"]["value"] == "<11"
+    assert {p["month"]: p["numerator"] for p in m["retention_90"]["series"]}["2026-01"] == "<11"
+    assert m["nqf_3175"]["excluded"] == {"no OUD diagnosis on record": "<11"}
+    assert body["people"] == "<11"
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None and "raw_counts" not in last.detail
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_gives_raw_counts_only_when_asked_and_audits_it(records: World) -> None:
+    body = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&counts=raw").json()
+    assert _measures(body)["retention_90"]["numerator"] == 1
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None and last.detail["raw_counts"] is True
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_names_a_bad_counts_choice_and_refuses_other_roles_raw_counts(records: World) -> None:
+    response = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&counts=all")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "counts"
+    nurse = sign_in(Client(), records.staff["nurse"])
+    assert nurse.get("/api/v1/programs/riverside/measures?counts=raw").status_code == 403

@@ -32,6 +32,8 @@ from keel.audit.models import Action
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
 from keel.core.instruments.registry import UnknownInstrument
+from keel.core.sources import SOURCES
+from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
 from keel.web.charts import daily_chart, trend
 
@@ -253,7 +255,10 @@ def my_instruments(request: HttpRequest) -> HttpResponse:
         for code in registry.codes()
         if code in SELF_REPORT_INSTRUMENTS
     ]
-    return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": mine})
+    recent = [
+        {"pk": a.pk, "name": name(a.instrument), "filled_at": a.filled_at, "total": a.total} for a in mine
+    ]
+    return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": recent})
 
 
 @require_http_methods(["GET", "POST"])
@@ -280,6 +285,12 @@ def my_result(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(request, "assessments/result.html", _result_context(assessment, staff=False))
 
 
+def _reasons(result: dict[str, Any]) -> list[str]:
+    """The result's reasons in the reader's language where the core kept them as templates (`said`)."""
+    said = list(result.get("said") or [])
+    return [said_text(said[i] if i < len(said) else None, str(r)) for i, r in enumerate(result["reasons"])]
+
+
 def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
     result = assessment.result
     band = (result.get("band") or {}).get("code") or assessment.band or None
@@ -296,6 +307,8 @@ def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
         # "Not a diagnosis, talk it over with your care team" is for the person; a clinician's DSM-5 is one.
         "screen_note": "" if staff or (assessment.instrument == "dsm5-oud" and not own) else SCREEN_NOTE,
         "result": result,
+        "reasons": _reasons(result),
+        "cited": [SOURCES[i] for i in result.get("sources") or () if i in SOURCES],
         "crisis": "suicide_risk" in result["flags"],
         "staff": staff,
         "imported": _imported(assessment) if staff else None,

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -21,6 +21,7 @@ from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
 from keel.audit.models import Action
 from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
+from keel.patients.flagwords import flag_reasons, said_text
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
 from keel.treatment.models import (
@@ -38,6 +39,10 @@ from keel.treatment.queries import dose_contexts
 TIMELINE_DAYS = (30, 90, 365)
 
 
+def _said(reason: Any) -> str:
+    return said_text({"template": reason.template, "params": dict(reason.params)}, reason.text)
+
+
 @dataclass(frozen=True)
 class CaseloadRow:
     id: int
@@ -48,6 +53,7 @@ class CaseloadRow:
     reasons: tuple[dict[str, Any], ...]
     missed_dose_days: int | None
     days_since_checkin: int | None
+    words: tuple[str, ...] = ()  # the reasons in the reader's language (the page)
 
 
 def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
@@ -102,6 +108,7 @@ def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
                     reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),
                     missed_dose_days=missed.get(p.pk),
                     days_since_checkin=silent,
+                    words=tuple(_said(x) for x in r.reasons),
                 ),
             )
         )
@@ -120,6 +127,28 @@ class Event:
     kind: str
     title: str
     detail: str = ""
+
+    @property
+    def kind_words(self) -> str:
+        """The event's kind in the reader's language (the code stays for the API and the CSS class)."""
+        return str(EVENT_KINDS.get(self.kind, self.kind.replace("_", " ")))
+
+
+EVENT_KINDS = {
+    "assessment": gettext_lazy("assessment"),
+    "order": gettext_lazy("medication order"),
+    "dose": gettext_lazy("dose"),
+    "take_home": gettext_lazy("take-home"),
+    "naloxone": gettext_lazy("naloxone"),
+    "qtc": gettext_lazy("QTc"),
+    "intake": gettext_lazy("intake"),
+    "care_goal": gettext_lazy("care plan"),
+    "flag": gettext_lazy("flag"),
+    "enrollment": gettext_lazy("episode of care"),
+    "checkin": gettext_lazy("check-in"),
+    "thought_record": gettext_lazy("thought record"),
+    "meeting": gettext_lazy("meeting"),
+}
 
 
 @dataclass(frozen=True)
@@ -272,7 +301,7 @@ def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime 
         for f in PatientFlag.objects.filter(patient=patient, raised_at__gte=start_dt):
             d, t = at(f.raised_at)
             title = _("Flag: %(kind)s") % {"kind": f.get_kind_display()}
-            events.append(Event(d, t, "clinical", "flag", title, "; ".join(str(r) for r in f.reasons or ())))
+            events.append(Event(d, t, "clinical", "flag", title, "; ".join(flag_reasons(f))))
         resolved = PatientFlag.objects.filter(patient=patient, resolved_at__gte=start_dt).select_related(
             "resolved_by"
         )

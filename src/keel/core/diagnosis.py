@@ -37,7 +37,10 @@ remission is carried by the record's status (FHIR clinicalStatus `remission`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from keel.core.decision import Param, Reason
+from keel.core.words import gettext_noop as N_
 
 CRAVING = 4
 TOLERANCE = 10
@@ -106,6 +109,8 @@ class Diagnosis:
     counted: int  # criteria counted in the 12 months
     specifiers: tuple[str, ...] = ()  # on_maintenance_therapy, in_controlled_environment (remission only)
     reasons: tuple[str, ...] = ()
+    # the same reasons as templates (marked for the catalogue) and parameters, shown in the reader's language
+    said: tuple[Reason, ...] = field(default=(), compare=False)
 
     @property
     def in_remission(self) -> bool:
@@ -169,7 +174,7 @@ def problems(f: Findings) -> list[Problem]:
     if bad:
         out.append(Problem("answers", f"not DSM-5 criteria: {bad}"))
     if f.prior_severity is not None and f.prior_severity not in SEVERITIES:
-        out.append(Problem("prior_severity", f"must be one of {list(SEVERITIES)}"))
+        out.append(Problem("prior_severity", f"must be {', '.join(SEVERITIES[:-1])} or {SEVERITIES[-1]}"))
     months = f.months_without_criteria
     if months is not None and not 0 <= months <= MONTHS_CEILING:
         out.append(Problem("months_without_criteria", f"must be between 0 and {MONTHS_CEILING}"))
@@ -213,41 +218,76 @@ def diagnose(f: Findings) -> Diagnosis:
     return _diagnose(f)
 
 
+SEVERITY_WORDS = {"mild": N_("mild"), "moderate": N_("moderate"), "severe": N_("severe")}
+MAINTENANCE_NOTE = N_(
+    "Keel's reading, which clinicians disagree on: DSM-5 does not count tolerance or withdrawal for a person "
+    'taking opioids solely under appropriate medical supervision, and its "on maintenance therapy" '
+    "specifier excepts tolerance to, or withdrawal from, the prescribed agonist; Keel counts a person on "
+    "maintenance therapy as under that supervision, with no separate supervision answer."
+)
+
+
 def _diagnose(f: Findings) -> Diagnosis:
+    said: list[Reason] = []
+
+    def say(template: str, **params: Param) -> None:
+        said.append(Reason.said(template, SOURCES, **params))
+
     kept = counted(f)
     count = len(kept)
     others = kept - {CRAVING}
-    reasons: list[str] = [f"{count} of 11 criteria met in the last 12 months."]
+    say(N_("%(count)s of 11 criteria met in the last 12 months."), count=count)
     if f.met != kept:
-        why = (
-            "on maintenance therapy (tolerance to, or withdrawal from, the prescribed medication)"
-            if f.on_maintenance_therapy
-            else "opioids taken only under appropriate medical supervision (clinician attestation)"
-        )
-        reasons.append(f"Tolerance and withdrawal not counted: {why}; {len(f.met - kept)} dropped.")
+        if f.on_maintenance_therapy:
+            say(
+                N_(
+                    "Tolerance and withdrawal not counted: on maintenance therapy (tolerance to, or "
+                    "withdrawal from, the prescribed medication); %(dropped)s dropped."
+                ),
+                dropped=len(f.met - kept),
+            )
+            say(MAINTENANCE_NOTE)
+        else:
+            say(
+                N_(
+                    "Tolerance and withdrawal not counted: opioids taken only under appropriate medical "
+                    "supervision (clinician attestation); %(dropped)s dropped."
+                ),
+                dropped=len(f.met - kept),
+            )
     history = f.prior_oud or f.on_maintenance_therapy or count >= 2
     months = f.months_without_criteria
     status = NONE
     if history and not others:
         status = SUSTAINED
-        reasons.append(
-            "Full criteria were met before and no criterion except craving in the last 12 months: in "
-            "sustained remission."
+        say(
+            N_(
+                "Full criteria were met before and no criterion except craving in the last 12 months: in "
+                "sustained remission."
+            )
         )
     elif history and months is not None and months >= EARLY_REMISSION_MONTHS:
         status = EARLY
-        reasons.append(
-            f"No criterion except craving for {months} months (3 to under 12) after the full criteria were "
-            "met: in early remission."
+        say(
+            N_(
+                "No criterion except craving for %(months)s months (3 to under 12) after the full criteria "
+                "were met: in early remission."
+            ),
+            months=months,
         )
     elif count >= 2:
         status = ACTIVE
         if months is not None:
-            reasons.append(f"A criterion was met {months} months ago: under 3 months is not remission.")
+            say(
+                N_("A criterion was met %(months)s months ago: under 3 months is not remission."),
+                months=months,
+            )
     elif f.prior_oud:
-        reasons.append(
-            "Full criteria were met before, but a criterion other than craving was met in the last 3 months "
-            "(or when is not recorded): not in remission, and fewer than 2 criteria in 12 months."
+        say(
+            N_(
+                "Full criteria were met before, but a criterion other than craving was met in the last 3 "
+                "months (or when is not recorded): not in remission, and fewer than 2 criteria in 12 months."
+            )
         )
     severity: str | None = None
     if status == ACTIVE:
@@ -255,23 +295,41 @@ def _diagnose(f: Findings) -> Diagnosis:
     elif status in (EARLY, SUSTAINED):
         severity = severity_for(count) or f.prior_severity
         if severity and severity_for(count) is None:
-            reasons.append(f"Severity when the criteria were last met: {severity}.")
+            say(
+                N_("Severity when the criteria were last met: %(severity)s."),
+                severity=SEVERITY_WORDS[severity],
+            )
+    if f.prior_severity is not None and severity_for(count) is not None:
+        say(
+            N_(
+                "The severity when the criteria were last met (%(severity)s) is not used: it chooses the "
+                "code only in remission with fewer than 2 criteria in the last 12 months; here the criteria "
+                "counted set the severity."
+            ),
+            severity=SEVERITY_WORDS[f.prior_severity],
+        )
     specifiers: list[str] = []
     if status in (EARLY, SUSTAINED):
         if f.on_maintenance_therapy:
             specifiers.append("on_maintenance_therapy")
-            reasons.append("Taking a prescribed medication for opioid use disorder: on maintenance therapy.")
+            say(N_("Taking a prescribed medication for opioid use disorder: on maintenance therapy."))
         if f.controlled_environment:
             specifiers.append("in_controlled_environment")
-            reasons.append("Lives where access to opioids is restricted: in a controlled environment.")
-    d = Diagnosis(status, severity, count, tuple(specifiers), tuple(reasons))
-    codes = d.codes
+            say(N_("Lives where access to opioids is restricted: in a controlled environment."))
+    codes = Diagnosis(status, severity, count).codes
     if codes is not None:
-        reasons.append(
-            f"ICD-10-CM {codes[0].code} {codes[0].display}; SNOMED CT {codes[1].code} {codes[1].display}."
+        said.append(
+            Reason.said(
+                N_("ICD-10-CM %(icd)s %(icd_display)s; SNOMED CT %(snomed)s %(snomed_display)s."),
+                CODE_SOURCES,
+                icd=codes[0].code,
+                icd_display=codes[0].display,
+                snomed=codes[1].code,
+                snomed_display=codes[1].display,
+            )
         )
-        d = Diagnosis(status, severity, count, tuple(specifiers), tuple(reasons))
     elif status == NONE:
-        reasons.append("Does not meet the criteria for opioid use disorder (needs 2 or more in 12 months).")
-        d = Diagnosis(status, severity, count, tuple(specifiers), tuple(reasons))
-    return d
+        say(N_("Does not meet the criteria for opioid use disorder (needs 2 or more in 12 months)."))
+    return Diagnosis(
+        status, severity, count, tuple(specifiers), tuple(r.text for r in said), said=tuple(said)
+    )

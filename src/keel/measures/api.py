@@ -24,6 +24,11 @@ class WindowIn(Schema):
     max_gap: str | None = Field(
         None, description="longest gap in medication, in days, that keeps an episode going"
     )
+    counts: str | None = Field(
+        None,
+        description='"raw": counts from 1 to 10 unsuppressed (recorded on the audit row); otherwise they '
+        'and the cells they could be worked out from are "<11" (CMS cell-size rule)',
+    )
 
 
 @router.get(
@@ -31,10 +36,12 @@ class WindowIn(Schema):
     summary="My program's quality measures: values, counts, monthly series, parameters and sources",
 )
 def get_measures(request: HttpRequest, slug: str, window: Query[WindowIn]) -> dict[str, Any]:
+    asked = window.model_dump(exclude_none=True)
+    counts = asked.get("counts")  # checked by `parse_window`, after who may ask
     try:
         result = queries.report(
-            getattr(request, "auth", None), program_slug=slug, raw=window.model_dump(exclude_none=True)
+            getattr(request, "auth", None), program_slug=slug, raw=asked, raw_counts=counts == "raw"
         )
     except queries.MeasuresNotAllowed:
         raise HttpError(403, "Only a program admin of this program sees its measures.") from None
-    return result.as_dict()
+    return result.as_dict(raw_counts=counts == "raw")

@@ -20,7 +20,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import diagnosis
 from keel.core.measures.coverage import Span, cover_days, day_spans
-from keel.core.measures.program import Measure, Params, Person, program_measures
+from keel.core.measures.program import NEVER_STARTED, Measure, Params, Person, Point, program_measures
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.patients.models import Enrollment, Patient
@@ -51,14 +51,19 @@ class Report:
     def measure(self, code: str) -> Measure:
         return next(m for m in self.measures if m.code == code)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, *, raw_counts: bool = False) -> dict[str, Any]:
+        """For the API: counts from 1 to 10, and cells they could be worked out from, as "<11" unless the
+        raw counts were asked for (`report(raw_counts=True)`, audited)."""
         return {
             "program": self.program.slug,
             "as_of": self.as_of.isoformat(),
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
-            "people": self.people,
-            "measures": [m.as_dict() for m in self.measures],
+            "people": SUPPRESSED if _small(self.people) and not raw_counts else self.people,
+            "small_counts": "raw"
+            if raw_counts
+            else f"suppressed: 1 to {SMALL_CELL_MAX} shown as {SUPPRESSED}",
+            "measures": [suppressed(m, raw_counts=raw_counts) for m in self.measures],
         }
 
 
@@ -92,6 +97,8 @@ def parse_window(raw: Mapping[str, Any], today: date) -> tuple[date, date, int]:
             errors.append(FieldError("max_gap", "must be a whole number of days from 0 to 60"))
         else:
             max_gap = int(gap_text)
+    if str(raw.get("counts") or "raw") != "raw":
+        errors.append(FieldError("counts", 'must be "raw" (small counts shown) or left out'))
     if not errors:
         start, end = values["start"], values["end"]
         if end > today:
@@ -219,8 +226,8 @@ def report(
     detail: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "max_gap": max_gap}
     if export:
         detail["measure"] = export
-        if raw_counts:
-            detail["raw_counts"] = True  # small counts not suppressed: asked for, and recorded
+    if raw_counts:
+        detail["raw_counts"] = True  # small counts not suppressed: asked for, and recorded
     audit.record(
         actor=user,
         action=Action.EXPORT if export else Action.READ,
@@ -235,38 +242,84 @@ SMALL_CELL_MAX = 10  # CMS cell-size suppression: no cell from 1 to 10 is report
 SUPPRESSED = "<11"
 
 
-def _small(n: int) -> bool:
-    return 1 <= n <= SMALL_CELL_MAX
+def _small(n: Any) -> bool:
+    return isinstance(n, int) and 1 <= n <= SMALL_CELL_MAX
+
+
+Cell = int | float | str | None
+
+
+def _never(measure: Measure, p: Point) -> int:
+    """The month's admissions that never started (intake measure): the rest of its denominator."""
+    return p.denominator - p.numerator - p.pending if measure.unit == "days" else 0
+
+
+def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
+    """The measure as `Measure.as_dict`, with CMS cell-size suppression (reference correction 14) unless the
+    program admin asked for raw counts: a count from 1 to 10 is "<11", and so is every cell it could be
+    worked out from. In each month: the numerator when those not met (denominator minus numerator) are
+    1-10; for the days measure, whose denominator is started + waiting + never started, one more cell
+    (the numerator, or the denominator when none started) when the never-started count would otherwise
+    follow from the others (12 / 15 / 0 gives away 3); the percent or median of a hidden count. The totals:
+    hidden when small or when any month's cell in their column is hidden (else the total minus the shown
+    months gives it away); the value with them; a left-out count when small, and never started when any
+    month's never-started count is hidden."""
+    out = measure.as_dict()
+    if raw_counts:
+        return out
+    hidden_in: dict[str, bool] = {"numerator": False, "denominator": False, "pending": False, "never": False}
+    for cell, p in zip(out["series"], measure.series, strict=True):
+        hide = {k for k in ("numerator", "denominator", "pending") if _small(cell[k])}
+        if measure.unit == "percent" and _small(p.denominator - p.numerator):
+            hide.add("numerator")
+        never = _never(measure, p)
+        if measure.unit == "days" and _small(never) and not hide:
+            hide.add("numerator" if p.numerator else "denominator")
+        if hide & {"numerator", "denominator"}:
+            cell["percent"] = SUPPRESSED if cell["percent"] is not None else None
+        if "numerator" in hide:
+            cell["median_days"] = SUPPRESSED if cell["median_days"] is not None else None
+        for k in hide:
+            cell[k] = SUPPRESSED
+            hidden_in[k] = True
+        hidden_in["never"] |= bool(hide) and measure.unit == "days"
+    for k in ("numerator", "denominator", "pending"):
+        if _small(out[k]) or (hidden_in[k] and out[k]):
+            out[k] = SUPPRESSED
+            if k != "pending" and out["value"] is not None:
+                out["value"] = SUPPRESSED
+    out["excluded"] = {
+        why: SUPPRESSED if _small(n) or (why == NEVER_STARTED and hidden_in["never"] and n) else n
+        for why, n in measure.excluded.items()
+    }
+    return out
+
+
+def _text(value: Cell, fmt: str) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else format(value, fmt)
 
 
 def csv_rows(measure: Measure, *, as_of: date | None = None, raw_counts: bool = False) -> list[list[str]]:
     """One measure for a spreadsheet: a header and a row a month, then the definition, the parameters and
-    the report date. Unless the program admin asks for raw counts (audited by `report`), a count from 1 to 10
-    is shown as "<11", and so is any cell it could be worked out from (the month's percent or median, and
-    a numerator whose complement in the denominator is that small)."""
+    the report date. Unless the program admin asks for raw counts (audited by `report`), small counts and
+    every cell they could be worked out from are shown as "<11" (`suppressed`)."""
     header = ["month", "numerator", "denominator", "pending", "percent", "median_days"]
     rows = [header]
-    for p in measure.series:
-        numerator, denominator, pending = str(p.numerator), str(p.denominator), str(p.pending)
-        percent = "" if p.percent is None else f"{p.percent:.1f}"
-        median = "" if p.median_days is None else f"{p.median_days:g}"
-        if not raw_counts:
-            hide_numerator = _small(p.numerator) or (
-                measure.unit == "percent" and _small(p.denominator - p.numerator)
-            )
-            if hide_numerator:
-                numerator = SUPPRESSED
-                percent = SUPPRESSED if percent else percent
-                median = SUPPRESSED if median else median
-            if _small(p.denominator):
-                denominator = SUPPRESSED
-                percent = SUPPRESSED if percent else percent
-            if _small(p.pending):
-                pending = SUPPRESSED
-        rows.append([p.month, numerator, denominator, pending, percent, median])
-    left_out = "; ".join(
-        f"{why}: {SUPPRESSED if _small(n) and not raw_counts else n}" for why, n in measure.excluded.items()
-    )
+    shown = suppressed(measure, raw_counts=raw_counts)
+    for p in shown["series"]:
+        rows.append(
+            [
+                p["month"],
+                _text(p["numerator"], "d"),
+                _text(p["denominator"], "d"),
+                _text(p["pending"], "d"),
+                _text(p["percent"], ".1f"),
+                _text(p["median_days"], "g"),
+            ]
+        )
+    left_out = "; ".join(f"{why}: {n}" for why, n in shown["excluded"].items())
     rows += [
         [],
         ["measure", measure.code],

@@ -187,7 +187,10 @@ class PatientFlag(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=40, choices=FlagKind.choices)
     priority = models.PositiveSmallIntegerField(default=1)  # 0 = highest
-    reasons = models.JSONField(default=list)
+    reasons = models.JSONField(default=list)  # English, as the API and the audit carry them
+    # Each reason as the rule said it, to show in the reader's language: {"template", "params"} (a template
+    # marked for the catalogue in the core; params: numbers, words, or lists of words); [] for older rows
+    said = models.JSONField(default=list, blank=True)
     sources = models.JSONField(default=list)
     source_type = models.CharField(max_length=40)
     source_id = models.BigIntegerField()

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import Role
+from keel.patients.flagwords import flag_reasons
 from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient, PatientFlag
 
 
@@ -40,10 +41,16 @@ class PatientView:
     enrollments: list[EnrollmentView] = field(default_factory=list)
     care_team: list[dict[str, Any]] = field(default_factory=list)
     open_flags: list[dict[str, Any]] = field(default_factory=list)
+    resolved_flags: list[dict[str, Any]] = field(default_factory=list)  # the latest, with their notes
 
 
 def _view(
-    patient: Patient, areas: frozenset[Area], *, full: bool, flags: list[PatientFlag] | None = None
+    patient: Patient,
+    areas: frozenset[Area],
+    *,
+    full: bool,
+    flags: list[PatientFlag] | None = None,
+    resolved: list[PatientFlag] | None = None,
 ) -> PatientView:
     flags = flags or []
     clinical = Area.CLINICAL in areas
@@ -82,9 +89,25 @@ def _view(
                 "kind": f.kind,
                 "label": f.get_kind_display(),
                 "reasons": f.reasons,
+                "words": flag_reasons(f),  # the reasons in the reader's language (pages)
                 "raised_at": f.raised_at,
             }
             for f in flags
+        ],
+        resolved_flags=[
+            {
+                "id": f.pk,
+                "kind": f.kind,
+                "label": f.get_kind_display(),
+                "words": flag_reasons(f),
+                "raised_at": f.raised_at,
+                "resolved_at": f.resolved_at,
+                "resolved_by": (f.resolved_by.get_full_name() or f.resolved_by.username)
+                if f.resolved_by
+                else "",
+                "note": f.resolution_note,
+            }
+            for f in resolved or []
         ],
     )
 
@@ -102,6 +125,7 @@ def list_patients(user: Any) -> list[PatientView]:
     return [_view(p, areas, full=False) for p in policy.list_patients_audited(user, prefetch=(active,))]
 
 
+RESOLVED_SHOWN = 5  # the latest resolved flags shown with their notes on the patient page (issue #15)
 OPEN_FLAGS = Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__isnull=True))
 
 
@@ -111,7 +135,16 @@ def get_patient(user: Any, patient_id: int | str) -> PatientView:
     prefetch = (*RECORD_PREFETCH, OPEN_FLAGS) if clinical else RECORD_PREFETCH
     patient = policy.get_patient_or_404(user, patient_id, prefetch=prefetch)
     flags = list(patient.flags.all()) if clinical else []
-    return _view(patient, policy.areas_for_role(user.role), full=True, flags=flags)
+    resolved = (
+        list(
+            PatientFlag.objects.filter(patient=patient, resolved_at__isnull=False)
+            .select_related("resolved_by")
+            .order_by("-resolved_at")[:RESOLVED_SHOWN]
+        )
+        if clinical
+        else []
+    )
+    return _view(patient, policy.areas_for_role(user.role), full=True, flags=flags, resolved=resolved)
 
 
 def get_own_record(user: Any) -> PatientView:

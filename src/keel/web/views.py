@@ -19,6 +19,7 @@ from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.jobs import services as jobs_services
 from keel.patients import queries
+from keel.web.audit_words import event_row
 
 
 @require_safe
@@ -121,7 +122,7 @@ def my_record(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def audit_trail(request: HttpRequest) -> HttpResponse:
     events = audit_queries.list_events(request.user, limit=200)
-    return render(request, "web/audit_trail.html", {"events": events})
+    return render(request, "web/audit_trail.html", {"events": [event_row(e) for e in events]})
 
 
 @require_safe

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keel.core import diagnosis
+from keel.core.decision import Reason
 from keel.core.instruments.model import Band, ItemError
 
 
@@ -35,6 +36,7 @@ class Interpretation:
     reasons: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     composites: Mapping[str, int] = field(default_factory=dict)
+    said: tuple[Reason, ...] = ()  # the reasons as templates and parameters, where the rule keeps them
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> 
     band = dsm5_band(d)
     flags = ((d.status,) if d.in_remission else ()) + d.specifiers
     sources = diagnosis.SOURCES + (diagnosis.CODE_SOURCES if d.codes else ())
-    return Interpretation(d.counted, band, flags, d.reasons, sources)
+    return Interpretation(d.counted, band, flags, d.reasons, sources, said=d.said)
 
 
 def dsm5_consistency(answers: Mapping[str, Any], extras: Mapping[str, Any]) -> list[ItemError]:
@@ -375,6 +377,12 @@ CROSS_CHECKS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], list[It
 }
 
 
+def _either(choices: tuple[str, ...]) -> str:
+    """Choices in plain words: "mild, moderate or severe"."""
+    words = [str(c) for c in choices]
+    return ", ".join(words) if len(words) < 2 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], list[ItemError]]:
     """Validate and complete an instrument's extra inputs: (values with defaults, problems)."""
     spec = {e.name: e for e in EXTRAS.get(code, ())}
@@ -401,7 +409,7 @@ def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], 
         if not ok:
             want = {
                 "bool": "true or false",
-                "choice": f"one of {list(e.choices)}",
+                "choice": _either(e.choices),
                 "int": f"a whole number of at least {e.minimum}"
                 + (f" and at most {e.maximum}" if e.maximum is not None else ""),
             }[e.kind]

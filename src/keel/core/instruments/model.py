@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from keel.core.decision import Reason
+
 
 @dataclass(frozen=True)
 class Option:
@@ -136,6 +138,7 @@ class Result:
     composites: Mapping[str, int] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    said: tuple[Reason, ...] = field(default=(), compare=False)  # reasons as templates, where kept
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,4 +150,9 @@ class Result:
             "composites": dict(self.composites),
             "reasons": list(self.reasons),
             "sources": list(self.sources),
+            **(
+                {"said": [{"template": r.template, "params": dict(r.params)} for r in self.said]}
+                if self.said
+                else {}
+            ),
         }

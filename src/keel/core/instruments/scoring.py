@@ -33,4 +33,5 @@ def score(code: str, answers: Mapping[str, Any], extras: Mapping[str, Any] | Non
         composites=dict(meaning.composites),
         reasons=meaning.reasons,
         sources=meaning.sources,
+        said=meaning.said,
     )

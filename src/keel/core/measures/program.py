@@ -6,13 +6,15 @@ an opaque key and dates only.
 
 - **Retention at N days** (reference 14.4): of the people whose treatment episode started in the window, the
   share whose episode lasted at least N days with no gap longer than G days. There is no standard definition:
-  N and G are parameters. A person whose day N has not come yet and whose episode is still open is *pending*,
-  not a failure.
+  N and G are parameters. A person whose episode is still open (a dose on the report date would still join it,
+  before day N or past it inside the allowed gap) is *pending*, not a failure.
 - **Continuity of pharmacotherapy, NQF 3175 / MIPS 468** (reference 14.1 and correction 7): adults >= 18
   [V] with an OUD diagnosis, at least 180 days [V] of continuous pharmacotherapy; the allowed gap (default 7
-  days) is UNVERIFIED and a parameter, shown with the measure version. Age counts at the episode start, and
-  the episode is the person's first that starts in the window (Keel's reading; the licensed specification's
-  identification period was not read).
+  days) is UNVERIFIED and a parameter, shown with the measure version. And
+  the episode is the person's first with medication in the window (the specification's denominator: "adults
+  with pharmacotherapy for OUD seen during the denominator identification period"), counted from its first
+  covered day in the window (the index date): a person who continues medication from before the window is
+  counted, from the window's first day, never dropped. Age counts at the index date.
 - **The report date** (`as_of`): every measure reads the days covered up to it (`coverage.up_to`): supply
   dated after it never counts, and a supply that runs past it has covered only the days that have come, so a
   person who is not yet at day N is pending, never met on days still to come.
@@ -38,6 +40,7 @@ NALOXONE_SOURCES = ("samhsa-overdose-toolkit",)
 INTAKE_SOURCES = ("keel-measures",)
 
 NEVER_STARTED = "never started: care ended before a first dose"
+CONTINUING = "from the first day in the window (index date); earlier days not counted"
 NQF_VERSION = "NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)"
 
 
@@ -168,11 +171,24 @@ def first_episode_in(person: Person, start: date, end: date, max_gap: int, as_of
 
 
 def _outcome(episode: Span, days: int, as_of: date, max_gap: int) -> str:
+    """Met at `days` days; pending while the episode may still go on (a dose on the report date would
+    still join it under the gap rule: before day N, or past it inside the allowed gap); else not met."""
     if episode.days >= days:
         return "met"
-    if as_of < episode.start + timedelta(days=days - 1) and still_open(episode, as_of, max_gap=max_gap):
+    if still_open(episode, as_of, max_gap=max_gap):
         return "pending"
     return "not_met"
+
+
+def first_episode_during(person: Person, start: date, end: date, max_gap: int, as_of: date) -> Span | None:
+    """NQF 3175's index episode: the person's first episode (under the gap rule) with a covered day inside
+    [start, end], from its first covered day in the window (the index date). A person who continues
+    medication from before the window is counted from the window's first day, never dropped; days before
+    the window do not count toward the 180."""
+    for episode in join(up_to(person.coverage, as_of), max_gap=max_gap):
+        if episode.end >= start and episode.start <= end:
+            return Span(max(episode.start, start), episode.end)
+    return None
 
 
 def _continuity(
@@ -183,11 +199,12 @@ def _continuity(
     days: int,
     max_gap: int,
     admit: Callable[[Person, Span], str | None],
+    find: Callable[[Person, date, date, int, date], Span | None] = first_episode_in,
 ) -> tuple[dict[str, _Tally], dict[str, int]]:
     tallies = {m: _Tally() for m in months(start, end)}
     excluded: dict[str, int] = {}
     for person in people:
-        episode = first_episode_in(person, start, end, max_gap, as_of)
+        episode = find(person, start, end, max_gap, as_of)
         if episode is None:
             continue
         why_not = admit(person, episode)
@@ -266,7 +283,9 @@ def continuity_nqf3175(
             return "no OUD diagnosis on record"
         return None
 
-    tallies, excluded = _continuity(people, start, end, as_of, params.nqf_min_days, params.max_gap, admit)
+    tallies, excluded = _continuity(
+        people, start, end, as_of, params.nqf_min_days, params.max_gap, admit, first_episode_during
+    )
     return _rate(
         "nqf_3175",
         "Continuity of pharmacotherapy (NQF 3175)",
@@ -277,17 +296,21 @@ def continuity_nqf3175(
             "min_days": params.nqf_min_days,
             "max_gap": params.max_gap,
             "min_age": params.nqf_min_age,
+            "continuing": CONTINUING,
             "start": start.isoformat(),
             "end": end.isoformat(),
         },
         NQF_SOURCES,
-        f"Adults ({params.nqf_min_age}+) with an opioid use disorder diagnosis who started medication in the "
-        f"window: the share with at least {params.nqf_min_days} days of continuous medication, no gap longer "
+        f"Adults ({params.nqf_min_age}+) with an opioid use disorder diagnosis who had medication in the "
+        "window (the denominator identification period): the share with at least "
+        f"{params.nqf_min_days} days of continuous medication, no gap longer "
         f"than {params.max_gap} days (the gap rule is a parameter: unverified). An opioid use disorder "
         "diagnosis here is a DSM-5 result recorded in Keel of mild, moderate or severe opioid use disorder, "
         "active or in early or sustained remission (ICD-10-CM F11.10, F11.11, F11.20, F11.21). The episode "
-        "counted is the person's first that starts in the window; days after the report date never count, "
-        "and a person not yet at the last day who is still inside the allowed gap is pending.",
+        "counted is the person's first with medication in the window, from its first day in the window (the "
+        "index date): people who continue medication from before the window are counted from the window's "
+        "first day, and days before it do not count. The days after the report date never count; a person "
+        "whose treatment may still go on (inside the allowed gap on the report date) is pending.",
     )
 
 
@@ -308,8 +331,8 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
             else:
                 first = next((d for d in firsts if d >= admitted), None)
             # The care period this admission opened: a first dose after it ended is not this admission's.
-            left = next(
-                (c.end for c in person.in_care if c.start <= admitted <= c.end and c.end < as_of), None
+            left = next(  # care that ended on the report date has ended: never started, not waiting
+                (c.end for c in person.in_care if c.start <= admitted <= c.end and c.end <= as_of), None
             )
             if first is not None and first <= as_of and (left is None or first <= left):
                 tally.numerator += 1

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from keel.core.decision import Reason
+from keel.core.words import gettext_noop as N_
 
 SOURCES = ("keel-caseload",)
 MISSED_DAYS = 2
@@ -65,14 +66,14 @@ def rank(signals: Signals, *, missed_days: int = MISSED_DAYS, silent_days: int =
     for flag in sorted(signals.flags, key=lambda f: (f.priority, f.raised_at)):
         tier = min(tier, min(max(flag.priority, 0), 3))
         if not (quiet and flag.kind == "silence"):
-            reasons.append(Reason(f"{flag.label} (open flag)", SOURCES))
+            reasons.append(Reason.said(N_("%(flag)s (open flag)"), SOURCES, flag=flag.label))
     missed = signals.missed_dose_days or 0
     if missed >= missed_days:
         tier = min(tier, 2)
-        reasons.append(Reason(f"No observed dose for {missed} days in a row", SOURCES))
+        reasons.append(Reason.said(N_("No observed dose for %(days)s days in a row"), SOURCES, days=missed))
     if quiet:
         tier = min(tier, 3)
-        reasons.append(Reason(f"No check-in for {silent} days", SOURCES))
+        reasons.append(Reason.said(N_("No check-in for %(days)s days"), SOURCES, days=silent or 0))
     oldest = min((f.raised_at.timestamp() for f in signals.flags), default=float("inf"))
     key = (tier, -len(reasons), -missed, -(silent or 0), oldest)
     return Rank(tier, tuple(reasons), key)

@@ -15,6 +15,7 @@ from typing import Any
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
+from keel.core.words import gettext_noop as N_
 
 CHECKIN = (
     Field("date", "date"),
@@ -153,29 +154,26 @@ def evaluate(
         s for s in screens if s["positive"] and 0 <= (today - s["date"]).days <= p["screen_recent_days"]
     ]
     if recent:
-        kinds = sorted(
-            {
-                "PHQ-9 question 9 above 0" if s["kind"] == "phq9_item9" else "a positive C-SSRS screen"
-                for s in recent
-            }
+        said = {s["kind"] for s in recent}
+        template = (
+            N_("PHQ-9 question 9 above 0 and a positive C-SSRS screen: reach out today (highest priority).")
+            if said == {"phq9_item9", "cssrs"}
+            else N_("PHQ-9 question 9 above 0: reach out today (highest priority).")
+            if said == {"phq9_item9"}
+            else N_("A positive C-SSRS screen: reach out today (highest priority).")
         )
-        flags.append(
-            (
-                "suicide_risk",
-                Reason(
-                    f"{' and '.join(kinds)}: reach out today (highest priority).",
-                    ("keel-issue-7", "keel-conflict-16"),
-                ),
-            )
-        )
+        flags.append(("suicide_risk", Reason.said(template, ("keel-issue-7", "keel-conflict-16"))))
     if days and by_day[days[-1]]["used"]:
         flags.append(
             (
                 "reported_use",
-                Reason(
-                    f"Use reported in the check-in of {days[-1].isoformat()}: offer support, "
-                    "naloxone and a safety plan, never blame.",
+                Reason.said(
+                    N_(
+                        "Use reported in the check-in of %(day)s: offer support, naloxone and a safety plan, "
+                        "never blame."
+                    ),
                     SOURCES,
+                    day=days[-1].isoformat(),
                 ),
             )
         )
@@ -185,10 +183,12 @@ def evaluate(
         flags.append(
             (
                 "rising_craving",
-                Reason(
-                    f"Craving {p['craving_high_at']} or more on {len(high)} of the last "
-                    f"{len(window)} check-ins.",
+                Reason.said(
+                    N_("Craving %(at)s or more on %(high)s of the last %(window)s check-ins."),
                     SOURCES,
+                    at=p["craving_high_at"],
+                    high=len(high),
+                    window=len(window),
                 ),
             )
         )
@@ -198,7 +198,12 @@ def evaluate(
             break
         run, prev = run + 1, d
     if run >= p["missed_in_a_row"]:
-        flags.append(("missed_medication", Reason(f"Medication missed {run} days running.", SOURCES)))
+        flags.append(
+            (
+                "missed_medication",
+                Reason.said(N_("Medication missed %(run)s days running."), SOURCES, run=run),
+            )
+        )
     if days:
         last = days[-1]
         silent = (today - last).days
@@ -207,9 +212,11 @@ def evaluate(
             flags.append(
                 (
                     "silence",
-                    Reason(
-                        f"No check-in for {silent} days after checking in on {len(habit_window)} of 7 days.",
+                    Reason.said(
+                        N_("No check-in for %(silent)s days after checking in on %(habit)s of 7 days."),
                         SOURCES,
+                        silent=silent,
+                        habit=len(habit_window),
                     ),
                 )
             )
@@ -220,14 +227,27 @@ def evaluate(
             break
         worse_days += 1
     if worse_days >= p["worsening_mood_days"]:
-        flags.append(("worsening_mood", Reason(f"Mood worse each day for {worse_days} days.", SOURCES)))
+        flags.append(
+            (
+                "worsening_mood",
+                Reason.said(N_("Mood worse each day for %(days)s days."), SOURCES, days=worse_days),
+            )
+        )
 
     flags.sort(key=lambda f: PRIORITY[f[0]])
     reasons = tuple(reason for _, reason in flags) or (
         Reason("No early-warning signs in this series.", SOURCES),
     )
     details = {
-        "flags": [{"code": code, "priority": PRIORITY[code], "reason": reason.text} for code, reason in flags]
+        "flags": [
+            {
+                "code": code,
+                "priority": PRIORITY[code],
+                "reason": reason.text,
+                "said": {"template": reason.template, "params": dict(reason.params)},
+            }
+            for code, reason in flags
+        ]
     }
     return Decision("early-warning", "1", "flags" if flags else "none", reasons, dict(p), details)
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -17,6 +18,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules import early_warning
 from keel.patients.models import Patient, PatientFlag, local_today
+from keel.recovery import labels
 from keel.recovery.common import (
     FLAG_KINDS,
     _audit,
@@ -49,6 +51,28 @@ def _flags_for(today: date, recent: list[dict[str, Any]]) -> list[dict[str, Any]
     ]
 
 
+def _what_and_how(checkin_id: int) -> dict[str, Any]:
+    """What the person said they used and how, from the check-in (issue #15), as a flag reason: the English
+    text, and a template with the choices' words (catalogue entries) to show in the reader's language."""
+    row = CheckIn.objects.filter(pk=checkin_id).values_list("used_what", "used_how").first()
+    what, how = (list(row[0] or []), list(row[1] or [])) if row else ([], [])
+    with translation.override("en"):
+        params = {
+            "what": [str(labels.SUBSTANCES[c]) for c in what if c in labels.SUBSTANCES],
+            "how": [str(labels.ROUTES[c]) for c in how if c in labels.ROUTES],
+        }
+    if params["what"] and params["how"]:
+        template = gettext_noop("What they said they used: %(what)s. How: %(how)s.")
+    elif params["what"]:
+        template = gettext_noop("What they said they used: %(what)s. How: not said.")
+    elif params["how"]:
+        template = gettext_noop("What they used: not said. How: %(how)s.")
+    else:
+        template = gettext_noop("What they used and how: not said.")
+    text = template % {k: ", ".join(v) for k, v in params.items()}
+    return {"text": text, "template": template, "params": params}
+
+
 def _raise_once(
     by: User | None,
     patient: Patient,
@@ -66,11 +90,17 @@ def _raise_once(
     ) | PatientFlag.objects.filter(kind=kind, source_type=source_type, source_id=source_id)
     if open_or_same.exists():
         return False
+    reasons, said = [flag["reason"]], [flag.get("said") or {}]
+    if code == "reported_use" and source_type == "checkin":
+        what_how = _what_and_how(source_id)
+        reasons.append(what_how["text"])
+        said.append({"template": what_how["template"], "params": what_how["params"]})
     created = PatientFlag.objects.create(
         patient=patient,
         kind=kind,
         priority=flag["priority"],
-        reasons=[flag["reason"]],
+        reasons=reasons,
+        said=said,
         sources=list(early_warning.SOURCES),
         source_type=source_type,
         source_id=source_id,

@@ -252,6 +252,7 @@ def record_dose(
                     kind=FlagKind.DOSE_HELD,
                     priority=1,
                     reasons=[r.text for r in decision.reasons],
+                    said=[{"template": r.template, "params": dict(r.params)} for r in decision.reasons],
                     sources=list(decision.sources),
                     source_type="dose",
                     source_id=dose.pk,

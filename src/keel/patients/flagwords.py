@@ -1,0 +1,40 @@
+"""A flag's reasons in the reader's language (issue #15): each reason as the rule said it (`PatientFlag.said`:
+a template marked for the catalogue where it was written, and its parameters) translated here; numbers stay
+numbers, words and lists of words are translated one by one. A reason stored without a template (older rows,
+free text such as an emergency's reason) is shown as it was written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_(str(v)) for v in value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    return _(str(value)) if value else ""
+
+
+def said_text(entry: Any, fallback: str) -> str:
+    """One reason: its template translated and filled, or `fallback` (the English text) when there is none
+    or a translation's placeholder is broken (never a 500)."""
+    if not isinstance(entry, dict) or not entry.get("template"):
+        return fallback
+    params = entry.get("params") or {}
+    try:
+        return _(entry["template"]) % {k: _value(v) for k, v in dict(params).items()}
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
+def flag_reasons(flag: Any) -> list[str]:
+    """The flag's reasons, in the active language."""
+    said = list(getattr(flag, "said", None) or [])
+    return [
+        said_text(said[i] if i < len(said) else None, str(text)) for i, text in enumerate(flag.reasons or [])
+    ]
