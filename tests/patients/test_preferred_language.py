@@ -66,7 +66,9 @@ def test_the_page_offers_the_choice(world: World, signed_in: Any) -> None:
 
 def test_the_cli_records_spanish(world: World) -> None:
     admin = world.staff["program_admin"]
-    call_command("register_patient", "--by", admin.username, "--data", json.dumps({**BODY, "preferred_language": "es"}))
+    call_command(
+        "register_patient", "--by", admin.username, "--data", json.dumps({**BODY, "preferred_language": "es"})
+    )
     assert Patient.objects.get(family_name="Diaz").preferred_language == "es"
 
 
@@ -74,7 +76,11 @@ def test_the_cli_names_a_bad_language(world: World) -> None:
     admin = world.staff["program_admin"]
     with pytest.raises(CommandError, match="preferred_language"):
         call_command(
-            "register_patient", "--by", admin.username, "--data", json.dumps({**BODY, "preferred_language": "x"})
+            "register_patient",
+            "--by",
+            admin.username,
+            "--data",
+            json.dumps({**BODY, "preferred_language": "x"}),
         )
 
 
@@ -110,9 +116,7 @@ def test_an_english_patient_still_gets_english(world: World) -> None:
     assert mail.outbox[0].subject == "Your reminder"
 
 
-def test_the_activation_code_text_is_in_spanish(
-    world: World, settings: Any, tmp_path: Path
-) -> None:
+def test_the_activation_code_text_is_in_spanish(world: World, settings: Any, tmp_path: Path) -> None:
     settings.KEEL_SMS_BACKEND = "keel.reminders.channels.FileSms"
     settings.KEEL_SMS_FILE = tmp_path / "sms.jsonl"
     patient = Patient.objects.create(
