@@ -377,7 +377,7 @@ KEEL_TWILIO_ACCOUNT_SID = env_str("KEEL_TWILIO_ACCOUNT_SID", "") or ""
 KEEL_TWILIO_AUTH_TOKEN = env_str("KEEL_TWILIO_AUTH_TOKEN", "") or ""
 KEEL_SMS_FROM = env_str("KEEL_SMS_FROM", "") or ""
 KEEL_TWILIO_BASE_URL = (env_str("KEEL_TWILIO_BASE_URL", "") or "https://api.twilio.com").rstrip("/")
-if KEEL_SMS_BACKEND == SMS_BACKENDS["twilio"]:
+if SMS_BACKENDS["twilio"] == KEEL_SMS_BACKEND:
     _missing = [
         name
         for name, value in (

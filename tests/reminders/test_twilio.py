@@ -45,7 +45,7 @@ def twilio(settings: Any) -> Iterator[Twilio]:
     state = Twilio()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             state.requests.append(
                 {
@@ -70,7 +70,11 @@ def twilio(settings: Any) -> Iterator[Twilio]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.KEEL_SMS_BACKEND = "twilio"
-    settings.KEEL_TWILIO_ACCOUNT_SID, settings.KEEL_TWILIO_AUTH_TOKEN, settings.KEEL_SMS_FROM = SID, TOKEN, FROM
+    settings.KEEL_TWILIO_ACCOUNT_SID, settings.KEEL_TWILIO_AUTH_TOKEN, settings.KEEL_SMS_FROM = (
+        SID,
+        TOKEN,
+        FROM,
+    )
     settings.KEEL_TWILIO_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
     settings.KEEL_SMS_CONNECT_TIMEOUT, settings.KEEL_SMS_READ_TIMEOUT = 1, 1
     try:
@@ -84,7 +88,9 @@ def twilio(settings: Any) -> Iterator[Twilio]:
 def by_sms(world: World) -> Reminder:
     world.alice.phone = PHONE
     world.alice.save()
-    reminder = Reminder.objects.create(patient=world.alice, kind="medication", at=time(8, 0), created_at=EIGHT)
+    reminder = Reminder.objects.create(
+        patient=world.alice, kind="medication", at=time(8, 0), created_at=EIGHT
+    )
     services.choose_channel(world.alice.user, reminder_id=reminder.pk, channel="sms")
     return reminder
 
@@ -173,7 +179,9 @@ def test_a_server_that_is_not_there_is_tried_again(twilio: Twilio, by_sms: Remin
 
 
 @pytest.mark.parametrize("missing", ["KEEL_TWILIO_ACCOUNT_SID", "KEEL_TWILIO_AUTH_TOKEN", "KEEL_SMS_FROM"])
-def test_the_adapter_refuses_to_start_without_its_settings(twilio: Twilio, settings: Any, missing: str) -> None:
+def test_the_adapter_refuses_to_start_without_its_settings(
+    twilio: Twilio, settings: Any, missing: str
+) -> None:
     setattr(settings, missing, "")
     with pytest.raises(ImproperlyConfigured):
         channels.TwilioSms()

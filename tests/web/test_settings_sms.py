@@ -26,7 +26,12 @@ def _production(tmp_path: Path, **extra: str) -> dict[str, str]:
         KEEL_CHECKPOINT_KEY=_checkpoint_key(tmp_path),
         **extra,
     )
-    for name in ("KEEL_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE", "KEEL_TWILIO_ACCOUNT_SID", "KEEL_TWILIO_AUTH_TOKEN"):
+    for name in (
+        "KEEL_TESTING",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "KEEL_TWILIO_ACCOUNT_SID",
+        "KEEL_TWILIO_AUTH_TOKEN",
+    ):
         if name not in extra:
             env.pop(name, None)
     if "KEEL_SMS_FROM" not in extra:

@@ -90,7 +90,8 @@ class TwilioSms:
         self.sender = settings.KEEL_SMS_FROM
         if not (self.sid and self.token and self.sender):
             raise ImproperlyConfigured(
-                "KEEL_SMS_BACKEND=twilio requires KEEL_TWILIO_ACCOUNT_SID, KEEL_TWILIO_AUTH_TOKEN and KEEL_SMS_FROM"
+                "KEEL_SMS_BACKEND=twilio requires KEEL_TWILIO_ACCOUNT_SID, KEEL_TWILIO_AUTH_TOKEN "
+                "and KEEL_SMS_FROM"
             )
         self.url = f"{settings.KEEL_TWILIO_BASE_URL.rstrip('/')}/2010-04-01/Accounts/{self.sid}/Messages.json"
         self.timeout = (settings.KEEL_SMS_CONNECT_TIMEOUT, settings.KEEL_SMS_READ_TIMEOUT)
@@ -115,7 +116,8 @@ class TwilioSms:
 
 
 def _twilio_code(response: object) -> str:
-    """Twilio's numeric error code from an error answer, or "?"; never its message (it may quote the number)."""
+    """Twilio's numeric error code from an error answer, or "?"; never its message (it may quote the
+    number)."""
     try:
         code = response.json().get("code")  # type: ignore[attr-defined]
     except Exception:

@@ -210,4 +210,3 @@ def _attempt(
         return False
     _finish(row, SendStatus.SENT, now, "")
     return True
-

@@ -17,8 +17,8 @@ from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.jobs import services as jobs_services
-from keel.reminders import queries as reminder_queries
 from keel.patients import queries
+from keel.reminders import queries as reminder_queries
 
 
 @require_safe

@@ -9,31 +9,40 @@ def one_attempt_each(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reminders', '0001_initial'),
+        ("reminders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='remindersend',
-            name='attempts',
+            model_name="remindersend",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='remindersend',
-            name='finished_at',
+            model_name="remindersend",
+            name="finished_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='remindersend',
-            name='next_try_at',
+            model_name="remindersend",
+            name="next_try_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='remindersend',
-            name='status',
-            field=models.CharField(choices=[('sending', 'Sending'), ('retrying', 'Retrying'), ('sent', 'Sent'), ('failed', 'Failed'), ('no_address', 'No Address'), ('stopped', 'Stopped')], max_length=12),
+            model_name="remindersend",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("sending", "Sending"),
+                    ("retrying", "Retrying"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                    ("no_address", "No Address"),
+                    ("stopped", "Stopped"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.RunPython(one_attempt_each, migrations.RunPython.noop),
     ]
