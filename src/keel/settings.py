@@ -362,8 +362,45 @@ KEEL_JOB_LEASE_SECONDS = env_int("KEEL_JOB_LEASE_SECONDS", 3600, floor=300, ceil
 KEEL_PUBLIC_URL = env_str("KEEL_PUBLIC_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 if not KEEL_PUBLIC_URL.startswith(("https://", "http://")):
     raise ConfigError("KEEL_PUBLIC_URL must start with https:// (or http:// in development)")
-KEEL_SMS_BACKEND = env_str("KEEL_SMS_BACKEND", "") or ""
+# KEEL_SMS_BACKEND: `twilio` (keel.reminders.channels.TwilioSms, Twilio's Messages API), `file` (FileSms), or
+# a dotted path to a class; unset: text messages off.
+SMS_BACKENDS = {
+    "twilio": "keel.reminders.channels.TwilioSms",
+    "file": "keel.reminders.channels.FileSms",
+}
+_sms_backend = env_str("KEEL_SMS_BACKEND", "") or ""
+KEEL_SMS_BACKEND = SMS_BACKENDS.get(_sms_backend, _sms_backend)
 KEEL_SMS_FILE = env_path("KEEL_SMS_FILE", DATA_DIR / "sms.jsonl")
+# Twilio (KEEL_SMS_BACKEND=twilio): the account, its auth token, the sending number (E.164) or messaging
+# service, and the API's address (tests point it at a local server). Each is required with `twilio`.
+KEEL_TWILIO_ACCOUNT_SID = env_str("KEEL_TWILIO_ACCOUNT_SID", "") or ""
+KEEL_TWILIO_AUTH_TOKEN = env_str("KEEL_TWILIO_AUTH_TOKEN", "") or ""
+KEEL_SMS_FROM = env_str("KEEL_SMS_FROM", "") or ""
+KEEL_TWILIO_BASE_URL = (env_str("KEEL_TWILIO_BASE_URL", "") or "https://api.twilio.com").rstrip("/")
+if SMS_BACKENDS["twilio"] == KEEL_SMS_BACKEND:
+    _missing = [
+        name
+        for name, value in (
+            ("KEEL_TWILIO_ACCOUNT_SID", KEEL_TWILIO_ACCOUNT_SID),
+            ("KEEL_TWILIO_AUTH_TOKEN", KEEL_TWILIO_AUTH_TOKEN),
+            ("KEEL_SMS_FROM", KEEL_SMS_FROM),
+        )
+        if not value
+    ]
+    if _missing:
+        raise ConfigError(f"KEEL_SMS_BACKEND=twilio requires {', '.join(_missing)}")
+    if PRODUCTION and not KEEL_TWILIO_BASE_URL.startswith("https://"):
+        raise ConfigError("KEEL_TWILIO_BASE_URL must start with https:// when KEEL_PRODUCTION=1")
+    if not KEEL_TWILIO_BASE_URL.startswith(("https://", "http://")):
+        raise ConfigError("KEEL_TWILIO_BASE_URL must start with https://")
+# How long a text-message provider may take, in seconds: to connect (1 to 30) and to answer (1 to 60). A
+# timeout is a failed attempt, tried again like any other (KEEL_REMINDER_MAX_ATTEMPTS).
+KEEL_SMS_CONNECT_TIMEOUT = env_int("KEEL_SMS_CONNECT_TIMEOUT", 5, floor=1, ceiling=30)
+KEEL_SMS_READ_TIMEOUT = env_int("KEEL_SMS_READ_TIMEOUT", 15, floor=1, ceiling=60)
+# Attempts at one reminder send (the first included) before it is marked failed and counted by /healthz;
+# between attempts, the delays of keel.jobs.schedule (1 minute, then 10). Floor 1 (no retry); ceiling 6,
+# so the last attempt (1 + 4 x 10 minutes) still falls inside the reminder's late window (2 hours).
+KEEL_REMINDER_MAX_ATTEMPTS = env_int("KEEL_REMINDER_MAX_ATTEMPTS", 3, floor=1, ceiling=6)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

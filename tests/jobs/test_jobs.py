@@ -168,7 +168,13 @@ def test_healthz_says_the_worker_is_alive_after_a_beat() -> None:
     services.beat("w1")
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "worker": "ok", "failed_jobs": 0}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "worker": "ok",
+        "failed_jobs": 0,
+        "failed_reminders": 0,
+    }
 
 
 def test_a_stale_beat_is_a_dead_worker(settings: Any) -> None:

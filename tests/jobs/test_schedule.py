@@ -53,3 +53,21 @@ def test_retries_wait_then_stop() -> None:
         timedelta(minutes=10),
         None,
     ]
+
+
+def test_backoff_reuses_the_retry_delays_and_repeats_the_last() -> None:
+    from keel.jobs.schedule import backoff
+
+    assert [backoff(n, max_attempts=5) for n in range(1, 6)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=10),
+        timedelta(minutes=10),
+        timedelta(minutes=10),
+        None,
+    ]
+
+
+def test_backoff_with_one_attempt_never_retries() -> None:
+    from keel.jobs.schedule import backoff
+
+    assert backoff(1, max_attempts=1) is None

@@ -165,6 +165,7 @@ def test_a_failed_send_is_recorded_and_logged(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_PORT = 1  # nothing listens there
     settings.EMAIL_TIMEOUT = 2
+    settings.KEEL_REMINDER_MAX_ATTEMPTS = 1  # no retry: the first failure is the last (retries: test_retries)
     _by_email(world, reminder)
     caplog.set_level(logging.ERROR)
     assert services.send_due(now=WINTER_EIGHT) == 0

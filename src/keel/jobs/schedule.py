@@ -48,3 +48,14 @@ def retry_delay(attempts: int) -> timedelta | None:
     if attempts < 1:
         raise ValueError("attempts starts at 1")
     return RETRY_DELAYS[attempts - 1] if attempts < MAX_ATTEMPTS else None
+
+
+def backoff(attempts: int, *, max_attempts: int) -> timedelta | None:
+    """The same delays for work with its own bound (a reminder send, KEEL_REMINDER_MAX_ATTEMPTS): after
+    `attempts` failed attempts, the next waits RETRY_DELAYS[attempts - 1] (the last delay once they run
+    out); None when `max_attempts` are used up."""
+    if attempts < 1 or max_attempts < 1:
+        raise ValueError("attempts and max_attempts start at 1")
+    if attempts >= max_attempts:
+        return None
+    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]

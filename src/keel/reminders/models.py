@@ -34,21 +34,29 @@ class Delivery(models.Model):
 
 
 class SendStatus(models.TextChoices):
+    SENDING = "sending"  # claimed by one worker, attempt under way
+    RETRYING = "retrying"  # an attempt failed; the next is due at next_try_at
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # a permanent refusal, or KEEL_REMINDER_MAX_ATTEMPTS used up; /healthz counts these
     NO_ADDRESS = "no_address"
+    STOPPED = "stopped"  # stopped (or done) between two attempts: not sent
 
 
 class ReminderSend(models.Model):
     """One reminder on one local day: the unique (reminder, day) row is inserted before sending, so two
-    workers never send the same reminder twice on a day."""
+    workers never send the same reminder twice on a day. A failed attempt is tried again after the delays of
+    keel.jobs.schedule, up to KEEL_REMINDER_MAX_ATTEMPTS; each attempt is claimed by one conditional update
+    (RETRYING -> SENDING), so a retry, too, is made by one worker only, and a SENT row is never sent again."""
 
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="sends")
     local_date = models.DateField()
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(max_length=12, choices=SendStatus.choices)
     error = models.CharField(max_length=200, blank=True)  # the exception's class only
-    sent_at = models.DateTimeField()
+    sent_at = models.DateTimeField()  # the first attempt
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)  # RETRYING: when the next attempt is due
+    finished_at = models.DateTimeField(null=True, blank=True)  # SENT or FAILED: when
 
     class Meta:
         constraints = [

@@ -19,6 +19,7 @@ from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.jobs import services as jobs_services
 from keel.patients import queries
+from keel.reminders import queries as reminder_queries
 from keel.web.audit_words import event_row
 
 
@@ -129,12 +130,15 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """503 when the database is unreachable (this process cannot serve); the worker's liveness and the
     scheduled runs that failed in the last 7 days are reported beside it (a proxy keeps sending requests
-    to a web process whose worker is down, and monitoring alerts on `worker`)."""
+    to a web process whose worker is down, and monitoring alerts on `worker`). `failed_reminders` counts the
+    reminder sends that failed for good in the last 7 days (after their retries, or refused by the provider);
+    it does not change `status` (one patient's wrong number is not the service's health), alert on it."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         worker = jobs_services.worker_health()
+        failed_reminders = reminder_queries.failed_sends()
     except Exception:
         return JsonResponse({"status": "error", "database": "error"}, status=503)
     return JsonResponse(
@@ -143,6 +147,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "database": "ok",
             "worker": "ok" if worker.alive else "down",
             "failed_jobs": worker.failed_runs,
+            "failed_reminders": failed_reminders,
         }
     )
 
