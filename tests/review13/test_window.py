@@ -160,16 +160,15 @@ def test_cumulative_increase_over_window_blocked(world: Any) -> None:
 
 
 def test_five_missed_days_reinduction_limits(world: Any) -> None:
-    """Held: after 5 missed days, 60 mg (the old dose) is refused without a prescriber's override."""
+    """Held: after 5 missed days, the old 40 mg dose is refused (a new induction: first dose at most 30 mg)."""
     from keel.treatment import services
 
-    methadone_order(world, "60", when=at(D0, 7))
+    methadone_order(world, "40", when=at(D0, 7))
     dose_daily(world, D0, 1, "30")
-    for i, mg in enumerate(("40", "40", "40", "50", "50", "50", "60", "60", "60"), start=1):
-        dose(world, mg, at(D0 + timedelta(days=3 * i if False else i)))  # noqa: SIM222
-    last = D0 + timedelta(days=9)
+    dose_daily(world, D0 + timedelta(days=1), 5, "40")
+    last = D0 + timedelta(days=5)
     with pytest.raises(services.DoseBlocked):
-        dose(world, "60", at(last + timedelta(days=6)))
+        dose(world, "40", at(last + timedelta(days=6)))
 
 
 def test_discharged_person_cannot_be_dosed(world: Any) -> None:
