@@ -70,7 +70,7 @@ def test_nurse_cannot_correct_a_held_dose_into_a_given_dose(world: Any) -> None:
     from keel.treatment import services
 
     today, held = _held_today(world)
-    with pytest.raises(Exception):  # noqa: B017 - any refusal
+    with pytest.raises(Exception):
         services.amend_dose(
             by=world.staff["nurse"],
             patient_id=world.alice.pk,
