@@ -25,7 +25,7 @@ def _discharge_and_readmit(world: Any, out_day: date, back_day: date) -> None:
 
 
 def test_readmission_restarts_first_dose_limit(world: Any) -> None:
-    """Held: readmitted after 2 weeks away, the old 40 mg is refused (first dose at most 30 mg): day 1 of a new episode again."""
+    """Held: readmitted after 2 weeks away, the old 40 mg is refused: day 1 of a new episode again."""
     from keel.treatment import services
 
     methadone_order(world, "40", when=at(D0, 7))

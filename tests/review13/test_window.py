@@ -160,7 +160,7 @@ def test_cumulative_increase_over_window_blocked(world: Any) -> None:
 
 
 def test_five_missed_days_reinduction_limits(world: Any) -> None:
-    """Held: after 5 missed days, the old 40 mg dose is refused (a new induction: first dose at most 30 mg)."""
+    """Held: after 5 missed days, the old 40 mg is refused (a new induction: first dose at most 30 mg)."""
     from keel.treatment import services
 
     methadone_order(world, "40", when=at(D0, 7))
