@@ -113,7 +113,7 @@ def test_a_restart_meets_the_day_one_limit_again(world: Any) -> None:
 
 
 def test_four_missed_days_is_not_a_restart(world: Any) -> None:
-    """Under the default policy (5 days in a row), 4 missed days keep the maintenance dose without a new gate."""
+    """Under the default policy (5 days in a row), 4 missed days keep the maintenance dose, no new gate."""
     _started(world)
     assert _give(world, "4", at(D0 + timedelta(days=5), 10)).dose.status == "given"
 
@@ -142,7 +142,11 @@ def test_the_api_refuses_a_nurse_with_403_and_audits_it(world: Any) -> None:
 
     today, held = _held(world)
     response = _post_api(
-        world, "nurse", f"doses/{held.pk}/amendments", {"corrected_mg": "30", "reason": "gave it"}, at(today, 9, 5)
+        world,
+        "nurse",
+        f"doses/{held.pk}/amendments",
+        {"corrected_mg": "30", "reason": "gave it"},
+        at(today, 9, 5),
     )
     assert response.status_code == 403
     assert not DoseAmendment.objects.filter(dose=held).exists()

@@ -596,7 +596,12 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
     if v["sedated_or_intoxicated"]:
         return _day_limit(v, p)  # held: recorded and flagged, whatever else is true
-    if v["first_dose"] and v["start_verdict"] != READY and not v["start_override"] and v["restart_after_days"]:
+    if (
+        v["first_dose"]
+        and v["start_verdict"] != READY
+        and not v["start_override"]
+        and v["restart_after_days"]
+    ):
         return Decision(
             "buprenorphine-dose-limit",
             "1",

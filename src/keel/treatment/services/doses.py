@@ -350,7 +350,10 @@ def amend_dose(
             reason="role may not correct a held dose into a given dose",
         )
         raise HeldDoseNotAllowed(
-            _("A held dose can be changed into a given dose only by a prescriber, who assesses the person first.")
+            _(
+                "A held dose can be changed into a given dose only by a prescriber, who assesses the "
+                "person first."
+            )
         )
     if corrected is not None:
         amendment_ceilings(patient, dose, corrected)

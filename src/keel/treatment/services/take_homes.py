@@ -183,9 +183,7 @@ def decide_take_home(
         patient, enrollment.pk, enrollment.started_on, today, bottles, ctx.given_today_mg > 0, decision
     )
     if supply_problem is not None:
-        raise TreatmentInvalid(
-            [replace(supply_problem, field=_bottles_field(days_asked, closure))]
-        )
+        raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(days_asked, closure))])
     if concerns:
         decision = replace(
             decision,
@@ -261,8 +259,9 @@ def _supply_problem(
         return FieldError(
             "start_on",
             _(
-                "%(outstanding)s take-home bottles are still outstanding; with %(new)s more this person would "
-                "hold %(total)s days of supply, above the %(allowed)s allowed at one time (42 CFR 8.12(i))"
+                "%(outstanding)s take-home bottles are still outstanding; with %(new)s more this person "
+                "would hold %(total)s days of supply, above the %(allowed)s allowed at one time "
+                "(42 CFR 8.12(i))"
             )
             % {
                 "outstanding": len(outstanding),
