@@ -305,6 +305,13 @@ _ALL = (
         "reference 9.3).",
     ),
     Source(
+        "keel-bup-restart",
+        "Program policy, default from Keel (the clinical reference gives no figure for buprenorphine): after "
+        "5 days in a row without a dose, the next buprenorphine dose is a restart and meets the start's "
+        "readiness gate again; re-induction after about 5-7 days off is common practice, and 5 or more "
+        "missed days is a new induction for methadone (Keel clinical reference correction 8).",
+    ),
+    Source(
         "keel-policy",
         "Program policy set by this program (default from Keel), changed only by a program admin with a reason.",
     ),

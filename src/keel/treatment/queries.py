@@ -122,6 +122,28 @@ def hours_since_last_dose(patient: Patient, medication: str, at: datetime, today
     return float(min(abs((at - t).total_seconds()) for t in times)) / 3600
 
 
+def last_dose_day_before(patient: Patient, medication: str, today: date, since: date | None) -> date | None:
+    """The last day before `today`, on or after `since` (the episode's first dose), with a dose of this
+    medication taken (a voided or held dose is none); None: no such day, whatever the look-back."""
+    if since is None:
+        return None
+    day: date | None = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient,
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=since,
+                local_date__lt=today,
+            )
+        )
+        .order_by("-local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    return day
+
+
 def dose_context(patient: Patient, medication: str, today: date) -> DoseContext:
     return dose_contexts([(patient, today)], medication)[patient.pk]
 

@@ -260,6 +260,8 @@ def _medication_post(request: AuthenticatedHttpRequest, patient_id: int) -> Http
             messages.success(request, _("QTc saved."))
         else:
             messages.error(request, _("Unknown form."))
+    except services.HeldDoseNotAllowed as exc:  # the nurse may correct other doses: say why, on the page
+        messages.error(request, _("Not saved: %(why)s") % {"why": str(exc)})
     except NotAllowed:
         raise PermissionDenied from None
     except InvalidInput as exc:

@@ -503,6 +503,14 @@ DOSE_INPUTS = (
         maximum=24 * 365,
         help=REDOSE_FIELD_HELP,
     ),
+    Field(
+        "restart_after_days",
+        "integer",
+        required=False,
+        minimum=1,
+        maximum=100000,
+        help="a restart: the days in a row without a buprenorphine dose before today (the start gate applies)",
+    ),
 )
 DOSE_POLICY = (
     Field(
@@ -524,6 +532,17 @@ DOSE_POLICY = (
         help="program policy, default 2 h, the conservative end of a further 2-4 mg 'about every 1-2 h' while "
         "withdrawal persists (reference 9.3, secondary; as the home start); a dose sooner (a double entry, a split dose) needs a prescriber's override "
         "for the day",
+    ),
+    Field(
+        "restart_gap_days",
+        "number",
+        required=False,
+        default=5,
+        minimum=0,
+        help="program policy, Keel default 5 days in a row without a buprenorphine dose: the next dose is a "
+        "restart and meets the start's readiness gate and day-1 limit again (the reference gives no figure "
+        "for buprenorphine; re-induction after about 5-7 days off is common practice, and 5 or more missed "
+        "days is a new induction for methadone, correction 8)",
     ),
     Field(
         "day1_max_mg",
@@ -577,6 +596,30 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
     if v["sedated_or_intoxicated"]:
         return _day_limit(v, p)  # held: recorded and flagged, whatever else is true
+    if (
+        v["first_dose"]
+        and v["start_verdict"] != READY
+        and not v["start_override"]
+        and v["restart_after_days"]
+    ):
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            NOT_READY_TO_DOSE,
+            (
+                Reason.said(
+                    gettext_noop(
+                        "A restart after %(days)s days without buprenorphine: the start gate applies again, and "
+                        "the start verdict is %(verdict)s, not ready. Wait and score COWS again, order a "
+                        "low-dose start, or a prescriber records an override for today with a reason."
+                    ),
+                    ("keel-bup-restart", "asam-2020-summary", "tip63-summary"),
+                    days=v["restart_after_days"],
+                    verdict=START_VERDICT_WORDS[v["start_verdict"]],
+                ),
+            ),
+            dict(p),
+        )
     if v["first_dose"] and v["start_verdict"] != READY and not v["start_override"]:
         return Decision(
             "buprenorphine-dose-limit",

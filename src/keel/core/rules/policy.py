@@ -164,6 +164,14 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "floor 8 mg, the older label's day-1 figure, the lowest in the sources (reference 9.3); ceiling 32 mg: "
         "more than 24 mg on day 1 'may be considered' in high tolerance (reference correction 11)",
     ),
+    (_BUP_DOSE, "restart_gap_days"): Limit(
+        "lower",
+        2,
+        7,
+        "program policy (keel-bup-restart; the reference gives no buprenorphine figure): floor 2 days, Keel "
+        "bound, since one missed day is an ordinary miss; ceiling 7 days, the long end of the usual 5-7 days "
+        "off after which buprenorphine is started again as a new induction",
+    ),
     (_BUP_DOSE, "day2_max_mg"): Limit(
         "lower",
         16,

@@ -46,7 +46,13 @@ from keel.treatment.queries import (
 )
 from keel.treatment.readiness import HomeStart, ReadinessRead, buprenorphine_readiness
 from keel.treatment.services.care_plan import add_goal, dispense_naloxone
-from keel.treatment.services.common import GUARD_RAILS, DoseBlocked, DoseConflict, DoseOutcome
+from keel.treatment.services.common import (
+    GUARD_RAILS,
+    DoseBlocked,
+    DoseConflict,
+    DoseOutcome,
+    HeldDoseNotAllowed,
+)
 from keel.treatment.services.doses import BLOCKING, amend_dose, amendment_ceilings, record_dose
 from keel.treatment.services.fills import record_fill, void_fill
 from keel.treatment.services.injections import SITES, continuing_course, record_injection
@@ -73,6 +79,7 @@ __all__ = [
     "DoseContext",
     "DoseOutcome",
     "DosingRow",
+    "HeldDoseNotAllowed",
     "HomeStart",
     "MedicationRecord",
     "NotAllowed",

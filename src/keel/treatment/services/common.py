@@ -27,6 +27,11 @@ class DoseBlocked(Exception):
         self.decision = decision
 
 
+class HeldDoseNotAllowed(NotAllowed):
+    """A role other than a prescriber tried to correct a held dose into a given one (403 on the API; a message
+    on the page, where the same role may correct other doses)."""
+
+
 class DoseConflict(Exception):
     """Another person recorded this dose slot first."""
 

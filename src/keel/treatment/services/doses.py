@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import User
@@ -37,6 +38,7 @@ from keel.treatment.services.common import (
     DoseBlocked,
     DoseConflict,
     DoseOutcome,
+    HeldDoseNotAllowed,
     _audit,
     _decimal,
     _reason,
@@ -120,6 +122,13 @@ def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError
     elif raw.astimezone(zone_of(patient)).date() != local_today(patient, now):
         errors.append(FieldError("given_at", "must be today, the day of this dose"))
     return raw
+
+
+def _slot_recorded(patient: Patient, medication: str, today: Any, slot: int) -> bool:
+    """Whether this dose slot of today is recorded now (read again, after the day's context was read)."""
+    return DoseRecord.objects.filter(
+        patient=patient, medication=medication, local_date=today, sequence=slot
+    ).exists()
 
 
 BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
@@ -213,6 +222,10 @@ def record_dose(
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     since = hours_since_last_dose(patient, medication, given or now, today)
     decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start, since)
+    if decision.decision in BLOCKING and _slot_recorded(patient, medication, today, slot):
+        # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
+        # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
+        raise DoseConflict(_slot_taken(slot))
     if decision.decision in BLOCKING:
         _audit(
             by,
@@ -325,6 +338,24 @@ def amend_dose(
     if dose is None:  # not this patient's dose (or none at all): the same answer, audited
         _audit(by, patient, Action.DENIED, "dose", dose_id, outcome=Outcome.DENIED, reason="no such dose")
         raise policy.PatientNotFound()
+    if dose.status == DoseStatus.HELD and corrected and not policy.can_prescribe(by):
+        # A held dose gave nothing: correcting it into an amount given walks around the hold. Only a
+        # prescriber (who also releases holds) may, with the reason; a nurse is refused, audited.
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "dose",
+            dose.pk,
+            outcome=Outcome.DENIED,
+            reason="role may not correct a held dose into a given dose",
+        )
+        raise HeldDoseNotAllowed(
+            _(
+                "A held dose can be changed into a given dose only by a prescriber, who assesses the "
+                "person first."
+            )
+        )
     if corrected is not None:
         amendment_ceilings(patient, dose, corrected)
     with transaction.atomic():

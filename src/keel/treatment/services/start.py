@@ -19,9 +19,16 @@ from keel.core import rules
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseOverride, Intake, MedicationOrder, NaloxoneKit, OverrideKind
+from keel.treatment.models import (
+    DoseOverride,
+    Intake,
+    Medication,
+    MedicationOrder,
+    NaloxoneKit,
+    OverrideKind,
+)
 from keel.treatment.policy_store import effective_policy
-from keel.treatment.queries import DoseContext
+from keel.treatment.queries import DoseContext, last_dose_day_before
 from keel.treatment.readiness import buprenorphine_readiness
 from keel.treatment.services.common import _audit, _scoped_for
 
@@ -40,13 +47,29 @@ def _start_gate(
     planned = low_dose_step(patient, order, ctx.today)
     if planned is not None:  # today's step of a low-dose start: its planned total instead of the gate
         return {"first_dose": False, "schedule_mg": planned}
-    first = ctx.treatment_day == 1 and ctx.given_today_mg == 0
+    gap = restart_gap(patient, ctx)
+    restart: dict[str, Any] = {"phase": "day1", "restart_after_days": gap} if gap else {}
+    first = (ctx.treatment_day == 1 or bool(gap)) and ctx.given_today_mg == 0
     if not first:
-        return {"first_dose": False}
+        return {"first_dose": False, **restart}
     read = buprenorphine_readiness(patient, now)
     verdict = read.readiness.decision if read.readiness is not None else "undecided"
     covered = any(o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides)
-    return {"first_dose": True, "start_verdict": verdict, "start_override": covered}
+    return {"first_dose": True, "start_verdict": verdict, "start_override": covered, **restart}
+
+
+def restart_gap(patient: Patient, ctx: DoseContext) -> int:
+    """A restart (review 13): the days in a row without a buprenorphine dose before today when they reach the
+    program's `restart_gap_days` (policy, source keel-bup-restart), else 0. A restart meets the start's
+    readiness gate (the same override) and the day-1 limit again, whatever the treatment day."""
+    if ctx.first_dose_on is None or ctx.first_dose_on >= ctx.today:
+        return 0
+    last = last_dose_day_before(patient, Medication.BUPRENORPHINE, ctx.today, ctx.first_dose_on)
+    if last is None:
+        return 0
+    missed = (ctx.today - last).days - 1
+    limit = effective_policy(patient, "buprenorphine-dose-limit")["restart_gap_days"]
+    return missed if missed >= Decimal(str(limit)) else 0
 
 
 def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:

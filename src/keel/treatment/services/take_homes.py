@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import User
@@ -23,6 +24,7 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import Medication, MedicationOrder, OrderStatus, TakeHomePlan
 from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import (
+    dose_context,
     episode_take_home_plans,
     plan_days,
     take_home_concerns,
@@ -105,6 +107,19 @@ def decide_take_home(
         raise TreatmentInvalid(
             [FieldError("order", "no active methadone order: a prescriber writes one before take-homes")]
         )
+    ctx = dose_context(patient, Medication.METHADONE, today)
+    if ctx.first_dose_on is None:  # tolerance never observed: no supply before the first dose at the window
+        raise TreatmentInvalid(
+            [
+                FieldError(
+                    "days_in_treatment",
+                    _(
+                        "no methadone dose has been taken at the window yet in this episode: take-home doses "
+                        "come after observed doses"
+                    ),
+                )
+            ]
+        )
     errors: list[FieldError] = []
     start = _a_date(start_on, "start_on", errors)
     if start is not None and start < today:
@@ -164,6 +179,11 @@ def decide_take_home(
         if problems:
             raise TreatmentInvalid(problems)
         bottles = [d.isoformat() for d in days_asked]
+    supply_problem = _supply_problem(
+        patient, enrollment.pk, enrollment.started_on, today, bottles, ctx.given_today_mg > 0, decision
+    )
+    if supply_problem is not None:
+        raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(days_asked, closure))])
     if concerns:
         decision = replace(
             decision,
@@ -193,6 +213,64 @@ def decide_take_home(
         )
         _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
     return plan
+
+
+def _bottles_field(days_asked: list[date] | None, closure: date | None) -> str:
+    """The form field that produced the bottles (the error names what the prescriber typed)."""
+    if closure is not None:
+        return "closure_day"
+    if days_asked is not None:
+        return "bottle_days"
+    return "start_on"
+
+
+def _supply_problem(
+    patient: Patient,
+    enrollment_id: int,
+    started_on: date,
+    today: date,
+    bottles: list[str],
+    dosed_today: bool,
+    decision: Any,
+) -> FieldError | None:
+    """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits
+    the take-home supply a person holds at one time, so every bottle still outstanding (a day from today on,
+    in an active plan of this episode) counts with the new bottles against the supply allowed now; no day gets
+    two bottles; and no bottle for today once today's observed dose was taken."""
+    days = {date.fromisoformat(iso) for iso in bottles}
+    if dosed_today and today in days:
+        return FieldError(
+            "start_on",
+            _(
+                "today's observed dose was already taken: a bottle for today would be a second dose today. "
+                "Start the bottles tomorrow"
+            ),
+        )
+    plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment_id, started_on)})
+    outstanding = {day for plan in plans for day in plan_days(plan) if day >= today}
+    if days & outstanding:
+        return FieldError(
+            "start_on",
+            _("a take-home plan already gives a bottle for %(days)s: one bottle a day")
+            % {"days": ", ".join(d.isoformat() for d in sorted(days & outstanding))},
+        )
+    allowed = int(decision.details.get("max_supply_days", 0))
+    if outstanding and len(outstanding) + len(days) > allowed:
+        return FieldError(
+            "start_on",
+            _(
+                "%(outstanding)s take-home bottles are still outstanding; with %(new)s more this person "
+                "would hold %(total)s days of supply, above the %(allowed)s allowed at one time "
+                "(42 CFR 8.12(i))"
+            )
+            % {
+                "outstanding": len(outstanding),
+                "new": len(days),
+                "total": len(outstanding) + len(days),
+                "allowed": allowed,
+            },
+        )
+    return None
 
 
 def take_home_day_problem(
