@@ -202,9 +202,12 @@ def test_revoked_consent_refused(world: Any) -> None:
         consent = _consent(world, world.alice)
         token = _token(world.alice.user)
         rv = Client().post(
-            f"/api/v1/me/consents/{consent}/revoke", HTTP_AUTHORIZATION=f"Bearer {token}"
+            f"/api/v1/me/consents/{consent}/revoke",
+            {},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
         )
-        assert rv.status_code == 200
+        assert rv.status_code == 200, rv.content
         r = _everything(world.alice.pk, _token(world.staff["counselor"]), _params(consent))
     assert r.status_code == 422
 
