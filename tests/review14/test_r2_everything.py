@@ -286,3 +286,46 @@ def test_odd_bodies_are_4xx(world: Any, body: str) -> None:
         r = _everything(world.alice.pk, _token(world.staff["counselor"]), body)
     assert 400 <= r.status_code < 500
     assert _disclosures(world.alice) == 0
+
+
+@pytest.mark.django_db
+def test_token_cannot_claim_patient_request_basis(world: Any) -> None:
+    """Harm: another system holding a staff token pulls the whole record with no consent by asserting
+    `basis=patient_request`; the accounting then says the record went to the patient, while it went to
+    that system (a false accounting of disclosures, 42 CFR 2.24)."""
+    with time_machine.travel(NOW, tick=False):
+        body = {
+            "resourceType": "Parameters",
+            "parameter": [{"name": "basis", "valueString": "patient_request"}],
+        }
+        r = _everything(world.alice.pk, _token(world.staff["counselor"]), body)
+    assert r.status_code == 422, f"{r.status_code}: whole record released on an unverified basis"
+
+
+@pytest.mark.django_db
+def test_bodiless_post_is_refused_without_disclosure(world: Any) -> None:
+    """Harm: an empty POST treated as a GET read (no basis, no accounting)."""
+    from django.test import Client
+
+    with time_machine.travel(NOW, tick=False):
+        r = Client().post(
+            f"/fhir/R4/Patient/{world.alice.pk}/$everything",
+            HTTP_AUTHORIZATION=f"Bearer {_token(world.staff['counselor'])}",
+        )
+    assert r.status_code == 422
+    assert _disclosures(world.alice) == 0
+
+
+@pytest.mark.django_db
+def test_session_get_of_whole_bundle_is_accounted(world: Any, signed_in: Any) -> None:
+    """Harm: the staff export needs a basis, the password again and a disclosure row; the same whole-record
+    Bundle downloads from `GET Patient/{id}/$everything` with a clinician's session (or a script riding it),
+    no basis, no password, no line in the accounting."""
+    with time_machine.travel(NOW, tick=False):
+        _consent(world, world.alice)
+        r = signed_in("counselor").get(
+            f"/fhir/R4/Patient/{world.alice.pk}/$everything?_count=100", HTTP_ACCEPT=FHIR
+        )
+        assert r.status_code == 200
+        assert r.json()["total"] >= 2
+    assert _disclosures(world.alice) >= 1
