@@ -62,7 +62,7 @@ def test_checkpoint_forged_with_chain_hmac_key_refused(tmp_path: Path) -> None:
     _rows()
     log = tmp_path / "points.jsonl"
     head = _checkpoint(log)
-    key_id, key = audit.audit_keys()[0]
+    _key_id, key = audit.audit_keys()[0]
     forged = {k: head[k] for k in chain.CHECKPOINT_FIELDS}
     forged["rows"] = head["rows"] + 5
     forged["signature"] = chain.sign_checkpoint(forged, key)

@@ -118,9 +118,7 @@ def test_fhir_search_by_birthdate_or_identifier_refused(world: Any, role: str) -
     with time_machine.travel(NOW, tick=False):
         token = _token(world.staff[role])
         codes = [
-            Client()
-            .get(f"/fhir/R4/Patient?{q}", HTTP_AUTHORIZATION=f"Bearer {token}")
-            .status_code
+            Client().get(f"/fhir/R4/Patient?{q}", HTTP_AUTHORIZATION=f"Bearer {token}").status_code
             for q in (f"birthdate={DOB}", f"identifier={MRN}", "birthdate=ge1990", "birthdate=lt1991")
         ]
     assert all(c in (403, 404) for c in codes), codes

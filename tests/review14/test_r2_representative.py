@@ -127,9 +127,7 @@ def test_parent_for_minor_needs_minor_cosignature(world: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_minor_at_age_of_majority_21_still_needs_guardian_not_health_agent(
-    world: Any, settings: Any
-) -> None:
+def test_minor_at_age_of_majority_21_still_needs_guardian_not_health_agent(world: Any, settings: Any) -> None:
     """Harm: a 19-year-old under a 21 age of majority treated as an adult by a health-care agent."""
     settings.KEEL_AGE_OF_MAJORITY = 21
     with time_machine.travel(NOW, tick=False):
@@ -207,8 +205,6 @@ def test_fhir_consent_names_representative_as_performer(world: Any) -> None:
         response = Client().get(
             f"/fhir/R4/Consent?patient={world.alice.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
         )
-    found = [
-        e["resource"] for e in response.json()["entry"] if e["resource"]["id"].endswith(str(consent_id))
-    ]
+    found = [e["resource"] for e in response.json()["entry"] if e["resource"]["id"].endswith(str(consent_id))]
     performers = [p.get("reference") for p in found[0].get("performer", [])]
     assert performers == ["#representative"]
