@@ -30,6 +30,7 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, record_id
 from keel.patients.models import (
     EmergencyAccess,
+    EndReason,
     Enrollment,
     EnrollmentStatus,
     Patient,
@@ -132,6 +133,7 @@ def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *
             today=local_today(patient, now),
             date_of_birth=patient.date_of_birth,
             age_of_majority=settings.KEEL_AGE_OF_MAJORITY,
+            deceased=Enrollment.objects.filter(patient=patient, end_reason=EndReason.DECEASED).exists(),
         )
     except InvalidInput as exc:
         raise _invalid(exc) from None
@@ -473,6 +475,21 @@ def release_record(
     if basis not in (Basis.CONSENT, Basis.PATIENT_REQUEST):
         raise SharingInvalid(
             [FieldError("basis", "must be consent or patient_request: a record leaves only with a basis")]
+        )
+    if by_token and basis == Basis.PATIENT_REQUEST:
+        # Another system holding a staff token cannot show that the patient asked, and the accounting would
+        # name the patient as the recipient of what that system received (42 CFR 2.24). The patient's own
+        # request is the staff export handed over in the app (with the password again); the patient's own
+        # token is their right-of-access path.
+        _deny(by, patient, target_type, "patient_request basis claimed by an API token")
+        raise SharingInvalid(
+            [
+                FieldError(
+                    "basis",
+                    "must be consent for a pull by another system: the patient's own request is the "
+                    "export handed over in Keel, or the patient's own sign-in",
+                )
+            ]
         )
     try:
         request = core.parse_request(raw) if basis == Basis.CONSENT else None
