@@ -560,6 +560,59 @@ def release_record(
     return disclosure, document
 
 
+CONSENT_HEADER = "Keel-Consent"
+
+
+def release_to_system(
+    *,
+    by: Any,
+    patient_id: int | str,
+    consent_id: Any,
+    target_type: str,
+    description: str,
+    build: Callable[[Patient, datetime], dict[str, Any]],
+    now: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> tuple[Disclosure, dict[str, Any]]:
+    """Another system reading one patient's resources with a staff member's API token (a FHIR read or a search
+    naming the patient): the record leaves Keel, so it is a disclosure under a consent named in the request
+    (`Keel-Consent: <consent id>`, never in the URL). The one basis check as for `Patient/$everything`
+    (`release_record`): the patient's consent, live, not revoked, covering the whole record; its recipient and
+    purpose are the disclosure's; one Disclosure row per request, in the accounting of disclosures."""
+    now = now or timezone.now()
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
+    )
+    pk = record_id(consent_id)
+    consent = Consent.objects.filter(patient=patient, pk=pk).first() if pk else None
+    if consent is None:
+        _deny(by, patient, target_type, f"{CONSENT_HEADER}: no such consent for this patient")
+        raise SharingInvalid([FieldError(CONSENT_HEADER, "no such consent for this patient")])
+    raw = {
+        "basis": Basis.CONSENT,
+        "consent": str(consent.pk),
+        "recipient_name": consent.recipient_name,
+        "purpose": consent.purpose,
+        "purpose_text": consent.purpose_text,
+    }
+    try:
+        return release_record(
+            by=by,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type=target_type,
+            description=description,
+            build=build,
+            now=now,
+            by_token=True,
+            detail=detail,
+        )
+    except SharingInvalid as exc:  # named as the header that carried the consent
+        raise SharingInvalid(
+            [FieldError(CONSENT_HEADER if e.field == "consent" else e.field, e.reason) for e in exc.errors]
+        ) from None
+
+
 # --- Emergency access (break-the-glass) --------------------------------------------------------------------
 
 
