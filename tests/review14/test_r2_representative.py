@@ -201,9 +201,18 @@ def test_fhir_consent_names_representative_as_performer(world: Any) -> None:
         made = _post(f"/api/v1/patients/{world.alice.pk}/consents", world.staff["nurse"], body)
         assert made.status_code == 201, made.content
         consent_id = made.json()["id"]
+        # A staff token's read is a disclosure under a consent covering the record (p14c): named in a header.
+        basis = _post(
+            f"/api/v1/patients/{world.alice.pk}/consents",
+            world.staff["nurse"],
+            _body(categories=["record"]),
+        )
+        assert basis.status_code == 201, basis.content
         token = _token(world.staff["nurse"])
         response = Client().get(
-            f"/fhir/R4/Consent?patient={world.alice.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
+            f"/fhir/R4/Consent?patient={world.alice.pk}",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_KEEL_CONSENT=str(basis.json()["id"]),
         )
     found = [e["resource"] for e in response.json()["entry"] if e["resource"]["id"].endswith(str(consent_id))]
     performers = [p.get("reference") for p in found[0].get("performer", [])]
