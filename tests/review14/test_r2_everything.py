@@ -71,9 +71,9 @@ def _disclosures(patient: Any) -> int:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="design (p14c): a staff token's per-patient FHIR read is refused (422 naming Keel-Consent) unless it "
-    "names the patient's consent in the Keel-Consent header, then writes one Disclosure row per request; this "
-    "test sends no header. The rule is tested in tests/review14/test_p14c_token_reads.py",
+    reason="design (p14c): a staff token's per-patient FHIR read is refused (422 naming Keel-Consent) "
+    "unless it names the patient's consent in the Keel-Consent header, then writes one Disclosure row per "
+    "request; this test sends no header. The rule is tested in tests/review14/test_p14c_token_reads.py",
 )
 @pytest.mark.django_db
 def test_token_assembling_whole_record_by_per_type_searches_leaves_a_disclosure(world: Any) -> None:
@@ -330,7 +330,8 @@ def test_bodiless_post_is_refused_without_disclosure(world: Any) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="open (p14c): a clinician's session GET of Patient/$everything is still an audited in-app read; "
-    "refusing it (pointing to the staff export) changes 4 existing tests and the access matrix: not done in time",
+    "refusing it (pointing to the staff export) changes 4 existing tests and the access matrix: not done in "
+    "time",
 )
 @pytest.mark.django_db
 def test_session_get_of_whole_bundle_is_accounted(world: Any, signed_in: Any) -> None:
