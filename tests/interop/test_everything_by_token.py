@@ -93,19 +93,21 @@ def test_a_staff_token_without_a_basis_gets_nothing(world: World) -> None:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_patients_own_request_is_a_basis_and_is_accounted(world: World) -> None:
+def test_the_patients_own_request_is_not_a_basis_for_another_system(world: World) -> None:
+    # Changed in p14c (review 2 of #14): a token cannot show the patient asked; the accounting would name the
+    # patient as recipient of what another system received. Was: 200 with a patient_request disclosure.
     response = _nurse_pull(world, basis="patient_request")
-    assert response.status_code == 200, response.content[:300]
-    disclosure = Disclosure.objects.get()
-    assert (disclosure.basis, disclosure.categories) == ("patient_request", ["record"])
-    assert disclosure.disclosed_by_id == world.staff["nurse"].pk
+    assert response.status_code == 422, response.content[:300]
+    assert _refused_field(response) == "basis"
+    assert not Disclosure.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)
 def test_the_pull_is_audited_as_an_export_by_token_listing_what_left(world: World) -> None:
-    _nurse_pull(world, basis="patient_request")
+    consent = _consent(world, ["record"])  # p14c: was basis=patient_request, no longer open to a token
+    _nurse_pull(world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment")
     event = AuditEvent.objects.filter(action="export").get()
-    assert event.reason == "the patient's own request; pulled with an API token"
+    assert event.reason == "pulled with an API token"
     assert f"Patient/{world.alice.pk}" in event.detail["returned"]
 
 
