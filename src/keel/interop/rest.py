@@ -562,7 +562,9 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
     """`Patient/{id}/$everything` by GET, or by POST with a `Parameters` body (FHIR allows both for an
     operation). A staff member's API token takes the record out of Keel: a disclosure, whose basis comes in
     the POST body, never in the URL. The next-page links carry only `_count` and `_offset`: the client POSTs
-    the same body to them, and each page that leaves is accounted as its own disclosure."""
+    the same body to them, and each page that leaves is accounted as its own disclosure. A staff member's
+    session is refused (403): the whole record leaves by the staff export (a basis, the password again); the
+    person's own session or token reads their own record (the right of access)."""
 
     def work() -> HttpResponse:
         in_query = [name for name in BASIS_PARAMS if name in request.GET]
@@ -593,10 +595,32 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
                 reason="role may not take the whole record",
             )
             raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
+        if not by_token and user.role != Role.PATIENT:
+            # A clinician's session taking the whole record at once is the staff export by another door
+            # (issue #14): the same file leaves, so it follows the export's rule (a basis, the password again,
+            # a line in the accounting of disclosures) on the export's own route. Inside the app the care team
+            # reads the record per resource; the person's own session keeps their right of access.
+            audit.record(
+                actor=user,
+                action=Action.DENIED,
+                outcome=Outcome.DENIED,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="fhir",
+                target_id=target,
+                reason="whole record by a staff session: the staff export is the way out",
+            )
+            raise FhirError(
+                403,
+                "forbidden",
+                "The whole record leaves Keel only as a disclosure: use the Sharing page "
+                f"(/patients/{patient.pk}/sharing/) or POST /api/v1/patients/{patient.pk}/fhir/export with "
+                "a basis and your password; read single resources here.",
+            )
         disclosure = by_token and user.role != Role.PATIENT
         if raw and not disclosure:
-            # The person's own read, or the care team's inside the app, is not a disclosure: a basis sent
-            # with it is refused, never silently ignored.
+            # The person's own read is not a disclosure: a basis sent with it is refused, never silently
+            # ignored.
             raise FhirError(
                 400, "not-supported", "A basis is only for a disclosure by an API token.", next(iter(raw))
             )
@@ -616,8 +640,7 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
 
         if disclosure:
             # Another system pulling a person's whole record with a staff member's token: the record leaves,
-            # so it is a disclosure with the staff export's basis and accounting (`release_record`). A session
-            # read by the care team inside the app stays an audited use.
+            # so it is a disclosure with the staff export's basis and accounting (`release_record`).
             if request.method != "POST":
                 raise FhirError(
                     422,
@@ -1023,7 +1046,8 @@ def capability_statement(base: Base) -> dict[str, Any]:
                     "documentation": (
                         "GET, or POST with a Parameters body. With a staff member's API token the record "
                         "leaves Keel: POST its basis (basis, consent, recipient_name, purpose, purpose_text) "
-                        "in the body, never in the URL; POST the same body to each next link."
+                        "in the body, never in the URL; POST the same body to each next link. Not with a "
+                        "staff member's session (403: use the staff export)."
                     ),
                 }
             ]
@@ -1050,7 +1074,16 @@ def capability_statement(base: Base) -> dict[str, Any]:
                     "cors": False,
                     # No code of restful-security-service fits Keel's own bearer tokens (they are not OAuth).
                     "service": [{"text": "Bearer personal access tokens from POST /api/v1/auth/tokens"}],
-                    "description": "Authorization: Bearer <token>, the same tokens as Keel's JSON API.",
+                    "description": (
+                        "Authorization: Bearer <token>, the same tokens as Keel's JSON API. With a staff "
+                        "member's token a person's record leaves Keel (42 CFR Part 2): every read or search "
+                        f"names one person (patient) and sends '{CONSENT_HEADER}: <consent id>', a live "
+                        "consent of that person naming the recipient, the purpose and the whole record; each "
+                        "request is a line in their accounting of disclosures. Patient/$everything takes its "
+                        "basis in a POST Parameters body instead. A staff member's browser session cannot "
+                        "take the whole record ($everything): that is the staff export, with a basis and "
+                        "the password again. A person's own token or session reads their own record."
+                    ),
                 },
                 "resource": rest_resources,
             }
