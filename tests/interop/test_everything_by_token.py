@@ -193,7 +193,9 @@ def test_a_basis_parameter_in_the_url_is_refused_by_name(world: World, name: str
 
 @time_machine.travel(NOW, tick=False)
 def test_a_basis_in_the_url_of_a_post_is_refused_even_with_a_body(world: World) -> None:
-    consent = _consent(world, ["record"])  # p14c: a valid body (was patient_request, no longer a token's basis)
+    consent = _consent(
+        world, ["record"]
+    )  # p14c: a valid body (was patient_request, no longer a token's basis)
     body = _parameters(
         {"basis": "consent", "consent": consent.pk, "recipient_name": RECIPIENT, "purpose": "treatment"}
     )
