@@ -327,22 +327,21 @@ def test_bodiless_post_is_refused_without_disclosure(world: Any) -> None:
     assert _disclosures(world.alice) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (p14c): a clinician's session GET of Patient/$everything is still an audited in-app read; "
-    "refusing it (pointing to the staff export) changes 4 existing tests and the access matrix: not done in "
-    "time",
-)
 @pytest.mark.django_db
 def test_session_get_of_whole_bundle_is_accounted(world: Any, signed_in: Any) -> None:
     """Harm: the staff export needs a basis, the password again and a disclosure row; the same whole-record
     Bundle downloads from `GET Patient/{id}/$everything` with a clinician's session (or a script riding it),
-    no basis, no password, no line in the accounting."""
+    no basis, no password, no line in the accounting.
+
+    Closed by refusing it (p14c): a staff session's `$everything` is a 403 pointing to the staff export. The
+    review's assertions (200, a Bundle, a disclosure row) became: 403, no Bundle, no disclosure (nothing left)."""
     with time_machine.travel(NOW, tick=False):
         _consent(world, world.alice)
         r = signed_in("counselor").get(
             f"/fhir/R4/Patient/{world.alice.pk}/$everything?_count=100", HTTP_ACCEPT=FHIR
         )
-        assert r.status_code == 200
-        assert r.json()["total"] >= 2
-    assert _disclosures(world.alice) >= 1
+        assert r.status_code == 403
+        assert r.json()["resourceType"] == "OperationOutcome"
+        assert "entry" not in r.json()
+        assert "/fhir/export" in r.json()["issue"][0]["diagnostics"]
+    assert _disclosures(world.alice) == 0
