@@ -333,8 +333,8 @@ def test_session_get_of_whole_bundle_is_accounted(world: Any, signed_in: Any) ->
     Bundle downloads from `GET Patient/{id}/$everything` with a clinician's session (or a script riding it),
     no basis, no password, no line in the accounting.
 
-    Closed by refusing it (p14c): a staff session's `$everything` is a 403 pointing to the staff export. The
-    review's assertions (200, a Bundle, a disclosure row) became: 403, no Bundle, no disclosure (nothing left)."""
+    Closed by refusing it (p14c): a staff session's `$everything` is a 403 pointing to the staff export.
+    The review's assertions (200, a Bundle, a disclosure row) became: 403, no Bundle, no disclosure."""
     with time_machine.travel(NOW, tick=False):
         _consent(world, world.alice)
         r = signed_in("counselor").get(
