@@ -283,3 +283,14 @@ def test_every_response_carries_the_part2_label(world: World) -> None:
         "code": "42CFRPart2",
         "display": "42 CFR Part2",
     } in body["meta"]["security"]
+
+
+def test_the_capability_statement_names_the_consent_header_for_staff_tokens() -> None:
+    body = Client().get(f"{R4}/metadata").json()
+    assert "Keel-Consent: <consent id>" in body["rest"][0]["security"]["description"]
+
+
+def test_the_capability_statement_says_a_staff_session_cannot_take_everything() -> None:
+    body = Client().get(f"{R4}/metadata").json()
+    patient = next(r for r in body["rest"][0]["resource"] if r["type"] == "Patient")
+    assert "staff export" in patient["operation"][0]["documentation"]
