@@ -899,7 +899,15 @@ ROUTES.update(
         "fhir:patient_everything": Route(  # the whole record at once: only who may release it (issue #14)
             "GET",
             "/fhir/R4/Patient/{patient}/$everything",
-            {**_FHIR_RECORD, "peer_specialist": (403, 404, 404), "program_admin": (403, 403, 404)},
+            {
+                **_FHIR_RECORD,
+                # p14c: a staff session takes the whole record only by the staff export (basis, password)
+                "counselor": (403, 404, 404),
+                "nurse": (403, 404, 404),
+                "prescriber": (403, 404, 404),
+                "peer_specialist": (403, 404, 404),
+                "program_admin": (403, 403, 404),
+            },
             patient_scoped=True,
             also=("POST",),  # FHIR's POST form of an operation (a staff token's basis travels in its body)
         ),

@@ -1,7 +1,7 @@
 """`Patient/$everything` pulled by another system with a staff member's API token is a disclosure (issue #14):
 the same basis as the staff export (`sharing.services.release_record`: the patient's own request, or a live
 consent naming the recipient, the purpose and the whole record) and a row in the accounting of disclosures.
-A session read by the care team inside the app stays an audited use."""
+A staff member's session cannot take the whole record at all (p14c): that is the staff export's route."""
 
 from __future__ import annotations
 
@@ -93,19 +93,21 @@ def test_a_staff_token_without_a_basis_gets_nothing(world: World) -> None:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_patients_own_request_is_a_basis_and_is_accounted(world: World) -> None:
+def test_the_patients_own_request_is_not_a_basis_for_another_system(world: World) -> None:
+    # Changed in p14c (review 2 of #14): a token cannot show the patient asked; the accounting would name the
+    # patient as recipient of what another system received. Was: 200 with a patient_request disclosure.
     response = _nurse_pull(world, basis="patient_request")
-    assert response.status_code == 200, response.content[:300]
-    disclosure = Disclosure.objects.get()
-    assert (disclosure.basis, disclosure.categories) == ("patient_request", ["record"])
-    assert disclosure.disclosed_by_id == world.staff["nurse"].pk
+    assert response.status_code == 422, response.content[:300]
+    assert _refused_field(response) == "basis"
+    assert not Disclosure.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)
 def test_the_pull_is_audited_as_an_export_by_token_listing_what_left(world: World) -> None:
-    _nurse_pull(world, basis="patient_request")
+    consent = _consent(world, ["record"])  # p14c: was basis=patient_request, no longer open to a token
+    _nurse_pull(world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment")
     event = AuditEvent.objects.filter(action="export").get()
-    assert event.reason == "the patient's own request; pulled with an API token"
+    assert event.reason == "pulled with an API token"
     assert f"Patient/{world.alice.pk}" in event.detail["returned"]
 
 
@@ -150,11 +152,14 @@ def test_a_revoked_consent_stops_the_next_pull(world: World) -> None:
 
 @time_machine.travel(NOW, tick=False)
 def test_each_page_that_leaves_is_accounted(world: World) -> None:
-    first = _nurse_pull(world, basis="patient_request", _count=1)
-    assert first.status_code == 200
+    # p14c: was basis=patient_request, no longer open to a token; the same paging under a record consent.
+    consent = _consent(world, ["record"])
+    basis = {"basis": "consent", "consent": consent.pk, "recipient_name": RECIPIENT, "purpose": "treatment"}
+    first = _nurse_pull(world, **basis, _count=1)
+    assert first.status_code == 200, first.content[:300]
     following = next(link["url"] for link in first.json()["link"] if link["relation"] == "next")
     query = "?" + following.split("?", 1)[1]
-    second = _post(world, world.staff["nurse"], _parameters({"basis": "patient_request"}), query)
+    second = _post(world, world.staff["nurse"], _parameters(basis), query)
     assert second.status_code == 200, second.content[:300]
     assert Disclosure.objects.count() == 2
 
@@ -188,7 +193,12 @@ def test_a_basis_parameter_in_the_url_is_refused_by_name(world: World, name: str
 
 @time_machine.travel(NOW, tick=False)
 def test_a_basis_in_the_url_of_a_post_is_refused_even_with_a_body(world: World) -> None:
-    body = _parameters({"basis": "patient_request"})
+    consent = _consent(
+        world, ["record"]
+    )  # p14c: a valid body (was patient_request, no longer a token's basis)
+    body = _parameters(
+        {"basis": "consent", "consent": consent.pk, "recipient_name": RECIPIENT, "purpose": "treatment"}
+    )
     response = _post(world, world.staff["nurse"], body, "?recipient_name=Valley")
     assert response.status_code == 400
     assert not Disclosure.objects.exists()
@@ -209,8 +219,11 @@ def test_a_staff_tokens_get_is_told_to_post_the_basis(world: World) -> None:
 
 @time_machine.travel(NOW, tick=False)
 def test_a_bearer_post_needs_no_csrf_token(world: World) -> None:
-    response = _nurse_pull(world, basis="patient_request")  # the client enforces CSRF
-    assert response.status_code == 200
+    consent = _consent(world, ["record"])  # p14c: was basis=patient_request, no longer open to a token
+    response = _nurse_pull(  # the client enforces CSRF
+        world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment"
+    )
+    assert response.status_code == 200, response.content[:300]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -223,7 +236,8 @@ def test_a_sessions_post_without_a_csrf_token_is_refused(world: World) -> None:
 
 @time_machine.travel(NOW, tick=False)
 def test_a_sessions_post_with_a_basis_is_refused_never_ignored(world: World) -> None:
-    client = sign_in(Client(), world.staff["nurse"])
+    # p14c: the patient's own session (a staff session's $everything is refused whatever its body, below).
+    client = sign_in(Client(), world.alice.user)
     response = client.post(
         f"/fhir/R4/Patient/{world.alice.pk}/$everything",
         json.dumps(_parameters({"basis": "patient_request"})),
@@ -276,8 +290,27 @@ def test_a_form_body_is_refused(world: World) -> None:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_session_read_by_the_care_team_stays_a_use(world: World) -> None:
+def test_a_session_read_by_the_care_team_is_refused_and_points_to_the_export(world: World) -> None:
+    # p14c (review 2 of #14, hole 4): was 200, an audited use; the whole record is the staff export's.
     client = sign_in(Client(), world.staff["nurse"])
+    response = client.get(f"/fhir/R4/Patient/{world.alice.pk}/$everything")
+    assert response.status_code == 403
+    assert f"/api/v1/patients/{world.alice.pk}/fhir/export" in response.json()["issue"][0]["diagnostics"]
+    assert "Zamorano" not in response.content.decode()
+    assert not Disclosure.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_refusal_of_a_staff_session_is_audited(world: World) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    client.get(f"/fhir/R4/Patient/{world.alice.pk}/$everything")
+    event = AuditEvent.objects.filter(action="denied", target_id__endswith="$everything").get()
+    assert event.patient_id == world.alice.pk
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_own_session_reads_their_record_without_a_basis(world: World) -> None:
+    client = sign_in(Client(), world.alice.user)
     response = client.get(f"/fhir/R4/Patient/{world.alice.pk}/$everything")
     assert response.status_code == 200
     assert not Disclosure.objects.exists()
@@ -291,10 +324,11 @@ def test_a_basis_on_a_session_read_is_an_unknown_parameter_never_ignored(world: 
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_session_read_by_post_stays_a_use(world: World) -> None:
+def test_a_session_read_by_post_is_refused_too(world: World) -> None:
+    # p14c (hole 4): was 200, an audited use.
     client = sign_in(Client(), world.staff["nurse"])
     response = client.post(f"/fhir/R4/Patient/{world.alice.pk}/$everything")
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert not Disclosure.objects.exists()
 
 

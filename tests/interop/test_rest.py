@@ -4,7 +4,8 @@ OperationOutcome; Bearer tokens; no search reaches another program; every respon
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from django.test import Client
 from keel.accounts import services as accounts
 from keel.assessments.services import submit_assessment
 from keel.audit.models import AuditEvent
+from keel.sharing.models import Consent
 from tests.conftest import World, audit_count, sign_in
 from tests.fhir_r4 import assert_valid_r4
 
@@ -50,6 +52,48 @@ def _nurse(world: World) -> Client:
     return sign_in(Client(), world.staff["nurse"])
 
 
+RECIPIENT = "Valley Primary Care"
+
+
+def _record_consent(world: World) -> Consent:
+    """Alice's consent to release her whole record to RECIPIENT for treatment: the basis a staff token needs
+    (issue #14, p14c)."""
+    return Consent.objects.create(
+        patient=world.alice,
+        program=world.riverside,
+        recipient_name=RECIPIENT,
+        purpose="treatment",
+        categories=["record"],
+        expires_on=date(2027, 6, 1),
+        signature="Alicia Zamorano",
+        form_version="keel-part2-consent-1",
+        statements=[],
+        signed_by=world.alice.user,
+        signed_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+
+
+def _everything_by_token(world: World, query: str = "") -> Any:
+    """The nurse's whole-record pull as another system makes it (p14c: a staff session's `$everything` is
+    refused; the record leaves with a token and a consent basis in a POST body)."""
+    consent = _record_consent(world)
+    secret = accounts.create_token(user=world.staff["nurse"], name="ehr").secret
+    basis = {"basis": "consent", "consent": consent.pk, "recipient_name": RECIPIENT, "purpose": "treatment"}
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": k, "valueString": str(v)} for k, v in basis.items()],
+    }
+    response = Client().post(
+        f"{R4}/Patient/{world.alice.pk}/$everything{query}",
+        json.dumps(body),
+        content_type="application/fhir+json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/fhir+json"
+    return response
+
+
 def test_the_capability_statement_is_valid_r4_and_needs_no_sign_in() -> None:
     response = _get(Client(), f"{R4}/metadata")
     assert response.status_code == 200
@@ -72,7 +116,12 @@ def test_the_capability_statement_lists_only_what_the_server_serves(world: World
 @time_machine.travel(NOW, tick=False)
 def test_a_patient_is_read_with_a_bearer_token(world: World) -> None:
     secret = accounts.create_token(user=world.staff["nurse"], name="ehr").secret
-    response = Client().get(f"{R4}/Patient/{world.alice.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    consent = _record_consent(world)  # p14c: a staff token's read of one person needs their consent
+    response = Client().get(
+        f"{R4}/Patient/{world.alice.pk}",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_KEEL_CONSENT=str(consent.pk),
+    )
     assert response.status_code == 200, response.content
     assert response.json()["name"][0]["family"] == "Zamorano"
     assert_valid_r4(response.json())
@@ -176,7 +225,7 @@ def test_a_peer_specialist_gets_no_clinical_resources(scores: World) -> None:
 
 @time_machine.travel(NOW, tick=False)
 def test_everything_returns_the_record_and_resolves_its_references(scores: World) -> None:
-    body = _get(_nurse(scores), f"{R4}/Patient/{scores.alice.pk}/$everything?_count=200").json()
+    body = _everything_by_token(scores, "?_count=200").json()  # p14c: was the nurse's session GET
     assert_valid_r4(body)
     kinds = {e["resource"]["resourceType"] for e in body["entry"]}
     assert {
@@ -204,7 +253,7 @@ def test_each_clinical_type_is_searchable_by_patient_as_valid_r4(scores: World, 
 @time_machine.travel(NOW, tick=False)
 def test_each_resource_found_by_search_reads_back(scores: World) -> None:
     client = _nurse(scores)
-    body = _get(client, f"{R4}/Patient/{scores.alice.pk}/$everything?_count=200").json()
+    body = _everything_by_token(scores, "?_count=200").json()  # p14c: was the nurse's session GET
     for entry in body["entry"]:
         read = _get(client, entry["fullUrl"].removeprefix("http://testserver"))
         assert read.status_code == 200, entry["fullUrl"]
@@ -234,3 +283,14 @@ def test_every_response_carries_the_part2_label(world: World) -> None:
         "code": "42CFRPart2",
         "display": "42 CFR Part2",
     } in body["meta"]["security"]
+
+
+def test_the_capability_statement_names_the_consent_header_for_staff_tokens() -> None:
+    body = Client().get(f"{R4}/metadata").json()
+    assert "Keel-Consent: <consent id>" in body["rest"][0]["security"]["description"]
+
+
+def test_the_capability_statement_says_a_staff_session_cannot_take_everything() -> None:
+    body = Client().get(f"{R4}/metadata").json()
+    patient = next(r for r in body["rest"][0]["resource"] if r["type"] == "Patient")
+    assert "staff export" in patient["operation"][0]["documentation"]

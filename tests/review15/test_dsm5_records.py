@@ -35,7 +35,14 @@ def test_export_agrees_with_patient_page_after_a_later_none(world: Any, signed_i
         assert post_dsm(c, c_pid, yes=()).status_code == 302
         page = text(c.get(f"/patients/{c_pid}/"))
         assert "F11" not in page.split("Diagnosis (DSM-5):")[1][:300]
-        bundle = c.get(f"/fhir/R4/Patient/{c_pid}/$everything")
+        from tests.conftest import PASSWORD
+
+        # p14c: the staff export (a basis, the password again); a staff session's $everything is refused.
+        bundle = c.post(
+            f"/api/v1/patients/{c_pid}/fhir/export",
+            json.dumps({"password": PASSWORD, "basis": "patient_request"}),
+            content_type="application/json",
+        )
         assert bundle.status_code == 200, bundle.status_code
         body = json.loads(bundle.content)
         conditions = [

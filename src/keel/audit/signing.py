@@ -42,6 +42,19 @@ def generate(path: Path) -> None:
 
 
 def load_private(path: str | Path) -> Ed25519PrivateKey:
+    """The private key at `path`. A file that the group or others may read or write is refused, as ssh
+    refuses such keys: any local account could otherwise sign checkpoints (`chmod 600` fixes it)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise CheckpointKeyError(
+            f"KEEL_CHECKPOINT_KEY: {path} is not a readable PEM private key ({error.__class__.__name__})"
+        ) from None
+    if os.name == "posix" and mode & 0o077:
+        raise CheckpointKeyError(
+            f"KEEL_CHECKPOINT_KEY: {path} has mode {mode & 0o777:04o}: other accounts can read it; "
+            "make it owner-only (chmod 600)"
+        )
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as error:

@@ -196,9 +196,14 @@ def _representative(
     date_of_birth: date | None,
     today: date,
     age_of_majority: int,
+    patient_name: str,
+    deceased: bool,
 ) -> Representative | None:
     """The representative who signs for the patient (sections 2.14, 2.15), or None when the patient signs.
-    Each missing element is named; a relationship without standing for this patient is refused."""
+    Each missing element is named; a relationship without standing for this patient is refused: the patient
+    themself named as their own representative (a minor as their own parent, an adult as their own agent:
+    a substitute decision-maker who does not exist), and a personal representative of a patient who died
+    while the record shows no death (2.15(b))."""
     signer = raw.get("signer", "patient")
     if signer in (None, "", "patient"):
         for name in ("representative_name", "representative_relationship", "representative_authority"):
@@ -219,6 +224,21 @@ def _representative(
             FieldError("representative_relationship", f"must be one of: {', '.join(REPRESENTATIVES)}")
         )
         return Representative(name, "", authority)  # still the signer: their name is checked
+    if name and _folded(name) == _folded(patient_name):
+        errors.append(
+            FieldError(
+                "representative_name",
+                "is the patient's own name: a representative is someone else; "
+                "when the patient signs, choose patient as the signer",
+            )
+        )
+    if relationship == "personal_representative" and not deceased:
+        errors.append(
+            FieldError(
+                "representative_relationship",
+                "a personal representative signs only for a patient who died, and the record shows no death",
+            )
+        )
     minor = is_minor(date_of_birth, today, age_of_majority)
     if date_of_birth is None and relationship == "parent":
         errors.append(
@@ -258,13 +278,21 @@ def parse_consent(
     today: date,
     date_of_birth: date | None = None,
     age_of_majority: int = AGE_OF_MAJORITY_DEFAULT,
+    deceased: bool = False,
 ) -> ConsentTerms:
     """The consent as the patient (or their representative) filled it, every element checked; InvalidInput
     names each bad field. `date_of_birth` and the program's `age_of_majority` decide whether the patient is a
-    minor (section 2.14)."""
+    minor (section 2.14); `deceased` (the record shows the patient died) whether a personal representative has
+    standing (section 2.15(b))."""
     errors: list[FieldError] = []
     representative = _representative(
-        raw, errors, date_of_birth=date_of_birth, today=today, age_of_majority=age_of_majority
+        raw,
+        errors,
+        date_of_birth=date_of_birth,
+        today=today,
+        age_of_majority=age_of_majority,
+        patient_name=patient_name,
+        deceased=deceased,
     )
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     purpose = raw.get("purpose")

@@ -48,7 +48,13 @@ from keel.interop.fhir.record import CLINICAL_TYPES, Record
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, zone_of
 from keel.sharing.models import Consent
-from keel.sharing.services import SharingInvalid, release_record
+from keel.sharing.services import (
+    CONSENT_HEADER,
+    SharingInvalid,
+    SharingNotAllowed,
+    release_record,
+    release_to_system,
+)
 from keel.treatment.models import DoseRecord, MedicationOrder
 
 # Paging limits: program policy with its source (`keel-fhir-paging`), refused beyond, never lowered silently.
@@ -282,10 +288,21 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
         if resource_type in ("Organization", "Practitioner"):
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
         patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
-        rec = Record(patient, _areas(user), base_for(request), timezone.now())
+        base = base_for(request)
+        rec = Record(patient, _areas(user), base, timezone.now())
         found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
         if found is None:
             raise _deny(user, "fhir", target, "not in this record")
+        if _staff_token(request, user):
+
+            def build(subject: Patient, at: datetime) -> dict[str, Any]:
+                fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
+                one = next((x for x in fresh if x["id"] == rid), None)
+                if one is None:  # gone between the check and the write: nothing leaves
+                    raise _not_found()
+                return labelled(one)
+
+            return _released(request, user, patient, target, build, {"resources": [target]})
         _audit_read(user, patient, target, [target], [patient.pk])
         return _json(labelled(found))
 
@@ -357,6 +374,8 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         now = timezone.now()
         filters = _filters(request, resource_type)
         skipped = 0  # resources the database already skipped, without building their records
+        if _staff_token(request, user):
+            return _search_by_system(request, user, resource_type, filters, base, offset, count)
         if resource_type == "Patient":
             patients, skipped = _patients_matching(request, user, offset)
             records = (Record(p, _areas(user), base, now) for p in patients)
@@ -378,6 +397,113 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         return _json(_searchset(request, base, page, offset, count, more))
 
     return _handle(request, work)
+
+
+# --- Another system reading with a staff member's API token (issue #14) -----------------------------------
+# A FHIR read by a staff bearer token is another system receiving Part 2 records: it names one person (a
+# search naming no patient is refused, never a silent bulk export), and each request is a disclosure under the
+# patient's consent, named in the `Keel-Consent` header (never in the URL), checked by the one basis function
+# (`sharing.services.release_to_system`) and written as one Disclosure row. The app's own pages (the session)
+# and the patient's own token are unchanged.
+
+
+def _staff_token(request: HttpRequest, user: Any) -> bool:
+    return user.role != Role.PATIENT and not authenticates_by_session(request)
+
+
+def _released(
+    request: HttpRequest,
+    user: Any,
+    patient: Patient,
+    target: str,
+    build: Any,
+    detail: dict[str, Any],
+) -> HttpResponse:
+    consent = request.headers.get(CONSENT_HEADER, "").strip()
+    if not consent:
+        audit.record_for_patient(
+            user,
+            patient,
+            Action.DENIED,
+            "fhir",
+            target[:200],
+            outcome=Outcome.DENIED,
+            reason=f"API token read without a consent basis ({CONSENT_HEADER})",
+        )
+        raise FhirError(
+            422,
+            "required",
+            f"{CONSENT_HEADER}: a person's record leaves Keel only under their consent: send "
+            f"'{CONSENT_HEADER}: <consent id>' (a consent naming your organization, covering the whole "
+            "record)",
+            CONSENT_HEADER,
+        )
+    try:
+        _, document = release_to_system(
+            by=user,
+            patient_id=patient.pk,
+            consent_id=consent,
+            target_type="fhir",
+            description=f"FHIR {target.split('?')[0].split('/')[0]} read by another system",
+            build=build,
+            detail=detail,
+        )
+    except SharingNotAllowed:
+        raise FhirError(403, "forbidden", "Your role cannot release a person's record.") from None
+    except SharingInvalid as exc:
+        raise FhirError(
+            422, "invalid", "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), exc.errors[0].field
+        ) from None
+    return _json(document)
+
+
+def _search_by_system(
+    request: HttpRequest,
+    user: Any,
+    resource_type: str,
+    filters: list[Any],
+    base: Base,
+    offset: int,
+    count: int,
+) -> HttpResponse:
+    """A staff token's search: one named person (`patient`/`subject`, or one `_id` for Patient), released
+    under a consent; a search naming no one is a bulk pull, refused."""
+    if resource_type == "Patient":
+        _refuse_hidden_field_search(request, user)
+        ids = request.GET.getlist("_id")
+        one = ids[0].strip() if len(ids) == 1 else ""
+        named = str(int(one)) if one.isdigit() and len(one) < 19 else None
+        param = "_id"
+    else:
+        named = _patient_param(request, base)
+        param = "patient"
+    if named is None:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="fhir",
+            target_id=f"{resource_type}?",
+            reason="bulk search by an API token",
+        )
+        raise FhirError(
+            400,
+            "not-supported",
+            f"{param}: name one person; a bulk pull is not allowed with an API token",
+            param,
+        )
+    target = f"{resource_type}?{param}={named}"
+    patient = _scoped(user, int(named), resource_type, target)
+    returned: dict[str, Any] = {}
+
+    def build(subject: Patient, at: datetime) -> dict[str, Any]:
+        matching = list(_named_filter(request, [subject])) if resource_type == "Patient" else [subject]
+        records = (Record(p, _areas(user), base, at) for p in matching)
+        page, more, _seen = _collect(records, resource_type, filters, offset, count)
+        returned["resources"] = [f"{x['resourceType']}/{x['id']}" for x in page]
+        return _searchset(request, base, page, offset, count, more)
+
+    return _released(request, user, patient, target, build, returned)
 
 
 # What a staff token's `$everything` carries as its basis: the same fields as the staff export (issue #14).
@@ -436,7 +562,9 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
     """`Patient/{id}/$everything` by GET, or by POST with a `Parameters` body (FHIR allows both for an
     operation). A staff member's API token takes the record out of Keel: a disclosure, whose basis comes in
     the POST body, never in the URL. The next-page links carry only `_count` and `_offset`: the client POSTs
-    the same body to them, and each page that leaves is accounted as its own disclosure."""
+    the same body to them, and each page that leaves is accounted as its own disclosure. A staff member's
+    session is refused (403): the whole record leaves by the staff export (a basis, the password again); the
+    person's own session or token reads their own record (the right of access)."""
 
     def work() -> HttpResponse:
         in_query = [name for name in BASIS_PARAMS if name in request.GET]
@@ -467,10 +595,32 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
                 reason="role may not take the whole record",
             )
             raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
+        if not by_token and user.role != Role.PATIENT:
+            # A clinician's session taking the whole record at once is the staff export by another door
+            # (issue #14): the same file leaves, so it follows the export's rule (a basis, the password again,
+            # a line in the accounting of disclosures) on the export's own route. Inside the app the care team
+            # reads the record per resource; the person's own session keeps their right of access.
+            audit.record(
+                actor=user,
+                action=Action.DENIED,
+                outcome=Outcome.DENIED,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="fhir",
+                target_id=target,
+                reason="whole record by a staff session: the staff export is the way out",
+            )
+            raise FhirError(
+                403,
+                "forbidden",
+                "The whole record leaves Keel only as a disclosure: use the Sharing page "
+                f"(/patients/{patient.pk}/sharing/) or POST /api/v1/patients/{patient.pk}/fhir/export with "
+                "a basis and your password; read single resources here.",
+            )
         disclosure = by_token and user.role != Role.PATIENT
         if raw and not disclosure:
-            # The person's own read, or the care team's inside the app, is not a disclosure: a basis sent
-            # with it is refused, never silently ignored.
+            # The person's own read is not a disclosure: a basis sent with it is refused, never silently
+            # ignored.
             raise FhirError(
                 400, "not-supported", "A basis is only for a disclosure by an API token.", next(iter(raw))
             )
@@ -490,8 +640,7 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
 
         if disclosure:
             # Another system pulling a person's whole record with a staff member's token: the record leaves,
-            # so it is a disclosure with the staff export's basis and accounting (`release_record`). A session
-            # read by the care team inside the app stays an audited use.
+            # so it is a disclosure with the staff export's basis and accounting (`release_record`).
             if request.method != "POST":
                 raise FhirError(
                     422,
@@ -673,6 +822,13 @@ def _patients_holding(
 def _patients_matching(request: HttpRequest, user: Any, offset: int = 0) -> tuple[Iterator[Patient], int]:
     """The patients a Patient search matches, and how many of them the database skipped for `_offset` (all
     of it unless names are matched, which is done here, in Python)."""
+    _refuse_hidden_field_search(request, user)
+    qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
+    return _apply_patient_params(request, qs, offset)
+
+
+def _refuse_hidden_field_search(request: HttpRequest, user: Any) -> None:
+    """A search by a field the role does not see (an oracle for it) is refused and audited."""
     areas = _areas(user)
     if Area.CLINICAL not in areas:
         for name in ("identifier", "birthdate"):
@@ -688,7 +844,17 @@ def _patients_matching(request: HttpRequest, user: Any, offset: int = 0) -> tupl
                 raise FhirError(
                     403, "forbidden", f"Your role does not see {name}s, so it cannot search by them.", name
                 )
-    qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
+
+
+def _named_filter(request: HttpRequest, patients: list[Patient]) -> Iterator[Patient]:
+    """Those of `patients` the Patient search's parameters match."""
+    pks = [p.pk for p in patients]
+    qs = Patient.objects.filter(pk__in=pks).select_related("program").order_by("pk")
+    found, _ = _apply_patient_params(request, qs, 0)
+    return found
+
+
+def _apply_patient_params(request: HttpRequest, qs: Any, offset: int) -> tuple[Iterator[Patient], int]:
     if "_id" in request.GET:
         ids = [i for i in request.GET["_id"].split(",") if i.isdigit() and len(i) < 19]
         qs = qs.filter(pk__in=ids)
@@ -880,7 +1046,8 @@ def capability_statement(base: Base) -> dict[str, Any]:
                     "documentation": (
                         "GET, or POST with a Parameters body. With a staff member's API token the record "
                         "leaves Keel: POST its basis (basis, consent, recipient_name, purpose, purpose_text) "
-                        "in the body, never in the URL; POST the same body to each next link."
+                        "in the body, never in the URL; POST the same body to each next link. Not with a "
+                        "staff member's session (403: use the staff export)."
                     ),
                 }
             ]
@@ -907,7 +1074,16 @@ def capability_statement(base: Base) -> dict[str, Any]:
                     "cors": False,
                     # No code of restful-security-service fits Keel's own bearer tokens (they are not OAuth).
                     "service": [{"text": "Bearer personal access tokens from POST /api/v1/auth/tokens"}],
-                    "description": "Authorization: Bearer <token>, the same tokens as Keel's JSON API.",
+                    "description": (
+                        "Authorization: Bearer <token>, the same tokens as Keel's JSON API. With a staff "
+                        "member's token a person's record leaves Keel (42 CFR Part 2): every read or search "
+                        f"names one person (patient) and sends '{CONSENT_HEADER}: <consent id>', a live "
+                        "consent of that person naming the recipient, the purpose and the whole record; each "
+                        "request is a line in their accounting of disclosures. Patient/$everything takes its "
+                        "basis in a POST Parameters body instead. A staff member's browser session cannot "
+                        "take the whole record ($everything): that is the staff export, with a basis and "
+                        "the password again. A person's own token or session reads their own record."
+                    ),
                 },
                 "resource": rest_resources,
             }

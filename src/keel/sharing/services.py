@@ -30,6 +30,7 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, record_id
 from keel.patients.models import (
     EmergencyAccess,
+    EndReason,
     Enrollment,
     EnrollmentStatus,
     Patient,
@@ -132,6 +133,7 @@ def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *
             today=local_today(patient, now),
             date_of_birth=patient.date_of_birth,
             age_of_majority=settings.KEEL_AGE_OF_MAJORITY,
+            deceased=Enrollment.objects.filter(patient=patient, end_reason=EndReason.DECEASED).exists(),
         )
     except InvalidInput as exc:
         raise _invalid(exc) from None
@@ -474,6 +476,21 @@ def release_record(
         raise SharingInvalid(
             [FieldError("basis", "must be consent or patient_request: a record leaves only with a basis")]
         )
+    if by_token and basis == Basis.PATIENT_REQUEST:
+        # Another system holding a staff token cannot show that the patient asked, and the accounting would
+        # name the patient as the recipient of what that system received (42 CFR 2.24). The patient's own
+        # request is the staff export handed over in the app (with the password again); the patient's own
+        # token is their right-of-access path.
+        _deny(by, patient, target_type, "patient_request basis claimed by an API token")
+        raise SharingInvalid(
+            [
+                FieldError(
+                    "basis",
+                    "must be consent for a pull by another system: the patient's own request is the "
+                    "export handed over in Keel, or the patient's own sign-in",
+                )
+            ]
+        )
     try:
         request = core.parse_request(raw) if basis == Basis.CONSENT else None
     except InvalidInput as exc:
@@ -541,6 +558,59 @@ def release_record(
         _deny(by, patient, target_type, refusal.reason)
         raise SharingInvalid([refusal])
     return disclosure, document
+
+
+CONSENT_HEADER = "Keel-Consent"
+
+
+def release_to_system(
+    *,
+    by: Any,
+    patient_id: int | str,
+    consent_id: Any,
+    target_type: str,
+    description: str,
+    build: Callable[[Patient, datetime], dict[str, Any]],
+    now: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> tuple[Disclosure, dict[str, Any]]:
+    """Another system reading one patient's resources with a staff member's API token (a FHIR read or a search
+    naming the patient): the record leaves Keel, so it is a disclosure under a consent named in the request
+    (`Keel-Consent: <consent id>`, never in the URL). The one basis check as for `Patient/$everything`
+    (`release_record`): the patient's consent, live, not revoked, covering the whole record; its recipient and
+    purpose are the disclosure's; one Disclosure row per request, in the accounting of disclosures."""
+    now = now or timezone.now()
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
+    )
+    pk = record_id(consent_id)
+    consent = Consent.objects.filter(patient=patient, pk=pk).first() if pk else None
+    if consent is None:
+        _deny(by, patient, target_type, f"{CONSENT_HEADER}: no such consent for this patient")
+        raise SharingInvalid([FieldError(CONSENT_HEADER, "no such consent for this patient")])
+    raw = {
+        "basis": Basis.CONSENT,
+        "consent": str(consent.pk),
+        "recipient_name": consent.recipient_name,
+        "purpose": consent.purpose,
+        "purpose_text": consent.purpose_text,
+    }
+    try:
+        return release_record(
+            by=by,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type=target_type,
+            description=description,
+            build=build,
+            now=now,
+            by_token=True,
+            detail=detail,
+        )
+    except SharingInvalid as exc:  # named as the header that carried the consent
+        raise SharingInvalid(
+            [FieldError(CONSENT_HEADER if e.field == "consent" else e.field, e.reason) for e in exc.errors]
+        ) from None
 
 
 # --- Emergency access (break-the-glass) --------------------------------------------------------------------

@@ -100,6 +100,19 @@ def api_error(message: str, field: str, reason: str, status: int = 422) -> JsonR
     return JsonResponse({"message": message, "errors": [{"field": field, "reason": reason}]}, status=status)
 
 
+def _empty_form(request: HttpRequest) -> bool:
+    """Whether a form-typed body carries nothing (a bodiless POST: `curl -X POST`, a test client's default):
+    an action that takes no body (a patient revoking a consent) must not be refused for it."""
+    from django.http.multipartparser import MultiPartParserError
+
+    try:
+        if not request.body.strip():
+            return True
+        return not request.POST and not request.FILES  # parsed from the read body, which stays readable
+    except (MultiPartParserError, ValueError):
+        return False
+
+
 class RejectNulMiddleware:
     """Refuse text holding a NUL character (U+0000) in the query, a form or a JSON body, before any view.
 
@@ -115,6 +128,7 @@ class RejectNulMiddleware:
             request.path.startswith(API_PREFIXES)
             and request.method not in ("GET", "HEAD", "OPTIONS")
             and (request.content_type or "") in FORM_TYPES
+            and not _empty_form(request)
         ):
             # Every API body is JSON: a form or multipart body (which Django would parse, or fail to, before
             # any view) is refused here in the API's error shape.
