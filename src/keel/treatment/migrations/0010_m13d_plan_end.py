@@ -6,31 +6,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatment', '0009_m13b_take_home_episode'),
+        ("treatment", "0009_m13b_take_home_episode"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='takehomeplan',
-            name='end_reason',
-            field=models.TextField(blank=True, default=''),
+            model_name="takehomeplan",
+            name="end_reason",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='takehomeplan',
-            name='ended_at',
+            model_name="takehomeplan",
+            name="ended_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='takehomeplan',
-            name='ended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="takehomeplan",
+            name="ended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='takehomeplan',
-            name='returned_days',
+            model_name="takehomeplan",
+            name="returned_days",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

@@ -19,8 +19,8 @@ from keel.audit.models import Action, Outcome
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import reason_problem
 from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
+from keel.core.rules.window import reason_problem
 from keel.patients.models import EnrollmentStatus, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import Medication, MedicationOrder, OrderStatus, TakeHomePlan
@@ -89,9 +89,7 @@ def end_take_home_plan(
         errors.append(FieldError("reason", problem))
     start = _a_date(from_day, "from_day", errors) or today
     if start < today:
-        errors.append(
-            FieldError("from_day", "cannot be before today: a day already past is not undone")
-        )
+        errors.append(FieldError("from_day", "cannot be before today: a day already past is not undone"))
     returned = _dates(returned_days, "returned_days", errors) or []
     if errors:
         raise TreatmentInvalid(errors)
