@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,10 +92,20 @@ def end_take_home_plan(
     returned = _dates(returned_days, "returned_days", errors) or []
     if errors:
         raise TreatmentInvalid(errors)
+    if not TakeHomePlan.objects.filter(pk=plan_id, patient=patient).exists():
+        # not this person's plan (or none at all): the same answer, audited
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "take_home_plan",
+            plan_id,
+            outcome=Outcome.DENIED,
+            reason="no such take-home plan",
+        )
+        raise policy.PatientNotFound()
     with transaction.atomic():
-        plan = TakeHomePlan.objects.select_for_update().filter(pk=plan_id, patient=patient).first()
-        if plan is None:
-            raise Http404("No such take-home plan.")
+        plan = TakeHomePlan.objects.select_for_update().get(pk=plan_id, patient=patient)
         if plan.ended_on is not None:
             raise PlanAlreadyEnded(
                 _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
