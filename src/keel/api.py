@@ -39,7 +39,7 @@ from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
 from keel.treatment.api import router as treatment_router
 from keel.treatment.policy_store import PolicyNotAllowed
-from keel.treatment.services import DoseBlocked, DoseConflict
+from keel.treatment.services import DoseBlocked, DoseConflict, PlanAlreadyEnded
 
 
 class KeelAPI(NinjaAPI):
@@ -228,6 +228,13 @@ def on_dose_blocked(request: HttpRequest, exc: DoseBlocked) -> HttpResponse:
 def on_dose_conflict(request: HttpRequest, exc: DoseConflict) -> HttpResponse:
     return api.create_response(
         request, error_body(str(exc), [{"field": "sequence", "reason": str(exc)}]), status=409
+    )
+
+
+@api.exception_handler(PlanAlreadyEnded)
+def on_plan_already_ended(request: HttpRequest, exc: PlanAlreadyEnded) -> HttpResponse:
+    return api.create_response(
+        request, error_body(str(exc), [{"field": "plan_id", "reason": str(exc)}]), status=409
     )
 
 

@@ -733,6 +733,13 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
         body={"criteria": {}},
     ),
+    "api:end_take_home": Route(  # no such plan here: 404 for the prescriber; success: test_take_home_end
+        "POST",
+        "/api/v1/patients/{patient}/take-homes/999999/end",
+        {"anonymous": (401, 401, 401), **_PRESCRIBE, "prescriber": (404, 404, 404)},
+        patient_scoped=True,
+        body={"reason": "the plan was entered for the wrong person by mistake"},
+    ),
     "api:take_home_review": Route(
         "GET",
         "/api/v1/patients/{patient}/take-homes/review",

@@ -318,6 +318,10 @@ def take_home_out(t: TakeHomePlan) -> dict[str, Any]:
         "bottles": t.bottles,
         "open_flags": t.open_flags,
         "ended_on": t.ended_on.isoformat() if t.ended_on else None,
+        "ended_by": t.ended_by_id,
+        "ended_at": t.ended_at.isoformat() if t.ended_at else None,
+        "end_reason": t.end_reason,
+        "returned_days": t.returned_days,
         "episode_id": t.enrollment_id,
         "criteria": t.criteria,
         "decision": t.decision,
@@ -372,6 +376,36 @@ def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Sta
         closure_day=payload.closure_day,
     )
     return Status(201, take_home_out(plan))
+
+
+class TakeHomeEndIn(Schema):
+    reason: str = Field(description="why the plan ends early: a reason of substance (kept in the record)")
+    from_day: date | None = Field(
+        default=None, description="the first day its bottles no longer cover: today or later; blank: today"
+    )
+    returned_days: list[date] | None = Field(
+        default=None, description="the days whose bottles were brought back unopened (optional)"
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/take-homes/{plan_id}/end",
+    response={200: dict[str, Any]},
+    tags=["medication"],
+    summary="End a take-home plan early (prescribers); ending it again is a 409",
+)
+def end_take_home(
+    request: HttpRequest, patient_id: int, plan_id: int, payload: TakeHomeEndIn
+) -> dict[str, Any]:
+    plan = services.end_take_home_plan(
+        by=_caller(request),
+        patient_id=patient_id,
+        plan_id=plan_id,
+        reason=payload.reason,
+        from_day=payload.from_day,
+        returned_days=payload.returned_days,
+    )
+    return take_home_out(plan)
 
 
 def qtc_out(q: QtcRecord) -> dict[str, Any]:

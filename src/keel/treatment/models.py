@@ -243,8 +243,16 @@ class TakeHomePlan(models.Model):
     enrollment = models.ForeignKey(
         "patients.Enrollment", null=True, blank=True, on_delete=models.PROTECT, related_name="take_home_plans"
     )
-    ended_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)  # the last day its bottles cover
     open_flags = models.JSONField(default=list, blank=True)  # what weighed against it, each acknowledged
+    # A prescriber ended it early (issue #13: a mistaken plan, bottles lost or returned, a relapse): who, when
+    # and why. The plan stays in the record; discharge ends plans without these.
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True, default="")
+    returned_days = models.JSONField(default=list, blank=True)  # ISO dates of bottles brought back unopened
 
     class Meta:
         ordering = ["-decided_at", "-id"]

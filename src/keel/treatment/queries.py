@@ -469,7 +469,7 @@ def medication_record(user: User, *, patient_id: int, now: datetime | None = Non
             .select_related("recorded_by")[:60]
         ),
         overrides=list(DoseOverride.objects.filter(patient=patient)[:20]),
-        take_homes=list(TakeHomePlan.objects.filter(patient=patient)[:10]),
+        take_homes=list(TakeHomePlan.objects.filter(patient=patient).select_related("ended_by")[:10]),
         qtc=list(QtcRecord.objects.filter(patient=patient)[:10]),
         fills=list(MedicationFill.objects.filter(patient=patient).select_related("order", "voids")[:30]),
         context=dose_context(patient, Medication.METHADONE, local_today(patient, now))

@@ -23,7 +23,7 @@ from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core.rules.inputs import InvalidInput, number_from_text
 from keel.core.rules.methadone import CRITERIA
-from keel.patients.models import FlagKind, zone_of
+from keel.patients.models import FlagKind, local_today, zone_of
 from keel.treatment import policy_store, readiness, services, words
 from keel.treatment.models import CareArea, FillSource, Intake, NaloxoneProduct
 
@@ -167,6 +167,7 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             "can_dose": policy.can_record_dose(request.user),
             "fill_sources": FillSource.choices,
             "review": review,
+            "today": local_today(record.patient, timezone.now()),
             "concerns": [
                 (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
                 for c in (review.concerns if review else [])
@@ -234,6 +235,19 @@ def _medication_post(request: AuthenticatedHttpRequest, patient_id: int) -> Http
             messages.success(
                 request, _("Take-home decision: up to %(n)s days.") % {"n": plan.max_supply_days}
             )
+        elif form == "end_take_home":
+            raw_plan = post.get("plan_id", "")
+            services.end_take_home_plan(
+                by=request.user,
+                patient_id=patient_id,
+                plan_id=int(raw_plan) if raw_plan.isdigit() else 0,
+                reason=post.get("reason", ""),
+                from_day=post.get("from_day") or None,
+                returned_days=post.get("returned_days", "").replace(",", " ") or None,
+            )
+            messages.success(
+                request, _("The take-home plan is ended. It stays in the record with your reason.")
+            )
         elif form == "fill":
             services.record_fill(
                 by=request.user,
@@ -261,6 +275,10 @@ def _medication_post(request: AuthenticatedHttpRequest, patient_id: int) -> Http
         else:
             messages.error(request, _("Unknown form."))
     except services.HeldDoseNotAllowed as exc:  # the nurse may correct other doses: say why, on the page
+        messages.error(request, _("Not saved: %(why)s") % {"why": str(exc)})
+    except services.TakeHomeEndNotAllowed as exc:  # the nurse reads the plan here: say why, on the page
+        messages.error(request, _("Not saved: %(why)s") % {"why": str(exc)})
+    except services.PlanAlreadyEnded as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": str(exc)})
     except NotAllowed:
         raise PermissionDenied from None

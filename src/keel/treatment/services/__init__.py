@@ -52,6 +52,8 @@ from keel.treatment.services.common import (
     DoseConflict,
     DoseOutcome,
     HeldDoseNotAllowed,
+    PlanAlreadyEnded,
+    TakeHomeEndNotAllowed,
 )
 from keel.treatment.services.doses import BLOCKING, amend_dose, amendment_ceilings, record_dose
 from keel.treatment.services.fills import record_fill, void_fill
@@ -63,6 +65,7 @@ from keel.treatment.services.start import low_dose_problem, low_dose_step, recor
 from keel.treatment.services.take_homes import (
     CRITERIA_KEYS,
     decide_take_home,
+    end_take_home_plan,
     end_take_home_plans,
     take_home_day_problem,
 )
@@ -83,9 +86,11 @@ __all__ = [
     "HomeStart",
     "MedicationRecord",
     "NotAllowed",
+    "PlanAlreadyEnded",
     "ReadinessRead",
     "StartView",
     "TakeHomeConcern",
+    "TakeHomeEndNotAllowed",
     "TakeHomeReview",
     "TreatmentInvalid",
     "add_goal",
@@ -101,6 +106,7 @@ __all__ = [
     "dosing_list",
     "dosing_row",
     "effective_mg",
+    "end_take_home_plan",
     "end_take_home_plans",
     "episode_take_home_plans",
     "hours_since_last_dose",

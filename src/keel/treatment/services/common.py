@@ -36,6 +36,15 @@ class DoseConflict(Exception):
     """Another person recorded this dose slot first."""
 
 
+class TakeHomeEndNotAllowed(NotAllowed):
+    """A role other than a prescriber tried to end a take-home plan (403 on the API; a message on the page,
+    where the same role reads the plan)."""
+
+
+class PlanAlreadyEnded(Exception):
+    """The take-home plan was already ended (by a prescriber, or by discharge): 409 on the API."""
+
+
 _audit = audit.record_for_patient
 
 

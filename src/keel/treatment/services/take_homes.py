@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import User
-from keel.audit.models import Action
+from keel.audit.models import Action, Outcome
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
+from keel.core.rules.window import reason_problem
 from keel.patients.models import EnrollmentStatus, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import Medication, MedicationOrder, OrderStatus, TakeHomePlan
@@ -30,7 +31,12 @@ from keel.treatment.queries import (
     take_home_concerns,
     take_home_days_in_treatment,
 )
-from keel.treatment.services.common import _audit, _scoped_for
+from keel.treatment.services.common import (
+    PlanAlreadyEnded,
+    TakeHomeEndNotAllowed,
+    _audit,
+    _scoped_for,
+)
 
 CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
 
@@ -43,6 +49,93 @@ def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
     )
     TakeHomePlan.objects.filter(pk__in=ended).update(ended_on=ended_on)
     return ended
+
+
+def end_take_home_plan(
+    *,
+    by: User,
+    patient_id: int,
+    plan_id: int,
+    reason: Any,
+    from_day: Any = None,
+    returned_days: Any = None,
+    now: datetime | None = None,
+) -> TakeHomePlan:
+    """A prescriber ends an active take-home plan early (issue #13: a mistaken plan, bottles lost or returned,
+    a relapse). From `from_day` (today or later in the program's zone, never a day already past; blank:
+    today) its bottles cover nothing: the missed-dose checks and the window treat those days as observed days
+    again, and they no longer count against the supply a new plan may give. `reason` must be one of substance
+    (the check overrides use); `returned_days` optionally names the bottles brought back unopened (days the
+    plan ended). The plan stays in the record with who, when and why; ending it again is a conflict."""
+    patient = _scoped_for(by, patient_id, "take_home_plan", True, "end take-home doses")
+    if not policy.can_prescribe(by):
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "take_home_plan",
+            plan_id,
+            outcome=Outcome.DENIED,
+            reason="role may not end take-home doses",
+        )
+        raise TakeHomeEndNotAllowed(_("Only a prescriber can end a take-home plan."))
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    errors: list[FieldError] = []
+    text = " ".join(str(reason or "").split())
+    problem = reason_problem(text)
+    if problem:
+        errors.append(FieldError("reason", problem))
+    start = _a_date(from_day, "from_day", errors) or today
+    if start < today:
+        errors.append(FieldError("from_day", "cannot be before today: a day already past is not undone"))
+    returned = _dates(returned_days, "returned_days", errors) or []
+    if errors:
+        raise TreatmentInvalid(errors)
+    if not TakeHomePlan.objects.filter(pk=plan_id, patient=patient).exists():
+        # not this person's plan (or none at all): the same answer, audited
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "take_home_plan",
+            plan_id,
+            outcome=Outcome.DENIED,
+            reason="no such take-home plan",
+        )
+        raise policy.PatientNotFound()
+    with transaction.atomic():
+        plan = TakeHomePlan.objects.select_for_update().get(pk=plan_id, patient=patient)
+        if plan.ended_on is not None:
+            raise PlanAlreadyEnded(
+                _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
+            )
+        stopped = {d for d in plan_days(plan) if d >= start}
+        not_stopped = [d for d in returned if d not in stopped]
+        if not_stopped:
+            raise TreatmentInvalid(
+                [
+                    FieldError(
+                        "returned_days",
+                        "only bottles for the days the plan no longer covers: "
+                        + ", ".join(d.isoformat() for d in not_stopped),
+                    )
+                ]
+            )
+        plan.ended_on = start - timedelta(days=1)  # the last day a bottle covers
+        plan.ended_by, plan.ended_at, plan.end_reason = by, now, text
+        plan.returned_days = [d.isoformat() for d in returned]
+        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "returned_days"])
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "take_home_plan",
+            plan.pk,
+            reason=text[:200],
+            detail={"from_day": start.isoformat(), "bottles_stopped": len(stopped)},
+        )
+    return plan
 
 
 def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
