@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.models import Role
+from keel.accounts.models import Role, User
 from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient, PatientFlag
 
 
@@ -95,7 +95,7 @@ RECORD_PREFETCH = (
 )
 
 
-def list_patients(user: Any) -> list[PatientView]:
+def list_patients(user: User) -> list[PatientView]:
     """The patients the user may see, with one audit row for the list."""
     areas = policy.areas_for_role(getattr(user, "role", ""))
     active = Prefetch("enrollments", queryset=Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE))
@@ -105,7 +105,7 @@ def list_patients(user: Any) -> list[PatientView]:
 OPEN_FLAGS = Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__isnull=True))
 
 
-def get_patient(user: Any, patient_id: int | str) -> PatientView:
+def get_patient(user: User, patient_id: int | str) -> PatientView:
     """One patient (404 when out of scope) with open flags for clinical roles, audited as one read."""
     clinical = Area.CLINICAL in policy.areas_for_role(getattr(user, "role", ""))
     prefetch = (*RECORD_PREFETCH, OPEN_FLAGS) if clinical else RECORD_PREFETCH
@@ -114,7 +114,7 @@ def get_patient(user: Any, patient_id: int | str) -> PatientView:
     return _view(patient, policy.areas_for_role(user.role), full=True, flags=flags)
 
 
-def get_own_record(user: Any) -> PatientView:
+def get_own_record(user: User) -> PatientView:
     """The signed-in patient's own record, from the session."""
     patient = policy.own_patient_or_404(user, prefetch=RECORD_PREFETCH)
     return _view(patient, policy.areas_for_role(user.role), full=True)

@@ -20,7 +20,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -198,7 +197,7 @@ def sign_up(
 # --- Deleting it for good ---------------------------------------------------------------------------------
 
 
-def delete_account(*, request: HttpRequest, user: Any, password: str) -> None:
+def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
     """Delete a self-guided account and everything in it: the record and its recovery data, the personal
     space, the sign-in, its sessions, tokens, second factor and sign-in attempts. The password is asked again
     and counts toward the lockout like any sign-in. The deletion is audited without naming anyone."""
@@ -237,7 +236,7 @@ class IssuedCode:
     expires_at: datetime
 
 
-def issue_link_code(*, by: Any, patient_id: int, now: datetime | None = None) -> IssuedCode:
+def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -> IssuedCode:
     """A one-time code for this patient's record (a record without an account yet), for the person to enter in
     their own account. Counselors, nurses, prescribers on the team and the program's admins may."""
     patient = policy.get_patient_or_404(
@@ -287,7 +286,7 @@ class JoinPreview:
     record_name: str  # the name the program has: the person signs with it
 
 
-def preview_join(*, user: Any, code: str, now: datetime | None = None) -> JoinPreview:
+def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinPreview:
     """Which program a code is from, before the person chooses. A wrong, used or expired code is refused
     the same way (and counts toward the lockout, like a wrong password)."""
     policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
@@ -310,7 +309,7 @@ def _same_name(typed: str, name: str) -> bool:
 
 def join_program(
     *,
-    user: Any,
+    user: User,
     code: str,
     bring_history: bool | None,
     signature: str,

@@ -6,15 +6,18 @@ import keel.patients.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0008_activation_codes'),
+        ("patients", "0008_activation_codes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='preferred_language',
-            field=models.CharField(choices=[('en', 'English'), ('es', 'Español')], default=keel.patients.models.default_language, max_length=8),
+            model_name="patient",
+            name="preferred_language",
+            field=models.CharField(
+                choices=[("en", "English"), ("es", "Español")],
+                default=keel.patients.models.default_language,
+                max_length=8,
+            ),
         ),
     ]
