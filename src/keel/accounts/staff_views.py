@@ -90,7 +90,7 @@ def staff_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _render_staff(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     program: Program,
     form: InviteForm,
     *,
@@ -130,7 +130,7 @@ def deactivate_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
     return HttpResponseRedirect(reverse("staff:staff") + f"?program={program.slug}")
 
 
-def _staff_action(request: HttpRequest, act: Any, notice: str, **data: Any) -> HttpResponse:
+def _staff_action(request: AuthenticatedHttpRequest, act: Any, notice: str, **data: Any) -> HttpResponse:
     program = _admin_program(request)
     try:
         act(by=request.user, program_slug=program.slug, **data)
