@@ -61,29 +61,27 @@ def list_flags(user: User, *, patient_id: int) -> list[PatientFlag]:
     )
 
 
+_ONLY_CLINICIANS_RESOLVE = "Only counselors, nurses and prescribers on the care team resolve flags."
+
+
 def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> PatientFlag:
     """Resolve an open flag with a note. Counselors, nurses and prescribers on the care team may."""
-    patient = policy.get_patient_or_404(
-        by,
-        patient_id,
-        area=Area.CLINICAL,
-        action=Action.UPDATE,
-        target_type="patient_flag",
-        target_id=flag_id,
-        audit_success=False,
-    )
-    if getattr(by, "role", "") not in CLINICAL_ROLES:
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
+    try:
+        patient = policy.get_patient_for_action_or_404(
+            by,
+            patient_id,
+            Action.UPDATE,
+            area=Area.CLINICAL,
             target_type="patient_flag",
             target_id=flag_id,
-            reason="role may not resolve flags",
+            allowed=getattr(by, "role", "") in CLINICAL_ROLES,
+            what="resolve flags",
+            audit_success=False,
         )
-        raise FlagNotAllowed("Only counselors, nurses and prescribers on the care team resolve flags.")
+    except policy.ActionNotAllowed:
+        raise FlagNotAllowed(
+            "Only counselors, nurses and prescribers on the care team resolve flags."
+        ) from None
     kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
     if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
         audit.record(

@@ -36,7 +36,7 @@ from keel.access.policy import Area
 from keel.accounts import services as accounts
 from keel.accounts.models import Program, Role, User
 from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
+from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients.models import Patient
 from keel.selfguided.models import HistoryConsent, LinkCode, SignupBucket
@@ -239,19 +239,18 @@ class IssuedCode:
 def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -> IssuedCode:
     """A one-time code for this patient's record (a record without an account yet), for the person to enter in
     their own account. Counselors, nurses, prescribers on the team and the program's admins may."""
-    patient = policy.get_patient_or_404(
-        by, patient_id, action=Action.CREATE, target_type="link_code", audit_success=False
-    )
-    if not (policy.can_write_care_record(by) or getattr(by, "role", "") == Role.PROGRAM_ADMIN):
-        audit.record_for_patient(
+    try:
+        patient = policy.get_patient_for_action_or_404(
             by,
-            patient,
-            Action.DENIED,
-            "link_code",
-            outcome=Outcome.DENIED,
-            reason="role may not link accounts",
+            patient_id,
+            Action.CREATE,
+            target_type="link_code",
+            allowed=policy.can_write_care_record(by) or getattr(by, "role", "") == Role.PROGRAM_ADMIN,
+            what="link accounts",
+            audit_success=False,
         )
-        raise PermissionError("Only the care team or the program's admin gives a code.")
+    except policy.ActionNotAllowed:
+        raise PermissionError("Only the care team or the program's admin gives a code.") from None
     if patient.user_id is not None:
         raise SelfGuidedInvalid([FieldError("patient", "this record already has an account")])
     now = now or timezone.now()
