@@ -223,7 +223,7 @@ class ResolveIn(Schema):
 
 @router.get("/{patient_id}/flags", response=list[FlagOut], summary="A patient's flags, open first")
 def list_flags(request: AuthenticatedApiRequest, patient_id: int) -> list[PatientFlag]:
-    return services.list_flags(request.auth, patient_id=patient_id)
+    return queries.list_flags(request.auth, patient_id=patient_id)
 
 
 @router.post("/{patient_id}/flags/{flag_id}/resolve", response=FlagOut, summary="Resolve a flag with a note")

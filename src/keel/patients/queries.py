@@ -10,8 +10,10 @@ from django.db.models import Prefetch
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.models import Role, User
+from keel.accounts.models import CLINICAL_ROLES, Program, Role, User
 from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient, PatientFlag
+
+TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}  # who may be on a care team
 
 
 @dataclass(frozen=True)
@@ -118,3 +120,26 @@ def get_own_record(user: User) -> PatientView:
     """The signed-in patient's own record, from the session."""
     patient = policy.own_patient_or_404(user, prefetch=RECORD_PREFETCH)
     return _view(patient, policy.areas_for_role(user.role), full=True)
+
+
+def list_flags(user: User, *, patient_id: int) -> list[PatientFlag]:
+    """A patient's flags, open first (clinical area), audited as one read."""
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="patient_flags")
+    return sorted(
+        patient.flags.all(), key=lambda f: (f.resolved_at is not None, f.priority, -f.raised_at.timestamp())
+    )
+
+
+def team_candidates(program: Program) -> list[User]:
+    """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
+    return list(
+        User.objects.filter(is_active=True, role__in=TEAM_ROLES, memberships__program=program).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+
+
+def episodes(by: User, patient_id: int) -> tuple[Patient, list[Enrollment]]:
+    """A patient's episodes of care, newest first (clinical area), audited as one read."""
+    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
+    return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))

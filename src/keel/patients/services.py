@@ -35,6 +35,7 @@ from keel.patients.models import (
     local_today,
     zone_of,
 )
+from keel.patients.queries import TEAM_ROLES
 
 # Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
 PRESCRIBER_ONLY = frozenset({FlagKind.DOSE_HELD})
@@ -51,14 +52,6 @@ class FlagError(ValueError):
 
 class FlagNotAllowed(PermissionError):
     pass
-
-
-def list_flags(user: User, *, patient_id: int) -> list[PatientFlag]:
-    """A patient's flags, open first (clinical area), audited as one read."""
-    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="patient_flags")
-    return sorted(
-        patient.flags.all(), key=lambda f: (f.resolved_at is not None, f.priority, -f.raised_at.timestamp())
-    )
 
 
 _ONLY_CLINICIANS_RESOLVE = "Only counselors, nurses and prescribers on the care team resolve flags."
@@ -351,8 +344,6 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
 
 # --- The care team -------------------------------------------------------------------------------------
 
-TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}
-
 
 def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
     patient = policy.get_patient_or_404(
@@ -370,15 +361,6 @@ def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
         )
         raise NotAllowed(_("Only the program's admins change care teams."))
     return patient
-
-
-def team_candidates(program: Program) -> list[User]:
-    """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
-    return list(
-        User.objects.filter(is_active=True, role__in=TEAM_ROLES, memberships__program=program).order_by(
-            "last_name", "first_name", "username"
-        )
-    )
 
 
 def _member(program: Program, user_id: Any) -> User:
@@ -601,12 +583,6 @@ def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             reason="readmitted",
         )
     return enrollment
-
-
-def episodes(by: User, patient_id: int) -> tuple[Patient, list[Enrollment]]:
-    """A patient's episodes of care, newest first (clinical area), audited as one read."""
-    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
-    return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
 
 
 # --- Patient accounts: the activation code (issue #18) ---------------------------------------------------

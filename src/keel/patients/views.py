@@ -84,7 +84,7 @@ def care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
     form = None
     if can_manage:
         on_team = {m["id"] for m in patient.care_team}
-        candidates = [u for u in services.team_candidates(program) if u.pk not in on_team]
+        candidates = [u for u in queries.team_candidates(program) if u.pk not in on_team]
         form = CareTeamForm(candidates=candidates)
     return render(
         request,
@@ -112,7 +112,7 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
             status = 422
         else:
             return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
-    patient, rows = services.episodes(request.user, patient_id)
+    patient, rows = queries.episodes(request.user, patient_id)
     in_care = any(e.status == "active" for e in rows)
     return render(
         request,
@@ -251,7 +251,7 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "program": program,
             "patients": patients,
-            "staff": services.team_candidates(program),
+            "staff": queries.team_candidates(program),
             "chosen": chosen,
             "errors": errors,
             "notice": notice,
