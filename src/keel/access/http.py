@@ -13,3 +13,11 @@ class AuthenticatedHttpRequest(HttpRequest):
     Only a type: Django builds the request; `login_required` (or the middleware) guarantees the user."""
 
     user: User
+
+
+class AuthenticatedApiRequest(HttpRequest):
+    """A JSON API request that passed `keel.api_auth.keel_auth`: `auth` is the caller (token or session).
+
+    Only a type: ninja sets `auth` before the handler runs and answers 401 itself when there is none."""
+
+    auth: User

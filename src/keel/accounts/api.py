@@ -11,8 +11,20 @@ from pydantic import Field
 
 from keel.access import policy
 from keel.accounts import services, staff
-from keel.accounts.models import STAFF_ROLES, ApiToken, Role, User
-from keel.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
+from keel.accounts.models import STAFF_ROLES, ApiToken, Invitation, Program, Role, User
+from keel.accounts.schemas import (
+    AccountActiveOut,
+    AccountRoleOut,
+    AccountSecondFactorOut,
+    InvitationOut,
+    MeOut,
+    ProgramSettingsOut,
+    StaffListOut,
+    StaffMemberOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+)
 from keel.api_body import json_object
 
 router = Router(tags=["accounts"])
@@ -97,64 +109,66 @@ _INVITE_BODY = {
 }
 
 
-def _member_out(m: staff.StaffMember) -> dict[str, object]:
-    return {
-        "id": m.id,
-        "username": m.username,
-        "name": m.name,
-        "email": m.email,
-        "role": m.role,
-        "active": m.active,
-    }
+def _member_out(m: staff.StaffMember) -> StaffMemberOut:
+    return StaffMemberOut(
+        id=m.id, username=m.username, name=m.name, email=m.email, role=m.role, active=m.active
+    )
 
 
-@router.get("/programs/{slug}/staff", summary="The program's staff and open invitations (program admins)")
-def list_staff(request: HttpRequest, slug: str) -> dict[str, object]:
+def _invitation_out(i: Invitation) -> InvitationOut:
+    return InvitationOut(id=i.pk, email=i.email, role=i.role, expires_at=i.expires_at.isoformat())
+
+
+@router.get(
+    "/programs/{slug}/staff",
+    response=StaffListOut,
+    summary="The program's staff and open invitations (program admins)",
+)
+def list_staff(request: HttpRequest, slug: str) -> StaffListOut:
     _program, people, invitations = staff.staff_of(by=_user(request), program_slug=slug)
-    return {
-        "staff": [_member_out(m) for m in people],
-        "invitations": [
-            {"id": i.pk, "email": i.email, "role": i.role, "expires_at": i.expires_at.isoformat()}
-            for i in invitations
-        ],
-    }
+    return StaffListOut(
+        staff=[_member_out(m) for m in people], invitations=[_invitation_out(i) for i in invitations]
+    )
 
 
 @router.post(
     "/programs/{slug}/invitations",
-    response={201: dict[str, Any]},
+    response={201: InvitationOut},
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _INVITE_BODY}}}
     },
     summary="Invite a staff member by email: a link that works once, until it expires (program admins)",
 )
-def invite_staff(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
+def invite_staff(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     sent = staff.invite(
         by=_user(request),
         program_slug=slug,
         data=json_object(request),
         base_url=request.build_absolute_uri("/"),
     )
-    i = sent.invitation
-    return Status(201, {"id": i.pk, "email": i.email, "role": i.role, "expires_at": i.expires_at.isoformat()})
+    return Status(201, _invitation_out(sent.invitation))
 
 
 @router.post(
     "/programs/{slug}/staff/{user_id}/deactivate",
+    response=AccountActiveOut,
     summary="Turn a staff member's account off now: every session and token ends (program admins)",
 )
-def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> dict[str, object]:
+def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> AccountActiveOut:
     user = staff.deactivate(by=_user(request), program_slug=slug, user_id=user_id)
-    return {"id": user.pk, "username": user.username, "active": user.is_active}
+    return AccountActiveOut(id=user.pk, username=user.username, active=user.is_active)
 
 
 @router.post(
     "/programs/{slug}/staff/{user_id}/second-factor/reset",
+    response=AccountSecondFactorOut,
     summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
 )
-def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> dict[str, object]:
+def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> AccountSecondFactorOut:
     user = staff.reset_second_factor(by=_user(request), program_slug=slug, user_id=user_id)
-    return {"id": user.pk, "username": user.username, "mfa_enrolled": services.has_totp_device(user)}
+    return AccountSecondFactorOut(
+        id=user.pk, username=user.username, mfa_enrolled=services.has_totp_device(user)
+    )
 
 
 class RoleIn(Schema):
@@ -163,11 +177,12 @@ class RoleIn(Schema):
 
 @router.post(
     "/programs/{slug}/staff/{user_id}/role",
+    response=AccountRoleOut,
     summary="Change a staff member's role in the program; it applies on their next request (program admins)",
 )
-def change_staff_role(request: HttpRequest, slug: str, user_id: int, payload: RoleIn) -> dict[str, object]:
+def change_staff_role(request: HttpRequest, slug: str, user_id: int, payload: RoleIn) -> AccountRoleOut:
     user = staff.change_role(by=_user(request), program_slug=slug, user_id=user_id, role=payload.role)
-    return {"id": user.pk, "username": user.username, "role": user.role}
+    return AccountRoleOut(id=user.pk, username=user.username, role=user.role)
 
 
 class ActivateIn(Schema):
@@ -180,25 +195,25 @@ class ActivateIn(Schema):
 @router.post(
     "/auth/activate",
     auth=None,
-    response={201: dict[str, Any]},
+    response={201: AccountRoleOut},
     summary="A patient makes their own account with the code from the front desk",
 )
-def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[dict[str, Any]]:
+def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[AccountRoleOut]:
     from keel.patients import services as patients
 
     user = patients.activate(**payload.dict())
-    return Status(201, {"id": user.pk, "username": user.username, "role": user.role})
+    return Status(201, AccountRoleOut(id=user.pk, username=user.username, role=user.role))
 
 
-def _settings_out(p: Any) -> dict[str, Any]:
-    return {
-        "time_zone": p.time_zone,
-        "dosing_opens": p.dosing_opens.strftime("%H:%M") if p.dosing_opens else None,
-        "dosing_closes": p.dosing_closes.strftime("%H:%M") if p.dosing_closes else None,
-        "closure_days": p.closure_days,
-        "contact_phone": p.contact_phone,
-        "contact_address": p.contact_address,
-    }
+def _settings_out(p: Program) -> ProgramSettingsOut:
+    return ProgramSettingsOut(
+        time_zone=p.time_zone,
+        dosing_opens=p.dosing_opens.strftime("%H:%M") if p.dosing_opens else None,
+        dosing_closes=p.dosing_closes.strftime("%H:%M") if p.dosing_closes else None,
+        closure_days=p.closure_days,
+        contact_phone=p.contact_phone,
+        contact_address=p.contact_address,
+    )
 
 
 _SETTINGS_BODY = {
@@ -215,19 +230,24 @@ _SETTINGS_BODY = {
 }
 
 
-@router.get("/programs/{slug}/settings", summary="The program's settings (program admins)")
-def get_program_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
+@router.get(
+    "/programs/{slug}/settings",
+    response=ProgramSettingsOut,
+    summary="The program's settings (program admins)",
+)
+def get_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
     return _settings_out(services.program_settings(by=_user(request), slug=slug))
 
 
 @router.put(
     "/programs/{slug}/settings",
+    response=ProgramSettingsOut,
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _SETTINGS_BODY}}}
     },
     summary="Change the program's time zone, dosing-window hours, closure days and contact details (admins)",
 )
-def put_program_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
+def put_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
     return _settings_out(
         services.update_program_settings(by=_user(request), slug=slug, data=json_object(request))
     )

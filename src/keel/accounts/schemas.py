@@ -45,3 +45,53 @@ class MeOut(Schema):
 
 class MessageOut(Schema):
     message: str
+
+
+class StaffMemberOut(Schema):
+    id: int
+    username: str
+    name: str
+    email: str
+    role: str
+    active: bool
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    expires_at: str  # ISO datetime (Python's isoformat, as before)
+
+
+class StaffListOut(Schema):
+    staff: list[StaffMemberOut]
+    invitations: list[InvitationOut]
+
+
+class AccountRoleOut(Schema):
+    """An account after a role change, or a patient's account just made."""
+
+    id: int
+    username: str
+    role: str
+
+
+class AccountActiveOut(Schema):
+    id: int
+    username: str
+    active: bool
+
+
+class AccountSecondFactorOut(Schema):
+    id: int
+    username: str
+    mfa_enrolled: bool
+
+
+class ProgramSettingsOut(Schema):
+    time_zone: str
+    dosing_opens: str | None  # HH:MM in the program's zone
+    dosing_closes: str | None
+    closure_days: list[str]  # ISO dates
+    contact_phone: str
+    contact_address: str

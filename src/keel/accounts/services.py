@@ -444,7 +444,7 @@ def setup_first_program(
 MAX_CLOSURE_DAYS = 100  # a floor of none, a ceiling of 100 listed days (two years of holidays and more)
 
 
-def _settings_program(by: Any, slug: str) -> Program:
+def _settings_program(by: User, slug: str) -> Program:
     from keel.access import policy
 
     program = Program.objects.filter(slug=slug, is_personal=False).first()
@@ -465,11 +465,11 @@ class ProgramSettingsNotAllowed(PermissionError):
     pass
 
 
-def program_settings(*, by: Any, slug: str) -> Program:
+def program_settings(*, by: User, slug: str) -> Program:
     return _settings_program(by, slug)
 
 
-def update_program_settings(*, by: Any, slug: str, data: dict[str, Any]) -> Program:
+def update_program_settings(*, by: User, slug: str, data: dict[str, Any]) -> Program:
     """Change a program's time zone, dosing-window hours, closure days and contact details (its admins);
     every field wrong is named at once; audited with the names of the fields changed."""
     from datetime import date, time, timedelta

@@ -40,7 +40,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _program_of_admin(by: Any, slug: str) -> Program:
+def _program_of_admin(by: User, slug: str) -> Program:
     program = Program.objects.filter(slug=slug, is_personal=False).first()
     if program is None or not policy.can_manage_staff(by, program.pk):
         audit.record(
@@ -68,7 +68,7 @@ class Sent:
     link: str  # in the email; never stored, never returned by the API
 
 
-def invite(*, by: Any, program_slug: str, data: dict[str, Any], base_url: str) -> Sent:
+def invite(*, by: User, program_slug: str, data: dict[str, Any], base_url: str) -> Sent:
     """Invite a staff member: a link that works once, for KEEL_INVITATION_HOURS, sent by email."""
     program = _program_of_admin(by, program_slug)
     errors: list[FieldError] = []
@@ -252,7 +252,7 @@ class StaffMember:
     active: bool
 
 
-def staff_of(*, by: Any, program_slug: str) -> tuple[Program, list[StaffMember], list[Invitation]]:
+def staff_of(*, by: User, program_slug: str) -> tuple[Program, list[StaffMember], list[Invitation]]:
     """The program's staff and its invitations that still work, for its admins."""
     program = _program_of_admin(by, program_slug)
     members = User.objects.filter(memberships__program=program).exclude(
@@ -284,7 +284,7 @@ def _staff_member(program: Program, user_id: Any) -> User:
     return user
 
 
-def deactivate(*, by: Any, program_slug: str, user_id: Any) -> User:
+def deactivate(*, by: User, program_slug: str, user_id: Any) -> User:
     """End a staff member's access to the program at once. Someone who also works in other programs leaves
     this one only (their membership here ends; their account stays). Otherwise the account ends: every
     session and token (accounts.services.deactivate_user). They are told by email. An admin cannot turn
@@ -349,7 +349,7 @@ def _tell(to: str, subject: str, body: str) -> None:
         )
 
 
-def reset_second_factor(*, by: Any, program_slug: str, user_id: Any) -> User:
+def reset_second_factor(*, by: User, program_slug: str, user_id: Any) -> User:
     """A staff member lost their authenticator: their devices are removed, every session and token ends, and
     they add a new one at their next sign-in, after their password (program admins of their program; never
     one's own). Audited; they are told by email."""
@@ -390,7 +390,7 @@ def reset_second_factor(*, by: Any, program_slug: str, user_id: Any) -> User:
     return user
 
 
-def change_role(*, by: Any, program_slug: str, user_id: Any, role: Any) -> User:
+def change_role(*, by: User, program_slug: str, user_id: Any, role: Any) -> User:
     """Give a staff member another role (program admins of their program; never one's own). The role is the
     person's, so someone who also works in other programs keeps theirs (refused); the program's last admin
     stays an admin. It takes effect on their next request. Audited with the old and new role."""

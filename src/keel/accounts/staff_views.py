@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts import services, staff
 from keel.accounts.forms import AcceptForm, InviteForm
 from keel.accounts.middleware import mark_session_start
@@ -58,7 +59,7 @@ def _errors_onto(form: Any, exc: FieldsInvalid) -> None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def staff_page(request: HttpRequest) -> HttpResponse:
+def staff_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     program = _admin_program(request)
     roles = [(r.value, r.label) for r in ROLE_ORDER]
     form = InviteForm(request.POST or None, roles=roles)
@@ -89,7 +90,7 @@ def staff_page(request: HttpRequest) -> HttpResponse:
 
 
 def _render_staff(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     program: Program,
     form: InviteForm,
     *,
@@ -117,7 +118,7 @@ def _render_staff(
 
 @require_POST
 @login_required
-def deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
+def deactivate_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     program = _admin_program(request)
     try:
         staff.deactivate(by=request.user, program_slug=program.slug, user_id=user_id)
@@ -129,7 +130,7 @@ def deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("staff:staff") + f"?program={program.slug}")
 
 
-def _staff_action(request: HttpRequest, act: Any, notice: str, **data: Any) -> HttpResponse:
+def _staff_action(request: AuthenticatedHttpRequest, act: Any, notice: str, **data: Any) -> HttpResponse:
     program = _admin_program(request)
     try:
         act(by=request.user, program_slug=program.slug, **data)
@@ -144,7 +145,7 @@ def _staff_action(request: HttpRequest, act: Any, notice: str, **data: Any) -> H
 
 @require_POST
 @login_required
-def reset_second_factor_view(request: HttpRequest, user_id: int) -> HttpResponse:
+def reset_second_factor_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     return _staff_action(
         request,
         staff.reset_second_factor,
@@ -155,7 +156,7 @@ def reset_second_factor_view(request: HttpRequest, user_id: int) -> HttpResponse
 
 @require_POST
 @login_required
-def change_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
+def change_role_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     return _staff_action(
         request, staff.change_role, _("The role is changed."), user_id=user_id, role=request.POST.get("role")
     )
@@ -215,7 +216,7 @@ def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The program's settings: time zone, dosing-window hours, closure days, contact details (its admins)."""
     program = _admin_program(request)
     status, notice, errors = 200, "", {}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts import services
 from keel.accounts.forms import CodeForm, ConfirmPasswordForm, LoginForm
 from keel.accounts.middleware import SIGNED_OUT_REASON, mark_session_start
@@ -162,7 +163,7 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def mfa_view(request: HttpRequest) -> HttpResponse:
+def mfa_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Turn two-step sign-in on (any user) or off (patients only); the password is asked again first."""
     user = request.user
     assert isinstance(user, User)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts.models import User
 from keel.assessments import meaning
 from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
@@ -56,7 +57,7 @@ class CaseloadRow:
     words: tuple[str, ...] = ()  # the reasons in the reader's language (the page)
 
 
-def caseload(user: Any, *, now: datetime | None = None) -> list[CaseloadRow]:
+def caseload(user: User, *, now: datetime | None = None) -> list[CaseloadRow]:
     """The caller's patients, most urgent first, each with the reasons for its place; one audit row."""
     areas = policy.areas_for_role(getattr(user, "role", ""))
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
@@ -171,7 +172,7 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date, int]]:
     return out[::-1]
 
 
-def timeline(user: Any, patient_id: int | str, *, days: int = 90, now: datetime | None = None) -> Timeline:
+def timeline(user: User, patient_id: int | str, *, days: int = 90, now: datetime | None = None) -> Timeline:
     """What happened in the patient's care over the last `days` days, newest first, one audit row. Clinical
     events only for roles that see the clinical area; notes and thought records never (only that one was
     written). Runs of daily observed doses show as one event."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.careteam import queries
 
 
 @require_safe
 @login_required
-def timeline(request: HttpRequest, patient_id: int) -> HttpResponse:
+def timeline(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     raw = request.GET.get("days", "")
     days = int(raw) if raw.isdigit() and int(raw) in queries.TIMELINE_DAYS else 90
     result = queries.timeline(request.user, patient_id, days=days)

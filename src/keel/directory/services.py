@@ -11,10 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from keel.accounts.models import Program, ProgramMembership, Role
+from keel.accounts.models import Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.directory import feeds
@@ -220,14 +221,16 @@ def _refresh_statistics() -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
-def importing_programs(user: Any) -> list[Program]:
+def importing_programs(user: User | AnonymousUser) -> list[Program]:
     """The programs a user may import feeds for: a program admin's own programs."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "role", "") != Role.PROGRAM_ADMIN:
+    if not isinstance(user, User) or user.role != Role.PROGRAM_ADMIN:  # anonymous: no program
         return []
     return list(Program.objects.filter(memberships__user=user).order_by("name"))
 
 
-def _claim_source(*, kind: str, source: str, program: Program | None, by: Any, is_sample: bool) -> FeedSource:
+def _claim_source(
+    *, kind: str, source: str, program: Program | None, by: User | None, is_sample: bool
+) -> FeedSource:
     """The feed row, locked; created for `program` on its first import. Another owner's feed is refused."""
     feed, _ = FeedSource.objects.get_or_create(
         kind=kind, name=source, defaults={"program": program, "is_sample": is_sample}
@@ -245,7 +248,7 @@ def import_parsed(
     parsed: Parsed,
     source: str,
     fmt: str,
-    by: Any = None,
+    by: User | None = None,
     program: Program | None = None,
     progress: Progress | None = None,
     is_sample: bool = False,
@@ -277,7 +280,7 @@ def _apply(
     parsed: Parsed,
     source: str,
     fmt: str,
-    by: Any,
+    by: User | None,
     program: Program | None,
     progress: Progress | None,
 ) -> ImportReport:
@@ -313,7 +316,7 @@ def _apply(
     return report
 
 
-def _audit_refusal(*, by: Any, kind: str, source: str, program: Program | None) -> None:
+def _audit_refusal(*, by: User | None, kind: str, source: str, program: Program | None) -> None:
     audit.record(
         actor=by,
         action=Action.DENIED,

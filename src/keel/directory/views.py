@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.models import Role
 from keel.core.directory.feeds import FELLOWSHIPS, PAYMENTS, SERVICES, NotAFeed
 from keel.core.sources import cite
@@ -301,7 +302,7 @@ class ImportForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def import_feed(request: HttpRequest) -> HttpResponse:
+def import_feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Program admins upload a meeting feed or facility list and see the import report."""
     if getattr(request.user, "role", "") != Role.PROGRAM_ADMIN:
         raise PermissionDenied

@@ -4,24 +4,35 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
-from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
 from keel.api_body import json_object
 from keel.patients import queries, services
-from keel.patients.schemas import PatientDetailOut, PatientOut
+from keel.patients.models import Enrollment, PatientFlag
+from keel.patients.schemas import (
+    ActivationCodeOut,
+    CareTeamAddedOut,
+    CareTeamsAddedOut,
+    EnrollmentRefOut,
+    EpisodeOut,
+    PatientDetailOut,
+    PatientOut,
+    RegistrationOut,
+    SecondFactorResetOut,
+)
 
 router = Router(tags=["patients"])
 
 
 @router.get("", response=list[PatientOut], summary="Patients visible to me")
-def list_patients(request: HttpRequest) -> list[dict[str, object]]:
-    return [asdict(p) for p in queries.list_patients(request.auth)]  # type: ignore[attr-defined]
+def list_patients(request: AuthenticatedApiRequest) -> list[dict[str, object]]:
+    return [asdict(p) for p in queries.list_patients(request.auth)]
 
 
 _REGISTRATION_BODY = {
@@ -51,25 +62,27 @@ _REGISTRATION_BODY = {
 
 @router.post(
     "",
-    response={201: dict[str, Any]},
+    response={201: RegistrationOut},
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _REGISTRATION_BODY}}}
     },
     summary="Register (admit) a patient at the front desk; a likely duplicate is refused until confirmed",
 )
-def register_patient(request: HttpRequest) -> Status[dict[str, Any]]:
-    done = services.register_patient(by=getattr(request, "auth", None), data=json_object(request))
+def register_patient(request: AuthenticatedApiRequest) -> Status[RegistrationOut]:
+    done = services.register_patient(by=request.auth, data=json_object(request))
     p = done.patient
     return Status(
         201,
-        {
-            "id": p.pk,
-            "record_number": p.record_number,
-            "display_name": p.display_name,
-            "program": p.program.slug,
-            "preferred_language": p.preferred_language,
-            "enrollment": {"id": done.enrollment.pk, "started_on": done.enrollment.started_on.isoformat()},
-        },
+        RegistrationOut(
+            id=p.pk,
+            record_number=p.record_number,
+            display_name=p.display_name,
+            program=p.program.slug,
+            preferred_language=p.preferred_language,
+            enrollment=EnrollmentRefOut(
+                id=done.enrollment.pk, started_on=done.enrollment.started_on.isoformat()
+            ),
+        ),
     )
 
 
@@ -79,14 +92,14 @@ class CareTeamIn(Schema):
 
 @router.post(
     "/{patient_id}/care-team",
-    response={201: dict[str, Any]},
+    response={201: CareTeamAddedOut},
     summary="Put a staff member of the program on this patient's care team (program admins)",
 )
-def add_to_care_team(request: HttpRequest, patient_id: int, payload: CareTeamIn) -> Status[dict[str, Any]]:
-    row = services.add_to_care_team(
-        by=getattr(request, "auth", None), patient_id=patient_id, user_id=payload.user_id
-    )
-    return Status(201, {"patient": patient_id, "user_id": row.user_id, "role": row.user.role})
+def add_to_care_team(
+    request: AuthenticatedApiRequest, patient_id: int, payload: CareTeamIn
+) -> Status[CareTeamAddedOut]:
+    row = services.add_to_care_team(by=request.auth, patient_id=patient_id, user_id=payload.user_id)
+    return Status(201, CareTeamAddedOut(patient=patient_id, user_id=row.user_id, role=row.user.role))
 
 
 @router.delete(
@@ -94,19 +107,19 @@ def add_to_care_team(request: HttpRequest, patient_id: int, payload: CareTeamIn)
     response={204: None},
     summary="Take a staff member off this patient's care team (program admins)",
 )
-def remove_from_care_team(request: HttpRequest, patient_id: int, user_id: int) -> Status[None]:
-    services.remove_from_care_team(by=getattr(request, "auth", None), patient_id=patient_id, user_id=user_id)
+def remove_from_care_team(request: AuthenticatedApiRequest, patient_id: int, user_id: int) -> Status[None]:
+    services.remove_from_care_team(by=request.auth, patient_id=patient_id, user_id=user_id)
     return Status(204, None)
 
 
-def _episode_out(e: Any) -> dict[str, Any]:
-    return {
-        "id": e.pk,
-        "started_on": e.started_on.isoformat(),
-        "ended_on": e.ended_on.isoformat() if e.ended_on else None,
-        "end_reason": e.end_reason,
-        "status": e.status,
-    }
+def _episode_out(e: Enrollment) -> EpisodeOut:
+    return EpisodeOut(
+        id=e.pk,
+        started_on=e.started_on.isoformat(),
+        ended_on=e.ended_on.isoformat() if e.ended_on else None,
+        end_reason=e.end_reason,
+        status=e.status,
+    )
 
 
 _DISCHARGE_BODY = {
@@ -128,79 +141,69 @@ _READMIT_BODY = {
 
 @router.post(
     "/{patient_id}/discharge",
-    response=dict[str, Any],
+    response=EpisodeOut,
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _DISCHARGE_BODY}}}
     },
     summary="Discharge: end the episode of care (date, reason); active medication orders stop with it",
 )
-def discharge_patient(request: HttpRequest, patient_id: int) -> dict[str, Any]:
-    e = services.discharge(
-        by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request)
-    )
+def discharge_patient(request: AuthenticatedApiRequest, patient_id: int) -> EpisodeOut:
+    e = services.discharge(by=request.auth, patient_id=patient_id, data=json_object(request))
     return _episode_out(e)
 
 
 @router.post(
     "/{patient_id}/readmit",
-    response={201: dict[str, Any]},
+    response={201: EpisodeOut},
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _READMIT_BODY}}}
     },
     summary="Readmit: open a new episode of care for someone discharged earlier",
 )
-def readmit_patient(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
-    e = services.readmit(by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request))
+def readmit_patient(request: AuthenticatedApiRequest, patient_id: int) -> Status[EpisodeOut]:
+    e = services.readmit(by=request.auth, patient_id=patient_id, data=json_object(request))
     return Status(201, _episode_out(e))
 
 
 @router.post(
     "/{patient_id}/activation-code",
-    response={201: dict[str, Any]},
+    response={201: ActivationCodeOut},
     summary="A one-time code for the patient to make their own account (shown once)",
 )
-def issue_activation_code(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
-    from django.urls import reverse
-
-    from keel.api_body import json_object
-
+def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
     body = json_object(request) if request.body else {}
     issued = services.issue_activation_code(
-        by=getattr(request, "auth", None),
+        by=request.auth,
         patient_id=patient_id,
         send_by_text=body.get("send_by_text") is True,
         activate_url=request.build_absolute_uri(reverse("patients:activate")),
     )
-    return Status(201, {"code": issued.code, "expires_at": issued.row.expires_at.isoformat()})
+    return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
 
 
 @router.post(
     "/care-teams",
+    response=CareTeamsAddedOut,
     summary="Put one staff member on several patients' care teams at once (program admins; all or nothing)",
 )
-def add_many_to_care_team(request: HttpRequest) -> dict[str, Any]:
-    from keel.api_body import json_object
-
-    rows = services.add_many_to_care_team(by=getattr(request, "auth", None), data=json_object(request))
-    return {"patient_ids": sorted(r.patient_id for r in rows), "user_id": rows[0].user_id}
+def add_many_to_care_team(request: AuthenticatedApiRequest) -> CareTeamsAddedOut:
+    rows = services.add_many_to_care_team(by=request.auth, data=json_object(request))
+    return CareTeamsAddedOut(patient_ids=sorted(r.patient_id for r in rows), user_id=rows[0].user_id)
 
 
 @router.post(
     "/{patient_id}/second-factor/reset",
+    response=SecondFactorResetOut,
     summary="Reset a patient's two-step sign-in after checking who they are (care-team clinicians; reason)",
 )
-def reset_patient_second_factor(request: HttpRequest, patient_id: int) -> dict[str, Any]:
-    from keel.api_body import json_object
-
-    patient = services.reset_second_factor(
-        by=getattr(request, "auth", None), patient_id=patient_id, data=json_object(request)
-    )
-    return {"id": patient.pk, "second_factor": "reset"}
+def reset_patient_second_factor(request: AuthenticatedApiRequest, patient_id: int) -> SecondFactorResetOut:
+    patient = services.reset_second_factor(by=request.auth, patient_id=patient_id, data=json_object(request))
+    return SecondFactorResetOut(id=patient.pk, second_factor="reset")
 
 
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")
-def get_patient(request: HttpRequest, patient_id: int) -> dict[str, object]:
-    return asdict(queries.get_patient(request.auth, patient_id))  # type: ignore[attr-defined]
+def get_patient(request: AuthenticatedApiRequest, patient_id: int) -> dict[str, object]:
+    return asdict(queries.get_patient(request.auth, patient_id))
 
 
 class FlagOut(Schema):
@@ -219,15 +222,17 @@ class ResolveIn(Schema):
 
 
 @router.get("/{patient_id}/flags", response=list[FlagOut], summary="A patient's flags, open first")
-def list_flags(request: HttpRequest, patient_id: int) -> list[Any]:
-    return services.list_flags(getattr(request, "auth", None), patient_id=patient_id)
+def list_flags(request: AuthenticatedApiRequest, patient_id: int) -> list[PatientFlag]:
+    return queries.list_flags(request.auth, patient_id=patient_id)
 
 
 @router.post("/{patient_id}/flags/{flag_id}/resolve", response=FlagOut, summary="Resolve a flag with a note")
-def resolve_flag(request: HttpRequest, patient_id: int, flag_id: int, payload: ResolveIn) -> Any:
+def resolve_flag(
+    request: AuthenticatedApiRequest, patient_id: int, flag_id: int, payload: ResolveIn
+) -> PatientFlag:
     try:
         return services.resolve_flag(
-            by=getattr(request, "auth", None), patient_id=patient_id, flag_id=flag_id, note=payload.note
+            by=request.auth, patient_id=patient_id, flag_id=flag_id, note=payload.note
         )
     except services.FlagNotAllowed as exc:
         raise HttpError(403, str(exc)) from None

@@ -10,9 +10,11 @@ from django.db.models import Prefetch
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.models import Role
+from keel.accounts.models import CLINICAL_ROLES, Program, Role, User
 from keel.patients.flagwords import flag_reasons
 from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient, PatientFlag
+
+TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}  # who may be on a care team
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ RECORD_PREFETCH = (
 )
 
 
-def list_patients(user: Any) -> list[PatientView]:
+def list_patients(user: User) -> list[PatientView]:
     """The patients the user may see, with one audit row for the list."""
     areas = policy.areas_for_role(getattr(user, "role", ""))
     active = Prefetch("enrollments", queryset=Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE))
@@ -129,7 +131,7 @@ RESOLVED_SHOWN = 5  # the latest resolved flags shown with their notes on the pa
 OPEN_FLAGS = Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__isnull=True))
 
 
-def get_patient(user: Any, patient_id: int | str) -> PatientView:
+def get_patient(user: User, patient_id: int | str) -> PatientView:
     """One patient (404 when out of scope) with open flags for clinical roles, audited as one read."""
     clinical = Area.CLINICAL in policy.areas_for_role(getattr(user, "role", ""))
     prefetch = (*RECORD_PREFETCH, OPEN_FLAGS) if clinical else RECORD_PREFETCH
@@ -147,7 +149,30 @@ def get_patient(user: Any, patient_id: int | str) -> PatientView:
     return _view(patient, policy.areas_for_role(user.role), full=True, flags=flags, resolved=resolved)
 
 
-def get_own_record(user: Any) -> PatientView:
+def get_own_record(user: User) -> PatientView:
     """The signed-in patient's own record, from the session."""
     patient = policy.own_patient_or_404(user, prefetch=RECORD_PREFETCH)
     return _view(patient, policy.areas_for_role(user.role), full=True)
+
+
+def list_flags(user: User, *, patient_id: int) -> list[PatientFlag]:
+    """A patient's flags, open first (clinical area), audited as one read."""
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="patient_flags")
+    return sorted(
+        patient.flags.all(), key=lambda f: (f.resolved_at is not None, f.priority, -f.raised_at.timestamp())
+    )
+
+
+def team_candidates(program: Program) -> list[User]:
+    """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
+    return list(
+        User.objects.filter(is_active=True, role__in=TEAM_ROLES, memberships__program=program).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+
+
+def episodes(by: User, patient_id: int) -> tuple[Patient, list[Enrollment]]:
+    """A patient's episodes of care, newest first (clinical area), audited as one read."""
+    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
+    return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))

@@ -34,3 +34,46 @@ class PatientOut(Schema):
 class PatientDetailOut(PatientOut):
     enrollments: list[EnrollmentOut]
     care_team: list[CareTeamMemberOut]
+
+
+class EnrollmentRefOut(Schema):
+    id: int
+    started_on: str  # ISO date, as the API has always sent it
+
+
+class RegistrationOut(Schema):
+    id: int
+    record_number: str
+    display_name: str
+    program: str
+    preferred_language: str
+    enrollment: EnrollmentRefOut
+
+
+class CareTeamAddedOut(Schema):
+    patient: int
+    user_id: int
+    role: str
+
+
+class EpisodeOut(Schema):
+    id: int
+    started_on: str  # ISO date
+    ended_on: str | None
+    end_reason: str
+    status: str
+
+
+class ActivationCodeOut(Schema):
+    code: str
+    expires_at: str  # ISO datetime (Python's isoformat, as before)
+
+
+class CareTeamsAddedOut(Schema):
+    patient_ids: list[int]
+    user_id: int
+
+
+class SecondFactorResetOut(Schema):
+    id: int
+    second_factor: str

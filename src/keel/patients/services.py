@@ -35,6 +35,7 @@ from keel.patients.models import (
     local_today,
     zone_of,
 )
+from keel.patients.queries import TEAM_ROLES
 
 # Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
 PRESCRIBER_ONLY = frozenset({FlagKind.DOSE_HELD})
@@ -53,37 +54,27 @@ class FlagNotAllowed(PermissionError):
     pass
 
 
-def list_flags(user: Any, *, patient_id: int) -> list[PatientFlag]:
-    """A patient's flags, open first (clinical area), audited as one read."""
-    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="patient_flags")
-    return sorted(
-        patient.flags.all(), key=lambda f: (f.resolved_at is not None, f.priority, -f.raised_at.timestamp())
-    )
+_ONLY_CLINICIANS_RESOLVE = "Only counselors, nurses and prescribers on the care team resolve flags."
 
 
-def resolve_flag(*, by: Any, patient_id: int, flag_id: int, note: str) -> PatientFlag:
+def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> PatientFlag:
     """Resolve an open flag with a note. Counselors, nurses and prescribers on the care team may."""
-    patient = policy.get_patient_or_404(
-        by,
-        patient_id,
-        area=Area.CLINICAL,
-        action=Action.UPDATE,
-        target_type="patient_flag",
-        target_id=flag_id,
-        audit_success=False,
-    )
-    if getattr(by, "role", "") not in CLINICAL_ROLES:
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
+    try:
+        patient = policy.get_patient_for_action_or_404(
+            by,
+            patient_id,
+            Action.UPDATE,
+            area=Area.CLINICAL,
             target_type="patient_flag",
             target_id=flag_id,
-            reason="role may not resolve flags",
+            allowed=getattr(by, "role", "") in CLINICAL_ROLES,
+            what="resolve flags",
+            audit_success=False,
         )
-        raise FlagNotAllowed("Only counselors, nurses and prescribers on the care team resolve flags.")
+    except policy.ActionNotAllowed:
+        raise FlagNotAllowed(
+            "Only counselors, nurses and prescribers on the care team resolve flags."
+        ) from None
     kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
     if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
         audit.record(
@@ -215,7 +206,7 @@ def _choice(
     return str(value)
 
 
-def _program_for(by: Any, data: dict[str, Any], errors: list[FieldError]) -> Program | None:
+def _program_for(by: User, data: dict[str, Any], errors: list[FieldError]) -> Program | None:
     programs = policy.registering_programs(by)
     if not programs:
         return None
@@ -251,7 +242,7 @@ def _next_record_number(program: Program) -> str:
     return f"{prefix}-{n:05d}"
 
 
-def register_patient(*, by: Any, data: dict[str, Any]) -> Registration:
+def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     """Admit a patient at the front desk: the identity the issue lists, a record number (given, or the next
     one), and an active episode of care from `started_on` (default: today in the program's zone).
 
@@ -353,10 +344,8 @@ def register_patient(*, by: Any, data: dict[str, Any]) -> Registration:
 
 # --- The care team -------------------------------------------------------------------------------------
 
-TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}
 
-
-def _team_patient(by: Any, patient_id: int, action: Action) -> Patient:
+def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
     patient = policy.get_patient_or_404(
         by, patient_id, action=action, target_type="care_team", audit_success=False
     )
@@ -372,15 +361,6 @@ def _team_patient(by: Any, patient_id: int, action: Action) -> Patient:
         )
         raise NotAllowed(_("Only the program's admins change care teams."))
     return patient
-
-
-def team_candidates(program: Program) -> list[User]:
-    """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
-    return list(
-        User.objects.filter(is_active=True, role__in=TEAM_ROLES, memberships__program=program).order_by(
-            "last_name", "first_name", "username"
-        )
-    )
 
 
 def _member(program: Program, user_id: Any) -> User:
@@ -400,7 +380,7 @@ def _member(program: Program, user_id: Any) -> User:
     return user
 
 
-def add_to_care_team(*, by: Any, patient_id: int, user_id: Any) -> CareTeamMember:
+def add_to_care_team(*, by: User, patient_id: int, user_id: Any) -> CareTeamMember:
     """Put a staff member of the patient's program on their care team (program admins); adding someone who is
     already there changes nothing."""
     patient = _team_patient(by, patient_id, Action.CREATE)
@@ -423,7 +403,7 @@ def add_to_care_team(*, by: Any, patient_id: int, user_id: Any) -> CareTeamMembe
 MAX_BULK = 200
 
 
-def add_many_to_care_team(*, by: Any, data: dict[str, Any]) -> list[CareTeamMember]:
+def add_many_to_care_team(*, by: User, data: dict[str, Any]) -> list[CareTeamMember]:
     """Put one staff member on several patients' care teams at once (a program's admins). Every patient must
     be in the admin's scope and their program's, all in one program, the staff member one of its team roles;
     all or nothing. Each addition is audited; someone already on a team is left as is."""
@@ -484,7 +464,7 @@ def add_many_to_care_team(*, by: Any, data: dict[str, Any]) -> list[CareTeamMemb
     return rows
 
 
-def remove_from_care_team(*, by: Any, patient_id: int, user_id: Any) -> None:
+def remove_from_care_team(*, by: User, patient_id: int, user_id: Any) -> None:
     """Take a staff member off a patient's care team (program admins); they stop seeing the record at once."""
     patient = _team_patient(by, patient_id, Action.DELETE)
     try:
@@ -509,7 +489,7 @@ def remove_from_care_team(*, by: Any, patient_id: int, user_id: Any) -> None:
 # --- Episodes of care: discharge and readmission (issue #18) ---------------------------------------------
 
 
-def _episode_patient(by: Any, patient_id: int, action: Action) -> Patient:
+def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
     patient = policy.get_patient_or_404(
         by, patient_id, area=Area.CLINICAL, action=action, target_type="enrollment", audit_success=False
     )
@@ -527,7 +507,7 @@ def _episode_patient(by: Any, patient_id: int, action: Action) -> Patient:
     return patient
 
 
-def discharge(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
+def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
     """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
     Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
     them and no dose can be recorded until a prescriber writes a new order after readmission."""
@@ -576,7 +556,7 @@ def discharge(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
     return active
 
 
-def readmit(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
+def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
     """Open a new episode of care for someone discharged earlier (from `started_on`, default today)."""
     patient = _episode_patient(by, patient_id, Action.CREATE)
     today = local_today(patient)
@@ -605,12 +585,6 @@ def readmit(*, by: Any, patient_id: int, data: dict[str, Any]) -> Enrollment:
     return enrollment
 
 
-def episodes(by: Any, patient_id: int) -> tuple[Patient, list[Enrollment]]:
-    """A patient's episodes of care, newest first (clinical area), audited as one read."""
-    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
-    return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
-
-
 # --- Patient accounts: the activation code (issue #18) ---------------------------------------------------
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
@@ -631,7 +605,7 @@ class IssuedCode:
 
 
 def issue_activation_code(
-    *, by: Any, patient_id: int, send_by_text: bool = False, activate_url: str = ""
+    *, by: User, patient_id: int, send_by_text: bool = False, activate_url: str = ""
 ) -> IssuedCode:
     """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
     record without an account. Any unused earlier code stops working. With `send_by_text`, the code also goes
@@ -795,7 +769,7 @@ def _activate(code: str, username: str, password: str) -> User:
 MAX_RESET_REASON = 500
 
 
-def _mfa_patient(by: Any, patient_id: int, action: Action) -> Patient:
+def _mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
     patient = policy.get_patient_or_404(by, patient_id, action=action, target_type="mfa", audit_success=False)
     if not policy.can_reset_patient_second_factor(by, patient):
         audit.record(
@@ -811,14 +785,14 @@ def _mfa_patient(by: Any, patient_id: int, action: Action) -> Patient:
     return patient
 
 
-def second_factor_page(*, by: Any, patient_id: int) -> Patient:
+def second_factor_page(*, by: User, patient_id: int) -> Patient:
     """The reset page's record: the same check as the reset, and one audited read."""
     patient = _mfa_patient(by, patient_id, Action.READ)
     audit.record_for_patient(by, patient, Action.READ, "mfa")
     return patient
 
 
-def reset_second_factor(*, by: Any, patient_id: int, data: dict[str, Any]) -> Patient:
+def reset_second_factor(*, by: User, patient_id: int, data: dict[str, Any]) -> Patient:
     """A patient lost their authenticator: a clinician on their care team, having checked who they are (an
     identity check confirmed, and a reason), removes it. Every session and token of the patient's account
     ends; they sign in with their password alone until they add an app again. Audited with the reason."""

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.middleware import mark_session_start
 from keel.accounts.models import Program
 from keel.audit import services as audit
@@ -31,7 +32,7 @@ def _errors_onto(form: RegistrationForm | CareTeamForm | ActivateForm, exc: Fiel
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     programs = policy.registering_programs(request.user)
     if not programs:
         raise PermissionDenied
@@ -56,7 +57,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
+def care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """The patient's care team, with add and remove for the program's admins."""
     status = 200
     error = ""
@@ -83,7 +84,7 @@ def care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = None
     if can_manage:
         on_team = {m["id"] for m in patient.care_team}
-        candidates = [u for u in services.team_candidates(program) if u.pk not in on_team]
+        candidates = [u for u in queries.team_candidates(program) if u.pk not in on_team]
         form = CareTeamForm(candidates=candidates)
     return render(
         request,
@@ -95,7 +96,7 @@ def care_team(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
+def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Episodes of care, with discharge (date, reason) or readmission."""
     status, error = 200, ""
     if request.method == "POST":
@@ -111,7 +112,7 @@ def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
             status = 422
         else:
             return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
-    patient, rows = services.episodes(request.user, patient_id)
+    patient, rows = queries.episodes(request.user, patient_id)
     in_care = any(e.status == "active" for e in rows)
     return render(
         request,
@@ -131,7 +132,7 @@ def episodes(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @login_required
-def activation_code(request: HttpRequest, patient_id: int) -> HttpResponse:
+def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Give the patient a one-time code to make their own account (shown once, to print or read out)."""
     try:
         issued = services.issue_activation_code(
@@ -186,7 +187,7 @@ def activate(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def reset_second_factor(request: HttpRequest, patient_id: int) -> HttpResponse:
+def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """A care-team clinician resets the patient's two-step sign-in after checking who they are."""
     try:
         patient = services.second_factor_page(by=request.user, patient_id=patient_id)
@@ -218,7 +219,7 @@ def reset_second_factor(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def bulk_care_team(request: HttpRequest) -> HttpResponse:
+def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A program admin puts one clinician on several patients' care teams at once."""
     programs = [
         p
@@ -250,7 +251,7 @@ def bulk_care_team(request: HttpRequest) -> HttpResponse:
         {
             "program": program,
             "patients": patients,
-            "staff": services.team_candidates(program),
+            "staff": queries.team_candidates(program),
             "chosen": chosen,
             "errors": errors,
             "notice": notice,

@@ -20,7 +20,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -37,7 +36,7 @@ from keel.access.policy import Area
 from keel.accounts import services as accounts
 from keel.accounts.models import Program, Role, User
 from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
+from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients.models import Patient
 from keel.selfguided.models import HistoryConsent, LinkCode, SignupBucket
@@ -198,7 +197,7 @@ def sign_up(
 # --- Deleting it for good ---------------------------------------------------------------------------------
 
 
-def delete_account(*, request: HttpRequest, user: Any, password: str) -> None:
+def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
     """Delete a self-guided account and everything in it: the record and its recovery data, the personal
     space, the sign-in, its sessions, tokens, second factor and sign-in attempts. The password is asked again
     and counts toward the lockout like any sign-in. The deletion is audited without naming anyone."""
@@ -237,22 +236,21 @@ class IssuedCode:
     expires_at: datetime
 
 
-def issue_link_code(*, by: Any, patient_id: int, now: datetime | None = None) -> IssuedCode:
+def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -> IssuedCode:
     """A one-time code for this patient's record (a record without an account yet), for the person to enter in
     their own account. Counselors, nurses, prescribers on the team and the program's admins may."""
-    patient = policy.get_patient_or_404(
-        by, patient_id, action=Action.CREATE, target_type="link_code", audit_success=False
-    )
-    if not (policy.can_write_care_record(by) or getattr(by, "role", "") == Role.PROGRAM_ADMIN):
-        audit.record_for_patient(
+    try:
+        patient = policy.get_patient_for_action_or_404(
             by,
-            patient,
-            Action.DENIED,
-            "link_code",
-            outcome=Outcome.DENIED,
-            reason="role may not link accounts",
+            patient_id,
+            Action.CREATE,
+            target_type="link_code",
+            allowed=policy.can_write_care_record(by) or getattr(by, "role", "") == Role.PROGRAM_ADMIN,
+            what="link accounts",
+            audit_success=False,
         )
-        raise PermissionError("Only the care team or the program's admin gives a code.")
+    except policy.ActionNotAllowed:
+        raise PermissionError("Only the care team or the program's admin gives a code.") from None
     if patient.user_id is not None:
         raise SelfGuidedInvalid([FieldError("patient", "this record already has an account")])
     now = now or timezone.now()
@@ -287,7 +285,7 @@ class JoinPreview:
     record_name: str  # the name the program has: the person signs with it
 
 
-def preview_join(*, user: Any, code: str, now: datetime | None = None) -> JoinPreview:
+def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinPreview:
     """Which program a code is from, before the person chooses. A wrong, used or expired code is refused
     the same way (and counts toward the lockout, like a wrong password)."""
     policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
@@ -310,7 +308,7 @@ def _same_name(typed: str, name: str) -> bool:
 
 def join_program(
     *,
-    user: Any,
+    user: User,
     code: str,
     bring_history: bool | None,
     signature: str,

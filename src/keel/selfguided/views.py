@@ -101,7 +101,7 @@ def _self_guided(request: HttpRequest) -> Any:
 
 @require_safe
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     from keel.recovery import services as recovery
 
     user = _self_guided(request)
@@ -123,7 +123,7 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _self_guided(request)
     error = ""
     if request.method == "POST":
@@ -139,7 +139,7 @@ def delete(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def join(request: HttpRequest) -> HttpResponse:
+def join(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 1: the code from the care team. Step 2: bring my history or not, and sign."""
     user = _self_guided(request)
     code = request.POST.get("code", "").strip()[:40]
@@ -182,7 +182,7 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def link_code(request: HttpRequest, patient_id: int) -> HttpResponse:
+def link_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """The care team makes a one-time code for a record without an account (shown once)."""
     try:
         issued = services.issue_link_code(by=request.user, patient_id=patient_id)

@@ -47,7 +47,7 @@ CASELOAD_PAGE_SIZE = 50
 
 @require_safe
 @login_required
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The caseload: the caller's patients, most urgent first, with the reasons (journey 6)."""
     from keel.careteam.queries import caseload
 
@@ -61,7 +61,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
     from keel.patients.services import PRESCRIBER_ONLY
@@ -121,7 +121,7 @@ def my_record(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     events = audit_queries.list_events(request.user, limit=200)
     return render(request, "web/audit_trail.html", {"events": [event_row(e) for e in events]})
 
@@ -177,7 +177,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @require_POST
 @login_required
-def resolve_flag(request: HttpRequest, patient_id: int, flag_id: int) -> HttpResponse:
+def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: int) -> HttpResponse:
     from django.contrib import messages
     from django.utils.translation import gettext as _
 
