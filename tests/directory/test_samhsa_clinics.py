@@ -177,3 +177,26 @@ def test_a_real_clinic_can_be_found_by_cash_payment() -> None:
     page = _text("/en/find/treatment/?place=Birmingham, AL&payment=self_pay")
     assert METRO in page
     assert "Cash or self-pay" in page
+
+
+def _api_metro() -> dict:
+    rows = Client().get("/api/v1/facilities?place=Birmingham, AL").json()
+    return next(r for r in rows if r["name"] == METRO)
+
+
+def test_the_api_says_a_real_clinics_position_is_approximate() -> None:
+    _real()
+    assert _api_metro()["position_approximate"] is True
+
+
+def test_the_api_gives_directions_to_a_real_clinics_address() -> None:
+    _real()
+    assert _api_metro()["directions_url"].startswith(
+        "https://www.openstreetmap.org/search?query=151%20Industrial"
+    )
+
+
+def test_the_api_says_a_sample_clinics_position_is_its_own() -> None:
+    samples.load()
+    rows = Client().get("/api/v1/facilities?place=Oneonta, NY").json()
+    assert {r["position_approximate"] for r in rows} == {False}

@@ -22,6 +22,23 @@ def directions_url(lat: float | None, lon: float | None) -> str:
     return f"https://www.openstreetmap.org/directions?to={quote(f'{lat},{lon}')}"
 
 
+def position_is_approximate(facility: Any) -> bool:
+    """SAMHSA's 2017 list places each clinic at its ZIP code's center, not at its door."""
+    from keel.directory.samples import REAL_CLINICS_SOURCE
+
+    return bool(facility.source == REAL_CLINICS_SOURCE)
+
+
+def facility_directions(facility: Any) -> str:
+    """Directions to the facility: to its address when its position is only its ZIP code's center (SAMHSA's
+    list), else to its coordinates."""
+    if position_is_approximate(facility) and facility.address:
+        parts = (facility.address, facility.city, facility.region, facility.postal_code)
+        where = ", ".join(p for p in parts if p)
+        return f"https://www.openstreetmap.org/search?query={quote(where)}"
+    return directions_url(facility.latitude, facility.longitude)
+
+
 def type_labels(codes: list[str], lang: str) -> list[dict[str, str]]:
     table = meeting_types()
     return [
@@ -72,13 +89,14 @@ def facility_out(hit: FacilityHit) -> dict[str, Any]:
         "postal_code": f.postal_code,
         "latitude": f.latitude,
         "longitude": f.longitude,
+        "position_approximate": position_is_approximate(f),
         "phone": f.phone,
         "website": f.website,
         "services": f.services,
         "payments": f.payments,
         "languages": f.languages,
         "data_as_of": f.data_as_of.isoformat() if f.data_as_of else None,
-        "directions_url": directions_url(f.latitude, f.longitude),
+        "directions_url": facility_directions(f),
     }
 
 

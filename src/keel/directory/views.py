@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -23,7 +23,7 @@ from keel.accounts.models import Role
 from keel.core.directory.feeds import FELLOWSHIPS, PAYMENTS, SERVICES, NotAFeed
 from keel.core.sources import cite
 from keel.directory import params, services
-from keel.directory.api import directions_url, type_labels
+from keel.directory.api import directions_url, facility_directions, type_labels
 from keel.directory.models import Attendance, Fellowship
 from keel.directory.queries import BadSearch, MeetingHit, search_facilities, search_meetings
 from keel.directory.samples import REAL_CLINICS_SOURCE
@@ -236,7 +236,7 @@ def find_facilities(request: HttpRequest) -> HttpResponse:
                     "services": [SERVICE_LABELS.get(s, s) for s in h.facility.services],
                     "payments": [PAYMENT_LABELS.get(p, p) for p in h.facility.payments],
                     "languages": [language_name(c) for c in h.facility.languages],
-                    "directions": _facility_directions(h.facility),
+                    "directions": facility_directions(h.facility),
                     "call": _tel(h.facility.phone),
                     "sample": h.facility.source in samples,
                     "samhsa_2017": h.facility.source == REAL_CLINICS_SOURCE,
@@ -245,16 +245,6 @@ def find_facilities(request: HttpRequest) -> HttpResponse:
             ],
         }
     return _page(request, "directory/find_facilities.html", context)
-
-
-def _facility_directions(facility: Any) -> str:
-    """Directions to the facility: to its address when its position is only its ZIP code's center (SAMHSA's
-    list), else to its coordinates."""
-    if facility.source == REAL_CLINICS_SOURCE and facility.address:
-        parts = (facility.address, facility.city, facility.region, facility.postal_code)
-        where = ", ".join(p for p in parts if p)
-        return f"https://www.openstreetmap.org/search?query={quote(where)}"
-    return directions_url(facility.latitude, facility.longitude)
 
 
 def _facility_samples() -> set[str]:
