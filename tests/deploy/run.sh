@@ -122,7 +122,7 @@ echo "==> starting SMTP :$SMTP, web :$WEB1 and :$WEB2, worker, Caddy https :$HTT
 # its root given to the client instead of installed), and a response header naming the upstream that served,
 # so the checks can prove both processes answered.
 sed -e "s/keel.clinic.example/localhost/" -e "s/127.0.0.1:8001/127.0.0.1:$WEB1/" -e "s/127.0.0.1:8002/127.0.0.1:$WEB2/" \
-  -e "s|#CI-ONLY||" deploy/Caddyfile > "$WORK/Caddyfile.site"
+  -e "s|#CI-ONLY||" "$ROOT/deploy/Caddyfile" > "$WORK/Caddyfile.site"
 cat > "$WORK/Caddyfile" <<CADDY
 {
     http_port $HTTP
