@@ -138,7 +138,10 @@ def mails(smtp_log: Path) -> list[str]:
     return [m for m in text.split("---------- MESSAGE FOLLOWS ----------")[1:] if m.strip()]
 
 
-PATIENT_SNIPPET = """
+PATIENT_PASSWORD = "ci-Patient-passw0rd-long"
+PATIENT_SNIPPET = (
+    f"PASSWORD = {PATIENT_PASSWORD!r}\n"
+    + """
 from datetime import datetime, timedelta
 from django.utils import timezone
 from keel.accounts.models import Program, User
@@ -146,7 +149,9 @@ from keel.patients.models import Patient, zone_of
 from keel.recovery.models import Reminder
 from keel.reminders.models import Delivery
 program = Program.objects.get(slug="riverside")
-user = User.objects.create_user(username="ci-patient", email="ci-patient@example.org", role="patient")
+user = User.objects.create_user(
+    username="ci-patient", email="ci-patient@example.org", role="patient", password=PASSWORD
+)
 patient = Patient.objects.create(
     program=program, user=user, record_number="CI-1", given_name="Casey", family_name="Ci"
 )
@@ -155,6 +160,33 @@ at = (now.astimezone(zone_of(patient)) - timedelta(minutes=1)).time().replace(se
 reminder = Reminder.objects.create(patient=patient, kind="checkin", at=at, created_at=now)
 Delivery.objects.create(reminder=reminder, channel="email")
 """
+)
+
+
+CHECKIN_NOTE = "walked the dog at the river"
+
+
+def security_headers(page: Response, where: str) -> None:
+    """The security headers every page carries, seen through the proxy."""
+    h = page.headers
+    csp = h.get("Content-Security-Policy", "")
+    check(
+        "default-src 'self'" in csp or "default-src 'none'" in csp, f"{where}: Content-Security-Policy", csp
+    )
+    check(h.get("X-Frame-Options", "").upper() == "DENY", f"{where}: X-Frame-Options DENY")
+    check("frame-ancestors 'none'" in csp, f"{where}: CSP frame-ancestors 'none'", csp)
+    check(h.get("X-Content-Type-Options") == "nosniff", f"{where}: X-Content-Type-Options nosniff")
+    check(
+        h.get("Referrer-Policy") in ("same-origin", "no-referrer", "strict-origin-when-cross-origin"),
+        f"{where}: Referrer-Policy",
+        str(h.get("Referrer-Policy")),
+    )
+    check(
+        h.get("Cross-Origin-Opener-Policy") == "same-origin",
+        f"{where}: Cross-Origin-Opener-Policy",
+        str(h.get("Cross-Origin-Opener-Policy")),
+    )
+    check("max-age=31536000" in h.get("Strict-Transport-Security", ""), f"{where}: HSTS")
 
 
 def main() -> int:
@@ -165,6 +197,7 @@ def main() -> int:
     parser.add_argument("--web", action="append", required=True)
     parser.add_argument("--smtp-log", type=Path, required=True)
     parser.add_argument("--setup", type=Path, required=True)
+    parser.add_argument("--keel", type=Path, required=True, help="the installed `keel` (the fresh venv's)")
     args = parser.parse_args()
     upstreams = set(args.web)
     cafile = args.work / "caddy" / "pki" / "authorities" / "local" / "root.crt"
@@ -208,6 +241,16 @@ def main() -> int:
     spoofed = browser.get("/accounts/login/", headers={"X-Forwarded-Proto": "http"})
     check(spoofed.status == 200, "a client's X-Forwarded-Proto changes nothing", str(spoofed.status))
     check("Strict-Transport-Security" in spoofed.headers, "  ... and the answer is still secure (HSTS)")
+    security_headers(login_page, "the sign-in page")
+
+    print("==> a page in Spanish (the wheel's compiled translations)")
+    spanish = browser.get("/es/")
+    check(spanish.status == 200, "the Spanish home page answers", str(spanish.status))
+    check('<html lang="es"' in spanish.body, "  ... in Spanish (lang)")
+    check(
+        "Ayuda con los opioides, para usted o para alguien que quiere" in spanish.body,
+        "  ... its words translated (the .mo file is installed)",
+    )
 
     health = json.loads(wait_for("the worker reports in", lambda: _worker_ok(browser), 30) or "{}")
     check(health.get("worker") == "ok", "/healthz says the worker is ok", str(health))
@@ -290,7 +333,7 @@ def main() -> int:
 
     print("==> the worker sends a reminder by email")
     subprocess.run(
-        [str(Path(sys.executable).with_name("keel")), "shell", "-v", "0", "-c", PATIENT_SNIPPET],
+        [str(args.keel), "shell", "-v", "0", "-c", PATIENT_SNIPPET],
         check=True,
         env=os.environ,
     )
@@ -314,6 +357,59 @@ def main() -> int:
             page = Browser(args.https, cafile).get(urlsplit(stop.group(1)).path)
             check(page.status == 200, "the stop link opens over HTTPS", str(page.status))
 
+    print("==> a patient signs in over HTTPS and checks in; the other process reads it back")
+    patient = Browser(args.https, cafile)
+    login_page = patient.get("/accounts/login/")
+    signed_in = patient.post(
+        "/accounts/login/", {"username": "ci-patient", "password": PATIENT_PASSWORD}, csrf_from=login_page
+    )
+    check(
+        signed_in.status == 302 and signed_in.headers.get("Location") == "/",
+        "the patient signs in with a password (no second factor set)",
+        f"{signed_in.status} {signed_in.headers.get('Location')}",
+    )
+    form = patient.get("/me/checkin/")
+    check(form.status == 200 and 'name="craving"' in form.body, "the check-in form opens", str(form.status))
+    security_headers(form, "the patient's check-in page")
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form.body)
+    answers = {"craving": "7", "mood": "2", "used": "no", "medication": "taken", "note": CHECKIN_NOTE}
+    posted = patient.post(
+        "/me/checkin/", {**answers, "idempotency_key": key.group(1) if key else ""}, csrf_from=form
+    )
+    check(
+        posted.status == 302 and posted.headers.get("Location") == "/me/checkin/done/",
+        "the check-in is saved",
+        f"{posted.status} {posted.headers.get('Location')}",
+    )
+    again = patient.get_from("/me/checkin/", not_upstream=posted.upstream)
+    check(again.upstream != posted.upstream, "the check-in is read from the other process", again.upstream)
+    check(
+        bool(re.search(r'name="craving" value="7"[^>]*checked', again.body)),
+        "the other process shows the craving given",
+    )
+    check(CHECKIN_NOTE in again.body, "the other process decrypts and shows the note")
+
+    print("==> the password-reset limit, hit from both processes, counts the total")
+    limit = int(os.environ.get("KEEL_PASSWORD_RESET_PER_ADDRESS", "3"))
+    asker = Browser(args.https, cafile)
+    page = asker.get("/accounts/password/reset/")
+    answers_by: list[tuple[str, int]] = []
+    for _ in range(limit + 1):
+        page = asker.post("/accounts/password/reset/", {"email": "limit-check@example.org"}, csrf_from=page)
+        answers_by.append((page.upstream, page.status))
+    accepted, refused = answers_by[:limit], answers_by[limit]
+    check(
+        all(status == 200 for _, status in accepted), f"the first {limit} requests are taken", str(answers_by)
+    )
+    check(refused[1] == 429, f"request {limit + 1} is refused (429)", str(answers_by))
+    check({u for u, _ in answers_by} == upstreams, "the requests went to both processes", str(answers_by))
+    on_refuser = sum(1 for u, _ in accepted if u == refused[0])
+    check(
+        on_refuser < limit,
+        "the process that refused had taken fewer than the limit itself (the count is shared)",
+        str(answers_by),
+    )
+
     print("==> the web processes' logs")
     lines = []
     for log in args.work.glob("web*.log"):
@@ -323,6 +419,7 @@ def main() -> int:
     check(any(x.get("request_id") == request_id for x in requests), "a request line names the proxy's id")
     check(not any("?" in str(x.get("path")) for x in requests), "no request line carries a query string")
     check(not any("Casey" in json.dumps(x) for x in lines), "no log line names the patient")
+    check(not any(CHECKIN_NOTE in json.dumps(x) for x in lines), "no log line carries the check-in's note")
 
     print(f"==> {len(failures)} check(s) failed" if failures else "==> every check passed")
     for what in failures:
