@@ -116,7 +116,7 @@ def _dose_setup(patients: int) -> tuple[str, list[int]]:
                 treatment_day=21 - n,
                 decision={},
                 recorded_by=nurse,
-                recorded_at=now,
+                recorded_at=now - timedelta(days=n),
             )
             for n in range(20, 0, -1)
         )
