@@ -26,8 +26,9 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-Request = Callable[[int], tuple[str, str, dict[str, str], bytes]]
+Request = Callable[[int], tuple[str, str, dict[str, Any], bytes]]
 
 
 def _setup(database_url: str | None) -> None:
@@ -184,7 +185,8 @@ def main() -> None:
                 method, path, body, content_type="application/json", REMOTE_ADDR="127.0.0.1", **headers
             )
             response = handler.get_response(request)
-            assert 200 <= response.status_code < 300, (response.status_code, response.content[:300])
+            body = getattr(response, "content", b"")[:300]
+            assert 200 <= response.status_code < 300, (response.status_code, body)
             response.close()
 
     logging.disable(logging.WARNING)
