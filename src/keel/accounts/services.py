@@ -284,9 +284,35 @@ def describe_user(user: User) -> dict[str, Any]:
         "id": user.pk,
         "username": user.username,
         "role": user.role,
-        "programs": [p.slug for p in user.programs.all()],
-        "mfa_enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "programs": user_program_slugs(user.pk),
+        "mfa_enrolled": has_confirmed_totp(user.pk),
     }
+
+
+# `GET /api/v1/me` runs these on every call: hand-written SQL (issue #21) instead of building two ORM
+# querysets; `tests/accounts/test_describe_user_sql.py` holds them to the ORM's answers on both databases.
+_PROGRAM_SLUGS_SQL = (
+    f'SELECT g."slug" FROM "{Program._meta.db_table}" g '  # noqa: S608 # nosec B608
+    f'JOIN "{ProgramMembership._meta.db_table}" m ON m."program_id" = g."id" '
+    'WHERE m."user_id" = %s ORDER BY g."name", g."id"'
+)
+_CONFIRMED_TOTP_SQL = (
+    f'SELECT 1 FROM "{TOTPDevice._meta.db_table}" WHERE "user_id" = %s AND "confirmed" = %s LIMIT 1'  # noqa: S608 # nosec B608
+)
+
+
+def user_program_slugs(user_id: int) -> list[str]:
+    """`[p.slug for p in user.programs.all()]`: the user's programs in Program's order (by name)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRAM_SLUGS_SQL, [user_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def has_confirmed_totp(user_id: int) -> bool:
+    """`TOTPDevice.objects.filter(user=user, confirmed=True).exists()`."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CONFIRMED_TOTP_SQL, [user_id, True])
+        return cursor.fetchone() is not None
 
 
 # --- Optional TOTP for patients ---------------------------------------------------------------------
