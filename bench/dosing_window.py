@@ -50,7 +50,7 @@ for i in range({patients}):
     DoseRecord.objects.bulk_create(
         DoseRecord(patient=p, order=order, medication="methadone", local_date=today - timedelta(days=n), sequence=1,
                    status="given", amount_mg=Decimal(60), treatment_day=21 - n, decision={{}}, recorded_by=nurses[0],
-                   recorded_at=now)
+                   recorded_at=now - timedelta(days=n), given_at=now - timedelta(days=n))
         for n in range(20, 0, -1))
     ids.append(p.pk)
 tokens = [services.create_token(user=n, name="bench", days=1).secret for n in nurses]
