@@ -100,6 +100,10 @@ def test_nqf_readmitted_inside_window_counts_first_episode_only() -> None:
 def test_nqf_17_at_index_is_left_out_even_if_18_later() -> None:
     """Held: age counts at the index date."""
     m = continuity_nqf3175(
-        [_p(_days(200), born=date(2008, 2, 1))], start=START, end=END, as_of=date(2026, 12, 1), params=Params()
+        [_p(_days(200), born=date(2008, 2, 1))],
+        start=START,
+        end=END,
+        as_of=date(2026, 12, 1),
+        params=Params(),
     )
     assert (m.denominator, m.excluded) == (0, {"under 18 at the start": 1})
