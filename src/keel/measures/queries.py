@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -125,8 +126,29 @@ def program_of(user: Any, slug: str | None) -> Program:
     return mine[0]
 
 
-def _people(program: Program) -> list[Person]:
-    """Every patient of the program as dates only: seven set-based queries, whatever the program's size."""
+def diagnosed(program: Program, as_of: date | None = None) -> set[int]:
+    """The program's patients whose record has an OUD diagnosis on `as_of` (the whole day, in the program's
+    time zone; None: every result on record), in one query: for each patient, the latest DSM-5 result a
+    clinician gave up to then (`keel.assessments.queries.diagnosis`: whatever its band, so a later "does not
+    meet" replaces an older diagnosis; never a person's own self-check), counted when it is mild, moderate or
+    severe, active or in remission (issue #15)."""
+    from keel.assessments.queries import clinicians_only, diagnosis_cutoff, newest_first
+
+    rows = clinicians_only(Assessment.objects.filter(patient=OuterRef("pk"), instrument="dsm5-oud"))
+    if as_of is not None:
+        rows = rows.filter(filled_at__lte=diagnosis_cutoff(as_of, program.time_zone))
+    latest_band = Subquery(newest_first(rows).values("band")[:1])
+    return set(
+        Patient.objects.filter(program=program)
+        .annotate(latest_band=latest_band)
+        .filter(latest_band__in=OUD_BANDS)
+        .values_list("pk", flat=True)
+    )
+
+
+def _people(program: Program, as_of: date | None = None) -> list[Person]:
+    """Every patient of the program as dates only: seven set-based queries, whatever the program's size;
+    the diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
     # (every patient of a program has a birth date; only a self-guided record, never in a program, has none)
     patients: dict[int, date] = {
         pk: born
@@ -161,13 +183,7 @@ def _people(program: Program) -> list[Person]:
         "patient_id", "bottles"
     ):
         days[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
-    from keel.assessments.queries import clinicians_only
-
-    diagnosed = set(  # a clinician's diagnosis, never a person's own self-check (issue #15)
-        clinicians_only(
-            Assessment.objects.filter(patient__program=program, instrument="dsm5-oud", band__in=OUD_BANDS)
-        ).values_list("patient_id", flat=True)
-    )
+    with_oud = diagnosed(program, as_of)  # the record's one diagnosis, on the report date (issue #15)
     kits: dict[int, list[date]] = defaultdict(list)
     for pk, day in NaloxoneKit.objects.filter(patient__program=program).values_list(
         "patient_id", "dispensed_on"
@@ -177,7 +193,7 @@ def _people(program: Program) -> list[Person]:
         Person(
             key=pk,
             birth_date=born,
-            oud_diagnosis=pk in diagnosed,
+            oud_diagnosis=pk in with_oud,
             admissions=tuple(sorted(admissions[pk])),
             in_care=tuple(in_care[pk]),
             coverage=(*day_spans(days[pk]), *injections[pk]),
@@ -219,7 +235,7 @@ def report(
     today = program_today(program, now)
     start, end, max_gap = parse_window(raw, today)
     params = Params(max_gap=max_gap)
-    people = _people(program)
+    people = _people(program, today)
     measures = program_measures(people, start=start, end=end, as_of=today, params=params)
     if export is not None and export not in {m.code for m in measures}:
         raise MeasuresInvalid([FieldError("measure", "no such measure")])
