@@ -78,6 +78,8 @@ class Point:
     denominator: int
     pending: int = 0
     median_days: float | None = None  # the days measure only
+    # people of this month's cohort the measure left out, by reason (for suppression; not in the output)
+    left_out: tuple[tuple[str, int], ...] = ()
 
     @property
     def percent(self) -> float | None:
@@ -134,6 +136,7 @@ class _Tally:
     denominator: int = 0
     pending: int = 0
     days: list[int] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -208,10 +211,11 @@ def _continuity(
         if episode is None:
             continue
         why_not = admit(person, episode)
+        tally = tallies[_month(episode.start)]
         if why_not:
             excluded[why_not] = excluded.get(why_not, 0) + 1
+            tally.left_out[why_not] = tally.left_out.get(why_not, 0) + 1
             continue
-        tally = tallies[_month(episode.start)]
         outcome = _outcome(episode, days, as_of, max_gap)
         if outcome == "pending":
             tally.pending += 1
@@ -231,7 +235,10 @@ def _rate(
     sources: tuple[str, ...],
     definition: str,
 ) -> Measure:
-    series = tuple(Point(m, t.numerator, t.denominator, t.pending) for m, t in tallies.items())
+    series = tuple(
+        Point(m, t.numerator, t.denominator, t.pending, left_out=tuple(sorted(t.left_out.items())))
+        for m, t in tallies.items()
+    )
     numerator = sum(p.numerator for p in series)
     denominator = sum(p.denominator for p in series)
     return Measure(
