@@ -299,8 +299,17 @@ def test_the_cli_reports_and_refuses(records: World) -> None:
     )
     assert code == 0 and "Retention at 180 days: <11 (<11 of <11)" in out  # small counts hidden
     code, out, _ = _keel(
-        ["measures", "--program", "riverside", "--by", "r-program_admin", "--start", "2026-01-01"]
-        + ["--counts", "raw"]
+        [
+            "measures",
+            "--program",
+            "riverside",
+            "--by",
+            "r-program_admin",
+            "--counts",
+            "raw",
+            "--start",
+            "2026-01-01",
+        ]
     )
     assert code == 0 and "Retention at 180 days: 50.0% (1 of 2)" in out
     last = AuditEvent.objects.order_by("-id").first()
