@@ -336,9 +336,7 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
                 out["value"] = SUPPRESSED
     out["excluded"] = {
         why: SUPPRESSED
-        if _small(n)
-        or (why in small_reasons and n)
-        or (why == NEVER_STARTED and hidden_in["never"] and n)
+        if _small(n) or (why in small_reasons and n) or (why == NEVER_STARTED and hidden_in["never"] and n)
         else n
         for why, n in measure.excluded.items()
     }
@@ -382,9 +380,7 @@ def csv_rows(measure: Measure, *, as_of: date | None = None, raw_counts: bool = 
         ["left_out", left_out],
         [
             "small_counts",
-            "raw counts, asked for by the program admin (audited)"
-            if raw_counts
-            else SUPPRESSION_RULE,
+            "raw counts, asked for by the program admin (audited)" if raw_counts else SUPPRESSION_RULE,
         ],
     ]
     return rows

@@ -43,7 +43,7 @@ INTAKE_SOURCES = ("keel-measures",)
 NEVER_STARTED = N_("never started: care ended before a first dose")
 NO_DIAGNOSIS = N_("no OUD diagnosis on record")
 CONTINUING = "from the first day in the window (index date); earlier days not counted"
-NQF_VERSION = "NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)"
+NQF_VERSION = N_("NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)")
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,7 @@ def continuity_nqf3175(
     return _rate(
         "nqf_3175",
         _say(said, N_("Continuity of pharmacotherapy (NQF 3175)")),
-        NQF_VERSION,
+        _say(said, NQF_VERSION),
         tallies,
         excluded,
         {

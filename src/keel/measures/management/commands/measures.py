@@ -62,9 +62,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict(raw_counts=raw_counts), indent=2))
         elif options["csv"]:
             csv.writer(self.stdout, lineterminator="\n").writerows(
-                queries.csv_rows(
-                    result.measure(options["csv"]), as_of=result.as_of, raw_counts=raw_counts
-                )
+                queries.csv_rows(result.measure(options["csv"]), as_of=result.as_of, raw_counts=raw_counts)
             )
         else:
             self.stdout.write(
