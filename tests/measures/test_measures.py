@@ -297,7 +297,23 @@ def test_the_cli_reports_and_refuses(records: World) -> None:
     code, out, _ = _keel(
         ["measures", "--program", "riverside", "--by", "r-program_admin", "--start", "2026-01-01"]
     )
+    assert code == 0 and "Retention at 180 days: <11 (<11 of <11)" in out  # small counts hidden
+    code, out, _ = _keel(
+        [
+            "measures",
+            "--program",
+            "riverside",
+            "--by",
+            "r-program_admin",
+            "--counts",
+            "raw",
+            "--start",
+            "2026-01-01",
+        ]
+    )
     assert code == 0 and "Retention at 180 days: 50.0% (1 of 2)" in out
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None and last.detail["raw_counts"] is True
     code, out, _ = _keel(["measures", "--program", "riverside", "--by", "r-program_admin", "--json"])
     assert code == 0 and json.loads(out)["program"] == "riverside"
     code, out, _ = _keel(

@@ -12,8 +12,9 @@ row of their own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
@@ -59,6 +60,12 @@ SELF_CHECK_ROLES = ("patient", "self_guided")
 def clinicians_only(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
     """Results a clinician gave: a person's own self-check is never the record's diagnosis."""
     return queryset.exclude(filled_by__role__in=SELF_CHECK_ROLES)
+
+
+def diagnosis_cutoff(day: date, time_zone: str) -> datetime:
+    """The last moment of `day` in a program's time zone: a diagnosis "as of" a report date is the one given
+    up to the end of that day (the measures and `diagnosis(as_of=...)` read the same moment)."""
+    return datetime.combine(day, time.max, tzinfo=ZoneInfo(time_zone))
 
 
 def diagnosis(patient: Any, *, as_of: datetime | None = None) -> Assessment | None:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -60,9 +61,7 @@ class Report:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "people": SUPPRESSED if _small(self.people) and not raw_counts else self.people,
-            "small_counts": "raw"
-            if raw_counts
-            else f"suppressed: 1 to {SMALL_CELL_MAX} shown as {SUPPRESSED}",
+            "small_counts": "raw" if raw_counts else SUPPRESSION_RULE,
             "measures": [suppressed(m, raw_counts=raw_counts) for m in self.measures],
         }
 
@@ -125,8 +124,29 @@ def program_of(user: Any, slug: str | None) -> Program:
     return mine[0]
 
 
-def _people(program: Program) -> list[Person]:
-    """Every patient of the program as dates only: seven set-based queries, whatever the program's size."""
+def diagnosed(program: Program, as_of: date | None = None) -> set[int]:
+    """The program's patients whose record has an OUD diagnosis on `as_of` (the whole day, in the program's
+    time zone; None: every result on record), in one query: for each patient, the latest DSM-5 result a
+    clinician gave up to then (`keel.assessments.queries.diagnosis`: whatever its band, so a later "does not
+    meet" replaces an older diagnosis; never a person's own self-check), counted when it is mild, moderate or
+    severe, active or in remission (issue #15)."""
+    from keel.assessments.queries import clinicians_only, diagnosis_cutoff, newest_first
+
+    rows = clinicians_only(Assessment.objects.filter(patient=OuterRef("pk"), instrument="dsm5-oud"))
+    if as_of is not None:
+        rows = rows.filter(filled_at__lte=diagnosis_cutoff(as_of, program.time_zone))
+    latest_band = Subquery(newest_first(rows).values("band")[:1])
+    return set(
+        Patient.objects.filter(program=program)
+        .annotate(latest_band=latest_band)
+        .filter(latest_band__in=OUD_BANDS)
+        .values_list("pk", flat=True)
+    )
+
+
+def _people(program: Program, as_of: date | None = None) -> list[Person]:
+    """Every patient of the program as dates only: seven set-based queries, whatever the program's size;
+    the diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
     # (every patient of a program has a birth date; only a self-guided record, never in a program, has none)
     patients: dict[int, date] = {
         pk: born
@@ -161,13 +181,7 @@ def _people(program: Program) -> list[Person]:
         "patient_id", "bottles"
     ):
         days[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
-    from keel.assessments.queries import clinicians_only
-
-    diagnosed = set(  # a clinician's diagnosis, never a person's own self-check (issue #15)
-        clinicians_only(
-            Assessment.objects.filter(patient__program=program, instrument="dsm5-oud", band__in=OUD_BANDS)
-        ).values_list("patient_id", flat=True)
-    )
+    with_oud = diagnosed(program, as_of)  # the record's one diagnosis, on the report date (issue #15)
     kits: dict[int, list[date]] = defaultdict(list)
     for pk, day in NaloxoneKit.objects.filter(patient__program=program).values_list(
         "patient_id", "dispensed_on"
@@ -177,7 +191,7 @@ def _people(program: Program) -> list[Person]:
         Person(
             key=pk,
             birth_date=born,
-            oud_diagnosis=pk in diagnosed,
+            oud_diagnosis=pk in with_oud,
             admissions=tuple(sorted(admissions[pk])),
             in_care=tuple(in_care[pk]),
             coverage=(*day_spans(days[pk]), *injections[pk]),
@@ -219,7 +233,7 @@ def report(
     today = program_today(program, now)
     start, end, max_gap = parse_window(raw, today)
     params = Params(max_gap=max_gap)
-    people = _people(program)
+    people = _people(program, today)
     measures = program_measures(people, start=start, end=end, as_of=today, params=params)
     if export is not None and export not in {m.code for m in measures}:
         raise MeasuresInvalid([FieldError("measure", "no such measure")])
@@ -254,20 +268,42 @@ def _never(measure: Measure, p: Point) -> int:
     return p.denominator - p.numerator - p.pending if measure.unit == "days" else 0
 
 
+SUPPRESSION_RULE = (
+    f"counts from 1 to {SMALL_CELL_MAX} and cells they could be worked out from are shown as {SUPPRESSED} "
+    "(CMS cell-size suppression), within a measure and across the measures of the report that share people "
+    "(retention at 30, 90 and 180 days and NQF 3175): when a part of a month's cohort (counted, pending or "
+    "left out) is hidden, its other parts are hidden too, so no part follows from another measure"
+)
+LINKED = ("denominator", "pending")  # a cohort's parts: counted (met or not) and pending
+
+
 def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
     """The measure as `Measure.as_dict`, with CMS cell-size suppression (reference correction 14) unless the
     program admin asked for raw counts: a count from 1 to 10 is "<11", and so is every cell it could be
-    worked out from. In each month: the numerator when those not met (denominator minus numerator) are
+    worked out from, within the measure and across the measures of one report.
+
+    Within the measure, in each month: the numerator when those not met (denominator minus numerator) are
     1-10; for the days measure, whose denominator is started + waiting + never started, one more cell
     (the numerator, or the denominator when none started) when the never-started count would otherwise
-    follow from the others (12 / 15 / 0 gives away 3); the percent or median of a hidden count. The totals:
-    hidden when small or when any month's cell in their column is hidden (else the total minus the shown
-    months gives it away); the value with them; a left-out count when small, and never started when any
-    month's never-started count is hidden."""
+    follow from the others (12 / 15 / 0 gives away 3); the percent or median of a hidden count.
+
+    Across the measures (the rule that keeps one report safe whatever else it shows): the measures of a
+    report share cohorts -- retention at 30, 90 and 180 days read the same people each month, and NQF 3175
+    reads them too, less the people it leaves out -- so each cohort's size (counted + pending + left out)
+    is taken as known. When one part of a month's cohort is hidden (or a left-out reason that month is
+    1-10), the month's other nonzero parts are hidden too, so that the sum always has two unknowns: the
+    30-day counted + pending minus the 90-day counted never gives the 90-day pending, and the 180-day cohort
+    minus NQF 3175's never gives the people under 18 it left out. The same holds for the totals.
+
+    The totals: hidden when small or when any month's cell in their column is hidden (else the total minus
+    the shown months gives it away); the value with them; a left-out count when small or when it was 1-10
+    in a month, and never started when any month's never-started count is hidden. "<11" marks every hidden
+    cell, whatever the count behind it."""
     out = measure.as_dict()
     if raw_counts:
         return out
     hidden_in: dict[str, bool] = {"numerator": False, "denominator": False, "pending": False, "never": False}
+    small_reasons: set[str] = set()
     for cell, p in zip(out["series"], measure.series, strict=True):
         hide = {k for k in ("numerator", "denominator", "pending") if _small(cell[k])}
         if measure.unit == "percent" and _small(p.denominator - p.numerator):
@@ -275,6 +311,11 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
         never = _never(measure, p)
         if measure.unit == "days" and _small(never) and not hide:
             hide.add("numerator" if p.numerator else "denominator")
+        if measure.unit == "percent":
+            small_here = {why for why, n in p.left_out if _small(n)}
+            small_reasons |= small_here
+            if small_here or hide & set(LINKED):  # the shared cohort: never one unknown
+                hide |= {k for k in LINKED if getattr(p, k)}
         if hide & {"numerator", "denominator"}:
             cell["percent"] = SUPPRESSED if cell["percent"] is not None else None
         if "numerator" in hide:
@@ -283,13 +324,20 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
             cell[k] = SUPPRESSED
             hidden_in[k] = True
         hidden_in["never"] |= bool(hide) and measure.unit == "days"
+    hidden_total = {
+        k: _small(out[k]) or (hidden_in[k] and bool(out[k])) for k in ("numerator", "denominator", "pending")
+    }
+    if measure.unit == "percent" and any(hidden_total[k] for k in LINKED):
+        hidden_total.update({k: True for k in LINKED if out[k]})
     for k in ("numerator", "denominator", "pending"):
-        if _small(out[k]) or (hidden_in[k] and out[k]):
+        if hidden_total[k]:
             out[k] = SUPPRESSED
             if k != "pending" and out["value"] is not None:
                 out["value"] = SUPPRESSED
     out["excluded"] = {
-        why: SUPPRESSED if _small(n) or (why == NEVER_STARTED and hidden_in["never"] and n) else n
+        why: SUPPRESSED
+        if _small(n) or (why in small_reasons and n) or (why == NEVER_STARTED and hidden_in["never"] and n)
+        else n
         for why, n in measure.excluded.items()
     }
     return out
@@ -332,10 +380,7 @@ def csv_rows(measure: Measure, *, as_of: date | None = None, raw_counts: bool = 
         ["left_out", left_out],
         [
             "small_counts",
-            "raw counts, asked for by the program admin (audited)"
-            if raw_counts
-            else f"counts from 1 to {SMALL_CELL_MAX} and cells they could be worked out from are shown as "
-            f"{SUPPRESSED} (CMS cell-size suppression)",
+            "raw counts, asked for by the program admin (audited)" if raw_counts else SUPPRESSION_RULE,
         ],
     ]
     return rows

@@ -13,8 +13,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from keel.core.measures.program import Measure
 from keel.core.sources import cite
 from keel.measures import queries
+from keel.patients.flagwords import said_text
 from keel.web.charts import bar_chart
 
 
@@ -43,22 +45,41 @@ def _report(
         )
 
 
+def _words(m: Measure, text: str) -> str:
+    """A title, definition, version or left-out reason of the core in the reader's language (its catalogue
+    template and parameters, `Measure.said`); English when the core gave no template."""
+    return said_text(m.said.get(text), text)
+
+
 @require_GET
 @login_required
 def measures(request: HttpRequest) -> HttpResponse:
-    result = _report(request)
+    # The program admin's own page shows the counts as they are (small ones too): the read is audited as a
+    # raw-counts read. The exports and the API hide small counts unless raw counts are asked for.
+    result = _report(request, raw_counts=True)
     if isinstance(result, HttpResponse):
         return result
     cards = []
     for m in result.measures:
+        title = _words(m, m.title)
         if m.unit == "percent":
             values = [(p.month, p.percent) for p in m.series]
-            chart = bar_chart(values, y_max=100, unit="%", title=m.title)
+            chart = bar_chart(values, y_max=100, unit="%", title=title)
         else:
             values = [(p.month, p.median_days) for p in m.series]
             top = max((v for _, v in values if v is not None), default=0.0)
-            chart = bar_chart(values, y_max=max(10.0, float(top)), unit=" d", title=m.title)
-        cards.append({"m": m, "chart": chart, "sources": cite(*m.sources)})
+            chart = bar_chart(values, y_max=max(10.0, float(top)), unit=" d", title=title)
+        cards.append(
+            {
+                "m": m,
+                "title": title,
+                "definition": _words(m, m.definition),
+                "version": _words(m, m.version),
+                "excluded": [(_words(m, why), n) for why, n in m.excluded.items()],
+                "chart": chart,
+                "sources": cite(*m.sources),
+            }
+        )
     asked = {
         "start": result.start.isoformat(),
         "end": result.end.isoformat(),

@@ -33,15 +33,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from keel.core.measures.coverage import Span, join, still_open, up_to
+from keel.core.words import gettext_noop as N_
 
 RETENTION_SOURCES = ("ref-14-4", "anderson-2021")
 NQF_SOURCES = ("nqf-3175",)
 NALOXONE_SOURCES = ("samhsa-overdose-toolkit",)
 INTAKE_SOURCES = ("keel-measures",)
 
-NEVER_STARTED = "never started: care ended before a first dose"
+NEVER_STARTED = N_("never started: care ended before a first dose")
+NO_DIAGNOSIS = N_("no OUD diagnosis on record")
 CONTINUING = "from the first day in the window (index date); earlier days not counted"
-NQF_VERSION = "NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)"
+NQF_VERSION = N_("NQF 3175 / CMS MIPS Quality ID 468 (2019 CQM specification)")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Point:
     denominator: int
     pending: int = 0
     median_days: float | None = None  # the days measure only
+    # people of this month's cohort the measure left out, by reason (for suppression; not in the output)
+    left_out: tuple[tuple[str, int], ...] = ()
 
     @property
     def percent(self) -> float | None:
@@ -99,6 +103,9 @@ class Measure:
     params: dict[str, Any]
     sources: tuple[str, ...]
     definition: str
+    # English text (title, definition, a left-out reason) -> its catalogue template and parameters, so a page
+    # shows it in the reader's language (`keel.patients.flagwords.said_text`); not part of the output
+    said: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +141,14 @@ class _Tally:
     denominator: int = 0
     pending: int = 0
     days: list[int] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)
+
+
+def _say(said: dict[str, dict[str, Any]], template: str, **params: Any) -> str:
+    """`template` filled with `params` (English), remembered in `said` for the pages to translate."""
+    text = template % params if params else template
+    said[text] = {"template": template, "params": params}
+    return text
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -208,10 +223,11 @@ def _continuity(
         if episode is None:
             continue
         why_not = admit(person, episode)
+        tally = tallies[_month(episode.start)]
         if why_not:
             excluded[why_not] = excluded.get(why_not, 0) + 1
+            tally.left_out[why_not] = tally.left_out.get(why_not, 0) + 1
             continue
-        tally = tallies[_month(episode.start)]
         outcome = _outcome(episode, days, as_of, max_gap)
         if outcome == "pending":
             tally.pending += 1
@@ -230,8 +246,12 @@ def _rate(
     params: dict[str, Any],
     sources: tuple[str, ...],
     definition: str,
+    said: dict[str, dict[str, Any]],
 ) -> Measure:
-    series = tuple(Point(m, t.numerator, t.denominator, t.pending) for m, t in tallies.items())
+    series = tuple(
+        Point(m, t.numerator, t.denominator, t.pending, left_out=tuple(sorted(t.left_out.items())))
+        for m, t in tallies.items()
+    )
     numerator = sum(p.numerator for p in series)
     denominator = sum(p.denominator for p in series)
     return Measure(
@@ -248,6 +268,7 @@ def _rate(
         params=params,
         sources=sources,
         definition=definition,
+        said=said,
     )
 
 
@@ -257,16 +278,29 @@ def retention(
     """Retention at `days` days for the episodes that started in [start, end]."""
     _check_window(start, end, as_of)
     tallies, excluded = _continuity(people, start, end, as_of, days, max_gap, lambda p, e: None)
+    said: dict[str, dict[str, Any]] = {}
     return _rate(
         f"retention_{days}",
-        f"Retention at {days} days",
-        "Keel retention (reference 14.4): continuous medication from the start, gaps as a parameter",
+        _say(said, N_("Retention at %(days)s days"), days=days),
+        _say(
+            said,
+            N_("Keel retention (reference 14.4): continuous medication from the start, gaps as a parameter"),
+        ),
         tallies,
         excluded,
         {"days": days, "max_gap": max_gap, "start": start.isoformat(), "end": end.isoformat()},
         RETENTION_SOURCES,
-        f"People who started medication in the window and stayed on it at least {days} days, "
-        f"with no gap longer than {max_gap} days. People whose day {days} has not come are pending.",
+        _say(
+            said,
+            N_(
+                "People who started medication in the window and stayed on it at least %(days)s days, "
+                "with no gap longer than %(max_gap)s days. People whose day %(days)s has not come are "
+                "pending."
+            ),
+            days=days,
+            max_gap=max_gap,
+        ),
+        said,
     )
 
 
@@ -275,12 +309,15 @@ def continuity_nqf3175(
 ) -> Measure:
     """NQF 3175: adults with an OUD diagnosis whose pharmacotherapy lasted 180+ days without a long gap."""
     _check_window(start, end, as_of)
+    said: dict[str, dict[str, Any]] = {}
+    under_age = _say(said, N_("under %(age)s at the start"), age=params.nqf_min_age)
+    no_diagnosis = _say(said, NO_DIAGNOSIS)
 
     def admit(person: Person, episode: Span) -> str | None:
         if age_on(person.birth_date, episode.start) < params.nqf_min_age:
-            return f"under {params.nqf_min_age} at the start"
+            return under_age
         if not person.oud_diagnosis:
-            return "no OUD diagnosis on record"
+            return no_diagnosis
         return None
 
     tallies, excluded = _continuity(
@@ -288,8 +325,8 @@ def continuity_nqf3175(
     )
     return _rate(
         "nqf_3175",
-        "Continuity of pharmacotherapy (NQF 3175)",
-        NQF_VERSION,
+        _say(said, N_("Continuity of pharmacotherapy (NQF 3175)")),
+        _say(said, NQF_VERSION),
         tallies,
         excluded,
         {
@@ -301,16 +338,25 @@ def continuity_nqf3175(
             "end": end.isoformat(),
         },
         NQF_SOURCES,
-        f"Adults ({params.nqf_min_age}+) with an opioid use disorder diagnosis who had medication in the "
-        "window (the denominator identification period): the share with at least "
-        f"{params.nqf_min_days} days of continuous medication, no gap longer "
-        f"than {params.max_gap} days (the gap rule is a parameter: unverified). An opioid use disorder "
-        "diagnosis here is a DSM-5 result recorded in Keel of mild, moderate or severe opioid use disorder, "
-        "active or in early or sustained remission (ICD-10-CM F11.10, F11.11, F11.20, F11.21). The episode "
-        "counted is the person's first with medication in the window, from its first day in the window (the "
-        "index date): people who continue medication from before the window are counted from the window's "
-        "first day, and days before it do not count. The days after the report date never count; a person "
-        "whose treatment may still go on (inside the allowed gap on the report date) is pending.",
+        _say(
+            said,
+            N_(
+                "Adults (%(min_age)s+) with an opioid use disorder diagnosis who had medication in the "
+                "window (the denominator identification period): the share with at least %(min_days)s days "
+                "of continuous medication, no gap longer than %(max_gap)s days (the gap rule is a "
+                "parameter: unverified). An opioid use disorder diagnosis here is a DSM-5 result recorded "
+                "in Keel of mild, moderate or severe opioid use disorder, active or in early or sustained "
+                "remission (ICD-10-CM F11.10, F11.11, F11.20, F11.21). The episode counted is the person's "
+                "first with medication in the window, from its first day in the window (the index date): "
+                "people who continue medication from before the window are counted from the window's first "
+                "day, and days before it do not count. The days after the report date never count; a person "
+                "whose treatment may still go on (inside the allowed gap on the report date) is pending."
+            ),
+            min_age=params.nqf_min_age,
+            min_days=params.nqf_min_days,
+            max_gap=params.max_gap,
+        ),
+        said,
     )
 
 
@@ -352,10 +398,12 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
         for m, t in tallies.items()
     )
     all_days = [d for t in tallies.values() for d in t.days]
+    said: dict[str, dict[str, Any]] = {}
+    _say(said, NEVER_STARTED)
     return Measure(
         code="intake_to_first_dose",
-        title="Days from intake to first dose",
-        version="Keel (median days, admission date to first medication day)",
+        title=_say(said, N_("Days from intake to first dose")),
+        version=_say(said, N_("Keel (median days, admission date to first medication day)")),
         unit="days",
         numerator=sum(p.numerator for p in series),
         denominator=sum(p.denominator for p in series),
@@ -365,10 +413,16 @@ def intake_to_first_dose(people: Sequence[Person], *, start: date, end: date, as
         excluded={NEVER_STARTED: never_started} if never_started else {},
         params={"start": start.isoformat(), "end": end.isoformat()},
         sources=INTAKE_SOURCES,
-        definition="For each admission in the window: the days from the admission date to the first day "
-        "with medication. The median is over the admissions with a first dose (the numerator); people "
-        "still in care with no dose yet are waiting (pending); people whose care ended before a first dose "
-        "never started and are counted apart.",
+        definition=_say(
+            said,
+            N_(
+                "For each admission in the window: the days from the admission date to the first day with "
+                "medication. The median is over the admissions with a first dose (the numerator); people "
+                "still in care with no dose yet are waiting (pending); people whose care ended before a "
+                "first dose never started and are counted apart."
+            ),
+        ),
+        said=said,
     )
 
 
@@ -387,10 +441,11 @@ def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of
                 tally.numerator += any(d <= month_end for d in person.naloxone_on)
     last = tallies[_month(end)]
     series = tuple(Point(m, t.numerator, t.denominator) for m, t in tallies.items())
+    said: dict[str, dict[str, Any]] = {}
     return Measure(
         code="naloxone_coverage",
-        title="Naloxone coverage",
-        version="Keel (people in care with a naloxone kit on record)",
+        title=_say(said, N_("Naloxone coverage")),
+        version=_say(said, N_("Keel (people in care with a naloxone kit on record)")),
         unit="percent",
         numerator=last.numerator,
         denominator=last.denominator,
@@ -400,8 +455,14 @@ def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of
         excluded={},
         params={"start": start.isoformat(), "end": end.isoformat()},
         sources=NALOXONE_SOURCES,
-        definition="People in care on the last day of each month (the last point: the window's end) who "
-        "have a naloxone kit on record, given on or before that day.",
+        definition=_say(
+            said,
+            N_(
+                "People in care on the last day of each month (the last point: the window's end) who "
+                "have a naloxone kit on record, given on or before that day."
+            ),
+        ),
+        said=said,
     )
 
 
