@@ -64,8 +64,14 @@ def test_every_stored_text_is_marked_at_its_source() -> None:
     from keel.web.management.commands.makemessages import Command
 
     found = subprocess.run(
-        ["xgettext", "--language=Python", "--keyword=gettext_noop", *Command.xgettext_options, "--output=-"]
-        + [str(SRC / "core" / "sharing.py")],
+        [
+            "xgettext",
+            "--language=Python",
+            "--keyword=gettext_noop",
+            *Command.xgettext_options,
+            "--output=-",
+            str(SRC / "core" / "sharing.py"),
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -1,5 +1,5 @@
-"""`keel makemessages`: Django's, also reading `N_(...)`, the name `keel.core` gives `keel.core.words.gettext_noop`
-(the core marks its words for the catalogue without Django: `from keel.core.words import gettext_noop as N_`)."""
+"""`keel makemessages`: Django's, also reading `N_(...)`: the name the core gives
+`keel.core.words.gettext_noop` when it marks its words for the catalogue without Django."""
 
 from __future__ import annotations
 
