@@ -20,6 +20,7 @@ from keel.assessments.models import Assessment
 from keel.assessments.services import submit_assessment
 from keel.core.instruments import registry
 from keel.interop import rest
+from keel.interop.rest import searches
 from keel.treatment.models import MedicationOrder
 from tests.conftest import PASSWORD, World, sign_in
 from tests.fhir_r4 import assert_valid_r4
@@ -336,13 +337,13 @@ def test_a_deep_page_without_a_patient_builds_only_the_records_it_returns(
     _orders(world, 12)
     client = sign_in(Client(), world.staff["prescriber"])
     built: list[int] = []
-    real = rest.Record
+    real = searches.Record
 
     def counting(patient: Any, *args: Any) -> Any:
         built.append(patient.pk)
         return real(patient, *args)
 
-    monkeypatch.setattr(rest, "Record", counting)
+    monkeypatch.setattr(searches, "Record", counting)
     response = client.get(f"{R4}/MedicationRequest?_count=2&_offset=8")
     assert response.status_code == 200, response.content[:300]
     assert_valid_r4(response.json())

@@ -40,6 +40,7 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules import policy
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.policy import Limit, limit_for
+from keel.core.words import gettext_noop as N_
 
 SOURCES_CONSENT = ("cfr-2-31-2024",)
 SOURCES_NOTICE = ("cfr-2-32-2024",)
@@ -48,36 +49,40 @@ SOURCES_REPRESENTATIVE = ("cfr-2-14-2024", "cfr-2-15-2024")
 FORM_VERSION = "keel-part2-consent-1"
 
 # The short statement of section 2.32(a)(2) as amended in 2024 (correction 4: "use or disclosure").
-NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+NOTICE = N_("42 CFR part 2 prohibits unauthorized use or disclosure of these records.")
 
 CATEGORIES: dict[str, str] = {
-    "enrollment": "Enrollment: when care started and whether it is ongoing",
-    "medication": "Medication: current medicine and dose, and doses taken in the last 30 days",
-    "checkins": "Check-ins: how many in the last 30 days, average craving and mood, days with use",
-    "screenings": "Screening scores: the latest PHQ-9 and GAD-7 totals",
+    "enrollment": N_("Enrollment: when care started and whether it is ongoing"),
+    "medication": N_("Medication: current medicine and dose, and doses taken in the last 30 days"),
+    "checkins": N_("Check-ins: how many in the last 30 days, average craving and mood, days with use"),
+    "screenings": N_("Screening scores: the latest PHQ-9 and GAD-7 totals"),
 }
 # The whole record as a file (the FHIR export): never a section of a progress report, so a consent must name
 # it apart for the record itself to leave (42 CFR 2.31(a)(3): how much and what kind of information).
 RECORD = "record"
 CONSENT_CATEGORIES: dict[str, str] = {
     **CATEGORIES,
-    RECORD: (
+    RECORD: N_(
         "My whole record as a file: diagnoses, medicines and doses, questionnaires, care episodes, consents"
     ),
 }
 PURPOSES: dict[str, str] = {
-    "patient_request": "At my request",
-    "treatment": "For my treatment by the recipient",
-    "court_program": "For a drug court or probation program I take part in",
-    "employment": "For my employer's return-to-work program",
-    "other": "Another purpose, described below",
+    "patient_request": N_("At my request"),
+    "treatment": N_("For my treatment by the recipient"),
+    "court_program": N_("For a drug court or probation program I take part in"),
+    "employment": N_("For my employer's return-to-work program"),
+    "other": N_("Another purpose, described below"),
 }
 STATEMENTS = (
-    "I can take back (revoke) this consent at any time, in this app or in writing to the program, except "
-    "for what was already shared because of it.",
-    "42 CFR part 2 protects these records. The recipient may not use or share them further unless the law "
-    "allows it.",
-    "My treatment, payment, enrollment and eligibility for benefits do not depend on whether I sign.",
+    N_(
+        "I can take back (revoke) this consent at any time, in this app or in writing to the program, except "
+        "for what was already shared because of it."
+    ),
+    N_(
+        "42 CFR part 2 protects these records. The recipient may not use or share them further unless the "
+        "law allows it."
+    ),
+    N_("My treatment, payment, enrollment and eligibility for benefits do not depend on whether I sign."),
 )
 MAX_YEARS = 5  # Keel's limit on how far ahead an expiry date may be; a new consent can follow
 
@@ -86,10 +91,12 @@ MAX_YEARS = 5  # Keel's limit on how far ahead an expiry date may be; a new cons
 # guardian or health-care agent for an adult who cannot decide (2.15(a)), an executor, administrator or other
 # personal representative for a patient who died (2.15(b)).
 REPRESENTATIVES: dict[str, str] = {
-    "parent": "Parent of a minor",
-    "guardian": "Legal guardian",
-    "health_care_agent": "Health-care agent (health-care power of attorney or proxy)",
-    "personal_representative": "Personal representative of a patient who died (executor or administrator)",
+    "parent": N_("Parent of a minor"),
+    "guardian": N_("Legal guardian"),
+    "health_care_agent": N_("Health-care agent (health-care power of attorney or proxy)"),
+    "personal_representative": N_(
+        "Personal representative of a patient who died (executor or administrator)"
+    ),
 }
 _REPRESENTS_MINORS = frozenset({"parent", "guardian"})
 _REPRESENTS_ADULTS = frozenset({"guardian", "health_care_agent", "personal_representative"})
@@ -138,13 +145,13 @@ class EmergencyTerms:
 
 # Section 2.51: only to medical personnel. The roles a receiving person may hold (Keel's list).
 MEDICAL_ROLES: dict[str, str] = {
-    "physician": "Physician",
-    "nurse": "Nurse",
-    "nurse_practitioner": "Nurse practitioner",
-    "physician_assistant": "Physician assistant",
-    "paramedic": "Paramedic or emergency medical technician",
-    "pharmacist": "Pharmacist",
-    "poison_center": "Poison center specialist",
+    "physician": N_("Physician"),
+    "nurse": N_("Nurse"),
+    "nurse_practitioner": N_("Nurse practitioner"),
+    "physician_assistant": N_("Physician assistant"),
+    "paramedic": N_("Paramedic or emergency medical technician"),
+    "pharmacist": N_("Pharmacist"),
+    "poison_center": N_("Poison center specialist"),
 }
 # What a medical emergency needs (Keel's product rule, `keel-emergency-categories`): the medicine and dose
 # the person takes and whether and since when they are in care. Check-in answers and screening scores stay.
@@ -168,13 +175,19 @@ _CARE_SETTING = re.compile(
 )
 
 
+def _too_short(low: int) -> str:
+    """Why a text is too short; the length a person's consent form asks for (a representative's authority)
+    is marked for the catalogue."""
+    return {5: N_("needs at least 5 characters")}.get(low, f"needs at least {low} characters")
+
+
 def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: int, high: int) -> str:
     value = raw.get(name)
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
         errors.append(FieldError(name, "must be text"))
     elif len(text) < low:
-        errors.append(FieldError(name, "is required" if not text else f"needs at least {low} characters"))
+        errors.append(FieldError(name, N_("is required") if not text else _too_short(low)))
     elif len(text) > high:
         errors.append(FieldError(name, f"can be at most {high} characters"))
     return text
@@ -209,12 +222,12 @@ def _representative(
         for name in ("representative_name", "representative_relationship", "representative_authority"):
             if raw.get(name) not in (None, ""):
                 errors.append(
-                    FieldError("signer", "choose representative when someone signs for the patient")
+                    FieldError("signer", N_("choose representative when someone signs for the patient"))
                 )
                 break
         return None
     if signer != "representative":
-        errors.append(FieldError("signer", "must be patient or representative"))
+        errors.append(FieldError("signer", N_("must be patient or representative")))
         return None
     name = _text(raw, "representative_name", errors, low=2, high=200)
     relationship = raw.get("representative_relationship")
@@ -243,21 +256,24 @@ def _representative(
     if date_of_birth is None and relationship == "parent":
         errors.append(
             FieldError(
-                "representative_relationship", "a parent signs only for a minor: the record has no birth date"
+                "representative_relationship",
+                N_("a parent signs only for a minor: the record has no birth date"),
             )
         )
     elif minor and relationship not in _REPRESENTS_MINORS:
         errors.append(
             FieldError(
-                "representative_relationship", "for a minor, a parent or guardian signs with the minor"
+                "representative_relationship", N_("for a minor, a parent or guardian signs with the minor")
             )
         )
     elif not minor and relationship not in _REPRESENTS_ADULTS:
         errors.append(
             FieldError(
                 "representative_relationship",
-                "a parent cannot sign for an adult: only a guardian, health-care agent or personal "
-                "representative with legal authority",
+                N_(
+                    "a parent cannot sign for an adult: only a guardian, health-care agent or personal "
+                    "representative with legal authority"
+                ),
             )
         )
     return Representative(name, str(relationship), authority)
@@ -300,10 +316,10 @@ def parse_consent(
         errors.append(FieldError("purpose", f"must be one of: {', '.join(PURPOSES)}"))
     purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
     if purpose == "other" and len(purpose_text) < 5:
-        errors.append(FieldError("purpose_text", "describe the purpose (at least 5 characters)"))
+        errors.append(FieldError("purpose_text", N_("describe the purpose (at least 5 characters)")))
     categories = raw.get("categories")
     if not isinstance(categories, list | tuple) or not categories:
-        errors.append(FieldError("categories", "choose at least one kind of information"))
+        errors.append(FieldError("categories", N_("choose at least one kind of information")))
         categories = []
     elif any(c not in CONSENT_CATEGORIES for c in categories):
         errors.append(FieldError("categories", f"each must be one of: {', '.join(CONSENT_CATEGORIES)}"))
@@ -312,29 +328,31 @@ def parse_consent(
     try:
         expires_on = date.fromisoformat(str(expires_raw)) if expires_raw else today
         if not expires_raw:
-            errors.append(FieldError("expires_on", "is required: the day the consent ends"))
+            errors.append(FieldError("expires_on", N_("is required: the day the consent ends")))
         elif expires_on <= today:
-            errors.append(FieldError("expires_on", "must be after today"))
+            errors.append(FieldError("expires_on", N_("must be after today")))
         elif expires_on > today + timedelta(days=365 * MAX_YEARS):
             errors.append(FieldError("expires_on", f"can be at most {MAX_YEARS} years from today"))
     except ValueError:
-        errors.append(FieldError("expires_on", "must be a date like 2027-01-31"))
+        errors.append(FieldError("expires_on", N_("must be a date like 2027-01-31")))
     signature = _text(raw, "signature", errors, low=2, high=200)
     patient_signature = ""
     if representative is None:
         if signature and _folded(signature) != _folded(patient_name):
-            errors.append(FieldError("signature", "type your full name as it appears on your record"))
+            errors.append(FieldError("signature", N_("type your full name as it appears on your record")))
     else:
         if signature and representative.name and _folded(signature) != _folded(representative.name):
-            errors.append(FieldError("signature", "the representative signs by typing their own name"))
+            errors.append(FieldError("signature", N_("the representative signs by typing their own name")))
         if is_minor(date_of_birth, today, age_of_majority):  # 2.14(b): the minor signs too, never replaced
             patient_signature = _text(raw, "patient_signature", errors, low=2, high=200)
             if patient_signature and _folded(patient_signature) != _folded(patient_name):
                 errors.append(
-                    FieldError("patient_signature", "the minor signs too, with their name as on the record")
+                    FieldError(
+                        "patient_signature", N_("the minor signs too, with their name as on the record")
+                    )
                 )
     if raw.get("understood") is not True:
-        errors.append(FieldError("understood", "confirm that you read what this consent means"))
+        errors.append(FieldError("understood", N_("confirm that you read what this consent means")))
     if errors:
         raise InvalidInput(errors)
     ordered = tuple(c for c in CONSENT_CATEGORIES if c in set(categories))
@@ -364,7 +382,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
         if _NOT_MEDICAL.search(_words(text)):
             errors.append(
-                FieldError(field, "a medical emergency allows disclosure only to medical personnel")
+                FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
     if (
         affiliation
@@ -374,12 +392,12 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
         errors.append(
             FieldError(
                 "recipient_affiliation",
-                "name the place of care (a hospital, clinic, emergency service): only medical personnel",
+                N_("name the place of care (a hospital, clinic, emergency service): only medical personnel"),
             )
         )
     asked = raw.get("categories")
     if not isinstance(asked, list | tuple) or not asked or not all(isinstance(c, str) for c in asked):
-        errors.append(FieldError("categories", "choose what the emergency needs"))
+        errors.append(FieldError("categories", N_("choose what the emergency needs")))
         asked = []
     elif any(c not in EMERGENCY_CATEGORIES for c in asked):
         errors.append(FieldError("categories", "an emergency needs only enrollment and medication"))
@@ -412,7 +430,7 @@ def check_disclosure(
     """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`."""
     state = status(expires_on=expires_on, revoked_at=revoked_at, today=today)
     if state == "revoked":
-        return _refuse("The patient revoked this consent.")
+        return _refuse(N_("The patient revoked this consent."))
     if state == "expired":
         return _refuse(f"This consent ended on {expires_on.isoformat()}.")
     unknown = [c for c in asked if c not in CONSENT_CATEGORIES]
@@ -472,11 +490,11 @@ def mismatches(
     consented one (section 2.31(a)(4), (a)(5): the consent names both)."""
     errors: list[FieldError] = []
     if _words(request.recipient_name) != _words(recipient_name):
-        errors.append(FieldError("recipient_name", "is not the recipient this consent names"))
+        errors.append(FieldError("recipient_name", N_("is not the recipient this consent names")))
     if request.purpose != purpose or (
         purpose == "other" and _words(request.purpose_text) != _words(purpose_text)
     ):
-        errors.append(FieldError("purpose", "is not the purpose this consent names"))
+        errors.append(FieldError("purpose", N_("is not the purpose this consent names")))
     return errors
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -319,7 +320,9 @@ def disclose(
     if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
         raise SharingInvalid([FieldError("categories", "must be a list of kinds of information")])
     if core.RECORD in asked:
-        raise SharingInvalid([FieldError("categories", "the whole record leaves only as the record export")])
+        raise SharingInvalid(
+            [FieldError("categories", gettext_noop("the whole record leaves only as the record export"))]
+        )
     try:  # the request names its recipient and purpose (or an emergency's facts) before anything else
         request = core.parse_request(raw) if basis == Basis.CONSENT else None
         terms = core.parse_emergency(raw) if basis == Basis.EMERGENCY else None

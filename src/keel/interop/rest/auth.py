@@ -1,0 +1,132 @@
+"""Who is asking and what they may see: the caller (a Bearer token, else the signed-in session with its
+second factor), the areas of their role, the patient in their scope for a type (else a denied row and a
+404), the one audit row per read, and the Keel-Consent rule for a staff member's API token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import HttpError
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.middleware import authenticates_by_session
+from keel.accounts.models import Role
+from keel.api_auth import keel_auth
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.interop.fhir.record import CLINICAL_TYPES
+from keel.interop.rest.outcomes import FhirError, _json
+from keel.patients.models import Patient
+from keel.sharing.services import CONSENT_HEADER, SharingInvalid, SharingNotAllowed, release_to_system
+
+
+def _caller(request: HttpRequest) -> Any:
+    try:
+        user = keel_auth(request)
+    except HttpError as exc:  # the auth raises only for CSRF on a session's POST (`$everything`)
+        raise FhirError(403, "forbidden", str(exc)) from None
+    if user is None:
+        raise FhirError(
+            401, "login", "Send a valid API token as 'Authorization: Bearer <token>', or sign in."
+        )
+    return user
+
+
+def _areas(user: Any) -> frozenset[Area]:
+    return policy.areas_for_role(user.role)
+
+
+def _audit_read(
+    user: Any, patient: Patient | None, target: str, returned: list[str], patients: list[int]
+) -> None:
+    reason = "emergency access" if patient is not None and getattr(patient, "keel_off_team", False) else ""
+    detail = {"resources": returned, "patient_ids": patients}
+    if patient is not None:
+        audit.record_for_patient(
+            user, patient, Action.READ, "fhir", target[:200], reason=reason, detail=detail
+        )
+    else:  # a search over several patients: those seen through emergency access are marked
+        policy.audit_list_read(
+            user,
+            target_type="fhir",
+            target_id=target[:200],
+            patient_ids=patients,
+            detail={"resources": returned},
+        )
+
+
+def _area_of(resource_type: str) -> Area:
+    return Area.CLINICAL if resource_type in CLINICAL_TYPES else Area.IDENTITY
+
+
+def _scoped(user: Any, patient_id: int | None, resource_type: str, target: str) -> Patient:
+    """The patient in the caller's scope for this type, or a denied audit row and a 404."""
+    return policy.get_patient_or_404(
+        user,
+        patient_id if patient_id is not None else 0,
+        area=_area_of(resource_type),
+        target_type="fhir",
+        target_id=target[:200],
+        audit_success=False,
+    )
+
+
+# --- Another system reading with a staff member's API token (issue #14) -----------------------------------
+# A FHIR read by a staff bearer token is another system receiving Part 2 records: it names one person (a
+# search naming no patient is refused, never a silent bulk export), and each request is a disclosure under the
+# patient's consent, named in the `Keel-Consent` header (never in the URL), checked by the one basis function
+# (`sharing.services.release_to_system`) and written as one Disclosure row. The app's own pages (the session)
+# and the patient's own token are unchanged.
+
+
+def _staff_token(request: HttpRequest, user: Any) -> bool:
+    return user.role != Role.PATIENT and not authenticates_by_session(request)
+
+
+def _released(
+    request: HttpRequest,
+    user: Any,
+    patient: Patient,
+    target: str,
+    build: Any,
+    detail: dict[str, Any],
+) -> HttpResponse:
+    consent = request.headers.get(CONSENT_HEADER, "").strip()
+    if not consent:
+        audit.record_for_patient(
+            user,
+            patient,
+            Action.DENIED,
+            "fhir",
+            target[:200],
+            outcome=Outcome.DENIED,
+            reason=f"API token read without a consent basis ({CONSENT_HEADER})",
+        )
+        raise FhirError(
+            422,
+            "required",
+            f"{CONSENT_HEADER}: a person's record leaves Keel only under their consent: send "
+            f"'{CONSENT_HEADER}: <consent id>' (a consent naming your organization, covering the whole "
+            "record)",
+            CONSENT_HEADER,
+        )
+    try:
+        _, document = release_to_system(
+            by=user,
+            patient_id=patient.pk,
+            consent_id=consent,
+            target_type="fhir",
+            description=f"FHIR {target.split('?')[0].split('/')[0]} read by another system",
+            build=build,
+            detail=detail,
+        )
+    except SharingNotAllowed:
+        raise FhirError(403, "forbidden", "Your role cannot release a person's record.") from None
+    except SharingInvalid as exc:
+        raise FhirError(
+            422, "invalid", "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), exc.errors[0].field
+        ) from None
+    return _json(document)

@@ -1,0 +1,67 @@
+"""Errors as OperationOutcome: `FhirError` raised anywhere in a view, answered by `_handle`; a missing or
+out-of-scope record is the same 404 (with a denied audit row when someone was refused).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from keel.access import policy
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.interop.fhir.base import FHIR_JSON
+
+
+class FhirError(Exception):
+    """An error answered as an OperationOutcome."""
+
+    def __init__(self, status: int, code: str, diagnostics: str, expression: str = "") -> None:
+        super().__init__(diagnostics)
+        self.status, self.code, self.diagnostics, self.expression = status, code, diagnostics, expression
+
+
+def outcome(status: int, code: str, diagnostics: str, expression: str = "") -> HttpResponse:
+    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": diagnostics}
+    if expression:
+        issue["expression"] = [expression]
+    response = _json({"resourceType": "OperationOutcome", "issue": [issue]}, status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="keel"'
+    return response
+
+
+def _json(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body), content_type=FHIR_JSON, status=status)
+
+
+def _not_found() -> FhirError:
+    return FhirError(404, "not-found", "Not found.")
+
+
+def _deny(user: Any, what: str, target: str, reason: str) -> FhirError:
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type=what,
+        target_id=target[:200],
+        reason=reason,
+    )
+    return _not_found()
+
+
+def _handle(request: HttpRequest, work: Any) -> HttpResponse:
+    try:
+        result: HttpResponse = work()
+        return result
+    except FhirError as exc:
+        return outcome(exc.status, exc.code, exc.diagnostics, exc.expression)
+    except policy.PatientNotFound:
+        return outcome(404, "not-found", "Not found.")
+
+
+def unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    return outcome(404, "not-found", "Unknown FHIR resource type or operation.")

@@ -1,0 +1,126 @@
+"""What every FHIR request may ask and how answers are paged: the types served and their search parameters,
+the request checks (method, unknown parameters, JSON only), `_count`/`_offset` within program policy
+(`keel-fhir-paging`), and the searchset Bundle with its next and previous links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from keel.interop.fhir.base import Base, entries, instant, part2_meta
+from keel.interop.fhir.record import Record
+from keel.interop.rest.outcomes import FhirError
+
+# Paging limits: program policy with its source (`keel-fhir-paging`), refused beyond, never lowered silently.
+DEFAULT_COUNT = 50
+MAX_COUNT = 200
+MAX_OFFSET = 10_000
+PAGING_SOURCE = "keel-fhir-paging"
+COMMON = {"_count", "_offset", "_format", "_id"}
+SEARCH_PARAMS: dict[str, set[str]] = {
+    "Patient": {"identifier", "name", "family", "given", "birthdate"},
+    "Observation": {"patient", "subject", "code", "date"},
+    "Condition": {"patient", "subject"},
+    "MedicationRequest": {"patient", "subject"},
+    "MedicationAdministration": {"patient", "subject"},
+    "QuestionnaireResponse": {"patient", "subject"},
+    "Consent": {"patient"},
+    "EpisodeOfCare": {"patient"},
+    "Provenance": {"patient"},
+}
+READ_ONLY_TYPES = ("Organization", "Practitioner", "Questionnaire")
+TYPES = tuple(SEARCH_PARAMS) + READ_ONLY_TYPES
+_JSON_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
+
+
+def _check_request(
+    request: HttpRequest, allowed: set[str], methods: tuple[str, ...] = ("GET", "HEAD")
+) -> None:
+    if request.method not in methods:
+        only = "GET or POST only" if "POST" in methods else "GET only"
+        raise FhirError(405, "not-supported", f"This FHIR endpoint is read-only: {only}.")
+    for name in request.GET:
+        if name not in allowed | COMMON:
+            raise FhirError(400, "not-supported", f"unknown or unsupported search parameter {name!r}", name)
+    fmt = request.GET.get("_format")
+    if fmt is not None and fmt.lower() not in _JSON_FORMATS:
+        raise FhirError(406, "not-supported", "Only JSON is served (_format=json).", "_format")
+    if fmt is None and not _accepts_json(request.headers.get("Accept", "")):
+        raise FhirError(406, "not-supported", "Only JSON is served: accept application/fhir+json.")
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether an Accept header (absent or empty: anything) allows a FHIR JSON answer."""
+    if not accept.strip():
+        return True
+    for part in accept.split(","):
+        media, *params = (p.strip().lower() for p in part.split(";"))
+        if any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params):
+            continue
+        if media in _JSON_FORMATS or media in ("*/*", "application/*"):
+            return True
+    return False
+
+
+def _page(request: HttpRequest) -> tuple[int, int]:
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = request.GET.get(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise FhirError(400, "invalid", f"{name} must be a whole number from {low} to {high}", name)
+        return int(raw)
+
+    return number("_count", DEFAULT_COUNT, 1, MAX_COUNT), number("_offset", 0, 0, MAX_OFFSET)
+
+
+def _collect(
+    records: Iterator[Record], resource_type: str, filters: list[Any], offset: int, count: int
+) -> tuple[list[dict[str, Any]], bool, list[tuple[int, str]]]:
+    """Matches from one record after another until the page (and one more, to know there is a next page)."""
+    page: list[dict[str, Any]] = []
+    seen: list[tuple[int, str]] = []
+    skipped = 0
+    for rec in records:
+        for res in rec.of_type(resource_type):
+            if not all(f(rec, res) for f in filters):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            if len(page) == count:
+                return page, True, seen
+            page.append(res)
+            seen.append((rec.patient.pk, res["id"]))
+    return page, False, seen
+
+
+def _searchset(
+    request: HttpRequest, base: Base, page: list[dict[str, Any]], offset: int, count: int, more: bool
+) -> dict[str, Any]:
+    def link(at: int) -> str:
+        params = [(k, v) for k, vs in request.GET.lists() if k not in ("_offset", "_count") for v in vs]
+        params += [("_count", str(count)), ("_offset", str(at))]
+        return request.build_absolute_uri(request.path) + "?" + urlencode(params)
+
+    links = [{"relation": "self", "url": link(offset)}]
+    if more:
+        links.append({"relation": "next", "url": link(offset + count)})
+    if offset > 0:
+        links.append({"relation": "previous", "url": link(max(0, offset - count))})
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "timestamp": instant(timezone.now()),
+        "meta": part2_meta(),  # the Bundle labelled too, not only each resource in it
+        "link": links,
+        "entry": entries(base, page, search={"mode": "match"}),
+    }
+    if not more:
+        bundle["total"] = offset + len(page)
+    return bundle

@@ -1,0 +1,128 @@
+"""Read by id (`<Type>/<id>`): which patient owns a resource id, the resource from that patient's record in
+the caller's scope, and the programs and staff (Organization, Practitioner) the caller works with.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import ProgramMembership, Role, User
+from keel.assessments.models import Assessment
+from keel.interop.api import base_for
+from keel.interop.fhir import resources as r
+from keel.interop.fhir.base import labelled
+from keel.interop.fhir.record import Record
+from keel.interop.models import ImportedResponse
+from keel.interop.rest.auth import _areas, _audit_read, _caller, _released, _scoped, _staff_token
+from keel.interop.rest.outcomes import _deny, _handle, _json, _not_found
+from keel.interop.rest.params import _check_request
+from keel.patients.models import Enrollment, Patient
+from keel.sharing.models import Consent
+from keel.treatment.models import DoseRecord, MedicationOrder
+
+# --- Which patient owns a resource id -------------------------------------------------------------------
+
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+def _number_after(prefix: str, rid: str) -> int | None:
+    m = re.fullmatch(re.escape(prefix) + r"(\d{1,18})(?:-[a-z0-9]+)?", rid)
+    return int(m.group(1)) if m else None
+
+
+def _owner(resource_type: str, rid: str) -> int | None:
+    """The patient a resource id belongs to, or None when there is no such row."""
+    if resource_type == "Patient":
+        return int(rid) if rid.isdigit() and len(rid) < 19 else None
+    lookups: dict[str, tuple[str, Any]] = {
+        "EpisodeOfCare": ("enrollment-", Enrollment.objects),
+        "Condition": ("oud-", Assessment.objects),
+        "MedicationRequest": ("", MedicationOrder.objects),
+        "MedicationAdministration": ("dose-", DoseRecord.objects),
+        "QuestionnaireResponse": ("assessment-", Assessment.objects),
+        "Observation": ("assessment-", Assessment.objects),
+        "Consent": ("consent-", Consent.objects),
+    }
+    if resource_type == "Provenance":
+        pk = _number_after("import-", rid)
+        if pk is None:
+            return None
+        found: int | None = (
+            ImportedResponse.objects.filter(pk=pk).values_list("assessment__patient_id", flat=True).first()
+        )
+        return found
+    prefix, manager = lookups[resource_type]
+    pk = _number_after(prefix, rid) if prefix else (int(rid) if rid.isdigit() and len(rid) < 19 else None)
+    if pk is None:
+        return None
+    owner: int | None = manager.filter(pk=pk).values_list("patient_id", flat=True).first()
+    return owner
+
+
+def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
+    def work() -> HttpResponse:
+        _check_request(request, set())
+        if resource_type == "Questionnaire":
+            from keel.assessments.fhir import from_id, questionnaire
+
+            named = from_id(rid)
+            if named is None:
+                raise _not_found()
+            return _json(labelled(questionnaire(named[0], base_for(request), named[1])))
+        user = _caller(request)
+        target = f"{resource_type}/{rid}"
+        if not _ID.match(rid):
+            raise _deny(user, "fhir", target, "not a FHIR id")
+        if resource_type in ("Organization", "Practitioner"):
+            return _json(labelled(_shared_read(user, resource_type, rid, target)))
+        patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
+        base = base_for(request)
+        rec = Record(patient, _areas(user), base, timezone.now())
+        found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
+        if found is None:
+            raise _deny(user, "fhir", target, "not in this record")
+        if _staff_token(request, user):
+
+            def build(subject: Patient, at: datetime) -> dict[str, Any]:
+                fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
+                one = next((x for x in fresh if x["id"] == rid), None)
+                if one is None:  # gone between the check and the write: nothing leaves
+                    raise _not_found()
+                return labelled(one)
+
+            return _released(request, user, patient, target, build, {"resources": [target]})
+        _audit_read(user, patient, target, [target], [patient.pk])
+        return _json(labelled(found))
+
+    return _handle(request, work)
+
+
+def _shared_read(user: Any, resource_type: str, rid: str, target: str) -> dict[str, Any]:
+    """A program (Organization) or a staff member (Practitioner) the caller works with (a patient: their own
+    program and its staff). Not patient data, but audited like every FHIR read."""
+    if not rid.isdigit():
+        raise _deny(user, "fhir", target, "outside scope or missing")
+    if user.role == Role.PATIENT:
+        programs = list(Patient.objects.filter(user=user).values_list("program_id", flat=True))
+    else:
+        programs = list(policy.program_ids_of(user))
+    if resource_type == "Organization":
+        from keel.accounts.models import Program
+
+        program = Program.objects.filter(pk=int(rid), pk__in=programs).first()
+        if program is None:
+            raise _deny(user, "fhir", target, "outside scope or missing")
+        _audit_read(user, None, target, [target], [])
+        return r.organization(program)
+    member = ProgramMembership.objects.filter(user_id=int(rid), program_id__in=programs).exists()
+    staff = User.objects.filter(pk=int(rid)).exclude(role=Role.PATIENT).first() if member else None
+    if staff is None:
+        raise _deny(user, "fhir", target, "outside scope or missing")
+    _audit_read(user, None, target, [target], [])
+    return r.practitioner(staff)

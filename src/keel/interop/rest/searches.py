@@ -1,0 +1,411 @@
+"""Search by type: the patient a search names, the per-type searches over `policy.patients_visible_to`
+(paged at the database where each row is one resource), the Patient parameters (identifier, names,
+birthdate), Observation by code and date, a staff token's search (one named person, under a consent), and
+`Questionnaire?url=` for canonicals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.assessments.models import Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.instruments import registry
+from keel.interop.api import base_for
+from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
+from keel.interop.fhir.record import Record
+from keel.interop.models import ImportedResponse
+from keel.interop.rest.auth import _area_of, _areas, _audit_read, _caller, _released, _scoped, _staff_token
+from keel.interop.rest.outcomes import FhirError, _handle, _json
+from keel.interop.rest.params import SEARCH_PARAMS, _check_request, _collect, _page, _searchset
+from keel.patients.models import Enrollment, Patient, zone_of
+from keel.sharing.models import Consent
+from keel.treatment.models import DoseRecord, MedicationOrder
+
+
+def _patient_param(request: HttpRequest, base: Base) -> str | None:
+    """The one patient a search names by `patient` or `subject` (an id, `Patient/id`, or this endpoint's full
+    URL), or None. An empty, malformed or foreign value, or two different patients, is a 400 naming the
+    parameter: never silently dropped (that would widen the search to the whole program) nor one of them
+    picked."""
+    given = [(name, raw.strip()) for name in ("patient", "subject") for raw in request.GET.getlist(name)]
+    found: set[str] = set()
+    for name, raw in given:
+        tail = raw.rstrip("/").rsplit("/", 1)[-1]
+        if "://" in raw:
+            shape_ok = raw.rstrip("/") == f"{base.url}Patient/{tail}"
+        else:
+            shape_ok = raw in (tail, f"Patient/{tail}")
+        if not (shape_ok and tail.isdigit() and len(tail) < 19):
+            raise FhirError(
+                400,
+                "invalid",
+                f"{name} must name one patient: an id, Patient/<id>, or {base.url}Patient/<id>",
+                name,
+            )
+        found.add(str(int(tail)))
+    if len(found) > 1:
+        raise FhirError(
+            400,
+            "not-supported",
+            "one patient per search: patient and subject must name the same one",
+            given[-1][0],
+        )
+    return found.pop() if found else None
+
+
+def search(request: HttpRequest, resource_type: str) -> HttpResponse:
+    def work() -> HttpResponse:
+        _check_request(request, SEARCH_PARAMS[resource_type])
+        user = _caller(request)
+        count, offset = _page(request)
+        base = base_for(request)
+        now = timezone.now()
+        filters = _filters(request, resource_type)
+        skipped = 0  # resources the database already skipped, without building their records
+        if _staff_token(request, user):
+            return _search_by_system(request, user, resource_type, filters, base, offset, count)
+        if resource_type == "Patient":
+            patients, skipped = _patients_matching(request, user, offset)
+            records = (Record(p, _areas(user), base, now) for p in patients)
+            single: Patient | None = None
+        else:
+            named = _patient_param(request, base)
+            target = f"{resource_type}?patient={named}"
+            if named is not None:
+                single = _scoped(user, int(named), resource_type, target)
+                patients_iter: Iterator[Patient] = iter([single])
+            else:
+                single = None
+                patients_iter, skipped = _patients_holding(user, resource_type, offset, exact=not filters)
+            records = (Record(p, _areas(user), base, now) for p in patients_iter)
+        page, more, seen = _collect(records, resource_type, filters, offset - skipped, count)
+        returned = [f"{x['resourceType']}/{x['id']}" for x in page]
+        patient_ids = sorted({pid for pid, _ in seen})
+        _audit_read(user, single, f"{resource_type}?", returned, patient_ids)
+        return _json(_searchset(request, base, page, offset, count, more))
+
+    return _handle(request, work)
+
+
+def _search_by_system(
+    request: HttpRequest,
+    user: Any,
+    resource_type: str,
+    filters: list[Any],
+    base: Base,
+    offset: int,
+    count: int,
+) -> HttpResponse:
+    """A staff token's search: one named person (`patient`/`subject`, or one `_id` for Patient), released
+    under a consent; a search naming no one is a bulk pull, refused."""
+    if resource_type == "Patient":
+        _refuse_hidden_field_search(request, user)
+        ids = request.GET.getlist("_id")
+        one = ids[0].strip() if len(ids) == 1 else ""
+        named = str(int(one)) if one.isdigit() and len(one) < 19 else None
+        param = "_id"
+    else:
+        named = _patient_param(request, base)
+        param = "patient"
+    if named is None:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="fhir",
+            target_id=f"{resource_type}?",
+            reason="bulk search by an API token",
+        )
+        raise FhirError(
+            400,
+            "not-supported",
+            f"{param}: name one person; a bulk pull is not allowed with an API token",
+            param,
+        )
+    target = f"{resource_type}?{param}={named}"
+    patient = _scoped(user, int(named), resource_type, target)
+    returned: dict[str, Any] = {}
+
+    def build(subject: Patient, at: datetime) -> dict[str, Any]:
+        matching = list(_named_filter(request, [subject])) if resource_type == "Patient" else [subject]
+        records = (Record(p, _areas(user), base, at) for p in matching)
+        page, more, _seen = _collect(records, resource_type, filters, offset, count)
+        returned["resources"] = [f"{x['resourceType']}/{x['id']}" for x in page]
+        return _searchset(request, base, page, offset, count, more)
+
+    return _released(request, user, patient, target, build, returned)
+
+
+def questionnaire_search(request: HttpRequest) -> HttpResponse:
+    """Questionnaires by canonical (`url`, with or without `|version`, and `version`): how another system
+    resolves a QuestionnaireResponse's `questionnaire`. Keel's instrument definitions, no patient data: no
+    sign-in, like the read."""
+
+    def work() -> HttpResponse:
+        _check_request(request, {"url", "version"})
+        count, offset = _page(request)
+        base = base_for(request)
+        from keel.assessments.fhir import questionnaire
+
+        found = [
+            questionnaire(code, base, version)
+            for code in registry.codes()
+            for version in registry.versions(code)
+        ]
+        wanted: list[tuple[str, str]] = []
+        for raw in request.GET.getlist("url"):
+            url, _, version = raw.strip().partition("|")
+            if not url:
+                raise FhirError(400, "invalid", "url needs a canonical URL ([url][|version])", "url")
+            wanted.append(("url", url))
+            if version:
+                wanted.append(("version", version))
+        for raw in request.GET.getlist("version"):
+            if not raw.strip():
+                raise FhirError(400, "invalid", "version needs a value", "version")
+            wanted.append(("version", raw.strip()))
+        if "_id" in request.GET:
+            ids = set(request.GET["_id"].split(","))
+            found = [q for q in found if q["id"] in ids]
+        found = [q for q in found if all(q.get(k) == v for k, v in wanted)]
+        page = found[offset : offset + count]
+        return _json(_searchset(request, base, page, offset, count, len(found) > offset + count))
+
+    return _handle(request, work)
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    flat = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in flat if not unicodedata.combining(c)).casefold()
+
+
+# The rows each resource type is made of, one resource per row (`exact`), and the path to their patient.
+_ROWS: dict[str, tuple[Any, str, bool]] = {
+    "EpisodeOfCare": (Enrollment, "patient_id", True),
+    "MedicationRequest": (MedicationOrder, "patient_id", True),
+    "MedicationAdministration": (DoseRecord, "patient_id", True),
+    "QuestionnaireResponse": (Assessment, "patient_id", True),
+    "Consent": (Consent, "patient_id", True),
+    "Provenance": (ImportedResponse, "assessment__patient_id", True),
+    "Condition": (Assessment, "patient_id", False),  # from the assessments, at most one
+    "Observation": (Assessment, "patient_id", False),  # several per assessment
+}
+
+
+def _patients_holding(
+    user: Any, resource_type: str, offset: int, *, exact: bool
+) -> tuple[Iterator[Patient], int]:
+    """The in-scope patients whose records can hold `resource_type`, in id order, and how many matching
+    resources the database skipped: only patients with rows of the type are read, and when each row is one
+    resource (no other filter), whole records before `_offset` are skipped by counting rows in SQL, so a deep
+    page builds only the records it returns."""
+    area = _area_of(resource_type)
+    scope = policy.patients_visible_to(user, area)
+    model, to_patient, one_per_row = _ROWS[resource_type]
+    holding = (
+        model.objects.filter(**{f"{to_patient}__in": scope.values("pk")})
+        .values(to_patient)
+        .annotate(n=Count("pk"))
+        .order_by(to_patient)
+    )
+    qs = scope.select_related("program").order_by("pk")
+    if area not in _areas(user):  # nothing of this type is shown to the role: no record is read
+        return iter(()), 0
+    if not (exact and one_per_row) or offset == 0:
+        return qs.filter(pk__in=holding.values(to_patient)).iterator(), 0
+    skipped, start = 0, None
+    for row in holding.iterator():
+        if skipped + row["n"] > offset:
+            start = row[to_patient]
+            break
+        skipped += row["n"]
+    if start is None:
+        return iter(()), skipped
+    return qs.filter(pk__gte=start, pk__in=holding.values(to_patient)).iterator(), skipped
+
+
+def _patients_matching(request: HttpRequest, user: Any, offset: int = 0) -> tuple[Iterator[Patient], int]:
+    """The patients a Patient search matches, and how many of them the database skipped for `_offset` (all
+    of it unless names are matched, which is done here, in Python)."""
+    _refuse_hidden_field_search(request, user)
+    qs = policy.patients_visible_to(user).select_related("program").order_by("pk")
+    return _apply_patient_params(request, qs, offset)
+
+
+def _refuse_hidden_field_search(request: HttpRequest, user: Any) -> None:
+    """A search by a field the role does not see (an oracle for it) is refused and audited."""
+    areas = _areas(user)
+    if Area.CLINICAL not in areas:
+        for name in ("identifier", "birthdate"):
+            if name in request.GET:
+                audit.record(
+                    actor=user,
+                    action=Action.DENIED,
+                    outcome=Outcome.DENIED,
+                    target_type="fhir",
+                    target_id=f"Patient?{name}",
+                    reason="search by a field this role does not see",
+                )
+                raise FhirError(
+                    403, "forbidden", f"Your role does not see {name}s, so it cannot search by them.", name
+                )
+
+
+def _named_filter(request: HttpRequest, patients: list[Patient]) -> Iterator[Patient]:
+    """Those of `patients` the Patient search's parameters match."""
+    pks = [p.pk for p in patients]
+    qs = Patient.objects.filter(pk__in=pks).select_related("program").order_by("pk")
+    found, _ = _apply_patient_params(request, qs, 0)
+    return found
+
+
+def _apply_patient_params(request: HttpRequest, qs: Any, offset: int) -> tuple[Iterator[Patient], int]:
+    if "_id" in request.GET:
+        ids = [i for i in request.GET["_id"].split(",") if i.isdigit() and len(i) < 19]
+        qs = qs.filter(pk__in=ids)
+    for raw in request.GET.getlist("identifier"):
+        system, bar, value = raw.rpartition("|")
+        if not value:
+            raise FhirError(400, "invalid", "identifier needs a value ([system|]value)", "identifier")
+        # `|value` asks for identifiers without a system, and every record number has one; another system
+        # than Keel's record numbers names no one here.
+        if (bar and not system) or (system and not system.startswith(RECORD_NUMBER_SYSTEM + "/")):
+            qs = qs.none()
+        elif system:
+            qs = qs.filter(program__slug=system.removeprefix(RECORD_NUMBER_SYSTEM + "/"))
+        qs = qs.filter(record_number=value)
+    for raw in request.GET.getlist("birthdate"):
+        start, end, prefix = _date_range(raw, "birthdate")
+        qs = qs.filter(**_date_lookup("date_of_birth", prefix, start.date(), end.date()))
+    names = [(k, _fold(v).strip()) for k in ("name", "family", "given") for v in request.GET.getlist(k)]
+    for kind, text in names:
+        if not text:
+            raise FhirError(400, "invalid", f"{kind} needs a value (the start of a name)", kind)
+    if not names:
+        return qs[offset:].iterator(), offset
+    return _named(qs, names), 0
+
+
+def _named(qs: Any, names: list[tuple[str, str]]) -> Iterator[Patient]:
+    for patient in qs.iterator():
+        family = _fold(patient.family_name)
+        givens = [_fold(patient.given_name), _fold(patient.preferred_name)]
+        ok = True
+        for kind, text in names:
+            parts = {"family": [family], "given": givens, "name": [family, *givens]}[kind]
+            words = [w for p in parts for w in p.split()]
+            if not text or not any(p.startswith(text) or w.startswith(text) for p in parts for w in words):
+                ok = False
+        if ok:
+            yield patient
+
+
+_DATE = re.compile(
+    r"^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?)$"
+)
+
+
+def _date_range(raw: str, name: str, zone: Any = None) -> tuple[datetime, datetime, str]:
+    """A FHIR date search value as [start, end) and its prefix (eq, lt, gt, le, ge)."""
+    m = _DATE.match(raw.strip())
+    if not m:
+        raise FhirError(
+            400,
+            "invalid",
+            f"{name} must be a date like 2026-11-20, with an optional prefix (ge, le, ...)",
+            name,
+        )
+    prefix, value = m.group(1) or "eq", m.group(2)
+    if prefix not in ("eq", "lt", "gt", "le", "ge"):
+        raise FhirError(
+            400, "not-supported", f"the {prefix} prefix is not supported; use eq, lt, gt, le or ge", name
+        )
+    tz = zone or timezone.get_current_timezone()
+    try:
+        if "T" in value:
+            at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            at = at if at.tzinfo else at.replace(tzinfo=tz)
+            return at, at + timedelta(seconds=1), prefix
+        parts = [int(x) for x in value.split("-")]
+        start_day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        if len(parts) == 3:
+            end_day = start_day + timedelta(days=1)
+        elif len(parts) == 2:
+            end_day = date(start_day.year + (start_day.month == 12), start_day.month % 12 + 1, 1)
+        else:
+            end_day = date(start_day.year + 1, 1, 1)
+    except ValueError:
+        raise FhirError(400, "invalid", f"{name} is not a real date", name) from None
+    return (
+        datetime.combine(start_day, time(0), tzinfo=tz),
+        datetime.combine(end_day, time(0), tzinfo=tz),
+        prefix,
+    )
+
+
+def _date_lookup(field: str, prefix: str, start: Any, end: Any) -> dict[str, Any]:
+    return {
+        "eq": {f"{field}__gte": start, f"{field}__lt": end},
+        "lt": {f"{field}__lt": start},
+        "le": {f"{field}__lt": end},
+        "gt": {f"{field}__gte": end},
+        "ge": {f"{field}__gte": start},
+    }[prefix]
+
+
+def _in_range(at: datetime, prefix: str, start: datetime, end: datetime) -> bool:
+    return {
+        "eq": start <= at < end,
+        "lt": at < start,
+        "le": at < end,
+        "gt": at >= end,
+        "ge": at >= start,
+    }[prefix]
+
+
+def _filters(request: HttpRequest, resource_type: str) -> list[Any]:
+    filters: list[Any] = []
+    if "_id" in request.GET and resource_type != "Patient":
+        wanted = set(request.GET["_id"].split(","))
+        filters.append(lambda rec, res: res["id"] in wanted)
+    if resource_type != "Observation":
+        return filters
+    for raw in request.GET.getlist("code"):
+        tokens = []
+        for token in raw.split(","):
+            system, bar, code = token.rpartition("|")
+            if not code:
+                raise FhirError(400, "invalid", "code needs a code ([system|]code)", "code")
+            tokens.append((system if bar else None, code))
+
+        def by_code(rec: Record, res: dict[str, Any], tokens: list[tuple[str | None, str]] = tokens) -> bool:
+            codings = res["code"].get("coding", [])
+            return any(
+                c.get("code") == code and (system is None or c.get("system") == system)
+                for c in codings
+                for system, code in tokens
+            )
+
+        filters.append(by_code)
+    for raw in request.GET.getlist("date"):
+        _date_range(raw, "date")  # checked once here, again per patient in the program's time zone
+
+        def by_date(rec: Record, res: dict[str, Any], raw: str = raw) -> bool:
+            start, end, prefix = _date_range(raw, "date", zone_of(rec.patient))
+            return _in_range(datetime.fromisoformat(res["effectiveDateTime"]), prefix, start, end)
+
+        filters.append(by_date)
+    return filters
