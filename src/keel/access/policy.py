@@ -64,6 +64,10 @@ PROTECTED_FIELDS: dict[str, Area] = {
     "date_of_birth": Area.CLINICAL,
     "phone": Area.CLINICAL,
     "birth_sex": Area.CLINICAL,
+    # issue #18: where the person lives, their email and their emergency contact
+    "address": Area.CLINICAL,
+    "email": Area.CLINICAL,
+    "emergency_contact": Area.CLINICAL,
 }
 
 

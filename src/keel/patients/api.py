@@ -37,7 +37,7 @@ def list_patients(request: AuthenticatedApiRequest) -> list[dict[str, object]]:
 
 _REGISTRATION_BODY = {
     "type": "object",
-    "required": ["given_name", "family_name", "date_of_birth"],
+    "required": ["given_name", "family_name", "date_of_birth", "episode_kind", "notice_given", "consented"],
     "properties": {
         "program": {"type": "string", "description": "program slug (needed when you work in several)"},
         "given_name": {"type": "string", "maxLength": 100},
@@ -56,6 +56,20 @@ _REGISTRATION_BODY = {
         "record_number": {"type": "string", "maxLength": 32, "description": "blank: the next number"},
         "started_on": {"type": "string", "format": "date", "description": "blank: today"},
         "not_a_duplicate": {"type": "boolean"},
+        "address_line": {"type": "string", "maxLength": 200},
+        "city": {"type": "string", "maxLength": 100},
+        "region": {"type": "string", "maxLength": 100, "description": "state or region"},
+        "postal_code": {"type": "string", "maxLength": 20},
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "emergency_contact_name": {"type": "string", "maxLength": 100},
+        "emergency_contact_relationship": {"type": "string", "maxLength": 60},
+        "emergency_contact_phone": {"type": "string", "maxLength": 40},
+        "episode_kind": {"type": "string", "enum": ["otp", "obot", "counseling"]},
+        "notice_given": {
+            "type": "boolean",
+            "description": "must be true: the person received the Part 2 patient notice (42 CFR 2.22)",
+        },
+        "consented": {"type": "boolean", "description": "must be true: the person consented to treatment"},
     },
 }
 
@@ -119,6 +133,7 @@ def _episode_out(e: Enrollment) -> EpisodeOut:
         ended_on=e.ended_on.isoformat() if e.ended_on else None,
         end_reason=e.end_reason,
         status=e.status,
+        kind=e.kind,
     )
 
 
@@ -135,7 +150,14 @@ _DISCHARGE_BODY = {
 }
 _READMIT_BODY = {
     "type": "object",
-    "properties": {"started_on": {"type": "string", "format": "date", "description": "blank: today"}},
+    "properties": {
+        "started_on": {"type": "string", "format": "date", "description": "blank: today"},
+        "episode_kind": {
+            "type": "string",
+            "enum": ["otp", "obot", "counseling"],
+            "description": "blank: the kind of the last episode",
+        },
+    },
 }
 
 

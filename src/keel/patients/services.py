@@ -28,6 +28,7 @@ from keel.patients.models import (
     EndReason,
     Enrollment,
     EnrollmentStatus,
+    EpisodeKind,
     FlagKind,
     Patient,
     PatientFlag,
@@ -142,8 +143,51 @@ class NotAllowed(PermissionError):
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 _RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
-TEXT_LIMITS = {"given_name": 100, "family_name": 100, "preferred_name": 100, "pronouns": 40, "phone": 40}
+TEXT_LIMITS = {
+    "given_name": 100,
+    "family_name": 100,
+    "preferred_name": 100,
+    "pronouns": 40,
+    "phone": 40,
+    "address_line": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "emergency_contact_name": 100,
+    "emergency_contact_relationship": 60,
+    "emergency_contact_phone": 40,
+}
 REQUIRED = ("given_name", "family_name")
+MAX_EMAIL = 254
+# The two confirmations at admission (issue #18): the Part 2 patient notice (42 CFR 2.22) and consent to
+# treatment; each is stored with who confirmed it and when.
+CONFIRMATIONS = ("notice_given", "consented")
+
+
+def _confirmed(value: Any) -> bool:
+    return value in (True, "true", "on", "1")
+
+
+def _email(data: dict[str, Any], errors: list[FieldError]) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = data.get("email")
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        errors.append(FieldError("email", _("must be text")))
+        return ""
+    email = value.strip()
+    if len(email) > MAX_EMAIL:
+        errors.append(FieldError("email", _("at most %(n)d characters") % {"n": MAX_EMAIL}))
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.append(FieldError("email", _("give an email address like name@example.org")))
+        return ""
+    return email
 LANGUAGES = ["en", "es"]  # the languages Keel writes messages in (settings.LANGUAGES)
 
 
@@ -281,6 +325,21 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     record_number = record_number.strip()
     if born and started < born:
         errors.append(FieldError("started_on", _("cannot be before the date of birth")))
+    email = _email(data, errors)
+    contact_name, contact_phone = fields["emergency_contact_name"], fields["emergency_contact_phone"]
+    if (contact_phone or fields["emergency_contact_relationship"]) and not contact_name:
+        errors.append(FieldError("emergency_contact_name", _("give the emergency contact's name")))
+    if contact_name and not contact_phone:
+        errors.append(FieldError("emergency_contact_phone", _("give the emergency contact's phone")))
+    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
+    if not kind and not any(e.field == "episode_kind" for e in errors):
+        errors.append(FieldError("episode_kind", _("choose the kind of care")))
+    if not _confirmed(data.get("notice_given")):
+        errors.append(
+            FieldError("notice_given", _("give the person the privacy notice for their records, then confirm"))
+        )
+    if not _confirmed(data.get("consented")):
+        errors.append(FieldError("consented", _("the person must consent to treatment; then confirm")))
     not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
     if errors:
         raise FieldsInvalid(errors)
@@ -316,9 +375,20 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
             gender=gender,
             birth_sex=birth_sex,
             preferred_language=language,
+            email=email,
             **fields,
         )
-        enrollment = Enrollment.objects.create(patient=patient, program=program, started_on=started)
+        now = timezone.now()
+        enrollment = Enrollment.objects.create(
+            patient=patient,
+            program=program,
+            started_on=started,
+            kind=kind,
+            notice_given_at=now,
+            notice_given_by=by,
+            consented_at=now,
+            consented_by=by,
+        )
         if by.role in CLINICAL_ROLES:
             CareTeamMember.objects.create(patient=patient, user=by)
         audit.record(
@@ -338,6 +408,7 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
             target_type="enrollment",
             target_id=enrollment.pk,
             reason="admitted",
+            detail={"kind": kind, "notice_given": True, "consented": True},
         )
     return Registration(patient, enrollment)
 
@@ -557,11 +628,13 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
 
 
 def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
-    """Open a new episode of care for someone discharged earlier (from `started_on`, default today)."""
+    """Open a new episode of care for someone discharged earlier (from `started_on`, default today), of the
+    kind `episode_kind` (blank: the kind of their last episode)."""
     patient = _episode_patient(by, patient_id, Action.CREATE)
     today = local_today(patient)
     errors: list[FieldError] = []
     started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
+    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
     if errors:
         raise FieldsInvalid(errors)
     with transaction.atomic():
@@ -572,7 +645,10 @@ def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
         last_end = max((e.ended_on for e in episodes if e.ended_on), default=None)
         if last_end and started < last_end:
             raise FieldsInvalid([FieldError("started_on", _("cannot be before the last episode ended"))])
-        enrollment = Enrollment.objects.create(patient=patient, program=patient.program, started_on=started)
+        kind = kind or (episodes[0].kind if episodes else "")  # blank: the same kind of care as before
+        enrollment = Enrollment.objects.create(
+            patient=patient, program=patient.program, started_on=started, kind=kind
+        )
         audit.record(
             actor=by,
             action=Action.CREATE,
