@@ -198,6 +198,7 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
         by=request.auth,
         patient_id=patient_id,
         send_by_text=body.get("send_by_text") is True,
+        send_by_email=body.get("send_by_email") is True,
         activate_url=request.build_absolute_uri(reverse("patients:activate")),
     )
     return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))

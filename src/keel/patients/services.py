@@ -681,12 +681,19 @@ class IssuedCode:
 
 
 def issue_activation_code(
-    *, by: User, patient_id: int, send_by_text: bool = False, activate_url: str = ""
+    *,
+    by: User,
+    patient_id: int,
+    send_by_text: bool = False,
+    send_by_email: bool = False,
+    activate_url: str = "",
 ) -> IssuedCode:
     """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
     record without an account. Any unused earlier code stops working. With `send_by_text`, the code also goes
     to the record's phone through the configured text-message adapter (keel.reminders.channels): no phone,
-    or no adapter, is refused before any code is made; the message names no program and no health words."""
+    or no adapter, is refused before any code is made; the message names no program and no health words.
+    With `send_by_email`, the same words go to the record's email through KEEL_EMAIL_URL (no email on the
+    record is refused before any code is made)."""
     import secrets
     from datetime import timedelta
 
@@ -717,6 +724,8 @@ def issue_activation_code(
             raise FieldsInvalid([FieldError("send_by_text", _("the record has no phone number"))])
         if sender is None:
             raise FieldsInvalid([FieldError("send_by_text", _("text messages are not set up in this Keel"))])
+    if send_by_email and not patient.email:
+        raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():
@@ -735,25 +744,56 @@ def issue_activation_code(
             program_id=patient.program_id,
             target_type="activation_code",
             target_id=row.pk,
-            detail={"sent_by_text": sender is not None},
+            detail={"sent_by_text": sender is not None, "sent_by_email": bool(send_by_email)},
         )
     shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
     if sender is not None:
         _text_code(sender, patient, shown, activate_url, row.expires_at)
+    if send_by_email:
+        _email_code(patient, shown, activate_url, row.expires_at)
     return IssuedCode(row, shown)
+
+
+def _code_words(patient: Patient, code: str, activate_url: str, expires_at: Any) -> str:
+    """The message with the code, in the patient's language: no program, no health words."""
+    from django.utils import translation
+
+    with translation.override(patient.preferred_language):  # the patient's language, not the desk's
+        return _(
+            "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
+        ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+
+
+def _email_code(patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+    """The code by email (KEEL_EMAIL_URL), after the code is committed; a failed send is audited (the class
+    only) and the desk still has the code on screen."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    with translation.override(patient.preferred_language):
+        subject = _("Your Keel code")
+    body = _code_words(patient, code, activate_url, expires_at)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email], fail_silently=False)
+    except Exception as exc:  # smtplib's errors, refused connections, timeouts: only the class is kept
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason=f"email not sent: {type(exc).__name__}",
+        )
 
 
 def _text_code(sender: Any, patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
     """The code by text message, after the code is committed; a failed send is audited (the class only) and
     the desk still has the code on screen."""
-    from django.utils import translation
-
     from keel.reminders.channels import Message
 
-    with translation.override(patient.preferred_language):  # the patient's language, not the desk's
-        body = _(
-            "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
-        ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+    body = _code_words(patient, code, activate_url, expires_at)
     try:
         sender.send(Message(to=patient.phone, subject="", body=body, stop_url=""))
     except Exception as exc:  # any provider's failure; only its class is kept

@@ -139,6 +139,7 @@ def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpR
             by=request.user,
             patient_id=patient_id,
             send_by_text=request.POST.get("send_by_text") == "on",
+            send_by_email=request.POST.get("send_by_email") == "on",
             activate_url=request.build_absolute_uri(reverse("patients:activate")),
         )
     except services.NotAllowed:
