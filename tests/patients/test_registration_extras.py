@@ -1,6 +1,6 @@
 """Registration extras (issue #18): address, email, emergency contact, the kind of care, and the two
-confirmations at admission (the Part 2 patient notice, 42 CFR 2.22, and consent to treatment), on the page, the
-API and the CLI through one service; the new personal fields are protected fields of the field policy."""
+confirmations at admission (the Part 2 patient notice, 42 CFR 2.22, and consent to treatment), on the page,
+the API and the CLI through one service; the new personal fields are protected fields of the field policy."""
 
 from __future__ import annotations
 
@@ -279,5 +279,7 @@ def test_the_cli_refuses_registration_without_consent(world: World) -> None:
 
 def test_the_cli_registers_with_the_extras(world: World) -> None:
     out = io.StringIO()
-    call_command("register_patient", "--by", "r-program_admin", "--data", json.dumps(BODY), "--json", stdout=out)
+    call_command(
+        "register_patient", "--by", "r-program_admin", "--data", json.dumps(BODY), "--json", stdout=out
+    )
     assert Patient.objects.get(pk=json.loads(out.getvalue())["id"]).postal_code == "92501"

@@ -188,6 +188,8 @@ def _email(data: dict[str, Any], errors: list[FieldError]) -> str:
         errors.append(FieldError("email", _("give an email address like name@example.org")))
         return ""
     return email
+
+
 LANGUAGES = ["en", "es"]  # the languages Keel writes messages in (settings.LANGUAGES)
 
 
@@ -335,9 +337,8 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     if not kind and not any(e.field == "episode_kind" for e in errors):
         errors.append(FieldError("episode_kind", _("choose the kind of care")))
     if not _confirmed(data.get("notice_given")):
-        errors.append(
-            FieldError("notice_given", _("give the person the privacy notice for their records, then confirm"))
-        )
+        notice = _("give the person the privacy notice for their records, then confirm")
+        errors.append(FieldError("notice_given", notice))
     if not _confirmed(data.get("consented")):
         errors.append(FieldError("consented", _("the person must consent to treatment; then confirm")))
     not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")

@@ -6,76 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0010_patientflag_said_c15'),
+        ("patients", "0010_patientflag_said_c15"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrollment',
-            name='consented_at',
+            model_name="enrollment",
+            name="consented_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='enrollment',
-            name='consented_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="enrollment",
+            name="consented_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='enrollment',
-            name='kind',
-            field=models.CharField(blank=True, choices=[('otp', 'Opioid treatment program'), ('obot', 'Office-based buprenorphine'), ('counseling', 'Counseling')], max_length=16),
+            model_name="enrollment",
+            name="kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("otp", "Opioid treatment program"),
+                    ("obot", "Office-based buprenorphine"),
+                    ("counseling", "Counseling"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='enrollment',
-            name='notice_given_at',
+            model_name="enrollment",
+            name="notice_given_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='enrollment',
-            name='notice_given_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="enrollment",
+            name="notice_given_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='address_line',
+            model_name="patient",
+            name="address_line",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='city',
+            model_name="patient",
+            name="city",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='email',
+            model_name="patient",
+            name="email",
             field=models.EmailField(blank=True, max_length=254),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='emergency_contact_name',
+            model_name="patient",
+            name="emergency_contact_name",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='emergency_contact_phone',
+            model_name="patient",
+            name="emergency_contact_phone",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='emergency_contact_relationship',
+            model_name="patient",
+            name="emergency_contact_relationship",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='postal_code',
+            model_name="patient",
+            name="postal_code",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='region',
+            model_name="patient",
+            name="region",
             field=models.CharField(blank=True, max_length=100),
         ),
     ]
