@@ -205,6 +205,17 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
 
 
 @router.post(
+    "/{patient_id}/password-reset-code",
+    response={201: ActivationCodeOut},
+    summary="A one-time code for the patient to set a new password (shown once; identity_checked required)",
+)
+def issue_reset_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
+    body = json_object(request) if request.body else {}
+    issued = services.issue_reset_code(by=request.auth, patient_id=patient_id, data=body)
+    return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
+
+
+@router.post(
     "/care-teams",
     response=CareTeamsAddedOut,
     summary="Put one staff member on several patients' care teams at once (program admins; all or nothing)",

@@ -288,6 +288,10 @@ class ActivationCode(models.Model):
     Only a SHA-256 digest is stored; the code is shown once. A newer code replaces any unused older one."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="activation_codes")
+    # "activate": makes the patient's account; "reset": sets a new password on it (a desk reset, issue #18)
+    purpose = models.CharField(
+        max_length=8, choices=[("activate", "activate"), ("reset", "reset")], default="activate"
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
