@@ -283,3 +283,16 @@ def test_the_cli_registers_with_the_extras(world: World) -> None:
         "register_patient", "--by", "r-program_admin", "--data", json.dumps(BODY), "--json", stdout=out
     )
     assert Patient.objects.get(pk=json.loads(out.getvalue())["id"]).postal_code == "92501"
+
+
+def test_the_episodes_page_readmits_with_a_new_kind(world: World, signed_in: Any) -> None:
+    client = signed_in("program_admin")
+    p = _registered(signed_in)
+    client.post(f"/api/v1/patients/{p.pk}/discharge", json.dumps({"reason": "left"}), "application/json")
+    client.post(f"/patients/{p.pk}/episodes/", {"action": "readmit", "episode_kind": "otp"})
+    assert Enrollment.objects.filter(patient=p, status="active").get().kind == "otp"
+
+
+def test_the_episodes_page_names_the_kind_of_care(world: World, signed_in: Any) -> None:
+    p = _registered(signed_in)
+    assert "Counseling" in signed_in("program_admin").get(f"/patients/{p.pk}/episodes/").content.decode()

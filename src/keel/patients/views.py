@@ -22,7 +22,7 @@ from keel.audit.models import Action
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients import queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, RegistrationForm, ResetWithCodeForm
-from keel.patients.models import EndReason, local_today
+from keel.patients.models import EndReason, EpisodeKind, local_today
 
 
 def _errors_onto(
@@ -125,6 +125,7 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
             "in_care": in_care,
             "can_manage": policy.can_manage_episode(request.user, patient.program_id),
             "reasons": EndReason.choices,
+            "kinds": EpisodeKind.choices,
             "error": error,
             "today": local_today(patient).isoformat(),
         },
