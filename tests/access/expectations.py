@@ -225,6 +225,20 @@ ROUTES: dict[str, Route] = {
         {"anonymous": (401, 401, 401), **_CODE_GIVE},
         patient_scoped=True,
     ),
+    # A password reset started at the desk (issue #18): the same roles as the activation code; without the
+    # identity check confirmed, 422.
+    "patients:reset_code": Route(
+        "POST",
+        "/patients/{patient}/password-reset-code/",
+        {"anonymous": (302, 302, 302), **_CODE_GIVE},
+        patient_scoped=True,
+    ),
+    "api:issue_reset_code": Route(
+        "POST",
+        "/api/v1/patients/{patient}/password-reset-code",
+        {"anonymous": (401, 401, 401), **_CODE_GIVE},
+        patient_scoped=True,
+    ),
     "patients:reset_second_factor": Route(
         "GET",
         "/patients/{patient}/second-factor/reset/",
@@ -248,6 +262,7 @@ ROUTES: dict[str, Route] = {
     "patients:bulk_care_team": Route("GET", "/program/care-teams/", {**_all(403, 302), "program_admin": 200}),
     "api:add_many_to_care_team": Route("POST", "/api/v1/patients/care-teams", _all(422, 401), body={}),
     "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
+    "patients:reset_with_code": Route("GET", "/accounts/reset-with-code/", _all(200, 200)),
     "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),
     "staff:program_settings": Route("GET", "/program/settings/", {**_all(403, 302), "program_admin": 200}),
     "api:put_program_settings": Route(

@@ -35,6 +35,10 @@ def record(world: World) -> World:
     nurse.first_name, nurse.last_name = "Nora", "Nightingale"
     nurse.save()
     world.alice.gender, world.alice.birth_sex = "female", "F"
+    world.alice.address_line, world.alice.city, world.alice.region = "12 Elm St", "Riverside", "CA"
+    world.alice.postal_code, world.alice.email = "92501", "alicia@example.org"
+    world.alice.emergency_contact_name = "Rosa Zamorano"
+    world.alice.emergency_contact_relationship, world.alice.emergency_contact_phone = "sister", "555-0199"
     world.alice.save()
     order = MedicationOrder.objects.create(
         patient=world.alice,
@@ -337,6 +341,45 @@ def test_the_patient_has_gender_birth_sex_and_claims_us_core(record: World) -> N
     assert patient["meta"]["profile"] == [
         "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0"
     ]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_carries_their_home_address(record: World) -> None:
+    patient = _of(_export(record).json(), "Patient")[0]
+    assert patient["address"] == [
+        {"use": "home", "line": ["12 Elm St"], "city": "Riverside", "state": "CA", "postalCode": "92501"}
+    ]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_carries_their_email_as_telecom(record: World) -> None:
+    patient = _of(_export(record).json(), "Patient")[0]
+    assert {"system": "email", "value": "alicia@example.org"} in patient["telecom"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_carries_their_emergency_contact(record: World) -> None:
+    patient = _of(_export(record).json(), "Patient")[0]
+    assert patient["contact"] == [
+        {
+            "relationship": [
+                {
+                    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "C"}],
+                    "text": "sister",
+                }
+            ],
+            "name": {"text": "Rosa Zamorano"},
+            "telecom": [{"system": "phone", "value": "555-0199"}],
+        }
+    ]
+
+
+def test_a_role_without_the_clinical_area_gets_no_address_email_or_contact(record: World) -> None:
+    from keel.access import policy
+    from keel.interop.fhir.resources import patient as fhir_patient
+
+    out = fhir_patient(record.alice, policy.areas_for_role("peer_specialist"))
+    assert [k for k in ("address", "telecom", "contact") if k in out] == []
 
 
 @time_machine.travel(NOW, tick=False)

@@ -21,7 +21,14 @@ from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
 WINTER_EIGHT = datetime(2026, 3, 6, 13, 0, tzinfo=UTC)  # 08:00 EST in New York (the program's zone)
-BODY = {"given_name": "Rosa", "family_name": "Diaz", "date_of_birth": "1990-01-02"}
+BODY = {
+    "given_name": "Rosa",
+    "family_name": "Diaz",
+    "date_of_birth": "1990-01-02",
+    "episode_kind": "obot",
+    "notice_given": True,
+    "consented": True,
+}
 
 
 def _post(client: Client, body: dict[str, Any]) -> Any:

@@ -28,6 +28,10 @@ BODY = {
     "gender": "female",
     "birth_sex": "F",
     "phone": "555-0100",
+    # issue #18: the kind of care and the two confirmations at admission are required
+    "episode_kind": "otp",
+    "notice_given": True,
+    "consented": True,
 }
 
 

@@ -64,6 +64,10 @@ PROTECTED_FIELDS: dict[str, Area] = {
     "date_of_birth": Area.CLINICAL,
     "phone": Area.CLINICAL,
     "birth_sex": Area.CLINICAL,
+    # issue #18: where the person lives, their email and their emergency contact
+    "address": Area.CLINICAL,
+    "email": Area.CLINICAL,
+    "emergency_contact": Area.CLINICAL,
 }
 
 
@@ -273,10 +277,14 @@ def audit_list_read(
 
 
 def list_patients_audited(
-    user: Any, *, area: Area = Area.IDENTITY, prefetch: tuple[Any, ...] = ()
+    user: Any, *, area: Area = Area.IDENTITY, prefetch: tuple[Any, ...] = (), where: Any = None
 ) -> list[Patient]:
-    """The caller's visible patients, with one audit row for the list naming the ids shown."""
-    patients = list(patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch))
+    """The caller's visible patients (narrowed by `where`, a Q, when given), with one audit row for the list
+    naming the ids shown."""
+    visible = patients_visible_to(user, area)
+    if where is not None:
+        visible = visible.filter(where)
+    patients = list(visible.select_related("program").prefetch_related(*prefetch))
     audit_list_read(user, target_type="patient_list", patient_ids=[p.pk for p in patients])
     return patients
 

@@ -16,9 +16,13 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 router = Router(tags=["care team"])
 
 
-@router.get("/caseload", summary="My patients, most urgent first, each with the reasons for its place")
-def get_caseload(request: AuthenticatedApiRequest) -> list[dict[str, Any]]:
-    return [asdict(row) for row in queries.caseload(request.auth)]
+@router.get(
+    "/caseload",
+    summary="My patients, most urgent first, each with the reasons for its place "
+    "(status: current | discharged | all; default current, or all for roles that do not see episodes)",
+)
+def get_caseload(request: AuthenticatedApiRequest, status: str = "") -> list[dict[str, Any]]:
+    return [asdict(row) for row in queries.caseload(request.auth, status=status or None)]
 
 
 @router.get(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -22,6 +22,7 @@ from keel.assessments.models import Assessment
 from keel.assessments.queries import newest_first
 from keel.audit.models import Action
 from keel.core.rules.caseload import OpenFlag, Rank, Signals, rank
+from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients.flagwords import flag_reasons, said_text
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, PatientFlag, local_today, zone_of
 from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
@@ -57,8 +58,37 @@ class CaseloadRow:
     words: tuple[str, ...] = ()  # the reasons in the reader's language (the page)
 
 
-def caseload(user: User, *, now: datetime | None = None) -> list[CaseloadRow]:
-    """The caller's patients, most urgent first, each with the reasons for its place; one audit row."""
+# Which patients the caseload lists (issue #18): in care now, discharged (no active episode), or everyone.
+CASELOAD_STATUSES = ("current", "discharged", "all")
+
+
+def default_status(user: User) -> str:
+    """The caseload's status when none is asked: `current` for roles that see episodes of care (the clinical
+    area); `all` for the others, who never see whether someone is in care."""
+    return "current" if Area.CLINICAL in policy.areas_for_role(getattr(user, "role", "")) else "all"
+
+
+def _status_filter(user: User, status: str | None) -> Q | None:
+    status = status or default_status(user)
+    if status not in CASELOAD_STATUSES:
+        raise FieldsInvalid([FieldError("status", _("choose current, discharged or all"))])
+    if status == "all":
+        return None
+    if Area.CLINICAL not in policy.areas_for_role(getattr(user, "role", "")):
+        raise FieldsInvalid([FieldError("status", _("your role does not see who is in care; choose all"))])
+    in_care = Exists(Enrollment.objects.filter(patient=OuterRef("pk"), status=EnrollmentStatus.ACTIVE))
+    if status == "current":
+        return Q(in_care)
+    ever = Exists(Enrollment.objects.filter(patient=OuterRef("pk")))
+    return Q(ever) & ~Q(in_care)
+
+
+def caseload(user: User, *, now: datetime | None = None, status: str | None = None) -> list[CaseloadRow]:
+    """The caller's patients, most urgent first, each with the reasons for its place; one audit row.
+    `status` (CASELOAD_STATUSES; None: `default_status`) narrows the list before it is read and audited; a
+    value not in the list, or current/discharged asked by a role without the clinical area, is a named
+    field error."""
+    where = _status_filter(user, status)
     areas = policy.areas_for_role(getattr(user, "role", ""))
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     prefetch: list[Any] = [
@@ -66,7 +96,7 @@ def caseload(user: User, *, now: datetime | None = None) -> list[CaseloadRow]:
     ]
     if clinical:
         prefetch.append(Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__isnull=True)))
-    patients = policy.list_patients_audited(user, prefetch=tuple(prefetch))
+    patients = policy.list_patients_audited(user, prefetch=tuple(prefetch), where=where)
     ids = [p.pk for p in patients]
     today = {p.pk: local_today(p, now) for p in patients}
     missed: dict[int, int] = {}

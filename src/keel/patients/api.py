@@ -37,7 +37,7 @@ def list_patients(request: AuthenticatedApiRequest) -> list[dict[str, object]]:
 
 _REGISTRATION_BODY = {
     "type": "object",
-    "required": ["given_name", "family_name", "date_of_birth"],
+    "required": ["given_name", "family_name", "date_of_birth", "episode_kind", "notice_given", "consented"],
     "properties": {
         "program": {"type": "string", "description": "program slug (needed when you work in several)"},
         "given_name": {"type": "string", "maxLength": 100},
@@ -56,6 +56,20 @@ _REGISTRATION_BODY = {
         "record_number": {"type": "string", "maxLength": 32, "description": "blank: the next number"},
         "started_on": {"type": "string", "format": "date", "description": "blank: today"},
         "not_a_duplicate": {"type": "boolean"},
+        "address_line": {"type": "string", "maxLength": 200},
+        "city": {"type": "string", "maxLength": 100},
+        "region": {"type": "string", "maxLength": 100, "description": "state or region"},
+        "postal_code": {"type": "string", "maxLength": 20},
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "emergency_contact_name": {"type": "string", "maxLength": 100},
+        "emergency_contact_relationship": {"type": "string", "maxLength": 60},
+        "emergency_contact_phone": {"type": "string", "maxLength": 40},
+        "episode_kind": {"type": "string", "enum": ["otp", "obot", "counseling"]},
+        "notice_given": {
+            "type": "boolean",
+            "description": "must be true: the person received the Part 2 patient notice (42 CFR 2.22)",
+        },
+        "consented": {"type": "boolean", "description": "must be true: the person consented to treatment"},
     },
 }
 
@@ -119,6 +133,7 @@ def _episode_out(e: Enrollment) -> EpisodeOut:
         ended_on=e.ended_on.isoformat() if e.ended_on else None,
         end_reason=e.end_reason,
         status=e.status,
+        kind=e.kind,
     )
 
 
@@ -135,7 +150,14 @@ _DISCHARGE_BODY = {
 }
 _READMIT_BODY = {
     "type": "object",
-    "properties": {"started_on": {"type": "string", "format": "date", "description": "blank: today"}},
+    "properties": {
+        "started_on": {"type": "string", "format": "date", "description": "blank: today"},
+        "episode_kind": {
+            "type": "string",
+            "enum": ["otp", "obot", "counseling"],
+            "description": "blank: the kind of the last episode",
+        },
+    },
 }
 
 
@@ -176,8 +198,20 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
         by=request.auth,
         patient_id=patient_id,
         send_by_text=body.get("send_by_text") is True,
+        send_by_email=body.get("send_by_email") is True,
         activate_url=request.build_absolute_uri(reverse("patients:activate")),
     )
+    return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
+
+
+@router.post(
+    "/{patient_id}/password-reset-code",
+    response={201: ActivationCodeOut},
+    summary="A one-time code for the patient to set a new password (shown once; identity_checked required)",
+)
+def issue_reset_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
+    body = json_object(request) if request.body else {}
+    issued = services.issue_reset_code(by=request.auth, patient_id=patient_id, data=body)
     return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from keel.patients.models import AdministrativeGender, BirthSex
+from keel.patients.models import AdministrativeGender, BirthSex, EpisodeKind
 
 
 class RegistrationForm(forms.Form):
@@ -30,6 +30,20 @@ class RegistrationForm(forms.Form):
         required=False,
     )
     phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
+    email = forms.CharField(label=_("Email (optional)"), max_length=254, required=False)
+    address_line = forms.CharField(label=_("Street address (optional)"), max_length=200, required=False)
+    city = forms.CharField(label=_("City (optional)"), max_length=100, required=False)
+    region = forms.CharField(label=_("State or region (optional)"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code (optional)"), max_length=20, required=False)
+    emergency_contact_name = forms.CharField(
+        label=_("Emergency contact's name (optional)"), max_length=100, required=False
+    )
+    emergency_contact_relationship = forms.CharField(
+        label=_("How they know the person (optional)"), max_length=60, required=False
+    )
+    emergency_contact_phone = forms.CharField(
+        label=_("Emergency contact's phone"), max_length=40, required=False
+    )
     preferred_language = forms.ChoiceField(
         label=_("Language for messages"),
         choices=[("", _("The program's language")), ("en", "English"), ("es", "Español")],
@@ -44,6 +58,14 @@ class RegistrationForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     program = forms.ChoiceField(label=_("Program"), required=False)
+    episode_kind = forms.ChoiceField(
+        label=_("Kind of care"), choices=[("", _("Choose…")), *EpisodeKind.choices], required=False
+    )
+    notice_given = forms.BooleanField(
+        label=_("I gave the person the notice about the privacy of their substance use records"),
+        required=False,
+    )
+    consented = forms.BooleanField(label=_("The person consents to treatment"), required=False)
     not_a_duplicate = forms.BooleanField(
         label=_("I checked: this is a different person from the patient already registered"), required=False
     )
@@ -88,6 +110,31 @@ class ActivateForm(forms.Form):
     )
     password = forms.CharField(
         label=_("Choose a password"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("The same password again"),
+        max_length=256,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class ResetWithCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the front desk"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Choose a new password"),
         max_length=256,
         strip=False,
         required=False,

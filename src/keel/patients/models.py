@@ -55,6 +55,16 @@ class Patient(models.Model):
     birth_sex = models.CharField(max_length=3, choices=BirthSex.choices, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Where the person lives, an email and an emergency contact (issue #18): protected fields of the field
+    # policy (keel.access.policy.PROTECTED_FIELDS), never shown to peer specialists or auditors.
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)  # state or region
+    postal_code = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    emergency_contact_name = models.CharField(max_length=100, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
     # The language messages to the patient are written in (reminders, activation codes): en or es.
     preferred_language = models.CharField(
         max_length=8, choices=[("en", "English"), ("es", "Español")], default=default_language
@@ -106,8 +116,18 @@ class EndReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class EpisodeKind(models.TextChoices):
+    """The kind of care an episode is, chosen at admission (issue #18)."""
+
+    OTP = "otp", _("Opioid treatment program")
+    OBOT = "obot", _("Office-based buprenorphine")
+    COUNSELING = "counseling", _("Counseling")
+
+
 class Enrollment(models.Model):
-    """An episode of care at a program: from its start date to an end date with a reason."""
+    """An episode of care at a program: from its start date to an end date with a reason. At admission the
+    desk records its kind and two confirmations, each with who and when: the patient received the Part 2
+    patient notice (42 CFR 2.22) and consented to treatment (blank on episodes from before issue #18)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="enrollments")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments")
@@ -116,6 +136,15 @@ class Enrollment(models.Model):
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
     status = models.CharField(
         max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    kind = models.CharField(max_length=16, choices=EpisodeKind.choices, blank=True)
+    notice_given_at = models.DateTimeField(null=True, blank=True)
+    notice_given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consented_at = models.DateTimeField(null=True, blank=True)
+    consented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -259,6 +288,10 @@ class ActivationCode(models.Model):
     Only a SHA-256 digest is stored; the code is shown once. A newer code replaces any unused older one."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="activation_codes")
+    # "activate": makes the patient's account; "reset": sets a new password on it (a desk reset, issue #18)
+    purpose = models.CharField(
+        max_length=8, choices=[("activate", "activate"), ("reset", "reset")], default="activate"
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()

@@ -25,6 +25,8 @@ class EnrollmentView:
     ended_on: date | None
     end_reason: str
     status: str
+    kind: str = ""  # the kind of care (EpisodeKind); blank on episodes from before issue #18
+    kind_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,34 @@ class PatientView:
     date_of_birth: date | None = None
     pronouns: str | None = None
     enrollment_status: str | None = None
+    # protected fields (issue #18): None when the role may not see them or the record has none
+    address: dict[str, str] | None = None
+    email: str | None = None
+    emergency_contact: dict[str, str] | None = None
     enrollments: list[EnrollmentView] = field(default_factory=list)
     care_team: list[dict[str, Any]] = field(default_factory=list)
     open_flags: list[dict[str, Any]] = field(default_factory=list)
     resolved_flags: list[dict[str, Any]] = field(default_factory=list)  # the latest, with their notes
+
+
+def _address(patient: Patient) -> dict[str, str] | None:
+    parts = {
+        "line": patient.address_line,
+        "city": patient.city,
+        "region": patient.region,
+        "postal_code": patient.postal_code,
+    }
+    return parts if any(parts.values()) else None
+
+
+def _contact(patient: Patient) -> dict[str, str] | None:
+    if not patient.emergency_contact_name:
+        return None
+    return {
+        "name": patient.emergency_contact_name,
+        "relationship": patient.emergency_contact_relationship,
+        "phone": patient.emergency_contact_phone,
+    }
 
 
 def _view(
@@ -68,8 +94,22 @@ def _view(
         date_of_birth=patient.date_of_birth if policy.field_visible(areas, "date_of_birth") else None,
         pronouns=patient.pronouns or None,
         enrollment_status=(active.status if active else EnrollmentStatus.ENDED) if clinical else None,
+        address=_address(patient) if full and policy.field_visible(areas, "address") else None,
+        email=(patient.email or None) if full and policy.field_visible(areas, "email") else None,
+        emergency_contact=_contact(patient)
+        if full and policy.field_visible(areas, "emergency_contact")
+        else None,
         enrollments=[
-            EnrollmentView(e.pk, patient.program.slug, e.started_on, e.ended_on, e.end_reason, e.status)
+            EnrollmentView(
+                e.pk,
+                patient.program.slug,
+                e.started_on,
+                e.ended_on,
+                e.end_reason,
+                e.status,
+                e.kind,
+                e.get_kind_display() if e.kind else "",
+            )
             for e in enrollments
         ]
         if full

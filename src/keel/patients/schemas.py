@@ -12,6 +12,20 @@ class EnrollmentOut(Schema):
     ended_on: date | None
     end_reason: str
     status: str
+    kind: str = ""  # otp | obot | counseling; blank on episodes from before the kind was asked
+
+
+class AddressOut(Schema):
+    line: str
+    city: str
+    region: str
+    postal_code: str
+
+
+class EmergencyContactOut(Schema):
+    name: str
+    relationship: str
+    phone: str
 
 
 class CareTeamMemberOut(Schema):
@@ -32,6 +46,9 @@ class PatientOut(Schema):
 
 
 class PatientDetailOut(PatientOut):
+    address: AddressOut | None = None  # protected: only roles that see the clinical area
+    email: str | None = None  # protected
+    emergency_contact: EmergencyContactOut | None = None  # protected
     enrollments: list[EnrollmentOut]
     care_team: list[CareTeamMemberOut]
 
@@ -62,6 +79,7 @@ class EpisodeOut(Schema):
     ended_on: str | None
     end_reason: str
     status: str
+    kind: str = ""
 
 
 class ActivationCodeOut(Schema):

@@ -28,6 +28,7 @@ from keel.patients.models import (
     EndReason,
     Enrollment,
     EnrollmentStatus,
+    EpisodeKind,
     FlagKind,
     Patient,
     PatientFlag,
@@ -142,8 +143,53 @@ class NotAllowed(PermissionError):
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 _RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
-TEXT_LIMITS = {"given_name": 100, "family_name": 100, "preferred_name": 100, "pronouns": 40, "phone": 40}
+TEXT_LIMITS = {
+    "given_name": 100,
+    "family_name": 100,
+    "preferred_name": 100,
+    "pronouns": 40,
+    "phone": 40,
+    "address_line": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "emergency_contact_name": 100,
+    "emergency_contact_relationship": 60,
+    "emergency_contact_phone": 40,
+}
 REQUIRED = ("given_name", "family_name")
+MAX_EMAIL = 254
+# The two confirmations at admission (issue #18): the Part 2 patient notice (42 CFR 2.22) and consent to
+# treatment; each is stored with who confirmed it and when.
+CONFIRMATIONS = ("notice_given", "consented")
+
+
+def _confirmed(value: Any) -> bool:
+    return value in (True, "true", "on", "1")
+
+
+def _email(data: dict[str, Any], errors: list[FieldError]) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = data.get("email")
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        errors.append(FieldError("email", _("must be text")))
+        return ""
+    email = value.strip()
+    if len(email) > MAX_EMAIL:
+        errors.append(FieldError("email", _("at most %(n)d characters") % {"n": MAX_EMAIL}))
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.append(FieldError("email", _("give an email address like name@example.org")))
+        return ""
+    return email
+
+
 LANGUAGES = ["en", "es"]  # the languages Keel writes messages in (settings.LANGUAGES)
 
 
@@ -281,6 +327,20 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     record_number = record_number.strip()
     if born and started < born:
         errors.append(FieldError("started_on", _("cannot be before the date of birth")))
+    email = _email(data, errors)
+    contact_name, contact_phone = fields["emergency_contact_name"], fields["emergency_contact_phone"]
+    if (contact_phone or fields["emergency_contact_relationship"]) and not contact_name:
+        errors.append(FieldError("emergency_contact_name", _("give the emergency contact's name")))
+    if contact_name and not contact_phone:
+        errors.append(FieldError("emergency_contact_phone", _("give the emergency contact's phone")))
+    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
+    if not kind and not any(e.field == "episode_kind" for e in errors):
+        errors.append(FieldError("episode_kind", _("choose the kind of care")))
+    if not _confirmed(data.get("notice_given")):
+        notice = _("give the person the privacy notice for their records, then confirm")
+        errors.append(FieldError("notice_given", notice))
+    if not _confirmed(data.get("consented")):
+        errors.append(FieldError("consented", _("the person must consent to treatment; then confirm")))
     not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
     if errors:
         raise FieldsInvalid(errors)
@@ -316,9 +376,20 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
             gender=gender,
             birth_sex=birth_sex,
             preferred_language=language,
+            email=email,
             **fields,
         )
-        enrollment = Enrollment.objects.create(patient=patient, program=program, started_on=started)
+        now = timezone.now()
+        enrollment = Enrollment.objects.create(
+            patient=patient,
+            program=program,
+            started_on=started,
+            kind=kind,
+            notice_given_at=now,
+            notice_given_by=by,
+            consented_at=now,
+            consented_by=by,
+        )
         if by.role in CLINICAL_ROLES:
             CareTeamMember.objects.create(patient=patient, user=by)
         audit.record(
@@ -338,6 +409,7 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
             target_type="enrollment",
             target_id=enrollment.pk,
             reason="admitted",
+            detail={"kind": kind, "notice_given": True, "consented": True},
         )
     return Registration(patient, enrollment)
 
@@ -557,11 +629,13 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
 
 
 def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
-    """Open a new episode of care for someone discharged earlier (from `started_on`, default today)."""
+    """Open a new episode of care for someone discharged earlier (from `started_on`, default today), of the
+    kind `episode_kind` (blank: the kind of their last episode)."""
     patient = _episode_patient(by, patient_id, Action.CREATE)
     today = local_today(patient)
     errors: list[FieldError] = []
     started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
+    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
     if errors:
         raise FieldsInvalid(errors)
     with transaction.atomic():
@@ -572,7 +646,10 @@ def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
         last_end = max((e.ended_on for e in episodes if e.ended_on), default=None)
         if last_end and started < last_end:
             raise FieldsInvalid([FieldError("started_on", _("cannot be before the last episode ended"))])
-        enrollment = Enrollment.objects.create(patient=patient, program=patient.program, started_on=started)
+        kind = kind or (episodes[0].kind if episodes else "")  # blank: the same kind of care as before
+        enrollment = Enrollment.objects.create(
+            patient=patient, program=patient.program, started_on=started, kind=kind
+        )
         audit.record(
             actor=by,
             action=Action.CREATE,
@@ -605,12 +682,19 @@ class IssuedCode:
 
 
 def issue_activation_code(
-    *, by: User, patient_id: int, send_by_text: bool = False, activate_url: str = ""
+    *,
+    by: User,
+    patient_id: int,
+    send_by_text: bool = False,
+    send_by_email: bool = False,
+    activate_url: str = "",
 ) -> IssuedCode:
     """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
     record without an account. Any unused earlier code stops working. With `send_by_text`, the code also goes
     to the record's phone through the configured text-message adapter (keel.reminders.channels): no phone,
-    or no adapter, is refused before any code is made; the message names no program and no health words."""
+    or no adapter, is refused before any code is made; the message names no program and no health words.
+    With `send_by_email`, the same words go to the record's email through KEEL_EMAIL_URL (no email on the
+    record is refused before any code is made)."""
     import secrets
     from datetime import timedelta
 
@@ -641,10 +725,12 @@ def issue_activation_code(
             raise FieldsInvalid([FieldError("send_by_text", _("the record has no phone number"))])
         if sender is None:
             raise FieldsInvalid([FieldError("send_by_text", _("text messages are not set up in this Keel"))])
+    if send_by_email and not patient.email:
+        raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():
-        ActivationCode.objects.filter(patient=patient, used_at__isnull=True).delete()
+        ActivationCode.objects.filter(patient=patient, purpose="activate", used_at__isnull=True).delete()
         row = ActivationCode.objects.create(
             patient=patient,
             digest=_code_digest(code),
@@ -659,25 +745,56 @@ def issue_activation_code(
             program_id=patient.program_id,
             target_type="activation_code",
             target_id=row.pk,
-            detail={"sent_by_text": sender is not None},
+            detail={"sent_by_text": sender is not None, "sent_by_email": bool(send_by_email)},
         )
     shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
     if sender is not None:
         _text_code(sender, patient, shown, activate_url, row.expires_at)
+    if send_by_email:
+        _email_code(patient, shown, activate_url, row.expires_at)
     return IssuedCode(row, shown)
+
+
+def _code_words(patient: Patient, code: str, activate_url: str, expires_at: Any) -> str:
+    """The message with the code, in the patient's language: no program, no health words."""
+    from django.utils import translation
+
+    with translation.override(patient.preferred_language):  # the patient's language, not the desk's
+        return _(
+            "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
+        ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+
+
+def _email_code(patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+    """The code by email (KEEL_EMAIL_URL), after the code is committed; a failed send is audited (the class
+    only) and the desk still has the code on screen."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    with translation.override(patient.preferred_language):
+        subject = _("Your Keel code")
+    body = _code_words(patient, code, activate_url, expires_at)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email], fail_silently=False)
+    except Exception as exc:  # smtplib's errors, refused connections, timeouts: only the class is kept
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason=f"email not sent: {type(exc).__name__}",
+        )
 
 
 def _text_code(sender: Any, patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
     """The code by text message, after the code is committed; a failed send is audited (the class only) and
     the desk still has the code on screen."""
-    from django.utils import translation
-
     from keel.reminders.channels import Message
 
-    with translation.override(patient.preferred_language):  # the patient's language, not the desk's
-        body = _(
-            "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
-        ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+    body = _code_words(patient, code, activate_url, expires_at)
     try:
         sender.send(Message(to=patient.phone, subject="", body=body, stop_url=""))
     except Exception as exc:  # any provider's failure; only its class is kept
@@ -734,7 +851,12 @@ def _activate(code: str, username: str, password: str) -> User:
         row = (
             ActivationCode.objects.select_for_update()
             .select_related("patient__program")
-            .filter(digest=_code_digest(code), used_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(
+                digest=_code_digest(code),
+                purpose="activate",
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
             .first()
         )
         if row is None or row.patient.user_id is not None:
@@ -760,6 +882,134 @@ def _activate(code: str, username: str, password: str) -> User:
             target_type="activation_code",
             target_id=row.pk,
             reason="account made",
+        )
+    return user
+
+
+# --- A password reset started at the desk (issue #18) ----------------------------------------------------
+
+
+def issue_reset_code(*, by: User, patient_id: int, data: dict[str, Any]) -> IssuedCode:
+    """A patient who forgot their password and has no email to reset it with comes to the desk: the program's
+    admins and its clinicians, having checked who they are (`identity_checked`), give a one-time code like the
+    activation code (shown once, digest stored, KEEL_ACTIVATION_DAYS). Any unused earlier reset code stops
+    working. Audited; the password is unchanged until the patient uses the code."""
+    import secrets
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=Action.CREATE, target_type="password_reset", audit_success=False
+    )
+    if not policy.can_register_patient(by, patient.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="password_reset",
+            reason="role may not start a password reset",
+        )
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers start a password reset."))
+    if not _confirmed(data.get("identity_checked")):
+        raise FieldsInvalid(
+            [FieldError("identity_checked", _("check who the person is first, then confirm it here"))]
+        )
+    if patient.user_id is None:
+        raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    now = timezone.now()
+    with transaction.atomic():
+        ActivationCode.objects.filter(patient=patient, purpose="reset", used_at__isnull=True).delete()
+        row = ActivationCode.objects.create(
+            patient=patient,
+            purpose="reset",
+            digest=_code_digest(code),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="password_reset",
+            target_id=row.pk,
+            reason="password reset started at the desk",
+            detail={"identity_checked": True},
+        )
+    return IssuedCode(row, "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4)))
+
+
+def reset_password_with_code(*, code: str, password: str, password_again: str) -> User:
+    """The patient sets a new password with the code from the desk. Every session and token of the account
+    ends; the code then stops working. A wrong, used or expired code gets one answer (audited)."""
+    errors: list[FieldError] = []
+    if not password:
+        errors.append(FieldError("password", _("this is required")))
+    elif password != password_again:
+        errors.append(FieldError("password_again", _("the two passwords differ")))
+    if not code or len(code) > 40:
+        errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
+    if errors:
+        raise FieldsInvalid(errors)
+    try:
+        return _reset_password(code, password)
+    except _CodeDidNotWork:
+        audit.record(
+            actor=None,
+            action=Action.FAILED_LOGIN,
+            outcome=Outcome.FAILURE,
+            target_type="password_reset",
+            reason="password reset code did not work",
+        )
+        raise FieldsInvalid(
+            [FieldError("code", _("this code does not work; ask the front desk for a new one"))]
+        ) from None
+
+
+def _reset_password(code: str, password: str) -> User:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from keel.accounts import services as accounts
+
+    with transaction.atomic():
+        row = (
+            ActivationCode.objects.select_for_update()
+            .select_related("patient__user")
+            .filter(
+                digest=_code_digest(code),
+                purpose="reset",
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+        if row is None or row.patient.user is None or not row.patient.user.is_active:
+            raise _CodeDidNotWork()
+        user = row.patient.user
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise FieldsInvalid([FieldError("password", " ".join(exc.messages))]) from None
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        accounts.end_sessions(user)
+        accounts.revoke_tokens(user)
+        row.used_at = timezone.now()
+        row.save(update_fields=["used_at"])
+        audit.record(
+            actor=user,
+            action=Action.UPDATE,
+            patient_id=row.patient.pk,
+            program_id=row.patient.program_id,
+            target_type="password_reset",
+            target_id=row.pk,
+            reason="password set with a desk code",
         )
     return user
 

@@ -15,4 +15,6 @@ urlpatterns = [
     ),
     path("program/care-teams/", views.bulk_care_team, name="bulk_care_team"),
     path("accounts/activate/", views.activate, name="activate"),
+    path("patients/<int:patient_id>/password-reset-code/", views.reset_code, name="reset_code"),
+    path("accounts/reset-with-code/", views.reset_with_code, name="reset_with_code"),
 ]

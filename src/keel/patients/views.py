@@ -21,11 +21,13 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients import queries, services
-from keel.patients.forms import ActivateForm, CareTeamForm, RegistrationForm
-from keel.patients.models import EndReason, local_today
+from keel.patients.forms import ActivateForm, CareTeamForm, RegistrationForm, ResetWithCodeForm
+from keel.patients.models import EndReason, EpisodeKind, local_today
 
 
-def _errors_onto(form: RegistrationForm | CareTeamForm | ActivateForm, exc: FieldsInvalid) -> None:
+def _errors_onto(
+    form: RegistrationForm | CareTeamForm | ActivateForm | ResetWithCodeForm, exc: FieldsInvalid
+) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.reason)
 
@@ -123,6 +125,7 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
             "in_care": in_care,
             "can_manage": policy.can_manage_episode(request.user, patient.program_id),
             "reasons": EndReason.choices,
+            "kinds": EpisodeKind.choices,
             "error": error,
             "today": local_today(patient).isoformat(),
         },
@@ -139,6 +142,7 @@ def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpR
             by=request.user,
             patient_id=patient_id,
             send_by_text=request.POST.get("send_by_text") == "on",
+            send_by_email=request.POST.get("send_by_email") == "on",
             activate_url=request.build_absolute_uri(reverse("patients:activate")),
         )
     except services.NotAllowed:
@@ -183,6 +187,52 @@ def activate(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         status = 422
     return render(request, "patients/activate.html", {"form": form}, status=status)
+
+
+@require_http_methods(["POST"])
+@login_required
+def reset_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """A one-time code for a patient who forgot their password (and has no email): shown once at the desk."""
+    reset_url = request.build_absolute_uri(reverse("patients:reset_with_code"))
+    try:
+        issued = services.issue_reset_code(by=request.user, patient_id=patient_id, data=request.POST.dict())
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return render(
+            request,
+            "patients/reset_code.html",
+            {"error": " ".join(e.reason for e in exc.errors), "patient_id": patient_id},
+            status=422,
+        )
+    return render(
+        request,
+        "patients/reset_code.html",
+        {
+            "code": issued.code,
+            "expires_at": issued.row.expires_at,
+            "patient_id": patient_id,
+            "reset_url": reset_url,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reset_with_code(request: HttpRequest) -> HttpResponse:
+    """The patient sets a new password with the code from the desk, then signs in with it."""
+    form = ResetWithCodeForm(request.POST or None)
+    status, done = 200, False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password_with_code(**form.cleaned_data)
+        except FieldsInvalid as exc:
+            _errors_onto(form, exc)
+            status = 422
+        else:
+            done = True
+    elif request.method == "POST":
+        status = 422
+    return render(request, "patients/reset_with_code.html", {"form": form, "done": done}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -49,13 +49,42 @@ CASELOAD_PAGE_SIZE = 50
 @login_required
 def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The caseload: the caller's patients, most urgent first, with the reasons (journey 6)."""
-    from keel.careteam.queries import caseload
+    from keel.careteam.queries import CASELOAD_STATUSES, caseload, default_status
+    from keel.core.rules.inputs import FieldsInvalid
 
-    page = Paginator(caseload(request.user), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    status = request.GET.get("status") or default_status(request.user)
+    clinical = default_status(request.user) == "current"
+    try:
+        rows = caseload(request.user, status=status)
+    except FieldsInvalid as exc:  # a status not in the list: the form says so, nothing is listed
+        return render(
+            request,
+            "web/patient_list.html",
+            {
+                "patients": [],
+                "page": None,
+                "total": 0,
+                "status": "",
+                "statuses": CASELOAD_STATUSES,
+                "can_filter": clinical,
+                "status_error": " ".join(e.reason for e in exc.errors),
+            },
+            status=422,
+        )
+    page = Paginator(rows, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/patient_list.html",
-        {"patients": page.object_list, "page": page, "total": page.paginator.count},
+        {
+            "patients": page.object_list,
+            "page": page,
+            "total": page.paginator.count,
+            "status": status,
+            "statuses": CASELOAD_STATUSES,
+            "can_filter": clinical,
+            # the page links keep a status other than the default (the default's links stay ?page=N)
+            "status_query": "" if status == default_status(request.user) else f"status={status}&",
+        },
     )
 
 

@@ -50,13 +50,47 @@ def patient(p: Any, areas: frozenset[Area]) -> dict[str, Any]:
     # every record of a program has a birth date; only a self-guided record has none
     if p.date_of_birth and field_visible(areas, "date_of_birth"):
         out["birthDate"] = p.date_of_birth.isoformat()
+    telecom = []
     if p.phone and field_visible(areas, "phone"):
-        out["telecom"] = [{"system": "phone", "value": p.phone}]
+        telecom.append({"system": "phone", "value": p.phone})
+    if getattr(p, "email", "") and field_visible(areas, "email"):
+        telecom.append({"system": "email", "value": p.email})
+    if telecom:
+        out["telecom"] = telecom
+    address = _address(p) if field_visible(areas, "address") else None
+    if address:
+        out["address"] = [address]
+    if getattr(p, "emergency_contact_name", "") and field_visible(areas, "emergency_contact"):
+        out["contact"] = [_emergency_contact(p)]
     if p.birth_sex and field_visible(areas, "birth_sex"):
         out["extension"] = [{"url": US_CORE_BIRTHSEX, "valueCode": p.birth_sex}]
     if out.get("identifier") and out.get("name") and out.get("gender"):
         out["meta"] = {"profile": [US_CORE_PATIENT]}
     return out
+
+
+def _address(p: Any) -> dict[str, Any] | None:
+    """The home address with only the parts the record has (FHIR forbids empty strings)."""
+    parts: dict[str, Any] = {}
+    if getattr(p, "address_line", ""):
+        parts["line"] = [p.address_line]
+    for element, name in (("city", "city"), ("state", "region"), ("postalCode", "postal_code")):
+        if getattr(p, name, ""):
+            parts[element] = getattr(p, name)
+    return {"use": "home", **parts} if parts else None
+
+
+def _emergency_contact(p: Any) -> dict[str, Any]:
+    """Patient.contact: the emergency contact (HL7 v2 table 0131, code C), their relationship as text."""
+    relationship: dict[str, Any] = {
+        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "C"}]
+    }
+    if p.emergency_contact_relationship:
+        relationship["text"] = p.emergency_contact_relationship
+    contact: dict[str, Any] = {"relationship": [relationship], "name": {"text": p.emergency_contact_name}}
+    if p.emergency_contact_phone:
+        contact["telecom"] = [{"system": "phone", "value": p.emergency_contact_phone}]
+    return contact
 
 
 def organization(program: Any) -> dict[str, Any]:
