@@ -19,7 +19,13 @@ pytestmark = pytest.mark.django_db
 def test_healthz_reports_ok() -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "database": "ok", "worker": "down", "failed_jobs": 0}
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "worker": "down",
+        "failed_jobs": 0,
+        "failed_reminders": 0,
+    }
 
 
 def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path: object) -> None:
