@@ -81,3 +81,40 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     expect(section).to_contain_text("Bottles:")
     shot(page, "treatment-take-homes-tablet")
     context.close()
+
+
+def test_a_take_home_on_methadone_day_one_counts_from_the_first_dose(
+    live_server: Any, browser: Any, shot: Any
+) -> None:
+    """Journey 4's bad path: someone admitted long ago but on their first methadone day is in the first tier
+    of 42 CFR 8.12(i) (days in treatment count from the episode's first dose), never the 28-day tier."""
+    from datetime import timedelta
+
+    from keel.patients.models import Enrollment, local_today
+
+    demo.load(patients_per_program=6, seed=11)
+    orders = MedicationOrder.objects.filter(patient__program__slug="riverside", status="active")
+    first_day = next(o for o in orders if not DoseRecord.objects.filter(patient=o.patient).exists())
+    patient = first_day.patient
+    Enrollment.objects.filter(patient=patient).update(started_on=local_today(patient) - timedelta(days=56))
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "riverside.nurse")
+    page.get_by_role("link", name="Dosing window").click()
+    row = page.locator(f"#p{patient.pk}")
+    row.get_by_label(f"Dose for {patient.display_name} (mg)").fill("30")
+    page.keyboard.press("Enter")
+    page.get_by_text(f"30 mg given to {patient.display_name}.").wait_for()
+    context.close()
+
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "riverside.prescriber")
+    page.goto(f"{live_server.url}/patients/{patient.pk}/medication/")
+    form = page.locator("form", has=page.get_by_role("button", name="Decide take-homes"))
+    for box in form.get_by_role("checkbox").all():
+        box.check()
+    form.get_by_role("button", name="Decide take-homes").click()
+    page.get_by_text("Take-home decision: up to 7 days.").wait_for()
+    shot(page, "treatment-take-homes-day-one-tablet")
+    context.close()
