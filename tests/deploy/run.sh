@@ -23,6 +23,8 @@ WORK=$(mktemp -d /tmp/keel-deploy.XXXXXX)
 DB=keel_deploy_$("$BIN/python" -c 'import secrets; print(secrets.token_hex(6))')
 PIDS=()
 DB_MADE=
+APP_ROLE=${DB}_app  # the role the processes connect as (issue #14: it cannot change audit rows)
+ROLE_MADE=
 
 cleanup() {
   local rc=$?
@@ -35,6 +37,9 @@ cleanup() {
   done
   if [ -n "$DB_MADE" ]; then
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null || rc=1
+  fi
+  if [ -n "$ROLE_MADE" ]; then
+    psql -q "$PG_ADMIN_URL" -c "DROP ROLE IF EXISTS $APP_ROLE" >/dev/null || rc=1
   fi
   if [ "$rc" -ne 0 ]; then
     for log in "$WORK"/*.log; do
@@ -105,9 +110,22 @@ export PYTHONUNBUFFERED=1
 
 cd "$WORK"  # nothing of the checkout on the way: the processes run from the installed package
 echo "==> release steps (database $DB)"
-"$VENV/keel" migrate --no-input -v 0
+"$VENV/keel" migrate --no-input -v 0  # as the owner (here the admin role), which owns the tables
 "$VENV/keel" collectstatic --no-input -v 0
-"$VENV/keel" check --deploy --fail-level WARNING
+# docs/deploy.md's two roles: the owner migrates; the processes connect as an application role that may read and
+# write every table but can only SELECT and INSERT audit rows (keel audit app-role, run by the owner).
+psql -q "$PG_ADMIN_URL" -c "CREATE ROLE $APP_ROLE LOGIN" >/dev/null
+ROLE_MADE=1
+"$VENV/keel" audit app-role "$APP_ROLE" >/dev/null
+APP_URL=$("$BIN/python" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(netloc=sys.argv[2] + "@" + p.netloc.rsplit("@", 1)[-1])))' "$DB_URL" "$APP_ROLE")
+sed -i "s|^KEEL_DATABASE_URL=.*|KEEL_DATABASE_URL=$APP_URL|" "$WORK/env"
+export KEEL_DATABASE_URL=$APP_URL
+if psql -q "$APP_URL" -c "UPDATE audit_auditevent SET reason = reason" >/dev/null 2>&1 \
+   || psql -q "$APP_URL" -c "DELETE FROM audit_auditevent" >/dev/null 2>&1; then
+  echo "  FAIL the application role can change audit rows"; exit 1
+fi
+echo "  ok   the application role ($APP_ROLE) cannot UPDATE or DELETE audit rows"
+"$VENV/keel" check --deploy --database default --fail-level WARNING  # keel.audit.W001 checks the role too
 printf '%s\n' 'ci-Admin-passw0rd-long' | "$VENV/keel" setup --program-slug riverside --program-name "Riverside Clinic" \
   --time-zone America/New_York --username ci-admin --email admin@clinic.example --password-stdin --json \
   > "$WORK/setup.json"
