@@ -24,7 +24,7 @@ def said_text(entry: Any, fallback: str) -> str:
     """One reason: its template translated and filled, or `fallback` (the English text) when there is none
     or a translation's placeholder is broken (never a 500)."""
     if not isinstance(entry, dict) or not entry.get("template"):
-        return fallback
+        return _(fallback) if fallback else fallback  # a fixed sentence marked in the core (N_) is catalogued
     params = entry.get("params") or {}
     try:
         return _(entry["template"]) % {k: _value(v) for k, v in dict(params).items()}

@@ -663,11 +663,19 @@ def emergency_access(
             patient=patient, user=by, reason=why, started_at=now, expires_at=now + timedelta(minutes=minutes)
         )
         name = by.get_full_name() or by.username
+        with translation.override("en"):
+            role = str(by.get_role_display())
         PatientFlag.objects.create(
             patient=patient,
             kind="emergency_access",
             priority=1,
-            reasons=[f"{by.get_role_display()} {name} opened this record in an emergency: {why}"],
+            reasons=[f"{role} {name} opened this record in an emergency: {why}"],
+            said=[  # shown in the reader's language (keel.patients.flagwords); the name and reason as written
+                {
+                    "template": gettext_noop("%(role)s %(name)s opened this record in an emergency: %(why)s"),
+                    "params": {"role": role, "name": name, "why": why},
+                }
+            ],
             sources=list(core.SOURCES_EMERGENCY),
             source_type="emergency_access",
             source_id=grant.pk,

@@ -26,6 +26,7 @@ from typing import Any
 from keel.core import diagnosis
 from keel.core.decision import Reason
 from keel.core.instruments.model import Band, ItemError
+from keel.core.words import gettext_noop as N_
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,10 @@ def _phq9(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> 
     if answers.get("phq9_9", 0) >= 1:
         flags += ["item9_positive", "suicide_risk"]
         reasons.append(
-            "Question 9 (thoughts of death or self-harm) was answered above 0: a same-day suicide risk "
-            "assessment is needed, whatever the total."
+            N_(
+                "Question 9 (thoughts of death or self-harm) was answered above 0: a same-day suicide risk "
+                "assessment is needed, whatever the total."
+            )
         )
     return Interpretation(total, band, tuple(flags), tuple(reasons), ("kroenke-2001", "keel-conflict-16"))
 
@@ -298,22 +301,24 @@ def _cssrs(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) ->
     level, reasons = 0, []
     if yes & {"cssrs_1", "cssrs_2"}:
         level = max(level, 1)
-        reasons.append("A wish to be dead or thoughts of suicide in the past month: at least low risk.")
+        reasons.append(N_("A wish to be dead or thoughts of suicide in the past month: at least low risk."))
     if "cssrs_3" in yes:
         level = max(level, 2)
-        reasons.append("Thought about how: moderate risk.")
+        reasons.append(N_("Thought about how: moderate risk."))
     if "cssrs_6" in yes and "cssrs_6b" not in yes:
         level = max(level, 2)
-        reasons.append("Suicidal behaviour more than 3 months ago: moderate risk.")
+        reasons.append(N_("Suicidal behaviour more than 3 months ago: moderate risk."))
     if yes & {"cssrs_4", "cssrs_5"}:
         level = 3
-        reasons.append("Intent or a plan in the past month: high risk. Do not leave the person alone.")
+        reasons.append(N_("Intent or a plan in the past month: high risk. Do not leave the person alone."))
     if "cssrs_6b" in yes:
         level = 3
-        reasons.append("Suicidal behaviour in the past 3 months: high risk. Do not leave the person alone.")
+        reasons.append(
+            N_("Suicidal behaviour in the past 3 months: high risk. Do not leave the person alone.")
+        )
     band = CSSRS_LEVELS[level]
     if not reasons:
-        reasons.append("No positive answers: no risk identified by the screener.")
+        reasons.append(N_("No positive answers: no risk identified by the screener."))
     flags = ("suicide_risk", f"suicide_risk_{band.code}") if level else ()
     return Interpretation(None, band, flags, tuple(reasons), ("columbia-cssrs-screen", "columbia-triage"))
 
