@@ -23,6 +23,9 @@ PASSWORD = "a long and unusual passphrase"
 PHONE = {"width": 390, "height": 844}
 
 
+EPISODE_KIND = "otp"  # an opioid treatment program admission (issue #18)
+
+
 def _code(secret_base32: str) -> str:
     key = base64.b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
     return f"{TOTP(key).token():06d}"
@@ -93,11 +96,16 @@ def test_the_first_morning(live_server: Any, browser: Any, shot: Any, smtp_serve
     admin.get_by_label("Pronouns (optional)").fill("she/her")
     admin.get_by_label("Date of birth").fill("1988-04-02")
     admin.get_by_label("Gender (for records and billing)").select_option("female")
+    admin.get_by_label("Kind of care").select_option(EPISODE_KIND)
+    admin.get_by_label(
+        "I gave the person the notice about the privacy of their substance use records"
+    ).check()
+    admin.get_by_label("The person consents to treatment").check()
     admin.get_by_role("button", name="Register").click()
     expect(admin.get_by_role("heading", name="Mari Lopez")).to_be_visible()
 
     # ...puts the nurse on the care team...
-    admin.get_by_role("link", name="Care team").click()
+    admin.get_by_role("link", name="Care team", exact=True).click()
     admin.get_by_label("Staff member").select_option(label="Nia (Nurse)")
     admin.get_by_role("button", name="Add to the care team").click()
     expect(admin.get_by_role("listitem").filter(has_text="Nia (Nurse)")).to_be_visible()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from keel import demo
 from keel.patients.models import Patient
-from keel.treatment.models import MedicationOrder
+from keel.treatment.models import DoseRecord, MedicationOrder
 from tests.browser.test_instrument_journeys import _sign_in
 
 TABLET = {"width": 1024, "height": 900}
@@ -77,13 +77,26 @@ def test_intake_and_buprenorphine_start(live_server: Any, browser: Any, shot: An
         "Severe opioid use disorder" in page.get_by_role("region", name="Intake and diagnosis").inner_text()
     )
 
-    # First doses: 4 mg, 4 mg; a third would pass the 8 mg day-1 limit (program policy).
+    # First doses: 4 mg, then 4 mg after the re-dose interval; a third would pass the 8 mg day-1 limit
+    # (program policy). The nurse types each amount: never the ordered dose by default (issue #13).
     page.get_by_label("Buprenorphine dose (mg)").fill("4")
     page.get_by_role("button", name="Prescribe").click()
-    for _ in range(2):  # the nurse types each amount: never the ordered dose by default (issue #13)
-        page.get_by_label("Dose now (mg)").fill("4")
-        page.get_by_role("button", name="Give dose").click()
-        page.get_by_role("heading", name="Buprenorphine doses").wait_for()
+    given = DoseRecord.objects.filter(patient=patient, medication="buprenorphine", status="given")
+    page.get_by_label("Dose now (mg)").fill("4")
+    page.get_by_role("button", name="Give dose").click()
+    page.get_by_role("heading", name="Buprenorphine doses").wait_for()
+    # A second 4 mg at once is not given: the re-dose interval (reference 9.3) holds it.
+    page.get_by_label("Dose now (mg)").fill("4")
+    page.get_by_role("button", name="Give dose").click()
+    page.get_by_role("heading", name="Buprenorphine doses").wait_for()
+    assert given.count() == 1
+    # Two hours on (the first dose's time moved back; its day unchanged), the second 4 mg is given.
+    given.update(given_at=timezone.now() - timedelta(hours=2, minutes=5))
+    page.get_by_label("Dose now (mg)").fill("4")
+    page.get_by_role("button", name="Give dose").click()
+    page.get_by_role("heading", name="Buprenorphine doses").wait_for()
+    assert given.count() == 2
+    given.update(given_at=timezone.now() - timedelta(hours=2, minutes=5))  # the third meets the day limit
     doses = page.get_by_role("region", name="Buprenorphine doses")
     expect(doses).to_contain_text("8 mg given today")
     expect(doses).to_contain_text("Day limit (program policy): 8")
