@@ -19,6 +19,17 @@ from tests.conftest import PASSWORD, Mailbox, World, sign_in
 
 pytestmark = pytest.mark.django_db
 NEW = "a long and unusual passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queue's worker closes connections that are not in autocommit between tasks, as a long-running
+    process should; inside a test's transaction on PostgreSQL that would close the test's own connection."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
 HEALTH_WORDS = [
     "opioid",
     "methadone",
