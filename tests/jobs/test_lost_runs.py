@@ -103,6 +103,7 @@ def test_a_recovered_run_is_recovered_once() -> None:
     assert services.recover_lost_runs(now=NOW) == []
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections, as test_jobs.py
 def test_the_worker_recovers_and_reruns_a_lost_run(monkeypatch: pytest.MonkeyPatch) -> None:
     run = _running(started=NOW - timedelta(hours=2))
     monkeypatch.setattr(services, "JOBS", JOBS)

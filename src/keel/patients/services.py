@@ -979,7 +979,7 @@ def _reset_password(code: str, password: str) -> User:
 
     with transaction.atomic():
         row = (
-            ActivationCode.objects.select_for_update()
+            ActivationCode.objects.select_for_update(of=("self",))  # the code's row; the user may be null
             .select_related("patient__user")
             .filter(
                 digest=_code_digest(code),
