@@ -126,7 +126,10 @@ def test_cut_tail_after_checkpoint_detected(tmp_path: Path) -> None:
     log = tmp_path / "points.jsonl"
     head = _checkpoint(log)
     with connection.cursor() as c:
-        c.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_delete")
+        if connection.vendor == "postgresql":  # as the owner, inside the test's transaction
+            c.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+        else:
+            c.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_delete")
         c.execute("DELETE FROM audit_auditevent WHERE id = %s", [head["event_id"]])
     assert not AuditEvent.objects.filter(pk=head["event_id"]).exists()
     assert _verify(log) == 1
