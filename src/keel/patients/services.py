@@ -872,18 +872,24 @@ def _activate(code: str, username: str, password: str) -> User:
         except accounts.AccountError as exc:
             raise FieldsInvalid([FieldError(exc.field, exc.message)]) from None
         Patient.objects.filter(pk=row.patient.pk).update(user=user)
-        row.used_at = timezone.now()
-        row.save(update_fields=["used_at"])
-        audit.record(
-            actor=user,
-            action=Action.UPDATE,
-            patient_id=row.patient.pk,
-            program_id=row.patient.program_id,
-            target_type="activation_code",
-            target_id=row.pk,
-            reason="account made",
-        )
+        _spend_code(row, user, target_type="activation_code", reason="account made")
     return user
+
+
+def _spend_code(row: ActivationCode, user: User, *, target_type: str, reason: str) -> None:
+    """A one-time code used: marked spent and audited as the account's own act (inside the caller's
+    transaction)."""
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    audit.record(
+        actor=user,
+        action=Action.UPDATE,
+        patient_id=row.patient.pk,
+        program_id=row.patient.program_id,
+        target_type=target_type,
+        target_id=row.pk,
+        reason=reason,
+    )
 
 
 # --- A password reset started at the desk (issue #18) ----------------------------------------------------
@@ -1000,17 +1006,7 @@ def _reset_password(code: str, password: str) -> User:
         user.save(update_fields=["password"])
         accounts.end_sessions(user)
         accounts.revoke_tokens(user)
-        row.used_at = timezone.now()
-        row.save(update_fields=["used_at"])
-        audit.record(
-            actor=user,
-            action=Action.UPDATE,
-            patient_id=row.patient.pk,
-            program_id=row.patient.program_id,
-            target_type="password_reset",
-            target_id=row.pk,
-            reason="password set with a desk code",
-        )
+        _spend_code(row, user, target_type="password_reset", reason="password set with a desk code")
     return user
 
 
