@@ -1,0 +1,97 @@
+"""`keel episode ...`: the front desk's episode and account steps from the command line (issue #18), through
+the same services as the patient pages and the API (the access policy, the audit trail).
+
+    keel episode discharge --by USER --patient-id N --reason REASON [--ended-on YYYY-MM-DD]
+    keel episode readmit --by USER --patient-id N [--started-on YYYY-MM-DD] [--episode-kind KIND]
+    keel episode care-team --by USER --patient-id N (--add USER_ID | --remove USER_ID)
+    keel episode activation-code --by USER --patient-id N [--send-by-email] [--send-by-text]
+
+A patient outside the user's reach is "not found", as on the pages; bad input names its field; both exit 2.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+from django.urls import reverse
+
+from keel.accounts.management.commands.staff import acting_user, fields_error
+from keel.core.rules.inputs import FieldsInvalid
+from keel.patients import services
+
+
+def _patient_id(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise CommandError("--patient-id: give the record's number id", returncode=2) from None
+    if value < 1:
+        raise CommandError("--patient-id: give the record's number id", returncode=2)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Discharge, readmit, change a care team or give an activation code, as the patient pages do."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        for name in ("discharge", "readmit", "care-team", "activation-code"):
+            sub = actions.add_parser(name)
+            sub.add_argument("--by", required=True, help="username of the staff member acting")
+            sub.add_argument("--patient-id", required=True)
+            if name == "discharge":
+                sub.add_argument("--reason", required=True)
+                sub.add_argument("--ended-on", default="")
+            if name == "readmit":
+                sub.add_argument("--started-on", default="")
+                sub.add_argument("--episode-kind", default="")
+            if name == "care-team":
+                group = sub.add_mutually_exclusive_group(required=True)
+                group.add_argument("--add", metavar="USER_ID")
+                group.add_argument("--remove", metavar="USER_ID")
+            if name == "activation-code":
+                sub.add_argument("--send-by-email", action="store_true")
+                sub.add_argument("--send-by-text", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        by = acting_user(options["by"])
+        patient_id = _patient_id(options["patient_id"])
+        try:
+            self._act(options["action"], by, patient_id, options)
+        except FieldsInvalid as exc:
+            raise fields_error(exc) from None
+        except Http404:
+            raise CommandError("--patient-id: no such patient in your reach", returncode=2) from None
+        except (services.NotAllowed, PermissionDenied) as exc:
+            raise CommandError(str(exc) or "not allowed for your role", returncode=2) from None
+
+    def _act(self, action: str, by: Any, patient_id: int, options: dict[str, Any]) -> None:
+        if action == "discharge":
+            data = {"reason": options["reason"], "ended_on": options["ended_on"]}
+            ended = services.discharge(by=by, patient_id=patient_id, data=data)
+            self.stdout.write(f"Episode {ended.pk} ended on {ended.ended_on}.")
+        elif action == "readmit":
+            data = {"started_on": options["started_on"], "episode_kind": options["episode_kind"]}
+            opened = services.readmit(by=by, patient_id=patient_id, data=data)
+            self.stdout.write(f"Episode {opened.pk} began on {opened.started_on.isoformat()}.")
+        elif action == "care-team":
+            if options["add"] is not None:
+                services.add_to_care_team(by=by, patient_id=patient_id, user_id=options["add"])
+                self.stdout.write("Added to the care team.")
+            else:
+                services.remove_from_care_team(by=by, patient_id=patient_id, user_id=options["remove"])
+                self.stdout.write("Removed from the care team.")
+        else:
+            issued = services.issue_activation_code(
+                by=by,
+                patient_id=patient_id,
+                send_by_text=options["send_by_text"],
+                send_by_email=options["send_by_email"],
+                activate_url=settings.KEEL_PUBLIC_URL.rstrip("/") + reverse("patients:activate"),
+            )
+            self.stdout.write(f"Activation code: {issued.code}")

@@ -1,0 +1,254 @@
+"""Issue #18: the first day's staff and episode steps from the command line, through the same services as the
+pages and the API. Every refusal names what was wrong and exits with 2; nothing is half-written."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from keel.accounts.models import Invitation, User
+from keel.audit.models import AuditEvent
+from keel.patients.models import ActivationCode, CareTeamMember, Enrollment, EnrollmentStatus
+from tests.conftest import World
+
+
+def _keel(*args: str) -> tuple[int, str, str]:
+    out = io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=io.StringIO())
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), str(exc)
+    return 0, out.getvalue(), ""
+
+
+ADMIN = ("--by", "r-program_admin", "--program", "riverside")
+
+
+# --- keel staff ---------------------------------------------------------------------------------------
+
+
+def test_an_admin_lists_the_programs_staff_as_json(world: World) -> None:
+    code, out, _ = _keel("staff", "list", *ADMIN, "--json")
+    assert code == 0
+    assert {row["username"] for row in json.loads(out)["staff"]} >= {"r-nurse", "r-prescriber"}
+
+
+def test_the_list_never_shows_another_programs_staff(world: World) -> None:
+    _, out, _ = _keel("staff", "list", *ADMIN, "--json")
+    assert "l-nurse" not in {row["username"] for row in json.loads(out)["staff"]}
+
+
+def test_a_nurse_may_not_list_staff(world: World) -> None:
+    code, _, error = _keel("staff", "list", "--by", "r-nurse", "--program", "riverside")
+    assert (code, "admins" in error) == (2, True)
+
+
+def test_an_admin_of_one_program_cannot_manage_another(world: World) -> None:
+    code, _, _ = _keel("staff", "list", "--by", "r-program_admin", "--program", "lakeside")
+    assert code == 2
+
+
+def test_an_unknown_actor_exits_2(world: World) -> None:
+    code, _, error = _keel("staff", "list", "--by", "nobody", "--program", "riverside")
+    assert (code, error.startswith("--by: ")) == (2, True)
+
+
+def test_an_invitation_goes_out_by_email(world: World, smtp_server: Any) -> None:
+    code, _, _ = _keel("staff", "invite", *ADMIN, "--email", "nina@riverside.example", "--role", "nurse")
+    assert code == 0
+    assert len(smtp_server.to("nina@riverside.example")) == 1
+
+
+def test_the_invitation_link_uses_the_public_url(world: World, smtp_server: Any, settings: Any) -> None:
+    settings.KEEL_PUBLIC_URL = "https://keel.riverside.example"
+    _keel("staff", "invite", *ADMIN, "--email", "nina@riverside.example", "--role", "nurse")
+    body = smtp_server.body(smtp_server.to("nina@riverside.example")[0])
+    assert "https://keel.riverside.example/accounts/invitation/" in body
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "field"),
+    [("not-an-address", "nurse", "email: "), ("nina@riverside.example", "patient", "role: ")],
+)
+def test_a_bad_invitation_names_its_field(world: World, email: str, role: str, field: str) -> None:
+    code, _, error = _keel("staff", "invite", *ADMIN, "--email", email, "--role", role)
+    assert (code, error.startswith(field)) == (2, True)
+
+
+def test_a_bad_invitation_writes_nothing(world: World) -> None:
+    _keel("staff", "invite", *ADMIN, "--email", "nina@riverside.example", "--role", "patient")
+    assert not Invitation.objects.exists()
+
+
+def test_deactivating_a_nurse_ends_her_account(world: World, smtp_server: Any) -> None:
+    nurse = world.staff["nurse"]
+    code, _, _ = _keel("staff", "deactivate", *ADMIN, "--user-id", str(nurse.pk))
+    assert code == 0
+    assert User.objects.get(pk=nurse.pk).is_active is False
+
+
+def test_deactivating_someone_of_another_program_is_refused(world: World) -> None:
+    code, _, error = _keel("staff", "deactivate", *ADMIN, "--user-id", str(world.lakeside_nurse.pk))
+    assert (code, error.startswith("user_id: ")) == (2, True)
+
+
+def test_deactivating_a_bad_id_names_the_field(world: World) -> None:
+    code, _, error = _keel("staff", "deactivate", *ADMIN, "--user-id", "abc")
+    assert (code, error.startswith("user_id: ")) == (2, True)
+
+
+def test_a_role_change_is_audited(world: World, smtp_server: Any) -> None:
+    counselor = world.staff["counselor"]
+    code, _, _ = _keel("staff", "role", *ADMIN, "--user-id", str(counselor.pk), "--role", "nurse")
+    assert code == 0
+    assert User.objects.get(pk=counselor.pk).role == "nurse"
+
+
+def test_a_second_factor_reset_removes_the_authenticator(world: World, smtp_server: Any) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    nurse = world.staff["nurse"]
+    code, _, _ = _keel("staff", "reset-second-factor", *ADMIN, "--user-id", str(nurse.pk))
+    assert code == 0
+    assert not TOTPDevice.objects.filter(user=nurse).exists()
+
+
+# --- keel episode -------------------------------------------------------------------------------------
+
+
+def test_discharge_ends_the_episode(world: World) -> None:
+    code, _, _ = _keel(
+        "episode",
+        "discharge",
+        "--by",
+        "r-nurse",
+        "--patient-id",
+        str(world.alice.pk),
+        "--reason",
+        "completed",
+    )
+    assert code == 0
+    assert not Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).exists()
+
+
+def test_discharge_without_a_known_reason_names_the_field(world: World) -> None:
+    code, _, error = _keel(
+        "episode", "discharge", "--by", "r-nurse", "--patient-id", str(world.alice.pk), "--reason", "bored"
+    )
+    assert (code, error.startswith("reason: ")) == (2, True)
+
+
+def test_a_future_discharge_date_names_the_field(world: World) -> None:
+    args = ("--patient-id", str(world.alice.pk), "--reason", "completed", "--ended-on", "2999-01-01")
+    code, _, error = _keel("episode", "discharge", "--by", "r-nurse", *args)
+    assert (code, error.startswith("ended_on: ")) == (2, True)
+
+
+def test_a_patient_of_another_program_is_not_found(world: World) -> None:
+    args = ("--patient-id", str(world.charlie.pk), "--reason", "completed")
+    code, _, error = _keel("episode", "discharge", "--by", "r-nurse", *args)
+    assert (code, error.startswith("--patient-id: ")) == (2, True)
+
+
+def test_another_programs_patient_keeps_their_episode(world: World) -> None:
+    _keel(
+        "episode",
+        "discharge",
+        "--by",
+        "r-nurse",
+        "--patient-id",
+        str(world.charlie.pk),
+        "--reason",
+        "completed",
+    )
+    assert Enrollment.objects.filter(patient=world.charlie, status=EnrollmentStatus.ACTIVE).exists()
+
+
+def test_a_peer_specialist_may_not_discharge(world: World) -> None:
+    args = ("--patient-id", str(world.alice.pk), "--reason", "completed")
+    code, _, _ = _keel("episode", "discharge", "--by", "r-peer_specialist", *args)
+    assert code == 2
+
+
+def test_a_non_number_patient_id_exits_2(world: World) -> None:
+    code, _, error = _keel("episode", "readmit", "--by", "r-nurse", "--patient-id", "alice")
+    assert (code, error.startswith("--patient-id: ")) == (2, True)
+
+
+def test_readmission_opens_a_new_episode(world: World) -> None:
+    _keel(
+        "episode",
+        "discharge",
+        "--by",
+        "r-nurse",
+        "--patient-id",
+        str(world.alice.pk),
+        "--reason",
+        "completed",
+    )
+    code, _, _ = _keel("episode", "readmit", "--by", "r-nurse", "--patient-id", str(world.alice.pk))
+    assert code == 0
+    assert Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).count() == 1
+
+
+def test_readmitting_someone_in_care_is_refused(world: World) -> None:
+    code, _, error = _keel("episode", "readmit", "--by", "r-nurse", "--patient-id", str(world.alice.pk))
+    assert (code, error.startswith("patient: ")) == (2, True)
+
+
+def test_an_admin_adds_a_nurse_to_a_care_team(world: World) -> None:
+    nurse = world.staff["nurse"]
+    args = ("--patient-id", str(world.bob.pk), "--add", str(nurse.pk))
+    code, _, _ = _keel("episode", "care-team", "--by", "r-program_admin", *args)
+    assert code == 0
+    assert CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
+
+
+def test_another_programs_nurse_cannot_join_a_care_team(world: World) -> None:
+    args = ("--patient-id", str(world.bob.pk), "--add", str(world.lakeside_nurse.pk))
+    code, _, _ = _keel("episode", "care-team", "--by", "r-program_admin", *args)
+    assert code == 2
+
+
+def test_an_activation_code_is_printed_once_and_stored_as_a_digest(world: World) -> None:
+    from keel.patients.models import Patient
+
+    patient = Patient.objects.create(
+        program=world.riverside,
+        record_number="RR-0999",
+        given_name="Nora",
+        family_name="Ibarra",
+        date_of_birth="1990-02-03",
+    )
+    Enrollment.objects.create(patient=patient, program=world.riverside, started_on="2026-01-05")
+    code, out, _ = _keel(
+        "episode", "activation-code", "--by", "r-program_admin", "--patient-id", str(patient.pk)
+    )
+    printed = out.split(": ", 1)[1].strip()
+    assert code == 0
+    assert printed not in json.dumps(list(ActivationCode.objects.values("digest")))
+
+
+def test_an_activation_code_for_someone_with_an_account_names_the_field(world: World) -> None:
+    args = ("--patient-id", str(world.alice.pk))
+    code, _, error = _keel("episode", "activation-code", "--by", "r-program_admin", *args)
+    assert (code, error.startswith("patient: ")) == (2, True)
+
+
+def test_a_discharge_from_the_command_line_is_audited(world: World) -> None:
+    before = AuditEvent.objects.count()
+    _keel(
+        "episode",
+        "discharge",
+        "--by",
+        "r-nurse",
+        "--patient-id",
+        str(world.alice.pk),
+        "--reason",
+        "completed",
+    )
+    assert AuditEvent.objects.count() > before
