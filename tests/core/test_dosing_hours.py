@@ -114,5 +114,7 @@ def test_the_reason_names_the_hours() -> None:
 
 
 def test_the_reason_names_a_closure_day() -> None:
-    decision = hours_decision(datetime(2026, 12, 25, 17, 0, tzinfo=UTC), NY, OPENS, CLOSES, [date(2026, 12, 25)])
+    decision = hours_decision(
+        datetime(2026, 12, 25, 17, 0, tzinfo=UTC), NY, OPENS, CLOSES, [date(2026, 12, 25)]
+    )
     assert "closed today (2026-12-25)" in decision.reasons[0].text  # type: ignore[union-attr]

@@ -1,6 +1,6 @@
-"""Issue #18: the dosing window's hours are enforced. A dose outside the program's hours (on the program's wall
-clock) or on a closure day is refused, naming the hours, unless a prescriber recorded an override for the day
-with a reason of substance; the dosing page says the window is closed and when it opens."""
+"""Issue #18: the dosing window's hours are enforced. A dose outside the program's hours (on the program's
+wall clock) or on a closure day is refused, naming the hours, unless a prescriber recorded an override for
+the day with a reason of substance; the dosing page says the window is closed and when it opens."""
 
 from __future__ import annotations
 
@@ -40,7 +40,11 @@ def give(world: World, at: datetime, role: str = "nurse", **kw: Any) -> services
 def hours_override(world: World, at: datetime = EVENING, role: str = "prescriber", **kw: Any) -> Any:
     with time_machine.travel(at, tick=False):
         return services.add_override(
-            by=world.staff[role], patient_id=world.alice.pk, kind="hours", reason=kw.pop("reason", REASON), **kw
+            by=world.staff[role],
+            patient_id=world.alice.pk,
+            kind="hours",
+            reason=kw.pop("reason", REASON),
+            **kw,
         )
 
 
@@ -117,9 +121,8 @@ def test_an_hours_override_ends_with_the_day(hours: World) -> None:
 
 def test_an_hours_override_does_not_pass_the_dose_limits(hours: World) -> None:
     hours_override(hours)
-    with pytest.raises(services.DoseBlocked) as exc:
-        with time_machine.travel(EVENING, tick=False):
-            services.record_dose(by=hours.staff["nurse"], patient_id=hours.alice.pk, amount_mg="200")
+    with pytest.raises(services.DoseBlocked) as exc, time_machine.travel(EVENING, tick=False):
+        services.record_dose(by=hours.staff["nurse"], patient_id=hours.alice.pk, amount_mg="200")
     assert exc.value.decision.rule != "dosing-window-hours"
 
 

@@ -21,12 +21,13 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients import queries, services
-from keel.patients.forms import ActivateForm, CareTeamForm, RegistrationForm, ResetWithCodeForm
+from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
+from keel.recovery.common import StaleEdit
 
 
 def _errors_onto(
-    form: RegistrationForm | CareTeamForm | ActivateForm | ResetWithCodeForm, exc: FieldsInvalid
+    form: RegistrationForm | CareTeamForm | ActivateForm | ResetWithCodeForm | ContactForm, exc: FieldsInvalid
 ) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.reason)
@@ -307,4 +308,37 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
             "notice": notice,
         },
         status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Change a patient's contact details and preferred language (the front desk's roles)."""
+    try:
+        patient = services.contact_patient(
+            request.user, patient_id, Action.UPDATE if request.method == "POST" else Action.READ
+        )
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    initial = {name: getattr(patient, name) for name in services.CONTACT_FIELDS} | {
+        "version": patient.version
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    status, stale = 200, ""
+    if request.method == "POST" and form.is_valid():
+        data = {k: ("" if v is None else v) for k, v in form.cleaned_data.items()}
+        try:
+            services.update_contact(by=request.user, patient_id=patient_id, data=data)
+        except FieldsInvalid as exc:
+            _errors_onto(form, exc)
+            status = 422
+        except StaleEdit as exc:
+            stale, status = str(exc), 409
+        else:
+            return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]) + "?contact=1")
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request, "patients/contact.html", {"form": form, "patient": patient, "stale": stale}, status=status
     )

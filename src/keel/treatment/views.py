@@ -25,8 +25,8 @@ from keel.core.rules.inputs import InvalidInput, number_from_text
 from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, local_today, zone_of
 from keel.treatment import policy_store, readiness, services, words
-from keel.treatment.services.hours import window_notes
 from keel.treatment.models import CareArea, FillSource, Intake, NaloxoneProduct
+from keel.treatment.services.hours import window_notes
 
 
 def _errors(exc: InvalidInput) -> str:

@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatment', '0010_m13d_plan_end'),
+        ("treatment", "0010_m13d_plan_end"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='doseoverride',
-            name='kind',
-            field=models.CharField(choices=[('limit', 'Past a dose limit'), ('start', 'A first buprenorphine dose before the verdict is ready'), ('hours', "A dose outside the dosing window's hours")], default='limit', max_length=8),
+            model_name="doseoverride",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("limit", "Past a dose limit"),
+                    ("start", "A first buprenorphine dose before the verdict is ready"),
+                    ("hours", "A dose outside the dosing window's hours"),
+                ],
+                default="limit",
+                max_length=8,
+            ),
         ),
     ]

@@ -30,7 +30,11 @@ def dosing_hours_gate(*, by: User, patient: Patient, at: datetime, today: date) 
     for this person today; else the denial is audited and DoseBlocked names the hours."""
     program = patient.program
     decision = hours_decision(
-        at, program.time_zone, program.dosing_opens, program.dosing_closes, closure_dates(program.closure_days)
+        at,
+        program.time_zone,
+        program.dosing_opens,
+        program.dosing_closes,
+        closure_dates(program.closure_days),
     )
     if decision is None:
         return
@@ -74,7 +78,9 @@ def window_notes(user: User, now: datetime) -> list[WindowNote]:
                 is_open=is_open(now, zone, program.dosing_opens, program.dosing_closes, closed),
                 opens=program.dosing_opens,
                 closes=program.dosing_closes,
-                next_opening=_naive(next_opening(now, zone, program.dosing_opens, program.dosing_closes, closed)),
+                next_opening=_naive(
+                    next_opening(now, zone, program.dosing_opens, program.dosing_closes, closed)
+                ),
                 closed_today=today in closed,
                 closures_ahead=sorted(d for d in closed if d > today)[:5],
             )
