@@ -147,6 +147,17 @@ _DISCHARGE_BODY = {
             "type": "string",
             "enum": ["completed", "transferred", "left", "administrative", "deceased", "other"],
         },
+        "recipient_name": {
+            "type": "string",
+            "description": "transferred: the receiving program, as the patient's consent names it",
+        },
+        "consent": {
+            "type": "integer",
+            "description": "transferred: the patient's consent (live, not revoked) covering the whole record",
+        },
+        "purpose": {"type": "string", "description": "transferred: the consent's purpose (blank: treatment)"},
+        "purpose_text": {"type": "string"},
+        "password": {"type": "string", "description": "transferred: your password again (a record leaves)"},
     },
 }
 _READMIT_BODY = {

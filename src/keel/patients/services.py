@@ -682,6 +682,70 @@ def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
     return patient
 
 
+def _transfer_disclosure(by: User, patient: Patient, data: dict[str, Any], ended: date) -> int:
+    """A transfer to another program is a disclosure under the patient's consent (42 CFR 2.31; issue #18):
+    through the sharing app's one check (`release_record`: a live, unrevoked consent naming the receiving
+    program as recipient, its purpose and the whole record; the password again; the accounting of
+    disclosures). Checked before anything is written: a person not in care now transfers nothing."""
+    from keel.sharing import services as sharing
+
+    active = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).first()
+    if active is None:
+        raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+    if ended < active.started_on:
+        raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
+    if not policy.can_disclose(by):
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "transfer",
+            outcome=Outcome.DENIED,
+            reason="role may not disclose a record for a transfer",
+        )
+        raise NotAllowed(
+            _(
+                "A transfer shares the record with the receiving program: a counselor, nurse or prescriber "
+                "on the care team records it."
+            )
+        )
+    raw = {
+        "basis": "consent",
+        "consent": data.get("consent"),
+        "recipient_name": data.get("recipient_name"),
+        "purpose": data.get("purpose") or "treatment",
+        "purpose_text": data.get("purpose_text") or "",
+        "password": data.get("password"),
+    }
+
+    def build(row: Patient, at: Any) -> dict[str, Any]:
+        return {
+            "transfer": {
+                "from": row.program.name,
+                "to": " ".join(str(raw["recipient_name"] or "").split()),
+                "person": f"{row.given_name} {row.family_name}",
+                "date_of_birth": row.date_of_birth.isoformat() if row.date_of_birth else "",
+                "record_number": row.record_number,
+                "episode": {"kind": active.kind, "started_on": active.started_on.isoformat()},
+                "ended_on": ended.isoformat(),
+                "prepared_at": at.isoformat(),
+            }
+        }
+
+    try:
+        disclosure, _document = sharing.release_record(
+            by=by,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type="transfer",
+            description="Transfer of care: who the person is and their episode of care",
+            build=build,
+        )
+    except sharing.SharingNotAllowed:  # checked above; a role change in between lands here
+        raise NotAllowed(_("A transfer shares the record: your role cannot.")) from None
+    return disclosure.pk
+
+
 def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
     """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
     Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
@@ -697,6 +761,9 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
         errors.append(FieldError("reason", _("this is required")))
     if errors:
         raise FieldsInvalid(errors)
+    disclosure_id = None
+    if reason == EndReason.TRANSFERRED:  # the record goes to the receiving program: a disclosure first
+        disclosure_id = _transfer_disclosure(by, patient, data, ended)
     with transaction.atomic():
         active = (
             Enrollment.objects.select_for_update()
@@ -726,7 +793,11 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             target_type="enrollment",
             target_id=active.pk,
             reason="discharged",
-            detail={"stopped_orders": stopped, "ended_take_home_plans": ended_plans},
+            detail={
+                "stopped_orders": stopped,
+                "ended_take_home_plans": ended_plans,
+                **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
+            },
         )
     return active
 

@@ -33,6 +33,20 @@ def _errors_onto(
         form.add_error(e.field if e.field in form.fields else None, e.reason)
 
 
+def _field_said(name: str, reason: str) -> str:
+    """A field's problem on the episodes page, named as the page labels the field."""
+    labels = {
+        "ended_on": _("Last day of care"),
+        "reason": _("Reason"),
+        "started_on": _("First day of the new episode"),
+        "recipient_name": _("Receiving program (as the consent names it)"),
+        "consent": _("Consent number (on the Sharing page)"),
+        "password": _("Your password again"),
+        "purpose": _("Purpose"),
+    }
+    return f"{labels[name]}: {_(reason)}" if name in labels else _(reason)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def register(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -111,7 +125,7 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
-            error = " ".join(e.reason for e in exc.errors)
+            error = " ".join(_field_said(e.field, e.reason) for e in exc.errors)
             status = 422
         else:
             return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
