@@ -19,7 +19,7 @@ from keel.accounts.middleware import mark_session_start
 from keel.accounts.models import Program
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.rules.inputs import FieldsInvalid
+from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
@@ -39,6 +39,7 @@ def _field_said(name: str, reason: str) -> str:
         "ended_on": _("Last day of care"),
         "reason": _("Reason"),
         "started_on": _("First day of the new episode"),
+        "confirmed": _("Readmit this person"),
         "recipient_name": _("Receiving program (as the consent names it)"),
         "consent": _("Consent number (on the Sharing page)"),
         "password": _("Your password again"),
@@ -119,6 +120,15 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     if request.method == "POST":
         try:
             if request.POST.get("action") == "readmit":
+                if request.POST.get("confirmed") != "on":  # the page asks first, naming the last episode
+                    raise FieldsInvalid(
+                        [
+                            FieldError(
+                                "confirmed",
+                                _("check the last episode's dates and confirm this is the same person"),
+                            )
+                        ]
+                    )
                 services.readmit(by=request.user, patient_id=patient_id, data=request.POST.dict())
             else:
                 services.discharge(by=request.user, patient_id=patient_id, data=request.POST.dict())
@@ -138,6 +148,7 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
             "patient": patient,
             "episodes": rows,
             "in_care": in_care,
+            "last": next((e for e in rows if e.status != "active" and e.ended_on), None),
             "can_manage": policy.can_manage_episode(request.user, patient.program_id),
             "reasons": EndReason.choices,
             "kinds": EpisodeKind.choices,
