@@ -175,7 +175,10 @@ def test_the_page_discharges_and_readmits(world: World, signed_in: Any) -> None:
         == 302
     )
     assert Enrollment.objects.get(patient=world.bob).status == "ended"
-    assert client.post(path, {"action": "readmit", "started_on": "2026-03-10", "confirmed": "on"}).status_code == 302
+    assert (
+        client.post(path, {"action": "readmit", "started_on": "2026-03-10", "confirmed": "on"}).status_code
+        == 302
+    )
     assert Enrollment.objects.filter(patient=world.bob, status="active").count() == 1
 
 
