@@ -112,8 +112,10 @@ _CODE_GIVE = {
     "program_admin": (422, 422, 404),
 }
 
+# Contact details are protected fields (clinical area): a peer specialist never reaches them (404).
+_CONTACT_WRITE = {**_CODE_GIVE, "peer_specialist": (404, 404, 404)}
 _CONTACT_PAGE = {
-    **_CODE_GIVE,
+    **_CONTACT_WRITE,
     "counselor": (200, 404, 404),
     "nurse": (200, 404, 404),
     "prescriber": (200, 404, 404),
@@ -216,7 +218,7 @@ ROUTES: dict[str, Route] = {
     "api:update_contact": Route(
         "PATCH",
         "/api/v1/patients/{patient}/contact",
-        {"anonymous": (401, 401, 401), **_CODE_GIVE},
+        {"anonymous": (401, 401, 401), **_CONTACT_WRITE},
         patient_scoped=True,
         body={"email": "not an email"},
     ),

@@ -183,3 +183,10 @@ def test_the_page_names_a_bad_email_in_spanish(world: World, signed_in: Any) -> 
         HTTP_ACCEPT_LANGUAGE="es",
     )
     assert "correo" in response.content.decode().lower()
+
+
+def test_opening_the_page_is_audited_as_a_read(world: World, signed_in: Any) -> None:
+    client = signed_in("nurse")
+    before = AuditEvent.objects.filter(action="read", patient_id=world.alice.pk).count()
+    client.get(f"/patients/{world.alice.pk}/contact/")
+    assert AuditEvent.objects.filter(action="read", patient_id=world.alice.pk).count() == before + 1

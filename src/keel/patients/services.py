@@ -436,9 +436,15 @@ CONTACT_FIELDS = (
 
 def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -> Patient:
     """The patient whose contact details `by` may change: in scope with the clinical area (the protected
-    fields: phone, address, email, emergency contact), else 404; a role that may not: 403, audited."""
+    fields: phone, address, email, emergency contact), else 404; a role that may not: 403, audited. A read
+    (the page) is audited as one; a write is audited by the service that makes it."""
     patient = policy.get_patient_or_404(
-        by, patient_id, area=Area.CLINICAL, action=action, target_type="patient", audit_success=False
+        by,
+        patient_id,
+        area=Area.CLINICAL,
+        action=action,
+        target_type="patient",
+        audit_success=False,
     )
     if not policy.can_register_patient(by, patient.program_id):
         audit.record(
@@ -451,6 +457,11 @@ def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -
             reason="role may not change contact details",
         )
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers change contact details."))
+    if (
+        action == Action.READ
+    ):  # the page shows the protected fields: one audited read (emergency access named)
+        reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
+        audit.record_for_patient(by, patient, Action.READ, "patient", reason=reason)
     return patient
 
 
