@@ -190,3 +190,26 @@ def test_opening_the_page_is_audited_as_a_read(world: World, signed_in: Any) -> 
     before = AuditEvent.objects.filter(action="read", patient_id=world.alice.pk).count()
     client.get(f"/patients/{world.alice.pk}/contact/")
     assert AuditEvent.objects.filter(action="read", patient_id=world.alice.pk).count() == before + 1
+
+
+def test_the_cli_changes_the_phone(world: World) -> None:
+    from django.core.management import call_command
+
+    call_command("update_patient_contact", by="r-nurse", patient=world.alice.pk, data='{"phone": "555-0142"}')
+    assert Patient.objects.get(pk=world.alice.pk).phone == "555-0142"
+
+
+def test_the_cli_names_a_bad_field_and_exits_2(world: World) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as exc:
+        call_command("update_patient_contact", by="r-nurse", patient=world.alice.pk, data='{"email": "x"}')
+    assert (exc.value.returncode, str(exc.value).startswith("email:")) == (2, True)
+
+
+def test_the_cli_does_not_find_another_programs_patient(world: World) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as exc:
+        call_command("update_patient_contact", by="r-nurse", patient=world.charlie.pk, data='{"phone": "1"}')
+    assert exc.value.returncode == 2
