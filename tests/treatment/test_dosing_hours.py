@@ -199,3 +199,14 @@ def test_the_dosing_page_shows_the_hours_refusal_in_spanish(hours: World) -> Non
         client.post(f"/dosing/{hours.alice.pk}/", {"amount_mg": "30", "medication": "methadone"})
         text = client.get("/dosing/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "fuera de ese horario" in text
+
+
+def test_the_hours_are_read_in_the_programs_own_zone(hours: World) -> None:
+    Program.objects.filter(pk=hours.riverside.pk).update(time_zone="America/Los_Angeles")
+    assert give(hours, EVENING).dose.status == "given"  # 21:00 UTC is 13:00 in Los Angeles: open
+
+
+def test_a_dose_before_opening_in_the_programs_zone_is_refused(hours: World) -> None:
+    Program.objects.filter(pk=hours.riverside.pk).update(time_zone="America/Los_Angeles")
+    with pytest.raises(services.DoseBlocked):
+        give(hours, datetime(2026, 11, 25, 14, 0, tzinfo=UTC))  # 06:00 in Los Angeles
