@@ -210,3 +210,7 @@ def test_a_dose_before_opening_in_the_programs_zone_is_refused(hours: World) -> 
     Program.objects.filter(pk=hours.riverside.pk).update(time_zone="America/Los_Angeles")
     with pytest.raises(services.DoseBlocked):
         give(hours, datetime(2026, 11, 25, 14, 0, tzinfo=UTC))  # 06:00 in Los Angeles
+
+
+def test_a_hold_after_closing_is_still_recorded(hours: World) -> None:
+    assert give(hours, EVENING, sedated=True).dose.status == "held"

@@ -25,9 +25,12 @@ def closure_dates(raw: list[str] | None) -> list[date]:
     return days
 
 
-def dosing_hours_gate(*, by: User, patient: Patient, at: datetime, today: date) -> None:
+def dosing_hours_gate(*, by: User, patient: Patient, at: datetime, today: date, held: bool = False) -> None:
     """Nothing when a dose at `at` is inside the program's hours or a prescriber recorded an hours override
-    for this person today; else the denial is audited and DoseBlocked names the hours."""
+    for this person today, or when the dose is held (a sedated person: nothing is given, and the hold must
+    reach a prescriber whatever the hour); else the denial is audited and DoseBlocked names the hours."""
+    if held:
+        return
     program = patient.program
     decision = hours_decision(
         at,
