@@ -112,6 +112,16 @@ _CODE_GIVE = {
     "program_admin": (422, 422, 404),
 }
 
+# Contact details are protected fields (clinical area): a peer specialist never reaches them (404).
+_CONTACT_WRITE = {**_CODE_GIVE, "peer_specialist": (404, 404, 404)}
+_CONTACT_PAGE = {
+    **_CONTACT_WRITE,
+    "counselor": (200, 404, 404),
+    "nurse": (200, 404, 404),
+    "prescriber": (200, 404, 404),
+    "program_admin": (200, 200, 404),
+}
+
 # A patient's two-step sign-in: reset by counselors, nurses and prescribers on the care team only.
 _MFA_RESET = {
     **_RECORD,
@@ -197,6 +207,20 @@ ROUTES: dict[str, Route] = {
         "/patients/{patient}/episodes/",
         {"anonymous": (302, 302, 302), **_CLINICAL_READ},
         patient_scoped=True,
+    ),
+    # Contact details after registration (issue #18): the front desk's roles; a bad field 422.
+    "patients:contact": Route(
+        "GET",
+        "/patients/{patient}/contact/",
+        {"anonymous": (302, 302, 302), **_CONTACT_PAGE},
+        patient_scoped=True,
+    ),
+    "api:update_contact": Route(
+        "PATCH",
+        "/api/v1/patients/{patient}/contact",
+        {"anonymous": (401, 401, 401), **_CONTACT_WRITE},
+        patient_scoped=True,
+        body={"email": "not an email"},
     ),
     "api:discharge_patient": Route(
         "POST",

@@ -58,13 +58,13 @@ def _order(world: World) -> Any:
 
 
 def test_discharge_ends_the_episode_on_the_date_for_the_reason(world: World, signed_in: Any) -> None:
-    response = _discharge(signed_in("nurse"), world.alice, ended_on="2026-03-09", reason="transferred")
+    response = _discharge(signed_in("nurse"), world.alice, ended_on="2026-03-09", reason="left")
     assert response.status_code == 200
     episode = Enrollment.objects.get(patient=world.alice)
     assert (episode.status, episode.ended_on, episode.end_reason) == (
         "ended",
         date(2026, 3, 9),
-        "transferred",
+        "left",
     )
 
 
@@ -175,7 +175,10 @@ def test_the_page_discharges_and_readmits(world: World, signed_in: Any) -> None:
         == 302
     )
     assert Enrollment.objects.get(patient=world.bob).status == "ended"
-    assert client.post(path, {"action": "readmit", "started_on": "2026-03-10"}).status_code == 302
+    assert (
+        client.post(path, {"action": "readmit", "started_on": "2026-03-10", "confirmed": "on"}).status_code
+        == 302
+    )
     assert Enrollment.objects.filter(patient=world.bob, status="active").count() == 1
 
 

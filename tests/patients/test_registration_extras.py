@@ -289,7 +289,9 @@ def test_the_episodes_page_readmits_with_a_new_kind(world: World, signed_in: Any
     client = signed_in("program_admin")
     p = _registered(signed_in)
     client.post(f"/api/v1/patients/{p.pk}/discharge", json.dumps({"reason": "left"}), "application/json")
-    client.post(f"/patients/{p.pk}/episodes/", {"action": "readmit", "episode_kind": "otp"})
+    client.post(
+        f"/patients/{p.pk}/episodes/", {"action": "readmit", "episode_kind": "otp", "confirmed": "on"}
+    )
     assert Enrollment.objects.filter(patient=p, status="active").get().kind == "otp"
 
 

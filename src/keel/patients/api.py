@@ -14,11 +14,12 @@ from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
 from keel.api_body import json_object
 from keel.patients import queries, services
-from keel.patients.models import Enrollment, PatientFlag
+from keel.patients.models import Enrollment, Patient, PatientFlag
 from keel.patients.schemas import (
     ActivationCodeOut,
     CareTeamAddedOut,
     CareTeamsAddedOut,
+    ContactChangedOut,
     EnrollmentRefOut,
     EpisodeOut,
     PatientDetailOut,
@@ -146,6 +147,17 @@ _DISCHARGE_BODY = {
             "type": "string",
             "enum": ["completed", "transferred", "left", "administrative", "deceased", "other"],
         },
+        "recipient_name": {
+            "type": "string",
+            "description": "transferred: the receiving program, as the patient's consent names it",
+        },
+        "consent": {
+            "type": "integer",
+            "description": "transferred: the patient's consent (live, not revoked) covering the whole record",
+        },
+        "purpose": {"type": "string", "description": "transferred: the consent's purpose (blank: treatment)"},
+        "purpose_text": {"type": "string"},
+        "password": {"type": "string", "description": "transferred: your password again (a record leaves)"},
     },
 }
 _READMIT_BODY = {
@@ -233,6 +245,32 @@ def add_many_to_care_team(request: AuthenticatedApiRequest) -> CareTeamsAddedOut
 def reset_patient_second_factor(request: AuthenticatedApiRequest, patient_id: int) -> SecondFactorResetOut:
     patient = services.reset_second_factor(by=request.auth, patient_id=patient_id, data=json_object(request))
     return SecondFactorResetOut(id=patient.pk, second_factor="reset")
+
+
+_CONTACT_BODY = {
+    "type": "object",
+    "properties": {
+        **{
+            name: _REGISTRATION_BODY["properties"][name]  # type: ignore[index]
+            for name in services.CONTACT_FIELDS
+        },
+        "version": {"type": "integer", "description": "the record's version you read (409 if it changed)"},
+    },
+}
+
+
+@router.patch(
+    "/{patient_id}/contact",
+    response=ContactChangedOut,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _CONTACT_BODY}}}
+    },
+    summary="Change contact details and preferred language (only the fields given; 422 names each wrong one)",
+)
+def update_contact(request: AuthenticatedApiRequest, patient_id: int) -> ContactChangedOut:
+    changed = services.update_contact(by=request.auth, patient_id=patient_id, data=json_object(request))
+    version = Patient.objects.values_list("version", flat=True).get(pk=patient_id)
+    return ContactChangedOut(id=patient_id, changed=changed, version=version)
 
 
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")

@@ -147,3 +147,23 @@ class ResetWithCodeForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class ContactForm(forms.Form):
+    """Contact details and preferred language after registration (the service checks and names each field)."""
+
+    preferred_name = RegistrationForm.base_fields["preferred_name"]
+    pronouns = RegistrationForm.base_fields["pronouns"]
+    phone = RegistrationForm.base_fields["phone"]
+    email = RegistrationForm.base_fields["email"]
+    address_line = RegistrationForm.base_fields["address_line"]
+    city = RegistrationForm.base_fields["city"]
+    region = RegistrationForm.base_fields["region"]
+    postal_code = RegistrationForm.base_fields["postal_code"]
+    emergency_contact_name = RegistrationForm.base_fields["emergency_contact_name"]
+    emergency_contact_relationship = RegistrationForm.base_fields["emergency_contact_relationship"]
+    emergency_contact_phone = RegistrationForm.base_fields["emergency_contact_phone"]
+    preferred_language = forms.ChoiceField(
+        label=_("Language for messages"), choices=[("en", "English"), ("es", "Español")], required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

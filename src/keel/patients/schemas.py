@@ -95,3 +95,9 @@ class CareTeamsAddedOut(Schema):
 class SecondFactorResetOut(Schema):
     id: int
     second_factor: str
+
+
+class ContactChangedOut(Schema):
+    id: int
+    changed: list[str]  # the names of the fields that changed (none: nothing was different)
+    version: int

@@ -414,6 +414,120 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     return Registration(patient, enrollment)
 
 
+# --- Contact details after registration (issue #18) ------------------------------------------------------
+
+# What the front desk may change after registration: how to reach the person and what they are called. Names
+# of record, birth date, sex and the record number are not changed here.
+CONTACT_FIELDS = (
+    "preferred_name",
+    "pronouns",
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "region",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "preferred_language",
+)
+
+
+def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -> Patient:
+    """The patient whose contact details `by` may change: in scope with the clinical area (the protected
+    fields: phone, address, email, emergency contact), else 404; a role that may not: 403, audited. A read
+    (the page) is audited as one; a write is audited by the service that makes it."""
+    patient = policy.get_patient_or_404(
+        by,
+        patient_id,
+        area=Area.CLINICAL,
+        action=action,
+        target_type="patient",
+        audit_success=False,
+    )
+    if not policy.can_register_patient(by, patient.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient",
+            reason="role may not change contact details",
+        )
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers change contact details."))
+    if (
+        action == Action.READ
+    ):  # the page shows the protected fields: one audited read (emergency access named)
+        reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
+        audit.record_for_patient(by, patient, Action.READ, "patient", reason=reason)
+    return patient
+
+
+def update_contact(*, by: User, patient_id: int, data: dict[str, Any]) -> list[str]:
+    """Change some of a patient's contact details and preferred language (only the fields given; every wrong
+    one named at once; nothing written unless all are right). `version`, when given, must be the record's
+    (another person's edit in between: StaleEdit). The patient's account follows the language. Audited with
+    the names of the fields that changed, never their values. Returns those names."""
+    from keel.recovery.common import StaleEdit
+
+    patient = contact_patient(by, patient_id)
+    errors: list[FieldError] = []
+    unknown = sorted(k for k in data if k not in CONTACT_FIELDS and k != "version")
+    for name in unknown:
+        errors.append(FieldError(str(name), _("cannot be changed here")))
+    values: dict[str, str] = {}
+    for name in CONTACT_FIELDS:
+        if name not in data:
+            continue
+        if name == "email":
+            values[name] = _email(data, errors)
+        elif name == "preferred_language":
+            values[name] = _choice(data, name, LANGUAGES, "", errors)
+            if not values[name] and not any(e.field == name for e in errors):
+                errors.append(FieldError(name, _("choose one of: %(choices)s") % {"choices": "en, es"}))
+        else:
+            values[name] = _text(data, name, errors)
+    merged = {n: values.get(n, getattr(patient, n)) for n in CONTACT_FIELDS}
+    contact_name, contact_phone = merged["emergency_contact_name"], merged["emergency_contact_phone"]
+    if (contact_phone or merged["emergency_contact_relationship"]) and not contact_name:
+        errors.append(FieldError("emergency_contact_name", _("give the emergency contact's name")))
+    if contact_name and not contact_phone:
+        errors.append(FieldError("emergency_contact_phone", _("give the emergency contact's phone")))
+    version = data.get("version")
+    if version not in (None, "") and not str(version).isdigit():
+        errors.append(FieldError("version", _("must be a whole number")))
+    if errors:
+        raise FieldsInvalid(errors)
+    with transaction.atomic():
+        row = Patient.objects.select_for_update().get(pk=patient.pk)
+        if version not in (None, "") and int(str(version)) != row.version:
+            raise StaleEdit(
+                _("Someone else changed these details since you opened them. Reload and try again.")
+            )
+        changed = [n for n in CONTACT_FIELDS if n in values and getattr(row, n) != values[n]]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(row, name, values[name])
+        row.version += 1
+        row.save(update_fields=[*changed, "version", "updated_at"])
+        if "preferred_language" in changed and row.user_id is not None:
+            User.objects.filter(pk=row.user_id).update(preferred_language=row.preferred_language)
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            patient_id=row.pk,
+            program_id=row.program_id,
+            target_type="patient",
+            target_id=row.pk,
+            reason="contact details changed",
+            detail={"changed": changed},
+        )
+    return changed
+
+
 # --- The care team -------------------------------------------------------------------------------------
 
 
@@ -579,6 +693,70 @@ def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
     return patient
 
 
+def _transfer_disclosure(by: User, patient: Patient, data: dict[str, Any], ended: date) -> int:
+    """A transfer to another program is a disclosure under the patient's consent (42 CFR 2.31; issue #18):
+    through the sharing app's one check (`release_record`: a live, unrevoked consent naming the receiving
+    program as recipient, its purpose and the whole record; the password again; the accounting of
+    disclosures). Checked before anything is written: a person not in care now transfers nothing."""
+    from keel.sharing import services as sharing
+
+    active = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).first()
+    if active is None:
+        raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+    if ended < active.started_on:
+        raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
+    if not policy.can_disclose(by):
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "transfer",
+            outcome=Outcome.DENIED,
+            reason="role may not disclose a record for a transfer",
+        )
+        raise NotAllowed(
+            _(
+                "A transfer shares the record with the receiving program: a counselor, nurse or prescriber "
+                "on the care team records it."
+            )
+        )
+    raw = {
+        "basis": "consent",
+        "consent": data.get("consent"),
+        "recipient_name": data.get("recipient_name"),
+        "purpose": data.get("purpose") or "treatment",
+        "purpose_text": data.get("purpose_text") or "",
+        "password": data.get("password"),
+    }
+
+    def build(row: Patient, at: Any) -> dict[str, Any]:
+        return {
+            "transfer": {
+                "from": row.program.name,
+                "to": " ".join(str(raw["recipient_name"] or "").split()),
+                "person": f"{row.given_name} {row.family_name}",
+                "date_of_birth": row.date_of_birth.isoformat() if row.date_of_birth else "",
+                "record_number": row.record_number,
+                "episode": {"kind": active.kind, "started_on": active.started_on.isoformat()},
+                "ended_on": ended.isoformat(),
+                "prepared_at": at.isoformat(),
+            }
+        }
+
+    try:
+        disclosure, _document = sharing.release_record(
+            by=by,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type="transfer",
+            description="Transfer of care: who the person is and their episode of care",
+            build=build,
+        )
+    except sharing.SharingNotAllowed:  # checked above; a role change in between lands here
+        raise NotAllowed(_("A transfer shares the record: your role cannot.")) from None
+    return disclosure.pk
+
+
 def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
     """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
     Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
@@ -594,6 +772,9 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
         errors.append(FieldError("reason", _("this is required")))
     if errors:
         raise FieldsInvalid(errors)
+    disclosure_id = None
+    if reason == EndReason.TRANSFERRED:  # the record goes to the receiving program: a disclosure first
+        disclosure_id = _transfer_disclosure(by, patient, data, ended)
     with transaction.atomic():
         active = (
             Enrollment.objects.select_for_update()
@@ -623,7 +804,11 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             target_type="enrollment",
             target_id=active.pk,
             reason="discharged",
-            detail={"stopped_orders": stopped, "ended_take_home_plans": ended_plans},
+            detail={
+                "stopped_orders": stopped,
+                "ended_take_home_plans": ended_plans,
+                **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
+            },
         )
     return active
 

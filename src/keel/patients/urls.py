@@ -7,6 +7,7 @@ urlpatterns = [
     path("patients/new/", views.register, name="register"),
     path("patients/<int:patient_id>/care-team/", views.care_team, name="care_team"),
     path("patients/<int:patient_id>/episodes/", views.episodes, name="episodes"),
+    path("patients/<int:patient_id>/contact/", views.contact, name="contact"),
     path("patients/<int:patient_id>/activation-code/", views.activation_code, name="activation_code"),
     path(
         "patients/<int:patient_id>/second-factor/reset/",

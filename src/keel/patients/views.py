@@ -19,17 +19,33 @@ from keel.accounts.middleware import mark_session_start
 from keel.accounts.models import Program
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.rules.inputs import FieldsInvalid
+from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import queries, services
-from keel.patients.forms import ActivateForm, CareTeamForm, RegistrationForm, ResetWithCodeForm
+from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
+from keel.recovery.common import StaleEdit
 
 
 def _errors_onto(
-    form: RegistrationForm | CareTeamForm | ActivateForm | ResetWithCodeForm, exc: FieldsInvalid
+    form: RegistrationForm | CareTeamForm | ActivateForm | ResetWithCodeForm | ContactForm, exc: FieldsInvalid
 ) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.reason)
+
+
+def _field_said(name: str, reason: str) -> str:
+    """A field's problem on the episodes page, named as the page labels the field."""
+    labels = {
+        "ended_on": _("Last day of care"),
+        "reason": _("Reason"),
+        "started_on": _("First day of the new episode"),
+        "confirmed": _("Readmit this person"),
+        "recipient_name": _("Receiving program (as the consent names it)"),
+        "consent": _("Consent number (on the Sharing page)"),
+        "password": _("Your password again"),
+        "purpose": _("Purpose"),
+    }
+    return f"{labels[name]}: {_(reason)}" if name in labels else _(reason)
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,13 +120,22 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     if request.method == "POST":
         try:
             if request.POST.get("action") == "readmit":
+                if request.POST.get("confirmed") != "on":  # the page asks first, naming the last episode
+                    raise FieldsInvalid(
+                        [
+                            FieldError(
+                                "confirmed",
+                                _("check the last episode's dates and confirm this is the same person"),
+                            )
+                        ]
+                    )
                 services.readmit(by=request.user, patient_id=patient_id, data=request.POST.dict())
             else:
                 services.discharge(by=request.user, patient_id=patient_id, data=request.POST.dict())
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
-            error = " ".join(e.reason for e in exc.errors)
+            error = " ".join(_field_said(e.field, e.reason) for e in exc.errors)
             status = 422
         else:
             return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
@@ -123,6 +148,7 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
             "patient": patient,
             "episodes": rows,
             "in_care": in_care,
+            "last": next((e for e in rows if e.status != "active" and e.ended_on), None),
             "can_manage": policy.can_manage_episode(request.user, patient.program_id),
             "reasons": EndReason.choices,
             "kinds": EpisodeKind.choices,
@@ -307,4 +333,37 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
             "notice": notice,
         },
         status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Change a patient's contact details and preferred language (the front desk's roles)."""
+    try:
+        patient = services.contact_patient(
+            request.user, patient_id, Action.UPDATE if request.method == "POST" else Action.READ
+        )
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    initial = {name: getattr(patient, name) for name in services.CONTACT_FIELDS} | {
+        "version": patient.version
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    status, stale = 200, ""
+    if request.method == "POST" and form.is_valid():
+        data = {k: ("" if v is None else v) for k, v in form.cleaned_data.items()}
+        try:
+            services.update_contact(by=request.user, patient_id=patient_id, data=data)
+        except FieldsInvalid as exc:
+            _errors_onto(form, exc)
+            status = 422
+        except StaleEdit as exc:
+            stale, status = str(exc), 409
+        else:
+            return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]) + "?contact=1")
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request, "patients/contact.html", {"form": form, "patient": patient, "stale": stale}, status=status
     )

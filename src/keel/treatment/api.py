@@ -280,12 +280,15 @@ def amend(
 
 
 class OverrideIn(Schema):
-    max_total_mg: Any
+    max_total_mg: Any = None
     reason: str
     medication: str = Field(default="methadone", description="methadone or buprenorphine")
     kind: str = Field(
         default="limit",
-        description="limit: past a dose limit today; start: a first buprenorphine dose before 'ready'",
+        description=(
+            "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
+            "hours: a dose outside the dosing window's hours (no max_total_mg)"
+        ),
     )
 
 

@@ -196,6 +196,7 @@ class DoseAmendment(models.Model):
 class OverrideKind(models.TextChoices):
     LIMIT = "limit", _("Past a dose limit")
     START = "start", _("A first buprenorphine dose before the verdict is ready")
+    HOURS = "hours", _("A dose outside the dosing window's hours")
 
 
 class DoseOverride(models.Model):

@@ -26,6 +26,7 @@ from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, local_today, zone_of
 from keel.treatment import policy_store, readiness, services, words
 from keel.treatment.models import CareArea, FillSource, Intake, NaloxoneProduct
+from keel.treatment.services.hours import window_notes
 
 
 def _errors(exc: InvalidInput) -> str:
@@ -66,6 +67,7 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
             "result": result,
             "result_for": result["patient"] if result else None,
             "result_medication": result["medication"] if result else None,
+            "windows": window_notes(request.user, timezone.now()),
         },
     )
 
@@ -206,6 +208,7 @@ def _medication_post(request: AuthenticatedHttpRequest, patient_id: int) -> Http
             services.add_override(
                 by=request.user,
                 patient_id=patient_id,
+                kind=post.get("kind", "limit"),
                 max_total_mg=post.get("max_total_mg"),
                 reason=post.get("reason", ""),
             )

@@ -44,6 +44,7 @@ from keel.treatment.services.common import (
     _reason,
     _scoped_for,
 )
+from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.start import _start_gate
 from keel.treatment.services.take_homes import take_home_day_problem
 
@@ -195,6 +196,7 @@ def record_dose(
     take_home_day = take_home_day_problem(patient, medication, today, bool(bottle_returned))
     if take_home_day is not None and not sedated:  # issue #13: a bottle covers today
         raise TreatmentInvalid([take_home_day])
+    dosing_hours_gate(by=by, patient=patient, at=given or now, today=today, held=bool(sedated))  # issue #18
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))

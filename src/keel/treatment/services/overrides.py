@@ -25,14 +25,15 @@ def add_override(
     *,
     by: User,
     patient_id: int,
-    max_total_mg: Any,
-    reason: str,
+    max_total_mg: Any = None,
+    reason: str = "",
     medication: str = Medication.METHADONE,
     kind: str = OverrideKind.LIMIT,
     now: datetime | None = None,
 ) -> DoseOverride:
     """A prescriber documents a reason of substance to give up to `max_total_mg` today past a guard rail, or
-    (kind "start") a first buprenorphine dose before the verdict is ready (audited). It ends with the day and
+    (kind "start") a first buprenorphine dose before the verdict is ready, or (kind "hours") a dose outside
+    the dosing window's hours (no amount: every other guard rail stands) (audited). It ends with the day and
     never passes the hard bound of the day's total."""
     patient = _scoped_for(by, patient_id, "dose_override", policy.can_prescribe(by), "override dose limits")
     errors: list[FieldError] = []
@@ -43,7 +44,9 @@ def add_override(
         errors.append(FieldError("kind", f"one of {', '.join(OverrideKind.values)}"))
     elif kind == OverrideKind.START and medication != Medication.BUPRENORPHINE:
         errors.append(FieldError("kind", "a start override is for a first buprenorphine dose"))
-    limit = _decimal(max_total_mg, "max_total_mg", errors)
+    # Outside the window's hours (issue #18): no amount; the day's limits stand.
+    hours = kind == OverrideKind.HOURS
+    limit = Decimal(0) if hours else _decimal(max_total_mg, "max_total_mg", errors)
     if rule is not None and limit > Decimal(str(hard_bound(rule, "daily_total_max_mg"))):
         errors.append(
             FieldError(

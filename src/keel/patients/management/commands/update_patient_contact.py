@@ -1,0 +1,53 @@
+"""`keel update_patient_contact --by USERNAME --patient ID --data JSON`: change a patient's contact details
+and preferred language (issue #18) from the command line, through the same service as the page and the API
+(policy, field scope, audit by field name)."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+
+from keel.accounts.models import User
+from keel.core.rules.inputs import FieldsInvalid, loads_json
+from keel.patients import services
+from keel.recovery.common import StaleEdit
+
+
+class Command(BaseCommand):
+    help = (
+        "Change contact details: the same fields as PATCH /api/v1/patients/{id}/contact, as one JSON object."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--by", required=True, help="username of the program admin or clinician")
+        parser.add_argument("--patient", required=True, type=int, help="the patient's id")
+        parser.add_argument(
+            "--data", required=True, help='e.g. {"phone": "555-0100", "preferred_language": "es"}'
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = User.objects.filter(username=options["by"], is_active=True).first()
+        if user is None:
+            raise CommandError("--by: give the username of an active staff member", returncode=2)
+        try:
+            data = loads_json(options["data"])
+        except ValueError:
+            raise CommandError("--data: is not valid JSON", returncode=2) from None
+        if not isinstance(data, dict):
+            raise CommandError("--data: must be a JSON object", returncode=2)
+        try:
+            changed = services.update_contact(by=user, patient_id=options["patient"], data=data)
+        except FieldsInvalid as exc:
+            raise CommandError(
+                "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), returncode=2
+            ) from None
+        except (services.NotAllowed, StaleEdit) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        except Http404:
+            raise CommandError("--patient: no such patient in your care", returncode=2) from None
+        self.stdout.write(
+            "Changed: " + (", ".join(changed) if changed else "nothing (the same as before)") + "."
+        )

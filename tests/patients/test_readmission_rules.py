@@ -1,0 +1,154 @@
+"""Issue #18: readmission opens a new episode and the induction rules apply again (treatment day 1, the first
+day's dose limits, the buprenorphine start gate), through the real discharge and readmission services; the
+episodes page asks for confirmation, showing the last episode's dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from keel.patients import services as patients
+from keel.patients.models import Enrollment
+from keel.treatment import services
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+FIRST = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
+BACK = FIRST + timedelta(days=30)
+
+
+def _order(world: World, medication: str, mg: str, at: datetime) -> None:
+    with time_machine.travel(at, tick=False):
+        services.prescribe(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, medication=medication, dose_mg=mg
+        )
+
+
+def _give(world: World, mg: str, at: datetime, medication: str = "methadone") -> services.DoseOutcome:
+    with time_machine.travel(at, tick=False):
+        return services.record_dose(
+            by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg=mg, medication=medication
+        )
+
+
+def _away_and_back(world: World, medication: str = "methadone", mg: str = "40") -> None:
+    with time_machine.travel(FIRST + timedelta(days=10), tick=False):
+        patients.discharge(by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "left"})
+    with time_machine.travel(BACK, tick=False):
+        patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data={})
+    _order(world, medication, mg, BACK)
+
+
+def _methadone_history(world: World) -> None:
+    Enrollment.objects.filter(patient=world.alice).update(started_on=FIRST.date())
+    _order(world, "methadone", "30", FIRST - timedelta(hours=1))
+    for day in range(5):
+        _give(world, "30", FIRST + timedelta(days=day))
+
+
+def test_the_first_dose_after_readmission_is_treatment_day_1(world: World) -> None:
+    _methadone_history(world)
+    _away_and_back(world, mg="30")
+    assert _give(world, "30", BACK + timedelta(hours=1)).dose.treatment_day == 1
+
+
+def test_the_first_days_limit_applies_again_after_readmission(world: World) -> None:
+    _methadone_history(world)
+    _away_and_back(world)
+    with pytest.raises(services.DoseBlocked) as exc:
+        _give(world, "40", BACK + timedelta(hours=1))
+    assert exc.value.decision.decision == "needs_override"
+
+
+def test_the_second_day_of_the_new_episode_is_day_2(world: World) -> None:
+    _methadone_history(world)
+    _away_and_back(world, mg="30")
+    _give(world, "30", BACK + timedelta(hours=1))
+    assert _give(world, "30", BACK + timedelta(days=1, hours=1)).dose.treatment_day == 2
+
+
+def test_a_readmitted_buprenorphine_start_meets_the_readiness_gate_again(world: World) -> None:
+    Enrollment.objects.filter(patient=world.alice).update(started_on=FIRST.date())
+    _order(world, "buprenorphine", "4", FIRST - timedelta(hours=1))
+    with time_machine.travel(FIRST, tick=False):
+        services.add_override(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="buprenorphine",
+            kind="start",
+            max_total_mg="4",
+            reason="COWS 14 at the clinic, in clear withdrawal, last use 20 hours ago",
+        )
+    _give(world, "4", FIRST + timedelta(minutes=5), "buprenorphine")
+    _away_and_back(world, "buprenorphine", "4")
+    with pytest.raises(services.DoseBlocked) as exc:
+        _give(world, "4", BACK + timedelta(hours=1), "buprenorphine")
+    assert exc.value.decision.decision == "not_ready"
+
+
+def _page(signed_in: Any, world: World, **body: Any) -> Any:
+    return signed_in("nurse").post(f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", **body})
+
+
+def _discharged(world: World) -> None:
+    patients.discharge(
+        by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "left", "ended_on": "2026-03-01"}
+    )
+
+
+@pytest.fixture
+def _at_back() -> Any:
+    with time_machine.travel(BACK, tick=False):
+        yield
+
+
+@pytest.mark.usefixtures("_at_back")
+def test_the_page_shows_the_last_episodes_dates(world: World, signed_in: Any) -> None:
+    _discharged(world)
+    body = signed_in("nurse").get(f"/patients/{world.alice.pk}/episodes/").content.decode()
+    assert "Last episode of care: from 2026-01-05 to 2026-03-01." in body
+
+
+@pytest.mark.usefixtures("_at_back")
+def test_the_page_does_not_readmit_without_confirmation(world: World, signed_in: Any) -> None:
+    _discharged(world)
+    assert _page(signed_in, world).status_code == 422
+
+
+@pytest.mark.usefixtures("_at_back")
+def test_an_unconfirmed_readmission_opens_no_episode(world: World, signed_in: Any) -> None:
+    _discharged(world)
+    _page(signed_in, world)
+    assert not Enrollment.objects.filter(patient=world.alice, status="active").exists()
+
+
+@pytest.mark.usefixtures("_at_back")
+def test_the_page_names_the_missing_confirmation(world: World, signed_in: Any) -> None:
+    _discharged(world)
+    assert "Readmit this person: check the last episode" in _page(signed_in, world).content.decode()
+
+
+@pytest.mark.usefixtures("_at_back")
+def test_a_confirmed_readmission_opens_the_new_episode(world: World, signed_in: Any) -> None:
+    _discharged(world)
+    assert _page(signed_in, world, confirmed="on").status_code == 302
+
+
+@pytest.mark.usefixtures("_at_back")
+def test_the_confirmation_in_spanish(world: World, signed_in: Any) -> None:
+    _discharged(world)
+    body = signed_in("nurse").get(f"/patients/{world.alice.pk}/episodes/", HTTP_ACCEPT_LANGUAGE="es")
+    assert "Último episodio de atención: del 2026-01-05 al 2026-03-01." in body.content.decode()
+
+
+@pytest.mark.usefixtures("_at_back")
+@pytest.mark.parametrize(("role", "status"), [("patient", 403), ("peer_specialist", 404), ("auditor", 404)])
+def test_other_roles_cannot_readmit_on_the_page(world: World, signed_in: Any, role: str, status: int) -> None:
+    _discharged(world)
+    response = signed_in(role).post(
+        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", "confirmed": "on"}
+    )
+    assert response.status_code == status
