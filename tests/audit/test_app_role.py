@@ -60,7 +60,7 @@ def test_the_app_role_can_append_and_read(app_role: str) -> None:
 def test_the_app_role_can_write_the_other_tables(app_role: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f'SET LOCAL ROLE "{app_role}"')
-        cursor.execute("UPDATE audit_auditchainhead SET last_event_id = last_event_id WHERE id = 1")
+        cursor.execute("UPDATE audit_auditchainhead SET last_event_id = last_event_id WHERE id = 0")
         cursor.execute("DELETE FROM django_session WHERE expire_date < now() - interval '100 years'")
 
 
