@@ -1,12 +1,13 @@
 """Audited writes across 8 programs against a single program's, at 32 clients on PostgreSQL (issue #21: one
 audit chain per program, so that writers of different programs do not wait for each other's chain head).
 
-Each client is a thread with its own database connection that, for the length of a round, commits one audited
-write after another: a transaction that appends one event to its program's chain through the one audit helper
-(`keel.audit.services.record`: lock the chain head, insert the sealed row, move the head) and commits. In the
-"one program" runs every client writes for the same program (one chain head, one lock: the writes queue); in the
-"N programs" runs client i writes for program i mod N. Rounds alternate which side goes first; the chain is
-verified at the end. Prints throughput (writes/s) of both sides and their ratio, min/median/max over the rounds.
+Each client is a thread with its own database connection that, for the length of a round, commits one
+audited write after another: a transaction that appends one event to its program's chain through the one
+audit helper (`keel.audit.services.record`: lock the chain head, insert the sealed row, move the head) and
+commits. In the "one program" runs every client writes for the same program (one chain head, one lock: the
+writes queue); in the "N programs" runs client i writes for program i mod N. Rounds alternate which side
+goes first; the chain is verified at the end. Prints throughput (writes/s) of both sides and their ratio,
+min/median/max over the rounds.
 
     .venv/bin/python bench/audit_chains.py                       # a throwaway database at 127.0.0.1:5432
     .venv/bin/python bench/audit_chains.py --clients 32 --programs 8 --seconds 5 --rounds 3
@@ -66,7 +67,7 @@ def _round(programs: list[int], clients: int, seconds: float) -> tuple[float, fl
                     )
                 mine.append(time.perf_counter() - began)
                 n += 1
-        except BaseException as error:  # noqa: BLE001 - reported after the round
+        except BaseException as error:  # reported after the round
             errors.append(error)
         finally:
             connection.close()
@@ -92,7 +93,9 @@ def _spread(values: list[float], digits: int = 1) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--programs", type=int, default=8)
@@ -132,7 +135,8 @@ def main() -> None:
         )
         print(f"{'':28}{'writes/s':>22}{'p99 ms':>22}")
         print(f"{'one program (one chain)':28}{_spread(single):>22}{_spread(single_p99):>22}")
-        print(f"{f'{args.programs} programs (a chain each)':28}{_spread(spread):>22}{_spread(spread_p99):>22}")
+        label = f"{args.programs} programs (a chain each)"
+        print(f"{label:28}{_spread(spread):>22}{_spread(spread_p99):>22}")
         print(f"{f'{args.programs} programs ÷ one program':28}{_spread(ratios, 2):>22}")
         print(
             f"chain check after the runs: {'OK' if report.ok else 'BROKEN'}, {report.checked} rows in "
