@@ -353,3 +353,33 @@ def test_a_write_of_another_program_completes_while_one_programs_head_is_locked(
     assert isinstance(outcome["lakeside"], int)  # not blocked by Riverside's lock
     assert outcome["riverside"] == "OperationalError"  # Riverside's own writers do wait (the lock is real)
     assert audit.verify_chain().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer by design")
+@pytest.mark.django_db(transaction=True)
+def test_writers_racing_to_begin_a_programs_chain_all_land_in_one_chain() -> None:
+    import threading
+
+    from django.db import connections
+
+    start = threading.Barrier(6)
+    written: list[Any] = []
+
+    def writer() -> None:
+        try:
+            start.wait(30)
+            with transaction.atomic():
+                written.append(_event(LAKESIDE).pk)
+        except DatabaseError as error:
+            written.append(error.__class__.__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(isinstance(pk, int) for pk in written) and len(written) == 6
+    assert AuditChainHead.objects.filter(id=LAKESIDE).count() == 1
+    assert audit.verify_chain().ok
