@@ -57,10 +57,19 @@ def test_the_app_role_can_append_and_read(app_role: str) -> None:
 
 
 @postgres_only
+def test_the_app_role_can_begin_a_programs_chain(app_role: str) -> None:
+    """Issue #21: a program's first event creates its chain head row, as the application's role."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
+        event = audit.record(actor=None, action="read", program_id=987654, target_type="thing", target_id=3)
+        assert (event.chain, audit.verify_chain().ok) == (987654, True)
+
+
+@postgres_only
 def test_the_app_role_can_write_the_other_tables(app_role: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f'SET LOCAL ROLE "{app_role}"')
-        cursor.execute("UPDATE audit_auditchainhead SET last_event_id = last_event_id WHERE id = 1")
+        cursor.execute("UPDATE audit_auditchainhead SET last_event_id = last_event_id WHERE id = 0")
         cursor.execute("DELETE FROM django_session WHERE expire_date < now() - interval '100 years'")
 
 

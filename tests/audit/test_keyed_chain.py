@@ -33,7 +33,7 @@ def _known_keys(settings: SettingsWrapper) -> None:
     settings.KEEL_AUDIT_KEYS = chain.new_key_spec("k1")
     _tamper("DELETE FROM audit_auditevent", [])
     AuditChainHead.objects.update_or_create(
-        id=1, defaults={"last_event_id": 0, "last_hash": chain.GENESIS_HASH}
+        id=0, defaults={"last_event_id": 0, "last_hash": chain.GENESIS_HASH}
     )
 
 
@@ -75,7 +75,7 @@ def _rewrite_and_rechain(target: AuditEvent, *, reason: str, key_id: str, hasher
             [fields["reason"], prev, digest, key_id, event.pk],
         )
         prev = digest
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[-1].pk, last_hash=prev)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=events[-1].pk, last_hash=prev)
 
 
 def _checkpoint_file(tmp_path: Path) -> Path:
@@ -137,7 +137,7 @@ def test_the_verify_command_names_the_rechained_row(capsys: pytest.CaptureFixtur
 
 def test_a_head_reset_while_rows_exist_is_named() -> None:
     events = _seed(3)
-    AuditChainHead.objects.filter(id=1).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
     report = audit.verify_chain()
     assert report.first_broken_id == events[-1].pk and "head was reset" in report.problem
 
@@ -145,22 +145,22 @@ def test_a_head_reset_while_rows_exist_is_named() -> None:
 def test_rows_appended_while_the_check_runs_are_checked_past_the_head() -> None:
     events = _seed(3)
     # the head as a verifier that started before the last append read it
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=events[1].pk, last_hash=events[1].hash)
     report = audit.verify_chain()
     assert (report.ok, report.checked, report.head_id, report.head_rows) == (True, 3, events[1].pk, 2)
 
 
 def test_a_row_appended_past_the_head_without_the_key_is_named() -> None:
     events = _seed(3)
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=events[1].pk, last_hash=events[1].hash)
     _rewrite_and_rechain(events[2], reason="forged", key_id="", hasher=chain.legacy_hash)
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=events[1].pk, last_hash=events[1].hash)
     assert audit.verify_chain().first_broken_id == events[2].pk
 
 
 def test_a_checkpoint_names_the_head_it_read(capsys: pytest.CaptureFixture[str]) -> None:
     events = _seed(3)
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[1].pk, last_hash=events[1].hash)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=events[1].pk, last_hash=events[1].hash)
     call_command("audit", "checkpoint")
     head = json.loads(capsys.readouterr().out)
     assert (head["event_id"], head["hash"], head["rows"]) == (events[1].pk, events[1].hash, 2)
@@ -285,7 +285,7 @@ def test_a_cut_tail_with_the_head_moved_is_named(tmp_path: Path) -> None:
     events = _seed()
     path = _checkpoint_file(tmp_path)
     _tamper("DELETE FROM audit_auditevent WHERE id >= %s", [events[4].pk])
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[3].pk, last_hash=events[3].hash)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=events[3].pk, last_hash=events[3].hash)
     assert audit.verify_chain().ok  # the chain alone cannot see it
     error = _verify("--checkpoints", str(path))
     assert error.returncode == 1 and f"row {events[-1].pk}" in str(error) and "tail was cut" in str(error)
@@ -295,7 +295,7 @@ def test_an_emptied_table_with_the_head_reset_is_named(tmp_path: Path) -> None:
     _seed()
     path = _checkpoint_file(tmp_path)
     _tamper("DELETE FROM audit_auditevent", [])
-    AuditChainHead.objects.filter(id=1).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
     assert audit.verify_chain().ok  # the chain alone cannot see it
     error = _verify("--checkpoints", str(path))
     assert error.returncode == 1 and "table was emptied" in str(error)
@@ -309,7 +309,7 @@ def test_a_truncated_table_is_named(tmp_path: Path) -> None:
             cursor.execute("TRUNCATE audit_auditevent")
     else:
         _tamper("DELETE FROM audit_auditevent", [])
-    AuditChainHead.objects.filter(id=1).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
     assert "table was emptied" in str(_verify("--checkpoints", str(path)))
 
 
@@ -326,7 +326,7 @@ def test_an_edited_checkpoint_is_named(tmp_path: Path) -> None:
     path = _checkpoint_file(tmp_path)
     head = json.loads(path.read_text())
     _tamper("DELETE FROM audit_auditevent WHERE id = %s", [events[-1].pk])
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[-2].pk, last_hash=events[-2].hash)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=events[-2].pk, last_hash=events[-2].hash)
     head.update(event_id=events[-2].pk, hash=events[-2].hash, rows=5)  # the log, moved back without the key
     path.write_text(json.dumps(head) + "\n")
     error = _verify("--checkpoints", str(path))
@@ -417,7 +417,7 @@ def _legacy_rows(n: int, *, broken_at: int | None = None) -> list[int]:
         )
         prev = digest
         ids.append(event.pk)
-    AuditChainHead.objects.filter(id=1).update(last_event_id=ids[-1], last_hash=prev)
+    AuditChainHead.objects.filter(id=0).update(last_event_id=ids[-1], last_hash=prev)
     return ids
 
 

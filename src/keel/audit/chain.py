@@ -5,8 +5,20 @@ Each audit row's `hash` is an HMAC-SHA256, under a key that lives outside the da
 the previous row's hash and a canonical JSON of the row's fields. Someone who can write to the database but
 does not hold the key cannot rewrite a row and recompute the chain: the MACs would not match.
 
-A checkpoint is the chain head (row id, hash, row count, time) signed with the same key, written outside the
-database; it later shows a cut tail, a moved head or an emptied table.
+One chain per program (issue #21), so that audited writes of different programs never wait for each other:
+each row names its `chain` (the program id; 0 for events of no program: sign-ins of people in no program,
+system events, self-guided accounts) and links to the previous row OF THAT CHAIN; each chain has its own
+head row, locked only by writers of that chain. The chain id is sealed into the HMAC (a LATER_FIELD: hashed
+when not 0), so a row moved from one program's chain into another no longer matches its MAC. Chain 0 is the
+legacy global chain continued: the rows written before per-program chains were all chain 0 (the column was
+added with that default, no row was rewritten), so they keep their MACs and links, and the chain-0 head
+still reveals their cut tail. A program's chain starts from its own genesis, `genesis(chain)` (a hash that
+names the chain), so a chain cannot be spliced onto another's start. Within a chain, row ids grow in chain
+order: the head row is locked before the row's id is drawn and until the commit.
+
+A checkpoint is the chain heads (the newest row's id and hash, the row count, and the same for every chain)
+signed with the Ed25519 checkpoint key, written outside the database; it later shows a cut tail, a moved head,
+a whole chain deleted (its head row and its rows) or an emptied table.
 """
 
 from __future__ import annotations
@@ -44,10 +56,23 @@ HASHED_FIELDS = (
 )
 # A field added to AuditEvent later goes here, not in HASHED_FIELDS: it is hashed only when it holds a value
 # (not None, "", False, {} or []), so every row written before it existed keeps its MAC.
-LATER_FIELDS: tuple[str, ...] = ()
+LATER_FIELDS: tuple[str, ...] = ("chain",)
 CHECKPOINT_FIELDS = ("event_id", "hash", "rows", "at", "key_id")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def genesis(chain: int) -> str:
+    """The `prev_hash` of a chain's first row: the legacy GENESIS_HASH for chain 0 (the global chain that
+    existed before per-program chains), else a hash naming the chain."""
+    if chain == 0:
+        return GENESIS_HASH
+    return hashlib.sha256(f"keel-audit-chain-genesis\n{chain}".encode()).hexdigest()
+
+
+def chain_of(program_id: int | None) -> int:
+    """The chain an event of this program goes to (0: no program)."""
+    return int(program_id) if program_id else 0
 
 
 class AuditKeyError(ValueError):
@@ -163,4 +188,21 @@ def parse_checkpoint(line: str) -> dict[str, Any]:
         raise CheckpointFormatError("has no valid 'at' (a UTC time like 2026-12-01T18:00:00Z)")
     if not valid_key_id(value["key_id"]):
         raise CheckpointFormatError("has no valid 'key_id'")
+    if "chains" in value:
+        _check_chains(value["chains"])
     return value
+
+
+def _check_chains(chains: Any) -> None:
+    """A checkpoint's `chains`: {"<chain id>": {"event_id": int, "hash": hex64, "rows": int}, ...}."""
+    if not isinstance(chains, dict):
+        raise CheckpointFormatError("has no valid 'chains' (a JSON object)")
+    for name, head in chains.items():
+        if not (name.isascii() and name.isdigit()) or not isinstance(head, dict):
+            raise CheckpointFormatError(f"has no valid 'chains' entry {name!r}")
+        for field in ("event_id", "rows"):
+            number = head.get(field)
+            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+                raise CheckpointFormatError(f"has no valid {field!r} for chain {name}")
+        if not isinstance(head.get("hash"), str) or not _HEX64.fullmatch(head["hash"]):
+            raise CheckpointFormatError(f"has no valid 'hash' for chain {name}")

@@ -51,31 +51,28 @@ class AuditEvent(models.Model):
     # HMAC-SHA256 under the KEEL_AUDIT_KEYS key named by key_id (keel.audit.chain.seal)
     hash = models.CharField(max_length=64, unique=True)
     key_id = models.CharField(max_length=32, blank=True)
+    # the chain the row links in: its program's id, 0 for events of no program (keel.audit.chain)
+    chain = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["program_id", "occurred_at"], name="audit_program_time")]
+        indexes = [
+            models.Index(fields=["program_id", "occurred_at"], name="audit_program_time"),
+            models.Index(fields=["chain", "id"], name="audit_chain_id"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.target_type}:{self.target_id} {self.outcome}"
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest event's id and hash: the lock that serialises appends, and the anchor
-    that reveals a deleted tail."""
+    """One row per chain (`id` is the chain: a program's id, 0 for no program) holding its newest event's id
+    and hash: the lock that serialises appends to that chain only, and the anchor that reveals its deleted
+    tail. Created on a chain's first event."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    id = models.BigIntegerField(primary_key=True)
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(id=1),
-                name="audit_head_singleton",
-                violation_error_message="one chain head",
-            )
-        ]
-
     def __str__(self) -> str:
-        return f"chain head at #{self.last_event_id}"
+        return f"chain {self.id} head at #{self.last_event_id}"

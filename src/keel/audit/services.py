@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -40,25 +40,27 @@ def compute_hash(fields: dict[str, Any], prev_hash: str, key_id: str | None = No
     return chain.seal(fields, prev_hash, key_id, keys[key_id])
 
 
-_SELECT_HEAD = 'SELECT "last_hash" FROM "audit_auditchainhead" WHERE "id" = 1'
-_SELECT_HEAD_FOR_UPDATE = 'SELECT "last_hash" FROM "audit_auditchainhead" WHERE "id" = 1 FOR UPDATE'
+_SELECT_HEAD = 'SELECT "last_hash" FROM "audit_auditchainhead" WHERE "id" = %s'
+_SELECT_HEAD_FOR_UPDATE = 'SELECT "last_hash" FROM "audit_auditchainhead" WHERE "id" = %s FOR UPDATE'
+_CREATE_HEAD = (
+    'INSERT INTO "audit_auditchainhead" ("id", "last_event_id", "last_hash") VALUES (%s, 0, %s) '
+    'ON CONFLICT ("id") DO NOTHING'
+)
 
 
-def _lock_head() -> str:
-    """The chain head's hash, its row locked until the caller's transaction ends (on SQLite the write
-    transaction already holds the only write lock). Creates the head row if a flushed database lacks it."""
+def _lock_head(chain_id: int) -> str:
+    """The chain's head hash, its row (and only its row) locked until the caller's transaction ends (on SQLite
+    the write transaction already holds the only write lock). Creates the head row on the chain's first event:
+    two writers racing to create it both land on the one row (ON CONFLICT DO NOTHING, then the locked
+    read)."""
     select = _SELECT_HEAD_FOR_UPDATE if connection.features.has_select_for_update else _SELECT_HEAD
     with connection.cursor() as cursor:
         for _ in range(2):
-            cursor.execute(select)
+            cursor.execute(select, [chain_id])
             row = cursor.fetchone()
             if row is not None:
                 return str(row[0])
-            cursor.execute(
-                'INSERT INTO "audit_auditchainhead" ("id", "last_event_id", "last_hash") VALUES (1, 0, %s) '
-                'ON CONFLICT ("id") DO NOTHING',
-                [GENESIS_HASH],
-            )
+            cursor.execute(_CREATE_HEAD, [chain_id, chain.genesis(chain_id)])
     raise RuntimeError("the audit chain head row could not be created")
 
 
@@ -92,10 +94,11 @@ def record(
     detail: dict[str, Any] | None = None,
     actor_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. `actor` is a User (or None for anonymous/unknown).
+    """Append one event to its program's chain (chain 0: no program). `actor` is a User (or None for
+    anonymous/unknown).
 
-    Three statements in hand-written SQL (`keel.db.rows`): every audited request runs this, and the chain
-    head stays locked from here to the commit."""
+    Three statements in hand-written SQL (`keel.db.rows`): every audited request runs this, and the chain's
+    head stays locked from here to the commit (other programs' chains are not)."""
     ctx = context.current()
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
@@ -133,32 +136,42 @@ def record(
         "request_id": ctx.request_id,
         "ip_address": ip_address,
         "channel": ctx.channel,
+        "chain": chain.chain_of(program_id),
     }
     key_id, key = audit_keys()[0]
     with transaction.atomic(savepoint=False):  # joins the caller's transaction: a failure undoes both
-        prev_hash = _lock_head()
+        prev_hash = _lock_head(fields["chain"])
         digest = chain.seal(fields, prev_hash, key_id, key)
         event = rows.insert(AuditEvent(prev_hash=prev_hash, hash=digest, key_id=key_id, **fields))
         with connection.cursor() as cursor:
             cursor.execute(
-                'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = 1',
-                [event.pk, digest],
+                'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = %s',
+                [event.pk, digest, fields["chain"]],
             )
     return event
 
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The verifier's finding: how many rows it checked and the first broken one, if any."""
+    """The verifier's finding: how many rows it checked and the first broken one, if any (and its chain)."""
 
     ok: bool
     checked: int
     first_broken_id: int | None = None
     problem: str = ""
-    # the chain head as read before the rows (rows appended meanwhile are checked but lie past it)
+    # the newest chain head as read before the rows (rows appended meanwhile are checked but lie past it), and
+    # the rows every chain's head covers
     head_id: int = 0
     head_hash: str = GENESIS_HASH
     head_rows: int = 0
+    chain: int | None = None  # the broken chain (a program's id, 0: no program)
+    # every chain's head: {"<chain>": {"event_id", "hash", "rows"}} (what a checkpoint signs)
+    heads: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def chain_name(chain_id: int) -> str:
+    """How a report names a chain."""
+    return f"the chain of program {chain_id}" if chain_id else "the chain of events of no program"
 
 
 def _fields_of(event: Any) -> dict[str, Any]:
@@ -167,73 +180,125 @@ def _fields_of(event: Any) -> dict[str, Any]:
     return fields
 
 
-def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
-    """Check every row's keyed hash and link in id order; name the first row that does not hold.
+@dataclass
+class _Walk:
+    """One chain's state while the verifier walks the rows in id order."""
 
-    A row must be sealed with a configured key, and never with an older key than the row before it (a retired
-    key cannot be used to append rows later). The head is read first: rows appended while the check runs lie
-    past it and are checked too, and the row it names must be there with its hash."""
-    head = AuditChainHead.objects.filter(id=1).first()
-    head_id = head.last_event_id if head is not None else 0
-    head_hash = head.last_hash if head is not None else GENESIS_HASH
-    head_seen = head_id == 0
-    head_rows = 0
+    prev_hash: str
+    prev_rank: int
+    head_id: int
+    head_hash: str
+    head_seen: bool
+    checked: int = 0
+    head_rows: int = 0
+    last_id: int = 0
+
+
+def _broken(checked: int, event_id: int | None, chain_id: int, problem: str) -> ChainReport:
+    return ChainReport(False, checked, event_id, f"{problem}, in {chain_name(chain_id)}", chain=chain_id)
+
+
+def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
+    """Check every chain: each row's keyed hash and its link to the row before it in its chain, in id order;
+    name the first row that does not hold, and its chain.
+
+    A row must be sealed with a configured key, and never with an older key than the row before it in its
+    chain (a retired key cannot be used to append rows later). The heads are read first: rows appended while
+    the check runs lie past them and are checked too, and the row each names must be there with its hash."""
+    heads = {head.id: (head.last_event_id, head.last_hash) for head in AuditChainHead.objects.all()}
     keys = audit_keys()
     rank = {key_id: index for index, (key_id, _) in enumerate(keys)}
     secret = dict(keys)
     rows = events if events is not None else AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
-    prev_hash = GENESIS_HASH
-    prev_rank = len(keys)
+    walks: dict[int, _Walk] = {}
     checked = 0
-    last_id = 0
     for event in rows:
-        if event.prev_hash != prev_hash:
-            return ChainReport(
-                False,
+        chain_id = int(getattr(event, "chain", 0) or 0)
+        walk = walks.get(chain_id)
+        if walk is None:
+            head_id, head_hash = heads.get(chain_id, (0, chain.genesis(chain_id)))
+            walk = walks[chain_id] = _Walk(
+                chain.genesis(chain_id), len(keys), head_id, head_hash, head_seen=head_id == 0
+            )
+        if event.prev_hash != walk.prev_hash:
+            return _broken(
                 checked,
                 event.pk,
-                "its link to the previous row is broken (a row was deleted or changed)",
+                chain_id,
+                "its link to the previous row is broken (a row was deleted, changed or moved between chains)",
             )
         if event.key_id not in rank:
-            return ChainReport(
-                False,
+            return _broken(
                 checked,
                 event.pk,
+                chain_id,
                 f"it is sealed with key {event.key_id!r}, which KEEL_AUDIT_KEYS does not hold"
                 if event.key_id
                 else "it is not sealed with a key (it was written or rewritten without the audit key)",
             )
-        if rank[event.key_id] > prev_rank:
-            return ChainReport(
-                False, checked, event.pk, "it is sealed with an older key than the row before it"
+        if rank[event.key_id] > walk.prev_rank:
+            return _broken(
+                checked, event.pk, chain_id, "it is sealed with an older key than the row before it"
             )
         expected = chain.seal(_fields_of(event), event.prev_hash, event.key_id, secret[event.key_id])
         if not hmac.compare_digest(expected, event.hash):
-            return ChainReport(
-                False, checked, event.pk, "its content does not match its keyed hash (it was changed)"
+            return _broken(
+                checked, event.pk, chain_id, "its content does not match its keyed hash (it was changed)"
             )
-        if event.pk == head_id:
-            if not hmac.compare_digest(event.hash, head_hash):
-                return ChainReport(False, checked, event.pk, "the newest row does not match the chain head")
-            head_seen = True
-        prev_hash = event.hash
-        prev_rank = rank[event.key_id]
-        last_id = event.pk
+        if event.pk == walk.head_id:
+            if not hmac.compare_digest(event.hash, walk.head_hash):
+                return _broken(checked, event.pk, chain_id, "the newest row does not match the chain head")
+            walk.head_seen = True
+        walk.prev_hash = event.hash
+        walk.prev_rank = rank[event.key_id]
+        walk.last_id = event.pk
+        walk.checked += 1
         checked += 1
-        if event.pk <= head_id:
-            head_rows = checked
-    if head_id == 0 and checked:
-        return ChainReport(
-            False, checked, last_id, "the chain head was reset (it names no row, yet rows exist)"
-        )
-    if not head_seen:
-        return ChainReport(
-            False,
-            checked,
-            head_id,
-            "the newest rows are missing (the chain head points past the last row)",
-        )
-    return ChainReport(True, checked, head_id=head_id, head_hash=head_hash, head_rows=head_rows)
+        if event.pk <= walk.head_id:
+            walk.head_rows = walk.checked
+    late = set(walks) - set(heads)
+    if late:  # chains begun while the check ran have a head now
+        heads.update((head.id, (0, head.last_hash)) for head in AuditChainHead.objects.filter(id__in=late))
+    for chain_id, walk in sorted(walks.items()):
+        if chain_id not in heads:
+            return _broken(
+                checked,
+                walk.last_id,
+                chain_id,
+                "the chain head is gone (its row was deleted), yet rows exist",
+            )
+        if walk.head_id == 0 and chain_id not in late:
+            return _broken(
+                checked, walk.last_id, chain_id, "the chain head was reset (it names no row, yet rows exist)"
+            )
+        if not walk.head_seen:
+            return _broken(
+                checked,
+                walk.head_id,
+                chain_id,
+                "the newest rows are missing (the chain head points past the last row)",
+            )
+    for chain_id, (head_id, _hash) in sorted(heads.items()):
+        if head_id and chain_id not in walks:
+            return _broken(
+                checked, head_id, chain_id, "every row is missing (the chain head names a row that is gone)"
+            )
+    covered = sorted(
+        (walk.head_id, walk.head_hash, walk.head_rows, chain_id) for chain_id, walk in walks.items()
+    )
+    covered = [head for head in covered if head[0]]
+    newest_id, newest_hash = (covered[-1][0], covered[-1][1]) if covered else (0, GENESIS_HASH)
+    return ChainReport(
+        True,
+        checked,
+        head_id=newest_id,
+        head_hash=newest_hash,
+        head_rows=sum(head[2] for head in covered),
+        heads={
+            str(chain_id): {"event_id": head_id, "hash": head_hash, "rows": head_rows}
+            for head_id, head_hash, head_rows, chain_id in sorted(covered, key=lambda head: head[3])
+        },
+    )
 
 
 # --- Checkpoints: the signed head, kept outside the database -----------------------------------------------
@@ -244,8 +309,10 @@ class CheckpointInputError(ValueError):
 
 
 def checkpoint() -> dict[str, Any]:
-    """The chain head signed with the checkpoint key (Ed25519, `KEEL_CHECKPOINT_KEY`, apart from the chain's
-    HMAC keys, so their holder cannot forge one): {event_id, hash, rows, at, key_id, alg, signature}.
+    """The chain heads signed with the checkpoint key (Ed25519, `KEEL_CHECKPOINT_KEY`, apart from the chain's
+    HMAC keys, so their holder cannot forge one): {event_id, hash, rows, at, key_id, alg, chains, signature},
+    `event_id` and `hash` the newest head's, `rows` the rows all heads cover, `chains` every chain's head
+    ({"<chain>": {event_id, hash, rows}}).
 
     Refuses (ValueError) while the chain does not verify: a checkpoint must never bless a tampered chain."""
     report = verify_chain()
@@ -259,6 +326,7 @@ def checkpoint() -> dict[str, Any]:
         "at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "key_id": signing.key_id(key),
         "alg": signing.ALG,
+        "chains": report.heads,
     }
     head["signature"] = signing.sign(head, key)
     return head
@@ -327,7 +395,6 @@ def verify_checkpoints(
         return report
     public_key = public_key or checkpoint_public_key()
     total = AuditEvent.objects.count()
-    newest = AuditEvent.objects.order_by("-id").only("id").first()
     for number, point in points:
         seen = f"the checkpoint of {point['at']} (line {number})"
         if point.get("alg") != signing.ALG or not signing.signature_ok(point, public_key):
@@ -337,24 +404,45 @@ def verify_checkpoints(
                 point["event_id"],
                 f"{seen} does not match its signature (it was edited)",
             )
-        if point["event_id"] == 0:
-            continue
-        row = AuditEvent.objects.filter(pk=point["event_id"]).only("id", "hash").first()
-        if row is None and total == 0:
-            problem = f"the audit table is empty, but {seen} saw {point['rows']} rows (the table was emptied)"
-        elif row is None and (newest is None or point["event_id"] > newest.pk):
-            kept = newest.pk if newest else 0
-            problem = f"the rows after row {kept} are gone, but {seen} saw this row (the tail was cut)"
-        elif row is None:
-            problem = f"this row is gone, but {seen} saw it"
-        elif not hmac.compare_digest(row.hash, point["hash"]):
-            problem = f"its hash differs from {seen} (it or a row before it was rewritten)"
-        elif AuditEvent.objects.filter(pk__lte=row.pk).count() != point["rows"]:
-            problem = f"the rows up to it are not the {point['rows']} that {seen} saw"
+        heads: list[tuple[int | None, dict[str, Any]]]
+        if "chains" in point:  # one head per chain (issue #21)
+            heads = [
+                (int(name), head) for name, head in sorted(point["chains"].items(), key=lambda i: int(i[0]))
+            ]
+        elif point["event_id"]:  # an older checkpoint: the one global chain, all of it up to its head
+            heads = [(None, point)]
         else:
-            continue
-        return ChainReport(False, report.checked, point["event_id"], problem)
+            heads = []
+        for chain_id, head in heads:
+            problem = _checkpoint_head_problem(chain_id, head, seen, total)
+            if problem:
+                where = "" if chain_id is None else f", in {chain_name(chain_id)}"
+                return ChainReport(False, report.checked, head["event_id"], problem + where, chain=chain_id)
     return report
+
+
+def _checkpoint_head_problem(chain_id: int | None, head: dict[str, Any], seen: str, total: int) -> str:
+    """What no longer holds of one head a checkpoint saw (chain_id None: an older, one-chain checkpoint)."""
+    if head["event_id"] == 0:
+        return ""
+    rows = AuditEvent.objects.all() if chain_id is None else AuditEvent.objects.filter(chain=chain_id)
+    row = AuditEvent.objects.filter(pk=head["event_id"]).only("id", "hash", "chain").first()
+    newest = rows.order_by("-id").only("id").first()
+    if row is None and total == 0:
+        return f"the audit table is empty, but {seen} saw {head['rows']} rows (the table was emptied)"
+    if row is None and newest is None:
+        return f"every row of the chain is gone, but {seen} saw {head['rows']} (the chain was deleted)"
+    if row is None and newest is not None and head["event_id"] > newest.pk:
+        return f"the rows after row {newest.pk} are gone, but {seen} saw this row (the tail was cut)"
+    if row is None:
+        return f"this row is gone, but {seen} saw it"
+    if chain_id is not None and row.chain != chain_id:
+        return f"this row is in another chain than {seen} saw it in (it was moved)"
+    if not hmac.compare_digest(row.hash, head["hash"]):
+        return f"its hash differs from {seen} (it or a row before it was rewritten)"
+    if rows.filter(pk__lte=row.pk).count() != head["rows"]:
+        return f"the rows up to it are not the {head['rows']} that {seen} saw"
+    return ""
 
 
 # --- PostgreSQL: the application's role cannot change audit rows --------------------------------------------
@@ -412,11 +500,14 @@ def _audit_rows_writable(conn: BaseDatabaseWrapper) -> Iterator[None]:
             )
 
 
-def reseal_unkeyed(event_model: Any, head_model: Any, conn: BaseDatabaseWrapper) -> int:
+def reseal_unkeyed(event_model: Any, head_model: Any, conn: BaseDatabaseWrapper, *, head_id: int = 0) -> int:
     """Seal every row written before the keyed chain with the sealing key, in id order; say so in the trail.
 
     The unkeyed SHA-256 chain is checked first: where it was already broken, the re-sealing event records the
-    row and the problem (re-sealing must not launder earlier tampering). Returns the count re-sealed."""
+    row and the problem (re-sealing must not launder earlier tampering). Returns the count re-sealed.
+
+    The unkeyed rows predate per-program chains: they are one chain, whose head row is `head_id` (0, chain 0's
+    head; 1 when migration 0003 runs, before 0004 made the one head row chain 0's)."""
     if not event_model.objects.filter(key_id="").exists():
         return 0
     key_id, key = audit_keys()[0]
@@ -454,7 +545,7 @@ def reseal_unkeyed(event_model: Any, head_model: Any, conn: BaseDatabaseWrapper)
     }
     digest = chain.seal(fields, new_prev, key_id, key)
     event = event_model.objects.create(prev_hash=new_prev, hash=digest, key_id=key_id, **fields)
-    head_model.objects.update_or_create(id=1, defaults={"last_event_id": event.pk, "last_hash": digest})
+    head_model.objects.update_or_create(id=head_id, defaults={"last_event_id": event.pk, "last_hash": digest})
     return count
 
 

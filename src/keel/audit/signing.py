@@ -94,6 +94,8 @@ def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 def _message(head: Mapping[str, Any]) -> bytes:
     payload = {name: head[name] for name in FIELDS}
+    if "chains" in head:  # every chain's head (issue #21); older checkpoints have none
+        payload["chains"] = head["chains"]
     return (
         "keel-audit-checkpoint-ed25519\n" + json.dumps(payload, sort_keys=True, separators=(",", ":"))
     ).encode()

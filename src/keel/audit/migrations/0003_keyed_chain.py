@@ -27,6 +27,7 @@ def reseal(apps, schema_editor):
         apps.get_model("audit", "AuditEvent"),
         apps.get_model("audit", "AuditChainHead"),
         schema_editor.connection,
+        head_id=1,  # the one chain head row of the time (0004 makes it chain 0's)
     )
 
 
