@@ -109,7 +109,11 @@ def set_my_appointment_reminders(request: HttpRequest, payload: ReminderChoiceIn
         day_before_at=payload.day_before_at,
         hours_before=payload.hours_before,
     )
-    return _choice(choice) if choice else ReminderChoiceOut(channel=services.OFF, day_before_at=None, hours_before=None)
+    return (
+        _choice(choice)
+        if choice
+        else ReminderChoiceOut(channel=services.OFF, day_before_at=None, hours_before=None)
+    )
 
 
 def _choice(choice: Any) -> ReminderChoiceOut:

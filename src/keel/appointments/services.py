@@ -20,7 +20,7 @@ from keel.access import policy
 from keel.access.policy import Area, PatientNotFound
 from keel.accounts.models import STAFF_ROLES, ProgramMembership, Role, User
 from keel.appointments.models import Appointment, AppointmentSend, Kind, ReminderChoice, Status
-from keel.audit.models import Action
+from keel.audit.models import Action, Outcome
 from keel.audit.services import record_for_patient
 from keel.core.appointments import HOURS_BEFORE_CHOICES, LocalTimeMissing, due_slots, local_instant
 from keel.core.rules.inputs import FieldError, FieldsInvalid, record_id
@@ -32,6 +32,7 @@ from keel.reminders.models import Channel, SendStatus
 logger = logging.getLogger("keel.appointments")
 OFF = "off"  # the reminder choice "no appointment reminders"
 MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
+MISSING = "this time does not exist that day (the clocks change); pick another"
 
 
 class AppointmentInvalid(FieldsInvalid):
@@ -62,7 +63,9 @@ def _times(
         try:
             parsed[name] = parse(str(raw).strip())
         except ValueError:
-            errors.append(FieldError(name, "a date like 2027-03-15" if name == "date" else "a time like 09:30"))
+            errors.append(
+                FieldError(name, "a date like 2027-03-15" if name == "date" else "a time like 09:30")
+            )
     try:
         parsed["end"] = time.fromisoformat(str(end).strip())
     except ValueError:
@@ -72,12 +75,12 @@ def _times(
     try:
         starts_at = local_instant(parsed["date"], parsed["start"], zone)
     except LocalTimeMissing:
-        errors.append(FieldError("start", "this time does not exist that day (the clocks change); pick another"))
+        errors.append(FieldError("start", MISSING))
         return None
     try:
         ends_at = local_instant(parsed["date"], parsed["end"], zone)
     except LocalTimeMissing:
-        errors.append(FieldError("end", "this time does not exist that day (the clocks change); pick another"))
+        errors.append(FieldError("end", MISSING))
         return None
     if starts_at <= now:
         errors.append(FieldError("start", "must be in the future"))
@@ -145,12 +148,26 @@ def schedule(
     return appointment
 
 
-def _appointment(patient: Patient, appointment_id: Any) -> Appointment:
+def _appointment_id(by: Any, patient: Patient, appointment_id: Any) -> int:
+    """The id of this patient's appointment; another patient's or none: the denial is audited and
+    PatientNotFound raised (a 404), as for a record out of scope. (Appointments are never deleted.)"""
     pk = record_id(appointment_id)
-    found = Appointment.objects.select_for_update(of=("self",)).filter(patient=patient, pk=pk).first()
-    if pk is None or found is None:
+    if pk is None or not Appointment.objects.filter(patient=patient, pk=pk).exists():
+        record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "appointment",
+            pk or 0,
+            outcome=Outcome.DENIED,
+            reason="appointment missing or another patient's",
+        )
         raise PatientNotFound()
-    return found
+    return pk
+
+
+def _locked(pk: int) -> Appointment:
+    return Appointment.objects.select_for_update(of=("self",)).get(pk=pk)
 
 
 def set_status(
@@ -162,8 +179,9 @@ def set_status(
     patient = _scoped(by, patient_id, Action.UPDATE, appointment_id)
     if status not in Status.values:
         raise AppointmentInvalid([FieldError("status", f"one of {', '.join(Status.values)}")])
+    pk = _appointment_id(by, patient, appointment_id)
     with transaction.atomic():
-        appointment = _appointment(patient, appointment_id)
+        appointment = _locked(pk)
         if status != appointment.status:
             appointment.status = status
             appointment.updated_at = now
@@ -190,10 +208,11 @@ def reschedule(
     patient = _scoped(by, patient_id, Action.UPDATE, appointment_id)
     errors: list[FieldError] = []
     times = _times(patient, day, start, end, now, errors)
+    pk = _appointment_id(by, patient, appointment_id)
     if errors or times is None:
         raise AppointmentInvalid(errors)
     with transaction.atomic():
-        appointment = _appointment(patient, appointment_id)
+        appointment = _locked(pk)
         if appointment.status != Status.SCHEDULED:
             raise AppointmentInvalid([FieldError("status", "only a scheduled appointment can be moved")])
         appointment.starts_at, appointment.ends_at = times
@@ -210,7 +229,8 @@ def choose_reminders(
     user: Any, *, channel: Any, day_before_at: Any = None, hours_before: Any = None
 ) -> ReminderChoice | None:
     """The signed-in patient's appointment reminders: by `channel` ("email", "sms") the day before at
-    `day_before_at` (their local time, "HH:MM") and/or `hours_before` hours before; "off" for none. Audited."""
+    `day_before_at` (their local time, "HH:MM") and/or `hours_before` hours before; "off" for none.
+    Audited."""
     errors: list[FieldError] = []
     if channel not in (OFF, *Channel.values):
         errors.append(FieldError("channel", f"one of {OFF}, {', '.join(Channel.values)}"))
@@ -264,7 +284,9 @@ def stop(token: str) -> bool:
             return False
         patient = choice.patient
         choice.delete()
-        record_for_patient(None, patient, Action.UPDATE, "appointment_reminders", patient.pk, reason="stop link")
+        record_for_patient(
+            None, patient, Action.UPDATE, "appointment_reminders", patient.pk, reason="stop link"
+        )
     return True
 
 
@@ -418,7 +440,9 @@ def _attempt(
         )
         if delay is None:
             _finish(row, SendStatus.FAILED, now, error)
-            logger.error("Appointment reminder %s was not sent after %d attempt(s) (%s).", row.pk, attempts, error)
+            logger.error(
+                "Appointment reminder %s was not sent after %d attempt(s) (%s).", row.pk, attempts, error
+            )
         else:
             AppointmentSend.objects.filter(pk=row.pk, status=SendStatus.SENDING).update(
                 status=SendStatus.RETRYING, error=error, next_try_at=now + delay
