@@ -105,7 +105,11 @@ def test_the_day_before_reminder_keeps_six_local_across_the_dst_changes(
     ("day", "start", "two_hours_before"),
     [
         ("2027-03-14", "04:30", "2027-03-14T01:30-05:00"),  # two real hours over the skipped hour
-        ("2027-11-07", "02:30", "2027-11-07T01:30-04:00"),  # 02:30 EST; two real hours before: the first 01:30
+        (
+            "2027-11-07",
+            "02:30",
+            "2027-11-07T01:30-04:00",
+        ),  # 02:30 EST; two real hours before: the first 01:30
     ],
 )
 def test_hours_before_counts_real_hours_across_the_change(

@@ -300,3 +300,56 @@ def test_reading_a_patient_s_appointments_is_audited(world: World) -> None:
 def test_a_self_guided_account_has_no_appointments_page(world: World) -> None:
     with pytest.raises(PatientNotFound):
         queries.my_appointments(world.dana, now=NOW)
+
+
+# --- The command line ------------------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    try:
+        call_command("appointment", *args, stdout=out, stderr=io.StringIO())
+    except CommandError as exc:
+        return exc.returncode, str(exc)
+    return 0, out.getvalue()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_cli_schedules_through_the_same_service(world: World) -> None:
+    code, out = _cli("--by", "r-nurse", "--patient", str(world.alice.pk), "--date", "2027-03-15",
+                     "--start", "09:00", "--end", "10:00", "--kind", "group")  # fmt: skip
+    assert (code, json.loads(out)["kind"]) == (0, "group")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_cli_names_a_dst_gap_and_exits_2(world: World) -> None:
+    code, message = _cli("--by", "r-nurse", "--patient", str(world.alice.pk), "--date", "2027-03-14",
+                         "--start", "02:30", "--end", "03:30", "--kind", "group")  # fmt: skip
+    assert (code, message.split(":")[0]) == (2, "--start")
+
+
+def test_the_cli_does_not_reach_another_program(world: World) -> None:
+    code, _message = _cli("--by", "r-nurse", "--patient", str(world.charlie.pk), "--list")
+    assert code == 2
+
+
+def test_the_demo_gives_its_patients_with_logins_appointments(db: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    with time_machine.travel(NOW, tick=False):
+        call_command("demo", "--patients", "2", "--seed", "5", stdout=io.StringIO())
+        assert Appointment.objects.filter(starts_at__gt=NOW).count() == 6  # 2 + 1 in each of two programs
+
+
+def test_a_date_too_far_ahead_is_refused_naming_the_date(world: World) -> None:
+    assert _fields(world, date="9999-12-31", start="23:30", end="23:45") == ["date"]
+
+
+def test_a_date_long_past_is_refused_naming_the_date(world: World) -> None:
+    assert _fields(world, date="0001-01-01") == ["date"]

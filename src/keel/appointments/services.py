@@ -32,6 +32,7 @@ from keel.reminders.models import Channel, SendStatus
 logger = logging.getLogger("keel.appointments")
 OFF = "off"  # the reminder choice "no appointment reminders"
 MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
+FURTHEST_DAYS = 730  # and at most two years ahead
 MISSING = "this time does not exist that day (the clocks change); pick another"
 
 
@@ -71,6 +72,9 @@ def _times(
     except ValueError:
         errors.append(FieldError("end", "a time like 10:30"))
     if len(parsed) < 3:
+        return None
+    if not now.date() - timedelta(days=1) <= parsed["date"] <= now.date() + timedelta(days=FURTHEST_DAYS):
+        errors.append(FieldError("date", f"within the next {FURTHEST_DAYS} days"))
         return None
     try:
         starts_at = local_instant(parsed["date"], parsed["start"], zone)
