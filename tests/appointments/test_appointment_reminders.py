@@ -234,7 +234,7 @@ def test_the_message_carries_no_health_information(alice: World, smtp_server: Ma
     services.send_due(now=_at("2027-03-15T18:00-04:00"))
     message = smtp_server.to(EMAIL)[0]
     words = (str(message["Subject"]) + Mailbox.body(message)).lower()
-    assert [w for w in HEALTH_WORDS + ["r-prescriber"] if w in words] == []
+    assert [w for w in [*HEALTH_WORDS, "r-prescriber"] if w in words] == []
 
 
 def test_the_message_says_the_local_date_and_time(alice: World, smtp_server: Mailbox) -> None:
@@ -299,7 +299,7 @@ def test_a_used_stop_link_is_not_found(alice: World) -> None:
     assert Client().post(f"/appointments/stop/{choice.stop_token}/").status_code == 404
 
 
-# --- The choice ----------------------------------------------------------------------------------------------
+# --- The choice ---------------------------------------------------------------------------------------
 
 
 def test_a_choice_without_any_time_is_refused(alice: World) -> None:
