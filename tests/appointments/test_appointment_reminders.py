@@ -347,3 +347,26 @@ def test_alice_chooses_through_the_api(alice: World, signed_in: Any) -> None:
         content_type="application/json",
     )
     assert response.json() == {"channel": "email", "day_before_at": None, "hours_before": 1}
+
+
+# --- The worker itself -------------------------------------------------------------------------------------
+
+
+def test_two_runs_of_the_worker_send_one_email_at_its_local_time(
+    alice: World, smtp_server: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time_machine
+    from django.core.management import call_command
+
+    from keel.jobs import services as jobs
+
+    monkeypatch.setattr(jobs, "JOBS", {})  # only the reminders: no backup, no scan
+    _book(alice, "2027-11-08", "09:00")  # the day after the fall change
+    _choose(alice)
+    with time_machine.travel(_at("2027-11-07T17:59-05:00"), tick=False):
+        call_command("worker", "--once")
+    assert smtp_server.messages == []
+    with time_machine.travel(_at("2027-11-07T18:00-05:00"), tick=False):
+        call_command("worker", "--once")
+        call_command("worker", "--once")
+    assert len(smtp_server.to(EMAIL)) == 1
