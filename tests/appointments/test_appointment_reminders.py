@@ -352,6 +352,7 @@ def test_alice_chooses_through_the_api(alice: World, signed_in: Any) -> None:
 # --- The worker itself -------------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker commits and closes connections (tests/jobs)
 def test_two_runs_of_the_worker_send_one_email_at_its_local_time(
     alice: World, smtp_server: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
