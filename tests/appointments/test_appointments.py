@@ -353,3 +353,34 @@ def test_a_date_too_far_ahead_is_refused_naming_the_date(world: World) -> None:
 
 def test_a_date_long_past_is_refused_naming_the_date(world: World) -> None:
     assert _fields(world, date="0001-01-01") == ["date"]
+
+
+def test_a_double_submit_makes_one_appointment_and_names_the_start(world: World) -> None:
+    _book(world)
+    assert _fields(world) == ["start"]
+
+
+def test_a_double_submit_through_the_api_is_a_422_not_a_500(world: World, signed_in: Any) -> None:
+    with time_machine.travel(NOW, tick=False):
+        client = signed_in("counselor")
+        _post(client, f"/api/v1/patients/{world.alice.pk}/appointments", GOOD)
+        second = _post(client, f"/api/v1/patients/{world.alice.pk}/appointments", GOOD)
+    assert (second.status_code, Appointment.objects.count()) == (422, 1)
+
+
+def test_a_cancelled_slot_can_be_booked_again(world: World) -> None:
+    row = _book(world)
+    services.set_status(by=world.staff["nurse"], patient_id=world.alice.pk, appointment_id=row.pk,
+                        status="cancelled", now=NOW)  # fmt: skip
+    assert _book(world).status == Status.SCHEDULED
+
+
+def test_restoring_a_cancelled_visit_over_a_new_one_names_the_status(world: World) -> None:
+    row = _book(world)
+    services.set_status(by=world.staff["nurse"], patient_id=world.alice.pk, appointment_id=row.pk,
+                        status="cancelled", now=NOW)  # fmt: skip
+    _book(world)
+    with pytest.raises(services.AppointmentInvalid) as caught:
+        services.set_status(by=world.staff["nurse"], patient_id=world.alice.pk, appointment_id=row.pk,
+                            status="scheduled", now=NOW)  # fmt: skip
+    assert [e.field for e in caught.value.errors] == ["status"]

@@ -49,6 +49,12 @@ class Appointment(models.Model):
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["status", "starts_at"], name="appointment_status_start")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "starts_at"],
+                condition=Q(status="scheduled"),
+                name="appointment_one_at_a_time",
+                violation_error_message="This person already has an appointment at this time.",
+            ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
                 name="appointment_ends_after_start",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from keel.access import policy
 from keel.access.policy import Area
 from keel.appointments.models import Appointment, ReminderChoice, Status
-from keel.appointments.services import _own
+from keel.appointments.services import own_patient
 from keel.audit.models import Action
 from keel.patients.models import Patient
 
@@ -41,7 +41,7 @@ class MyAppointments:
 def my_appointments(user: Any, *, now: datetime | None = None) -> MyAppointments:
     """The signed-in patient's coming appointments and their reminder choice, audited as one read."""
     now = now or timezone.now()
-    patient = _own(user, Action.READ)
+    patient = own_patient(user, Action.READ)
     rows = list(
         Appointment.objects.filter(
             patient=patient, status=Status.SCHEDULED, ends_at__gt=now - timedelta(minutes=1)

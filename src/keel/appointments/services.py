@@ -33,6 +33,7 @@ logger = logging.getLogger("keel.appointments")
 OFF = "off"  # the reminder choice "no appointment reminders"
 MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
 FURTHEST_DAYS = 730  # and at most two years ahead
+TAKEN = "this person already has an appointment at this time"
 MISSING = "this time does not exist that day (the clocks change); pick another"
 
 
@@ -137,18 +138,21 @@ def schedule(
     member = _staff_member(patient, with_id, errors)
     if errors or times is None:
         raise AppointmentInvalid(errors)
-    with transaction.atomic():
-        appointment = Appointment.objects.create(
-            patient=patient,
-            starts_at=times[0],
-            ends_at=times[1],
-            kind=kind,
-            with_user=member,
-            created_by=by,
-            created_at=now,
-            updated_at=now,
-        )
-        record_for_patient(by, patient, Action.CREATE, "appointment", appointment.pk)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                patient=patient,
+                starts_at=times[0],
+                ends_at=times[1],
+                kind=kind,
+                with_user=member,
+                created_by=by,
+                created_at=now,
+                updated_at=now,
+            )
+            record_for_patient(by, patient, Action.CREATE, "appointment", appointment.pk)
+    except IntegrityError:  # a double submit, or another visit at that moment
+        raise AppointmentInvalid([FieldError("start", TAKEN)]) from None
     return appointment
 
 
@@ -184,15 +188,18 @@ def set_status(
     if status not in Status.values:
         raise AppointmentInvalid([FieldError("status", f"one of {', '.join(Status.values)}")])
     pk = _appointment_id(by, patient, appointment_id)
-    with transaction.atomic():
-        appointment = _locked(pk)
-        if status != appointment.status:
-            appointment.status = status
-            appointment.updated_at = now
-            appointment.save(update_fields=["status", "updated_at"])
-        record_for_patient(
-            by, patient, Action.UPDATE, "appointment", appointment.pk, detail={"status": status}
-        )
+    try:
+        with transaction.atomic():
+            appointment = _locked(pk)
+            if status != appointment.status:
+                appointment.status = status
+                appointment.updated_at = now
+                appointment.save(update_fields=["status", "updated_at"])
+            record_for_patient(
+                by, patient, Action.UPDATE, "appointment", appointment.pk, detail={"status": status}
+            )
+    except IntegrityError:  # scheduled again at a moment another visit now holds
+        raise AppointmentInvalid([FieldError("status", TAKEN)]) from None
     return appointment
 
 
@@ -215,14 +222,19 @@ def reschedule(
     pk = _appointment_id(by, patient, appointment_id)
     if errors or times is None:
         raise AppointmentInvalid(errors)
-    with transaction.atomic():
-        appointment = _locked(pk)
-        if appointment.status != Status.SCHEDULED:
-            raise AppointmentInvalid([FieldError("status", "only a scheduled appointment can be moved")])
-        appointment.starts_at, appointment.ends_at = times
-        appointment.updated_at = now
-        appointment.save(update_fields=["starts_at", "ends_at", "updated_at"])
-        record_for_patient(by, patient, Action.UPDATE, "appointment", appointment.pk, reason="rescheduled")
+    try:
+        with transaction.atomic():
+            appointment = _locked(pk)
+            if appointment.status != Status.SCHEDULED:
+                raise AppointmentInvalid([FieldError("status", "only a scheduled appointment can be moved")])
+            appointment.starts_at, appointment.ends_at = times
+            appointment.updated_at = now
+            appointment.save(update_fields=["starts_at", "ends_at", "updated_at"])
+            record_for_patient(
+                by, patient, Action.UPDATE, "appointment", appointment.pk, reason="rescheduled"
+            )
+    except IntegrityError:
+        raise AppointmentInvalid([FieldError("start", TAKEN)]) from None
     return appointment
 
 
@@ -256,7 +268,7 @@ def choose_reminders(
     if errors:
         raise AppointmentInvalid(errors)
     with transaction.atomic():
-        patient = _own(user, Action.UPDATE, audit_success=False)
+        patient = own_patient(user, Action.UPDATE, audit_success=False)
         choice: ReminderChoice | None = None
         if channel == OFF:
             ReminderChoice.objects.filter(patient=patient).delete()
@@ -271,7 +283,7 @@ def choose_reminders(
     return choice
 
 
-def _own(user: Any, action: Action, *, audit_success: bool = True) -> Patient:
+def own_patient(user: Any, action: Action, *, audit_success: bool = True) -> Patient:
     """A patient's own record (appointments are a program's: a self-guided account has none)."""
     if getattr(user, "role", None) != Role.PATIENT:
         raise PatientNotFound()
