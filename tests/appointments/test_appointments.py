@@ -384,3 +384,21 @@ def test_restoring_a_cancelled_visit_over_a_new_one_names_the_status(world: Worl
         services.set_status(by=world.staff["nurse"], patient_id=world.alice.pk, appointment_id=row.pk,
                             status="scheduled", now=NOW)  # fmt: skip
     assert [e.field for e in caught.value.errors] == ["status"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_costs_the_same_queries_for_one_or_five_appointments(world: World, signed_in: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in("nurse")
+    path = f"/api/v1/patients/{world.alice.pk}/appointments"
+    _book(world)
+    client.get(path)  # the session's first request does its own work
+    with CaptureQueriesContext(connection) as one:
+        client.get(path)
+    for day in range(16, 20):
+        _book(world, date=f"2027-03-{day}")
+    with CaptureQueriesContext(connection) as five:
+        client.get(path)
+    assert len(five.captured_queries) == len(one.captured_queries)

@@ -27,7 +27,7 @@ def patient_appointments(user: Any, patient_id: int | str) -> PatientAppointment
     patient = policy.get_patient_for_action_or_404(
         user, patient_id, Action.READ, area=Area.CLINICAL, target_type="appointment_list"
     )
-    rows = list(Appointment.objects.filter(patient=patient).select_related("with_user"))
+    rows = list(patient.appointments.select_related("with_user"))  # each knows its patient: no query per row
     return PatientAppointments(patient, rows)
 
 
@@ -43,8 +43,8 @@ def my_appointments(user: Any, *, now: datetime | None = None) -> MyAppointments
     now = now or timezone.now()
     patient = own_patient(user, Action.READ)
     rows = list(
-        Appointment.objects.filter(
-            patient=patient, status=Status.SCHEDULED, ends_at__gt=now - timedelta(minutes=1)
+        patient.appointments.filter(
+            status=Status.SCHEDULED, ends_at__gt=now - timedelta(minutes=1)
         ).select_related("with_user")
     )
     choice = ReminderChoice.objects.filter(patient=patient).first()
