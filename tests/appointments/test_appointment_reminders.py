@@ -371,3 +371,18 @@ def test_two_runs_of_the_worker_send_one_email_at_its_local_time(
         call_command("worker", "--once")
         call_command("worker", "--once")
     assert len(smtp_server.to(EMAIL)) == 1
+
+
+@pytest.fixture
+def refusing(settings: Any) -> Iterator[Smtp]:
+    yield from _serve(Smtp(["554 Transaction failed"]), settings)
+
+
+def test_a_refused_appointment_reminder_is_counted_by_healthz(alice: World, refusing: Smtp) -> None:
+    from keel.reminders import queries
+
+    _book(alice, "2027-03-16", "09:00")
+    _choose(alice)
+    first = _at("2027-03-15T18:00-04:00")
+    services.send_due(now=first)
+    assert queries.failed_sends(now=first) == 1
