@@ -19,6 +19,7 @@ from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
 from keel.accounts.staff import EmailNotSent
 from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
+from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
 from keel.assessments.services import NotAllowed
 from keel.audit.api import router as audit_router
@@ -198,6 +199,7 @@ api.add_router("/", careteam_router)
 api.add_router("/", sharing_router)
 api.add_router("/", interop_router)
 api.add_router("/", recovery_api.router)
+api.add_router("/", appointments_router)
 
 
 @api.exception_handler(FieldsInvalid)

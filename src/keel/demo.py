@@ -184,10 +184,33 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
                 accounts_out.append(
                     DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk)
                 )
+                _appointments(patient, staff, i, today)
     from keel.directory import samples
 
     samples.load()  # sample meetings and clinics around the programs, and a real public feed (issue #20)
     return accounts_out
+
+
+def _appointments(patient: Patient, staff: dict[str, User], i: int, today: date) -> None:
+    """A coming appointment or two for the patients with logins (issue #19): on their page, and on the care
+    team's. Local times in the program's zone, days after today."""
+    from keel.appointments.models import Appointment, Kind
+
+    plans = [(Kind.COUNSELING, staff["counselor"], 2, 10), (Kind.PRESCRIBER, staff["prescriber"], 6, 14)]
+    for kind, who, days, hour in plans[: 2 - i]:
+        if Appointment.objects.filter(patient=patient, kind=kind).exists():
+            continue
+        start = _on(patient, today + timedelta(days=days), hour)
+        Appointment.objects.create(
+            patient=patient,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            kind=kind,
+            with_user=who,
+            created_by=who,
+            created_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
 
 
 def _on(patient: Patient, day: date, hour: int, minute: int = 0) -> datetime:

@@ -197,6 +197,7 @@ INSTALLED_APPS = [
     "keel.public",
     "keel.jobs",
     "keel.reminders",
+    "keel.appointments",
     "keel.web",
     "django_tasks",
     "django_tasks_db",

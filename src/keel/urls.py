@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("keel.interop.urls")),
     path("", include("keel.recovery.urls")),
     path("", include("keel.reminders.urls")),
+    path("", include("keel.appointments.urls")),
     path("", include("keel.selfguided.urls")),
     path("", include("keel.treatment.urls")),
     path("", include("keel.web.urls")),

@@ -130,6 +130,22 @@ _MFA_RESET = {
     "program_admin": (403, 403, 404),
 }
 
+# Appointments (issue #19): in-scope roles that may not schedule get 403; those who may get past the policy
+# (a date in the past: 422; no such appointment: 404).
+_APPOINTMENT_WRITE = {
+    **_CLINICAL_READ,
+    "patient": (403, 404, 404),
+    "counselor": (422, 404, 404),
+    "nurse": (422, 404, 404),
+    "prescriber": (422, 404, 404),
+    "program_admin": (422, 422, 404),
+}
+_APPOINTMENT_WRITE_MISSING = {
+    **_APPOINTMENT_WRITE,
+    **{r: (404, 404, 404) for r in ("counselor", "nurse", "prescriber")},
+    "program_admin": (404, 404, 404),
+}
+
 ROUTES: dict[str, Route] = {
     "healthz": Route("GET", "/healthz", _all(200, 200)),
     "set_language": Route("POST", "/i18n/setlang/", _all(302, 302), body={"language": "es", "next": "/"}),
@@ -660,6 +676,57 @@ ROUTES: dict[str, Route] = {
         "POST", "/me/reminders/999999/channel/", _all(404, 302), body={"channel": "email"}
     ),
     "reminders:stop": Route("GET", "/reminders/stop/no-such-token/", _all(404, 404)),
+    # Appointments (issue #19): read with the clinical part of the record; scheduled, moved and closed by
+    # counselors, nurses, prescribers and the program's admins (a bad body: 422); 999999 is no appointment.
+    "appointments:patient": Route(
+        "GET",
+        "/patients/{patient}/appointments/",
+        {"anonymous": (302, 302, 302), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "appointments:set_status": Route(
+        "POST",
+        "/patients/{patient}/appointments/999999/status/",
+        {"anonymous": (302, 302, 302), **_APPOINTMENT_WRITE_MISSING},
+        patient_scoped=True,
+        body={"status": "cancelled"},
+    ),
+    "appointments:mine": Route("GET", "/me/appointments/", {**_all(404, 302), "patient": 200}),
+    "appointments:stop": Route("GET", "/appointments/stop/no-such-token/", _all(404, 404)),
+    "api:list_appointments": Route(
+        "GET",
+        "/api/v1/patients/{patient}/appointments",
+        {"anonymous": (401, 401, 401), **_CLINICAL_READ},
+        patient_scoped=True,
+    ),
+    "api:schedule_appointment": Route(
+        "POST",
+        "/api/v1/patients/{patient}/appointments",
+        {"anonymous": (401, 401, 401), **_APPOINTMENT_WRITE},
+        patient_scoped=True,
+        body={"date": "2020-01-01", "start": "09:00", "end": "10:00", "kind": "counseling"},
+    ),
+    "api:set_appointment_status": Route(
+        "POST",
+        "/api/v1/patients/{patient}/appointments/999999/status",
+        {"anonymous": (401, 401, 401), **_APPOINTMENT_WRITE_MISSING},
+        patient_scoped=True,
+        body={"status": "cancelled"},
+    ),
+    "api:reschedule_appointment": Route(
+        "POST",
+        "/api/v1/patients/{patient}/appointments/999999/reschedule",
+        {"anonymous": (401, 401, 401), **_APPOINTMENT_WRITE_MISSING},
+        patient_scoped=True,
+        body={"date": "2020-01-01", "start": "09:00", "end": "10:00"},
+    ),
+    "api:my_appointments": Route("GET", "/api/v1/me/appointments", {**_all(404, 401), "patient": 200}),
+    "api:set_my_appointment_reminders": Route(
+        "PUT",
+        "/api/v1/me/appointment-reminders",
+        {**_all(404, 401), "patient": 200},
+        body={"channel": "off"},
+    ),
     "recovery:patient_recovery": Route(
         "GET", "/patients/{patient}/recovery/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),

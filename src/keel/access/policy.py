@@ -437,3 +437,9 @@ def can_reset_patient_second_factor(user: Any, patient: Patient) -> bool:
         and user.role in CLINICAL_ROLES
         and CareTeamMember.objects.filter(user=user, patient=patient).exists()
     )
+
+
+def can_schedule_appointment(user: Any) -> bool:
+    """Scheduling, moving and closing appointments (issue #19): counselors, nurses and prescribers, and the
+    program's admins (the front desk); scope, the clinical area of the record, is checked apart."""
+    return _active(user) and user.role in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}

@@ -10,8 +10,10 @@ from keel.reminders.models import ReminderSend, SendStatus
 
 
 def failed_sends(*, now: datetime | None = None) -> int:
-    """Reminder sends FAILED in the last 7 days (/healthz reports them beside the failed jobs)."""
+    """Reminder sends FAILED in the last 7 days, appointment reminders included (/healthz reports them beside
+    the failed jobs)."""
+    from keel.appointments.models import AppointmentSend
+
     now = now or timezone.now()
-    return ReminderSend.objects.filter(
-        status=SendStatus.FAILED, finished_at__gte=now - timedelta(days=7)
-    ).count()
+    recent = {"status": SendStatus.FAILED, "finished_at__gte": now - timedelta(days=7)}
+    return ReminderSend.objects.filter(**recent).count() + AppointmentSend.objects.filter(**recent).count()

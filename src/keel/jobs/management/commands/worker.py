@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django_tasks_db.management.commands.db_worker import Worker
 
+from keel.appointments import services as appointments
 from keel.jobs import services
 from keel.reminders import services as reminders
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
                 sent = reminders.send_due()  # each reminder at its person's local time, once a day
                 if sent:
                     logger.info("%d reminder(s) sent.", sent)
+                booked = appointments.send_due()  # appointment reminders, once per slot
+                if booked:
+                    logger.info("%d appointment reminder(s) sent.", booked)
                 worker.run()
                 if options["once"]:
                     break

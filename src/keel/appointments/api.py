@@ -1,0 +1,125 @@
+"""API: a patient's appointments (the care team, through the policy) and one's own, with reminders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from keel.appointments import queries, services
+from keel.appointments.schemas import (
+    AppointmentIn,
+    AppointmentOut,
+    ReminderChoiceIn,
+    ReminderChoiceOut,
+    RescheduleIn,
+    StatusIn,
+)
+
+router = Router(tags=["appointments"])
+
+
+def _caller(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+@router.get(
+    "/patients/{patient_id}/appointments",
+    response=list[AppointmentOut],
+    summary="A patient's appointments (local times in the program's zone)",
+)
+def list_appointments(request: HttpRequest, patient_id: int) -> list[AppointmentOut]:
+    found = queries.patient_appointments(_caller(request), patient_id)
+    return [AppointmentOut.of(row) for row in found.appointments]
+
+
+@router.post(
+    "/patients/{patient_id}/appointments",
+    response={201: AppointmentOut},
+    summary="Schedule an appointment",
+)
+def schedule_appointment(
+    request: HttpRequest, patient_id: int, payload: AppointmentIn
+) -> Status[AppointmentOut]:
+    row = services.schedule(
+        by=_caller(request),
+        patient_id=patient_id,
+        day=payload.date,
+        start=payload.start,
+        end=payload.end,
+        kind=payload.kind,
+        with_id=payload.with_id,
+    )
+    return Status(201, AppointmentOut.of(row))
+
+
+@router.post(
+    "/patients/{patient_id}/appointments/{appointment_id}/status",
+    response=AppointmentOut,
+    summary="Cancel an appointment, or mark it attended or missed",
+)
+def set_appointment_status(
+    request: HttpRequest, patient_id: int, appointment_id: int, payload: StatusIn
+) -> AppointmentOut:
+    row = services.set_status(
+        by=_caller(request), patient_id=patient_id, appointment_id=appointment_id, status=payload.status
+    )
+    return AppointmentOut.of(row)
+
+
+@router.post(
+    "/patients/{patient_id}/appointments/{appointment_id}/reschedule",
+    response=AppointmentOut,
+    summary="Move an appointment to another local date and time",
+)
+def reschedule_appointment(
+    request: HttpRequest, patient_id: int, appointment_id: int, payload: RescheduleIn
+) -> AppointmentOut:
+    row = services.reschedule(
+        by=_caller(request),
+        patient_id=patient_id,
+        appointment_id=appointment_id,
+        day=payload.date,
+        start=payload.start,
+        end=payload.end,
+    )
+    return AppointmentOut.of(row)
+
+
+@router.get("/me/appointments", summary="My coming appointments and my appointment reminders")
+def my_appointments(request: HttpRequest) -> dict[str, Any]:
+    mine = queries.my_appointments(_caller(request))
+    choice = mine.reminders
+    return {
+        "appointments": [AppointmentOut.of(row).dict() for row in mine.upcoming],
+        "reminders": _choice(choice).dict() if choice else None,
+    }
+
+
+@router.put(
+    "/me/appointment-reminders",
+    response=ReminderChoiceOut,
+    summary="Choose appointment reminders (channel off: none)",
+)
+def set_my_appointment_reminders(request: HttpRequest, payload: ReminderChoiceIn) -> ReminderChoiceOut:
+    choice = services.choose_reminders(
+        _caller(request),
+        channel=payload.channel,
+        day_before_at=payload.day_before_at,
+        hours_before=payload.hours_before,
+    )
+    return (
+        _choice(choice)
+        if choice
+        else ReminderChoiceOut(channel=services.OFF, day_before_at=None, hours_before=None)
+    )
+
+
+def _choice(choice: Any) -> ReminderChoiceOut:
+    at = choice.day_before_at
+    return ReminderChoiceOut(
+        channel=choice.channel,
+        day_before_at=at.strftime("%H:%M") if at else None,
+        hours_before=choice.hours_before,
+    )

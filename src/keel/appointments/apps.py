@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AppointmentsConfig(AppConfig):
+    name = "keel.appointments"
+    label = "appointments"
+    verbose_name = "Appointments"

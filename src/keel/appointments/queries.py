@@ -1,0 +1,51 @@
+"""Reads of appointments, through the access policy, one audit row each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.appointments.models import Appointment, ReminderChoice, Status
+from keel.appointments.services import own_patient
+from keel.audit.models import Action
+from keel.patients.models import Patient
+
+
+@dataclass(frozen=True)
+class PatientAppointments:
+    patient: Patient
+    appointments: list[Appointment]  # oldest first
+
+
+def patient_appointments(user: Any, patient_id: int | str) -> PatientAppointments:
+    """A patient's appointments for the care team (the clinical area of the record), audited as one read."""
+    patient = policy.get_patient_for_action_or_404(
+        user, patient_id, Action.READ, area=Area.CLINICAL, target_type="appointment_list"
+    )
+    rows = list(patient.appointments.select_related("with_user"))  # each knows its patient: no query per row
+    return PatientAppointments(patient, rows)
+
+
+@dataclass(frozen=True)
+class MyAppointments:
+    patient: Patient
+    upcoming: list[Appointment]  # scheduled, not yet over, soonest first
+    reminders: ReminderChoice | None
+
+
+def my_appointments(user: Any, *, now: datetime | None = None) -> MyAppointments:
+    """The signed-in patient's coming appointments and their reminder choice, audited as one read."""
+    now = now or timezone.now()
+    patient = own_patient(user, Action.READ)
+    rows = list(
+        patient.appointments.filter(
+            status=Status.SCHEDULED, ends_at__gt=now - timedelta(minutes=1)
+        ).select_related("with_user")
+    )
+    choice = ReminderChoice.objects.filter(patient=patient).first()
+    return MyAppointments(patient, rows, choice)

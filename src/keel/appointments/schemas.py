@@ -1,0 +1,70 @@
+"""Appointment shapes shared by the API and the pages (local dates and times in the program's zone)."""
+
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import Field
+
+from keel.appointments.models import Appointment
+from keel.patients.models import zone_of
+
+
+class AppointmentIn(Schema):
+    date: str = Field(description="the local date in the program's time zone, e.g. 2027-03-15")
+    start: str = Field(description="the local start time, e.g. 09:30")
+    end: str = Field(description="the local end time the same day, e.g. 10:30")
+    kind: str = Field(description="counseling, prescriber, group or intake")
+    with_id: int | None = Field(default=None, description="the staff member it is with (optional)")
+
+
+class RescheduleIn(Schema):
+    date: str
+    start: str
+    end: str
+
+
+class StatusIn(Schema):
+    status: str = Field(description="scheduled, cancelled, attended or missed")
+
+
+class ReminderChoiceIn(Schema):
+    channel: str = Field(description="email, sms, or off (no appointment reminders)")
+    day_before_at: str | None = Field(default=None, description="the day before at this local time, HH:MM")
+    hours_before: int | None = Field(default=None, description="this many hours before: 1, 2, 3 or 6")
+
+
+class AppointmentOut(Schema):
+    id: int
+    date: str
+    start: str
+    end: str
+    starts_at: str  # ISO 8601 with the offset
+    kind: str
+    kind_label: str
+    with_id: int | None
+    with_name: str
+    status: str
+
+    @classmethod
+    def of(cls, row: Appointment) -> AppointmentOut:
+        zone = zone_of(row.patient)
+        start, end = row.starts_at.astimezone(zone), row.ends_at.astimezone(zone)
+        who = row.with_user
+        return cls(
+            id=row.pk,
+            date=start.date().isoformat(),
+            start=start.strftime("%H:%M"),
+            end=end.strftime("%H:%M"),
+            starts_at=start.isoformat(),
+            kind=row.kind,
+            kind_label=str(row.get_kind_display()),
+            with_id=who.pk if who else None,
+            with_name=(who.get_full_name() or who.username) if who else "",
+            status=row.status,
+        )
+
+
+class ReminderChoiceOut(Schema):
+    channel: str
+    day_before_at: str | None
+    hours_before: int | None

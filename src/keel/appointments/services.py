@@ -1,0 +1,475 @@
+"""Appointments (issue #19): the care team schedules, moves and closes a patient's appointments (through the
+access policy, audited); the patient chooses appointment reminders; the worker sends each due reminder once
+(per appointment, slot and start), by the channels of `keel.reminders`, with no health information; one tap
+on the link in any message stops appointment reminders."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from keel.access import policy
+from keel.access.policy import Area, PatientNotFound
+from keel.accounts.models import STAFF_ROLES, ProgramMembership, Role, User
+from keel.appointments.models import Appointment, AppointmentSend, Kind, ReminderChoice, Status
+from keel.audit.models import Action, Outcome
+from keel.audit.services import record_for_patient
+from keel.core.appointments import HOURS_BEFORE_CHOICES, LocalTimeMissing, due_slots, local_instant
+from keel.core.rules.inputs import FieldError, FieldsInvalid, record_id
+from keel.jobs.schedule import backoff
+from keel.patients.models import Patient, zone_of
+from keel.reminders import channels
+from keel.reminders.models import Channel, SendStatus
+
+logger = logging.getLogger("keel.appointments")
+OFF = "off"  # the reminder choice "no appointment reminders"
+MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
+FURTHEST_DAYS = 730  # and at most two years ahead
+TAKEN = "this person already has an appointment at this time"
+MISSING = "this time does not exist that day (the clocks change); pick another"
+
+
+class AppointmentInvalid(FieldsInvalid):
+    """Bad input to an appointment write, each field named."""
+
+
+def _scoped(by: Any, patient_id: int, action: Action, target_id: int | None = None) -> Patient:
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        area=Area.CLINICAL,
+        target_type="appointment",
+        target_id=target_id,
+        allowed=policy.can_schedule_appointment(by),
+        what="schedule appointments",
+        audit_success=False,
+    )
+
+
+def _times(
+    patient: Patient, day: Any, start: Any, end: Any, now: datetime, errors: list[FieldError]
+) -> tuple[datetime, datetime] | None:
+    """The start and end of a visit given as local date, start and end times in the program's zone."""
+    zone = zone_of(patient)
+    parsed: dict[str, Any] = {}
+    for name, raw, parse in (("date", day, date.fromisoformat), ("start", start, time.fromisoformat)):
+        try:
+            parsed[name] = parse(str(raw).strip())
+        except ValueError:
+            errors.append(
+                FieldError(name, "a date like 2027-03-15" if name == "date" else "a time like 09:30")
+            )
+    try:
+        parsed["end"] = time.fromisoformat(str(end).strip())
+    except ValueError:
+        errors.append(FieldError("end", "a time like 10:30"))
+    if len(parsed) < 3:
+        return None
+    if not now.date() - timedelta(days=1) <= parsed["date"] <= now.date() + timedelta(days=FURTHEST_DAYS):
+        errors.append(FieldError("date", f"within the next {FURTHEST_DAYS} days"))
+        return None
+    try:
+        starts_at = local_instant(parsed["date"], parsed["start"], zone)
+    except LocalTimeMissing:
+        errors.append(FieldError("start", MISSING))
+        return None
+    try:
+        ends_at = local_instant(parsed["date"], parsed["end"], zone)
+    except LocalTimeMissing:
+        errors.append(FieldError("end", MISSING))
+        return None
+    if starts_at <= now:
+        errors.append(FieldError("start", "must be in the future"))
+    if ends_at <= starts_at:
+        errors.append(FieldError("end", "must be after the start"))
+    elif ends_at - starts_at > timedelta(minutes=MAX_MINUTES):
+        errors.append(FieldError("end", "an appointment is at most 8 hours long"))
+    return starts_at, ends_at
+
+
+def _staff_member(patient: Patient, with_id: Any, errors: list[FieldError]) -> User | None:
+    """The staff member the visit is with: none named (empty), else an active staff member of the
+    patient's program."""
+    if with_id is None or str(with_id).strip() == "":
+        return None
+    pk = record_id(with_id)
+    member = (
+        User.objects.filter(
+            pk=pk,
+            is_active=True,
+            role__in=list(STAFF_ROLES - {Role.AUDITOR}),
+            pk__in=ProgramMembership.objects.filter(program_id=patient.program_id).values("user_id"),
+        ).first()
+        if pk is not None
+        else None
+    )
+    if member is None:
+        errors.append(FieldError("with_id", "choose a staff member of this program"))
+    return member
+
+
+def schedule(
+    *,
+    by: Any,
+    patient_id: int,
+    day: Any,
+    start: Any,
+    end: Any,
+    kind: Any,
+    with_id: Any = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """A new appointment (counselors, nurses, prescribers, the program's admins), audited."""
+    now = now or timezone.now()
+    patient = _scoped(by, patient_id, Action.CREATE)
+    errors: list[FieldError] = []
+    if kind not in Kind.values:
+        errors.append(FieldError("kind", f"one of {', '.join(Kind.values)}"))
+    times = _times(patient, day, start, end, now, errors)
+    member = _staff_member(patient, with_id, errors)
+    if errors or times is None:
+        raise AppointmentInvalid(errors)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                patient=patient,
+                starts_at=times[0],
+                ends_at=times[1],
+                kind=kind,
+                with_user=member,
+                created_by=by,
+                created_at=now,
+                updated_at=now,
+            )
+            record_for_patient(by, patient, Action.CREATE, "appointment", appointment.pk)
+    except IntegrityError:  # a double submit, or another visit at that moment
+        raise AppointmentInvalid([FieldError("start", TAKEN)]) from None
+    return appointment
+
+
+def _appointment_id(by: Any, patient: Patient, appointment_id: Any) -> int:
+    """The id of this patient's appointment; another patient's or none: the denial is audited and
+    PatientNotFound raised (a 404), as for a record out of scope. (Appointments are never deleted.)"""
+    pk = record_id(appointment_id)
+    if pk is None or not Appointment.objects.filter(patient=patient, pk=pk).exists():
+        record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "appointment",
+            pk or 0,
+            outcome=Outcome.DENIED,
+            reason="appointment missing or another patient's",
+        )
+        raise PatientNotFound()
+    return pk
+
+
+def _locked(pk: int) -> Appointment:
+    return Appointment.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def set_status(
+    *, by: Any, patient_id: int, appointment_id: int, status: Any, now: datetime | None = None
+) -> Appointment:
+    """Cancel an appointment, or mark it attended or missed (or scheduled again), audited. A cancelled
+    appointment's reminders are not sent."""
+    now = now or timezone.now()
+    patient = _scoped(by, patient_id, Action.UPDATE, appointment_id)
+    if status not in Status.values:
+        raise AppointmentInvalid([FieldError("status", f"one of {', '.join(Status.values)}")])
+    pk = _appointment_id(by, patient, appointment_id)
+    try:
+        with transaction.atomic():
+            appointment = _locked(pk)
+            if status != appointment.status:
+                appointment.status = status
+                appointment.updated_at = now
+                appointment.save(update_fields=["status", "updated_at"])
+            record_for_patient(
+                by, patient, Action.UPDATE, "appointment", appointment.pk, detail={"status": status}
+            )
+    except IntegrityError:  # scheduled again at a moment another visit now holds
+        raise AppointmentInvalid([FieldError("status", TAKEN)]) from None
+    return appointment
+
+
+def reschedule(
+    *,
+    by: Any,
+    patient_id: int,
+    appointment_id: int,
+    day: Any,
+    start: Any,
+    end: Any,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a scheduled appointment to another local date and time, audited. A reminder already sent for
+    the old time is not sent again; the new time gets its own."""
+    now = now or timezone.now()
+    patient = _scoped(by, patient_id, Action.UPDATE, appointment_id)
+    errors: list[FieldError] = []
+    times = _times(patient, day, start, end, now, errors)
+    pk = _appointment_id(by, patient, appointment_id)
+    if errors or times is None:
+        raise AppointmentInvalid(errors)
+    try:
+        with transaction.atomic():
+            appointment = _locked(pk)
+            if appointment.status != Status.SCHEDULED:
+                raise AppointmentInvalid([FieldError("status", "only a scheduled appointment can be moved")])
+            appointment.starts_at, appointment.ends_at = times
+            appointment.updated_at = now
+            appointment.save(update_fields=["starts_at", "ends_at", "updated_at"])
+            record_for_patient(
+                by, patient, Action.UPDATE, "appointment", appointment.pk, reason="rescheduled"
+            )
+    except IntegrityError:
+        raise AppointmentInvalid([FieldError("start", TAKEN)]) from None
+    return appointment
+
+
+# --- The patient's reminder choice -------------------------------------------------------------------
+
+
+def choose_reminders(
+    user: Any, *, channel: Any, day_before_at: Any = None, hours_before: Any = None
+) -> ReminderChoice | None:
+    """The signed-in patient's appointment reminders: by `channel` ("email", "sms") the day before at
+    `day_before_at` (their local time, "HH:MM") and/or `hours_before` hours before; "off" for none.
+    Audited."""
+    errors: list[FieldError] = []
+    if channel not in (OFF, *Channel.values):
+        errors.append(FieldError("channel", f"one of {OFF}, {', '.join(Channel.values)}"))
+    at: time | None = None
+    if day_before_at not in (None, ""):
+        try:
+            at = time.fromisoformat(str(day_before_at).strip())
+        except ValueError:
+            errors.append(FieldError("day_before_at", "a time like 18:00"))
+    hours: int | None = None
+    if hours_before not in (None, ""):
+        hours = record_id(hours_before)
+        if hours not in HOURS_BEFORE_CHOICES:
+            errors.append(
+                FieldError("hours_before", f"one of {', '.join(str(h) for h in HOURS_BEFORE_CHOICES)}")
+            )
+    if channel != OFF and not errors and at is None and hours is None:
+        errors.append(FieldError("day_before_at", "choose the day before, hours before, or both"))
+    if errors:
+        raise AppointmentInvalid(errors)
+    with transaction.atomic():
+        patient = own_patient(user, Action.UPDATE, audit_success=False)
+        choice: ReminderChoice | None = None
+        if channel == OFF:
+            ReminderChoice.objects.filter(patient=patient).delete()
+        else:
+            choice, _created = ReminderChoice.objects.update_or_create(
+                patient=patient,
+                defaults={"channel": channel, "day_before_at": at, "hours_before": hours},
+            )
+        record_for_patient(
+            user, patient, Action.UPDATE, "appointment_reminders", patient.pk, detail={"channel": channel}
+        )
+    return choice
+
+
+def own_patient(user: Any, action: Action, *, audit_success: bool = True) -> Patient:
+    """A patient's own record (appointments are a program's: a self-guided account has none)."""
+    if getattr(user, "role", None) != Role.PATIENT:
+        raise PatientNotFound()
+    return policy.own_patient_or_404(
+        user, area=Area.CLINICAL, action=action, target_type="appointment", audit_success=audit_success
+    )
+
+
+def stop(token: str) -> bool:
+    """Stop appointment reminders for the person whose link this is; False for a token that is no one's."""
+    with transaction.atomic():
+        choice = ReminderChoice.objects.select_related("patient").filter(stop_token=token).first()
+        if choice is None:
+            return False
+        patient = choice.patient
+        choice.delete()
+        record_for_patient(
+            None, patient, Action.UPDATE, "appointment_reminders", patient.pk, reason="stop link"
+        )
+    return True
+
+
+def stop_url(choice: ReminderChoice) -> str:
+    return settings.KEEL_PUBLIC_URL.rstrip("/") + reverse("appointments:stop", args=[choice.stop_token])
+
+
+def message_for(choice: ReminderChoice, appointment: Appointment, to: str) -> channels.Message:
+    """The words of an appointment reminder, in the active language: only that there is an appointment at
+    a local date and time, where to open Keel, and how to stop these reminders. No kind of visit, no staff
+    name, no program, no name of the person."""
+    local = appointment.starts_at.astimezone(zone_of(appointment.patient))
+    link = stop_url(choice)
+    body = _(
+        "Hello. You have an appointment on %(date)s at %(time)s.\n\nOpen Keel: %(home)s\n\n"
+        "To stop appointment reminders: %(stop)s"
+    ) % {
+        "date": formats.date_format(local, "DATE_FORMAT"),
+        "time": formats.time_format(local, "TIME_FORMAT"),
+        "home": settings.KEEL_PUBLIC_URL.rstrip("/") + "/",
+        "stop": link,
+    }
+    return channels.Message(to=to, subject=_("Your appointment reminder"), body=body, stop_url=link)
+
+
+def _address(choice: ReminderChoice, patient: Patient) -> str:
+    if choice.channel == Channel.EMAIL:
+        return patient.user.email if patient.user else ""
+    return patient.phone
+
+
+# How far ahead the worker looks: the day-before reminder of an appointment just after midnight can be due
+# up to two days (and an hour, across a DST change) before it.
+LOOKAHEAD = timedelta(days=3)
+
+
+def send_due(*, now: datetime | None = None) -> int:
+    """Send every due appointment reminder (keel.core.appointments.due_slots) of a scheduled appointment
+    whose patient chose reminders, each once per (appointment, slot, start): the row is inserted before the
+    message goes out, so two workers never send it twice. Then the retries that are due. Returns how many
+    went out."""
+    now = now or timezone.now()
+    sms = channels.sms_sender()
+    sent = 0
+    upcoming = Appointment.objects.filter(
+        status=Status.SCHEDULED,
+        starts_at__gt=now,
+        starts_at__lte=now + LOOKAHEAD,
+        patient__appointment_reminders__isnull=False,
+    ).select_related("patient__program", "patient__user", "patient__appointment_reminders")
+    for appointment in upcoming:
+        patient = appointment.patient
+        choice = patient.appointment_reminders
+        slots = due_slots(
+            appointment.starts_at,
+            zone_of(patient),
+            now,
+            day_before_at=choice.day_before_at,
+            hours_before=choice.hours_before,
+        )
+        for slot in slots:
+            if AppointmentSend.objects.filter(
+                appointment=appointment, slot=slot, starts_at=appointment.starts_at
+            ).exists():
+                continue
+            to = _address(choice, patient)
+            usable = bool(to) and (choice.channel == Channel.EMAIL or sms is not None)
+            try:
+                with transaction.atomic():
+                    row = AppointmentSend.objects.create(
+                        appointment=appointment,
+                        slot=slot,
+                        starts_at=appointment.starts_at,
+                        channel=choice.channel,
+                        status=SendStatus.SENDING if usable else SendStatus.NO_ADDRESS,
+                        attempts=1 if usable else 0,
+                        sent_at=now,
+                    )
+            except IntegrityError:
+                continue  # another worker has it
+            if usable and _attempt(row, choice, appointment, to, sms, now):
+                sent += 1
+    return sent + _retry_due(sms, now)
+
+
+def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
+    """Failed sends whose next attempt is due, each claimed by one conditional update; not sent when the
+    appointment was cancelled, moved or has begun, or the person stopped or changed their reminders."""
+    sent = 0
+    due = AppointmentSend.objects.filter(status=SendStatus.RETRYING, next_try_at__lte=now)
+    for row_id in list(due.values_list("pk", flat=True)):
+        claimed = AppointmentSend.objects.filter(
+            pk=row_id, status=SendStatus.RETRYING, next_try_at__lte=now
+        ).update(status=SendStatus.SENDING, attempts=F("attempts") + 1, next_try_at=None)
+        if not claimed:
+            continue
+        row = AppointmentSend.objects.select_related(
+            "appointment__patient__program", "appointment__patient__user"
+        ).get(pk=row_id)
+        appointment = row.appointment
+        choice = ReminderChoice.objects.filter(patient=appointment.patient).first()
+        if (
+            choice is None
+            or choice.channel != row.channel
+            or appointment.status != Status.SCHEDULED
+            or appointment.starts_at != row.starts_at
+            or now >= appointment.starts_at
+        ):
+            _finish(row, SendStatus.STOPPED, now)
+            continue
+        to = _address(choice, appointment.patient)
+        if not to or (row.channel == Channel.SMS and sms is None):
+            _finish(row, SendStatus.NO_ADDRESS, now)
+            continue
+        if _attempt(row, choice, appointment, to, sms, now):
+            sent += 1
+    return sent
+
+
+def _finish(row: AppointmentSend, status: str, now: datetime, error: str | None = None) -> None:
+    fields: dict[str, Any] = {"status": status, "finished_at": now, "next_try_at": None}
+    if error is not None:
+        fields["error"] = error
+    AppointmentSend.objects.filter(pk=row.pk, status=SendStatus.SENDING).update(**fields)
+
+
+def _attempt(
+    row: AppointmentSend,
+    choice: ReminderChoice,
+    appointment: Appointment,
+    to: str,
+    sms: channels.SmsSender | None,
+    now: datetime,
+) -> bool:
+    """One attempt of a claimed (SENDING) send; True when it went out. Failures are retried as a
+    `reminders.ReminderSend` is (the class of the error only is kept)."""
+    try:
+        with translation.override(appointment.patient.preferred_language):
+            message = message_for(choice, appointment, to)
+        if row.channel == Channel.EMAIL:
+            channels.send_email(message)
+        elif sms is not None:
+            sms.send(message)
+    except Exception as exc:
+        error = type(exc).__name__[:200]
+        attempts = AppointmentSend.objects.values_list("attempts", flat=True).get(pk=row.pk)
+        delay = (
+            None
+            if channels.is_permanent(exc)
+            else backoff(attempts, max_attempts=settings.KEEL_REMINDER_MAX_ATTEMPTS)
+        )
+        if delay is None:
+            _finish(row, SendStatus.FAILED, now, error)
+            logger.error(
+                "Appointment reminder %s was not sent after %d attempt(s) (%s).", row.pk, attempts, error
+            )
+        else:
+            AppointmentSend.objects.filter(pk=row.pk, status=SendStatus.SENDING).update(
+                status=SendStatus.RETRYING, error=error, next_try_at=now + delay
+            )
+            logger.warning(
+                "Appointment reminder %s was not sent (attempt %d, %s); trying again in %s.",
+                row.pk,
+                attempts,
+                error,
+                delay,
+            )
+        return False
+    _finish(row, SendStatus.SENT, now, "")
+    return True
