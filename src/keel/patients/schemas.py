@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ninja import Schema
 
@@ -95,3 +95,14 @@ class CareTeamsAddedOut(Schema):
 class SecondFactorResetOut(Schema):
     id: int
     second_factor: str
+
+
+class PhotoOut(Schema):
+    """A patient's identity photo as Keel keeps it (the image itself: GET the same path)."""
+
+    patient: int
+    content_type: str
+    width: int
+    height: int
+    sha256: str
+    uploaded_at: datetime
