@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
-from django.http.multipartparser import MultiPartParserError
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -322,7 +322,10 @@ def _multipart_photo(request: AuthenticatedApiRequest) -> object:
     if length > photos.MAX_UPLOAD_BYTES + 64 * 1024:  # refused before a byte of it is read
         raise FieldsInvalid([FieldError("photo", "the photo is larger than 5 MB; choose a smaller one")])
     try:
-        _fields, files = request.parse_file_upload(request.META, request)
+        # Django parses a body only for POST (and the middleware has already looked at request.POST):
+        # the multipart stream is read here, files past 2.5 MB spooled to a temporary file as for a POST.
+        parser = MultiPartParser(request.META, request, request.upload_handlers, request.encoding)
+        _fields, files = parser.parse()
     except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValueError):
         raise FieldsInvalid([FieldError("photo", "the multipart body could not be read")]) from None
     return files.get("photo")
