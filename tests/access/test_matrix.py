@@ -273,8 +273,9 @@ def test_patient_page_is_never_cached(world: World) -> None:
         # the caseload: + open flags, active orders, last check-ins (journey 6), + the care team ids that say
         # which rows are seen only through emergency access (one query whatever the count; issue #14, T12)
         ("nurse", "/patients/", 12),
-        # + open flags, + the latest naloxone kit, + the latest resolved flags with their notes (issue #15)
-        ("nurse", "/patients/{id}/", 14),
+        # + open flags, + the latest naloxone kit, + the latest resolved flags with their notes (issue #15),
+        # + whether there is an identity photo (issue #18)
+        ("nurse", "/patients/{id}/", 15),
         ("program_admin", "/api/v1/patients", 10),
     ],
 )
