@@ -997,7 +997,10 @@ _PHOTO_DELETE = {
 ROUTES.update(
     {
         "patients:photo": Route(
-            "GET", "/patients/{patient}/photo/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
+            "GET",
+            "/patients/{patient}/photo/",
+            {"anonymous": (302, 302, 302), **_RECORD},
+            patient_scoped=True,
         ),
         "patients:change_photo": Route(
             "GET",
@@ -1006,7 +1009,10 @@ ROUTES.update(
             patient_scoped=True,
         ),
         "api:get_patient_photo": Route(
-            "GET", "/api/v1/patients/{patient}/photo", {"anonymous": (401, 401, 401), **_RECORD}, patient_scoped=True
+            "GET",
+            "/api/v1/patients/{patient}/photo",
+            {"anonymous": (401, 401, 401), **_RECORD},
+            patient_scoped=True,
         ),
         "api:put_patient_photo": Route(
             "PUT",

@@ -108,7 +108,7 @@ def _served(client: Client, patient_id: int) -> Image.Image:
     return Image.open(BytesIO(response.content))
 
 
-# --- Cleaning: what Keel keeps of a file ---------------------------------------------------------------------
+# --- Cleaning: what Keel keeps of a file ---------------------------------------------------------------
 
 
 def test_a_kept_photo_has_no_exif_at_all() -> None:
@@ -207,7 +207,11 @@ def test_a_nurse_on_the_care_team_takes_alices_photo_on_her_record(world: World)
 def test_taking_a_photo_is_audited_without_the_image(world: World) -> None:
     _upload(sign_in(Client(), world.staff["nurse"]), world.alice.pk, jpeg_with_gps())
     event = AuditEvent.objects.filter(target_type="photo").latest("id")
-    assert (event.action, event.patient_id, event.actor_id) == ("create", world.alice.pk, world.staff["nurse"].pk)
+    assert (event.action, event.patient_id, event.actor_id) == (
+        "create",
+        world.alice.pk,
+        world.staff["nurse"].pk,
+    )
 
 
 def test_a_program_admin_takes_the_photo_of_a_patient_of_the_program(world: World) -> None:
@@ -231,7 +235,7 @@ def test_another_programs_nurse_cannot_take_a_photo_and_learns_nothing(world: Wo
 def test_a_file_that_is_not_a_photo_gets_a_form_error_on_the_photo_field(world: World) -> None:
     response = _upload(sign_in(Client(), world.staff["nurse"]), world.alice.pk, SVG, "face.svg")
     assert response.status_code == 422
-    assert 'id="photo-%d-error"' % world.alice.pk in response.content.decode()
+    assert f'id="photo-{world.alice.pk}-error"' in response.content.decode()
 
 
 def test_a_refused_file_writes_nothing(world: World) -> None:
@@ -390,7 +394,9 @@ def test_a_peer_specialist_may_not_put_a_photo(world: World) -> None:
 
 
 def test_the_api_deletes_the_photo(world: World, alice_photo: PatientPhoto) -> None:
-    response = sign_in(Client(), world.staff["program_admin"]).delete(f"/api/v1/patients/{world.alice.pk}/photo")
+    response = sign_in(Client(), world.staff["program_admin"]).delete(
+        f"/api/v1/patients/{world.alice.pk}/photo"
+    )
     assert response.status_code == 204 and _photo_of(world.alice) is None
 
 
@@ -428,7 +434,9 @@ def _order(patient: Patient, prescriber: Any) -> None:
     )
 
 
-def test_the_dosing_row_shows_the_photo_of_a_patient_who_has_one(world: World, alice_photo: PatientPhoto) -> None:
+def test_the_dosing_row_shows_the_photo_of_a_patient_who_has_one(
+    world: World, alice_photo: PatientPhoto
+) -> None:
     _order(world.alice, world.staff["prescriber"])
     page = sign_in(Client(), world.staff["nurse"]).get("/dosing/").content.decode()
     assert f'src="/patients/{world.alice.pk}/photo/"' in page
@@ -481,7 +489,9 @@ def test_the_patient_page_offers_the_front_desk_roles_an_upload(world: World) ->
 
 
 def test_the_patient_page_offers_a_peer_specialist_no_upload(world: World) -> None:
-    page = sign_in(Client(), world.staff["peer_specialist"]).get(f"/patients/{world.alice.pk}/").content.decode()
+    page = (
+        sign_in(Client(), world.staff["peer_specialist"]).get(f"/patients/{world.alice.pk}/").content.decode()
+    )
     assert 'name="photo"' not in page
 
 
