@@ -98,6 +98,8 @@ def clean_photo(raw: bytes) -> CleanPhoto:
         raise _refuse(_("the image is too large to open; use a photo from a phone or camera")) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError):
         raise _refuse(unreadable) from None
+    except Exception:  # whatever else a hostile file makes a decoder raise: refused, never a 500
+        raise _refuse(unreadable) from None
     out = BytesIO()
     fresh.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     data = out.getvalue()
