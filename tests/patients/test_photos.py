@@ -541,3 +541,30 @@ def test_a_photo_error_reads_in_spanish(world: World) -> None:
         f"/patients/{world.alice.pk}/photo/change/", {"photo": _file(SVG, "a.svg")}, HTTP_ACCEPT_LANGUAGE="es"
     )
     assert "JPEG, PNG o WebP" in response.content.decode()
+
+
+_SEED_FILES = [jpeg_bytes((24, 24)), png_bytes((24, 24), "RGB"), webp_bytes()]
+
+
+def _garbled(seed: int, at: int, junk: bytes) -> bytes:
+    """A real image with some of its bytes overwritten (a damaged or hostile file)."""
+    base = _SEED_FILES[seed % len(_SEED_FILES)]
+    at = at % len(base)
+    return base[:at] + junk + base[at + len(junk) :]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_damaged_file_is_kept_or_refused_never_a_crash(seed: int) -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(at=st.integers(min_value=0, max_value=4000), junk=st.binary(min_size=1, max_size=64))
+    def one(at: int, junk: bytes) -> None:
+        try:
+            kept = photos.clean_photo(_garbled(seed, at, junk))
+        except FieldsInvalid as exc:
+            assert [e.field for e in exc.errors] == ["photo"]
+        else:
+            assert kept.content_type == "image/jpeg" and max(kept.width, kept.height) <= photos.MAX_SIDE
+
+    one()
