@@ -1066,3 +1066,57 @@ ROUTES.update(
         },
     }
 )
+
+# The identity photo (issue #18): seen by whoever sees who the patient is (identity; the patient their own);
+# taken, replaced or removed by the front desk's roles (admins, counselors, nurses, prescribers) in scope.
+# Every target has a photo before the request (test_matrix makes one for routes whose path ends in photo).
+_PHOTO_WRITE = {
+    **_RECORD,
+    "patient": (403, 404, 404),
+    "peer_specialist": (403, 404, 404),
+}
+_PHOTO_PUT = {  # a JSON body instead of a multipart one: 422 naming the photo field
+    **_PHOTO_WRITE,
+    **{role: (422, 404, 404) for role in ("counselor", "nurse", "prescriber")},
+    "program_admin": (422, 422, 404),
+}
+_PHOTO_DELETE = {
+    **_PHOTO_WRITE,
+    **{role: (204, 404, 404) for role in ("counselor", "nurse", "prescriber")},
+    "program_admin": (204, 204, 404),
+}
+ROUTES.update(
+    {
+        "patients:photo": Route(
+            "GET",
+            "/patients/{patient}/photo/",
+            {"anonymous": (302, 302, 302), **_RECORD},
+            patient_scoped=True,
+        ),
+        "patients:change_photo": Route(
+            "GET",
+            "/patients/{patient}/photo/change/",
+            {"anonymous": (302, 302, 302), **_PHOTO_WRITE},
+            patient_scoped=True,
+        ),
+        "api:get_patient_photo": Route(
+            "GET",
+            "/api/v1/patients/{patient}/photo",
+            {"anonymous": (401, 401, 401), **_RECORD},
+            patient_scoped=True,
+        ),
+        "api:put_patient_photo": Route(
+            "PUT",
+            "/api/v1/patients/{patient}/photo",
+            {"anonymous": (401, 401, 401), **_PHOTO_PUT},
+            patient_scoped=True,
+            body={},
+        ),
+        "api:delete_patient_photo": Route(
+            "DELETE",
+            "/api/v1/patients/{patient}/photo",
+            {"anonymous": (401, 401, 401), **_PHOTO_DELETE},
+            patient_scoped=True,
+        ),
+    }
+)

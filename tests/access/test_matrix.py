@@ -75,6 +75,23 @@ def _assessment_for(patient: Any) -> Any:
     )
 
 
+def _photo_for(patient: Any) -> None:
+    from django.utils import timezone
+
+    from keel.patients.models import PatientPhoto
+    from tests.patients.test_photos import jpeg_bytes
+
+    PatientPhoto.objects.create(
+        patient=patient,
+        data=jpeg_bytes(),
+        content_type="image/jpeg",
+        sha256="0" * 64,
+        width=8,
+        height=8,
+        uploaded_at=timezone.now(),
+    )
+
+
 def _identifying(patient: Any) -> list[str]:
     return [patient.given_name, patient.family_name, patient.record_number]
 
@@ -139,6 +156,8 @@ def _check_patient_route(world: World, name: str, method: str, role: str, target
     expected = route.expect[role][TARGETS.index(target)]  # type: ignore[index]
     client = _client(world, role)
     assessment = _assessment_for(patient) if "{assessment}" in route.path else None
+    if route.path.rstrip("/").endswith(("/photo", "/photo/change")):  # issue #18: a photo to see or change
+        _photo_for(patient)
     before = audit_count()
     path = route.path.format(patient=patient.pk, assessment=assessment.pk if assessment else "")
     response = _request(client, method, path, route.body)
@@ -155,6 +174,9 @@ def _check_patient_route(world: World, name: str, method: str, role: str, target
         assert len(new) == 1, [str(e) for e in new]
         assert new[0].action in ({"read", "export"} if expected == 200 else {"create"})  # an export is a read
         assert new[0].outcome == "success"
+        assert new[0].patient_id == patient.pk and new[0].actor_id == world.user(role).pk
+    elif expected == 204:  # a removal: one audited delete of this patient's record by the caller
+        assert len(new) == 1 and new[0].action == "delete", [str(e) for e in new]
         assert new[0].patient_id == patient.pk and new[0].actor_id == world.user(role).pk
     elif expected == 403:  # (a self-guided account's rows name no one: SELF_GUIDED_ROWS below)
         assert len(new) == 1 and new[0].action == "denied" and new[0].patient_id == patient.pk
@@ -251,8 +273,9 @@ def test_patient_page_is_never_cached(world: World) -> None:
         # the caseload: + open flags, active orders, last check-ins (journey 6), + the care team ids that say
         # which rows are seen only through emergency access (one query whatever the count; issue #14, T12)
         ("nurse", "/patients/", 12),
-        # + open flags, + the latest naloxone kit, + the latest resolved flags with their notes (issue #15)
-        ("nurse", "/patients/{id}/", 14),
+        # + open flags, + the latest naloxone kit, + the latest resolved flags with their notes (issue #15),
+        # + whether there is an identity photo (issue #18)
+        ("nurse", "/patients/{id}/", 15),
         ("program_admin", "/api/v1/patients", 10),
     ],
 )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -13,7 +16,8 @@ from pydantic import Field
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
 from keel.api_body import json_object
-from keel.patients import queries, services
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients import photos, queries, services
 from keel.patients.models import Enrollment, Patient, PatientFlag
 from keel.patients.schemas import (
     ActivationCodeOut,
@@ -24,6 +28,7 @@ from keel.patients.schemas import (
     EpisodeOut,
     PatientDetailOut,
     PatientOut,
+    PhotoOut,
     RegistrationOut,
     SecondFactorResetOut,
 )
@@ -312,3 +317,95 @@ def resolve_flag(
         if exc.field == "flag":
             raise HttpError(409, exc.message) from None
         raise AccountError(exc.field, exc.message) from None
+
+
+# --- The identity photo (issue #18) ------------------------------------------------------------------------
+
+_PHOTO_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["photo"],
+                "properties": {
+                    "photo": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "a JPEG, PNG or WebP image, up to 5 MB; Keel keeps a re-encoded "
+                        "JPEG of at most 480 px a side with no metadata (EXIF, GPS)",
+                    }
+                },
+            }
+        }
+    },
+}
+_PHOTO_IMAGE = {
+    200: {
+        "description": "the photo (never cached: Cache-Control: private, no-store)",
+        "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+def _multipart_photo(request: AuthenticatedApiRequest) -> object:
+    """The `photo` part of a multipart body (PUT bodies are not parsed by Django: parsed here, streamed)."""
+    if (request.content_type or "") != "multipart/form-data":
+        reason = "send the photo as multipart/form-data, in a part named photo"
+        raise FieldsInvalid([FieldError("photo", reason)])
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > photos.MAX_UPLOAD_BYTES + 64 * 1024:  # refused before a byte of it is read
+        raise FieldsInvalid([FieldError("photo", "the photo is larger than 5 MB; choose a smaller one")])
+    try:
+        # Django parses a body only for POST (and the middleware has already looked at request.POST):
+        # the multipart stream is read here, files past 2.5 MB spooled to a temporary file as for a POST.
+        parser = MultiPartParser(request.META, request, request.upload_handlers, request.encoding)
+        _fields, files = parser.parse()
+    except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValueError):
+        raise FieldsInvalid([FieldError("photo", "the multipart body could not be read")]) from None
+    return files.get("photo")
+
+
+@router.put(
+    "/{patient_id}/photo",
+    response=PhotoOut,
+    openapi_extra={"requestBody": _PHOTO_BODY},
+    summary="Take or replace a patient's identity photo (program admins, counselors, nurses, prescribers)",
+)
+def put_patient_photo(request: AuthenticatedApiRequest, patient_id: int) -> PhotoOut:
+    row = photos.set_photo(
+        by=request.auth, patient_id=patient_id, get_upload=lambda: _multipart_photo(request)
+    )
+    return PhotoOut(
+        patient=patient_id,
+        content_type=row.content_type,
+        width=row.width,
+        height=row.height,
+        sha256=row.sha256,
+        uploaded_at=row.uploaded_at,
+    )
+
+
+@router.get(
+    "/{patient_id}/photo",
+    response={200: None},
+    openapi_extra={"responses": _PHOTO_IMAGE},
+    summary="A patient's identity photo (404 when outside my scope or there is none)",
+)
+def get_patient_photo(request: AuthenticatedApiRequest, patient_id: int) -> HttpResponse:
+    from keel.patients.views import photo_response
+
+    return photo_response(photos.read_photo(request.auth, patient_id))
+
+
+@router.delete(
+    "/{patient_id}/photo",
+    response={204: None},
+    summary="Remove a patient's identity photo (the same roles as taking one; none there: nothing to do)",
+)
+def delete_patient_photo(request: AuthenticatedApiRequest, patient_id: int) -> Status[None]:
+    photos.delete_photo(by=request.auth, patient_id=patient_id)
+    return Status(204, None)

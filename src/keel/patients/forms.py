@@ -31,6 +31,14 @@ class RegistrationForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone (optional)"), max_length=40, required=False)
     email = forms.CharField(label=_("Email (optional)"), max_length=254, required=False)
+    # The identity photo (issue #18): checked and re-encoded by the service (keel.patients.photos).
+    photo = forms.FileField(
+        label=_("Photo for the dosing window (optional; JPEG, PNG or WebP, up to 5 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "user"}
+        ),
+    )
     address_line = forms.CharField(label=_("Street address (optional)"), max_length=200, required=False)
     city = forms.CharField(label=_("City (optional)"), max_length=100, required=False)
     region = forms.CharField(label=_("State or region (optional)"), max_length=100, required=False)

@@ -310,3 +310,25 @@ class ActivationCode(models.Model):
 
     def __str__(self) -> str:
         return f"activation code {self.pk}"
+
+
+class PatientPhoto(models.Model):
+    """The one current photo of a patient, to know them at the dosing window (issue #18).
+
+    Kept in the database (app processes keep no local files): the bytes as Keel re-encoded them (JPEG, at most
+    480 px a side, no metadata), never the file as uploaded. A new photo replaces the row; nothing of the old
+    one is kept."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="photo")
+    data = models.BinaryField()
+    content_type = models.CharField(max_length=32)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"PatientPhoto {self.pk}"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ninja import Schema
 
@@ -101,3 +101,14 @@ class ContactChangedOut(Schema):
     id: int
     changed: list[str]  # the names of the fields that changed (none: nothing was different)
     version: int
+
+
+class PhotoOut(Schema):
+    """A patient's identity photo as Keel keeps it (the image itself: GET the same path)."""
+
+    patient: int
+    content_type: str
+    width: int
+    height: int
+    sha256: str
+    uploaded_at: datetime

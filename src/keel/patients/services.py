@@ -19,6 +19,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.window import reason_problem
+from keel.patients import photos
 from keel.patients.models import (
     ActivationCode,
     AdministrativeGender,
@@ -342,6 +343,12 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     if not _confirmed(data.get("consented")):
         errors.append(FieldError("consented", _("the person must consent to treatment; then confirm")))
     not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
+    photo = None
+    if data.get("photo"):  # the identity photo (issue #18), re-encoded before anything is written
+        try:
+            photo = photos.clean_photo(photos.read_upload(data["photo"]))
+        except FieldsInvalid as exc:
+            errors.extend(exc.errors)
     if errors:
         raise FieldsInvalid(errors)
     assert program is not None and born is not None
@@ -392,6 +399,8 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
         )
         if by.role in CLINICAL_ROLES:
             CareTeamMember.objects.create(patient=patient, user=by)
+        if photo is not None:
+            photos.store(by=by, patient=patient, photo=photo)
         audit.record(
             actor=by,
             action=Action.CREATE,

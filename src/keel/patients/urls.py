@@ -14,6 +14,8 @@ urlpatterns = [
         views.reset_second_factor,
         name="reset_second_factor",
     ),
+    path("patients/<int:patient_id>/photo/", views.photo, name="photo"),
+    path("patients/<int:patient_id>/photo/change/", views.change_photo, name="change_photo"),
     path("program/care-teams/", views.bulk_care_team, name="bulk_care_team"),
     path("accounts/activate/", views.activate, name="activate"),
     path("patients/<int:patient_id>/password-reset-code/", views.reset_code, name="reset_code"),

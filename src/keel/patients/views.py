@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
@@ -20,7 +20,7 @@ from keel.accounts.models import Program
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
-from keel.patients import queries, services
+from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
 from keel.recovery.common import StaleEdit
@@ -54,7 +54,7 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     programs = policy.registering_programs(request.user)
     if not programs:
         raise PermissionDenied
-    form = RegistrationForm(request.POST or None, programs=programs)
+    form = RegistrationForm(request.POST or None, request.FILES or None, programs=programs)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items()}
@@ -366,4 +366,55 @@ def contact(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
         status = 422
     return render(
         request, "patients/contact.html", {"form": form, "patient": patient, "stale": stale}, status=status
+    )
+
+
+def photo_response(row: Any) -> HttpResponse:
+    """A patient's photo as an answer: its own type, never sniffed, never kept by a browser or proxy."""
+    response = HttpResponse(bytes(row.data), content_type=row.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = 'inline; filename="photo.jpg"'
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@require_safe
+@login_required
+def photo(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's photo (the dosing row and the patient page show it): through the policy, audited."""
+    return photo_response(photos.read_photo(request.user, patient_id))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def change_photo(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Take, replace or remove the patient's photo (the front desk's roles); errors name the photo field."""
+    status, error = 200, ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                photos.delete_photo(by=request.user, patient_id=patient_id)
+            else:
+                photos.set_photo(
+                    by=request.user, patient_id=patient_id, get_upload=lambda: request.FILES.get("photo")
+                )
+        except services.NotAllowed:
+            raise PermissionDenied from None
+        except FieldsInvalid as exc:
+            error = " ".join(e.reason for e in exc.errors)
+            status = 422
+        else:
+            return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))
+    else:
+        try:
+            photos.check_can_change(by=request.user, patient_id=patient_id)
+        except services.NotAllowed:
+            raise PermissionDenied from None
+    patient = queries.get_patient(request.user, patient_id)
+    return render(
+        request,
+        "patients/photo.html",
+        {"patient": patient, "has_photo": photos.has_photo(patient.id), "error": error},
+        status=status,
     )

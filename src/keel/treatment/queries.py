@@ -35,6 +35,7 @@ from keel.patients.models import (
     local_today,
     zone_of,
 )
+from keel.patients.photos import with_has_photo
 from keel.treatment.models import (
     CareGoal,
     DoseAmendment,
@@ -290,10 +291,11 @@ def dosing_list(
     if patient_id is not None:  # one row, swapped in after a dose
         scoped = scoped.filter(pk=patient_id)
     patients = list(
-        scoped.filter(
-            medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
+        with_has_photo(  # the identity photo or a placeholder on each row, in this same query (issue #18)
+            scoped.filter(
+                medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
+            ).filter(enrollments__status=EnrollmentStatus.ACTIVE)  # discharge ends dosing
         )
-        .filter(enrollments__status=EnrollmentStatus.ACTIVE)  # discharge ends dosing
         .select_related("program")
         .order_by("family_name", "given_name", "id")
         .distinct()

@@ -58,8 +58,10 @@ class NoStoreMiddleware:
                 # again instead of "Confirm form resubmission"; no shared cache keeps it; reused only after
                 # asking the server again. Nothing about it is stored on the server.
                 response["Cache-Control"] = "private, no-cache"
-            else:
+            elif response.get("Cache-Control") != "private, no-store":  # a patient's photo says it itself
                 response["Cache-Control"] = "no-store"
+                response["Pragma"] = "no-cache"
+            else:
                 response["Pragma"] = "no-cache"
         return response
 
@@ -94,6 +96,8 @@ def _first_nul(value: Any, path: str = "") -> str | None:
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 API_PREFIXES = ("/api/",)  # FHIR (/fhir/R4/) is read-only
+# The one API route whose body is a file (a patient's photo, issue #18): multipart, parsed by its own view.
+MULTIPART_API = re.compile(r"^/api/v1/patients/\d+/photo$")
 
 
 def api_error(message: str, field: str, reason: str, status: int = 422) -> JsonResponse:
@@ -128,6 +132,7 @@ class RejectNulMiddleware:
             request.path.startswith(API_PREFIXES)
             and request.method not in ("GET", "HEAD", "OPTIONS")
             and (request.content_type or "") in FORM_TYPES
+            and not MULTIPART_API.match(request.path)
             and not _empty_form(request)
         ):
             # Every API body is JSON: a form or multipart body (which Django would parse, or fail to, before

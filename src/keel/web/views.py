@@ -18,7 +18,7 @@ from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.jobs import services as jobs_services
-from keel.patients import queries
+from keel.patients import photos, queries
 from keel.reminders import queries as reminder_queries
 from keel.web.audit_words import event_row
 
@@ -118,6 +118,10 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             "naloxone": kit,
             "diagnosis": dsm,
             "can_give_code": can_give_code,
+            # The identity photo (issue #18): whether there is one; the front desk's roles take one (the
+            # record is in scope, so in their program: the same roles as the activation code).
+            "has_photo": photos.has_photo(patient.id),
+            "can_change_photo": can_give_code,
         },
     )
 
