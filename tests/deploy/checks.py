@@ -243,6 +243,18 @@ def main() -> int:
     check("Strict-Transport-Security" in spoofed.headers, "  ... and the answer is still secure (HSTS)")
     security_headers(login_page, "the sign-in page")
 
+    # Caddy refuses a body declared larger than the biggest upload (a 5 MB photo) before Keel reads any of it.
+    big = http.client.HTTPSConnection(HOST, args.https, context=browser.context, timeout=30)
+    big.putrequest("POST", "/accounts/login/", skip_host=True)
+    big.putheader("Host", f"{HOST}:{args.https}")
+    big.putheader("Content-Type", "application/octet-stream")
+    big.putheader("Content-Length", "7000000")
+    big.endheaders()
+    too_large = big.getresponse()
+    too_large.read()
+    big.close()
+    check(too_large.status == 413, "a 7 MB request body is refused by Caddy (413)", str(too_large.status))
+
     print("==> a page in Spanish (the wheel's compiled translations)")
     spanish = browser.get("/es/")
     check(spanish.status == 200, "the Spanish home page answers", str(spanish.status))
