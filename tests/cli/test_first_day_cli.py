@@ -190,13 +190,15 @@ def test_readmission_opens_a_new_episode(world: World) -> None:
         "--reason",
         "completed",
     )
-    code, _, _ = _keel("episode", "readmit", "--by", "r-nurse", "--patient-id", str(world.alice.pk))
+    args = ("--patient-id", str(world.alice.pk), "--notice-given", "--consented")
+    code, _, _ = _keel("episode", "readmit", "--by", "r-nurse", *args)
     assert code == 0
     assert Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).count() == 1
 
 
 def test_readmitting_someone_in_care_is_refused(world: World) -> None:
-    code, _, error = _keel("episode", "readmit", "--by", "r-nurse", "--patient-id", str(world.alice.pk))
+    args = ("--patient-id", str(world.alice.pk), "--notice-given", "--consented")
+    code, _, error = _keel("episode", "readmit", "--by", "r-nurse", *args)
     assert (code, error.startswith("patient: ")) == (2, True)
 
 
@@ -252,3 +254,13 @@ def test_a_discharge_from_the_command_line_is_audited(world: World) -> None:
         "completed",
     )
     assert AuditEvent.objects.count() > before
+
+
+def test_a_readmission_without_the_notice_and_consent_names_both(world: World) -> None:
+    _keel("episode", "discharge", "--by", "r-nurse", "--patient-id", str(world.alice.pk), "--reason", "left")
+    code, _, error = _keel("episode", "readmit", "--by", "r-nurse", "--patient-id", str(world.alice.pk))
+    assert (code, error) == (
+        2,
+        "notice_given: give the person the privacy notice for their records, then "
+        "confirm; consented: the person must consent to treatment; then confirm",
+    )

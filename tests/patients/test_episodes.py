@@ -36,7 +36,8 @@ def _discharge(client: Client, patient: Any, **body: Any) -> Any:
 
 
 def _readmit(client: Client, patient: Any, **body: Any) -> Any:
-    return _post(client, f"/api/v1/patients/{patient.pk}/readmit", body)
+    confirmed = {"notice_given": True, "consented": True}
+    return _post(client, f"/api/v1/patients/{patient.pk}/readmit", {**confirmed, **body})
 
 
 def _fields(response: Any) -> list[str]:
@@ -176,7 +177,16 @@ def test_the_page_discharges_and_readmits(world: World, signed_in: Any) -> None:
     )
     assert Enrollment.objects.get(patient=world.bob).status == "ended"
     assert (
-        client.post(path, {"action": "readmit", "started_on": "2026-03-10", "confirmed": "on"}).status_code
+        client.post(
+            path,
+            {
+                "action": "readmit",
+                "started_on": "2026-03-10",
+                "confirmed": "on",
+                "notice_given": "on",
+                "consented": "on",
+            },
+        ).status_code
         == 302
     )
     assert Enrollment.objects.filter(patient=world.bob, status="active").count() == 1

@@ -16,6 +16,8 @@ from keel.treatment import services
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
+CONFIRMED = {"notice_given": True, "consented": True}  # asked again at every readmission
+PAGE_CONFIRMED = {"notice_given": "on", "consented": "on"}
 FIRST = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
 BACK = FIRST + timedelta(days=30)
 
@@ -38,7 +40,7 @@ def _away_and_back(world: World, medication: str = "methadone", mg: str = "40") 
     with time_machine.travel(FIRST + timedelta(days=10), tick=False):
         patients.discharge(by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "left"})
     with time_machine.travel(BACK, tick=False):
-        patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data={})
+        patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data=CONFIRMED)
     _order(world, medication, mg, BACK)
 
 
@@ -90,7 +92,9 @@ def test_a_readmitted_buprenorphine_start_meets_the_readiness_gate_again(world: 
 
 
 def _page(signed_in: Any, world: World, **body: Any) -> Any:
-    return signed_in("nurse").post(f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", **body})
+    return signed_in("nurse").post(
+        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", **PAGE_CONFIRMED, **body}
+    )
 
 
 def _discharged(world: World) -> None:
@@ -149,6 +153,63 @@ def test_the_confirmation_in_spanish(world: World, signed_in: Any) -> None:
 def test_other_roles_cannot_readmit_on_the_page(world: World, signed_in: Any, role: str, status: int) -> None:
     _discharged(world)
     response = signed_in(role).post(
-        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", "confirmed": "on"}
+        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", "confirmed": "on", **PAGE_CONFIRMED}
     )
     assert response.status_code == status
+
+
+# --- The Part 2 notice and consent to treatment, asked again at every readmission ------------------------
+
+
+def _discharged_now(world: World) -> None:
+    patients.discharge(by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "left"})
+
+
+@pytest.mark.parametrize("missing", ["notice_given", "consented"])
+def test_a_readmission_without_a_confirmation_is_refused_naming_it(world: World, missing: str) -> None:
+    from keel.core.rules.inputs import FieldsInvalid
+
+    _discharged_now(world)
+    with pytest.raises(FieldsInvalid) as exc:
+        patients.readmit(
+            by=world.staff["nurse"], patient_id=world.alice.pk, data={**CONFIRMED, missing: False}
+        )
+    assert [e.field for e in exc.value.errors] == [missing]
+
+
+def test_a_refused_readmission_opens_no_episode(world: World) -> None:
+    from keel.core.rules.inputs import FieldsInvalid
+
+    _discharged_now(world)
+    with pytest.raises(FieldsInvalid):
+        patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data={})
+    assert not Enrollment.objects.filter(patient=world.alice, status="active").exists()
+
+
+def test_the_new_episode_records_who_gave_the_notice(world: World) -> None:
+    _discharged_now(world)
+    episode = patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data=CONFIRMED)
+    assert (episode.notice_given_by, episode.consented_by) == (world.staff["nurse"], world.staff["nurse"])
+
+
+def test_the_api_names_a_missing_consent_to_treatment(world: World, signed_in: Any) -> None:
+    import json
+
+    _discharged_now(world)
+    body = json.dumps({"notice_given": True})
+    response = signed_in("nurse").post(f"/api/v1/patients/{world.alice.pk}/readmit", body, "application/json")
+    assert [e["field"] for e in response.json()["errors"]] == ["consented"]
+
+
+def test_the_page_names_a_missing_privacy_notice(world: World, signed_in: Any) -> None:
+    _discharged_now(world)
+    response = signed_in("nurse").post(
+        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", "confirmed": "on", "consented": "on"}
+    )
+    assert "Privacy notice:" in response.content.decode()
+
+
+def test_the_page_asks_for_both_confirmations(world: World, signed_in: Any) -> None:
+    _discharged_now(world)
+    page = signed_in("nurse").get(f"/patients/{world.alice.pk}/episodes/").content.decode()
+    assert ('name="notice_given"' in page, 'name="consented"' in page) == (True, True)

@@ -155,7 +155,8 @@ def test_readmission_keeps_the_last_kind_unless_told(world: World, signed_in: An
     client = signed_in("program_admin")
     p = _registered(signed_in)
     client.post(f"/api/v1/patients/{p.pk}/discharge", json.dumps({"reason": "left"}), "application/json")
-    response = client.post(f"/api/v1/patients/{p.pk}/readmit", "{}", "application/json")
+    body = json.dumps({"notice_given": True, "consented": True})
+    response = client.post(f"/api/v1/patients/{p.pk}/readmit", body, "application/json")
     assert response.json()["kind"] == "counseling"
 
 
@@ -163,7 +164,7 @@ def test_readmission_takes_a_new_kind(world: World, signed_in: Any) -> None:
     client = signed_in("program_admin")
     p = _registered(signed_in)
     client.post(f"/api/v1/patients/{p.pk}/discharge", json.dumps({"reason": "left"}), "application/json")
-    body = json.dumps({"episode_kind": "obot"})
+    body = json.dumps({"episode_kind": "obot", "notice_given": True, "consented": True})
     assert client.post(f"/api/v1/patients/{p.pk}/readmit", body, "application/json").json()["kind"] == "obot"
 
 
@@ -171,7 +172,7 @@ def test_readmission_with_an_unknown_kind_is_refused(world: World, signed_in: An
     client = signed_in("program_admin")
     p = _registered(signed_in)
     client.post(f"/api/v1/patients/{p.pk}/discharge", json.dumps({"reason": "left"}), "application/json")
-    body = json.dumps({"episode_kind": "detox"})
+    body = json.dumps({"episode_kind": "detox", "notice_given": True, "consented": True})
     response = client.post(f"/api/v1/patients/{p.pk}/readmit", body, "application/json")
     assert response.status_code == 422
 
@@ -290,7 +291,14 @@ def test_the_episodes_page_readmits_with_a_new_kind(world: World, signed_in: Any
     p = _registered(signed_in)
     client.post(f"/api/v1/patients/{p.pk}/discharge", json.dumps({"reason": "left"}), "application/json")
     client.post(
-        f"/patients/{p.pk}/episodes/", {"action": "readmit", "episode_kind": "otp", "confirmed": "on"}
+        f"/patients/{p.pk}/episodes/",
+        {
+            "action": "readmit",
+            "episode_kind": "otp",
+            "confirmed": "on",
+            "notice_given": "on",
+            "consented": "on",
+        },
     )
     assert Enrollment.objects.filter(patient=p, status="active").get().kind == "otp"
 

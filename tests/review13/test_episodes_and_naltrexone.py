@@ -21,7 +21,11 @@ def _discharge_and_readmit(world: Any, out_day: date, back_day: date) -> None:
             by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "completed"}
         )
     with time_machine.travel(at(back_day, 8), tick=False):
-        patients.readmit(by=world.staff["prescriber"], patient_id=world.alice.pk, data={})
+        patients.readmit(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data={"notice_given": True, "consented": True},
+        )
 
 
 def test_readmission_restarts_first_dose_limit(world: Any) -> None:

@@ -302,7 +302,11 @@ def test_a_readmission_never_inherits_the_old_plan(world: World) -> None:
             by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
         )
     with time_machine.travel(NOON, tick=False):
-        patient_services.readmit(by=world.staff["prescriber"], patient_id=world.alice.pk, data={})
+        patient_services.readmit(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data={"notice_given": True, "consented": True},
+        )
         services.prescribe(
             by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=30
         )

@@ -174,7 +174,13 @@ _READMIT_BODY = {
             "enum": ["otp", "obot", "counseling"],
             "description": "blank: the kind of the last episode",
         },
+        "notice_given": {
+            "type": "boolean",
+            "description": "must be true: the person received the Part 2 patient notice again (42 CFR 2.22)",
+        },
+        "consented": {"type": "boolean", "description": "must be true: the person consented to treatment"},
     },
+    "required": ["notice_given", "consented"],
 }
 
 

@@ -289,6 +289,16 @@ def _next_record_number(program: Program) -> str:
     return f"{prefix}-{n:05d}"
 
 
+def _check_admission_confirmations(data: dict[str, Any], errors: list[FieldError]) -> None:
+    """Every admission, the first and each readmission, confirms that the person received the Part 2 patient
+    notice (42 CFR 2.22) and consented to treatment; each missing confirmation is named."""
+    if not _confirmed(data.get("notice_given")):
+        notice = _("give the person the privacy notice for their records, then confirm")
+        errors.append(FieldError("notice_given", notice))
+    if not _confirmed(data.get("consented")):
+        errors.append(FieldError("consented", _("the person must consent to treatment; then confirm")))
+
+
 def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     """Admit a patient at the front desk: the identity the issue lists, a record number (given, or the next
     one), and an active episode of care from `started_on` (default: today in the program's zone).
@@ -337,11 +347,7 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
     if not kind and not any(e.field == "episode_kind" for e in errors):
         errors.append(FieldError("episode_kind", _("choose the kind of care")))
-    if not _confirmed(data.get("notice_given")):
-        notice = _("give the person the privacy notice for their records, then confirm")
-        errors.append(FieldError("notice_given", notice))
-    if not _confirmed(data.get("consented")):
-        errors.append(FieldError("consented", _("the person must consent to treatment; then confirm")))
+    _check_admission_confirmations(data, errors)
     not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
     photo = None
     if data.get("photo"):  # the identity photo (issue #18), re-encoded before anything is written
@@ -824,14 +830,18 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
 
 def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
     """Open a new episode of care for someone discharged earlier (from `started_on`, default today), of the
-    kind `episode_kind` (blank: the kind of their last episode)."""
+    kind `episode_kind` (blank: the kind of their last episode). Like the first admission, it confirms that
+    the person received the Part 2 notice again and consented to treatment (`notice_given`, `consented`),
+    stored on the new episode with who and when."""
     patient = _episode_patient(by, patient_id, Action.CREATE)
     today = local_today(patient)
     errors: list[FieldError] = []
     started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
     kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
+    _check_admission_confirmations(data, errors)  # asked again at each readmission (issue #18)
     if errors:
         raise FieldsInvalid(errors)
+    now = timezone.now()
     with transaction.atomic():
         Patient.objects.select_for_update().filter(pk=patient.pk).first()  # two readmissions: one waits
         episodes = list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
@@ -842,7 +852,14 @@ def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             raise FieldsInvalid([FieldError("started_on", _("cannot be before the last episode ended"))])
         kind = kind or (episodes[0].kind if episodes else "")  # blank: the same kind of care as before
         enrollment = Enrollment.objects.create(
-            patient=patient, program=patient.program, started_on=started, kind=kind
+            patient=patient,
+            program=patient.program,
+            started_on=started,
+            kind=kind,
+            notice_given_at=now,
+            notice_given_by=by,
+            consented_at=now,
+            consented_by=by,
         )
         audit.record(
             actor=by,
@@ -852,6 +869,7 @@ def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             target_type="enrollment",
             target_id=enrollment.pk,
             reason="readmitted",
+            detail={"notice_given": True, "consented": True},
         )
     return enrollment
 

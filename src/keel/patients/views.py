@@ -44,6 +44,8 @@ def _field_said(name: str, reason: str) -> str:
         "consent": _("Consent number (on the Sharing page)"),
         "password": _("Your password again"),
         "purpose": _("Purpose"),
+        "notice_given": _("Privacy notice"),
+        "consented": _("Consent to treatment"),
     }
     return f"{labels[name]}: {_(reason)}" if name in labels else _(reason)
 

@@ -2,7 +2,8 @@
 the same services as the patient pages and the API (the access policy, the audit trail).
 
     keel episode discharge --by USER --patient-id N --reason REASON [--ended-on YYYY-MM-DD]
-    keel episode readmit --by USER --patient-id N [--started-on YYYY-MM-DD] [--episode-kind KIND]
+    keel episode readmit --by USER --patient-id N --notice-given --consented [--started-on D]
+        [--episode-kind K]
     keel episode care-team --by USER --patient-id N (--add USER_ID | --remove USER_ID)
     keel episode activation-code --by USER --patient-id N [--send-by-email] [--send-by-text]
 
@@ -50,6 +51,10 @@ class Command(BaseCommand):
             if name == "readmit":
                 sub.add_argument("--started-on", default="")
                 sub.add_argument("--episode-kind", default="")
+                sub.add_argument(
+                    "--notice-given", action="store_true", help="the person received the Part 2 notice again"
+                )
+                sub.add_argument("--consented", action="store_true", help="the person consented to treatment")
             if name == "care-team":
                 group = sub.add_mutually_exclusive_group(required=True)
                 group.add_argument("--add", metavar="USER_ID")
@@ -76,7 +81,12 @@ class Command(BaseCommand):
             ended = services.discharge(by=by, patient_id=patient_id, data=data)
             self.stdout.write(f"Episode {ended.pk} ended on {ended.ended_on}.")
         elif action == "readmit":
-            data = {"started_on": options["started_on"], "episode_kind": options["episode_kind"]}
+            data = {
+                "started_on": options["started_on"],
+                "episode_kind": options["episode_kind"],
+                "notice_given": options["notice_given"],
+                "consented": options["consented"],
+            }
             opened = services.readmit(by=by, patient_id=patient_id, data=data)
             self.stdout.write(f"Episode {opened.pk} began on {opened.started_on.isoformat()}.")
         elif action == "care-team":
