@@ -304,6 +304,7 @@ ROUTES: dict[str, Route] = {
     "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
     "patients:reset_with_code": Route("GET", "/accounts/reset-with-code/", _all(200, 200)),
     "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),
+    "api:reset_password_with_code": Route("POST", "/api/v1/auth/reset-with-code", _all(422, 422), body={}),
     "staff:program_settings": Route("GET", "/program/settings/", {**_all(403, 302), "program_admin": 200}),
     "api:put_program_settings": Route(
         "PUT", "/api/v1/programs/riverside/settings", {**_all(403, 401), "program_admin": 422}, body={}

@@ -177,3 +177,64 @@ def test_the_reset_page_in_spanish(world: World) -> None:
     client.cookies["django_language"] = "es"
     body = client.get("/accounts/reset-with-code/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Guardar mi contraseña nueva" in body
+
+
+# --- The same reset through the API (a phone app has no page) ---------------------------------------------
+
+
+def _reset_api(code: str, **change: str) -> Any:
+    body = {"code": code, "password": NEW_PASSWORD, "password_again": NEW_PASSWORD, **change}
+    return Client().post("/api/v1/auth/reset-with-code", json.dumps(body), content_type="application/json")
+
+
+def test_the_api_sets_a_new_password_with_the_code(world: World, signed_in: Any) -> None:
+    response = _reset_api(_code(world, signed_in))
+    assert (response.status_code, _signs_in(NEW_PASSWORD)) == (200, True)
+
+
+def test_the_api_code_works_once(world: World, signed_in: Any) -> None:
+    code = _code(world, signed_in)
+    _reset_api(code)
+    assert (
+        _reset_api(
+            code, password="yet another unusual phrase", password_again="yet another unusual phrase"
+        ).status_code
+        == 422
+    )
+
+
+def test_a_wrong_code_through_the_api_is_refused_and_audited(world: World) -> None:
+    response = _reset_api("AAAA-BBBB-CCCC")
+    assert response.status_code == 422
+    assert AuditEvent.objects.filter(target_type="password_reset", outcome="failure").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"password_again": "something else entirely"}, "password_again"),
+        ({"password": "short", "password_again": "short"}, "password"),
+    ],
+)
+def test_the_api_names_the_bad_field_and_keeps_the_code(
+    world: World, signed_in: Any, change: dict[str, str], field: str
+) -> None:
+    response = _reset_api(_code(world, signed_in), **change)
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert ActivationCode.objects.get(purpose="reset").used_at is None
+
+
+def test_an_activation_code_does_not_reset_a_password_through_the_api(world: World, signed_in: Any) -> None:
+    from keel.patients.models import Patient
+
+    patient = Patient.objects.create(
+        program=world.riverside,
+        record_number="RR-0777",
+        given_name="Nora",
+        family_name="Ibarra",
+        date_of_birth="1990-02-03",
+    )
+    issued = signed_in("program_admin").post(
+        f"/api/v1/patients/{patient.pk}/activation-code", "{}", content_type="application/json"
+    )
+    assert _reset_api(issued.json()["code"]).status_code == 422

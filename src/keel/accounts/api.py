@@ -205,6 +205,25 @@ def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[Accoun
     return Status(201, AccountRoleOut(id=user.pk, username=user.username, role=user.role))
 
 
+class ResetWithCodeIn(Schema):
+    code: str = Field(max_length=40)
+    password: str = Field(max_length=256)
+    password_again: str = Field(max_length=256)
+
+
+@router.post(
+    "/auth/reset-with-code",
+    auth=None,
+    response={200: AccountRoleOut},
+    summary="A patient sets a new password with the one-time code from the front desk (every session ends)",
+)
+def reset_password_with_code(request: HttpRequest, payload: ResetWithCodeIn) -> AccountRoleOut:
+    from keel.patients import services as patients
+
+    user = patients.reset_password_with_code(**payload.dict())
+    return AccountRoleOut(id=user.pk, username=user.username, role=user.role)
+
+
 def _settings_out(p: Program) -> ProgramSettingsOut:
     return ProgramSettingsOut(
         time_zone=p.time_zone,
