@@ -19,8 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
-def _setup(database_url: str | None) -> Path:
-    data_dir = Path(tempfile.mkdtemp(prefix="keel-bench-dir-"))
+def _setup(database_url: str | None, data_dir: Path | None = None) -> Path:
+    """Django on a fresh data directory (or `data_dir`, kept between runs by the side-by-side benches)."""
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="keel-bench-dir-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["KEEL_DATA_DIR"] = str(data_dir)
     os.environ.pop("KEEL_TESTING", None)
     if database_url:
