@@ -1,15 +1,20 @@
 """Search the directory: an indexed bounding box in SQL first, then exact distance and time in Python.
 
+Candidates come back as light tuples (the columns distance, time and the filters need); only the meetings that
+make the page are loaded as model instances, in one query (`_load`).
+
 Public data; no access policy applies (nothing here is patient data) and searches are not stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 from keel.core.directory.geo import KM_PER_MILE, bounding_box, distance_km
@@ -150,7 +155,100 @@ def _base(search: MeetingSearch, now: datetime) -> QuerySet[Meeting]:
     return qs.filter(_days_filter(search, now))
 
 
-def _passes(m: Meeting, search: MeetingSearch, now: datetime) -> tuple[bool, datetime | None]:
+_DAY_FIELDS = tuple(f"day_{d}" for d in range(7))
+_LIGHT_FIELDS = ("pk", "name", "latitude", "longitude", "start_time", "time_zone", *_DAY_FIELDS)
+
+
+class _Candidate(NamedTuple):
+    """The columns a search filters and sorts on; full rows are loaded only for the hits that are shown."""
+
+    pk: int
+    name: str
+    latitude: float | None
+    longitude: float | None
+    start_time: time
+    time_zone: str
+    day_flags: tuple[bool, ...]
+    languages: list[str]
+    types: list[str]
+
+    @property
+    def days(self) -> list[int]:
+        return [d for d in range(7) if self.day_flags[d]]
+
+
+def _light(qs: QuerySet[Meeting], search: MeetingSearch) -> tuple[QuerySet[Any], list[str]]:
+    """`qs` as light rows; languages and types (JSON to decode) only when the search filters on them."""
+    extra = [f for f, wanted in (("languages", search.language), ("types", search.type_code)) if wanted]
+    return qs.values_list(*_LIGHT_FIELDS, *extra), extra
+
+
+def _as_candidates(rows: Iterable[Sequence[Any]], extra: list[str]) -> list[_Candidate]:
+    found = []
+    for row in rows:
+        more = dict(zip(extra, row[13:], strict=True))
+        pk, name, latitude, longitude, start_time, time_zone = row[:6]
+        found.append(
+            _Candidate(
+                pk,
+                name,
+                latitude,
+                longitude,
+                start_time,
+                time_zone,
+                tuple(row[6:13]),
+                more.get("languages", []),
+                more.get("types", []),
+            )
+        )
+    return found
+
+
+def _candidates(qs: QuerySet[Meeting], search: MeetingSearch) -> list[_Candidate]:
+    rows, extra = _light(qs, search)
+    return _as_candidates(rows, extra)
+
+
+def _candidates_of_chunks(chunks: list[QuerySet[Meeting]], search: MeetingSearch) -> list[_Candidate]:
+    """The light rows of every chunk in one statement: `SELECT * FROM (<chunk>) UNION ALL ...`, each chunk
+    compiled by the ORM (its own ORDER BY and LIMIT kept inside its subquery) and the rows converted by the
+    ORM's converters. Equal to running each chunk on its own
+    (`tests/directory/test_search_statements.py`); it saves a round trip and a cursor per chunk."""
+    if not chunks:
+        return []
+    parts: list[str] = []
+    params: list[Any] = []
+    extra: list[str] = []
+    compiler = None
+    for index, chunk in enumerate(chunks):
+        rows, extra = _light(chunk, search)
+        compiler = rows.query.get_compiler(using=rows.db)
+        sql, chunk_params = compiler.as_sql()
+        # ORM-compiled SQL; every value is a parameter
+        parts.append(f"SELECT * FROM ({sql}) AS chunk_{index}")  # noqa: S608  # nosec B608
+        params.extend(chunk_params)
+    assert compiler is not None
+    with connections[chunks[0].db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        fetched: Iterable[Sequence[Any]] = cursor.fetchall()
+    converters = compiler.get_converters([col for col, _, _ in compiler.select[: compiler.col_count]])
+    if converters:
+        fetched = compiler.apply_converters(fetched, converters)
+    return _as_candidates(fetched, extra)
+
+
+def _load(
+    *picked: list[tuple[_Candidate, float | None, datetime | None]],
+) -> list[list[MeetingHit]]:
+    """The chosen candidates of each list as hits, in their order, with full meetings loaded in one query."""
+    pks = {c.pk for hits in picked for c, _, _ in hits}
+    meetings = Meeting.objects.in_bulk(list(pks)) if pks else {}
+    return [
+        [MeetingHit(meetings[c.pk], d, start) for c, d, start in hits if c.pk in meetings] for hits in picked
+    ]
+
+
+def _passes(m: Meeting | _Candidate, search: MeetingSearch, now: datetime) -> tuple[bool, datetime | None]:
     """Whether the meeting passes the Python-side filters, and its next start."""
     if search.language and search.language not in m.languages:
         return False, None
@@ -170,7 +268,7 @@ def _passes(m: Meeting, search: MeetingSearch, now: datetime) -> tuple[bool, dat
 def search_meetings(search: MeetingSearch, *, now: datetime) -> tuple[list[MeetingHit], list[MeetingHit]]:
     """(nearby meetings by distance, online meetings by next start). Raises BadSearch."""
     search.check()
-    nearby: list[MeetingHit] = []
+    near: list[tuple[_Candidate, float | None, datetime | None]] = []
     if (
         search.latitude is not None
         and search.longitude is not None
@@ -190,15 +288,15 @@ def search_meetings(search: MeetingSearch, *, now: datetime) -> tuple[list[Meeti
             .filter(Q(latitude__gte=box.min_lat, latitude__lte=box.max_lat) & lon_q, attendance__in=places)
             .order_by()  # sorted by distance below; no SQL sort needed
         )
-        for m in qs:
-            d = distance_km(search.latitude, search.longitude, m.latitude, m.longitude)  # type: ignore[arg-type]
+        for c in _candidates(qs, search):
+            d = distance_km(search.latitude, search.longitude, c.latitude, c.longitude)  # type: ignore[arg-type]
             if d > search.radius_km:
                 continue
-            ok, start = _passes(m, search, now)
+            ok, start = _passes(c, search, now)
             if ok:
-                nearby.append(MeetingHit(m, d, start))
-        nearby.sort(key=lambda h: (h.distance_km or 0, h.meeting.name))
-    online: list[MeetingHit] = []
+                near.append((c, d, start))
+        near.sort(key=lambda h: (h[1] or 0, h[0].name))
+    soonest: list[tuple[_Candidate, float | None, datetime | None]] = []
     if search.attendance in (None, Attendance.ONLINE):
         soon = (
             search
@@ -218,17 +316,17 @@ def search_meetings(search: MeetingSearch, *, now: datetime) -> tuple[list[Meeti
         else:  # a whole weekday was asked for: every online meeting that day
             chunks = [qs]
         seen: set[int] = set()
-        for chunk in chunks:
-            for m in chunk:
-                if m.pk in seen:  # a meeting on two of the window's days is in two chunks
-                    continue
-                seen.add(m.pk)
-                ok, start = _passes(m, soon, now)
-                if ok:
-                    online.append(MeetingHit(m, None, start))
+        for c in _candidates_of_chunks(chunks, soon):
+            if c.pk in seen:  # a meeting on two of the window's days is in two chunks
+                continue
+            seen.add(c.pk)
+            ok, start = _passes(c, soon, now)
+            if ok:
+                soonest.append((c, None, start))
         far_future = now + timedelta(days=365)
-        online.sort(key=lambda h: (h.next_start or far_future, h.meeting.name))
-    return nearby[: search.limit], online[: min(search.limit, ONLINE_LIMIT)]
+        soonest.sort(key=lambda h: (h[2] or far_future, h[0].name))
+    nearby, online = _load(near[: search.limit], soonest[: min(search.limit, ONLINE_LIMIT)])
+    return nearby, online
 
 
 @dataclass(frozen=True)

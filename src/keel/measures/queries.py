@@ -11,7 +11,8 @@ from datetime import date, datetime
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Subquery
+from django.db import connections
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -20,7 +21,7 @@ from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import diagnosis
-from keel.core.measures.coverage import Span, cover_days, day_spans
+from keel.core.measures.coverage import Span, cover_days, day_spans, join
 from keel.core.measures.program import NEVER_STARTED, Measure, Params, Person, Point, program_measures
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
@@ -144,6 +145,35 @@ def diagnosed(program: Program, as_of: date | None = None) -> set[int]:
     )
 
 
+def day_runs(doses: QuerySet[DoseRecord]) -> list[tuple[int, date, date]]:
+    """Each patient's days with a dose in `doses` as runs of consecutive days, (patient, first, last), counted
+    by the database (gaps and islands: a day's number minus its rank among the patient's days is the same
+    along a run), so a year of daily doses comes back as one row, not 365. The ORM compiles the filter; only
+    the day number is the database's own (`tests/measures/test_day_runs.py` holds it to the rows one by one,
+    on SQLite and PostgreSQL)."""
+    days = doses.order_by().values("patient_id", "local_date").distinct()
+    compiler = days.query.get_compiler(using=days.db)
+    sql, params = compiler.as_sql()
+    conn = connections[days.db]
+    if conn.vendor == "postgresql":
+        day_number = "d.local_date - DATE '2000-01-01'"
+    else:
+        day_number = "CAST(julianday(d.local_date) AS INTEGER)"
+    statement = (
+        "SELECT r.patient_id, MIN(r.local_date), MAX(r.local_date) FROM ("  # noqa: S608  # nosec B608
+        f"SELECT d.patient_id, d.local_date, {day_number} - ROW_NUMBER() OVER "
+        f"(PARTITION BY d.patient_id ORDER BY d.local_date) AS run FROM ({sql}) AS d"
+        ") AS r GROUP BY r.patient_id, r.run"
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(statement, params)
+        return [(pk, _day(first), _day(last)) for pk, first, last in cursor.fetchall()]
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _people(program: Program, as_of: date | None = None) -> list[Person]:
     """Every patient of the program as dates only: seven set-based queries, whatever the program's size;
     the diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
@@ -160,18 +190,17 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     ):
         admissions[pk].append(started)
         in_care[pk].append(Span(started, max(ended, started) if ended else date.max))
-    days: dict[int, set[date]] = defaultdict(set)
+    days: dict[int, set[date]] = defaultdict(set)  # single covered days: take-home bottles
+    runs: dict[int, list[Span]] = defaultdict(list)  # observed doses, as runs of consecutive days
     injections: dict[int, list[Span]] = defaultdict(list)  # spans longer than a day: injections, fills
-    doses = (
-        DoseRecord.objects.filter(patient__program=program, status=DoseStatus.GIVEN)
-        .exclude(amendments__voided=True)
-        .values_list("patient_id", "medication", "local_date")
+    given = DoseRecord.objects.filter(patient__program=program, status=DoseStatus.GIVEN).exclude(
+        amendments__voided=True
     )
-    for pk, medication, day in doses:
-        if medication == "naltrexone_xr":
-            injections[pk].append(cover_days(day, INTERVAL_DAYS))
-        else:
-            days[pk].add(day)
+    xr = given.filter(medication="naltrexone_xr").values_list("patient_id", "local_date")
+    for pk, day in xr:
+        injections[pk].append(cover_days(day, INTERVAL_DAYS))
+    for pk, first, last in day_runs(given.exclude(medication="naltrexone_xr")):
+        runs[pk].append(Span(first, last))
     fills = MedicationFill.objects.filter(
         patient__program=program, voids__isnull=True, voided_by__isnull=True
     )
@@ -194,7 +223,8 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
             oud_diagnosis=pk in with_oud,
             admissions=tuple(sorted(admissions[pk])),
             in_care=tuple(in_care[pk]),
-            coverage=(*day_spans(days[pk]), *injections[pk]),
+            # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them
+            coverage=(*join([*runs[pk], *day_spans(days[pk])], max_gap=0), *injections[pk]),
             naloxone_on=tuple(sorted(kits[pk])),
         )
         for pk, born in patients.items()

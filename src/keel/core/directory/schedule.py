@@ -33,9 +33,11 @@ def next_start(days: Iterable[int], start: time, tz: str, now: datetime) -> date
         return None
     for offset in range(0, 8):
         day = (local_now + timedelta(days=offset)).date()
+        if _spec_weekday(datetime.combine(day, start)) not in wanted:
+            continue  # checked first: the zone arithmetic below is the costly part
         candidate = datetime.combine(day, start, tzinfo=zone)
         # Normalise a wall time that does not exist (spring-forward gap) by a round trip through UTC.
         candidate = candidate.astimezone(ZoneInfo("UTC")).astimezone(zone)
-        if _spec_weekday(datetime.combine(day, start)) in wanted and candidate >= local_now:
+        if candidate >= local_now:
             return candidate
     return None
