@@ -253,7 +253,8 @@ def record_dose(
                 recorded_at=now,
                 given_at=given,
             )
-            dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # new: none yet
+            # A new dose has no amendments yet: its answer (effective_mg, the amendments list) reads none.
+            dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
             _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
             if held:
                 flag = PatientFlag.objects.create(
