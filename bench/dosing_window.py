@@ -9,9 +9,10 @@ same run at the same concurrency. Two ways in (`--path`):
     .venv/bin/python bench/dosing_window.py [--patients 300] [--nurses 8] [--path api|page|both]
                                             [--rounds 3] [--database-url postgresql://...]
 
-Each round is a fresh server and database: the first dose each nurse records is also reported (the
-slowest of them: what a cold worker costs), then p50/p95/p99 of all doses and /healthz at the same
-concurrency right after.
+Each round is a fresh server and database: one dose is recorded alone first (a cold worker's first
+request, once the server answers /healthz), then the rest by the nurses at once; reported: the slowest
+first dose of a nurse (queueing included), p50/p95/p99 of all doses, and /healthz at the same concurrency
+right after.
 """
 
 from __future__ import annotations
@@ -147,14 +148,16 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
             stderr=subprocess.DEVNULL,
         )
         _wait_ready(port)
+        credentials = setup["tokens"] if path == "api" else setup["sessions"]
+        # One dose alone on the just-started server, before the nurses: a cold worker's first dose.
+        alone, _status = _post(port, path, credentials[0], setup["patients"][0])
         work: queue.Queue[int] = queue.Queue()
-        for pk in setup["patients"]:
+        for pk in setup["patients"][1:]:
             work.put(pk)
         latencies: list[float] = []
         firsts: list[float] = []
         statuses: dict[int, int] = {}
         lock = threading.Lock()
-        credentials = setup["tokens"] if path == "api" else setup["sessions"]
 
         def nurse(credential: str) -> None:
             first = True
@@ -198,6 +201,7 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
         "p99": pct(99),
         "max": lat[-1] * 1000,
         "first": max(firsts) * 1000,
+        "alone": alone * 1000,
         "healthz_p95": float(healthz["p95_ms"]),
     }
 
@@ -236,6 +240,7 @@ def main() -> None:
             print(
                 f"  {path}: {r['n']} doses, {r['rate']:.1f}/s, statuses {r['statuses']}; ms p50 {r['p50']:.1f} "
                 f"p95 {r['p95']:.1f} p99 {r['p99']:.1f} max {r['max']:.1f}; slowest first dose {r['first']:.1f}; "
+                f"first dose alone {r['alone']:.1f}; "
                 f"healthz p95 {r['healthz_p95']:.1f}",
                 flush=True,
             )
@@ -248,7 +253,7 @@ def main() -> None:
         print(
             f"{database} {path}: record-dose p95 ms {mmm('p95')} (min/median/max); healthz p95 {mmm('healthz_p95')}; "
             f"p95 / healthz p95 {ratios[0]:.1f}/{ratios[len(ratios) // 2]:.1f}/{ratios[-1]:.1f}; "
-            f"slowest first dose {mmm('first')}; load average {os.getloadavg()[0]:.1f}"
+            f"slowest first dose {mmm('first')}; first dose alone {mmm('alone')}; load average {os.getloadavg()[0]:.1f}"
         )
 
 
