@@ -1,8 +1,18 @@
 """The methadone dosing window under load: 300 patients dosed in a morning by 8 nurses at once, each dose a
-real POST /api/v1/patients/{id}/doses (scoped, guard rails with the program policy, unique slot, audit row),
-against /healthz in the same run at the same concurrency.
+real write (scoped, guard rails with the program policy, unique slot, audit row), against /healthz in the
+same run at the same concurrency. Two ways in (`--path`):
 
-    .venv/bin/python bench/dosing_window.py [--patients 300] [--nurses 8] [--database-url postgresql://...]
+- `api`: POST /api/v1/patients/{id}/doses with a nurse's token (the JSON answer);
+- `page`: the dosing page's htmx POST /dosing/{id}/ with a signed-in nurse's session (second
+  factor passed) and CSRF token; the answer is the swapped dosing row (`_dosing_row.html`), as at the window.
+
+    .venv/bin/python bench/dosing_window.py [--patients 300] [--nurses 8] [--path api|page|both]
+                                            [--rounds 3] [--database-url postgresql://...]
+
+Each round is a fresh server and database: one dose is recorded alone first (a cold worker's first
+request, once the server answers /healthz), then the rest by the nurses at once; reported: the slowest
+first dose of a nurse (queueing included), p50/p95/p99 of all doses, and /healthz at the same concurrency
+right after.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -54,40 +65,69 @@ for i in range({patients}):
         for n in range(20, 0, -1))
     ids.append(p.pk)
 tokens = [services.create_token(user=n, name="bench", days=1).secret for n in nurses]
-print(json.dumps({{"patients": ids, "tokens": tokens}}))
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from keel.accounts.middleware import AUTH_AT, LAST_SEEN
+sessions = []
+for n in nurses:  # a signed-in nurse at the page: password and a confirmed second factor
+    device = TOTPDevice.objects.create(user=n, name="bench", confirmed=True)
+    store = SessionStore()
+    store[SESSION_KEY] = str(n.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = n.get_session_auth_hash()
+    store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    store[AUTH_AT] = store[LAST_SEEN] = now.timestamp()
+    store.create()
+    sessions.append(store.session_key)
+print(json.dumps({{"patients": ids, "tokens": tokens, "sessions": sessions}}))
 """
 
 
-def _post(port: int, token: str, patient_id: int) -> tuple[float, int]:
+CSRF = "b" * 32  # an unmasked CSRF secret: the cookie and the header agree
+
+
+def _post(port: int, path: str, credential: str, patient_id: int) -> tuple[float, int]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     started = time.perf_counter()
-    conn.request(
-        "POST",
-        f"/api/v1/patients/{patient_id}/doses",
-        body=b'{"amount_mg": "60", "sequence": 1}',
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
+    if path == "api":
+        conn.request(
+            "POST",
+            f"/api/v1/patients/{patient_id}/doses",
+            body=b'{"amount_mg": "60", "sequence": 1}',
+            headers={"Authorization": f"Bearer {credential}", "Content-Type": "application/json"},
+        )
+    else:
+        conn.request(
+            "POST",
+            f"/dosing/{patient_id}/",
+            body=b"amount_mg=60&sequence=1&medication=methadone",
+            headers={
+                "Cookie": f"sessionid={credential}; csrftoken={CSRF}",
+                "X-CSRFToken": CSRF,
+                "HX-Request": "true",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://127.0.0.1:{port}/dosing/",
+            },
+        )
     response = conn.getresponse()
-    response.read()
+    body = response.read()
     conn.close()
-    return time.perf_counter() - started, response.status
+    status = response.status
+    if path == "page" and status == 200 and b"given to" not in body:
+        status = 299  # a row came back, but not with the dose given
+    return time.perf_counter() - started, status
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--patients", type=int, default=300)
-    parser.add_argument("--nurses", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (keel serve's default)")
-    parser.add_argument("--database-url", help="an empty, throwaway PostgreSQL database (default: SQLite)")
-    args = parser.parse_args()
+def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="keel-dosing-"))
     env = dict(os.environ, KEEL_DATA_DIR=str(data_dir))
     for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
         env.pop(name, None)
     if args.database_url:
         env["KEEL_DATABASE_URL"] = args.database_url
+        _reset_postgres(args.database_url)
     port = _free_port()
     server = None
     try:
@@ -108,26 +148,34 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         _wait_ready(port)
+        credentials = setup["tokens"] if path == "api" else setup["sessions"]
+        # One dose alone on the just-started server, before the nurses: a cold worker's first dose.
+        alone, _status = _post(port, path, credentials[0], setup["patients"][0])
         work: queue.Queue[int] = queue.Queue()
-        for pk in setup["patients"]:
+        for pk in setup["patients"][1:]:
             work.put(pk)
         latencies: list[float] = []
+        firsts: list[float] = []
         statuses: dict[int, int] = {}
         lock = threading.Lock()
 
-        def nurse(token: str) -> None:
+        def nurse(credential: str) -> None:
+            first = True
             while True:
                 try:
                     pk = work.get_nowait()
                 except queue.Empty:
                     return
-                seconds, status = _post(port, token, pk)
+                seconds, status = _post(port, path, credential, pk)
                 with lock:
                     latencies.append(seconds)
                     statuses[status] = statuses.get(status, 0) + 1
+                    if first:
+                        firsts.append(seconds)
+                first = False
 
         started = time.perf_counter()
-        threads = [threading.Thread(target=nurse, args=(t,)) for t in setup["tokens"]]
+        threads = [threading.Thread(target=nurse, args=(t,)) for t in credentials]
         for t in threads:
             t.start()
         for t in threads:
@@ -144,20 +192,69 @@ def main() -> None:
     def pct(p: float) -> float:
         return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
 
+    return {
+        "n": len(lat),
+        "rate": len(lat) / elapsed,
+        "statuses": statuses,
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "max": lat[-1] * 1000,
+        "first": max(firsts) * 1000,
+        "alone": alone * 1000,
+        "healthz_p95": float(healthz["p95_ms"]),
+    }
+
+
+def _reset_postgres(url: str) -> None:
+    """An empty database of that name, every round (the URL's database is dropped and made again)."""
+    base, _, name = url.rpartition("/")
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=300)
+    parser.add_argument("--nurses", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (keel serve's default)")
+    parser.add_argument("--path", choices=("api", "page", "both"), default="both")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database-url", help="a throwaway PostgreSQL database, dropped and made again (default: SQLite)"
+    )
+    args = parser.parse_args()
     database = "PostgreSQL" if args.database_url else "SQLite"
+    paths = ("api", "page") if args.path == "both" else (args.path,)
     print(
-        f"Dosing window ({database}): {args.patients} patients, {args.nurses} nurses at once, gunicorn {args.workers} workers"
+        f"Dosing window ({database}): {args.patients} patients, {args.nurses} nurses at once, "
+        f"gunicorn {args.workers} workers, {args.rounds} rounds; load average {os.getloadavg()[0]:.1f}"
     )
-    print(
-        f"record-dose: {len(lat)} doses in {elapsed:.2f} s ({len(lat) / elapsed:.1f}/s), statuses {statuses}"
-    )
-    print(
-        f"record-dose latency ms: p50 {pct(50):.1f}  p95 {pct(95):.1f}  p99 {pct(99):.1f}  max {lat[-1] * 1000:.1f}"
-    )
-    print(
-        f"healthz at {args.nurses} clients: {healthz['rps']:.0f}/s, p50 {healthz['p50_ms']:.2f} ms, "
-        f"p95 {healthz['p95_ms']:.2f} ms"
-    )
+    for path in paths:
+        rounds = []
+        for _ in range(args.rounds):
+            r = _round(args, path)
+            rounds.append(r)
+            print(
+                f"  {path}: {r['n']} doses, {r['rate']:.1f}/s, statuses {r['statuses']}; ms p50 {r['p50']:.1f} "
+                f"p95 {r['p95']:.1f} p99 {r['p99']:.1f} max {r['max']:.1f}; slowest first dose {r['first']:.1f}; "
+                f"first dose alone {r['alone']:.1f}; "
+                f"healthz p95 {r['healthz_p95']:.1f}",
+                flush=True,
+            )
+
+        def mmm(key: str, rs: list[dict[str, Any]] = rounds) -> str:
+            values = sorted(r[key] for r in rs)
+            return "/".join(f"{v:.1f}" for v in (values[0], values[len(values) // 2], values[-1]))
+
+        ratios = sorted(r["p95"] / r["healthz_p95"] for r in rounds)
+        print(
+            f"{database} {path}: record-dose p95 ms {mmm('p95')} (min/median/max); healthz p95 {mmm('healthz_p95')}; "
+            f"p95 / healthz p95 {ratios[0]:.1f}/{ratios[len(ratios) // 2]:.1f}/{ratios[-1]:.1f}; "
+            f"slowest first dose {mmm('first')}; first dose alone {mmm('alone')}; load average {os.getloadavg()[0]:.1f}"
+        )
 
 
 if __name__ == "__main__":

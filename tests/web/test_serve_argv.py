@@ -33,3 +33,7 @@ def test_two_serve_processes_do_not_share_a_control_socket(monkeypatch: pytest.M
 def test_serve_trusts_forwarded_headers_from_the_local_proxy_only(monkeypatch: pytest.MonkeyPatch) -> None:
     argv = _argv(monkeypatch)
     assert argv[argv.index("--forwarded-allow-ips") + 1] == "127.0.0.1"
+
+
+def test_serve_loads_and_warms_the_app_once_before_forking_workers(monkeypatch: Any) -> None:
+    assert "--preload" in _argv(monkeypatch, "--port", "8001")

@@ -88,6 +88,11 @@ class DoseContext:
     first_dose_on: date | None = None  # the episode's first dose day (keel.core.episodes)
     in_episode: bool = True  # the person has an active enrollment (an ended episode cannot be dosed)
     take_home: TakeHomePlan | None = None  # this episode's latest take-home plan
+    take_home_days: set[date] = field(default_factory=set)  # the days this episode's take-home plans cover
+    # When each dose of this medication taken today or yesterday (or dated later) was given, else recorded:
+    # hours_since_last_dose's answer from the rows already read (the re-dose interval).
+    taken_times: list[datetime] = field(default_factory=list)
+    other_hold_open: bool = False  # a dose of another medication held today, not released (with_other_holds)
 
     @property
     def last_observed_mg(self) -> Decimal | None:
@@ -102,6 +107,22 @@ def taken_doses(doses: Any) -> Any:
         latest_voided=Subquery(latest.values("voided")[:1]),
         latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
     ).filter(Q(latest_voided__isnull=True) | Q(latest_voided=False, latest_corrected__gt=0))
+
+
+def is_taken(dose: DoseRecord, amendments: list[DoseAmendment]) -> bool:
+    """taken_doses's test for one dose whose amendments (oldest first) are read: none, or the latest neither
+    voids it nor corrects it to 0 mg (nor leaves the amount blank)."""
+    if not amendments:
+        return True
+    last = amendments[-1]
+    return not last.voided and last.corrected_mg is not None and last.corrected_mg > 0
+
+
+def hours_since(times: list[datetime], at: datetime) -> float | None:
+    """Hours between `at` and the nearest of `times`; None: none."""
+    if not times:
+        return None
+    return float(min(abs((at - t).total_seconds()) for t in times)) / 3600
 
 
 def hours_since_last_dose(patient: Patient, medication: str, at: datetime, today: date) -> float | None:
@@ -145,20 +166,34 @@ def last_dose_day_before(patient: Patient, medication: str, today: date, since: 
     return day
 
 
-def dose_context(patient: Patient, medication: str, today: date) -> DoseContext:
-    return dose_contexts([(patient, today)], medication)[patient.pk]
+def dose_context(
+    patient: Patient, medication: str, today: date, *, with_other_holds: bool = False
+) -> DoseContext:
+    """One person's context. `with_other_holds`: also whether a dose of another medication was held today and
+    not released (`other_hold_open`; the dose at the window reads it), from the same rows."""
+    return dose_contexts([(patient, today)], medication, with_other_holds=with_other_holds)[patient.pk]
 
 
-def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict[int, DoseContext]:
+def dose_contexts(
+    patients: list[tuple[Patient, date]], medication: str, *, with_other_holds: bool = False
+) -> dict[int, DoseContext]:
     """Dose contexts for many patients at once, in four set-based queries (the dosing list)."""
     if not patients:
         return {}
     ids = [p.pk for p, _ in patients]
     earliest = min(today for _, today in patients) - timedelta(days=MISS_LOOKBACK)
     doses: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}
-    recent = DoseRecord.objects.filter(patient_id__in=ids, medication=medication, local_date__gte=earliest)
+    other_held: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}  # another medication's held doses
+    recent = DoseRecord.objects.filter(patient_id__in=ids, local_date__gte=earliest)
+    if not with_other_holds:
+        recent = recent.filter(medication=medication)
+    else:  # this medication's doses, and only the holds of the others (few rows)
+        recent = recent.filter(Q(medication=medication) | Q(status=DoseStatus.HELD))
     for d in recent.order_by("patient_id", "local_date", "sequence"):
-        doses[d.patient_id].append(d)
+        if d.medication == medication:
+            doses[d.patient_id].append(d)
+        else:
+            other_held[d.patient_id].append(d)
     # The amendments of those doses in one query (few doses have any); Django's per-row prefetch cost 1 s for
     # 20,000 doses (bench/measures.py, the caseload).
     amended: dict[int, list[DoseAmendment]] = {}
@@ -196,18 +231,33 @@ def dose_contexts(patients: list[tuple[Patient, date]], medication: str) -> dict
     contexts = {
         p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk], amended) for p, today in patients
     }
-    for pk, ctx in contexts.items():
-        ctx.in_episode = pk in firsts
-        ctx.take_home = latest.get(pk)
+    for p, today in patients:
+        ctx = contexts[p.pk]
+        ctx.in_episode = p.pk in firsts
+        ctx.take_home = latest.get(p.pk)
+        ctx.take_home_days = covered[p.pk]
+        ctx.taken_times = [
+            d.given_at or d.recorded_at
+            for d in doses[p.pk]
+            if d.status == DoseStatus.GIVEN
+            and d.local_date >= today - timedelta(days=1)
+            and is_taken(d, amended.get(d.pk, []))
+        ]
     held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
+    others_today = {
+        p.pk: [d for d in other_held[p.pk] if d.local_date == today and d.status == DoseStatus.HELD]
+        for p, today in patients
+    }
+    held += [d.pk for ds in others_today.values() for d in ds]
     if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
         released = set(
             PatientFlag.objects.filter(
                 kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
             ).values_list("source_id", flat=True)
         )
-        for ctx in contexts.values():
+        for pk, ctx in contexts.items():
             ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
+            ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
     return contexts
 
 

@@ -32,7 +32,7 @@ from keel.treatment.models import (
     OverrideKind,
 )
 from keel.treatment.policy_store import effective_policy
-from keel.treatment.queries import DoseContext, dose_context, effective_mg, hours_since_last_dose
+from keel.treatment.queries import DoseContext, dose_context, effective_mg, hours_since
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseBlocked,
@@ -46,7 +46,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.start import _start_gate
-from keel.treatment.services.take_homes import take_home_day_problem
+from keel.treatment.services.take_homes import TAKE_HOME_DAY
 
 
 def _dose_decision(
@@ -188,29 +188,24 @@ def record_dose(
     given = _given_at(given_at, patient, now, errors)
     if errors:
         raise TreatmentInvalid(errors)
-    ctx = dose_context(patient, medication, today)
+    # The day's context, read once (this medication's recent doses and their amendments, the episode, its
+    # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
+    # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
+    ctx = dose_context(patient, medication, today, with_other_holds=True)
     if not ctx.in_episode:
         raise TreatmentInvalid(
             [FieldError("patient", "this person's episode of care has ended: no dose can be recorded")]
         )
-    take_home_day = take_home_day_problem(patient, medication, today, bool(bottle_returned))
-    if take_home_day is not None and not sedated:  # issue #13: a bottle covers today
-        raise TreatmentInvalid([take_home_day])
+    if (
+        medication == Medication.METHADONE and not bottle_returned and today in ctx.take_home_days
+    ) and not sedated:  # issue #13: a bottle covers today (take_home_day_problem, from the context)
+        raise TreatmentInvalid([TAKE_HOME_DAY])
     dosing_hours_gate(by=by, patient=patient, at=given or now, today=today, held=bool(sedated))  # issue #18
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))
     if not ctx.hold_open:  # a hold on another medication today stops this one too
-        other = DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exclude(
-            medication=medication
-        )
-        released = PatientFlag.objects.filter(
-            kind=FlagKind.DOSE_HELD,
-            source_type="dose",
-            source_id__in=other.values("pk"),
-            resolved_at__isnull=False,
-        )
-        ctx.hold_open = other.exclude(pk__in=released.values("source_id")).exists()
+        ctx.hold_open = ctx.other_hold_open
     overrides = list(DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today))
     total = ctx.given_today_mg + amount
     override = max(
@@ -222,7 +217,7 @@ def record_dose(
         start = _start_gate(patient, order, ctx, given or now, total, overrides)
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
-    since = hours_since_last_dose(patient, medication, given or now, today)
+    since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
     decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start, since)
     if decision.decision in BLOCKING and _slot_recorded(patient, medication, today, slot):
         # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
@@ -260,6 +255,8 @@ def record_dose(
                 recorded_at=now,
                 given_at=given,
             )
+            # A new dose has no amendments yet: its answer (effective_mg, the amendments list) reads none.
+            dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
             _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
             if held:
                 flag = PatientFlag.objects.create(

@@ -366,6 +366,12 @@ def _supply_problem(
     return None
 
 
+TAKE_HOME_DAY = FieldError(
+    "bottle_returned",
+    "today is a take-home day: give an observed dose only when today's bottle is returned unopened",
+)
+
+
 def take_home_day_problem(
     patient: Patient, medication: str, today: date, bottle_returned: bool
 ) -> FieldError | None:
@@ -378,8 +384,5 @@ def take_home_day_problem(
         return None
     plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment.pk, enrollment.started_on)})
     if any(today in plan_days(p) for p in plans):
-        return FieldError(
-            "bottle_returned",
-            "today is a take-home day: give an observed dose only when today's bottle is returned unopened",
-        )
+        return TAKE_HOME_DAY
     return None

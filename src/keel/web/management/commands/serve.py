@@ -51,6 +51,11 @@ class Command(BaseCommand):
             # gunicorn's control socket has one default path per user: two `keel serve` processes on one
             # machine (docs/deploy.md) would take it from each other, and Keel does not use it.
             "--no-control-socket",
+            # The app is loaded and warmed once in the master (keel.web.warmup: routes, catalogs, templates,
+            # one /healthz; its database connection closed before the fork), so every worker, and every
+            # worker gunicorn restarts, takes its first request warm, and no worker's boot can outlast
+            # gunicorn's timeout while it warms on a busy machine (issue #21).
+            "--preload",
         ]
         self.stdout.write(f"Keel is at http://{options['host']}:{options['port']}/  (Ctrl+C stops it)")
         self.stdout.flush()

@@ -1,0 +1,186 @@
+"""The dose at the window reads its day once (issues #13 and #21): a fixed number of statements per dose,
+whatever the person's history (a baseline: a change that adds a statement to the dose path fails here and
+says so), and the answers read from the dose context are the ORM queries' answers they replaced."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from keel.patients.models import FlagKind, PatientFlag
+from keel.treatment import services
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder
+from keel.treatment.queries import dose_context, hours_since, hours_since_last_dose
+from tests.conftest import World, sign_in
+
+pytestmark = pytest.mark.django_db
+NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # noon in New York
+TODAY = date(2026, 11, 25)
+
+# Statements one methadone dose at the window runs (the service; the API adds the signed-in user, its second
+# factor and the session limits; the session rows are not counted).
+# Lower it when the dose path gets cheaper; never raise it to let an N+1 in.
+SERVICE_STATEMENTS = 15
+API_STATEMENTS = 19
+
+
+@pytest.fixture
+def order(world: World) -> MedicationOrder:
+    return services.prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=30
+    )
+
+
+def history(world: World, order: MedicationOrder, days: int) -> None:
+    """Observed 30 mg doses on each of the `days` days before today."""
+    DoseRecord.objects.bulk_create(
+        DoseRecord(
+            patient=world.alice,
+            order=order,
+            medication="methadone",
+            local_date=TODAY - timedelta(days=n),
+            sequence=1,
+            status=DoseStatus.GIVEN,
+            amount_mg=Decimal(30),
+            treatment_day=days + 1 - n,
+            decision={},
+            recorded_by=world.staff["nurse"],
+            recorded_at=NOON - timedelta(days=n),
+        )
+        for n in range(days, 0, -1)
+    )
+
+
+def statements_of_a_dose(world: World) -> int:
+    with time_machine.travel(NOON, tick=False), CaptureQueriesContext(connection) as captured:
+        services.record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30", sequence=1)
+    return len(captured)
+
+
+def test_a_dose_runs_the_baseline_number_of_statements(world: World, order: MedicationOrder) -> None:
+    history(world, order, 3)
+    assert statements_of_a_dose(world) == SERVICE_STATEMENTS
+
+
+def test_a_longer_history_adds_no_statement_to_a_dose(world: World, order: MedicationOrder) -> None:
+    history(world, order, 25)
+    assert statements_of_a_dose(world) == SERVICE_STATEMENTS
+
+
+def test_a_dose_through_the_api_runs_the_baseline_number_of_statements(
+    world: World, order: MedicationOrder
+) -> None:
+    history(world, order, 3)
+    body = json.dumps({"amount_mg": "30", "sequence": 1})
+    url = f"/api/v1/patients/{world.alice.pk}/doses"
+    with time_machine.travel(NOON, tick=False):
+        nurse = sign_in(Client(), world.staff["nurse"])
+        with CaptureQueriesContext(connection) as captured:
+            response = nurse.post(url, body, content_type="application/json")
+    assert response.status_code == 201
+    session = [q for q in captured.captured_queries if "django_session" in q["sql"]]
+    assert len(captured) - len(session) == API_STATEMENTS
+
+
+def test_the_answer_of_a_new_dose_has_no_amendments(world: World, order: MedicationOrder) -> None:
+    with time_machine.travel(NOON, tick=False):
+        outcome = services.record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30")
+    assert list(outcome.dose.amendments.all()) == list(DoseAmendment.objects.filter(dose=outcome.dose))
+
+
+def _dose(world: World, order: MedicationOrder, day: date, seq: int, **kw: Any) -> DoseRecord:
+    fields: dict[str, Any] = {
+        "patient": world.alice,
+        "order": order,
+        "medication": "methadone",
+        "local_date": day,
+        "sequence": seq,
+        "status": DoseStatus.GIVEN,
+        "amount_mg": Decimal(30),
+        "treatment_day": 5,
+        "decision": {},
+        "recorded_by": world.staff["nurse"],
+        "recorded_at": datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=14 + seq),
+    }
+    return DoseRecord.objects.create(**(fields | kw))
+
+
+def _amend(world: World, dose: DoseRecord, minutes: int, **kw: Any) -> None:
+    DoseAmendment.objects.create(
+        dose=dose,
+        reason="entry error",
+        amended_by=world.staff["nurse"],
+        amended_at=NOON + timedelta(minutes=minutes),
+        **kw,
+    )
+
+
+@pytest.mark.parametrize(
+    "amendments",
+    [
+        [],
+        [{"voided": True}],
+        [{"corrected_mg": Decimal(0)}],
+        [{"corrected_mg": Decimal(20)}],
+        [{"voided": True}, {"corrected_mg": Decimal(25)}],
+        [{"corrected_mg": Decimal(25)}, {"voided": True}],
+    ],
+)
+def test_the_re_dose_interval_from_the_context_is_the_queries_answer(
+    world: World, order: MedicationOrder, amendments: list[dict[str, Any]]
+) -> None:
+    _dose(world, order, TODAY - timedelta(days=2), 1)
+    _dose(world, order, TODAY - timedelta(days=1), 1, given_at=NOON - timedelta(hours=20))
+    today = _dose(world, order, TODAY, 1)
+    _dose(world, order, TODAY, 2, status=DoseStatus.HELD, amount_mg=Decimal(0))
+    for minutes, change in enumerate(amendments):
+        _amend(world, today, minutes, **change)
+    at = NOON + timedelta(hours=3)
+    ctx = dose_context(world.alice, "methadone", TODAY, with_other_holds=True)
+    assert hours_since(ctx.taken_times, at) == hours_since_last_dose(world.alice, "methadone", at, TODAY)
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_a_hold_on_another_medication_from_the_context_is_the_queries_answer(
+    world: World, order: MedicationOrder, released: bool
+) -> None:
+    held = _dose(world, order, TODAY, 1, medication="buprenorphine", status=DoseStatus.HELD)
+    _dose(world, order, TODAY - timedelta(days=1), 1, medication="buprenorphine", status=DoseStatus.HELD)
+    PatientFlag.objects.create(
+        patient=world.alice,
+        kind=FlagKind.DOSE_HELD,
+        source_type="dose",
+        source_id=held.pk,
+        raised_at=NOON,
+        resolved_at=NOON if released else None,
+        resolved_by=world.staff["prescriber"] if released else None,
+        resolution_note="assessed: fine to dose" if released else "",
+    )
+    other = DoseRecord.objects.filter(patient=world.alice, local_date=TODAY, status=DoseStatus.HELD).exclude(
+        medication="methadone"
+    )
+    releases = PatientFlag.objects.filter(
+        kind=FlagKind.DOSE_HELD,
+        source_type="dose",
+        source_id__in=other.values("pk"),
+        resolved_at__isnull=False,
+    )
+    expected = other.exclude(pk__in=releases.values("source_id")).exists()
+    ctx = dose_context(world.alice, "methadone", TODAY, with_other_holds=True)
+    assert ctx.other_hold_open is expected
+
+
+def test_another_medications_doses_never_count_in_this_ones_context(
+    world: World, order: MedicationOrder
+) -> None:
+    _dose(world, order, TODAY, 1, medication="buprenorphine", amount_mg=Decimal(8))
+    ctx = dose_context(world.alice, "methadone", TODAY, with_other_holds=True)
+    assert ctx.given_today_mg == 0

@@ -1,0 +1,32 @@
+"""A server worker warms itself before it takes traffic (issue #21): no one's first request pays for the
+imports, the catalogs and the templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keel.web import warmup
+
+
+def test_warming_runs_one_healthz_through_the_application() -> None:
+    seen: list[str] = []
+
+    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    warmup.warm(application)
+    assert seen == ["GET /healthz"]
+
+
+def test_warming_compiles_keels_templates() -> None:
+    assert warmup._templates() > 50
+
+
+def test_a_failed_warm_up_leaves_the_worker_serving(caplog: Any) -> None:
+    def broken(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise RuntimeError("database not ready")
+
+    warmup.warm(broken)
+    assert "starts cold" in caplog.text
