@@ -266,3 +266,52 @@ def test_a_bottle_for_today_is_allowed_when_no_dose_was_taken_today(world: Any) 
         now=at(today, 8),
     )
     assert plan.bottles[0] == today.isoformat()
+
+
+# --- The day after a restart is day 2 of the restart (last note: it counted as maintenance) ---------------
+
+
+def _restarted(world: Any) -> date:
+    """Started on D0; restarted 21 days later with a fresh ready verdict (4 mg given); the restart day."""
+    _started(world)
+    day = D0 + timedelta(days=21)
+    now = at(day, 10)
+    _last_use(world, now - timedelta(minutes=30), heroin=now - timedelta(hours=14))
+    _cows(world, now - timedelta(minutes=20))
+    _give(world, "4", now)
+    return day
+
+
+def test_the_day_after_a_restart_meets_the_day_two_limit(world: Any) -> None:
+    from keel.treatment import services
+
+    day = _restarted(world)
+    with pytest.raises(services.DoseBlocked):
+        _give(world, "20", at(day + timedelta(days=1), 10))
+
+
+def test_the_day_after_a_restart_names_day_two(world: Any) -> None:
+    from keel.treatment import services
+
+    day = _restarted(world)
+    with pytest.raises(services.DoseBlocked) as exc:
+        _give(world, "20", at(day + timedelta(days=1), 10))
+    assert "Day 2" in str(exc.value)
+
+
+def test_the_day_after_a_restart_allows_a_dose_within_the_day_two_limit(world: Any) -> None:
+    day = _restarted(world)
+    assert _give(world, "12", at(day + timedelta(days=1), 10)).dose.status == "given"
+
+
+def test_two_days_after_a_restart_is_maintenance_again(world: Any) -> None:
+    day = _restarted(world)
+    _give(world, "12", at(day + timedelta(days=1), 10))
+    assert _give(world, "20", at(day + timedelta(days=2), 10)).dose.status == "given"
+
+
+def test_the_day_after_an_ordinary_miss_is_maintenance(world: Any) -> None:
+    """Four missed days are not a restart (default policy 5), so the next day is maintenance, not day 2."""
+    _started(world)
+    _give(world, "4", at(D0 + timedelta(days=5), 10))
+    assert _give(world, "20", at(D0 + timedelta(days=6), 10)).dose.status == "given"

@@ -4,7 +4,7 @@ a low-dose start's schedule."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -48,7 +48,9 @@ def _start_gate(
     if planned is not None:  # today's step of a low-dose start: its planned total instead of the gate
         return {"first_dose": False, "schedule_mg": planned}
     gap = restart_gap(patient, ctx)
-    restart: dict[str, Any] = {"phase": "day1", "restart_after_days": gap} if gap else {}
+    restart: dict[str, Any] = (
+        {"phase": "day1", "restart_after_days": gap} if gap else day_after_restart(patient, ctx)
+    )
     first = (ctx.treatment_day == 1 or bool(gap)) and ctx.given_today_mg == 0
     if not first:
         return {"first_dose": False, **restart}
@@ -70,6 +72,23 @@ def restart_gap(patient: Patient, ctx: DoseContext) -> int:
     missed = (ctx.today - last).days - 1
     limit = effective_policy(patient, "buprenorphine-dose-limit")["restart_gap_days"]
     return missed if missed >= Decimal(str(limit)) else 0
+
+
+def day_after_restart(patient: Patient, ctx: DoseContext) -> dict[str, Any]:
+    """The calendar day after a restart (a dose yesterday that came after `restart_gap_days` or more days in a
+    row without buprenorphine) is day 2 of that restart: the day-2 limit applies again, as on an episode's
+    second day, instead of maintenance. Any other day: {}."""
+    if ctx.first_dose_on is None or ctx.treatment_day <= 2:
+        return {}
+    yesterday = ctx.today - timedelta(days=1)
+    if last_dose_day_before(patient, Medication.BUPRENORPHINE, ctx.today, ctx.first_dose_on) != yesterday:
+        return {}
+    before = last_dose_day_before(patient, Medication.BUPRENORPHINE, yesterday, ctx.first_dose_on)
+    if before is None:
+        return {}
+    missed = (yesterday - before).days - 1
+    limit = effective_policy(patient, "buprenorphine-dose-limit")["restart_gap_days"]
+    return {"phase": "day2", "restart_after_days": missed} if missed >= Decimal(str(limit)) else {}
 
 
 def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
