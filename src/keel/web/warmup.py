@@ -16,7 +16,7 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.template.utils import get_app_template_dirs
 from django.urls import get_resolver
-from django.utils import translation
+from django.utils.translation import trans_real
 
 log = logging.getLogger(__name__)
 KEEL_ROOT = Path(__file__).resolve().parent.parent
@@ -65,8 +65,7 @@ def warm(application: Any) -> None:
         resolver.url_patterns  # noqa: B018 - imports every view and API module
         resolver.reverse_dict  # noqa: B018 - builds the reverse tables once
         for code, _name in settings.LANGUAGES:
-            with translation.override(code):
-                translation.gettext("Dosing")
+            trans_real.translation(code)  # loads and caches the language's catalog (no string to extract)
         _templates()
         _healthz(application)
     except Exception:  # warming must never stop a worker from serving
