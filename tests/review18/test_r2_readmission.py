@@ -1,0 +1,128 @@
+"""Review of issue #18: readmission opens a new episode, asks again for the Part 2 notice and consent to
+treatment, and the induction rules apply again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+
+def _dose_days(world: Any, days: list[Any]) -> None:
+    from keel.treatment import services as treatment
+
+    first = days[0]
+    treatment.prescribe(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="methadone",
+        dose_mg="30",
+        now=datetime.combine(first, datetime.min.time(), tzinfo=UTC) + timedelta(hours=14),
+    )
+    for day in days:
+        at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=15)
+        treatment.record_dose(
+            by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30", medication="methadone", now=at
+        )
+
+
+def _today(world: Any) -> Any:
+    return datetime.now(ZoneInfo(world.riverside.time_zone)).date()
+
+
+def test_a_readmission_dated_on_the_discharge_day_starts_induction_again_at_day_one(world: Any) -> None:
+    """Attack: the patient was dosed every day up to yesterday, discharged yesterday, and is readmitted today
+    with the start date entered as yesterday (the day the last episode ended, which readmit accepts). The new
+    episode has no dose of its own yet, so today must be treatment day 1 (induction, day-one limits). Found:
+    the old episode's dose dated on the discharge day is read as the new episode's first dose, so today is
+    day 2 and the day-one rules are walked around."""
+    from keel.patients import services
+    from keel.treatment.queries import dose_context
+
+    today = _today(world)
+    _dose_days(world, [today - timedelta(days=3), today - timedelta(days=2), today - timedelta(days=1)])
+    yesterday = (today - timedelta(days=1)).isoformat()
+    services.discharge(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data={"reason": "left", "ended_on": yesterday},
+    )
+    services.readmit(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data={"started_on": yesterday, "notice_given": True, "consented": True},
+    )
+    world.alice.refresh_from_db()
+    assert dose_context(world.alice, "methadone", today).treatment_day == 1
+
+
+# --- Attacks that held -------------------------------------------------------------------------------------
+
+
+def test_held_a_readmission_today_is_treatment_day_one(world: Any) -> None:
+    from keel.patients import services
+    from keel.treatment.queries import dose_context
+
+    today = _today(world)
+    _dose_days(world, [today - timedelta(days=3), today - timedelta(days=2)])
+    services.discharge(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data={"reason": "left", "ended_on": (today - timedelta(days=2)).isoformat()},
+    )
+    services.readmit(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+    )
+    assert dose_context(world.alice, "methadone", today).treatment_day == 1
+
+
+@pytest.mark.parametrize("missing", ["notice_given", "consented"])
+def test_held_readmission_without_each_confirmation_is_refused_naming_it(world: Any, missing: str) -> None:
+    from keel.core.rules.inputs import FieldsInvalid
+    from keel.patients import services
+
+    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    data = {"notice_given": "on", "consented": "on"}
+    data[missing] = ""
+    with pytest.raises(FieldsInvalid) as raised:
+        services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=data)
+    assert [e.field for e in raised.value.errors] == [missing]
+
+
+def test_held_the_cli_readmit_without_the_flags_exits_2(world: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    from keel.patients import services
+
+    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    with pytest.raises(CommandError) as raised:
+        call_command("episode", "readmit", "--by", "r-counselor", "--patient-id", str(world.alice.pk))
+    assert raised.value.returncode == 2
+
+
+def test_held_readmitting_another_programs_patient_is_not_found(world: Any) -> None:
+    from django.http import Http404
+
+    from keel.patients import services
+
+    with pytest.raises(Http404):
+        services.readmit(
+            by=world.staff["program_admin"],
+            patient_id=world.charlie.pk,
+            data={"notice_given": True, "consented": True},
+        )
+
+
+def test_held_a_double_readmission_opens_one_episode(world: Any) -> None:
+    from keel.core.rules.inputs import FieldsInvalid
+    from keel.patients import services
+    from keel.patients.models import Enrollment
+
+    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    data = {"notice_given": True, "consented": True}
+    services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=data)
+    with pytest.raises(FieldsInvalid):
+        services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=data)
+    assert Enrollment.objects.filter(patient=world.alice, status="active").count() == 1
