@@ -29,14 +29,18 @@ def _break_the_glass(world: Any) -> Any:
 
     nurse = world.staff["nurse"]  # on Alice's care team, not on Bob's
     sharing.emergency_access(
-        by=nurse, record_number=world.bob.record_number, reason="overdose at the window, need history",
+        by=nurse,
+        record_number=world.bob.record_number,
+        reason="overdose at the window, need history",
         password=PASSWORD,
     )
     return nurse
 
 
 @pytest.mark.parametrize("field", ["phone", "emergency_contact_phone"])
-def test_a_phone_number_that_is_not_a_phone_number_is_refused_naming_the_field(world: Any, field: str) -> None:
+def test_a_phone_number_that_is_not_a_phone_number_is_refused_naming_the_field(
+    world: Any, field: str
+) -> None:
     """Attack: the front desk types a note into the phone box ("call after five, ask for mom"). The activation
     code and reminders are sent by text to this value. Expected: refused naming the field (a phone number has
     digits, at least 7 of them). Found: any text is kept as the phone number."""
@@ -92,9 +96,7 @@ def test_a_contact_change_made_through_emergency_access_says_so_in_the_audit_tra
     ("who", "status"),
     [("peer_specialist", 404), ("auditor", 404), ("patient", 403)],
 )
-def test_held_roles_without_the_clinical_area_cannot_patch_contact(
-    world: Any, who: str, status: int
-) -> None:
+def test_held_roles_without_the_clinical_area_cannot_patch_contact(world: Any, who: str, status: int) -> None:
     response = _patch(_api(world, world.user(who)), world.alice.pk, {"city": "Elsewhere"})
     assert response.status_code == status
 

@@ -167,8 +167,14 @@ def test_held_the_cli_cannot_transfer_without_the_consent_check(world: Any) -> N
     _consent(world)
     with pytest.raises(CommandError) as raised:
         call_command(
-            "episode", "discharge", "--by", "r-counselor", "--patient-id", str(world.alice.pk),
-            "--reason", "transferred",
+            "episode",
+            "discharge",
+            "--by",
+            "r-counselor",
+            "--patient-id",
+            str(world.alice.pk),
+            "--reason",
+            "transferred",
         )
     assert raised.value.returncode == 2
     assert _still_in_care(world)
