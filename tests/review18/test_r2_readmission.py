@@ -126,3 +126,43 @@ def test_held_a_double_readmission_opens_one_episode(world: Any) -> None:
     with pytest.raises(FieldsInvalid):
         services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=data)
     assert Enrollment.objects.filter(patient=world.alice, status="active").count() == 1
+
+
+def test_a_person_discharged_as_deceased_is_not_readmitted_by_a_click(world: Any) -> None:
+    """Attack: the desk picks the wrong patient and readmits someone whose episode ended with the reason
+    "deceased" (ticking the two confirmations: "received the notice", "consented to treatment"). A deceased
+    person cannot consent; the record then shows a new episode, the dosing list can list them again once an
+    order is written, and consents are refused for them elsewhere (sharing checks `deceased`). Expected: the
+    readmission refused naming the patient (a death recorded in error is corrected on purpose, not by a
+    readmission). Found: a new episode opens."""
+    from keel.core.rules.inputs import FieldsInvalid
+    from keel.patients import services
+    from keel.patients.models import Enrollment
+
+    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "deceased"})
+    with pytest.raises(FieldsInvalid):
+        services.readmit(
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data={"notice_given": True, "consented": True},
+        )
+    assert not Enrollment.objects.filter(patient=world.alice, status="active").exists()
+
+
+def test_a_discharge_is_not_dated_before_a_dose_already_recorded_in_the_episode(world: Any) -> None:
+    """Attack: the patient was dosed yesterday and today; the desk discharges them with an end date three
+    days ago (a typo, or to tidy a report). The episode then ends before doses recorded inside it, so those
+    doses belong to no episode (measures, the accounting and a later readmission's induction all read
+    episodes by date). Expected: ended_on refused naming it (not before the last dose). Found: accepted."""
+    from keel.core.rules.inputs import FieldsInvalid
+    from keel.patients import services
+
+    today = _today(world)
+    _dose_days(world, [today - timedelta(days=1)])
+    with pytest.raises(FieldsInvalid) as raised:
+        services.discharge(
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data={"reason": "left", "ended_on": (today - timedelta(days=3)).isoformat()},
+        )
+    assert [e.field for e in raised.value.errors] == ["ended_on"]
