@@ -178,3 +178,39 @@ def test_held_the_cli_cannot_transfer_without_the_consent_check(world: Any) -> N
         )
     assert raised.value.returncode == 2
     assert _still_in_care(world)
+
+
+def test_held_an_expired_consent_does_not_carry_a_transfer(world: Any) -> None:
+    from keel.sharing.models import Consent
+
+    consent = _consent(world)
+    Consent.objects.filter(pk=consent.pk).update(expires_on=date.today() - timedelta(days=2))
+    assert _refused(world, consent) == ["consent"]
+
+
+def test_held_a_basis_of_patient_request_cannot_replace_the_consent(world: Any) -> None:
+    assert _refused(world, None, basis="patient_request") == ["consent"]
+
+
+def test_break_the_glass_access_does_not_let_a_clinician_discharge(world: Any) -> None:
+    """Attack: a nurse not on Bob's care team opens his record through emergency access (a medical emergency:
+    read what is needed) and, while it is open, discharges him with the reason "left". Discharge stops every
+    active medication order and take-home plan, so Bob cannot be dosed tomorrow. Emergency access is for
+    reading in an emergency (the second-factor reset already refuses it: "the care team only"). Expected:
+    refused (403/404), Bob still in care. Found: Bob is discharged."""
+    from django.http import Http404
+
+    from keel.patients import services
+    from keel.patients.models import Enrollment, EnrollmentStatus
+    from keel.sharing import services as sharing
+
+    nurse = world.staff["nurse"]
+    sharing.emergency_access(
+        by=nurse,
+        record_number=world.bob.record_number,
+        reason="overdose at the window, need history",
+        password=PASSWORD,
+    )
+    with pytest.raises((services.NotAllowed, Http404)):
+        services.discharge(by=nurse, patient_id=world.bob.pk, data={"reason": "left"})
+    assert Enrollment.objects.filter(patient=world.bob, status=EnrollmentStatus.ACTIVE).exists()
