@@ -36,8 +36,9 @@ def test_hours_written_with_a_utc_offset_are_refused_naming_the_field_not_a_500(
 ) -> None:
     """Attack: an admin (or a script copying an ISO timestamp) sends the window's hours with a UTC offset,
     "06:30+05:00". Python's time.fromisoformat accepts it as an aware time; comparing it with a plain closing
-    time raises TypeError, and an aware time cannot be stored in SQLite's time column (ValueError). Expected:
-    422 naming dosing_opens/dosing_closes (the hours are wall-clock times in the program's zone). Found: 500."""
+    time raises TypeError, and an aware time cannot be stored in SQLite's time column (ValueError).
+    Expected: 422 naming dosing_opens/dosing_closes (wall-clock times in the program's zone). Found: 500
+    (on both databases)."""
     client = _admin_api(world)
     client.raise_request_exception = False
     response = client.put(
