@@ -10,7 +10,13 @@ import pytest
 from tests.conftest import PASSWORD
 
 
-def _consent(world: Any, *, recipient: str = "Lakeside Health Center", expires: date | None = None) -> Any:
+def _consent(
+    world: Any,
+    *,
+    recipient: str = "Lakeside Health Center",
+    expires: date | None = None,
+    categories: tuple[str, ...] = ("record",),
+) -> Any:
     from keel.sharing import services as sharing
 
     return sharing.record_paper_consent(
@@ -20,7 +26,7 @@ def _consent(world: Any, *, recipient: str = "Lakeside Health Center", expires: 
             "recipient_name": recipient,
             "purpose": "treatment",
             "purpose_text": "",
-            "categories": ["record"],
+            "categories": list(categories),
             "expires_on": (expires or date.today() + timedelta(days=90)).isoformat(),
             "signature": "Alicia Zamorano",
             "understood": True,
@@ -214,3 +220,8 @@ def test_break_the_glass_access_does_not_let_a_clinician_discharge(world: Any) -
     with pytest.raises((services.NotAllowed, Http404)):
         services.discharge(by=nurse, patient_id=world.bob.pk, data={"reason": "left"})
     assert Enrollment.objects.filter(patient=world.bob, status=EnrollmentStatus.ACTIVE).exists()
+
+
+def test_held_a_consent_for_only_part_of_the_record_does_not_carry_a_transfer(world: Any) -> None:
+    consent = _consent(world, categories=("enrollment",))
+    assert _refused(world, consent) == ["consent"]
