@@ -166,3 +166,33 @@ def test_a_discharge_is_not_dated_before_a_dose_already_recorded_in_the_episode(
             data={"reason": "left", "ended_on": (today - timedelta(days=3)).isoformat()},
         )
     assert [e.field for e in raised.value.errors] == ["ended_on"]
+
+
+def test_a_dose_override_written_for_the_old_episode_does_not_carry_into_the_readmission(world: Any) -> None:
+    """Attack: this morning the prescriber wrote a limit override for Alice's maintenance dose (up to 100 mg
+    today). Later today she is discharged and, the same afternoon, readmitted (she came back; the desk
+    readmits at once). Induction starts again at day 1 with the day-one ceiling, but the morning's override
+    for the old episode still "documents" up to 100 mg, so an 80 mg first dose of the new episode passes as
+    "allowed with rationale". Expected: the old episode's overrides end with it; the 80 mg dose is blocked
+    for a new override. Found: the dose is recorded."""
+    from keel.patients import services
+    from keel.treatment import services as treatment
+    from keel.treatment.services import DoseBlocked
+
+    prescriber = world.staff["prescriber"]
+    treatment.prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="30")
+    treatment.add_override(
+        by=prescriber,
+        patient_id=world.alice.pk,
+        max_total_mg="100",
+        reason="stable on 100 mg for months, verified with the last program",
+    )
+    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    services.readmit(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+    )
+    treatment.prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="30")
+    with pytest.raises(DoseBlocked):
+        treatment.record_dose(
+            by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="80", medication="methadone"
+        )
