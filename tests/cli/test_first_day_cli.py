@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from keel.accounts.models import Invitation, User
 from keel.audit.models import AuditEvent
 from keel.patients.models import ActivationCode, CareTeamMember, Enrollment, EnrollmentStatus
-from tests.conftest import World
+from tests.conftest import PASSWORD, World
 
 
 def _keel(*args: str) -> tuple[int, str, str]:
@@ -194,6 +194,93 @@ def test_readmission_opens_a_new_episode(world: World) -> None:
     code, _, _ = _keel("episode", "readmit", "--by", "r-nurse", *args)
     assert code == 0
     assert Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).count() == 1
+
+
+# A transfer from the command line: the same service, the password again read from standard input.
+
+
+def _consent_for_lakeside(world: World) -> Any:
+    from datetime import date, timedelta
+
+    from keel.sharing import services as sharing
+
+    return sharing.record_paper_consent(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        raw={
+            "recipient_name": "Lakeside Health Center",
+            "purpose": "treatment",
+            "purpose_text": "",
+            "categories": ["record"],
+            "expires_on": (date.today() + timedelta(days=90)).isoformat(),
+            "signature": "Alicia Zamorano",
+            "understood": True,
+        },
+    )
+
+
+def _transfer(world: World, monkeypatch: Any, *extra: str, password: str = PASSWORD) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    args = ("--patient-id", str(world.alice.pk), "--reason", "transferred")
+    return _keel("episode", "discharge", "--by", "r-counselor", *args, *extra)
+
+
+TO_LAKESIDE = ("--recipient-name", "Lakeside Health Center")
+
+
+def test_a_transfer_with_a_live_consent_ends_the_episode(world: World, monkeypatch: Any) -> None:
+    consent = _consent_for_lakeside(world)
+    code, _, _ = _transfer(world, monkeypatch, *TO_LAKESIDE, "--consent", str(consent.pk), "--password-stdin")
+    assert code == 0
+    assert not Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).exists()
+
+
+def test_a_transfer_with_a_live_consent_is_in_the_accounting_of_disclosures(
+    world: World, monkeypatch: Any
+) -> None:
+    from keel.sharing.models import Disclosure
+
+    consent = _consent_for_lakeside(world)
+    _transfer(world, monkeypatch, *TO_LAKESIDE, "--consent", str(consent.pk), "--password-stdin")
+    assert Disclosure.objects.filter(patient=world.alice, consent=consent).count() == 1
+
+
+def test_a_transfer_without_a_consent_names_the_field(world: World, monkeypatch: Any) -> None:
+    code, _, error = _transfer(world, monkeypatch, *TO_LAKESIDE, "--password-stdin")
+    assert (code, error.startswith("consent: ")) == (2, True)
+
+
+def test_a_transfer_without_a_consent_leaves_the_person_in_care(world: World, monkeypatch: Any) -> None:
+    _transfer(world, monkeypatch, *TO_LAKESIDE, "--password-stdin")
+    assert Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).exists()
+
+
+def test_a_transfer_with_a_wrong_password_names_the_field(world: World, monkeypatch: Any) -> None:
+    consent = _consent_for_lakeside(world)
+    args = (*TO_LAKESIDE, "--consent", str(consent.pk), "--password-stdin")
+    code, _, error = _transfer(world, monkeypatch, *args, password="not my password at all")
+    assert (code, error.startswith("password: ")) == (2, True)
+
+
+def test_a_transfer_never_takes_the_password_as_an_argument(world: World, monkeypatch: Any) -> None:
+    consent = _consent_for_lakeside(world)
+    code, _, error = _transfer(world, monkeypatch, *TO_LAKESIDE, "--consent", str(consent.pk))
+    assert (code, error.startswith("password: ")) == (2, True)
+
+
+def test_a_consent_given_for_a_discharge_that_is_not_a_transfer_is_refused(world: World) -> None:
+    args = ("--patient-id", str(world.alice.pk), "--reason", "completed", "--consent", "1")
+    code, _, error = _keel("episode", "discharge", "--by", "r-counselor", *args)
+    assert (code, error.startswith("--consent: ")) == (2, True)
+
+
+def test_a_discharge_as_deceased_is_not_undone_by_a_readmission(world: World) -> None:
+    _keel(
+        "episode", "discharge", "--by", "r-nurse", "--patient-id", str(world.alice.pk), "--reason", "deceased"
+    )
+    args = ("--patient-id", str(world.alice.pk), "--notice-given", "--consented")
+    code, _, error = _keel("episode", "readmit", "--by", "r-nurse", *args)
+    assert (code, error.startswith("patient: ")) == (2, True)
 
 
 def test_readmitting_someone_in_care_is_refused(world: World) -> None:

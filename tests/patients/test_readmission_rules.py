@@ -213,3 +213,41 @@ def test_the_page_asks_for_both_confirmations(world: World, signed_in: Any) -> N
     _discharged_now(world)
     page = signed_in("nurse").get(f"/patients/{world.alice.pk}/episodes/").content.decode()
     assert ('name="notice_given"' in page, 'name="consented"' in page) == (True, True)
+
+
+# --- A death recorded at discharge is not undone by a readmission ----------------------------------------
+
+
+def _died(world: World) -> None:
+    patients.discharge(by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "deceased"})
+
+
+def test_the_api_refuses_to_readmit_someone_who_died_naming_the_patient(world: World, signed_in: Any) -> None:
+    import json
+
+    _died(world)
+    body = json.dumps({"notice_given": True, "consented": True})
+    response = signed_in("nurse").post(f"/api/v1/patients/{world.alice.pk}/readmit", body, "application/json")
+    assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, ["patient"])
+
+
+def test_the_page_says_why_someone_who_died_is_not_readmitted(world: World, signed_in: Any) -> None:
+    _died(world)
+    response = _page(signed_in, world, confirmed="on")
+    assert "a readmission is not possible" in response.content.decode()
+
+
+def test_the_page_says_it_in_spanish(world: World, signed_in: Any) -> None:
+    _died(world)
+    response = signed_in("nurse").post(
+        f"/patients/{world.alice.pk}/episodes/",
+        {"action": "readmit", "confirmed": "on", **PAGE_CONFIRMED},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert "no es posible readmitirla" in response.content.decode()
+
+
+def test_someone_who_died_gets_no_new_episode_from_the_page(world: World, signed_in: Any) -> None:
+    _died(world)
+    _page(signed_in, world, confirmed="on")
+    assert not Enrollment.objects.filter(patient=world.alice, status="active").exists()

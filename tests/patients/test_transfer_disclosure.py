@@ -187,3 +187,37 @@ def test_the_page_names_a_missing_consent_in_spanish(world: World) -> None:
     body = {"action": "discharge", "reason": "transferred", "recipient_name": TO, "password": PASSWORD}
     response = client.post(f"/patients/{world.alice.pk}/episodes/", body, HTTP_ACCEPT_LANGUAGE="es")
     assert "Número del consentimiento" in response.content.decode()
+
+
+# --- The disclosure and the discharge are one transaction; a refusal keeps its audited denial -----------
+
+
+def test_a_transfer_refused_for_a_wrong_password_is_audited_as_a_denial(world: World) -> None:
+    _transfer(world, consent=_consent(world), password="not my password at all")
+    denied = AuditEvent.objects.filter(patient_id=world.alice.pk, action="denied", target_type="transfer")
+    assert list(denied.values_list("reason", flat=True)) == ["re-authentication failed"]
+
+
+def test_a_transfer_refused_for_another_recipient_is_audited_as_a_denial(world: World) -> None:
+    _transfer(world, consent=_consent(world, recipient_name="Hillside Clinic"))
+    denied = AuditEvent.objects.filter(patient_id=world.alice.pk, action="denied", target_type="transfer")
+    assert denied.count() == 1
+
+
+def test_a_transfer_whose_episode_ended_meanwhile_leaves_no_disclosure(
+    world: World, monkeypatch: Any
+) -> None:
+    from keel.sharing import services as sharing
+
+    consent, original = _consent(world), sharing.release_record
+
+    def and_the_other_desk_discharges(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        Enrollment.objects.filter(patient=world.alice, status="active").update(
+            status="ended", ended_on="2026-03-10", end_reason="left"
+        )
+        return result
+
+    monkeypatch.setattr(sharing, "release_record", and_the_other_desk_discharges)
+    response = _transfer(world, consent=consent)
+    assert (response.status_code, Disclosure.objects.filter(patient=world.alice).count()) == (422, 0)

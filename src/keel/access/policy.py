@@ -238,6 +238,18 @@ def get_patient_for_action_or_404(
     return patient
 
 
+def through_emergency_access(user: Any, patient: Patient) -> bool:
+    """A clinician who reaches this record only through emergency access (break-the-glass, SECURITY.md T12),
+    not as a member of its care team. Emergency access is for reading a record in an emergency: what changes
+    the account, where its messages go or the episode of care is the care team's (and the program admins')."""
+    if not _active(user) or user.role not in CLINICAL_ROLES:
+        return False
+    off_team = getattr(patient, "keel_off_team", None)  # get_patient_or_404 asked it in the same query
+    if off_team is not None:
+        return bool(off_team)
+    return not CareTeamMember.objects.filter(user=user, patient=patient).exists()
+
+
 def emergency_only_ids(user: Any, patient_ids: list[int]) -> list[int]:
     """Of these patients (already in the user's scope), those a clinician sees only through emergency access
     (break-the-glass): not on their care team."""

@@ -449,6 +449,25 @@ CONTACT_FIELDS = (
 )
 
 
+def _refuse_emergency_access(by: User, patient: Patient, target_type: str, what: str) -> None:
+    """Emergency access (break the glass) is for reading a record in an emergency: a clinician who reaches it
+    only that way may not change the account (a password reset), where its messages go (contact details)
+    or the episode of care (discharge, readmission, transfer). Like the second-factor reset: the care team
+    only. The denial is audited."""
+    if not policy.through_emergency_access(by, patient):
+        return
+    audit.record(
+        actor=by,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type=target_type,
+        reason=f"emergency access: may not {what}",
+    )
+    raise NotAllowed(_("Emergency access is for reading the record. Only the care team can do this."))
+
+
 def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -> Patient:
     """The patient whose contact details `by` may change: in scope with the clinical area (the protected
     fields: phone, address, email, emergency contact), else 404; a role that may not: 403, audited. A read
@@ -472,6 +491,8 @@ def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -
             reason="role may not change contact details",
         )
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers change contact details."))
+    if action != Action.READ:  # the email and phone route the account's messages (a password reset)
+        _refuse_emergency_access(by, patient, "patient", "change contact details")
     if (
         action == Action.READ
     ):  # the page shows the protected fields: one audited read (emergency access named)
@@ -705,21 +726,20 @@ def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
             reason="role may not discharge or readmit",
         )
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers discharge and readmit."))
+    _refuse_emergency_access(by, patient, "enrollment", "discharge, readmit or transfer")
     return patient
 
 
-def _transfer_disclosure(by: User, patient: Patient, data: dict[str, Any], ended: date) -> int:
+def _transfer_disclosure(
+    by: User, patient: Patient, data: dict[str, Any], active: Enrollment, ended: date
+) -> int:
     """A transfer to another program is a disclosure under the patient's consent (42 CFR 2.31; issue #18):
     through the sharing app's one check (`release_record`: a live, unrevoked consent naming the receiving
     program as recipient, its purpose and the whole record; the password again; the accounting of
-    disclosures). Checked before anything is written: a person not in care now transfers nothing."""
+    disclosures). Called by `discharge` inside its transaction, with the active episode locked: the
+    disclosure and the end of the episode are written together or not at all."""
     from keel.sharing import services as sharing
 
-    active = Enrollment.objects.filter(patient=patient, status=EnrollmentStatus.ACTIVE).first()
-    if active is None:
-        raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
-    if ended < active.started_on:
-        raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
     if not policy.can_disclose(by):
         audit.record_for_patient(
             by,
@@ -775,7 +795,10 @@ def _transfer_disclosure(by: User, patient: Patient, data: dict[str, Any], ended
 def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
     """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
     Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
-    them and no dose can be recorded until a prescriber writes a new order after readmission."""
+    them and no dose can be recorded until a prescriber writes a new order after readmission. A transfer
+    ("transferred") releases the record to the receiving program in the same transaction: the active episode
+    is locked first, so of two transfers at once one waits and then finds the person no longer in care, and
+    nothing of it (no disclosure in the accounting) is left behind."""
     from keel.treatment.models import MedicationOrder, OrderStatus
 
     patient = _episode_patient(by, patient_id, Action.UPDATE)
@@ -787,9 +810,7 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
         errors.append(FieldError("reason", _("this is required")))
     if errors:
         raise FieldsInvalid(errors)
-    disclosure_id = None
-    if reason == EndReason.TRANSFERRED:  # the record goes to the receiving program: a disclosure first
-        disclosure_id = _transfer_disclosure(by, patient, data, ended)
+    refused: FieldsInvalid | NotAllowed | None = None
     with transaction.atomic():
         active = (
             Enrollment.objects.select_for_update()
@@ -800,31 +821,45 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
         if ended < active.started_on:
             raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
-        active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
-        active.save(update_fields=["status", "ended_on", "end_reason"])
-        stopped = list(
-            MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
-                "pk", flat=True
+        disclosure_id = None
+        if reason == EndReason.TRANSFERRED:  # the record goes to the receiving program: a disclosure first
+            try:
+                disclosure_id = _transfer_disclosure(by, patient, data, active, ended)
+            except (FieldsInvalid, NotAllowed) as exc:  # refused: nothing written but its audited denial,
+                refused = exc  # which this transaction keeps (raised once it is committed)
+        if refused is None:
+            # The episode ends only if it is still the active one (compare-and-set under the lock): otherwise
+            # the whole transfer, its disclosure included, is undone.
+            if not Enrollment.objects.filter(pk=active.pk, status=EnrollmentStatus.ACTIVE).update(
+                status=EnrollmentStatus.ENDED, ended_on=ended, end_reason=reason
+            ):
+                raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+            active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
+            stopped = list(
+                MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
+                    "pk", flat=True
+                )
             )
-        )
-        MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
-        from keel.treatment.services import end_take_home_plans  # issue #13: take-home plans end too
+            MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
+            from keel.treatment.services import end_take_home_plans  # issue #13: take-home plans end too
 
-        ended_plans = end_take_home_plans(patient, ended)
-        audit.record(
-            actor=by,
-            action=Action.UPDATE,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="enrollment",
-            target_id=active.pk,
-            reason="discharged",
-            detail={
-                "stopped_orders": stopped,
-                "ended_take_home_plans": ended_plans,
-                **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
-            },
-        )
+            ended_plans = end_take_home_plans(patient, ended)
+            audit.record(
+                actor=by,
+                action=Action.UPDATE,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="enrollment",
+                target_id=active.pk,
+                reason="discharged",
+                detail={
+                    "stopped_orders": stopped,
+                    "ended_take_home_plans": ended_plans,
+                    **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
+                },
+            )
+    if refused is not None:
+        raise refused
     return active
 
 
@@ -847,6 +882,15 @@ def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
         episodes = list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
         if any(e.status == EnrollmentStatus.ACTIVE for e in episodes):
             raise FieldsInvalid([FieldError("patient", _("this person is already in care"))])
+        if any(e.end_reason == EndReason.DECEASED for e in episodes):  # a death is corrected on purpose
+            raise FieldsInvalid(
+                [
+                    FieldError(
+                        "patient",
+                        _("this person's care ended because they died; a readmission is not possible"),
+                    )
+                ]
+            )
         last_end = max((e.ended_on for e in episodes if e.ended_on), default=None)
         if last_end and started < last_end:
             raise FieldsInvalid([FieldError("started_on", _("cannot be before the last episode ended"))])
@@ -1131,6 +1175,7 @@ def issue_reset_code(*, by: User, patient_id: int, data: dict[str, Any]) -> Issu
             reason="role may not start a password reset",
         )
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers start a password reset."))
+    _refuse_emergency_access(by, patient, "password_reset", "start a password reset")
     if not _confirmed(data.get("identity_checked")):
         raise FieldsInvalid(
             [FieldError("identity_checked", _("check who the person is first, then confirm it here"))]

@@ -2,6 +2,8 @@
 the same services as the patient pages and the API (the access policy, the audit trail).
 
     keel episode discharge --by USER --patient-id N --reason REASON [--ended-on YYYY-MM-DD]
+    keel episode discharge --by USER --patient-id N --reason transferred --recipient-name NAME
+        --consent CONSENT_ID --password-stdin [--ended-on D]   (a transfer: a disclosure under the consent)
     keel episode readmit --by USER --patient-id N --notice-given --consented [--started-on D]
         [--episode-kind K]
     keel episode care-team --by USER --patient-id N (--add USER_ID | --remove USER_ID)
@@ -12,6 +14,7 @@ A patient outside the user's reach is "not found", as on the pages; bad input na
 
 from __future__ import annotations
 
+import sys
 from argparse import ArgumentParser
 from typing import Any
 
@@ -48,6 +51,13 @@ class Command(BaseCommand):
             if name == "discharge":
                 sub.add_argument("--reason", required=True)
                 sub.add_argument("--ended-on", default="")
+                sub.add_argument("--recipient-name", default="", help="a transfer: the receiving program")
+                sub.add_argument("--consent", default="", help="a transfer: the id of the patient's consent")
+                sub.add_argument(
+                    "--password-stdin",
+                    action="store_true",
+                    help="a transfer: read your password (asked again) from the first line of standard input",
+                )
             if name == "readmit":
                 sub.add_argument("--started-on", default="")
                 sub.add_argument("--episode-kind", default="")
@@ -75,9 +85,36 @@ class Command(BaseCommand):
         except (services.NotAllowed, PermissionDenied) as exc:
             raise CommandError(str(exc) or "not allowed for your role", returncode=2) from None
 
+    def _transfer(self, options: dict[str, Any]) -> dict[str, Any]:
+        """A transfer's consent, recipient and password again (from standard input, never an argument)."""
+        given = [
+            flag
+            for flag, name in (
+                ("--recipient-name", "recipient_name"),
+                ("--consent", "consent"),
+                ("--password-stdin", "password_stdin"),
+            )
+            if options[name]
+        ]
+        if options["reason"] != "transferred":
+            if given:
+                raise CommandError(f"{given[0]}: only for --reason transferred", returncode=2)
+            return {}
+        if not options["password_stdin"]:
+            raise CommandError(
+                "password: a transfer asks for your password again; give it with --password-stdin",
+                returncode=2,
+            )
+        return {
+            "recipient_name": options["recipient_name"],
+            "consent": options["consent"],
+            "password": sys.stdin.readline().rstrip("\n"),
+        }
+
     def _act(self, action: str, by: Any, patient_id: int, options: dict[str, Any]) -> None:
         if action == "discharge":
-            data = {"reason": options["reason"], "ended_on": options["ended_on"]}
+            data: dict[str, Any] = {"reason": options["reason"], "ended_on": options["ended_on"]}
+            data |= self._transfer(options)
             ended = services.discharge(by=by, patient_id=patient_id, data=data)
             self.stdout.write(f"Episode {ended.pk} ended on {ended.ended_on}.")
         elif action == "readmit":

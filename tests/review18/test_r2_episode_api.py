@@ -1,0 +1,56 @@
+"""Review of issue #18: odd but ordinary input to the episode routes of the API never gives a 500."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+
+def _api(user: Any) -> Client:
+    from keel.accounts import services as accounts
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {accounts.create_token(user=user, name='r').secret}")
+    client.raise_request_exception = False
+    return client
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"reason": "transferred", "consent": "abc", "recipient_name": "Lakeside", "password": "x"},
+        {"reason": "transferred", "consent": [1], "recipient_name": ["Lakeside"], "password": 5},
+        {"reason": "transferred", "consent": 10**30, "recipient_name": "Lakeside", "password": "x"},
+        {"reason": "transferred", "consent": {"id": 1}, "recipient_name": None, "password": None},
+        {"reason": ["left"]},
+        {"reason": "left", "ended_on": "2026-02-30"},
+        {"reason": "left", "ended_on": "0001-01-01"},
+        {"reason": "transferred", "purpose": "other", "purpose_text": 7, "consent": 1, "password": "x"},
+    ],
+)
+def test_held_odd_discharge_bodies_are_a_422(world: Any, body: dict[str, Any]) -> None:
+    response = _api(world.staff["counselor"]).post(
+        f"/api/v1/patients/{world.alice.pk}/discharge", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"notice_given": "yes", "consented": "yes"},
+        {"notice_given": True, "consented": True, "started_on": "tomorrow"},
+        {"notice_given": True, "consented": True, "episode_kind": ["otp"]},
+        {"notice_given": [True], "consented": {"a": 1}},
+    ],
+)
+def test_held_odd_readmit_bodies_are_a_422(world: Any, body: dict[str, Any]) -> None:
+    from keel.patients import services
+
+    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    response = _api(world.staff["counselor"]).post(
+        f"/api/v1/patients/{world.alice.pk}/readmit", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
