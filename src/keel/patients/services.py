@@ -845,7 +845,7 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             detail={
                 "stopped_orders": stopped,
                 "ended_take_home_plans": ended_plans,
-                "ended_overrides": ended_overrides,
+                **({"ended_overrides": ended_overrides} if ended_overrides else {}),
                 **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
             },
         )
