@@ -516,10 +516,13 @@ def update_program_settings(*, by: User, slug: str, data: dict[str, Any]) -> Pro
         if raw in (None, ""):
             return None
         try:
-            return time.fromisoformat(str(raw))
+            parsed = time.fromisoformat(str(raw))
         except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is not None:  # wall-clock time in the program's zone, no offset
             errors.append(FieldError(name, _("give a time as HH:MM")))
             return None
+        return parsed
 
     opens, closes = _time("dosing_opens"), _time("dosing_closes")
     if (opens is None) != (closes is None) and not errors:

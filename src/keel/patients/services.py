@@ -159,6 +159,11 @@ TEXT_LIMITS = {
     "emergency_contact_phone": 40,
 }
 REQUIRED = ("given_name", "family_name")
+# A phone number: digits, spaces, + - ( ) . and an optional extension ("x 12", "ext. 12"), at least 7 digits
+# (the activation code and reminders go to it by text message).
+PHONE_FIELDS = ("phone", "emergency_contact_phone")
+_PHONE = re.compile(r"^(?P<number>\+?[\d ().-]+?)(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?$", re.IGNORECASE)
+MIN_PHONE_DIGITS = 7
 MAX_EMAIL = 254
 # The two confirmations at admission (issue #18): the Part 2 patient notice (42 CFR 2.22) and consent to
 # treatment; each is stored with who confirmed it and when.
@@ -212,7 +217,14 @@ def _text(data: dict[str, Any], name: str, errors: list[FieldError]) -> str:
         errors.append(FieldError(name, _("this is required")))
     elif len(text) > TEXT_LIMITS[name]:
         errors.append(FieldError(name, _("at most %(n)d characters") % {"n": TEXT_LIMITS[name]}))
+    elif name in PHONE_FIELDS and text and not _is_phone(text):
+        errors.append(FieldError(name, _("give a phone number: digits, at least 7 of them")))
     return text
+
+
+def _is_phone(text: str) -> bool:
+    match = _PHONE.match(text)
+    return match is not None and sum(c.isdigit() for c in match["number"]) >= MIN_PHONE_DIGITS
 
 
 def _date(value: Any, name: str, errors: list[FieldError], *, today: date, required: bool) -> date | None:
@@ -821,6 +833,14 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
         if ended < active.started_on:
             raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
+        from keel.treatment.models import DoseRecord
+
+        if DoseRecord.objects.filter(
+            patient=patient, local_date__gte=active.started_on, local_date__gt=ended
+        ).exists():  # the episode never ends before a dose recorded in it (issue #18)
+            raise FieldsInvalid(
+                [FieldError("ended_on", _("cannot be before the last dose recorded in this episode"))]
+            )
         disclosure_id = None
         if reason == EndReason.TRANSFERRED:  # the record goes to the receiving program: a disclosure first
             try:
@@ -844,6 +864,9 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             from keel.treatment.services import end_take_home_plans  # issue #13: take-home plans end too
 
             ended_plans = end_take_home_plans(patient, ended)
+            from keel.treatment.services import end_overrides  # issue #18: the episode's overrides end too
+
+            ended_overrides = end_overrides(patient, ended, timezone.now())
             audit.record(
                 actor=by,
                 action=Action.UPDATE,
@@ -855,6 +878,7 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
                 detail={
                     "stopped_orders": stopped,
                     "ended_take_home_plans": ended_plans,
+                    **({"ended_overrides": ended_overrides} if ended_overrides else {}),
                     **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
                 },
             )

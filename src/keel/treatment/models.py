@@ -201,7 +201,8 @@ class OverrideKind(models.TextChoices):
 
 class DoseOverride(models.Model):
     """A prescriber's documented reason to go past a guard rail for one patient on one day (a dose limit, or
-    the readiness gate of a first buprenorphine dose); never past a hard bound; it ends with the day."""
+    the readiness gate of a first buprenorphine dose); never past a hard bound; it ends with the day, or
+    earlier with the episode it was written in (discharge sets `ended_at`; the row stays in the record)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="dose_overrides")
     medication = models.CharField(max_length=20, choices=Medication.choices)
@@ -211,6 +212,7 @@ class DoseOverride(models.Model):
     reason = models.TextField()
     prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)  # the episode ended (discharge): no longer applies
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,7 +14,8 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from keel.access import policy
@@ -200,10 +201,19 @@ def dose_contexts(
     for a in DoseAmendment.objects.filter(dose__in=recent).order_by("amended_at", "id"):
         amended.setdefault(a.dose_id, []).append(a)
     # The episode's first dose: the first observed dose on or after the current enrollment's start (one query
-    # for everyone; a readmission starts a new episode). No active enrollment: no episode, no dosing.
+    # for everyone; a readmission starts a new episode). No active enrollment: no episode, no dosing. A dose
+    # belongs to the episode open when it was recorded: a readmission dated on the last discharge day never
+    # takes the old episode's dose of that day as its first (issue #18) — on or before that day, only doses
+    # recorded after the readmission (its consent to treatment) count.
+    last_end = (
+        Enrollment.objects.filter(patient_id=OuterRef("patient_id"), status=EnrollmentStatus.ENDED)
+        .order_by("-ended_on")
+        .values("ended_on")[:1]
+    )
     first_dose = (
         taken_doses(
             DoseRecord.objects.filter(
+                Q(local_date__gt=OuterRef("last_end")) | Q(recorded_at__gte=OuterRef("consented_at")),
                 patient_id=OuterRef("patient_id"),
                 medication=medication,
                 status=DoseStatus.GIVEN,
@@ -218,6 +228,7 @@ def dose_contexts(
     for pk, first_on, enrollment_id, started_on in (
         Enrollment.objects.filter(patient_id__in=ids, status=EnrollmentStatus.ACTIVE)
         .order_by("patient_id", "started_on")
+        .annotate(last_end=Coalesce(Subquery(last_end), Value(date(1, 1, 1))))
         .annotate(first=Subquery(first_dose))
         .values_list("patient_id", "first", "pk", "started_on")
     ):

@@ -59,7 +59,7 @@ from keel.treatment.services.doses import BLOCKING, amend_dose, amendment_ceilin
 from keel.treatment.services.fills import record_fill, void_fill
 from keel.treatment.services.injections import SITES, continuing_course, record_injection
 from keel.treatment.services.orders import order_plausibility, prescribe
-from keel.treatment.services.overrides import add_override
+from keel.treatment.services.overrides import add_override, end_overrides
 from keel.treatment.services.qtc import record_qtc
 from keel.treatment.services.start import low_dose_problem, low_dose_step, record_intake
 from keel.treatment.services.take_homes import (
@@ -106,6 +106,7 @@ __all__ = [
     "dosing_list",
     "dosing_row",
     "effective_mg",
+    "end_overrides",
     "end_take_home_plan",
     "end_take_home_plans",
     "episode_take_home_plans",

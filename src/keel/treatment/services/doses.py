@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,7 +207,11 @@ def record_dose(
         raise DoseConflict(_slot_taken(slot))
     if not ctx.hold_open:  # a hold on another medication today stops this one too
         ctx.hold_open = ctx.other_hold_open
-    overrides = list(DoseOverride.objects.filter(patient=patient, medication=medication, local_date=today))
+    overrides = list(  # an override ended with its episode (discharge) no longer applies
+        DoseOverride.objects.filter(
+            patient=patient, medication=medication, local_date=today, ended_at__isnull=True
+        )
+    )
     total = ctx.given_today_mg + amount
     override = max(
         (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
@@ -296,13 +301,19 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
         .prefetch_related("amendments")
     )
     total = corrected + sum((effective_mg(d) for d in others), Decimal(0))
-    covered = DoseOverride.objects.filter(
-        patient=patient,
-        medication=dose.medication,
-        local_date=dose.local_date,
-        kind=OverrideKind.LIMIT,
-        max_total_mg__gte=total,
-    ).exists()
+    covered = (
+        DoseOverride.objects.filter(
+            patient=patient,
+            medication=dose.medication,
+            local_date=dose.local_date,
+            kind=OverrideKind.LIMIT,
+            max_total_mg__gte=total,
+        )
+        .filter(  # in effect when the dose was recorded (discharge ends the episode's overrides)
+            Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at)
+        )
+        .exists()
+    )
     verdict, reasons = ceilings(
         rule, float(corrected), float(total), effective_policy(patient, rule), documented=covered
     )

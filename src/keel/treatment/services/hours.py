@@ -41,7 +41,9 @@ def dosing_hours_gate(*, by: User, patient: Patient, at: datetime, today: date, 
     )
     if decision is None:
         return
-    if DoseOverride.objects.filter(patient=patient, local_date=today, kind=OverrideKind.HOURS).exists():
+    if DoseOverride.objects.filter(
+        patient=patient, local_date=today, kind=OverrideKind.HOURS, ended_at__isnull=True
+    ).exists():
         return
     _audit(
         by,

@@ -74,3 +74,16 @@ def add_override(
         )
         _audit(by, patient, Action.CREATE, "dose_override", row.pk, reason=text[:200], detail={"kind": kind})
     return row
+
+
+def end_overrides(patient: Any, ended_on: Any, now: datetime) -> list[int]:
+    """Discharge ends the overrides written for the episode (those of `ended_on` or later still open): a
+    same-day readmission starts again without them. The rows stay in the record with `ended_at`. Called by
+    `patients.services.discharge` inside its transaction; returns the ids ended."""
+    ended = list(
+        DoseOverride.objects.filter(
+            patient=patient, local_date__gte=ended_on, ended_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    DoseOverride.objects.filter(pk__in=ended).update(ended_at=now)
+    return ended
