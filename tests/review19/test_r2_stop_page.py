@@ -25,7 +25,5 @@ def test_the_page_after_stopping_says_nothing_about_overdoses(reminded: Any) -> 
 
 def test_the_spanish_stop_page_says_nothing_about_overdoses(reminded: Any) -> None:
     """Attack: the same page for a Spanish-speaking reader ("sobredosis"). Safe: no such word."""
-    response = Client().get(
-        f"/appointments/stop/{reminded.choice.stop_token}/", HTTP_ACCEPT_LANGUAGE="es"
-    )
+    response = Client().get(f"/appointments/stop/{reminded.choice.stop_token}/", HTTP_ACCEPT_LANGUAGE="es")
     assert b"sobredosis" not in response.content.lower()
