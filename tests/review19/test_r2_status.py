@@ -44,3 +44,29 @@ def test_a_reminder_whose_worker_stopped_mid_send_is_tried_again(reminded: Any) 
         services.send_due(now=EVE_18H)
     later = [services.send_due(now=EVE_18H + timedelta(minutes=m)) for m in (5, 15, 30, 60)]
     assert sum(later) == 1
+
+
+def test_a_cancelled_visit_cannot_be_scheduled_again_after_its_time_has_passed(reminded: Any) -> None:
+    """Attack: two days after a cancelled visit's time, the nurse sets it back to "scheduled". The service
+    accepts it: a visit in the past now reads as scheduled (neither attended nor missed), and the list of
+    the person's visits shows a booking that never can happen. Safe: 422 naming status (book a new visit
+    instead)."""
+    from keel.appointments import services
+
+    visit = book(reminded)
+    services.set_status(
+        by=reminded.staff["nurse"],
+        patient_id=reminded.alice.pk,
+        appointment_id=visit.pk,
+        status="cancelled",
+        now=BOOKED_AT,
+    )
+    with pytest.raises(services.AppointmentInvalid) as refused:
+        services.set_status(
+            by=reminded.staff["nurse"],
+            patient_id=reminded.alice.pk,
+            appointment_id=visit.pk,
+            status="scheduled",
+            now=visit.starts_at + timedelta(days=2),
+        )
+    assert refused.value.errors[0].field == "status"
