@@ -48,3 +48,18 @@ def test_every_link_in_a_reminder_opens_a_page_with_a_neutral_title(reminded: An
         for path in _links(reminded)
     ]
     assert not [t for t in titles if b"opioid" in b" ".join(t).lower()]
+
+
+def test_the_home_link_in_a_medication_or_check_in_reminder_opens_no_page_about_opioids(
+    db: Any, settings: Any
+) -> None:
+    """Attack: the same "Open Keel: https://<clinic>/" line is in every medication and check-in reminder
+    (keel.reminders.services.message_for), sent daily: a daily preview card reading "Help with opioids" on
+    the shared phone. Safe: the linked page's title and text carry no opioid wording."""
+    from keel.reminders import services
+    from keel.reminders.models import Delivery
+
+    settings.KEEL_PUBLIC_URL = "https://clinic.example"
+    body = services.message_for(Delivery(channel="sms", stop_token="t" * 32), "+15555550100").body
+    home = next(urlsplit(url).path for url in re.findall(r"https://clinic\.example\S*", body))
+    assert b"opioid" not in Client().get(home, follow=True).content.lower()
