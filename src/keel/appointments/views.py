@@ -54,7 +54,7 @@ REASON_PROBLEMS = {
 
 
 def _problems(exc: FieldsInvalid) -> list[str]:
-    return [str(REASON_PROBLEMS.get(e.reason) or FIELD_PROBLEMS.get(e.field, e.field)) for e in exc.errors]
+    return [str(REASON_PROBLEMS.get(e.reason) or FIELD_PROBLEMS.get(e.field) or e.field) for e in exc.errors]
 
 
 @require_http_methods(["GET", "POST"])
