@@ -132,3 +132,33 @@ def test_the_start_refused_with_an_offset_names_start(world: Any) -> None:
     with pytest.raises(services.AppointmentInvalid) as refused:
         book(world, start="09:30Z", now=BOOKED_AT)
     assert [e.field for e in refused.value.errors] == ["start"]
+
+
+@pytest.mark.parametrize(("moves", "version"), [(["09:30", "11:00", "09:30"], 2), (["09:30", "11:00"], 1)])
+def test_the_migration_numbers_the_sends_of_each_start(reminded: Any, moves: list[str], version: int) -> None:
+    """Sends written once per (slot, start) before migration 0002 get a version per start; the appointment
+    the latest start's version, or a new one when it was moved back to an earlier start (reminded again)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("keel.appointments.migrations.0002_r19_send_per_move")
+    visit = book(reminded)
+    for n, start in enumerate(dict.fromkeys(moves)):
+        hour, minute = (int(part) for part in start.split(":"))
+        AppointmentSend.objects.create(
+            appointment=visit,
+            slot="day_before",
+            starts_at=visit.starts_at.replace(hour=hour + 5, minute=minute),
+            version=10 + n,
+            channel="email",
+            status=SendStatus.SENT,
+            sent_at=EVE_18H,
+        )
+    final = moves[-1]
+    visit.starts_at = visit.starts_at.replace(hour=int(final[:2]) + 5, minute=int(final[3:]))
+    visit.ends_at = visit.starts_at + timedelta(hours=1)
+    visit.save(update_fields=["starts_at", "ends_at"])
+    migration.number_the_moves(apps, None)
+    visit.refresh_from_db()
+    assert visit.version == version
