@@ -402,6 +402,10 @@ KEEL_SMS_READ_TIMEOUT = env_int("KEEL_SMS_READ_TIMEOUT", 15, floor=1, ceiling=60
 # between attempts, the delays of keel.jobs.schedule (1 minute, then 10). Floor 1 (no retry); ceiling 6,
 # so the last attempt (1 + 4 x 10 minutes) still falls inside the reminder's late window (2 hours).
 KEEL_REMINDER_MAX_ATTEMPTS = env_int("KEEL_REMINDER_MAX_ATTEMPTS", 3, floor=1, ceiling=6)
+# A reminder send still "sending" this long after its attempt was claimed was lost with its worker (stopped
+# mid-send) and counts as a failed attempt, tried again like any other. An attempt takes at most the
+# providers' timeouts (seconds); floor two minutes, ceiling 30 minutes, inside the late window (2 hours).
+KEEL_REMINDER_SEND_LEASE_SECONDS = env_int("KEEL_REMINDER_SEND_LEASE_SECONDS", 600, floor=120, ceiling=1800)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -189,11 +189,11 @@ def test_without_a_choice_nothing_is_sent(alice: World) -> None:
     assert services.send_due(now=_at("2027-03-15T18:00-04:00")) == 0
 
 
-def test_an_email_choice_without_an_address_sends_nothing(alice: World) -> None:
+def test_an_email_choice_whose_address_was_removed_since_sends_nothing(alice: World) -> None:
+    _choose(alice)  # choosing email without an address is refused (tests/review19/test_r2_input.py)
     alice.alice.user.email = ""
     alice.alice.user.save()
     _book(alice, "2027-03-16", "09:00")
-    _choose(alice)
     services.send_due(now=_at("2027-03-15T18:00-04:00"))
     assert AppointmentSend.objects.get().status == SendStatus.NO_ADDRESS
 
@@ -333,7 +333,8 @@ def test_a_staff_member_cannot_choose_a_patient_s_reminders(alice: World) -> Non
         services.choose_reminders(alice.staff["counselor"], channel="email", day_before_at="18:00")
 
 
-def test_alice_chooses_on_her_page(alice: World, signed_in: Any) -> None:
+def test_alice_chooses_on_her_page(alice: World, signed_in: Any, settings: Any) -> None:
+    settings.KEEL_SMS_BACKEND = "keel.reminders.channels.FileSms"
     body = {"channel": "sms", "day_before": "1", "day_before_at": "19:30", "hours_before": "2"}
     signed_in("patient").post("/me/appointments/", body)
     choice = ReminderChoice.objects.get()

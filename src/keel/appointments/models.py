@@ -1,5 +1,5 @@
 """Appointments the care team schedules for a patient, the patient's choice of appointment reminders, and
-each reminder sent (once per appointment, slot and start time)."""
+each reminder sent (once per appointment, slot and move)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    # One more each time the start moves: each reminder goes out once per (slot, version), so a visit moved
+    # and moved back to its first time is reminded of that time again.
+    version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -100,26 +103,30 @@ class Slot(models.TextChoices):
 
 
 class AppointmentSend(models.Model):
-    """One reminder of one appointment: the unique (appointment, slot, start) row is inserted before sending,
-    so two workers never send it twice; a rescheduled appointment has a new start and so its own reminder.
-    Retried like a `reminders.ReminderSend` (the same statuses and delays)."""
+    """One reminder of one appointment: the unique (appointment, slot, version) row is inserted before
+    sending, so two workers never send it twice; each move of the appointment has a new version and so its
+    own reminder (a move back to an earlier time, too). Retried like a `reminders.ReminderSend` (the same
+    statuses and delays); a send left "sending" past KEEL_REMINDER_SEND_LEASE_SECONDS (its worker stopped
+    mid-send) counts as a failed attempt."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="sends")
     slot = models.CharField(max_length=12, choices=Slot.choices)
     starts_at = models.DateTimeField()  # the appointment's start this reminder is about
+    version = models.PositiveIntegerField(default=0)  # the appointment's version this reminder is about
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(max_length=12, choices=SendStatus.choices)
     error = models.CharField(max_length=200, blank=True)  # the exception's class only
     sent_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     next_try_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when the current attempt was claimed
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["appointment", "slot", "starts_at"],
-                name="appointment_send_once",
+                fields=["appointment", "slot", "version"],
+                name="appointment_send_once_per_move",
                 violation_error_message="This appointment reminder already went out.",
             )
         ]

@@ -1,6 +1,6 @@
 """Appointments (issue #19): the care team schedules, moves and closes a patient's appointments (through the
 access policy, audited); the patient chooses appointment reminders; the worker sends each due reminder once
-(per appointment, slot and start), by the channels of `keel.reminders`, with no health information; one tap
+(per appointment, slot and move), by the channels of `keel.reminders`, with no health information; one tap
 on the link in any message stops appointment reminders."""
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from keel.accounts.models import STAFF_ROLES, ProgramMembership, Role, User
 from keel.appointments.models import Appointment, AppointmentSend, Kind, ReminderChoice, Status
 from keel.audit.models import Action, Outcome
 from keel.audit.services import record_for_patient
-from keel.core.appointments import HOURS_BEFORE_CHOICES, LocalTimeMissing, due_slots, local_instant
+from keel.core.appointments import (
+    HOURS_BEFORE_CHOICES,
+    LocalTimeMissing,
+    due_slots,
+    local_instant,
+    status_change_problem,
+    wall_clock_time,
+)
 from keel.core.rules.inputs import FieldError, FieldsInvalid, record_id
 from keel.jobs.schedule import backoff
 from keel.patients.models import Patient, zone_of
@@ -35,6 +42,10 @@ MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
 FURTHEST_DAYS = 730  # and at most two years ahead
 TAKEN = "this person already has an appointment at this time"
 MISSING = "this time does not exist that day (the clocks change); pick another"
+# Why a reminder channel cannot reach the person (the pages say each in plain words).
+NO_SMS = "text messages are not set up at this clinic"
+NO_EMAIL = "this account has no email address"
+NO_PHONE = "there is no phone number for this person"
 
 
 class AppointmentInvalid(FieldsInvalid):
@@ -61,17 +72,15 @@ def _times(
     """The start and end of a visit given as local date, start and end times in the program's zone."""
     zone = zone_of(patient)
     parsed: dict[str, Any] = {}
-    for name, raw, parse in (("date", day, date.fromisoformat), ("start", start, time.fromisoformat)):
-        try:
-            parsed[name] = parse(str(raw).strip())
-        except ValueError:
-            errors.append(
-                FieldError(name, "a date like 2027-03-15" if name == "date" else "a time like 09:30")
-            )
     try:
-        parsed["end"] = time.fromisoformat(str(end).strip())
+        parsed["date"] = date.fromisoformat(str(day).strip())
     except ValueError:
-        errors.append(FieldError("end", "a time like 10:30"))
+        errors.append(FieldError("date", "a date like 2027-03-15"))
+    for name, raw, example in (("start", start, "09:30"), ("end", end, "10:30")):
+        try:  # local wall-clock times only: "09:30Z" or "09:30+05:00" is refused, not read as local
+            parsed[name] = wall_clock_time(raw)
+        except ValueError:
+            errors.append(FieldError(name, f"a local time like {example} (no UTC offset)"))
     if len(parsed) < 3:
         return None
     if not now.date() - timedelta(days=1) <= parsed["date"] <= now.date() + timedelta(days=FURTHEST_DAYS):
@@ -181,8 +190,8 @@ def _locked(pk: int) -> Appointment:
 def set_status(
     *, by: Any, patient_id: int, appointment_id: int, status: Any, now: datetime | None = None
 ) -> Appointment:
-    """Cancel an appointment, or mark it attended or missed (or scheduled again), audited. A cancelled
-    appointment's reminders are not sent."""
+    """Cancel an appointment, or mark it attended or missed once it has begun (or scheduled again before its
+    time), audited. A cancelled appointment's reminders are not sent."""
     now = now or timezone.now()
     patient = _scoped(by, patient_id, Action.UPDATE, appointment_id)
     if status not in Status.values:
@@ -191,6 +200,9 @@ def set_status(
     try:
         with transaction.atomic():
             appointment = _locked(pk)
+            problem = status_change_problem(appointment.status, status, appointment.starts_at, now)
+            if problem is not None:
+                raise AppointmentInvalid([FieldError("status", problem)])
             if status != appointment.status:
                 appointment.status = status
                 appointment.updated_at = now
@@ -213,8 +225,8 @@ def reschedule(
     end: Any,
     now: datetime | None = None,
 ) -> Appointment:
-    """Move a scheduled appointment to another local date and time, audited. A reminder already sent for
-    the old time is not sent again; the new time gets its own."""
+    """Move a scheduled appointment to another local date and time, audited. Each move of the start is a
+    new version of the appointment with its own reminders (a move back to an earlier time, too)."""
     now = now or timezone.now()
     patient = _scoped(by, patient_id, Action.UPDATE, appointment_id)
     errors: list[FieldError] = []
@@ -227,9 +239,11 @@ def reschedule(
             appointment = _locked(pk)
             if appointment.status != Status.SCHEDULED:
                 raise AppointmentInvalid([FieldError("status", "only a scheduled appointment can be moved")])
+            if appointment.starts_at != times[0]:
+                appointment.version += 1
             appointment.starts_at, appointment.ends_at = times
             appointment.updated_at = now
-            appointment.save(update_fields=["starts_at", "ends_at", "updated_at"])
+            appointment.save(update_fields=["starts_at", "ends_at", "version", "updated_at"])
             record_for_patient(
                 by, patient, Action.UPDATE, "appointment", appointment.pk, reason="rescheduled"
             )
@@ -245,7 +259,8 @@ def choose_reminders(
     user: Any, *, channel: Any, day_before_at: Any = None, hours_before: Any = None
 ) -> ReminderChoice | None:
     """The signed-in patient's appointment reminders: by `channel` ("email", "sms") the day before at
-    `day_before_at` (their local time, "HH:MM") and/or `hours_before` hours before; "off" for none.
+    `day_before_at` (their local time, "HH:MM") and/or `hours_before` hours before; "off" for none. A
+    channel that cannot reach them (text messages not set up, no email address or phone number) is refused.
     Audited."""
     errors: list[FieldError] = []
     if channel not in (OFF, *Channel.values):
@@ -253,9 +268,9 @@ def choose_reminders(
     at: time | None = None
     if day_before_at not in (None, ""):
         try:
-            at = time.fromisoformat(str(day_before_at).strip())
+            at = wall_clock_time(day_before_at)
         except ValueError:
-            errors.append(FieldError("day_before_at", "a time like 18:00"))
+            errors.append(FieldError("day_before_at", "a local time like 18:00 (no UTC offset)"))
     hours: int | None = None
     if hours_before not in (None, ""):
         hours = record_id(hours_before)
@@ -269,6 +284,9 @@ def choose_reminders(
         raise AppointmentInvalid(errors)
     with transaction.atomic():
         patient = own_patient(user, Action.UPDATE, audit_success=False)
+        unreachable = _unreachable(patient, channel)
+        if unreachable:
+            raise AppointmentInvalid([FieldError("channel", unreachable)])
         choice: ReminderChoice | None = None
         if channel == OFF:
             ReminderChoice.objects.filter(patient=patient).delete()
@@ -281,6 +299,18 @@ def choose_reminders(
             user, patient, Action.UPDATE, "appointment_reminders", patient.pk, detail={"channel": channel}
         )
     return choice
+
+
+def _unreachable(patient: Patient, channel: str) -> str:
+    """Why `channel` cannot reach this person ("" when it can, or for "off")."""
+    if channel == Channel.SMS:
+        if channels.sms_sender() is None:
+            return NO_SMS
+        if not patient.phone:
+            return NO_PHONE
+    if channel == Channel.EMAIL and not (patient.user and patient.user.email):
+        return NO_EMAIL
+    return ""
 
 
 def own_patient(user: Any, action: Action, *, audit_success: bool = True) -> Patient:
@@ -341,9 +371,9 @@ LOOKAHEAD = timedelta(days=3)
 
 def send_due(*, now: datetime | None = None) -> int:
     """Send every due appointment reminder (keel.core.appointments.due_slots) of a scheduled appointment
-    whose patient chose reminders, each once per (appointment, slot, start): the row is inserted before the
-    message goes out, so two workers never send it twice. Then the retries that are due. Returns how many
-    went out."""
+    whose patient chose reminders, each once per (appointment, slot, version): the row is inserted before
+    the message goes out, so two workers never send it twice. Then the sends whose worker stopped mid-send
+    are counted as failed attempts, and the retries that are due go out. Returns how many went out."""
     now = now or timezone.now()
     sms = channels.sms_sender()
     sent = 0
@@ -365,7 +395,7 @@ def send_due(*, now: datetime | None = None) -> int:
         )
         for slot in slots:
             if AppointmentSend.objects.filter(
-                appointment=appointment, slot=slot, starts_at=appointment.starts_at
+                appointment=appointment, slot=slot, version=appointment.version
             ).exists():
                 continue
             to = _address(choice, patient)
@@ -376,16 +406,46 @@ def send_due(*, now: datetime | None = None) -> int:
                         appointment=appointment,
                         slot=slot,
                         starts_at=appointment.starts_at,
+                        version=appointment.version,
                         channel=choice.channel,
                         status=SendStatus.SENDING if usable else SendStatus.NO_ADDRESS,
                         attempts=1 if usable else 0,
                         sent_at=now,
+                        claimed_at=now if usable else None,
                     )
             except IntegrityError:
                 continue  # another worker has it
             if usable and _attempt(row, choice, appointment, to, sms, now):
                 sent += 1
+    _recover_lost(now)
     return sent + _retry_due(sms, now)
+
+
+def _recover_lost(now: datetime) -> None:
+    """Sends left "sending" by a worker stopped mid-send (a restart, a kill): claimed more than
+    KEEL_REMINDER_SEND_LEASE_SECONDS ago, far longer than an attempt takes (the providers' timeouts). Each
+    counts as a failed attempt (`WorkerLost`), as in keel.jobs' lost-run recovery: retried after its delay,
+    or marked failed (and counted by /healthz) when KEEL_REMINDER_MAX_ATTEMPTS are used up. One conditional
+    update per send, so two workers never recover it twice."""
+    cutoff = now - timedelta(seconds=settings.KEEL_REMINDER_SEND_LEASE_SECONDS)
+    lost = AppointmentSend.objects.filter(status=SendStatus.SENDING, claimed_at__lt=cutoff)
+    for row_id, attempts in list(lost.values_list("pk", "attempts")):
+        delay = backoff(max(attempts, 1), max_attempts=settings.KEEL_REMINDER_MAX_ATTEMPTS)
+        fields: dict[str, Any] = (
+            {"status": SendStatus.FAILED, "finished_at": now, "next_try_at": None}
+            if delay is None
+            else {"status": SendStatus.RETRYING, "next_try_at": now + delay}
+        )
+        recovered = AppointmentSend.objects.filter(
+            pk=row_id, status=SendStatus.SENDING, claimed_at__lt=cutoff
+        ).update(error="WorkerLost", **fields)
+        if recovered:
+            logger.warning(
+                "Appointment reminder %s was left sending by a stopped worker (attempt %d); %s.",
+                row_id,
+                attempts,
+                "not trying again" if delay is None else f"trying again in {delay}",
+            )
 
 
 def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
@@ -396,7 +456,7 @@ def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
     for row_id in list(due.values_list("pk", flat=True)):
         claimed = AppointmentSend.objects.filter(
             pk=row_id, status=SendStatus.RETRYING, next_try_at__lte=now
-        ).update(status=SendStatus.SENDING, attempts=F("attempts") + 1, next_try_at=None)
+        ).update(status=SendStatus.SENDING, attempts=F("attempts") + 1, next_try_at=None, claimed_at=now)
         if not claimed:
             continue
         row = AppointmentSend.objects.select_related(
@@ -408,7 +468,7 @@ def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
             choice is None
             or choice.channel != row.channel
             or appointment.status != Status.SCHEDULED
-            or appointment.starts_at != row.starts_at
+            or appointment.version != row.version
             or now >= appointment.starts_at
         ):
             _finish(row, SendStatus.STOPPED, now)

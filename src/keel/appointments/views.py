@@ -21,9 +21,10 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.models import STAFF_ROLES, Role, User
 from keel.appointments import queries, services
 from keel.appointments.models import Kind, ReminderChoice, Status
-from keel.core.appointments import HOURS_BEFORE_CHOICES
+from keel.core.appointments import HOURS_BEFORE_CHOICES, NOT_BEGUN, PASSED
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import local_today
+from keel.reminders import channels
 
 # What a page says about a field that is not right (the API names the field and a reason in English).
 FIELD_PROBLEMS = {
@@ -38,9 +39,22 @@ FIELD_PROBLEMS = {
     "hours_before": gettext_lazy("Hours before: choose one."),
 }
 
+# ... and about a reason that needs its own words.
+REASON_PROBLEMS = {
+    NOT_BEGUN: gettext_lazy("Status: a visit can be marked attended or missed only once it has begun."),
+    PASSED: gettext_lazy("Status: the time of this visit has passed. Book a new visit instead."),
+    services.NO_SMS: gettext_lazy("How: this clinic does not send text messages. Choose email or none."),
+    services.NO_EMAIL: gettext_lazy(
+        "How: your account has no email address. Ask your care team to add one, or choose another way."
+    ),
+    services.NO_PHONE: gettext_lazy(
+        "How: we have no phone number for you. Ask your care team to add one, or choose another way."
+    ),
+}
+
 
 def _problems(exc: FieldsInvalid) -> list[str]:
-    return [str(FIELD_PROBLEMS.get(e.field, e.field)) for e in exc.errors]
+    return [str(REASON_PROBLEMS.get(e.reason) or FIELD_PROBLEMS.get(e.field) or e.field) for e in exc.errors]
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,6 +144,7 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
             "appointments": found.upcoming,
             "choice": found.reminders,
             "hours_choices": HOURS_BEFORE_CHOICES,
+            "texts_on": channels.sms_sender() is not None,
             "problems": problems,
         },
         status=422 if problems else 200,

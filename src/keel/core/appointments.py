@@ -4,6 +4,7 @@ clock (`now` is passed in)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,39 @@ from keel.core.reminders import LATE_WINDOW
 DAY_BEFORE = "day_before"  # the day before, at the person's chosen local time
 HOURS_BEFORE = "hours_before"  # N hours before the start
 HOURS_BEFORE_CHOICES = (1, 2, 3, 6)
+
+
+# An appointment's statuses (the values of keel.appointments.models.Status).
+SCHEDULED, CANCELLED, ATTENDED, MISSED = "scheduled", "cancelled", "attended", "missed"
+NOT_BEGUN = "attended or missed only once the visit has begun"
+PASSED = "this visit's time has passed; book a new visit instead"
+
+_WALL_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def wall_clock_time(raw: object) -> time:
+    """A local wall-clock time written HH:MM (24-hour clock), read in the program's zone by the caller. No
+    seconds, and no UTC offset or "Z": an offset would be dropped (or refused by the database), so a time
+    meant in another zone is refused rather than read as a local one. ValueError for anything else."""
+    match = _WALL_CLOCK.fullmatch("" if raw is None else str(raw).strip())
+    if match is None:
+        raise ValueError("a local time written HH:MM")
+    return time(int(match[1]), int(match[2]))
+
+
+def status_change_problem(current: str, new: str, starts_at: datetime, now: datetime) -> str | None:
+    """Why an appointment starting at `starts_at` cannot go from `current` to `new` status at `now`, or None.
+    Attended and missed only once the visit has begun; a visit whose time has passed cannot be scheduled
+    again (a new visit is booked instead)."""
+    if now.tzinfo is None or starts_at.tzinfo is None:
+        raise ValueError("now and starts_at must be timezone-aware")
+    if new == current:
+        return None
+    if new in (ATTENDED, MISSED) and now < starts_at:
+        return NOT_BEGUN
+    if new == SCHEDULED and now >= starts_at:
+        return PASSED
+    return None
 
 
 class LocalTimeMissing(ValueError):
