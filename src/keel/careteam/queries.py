@@ -36,7 +36,7 @@ from keel.treatment.models import (
     QtcRecord,
     TakeHomePlan,
 )
-from keel.treatment.queries import dose_contexts
+from keel.treatment.queries import missed_days
 
 TIMELINE_DAYS = (30, 90, 365)
 
@@ -107,8 +107,8 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
             ).values_list("patient_id", flat=True)
         )
         dosed = [p for p in patients if p.pk in on_methadone]
-        contexts = dose_contexts([(p, today[p.pk]) for p in dosed], "methadone")
-        missed = {pk: c.missed_days_in_a_row for pk, c in contexts.items()}
+        # Set-based (issue #21): the ranking needs only the count, not each dose (`dose_contexts`).
+        missed = missed_days([(p, today[p.pk]) for p in dosed], "methadone")
     last_checkin: dict[int, date] = {}
     if recovery:
         last_checkin = dict(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -259,6 +259,90 @@ def dose_contexts(
             ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
             ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
     return contexts
+
+
+def missed_days(patients: list[tuple[Patient, date]], medication: str) -> dict[int, int]:
+    """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
+    same answer) without reading a dose: the caseload ranks everyone by it (issue #21). Per person, the
+    newest day before today with a dose whose effective amount is above 0 comes from the database
+    (`Max` over the doses, the latest amendment in a subquery; one statement per distinct "today" and
+    chunk of people); the episode's first dose and the take-home days come from the same reads as
+    `dose_contexts`. The days missed are those after the newest of (that day, a take-home day, the day
+    before the episode's first dose), up to yesterday, at most MISS_LOOKBACK."""
+    if not patients:
+        return {}
+    ids = [p.pk for p, _ in patients]
+    todays = {p.pk: today for p, today in patients}
+    firsts: dict[int, date | None] = {}
+    episodes_of: dict[int, tuple[int, date]] = {}
+    first_dose = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient_id=OuterRef("patient_id"),
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=OuterRef("started_on"),
+            )
+        )
+        .order_by("local_date")
+        .values("local_date")[:1]
+    )
+    for chunk in _chunks(ids):
+        for pk, first_on, enrollment_id, started_on in (
+            Enrollment.objects.filter(patient_id__in=chunk, status=EnrollmentStatus.ACTIVE)
+            .order_by("patient_id", "started_on")
+            .annotate(first=Subquery(first_dose))
+            .values_list("patient_id", "first", "pk", "started_on")
+        ):
+            firsts[pk] = first_on  # the latest active enrollment wins
+            episodes_of[pk] = (enrollment_id, started_on)
+    # Only the people in an episode whose first dose is before today can have missed a day.
+    counted = [pk for pk in ids if (f := firsts.get(pk)) is not None and f < todays[pk]]
+    covered: dict[int, date] = {}  # the newest take-home day before today
+    for plan in episode_take_home_plans(counted, episodes_of):
+        pk = plan.patient_id
+        days = [d for d in plan_days(plan) if d < todays[pk]] + ([covered[pk]] if pk in covered else [])
+        if days:
+            covered[pk] = max(days)
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    by_today: dict[date, list[int]] = {}
+    for pk in counted:
+        by_today.setdefault(todays[pk], []).append(pk)
+    dosed: dict[int, date] = {}  # the newest day before today with an amount above 0 (effective_mg)
+    for today, group in by_today.items():
+        for chunk in _chunks(group):
+            dosed.update(
+                DoseRecord.objects.filter(
+                    patient_id__in=chunk,
+                    medication=medication,
+                    local_date__gte=today - timedelta(days=MISS_LOOKBACK),
+                    local_date__lt=today,
+                )
+                .annotate(
+                    latest_voided=Subquery(latest.values("voided")[:1]),
+                    latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+                )
+                .filter(
+                    Q(latest_voided__isnull=True, status=DoseStatus.GIVEN, amount_mg__gt=0)
+                    | Q(latest_voided=False, latest_corrected__gt=0)
+                )
+                .values("patient_id")
+                .order_by()
+                .annotate(last=Max("local_date"))
+                .values_list("patient_id", "last")
+            )
+    missed = dict.fromkeys(ids, 0)
+    for pk in counted:
+        first, yesterday = firsts[pk], todays[pk] - timedelta(days=1)
+        assert first is not None
+        stop = max(d for d in (first - timedelta(days=1), dosed.get(pk), covered.get(pk)) if d is not None)
+        missed[pk] = max(0, min(MISS_LOOKBACK, (yesterday - stop).days))
+    return missed
+
+
+def _chunks(ids: list[int], size: int = 20000) -> list[list[int]]:
+    """Id lists short enough for one statement's parameters (PostgreSQL's driver takes at most 65,535)."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _context(
