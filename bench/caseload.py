@@ -2,9 +2,10 @@
 60 days of observed methadone doses (about 7% of days missed, some stopping early), a voided dose now and
 then, take-home bottles for some, open flags and check-ins; all generated in SQL (generate_series), so
 100,000 people build in minutes. Then the first page (`keel.careteam.queries.caseload` and the page's
-paginator cut, as `keel.web.views.patient_list` does it; no template) timed with the old missed-days read
-(`dose_contexts`, a DoseRecord per dose) and the new one (`missed_days`, set-based), side by side, over
-several rounds; the sizes grow in place (1k, then 10k, then 100k).
+paginator cut, as `keel.web.views.patient_list` does it; no template) timed for the old caseload (the
+module as it was at `--old-ref`, loaded from git: prefetches and a `dose_contexts` DoseRecord per dose) and
+the new one (set-based signals, `missed_days`), side by side, over several rounds; the two first pages
+must be equal; the sizes grow in place (1k, then 10k, then 100k).
 
     .venv/bin/python bench/caseload.py --database-url postgresql://postgres@127.0.0.1:5432/keel_bench \
         [--sizes 1000,10000,100000] [--rounds 3]
@@ -15,14 +16,16 @@ The database must exist and is migrated; its bench rows are added to whatever it
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.directory import _setup
 
 HISTORY_DAYS = 60
@@ -115,17 +118,26 @@ def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) ->
         c.execute("ANALYZE")
 
 
-def _old_missed(pairs: list[Any], medication: str) -> dict[int, int]:
-    """The read before issue #21: a DoseContext (every dose of the last 30 days as an object) per person."""
-    from keel.treatment.queries import dose_contexts
+def _old_caseload(ref: str) -> Callable[..., Any]:
+    """`caseload` as it was at `ref` (before issue #21's change: a prefetch per signal and a DoseContext,
+    every dose of the last 30 days as an object, per person), loaded from git against today's other
+    modules."""
+    import subprocess
+    import types
 
-    return {pk: ctx.missed_days_in_a_row for pk, ctx in dose_contexts(pairs, medication).items()}
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(
+        ["git", "show", f"{ref}:src/keel/careteam/queries.py"], cwd=root, check=True, capture_output=True
+    ).stdout.decode()
+    module = types.ModuleType("bench_old_careteam_queries")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{ref}:src/keel/careteam/queries.py", "exec"), module.__dict__)
+    return module.caseload  # type: ignore[no-any-return]
 
 
-def _first_page(admin: Any) -> Any:
+def _first_page(caseload: Callable[..., Any], admin: Any) -> Any:
     from django.core.paginator import Paginator
 
-    from keel.careteam.queries import caseload
     from keel.web.views import CASELOAD_PAGE_SIZE
 
     rows = caseload(admin)
@@ -153,6 +165,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--old-ref", default="74207a9", help="the commit whose caseload is 'old'")
     parser.add_argument("--skip-old-above", type=int, default=10**9, help="time only the new read above N")
     args = parser.parse_args()
     _setup(args.database_url)
@@ -171,7 +184,7 @@ def main() -> None:
         password="x" * 16,
         program_slug="bench-caseload",
     )
-    new_missed = careteam.missed_days
+    readers = {"old": _old_caseload(args.old_ref), "new": careteam.caseload}
     table = []
     built = 0
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -180,16 +193,13 @@ def main() -> None:
         built = size
         print(f"built {size} people in {time.perf_counter() - t0:.0f} s", flush=True)
         results = {}
-        for name, missed in (("old", _old_missed), ("new", new_missed)):
+        for name, reader in readers.items():
             if name == "old" and size > args.skip_old_above:
                 continue
-            careteam.missed_days = missed  # type: ignore[assignment]
-            try:
-                _time(lambda: _first_page(admin), 1)  # warm
-                times, statements, page = _time(lambda: _first_page(admin), args.rounds)
-            finally:
-                careteam.missed_days = new_missed  # type: ignore[assignment]
-            results[name] = (times, statements, [(r.id, r.tier, r.missed_dose_days) for r in page])
+            call = functools.partial(_first_page, reader, admin)
+            _time(call, 1)  # warm
+            times, statements, page = _time(call, args.rounds)
+            results[name] = (times, statements, [(r.id, r.tier, r.reasons, r.missed_dose_days) for r in page])
             print(
                 f"  {name}: median {statistics.median(times) * 1000:.0f} ms "
                 f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {statements} statements",
