@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -36,7 +36,7 @@ from keel.treatment.models import (
     QtcRecord,
     TakeHomePlan,
 )
-from keel.treatment.queries import dose_contexts
+from keel.treatment.queries import missed_days
 
 TIMELINE_DAYS = (30, 90, 365)
 
@@ -91,24 +91,39 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     where = _status_filter(user, status)
     areas = policy.areas_for_role(getattr(user, "role", ""))
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
-    prefetch: list[Any] = [
-        Prefetch("enrollments", queryset=Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE))
-    ]
-    if clinical:
-        prefetch.append(Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__isnull=True)))
-    patients = policy.list_patients_audited(user, prefetch=tuple(prefetch), where=where)
-    ids = [p.pk for p in patients]
+    # Set-based (issue #21): each signal the ranking needs is one read for everyone, as plain values (no
+    # per-person prefetch, no dose objects).
+    patients = policy.list_patients_audited(user, where=where)
+    # The same people as a subquery for the signal reads: thousands of ids in a list cost more to send and
+    # parse than the reads themselves.
+    scope = policy.patients_visible_to(user)
+    if where is not None:
+        scope = scope.filter(where)
+    ids = scope.values("pk")
     today = {p.pk: local_today(p, now) for p in patients}
     missed: dict[int, int] = {}
+    in_care: set[int] = set()
+    flags: dict[int, list[OpenFlag]] = {}
     if clinical:
+        kinds = dict(PatientFlag._meta.get_field("kind").flatchoices)
+        in_care = set(
+            Enrollment.objects.filter(patient_id__in=ids, status=EnrollmentStatus.ACTIVE).values_list(
+                "patient_id", flat=True
+            )
+        )
+        for pk, kind, priority, raised_at in PatientFlag.objects.filter(  # the model's order, as before
+            patient_id__in=ids, resolved_at__isnull=True
+        ).values_list("patient_id", "kind", "priority", "raised_at"):
+            label = str(kinds.get(kind, kind))  # get_kind_display
+            flags.setdefault(pk, []).append(OpenFlag(kind, label, priority, raised_at))
         on_methadone = set(
             MedicationOrder.objects.filter(
                 patient_id__in=ids, medication="methadone", status=OrderStatus.ACTIVE
             ).values_list("patient_id", flat=True)
         )
         dosed = [p for p in patients if p.pk in on_methadone]
-        contexts = dose_contexts([(p, today[p.pk]) for p in dosed], "methadone")
-        missed = {pk: c.missed_days_in_a_row for pk, c in contexts.items()}
+        # The ranking needs only the count, not each dose (`dose_contexts`, the dose path's read).
+        missed = missed_days([(p, today[p.pk]) for p in dosed], "methadone", among=scope)
     last_checkin: dict[int, date] = {}
     if recovery:
         last_checkin = dict(
@@ -120,13 +135,8 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
         )
     rows: list[tuple[Rank, CaseloadRow]] = []
     for p in patients:
-        flags = (
-            tuple(OpenFlag(f.kind, str(f.get_kind_display()), f.priority, f.raised_at) for f in p.flags.all())
-            if clinical
-            else ()
-        )
         silent = (today[p.pk] - last_checkin[p.pk]).days if p.pk in last_checkin else None
-        r = rank(Signals(flags, missed.get(p.pk), silent))
+        r = rank(Signals(tuple(flags.get(p.pk, ())), missed.get(p.pk), silent))
         rows.append(
             (
                 r,
@@ -134,7 +144,7 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
                     id=p.pk,
                     display_name=p.display_name,
                     record_number=p.record_number if policy.field_visible(areas, "record_number") else None,
-                    in_care=bool(list(p.enrollments.all())) if clinical else None,
+                    in_care=(p.pk in in_care) if clinical else None,
                     tier=r.tier_code,
                     reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),
                     missed_dose_days=missed.get(p.pk),

@@ -27,6 +27,7 @@ from keel.core import episodes, rules
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
 from keel.core.rules.methadone import federal_max_supply
+from keel.db.planner import without_jit
 from keel.patients.models import (
     Enrollment,
     EnrollmentStatus,
@@ -272,6 +273,111 @@ def dose_contexts(
     return contexts
 
 
+def missed_days(
+    patients: list[tuple[Patient, date]], medication: str, *, among: Any = None
+) -> dict[int, int]:
+    """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
+    same answer) without reading a dose: the caseload ranks everyone by it (issue #21). Per person, the
+    newest day before today with a dose whose effective amount is above 0 comes from the database (a
+    subquery per person, the latest amendment in a subquery; one statement per distinct "today" and chunk
+    of people); the episode's first dose and the take-home days come from the same reads as
+    `dose_contexts`. The days missed are those after the newest of (that day, a take-home day, the day
+    before the episode's first dose), up to yesterday, at most MISS_LOOKBACK. `among`: a queryset of
+    patients holding at least these, read as a subquery instead of a list of ids (thousands of ids cost
+    more to send and parse than the reads themselves)."""
+    if not patients:
+        return {}
+    with without_jit():  # a subquery per person: compiling it cost more than running it
+        return _missed_days(patients, medication, among)
+
+
+def _missed_days(patients: list[tuple[Patient, date]], medication: str, among: Any) -> dict[int, int]:
+    ids = [p.pk for p, _ in patients]
+    scope = among.values("pk") if among is not None else None
+    chunks = [scope] if scope is not None else in_chunks(ids)
+    todays = {p.pk: today for p, today in patients}
+    firsts: dict[int, date | None] = {}
+    episodes_of: dict[int, tuple[int, date]] = {}
+    first_dose = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient_id=OuterRef("patient_id"),
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=OuterRef("started_on"),
+            )
+        )
+        .order_by("local_date")
+        .values("local_date")[:1]
+    )
+    for chunk in chunks:
+        for pk, first_on, enrollment_id, started_on in (
+            Enrollment.objects.filter(patient_id__in=chunk, status=EnrollmentStatus.ACTIVE)
+            .order_by("patient_id", "started_on")
+            .annotate(first=Subquery(first_dose))
+            .values_list("patient_id", "first", "pk", "started_on")
+        ):
+            firsts[pk] = first_on  # the latest active enrollment wins
+            episodes_of[pk] = (enrollment_id, started_on)
+    # Only the people in an episode whose first dose is before today can have missed a day.
+    counted = [pk for pk in ids if (f := firsts.get(pk)) is not None and f < todays[pk]]
+    covered: dict[int, date] = {}  # the newest take-home day before today
+    for plan in episode_take_home_plans(counted, episodes_of, among=scope):
+        pk = plan.patient_id
+        if pk not in todays:  # `among` holds more people than asked
+            continue
+        days = [d for d in plan_days(plan) if d < todays[pk]] + ([covered[pk]] if pk in covered else [])
+        if days:
+            covered[pk] = max(days)
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    by_today: dict[date, list[int]] = {}
+    for pk in counted:
+        by_today.setdefault(todays[pk], []).append(pk)
+    dosed: dict[int, date] = {}  # the newest day before today with an amount above 0 (effective_mg)
+    for today, group in by_today.items():
+        # Per person, the dose slots' index (patient, medication, day, sequence) read backwards from
+        # yesterday: usually the first row answers.
+        newest = (
+            DoseRecord.objects.filter(
+                patient_id=OuterRef("pk"),
+                medication=medication,
+                local_date__gte=today - timedelta(days=MISS_LOOKBACK),
+                local_date__lt=today,
+            )
+            .annotate(
+                latest_voided=Subquery(latest.values("voided")[:1]),
+                latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+            )
+            .filter(
+                Q(latest_voided__isnull=True, status=DoseStatus.GIVEN, amount_mg__gt=0)
+                | Q(latest_voided=False, latest_corrected__gt=0)
+            )
+            .order_by("-local_date")
+            .values("local_date")[:1]
+        )
+        for chunk in [scope] if scope is not None and len(by_today) == 1 else in_chunks(group):
+            dosed.update(
+                (pk, last)
+                for pk, last in Patient.objects.filter(pk__in=chunk)
+                .annotate(last=Subquery(newest))
+                .order_by()
+                .values_list("pk", "last")
+                if last is not None and pk in todays
+            )
+    missed = dict.fromkeys(ids, 0)
+    for pk in counted:
+        first, yesterday = firsts[pk], todays[pk] - timedelta(days=1)
+        assert first is not None
+        stop = max(d for d in (first - timedelta(days=1), dosed.get(pk), covered.get(pk)) if d is not None)
+        missed[pk] = max(0, min(MISS_LOOKBACK, (yesterday - stop).days))
+    return missed
+
+
+def in_chunks(ids: list[int], size: int = 20000) -> list[list[int]]:
+    """Id lists short enough for one statement's parameters (PostgreSQL's driver takes at most 65,535)."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def _context(
     today: date,
     doses: list[DoseRecord],
@@ -418,13 +524,15 @@ def dosing_row(
 
 
 def episode_take_home_plans(
-    ids: list[int], episodes_of: Mapping[int, tuple[int, date]]
+    ids: list[int], episodes_of: Mapping[int, tuple[int, date]], *, among: Any = None
 ) -> list[TakeHomePlan]:
     """The take-home plans of each person's current episode (`episodes_of`: patient id -> the active
     enrollment's id and start): a plan of an earlier episode never covers a day of this one (issue #13). A
-    plan stored before plans named their episode belongs to the episode in which it was decided."""
+    plan stored before plans named their episode belongs to the episode in which it was decided. `among`:
+    a subquery of patient ids to read instead of `ids` (plans of people not in `episodes_of` are skipped)."""
     plans = []
-    for plan in TakeHomePlan.objects.filter(patient_id__in=ids).order_by("decided_at", "id"):
+    people = among if among is not None else ids
+    for plan in TakeHomePlan.objects.filter(patient_id__in=people).order_by("decided_at", "id"):
         episode = episodes_of.get(plan.patient_id)
         if episode is None:
             continue

@@ -1,0 +1,222 @@
+"""The caseload's first page at scale on PostgreSQL (issue #21): one program admin, N people, each with
+60 days of observed methadone doses (about 7% of days missed, some stopping early), a voided dose now and
+then, take-home bottles for some, open flags and check-ins; all generated in SQL (generate_series), so
+100,000 people build in minutes. Then the first page (`keel.careteam.queries.caseload` and the page's
+paginator cut, as `keel.web.views.patient_list` does it; no template) timed for the old caseload (the
+module as it was at `--old-ref`, loaded from git: prefetches and a `dose_contexts` DoseRecord per dose) and
+the new one (set-based signals, `missed_days`), side by side, over several rounds; the two first pages
+must be equal; the sizes grow in place (1k, then 10k, then 100k).
+
+    .venv/bin/python bench/caseload.py --database-url postgresql://postgres@127.0.0.1:5432/keel_bench \
+        [--sizes 1000,10000,100000] [--rounds 3]
+
+The database must exist and is migrated; its bench rows are added to whatever it holds (use a fresh one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.directory import _setup
+
+HISTORY_DAYS = 60
+
+
+def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) -> None:
+    """People start+1 .. stop and their records, in SQL."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT COALESCE(MAX(id), 0) FROM patients_patient")
+        lo = c.fetchone()[0]
+        blank = ", ".join(["''"] * 14)
+        c.execute(
+            f"""INSERT INTO patients_patient (record_number, given_name, family_name, created_at, updated_at,
+                version, program_id, preferred_name, pronouns, phone, birth_sex, gender, preferred_language,
+                address_line, city, email, emergency_contact_name, emergency_contact_phone,
+                emergency_contact_relationship, postal_code, region, date_of_birth)
+            SELECT 'C-' || lpad(i::text, 6, '0'), 'Bench', 'Person' || i, now(), now(), 1, %s, {blank},
+                DATE '1980-01-01' + (i %% 9000)
+            FROM generate_series(%s, %s) AS i""",
+            [program_id, start + 1, stop],
+        )
+        # Everything below is keyed on the new people only (id > lo); h is a stable pseudo-random 0..99.
+        c.execute(
+            "INSERT INTO patients_careteammember (added_at, user_id, patient_id) "
+            "SELECT now(), %s, id FROM patients_patient WHERE id > %s",
+            [admin_id, lo],
+        )
+        c.execute(
+            """INSERT INTO patients_enrollment (started_on, end_reason, status, program_id, patient_id, kind)
+            SELECT %s::date - 61 - (id %% 200)::int, '', 'active', %s, id, ''
+            FROM patients_patient WHERE id > %s""",
+            [today, program_id, lo],
+        )
+        c.execute(
+            """INSERT INTO treatment_medicationorder (medication, rxnorm, dose_mg, frequency, route, status,
+                starts_on, note, created_at, patient_id, prescriber_id, home_start, schedule)
+            SELECT 'methadone', '6813', 60, 'once daily', 'oral', 'active', %s::date - 61, '', now(), id, %s,
+                false, '[]'::jsonb
+            FROM patients_patient WHERE id > %s""",
+            [today, admin_id, lo],
+        )
+        # 60 days of doses; about 7% of days missed; one person in five stops 1-15 days before today.
+        c.execute(
+            """INSERT INTO treatment_doserecord (medication, local_date, sequence, status, amount_mg,
+                treatment_day, decision, recorded_at, patient_id, recorded_by_id, order_id, site)
+            SELECT 'methadone', %s::date - d, 1, 'given', 60, 61 - d, '{}'::jsonb, now(), o.patient_id, %s,
+                o.id, ''
+            FROM treatment_medicationorder o CROSS JOIN generate_series(1, %s) AS d
+            WHERE o.patient_id > %s
+              AND abs(hashtext(o.patient_id::text || ':' || d::text)) %% 100 >= 7
+              AND NOT (o.patient_id %% 5 = 0 AND d <= 1 + o.patient_id %% 15)""",
+            [today, admin_id, HISTORY_DAYS, lo],
+        )
+        c.execute(  # the newest dose of one person in 20 voided
+            """INSERT INTO treatment_doseamendment (voided, reason, amended_at, amended_by_id, dose_id)
+            SELECT true, 'Recorded in error', now(), %s, MAX(r.id)
+            FROM treatment_doserecord r WHERE r.patient_id > %s AND r.patient_id %% 20 = 3
+            GROUP BY r.patient_id""",
+            [admin_id, lo],
+        )
+        c.execute(  # take-home bottles for the last 3 days for one person in 10
+            """INSERT INTO treatment_takehomeplan (decided_at, days_in_treatment, criteria, decision,
+                max_supply_days, bottles, decided_by_id, patient_id, open_flags, end_reason, returned_days,
+                enrollment_id)
+            SELECT now() - interval '4 days', 90, '{}'::jsonb, '{}'::jsonb, 3,
+                jsonb_build_array((%s::date - 3)::text, (%s::date - 2)::text, (%s::date - 1)::text),
+                %s, e.patient_id, '[]'::jsonb, '', '[]'::jsonb, e.id
+            FROM patients_enrollment e WHERE e.patient_id > %s AND e.patient_id %% 10 = 7""",
+            [today, today, today, admin_id, lo],
+        )
+        c.execute(  # an open flag for one person in 20
+            """INSERT INTO patients_patientflag (kind, priority, reasons, sources, source_type, source_id,
+                raised_at, resolution_note, patient_id, said)
+            SELECT 'missed_doses', 2, '["missed doses"]'::jsonb, '[]'::jsonb, 'dose', id, now(), '', id,
+                '[]'::jsonb
+            FROM patients_patient WHERE id > %s AND id %% 20 = 11""",
+            [lo],
+        )
+        c.execute(  # check-ins on some days for half the people
+            """INSERT INTO recovery_checkin (local_date, craving, mood, used, used_what, used_how, medication,
+                meeting, counseling, triggers, sleep, created_at, updated_at, version, patient_id)
+            SELECT %s::date - d, 3, 3, false, '[]'::jsonb, '[]'::jsonb, '', false, false, '[]'::jsonb, '',
+                now(), now(), 1, p.id
+            FROM patients_patient p CROSS JOIN generate_series(1, 30, 4) AS d
+            WHERE p.id > %s AND p.id %% 2 = 0""",
+            [today, lo],
+        )
+        c.execute("ANALYZE")
+
+
+def _old_caseload(ref: str) -> Callable[..., Any]:
+    """`caseload` as it was at `ref` (before issue #21's change: a prefetch per signal and a DoseContext,
+    every dose of the last 30 days as an object, per person), loaded from git against today's other
+    modules."""
+    import subprocess
+    import types
+
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(
+        ["git", "show", f"{ref}:src/keel/careteam/queries.py"], cwd=root, check=True, capture_output=True
+    ).stdout.decode()
+    module = types.ModuleType("bench_old_careteam_queries")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{ref}:src/keel/careteam/queries.py", "exec"), module.__dict__)
+    return module.caseload  # type: ignore[no-any-return]
+
+
+def _first_page(caseload: Callable[..., Any], admin: Any) -> Any:
+    from django.core.paginator import Paginator
+
+    from keel.web.views import CASELOAD_PAGE_SIZE
+
+    rows = caseload(admin)
+    return list(Paginator(rows, CASELOAD_PAGE_SIZE).get_page(1))
+
+
+def _time(call: Callable[[], Any], rounds: int) -> tuple[list[float], int, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times, statements, out = [], 0, None
+    for _ in range(rounds):
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            out = call()
+            times.append(time.perf_counter() - t0)
+        statements = len(ctx.captured_queries)
+    return times, statements, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--old-ref", default="74207a9", help="the commit whose caseload is 'old'")
+    parser.add_argument("--skip-old-above", type=int, default=10**9, help="time only the new read above N")
+    args = parser.parse_args()
+    _setup(args.database_url)
+    from django.db import connection
+    from django.utils import timezone
+
+    from keel.accounts import services as accounts
+    from keel.accounts.models import Program
+    from keel.careteam import queries as careteam
+
+    assert connection.vendor == "postgresql", "the data is generated with PostgreSQL's generate_series"
+    program = Program.objects.create(slug="bench-caseload", name="Bench Caseload")
+    admin, _ = accounts.create_user(
+        username="bench.caseload.admin",
+        role="program_admin",
+        password="x" * 16,
+        program_slug="bench-caseload",
+    )
+    readers = {"old": _old_caseload(args.old_ref), "new": careteam.caseload}
+    table = []
+    built = 0
+    for size in [int(s) for s in args.sizes.split(",")]:
+        t0 = time.perf_counter()
+        _grow(program.pk, admin.pk, built, size, timezone.localdate())
+        built = size
+        print(f"built {size} people in {time.perf_counter() - t0:.0f} s", flush=True)
+        results = {}
+        for name, reader in readers.items():
+            if name == "old" and size > args.skip_old_above:
+                continue
+            call = functools.partial(_first_page, reader, admin)
+            _time(call, 1)  # warm
+            times, statements, page = _time(call, args.rounds)
+            results[name] = (times, statements, [(r.id, r.tier, r.reasons, r.missed_dose_days) for r in page])
+            print(
+                f"  {name}: median {statistics.median(times) * 1000:.0f} ms "
+                f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {statements} statements",
+                flush=True,
+            )
+        if "old" in results:
+            assert results["old"][2] == results["new"][2], "old and new first pages differ"
+        table.append((size, results))
+    print("\n| people | read | min ms | median ms | max ms | statements |")
+    print("|---|---|---|---|---|---|")
+    for size, results in table:
+        for name, (times, statements, _) in results.items():
+            print(
+                f"| {size:,} | {name} | {min(times) * 1000:.0f} | {statistics.median(times) * 1000:.0f} "
+                f"| {max(times) * 1000:.0f} | {statements} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
