@@ -31,6 +31,8 @@ class Route:
     patient_scoped: bool = False
     body: dict[str, object] | None = None
     also: tuple[str, ...] = ()  # other methods the route answers the same way (checked the same way)
+    # roles a page refuses by sending them back to it with the reason (302), audited as a denial of the target
+    refused_on_page: tuple[str, ...] = ()
     # {assessment} in the path: the target patient's PHQ-9 assessment, created for the test
 
 
@@ -79,6 +81,17 @@ _DOSE_AMEND = {**_DOSE_WRITE, "nurse": (404, 404, 404), "prescriber": (404, 404,
 _CARE_WRITE = {**_DOSE_WRITE, "counselor": (201, 404, 404)}
 # Orders, overrides and take-home decisions: prescribers only.
 _PRESCRIBE = {**_DOSE_WRITE, "nurse": (403, 404, 404)}
+_PRESCRIBE_PAGE = {**{k: (302, 404, 404) if v[0] == 201 else v for k, v in _PRESCRIBE.items()}}
+# Ending a take-home plan on the page: an in-scope role that may not is sent back to the page with the reason
+# (audited as a denial); no such plan here: 404 for the prescriber; success: test_take_home_end.
+_END_TAKE_HOME_PAGE = {
+    **_PRESCRIBE,
+    "patient": (302, 404, 404),
+    "counselor": (302, 404, 404),
+    "nurse": (302, 404, 404),
+    "prescriber": (404, 404, 404),
+    "program_admin": (302, 302, 404),
+}
 
 # Disclosing (journey 8): in-scope roles that may not disclose get 403 (audited); clinical roles on the team
 # get past the policy (the route's own checks then answer).
@@ -793,6 +806,65 @@ ROUTES: dict[str, Route] = {
         "/patients/{patient}/medication/",
         {"anonymous": (302, 302, 302), **_CLINICAL_READ},
         patient_scoped=True,
+    ),
+    # One URL per action on the medication page (issue #17), laid out as the API's routes. Bodies that the
+    # service refuses by name (or no such record): sent back to the page with the reason, nothing written.
+    "treatment:create_order": Route(
+        "POST",
+        "/patients/{patient}/medication/orders/",
+        {"anonymous": (302, 302, 302), **_PRESCRIBE_PAGE},
+        patient_scoped=True,
+        body={"medication": "methadone"},
+    ),
+    "treatment:amend": Route(  # no such dose: 404 for the nurse and the prescriber
+        "POST",
+        "/patients/{patient}/medication/doses/999999/amendments/",
+        {"anonymous": (302, 302, 302), **_DOSE_AMEND},
+        patient_scoped=True,
+        body={"corrected_mg": "30", "reason": "typo"},
+    ),
+    "treatment:override": Route(
+        "POST",
+        "/patients/{patient}/medication/dose-overrides/",
+        {"anonymous": (302, 302, 302), **_PRESCRIBE_PAGE},
+        patient_scoped=True,
+        body={},
+    ),
+    "treatment:take_home": Route(  # no methadone order here: the prescriber is told so on the page
+        "POST",
+        "/patients/{patient}/medication/take-homes/",
+        {"anonymous": (302, 302, 302), **_PRESCRIBE_PAGE},
+        patient_scoped=True,
+        body={},
+    ),
+    "treatment:end_take_home": Route(
+        "POST",
+        "/patients/{patient}/medication/take-homes/999999/end/",
+        {"anonymous": (302, 302, 302), **_END_TAKE_HOME_PAGE},
+        patient_scoped=True,
+        body={"reason": "the plan was entered for the wrong person by mistake"},
+        refused_on_page=("patient", "counselor", "nurse", "program_admin"),
+    ),
+    "treatment:create_fill": Route(  # no order here: the nurse is told so on the page
+        "POST",
+        "/patients/{patient}/medication/fills/",
+        {"anonymous": (302, 302, 302), **_DOSE_WRITE_PAGE},
+        patient_scoped=True,
+        body={"filled_on": "2026-11-20", "days_supply": "14", "source": "pharmacy"},
+    ),
+    "treatment:void_fill": Route(  # no such fill: the nurse is told so on the page
+        "POST",
+        "/patients/{patient}/medication/fills/999999/void/",
+        {"anonymous": (302, 302, 302), **_DOSE_WRITE_PAGE},
+        patient_scoped=True,
+        body={"reason": "wrong patient"},
+    ),
+    "treatment:qtc": Route(
+        "POST",
+        "/patients/{patient}/medication/qtc/",
+        {"anonymous": (302, 302, 302), **_DOSE_WRITE_PAGE},
+        patient_scoped=True,
+        body={"qtc_ms": "abc"},
     ),
     "treatment:record_dose": Route(
         "POST",

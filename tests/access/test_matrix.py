@@ -190,6 +190,8 @@ def _check_patient_route(world: World, name: str, method: str, role: str, target
             assert (new[0].actor_id, new[0].actor_role, new[0].ip_address) == (None, "self_guided", None)
         else:
             assert new[0].actor_id == world.user(role).pk
+    elif expected == 302 and role in route.refused_on_page:  # sent back with the reason, audited as a denial
+        assert len(new) == 1 and new[0].action == "denied" and new[0].patient_id == patient.pk
     elif expected == 422:  # in scope, bad input: nothing written; a page shown again is one audited read
         assert len(new) <= 1 and all(
             (e.action, e.outcome, e.patient_id) == ("read", "success", patient.pk) for e in new

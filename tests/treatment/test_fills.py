@@ -97,9 +97,8 @@ def test_the_medication_page_records_and_lists_fills(world: World, order: Medica
     client = sign_in(Client(), world.staff["prescriber"])
     page = f"/patients/{world.alice.pk}/medication/"
     response = client.post(
-        page,
+        page + "fills/",
         {
-            "form": "fill",
             "order": str(order.pk),
             "filled_on": "2026-11-20",
             "days_supply": "14",
@@ -110,5 +109,5 @@ def test_the_medication_page_records_and_lists_fills(world: World, order: Medica
     html = client.get(page).content.decode()
     assert "2026-11-20: Buprenorphine, 14 days · The pharmacy" in html
     fill = MedicationFill.objects.get()
-    client.post(page, {"form": "void_fill", "fill_id": str(fill.pk), "reason": "wrong patient"})
+    client.post(page + f"fills/{fill.pk}/void/", {"reason": "wrong patient"})
     assert "Fill of 2026-11-20 voided: wrong patient" in client.get(page).content.decode()

@@ -160,8 +160,8 @@ def test_the_page_tells_the_nurse_why_and_saves_nothing(world: Any) -> None:
     with time_machine.travel(at(today, 9, 5), tick=False):
         client = sign_in(Client(), world.staff["nurse"])
         response = client.post(
-            f"/patients/{world.alice.pk}/medication/",
-            {"form": "amend", "dose_id": str(held.pk), "corrected_mg": "30", "reason": "gave it"},
+            f"/patients/{world.alice.pk}/medication/doses/{held.pk}/amendments/",
+            {"corrected_mg": "30", "reason": "gave it"},
             follow=True,
         )
     assert response.status_code == 200

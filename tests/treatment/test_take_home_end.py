@@ -212,26 +212,28 @@ def test_the_api_answers_409_the_second_time(world: World) -> None:
 
 
 def page_post(world: World, plan: TakeHomePlan, role: str = "prescriber", **form: str) -> Any:
-    form = {"form": "end_take_home", "plan_id": str(plan.pk), "reason": REASON, **form}
+    form = {"reason": REASON, **form}
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff[role])
-        return client.post(f"/patients/{world.alice.pk}/medication/", form, follow=True)
+        return client.post(
+            f"/patients/{world.alice.pk}/medication/take-homes/{plan.pk}/end/", form, follow=True
+        )
 
 
 def test_the_page_offers_the_form_next_to_an_active_plan(world: World) -> None:
-    full_plan(world)
+    plan = full_plan(world)
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
         body = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
-    assert 'value="end_take_home"' in body
+    assert f'action="/patients/{world.alice.pk}/medication/take-homes/{plan.pk}/end/"' in body
 
 
 def test_the_page_does_not_offer_the_form_to_a_nurse(world: World) -> None:
-    full_plan(world)
+    plan = full_plan(world)
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["nurse"])
         body = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
-    assert 'value="end_take_home"' not in body
+    assert f'action="/patients/{world.alice.pk}/medication/take-homes/{plan.pk}/end/"' not in body
 
 
 def test_the_page_ends_the_plan_and_shows_the_reason(world: World) -> None:

@@ -529,9 +529,8 @@ def test_the_take_home_form_acknowledges_flags_from_the_page(world: World) -> No
         page = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
         assert f'name="acknowledged_flags" value="{use.pk}"' in page
         response = client.post(
-            f"/patients/{world.alice.pk}/medication/",
+            f"/patients/{world.alice.pk}/medication/take-homes/",
             {
-                "form": "take_home",
                 **{k: "on" for k in CRITERIA},
                 "acknowledged_flags": str(use.pk),
                 "state_max_days": "5",

@@ -338,8 +338,8 @@ def test_the_medication_page_refuses_an_800_mg_order(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
         client.post(
-            f"/patients/{world.alice.pk}/medication/",
-            {"form": "order", "medication": "methadone", "dose_mg": "800"},
+            f"/patients/{world.alice.pk}/medication/orders/",
+            {"medication": "methadone", "dose_mg": "800"},
             follow=True,
         )
     assert not MedicationOrder.objects.exists()

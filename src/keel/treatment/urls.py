@@ -1,16 +1,26 @@
 from django.urls import path
 
-from keel.treatment import views
+from keel.treatment.views import dosing, intake, me, medication, policy, start
 
 app_name = "treatment"
+_MEDICATION = "patients/<int:patient_id>/medication/"
 urlpatterns = [
-    path("dosing/", views.dosing, name="dosing"),
-    path("dosing/<int:patient_id>/", views.record_dose, name="record_dose"),
-    path("patients/<int:patient_id>/medication/", views.medication, name="medication"),
-    path("program/policy/", views.program_policy, name="policy"),
-    path("patients/<int:patient_id>/intake/", views.intake, name="intake"),
-    path("patients/<int:patient_id>/start/", views.start, name="start"),
-    path("me/care-plan/", views.my_care_plan, name="my_care_plan"),
-    path("me/home-start/", views.home_start, name="home_start"),
-    path("patients/<int:patient_id>/injections/", views.injection, name="injection"),
+    path("dosing/", dosing.dosing, name="dosing"),
+    path("dosing/<int:patient_id>/", dosing.record_dose, name="record_dose"),
+    path(_MEDICATION, medication.medication, name="medication"),
+    # One URL per action on the medication page, named and laid out as the API's routes (api.py).
+    path(_MEDICATION + "orders/", medication.create_order, name="create_order"),
+    path(_MEDICATION + "doses/<int:dose_id>/amendments/", medication.amend, name="amend"),
+    path(_MEDICATION + "dose-overrides/", medication.override, name="override"),
+    path(_MEDICATION + "take-homes/", medication.take_home, name="take_home"),
+    path(_MEDICATION + "take-homes/<int:plan_id>/end/", medication.end_take_home, name="end_take_home"),
+    path(_MEDICATION + "fills/", medication.create_fill, name="create_fill"),
+    path(_MEDICATION + "fills/<int:fill_id>/void/", medication.void_fill, name="void_fill"),
+    path(_MEDICATION + "qtc/", medication.qtc, name="qtc"),
+    path("program/policy/", policy.program_policy, name="policy"),
+    path("patients/<int:patient_id>/intake/", intake.intake, name="intake"),
+    path("patients/<int:patient_id>/start/", start.start, name="start"),
+    path("me/care-plan/", me.my_care_plan, name="my_care_plan"),
+    path("me/home-start/", me.home_start, name="home_start"),
+    path("patients/<int:patient_id>/injections/", medication.injection, name="injection"),
 ]

@@ -1,0 +1,135 @@
+"""The dosing window: today's list, and a dose recorded from its row (htmx, or POST and redirect)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
+from keel.assessments.services import NotAllowed
+from keel.core.rules.inputs import InvalidInput
+from keel.treatment import services, words
+from keel.treatment.services.hours import window_notes
+from keel.treatment.views.common import said
+
+RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
+
+
+def _matches(row: Any, q: str, areas: Any) -> bool:
+    """The find field: part of the name, or the whole record number where the caller may see it."""
+    q = q.strip().casefold()
+    if q in row.patient.display_name.casefold():
+        return True
+    return policy.field_visible(areas, "record_number") and q == row.patient.record_number.casefold()
+
+
+@require_safe
+@login_required
+def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
+    try:
+        rows = services.dosing_list(request.user)
+    except NotAllowed:
+        raise PermissionDenied from None
+    q = request.GET.get("q", "").strip()
+    if q:
+        areas = frozenset({policy.Area.IDENTITY, policy.Area.CLINICAL})
+        rows = [r for r in rows if _matches(r, q, areas)]
+    due = sum(1 for r in rows if r.due)
+    result = request.session.pop(RESULT_KEY, None)
+    return render(
+        request,
+        "treatment/dosing.html",
+        {
+            "rows": rows,
+            "due": due,
+            "q": q,
+            "result": result,
+            "result_for": result["patient"] if result else None,
+            "result_medication": result["medication"] if result else None,
+            "windows": window_notes(request.user, timezone.now()),
+        },
+    )
+
+
+def _dose_result(request: AuthenticatedHttpRequest, patient_id: int, medication: str) -> dict[str, Any]:
+    """Record the dose; the verdict in plain words and its kind: given, held or blocked."""
+    raw_sequence = request.POST.get("sequence", "")
+    try:
+        outcome = services.record_dose(
+            by=request.user,
+            patient_id=patient_id,
+            sequence=int(raw_sequence) if raw_sequence.isdigit() else None,
+            amount_mg=request.POST.get("amount_mg") or None,
+            sedated=request.POST.get("sedated") == "on",
+            medication=medication,
+            bottle_returned=request.POST.get("bottle_returned") == "on",
+        )
+    except services.DoseBlocked as exc:
+        why = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        return {"kind": "blocked", "text": _("Not given: %(why)s") % {"why": why}}
+    except services.DoseConflict:
+        return {
+            "kind": "blocked",
+            "text": _(
+                "Already given today: this dose is already recorded. "
+                "Reload the list before recording another."
+            ),
+        }
+    except InvalidInput as exc:
+        if not request.POST.get("amount_mg", "").strip() and any(e.field == "amount_mg" for e in exc.errors):
+            text = _("Not given: type the amount given (mg). It is never filled in for you.")
+        elif any(e.field == "bottle_returned" for e in exc.errors):
+            text = _(
+                "Not given: today is a take-home day. Give a dose at the window only when today's bottle "
+                "is returned unopened, and tick that box."
+            )
+        else:
+            text = _("Not recorded: %(why)s") % {"why": said(exc)}
+        return {"kind": "blocked", "text": text}
+    dose = outcome.dose
+    if dose.status == "held":
+        return {
+            "kind": "held",
+            "text": _("Dose held for %(name)s. A prescriber has been asked to assess.")
+            % {"name": dose.patient.display_name},
+        }
+    return {
+        "kind": "given",
+        "text": _("%(mg)s mg given to %(name)s.")
+        % {"mg": f"{dose.amount_mg.normalize():f}", "name": dose.patient.display_name},
+    }
+
+
+@require_POST
+@login_required
+def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Enter on a row: with htmx, the row comes back with the verdict on it (the list is not reloaded);
+    without JavaScript, POST then redirect to the list, the verdict shown on the same row."""
+    medication = request.POST.get("medication") or "methadone"
+    if medication not in services.WINDOW_MEDICATIONS:
+        medication = "methadone"  # the service names anything else; the window lists only these
+    try:
+        result = _dose_result(request, patient_id, medication)
+    except NotAllowed:
+        raise PermissionDenied from None
+    result |= {"patient": patient_id, "medication": medication}
+    if request.headers.get("HX-Request") == "true":
+        row = services.dosing_row(request.user, patient_id=patient_id, medication=medication)
+        if row is None:  # no longer on the list (discharged, order stopped): the whole page then
+            request.session[RESULT_KEY] = result
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("treatment:dosing")
+            return response
+        return render(request, "treatment/_dosing_row.html", {"r": row, "result": result, "focus": True})
+    request.session[RESULT_KEY] = result
+    anchor = f"#p{patient_id}" + ("" if medication == "methadone" else f"-{medication}")
+    return HttpResponseRedirect(reverse("treatment:dosing") + anchor)

@@ -1,0 +1,175 @@
+"""The intake form: what was used, how and when, and the risks that shape the start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
+from keel.assessments.services import NotAllowed
+from keel.core import intake as core_intake
+from keel.core.rules.inputs import InvalidInput
+from keel.patients.models import zone_of
+from keel.treatment import services, words
+from keel.treatment.models import Intake
+from keel.treatment.views.common import local_time
+
+_INTAKE_FLAGS = (
+    "uses_alone",
+    "recent_lost_tolerance",
+    "serious_mental_illness",
+    "breathing_or_clearance_illness",
+    "has_naloxone",
+    "family_history",
+    "trauma",
+    "mental_health",
+    "peer_environment",
+)
+
+
+def _intake_from_form(post: Any, zone: Any) -> dict[str, Any]:
+    """The intake as the core reads it. An opioid with a time of last use counts as used even when its box
+    was not ticked: a time typed for methadone is never dropped."""
+    opioids = []
+    for code in core_intake.OPIOIDS:
+        when = post.get(f"last_{code}", "").strip()
+        if post.get(f"used_{code}") != "on" and not when:
+            continue
+        opioids.append(
+            {"opioid": code, "routes": post.getlist(f"routes_{code}"), "last_use_at": local_time(when, zone)}
+        )
+    raw_overdoses = post.get("prior_overdoses", "0").strip() or "0"
+    return {
+        "opioids": opioids,
+        "other_substances": post.getlist("other_substances"),
+        "prior_overdoses": int(raw_overdoses) if raw_overdoses.isdigit() else raw_overdoses,
+        "prior_treatment": post.getlist("prior_treatment"),
+        "pregnant": post.get("pregnant") or None,
+        "note": post.get("note", ""),
+        **{k: post.get(k) == "on" for k in _INTAKE_FLAGS},
+    }
+
+
+def _intake_form_state(post: Any | None, previous: Any) -> dict[str, Any]:
+    """What the intake form shows: what was just typed (after an error), else the latest intake's answers
+    with the times of last use left empty (they are asked again), else nothing."""
+    if post is not None:
+        used = {
+            c
+            for c in core_intake.OPIOIDS
+            if post.get(f"used_{c}") == "on" or post.get(f"last_{c}", "").strip()
+        }
+        return {
+            "used": used,
+            "routes": {c: post.getlist(f"routes_{c}") for c in core_intake.OPIOIDS},
+            "last": {c: post.get(f"last_{c}", "").strip() for c in core_intake.OPIOIDS},
+            "other_substances": post.getlist("other_substances"),
+            "prior_treatment": post.getlist("prior_treatment"),
+            "prior_overdoses": post.get("prior_overdoses", ""),
+            "pregnant": post.get("pregnant", ""),
+            "note": post.get("note", ""),
+            "flags": {k for k in _INTAKE_FLAGS if post.get(k) == "on"},
+        }
+    values = previous.values if previous is not None else {}
+    opioids = [o for o in values.get("opioids", []) if isinstance(o, dict)]
+    return {
+        "used": {o.get("opioid") for o in opioids},
+        "routes": {o.get("opioid"): list(o.get("routes", [])) for o in opioids},
+        "last": {},
+        "other_substances": list(values.get("other_substances", [])),
+        "prior_treatment": list(values.get("prior_treatment", [])),
+        "prior_overdoses": str(values.get("prior_overdoses", 0)),
+        "pregnant": values.get("pregnant", ""),
+        "note": "",
+        "flags": {k for k in _INTAKE_FLAGS if values.get(k)},
+    }
+
+
+def _intake_errors(errors: list[Any], sent: list[str]) -> dict[str, str]:
+    """Errors keyed by the form's field names, in plain words."""
+    out: dict[str, str] = {}
+    for e in errors:
+        if e.field.startswith("opioids[") and e.field.endswith("].last_use_at"):
+            index = int(e.field[len("opioids[") : e.field.index("]")])
+            code = sent[index] if index < len(sent) else ""
+            out[f"last_{code}"] = (
+                _("This time is in the future. Check the date and the time.")
+                if "future" in e.reason
+                else _("Give the date and the time of the last use.")
+            )
+        elif e.field.startswith("opioids"):
+            out["opioids"] = _("Check the opioids and how they were used.")
+        elif e.field == "pregnant":
+            out["pregnant"] = _("Choose one.")
+        elif e.field == "prior_overdoses":
+            out["prior_overdoses"] = _("A whole number from 0 to 100.")
+        elif e.field == "note":
+            out["note"] = _("At most 2000 characters.")
+        else:
+            out[e.field] = _("Check this answer.")
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    errors: dict[str, str] = {}
+    post = None
+    if request.method == "POST":
+        patient = policy.get_patient_or_404(
+            request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
+        )
+        raw = _intake_from_form(request.POST, zone_of(patient))
+        try:
+            services.record_intake(by=request.user, patient_id=patient_id, raw=raw)
+        except NotAllowed:
+            raise PermissionDenied from None
+        except InvalidInput as exc:
+            errors = _intake_errors(exc.errors, [o["opioid"] for o in raw["opioids"]])
+            post = request.POST
+        else:
+            messages.success(request, _("Intake saved."))
+            return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+    else:
+        patient = policy.get_patient_or_404(
+            request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
+        )
+    previous = Intake.objects.filter(patient=patient).first()
+    state = _intake_form_state(post, previous)
+    rows = [
+        {
+            "code": code,
+            "name": words.opioid(code),
+            "used": code in state["used"],
+            "routes": [(r, words.ROUTES[r], r in state["routes"].get(code, [])) for r in core_intake.ROUTES],
+            "last": state["last"].get(code, ""),
+            "error": errors.get(f"last_{code}", ""),
+        }
+        for code in core_intake.OPIOIDS
+    ]
+    return render(
+        request,
+        "treatment/intake.html",
+        {
+            "patient": patient,
+            "errors": errors,
+            "state": state,
+            "rows": rows,
+            "previous": previous if post is None else None,
+            "other": [(c, words.OTHER[c], c in state["other_substances"]) for c in core_intake.OTHER],
+            "prior": [
+                (c, words.PRIOR[c], c in state["prior_treatment"]) for c in core_intake.PRIOR_TREATMENT
+            ],
+            "zone": zone_of(patient),
+        },
+        status=422 if errors else 200,
+    )

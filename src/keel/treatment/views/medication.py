@@ -1,0 +1,249 @@
+"""A patient's medication record: the page, and one view per action on it, each at its own URL (named as the
+API's routes). Each action calls one service; the page comes back with the outcome in a message (no
+JavaScript needed). Permissions and guard rails live in the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
+from keel.assessments.services import NotAllowed
+from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.methadone import CRITERIA
+from keel.patients.models import FlagKind, local_today
+from keel.treatment import readiness, services, words
+from keel.treatment.models import FillSource
+from keel.treatment.views.common import errors_text
+
+
+@require_safe
+@login_required
+def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    record = services.medication_record(request.user, patient_id=patient_id)
+    review = services.take_home_review(record.patient) if policy.can_prescribe(request.user) else None
+    flag_words = dict(FlagKind.choices) | {"missed_doses": _("Missed observed doses")}
+    for dose in record.doses:  # the check's verdict in words, never its code
+        setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
+    return render(
+        request,
+        "treatment/medication.html",
+        {
+            "ntx": _naltrexone_view(record.patient) if policy.can_record_dose(request.user) else None,
+            "r": record,
+            "patient": record.patient,
+            "criteria": CRITERIA,
+            "can_prescribe": policy.can_prescribe(request.user),
+            "can_dose": policy.can_record_dose(request.user),
+            "fill_sources": FillSource.choices,
+            "review": review,
+            "today": local_today(record.patient, timezone.now()),
+            "concerns": [
+                (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
+                for c in (review.concerns if review else [])
+            ],
+        },
+    )
+
+
+def _naltrexone_view(patient: Any) -> dict[str, Any]:
+    """XR-naltrexone readiness for a first injection, in words."""
+    read = readiness.naltrexone_readiness(patient, timezone.now())
+    decision = read.decision
+    return {
+        "code": decision.decision if decision else "needs",
+        "verdict": words.NALTREXONE.get(decision.decision, "") if decision else "",
+        "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
+        "sources": words.sources(decision),
+    }
+
+
+def _back(request: AuthenticatedHttpRequest, patient_id: int, act: Callable[[], str]) -> HttpResponse:
+    """Run one action (its service call; it returns what to tell on success) and go back to the medication
+    page with the outcome as a message. A role the service refuses outright: 403. A refusal the nurse reads
+    on the page (a held dose, ending a plan, a plan already ended) or bad input: said on the page."""
+    try:
+        messages.success(request, act())
+    except (services.HeldDoseNotAllowed, services.TakeHomeEndNotAllowed, services.PlanAlreadyEnded) as exc:
+        messages.error(request, _("Not saved: %(why)s") % {"why": str(exc)})
+    except NotAllowed:
+        raise PermissionDenied from None
+    except InvalidInput as exc:
+        messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})
+    return HttpResponseRedirect(reverse("treatment:medication", args=[patient_id]))
+
+
+@require_POST
+@login_required
+def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.prescribe(
+            by=request.user,
+            patient_id=patient_id,
+            medication=post.get("medication", ""),
+            dose_mg=post.get("dose_mg"),
+            note=post.get("note", ""),
+            override_reason=post.get("override_reason", ""),
+        )
+        return _("Order saved.")
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.amend_dose(
+            by=request.user,
+            patient_id=patient_id,
+            dose_id=dose_id,
+            corrected_mg=post.get("corrected_mg") or None,
+            void=post.get("void") == "on",
+            reason=post.get("reason", ""),
+        )
+        return _("Correction saved. The original record is kept.")
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def override(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.add_override(
+            by=request.user,
+            patient_id=patient_id,
+            kind=post.get("kind", "limit"),
+            max_total_mg=post.get("max_total_mg"),
+            reason=post.get("reason", ""),
+        )
+        return _("Override saved for today.")
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def take_home(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        plan = services.decide_take_home(
+            by=request.user,
+            patient_id=patient_id,
+            criteria={key: post.get(key) == "on" for key, _text in CRITERIA},
+            state_max_days=post.get("state_max_days") or None,
+            start_on=post.get("start_on") or None,
+            acknowledged_flags=post.getlist("acknowledged_flags"),
+            bottle_days=post.get("bottle_days", "").replace(",", " ") or None,
+            closure_day=post.get("closure_day") or None,
+        )
+        return _("Take-home decision: up to %(n)s days.") % {"n": plan.max_supply_days}
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def end_take_home(request: AuthenticatedHttpRequest, patient_id: int, plan_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.end_take_home_plan(
+            by=request.user,
+            patient_id=patient_id,
+            plan_id=plan_id,
+            reason=post.get("reason", ""),
+            from_day=post.get("from_day") or None,
+            returned_days=post.get("returned_days", "").replace(",", " ") or None,
+        )
+        return _("The take-home plan is ended. It stays in the record with your reason.")
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def create_fill(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.record_fill(
+            by=request.user,
+            patient_id=patient_id,
+            order_id=post.get("order", ""),
+            filled_on=post.get("filled_on", ""),
+            days_supply=post.get("days_supply", ""),
+            source=post.get("source", ""),
+        )
+        return _("Fill saved.")
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def void_fill(request: AuthenticatedHttpRequest, patient_id: int, fill_id: int) -> HttpResponse:
+    def act() -> str:
+        services.void_fill(
+            by=request.user, patient_id=patient_id, fill_id=fill_id, reason=request.POST.get("reason", "")
+        )
+        return _("The fill is voided. The original record is kept.")
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def qtc(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    raw = request.POST.get("qtc_ms", "")
+
+    def act() -> str:
+        services.record_qtc(by=request.user, patient_id=patient_id, qtc_ms=int(raw) if raw.isdigit() else raw)
+        return _("QTc saved.")
+
+    return _back(request, patient_id, act)
+
+
+@require_POST
+@login_required
+def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    try:
+        outcome = services.record_injection(
+            by=request.user,
+            patient_id=patient_id,
+            site=request.POST.get("site", ""),
+            naloxone_challenge_negative=request.POST.get("naloxone_challenge_negative") == "on",
+        )
+        verdict = words.NALTREXONE.get(outcome.decision.decision, "")
+        said = " ".join(words.reason_text(r) for r in outcome.decision.reasons)
+        messages.success(
+            request, _("Injection recorded. %(verdict)s. %(why)s") % {"verdict": verdict, "why": said}
+        )
+    except NotAllowed:
+        raise PermissionDenied from None
+    except services.DoseBlocked as exc:
+        verdict = words.NALTREXONE.get(exc.decision.decision, "")
+        said = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        messages.error(request, _("Not given: %(verdict)s. %(why)s") % {"verdict": verdict, "why": said})
+    except InvalidInput as exc:
+        messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})
+    return HttpResponseRedirect(reverse("treatment:medication", args=[patient_id]))

@@ -1,0 +1,276 @@
+"""The buprenorphine start page: readiness, the order, the first doses, naloxone and care-plan goals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
+from keel.assessments.services import NotAllowed
+from keel.core import intake as core_intake
+from keel.core.rules.inputs import InvalidInput
+from keel.patients.models import zone_of
+from keel.treatment import services, words
+from keel.treatment.models import CareArea, NaloxoneProduct
+from keel.treatment.views.common import ago, last_use_from_page, said
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def start(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    if request.method == "POST":
+        return _start_post(request, patient_id)
+    return _render_start(request, patient_id)
+
+
+def _readiness_view(read: Any, now: datetime) -> dict[str, Any]:
+    """The readiness card in words: the verdict, each opioid's last use and wait, the COWS used and its age,
+    and what is still needed. No codes reach the page (the codes only name CSS classes)."""
+    decision = read.readiness
+    details = {r["opioid"]: r for r in decision.details["opioids"]} if decision else {}
+    rows = []
+    uses = read.uses.uses if read.uses else {}
+    for code in core_intake.OPIOIDS:
+        use = uses.get(code)
+        if use is None:
+            continue
+        row = details.get(code, {})
+        rows.append(
+            {
+                "name": words.opioid(code),
+                "at": use.at,
+                "ago": ago(now - use.at) if use.at else "",
+                "source": words.SOURCES.get(use.source, ""),
+                "wait": f"{row['wait_hours']:g}" if row.get("wait_hours") is not None else "",
+                "status": words.STATUS.get(row.get("status", ""), ""),
+                "css": row.get("status", "unknown"),
+            }
+        )
+    cows = None
+    if read.cows is not None:
+        status = decision.details["cows"]["status"] if decision else ""
+        cows = {
+            "total": read.cows.total,
+            "at": read.cows.filled_at,
+            "ago": ago(now - read.cows.filled_at),
+            "status": words.SCORE_STATUS.get(status, ""),
+            "fresh_hours": read.policy.get("cows_fresh_hours"),
+        }
+    asked = read.uses.asked_at if read.uses else None
+    return {
+        "code": decision.decision if decision else "needs",
+        "verdict": words.READINESS.get(decision.decision, "") if decision else "",
+        "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
+        "sources": words.sources(decision),
+        "rows": rows,
+        "cows": cows,
+        "needs": [words.NEEDS[m] for m in read.missing],
+        "asked_at": asked,
+        "asked_ago": ago(now - asked) if asked else "",
+        "report_hours": read.policy.get("last_use_report_hours"),
+    }
+
+
+SCREEN_NAMES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"), ("cssrs-screen", "C-SSRS"), ("ort", "ORT"))
+
+
+def _render_start(
+    request: AuthenticatedHttpRequest,
+    patient_id: int,
+    *,
+    typed: Any = None,
+    form: str = "",
+    error: str = "",
+    field_errors: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The start page; after a refused form, the same page with what was typed and the error beside it."""
+    view = services.start_view(request.user, patient_id=patient_id)
+    from keel.assessments.meaning import diagnosis_code, explain, specifiers
+
+    dsm = view.latest.get("dsm5-oud")
+    limit = None
+    if view.context is not None:
+        from keel.treatment.policy_store import effective_policy
+
+        p = effective_policy(view.patient, "buprenorphine-dose-limit")
+        limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
+    now = view.now or timezone.now()
+    return render(
+        request,
+        "treatment/start.html",
+        {
+            "v": view,
+            "patient": view.patient,
+            "zone": zone_of(view.patient),
+            "ready": _readiness_view(view.read, now) if view.read else None,
+            "overdose_reasons": [
+                words.reason_text(r) for r in (view.overdose.reasons if view.overdose else ())
+            ],
+            "dsm_label": explain("dsm5-oud", dsm.band or None)[0] if dsm else "",
+            "dsm_code": diagnosis_code(dsm.band) if dsm else "",
+            "dsm_specifiers": specifiers((dsm.result or {}).get("flags")) if dsm else [],
+            "dsm": dsm,
+            "screens": [
+                (
+                    c,
+                    name,
+                    view.latest.get(c),
+                    explain(c, view.latest[c].band or None)[0] if c in view.latest else "",
+                )
+                for c, name in SCREEN_NAMES
+            ],
+            "last_use_rows": [
+                {
+                    "code": code,
+                    "name": name,
+                    "value": (typed or {}).get(f"last_{code}", "") if form == "last_use" else "",
+                    "error": (field_errors or {}).get(f"last_{code}", ""),
+                }
+                for code, name in words.opioid_choices()
+            ],
+            "day_limit": limit,
+            "can_prescribe": policy.can_prescribe(request.user),
+            "can_dose": policy.can_record_dose(request.user),
+            "can_plan": policy.can_write_care_record(request.user),
+            "team": view.patient.care_team.select_related("user")
+            if policy.can_write_care_record(request.user)
+            else [],
+            "products": NaloxoneProduct.choices,
+            "areas": CareArea.choices,
+            "schedule": services.schedule_rows(view.order) if view.order else [],
+            "typed": typed or {},
+            "form_with_error": form,
+            "form_error": error,
+            "field_errors": field_errors or {},
+        },
+        status=422 if form else 200,
+    )
+
+
+def _slot(raw: str) -> Any:
+    """The dose slot a page's form sent: a number, or the text as typed (the service names a bad one)."""
+    return int(raw) if raw.isdigit() else (raw or None)
+
+
+def _start_post(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post, form = request.POST, request.POST.get("form", "")
+    back = HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+    try:
+        if form == "last_use":
+            patient = policy.get_patient_or_404(
+                request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
+            )
+            errors = last_use_from_page(request, patient_id, zone_of(patient))
+            if errors:
+                return _render_start(
+                    request,
+                    patient_id,
+                    typed=post,
+                    form=form,
+                    error=_("Not saved: check the times marked below."),
+                    field_errors=errors,
+                )
+            messages.success(request, _("Times of last use saved."))
+        elif form == "order":
+            services.prescribe(
+                by=request.user,
+                patient_id=patient_id,
+                medication="buprenorphine",
+                dose_mg=post.get("dose_mg"),
+                home_start=post.get("home_start") == "on",
+                schedule=_schedule_from_text(post.get("schedule", "")),
+                override_reason=post.get("override_reason", ""),
+            )
+            messages.success(request, _("Order saved."))
+        elif form == "dose":
+            outcome = services.record_dose(
+                by=request.user,
+                patient_id=patient_id,
+                medication="buprenorphine",
+                amount_mg=post.get("amount_mg") or None,
+                sedated=post.get("sedated") == "on",
+                sequence=_slot(
+                    post.get("sequence", "")
+                ),  # the form's slot: a second Enter is "already given"
+            )
+            messages.success(request, " ".join(words.reason_text(r) for r in outcome.decision.reasons))
+        elif form == "override":
+            services.add_override(
+                by=request.user,
+                patient_id=patient_id,
+                medication="buprenorphine",
+                kind=post.get("kind", "limit"),
+                max_total_mg=post.get("max_total_mg"),
+                reason=post.get("reason", ""),
+            )
+            messages.success(request, _("Override saved for today."))
+        elif form == "naloxone":
+            services.dispense_naloxone(
+                by=request.user,
+                patient_id=patient_id,
+                product=post.get("product", ""),
+                quantity=post.get("quantity", "1"),
+            )
+            messages.success(request, _("Naloxone kit recorded."))
+        elif form == "goal":
+            services.add_goal(
+                by=request.user,
+                patient_id=patient_id,
+                area=post.get("area", ""),
+                goal=post.get("goal", ""),
+                responsible_id=post.get("responsible", ""),
+                review_on=post.get("review_on", ""),
+            )
+            messages.success(request, _("Goal added to the care plan."))
+        else:
+            messages.error(request, _("Unknown form."))
+    except NotAllowed:
+        raise PermissionDenied from None
+    except services.DoseBlocked as exc:
+        why = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        return _render_start(
+            request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
+        )
+    except services.DoseConflict:
+        return _render_start(
+            request,
+            patient_id,
+            typed=post,
+            form=form,
+            error=_(
+                "Already given today: this dose is already recorded. "
+                "Reload the page before recording another."
+            ),
+        )
+    except InvalidInput as exc:
+        return _render_start(
+            request, patient_id, typed=post, form=form, error=_("Not saved: %(why)s") % {"why": said(exc)}
+        )
+    return back
+
+
+def _schedule_from_text(text: str) -> Any:
+    """Lines of "day mg" (e.g. "1 0.5") as the core's schedule; a line that does not parse is passed on as
+    written so that the core names it."""
+    steps: list[Any] = []
+    for line in text.strip().splitlines():
+        parts = line.replace(",", " ").split()
+        if len(parts) == 2 and parts[0].isdigit():
+            try:
+                steps.append({"day": int(parts[0]), "mg": float(parts[1])})
+                continue
+            except ValueError:
+                pass
+        steps.append({"day": line, "mg": None})
+    return steps
