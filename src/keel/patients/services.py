@@ -811,6 +811,9 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
         from keel.treatment.services import end_take_home_plans  # issue #13: take-home plans end too
 
         ended_plans = end_take_home_plans(patient, ended)
+        from keel.appointments.services import cancel_coming  # issue #19: no visit, no reminder after it
+
+        cancel_coming(by=by, patient=patient)
         audit.record(
             actor=by,
             action=Action.UPDATE,
