@@ -355,7 +355,7 @@ def message_for(choice: ReminderChoice, appointment: Appointment, to: str) -> ch
     ) % {
         "date": formats.date_format(local, "DATE_FORMAT"),
         "time": formats.time_format(local, "TIME_FORMAT"),
-        "home": channels.account_url(),
+        "home": channels.account_url("appointments:mine"),
         "stop": link,
     }
     return channels.Message(to=to, subject=_("Your appointment reminder"), body=body, stop_url=link)

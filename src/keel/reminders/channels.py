@@ -27,10 +27,11 @@ class Message:
     stop_url: str
 
 
-def account_url() -> str:
+def account_url(page: str) -> str:
     """The address a message says to open: the sign-in page, whose title and words are neutral (a phone's
-    link preview shows them in the message thread; the public home page is about opioids)."""
-    return settings.KEEL_PUBLIC_URL.rstrip("/") + reverse("accounts:login")
+    link preview shows them in the message thread; the public home page is about opioids), leading to the
+    person's `page` (a URL name) once signed in."""
+    return f"{settings.KEEL_PUBLIC_URL.rstrip('/')}{reverse('accounts:login')}?next={reverse(page)}"
 
 
 class PermanentSendError(Exception):

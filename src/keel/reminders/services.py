@@ -82,7 +82,7 @@ def message_for(delivery: Delivery, to: str) -> channels.Message:
     body = _(
         "Hello. This is the reminder you asked for at this time.\n\nOpen your account: %(home)s\n\n"
         "To stop this reminder: %(stop)s"
-    ) % {"home": channels.account_url(), "stop": link}
+    ) % {"home": channels.account_url("recovery:reminders"), "stop": link}
     return channels.Message(to=to, subject=_("Your reminder"), body=body, stop_url=link)
 
 
