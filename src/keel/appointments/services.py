@@ -380,12 +380,16 @@ def send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sms = channels.sms_sender()
     sent = 0
-    upcoming = Appointment.objects.filter(
-        status=Status.SCHEDULED,
-        starts_at__gt=now,
-        starts_at__lte=now + LOOKAHEAD,
-        patient__appointment_reminders__isnull=False,
-    ).filter(_remindable()).select_related("patient__program", "patient__user", "patient__appointment_reminders")
+    upcoming = (
+        Appointment.objects.filter(
+            status=Status.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + LOOKAHEAD,
+            patient__appointment_reminders__isnull=False,
+        )
+        .filter(_remindable())
+        .select_related("patient__program", "patient__user", "patient__appointment_reminders")
+    )
     for appointment in upcoming:
         patient = appointment.patient
         choice = patient.appointment_reminders

@@ -106,9 +106,7 @@ def send_due(*, now: datetime | None = None) -> int:
     # Not to an account the clinic turned off: its owner can no longer sign in to stop or change them.
     deliveries = Delivery.objects.filter(
         reminder__active=True, reminder__patient__user__is_active=True
-    ).select_related(
-        "reminder__patient__program", "reminder__patient__user"
-    )
+    ).select_related("reminder__patient__program", "reminder__patient__user")
     for delivery in deliveries:
         reminder = delivery.reminder
         day = due_day(reminder.at, zone_of(reminder.patient), now)
