@@ -368,6 +368,15 @@ def main() -> int:
         if stop:
             page = Browser(args.https, cafile).get(urlsplit(stop.group(1)).path)
             check(page.status == 200, "the stop link opens over HTTPS", str(page.status))
+        account = re.search(r"(https://\S+/accounts/login/\?next=/\S*)", reminder)
+        check(bool(account), "the reminder links to the sign-in page, not the home page")
+        if account:
+            opened = Browser(args.https, cafile).get(urlsplit(account.group(1)).path)
+            check(
+                opened.status == 200 and "overdose" not in opened.body.lower(),
+                "the account link opens the neutral sign-in page over HTTPS",
+                str(opened.status),
+            )
 
     print("==> a patient signs in over HTTPS and checks in; the other process reads it back")
     patient = Browser(args.https, cafile)

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -39,10 +40,21 @@ def _notice(request: HttpRequest) -> str:
     return ""
 
 
+def _next(request: HttpRequest) -> str:
+    """Where signing in leads: `next` when it is a path on this site (the link in a reminder opens the
+    sign-in page with the person's page as `next`), else the home page. Never another site."""
+    target = request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("web:home")
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return HttpResponseRedirect(reverse("web:home"))
+        return HttpResponseRedirect(_next(request))
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -53,15 +65,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
             error = _("That username and password do not match. Please try again.")
         elif services.second_factor_required(user):
             request.session.cycle_key()
-            request.session[PENDING] = {"user_id": user.pk, "at": timezone.now().timestamp(), "tries": 0}
+            request.session[PENDING] = {
+                "user_id": user.pk,
+                "at": timezone.now().timestamp(),
+                "tries": 0,
+                "next": _next(request),
+            }
             return HttpResponseRedirect(reverse("accounts:verify"))
         else:
-            return _complete_login(request, user, device=None)
+            return _complete_login(request, user, device=None, to=_next(request))
     return render(request, "accounts/login.html", {"form": form, "error": error, "notice": _notice(request)})
 
 
-def _complete_login(request: HttpRequest, user: User, device: Any) -> HttpResponse:
-    request.session.pop(PENDING, None)
+def _complete_login(request: HttpRequest, user: User, device: Any, to: str = "") -> HttpResponse:
+    pending = request.session.pop(PENDING, None) or {}
     login(request, user, backend=BACKEND)
     if device is not None:
         otp_login(request, device)
@@ -69,7 +86,7 @@ def _complete_login(request: HttpRequest, user: User, device: Any) -> HttpRespon
     if user.preferred_language:
         request.session["_language"] = user.preferred_language
     audit.record(actor=user, action=Action.LOGIN, target_type="user", target_id=user.pk)
-    return HttpResponseRedirect(reverse("web:home"))
+    return HttpResponseRedirect(to or pending.get("next") or reverse("web:home"))
 
 
 @require_http_methods(["GET", "POST"])

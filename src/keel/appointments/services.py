@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from keel.core.appointments import (
 )
 from keel.core.rules.inputs import FieldError, FieldsInvalid, record_id
 from keel.jobs.schedule import backoff
-from keel.patients.models import Patient, zone_of
+from keel.patients.models import Enrollment, EnrollmentStatus, Patient, zone_of
 from keel.reminders import channels
 from keel.reminders.models import Channel, SendStatus
 
@@ -313,6 +313,38 @@ def _unreachable(patient: Patient, channel: str) -> str:
     return ""
 
 
+def cancel_coming(*, by: Any, patient: Patient, now: datetime | None = None) -> list[int]:
+    """Cancel the person's scheduled appointments still to come, each audited (on discharge: no visit and
+    no reminder of one after the episode of care ended). The caller has checked `by` may end the episode
+    and holds the transaction. Returns the ids cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Appointment.objects.select_for_update()
+            .filter(patient=patient, status=Status.SCHEDULED, starts_at__gt=now)
+            .values_list("pk", flat=True)
+        )
+        Appointment.objects.filter(pk__in=ids).update(status=Status.CANCELLED, updated_at=now)
+        for pk in ids:
+            record_for_patient(
+                by,
+                patient,
+                Action.UPDATE,
+                "appointment",
+                pk,
+                reason="discharged",
+                detail={"status": Status.CANCELLED},
+            )
+    return ids
+
+
+def _remindable() -> Q:
+    """Whose appointment reminders may go out: an active account of a person in care now (not after a
+    discharge, a death or a deactivated account)."""
+    in_care = Enrollment.objects.filter(patient=OuterRef("patient"), status=EnrollmentStatus.ACTIVE)
+    return Q(patient__user__is_active=True) & Q(Exists(in_care))
+
+
 def own_patient(user: Any, action: Action, *, audit_success: bool = True) -> Patient:
     """A patient's own record (appointments are a program's: a self-guided account has none)."""
     if getattr(user, "role", None) != Role.PATIENT:
@@ -342,17 +374,18 @@ def stop_url(choice: ReminderChoice) -> str:
 
 def message_for(choice: ReminderChoice, appointment: Appointment, to: str) -> channels.Message:
     """The words of an appointment reminder, in the active language: only that there is an appointment at
-    a local date and time, where to open Keel, and how to stop these reminders. No kind of visit, no staff
-    name, no program, no name of the person."""
+    a local date and time, where to sign in, and how to stop these reminders. No kind of visit, no staff
+    name, no program, no name of the person, no product name; the time is not last in its sentence (the
+    English "a.m." would take a second full stop)."""
     local = appointment.starts_at.astimezone(zone_of(appointment.patient))
     link = stop_url(choice)
     body = _(
-        "Hello. You have an appointment on %(date)s at %(time)s.\n\nOpen Keel: %(home)s\n\n"
+        "Hello. You have an appointment at %(time)s on %(date)s.\n\nOpen your account: %(home)s\n\n"
         "To stop appointment reminders: %(stop)s"
     ) % {
         "date": formats.date_format(local, "DATE_FORMAT"),
         "time": formats.time_format(local, "TIME_FORMAT"),
-        "home": settings.KEEL_PUBLIC_URL.rstrip("/") + "/",
+        "home": channels.account_url("appointments:mine"),
         "stop": link,
     }
     return channels.Message(to=to, subject=_("Your appointment reminder"), body=body, stop_url=link)
@@ -377,12 +410,16 @@ def send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sms = channels.sms_sender()
     sent = 0
-    upcoming = Appointment.objects.filter(
-        status=Status.SCHEDULED,
-        starts_at__gt=now,
-        starts_at__lte=now + LOOKAHEAD,
-        patient__appointment_reminders__isnull=False,
-    ).select_related("patient__program", "patient__user", "patient__appointment_reminders")
+    upcoming = (
+        Appointment.objects.filter(
+            status=Status.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + LOOKAHEAD,
+            patient__appointment_reminders__isnull=False,
+        )
+        .filter(_remindable())
+        .select_related("patient__program", "patient__user", "patient__appointment_reminders")
+    )
     for appointment in upcoming:
         patient = appointment.patient
         choice = patient.appointment_reminders
@@ -466,6 +503,7 @@ def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
         choice = ReminderChoice.objects.filter(patient=appointment.patient).first()
         if (
             choice is None
+            or not Appointment.objects.filter(_remindable(), pk=appointment.pk).exists()
             or choice.channel != row.channel
             or appointment.status != Status.SCHEDULED
             or appointment.version != row.version

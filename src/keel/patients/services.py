@@ -867,6 +867,9 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             from keel.treatment.services import end_overrides  # issue #18: the episode's overrides end too
 
             ended_overrides = end_overrides(patient, ended, timezone.now())
+            from keel.appointments.services import cancel_coming  # issue #19: no visit, no reminder after it
+
+            cancel_coming(by=by, patient=patient)
             audit.record(
                 actor=by,
                 action=Action.UPDATE,

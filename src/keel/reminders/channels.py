@@ -14,6 +14,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -24,6 +25,13 @@ class Message:
     subject: str
     body: str
     stop_url: str
+
+
+def account_url(page: str) -> str:
+    """The address a message says to open: the sign-in page, whose title and words are neutral (a phone's
+    link preview shows them in the message thread; the public home page is about opioids), leading to the
+    person's `page` (a URL name) once signed in."""
+    return f"{settings.KEEL_PUBLIC_URL.rstrip('/')}{reverse('accounts:login')}?next={reverse(page)}"
 
 
 class PermanentSendError(Exception):

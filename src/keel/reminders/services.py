@@ -77,13 +77,12 @@ def stop_url(delivery: Delivery) -> str:
 
 def message_for(delivery: Delivery, to: str) -> channels.Message:
     """The words of a reminder: no health information (not its kind, no medication, no program, no name),
-    only that the person asked for a reminder now, where to open Keel, and how to stop it."""
+    only that the person asked for a reminder now, where to sign in, and how to stop it. No product name."""
     link = stop_url(delivery)
-    home = settings.KEEL_PUBLIC_URL.rstrip("/") + "/"
     body = _(
-        "Hello. This is the reminder you asked for at this time.\n\nOpen Keel: %(home)s\n\n"
+        "Hello. This is the reminder you asked for at this time.\n\nOpen your account: %(home)s\n\n"
         "To stop this reminder: %(stop)s"
-    ) % {"home": home, "stop": link}
+    ) % {"home": channels.account_url("recovery:reminders"), "stop": link}
     return channels.Message(to=to, subject=_("Your reminder"), body=body, stop_url=link)
 
 
@@ -104,9 +103,10 @@ def send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sms = channels.sms_sender()
     sent = 0
-    deliveries = Delivery.objects.filter(reminder__active=True).select_related(
-        "reminder__patient__program", "reminder__patient__user"
-    )
+    # Not to an account the clinic turned off: its owner can no longer sign in to stop or change them.
+    deliveries = Delivery.objects.filter(
+        reminder__active=True, reminder__patient__user__is_active=True
+    ).select_related("reminder__patient__program", "reminder__patient__user")
     for delivery in deliveries:
         reminder = delivery.reminder
         day = due_day(reminder.at, zone_of(reminder.patient), now)
@@ -152,6 +152,8 @@ def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
             delivery is None
             or delivery.channel != row.channel
             or not reminder.active
+            or reminder.patient.user is None
+            or not reminder.patient.user.is_active
             or reminder.done_on == row.local_date
         ):
             _finish(row, SendStatus.STOPPED, now)

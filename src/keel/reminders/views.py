@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,15 +19,21 @@ from keel.reminders import services
 from keel.reminders.models import Delivery
 
 
+def _gone(request: HttpRequest) -> HttpResponse:
+    """A link that is no one's (or already used): the neutral layout, not the site's 404 with its crisis
+    line, as the stop pages themselves."""
+    return render(request, "web/neutral_404.html", status=404)
+
+
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def stop(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if not services.stop(token):
-            raise Http404
+            return _gone(request)
         return render(request, "reminders/stopped.html")
     if not Delivery.objects.filter(stop_token=token).exists():
-        raise Http404
+        return _gone(request)
     return render(request, "reminders/stop.html", {"token": token})
 
 
