@@ -351,3 +351,74 @@ def test_a_readmission_without_the_notice_and_consent_names_both(world: World) -
         "notice_given: give the person the privacy notice for their records, then "
         "confirm; consented: the person must consent to treatment; then confirm",
     )
+
+
+# --- keel program_settings and keel photo -------------------------------------------------------------
+
+
+def test_an_admin_sets_the_dosing_hours_from_the_command_line(world: World) -> None:
+    data = json.dumps({"time_zone": "America/New_York", "dosing_opens": "06:00", "dosing_closes": "13:30"})
+    code, out, _ = _keel("program_settings", *ADMIN, "--data", data, "--json")
+    assert (code, json.loads(out)["dosing_opens"]) == (0, "06:00")
+
+
+def test_settings_with_a_bad_time_name_the_field(world: World) -> None:
+    data = {"time_zone": "America/New_York", "dosing_opens": "6 in the morning", "dosing_closes": "13:30"}
+    code, _, error = _keel("program_settings", *ADMIN, "--data", json.dumps(data))
+    assert (code, error.startswith("dosing_opens: ")) == (2, True)
+
+
+def test_a_nurse_may_not_change_program_settings(world: World) -> None:
+    data = json.dumps({"dosing_opens": "06:00", "dosing_closes": "13:30"})
+    code, _, _ = _keel("program_settings", "--by", "r-nurse", "--program", "riverside", "--data", data)
+    assert code == 2
+
+
+def test_settings_that_are_not_json_exit_2(world: World) -> None:
+    code, _, error = _keel("program_settings", *ADMIN, "--data", "{")
+    assert (code, error.startswith("--data: ")) == (2, True)
+
+
+def _jpeg(tmp_path: Any) -> str:
+    from PIL import Image
+
+    path = tmp_path / "face.jpg"
+    Image.new("RGB", (64, 80), (120, 150, 190)).save(path, "JPEG")
+    return str(path)
+
+
+def test_the_desk_takes_a_photo_from_a_file(world: World, tmp_path: Any) -> None:
+    from keel.patients.models import PatientPhoto
+
+    args = ("--by", "r-program_admin", "--patient-id", str(world.alice.pk), "--file", _jpeg(tmp_path))
+    code, _, _ = _keel("photo", "set", *args)
+    assert (code, PatientPhoto.objects.filter(patient=world.alice).count()) == (0, 1)
+
+
+def test_a_file_that_is_not_a_photo_names_the_field(world: World, tmp_path: Any) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a photo")
+    args = ("--by", "r-program_admin", "--patient-id", str(world.alice.pk), "--file", str(path))
+    code, _, error = _keel("photo", "set", *args)
+    assert (code, error.startswith("photo: ")) == (2, True)
+
+
+def test_a_peer_specialist_may_not_take_a_photo(world: World, tmp_path: Any) -> None:
+    args = ("--by", "r-peer_specialist", "--patient-id", str(world.alice.pk), "--file", _jpeg(tmp_path))
+    code, _, _ = _keel("photo", "set", *args)
+    assert code == 2
+
+
+def test_another_programs_patient_gets_no_photo(world: World, tmp_path: Any) -> None:
+    args = ("--by", "r-program_admin", "--patient-id", str(world.charlie.pk), "--file", _jpeg(tmp_path))
+    code, _, error = _keel("photo", "set", *args)
+    assert (code, error.startswith("--patient-id: ")) == (2, True)
+
+
+def test_the_desk_removes_a_photo(world: World, tmp_path: Any) -> None:
+    from keel.patients.models import PatientPhoto
+
+    by = ("--by", "r-program_admin", "--patient-id", str(world.alice.pk))
+    _keel("photo", "set", *by, "--file", _jpeg(tmp_path))
+    code, _, _ = _keel("photo", "remove", *by)
+    assert (code, PatientPhoto.objects.filter(patient=world.alice).exists()) == (0, False)
