@@ -63,7 +63,7 @@ def _pages() -> list[tuple[str, str]]:
         if (
             route.method != "GET"
             or route.path.startswith("/api/")
-            or route.path.endswith(".pdf")
+            or route.path.endswith((".pdf", "/photo/"))  # a document or an image, not a page with forms
             or other_ids
         ):
             continue
