@@ -138,6 +138,19 @@ def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> Patie
 # --- Registration at the front desk (issue #18, journey 0) ----------------------------------------------
 
 
+def _audit_denial(by: User, patient: Patient, target_type: str, reason: str) -> None:
+    """The audit row of an in-scope action this role may not take (before NotAllowed is raised)."""
+    audit.record(
+        actor=by,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type=target_type,
+        reason=reason,
+    )
+
+
 class NotAllowed(PermissionError):
     """An in-scope action this role may not take (403, audited)."""
 
@@ -493,15 +506,7 @@ def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -
         audit_success=False,
     )
     if not policy.can_register_patient(by, patient.program_id):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient",
-            reason="role may not change contact details",
-        )
+        _audit_denial(by, patient, "patient", "role may not change contact details")
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers change contact details."))
     if action != Action.READ:  # the email and phone route the account's messages (a password reset)
         _refuse_emergency_access(by, patient, "patient", "change contact details")
@@ -584,15 +589,7 @@ def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
         by, patient_id, action=action, target_type="care_team", audit_success=False
     )
     if not policy.can_manage_care_team(by, patient.program_id):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="care_team",
-            reason="role may not manage care teams",
-        )
+        _audit_denial(by, patient, "care_team", "role may not manage care teams")
         raise NotAllowed(_("Only the program's admins change care teams."))
     return patient
 
@@ -728,15 +725,7 @@ def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
         by, patient_id, area=Area.CLINICAL, action=action, target_type="enrollment", audit_success=False
     )
     if not policy.can_manage_episode(by, patient.program_id):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="enrollment",
-            reason="role may not discharge or readmit",
-        )
+        _audit_denial(by, patient, "enrollment", "role may not discharge or readmit")
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers discharge and readmit."))
     _refuse_emergency_access(by, patient, "enrollment", "discharge, readmit or transfer")
     return patient
@@ -987,15 +976,7 @@ def issue_activation_code(
         by, patient_id, action=Action.CREATE, target_type="activation_code", audit_success=False
     )
     if not policy.can_register_patient(by, patient.program_id):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="activation_code",
-            reason="role may not issue activation codes",
-        )
+        _audit_denial(by, patient, "activation_code", "role may not issue activation codes")
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
     if patient.user_id is not None:
         raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
@@ -1192,15 +1173,7 @@ def issue_reset_code(*, by: User, patient_id: int, data: dict[str, Any]) -> Issu
         by, patient_id, action=Action.CREATE, target_type="password_reset", audit_success=False
     )
     if not policy.can_register_patient(by, patient.program_id):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="password_reset",
-            reason="role may not start a password reset",
-        )
+        _audit_denial(by, patient, "password_reset", "role may not start a password reset")
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers start a password reset."))
     _refuse_emergency_access(by, patient, "password_reset", "start a password reset")
     if not _confirmed(data.get("identity_checked")):
@@ -1302,15 +1275,7 @@ MAX_RESET_REASON = 500
 def _mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
     patient = policy.get_patient_or_404(by, patient_id, action=action, target_type="mfa", audit_success=False)
     if not policy.can_reset_patient_second_factor(by, patient):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="mfa",
-            reason="role may not reset a patient's second factor",
-        )
+        _audit_denial(by, patient, "mfa", "role may not reset a patient's second factor")
         raise NotAllowed(_("Counselors, nurses and prescribers on the care team reset two-step sign-in."))
     return patient
 
