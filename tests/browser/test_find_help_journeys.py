@@ -289,6 +289,10 @@ def test_the_tools_and_the_language_work_with_cookies_blocked(
     page.get_by_label(w["needles"]).check()
     page.get_by_role("button", name=w["meaning"]).click()
     expect(page.get_by_role("region", name=w["pattern"])).to_be_visible()
+    page.wait_for_load_state("load")
+    # A stylesheet still in flight would reach the handler after the context is gone and fail the
+    # next test (seen in CI): let in-flight routes end quietly before closing.
+    context.unroute_all(behavior="ignoreErrors")
     context.close()
 
 
