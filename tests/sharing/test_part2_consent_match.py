@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 from keel.audit.models import AuditEvent
 from keel.sharing import services
 from keel.sharing.models import Consent, ConsentRevocation, Disclosure
+from keel.sharing.services import disclosures
 from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +198,7 @@ def test_a_revocation_that_lands_between_the_check_and_the_write_wins(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     consent_id = _consent(world)
-    real = services._covered
+    real = disclosures._covered  # looked up where `disclose` calls it
     calls = []
 
     def covered_then_revoked(*args: Any, **kwargs: Any) -> Any:
@@ -209,7 +210,7 @@ def test_a_revocation_that_lands_between_the_check_and_the_write_wins(
         calls.append(kwargs.get("lock", False))
         return result
 
-    monkeypatch.setattr(services, "_covered", covered_then_revoked)
+    monkeypatch.setattr(disclosures, "_covered", covered_then_revoked)
     response = _disclose_api(world, consent_id)
     assert (response.status_code, calls, Disclosure.objects.count()) == (422, [False, True], 0)
 
@@ -219,7 +220,7 @@ def test_a_revocation_that_lands_between_the_check_and_the_write_is_audited(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     consent_id = _consent(world)
-    real = services._covered
+    real = disclosures._covered  # looked up where `disclose` calls it
 
     def covered_then_revoked(*args: Any, **kwargs: Any) -> Any:
         result = real(*args, **kwargs)
@@ -229,7 +230,7 @@ def test_a_revocation_that_lands_between_the_check_and_the_write_is_audited(
             )
         return result
 
-    monkeypatch.setattr(services, "_covered", covered_then_revoked)
+    monkeypatch.setattr(disclosures, "_covered", covered_then_revoked)
     _disclose_api(world, consent_id)
     assert (_last_audit().action, _last_audit().reason) == ("denied", "The patient revoked this consent.")
 

@@ -1,0 +1,81 @@
+"""What every sharing write shares: the refusals (`SharingInvalid`, `SharingNotAllowed`), the name on the
+record, a denial's audit row, the password again before a record leaves, the staff member scoped for a
+consent entered on the patient's behalf, and the consent check a disclosure makes (`_covered`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts import services as accounts
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core import sharing as core
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, record_id
+from keel.patients.models import Patient
+from keel.sharing.models import Consent, ConsentRevocation
+
+
+class SharingInvalid(FieldsInvalid):
+    """Bad or refused input to a consent, a disclosure or an emergency access, each field named."""
+
+
+class SharingNotAllowed(Exception):
+    """The caller's role may not do this (audited as a denial)."""
+
+
+def legal_name(patient: Patient) -> str:
+    return f"{patient.given_name} {patient.family_name}"
+
+
+def _invalid(exc: InvalidInput) -> SharingInvalid:
+    return SharingInvalid(exc.errors)
+
+
+def _deny(by: Any, patient: Patient, target_type: str, reason: str) -> None:
+    audit.record_for_patient(by, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=reason)
+
+
+def reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -> None:
+    """The staff member's password again before a record leaves (SECURITY.md: re-authentication before
+    disclosure, export and emergency access); a wrong one is audited as a denial and named as a field."""
+    if not accounts.reauthenticate(by, password, purpose=target_type):  # counted by the lockout (T17)
+        _deny(by, patient, target_type, "re-authentication failed")
+        raise SharingInvalid(
+            [FieldError("password", "is not correct: enter your password again to continue")]
+        )
+
+
+def _for_staff(by: Any, patient_id: int | str, action: Action, target_type: str) -> Patient:
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=action, target_type=target_type, audit_success=False
+    )
+    if not policy.can_disclose(by):
+        _deny(by, patient, target_type, "role may not record consents or disclose")
+        raise SharingNotAllowed
+    return patient
+
+
+def _covered(
+    patient: Patient, consent_id: Any, asked: tuple[str, ...], today: date, *, lock: bool = False
+) -> tuple[Consent | None, tuple[str, ...], FieldError | None]:
+    """The patient's consent named by `consent_id`, what of `asked` it lets leave today, or why not. With
+    `lock` (inside the write's transaction) the consent row is locked, so a revocation waits or wins."""
+    consent_pk = record_id(consent_id)
+    rows = Consent.objects.select_for_update() if lock else Consent.objects
+    consent = rows.filter(patient=patient, pk=consent_pk).first() if consent_pk else None
+    if consent is None:
+        return None, (), FieldError("consent", "no such consent for this patient")
+    revocation = ConsentRevocation.objects.filter(consent=consent).first()
+    decision = core.check_disclosure(
+        expires_on=consent.expires_on,
+        revoked_at=revocation.revoked_at if revocation else None,
+        consent_categories=tuple(consent.categories),
+        asked=asked,
+        today=today,
+    )
+    if decision.decision != "allowed":
+        return consent, (), FieldError("consent", decision.reasons[0].text)
+    return consent, tuple(decision.details["categories"]), None

@@ -1,0 +1,82 @@
+"""A consent signed: by the patient in the app, or on the paper form and entered by the care team."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from keel.access import policy
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core import sharing as core
+from keel.core.rules.inputs import InvalidInput
+from keel.patients.models import EndReason, Enrollment, Patient, local_today
+from keel.sharing import words
+from keel.sharing.models import Consent
+from keel.sharing.services.common import _for_staff, _invalid, legal_name
+
+
+def sign_consent(*, by: Any, raw: Mapping[str, Any], now: datetime | None = None) -> Consent:
+    """The signed-in patient signs a consent (typed signature = their name on the record)."""
+    patient = policy.own_patient_or_404(by, action=Action.CREATE, target_type="consent", audit_success=False)
+    return _consent(by, patient, raw, now or timezone.now(), on_paper=False)
+
+
+def record_paper_consent(
+    *, by: Any, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
+) -> Consent:
+    """A consent the patient signed on the program's paper form, entered by a counselor, nurse or prescriber
+    on the team, who keeps the paper in the chart (42 CFR 2.31 allows paper or electronic)."""
+    patient = _for_staff(by, patient_id, Action.CREATE, "consent")
+    return _consent(by, patient, raw, now or timezone.now(), on_paper=True)
+
+
+def _consent(by: Any, patient: Patient, raw: Mapping[str, Any], now: datetime, *, on_paper: bool) -> Consent:
+    try:
+        terms = core.parse_consent(
+            raw,
+            patient_name=legal_name(patient),
+            today=local_today(patient, now),
+            date_of_birth=patient.date_of_birth,
+            age_of_majority=settings.KEEL_AGE_OF_MAJORITY,
+            deceased=Enrollment.objects.filter(patient=patient, end_reason=EndReason.DECEASED).exists(),
+        )
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    # Stored in the language the patient read and signed (the request's), with the statements as shown.
+    language = "es" if (translation.get_language() or "").startswith("es") else "en"
+    with translation.override(language):
+        statements = words.statements()
+    rep = terms.representative
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            patient=patient,
+            program_id=patient.program_id,
+            recipient_name=terms.recipient_name,
+            purpose=terms.purpose,
+            purpose_text=terms.purpose_text,
+            categories=list(terms.categories),
+            expires_on=terms.expires_on,
+            signature=terms.signature,
+            form_version=core.FORM_VERSION,
+            statements=statements,
+            language=language,
+            signed_by=by,
+            signed_at=now,
+            on_paper=on_paper,
+            representative_name=rep.name if rep else "",
+            representative_relationship=rep.relationship if rep else "",
+            representative_authority=rep.authority if rep else "",
+            patient_signature=terms.patient_signature,
+        )
+        reason = "signed on paper" if on_paper else ""
+        detail = {"representative": rep.relationship} if rep else None  # the relationship, never the name
+        audit.record_for_patient(
+            by, patient, Action.CREATE, "consent", consent.pk, reason=reason, detail=detail
+        )
+    return consent

@@ -1,0 +1,104 @@
+"""Emergency access (break-the-glass, T12): a clinician of the program opens a record outside their care
+team for a limited time, with a reason and the password again; flagged and queued for review."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
+
+from keel.access import policy
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core import sharing as core
+from keel.core.rules.inputs import FieldError
+from keel.patients.models import EmergencyAccess, Patient, PatientFlag
+from keel.sharing.models import EmergencyReview, ReviewKind
+from keel.sharing.services.common import SharingInvalid, SharingNotAllowed, reauthenticate
+
+
+def emergency_access(
+    *, by: Any, record_number: Any, reason: Any, password: Any, now: datetime | None = None
+) -> tuple[Patient, EmergencyAccess]:
+    """A clinician of the program opens a record outside their care team for a medical emergency: a reason,
+    the password again, a limited time (`KEEL_EMERGENCY_ACCESS_MINUTES`); the care team is flagged and the
+    audit trail gets an `emergency_access` row."""
+    now = now or timezone.now()
+    if not policy.can_request_emergency_access(by):
+        audit.record(actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_access")
+        raise SharingNotAllowed
+    errors = []
+    number = record_number.strip() if isinstance(record_number, str) else ""
+    why = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if not number:
+        errors.append(FieldError("record_number", "is required"))
+    if len(why) < 10:
+        errors.append(FieldError("reason", "describe the emergency (at least 10 characters)"))
+    elif len(why) > 1000:
+        errors.append(FieldError("reason", "can be at most 1000 characters"))
+    if errors:
+        raise SharingInvalid(errors)
+    patient = (
+        Patient.objects.filter(program_id__in=policy.program_ids_of(by), record_number=number)
+        .select_related("program")
+        .first()
+    )
+    if patient is None:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="emergency_access",
+            reason="no such record number in the caller's programs",
+        )
+        raise SharingInvalid(
+            [FieldError("record_number", "no patient with this record number in your program")]
+        )
+    reauthenticate(by, patient, password, "emergency_access")
+    minutes = int(settings.KEEL_EMERGENCY_ACCESS_MINUTES)
+    with transaction.atomic():
+        grant = EmergencyAccess.objects.create(
+            patient=patient, user=by, reason=why, started_at=now, expires_at=now + timedelta(minutes=minutes)
+        )
+        name = by.get_full_name() or by.username
+        with translation.override("en"):
+            role = str(by.get_role_display())
+        PatientFlag.objects.create(
+            patient=patient,
+            kind="emergency_access",
+            priority=1,
+            reasons=[f"{role} {name} opened this record in an emergency: {why}"],
+            said=[  # shown in the reader's language (keel.patients.flagwords); the name and reason as written
+                {
+                    "template": gettext_noop("%(role)s %(name)s opened this record in an emergency: %(why)s"),
+                    "params": {"role": role, "name": name, "why": why},
+                }
+            ],
+            sources=list(core.SOURCES_EMERGENCY),
+            source_type="emergency_access",
+            source_id=grant.pk,
+            raised_at=now,
+        )
+        EmergencyReview.objects.create(
+            patient=patient,
+            program_id=patient.program_id,
+            kind=ReviewKind.EMERGENCY_ACCESS,
+            emergency_access=grant,
+            used_by=by,
+            reason=why,
+            raised_at=now,
+        )
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.EMERGENCY_ACCESS,
+            "emergency_access",
+            grant.pk,
+            reason="break the glass",
+            detail={"expires_at": grant.expires_at.isoformat()},
+        )
+    return patient, grant

@@ -1,0 +1,202 @@
+"""A record that leaves is a disclosure: the staff export of the whole record (`release_record`, also a
+`Patient/$everything` pull with a staff token) and another system's reads under a consent named in the
+`Keel-Consent` header (`release_to_system`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core import sharing as core
+from keel.core.rules.inputs import FieldError, InvalidInput, record_id
+from keel.patients.models import Patient, local_today
+from keel.sharing.models import Basis, Consent, Disclosure
+from keel.sharing.services.common import (
+    SharingInvalid,
+    SharingNotAllowed,
+    _covered,
+    _deny,
+    _invalid,
+    legal_name,
+    reauthenticate,
+)
+
+
+def release_record(
+    *,
+    by: Any,
+    patient_id: int | str,
+    raw: Mapping[str, Any],
+    target_type: str,
+    description: str,
+    build: Callable[[Patient, datetime], dict[str, Any]],
+    now: datetime | None = None,
+    by_token: bool = False,
+    detail: Mapping[str, Any] | None = None,
+) -> tuple[Disclosure, dict[str, Any]]:
+    """A staff export of the record (the FHIR Bundle): a disclosure like any other. It needs a basis (a live
+    consent naming the recipient, the purpose and the whole record; or the patient's own request), the
+    password again, and is recorded in the accounting of disclosures; only counselors, nurses and prescribers
+    on the team release a record (program admins, peers and auditors never export clinical content).
+    `build(patient, now)` makes the document inside the write's transaction.
+
+    `by_token`: another system pulls the record with a staff member's API token (`Patient/$everything`). The
+    same basis and accounting; no password to ask again (the token is the credential a system holds), and
+    the audit row says so. `detail` is added to the audit row (what the request returned)."""
+    now = now or timezone.now()
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
+    )
+    if not policy.can_disclose(by):
+        _deny(by, patient, target_type, "role may not export or disclose a record")
+        raise SharingNotAllowed
+    basis = raw.get("basis")
+    if basis not in (Basis.CONSENT, Basis.PATIENT_REQUEST):
+        raise SharingInvalid(
+            [FieldError("basis", "must be consent or patient_request: a record leaves only with a basis")]
+        )
+    if by_token and basis == Basis.PATIENT_REQUEST:
+        # Another system holding a staff token cannot show that the patient asked, and the accounting would
+        # name the patient as the recipient of what that system received (42 CFR 2.24). The patient's own
+        # request is the staff export handed over in the app (with the password again); the patient's own
+        # token is their right-of-access path.
+        _deny(by, patient, target_type, "patient_request basis claimed by an API token")
+        raise SharingInvalid(
+            [
+                FieldError(
+                    "basis",
+                    "must be consent for a pull by another system: the patient's own request is the "
+                    "export handed over in Keel, or the patient's own sign-in",
+                )
+            ]
+        )
+    try:
+        request = core.parse_request(raw) if basis == Basis.CONSENT else None
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    if not by_token:
+        reauthenticate(by, patient, raw.get("password"), target_type)
+    today = local_today(patient, now)
+    consent: Consent | None = None
+    scope = ""
+    recipient, purpose, purpose_text = legal_name(patient), "patient_request", ""
+    if request is not None:
+        consent, _, refusal = _covered(patient, raw.get("consent"), (core.RECORD,), today)
+        wrong = [refusal] if refusal else []
+        if consent is not None and not refusal:
+            wrong = core.mismatches(
+                request,
+                recipient_name=consent.recipient_name,
+                purpose=consent.purpose,
+                purpose_text=consent.purpose_text,
+            )
+        if wrong:
+            _deny(by, patient, target_type, "; ".join(f"{e.field}: {e.reason}" for e in wrong))
+            raise SharingInvalid(wrong)
+        assert consent is not None
+        recipient, purpose, purpose_text = consent.recipient_name, consent.purpose, consent.purpose_text
+        scope = core.scope(recipient, purpose, purpose_text, (core.RECORD,), consent.expires_on)
+    refusal = None
+    with transaction.atomic():
+        if consent is not None:  # a revocation that landed in between wins
+            _, _, refusal = _covered(patient, consent.pk, (core.RECORD,), today, lock=True)
+        if refusal is None:
+            document = build(patient, now)
+            digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+            disclosure = Disclosure.objects.create(
+                patient=patient,
+                basis=basis,
+                consent=consent,
+                recipient_name=recipient,
+                purpose=purpose,
+                purpose_text=purpose_text,
+                categories=[core.RECORD],
+                description=description,
+                scope=scope,
+                notice=core.NOTICE,
+                document_sha256=digest,
+                disclosed_by=by,
+                disclosed_at=now,
+            )
+            reasons = ["the patient's own request" if basis == Basis.PATIENT_REQUEST else ""]
+            reasons += ["pulled with an API token"] if by_token else []
+            audit.record_for_patient(
+                by,
+                patient,
+                Action.EXPORT,
+                target_type,
+                reason="; ".join(r for r in reasons if r),
+                detail={
+                    **(detail or {}),
+                    "basis": str(basis),
+                    "consent_id": consent.pk if consent else None,
+                    "disclosure_id": disclosure.pk,
+                },
+            )
+    if refusal is not None:
+        _deny(by, patient, target_type, refusal.reason)
+        raise SharingInvalid([refusal])
+    return disclosure, document
+
+
+CONSENT_HEADER = "Keel-Consent"
+
+
+def release_to_system(
+    *,
+    by: Any,
+    patient_id: int | str,
+    consent_id: Any,
+    target_type: str,
+    description: str,
+    build: Callable[[Patient, datetime], dict[str, Any]],
+    now: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> tuple[Disclosure, dict[str, Any]]:
+    """Another system reading one patient's resources with a staff member's API token (a FHIR read or a search
+    naming the patient): the record leaves Keel, so it is a disclosure under a consent named in the request
+    (`Keel-Consent: <consent id>`, never in the URL). The one basis check as for `Patient/$everything`
+    (`release_record`): the patient's consent, live, not revoked, covering the whole record; its recipient and
+    purpose are the disclosure's; one Disclosure row per request, in the accounting of disclosures."""
+    now = now or timezone.now()
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
+    )
+    pk = record_id(consent_id)
+    consent = Consent.objects.filter(patient=patient, pk=pk).first() if pk else None
+    if consent is None:
+        _deny(by, patient, target_type, f"{CONSENT_HEADER}: no such consent for this patient")
+        raise SharingInvalid([FieldError(CONSENT_HEADER, "no such consent for this patient")])
+    raw = {
+        "basis": Basis.CONSENT,
+        "consent": str(consent.pk),
+        "recipient_name": consent.recipient_name,
+        "purpose": consent.purpose,
+        "purpose_text": consent.purpose_text,
+    }
+    try:
+        return release_record(
+            by=by,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type=target_type,
+            description=description,
+            build=build,
+            now=now,
+            by_token=True,
+            detail=detail,
+        )
+    except SharingInvalid as exc:  # named as the header that carried the consent
+        raise SharingInvalid(
+            [FieldError(CONSENT_HEADER if e.field == "consent" else e.field, e.reason) for e in exc.errors]
+        ) from None

@@ -1,0 +1,73 @@
+"""The review queue: every use of emergency powers (an emergency access or an emergency disclosure),
+attested by a program admin of the program, never by the person who used them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError, record_id
+from keel.sharing.models import EmergencyReview
+from keel.sharing.services.common import SharingInvalid, SharingNotAllowed, _deny
+
+
+def emergency_reviews(by: Any, *, include_attested: bool = False) -> list[EmergencyReview]:
+    """The emergency accesses and emergency disclosures of the caller's programs waiting for a program admin
+    (oldest first), or all of them; one audited read naming the patients. Others get `SharingNotAllowed`."""
+    programs = [pid for pid in policy.audit_program_ids(by) if policy.can_review_emergencies(by, pid)]
+    if not programs:
+        audit.record(
+            actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_review_list"
+        )
+        raise SharingNotAllowed
+    rows = EmergencyReview.objects.filter(program_id__in=programs).select_related(
+        "patient", "program", "used_by", "attested_by", "emergency_access", "disclosure"
+    )
+    if not include_attested:
+        rows = rows.filter(attested_at__isnull=True)
+    reviews = list(rows)
+    policy.audit_list_read(
+        by, target_type="emergency_review_list", patient_ids=sorted({r.patient_id for r in reviews})
+    )
+    return reviews
+
+
+def attest_review(by: Any, *, review_id: Any, note: Any, now: datetime | None = None) -> EmergencyReview:
+    """A program admin of the review's program attests a use of emergency powers, with a note; never the
+    person who used them; once. Audited as an update of the patient's record."""
+    pk = record_id(review_id)
+    review = EmergencyReview.objects.select_related("patient").filter(pk=pk).first() if pk else None
+    if review is None or not policy.can_review_emergencies(by, review.program_id):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="emergency_review",
+            target_id=pk or "",
+            reason="not a review of the caller's programs",
+        )
+        raise policy.PatientNotFound()
+    if review.used_by_id == by.pk:
+        _deny(
+            by, review.patient, "emergency_review", "the person who used emergency powers cannot attest them"
+        )
+        raise SharingNotAllowed
+    text = " ".join(note.split()) if isinstance(note, str) else ""
+    if not 5 <= len(text) <= 2000:
+        raise SharingInvalid([FieldError("note", "write what you checked (5 to 2000 characters)")])
+    with transaction.atomic():
+        locked = EmergencyReview.objects.select_for_update().get(pk=review.pk)
+        if locked.attested_at is not None:
+            raise SharingInvalid([FieldError("review", "was already attested")])
+        locked.attested_by, locked.attested_at, locked.note = by, now or timezone.now(), text
+        locked.save(update_fields=["attested_by", "attested_at", "note"])
+        audit.record_for_patient(
+            by, review.patient, Action.UPDATE, "emergency_review", locked.pk, reason="attested"
+        )
+    return locked
