@@ -84,7 +84,7 @@ class PatientNotFound(Http404):
         super().__init__("Not found.")
 
 
-def _active(user: Any) -> bool:
+def _active(user: User) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
@@ -100,7 +100,7 @@ def program_ids_of(user: User) -> QuerySet[ProgramMembership, int]:
     )
 
 
-def patients_visible_to(user: Any, area: Area = Area.IDENTITY) -> QuerySet[Patient]:
+def patients_visible_to(user: User, area: Area = Area.IDENTITY) -> QuerySet[Patient]:
     """Every patient whose `area` this user may see, as one set-based queryset (no per-row checks)."""
     if not _active(user) or area not in areas_for_role(user.role):
         return Patient.objects.none()
@@ -122,14 +122,14 @@ def patients_visible_to(user: Any, area: Area = Area.IDENTITY) -> QuerySet[Patie
     return Patient.objects.none()
 
 
-def areas_visible(user: Any, patient: Patient) -> frozenset[Area]:
+def areas_visible(user: User, patient: Patient) -> frozenset[Area]:
     """The parts of this patient's record the user may see (empty when out of scope)."""
     if not patients_visible_to(user).filter(pk=patient.pk).exists():
         return frozenset()
     return areas_for_role(user.role)
 
 
-def audit_program_ids(user: Any) -> list[int]:
+def audit_program_ids(user: User) -> list[int]:
     """Programs whose audit trail this user may read: auditors and program admins of those programs."""
     if not _active(user) or user.role not in {Role.AUDITOR, Role.PROGRAM_ADMIN}:
         return []
@@ -137,7 +137,7 @@ def audit_program_ids(user: Any) -> list[int]:
 
 
 def _audit_read(
-    user: Any, patient: Patient, action: Action, target_type: str, target_id: str | int | None
+    user: User, patient: Patient, action: Action, target_type: str, target_id: str | int | None
 ) -> None:
     # A clinician who sees this record only through emergency access: the read's audit row says so.
     reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
@@ -146,7 +146,7 @@ def _audit_read(
 
 
 def get_patient_or_404(
-    user: Any,
+    user: User,
     patient_id: int | str,
     *,
     area: Area = Area.IDENTITY,
@@ -190,7 +190,7 @@ class ActionNotAllowed(PermissionDenied):
 
 
 def get_patient_for_action_or_404(
-    user: Any,
+    user: User,
     patient_id: int | str | None,
     action: Action,
     *,
@@ -238,7 +238,7 @@ def get_patient_for_action_or_404(
     return patient
 
 
-def through_emergency_access(user: Any, patient: Patient) -> bool:
+def through_emergency_access(user: User, patient: Patient) -> bool:
     """A clinician who reaches this record only through emergency access (break-the-glass, SECURITY.md T12),
     not as a member of its care team. Emergency access is for reading a record in an emergency: what changes
     the account, where its messages go or the episode of care is the care team's (and the program admins')."""
@@ -250,7 +250,7 @@ def through_emergency_access(user: Any, patient: Patient) -> bool:
     return not CareTeamMember.objects.filter(user=user, patient=patient).exists()
 
 
-def emergency_only_ids(user: Any, patient_ids: list[int]) -> list[int]:
+def emergency_only_ids(user: User, patient_ids: list[int]) -> list[int]:
     """Of these patients (already in the user's scope), those a clinician sees only through emergency access
     (break-the-glass): not on their care team."""
     if not _active(user) or user.role not in CLINICAL_ROLES or not patient_ids:
@@ -264,7 +264,7 @@ def emergency_only_ids(user: Any, patient_ids: list[int]) -> list[int]:
 
 
 def audit_list_read(
-    user: Any,
+    user: User,
     *,
     target_type: str,
     patient_ids: list[int],
@@ -289,7 +289,7 @@ def audit_list_read(
 
 
 def list_patients_audited(
-    user: Any, *, area: Area = Area.IDENTITY, prefetch: tuple[Any, ...] = (), where: Any = None
+    user: User, *, area: Area = Area.IDENTITY, prefetch: tuple[Any, ...] = (), where: Any = None
 ) -> list[Patient]:
     """The caller's visible patients (narrowed by `where`, a Q, when given), with one audit row for the list
     naming the ids shown."""
@@ -302,7 +302,7 @@ def list_patients_audited(
 
 
 def own_patient_or_404(
-    user: Any,
+    user: User,
     *,
     area: Area = Area.IDENTITY,
     action: Action = Action.READ,
@@ -344,7 +344,7 @@ SELF_REPORT_INSTRUMENTS = frozenset({"sows", "bam", "phq9", "gad7", "cssrs-scree
 _ASSESSING_ROLES = frozenset({Role.COUNSELOR, Role.NURSE, Role.PRESCRIBER})
 
 
-def can_record_assessment(user: Any, instrument: str) -> bool:
+def can_record_assessment(user: User, instrument: str) -> bool:
     """Patients file their own self-report instruments; counselors, nurses and prescribers file any
     instrument for patients on their care team (scope is checked separately)."""
     if not _active(user):
@@ -357,22 +357,22 @@ def can_record_assessment(user: Any, instrument: str) -> bool:
 _DOSING_ROLES = frozenset({Role.NURSE, Role.PRESCRIBER})
 
 
-def can_record_dose(user: Any) -> bool:
+def can_record_dose(user: User) -> bool:
     """Nurses and prescribers give and record doses (and amend them); counselors and others do not."""
     return _active(user) and user.role in _DOSING_ROLES
 
 
-def can_prescribe(user: Any) -> bool:
+def can_prescribe(user: User) -> bool:
     """Orders, guard-rail overrides and take-home decisions are the prescriber's (the OTP practitioner)."""
     return _active(user) and user.role == Role.PRESCRIBER
 
 
-def can_record_measurement(user: Any) -> bool:
+def can_record_measurement(user: User) -> bool:
     """QTc and similar measurements: nurses and prescribers."""
     return _active(user) and user.role in _DOSING_ROLES
 
 
-def _admin_of(user: Any, program_id: int) -> bool:
+def _admin_of(user: User, program_id: int) -> bool:
     return (
         _active(user)
         and user.role == Role.PROGRAM_ADMIN
@@ -380,40 +380,40 @@ def _admin_of(user: Any, program_id: int) -> bool:
     )
 
 
-def can_change_policy(user: Any, program_id: int) -> bool:
+def can_change_policy(user: User, program_id: int) -> bool:
     """Program policy is changed only by an admin of that program."""
     return _admin_of(user, program_id)
 
 
-def can_view_measures(user: Any, program_id: int) -> bool:
+def can_view_measures(user: User, program_id: int) -> bool:
     """A program's quality measures (counts and monthly series, no one named): its program admins, the
     director's role."""
     return _admin_of(user, program_id)
 
 
-def can_disclose(user: Any) -> bool:
+def can_disclose(user: User) -> bool:
     """Releasing information outside the program (with a consent, or in a medical emergency): counselors,
     nurses and prescribers (scope is checked apart). Admins, peers and auditors never disclose."""
     return _active(user) and user.role in _ASSESSING_ROLES
 
 
-def can_review_emergencies(user: Any, program_id: int) -> bool:
+def can_review_emergencies(user: User, program_id: int) -> bool:
     """Uses of emergency powers (break-the-glass, emergency disclosures) are attested by a program admin of
     that program; never by the person who used them (`EmergencyReview` refuses it too)."""
     return _admin_of(user, program_id)
 
 
-def can_request_emergency_access(user: Any) -> bool:
+def can_request_emergency_access(user: User) -> bool:
     """Break-the-glass is for clinicians: counselors, nurses and prescribers of the patient's program."""
     return _active(user) and user.role in CLINICAL_ROLES
 
 
-def can_write_care_record(user: Any) -> bool:
+def can_write_care_record(user: User) -> bool:
     """Intakes and care-plan goals: counselors, nurses and prescribers (scope is checked apart)."""
     return _active(user) and user.role in _ASSESSING_ROLES
 
 
-def registering_programs(user: Any) -> list[Program]:
+def registering_programs(user: User) -> list[Program]:
     """The programs in which this person may register (admit) a patient at the front desk (issue #18): their
     own programs, for program admins and for counselors, nurses and prescribers. Never a personal space."""
     if not _active(user) or user.role not in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}:
@@ -421,27 +421,27 @@ def registering_programs(user: Any) -> list[Program]:
     return list(Program.objects.filter(id__in=program_ids_of(user)).order_by("name"))
 
 
-def can_register_patient(user: Any, program_id: int) -> bool:
+def can_register_patient(user: User, program_id: int) -> bool:
     return any(p.pk == program_id for p in registering_programs(user))
 
 
-def can_manage_care_team(user: Any, program_id: int) -> bool:
+def can_manage_care_team(user: User, program_id: int) -> bool:
     """Who is on a patient's care team is decided by the program's admins (scope is checked apart)."""
     return _admin_of(user, program_id)
 
 
-def can_manage_staff(user: Any, program_id: int) -> bool:
+def can_manage_staff(user: User, program_id: int) -> bool:
     """Inviting staff, changing roles and turning accounts off: the program's admins (issue #18)."""
     return _admin_of(user, program_id)
 
 
-def can_manage_episode(user: Any, program_id: int) -> bool:
+def can_manage_episode(user: User, program_id: int) -> bool:
     """Discharge and readmission: the program's admins, and counselors, nurses and prescribers (scope, the
     clinical area of the record, is checked apart)."""
     return _admin_of(user, program_id) or (_active(user) and user.role in CLINICAL_ROLES)
 
 
-def can_reset_patient_second_factor(user: Any, patient: Patient) -> bool:
+def can_reset_patient_second_factor(user: User, patient: Patient) -> bool:
     """A patient who lost their authenticator: a counselor, nurse or prescriber on their care team, after
     checking who they are (issue #18). Never through emergency access: the care team only."""
     return (
@@ -451,7 +451,7 @@ def can_reset_patient_second_factor(user: Any, patient: Patient) -> bool:
     )
 
 
-def can_schedule_appointment(user: Any) -> bool:
+def can_schedule_appointment(user: User) -> bool:
     """Scheduling, moving and closing appointments (issue #19): counselors, nurses and prescribers, and the
     program's admins (the front desk); scope, the clinical area of the record, is checked apart."""
     return _active(user) and user.role in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}

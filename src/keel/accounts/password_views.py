@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts import passwords
 from keel.accounts.forms import PasswordChangeForm, PasswordResetForm, PasswordResetRequestForm
 from keel.accounts.models import User
@@ -26,7 +27,7 @@ def _errors_onto(form: Any, exc: FieldsInvalid) -> None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def change_view(request: HttpRequest) -> HttpResponse:
+def change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     status, notice = 200, ""
     if request.method == "POST" and form.is_valid():

@@ -51,7 +51,7 @@ def _tell(user: User, subject: str, body: str) -> None:
 
 
 def change_password(
-    *, user: Any, current: Any, new: Any, new_again: Any, keep_session: str | None = None
+    *, user: User, current: Any, new: Any, new_again: Any, keep_session: str | None = None
 ) -> None:
     """Change one's own password: the current one first (counted by django-axes like a sign-in), then the
     new one through Django's validators. Every other session of the person ends; `keep_session` (the

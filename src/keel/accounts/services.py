@@ -107,13 +107,13 @@ def has_totp_device(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def second_factor_required(user: Any) -> bool:
+def second_factor_required(user: User) -> bool:
     """The one rule for every sign-in path and every session (SECURITY.md T16): staff always give a code;
     anyone else gives one once they have a confirmed second factor, whatever their role."""
     return bool(getattr(user, "requires_mfa", False)) or (isinstance(user, User) and has_totp_device(user))
 
 
-def session_passed_second_factor(user: Any) -> bool:
+def session_passed_second_factor(user: Any) -> bool:  # as django-otp wraps it (`is_verified`)
     """A signed-in session is whole: it gave the code, or its user needs none."""
     if getattr(user, "is_verified", None) is not None and user.is_verified():
         return True
@@ -126,7 +126,7 @@ def check_password(request: HttpRequest, *, username: str, password: str) -> Use
     return user if isinstance(user, User) else None
 
 
-def reauthenticate(user: Any, password: Any, *, purpose: str) -> bool:
+def reauthenticate(user: User, password: Any, *, purpose: str) -> bool:
     """The password asked again before a record leaves, an export or emergency access (SECURITY.md T17).
 
     Checked through django-axes like a sign-in, from the address the request came from, so a wrong password

@@ -42,7 +42,7 @@ ROLE_ORDER = [
 assert set(ROLE_ORDER) == STAFF_ROLES
 
 
-def _admin_program(request: HttpRequest) -> Program:
+def _admin_program(request: AuthenticatedHttpRequest) -> Program:
     programs = [
         p for p in policy.registering_programs(request.user) if policy.can_manage_staff(request.user, p.pk)
     ]

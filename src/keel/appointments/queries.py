@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -15,6 +15,9 @@ from keel.appointments.services import own_patient
 from keel.audit.models import Action
 from keel.patients.models import Patient
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
+
 
 @dataclass(frozen=True)
 class PatientAppointments:
@@ -22,7 +25,7 @@ class PatientAppointments:
     appointments: list[Appointment]  # oldest first
 
 
-def patient_appointments(user: Any, patient_id: int | str) -> PatientAppointments:
+def patient_appointments(user: User, patient_id: int | str) -> PatientAppointments:
     """A patient's appointments for the care team (the clinical area of the record), audited as one read."""
     patient = policy.get_patient_for_action_or_404(
         user, patient_id, Action.READ, area=Area.CLINICAL, target_type="appointment_list"
@@ -38,7 +41,7 @@ class MyAppointments:
     reminders: ReminderChoice | None
 
 
-def my_appointments(user: Any, *, now: datetime | None = None) -> MyAppointments:
+def my_appointments(user: User, *, now: datetime | None = None) -> MyAppointments:
     """The signed-in patient's coming appointments and their reminder choice, audited as one read."""
     now = now or timezone.now()
     patient = own_patient(user, Action.READ)

@@ -52,7 +52,7 @@ class AppointmentInvalid(FieldsInvalid):
     """Bad input to an appointment write, each field named."""
 
 
-def _scoped(by: Any, patient_id: int, action: Action, target_id: int | None = None) -> Patient:
+def _scoped(by: User, patient_id: int, action: Action, target_id: int | None = None) -> Patient:
     return policy.get_patient_for_action_or_404(
         by,
         patient_id,
@@ -128,7 +128,7 @@ def _staff_member(patient: Patient, with_id: Any, errors: list[FieldError]) -> U
 
 def schedule(
     *,
-    by: Any,
+    by: User,
     patient_id: int,
     day: Any,
     start: Any,
@@ -165,7 +165,7 @@ def schedule(
     return appointment
 
 
-def _appointment_id(by: Any, patient: Patient, appointment_id: Any) -> int:
+def _appointment_id(by: User, patient: Patient, appointment_id: Any) -> int:
     """The id of this patient's appointment; another patient's or none: the denial is audited and
     PatientNotFound raised (a 404), as for a record out of scope. (Appointments are never deleted.)"""
     pk = record_id(appointment_id)
@@ -188,7 +188,7 @@ def _locked(pk: int) -> Appointment:
 
 
 def set_status(
-    *, by: Any, patient_id: int, appointment_id: int, status: Any, now: datetime | None = None
+    *, by: User, patient_id: int, appointment_id: int, status: Any, now: datetime | None = None
 ) -> Appointment:
     """Cancel an appointment, or mark it attended or missed once it has begun (or scheduled again before its
     time), audited. A cancelled appointment's reminders are not sent."""
@@ -217,7 +217,7 @@ def set_status(
 
 def reschedule(
     *,
-    by: Any,
+    by: User,
     patient_id: int,
     appointment_id: int,
     day: Any,
@@ -256,7 +256,7 @@ def reschedule(
 
 
 def choose_reminders(
-    user: Any, *, channel: Any, day_before_at: Any = None, hours_before: Any = None
+    user: User, *, channel: Any, day_before_at: Any = None, hours_before: Any = None
 ) -> ReminderChoice | None:
     """The signed-in patient's appointment reminders: by `channel` ("email", "sms") the day before at
     `day_before_at` (their local time, "HH:MM") and/or `hours_before` hours before; "off" for none. A
@@ -313,7 +313,7 @@ def _unreachable(patient: Patient, channel: str) -> str:
     return ""
 
 
-def cancel_coming(*, by: Any, patient: Patient, now: datetime | None = None) -> list[int]:
+def cancel_coming(*, by: User, patient: Patient, now: datetime | None = None) -> list[int]:
     """Cancel the person's scheduled appointments still to come, each audited (on discharge: no visit and
     no reminder of one after the episode of care ended). The caller has checked `by` may end the episode
     and holds the transaction. Returns the ids cancelled."""
@@ -345,7 +345,7 @@ def _remindable() -> Q:
     return Q(patient__user__is_active=True) & Q(Exists(in_care))
 
 
-def own_patient(user: Any, action: Action, *, audit_success: bool = True) -> Patient:
+def own_patient(user: User, action: Action, *, audit_success: bool = True) -> Patient:
     """A patient's own record (appointments are a program's: a self-guided account has none)."""
     if getattr(user, "role", None) != Role.PATIENT:
         raise PatientNotFound()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -23,6 +23,9 @@ from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
 from keel.patients.models import FlagKind, Patient, PatientFlag
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
+
 SUICIDE_FLAG = "suicide_risk"
 
 
@@ -30,7 +33,7 @@ class NotAllowed(PermissionDenied):
     """The record is in scope but this role may not do this to it (e.g. a patient filing COWS)."""
 
 
-def _scoped_patient(user: Any, patient_id: int | None, **kwargs: Any) -> Patient:
+def _scoped_patient(user: User, patient_id: int | None, **kwargs: Any) -> Patient:
     """`patient_id` None means "my own record" (patient routes: from the session); otherwise the policy
     scopes the id (a patient may name only themselves; staff their care-team patients)."""
     if patient_id is None:
@@ -38,7 +41,7 @@ def _scoped_patient(user: Any, patient_id: int | None, **kwargs: Any) -> Patient
     return policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, **kwargs)
 
 
-def patient_for_recording(user: Any, patient_id: int | None, instrument: str) -> Patient:
+def patient_for_recording(user: User, patient_id: int | None, instrument: str) -> Patient:
     """The patient whose record `user` may add `instrument` to (404 out of scope; NotAllowed for a role
     that may not record it, audited as a denial). Does not audit success: the caller records what it does."""
     patient = _scoped_patient(
@@ -60,7 +63,7 @@ def patient_for_recording(user: Any, patient_id: int | None, instrument: str) ->
 
 def submit_assessment(
     *,
-    by: Any,
+    by: User,
     patient_id: int | None,
     instrument: str,
     answers: Mapping[str, Any],
@@ -83,7 +86,7 @@ def submit_assessment(
 
 
 def _store(
-    by: Any,
+    by: User,
     patient: Patient,
     instrument: str,
     answers: Mapping[str, Any],
@@ -139,7 +142,7 @@ def _store(
 
 
 def list_assessments(
-    user: Any, *, patient_id: int | None, instrument: str | None = None
+    user: User, *, patient_id: int | None, instrument: str | None = None
 ) -> tuple[Patient, QuerySet[Assessment]]:
     """One patient's assessments (optionally one instrument), oldest first; audited as one read."""
     if instrument is not None:
@@ -151,7 +154,7 @@ def list_assessments(
     return patient, queries.oldest_first(qs)  # the last row is the latest, by the one definition
 
 
-def get_assessment(user: Any, *, patient_id: int | None, assessment_id: int) -> Assessment:
+def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) -> Assessment:
     """One assessment of a patient in scope (404 otherwise), audited as a read of that assessment."""
     patient = _scoped_patient(
         user, patient_id, target_type="assessment", target_id=assessment_id, audit_success=False

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
+from keel.access.http import AuthenticatedHttpRequest
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import queries, services
 from keel.assessments.forms import _form_context, _parse
@@ -48,7 +49,7 @@ def _instrument_or_404(code: str) -> Instrument:
 
 
 def _submit(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     patient_id: int | None,
     instrument: Instrument,
@@ -75,7 +76,7 @@ def _submit(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def fill_for_patient(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
+def fill_for_patient(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> HttpResponse:
     instrument = _instrument_or_404(code)
     if request.method == "POST":
         assessment, context = _submit(
@@ -99,14 +100,16 @@ def fill_for_patient(request: HttpRequest, patient_id: int, code: str) -> HttpRe
 
 @require_safe
 @login_required
-def result_for_patient(request: HttpRequest, patient_id: int, assessment_id: int) -> HttpResponse:
+def result_for_patient(
+    request: AuthenticatedHttpRequest, patient_id: int, assessment_id: int
+) -> HttpResponse:
     assessment = services.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
     return render(request, "assessments/result.html", _result_context(assessment, staff=True))
 
 
 @require_safe
 @login_required
-def flowsheet(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
+def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> HttpResponse:
     instrument = _instrument_or_404(code)
     patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument=code)
     rows = _labelled(list(qs))
@@ -124,7 +127,7 @@ def flowsheet(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def cows_bedside(request: HttpRequest, patient_id: int) -> HttpResponse:
+def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Repeated, time-stamped COWS scoring during withdrawal, with the series always in view."""
     instrument = registry.get("cows")
     context: dict[str, Any] = {}
@@ -247,7 +250,7 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
 
 @require_safe
 @login_required
-def my_instruments(request: HttpRequest) -> HttpResponse:
+def my_instruments(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient = policy.own_patient_or_404(request.user, target_type="assessment_list")
     mine = queries.newest_first(Assessment.objects.filter(patient=patient))[:20]
     catalog = [
@@ -263,7 +266,7 @@ def my_instruments(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def fill_mine(request: HttpRequest, code: str) -> HttpResponse:
+def fill_mine(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     instrument = _instrument_or_404(code)
     if code not in SELF_REPORT_INSTRUMENTS:
         raise Http404
@@ -280,7 +283,7 @@ def fill_mine(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @login_required
-def my_result(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def my_result(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResponse:
     assessment = services.get_assessment(request.user, patient_id=None, assessment_id=assessment_id)
     return render(request, "assessments/result.html", _result_context(assessment, staff=False))
 

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import json_object
 from keel.assessments.services import NotAllowed
 from keel.interop import services
@@ -48,10 +49,10 @@ _BUNDLE = {200: {"description": "a FHIR R4 Bundle", "content": {FHIR_JSON: {"sch
     summary="Release the record as a FHIR R4 Bundle: a disclosure with a basis, after my password again",
     openapi_extra={"responses": _BUNDLE},
 )
-def export_patient_fhir(request: HttpRequest, patient_id: int, body: ExportIn) -> HttpResponse:
+def export_patient_fhir(request: AuthenticatedApiRequest, patient_id: int, body: ExportIn) -> HttpResponse:
     try:
         bundle = services.export_record(
-            getattr(request, "auth", None), patient_id, raw=body.model_dump(), base=base_for(request)
+            request.auth, patient_id, raw=body.model_dump(), base=base_for(request)
         )
     except SharingNotAllowed:
         raise HttpError(
@@ -61,8 +62,8 @@ def export_patient_fhir(request: HttpRequest, patient_id: int, body: ExportIn) -
 
 
 @router.get("/me/fhir", summary="My own record as a FHIR R4 Bundle", openapi_extra={"responses": _BUNDLE})
-def export_my_fhir(request: HttpRequest) -> HttpResponse:
-    return fhir_response(services.my_record(getattr(request, "auth", None), base=base_for(request)))
+def export_my_fhir(request: AuthenticatedApiRequest) -> HttpResponse:
+    return fhir_response(services.my_record(request.auth, base=base_for(request)))
 
 
 @router.post(
@@ -79,10 +80,10 @@ def export_my_fhir(request: HttpRequest) -> HttpResponse:
         }
     },
 )
-def import_questionnaire_response(request: HttpRequest, patient_id: int) -> HttpResponse:
+def import_questionnaire_response(request: AuthenticatedApiRequest, patient_id: int) -> HttpResponse:
     try:
         filed = services.import_response(
-            getattr(request, "auth", None), patient_id, json_object(request), base=base_for(request)
+            request.auth, patient_id, json_object(request), base=base_for(request)
         )
     except NotAllowed as exc:
         raise HttpError(403, str(exc)) from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +33,9 @@ from keel.interop.models import ImportedResponse
 from keel.patients.models import Patient, local_today, zone_of
 from keel.sharing.services import release_record
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
+
 
 class FhirInvalid(FieldsInvalid):
     """A FHIR document that cannot be read, each problem named by its JSON path."""
@@ -45,7 +48,7 @@ class SubjectMismatch(FhirInvalid):
 
 
 def export_record(
-    user: Any, patient_id: int | str, *, raw: Mapping[str, Any], base: Base, now: datetime | None = None
+    user: User, patient_id: int | str, *, raw: Mapping[str, Any], base: Base, now: datetime | None = None
 ) -> dict[str, Any]:
     """The care team's export of a record: it leaves the program, so it is a disclosure
     (`sharing.services.release_record`: a basis, the password again, the accounting of disclosures, one
@@ -66,7 +69,7 @@ def export_record(
     return bundle
 
 
-def my_record(user: Any, *, base: Base, now: datetime | None = None) -> dict[str, Any]:
+def my_record(user: User, *, base: Base, now: datetime | None = None) -> dict[str, Any]:
     """The patient's own copy of their record (the right of access); one `export` audit row."""
     patient = policy.own_patient_or_404(user, action=Action.EXPORT, target_type="fhir_bundle")
     return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now(), base)
@@ -117,7 +120,7 @@ def _notes(parsed: Parsed, total: int | None, matched_by: str) -> list[dict[str,
 
 
 def import_response(
-    user: Any, patient_id: int | str, doc: Any, *, base: Base, now: datetime | None = None
+    user: User, patient_id: int | str, doc: Any, *, base: Base, now: datetime | None = None
 ) -> Filed:
     """File a PHQ-9 QuestionnaireResponse from another system for this patient, after checking it is about
     them. The same answers at the same time for the same patient are the same response, filed once (a resend

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.measures import queries
 
 router = Router(tags=["measures"])
@@ -35,13 +35,11 @@ class WindowIn(Schema):
     "/programs/{slug}/measures",
     summary="My program's quality measures: values, counts, monthly series, parameters and sources",
 )
-def get_measures(request: HttpRequest, slug: str, window: Query[WindowIn]) -> dict[str, Any]:
+def get_measures(request: AuthenticatedApiRequest, slug: str, window: Query[WindowIn]) -> dict[str, Any]:
     asked = window.model_dump(exclude_none=True)
     counts = asked.get("counts")  # checked by `parse_window`, after who may ask
     try:
-        result = queries.report(
-            getattr(request, "auth", None), program_slug=slug, raw=asked, raw_counts=counts == "raw"
-        )
+        result = queries.report(request.auth, program_slug=slug, raw=asked, raw_counts=counts == "raw")
     except queries.MeasuresNotAllowed:
         raise HttpError(403, "Only a program admin of this program sees its measures.") from None
     return result.as_dict(raw_counts=counts == "raw")

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from django.db import connections
@@ -27,6 +27,9 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.patients.models import Enrollment, Patient
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationFill, NaloxoneKit, TakeHomePlan
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 MAX_MONTHS = 36
 OUD_BANDS = diagnosis.BANDS  # an OUD diagnosis: mild, moderate or severe, active or in remission
@@ -112,7 +115,7 @@ def parse_window(raw: Mapping[str, Any], today: date) -> tuple[date, date, int]:
     return start, end, max_gap
 
 
-def program_of(user: Any, slug: str | None) -> Program:
+def program_of(user: User, slug: str | None) -> Program:
     """The program named (one of the user's), or the user's only one."""
     mine = list(Program.objects.filter(memberships__user=user).order_by("slug")) if user else []
     if slug:
@@ -231,7 +234,7 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     ]
 
 
-def _deny(user: Any, program_id: int | None) -> NoReturn:
+def _deny(user: User, program_id: int | None) -> NoReturn:
     audit.record(
         actor=user,
         action=Action.READ,
@@ -244,7 +247,7 @@ def _deny(user: Any, program_id: int | None) -> NoReturn:
 
 
 def report(
-    user: Any,
+    user: User,
     *,
     program_slug: str | None,
     raw: Mapping[str, Any],

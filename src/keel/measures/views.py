@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.core.measures.program import Measure
 from keel.core.sources import cite
 from keel.measures import queries
@@ -21,7 +22,7 @@ from keel.web.charts import bar_chart
 
 
 def _report(
-    request: HttpRequest, export: str | None = None, raw_counts: bool = False
+    request: AuthenticatedHttpRequest, export: str | None = None, raw_counts: bool = False
 ) -> queries.Report | HttpResponse:
     """The report, or the page again with each bad choice named (422)."""
     asked = request.GET.copy()
@@ -53,7 +54,7 @@ def _words(m: Measure, text: str) -> str:
 
 @require_GET
 @login_required
-def measures(request: HttpRequest) -> HttpResponse:
+def measures(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The program admin's own page shows the counts as they are (small ones too): the read is audited as a
     # raw-counts read. The exports and the API hide small counts unless raw counts are asked for.
     result = _report(request, raw_counts=True)
@@ -95,7 +96,7 @@ def measures(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def measure_csv(request: HttpRequest, code: str) -> HttpResponse:
+def measure_csv(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     raw_counts = request.GET.get("counts") == "raw"  # the admin asks for unsuppressed counts: audited
     result = _report(request, export=code, raw_counts=raw_counts)
     if isinstance(result, HttpResponse):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,6 +25,9 @@ from keel.recovery.models import Reminder
 from keel.reminders import channels
 from keel.reminders.models import Channel, Delivery, ReminderSend, SendStatus
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
+
 logger = logging.getLogger("keel.reminders")
 NONE = "app"  # the choice "only in the app": no delivery
 
@@ -33,7 +36,7 @@ class ChannelInvalid(ValueError):
     """The channel named is not one Keel offers (the field is `channel`)."""
 
 
-def choose_channel(user: Any, *, reminder_id: int, channel: str) -> Delivery | None:
+def choose_channel(user: User, *, reminder_id: int, channel: str) -> Delivery | None:
     """The signed-in person's reminder `reminder_id` also goes out by `channel` ("email", "sms"), or
     only in the app ("app"); audited. Someone else's reminder is not found."""
     if channel not in (NONE, *Channel.values):

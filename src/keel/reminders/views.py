@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.reminders import services
 from keel.reminders.models import Delivery
 
@@ -39,7 +40,7 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def channel(request: HttpRequest, reminder_id: int) -> HttpResponse:
+def channel(request: AuthenticatedHttpRequest, reminder_id: int) -> HttpResponse:
     try:
         services.choose_channel(
             request.user, reminder_id=reminder_id, channel=request.POST.get("channel", "")

@@ -8,13 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from keel.access.http import AuthenticatedHttpRequest
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import local_today
@@ -46,13 +47,13 @@ def _labelled(view: services.Sharing) -> dict[str, Any]:
 
 @require_safe
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "sharing/mine.html", _labelled(services.my_sharing(request.user)))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def new_consent(request: HttpRequest) -> HttpResponse:
+def new_consent(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     asked: dict[str, Any] = {"categories": []}
     status = 200
@@ -88,7 +89,7 @@ def new_consent(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
+def revoke(request: AuthenticatedHttpRequest, consent_id: int) -> HttpResponse:
     services.revoke_consent(by=request.user, consent_id=consent_id)
     messages.success(request, _("The consent is revoked. Nothing more will be shared under it."))
     return HttpResponseRedirect(reverse("sharing:mine"))
@@ -96,11 +97,11 @@ def revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def patient_page(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_page(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "sharing/patient.html", _staff_context(request, patient_id))
 
 
-def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[str, Any]:
+def _staff_context(request: AuthenticatedHttpRequest, patient_id: int, **extra: Any) -> dict[str, Any]:
     context = _labelled(services.patient_sharing(request.user, patient_id))
     context.update(
         {
@@ -122,7 +123,7 @@ def _staff_context(request: HttpRequest, patient_id: int, **extra: Any) -> dict[
 
 @require_POST
 @login_required
-def disclose(request: HttpRequest, patient_id: int) -> HttpResponse:
+def disclose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     raw = {
         "basis": request.POST.get("basis", ""),
         "consent": request.POST.get("consent", ""),
@@ -165,7 +166,7 @@ def _consent_from_post(post: Any) -> dict[str, Any]:
 
 @require_POST
 @login_required
-def paper_consent(request: HttpRequest, patient_id: int) -> HttpResponse:
+def paper_consent(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     raw = _consent_from_post(request.POST)
     try:
         services.record_paper_consent(by=request.user, patient_id=patient_id, raw=raw)
@@ -180,7 +181,7 @@ def paper_consent(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def written_revocation(request: HttpRequest, patient_id: int, consent_id: int) -> HttpResponse:
+def written_revocation(request: AuthenticatedHttpRequest, patient_id: int, consent_id: int) -> HttpResponse:
     try:
         services.record_written_revocation(by=request.user, patient_id=patient_id, consent_id=consent_id)
     except services.SharingNotAllowed:
@@ -191,7 +192,7 @@ def written_revocation(request: HttpRequest, patient_id: int, consent_id: int) -
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def emergency(request: HttpRequest) -> HttpResponse:
+def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
     from keel.access import policy
 
     if not policy.can_request_emergency_access(request.user):
@@ -234,7 +235,7 @@ def emergency(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         rows = services.emergency_reviews(request.user, include_attested=request.GET.get("all") == "1")
     except services.SharingNotAllowed:
@@ -244,7 +245,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def attest(request: HttpRequest, review_id: int) -> HttpResponse:
+def attest(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     try:
         services.attest_review(by=request.user, review_id=review_id, note=request.POST.get("note", ""))
     except services.SharingNotAllowed:

@@ -12,11 +12,14 @@ must-support birth date and telecom; the birth-sex extension with F, M, UNK: `us
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keel.access.policy import Area, field_visible
 from keel.core import sharing
 from keel.interop.fhir.base import KEEL, RECORD_NUMBER_SYSTEM, STAFF_SYSTEM, instant, narrative, ref
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0"
 US_CORE_BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
@@ -103,7 +106,7 @@ def organization(program: Any) -> dict[str, Any]:
     }
 
 
-def practitioner(user: Any) -> dict[str, Any]:
+def practitioner(user: User) -> dict[str, Any]:
     """A staff member who prescribed, gave or recorded something in the record."""
     out: dict[str, Any] = {
         "resourceType": "Practitioner",

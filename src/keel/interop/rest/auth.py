@@ -5,7 +5,7 @@ second factor), the areas of their role, the patient in their scope for a type (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja.errors import HttpError
@@ -22,6 +22,9 @@ from keel.interop.rest.outcomes import FhirError, _json
 from keel.patients.models import Patient
 from keel.sharing.services import CONSENT_HEADER, SharingInvalid, SharingNotAllowed, release_to_system
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
+
 
 def _caller(request: HttpRequest) -> Any:
     try:
@@ -35,12 +38,12 @@ def _caller(request: HttpRequest) -> Any:
     return user
 
 
-def _areas(user: Any) -> frozenset[Area]:
+def _areas(user: User) -> frozenset[Area]:
     return policy.areas_for_role(user.role)
 
 
 def _audit_read(
-    user: Any, patient: Patient | None, target: str, returned: list[str], patients: list[int]
+    user: User, patient: Patient | None, target: str, returned: list[str], patients: list[int]
 ) -> None:
     reason = "emergency access" if patient is not None and getattr(patient, "keel_off_team", False) else ""
     detail = {"resources": returned, "patient_ids": patients}
@@ -62,7 +65,7 @@ def _area_of(resource_type: str) -> Area:
     return Area.CLINICAL if resource_type in CLINICAL_TYPES else Area.IDENTITY
 
 
-def _scoped(user: Any, patient_id: int | None, resource_type: str, target: str) -> Patient:
+def _scoped(user: User, patient_id: int | None, resource_type: str, target: str) -> Patient:
     """The patient in the caller's scope for this type, or a denied audit row and a 404."""
     return policy.get_patient_or_404(
         user,
@@ -82,13 +85,13 @@ def _scoped(user: Any, patient_id: int | None, resource_type: str, target: str) 
 # and the patient's own token are unchanged.
 
 
-def _staff_token(request: HttpRequest, user: Any) -> bool:
+def _staff_token(request: HttpRequest, user: User) -> bool:
     return user.role != Role.PATIENT and not authenticates_by_session(request)
 
 
 def _released(
     request: HttpRequest,
-    user: Any,
+    user: User,
     patient: Patient,
     target: str,
     build: Any,

@@ -5,7 +5,7 @@ out-of-scope record is the same 404 (with a denied audit row when someone was re
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -13,6 +13,9 @@ from keel.access import policy
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.interop.fhir.base import FHIR_JSON
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 
 class FhirError(Exception):
@@ -41,7 +44,7 @@ def _not_found() -> FhirError:
     return FhirError(404, "not-found", "Not found.")
 
 
-def _deny(user: Any, what: str, target: str, reason: str) -> FhirError:
+def _deny(user: User, what: str, target: str, reason: str) -> FhirError:
     audit.record(
         actor=user,
         action=Action.DENIED,

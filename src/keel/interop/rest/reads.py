@@ -103,7 +103,7 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
     return _handle(request, work)
 
 
-def _shared_read(user: Any, resource_type: str, rid: str, target: str) -> dict[str, Any]:
+def _shared_read(user: User, resource_type: str, rid: str, target: str) -> dict[str, Any]:
     """A program (Organization) or a staff member (Practitioner) the caller works with (a patient: their own
     program and its staff). Not patient data, but audited like every FHIR read."""
     if not rid.isdigit():

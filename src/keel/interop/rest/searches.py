@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +31,9 @@ from keel.interop.rest.params import SEARCH_PARAMS, _check_request, _collect, _p
 from keel.patients.models import Enrollment, Patient, zone_of
 from keel.sharing.models import Consent
 from keel.treatment.models import DoseRecord, MedicationOrder
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 
 def _patient_param(request: HttpRequest, base: Base) -> str | None:
@@ -100,7 +103,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
 
 def _search_by_system(
     request: HttpRequest,
-    user: Any,
+    user: User,
     resource_type: str,
     filters: list[Any],
     base: Base,
@@ -206,7 +209,7 @@ _ROWS: dict[str, tuple[Any, str, bool]] = {
 
 
 def _patients_holding(
-    user: Any, resource_type: str, offset: int, *, exact: bool
+    user: User, resource_type: str, offset: int, *, exact: bool
 ) -> tuple[Iterator[Patient], int]:
     """The in-scope patients whose records can hold `resource_type`, in id order, and how many matching
     resources the database skipped: only patients with rows of the type are read, and when each row is one
@@ -237,7 +240,7 @@ def _patients_holding(
     return qs.filter(pk__gte=start, pk__in=holding.values(to_patient)).iterator(), skipped
 
 
-def _patients_matching(request: HttpRequest, user: Any, offset: int = 0) -> tuple[Iterator[Patient], int]:
+def _patients_matching(request: HttpRequest, user: User, offset: int = 0) -> tuple[Iterator[Patient], int]:
     """The patients a Patient search matches, and how many of them the database skipped for `_offset` (all
     of it unless names are matched, which is done here, in Python)."""
     _refuse_hidden_field_search(request, user)
@@ -245,7 +248,7 @@ def _patients_matching(request: HttpRequest, user: Any, offset: int = 0) -> tupl
     return _apply_patient_params(request, qs, offset)
 
 
-def _refuse_hidden_field_search(request: HttpRequest, user: Any) -> None:
+def _refuse_hidden_field_search(request: HttpRequest, user: User) -> None:
     """A search by a field the role does not see (an oracle for it) is refused and audited."""
     areas = _areas(user)
     if Area.CLINICAL not in areas:

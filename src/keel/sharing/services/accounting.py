@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -14,6 +14,9 @@ from keel.access.policy import Area
 from keel.core import sharing as core
 from keel.patients.models import Patient, local_today
 from keel.sharing.models import Consent, Disclosure
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 ACCOUNTING_DAYS = 3 * 365  # the patient's accounting of disclosures covers 3 years (42 CFR 2.24, 2.25)
 
@@ -52,13 +55,13 @@ def _sharing(patient: Patient, now: datetime) -> Sharing:
     return Sharing(patient, views, disclosures, since)
 
 
-def my_sharing(by: Any, *, now: datetime | None = None) -> Sharing:
+def my_sharing(by: User, *, now: datetime | None = None) -> Sharing:
     """The patient's consents and accounting of disclosures (3 years); one audited read."""
     patient = policy.own_patient_or_404(by, target_type="sharing")
     return _sharing(patient, now or timezone.now())
 
 
-def patient_sharing(by: Any, patient_id: int | str, *, now: datetime | None = None) -> Sharing:
+def patient_sharing(by: User, patient_id: int | str, *, now: datetime | None = None) -> Sharing:
     """The same for the care team (clinical area); one audited read."""
     patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="sharing")
     return _sharing(patient, now or timezone.now())

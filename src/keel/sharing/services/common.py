@@ -5,7 +5,7 @@ consent entered on the patient's behalf, and the consent check a disclosure make
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -16,6 +16,9 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, record_id
 from keel.patients.models import Patient
 from keel.sharing.models import Consent, ConsentRevocation
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 
 class SharingInvalid(FieldsInvalid):
@@ -34,11 +37,11 @@ def _invalid(exc: InvalidInput) -> SharingInvalid:
     return SharingInvalid(exc.errors)
 
 
-def _deny(by: Any, patient: Patient, target_type: str, reason: str) -> None:
+def _deny(by: User, patient: Patient, target_type: str, reason: str) -> None:
     audit.record_for_patient(by, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=reason)
 
 
-def reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -> None:
+def reauthenticate(by: User, patient: Patient, password: Any, target_type: str) -> None:
     """The staff member's password again before a record leaves (SECURITY.md: re-authentication before
     disclosure, export and emergency access); a wrong one is audited as a denial and named as a field."""
     if not accounts.reauthenticate(by, password, purpose=target_type):  # counted by the lockout (T17)
@@ -48,7 +51,7 @@ def reauthenticate(by: Any, patient: Patient, password: Any, target_type: str) -
         )
 
 
-def _for_staff(by: Any, patient_id: int | str, action: Action, target_type: str) -> Patient:
+def _for_staff(by: User, patient_id: int | str, action: Action, target_type: str) -> Patient:
     patient = policy.get_patient_or_404(
         by, patient_id, area=Area.CLINICAL, action=action, target_type=target_type, audit_success=False
     )

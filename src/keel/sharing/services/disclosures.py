@@ -8,7 +8,7 @@ import json
 import statistics
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +34,9 @@ from keel.sharing.services.common import (
     reauthenticate,
 )
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 
 def report(
@@ -97,7 +100,7 @@ def report(
 
 
 def disclose(
-    *, by: Any, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
+    *, by: User, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
 ) -> tuple[Disclosure, dict[str, Any]]:
     """Release a progress report under a consent, or in a medical emergency; returns the row and the document
     (which carries the notice and the scope). Nothing leaves and nothing is written unless every check

@@ -4,7 +4,7 @@ team for a limited time, with a reason and the password again; flagged and queue
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,9 +20,12 @@ from keel.patients.models import EmergencyAccess, Patient, PatientFlag
 from keel.sharing.models import EmergencyReview, ReviewKind
 from keel.sharing.services.common import SharingInvalid, SharingNotAllowed, reauthenticate
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
+
 
 def emergency_access(
-    *, by: Any, record_number: Any, reason: Any, password: Any, now: datetime | None = None
+    *, by: User, record_number: Any, reason: Any, password: Any, now: datetime | None = None
 ) -> tuple[Patient, EmergencyAccess]:
     """A clinician of the program opens a record outside their care team for a medical emergency: a reason,
     the password again, a limited time (`KEEL_EMERGENCY_ACCESS_MINUTES`); the care team is flagged and the

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,10 +31,13 @@ from keel.sharing.services.common import (
     reauthenticate,
 )
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
+
 
 def release_record(
     *,
-    by: Any,
+    by: User,
     patient_id: int | str,
     raw: Mapping[str, Any],
     target_type: str,
@@ -154,7 +157,7 @@ CONSENT_HEADER = "Keel-Consent"
 
 def release_to_system(
     *,
-    by: Any,
+    by: User,
     patient_id: int | str,
     consent_id: Any,
     target_type: str,

@@ -4,7 +4,7 @@ attested by a program admin of the program, never by the person who used them.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +16,11 @@ from keel.core.rules.inputs import FieldError, record_id
 from keel.sharing.models import EmergencyReview
 from keel.sharing.services.common import SharingInvalid, SharingNotAllowed, _deny
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
-def emergency_reviews(by: Any, *, include_attested: bool = False) -> list[EmergencyReview]:
+
+def emergency_reviews(by: User, *, include_attested: bool = False) -> list[EmergencyReview]:
     """The emergency accesses and emergency disclosures of the caller's programs waiting for a program admin
     (oldest first), or all of them; one audited read naming the patients. Others get `SharingNotAllowed`."""
     programs = [pid for pid in policy.audit_program_ids(by) if policy.can_review_emergencies(by, pid)]
@@ -38,7 +41,7 @@ def emergency_reviews(by: Any, *, include_attested: bool = False) -> list[Emerge
     return reviews
 
 
-def attest_review(by: Any, *, review_id: Any, note: Any, now: datetime | None = None) -> EmergencyReview:
+def attest_review(by: User, *, review_id: Any, note: Any, now: datetime | None = None) -> EmergencyReview:
     """A program admin of the review's program attests a use of emergency powers, with a note; never the
     person who used them; once. Audited as an update of the patient's record."""
     pk = record_id(review_id)

@@ -4,7 +4,7 @@ twice is the same as once."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,22 +16,25 @@ from keel.patients.models import Patient
 from keel.sharing.models import Consent, ConsentRevocation
 from keel.sharing.services.common import _deny, _for_staff
 
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
-def revoke_consent(*, by: Any, consent_id: int, now: datetime | None = None) -> Consent:
+
+def revoke_consent(*, by: User, consent_id: int, now: datetime | None = None) -> Consent:
     """The patient takes a consent back. Revoking twice is the same as once."""
     patient = policy.own_patient_or_404(by, action=Action.UPDATE, target_type="consent", audit_success=False)
     return _revoke(by, patient, consent_id, now or timezone.now(), in_writing=False)
 
 
 def record_written_revocation(
-    *, by: Any, patient_id: int | str, consent_id: int, now: datetime | None = None
+    *, by: User, patient_id: int | str, consent_id: int, now: datetime | None = None
 ) -> Consent:
     """The patient took a consent back in writing; a counselor, nurse or prescriber on the team enters it."""
     patient = _for_staff(by, patient_id, Action.UPDATE, "consent")
     return _revoke(by, patient, consent_id, now or timezone.now(), in_writing=True)
 
 
-def _revoke(by: Any, patient: Patient, consent_id: int, now: datetime, *, in_writing: bool) -> Consent:
+def _revoke(by: User, patient: Patient, consent_id: int, now: datetime, *, in_writing: bool) -> Consent:
     with transaction.atomic():
         consent = Consent.objects.select_for_update().filter(patient=patient, pk=consent_id).first()
         if consent is not None and not ConsentRevocation.objects.filter(consent=consent).exists():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from argparse import ArgumentParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -27,6 +27,9 @@ from django.urls import reverse
 from keel.accounts.management.commands.staff import acting_user, fields_error
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients import services
+
+if TYPE_CHECKING:
+    from keel.accounts.models import User
 
 
 def _patient_id(raw: str) -> int:
@@ -111,7 +114,7 @@ class Command(BaseCommand):
             "password": sys.stdin.readline().rstrip("\n"),
         }
 
-    def _act(self, action: str, by: Any, patient_id: int, options: dict[str, Any]) -> None:
+    def _act(self, action: str, by: User, patient_id: int, options: dict[str, Any]) -> None:
         if action == "discharge":
             data: dict[str, Any] = {"reason": options["reason"], "ended_on": options["ended_on"]}
             data |= self._transfer(options)
