@@ -8,7 +8,11 @@ the new one (set-based signals, `missed_days`), side by side, over several round
 must be equal; the sizes grow in place (1k, then 10k, then 100k).
 
     .venv/bin/python bench/caseload.py --database-url postgresql://postgres@127.0.0.1:5432/keel_bench \
-        [--sizes 1000,10000,100000] [--rounds 3]
+        [--sizes 1000,10000,100000] [--rounds 3] [--old-ref REF] [--profile 10000]
+
+`--old-ref eabf601` times the set-based caseload that still made a Patient and said every row's reasons
+(before the ranking pass on plain values and the rows made per page); `--profile N` prints where the new
+read's time goes at N people.
 
 The database must exist and is migrated; its bench rows are added to whatever it holds (use a fresh one).
 """
@@ -16,11 +20,14 @@ The database must exist and is migrated; its bench rows are added to whatever it
 from __future__ import annotations
 
 import argparse
+import cProfile
 import functools
+import pstats
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -167,6 +174,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--old-ref", default="74207a9", help="the commit whose caseload is 'old'")
     parser.add_argument("--skip-old-above", type=int, default=10**9, help="time only the new read above N")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile the new read at this size")
     args = parser.parse_args()
     _setup(args.database_url)
     from django.db import connection
@@ -199,12 +207,16 @@ def main() -> None:
             call = functools.partial(_first_page, reader, admin)
             _time(call, 1)  # warm
             times, statements, page = _time(call, args.rounds)
-            results[name] = (times, statements, [(r.id, r.tier, r.reasons, r.missed_dose_days) for r in page])
+            results[name] = (times, statements, [asdict(r) for r in page])
             print(
                 f"  {name}: median {statistics.median(times) * 1000:.0f} ms "
                 f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {statements} statements",
                 flush=True,
             )
+        if size == args.profile:
+            profile = cProfile.Profile()
+            profile.runcall(_first_page, careteam.caseload, admin)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         if "old" in results:
             assert results["old"][2] == results["new"][2], "old and new first pages differ"
         table.append((size, results))
