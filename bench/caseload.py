@@ -8,7 +8,11 @@ the new one (set-based signals, `missed_days`), side by side, over several round
 must be equal; the sizes grow in place (1k, then 10k, then 100k).
 
     .venv/bin/python bench/caseload.py --database-url postgresql://postgres@127.0.0.1:5432/keel_bench \
-        [--sizes 1000,10000,100000] [--rounds 3]
+        [--sizes 1000,10000,100000] [--rounds 3] [--old-ref REF] [--profile 10000]
+
+`--old-ref eabf601` times the set-based caseload that still made a Patient and said every row's reasons
+(before the ranking pass on plain values and the rows made per page); `--profile N` prints where the new
+read's time goes at N people.
 
 The database must exist and is migrated; its bench rows are added to whatever it holds (use a fresh one).
 """
@@ -16,11 +20,14 @@ The database must exist and is migrated; its bench rows are added to whatever it
 from __future__ import annotations
 
 import argparse
+import cProfile
 import functools
+import pstats
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -144,18 +151,20 @@ def _first_page(caseload: Callable[..., Any], admin: Any) -> Any:
     return list(Paginator(rows, CASELOAD_PAGE_SIZE).get_page(1))
 
 
-def _time(call: Callable[[], Any], rounds: int) -> tuple[list[float], int, Any]:
+def _time(call: Callable[[], Any], rounds: int) -> tuple[list[float], list[float], int, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     times, statements, out = [], 0, None
+    cpu = []
     for _ in range(rounds):
         with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = call()
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         statements = len(ctx.captured_queries)
-    return times, statements, out
+    return times, cpu, statements, out
 
 
 def main() -> None:
@@ -167,6 +176,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--old-ref", default="74207a9", help="the commit whose caseload is 'old'")
     parser.add_argument("--skip-old-above", type=int, default=10**9, help="time only the new read above N")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile the new read at this size")
     args = parser.parse_args()
     _setup(args.database_url)
     from django.db import connection
@@ -198,23 +208,28 @@ def main() -> None:
                 continue
             call = functools.partial(_first_page, reader, admin)
             _time(call, 1)  # warm
-            times, statements, page = _time(call, args.rounds)
-            results[name] = (times, statements, [(r.id, r.tier, r.reasons, r.missed_dose_days) for r in page])
+            times, cpu, statements, page = _time(call, args.rounds)
+            results[name] = (times, cpu, statements, [asdict(r) for r in page])
             print(
                 f"  {name}: median {statistics.median(times) * 1000:.0f} ms "
-                f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {statements} statements",
+                f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {statements} statements, "
+                f"this process's CPU median {statistics.median(cpu) * 1000:.0f} ms",
                 flush=True,
             )
+        if size == args.profile:
+            profile = cProfile.Profile()
+            profile.runcall(_first_page, careteam.caseload, admin)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         if "old" in results:
-            assert results["old"][2] == results["new"][2], "old and new first pages differ"
+            assert results["old"][3] == results["new"][3], "old and new first pages differ"
         table.append((size, results))
-    print("\n| people | read | min ms | median ms | max ms | statements |")
-    print("|---|---|---|---|---|---|")
+    print("\n| people | read | min ms | median ms | max ms | CPU ms (median, this process) | statements |")
+    print("|---|---|---|---|---|---|---|")
     for size, results in table:
-        for name, (times, statements, _) in results.items():
+        for name, (times, cpu, statements, _) in results.items():
             print(
                 f"| {size:,} | {name} | {min(times) * 1000:.0f} | {statistics.median(times) * 1000:.0f} "
-                f"| {max(times) * 1000:.0f} | {statements} |"
+                f"| {max(times) * 1000:.0f} | {statistics.median(cpu) * 1000:.0f} | {statements} |"
             )
 
 

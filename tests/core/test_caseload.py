@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, OpenFlag, Signals, rank
+from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, OpenFlag, Signals, rank, rank_key
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -85,3 +85,20 @@ def test_a_stronger_signal_never_moves_someone_down(
     assert len(rank(base).reasons) == len(flags) + (missed is not None and missed >= 2) + (
         silent is not None and silent >= 7
     )  # (no flag here is a silence flag)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(("silence", "reported_use", "odd")), st.integers(-1, 9), st.booleans()),
+        max_size=4,
+    ),
+    st.one_of(st.none(), st.integers(0, 30)),
+    st.one_of(st.none(), st.integers(0, 60)),
+)
+def test_the_key_alone_is_the_ranks_key(
+    flags: list[tuple[str, int, bool]], missed: int | None, silent: int | None
+) -> None:
+    """`rank_key` (the caseload's ranking pass, issue #21) is `rank(...).key`: one rule, two outputs."""
+    signals = Signals(tuple(flag(k, p, T0 if old else T1) for k, p, old in flags), missed, silent)
+    assert rank_key(signals) == rank(signals).key
+    assert rank_key(signals, missed_days=5, silent_days=3) == rank(signals, missed_days=5, silent_days=3).key

@@ -88,8 +88,12 @@ class Patient(models.Model):
 
     @property
     def display_name(self) -> str:
-        first = self.preferred_name or self.given_name
-        return f"{first} {self.family_name}"
+        return self.name_from(self.preferred_name, self.given_name, self.family_name)
+
+    @staticmethod
+    def name_from(preferred_name: str, given_name: str, family_name: str) -> str:
+        """`display_name` from the three fields read as values (the caseload's ranking pass, issue #21)."""
+        return f"{preferred_name or given_name} {family_name}"
 
 
 def zone_of(patient: Patient) -> ZoneInfo:
@@ -99,7 +103,12 @@ def zone_of(patient: Patient) -> ZoneInfo:
 
 def local_today(patient: Patient, now: datetime | None = None) -> date:
     """The patient's calendar day, in their program's time zone."""
-    return (now or timezone.now()).astimezone(zone_of(patient)).date()
+    return day_in(patient.program.time_zone, now)
+
+
+def day_in(time_zone: str, now: datetime | None = None) -> date:
+    """The calendar day in a program's time zone (`local_today` for a program's time zone read as a value)."""
+    return (now or timezone.now()).astimezone(ZoneInfo(time_zone)).date()
 
 
 class EnrollmentStatus(models.TextChoices):

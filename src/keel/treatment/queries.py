@@ -274,7 +274,7 @@ def dose_contexts(
 
 
 def missed_days(
-    patients: list[tuple[Patient, date]], medication: str, *, among: Any = None
+    patients: list[tuple[Patient, date]] | list[tuple[int, date]], medication: str, *, among: Any = None
 ) -> dict[int, int]:
     """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
     same answer) without reading a dose: the caseload ranks everyone by it (issue #21). Per person, the
@@ -284,18 +284,18 @@ def missed_days(
     `dose_contexts`. The days missed are those after the newest of (that day, a take-home day, the day
     before the episode's first dose), up to yesterday, at most MISS_LOOKBACK. `among`: a queryset of
     patients holding at least these, read as a subquery instead of a list of ids (thousands of ids cost
-    more to send and parse than the reads themselves)."""
+    more to send and parse than the reads themselves). A person is a Patient or its id."""
     if not patients:
         return {}
+    todays = {p if isinstance(p, int) else p.pk: today for p, today in patients}
     with without_jit():  # a subquery per person: compiling it cost more than running it
-        return _missed_days(patients, medication, among)
+        return _missed_days(todays, medication, among)
 
 
-def _missed_days(patients: list[tuple[Patient, date]], medication: str, among: Any) -> dict[int, int]:
-    ids = [p.pk for p, _ in patients]
+def _missed_days(todays: dict[int, date], medication: str, among: Any) -> dict[int, int]:
+    ids = list(todays)
     scope = among.values("pk") if among is not None else None
     chunks = [scope] if scope is not None else in_chunks(ids)
-    todays = {p.pk: today for p, today in patients}
     firsts: dict[int, date | None] = {}
     episodes_of: dict[int, tuple[int, date]] = {}
     first_dose = (

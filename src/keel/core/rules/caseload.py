@@ -56,24 +56,42 @@ class Rank:
         return TIERS[self.tier]
 
 
-def rank(signals: Signals, *, missed_days: int = MISSED_DAYS, silent_days: int = SILENT_DAYS) -> Rank:
-    """Where one person goes in the list, with a reason for each signal (an open silence flag and a week
-    without a check-in are one signal, said with its days)."""
-    reasons: list[Reason] = []
+def _weigh(
+    signals: Signals, missed_days: int, silent_days: int
+) -> tuple[int, list[tuple[str, dict[str, str | int]]], tuple[object, ...]]:
+    """The one definition of the rule: the tier, each reason as (template, params) in order, and the sort
+    key. `rank` says the reasons; `rank_key` (the caseload's ranking pass over everyone, issue #21) keeps
+    only the key."""
+    said: list[tuple[str, dict[str, str | int]]] = []
     tier = 4
     silent = signals.days_since_checkin
     quiet = silent is not None and silent >= silent_days
-    for flag in sorted(signals.flags, key=lambda f: (f.priority, f.raised_at)):
-        tier = min(tier, min(max(flag.priority, 0), 3))
-        if not (quiet and flag.kind == "silence"):
-            reasons.append(Reason.said(N_("%(flag)s (open flag)"), SOURCES, flag=flag.label))
+    oldest = float("inf")
+    if signals.flags:  # most people have none: the ranking pass over everyone skips the sort
+        for flag in sorted(signals.flags, key=lambda f: (f.priority, f.raised_at)):
+            tier = min(tier, min(max(flag.priority, 0), 3))
+            if not (quiet and flag.kind == "silence"):
+                said.append((N_("%(flag)s (open flag)"), {"flag": flag.label}))
+        oldest = min(f.raised_at.timestamp() for f in signals.flags)
     missed = signals.missed_dose_days or 0
     if missed >= missed_days:
         tier = min(tier, 2)
-        reasons.append(Reason.said(N_("No observed dose for %(days)s days in a row"), SOURCES, days=missed))
+        said.append((N_("No observed dose for %(days)s days in a row"), {"days": missed}))
     if quiet:
         tier = min(tier, 3)
-        reasons.append(Reason.said(N_("No check-in for %(days)s days"), SOURCES, days=silent or 0))
-    oldest = min((f.raised_at.timestamp() for f in signals.flags), default=float("inf"))
-    key = (tier, -len(reasons), -missed, -(silent or 0), oldest)
-    return Rank(tier, tuple(reasons), key)
+        said.append((N_("No check-in for %(days)s days"), {"days": silent or 0}))
+    return tier, said, (tier, -len(said), -missed, -(silent or 0), oldest)
+
+
+def rank(signals: Signals, *, missed_days: int = MISSED_DAYS, silent_days: int = SILENT_DAYS) -> Rank:
+    """Where one person goes in the list, with a reason for each signal (an open silence flag and a week
+    without a check-in are one signal, said with its days)."""
+    tier, said, key = _weigh(signals, missed_days, silent_days)
+    return Rank(tier, tuple(Reason.said(template, SOURCES, **params) for template, params in said), key)
+
+
+def rank_key(
+    signals: Signals, *, missed_days: int = MISSED_DAYS, silent_days: int = SILENT_DAYS
+) -> tuple[object, ...]:
+    """`rank(signals).key` without saying the reasons (the same rule, `_weigh`)."""
+    return _weigh(signals, missed_days, silent_days)[2]
