@@ -257,8 +257,9 @@ def test_naloxone_kits_and_the_patients_care_plan(world: World) -> None:
 def test_a_goal_form_naming_nobody_says_so_instead_of_failing(world: World, responsible: str) -> None:
     """Found by the form fuzz test: the page's goal form sends the responsible person as text."""
     counselor = sign_in(Client(), world.staff["counselor"])
-    form = {"form": "goal", "area": "counseling", "goal": "Plan for Fridays", "review_on": "2099-01-01"}
-    response = counselor.post(f"/patients/{world.alice.pk}/start/", {**form, "responsible": responsible})
+    form = {"area": "counseling", "goal": "Plan for Fridays", "review_on": "2099-01-01"}
+    path = f"/patients/{world.alice.pk}/start/goals/"
+    response = counselor.post(path, {**form, "responsible": responsible})
     assert response.status_code == 422  # the page again, with what was typed and the reason
     assert "choose someone on the care team" in response.content.decode()
     assert 'value="Plan for Fridays"' in response.content.decode()
