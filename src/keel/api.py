@@ -34,7 +34,7 @@ from keel.interop.api import router as interop_router
 from keel.interop.services import SubjectMismatch
 from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
-from keel.patients.services import NotAllowed as PatientActionNotAllowed
+from keel.patients.errors import NotAllowed as PatientActionNotAllowed
 from keel.recovery import api as recovery_api
 from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router

@@ -82,6 +82,29 @@ _CARE_WRITE = {**_DOSE_WRITE, "counselor": (201, 404, 404)}
 # Orders, overrides and take-home decisions: prescribers only.
 _PRESCRIBE = {**_DOSE_WRITE, "nurse": (403, 404, 404)}
 _PRESCRIBE_PAGE = {**{k: (302, 404, 404) if v[0] == 201 else v for k, v in _PRESCRIBE.items()}}
+
+
+def _on_page(expect: dict[str, tuple[int, int, int]]) -> dict[str, tuple[int, int, int]]:
+    """A write on a page that shows a refused form again with the reason (422) where the API answers 201."""
+    return {k: (422, *v[1:]) if v[0] == 201 else v for k, v in expect.items()}
+
+
+# The start page's actions (issue #17): name, URL part, the API's table, a body the service refuses by name.
+_START_ACTIONS: list[tuple[str, str, dict[str, tuple[int, int, int]], dict[str, object]]] = [
+    ("last_use", "last-use/", _CARE_WRITE, {"last_heroin": "garbage"}),
+    ("order", "orders/", _PRESCRIBE, {"dose_mg": "abc"}),
+    ("dose", "doses/", _DOSE_WRITE, {"amount_mg": "4"}),  # no order: the nurse is told so
+    ("override", "dose-overrides/", _PRESCRIBE, {}),
+    ("naloxone", "naloxone/", _DOSE_WRITE, {"product": "bogus"}),
+    (
+        "goal",
+        "goals/",
+        _CARE_WRITE,
+        {"area": "counseling", "goal": "Plan", "review_on": "2099-01-01"},
+    ),
+]
+
+
 # Ending a take-home plan on the page: an in-scope role that may not is sent back to the page with the reason
 # (audited as a denial); no such plan here: 404 for the prescriber; success: test_take_home_end.
 _END_TAKE_HOME_PAGE = {
@@ -960,6 +983,18 @@ ROUTES: dict[str, Route] = {
         {"anonymous": (302, 302, 302), **_CLINICAL_READ},
         patient_scoped=True,
     ),
+    # One URL per action on the start page (issue #17). Bodies the service refuses by name: the page again
+    # (422) with the reason beside the form, nothing written.
+    **{
+        f"treatment:start_{name}": Route(
+            "POST",
+            f"/patients/{{patient}}/start/{part}",
+            {"anonymous": (302, 302, 302), **_on_page(expect)},
+            patient_scoped=True,
+            body=body,
+        )
+        for name, part, expect, body in _START_ACTIONS
+    },
     "treatment:intake": Route(
         "GET",
         "/patients/{patient}/intake/",

@@ -169,5 +169,5 @@ def test_page_first_dose_not_ready_is_not_given(world: Any, signed_in: Any) -> N
     _order(world, at(D0, 8))
     with time_machine.travel(at(D0, 10), tick=False):
         client = signed_in("nurse")
-        client.post(f"/patients/{world.alice.pk}/start/", {"form": "dose", "amount_mg": "4", "sequence": "1"})
+        client.post(f"/patients/{world.alice.pk}/start/doses/", {"amount_mg": "4", "sequence": "1"})
     assert DoseRecord.objects.filter(patient=world.alice, status="given").count() == 0

@@ -170,7 +170,7 @@ def test_the_intake_page_refuses_a_nan_overdose_count_and_keeps_it(world: World,
 @pytest.mark.parametrize("value", ["nan", "inf", "1e999"])
 def test_the_start_page_refuses_a_nan_dose_order(world: World, value: str) -> None:
     prescriber = sign_in(Client(), world.staff["prescriber"])
-    response = prescriber.post(f"/patients/{world.alice.pk}/start/", {"form": "order", "dose_mg": value})
+    response = prescriber.post(f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": value})
     assert response.status_code == 422 and f'value="{value}"' in response.content.decode()
 
 

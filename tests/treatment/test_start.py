@@ -257,8 +257,9 @@ def test_naloxone_kits_and_the_patients_care_plan(world: World) -> None:
 def test_a_goal_form_naming_nobody_says_so_instead_of_failing(world: World, responsible: str) -> None:
     """Found by the form fuzz test: the page's goal form sends the responsible person as text."""
     counselor = sign_in(Client(), world.staff["counselor"])
-    form = {"form": "goal", "area": "counseling", "goal": "Plan for Fridays", "review_on": "2099-01-01"}
-    response = counselor.post(f"/patients/{world.alice.pk}/start/", {**form, "responsible": responsible})
+    form = {"area": "counseling", "goal": "Plan for Fridays", "review_on": "2099-01-01"}
+    path = f"/patients/{world.alice.pk}/start/goals/"
+    response = counselor.post(path, {**form, "responsible": responsible})
     assert response.status_code == 422  # the page again, with what was typed and the reason
     assert "choose someone on the care team" in response.content.decode()
     assert 'value="Plan for Fridays"' in response.content.decode()
@@ -380,3 +381,17 @@ def test_a_low_dose_start_is_the_clinicians_schedule(world: World) -> None:
             dose_mg=30,
             home_start=True,
         )
+
+
+def test_each_start_page_form_posts_to_its_own_url(world: World) -> None:
+    """Issue #17: no hidden field picks the action; the page itself answers only GET (a POST: 405)."""
+    with time_machine.travel(NOON, tick=False):
+        services.prescribe(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, medication="buprenorphine", dose_mg=4
+        )
+        client = sign_in(Client(), world.staff["prescriber"])
+        page = client.get(f"/patients/{world.alice.pk}/start/").content.decode()
+        refused = client.post(f"/patients/{world.alice.pk}/start/", {"form": "goal"})
+    assert 'name="form"' not in page and refused.status_code == 405
+    for part in ("last-use", "doses", "dose-overrides", "goals"):  # naloxone: offered when none is on record
+        assert f'action="/patients/{world.alice.pk}/start/{part}/"' in page

@@ -319,7 +319,7 @@ def test_the_care_team_asks_again_on_the_start_page(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["nurse"])
         response = client.post(
-            f"/patients/{world.alice.pk}/start/", {"form": "last_use", "last_heroin": "2026-11-24T22:00"}
+            f"/patients/{world.alice.pk}/start/last-use/", {"last_heroin": "2026-11-24T22:00"}
         )
     assert response.status_code == 302
     assert read(world).ready  # heroin 14 h ago (22:00 New York), asked now
@@ -441,8 +441,8 @@ def test_a_refused_start_page_form_keeps_what_was_typed(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["nurse"])
         response = client.post(
-            f"/patients/{world.alice.pk}/start/",
-            {"form": "last_use", "last_heroin": "2026-11-25T20:00", "last_fentanyl": "2026-11-24T23:00"},
+            f"/patients/{world.alice.pk}/start/last-use/",
+            {"last_heroin": "2026-11-25T20:00", "last_fentanyl": "2026-11-24T23:00"},
         )
     html = response.content.decode()
     assert response.status_code == 422

@@ -178,7 +178,7 @@ def test_the_start_page_refuses_a_first_dose_before_ready(world: World) -> None:
     order(world, "buprenorphine", 4)
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["nurse"])
-        response = client.post(f"/patients/{world.alice.pk}/start/", {"form": "dose", "amount_mg": "4"})
+        response = client.post(f"/patients/{world.alice.pk}/start/doses/", {"amount_mg": "4"})
     assert "not ready" in response.content.decode()
 
 
@@ -188,8 +188,8 @@ def test_the_start_page_refuses_a_first_dose_before_ready_in_spanish(world: Worl
         client = sign_in(Client(), world.staff["nurse"])
         client.cookies["django_language"] = "es"
         response = client.post(
-            f"/patients/{world.alice.pk}/start/",
-            {"form": "dose", "amount_mg": "4"},
+            f"/patients/{world.alice.pk}/start/doses/",
+            {"amount_mg": "4"},
             HTTP_ACCEPT_LANGUAGE="es",
         )
     assert "no está listo" in response.content.decode().lower()

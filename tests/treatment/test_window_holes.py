@@ -148,9 +148,9 @@ def test_a_second_enter_on_the_start_page_is_already_given(world: World) -> None
     ready(world)
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["nurse"])
-        path = f"/patients/{world.alice.pk}/start/"
-        client.post(path, {"form": "dose", "amount_mg": "4", "sequence": "1"})
-        response = client.post(path, {"form": "dose", "amount_mg": "4", "sequence": "1"})
+        path = f"/patients/{world.alice.pk}/start/doses/"
+        client.post(path, {"amount_mg": "4", "sequence": "1"})
+        response = client.post(path, {"amount_mg": "4", "sequence": "1"})
     assert "Already given today" in text_of(response.content.decode())
 
 
@@ -159,9 +159,9 @@ def test_a_second_enter_on_the_start_page_gives_one_dose(world: World) -> None:
     ready(world)
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["nurse"])
-        path = f"/patients/{world.alice.pk}/start/"
+        path = f"/patients/{world.alice.pk}/start/doses/"
         for _ in range(2):
-            client.post(path, {"form": "dose", "amount_mg": "4", "sequence": "1"})
+            client.post(path, {"amount_mg": "4", "sequence": "1"})
     assert DoseRecord.objects.filter(medication="buprenorphine").count() == 1
 
 

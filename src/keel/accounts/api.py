@@ -26,6 +26,7 @@ from keel.accounts.schemas import (
     TokenOut,
 )
 from keel.api_body import json_object
+from keel.patients.services import activation, password_reset
 
 router = Router(tags=["accounts"])
 
@@ -199,9 +200,7 @@ class ActivateIn(Schema):
     summary="A patient makes their own account with the code from the front desk",
 )
 def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[AccountRoleOut]:
-    from keel.patients import services as patients
-
-    user = patients.activate(**payload.dict())
+    user = activation.activate(**payload.dict())
     return Status(201, AccountRoleOut(id=user.pk, username=user.username, role=user.role))
 
 
@@ -218,9 +217,7 @@ class ResetWithCodeIn(Schema):
     summary="A patient sets a new password with the one-time code from the front desk (every session ends)",
 )
 def reset_password_with_code(request: HttpRequest, payload: ResetWithCodeIn) -> AccountRoleOut:
-    from keel.patients import services as patients
-
-    user = patients.reset_password_with_code(**payload.dict())
+    user = password_reset.reset_password_with_code(**payload.dict())
     return AccountRoleOut(id=user.pk, username=user.username, role=user.role)
 
 

@@ -5,7 +5,8 @@ their bytes, never by the name or the type the browser claims), turned as the ca
 `MAX_SIDE` pixels a side, written out as a fresh JPEG with no metadata at all (no EXIF, no GPS position, no
 camera, no XMP, no colour profile). Anything else, a cut-off file, a file too big or an image too large to
 open safely is refused with the field named. Reads go through the access policy and are audited like any
-read of the record; writes by the front desk's roles (`policy.can_register_patient`)."""
+read of the record; writes by the front desk's roles (`policy.can_register_patient`); a list's "has a photo"
+is read by `keel.patients.queries.with_has_photo`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from io import BytesIO
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -27,6 +27,7 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient, PatientPhoto
 
 FIELD = "photo"
@@ -132,8 +133,6 @@ def _photo_patient(by: User, patient_id: int | str, action: Action) -> Patient:
         audit.record_for_patient(
             by, patient, Action.DENIED, FIELD, outcome=Outcome.DENIED, reason="role may not change photos"
         )
-        from keel.patients.services import NotAllowed
-
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers take patients' photos."))
     return patient
 
@@ -204,11 +203,6 @@ def read_photo(user: Any, patient_id: int | str) -> PatientPhoto:
     reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
     audit.record_for_patient(user, patient, Action.READ, FIELD, reason=reason)
     return row
-
-
-def with_has_photo(patients: QuerySet[Patient]) -> QuerySet[Patient]:
-    """`patients` with `has_photo` on each, in the same query (lists show a photo or a placeholder)."""
-    return patients.annotate(has_photo=Exists(PatientPhoto.objects.filter(patient_id=OuterRef("pk"))))
 
 
 def has_photo(patient_id: int) -> bool:

@@ -6,13 +6,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import CLINICAL_ROLES, Program, Role, User
 from keel.patients.flagwords import flag_reasons
-from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient, PatientFlag
+from keel.patients.models import (
+    CareTeamMember,
+    Enrollment,
+    EnrollmentStatus,
+    Patient,
+    PatientFlag,
+    PatientPhoto,
+)
 
 TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}  # who may be on a care team
 
@@ -216,3 +223,8 @@ def episodes(by: User, patient_id: int) -> tuple[Patient, list[Enrollment]]:
     """A patient's episodes of care, newest first (clinical area), audited as one read."""
     patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="enrollments")
     return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
+
+
+def with_has_photo(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """`patients` with `has_photo` on each, in the same query (lists show a photo or a placeholder)."""
+    return patients.annotate(has_photo=Exists(PatientPhoto.objects.filter(patient_id=OuterRef("pk"))))

@@ -37,7 +37,7 @@ from keel.patients.models import (
     local_today,
     zone_of,
 )
-from keel.patients.photos import with_has_photo
+from keel.patients.queries import with_has_photo
 from keel.treatment.models import (
     CareGoal,
     DoseAmendment,

@@ -4,6 +4,7 @@ from keel.treatment.views import dosing, intake, me, medication, policy, start
 
 app_name = "treatment"
 _MEDICATION = "patients/<int:patient_id>/medication/"
+_START = "patients/<int:patient_id>/start/"
 urlpatterns = [
     path("dosing/", dosing.dosing, name="dosing"),
     path("dosing/<int:patient_id>/", dosing.record_dose, name="record_dose"),
@@ -19,7 +20,14 @@ urlpatterns = [
     path(_MEDICATION + "qtc/", medication.qtc, name="qtc"),
     path("program/policy/", policy.program_policy, name="policy"),
     path("patients/<int:patient_id>/intake/", intake.intake, name="intake"),
-    path("patients/<int:patient_id>/start/", start.start, name="start"),
+    path(_START, start.start, name="start"),
+    # One URL per action on the start page, as on the medication page.
+    path(_START + "last-use/", start.last_use, name="start_last_use"),
+    path(_START + "orders/", start.order, name="start_order"),
+    path(_START + "doses/", start.dose, name="start_dose"),
+    path(_START + "dose-overrides/", start.override, name="start_override"),
+    path(_START + "naloxone/", start.naloxone, name="start_naloxone"),
+    path(_START + "goals/", start.goal, name="start_goal"),
     path("me/care-plan/", me.my_care_plan, name="my_care_plan"),
     path("me/home-start/", me.home_start, name="home_start"),
     path("patients/<int:patient_id>/injections/", medication.injection, name="injection"),

@@ -19,6 +19,7 @@ from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.jobs import services as jobs_services
 from keel.patients import photos, queries
+from keel.patients.services import flags
 from keel.reminders import queries as reminder_queries
 from keel.web.audit_words import event_row
 
@@ -93,8 +94,6 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     instruments = [(code, registry.get(code).title) for code in registry.codes()]
-    from keel.patients.services import PRESCRIBER_ONLY
-
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
     # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
     can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
@@ -114,7 +113,7 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             "instruments": instruments,
             "can_resolve": can_resolve,
             "is_prescriber": is_prescriber,
-            "prescriber_only": sorted(PRESCRIBER_ONLY),
+            "prescriber_only": sorted(flags.PRESCRIBER_ONLY),
             "naloxone": kit,
             "diagnosis": dsm,
             "can_give_code": can_give_code,
@@ -214,17 +213,15 @@ def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: in
     from django.contrib import messages
     from django.utils.translation import gettext as _
 
-    from keel.patients import services
-
     try:
-        services.resolve_flag(
+        flags.resolve_flag(
             by=request.user, patient_id=patient_id, flag_id=flag_id, note=request.POST.get("note", "")
         )
         messages.success(request, _("The flag is resolved."))
-    except services.FlagNotAllowed:
+    except flags.FlagNotAllowed:
         if getattr(request.user, "role", "") not in CLINICAL_ROLES:
             raise PermissionDenied from None
         messages.error(request, _("The flag was not resolved: only a prescriber resolves this flag."))
-    except services.FlagError as exc:
+    except flags.FlagError as exc:
         messages.error(request, _("The flag was not resolved: %(reason)s.") % {"reason": exc.message})
     return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))

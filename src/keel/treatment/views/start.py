@@ -1,7 +1,10 @@
-"""The buprenorphine start page: readiness, the order, the first doses, naloxone and care-plan goals."""
+"""The buprenorphine start page: readiness, the order, the first doses, naloxone and care-plan goals; one view
+per action on it, each at its own URL (as on the medication page). A refused form comes back as the same page
+(422) with what was typed and the reason beside it; a done one goes back to the page with a message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
@@ -26,11 +29,9 @@ from keel.treatment.models import CareArea, NaloxoneProduct
 from keel.treatment.views.common import ago, last_use_from_page, said
 
 
-@require_http_methods(["GET", "POST"])
+@require_safe
 @login_required
 def start(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    if request.method == "POST":
-        return _start_post(request, patient_id)
     return _render_start(request, patient_id)
 
 
@@ -163,78 +164,16 @@ def _slot(raw: str) -> Any:
     return int(raw) if raw.isdigit() else (raw or None)
 
 
-def _start_post(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    post, form = request.POST, request.POST.get("form", "")
-    back = HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+def _act(
+    request: AuthenticatedHttpRequest, patient_id: int, form: str, act: Callable[[], str | HttpResponse]
+) -> HttpResponse:
+    """Run one action of the start page (its service call; it returns what to tell on success, or the page
+    itself when it names its own errors) and go back to the page with the outcome as a message. A role the
+    service refuses outright: 403. A dose the window holds, a dose already given or bad input: the same page
+    again (422) with what was typed and the reason beside the form (`form`)."""
+    post = request.POST
     try:
-        if form == "last_use":
-            patient = policy.get_patient_or_404(
-                request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
-            )
-            errors = last_use_from_page(request, patient_id, zone_of(patient))
-            if errors:
-                return _render_start(
-                    request,
-                    patient_id,
-                    typed=post,
-                    form=form,
-                    error=_("Not saved: check the times marked below."),
-                    field_errors=errors,
-                )
-            messages.success(request, _("Times of last use saved."))
-        elif form == "order":
-            services.prescribe(
-                by=request.user,
-                patient_id=patient_id,
-                medication="buprenorphine",
-                dose_mg=post.get("dose_mg"),
-                home_start=post.get("home_start") == "on",
-                schedule=_schedule_from_text(post.get("schedule", "")),
-                override_reason=post.get("override_reason", ""),
-            )
-            messages.success(request, _("Order saved."))
-        elif form == "dose":
-            outcome = services.record_dose(
-                by=request.user,
-                patient_id=patient_id,
-                medication="buprenorphine",
-                amount_mg=post.get("amount_mg") or None,
-                sedated=post.get("sedated") == "on",
-                sequence=_slot(
-                    post.get("sequence", "")
-                ),  # the form's slot: a second Enter is "already given"
-            )
-            messages.success(request, " ".join(words.reason_text(r) for r in outcome.decision.reasons))
-        elif form == "override":
-            services.add_override(
-                by=request.user,
-                patient_id=patient_id,
-                medication="buprenorphine",
-                kind=post.get("kind", "limit"),
-                max_total_mg=post.get("max_total_mg"),
-                reason=post.get("reason", ""),
-            )
-            messages.success(request, _("Override saved for today."))
-        elif form == "naloxone":
-            services.dispense_naloxone(
-                by=request.user,
-                patient_id=patient_id,
-                product=post.get("product", ""),
-                quantity=post.get("quantity", "1"),
-            )
-            messages.success(request, _("Naloxone kit recorded."))
-        elif form == "goal":
-            services.add_goal(
-                by=request.user,
-                patient_id=patient_id,
-                area=post.get("area", ""),
-                goal=post.get("goal", ""),
-                responsible_id=post.get("responsible", ""),
-                review_on=post.get("review_on", ""),
-            )
-            messages.success(request, _("Goal added to the care plan."))
-        else:
-            messages.error(request, _("Unknown form."))
+        done = act()
     except NotAllowed:
         raise PermissionDenied from None
     except services.DoseBlocked as exc:
@@ -257,7 +196,126 @@ def _start_post(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
         return _render_start(
             request, patient_id, typed=post, form=form, error=_("Not saved: %(why)s") % {"why": said(exc)}
         )
-    return back
+    if isinstance(done, HttpResponse):
+        return done
+    messages.success(request, done)
+    return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+
+
+@require_POST
+@login_required
+def last_use(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    def act() -> str | HttpResponse:
+        patient = policy.get_patient_or_404(
+            request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
+        )
+        errors = last_use_from_page(request, patient_id, zone_of(patient))
+        if errors:
+            return _render_start(
+                request,
+                patient_id,
+                typed=request.POST,
+                form="last_use",
+                error=_("Not saved: check the times marked below."),
+                field_errors=errors,
+            )
+        return _("Times of last use saved.")
+
+    return _act(request, patient_id, "last_use", act)
+
+
+@require_POST
+@login_required
+def order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.prescribe(
+            by=request.user,
+            patient_id=patient_id,
+            medication="buprenorphine",
+            dose_mg=post.get("dose_mg"),
+            home_start=post.get("home_start") == "on",
+            schedule=_schedule_from_text(post.get("schedule", "")),
+            override_reason=post.get("override_reason", ""),
+        )
+        return _("Order saved.")
+
+    return _act(request, patient_id, "order", act)
+
+
+@require_POST
+@login_required
+def dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        outcome = services.record_dose(
+            by=request.user,
+            patient_id=patient_id,
+            medication="buprenorphine",
+            amount_mg=post.get("amount_mg") or None,
+            sedated=post.get("sedated") == "on",
+            sequence=_slot(post.get("sequence", "")),  # the form's slot: a second Enter is "already given"
+        )
+        return " ".join(words.reason_text(r) for r in outcome.decision.reasons)
+
+    return _act(request, patient_id, "dose", act)
+
+
+@require_POST
+@login_required
+def override(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.add_override(
+            by=request.user,
+            patient_id=patient_id,
+            medication="buprenorphine",
+            kind=post.get("kind", "limit"),
+            max_total_mg=post.get("max_total_mg"),
+            reason=post.get("reason", ""),
+        )
+        return _("Override saved for today.")
+
+    return _act(request, patient_id, "override", act)
+
+
+@require_POST
+@login_required
+def naloxone(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.dispense_naloxone(
+            by=request.user,
+            patient_id=patient_id,
+            product=post.get("product", ""),
+            quantity=post.get("quantity", "1"),
+        )
+        return _("Naloxone kit recorded.")
+
+    return _act(request, patient_id, "naloxone", act)
+
+
+@require_POST
+@login_required
+def goal(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    post = request.POST
+
+    def act() -> str:
+        services.add_goal(
+            by=request.user,
+            patient_id=patient_id,
+            area=post.get("area", ""),
+            goal=post.get("goal", ""),
+            responsible_id=post.get("responsible", ""),
+            review_on=post.get("review_on", ""),
+        )
+        return _("Goal added to the care plan.")
+
+    return _act(request, patient_id, "goal", act)
 
 
 def _schedule_from_text(text: str) -> Any:

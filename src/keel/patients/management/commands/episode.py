@@ -26,7 +26,10 @@ from django.urls import reverse
 
 from keel.accounts.management.commands.staff import acting_user, fields_error
 from keel.core.rules.inputs import FieldsInvalid
-from keel.patients import services
+from keel.patients.errors import NotAllowed
+from keel.patients.services.activation import issue_activation_code
+from keel.patients.services.care_team import add_to_care_team, remove_from_care_team
+from keel.patients.services.episodes import discharge, readmit
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -85,7 +88,7 @@ class Command(BaseCommand):
             raise fields_error(exc) from None
         except Http404:
             raise CommandError("--patient-id: no such patient in your reach", returncode=2) from None
-        except (services.NotAllowed, PermissionDenied) as exc:
+        except (NotAllowed, PermissionDenied) as exc:
             raise CommandError(str(exc) or "not allowed for your role", returncode=2) from None
 
     def _transfer(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +121,7 @@ class Command(BaseCommand):
         if action == "discharge":
             data: dict[str, Any] = {"reason": options["reason"], "ended_on": options["ended_on"]}
             data |= self._transfer(options)
-            ended = services.discharge(by=by, patient_id=patient_id, data=data)
+            ended = discharge(by=by, patient_id=patient_id, data=data)
             self.stdout.write(f"Episode {ended.pk} ended on {ended.ended_on}.")
         elif action == "readmit":
             data = {
@@ -127,17 +130,17 @@ class Command(BaseCommand):
                 "notice_given": options["notice_given"],
                 "consented": options["consented"],
             }
-            opened = services.readmit(by=by, patient_id=patient_id, data=data)
+            opened = readmit(by=by, patient_id=patient_id, data=data)
             self.stdout.write(f"Episode {opened.pk} began on {opened.started_on.isoformat()}.")
         elif action == "care-team":
             if options["add"] is not None:
-                services.add_to_care_team(by=by, patient_id=patient_id, user_id=options["add"])
+                add_to_care_team(by=by, patient_id=patient_id, user_id=options["add"])
                 self.stdout.write("Added to the care team.")
             else:
-                services.remove_from_care_team(by=by, patient_id=patient_id, user_id=options["remove"])
+                remove_from_care_team(by=by, patient_id=patient_id, user_id=options["remove"])
                 self.stdout.write("Removed from the care team.")
         else:
-            issued = services.issue_activation_code(
+            issued = issue_activation_code(
                 by=by,
                 patient_id=patient_id,
                 send_by_text=options["send_by_text"],

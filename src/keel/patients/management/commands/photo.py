@@ -16,7 +16,8 @@ from django.http import Http404
 
 from keel.accounts.management.commands.staff import acting_user, fields_error
 from keel.core.rules.inputs import FieldsInvalid
-from keel.patients import photos, services
+from keel.patients import photos
+from keel.patients.errors import NotAllowed
 from keel.patients.management.commands.episode import _patient_id
 
 
@@ -55,5 +56,5 @@ class Command(BaseCommand):
             raise fields_error(exc) from None
         except Http404:
             raise CommandError("--patient-id: no such patient in your reach", returncode=2) from None
-        except (services.NotAllowed, PermissionDenied) as exc:
+        except (NotAllowed, PermissionDenied) as exc:
             raise CommandError(str(exc) or "not allowed for your role", returncode=2) from None

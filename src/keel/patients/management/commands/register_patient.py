@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts.models import User
 from keel.core.rules.inputs import FieldsInvalid, loads_json
-from keel.patients import services
+from keel.patients.errors import NotAllowed
+from keel.patients.services.registration import register_patient
 
 
 class Command(BaseCommand):
@@ -35,12 +36,12 @@ class Command(BaseCommand):
         if not isinstance(data, dict):
             raise CommandError("--data: must be a JSON object", returncode=2)
         try:
-            done = services.register_patient(by=user, data=data)
+            done = register_patient(by=user, data=data)
         except FieldsInvalid as exc:
             raise CommandError(
                 "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), returncode=2
             ) from None
-        except services.NotAllowed as exc:
+        except NotAllowed as exc:
             raise CommandError(str(exc), returncode=2) from None
         p = done.patient
         if options["json"]:

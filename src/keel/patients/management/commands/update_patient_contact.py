@@ -12,7 +12,8 @@ from django.http import Http404
 
 from keel.accounts.models import User
 from keel.core.rules.inputs import FieldsInvalid, loads_json
-from keel.patients import services
+from keel.patients.errors import NotAllowed
+from keel.patients.services.contact import update_contact
 from keel.recovery.common import StaleEdit
 
 
@@ -39,12 +40,12 @@ class Command(BaseCommand):
         if not isinstance(data, dict):
             raise CommandError("--data: must be a JSON object", returncode=2)
         try:
-            changed = services.update_contact(by=user, patient_id=options["patient"], data=data)
+            changed = update_contact(by=user, patient_id=options["patient"], data=data)
         except FieldsInvalid as exc:
             raise CommandError(
                 "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), returncode=2
             ) from None
-        except (services.NotAllowed, StaleEdit) as exc:
+        except (NotAllowed, StaleEdit) as exc:
             raise CommandError(str(exc), returncode=2) from None
         except Http404:
             raise CommandError("--patient: no such patient in your care", returncode=2) from None

@@ -1,0 +1,230 @@
+"""Patient accounts: the one-time activation code the desk gives (issue #18), and what the desk's one-time
+codes share (the alphabet, the digest, marking a code spent)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from keel.access import policy
+from keel.accounts import services as accounts
+from keel.accounts.models import Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients.errors import NotAllowed
+from keel.patients.models import (
+    ActivationCode,
+    Patient,
+)
+from keel.patients.services.common import _audit_denial
+from keel.reminders.channels import Message, sms_sender
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
+CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
+
+
+def _code_digest(code: str) -> str:
+    cleaned = "".join(c for c in code.upper() if c.isalnum())
+    return hashlib.sha256(cleaned.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    row: ActivationCode
+    code: str  # shown once (printed at the desk); never stored
+
+
+def issue_activation_code(
+    *,
+    by: User,
+    patient_id: int,
+    send_by_text: bool = False,
+    send_by_email: bool = False,
+    activate_url: str = "",
+) -> IssuedCode:
+    """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
+    record without an account. Any unused earlier code stops working. With `send_by_text`, the code also goes
+    to the record's phone through the configured text-message adapter (keel.reminders.channels): no phone,
+    or no adapter, is refused before any code is made; the message names no program and no health words.
+    With `send_by_email`, the same words go to the record's email through KEEL_EMAIL_URL (no email on the
+    record is refused before any code is made)."""
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=Action.CREATE, target_type="activation_code", audit_success=False
+    )
+    if not policy.can_register_patient(by, patient.program_id):
+        _audit_denial(by, patient, "activation_code", "role may not issue activation codes")
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
+    if patient.user_id is not None:
+        raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
+    sender = None
+    if send_by_text:
+        sender = sms_sender()
+        if not patient.phone:
+            raise FieldsInvalid([FieldError("send_by_text", _("the record has no phone number"))])
+        if sender is None:
+            raise FieldsInvalid([FieldError("send_by_text", _("text messages are not set up in this Keel"))])
+    if send_by_email and not patient.email:
+        raise FieldsInvalid([FieldError("send_by_email", _("the record has no email address"))])
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    now = timezone.now()
+    with transaction.atomic():
+        ActivationCode.objects.filter(patient=patient, purpose="activate", used_at__isnull=True).delete()
+        row = ActivationCode.objects.create(
+            patient=patient,
+            digest=_code_digest(code),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            target_id=row.pk,
+            detail={"sent_by_text": sender is not None, "sent_by_email": bool(send_by_email)},
+        )
+    shown = "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+    if sender is not None:
+        _text_code(sender, patient, shown, activate_url, row.expires_at)
+    if send_by_email:
+        _email_code(patient, shown, activate_url, row.expires_at)
+    return IssuedCode(row, shown)
+
+
+def _code_words(patient: Patient, code: str, activate_url: str, expires_at: Any) -> str:
+    """The message with the code, in the patient's language: no program, no health words."""
+    with translation.override(patient.preferred_language):  # the patient's language, not the desk's
+        return _(
+            "Your Keel code is %(code)s. Open %(url)s to make your account. It works once, until %(day)s."
+        ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
+
+
+def _email_code(patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+    """The code by email (KEEL_EMAIL_URL), after the code is committed; a failed send is audited (the class
+    only) and the desk still has the code on screen."""
+    with translation.override(patient.preferred_language):
+        subject = _("Your Keel code")
+    body = _code_words(patient, code, activate_url, expires_at)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email], fail_silently=False)
+    except Exception as exc:  # smtplib's errors, refused connections, timeouts: only the class is kept
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason=f"email not sent: {type(exc).__name__}",
+        )
+
+
+def _text_code(sender: Any, patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+    """The code by text message, after the code is committed; a failed send is audited (the class only) and
+    the desk still has the code on screen."""
+    body = _code_words(patient, code, activate_url, expires_at)
+    try:
+        sender.send(Message(to=patient.phone, subject="", body=body, stop_url=""))
+    except Exception as exc:  # any provider's failure; only its class is kept
+        audit.record(
+            actor=None,
+            action=Action.UPDATE,
+            outcome=Outcome.FAILURE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="activation_code",
+            reason=f"text message not sent: {type(exc).__name__}",
+        )
+
+
+def activate(*, code: str, username: str, password: str, password_again: str) -> User:
+    """The patient makes their own account with the code from the desk: a username and a password. The code
+    then stops working. A wrong, used or expired code gets one answer."""
+
+    errors: list[FieldError] = []
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        errors.append(FieldError("username", _("give a username of 1 to 150 characters")))
+    if not password:
+        errors.append(FieldError("password", _("this is required")))
+    elif password != password_again:
+        errors.append(FieldError("password_again", _("the two passwords differ")))
+    if not code or len(code) > 40:
+        errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
+    if errors:
+        raise FieldsInvalid(errors)
+    try:
+        return _activate(code, username, password)
+    except _CodeDidNotWork:
+        audit.record(  # outside the refused write's transaction, so the failure stays on record
+            actor=None,
+            action=Action.FAILED_LOGIN,
+            outcome=Outcome.FAILURE,
+            target_type="activation_code",
+            reason="activation code did not work",
+        )
+        raise FieldsInvalid(
+            [FieldError("code", _("this code does not work; ask the front desk for a new one"))]
+        ) from None
+
+
+class _CodeDidNotWork(Exception):
+    pass
+
+
+def _activate(code: str, username: str, password: str) -> User:
+    with transaction.atomic():
+        row = (
+            ActivationCode.objects.select_for_update()
+            .select_related("patient__program")
+            .filter(
+                digest=_code_digest(code),
+                purpose="activate",
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+        if row is None or row.patient.user_id is not None:
+            raise _CodeDidNotWork()
+        try:
+            user, _device = accounts.create_user(
+                username=username,
+                role=Role.PATIENT,
+                password=password,
+                program_slug=row.patient.program.slug,
+                first_name=row.patient.preferred_name or row.patient.given_name,
+            )
+        except accounts.AccountError as exc:
+            raise FieldsInvalid([FieldError(exc.field, exc.message)]) from None
+        Patient.objects.filter(pk=row.patient.pk).update(user=user)
+        _spend_code(row, user, target_type="activation_code", reason="account made")
+    return user
+
+
+def _spend_code(row: ActivationCode, user: User, *, target_type: str, reason: str) -> None:
+    """A one-time code used: marked spent and audited as the account's own act (inside the caller's
+    transaction)."""
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    audit.record(
+        actor=user,
+        action=Action.UPDATE,
+        patient_id=row.patient.pk,
+        program_id=row.patient.program_id,
+        target_type=target_type,
+        target_id=row.pk,
+        reason=reason,
+    )

@@ -1,0 +1,155 @@
+"""The care team (issue #18): a program's admins put staff on a patient's team, one at a time or in bulk,
+and take them off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from keel.access import policy
+from keel.accounts.models import Program, ProgramMembership, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients.errors import NotAllowed
+from keel.patients.models import (
+    CareTeamMember,
+    Patient,
+)
+from keel.patients.queries import TEAM_ROLES
+from keel.patients.services.common import _audit_denial
+
+
+def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=action, target_type="care_team", audit_success=False
+    )
+    if not policy.can_manage_care_team(by, patient.program_id):
+        _audit_denial(by, patient, "care_team", "role may not manage care teams")
+        raise NotAllowed(_("Only the program's admins change care teams."))
+    return patient
+
+
+def _member(program: Program, user_id: Any) -> User:
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
+    user = User.objects.filter(pk=pk, is_active=True, role__in=TEAM_ROLES).first()
+    if user is None or not ProgramMembership.objects.filter(user=user, program=program).exists():
+        raise FieldsInvalid(
+            [
+                FieldError(
+                    "user_id", _("not a counselor, nurse, prescriber or peer specialist of this program")
+                )
+            ]
+        )
+    return user
+
+
+def add_to_care_team(*, by: User, patient_id: int, user_id: Any) -> CareTeamMember:
+    """Put a staff member of the patient's program on their care team (program admins); adding someone who is
+    already there changes nothing."""
+    patient = _team_patient(by, patient_id, Action.CREATE)
+    member = _member(patient.program, user_id)
+    with transaction.atomic():
+        row, created = CareTeamMember.objects.get_or_create(patient=patient, user=member)
+        if created:
+            audit.record(
+                actor=by,
+                action=Action.CREATE,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="care_team",
+                target_id=member.pk,
+                reason="added",
+            )
+    return row
+
+
+MAX_BULK = 200
+
+
+def add_many_to_care_team(*, by: User, data: dict[str, Any]) -> list[CareTeamMember]:
+    """Put one staff member on several patients' care teams at once (a program's admins). Every patient must
+    be in the admin's scope and their program's, all in one program, the staff member one of its team roles;
+    all or nothing. Each addition is audited; someone already on a team is left as is."""
+    raw = data.get("patient_ids")
+    errors: list[FieldError] = []
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_BULK:
+        errors.append(FieldError("patient_ids", _("choose 1 to %(n)d people") % {"n": MAX_BULK}))
+        ids: list[int] = []
+    else:
+        try:
+            ids = sorted({int(i) for i in raw})
+        except (TypeError, ValueError):
+            errors.append(FieldError("patient_ids", _("choose people from the list")))
+            ids = []
+    if errors:
+        raise FieldsInvalid(errors)
+    found = list(policy.patients_visible_to(by).filter(pk__in=ids).select_related("program"))
+    if len(found) != len(ids):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="care_team",
+            reason="bulk care team: outside scope or missing",
+            detail={"requested_patient_ids": ids},
+        )
+        raise FieldsInvalid([FieldError("patient_ids", _("some of these people are not in your program"))])
+    programs = {p.program_id for p in found}
+    if len(programs) != 1:
+        raise FieldsInvalid([FieldError("patient_ids", _("choose people of one program"))])
+    program = found[0].program
+    if not policy.can_manage_care_team(by, program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            program_id=program.pk,
+            target_type="care_team",
+            reason="role may not manage care teams",
+        )
+        raise NotAllowed(_("Only the program's admins change care teams."))
+    member = _member(program, data.get("user_id"))
+    rows = []
+    with transaction.atomic():
+        for patient in found:
+            row, created = CareTeamMember.objects.get_or_create(patient=patient, user=member)
+            rows.append(row)
+            if created:
+                audit.record(
+                    actor=by,
+                    action=Action.CREATE,
+                    patient_id=patient.pk,
+                    program_id=program.pk,
+                    target_type="care_team",
+                    target_id=member.pk,
+                    reason="added",
+                )
+    return rows
+
+
+def remove_from_care_team(*, by: User, patient_id: int, user_id: Any) -> None:
+    """Take a staff member off a patient's care team (program admins); they stop seeing the record at once."""
+    patient = _team_patient(by, patient_id, Action.DELETE)
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
+    with transaction.atomic():
+        deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
+        if not deleted:
+            raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
+        audit.record(
+            actor=by,
+            action=Action.DELETE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="care_team",
+            target_id=pk,
+            reason="removed",
+        )

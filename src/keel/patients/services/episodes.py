@@ -1,0 +1,243 @@
+"""Episodes of care (issue #18): discharge (a transfer is a disclosure under consent) and readmission."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.appointments.services import cancel_coming
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients.errors import NotAllowed
+from keel.patients.models import (
+    EndReason,
+    Enrollment,
+    EnrollmentStatus,
+    EpisodeKind,
+    Patient,
+    local_today,
+)
+from keel.patients.services.common import (
+    _audit_denial,
+    _check_admission_confirmations,
+    _choice,
+    _date,
+    _refuse_emergency_access,
+)
+from keel.sharing import services as sharing
+from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
+from keel.treatment.services.overrides import end_overrides
+from keel.treatment.services.take_homes import end_take_home_plans
+
+
+def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(
+        by, patient_id, area=Area.CLINICAL, action=action, target_type="enrollment", audit_success=False
+    )
+    if not policy.can_manage_episode(by, patient.program_id):
+        _audit_denial(by, patient, "enrollment", "role may not discharge or readmit")
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers discharge and readmit."))
+    _refuse_emergency_access(by, patient, "enrollment", "discharge, readmit or transfer")
+    return patient
+
+
+def _transfer_disclosure(
+    by: User, patient: Patient, data: dict[str, Any], active: Enrollment, ended: date
+) -> int:
+    """A transfer to another program is a disclosure under the patient's consent (42 CFR 2.31; issue #18):
+    through the sharing app's one check (`release_record`: a live, unrevoked consent naming the receiving
+    program as recipient, its purpose and the whole record; the password again; the accounting of
+    disclosures). Called by `discharge` inside its transaction, with the active episode locked: the
+    disclosure and the end of the episode are written together or not at all."""
+    if not policy.can_disclose(by):
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "transfer",
+            outcome=Outcome.DENIED,
+            reason="role may not disclose a record for a transfer",
+        )
+        raise NotAllowed(
+            _(
+                "A transfer shares the record with the receiving program: a counselor, nurse or prescriber "
+                "on the care team records it."
+            )
+        )
+    raw = {
+        "basis": "consent",
+        "consent": data.get("consent"),
+        "recipient_name": data.get("recipient_name"),
+        "purpose": data.get("purpose") or "treatment",
+        "purpose_text": data.get("purpose_text") or "",
+        "password": data.get("password"),
+    }
+
+    def build(row: Patient, at: Any) -> dict[str, Any]:
+        return {
+            "transfer": {
+                "from": row.program.name,
+                "to": " ".join(str(raw["recipient_name"] or "").split()),
+                "person": f"{row.given_name} {row.family_name}",
+                "date_of_birth": row.date_of_birth.isoformat() if row.date_of_birth else "",
+                "record_number": row.record_number,
+                "episode": {"kind": active.kind, "started_on": active.started_on.isoformat()},
+                "ended_on": ended.isoformat(),
+                "prepared_at": at.isoformat(),
+            }
+        }
+
+    try:
+        disclosure, _document = sharing.release_record(
+            by=by,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type="transfer",
+            description="Transfer of care: who the person is and their episode of care",
+            build=build,
+        )
+    except sharing.SharingNotAllowed:  # checked above; a role change in between lands here
+        raise NotAllowed(_("A transfer shares the record: your role cannot.")) from None
+    return disclosure.pk
+
+
+def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
+    """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
+    Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
+    them and no dose can be recorded until a prescriber writes a new order after readmission. A transfer
+    ("transferred") releases the record to the receiving program in the same transaction: the active episode
+    is locked first, so of two transfers at once one waits and then finds the person no longer in care, and
+    nothing of it (no disclosure in the accounting) is left behind."""
+    patient = _episode_patient(by, patient_id, Action.UPDATE)
+    today = local_today(patient)
+    errors: list[FieldError] = []
+    ended = _date(data.get("ended_on"), "ended_on", errors, today=today, required=False) or today
+    reason = _choice(data, "reason", list(EndReason.values), "", errors)
+    if not reason and not any(e.field == "reason" for e in errors):
+        errors.append(FieldError("reason", _("this is required")))
+    if errors:
+        raise FieldsInvalid(errors)
+    refused: FieldsInvalid | NotAllowed | None = None
+    with transaction.atomic():
+        active = (
+            Enrollment.objects.select_for_update()
+            .filter(patient=patient, status=EnrollmentStatus.ACTIVE)
+            .first()
+        )
+        if active is None:
+            raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+        if ended < active.started_on:
+            raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
+        if DoseRecord.objects.filter(
+            patient=patient, local_date__gte=active.started_on, local_date__gt=ended
+        ).exists():  # the episode never ends before a dose recorded in it (issue #18)
+            raise FieldsInvalid(
+                [FieldError("ended_on", _("cannot be before the last dose recorded in this episode"))]
+            )
+        disclosure_id = None
+        if reason == EndReason.TRANSFERRED:  # the record goes to the receiving program: a disclosure first
+            try:
+                disclosure_id = _transfer_disclosure(by, patient, data, active, ended)
+            except (FieldsInvalid, NotAllowed) as exc:  # refused: nothing written but its audited denial,
+                refused = exc  # which this transaction keeps (raised once it is committed)
+        if refused is None:
+            # The episode ends only if it is still the active one (compare-and-set under the lock): otherwise
+            # the whole transfer, its disclosure included, is undone.
+            if not Enrollment.objects.filter(pk=active.pk, status=EnrollmentStatus.ACTIVE).update(
+                status=EnrollmentStatus.ENDED, ended_on=ended, end_reason=reason
+            ):
+                raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+            active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
+            stopped = list(
+                MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
+                    "pk", flat=True
+                )
+            )
+            MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
+            # issue #13: take-home plans end too
+            ended_plans = end_take_home_plans(patient, ended)
+            # issue #18: the episode's overrides end too
+            ended_overrides = end_overrides(patient, ended, timezone.now())
+            # issue #19: no visit, no reminder after it
+            cancel_coming(by=by, patient=patient)
+            audit.record(
+                actor=by,
+                action=Action.UPDATE,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="enrollment",
+                target_id=active.pk,
+                reason="discharged",
+                detail={
+                    "stopped_orders": stopped,
+                    "ended_take_home_plans": ended_plans,
+                    **({"ended_overrides": ended_overrides} if ended_overrides else {}),
+                    **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
+                },
+            )
+    if refused is not None:
+        raise refused
+    return active
+
+
+def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
+    """Open a new episode of care for someone discharged earlier (from `started_on`, default today), of the
+    kind `episode_kind` (blank: the kind of their last episode). Like the first admission, it confirms that
+    the person received the Part 2 notice again and consented to treatment (`notice_given`, `consented`),
+    stored on the new episode with who and when."""
+    patient = _episode_patient(by, patient_id, Action.CREATE)
+    today = local_today(patient)
+    errors: list[FieldError] = []
+    started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
+    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
+    _check_admission_confirmations(data, errors)  # asked again at each readmission (issue #18)
+    if errors:
+        raise FieldsInvalid(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()  # two readmissions: one waits
+        episodes = list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
+        if any(e.status == EnrollmentStatus.ACTIVE for e in episodes):
+            raise FieldsInvalid([FieldError("patient", _("this person is already in care"))])
+        if any(e.end_reason == EndReason.DECEASED for e in episodes):  # a death is corrected on purpose
+            raise FieldsInvalid(
+                [
+                    FieldError(
+                        "patient",
+                        _("this person's care ended because they died; a readmission is not possible"),
+                    )
+                ]
+            )
+        last_end = max((e.ended_on for e in episodes if e.ended_on), default=None)
+        if last_end and started < last_end:
+            raise FieldsInvalid([FieldError("started_on", _("cannot be before the last episode ended"))])
+        kind = kind or (episodes[0].kind if episodes else "")  # blank: the same kind of care as before
+        enrollment = Enrollment.objects.create(
+            patient=patient,
+            program=patient.program,
+            started_on=started,
+            kind=kind,
+            notice_given_at=now,
+            notice_given_by=by,
+            consented_at=now,
+            consented_by=by,
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="enrollment",
+            target_id=enrollment.pk,
+            reason="readmitted",
+            detail={"notice_given": True, "consented": True},
+        )
+    return enrollment

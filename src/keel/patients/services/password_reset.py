@@ -1,0 +1,134 @@
+"""A password reset started at the desk (issue #18): a one-time code like the activation code."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keel.access import policy
+from keel.accounts import services as accounts
+from keel.accounts.models import User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients.errors import NotAllowed
+from keel.patients.models import ActivationCode
+from keel.patients.services.activation import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    IssuedCode,
+    _code_digest,
+    _CodeDidNotWork,
+    _spend_code,
+)
+from keel.patients.services.common import (
+    _audit_denial,
+    _confirmed,
+    _refuse_emergency_access,
+)
+
+
+def issue_reset_code(*, by: User, patient_id: int, data: dict[str, Any]) -> IssuedCode:
+    """A patient who forgot their password and has no email to reset it with comes to the desk: the program's
+    admins and its clinicians, having checked who they are (`identity_checked`), give a one-time code like the
+    activation code (shown once, digest stored, KEEL_ACTIVATION_DAYS). Any unused earlier reset code stops
+    working. Audited; the password is unchanged until the patient uses the code."""
+    patient = policy.get_patient_or_404(
+        by, patient_id, action=Action.CREATE, target_type="password_reset", audit_success=False
+    )
+    if not policy.can_register_patient(by, patient.program_id):
+        _audit_denial(by, patient, "password_reset", "role may not start a password reset")
+        raise NotAllowed(_("Program admins, counselors, nurses and prescribers start a password reset."))
+    _refuse_emergency_access(by, patient, "password_reset", "start a password reset")
+    if not _confirmed(data.get("identity_checked")):
+        raise FieldsInvalid(
+            [FieldError("identity_checked", _("check who the person is first, then confirm it here"))]
+        )
+    if patient.user_id is None:
+        raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    now = timezone.now()
+    with transaction.atomic():
+        ActivationCode.objects.filter(patient=patient, purpose="reset", used_at__isnull=True).delete()
+        row = ActivationCode.objects.create(
+            patient=patient,
+            purpose="reset",
+            digest=_code_digest(code),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="password_reset",
+            target_id=row.pk,
+            reason="password reset started at the desk",
+            detail={"identity_checked": True},
+        )
+    return IssuedCode(row, "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4)))
+
+
+def reset_password_with_code(*, code: str, password: str, password_again: str) -> User:
+    """The patient sets a new password with the code from the desk. Every session and token of the account
+    ends; the code then stops working. A wrong, used or expired code gets one answer (audited)."""
+    errors: list[FieldError] = []
+    if not password:
+        errors.append(FieldError("password", _("this is required")))
+    elif password != password_again:
+        errors.append(FieldError("password_again", _("the two passwords differ")))
+    if not code or len(code) > 40:
+        errors.append(FieldError("code", _("this code does not work; ask the front desk for a new one")))
+    if errors:
+        raise FieldsInvalid(errors)
+    try:
+        return _reset_password(code, password)
+    except _CodeDidNotWork:
+        audit.record(
+            actor=None,
+            action=Action.FAILED_LOGIN,
+            outcome=Outcome.FAILURE,
+            target_type="password_reset",
+            reason="password reset code did not work",
+        )
+        raise FieldsInvalid(
+            [FieldError("code", _("this code does not work; ask the front desk for a new one"))]
+        ) from None
+
+
+def _reset_password(code: str, password: str) -> User:
+    with transaction.atomic():
+        row = (
+            ActivationCode.objects.select_for_update(of=("self",))  # the code's row; the user may be null
+            .select_related("patient__user")
+            .filter(
+                digest=_code_digest(code),
+                purpose="reset",
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+        if row is None or row.patient.user is None or not row.patient.user.is_active:
+            raise _CodeDidNotWork()
+        user = row.patient.user
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise FieldsInvalid([FieldError("password", " ".join(exc.messages))]) from None
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        accounts.end_sessions(user)
+        accounts.revoke_tokens(user)
+        _spend_code(row, user, target_type="password_reset", reason="password set with a desk code")
+    return user

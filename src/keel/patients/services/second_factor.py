@@ -1,0 +1,75 @@
+"""A patient's second factor, reset by their care team (issue #18)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from keel.access import policy
+from keel.accounts import services as accounts
+from keel.accounts.models import User
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.patients.errors import NotAllowed
+from keel.patients.models import Patient
+from keel.patients.services.common import _audit_denial
+
+MAX_RESET_REASON = 500
+
+
+def _mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
+    patient = policy.get_patient_or_404(by, patient_id, action=action, target_type="mfa", audit_success=False)
+    if not policy.can_reset_patient_second_factor(by, patient):
+        _audit_denial(by, patient, "mfa", "role may not reset a patient's second factor")
+        raise NotAllowed(_("Counselors, nurses and prescribers on the care team reset two-step sign-in."))
+    return patient
+
+
+def second_factor_page(*, by: User, patient_id: int) -> Patient:
+    """The reset page's record: the same check as the reset, and one audited read."""
+    patient = _mfa_patient(by, patient_id, Action.READ)
+    audit.record_for_patient(by, patient, Action.READ, "mfa")
+    return patient
+
+
+def reset_second_factor(*, by: User, patient_id: int, data: dict[str, Any]) -> Patient:
+    """A patient lost their authenticator: a clinician on their care team, having checked who they are (an
+    identity check confirmed, and a reason), removes it. Every session and token of the patient's account
+    ends; they sign in with their password alone until they add an app again. Audited with the reason."""
+    patient = _mfa_patient(by, patient_id, Action.UPDATE)
+    errors: list[FieldError] = []
+    reason = " ".join(str(data.get("reason") or "").split())
+    if len(reason) < 3:
+        errors.append(FieldError("reason", _("say why, in a few words")))
+    elif len(reason) > MAX_RESET_REASON:
+        errors.append(FieldError("reason", _("at most %(n)d characters") % {"n": MAX_RESET_REASON}))
+    if data.get("identity_checked") not in (True, "on", "true", "1"):
+        errors.append(
+            FieldError("identity_checked", _("check who the person is first, then confirm it here"))
+        )
+    if errors:
+        raise FieldsInvalid(errors)
+    user = patient.user
+    if user is None:
+        raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
+    if not accounts.has_totp_device(user):
+        raise FieldsInvalid([FieldError("patient", _("this person does not use two-step sign-in"))])
+    with transaction.atomic():
+        removed, _rows = TOTPDevice.objects.filter(user=user).delete()
+        accounts.end_sessions(user)
+        accounts.revoke_tokens(user)
+        audit.record(
+            actor=by,
+            action=Action.UPDATE,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="mfa",
+            target_id=user.pk,
+            reason=f"second factor reset: {reason}",
+            detail={"devices_removed": removed, "identity_checked": True},
+        )
+    return patient
