@@ -72,16 +72,22 @@ def _instance(model: type[M], values: list[Any]) -> M:
 
 
 @cache
-def _select_sql(tail: str, sources: tuple[tuple[type[Model], str], ...]) -> str:
-    select = ", ".join(columns(model, alias) for model, alias in sources)
+def _select_sql(tail: str, sources: tuple[tuple[type[Model], str], ...], extra: tuple[str, ...] = ()) -> str:
+    select = ", ".join([*(columns(model, alias) for model, alias in sources), *extra])
     return f"SELECT {select} {tail}"  # nosec B608
 
 
-def fetch(tail: str, params: Sequence[Any], *sources: tuple[type[Model], str]) -> list[tuple[Any, ...]]:
-    """`SELECT <the columns of each (model, alias)> <tail>`: one tuple of instances per row.
+def fetch(
+    tail: str, params: Sequence[Any], *sources: tuple[type[Model], str], extra: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """`SELECT <the columns of each (model, alias)>[, <extra>] <tail>`: one tuple of instances per row,
+    then each `extra` expression's value as the driver returns it (not converted: a date is a string on
+    SQLite, a boolean 0 or 1). A model whose columns are all NULL (an outer join that found no row) comes
+    back as an instance with no pk.
 
-    `tail` is the FROM ... WHERE ... part, written with `%s` parameters."""
-    sql = _select_sql(tail, sources)
+    `tail` is the FROM ... WHERE ... part, written with `%s` parameters (`extra` may hold some too: they
+    come first, in the order of the statement)."""
+    sql = _select_sql(tail, sources, extra)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -92,7 +98,7 @@ def fetch(tail: str, params: Sequence[Any], *sources: tuple[type[Model], str]) -
             width = len(_fields(model))
             built.append(_instance(model, list(row[start : start + width])))
             start += width
-        out.append(tuple(built))
+        out.append((*built, *row[start:]))
     return out
 
 
