@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
@@ -210,7 +211,15 @@ _OFF_TEAM = (
 def _clinical_patient(user: User, pk: int) -> Patient | None:
     found = rows.fetch(
         _CLINICAL_SCOPE,
-        [user.pk, pk, user.pk, False, user.pk, user.pk, timezone.now()],
+        [
+            user.pk,
+            pk,
+            user.pk,
+            False,
+            user.pk,
+            user.pk,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+        ],
         (Patient, "p"),
         (Program, "g"),
         extra=(_OFF_TEAM,),

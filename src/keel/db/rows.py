@@ -44,6 +44,11 @@ def columns(model: type[Model], alias: str) -> str:
     return ", ".join(f'{alias}."{f.column}"' for f in _fields(model))
 
 
+@cache
+def _pk_index(model: type[Model]) -> int:
+    return next(i for i, f in enumerate(_fields(model)) if f.primary_key)
+
+
 def _converters(model: type[Model]) -> list[tuple[int, list[Converter], Any]]:
     """Per column that needs one: the backend's and the field's converters (as the ORM's compiler applies
     them). Cached on the connection: converters are the connection's methods."""
@@ -83,7 +88,7 @@ def fetch(
     """`SELECT <the columns of each (model, alias)>[, <extra>] <tail>`: one tuple of instances per row,
     then each `extra` expression's value as the driver returns it (not converted: a date is a string on
     SQLite, a boolean 0 or 1). A model whose columns are all NULL (an outer join that found no row) comes
-    back as an instance with no pk.
+    back as None (its pk is NULL).
 
     `tail` is the FROM ... WHERE ... part, written with `%s` parameters (`extra` may hold some too: they
     come first, in the order of the statement)."""
@@ -96,7 +101,9 @@ def fetch(
         start, built = 0, []
         for model, _alias in sources:
             width = len(_fields(model))
-            built.append(_instance(model, list(row[start : start + width])))
+            values = list(row[start : start + width])
+            # _fields puts the pk first only by convention: find it by position once per model.
+            built.append(None if values[_pk_index(model)] is None else _instance(model, values))
             start += width
         out.append((*built, *row[start:]))
     return out

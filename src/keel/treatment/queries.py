@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -303,6 +304,7 @@ def _as_date(value: Any) -> date | None:
 
 def _person_reads(patient: Patient, medication: str, today: date, with_other_holds: bool) -> _Reads:
     pk = patient.pk
+    day = connection.ops.adapt_datefield_value  # as the ORM sends a date
     doses: list[DoseRecord] = []
     other_held: list[DoseRecord] = []
     amended: dict[int, list[DoseAmendment]] = {}
@@ -314,12 +316,12 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
         _DOSES,
         [
             DoseStatus.HELD,
-            today,
+            day(today),
             FlagKind.DOSE_HELD,
             "dose",
             False,
             pk,
-            today - timedelta(days=MISS_LOOKBACK),
+            day(today - timedelta(days=MISS_LOOKBACK)),
             medication,
             status,
         ],
@@ -332,7 +334,7 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
             (doses if dose.medication == medication else other_held).append(dose)
             if freed:
                 released.add(dose.pk)
-        if amendment.pk is not None:
+        if amendment is not None:
             amended.setdefault(dose.pk, []).append(amendment)
     firsts: dict[int, date | None] = {}
     episodes_of: dict[int, tuple[int, date]] = {}
@@ -343,7 +345,7 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
             medication,
             DoseStatus.GIVEN,
             EnrollmentStatus.ENDED,
-            date(1, 1, 1),
+            day(date(1, 1, 1)),
             False,
             0,
             pk,
@@ -355,7 +357,7 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
     ):
         firsts[pk] = _as_date(first)  # one active enrollment per person (a constraint)
         episodes_of[pk] = (enrollment.pk, enrollment.started_on)
-        if plan.pk is not None:
+        if plan is not None:
             plans.append(plan)
     return _Reads(
         {pk: doses},
