@@ -3,6 +3,8 @@
     .venv/bin/python bench/profile_request.py me        [--requests 300] [--top 40] [--sort tottime]
     .venv/bin/python bench/profile_request.py checkin   # POST /api/v1/me/checkins (audited, idempotent)
     .venv/bin/python bench/profile_request.py dose      # POST /api/v1/patients/{id}/doses (a nurse)
+    .venv/bin/python bench/profile_request.py page      # the dosing page's htmx POST /dosing/{id}/ (session)
+    .venv/bin/python bench/profile_request.py dose --versus checkin   # both timed in one run, ratio
     .venv/bin/python bench/profile_request.py GET /api/v1/me/checkins   # any route, as the bench patient
 
 Sets up a throwaway SQLite database (or `--database-url postgresql://...`, which must be empty) with the demo
@@ -125,6 +127,37 @@ def _dose_setup(patients: int) -> tuple[str, list[int]]:
     return services.create_token(user=nurse, name="bench", days=1).secret, ids
 
 
+def _page_session(token_user: str) -> tuple[str, str]:
+    """A signed-in session (password and a confirmed second factor) for the bench nurse, and a CSRF secret:
+    the page's POST passes the CSRF check and every session middleware, as a browser's does."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from keel.accounts.middleware import AUTH_AT, LAST_SEEN
+    from keel.accounts.models import User
+
+    nurse = User.objects.get(username=token_user)
+    device = TOTPDevice.objects.create(user=nurse, name="default", confirmed=True)
+    session = SessionStore()
+    now = timezone.now().timestamp()
+    session.update(
+        {
+            SESSION_KEY: str(nurse.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: nurse.get_session_auth_hash(),
+            DEVICE_ID_SESSION_KEY: device.persistent_id,
+            AUTH_AT: now,
+            LAST_SEEN: now,
+        }
+    )
+    session.create()
+    return session.session_key or "", get_random_string(32)
+
+
 def _requests(route: list[str], total: int) -> Request:
     if route == ["me"]:
         auth = {"HTTP_AUTHORIZATION": f"Bearer {_patient_token()}"}
@@ -145,6 +178,16 @@ def _requests(route: list[str], total: int) -> Request:
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         dose = b'{"amount_mg": "60", "sequence": 1}'
         return lambda i: ("POST", f"/api/v1/patients/{ids[i]}/doses", auth, dose)
+    if route == ["page"]:
+        _token, ids = _dose_setup(total)
+        key, csrf = _page_session("bench.nurse")
+        headers = {
+            "HTTP_COOKIE": f"sessionid={key}; csrftoken={csrf}",
+            "HTTP_X_CSRFTOKEN": csrf,
+            "HTTP_HX_REQUEST": "true",
+        }
+        form = b"amount_mg=60&sequence=1&medication=methadone"
+        return lambda i: ("POST", f"/dosing/{ids[i]}/", headers, form)
     if len(route) == 2:
         auth = {"HTTP_AUTHORIZATION": f"Bearer {_patient_token()}"}
         method, path = route
@@ -163,11 +206,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default SQLite)")
+    parser.add_argument("--versus", default=None, help="a second route timed in the same run (e.g. checkin)")
     args = parser.parse_args()
     _setup(args.database_url)
-    once = args.route == ["dose"]  # a dose slot is taken once per patient and day: one patient per request
-    total = args.warm + args.requests * (args.rounds + 1) if once else 0
-    make = _requests(args.route, total)
     import logging
 
     from django.core.handlers.base import BaseHandler
@@ -176,31 +217,55 @@ def main() -> None:
     handler = BaseHandler()
     handler.load_middleware()
     factory = RequestFactory()
-    counter = iter(range(10**9))
 
-    def run(n: int) -> None:
-        for _ in range(n):
-            method, path, headers, body = make(next(counter) if once else 0)
-            request = factory.generic(
-                method, path, body, content_type="application/json", REMOTE_ADDR="127.0.0.1", **headers
-            )
-            response = handler.get_response(request)
-            body = getattr(response, "content", b"")[:300]
-            assert 200 <= response.status_code < 300, (response.status_code, body)
-            response.close()
+    def runner(route: list[str]) -> Callable[[int], None]:
+        once = route in (["dose"], ["page"])  # a dose slot is taken once per patient and day
+        total = args.warm + args.requests * (args.rounds + 1) if once else 0
+        make = _requests(route, total)
+        counter = iter(range(10**9))
+        kind = "application/x-www-form-urlencoded" if route == ["page"] else "application/json"
 
+        def run(n: int) -> None:
+            for _ in range(n):
+                method, path, headers, body = make(next(counter) if once else 0)
+                request = factory.generic(
+                    method, path, body, content_type=kind, REMOTE_ADDR="127.0.0.1", **headers
+                )
+                response = handler.get_response(request)
+                content = getattr(response, "content", b"")[:300]
+                assert 200 <= response.status_code < 300, (response.status_code, content)
+                assert route != ["page"] or b"given to" in getattr(response, "content", b""), content
+                response.close()
+
+        return run
+
+    run = runner(args.route)
+    versus = runner(args.versus.split()) if args.versus else None
     logging.disable(logging.WARNING)
     run(args.warm)
-    figures = []
+    if versus is not None:
+        versus(args.warm)
+
+    def mmm(values: list[float]) -> str:
+        return "/".join(f"{v:.2f}" for v in (min(values), statistics.median(values), max(values)))
+
+    figures: list[float] = []
+    others: list[float] = []
     for _ in range(args.rounds):
-        started = time.process_time()
-        run(args.requests)
-        figures.append((time.process_time() - started) / args.requests * 1000)
+        for fn, out in ((run, figures), (versus, others)):
+            if fn is None:
+                continue
+            started = time.process_time()
+            fn(args.requests)
+            out.append((time.process_time() - started) / args.requests * 1000)
     print(
         f"{' '.join(args.route)}: CPU ms per request, {args.requests} x {args.rounds} rounds, "
-        f"load average {os.getloadavg()[0]:.1f}; min/median/max "
-        + "/".join(f"{v:.2f}" for v in (min(figures), statistics.median(figures), max(figures)))
+        f"load average {os.getloadavg()[0]:.1f}; min/median/max {mmm(figures)}"
     )
+    if others:
+        print(f"{args.versus}: CPU ms per request, same run, rounds alternated; min/median/max {mmm(others)}")
+        ratios = [a / b for a, b in zip(figures, others, strict=True)]
+        print(f"{' '.join(args.route)} / {args.versus}, per round: min/median/max {mmm(ratios)}")
     profiler = cProfile.Profile()
     profiler.enable()
     run(args.requests)

@@ -28,8 +28,8 @@ TODAY = date(2026, 11, 25)
 # Statements one methadone dose at the window runs (the service; the API adds the signed-in user, its second
 # factor and the session limits; the session rows are not counted).
 # Lower it when the dose path gets cheaper; never raise it to let an N+1 in.
-SERVICE_STATEMENTS = 15
-API_STATEMENTS = 19
+SERVICE_STATEMENTS = 13
+API_STATEMENTS = 17
 
 
 @pytest.fixture
@@ -184,3 +184,42 @@ def test_another_medications_doses_never_count_in_this_ones_context(
     _dose(world, order, TODAY, 1, medication="buprenorphine", amount_mg=Decimal(8))
     ctx = dose_context(world.alice, "methadone", TODAY, with_other_holds=True)
     assert ctx.given_today_mg == 0
+
+
+@pytest.mark.parametrize("status", ["active", "stopped"])
+def test_the_order_and_the_days_overrides_read_in_sql_are_the_orm_reads(
+    world: World, order: MedicationOrder, status: str
+) -> None:
+    from keel.treatment.models import DoseOverride, OverrideKind
+    from keel.treatment.services.doses import active_order, day_overrides
+
+    newer = services.prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=40
+    )
+    MedicationOrder.objects.filter(pk=newer.pk).update(status=status)
+    for n, (day, ended) in enumerate([(TODAY, None), (TODAY, NOON), (TODAY - timedelta(days=1), None)]):
+        for kind in (OverrideKind.LIMIT, OverrideKind.START):
+            DoseOverride.objects.create(
+                patient=world.alice,
+                medication="methadone",
+                kind=kind,
+                local_date=day,
+                max_total_mg=Decimal(60 + n),
+                reason="assessed",
+                prescriber=world.staff["prescriber"],
+                created_at=NOON - timedelta(hours=n, minutes=5 if kind == OverrideKind.START else 0),
+                ended_at=ended,
+            )
+    for medication in ("methadone", "buprenorphine"):
+        expected = MedicationOrder.objects.filter(
+            patient=world.alice, medication=medication, status="active"
+        ).first()
+        assert active_order(world.alice, medication) == expected
+        orm = DoseOverride.objects.filter(
+            patient=world.alice, medication=medication, local_date=TODAY, ended_at__isnull=True
+        )
+        got = day_overrides(world.alice, medication, TODAY)
+        assert [(o.pk, o.kind, o.max_total_mg, o.created_at) for o in got] == [
+            (o.pk, o.kind, o.max_total_mg, o.created_at) for o in orm
+        ]
+    assert len(day_overrides(world.alice, "methadone", TODAY)) == 2

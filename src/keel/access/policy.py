@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
@@ -164,11 +165,15 @@ def get_patient_or_404(
         pk = int(patient_id)
     except (TypeError, ValueError):
         raise PatientNotFound() from None
-    scoped = patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch)
-    if _active(user) and user.role in CLINICAL_ROLES:  # in the same query: is it an emergency-access read?
-        on_team = CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))
-        scoped = scoped.annotate(keel_off_team=~Exists(on_team))
-    patient = scoped.filter(pk=pk).first()
+    clinical = _active(user) and user.role in CLINICAL_ROLES
+    if clinical and not prefetch and area in areas_for_role(user.role) and _BIGINT[0] <= pk <= _BIGINT[1]:
+        patient = _clinical_patient(user, pk)  # every clinical write runs this: hand-written, the same answer
+    else:
+        scoped = patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch)
+        if clinical:  # in the same query: is it an emergency-access read?
+            on_team = CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))
+            scoped = scoped.annotate(keel_off_team=~Exists(on_team))
+        patient = scoped.filter(pk=pk).first()
     if patient is None:
         audit.record(
             actor=user,
@@ -183,6 +188,48 @@ def get_patient_or_404(
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient
+
+
+_BIGINT = (-(2**63), 2**63 - 1)  # an id outside it matches no row (the ORM's answer; the driver would raise)
+# patients_visible_to's scope for a clinician (care team or open emergency access, inside the clinician's
+# programs, never a personal space) for one id, the program joined, and whether the clinician is off the
+# care team: the ORM's statement in get_patient_or_404, hand-written (tests/access/test_scoped_patient_sql).
+_CLINICAL_SCOPE = (
+    'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '
+    'WHERE p."id" = %s AND p."program_id" IN (SELECT m."program_id" FROM "accounts_programmembership" m '
+    'JOIN "accounts_program" q ON q."id" = m."program_id" WHERE m."user_id" = %s AND q."is_personal" = %s) '
+    'AND (p."id" IN (SELECT c."patient_id" FROM "patients_careteammember" c WHERE c."user_id" = %s) '
+    'OR p."id" IN (SELECT x."patient_id" FROM "patients_emergencyaccess" x WHERE x."user_id" = %s '
+    'AND x."expires_at" > %s AND x."ended_at" IS NULL)) LIMIT 1'
+)
+_OFF_TEAM = (
+    'NOT EXISTS (SELECT 1 FROM "patients_careteammember" t '
+    'WHERE t."user_id" = %s AND t."patient_id" = p."id")'
+)
+
+
+def _clinical_patient(user: User, pk: int) -> Patient | None:
+    found = rows.fetch(
+        _CLINICAL_SCOPE,
+        [
+            user.pk,
+            pk,
+            user.pk,
+            False,
+            user.pk,
+            user.pk,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+        ],
+        (Patient, "p"),
+        (Program, "g"),
+        extra=(_OFF_TEAM,),
+    )
+    if not found:
+        return None
+    patient, program, off_team = found[0]
+    Patient.program.field.set_cached_value(patient, program)
+    patient.keel_off_team = bool(off_team)
+    return patient  # type: ignore[no-any-return]
 
 
 class ActionNotAllowed(PermissionDenied):

@@ -44,6 +44,11 @@ def columns(model: type[Model], alias: str) -> str:
     return ", ".join(f'{alias}."{f.column}"' for f in _fields(model))
 
 
+@cache
+def _pk_index(model: type[Model]) -> int:
+    return next(i for i, f in enumerate(_fields(model)) if f.primary_key)
+
+
 def _converters(model: type[Model]) -> list[tuple[int, list[Converter], Any]]:
     """Per column that needs one: the backend's and the field's converters (as the ORM's compiler applies
     them). Cached on the connection: converters are the connection's methods."""
@@ -72,16 +77,22 @@ def _instance(model: type[M], values: list[Any]) -> M:
 
 
 @cache
-def _select_sql(tail: str, sources: tuple[tuple[type[Model], str], ...]) -> str:
-    select = ", ".join(columns(model, alias) for model, alias in sources)
+def _select_sql(tail: str, sources: tuple[tuple[type[Model], str], ...], extra: tuple[str, ...] = ()) -> str:
+    select = ", ".join([*(columns(model, alias) for model, alias in sources), *extra])
     return f"SELECT {select} {tail}"  # nosec B608
 
 
-def fetch(tail: str, params: Sequence[Any], *sources: tuple[type[Model], str]) -> list[tuple[Any, ...]]:
-    """`SELECT <the columns of each (model, alias)> <tail>`: one tuple of instances per row.
+def fetch(
+    tail: str, params: Sequence[Any], *sources: tuple[type[Model], str], extra: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """`SELECT <the columns of each (model, alias)>[, <extra>] <tail>`: one tuple of instances per row,
+    then each `extra` expression's value as the driver returns it (not converted: a date is a string on
+    SQLite, a boolean 0 or 1). A model whose columns are all NULL (an outer join that found no row) comes
+    back as None (its pk is NULL).
 
-    `tail` is the FROM ... WHERE ... part, written with `%s` parameters."""
-    sql = _select_sql(tail, sources)
+    `tail` is the FROM ... WHERE ... part, written with `%s` parameters (`extra` may hold some too: they
+    come first, in the order of the statement)."""
+    sql = _select_sql(tail, sources, extra)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -90,9 +101,11 @@ def fetch(tail: str, params: Sequence[Any], *sources: tuple[type[Model], str]) -
         start, built = 0, []
         for model, _alias in sources:
             width = len(_fields(model))
-            built.append(_instance(model, list(row[start : start + width])))
+            values = list(row[start : start + width])
+            # _fields puts the pk first only by convention: find it by position once per model.
+            built.append(None if values[_pk_index(model)] is None else _instance(model, values))
             start += width
-        out.append(tuple(built))
+        out.append((*built, *row[start:]))
     return out
 
 

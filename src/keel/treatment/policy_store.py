@@ -19,6 +19,7 @@ from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.db import rows
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PolicyChange, PolicySetting
 
@@ -83,11 +84,16 @@ def program_policy(program_id: int, rule_name: str) -> dict[str, Any]:
     """The values rule `rule_name` runs with in this program: its defaults, then the program's settings that
     are inside today's bounds (keel.core.rules.policy.within_limits)."""
     rule = rules.get(rule_name)
+    # Hand-written (keel.db.rows): every dose and check runs it; the ORM's statement cost more to build than
+    # to run (tests/treatment/test_policy_reads_sql.py holds it to the ORM's answer).
+    names = _rules_read(rule_name)
     stored = {
-        (r, f): v
-        for r, f, v in PolicySetting.objects.filter(
-            program_id=program_id, rule__in=_rules_read(rule_name)
-        ).values_list("rule", "field", "value")
+        (s.rule, s.field): s.value
+        for (s,) in rows.fetch(
+            'FROM "treatment_policysetting" s WHERE s."program_id" = %s AND s."rule" IN (%s, %s)',
+            [program_id, names[0], names[-1]],
+            (PolicySetting, "s"),
+        )
     }
     return {**core_policy.defaults(rule), **_usable(rule_name, stored)}
 
@@ -225,11 +231,15 @@ def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
     """Program policy with the patient's active overrides (a prescriber's, each with a reason)."""
     from keel.treatment.models import PatientPolicyOverride
 
-    overrides = {
-        (r, f): v
-        for r, f, v in PatientPolicyOverride.objects.filter(
-            patient=patient, rule__in=_rules_read(rule_name), revoked_at__isnull=True
-        ).values_list("rule", "field", "value")
+    names = _rules_read(rule_name)
+    overrides = {  # hand-written, as program_policy's; the model's order (newest first)
+        (o.rule, o.field): o.value
+        for (o,) in rows.fetch(
+            'FROM "treatment_patientpolicyoverride" o WHERE o."patient_id" = %s AND o."revoked_at" IS NULL '
+            'AND o."rule" IN (%s, %s) ORDER BY o."created_at" DESC, o."id" DESC',
+            [patient.pk, names[0], names[-1]],
+            (PatientPolicyOverride, "o"),
+        )
     }
     return {**program_policy(patient.program_id, rule_name), **_usable(rule_name, overrides)}
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -27,6 +28,7 @@ from keel.core import episodes, rules
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
 from keel.core.rules.methadone import federal_max_supply
+from keel.db import rows
 from keel.db.planner import without_jit
 from keel.patients.models import (
     Enrollment,
@@ -171,9 +173,30 @@ def last_dose_day_before(patient: Patient, medication: str, today: date, since: 
 def dose_context(
     patient: Patient, medication: str, today: date, *, with_other_holds: bool = False
 ) -> DoseContext:
-    """One person's context. `with_other_holds`: also whether a dose of another medication was held today and
-    not released (`other_hold_open`; the dose at the window reads it), from the same rows."""
-    return dose_contexts([(patient, today)], medication, with_other_holds=with_other_holds)[patient.pk]
+    """One person's context (the dose at the window, the start page, the take-home day count): the same
+    answer as `dose_contexts` for that person, read in two hand-written statements (`keel.db.rows`)
+    instead of its four ORM ones, whose compiling cost more than running them (issue #21;
+    tests/treatment/test_dose_context_sql.py holds it to `dose_contexts`' answer on varied histories).
+    `with_other_holds`: also whether a dose of another medication was held today and not released
+    (`other_hold_open`; the dose at the window reads it), from the same rows."""
+    reads = _person_reads(patient, medication, today, with_other_holds)
+    return _assemble([(patient, today)], medication, reads)[patient.pk]
+
+
+@dataclass
+class _Reads:
+    """What a dose context is made of, per person (patient id): this medication's recent doses (day and slot
+    order), the other medications' held doses (with_other_holds), the amendments of both (oldest first),
+    the current episode (its first dose, the active enrollment) and its take-home plans (oldest first).
+    `released`: the held doses whose hold a prescriber released; None: read them when a hold is found."""
+
+    doses: dict[int, list[DoseRecord]]
+    other_held: dict[int, list[DoseRecord]]
+    amended: dict[int, list[DoseAmendment]]
+    firsts: dict[int, date | None]
+    episodes_of: dict[int, tuple[int, date]]
+    plans: list[TakeHomePlan]
+    released: set[int] | None = None
 
 
 def dose_contexts(
@@ -235,9 +258,124 @@ def dose_contexts(
     ):
         firsts[pk] = first_on  # the latest active enrollment wins
         episodes_of[pk] = (enrollment_id, started_on)
-    covered: dict[int, set[date]] = {pk: set() for pk in ids}
+    plans = episode_take_home_plans(ids, episodes_of)
+    reads = _Reads(doses, other_held, amended, firsts, episodes_of, plans)
+    return _assemble(patients, medication, reads)
+
+
+# dose_contexts' statements for one person, hand-written. The taken test is taken_doses' (the latest
+# amendment neither voids the dose nor corrects it to 0 mg or blank), the first dose `first_dose`'s above.
+_FIRST_DOSE = (
+    '(SELECT v."local_date" FROM "treatment_doserecord" v WHERE v."patient_id" = e."patient_id" '
+    'AND v."medication" = %s AND v."status" = %s AND v."local_date" >= e."started_on" '
+    'AND (v."local_date" > COALESCE((SELECT u."ended_on" FROM "patients_enrollment" u '
+    'WHERE u."patient_id" = e."patient_id" AND u."status" = %s ORDER BY u."ended_on" DESC LIMIT 1), %s) '
+    'OR v."recorded_at" >= e."consented_at") AND ('
+    '(SELECT w."voided" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
+    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) IS NULL OR ('
+    '(SELECT w."voided" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
+    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) = %s AND '
+    '(SELECT w."corrected_mg" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
+    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) > %s)) '
+    'ORDER BY v."local_date" LIMIT 1)'
+)
+_EPISODE = (
+    'FROM "patients_enrollment" e LEFT JOIN "treatment_takehomeplan" t ON t."patient_id" = e."patient_id" '
+    'WHERE e."patient_id" = %s AND e."status" = %s ORDER BY t."decided_at", t."id"'
+)
+# Released: a prescriber resolved the hold's flag (only asked of the holds of today).
+_RELEASED = (
+    'CASE WHEN d."status" = %s AND d."local_date" = %s THEN EXISTS (SELECT 1 FROM "patients_patientflag" f '
+    'WHERE f."kind" = %s AND f."source_type" = %s AND f."source_id" = d."id" '
+    'AND f."resolved_at" IS NOT NULL) '
+    "ELSE %s END"
+)
+_DOSES = (
+    'FROM "treatment_doserecord" d LEFT JOIN "treatment_doseamendment" a ON a."dose_id" = d."id" '
+    'WHERE d."patient_id" = %s AND d."local_date" >= %s AND (d."medication" = %s OR d."status" = %s) '
+    'ORDER BY d."local_date", d."sequence", d."id", a."amended_at", a."id"'
+)
+
+
+def _as_date(value: Any) -> date | None:
+    """A date the driver returned from an expression (SQLite: its ISO text)."""
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _person_reads(patient: Patient, medication: str, today: date, with_other_holds: bool) -> _Reads:
+    pk = patient.pk
+    day = connection.ops.adapt_datefield_value  # as the ORM sends a date
+    doses: list[DoseRecord] = []
+    other_held: list[DoseRecord] = []
+    amended: dict[int, list[DoseAmendment]] = {}
+    released: set[int] = set()
+    # Without with_other_holds only this medication: a status no dose has stands for "or held".
+    status = DoseStatus.HELD if with_other_holds else ""
+    seen: set[int] = set()
+    for dose, amendment, freed in rows.fetch(
+        _DOSES,
+        [
+            DoseStatus.HELD,
+            day(today),
+            FlagKind.DOSE_HELD,
+            "dose",
+            False,
+            pk,
+            day(today - timedelta(days=MISS_LOOKBACK)),
+            medication,
+            status,
+        ],
+        (DoseRecord, "d"),
+        (DoseAmendment, "a"),
+        extra=(_RELEASED,),
+    ):
+        if dose.pk not in seen:
+            seen.add(dose.pk)
+            (doses if dose.medication == medication else other_held).append(dose)
+            if freed:
+                released.add(dose.pk)
+        if amendment is not None:
+            amended.setdefault(dose.pk, []).append(amendment)
+    firsts: dict[int, date | None] = {}
+    episodes_of: dict[int, tuple[int, date]] = {}
+    plans: list[TakeHomePlan] = []
+    for enrollment, plan, first in rows.fetch(
+        _EPISODE,
+        [
+            medication,
+            DoseStatus.GIVEN,
+            EnrollmentStatus.ENDED,
+            day(date(1, 1, 1)),
+            False,
+            0,
+            pk,
+            EnrollmentStatus.ACTIVE,
+        ],
+        (Enrollment, "e"),
+        (TakeHomePlan, "t"),
+        extra=(_FIRST_DOSE,),
+    ):
+        firsts[pk] = _as_date(first)  # one active enrollment per person (a constraint)
+        episodes_of[pk] = (enrollment.pk, enrollment.started_on)
+        if plan is not None:
+            plans.append(plan)
+    return _Reads(
+        {pk: doses},
+        {pk: other_held},
+        amended,
+        firsts,
+        episodes_of,
+        episode_plans(plans, episodes_of),
+        released,
+    )
+
+
+def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Reads) -> dict[int, DoseContext]:
+    """The contexts from what was read (the same for the set-based reads and the one-person ones)."""
+    doses, other_held, amended, firsts = reads.doses, reads.other_held, reads.amended, reads.firsts
+    covered: dict[int, set[date]] = {p.pk: set() for p, _ in patients}
     latest: dict[int, TakeHomePlan] = {}
-    for plan in episode_take_home_plans(ids, episodes_of):  # oldest first: the last one is the latest
+    for plan in reads.plans:  # oldest first: the last one is the latest
         covered[plan.patient_id] |= plan_days(plan)
         latest[plan.patient_id] = plan
     contexts = {
@@ -262,11 +400,13 @@ def dose_contexts(
     }
     held += [d.pk for ds in others_today.values() for d in ds]
     if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
-        released = set(
-            PatientFlag.objects.filter(
-                kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
-            ).values_list("source_id", flat=True)
-        )
+        released = reads.released
+        if released is None:
+            released = set(
+                PatientFlag.objects.filter(
+                    kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
+                ).values_list("source_id", flat=True)
+            )
         for pk, ctx in contexts.items():
             ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
             ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
@@ -484,7 +624,13 @@ def dosing_list(
     contexts: dict[str, dict[int, DoseContext]] = {}
     for med in medications:
         having = [p for p in patients if (p.pk, med) in orders]
-        contexts[med] = dose_contexts([(p, todays[p.pk]) for p in having], med)
+        if (
+            patient_id is not None and len(having) == 1
+        ):  # the row swapped in: one person's reads, the same answer
+            p = having[0]
+            contexts[med] = {p.pk: dose_context(p, med, todays[p.pk])}
+        else:
+            contexts[med] = dose_contexts([(p, todays[p.pk]) for p in having], med)
     rows = []
     for p in patients:
         today = todays[p.pk]
@@ -530,9 +676,16 @@ def episode_take_home_plans(
     enrollment's id and start): a plan of an earlier episode never covers a day of this one (issue #13). A
     plan stored before plans named their episode belongs to the episode in which it was decided. `among`:
     a subquery of patient ids to read instead of `ids` (plans of people not in `episodes_of` are skipped)."""
-    plans = []
     people = among if among is not None else ids
-    for plan in TakeHomePlan.objects.filter(patient_id__in=people).order_by("decided_at", "id"):
+    return episode_plans(
+        TakeHomePlan.objects.filter(patient_id__in=people).order_by("decided_at", "id"), episodes_of
+    )
+
+
+def episode_plans(plans: Any, episodes_of: Mapping[int, tuple[int, date]]) -> list[TakeHomePlan]:
+    """Of these plans (oldest first), those of each person's current episode (`episode_take_home_plans`)."""
+    kept = []
+    for plan in plans:
         episode = episodes_of.get(plan.patient_id)
         if episode is None:
             continue
@@ -540,8 +693,8 @@ def episode_take_home_plans(
         if plan.enrollment_id == enrollment_id or (
             plan.enrollment_id is None and plan.decided_at.date() >= started_on
         ):
-            plans.append(plan)
-    return plans
+            kept.append(plan)
+    return kept
 
 
 def plan_days(plan: TakeHomePlan) -> set[date]:

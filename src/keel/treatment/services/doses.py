@@ -3,11 +3,11 @@ amendments."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings
+from keel.db import rows
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
@@ -133,6 +134,32 @@ def _slot_recorded(patient: Patient, medication: str, today: Any, slot: int) -> 
     ).exists()
 
 
+def active_order(patient: Patient, medication: str) -> MedicationOrder | None:
+    """The person's active order of this medication (the newest), in hand-written SQL: every dose reads it
+    (tests/treatment/test_dose_queries.py holds it to the ORM's `.first()`)."""
+    return rows.fetch_one(
+        'FROM "treatment_medicationorder" o WHERE o."patient_id" = %s AND o."medication" = %s '
+        'AND o."status" = %s ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1',
+        [patient.pk, medication, OrderStatus.ACTIVE],
+        MedicationOrder,
+        "o",
+    )
+
+
+def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOverride]:
+    """A prescriber's overrides of this medication for today, newest first; an override ended with its
+    episode (discharge) no longer applies. Hand-written, as `active_order`."""
+    return [
+        o
+        for (o,) in rows.fetch(
+            'FROM "treatment_doseoverride" v WHERE v."patient_id" = %s AND v."medication" = %s '
+            'AND v."local_date" = %s AND v."ended_at" IS NULL ORDER BY v."created_at" DESC',
+            [patient.pk, medication, connection.ops.adapt_datefield_value(today)],
+            (DoseOverride, "v"),
+        )
+    ]
+
+
 BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
 
 
@@ -162,9 +189,7 @@ def record_dose(
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
     now = now or timezone.now()
     today = local_today(patient, now)
-    order = MedicationOrder.objects.filter(
-        patient=patient, medication=medication, status=OrderStatus.ACTIVE
-    ).first()
+    order = active_order(patient, medication)
     if order is None:
         raise TreatmentInvalid(
             [FieldError("order", "no active order for this medication: a prescriber writes one first")]
@@ -207,11 +232,7 @@ def record_dose(
         raise DoseConflict(_slot_taken(slot))
     if not ctx.hold_open:  # a hold on another medication today stops this one too
         ctx.hold_open = ctx.other_hold_open
-    overrides = list(  # an override ended with its episode (discharge) no longer applies
-        DoseOverride.objects.filter(
-            patient=patient, medication=medication, local_date=today, ended_at__isnull=True
-        )
-    )
+    overrides = day_overrides(patient, medication, today)
     total = ctx.given_today_mg + amount
     override = max(
         (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
