@@ -1,6 +1,11 @@
 """What each middleware costs a `/healthz` request, in one process and one run (issue #21).
 
     .venv/bin/python bench/middleware_cost.py [--requests 400] [--rounds 3] [--profile]
+    .venv/bin/python bench/middleware_cost.py --route me      # GET /api/v1/me with a patient's bearer token
+    .venv/bin/python bench/middleware_cost.py --calls         # Python function calls per request instead
+
+`--calls` counts the Python function calls one request makes (cProfile's count), per handler: unlike CPU
+time it does not move with the machine's load, so it shows what a middleware adds on a shared machine.
 
 Builds Keel's request handler once with the full MIDDLEWARE list and once per middleware with that one
 removed, then times anonymous `GET /healthz` through each (CPU time of this process per request, which a
@@ -45,17 +50,42 @@ def _handler(middleware: list[str]) -> Callable[[Any], Any]:
     return handler.get_response
 
 
+ROUTE: dict[str, Any] = {"path": "/healthz", "headers": {}}
+
+
+def _me_route() -> None:
+    """GET /api/v1/me as a patient with a bearer token (bench/profile_request.py's bench patient)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import profile_request  # type: ignore[import-not-found]
+    from keel import demo
+
+    demo.load(patients_per_program=2)
+    ROUTE["path"] = "/api/v1/me"
+    ROUTE["headers"] = {"HTTP_AUTHORIZATION": f"Bearer {profile_request._patient_token()}"}
+
+
 def _time(get_response: Callable[[Any], Any], n: int) -> float:
     """CPU milliseconds per request."""
     from django.test import RequestFactory
 
     factory = RequestFactory()
+    path, headers = str(ROUTE["path"]), dict(ROUTE["headers"])
     started = time.process_time()
     for _ in range(n):
-        response = get_response(factory.get("/healthz", REMOTE_ADDR="127.0.0.1"))
+        response = get_response(factory.get(path, REMOTE_ADDR="127.0.0.1", **headers))
         assert response.status_code == 200, response.status_code
         response.close()
     return (time.process_time() - started) / n * 1000
+
+
+def _calls(get_response: Callable[[Any], Any], n: int) -> float:
+    """Python function calls per request (the test client's request building included, the same for all)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    _time(get_response, n)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    return float(stats.total_calls) / n  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -65,8 +95,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="requests per handler per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the full stack")
+    parser.add_argument("--route", choices=["healthz", "me"], default="healthz")
+    parser.add_argument("--calls", action="store_true", help="count function calls per request, not CPU")
     args = parser.parse_args()
     _setup()
+    if args.route == "me":
+        _me_route()
+    measure = _calls if args.calls else _time
+    unit = "Python function calls per request" if args.calls else "CPU ms per request"
     from django.conf import settings
 
     full = list(settings.MIDDLEWARE)
@@ -89,14 +125,15 @@ def main() -> None:
     for round_no in range(args.rounds):
         shift = round_no % len(names)
         for name in names[shift:] + names[:shift]:
-            figures[name].append(_time(variants[name], args.requests))
+            figures[name].append(measure(variants[name], args.requests))
     full_ms = figures["(all)"]
 
     def mmm(values: list[float]) -> str:
-        return "/".join(f"{v:.3f}" for v in (min(values), statistics.median(values), max(values)))
+        fmt = "{:.0f}" if args.calls else "{:.3f}"
+        return "/".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
 
     print(
-        f"GET /healthz, CPU ms per request, {args.requests} requests x {args.rounds} rounds, "
+        f"GET {ROUTE['path']}, {unit}, {args.requests} requests x {args.rounds} rounds, "
         f"load average {os.getloadavg()[0]:.1f}; min/median/max"
     )
     print(f"{'all middleware':<48}{mmm(full_ms):>24}")

@@ -209,7 +209,7 @@ MIDDLEWARE = [
     "keel.web.middleware.RequestContextMiddleware",
     "keel.web.logs.RequestLogMiddleware",  # inside the request id, outside everything that answers
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "keel.web.middleware.LocaleMiddleware",  # Django's, each request's language worked out once (issue #21)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -50,6 +50,16 @@ def authenticates_by_session(request: HttpRequest) -> bool:
     return bearer_credential(request) is None
 
 
+def may_be_signed_in(request: HttpRequest) -> bool:
+    """False only when the request's user is certainly anonymous without asking: its session has no key (no
+    session cookie, or one that named no session), so AuthenticationMiddleware's user, read from that empty
+    session, is anonymous. Asking `request.user` builds the user (django-otp's and Django's lazy layers, the
+    session's load) on every cookie-less request, a health probe's or an API client's with a token; these
+    middlewares' checks apply only to a signed-in session, so they skip that work, never a check."""
+    session = getattr(request, "session", None)
+    return session is None or session.session_key is not None
+
+
 def mark_session_start(request: HttpRequest) -> None:
     now = timezone.now().timestamp()
     request.session[AUTH_AT] = now
@@ -64,6 +74,8 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not may_be_signed_in(request):
+            return self.get_response(request)
         user = request.user
         if user.is_authenticated and authenticates_by_session(request):
             now = timezone.now().timestamp()
@@ -94,6 +106,8 @@ class RequireMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not may_be_signed_in(request):
+            return self.get_response(request)
         user = request.user
         if (
             user.is_authenticated

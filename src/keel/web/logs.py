@@ -58,17 +58,20 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request_logger.isEnabledFor(logging.INFO):  # KEEL_REQUEST_LOG off: build no line
+            return self.get_response(request)
         started = time.monotonic()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
+        path = safe_path(request.path)
         request_logger.info(
             "%s %s %s",
             request.method,
-            safe_path(request.path),
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": safe_path(request.path),
+                "path": path,
                 "route": match.route if match else "",
                 "status": response.status_code,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),

@@ -8,14 +8,22 @@ import secrets
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import lru_cache
 from typing import Any
 
 from csp.constants import HEADER as CSP_HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import language_code_prefix_re
 
 from keel.audit import context
 from keel.core.rules.inputs import loads_json
@@ -31,8 +39,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # The proxy's id when it sends a well-formed one (so its log and Keel's join up), else a new one.
-        given = request.headers.get("X-Request-ID", "")
-        request_id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+        # (META, not request.headers: that builds a dict of every header on each request.)
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if given and REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
         request.request_id = request_id  # type: ignore[attr-defined]
         channel = "api" if request.path.startswith(("/api/", "/fhir/")) else "web"
         ctx = context.RequestContext(
@@ -155,7 +164,9 @@ class RejectNulMiddleware:
 
     @staticmethod
     def _field_with_nul(request: HttpRequest) -> str | None:
-        for key, values in request.GET.lists():
+        # No query string, nothing to parse (request.GET would build an empty QueryDict on every request).
+        query = request.META.get("QUERY_STRING")
+        for key, values in request.GET.lists() if query else ():
             if "\x00" in key or any("\x00" in v for v in values):
                 return key
         content_type = request.content_type or ""
@@ -235,4 +246,72 @@ class CachedCSPMiddleware(CSPMiddleware):
             response[CSP_HEADER] = cached[1]
         # As django-csp does: a nonce asked for after the header is written is an error, not a silent gap.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+@lru_cache(maxsize=64)
+def _path_language(prefix: str) -> str | None:
+    """Django's `get_language_from_path` for a path's first segment, remembered. Django's own cache keeps only
+    the answers that are languages: for every other first segment (`healthz`, `api`, `patients`) it looks the
+    segment up again and raises and catches a LookupError, three times per request (issue #21)."""
+    return translation.get_language_from_path(f"/{prefix}/")
+
+
+@lru_cache(maxsize=256)
+def _client_language(cookie: str | None, accept: str) -> str:
+    """Django's `get_language_from_request` (the path not consulted) for one language cookie and
+    Accept-Language header: a function of those two and the settings, so remembered (bounded; the
+    settings' changes clear it)."""
+    stand_in = HttpRequest()
+    if cookie is not None:
+        stand_in.COOKIES[settings.LANGUAGE_COOKIE_NAME] = cookie
+    if accept:
+        stand_in.META["HTTP_ACCEPT_LANGUAGE"] = accept
+    return translation.get_language_from_request(stand_in, check_path=False)
+
+
+def _language_from_path(path: str) -> str | None:
+    match = language_code_prefix_re.match(path)
+    return _path_language(match[1]) if match else None
+
+
+@receiver(setting_changed)
+def _forget_languages(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LANGUAGE_COOKIE_NAME", "LOCALE_PATHS"}:
+        _path_language.cache_clear()
+        _client_language.cache_clear()
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware deciding the same language with the same headers, with each request's
+    language worked out once: the path's language prefix once per request (Django asks three times) and the
+    cookie and Accept-Language answer once per distinct pair (tests/web/test_locale_middleware.py holds it to
+    Django's on every combination)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(urlconf)
+        language_from_path = _language_from_path(request.path_info)
+        if i18n_patterns_used and language_from_path is not None:  # get_language_from_request's first answer
+            language = language_from_path
+        else:
+            cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            language = _client_language(cookie, request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        if not language_from_path and i18n_patterns_used and not prefixed_default_language:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request._keel_path_language = (request.path_info, language_from_path)  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        seen = getattr(request, "_keel_path_language", None)
+        if seen is None or seen[0] != request.path_info or response.status_code == 404:
+            return super().process_response(request, response)  # type: ignore[no-any-return]
+        # Django's process_response, its 404 redirect aside (handled above by Django's own code).
+        language = translation.get_language()
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        i18n_patterns_used, _ = is_language_prefix_patterns_used(urlconf)
+        if not (i18n_patterns_used and seen[1]):
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
         return response

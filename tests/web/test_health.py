@@ -1,0 +1,145 @@
+"""/healthz reads its answer in one statement (keel.web.health, issue #21): held to the reads it replaced
+(`worker_health` and `failed_sends`), at the edges of the stale window and of the 7 days, on both databases;
+and /healthz gets every security header a page gets."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from keel.appointments.models import Appointment, AppointmentSend
+from keel.jobs import services as jobs_services
+from keel.jobs.models import JobRun, RunStatus, WorkerBeat
+from keel.recovery.models import Reminder
+from keel.reminders import queries as reminder_queries
+from keel.reminders.models import ReminderSend, SendStatus
+from keel.web import health
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 6, 13, 0, tzinfo=UTC)
+STALE = timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS)
+WEEK = timedelta(days=7)
+EDGES = [timedelta(hours=-1), -WEEK, -WEEK - timedelta(microseconds=1), timedelta(days=-30), None]
+
+
+def _spec(now: datetime) -> health.Health:
+    worker = jobs_services.worker_health(now=now)
+    return health.Health(
+        worker_alive=worker.alive,
+        failed_runs=worker.failed_runs,
+        failed_reminders=reminder_queries.failed_sends(now=now),
+    )
+
+
+@pytest.mark.parametrize(
+    "beats",
+    [
+        [],
+        [timedelta(seconds=-5)],
+        [-STALE],  # exactly as old as allowed: alive
+        [-STALE - timedelta(microseconds=1)],  # just older: down
+        [timedelta(days=-2), -STALE - timedelta(seconds=1), timedelta(seconds=30)],  # one in the future
+    ],
+)
+def test_the_worker_is_alive_as_worker_health_says(beats: list[timedelta]) -> None:
+    for n, offset in enumerate(beats):
+        WorkerBeat.objects.create(worker_id=f"w{n}", seen_at=NOW + offset)
+    assert health.probe(now=NOW) == _spec(NOW)
+
+
+def test_failures_count_as_worker_health_and_failed_sends_count_them(world: World) -> None:
+    reminder = Reminder.objects.create(patient=world.alice, kind="medication", at=time(8, 0), created_at=NOW)
+    nurse = world.staff["nurse"]
+    statuses = [SendStatus.FAILED, SendStatus.SENT, SendStatus.RETRYING]
+    for n, offset in enumerate(EDGES):
+        for run_status in [RunStatus.FAILED, RunStatus.DONE]:
+            JobRun.objects.create(
+                job="backup",
+                slot=f"slot-{n}-{run_status}",
+                scheduled_for=NOW,
+                status=run_status,
+                finished_at=None if offset is None else NOW + offset,
+            )
+        for k, status in enumerate(statuses):
+            finished = None if offset is None else NOW + offset
+            ReminderSend.objects.create(
+                reminder=reminder,
+                local_date=(NOW + timedelta(days=n * 3 + k)).date(),
+                channel="email",
+                status=status,
+                sent_at=NOW,
+                finished_at=finished,
+            )
+            starts = NOW + timedelta(days=n * 3 + k, hours=1)
+            appointment = Appointment.objects.create(
+                patient=world.alice,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                kind="counseling",
+                created_by=nurse,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            AppointmentSend.objects.create(
+                appointment=appointment,
+                slot="day_before",
+                starts_at=starts,
+                channel="email",
+                status=status,
+                sent_at=NOW,
+                finished_at=finished,
+            )
+    found = health.probe(now=NOW)
+    assert found == _spec(NOW)
+    assert (found.failed_runs, found.failed_reminders) == (2, 4)  # an hour ago and exactly a week ago
+    assert health.probe(now=NOW + timedelta(days=60)) == _spec(NOW + timedelta(days=60))
+
+
+def test_healthz_is_one_statement() -> None:
+    Client().get("/healthz")  # the connection opened, the session table untouched
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get("/healthz").status_code == 200
+    assert len(queries) == 1, [q["sql"] for q in queries]
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Cache-Control",
+    "Pragma",
+    "Strict-Transport-Security",
+)
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_healthz_gets_every_security_header_a_page_gets(production: bool) -> None:
+    """Every route, /healthz included, goes through the whole middleware list: its security headers are the
+    pages' own (with production's HSTS on a secure request too), and it carries a request id."""
+    hsts = {"SECURE_HSTS_SECONDS": 31_536_000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True}
+    https = {**hsts, "SECURE_HSTS_PRELOAD": True} if production else {}
+    with override_settings(**https):
+        client = Client()
+        page = client.get("/accounts/login/", secure=production)
+        probe = client.get("/healthz", secure=production)
+        api = client.get("/api/v1/me", secure=production)
+    assert page.status_code == 200 and probe.status_code == 200
+    for name in SECURITY_HEADERS:
+        if name == "Strict-Transport-Security" and not production:
+            assert name not in page and name not in probe
+            continue
+        assert probe[name] == page[name] == api[name], name
+    assert "preload" in probe["Strict-Transport-Security"] if production else True
+    assert re.fullmatch(r"[0-9a-f]{16}", probe["X-Request-ID"])
+    assert probe["X-Request-ID"] != page["X-Request-ID"]
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="proxy-id-12345")["X-Request-ID"] == "proxy-id-12345"
