@@ -269,16 +269,16 @@ def test_xr_naltrexone_needs_the_opioid_free_interval_and_alternates_sites(world
     services.prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="naltrexone_xr", dose_mg=380
     )
-    with time_machine.travel(NOON, tick=False):
+    # Heroin 8 days before noon: 5 days ago when the intake is typed (blocked), 8 days at noon (given). Every
+    # reported use counts (review 13c), so a second intake contradicting the first is not how time passes.
+    with time_machine.travel(NOON - timedelta(days=3), tick=False):
         services.record_intake(
-            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(24 * 5)
+            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(24 * 8)
         )
         with pytest.raises(services.DoseBlocked) as exc:
             services.record_injection(by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal")
         assert exc.value.decision.decision != "eligible"
-        services.record_intake(
-            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(24 * 8)
-        )
+    with time_machine.travel(NOON, tick=False):
         first = services.record_injection(
             by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal"
         )

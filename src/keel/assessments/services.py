@@ -17,11 +17,12 @@ from keel.assessments import queries
 from keel.assessments.models import SCORER_VERSION, Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
+from keel.core import wall_time
 from keel.core.instruments import registry
 from keel.core.instruments.interpretation import EXTRAS
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
-from keel.patients.models import FlagKind, Patient, PatientFlag
+from keel.patients.models import FlagKind, Patient, PatientFlag, zone_of
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -79,6 +80,15 @@ def submit_assessment(
     patient = patient_for_recording(by, patient_id, instrument)
     result = score(instrument, answers, extras or {})
     now = timezone.now()
+    if filled_at is not None and filled_at.tzinfo is None:
+        # A time without its offset is the program's clock: on the night the clocks go back, read the earlier
+        # way (an older score, which must be fresh and after the last use); a time they skip is refused.
+        try:
+            filled_at = wall_time.instant(filled_at, zone_of(patient), ambiguous=wall_time.EARLIER)
+        except wall_time.WallTimeMissing:
+            raise InvalidAnswers(
+                [ItemError("filled_at", "does not exist on the clock that day (the clocks went forward)")]
+            ) from None
     if filled_at is not None and filled_at > now:
         raise InvalidAnswers([ItemError("filled_at", "cannot be in the future")])
     with transaction.atomic():

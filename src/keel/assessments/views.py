@@ -30,6 +30,7 @@ from keel.assessments.meaning import (
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
+from keel.core import wall_time
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
 from keel.core.instruments.registry import UnknownInstrument
@@ -173,13 +174,21 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
 
 
 def _parse_time(raw: str, zone: Any) -> tuple[datetime | None, str]:
+    """The bedside time typed (the program's clock). On the night the clocks go back, a time they show twice
+    is read the earlier way (`keel.core.wall_time`: an older score, which must be fresh and after the last
+    use); a time they skip is refused."""
     if not raw:
         return None, ""
     try:
         parsed = datetime.strptime(raw, "%Y-%m-%dT%H:%M")
     except ValueError:
         return None, _("not a valid date and time")
-    return timezone.make_aware(parsed, zone), ""
+    try:
+        return wall_time.instant(parsed, zone, ambiguous=wall_time.EARLIER), ""
+    except wall_time.WallTimeMissing:
+        return None, _(
+            "This time does not exist on the clock that day (the clocks went forward). Check the time."
+        )
 
 
 def _labelled(rows: list[Assessment]) -> list[Assessment]:

@@ -24,7 +24,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments.queries import diagnosis, latest_by_instrument
 from keel.assessments.services import NotAllowed
-from keel.core import episodes, rules
+from keel.core import episodes, induction, rules
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
 from keel.core.rules.methadone import federal_max_supply
@@ -865,13 +865,20 @@ def my_care_plan(user: User) -> tuple[Patient, list[CareGoal], list[NaloxoneKit]
 
 
 def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
-    """A low-dose schedule against what was given each day (day 1 = the order's start date)."""
+    """A low-dose schedule against what was given each day (day 1 = the day its first step was taken, as the
+    window counts it: `keel.core.induction.low_dose_day`)."""
     if not order.schedule:
         return []
+    doses = [
+        (d.local_date, effective_mg(d))
+        for d in DoseRecord.objects.filter(order=order).prefetch_related("amendments")
+    ]
+    first = min((day for day, mg in doses if mg > 0), default=None)
     given: dict[int, Decimal] = {}
-    for d in DoseRecord.objects.filter(order=order).prefetch_related("amendments"):
-        n = (d.local_date - order.starts_on).days + 1
-        given[n] = given.get(n, Decimal(0)) + effective_mg(d)
+    for day, mg in doses:
+        if first is not None and day >= first:
+            n = induction.low_dose_day(first, day)
+            given[n] = given.get(n, Decimal(0)) + mg
     return [{"day": s["day"], "planned_mg": s["mg"], "given_mg": given.get(s["day"])} for s in order.schedule]
 
 

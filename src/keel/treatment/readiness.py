@@ -7,9 +7,10 @@ withdrawal score, and the program's policy. One definition each, used by every p
 - `home_start(user, now)`: the person's own buprenorphine home start (SOWS).
 - `naltrexone_readiness(patient, now)`: a first XR-naltrexone injection.
 
-The time of last use of each opioid comes from the latest intake, the reports made after it (the care team
-on the start page, the person on their home-start page: `record_last_use`), and the program's own records
-(observed methadone and buprenorphine doses, methadone take-home days), the latest time of each winning.
+The time of last use of each opioid comes from every intake and every report of last use, whenever made (the
+care team on the start page, the person on their home-start page: `record_last_use`), and the program's own
+records (observed methadone and buprenorphine doses, methadone take-home days), the latest time of each
+winning; an opioid the latest intake lists without a time stays unknown until a later report gives one.
 These reads add no audit row: callers have read the record through the access policy.
 """
 
@@ -100,24 +101,36 @@ def _later(current: LastUse | None, candidate: LastUse) -> LastUse:
 
 
 def read_last_uses(patient: Patient, now: datetime) -> LastUses:
-    """The latest intake, the reports after it and the program's own doses, as of `now`."""
-    intake = Intake.objects.filter(patient=patient, recorded_at__lte=now).first()
+    """Every opioid's latest reported use as of `now` (review 13c): every intake and every report counts,
+    whenever it was made, the latest time of each opioid winning (a use reported at 08:00 is not dropped
+    because an intake typed at 08:30 gives an older one); then the program's own doses. The latest intake
+    (time, then entry order: the models' ordering) is the one whose other answers are read; an opioid it
+    lists without a time stays unknown unless a report made at or after it gives one (an older record's
+    time is not the newest answer)."""
+    intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))  # latest first
+    intake = intakes[0] if intakes else None
+    reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=now))  # latest first
     uses: dict[str, LastUse] = {}
-    asked = intake.recorded_at if intake else None
-    if intake is not None:
-        for opioid, at in core_intake.last_use_times(intake.values).items():
-            uses[opioid] = LastUse(opioid, at, "intake")
-    reports = LastUseReport.objects.filter(patient=patient, reported_at__lte=now)
-    if intake is not None:
-        reports = reports.filter(reported_at__gte=intake.recorded_at)
-    for report in reports.order_by("reported_at", "id"):
-        asked = report.reported_at if asked is None else max(asked, report.reported_at)
+    asked = max([r.reported_at for r in reports[:1]] + [i.recorded_at for i in intakes[:1]], default=None)
+    for row in intakes:
+        for opioid, at in core_intake.last_use_times(row.values).items():
+            if at is not None:
+                uses[opioid] = _later(uses.get(opioid), LastUse(opioid, at, "intake"))
+    answered_after_intake: set[str] = set()
+    for report in reports:
+        after = intake is None or report.reported_at >= intake.recorded_at
         for item in report.opioids or []:
             opioid, when = item.get("opioid"), item.get("last_use_at")
             if opioid in OPIOIDS and when:
                 uses[opioid] = _later(
                     uses.get(opioid), LastUse(opioid, datetime.fromisoformat(when), "report")
                 )
+                if after:
+                    answered_after_intake.add(opioid)
+    if intake is not None:  # listed on the latest intake without a time, and not given since: unknown
+        for opioid, at in core_intake.last_use_times(intake.values).items():
+            if at is None and opioid not in answered_after_intake:
+                uses[opioid] = LastUse(opioid, None, "intake")
     for medication, at in _program_doses(patient, now).items():
         uses[medication] = _later(uses.get(medication), LastUse(medication, at, "dose"))
     take_home = _last_take_home_day(patient, now)
@@ -168,6 +181,53 @@ def _last_take_home_day(patient: Patient, now: datetime) -> datetime | None:
         return None
     end = datetime.combine(max(past), time.max).replace(tzinfo=zone)
     return min(end, now)
+
+
+def methadone_times(patient: Patient, since: date, now: datetime) -> list[datetime]:
+    """When Keel knows methadone (a full agonist) was taken, from the day `since` up to `now`: doses given
+    here (their time given, else recorded; a voided dose or one corrected to 0 mg was not taken), take-home
+    bottles (the end of their day, or now for today's: the safe reading) and every reported last use (intakes
+    and reports). The buprenorphine induction's switch check (`keel.core.induction`)."""
+    from keel.treatment.queries import taken_doses  # queries imports this module
+
+    zone = zone_of(patient)
+    today = now.astimezone(zone).date()
+    out = [
+        given or recorded
+        for given, recorded in taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient,
+                medication=Medication.METHADONE,
+                status=DoseStatus.GIVEN,
+                local_date__gte=since,
+                recorded_at__lte=now,
+            )
+        ).values_list("given_at", "recorded_at")
+    ]
+    for bottles in TakeHomePlan.objects.filter(patient=patient).values_list("bottles", flat=True):
+        for iso in bottles or []:
+            day = date.fromisoformat(iso)
+            if since <= day <= today:
+                out.append(min(datetime.combine(day, time.max).replace(tzinfo=zone), now))
+    reported = [
+        *(
+            t
+            for values in Intake.objects.filter(patient=patient, recorded_at__lte=now).values_list(
+                "values", flat=True
+            )
+            if (t := core_intake.last_use_times(values).get("methadone")) is not None
+        ),
+        *(
+            datetime.fromisoformat(item["last_use_at"])
+            for items in LastUseReport.objects.filter(patient=patient, reported_at__lte=now).values_list(
+                "opioids", flat=True
+            )
+            for item in items or []
+            if isinstance(item, dict) and item.get("opioid") == "methadone" and item.get("last_use_at")
+        ),
+    ]
+    out += [t for t in reported if t.astimezone(zone).date() >= since and t <= now]
+    return out
 
 
 def _missing(uses: LastUses, now: datetime, report_hours: float) -> list[str]:

@@ -511,6 +511,14 @@ DOSE_INPUTS = (
         maximum=100000,
         help="a restart: the days in a row without a buprenorphine dose before today (the start gate applies)",
     ),
+    Field(
+        "after_full_agonist",
+        "bool",
+        required=False,
+        default=False,
+        help="methadone (a full agonist) was taken since the last buprenorphine dose: this dose starts "
+        "buprenorphine again (the start gate applies; precipitated withdrawal, reference 9.6)",
+    ),
 )
 DOSE_POLICY = (
     Field(
@@ -596,6 +604,25 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
     if v["sedated_or_intoxicated"]:
         return _day_limit(v, p)  # held: recorded and flagged, whatever else is true
+    if v["first_dose"] and v["start_verdict"] != READY and not v["start_override"] and v["after_full_agonist"]:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            NOT_READY_TO_DOSE,
+            (
+                Reason.said(
+                    gettext_noop(
+                        "Methadone was taken since the last buprenorphine dose: buprenorphine now can bring on "
+                        "precipitated withdrawal, so the start gate applies again, and the start verdict is "
+                        "%(verdict)s, not ready. Wait and score COWS again, order a low-dose start, or a "
+                        "prescriber records an override for today with a reason."
+                    ),
+                    ("reference-9.6", "asam-2020-summary", "tip63-summary"),
+                    verdict=START_VERDICT_WORDS[v["start_verdict"]],
+                ),
+            ),
+            dict(p),
+        )
     if (
         v["first_dose"]
         and v["start_verdict"] != READY

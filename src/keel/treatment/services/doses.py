@@ -94,6 +94,8 @@ def _dose_decision(
         }
         return rules.get(name).run(raw, settings)
     else:
+        # The start gate gives the induction's phase, counted in dosing days (keel.core.induction); a
+        # low-dose schedule's step (no phase given) keeps the treatment day's.
         phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
         raw = {**common, "phase": phase, **(start or {})}
     return rules.get(name).run(raw, effective_policy(patient, name))

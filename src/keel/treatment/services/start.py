@@ -4,7 +4,7 @@ a low-dose start's schedule."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
+from keel.core import induction as induction_rules
 from keel.core import intake as core_intake
 from keel.core import rules
 from keel.core.rules.inputs import InvalidInput
@@ -21,6 +22,8 @@ from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     DoseOverride,
+    DoseRecord,
+    DoseStatus,
     Intake,
     Medication,
     MedicationOrder,
@@ -28,8 +31,8 @@ from keel.treatment.models import (
     OverrideKind,
 )
 from keel.treatment.policy_store import effective_policy
-from keel.treatment.queries import DoseContext, last_dose_day_before
-from keel.treatment.readiness import buprenorphine_readiness
+from keel.treatment.queries import DoseContext, taken_doses
+from keel.treatment.readiness import buprenorphine_readiness, methadone_times
 from keel.treatment.services.common import _audit, _scoped_for
 
 
@@ -41,54 +44,66 @@ def _start_gate(
     total: Decimal,
     overrides: list[DoseOverride],
 ) -> dict[str, Any]:
-    """The first standard buprenorphine dose waits for the readiness verdict "ready" (the one definition,
-    `readiness.buprenorphine_readiness`), unless a prescriber recorded a start override today that covers the
-    total. A low-dose start follows its schedule instead."""
+    """The buprenorphine start gate and today's induction day (`keel.core.induction`, counted in dosing
+    days): an induction's first dose (the episode's first, a restart after `restart_gap_days` without
+    buprenorphine, or buprenorphine after methadone taken since the last buprenorphine dose) waits for the
+    readiness verdict "ready" (the one definition, `readiness.buprenorphine_readiness`), unless a prescriber
+    recorded a start override today that covers the total; the day-1 and day-2 limits follow the
+    induction's first and second dosing days. A low-dose start follows its schedule instead (methadone
+    alongside it is the method)."""
     planned = low_dose_step(patient, order, ctx.today)
     if planned is not None:  # today's step of a low-dose start: its planned total instead of the gate
         return {"first_dose": False, "schedule_mg": planned}
-    gap = restart_gap(patient, ctx)
-    restart: dict[str, Any] = (
-        {"phase": "day1", "restart_after_days": gap} if gap else day_after_restart(patient, ctx)
-    )
-    first = (ctx.treatment_day == 1 or bool(gap)) and ctx.given_today_mg == 0
+    induction = _induction(patient, ctx, now)
+    phase: dict[str, Any] = {"phase": induction.phase}
+    if induction.restart_after_days:
+        phase["restart_after_days"] = induction.restart_after_days
+    first = (induction.starts_today and ctx.given_today_mg == 0) or induction.after_full_agonist
     if not first:
-        return {"first_dose": False, **restart}
+        return {"first_dose": False, **phase}
     read = buprenorphine_readiness(patient, now)
     verdict = read.readiness.decision if read.readiness is not None else "undecided"
     covered = any(o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides)
-    return {"first_dose": True, "start_verdict": verdict, "start_override": covered, **restart}
+    return {
+        "first_dose": True,
+        "start_verdict": verdict,
+        "start_override": covered,
+        "after_full_agonist": induction.after_full_agonist,
+        **phase,
+    }
 
 
-def restart_gap(patient: Patient, ctx: DoseContext) -> int:
-    """A restart (review 13): the days in a row without a buprenorphine dose before today when they reach the
-    program's `restart_gap_days` (policy, source keel-bup-restart), else 0. A restart meets the start's
-    readiness gate (the same override) and the day-1 limit again, whatever the treatment day."""
-    if ctx.first_dose_on is None or ctx.first_dose_on >= ctx.today:
-        return 0
-    last = last_dose_day_before(patient, Medication.BUPRENORPHINE, ctx.today, ctx.first_dose_on)
-    if last is None:
-        return 0
-    missed = (ctx.today - last).days - 1
-    limit = effective_policy(patient, "buprenorphine-dose-limit")["restart_gap_days"]
-    return missed if missed >= Decimal(str(limit)) else 0
-
-
-def day_after_restart(patient: Patient, ctx: DoseContext) -> dict[str, Any]:
-    """The calendar day after a restart (a dose yesterday that came after `restart_gap_days` or more days in a
-    row without buprenorphine) is day 2 of that restart: the day-2 limit applies again, as on an episode's
-    second day, instead of maintenance. Any other day: {}."""
-    if ctx.first_dose_on is None or ctx.treatment_day <= 2:
-        return {}
-    yesterday = ctx.today - timedelta(days=1)
-    if last_dose_day_before(patient, Medication.BUPRENORPHINE, ctx.today, ctx.first_dose_on) != yesterday:
-        return {}
-    before = last_dose_day_before(patient, Medication.BUPRENORPHINE, yesterday, ctx.first_dose_on)
-    if before is None:
-        return {}
-    missed = (yesterday - before).days - 1
-    limit = effective_policy(patient, "buprenorphine-dose-limit")["restart_gap_days"]
-    return {"phase": "day2", "restart_after_days": missed} if missed >= Decimal(str(limit)) else {}
+def _induction(patient: Patient, ctx: DoseContext, now: datetime) -> induction_rules.Induction:
+    """Today's place in the buprenorphine induction, from this episode's latest buprenorphine doses (today's
+    and those of the two dosing days before: at most 10 slots a day, so 30 rows) and the methadone taken
+    since the earliest of them."""
+    doses: list[tuple[date, datetime]] = []
+    if ctx.first_dose_on is not None:
+        doses = [
+            (day, given or recorded)
+            for day, given, recorded in taken_doses(
+                DoseRecord.objects.filter(
+                    patient=patient,
+                    medication=Medication.BUPRENORPHINE,
+                    status=DoseStatus.GIVEN,
+                    local_date__gte=ctx.first_dose_on,
+                    local_date__lte=ctx.today,
+                )
+            )
+            .order_by("-local_date", "-sequence")
+            .values_list("local_date", "given_at", "recorded_at")[:30]
+        ]
+    past = sorted({day for day, _ in doses if day < ctx.today})[-2:]
+    doses = [(day, at) for day, at in doses if day == ctx.today or day in past]
+    since = min((day for day, _ in doses), default=ctx.today)
+    return induction_rules.buprenorphine_induction(
+        doses,
+        episode_first=ctx.first_dose_on,
+        today=ctx.today,
+        now=now,
+        full_agonist=methadone_times(patient, since, now) if doses else [],
+        restart_gap_days=float(effective_policy(patient, "buprenorphine-dose-limit")["restart_gap_days"]),
+    )
 
 
 def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
@@ -105,11 +120,25 @@ def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
 
 def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> Any:
     """Today's planned total of an active low-dose schedule (None: no low-dose step today, so the standard
-    readiness gate applies): the order is a low-dose start by its amounts, and today is one of its days."""
-    if not order.schedule or low_dose_problem(patient, order.schedule):
+    readiness gate applies): the order is a low-dose start by its amounts, it has begun (its start date),
+    and today is one of its days, counted from the first dose given under it (`keel.core.induction.
+    low_dose_day`: a schedule never begun is at its first step, whenever the person first comes)."""
+    if not order.schedule or low_dose_problem(patient, order.schedule) or today < order.starts_on:
         return None
-    day = (today - order.starts_on).days + 1
+    day = induction_rules.low_dose_day(first_step_on(order, today), today)
     return next((step["mg"] for step in order.schedule if step["day"] == day), None)
+
+
+def first_step_on(order: MedicationOrder, today: date) -> date | None:
+    """The day the first dose under this order was taken, up to today (a voided dose, or one corrected to
+    0 mg, was not); None: none yet."""
+    day: date | None = (
+        taken_doses(DoseRecord.objects.filter(order=order, status=DoseStatus.GIVEN, local_date__lte=today))
+        .order_by("local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    return day
 
 
 def record_intake(

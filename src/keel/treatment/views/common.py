@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from keel.access.http import AuthenticatedHttpRequest
 from keel.core import intake as core_intake
+from keel.core import wall_time
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import readiness
 
@@ -19,13 +20,24 @@ def errors_text(exc: InvalidInput) -> str:
     return "; ".join(f"{e.field}: {e.reason}" for e in exc.errors)
 
 
-def local_time(text: str, zone: Any) -> str:
+def local_time(text: str, zone: Any, *, ambiguous: str) -> str:
     """A datetime-local value ("2026-11-25T06:30") as an ISO time in the program's zone; text that is not a
-    date and time is passed on as typed, so that the core names it."""
+    date and time is passed on as typed, so that the core names it. A time the clocks show twice (the night
+    they go back) is read as `ambiguous` says (`keel.core.wall_time`: LATER for a last use, EARLIER for a
+    score's time); a time they skip raises WallTimeMissing (the caller names the field)."""
+    if not text:
+        return ""
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=zone).isoformat() if text else ""
+        wall = datetime.fromisoformat(text)
     except ValueError:
         return text
+    if wall.tzinfo is not None:
+        return wall.isoformat()
+    return wall_time.instant(wall, zone, ambiguous=ambiguous).isoformat()
+
+
+def skipped_time_error() -> str:
+    return _("This time does not exist on the clock that day (the clocks went forward). Check the time.")
 
 
 def ago(delta: timedelta) -> str:
@@ -39,13 +51,21 @@ def ago(delta: timedelta) -> str:
     return ngettext("%(d)s day ago", "%(d)s days ago", days) % {"d": days}
 
 
-def _last_use_from_form(post: Any, zone: Any) -> dict[str, Any]:
-    opioids = [
-        {"opioid": code, "last_use_at": local_time(post.get(f"last_{code}", "").strip(), zone)}
-        for code in core_intake.OPIOIDS
-        if post.get(f"last_{code}", "").strip()
-    ]
-    return {"opioids": opioids, "none_since": post.get("none_since") == "on"}
+def _last_use_from_form(post: Any, zone: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The report as the core reads it (a time of last use read the later way on the night the clocks go
+    back: the longer wait), and the fields whose time the clocks skip."""
+    opioids, skipped = [], {}
+    for code in core_intake.OPIOIDS:
+        typed = post.get(f"last_{code}", "").strip()
+        if not typed:
+            continue
+        try:
+            opioids.append(
+                {"opioid": code, "last_use_at": local_time(typed, zone, ambiguous=wall_time.LATER)}
+            )
+        except wall_time.WallTimeMissing:
+            skipped[f"last_{code}"] = skipped_time_error()
+    return {"opioids": opioids, "none_since": post.get("none_since") == "on"}, skipped
 
 
 def _last_use_errors(exc: InvalidInput, raw: dict[str, Any]) -> dict[str, str]:
@@ -69,7 +89,9 @@ def last_use_from_page(
     request: AuthenticatedHttpRequest, patient_id: int | None, zone: Any
 ) -> dict[str, str]:
     """Save a report of last use from a page's form; the errors by field (empty when saved)."""
-    raw = _last_use_from_form(request.POST, zone)
+    raw, skipped = _last_use_from_form(request.POST, zone)
+    if skipped:
+        return skipped
     if not raw["opioids"] and not raw["none_since"]:
         return {"opioids": _("Give a time of last use, or tick “no opioid since”.")}
     try:

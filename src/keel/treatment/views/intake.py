@@ -17,11 +17,12 @@ from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
+from keel.core import wall_time
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import zone_of
 from keel.treatment import services, words
 from keel.treatment.models import Intake
-from keel.treatment.views.common import local_time
+from keel.treatment.views.common import local_time, skipped_time_error
 
 _INTAKE_FLAGS = (
     "uses_alone",
@@ -36,17 +37,21 @@ _INTAKE_FLAGS = (
 )
 
 
-def _intake_from_form(post: Any, zone: Any) -> dict[str, Any]:
+def _intake_from_form(post: Any, zone: Any, skipped: dict[str, str]) -> dict[str, Any]:
     """The intake as the core reads it. An opioid with a time of last use counts as used even when its box
-    was not ticked: a time typed for methadone is never dropped."""
+    was not ticked: a time typed for methadone is never dropped. A time of last use is read the later way on
+    the night the clocks go back (the longer wait); a time they skip is named in `skipped`."""
     opioids = []
     for code in core_intake.OPIOIDS:
         when = post.get(f"last_{code}", "").strip()
         if post.get(f"used_{code}") != "on" and not when:
             continue
-        opioids.append(
-            {"opioid": code, "routes": post.getlist(f"routes_{code}"), "last_use_at": local_time(when, zone)}
-        )
+        try:
+            at = local_time(when, zone, ambiguous=wall_time.LATER)
+        except wall_time.WallTimeMissing:
+            skipped[f"last_{code}"] = skipped_time_error()
+            continue
+        opioids.append({"opioid": code, "routes": post.getlist(f"routes_{code}"), "last_use_at": at})
     raw_overdoses = post.get("prior_overdoses", "0").strip() or "0"
     return {
         "opioids": opioids,
@@ -128,17 +133,21 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
         patient = policy.get_patient_or_404(
             request.user, patient_id, area=policy.Area.CLINICAL, audit_success=False
         )
-        raw = _intake_from_form(request.POST, zone_of(patient))
-        try:
-            services.record_intake(by=request.user, patient_id=patient_id, raw=raw)
-        except NotAllowed:
-            raise PermissionDenied from None
-        except InvalidInput as exc:
-            errors = _intake_errors(exc.errors, [o["opioid"] for o in raw["opioids"]])
-            post = request.POST
+        skipped: dict[str, str] = {}
+        raw = _intake_from_form(request.POST, zone_of(patient), skipped)
+        if skipped:  # a time the clocks skip: named, nothing saved
+            errors, post = skipped, request.POST
         else:
-            messages.success(request, _("Intake saved."))
-            return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+            try:
+                services.record_intake(by=request.user, patient_id=patient_id, raw=raw)
+            except NotAllowed:
+                raise PermissionDenied from None
+            except InvalidInput as exc:
+                errors = _intake_errors(exc.errors, [o["opioid"] for o in raw["opioids"]])
+                post = request.POST
+            else:
+                messages.success(request, _("Intake saved."))
+                return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
     else:
         patient = policy.get_patient_or_404(
             request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
