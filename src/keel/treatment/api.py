@@ -282,12 +282,15 @@ def amend(
 class OverrideIn(Schema):
     max_total_mg: Any = None
     reason: str
-    medication: str = Field(default="methadone", description="methadone or buprenorphine")
+    medication: str = Field(
+        default="methadone", description="methadone or buprenorphine; naltrexone_xr for kind interval"
+    )
     kind: str = Field(
         default="limit",
         description=(
             "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
-            "hours: a dose outside the dosing window's hours (no max_total_mg)"
+            "hours: a dose outside the dosing window's hours (no max_total_mg); interval: an XR-naltrexone "
+            "injection sooner than the program's minimum interval (no max_total_mg)"
         ),
     )
 

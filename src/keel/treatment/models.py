@@ -197,6 +197,7 @@ class OverrideKind(models.TextChoices):
     LIMIT = "limit", _("Past a dose limit")
     START = "start", _("A first buprenorphine dose before the verdict is ready")
     HOURS = "hours", _("A dose outside the dosing window's hours")
+    INTERVAL = "interval", _("An XR-naltrexone injection before the program's minimum interval")
 
 
 class DoseOverride(models.Model):

@@ -9,8 +9,9 @@ withdrawal score, and the program's policy. One definition each, used by every p
 
 The time of last use of each opioid comes from every intake and every report of last use, whenever made (the
 care team on the start page, the person on their home-start page: `record_last_use`), and the program's own
-records (observed methadone and buprenorphine doses, methadone take-home days), the latest time of each
-winning; an opioid the latest intake lists without a time stays unknown until a later report gives one.
+records (observed methadone and buprenorphine doses, methadone take-home days, buprenorphine filled at a
+pharmacy up to the end of its days' supply), the latest time of each winning; an opioid the latest intake lists
+without a time stays unknown until a later report gives one.
 These reads add no audit row: callers have read the record through the access policy.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -48,6 +49,7 @@ from keel.treatment.models import (
     Intake,
     LastUseReport,
     Medication,
+    MedicationFill,
     MedicationOrder,
     OrderStatus,
     TakeHomePlan,
@@ -64,7 +66,7 @@ class LastUse:
 
     opioid: str
     at: datetime | None  # None: listed on the intake without a time
-    source: str  # intake | report | dose | take_home
+    source: str  # intake | report | dose | take_home | fill
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,9 @@ def read_last_uses(patient: Patient, now: datetime) -> LastUses:
     take_home = _last_take_home_day(patient, now)
     if take_home is not None:
         uses["methadone"] = _later(uses.get("methadone"), LastUse("methadone", take_home, "take_home"))
+    filled = _last_filled_day(patient, now)
+    if filled is not None:
+        uses["buprenorphine"] = _later(uses.get("buprenorphine"), LastUse("buprenorphine", filled, "fill"))
     return LastUses(uses, asked, intake)
 
 
@@ -228,6 +233,28 @@ def methadone_times(patient: Patient, since: date, now: datetime) -> list[dateti
     ]
     out += [t for t in reported if t.astimezone(zone).date() >= since and t <= now]
     return out
+
+
+def _last_filled_day(patient: Patient, now: datetime) -> datetime | None:
+    """Buprenorphine filled at a pharmacy (a fill of a buprenorphine order recorded by `now`, not voided) is
+    taken through the last day of its supply: the end of that day, or now while the supply lasts (the safe
+    reading: the person has it in hand and the times are not known). One query."""
+    zone = zone_of(patient)
+    today = now.astimezone(zone).date()
+    last: date | None = None
+    for filled_on, supply in MedicationFill.objects.filter(
+        patient=patient,
+        order__medication=Medication.BUPRENORPHINE,
+        voids__isnull=True,
+        voided_by__isnull=True,
+        filled_on__lte=today,
+        recorded_at__lte=now,
+    ).values_list("filled_on", "days_supply"):
+        end = filled_on + timedelta(days=supply - 1)
+        last = end if last is None else max(last, end)
+    if last is None:
+        return None
+    return min(datetime.combine(last, time.max).replace(tzinfo=zone), now)
 
 
 def _missing(uses: LastUses, now: datetime, report_hours: float) -> list[str]:

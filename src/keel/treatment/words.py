@@ -29,6 +29,7 @@ NALTREXONE = {
     "needs_challenge": gettext_lazy("A naloxone challenge first (program policy)"),
     "not_eligible": gettext_lazy("Not yet: not opioid-free long enough"),
     "repeat": gettext_lazy("Next injection"),
+    "too_soon": gettext_lazy("Not yet: sooner than the program's minimum interval between injections"),
 }
 NEEDS = {
     "last_use": gettext_lazy("the time of last use of each opioid (the intake)"),
@@ -90,6 +91,7 @@ DOSE = {
     "eligible": gettext_lazy("Can be started: opioid-free long enough"),
     "caution": gettext_lazy("Can be started, with care: recent methadone or buprenorphine"),
     "repeat": gettext_lazy("Next injection"),
+    "too_soon": gettext_lazy("Not yet: sooner than the program's minimum interval between injections"),
 }
 
 
@@ -103,6 +105,7 @@ SOURCES = {
     "report": gettext_lazy("asked again"),
     "dose": gettext_lazy("dose given here"),
     "take_home": gettext_lazy("take-home dose"),
+    "fill": gettext_lazy("filled at a pharmacy"),
 }
 
 

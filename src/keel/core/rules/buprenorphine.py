@@ -701,6 +701,29 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision(day.rule, day.version, verdict, (*ceiling_reasons, *day.reasons), day.policy)
 
 
+def day_limit_mg(phase: str, p: Mapping[str, Any]) -> float:
+    """The day's total limit of an induction day ("day1" or "day2"; program policy, reference 9.3): the one
+    definition the window's dose limit and a correction of a day-one dose use."""
+    return float(p["day1_max_mg"] if phase == "day1" else p["day2_max_mg"])
+
+
+def day_one_total_over(total_mg: float, p: Mapping[str, Any]) -> Reason | None:
+    """Why a day-one total of `total_mg` is over the day-1 limit (None when within): a correction of a
+    day-one dose meets the limit the window applied (review 13c)."""
+    limit = day_limit_mg("day1", p)
+    if total_mg <= limit:
+        return None
+    return Reason.said(
+        gettext_noop(
+            "The day-1 total would be %(mg)s mg, above the %(limit)s mg day-1 limit (program policy). Needs "
+            "a prescriber's override for that day, with a reason."
+        ),
+        ("fda-bup-label-summary", "pcss-summary"),
+        mg=total_mg,
+        limit=limit,
+    )
+
+
 def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     total = v["given_today_mg"] + v["requested_mg"]
     if v["sedated_or_intoxicated"]:
@@ -730,7 +753,7 @@ def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             ),
             dict(p),
         )
-    limit = p["day1_max_mg"] if v["phase"] == "day1" else p["day2_max_mg"]
+    limit = day_limit_mg(v["phase"], p)
     day = "Day 1" if v["phase"] == "day1" else "Day 2"
     if total <= limit:
         return Decision(

@@ -246,6 +246,39 @@ class _Limits:
         return "needs_override" if self.blocked else "allowed_with_rationale" if self.rationale else "allowed"
 
 
+def first_day_over(
+    requested_mg: float, total_mg: float, first_of_day: bool, p: Mapping[str, Any]
+) -> list[tuple[str, tuple[str, ...], dict[str, Any]]]:
+    """The first day's limits (the label's first dose and first-day total, correction 6) that a dose of
+    `requested_mg` (the day's first taken dose if `first_of_day`), with the day's total `total_mg`, goes
+    over: (template, sources, params), each template with a `%(then)s` for what follows (an override needed,
+    or documented). One definition: the window's dose check and a correction of a day-one dose
+    (`keel.treatment.services.doses.amendment_ceilings`)."""
+    over: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
+    total = total_mg
+    if first_of_day and requested_mg > p["first_dose_max_mg"]:
+        over.append(
+            (
+                gettext_noop(
+                    "A first dose of %(mg)s mg is above the %(limit)s mg first-dose limit. %(then)s"
+                ),
+                ("methadone-label-first-day",),
+                {"mg": requested_mg, "limit": p["first_dose_max_mg"]},
+            )
+        )
+    if total > p["first_day_total_max_mg"]:
+        over.append(
+            (
+                gettext_noop(
+                    "The first-day total would be %(mg)s mg, above the %(limit)s mg day-one limit. %(then)s"
+                ),
+                ("methadone-label-first-day", "42cfr8.12-2024"),
+                {"mg": total, "limit": p["first_day_total_max_mg"]},
+            )
+        )
+    return over
+
+
 def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     name, policy = "methadone-dose-check", dict(p)
     total = v["given_today_mg"] + v["requested_mg"]
@@ -327,24 +360,9 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
                     ("methadone-label-first-day",),
                 )
             )
-        if v["given_today_mg"] == 0 and v["requested_mg"] > p["first_dose_max_mg"]:
-            limits.over(
-                gettext_noop(
-                    "A first dose of %(mg)s mg is above the %(limit)s mg first-dose limit. %(then)s"
-                ),
-                ("methadone-label-first-day",),
-                mg=v["requested_mg"],
-                limit=p["first_dose_max_mg"],
-            )
-        if total > p["first_day_total_max_mg"]:
-            limits.over(
-                gettext_noop(
-                    "The first-day total would be %(mg)s mg, above the %(limit)s mg day-one limit. %(then)s"
-                ),
-                ("methadone-label-first-day", "42cfr8.12-2024"),
-                mg=total,
-                limit=p["first_day_total_max_mg"],
-            )
+        first_of_day = v["given_today_mg"] == 0
+        for template, sources, params in first_day_over(v["requested_mg"], total, first_of_day, p):
+            limits.over(template, sources, **params)
     elif missed >= p["missed_half_dose_days"]:
         cap = comparison / 2
         if missed >= p["missed_restart_days"]:

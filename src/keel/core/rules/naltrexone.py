@@ -8,6 +8,9 @@
   The naloxone-challenge doses come from the oral naltrexone label, not Vivitrol's [S].
 - Consider a naloxone challenge when recent use is uncertain; 380 mg every 4 weeks (next due 28 days after
   the last); lower tolerance at the end of an interval or after stopping (label warning 5.1).
+- A later injection sooner than the program's minimum interval (policy `min_interval_days`, default 21 days:
+  the label gives 380 mg "every 4 weeks or once a month", reference 11, and no earlier repeat) is a second
+  depot on top of the first: it needs a prescriber's override for the day, with a reason (`interval`).
 
 Verdicts: "eligible" and "caution" (eligible, with the switching warning) allow the first injection;
 "needs_challenge" (program policy: a negative naloxone challenge first) and "not_eligible" do not.
@@ -28,6 +31,7 @@ from keel.core.words import gettext_noop
 
 INTERVAL_DAYS = 28
 MAY_INJECT = ("eligible", "caution")  # the verdicts that allow a first injection
+TOO_SOON = "too_soon"  # a later injection before the program's minimum interval, without an override
 
 USE_FIELDS = (
     Field("opioid", "choice", choices=OPIOIDS, help="the opioid"),
@@ -71,6 +75,16 @@ POLICY = (
         "4-week dosing interval plus a week's grace (label: every 4 weeks; 'missed dose: give as soon as "
         "possible'; the 7-day opioid-free minimum is the grace). Later, or after a voided injection, the "
         "first-injection readiness applies again",
+    ),
+    Field(
+        "min_interval_days",
+        "integer",
+        required=False,
+        default=21,
+        help="program policy, default 21 days: a later injection sooner than this after the last one needs a "
+        "prescriber's override for the day (label: 380 mg every 4 weeks or once a month, reference 11; no "
+        "earlier repeat is described). Default a week before the due date, so an injection moved a few days "
+        "early (a holiday, travel) is given; a second depot a week or two after the first is not",
     ),
     Field(
         "agonist_switch",
@@ -263,11 +277,56 @@ def _next_due(last: date) -> tuple[date, Reason]:
     )
 
 
-def repeat_injection(given_on: date) -> Decision:
+def repeat_injection(
+    given_on: date,
+    days_since_last: int | None = None,
+    p: Mapping[str, Any] | None = None,
+    documented: bool = False,
+) -> Decision:
     """A later injection (the person is on XR-naltrexone already): no opioid-free check, the next due date and
-    the lost-tolerance warning (label warning 5.1)."""
+    the lost-tolerance warning (label warning 5.1). With `days_since_last` and the policy `p`: an injection
+    sooner than `min_interval_days` after the last is "too_soon" (blocked) unless a prescriber `documented` a
+    reason for today (then "repeat", the reason logged)."""
     due, reason = _next_due(given_on)
-    return Decision("naltrexone-readiness", "2", "repeat", (reason,), {}, {"next_due_on": due.isoformat()})
+    details: dict[str, Any] = {"next_due_on": due.isoformat()}
+    policy = dict(p or {})
+    need = policy.get("min_interval_days")
+    if days_since_last is None or need is None or days_since_last >= need:
+        return Decision("naltrexone-readiness", "2", "repeat", (reason,), policy, details)
+    details["days_since_last_injection"] = days_since_last
+    last_due = (given_on - timedelta(days=days_since_last) + timedelta(days=INTERVAL_DAYS)).isoformat()
+    if documented:
+        early = Reason.said(
+            gettext_noop(
+                "The last injection was %(days)s days ago, sooner than the program's %(need)s-day minimum "
+                "interval (due %(due)s); a prescriber documented a reason (logged)."
+            ),
+            ("keel-policy", *_LABEL),
+            days=days_since_last,
+            need=need,
+            due=last_due,
+        )
+        return Decision("naltrexone-readiness", "2", "repeat", (early, reason), policy, details)
+    return Decision(
+        "naltrexone-readiness",
+        "2",
+        TOO_SOON,
+        (
+            Reason.said(
+                gettext_noop(
+                    "The last injection was %(days)s days ago and the next is due %(due)s (380 mg every 4 "
+                    "weeks). An injection sooner than %(need)s days after the last puts a second dose on top "
+                    "of the first: check the date. A prescriber may override for today with a reason."
+                ),
+                ("keel-policy", *_LABEL),
+                days=days_since_last,
+                due=last_due,
+                need=need,
+            ),
+        ),
+        policy,
+        {"next_due_on": last_due, "days_since_last_injection": days_since_last},
+    )
 
 
 READINESS = Rule(

@@ -336,6 +336,14 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "the interval plus one to two weeks, the label's 7-10 day opioid-free minimum (reference 11) and the "
         "2 weeks of correction 10; after that a person may have used opioids again, so readiness is checked",
     ),
+    (_NALTREXONE, "min_interval_days"): Limit(
+        "higher",
+        21,
+        28,
+        "ceiling 28 days, the label's interval (380 mg every 4 weeks or once a month, reference 11): a longer "
+        "minimum would hold back an injection that is due; floor 21 days, Keel bound: a week before the due "
+        "date, so the check never shrinks to a second depot a week or two after the first",
+    ),
     (_NALTREXONE, "agonist_switch"): Limit(
         "order",
         why="the label's switching section: a warning until day 14 (correction 10), a naloxone challenge, or "

@@ -16,10 +16,12 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core import rules
-from keel.core.decision import Decision
-from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
+from keel.core.decision import Decision, Reason
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, day_one_total_over
 from keel.core.rules.inputs import FieldError
+from keel.core.rules.methadone import first_day_over
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings
+from keel.core.words import gettext_noop
 from keel.db import rows
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
@@ -314,11 +316,13 @@ def record_dose(
 def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:
     """A correction meets the same ceilings against entry errors as a dose at the window (issue #13): past
     the hard bound refused; past the program's value only with a prescriber's override for that day that
-    covers the day's total. Raises TreatmentInvalid naming corrected_mg."""
+    covers the day's total. A day-one dose (its treatment day 1) also meets the first day's limits the window
+    applied (review 13c: methadone's first dose and first-day total, buprenorphine's day-1 total), with the
+    same override. Raises TreatmentInvalid naming corrected_mg."""
     rule = GUARD_RAILS.get(dose.medication)
     if rule is None:
         return
-    others = (
+    others = list(
         DoseRecord.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
         .exclude(pk=dose.pk)
         .prefetch_related("amendments")
@@ -337,11 +341,32 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
         )
         .exists()
     )
-    verdict, reasons = ceilings(
-        rule, float(corrected), float(total), effective_policy(patient, rule), documented=covered
-    )
+    settings = effective_policy(patient, rule)
+    verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
+    if dose.treatment_day == 1 and not covered and corrected > effective_mg(dose):  # never a lowering
+        # A day-one dose: the first day's limits the window applied (review 13c), with the same override.
+        before = sum((effective_mg(d) for d in others if d.sequence < dose.sequence), Decimal(0))
+        over = day_one_over(dose.medication, corrected, total, before == 0, settings)
+        if over:
+            raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def day_one_over(
+    medication: str, corrected: Decimal, total: Decimal, first_of_day: bool, settings: dict[str, Any]
+) -> list[Reason]:
+    """The day-one limits a corrected amount goes over (the window's definitions in keel.core)."""
+    if medication == Medication.METHADONE:
+        then = gettext_noop("Needs a prescriber's override for that day, with a reason.")
+        return [
+            Reason.said(template, sources, **params, then=then)
+            for template, sources, params in first_day_over(
+                float(corrected), float(total), first_of_day, settings
+            )
+        ]
+    reason = day_one_total_over(float(total), settings)
+    return [] if reason is None else [reason]
 
 
 def amend_dose(

@@ -4,23 +4,41 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
+from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.naltrexone import repeat_injection
+from keel.core.rules.naltrexone import TOO_SOON, repeat_injection
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseRecord, DoseStatus, Medication, MedicationOrder, OrderStatus
+from keel.treatment.models import (
+    DoseOverride,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    OrderStatus,
+    OverrideKind,
+)
 from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import taken_doses
 from keel.treatment.readiness import naltrexone_readiness
-from keel.treatment.services.common import DoseBlocked, DoseOutcome, _audit, _scoped_for
+from keel.treatment.services.common import DoseBlocked, DoseConflict, DoseOutcome, _audit, _scoped_for
 
 SITES = ("left_gluteal", "right_gluteal")
+
+
+def already_given() -> str:
+    return _(
+        "Already given today: an injection is already recorded for this person today. Reload the page "
+        "before recording another."
+    )
 
 
 def continuing_course(patient: Patient, last: DoseRecord | None, today: date) -> bool:
@@ -57,6 +75,11 @@ def record_injection(
         )
     now = now or timezone.now()
     today = local_today(patient, now)
+    todays = DoseRecord.objects.filter(patient=patient, medication=Medication.NALTREXONE_XR, local_date=today)
+    if taken_doses(
+        todays.filter(status=DoseStatus.GIVEN)
+    ).exists():  # a second tap, a retry: never a 2nd dose
+        raise DoseConflict(already_given())
     last = (
         taken_doses(
             DoseRecord.objects.filter(
@@ -71,8 +94,33 @@ def record_injection(
             [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
         )
     repeat = continuing_course(patient, last, today)
-    if repeat:  # on XR-naltrexone: the next due date, the tolerance warning
-        decision = repeat_injection(today)
+    override = None
+    if repeat and last is not None:  # on XR-naltrexone: the minimum interval, the next due date, tolerance
+        settings = effective_policy(patient, "naltrexone-readiness")
+        since = (today - last.local_date).days
+        if since < settings["min_interval_days"]:  # sooner than the program's interval: an override for today
+            override = (
+                DoseOverride.objects.filter(
+                    patient=patient,
+                    medication=Medication.NALTREXONE_XR,
+                    kind=OverrideKind.INTERVAL,
+                    local_date=today,
+                    ended_at__isnull=True,
+                )
+                .order_by("-created_at", "-id")
+                .first()
+            )
+        decision = repeat_injection(today, since, settings, documented=override is not None)
+        if decision.decision == TOO_SOON:
+            _audit(
+                by,
+                patient,
+                Action.DENIED,
+                "dose",
+                outcome=Outcome.DENIED,
+                reason=f"guard rail: {decision.decision}",
+            )
+            raise DoseBlocked(decision)
     else:
         read = naltrexone_readiness(
             patient,
@@ -95,20 +143,46 @@ def record_injection(
                 reason=f"guard rail: {decision.decision}",
             )
             raise DoseBlocked(decision)
-    with transaction.atomic():
-        dose = DoseRecord.objects.create(
-            patient=patient,
-            order=order,
-            medication=Medication.NALTREXONE_XR,
-            local_date=today,
-            sequence=1,
-            status=DoseStatus.GIVEN,
-            amount_mg=order.dose_mg,
-            site=site,
-            treatment_day=(today - last.local_date).days if last is not None and repeat else 1,
-            decision=decision.as_dict(),
-            recorded_by=by,
-            recorded_at=now,
-        )
-        _audit(by, patient, Action.CREATE, "dose", dose.pk, reason="naltrexone injection")
+    slot = (todays.aggregate(last=Max("sequence"))["last"] or 0) + 1  # after a voided one today, the next
+    try:
+        with (
+            transaction.atomic()
+        ):  # a savepoint inside a caller's transaction: a conflict rolls back only this
+            dose = _create_injection(
+                patient, order, today, slot, site, last, repeat, decision, override, by, now
+            )
+    except IntegrityError:  # two taps at once: the other one recorded this slot first
+        raise DoseConflict(already_given()) from None
     return DoseOutcome(dose, decision)
+
+
+def _create_injection(
+    patient: Patient,
+    order: MedicationOrder,
+    today: date,
+    slot: int,
+    site: str,
+    last: DoseRecord | None,
+    repeat: bool,
+    decision: Decision,
+    override: DoseOverride | None,
+    by: User,
+    now: datetime,
+) -> DoseRecord:
+    dose = DoseRecord.objects.create(
+        patient=patient,
+        order=order,
+        medication=Medication.NALTREXONE_XR,
+        local_date=today,
+        sequence=slot,
+        status=DoseStatus.GIVEN,
+        amount_mg=order.dose_mg,
+        site=site,
+        treatment_day=(today - last.local_date).days if last is not None and repeat else 1,
+        decision=decision.as_dict(),
+        override=override,
+        recorded_by=by,
+        recorded_at=now,
+    )
+    _audit(by, patient, Action.CREATE, "dose", dose.pk, reason="naltrexone injection")
+    return dose

@@ -33,20 +33,26 @@ def add_override(
 ) -> DoseOverride:
     """A prescriber documents a reason of substance to give up to `max_total_mg` today past a guard rail, or
     (kind "start") a first buprenorphine dose before the verdict is ready, or (kind "hours") a dose outside
-    the dosing window's hours (no amount: every other guard rail stands) (audited). It ends with the day and
+    the dosing window's hours, or (kind "interval", medication "naltrexone_xr") an XR-naltrexone injection
+    sooner than the program's minimum interval (no amount for these two: every other guard rail stands)
+    (audited). It ends with the day and
     never passes the hard bound of the day's total."""
     patient = _scoped_for(by, patient_id, "dose_override", policy.can_prescribe(by), "override dose limits")
     errors: list[FieldError] = []
     rule = GUARD_RAILS.get(medication)
-    if rule is None:
+    interval = kind == OverrideKind.INTERVAL
+    if rule is None and not (interval and medication == Medication.NALTREXONE_XR):
         errors.append(FieldError("medication", "methadone or buprenorphine"))
     if kind not in OverrideKind.values:
         errors.append(FieldError("kind", f"one of {', '.join(OverrideKind.values)}"))
     elif kind == OverrideKind.START and medication != Medication.BUPRENORPHINE:
         errors.append(FieldError("kind", "a start override is for a first buprenorphine dose"))
-    # Outside the window's hours (issue #18): no amount; the day's limits stand.
-    hours = kind == OverrideKind.HOURS
-    limit = Decimal(0) if hours else _decimal(max_total_mg, "max_total_mg", errors)
+    elif interval and medication != Medication.NALTREXONE_XR:
+        errors.append(FieldError("kind", "an interval override is for an XR-naltrexone injection"))
+    # Outside the window's hours (issue #18), or an XR-naltrexone injection before the program's minimum
+    # interval (issue #13, review 13c): no amount; every other check stands.
+    no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL)
+    limit = Decimal(0) if no_amount else _decimal(max_total_mg, "max_total_mg", errors)
     if rule is not None and limit > Decimal(str(hard_bound(rule, "daily_total_max_mg"))):
         errors.append(
             FieldError(

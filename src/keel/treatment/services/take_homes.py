@@ -200,7 +200,8 @@ def decide_take_home(
         raise TreatmentInvalid(
             [FieldError("order", "no active methadone order: a prescriber writes one before take-homes")]
         )
-    ctx = dose_context(patient, Medication.METHADONE, today)
+    # The day's context, with today's holds of any medication (the window's one definition of a hold).
+    ctx = dose_context(patient, Medication.METHADONE, today, with_other_holds=True)
     if ctx.first_dose_on is None:  # tolerance never observed: no supply before the first dose at the window
         raise TreatmentInvalid(
             [
@@ -273,7 +274,14 @@ def decide_take_home(
             raise TreatmentInvalid(problems)
         bottles = [d.isoformat() for d in days_asked]
     supply_problem = _supply_problem(
-        patient, enrollment.pk, enrollment.started_on, today, bottles, ctx.given_today_mg > 0, decision
+        patient,
+        enrollment.pk,
+        enrollment.started_on,
+        today,
+        bottles,
+        ctx.given_today_mg > 0,
+        decision,
+        held_today=ctx.hold_open or ctx.other_hold_open,
     )
     if supply_problem is not None:
         raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(days_asked, closure))])
@@ -325,12 +333,23 @@ def _supply_problem(
     bottles: list[str],
     dosed_today: bool,
     decision: Any,
+    held_today: bool = False,
 ) -> FieldError | None:
     """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits
     the take-home supply a person holds at one time, so every bottle still outstanding (a day from today on,
     in an active plan of this episode) counts with the new bottles against the supply allowed now; no day gets
-    two bottles; and no bottle for today once today's observed dose was taken."""
+    two bottles; and no bottle for today once today's observed dose was taken. Review 13c: no bottle for
+    today while a dose held today (sedation or intoxication) stands unreleased (`held_today`: the window's
+    hold, `DoseContext.hold_open`): the bottle would be the very dose the hold stopped."""
     days = {date.fromisoformat(iso) for iso in bottles}
+    if held_today and today in days:
+        return FieldError(
+            "start_on",
+            _(
+                "a dose was held today for sedation or intoxication and no prescriber has released the hold: "
+                "no bottle for today. Assess the person and release the hold first"
+            ),
+        )
     if dosed_today and today in days:
         return FieldError(
             "start_on",

@@ -128,10 +128,12 @@ def override(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     post = request.POST
 
     def act() -> str:
+        kind = post.get("kind", "limit")
         services.add_override(
             by=request.user,
             patient_id=patient_id,
-            kind=post.get("kind", "limit"),
+            medication="naltrexone_xr" if kind == "interval" else "methadone",
+            kind=kind,
             max_total_mg=post.get("max_total_mg"),
             reason=post.get("reason", ""),
         )
@@ -240,6 +242,8 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
         )
     except NotAllowed:
         raise PermissionDenied from None
+    except services.DoseConflict as exc:  # a second tap, a retry: the message says it was already given
+        messages.error(request, str(exc))
     except services.DoseBlocked as exc:
         verdict = words.NALTREXONE.get(exc.decision.decision, "")
         said = " ".join(words.reason_text(r) for r in exc.decision.reasons)
