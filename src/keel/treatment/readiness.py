@@ -10,8 +10,8 @@ withdrawal score, and the program's policy. One definition each, used by every p
 The time of last use of each opioid comes from every intake and every report of last use, whenever made (the
 care team on the start page, the person on their home-start page: `record_last_use`), and the program's own
 records (observed methadone and buprenorphine doses, methadone take-home days, buprenorphine filled at a
-pharmacy up to the end of its days' supply), the latest time of each winning; an opioid the latest intake lists
-without a time stays unknown until a later report gives one.
+pharmacy up to the end of its days' supply), the latest time of each winning; an opioid the latest intake
+lists without a time stays unknown until a later report gives one.
 These reads add no audit row: callers have read the record through the access policy.
 """
 
