@@ -189,14 +189,14 @@ def _post(world: Any, when: datetime, url: str, data: dict[str, str]) -> Any:
 
 
 def test_a_skipped_last_use_time_on_the_start_page_is_refused(world: Any) -> None:
-    url = f"/patients/{world.alice.pk}/start/"
-    response = _post(world, SPRING_MORNING, url, {"form": "last_use", "last_heroin": "2026-03-08T02:30"})
+    url = f"/patients/{world.alice.pk}/start/last-use/"
+    response = _post(world, SPRING_MORNING, url, {"last_heroin": "2026-03-08T02:30"})
     assert "does not exist on the clock" in response.content.decode()
 
 
 def test_a_skipped_last_use_time_on_the_start_page_saves_nothing(world: Any) -> None:
-    url = f"/patients/{world.alice.pk}/start/"
-    _post(world, SPRING_MORNING, url, {"form": "last_use", "last_heroin": "2026-03-08T02:30"})
+    url = f"/patients/{world.alice.pk}/start/last-use/"
+    _post(world, SPRING_MORNING, url, {"last_heroin": "2026-03-08T02:30"})
     assert not LastUseReport.objects.filter(patient=world.alice).exists()
 
 
