@@ -74,6 +74,22 @@ def test_the_refusal_of_todays_bottle_names_the_hold(world: Any) -> None:
     assert refused.value.errors[0].field == "start_on" and "held today" in refused.value.errors[0].reason
 
 
+def test_while_todays_hold_stands_no_bottles_from_tomorrow_either(world: Any) -> None:
+    """The bottles would leave the clinic now with a person held for sedation or intoxication."""
+    _on_methadone_40_days(world)
+    dose(world, "", at(D, 9), sedated=True, sequence=1)
+    with pytest.raises(services.TreatmentInvalid) as refused:
+        _decide(world, D + timedelta(days=1))
+    assert "held today" in refused.value.errors[0].reason
+
+
+def test_after_the_hold_is_released_bottles_from_tomorrow_are_given(world: Any) -> None:
+    _on_methadone_40_days(world)
+    dose(world, "", at(D, 9), sedated=True, sequence=1)
+    _release(world)
+    assert _decide(world, D + timedelta(days=1), minute=45) is not None
+
+
 def test_after_the_prescriber_releases_the_hold_todays_bottle_is_given(world: Any) -> None:
     _on_methadone_40_days(world)
     dose(world, "", at(D, 9), sedated=True, sequence=1)

@@ -338,16 +338,17 @@ def _supply_problem(
     """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits
     the take-home supply a person holds at one time, so every bottle still outstanding (a day from today on,
     in an active plan of this episode) counts with the new bottles against the supply allowed now; no day gets
-    two bottles; and no bottle for today once today's observed dose was taken. Review 13c: no bottle for
-    today while a dose held today (sedation or intoxication) stands unreleased (`held_today`: the window's
-    hold, `DoseContext.hold_open`): the bottle would be the very dose the hold stopped."""
+    two bottles; and no bottle for today once today's observed dose was taken. Review 13c: no new plan at all
+    while a dose held today (sedation or intoxication) stands unreleased (`held_today`: the window's hold,
+    `DoseContext.hold_open`): today's bottle would be the very dose the hold stopped, and later days' bottles
+    would leave the clinic with a person who is sedated or intoxicated now."""
     days = {date.fromisoformat(iso) for iso in bottles}
-    if held_today and today in days:
+    if held_today:  # any bottle, not only today's: they leave the clinic with the person now
         return FieldError(
             "start_on",
             _(
                 "a dose was held today for sedation or intoxication and no prescriber has released the hold: "
-                "no bottle for today. Assess the person and release the hold first"
+                "no take-home bottles. Assess the person and release the hold first"
             ),
         )
     if dosed_today and today in days:
