@@ -115,9 +115,7 @@ def test_an_ambiguous_last_use_on_the_fall_back_night_is_read_the_safe_way(world
     when = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # 07:00 EST
     with time_machine.travel(when, tick=False):
         client = sign_in(Client(), world.staff["nurse"])
-        client.post(
-            f"/patients/{world.alice.pk}/start/last-use/", {"last_heroin": "2026-11-01T01:30"}
-        )
+        client.post(f"/patients/{world.alice.pk}/start/last-use/", {"last_heroin": "2026-11-01T01:30"})
     saved = LastUseReport.objects.filter(patient=world.alice).first()
     if saved is None:
         return  # refused as ambiguous: the guard held

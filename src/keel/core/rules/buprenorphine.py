@@ -604,7 +604,12 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
     if v["sedated_or_intoxicated"]:
         return _day_limit(v, p)  # held: recorded and flagged, whatever else is true
-    if v["first_dose"] and v["start_verdict"] != READY and not v["start_override"] and v["after_full_agonist"]:
+    if (
+        v["first_dose"]
+        and v["start_verdict"] != READY
+        and not v["start_override"]
+        and v["after_full_agonist"]
+    ):
         return Decision(
             "buprenorphine-dose-limit",
             "1",
