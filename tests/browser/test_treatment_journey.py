@@ -16,6 +16,14 @@ from tests.browser.test_instrument_journeys import _sign_in
 TABLET = {"width": 1024, "height": 768}
 
 
+def settled(page: Any) -> None:
+    """Wait until htmx has finished swapping and settling the row it just replaced (its new form takes a
+    click only then)."""
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def held_day(order: MedicationOrder) -> Any:
     return DoseRecord.objects.filter(patient=order.patient, status="held").get().local_date
 
@@ -29,6 +37,7 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     page = context.new_page()
     _sign_in(page, live_server.url, "riverside.nurse")
     page.get_by_role("link", name="Dosing window").click()
+    page.evaluate("window.keelSamePage = true")  # gone if the list reloads whole
     row = page.locator(f"#p{first_day.patient_id}")
     amount = row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)")
     assert amount.input_value() == ""  # never the ordered dose by default (issue #13)
@@ -42,17 +51,20 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").fill("30")
     page.keyboard.press("Enter")
     page.get_by_text(f"30 mg given to {first_day.patient.display_name}.").wait_for()
+    # Issue #13: the row was swapped in place (htmx); the list did not reload whole after the dose.
+    assert page.evaluate("window.keelSamePage") is True
+    settled(page)
     shot(page, "treatment-dosing-window-tablet")
     # A second dose that would pass the 40 mg first-day total is not given.
     row = page.locator(f"#p{first_day.patient_id}")
     row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").fill("25")
-    row.get_by_role("button", name="Record another dose").click()
+    row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)").press("Enter")
     page.get_by_text("above the 40 mg day-one limit").wait_for()
     assert DoseRecord.objects.filter(patient=first_day.patient).count() == 1
     # Nodding off at the window: the dose is held and a prescriber is asked to assess.
     row = page.locator(f"#p{regular.patient_id}")
     row.get_by_label("sedated or intoxicated: hold").check()
-    row.get_by_role("button", name="Record dose").click()
+    row.get_by_label(f"Dose for {regular.patient.display_name} (mg)").press("Enter")
     page.get_by_text("A prescriber has been asked to assess.").wait_for()
     assert PatientFlag.objects.filter(
         patient=regular.patient, kind="dose_held", resolved_at__isnull=True
@@ -60,17 +72,33 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     # A hold means stop: Enter on the held row gives nothing until a prescriber releases the hold.
     row = page.locator(f"#p{regular.patient_id}")
     row.get_by_label(f"Dose for {regular.patient.display_name} (mg)").fill(f"{regular.dose_mg:f}")
-    row.get_by_role("button", name="Record dose").click()
+    row.get_by_label(f"Dose for {regular.patient.display_name} (mg)").press("Enter")
     page.get_by_text("No dose until a prescriber assesses the person").wait_for()
     assert not DoseRecord.objects.filter(
         patient=regular.patient, status="given", local_date=held_day(regular)
     ).exists()
     context.close()
 
-    # The prescriber: take-home eligibility from days in treatment and the documented criteria.
+    # The prescriber: take-home eligibility from days in treatment and the documented criteria. While the
+    # hold stands, no bottles at all: they would leave with someone sedated now.
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
     _sign_in(page, live_server.url, "riverside.prescriber")
+    page.goto(f"{live_server.url}/patients/{regular.patient_id}/medication/")
+    form = page.locator("form", has=page.get_by_role("button", name="Decide take-homes"))
+    for box in form.get_by_role("checkbox").all():
+        box.check()
+    form.get_by_role("button", name="Decide take-homes").click()
+    page.get_by_text("no take-home bottles").first.wait_for()
+    # The prescriber assesses the person and releases the hold on the person's page; then take-homes.
+    held = PatientFlag.objects.get(patient=regular.patient, kind="dose_held", resolved_at__isnull=True)
+    page.goto(f"{live_server.url}/patients/{regular.patient_id}/")
+    flag = page.locator(f"section[aria-labelledby='flag-{held.pk}']")
+    flag.get_by_label("What was done").fill(
+        "Assessed at the window: alert, pupils normal, breath alcohol zero"
+    )
+    flag.get_by_role("button", name="Resolve").click()
+    expect(page.locator(f"section[aria-labelledby='flag-{held.pk}']")).to_have_count(0)
     page.goto(f"{live_server.url}/patients/{regular.patient_id}/medication/")
     form = page.locator("form", has=page.get_by_role("button", name="Decide take-homes"))
     for box in form.get_by_role("checkbox").all():

@@ -358,3 +358,19 @@ def test_two_threads_one_dose(tmp_path: Any) -> None:
 
     seen = run_race(tmp_path, Path(__file__).with_name("race_dose.py"))
     assert seen == {"outcomes": ["conflict", "recorded"], "doses": 1}
+
+
+def test_the_dosing_page_loads_htmx_for_the_row_swap(world: World, order: MedicationOrder) -> None:
+    """Issue #13: the row has hx-post; without htmx on the page every Enter reloaded the whole list."""
+    with time_machine.travel(NOON, tick=False):
+        page = sign_in(Client(), world.staff["nurse"]).get("/dosing/").content.decode()
+    assert "keel/vendor/htmx-2.0.11.min.js" in page
+
+
+def test_an_htmx_dose_answers_with_the_row_alone(world: World, order: MedicationOrder) -> None:
+    with time_machine.travel(NOON, tick=False):
+        nurse = sign_in(Client(), world.staff["nurse"])
+        response = nurse.post(
+            f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "30"}, HTTP_HX_REQUEST="true"
+        )
+    assert response.content.decode().lstrip().startswith("<tr")

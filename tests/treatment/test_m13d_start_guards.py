@@ -263,3 +263,11 @@ def test_an_api_cows_time_without_an_offset_on_the_fall_back_night_is_the_earlie
 def test_an_api_cows_time_the_clocks_skip_is_refused_naming_the_field(world: Any) -> None:
     response = _api_cows(world, SPRING_MORNING, "2026-03-08T02:30:00")
     assert response.status_code == 422 and "filled_at" in response.content.decode()
+
+
+def test_a_refused_start_form_sends_the_language_switch_back_to_the_page(world: Any) -> None:
+    """The refused form is shown at its action's URL, which answers only POST: switching the language from
+    there must go back to the start page, not to a 405 (found in the browser journey)."""
+    url = f"/patients/{world.alice.pk}/start/last-use/"
+    response = _post(world, SPRING_MORNING, url, {"last_heroin": "2026-03-08T02:30"})
+    assert f'name="next" value="/patients/{world.alice.pk}/start/"' in response.content.decode()

@@ -154,6 +154,9 @@ def _render_start(
             "form_with_error": form,
             "form_error": error,
             "field_errors": field_errors or {},
+            # A refused form is shown at its action's URL (POST only): the language switch goes back to the
+            # page itself, never to a URL that answers GET with 405.
+            "page_url": reverse("treatment:start", args=[patient_id]),
         },
         status=422 if form else 200,
     )
