@@ -33,6 +33,20 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to re
 CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
 
 
+def _replace_code(patient: Any, by: Any, code: str, purpose: str, now: Any) -> ActivationCode:
+    """The person's one live code of this purpose: any unused one is removed, the new one stored as a digest
+    that expires after KEEL_ACTIVATION_DAYS. Called inside the caller's transaction."""
+    ActivationCode.objects.filter(patient=patient, purpose=purpose, used_at__isnull=True).delete()
+    return ActivationCode.objects.create(
+        patient=patient,
+        purpose=purpose,
+        digest=_code_digest(code),
+        created_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
+    )
+
+
 def _code_digest(code: str) -> str:
     cleaned = "".join(c for c in code.upper() if c.isalnum())
     return hashlib.sha256(cleaned.encode()).hexdigest()
@@ -78,14 +92,7 @@ def issue_activation_code(
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():
-        ActivationCode.objects.filter(patient=patient, purpose="activate", used_at__isnull=True).delete()
-        row = ActivationCode.objects.create(
-            patient=patient,
-            digest=_code_digest(code),
-            created_by=by,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
-        )
+        row = _replace_code(patient, by, code, "activate", now)
         audit.record(
             actor=by,
             action=Action.CREATE,

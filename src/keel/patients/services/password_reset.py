@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +25,7 @@ from keel.patients.services.activation import (
     IssuedCode,
     _code_digest,
     _CodeDidNotWork,
+    _replace_code,
     _spend_code,
 )
 from keel.patients.services.common import (
@@ -57,15 +56,7 @@ def issue_reset_code(*, by: User, patient_id: int, data: dict[str, Any]) -> Issu
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():
-        ActivationCode.objects.filter(patient=patient, purpose="reset", used_at__isnull=True).delete()
-        row = ActivationCode.objects.create(
-            patient=patient,
-            purpose="reset",
-            digest=_code_digest(code),
-            created_by=by,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.KEEL_ACTIVATION_DAYS),
-        )
+        row = _replace_code(patient, by, code, "reset", now)
         audit.record(
             actor=by,
             action=Action.CREATE,
