@@ -190,3 +190,38 @@ def test_the_page_says_why_a_reinduction_correction_is_not_saved(world: Any) -> 
     assert response.status_code == 200
     assert "first-dose limit" in response.content.decode()
     assert not DoseAmendment.objects.filter(dose=given).exists()
+
+
+# --- Methadone: a readmission ---
+
+
+def _readmit(world: Any, on: date) -> None:
+    from keel.patients.models import Enrollment
+
+    Enrollment.objects.filter(patient=world.alice).update(
+        status="ended", ended_on=on - timedelta(days=1), end_reason="left"
+    )
+    Enrollment.objects.create(patient=world.alice, program=world.riverside, started_on=on)
+
+
+def test_a_readmission_day_correction_past_the_first_dose_limit_is_refused(world: Any) -> None:
+    order(world, "methadone", "30", at(D, 7))
+    for i in range(3):
+        dose(world, "30", at(D + timedelta(days=i), 9), sequence=1)
+    back = D + timedelta(days=3)
+    _readmit(world, back)
+    given = dose(world, "30", at(back, 9), sequence=1).dose
+    assert given.treatment_day == 1
+    assert "first-dose limit" in _refused(world, given.pk, "35", back)
+
+
+def test_an_earlier_episodes_dose_is_held_only_to_its_own_first_day(world: Any) -> None:
+    """A correction of a dose from before a readmission: that day is no first day of the current episode."""
+    order(world, "methadone", "30", at(D, 7))
+    for i in range(3):
+        dose(world, "30", at(D + timedelta(days=i), 9), sequence=1)
+    earlier = dose(world, "35", at(D + timedelta(days=3), 9), sequence=1).dose
+    back = D + timedelta(days=5)
+    _readmit(world, back)
+    dose(world, "30", at(back, 9), sequence=1)
+    assert _amend(world, earlier.pk, "40", back).corrected_mg == 40

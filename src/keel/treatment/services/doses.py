@@ -19,7 +19,7 @@ from keel.core import rules
 from keel.core.decision import Decision, Reason
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.methadone import first_day_limits, first_day_over
+from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings
 from keel.core.words import gettext_noop
 from keel.db import rows
@@ -367,10 +367,19 @@ def induction_limits_over(
     compare (`methadone.first_day_limits`); buprenorphine's day-1 or day-2 limit on an induction's days (the
     episode's first, a restart after a gap, a switch after methadone: `start.window_phase`)."""
     ctx = dose_context(patient, dose.medication, dose.local_date)
+    # A dose before the current episode's first (an earlier episode's, before a readmission): that day's
+    # context is not this episode's, so only its stored treatment day says whether it was a first day.
+    known = ctx.first_dose_on is not None
     if dose.medication == Medication.METHADONE:
         last = ctx.last_observed_mg if ctx.last_observed_mg is not None else ctx.previous_day_mg
-        why = first_day_limits(
-            dose.treatment_day, ctx.missed_days_in_a_row, None if last is None else float(last), settings
+        why = (
+            first_day_limits(
+                dose.treatment_day, ctx.missed_days_in_a_row, None if last is None else float(last), settings
+            )
+            if known
+            else FIRST_DAY
+            if dose.treatment_day == 1
+            else None
         )
         if why is None:
             return []
@@ -381,7 +390,10 @@ def induction_limits_over(
                 float(corrected), float(total), first_of_day, settings
             )
         ]
-    phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
+    if known:
+        phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
+    else:
+        phase = "day1" if dose.treatment_day == 1 else "day2" if dose.treatment_day == 2 else "maintenance"
     reason = induction_total_over(phase, float(total), settings)
     return [] if reason is None else [reason]
 
