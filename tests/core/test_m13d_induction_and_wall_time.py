@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from keel.core import wall_time
-from keel.core.induction import DAY1, DAY2, MAINTENANCE, Induction, buprenorphine_induction, low_dose_day
+from keel.core.induction import DAY1, DAY2, MAINTENANCE, Induction, buprenorphine_induction, low_dose_progress
 
 NY = ZoneInfo("America/New_York")
 D = date(2026, 11, 16)
@@ -104,11 +104,12 @@ def test_a_second_dose_on_a_switch_day_is_not_gated_again() -> None:
 
 
 def test_a_low_dose_schedule_never_begun_is_at_day_1() -> None:
-    assert low_dose_day(None, day(6)) == 1
+    assert low_dose_progress([], day(6)).step == 1
 
 
 def test_a_low_dose_schedule_counts_from_its_first_step() -> None:
-    assert low_dose_day(day(6), day(8)) == 3
+    # issue #13 (lane clin13): counted in dosing days from the first step; the day between was missed
+    assert low_dose_progress([day(6)], day(8)).step == 2
 
 
 # --- A typed wall time --------------------------------------------------------------------------------------

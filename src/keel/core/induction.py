@@ -6,18 +6,17 @@ in a row without buprenorphine (a restart, source keel-bup-restart), or whose fi
 taken since the last buprenorphine dose (a switch from a full agonist: precipitated withdrawal, reference
 9.6). Its first dosing day is day 1 and its second dosing day is day 2, whatever calendar days pass between
 (fewer than the restart gap); later days are maintenance. A low-dose schedule is not counted here: its own
-day (`low_dose_day`) sets the amount, and a full agonist taken alongside it is the method (Hammig 2016).
+step (`low_dose_progress`, counted in doses given) sets the amount, and a full agonist taken alongside it is
+the method (Hammig 2016).
 
 Plain Python: no Django, no clock (`now` is passed in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from keel.core.episodes import treatment_day
 
 DAY1, DAY2, MAINTENANCE = "day1", "day2", "maintenance"
 
@@ -79,8 +78,21 @@ def buprenorphine_induction(
     return Induction(MAINTENANCE, False, 0, after_agonist)
 
 
-def low_dose_day(first_step_on: date | None, today: date) -> int:
-    """The day of a low-dose schedule today: 1 on the day its first step is given, counting calendar days
-    from it; a schedule never begun is at day 1 whatever day it was ordered for, so the first buprenorphine
-    under it is always the schedule's first step (review 13c)."""
-    return treatment_day(first_step_on, today)
+@dataclass(frozen=True)
+class LowDoseProgress:
+    step: int  # the schedule's step today: the one after the last step given (1: none given yet)
+    last_given_on: date | None  # the last day before today a step was given
+    missed_days: int  # days in a row without a step since then, up to yesterday
+
+
+def low_dose_progress(dosed_days: Iterable[date], today: date) -> LowDoseProgress:
+    """Where a low-dose schedule stands today, counted in doses given, not calendar days (issue #13): one
+    step a dosing day (a second dose the same day does not advance it), so a missed day resumes at the step
+    after the last one given, never at the calendar day's higher step (the receptor occupancy the missed
+    steps would have built is not there: precipitated withdrawal). `dosed_days`: the days a dose under the
+    schedule was taken. Whether the gap since is long enough that a prescriber must restart the schedule is
+    the buprenorphine restart gap (`restart_gap_days`, keel-bup-restart), decided by the dose limit rule."""
+    past = sorted({d for d in dosed_days if d < today})
+    if not past:
+        return LowDoseProgress(1, None, 0)
+    return LowDoseProgress(len(past) + 1, past[-1], (today - past[-1]).days - 1)

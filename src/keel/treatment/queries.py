@@ -865,19 +865,19 @@ def my_care_plan(user: User) -> tuple[Patient, list[CareGoal], list[NaloxoneKit]
 
 
 def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
-    """A low-dose schedule against what was given each day (day 1 = the day its first step was taken, as the
-    window counts it: `keel.core.induction.low_dose_day`)."""
+    """A low-dose schedule against what was given at each step (step n = the n-th day a dose under it was
+    taken, as the window counts it: `keel.core.induction.low_dose_progress`, issue #13)."""
     if not order.schedule:
         return []
     doses = [
         (d.local_date, effective_mg(d))
         for d in DoseRecord.objects.filter(order=order).prefetch_related("amendments")
     ]
-    first = min((day for day, mg in doses if mg > 0), default=None)
+    dosed = sorted({day for day, mg in doses if mg > 0})
     given: dict[int, Decimal] = {}
     for day, mg in doses:
-        if first is not None and day >= first:
-            n = induction.low_dose_day(first, day)
+        if day in dosed:
+            n = induction.low_dose_progress(dosed, day).step
             given[n] = given.get(n, Decimal(0)) + mg
     return [{"day": s["day"], "planned_mg": s["mg"], "given_mg": given.get(s["day"])} for s in order.schedule]
 

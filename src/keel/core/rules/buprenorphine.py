@@ -489,6 +489,25 @@ DOSE_INPUTS = (
         help="a low-dose start: today's planned total from the prescriber's schedule (mg)",
     ),
     Field(
+        "schedule_step",
+        "integer",
+        required=False,
+        minimum=1,
+        maximum=60,
+        help="a low-dose start: today's step of the schedule, counted in doses given (the step after the last "
+        "one given; keel.core.induction.low_dose_progress)",
+    ),
+    Field(
+        "schedule_missed_days",
+        "integer",
+        required=False,
+        default=0,
+        minimum=0,
+        maximum=100000,
+        help="a low-dose start: the days in a row without a step since the last one given (from the restart "
+        "gap on, a prescriber restarts the schedule)",
+    ),
+    Field(
         "start_override",
         "bool",
         required=False,
@@ -550,7 +569,8 @@ DOSE_POLICY = (
         help="program policy, Keel default 5 days in a row without a buprenorphine dose: the next dose is a "
         "restart and meets the start's readiness gate and day-1 limit again (the reference gives no figure "
         "for buprenorphine; re-induction after about 5-7 days off is common practice, and 5 or more missed "
-        "days is a new induction for methadone, correction 8)",
+        "days is a new induction for methadone, correction 8). A low-dose schedule missed this long needs a "
+        "prescriber to restart it",
     ),
     Field(
         "day1_max_mg",
@@ -599,7 +619,6 @@ START_VERDICT_WORDS = {
 
 
 def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
-    total = v["given_today_mg"] + v["requested_mg"]
     if v["hold_open"]:
         return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
     if v["sedated_or_intoxicated"]:
@@ -669,6 +688,85 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             ),
             dict(p),
         )
+    steps: tuple[Reason, ...] = ()
+    restarted = False
+    if v["schedule_mg"] is not None and v["schedule_step"] is not None:
+        steps, restart = _schedule_step(v, p)
+        if restart and not v["documented_rationale"]:
+            return Decision("buprenorphine-dose-limit", "1", "needs_override", steps, dict(p))
+        restarted = restart
+    decision = _amount_limits(v, p)
+    if not steps:
+        return decision
+    verdict = "allowed_with_rationale" if restarted and decision.decision == "allowed" else decision.decision
+    return Decision(decision.rule, decision.version, verdict, (*steps, *decision.reasons), decision.policy)
+
+
+def _schedule_step(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[tuple[Reason, ...], bool]:
+    """A low-dose schedule's step today in plain words (counted in doses given, issue #13), and whether the
+    days missed since the last step reach the restart gap (a prescriber restarts the schedule)."""
+    step, missed, planned = v["schedule_step"], v["schedule_missed_days"], v["schedule_mg"]
+    sources = ("hammig-2016", "asam-2023-fentanyl")
+    if step > 1 and missed >= p["restart_gap_days"]:
+        if v["documented_rationale"]:
+            template = gettext_noop(
+                "A low-dose start: %(missed)s days without a dose since step %(last)s was given; a prescriber "
+                "documented a reason to go on at step %(step)s today (logged)."
+            )
+        else:
+            template = gettext_noop(
+                "A low-dose start: %(missed)s days without a dose since step %(last)s was given (the program "
+                "restarts after %(gap)s days). Going on with the schedule can bring on precipitated "
+                "withdrawal: a prescriber restarts it at step 1 (a new order) or records an override for today "
+                "with a reason."
+            )
+        reason = Reason.said(
+            template,
+            ("keel-bup-restart", *sources),
+            missed=missed,
+            last=step - 1,
+            step=step,
+            gap=p["restart_gap_days"],
+        )
+        return (reason,), True
+    if step == 1:
+        reason = Reason.said(
+            gettext_noop(
+                "A low-dose start: today is step 1 of the schedule (%(planned)s mg), no step given yet."
+            ),
+            sources,
+            planned=planned,
+        )
+    elif missed:
+        reason = Reason.said(
+            gettext_noop(
+                "A low-dose start: today is step %(step)s of the schedule (%(planned)s mg). %(missed)s days were "
+                "missed since the last step given, so the schedule goes on from the step after it, not from the "
+                "calendar day's higher step (after missed days a higher step can bring on precipitated "
+                "withdrawal)."
+            ),
+            sources,
+            step=step,
+            planned=planned,
+            missed=missed,
+        )
+    else:
+        reason = Reason.said(
+            gettext_noop(
+                "A low-dose start: today is step %(step)s of the schedule (%(planned)s mg), the step after the "
+                "last one given."
+            ),
+            sources,
+            step=step,
+            planned=planned,
+        )
+    return (reason,), False
+
+
+def _amount_limits(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    """The amount's limits: a low-dose schedule's planned total, the ceilings, the re-dose interval and the
+    day's limit."""
+    total = v["given_today_mg"] + v["requested_mg"]
     planned = v["schedule_mg"]
     if planned is not None and total > planned and not v["documented_rationale"]:
         return Decision(
@@ -712,21 +810,26 @@ def day_limit_mg(phase: str, p: Mapping[str, Any]) -> float:
     return float(p["day1_max_mg"] if phase == "day1" else p["day2_max_mg"])
 
 
-def day_one_total_over(total_mg: float, p: Mapping[str, Any]) -> Reason | None:
-    """Why a day-one total of `total_mg` is over the day-1 limit (None when within): a correction of a
-    day-one dose meets the limit the window applied (review 13c)."""
-    limit = day_limit_mg("day1", p)
+def induction_total_over(phase: str, total_mg: float, p: Mapping[str, Any]) -> Reason | None:
+    """Why an induction day's total of `total_mg` is over that day's limit (`day_limit_mg`; None when within,
+    or on a maintenance day): a correction of a dose on an induction's day 1 or 2 (the episode's first, a
+    restart after a gap, a switch after methadone) meets the limit the window applied (issue #13)."""
+    if phase not in ("day1", "day2"):
+        return None
+    limit = day_limit_mg(phase, p)
     if total_mg <= limit:
         return None
-    return Reason.said(
-        gettext_noop(
+    if phase == "day1":
+        template = gettext_noop(
             "The day-1 total would be %(mg)s mg, above the %(limit)s mg day-1 limit (program policy). Needs "
             "a prescriber's override for that day, with a reason."
-        ),
-        ("fda-bup-label-summary", "pcss-summary"),
-        mg=total_mg,
-        limit=limit,
-    )
+        )
+    else:
+        template = gettext_noop(
+            "The day-2 total would be %(mg)s mg, above the %(limit)s mg day-2 limit (program policy). Needs "
+            "a prescriber's override for that day, with a reason."
+        )
+    return Reason.said(template, ("fda-bup-label-summary", "pcss-summary"), mg=total_mg, limit=limit)
 
 
 def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:

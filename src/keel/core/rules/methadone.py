@@ -279,6 +279,27 @@ def first_day_over(
     return over
 
 
+FIRST_DAY, REINDUCTION, NO_COMPARISON = "first_day", "reinduction", "no_comparison"
+
+
+def first_day_limits(
+    treatment_day: int, missed_days_in_a_row: int, comparison_mg: float | None, p: Mapping[str, Any]
+) -> str | None:
+    """Why a dose on this day meets the first day's limits (`first_day_over`), None when it does not: the
+    episode's first day (FIRST_DAY), a new induction after `missed_reinduction_days` missed days in a row
+    (REINDUCTION, Australian guidelines 2003, 3.5; correction 8), or no observed dose to compare with
+    (NO_COMPARISON). `comparison_mg`: the last observed day's total, else yesterday's. One definition: the
+    window's dose check and a correction of a dose on such a day
+    (`keel.treatment.services.doses.amendment_ceilings`)."""
+    if treatment_day == 1:
+        return FIRST_DAY
+    if missed_days_in_a_row >= p["missed_reinduction_days"]:
+        return REINDUCTION
+    if comparison_mg is None:
+        return NO_COMPARISON
+    return None
+
+
 def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     name, policy = "methadone-dose-check", dict(p)
     total = v["given_today_mg"] + v["requested_mg"]
@@ -339,9 +360,9 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             )
         )
     comparison = v["last_observed_mg"] if v["last_observed_mg"] is not None else v["previous_day_mg"]
-    reinduction = v["treatment_day"] > 1 and missed >= p["missed_reinduction_days"]
-    if v["treatment_day"] == 1 or reinduction or comparison is None:
-        if reinduction:
+    why = first_day_limits(v["treatment_day"], missed, comparison, p)
+    if why is not None:
+        if why == REINDUCTION:
             reasons.append(
                 Reason.said(
                     gettext_noop(
@@ -353,7 +374,7 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
                     after=p["missed_reinduction_days"],
                 )
             )
-        elif v["treatment_day"] > 1:
+        elif why == NO_COMPARISON:
             reasons.append(
                 Reason.said(
                     gettext_noop("No observed dose to compare with: the first day's limits apply."),

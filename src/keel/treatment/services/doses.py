@@ -17,9 +17,9 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core import rules
 from keel.core.decision import Decision, Reason
-from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, day_one_total_over
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.methadone import first_day_over
+from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings
 from keel.core.words import gettext_noop
 from keel.db import rows
@@ -49,7 +49,7 @@ from keel.treatment.services.common import (
     _scoped_for,
 )
 from keel.treatment.services.hours import dosing_hours_gate
-from keel.treatment.services.start import _start_gate
+from keel.treatment.services.start import _start_gate, window_phase
 from keel.treatment.services.take_homes import TAKE_HOME_DAY
 
 
@@ -316,9 +316,9 @@ def record_dose(
 def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:
     """A correction meets the same ceilings against entry errors as a dose at the window (issue #13): past
     the hard bound refused; past the program's value only with a prescriber's override for that day that
-    covers the day's total. A day-one dose (its treatment day 1) also meets the first day's limits the window
-    applied (review 13c: methadone's first dose and first-day total, buprenorphine's day-1 total), with the
-    same override. Raises TreatmentInvalid naming corrected_mg."""
+    covers the day's total. A dose on an induction's day also meets the limits the window applied to it that
+    day (`induction_limits_over`), with the same override; a lowering is never refused. Raises
+    TreatmentInvalid naming corrected_mg."""
     rule = GUARD_RAILS.get(dose.medication)
     if rule is None:
         return
@@ -345,19 +345,44 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
     verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
-    if dose.treatment_day == 1 and not covered and corrected > effective_mg(dose):  # never a lowering
-        # A day-one dose: the first day's limits the window applied (review 13c), with the same override.
-        before = sum((effective_mg(d) for d in others if d.sequence < dose.sequence), Decimal(0))
-        over = day_one_over(dose.medication, corrected, total, before == 0, settings)
-        if over:
-            raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+    if covered or corrected <= effective_mg(dose):  # the override for that day passes; never a lowering
+        return
+    before = sum((effective_mg(d) for d in others if d.sequence < dose.sequence), Decimal(0))
+    over = induction_limits_over(patient, dose, corrected, total, before == 0, settings)
+    if over:
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
 
 
-def day_one_over(
-    medication: str, corrected: Decimal, total: Decimal, first_of_day: bool, settings: dict[str, Any]
+def induction_limits_over(
+    patient: Patient,
+    dose: DoseRecord,
+    corrected: Decimal,
+    total: Decimal,
+    first_of_day: bool,
+    settings: dict[str, Any],
 ) -> list[Reason]:
-    """The day-one limits a corrected amount goes over (the window's definitions in keel.core)."""
-    if medication == Medication.METHADONE:
+    """The induction limits the window applied to this dose on its day that a corrected amount goes over
+    (the window's definitions in keel.core, read from the context of that day): methadone's first day's
+    limits on the episode's first day, a re-induction after missed days, or a day with no observed dose to
+    compare (`methadone.first_day_limits`); buprenorphine's day-1 or day-2 limit on an induction's days (the
+    episode's first, a restart after a gap, a switch after methadone: `start.window_phase`)."""
+    ctx = dose_context(patient, dose.medication, dose.local_date)
+    # A dose before the current episode's first (an earlier episode's, before a readmission): that day's
+    # context is not this episode's, so only its stored treatment day says whether it was a first day.
+    known = ctx.first_dose_on is not None
+    if dose.medication == Medication.METHADONE:
+        last = ctx.last_observed_mg if ctx.last_observed_mg is not None else ctx.previous_day_mg
+        why = (
+            first_day_limits(
+                dose.treatment_day, ctx.missed_days_in_a_row, None if last is None else float(last), settings
+            )
+            if known
+            else FIRST_DAY
+            if dose.treatment_day == 1
+            else None
+        )
+        if why is None:
+            return []
         then = gettext_noop("Needs a prescriber's override for that day, with a reason.")
         return [
             Reason.said(template, sources, **params, then=then)
@@ -365,7 +390,11 @@ def day_one_over(
                 float(corrected), float(total), first_of_day, settings
             )
         ]
-    reason = day_one_total_over(float(total), settings)
+    if known:
+        phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
+    else:
+        phase = "day1" if dose.treatment_day == 1 else "day2" if dose.treatment_day == 2 else "maintenance"
+    reason = induction_total_over(phase, float(total), settings)
     return [] if reason is None else [reason]
 
 

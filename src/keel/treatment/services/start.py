@@ -51,9 +51,9 @@ def _start_gate(
     recorded a start override today that covers the total; the day-1 and day-2 limits follow the
     induction's first and second dosing days. A low-dose start follows its schedule instead (methadone
     alongside it is the method)."""
-    planned = low_dose_step(patient, order, ctx.today)
-    if planned is not None:  # today's step of a low-dose start: its planned total instead of the gate
-        return {"first_dose": False, "schedule_mg": planned}
+    step = low_dose_step(patient, order, ctx.today)
+    if step is not None:  # today's step of a low-dose start: its planned total instead of the gate
+        return {"first_dose": False, **step}
     induction = _induction(patient, ctx, now)
     phase: dict[str, Any] = {"phase": induction.phase}
     if induction.restart_after_days:
@@ -71,6 +71,16 @@ def _start_gate(
         "after_full_agonist": induction.after_full_agonist,
         **phase,
     }
+
+
+def window_phase(patient: Patient, order: MedicationOrder, ctx: DoseContext, at: datetime) -> str:
+    """The buprenorphine day limit's phase the window applies on `ctx.today` to a dose given at `at`: a
+    low-dose step keeps the treatment day's (as `doses._dose_decision`), else the induction's, counted in
+    dosing days (`_induction`: the episode's first, a restart after a gap, a switch after methadone). A
+    correction of a dose meets the limit of its day's phase (issue #13)."""
+    if low_dose_step(patient, order, ctx.today) is not None:
+        return "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
+    return _induction(patient, ctx, at).phase
 
 
 def _induction(patient: Patient, ctx: DoseContext, now: datetime) -> induction_rules.Induction:
@@ -118,27 +128,35 @@ def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
     return ""
 
 
-def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> Any:
-    """Today's planned total of an active low-dose schedule (None: no low-dose step today, so the standard
-    readiness gate applies): the order is a low-dose start by its amounts, it has begun (its start date),
-    and today is one of its days, counted from the first dose given under it (`keel.core.induction.
-    low_dose_day`: a schedule never begun is at its first step, whenever the person first comes)."""
+def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> dict[str, Any] | None:
+    """Today's step of an active low-dose schedule, as the dose limit rule's inputs (schedule_mg,
+    schedule_step, schedule_missed_days); None: no low-dose step today, so the standard readiness gate
+    applies. The order is a low-dose start by its amounts, it has begun (its start date), and its next step
+    is one of its days: counted in doses given under it, one step a dosing day (`keel.core.induction.
+    low_dose_progress`, issue #13): a schedule never begun is at its first step, whenever the person first
+    comes, and missed days resume at the step after the last one given, not the calendar day's."""
     if not order.schedule or low_dose_problem(patient, order.schedule) or today < order.starts_on:
         return None
-    day = induction_rules.low_dose_day(first_step_on(order, today), today)
-    return next((step["mg"] for step in order.schedule if step["day"] == day), None)
+    progress = induction_rules.low_dose_progress(step_days(order, today), today)
+    planned = next((step["mg"] for step in order.schedule if step["day"] == progress.step), None)
+    if planned is None:
+        return None
+    return {
+        "schedule_mg": planned,
+        "schedule_step": progress.step,
+        "schedule_missed_days": progress.missed_days,
+    }
 
 
-def first_step_on(order: MedicationOrder, today: date) -> date | None:
-    """The day the first dose under this order was taken, up to today (a voided dose, or one corrected to
-    0 mg, was not); None: none yet."""
-    day: date | None = (
+def step_days(order: MedicationOrder, today: date) -> list[date]:
+    """The days, up to today, a dose under this order was taken (a held or voided dose, or one corrected to
+    0 mg, was not): each is one step of a low-dose schedule."""
+    return list(
         taken_doses(DoseRecord.objects.filter(order=order, status=DoseStatus.GIVEN, local_date__lte=today))
         .order_by("local_date")
         .values_list("local_date", flat=True)
-        .first()
+        .distinct()
     )
-    return day
 
 
 def record_intake(
