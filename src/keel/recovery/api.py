@@ -15,6 +15,7 @@ from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, json_schema
 from keel.recovery import services
+from keel.recovery.queries import ProgressOut
 from keel.recovery.services import RecoveryInvalid
 
 router = Router(tags=["recovery"])
@@ -90,12 +91,12 @@ def list_checkins(request: HttpRequest, patient_id: int, days: int = 30) -> list
 @router.get(
     "/me/progress", response=dict[str, Any], summary="My progress: days, milestones, the week, trends"
 )
-def my_progress(request: HttpRequest, days: int = 30) -> dict[str, Any]:
+def my_progress(request: HttpRequest, days: int = 30) -> ProgressOut:
     return services.progress_dict(services.get_progress(_caller(request), patient_id=None, days=days))
 
 
 @router.get("/patients/{patient_id}/progress", response=dict[str, Any], summary="A patient's progress")
-def patient_progress(request: HttpRequest, patient_id: int, days: int = 30) -> dict[str, Any]:
+def patient_progress(request: HttpRequest, patient_id: int, days: int = 30) -> ProgressOut:
     return services.progress_dict(services.get_progress(_caller(request), patient_id=patient_id, days=days))
 
 
