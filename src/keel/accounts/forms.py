@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # the stubs' helper, not needed at run time
+    from django_stubs_ext import StrOrPromise
 
 
 class LoginForm(forms.Form):
@@ -86,7 +89,7 @@ class AcceptForm(forms.Form):
     )
 
 
-def _password(label: Any, autocomplete: str) -> forms.CharField:
+def _password(label: StrOrPromise, autocomplete: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=256,

@@ -3,8 +3,7 @@ calls one service in keel.accounts.passwords."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +19,7 @@ from keel.audit import context
 from keel.core.rules.inputs import FieldsInvalid
 
 
-def _errors_onto(form: Any, exc: FieldsInvalid) -> None:
+def _errors_onto(form: forms.BaseForm, exc: FieldsInvalid) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.reason)
 

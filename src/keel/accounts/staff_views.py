@@ -3,9 +3,11 @@ the invitation link (anyone holding it). Each calls one service in keel.accounts
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import segno
+from django import forms
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -52,7 +54,7 @@ def _admin_program(request: AuthenticatedHttpRequest) -> Program:
     return next((p for p in programs if p.slug == slug), programs[0])
 
 
-def _errors_onto(form: Any, exc: FieldsInvalid) -> None:
+def _errors_onto(form: forms.BaseForm, exc: FieldsInvalid) -> None:
     for e in exc.errors:
         form.add_error(e.field if e.field in form.fields else None, e.reason)
 
@@ -130,7 +132,9 @@ def deactivate_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
     return HttpResponseRedirect(reverse("staff:staff") + f"?program={program.slug}")
 
 
-def _staff_action(request: AuthenticatedHttpRequest, act: Any, notice: str, **data: Any) -> HttpResponse:
+def _staff_action(
+    request: AuthenticatedHttpRequest, act: Callable[..., User], notice: str, **data: Any
+) -> HttpResponse:
     program = _admin_program(request)
     try:
         act(by=request.user, program_slug=program.slug, **data)

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.models import Device
 
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts import services
@@ -77,7 +78,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form, "error": error, "notice": _notice(request)})
 
 
-def _complete_login(request: HttpRequest, user: User, device: Any, to: str = "") -> HttpResponse:
+def _complete_login(request: HttpRequest, user: User, device: Device | None, to: str = "") -> HttpResponse:
     pending = request.session.pop(PENDING, None) or {}
     login(request, user, backend=BACKEND)
     if device is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.throttling import SimpleRateThrottle
 
+from keel.accounts.models import User
 from keel.assessments import fhir, services
 from keel.assessments.models import Assessment
 from keel.assessments.schemas import AssessmentIn, AssessmentOut, InstrumentOut, ResultOut, ScoreIn
@@ -37,8 +38,9 @@ class ScoreThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.META.get("REMOTE_ADDR", "")}
 
 
-def _caller(request: HttpRequest) -> Any:
-    return getattr(request, "auth", None)
+def _caller(request: HttpRequest) -> User:
+    """The signed-in person (the API's auth ran before any handler)."""
+    return cast(User, getattr(request, "auth", None))
 
 
 def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn) -> Status[dict[str, Any]]:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from keel.assessments.models import Assessment
@@ -259,7 +260,7 @@ def resources(a: Assessment, base: Base, *, imported: bool = False) -> list[dict
     return [questionnaire_response(a, base, imported=imported), *observations(a)]
 
 
-def bundle(a: Assessment, base: Base, now: Any) -> dict[str, Any]:
+def bundle(a: Assessment, base: Base, now: datetime) -> dict[str, Any]:
     """A collection Bundle that resolves on its own: the response, its Observations, the Questionnaire, the
     patient (identity only) and whoever filled it in."""
     from keel.interop.fhir.record import assessment_bundle

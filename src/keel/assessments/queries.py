@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
 from keel.assessments.models import Assessment
+
+if TYPE_CHECKING:
+    from keel.patients.models import Patient
 
 LATEST_FIRST = ("-filled_at", "-id")
 OLDEST_FIRST = ("filled_at", "id")
@@ -32,7 +35,7 @@ def oldest_first(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
     return queryset.order_by(*OLDEST_FIRST)
 
 
-def latest(patient: Any, instrument: str, *, as_of: datetime | None = None) -> Assessment | None:
+def latest(patient: Patient | int, instrument: str, *, as_of: datetime | None = None) -> Assessment | None:
     """The patient's latest assessment of one instrument (given at or before `as_of`, when given), or None."""
     rows = Assessment.objects.filter(patient=patient, instrument=instrument)
     if as_of is not None:
@@ -68,7 +71,7 @@ def diagnosis_cutoff(day: date, time_zone: str) -> datetime:
     return datetime.combine(day, time.max, tzinfo=ZoneInfo(time_zone))
 
 
-def diagnosis(patient: Any, *, as_of: datetime | None = None) -> Assessment | None:
+def diagnosis(patient: Patient | int, *, as_of: datetime | None = None) -> Assessment | None:
     """The record's DSM-5 diagnosis: the latest DSM-5 result a clinician gave (whatever its band, so a later
     "does not meet" or a remission replaces an older active one), never a person's own self-check. The
     patient page, the start page, the FHIR Condition and the measures all read it here (issue #15)."""

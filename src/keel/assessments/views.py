@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -173,7 +174,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     )
 
 
-def _parse_time(raw: str, zone: Any) -> tuple[datetime | None, str]:
+def _parse_time(raw: str, zone: ZoneInfo) -> tuple[datetime | None, str]:
     """The bedside time typed (the program's clock). On the night the clocks go back, a time they show twice
     is read the earlier way (`keel.core.wall_time`: an older score, which must be fresh and after the last
     use); a time they skip is refused."""

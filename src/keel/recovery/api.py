@@ -4,23 +4,26 @@ read audited). Bodies are checked by the core (`keel.core.recovery`), which name
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from keel.accounts.models import User
 from keel.api_body import json_object
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, json_schema
 from keel.recovery import services
+from keel.recovery.queries import ProgressOut
 from keel.recovery.services import RecoveryInvalid
 
 router = Router(tags=["recovery"])
 
 
-def _caller(request: HttpRequest) -> Any:
-    return getattr(request, "auth", None)
+def _caller(request: HttpRequest) -> User:
+    """The signed-in person (the API's auth ran before any handler)."""
+    return cast(User, getattr(request, "auth", None))
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -88,16 +91,36 @@ def list_checkins(request: HttpRequest, patient_id: int, days: int = 30) -> list
 @router.get(
     "/me/progress", response=dict[str, Any], summary="My progress: days, milestones, the week, trends"
 )
-def my_progress(request: HttpRequest, days: int = 30) -> dict[str, Any]:
+def my_progress(request: HttpRequest, days: int = 30) -> ProgressOut:
     return services.progress_dict(services.get_progress(_caller(request), patient_id=None, days=days))
 
 
 @router.get("/patients/{patient_id}/progress", response=dict[str, Any], summary="A patient's progress")
-def patient_progress(request: HttpRequest, patient_id: int, days: int = 30) -> dict[str, Any]:
+def patient_progress(request: HttpRequest, patient_id: int, days: int = 30) -> ProgressOut:
     return services.progress_dict(services.get_progress(_caller(request), patient_id=patient_id, days=days))
 
 
-def _plan_out(view: services.PlanView) -> dict[str, Any]:
+class PlanOut(TypedDict):
+    version: int
+    updated_at: str | None
+    plan: dict[str, Any]
+
+
+class SkillOut(TypedDict):
+    skill: str
+    tries: int
+    helped: int
+    help_rate: float | None
+
+
+class SkillTryOut(TypedDict):
+    id: int
+    skill: str
+    helped: str
+    tried_at: str
+
+
+def _plan_out(view: services.PlanView) -> PlanOut:
     return {
         "version": view.version,
         "updated_at": view.updated_at.isoformat() if view.updated_at else None,
@@ -106,7 +129,7 @@ def _plan_out(view: services.PlanView) -> dict[str, Any]:
 
 
 @router.get("/me/plan", response=dict[str, Any], summary="My relapse-prevention plan")
-def get_my_plan(request: HttpRequest) -> dict[str, Any]:
+def get_my_plan(request: HttpRequest) -> PlanOut:
     return _plan_out(services.get_plan(_caller(request), patient_id=None))
 
 
@@ -116,7 +139,7 @@ def get_my_plan(request: HttpRequest) -> dict[str, Any]:
     summary="Replace my relapse-prevention plan (409 if it changed since `version`)",
     openapi_extra=_body(PLAN_SCHEMA),
 )
-def put_my_plan(request: HttpRequest) -> dict[str, Any]:
+def put_my_plan(request: HttpRequest) -> PlanOut:
     body = json_object(request)
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
@@ -130,7 +153,7 @@ def put_my_plan(request: HttpRequest) -> dict[str, Any]:
 @router.get(
     "/patients/{patient_id}/plan", response=dict[str, Any], summary="A patient's relapse-prevention plan"
 )
-def get_patient_plan(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+def get_patient_plan(request: HttpRequest, patient_id: int) -> PlanOut:
     return _plan_out(services.get_plan(_caller(request), patient_id=patient_id))
 
 
@@ -161,14 +184,14 @@ def list_thought_records(request: HttpRequest, patient_id: int) -> list[dict[str
     return [services.thought_dict(t) for t in rows]
 
 
-def _skills_out(stats: list[services.SkillStats]) -> list[dict[str, Any]]:
+def _skills_out(stats: list[services.SkillStats]) -> list[SkillOut]:
     return [{"skill": s.code, "tries": s.tries, "helped": s.helped, "help_rate": s.help_rate} for s in stats]
 
 
 @router.get(
     "/me/skills", response=list[dict[str, Any]], summary="Coping skills, the most helpful for me first"
 )
-def my_skills(request: HttpRequest) -> list[dict[str, Any]]:
+def my_skills(request: HttpRequest) -> list[SkillOut]:
     return _skills_out(services.skill_stats(_caller(request), patient_id=None)[1])
 
 
@@ -187,7 +210,7 @@ def my_skills(request: HttpRequest) -> list[dict[str, Any]]:
         }
     ),
 )
-def try_skill(request: HttpRequest) -> Status[dict[str, Any]]:
+def try_skill(request: HttpRequest) -> Status[SkillTryOut]:
     row = services.record_skill_try(by=_caller(request), raw=json_object(request))
     return Status(
         201, {"id": row.pk, "skill": row.skill, "helped": row.helped, "tried_at": row.tried_at.isoformat()}
@@ -197,5 +220,5 @@ def try_skill(request: HttpRequest) -> Status[dict[str, Any]]:
 @router.get(
     "/patients/{patient_id}/skills", response=list[dict[str, Any]], summary="A patient's coping skills"
 )
-def patient_skills(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
+def patient_skills(request: HttpRequest, patient_id: int) -> list[SkillOut]:
     return _skills_out(services.skill_stats(_caller(request), patient_id=patient_id)[1])

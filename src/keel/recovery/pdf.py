@@ -10,9 +10,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from keel.recovery import labels
+from keel.recovery.queries import PlanView
 
 
-def plan_pdf(request: HttpRequest, view: Any) -> bytes:
+def plan_pdf(request: HttpRequest, view: PlanView) -> bytes:
     from weasyprint import HTML  # imported here: it loads Pango, which only this page needs
 
     html = render_to_string(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import connection
 from django.utils import timezone
@@ -180,7 +180,39 @@ def _progress_of(patient: Patient, days: int, now: datetime | None = None) -> Pr
     return ProgressView(patient, p, series, days)
 
 
-def progress_dict(view: ProgressView) -> dict[str, Any]:
+class WeekOut(TypedDict):
+    start: str
+    checkins: int
+    medication_taken: int
+    medication_missed: int
+    adherence: float | None
+    meetings: int
+    counseling: int
+
+
+class SeriesPointOut(TypedDict):
+    date: str
+    craving: int
+    mood: int
+    used: bool
+
+
+class ProgressOut(TypedDict):
+    """A person's progress as the API states it (`progress_dict`)."""
+
+    today: str
+    start: str | None
+    last_use: str | None
+    days_since_last_use: int
+    days_in_recovery: int
+    use_days: int
+    milestones_reached: list[int]
+    next_milestone: int | None
+    week: WeekOut
+    series: list[SeriesPointOut]
+
+
+def progress_dict(view: ProgressView) -> ProgressOut:
     p = view.progress
     return {
         "today": p.today.isoformat(),

@@ -3,22 +3,24 @@ team's disclosures, and emergency access. Same services, same checks and audit r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from keel.accounts.models import User
 from keel.api_body import json_object
 from keel.sharing import services
-from keel.sharing.models import Disclosure
+from keel.sharing.models import Consent, Disclosure, EmergencyReview
 
 router = Router(tags=["sharing"])
 
 
-def _caller(request: HttpRequest) -> Any:
-    return getattr(request, "auth", None)
+def _caller(request: HttpRequest) -> User:
+    """The signed-in person (the API's auth ran before any handler)."""
+    return cast(User, getattr(request, "auth", None))
 
 
 def _view(view: services.Sharing) -> dict[str, Any]:
@@ -45,7 +47,7 @@ def _view(view: services.Sharing) -> dict[str, Any]:
     }
 
 
-def _signer(c: Any) -> dict[str, Any]:
+def _signer(c: Consent) -> dict[str, str | bool]:
     """Who signed: the patient, or a representative with their relationship and authority (2.14, 2.15)."""
     if not c.by_representative:
         return {"signer": "patient"}
@@ -219,7 +221,7 @@ def open_emergency_access(request: HttpRequest, body: EmergencyIn) -> Status[dic
     return Status(201, {"patient": patient.pk, "expires_at": grant.expires_at.isoformat()})
 
 
-def _review(r: Any) -> dict[str, Any]:
+def _review(r: EmergencyReview) -> dict[str, Any]:
     return {
         "id": r.pk,
         "kind": r.kind,

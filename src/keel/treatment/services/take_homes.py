@@ -4,7 +4,7 @@ discharge ending the plans."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,15 +16,16 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core import rules
-from keel.core.decision import Reason
+from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
 from keel.core.rules.window import reason_problem
-from keel.patients.models import EnrollmentStatus, Patient, local_today
+from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import Medication, MedicationOrder, OrderStatus, TakeHomePlan
 from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import (
+    TakeHomeConcern,
     dose_context,
     episode_take_home_plans,
     plan_days,
@@ -189,17 +190,7 @@ def decide_take_home(
     )
     now = now or timezone.now()
     today = local_today(patient, now)
-    enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
-    if enrollment is None:  # discharge ends dosing: no take-home supply after the episode ended
-        raise TreatmentInvalid(
-            [FieldError("patient", "this person's episode of care has ended: no take-home doses")]
-        )
-    if not MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
-    ).exists():
-        raise TreatmentInvalid(
-            [FieldError("order", "no active methadone order: a prescriber writes one before take-homes")]
-        )
+    enrollment = _methadone_episode(patient)
     # The day's context, with today's holds of any medication (the window's one definition of a hold).
     ctx = dose_context(patient, Medication.METHADONE, today, with_other_holds=True)
     if ctx.first_dose_on is None:  # tolerance never observed: no supply before the first dose at the window
@@ -214,6 +205,73 @@ def decide_take_home(
                 )
             ]
         )
+    asked = _take_home_request(patient, today, start_on, bottle_days, closure_day, acknowledged_flags)
+    days = take_home_days_in_treatment(patient, today)
+    raw = _eligibility_inputs(days, asked, today, criteria, state_max_days)
+    decision = _eligibility(patient, raw, asked.closure, today)
+    bottles = _bottles(decision, asked, today)
+    supply_problem = _supply_problem(
+        patient,
+        enrollment.pk,
+        enrollment.started_on,
+        today,
+        bottles,
+        ctx.given_today_mg > 0,
+        decision,
+        held_today=ctx.hold_open or ctx.other_hold_open,
+    )
+    if supply_problem is not None:
+        raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(asked.days, asked.closure))])
+    decision = _with_concerns(decision, asked.concerns)
+    with transaction.atomic():
+        plan = TakeHomePlan.objects.create(
+            patient=patient,
+            enrollment=enrollment,
+            decided_by=by,
+            decided_at=now,
+            days_in_treatment=max(days, 0),
+            criteria={k: raw[k] for k in CRITERIA_KEYS},
+            decision=decision.as_dict(),
+            max_supply_days=decision.details.get("max_supply_days", 0),
+            bottles=bottles,
+            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in asked.concerns],
+        )
+        _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
+    return plan
+
+
+def _methadone_episode(patient: Patient) -> Enrollment:
+    """The person's current episode of care, which must have an active methadone order (else refused)."""
+    enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
+    if enrollment is None:  # discharge ends dosing: no take-home supply after the episode ended
+        raise TreatmentInvalid(
+            [FieldError("patient", "this person's episode of care has ended: no take-home doses")]
+        )
+    if not MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+    ).exists():
+        raise TreatmentInvalid(
+            [FieldError("order", "no active methadone order: a prescriber writes one before take-homes")]
+        )
+    return enrollment
+
+
+@dataclass(frozen=True)
+class _TakeHomeRequest:
+    """What the prescriber asked for, read and checked: the first bottle's day, the bottle days (None: the
+    rule's schedule), a closure day, and the open concerns (each one acknowledged)."""
+
+    start: date | None
+    days: list[date] | None
+    closure: date | None
+    concerns: list[TakeHomeConcern]
+
+
+def _take_home_request(
+    patient: Patient, today: date, start_on: Any, bottle_days: Any, closure_day: Any, acknowledged_flags: Any
+) -> _TakeHomeRequest:
+    """Read the request's dates and acknowledgements; every bad field is named in one refusal: a start before
+    today, a date that is not one, an open concern not acknowledged by its id."""
     errors: list[FieldError] = []
     start = _a_date(start_on, "start_on", errors)
     if start is not None and start < today:
@@ -239,11 +297,18 @@ def decide_take_home(
         )
     if errors:
         raise TreatmentInvalid(errors)
-    days = take_home_days_in_treatment(patient, today)
-    settings = effective_policy(patient, "take-home-eligibility")
+    return _TakeHomeRequest(start, days_asked, closure, concerns)
+
+
+def _eligibility_inputs(
+    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, Any], state_max_days: Any
+) -> dict[str, Any]:
+    """The take-home rule's inputs: days in treatment, the first bottle's day (the start asked, else the first
+    bottle day asked, else tomorrow), each documented criterion, and the state's limit if one was given."""
+    first = asked.start or (min(asked.days) if asked.days else today + timedelta(days=1))
     raw: dict[str, Any] = {
         "days_in_treatment": days,
-        "start_on": (start or (min(days_asked) if days_asked else today + timedelta(days=1))).isoformat(),
+        "start_on": first.isoformat(),
         **{k: bool(criteria.get(k, False)) for k in CRITERIA_KEYS},
     }
     if state_max_days not in (None, ""):  # a page sends text: "5" is the number 5
@@ -251,69 +316,60 @@ def decide_take_home(
         raw["state_max_days"] = (
             int(text) if isinstance(state_max_days, str) and text.isdigit() else state_max_days
         )
-    decision = rules.get("take-home-eligibility").run(raw, settings)
-    if closure is not None:
-        if decision.decision == "eligible":
-            raise TreatmentInvalid(
-                [FieldError("closure_day", "this person is eligible: decide a supply that covers the day")]
-            )
-        try:
-            closed = closure_day_supply(
-                closure, [date.fromisoformat(d) for d in patient.program.closure_days or []], today
-            )
-        except InvalidInput as exc:
-            raise TreatmentInvalid(exc.errors) from None
-        decision = replace(closed, reasons=(*decision.reasons, *closed.reasons), policy=decision.policy)
+    return raw
+
+
+def _eligibility(patient: Patient, raw: dict[str, Any], closure: date | None, today: date) -> Decision:
+    """The rule's decision with the program's policy; for a closure day, the one dose 42 CFR 8.12 allows
+    someone not otherwise eligible (refused for someone who is: their supply covers the day)."""
+    decision = rules.get("take-home-eligibility").run(raw, effective_policy(patient, "take-home-eligibility"))
+    if closure is None:
+        return decision
+    if decision.decision == "eligible":
+        raise TreatmentInvalid(
+            [FieldError("closure_day", "this person is eligible: decide a supply that covers the day")]
+        )
+    try:
+        closed = closure_day_supply(
+            closure, [date.fromisoformat(d) for d in patient.program.closure_days or []], today
+        )
+    except InvalidInput as exc:
+        raise TreatmentInvalid(exc.errors) from None
+    return replace(closed, reasons=(*decision.reasons, *closed.reasons), policy=decision.policy)
+
+
+def _bottles(decision: Decision, asked: _TakeHomeRequest, today: date) -> list[str]:
+    """The bottle days (ISO): the rule's schedule, or the days the prescriber chose, held to the rule's
+    maximum supply (not for a closure day, whose one bottle is the rule's)."""
     bottles = list(decision.details.get("bottles", []))
-    if days_asked is not None and closure is None:
-        limit = int(decision.details.get("max_supply_days", 0))
-        problems = bottle_schedule_problems(days_asked, limit, today)
-        if limit == 0:
-            problems = [FieldError("bottle_days", "not eligible now: no bottles can be scheduled")]
-        if problems:
-            raise TreatmentInvalid(problems)
-        bottles = [d.isoformat() for d in days_asked]
-    supply_problem = _supply_problem(
-        patient,
-        enrollment.pk,
-        enrollment.started_on,
-        today,
-        bottles,
-        ctx.given_today_mg > 0,
+    if asked.days is None or asked.closure is not None:
+        return bottles
+    limit = int(decision.details.get("max_supply_days", 0))
+    problems = bottle_schedule_problems(asked.days, limit, today)
+    if limit == 0:
+        problems = [FieldError("bottle_days", "not eligible now: no bottles can be scheduled")]
+    if problems:
+        raise TreatmentInvalid(problems)
+    return [d.isoformat() for d in asked.days]
+
+
+def _with_concerns(decision: Decision, concerns: list[TakeHomeConcern]) -> Decision:
+    """The decision with a reason for each open concern the prescriber acknowledged."""
+    if not concerns:
+        return decision
+    return replace(
         decision,
-        held_today=ctx.hold_open or ctx.other_hold_open,
-    )
-    if supply_problem is not None:
-        raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(days_asked, closure))])
-    if concerns:
-        decision = replace(
-            decision,
-            reasons=(
-                *decision.reasons,
-                *(
-                    Reason(
-                        f"Open, acknowledged by the prescriber: {c.kind.replace('_', ' ')} ({c.raised_on}).",
-                        ("42cfr8.12-2024",),
-                    )
-                    for c in concerns
-                ),
+        reasons=(
+            *decision.reasons,
+            *(
+                Reason(
+                    f"Open, acknowledged by the prescriber: {c.kind.replace('_', ' ')} ({c.raised_on}).",
+                    ("42cfr8.12-2024",),
+                )
+                for c in concerns
             ),
-        )
-    with transaction.atomic():
-        plan = TakeHomePlan.objects.create(
-            patient=patient,
-            enrollment=enrollment,
-            decided_by=by,
-            decided_at=now,
-            days_in_treatment=max(days, 0),
-            criteria={k: raw[k] for k in CRITERIA_KEYS},
-            decision=decision.as_dict(),
-            max_supply_days=decision.details.get("max_supply_days", 0),
-            bottles=bottles,
-            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in concerns],
-        )
-        _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
-    return plan
+        ),
+    )
 
 
 def _bottles_field(days_asked: list[date] | None, closure: date | None) -> str:
@@ -332,7 +388,7 @@ def _supply_problem(
     today: date,
     bottles: list[str],
     dosed_today: bool,
-    decision: Any,
+    decision: Decision,
     held_today: bool = False,
 ) -> FieldError | None:
     """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits

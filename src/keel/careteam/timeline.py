@@ -1,0 +1,363 @@
+"""One patient's timeline (journey 6): what happened in their care over the last 30, 90 or 365 days, newest
+first, one audit row. Each kind of record has its own step; what a role may see decides which steps run (a
+peer specialist sees check-ins, never clinical flags or doses). `keel.careteam.queries` re-exports it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.assessments import meaning
+from keel.assessments.models import Assessment
+from keel.assessments.queries import newest_first
+from keel.audit.models import Action
+from keel.patients.flagwords import flag_reasons
+from keel.patients.models import Enrollment, Patient, PatientFlag, local_today, zone_of
+from keel.recovery.models import CheckIn, MeetingAttendance, ThoughtRecord
+from keel.treatment.models import (
+    CareGoal,
+    DoseRecord,
+    Intake,
+    MedicationOrder,
+    NaloxoneKit,
+    QtcRecord,
+    TakeHomePlan,
+)
+
+TIMELINE_DAYS = (30, 90, 365)
+
+
+@dataclass(frozen=True)
+class Event:
+    day: date
+    at: datetime | None  # None for day-level events (a check-in, a run of doses)
+    area: str  # identity | clinical | recovery
+    kind: str
+    title: str
+    detail: str = ""
+
+    @property
+    def kind_words(self) -> str:
+        """The event's kind in the reader's language (the code stays for the API and the CSS class)."""
+        return str(EVENT_KINDS.get(self.kind, self.kind.replace("_", " ")))
+
+
+EVENT_KINDS = {
+    "assessment": gettext_lazy("assessment"),
+    "order": gettext_lazy("medication order"),
+    "dose": gettext_lazy("dose"),
+    "take_home": gettext_lazy("take-home"),
+    "naloxone": gettext_lazy("naloxone"),
+    "qtc": gettext_lazy("QTc"),
+    "intake": gettext_lazy("intake"),
+    "care_goal": gettext_lazy("care plan"),
+    "flag": gettext_lazy("flag"),
+    "enrollment": gettext_lazy("episode of care"),
+    "checkin": gettext_lazy("check-in"),
+    "thought_record": gettext_lazy("thought record"),
+    "meeting": gettext_lazy("meeting"),
+}
+
+
+@dataclass(frozen=True)
+class Timeline:
+    patient: Patient
+    days: int
+    since: date
+    until: date
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The days a timeline covers, as the patient's program reads them: `since` to `until` (local days) and
+    `start`, the first instant of `since` (for rows stamped with a time)."""
+
+    patient: Patient
+    since: date
+    until: date
+    zone: ZoneInfo
+    start: datetime
+
+    def at(self, when: datetime) -> tuple[date, datetime]:
+        """A stamped row's local day and time."""
+        local = when.astimezone(self.zone)
+        return local.date(), local
+
+
+def timeline(user: User, patient_id: int | str, *, days: int = 90, now: datetime | None = None) -> Timeline:
+    """What happened in the patient's care over the last `days` days, newest first, one audit row. Clinical
+    events only for roles that see the clinical area; notes and thought records never (only that one was
+    written). Runs of daily observed doses show as one event."""
+    if days not in TIMELINE_DAYS:
+        days = 90
+    patient = policy.get_patient_for_action_or_404(
+        user, patient_id, Action.READ, target_type="patient_timeline"
+    )
+    areas = policy.areas_visible(user, patient)
+    span = _span(patient, days, now)
+    events = _episode_events(span)
+    if Area.CLINICAL in areas:
+        events += _clinical_events(span)
+    if Area.RECOVERY in areas:
+        events += _recovery_events(span)
+    return Timeline(patient, days, span.since, span.until, _newest_first(events, span))
+
+
+def _span(patient: Patient, days: int, now: datetime | None) -> _Span:
+    """The last `days` days up to the patient's today, in their program's zone."""
+    until = local_today(patient, now)
+    since = until - timedelta(days=days - 1)
+    zone = zone_of(patient)
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()), zone)
+    return _Span(patient, since, until, zone, start)
+
+
+def _newest_first(events: list[Event], span: _Span) -> list[Event]:
+    """The events inside the span, newest first; a day-level event sorts after the day's stamped ones (the
+    sort is stable: two at the same moment keep the order the steps gave them)."""
+    kept = [e for e in events if span.since <= e.day <= span.until]
+    kept.sort(
+        key=lambda e: (e.day, e.at or datetime.combine(e.day, datetime.max.time(), span.zone)), reverse=True
+    )
+    return kept
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date, int]]:
+    """Consecutive days as (first, last, count) runs, newest run first."""
+    out: list[tuple[date, date, int]] = []
+    for d in sorted(set(days)):
+        if out and (d - out[-1][1]).days == 1:
+            out[-1] = (out[-1][0], d, out[-1][2] + 1)
+        else:
+            out.append((d, d, 1))
+    return out[::-1]
+
+
+# --- Every role that sees the patient ----------------------------------------------------------------------
+
+
+def _episode_events(span: _Span) -> list[Event]:
+    """Each episode of care that started or ended in the span."""
+    events: list[Event] = []
+    for e in Enrollment.objects.filter(patient=span.patient):
+        if span.since <= e.started_on <= span.until:
+            events.append(
+                Event(e.started_on, None, "identity", "enrollment", _("Started care at the program"))
+            )
+        if e.ended_on and span.since <= e.ended_on <= span.until:
+            events.append(
+                Event(e.ended_on, None, "identity", "enrollment", _("Care ended"), e.get_end_reason_display())
+            )
+    return events
+
+
+# --- The clinical area -------------------------------------------------------------------------------------
+
+
+def _clinical_events(span: _Span) -> list[Event]:
+    """Assessments, orders, doses, take-homes, naloxone, QTc, intakes, care goals and flags, in that order."""
+    return [
+        *_assessment_events(span),
+        *_order_events(span),
+        *_dose_events(span),
+        *_take_home_events(span),
+        *_naloxone_events(span),
+        *_qtc_events(span),
+        *_intake_events(span),
+        *_care_goal_events(span),
+        *_flag_events(span),
+    ]
+
+
+def _assessment_events(span: _Span) -> list[Event]:
+    """Each assessment with its score, band and (for DSM-5 OUD) diagnosis code. Newest first, so that two
+    given at the same moment keep the one definition of "latest" (the final sort is stable)."""
+    events: list[Event] = []
+    for a in newest_first(Assessment.objects.filter(patient=span.patient, filled_at__gte=span.start)):
+        d, t = span.at(a.filled_at)
+        score = _("score %(total)s") % {"total": a.total} if a.total is not None else ""
+        flags = a.result.get("flags") if isinstance(a.result, dict) else ()
+        band = meaning.band_name(a.instrument, a.band or None, flags)
+        code = meaning.diagnosis_code(a.band) if a.instrument == "dsm5-oud" else ""
+        events.append(
+            Event(
+                d,
+                t,
+                "clinical",
+                "assessment",
+                meaning.name(a.instrument),
+                ", ".join(str(x) for x in (score, band, code) if x),
+            )
+        )
+    return events
+
+
+def _order_events(span: _Span) -> list[Event]:
+    """Each medication order written in the span, with its dose and frequency."""
+    events: list[Event] = []
+    for o in MedicationOrder.objects.filter(patient=span.patient, created_at__gte=span.start):
+        d, t = span.at(o.created_at)
+        events.append(
+            Event(
+                d,
+                t,
+                "clinical",
+                "order",
+                _("%(medication)s order") % {"medication": o.get_medication_display()},
+                f"{o.dose_mg.normalize():f} mg, {o.frequency}",
+            )
+        )
+    return events
+
+
+def _dose_events(span: _Span) -> list[Event]:
+    """A held dose or an injection is an event of its own; observed doses given on consecutive days are one
+    event per run and medication."""
+    doses = DoseRecord.objects.filter(
+        patient=span.patient, local_date__gte=span.since, local_date__lte=span.until
+    )
+    events: list[Event] = []
+    given: dict[str, list[date]] = {}
+    for dose in doses.order_by():
+        if dose.status == "given" and dose.medication != "naltrexone_xr":
+            given.setdefault(dose.get_medication_display(), []).append(dose.local_date)
+        else:
+            label = (
+                _("Dose held")
+                if dose.status == "held"
+                else _("%(medication)s injection") % {"medication": dose.get_medication_display()}
+            )
+            events.append(
+                Event(dose.local_date, None, "clinical", "dose", label, f"{dose.amount_mg.normalize():f} mg")
+            )
+    for medication, dates in given.items():
+        events.extend(_dose_run_event(medication, first, last, n) for first, last, n in _runs(dates))
+    return events
+
+
+def _dose_run_event(medication: str, first: date, last: date, n: int) -> Event:
+    """One run of `n` observed doses from `first` to `last`, dated on its last day."""
+    days = (
+        first.isoformat()
+        if first == last
+        else _("%(first)s to %(last)s") % {"first": first.isoformat(), "last": last.isoformat()}
+    )
+    title = ngettext("%(medication)s: %(n)s observed dose", "%(medication)s: %(n)s observed doses", n) % {
+        "medication": medication,
+        "n": n,
+    }
+    return Event(last, None, "clinical", "dose", title, days)
+
+
+def _take_home_events(span: _Span) -> list[Event]:
+    """Each take-home decision, with its maximum supply."""
+    events: list[Event] = []
+    for plan in TakeHomePlan.objects.filter(patient=span.patient, decided_at__gte=span.start):
+        d, t = span.at(plan.decided_at)
+        events.append(
+            Event(
+                d,
+                t,
+                "clinical",
+                "take_home",
+                _("Take-home decision"),
+                _("up to %(n)s days") % {"n": plan.max_supply_days},
+            )
+        )
+    return events
+
+
+def _naloxone_events(span: _Span) -> list[Event]:
+    """Each naloxone kit given, with its product."""
+    return [
+        Event(kit.dispensed_on, None, "clinical", "naloxone", _("Naloxone kit"), kit.get_product_display())
+        for kit in NaloxoneKit.objects.filter(patient=span.patient, dispensed_on__gte=span.since)
+    ]
+
+
+def _qtc_events(span: _Span) -> list[Event]:
+    """Each QTc measured."""
+    return [
+        Event(q.measured_on, None, "clinical", "qtc", "QTc", f"{q.qtc_ms} ms")
+        for q in QtcRecord.objects.filter(patient=span.patient, measured_on__gte=span.since)
+    ]
+
+
+def _intake_events(span: _Span) -> list[Event]:
+    """That an intake was recorded (its answers are on the start page)."""
+    return [
+        Event(*span.at(i.recorded_at), "clinical", "intake", _("Intake recorded"))
+        for i in Intake.objects.filter(patient=span.patient, recorded_at__gte=span.start)
+    ]
+
+
+def _care_goal_events(span: _Span) -> list[Event]:
+    """Each care-plan goal added, with its area."""
+    return [
+        Event(*span.at(g.created_at), "clinical", "care_goal", _("Care-plan goal"), g.get_area_display())
+        for g in CareGoal.objects.filter(patient=span.patient, created_at__gte=span.start)
+    ]
+
+
+def _flag_events(span: _Span) -> list[Event]:
+    """Each flag raised, with its reasons, then each flag resolved, with the note and who resolved it (the
+    note is what the care team did about the flag: clinical roles only see it)."""
+    events: list[Event] = []
+    for f in PatientFlag.objects.filter(patient=span.patient, raised_at__gte=span.start):
+        d, t = span.at(f.raised_at)
+        title = _("Flag: %(kind)s") % {"kind": f.get_kind_display()}
+        events.append(Event(d, t, "clinical", "flag", title, "; ".join(flag_reasons(f))))
+    resolved = PatientFlag.objects.filter(patient=span.patient, resolved_at__gte=span.start).select_related(
+        "resolved_by"
+    )
+    for f in resolved:
+        d, t = span.at(f.resolved_at)  # type: ignore[arg-type]
+        who = f.resolved_by.get_full_name() or f.resolved_by.username if f.resolved_by else ""
+        detail = _("%(note)s (by %(who)s)") % {"note": f.resolution_note, "who": who}
+        title = _("Flag resolved: %(kind)s") % {"kind": f.get_kind_display()}
+        events.append(Event(d, t, "clinical", "flag", title, detail))
+    return events
+
+
+# --- The recovery area -------------------------------------------------------------------------------------
+
+
+def _recovery_events(span: _Span) -> list[Event]:
+    """Check-ins (in words), that a thought record was written (never what it says), and meetings."""
+    events = [
+        _checkin_event(c)
+        for c in CheckIn.objects.filter(
+            patient=span.patient, local_date__gte=span.since, local_date__lte=span.until
+        )
+    ]
+    events += [
+        Event(*span.at(r.created_at), "recovery", "thought_record", _("Thought record written"))
+        for r in ThoughtRecord.objects.filter(patient=span.patient, created_at__gte=span.start)
+    ]
+    events += [
+        Event(m.local_date, None, "recovery", "meeting", _("Meeting"), m.name)
+        for m in MeetingAttendance.objects.filter(patient=span.patient, local_date__gte=span.since)
+    ]
+    return events
+
+
+def _checkin_event(c: CheckIn) -> Event:
+    """A check-in as the care team reads it: craving, mood and what the person said they did."""
+    parts = [_("craving %(n)s/10") % {"n": c.craving}, _("mood %(n)s/5") % {"n": c.mood}]
+    if c.used:
+        parts.append(_("reported use"))
+    if c.meeting:
+        parts.append(_("went to a meeting"))
+    if c.counseling:
+        parts.append(_("counseling"))
+    return Event(c.local_date, None, "recovery", "checkin", _("Check-in"), ", ".join(parts))

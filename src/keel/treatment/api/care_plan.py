@@ -1,0 +1,53 @@
+"""API: the care plan: a goal added by the care team, and the person's own plan in plain words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema, Status
+
+from keel.treatment import services
+from keel.treatment.api.common import _caller, router
+
+
+class GoalIn(Schema):
+    area: str
+    goal: str
+    responsible_id: int
+    review_on: str
+
+
+@router.post(
+    "/patients/{patient_id}/care-goals",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Add a care-plan goal",
+)
+def care_goal(request: HttpRequest, patient_id: int, payload: GoalIn) -> Status[dict[str, Any]]:
+    g = services.add_goal(
+        by=_caller(request),
+        patient_id=patient_id,
+        area=payload.area,
+        goal=payload.goal,
+        responsible_id=payload.responsible_id,
+        review_on=payload.review_on,
+    )
+    return Status(201, {"id": g.pk, "area": g.area, "goal": g.goal, "review_on": g.review_on.isoformat()})
+
+
+@router.get("/me/care-plan", tags=["medication"], summary="My care plan, in plain words")
+def my_care_plan(request: HttpRequest) -> dict[str, Any]:
+    _patient, goals, kits = services.my_care_plan(_caller(request))
+    return {
+        "goals": [
+            {
+                "area": g.area,
+                "goal": g.goal,
+                "responsible": g.responsible.get_full_name() or g.responsible.username,
+                "review_on": g.review_on.isoformat(),
+            }
+            for g in goals
+        ],
+        "naloxone_kits": [k.dispensed_on.isoformat() for k in kits],
+    }

@@ -1,0 +1,117 @@
+"""API: a dose at the window, its append-only corrections, and a prescriber's override of a guard rail for
+the day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema, Status
+from pydantic import Field
+
+from keel.treatment import services
+from keel.treatment.api.common import _caller, router
+from keel.treatment.api.outputs import DoseOut, dose_out
+
+
+class DoseIn(Schema):
+    amount_mg: Any = Field(
+        default=None,
+        description="the amount given (mg); required unless sedated (never the ordered dose by default)",
+    )
+    sequence: int | None = Field(
+        default=None,
+        description="required: the dose slot of the day (1 for the first); a recorded slot again is a 409",
+    )
+    sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
+    medication: str = Field(default="methadone", description="methadone or buprenorphine")
+    given_at: Any = Field(
+        default=None, description="when it was given, if earlier today (with its time zone)"
+    )
+    bottle_returned: bool = Field(
+        default=False,
+        description="today is a take-home day and today's bottle was returned unopened (else refused, 422)",
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/doses",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Record a dose",
+)
+def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Status[DoseOut]:
+    outcome = services.record_dose(
+        by=_caller(request),
+        patient_id=patient_id,
+        sequence=payload.sequence,
+        amount_mg=payload.amount_mg,
+        sedated=payload.sedated,
+        medication=payload.medication,
+        given_at=payload.given_at,
+        slot_required=True,
+        bottle_returned=payload.bottle_returned,
+    )
+    return Status(201, dose_out(outcome.dose))
+
+
+class AmendmentIn(Schema):
+    corrected_mg: Any = None
+    void: bool = False
+    reason: str
+
+
+@router.post(
+    "/patients/{patient_id}/doses/{dose_id}/amendments",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Correct a dose (append-only)",
+)
+def amend(
+    request: HttpRequest, patient_id: int, dose_id: int, payload: AmendmentIn
+) -> Status[dict[str, Any]]:
+    a = services.amend_dose(
+        by=_caller(request),
+        patient_id=patient_id,
+        dose_id=dose_id,
+        corrected_mg=payload.corrected_mg,
+        void=payload.void,
+        reason=payload.reason,
+    )
+    return Status(201, {"id": a.pk, "dose_id": a.dose_id, "voided": a.voided, "reason": a.reason})
+
+
+class OverrideIn(Schema):
+    max_total_mg: Any = None
+    reason: str
+    medication: str = Field(
+        default="methadone", description="methadone or buprenorphine; naltrexone_xr for kind interval"
+    )
+    kind: str = Field(
+        default="limit",
+        description=(
+            "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
+            "hours: a dose outside the dosing window's hours (no max_total_mg); interval: an XR-naltrexone "
+            "injection sooner than the program's minimum interval (no max_total_mg)"
+        ),
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/dose-overrides",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="A prescriber's documented reason to pass a guard rail today",
+)
+def override(request: HttpRequest, patient_id: int, payload: OverrideIn) -> Status[dict[str, Any]]:
+    row = services.add_override(
+        by=_caller(request),
+        patient_id=patient_id,
+        max_total_mg=payload.max_total_mg,
+        reason=payload.reason,
+        medication=payload.medication,
+        kind=payload.kind,
+    )
+    return Status(
+        201, {"id": row.pk, "date": row.local_date.isoformat(), "max_total_mg": str(row.max_total_mg)}
+    )

@@ -1,0 +1,55 @@
+"""API: pharmacy fills of an order, and voiding one recorded by mistake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema, Status
+from pydantic import Field
+
+from keel.treatment import services
+from keel.treatment.api.common import _caller, router
+from keel.treatment.api.outputs import FillOut, fill_out
+
+
+class FillIn(Schema):
+    order: int = Field(description="the medication order that was filled")
+    filled_on: str = Field(description="the day it was filled (YYYY-MM-DD, not after today)")
+    days_supply: int = Field(description="days the fill covers (1-365)")
+    source: str = Field(description="pharmacy | pdmp | patient: how the program knows")
+
+
+@router.post(
+    "/patients/{patient_id}/fills",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Record a pharmacy fill of an order (its days count as covered in the measures)",
+)
+def create_fill(request: HttpRequest, patient_id: int, payload: FillIn) -> Status[FillOut]:
+    fill = services.record_fill(
+        by=_caller(request),
+        patient_id=patient_id,
+        order_id=payload.order,
+        filled_on=payload.filled_on,
+        days_supply=payload.days_supply,
+        source=payload.source,
+    )
+    return Status(201, fill_out(fill))
+
+
+class VoidIn(Schema):
+    reason: str = Field(description="why the fill does not count (kept with the record)")
+
+
+@router.post(
+    "/patients/{patient_id}/fills/{fill_id}/void",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Void a fill recorded by mistake (a new row; nothing is edited)",
+)
+def void_fill(request: HttpRequest, patient_id: int, fill_id: int, payload: VoidIn) -> Status[FillOut]:
+    void = services.void_fill(
+        by=_caller(request), patient_id=patient_id, fill_id=fill_id, reason=payload.reason
+    )
+    return Status(201, fill_out(void))

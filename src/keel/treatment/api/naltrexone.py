@@ -1,0 +1,36 @@
+"""API: XR-naltrexone: an injection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema, Status
+from pydantic import Field
+
+from keel.treatment import services
+from keel.treatment.api.common import _caller, router
+from keel.treatment.api.outputs import InjectionOut, dose_out
+
+
+class InjectionIn(Schema):
+    site: str = Field(description="left_gluteal or right_gluteal (alternate)")
+    naloxone_challenge_negative: bool = Field(
+        default=False, description="a naloxone challenge was done today and brought on no withdrawal"
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/injections",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Give XR-naltrexone",
+)
+def injection(request: HttpRequest, patient_id: int, payload: InjectionIn) -> Status[InjectionOut]:
+    outcome = services.record_injection(
+        by=_caller(request),
+        patient_id=patient_id,
+        site=payload.site,
+        naloxone_challenge_negative=payload.naloxone_challenge_negative,
+    )
+    return Status(201, {**dose_out(outcome.dose), "site": outcome.dose.site})

@@ -1,0 +1,76 @@
+"""API: prescribing, and a person's whole medication record (orders, doses, overrides, take-homes, QTc)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema, Status
+from pydantic import Field
+
+from keel.treatment import services
+from keel.treatment.api.common import _caller, router
+from keel.treatment.api.outputs import (
+    MedicationRecordOut,
+    OrderOut,
+    dose_out,
+    order_out,
+    qtc_out,
+    take_home_out,
+)
+
+
+class OrderIn(Schema):
+    medication: str
+    dose_mg: Any
+    starts_on: date | None = None
+    note: str = ""
+    home_start: bool = Field(default=False, description="buprenorphine started at home with the SOWS check")
+    schedule: list[Any] = Field(
+        default_factory=list, description='a low-dose start: [{"day": 1, "mg": 0.5}, ...]'
+    )
+    override_reason: str = Field(
+        default="",
+        description="the prescriber's clinical reason for a dose above the program's entry-error check",
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/orders", response={201: dict[str, Any]}, tags=["medication"], summary="Prescribe"
+)
+def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Status[OrderOut]:
+    order = services.prescribe(
+        by=_caller(request),
+        patient_id=patient_id,
+        medication=payload.medication,
+        dose_mg=payload.dose_mg,
+        starts_on=payload.starts_on,
+        note=payload.note,
+        home_start=payload.home_start,
+        schedule=payload.schedule,
+        override_reason=payload.override_reason,
+    )
+    return Status(201, order_out(order))
+
+
+@router.get(
+    "/patients/{patient_id}/medication", tags=["medication"], summary="Orders, doses, take-homes, QTc"
+)
+def medication(request: HttpRequest, patient_id: int) -> MedicationRecordOut:
+    record = services.medication_record(_caller(request), patient_id=patient_id)
+    return {
+        "orders": [order_out(o) for o in record.orders],
+        "doses": [dose_out(d) for d in record.doses],
+        "overrides": [
+            {
+                "id": o.pk,
+                "date": o.local_date.isoformat(),
+                "max_total_mg": str(o.max_total_mg),
+                "reason": o.reason,
+            }
+            for o in record.overrides
+        ],
+        "take_homes": [take_home_out(t) for t in record.take_homes],
+        "qtc": [qtc_out(q) for q in record.qtc],
+    }

@@ -1,0 +1,36 @@
+"""API: a prescriber's change to one policy value for one patient, with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema, Status
+
+from keel.treatment import policy_store
+from keel.treatment.api.common import _caller, router
+
+
+class PatientPolicyIn(Schema):
+    rule: str
+    field: str
+    value: Any
+    reason: str
+
+
+@router.post(
+    "/patients/{patient_id}/policy-overrides",
+    response={201: dict[str, Any]},
+    tags=["policy"],
+    summary="A prescriber changes one policy value for this patient, with a reason",
+)
+def patient_policy(request: HttpRequest, patient_id: int, payload: PatientPolicyIn) -> Status[dict[str, Any]]:
+    row = policy_store.override_for_patient(
+        by=_caller(request),
+        patient_id=patient_id,
+        rule=payload.rule,
+        field=payload.field,
+        value=payload.value,
+        reason=payload.reason,
+    )
+    return Status(201, {"id": row.pk, "rule": row.rule, "field": row.field, "value": row.value})

@@ -1,0 +1,66 @@
+"""API: a program's policy values: read them with their provenance, change one (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema
+from pydantic import Field
+
+from keel.treatment import policy_store
+from keel.treatment.api.common import _caller, _staff_only, router
+
+
+class PolicyIn(Schema):
+    value: Any = Field(description="the new value (null: no program limit, where the rule allows it)")
+    reason: str = Field(description="why the program changes it (kept in the history and the audit trail)")
+
+
+@router.get(
+    "/programs/{slug}/policy", tags=["policy"], summary="My program's policy values and their provenance"
+)
+def get_policy(request: HttpRequest, slug: str) -> dict[str, Any]:
+    _staff_only(request)
+    program, values = policy_store.show(_caller(request), slug)
+    return {
+        "program": program.slug,
+        "values": [
+            {
+                "rule": v.rule,
+                "field": v.field,
+                "value": v.value,
+                "default": v.default,
+                "provenance": v.help,
+                "stricter_is": v.tighter,
+                "floor": v.floor,
+                "ceiling": v.ceiling,
+                "bounds": v.bounds,
+                "set_value_not_in_force": v.stored,
+                "set_by": v.set_by,
+                "set_at": v.set_at.isoformat() if v.set_at else None,
+                "reason": v.reason,
+            }
+            for v in values
+        ],
+    }
+
+
+@router.put(
+    "/programs/{slug}/policy/{rule}/{field}", tags=["policy"], summary="Change one policy value (admins)"
+)
+def put_policy(request: HttpRequest, slug: str, rule: str, field: str, payload: PolicyIn) -> dict[str, Any]:
+    setting = policy_store.set_value(
+        by=_caller(request),
+        program_slug=slug,
+        rule=rule,
+        field=field,
+        value=payload.value,
+        reason=payload.reason,
+    )
+    return {
+        "rule": setting.rule,
+        "field": setting.field,
+        "value": setting.value,
+        "set_at": setting.set_at.isoformat(),
+    }

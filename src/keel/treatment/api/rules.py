@@ -1,0 +1,44 @@
+"""API: the clinical rules, stateless, for staff, run with the caller's program policy (which a request may
+only tighten)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema
+from pydantic import Field
+
+from keel.core import rules
+from keel.treatment import policy_store
+from keel.treatment.api.common import _caller, _staff_only, router
+
+
+class RuleIn(Schema):
+    input: dict[str, Any] = Field(description="the rule's inputs (see GET /rules/{name})")
+    policy: dict[str, Any] = Field(
+        default_factory=dict,
+        description="stricter values than your program's policy, for this evaluation only (never looser)",
+    )
+    program: str | None = Field(default=None, description="your program's slug, if you work in several")
+
+
+@router.get("/rules", summary="The rules and their versions")
+def list_rules(request: HttpRequest) -> list[dict[str, str]]:
+    _staff_only(request)
+    return [{"name": r.name, "version": r.version, "summary": r.summary} for r in rules.RULES.values()]
+
+
+@router.get("/rules/{name}", summary="A rule's input and policy schema")
+def rule_schema(request: HttpRequest, name: str) -> dict[str, Any]:
+    _staff_only(request)
+    return rules.get(name).schema()
+
+
+@router.post("/rules/{name}", summary="Run a rule: decision, reasons, sources and the policy values used")
+def run_rule(request: HttpRequest, name: str, payload: RuleIn) -> dict[str, Any]:
+    _staff_only(request)
+    rules.get(name)  # 404 for an unknown rule before anything else
+    return policy_store.run_for_staff(
+        _caller(request), name, payload.input, payload.policy, payload.program
+    ).as_dict()

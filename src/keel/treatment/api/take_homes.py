@@ -1,0 +1,92 @@
+"""API: take-home methadone: the review before deciding, the decision, and ending a plan early."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema, Status
+from pydantic import Field
+
+from keel.treatment import services
+from keel.treatment.api.common import _caller, router
+from keel.treatment.api.outputs import TakeHomeOut, take_home_out
+
+
+class TakeHomeIn(Schema):
+    criteria: dict[str, bool]
+    state_max_days: int | None = None
+    start_on: date | None = None
+    acknowledged_flags: list[str] = Field(
+        default_factory=list, description="the id of every open concern (GET .../take-homes/review)"
+    )
+    bottle_days: list[date] | None = Field(
+        default=None, description="a schedule below the maximum (weekends only, say); empty: every day"
+    )
+    closure_day: date | None = Field(
+        default=None, description="one dose for a program closure day, for someone not otherwise eligible"
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/take-homes/review",
+    tags=["medication"],
+    summary="Before deciding take-homes: days in treatment, the federal supply, open concerns, closure days",
+)
+def take_home_review(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    review = services.take_home_review_for(_caller(request), patient_id=patient_id)
+    return {
+        "days_in_treatment": review.days_in_treatment,
+        "federal_max_days": review.federal_max_days,
+        "open_flags": [{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in review.concerns],
+        "closure_days": review.closure_days,
+    }
+
+
+@router.post(
+    "/patients/{patient_id}/take-homes",
+    response={201: dict[str, Any]},
+    tags=["medication"],
+    summary="Decide take-homes",
+)
+def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Status[TakeHomeOut]:
+    plan = services.decide_take_home(
+        by=_caller(request),
+        patient_id=patient_id,
+        criteria=payload.criteria,
+        state_max_days=payload.state_max_days,
+        start_on=payload.start_on,
+        acknowledged_flags=payload.acknowledged_flags,
+        bottle_days=payload.bottle_days,
+        closure_day=payload.closure_day,
+    )
+    return Status(201, take_home_out(plan))
+
+
+class TakeHomeEndIn(Schema):
+    reason: str = Field(description="why the plan ends early: a reason of substance (kept in the record)")
+    from_day: date | None = Field(
+        default=None, description="the first day its bottles no longer cover: today or later; blank: today"
+    )
+    returned_days: list[date] | None = Field(
+        default=None, description="the days whose bottles were brought back unopened (optional)"
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/take-homes/{plan_id}/end",
+    response={200: dict[str, Any]},
+    tags=["medication"],
+    summary="End a take-home plan early (prescribers); ending it again is a 409",
+)
+def end_take_home(request: HttpRequest, patient_id: int, plan_id: int, payload: TakeHomeEndIn) -> TakeHomeOut:
+    plan = services.end_take_home_plan(
+        by=_caller(request),
+        patient_id=patient_id,
+        plan_id=plan_id,
+        reason=payload.reason,
+        from_day=payload.from_day,
+        returned_days=payload.returned_days,
+    )
+    return take_home_out(plan)
