@@ -652,14 +652,19 @@ def dosing_list(
 # list only with an active order of the medication (joined: one per medication, a constraint) and an active
 # enrollment; whether it has a photo, its open flags and whether the clinician is off its care team (the list
 # audit row's emergency access) as expressions. tests/treatment/test_dosing_row_sql.py holds it to the list.
-_ROW = (  # nosec B608: constant text only (the policy's scope); every value is a parameter
-    'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # noqa: S608
+# B608/S608 waived: constant text only (this statement and the policy's scope); every value is a parameter.
+_ACTIVE_ENROLLMENT = (
+    'EXISTS (SELECT 1 FROM "patients_enrollment" e WHERE e."patient_id" = p."id" AND e."status" = %s)'
+)
+_ROW = (
+    'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # nosec B608
     'JOIN "treatment_medicationorder" o ON o."patient_id" = p."id" '
     'AND o."medication" = %s AND o."status" = %s '
     "WHERE "
     + policy.CLINICAL_SCOPE_WHERE
-    + ' AND EXISTS (SELECT 1 FROM "patients_enrollment" e WHERE e."patient_id" = p."id" AND e."status" = %s) '
-    'ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
+    + " AND "
+    + _ACTIVE_ENROLLMENT
+    + ' ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
 )
 _ROW_EXTRA = (
     'EXISTS (SELECT 1 FROM "patients_patientphoto" f WHERE f."patient_id" = p."id")',
