@@ -166,7 +166,7 @@ def get_patient_or_404(
     except (TypeError, ValueError):
         raise PatientNotFound() from None
     clinical = _active(user) and user.role in CLINICAL_ROLES
-    if clinical and not prefetch and area in areas_for_role(user.role) and _BIGINT[0] <= pk <= _BIGINT[1]:
+    if not prefetch and clinical_scope_sql(user, area, pk):
         patient = _clinical_patient(user, pk)  # every clinical write runs this: hand-written, the same answer
     else:
         scoped = patients_visible_to(user, area).select_related("program").prefetch_related(*prefetch)
@@ -194,35 +194,49 @@ _BIGINT = (-(2**63), 2**63 - 1)  # an id outside it matches no row (the ORM's an
 # patients_visible_to's scope for a clinician (care team or open emergency access, inside the clinician's
 # programs, never a personal space) for one id, the program joined, and whether the clinician is off the
 # care team: the ORM's statement in get_patient_or_404, hand-written (tests/access/test_scoped_patient_sql).
-_CLINICAL_SCOPE = (
-    'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '
-    'WHERE p."id" = %s AND p."program_id" IN (SELECT m."program_id" FROM "accounts_programmembership" m '
+# The WHERE part on its own (CLINICAL_SCOPE_WHERE, its parameters from `clinical_scope_params`) is the same
+# scope for a statement that reads more than the patient (the dosing window's swapped row, issue #13).
+CLINICAL_SCOPE_WHERE = (
+    'p."id" = %s AND p."program_id" IN (SELECT m."program_id" FROM "accounts_programmembership" m '
     'JOIN "accounts_program" q ON q."id" = m."program_id" WHERE m."user_id" = %s AND q."is_personal" = %s) '
     'AND (p."id" IN (SELECT c."patient_id" FROM "patients_careteammember" c WHERE c."user_id" = %s) '
     'OR p."id" IN (SELECT x."patient_id" FROM "patients_emergencyaccess" x WHERE x."user_id" = %s '
-    'AND x."expires_at" > %s AND x."ended_at" IS NULL)) LIMIT 1'
+    'AND x."expires_at" > %s AND x."ended_at" IS NULL))'
 )
-_OFF_TEAM = (
+_CLINICAL_SCOPE = (
+    'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" WHERE '
+    + CLINICAL_SCOPE_WHERE
+    + " LIMIT 1"
+)
+OFF_TEAM = (
     'NOT EXISTS (SELECT 1 FROM "patients_careteammember" t '
     'WHERE t."user_id" = %s AND t."patient_id" = p."id")'
 )
 
 
+def clinical_scope_sql(user: User, area: Area, pk: int) -> bool:
+    """Whether `patients_visible_to(user, area)` for the one id `pk` is CLINICAL_SCOPE_WHERE (a clinician,
+    an area of the role, an id a bigint holds): the hand-written reads' condition; else the ORM answers."""
+    return (
+        _active(user)
+        and user.role in CLINICAL_ROLES
+        and area in areas_for_role(user.role)
+        and (_BIGINT[0] <= pk <= _BIGINT[1])
+    )
+
+
+def clinical_scope_params(user: User, pk: int) -> list[Any]:
+    """CLINICAL_SCOPE_WHERE's parameters, in order (now: the emergency access's expiry)."""
+    return [pk, user.pk, False, user.pk, user.pk, connection.ops.adapt_datetimefield_value(timezone.now())]
+
+
 def _clinical_patient(user: User, pk: int) -> Patient | None:
     found = rows.fetch(
         _CLINICAL_SCOPE,
-        [
-            user.pk,
-            pk,
-            user.pk,
-            False,
-            user.pk,
-            user.pk,
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-        ],
+        [user.pk, *clinical_scope_params(user, pk)],
         (Patient, "p"),
         (Program, "g"),
-        extra=(_OFF_TEAM,),
+        extra=(OFF_TEAM,),
     )
     if not found:
         return None
@@ -317,11 +331,14 @@ def audit_list_read(
     patient_ids: list[int],
     target_id: str = "",
     detail: dict[str, Any] | None = None,
+    emergency_ids: list[int] | None = None,
 ) -> None:
     """The one audit row for a read that shows many patients (lists, the dosing window, FHIR searches); the
     ones seen only through emergency access are named and the row is marked "emergency access", as
-    `get_patient_or_404` marks a single read (SECURITY.md T12)."""
-    emergency = emergency_only_ids(user, patient_ids)
+    `get_patient_or_404` marks a single read (SECURITY.md T12). `emergency_ids`: those ids (sorted), when
+    the caller's own statement asked it (the dosing window's swapped row); else `emergency_only_ids` reads
+    them."""
+    emergency = emergency_only_ids(user, patient_ids) if emergency_ids is None else emergency_ids
     shown: dict[str, Any] = {**(detail or {}), "patient_ids": patient_ids}
     if emergency:
         shown["emergency_patient_ids"] = emergency

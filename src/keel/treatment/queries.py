@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.models import User
+from keel.accounts.models import Program, User
 from keel.assessments.queries import diagnosis, latest_by_instrument
 from keel.assessments.services import NotAllowed
 from keel.core import episodes, induction, rules
@@ -639,16 +639,7 @@ def dosing_list(
                 continue
             ctx = contexts[med][p.pk]
             plan = ctx.take_home if med == Medication.METHADONE else None
-            on_take_home = bool(plan and today in plan_days(plan))
-            status = (
-                "held"
-                if ctx.hold_open
-                else "given"
-                if ctx.given_today_mg > 0
-                else "take_home"
-                if on_take_home
-                else "due"
-            )
+            status = _row_status(ctx, bool(plan and today in plan_days(plan)))
             rows.append(
                 DosingRow(p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med)
             )
@@ -656,14 +647,91 @@ def dosing_list(
     return rows
 
 
+# One person's row of the window for a clinician, in one hand-written statement (issue #13: the row swapped
+# in after each dose): `dosing_list`'s scoped patient (policy.CLINICAL_SCOPE_WHERE) with its program, on the
+# list only with an active order of the medication (joined: one per medication, a constraint) and an active
+# enrollment; whether it has a photo, its open flags and whether the clinician is off its care team (the list
+# audit row's emergency access) as expressions. tests/treatment/test_dosing_row_sql.py holds it to the list.
+# B608/S608 waived: constant text only (this statement and the policy's scope); every value is a parameter.
+_ACTIVE_ENROLLMENT = (
+    'EXISTS (SELECT 1 FROM "patients_enrollment" e WHERE e."patient_id" = p."id" AND e."status" = %s)'
+)
+_ROW = (
+    'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # nosec B608
+    'JOIN "treatment_medicationorder" o ON o."patient_id" = p."id" '
+    'AND o."medication" = %s AND o."status" = %s '
+    "WHERE "
+    + policy.CLINICAL_SCOPE_WHERE
+    + " AND "
+    + _ACTIVE_ENROLLMENT
+    + ' ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
+)
+_ROW_EXTRA = (
+    'EXISTS (SELECT 1 FROM "patients_patientphoto" f WHERE f."patient_id" = p."id")',
+    '(SELECT COUNT(*) FROM "patients_patientflag" k '
+    'WHERE k."patient_id" = p."id" AND k."resolved_at" IS NULL)',
+    policy.OFF_TEAM,
+)
+
+
 def dosing_row(
     user: User, *, patient_id: int, medication: str, now: datetime | None = None
 ) -> DosingRow | None:
-    """One person's row of today's window (the row swapped in after a dose), through the same list."""
-    for row in dosing_list(user, medication=medication, now=now, patient_id=patient_id):
-        if row.patient.pk == patient_id:
-            return row
-    return None
+    """One person's row of today's window (the row swapped in after a dose): `dosing_list`'s row for that
+    person and medication, with the same list audit row (naming the person, or no one). A clinician's row is
+    read in one hand-written statement plus the person's `dose_context`; anyone else's through the list."""
+    if not policy.can_record_dose(user) and not policy.can_prescribe(user):
+        raise NotAllowed("The dosing list is for nurses and prescribers.")
+    if medication not in WINDOW_MEDICATIONS or not policy.clinical_scope_sql(user, Area.CLINICAL, patient_id):
+        for row in dosing_list(user, medication=medication, now=now, patient_id=patient_id):
+            if row.patient.pk == patient_id:
+                return row
+        return None
+    found = rows.fetch(
+        _ROW,
+        [
+            user.pk,  # OFF_TEAM
+            medication,
+            OrderStatus.ACTIVE,
+            *policy.clinical_scope_params(user, patient_id),
+            EnrollmentStatus.ACTIVE,
+        ],
+        (Patient, "p"),
+        (Program, "g"),
+        (MedicationOrder, "o"),
+        extra=_ROW_EXTRA,
+    )
+    if not found:
+        policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
+        return None
+    patient, program, order, has_photo, open_flags, off_team = found[0]
+    Patient.program.field.set_cached_value(patient, program)
+    patient.has_photo = bool(has_photo)
+    today = local_today(patient, now)
+    ctx = dose_context(patient, medication, today)
+    plan = ctx.take_home if medication == Medication.METHADONE else None
+    status = _row_status(ctx, bool(plan and today in plan_days(plan)))
+    row = DosingRow(patient, order, ctx, plan, int(open_flags), status == "due", status, medication)
+    policy.audit_list_read(
+        user,
+        target_type="dosing_list",
+        patient_ids=[patient.pk],
+        emergency_ids=[patient.pk] if off_team else [],
+    )
+    return row
+
+
+def _row_status(ctx: DoseContext, on_take_home: bool) -> str:
+    """A row's status on the window: held (a hold stands), given, a take-home day, else due."""
+    return (
+        "held"
+        if ctx.hold_open
+        else "given"
+        if ctx.given_today_mg > 0
+        else "take_home"
+        if on_take_home
+        else "due"
+    )
 
 
 # --- Take-homes ---------------------------------------------------------------------------------------------
