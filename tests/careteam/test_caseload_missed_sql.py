@@ -398,10 +398,12 @@ def test_the_caseload_shows_the_dosing_windows_count(world: World, everyone: lis
 
 
 def test_people_dosed_in_the_look_back_cost_no_statement_each(world: World) -> None:
-    """The first dose is read per person only for those with no dose of the episode in the look-back."""
+    """The statements do not grow with the people: one set-based read for everyone, then one per-person
+    read each of the newest day and the first dose for those with no dose of the episode in the last
+    RECENT_DAYS days."""
     m = _Maker(world)
-    few = [_dosed_yesterday(m) for _ in range(2)]
-    many = few + [_gap_of_four(m) for _ in range(8)]
+    few = [_dosed_yesterday(m), _gap_of_four(m), _doses_only_before_the_look_back(m)]
+    many = few + [h(m) for h in (_dosed_yesterday, _gap_of_four, _doses_only_before_the_look_back) * 4]
 
     def statements(people: list[Patient]) -> int:
         with CaptureQueriesContext(connection) as ctx:

@@ -7,12 +7,12 @@ scoped by their caller."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery, Value
@@ -426,15 +426,16 @@ def missed_days(
     patients: list[tuple[Patient, date]] | list[tuple[int, date]], medication: str, *, among: Any = None
 ) -> dict[int, int]:
     """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
-    same answer) without reading a dose: the caseload ranks everyone by it (issue #21). One set-based
-    statement per distinct "today" (`_DOSED_DAYS`, a GROUP BY over the last MISS_LOOKBACK days' doses joined
-    to the active enrollment) gives each person's newest day before today with an amount above 0
-    (`effective_mg`), and the newest such day that is an observed dose of the current episode
+    same answer) without reading a dose: the caseload ranks everyone by it (issue #21). Per distinct
+    "today", one set-based statement (`_DOSED_DAYS`: a GROUP BY over everyone's doses of the last
+    RECENT_DAYS days, joined to the active enrollment) gives each person's newest of those days with an
+    amount above 0 (`effective_mg`) and the newest such day that is an observed dose of the current episode
     (`episode_firsts`' rule). Someone with one has had the episode's first dose on or before it, so the
     first dose cannot end the count: the days missed are those after the newest of (that day, a take-home
-    day of the episode before today), up to yesterday, at most MISS_LOOKBACK. Only the others (no dose of
-    the episode with an amount in the look-back) have their first dose read (`episode_firsts`, a subquery
-    per person), and the day before it joins the newest. `among`: a queryset of patients holding at least
+    day of the episode before today), up to yesterday, at most MISS_LOOKBACK. Only the others (usually
+    few: take-home days, a gap, a new episode) are read per person as before: the newest day with an amount
+    in the whole look-back (a backward read of the dose slots' index) and the episode's first dose
+    (`episode_firsts`), whose day before joins the newest. `among`: a queryset of patients holding at least
     these, read as a subquery instead of a list of ids (thousands of ids cost more to send and parse than
     the reads themselves). A person is a Patient or its id."""
     if not patients:
@@ -465,7 +466,7 @@ _DOSED_DAYS = (
     'FROM "patients_enrollment" u WHERE u."status" = %s AND u."patient_id" IN ({people}) '
     'GROUP BY u."patient_id") le ON le."patient_id" = e."patient_id" '
     'LEFT JOIN "treatment_doserecord" d ON d."patient_id" = e."patient_id" AND d."medication" = %s '
-    'AND d."local_date" >= %s AND d."local_date" < %s '
+    'AND d."local_date" >= %s AND d."local_date" < %s AND d."patient_id" IN ({people}) '
     'LEFT JOIN "treatment_doseamendment" a ON a."dose_id" = d."id" AND NOT EXISTS (SELECT 1 '
     'FROM "treatment_doseamendment" b WHERE b."dose_id" = a."dose_id" AND (b."amended_at" > a."amended_at" '
     'OR (b."amended_at" = a."amended_at" AND b."id" > a."id"))) '
@@ -474,10 +475,18 @@ _DOSED_DAYS = (
 )
 
 
+RECENT_DAYS = 3  # `missed_days`' first pass: the days before today read for everyone
+
+
+def _listed(ids: list[int]) -> tuple[str, list[Any]]:
+    """These ids as `_dosed_days`' people."""
+    return ", ".join(["%s"] * len(ids)), list(ids)
+
+
 def _dosed_days(
-    people: tuple[str, list[Any]], medication: str, today: date
+    people: tuple[str, list[Any]], medication: str, today: date, days: int
 ) -> list[tuple[int, int, date, date | None, date | None]]:
-    """`_DOSED_DAYS` for these people (SQL and its parameters) and this today."""
+    """`_DOSED_DAYS` for these people (SQL and its parameters), this today and the `days` before it."""
     day = connection.ops.adapt_datefield_value  # as the ORM sends a date
     sql, params = people
     dosed = [DoseStatus.GIVEN, 0, False, 0]
@@ -489,8 +498,9 @@ def _dosed_days(
         EnrollmentStatus.ENDED,
         *params,
         medication,
-        day(today - timedelta(days=MISS_LOOKBACK)),
+        day(today - timedelta(days=days)),
         day(today),
+        *params,  # the doses' people too: a few people's doses are read from the index, not everyone's
         EnrollmentStatus.ACTIVE,
         *params,
     ]
@@ -504,30 +514,67 @@ def _dosed_days(
 
 def _missed_days(todays: dict[int, date], medication: str, among: Any) -> dict[int, int]:
     ids = list(todays)
-    scope = among.values("pk") if among is not None else None
+    scope = among.values("pk").order_by() if among is not None else None
     by_today: dict[date, list[int]] = {}
     for pk in ids:
         by_today.setdefault(todays[pk], []).append(pk)
     episodes_of: dict[int, tuple[int, date]] = {}
     dosed: dict[int, date] = {}  # the newest day before today with an amount above 0
-    unsure: list[int] = []  # in an episode, no dose of it with an amount in the look-back
+    unsure: list[int] = []  # in an episode, no dose of it with an amount in the last RECENT_DAYS days
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
     for today, group in by_today.items():
         wanted = set(group)
         if scope is not None:
             chunks = [scope.query.sql_with_params()]
         else:
-            chunks = [(", ".join(["%s"] * len(c)), list(c)) for c in in_chunks(group)]
+            chunks = [_listed(c) for c in in_chunks(group)]
+        # First the last few days (most people were dosed in them: the newest day is among them), then the
+        # whole look-back for the others only.
+        later: list[int] = []
         for chunk in chunks:
-            for pk, enrollment_id, started_on, dosed_on, episode_on in _dosed_days(chunk, medication, today):
+            for pk, enrollment_id, started_on, dosed_on, episode_on in _dosed_days(
+                chunk, medication, today, RECENT_DAYS
+            ):
                 if pk not in wanted:  # `among` holds more people than asked
                     continue
                 episodes_of[pk] = (enrollment_id, started_on)
-                if dosed_on is not None:
-                    dosed[pk] = dosed_on
                 if episode_on is None:
-                    unsure.append(pk)
+                    later.append(pk)
+                elif dosed_on is not None:
+                    dosed[pk] = dosed_on
+        unsure += later
+        # The others' newest day in the whole look-back: one backward read of the dose slots' index
+        # (patient, medication, day, sequence) per person (a set-based read of 30 days of everyone's doses
+        # cost more than these reads).
+        newest = (
+            DoseRecord.objects.filter(
+                patient_id=OuterRef("pk"),
+                medication=medication,
+                local_date__gte=today - timedelta(days=MISS_LOOKBACK),
+                local_date__lt=today,
+            )
+            .annotate(
+                latest_voided=Subquery(latest.values("voided")[:1]),
+                latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+            )
+            .filter(
+                Q(latest_voided__isnull=True, status=DoseStatus.GIVEN, amount_mg__gt=0)
+                | Q(latest_voided=False, latest_corrected__gt=0)
+            )
+            .order_by("-local_date")
+            .values("local_date")[:1]
+        )
+        for chunk_ids in in_chunks(later):
+            dosed.update(
+                (pk, last)
+                for pk, last in Patient.objects.filter(pk__in=chunk_ids)
+                .annotate(last=Subquery(newest))
+                .order_by()
+                .values_list("pk", "last")
+                if last is not None
+            )
     firsts: dict[int, date | None] = {}
-    for chunk_ids in in_chunks(unsure):  # usually few: people who stopped coming a month ago or more
+    for chunk_ids in in_chunks(unsure):  # people not dosed in the last RECENT_DAYS days
         firsts.update(episode_firsts(chunk_ids, medication)[0])
     # The first dose is before today for everyone else (on or before their newest dose of the episode).
     doubtful = set(unsure)
@@ -537,7 +584,12 @@ def _missed_days(todays: dict[int, date], medication: str, among: Any) -> dict[i
         if pk not in doubtful or ((f := firsts.get(pk)) is not None and f < todays[pk])
     ]
     covered: dict[int, date] = {}  # the newest take-home day of the episode before today
-    for plan in episode_take_home_plans(counted, episodes_of, among=scope):
+    plans = (
+        TakeHomePlan.objects.filter(patient_id__in=scope if scope is not None else counted)
+        .order_by("decided_at", "id")
+        .values_list("patient_id", "enrollment_id", "decided_at", "bottles", "ended_on")
+    )  # `episode_take_home_plans`, as values: a plan object each cost more than the rest of the read
+    for plan in episode_plans((_PlanValues(*values) for values in plans), episodes_of):
         pk = plan.patient_id
         if pk not in todays:  # `among` holds more people than asked
             continue
@@ -722,7 +774,43 @@ def episode_take_home_plans(
     )
 
 
-def episode_plans(plans: Any, episodes_of: Mapping[int, tuple[int, date]]) -> list[TakeHomePlan]:
+class PlanCover(Protocol):
+    """What `plan_days` reads of a plan (a TakeHomePlan, or its values: `_PlanValues`)."""
+
+    @property
+    def bottles(self) -> Any: ...
+
+    @property
+    def ended_on(self) -> date | None: ...
+
+
+class EpisodePlan(PlanCover, Protocol):
+    """What `episode_plans` reads of a plan, besides its days."""
+
+    @property
+    def patient_id(self) -> int: ...
+
+    @property
+    def enrollment_id(self) -> int | None: ...
+
+    @property
+    def decided_at(self) -> datetime: ...
+
+
+class _PlanValues(NamedTuple):
+    """A take-home plan as the values `episode_plans` and `plan_days` read (no model instance)."""
+
+    patient_id: int
+    enrollment_id: int | None
+    decided_at: datetime
+    bottles: Any
+    ended_on: date | None
+
+
+_P = TypeVar("_P", bound=EpisodePlan)
+
+
+def episode_plans(plans: Iterable[_P], episodes_of: Mapping[int, tuple[int, date]]) -> list[_P]:
     """Of these plans (oldest first), those of each person's current episode (`episode_take_home_plans`)."""
     kept = []
     for plan in plans:
@@ -737,7 +825,7 @@ def episode_plans(plans: Any, episodes_of: Mapping[int, tuple[int, date]]) -> li
     return kept
 
 
-def plan_days(plan: TakeHomePlan) -> set[date]:
+def plan_days(plan: PlanCover) -> set[date]:
     """The days a plan's bottles cover: none after the plan ended (discharge)."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
