@@ -128,3 +128,36 @@ def methadone_on(world: Any, first: date, mg: str, n: int) -> None:
     order(world, "methadone", mg, at(first, 8))
     for day in days(first, n):
         dose(world, mg, at(day))
+
+
+def discharge(world: Any, when: datetime, by: str = "program_admin") -> Any:
+    from keel.patients.services.episodes import discharge as end
+
+    with time_machine.travel(when, tick=False):
+        return end(by=world.staff[by], patient_id=world.alice.pk, data={"reason": "left"})
+
+
+def readmit(world: Any, when: datetime, by: str = "program_admin") -> Any:
+    from keel.patients.services.episodes import readmit as again
+
+    with time_machine.travel(when, tick=False):
+        return again(
+            by=world.staff[by], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+        )
+
+
+def patient_policy(
+    world: Any, when: datetime, rule: str, field: str, value: Any, reason: str = REASON
+) -> Any:
+    from keel.treatment import policy_store
+
+    with time_machine.travel(when, tick=False):
+        return policy_store.override_for_patient(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            rule=rule,
+            field=field,
+            value=value,
+            reason=reason,
+            now=when,
+        )
