@@ -244,6 +244,22 @@ def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
     return {**program_policy(patient.program_id, rule_name), **_usable(rule_name, overrides)}
 
 
+def end_patient_overrides(patient: Any, now: datetime) -> list[int]:
+    """Discharge revokes the person's policy overrides (review 13d): a prescriber's value for one person
+    (a day-1 limit for high tolerance, say) was a judgment about that episode; after time away tolerance
+    may be lost, so a readmission starts from the program's policy. The rows stay, with `revoked_at`.
+    Called by `patients.services.discharge` inside its transaction; returns the ids revoked."""
+    from keel.treatment.models import PatientPolicyOverride
+
+    ended = list(
+        PatientPolicyOverride.objects.filter(patient=patient, revoked_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    PatientPolicyOverride.objects.filter(pk__in=ended).update(revoked_at=now)
+    return ended
+
+
 def override_for_patient(
     *, by: User, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
 ) -> Any:
