@@ -19,6 +19,7 @@ from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.window import reason_problem
 from keel.db import rows
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PolicyChange, PolicySetting
@@ -288,9 +289,20 @@ def override_for_patient(
             reason="role may not override policy",
         )
         raise NotAllowed("Only a prescriber overrides policy for a patient.")
-    _default, value, text = _checked_change(
-        rule, field, value, reason, "write the clinical reason (required)"
-    )
+    problems: list[FieldError] = []
+    try:
+        _default, value, text = _checked_change(
+            rule, field, value, reason, "write the clinical reason (required)"
+        )
+    except TreatmentInvalid as exc:
+        problems, text = list(exc.errors), ""
+    # Review 13d: one person's limits changed is a clinical judgment: a reason of substance, as a dose
+    # override's ("x" documented nothing)
+    why = reason_problem(" ".join(str(reason or "").split()))
+    if why and not any(e.field == "reason" for e in problems):
+        problems.append(FieldError("reason", why))
+    if problems:
+        raise TreatmentInvalid(problems)
     now = now or timezone.now()
     with transaction.atomic():
         PatientPolicyOverride.objects.filter(
