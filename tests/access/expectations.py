@@ -1011,7 +1011,7 @@ ROUTES: dict[str, Route] = {
             "rule": "buprenorphine-readiness",
             "field": "cows_threshold",
             "value": 12,
-            "reason": "fentanyl",
+            "reason": "fentanyl use daily, stricter COWS",
         },
     ),
     "treatment:home_start": Route("GET", "/me/home-start/", {**_all(404, 302), "patient": 200}),

@@ -186,14 +186,16 @@ def test_a_prescriber_overrides_policy_for_one_patient_with_a_reason(world: Worl
         "rule": "buprenorphine-readiness",
         "field": "cows_threshold",
         "value": 13,
-        "reason": "fentanyl use",
+        "reason": "fentanyl use daily, stricter COWS",
     }
     assert override(prescriber, world.alice.pk, **body).status_code == 201  # type: ignore[attr-defined]
     assert effective_policy(world.alice, "buprenorphine-readiness")["cows_threshold"] == 13
     assert effective_policy(world.bob, "buprenorphine-readiness")["cows_threshold"] == 8  # only this patient
     event = AuditEvent.objects.get(target_type="patient_policy", action="create")
-    assert event.patient_id == world.alice.pk and event.reason == "fentanyl use"
-    again = override(prescriber, world.alice.pk, **{**body, "value": 10, "reason": "re-assessed"})
+    assert event.patient_id == world.alice.pk and event.reason == "fentanyl use daily, stricter COWS"
+    again = override(
+        prescriber, world.alice.pk, **{**body, "value": 10, "reason": "re-assessed after two weeks stable"}
+    )
     assert again.status_code == 201  # type: ignore[attr-defined]
     assert (
         effective_policy(world.alice, "buprenorphine-readiness")["cows_threshold"] == 10

@@ -19,6 +19,7 @@ from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.window import reason_problem
 from keel.db import rows
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PolicyChange, PolicySetting
@@ -244,6 +245,22 @@ def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
     return {**program_policy(patient.program_id, rule_name), **_usable(rule_name, overrides)}
 
 
+def end_patient_overrides(patient: Any, now: datetime) -> list[int]:
+    """Discharge revokes the person's policy overrides (review 13d): a prescriber's value for one person
+    (a day-1 limit for high tolerance, say) was a judgment about that episode; after time away tolerance
+    may be lost, so a readmission starts from the program's policy. The rows stay, with `revoked_at`.
+    Called by `patients.services.discharge` inside its transaction; returns the ids revoked."""
+    from keel.treatment.models import PatientPolicyOverride
+
+    ended = list(
+        PatientPolicyOverride.objects.filter(patient=patient, revoked_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    PatientPolicyOverride.objects.filter(pk__in=ended).update(revoked_at=now)
+    return ended
+
+
 def override_for_patient(
     *, by: User, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
 ) -> Any:
@@ -272,9 +289,20 @@ def override_for_patient(
             reason="role may not override policy",
         )
         raise NotAllowed("Only a prescriber overrides policy for a patient.")
-    _default, value, text = _checked_change(
-        rule, field, value, reason, "write the clinical reason (required)"
-    )
+    problems: list[FieldError] = []
+    try:
+        _default, value, text = _checked_change(
+            rule, field, value, reason, "write the clinical reason (required)"
+        )
+    except TreatmentInvalid as exc:
+        problems, text = list(exc.errors), ""
+    # Review 13d: one person's limits changed is a clinical judgment: a reason of substance, as a dose
+    # override's ("x" documented nothing)
+    why = reason_problem(" ".join(str(reason or "").split()))
+    if why and not any(e.field == "reason" for e in problems):
+        problems.append(FieldError("reason", why))
+    if problems:
+        raise TreatmentInvalid(problems)
     now = now or timezone.now()
     with transaction.atomic():
         PatientPolicyOverride.objects.filter(

@@ -62,6 +62,7 @@ from keel.treatment.readiness import SCREENS, ReadinessRead, buprenorphine_readi
 
 
 MISS_LOOKBACK = 30  # days the missed-dose count looks back
+MISSED_CONCERN_DAYS = 7  # a missed observed dose this far back is a take-home concern (review 13d)
 
 
 def effective_mg(dose: DoseRecord, amendments: list[DoseAmendment] | None = None) -> Decimal:
@@ -929,6 +930,16 @@ def take_home_concerns(patient: Patient, today: date) -> list[TakeHomeConcern]:
     if ctx.missed_days_in_a_row:
         last = today - timedelta(days=1)
         concerns.append(TakeHomeConcern(f"missed-{last.isoformat()}", "missed_doses", last.isoformat()))
+    # Review 13d: a missed observed dose earlier in the week (not in a row up to yesterday) is a concern too:
+    # regular attendance is a criterion of 42 CFR 8.12(i), and a miss three days ago is not ignored because
+    # the person came back since. A take-home or closure day is not a miss.
+    closed = {date.fromisoformat(d) for d in patient.program.closure_days or []}
+    for back in range(ctx.missed_days_in_a_row + 1, MISSED_CONCERN_DAYS + 1):
+        day = today - timedelta(days=back)
+        if ctx.first_dose_on is None or day < ctx.first_dose_on:
+            break
+        if day not in ctx.observed and day not in ctx.take_home_days and day not in closed:
+            concerns.append(TakeHomeConcern(f"missed-{day.isoformat()}", "missed_doses", day.isoformat()))
     return concerns
 
 

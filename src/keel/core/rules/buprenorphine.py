@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from keel.core.decision import Decision, Reason
@@ -1016,6 +1017,23 @@ HOME_START = Rule(
     parse_input=_parse_with_uses(HOME_INPUTS),
     input_schema=_schema_with_uses(HOME_INPUTS),
 )
+
+
+SCHEDULE_MAX_RISE = 2  # a low-dose step is at most twice the step before it (review 13d)
+
+
+def schedule_rise_problem(steps: list[dict[str, Any]]) -> str:
+    """Why a low-dose schedule is not one ("" when it is): it rises gradually, each day's planned total at
+    most twice the one before it (the published schedules double at most: Bernese 0.2-0.4-0.8 mg, 0.5-1-2-4
+    mg; reference 9.5, Hammig 2016). A jump from 0.5 mg to 24 mg is a standard start with no readiness
+    verdict, while the full agonist is still on board."""
+    for before, step in pairwise(steps):
+        if step["mg"] > SCHEDULE_MAX_RISE * before["mg"]:
+            return (
+                f"a low-dose start rises gradually: day {step['day']}'s {step['mg']:g} mg is more than twice the "
+                f"{before['mg']:g} mg planned before it"
+            )
+    return ""
 
 
 def parse_schedule(raw: Any) -> list[dict[str, Any]]:

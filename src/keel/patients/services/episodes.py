@@ -34,6 +34,7 @@ from keel.patients.services.common import (
 )
 from keel.sharing import services as sharing
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
+from keel.treatment.policy_store import end_patient_overrides
 from keel.treatment.services.overrides import end_overrides
 from keel.treatment.services.take_homes import end_take_home_plans
 
@@ -166,6 +167,8 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
             ended_plans = end_take_home_plans(patient, ended)
             # issue #18: the episode's overrides end too
             ended_overrides = end_overrides(patient, ended, timezone.now())
+            # review 13d: a prescriber's policy values for this person end with the episode
+            ended_policy = end_patient_overrides(patient, timezone.now())
             # issue #19: no visit, no reminder after it
             cancel_coming(by=by, patient=patient)
             audit.record(
@@ -180,6 +183,7 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
                     "stopped_orders": stopped,
                     "ended_take_home_plans": ended_plans,
                     **({"ended_overrides": ended_overrides} if ended_overrides else {}),
+                    **({"ended_patient_policy": ended_policy} if ended_policy else {}),
                     **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
                 },
             )

@@ -53,7 +53,12 @@ def add_override(
     # interval (issue #13, review 13c): no amount; every other check stands.
     no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL)
     limit = Decimal(0) if no_amount else _decimal(max_total_mg, "max_total_mg", errors)
-    if rule is not None and limit > Decimal(str(hard_bound(rule, "daily_total_max_mg"))):
+    # NaN is already named by the parser (comparing it would raise decimal.InvalidOperation: a 500)
+    if (
+        rule is not None
+        and limit.is_finite()
+        and limit > Decimal(str(hard_bound(rule, "daily_total_max_mg")))
+    ):
         errors.append(
             FieldError(
                 "max_total_mg",

@@ -17,6 +17,7 @@ from keel.audit.models import Action
 from keel.core import induction as induction_rules
 from keel.core import intake as core_intake
 from keel.core import rules
+from keel.core.rules.buprenorphine import schedule_rise_problem
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
@@ -118,14 +119,15 @@ def _induction(patient: Patient, ctx: DoseContext, now: datetime) -> induction_r
 
 def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
     """Why a schedule is not a low-dose start ("" when it is): it starts on day 1 at or below the program's
-    low-dose ceiling (policy, reference 9.5: about 0.2-0.5 mg on the first day)."""
+    low-dose ceiling (policy, reference 9.5: about 0.2-0.5 mg on the first day) and rises gradually
+    (`keel.core.rules.buprenorphine.schedule_rise_problem`, review 13d)."""
     if not steps:
         return ""
     ceiling = effective_policy(patient, "buprenorphine-dose-limit")["low_dose_day1_max_mg"]
     first = min(steps, key=lambda step: step["day"])
     if first["day"] != 1 or Decimal(str(first["mg"])) > Decimal(str(ceiling)):
         return f"a low-dose start begins on day 1 with at most {ceiling:g} mg (program policy)"
-    return ""
+    return schedule_rise_problem(sorted(steps, key=lambda step: step["day"]))
 
 
 def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> dict[str, Any] | None:
