@@ -62,10 +62,12 @@ def _dose_decision(
     documented: bool,
     start: dict[str, Any] | None = None,
     hours_since_last: float | None = None,
+    ordered_mg: Decimal | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
     first-dose inputs (first_dose, start_verdict, start_override); `hours_since_last`: since the last dose of
-    this medication given, whatever the day (the re-dose interval)."""
+    this medication given, whatever the day (the re-dose interval); `ordered_mg`: the active order's dose (a
+    dose past it needs the prescriber's override for the day)."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -80,6 +82,8 @@ def _dose_decision(
     }
     if hours_since_last is not None:
         common["hours_since_last_dose"] = hours_since_last
+    if ordered_mg is not None:
+        common["ordered_mg"] = float(ordered_mg)
     if medication == "methadone":
         settings = effective_policy(patient, name)
         since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
@@ -248,7 +252,9 @@ def record_dose(
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
-    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start, since)
+    decision = _dose_decision(
+        patient, medication, ctx, amount, bool(sedated), documented, start, since, order.dose_mg
+    )
     if decision.decision in BLOCKING and _slot_recorded(patient, medication, today, slot):
         # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
         # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
