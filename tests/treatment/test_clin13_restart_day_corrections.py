@@ -220,6 +220,7 @@ def test_an_earlier_episodes_dose_is_held_only_to_its_own_first_day(world: Any) 
     order(world, "methadone", "30", at(D, 7))
     for i in range(3):
         dose(world, "30", at(D + timedelta(days=i), 9), sequence=1)
+    order(world, "methadone", "40", at(D + timedelta(days=3), 8))  # the dose given follows the order
     earlier = dose(world, "35", at(D + timedelta(days=3), 9), sequence=1).dose
     back = D + timedelta(days=5)
     _readmit(world, back)

@@ -815,15 +815,17 @@ def _amount_limits(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         if planned is not None
         else order_over(v["ordered_mg"], v["given_today_mg"], v["requested_mg"], v["phase"] != "maintenance")
     )
+    day = _day_limit(v, p)
     if beyond is not None:
         template, sources, params = beyond
-        if not v["documented_rationale"]:
+        if not v["documented_rationale"]:  # the day's limit first (named), then the order
             then = gettext_noop("Needs a prescriber's override for today, with a reason.")
             reason = Reason.said(template, sources, **params, then=then)
-            return Decision("buprenorphine-dose-limit", "1", "needs_override", (reason,), dict(p))
+            return Decision(
+                "buprenorphine-dose-limit", "1", "needs_override", (*day.reasons, reason), dict(p)
+            )
         then = gettext_noop("A prescriber documented a reason (logged).")
         ceiling_reasons.append(Reason.said(template, sources, **params, then=then))
-    day = _day_limit(v, p)
     if not ceiling_reasons:
         return day
     verdict = "allowed_with_rationale" if day.decision == "allowed" else day.decision
