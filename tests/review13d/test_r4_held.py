@@ -408,6 +408,7 @@ def test_readmission_restarts_methadone_induction(world: Any) -> None:
     from keel.treatment.services import DoseBlocked
 
     methadone_on(world, MON, "30", 4)
+    order(world, "methadone", "40", at(MON + timedelta(days=4), 8))  # the dose given follows the order
     dose(world, "40", at(MON + timedelta(days=4)))
     discharge(world, at(MON + timedelta(days=4), 15))
     readmit(world, at(MON + timedelta(days=6), 8))

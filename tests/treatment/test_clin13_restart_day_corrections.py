@@ -88,7 +88,11 @@ def test_four_missed_days_is_no_reinduction_for_a_correction(world: Any) -> None
     back = D + timedelta(days=10)  # days 6-9 missed: 4, the half-dose cap (not the first day's limits)
     override(world, at(back, 8), medication="methadone", mg="15")
     given = dose(world, "15", at(back, 9), sequence=1).dose
-    assert _amend(world, given.pk, "35", back).corrected_mg == 35
+    # Review 13d: a raising correction meets the window's checks of that day (here the missed days'), but
+    # never the first day's limits: four missed days are no re-induction.
+    refused = _refused(world, given.pk, "35", back)
+    assert "first-dose limit" not in refused and "first-day total" not in refused
+    assert "missed days" in refused
 
 
 # --- Buprenorphine: a restart after a gap, a switch after methadone ---
@@ -155,6 +159,7 @@ def test_a_correction_after_methadone_since_the_last_buprenorphine_meets_day_one
 def test_a_maintenance_correction_is_not_held_to_an_induction_limit(world: Any) -> None:
     _buprenorphine_three_days(world)
     day4 = D + timedelta(days=3)
+    order(world, "buprenorphine", "20", at(day4, 8))  # the dose given follows the order
     given = dose(world, "16", at(day4, 9), medication="buprenorphine", sequence=1).dose
     assert _amend(world, given.pk, "20", day4).corrected_mg == 20
 
@@ -220,6 +225,7 @@ def test_an_earlier_episodes_dose_is_held_only_to_its_own_first_day(world: Any) 
     order(world, "methadone", "30", at(D, 7))
     for i in range(3):
         dose(world, "30", at(D + timedelta(days=i), 9), sequence=1)
+    order(world, "methadone", "40", at(D + timedelta(days=3), 8))  # the dose given follows the order
     earlier = dose(world, "35", at(D + timedelta(days=3), 9), sequence=1).dose
     back = D + timedelta(days=5)
     _readmit(world, back)

@@ -36,6 +36,14 @@ def dose(world: World, day: int = 0, role: str = "nurse", **kw: Any) -> services
         return services.record_dose(by=world.staff[role], patient_id=world.alice.pk, **kw)
 
 
+def reorder(world: World, mg: str, day: int = 0) -> None:
+    """A new methadone order of `mg`, an hour before that day's dose (the dose given follows the order)."""
+    with time_machine.travel(NOON + timedelta(days=day, hours=-1), tick=False):
+        services.prescribe(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=mg
+        )
+
+
 def post_dose(client: Client, patient_id: int, **body: Any) -> Any:
     return client.post(
         f"/api/v1/patients/{patient_id}/doses", json.dumps(body), content_type="application/json"
@@ -84,6 +92,7 @@ def test_a_program_policy_change_tightens_the_titration_step(world: World, order
 
     for day in range(3):
         dose(world, day=day)
+    reorder(world, "40", day=3)  # the dose given follows the order: the prescriber raises it first
     assert dose(world, day=3, amount_mg="40").decision.decision == "allowed"  # +10 within the default step
     set_value(
         by=world.staff["program_admin"],
@@ -93,6 +102,7 @@ def test_a_program_policy_change_tightens_the_titration_step(world: World, order
         value=5,
         reason="slower titration",
     )
+    reorder(world, "50", day=4)
     with pytest.raises(services.DoseBlocked):
         dose(world, day=4, amount_mg="50")  # +10 is now past the program's 5 mg step
 

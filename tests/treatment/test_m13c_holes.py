@@ -299,14 +299,31 @@ def test_the_day_after_a_restart_names_day_two(world: Any) -> None:
     assert "Day 2" in str(exc.value)
 
 
+def _rx(world: Any, mg: str, when: datetime) -> None:
+    """A new buprenorphine order of `mg` (the dose given follows the active order)."""
+    from keel.treatment import services
+
+    with time_machine.travel(when, tick=False):
+        services.prescribe(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="buprenorphine",
+            dose_mg=mg,
+            now=when,
+        )
+
+
 def test_the_day_after_a_restart_allows_a_dose_within_the_day_two_limit(world: Any) -> None:
     day = _restarted(world)
+    _rx(world, "12", at(day + timedelta(days=1), 8))
     assert _give(world, "12", at(day + timedelta(days=1), 10)).dose.status == "given"
 
 
 def test_two_days_after_a_restart_is_maintenance_again(world: Any) -> None:
     day = _restarted(world)
+    _rx(world, "12", at(day + timedelta(days=1), 8))
     _give(world, "12", at(day + timedelta(days=1), 10))
+    _rx(world, "20", at(day + timedelta(days=2), 8))
     assert _give(world, "20", at(day + timedelta(days=2), 10)).dose.status == "given"
 
 
@@ -314,4 +331,5 @@ def test_the_day_after_an_ordinary_miss_is_maintenance(world: Any) -> None:
     """Four missed days are not a restart (default policy 5), so the next day is maintenance, not day 2."""
     _started(world)
     _give(world, "4", at(D0 + timedelta(days=5), 10))
+    _rx(world, "20", at(D0 + timedelta(days=6), 8))
     assert _give(world, "20", at(D0 + timedelta(days=6), 10)).dose.status == "given"

@@ -164,6 +164,7 @@ def test_the_second_dosing_day_after_missed_days_allows_the_day_two_limit(world:
     override(world, at(D, 8), medication="buprenorphine", kind="start", mg="8")
     dose(world, "8", at(D, 9), medication="buprenorphine", sequence=1)
     thursday = at(D + timedelta(days=3), 9)
+    order(world, "buprenorphine", "16", at(D + timedelta(days=3), 8))  # the dose given follows the order
     assert dose(world, "16", thursday, medication="buprenorphine", sequence=1).dose.status == "given"
 
 
@@ -171,8 +172,10 @@ def test_the_third_dosing_day_after_missed_days_is_maintenance(world: Any) -> No
     order(world, "buprenorphine", "8", at(D, 7))
     override(world, at(D, 8), medication="buprenorphine", kind="start", mg="8")
     dose(world, "8", at(D, 9), medication="buprenorphine", sequence=1)
+    order(world, "buprenorphine", "16", at(D + timedelta(days=3), 8))  # the dose given follows the order
     dose(world, "16", at(D + timedelta(days=3), 9), medication="buprenorphine", sequence=1)
     later = at(D + timedelta(days=5), 9)
+    order(world, "buprenorphine", "24", at(D + timedelta(days=5), 8))
     assert dose(world, "24", later, medication="buprenorphine", sequence=1).dose.status == "given"
 
 

@@ -160,6 +160,7 @@ def test_a_day_two_correction_is_not_held_to_the_day_one_limits(world: Any) -> N
     order(world, "methadone", "30", at(D, 7))
     dose(world, "30", at(D, 9), sequence=1)
     day2 = D + timedelta(days=1)
+    order(world, "methadone", "40", at(day2, 8))  # the dose given follows the order
     given = dose(world, "35", at(day2, 9), sequence=1).dose
     assert _amend(world, given.pk, "40", day=day2).corrected_mg == 40
 

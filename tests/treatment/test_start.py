@@ -169,6 +169,14 @@ def bup(world: World, mg: str, day: int = 0, role: str = "nurse", hours: int = 0
         )
 
 
+def rx(world: World, mg: str, day: int = 0) -> None:
+    """A new buprenorphine order of `mg` (the dose given follows the active order)."""
+    with time_machine.travel(NOON + timedelta(days=day, hours=-1), tick=False):
+        services.prescribe(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, medication="buprenorphine", dose_mg=mg
+        )
+
+
 def test_buprenorphine_day_limits_and_a_prescribers_override(world: World) -> None:
     services.prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="buprenorphine", dose_mg=4
@@ -197,9 +205,11 @@ def test_buprenorphine_day_limits_and_a_prescribers_override(world: World) -> No
             reason="ongoing withdrawal, COWS 14 at 2 h",
         )
     assert bup(world, "4", hours=4).decision.decision == "allowed_with_rationale"
+    rx(world, "16", day=1)  # the dose given follows the order: the prescriber writes 16 mg first
     assert bup(world, "16", day=1).decision.decision == "allowed"  # day 2: 16 mg limit
     with pytest.raises(services.DoseBlocked):
         bup(world, "2", day=1, hours=2)
+    rx(world, "32", day=2)
     assert bup(world, "32", day=2).decision.decision == "allowed"  # maintenance: no ceiling (correction 1)
 
 

@@ -378,7 +378,8 @@ def test_a_second_enter_says_already_given_today(world: World) -> None:
 
 def run_of_days(world: World, mg: dict[int, str]) -> None:
     """Observed doses already in the record (days relative to today), as the window recorded them."""
-    current = order(world, mg=30)
+    # The order the run was given under: its highest daily total (the dose given follows the order).
+    current = order(world, mg=max((int(Decimal(a)) for a in mg.values()), default=30))
     for day, amount in sorted(mg.items()):
         DoseRecord.objects.create(
             patient=world.alice,

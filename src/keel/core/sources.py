@@ -312,6 +312,12 @@ _ALL = (
         "missed days is a new induction for methadone (Keel clinical reference correction 8).",
     ),
     Source(
+        "keel-dose-follows-order",
+        "Program policy: the dose given at the window follows the prescriber's active order; more than the "
+        "order needs a prescriber's override for the day, with a reason (42 CFR 8.12(h): medications are "
+        "administered and dispensed under the practitioner's order).",
+    ),
+    Source(
         "keel-policy",
         "Program policy set by this program (default from Keel), changed only by a program admin with a reason.",
     ),

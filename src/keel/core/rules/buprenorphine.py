@@ -30,7 +30,16 @@ from keel.core.decision import Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
-from keel.core.rules.window import HOLD_OPEN, REDOSE_FIELD_HELP, REFUSED, ceilings, hold_open_reasons, redose
+from keel.core.rules.window import (
+    HOLD_OPEN,
+    ORDERED_FIELD_HELP,
+    REDOSE_FIELD_HELP,
+    REFUSED,
+    ceilings,
+    hold_open_reasons,
+    order_over,
+    redose,
+)
 from keel.core.words import gettext_noop
 
 READY = "ready"  # the one readiness verdict that allows a standard first dose
@@ -539,6 +548,7 @@ DOSE_INPUTS = (
         help="methadone (a full agonist) was taken since the last buprenorphine dose: this dose starts "
         "buprenorphine again (the start gate applies; precipitated withdrawal, reference 9.6)",
     ),
+    Field("ordered_mg", "number", required=False, minimum=0, maximum=100, help=ORDERED_FIELD_HELP),
 )
 DOSE_POLICY = (
     Field(
@@ -798,7 +808,24 @@ def _amount_limits(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     if interval == "needs_override":
         return Decision("buprenorphine-dose-limit", "1", interval, tuple(interval_reasons), dict(p))
     ceiling_reasons += interval_reasons
+    # The dose follows the active order (a low-dose schedule's planned total is its order for the day, above);
+    # on an induction's day 1 or 2 each single dose, the day's total governed by the day's limit.
+    beyond = (
+        None
+        if planned is not None
+        else order_over(v["ordered_mg"], v["given_today_mg"], v["requested_mg"], v["phase"] != "maintenance")
+    )
     day = _day_limit(v, p)
+    if beyond is not None:
+        template, sources, params = beyond
+        if not v["documented_rationale"]:  # the day's limit first (named), then the order
+            then = gettext_noop("Needs a prescriber's override for today, with a reason.")
+            reason = Reason.said(template, sources, **params, then=then)
+            return Decision(
+                "buprenorphine-dose-limit", "1", "needs_override", (*day.reasons, reason), dict(p)
+            )
+        then = gettext_noop("A prescriber documented a reason (logged).")
+        ceiling_reasons.append(Reason.said(template, sources, **params, then=then))
     if not ceiling_reasons:
         return day
     verdict = "allowed_with_rationale" if day.decision == "allowed" else day.decision

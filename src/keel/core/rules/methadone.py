@@ -18,7 +18,16 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
-from keel.core.rules.window import HOLD_OPEN, REDOSE_FIELD_HELP, REFUSED, ceilings, hold_open_reasons, redose
+from keel.core.rules.window import (
+    HOLD_OPEN,
+    ORDERED_FIELD_HELP,
+    REDOSE_FIELD_HELP,
+    REFUSED,
+    ceilings,
+    hold_open_reasons,
+    order_over,
+    redose,
+)
 from keel.core.words import gettext_noop
 
 DOSE_INPUTS = (
@@ -90,6 +99,7 @@ DOSE_INPUTS = (
         maximum=24 * 365,
         help=REDOSE_FIELD_HELP,
     ),
+    Field("ordered_mg", "number", required=False, minimum=0, maximum=1000, help=ORDERED_FIELD_HELP),
 )
 DOSE_POLICY = (
     Field(
@@ -361,6 +371,12 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         )
     comparison = v["last_observed_mg"] if v["last_observed_mg"] is not None else v["previous_day_mg"]
     why = first_day_limits(v["treatment_day"], missed, comparison, p)
+    # The dose follows the active order; a supplementary dose on a day the first day's limits govern (the
+    # first day, a new induction) is measured by those limits, not the order.
+    if why is None or v["given_today_mg"] == 0:
+        beyond = order_over(v["ordered_mg"], v["given_today_mg"], v["requested_mg"])
+        if beyond is not None:
+            limits.over(beyond[0], beyond[1], **beyond[2])
     if why is not None:
         if why == REINDUCTION:
             reasons.append(

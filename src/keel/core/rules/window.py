@@ -175,3 +175,38 @@ def redose(
             hours=need,
         )
     ]
+
+
+ORDERED_FIELD_HELP = (
+    "the active order's dose (mg): a dose that brings the day's total above it needs a prescriber's override "
+    "for the day (program policy: the dose given follows the order)"
+)
+ORDER_SOURCES = ("keel-dose-follows-order",)
+
+
+def order_over(
+    ordered_mg: float | None, given_today_mg: float, requested_mg: float, single_dose_only: bool = False
+) -> tuple[str, tuple[str, ...], dict[str, Any]] | None:
+    """Why a dose goes over the active order (program policy: the dose given follows the active order; 42 CFR
+    8.12(h), medication given under the practitioner's order): the day's total (`given_today_mg` +
+    `requested_mg`) above `ordered_mg`, or, on a day whose total other limits govern (`single_dose_only`: a
+    buprenorphine induction day), the single dose above it. (template, sources, params), the template with a
+    `%(then)s` for what follows; None when within the order or with no order given. Giving less than the order
+    is always within it. One definition: the methadone and buprenorphine dose checks at the window."""
+    if ordered_mg is None:
+        return None
+    if single_dose_only:
+        if requested_mg <= ordered_mg:
+            return None
+        template = gettext_noop(
+            "The order is %(ordered)s mg; a single dose of %(mg)s mg is more than the order. %(then)s"
+        )
+        return template, ORDER_SOURCES, {"ordered": ordered_mg, "mg": requested_mg}
+    total = given_today_mg + requested_mg
+    if total <= ordered_mg:
+        return None
+    template = gettext_noop(
+        "The order is %(ordered)s mg a day; %(mg)s mg now would make today's total %(total)s mg, more than "
+        "the order. %(then)s"
+    )
+    return template, ORDER_SOURCES, {"ordered": ordered_mg, "mg": requested_mg, "total": total}

@@ -3,6 +3,7 @@ amendments."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,7 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
-from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings
+from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.db import rows
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
@@ -62,10 +63,12 @@ def _dose_decision(
     documented: bool,
     start: dict[str, Any] | None = None,
     hours_since_last: float | None = None,
+    ordered_mg: Decimal | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
     first-dose inputs (first_dose, start_verdict, start_override); `hours_since_last`: since the last dose of
-    this medication given, whatever the day (the re-dose interval)."""
+    this medication given, whatever the day (the re-dose interval); `ordered_mg`: the active order's dose (a
+    dose past it needs the prescriber's override for the day)."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -80,6 +83,8 @@ def _dose_decision(
     }
     if hours_since_last is not None:
         common["hours_since_last_dose"] = hours_since_last
+    if ordered_mg is not None:
+        common["ordered_mg"] = float(ordered_mg)
     if medication == "methadone":
         settings = effective_policy(patient, name)
         since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
@@ -248,7 +253,9 @@ def record_dose(
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
-    decision = _dose_decision(patient, medication, ctx, amount, bool(sedated), documented, start, since)
+    decision = _dose_decision(
+        patient, medication, ctx, amount, bool(sedated), documented, start, since, order.dose_mg
+    )
     if decision.decision in BLOCKING and _slot_recorded(patient, medication, today, slot):
         # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
         # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
@@ -351,6 +358,37 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
     over = induction_limits_over(patient, dose, corrected, total, before == 0, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+    over = window_limits_over(patient, dose, corrected, total - corrected, settings)
+    if over:
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def window_limits_over(
+    patient: Patient, dose: DoseRecord, corrected: Decimal, others: Decimal, settings: dict[str, Any]
+) -> list[Reason]:
+    """The window's checks of that day that a corrected (raised) amount goes over, read from the context of
+    that day (review 13d): methadone's titration step, its days between increases and window, missed days,
+    and the order of either medication (the rule the window ran, `_dose_decision`, with the dose's order and
+    `others` the day's other doses); a buprenorphine dose meets its order (`window.order_over`; an
+    induction's day: the single dose). A dose before the current episode's first is not checked here."""
+    ctx = dose_context(patient, dose.medication, dose.local_date)
+    if ctx.first_dose_on is None or dose.local_date < ctx.first_dose_on:
+        return []
+    if dose.medication == Medication.METHADONE:
+        day = replace(ctx, given_today_mg=others, hold_open=False)
+        decision = _dose_decision(
+            patient, dose.medication, day, corrected, False, False, ordered_mg=dose.order.dose_mg
+        )
+        return list(decision.reasons) if decision.decision in BLOCKING else []
+    if dose.order.schedule:  # a low-dose schedule's planned total is its order (the induction limits)
+        return []
+    phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
+    beyond = order_over(float(dose.order.dose_mg), float(others), float(corrected), phase != "maintenance")
+    if beyond is None:
+        return []
+    template, sources, params = beyond
+    then = gettext_noop("Needs a prescriber's override for that day, with a reason.")
+    return [Reason.said(template, sources, **params, then=then)]
 
 
 def induction_limits_over(
