@@ -146,11 +146,6 @@ def test_a_missed_day_this_week_is_a_take_home_concern(world: Any) -> None:
     assert any(c.kind == "missed_doses" for c in concerns)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open hole (issue #13, session 7 note): a plan's bottle days are judged once, when it is "
-    "decided; a later unreleased hold does not yet suspend them. Strict: this fails the day it is fixed.",
-)
 def test_a_plan_decided_for_later_stops_at_a_hold(world: Any) -> None:
     """Plan decided on day 5 for bottles from day 12. Day 8 the person is held (sedated), the hold never
     released. Day 12: the window still turns the person away as 'a take-home day' (their bottle covers it)."""

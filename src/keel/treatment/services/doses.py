@@ -51,7 +51,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.start import _start_gate, window_phase
-from keel.treatment.services.take_homes import TAKE_HOME_DAY
+from keel.treatment.services.take_homes import TAKE_HOME_DAY, suspend_take_home_plans
 
 
 def _dose_decision(
@@ -315,6 +315,7 @@ def record_dose(
                     flag.pk,
                     reason="dose held: prescriber to assess",
                 )
+                suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now)
     except IntegrityError:
         raise DoseConflict(_slot_taken(slot)) from None
     return DoseOutcome(dose, decision)

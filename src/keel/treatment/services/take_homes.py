@@ -52,6 +52,34 @@ def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
     return ended
 
 
+HOLD_SUSPENDS = (
+    "A dose was held on {day} (sedation or intoxication): the bottles for the days after it stop until a "
+    "prescriber decides take-home doses again."
+)
+
+
+def suspend_take_home_plans(*, by: User, patient: Patient, held_on: date, now: datetime) -> list[int]:
+    """A hold means stop (issue #13): a dose held for sedation or intoxication ends every take-home plan of
+    the person whose bottles cover a day after `held_on`, so from the next day the person is seen at the
+    window, whichever screen or query reads the plan (they all read `ended_on` through `plan_days`). Those
+    bottles are still at the clinic: a bottle goes home at the last observed dose before its day, and the
+    person was at the window on `held_on`. Releasing the hold does not bring them back: the prescriber
+    decides take-home doses again, with the held dose among the concerns to acknowledge. Called inside the
+    hold's transaction; each plan ended is audited. Returns the ids ended."""
+    suspended = []
+    plans = TakeHomePlan.objects.select_for_update().filter(patient=patient).exclude(ended_on__lte=held_on)
+    for plan in plans:
+        if not any(day > held_on for day in plan_days(plan)):
+            continue
+        plan.ended_on = held_on
+        plan.ended_by, plan.ended_at = by, now
+        plan.end_reason = HOLD_SUSPENDS.format(day=held_on.isoformat())
+        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason="dose held: bottles stop")
+        suspended.append(plan.pk)
+    return suspended
+
+
 def end_take_home_plan(
     *,
     by: User,
