@@ -377,9 +377,9 @@ def otpauth_uri(user: User, secret_base32: str) -> str:
 
 
 def _check_setup_fields(*, slug: str, name: str, time_zone: str, username: str, email: str) -> None:
-    from zoneinfo import available_timezones
-
     from django.core.validators import validate_email, validate_slug
+
+    from keel.core.wall_time import is_time_zone
 
     try:
         validate_slug(slug)
@@ -389,7 +389,7 @@ def _check_setup_fields(*, slug: str, name: str, time_zone: str, username: str, 
         raise AccountError("program_slug", "give 1 to 50 characters")
     if not name.strip() or len(name) > 200:
         raise AccountError("program_name", "give the program's name (1 to 200 characters)")
-    if time_zone not in available_timezones():
+    if not is_time_zone(time_zone):
         raise AccountError(
             "time_zone", f"unknown time zone {time_zone!r}; use a name such as America/Chicago"
         )
@@ -499,16 +499,16 @@ def update_program_settings(*, by: User, slug: str, data: dict[str, Any]) -> Pro
     """Change a program's time zone, dosing-window hours, closure days and contact details (its admins);
     every field wrong is named at once; audited with the names of the fields changed."""
     from datetime import date, time, timedelta
-    from zoneinfo import available_timezones
 
     from django.utils.translation import gettext as _
 
     from keel.core.rules.inputs import FieldError, FieldsInvalid
+    from keel.core.wall_time import is_time_zone
 
     program = _settings_program(by, slug)
     errors: list[FieldError] = []
     zone = str(data.get("time_zone") or "")
-    if zone not in available_timezones():
+    if not is_time_zone(zone):
         errors.append(FieldError("time_zone", _("choose a time zone such as America/Chicago")))
 
     def _time(name: str) -> time | None:

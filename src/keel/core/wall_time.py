@@ -14,8 +14,21 @@ Plain Python: no Django, no clock.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from functools import cache
+from zoneinfo import available_timezones
 
 EARLIER, LATER = "earlier", "later"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone of this machine's database. The one check every form and service
+    uses; the list is read from disk once per process (a scan of the zoneinfo tree is about 30 ms)."""
+    return name in _zones()
 
 
 class WallTimeMissing(ValueError):

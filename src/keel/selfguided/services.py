@@ -20,7 +20,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -38,6 +37,7 @@ from keel.accounts.models import Program, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.wall_time import is_time_zone
 from keel.patients.models import Patient
 from keel.selfguided.models import HistoryConsent, LinkCode, SignupBucket
 
@@ -167,7 +167,7 @@ def sign_up(
             validate_password(password, User(username=username, role=Role.SELF_GUIDED))
         except ValidationError as exc:
             errors.append(FieldError("password", " ".join(exc.messages)))
-    if time_zone not in TIME_ZONES or time_zone not in available_timezones():
+    if time_zone not in TIME_ZONES or not is_time_zone(time_zone):
         errors.append(FieldError("time_zone", "choose your time zone from the list"))
     if not understood:
         errors.append(FieldError("understood", "check the box to say you read this"))
