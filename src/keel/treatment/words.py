@@ -3,6 +3,8 @@ needs, the intake's choices and the rules' reasons, in the reader's language. No
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -120,11 +122,24 @@ def reason_text(reason: Reason | dict[str, Any]) -> str:
         return str(reason.get("text", ""))
     if not reason.template:
         return reason.text
-    values = {k: _(v) if isinstance(v, str) else f"{v:g}" for k, v in reason.params}
+    values = {k: (_(v) if v else "") if isinstance(v, str) else f"{v:g}" for k, v in reason.params}
     try:
         return _(reason.template) % values
     except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder: never a 500
         return reason.text
+
+
+def reasons_text(reasons: Iterable[Reason]) -> str:
+    """A refusal's reasons as one passage. A next step several reasons share ("Needs a prescriber's override
+    for today, with a reason.") is said once, after the last of them, not after each."""
+    reasons = list(reasons)
+    thens = [dict(r.params).get("then") for r in reasons]
+    said = []
+    for i, reason in enumerate(reasons):
+        if thens[i] and thens[i] in thens[i + 1 :]:
+            reason = replace(reason, params=tuple((k, "" if k == "then" else v) for k, v in reason.params))
+        said.append(reason_text(reason).strip())
+    return " ".join(said)
 
 
 def sources(decision: Any) -> list[str]:

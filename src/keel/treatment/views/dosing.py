@@ -74,7 +74,7 @@ def _dose_result(request: AuthenticatedHttpRequest, patient_id: int, medication:
             bottle_returned=request.POST.get("bottle_returned") == "on",
         )
     except services.DoseBlocked as exc:
-        why = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        why = words.reasons_text(exc.decision.reasons)
         return {"kind": "blocked", "text": _("Not given: %(why)s") % {"why": why}}
     except services.DoseConflict:
         return {

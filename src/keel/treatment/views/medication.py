@@ -236,7 +236,7 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
             naloxone_challenge_negative=request.POST.get("naloxone_challenge_negative") == "on",
         )
         verdict = words.NALTREXONE.get(outcome.decision.decision, "")
-        said = " ".join(words.reason_text(r) for r in outcome.decision.reasons)
+        said = words.reasons_text(outcome.decision.reasons)
         messages.success(
             request, _("Injection recorded. %(verdict)s. %(why)s") % {"verdict": verdict, "why": said}
         )
@@ -246,7 +246,7 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
         messages.error(request, str(exc))
     except services.DoseBlocked as exc:
         verdict = words.NALTREXONE.get(exc.decision.decision, "")
-        said = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        said = words.reasons_text(exc.decision.reasons)
         messages.error(request, _("Not given: %(verdict)s. %(why)s") % {"verdict": verdict, "why": said})
     except InvalidInput as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})

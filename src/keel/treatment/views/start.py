@@ -180,7 +180,7 @@ def _act(
     except NotAllowed:
         raise PermissionDenied from None
     except services.DoseBlocked as exc:
-        why = " ".join(words.reason_text(r) for r in exc.decision.reasons)
+        why = words.reasons_text(exc.decision.reasons)
         return _render_start(
             request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
         )
@@ -261,7 +261,7 @@ def dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             sedated=post.get("sedated") == "on",
             sequence=_slot(post.get("sequence", "")),  # the form's slot: a second Enter is "already given"
         )
-        return " ".join(words.reason_text(r) for r in outcome.decision.reasons)
+        return words.reasons_text(outcome.decision.reasons)
 
     return _act(request, patient_id, "dose", act)
 
