@@ -83,8 +83,65 @@ def _make_patient(program: Any, mrn: str, given: str, family: str, username: str
     return patient
 
 
+# The world is built once per test module on each worker (issue #21 / CI time: building it costs 50-100 ms
+# and 8,400 tests ask for it, 4 passes per CI run) inside a transaction that stays open for the module and
+# is rolled back after it; each test runs in a savepoint inside that transaction (pytest-django's TestCase)
+# and gets a deep copy of the Python objects, as Django's setUpTestData gives. A module whose tests flush the
+# database (transaction=True), or that pins the clock for every test (an autouse time_machine fixture: the
+# world must be born inside the pin) or sets FRESH_WORLD = True, builds a fresh world for each test.
+_FRESH_WORLD_MODULES: set[str] = set()
+
+
+def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server", "django_db_reset_sequences"} & set(item.fixturenames)
+        )
+        module = getattr(item, "module", None)
+        if transactional or getattr(module, "FRESH_WORLD", False) or _pins_every_test(item):
+            _FRESH_WORLD_MODULES.add(item.nodeid.split("::")[0])
+
+
+def _pins_every_test(item: Any) -> bool:
+    """An autouse fixture of the module that pins the clock (named _pinned, _frozen or _clock)."""
+    return bool({"_pinned", "_frozen", "_clock", "_at_noon", "_now"} & set(item.fixturenames))
+
+
+@pytest.fixture(scope="module")
+def _module_world(request: Any, django_db_setup: Any, django_db_blocker: Any) -> Any:
+    if request.node.nodeid.split("::")[0] in _FRESH_WORLD_MODULES:
+        yield None
+        return
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = _build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db: Any) -> World:
+def world(_module_world: Any, db: Any) -> World:
+    if _module_world is None:
+        return _build_world()
+    import copy
+
+    return copy.deepcopy(_module_world)
+
+
+def _build_world() -> World:
     from keel.accounts import services
     from keel.accounts.models import Program
     from keel.patients.models import CareTeamMember

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.access.expectations import ROLES, ROUTES
 from tests.conftest import World, sign_in
-from tests.fuzz import EXAMPLES, fuzz_settings, missing_security_headers
+from tests.fuzz import FORM_EXAMPLES, fuzz_settings, missing_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_no_form_submission_gets_a_server_error(world: World, name: str, persona
 def _submit_variations(client: Client, method: str, action: str, fields: dict[str, list[str]]) -> None:
     send = client.post if method == "post" else client.get
 
-    @fuzz_settings(EXAMPLES * 4)
+    @fuzz_settings(FORM_EXAMPLES)
     @given(data=st.fixed_dictionaries({field: _value(offered) for field, offered in fields.items()}))
     def one(data: dict[str, Any]) -> None:
         response = send(action, {k: v for k, v in data.items() if v is not None})
