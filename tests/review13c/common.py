@@ -1,109 +1,18 @@
-"""Helpers for review 13c (round 3): a Riverside morning at the window, every call at a pinned time."""
+"""Helpers for review 13c (round 3): a Riverside morning at the window, every call at a pinned time. The same
+helpers as review 13d's (one definition, `tests/review13d/common.py`); round 3's withdrawal score is 13."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import time_machine
+from tests.review13d import common as _round4
+from tests.review13d.common import NY, at, days, dose, intake, order, override, report
 
-NY = ZoneInfo("America/New_York")  # Riverside's zone
-COWS_13 = {
-    "pulse": 2,
-    "sweating": 1,
-    "restlessness": 3,
-    "pupils": 1,
-    "aches": 2,
-    "nose_eyes": 2,
-    "gi_upset": 0,
-    "tremor": 1,
-    "yawning": 1,
-    "anxiety": 0,
-    "gooseflesh": 0,
-}
+__all__ = ["COWS_13", "NY", "at", "cows", "days", "dose", "intake", "order", "override", "report"]
 
-
-def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=NY)
-
-
-def order(world: Any, medication: str, dose: str, when: datetime, **kw: Any) -> Any:
-    from keel.treatment import services
-
-    with time_machine.travel(when, tick=False):
-        return services.prescribe(
-            by=world.staff["prescriber"],
-            patient_id=world.alice.pk,
-            medication=medication,
-            dose_mg=dose,
-            now=when,
-            **kw,
-        )
-
-
-def dose(world: Any, mg: str, when: datetime, medication: str = "methadone", **kw: Any) -> Any:
-    from keel.treatment import services
-
-    with time_machine.travel(when, tick=False):
-        return services.record_dose(
-            by=world.staff["nurse"],
-            patient_id=world.alice.pk,
-            amount_mg=mg,
-            medication=medication,
-            now=when,
-            **kw,
-        )
-
-
-def override(world: Any, when: datetime, *, medication: str, kind: str = "limit", mg: str = "") -> Any:
-    from keel.treatment import services
-
-    with time_machine.travel(when, tick=False):
-        return services.add_override(
-            by=world.staff["prescriber"],
-            patient_id=world.alice.pk,
-            medication=medication,
-            kind=kind,
-            max_total_mg=mg or None,
-            reason="Assessed at the window: withdrawal objective, plan discussed with the person",
-            now=when,
-        )
-
-
-def intake(world: Any, when: datetime, **last_use: datetime) -> Any:
-    from keel.treatment import services
-
-    opioids = [{"opioid": o, "routes": ["inject"], "last_use_at": t.isoformat()} for o, t in last_use.items()]
-    with time_machine.travel(when, tick=False):
-        return services.record_intake(
-            by=world.staff["counselor"],
-            patient_id=world.alice.pk,
-            raw={"opioids": opioids, "pregnant": "no"},
-            now=when,
-        )
-
-
-def report(world: Any, when: datetime, **last_use: datetime) -> Any:
-    from keel.treatment import readiness
-
-    with time_machine.travel(when, tick=False):
-        return readiness.record_last_use(
-            by=world.staff["nurse"],
-            patient_id=world.alice.pk,
-            raw={"opioids": [{"opioid": o, "last_use_at": t.isoformat()} for o, t in last_use.items()]},
-            now=when,
-        )
+COWS_13 = {**_round4.COWS_14, "pupils": 1}
 
 
 def cows(world: Any, when: datetime, answers: dict[str, int] | None = None) -> Any:
-    from keel.assessments.services import submit_assessment
-
-    with time_machine.travel(when, tick=False):
-        return submit_assessment(
-            by=world.staff["nurse"], patient_id=world.alice.pk, instrument="cows", answers=answers or COWS_13
-        )[0]
-
-
-def days(first: date, n: int) -> list[date]:
-    return [first + timedelta(days=i) for i in range(n)]
+    return _round4.cows(world, when, answers or COWS_13)
