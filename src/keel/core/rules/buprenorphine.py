@@ -838,6 +838,22 @@ def day_limit_mg(phase: str, p: Mapping[str, Any]) -> float:
     return float(p["day1_max_mg"] if phase == "day1" else p["day2_max_mg"])
 
 
+def low_dose_total_over(total_mg: float, planned_mg: float) -> Reason | None:
+    """Why a low-dose schedule's day total of `total_mg` is over the `planned_mg` the schedule planned for that
+    day's step (None when within): a correction meets the step the window applied (issue #13)."""
+    if total_mg <= planned_mg:
+        return None
+    return Reason.said(
+        gettext_noop(
+            "A low-dose start: that day's total would be %(mg)s mg, above the %(planned)s mg the schedule "
+            "planned for that day. Needs a prescriber's override for that day, with a reason."
+        ),
+        ("hammig-2016", "asam-2023-fentanyl"),
+        mg=total_mg,
+        planned=planned_mg,
+    )
+
+
 def induction_total_over(phase: str, total_mg: float, p: Mapping[str, Any]) -> Reason | None:
     """Why an induction day's total of `total_mg` is over that day's limit (`day_limit_mg`; None when within,
     or on a maintenance day): a correction of a dose on an induction's day 1 or 2 (the episode's first, a

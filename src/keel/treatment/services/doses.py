@@ -18,7 +18,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core import rules
 from keel.core.decision import Decision, Reason
-from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over, low_dose_total_over
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, order_over
@@ -50,7 +50,7 @@ from keel.treatment.services.common import (
     _scoped_for,
 )
 from keel.treatment.services.hours import dosing_hours_gate
-from keel.treatment.services.start import _start_gate, window_phase
+from keel.treatment.services.start import _start_gate, low_dose_step, window_phase
 from keel.treatment.services.take_homes import TAKE_HOME_DAY, suspend_take_home_plans
 
 
@@ -404,7 +404,8 @@ def induction_limits_over(
     (the window's definitions in keel.core, read from the context of that day): methadone's first day's
     limits on the episode's first day, a re-induction after missed days, or a day with no observed dose to
     compare (`methadone.first_day_limits`); buprenorphine's day-1 or day-2 limit on an induction's days (the
-    episode's first, a restart after a gap, a switch after methadone: `start.window_phase`)."""
+    episode's first, a restart after a gap, a switch after methadone: `start.window_phase`), and a low-dose
+    schedule's planned amount for that day's step (`start.low_dose_step`)."""
     ctx = dose_context(patient, dose.medication, dose.local_date)
     # A dose before the current episode's first (an earlier episode's, before a readmission): that day's
     # context is not this episode's, so only its stored treatment day says whether it was a first day.
@@ -429,12 +430,16 @@ def induction_limits_over(
                 float(corrected), float(total), first_of_day, settings
             )
         ]
+    reasons = []
+    step = low_dose_step(patient, dose.order, dose.local_date) if dose.order is not None else None
+    if step is not None:  # that day's step of a low-dose schedule (counted in doses given before it)
+        reasons.append(low_dose_total_over(float(total), float(step["schedule_mg"])))
     if known:
         phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
     else:
         phase = "day1" if dose.treatment_day == 1 else "day2" if dose.treatment_day == 2 else "maintenance"
-    reason = induction_total_over(phase, float(total), settings)
-    return [] if reason is None else [reason]
+    reasons.append(induction_total_over(phase, float(total), settings))
+    return [r for r in reasons if r is not None]
 
 
 def amend_dose(
