@@ -175,3 +175,54 @@ def test_a_refused_hold_changes_no_plan(world: Any) -> None:
     with pytest.raises((DoseBlocked, DoseConflict)):
         dose(world, "", at(MON + timedelta(days=8), 11, 5), sedated=True)
     assert _plan_row(world).ended_on is None
+
+
+def test_bottles_that_may_be_at_home_stay_take_home_days(world: Any) -> None:
+    """Held on a bottle day: the rest of that run went home with the last observed dose, so the window never
+    gives an observed dose over it (review 13e, hole 22); the bottles of a later run stop."""
+    methadone_on(world, MON, "30", 12)
+    _plan(
+        world,
+        MON + timedelta(days=4),
+        MON + timedelta(days=12),
+        bottle_days=[(MON + timedelta(days=n)).isoformat() for n in (12, 13, 15)],
+    )
+    dose(world, "", at(MON + timedelta(days=12), 11), sedated=True)
+    assert _plan_row(world).ended_on == MON + timedelta(days=13)
+
+
+def test_a_hold_after_the_days_dose_keeps_the_run_that_went_home_with_it(world: Any) -> None:
+    methadone_on(world, MON, "30", 12)
+    _plan(world, MON + timedelta(days=4), MON + timedelta(days=12))
+    dose(world, "", at(MON + timedelta(days=11), 15), sedated=True, sequence=2)
+    assert MON + timedelta(days=12) in _days(world, MON + timedelta(days=12))
+
+
+def test_the_measures_do_not_count_the_bottles_after_the_hold(world: Any) -> None:
+    from keel.measures.queries import _people
+
+    methadone_on(world, MON, "30", 12)
+    _plan(world, MON + timedelta(days=4), MON + timedelta(days=12))
+    dose(world, "", at(MON + timedelta(days=8), 11), sedated=True)
+    people = _people(world.riverside, MON + timedelta(days=30))
+    alice = next(p for p in people if p.key == world.alice.pk)
+    day = MON + timedelta(days=12)
+    assert not any(span.start <= day <= span.end for span in alice.coverage)
+
+
+def test_a_hold_saved_while_a_decision_is_checked_refuses_the_decision(world: Any, monkeypatch: Any) -> None:
+    """The hold lands between the decision's checks and its save (two screens): refused (review 13e)."""
+    from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.services import take_homes
+
+    methadone_on(world, MON, "30", 9)
+    checks = take_homes._supply_problem
+
+    def racing(*args: Any, **kw: Any) -> Any:
+        dose(world, "", at(MON + timedelta(days=8), 10, 5), sedated=True, sequence=2)
+        return checks(*args, **kw)
+
+    monkeypatch.setattr(take_homes, "_supply_problem", racing)
+    with pytest.raises(TreatmentInvalid) as caught:
+        _plan(world, MON + timedelta(days=8), MON + timedelta(days=10))
+    assert {e.field for e in caught.value.errors} == {"acknowledged_flags"}

@@ -27,6 +27,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.patients.models import Enrollment, Patient
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationFill, NaloxoneKit, TakeHomePlan
+from keel.treatment.queries import plan_days
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -209,10 +210,9 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     )
     for pk, filled_on, supply in fills.values_list("patient_id", "filled_on", "days_supply"):
         injections[pk].append(cover_days(filled_on, supply))  # a pharmacy fill covers its days' supply
-    for pk, bottles in TakeHomePlan.objects.filter(patient__program=program).values_list(
-        "patient_id", "bottles"
-    ):
-        days[pk] |= {date.fromisoformat(iso) for iso in bottles or []}
+    plans = TakeHomePlan.objects.filter(patient__program=program).only("patient_id", "bottles", "ended_on")
+    for plan in plans:
+        days[plan.patient_id] |= plan_days(plan)  # none after the plan ended (a hold, discharge)
     with_oud = diagnosed(program, as_of)  # the record's one diagnosis, on the report date (issue #15)
     kits: dict[int, list[date]] = defaultdict(list)
     for pk, day in NaloxoneKit.objects.filter(patient__program=program).values_list(

@@ -20,9 +20,16 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
 from keel.core.rules.window import reason_problem
-from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
+from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import Medication, MedicationOrder, OrderStatus, TakeHomePlan
+from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    OrderStatus,
+    TakeHomePlan,
+)
 from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import (
     TakeHomeConcern,
@@ -60,24 +67,57 @@ HOLD_SUSPENDS = (
 
 def suspend_take_home_plans(*, by: User, patient: Patient, held_on: date, now: datetime) -> list[int]:
     """A hold means stop (issue #13): a dose held for sedation or intoxication ends every take-home plan of
-    the person whose bottles cover a day after `held_on`, so from the next day the person is seen at the
-    window, whichever screen or query reads the plan (they all read `ended_on` through `plan_days`). Those
-    bottles are still at the clinic: a bottle goes home at the last observed dose before its day, and the
-    person was at the window on `held_on`. Releasing the hold does not bring them back: the prescriber
-    decides take-home doses again, with the held dose among the concerns to acknowledge. Called inside the
-    hold's transaction; each plan ended is audited. Returns the ids ended."""
+    the person whose bottles cover a day after `held_on`, so the person is seen at the window again, whichever
+    screen or query reads the plan (they all read `ended_on` through `plan_days`). Bottles that may already
+    be at home stay covered, so the window never gives an observed dose on their days unless the bottle is
+    returned unopened: a bottle goes home at the last observed dose before its day, so when `held_on` is
+    itself a bottle day, or a dose was given earlier that day, the run of bottle days going on from it is at
+    home and the plan ends after that run. Releasing the hold does not bring the rest back: the prescriber
+    decides again, with the held dose among the concerns to acknowledge. Called inside the hold's
+    transaction, the person's row locked first (a take-home decision being saved at the same moment waits,
+    then sees the hold); each plan ended is audited. Returns the ids ended."""
+    lock_person(patient)
+    given_today = (
+        DoseRecord.objects.filter(patient=patient, local_date=held_on, status=DoseStatus.GIVEN)
+        .exclude(amendments__voided=True)
+        .exists()
+    )
     suspended = []
     plans = TakeHomePlan.objects.select_for_update().filter(patient=patient).exclude(ended_on__lte=held_on)
     for plan in plans:
-        if not any(day > held_on for day in plan_days(plan)):
+        days = plan_days(plan)
+        if not any(day > held_on for day in days):
             continue
-        plan.ended_on = held_on
+        last = held_on
+        if held_on in days or given_today:  # bottles for the run going on from today may be at home
+            while last + timedelta(days=1) in days:
+                last += timedelta(days=1)
+        if not any(day > last for day in days):
+            continue
+        plan.ended_on = last
         plan.ended_by, plan.ended_at = by, now
         plan.end_reason = HOLD_SUSPENDS.format(day=held_on.isoformat())
         plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
         _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason="dose held: bottles stop")
         suspended.append(plan.pk)
     return suspended
+
+
+def lock_person(patient: Patient) -> None:
+    """Lock the person's row for the rest of the transaction: a hold and a take-home decision of the same
+    person are saved one after the other, each seeing the other (review 13e)."""
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
+
+
+def _held_since(patient: Patient, acknowledged: list[TakeHomeConcern]) -> bool:
+    """A dose held (its flag open) that the decision did not acknowledge: recorded after the checks read."""
+    seen = {c.id for c in acknowledged}
+    return any(
+        str(pk) not in seen
+        for pk in PatientFlag.objects.filter(
+            patient=patient, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
 
 
 def end_take_home_plan(
@@ -252,6 +292,16 @@ def decide_take_home(
         raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(asked.days, asked.closure))])
     decision = _with_concerns(decision, asked.concerns)
     with transaction.atomic():
+        lock_person(patient)
+        if _held_since(patient, asked.concerns):  # a hold saved while this decision was being checked
+            raise TreatmentInvalid(
+                [
+                    FieldError(
+                        "acknowledged_flags",
+                        _("a dose was just held: no take-home supply until a prescriber assesses the person"),
+                    )
+                ]
+            )
         plan = TakeHomePlan.objects.create(
             patient=patient,
             enrollment=enrollment,
