@@ -7,12 +7,18 @@ same run at the same concurrency. Two ways in (`--path`):
   factor passed) and CSRF token; the answer is the swapped dosing row (`_dosing_row.html`), as at the window.
 
     .venv/bin/python bench/dosing_window.py [--patients 300] [--nurses 8] [--path api|page|both]
-                                            [--rounds 3] [--database-url postgresql://...]
+                                            [--rounds 3] [--database-url postgresql://...] [--pace SECONDS]
 
 Each round is a fresh server and database: one dose is recorded alone first (a cold worker's first
 request, once the server answers /healthz), then the rest by the nurses at once; reported: the slowest
 first dose of a nurse (queueing included), p50/p95/p99 of all doses, and /healthz at the same concurrency
 right after.
+
+By default each nurse sends the next dose the moment the last one answers (closed loop, no time at the
+window between people): on this 2-core machine the client, the server and the database share the cores,
+so p95 is mostly queueing (Little's law: mean latency = nurses / doses per second). `--pace S` gives each
+nurse S seconds per person (a dose starts every S seconds, or as soon as the last answers if that took
+longer): the latency one person's dose has on a morning when the window is not saturated.
 """
 
 from __future__ import annotations
@@ -159,13 +165,17 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
         statuses: dict[int, int] = {}
         lock = threading.Lock()
 
-        def nurse(credential: str) -> None:
+        def nurse(credential: str, offset: float) -> None:
             first = True
+            due = time.perf_counter() + offset
             while True:
                 try:
                     pk = work.get_nowait()
                 except queue.Empty:
                     return
+                if args.pace:  # the next person steps up at the window
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                    due = max(due, time.perf_counter()) + args.pace
                 seconds, status = _post(port, path, credential, pk)
                 with lock:
                     latencies.append(seconds)
@@ -175,7 +185,10 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
                 first = False
 
         started = time.perf_counter()
-        threads = [threading.Thread(target=nurse, args=(t,)) for t in credentials]
+        threads = [
+            threading.Thread(target=nurse, args=(t, args.pace * i / len(credentials)))
+            for i, t in enumerate(credentials)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -223,6 +236,9 @@ def main() -> None:
     parser.add_argument("--path", choices=("api", "page", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
+        "--pace", type=float, default=0.0, help="seconds per person at each nurse's window (0: closed loop)"
+    )
+    parser.add_argument(
         "--database-url", help="a throwaway PostgreSQL database, dropped and made again (default: SQLite)"
     )
     args = parser.parse_args()
@@ -230,7 +246,9 @@ def main() -> None:
     paths = ("api", "page") if args.path == "both" else (args.path,)
     print(
         f"Dosing window ({database}): {args.patients} patients, {args.nurses} nurses at once, "
-        f"gunicorn {args.workers} workers, {args.rounds} rounds; load average {os.getloadavg()[0]:.1f}"
+        f"gunicorn {args.workers} workers, {args.rounds} rounds, "
+        + (f"a person every {args.pace:g} s per nurse" if args.pace else "closed loop")
+        + f"; load average {os.getloadavg()[0]:.1f}"
     )
     for path in paths:
         rounds = []

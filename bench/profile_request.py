@@ -71,7 +71,7 @@ def _patient_token() -> str:
     return services.create_token(user=user, name="bench", days=1).secret
 
 
-def _dose_setup(patients: int) -> tuple[str, list[int]]:
+def _dose_setup(patients: int, tag: str = "") -> tuple[str, list[int]]:
     """bench/dosing_window.py's setup: methadone patients on day 21, a nurse on each care team."""
     from django.utils import timezone
 
@@ -82,7 +82,7 @@ def _dose_setup(patients: int) -> tuple[str, list[int]]:
 
     program = Program.objects.get(slug="riverside")
     nurse = services.create_user(
-        username="bench.nurse", role="nurse", password="bench password 12345", program_slug="riverside"
+        username=f"bench.nurse{tag}", role="nurse", password="bench password 12345", program_slug="riverside"
     )[0]
     prescriber = User.objects.get(username="riverside.prescriber")
     now = timezone.now()
@@ -91,7 +91,7 @@ def _dose_setup(patients: int) -> tuple[str, list[int]]:
     for i in range(patients):
         p = Patient.objects.create(
             program=program,
-            record_number=f"BD-{i}",
+            record_number=f"BD{tag}-{i}",
             given_name="Bench",
             family_name=f"D{i:03d}",
             date_of_birth=date(1985, 1, 1),
@@ -179,8 +179,8 @@ def _requests(route: list[str], total: int) -> Request:
         dose = b'{"amount_mg": "60", "sequence": 1}'
         return lambda i: ("POST", f"/api/v1/patients/{ids[i]}/doses", auth, dose)
     if route == ["page"]:
-        _token, ids = _dose_setup(total)
-        key, csrf = _page_session("bench.nurse")
+        _token, ids = _dose_setup(total, tag="-page")  # its own nurse and people: `page --versus dose` works
+        key, csrf = _page_session("bench.nurse-page")
         headers = {
             "HTTP_COOKIE": f"sessionid={key}; csrftoken={csrf}",
             "HTTP_X_CSRFTOKEN": csrf,
