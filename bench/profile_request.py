@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default SQLite)")
     parser.add_argument("--versus", default=None, help="a second route timed in the same run (e.g. checkin)")
+    parser.add_argument("--queries", action="store_true", help="print the SQL of one request and stop")
     args = parser.parse_args()
     _setup(args.database_url)
     import logging
@@ -243,6 +244,21 @@ def main() -> None:
     versus = runner(args.versus.split()) if args.versus else None
     logging.disable(logging.WARNING)
     run(args.warm)
+    if args.queries:
+        from django.db import connection
+
+        said: list[str] = []
+
+        def log(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            said.append(" ".join(sql.split())[:220])
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(log):
+            run(1)
+        print(f"{' '.join(args.route)}: {len(said)} statements")
+        for n, sql in enumerate(said, 1):
+            print(f"{n:3} {sql}")
+        return
     if versus is not None:
         versus(args.warm)
 
