@@ -440,7 +440,7 @@ def _order_limit(v: Mapping[str, Any], why: str | None, limits: _Limits) -> None
 
 
 def _first_day_checks(
-    v: Mapping[str, Any], p: Mapping[str, Any], why: str, missed: int, total: Any, limits: _Limits
+    v: Mapping[str, Any], p: Mapping[str, Any], why: str, missed: int, total: float, limits: _Limits
 ) -> None:
     """The first day's limits guard (`first_day_over`), on the day `first_day_limits` says why (a new
     induction or no dose to compare with is said first)."""
@@ -468,7 +468,9 @@ def _first_day_checks(
         limits.over(template, sources, **params)
 
 
-def _half_dose_check(p: Mapping[str, Any], missed: int, comparison: Any, total: Any, limits: _Limits) -> None:
+def _half_dose_check(
+    p: Mapping[str, Any], missed: int, comparison: float, total: float, limits: _Limits
+) -> None:
     """The missed-days guard short of a new induction: at most half the last observed dose (and at most
     `missed_restart_max_mg` from `missed_restart_days` on)."""
     cap = comparison / 2
@@ -489,7 +491,7 @@ def _half_dose_check(p: Mapping[str, Any], missed: int, comparison: Any, total: 
 
 
 def _titration_checks(
-    v: Mapping[str, Any], p: Mapping[str, Any], comparison: Any, total: Any, limits: _Limits
+    v: Mapping[str, Any], p: Mapping[str, Any], comparison: float, total: float, limits: _Limits
 ) -> None:
     """The titration guards: the step over the last observed dose, the days since the last increase and the
     rise over the titration window."""
@@ -531,7 +533,7 @@ def _titration_checks(
         )
 
 
-def _extra_ecg(comparison: Any, total: Any, reasons: list[Reason]) -> None:
+def _extra_ecg(comparison: float | None, total: float, reasons: list[Reason]) -> None:
     """Not a guard: the advice of an extra ECG when the day's total first goes above EXTRA_ECG_ABOVE_MG."""
     previous = comparison if comparison is not None else 0
     if total > EXTRA_ECG_ABOVE_MG and previous <= EXTRA_ECG_ABOVE_MG:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient
@@ -57,7 +57,7 @@ class DoseContext:
         return self.observed[max(self.observed)] if self.observed else None
 
 
-def taken_doses(doses: Any) -> Any:
+def taken_doses(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:
     """Only the doses taken: a dose whose latest amendment voids it or corrects it to 0 mg was not given, so
     it never starts an episode nor counts as the last dose (issue #13)."""
     latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")

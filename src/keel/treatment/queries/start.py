@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.assessments.models import Assessment
 from keel.assessments.queries import diagnosis, latest_by_instrument
 from keel.core import intake as core_intake
 from keel.core import rules
@@ -28,7 +28,7 @@ class StartView:
 
     patient: Patient
     intake: Intake | None
-    cows: Any  # the latest COWS Assessment, or None
+    cows: Assessment | None  # the latest COWS
     readiness: Decision | None
     missing: tuple[str, ...]  # what the readiness verdict still needs
     overdose: Decision | None
@@ -36,7 +36,9 @@ class StartView:
     order: MedicationOrder | None
     context: DoseContext | None
     goals: list[CareGoal]
-    latest: dict[str, Any]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
+    latest: dict[
+        str, Assessment
+    ]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
     read: ReadinessRead | None = None  # the readiness read: every opioid's last use, the COWS's age, policy
     now: datetime | None = None
 

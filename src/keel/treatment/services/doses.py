@@ -115,7 +115,7 @@ def _slot_taken(slot: int) -> str:
     )
 
 
-def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
+def _given_at(raw: object, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
     """When a dose recorded now was given, if earlier: today (the dose's day), with its time zone, not later
     than now. Blank: given when recorded."""
     if raw in (None, ""):
@@ -136,7 +136,7 @@ def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError
     return raw
 
 
-def _slot_recorded(patient: Patient, medication: str, today: Any, slot: int) -> bool:
+def _slot_recorded(patient: Patient, medication: str, today: date, slot: int) -> bool:
     """Whether this dose slot of today is recorded now (read again, after the day's context was read)."""
     return DoseRecord.objects.filter(
         patient=patient, medication=medication, local_date=today, sequence=slot
@@ -230,11 +230,11 @@ def _order_for_dose(patient: Patient, medication: str) -> MedicationOrder:
 def _dose_fields(
     patient: Patient,
     order: MedicationOrder,
-    amount_mg: Any,
+    amount_mg: object,
     sedated: bool,
     sequence: int | None,
     slot_required: bool,
-    given_at: Any,
+    given_at: object,
     now: datetime,
 ) -> tuple[Decimal, datetime | None]:
     """Guard 2, the fields: the amount (never the ordered dose by default; a hold gives nothing, so it needs
