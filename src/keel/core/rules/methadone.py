@@ -311,8 +311,51 @@ def first_day_limits(
 
 
 def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    """May this methadone dose be given now? The checks, in this order: a hold open or a sedated person
+    stops the dose (`_stopped`); the hard bounds and the program's ceilings (past the hard bound refused);
+    the re-dose interval (`_redose_interval`); missed days that need a prescriber's reassessment
+    (`_missed_reassessment`); the active order (`_order_limit`); then the first day's limits
+    (`_first_day_checks`: the first day, a new induction, no dose to compare), else the half dose after
+    missed days (`_half_dose_check`), else the titration (`_titration_checks`); a plain reason when nothing
+    was said; an extra ECG when the day's total first goes above EXTRA_ECG_ABOVE_MG (`_extra_ecg`)."""
     name, policy = "methadone-dose-check", dict(p)
     total = v["given_today_mg"] + v["requested_mg"]
+    stopped = _stopped(name, v, policy)
+    if stopped is not None:
+        return stopped
+    ceiling, reasons = ceilings(name, v["requested_mg"], total, p, v["documented_rationale"])
+    if ceiling == REFUSED:
+        return Decision(name, "1", REFUSED, tuple(reasons), policy)
+    limits = _Limits(v["documented_rationale"], reasons, ceiling)  # `reasons` grows with `limits`
+    _redose_interval(name, v, p, limits)
+    missed = v["missed_days_in_a_row"] if v["treatment_day"] > 1 else 0
+    reassess = _missed_reassessment(name, v, p, policy, missed, limits)
+    if reassess is not None:
+        return reassess
+    comparison = v["last_observed_mg"] if v["last_observed_mg"] is not None else v["previous_day_mg"]
+    why = first_day_limits(v["treatment_day"], missed, comparison, p)
+    _order_limit(v, why, limits)
+    if why is not None:
+        _first_day_checks(v, p, why, missed, total, limits)
+    elif missed >= p["missed_half_dose_days"]:
+        _half_dose_check(p, missed, comparison, total, limits)
+    else:
+        _titration_checks(v, p, comparison, total, limits)
+    if not reasons:
+        reasons.append(
+            Reason.said(
+                gettext_noop("Today's total would be %(mg)s mg: within the program's limits."),
+                ("42cfr8.12-2024",),
+                mg=total,
+            )
+        )
+    _extra_ecg(comparison, total, reasons)
+    return Decision(name, "1", limits.verdict, tuple(reasons), policy)
+
+
+def _stopped(name: str, v: Mapping[str, Any], policy: dict[str, Any]) -> Decision | None:
+    """The first guard: a hold earlier today that no prescriber released (HOLD_OPEN), or a person sedated or
+    intoxicated now (hold the dose); None: neither."""
     if v["hold_open"]:
         return Decision(name, "1", HOLD_OPEN, hold_open_reasons(), policy)
     if v["sedated_or_intoxicated"]:
@@ -330,137 +373,168 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             ),
             policy,
         )
-    ceiling, reasons = ceilings(name, v["requested_mg"], total, p, v["documented_rationale"])
-    if ceiling == REFUSED:
-        return Decision(name, "1", REFUSED, tuple(reasons), policy)
-    limits = _Limits(v["documented_rationale"], reasons, ceiling)
+    return None
+
+
+def _redose_interval(name: str, v: Mapping[str, Any], p: Mapping[str, Any], limits: _Limits) -> None:
+    """The re-dose interval guard (`window.redose`): too soon after the last dose needs an override, or
+    passes on the prescriber's documented reason."""
     interval, interval_reasons = redose(name, v["hours_since_last_dose"], p, v["documented_rationale"])
     if interval is not None:
         limits.blocked = limits.blocked or interval == "needs_override"
         limits.rationale = limits.rationale or interval == "allowed_with_rationale"
-        reasons.extend(interval_reasons)
-    missed = v["missed_days_in_a_row"] if v["treatment_day"] > 1 else 0
-    if missed >= p["reassess_after_missed_days"]:
-        if not v["documented_rationale"]:
-            return Decision(
-                name,
-                "1",
-                "needs_reassessment",
-                (
-                    Reason.said(
-                        gettext_noop(
-                            "%(n)s missed days in a row (the program reassesses after %(after)s): tolerance may "
-                            "be lower. A prescriber must reassess before the usual dose."
-                        ),
-                        ("keel-policy", "anmg-2003-missed"),
-                        n=missed,
-                        after=p["reassess_after_missed_days"],
+        limits.reasons.extend(interval_reasons)
+
+
+def _missed_reassessment(
+    name: str,
+    v: Mapping[str, Any],
+    p: Mapping[str, Any],
+    policy: dict[str, Any],
+    missed: int,
+    limits: _Limits,
+) -> Decision | None:
+    """The missed-days guard: `reassess_after_missed_days` missed in a row (after the first day) need a
+    prescriber's reassessment (the decision returned), or pass on the documented reason (logged); None:
+    go on to the next checks."""
+    if missed < p["reassess_after_missed_days"]:
+        return None
+    if not v["documented_rationale"]:
+        return Decision(
+            name,
+            "1",
+            "needs_reassessment",
+            (
+                Reason.said(
+                    gettext_noop(
+                        "%(n)s missed days in a row (the program reassesses after %(after)s): tolerance may "
+                        "be lower. A prescriber must reassess before the usual dose."
                     ),
+                    ("keel-policy", "anmg-2003-missed"),
+                    n=missed,
+                    after=p["reassess_after_missed_days"],
                 ),
-                policy,
-            )
-        limits.rationale = True
-        reasons.append(
-            Reason.said(
-                gettext_noop(
-                    "%(n)s missed days in a row; a prescriber reassessed and documented the dose (logged)."
-                ),
-                ("keel-policy", "anmg-2003-missed"),
-                n=missed,
-            )
+            ),
+            policy,
         )
-    comparison = v["last_observed_mg"] if v["last_observed_mg"] is not None else v["previous_day_mg"]
-    why = first_day_limits(v["treatment_day"], missed, comparison, p)
-    # The dose follows the active order; a supplementary dose on a day the first day's limits govern (the
-    # first day, a new induction) is measured by those limits, not the order.
+    limits.rationale = True
+    limits.reasons.append(
+        Reason.said(
+            gettext_noop(
+                "%(n)s missed days in a row; a prescriber reassessed and documented the dose (logged)."
+            ),
+            ("keel-policy", "anmg-2003-missed"),
+            n=missed,
+        )
+    )
+    return None
+
+
+def _order_limit(v: Mapping[str, Any], why: str | None, limits: _Limits) -> None:
+    """The order guard: the dose follows the active order; a supplementary dose on a day the first day's
+    limits govern (`why`: the first day, a new induction) is measured by those limits, not the order."""
     if why is None or v["given_today_mg"] == 0:
         beyond = order_over(v["ordered_mg"], v["given_today_mg"], v["requested_mg"])
         if beyond is not None:
             limits.over(beyond[0], beyond[1], **beyond[2])
-    if why is not None:
-        if why == REINDUCTION:
-            reasons.append(
-                Reason.said(
-                    gettext_noop(
-                        "%(n)s missed days in a row: a new induction (program policy from %(after)s days); the "
-                        "first day's limits apply."
-                    ),
-                    ("anmg-2003-missed", "keel-policy"),
-                    n=missed,
-                    after=p["missed_reinduction_days"],
-                )
-            )
-        elif why == NO_COMPARISON:
-            reasons.append(
-                Reason.said(
-                    gettext_noop("No observed dose to compare with: the first day's limits apply."),
-                    ("methadone-label-first-day",),
-                )
-            )
-        first_of_day = v["given_today_mg"] == 0
-        for template, sources, params in first_day_over(v["requested_mg"], total, first_of_day, p):
-            limits.over(template, sources, **params)
-    elif missed >= p["missed_half_dose_days"]:
-        cap = comparison / 2
-        if missed >= p["missed_restart_days"]:
-            cap = min(cap, p["missed_restart_max_mg"])
-        if total > cap:
-            limits.over(
+
+
+def _first_day_checks(
+    v: Mapping[str, Any], p: Mapping[str, Any], why: str, missed: int, total: float, limits: _Limits
+) -> None:
+    """The first day's limits guard (`first_day_over`), on the day `first_day_limits` says why (a new
+    induction or no dose to compare with is said first)."""
+    if why == REINDUCTION:
+        limits.reasons.append(
+            Reason.said(
                 gettext_noop(
-                    "%(n)s missed days in a row: at most %(cap)s mg today (half the last observed dose of "
-                    "%(last)s mg, program policy); %(mg)s mg is more. %(then)s"
+                    "%(n)s missed days in a row: a new induction (program policy from %(after)s days); the "
+                    "first day's limits apply."
                 ),
                 ("anmg-2003-missed", "keel-policy"),
                 n=missed,
-                cap=cap,
-                last=comparison,
-                mg=total,
-            )
-    else:
-        step = total - comparison
-        if step > p["titration_step_max_mg"]:
-            limits.over(
-                gettext_noop(
-                    "An increase of %(step)s mg over the last observed dose (%(last)s mg) is above the program's "
-                    "%(limit)s mg titration step. %(then)s"
-                ),
-                ("baxter-2013", "tip63-summary"),
-                step=step,
-                last=comparison,
-                limit=p["titration_step_max_mg"],
-            )
-        since = v["days_since_last_increase"]
-        if step > 0 and since is not None and since < p["titration_min_days_between"]:
-            limits.over(
-                gettext_noop(
-                    "The last increase was %(days)s days ago; the program waits %(min)s days between increases. "
-                    "%(then)s"
-                ),
-                ("baxter-2013", "keel-policy"),
-                days=since,
-                min=p["titration_min_days_between"],
-            )
-        low = v["window_low_mg"]
-        if low is not None and total - low > p["titration_window_max_mg"]:
-            limits.over(
-                gettext_noop(
-                    "The daily total would rise %(rise)s mg over %(days)s days (from %(low)s mg), above the "
-                    "program's %(limit)s mg. %(then)s"
-                ),
-                ("baxter-2013", "keel-policy"),
-                rise=total - low,
-                days=p["titration_window_days"],
-                low=low,
-                limit=p["titration_window_max_mg"],
-            )
-    if not reasons:
-        reasons.append(
-            Reason.said(
-                gettext_noop("Today's total would be %(mg)s mg: within the program's limits."),
-                ("42cfr8.12-2024",),
-                mg=total,
+                after=p["missed_reinduction_days"],
             )
         )
+    elif why == NO_COMPARISON:
+        limits.reasons.append(
+            Reason.said(
+                gettext_noop("No observed dose to compare with: the first day's limits apply."),
+                ("methadone-label-first-day",),
+            )
+        )
+    first_of_day = v["given_today_mg"] == 0
+    for template, sources, params in first_day_over(v["requested_mg"], total, first_of_day, p):
+        limits.over(template, sources, **params)
+
+
+def _half_dose_check(
+    p: Mapping[str, Any], missed: int, comparison: float, total: float, limits: _Limits
+) -> None:
+    """The missed-days guard short of a new induction: at most half the last observed dose (and at most
+    `missed_restart_max_mg` from `missed_restart_days` on)."""
+    cap = comparison / 2
+    if missed >= p["missed_restart_days"]:
+        cap = min(cap, p["missed_restart_max_mg"])
+    if total > cap:
+        limits.over(
+            gettext_noop(
+                "%(n)s missed days in a row: at most %(cap)s mg today (half the last observed dose of "
+                "%(last)s mg, program policy); %(mg)s mg is more. %(then)s"
+            ),
+            ("anmg-2003-missed", "keel-policy"),
+            n=missed,
+            cap=cap,
+            last=comparison,
+            mg=total,
+        )
+
+
+def _titration_checks(
+    v: Mapping[str, Any], p: Mapping[str, Any], comparison: float, total: float, limits: _Limits
+) -> None:
+    """The titration guards: the step over the last observed dose, the days since the last increase and the
+    rise over the titration window."""
+    step = total - comparison
+    if step > p["titration_step_max_mg"]:
+        limits.over(
+            gettext_noop(
+                "An increase of %(step)s mg over the last observed dose (%(last)s mg) is above the program's "
+                "%(limit)s mg titration step. %(then)s"
+            ),
+            ("baxter-2013", "tip63-summary"),
+            step=step,
+            last=comparison,
+            limit=p["titration_step_max_mg"],
+        )
+    since = v["days_since_last_increase"]
+    if step > 0 and since is not None and since < p["titration_min_days_between"]:
+        limits.over(
+            gettext_noop(
+                "The last increase was %(days)s days ago; the program waits %(min)s days between increases. "
+                "%(then)s"
+            ),
+            ("baxter-2013", "keel-policy"),
+            days=since,
+            min=p["titration_min_days_between"],
+        )
+    low = v["window_low_mg"]
+    if low is not None and total - low > p["titration_window_max_mg"]:
+        limits.over(
+            gettext_noop(
+                "The daily total would rise %(rise)s mg over %(days)s days (from %(low)s mg), above the "
+                "program's %(limit)s mg. %(then)s"
+            ),
+            ("baxter-2013", "keel-policy"),
+            rise=total - low,
+            days=p["titration_window_days"],
+            low=low,
+            limit=p["titration_window_max_mg"],
+        )
+
+
+def _extra_ecg(comparison: float | None, total: float, reasons: list[Reason]) -> None:
+    """Not a guard: the advice of an extra ECG when the day's total first goes above EXTRA_ECG_ABOVE_MG."""
     previous = comparison if comparison is not None else 0
     if total > EXTRA_ECG_ABOVE_MG and previous <= EXTRA_ECG_ABOVE_MG:
         reasons.append(
@@ -470,7 +544,6 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
                 mg=EXTRA_ECG_ABOVE_MG,
             )
         )
-    return Decision(name, "1", limits.verdict, tuple(reasons), policy)
 
 
 DOSE_CHECK = Rule(

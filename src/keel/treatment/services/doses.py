@@ -3,7 +3,7 @@ amendments."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -115,7 +115,7 @@ def _slot_taken(slot: int) -> str:
     )
 
 
-def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
+def _given_at(raw: object, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
     """When a dose recorded now was given, if earlier: today (the dose's day), with its time zone, not later
     than now. Blank: given when recorded."""
     if raw in (None, ""):
@@ -136,7 +136,7 @@ def _given_at(raw: Any, patient: Patient, now: datetime, errors: list[FieldError
     return raw
 
 
-def _slot_recorded(patient: Patient, medication: str, today: Any, slot: int) -> bool:
+def _slot_recorded(patient: Patient, medication: str, today: date, slot: int) -> bool:
     """Whether this dose slot of today is recorded now (read again, after the day's context was read)."""
     return DoseRecord.objects.filter(
         patient=patient, medication=medication, local_date=today, sequence=slot
@@ -194,15 +194,53 @@ def record_dose(
     person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
     The slot `sequence` defaults to the next one, except where `slot_required` (the API: a client's retry or
     double tap must not become a second dose); a slot already recorded is DoseConflict ("already given
-    today")."""
+    today"). The checks run in this order, one step each: the order, the fields, the day, the prescriber's
+    cover, the rule's verdict; then the dose is saved."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
     now = now or timezone.now()
     today = local_today(patient, now)
+    order = _order_for_dose(patient, medication)
+    amount, given = _dose_fields(patient, order, amount_mg, sedated, sequence, slot_required, given_at, now)
+    # The day's context, read once (this medication's recent doses and their amendments, the episode, its
+    # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
+    # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
+    ctx = dose_context(patient, medication, today, with_other_holds=True)
+    slot = _day_guards(by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence)
+    cover = _prescriber_cover(patient, medication, order, ctx, today, given or now, amount)
+    since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
+    decision = _dose_decision(
+        patient, medication, ctx, amount, bool(sedated), cover.documented, cover.start, since, order.dose_mg
+    )
+    _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
+    dose = _save_dose(by, patient, order, medication, ctx, today, slot, amount, decision, cover, given, now)
+    return DoseOutcome(dose, decision)
+
+
+def _order_for_dose(patient: Patient, medication: str) -> MedicationOrder:
+    """Guard 1, the order: a dose is given against the person's active order of this medication; none is
+    TreatmentInvalid (a prescriber writes one first)."""
     order = active_order(patient, medication)
     if order is None:
         raise TreatmentInvalid(
             [FieldError("order", "no active order for this medication: a prescriber writes one first")]
         )
+    return order
+
+
+def _dose_fields(
+    patient: Patient,
+    order: MedicationOrder,
+    amount_mg: object,
+    sedated: bool,
+    sequence: int | None,
+    slot_required: bool,
+    given_at: object,
+    now: datetime,
+) -> tuple[Decimal, datetime | None]:
+    """Guard 2, the fields: the amount (never the ordered dose by default; a hold gives nothing, so it needs
+    none), the slot of the day (1 to 10; required where `slot_required`) and when it was given
+    (`_given_at`). Every bad field is named at once (TreatmentInvalid). Returns the amount and the time
+    given (None: when recorded)."""
     errors: list[FieldError] = []
     if amount_mg in (None, "") or (isinstance(amount_mg, str) and not amount_mg.strip()):
         if sedated:  # a hold gives nothing: the amount is not needed
@@ -223,10 +261,25 @@ def record_dose(
     given = _given_at(given_at, patient, now, errors)
     if errors:
         raise TreatmentInvalid(errors)
-    # The day's context, read once (this medication's recent doses and their amendments, the episode, its
-    # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
-    # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
-    ctx = dose_context(patient, medication, today, with_other_holds=True)
+    return amount, given
+
+
+def _day_guards(
+    by: User,
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    today: date,
+    at: datetime,
+    sedated: bool,
+    bottle_returned: bool,
+    sequence: int | None,
+) -> int:
+    """Guard 3, the day (answered from the context read once): a person whose episode of care ended is not
+    dosed; a take-home bottle covering today stops an observed methadone dose (unless the bottle came back,
+    or the dose is a hold; issue #13); the program's dosing hours at `at` (issue #18); a slot already
+    recorded today is DoseConflict. Returns the slot (`sequence`, else the next one); a hold on another
+    medication today stands for this one too (`ctx.hold_open`)."""
     if not ctx.in_episode:
         raise TreatmentInvalid(
             [FieldError("patient", "this person's episode of care has ended: no dose can be recorded")]
@@ -235,12 +288,37 @@ def record_dose(
         medication == Medication.METHADONE and not bottle_returned and today in ctx.take_home_days
     ) and not sedated:  # issue #13: a bottle covers today (take_home_day_problem, from the context)
         raise TreatmentInvalid([TAKE_HOME_DAY])
-    dosing_hours_gate(by=by, patient=patient, at=given or now, today=today, held=bool(sedated))  # issue #18
+    dosing_hours_gate(by=by, patient=patient, at=at, today=today, held=bool(sedated))  # issue #18
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))
     if not ctx.hold_open:  # a hold on another medication today stops this one too
         ctx.hold_open = ctx.other_hold_open
+    return slot
+
+
+@dataclass(frozen=True)
+class _Cover:
+    """What a prescriber allowed for today's dose (`_prescriber_cover`)."""
+
+    total: Decimal  # the day's total with this dose
+    override: DoseOverride | None  # the override the dose names if the rule passes it on a rationale
+    documented: bool  # a limit override for today covers the day's total
+    start: dict[str, Any] | None  # buprenorphine: the start gate's inputs to the rule
+
+
+def _prescriber_cover(
+    patient: Patient,
+    medication: str,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    today: date,
+    at: datetime,
+    amount: Decimal,
+) -> _Cover:
+    """Guard 4, a prescriber's cover for today: the newest limit override of the day covering the day's total
+    (`documented`), and for buprenorphine the start gate at `at` (the readiness verdict or a start override;
+    a start override that passes names the dose's override when no limit override does)."""
     overrides = day_overrides(patient, medication, today)
     total = ctx.given_today_mg + amount
     override = max(
@@ -249,13 +327,25 @@ def record_dose(
     documented = override is not None and total <= override.max_total_mg
     start = None
     if medication == Medication.BUPRENORPHINE:
-        start = _start_gate(patient, order, ctx, given or now, total, overrides)
+        start = _start_gate(patient, order, ctx, at, total, overrides)
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
-    since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
-    decision = _dose_decision(
-        patient, medication, ctx, amount, bool(sedated), documented, start, since, order.dose_mg
-    )
+    return _Cover(total, override, documented, start)
+
+
+def _refuse_if_blocked(
+    by: User,
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    today: date,
+    slot: int,
+    decision: Decision,
+    amount: Decimal,
+    total: Decimal,
+) -> None:
+    """Guard 5, the rule's verdict: a blocking one (BLOCKING) is DoseBlocked, its denial audited; but if the
+    slot was recorded meanwhile it is DoseConflict instead."""
     if decision.decision in BLOCKING and _slot_recorded(patient, medication, today, slot):
         # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
         # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
@@ -271,6 +361,24 @@ def record_dose(
             detail={"requested_mg": str(amount), "total_mg": str(total), "treatment_day": ctx.treatment_day},
         )
         raise DoseBlocked(decision)
+
+
+def _save_dose(
+    by: User,
+    patient: Patient,
+    order: MedicationOrder,
+    medication: str,
+    ctx: DoseContext,
+    today: date,
+    slot: int,
+    amount: Decimal,
+    decision: Decision,
+    cover: _Cover,
+    given: datetime | None,
+    now: datetime,
+) -> DoseRecord:
+    """The dose row (a hold gives 0 mg), its audit row and, for a hold, its flag (`_flag_hold`), in one
+    transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict."""
     held = decision.decision == "hold"
     try:
         with transaction.atomic():
@@ -284,9 +392,9 @@ def record_dose(
                 amount_mg=Decimal(0) if held else amount,
                 treatment_day=ctx.treatment_day,
                 decision=decision.as_dict(),
-                override=override
-                if (documented and decision.decision == "allowed_with_rationale")
-                or (start is not None and start.get("start_override"))
+                override=cover.override
+                if (cover.documented and decision.decision == "allowed_with_rationale")
+                or (cover.start is not None and cover.start.get("start_override"))
                 else None,
                 recorded_by=by,
                 recorded_at=now,
@@ -296,29 +404,37 @@ def record_dose(
             dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
             _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
             if held:
-                flag = PatientFlag.objects.create(
-                    patient=patient,
-                    kind=FlagKind.DOSE_HELD,
-                    priority=1,
-                    reasons=[r.text for r in decision.reasons],
-                    said=[{"template": r.template, "params": dict(r.params)} for r in decision.reasons],
-                    sources=list(decision.sources),
-                    source_type="dose",
-                    source_id=dose.pk,
-                    raised_at=now,
-                )
-                _audit(
-                    by,
-                    patient,
-                    Action.CREATE,
-                    "patient_flag",
-                    flag.pk,
-                    reason="dose held: prescriber to assess",
-                )
-                suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now)
+                _flag_hold(by, patient, dose, decision, today, now)
     except IntegrityError:
         raise DoseConflict(_slot_taken(slot)) from None
-    return DoseOutcome(dose, decision)
+    return dose
+
+
+def _flag_hold(
+    by: User, patient: Patient, dose: DoseRecord, decision: Decision, today: date, now: datetime
+) -> None:
+    """A held dose (inside `_save_dose`'s transaction): a flag to a prescriber with the rule's reasons,
+    audited, and the person's take-home plans suspended from today."""
+    flag = PatientFlag.objects.create(
+        patient=patient,
+        kind=FlagKind.DOSE_HELD,
+        priority=1,
+        reasons=[r.text for r in decision.reasons],
+        said=[{"template": r.template, "params": dict(r.params)} for r in decision.reasons],
+        sources=list(decision.sources),
+        source_type="dose",
+        source_id=dose.pk,
+        raised_at=now,
+    )
+    _audit(
+        by,
+        patient,
+        Action.CREATE,
+        "patient_flag",
+        flag.pk,
+        reason="dose held: prescriber to assess",
+    )
+    suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now)
 
 
 def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:

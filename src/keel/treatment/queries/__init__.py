@@ -1,0 +1,92 @@
+"""Medication treatment reads, one module per subdomain (as `keel.treatment.services` and `.api` are):
+
+- `doses`: what a dose context is made of (`DoseContext`, the doses taken, the hours since the last dose,
+  each person's current episode);
+- `contexts`: the dosing window's context per person (`dose_context` for one, `dose_contexts` for many: the
+  one place doses, amendments, the episode, take-home days and holds are read together);
+- `missed`: the observed days missed in a row, for everyone at once (the caseload);
+- `window`: today's dosing list and one person's row of it;
+- `take_home_plans`: the take-home plans of the current episode and the days they cover;
+- `take_homes`: the take-home review (days in treatment, concerns, the federal supply);
+- `record`: the medication record; `start`: the buprenorphine start page; `care_plan`: the patient's own care
+  plan; `orders`: a low-dose schedule and an order as FHIR.
+
+Functions taking `user` read through the access policy (one audit row); the others take a patient already
+scoped by their caller. Every public name is re-exported here, so `from keel.treatment.queries import X`
+serves every caller; a test that patches a name patches it on the module that uses it.
+"""
+
+from keel.treatment.queries.care_plan import my_care_plan
+from keel.treatment.queries.contexts import dose_context, dose_contexts
+from keel.treatment.queries.doses import (
+    MISS_LOOKBACK,
+    DoseContext,
+    effective_mg,
+    episode_firsts,
+    hours_since,
+    hours_since_last_dose,
+    is_taken,
+    last_dose_day_before,
+    taken_doses,
+)
+from keel.treatment.queries.missed import RECENT_DAYS, in_chunks, missed_days
+from keel.treatment.queries.orders import order_fhir, schedule_rows
+from keel.treatment.queries.record import MedicationRecord, medication_record
+from keel.treatment.queries.start import StartView, start_view
+from keel.treatment.queries.take_home_plans import (
+    EpisodePlan,
+    PlanCover,
+    episode_plans,
+    episode_take_home_plans,
+    plan_days,
+)
+from keel.treatment.queries.take_homes import (
+    MISSED_CONCERN_DAYS,
+    TakeHomeConcern,
+    TakeHomeReview,
+    take_home_concerns,
+    take_home_days_in_treatment,
+    take_home_review,
+    take_home_review_for,
+)
+from keel.treatment.queries.window import WINDOW_MEDICATIONS, DosingRow, dosing_list, dosing_row
+
+__all__ = [
+    "MISSED_CONCERN_DAYS",
+    "MISS_LOOKBACK",
+    "RECENT_DAYS",
+    "WINDOW_MEDICATIONS",
+    "DoseContext",
+    "DosingRow",
+    "EpisodePlan",
+    "MedicationRecord",
+    "PlanCover",
+    "StartView",
+    "TakeHomeConcern",
+    "TakeHomeReview",
+    "dose_context",
+    "dose_contexts",
+    "dosing_list",
+    "dosing_row",
+    "effective_mg",
+    "episode_firsts",
+    "episode_plans",
+    "episode_take_home_plans",
+    "hours_since",
+    "hours_since_last_dose",
+    "in_chunks",
+    "is_taken",
+    "last_dose_day_before",
+    "medication_record",
+    "missed_days",
+    "my_care_plan",
+    "order_fhir",
+    "plan_days",
+    "schedule_rows",
+    "start_view",
+    "take_home_concerns",
+    "take_home_days_in_treatment",
+    "take_home_review",
+    "take_home_review_for",
+    "taken_doses",
+]

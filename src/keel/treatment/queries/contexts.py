@@ -1,0 +1,290 @@
+"""The dosing window's context for each person: the one place doses, amendments, the episode, take-home days
+and holds are read together. `dose_contexts` reads many people in four set-based ORM queries (the dosing
+list; its spec); `dose_context` reads one person in two hand-written statements (`keel.db.rows`) and gives
+the same answer (tests/treatment/test_dose_context_sql.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from django.db import connection
+from django.db.models import Q
+
+from keel.core import episodes
+from keel.db import rows
+from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, TakeHomePlan
+from keel.treatment.queries.doses import (
+    MISS_LOOKBACK,
+    DoseContext,
+    _as_date,
+    effective_mg,
+    episode_firsts,
+    is_taken,
+)
+from keel.treatment.queries.take_home_plans import episode_plans, episode_take_home_plans, plan_days
+
+
+def dose_context(
+    patient: Patient, medication: str, today: date, *, with_other_holds: bool = False
+) -> DoseContext:
+    """One person's context (the dose at the window, the start page, the take-home day count): the same
+    answer as `dose_contexts` for that person, read in two hand-written statements (`keel.db.rows`)
+    instead of its four ORM ones, whose compiling cost more than running them (issue #21;
+    tests/treatment/test_dose_context_sql.py holds it to `dose_contexts`' answer on varied histories).
+    `with_other_holds`: also whether a dose of another medication was held today and not released
+    (`other_hold_open`; the dose at the window reads it), from the same rows."""
+    reads = _person_reads(patient, medication, today, with_other_holds)
+    return _assemble([(patient, today)], medication, reads)[patient.pk]
+
+
+@dataclass
+class _Reads:
+    """What a dose context is made of, per person (patient id): this medication's recent doses (day and slot
+    order), the other medications' held doses (with_other_holds), the amendments of both (oldest first),
+    the current episode (its first dose, the active enrollment) and its take-home plans (oldest first).
+    `released`: the held doses whose hold a prescriber released; None: read them when a hold is found."""
+
+    doses: dict[int, list[DoseRecord]]
+    other_held: dict[int, list[DoseRecord]]
+    amended: dict[int, list[DoseAmendment]]
+    firsts: dict[int, date | None]
+    episodes_of: dict[int, tuple[int, date]]
+    plans: list[TakeHomePlan]
+    released: set[int] | None = None
+
+
+def dose_contexts(
+    patients: list[tuple[Patient, date]], medication: str, *, with_other_holds: bool = False
+) -> dict[int, DoseContext]:
+    """Dose contexts for many patients at once, in four set-based queries (the dosing list)."""
+    if not patients:
+        return {}
+    ids = [p.pk for p, _ in patients]
+    earliest = min(today for _, today in patients) - timedelta(days=MISS_LOOKBACK)
+    doses: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}
+    other_held: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}  # another medication's held doses
+    recent = DoseRecord.objects.filter(patient_id__in=ids, local_date__gte=earliest)
+    if not with_other_holds:
+        recent = recent.filter(medication=medication)
+    else:  # this medication's doses, and only the holds of the others (few rows)
+        recent = recent.filter(Q(medication=medication) | Q(status=DoseStatus.HELD))
+    for d in recent.order_by("patient_id", "local_date", "sequence"):
+        if d.medication == medication:
+            doses[d.patient_id].append(d)
+        else:
+            other_held[d.patient_id].append(d)
+    # The amendments of those doses in one query (few doses have any); Django's per-row prefetch cost 1 s for
+    # 20,000 doses (bench/measures.py, the caseload).
+    amended: dict[int, list[DoseAmendment]] = {}
+    for a in DoseAmendment.objects.filter(dose__in=recent).order_by("amended_at", "id"):
+        amended.setdefault(a.dose_id, []).append(a)
+    # The episode's first dose (no active enrollment: no episode, no dosing).
+    firsts, episodes_of = episode_firsts(ids, medication)
+    plans = episode_take_home_plans(ids, episodes_of)
+    reads = _Reads(doses, other_held, amended, firsts, episodes_of, plans)
+    return _assemble(patients, medication, reads)
+
+
+# dose_contexts' statements for one person, hand-written. The taken test is taken_doses' (the latest
+# amendment neither voids the dose nor corrects it to 0 mg or blank), the first dose `first_dose`'s above.
+_FIRST_DOSE = (
+    '(SELECT v."local_date" FROM "treatment_doserecord" v WHERE v."patient_id" = e."patient_id" '
+    'AND v."medication" = %s AND v."status" = %s AND v."local_date" >= e."started_on" '
+    'AND (v."local_date" > COALESCE((SELECT u."ended_on" FROM "patients_enrollment" u '
+    'WHERE u."patient_id" = e."patient_id" AND u."status" = %s ORDER BY u."ended_on" DESC LIMIT 1), %s) '
+    'OR v."recorded_at" >= e."consented_at") AND ('
+    '(SELECT w."voided" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
+    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) IS NULL OR ('
+    '(SELECT w."voided" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
+    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) = %s AND '
+    '(SELECT w."corrected_mg" FROM "treatment_doseamendment" w WHERE w."dose_id" = v."id" '
+    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1) > %s)) '
+    'ORDER BY v."local_date" LIMIT 1)'
+)
+
+
+_EPISODE = (
+    'FROM "patients_enrollment" e LEFT JOIN "treatment_takehomeplan" t ON t."patient_id" = e."patient_id" '
+    'WHERE e."patient_id" = %s AND e."status" = %s ORDER BY t."decided_at", t."id"'
+)
+
+
+# Released: a prescriber resolved the hold's flag (only asked of the holds of today).
+_RELEASED = (
+    'CASE WHEN d."status" = %s AND d."local_date" = %s THEN EXISTS (SELECT 1 FROM "patients_patientflag" f '
+    'WHERE f."kind" = %s AND f."source_type" = %s AND f."source_id" = d."id" '
+    'AND f."resolved_at" IS NOT NULL) '
+    "ELSE %s END"
+)
+
+
+_DOSES = (
+    'FROM "treatment_doserecord" d LEFT JOIN "treatment_doseamendment" a ON a."dose_id" = d."id" '
+    'WHERE d."patient_id" = %s AND d."local_date" >= %s AND (d."medication" = %s OR d."status" = %s) '
+    'ORDER BY d."local_date", d."sequence", d."id", a."amended_at", a."id"'
+)
+
+
+def _person_reads(patient: Patient, medication: str, today: date, with_other_holds: bool) -> _Reads:
+    pk = patient.pk
+    day = connection.ops.adapt_datefield_value  # as the ORM sends a date
+    doses: list[DoseRecord] = []
+    other_held: list[DoseRecord] = []
+    amended: dict[int, list[DoseAmendment]] = {}
+    released: set[int] = set()
+    # Without with_other_holds only this medication: a status no dose has stands for "or held".
+    status = DoseStatus.HELD if with_other_holds else ""
+    seen: set[int] = set()
+    for dose, amendment, freed in rows.fetch(
+        _DOSES,
+        [
+            DoseStatus.HELD,
+            day(today),
+            FlagKind.DOSE_HELD,
+            "dose",
+            False,
+            pk,
+            day(today - timedelta(days=MISS_LOOKBACK)),
+            medication,
+            status,
+        ],
+        (DoseRecord, "d"),
+        (DoseAmendment, "a"),
+        extra=(_RELEASED,),
+    ):
+        if dose.pk not in seen:
+            seen.add(dose.pk)
+            (doses if dose.medication == medication else other_held).append(dose)
+            if freed:
+                released.add(dose.pk)
+        if amendment is not None:
+            amended.setdefault(dose.pk, []).append(amendment)
+    firsts: dict[int, date | None] = {}
+    episodes_of: dict[int, tuple[int, date]] = {}
+    plans: list[TakeHomePlan] = []
+    for enrollment, plan, first in rows.fetch(
+        _EPISODE,
+        [
+            medication,
+            DoseStatus.GIVEN,
+            EnrollmentStatus.ENDED,
+            day(date(1, 1, 1)),
+            False,
+            0,
+            pk,
+            EnrollmentStatus.ACTIVE,
+        ],
+        (Enrollment, "e"),
+        (TakeHomePlan, "t"),
+        extra=(_FIRST_DOSE,),
+    ):
+        firsts[pk] = _as_date(first)  # one active enrollment per person (a constraint)
+        episodes_of[pk] = (enrollment.pk, enrollment.started_on)
+        if plan is not None:
+            plans.append(plan)
+    return _Reads(
+        {pk: doses},
+        {pk: other_held},
+        amended,
+        firsts,
+        episodes_of,
+        episode_plans(plans, episodes_of),
+        released,
+    )
+
+
+def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Reads) -> dict[int, DoseContext]:
+    """The contexts from what was read (the same for the set-based reads and the one-person ones)."""
+    doses, other_held, amended, firsts = reads.doses, reads.other_held, reads.amended, reads.firsts
+    covered: dict[int, set[date]] = {p.pk: set() for p, _ in patients}
+    latest: dict[int, TakeHomePlan] = {}
+    for plan in reads.plans:  # oldest first: the last one is the latest
+        covered[plan.patient_id] |= plan_days(plan)
+        latest[plan.patient_id] = plan
+    contexts = {
+        p.pk: _context(today, doses[p.pk], firsts.get(p.pk), covered[p.pk], amended) for p, today in patients
+    }
+    for p, today in patients:
+        ctx = contexts[p.pk]
+        ctx.in_episode = p.pk in firsts
+        ctx.take_home = latest.get(p.pk)
+        ctx.take_home_days = covered[p.pk]
+        ctx.taken_times = [
+            d.given_at or d.recorded_at
+            for d in doses[p.pk]
+            if d.status == DoseStatus.GIVEN
+            and d.local_date >= today - timedelta(days=1)
+            and is_taken(d, amended.get(d.pk, []))
+        ]
+    held = [d.pk for ctx in contexts.values() for d in ctx.doses_today if d.status == DoseStatus.HELD]
+    others_today = {
+        p.pk: [d for d in other_held[p.pk] if d.local_date == today and d.status == DoseStatus.HELD]
+        for p, today in patients
+    }
+    held += [d.pk for ds in others_today.values() for d in ds]
+    if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
+        released = reads.released
+        if released is None:
+            released = set(
+                PatientFlag.objects.filter(
+                    kind=FlagKind.DOSE_HELD, source_type="dose", source_id__in=held, resolved_at__isnull=False
+                ).values_list("source_id", flat=True)
+            )
+        for pk, ctx in contexts.items():
+            ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
+            ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
+    return contexts
+
+
+def _context(
+    today: date,
+    doses: list[DoseRecord],
+    first: date | None,
+    covered: set[date],
+    amended: dict[int, list[DoseAmendment]],
+) -> DoseContext:
+    if first is not None and first > today:  # a record dated after "today" (a clock set back): ignore it
+        first = None
+    doses = [d for d in doses if today - timedelta(days=MISS_LOOKBACK) <= d.local_date <= today]
+    by_day: dict[date, Decimal] = {}
+    for d in doses:
+        by_day[d.local_date] = by_day.get(d.local_date, Decimal(0)) + effective_mg(d, amended.get(d.pk, []))
+    today_doses = [d for d in doses if d.local_date == today]
+    # Observed days of this episode before today: the titration's comparison (a take-home, closure or
+    # missed day never replaces it) and the rolling window.
+    observed = {
+        day: mg for day, mg in sorted(by_day.items()) if first is not None and first <= day < today and mg > 0
+    }
+    last_increase = None
+    for before, after in pairwise(observed):
+        if observed[after] > observed[before]:
+            last_increase = after
+    missed = 0
+    if first is not None and first < today:
+        day = today - timedelta(days=1)
+        while (
+            day >= first
+            and by_day.get(day, Decimal(0)) == 0
+            and day not in covered
+            and missed < MISS_LOOKBACK
+        ):
+            missed += 1
+            day -= timedelta(days=1)
+    yesterday = today - timedelta(days=1)
+    return DoseContext(
+        today=today,
+        treatment_day=episodes.treatment_day(first, today),
+        given_today_mg=by_day.get(today, Decimal(0)),
+        previous_day_mg=observed.get(yesterday),
+        missed_days_in_a_row=missed,
+        next_sequence=(max((d.sequence for d in today_doses), default=0) + 1),
+        last_dose=doses[-1] if doses else None,
+        doses_today=today_doses,
+        observed=observed,
+        days_since_last_increase=(today - last_increase).days if last_increase else None,
+        first_dose_on=first,
+    )

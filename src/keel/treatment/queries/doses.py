@@ -1,0 +1,170 @@
+"""The parts of a dose context: the dataclass the dose check reads (`DoseContext`), what counts as a dose
+taken (`taken_doses`, `is_taken`, `effective_mg`), the hours since the last dose (the re-dose interval) and
+each person's current episode (`episode_firsts`: its first dose and active enrollment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from keel.patients.models import Enrollment, EnrollmentStatus, Patient
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, TakeHomePlan
+
+MISS_LOOKBACK = 30  # days the missed-dose count looks back
+
+
+def effective_mg(dose: DoseRecord, amendments: list[DoseAmendment] | None = None) -> Decimal:
+    """The amount after its latest amendment (a voided dose counts 0). `amendments`: the dose's, oldest first,
+    when the caller read them already (else they are read from the dose)."""
+    amendments = list(dose.amendments.all()) if amendments is None else amendments
+    if not amendments:
+        return dose.amount_mg if dose.status == DoseStatus.GIVEN else Decimal(0)
+    last = amendments[-1]
+    return Decimal(0) if last.voided else Decimal(last.corrected_mg or 0)
+
+
+@dataclass
+class DoseContext:
+    """What the dose check needs, read from the records (all for one patient and medication)."""
+
+    today: date
+    treatment_day: int
+    given_today_mg: Decimal
+    previous_day_mg: Decimal | None
+    missed_days_in_a_row: int
+    next_sequence: int
+    last_dose: DoseRecord | None
+    doses_today: list[DoseRecord] = field(default_factory=list)
+    hold_open: bool = False  # a dose held today whose hold no prescriber has released
+    observed: dict[date, Decimal] = field(default_factory=dict)  # this episode's observed totals before today
+    days_since_last_increase: int | None = None
+    first_dose_on: date | None = None  # the episode's first dose day (keel.core.episodes)
+    in_episode: bool = True  # the person has an active enrollment (an ended episode cannot be dosed)
+    take_home: TakeHomePlan | None = None  # this episode's latest take-home plan
+    take_home_days: set[date] = field(default_factory=set)  # the days this episode's take-home plans cover
+    # When each dose of this medication taken today or yesterday (or dated later) was given, else recorded:
+    # hours_since_last_dose's answer from the rows already read (the re-dose interval).
+    taken_times: list[datetime] = field(default_factory=list)
+    other_hold_open: bool = False  # a dose of another medication held today, not released (with_other_holds)
+
+    @property
+    def last_observed_mg(self) -> Decimal | None:
+        return self.observed[max(self.observed)] if self.observed else None
+
+
+def taken_doses(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:
+    """Only the doses taken: a dose whose latest amendment voids it or corrects it to 0 mg was not given, so
+    it never starts an episode nor counts as the last dose (issue #13)."""
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    return doses.annotate(
+        latest_voided=Subquery(latest.values("voided")[:1]),
+        latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+    ).filter(Q(latest_voided__isnull=True) | Q(latest_voided=False, latest_corrected__gt=0))
+
+
+def is_taken(dose: DoseRecord, amendments: list[DoseAmendment]) -> bool:
+    """taken_doses's test for one dose whose amendments (oldest first) are read: none, or the latest neither
+    voids it nor corrects it to 0 mg (nor leaves the amount blank)."""
+    if not amendments:
+        return True
+    last = amendments[-1]
+    return not last.voided and last.corrected_mg is not None and last.corrected_mg > 0
+
+
+def hours_since(times: list[datetime], at: datetime) -> float | None:
+    """Hours between `at` and the nearest of `times`; None: none."""
+    if not times:
+        return None
+    return float(min(abs((at - t).total_seconds()) for t in times)) / 3600
+
+
+def hours_since_last_dose(patient: Patient, medication: str, at: datetime, today: date) -> float | None:
+    """Hours between `at` and the nearest dose of this medication given today or yesterday (its time given,
+    else recorded), whatever the local day: 23:59 and 00:01 are two minutes apart. None: none."""
+    times = [
+        given or recorded
+        for given, recorded in taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient,
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=today - timedelta(days=1),
+            )
+        ).values_list("given_at", "recorded_at")
+    ]
+    if not times:
+        return None
+    return float(min(abs((at - t).total_seconds()) for t in times)) / 3600
+
+
+def last_dose_day_before(patient: Patient, medication: str, today: date, since: date | None) -> date | None:
+    """The last day before `today`, on or after `since` (the episode's first dose), with a dose of this
+    medication taken (a voided or held dose is none); None: no such day, whatever the look-back."""
+    if since is None:
+        return None
+    day: date | None = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient,
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=since,
+                local_date__lt=today,
+            )
+        )
+        .order_by("-local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    return day
+
+
+def episode_firsts(
+    people: Any, medication: str
+) -> tuple[dict[int, date | None], dict[int, tuple[int, date]]]:
+    """Each person's current episode: its first dose (None: none yet) and its active enrollment (id, start),
+    keyed by patient id; no active enrollment: not in either. The first dose is the first observed dose on
+    or after the current enrollment's start (one query for everyone; a readmission starts a new episode). A
+    dose belongs to the episode open when it was recorded: a readmission dated on the last discharge day
+    never takes the old episode's dose of that day as its first (issue #18) — on or before that day, only
+    doses recorded after the readmission (its consent to treatment) count. `people`: ids or a subquery."""
+    last_end = (
+        Enrollment.objects.filter(patient_id=OuterRef("patient_id"), status=EnrollmentStatus.ENDED)
+        .order_by("-ended_on")
+        .values("ended_on")[:1]
+    )
+    first_dose = (
+        taken_doses(
+            DoseRecord.objects.filter(
+                Q(local_date__gt=OuterRef("last_end")) | Q(recorded_at__gte=OuterRef("consented_at")),
+                patient_id=OuterRef("patient_id"),
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=OuterRef("started_on"),
+            )
+        )
+        .order_by("local_date")
+        .values("local_date")[:1]
+    )
+    firsts: dict[int, date | None] = {}
+    episodes_of: dict[int, tuple[int, date]] = {}
+    for pk, first_on, enrollment_id, started_on in (
+        Enrollment.objects.filter(patient_id__in=people, status=EnrollmentStatus.ACTIVE)
+        .order_by("patient_id", "started_on")
+        .annotate(last_end=Coalesce(Subquery(last_end), Value(date(1, 1, 1))))
+        .annotate(first=Subquery(first_dose))
+        .values_list("patient_id", "first", "pk", "started_on")
+    ):
+        firsts[pk] = first_on  # the latest active enrollment wins
+        episodes_of[pk] = (enrollment_id, started_on)
+    return firsts, episodes_of
+
+
+def _as_date(value: Any) -> date | None:
+    """A date the driver returned from an expression (SQLite: its ISO text)."""
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -1,0 +1,79 @@
+"""Everything the buprenorphine start page shows, read once through the access policy (one audit row)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.assessments.models import Assessment
+from keel.assessments.queries import diagnosis, latest_by_instrument
+from keel.core import intake as core_intake
+from keel.core import rules
+from keel.core.decision import Decision
+from keel.patients.models import Patient, local_today
+from keel.treatment.models import CareGoal, Intake, Medication, MedicationOrder, NaloxoneKit, OrderStatus
+from keel.treatment.queries.contexts import dose_context
+from keel.treatment.queries.doses import DoseContext
+from keel.treatment.readiness import SCREENS, ReadinessRead, buprenorphine_readiness
+
+
+@dataclass(frozen=True)
+class StartView:
+    """Everything the buprenorphine start page shows, read once (one audit row)."""
+
+    patient: Patient
+    intake: Intake | None
+    cows: Assessment | None  # the latest COWS
+    readiness: Decision | None
+    missing: tuple[str, ...]  # what the readiness verdict still needs
+    overdose: Decision | None
+    naloxone_kits: list[NaloxoneKit]
+    order: MedicationOrder | None
+    context: DoseContext | None
+    goals: list[CareGoal]
+    latest: dict[
+        str, Assessment
+    ]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
+    read: ReadinessRead | None = None  # the readiness read: every opioid's last use, the COWS's age, policy
+    now: datetime | None = None
+
+
+def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> StartView:
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="treatment_start")
+    now = now or timezone.now()
+    read = buprenorphine_readiness(patient, now)
+    intake, cows, readiness, missing = read.intake, read.cows, read.readiness, read.missing
+    latest = {**read.latest, **latest_by_instrument(patient, SCREENS, as_of=now)}
+    latest.pop("dsm5-oud", None)  # the diagnosis is the clinician's, never a self-check (issue #15)
+    found = diagnosis(patient, as_of=now)
+    if found is not None:
+        latest["dsm5-oud"] = found
+    kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
+    overdose = None
+    if intake is not None:
+        overdose = rules.get("overdose-risk").run(
+            core_intake.overdose_inputs(intake.values, has_kit=bool(kits))
+        )
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE
+    ).first()
+    return StartView(
+        patient=patient,
+        intake=intake,
+        cows=cows,
+        readiness=readiness,
+        missing=missing,
+        overdose=overdose,
+        naloxone_kits=kits,
+        order=order,
+        context=dose_context(patient, Medication.BUPRENORPHINE, local_today(patient, now)) if order else None,
+        goals=list(CareGoal.objects.filter(patient=patient).select_related("responsible")),
+        latest=latest,
+        read=read,
+        now=now,
+    )

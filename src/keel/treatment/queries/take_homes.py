@@ -1,0 +1,93 @@
+"""The take-home review: days in treatment (counted from the episode's first observed dose), the
+federal supply now, the open concerns to acknowledge (flags and missed observed doses) and the closure days
+to come."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.accounts.models import User
+from keel.core import episodes
+from keel.core.rules.methadone import federal_max_supply
+from keel.patients.models import Patient, PatientFlag, local_today, zone_of
+from keel.treatment.models import Medication
+from keel.treatment.policy_store import effective_policy
+from keel.treatment.queries.contexts import dose_context
+
+MISSED_CONCERN_DAYS = 7  # a missed observed dose this far back is a take-home concern (review 13d)
+
+
+def take_home_days_in_treatment(patient: Patient, today: date) -> int:
+    """Days in treatment for take-home doses: the one definition (`keel.core.episodes`), counted from the
+    methadone episode's first observed dose, not from admission. Every screen and the API call this."""
+    ctx = dose_context(patient, Medication.METHADONE, today)
+    number = int(effective_policy(patient, "take-home-eligibility")["admission_day_number"])
+    return episodes.days_in_treatment(ctx.first_dose_on, today, number)
+
+
+@dataclass(frozen=True)
+class TakeHomeConcern:
+    """Something open that weighs against take-homes; the prescriber acknowledges each by its id."""
+
+    id: str
+    kind: str  # a flag kind, or "missed_doses"
+    raised_on: str  # ISO date
+
+
+def take_home_concerns(patient: Patient, today: date) -> list[TakeHomeConcern]:
+    """Every open flag (a dose held, reported use, a positive screen, missed medication...) and missed
+    observed methadone doses before today: each must be acknowledged before a supply is given."""
+    concerns = [
+        TakeHomeConcern(str(f.pk), f.kind, f.raised_at.astimezone(zone_of(patient)).date().isoformat())
+        for f in PatientFlag.objects.filter(patient=patient, resolved_at__isnull=True).order_by(
+            "raised_at", "id"
+        )
+    ]
+    ctx = dose_context(patient, Medication.METHADONE, today)
+    if ctx.missed_days_in_a_row:
+        last = today - timedelta(days=1)
+        concerns.append(TakeHomeConcern(f"missed-{last.isoformat()}", "missed_doses", last.isoformat()))
+    # Review 13d: a missed observed dose earlier in the week (not in a row up to yesterday) is a concern too:
+    # regular attendance is a criterion of 42 CFR 8.12(i), and a miss three days ago is not ignored because
+    # the person came back since. A take-home or closure day is not a miss.
+    closed = {date.fromisoformat(d) for d in patient.program.closure_days or []}
+    for back in range(ctx.missed_days_in_a_row + 1, MISSED_CONCERN_DAYS + 1):
+        day = today - timedelta(days=back)
+        if ctx.first_dose_on is None or day < ctx.first_dose_on:
+            break
+        if day not in ctx.observed and day not in ctx.take_home_days and day not in closed:
+            concerns.append(TakeHomeConcern(f"missed-{day.isoformat()}", "missed_doses", day.isoformat()))
+    return concerns
+
+
+@dataclass(frozen=True)
+class TakeHomeReview:
+    """What the prescriber sees before deciding: the days in treatment, the federal supply now, the open
+    concerns to acknowledge and the program's closure days still to come."""
+
+    days_in_treatment: int
+    federal_max_days: int
+    concerns: list[TakeHomeConcern]
+    closure_days: list[str]
+
+
+def take_home_review(patient: Patient, now: datetime | None = None) -> TakeHomeReview:
+    today = local_today(patient, now or timezone.now())
+    days = take_home_days_in_treatment(patient, today)
+    return TakeHomeReview(
+        days_in_treatment=days,
+        federal_max_days=federal_max_supply(days),
+        concerns=take_home_concerns(patient, today),
+        closure_days=[d for d in sorted(patient.program.closure_days or []) if d >= today.isoformat()],
+    )
+
+
+def take_home_review_for(user: User, *, patient_id: int, now: datetime | None = None) -> TakeHomeReview:
+    """The review, read through the policy (clinical area, audited)."""
+    patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="take_home_review")
+    return take_home_review(patient, now)
