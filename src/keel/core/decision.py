@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Param = str | int | float
+LIST_SEPARATOR = "; "  # a text parameter that lists words: each part its own catalogue entry
 
 
 def shown(value: Param) -> str:

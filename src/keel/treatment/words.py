@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from keel.core.decision import Reason
+from keel.core.decision import LIST_SEPARATOR, Reason
 from keel.core.opioids import NAME, OPIOIDS
 
 READINESS = {
@@ -115,6 +115,13 @@ def opioid(code: str) -> str:
     return _(NAME[code]) if code in NAME else code
 
 
+def _words(value: str) -> str:
+    """A text parameter in the reader's language: a list ("a; b") part by part, each its own entry."""
+    return (
+        LIST_SEPARATOR.join(_(part) if part else "" for part in value.split(LIST_SEPARATOR)) if value else ""
+    )
+
+
 def reason_text(reason: Reason | dict[str, Any]) -> str:
     """A rule's reason in the reader's language: its template and words translated, its numbers kept. A
     reason without a template (or a stored one, a dict) is shown as the rule wrote it."""
@@ -122,7 +129,7 @@ def reason_text(reason: Reason | dict[str, Any]) -> str:
         return str(reason.get("text", ""))
     if not reason.template:
         return reason.text
-    values = {k: (_(v) if v else "") if isinstance(v, str) else f"{v:g}" for k, v in reason.params}
+    values = {k: _words(v) if isinstance(v, str) else f"{v:g}" for k, v in reason.params}
     try:
         return _(reason.template) % values
     except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder: never a 500

@@ -884,8 +884,10 @@ def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             "1",
             "hold",
             (
-                Reason(
-                    "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose.",
+                Reason.said(
+                    gettext_noop(
+                        "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose."
+                    ),
                     ("tip63-summary", "reference-13"),
                 ),
             ),
@@ -897,25 +899,36 @@ def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             "1",
             "allowed",
             (
-                Reason(
-                    f"Maintenance: {total:g} mg today. The labels set no maximum daily dose; doses are titrated to the "
-                    "person (no warning at 24 mg, no 16 mg target).",
+                Reason.said(
+                    gettext_noop(
+                        "Maintenance: %(mg)s mg today. The labels set no maximum daily dose; doses are titrated to "
+                        "the person (no warning at 24 mg, no 16 mg target)."
+                    ),
                     ("fda-89fr105613",),
+                    mg=total,
                 ),
             ),
             dict(p),
         )
     limit = day_limit_mg(v["phase"], p)
-    day = "Day 1" if v["phase"] == "day1" else "Day 2"
+    one = v["phase"] == "day1"
     if total <= limit:
         return Decision(
             "buprenorphine-dose-limit",
             "1",
             "allowed",
             (
-                Reason(
-                    f"{day} total would be {total:g} mg, within the {limit:g} mg limit (program policy).",
+                Reason.said(
+                    gettext_noop(
+                        "Day 1 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."
+                    )
+                    if one
+                    else gettext_noop(
+                        "Day 2 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."
+                    ),
                     ("fda-bup-label-summary",),
+                    mg=total,
+                    limit=limit,
                 ),
             ),
             dict(p),
@@ -926,10 +939,19 @@ def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             "1",
             "allowed_with_rationale",
             (
-                Reason(
-                    f"{day} total would be {total:g} mg, above the {limit:g} mg limit (program policy); allowed "
-                    "because a prescriber documented a reason (logged).",
+                Reason.said(
+                    gettext_noop(
+                        "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
+                        "because a prescriber documented a reason (logged)."
+                    )
+                    if one
+                    else gettext_noop(
+                        "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
+                        "because a prescriber documented a reason (logged)."
+                    ),
                     ("fda-bup-label-summary", "pcss-summary"),
+                    mg=total,
+                    limit=limit,
                 ),
             ),
             dict(p),
@@ -939,10 +961,19 @@ def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         "1",
         "needs_override",
         (
-            Reason(
-                f"{day} total would be {total:g} mg, above the {limit:g} mg limit (program policy). A prescriber may "
-                "override with a written reason.",
+            Reason.said(
+                gettext_noop(
+                    "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
+                    "may override with a written reason."
+                )
+                if one
+                else gettext_noop(
+                    "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
+                    "may override with a written reason."
+                ),
                 ("fda-bup-label-summary", "pcss-summary"),
+                mg=total,
+                limit=limit,
             ),
         ),
         dict(p),

@@ -236,7 +236,7 @@ def evaluate(
 
     flags.sort(key=lambda f: PRIORITY[f[0]])
     reasons = tuple(reason for _, reason in flags) or (
-        Reason("No early-warning signs in this series.", SOURCES),
+        Reason.said(N_("No early-warning signs in this series."), SOURCES),
     )
     details = {
         "flags": [

@@ -54,13 +54,25 @@ def number_from_text(raw: str) -> int | float | str | None:
 MAX_JSON_DEPTH = 64  # arrays and objects inside each other; Keel's deepest body (a FHIR Bundle) uses ~12
 
 
+MAX_WHOLE = 10**15  # past every limit of every rule; a float still holds it exactly
+
+
+def _whole(digits: str) -> int:
+    """A JSON integer. One longer than any rule's value (Python refuses to convert one of over 4,300 digits)
+    comes back as a number just past MAX_WHOLE with its sign, so its field says "must be at most ..." by name
+    instead of the whole document failing to parse."""
+    if len(digits.lstrip("-")) > 18:
+        return -(MAX_WHOLE + 1) if digits.startswith("-") else MAX_WHOLE + 1
+    return int(digits)
+
+
 def loads_json(text: str | bytes) -> Any:
     """JSON as RFC 8259 defines it: the non-standard literals NaN, Infinity and -Infinity that Python's json
     accepts come back as text, so every number field refuses them by name. A document nested deeper than
     MAX_JSON_DEPTH is refused (deep nesting exhausts Python's recursion in json and in every walker after
     it). Raises ValueError like json (bad UTF-8 included)."""
     try:
-        value = json.loads(text, parse_constant=str)
+        value = json.loads(text, parse_constant=str, parse_int=_whole)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     if _depth_exceeds(value, MAX_JSON_DEPTH):
@@ -126,6 +138,15 @@ def json_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
     }
 
 
+def _out_of_range(f: Field, value: int) -> str:
+    """The message for a whole number too large to be any rule's value: the field's own bound when it has one."""
+    if value > 0 and f.maximum is not None:
+        return f"must be at most {f.maximum:g}"
+    if value < 0 and f.minimum is not None:
+        return f"must be at least {f.minimum:g}"
+    return "must be a number of at most 15 digits"
+
+
 def _convert(f: Field, value: Any) -> tuple[Any, str]:
     if f.kind == "bool":
         return (value, "") if isinstance(value, bool) else (None, "must be true or false")
@@ -152,6 +173,8 @@ def _convert(f: Field, value: Any) -> tuple[Any, str]:
             return None, "must be a date like 2026-11-25"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, "must be a number"
+    if isinstance(value, int) and abs(value) > MAX_WHOLE:  # a JSON integer of any length (no float holds it)
+        return None, _out_of_range(f, value)
     if not math.isfinite(value):  # NaN or Infinity (JSON from Python, `float("nan")`): never a number here
         return None, "must be a number (not NaN or Infinity)"
     if f.kind == "integer" and value != int(value):

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from keel.core.decision import Decision, Reason
+from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
@@ -560,13 +560,18 @@ FEDERAL_MAX = 28
 CRITERIA = (
     (
         "no_active_risky_use",
-        "no active substance use or condition that raises overdose risk or impairs safe functioning",
+        gettext_noop(
+            "no active substance use or condition that raises overdose risk or impairs safe functioning"
+        ),
     ),
-    ("regular_attendance", "regular attendance for supervised dosing"),
-    ("no_serious_behavior_problems", "no serious behavioural problems that endanger the person or others"),
-    ("no_known_recent_diversion", "no known recent diversion"),
-    ("safe_transport_and_storage", "take-homes can be transported and stored safely"),
-    ("other_factors_considered", "other factors the practitioner judges relevant were weighed"),
+    ("regular_attendance", gettext_noop("regular attendance for supervised dosing")),
+    (
+        "no_serious_behavior_problems",
+        gettext_noop("no serious behavioural problems that endanger the person or others"),
+    ),
+    ("no_known_recent_diversion", gettext_noop("no known recent diversion")),
+    ("safe_transport_and_storage", gettext_noop("take-homes can be transported and stored safely")),
+    ("other_factors_considered", gettext_noop("other factors the practitioner judges relevant were weighed")),
 )
 TAKE_HOME_INPUTS = (
     Field(
@@ -624,15 +629,23 @@ def _take_home(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
             raise InvalidInput([FieldError("today", "is before admitted_on")])
     federal = federal_max_supply(days)
     reasons = [
-        Reason(
-            f"Day {days} in treatment: the federal rule allows up to {federal} days of take-home doses.",
+        Reason.said(
+            gettext_noop(
+                "Day %(days)s in treatment: the federal rule allows up to %(federal)s days of take-home doses."
+            ),
             ("42cfr8.12-2024",),
+            days=days,
+            federal=federal,
         )
     ]
     missing = [text for key, text in CRITERIA if not v[key]]
     if missing:
         reasons.append(
-            Reason("Not eligible now; not yet documented: " + "; ".join(missing) + ".", ("42cfr8.12-2024",))
+            Reason.said(  # each criterion its own catalogue entry: a page says them in the reader's language
+                gettext_noop("Not eligible now; not yet documented: %(missing)s."),
+                ("42cfr8.12-2024",),
+                missing=LIST_SEPARATOR.join(missing),
+            )
         )
         return Decision(name, "1", "not_eligible", tuple(reasons), policy, {"max_supply_days": 0})
     limit = federal
@@ -640,11 +653,19 @@ def _take_home(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         if value is not None and value < limit:
             limit = value
             reasons.append(
-                Reason(f"The {label} limit of {value} days is stricter and applies.", (f"{label}-rule",))
+                Reason.said(
+                    gettext_noop("The state limit of %(days)s days is stricter and applies.")
+                    if label == "state"
+                    else gettext_noop("The program limit of %(days)s days is stricter and applies."),
+                    (f"{label}-rule",),
+                    days=value,
+                )
             )
     reasons.append(
-        Reason(
-            f"All six criteria are documented: up to {limit} days of take-home doses.", ("42cfr8.12-2024",)
+        Reason.said(
+            gettext_noop("All six criteria are documented: up to %(days)s days of take-home doses."),
+            ("42cfr8.12-2024",),
+            days=limit,
         )
     )
     details: dict[str, Any] = {"max_supply_days": limit}
@@ -676,9 +697,10 @@ def closure_day_supply(closure_day: date, closure_days: Sequence[date], today: d
         raise InvalidInput(
             [FieldError("closure_day", "is not one of the program's closure days (program settings)")]
         )
-    reason = Reason(
-        f"The program is closed on {closure_day.isoformat()}: one take-home dose for that day.",
+    reason = Reason.said(
+        gettext_noop("The program is closed on %(day)s: one take-home dose for that day."),
         ("42cfr8.12-2024",),
+        day=closure_day.isoformat(),
     )
     return Decision(
         name, "1", "closure_day", (reason,), {}, {"max_supply_days": 1, "bottles": [closure_day.isoformat()]}

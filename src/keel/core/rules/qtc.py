@@ -11,6 +11,7 @@ from typing import Any
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field
+from keel.core.words import gettext_noop
 
 EXTRA_ECG_ABOVE_MG = 100
 DISCUSS_ABOVE_MS = 450
@@ -29,24 +30,32 @@ def _qtc(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     if qtc >= HIGH_FROM_MS:
         decision, text = (
             "above_500",
-            (
-                f"QTc {qtc} ms (500 or more): consider reducing or stopping methadone, correcting "
+            gettext_noop(
+                "QTc %(ms)s ms (500 or more): consider reducing or stopping methadone, correcting "
                 "contributors such as low potassium or interacting drugs, or another treatment."
             ),
         )
     elif qtc > DISCUSS_ABOVE_MS:
         decision, text = (
             "450_to_500",
-            (f"QTc {qtc} ms (over 450, under 500): discuss risks and benefits and monitor more often."),
+            gettext_noop(
+                "QTc %(ms)s ms (over 450, under 500): discuss risks and benefits and monitor more often."
+            ),
         )
     else:
         decision, text = (
             "routine",
-            f"QTc {qtc} ms: routine monitoring (ECG before, within 30 days, then yearly).",
+            gettext_noop("QTc %(ms)s ms: routine monitoring (ECG before, within 30 days, then yearly)."),
         )
-    reasons = [Reason(text, ("krantz-2009",))]
+    reasons = [Reason.said(text, ("krantz-2009",), ms=qtc)]
     if v["daily_dose_mg"] is not None and v["daily_dose_mg"] > EXTRA_ECG_ABOVE_MG:
-        reasons.append(Reason(f"Dose above {EXTRA_ECG_ABOVE_MG} mg/day: get an extra ECG.", ("krantz-2009",)))
+        reasons.append(
+            Reason.said(
+                gettext_noop("Dose above %(mg)s mg/day: get an extra ECG."),
+                ("krantz-2009",),
+                mg=EXTRA_ECG_ABOVE_MG,
+            )
+        )
     return Decision("qtc-monitoring", "1", decision, tuple(reasons), dict(p))
 
 
