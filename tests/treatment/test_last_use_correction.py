@@ -808,3 +808,18 @@ def test_the_correction_is_said_in_spanish(world: World) -> None:
     intake(world, heroin=2)
     _page_post(world, _form())
     assert "Corregida por" in text_of(_page(world, "nurse", language="es"))
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31T23:59", "0001-01-01T00:00", "2026-11-24", "1e309", "\uff12"])
+def test_an_extreme_typed_time_is_no_server_error(world: World, typed: str) -> None:
+    intake(world, heroin=2)
+    assert _page_post(world, _form(corrected_at=typed)).status_code in (302, 422)
+
+
+def test_the_last_time_of_the_calendar_on_the_ask_again_form_is_no_server_error(world: World) -> None:
+    with time_machine.travel(NOON, tick=False):
+        client = sign_in(Client(), world.staff["nurse"])
+        response = client.post(
+            f"/patients/{world.alice.pk}/start/last-use/", {"last_heroin": "9999-12-31T23:59"}
+        )
+    assert response.status_code == 422
