@@ -92,6 +92,12 @@ def _on_page(expect: dict[str, tuple[int, int, int]]) -> dict[str, tuple[int, in
 # The start page's actions (issue #17): name, URL part, the API's table, a body the service refuses by name.
 _START_ACTIONS: list[tuple[str, str, dict[str, tuple[int, int, int]], dict[str, object]]] = [
     ("last_use", "last-use/", _CARE_WRITE, {"last_heroin": "garbage"}),
+    (  # issue #13: a prescriber strikes a mistaken time; nothing reported here, so the time is refused
+        "last_use_correction",
+        "last-use-corrections/",
+        _PRESCRIBE,
+        {"opioid": "heroin", "struck_at": "garbage", "no_time": "on", "reason": "typed for the wrong day"},
+    ),
     ("order", "orders/", _PRESCRIBE, {"dose_mg": "abc"}),
     ("dose", "doses/", _DOSE_WRITE, {"amount_mg": "4"}),  # no order: the nurse is told so
     ("override", "dose-overrides/", _PRESCRIBE, {}),
@@ -1018,6 +1024,17 @@ ROUTES: dict[str, Route] = {
     "api:my_home_start": Route("GET", "/api/v1/me/home-start", {**_all(404, 401), "patient": 200}),
     "api:report_my_last_use": Route(  # issue #13: the person tells when they last used (no opioid since)
         "POST", "/api/v1/me/last-use", {**_all(404, 401), "patient": 201}, body={"opioids": []}
+    ),
+    "api:correct_last_use": Route(  # issue #13: nothing reported here, so the struck time is refused (422)
+        "POST",
+        "/api/v1/patients/{patient}/last-use-corrections",
+        {"anonymous": (401, 401, 401), **_PRESCRIBE, "prescriber": (422, 404, 404)},
+        patient_scoped=True,
+        body={
+            "opioid": "heroin",
+            "struck_at": "2026-11-25T22:00:00-05:00",
+            "reason": "typed 22:00 on the intake for 02:00",
+        },
     ),
     "api:report_last_use": Route(  # issue #13: the care team asks again before a start
         "POST",

@@ -322,6 +322,55 @@ class LastUseReport(models.Model):
         return f"last-use report {self.pk}"
 
 
+# The opioids Keel asks about (`keel.core.opioids.OPIOIDS`), spelled out here so that a migration does not
+# change when the core's tuple is reordered.
+_OPIOID_CODES = ("heroin", "fentanyl", "rx_short", "rx_long", "methadone", "buprenorphine")
+
+
+class LastUseCorrection(models.Model):
+    """A prescriber strikes a mistaken time of last use of one opioid (issue #13: 22:00 typed for 02:00, or
+    the wrong day), with a reason of substance. Append-only: a correction is never edited or deleted.
+
+    Readiness (`keel.treatment.readiness.read_last_uses`) reads every time of last use of `opioid` reported
+    (an intake or a report of last use) at exactly `struck_at` and recorded at or before `recorded_at` as
+    `corrected_at` instead, or as not reported when `corrected_at` is null ("that time was wrong and that
+    record gives no other"). A time reported again after the correction counts again (a new answer). The
+    program's own records (doses, take-home days, fills) are never struck. A later time is never a
+    correction (it is a new report of last use), so `corrected_at` is earlier than `struck_at`."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="last_use_corrections")
+    opioid = models.CharField(max_length=16)
+    struck_at = models.DateTimeField()
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["patient", "recorded_at"], name="last_use_fix_patient_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opioid__in=_OPIOID_CODES),
+                name="last_use_fix_opioid_known",
+                violation_error_message="The opioid is not one Keel asks about.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="last_use_fix_has_reason",
+                violation_error_message="A correction needs a reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrected_at__isnull=True) | Q(corrected_at__lt=models.F("struck_at")),
+                name="last_use_fix_moves_earlier",
+                violation_error_message="A corrected time is earlier than the time it strikes.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"last-use correction {self.pk}"
+
+
 class FillSource(models.TextChoices):
     PHARMACY = "pharmacy", _("The pharmacy")
     PDMP = "pdmp", _("The state prescription monitoring program")

@@ -11,7 +11,9 @@ The time of last use of each opioid comes from every intake and every report of 
 care team on the start page, the person on their home-start page: `record_last_use`), and the program's own
 records (observed methadone and buprenorphine doses, methadone take-home days, buprenorphine filled at a
 pharmacy up to the end of its days' supply), the latest time of each winning; an opioid the latest intake
-lists without a time stays unknown until a later report gives one.
+lists without a time stays unknown until a later report gives one. A prescriber's correction
+(`LastUseCorrection`, issue #13) replaces a mistaken reported time with an earlier one, or strikes it; the
+program's own records are never struck.
 These reads add no audit row: callers have read the record through the access policy.
 """
 
@@ -47,6 +49,7 @@ from keel.treatment.models import (
     DoseRecord,
     DoseStatus,
     Intake,
+    LastUseCorrection,
     LastUseReport,
     Medication,
     MedicationFill,
@@ -66,7 +69,9 @@ class LastUse:
 
     opioid: str
     at: datetime | None  # None: listed on the intake without a time
-    source: str  # intake | report | dose | take_home | fill
+    source: str  # intake | report | corrected | dose | take_home | fill
+    # "corrected": the prescriber's correction that gave this time (the record reported a later one)
+    correction: LastUseCorrection | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -102,33 +107,89 @@ def _later(current: LastUse | None, candidate: LastUse) -> LastUse:
     return current
 
 
+@dataclass(frozen=True)
+class Reported:
+    """One time of last use as an intake or a report gave it, read through the corrections made since."""
+
+    opioid: str
+    at: datetime
+    source: str  # intake | report
+    recorded_at: datetime  # when the intake or the report was recorded
+    correction: LastUseCorrection | None = None  # the last correction that moved this time
+
+
+def _corrected(
+    opioid: str, at: datetime, recorded_at: datetime, source: str, corrections: list[LastUseCorrection]
+) -> Reported | None:
+    """The reported time `at` read through the corrections (oldest first) of its opioid recorded at or after
+    it: each one striking exactly this time moves it to its corrected time, or strikes it (None). A correction
+    recorded before the value does not touch it: the same time reported again is a new answer."""
+    applied = None
+    for fix in corrections:
+        if fix.opioid == opioid and fix.recorded_at >= recorded_at and fix.struck_at == at:
+            applied = fix
+            if fix.corrected_at is None:
+                return None
+            at = fix.corrected_at
+    return Reported(opioid, at, source, recorded_at, applied)
+
+
+def reported_times(
+    patient: Patient,
+    now: datetime,
+    *,
+    intakes: list[Intake] | None = None,
+    reports: list[LastUseReport] | None = None,
+) -> list[Reported]:
+    """Every time of last use reported by `now` (each intake's, then each report's, latest first), read
+    through the prescribers' corrections recorded by `now`; a struck time without a replacement is left
+    out. The program's own records (doses, take-home days, fills) are not reported times."""
+    if intakes is None:
+        intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))
+    if reports is None:
+        reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=now))
+    corrections = list(
+        LastUseCorrection.objects.filter(patient=patient, recorded_at__lte=now)
+        .select_related("corrected_by")
+        .order_by("recorded_at", "id")
+    )
+    out: list[Reported | None] = []
+    for row in intakes:
+        for opioid, at in core_intake.last_use_times(row.values).items():
+            if at is not None:
+                out.append(_corrected(opioid, at, row.recorded_at, "intake", corrections))
+    for report in reports:
+        for item in report.opioids or []:
+            if not isinstance(item, Mapping):
+                continue
+            code, when = item.get("opioid"), item.get("last_use_at")
+            if code in OPIOIDS and when:
+                out.append(
+                    _corrected(code, datetime.fromisoformat(when), report.reported_at, "report", corrections)
+                )
+    return [r for r in out if r is not None]
+
+
 def read_last_uses(patient: Patient, now: datetime) -> LastUses:
     """Every opioid's latest reported use as of `now` (review 13c): every intake and every report counts,
     whenever it was made, the latest time of each opioid winning (a use reported at 08:00 is not dropped
     because an intake typed at 08:30 gives an older one); then the program's own doses. The latest intake
     (time, then entry order: the models' ordering) is the one whose other answers are read; an opioid it
     lists without a time stays unknown unless a report made at or after it gives one (an older record's
-    time is not the newest answer)."""
+    time is not the newest answer). A reported time a prescriber corrected is read as corrected (issue #13:
+    `reported_times`); a struck one without a replacement no longer counts, so the opioid falls back to its
+    next reported time, or to unknown if the latest intake lists it without one, or to not reported."""
     intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))  # latest first
     intake = intakes[0] if intakes else None
     reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=now))  # latest first
     uses: dict[str, LastUse] = {}
     asked = max([r.reported_at for r in reports[:1]] + [i.recorded_at for i in intakes[:1]], default=None)
-    for row in intakes:
-        for opioid, at in core_intake.last_use_times(row.values).items():
-            if at is not None:
-                uses[opioid] = _later(uses.get(opioid), LastUse(opioid, at, "intake"))
     answered_after_intake: set[str] = set()
-    for report in reports:
-        after = intake is None or report.reported_at >= intake.recorded_at
-        for item in report.opioids or []:
-            opioid, when = item.get("opioid"), item.get("last_use_at")
-            if opioid in OPIOIDS and when:
-                uses[opioid] = _later(
-                    uses.get(opioid), LastUse(opioid, datetime.fromisoformat(when), "report")
-                )
-                if after:
-                    answered_after_intake.add(opioid)
+    for r in reported_times(patient, now, intakes=intakes, reports=reports):
+        source = "corrected" if r.correction is not None else r.source
+        uses[r.opioid] = _later(uses.get(r.opioid), LastUse(r.opioid, r.at, source, r.correction))
+        if r.source == "report" and (intake is None or r.recorded_at >= intake.recorded_at):
+            answered_after_intake.add(r.opioid)
     if intake is not None:  # listed on the latest intake without a time, and not given since: unknown
         for opioid, at in core_intake.last_use_times(intake.values).items():
             if at is None and opioid not in answered_after_intake:
@@ -192,7 +253,8 @@ def methadone_times(patient: Patient, since: date, now: datetime) -> list[dateti
     """When Keel knows methadone (a full agonist) was taken, from the day `since` up to `now`: doses given
     here (their time given, else recorded; a voided dose or one corrected to 0 mg was not taken), take-home
     bottles (the end of their day, or now for today's: the safe reading) and every reported last use (intakes
-    and reports). The buprenorphine induction's switch check (`keel.core.induction`)."""
+    and reports, read through the prescribers' corrections: `reported_times`). The buprenorphine
+    induction's switch check (`keel.core.induction`)."""
     from keel.treatment.queries import taken_doses  # queries imports this module
 
     zone = zone_of(patient)
@@ -214,23 +276,7 @@ def methadone_times(patient: Patient, since: date, now: datetime) -> list[dateti
             day = date.fromisoformat(iso)
             if since <= day <= today:
                 out.append(min(datetime.combine(day, time.max).replace(tzinfo=zone), now))
-    reported = [
-        *(
-            t
-            for values in Intake.objects.filter(patient=patient, recorded_at__lte=now).values_list(
-                "values", flat=True
-            )
-            if (t := core_intake.last_use_times(values).get("methadone")) is not None
-        ),
-        *(
-            datetime.fromisoformat(item["last_use_at"])
-            for items in LastUseReport.objects.filter(patient=patient, reported_at__lte=now).values_list(
-                "opioids", flat=True
-            )
-            for item in items or []
-            if isinstance(item, dict) and item.get("opioid") == "methadone" and item.get("last_use_at")
-        ),
-    ]
+    reported = [r.at for r in reported_times(patient, now) if r.opioid == "methadone"]
     out += [t for t in reported if t.astimezone(zone).date() >= since and t <= now]
     return out
 

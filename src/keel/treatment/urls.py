@@ -23,6 +23,7 @@ urlpatterns = [
     path(_START, start.start, name="start"),
     # One URL per action on the start page, as on the medication page.
     path(_START + "last-use/", start.last_use, name="start_last_use"),
+    path(_START + "last-use-corrections/", start.last_use_correction, name="start_last_use_correction"),
     path(_START + "orders/", start.order, name="start_order"),
     path(_START + "doses/", start.dose, name="start_dose"),
     path(_START + "dose-overrides/", start.override, name="start_override"),

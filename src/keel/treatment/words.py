@@ -105,6 +105,7 @@ def dose_verdict(code: str) -> str:
 SOURCES = {
     "intake": gettext_lazy("intake"),
     "report": gettext_lazy("asked again"),
+    "corrected": gettext_lazy("corrected by a prescriber"),
     "dose": gettext_lazy("dose given here"),
     "take_home": gettext_lazy("take-home dose"),
     "fill": gettext_lazy("filled at a pharmacy"),

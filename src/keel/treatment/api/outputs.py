@@ -9,6 +9,7 @@ from typing import Any, TypedDict
 from keel.treatment import services
 from keel.treatment.models import (
     DoseRecord,
+    LastUseCorrection,
     LastUseReport,
     MedicationFill,
     MedicationOrder,
@@ -95,10 +96,21 @@ class MedicationRecordOut(TypedDict):
     qtc: list[QtcOut]
 
 
+class CorrectionOut(TypedDict):
+    id: int
+    opioid: str
+    struck_at: str
+    corrected_at: str | None
+    reason: str
+    corrected_by: str
+    recorded_at: str
+
+
 class LastUseOut(TypedDict):
     opioid: str
     last_use_at: str | None
-    source: str
+    source: str  # intake | report | corrected | dose | take_home | fill
+    correction: CorrectionOut | None  # source "corrected": the prescriber's correction that gave the time
 
 
 class LastUseReportOut(TypedDict):
@@ -181,13 +193,31 @@ def qtc_out(q: QtcRecord) -> QtcOut:
 
 
 def last_uses_out(uses: LastUses | None) -> list[LastUseOut]:
-    """Each opioid's latest known last use and where Keel knows it from (intake, report, dose, take_home)."""
+    """Each opioid's latest known last use and where Keel knows it from (intake, report, corrected, dose,
+    take_home, fill), with the prescriber's correction that gave it."""
     if uses is None:
         return []
     return [
-        {"opioid": u.opioid, "last_use_at": u.at.isoformat() if u.at else None, "source": u.source}
+        {
+            "opioid": u.opioid,
+            "last_use_at": u.at.isoformat() if u.at else None,
+            "source": u.source,
+            "correction": correction_out(u.correction) if u.correction is not None else None,
+        }
         for u in uses.uses.values()
     ]
+
+
+def correction_out(row: LastUseCorrection) -> CorrectionOut:
+    return {
+        "id": row.pk,
+        "opioid": row.opioid,
+        "struck_at": row.struck_at.isoformat(),
+        "corrected_at": row.corrected_at.isoformat() if row.corrected_at else None,
+        "reason": row.reason,
+        "corrected_by": row.corrected_by.username,
+        "recorded_at": row.recorded_at.isoformat(),
+    }
 
 
 def report_out(row: LastUseReport) -> LastUseReportOut:

@@ -12,7 +12,13 @@ from pydantic import Field
 from keel.api_body import json_object
 from keel.treatment import readiness, services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import LastUseReportOut, last_uses_out, report_out
+from keel.treatment.api.outputs import (
+    CorrectionOut,
+    LastUseReportOut,
+    correction_out,
+    last_uses_out,
+    report_out,
+)
 
 
 @router.post(
@@ -93,6 +99,55 @@ def report_last_use(request: HttpRequest, patient_id: int, payload: LastUseIn) -
 def report_my_last_use(request: HttpRequest, payload: LastUseIn) -> Status[LastUseReportOut]:
     row = readiness.record_last_use(by=_caller(request), patient_id=None, raw=payload.model_dump())
     return Status(201, report_out(row))
+
+
+class LastUseCorrectionIn(Schema):
+    opioid: str = Field(
+        description="the opioid whose time is struck: heroin, fentanyl, rx_short, rx_long, methadone or "
+        "buprenorphine"
+    )
+    struck_at: str = Field(
+        description="the mistaken time of last use, as the record reports it (GET .../start: last_uses), "
+        'with its zone: "2026-11-25T22:00:00-05:00"'
+    )
+    corrected_at: str | None = Field(
+        default=None,
+        description="the right time, earlier than struck_at and not in the future, with its zone; null: the "
+        "struck time was wrong and the record gives no other (a later time is a new report of last use)",
+    )
+    reason: str = Field(
+        description="the prescriber's reason of substance (at least 3 words and 15 characters)",
+    )
+
+
+class LastUseCorrectionOut(Schema):
+    id: int
+    opioid: str
+    struck_at: str
+    corrected_at: str | None
+    reason: str
+    corrected_by: str
+    recorded_at: str
+
+
+@router.post(
+    "/patients/{patient_id}/last-use-corrections",
+    response={201: LastUseCorrectionOut},
+    tags=["medication"],
+    summary="A prescriber corrects a mistaken time of last use (struck, with the right earlier time or none)",
+)
+def correct_last_use(
+    request: HttpRequest, patient_id: int, payload: LastUseCorrectionIn
+) -> Status[CorrectionOut]:
+    row = services.correct_last_use(
+        by=_caller(request),
+        patient_id=patient_id,
+        opioid=payload.opioid,
+        struck_at=payload.struck_at,
+        corrected_at=payload.corrected_at,
+        reason=payload.reason,
+    )
+    return Status(201, correction_out(row))
 
 
 class KitIn(Schema):

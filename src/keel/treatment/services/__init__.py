@@ -3,6 +3,7 @@
 - `orders`: a prescriber's order (superseding the active one, its dose against the window's ceilings);
 - `doses`: the observed dose at the window (guard rails, holds, the slot of the day) and its amendments;
 - `overrides`: a prescriber's override for the day (past a guard rail, or a first buprenorphine dose);
+- `last_use`: a prescriber's correction of a mistaken time of last use (issue #13);
 - `start`: the buprenorphine start (the intake, the first dose's readiness gate, a low-dose schedule);
 - `take_homes`: take-home methadone decisions and bottle days; `qtc`: QTc measurements;
 - `injections`: extended-release naltrexone; `fills`: pharmacy fills; `care_plan`: naloxone and goals;
@@ -58,6 +59,7 @@ from keel.treatment.services.common import (
 from keel.treatment.services.doses import BLOCKING, amend_dose, amendment_ceilings, record_dose
 from keel.treatment.services.fills import record_fill, void_fill
 from keel.treatment.services.injections import SITES, continuing_course, record_injection
+from keel.treatment.services.last_use import correct_last_use
 from keel.treatment.services.orders import order_plausibility, prescribe
 from keel.treatment.services.overrides import add_override, end_overrides
 from keel.treatment.services.qtc import record_qtc
@@ -99,6 +101,7 @@ __all__ = [
     "amendment_ceilings",
     "buprenorphine_readiness",
     "continuing_course",
+    "correct_last_use",
     "decide_take_home",
     "dispense_naloxone",
     "dose_context",

@@ -48,6 +48,13 @@ class PlanAlreadyEnded(Exception):
 _audit = audit.record_for_patient
 
 
+def lock_person(patient: Patient) -> None:
+    """Lock the person's row for the rest of the transaction: a hold and a take-home decision of the same
+    person (review 13e), or two corrections of a time of last use, are saved one after the other, each
+    seeing the other."""
+    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
+
+
 def _scoped_for(user: User, patient_id: int, target_type: str, allowed: bool, what: str) -> Patient:
     """The patient in scope for a write, else 404; a role that may not do `what`: 403, audited."""
     patient = policy.get_patient_or_404(

@@ -44,6 +44,7 @@ from keel.treatment.services.common import (
     TakeHomeEndNotAllowed,
     _audit,
     _scoped_for,
+    lock_person,
 )
 
 CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
@@ -101,12 +102,6 @@ def suspend_take_home_plans(*, by: User, patient: Patient, held_on: date, now: d
         _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason="dose held: bottles stop")
         suspended.append(plan.pk)
     return suspended
-
-
-def lock_person(patient: Patient) -> None:
-    """Lock the person's row for the rest of the transaction: a hold and a take-home decision of the same
-    person are saved one after the other, each seeing the other (review 13e)."""
-    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
 
 
 def _held_since(patient: Patient, acknowledged: list[TakeHomeConcern]) -> bool:

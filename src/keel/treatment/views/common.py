@@ -33,7 +33,10 @@ def local_time(text: str, zone: Any, *, ambiguous: str) -> str:
         return text
     if wall.tzinfo is not None:
         return wall.isoformat()
-    return wall_time.instant(wall, zone, ambiguous=ambiguous).isoformat()
+    try:
+        return wall_time.instant(wall, zone, ambiguous=ambiguous).isoformat()
+    except OverflowError:  # the year 9999's last hours: past the end of the calendar in UTC
+        return text
 
 
 def skipped_time_error() -> str:

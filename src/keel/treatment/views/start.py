@@ -22,11 +22,14 @@ from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
+from keel.core import wall_time
 from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
 from keel.patients.models import zone_of
 from keel.treatment import services, words
 from keel.treatment.models import CareArea, NaloxoneProduct
-from keel.treatment.views.common import ago, last_use_from_page, said
+from keel.treatment.services import last_use as last_use_service
+from keel.treatment.views.common import ago, last_use_from_page, local_time, said, skipped_time_error
 
 
 @require_safe
@@ -47,12 +50,26 @@ def _readiness_view(read: Any, now: datetime) -> dict[str, Any]:
         if use is None:
             continue
         row = details.get(code, {})
+        fix = use.correction
         rows.append(
             {
+                "code": code,
                 "name": words.opioid(code),
                 "at": use.at,
                 "ago": ago(now - use.at) if use.at else "",
                 "source": words.SOURCES.get(use.source, ""),
+                # a reported time (an intake's or a report's, corrected or not) may be corrected; the
+                # program's own records may not (issue #13)
+                "correctable": use.at is not None and use.source in ("intake", "report", "corrected"),
+                "struck": use.at.isoformat() if use.at else "",
+                "correction": {
+                    "by": fix.corrected_by.get_full_name() or fix.corrected_by.username,
+                    "on": fix.recorded_at,
+                    "struck": fix.struck_at,
+                    "reason": fix.reason,
+                }
+                if fix is not None
+                else None,
                 "wait": f"{row['wait_hours']:g}" if row.get("wait_hours") is not None else "",
                 "status": words.STATUS.get(row.get("status", ""), ""),
                 "css": row.get("status", "unknown"),
@@ -107,6 +124,11 @@ def _render_start(
         p = effective_policy(view.patient, "buprenorphine-dose-limit")
         limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
     now = view.now or timezone.now()
+    ready = _readiness_view(view.read, now) if view.read else None
+    for row in ready["rows"] if ready else []:  # the refused correction's row: open, as typed
+        row["mine"] = form == "last_use_correction" and (typed or {}).get("opioid") == row["code"]
+    # a refused correction of a row the page no longer shows: its reason above the table
+    orphan = form == "last_use_correction" and not any(r["mine"] for r in (ready["rows"] if ready else []))
     return render(
         request,
         "treatment/start.html",
@@ -114,7 +136,8 @@ def _render_start(
             "v": view,
             "patient": view.patient,
             "zone": zone_of(view.patient),
-            "ready": _readiness_view(view.read, now) if view.read else None,
+            "ready": ready,
+            "correction_error_elsewhere": orphan,
             "overdose_reasons": [
                 words.reason_text(r) for r in (view.overdose.reasons if view.overdose else ())
             ],
@@ -225,6 +248,89 @@ def last_use(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         return _("Times of last use saved.")
 
     return _act(request, patient_id, "last_use", act)
+
+
+def _correction_errors(exc: InvalidInput) -> dict[str, str]:
+    """The service's refusals of a correction, in words, by field (no codes reach the page)."""
+    out: dict[str, str] = {}
+    for e in exc.errors:
+        if e.field == "corrected_at":
+            out["corrected_at"] = (
+                _(
+                    "The right time must be earlier than the time struck. A later time is a new answer: "
+                    "ask again for the time of last use."
+                )
+                if e.reason == last_use_service.NOT_EARLIER
+                else _("This time is in the future. Check the date and the time.")
+                if "future" in e.reason
+                else _("Give the date and the time of the last use.")
+            )
+        elif e.field == "reason":
+            out["reason"] = _(
+                "Say what you assessed and why, in at least %(words)s words and %(chars)s characters."
+            ) % {"words": REASON_MIN_WORDS, "chars": REASON_MIN_CHARS}
+        elif e.field == "struck_at" and e.reason == last_use_service.PROGRAM_RECORD:
+            out["struck_at"] = _(
+                "This time comes from the program's own record (a dose given here, a take-home day or a "
+                "fill): it cannot be struck."
+            )
+        else:  # the opioid or the struck time the page sent: the record changed since it was shown
+            out["struck_at"] = _(
+                "This time is no longer the one the record shows. Reload the page and try again."
+            )
+    return out
+
+
+@require_POST
+@login_required
+def last_use_correction(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """A prescriber strikes a time of last use typed by mistake and gives the right, earlier time (local
+    time, read the later way on the night the clocks go back), or ticks that the record gives no other."""
+    post = request.POST
+
+    def refused(errors: dict[str, str]) -> HttpResponse:
+        return _render_start(
+            request,
+            patient_id,
+            typed=post,
+            form="last_use_correction",
+            error=errors.get("struck_at") or _("Not corrected: check the fields marked below."),
+            field_errors=errors,
+        )
+
+    def act() -> str | HttpResponse:
+        # the role first (403 for a nurse, audited), then the form's own checks, then the one service call
+        patient = last_use_service.scoped_for_correction(request.user, patient_id)
+        typed = post.get("corrected_at", "").strip()
+        no_time = post.get("no_time") == "on"
+        if not typed and not no_time:
+            return refused(
+                {"corrected_at": _("Give the right time, or tick that the record gives no other time.")}
+            )
+        corrected: str | None = None
+        skipped = False
+        if typed:
+            try:
+                corrected = local_time(typed, zone_of(patient), ambiguous=wall_time.LATER)
+            except wall_time.WallTimeMissing:
+                corrected, skipped = typed, True  # refused below, with the words for a skipped hour
+        try:
+            services.correct_last_use(
+                by=request.user,
+                patient_id=patient_id,
+                opioid=post.get("opioid", ""),
+                struck_at=post.get("struck_at", ""),
+                corrected_at=corrected,
+                reason=post.get("reason", ""),
+            )
+        except InvalidInput as exc:
+            errors = _correction_errors(exc)
+            if skipped:
+                errors["corrected_at"] = skipped_time_error()
+            return refused(errors)
+        return _("Time of last use corrected.")
+
+    return _act(request, patient_id, "last_use_correction", act)
 
 
 @require_POST

@@ -1,0 +1,124 @@
+"""A prescriber corrects a mistaken time of last use (issue #13): readiness takes each opioid's latest
+reported time, so a later time typed by mistake (22:00 for 02:00, or the wrong day) would keep the person
+"not ready" for good. A correction strikes exactly that time, as reported by the intakes and reports made by
+then, and gives the right (earlier) time or none. The program's own records are never struck."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core import intake as core_intake
+from keel.core.opioids import OPIOIDS
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.window import reason_problem
+from keel.patients.models import Patient
+from keel.treatment import readiness
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import LastUseCorrection
+from keel.treatment.services.common import _audit, _scoped_for, lock_person
+
+# The service's reasons for the two fields only it can judge (the pages say them in words, by these values).
+NOT_EARLIER = "must be earlier than the time struck: a later time is a new report of last use (ask again)"
+NOT_REPORTED = "is not a time of last use the record reports for this opioid"
+PROGRAM_RECORD = (
+    "comes from the program's own record (a dose given here, a take-home day or a fill) and cannot be struck"
+)
+PROGRAM_SOURCES = ("dose", "take_home", "fill")
+
+
+def _instant(raw: Any, name: str, now: datetime, errors: list[FieldError]) -> datetime | None:
+    """A date and time with its zone, not after `now` (`keel.core.intake.parse_last_use`, the one parser
+    of a time of last use); None when not given. A bad one is named."""
+    if isinstance(raw, datetime):
+        raw = raw.isoformat()
+    when, problem = core_intake.parse_last_use(raw, now)
+    if problem:
+        errors.append(FieldError(name, problem))
+        return None
+    return datetime.fromisoformat(when) if when else None
+
+
+def _struck_problem(patient: Patient, opioid: str, struck: datetime, now: datetime) -> str:
+    """Why `struck` cannot be struck for `opioid` ("" when it can): it must be a time an intake or a report
+    gives now (after the corrections made so far), never one only the program's own records give."""
+    if any(r.opioid == opioid and r.at == struck for r in readiness.reported_times(patient, now)):
+        return ""
+    use = readiness.read_last_uses(patient, now).uses.get(opioid)
+    if use is not None and use.at == struck and use.source in PROGRAM_SOURCES:
+        return PROGRAM_RECORD
+    return NOT_REPORTED
+
+
+def scoped_for_correction(by: User, patient_id: int) -> Patient:
+    """The patient a correction is about, for a prescriber: else 404 (out of scope) or 403 (another role),
+    audited as `correct_last_use` does first (a page checks this before its own checks of the form)."""
+    return _scoped_for(
+        by, patient_id, "last_use_correction", policy.can_prescribe(by), "correct a time of last use"
+    )
+
+
+def correct_last_use(
+    *,
+    by: User,
+    patient_id: int,
+    opioid: Any,
+    struck_at: Any,
+    corrected_at: Any = None,
+    reason: Any = "",
+    now: datetime | None = None,
+) -> LastUseCorrection:
+    """A prescriber strikes the reported time `struck_at` of `opioid` and gives the right one, earlier
+    (`corrected_at`), or none (None: that time was wrong and that record gives no other), with a reason of
+    substance. Every intake and report that gave exactly that time by now is read as corrected
+    (`keel.treatment.readiness.reported_times`); the same time reported afterwards counts again. A later time
+    is not a correction: it is a new report of last use. Audited, in the transaction that writes it, with
+    the person's row locked."""
+    patient = scoped_for_correction(by, patient_id)
+    now = now or timezone.now()
+    errors: list[FieldError] = []
+    code = opioid if isinstance(opioid, str) and opioid in OPIOIDS else ""
+    if not code:
+        errors.append(FieldError("opioid", f"must be one of {', '.join(OPIOIDS)}"))
+    struck = _instant(struck_at, "struck_at", now, errors)
+    if struck is None and not any(e.field == "struck_at" for e in errors):
+        errors.append(FieldError("struck_at", "give the time of last use to strike"))
+    corrected = _instant(corrected_at, "corrected_at", now, errors)
+    if struck is not None and corrected is not None and corrected >= struck:
+        errors.append(FieldError("corrected_at", NOT_EARLIER))
+    text = " ".join(str(reason or "").split())
+    problem = reason_problem(text)
+    if problem:
+        errors.append(FieldError("reason", problem))
+    if errors or struck is None:
+        raise TreatmentInvalid(errors)
+    with transaction.atomic():
+        lock_person(patient)  # two corrections of one person: the second sees the first
+        problem = _struck_problem(patient, code, struck, now)
+        if problem:
+            raise TreatmentInvalid([FieldError("struck_at", problem)])
+        row = LastUseCorrection.objects.create(
+            patient=patient,
+            opioid=code,
+            struck_at=struck,
+            corrected_at=corrected,
+            reason=text,
+            corrected_by=by,
+            recorded_at=now,
+        )
+        _audit(
+            by,
+            patient,
+            Action.CREATE,
+            "last_use_correction",
+            row.pk,
+            reason=text[:200],
+            detail={"opioid": code, "struck": True, "replaced": corrected is not None},
+        )
+    return row
