@@ -32,6 +32,7 @@ NALTREXONE = {
     "not_eligible": gettext_lazy("Not yet: not opioid-free long enough"),
     "repeat": gettext_lazy("Next injection"),
     "too_soon": gettext_lazy("Not yet: sooner than the program's minimum interval between injections"),
+    "held_earlier": gettext_lazy("Not given: held earlier today"),
 }
 NEEDS = {
     "last_use": gettext_lazy("the time of last use of each opioid (the intake)"),

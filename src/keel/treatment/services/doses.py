@@ -169,6 +169,8 @@ def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOv
     ]
 
 
+UNKNOWN_MEDICATION = "methadone or buprenorphine: the medications given at the window"
+
 BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
 
 
@@ -194,9 +196,13 @@ def record_dose(
     person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
     The slot `sequence` defaults to the next one, except where `slot_required` (the API: a client's retry or
     double tap must not become a second dose); a slot already recorded is DoseConflict ("already given
-    today"). The checks run in this order, one step each: the order, the fields, the day, the prescriber's
-    cover, the rule's verdict; then the dose is saved."""
+    today"). A medication other than methadone or buprenorphine (another spelling, an injection) is refused,
+    naming `medication`: a dose is never recorded as a medication it was not posted as. The checks run in
+    this order, one step each: the order, the fields, the day, the prescriber's cover, the rule's verdict;
+    then the dose is saved."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
+    if medication not in GUARD_RAILS:  # "Buprenorphine", "" or an injection: never read as another medication
+        raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
     now = now or timezone.now()
     today = local_today(patient, now)
     order = _order_for_dose(patient, medication)
@@ -288,7 +294,9 @@ def _day_guards(
         medication == Medication.METHADONE and not bottle_returned and today in ctx.take_home_days
     ) and not sedated:  # issue #13: a bottle covers today (take_home_day_problem, from the context)
         raise TreatmentInvalid([TAKE_HOME_DAY])
-    dosing_hours_gate(by=by, patient=patient, at=at, today=today, held=bool(sedated))  # issue #18
+    dosing_hours_gate(
+        by=by, patient=patient, medication=medication, at=at, today=today, held=bool(sedated)
+    )  # issue #18
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))

@@ -25,10 +25,14 @@ def closure_dates(raw: list[str] | None) -> list[date]:
     return days
 
 
-def dosing_hours_gate(*, by: User, patient: Patient, at: datetime, today: date, held: bool = False) -> None:
-    """Nothing when a dose at `at` is inside the program's hours or a prescriber recorded an hours override
-    for this person today, or when the dose is held (a sedated person: nothing is given, and the hold must
-    reach a prescriber whatever the hour); else the denial is audited and DoseBlocked names the hours."""
+def dosing_hours_gate(
+    *, by: User, patient: Patient, medication: str, at: datetime, today: date, held: bool = False
+) -> None:
+    """Nothing when a dose of `medication` at `at` is inside the program's hours or a prescriber recorded an
+    hours override of this medication for this person today (an override names one medication: one for a
+    late buprenorphine induction dose does not open the window for the same person's methadone), or when the
+    dose is held (a sedated person: nothing is given, and the hold must reach a prescriber whatever the
+    hour); else the denial is audited and DoseBlocked names the hours."""
     if held:
         return
     program = patient.program
@@ -42,7 +46,11 @@ def dosing_hours_gate(*, by: User, patient: Patient, at: datetime, today: date, 
     if decision is None:
         return
     if DoseOverride.objects.filter(
-        patient=patient, local_date=today, kind=OverrideKind.HOURS, ended_at__isnull=True
+        patient=patient,
+        medication=medication,
+        local_date=today,
+        kind=OverrideKind.HOURS,
+        ended_at__isnull=True,
     ).exists():
         return
     _audit(

@@ -15,6 +15,7 @@ from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.naltrexone import TOO_SOON, repeat_injection
+from keel.core.rules.window import HOLD_OPEN, hold_open_reasons
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
@@ -27,8 +28,8 @@ from keel.treatment.models import (
     OverrideKind,
 )
 from keel.treatment.policy_store import effective_policy
-from keel.treatment.queries import taken_doses
-from keel.treatment.readiness import naltrexone_readiness
+from keel.treatment.queries import dose_context, taken_doses
+from keel.treatment.readiness import naltrexone_readiness, read_last_uses
 from keel.treatment.services.common import DoseBlocked, DoseConflict, DoseOutcome, _audit, _scoped_for
 
 SITES = ("left_gluteal", "right_gluteal")
@@ -51,6 +52,36 @@ def continuing_course(patient: Patient, last: DoseRecord | None, today: date) ->
     return (today - last.local_date).days <= days
 
 
+def used_since(patient: Patient, last: DoseRecord, now: datetime) -> tuple[str, ...]:
+    """The opioids the record shows used after the last injection was given (issue #13, review 13f): the one
+    reading of every opioid's last use (`keel.treatment.readiness.read_last_uses`: intakes, reports of last
+    use, methadone and buprenorphine given here, take-home bottles, pharmacy fills), each opioid whose
+    latest use is later than the injection; and an opioid an intake made since lists without a time (not
+    known to be before it). Methadone started at this OTP during a relapse, or a reported use, means the
+    next injection is a first one again: its readiness, with the switching guidance, decides."""
+    given = last.given_at or last.recorded_at
+    uses = read_last_uses(patient, now)
+    since_intake = uses.intake is not None and uses.intake.recorded_at > given
+    return tuple(
+        opioid
+        for opioid, use in uses.uses.items()
+        if (use.at is not None and use.at > given) or (use.at is None and since_intake)
+    )
+
+
+def hold_open_today(patient: Patient, today: date) -> bool:
+    """A dose of any medication held today (sedation, intoxication) whose hold no prescriber has released
+    (resolved its flag): the dosing window's one definition (`dose_context`'s `hold_open` and
+    `other_hold_open`). It stops an injection that day too."""
+    ctx = dose_context(patient, Medication.NALTREXONE_XR, today, with_other_holds=True)
+    return ctx.hold_open or ctx.other_hold_open
+
+
+def _held(patient: Patient) -> Decision:
+    policy_values = effective_policy(patient, "naltrexone-readiness")
+    return Decision("naltrexone-readiness", "2", HOLD_OPEN, hold_open_reasons(), policy_values)
+
+
 def record_injection(
     *,
     by: User,
@@ -62,7 +93,10 @@ def record_injection(
     """An extended-release naltrexone injection (380 mg, gluteal, alternating sides; reference 11). The first
     one: the naltrexone-readiness rule on every opioid's last use (the opioid-free interval, program policy,
     default 7 days; the switching guidance after methadone or buprenorphine; a naloxone challenge done today);
-    then the site alternation, the next due date and the lost-tolerance warning."""
+    then the site alternation, the next due date and the lost-tolerance warning. A later one inside the course
+    keeps the minimum interval; opioid use since the last injection (`used_since`: methadone or buprenorphine
+    given here, a reported use) makes the first one's readiness apply again. A dose held today and not
+    released by a prescriber stops the injection too ("held_earlier", the window's hold)."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "give injections")
     if site not in SITES:
         raise TreatmentInvalid([FieldError("site", "left_gluteal or right_gluteal")])
@@ -93,7 +127,19 @@ def record_injection(
         raise TreatmentInvalid(
             [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
         )
+    if hold_open_today(patient, today):  # held this morning for sedation or intoxication: no further dose
+        decision = _held(patient)
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "dose",
+            outcome=Outcome.DENIED,
+            reason=f"guard rail: {decision.decision}",
+        )
+        raise DoseBlocked(decision)
     repeat = continuing_course(patient, last, today)
+    relapse = repeat and last is not None and bool(used_since(patient, last, now))
     override = None
     if repeat and last is not None:  # on XR-naltrexone: the minimum interval, the next due date, tolerance
         settings = effective_policy(patient, "naltrexone-readiness")
@@ -121,7 +167,7 @@ def record_injection(
                 reason=f"guard rail: {decision.decision}",
             )
             raise DoseBlocked(decision)
-    else:
+    if not repeat or relapse:  # a first injection, or opioids used since the last one: readiness decides
         read = naltrexone_readiness(
             patient,
             now,

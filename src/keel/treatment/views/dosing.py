@@ -55,6 +55,7 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
             "result": result,
             "result_for": result["patient"] if result else None,
             "result_medication": result["medication"] if result else None,
+            "result_alone": result if result and result["medication"] is None else None,
             "windows": window_notes(request.user, timezone.now()),
         },
     )
@@ -85,7 +86,14 @@ def _dose_result(request: AuthenticatedHttpRequest, patient_id: int, medication:
             ),
         }
     except InvalidInput as exc:
-        if not request.POST.get("amount_mg", "").strip() and any(e.field == "amount_mg" for e in exc.errors):
+        if any(e.field == "medication" for e in exc.errors):
+            text = _(
+                "Not recorded: this dose was sent for a medication the window does not give (methadone or "
+                "buprenorphine). Nothing was given. Reload the list and record it on the person's row."
+            )
+        elif not request.POST.get("amount_mg", "").strip() and any(
+            e.field == "amount_mg" for e in exc.errors
+        ):
             text = _("Not given: type the amount given (mg). It is never filled in for you.")
         elif any(e.field == "bottle_returned" for e in exc.errors):
             text = _(
@@ -113,15 +121,24 @@ def _dose_result(request: AuthenticatedHttpRequest, patient_id: int, medication:
 @login_required
 def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Enter on a row: with htmx, the row comes back with the verdict on it (the list is not reloaded);
-    without JavaScript, POST then redirect to the list, the verdict shown on the same row."""
-    medication = request.POST.get("medication") or "methadone"
-    if medication not in services.WINDOW_MEDICATIONS:
-        medication = "methadone"  # the service names anything else; the window lists only these
+    without JavaScript, POST then redirect to the list, the verdict shown on the same row. Each row sends its
+    medication; a post without one is methadone (an old form), but a medication the window does not give
+    ("Buprenorphine", an injection) is refused by the service, nothing recorded, and said at the top of the
+    list (there is no row of that medication to show it on)."""
+    medication = request.POST.get("medication", "methadone")
     try:
         result = _dose_result(request, patient_id, medication)
     except NotAllowed:
         raise PermissionDenied from None
-    result |= {"patient": patient_id, "medication": medication}
+    known = medication in services.WINDOW_MEDICATIONS
+    result |= {"patient": patient_id, "medication": medication if known else None}
+    if not known:  # no row of it: the whole list, the refusal at its top
+        request.session[RESULT_KEY] = result
+        if request.headers.get("HX-Request") == "true":
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("treatment:dosing")
+            return response
+        return HttpResponseRedirect(reverse("treatment:dosing") + f"#p{patient_id}")
     if request.headers.get("HX-Request") == "true":
         row = services.dosing_row(request.user, patient_id=patient_id, medication=medication)
         if row is None:  # no longer on the list (discharged, order stopped): the whole page then

@@ -129,10 +129,10 @@ def override(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
 
     def act() -> str:
         kind = post.get("kind", "limit")
-        services.add_override(
+        services.add_override(  # a limit or hours override is for one medication (the service names others)
             by=request.user,
             patient_id=patient_id,
-            medication="naltrexone_xr" if kind == "interval" else "methadone",
+            medication="naltrexone_xr" if kind == "interval" else post.get("medication", "methadone"),
             kind=kind,
             max_total_mg=post.get("max_total_mg"),
             reason=post.get("reason", ""),
