@@ -260,24 +260,41 @@ def test_two_intakes_with_the_same_mistaken_time_are_both_struck(world: World) -
     assert uses(world)["heroin"].at == ago(14)
 
 
-def test_a_correction_without_a_time_removes_the_only_one(world: World) -> None:
+def test_a_correction_without_a_time_leaves_the_use_at_an_unknown_time(world: World) -> None:
+    """Review 13g: the person still used heroin; only the time is not known (never read as not used)."""
     intake(world, heroin=2)
     correct(world, struck=ago(2), corrected=None)
+    assert "heroin" in readiness.read_last_uses(world.alice, NOON).unknown
+
+
+def test_a_report_after_the_correction_gives_the_unknown_time_again(world: World) -> None:
+    intake(world, heroin=5, at=ago(3))
+    correct(world, struck=ago(5), corrected=None, at=ago(1))
+    report(world, ago(0.5), heroin=20)
+    assert uses(world)["heroin"].at == ago(20)
+
+
+def test_an_intake_after_the_correction_that_does_not_list_the_opioid_clears_it(world: World) -> None:
+    """Entered by mistake: a new intake, asked from the start, no longer lists heroin."""
+    intake(world, heroin=5, at=ago(3))
+    correct(world, struck=ago(5), corrected=None, at=ago(1))
+    intake(world, fentanyl=30, at=ago(0.5))
     assert "heroin" not in uses(world)
 
 
-def test_with_nothing_left_readiness_needs_a_last_use(world: World) -> None:
+def test_with_the_time_struck_readiness_waits_for_it(world: World) -> None:
     intake(world, heroin=2)
     cows(world)
     correct(world, struck=ago(2), corrected=None)
-    assert "last_use" in services.buprenorphine_readiness(world.alice, NOON).missing
+    assert "last_use_time" in services.buprenorphine_readiness(world.alice, NOON).missing
 
 
-def test_a_correction_without_a_time_falls_back_to_the_next_reported_time(world: World) -> None:
+def test_a_correction_without_a_time_never_falls_back_to_an_older_time(world: World) -> None:
+    """Review 13g: the struck use may be later than any older answer; its time is not known."""
     intake(world, heroin=20, at=ago(3))
     intake(world, heroin=2, at=ago(1))
     correct(world, struck=ago(2), corrected=None)
-    assert uses(world)["heroin"].at == ago(20)
+    assert "heroin" in readiness.read_last_uses(world.alice, NOON).unknown
 
 
 def test_a_struck_report_leaves_an_opioid_the_intake_lists_without_a_time_unknown(world: World) -> None:
@@ -733,7 +750,7 @@ def test_the_ticked_box_strikes_without_a_time(world: World) -> None:
     intake(world, heroin=20, at=ago(3))
     intake(world, heroin=2, at=ago(1))
     _page_post(world, _form(corrected_at="", no_time="on"))
-    assert uses(world)["heroin"].at == ago(20)
+    assert "heroin" in readiness.read_last_uses(world.alice, NOON).unknown
 
 
 def test_a_refused_form_comes_back_with_the_reason_typed(world: World) -> None:
@@ -823,3 +840,11 @@ def test_the_last_time_of_the_calendar_on_the_ask_again_form_is_no_server_error(
             f"/patients/{world.alice.pk}/start/last-use/", {"last_heroin": "9999-12-31T23:59"}
         )
     assert response.status_code == 422
+
+
+def test_a_blank_corrected_time_on_the_api_is_not_a_strike(world: World) -> None:
+    """Review 13g: only null says "not known"; a blank field is refused by name."""
+    intake(world, heroin=2)
+    with pytest.raises(TreatmentInvalid) as caught:
+        correct(world, struck=ago(2), corrected="")
+    assert [e.field for e in caught.value.errors] == ["corrected_at"]

@@ -112,7 +112,7 @@ class Reported:
     """One time of last use as an intake or a report gave it, read through the corrections made since."""
 
     opioid: str
-    at: datetime
+    at: datetime | None  # None: a prescriber struck this time and the right one is not known
     source: str  # intake | report
     recorded_at: datetime  # when the intake or the report was recorded
     correction: LastUseCorrection | None = None  # the last correction that moved this time
@@ -122,14 +122,15 @@ def _corrected(
     opioid: str, at: datetime, recorded_at: datetime, source: str, corrections: list[LastUseCorrection]
 ) -> Reported | None:
     """The reported time `at` read through the corrections (oldest first) of its opioid recorded at or after
-    it: each one striking exactly this time moves it to its corrected time, or strikes it (None). A correction
-    recorded before the value does not touch it: the same time reported again is a new answer."""
+    it: each one striking exactly this time moves it to its corrected time, or to an unknown one (at None:
+    the use stands, its time is not known; review 13g). A correction recorded before the value does not
+    touch it: the same time reported again is a new answer."""
     applied = None
     for fix in corrections:
         if fix.opioid == opioid and fix.recorded_at >= recorded_at and fix.struck_at == at:
             applied = fix
             if fix.corrected_at is None:
-                return None
+                return Reported(opioid, None, source, recorded_at, fix)
             at = fix.corrected_at
     return Reported(opioid, at, source, recorded_at, applied)
 
@@ -142,8 +143,9 @@ def reported_times(
     reports: list[LastUseReport] | None = None,
 ) -> list[Reported]:
     """Every time of last use reported by `now` (each intake's, then each report's, latest first), read
-    through the prescribers' corrections recorded by `now`; a struck time without a replacement is left
-    out. The program's own records (doses, take-home days, fills) are not reported times."""
+    through the prescribers' corrections recorded by `now`; a struck time without a replacement is there
+    with `at` None (used, at a time not known). The program's own records (doses, take-home days, fills)
+    are not reported times."""
     if intakes is None:
         intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))
     if reports is None:
@@ -170,6 +172,26 @@ def reported_times(
     return [r for r in out if r is not None]
 
 
+def _struck_unknown(reported: list[Reported], intake: Intake | None) -> dict[str, Reported]:
+    """opioid -> a time struck without a replacement that still stands: the use is known, its time is not,
+    until a later answer gives one (a report or intake recorded after the correction with a time of that
+    opioid) or a later intake no longer lists that opioid (asked again from the start: entered by mistake)."""
+    out: dict[str, Reported] = {}
+    for r in reported:
+        if r.at is not None or r.correction is None:
+            continue
+        since = r.correction.recorded_at
+        answered = any(x.opioid == r.opioid and x.at is not None and x.recorded_at > since for x in reported)
+        asked_anew = (
+            intake is not None
+            and intake.recorded_at > since
+            and r.opioid not in core_intake.last_use_times(intake.values)
+        )
+        if not answered and not asked_anew:
+            out.setdefault(r.opioid, r)
+    return out
+
+
 def read_last_uses(patient: Patient, now: datetime) -> LastUses:
     """Every opioid's latest reported use as of `now` (review 13c): every intake and every report counts,
     whenever it was made, the latest time of each opioid winning (a use reported at 08:00 is not dropped
@@ -177,15 +199,18 @@ def read_last_uses(patient: Patient, now: datetime) -> LastUses:
     (time, then entry order: the models' ordering) is the one whose other answers are read; an opioid it
     lists without a time stays unknown unless a report made at or after it gives one (an older record's
     time is not the newest answer). A reported time a prescriber corrected is read as corrected (issue #13:
-    `reported_times`); a struck one without a replacement no longer counts, so the opioid falls back to its
-    next reported time, or to unknown if the latest intake lists it without one, or to not reported."""
+    `reported_times`); one struck without a replacement leaves the opioid used at an unknown time (review
+    13g: readiness waits for the time) until a later answer gives one or a later intake no longer lists it."""
     intakes = list(Intake.objects.filter(patient=patient, recorded_at__lte=now))  # latest first
     intake = intakes[0] if intakes else None
     reports = list(LastUseReport.objects.filter(patient=patient, reported_at__lte=now))  # latest first
     uses: dict[str, LastUse] = {}
     asked = max([r.reported_at for r in reports[:1]] + [i.recorded_at for i in intakes[:1]], default=None)
     answered_after_intake: set[str] = set()
-    for r in reported_times(patient, now, intakes=intakes, reports=reports):
+    reported = reported_times(patient, now, intakes=intakes, reports=reports)
+    for r in reported:
+        if r.at is None:
+            continue
         source = "corrected" if r.correction is not None else r.source
         uses[r.opioid] = _later(uses.get(r.opioid), LastUse(r.opioid, r.at, source, r.correction))
         if r.source == "report" and (intake is None or r.recorded_at >= intake.recorded_at):
@@ -194,6 +219,8 @@ def read_last_uses(patient: Patient, now: datetime) -> LastUses:
         for opioid, at in core_intake.last_use_times(intake.values).items():
             if at is None and opioid not in answered_after_intake:
                 uses[opioid] = LastUse(opioid, None, "intake")
+    for opioid, r in _struck_unknown(reported, intake).items():  # struck, the right time not known
+        uses[opioid] = LastUse(opioid, None, "corrected", r.correction)
     for medication, at in _program_doses(patient, now).items():
         uses[medication] = _later(uses.get(medication), LastUse(medication, at, "dose"))
     take_home = _last_take_home_day(patient, now)
@@ -276,7 +303,7 @@ def methadone_times(patient: Patient, since: date, now: datetime) -> list[dateti
             day = date.fromisoformat(iso)
             if since <= day <= today:
                 out.append(min(datetime.combine(day, time.max).replace(tzinfo=zone), now))
-    reported = [r.at for r in reported_times(patient, now) if r.opioid == "methadone"]
+    reported = [r.at for r in reported_times(patient, now) if r.opioid == "methadone" and r.at is not None]
     out += [t for t in reported if t.astimezone(zone).date() >= since and t <= now]
     return out
 

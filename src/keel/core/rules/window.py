@@ -28,8 +28,9 @@ REASON_MIN_WORDS = 3
 
 
 def reason_problem(text: Any) -> str:
-    """Why `text` is not a reason of substance ("" when it is): at least three words and fifteen characters,
-    not one character repeated ("xxxxxxxxxxxxxxx", "ok ok ok" do not document a clinical judgment)."""
+    """Why `text` is not a reason of substance ("" when it is): at least three different words of two letters
+    or more and fifteen characters, not one character repeated ("xxxxxxxxxxxxxxx", "ok ok ok", "a b c d e f g"
+    and "1 2 3 4 5 6 7 8" do not document a clinical judgment; review 13g)."""
     words = str(text or "").split()
     joined = " ".join(words)
     if not words:
@@ -37,7 +38,7 @@ def reason_problem(text: Any) -> str:
     if len(joined) > 2000:
         return "at most 2000 characters"
     letters = {c.lower() for c in joined if c.isalnum()}
-    distinct_words = {w.lower().strip(".,;:!?") for w in words}
+    distinct_words = {w.lower().strip(".,;:!?") for w in words if sum(c.isalpha() for c in w) >= 2}
     if len(joined) < REASON_MIN_CHARS or len(distinct_words) < REASON_MIN_WORDS or len(letters) < 4:
         return (
             f"say what you assessed and why, in at least {REASON_MIN_WORDS} words and "

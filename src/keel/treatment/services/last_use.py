@@ -33,6 +33,9 @@ PROGRAM_RECORD = (
 PROGRAM_SOURCES = ("dose", "take_home", "fill")
 
 
+NO_TIME_SAID = "give the right time, or null when the time of that use is not known"
+
+
 def _instant(raw: Any, name: str, now: datetime, errors: list[FieldError]) -> datetime | None:
     """A date and time with its zone, not after `now` (`keel.core.intake.parse_last_use`, the one parser
     of a time of last use); None when not given. A bad one is named."""
@@ -75,7 +78,8 @@ def correct_last_use(
     now: datetime | None = None,
 ) -> LastUseCorrection:
     """A prescriber strikes the reported time `struck_at` of `opioid` and gives the right one, earlier
-    (`corrected_at`), or none (None: that time was wrong and that record gives no other), with a reason of
+    (`corrected_at`), or none (None, said as null: the time is not known; the opioid is then read as used at
+    an unknown time, not as never used), with a reason of
     substance. Every intake and report that gave exactly that time by now is read as corrected
     (`keel.treatment.readiness.reported_times`); the same time reported afterwards counts again. A later time
     is not a correction: it is a new report of last use. Audited, in the transaction that writes it, with
@@ -89,6 +93,8 @@ def correct_last_use(
     struck = _instant(struck_at, "struck_at", now, errors)
     if struck is None and not any(e.field == "struck_at" for e in errors):
         errors.append(FieldError("struck_at", "give the time of last use to strike"))
+    if isinstance(corrected_at, str) and not corrected_at.strip():  # blank is not "no time" (review 13g)
+        errors.append(FieldError("corrected_at", NO_TIME_SAID))
     corrected = _instant(corrected_at, "corrected_at", now, errors)
     if struck is not None and corrected is not None and corrected >= struck:
         errors.append(FieldError("corrected_at", NOT_EARLIER))

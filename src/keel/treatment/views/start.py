@@ -304,9 +304,7 @@ def last_use_correction(request: AuthenticatedHttpRequest, patient_id: int) -> H
         typed = post.get("corrected_at", "").strip()
         no_time = post.get("no_time") == "on"
         if not typed and not no_time:
-            return refused(
-                {"corrected_at": _("Give the right time, or tick that the record gives no other time.")}
-            )
+            return refused({"corrected_at": _("Give the right time, or tick that it is not known.")})
         corrected: str | None = None
         skipped = False
         if typed:
