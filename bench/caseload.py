@@ -15,7 +15,8 @@ machine may be shared); the two first pages must be equal; the sizes grow in pla
 `--old-ref 74207a9` times the caseload before issue #21 (a prefetch per signal and a `dose_contexts`
 DoseRecord per dose); `--old-ref eabf601` the set-based caseload that still made a Patient and said every
 row's reasons (before the ranking pass on plain values and the rows made per page); `--profile N` prints
-where the new read's time goes at N people.
+where the new read's time goes at N people; `--last-page` times the new read's last page too (a page past
+the people with a signal ranks everyone) and checks it against the old one's.
 
 The database must exist and is migrated; its bench rows are added to whatever it holds (use a fresh one).
 """
@@ -144,13 +145,13 @@ def _old_caseload(ref: str) -> Callable[..., Any]:
     return module.caseload  # type: ignore[no-any-return]
 
 
-def _first_page(caseload: Callable[..., Any], admin: Any) -> Any:
+def _first_page(caseload: Callable[..., Any], admin: Any, number: int | str = 1) -> Any:
     from django.core.paginator import Paginator
 
     from keel.web.views import CASELOAD_PAGE_SIZE
 
     rows = caseload(admin)
-    return list(Paginator(rows, CASELOAD_PAGE_SIZE).get_page(1))
+    return list(Paginator(rows, CASELOAD_PAGE_SIZE).get_page(number))
 
 
 def _time(call: Callable[[], Any], rounds: int) -> tuple[list[float], list[float], int, Any, list[float]]:
@@ -180,6 +181,9 @@ def main() -> None:
     parser.add_argument("--old-ref", default="9a90b50", help="the commit whose caseload is 'old'")
     parser.add_argument("--skip-old-above", type=int, default=10**9, help="time only the new read above N")
     parser.add_argument("--profile", type=int, default=0, help="cProfile the new read at this size")
+    parser.add_argument(
+        "--last-page", action="store_true", help="time the new read's last page too (past the head: everyone)"
+    )
     args = parser.parse_args()
     _setup(args.database_url)
     from django.db import connection
@@ -198,6 +202,8 @@ def main() -> None:
         program_slug="bench-caseload",
     )
     readers = {"old": _old_caseload(args.old_ref), "new": careteam.caseload}
+    if args.last_page:
+        readers["new, last page"] = careteam.caseload
     table = []
     built = 0
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -210,6 +216,8 @@ def main() -> None:
             if name == "old" and size > args.skip_old_above:
                 continue
             call = functools.partial(_first_page, reader, admin)
+            if name == "new, last page":
+                call = functools.partial(_first_page, reader, admin, "last")
             _time(call, 1)  # warm
             times, cpu, statements, page, load = _time(call, args.rounds)
             results[name] = (times, cpu, statements, [asdict(r) for r in page], load)
@@ -226,6 +234,9 @@ def main() -> None:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         if "old" in results:
             assert results["old"][3] == results["new"][3], "old and new first pages differ"
+            if "new, last page" in results:
+                old_last = _first_page(readers["old"], admin, "last")
+                assert [asdict(r) for r in old_last] == results["new, last page"][3], "last pages differ"
         table.append((size, results))
     print(
         "\n| people | read | min ms | median ms | max ms | CPU ms (median, this process) | statements "
