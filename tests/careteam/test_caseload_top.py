@@ -4,7 +4,9 @@ against the caseload the slow way (`_before`: a Patient per person, `dose_contex
 said, the whole list sorted on `rank(...).key`) over a varied population with ties (names that differ only
 in case, one whole name shared by several, flags raised at one moment, equal signals): the head's selection
 never leaves out anyone with a signal, whatever "today" is; each page inside the head is the slow list's
-page, read without ranking everyone; a page past it is too. Run on SQLite and PostgreSQL."""
+page, read without ranking everyone; a page past it is too. A short list (HEAD_ABOVE people or fewer) is
+ranked at once (tests/careteam/test_caseload_order.py); here every list has a head. Run on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -27,6 +29,12 @@ from tests.careteam.test_caseload_signals import NOW, _population
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _always_a_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head at every size (above HEAD_ABOVE people only, in use)."""
+    monkeypatch.setattr(queries, "HEAD_ABOVE", 0)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ appear (a peer specialist sees check-ins, never clinical flags or doses)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 from collections.abc import Callable, Iterator, Sequence
@@ -60,6 +61,10 @@ class CaseloadRow:
 
 # The medication dosed at the window every day, whose missed days the caseload counts.
 OBSERVED = "methadone"
+
+# Above this many people the caseload ranks the people who may have a signal first (`Caseload`, issue #21);
+# a display and cost choice, not a clinical one (the order is the same either way).
+HEAD_ABOVE = 250
 
 # Which patients the caseload lists (issue #18): in care now, discharged (no active episode), or everyone.
 CASELOAD_STATUSES = ("current", "discharged", "all")
@@ -181,13 +186,13 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     days = {zone: day_in(zone, now) for zone in {p[5] for p in people}}
     today = {p[0]: days[p[5]] for p in people}
     # The head first (issue #21): only the people who may have a signal (a few of everyone), ranked by the
-    # same reads and rule as everyone; those without one are left to `everyone`.
+    # same reads and rule as everyone; those without one are left to `everyone`. A short list, or a role
+    # that sees no signal: everyone at once (a head read first would cost more statements than it saves).
     maybe = _may_have_a_signal(areas, days)
-    top = (
-        [p for key, p in _ranked(people, scope, maybe, areas, today) if cast(int, key[0]) < NO_SIGNAL]
-        if maybe is not None
-        else []  # the role sees no signal: the order is the names'
-    )
+    if maybe is None or len(people) <= HEAD_ABOVE:
+        everyone = [p for _, p in _ranked(people, scope, None, areas, today)]
+        return Caseload(len(people), everyone, lambda: everyone)
+    top = [p for key, p in _ranked(people, scope, maybe, areas, today) if cast(int, key[0]) < NO_SIGNAL]
     return Caseload(len(people), top, lambda: [p for _, p in _ranked(people, scope, None, areas, today)])
 
 
@@ -251,7 +256,9 @@ def _ranked(
         signals["last_checkin"] = Subquery(
             CheckIn.objects.filter(patient=outer).order_by("-local_date").values("local_date")[:1]
         )
-    with without_jit():  # a subquery per person: estimated costly, compiling costs more than the read
+    # A subquery per person: at thousands of people estimated costly enough to be compiled, and compiling
+    # costs more than the read (a short list is never compiled: no statements to turn it off).
+    with without_jit() if len(people) > HEAD_ABOVE else contextlib.nullcontext():
         read = {row[0]: row[1:] for row in who.annotate(**signals).order_by().values_list("pk", *signals)}
     wanted = [p for p in people if p[0] in read]
     values = {pk: dict(zip(signals, row, strict=True)) for pk, row in read.items()}
