@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import heapq
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -186,14 +187,21 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     days = {zone: day_in(zone, now) for zone in {p[5] for p in people}}
     today = {p[0]: days[p[5]] for p in people}
     # The head first (issue #21): only the people who may have a signal (a few of everyone), ranked by the
-    # same reads and rule as everyone; those without one are left to `everyone`. A short list, or a role
+    # same reads and rule as everyone; the others only for a page past them. A short list, or a role
     # that sees no signal: everyone at once (a head read first would cost more statements than it saves).
     maybe = _may_have_a_signal(areas, days)
     if maybe is None or len(people) <= HEAD_ABOVE:
-        everyone = [p for _, p in _ranked(people, scope, None, areas, today)]
+        everyone = [entry[3] for entry in _ranked(people, scope, None, areas, today)]
         return Caseload(len(people), everyone, lambda: everyone)
-    top = [p for key, p in _ranked(people, scope, maybe, areas, today) if cast(int, key[0]) < NO_SIGNAL]
-    return Caseload(len(people), top, lambda: [p for _, p in _ranked(people, scope, None, areas, today)])
+    head = _ranked(people, scope, maybe, areas, today, few=True)
+
+    def the_others_too() -> list[_Person]:
+        """The head's people and the others (ranked the same way), in one order."""
+        rest = _ranked(people, scope, ~maybe, areas, today)
+        return [entry[3] for entry in heapq.merge(head, rest, key=lambda entry: entry[:3])]
+
+    top = [entry[3] for entry in head if cast(int, entry[0][0]) < NO_SIGNAL]
+    return Caseload(len(people), top, the_others_too)
 
 
 def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | None:
@@ -234,17 +242,20 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
 def _ranked(
     people: list[tuple[Any, ...]],
     scope: Any,
-    maybe: Q | None,
+    among: Q | None,
     areas: frozenset[Area],
     today: dict[int, date],
-) -> list[tuple[tuple[object, ...], _Person]]:
+    *,
+    few: bool = False,
+) -> list[tuple[tuple[object, ...], str, int, _Person]]:
     """`people` (`list_patient_values_audited`'s tuples, `scope` as a queryset) in the caseload's order, each
-    with its `rank_key`; only those `maybe` selects (`_may_have_a_signal`; None: everyone). Set-based
-    (issue #21): one read of each signal for all of them, as plain values (no per-person prefetch, no dose
-    objects, no Patient objects); the people go in as subqueries (thousands of ids in a list cost more to
-    send and parse than the reads themselves), but the few `maybe` selects go to `missed_days` as ids."""
+    as (`rank_key`, the name casefolded, the id, the person); only those `among` selects (None: everyone).
+    Set-based (issue #21): one read of each signal for all of them, as plain values (no per-person
+    prefetch, no dose objects, no Patient objects); the people go in as subqueries (thousands of ids in a
+    list cost more to send and parse than the reads themselves), but `few` (`_may_have_a_signal`'s) go to
+    `missed_days` as ids."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
-    who = scope if maybe is None else scope.filter(maybe)
+    who = scope if among is None else scope.filter(among)
     outer = OuterRef("pk")
     signals: dict[str, Any] = {}
     if clinical:
@@ -280,7 +291,7 @@ def _ranked(
         missed = missed_days(
             [(p[0], today[p[0]]) for p in wanted if values[p[0]]["on_methadone"]],
             OBSERVED,
-            among=scope if maybe is None else None,
+            among=None if few else scope,
         )
     numbers = policy.field_visible(areas, "record_number")
     ranked: list[tuple[tuple[object, ...], str, int, _Person]] = []
@@ -293,4 +304,4 @@ def _ranked(
         person = _Person(pk, name, record_number if numbers else None, in_care, signals_of)
         ranked.append((rank_key(signals_of), name.casefold(), pk, person))
     ranked.sort(key=lambda entry: entry[:3])
-    return [(entry[0], entry[3]) for entry in ranked]
+    return ranked
