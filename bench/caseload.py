@@ -151,7 +151,8 @@ def _first_page(caseload: Callable[..., Any], admin: Any, number: int | str = 1)
     from keel.web.views import CASELOAD_PAGE_SIZE
 
     rows = caseload(admin)
-    return list(Paginator(rows, CASELOAD_PAGE_SIZE).get_page(number))
+    pages = Paginator(rows, CASELOAD_PAGE_SIZE)
+    return list(pages.get_page(pages.num_pages if number == "last" else number))
 
 
 def _time(call: Callable[[], Any], rounds: int) -> tuple[list[float], list[float], int, Any, list[float]]:
