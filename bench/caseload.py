@@ -3,16 +3,20 @@
 then, take-home bottles for some, open flags and check-ins; all generated in SQL (generate_series), so
 100,000 people build in minutes. Then the first page (`keel.careteam.queries.caseload` and the page's
 paginator cut, as `keel.web.views.patient_list` does it; no template) timed for the old caseload (the
-module as it was at `--old-ref`, loaded from git: prefetches and a `dose_contexts` DoseRecord per dose) and
-the new one (set-based signals, `missed_days`), side by side, over several rounds; the two first pages
-must be equal; the sizes grow in place (1k, then 10k, then 100k).
+module as it was at `--old-ref`, loaded from git; by default the set-based read that ranked everyone before
+it cut a page) and the new one (top-k: only the people who may have a signal ranked for the first pages),
+side by side, over several rounds (min, median, max; the 1-minute load average beside each figure, the
+machine may be shared); the two first pages must be equal; the sizes grow in place (1k, then 10k, then
+100k).
 
     .venv/bin/python bench/caseload.py --database-url postgresql://postgres@127.0.0.1:5432/keel_bench \
         [--sizes 1000,10000,100000] [--rounds 3] [--old-ref REF] [--profile 10000]
 
-`--old-ref eabf601` times the set-based caseload that still made a Patient and said every row's reasons
-(before the ranking pass on plain values and the rows made per page); `--profile N` prints where the new
-read's time goes at N people.
+`--old-ref 74207a9` times the caseload before issue #21 (a prefetch per signal and a `dose_contexts`
+DoseRecord per dose); `--old-ref eabf601` the set-based caseload that still made a Patient and said every
+row's reasons (before the ranking pass on plain values and the rows made per page); `--profile N` prints
+where the new read's time goes at N people; `--last-page` times the new read's last page too (a page past
+the people with a signal ranks everyone) and checks it against the old one's.
 
 The database must exist and is migrated; its bench rows are added to whatever it holds (use a fresh one).
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import os
 import pstats
 import statistics
 import sys
@@ -126,9 +131,7 @@ def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) ->
 
 
 def _old_caseload(ref: str) -> Callable[..., Any]:
-    """`caseload` as it was at `ref` (before issue #21's change: a prefetch per signal and a DoseContext,
-    every dose of the last 30 days as an object, per person), loaded from git against today's other
-    modules."""
+    """`caseload` as it was at `ref`, loaded from git against today's other modules."""
     import subprocess
     import types
 
@@ -142,29 +145,31 @@ def _old_caseload(ref: str) -> Callable[..., Any]:
     return module.caseload  # type: ignore[no-any-return]
 
 
-def _first_page(caseload: Callable[..., Any], admin: Any) -> Any:
+def _first_page(caseload: Callable[..., Any], admin: Any, number: int | str = 1) -> Any:
     from django.core.paginator import Paginator
 
     from keel.web.views import CASELOAD_PAGE_SIZE
 
     rows = caseload(admin)
-    return list(Paginator(rows, CASELOAD_PAGE_SIZE).get_page(1))
+    pages = Paginator(rows, CASELOAD_PAGE_SIZE)
+    return list(pages.get_page(pages.num_pages if number == "last" else number))
 
 
-def _time(call: Callable[[], Any], rounds: int) -> tuple[list[float], list[float], int, Any]:
+def _time(call: Callable[[], Any], rounds: int) -> tuple[list[float], list[float], int, Any, list[float]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     times, statements, out = [], 0, None
-    cpu = []
+    cpu, load = [], []
     for _ in range(rounds):
+        load.append(os.getloadavg()[0])
         with CaptureQueriesContext(connection) as ctx:
             t0, c0 = time.perf_counter(), time.process_time()
             out = call()
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         statements = len(ctx.captured_queries)
-    return times, cpu, statements, out
+    return times, cpu, statements, out, load
 
 
 def main() -> None:
@@ -174,9 +179,12 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--old-ref", default="74207a9", help="the commit whose caseload is 'old'")
+    parser.add_argument("--old-ref", default="9a90b50", help="the commit whose caseload is 'old'")
     parser.add_argument("--skip-old-above", type=int, default=10**9, help="time only the new read above N")
     parser.add_argument("--profile", type=int, default=0, help="cProfile the new read at this size")
+    parser.add_argument(
+        "--last-page", action="store_true", help="time the new read's last page too (past the head: everyone)"
+    )
     args = parser.parse_args()
     _setup(args.database_url)
     from django.db import connection
@@ -195,6 +203,8 @@ def main() -> None:
         program_slug="bench-caseload",
     )
     readers = {"old": _old_caseload(args.old_ref), "new": careteam.caseload}
+    if args.last_page:
+        readers["new, last page"] = careteam.caseload
     table = []
     built = 0
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -207,13 +217,16 @@ def main() -> None:
             if name == "old" and size > args.skip_old_above:
                 continue
             call = functools.partial(_first_page, reader, admin)
+            if name == "new, last page":
+                call = functools.partial(_first_page, reader, admin, "last")
             _time(call, 1)  # warm
-            times, cpu, statements, page = _time(call, args.rounds)
-            results[name] = (times, cpu, statements, [asdict(r) for r in page])
+            times, cpu, statements, page, load = _time(call, args.rounds)
+            results[name] = (times, cpu, statements, [asdict(r) for r in page], load)
             print(
                 f"  {name}: median {statistics.median(times) * 1000:.0f} ms "
                 f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {statements} statements, "
-                f"this process's CPU median {statistics.median(cpu) * 1000:.0f} ms",
+                f"this process's CPU median {statistics.median(cpu) * 1000:.0f} ms, "
+                f"load average {min(load):.2f}-{max(load):.2f}",
                 flush=True,
             )
         if size == args.profile:
@@ -222,14 +235,21 @@ def main() -> None:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         if "old" in results:
             assert results["old"][3] == results["new"][3], "old and new first pages differ"
+            if "new, last page" in results:
+                old_last = _first_page(readers["old"], admin, "last")
+                assert [asdict(r) for r in old_last] == results["new, last page"][3], "last pages differ"
         table.append((size, results))
-    print("\n| people | read | min ms | median ms | max ms | CPU ms (median, this process) | statements |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "\n| people | read | min ms | median ms | max ms | CPU ms (median, this process) | statements "
+        "| load average (1 min) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for size, results in table:
-        for name, (times, cpu, statements, _) in results.items():
+        for name, (times, cpu, statements, _, load) in results.items():
             print(
                 f"| {size:,} | {name} | {min(times) * 1000:.0f} | {statistics.median(times) * 1000:.0f} "
-                f"| {max(times) * 1000:.0f} | {statistics.median(cpu) * 1000:.0f} | {statements} |"
+                f"| {max(times) * 1000:.0f} | {statistics.median(cpu) * 1000:.0f} | {statements} "
+                f"| {min(load):.2f}-{max(load):.2f} |"
             )
 
 

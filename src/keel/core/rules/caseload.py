@@ -13,7 +13,9 @@ flags from other places carry their own). Two signals are read live rather than 
 
 Tiers: 0 = reach out now (a priority-0 flag), 1 = today (priority 1), 2 = soon (priority 2 or missed
 doses), 3 = this week (priority 3 or longer, or silence), 4 = no signal. Inside a tier: more signals first,
-then more missed days, then longer silence, then the oldest flag.
+then more missed days, then longer silence, then the oldest flag. So everyone with a signal (an open flag,
+`missed_days` or more missed, `silent_days` or more silent) comes before everyone without one: the caseload
+ranks the people who may have one first and the others only for a page past them (issue #21).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SOURCES = ("keel-caseload",)
 MISSED_DAYS = 2
 SILENT_DAYS = 7
 TIERS = ("now", "today", "soon", "this_week", "none")
+NO_SIGNAL = TIERS.index("none")  # the last tier: no flag, fewer than `missed_days` missed, not silent
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def _weigh(
     key. `rank` says the reasons; `rank_key` (the caseload's ranking pass over everyone, issue #21) keeps
     only the key."""
     said: list[tuple[str, dict[str, str | int]]] = []
-    tier = 4
+    tier = NO_SIGNAL
     silent = signals.days_since_checkin
     quiet = silent is not None and silent >= silent_days
     oldest = float("inf")
