@@ -5,6 +5,7 @@ session (the staff export is the way out).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +15,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from keel.access import policy
 from keel.accounts.middleware import authenticates_by_session
-from keel.accounts.models import Role
+from keel.accounts.models import Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import loads_json
 from keel.interop.api import base_for
+from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import Record
 from keel.interop.rest.auth import _areas, _audit_read, _caller, _scoped
 from keel.interop.rest.outcomes import FhirError, _handle, _json
@@ -77,6 +79,149 @@ def _basis_from_body(request: HttpRequest) -> dict[str, str]:
     return found
 
 
+def _refuse_basis_in_url(request: HttpRequest) -> None:
+    """Guard 1: a basis is never in the URL (query strings land in logs and histories)."""
+    in_query = [name for name in BASIS_PARAMS if name in request.GET]
+    if in_query:
+        raise FhirError(
+            400,
+            "not-supported",
+            f"{', '.join(in_query)} must never be in the URL: POST them as a Parameters body",
+            in_query[0],
+        )
+
+
+def _refuse_role(user: User, patient: Patient, target: str) -> None:
+    """Guard 3: the whole record only for the person and the roles that may release a record, audited."""
+    if user.role != Role.PATIENT and not policy.can_disclose(user):
+        # The whole record at once is what leaves in an export (issue #14): the person, and the roles that
+        # may release a record (the care team's clinicians); admins, peers and auditors read per resource.
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="fhir",
+            target_id=target,
+            reason="role may not take the whole record",
+        )
+        raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
+
+
+def _refuse_staff_session(user: User, patient: Patient, target: str, *, by_token: bool) -> None:
+    """Guard 4: a staff member's session is refused (the staff export is the way out), audited."""
+    if not by_token and user.role != Role.PATIENT:
+        # A clinician's session taking the whole record at once is the staff export by another door
+        # (issue #14): the same file leaves, so it follows the export's rule (a basis, the password again,
+        # a line in the accounting of disclosures) on the export's own route. Inside the app the care team
+        # reads the record per resource; the person's own session keeps their right of access.
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="fhir",
+            target_id=target,
+            reason="whole record by a staff session: the staff export is the way out",
+        )
+        raise FhirError(
+            403,
+            "forbidden",
+            "The whole record leaves Keel only as a disclosure: use the Sharing page "
+            f"(/patients/{patient.pk}/sharing/) or POST /api/v1/patients/{patient.pk}/fhir/export with "
+            "a basis and your password; read single resources here.",
+        )
+
+
+def _refuse_basis_for_own_read(raw: dict[str, str], *, disclosure: bool) -> None:
+    """Guard 5: the person's own read is not a disclosure: a basis sent with it is refused, never ignored."""
+    if raw and not disclosure:
+        raise FhirError(
+            400, "not-supported", "A basis is only for a disclosure by an API token.", next(iter(raw))
+        )
+
+
+def _page_builder(
+    request: HttpRequest, user: User, base: Base, count: int, offset: int, returned: dict[str, Any]
+) -> Callable[[Patient, datetime], dict[str, Any]]:
+    """Step 6: the page of the record that leaves, noting in `returned` what it carried (the audit row)."""
+
+    def build(subject: Patient, at: datetime) -> dict[str, Any]:
+        resources = Record(subject, _areas(user), base, at).everything()
+        page = resources[offset : offset + count]
+        returned["returned"] = [f"{x['resourceType']}/{x['id']}" for x in page]
+        more = len(resources) > offset + count
+        bundle = _searchset(request, base, page, offset, count, more)
+        bundle["total"] = len(resources)
+        return bundle
+
+    return build
+
+
+def _disclose_everything(
+    request: HttpRequest,
+    user: User,
+    patient: Patient,
+    raw: dict[str, str],
+    build: Callable[[Patient, datetime], dict[str, Any]],
+    returned: dict[str, Any],
+) -> HttpResponse:
+    """Step 7 (a staff token): the record leaves as a disclosure with the staff export's basis and
+    accounting (`release_record`), its basis POSTed."""
+    if request.method != "POST":
+        raise FhirError(
+            422,
+            "invalid",
+            "basis: a record leaves only with a basis: POST it as a Parameters body "
+            f"({', '.join(BASIS_PARAMS)})",
+            "basis",
+        )
+    try:
+        _, bundle = release_record(
+            by=user,
+            patient_id=patient.pk,
+            raw=raw,
+            target_type="fhir",
+            description="The whole record as FHIR R4 (Patient/$everything, pulled by another system)",
+            build=build,
+            by_token=True,
+            detail=returned,
+        )
+    except SharingInvalid as exc:
+        raise FhirError(
+            422,
+            "invalid",
+            "; ".join(f"{e.field}: {e.reason}" for e in exc.errors),
+            exc.errors[0].field,
+        ) from None
+    return _json(bundle)
+
+
+def _everything(request: HttpRequest, rid: str) -> HttpResponse:
+    """The operation's guards and steps in order (run by `_handle`, which answers a FhirError)."""
+    _refuse_basis_in_url(request)
+    _check_request(request, set(), methods=("GET", "HEAD", "POST"))  # guard 2
+    by_token = not authenticates_by_session(request)
+    raw = _basis_from_body(request)  # before the CSRF check, which would consume a form body
+    user = _caller(request)
+    target = f"Patient/{rid}/$everything"
+    patient = _scoped(user, int(rid) if rid.isdigit() and len(rid) < 19 else None, "Patient", target)
+    _refuse_role(user, patient, target)
+    _refuse_staff_session(user, patient, target, by_token=by_token)
+    disclosure = by_token and user.role != Role.PATIENT
+    _refuse_basis_for_own_read(raw, disclosure=disclosure)
+    count, offset = _page(request)
+    returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it
+    build = _page_builder(request, user, base_for(request), count, offset, returned)
+    if disclosure:
+        return _disclose_everything(request, user, patient, raw, build, returned)
+    bundle = build(patient, timezone.now())  # the person's own record: the right of access, audited as read
+    _audit_read(user, patient, target, returned["returned"], [patient.pk])
+    return _json(bundle)
+
+
 @csrf_exempt  # a bearer token carries no CSRF cookie; a session's POST is held to CSRF by keel_auth
 def everything(request: HttpRequest, rid: str) -> HttpResponse:
     """`Patient/{id}/$everything` by GET, or by POST with a `Parameters` body (FHIR allows both for an
@@ -85,111 +230,4 @@ def everything(request: HttpRequest, rid: str) -> HttpResponse:
     the same body to them, and each page that leaves is accounted as its own disclosure. A staff member's
     session is refused (403): the whole record leaves by the staff export (a basis, the password again); the
     person's own session or token reads their own record (the right of access)."""
-
-    def work() -> HttpResponse:
-        in_query = [name for name in BASIS_PARAMS if name in request.GET]
-        if in_query:
-            raise FhirError(
-                400,
-                "not-supported",
-                f"{', '.join(in_query)} must never be in the URL: POST them as a Parameters body",
-                in_query[0],
-            )
-        _check_request(request, set(), methods=("GET", "HEAD", "POST"))
-        by_token = not authenticates_by_session(request)
-        raw = _basis_from_body(request)  # before the CSRF check, which would consume a form body
-        user = _caller(request)
-        target = f"Patient/{rid}/$everything"
-        patient = _scoped(user, int(rid) if rid.isdigit() and len(rid) < 19 else None, "Patient", target)
-        if user.role != Role.PATIENT and not policy.can_disclose(user):
-            # The whole record at once is what leaves in an export (issue #14): the person, and the roles that
-            # may release a record (the care team's clinicians); admins, peers and auditors read per resource.
-            audit.record(
-                actor=user,
-                action=Action.DENIED,
-                outcome=Outcome.DENIED,
-                patient_id=patient.pk,
-                program_id=patient.program_id,
-                target_type="fhir",
-                target_id=target,
-                reason="role may not take the whole record",
-            )
-            raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
-        if not by_token and user.role != Role.PATIENT:
-            # A clinician's session taking the whole record at once is the staff export by another door
-            # (issue #14): the same file leaves, so it follows the export's rule (a basis, the password again,
-            # a line in the accounting of disclosures) on the export's own route. Inside the app the care team
-            # reads the record per resource; the person's own session keeps their right of access.
-            audit.record(
-                actor=user,
-                action=Action.DENIED,
-                outcome=Outcome.DENIED,
-                patient_id=patient.pk,
-                program_id=patient.program_id,
-                target_type="fhir",
-                target_id=target,
-                reason="whole record by a staff session: the staff export is the way out",
-            )
-            raise FhirError(
-                403,
-                "forbidden",
-                "The whole record leaves Keel only as a disclosure: use the Sharing page "
-                f"(/patients/{patient.pk}/sharing/) or POST /api/v1/patients/{patient.pk}/fhir/export with "
-                "a basis and your password; read single resources here.",
-            )
-        disclosure = by_token and user.role != Role.PATIENT
-        if raw and not disclosure:
-            # The person's own read is not a disclosure: a basis sent with it is refused, never silently
-            # ignored.
-            raise FhirError(
-                400, "not-supported", "A basis is only for a disclosure by an API token.", next(iter(raw))
-            )
-        count, offset = _page(request)
-        base = base_for(request)
-
-        returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it
-
-        def build(subject: Patient, at: datetime) -> dict[str, Any]:
-            resources = Record(subject, _areas(user), base, at).everything()
-            page = resources[offset : offset + count]
-            returned["returned"] = [f"{x['resourceType']}/{x['id']}" for x in page]
-            more = len(resources) > offset + count
-            bundle = _searchset(request, base, page, offset, count, more)
-            bundle["total"] = len(resources)
-            return bundle
-
-        if disclosure:
-            # Another system pulling a person's whole record with a staff member's token: the record leaves,
-            # so it is a disclosure with the staff export's basis and accounting (`release_record`).
-            if request.method != "POST":
-                raise FhirError(
-                    422,
-                    "invalid",
-                    "basis: a record leaves only with a basis: POST it as a Parameters body "
-                    f"({', '.join(BASIS_PARAMS)})",
-                    "basis",
-                )
-            try:
-                _, bundle = release_record(
-                    by=user,
-                    patient_id=patient.pk,
-                    raw=raw,
-                    target_type="fhir",
-                    description="The whole record as FHIR R4 (Patient/$everything, pulled by another system)",
-                    build=build,
-                    by_token=True,
-                    detail=returned,
-                )
-            except SharingInvalid as exc:
-                raise FhirError(
-                    422,
-                    "invalid",
-                    "; ".join(f"{e.field}: {e.reason}" for e in exc.errors),
-                    exc.errors[0].field,
-                ) from None
-            return _json(bundle)
-        bundle = build(patient, timezone.now())
-        _audit_read(user, patient, target, returned["returned"], [patient.pk])
-        return _json(bundle)
-
-    return _handle(request, work)
+    return _handle(request, lambda: _everything(request, rid))

@@ -84,6 +84,191 @@ def _next_record_number(program: Program) -> str:
     return f"{prefix}-{n:05d}"
 
 
+@dataclass(frozen=True)
+class _Admission:
+    """The checked form: everything `register_patient` writes, once every field is right."""
+
+    fields: dict[str, str]
+    born: date
+    started: date
+    gender: str
+    birth_sex: str
+    language: str
+    record_number: str
+    email: str
+    kind: str
+    not_a_duplicate: bool
+    photo: photos.CleanPhoto | None
+
+
+def _refuse_role(by: User) -> None:
+    """Guard 1: a role that registers in no program is refused, audited."""
+    audit.record(
+        actor=by,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="patient",
+        reason="role may not register patients",
+    )
+    raise NotAllowed(_("Only program admins, counselors, nurses and prescribers register patients."))
+
+
+def _today_for(program: Program | None) -> date:
+    """Step: today in the program's zone (the server's when no program was found)."""
+    return (
+        timezone.now().astimezone(zone_of(Patient(program=program))).date()
+        if program
+        else timezone.localdate()
+    )
+
+
+def _record_number(data: dict[str, Any], errors: list[FieldError]) -> str:
+    """Check: the record number given, if any, is 1 to 32 letters, digits, dots, hyphens or underscores."""
+    record_number = data.get("record_number") or ""
+    if not isinstance(record_number, str) or (
+        record_number and not _RECORD_NUMBER.match(record_number.strip())
+    ):
+        errors.append(FieldError("record_number", _("1 to 32 letters, digits, dots, hyphens or underscores")))
+        record_number = ""
+    return str(record_number.strip())
+
+
+def _check_emergency_contact(fields: dict[str, str], errors: list[FieldError]) -> None:
+    """Check: an emergency contact has both a name and a phone."""
+    contact_name, contact_phone = fields["emergency_contact_name"], fields["emergency_contact_phone"]
+    if (contact_phone or fields["emergency_contact_relationship"]) and not contact_name:
+        errors.append(FieldError("emergency_contact_name", _("give the emergency contact's name")))
+    if contact_name and not contact_phone:
+        errors.append(FieldError("emergency_contact_phone", _("give the emergency contact's phone")))
+
+
+def _episode_kind(data: dict[str, Any], errors: list[FieldError]) -> str:
+    """Check: the kind of care is chosen, and is one of the episode kinds."""
+    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
+    if not kind and not any(e.field == "episode_kind" for e in errors):
+        errors.append(FieldError("episode_kind", _("choose the kind of care")))
+    return kind
+
+
+def _identity_photo(data: dict[str, Any], errors: list[FieldError]) -> photos.CleanPhoto | None:
+    """Check: the identity photo (issue #18), if any, re-encoded before anything is written."""
+    if not data.get("photo"):
+        return None
+    try:
+        return photos.clean_photo(photos.read_upload(data["photo"]))
+    except FieldsInvalid as exc:
+        errors.extend(exc.errors)
+        return None
+
+
+def _check_form(data: dict[str, Any], errors: list[FieldError], *, today: date) -> _Admission | None:
+    """Step 2: every field checked, in the form's order, each wrong one named in `errors`."""
+    fields = {name: _text(data, name, errors) for name in TEXT_LIMITS}
+    born = _date(data.get("date_of_birth"), "date_of_birth", errors, today=today, required=True)
+    started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
+    gender = _choice(data, "gender", list(AdministrativeGender.values), AdministrativeGender.UNKNOWN, errors)
+    birth_sex = _choice(data, "birth_sex", ["", *BirthSex.values], "", errors)
+    language = _choice(data, "preferred_language", LANGUAGES, default_language(), errors)
+    record_number = _record_number(data, errors)
+    if born and started < born:
+        errors.append(FieldError("started_on", _("cannot be before the date of birth")))
+    email = _email(data, errors)
+    _check_emergency_contact(fields, errors)
+    kind = _episode_kind(data, errors)
+    _check_admission_confirmations(data, errors)
+    not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
+    photo = _identity_photo(data, errors)
+    if born is None:
+        return None
+    return _Admission(
+        fields, born, started, gender, birth_sex, language, record_number, email, kind, not_a_duplicate, photo
+    )
+
+
+def _refuse_taken_number(program: Program, record_number: str) -> None:
+    """Guard (under the program's lock): a record number another patient of the program has is refused."""
+    if (
+        record_number
+        and Patient.objects.filter(program=program, record_number__iexact=record_number).exists()
+    ):
+        raise FieldsInvalid(
+            [FieldError("record_number", _("another patient in this program has this number"))]
+        )
+
+
+def _refuse_likely_duplicate(program: Program, form: _Admission) -> None:
+    """Guard (under the program's lock): a likely duplicate is refused until `not_a_duplicate` is true."""
+    if not form.not_a_duplicate and likely_duplicates(
+        program, form.fields["given_name"], form.fields["family_name"], form.born
+    ):
+        raise FieldsInvalid(
+            [
+                FieldError(
+                    "not_a_duplicate",
+                    _(
+                        "a patient with this name and date of birth is already registered in this "
+                        "program; "
+                        "check it is not the same person, then confirm"
+                    ),
+                )
+            ]
+        )
+
+
+def _admit(by: User, program: Program, form: _Admission) -> Registration:
+    """Step 4 (inside the caller's transaction): the patient, the episode, the care team, the photo."""
+    patient = Patient.objects.create(
+        program=program,
+        record_number=form.record_number or _next_record_number(program),
+        date_of_birth=form.born,
+        gender=form.gender,
+        birth_sex=form.birth_sex,
+        preferred_language=form.language,
+        email=form.email,
+        **form.fields,
+    )
+    now = timezone.now()
+    enrollment = Enrollment.objects.create(
+        patient=patient,
+        program=program,
+        started_on=form.started,
+        kind=form.kind,
+        notice_given_at=now,
+        notice_given_by=by,
+        consented_at=now,
+        consented_by=by,
+    )
+    if by.role in CLINICAL_ROLES:
+        CareTeamMember.objects.create(patient=patient, user=by)
+    if form.photo is not None:
+        photos.store(by=by, patient=patient, photo=form.photo)
+    return Registration(patient, enrollment)
+
+
+def _audit_admission(by: User, program: Program, registration: Registration, kind: str) -> None:
+    """Step 5 (inside the caller's transaction): the patient's and the episode's audit rows."""
+    patient, enrollment = registration.patient, registration.enrollment
+    audit.record(
+        actor=by,
+        action=Action.CREATE,
+        patient_id=patient.pk,
+        program_id=program.pk,
+        target_type="patient",
+        target_id=patient.pk,
+        reason="registered",
+    )
+    audit.record(
+        actor=by,
+        action=Action.CREATE,
+        patient_id=patient.pk,
+        program_id=program.pk,
+        target_type="enrollment",
+        target_id=enrollment.pk,
+        reason="admitted",
+        detail={"kind": kind, "notice_given": True, "consented": True},
+    )
+
+
 def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     """Admit a patient at the front desk: the identity the issue lists, a record number (given, or the next
     one), and an active episode of care from `started_on` (default: today in the program's zone).
@@ -95,120 +280,15 @@ def register_patient(*, by: User, data: dict[str, Any]) -> Registration:
     errors: list[FieldError] = []
     program = _program_for(by, data, errors)
     if program is None and not errors:
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="patient",
-            reason="role may not register patients",
-        )
-        raise NotAllowed(_("Only program admins, counselors, nurses and prescribers register patients."))
-    today = (
-        timezone.now().astimezone(zone_of(Patient(program=program))).date()
-        if program
-        else timezone.localdate()
-    )
-    fields = {name: _text(data, name, errors) for name in TEXT_LIMITS}
-    born = _date(data.get("date_of_birth"), "date_of_birth", errors, today=today, required=True)
-    started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
-    gender = _choice(data, "gender", list(AdministrativeGender.values), AdministrativeGender.UNKNOWN, errors)
-    birth_sex = _choice(data, "birth_sex", ["", *BirthSex.values], "", errors)
-    language = _choice(data, "preferred_language", LANGUAGES, default_language(), errors)
-    record_number = data.get("record_number") or ""
-    if not isinstance(record_number, str) or (
-        record_number and not _RECORD_NUMBER.match(record_number.strip())
-    ):
-        errors.append(FieldError("record_number", _("1 to 32 letters, digits, dots, hyphens or underscores")))
-        record_number = ""
-    record_number = record_number.strip()
-    if born and started < born:
-        errors.append(FieldError("started_on", _("cannot be before the date of birth")))
-    email = _email(data, errors)
-    contact_name, contact_phone = fields["emergency_contact_name"], fields["emergency_contact_phone"]
-    if (contact_phone or fields["emergency_contact_relationship"]) and not contact_name:
-        errors.append(FieldError("emergency_contact_name", _("give the emergency contact's name")))
-    if contact_name and not contact_phone:
-        errors.append(FieldError("emergency_contact_phone", _("give the emergency contact's phone")))
-    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
-    if not kind and not any(e.field == "episode_kind" for e in errors):
-        errors.append(FieldError("episode_kind", _("choose the kind of care")))
-    _check_admission_confirmations(data, errors)
-    not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
-    photo = None
-    if data.get("photo"):  # the identity photo (issue #18), re-encoded before anything is written
-        try:
-            photo = photos.clean_photo(photos.read_upload(data["photo"]))
-        except FieldsInvalid as exc:
-            errors.extend(exc.errors)
+        _refuse_role(by)
+    form = _check_form(data, errors, today=_today_for(program))
     if errors:
         raise FieldsInvalid(errors)
-    assert program is not None and born is not None
+    assert program is not None and form is not None
     with transaction.atomic():
         Program.objects.select_for_update().filter(pk=program.pk).first()  # one registration at a time here
-        if (
-            record_number
-            and Patient.objects.filter(program=program, record_number__iexact=record_number).exists()
-        ):
-            raise FieldsInvalid(
-                [FieldError("record_number", _("another patient in this program has this number"))]
-            )
-        if not not_a_duplicate and likely_duplicates(
-            program, fields["given_name"], fields["family_name"], born
-        ):
-            raise FieldsInvalid(
-                [
-                    FieldError(
-                        "not_a_duplicate",
-                        _(
-                            "a patient with this name and date of birth is already registered in this "
-                            "program; "
-                            "check it is not the same person, then confirm"
-                        ),
-                    )
-                ]
-            )
-        patient = Patient.objects.create(
-            program=program,
-            record_number=record_number or _next_record_number(program),
-            date_of_birth=born,
-            gender=gender,
-            birth_sex=birth_sex,
-            preferred_language=language,
-            email=email,
-            **fields,
-        )
-        now = timezone.now()
-        enrollment = Enrollment.objects.create(
-            patient=patient,
-            program=program,
-            started_on=started,
-            kind=kind,
-            notice_given_at=now,
-            notice_given_by=by,
-            consented_at=now,
-            consented_by=by,
-        )
-        if by.role in CLINICAL_ROLES:
-            CareTeamMember.objects.create(patient=patient, user=by)
-        if photo is not None:
-            photos.store(by=by, patient=patient, photo=photo)
-        audit.record(
-            actor=by,
-            action=Action.CREATE,
-            patient_id=patient.pk,
-            program_id=program.pk,
-            target_type="patient",
-            target_id=patient.pk,
-            reason="registered",
-        )
-        audit.record(
-            actor=by,
-            action=Action.CREATE,
-            patient_id=patient.pk,
-            program_id=program.pk,
-            target_type="enrollment",
-            target_id=enrollment.pk,
-            reason="admitted",
-            detail={"kind": kind, "notice_given": True, "consented": True},
-        )
-    return Registration(patient, enrollment)
+        _refuse_taken_number(program, form.record_number)
+        _refuse_likely_duplicate(program, form)
+        registration = _admit(by, program, form)
+        _audit_admission(by, program, registration, form.kind)
+    return registration

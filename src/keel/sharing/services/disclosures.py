@@ -7,7 +7,8 @@ import hashlib
 import json
 import statistics
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -23,7 +24,7 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.recovery.models import CheckIn
-from keel.sharing.models import Basis, Disclosure, EmergencyReview, ReviewKind
+from keel.sharing.models import Basis, Consent, Disclosure, EmergencyReview, ReviewKind
 from keel.sharing.services.common import (
     SharingInvalid,
     SharingNotAllowed,
@@ -99,6 +100,185 @@ def report(
     }
 
 
+@dataclass(frozen=True)
+class _Release:
+    """Who the report goes to and why: a consent's terms, or an emergency's facts."""
+
+    consent: Consent | None
+    categories: tuple[str, ...]
+    recipient: str
+    role: str
+    affiliation: str
+    nature: str
+    purpose: str
+    purpose_text: str
+    scope: str
+
+
+def _refuse_role(by: User, patient: Patient) -> None:
+    """Guard 1: a role that may not disclose is refused, audited."""
+    if not policy.can_disclose(by):
+        _deny(by, patient, "disclosure", "role may not disclose")
+        raise SharingNotAllowed
+
+
+def _basis(raw: Mapping[str, Any]) -> str:
+    """Guard 2: the basis is a consent or an emergency."""
+    basis = raw.get("basis")
+    if not isinstance(basis, str) or basis not in (Basis.CONSENT, Basis.EMERGENCY):
+        raise SharingInvalid([FieldError("basis", "must be consent or emergency")])
+    return basis
+
+
+def _asked(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """Guard 3: the categories asked are a list of kinds of information, never the whole record."""
+    asked = raw.get("categories") or []
+    if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
+        raise SharingInvalid([FieldError("categories", "must be a list of kinds of information")])
+    if core.RECORD in asked:
+        raise SharingInvalid(
+            [FieldError("categories", gettext_noop("the whole record leaves only as the record export"))]
+        )
+    return tuple(asked)
+
+
+def _parse_terms(
+    by: User, patient: Patient, raw: Mapping[str, Any], basis: str
+) -> tuple[core.DisclosureRequest | None, core.EmergencyTerms | None]:
+    """Guard 4: the request names its recipient and purpose (or an emergency's facts) before anything else;
+    a refused attempt is audited, naming the fields (never their values)."""
+    try:
+        request = core.parse_request(raw) if basis == Basis.CONSENT else None
+        terms = core.parse_emergency(raw) if basis == Basis.EMERGENCY else None
+    except InvalidInput as exc:
+        _deny(by, patient, "disclosure", "refused: " + ", ".join(e.field for e in exc.errors))
+        raise _invalid(exc) from None
+    return request, terms
+
+
+def _consented(
+    by: User,
+    patient: Patient,
+    raw: Mapping[str, Any],
+    request: core.DisclosureRequest,
+    asked: tuple[str, ...],
+    today: date,
+) -> _Release:
+    """Guard 6 (consent): the consent covers what is asked today, and names this recipient and purpose."""
+    consent, categories, refusal = _covered(patient, raw.get("consent"), asked, today)
+    if refusal:
+        _deny(by, patient, "disclosure", refusal.reason)
+        raise SharingInvalid([refusal])
+    assert consent is not None
+    wrong = core.mismatches(
+        request,
+        recipient_name=consent.recipient_name,
+        purpose=consent.purpose,
+        purpose_text=consent.purpose_text,
+    )
+    if wrong:
+        _deny(by, patient, "disclosure", "; ".join(f"{e.field} {e.reason}" for e in wrong))
+        raise SharingInvalid(wrong)
+    scope = core.scope(
+        consent.recipient_name, consent.purpose, consent.purpose_text, categories, consent.expires_on
+    )
+    return _Release(
+        consent, categories, consent.recipient_name, "", "", "", consent.purpose, consent.purpose_text, scope
+    )
+
+
+def _emergency(terms: core.EmergencyTerms) -> _Release:
+    """Step 6 (emergency): the recipient and the nature of the emergency as given; no consent, no scope."""
+    return _Release(
+        None,
+        terms.categories,
+        terms.recipient_name,
+        terms.recipient_role,
+        terms.recipient_affiliation,
+        terms.nature,
+        "emergency",
+        "",
+        "",
+    )
+
+
+def _recheck_consent(
+    patient: Patient, release: _Release, asked: tuple[str, ...], today: date
+) -> FieldError | None:
+    """Guard 7 (inside the write's transaction, the consent row locked): a revocation that landed in between
+    wins."""
+    if release.consent is None:
+        return None
+    _, _, late = _covered(patient, release.consent.pk, asked, today, lock=True)
+    return late
+
+
+def _document(by: User, patient: Patient, release: _Release, now: datetime) -> dict[str, Any]:
+    """Step 8: the report of the sections named, with the notice and the scope (or the emergency's)."""
+    document = report(patient, release.categories, now, areas=policy.areas_for_role(by.role))
+    document["notice"] = core.NOTICE
+    document["scope"] = release.scope or (
+        f"Medical emergency (42 CFR 2.51): disclosed to {release.recipient} "
+        f"({core.MEDICAL_ROLES[release.role]}), {release.affiliation}. "
+        f"Nature of the emergency: {release.nature}."
+    )
+    return document
+
+
+def _record_disclosure(
+    by: User, patient: Patient, basis: str, release: _Release, digest: str, now: datetime
+) -> Disclosure:
+    """Step 9 (inside the write's transaction): the disclosure row; an emergency's flagged for review."""
+    disclosure = Disclosure.objects.create(
+        patient=patient,
+        basis=basis,
+        consent=release.consent,
+        recipient_name=release.recipient,
+        recipient_affiliation=release.affiliation,
+        recipient_role=release.role,
+        purpose=release.purpose,
+        purpose_text=release.purpose_text,
+        emergency_nature=release.nature,
+        categories=list(release.categories),
+        description="Progress report: " + "; ".join(core.CATEGORIES[c] for c in release.categories),
+        scope=release.scope,
+        notice=core.NOTICE,
+        document_sha256=digest,
+        disclosed_by=by,
+        disclosed_at=now,
+    )
+    if basis == Basis.EMERGENCY:  # flagged for a program admin's review (42 CFR 2.51, T19)
+        EmergencyReview.objects.create(
+            patient=patient,
+            program_id=patient.program_id,
+            kind=ReviewKind.EMERGENCY_DISCLOSURE,
+            disclosure=disclosure,
+            used_by=by,
+            reason=release.nature,
+            raised_at=now,
+        )
+    return disclosure
+
+
+def _audit_disclosure(
+    by: User, patient: Patient, basis: str, release: _Release, disclosure: Disclosure
+) -> None:
+    """Step 10 (inside the write's transaction): the disclosure's audit row."""
+    audit.record_for_patient(
+        by,
+        patient,
+        Action.DISCLOSE,
+        "disclosure",
+        disclosure.pk,
+        reason="medical emergency" if basis == Basis.EMERGENCY else "",
+        detail={
+            "basis": str(basis),
+            "consent_id": release.consent.pk if release.consent else None,
+            "categories": list(release.categories),
+        },
+    )
+
+
 def disclose(
     *, by: User, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
 ) -> tuple[Disclosure, dict[str, Any]]:
@@ -114,110 +294,25 @@ def disclose(
         target_type="disclosure",
         audit_success=False,
     )
-    if not policy.can_disclose(by):
-        _deny(by, patient, "disclosure", "role may not disclose")
-        raise SharingNotAllowed
-    basis = raw.get("basis")
-    if basis not in (Basis.CONSENT, Basis.EMERGENCY):
-        raise SharingInvalid([FieldError("basis", "must be consent or emergency")])
-    asked = raw.get("categories") or []
-    if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
-        raise SharingInvalid([FieldError("categories", "must be a list of kinds of information")])
-    if core.RECORD in asked:
-        raise SharingInvalid(
-            [FieldError("categories", gettext_noop("the whole record leaves only as the record export"))]
-        )
-    try:  # the request names its recipient and purpose (or an emergency's facts) before anything else
-        request = core.parse_request(raw) if basis == Basis.CONSENT else None
-        terms = core.parse_emergency(raw) if basis == Basis.EMERGENCY else None
-    except InvalidInput as exc:  # a refused attempt is audited, naming the fields (never their values)
-        _deny(by, patient, "disclosure", "refused: " + ", ".join(e.field for e in exc.errors))
-        raise _invalid(exc) from None
-    reauthenticate(by, patient, raw.get("password"), "disclosure")
+    _refuse_role(by, patient)
+    basis = _basis(raw)
+    asked = _asked(raw)
+    request, terms = _parse_terms(by, patient, raw, basis)
+    reauthenticate(by, patient, raw.get("password"), "disclosure")  # guard 5
     today = local_today(patient, now)
-    refusal: FieldError | None = None
     if request is not None:
-        consent, categories, refusal = _covered(patient, raw.get("consent"), tuple(asked), today)
-        if refusal:
-            _deny(by, patient, "disclosure", refusal.reason)
-            raise SharingInvalid([refusal])
-        assert consent is not None
-        wrong = core.mismatches(
-            request,
-            recipient_name=consent.recipient_name,
-            purpose=consent.purpose,
-            purpose_text=consent.purpose_text,
-        )
-        if wrong:
-            _deny(by, patient, "disclosure", "; ".join(f"{e.field} {e.reason}" for e in wrong))
-            raise SharingInvalid(wrong)
-        recipient, role, affiliation, nature = consent.recipient_name, "", "", ""
-        purpose, purpose_text = consent.purpose, consent.purpose_text
-        scope = core.scope(
-            consent.recipient_name, consent.purpose, consent.purpose_text, categories, consent.expires_on
-        )
+        release = _consented(by, patient, raw, request, asked, today)
     else:
         assert terms is not None
-        consent, categories = None, terms.categories
-        recipient, role = terms.recipient_name, terms.recipient_role
-        affiliation, nature = terms.recipient_affiliation, terms.nature
-        purpose, purpose_text = "emergency", ""
-        scope = ""
+        release = _emergency(terms)
     with transaction.atomic():
-        if consent is not None:  # decided again under the write: a revocation that landed in between wins
-            _, _, late = _covered(patient, consent.pk, tuple(asked), today, lock=True)
-            if late:
-                refusal = late
+        refusal = _recheck_consent(patient, release, asked, today)
         if refusal is None:
-            document = report(patient, categories, now, areas=policy.areas_for_role(by.role))
-            document["notice"] = core.NOTICE
-            document["scope"] = scope or (
-                f"Medical emergency (42 CFR 2.51): disclosed to {recipient} "
-                f"({core.MEDICAL_ROLES[role]}), {affiliation}. Nature of the emergency: {nature}."
-            )
+            document = _document(by, patient, release, now)
             digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-            disclosure = Disclosure.objects.create(
-                patient=patient,
-                basis=basis,
-                consent=consent,
-                recipient_name=recipient,
-                recipient_affiliation=affiliation,
-                recipient_role=role,
-                purpose=purpose,
-                purpose_text=purpose_text,
-                emergency_nature=nature,
-                categories=list(categories),
-                description="Progress report: " + "; ".join(core.CATEGORIES[c] for c in categories),
-                scope=scope,
-                notice=core.NOTICE,
-                document_sha256=digest,
-                disclosed_by=by,
-                disclosed_at=now,
-            )
-            if basis == Basis.EMERGENCY:  # flagged for a program admin's review (42 CFR 2.51, T19)
-                EmergencyReview.objects.create(
-                    patient=patient,
-                    program_id=patient.program_id,
-                    kind=ReviewKind.EMERGENCY_DISCLOSURE,
-                    disclosure=disclosure,
-                    used_by=by,
-                    reason=nature,
-                    raised_at=now,
-                )
-            audit.record_for_patient(
-                by,
-                patient,
-                Action.DISCLOSE,
-                "disclosure",
-                disclosure.pk,
-                reason="medical emergency" if basis == Basis.EMERGENCY else "",
-                detail={
-                    "basis": str(basis),
-                    "consent_id": consent.pk if consent else None,
-                    "categories": list(categories),
-                },
-            )
-    if refusal is not None:
+            disclosure = _record_disclosure(by, patient, basis, release, digest, now)
+            _audit_disclosure(by, patient, basis, release, disclosure)
+    if refusal is not None:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, "disclosure", refusal.reason)
         raise SharingInvalid([refusal])
     document["disclosure"] = {"id": disclosure.pk, "basis": str(basis), "sha256": digest}

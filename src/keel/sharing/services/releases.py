@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -35,6 +36,155 @@ if TYPE_CHECKING:
     from keel.accounts.models import User
 
 
+@dataclass(frozen=True)
+class _Recipient:
+    """Whom the record goes to and why: a consent's terms, or the patient on their own request."""
+
+    consent: Consent | None
+    name: str
+    purpose: str
+    purpose_text: str
+    scope: str
+
+
+def _refuse_role(by: User, patient: Patient, target_type: str) -> None:
+    """Guard 1: a role that may not export or disclose a record is refused, audited."""
+    if not policy.can_disclose(by):
+        _deny(by, patient, target_type, "role may not export or disclose a record")
+        raise SharingNotAllowed
+
+
+def _basis(raw: Mapping[str, Any]) -> str:
+    """Guard 2: the basis is a consent or the patient's own request."""
+    basis = raw.get("basis")
+    if not isinstance(basis, str) or basis not in (Basis.CONSENT, Basis.PATIENT_REQUEST):
+        raise SharingInvalid(
+            [FieldError("basis", "must be consent or patient_request: a record leaves only with a basis")]
+        )
+    return basis
+
+
+def _refuse_token_patient_request(
+    by: User, patient: Patient, target_type: str, basis: str, *, by_token: bool
+) -> None:
+    """Guard 3: a pull with an API token cannot claim the patient's own request, audited."""
+    if by_token and basis == Basis.PATIENT_REQUEST:
+        # Another system holding a staff token cannot show that the patient asked, and the accounting would
+        # name the patient as the recipient of what that system received (42 CFR 2.24). The patient's own
+        # request is the staff export handed over in the app (with the password again); the patient's own
+        # token is their right-of-access path.
+        _deny(by, patient, target_type, "patient_request basis claimed by an API token")
+        raise SharingInvalid(
+            [
+                FieldError(
+                    "basis",
+                    "must be consent for a pull by another system: the patient's own request is the "
+                    "export handed over in Keel, or the patient's own sign-in",
+                )
+            ]
+        )
+
+
+def _parse_request(raw: Mapping[str, Any], basis: str) -> core.DisclosureRequest | None:
+    """Guard 4: a consent's request names its recipient and purpose."""
+    try:
+        return core.parse_request(raw) if basis == Basis.CONSENT else None
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+
+
+def _consented(
+    by: User,
+    patient: Patient,
+    raw: Mapping[str, Any],
+    request: core.DisclosureRequest,
+    today: date,
+    target_type: str,
+) -> _Recipient:
+    """Guard 6 (consent): the consent covers the whole record today, and names this recipient and purpose."""
+    consent, _, refusal = _covered(patient, raw.get("consent"), (core.RECORD,), today)
+    wrong = [refusal] if refusal else []
+    if consent is not None and not refusal:
+        wrong = core.mismatches(
+            request,
+            recipient_name=consent.recipient_name,
+            purpose=consent.purpose,
+            purpose_text=consent.purpose_text,
+        )
+    if wrong:
+        _deny(by, patient, target_type, "; ".join(f"{e.field}: {e.reason}" for e in wrong))
+        raise SharingInvalid(wrong)
+    assert consent is not None
+    recipient, purpose, purpose_text = consent.recipient_name, consent.purpose, consent.purpose_text
+    scope = core.scope(recipient, purpose, purpose_text, (core.RECORD,), consent.expires_on)
+    return _Recipient(consent, recipient, purpose, purpose_text, scope)
+
+
+def _recheck_consent(patient: Patient, consent: Consent | None, today: date) -> FieldError | None:
+    """Guard 7 (inside the write's transaction, the consent row locked): a revocation that landed in between
+    wins."""
+    if consent is None:
+        return None
+    _, _, refusal = _covered(patient, consent.pk, (core.RECORD,), today, lock=True)
+    return refusal
+
+
+def _record_release(
+    by: User,
+    patient: Patient,
+    basis: str,
+    recipient: _Recipient,
+    description: str,
+    digest: str,
+    now: datetime,
+) -> Disclosure:
+    """Step 8 (inside the write's transaction): the disclosure row, in the accounting of disclosures."""
+    return Disclosure.objects.create(
+        patient=patient,
+        basis=basis,
+        consent=recipient.consent,
+        recipient_name=recipient.name,
+        purpose=recipient.purpose,
+        purpose_text=recipient.purpose_text,
+        categories=[core.RECORD],
+        description=description,
+        scope=recipient.scope,
+        notice=core.NOTICE,
+        document_sha256=digest,
+        disclosed_by=by,
+        disclosed_at=now,
+    )
+
+
+def _audit_release(
+    by: User,
+    patient: Patient,
+    target_type: str,
+    basis: str,
+    recipient: _Recipient,
+    disclosure: Disclosure,
+    *,
+    by_token: bool,
+    detail: Mapping[str, Any] | None,
+) -> None:
+    """Step 9 (inside the write's transaction): the export's audit row, saying how it left."""
+    reasons = ["the patient's own request" if basis == Basis.PATIENT_REQUEST else ""]
+    reasons += ["pulled with an API token"] if by_token else []
+    audit.record_for_patient(
+        by,
+        patient,
+        Action.EXPORT,
+        target_type,
+        reason="; ".join(r for r in reasons if r),
+        detail={
+            **(detail or {}),
+            "basis": str(basis),
+            "consent_id": recipient.consent.pk if recipient.consent else None,
+            "disclosure_id": disclosure.pk,
+        },
+    )
+
+
 def release_record(
     *,
     by: User,
@@ -60,93 +210,27 @@ def release_record(
     patient = policy.get_patient_or_404(
         by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
     )
-    if not policy.can_disclose(by):
-        _deny(by, patient, target_type, "role may not export or disclose a record")
-        raise SharingNotAllowed
-    basis = raw.get("basis")
-    if basis not in (Basis.CONSENT, Basis.PATIENT_REQUEST):
-        raise SharingInvalid(
-            [FieldError("basis", "must be consent or patient_request: a record leaves only with a basis")]
-        )
-    if by_token and basis == Basis.PATIENT_REQUEST:
-        # Another system holding a staff token cannot show that the patient asked, and the accounting would
-        # name the patient as the recipient of what that system received (42 CFR 2.24). The patient's own
-        # request is the staff export handed over in the app (with the password again); the patient's own
-        # token is their right-of-access path.
-        _deny(by, patient, target_type, "patient_request basis claimed by an API token")
-        raise SharingInvalid(
-            [
-                FieldError(
-                    "basis",
-                    "must be consent for a pull by another system: the patient's own request is the "
-                    "export handed over in Keel, or the patient's own sign-in",
-                )
-            ]
-        )
-    try:
-        request = core.parse_request(raw) if basis == Basis.CONSENT else None
-    except InvalidInput as exc:
-        raise _invalid(exc) from None
-    if not by_token:
+    _refuse_role(by, patient, target_type)
+    basis = _basis(raw)
+    _refuse_token_patient_request(by, patient, target_type, basis, by_token=by_token)
+    request = _parse_request(raw, basis)
+    if not by_token:  # guard 5
         reauthenticate(by, patient, raw.get("password"), target_type)
     today = local_today(patient, now)
-    consent: Consent | None = None
-    scope = ""
-    recipient, purpose, purpose_text = legal_name(patient), "patient_request", ""
     if request is not None:
-        consent, _, refusal = _covered(patient, raw.get("consent"), (core.RECORD,), today)
-        wrong = [refusal] if refusal else []
-        if consent is not None and not refusal:
-            wrong = core.mismatches(
-                request,
-                recipient_name=consent.recipient_name,
-                purpose=consent.purpose,
-                purpose_text=consent.purpose_text,
-            )
-        if wrong:
-            _deny(by, patient, target_type, "; ".join(f"{e.field}: {e.reason}" for e in wrong))
-            raise SharingInvalid(wrong)
-        assert consent is not None
-        recipient, purpose, purpose_text = consent.recipient_name, consent.purpose, consent.purpose_text
-        scope = core.scope(recipient, purpose, purpose_text, (core.RECORD,), consent.expires_on)
-    refusal = None
+        recipient = _consented(by, patient, raw, request, today, target_type)
+    else:  # the patient's own request: the patient is the recipient
+        recipient = _Recipient(None, legal_name(patient), "patient_request", "", "")
     with transaction.atomic():
-        if consent is not None:  # a revocation that landed in between wins
-            _, _, refusal = _covered(patient, consent.pk, (core.RECORD,), today, lock=True)
+        refusal = _recheck_consent(patient, recipient.consent, today)
         if refusal is None:
             document = build(patient, now)
             digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-            disclosure = Disclosure.objects.create(
-                patient=patient,
-                basis=basis,
-                consent=consent,
-                recipient_name=recipient,
-                purpose=purpose,
-                purpose_text=purpose_text,
-                categories=[core.RECORD],
-                description=description,
-                scope=scope,
-                notice=core.NOTICE,
-                document_sha256=digest,
-                disclosed_by=by,
-                disclosed_at=now,
+            disclosure = _record_release(by, patient, basis, recipient, description, digest, now)
+            _audit_release(
+                by, patient, target_type, basis, recipient, disclosure, by_token=by_token, detail=detail
             )
-            reasons = ["the patient's own request" if basis == Basis.PATIENT_REQUEST else ""]
-            reasons += ["pulled with an API token"] if by_token else []
-            audit.record_for_patient(
-                by,
-                patient,
-                Action.EXPORT,
-                target_type,
-                reason="; ".join(r for r in reasons if r),
-                detail={
-                    **(detail or {}),
-                    "basis": str(basis),
-                    "consent_id": consent.pk if consent else None,
-                    "disclosure_id": disclosure.pk,
-                },
-            )
-    if refusal is not None:
+    if refusal is not None:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, target_type, refusal.reason)
         raise SharingInvalid([refusal])
     return disclosure, document
