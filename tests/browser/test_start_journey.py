@@ -231,3 +231,47 @@ def test_the_start_holds_against_a_second_opioid_a_stale_cows_and_a_future_time(
     expect(readiness).to_contain_text("Metadona: último uso hace 48 h; la espera de 72 h no se cumple")
     shot(page, "start-second-opioid-spanish-tablet")
     context.close()
+
+
+def test_a_prescriber_corrects_a_mistaken_time_of_last_use(live_server: Any, browser: Any, shot: Any) -> None:
+    """The nurse typed this morning's time for heroin used last night, so the COWS looked older than the
+    use. The prescriber strikes it: a thin reason is refused with everything typed kept; a reason of
+    substance saves it, the page says who corrected what, and the COWS counts again."""
+    demo.load(patients_per_program=6, seed=11)
+    on_methadone = MedicationOrder.objects.values_list("patient_id", flat=True)
+    patient = Patient.objects.filter(program__slug="riverside").exclude(pk__in=on_methadone).first()
+    assert patient is not None
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "riverside.prescriber")
+    _score_cows(page, live_server.url, patient, _local(patient, -1))
+    page.goto(f"{live_server.url}/patients/{patient.pk}/start/")
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    readiness.get_by_text("Ask again: time of last use").click()
+    readiness.get_by_label("Heroin", exact=True).fill(_local(patient, -0.5))
+    readiness.get_by_role("button", name="Save times of last use").click()
+    page.get_by_text("Times of last use saved.").wait_for()
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    expect(readiness).to_contain_text("Scored before the last use: score again.")
+
+    right = _local(patient, -14)
+    readiness.get_by_text("Correct this time").click()
+    readiness.get_by_label("Right time of last use").fill(right)
+    readiness.get_by_label("Clinical reason (required)").fill("typo fix")
+    readiness.get_by_role("button", name="Save correction").click()
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    expect(readiness).to_contain_text("Say what you assessed and why")
+    expect(readiness.get_by_label("Right time of last use")).to_have_value(right)
+    expect(readiness.get_by_label("Clinical reason (required)")).to_have_value("typo fix")
+    shot(page, "start-correction-refused-tablet")
+
+    readiness.get_by_label("Clinical reason (required)").fill(
+        "Nurse typed this morning's time; the person last used heroin last night, confirmed with them."
+    )
+    readiness.get_by_role("button", name="Save correction").click()
+    readiness = page.get_by_role("region", name="Buprenorphine readiness")
+    expect(readiness).to_contain_text("Corrected by")
+    expect(readiness).to_contain_text("confirmed with them")
+    expect(readiness).not_to_contain_text("Scored before the last use: score again.")
+    shot(page, "start-correction-saved-tablet")
+    context.close()
