@@ -24,6 +24,13 @@ def settled(page: Any) -> None:
     )
 
 
+def htmx_ready(page: Any) -> None:
+    """Wait until the dosing page has loaded and htmx (a deferred script) has started: an Enter pressed
+    before then posts the plain form and the list reloads whole (on a loaded CI machine it did)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("window.htmx !== undefined && document.readyState === 'complete'")
+
+
 def held_day(order: MedicationOrder) -> Any:
     return DoseRecord.objects.filter(patient=order.patient, status="held").get().local_date
 
@@ -37,6 +44,7 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     page = context.new_page()
     _sign_in(page, live_server.url, "riverside.nurse")
     page.get_by_role("link", name="Dosing window").click()
+    htmx_ready(page)
     page.evaluate("window.keelSamePage = true")  # gone if the list reloads whole
     row = page.locator(f"#p{first_day.patient_id}")
     amount = row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)")
