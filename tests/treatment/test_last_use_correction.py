@@ -27,23 +27,11 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import _OPIOID_CODES, Intake, LastUseCorrection, LastUseReport, TakeHomePlan
 from keel.treatment.services import last_use as last_use_service
 from tests.conftest import World, sign_in
+from tests.treatment.test_start_guards import COWS_13
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # 12:00 in Riverside (America/New_York)
 REASON = "Nurse typed 22:00 for 02:00; the person confirmed the time again today."
-COWS_13 = {
-    "pulse": 2,
-    "sweating": 1,
-    "restlessness": 3,
-    "pupils": 1,
-    "aches": 2,
-    "nose_eyes": 2,
-    "gi_upset": 0,
-    "tremor": 1,
-    "yawning": 1,
-    "anxiety": 0,
-    "gooseflesh": 0,
-}
 
 
 def ago(hours: float) -> datetime:

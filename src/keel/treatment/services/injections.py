@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NoReturn
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -77,6 +78,14 @@ def hold_open_today(patient: Patient, today: date) -> bool:
     return ctx.hold_open or ctx.other_hold_open
 
 
+def _refuse(by: User, patient: Patient, decision: Decision) -> NoReturn:
+    """A guard rail stops the injection: the refusal is audited, then raised."""
+    _audit(
+        by, patient, Action.DENIED, "dose", outcome=Outcome.DENIED, reason=f"guard rail: {decision.decision}"
+    )
+    raise DoseBlocked(decision)
+
+
 def _held(patient: Patient) -> Decision:
     policy_values = effective_policy(patient, "naltrexone-readiness")
     return Decision("naltrexone-readiness", "2", HOLD_OPEN, hold_open_reasons(), policy_values)
@@ -129,15 +138,7 @@ def record_injection(
         )
     if hold_open_today(patient, today):  # held this morning for sedation or intoxication: no further dose
         decision = _held(patient)
-        _audit(
-            by,
-            patient,
-            Action.DENIED,
-            "dose",
-            outcome=Outcome.DENIED,
-            reason=f"guard rail: {decision.decision}",
-        )
-        raise DoseBlocked(decision)
+        _refuse(by, patient, decision)
     repeat = continuing_course(patient, last, today)
     relapse = repeat and last is not None and bool(used_since(patient, last, now))
     override = None
@@ -158,15 +159,7 @@ def record_injection(
             )
         decision = repeat_injection(today, since, settings, documented=override is not None)
         if decision.decision == TOO_SOON:
-            _audit(
-                by,
-                patient,
-                Action.DENIED,
-                "dose",
-                outcome=Outcome.DENIED,
-                reason=f"guard rail: {decision.decision}",
-            )
-            raise DoseBlocked(decision)
+            _refuse(by, patient, decision)
     if not repeat or relapse:  # a first injection, or opioids used since the last one: readiness decides
         read = naltrexone_readiness(
             patient,
@@ -180,15 +173,7 @@ def record_injection(
             )
         decision = read.decision
         if not read.may_inject:
-            _audit(
-                by,
-                patient,
-                Action.DENIED,
-                "dose",
-                outcome=Outcome.DENIED,
-                reason=f"guard rail: {decision.decision}",
-            )
-            raise DoseBlocked(decision)
+            _refuse(by, patient, decision)
     slot = (todays.aggregate(last=Max("sequence"))["last"] or 0) + 1  # after a voided one today, the next
     try:
         with (
