@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres test-moved-clock test-deploy lint typecheck security messages check-migrations bench bench-lighthouse clean
+.PHONY: install run test test-sqlite test-postgres test-moved-clock test-deploy lint typecheck security messages check-migrations bench bench-lighthouse bench-tools clean
 
 install: $(STAMP) $(MO) node_modules/.keel-installed $(FHIR_STAMP)
 
@@ -97,6 +97,10 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(FHIR_VENV) var .mypy_cache .ruff_cache
+
+# wrk: the C load generator bench/stack.py uses when it is installed (Debian's package).
+bench-tools:
+	@command -v wrk >/dev/null || apt-get install -y wrk
 
 bench-lighthouse: install
 	@test -x bench/node_modules/.bin/lighthouse || (cd bench && npm ci --no-audit --no-fund --ignore-scripts --silent)

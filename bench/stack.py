@@ -13,7 +13,8 @@ dropped here), warms both, then measures pairs in rounds, the order inside each 
 
 and prints, per pair, Keel's throughput over bare's (min/median/max over the rounds) with each side's p99
 and server CPU per request. On a shared machine only the ratios mean anything; the load average is printed.
-The load generator is `bench/http_load.py`'s (Python threads in a separate process; `wrk` is not installed).
+The load generator is `wrk` when installed (`bench/wrk_load.py`; `make bench-tools`), else
+`bench/http_load.py`'s (Python threads in a separate process; `--load python` picks it).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import http_load
+import wrk_load
 from http_load import KEEL, Request, measure
 
 BENCH = Path(__file__).resolve().parent
@@ -164,7 +166,11 @@ class Servers:
         }
 
 
-def _one(port: int, requests: list[Request], concurrency: int, seconds: float, pid: int) -> dict[str, float]:
+def _one(
+    port: int, requests: list[Request], concurrency: int, seconds: float, pid: int, load: str = "python"
+) -> dict[str, float]:
+    if load == "wrk":
+        return wrk_load.measure(port, requests, concurrency, seconds, pid)
     return measure(port, requests, concurrency, seconds, pid)
 
 
@@ -179,7 +185,7 @@ def run(
         for name in PAIRS:  # warm every worker of both servers on every path
             for index, side in enumerate(("keel", "bare")):
                 port, pid = sides[side]
-                _one(port, pairs[name][index], args.concurrency, args.warmup, pid)
+                _one(port, pairs[name][index], args.concurrency, args.warmup, pid, args.load)
         rows: dict[str, list[dict[str, dict[str, float]]]] = {name: [] for name in PAIRS}
         for round_no in range(args.rounds):
             order = ("keel", "bare") if round_no % 2 == 0 else ("bare", "keel")
@@ -188,7 +194,12 @@ def run(
                 for side in order:
                     port, pid = sides[side]
                     result[side] = _one(
-                        port, pairs[name][0 if side == "keel" else 1], args.concurrency, args.seconds, pid
+                        port,
+                        pairs[name][0 if side == "keel" else 1],
+                        args.concurrency,
+                        args.seconds,
+                        pid,
+                        args.load,
                     )
                 rows[name].append(result)
     finally:
@@ -203,7 +214,7 @@ def _summary(values: list[float], fmt: str = "{:.2f}") -> str:
 def report(args: argparse.Namespace, results: list[dict[str, Any]], load: tuple[float, float]) -> str:
     lines = [
         f"Keel vs bare Django, same run: gunicorn gthread {args.workers}x{args.threads}, {args.concurrency} "
-        f"clients, {args.rounds} rounds of {args.seconds:g}s per side, order rotated; "
+        f"clients ({args.load}), {args.rounds} rounds of {args.seconds:g}s per side, order rotated; "
         f"load average {load[0]:.1f} before, {load[1]:.1f} after, {os.cpu_count()} cores",
         "figures are min/median/max over the rounds",
         "",
@@ -238,6 +249,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (keel serve's default)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (keel serve's default)")
     parser.add_argument("--postgres", action="store_true", help="also measure on PostgreSQL")
+    parser.add_argument(
+        "--load",
+        choices=("wrk", "python"),
+        default="wrk" if wrk_load.available() else "python",
+        help="the load generator: wrk (C, the default when installed) or http_load's Python threads",
+    )
     parser.add_argument(
         "--postgres-url",
         default="postgresql://postgres@127.0.0.1:5432",
