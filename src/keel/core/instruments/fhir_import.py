@@ -435,7 +435,7 @@ def _check_complete(questions: _Questions, answers: dict[str, int], here: list[F
 
 
 def _imported(
-    qr: Mapping[str, Any],
+    qr: Mapping[str, object],
     bundle: Mapping[str, object] | None,
     instrument: str,
     read: _Answers,
@@ -445,7 +445,7 @@ def _imported(
     """The response as Keel keeps it: the answers, when they were given, and who sent them about whom."""
     questionnaire = qr.get("questionnaire")
     system, source_id = _source_system(qr)
-    author: Mapping[str, Any] = qr["author"] if isinstance(qr.get("author"), Mapping) else {}
+    author = qr.get("author")
     return ImportedResponse(
         instrument=instrument,
         answers=read.scored,
@@ -456,7 +456,7 @@ def _imported(
         source_id=source_id,
         source_system=system,
         subject=_subject(qr, bundle),
-        author=dict(author),
+        author=dict(author) if isinstance(author, Mapping) else {},
         sender_total=read.sender_total,
         extra_answers=read.extra,
     )
