@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import Any
 
 from keel.core.instruments import registry
+from keel.core.instruments.model import Instrument
 from keel.core.rules.inputs import FieldError, InvalidInput
 
 IMPORTABLE = ("phq9",)
@@ -112,7 +113,9 @@ def _definition_loinc(raw: Any) -> str | None:
     return m.group(1) if m else None
 
 
-def _parse_authored(raw: Any, now: datetime, today: date, errors: list[FieldError]) -> tuple[Any, Any]:
+def _parse_authored(
+    raw: Any, now: datetime, today: date, errors: list[FieldError]
+) -> tuple[datetime | None, date | None]:
     if not isinstance(raw, str) or not raw.strip():
         errors.append(FieldError("authored", "is required: the date (and time) the answers were given"))
         return None, None
@@ -262,6 +265,203 @@ def _unwrap(
     return qr, doc, f"entry.{n}.resource."
 
 
+@dataclass(frozen=True)
+class _Questions:
+    """The instrument's questions as a sender may name them: Keel's linkIds, the LOINC codes of the scored
+    items, and Keel's own linkIds of the items it keeps but does not score (phq9_10 -> 69722-7)."""
+
+    instrument: str
+    definition: Instrument
+    known: set[str]
+    by_loinc: dict[str, str]
+    unscored: dict[str, str]
+
+
+@dataclass
+class _Answers:
+    """What the items said: the scored answers, the unscored ones kept, and the sender's total."""
+
+    scored: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+    sender_total: int | None = None
+
+
+def _questions(instrument: str) -> _Questions:
+    definition = registry.get(instrument)
+    return _Questions(
+        instrument=instrument,
+        definition=definition,
+        known={i.link_id for i in definition.items},
+        by_loinc={i.loinc: i.link_id for i in definition.items if i.loinc},
+        unscored={
+            raw["linkId"]: c["code"]
+            for raw in registry.questionnaire(instrument)["item"]
+            if registry.not_scored(raw)
+            for c in raw.get("code", [])
+            if c.get("system") == LOINC
+        },
+    )
+
+
+def _check_resource(qr: Mapping[str, object], here: list[FieldError]) -> None:
+    """A QuestionnaireResponse, completed or amended."""
+    if qr.get("resourceType") != "QuestionnaireResponse":
+        here.append(FieldError("resourceType", "must be QuestionnaireResponse (or a Bundle holding one)"))
+    if qr.get("status") not in ("completed", "amended"):
+        here.append(FieldError("status", "must be completed or amended"))
+
+
+def _link(item: Mapping[str, object], questions: _Questions) -> str | None:
+    """The question an item answers, by its linkId (Keel's, a LOINC code, with or without a path) or else by
+    the LOINC code in its `definition`; None when it is none of the instrument's."""
+    instrument = questions.instrument
+    tail = _tail(item.get("linkId"))
+    if tail in questions.unscored:
+        tail = questions.unscored[tail]
+    link = tail if tail in questions.known else questions.by_loinc.get(tail or "")
+    if tail in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
+        link = tail
+    if link is None:  # a linkId of the sender's own, the LOINC code in `definition`
+        code = _definition_loinc(item.get("definition"))
+        if code in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
+            link = code
+        elif code is not None:
+            link = questions.by_loinc.get(code)
+    return link
+
+
+def _read_total(answer: Mapping[str, object], path: str, out: _Answers, here: list[FieldError]) -> None:
+    """The sender's total (kept, never trusted: Keel scores the answers)."""
+    out.sender_total = _number(answer)
+    if out.sender_total is None:
+        here.append(FieldError(f"{path}.answer.0", "the total must be a whole number (valueInteger)"))
+
+
+def _read_difficulty(answer: Mapping[str, object], path: str, out: _Answers, here: list[FieldError]) -> None:
+    """Item 10, "how difficult": one of its LOINC answers, kept and never scored."""
+    coding = answer.get("valueCoding")
+    code = coding.get("code") if isinstance(coding, Mapping) else None
+    if code not in DIFFICULTY_ANSWERS:
+        here.append(
+            FieldError(
+                f"{path}.answer.0.valueCoding.code",
+                f"must be one of: {', '.join(DIFFICULTY_ANSWERS)}",
+            )
+        )
+    else:
+        out.extra["phq9_difficulty"] = str(code)
+
+
+def _read_scored(
+    link: str,
+    answer: Mapping[str, object],
+    path: str,
+    questions: _Questions,
+    out: _Answers,
+    here: list[FieldError],
+) -> None:
+    """A scored item's answer: a LOINC answer (valueCoding) or the item's score (valueInteger)."""
+    options = {
+        o.code: o.value for o in next(i for i in questions.definition.items if i.link_id == link).options
+    }
+    coding = answer.get("valueCoding")
+    if isinstance(coding, Mapping):
+        code = coding.get("code")
+        system = coding.get("system")
+        if system not in (None, LOINC) and str(code).startswith("LA"):
+            here.append(FieldError(f"{path}.answer.0.valueCoding.system", f"must be {LOINC}"))
+        elif code not in options:
+            here.append(
+                FieldError(f"{path}.answer.0.valueCoding.code", f"must be one of: {', '.join(options)}")
+            )
+        else:
+            out.scored[link] = options[code]
+        return
+    number = _number(answer)
+    if number is not None:
+        if number not in options.values():
+            allowed = ", ".join(str(v) for v in sorted(options.values()))
+            here.append(FieldError(f"{path}.answer.0.valueInteger", f"must be one of: {allowed}"))
+        else:
+            out.scored[link] = number
+        return
+    here.append(FieldError(f"{path}.answer.0", "must be a valueCoding (LOINC answer) or a valueInteger"))
+
+
+def _read_answer(
+    link: str,
+    answer: Mapping[str, object],
+    path: str,
+    questions: _Questions,
+    out: _Answers,
+    here: list[FieldError],
+) -> None:
+    if link == PHQ9_TOTAL:
+        _read_total(answer, path, out, here)
+    elif link == PHQ9_DIFFICULTY:
+        _read_difficulty(answer, path, out, here)
+    else:
+        _read_scored(link, answer, path, questions, out, here)
+
+
+def _read_items(qr: Mapping[str, object], questions: _Questions, here: list[FieldError]) -> _Answers:
+    """Every answered item, nested groups read through: each names one question of the instrument, once, with
+    one answer."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    _items(qr.get("item"), "item", found, here)
+    out = _Answers()
+    seen: set[str] = set()
+    for path, item in found:
+        link = _link(item, questions)
+        if link is None:
+            here.append(FieldError(f"{path}.linkId", f"is not a {questions.instrument.upper()} question"))
+            continue
+        if link in seen:
+            here.append(FieldError(f"{path}.linkId", "answers a question already answered"))
+            continue
+        seen.add(link)
+        answer = _one_answer(item, path, here)
+        if answer is None:
+            continue
+        _read_answer(link, answer, path, questions, out, here)
+    return out
+
+
+def _check_complete(questions: _Questions, answers: dict[str, int], here: list[FieldError]) -> None:
+    """Every required question answered (said only when no item was refused)."""
+    missing = [i.link_id for i in questions.definition.items if i.required and i.link_id not in answers]
+    if missing and not any(e.field.startswith("item") for e in here):
+        here.append(FieldError("item", f"missing answers: {', '.join(missing)}"))
+
+
+def _imported(
+    qr: Mapping[str, object],
+    bundle: Mapping[str, object] | None,
+    instrument: str,
+    read: _Answers,
+    authored: datetime | None,
+    authored_on: date | None,
+) -> ImportedResponse:
+    """The response as Keel keeps it: the answers, when they were given, and who sent them about whom."""
+    questionnaire = qr.get("questionnaire")
+    system, source_id = _source_system(qr)
+    author = qr.get("author")
+    return ImportedResponse(
+        instrument=instrument,
+        answers=read.scored,
+        authored=authored,
+        authored_on=authored_on,
+        authored_as_sent=str(qr.get("authored")),
+        questionnaire=questionnaire if isinstance(questionnaire, str) else "",
+        source_id=source_id,
+        source_system=system,
+        subject=_subject(qr, bundle),
+        author=dict(author) if isinstance(author, Mapping) else {},
+        sender_total=read.sender_total,
+        extra_answers=read.extra,
+    )
+
+
 def parse_questionnaire_response(
     doc: Any, *, instrument: str = "phq9", now: datetime, today: date | None = None
 ) -> ImportedResponse:
@@ -275,113 +475,16 @@ def parse_questionnaire_response(
     qr, bundle, prefix = _unwrap(doc, errors)
     if errors:
         raise InvalidInput(errors)
-    here: list[FieldError] = []
-    if qr.get("resourceType") != "QuestionnaireResponse":
-        here.append(FieldError("resourceType", "must be QuestionnaireResponse (or a Bundle holding one)"))
-    if qr.get("status") not in ("completed", "amended"):
-        here.append(FieldError("status", "must be completed or amended"))
+    here: list[FieldError] = []  # problems inside the response, prefixed with its path in a Bundle
+    _check_resource(qr, here)
     authored, authored_on = _parse_authored(qr.get("authored"), now, today or now.date(), here)
-    definition = registry.get(instrument)
-    known = {i.link_id for i in definition.items}
-    by_loinc = {i.loinc: i.link_id for i in definition.items if i.loinc}
-    found: list[tuple[str, Mapping[str, Any]]] = []
-    _items(qr.get("item"), "item", found, here)
-    answers: dict[str, int] = {}
-    extra: dict[str, str] = {}
-    sender_total: int | None = None
-    seen: set[str] = set()
-    unscored = {  # Keel's own linkIds of the items it keeps but does not score (phq9_10 -> 69722-7)
-        raw["linkId"]: c["code"]
-        for raw in registry.questionnaire(instrument)["item"]
-        if registry.not_scored(raw)
-        for c in raw.get("code", [])
-        if c.get("system") == LOINC
-    }
-    for path, item in found:
-        tail = _tail(item.get("linkId"))
-        if tail in unscored:
-            tail = unscored[tail]
-        link = tail if tail in known else by_loinc.get(tail or "")
-        if tail in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
-            link = tail
-        if link is None:  # a linkId of the sender's own, the LOINC code in `definition`
-            code = _definition_loinc(item.get("definition"))
-            if code in (PHQ9_DIFFICULTY, PHQ9_TOTAL) and instrument == "phq9":
-                link = code
-            elif code is not None:
-                link = by_loinc.get(code)
-        if link is None:
-            here.append(FieldError(f"{path}.linkId", f"is not a {instrument.upper()} question"))
-            continue
-        if link in seen:
-            here.append(FieldError(f"{path}.linkId", "answers a question already answered"))
-            continue
-        seen.add(link)
-        answer = _one_answer(item, path, here)
-        if answer is None:
-            continue
-        if link == PHQ9_TOTAL:
-            sender_total = _number(answer)
-            if sender_total is None:
-                here.append(FieldError(f"{path}.answer.0", "the total must be a whole number (valueInteger)"))
-            continue
-        coding = answer.get("valueCoding")
-        code = coding.get("code") if isinstance(coding, Mapping) else None
-        system = coding.get("system") if isinstance(coding, Mapping) else None
-        if link == PHQ9_DIFFICULTY:
-            if code not in DIFFICULTY_ANSWERS:
-                here.append(
-                    FieldError(
-                        f"{path}.answer.0.valueCoding.code",
-                        f"must be one of: {', '.join(DIFFICULTY_ANSWERS)}",
-                    )
-                )
-            else:
-                extra["phq9_difficulty"] = str(code)
-            continue
-        options = {o.code: o.value for o in next(i for i in definition.items if i.link_id == link).options}
-        if isinstance(coding, Mapping):
-            if system not in (None, LOINC) and str(code).startswith("LA"):
-                here.append(FieldError(f"{path}.answer.0.valueCoding.system", f"must be {LOINC}"))
-            elif code not in options:
-                here.append(
-                    FieldError(f"{path}.answer.0.valueCoding.code", f"must be one of: {', '.join(options)}")
-                )
-            else:
-                answers[link] = options[code]
-            continue
-        number = _number(answer)
-        if number is not None:
-            if number not in options.values():
-                allowed = ", ".join(str(v) for v in sorted(options.values()))
-                here.append(FieldError(f"{path}.answer.0.valueInteger", f"must be one of: {allowed}"))
-            else:
-                answers[link] = number
-            continue
-        here.append(FieldError(f"{path}.answer.0", "must be a valueCoding (LOINC answer) or a valueInteger"))
-    missing = [i.link_id for i in definition.items if i.required and i.link_id not in answers]
-    if missing and not any(e.field.startswith("item") for e in here):
-        here.append(FieldError("item", f"missing answers: {', '.join(missing)}"))
+    questions = _questions(instrument)
+    read = _read_items(qr, questions, here)
+    _check_complete(questions, read.scored, here)
     errors += [FieldError(f"{prefix}{e.field}", e.reason) for e in here]
     if errors:
         raise InvalidInput(errors)
-    questionnaire = qr.get("questionnaire")
-    system, source_id = _source_system(qr)
-    author: Mapping[str, Any] = qr["author"] if isinstance(qr.get("author"), Mapping) else {}
-    return ImportedResponse(
-        instrument=instrument,
-        answers=answers,
-        authored=authored,
-        authored_on=authored_on,
-        authored_as_sent=str(qr.get("authored")),
-        questionnaire=questionnaire if isinstance(questionnaire, str) else "",
-        source_id=source_id,
-        source_system=system,
-        subject=_subject(qr, bundle),
-        author=dict(author),
-        sender_total=sender_total,
-        extra_answers=extra,
-    )
+    return _imported(qr, bundle, instrument, read, authored, authored_on)
 
 
 # --- Whom the response is about -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import NoReturn
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +91,96 @@ def _held(patient: Patient) -> Decision:
     return Decision("naltrexone-readiness", "2", HOLD_OPEN, hold_open_reasons(), policy_values)
 
 
+def _active_order(patient: Patient) -> MedicationOrder:
+    """The active naltrexone order (a prescriber writes it first)."""
+    order = MedicationOrder.objects.filter(
+        patient=patient, medication=Medication.NALTREXONE_XR, status=OrderStatus.ACTIVE
+    ).first()
+    if order is None:
+        raise TreatmentInvalid(
+            [FieldError("order", "no active naltrexone order: a prescriber writes one first")]
+        )
+    return order
+
+
+def _refuse_a_second_today(todays: QuerySet[DoseRecord]) -> None:
+    """A second tap, a retry: never a second injection on one day."""
+    if taken_doses(todays.filter(status=DoseStatus.GIVEN)).exists():
+        raise DoseConflict(already_given())
+
+
+def _last_injection(patient: Patient) -> DoseRecord | None:
+    """The last injection given (and not voided or corrected to 0 mg)."""
+    return (
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
+            )
+        )
+        .order_by("-local_date", "-recorded_at")
+        .first()
+    )
+
+
+def _check_sides_alternate(last: DoseRecord | None, site: str) -> None:
+    if last is not None and last.site == site:
+        raise TreatmentInvalid(
+            [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
+        )
+
+
+def _interval_override(patient: Patient, today: date) -> DoseOverride | None:
+    """A prescriber's override for today of the minimum interval, still in force."""
+    return (
+        DoseOverride.objects.filter(
+            patient=patient,
+            medication=Medication.NALTREXONE_XR,
+            kind=OverrideKind.INTERVAL,
+            local_date=today,
+            ended_at__isnull=True,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _course_interval(
+    by: User, patient: Patient, last: DoseRecord, today: date
+) -> tuple[Decision, DoseOverride | None]:
+    """On XR-naltrexone: the minimum interval, the next due date, tolerance. Sooner than the program's
+    interval needs a prescriber's override for today; without one the injection is refused (audited)."""
+    settings = effective_policy(patient, "naltrexone-readiness")
+    since = (today - last.local_date).days
+    override = None
+    if since < settings["min_interval_days"]:  # sooner than the program's interval: an override for today
+        override = _interval_override(patient, today)
+    decision = repeat_injection(today, since, settings, documented=override is not None)
+    if decision.decision == TOO_SOON:
+        _refuse(by, patient, decision)
+    return decision, override
+
+
+def _first_injection_readiness(
+    by: User, patient: Patient, now: datetime, today: date, naloxone_challenge_negative: bool
+) -> Decision:
+    """A first injection, or opioids used since the last one: the naltrexone readiness decides (refused,
+    audited, when it does not allow the injection)."""
+    read = naltrexone_readiness(
+        patient,
+        now,
+        naloxone_challenge_negative=bool(naloxone_challenge_negative),
+        last_injection_on=today,
+    )
+    if read.decision is None:
+        raise TreatmentInvalid(
+            [FieldError("last_use", "record the time of last use of each opioid first (the intake)")]
+        )
+    decision = read.decision
+    if not read.may_inject:
+        _refuse(by, patient, decision)
+    return decision
+
+
 def record_injection(
     *,
     by: User,
@@ -109,33 +199,13 @@ def record_injection(
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "give injections")
     if site not in SITES:
         raise TreatmentInvalid([FieldError("site", "left_gluteal or right_gluteal")])
-    order = MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.NALTREXONE_XR, status=OrderStatus.ACTIVE
-    ).first()
-    if order is None:
-        raise TreatmentInvalid(
-            [FieldError("order", "no active naltrexone order: a prescriber writes one first")]
-        )
+    order = _active_order(patient)
     now = now or timezone.now()
     today = local_today(patient, now)
     todays = DoseRecord.objects.filter(patient=patient, medication=Medication.NALTREXONE_XR, local_date=today)
-    if taken_doses(
-        todays.filter(status=DoseStatus.GIVEN)
-    ).exists():  # a second tap, a retry: never a 2nd dose
-        raise DoseConflict(already_given())
-    last = (
-        taken_doses(
-            DoseRecord.objects.filter(
-                patient=patient, medication=Medication.NALTREXONE_XR, status=DoseStatus.GIVEN
-            )
-        )
-        .order_by("-local_date", "-recorded_at")
-        .first()
-    )
-    if last is not None and last.site == site:
-        raise TreatmentInvalid(
-            [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
-        )
+    _refuse_a_second_today(todays)
+    last = _last_injection(patient)
+    _check_sides_alternate(last, site)
     if hold_open_today(patient, today):  # held this morning for sedation or intoxication: no further dose
         decision = _held(patient)
         _refuse(by, patient, decision)
@@ -143,37 +213,9 @@ def record_injection(
     relapse = repeat and last is not None and bool(used_since(patient, last, now))
     override = None
     if repeat and last is not None:  # on XR-naltrexone: the minimum interval, the next due date, tolerance
-        settings = effective_policy(patient, "naltrexone-readiness")
-        since = (today - last.local_date).days
-        if since < settings["min_interval_days"]:  # sooner than the program's interval: an override for today
-            override = (
-                DoseOverride.objects.filter(
-                    patient=patient,
-                    medication=Medication.NALTREXONE_XR,
-                    kind=OverrideKind.INTERVAL,
-                    local_date=today,
-                    ended_at__isnull=True,
-                )
-                .order_by("-created_at", "-id")
-                .first()
-            )
-        decision = repeat_injection(today, since, settings, documented=override is not None)
-        if decision.decision == TOO_SOON:
-            _refuse(by, patient, decision)
+        decision, override = _course_interval(by, patient, last, today)
     if not repeat or relapse:  # a first injection, or opioids used since the last one: readiness decides
-        read = naltrexone_readiness(
-            patient,
-            now,
-            naloxone_challenge_negative=bool(naloxone_challenge_negative),
-            last_injection_on=today,
-        )
-        if read.decision is None:
-            raise TreatmentInvalid(
-                [FieldError("last_use", "record the time of last use of each opioid first (the intake)")]
-            )
-        decision = read.decision
-        if not read.may_inject:
-            _refuse(by, patient, decision)
+        decision = _first_injection_readiness(by, patient, now, today, naloxone_challenge_negative)
     slot = (todays.aggregate(last=Max("sequence"))["last"] or 0) + 1  # after a voided one today, the next
     try:
         with (

@@ -1,0 +1,143 @@
+"""The day's limits of a buprenorphine induction (day 1 and day 2, program policy) and maintenance (no
+ceiling), with the hold of a sedated or intoxicated person; and the same limits as a correction of a past
+dose meets them (issue #13)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.decision import Decision, Reason
+from keel.core.words import gettext_noop
+
+
+def day_limit_mg(phase: str, p: Mapping[str, Any]) -> float:
+    """The day's total limit of an induction day ("day1" or "day2"; program policy, reference 9.3): the one
+    definition the window's dose limit and a correction of a day-one dose use."""
+    return float(p["day1_max_mg"] if phase == "day1" else p["day2_max_mg"])
+
+
+def induction_total_over(phase: str, total_mg: float, p: Mapping[str, Any]) -> Reason | None:
+    """Why an induction day's total of `total_mg` is over that day's limit (`day_limit_mg`; None when within,
+    or on a maintenance day): a correction of a dose on an induction's day 1 or 2 (the episode's first, a
+    restart after a gap, a switch after methadone) meets the limit the window applied (issue #13)."""
+    if phase not in ("day1", "day2"):
+        return None
+    limit = day_limit_mg(phase, p)
+    if total_mg <= limit:
+        return None
+    if phase == "day1":
+        template = gettext_noop(
+            "The day-1 total would be %(mg)s mg, above the %(limit)s mg day-1 limit (program policy). Needs "
+            "a prescriber's override for that day, with a reason."
+        )
+    else:
+        template = gettext_noop(
+            "The day-2 total would be %(mg)s mg, above the %(limit)s mg day-2 limit (program policy). Needs "
+            "a prescriber's override for that day, with a reason."
+        )
+    return Reason.said(template, ("fda-bup-label-summary", "pcss-summary"), mg=total_mg, limit=limit)
+
+
+def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    total = v["given_today_mg"] + v["requested_mg"]
+    if v["sedated_or_intoxicated"]:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            "hold",
+            (
+                Reason.said(
+                    gettext_noop(
+                        "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose."
+                    ),
+                    ("tip63-summary", "reference-13"),
+                ),
+            ),
+            dict(p),
+        )
+    if v["phase"] == "maintenance":
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            "allowed",
+            (
+                Reason.said(
+                    gettext_noop(
+                        "Maintenance: %(mg)s mg today. The labels set no maximum daily dose; doses are titrated to "
+                        "the person (no warning at 24 mg, no 16 mg target)."
+                    ),
+                    ("fda-89fr105613",),
+                    mg=total,
+                ),
+            ),
+            dict(p),
+        )
+    limit = day_limit_mg(v["phase"], p)
+    one = v["phase"] == "day1"
+    if total <= limit:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            "allowed",
+            (
+                Reason.said(
+                    gettext_noop(
+                        "Day 1 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."
+                    )
+                    if one
+                    else gettext_noop(
+                        "Day 2 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."
+                    ),
+                    ("fda-bup-label-summary",),
+                    mg=total,
+                    limit=limit,
+                ),
+            ),
+            dict(p),
+        )
+    if v["documented_rationale"]:
+        return Decision(
+            "buprenorphine-dose-limit",
+            "1",
+            "allowed_with_rationale",
+            (
+                Reason.said(
+                    gettext_noop(
+                        "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
+                        "because a prescriber documented a reason (logged)."
+                    )
+                    if one
+                    else gettext_noop(
+                        "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
+                        "because a prescriber documented a reason (logged)."
+                    ),
+                    ("fda-bup-label-summary", "pcss-summary"),
+                    mg=total,
+                    limit=limit,
+                ),
+            ),
+            dict(p),
+        )
+    return Decision(
+        "buprenorphine-dose-limit",
+        "1",
+        "needs_override",
+        (
+            Reason.said(
+                gettext_noop(
+                    "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
+                    "may override with a written reason."
+                )
+                if one
+                else gettext_noop(
+                    "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
+                    "may override with a written reason."
+                ),
+                ("fda-bup-label-summary", "pcss-summary"),
+                mg=total,
+                limit=limit,
+            ),
+        ),
+        dict(p),
+    )

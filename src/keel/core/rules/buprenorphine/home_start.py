@@ -1,0 +1,124 @@
+"""The rule buprenorphine-home-start: may the person take the first dose at home now (every opioid used,
+a fresh SOWS)? The waits and the fentanyl profile are the readiness rule's (keel.core.rules.policy.SHARED)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.decision import Decision, Reason
+from keel.core.rules.base import Rule
+from keel.core.rules.buprenorphine.timing import (
+    _FENTANYL_SOURCES,
+    TIMING_POLICY,
+    _left,
+    _score_reason,
+    _timing,
+    _verdict,
+)
+from keel.core.rules.buprenorphine.uses import _parse_with_uses, _schema_with_uses
+from keel.core.rules.buprenorphine.verdicts import HOME_READY, READY
+from keel.core.rules.inputs import Field
+from keel.core.words import gettext_noop
+
+HOME_INPUTS = (
+    Field("sows_total", "integer", minimum=0, maximum=64, help="the person's SOWS total"),
+    Field(
+        "sows_age_hours",
+        "number",
+        minimum=0,
+        maximum=24 * 365,
+        help="hours since that SOWS was rated (it must be after the last use and fresh)",
+    ),
+)
+HOME_POLICY = (
+    Field(
+        "home_sows_threshold",
+        "integer",
+        required=False,
+        default=17,
+        help="program policy, default SOWS 17 from a published patient protocol (reference Correction 5, "
+        "secondary; no SOWS bands are shown)",
+    ),
+    Field(
+        "redose_interval_hours",
+        "number",
+        required=False,
+        default=2,
+        help="program policy, default 2 h: the conservative end of 're-dose about every 1-2 h' (reference 9.3, "
+        "secondary)",
+    ),
+    Field(
+        "sows_fresh_hours",
+        "number",
+        required=False,
+        default=1,
+        help="program policy, default 1 h: the person rates again about every hour while waiting (reference "
+        "9.4, secondary)",
+    ),
+    *(f for f in TIMING_POLICY),  # shared with buprenorphine-readiness (stored there)
+)
+
+
+def _home_start(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    name, threshold = "buprenorphine-home-start", p["home_sows_threshold"]
+    uses = v["opioids"]
+    rows, reasons = _timing(uses, p)
+    status, score = _score_reason(
+        "SOWS", v["sows_total"], v["sows_age_hours"], uses, p["sows_fresh_hours"], threshold
+    )
+    reasons.append(score)
+    verdict = _verdict(rows, status)
+    left = max((r.get("hours_left", 0) for r in rows), default=0)
+    if verdict == READY:
+        verdict = HOME_READY
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Withdrawal is clear enough for the first dose at home. If withdrawal continues, another dose "
+                    "after %(redose)s h, within the day's limit."
+                ),
+                ("reference-correction-5", "tip63-summary"),
+                redose=p["redose_interval_hours"],
+            )
+        )
+    elif verdict == "wait":
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Wait, and rate your withdrawal again in about an hour. Starting too early can cause "
+                    "sudden, severe (precipitated) withdrawal."
+                ),
+                ("reference-correction-5", "reference-9.6"),
+            )
+        )
+    else:
+        reasons.append(
+            Reason.said(
+                gettext_noop("Do not start at home on your own: call your clinic first."),
+                _FENTANYL_SOURCES,
+            )
+        )
+    details = {
+        "opioids": rows,
+        "sows": {
+            "total": v["sows_total"],
+            "age_hours": _left(v["sows_age_hours"]),
+            "threshold": threshold,
+            "status": status,
+        },
+        "hours_left": left,
+    }
+    return Decision(name, "2", verdict, tuple(reasons), dict(p), details)
+
+
+HOME_START = Rule(
+    "buprenorphine-home-start",
+    "2",
+    "May the person take the first buprenorphine dose at home now? (every opioid used, a fresh SOWS)",
+    HOME_INPUTS,
+    HOME_POLICY,
+    _home_start,
+    parse_input=_parse_with_uses(HOME_INPUTS),
+    input_schema=_schema_with_uses(HOME_INPUTS),
+)

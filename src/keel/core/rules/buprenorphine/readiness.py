@@ -1,0 +1,132 @@
+"""The rule buprenorphine-readiness: is it time for a standard start in the clinic (every opioid used, a
+fresh COWS)?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.decision import Decision, Reason
+from keel.core.rules.base import Rule
+from keel.core.rules.buprenorphine.timing import TIMING_POLICY, _left, _score_reason, _timing, _verdict
+from keel.core.rules.buprenorphine.uses import _parse_with_uses, _schema_with_uses
+from keel.core.rules.buprenorphine.verdicts import READY
+from keel.core.rules.inputs import Field
+from keel.core.words import gettext_noop
+
+READINESS_INPUTS = (
+    Field("cows_total", "integer", minimum=0, maximum=48, help="the COWS total"),
+    Field(
+        "cows_age_hours",
+        "number",
+        minimum=0,
+        maximum=24 * 365,
+        help="hours since that COWS was scored (it must be after the last use and fresh)",
+    ),
+    Field("pregnant", "bool", required=False, default=False),
+)
+
+
+READINESS_POLICY = (
+    *TIMING_POLICY,
+    Field(
+        "cows_threshold",
+        "integer",
+        required=False,
+        default=8,
+        help="program policy, default COWS 8 from ASAM summaries (reference 9.2, secondary); 12-13 is a "
+        "stricter option",
+    ),
+    Field(
+        "cows_threshold_fentanyl",
+        "integer",
+        required=False,
+        default=12,
+        help="program policy for the longer_wait fentanyl profile, default COWS 12: the stricter option "
+        "clinicians treating fentanyl use prefer (reference 9.2, secondary); never lower than cows_threshold",
+    ),
+    Field(
+        "cows_fresh_hours",
+        "number",
+        required=False,
+        default=2,
+        help="program policy, default 2 h: a COWS older than this is scored again (reference 9.2: re-score "
+        "every 1-2 h, secondary)",
+    ),
+    Field(
+        "last_use_report_hours",
+        "number",
+        required=False,
+        default=24,
+        help="program policy, default 24 h (Keel): the times of last use must have been asked within this "
+        "time; an older intake is asked again",
+    ),
+)
+
+
+def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    uses = v["opioids"]
+    policy = dict(p)
+    rows, reasons = _timing(uses, p)
+    counted = {r["opioid"] for r in rows if r["status"] != "outside_lookback"}
+    threshold = p["cows_threshold"]
+    if "fentanyl" in counted and p["fentanyl_profile"] == "longer_wait":
+        threshold = max(threshold, p["cows_threshold_fentanyl"])
+    status, score = _score_reason(
+        "COWS", v["cows_total"], v["cows_age_hours"], uses, p["cows_fresh_hours"], threshold
+    )
+    reasons.append(score)
+    if v["pregnant"]:
+        reasons.append(
+            Reason.said(
+                gettext_noop("Pregnant: follow the program's pregnancy protocol and involve prenatal care."),
+                ("keel-policy",),
+            )
+        )
+    decision = _verdict(rows, status)
+    left = max((r.get("hours_left", 0) for r in rows), default=0)
+    if decision == READY:
+        reasons.append(
+            Reason.said(
+                gettext_noop("Ready: give a first dose of 2-4 mg and score COWS again 1-2 h after it."),
+                ("fda-bup-label-summary", "pcss-cows-form"),
+            )
+        )
+    elif decision == "wait" and left > 0:
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Wait about %(left)s more hours, then score COWS again. Starting too early can cause "
+                    "sudden, severe (precipitated) withdrawal."
+                ),
+                ("reference-9.6",),
+                left=left,
+            )
+        )
+    elif decision == "wait" and status == "below":
+        reasons.append(
+            Reason.said(gettext_noop("Wait and score COWS again in 1-2 hours."), ("asam-2020-summary",))
+        )
+    details = {
+        "opioids": rows,
+        "cows": {
+            "total": v["cows_total"],
+            "age_hours": _left(v["cows_age_hours"]),
+            "threshold": threshold,
+            "status": status,
+        },
+        "hours_left": left,
+    }
+    return Decision("buprenorphine-readiness", "2", decision, tuple(reasons), policy, details)
+
+
+READINESS = Rule(
+    "buprenorphine-readiness",
+    "2",
+    "Is it time for a standard buprenorphine start? (every opioid used, a fresh COWS)",
+    READINESS_INPUTS,
+    READINESS_POLICY,
+    _readiness,
+    parse_input=_parse_with_uses(READINESS_INPUTS),
+    input_schema=_schema_with_uses(READINESS_INPUTS),
+)

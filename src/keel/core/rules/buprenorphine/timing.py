@@ -1,0 +1,227 @@
+"""The waits and the withdrawal score, shared by readiness and the home start: the timing policy, each
+opioid against its own wait (the strictest verdict wins), whether a COWS or SOWS can be used and meets the
+threshold, and the verdict from both."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.decision import Reason
+from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
+from keel.core.rules.buprenorphine.verdicts import READY
+from keel.core.rules.inputs import Field
+from keel.core.words import gettext_noop
+
+# Policy values of the waits, the fentanyl profile and the lookback: the clinic's readiness owns them; the home
+# start uses the same values (keel.core.rules.policy.SHARED).
+TIMING_POLICY = (
+    Field(
+        "wait_hours_short_acting",
+        "number",
+        required=False,
+        default=12,
+        help="program policy, default 12 h from ASAM/TIP summaries (reference 9.1, secondary); heroin and "
+        "short-acting prescription opioids",
+    ),
+    Field(
+        "wait_hours_extended_release",
+        "number",
+        required=False,
+        default=24,
+        help="program policy, default 24 h (reference 9.1, secondary)",
+    ),
+    Field(
+        "wait_hours_methadone",
+        "number",
+        required=False,
+        default=72,
+        help="program policy, default 72 h (reference 9.1, secondary)",
+    ),
+    Field(
+        "fentanyl_profile",
+        "choice",
+        required=False,
+        default="not_standard",
+        choices=("not_standard", "longer_wait", "low_dose"),
+        help="program policy, default not_standard: no fixed fentanyl wait exists (reference correction 11); "
+        "longer_wait: a standard start after the fentanyl wait and COWS threshold; low_dose: a low-dose start "
+        "(reference 9.5)",
+    ),
+    Field(
+        "wait_hours_fentanyl",
+        "number",
+        required=False,
+        default=48,
+        help="program policy for the longer_wait profile, default 48 h: clinicians often wait 24-48 h "
+        "(reference 9.1, secondary); never shorter than the short-acting wait",
+    ),
+    Field(
+        "lookback_days",
+        "integer",
+        required=False,
+        default=7,
+        help="program policy, default 7 days: every opioid used within it counts (at least the longest wait)",
+    ),
+)
+
+
+_WAIT_SOURCES = ("asam-2020-summary", "tip63-summary")
+_FENTANYL_SOURCES = ("reference-9.1-fentanyl", "asam-2023-fentanyl")
+
+
+def _ago(hours: float) -> float:
+    """Hours since an event as shown: rounded down to 0.1 h, so a wait shown as met is met."""
+    return math.floor(hours * 10) / 10
+
+
+def _left(hours: float) -> float:
+    """Hours still to wait as shown: rounded up to 0.1 h."""
+    return math.ceil(hours * 10) / 10
+
+
+def _timing(uses: list[dict[str, Any]], p: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[Reason]]:
+    """Each opioid against its own wait, most recent first: rows for `details` and one reason per opioid.
+    A row's status: met, waiting, no_wait (buprenorphine), outside_lookback, not_standard, low_dose."""
+    rows: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
+    lookback = p["lookback_days"] * 24
+    for use in sorted(uses, key=lambda u: (u["hours_since_last_use"], OPIOIDS.index(u["opioid"]))):
+        opioid, raw = use["opioid"], use["hours_since_last_use"]  # decisions use the exact value
+        hours = _ago(raw)
+        row: dict[str, Any] = {"opioid": opioid, "hours_since_last_use": hours, "wait_hours": None}
+        name = NAME[opioid]
+        if raw > lookback:
+            row["status"] = "outside_lookback"
+            reasons.append(
+                Reason.said(
+                    gettext_noop(
+                        "%(opioid)s: last used %(days)s days ago, before the %(lookback)s-day lookback; it "
+                        "does not count."
+                    ),
+                    ("keel-policy",),
+                    opioid=name,
+                    days=math.floor(raw / 2.4) / 10,
+                    lookback=p["lookback_days"],
+                )
+            )
+        elif opioid == "buprenorphine":
+            row["status"] = "no_wait"
+            reasons.append(
+                Reason.said(
+                    gettext_noop("%(opioid)s: last used %(hours)s h ago; no wait before more buprenorphine."),
+                    ("reference-9.6",),
+                    opioid=name,
+                    hours=hours,
+                )
+            )
+        elif opioid == "fentanyl" and p["fentanyl_profile"] != "longer_wait":
+            row["status"] = p["fentanyl_profile"]
+            if p["fentanyl_profile"] == "low_dose":
+                text = gettext_noop(
+                    "%(opioid)s: last used %(hours)s h ago. Program policy for fentanyl is a low-dose start: "
+                    "small, rising buprenorphine doses on the prescriber's schedule, without waiting in "
+                    "withdrawal."
+                )
+            else:
+                text = gettext_noop(
+                    "%(opioid)s: last used %(hours)s h ago. There is no agreed wait after fentanyl, and "
+                    "sudden, severe (precipitated) withdrawal can happen even after waiting: not a standard "
+                    "start. The prescriber chooses a longer wait with a higher COWS, or a low-dose start."
+                )
+            reasons.append(Reason.said(text, (*_FENTANYL_SOURCES, "hammig-2016"), opioid=name, hours=hours))
+        else:
+            if opioid == "fentanyl":  # the longer_wait profile: never shorter than the short-acting wait
+                wait = max(p["wait_hours_fentanyl"], p["wait_hours_short_acting"])
+                sources: tuple[str, ...] = _FENTANYL_SOURCES
+            else:
+                wait, sources = p[WAIT_FIELD[opioid]], _WAIT_SOURCES
+            row["wait_hours"] = wait
+            if raw >= wait:
+                row["status"] = "met"
+                text = gettext_noop("%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is met.")
+                reasons.append(Reason.said(text, sources, opioid=name, hours=hours, wait=wait))
+            else:
+                row["status"] = "waiting"
+                row["hours_left"] = _left(wait - raw)
+                text = gettext_noop(
+                    "%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is not met: %(left)s h more."
+                )
+                reasons.append(
+                    Reason.said(text, sources, opioid=name, hours=hours, wait=wait, left=_left(wait - raw))
+                )
+            if opioid == "methadone":
+                reasons.append(
+                    Reason.said(
+                        gettext_noop(
+                            "Methadone raises the risk of precipitated withdrawal (more so above 30 mg a day): "
+                            "consider waiting longer or a low-dose start."
+                        ),
+                        ("reference-9.6",),
+                    )
+                )
+        rows.append(row)
+    return rows, reasons
+
+
+def _newest_use(uses: list[dict[str, Any]]) -> dict[str, Any]:
+    return min(uses, key=lambda u: u["hours_since_last_use"])
+
+
+def _score_reason(
+    instrument: str, total: int, age: float, uses: list[dict[str, Any]], fresh: float, threshold: int
+) -> tuple[str, Reason]:
+    """Whether a withdrawal score can be used (scored after the last use, and fresh) and meets the threshold:
+    (status, reason). Status: met, below, before_last_use, too_old."""
+    newest = _newest_use(uses)
+    sources = (
+        ("asam-2020-summary", "wesson-ling-2003") if instrument == "COWS" else ("reference-correction-5",)
+    )
+    if age >= newest["hours_since_last_use"]:
+        return "before_last_use", Reason.said(
+            gettext_noop(
+                "The %(instrument)s of %(age)s h ago was scored before the last use (%(opioid)s, %(hours)s h "
+                "ago): score it again."
+            ),
+            sources,
+            instrument=instrument,
+            age=_left(age),
+            opioid=NAME[newest["opioid"]],
+            hours=_ago(newest["hours_since_last_use"]),
+        )
+    if age > fresh:
+        return "too_old", Reason.said(
+            gettext_noop(
+                "The %(instrument)s was scored %(age)s h ago; the program uses one for %(fresh)s h: score it "
+                "again."
+            ),
+            sources,
+            instrument=instrument,
+            age=_left(age),
+            fresh=fresh,
+        )
+    met = total >= threshold
+    text = (
+        gettext_noop(
+            "%(instrument)s %(total)s, scored %(age)s h ago, is at or above the start threshold of %(threshold)s."
+        )
+        if met
+        else gettext_noop(
+            "%(instrument)s %(total)s, scored %(age)s h ago, is below the start threshold of %(threshold)s."
+        )
+    )
+    return ("met" if met else "below"), Reason.said(
+        text, sources, instrument=instrument, total=total, age=_left(age), threshold=threshold
+    )
+
+
+def _verdict(rows: list[dict[str, Any]], score_status: str) -> str:
+    statuses = {r["status"] for r in rows}
+    if "not_standard" in statuses:
+        return "not_standard"
+    if "low_dose" in statuses:
+        return "low_dose"
+    if "waiting" in statuses or score_status != "met":
+        return "wait"
+    return READY
