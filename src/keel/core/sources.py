@@ -2,7 +2,9 @@
 
 Ids match the ones rules and instruments return. nida-dbb, nida-heroin, cdc-aces, cdc-fentanyl-strips, craft,
 never-use-alone, cdc-hiv-injection and acog-711 are not in Keel's clinical reference: they were looked up for issue #4 and are cited for
-plain-language education only, never for a number that changes a dose or a start.
+plain-language education only, never for a number that changes a dose or a start; so are the recovery tools' nida-cbt-manual-1,
+mbrp-urge-surfing and na-basic-text (coping skills a person chooses, no clinical number). Every id the core cites has an
+entry here (tests/core/test_sources.py).
 """
 
 from __future__ import annotations
@@ -356,6 +358,126 @@ _ALL = (
         "naltrexone-oral-label",
         "Naltrexone hydrochloride tablets label: the naloxone challenge (0.2 mg IV, then 0.6 mg IV; or 0.8 mg "
         "subcutaneous), as summarised secondarily (Keel clinical reference correction 10).",
+    ),
+    # Ids the instruments, rules and recovery tools cited without a citation here (issue #17's walk of the
+    # guide found pages dropping them silently; tests/core/test_sources.py now holds every cited id to one).
+    Source(
+        "kroenke-2001",
+        "Kroenke K, Spitzer RL, Williams JB. The PHQ-9: validity of a brief depression severity measure. "
+        "J Gen Intern Med 2001;16(9):606-613.",
+    ),
+    Source(
+        "spitzer-2006",
+        "Spitzer RL, Kroenke K, Williams JB, Lowe B. A brief measure for assessing generalized anxiety "
+        "disorder: the GAD-7. Arch Intern Med 2006;166(10):1092-1097.",
+    ),
+    Source(
+        "loinc-ll358-3",
+        "LOINC answer list LL358-3 (PHQ and GAD answers: not at all, several days, more than half the days, "
+        "nearly every day).",
+        "https://loinc.org/LL358-3",
+    ),
+    Source("hl7-us-bh-phq9", "HL7 US Behavioral Health Profiles Implementation Guide: the PHQ-9 example."),
+    Source("hl7-us-bh-cssrs", "HL7 US Behavioral Health Profiles Implementation Guide: the C-SSRS example."),
+    Source(
+        "hl7-phr-gad7", "HL7 Personal Health Record Format Implementation Guide: the GAD-7 questionnaire."
+    ),
+    Source(
+        "keel-conflict-16",
+        "Keel clinical reference, judgment call 16: PHQ-9 item 9 at any answer above 0 is a safety trigger, "
+        "whatever band the total falls in (a deliberate choice in favour of safety).",
+    ),
+    Source(
+        "mdapp-cows",
+        "MDApp: Clinical Opiate Withdrawal Scale calculator, with the severity bands printed on the Wesson & "
+        "Ling form (secondary; Keel clinical reference 2).",
+    ),
+    Source(
+        "samhsa-tip-nbk64244",
+        "SAMHSA Treatment Improvement Protocol on the NCBI Bookshelf (NBK64244): the COWS table.",
+        "https://www.ncbi.nlm.nih.gov/books/NBK64244/",
+    ),
+    Source(
+        "va-vista-cows",
+        "VA VistA Mental Health instrument definition for COWS (vivian.worldvista.org, file 601.95).",
+    ),
+    Source(
+        "cacciola-2013",
+        "Cacciola JS, Alterman AI, DePhilippis D, et al. Development and initial evaluation of the Brief "
+        "Addiction Monitor (BAM). J Subst Abuse Treat 2013;44(3):256-263.",
+    ),
+    Source(
+        "va-bam-manual-2014",
+        "VA Center of Excellence in Substance Abuse Treatment and Education. Brief Addiction Monitor (BAM) "
+        "manual (2014 draft).",
+    ),
+    Source(
+        "blueprint-bam",
+        "Blueprint Health: Brief Addiction Monitor help page (answer coding, composites and their flags; "
+        "secondary, Keel clinical reference 4).",
+    ),
+    Source(
+        "columbia-cssrs-screen",
+        "Posner K, et al. The Columbia-Suicide Severity Rating Scale (C-SSRS), screen version. Am J Psychiatry "
+        "2011;168(12):1266-1277.",
+    ),
+    Source(
+        "columbia-triage",
+        "The Columbia Lighthouse Project. Clinical Triage Guidelines Using the C-SSRS (screen version).",
+    ),
+    Source(
+        "webster-2005",
+        "Webster LR, Webster RM. Predicting aberrant behaviors in opioid-treated patients: preliminary "
+        "validation of the Opioid Risk Tool. Pain Med 2005;6(6):432-442.",
+    ),
+    Source(
+        "cfp-ort-table-1",
+        "Canadian Family Physician, Table 1: the Opioid Risk Tool, adapted from Webster & Webster 2005.",
+    ),
+    Source(
+        "krantz-2009",
+        "Krantz MJ, Martin J, Stimmel B, Mehta D, Haigney MC. QTc interval screening in methadone treatment. "
+        "Ann Intern Med 2009;150(6):387-395.",
+    ),
+    Source(
+        "fda-89fr105613",
+        "FDA notice, 89 FR 105613 (Dec 27, 2024): buprenorphine labels never set a maximum daily dose; more "
+        "than 24 mg a day may suit some patients (Keel clinical reference, correction 1).",
+    ),
+    Source(
+        "pcss-summary",
+        "PCSS buprenorphine induction guidance as summarised secondarily (day 1: 8-12 mg; Keel clinical "
+        "reference 9.3).",
+    ),
+    Source(
+        "reference-13",
+        "Keel clinical reference 13: overdose-risk factors guidance highlights, among them co-use of alcohol, "
+        "benzodiazepines and other sedatives, and the methadone induction period.",
+    ),
+    Source(
+        "cdc-2022",
+        "Dowell D, et al. CDC Clinical Practice Guideline for Prescribing Opioids for Pain - United States, "
+        "2022. MMWR Recomm Rep 2022;71(3):1-95 (offer naloxone when overdose risk is raised).",
+    ),
+    Source(
+        "keel-issue-7",
+        "Keel product rule (issue #7): progress and early-warning signs read from the person's own check-ins "
+        "and screens; a return to use does not erase the days before it. Program convention, not a validated "
+        "instrument.",
+    ),
+    Source(
+        "nida-cbt-manual-1",
+        "Carroll KM. A Cognitive-Behavioral Approach: Treating Cocaine Addiction. NIDA Therapy Manuals for "
+        "Drug Addiction, Manual 1 (1998): coping with craving, functional analysis of triggers.",
+    ),
+    Source(
+        "mbrp-urge-surfing",
+        "Bowen S, Chawla N, Marlatt GA. Mindfulness-Based Relapse Prevention for Addictive Behaviors: A "
+        "Clinician's Guide (2011): urge surfing and breathing space.",
+    ),
+    Source(
+        "na-basic-text",
+        "Narcotics Anonymous World Services. Narcotics Anonymous (the Basic Text), 6th edition (2008).",
     ),
 )
 SOURCES = {s.id: s for s in _ALL}
