@@ -374,6 +374,18 @@ INTERPRETERS: dict[str, Interpreter] = {
     "cssrs-screen": _cssrs,
     "ort": _ort,
 }
+# Each instrument's bands (none: SOWS has no published bands, the BAM is read item by item); every band needs
+# its words on the pages (`keel.assessments.meaning.MEANING`, tests/assessments/test_meaning_complete.py).
+BANDS: dict[str, tuple[Band, ...]] = {
+    "cows": COWS_BANDS,
+    "phq9": PHQ9_BANDS,
+    "gad7": GAD7_BANDS,
+    "sows": (),
+    "dsm5-oud": DSM5_BANDS,
+    "bam": (),
+    "cssrs-screen": CSSRS_LEVELS,
+    "ort": ORT_BANDS,
+}
 EXTRAS: dict[str, tuple[Extra, ...]] = {"dsm5-oud": DSM5_EXTRAS, "bam": BAM_EXTRAS, "ort": ORT_EXTRAS}
 CONSISTENCY: dict[str, Callable[[Mapping[str, Any]], list[ItemError]]] = {"bam": bam_consistency}
 # Checks that need the extra inputs too (run once the items and the extras are each valid).
