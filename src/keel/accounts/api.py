@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import AuthenticationError
@@ -16,9 +14,14 @@ from keel.accounts.schemas import (
     AccountActiveOut,
     AccountRoleOut,
     AccountSecondFactorOut,
+    ErrorOut,
     InvitationOut,
     MeOut,
+    MessageOut,
+    PasswordChangeIn,
     ProgramSettingsOut,
+    ResetIn,
+    ResetRequestIn,
     StaffListOut,
     StaffMemberOut,
     TokenCreatedOut,
@@ -272,17 +275,12 @@ def put_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
 # --- Passwords (issue #18) ------------------------------------------------------------------------------
 
 
-class PasswordChangeIn(Schema):
-    current_password: str = Field(max_length=256)
-    new_password: str = Field(max_length=256)
-    new_password_again: str = Field(max_length=256)
-
-
 @router.post(
     "/me/password",
+    response=MessageOut,
     summary="Change my password: the current one again; every other session of mine ends",
 )
-def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str, Any]:
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> MessageOut:
     from django.contrib.auth import update_session_auth_hash
 
     from keel.accounts import passwords
@@ -299,20 +297,16 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str
     )
     if by_session:
         update_session_auth_hash(request, user)
-    return {"message": "password changed"}
-
-
-class ResetRequestIn(Schema):
-    email: str = Field(max_length=254)
+    return MessageOut(message="password changed")
 
 
 @router.post(
     "/auth/password-reset",
     auth=None,
-    response={202: dict[str, Any], 429: dict[str, Any]},
+    response={202: MessageOut, 429: ErrorOut},
     summary="Email a link to choose a new password (the answer never says whether the account exists)",
 )
-def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Status[dict[str, Any]]:
+def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Status[MessageOut | ErrorOut]:
     from keel.accounts import passwords
     from keel.audit import context
 
@@ -324,24 +318,18 @@ def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Sta
         )
     except passwords.TooManyResets:
         return Status(
-            429, {"message": "Too many requests for a new password. Try again in an hour.", "errors": []}
+            429, ErrorOut(message="Too many requests for a new password. Try again in an hour.", errors=[])
         )
-    return Status(202, {"message": "If an account has this address, a link was sent to it."})
-
-
-class ResetIn(Schema):
-    uid: str = Field(max_length=40)
-    token: str = Field(max_length=100)
-    password: str = Field(max_length=256)
-    password_again: str = Field(max_length=256)
+    return Status(202, MessageOut(message="If an account has this address, a link was sent to it."))
 
 
 @router.post(
     "/auth/password-reset/confirm",
     auth=None,
+    response=MessageOut,
     summary="Choose a new password with the emailed link's uid and token (nobody is signed in)",
 )
-def confirm_password_reset(request: HttpRequest, payload: ResetIn) -> dict[str, Any]:
+def confirm_password_reset(request: HttpRequest, payload: ResetIn) -> MessageOut:
     from keel.accounts import passwords
 
     passwords.reset_password(
@@ -350,4 +338,4 @@ def confirm_password_reset(request: HttpRequest, payload: ResetIn) -> dict[str, 
         password=payload.password,
         password_again=payload.password_again,
     )
-    return {"message": "password changed"}
+    return MessageOut(message="password changed")

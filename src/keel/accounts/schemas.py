@@ -47,6 +47,35 @@ class MessageOut(Schema):
     message: str
 
 
+class FieldErrorOut(Schema):
+    field: str
+    reason: str
+
+
+class ErrorOut(Schema):
+    """The API's one error shape (`keel.api.error_body`), for a route that answers an error itself."""
+
+    message: str
+    errors: list[FieldErrorOut]
+
+
+class PasswordChangeIn(Schema):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(max_length=256)
+    new_password_again: str = Field(max_length=256)
+
+
+class ResetRequestIn(Schema):
+    email: str = Field(max_length=254)
+
+
+class ResetIn(Schema):
+    uid: str = Field(max_length=40)
+    token: str = Field(max_length=100)
+    password: str = Field(max_length=256)
+    password_again: str = Field(max_length=256)
+
+
 class StaffMemberOut(Schema):
     id: int
     username: str

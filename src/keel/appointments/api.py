@@ -11,6 +11,7 @@ from keel.appointments import queries, services
 from keel.appointments.schemas import (
     AppointmentIn,
     AppointmentOut,
+    MyAppointmentsOut,
     ReminderChoiceIn,
     ReminderChoiceOut,
     RescheduleIn,
@@ -87,14 +88,18 @@ def reschedule_appointment(
     return AppointmentOut.of(row)
 
 
-@router.get("/me/appointments", summary="My coming appointments and my appointment reminders")
-def my_appointments(request: HttpRequest) -> dict[str, Any]:
+@router.get(
+    "/me/appointments",
+    response=MyAppointmentsOut,
+    summary="My coming appointments and my appointment reminders",
+)
+def my_appointments(request: HttpRequest) -> MyAppointmentsOut:
     mine = queries.my_appointments(_caller(request))
     choice = mine.reminders
-    return {
-        "appointments": [AppointmentOut.of(row).dict() for row in mine.upcoming],
-        "reminders": _choice(choice).dict() if choice else None,
-    }
+    return MyAppointmentsOut(
+        appointments=[AppointmentOut.of(row) for row in mine.upcoming],
+        reminders=_choice(choice) if choice else None,
+    )
 
 
 @router.put(

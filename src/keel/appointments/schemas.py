@@ -68,3 +68,8 @@ class ReminderChoiceOut(Schema):
     channel: str
     day_before_at: str | None
     hours_before: int | None
+
+
+class MyAppointmentsOut(Schema):
+    appointments: list[AppointmentOut]  # the coming ones, soonest first
+    reminders: ReminderChoiceOut | None  # None: never chosen

@@ -12,7 +12,6 @@ from ninja.throttling import SimpleRateThrottle
 
 from keel.accounts.models import User
 from keel.assessments import fhir, services
-from keel.assessments.models import Assessment
 from keel.assessments.schemas import AssessmentIn, AssessmentOut, InstrumentOut, ResultOut, ScoreIn
 from keel.core.instruments import registry
 from keel.core.instruments.scoring import score
@@ -43,7 +42,7 @@ def _caller(request: HttpRequest) -> User:
     return cast(User, getattr(request, "auth", None))
 
 
-def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn) -> Status[dict[str, Any]]:
+def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn) -> Status[AssessmentOut]:
     assessment, _ = services.submit_assessment(
         by=_caller(request),
         patient_id=patient_id,
@@ -52,27 +51,12 @@ def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn)
         extras=payload.extras,
         filled_at=payload.filled_at,
     )
-    return Status(201, assessment_out(assessment))
-
-
-def assessment_out(a: Assessment) -> dict[str, Any]:
-    return {
-        "id": a.pk,
-        "patient_id": a.patient_id,
-        "instrument": a.instrument,
-        "instrument_version": a.instrument_version,
-        "scorer_version": a.scorer_version,
-        "answers": a.answers,
-        "extras": a.extras,
-        "filled_at": a.filled_at,
-        "filled_by_id": a.filled_by_id,
-        "result": a.result,
-    }
+    return Status(201, AssessmentOut.of(assessment))
 
 
 @router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
-def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
-    return [services.describe_instrument(code) for code in registry.codes()]
+def list_instruments(request: HttpRequest) -> list[InstrumentOut]:
+    return [InstrumentOut.model_validate(services.describe_instrument(code)) for code in registry.codes()]
 
 
 @router.get("/instruments/{code}", auth=None, summary="One instrument as a FHIR R4 Questionnaire")
@@ -87,8 +71,8 @@ def get_instrument(request: HttpRequest, code: str) -> dict[str, Any]:
     throttle=[ScoreThrottle()],
     summary="Score answers without storing anything (open, rate-limited)",
 )
-def score_instrument(request: HttpRequest, code: str, payload: ScoreIn) -> dict[str, Any]:
-    return score(code, payload.answers, payload.extras).as_dict()
+def score_instrument(request: HttpRequest, code: str, payload: ScoreIn) -> ResultOut:
+    return ResultOut.model_validate(score(code, payload.answers, payload.extras).as_dict())
 
 
 class AssessmentFilter(Schema):
@@ -101,7 +85,7 @@ class AssessmentFilter(Schema):
     tags=["assessments"],
     summary="Record a completed instrument for a patient on my care team",
 )
-def create_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Status[dict[str, Any]]:
+def create_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Status[AssessmentOut]:
     return _create(request, patient_id, payload)
 
 
@@ -111,9 +95,11 @@ def create_assessment(request: HttpRequest, patient_id: int, payload: Assessment
     tags=["assessments"],
     summary="A patient's assessments, oldest first",
 )
-def list_assessments(request: HttpRequest, patient_id: int, filters: Query[AssessmentFilter]) -> list[Any]:
+def list_assessments(
+    request: HttpRequest, patient_id: int, filters: Query[AssessmentFilter]
+) -> list[AssessmentOut]:
     _, qs = services.list_assessments(_caller(request), patient_id=patient_id, instrument=filters.instrument)
-    return [assessment_out(a) for a in qs]
+    return [AssessmentOut.of(a) for a in qs]
 
 
 @router.get(
@@ -134,11 +120,11 @@ def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -
     tags=["assessments"],
     summary="File one of my own self-report instruments",
 )
-def create_my_assessment(request: HttpRequest, payload: AssessmentIn) -> Status[dict[str, Any]]:
+def create_my_assessment(request: HttpRequest, payload: AssessmentIn) -> Status[AssessmentOut]:
     return _create(request, None, payload)
 
 
 @router.get("/me/assessments", response=list[AssessmentOut], tags=["assessments"], summary="My assessments")
-def list_my_assessments(request: HttpRequest, filters: Query[AssessmentFilter]) -> list[Any]:
+def list_my_assessments(request: HttpRequest, filters: Query[AssessmentFilter]) -> list[AssessmentOut]:
     _, qs = services.list_assessments(_caller(request), patient_id=None, instrument=filters.instrument)
-    return [assessment_out(a) for a in qs]
+    return [AssessmentOut.of(a) for a in qs]

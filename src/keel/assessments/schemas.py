@@ -6,6 +6,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from keel.assessments.models import Assessment
+
 
 class ScoreIn(Schema):
     answers: dict[str, Any] = Field(description="item linkId -> answer value (the option's ordinal value)")
@@ -44,6 +46,21 @@ class AssessmentOut(Schema):
     filled_at: datetime
     filled_by_id: int
     result: ResultOut
+
+    @classmethod
+    def of(cls, a: Assessment) -> AssessmentOut:
+        return cls(
+            id=a.pk,
+            patient_id=a.patient_id,
+            instrument=a.instrument,
+            instrument_version=a.instrument_version,
+            scorer_version=a.scorer_version,
+            answers=a.answers,
+            extras=a.extras,
+            filled_at=a.filled_at,
+            filled_by_id=a.filled_by_id,
+            result=ResultOut.model_validate(a.result),
+        )
 
 
 class ExtraOut(Schema):

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 from ninja import Router
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.careteam import queries
-from keel.careteam.schemas import TimelineEventOut, TimelineOut
+from keel.careteam.schemas import CaseloadRowOut, TimelineEventOut, TimelineOut
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 
 router = Router(tags=["care team"])
@@ -18,11 +15,12 @@ router = Router(tags=["care team"])
 
 @router.get(
     "/caseload",
+    response=list[CaseloadRowOut],
     summary="My patients, most urgent first, each with the reasons for its place "
     "(status: current | discharged | all; default current, or all for roles that do not see episodes)",
 )
-def get_caseload(request: AuthenticatedApiRequest, status: str = "") -> list[dict[str, Any]]:
-    return [asdict(row) for row in queries.caseload(request.auth, status=status or None)]
+def get_caseload(request: AuthenticatedApiRequest, status: str = "") -> list[CaseloadRowOut]:
+    return [CaseloadRowOut.of(row) for row in queries.caseload(request.auth, status=status or None)]
 
 
 @router.get(

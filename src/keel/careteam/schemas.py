@@ -1,8 +1,42 @@
-"""What the care-team API sends: `TimelineOut` for one patient's timeline (dates as ISO text, as always)."""
+"""What the care-team API sends: `CaseloadRowOut` for each of the caller's patients, `TimelineOut` for one
+patient's timeline (dates as ISO text, as always)."""
 
 from __future__ import annotations
 
 from ninja import Schema
+
+from keel.careteam.queries import CaseloadRow
+
+
+class CaseloadReasonOut(Schema):
+    text: str  # in English, as stored decisions carry it
+    sources: list[str]
+
+
+class CaseloadRowOut(Schema):
+    id: int
+    display_name: str
+    record_number: str | None  # None: the role does not see record numbers
+    in_care: bool | None  # None: the role does not see episodes
+    tier: str
+    reasons: list[CaseloadReasonOut]
+    missed_dose_days: int | None
+    days_since_checkin: int | None
+    words: list[str]  # the reasons in the reader's language
+
+    @classmethod
+    def of(cls, row: CaseloadRow) -> CaseloadRowOut:
+        return cls(
+            id=row.id,
+            display_name=row.display_name,
+            record_number=row.record_number,
+            in_care=row.in_care,
+            tier=row.tier,
+            reasons=[CaseloadReasonOut(text=r["text"], sources=r["sources"]) for r in row.reasons],
+            missed_dose_days=row.missed_dose_days,
+            days_since_checkin=row.days_since_checkin,
+            words=list(row.words),
+        )
 
 
 class TimelineEventOut(Schema):

@@ -12,6 +12,7 @@ from ninja import Router
 from keel.core.directory.feeds import meeting_types
 from keel.directory import params
 from keel.directory.queries import BadSearch, FacilityHit, MeetingHit, search_facilities, search_meetings
+from keel.directory.schemas import FacilityOut, MeetingOut, MeetingTypeOut
 
 router = Router(tags=["directory"])
 
@@ -46,64 +47,67 @@ def type_labels(codes: list[str], lang: str) -> list[dict[str, str]]:
     ]
 
 
-def meeting_out(hit: MeetingHit, lang: str = "en") -> dict[str, Any]:
+def meeting_out(hit: MeetingHit, lang: str = "en") -> MeetingOut:
     m = hit.meeting
-    return {
-        "id": m.pk,
-        "name": m.name,
-        "fellowship": m.fellowship,
-        "attendance": m.attendance,
-        "days": m.days,
-        "start_time": m.start_time.strftime("%H:%M"),
-        "end_time": m.end_time.strftime("%H:%M") if m.end_time else None,
-        "time_zone": m.time_zone,
-        "next_start": hit.next_start.isoformat() if hit.next_start else None,
-        "distance_km": round(hit.distance_km, 2) if hit.distance_km is not None else None,
-        "location_name": m.location_name,
-        "address": m.address,
-        "city": m.city,
-        "region": m.region,
-        "postal_code": m.postal_code,
-        "latitude": m.latitude,
-        "longitude": m.longitude,
-        "conference_url": m.conference_url,
-        "conference_phone": m.conference_phone,
-        "types": type_labels(m.types, lang),
-        "languages": m.languages,
-        "notes": m.notes,
-        "directions_url": directions_url(m.latitude, m.longitude) if m.attendance != "online" else "",
-        "source": m.source,
-        "source_id": m.source_id,
-    }
+    return MeetingOut(
+        id=m.pk,
+        name=m.name,
+        fellowship=m.fellowship,
+        attendance=m.attendance,
+        days=m.days,
+        start_time=m.start_time.strftime("%H:%M"),
+        end_time=m.end_time.strftime("%H:%M") if m.end_time else None,
+        time_zone=m.time_zone,
+        next_start=hit.next_start.isoformat() if hit.next_start else None,
+        distance_km=round(hit.distance_km, 2) if hit.distance_km is not None else None,
+        location_name=m.location_name,
+        address=m.address,
+        city=m.city,
+        region=m.region,
+        postal_code=m.postal_code,
+        latitude=m.latitude,
+        longitude=m.longitude,
+        conference_url=m.conference_url,
+        conference_phone=m.conference_phone,
+        types=[MeetingTypeOut(**t) for t in type_labels(m.types, lang)],
+        languages=m.languages,
+        notes=m.notes,
+        directions_url=directions_url(m.latitude, m.longitude) if m.attendance != "online" else "",
+        source=m.source,
+        source_id=m.source_id,
+    )
 
 
-def facility_out(hit: FacilityHit) -> dict[str, Any]:
+def facility_out(hit: FacilityHit) -> FacilityOut:
     f = hit.facility
-    return {
-        "id": f.pk,
-        "name": f.name,
-        "distance_km": round(hit.distance_km, 2),
-        "address": f.address,
-        "city": f.city,
-        "region": f.region,
-        "postal_code": f.postal_code,
-        "latitude": f.latitude,
-        "longitude": f.longitude,
-        "position_approximate": position_is_approximate(f),
-        "phone": f.phone,
-        "website": f.website,
-        "services": f.services,
-        "payments": f.payments,
-        "languages": f.languages,
-        "data_as_of": f.data_as_of.isoformat() if f.data_as_of else None,
-        "directions_url": facility_directions(f),
-    }
+    return FacilityOut(
+        id=f.pk,
+        name=f.name,
+        distance_km=round(hit.distance_km, 2),
+        address=f.address,
+        city=f.city,
+        region=f.region,
+        postal_code=f.postal_code,
+        latitude=f.latitude,
+        longitude=f.longitude,
+        position_approximate=position_is_approximate(f),
+        phone=f.phone,
+        website=f.website,
+        services=f.services,
+        payments=f.payments,
+        languages=f.languages,
+        data_as_of=f.data_as_of.isoformat() if f.data_as_of else None,
+        directions_url=facility_directions(f),
+    )
 
 
 @router.get(
-    "/meetings", auth=None, summary="Meetings near a place (by distance), then online ones (by start)"
+    "/meetings",
+    auth=None,
+    response=list[MeetingOut],
+    summary="Meetings near a place (by distance), then online ones (by start)",
 )
-def meetings(request: HttpRequest) -> list[dict[str, Any]]:
+def meetings(request: HttpRequest) -> list[MeetingOut]:
     """Query: lat & lon, or place (ZIP or "City, ST"); radius_km or radius_mi (default 10 mi); within_hours;
     day (0 = Sunday); part (morning/afternoon/evening); attendance (in_person/online/hybrid); fellowship
     (na, aa, smart, nar-anon, al-anon, recovery-dharma, other, or families); language; type; limit."""
@@ -112,8 +116,13 @@ def meetings(request: HttpRequest) -> list[dict[str, Any]]:
     return [meeting_out(h) for h in (*nearby, *online)]
 
 
-@router.get("/facilities", auth=None, summary="Treatment facilities near a place, by distance")
-def facilities(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get(
+    "/facilities",
+    auth=None,
+    response=list[FacilityOut],
+    summary="Treatment facilities near a place, by distance",
+)
+def facilities(request: HttpRequest) -> list[FacilityOut]:
     """Query: lat & lon or place; radius_km or radius_mi (default 25 mi); service; payment; language (a
     language the clinic speaks, ISO code); limit."""
     lat, lon, _ = params.place_from(request.GET)

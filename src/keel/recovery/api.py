@@ -4,7 +4,7 @@ read audited). Bodies are checked by the core (`keel.core.recovery`), which name
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -15,7 +15,15 @@ from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, json_schema
 from keel.recovery import services
-from keel.recovery.queries import ProgressOut
+from keel.recovery.schemas import (
+    CheckInOut,
+    CheckInSavedOut,
+    PlanOut,
+    ProgressOut,
+    SkillOut,
+    SkillTryOut,
+    ThoughtRecordOut,
+)
 from keel.recovery.services import RecoveryInvalid
 
 router = Router(tags=["recovery"])
@@ -55,7 +63,7 @@ PLAN_SCHEMA: dict[str, Any] = {
 
 @router.post(
     "/me/checkins",
-    response={200: dict[str, Any], 201: dict[str, Any]},
+    response={200: CheckInSavedOut, 201: CheckInSavedOut},
     summary="Save today's check-in (idempotent: send an Idempotency-Key header)",
     openapi_extra={
         **_body(CHECKIN_SCHEMA),
@@ -70,72 +78,42 @@ PLAN_SCHEMA: dict[str, Any] = {
         ],
     },
 )
-def create_my_checkin(request: HttpRequest) -> Status[dict[str, Any]]:
+def create_my_checkin(request: HttpRequest) -> Status[CheckInSavedOut]:
     key = request.headers.get("Idempotency-Key", "")
     outcome = services.record_checkin(by=_caller(request), raw=json_object(request), key=key)
-    return Status(outcome.status_code, outcome.body)
+    return Status(outcome.status_code, CheckInSavedOut.of(outcome.body))
 
 
-@router.get("/me/checkins", response=list[dict[str, Any]], summary="My check-ins (the last `days` days)")
-def list_my_checkins(request: HttpRequest, days: int = 30) -> list[dict[str, Any]]:
+@router.get("/me/checkins", response=list[CheckInOut], summary="My check-ins (the last `days` days)")
+def list_my_checkins(request: HttpRequest, days: int = 30) -> list[CheckInOut]:
     _, rows = services.list_checkins(_caller(request), patient_id=None, days=days)
-    return [services.checkin_dict(c) for c in rows]
+    return [CheckInOut.model_validate(services.checkin_dict(c)) for c in rows]
 
 
-@router.get("/patients/{patient_id}/checkins", response=list[dict[str, Any]], summary="A patient's check-ins")
-def list_checkins(request: HttpRequest, patient_id: int, days: int = 30) -> list[dict[str, Any]]:
+@router.get("/patients/{patient_id}/checkins", response=list[CheckInOut], summary="A patient's check-ins")
+def list_checkins(request: HttpRequest, patient_id: int, days: int = 30) -> list[CheckInOut]:
     _, rows = services.list_checkins(_caller(request), patient_id=patient_id, days=days)
-    return [services.checkin_dict(c) for c in rows]
+    return [CheckInOut.model_validate(services.checkin_dict(c)) for c in rows]
 
 
-@router.get(
-    "/me/progress", response=dict[str, Any], summary="My progress: days, milestones, the week, trends"
-)
+@router.get("/me/progress", response=ProgressOut, summary="My progress: days, milestones, the week, trends")
 def my_progress(request: HttpRequest, days: int = 30) -> ProgressOut:
-    return services.progress_dict(services.get_progress(_caller(request), patient_id=None, days=days))
+    return ProgressOut.of(services.get_progress(_caller(request), patient_id=None, days=days))
 
 
-@router.get("/patients/{patient_id}/progress", response=dict[str, Any], summary="A patient's progress")
+@router.get("/patients/{patient_id}/progress", response=ProgressOut, summary="A patient's progress")
 def patient_progress(request: HttpRequest, patient_id: int, days: int = 30) -> ProgressOut:
-    return services.progress_dict(services.get_progress(_caller(request), patient_id=patient_id, days=days))
+    return ProgressOut.of(services.get_progress(_caller(request), patient_id=patient_id, days=days))
 
 
-class PlanOut(TypedDict):
-    version: int
-    updated_at: str | None
-    plan: dict[str, Any]
-
-
-class SkillOut(TypedDict):
-    skill: str
-    tries: int
-    helped: int
-    help_rate: float | None
-
-
-class SkillTryOut(TypedDict):
-    id: int
-    skill: str
-    helped: str
-    tried_at: str
-
-
-def _plan_out(view: services.PlanView) -> PlanOut:
-    return {
-        "version": view.version,
-        "updated_at": view.updated_at.isoformat() if view.updated_at else None,
-        "plan": view.plan,
-    }
-
-
-@router.get("/me/plan", response=dict[str, Any], summary="My relapse-prevention plan")
+@router.get("/me/plan", response=PlanOut, summary="My relapse-prevention plan")
 def get_my_plan(request: HttpRequest) -> PlanOut:
-    return _plan_out(services.get_plan(_caller(request), patient_id=None))
+    return PlanOut.of(services.get_plan(_caller(request), patient_id=None))
 
 
 @router.put(
     "/me/plan",
-    response={200: dict[str, Any]},
+    response={200: PlanOut},
     summary="Replace my relapse-prevention plan (409 if it changed since `version`)",
     openapi_extra=_body(PLAN_SCHEMA),
 )
@@ -147,57 +125,49 @@ def put_my_plan(request: HttpRequest) -> PlanOut:
     plan = body.get("plan")
     if not isinstance(plan, dict):
         raise RecoveryInvalid([FieldError("plan", "must be an object")])
-    return _plan_out(services.save_plan(by=_caller(request), raw=plan, version=version))
+    return PlanOut.of(services.save_plan(by=_caller(request), raw=plan, version=version))
 
 
-@router.get(
-    "/patients/{patient_id}/plan", response=dict[str, Any], summary="A patient's relapse-prevention plan"
-)
+@router.get("/patients/{patient_id}/plan", response=PlanOut, summary="A patient's relapse-prevention plan")
 def get_patient_plan(request: HttpRequest, patient_id: int) -> PlanOut:
-    return _plan_out(services.get_plan(_caller(request), patient_id=patient_id))
+    return PlanOut.of(services.get_plan(_caller(request), patient_id=patient_id))
 
 
 @router.post(
     "/me/thought-records",
-    response={201: dict[str, Any]},
+    response={201: ThoughtRecordOut},
     summary="Save a CBT thought record",
     openapi_extra=_body(json_schema(tools.THOUGHT_RECORD)),
 )
-def create_my_thought_record(request: HttpRequest) -> Status[dict[str, Any]]:
+def create_my_thought_record(request: HttpRequest) -> Status[ThoughtRecordOut]:
     row = services.save_thought_record(by=_caller(request), raw=json_object(request))
-    return Status(201, services.thought_dict(row))
+    return Status(201, ThoughtRecordOut.model_validate(services.thought_dict(row)))
 
 
-@router.get("/me/thought-records", response=list[dict[str, Any]], summary="My thought records")
-def list_my_thought_records(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/me/thought-records", response=list[ThoughtRecordOut], summary="My thought records")
+def list_my_thought_records(request: HttpRequest) -> list[ThoughtRecordOut]:
     _, rows = services.list_thought_records(_caller(request), patient_id=None)
-    return [services.thought_dict(t) for t in rows]
+    return [ThoughtRecordOut.model_validate(services.thought_dict(t)) for t in rows]
 
 
 @router.get(
     "/patients/{patient_id}/thought-records",
-    response=list[dict[str, Any]],
+    response=list[ThoughtRecordOut],
     summary="A patient's thought records",
 )
-def list_thought_records(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
+def list_thought_records(request: HttpRequest, patient_id: int) -> list[ThoughtRecordOut]:
     _, rows = services.list_thought_records(_caller(request), patient_id=patient_id)
-    return [services.thought_dict(t) for t in rows]
+    return [ThoughtRecordOut.model_validate(services.thought_dict(t)) for t in rows]
 
 
-def _skills_out(stats: list[services.SkillStats]) -> list[SkillOut]:
-    return [{"skill": s.code, "tries": s.tries, "helped": s.helped, "help_rate": s.help_rate} for s in stats]
-
-
-@router.get(
-    "/me/skills", response=list[dict[str, Any]], summary="Coping skills, the most helpful for me first"
-)
+@router.get("/me/skills", response=list[SkillOut], summary="Coping skills, the most helpful for me first")
 def my_skills(request: HttpRequest) -> list[SkillOut]:
-    return _skills_out(services.skill_stats(_caller(request), patient_id=None)[1])
+    return [SkillOut.of(s) for s in services.skill_stats(_caller(request), patient_id=None)[1]]
 
 
 @router.post(
     "/me/skills/tries",
-    response={201: dict[str, Any]},
+    response={201: SkillTryOut},
     summary="I tried a skill: did it help?",
     openapi_extra=_body(
         {
@@ -212,13 +182,9 @@ def my_skills(request: HttpRequest) -> list[SkillOut]:
 )
 def try_skill(request: HttpRequest) -> Status[SkillTryOut]:
     row = services.record_skill_try(by=_caller(request), raw=json_object(request))
-    return Status(
-        201, {"id": row.pk, "skill": row.skill, "helped": row.helped, "tried_at": row.tried_at.isoformat()}
-    )
+    return Status(201, SkillTryOut.of(row))
 
 
-@router.get(
-    "/patients/{patient_id}/skills", response=list[dict[str, Any]], summary="A patient's coping skills"
-)
+@router.get("/patients/{patient_id}/skills", response=list[SkillOut], summary="A patient's coping skills")
 def patient_skills(request: HttpRequest, patient_id: int) -> list[SkillOut]:
-    return _skills_out(services.skill_stats(_caller(request), patient_id=patient_id)[1])
+    return [SkillOut.of(s) for s in services.skill_stats(_caller(request), patient_id=patient_id)[1]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -178,65 +178,6 @@ def _progress_of(patient: Patient, days: int, now: datetime | None = None) -> Pr
         if r["local_date"] >= start
     ]
     return ProgressView(patient, p, series, days)
-
-
-class WeekOut(TypedDict):
-    start: str
-    checkins: int
-    medication_taken: int
-    medication_missed: int
-    adherence: float | None
-    meetings: int
-    counseling: int
-
-
-class SeriesPointOut(TypedDict):
-    date: str
-    craving: int
-    mood: int
-    used: bool
-
-
-class ProgressOut(TypedDict):
-    """A person's progress as the API states it (`progress_dict`)."""
-
-    today: str
-    start: str | None
-    last_use: str | None
-    days_since_last_use: int
-    days_in_recovery: int
-    use_days: int
-    milestones_reached: list[int]
-    next_milestone: int | None
-    week: WeekOut
-    series: list[SeriesPointOut]
-
-
-def progress_dict(view: ProgressView) -> ProgressOut:
-    p = view.progress
-    return {
-        "today": p.today.isoformat(),
-        "start": p.start.isoformat() if p.start else None,
-        "last_use": p.last_use.isoformat() if p.last_use else None,
-        "days_since_last_use": p.days_since_last_use,
-        "days_in_recovery": p.days_in_recovery,
-        "use_days": p.use_days,
-        "milestones_reached": list(p.milestones_reached),
-        "next_milestone": p.next_milestone,
-        "week": {
-            "start": p.week.start.isoformat(),
-            "checkins": p.week.checkins,
-            "medication_taken": p.week.medication_taken,
-            "medication_missed": p.week.medication_missed,
-            "adherence": p.week.adherence,
-            "meetings": p.week.meetings,
-            "counseling": p.week.counseling,
-        },
-        "series": [
-            {"date": c.local_date.isoformat(), "craving": c.craving, "mood": c.mood, "used": c.used}
-            for c in view.series
-        ],
-    }
 
 
 # --- Thought records ------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ class Command(BaseCommand):
             nearby, online = search_meetings(search, now=timezone.now())
         except BadSearch as exc:
             raise CommandError(f"{self._flag(exc.field, query)}: {exc.reason}", returncode=2) from None
-        results = [meeting_out(h) for h in (*nearby, *online)]
+        results = [meeting_out(h).model_dump() for h in (*nearby, *online)]
         if options["json"]:
             self.stdout.write(json.dumps(results, indent=2))
             return

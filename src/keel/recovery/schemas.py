@@ -1,0 +1,177 @@
+"""What the recovery API sends (dates and times as ISO text, as always). Check-ins and thought records are
+read from the dicts the pages and the own-data copy share (`checkin_dict`, `thought_dict`, and a check-in's
+stored idempotent reply); those schemas forbid extra keys, so a key added there and not here fails loudly
+instead of leaving the API silently."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+from keel.recovery.models import SkillTry
+from keel.recovery.queries import PlanView, ProgressView, SkillStats
+
+
+class CheckInOut(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    date: str  # the local date, ISO
+    craving: int
+    mood: int
+    used: bool
+    used_what: list[str]
+    used_how: list[str]
+    medication: str
+    meeting: bool
+    counseling: bool
+    triggers: list[str]
+    trigger_other: str
+    sleep: str
+    note: str
+    version: int
+    updated_at: str  # ISO datetime
+
+
+class CheckInSavedOut(Schema):
+    """Today's check-in as saved (or as first saved, for a replay of its idempotency key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checkin: CheckInOut
+    created: bool
+    offers: list[str]  # what the app offers next: safety, thought_record
+    nudges: list[str]  # the early-warning flags this check-in raised
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any]) -> CheckInSavedOut:
+        return cls.model_validate(body)
+
+
+class WeekOut(Schema):
+    start: str  # ISO date
+    checkins: int
+    medication_taken: int
+    medication_missed: int
+    adherence: float | None
+    meetings: int
+    counseling: int
+
+
+class SeriesPointOut(Schema):
+    date: str  # ISO date
+    craving: int
+    mood: int
+    used: bool
+
+
+class ProgressOut(Schema):
+    today: str  # ISO date
+    start: str | None
+    last_use: str | None
+    days_since_last_use: int
+    days_in_recovery: int
+    use_days: int
+    milestones_reached: list[int]
+    next_milestone: int | None
+    week: WeekOut
+    series: list[SeriesPointOut]
+
+    @classmethod
+    def of(cls, view: ProgressView) -> ProgressOut:
+        p, w = view.progress, view.progress.week
+        return cls(
+            today=p.today.isoformat(),
+            start=p.start.isoformat() if p.start else None,
+            last_use=p.last_use.isoformat() if p.last_use else None,
+            days_since_last_use=p.days_since_last_use,
+            days_in_recovery=p.days_in_recovery,
+            use_days=p.use_days,
+            milestones_reached=list(p.milestones_reached),
+            next_milestone=p.next_milestone,
+            week=WeekOut(
+                start=w.start.isoformat(),
+                checkins=w.checkins,
+                medication_taken=w.medication_taken,
+                medication_missed=w.medication_missed,
+                adherence=w.adherence,
+                meetings=w.meetings,
+                counseling=w.counseling,
+            ),
+            series=[
+                SeriesPointOut(date=c.local_date.isoformat(), craving=c.craving, mood=c.mood, used=c.used)
+                for c in view.series
+            ],
+        )
+
+
+class ThoughtRecordOut(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    created_at: str  # ISO datetime
+    local_date: str  # ISO date
+    checkin_id: int | None
+    situation: str
+    automatic_thought: str
+    feeling: str
+    evidence_for: str
+    evidence_against: str
+    balanced_thought: str
+    intensity_before: int
+    intensity_after: int | None
+
+
+class PersonOut(Schema):
+    name: str
+    phone: str
+
+
+class PlanContentOut(Schema):
+    """The relapse-prevention plan (`keel.core.recovery.tools.parse_plan`): lists of short texts, people."""
+
+    warning_signs: list[str]
+    triggers: list[str]
+    instead: list[str]
+    meetings: list[str]
+    reasons: list[str]
+    people: list[PersonOut]
+
+
+class PlanOut(Schema):
+    version: int  # 0: not written yet
+    updated_at: str | None  # ISO datetime
+    plan: PlanContentOut
+
+    @classmethod
+    def of(cls, view: PlanView) -> PlanOut:
+        return cls(
+            version=view.version,
+            updated_at=view.updated_at.isoformat() if view.updated_at else None,
+            plan=PlanContentOut.model_validate(view.plan),
+        )
+
+
+class SkillOut(Schema):
+    skill: str
+    tries: int
+    helped: int
+    help_rate: float | None
+
+    @classmethod
+    def of(cls, s: SkillStats) -> SkillOut:
+        return cls(skill=s.code, tries=s.tries, helped=s.helped, help_rate=s.help_rate)
+
+
+class SkillTryOut(Schema):
+    id: int
+    skill: str
+    helped: str
+    tried_at: str  # ISO datetime
+
+    @classmethod
+    def of(cls, row: SkillTry) -> SkillTryOut:
+        return cls(id=row.pk, skill=row.skill, helped=row.helped, tried_at=row.tried_at.isoformat())

@@ -1,0 +1,226 @@
+"""What the sharing API takes and sends (42 CFR Part 2): consents, the accounting of disclosures, emergency
+access and its review. Dates and times as ISO text, as always."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from keel.sharing.models import Consent, Disclosure, EmergencyReview
+from keel.sharing.services import ConsentView, Sharing
+
+
+class ConsentIn(Schema):
+    recipient_name: str = Field(description="who receives the report: a person, clinic or office")
+    purpose: str = Field(description="patient_request | treatment | court_program | employment | other")
+    purpose_text: str = Field("", description="the purpose in the patient's words (required for other)")
+    categories: list[str] = Field(
+        description="enrollment, medication, checkins, screenings: what may be shared"
+    )
+    expires_on: str = Field(description="the day the consent ends (YYYY-MM-DD, after today)")
+    signature: str = Field(
+        description="the signer's full name: the patient's as on the record, or the representative's"
+    )
+    understood: bool = Field(description="the patient read what the consent means")
+    signer: str = Field("patient", description="patient | representative (42 CFR 2.14, 2.15)")
+    representative_name: str = Field("", description="who signs for the patient (signer representative)")
+    representative_relationship: str = Field(
+        "", description="parent | guardian | health_care_agent | personal_representative"
+    )
+    representative_authority: str = Field(
+        "", description="the legal authority the representative acts under (court order, power of attorney)"
+    )
+    patient_signature: str = Field(
+        "", description="a minor's own signature next to their parent's or guardian's (42 CFR 2.14(b))"
+    )
+
+
+class EmergencyIn(Schema):
+    record_number: str = Field(description="the patient's record number in your program")
+    reason: str = Field(description="the medical emergency (at least 10 characters)")
+    password: str = Field(description="your password again")
+
+
+class AttestIn(Schema):
+    note: str = Field(description="what you checked (5 to 2000 characters)")
+
+
+class PatientSignerOut(Schema):
+    signer: Literal["patient"]
+
+
+class RepresentativeSignerOut(Schema):
+    """A representative signed for the patient, with their relationship and authority (2.14, 2.15)."""
+
+    signer: Literal["representative"]
+    representative_name: str
+    representative_relationship: str
+    representative_authority: str
+    patient_also_signed: bool
+
+
+SignerOut = Annotated[PatientSignerOut | RepresentativeSignerOut, Field(discriminator="signer")]
+
+
+def signer_of(c: Consent) -> PatientSignerOut | RepresentativeSignerOut:
+    """Who signed: the patient, or a representative with their relationship and authority (2.14, 2.15)."""
+    if not c.by_representative:
+        return PatientSignerOut(signer="patient")
+    return RepresentativeSignerOut(
+        signer="representative",
+        representative_name=c.representative_name,
+        representative_relationship=c.representative_relationship,
+        representative_authority=c.representative_authority,
+        patient_also_signed=bool(c.patient_signature),
+    )
+
+
+class ConsentOut(Schema):
+    id: int
+    status: str  # active | expired | revoked
+    recipient_name: str
+    purpose: str
+    purpose_text: str
+    categories: list[str]
+    expires_on: str  # ISO date
+    signed_at: str  # ISO datetime
+    language: str
+    revoked_at: str | None  # ISO datetime
+    signed_by: SignerOut
+
+    @classmethod
+    def of(cls, view: ConsentView) -> ConsentOut:
+        c = view.consent
+        return cls(
+            id=c.pk,
+            status=view.status,
+            recipient_name=c.recipient_name,
+            purpose=c.purpose,
+            purpose_text=c.purpose_text,
+            categories=c.categories,
+            expires_on=c.expires_on.isoformat(),
+            signed_at=c.signed_at.isoformat(),
+            language=c.language,
+            revoked_at=view.revoked_at.isoformat() if view.revoked_at else None,
+            signed_by=signer_of(c),
+        )
+
+
+class DisclosureOut(Schema):
+    id: int
+    basis: str  # consent | emergency
+    consent: int | None
+    recipient_name: str
+    recipient_affiliation: str
+    recipient_role: str
+    purpose: str
+    purpose_text: str
+    emergency_nature: str
+    categories: list[str]
+    description: str
+    notice: str
+    scope: str
+    disclosed_at: str  # ISO datetime
+    sha256: str  # of the document that left
+
+    @classmethod
+    def of(cls, d: Disclosure) -> DisclosureOut:
+        return cls(
+            id=d.pk,
+            basis=d.basis,
+            consent=d.consent_id,
+            recipient_name=d.recipient_name,
+            recipient_affiliation=d.recipient_affiliation,
+            recipient_role=d.recipient_role,
+            purpose=d.purpose,
+            purpose_text=d.purpose_text,
+            emergency_nature=d.emergency_nature,
+            categories=d.categories,
+            description=d.description,
+            notice=d.notice,
+            scope=d.scope,
+            disclosed_at=d.disclosed_at.isoformat(),
+            sha256=d.document_sha256,
+        )
+
+
+class SharingOut(Schema):
+    """A patient's consents and the accounting of every disclosure of their record (3 years)."""
+
+    patient: int
+    accounting_since: str  # ISO date
+    consents: list[ConsentOut]
+    disclosures: list[DisclosureOut]
+
+    @classmethod
+    def of(cls, view: Sharing) -> SharingOut:
+        return cls(
+            patient=view.patient.pk,
+            accounting_since=view.since.isoformat(),
+            consents=[ConsentOut.of(c) for c in view.consents],
+            disclosures=[DisclosureOut.of(d) for d in view.disclosures],
+        )
+
+
+class ConsentSignedOut(Schema):
+    id: int
+    expires_on: str  # ISO date
+
+
+class PaperConsentOut(Schema):
+    id: int
+    expires_on: str  # ISO date
+    on_paper: bool
+
+
+class ConsentRevokedOut(Schema):
+    id: int
+    status: Literal["revoked"]
+
+
+class DisclosedOut(Schema):
+    disclosure: DisclosureOut
+    # The progress report as it left: the sections named (their content varies by category), the notice and
+    # the scope; free-form by nature.
+    document: dict[str, Any]
+
+
+class EmergencyAccessOut(Schema):
+    patient: int
+    expires_at: str  # ISO datetime
+
+
+class EmergencyReviewOut(Schema):
+    id: int
+    kind: str  # emergency_access | emergency_disclosure
+    patient: int
+    used_by: int
+    reason: str
+    raised_at: str  # ISO datetime
+    disclosure: int | None
+    emergency_access: int | None
+    attested_by: int | None
+    attested_at: str | None  # ISO datetime
+    note: str
+
+    @classmethod
+    def of(cls, r: EmergencyReview) -> EmergencyReviewOut:
+        return cls(
+            id=r.pk,
+            kind=r.kind,
+            patient=r.patient_id,
+            used_by=r.used_by_id,
+            reason=r.reason,
+            raised_at=r.raised_at.isoformat(),
+            disclosure=r.disclosure_id,
+            emergency_access=r.emergency_access_id,
+            attested_by=r.attested_by_id,
+            attested_at=r.attested_at.isoformat() if r.attested_at else None,
+            note=r.note,
+        )
+
+
+class EmergencyReviewsOut(Schema):
+    reviews: list[EmergencyReviewOut]
