@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
@@ -49,7 +50,16 @@ def _pk_index(model: type[Model]) -> int:
     return next(i for i, f in enumerate(_fields(model)) if f.primary_key)
 
 
-def _converters(model: type[Model]) -> list[tuple[int, list[Converter], Any]]:
+def _connection() -> BaseDatabaseWrapper:
+    """The default connection itself, looked up once per call: `django.db.connection` is a proxy that looks
+    the thread's connection up again on every attribute (issue #21: a field's preparation asks for
+    `connection.ops` several times, so an audit row's insert paid for dozens of look-ups)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _converters(
+    model: type[Model], connection: BaseDatabaseWrapper
+) -> list[tuple[int, list[Converter], Any]]:
     """Per column that needs one: the backend's and the field's converters (as the ORM's compiler applies
     them). Cached on the connection: converters are the connection's methods."""
     cache_: dict[type[Model], list[tuple[int, list[Converter], Any]]] = connection.__dict__.setdefault(
@@ -67,8 +77,8 @@ def _converters(model: type[Model]) -> list[tuple[int, list[Converter], Any]]:
     return found
 
 
-def _instance(model: type[M], values: list[Any]) -> M:
-    for index, funcs, col in _converters(model):
+def _instance(model: type[M], values: list[Any], connection: BaseDatabaseWrapper) -> M:
+    for index, funcs, col in _converters(model, connection):
         value = values[index]
         for func in funcs:
             value = func(value, col, connection)
@@ -93,6 +103,7 @@ def fetch(
     `tail` is the FROM ... WHERE ... part, written with `%s` parameters (`extra` may hold some too: they
     come first, in the order of the statement)."""
     sql = _select_sql(tail, sources, extra)
+    connection = _connection()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -103,7 +114,7 @@ def fetch(
             width = len(_fields(model))
             values = list(row[start : start + width])
             # _fields puts the pk first only by convention: find it by position once per model.
-            built.append(None if values[_pk_index(model)] is None else _instance(model, values))
+            built.append(None if values[_pk_index(model)] is None else _instance(model, values, connection))
             start += width
         out.append((*built, *row[start:]))
     return out
@@ -131,6 +142,7 @@ def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
 def insert(obj: M) -> M:
     """INSERT a new instance (all its fields, the pk from the database), as `obj.save()` would."""
     sql, fields = _insert_sql(type(obj))
+    connection = _connection()
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -155,6 +167,7 @@ def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple[
 def update(obj: Model, names: Iterable[str]) -> int:
     """UPDATE the named fields of a saved instance; returns the number of rows changed (0 or 1)."""
     sql, fields = _update_sql(type(obj), tuple(names))
+    connection = _connection()
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])
