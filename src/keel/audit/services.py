@@ -48,19 +48,18 @@ _CREATE_HEAD = (
 )
 
 
-def _lock_head(chain_id: int) -> str:
+def _lock_head(chain_id: int, cursor: Any) -> str:
     """The chain's head hash, its row (and only its row) locked until the caller's transaction ends (on SQLite
     the write transaction already holds the only write lock). Creates the head row on the chain's first event:
     two writers racing to create it both land on the one row (ON CONFLICT DO NOTHING, then the locked
     read)."""
-    select = _SELECT_HEAD_FOR_UPDATE if connection.features.has_select_for_update else _SELECT_HEAD
-    with connection.cursor() as cursor:
-        for _ in range(2):
-            cursor.execute(select, [chain_id])
-            row = cursor.fetchone()
-            if row is not None:
-                return str(row[0])
-            cursor.execute(_CREATE_HEAD, [chain_id, chain.genesis(chain_id)])
+    select = _SELECT_HEAD_FOR_UPDATE if cursor.db.features.has_select_for_update else _SELECT_HEAD
+    for _ in range(2):
+        cursor.execute(select, [chain_id])
+        row = cursor.fetchone()
+        if row is not None:
+            return str(row[0])
+        cursor.execute(_CREATE_HEAD, [chain_id, chain.genesis(chain_id)])
     raise RuntimeError("the audit chain head row could not be created")
 
 
@@ -139,15 +138,15 @@ def record(
         "chain": chain.chain_of(program_id),
     }
     key_id, key = audit_keys()[0]
-    with transaction.atomic(savepoint=False):  # joins the caller's transaction: a failure undoes both
-        prev_hash = _lock_head(fields["chain"])
+    # Joins the caller's transaction (a failure undoes both); its three statements share one cursor.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        prev_hash = _lock_head(fields["chain"], cursor)
         digest = chain.seal(fields, prev_hash, key_id, key)
-        event = rows.insert(AuditEvent(prev_hash=prev_hash, hash=digest, key_id=key_id, **fields))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = %s',
-                [event.pk, digest, fields["chain"]],
-            )
+        event = rows.insert(AuditEvent(prev_hash=prev_hash, hash=digest, key_id=key_id, **fields), cursor)
+        cursor.execute(
+            'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = %s',
+            [event.pk, digest, fields["chain"]],
+        )
     return event
 
 

@@ -139,12 +139,17 @@ def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field[Any, Any], ...]]:
     )
 
 
-def insert(obj: M) -> M:
-    """INSERT a new instance (all its fields, the pk from the database), as `obj.save()` would."""
+def insert(obj: M, cursor: Any = None) -> M:
+    """INSERT a new instance (all its fields, the pk from the database), as `obj.save()` would; on `cursor`
+    if given (one of the default connection's, so a few statements in a row share one)."""
     sql, fields = _insert_sql(type(obj))
     connection = _connection()
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    if cursor is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    else:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     assert row is not None
