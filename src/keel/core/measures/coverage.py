@@ -56,7 +56,7 @@ def join(spans: Iterable[Span], *, max_gap: int) -> list[Span]:
 def up_to(spans: Iterable[Span], as_of: date) -> list[Span]:
     """The covered days known on `as_of`: supply dated after it dropped, spans that run past it cut at it.
     A measure never counts a day that has not come (a 30-day fill dispensed yesterday has covered 2 days)."""
-    return [Span(s.start, min(s.end, as_of)) for s in spans if s.start <= as_of]
+    return [s if s.end <= as_of else Span(s.start, as_of) for s in spans if s.start <= as_of]
 
 
 def episode_from(spans: Iterable[Span], start: date, *, max_gap: int) -> Span | None:
