@@ -18,7 +18,7 @@ and the peak RSS growth from `ru_maxrss`), plus one more fresh process under tra
 Python's own allocations; the report's headline values printed so every measure is seen to be non-trivial.
 
     .venv/bin/python bench/measures.py --database-url postgresql://postgres@127.0.0.1:5432/meas_bench \
-        --sizes 1000,10000,100000 [--rounds 3] [--profile 10000]
+        --sizes 1000,10000,100000 [--rounds 3] [--profile 10000,100000]
 
 The database must exist; it is migrated and its bench rows are added to whatever it holds (use a fresh one).
 """
@@ -436,7 +436,7 @@ def sizes(args: argparse.Namespace) -> None:
                     flush=True,
                 )
         print(f"  tracemalloc peak {traced['tracemalloc_peak_mb']:.0f} MB (one more fresh process)")
-        if size == args.profile:
+        if str(size) in args.profile.split(","):
             profile = cProfile.Profile()
             profile.runcall(queries.report, admin, program_slug=SLUG, raw={})
             pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
@@ -474,7 +474,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--sizes", help="PostgreSQL: grow one database in SQL to each size and time report")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile", type=int, default=0, help="sizes mode: cProfile the report at this size")
+    parser.add_argument("--profile", default="", help="sizes mode: cProfile the report at these sizes (1,2)")
     parser.add_argument("--one-report", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -167,12 +167,12 @@ def day_runs(doses: QuerySet[DoseRecord]) -> list[tuple[int, date, date]]:
     conn = connections[days.db]
     if conn.vendor == "postgresql":
         day_number = f"(d.local_date - DATE '{EPOCH.isoformat()}')"
-        mask = f"BIT_OR(CAST(1 AS BIGINT) << ({day_number} %% {BLOCK}))"  # %%: the driver's escape of %
+        fold = f"BIT_OR(CAST(1 AS BIGINT) << ({day_number} %% {BLOCK}))"  # %%: the driver's escape of %
     else:  # SQLite: no BIT_OR, but distinct powers of two add up to their OR
         day_number = f"CAST(julianday(d.local_date) - julianday('{EPOCH.isoformat()}') AS INTEGER)"
-        mask = f"SUM(DISTINCT 1 << ({day_number} %% {BLOCK}))"
+        fold = f"SUM(DISTINCT 1 << ({day_number} %% {BLOCK}))"
     statement = (
-        f"SELECT d.patient_id, {day_number} / {BLOCK}, {mask} FROM ({sql}) AS d "  # noqa: S608  # nosec B608
+        f"SELECT d.patient_id, {day_number} / {BLOCK}, {fold} FROM ({sql}) AS d "  # noqa: S608  # nosec B608
         "GROUP BY 1, 2"
     )
     masks: dict[int, dict[int, int]] = defaultdict(dict)
