@@ -155,7 +155,8 @@ BLOCK = 63  # days per bit mask: bit k is the block's k-th day (63 bits fit a si
 
 
 def day_runs(doses: QuerySet[DoseRecord]) -> list[tuple[int, date, date]]:
-    """Each patient's days with a dose in `doses` as runs of consecutive days, (patient, first, last). The
+    """Each patient's days with a dose in `doses` as runs of consecutive days, (patient, first, last), a
+    patient's runs together and in order (two never touch: each is as long as it goes). The
     database folds the days into one bit mask per patient and 63-day block (a hash aggregate: no sort of
     the dose rows, duplicates folded by the OR), so a year of daily doses comes back as 6 small rows, not
     365; Python reads the runs of set bits. The ORM compiles the filter; only the day number and the OR are
@@ -245,8 +246,12 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
             oud_diagnosis=pk in with_oud,
             admissions=tuple(sorted(admissions[pk])),
             in_care=tuple(in_care[pk]),
-            # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them
-            coverage=(*join([*runs[pk], *day_spans(days[pk])], max_gap=0), *injections[pk]),
+            # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them (the
+            # dose runs alone already are: `day_runs` gives each patient's in order, apart)
+            coverage=(
+                *(join([*runs[pk], *day_spans(days[pk])], max_gap=0) if pk in days else runs.get(pk, ())),
+                *injections.get(pk, ()),
+            ),
             naloxone_on=tuple(sorted(kits[pk])),
         )
         for pk, born in patients.items()

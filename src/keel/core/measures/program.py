@@ -27,6 +27,7 @@ an opaque key and dates only.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -454,19 +455,22 @@ def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of
     """At each month's last day in the window (the last point: `end`), the share of people in care with a
     naloxone kit on record."""
     _check_window(start, end, as_of)
-    tallies: dict[str, _Tally] = {}
-    # each person's care periods and first kit (a kit on or before a day: the first one is)
-    read = [(person.in_care, min(person.naloxone_on, default=date.max)) for person in people]
+    days: list[date] = []  # the day each month is read on
     for m in months(start, end):
         y, mo = int(m[:4]), int(m[5:])
-        month_end = (date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)) if m != _month(end) else end
-        tally = tallies[m] = _Tally()
-        for in_care, first_kit in read:
-            if any(s.start <= month_end <= s.end for s in in_care):
-                tally.denominator += 1
-                tally.numerator += first_kit <= month_end
-    last = tallies[_month(end)]
-    series = tuple(Point(m, t.numerator, t.denominator) for m, t in tallies.items())
+        days.append((date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)) if m != _month(end) else end)
+    tallies = [_Tally() for _ in days]
+    for person in people:
+        first_kit = min(person.naloxone_on, default=date.max)  # a kit on or before a day: the first is
+        in_care: set[int] = set()  # the months whose day falls in one of the person's care periods
+        for s in person.in_care:
+            in_care.update(range(bisect_left(days, s.start), bisect_right(days, s.end)))
+        for i in in_care:
+            tallies[i].denominator += 1
+            tallies[i].numerator += first_kit <= days[i]
+    by_month = dict(zip(months(start, end), tallies, strict=True))
+    last = by_month[_month(end)]
+    series = tuple(Point(m, t.numerator, t.denominator) for m, t in by_month.items())
     said: dict[str, dict[str, Any]] = {}
     return Measure(
         code="naloxone_coverage",
