@@ -61,10 +61,12 @@ def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) ->
             lo,
             medication="methadone",
             first=f"{t} - {HISTORY_DAYS}",
-            last=f"{t} - 1 - CASE WHEN p % 5 = 0 THEN 1 + p % 15 ELSE 0 END",
+            last=f"{t} - (1 + CASE WHEN p % 5 = 0 THEN 1 + p % 15 ELSE 0 END)::int",
             keep=f"abs(hashtext(p::text || ':' || ({t} - d)::text)) % 100 >= 7",
         )
-        population.void_newest_dose(c, admin_id, lo, where="r.patient_id % 20 = 3")  # one person in 20
+        # one person in 20: the oldest dose voided (what the generator always did: it said "newest", but it
+        # voided the largest id, and the days were inserted newest first)
+        population.void_one_dose(c, admin_id, lo, where="r.patient_id % 20 = 3", newest=False)
         # take-home bottles for the last 3 days for one person in 10
         population.add_take_home(c, admin_id, lo, first=f"{t} - 3", days=3, where="e.patient_id % 10 = 7")
         c.execute(  # an open flag for one person in 20

@@ -225,7 +225,7 @@ def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) ->
             where="source.arm < 65 AND source.ends >= source.f + 40 AND e.patient_id % 10 = 7",
             source="bench_shape",
         )
-        pop.void_newest_dose(c, admin_id, lo, where="r.patient_id % 20 = 3")
+        pop.void_one_dose(c, admin_id, lo, where="r.patient_id % 20 = 3", newest=True)
         pop.add_doses(  # an injection every 28 days
             c,
             admin_id,
@@ -241,7 +241,7 @@ def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) ->
             admin_id,
             lo,
             count="1 + source.n % 14",
-            on="source.f + 28 * k + CASE WHEN o.patient_id % 4 = 0 AND k >= 3 THEN 10 ELSE 0 END",
+            on="source.f + 28 * k + CASE WHEN p % 4 = 0 AND k >= 3 THEN 10 ELSE 0 END",
             days_supply=28,
             today=today,
             source="bench_shape",

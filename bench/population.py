@@ -98,7 +98,7 @@ def add_doses(
     """Doses of each new person's `medication` order, one every `every` days from `first` to `last` (SQL
     over the person `p`, and over `source`'s columns when given: a table joined on its `id` = `p`), on the
     days `keep` holds (SQL over `p`, the day `d` and `k`, the day's number from 0); `status` over the same."""
-    join = f"JOIN {source} AS source ON source.id = o.patient_id" if source else ""
+    join = f"JOIN {source} AS source ON source.id = o.p" if source else ""
     assert medication in RXNORM, medication
     c.execute(
         f"""INSERT INTO treatment_doserecord (medication, local_date, sequence, status, amount_mg,
@@ -106,9 +106,9 @@ def add_doses(
         SELECT '{medication}', d, 1, {status}, 60, k + 1, '{{}}'::jsonb, now(), p,
             {int(user_id)}, order_id, ''
         FROM (
-            SELECT o.id AS order_id, o.patient_id AS p, ({first})::date AS first, ({last})::date AS last
-            FROM treatment_medicationorder o {join}
-            WHERE o.patient_id > {int(lo)} AND o.medication = '{medication}'
+            SELECT o.order_id, o.p, ({first})::date AS first, ({last})::date AS last
+            FROM (SELECT id AS order_id, patient_id AS p FROM treatment_medicationorder
+                  WHERE patient_id > {int(lo)} AND medication = '{medication}') AS o {join}
         ) AS o
         CROSS JOIN LATERAL generate_series(0, o.last - o.first, {int(every)}) AS k
         CROSS JOIN LATERAL (SELECT o.first + k AS d) AS dd
@@ -116,13 +116,13 @@ def add_doses(
     )
 
 
-def void_newest_dose(c: Cursor, user_id: int, lo: int, *, where: str) -> None:
-    """The newest dose of each new person matching `where` (SQL over `patient_id`) voided."""
+def void_one_dose(c: Cursor, user_id: int, lo: int, *, where: str, newest: bool) -> None:
+    """The newest (or the oldest) dose of each new person matching `where` (SQL over `patient_id`) voided."""
     c.execute(
         f"""INSERT INTO treatment_doseamendment (voided, reason, amended_at, amended_by_id, dose_id)
-        SELECT true, 'Recorded in error', now(), {int(user_id)}, MAX(r.id)
+        SELECT DISTINCT ON (r.patient_id) true, 'Recorded in error', now(), {int(user_id)}, r.id
         FROM treatment_doserecord r WHERE r.patient_id > {int(lo)} AND ({where})
-        GROUP BY r.patient_id"""
+        ORDER BY r.patient_id, r.local_date {"DESC" if newest else "ASC"}, r.id"""
     )
 
 
@@ -151,16 +151,16 @@ def add_fills(
     """`count` pharmacy fills (SQL over `p` and `source`'s columns) of each new person's buprenorphine
     order, fill number `k` (from 0) on `on` (SQL over `p`, `k` and `source`), `days_supply` days each;
     none dated after yesterday."""
-    join = f"JOIN {source} AS source ON source.id = o.patient_id" if source else ""
+    join = f"JOIN {source} AS source ON source.id = o.p" if source else ""
     c.execute(
         f"""INSERT INTO treatment_medicationfill (filled_on, days_supply, source, reason, recorded_at,
             order_id, patient_id, recorded_by_id)
         SELECT f.on_day, {int(days_supply)}, 'pharmacy', '', now(), f.order_id, f.p, {int(user_id)}
         FROM (
-            SELECT o.id AS order_id, o.patient_id AS p, ({on})::date AS on_day
-            FROM treatment_medicationorder o {join}
+            SELECT o.order_id, o.p, ({on})::date AS on_day
+            FROM (SELECT id AS order_id, patient_id AS p FROM treatment_medicationorder
+                  WHERE patient_id > {int(lo)} AND medication = 'buprenorphine') AS o {join}
             CROSS JOIN LATERAL generate_series(0, ({count}) - 1) AS k
-            WHERE o.patient_id > {int(lo)} AND o.medication = 'buprenorphine'
         ) AS f
         WHERE f.on_day < {day(today)}"""
     )
