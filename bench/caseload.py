@@ -38,94 +38,51 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import population
 from bench.directory import _setup
 
 HISTORY_DAYS = 60
 
 
 def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) -> None:
-    """People start+1 .. stop and their records, in SQL."""
+    """People start+1 .. stop and their records, in SQL (`bench.population`)."""
     from django.db import connection
 
+    t = population.day(today)
     with connection.cursor() as c:
-        c.execute("SELECT COALESCE(MAX(id), 0) FROM patients_patient")
-        lo = c.fetchone()[0]
-        blank = ", ".join(["''"] * 14)
-        c.execute(
-            f"""INSERT INTO patients_patient (record_number, given_name, family_name, created_at, updated_at,
-                version, program_id, preferred_name, pronouns, phone, birth_sex, gender, preferred_language,
-                address_line, city, email, emergency_contact_name, emergency_contact_phone,
-                emergency_contact_relationship, postal_code, region, date_of_birth)
-            SELECT 'C-' || lpad(i::text, 6, '0'), 'Bench', 'Person' || i, now(), now(), 1, %s, {blank},
-                DATE '1980-01-01' + (i %% 9000)
-            FROM generate_series(%s, %s) AS i""",
-            [program_id, start + 1, stop],
-        )
-        # Everything below is keyed on the new people only (id > lo); h is a stable pseudo-random 0..99.
-        c.execute(
-            "INSERT INTO patients_careteammember (added_at, user_id, patient_id) "
-            "SELECT now(), %s, id FROM patients_patient WHERE id > %s",
-            [admin_id, lo],
-        )
-        c.execute(
-            """INSERT INTO patients_enrollment (started_on, end_reason, status, program_id, patient_id, kind)
-            SELECT %s::date - 61 - (id %% 200)::int, '', 'active', %s, id, ''
-            FROM patients_patient WHERE id > %s""",
-            [today, program_id, lo],
-        )
-        c.execute(
-            """INSERT INTO treatment_medicationorder (medication, rxnorm, dose_mg, frequency, route, status,
-                starts_on, note, created_at, patient_id, prescriber_id, home_start, schedule)
-            SELECT 'methadone', '6813', 60, 'once daily', 'oral', 'active', %s::date - 61, '', now(), id, %s,
-                false, '[]'::jsonb
-            FROM patients_patient WHERE id > %s""",
-            [today, admin_id, lo],
-        )
+        lo = population.add_people(c, program_id, start, stop, born="DATE '1980-01-01' + (i % 9000)")
+        population.add_care_team(c, admin_id, lo)
+        population.add_enrollments(c, program_id, lo, started=f"{t} - 61 - (id % 200)::int")
+        population.add_orders(c, admin_id, lo, medication="methadone", starts=f"{t} - 61")
         # 60 days of doses; about 7% of days missed; one person in five stops 1-15 days before today.
-        c.execute(
-            """INSERT INTO treatment_doserecord (medication, local_date, sequence, status, amount_mg,
-                treatment_day, decision, recorded_at, patient_id, recorded_by_id, order_id, site)
-            SELECT 'methadone', %s::date - d, 1, 'given', 60, 61 - d, '{}'::jsonb, now(), o.patient_id, %s,
-                o.id, ''
-            FROM treatment_medicationorder o CROSS JOIN generate_series(1, %s) AS d
-            WHERE o.patient_id > %s
-              AND abs(hashtext(o.patient_id::text || ':' || d::text)) %% 100 >= 7
-              AND NOT (o.patient_id %% 5 = 0 AND d <= 1 + o.patient_id %% 15)""",
-            [today, admin_id, HISTORY_DAYS, lo],
+        population.add_doses(
+            c,
+            admin_id,
+            lo,
+            medication="methadone",
+            first=f"{t} - {HISTORY_DAYS}",
+            last=f"{t} - (1 + CASE WHEN p % 5 = 0 THEN 1 + p % 15 ELSE 0 END)::int",
+            keep=f"abs(hashtext(p::text || ':' || ({t} - d)::text)) % 100 >= 7",
         )
-        c.execute(  # the newest dose of one person in 20 voided
-            """INSERT INTO treatment_doseamendment (voided, reason, amended_at, amended_by_id, dose_id)
-            SELECT true, 'Recorded in error', now(), %s, MAX(r.id)
-            FROM treatment_doserecord r WHERE r.patient_id > %s AND r.patient_id %% 20 = 3
-            GROUP BY r.patient_id""",
-            [admin_id, lo],
-        )
-        c.execute(  # take-home bottles for the last 3 days for one person in 10
-            """INSERT INTO treatment_takehomeplan (decided_at, days_in_treatment, criteria, decision,
-                max_supply_days, bottles, decided_by_id, patient_id, open_flags, end_reason, returned_days,
-                enrollment_id)
-            SELECT now() - interval '4 days', 90, '{}'::jsonb, '{}'::jsonb, 3,
-                jsonb_build_array((%s::date - 3)::text, (%s::date - 2)::text, (%s::date - 1)::text),
-                %s, e.patient_id, '[]'::jsonb, '', '[]'::jsonb, e.id
-            FROM patients_enrollment e WHERE e.patient_id > %s AND e.patient_id %% 10 = 7""",
-            [today, today, today, admin_id, lo],
-        )
+        # one person in 20: the oldest dose voided (what the generator always did: it said "newest", but it
+        # voided the largest id, and the days were inserted newest first)
+        population.void_one_dose(c, admin_id, lo, where="r.patient_id % 20 = 3", newest=False)
+        # take-home bottles for the last 3 days for one person in 10
+        population.add_take_home(c, admin_id, lo, first=f"{t} - 3", days=3, where="e.patient_id % 10 = 7")
         c.execute(  # an open flag for one person in 20
-            """INSERT INTO patients_patientflag (kind, priority, reasons, sources, source_type, source_id,
+            f"""INSERT INTO patients_patientflag (kind, priority, reasons, sources, source_type, source_id,
                 raised_at, resolution_note, patient_id, said)
             SELECT 'missed_doses', 2, '["missed doses"]'::jsonb, '[]'::jsonb, 'dose', id, now(), '', id,
                 '[]'::jsonb
-            FROM patients_patient WHERE id > %s AND id %% 20 = 11""",
-            [lo],
+            FROM patients_patient WHERE id > {lo} AND id % 20 = 11"""
         )
         c.execute(  # check-ins on some days for half the people
-            """INSERT INTO recovery_checkin (local_date, craving, mood, used, used_what, used_how, medication,
-                meeting, counseling, triggers, sleep, created_at, updated_at, version, patient_id)
-            SELECT %s::date - d, 3, 3, false, '[]'::jsonb, '[]'::jsonb, '', false, false, '[]'::jsonb, '',
+            f"""INSERT INTO recovery_checkin (local_date, craving, mood, used, used_what, used_how,
+                medication, meeting, counseling, triggers, sleep, created_at, updated_at, version, patient_id)
+            SELECT {t} - d, 3, 3, false, '[]'::jsonb, '[]'::jsonb, '', false, false, '[]'::jsonb, '',
                 now(), now(), 1, p.id
             FROM patients_patient p CROSS JOIN generate_series(1, 30, 4) AS d
-            WHERE p.id > %s AND p.id %% 2 = 0""",
-            [today, lo],
+            WHERE p.id > {lo} AND p.id % 2 = 0"""
         )
         c.execute("ANALYZE")
 

@@ -4,6 +4,7 @@ here: the output is counts and monthly series."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -149,33 +150,52 @@ def diagnosed(program: Program, as_of: date | None = None) -> set[int]:
     )
 
 
+EPOCH = date(1900, 1, 1)  # day numbers count from here (no dose is older), so they are never negative
+BLOCK = 63  # days per bit mask: bit k is the block's k-th day (63 bits fit a signed 64-bit integer)
+
+
 def day_runs(doses: QuerySet[DoseRecord]) -> list[tuple[int, date, date]]:
-    """Each patient's days with a dose in `doses` as runs of consecutive days, (patient, first, last), counted
-    by the database (gaps and islands: a day's number minus its rank among the patient's days is the same
-    along a run), so a year of daily doses comes back as one row, not 365. The ORM compiles the filter; only
-    the day number is the database's own (`tests/measures/test_day_runs.py` holds it to the rows one by one,
-    on SQLite and PostgreSQL)."""
-    days = doses.order_by().values("patient_id", "local_date").distinct()
+    """Each patient's days with a dose in `doses` as runs of consecutive days, (patient, first, last), a
+    patient's runs together and in order (two never touch: each is as long as it goes). The
+    database folds the days into one bit mask per patient and 63-day block (a hash aggregate: no sort of
+    the dose rows, duplicates folded by the OR), so a year of daily doses comes back as 6 small rows, not
+    365; Python reads the runs of set bits. The ORM compiles the filter; only the day number and the OR are
+    the database's own (`tests/measures/test_day_runs.py` holds it to the rows one by one and to the gaps
+    and islands read it replaced, on SQLite and PostgreSQL)."""
+    days = doses.order_by().values("patient_id", "local_date")
     compiler = days.query.get_compiler(using=days.db)
     sql, params = compiler.as_sql()
     conn = connections[days.db]
     if conn.vendor == "postgresql":
-        day_number = "d.local_date - DATE '2000-01-01'"
-    else:
-        day_number = "CAST(julianday(d.local_date) AS INTEGER)"
+        day_number = f"(d.local_date - DATE '{EPOCH.isoformat()}')"
+        fold = f"BIT_OR(CAST(1 AS BIGINT) << ({day_number} %% {BLOCK}))"  # %%: the driver's escape of %
+    else:  # SQLite: no BIT_OR, but distinct powers of two add up to their OR
+        day_number = f"CAST(julianday(d.local_date) - julianday('{EPOCH.isoformat()}') AS INTEGER)"
+        fold = f"SUM(DISTINCT 1 << ({day_number} %% {BLOCK}))"
     statement = (
-        "SELECT r.patient_id, MIN(r.local_date), MAX(r.local_date) FROM ("  # noqa: S608  # nosec B608
-        f"SELECT d.patient_id, d.local_date, {day_number} - ROW_NUMBER() OVER "
-        f"(PARTITION BY d.patient_id ORDER BY d.local_date) AS run FROM ({sql}) AS d"
-        ") AS r GROUP BY r.patient_id, r.run"
+        f"SELECT d.patient_id, {day_number} / {BLOCK}, {fold} FROM ({sql}) AS d "  # noqa: S608  # nosec B608
+        "GROUP BY 1, 2"
     )
+    masks: dict[int, dict[int, int]] = defaultdict(dict)
     with conn.cursor() as cursor:
         cursor.execute(statement, params)
-        return [(pk, _day(first), _day(last)) for pk, first, last in cursor.fetchall()]
+        for pk, block, mask in cursor.fetchall():
+            masks[pk][block] = mask
+    runs: list[tuple[int, date, date]] = []
+    for pk, blocks in masks.items():
+        low = min(blocks)
+        bits = 0
+        for block, mask in blocks.items():
+            bits |= mask << (BLOCK * (block - low))
+        first_day = EPOCH.toordinal() + BLOCK * low  # bit 0 of `bits`
+        for run in _ONES.finditer(bin(bits)[:1:-1]):  # the binary digits, lowest bit first
+            runs.append(
+                (pk, date.fromordinal(first_day + run.start()), date.fromordinal(first_day + run.end() - 1))
+            )
+    return runs
 
 
-def _day(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
+_ONES = re.compile("1+")
 
 
 def _people(program: Program, as_of: date | None = None) -> list[Person]:
@@ -226,8 +246,12 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
             oud_diagnosis=pk in with_oud,
             admissions=tuple(sorted(admissions[pk])),
             in_care=tuple(in_care[pk]),
-            # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them
-            coverage=(*join([*runs[pk], *day_spans(days[pk])], max_gap=0), *injections[pk]),
+            # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them (the
+            # dose runs alone already are: `day_runs` gives each patient's in order, apart)
+            coverage=(
+                *(join([*runs[pk], *day_spans(days[pk])], max_gap=0) if pk in days else runs.get(pk, ())),
+                *injections.get(pk, ()),
+            ),
             naloxone_on=tuple(sorted(kits[pk])),
         )
         for pk, born in patients.items()

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Span:
     start: date
     end: date  # included
@@ -33,6 +34,9 @@ class Span:
         return (self.end - self.start).days + 1
 
 
+_bounds = attrgetter("start", "end")
+
+
 def day_spans(days: Iterable[date]) -> list[Span]:
     """Covered days (any order, repeats allowed) as spans of consecutive days."""
     return join((Span(d, d) for d in days), max_gap=0)
@@ -44,7 +48,7 @@ def join(spans: Iterable[Span], *, max_gap: int) -> list[Span]:
     if max_gap < 0:
         raise ValueError("max_gap cannot be negative")
     out: list[Span] = []
-    for span in sorted(spans):
+    for span in sorted(spans, key=_bounds):  # the order Span's own: (start, end), compared in C
         if out and (span.start - out[-1].end).days - 1 <= max_gap:
             if span.end > out[-1].end:
                 out[-1] = Span(out[-1].start, span.end)
@@ -56,7 +60,7 @@ def join(spans: Iterable[Span], *, max_gap: int) -> list[Span]:
 def up_to(spans: Iterable[Span], as_of: date) -> list[Span]:
     """The covered days known on `as_of`: supply dated after it dropped, spans that run past it cut at it.
     A measure never counts a day that has not come (a 30-day fill dispensed yesterday has covered 2 days)."""
-    return [Span(s.start, min(s.end, as_of)) for s in spans if s.start <= as_of]
+    return [s if s.end <= as_of else Span(s.start, as_of) for s in spans if s.start <= as_of]
 
 
 def episode_from(spans: Iterable[Span], start: date, *, max_gap: int) -> Span | None:

@@ -27,7 +27,8 @@ an opaque key and dates only.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -176,13 +177,15 @@ def _check_window(start: date, end: date, as_of: date) -> None:
         raise ValueError("the window cannot end after the report date")
 
 
-def first_episode_in(person: Person, start: date, end: date, max_gap: int, as_of: date) -> Span | None:
-    """The person's first treatment episode (under the gap rule) that starts inside [start, end], from the
-    days covered up to the report date (`up_to`): supply dated after `as_of` never counts."""
-    return next(
-        (e for e in join(up_to(person.coverage, as_of), max_gap=max_gap) if start <= e.start <= end),
-        None,
-    )
+def episodes(person: Person, as_of: date, max_gap: int) -> list[Span]:
+    """The person's treatment episodes (under the gap rule), from the days covered up to the report date
+    (`up_to`): supply dated after `as_of` never counts."""
+    return join(up_to(person.coverage, as_of), max_gap=max_gap)
+
+
+def first_episode_in(episodes: Sequence[Span], start: date, end: date) -> Span | None:
+    """The first of a person's treatment episodes (`episodes`) that starts inside [start, end]."""
+    return next((e for e in episodes if start <= e.start <= end), None)
 
 
 def _outcome(episode: Span, days: int, as_of: date, max_gap: int) -> str:
@@ -195,31 +198,36 @@ def _outcome(episode: Span, days: int, as_of: date, max_gap: int) -> str:
     return "not_met"
 
 
-def first_episode_during(person: Person, start: date, end: date, max_gap: int, as_of: date) -> Span | None:
-    """NQF 3175's index episode: the person's first episode (under the gap rule) with a covered day inside
+def first_episode_during(episodes: Sequence[Span], start: date, end: date) -> Span | None:
+    """NQF 3175's index episode: the first of a person's episodes (`episodes`) with a covered day inside
     [start, end], from its first covered day in the window (the index date). A person who continues
     medication from before the window is counted from the window's first day, never dropped; days before
     the window do not count toward the 180."""
-    for episode in join(up_to(person.coverage, as_of), max_gap=max_gap):
+    for episode in episodes:
         if episode.end >= start and episode.start <= end:
             return Span(max(episode.start, start), episode.end)
     return None
 
 
 def _continuity(
-    people: Iterable[Person],
+    people: Sequence[Person],
     start: date,
     end: date,
     as_of: date,
     days: int,
     max_gap: int,
     admit: Callable[[Person, Span], str | None],
-    find: Callable[[Person, date, date, int, date], Span | None] = first_episode_in,
+    find: Callable[[Sequence[Span], date, date], Span | None] = first_episode_in,
+    joined: Sequence[Sequence[Span]] | None = None,
 ) -> tuple[dict[str, _Tally], dict[str, int]]:
+    """`joined`: each person's `episodes` (as_of, max_gap), in the order of `people`, when the caller has
+    them already (several measures of one report read the same)."""
     tallies = {m: _Tally() for m in months(start, end)}
     excluded: dict[str, int] = {}
-    for person in people:
-        episode = find(person, start, end, max_gap, as_of)
+    if joined is None:
+        joined = [episodes(person, as_of, max_gap) for person in people]
+    for person, person_episodes in zip(people, joined, strict=True):
+        episode = find(person_episodes, start, end)
         if episode is None:
             continue
         why_not = admit(person, episode)
@@ -273,11 +281,21 @@ def _rate(
 
 
 def retention(
-    people: Sequence[Person], *, start: date, end: date, as_of: date, days: int, max_gap: int
+    people: Sequence[Person],
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    days: int,
+    max_gap: int,
+    joined: Sequence[Sequence[Span]] | None = None,
 ) -> Measure:
-    """Retention at `days` days for the episodes that started in [start, end]."""
+    """Retention at `days` days for the episodes that started in [start, end] (`joined`: each person's
+    `episodes` on `as_of` under `max_gap`, when the caller has them)."""
     _check_window(start, end, as_of)
-    tallies, excluded = _continuity(people, start, end, as_of, days, max_gap, lambda p, e: None)
+    tallies, excluded = _continuity(
+        people, start, end, as_of, days, max_gap, lambda p, e: None, joined=joined
+    )
     said: dict[str, dict[str, Any]] = {}
     return _rate(
         f"retention_{days}",
@@ -305,9 +323,16 @@ def retention(
 
 
 def continuity_nqf3175(
-    people: Sequence[Person], *, start: date, end: date, as_of: date, params: Params
+    people: Sequence[Person],
+    *,
+    start: date,
+    end: date,
+    as_of: date,
+    params: Params,
+    joined: Sequence[Sequence[Span]] | None = None,
 ) -> Measure:
-    """NQF 3175: adults with an OUD diagnosis whose pharmacotherapy lasted 180+ days without a long gap."""
+    """NQF 3175: adults with an OUD diagnosis whose pharmacotherapy lasted 180+ days without a long gap
+    (`joined`: each person's `episodes` on `as_of` under the gap rule, when the caller has them)."""
     _check_window(start, end, as_of)
     said: dict[str, dict[str, Any]] = {}
     under_age = _say(said, N_("under %(age)s at the start"), age=params.nqf_min_age)
@@ -321,7 +346,7 @@ def continuity_nqf3175(
         return None
 
     tallies, excluded = _continuity(
-        people, start, end, as_of, params.nqf_min_days, params.max_gap, admit, first_episode_during
+        people, start, end, as_of, params.nqf_min_days, params.max_gap, admit, first_episode_during, joined
     )
     return _rate(
         "nqf_3175",
@@ -430,17 +455,22 @@ def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of
     """At each month's last day in the window (the last point: `end`), the share of people in care with a
     naloxone kit on record."""
     _check_window(start, end, as_of)
-    tallies: dict[str, _Tally] = {}
+    days: list[date] = []  # the day each month is read on
     for m in months(start, end):
         y, mo = int(m[:4]), int(m[5:])
-        month_end = (date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)) if m != _month(end) else end
-        tally = tallies[m] = _Tally()
-        for person in people:
-            if any(s.start <= month_end <= s.end for s in person.in_care):
-                tally.denominator += 1
-                tally.numerator += any(d <= month_end for d in person.naloxone_on)
-    last = tallies[_month(end)]
-    series = tuple(Point(m, t.numerator, t.denominator) for m, t in tallies.items())
+        days.append((date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)) if m != _month(end) else end)
+    tallies = [_Tally() for _ in days]
+    for person in people:
+        first_kit = min(person.naloxone_on, default=date.max)  # a kit on or before a day: the first is
+        in_care: set[int] = set()  # the months whose day falls in one of the person's care periods
+        for s in person.in_care:
+            in_care.update(range(bisect_left(days, s.start), bisect_right(days, s.end)))
+        for i in in_care:
+            tallies[i].denominator += 1
+            tallies[i].numerator += first_kit <= days[i]
+    by_month = dict(zip(months(start, end), tallies, strict=True))
+    last = by_month[_month(end)]
+    series = tuple(Point(m, t.numerator, t.denominator) for m, t in by_month.items())
     said: dict[str, dict[str, Any]] = {}
     return Measure(
         code="naloxone_coverage",
@@ -469,13 +499,17 @@ def naloxone_coverage(people: Sequence[Person], *, start: date, end: date, as_of
 def program_measures(
     people: Sequence[Person], *, start: date, end: date, as_of: date, params: Params
 ) -> list[Measure]:
-    """The director's measures, in the order the page shows them."""
+    """The director's measures, in the order the page shows them (each person's episodes joined once, for
+    every continuity measure)."""
+    joined = [episodes(person, as_of, params.max_gap) for person in people]
     return [
         *(
-            retention(people, start=start, end=end, as_of=as_of, days=n, max_gap=params.max_gap)
+            retention(
+                people, start=start, end=end, as_of=as_of, days=n, max_gap=params.max_gap, joined=joined
+            )
             for n in params.retention_days
         ),
-        continuity_nqf3175(people, start=start, end=end, as_of=as_of, params=params),
+        continuity_nqf3175(people, start=start, end=end, as_of=as_of, params=params, joined=joined),
         intake_to_first_dose(people, start=start, end=end, as_of=as_of),
         naloxone_coverage(people, start=start, end=end, as_of=as_of),
     ]
