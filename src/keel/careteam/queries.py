@@ -261,7 +261,6 @@ def _ranked(
     signals: dict[str, Any] = {}
     names: tuple[str, ...] = ()
     if clinical:
-        signals["in_care"] = Exists(Enrollment.objects.filter(patient=outer, status=EnrollmentStatus.ACTIVE))
         signals["on_methadone"] = Exists(
             MedicationOrder.objects.filter(patient=outer, medication=OBSERVED, status=OrderStatus.ACTIVE)
         )
@@ -304,7 +303,8 @@ def _ranked(
         silent = (today[pk] - last).days if last is not None else None
         signals_of = Signals(tuple(flags.get(pk, ())), missed.get(pk), silent)
         name = Patient.name_from(preferred, given, family)
-        in_care = bool(values[pk]["in_care"]) if clinical else None
+        # In care: an active enrollment, the episode the missed days' reads join (one at most).
+        in_care = values[pk]["missed_episode"] is not None if clinical else None
         person = _Person(pk, name, record_number if numbers else None, in_care, signals_of)
         ranked.append((rank_key(signals_of), name.casefold(), pk, person))
     ranked.sort(key=lambda entry: entry[:3])
