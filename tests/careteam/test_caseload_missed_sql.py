@@ -1,6 +1,7 @@
-"""`missed_days`' set-based statement (issue #21, `treatment.queries._DOSED_DAYS`, hand-written SQL) held to
-the dosing window's count (`dose_contexts`, ORM: the one definition) person by person, over histories
-chosen for its edges: no doses; doses only before the look-back (the first dose read per person);
+"""`missed_days`' set-based read (issue #21, `treatment.queries.with_missed_day_reads`: ORM subqueries per
+person, the caseload's signals statement reads the same, counted by `count_missed`) held to the dosing
+window's count (`dose_contexts`: the one definition) person by person, over histories chosen for its edges:
+no doses; doses only before the look-back;
 voided, zeroed and re-corrected doses (amendments at the same moment: the newer id wins); a given dose of
 0 mg as the episode's first; held doses, one corrected to an amount; take-home days of this episode and of
 an earlier one; discharge, readmission (on the day of the discharge: that day's dose of the old episode is
@@ -398,9 +399,8 @@ def test_the_caseload_shows_the_dosing_windows_count(world: World, everyone: lis
 
 
 def test_people_dosed_in_the_look_back_cost_no_statement_each(world: World) -> None:
-    """The statements do not grow with the people: one set-based read for everyone, then one per-person
-    read each of the newest day and the first dose for those with no dose of the episode in the last
-    RECENT_DAYS days."""
+    """The statements do not grow with the people: one set-based read for everyone (per distinct today),
+    then one of the take-home plans of those with one and a day missed."""
     m = _Maker(world)
     few = [_dosed_yesterday(m), _gap_of_four(m), _doses_only_before_the_look_back(m)]
     many = few + [h(m) for h in (_dosed_yesterday, _gap_of_four, _doses_only_before_the_look_back) * 4]

@@ -40,7 +40,7 @@ from keel.patients.models import (
 )
 from keel.recovery.models import CheckIn
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder, OrderStatus
-from keel.treatment.queries import missed_days
+from keel.treatment.queries import MISSED_READS, count_missed, with_missed_day_reads
 
 
 def _said(reason: Any) -> str:
@@ -191,13 +191,13 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     # that sees no signal: everyone at once (a head read first would cost more statements than it saves).
     maybe = _may_have_a_signal(areas, days)
     if maybe is None or len(people) <= HEAD_ABOVE:
-        everyone = [entry[3] for entry in _ranked(people, scope, None, areas, today)]
+        everyone = [entry[3] for entry in _ranked(people, scope, None, areas, days, today)]
         return Caseload(len(people), everyone, lambda: everyone)
-    head = _ranked(people, scope, maybe, areas, today, few=True)
+    head = _ranked(people, scope, maybe, areas, days, today)
 
     def the_others_too() -> list[_Person]:
         """The head's people and the others (ranked the same way), in one order."""
-        rest = _ranked(people, scope, ~maybe, areas, today)
+        rest = _ranked(people, scope, ~maybe, areas, days, today)
         return [entry[3] for entry in heapq.merge(head, rest, key=lambda entry: entry[:3])]
 
     top = [entry[3] for entry in head if cast(int, entry[0][0]) < NO_SIGNAL]
@@ -208,7 +208,7 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
     """Who may have a signal the ranking counts (`keel.core.rules.caseload`: a tier before "none"), a few
     more perhaps, never fewer (tests/careteam/test_caseload_top.py pins it): an open flag; an active
     methadone order and no observed dose with an amount in the MISSED_DAYS days before today (a given dose
-    above 0 never amended: `missed_days` counts its day); a check-in, and none in the SILENT_DAYS days
+    above 0 never amended: `count_missed` counts its day); a check-in, and none in the SILENT_DAYS days
     before today nor after. Each time zone's today; None: the role sees no signal."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     person = OuterRef("pk")
@@ -244,25 +244,28 @@ def _ranked(
     scope: Any,
     among: Q | None,
     areas: frozenset[Area],
+    days: dict[str, date],
     today: dict[int, date],
-    *,
-    few: bool = False,
 ) -> list[tuple[tuple[object, ...], str, int, _Person]]:
     """`people` (`list_patient_values_audited`'s tuples, `scope` as a queryset) in the caseload's order, each
     as (`rank_key`, the name casefolded, the id, the person); only those `among` selects (None: everyone).
-    Set-based (issue #21): one read of each signal for all of them, as plain values (no per-person
-    prefetch, no dose objects, no Patient objects); the people go in as subqueries (thousands of ids in a
-    list cost more to send and parse than the reads themselves), but `few` (`_may_have_a_signal`'s) go to
-    `missed_days` as ids."""
+    `days`: each program time zone's today; `today`: each person's. Set-based (issue #21): one statement
+    reads every signal for all of them, as plain values (no per-person prefetch, no dose objects, no
+    Patient objects), the missed days' reads too (`with_missed_day_reads`: each person's episode, its
+    first observed dose and the newest day with an amount, counted by `count_missed`); then the open flags,
+    and the take-home plans of those with a day missed. The people go in as subqueries (thousands of ids
+    in a list cost more to send and parse than the reads themselves)."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     who = scope if among is None else scope.filter(among)
     outer = OuterRef("pk")
     signals: dict[str, Any] = {}
+    names: tuple[str, ...] = ()
     if clinical:
-        signals["in_care"] = Exists(Enrollment.objects.filter(patient=outer, status=EnrollmentStatus.ACTIVE))
         signals["on_methadone"] = Exists(
             MedicationOrder.objects.filter(patient=outer, medication=OBSERVED, status=OrderStatus.ACTIVE)
         )
+        who = with_missed_day_reads(who, OBSERVED, days)
+        names = MISSED_READS
     if recovery:
         signals["last_checkin"] = Subquery(
             CheckIn.objects.filter(patient=outer).order_by("-local_date").values("local_date")[:1]
@@ -270,9 +273,11 @@ def _ranked(
     # A subquery per person: at thousands of people estimated costly enough to be compiled, and compiling
     # costs more than the read (a short list is never compiled: no statements to turn it off).
     with without_jit() if len(people) > HEAD_ABOVE else contextlib.nullcontext():
-        read = {row[0]: row[1:] for row in who.annotate(**signals).order_by().values_list("pk", *signals)}
+        read = {
+            row[0]: row[1:] for row in who.annotate(**signals).order_by().values_list("pk", *signals, *names)
+        }
     wanted = [p for p in people if p[0] in read]
-    values = {pk: dict(zip(signals, row, strict=True)) for pk, row in read.items()}
+    values = {pk: dict(zip((*signals, *names), row, strict=True)) for pk, row in read.items()}
     missed: dict[int, int] = {}
     flags: dict[int, list[OpenFlag]] = {}
     if clinical and wanted:
@@ -288,10 +293,8 @@ def _ranked(
                 labels[kind] = str(kinds.get(kind, kind))  # get_kind_display
             flags.setdefault(pk, []).append(OpenFlag(kind, labels[kind], priority, raised_at))
         # The ranking needs only the count, not each dose (`dose_contexts`, the dose path's read).
-        missed = missed_days(
-            [(p[0], today[p[0]]) for p in wanted if values[p[0]]["on_methadone"]],
-            OBSERVED,
-            among=None if few else scope,
+        missed = count_missed(
+            {pk: row[len(signals) :] for pk, row in read.items() if values[pk]["on_methadone"]}, today
         )
     numbers = policy.field_visible(areas, "record_number")
     ranked: list[tuple[tuple[object, ...], str, int, _Person]] = []
@@ -300,7 +303,8 @@ def _ranked(
         silent = (today[pk] - last).days if last is not None else None
         signals_of = Signals(tuple(flags.get(pk, ())), missed.get(pk), silent)
         name = Patient.name_from(preferred, given, family)
-        in_care = bool(values[pk]["in_care"]) if clinical else None
+        # In care: an active enrollment, the episode the missed days' reads join (one at most).
+        in_care = values[pk]["missed_episode"] is not None if clinical else None
         person = _Person(pk, name, record_number if numbers else None, in_care, signals_of)
         ranked.append((rank_key(signals_of), name.casefold(), pk, person))
     ranked.sort(key=lambda entry: entry[:3])

@@ -4,7 +4,8 @@
   each person's current episode);
 - `contexts`: the dosing window's context per person (`dose_context` for one, `dose_contexts` for many: the
   one place doses, amendments, the episode, take-home days and holds are read together);
-- `missed`: the observed days missed in a row, for everyone at once (the caseload);
+- `missed`: the observed days missed in a row, for everyone at once (the caseload), read in the statement
+  that lists the people;
 - `window`: today's dosing list and one person's row of it;
 - `take_home_plans`: the take-home plans of the current episode and the days they cover;
 - `take_homes`: the take-home review (days in treatment, concerns, the federal supply);
@@ -29,7 +30,14 @@ from keel.treatment.queries.doses import (
     last_dose_day_before,
     taken_doses,
 )
-from keel.treatment.queries.missed import RECENT_DAYS, in_chunks, missed_days
+from keel.treatment.queries.missed import (
+    MISSED_READS,
+    MissedReads,
+    count_missed,
+    in_chunks,
+    missed_days,
+    with_missed_day_reads,
+)
 from keel.treatment.queries.orders import order_fhir, schedule_rows
 from keel.treatment.queries.record import MedicationRecord, medication_record
 from keel.treatment.queries.start import StartView, start_view
@@ -53,17 +61,19 @@ from keel.treatment.queries.window import WINDOW_MEDICATIONS, DosingRow, dosing_
 
 __all__ = [
     "MISSED_CONCERN_DAYS",
+    "MISSED_READS",
     "MISS_LOOKBACK",
-    "RECENT_DAYS",
     "WINDOW_MEDICATIONS",
     "DoseContext",
     "DosingRow",
     "EpisodePlan",
     "MedicationRecord",
+    "MissedReads",
     "PlanCover",
     "StartView",
     "TakeHomeConcern",
     "TakeHomeReview",
+    "count_missed",
     "dose_context",
     "dose_contexts",
     "dosing_list",
@@ -89,4 +99,5 @@ __all__ = [
     "take_home_review",
     "take_home_review_for",
     "taken_doses",
+    "with_missed_day_reads",
 ]

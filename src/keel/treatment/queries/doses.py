@@ -133,36 +133,80 @@ def episode_firsts(
     dose belongs to the episode open when it was recorded: a readmission dated on the last discharge day
     never takes the old episode's dose of that day as its first (issue #18) — on or before that day, only
     doses recorded after the readmission (its consent to treatment) count. `people`: ids or a subquery."""
-    last_end = (
-        Enrollment.objects.filter(patient_id=OuterRef("patient_id"), status=EnrollmentStatus.ENDED)
-        .order_by("-ended_on")
-        .values("ended_on")[:1]
-    )
-    first_dose = (
-        taken_doses(
-            DoseRecord.objects.filter(
-                Q(local_date__gt=OuterRef("last_end")) | Q(recorded_at__gte=OuterRef("consented_at")),
-                patient_id=OuterRef("patient_id"),
-                medication=medication,
-                status=DoseStatus.GIVEN,
-                local_date__gte=OuterRef("started_on"),
-            )
-        )
-        .order_by("local_date")
-        .values("local_date")[:1]
+    first_dose = episode_first_dose(
+        medication,
+        patient=OuterRef("patient_id"),
+        started_on=OuterRef("started_on"),
+        consented_at=OuterRef("consented_at"),
+        last_end=OuterRef("last_end"),
     )
     firsts: dict[int, date | None] = {}
     episodes_of: dict[int, tuple[int, date]] = {}
     for pk, first_on, enrollment_id, started_on in (
         Enrollment.objects.filter(patient_id__in=people, status=EnrollmentStatus.ACTIVE)
         .order_by("patient_id", "started_on")
-        .annotate(last_end=Coalesce(Subquery(last_end), Value(date(1, 1, 1))))
-        .annotate(first=Subquery(first_dose))
+        .annotate(last_end=last_discharge(OuterRef("patient_id")))
+        .annotate(first=first_dose)
         .values_list("patient_id", "first", "pk", "started_on")
     ):
         firsts[pk] = first_on  # the latest active enrollment wins
         episodes_of[pk] = (enrollment_id, started_on)
     return firsts, episodes_of
+
+
+def last_discharge(patient: Any) -> Coalesce:
+    """The day a person's latest ended episode ended (0001-01-01: none), `patient` an expression of their id
+    (an OuterRef): what `episode_first_dose` reads a readmission by."""
+    ended = (
+        Enrollment.objects.filter(patient_id=patient, status=EnrollmentStatus.ENDED)
+        .order_by("-ended_on")
+        .values("ended_on")[:1]
+    )
+    return Coalesce(Subquery(ended), Value(date(1, 1, 1)))
+
+
+def episode_first_dose(
+    medication: str, *, patient: Any, started_on: Any, consented_at: Any, last_end: Any
+) -> Subquery:
+    """The day of an episode's first observed dose (`episode_firsts`' rule) as a subquery; the episode's
+    person, start, consent and the person's last discharge (`last_discharge`) as expressions (OuterRefs) of
+    the statement it goes in (the enrollments, or the caseload's people, issue #21)."""
+    return Subquery(
+        taken_doses(
+            DoseRecord.objects.filter(
+                Q(local_date__gt=last_end) | Q(recorded_at__gte=consented_at),
+                patient_id=patient,
+                medication=medication,
+                status=DoseStatus.GIVEN,
+                local_date__gte=started_on,
+            )
+        )
+        .order_by("local_date")
+        .values("local_date")[:1]
+    )
+
+
+def newest_dosed_day(medication: str, *, patient: Any, since: Any, before: Any) -> Subquery:
+    """The newest day in [since, before) with a dose of this medication of an amount above 0 after its latest
+    amendment (`effective_mg`: a voided or zeroed dose is none, a held dose corrected to an amount is one),
+    as a subquery: a backward read of the dose slots' index per person. The arguments are expressions of
+    the statement it goes in (OuterRefs, Values)."""
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    return Subquery(
+        DoseRecord.objects.filter(
+            patient_id=patient, medication=medication, local_date__gte=since, local_date__lt=before
+        )
+        .annotate(
+            latest_voided=Subquery(latest.values("voided")[:1]),
+            latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+        )
+        .filter(
+            Q(latest_voided__isnull=True, status=DoseStatus.GIVEN, amount_mg__gt=0)
+            | Q(latest_voided=False, latest_corrected__gt=0)
+        )
+        .order_by("-local_date")
+        .values("local_date")[:1]
+    )
 
 
 def _as_date(value: Any) -> date | None:
