@@ -107,13 +107,6 @@ class PatientPolicyOut(Out):
 # --- the medication record ----------------------------------------------------------------------------------
 
 
-class ScheduleStepOut(Out):
-    """A step of a low-dose buprenorphine start (`parse_schedule` stores mg as a float)."""
-
-    day: int
-    mg: float
-
-
 class OrderOut(Out):
     id: int
     medication: str
@@ -123,7 +116,9 @@ class OrderOut(Out):
     starts_on: str  # ISO date
     supersedes: int | None
     home_start: bool
-    schedule: list[ScheduleStepOut]
+    # A low-dose start's steps, {"day": int, "mg": float} as `parse_schedule` stores them. A mapping, not a
+    # schema: PostgreSQL's jsonb gives the keys back in its own order (mg before day) and the body keeps it.
+    schedule: list[dict[str, int | float]]
     fhir: dict[str, Any]  # free-form: the order as a FHIR R4 MedicationRequest
 
     @classmethod
