@@ -8,17 +8,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 Suppressed = Literal["<11"]  # queries.SUPPRESSED: a small count, or a cell it could be worked out from
 Count = int | Suppressed
 Figure = float | Suppressed | None  # a percent or median days; null: nothing to compute it from
 
 
-class MonthOut(Schema):
+class Out(BaseModel):
+    """Extra keys forbidden. A plain pydantic model rather than a ninja Schema, so a report is validated once
+    (a ninja Schema that forbids extra keys validates twice at every level, and again when returned)."""
+
     model_config = ConfigDict(extra="forbid")
 
+
+class MonthOut(Out):
     month: str  # YYYY-MM
     numerator: Count
     denominator: Count
@@ -27,9 +31,7 @@ class MonthOut(Schema):
     median_days: Figure  # the days measure only
 
 
-class MeasureOut(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class MeasureOut(Out):
     code: str
     title: str
     version: str
@@ -45,9 +47,7 @@ class MeasureOut(Schema):
     series: list[MonthOut]
 
 
-class MeasuresOut(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class MeasuresOut(Out):
     program: str  # slug
     as_of: str  # ISO date
     start: str  # ISO date
