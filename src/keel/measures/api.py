@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.measures import queries
+from keel.measures.schemas import MeasuresOut
 
 router = Router(tags=["measures"])
 
@@ -33,13 +32,14 @@ class WindowIn(Schema):
 
 @router.get(
     "/programs/{slug}/measures",
+    response=MeasuresOut,
     summary="My program's quality measures: values, counts, monthly series, parameters and sources",
 )
-def get_measures(request: AuthenticatedApiRequest, slug: str, window: Query[WindowIn]) -> dict[str, Any]:
+def get_measures(request: AuthenticatedApiRequest, slug: str, window: Query[WindowIn]) -> MeasuresOut:
     asked = window.model_dump(exclude_none=True)
     counts = asked.get("counts")  # checked by `parse_window`, after who may ask
     try:
         result = queries.report(request.auth, program_slug=slug, raw=asked, raw_counts=counts == "raw")
     except queries.MeasuresNotAllowed:
         raise HttpError(403, "Only a program admin of this program sees its measures.") from None
-    return result.as_dict(raw_counts=counts == "raw")
+    return MeasuresOut.of(result.as_dict(raw_counts=counts == "raw"))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja import Schema, Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
+from keel.treatment.schemas import CareGoalLineOut, CareGoalSavedOut, MyCarePlanOut
 
 
 class GoalIn(Schema):
@@ -20,11 +19,11 @@ class GoalIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/care-goals",
-    response={201: dict[str, Any]},
+    response={201: CareGoalSavedOut},
     tags=["medication"],
     summary="Add a care-plan goal",
 )
-def care_goal(request: HttpRequest, patient_id: int, payload: GoalIn) -> Status[dict[str, Any]]:
+def care_goal(request: HttpRequest, patient_id: int, payload: GoalIn) -> Status[CareGoalSavedOut]:
     g = services.add_goal(
         by=_caller(request),
         patient_id=patient_id,
@@ -33,21 +32,23 @@ def care_goal(request: HttpRequest, patient_id: int, payload: GoalIn) -> Status[
         responsible_id=payload.responsible_id,
         review_on=payload.review_on,
     )
-    return Status(201, {"id": g.pk, "area": g.area, "goal": g.goal, "review_on": g.review_on.isoformat()})
+    return Status(201, CareGoalSavedOut(id=g.pk, area=g.area, goal=g.goal, review_on=g.review_on.isoformat()))
 
 
-@router.get("/me/care-plan", tags=["medication"], summary="My care plan, in plain words")
-def my_care_plan(request: HttpRequest) -> dict[str, Any]:
+@router.get(
+    "/me/care-plan", response=MyCarePlanOut, tags=["medication"], summary="My care plan, in plain words"
+)
+def my_care_plan(request: HttpRequest) -> MyCarePlanOut:
     _patient, goals, kits = services.my_care_plan(_caller(request))
-    return {
-        "goals": [
-            {
-                "area": g.area,
-                "goal": g.goal,
-                "responsible": g.responsible.get_full_name() or g.responsible.username,
-                "review_on": g.review_on.isoformat(),
-            }
+    return MyCarePlanOut(
+        goals=[
+            CareGoalLineOut(
+                area=g.area,
+                goal=g.goal,
+                responsible=g.responsible.get_full_name() or g.responsible.username,
+                review_on=g.review_on.isoformat(),
+            )
             for g in goals
         ],
-        "naloxone_kits": [k.dispensed_on.isoformat() for k in kits],
-    }
+        naloxone_kits=[k.dispensed_on.isoformat() for k in kits],
+    )

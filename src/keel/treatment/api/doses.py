@@ -11,7 +11,7 @@ from pydantic import Field
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import DoseOut, dose_out
+from keel.treatment.schemas import AmendmentSavedOut, DoseOut, OverrideSavedOut
 
 
 class DoseIn(Schema):
@@ -36,7 +36,7 @@ class DoseIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/doses",
-    response={201: dict[str, Any]},
+    response={201: DoseOut},
     tags=["medication"],
     summary="Record a dose",
 )
@@ -52,7 +52,7 @@ def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Statu
         slot_required=True,
         bottle_returned=payload.bottle_returned,
     )
-    return Status(201, dose_out(outcome.dose))
+    return Status(201, DoseOut.of(outcome.dose))
 
 
 class AmendmentIn(Schema):
@@ -63,13 +63,13 @@ class AmendmentIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/doses/{dose_id}/amendments",
-    response={201: dict[str, Any]},
+    response={201: AmendmentSavedOut},
     tags=["medication"],
     summary="Correct a dose (append-only)",
 )
 def amend(
     request: HttpRequest, patient_id: int, dose_id: int, payload: AmendmentIn
-) -> Status[dict[str, Any]]:
+) -> Status[AmendmentSavedOut]:
     a = services.amend_dose(
         by=_caller(request),
         patient_id=patient_id,
@@ -78,7 +78,7 @@ def amend(
         void=payload.void,
         reason=payload.reason,
     )
-    return Status(201, {"id": a.pk, "dose_id": a.dose_id, "voided": a.voided, "reason": a.reason})
+    return Status(201, AmendmentSavedOut(id=a.pk, dose_id=a.dose_id, voided=a.voided, reason=a.reason))
 
 
 class OverrideIn(Schema):
@@ -99,11 +99,11 @@ class OverrideIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/dose-overrides",
-    response={201: dict[str, Any]},
+    response={201: OverrideSavedOut},
     tags=["medication"],
     summary="A prescriber's documented reason to pass a guard rail today",
 )
-def override(request: HttpRequest, patient_id: int, payload: OverrideIn) -> Status[dict[str, Any]]:
+def override(request: HttpRequest, patient_id: int, payload: OverrideIn) -> Status[OverrideSavedOut]:
     row = services.add_override(
         by=_caller(request),
         patient_id=patient_id,
@@ -113,5 +113,5 @@ def override(request: HttpRequest, patient_id: int, payload: OverrideIn) -> Stat
         kind=payload.kind,
     )
     return Status(
-        201, {"id": row.pk, "date": row.local_date.isoformat(), "max_total_mg": str(row.max_total_mg)}
+        201, OverrideSavedOut(id=row.pk, date=row.local_date.isoformat(), max_total_mg=str(row.max_total_mg))
     )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja import Schema, Status
 from pydantic import Field
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import FillOut, fill_out
+from keel.treatment.schemas import FillOut
 
 
 class FillIn(Schema):
@@ -22,7 +20,7 @@ class FillIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/fills",
-    response={201: dict[str, Any]},
+    response={201: FillOut},
     tags=["medication"],
     summary="Record a pharmacy fill of an order (its days count as covered in the measures)",
 )
@@ -35,7 +33,7 @@ def create_fill(request: HttpRequest, patient_id: int, payload: FillIn) -> Statu
         days_supply=payload.days_supply,
         source=payload.source,
     )
-    return Status(201, fill_out(fill))
+    return Status(201, FillOut.of(fill))
 
 
 class VoidIn(Schema):
@@ -44,7 +42,7 @@ class VoidIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/fills/{fill_id}/void",
-    response={201: dict[str, Any]},
+    response={201: FillOut},
     tags=["medication"],
     summary="Void a fill recorded by mistake (a new row; nothing is edited)",
 )
@@ -52,4 +50,4 @@ def void_fill(request: HttpRequest, patient_id: int, fill_id: int, payload: Void
     void = services.void_fill(
         by=_caller(request), patient_id=patient_id, fill_id=fill_id, reason=payload.reason
     )
-    return Status(201, fill_out(void))
+    return Status(201, FillOut.of(void))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja import Schema, Status
 from pydantic import Field
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import InjectionOut, dose_out
+from keel.treatment.schemas import InjectionOut
 
 
 class InjectionIn(Schema):
@@ -22,7 +20,7 @@ class InjectionIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/injections",
-    response={201: dict[str, Any]},
+    response={201: InjectionOut},
     tags=["medication"],
     summary="Give XR-naltrexone",
 )
@@ -33,4 +31,4 @@ def injection(request: HttpRequest, patient_id: int, payload: InjectionIn) -> St
         site=payload.site,
         naloxone_challenge_negative=payload.naloxone_challenge_negative,
     )
-    return Status(201, {**dose_out(outcome.dose), "site": outcome.dose.site})
+    return Status(201, InjectionOut.of(outcome.dose))

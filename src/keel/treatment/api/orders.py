@@ -11,13 +11,13 @@ from pydantic import Field
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import (
+from keel.treatment.schemas import (
+    DoseOut,
     MedicationRecordOut,
     OrderOut,
-    dose_out,
-    order_out,
-    qtc_out,
-    take_home_out,
+    OverrideOut,
+    QtcOut,
+    TakeHomeOut,
 )
 
 
@@ -37,7 +37,7 @@ class OrderIn(Schema):
 
 
 @router.post(
-    "/patients/{patient_id}/orders", response={201: dict[str, Any]}, tags=["medication"], summary="Prescribe"
+    "/patients/{patient_id}/orders", response={201: OrderOut}, tags=["medication"], summary="Prescribe"
 )
 def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Status[OrderOut]:
     order = services.prescribe(
@@ -51,26 +51,26 @@ def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Sta
         schedule=payload.schedule,
         override_reason=payload.override_reason,
     )
-    return Status(201, order_out(order))
+    return Status(201, OrderOut.of(order))
 
 
 @router.get(
-    "/patients/{patient_id}/medication", tags=["medication"], summary="Orders, doses, take-homes, QTc"
+    "/patients/{patient_id}/medication",
+    response=MedicationRecordOut,
+    tags=["medication"],
+    summary="Orders, doses, take-homes, QTc",
 )
 def medication(request: HttpRequest, patient_id: int) -> MedicationRecordOut:
     record = services.medication_record(_caller(request), patient_id=patient_id)
-    return {
-        "orders": [order_out(o) for o in record.orders],
-        "doses": [dose_out(d) for d in record.doses],
-        "overrides": [
-            {
-                "id": o.pk,
-                "date": o.local_date.isoformat(),
-                "max_total_mg": str(o.max_total_mg),
-                "reason": o.reason,
-            }
+    return MedicationRecordOut(
+        orders=[OrderOut.of(o) for o in record.orders],
+        doses=[DoseOut.of(d) for d in record.doses],
+        overrides=[
+            OverrideOut(
+                id=o.pk, date=o.local_date.isoformat(), max_total_mg=str(o.max_total_mg), reason=o.reason
+            )
             for o in record.overrides
         ],
-        "take_homes": [take_home_out(t) for t in record.take_homes],
-        "qtc": [qtc_out(q) for q in record.qtc],
-    }
+        take_homes=[TakeHomeOut.of(t) for t in record.take_homes],
+        qtc=[QtcOut.of(q) for q in record.qtc],
+    )

@@ -9,6 +9,7 @@ from ninja import Schema, Status
 
 from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, router
+from keel.treatment.schemas import PatientPolicyOut
 
 
 class PatientPolicyIn(Schema):
@@ -20,11 +21,13 @@ class PatientPolicyIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/policy-overrides",
-    response={201: dict[str, Any]},
+    response={201: PatientPolicyOut},
     tags=["policy"],
     summary="A prescriber changes one policy value for this patient, with a reason",
 )
-def patient_policy(request: HttpRequest, patient_id: int, payload: PatientPolicyIn) -> Status[dict[str, Any]]:
+def patient_policy(
+    request: HttpRequest, patient_id: int, payload: PatientPolicyIn
+) -> Status[PatientPolicyOut]:
     row = policy_store.override_for_patient(
         by=_caller(request),
         patient_id=patient_id,
@@ -33,4 +36,4 @@ def patient_policy(request: HttpRequest, patient_id: int, payload: PatientPolicy
         value=payload.value,
         reason=payload.reason,
     )
-    return Status(201, {"id": row.pk, "rule": row.rule, "field": row.field, "value": row.value})
+    return Status(201, PatientPolicyOut(id=row.pk, rule=row.rule, field=row.field, value=row.value))

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, _staff_only, router
+from keel.treatment.schemas import PolicySetOut, PolicyValueOut, ProgramPolicyOut
 
 
 class PolicyIn(Schema):
@@ -18,38 +19,44 @@ class PolicyIn(Schema):
 
 
 @router.get(
-    "/programs/{slug}/policy", tags=["policy"], summary="My program's policy values and their provenance"
+    "/programs/{slug}/policy",
+    response=ProgramPolicyOut,
+    tags=["policy"],
+    summary="My program's policy values and their provenance",
 )
-def get_policy(request: HttpRequest, slug: str) -> dict[str, Any]:
+def get_policy(request: HttpRequest, slug: str) -> ProgramPolicyOut:
     _staff_only(request)
     program, values = policy_store.show(_caller(request), slug)
-    return {
-        "program": program.slug,
-        "values": [
-            {
-                "rule": v.rule,
-                "field": v.field,
-                "value": v.value,
-                "default": v.default,
-                "provenance": v.help,
-                "stricter_is": v.tighter,
-                "floor": v.floor,
-                "ceiling": v.ceiling,
-                "bounds": v.bounds,
-                "set_value_not_in_force": v.stored,
-                "set_by": v.set_by,
-                "set_at": v.set_at.isoformat() if v.set_at else None,
-                "reason": v.reason,
-            }
+    return ProgramPolicyOut(
+        program=program.slug,
+        values=[
+            PolicyValueOut(
+                rule=v.rule,
+                field=v.field,
+                value=v.value,
+                default=v.default,
+                provenance=v.help,
+                stricter_is=v.tighter,
+                floor=v.floor,
+                ceiling=v.ceiling,
+                bounds=v.bounds,
+                set_value_not_in_force=v.stored,
+                set_by=v.set_by,
+                set_at=v.set_at.isoformat() if v.set_at else None,
+                reason=v.reason,
+            )
             for v in values
         ],
-    }
+    )
 
 
 @router.put(
-    "/programs/{slug}/policy/{rule}/{field}", tags=["policy"], summary="Change one policy value (admins)"
+    "/programs/{slug}/policy/{rule}/{field}",
+    response=PolicySetOut,
+    tags=["policy"],
+    summary="Change one policy value (admins)",
 )
-def put_policy(request: HttpRequest, slug: str, rule: str, field: str, payload: PolicyIn) -> dict[str, Any]:
+def put_policy(request: HttpRequest, slug: str, rule: str, field: str, payload: PolicyIn) -> PolicySetOut:
     setting = policy_store.set_value(
         by=_caller(request),
         program_slug=slug,
@@ -58,9 +65,6 @@ def put_policy(request: HttpRequest, slug: str, rule: str, field: str, payload: 
         value=payload.value,
         reason=payload.reason,
     )
-    return {
-        "rule": setting.rule,
-        "field": setting.field,
-        "value": setting.value,
-        "set_at": setting.set_at.isoformat(),
-    }
+    return PolicySetOut(
+        rule=setting.rule, field=setting.field, value=setting.value, set_at=setting.set_at.isoformat()
+    )

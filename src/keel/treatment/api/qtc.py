@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Schema, Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import QtcOut, qtc_out
+from keel.treatment.schemas import QtcOut
 
 
 class QtcIn(Schema):
@@ -19,10 +18,10 @@ class QtcIn(Schema):
 
 
 @router.post(
-    "/patients/{patient_id}/qtc", response={201: dict[str, Any]}, tags=["medication"], summary="Record a QTc"
+    "/patients/{patient_id}/qtc", response={201: QtcOut}, tags=["medication"], summary="Record a QTc"
 )
 def qtc(request: HttpRequest, patient_id: int, payload: QtcIn) -> Status[QtcOut]:
     row = services.record_qtc(
         by=_caller(request), patient_id=patient_id, qtc_ms=payload.qtc_ms, measured_on=payload.measured_on
     )
-    return Status(201, qtc_out(row))
+    return Status(201, QtcOut.of(row))

@@ -12,6 +12,7 @@ from pydantic import Field
 from keel.core import rules
 from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, _staff_only, router
+from keel.treatment.schemas import DecisionOut, RuleSummaryOut
 
 
 class RuleIn(Schema):
@@ -23,22 +24,27 @@ class RuleIn(Schema):
     program: str | None = Field(default=None, description="your program's slug, if you work in several")
 
 
-@router.get("/rules", summary="The rules and their versions")
-def list_rules(request: HttpRequest) -> list[dict[str, str]]:
+@router.get("/rules", response=list[RuleSummaryOut], summary="The rules and their versions")
+def list_rules(request: HttpRequest) -> list[RuleSummaryOut]:
     _staff_only(request)
-    return [{"name": r.name, "version": r.version, "summary": r.summary} for r in rules.RULES.values()]
+    return [RuleSummaryOut(name=r.name, version=r.version, summary=r.summary) for r in rules.RULES.values()]
 
 
+# Free-form on purpose: each rule's own JSON Schema of its inputs and policy values.
 @router.get("/rules/{name}", summary="A rule's input and policy schema")
 def rule_schema(request: HttpRequest, name: str) -> dict[str, Any]:
     _staff_only(request)
     return rules.get(name).schema()
 
 
-@router.post("/rules/{name}", summary="Run a rule: decision, reasons, sources and the policy values used")
-def run_rule(request: HttpRequest, name: str, payload: RuleIn) -> dict[str, Any]:
+@router.post(
+    "/rules/{name}",
+    response=DecisionOut,
+    summary="Run a rule: decision, reasons, sources and the policy values used",
+)
+def run_rule(request: HttpRequest, name: str, payload: RuleIn) -> DecisionOut:
     _staff_only(request)
     rules.get(name)  # 404 for an unknown rule before anything else
-    return policy_store.run_for_staff(
-        _caller(request), name, payload.input, payload.policy, payload.program
-    ).as_dict()
+    return DecisionOut.of(
+        policy_store.run_for_staff(_caller(request), name, payload.input, payload.policy, payload.program)
+    )

@@ -12,64 +12,71 @@ from pydantic import Field
 from keel.api_body import json_object
 from keel.treatment import readiness, services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import (
-    CorrectionOut,
+from keel.treatment.schemas import (
+    CareGoalLineOut,
+    DecisionOut,
+    IntakeOut,
+    LastUseCorrectionOut,
     LastUseReportOut,
-    correction_out,
+    NaloxoneKitOut,
+    NaloxoneKitSavedOut,
+    ScoreOut,
+    StartOut,
     last_uses_out,
-    report_out,
 )
 
 
 @router.post(
     "/patients/{patient_id}/intakes",
-    response={201: dict[str, Any]},
+    response={201: IntakeOut},
     tags=["medication"],
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
     },
     summary="Record an intake (substance-use history, risks); returns the overdose-risk summary",
 )
-def create_intake(request: HttpRequest, patient_id: int) -> Status[dict[str, Any]]:
+def create_intake(request: HttpRequest, patient_id: int) -> Status[IntakeOut]:
     row = services.record_intake(by=_caller(request), patient_id=patient_id, raw=json_object(request))
-    return Status(201, {"id": row.pk, "values": row.values, "overdose_risk": row.overdose_risk})
+    return Status(201, IntakeOut(id=row.pk, values=row.values, overdose_risk=row.overdose_risk))
 
 
 @router.get(
     "/patients/{patient_id}/start",
+    response=StartOut,
     tags=["medication"],
     summary="Treatment start: intake, COWS, buprenorphine readiness, overdose risk, naloxone, care plan",
 )
-def treatment_start(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+def treatment_start(request: HttpRequest, patient_id: int) -> StartOut:
     v = services.start_view(_caller(request), patient_id=patient_id)
     read = v.read
-    return {
-        "intake": v.intake.values if v.intake else None,
-        "cows": {
-            "total": v.cows.total,
-            "filled_at": v.cows.filled_at.isoformat(),
-            "age_hours": round(read.cows_age_hours, 2) if read and read.cows_age_hours is not None else None,
-        }
+    return StartOut(
+        intake=v.intake.values if v.intake else None,
+        cows=ScoreOut(
+            total=v.cows.total,
+            filled_at=v.cows.filled_at.isoformat(),
+            age_hours=round(read.cows_age_hours, 2) if read and read.cows_age_hours is not None else None,
+        )
         if v.cows
         else None,
-        "last_uses": last_uses_out(read.uses if read else None),
-        "ready": bool(read and read.ready),
-        "readiness": v.readiness.as_dict() if v.readiness else None,
-        "readiness_needs": list(v.missing),
-        "overdose_risk": v.overdose.as_dict() if v.overdose else None,
-        "naloxone_kits": [
-            {"product": k.product, "dispensed_on": k.dispensed_on.isoformat()} for k in v.naloxone_kits
+        last_uses=last_uses_out(read.uses if read else None),
+        ready=bool(read and read.ready),
+        readiness=DecisionOut.of(v.readiness) if v.readiness else None,
+        readiness_needs=list(v.missing),
+        overdose_risk=DecisionOut.of(v.overdose) if v.overdose else None,
+        naloxone_kits=[
+            NaloxoneKitOut(product=k.product, dispensed_on=k.dispensed_on.isoformat())
+            for k in v.naloxone_kits
         ],
-        "care_goals": [
-            {
-                "area": g.area,
-                "goal": g.goal,
-                "responsible": g.responsible.username,
-                "review_on": g.review_on.isoformat(),
-            }
+        care_goals=[
+            CareGoalLineOut(
+                area=g.area,
+                goal=g.goal,
+                responsible=g.responsible.username,
+                review_on=g.review_on.isoformat(),
+            )
             for g in v.goals
         ],
-    }
+    )
 
 
 class LastUseIn(Schema):
@@ -81,24 +88,24 @@ class LastUseIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/last-use",
-    response={201: dict[str, Any]},
+    response={201: LastUseReportOut},
     tags=["medication"],
     summary="The care team records the time of last use of each opioid (asked again before a start)",
 )
 def report_last_use(request: HttpRequest, patient_id: int, payload: LastUseIn) -> Status[LastUseReportOut]:
     row = readiness.record_last_use(by=_caller(request), patient_id=patient_id, raw=payload.model_dump())
-    return Status(201, report_out(row))
+    return Status(201, LastUseReportOut.of(row))
 
 
 @router.post(
     "/me/last-use",
-    response={201: dict[str, Any]},
+    response={201: LastUseReportOut},
     tags=["medication"],
     summary="I tell my care team when I last used each opioid (before a home start)",
 )
 def report_my_last_use(request: HttpRequest, payload: LastUseIn) -> Status[LastUseReportOut]:
     row = readiness.record_last_use(by=_caller(request), patient_id=None, raw=payload.model_dump())
-    return Status(201, report_out(row))
+    return Status(201, LastUseReportOut.of(row))
 
 
 class LastUseCorrectionIn(Schema):
@@ -120,16 +127,6 @@ class LastUseCorrectionIn(Schema):
     )
 
 
-class LastUseCorrectionOut(Schema):
-    id: int
-    opioid: str
-    struck_at: str
-    corrected_at: str | None
-    reason: str
-    corrected_by: str
-    recorded_at: str
-
-
 @router.post(
     "/patients/{patient_id}/last-use-corrections",
     response={201: LastUseCorrectionOut},
@@ -138,7 +135,7 @@ class LastUseCorrectionOut(Schema):
 )
 def correct_last_use(
     request: HttpRequest, patient_id: int, payload: LastUseCorrectionIn
-) -> Status[CorrectionOut]:
+) -> Status[LastUseCorrectionOut]:
     row = services.correct_last_use(
         by=_caller(request),
         patient_id=patient_id,
@@ -147,7 +144,7 @@ def correct_last_use(
         corrected_at=payload.corrected_at,
         reason=payload.reason,
     )
-    return Status(201, correction_out(row))
+    return Status(201, LastUseCorrectionOut.of(row))
 
 
 class KitIn(Schema):
@@ -157,12 +154,14 @@ class KitIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/naloxone-kits",
-    response={201: dict[str, Any]},
+    response={201: NaloxoneKitSavedOut},
     tags=["medication"],
     summary="Record a naloxone kit",
 )
-def naloxone(request: HttpRequest, patient_id: int, payload: KitIn) -> Status[dict[str, Any]]:
+def naloxone(request: HttpRequest, patient_id: int, payload: KitIn) -> Status[NaloxoneKitSavedOut]:
     kit = services.dispense_naloxone(
         by=_caller(request), patient_id=patient_id, product=payload.product, quantity=payload.quantity
     )
-    return Status(201, {"id": kit.pk, "product": kit.product, "dispensed_on": kit.dispensed_on.isoformat()})
+    return Status(
+        201, NaloxoneKitSavedOut(id=kit.pk, product=kit.product, dispensed_on=kit.dispensed_on.isoformat())
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Schema, Status
@@ -11,7 +10,7 @@ from pydantic import Field
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.api.outputs import TakeHomeOut, take_home_out
+from keel.treatment.schemas import TakeHomeConcernOut, TakeHomeOut, TakeHomeReviewOut
 
 
 class TakeHomeIn(Schema):
@@ -31,22 +30,23 @@ class TakeHomeIn(Schema):
 
 @router.get(
     "/patients/{patient_id}/take-homes/review",
+    response=TakeHomeReviewOut,
     tags=["medication"],
     summary="Before deciding take-homes: days in treatment, the federal supply, open concerns, closure days",
 )
-def take_home_review(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+def take_home_review(request: HttpRequest, patient_id: int) -> TakeHomeReviewOut:
     review = services.take_home_review_for(_caller(request), patient_id=patient_id)
-    return {
-        "days_in_treatment": review.days_in_treatment,
-        "federal_max_days": review.federal_max_days,
-        "open_flags": [{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in review.concerns],
-        "closure_days": review.closure_days,
-    }
+    return TakeHomeReviewOut(
+        days_in_treatment=review.days_in_treatment,
+        federal_max_days=review.federal_max_days,
+        open_flags=[TakeHomeConcernOut(id=c.id, kind=c.kind, raised_on=c.raised_on) for c in review.concerns],
+        closure_days=review.closure_days,
+    )
 
 
 @router.post(
     "/patients/{patient_id}/take-homes",
-    response={201: dict[str, Any]},
+    response={201: TakeHomeOut},
     tags=["medication"],
     summary="Decide take-homes",
 )
@@ -61,7 +61,7 @@ def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Sta
         bottle_days=payload.bottle_days,
         closure_day=payload.closure_day,
     )
-    return Status(201, take_home_out(plan))
+    return Status(201, TakeHomeOut.of(plan))
 
 
 class TakeHomeEndIn(Schema):
@@ -76,7 +76,7 @@ class TakeHomeEndIn(Schema):
 
 @router.post(
     "/patients/{patient_id}/take-homes/{plan_id}/end",
-    response={200: dict[str, Any]},
+    response={200: TakeHomeOut},
     tags=["medication"],
     summary="End a take-home plan early (prescribers); ending it again is a 409",
 )
@@ -89,4 +89,4 @@ def end_take_home(request: HttpRequest, patient_id: int, plan_id: int, payload: 
         from_day=payload.from_day,
         returned_days=payload.returned_days,
     )
-    return take_home_out(plan)
+    return TakeHomeOut.of(plan)

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
+from keel.treatment.schemas import DosingRowOut
 
 
-@router.get("/dosing/today", tags=["medication"], summary="Today's dosing window for my patients")
-def dosing_today(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get(
+    "/dosing/today",
+    response=list[DosingRowOut],
+    tags=["medication"],
+    summary="Today's dosing window for my patients",
+)
+def dosing_today(request: HttpRequest) -> list[DosingRowOut]:
     return [
-        {
-            "patient_id": r.patient.pk,
-            "name": r.patient.display_name,
-            "medication": r.medication,
-            "ordered_mg": str(r.order.dose_mg),
-            "status": r.status,
-            "given_today_mg": str(r.today.given_today_mg),
-            "treatment_day": r.today.treatment_day,
-            "missed_days_in_a_row": r.today.missed_days_in_a_row,
-            "next_sequence": r.today.next_sequence,
-            "last_dose": r.today.last_dose.local_date.isoformat() if r.today.last_dose else None,
-            "take_home_max_days": r.take_home.max_supply_days if r.take_home else None,
-            "open_flags": r.open_flags,
-        }
+        DosingRowOut(
+            patient_id=r.patient.pk,
+            name=r.patient.display_name,
+            medication=r.medication,
+            ordered_mg=str(r.order.dose_mg),
+            status=r.status,
+            given_today_mg=str(r.today.given_today_mg),
+            treatment_day=r.today.treatment_day,
+            missed_days_in_a_row=r.today.missed_days_in_a_row,
+            next_sequence=r.today.next_sequence,
+            last_dose=r.today.last_dose.local_date.isoformat() if r.today.last_dose else None,
+            take_home_max_days=r.take_home.max_supply_days if r.take_home else None,
+            open_flags=r.open_flags,
+        )
         for r in services.dosing_list(_caller(request))
     ]

@@ -1,0 +1,458 @@
+"""What the treatment API sends. Amounts in mg are decimal text exactly as stored ("60", "65.5", "380.00"),
+never numbers; dates and times are ISO text; a key whose value is unknown is null, never left out. Every
+schema forbids extra keys, so a key added to a body and not here fails loudly instead of leaving the API.
+
+Free-form on purpose (`dict[str, Any]`): a rule's `details` (each rule its own outputs), a decision *as
+stored* on a dose, take-home plan or QTc row (written by whichever rule version ran then; rows from before a
+rule existed hold `{}`), an intake's answers as stored, and an order's FHIR MedicationRequest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+from pydantic import BaseModel, ConfigDict
+
+from keel.core.decision import Decision
+from keel.treatment import services
+from keel.treatment.models import (
+    DoseRecord,
+    LastUseCorrection,
+    LastUseReport,
+    MedicationFill,
+    MedicationOrder,
+    QtcRecord,
+    TakeHomePlan,
+)
+from keel.treatment.readiness import LastUses
+
+# A program policy value: a number (an int stays an int, 8.0 stays 8.0), a choice's text, or null (no limit).
+PolicyValue = int | float | str | None
+# A decision as a row stored it (`Decision.as_dict()` of the rule version that ran then, or `{}`).
+StoredDecision = dict[str, Any]
+
+
+class Out(BaseModel):
+    """Extra keys forbidden. A plain pydantic model rather than a ninja Schema: the body is validated once,
+    when it is built (ninja's Schema validates a model that forbids extra keys twice at every level, and
+    again when the route returns it: 4-5 ms more on a medication record of 120 doses)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- a rule's decision --------------------------------------------------------------------------------------
+
+
+class ReasonOut(Out):
+    text: str  # English; the pages translate
+    sources: list[str]
+
+
+class DecisionOut(Out):
+    """`keel.core.decision.Decision.as_dict()`, made now."""
+
+    rule: str
+    version: str
+    decision: str
+    reasons: list[ReasonOut]
+    sources: list[str]
+    policy: dict[str, PolicyValue]  # the policy values the rule ran with
+    details: dict[str, Any]  # free-form: each rule's own other outputs (max supply, due dates, factors...)
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionOut:
+        return cls.model_validate(decision.as_dict())
+
+
+class RuleSummaryOut(Out):
+    name: str
+    version: str
+    summary: str
+
+
+# --- program policy -----------------------------------------------------------------------------------------
+
+
+class PolicyValueOut(Out):
+    rule: str
+    field: str
+    value: PolicyValue  # in force
+    default: PolicyValue
+    provenance: str
+    stricter_is: str | None
+    floor: int | float | None
+    ceiling: int | float | None
+    bounds: str
+    set_value_not_in_force: PolicyValue
+    set_by: str | None
+    set_at: str | None  # ISO datetime
+    reason: str
+
+
+class ProgramPolicyOut(Out):
+    program: str  # slug
+    values: list[PolicyValueOut]
+
+
+class PolicySetOut(Out):
+    rule: str
+    field: str
+    value: PolicyValue
+    set_at: str  # ISO datetime
+
+
+class PatientPolicyOut(Out):
+    id: int
+    rule: str
+    field: str
+    value: PolicyValue
+
+
+# --- the medication record ----------------------------------------------------------------------------------
+
+
+class OrderOut(Out):
+    id: int
+    medication: str
+    rxnorm: str
+    dose_mg: str  # decimal text
+    status: str
+    starts_on: str  # ISO date
+    supersedes: int | None
+    home_start: bool
+    # A low-dose start's steps, {"day": int, "mg": float} as `parse_schedule` stores them. A mapping, not a
+    # schema: PostgreSQL's jsonb gives the keys back in its own order (mg before day) and the body keeps it.
+    schedule: list[dict[str, int | float]]
+    fhir: dict[str, Any]  # free-form: the order as a FHIR R4 MedicationRequest
+
+    @classmethod
+    def of(cls, o: MedicationOrder) -> OrderOut:
+        return cls(
+            id=o.pk,
+            medication=o.medication,
+            rxnorm=o.rxnorm,
+            dose_mg=str(o.dose_mg),
+            status=o.status,
+            starts_on=o.starts_on.isoformat(),
+            supersedes=o.supersedes_id,
+            home_start=o.home_start,
+            schedule=o.schedule,
+            fhir=services.order_fhir(o),
+        )
+
+
+class AmendmentOut(Out):
+    corrected_mg: str | None  # decimal text; null: a void
+    voided: bool
+    reason: str
+    at: str  # ISO datetime
+
+
+class DoseOut(Out):
+    id: int
+    date: str  # the local date, ISO
+    sequence: int
+    status: str
+    amount_mg: str  # decimal text, as given
+    effective_mg: str  # decimal text, after corrections
+    treatment_day: int | None
+    decision: StoredDecision
+    override_id: int | None
+    amendments: list[AmendmentOut]
+    recorded_at: str  # ISO datetime
+
+    @classmethod
+    def of(cls, d: DoseRecord) -> DoseOut:
+        return cls(**_dose_fields(d))
+
+
+def _dose_fields(d: DoseRecord) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "date": d.local_date.isoformat(),
+        "sequence": d.sequence,
+        "status": d.status,
+        "amount_mg": str(d.amount_mg),
+        "effective_mg": str(services.effective_mg(d)),
+        "treatment_day": d.treatment_day,
+        "decision": d.decision,
+        "override_id": d.override_id,
+        "amendments": [
+            AmendmentOut(
+                corrected_mg=None if a.corrected_mg is None else str(a.corrected_mg),
+                voided=a.voided,
+                reason=a.reason,
+                at=a.amended_at.isoformat(),
+            )
+            for a in d.amendments.all()
+        ],
+        "recorded_at": d.recorded_at.isoformat(),
+    }
+
+
+class InjectionOut(DoseOut):
+    site: str  # left_gluteal | right_gluteal
+
+    @classmethod
+    def of(cls, d: DoseRecord) -> InjectionOut:
+        return cls(**_dose_fields(d), site=d.site)
+
+
+class AmendmentSavedOut(Out):
+    id: int
+    dose_id: int
+    voided: bool
+    reason: str
+
+
+class OverrideSavedOut(Out):
+    id: int
+    date: str  # ISO date
+    max_total_mg: str  # decimal text ("0" for an hours, start or interval override)
+
+
+class OverrideOut(OverrideSavedOut):
+    reason: str
+
+
+class TakeHomeOut(Out):
+    id: int
+    decided_at: str  # ISO datetime
+    days_in_treatment: int
+    max_supply_days: int
+    bottles: list[str]  # ISO dates
+    open_flags: list[dict[str, str]]  # the concerns acknowledged: id, kind, raised_on
+    ended_on: str | None
+    ended_by: int | None
+    ended_at: str | None
+    end_reason: str
+    returned_days: list[str]  # ISO dates
+    episode_id: int | None
+    criteria: dict[str, bool]
+    decision: StoredDecision
+
+    @classmethod
+    def of(cls, t: TakeHomePlan) -> TakeHomeOut:
+        return cls(
+            id=t.pk,
+            decided_at=t.decided_at.isoformat(),
+            days_in_treatment=t.days_in_treatment,
+            max_supply_days=t.max_supply_days,
+            bottles=t.bottles,
+            open_flags=t.open_flags,
+            ended_on=t.ended_on.isoformat() if t.ended_on else None,
+            ended_by=t.ended_by_id,
+            ended_at=t.ended_at.isoformat() if t.ended_at else None,
+            end_reason=t.end_reason,
+            returned_days=t.returned_days,
+            episode_id=t.enrollment_id,
+            criteria=t.criteria,
+            decision=t.decision,
+        )
+
+
+class QtcOut(Out):
+    id: int
+    qtc_ms: int
+    measured_on: str  # ISO date
+    decision: StoredDecision
+
+    @classmethod
+    def of(cls, q: QtcRecord) -> QtcOut:
+        return cls(id=q.pk, qtc_ms=q.qtc_ms, measured_on=q.measured_on.isoformat(), decision=q.decision)
+
+
+class MedicationRecordOut(Out):
+    orders: list[OrderOut]
+    doses: list[DoseOut]
+    overrides: list[OverrideOut]
+    take_homes: list[TakeHomeOut]
+    qtc: list[QtcOut]
+
+
+class TakeHomeConcernOut(Out):
+    id: str
+    kind: str  # a flag kind, or missed_doses
+    raised_on: str  # ISO date
+
+
+class TakeHomeReviewOut(Out):
+    days_in_treatment: int
+    federal_max_days: int
+    open_flags: list[TakeHomeConcernOut]
+    closure_days: list[str]  # ISO dates
+
+
+class FillOut(Out):
+    id: int
+    order: int
+    filled_on: str  # ISO date
+    days_supply: int
+    source: str
+    voids: int | None  # a void: the fill it voids
+    reason: str
+
+    @classmethod
+    def of(cls, f: MedicationFill) -> FillOut:
+        return cls(
+            id=f.pk,
+            order=f.order_id,
+            filled_on=f.filled_on.isoformat(),
+            days_supply=f.days_supply,
+            source=f.source,
+            voids=f.voids_id,
+            reason=f.reason,
+        )
+
+
+class DosingRowOut(Out):
+    patient_id: int
+    name: str
+    medication: str
+    ordered_mg: str  # decimal text
+    status: str  # due, given, held, take_home
+    given_today_mg: str  # decimal text
+    treatment_day: int | None
+    missed_days_in_a_row: int
+    next_sequence: int
+    last_dose: str | None  # ISO date
+    take_home_max_days: int | None
+    open_flags: int
+
+
+# --- a treatment start --------------------------------------------------------------------------------------
+
+
+class LastUseCorrectionOut(Schema):
+    # The one schema of this module that existed before (the correction route's), kept as the OpenAPI
+    # document stated it (extra keys not forbidden there): built field by field by `of`, never from a dict.
+    id: int
+    opioid: str
+    struck_at: str  # ISO datetime
+    corrected_at: str | None
+    reason: str
+    corrected_by: str  # username
+    recorded_at: str  # ISO datetime
+
+    @classmethod
+    def of(cls, row: LastUseCorrection) -> LastUseCorrectionOut:
+        return cls(
+            id=row.pk,
+            opioid=row.opioid,
+            struck_at=row.struck_at.isoformat(),
+            corrected_at=row.corrected_at.isoformat() if row.corrected_at else None,
+            reason=row.reason,
+            corrected_by=row.corrected_by.username,
+            recorded_at=row.recorded_at.isoformat(),
+        )
+
+
+class LastUseOut(Out):
+    opioid: str
+    last_use_at: str | None  # ISO datetime
+    source: str  # intake | report | corrected | dose | take_home | fill
+    correction: LastUseCorrectionOut | None  # source "corrected": the prescriber's correction giving the time
+
+
+def last_uses_out(uses: LastUses | None) -> list[LastUseOut]:
+    """Each opioid's latest known last use and where Keel knows it from, with the correction that gave it."""
+    if uses is None:
+        return []
+    return [
+        LastUseOut(
+            opioid=u.opioid,
+            last_use_at=u.at.isoformat() if u.at else None,
+            source=u.source,
+            correction=LastUseCorrectionOut.of(u.correction) if u.correction is not None else None,
+        )
+        for u in uses.uses.values()
+    ]
+
+
+class ReportedUseOut(Out):
+    opioid: str
+    last_use_at: str | None  # ISO datetime
+
+
+class LastUseReportOut(Out):
+    id: int
+    opioids: list[ReportedUseOut]
+    source: str  # care_team | person
+    reported_at: str  # ISO datetime
+
+    @classmethod
+    def of(cls, row: LastUseReport) -> LastUseReportOut:
+        return cls(
+            id=row.pk,
+            opioids=row.opioids,
+            source=row.source,
+            reported_at=row.reported_at.isoformat(),
+        )
+
+
+class IntakeOut(Out):
+    id: int
+    values: dict[str, Any]  # free-form: the intake's answers as the core checked and stored them
+    overdose_risk: DecisionOut
+
+
+class ScoreOut(Out):
+    """The latest COWS (or SOWS) and how old it is."""
+
+    total: int | None
+    filled_at: str  # ISO datetime
+    age_hours: float | None
+
+
+class NaloxoneKitOut(Out):
+    product: str
+    dispensed_on: str  # ISO date
+
+
+class NaloxoneKitSavedOut(Out):
+    id: int
+    product: str
+    dispensed_on: str  # ISO date
+
+
+class CareGoalLineOut(Out):
+    area: str
+    goal: str
+    responsible: str
+    review_on: str  # ISO date
+
+
+class StartOut(Out):
+    intake: dict[str, Any] | None  # free-form: the latest intake's answers as stored
+    cows: ScoreOut | None
+    last_uses: list[LastUseOut]
+    ready: bool
+    readiness: DecisionOut | None
+    readiness_needs: list[str]
+    overdose_risk: DecisionOut | None
+    naloxone_kits: list[NaloxoneKitOut]
+    care_goals: list[CareGoalLineOut]
+
+
+class HomeStartOut(Out):
+    has_plan: bool
+    first_dose_mg: str | None  # decimal text
+    sows: ScoreOut | None
+    last_uses: list[LastUseOut]
+    needs: list[str]
+    decision: DecisionOut | None
+    redose_interval_hours: int | float
+    day1_max_mg: int | float
+    day2_max_mg: int | float
+
+
+class CareGoalSavedOut(Out):
+    id: int
+    area: str
+    goal: str
+    review_on: str  # ISO date
+
+
+class MyCarePlanOut(Out):
+    goals: list[CareGoalLineOut]
+    naloxone_kits: list[str]  # ISO dates dispensed
