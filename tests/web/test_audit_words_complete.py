@@ -1,5 +1,6 @@
-"""Every kind of record Keel audits has its words on the audit page (issue #15: no internal codes on any page;
-issue #17's walk of the guide found 50 kinds shown as their code, in English on the Spanish page too).
+"""Every kind of record Keel audits, and every reason Keel writes, has its words on the audit page (issue #15:
+no internal codes on any page; issue #17's walk of the guide found 50 kinds shown as their code, and the
+reasons were all English codes such as "mfa code", on the Spanish page too).
 
 The kinds are read from the source: every `target_type` passed by keyword, by position to a function whose
 parameter it is, or as that parameter's default, as a string or a module constant."""
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from keel.web.audit_words import RECORDS
+from keel.patients.models import FlagKind
+from keel.web.audit_words import REASONS, RECORDS, reason_words
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "keel"
 
@@ -86,3 +88,56 @@ def test_every_audited_kind_has_spanish_words(kind):
     with translation.override("en"):
         english = str(RECORDS.get(kind, kind))
     assert spanish != english or kind == "qtc"
+
+
+def _written_reasons() -> list[str]:
+    """Every reason Keel writes as a fixed string (`reason="..."` anywhere in the source)."""
+    found: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    value = keyword.value
+                    text = value.value if isinstance(value, ast.Constant) else None
+                    if keyword.arg == "reason" and isinstance(text, str) and text.strip(" ;"):
+                        found.add(text)
+    return sorted(found)
+
+
+REASONS_WRITTEN = _written_reasons()
+
+
+def test_the_source_writes_many_reasons():
+    assert len(REASONS_WRITTEN) > 60
+
+
+@pytest.mark.parametrize("reason", REASONS_WRITTEN)
+def test_every_reason_keel_writes_has_words(reason):
+    assert reason in REASONS
+
+
+@pytest.mark.parametrize("reason", REASONS_WRITTEN)
+def test_every_reason_keel_writes_has_spanish_words(reason):
+    with translation.override("es"):
+        assert reason_words(reason) != reason
+
+
+@pytest.mark.parametrize(("code", "label"), FlagKind.choices)
+def test_an_early_warning_reason_names_its_flag_in_words(code, label):
+    with translation.override("es"):
+        assert reason_words(f"early warning: {code}") == f"alerta temprana: {label}"
+
+
+def test_a_guard_rail_reason_names_its_verdict_in_words():
+    with translation.override("es"):
+        assert reason_words("guard rail: needs_override") == (
+            "límite de seguridad: necesita una excepción de un prescriptor"
+        )
+
+
+def test_a_reason_a_person_wrote_is_shown_as_written():
+    assert reason_words("Patient vomited the dose; told to come back.") == (
+        "Patient vomited the dose; told to come back."
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Role
+from keel.patients.models import FlagKind
 
 ACTIONS = {
     "read": _("viewed"),
@@ -107,6 +108,128 @@ RECORDS = {
     "treatment_start": _("treatment start"),
 }
 
+# The reasons Keel itself writes into the audit trail, in words (a reason a person typed, such as an
+# override's, is shown as they wrote it).
+REASONS = {
+    "FHIR resend": _("FHIR record sent again"),
+    "above the program's check: prescriber's reason": _(
+        "above the program's check, with a prescriber's reason"
+    ),
+    "accepted": _("accepted"),
+    "account made": _("account made"),
+    "activation code did not work": _("activation code did not work"),
+    "added": _("added"),
+    "admitted": _("admitted"),
+    "amendment": _("correction"),
+    "api token: mfa code": _("API token: wrong two-step code"),
+    "api token: password": _("API token: wrong password"),
+    "appointment missing or another patient's": _("appointment missing or another patient's"),
+    "attested": _("attested"),
+    "break the glass": _("emergency access"),
+    "bulk care team: outside scope or missing": _("care team change for many: outside scope or missing"),
+    "bulk search by an API token": _("search of many records by an API token"),
+    "contact details changed": _("contact details changed"),
+    "deactivated": _("deactivated"),
+    "disabled": _("turned off"),
+    "discharged": _("discharged"),
+    "done": _("done"),
+    "dose held: bottles stop": _("dose held: take-home bottles stop"),
+    "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
+    "emergency access": _("emergency access"),
+    "enrolled": _("enrolled"),
+    "guard rail: outside the dosing window's hours": _("guard rail: outside the dosing window's hours"),
+    "idempotent replay": _("the same request sent again"),
+    "joined the program": _("joined the program"),
+    "link sent": _("link sent"),
+    "medical emergency": _("medical emergency"),
+    "mfa code": _("wrong two-step code"),
+    "mfa enrolment code": _("wrong code while setting up two-step sign-in"),
+    "naltrexone injection": _("naltrexone injection"),
+    "no active account has the address": _("no active account has the address"),
+    "no such dose": _("no such dose"),
+    "no such record number in the caller's programs": _("no such record number in this person's programs"),
+    "no such take-home plan": _("no such take-home plan"),
+    "not a program admin of this program": _("not a program admin of this program"),
+    "not a review of the caller's programs": _("not a review of this person's programs"),
+    "not this patient's or missing": _("not this patient's or missing"),
+    "notice not sent": _("notice not sent"),
+    "only a prescriber resolves this flag": _("only a prescriber resolves this flag"),
+    "only a program admin of this program sees its measures": _(
+        "only a program admin of this program sees its measures"
+    ),
+    "password": _("wrong password"),
+    "password changed": _("password changed"),
+    "password reset": _("password reset"),
+    "password reset code did not work": _("password reset code did not work"),
+    "password reset not sent": _("password reset not sent"),
+    "password reset started at the desk": _("password reset started at the desk"),
+    "password set with a desk code": _("password set with a code from the desk"),
+    "photo removed": _("photo removed"),
+    "photo taken": _("photo taken"),
+    "positive suicide screen": _("positive suicide screen"),
+    "re-authentication for mfa change": _("password asked again to change two-step sign-in"),
+    "re-authentication to delete an account": _("password asked again to delete an account"),
+    "read identity: no photo": _("identity read: no photo"),
+    "readmitted": _("readmitted"),
+    "registered": _("registered"),
+    "removed": _("removed"),
+    "removed from the program": _("removed from the program"),
+    "rescheduled": _("rescheduled"),
+    "resolved": _("resolved"),
+    "role changed": _("role changed"),
+    "role may not change photos": _("this role may not change photos"),
+    "role may not change program policy": _("this role may not change program policy"),
+    "role may not correct a held dose into a given dose": _(
+        "this role may not correct a held dose into a given dose"
+    ),
+    "role may not disclose a record for a transfer": _("this role may not disclose a record for a transfer"),
+    "role may not end take-home doses": _("this role may not end take-home doses"),
+    "role may not manage care teams": _("this role may not manage care teams"),
+    "role may not override policy": _("this role may not override policy"),
+    "role may not record last use": _("this role may not record last use"),
+    "role may not register patients": _("this role may not register patients"),
+    "role may not take the whole record": _("this role may not take the whole record"),
+    "search by a field this role does not see": _("search by a field this role does not see"),
+    "second factor reset": _("two-step sign-in reset"),
+    "set-up": _("set up"),
+    "stop link": _("stop link used"),
+    "the feed belongs to someone else": _("the feed belongs to someone else"),
+    "the person who used emergency access cannot resolve its flag": _(
+        "the person who used emergency access cannot resolve its flag"
+    ),
+    "too many failed sign-ins": _("too many failed sign-ins"),
+    "too many requests": _("too many requests"),
+    "voided": _("voided"),
+    "whole record by a staff session: the staff export is the way out": _(
+        "whole record by a staff session: use the staff export"
+    ),
+    "wrong link code": _("wrong link code"),
+}
+GUARD_RAILS = {
+    "needs_override": _("needs a prescriber's override"),
+    "needs_reassessment": _("needs a new assessment"),
+    "refused": _("past a limit no override passes"),
+    "held_earlier": _("a dose was held earlier today"),
+    "not_ready": _("not ready for a first dose"),
+}
+# Reasons Keel writes as a fixed beginning and a code: the beginning in words, then the code's words.
+REASON_CODES: dict[str, tuple[Any, dict[str, Any]]] = {
+    "early warning: ": (_("early warning"), dict(FlagKind.choices)),
+    "guard rail: ": (_("guard rail"), GUARD_RAILS),
+}
+
+
+def reason_words(reason: str) -> str:
+    """An audit row's reason for the page: Keel's own reasons in the reader's language; anything else (what a
+    person wrote) as it is."""
+    if reason in REASONS:
+        return str(REASONS[reason])
+    for start, (head, codes) in REASON_CODES.items():
+        code = reason.removeprefix(start)
+        if code != reason and code in codes:
+            return f"{head}: {codes[code]}"
+    return reason
+
 
 def words(code: str, table: dict[str, Any]) -> str:
     return str(table.get(code, code.replace("_", " ")))
@@ -125,5 +248,5 @@ def event_row(e: Any) -> dict[str, Any]:
         "target_id": e.target_id,
         "patient_id": e.patient_id,
         "outcome": words(e.outcome, OUTCOMES),
-        "reason": e.reason,
+        "reason": reason_words(e.reason or ""),
     }
