@@ -36,8 +36,11 @@ def _value(node: ast.expr, names: dict[str, str]) -> str | None:
     return None
 
 
+TREES = [ast.parse(p.read_text()) for p in SRC.rglob("*.py") if "migrations" not in p.parts]
+
+
 def _audited_kinds() -> list[str]:
-    trees = [ast.parse(p.read_text()) for p in SRC.rglob("*.py") if "migrations" not in p.parts]
+    trees = TREES
     position: dict[str, int] = {}  # function name -> the index of its target_type parameter
     kinds: set[str] = set()
     for tree in trees:
@@ -92,18 +95,9 @@ def test_every_audited_kind_has_spanish_words(kind):
 
 def _written_reasons() -> list[str]:
     """Every reason Keel writes as a fixed string (`reason="..."` anywhere in the source)."""
-    found: set[str] = set()
-    for path in SRC.rglob("*.py"):
-        if "migrations" in path.parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call):
-                for keyword in node.keywords:
-                    value = keyword.value
-                    text = value.value if isinstance(value, ast.Constant) else None
-                    if keyword.arg == "reason" and isinstance(text, str) and text.strip(" ;"):
-                        found.add(text)
-    return sorted(found)
+    keywords = (k for tree in TREES for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords)
+    found = {_value(k.value, {}) or "" for k in keywords if k.arg == "reason"}
+    return sorted(r for r in found if r.strip(" ;"))
 
 
 REASONS_WRITTEN = _written_reasons()
