@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 
 class TokenIn(Schema):
@@ -14,7 +14,7 @@ class TokenIn(Schema):
     expires_in_days: int = Field(default=30, ge=1, le=90)
 
 
-class TokenOut(Schema):
+class TokenOut(BaseModel):
     id: int
     name: str
     prefix: str
@@ -28,13 +28,13 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(description="the secret; shown only once")
 
 
-class PatientBriefOut(Schema):
+class PatientBriefOut(BaseModel):
     id: int
     display_name: str
     program: str
 
 
-class MeOut(Schema):
+class MeOut(BaseModel):
     id: int
     username: str
     role: str
@@ -43,16 +43,16 @@ class MeOut(Schema):
     patient: PatientBriefOut | None = None
 
 
-class MessageOut(Schema):
+class MessageOut(BaseModel):
     message: str
 
 
-class FieldErrorOut(Schema):
+class FieldErrorOut(BaseModel):
     field: str
     reason: str
 
 
-class ErrorOut(Schema):
+class ErrorOut(BaseModel):
     """The API's one error shape (`keel.api.error_body`), for a route that answers an error itself."""
 
     message: str
@@ -76,7 +76,7 @@ class ResetIn(Schema):
     password_again: str = Field(max_length=256)
 
 
-class StaffMemberOut(Schema):
+class StaffMemberOut(BaseModel):
     id: int
     username: str
     name: str
@@ -85,19 +85,19 @@ class StaffMemberOut(Schema):
     active: bool
 
 
-class InvitationOut(Schema):
+class InvitationOut(BaseModel):
     id: int
     email: str
     role: str
     expires_at: str  # ISO datetime (Python's isoformat, as before)
 
 
-class StaffListOut(Schema):
+class StaffListOut(BaseModel):
     staff: list[StaffMemberOut]
     invitations: list[InvitationOut]
 
 
-class AccountRoleOut(Schema):
+class AccountRoleOut(BaseModel):
     """An account after a role change, or a patient's account just made."""
 
     id: int
@@ -105,19 +105,19 @@ class AccountRoleOut(Schema):
     role: str
 
 
-class AccountActiveOut(Schema):
+class AccountActiveOut(BaseModel):
     id: int
     username: str
     active: bool
 
 
-class AccountSecondFactorOut(Schema):
+class AccountSecondFactorOut(BaseModel):
     id: int
     username: str
     mfa_enrolled: bool
 
 
-class ProgramSettingsOut(Schema):
+class ProgramSettingsOut(BaseModel):
     time_zone: str
     dosing_opens: str | None  # HH:MM in the program's zone
     dosing_closes: str | None

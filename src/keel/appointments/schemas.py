@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from keel.appointments.models import Appointment
 from keel.patients.models import zone_of
@@ -33,7 +33,7 @@ class ReminderChoiceIn(Schema):
     hours_before: int | None = Field(default=None, description="this many hours before: 1, 2, 3 or 6")
 
 
-class AppointmentOut(Schema):
+class AppointmentOut(BaseModel):
     id: int
     date: str
     start: str
@@ -64,12 +64,12 @@ class AppointmentOut(Schema):
         )
 
 
-class ReminderChoiceOut(Schema):
+class ReminderChoiceOut(BaseModel):
     channel: str
     day_before_at: str | None
     hours_before: int | None
 
 
-class MyAppointmentsOut(Schema):
+class MyAppointmentsOut(BaseModel):
     appointments: list[AppointmentOut]  # the coming ones, soonest first
     reminders: ReminderChoiceOut | None  # None: never chosen

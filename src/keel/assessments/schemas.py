@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from keel.assessments.models import Assessment
 
@@ -19,12 +19,15 @@ class AssessmentIn(ScoreIn):
     filled_at: datetime | None = Field(default=None, description="when it was administered (default: now)")
 
 
-class BandOut(Schema):
+class BandOut(BaseModel):
     code: str
     label: str
 
 
-class ResultOut(Schema):
+class ResultOut(BaseModel):
+    # Extra keys ignored, not forbidden: a result as scored or stored may carry `said` (reasons as templates),
+    # which the API does not send.
+
     instrument: str
     version: str
     total: int | None
@@ -35,7 +38,7 @@ class ResultOut(Schema):
     sources: list[str]
 
 
-class AssessmentOut(Schema):
+class AssessmentOut(BaseModel):
     id: int
     patient_id: int
     instrument: str
@@ -63,7 +66,7 @@ class AssessmentOut(Schema):
         )
 
 
-class ExtraOut(Schema):
+class ExtraOut(BaseModel):
     name: str
     kind: str
     required: bool
@@ -71,7 +74,7 @@ class ExtraOut(Schema):
     help: str
 
 
-class InstrumentOut(Schema):
+class InstrumentOut(BaseModel):
     code: str
     version: str
     title: str

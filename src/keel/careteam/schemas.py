@@ -3,17 +3,17 @@ patient's timeline (dates as ISO text, as always)."""
 
 from __future__ import annotations
 
-from ninja import Schema
+from pydantic import BaseModel
 
 from keel.careteam.queries import CaseloadRow
 
 
-class CaseloadReasonOut(Schema):
+class CaseloadReasonOut(BaseModel):
     text: str  # in English, as stored decisions carry it
     sources: list[str]
 
 
-class CaseloadRowOut(Schema):
+class CaseloadRowOut(BaseModel):
     id: int
     display_name: str
     record_number: str | None  # None: the role does not see record numbers
@@ -39,7 +39,7 @@ class CaseloadRowOut(Schema):
         )
 
 
-class TimelineEventOut(Schema):
+class TimelineEventOut(BaseModel):
     day: str  # ISO date
     at: str | None  # ISO datetime; None for day-level events (a check-in, a run of doses)
     area: str
@@ -48,7 +48,7 @@ class TimelineEventOut(Schema):
     detail: str
 
 
-class TimelineOut(Schema):
+class TimelineOut(BaseModel):
     patient: int
     since: str  # ISO date
     until: str  # ISO date

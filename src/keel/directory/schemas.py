@@ -3,15 +3,15 @@ found near a place. Times are local to the meeting (HH:MM), dates and instants I
 
 from __future__ import annotations
 
-from ninja import Schema
+from pydantic import BaseModel
 
 
-class MeetingTypeOut(Schema):
+class MeetingTypeOut(BaseModel):
     code: str  # as the feed spells it (Meeting Guide or BMLT)
     label: str  # in the reader's language, else English, else the code
 
 
-class MeetingOut(Schema):
+class MeetingOut(BaseModel):
     id: int
     name: str
     fellowship: str
@@ -39,7 +39,7 @@ class MeetingOut(Schema):
     source_id: str
 
 
-class FacilityOut(Schema):
+class FacilityOut(BaseModel):
     id: int
     name: str
     distance_km: float

@@ -8,18 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from keel.schemas import Out
 
 Suppressed = Literal["<11"]  # queries.SUPPRESSED: a small count, or a cell it could be worked out from
 Count = int | Suppressed
 Figure = float | Suppressed | None  # a percent or median days; null: nothing to compute it from
-
-
-class Out(BaseModel):
-    """Extra keys forbidden. A plain pydantic model rather than a ninja Schema, so a report is validated once
-    (a ninja Schema that forbids extra keys validates twice at every level, and again when returned)."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class MonthOut(Out):

@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel
 
 from keel.recovery.models import SkillTry
 from keel.recovery.queries import PlanView, ProgressView, SkillStats
+from keel.schemas import Out
 
 
-class CheckInOut(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class CheckInOut(Out):
     id: int
     date: str  # the local date, ISO
     craving: int
@@ -36,10 +34,8 @@ class CheckInOut(Schema):
     updated_at: str  # ISO datetime
 
 
-class CheckInSavedOut(Schema):
+class CheckInSavedOut(Out):
     """Today's check-in as saved (or as first saved, for a replay of its idempotency key)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     checkin: CheckInOut
     created: bool
@@ -51,7 +47,7 @@ class CheckInSavedOut(Schema):
         return cls.model_validate(body)
 
 
-class WeekOut(Schema):
+class WeekOut(BaseModel):
     start: str  # ISO date
     checkins: int
     medication_taken: int
@@ -61,14 +57,14 @@ class WeekOut(Schema):
     counseling: int
 
 
-class SeriesPointOut(Schema):
+class SeriesPointOut(BaseModel):
     date: str  # ISO date
     craving: int
     mood: int
     used: bool
 
 
-class ProgressOut(Schema):
+class ProgressOut(BaseModel):
     today: str  # ISO date
     start: str | None
     last_use: str | None
@@ -108,9 +104,7 @@ class ProgressOut(Schema):
         )
 
 
-class ThoughtRecordOut(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class ThoughtRecordOut(Out):
     id: int
     created_at: str  # ISO datetime
     local_date: str  # ISO date
@@ -125,12 +119,12 @@ class ThoughtRecordOut(Schema):
     intensity_after: int | None
 
 
-class PersonOut(Schema):
+class PersonOut(BaseModel):
     name: str
     phone: str
 
 
-class PlanContentOut(Schema):
+class PlanContentOut(BaseModel):
     """The relapse-prevention plan (`keel.core.recovery.tools.parse_plan`): lists of short texts, people."""
 
     warning_signs: list[str]
@@ -141,7 +135,7 @@ class PlanContentOut(Schema):
     people: list[PersonOut]
 
 
-class PlanOut(Schema):
+class PlanOut(BaseModel):
     version: int  # 0: not written yet
     updated_at: str | None  # ISO datetime
     plan: PlanContentOut
@@ -155,7 +149,7 @@ class PlanOut(Schema):
         )
 
 
-class SkillOut(Schema):
+class SkillOut(BaseModel):
     skill: str
     tries: int
     helped: int
@@ -166,7 +160,7 @@ class SkillOut(Schema):
         return cls(skill=s.code, tries=s.tries, helped=s.helped, help_rate=s.help_rate)
 
 
-class SkillTryOut(Schema):
+class SkillTryOut(BaseModel):
     id: int
     skill: str
     helped: str

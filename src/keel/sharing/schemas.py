@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 from keel.sharing.services import ConsentView, Sharing
@@ -47,11 +47,11 @@ class AttestIn(Schema):
     note: str = Field(description="what you checked (5 to 2000 characters)")
 
 
-class PatientSignerOut(Schema):
+class PatientSignerOut(BaseModel):
     signer: Literal["patient"]
 
 
-class RepresentativeSignerOut(Schema):
+class RepresentativeSignerOut(BaseModel):
     """A representative signed for the patient, with their relationship and authority (2.14, 2.15)."""
 
     signer: Literal["representative"]
@@ -77,7 +77,7 @@ def signer_of(c: Consent) -> PatientSignerOut | RepresentativeSignerOut:
     )
 
 
-class ConsentOut(Schema):
+class ConsentOut(BaseModel):
     id: int
     status: str  # active | expired | revoked
     recipient_name: str
@@ -108,7 +108,7 @@ class ConsentOut(Schema):
         )
 
 
-class DisclosureOut(Schema):
+class DisclosureOut(BaseModel):
     id: int
     basis: str  # consent | emergency
     consent: int | None
@@ -146,7 +146,7 @@ class DisclosureOut(Schema):
         )
 
 
-class SharingOut(Schema):
+class SharingOut(BaseModel):
     """A patient's consents and the accounting of every disclosure of their record (3 years)."""
 
     patient: int
@@ -164,35 +164,35 @@ class SharingOut(Schema):
         )
 
 
-class ConsentSignedOut(Schema):
+class ConsentSignedOut(BaseModel):
     id: int
     expires_on: str  # ISO date
 
 
-class PaperConsentOut(Schema):
+class PaperConsentOut(BaseModel):
     id: int
     expires_on: str  # ISO date
     on_paper: bool
 
 
-class ConsentRevokedOut(Schema):
+class ConsentRevokedOut(BaseModel):
     id: int
     status: Literal["revoked"]
 
 
-class DisclosedOut(Schema):
+class DisclosedOut(BaseModel):
     disclosure: DisclosureOut
     # The progress report as it left: the sections named (their content varies by category), the notice and
     # the scope; free-form by nature.
     document: dict[str, Any]
 
 
-class EmergencyAccessOut(Schema):
+class EmergencyAccessOut(BaseModel):
     patient: int
     expires_at: str  # ISO datetime
 
 
-class EmergencyReviewOut(Schema):
+class EmergencyReviewOut(BaseModel):
     id: int
     kind: str  # emergency_access | emergency_disclosure
     patient: int
@@ -222,5 +222,5 @@ class EmergencyReviewOut(Schema):
         )
 
 
-class EmergencyReviewsOut(Schema):
+class EmergencyReviewsOut(BaseModel):
     reviews: list[EmergencyReviewOut]

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         try:
             if options["list"]:
                 found = queries.patient_appointments(user, options["patient"])
-                rows = [AppointmentOut.of(a).dict() for a in found.appointments]
+                rows = [AppointmentOut.of(a).model_dump() for a in found.appointments]
                 self.stdout.write(json.dumps(rows))
                 return
             row = services.schedule(
@@ -57,4 +57,4 @@ class Command(BaseCommand):
             raise CommandError("--patient: no such patient in your scope", returncode=2) from None
         except ActionNotAllowed as exc:
             raise CommandError(str(exc), returncode=2) from None
-        self.stdout.write(json.dumps(AppointmentOut.of(row).dict()))
+        self.stdout.write(json.dumps(AppointmentOut.of(row).model_dump()))
