@@ -16,19 +16,30 @@ from tests.browser.test_instrument_journeys import _sign_in
 TABLET = {"width": 1024, "height": 768}
 
 
+def wait_until(page: Any, expression: str, timeout_ms: int = 15_000) -> None:
+    """Poll a JavaScript expression from Python until it is true. Not `page.wait_for_function`: its polling
+    loop builds the predicate with `eval` inside the page, and Keel's CSP (script-src 'self', no
+    'unsafe-eval') rightly refuses that on some Chromium builds (CI's failed on 2026-12-02). `page.evaluate`
+    runs over the DevTools protocol, outside the page's CSP."""
+    waited = 0
+    while not page.evaluate(expression):
+        if waited >= timeout_ms:
+            raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(50)
+        waited += 50
+
+
 def settled(page: Any) -> None:
     """Wait until htmx has finished swapping and settling the row it just replaced (its new form takes a
     click only then)."""
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
-    )
+    wait_until(page, "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
 
 
 def htmx_ready(page: Any) -> None:
     """Wait until the dosing page has loaded and htmx (a deferred script) has started: an Enter pressed
     before then posts the plain form and the list reloads whole (on a loaded CI machine it did)."""
     page.wait_for_load_state("load")
-    page.wait_for_function("window.htmx !== undefined && document.readyState === 'complete'")
+    wait_until(page, "window.htmx !== undefined && document.readyState === 'complete'")
 
 
 def held_day(order: MedicationOrder) -> Any:
