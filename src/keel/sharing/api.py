@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 
 from keel.accounts.models import User
 from keel.api_body import json_object
-from keel.sharing import services
+from keel.sharing import queries, services
 from keel.sharing.schemas import (
     AttestIn,
     ConsentIn,
@@ -39,7 +39,7 @@ def _caller(request: HttpRequest) -> User:
     "/me/sharing", response=SharingOut, summary="My consents and every disclosure of my record (3 years)"
 )
 def get_my_sharing(request: HttpRequest) -> SharingOut:
-    return SharingOut.of(services.my_sharing(_caller(request)))
+    return SharingOut.of(queries.my_sharing(_caller(request)))
 
 
 @router.post(
@@ -62,7 +62,7 @@ def revoke_consent(request: HttpRequest, consent_id: int) -> ConsentRevokedOut:
     summary="A patient's consents and accounting of disclosures",
 )
 def get_patient_sharing(request: HttpRequest, patient_id: int) -> SharingOut:
-    return SharingOut.of(services.patient_sharing(_caller(request), patient_id))
+    return SharingOut.of(queries.patient_sharing(_caller(request), patient_id))
 
 
 @router.post(
@@ -161,7 +161,7 @@ def open_emergency_access(request: HttpRequest, body: EmergencyIn) -> Status[Eme
 )
 def list_emergency_reviews(request: HttpRequest, all: bool = False) -> EmergencyReviewsOut:
     try:
-        rows = services.emergency_reviews(_caller(request), include_attested=all)
+        rows = queries.emergency_reviews(_caller(request), include_attested=all)
     except services.SharingNotAllowed:
         raise HttpError(403, "Program admins review uses of emergency powers.") from None
     return EmergencyReviewsOut(reviews=[EmergencyReviewOut.of(r) for r in rows])

@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import BaseModel, Field
 
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
-from keel.sharing.services import ConsentView, Sharing
+from keel.sharing.queries import ConsentView, Sharing
 
 
 class ConsentIn(Schema):

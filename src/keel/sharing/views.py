@@ -19,14 +19,14 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import local_today
-from keel.sharing import services, words
+from keel.sharing import queries, services, words
 
 
 def _errors(exc: FieldsInvalid) -> dict[str, str]:
     return {e.field: words.error(e.reason) for e in exc.errors}
 
 
-def _labelled(view: services.Sharing) -> dict[str, Any]:
+def _labelled(view: queries.Sharing) -> dict[str, Any]:
     return {
         "consents": [
             {
@@ -48,7 +48,7 @@ def _labelled(view: services.Sharing) -> dict[str, Any]:
 @require_safe
 @login_required
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "sharing/mine.html", _labelled(services.my_sharing(request.user)))
+    return render(request, "sharing/mine.html", _labelled(queries.my_sharing(request.user)))
 
 
 @require_http_methods(["GET", "POST"])
@@ -102,7 +102,7 @@ def patient_page(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
 
 
 def _staff_context(request: AuthenticatedHttpRequest, patient_id: int, **extra: Any) -> dict[str, Any]:
-    context = _labelled(services.patient_sharing(request.user, patient_id))
+    context = _labelled(queries.patient_sharing(request.user, patient_id))
     context.update(
         {
             "all_categories": words.categories(),
@@ -237,7 +237,7 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
-        rows = services.emergency_reviews(request.user, include_attested=request.GET.get("all") == "1")
+        rows = queries.emergency_reviews(request.user, include_attested=request.GET.get("all") == "1")
     except services.SharingNotAllowed:
         raise PermissionDenied from None
     return render(request, "sharing/reviews.html", {"reviews": rows, "errors": {}})
@@ -251,7 +251,7 @@ def attest(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     except services.SharingNotAllowed:
         raise PermissionDenied from None
     except services.SharingInvalid as exc:
-        rows = services.emergency_reviews(request.user)
+        rows = queries.emergency_reviews(request.user)
         context = {"reviews": rows, "errors": _errors(exc), "failed": review_id}
         return render(request, "sharing/reviews.html", context, status=422)
     messages.success(request, _("Attested. It stays in the audit trail."))

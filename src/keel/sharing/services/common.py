@@ -13,20 +13,13 @@ from keel.accounts import services as accounts
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
-from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, record_id
+from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.patients.models import Patient
+from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Consent, ConsentRevocation
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
-
-
-class SharingInvalid(FieldsInvalid):
-    """Bad or refused input to a consent, a disclosure or an emergency access, each field named."""
-
-
-class SharingNotAllowed(Exception):
-    """The caller's role may not do this (audited as a denial)."""
 
 
 def legal_name(patient: Patient) -> str:

@@ -24,16 +24,9 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.recovery.models import CheckIn
+from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Basis, Consent, Disclosure, EmergencyReview, ReviewKind
-from keel.sharing.services.common import (
-    SharingInvalid,
-    SharingNotAllowed,
-    _covered,
-    _deny,
-    _invalid,
-    legal_name,
-    reauthenticate,
-)
+from keel.sharing.services.common import _covered, _deny, _invalid, legal_name, reauthenticate
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
 
 if TYPE_CHECKING:

@@ -17,8 +17,9 @@ from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError
 from keel.patients.models import EmergencyAccess, Patient, PatientFlag
+from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview, ReviewKind
-from keel.sharing.services.common import SharingInvalid, SharingNotAllowed, reauthenticate
+from keel.sharing.services.common import reauthenticate
 
 if TYPE_CHECKING:
     from keel.accounts.models import User

@@ -21,16 +21,9 @@ from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.patients.models import Patient, local_today
+from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Basis, Consent, Disclosure
-from keel.sharing.services.common import (
-    SharingInvalid,
-    SharingNotAllowed,
-    _covered,
-    _deny,
-    _invalid,
-    legal_name,
-    reauthenticate,
-)
+from keel.sharing.services.common import _covered, _deny, _invalid, legal_name, reauthenticate
 
 if TYPE_CHECKING:
     from keel.accounts.models import User

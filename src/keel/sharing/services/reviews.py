@@ -13,32 +13,12 @@ from keel.access import policy
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, record_id
+from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview
-from keel.sharing.services.common import SharingInvalid, SharingNotAllowed, _deny
+from keel.sharing.services.common import _deny
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
-
-
-def emergency_reviews(by: User, *, include_attested: bool = False) -> list[EmergencyReview]:
-    """The emergency accesses and emergency disclosures of the caller's programs waiting for a program admin
-    (oldest first), or all of them; one audited read naming the patients. Others get `SharingNotAllowed`."""
-    programs = [pid for pid in policy.audit_program_ids(by) if policy.can_review_emergencies(by, pid)]
-    if not programs:
-        audit.record(
-            actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_review_list"
-        )
-        raise SharingNotAllowed
-    rows = EmergencyReview.objects.filter(program_id__in=programs).select_related(
-        "patient", "program", "used_by", "attested_by", "emergency_access", "disclosure"
-    )
-    if not include_attested:
-        rows = rows.filter(attested_at__isnull=True)
-    reviews = list(rows)
-    policy.audit_list_read(
-        by, target_type="emergency_review_list", patient_ids=sorted({r.patient_id for r in reviews})
-    )
-    return reviews
 
 
 def attest_review(by: User, *, review_id: Any, note: Any, now: datetime | None = None) -> EmergencyReview:

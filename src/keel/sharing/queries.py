@@ -1,5 +1,8 @@
-"""The patient's consents and accounting of disclosures (3 years, 42 CFR 2.24, 2.25): one audited read for
-the patient, one for the care team."""
+"""The sharing reads (journey 8), each one audited read through the access policy:
+
+- the patient's consents and accounting of disclosures (3 years, 42 CFR 2.24, 2.25), for the patient
+  (`my_sharing`) and for the care team (`patient_sharing`);
+- the review queue of emergency powers used (`emergency_reviews`), for a program admin."""
 
 from __future__ import annotations
 
@@ -11,9 +14,12 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
 from keel.patients.models import Patient, local_today
-from keel.sharing.models import Consent, Disclosure
+from keel.sharing.errors import SharingNotAllowed
+from keel.sharing.models import Consent, Disclosure, EmergencyReview
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -65,3 +71,24 @@ def patient_sharing(by: User, patient_id: int | str, *, now: datetime | None = N
     """The same for the care team (clinical area); one audited read."""
     patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="sharing")
     return _sharing(patient, now or timezone.now())
+
+
+def emergency_reviews(by: User, *, include_attested: bool = False) -> list[EmergencyReview]:
+    """The emergency accesses and emergency disclosures of the caller's programs waiting for a program admin
+    (oldest first), or all of them; one audited read naming the patients. Others get `SharingNotAllowed`."""
+    programs = [pid for pid in policy.audit_program_ids(by) if policy.can_review_emergencies(by, pid)]
+    if not programs:
+        audit.record(
+            actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_review_list"
+        )
+        raise SharingNotAllowed
+    rows = EmergencyReview.objects.filter(program_id__in=programs).select_related(
+        "patient", "program", "used_by", "attested_by", "emergency_access", "disclosure"
+    )
+    if not include_attested:
+        rows = rows.filter(attested_at__isnull=True)
+    reviews = list(rows)
+    policy.audit_list_read(
+        by, target_type="emergency_review_list", patient_ids=sorted({r.patient_id for r in reviews})
+    )
+    return reviews
