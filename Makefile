@@ -81,7 +81,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# SECURITY.md T7: no bandit finding at medium severity or above (waivers are written down in ARCHITECTURE.md)
+# SECURITY.md T7: no bandit finding at medium severity or above (waivers are written down in docs/security-checks.md)
 security: install
 	$(BIN)/bandit -q -r src --severity-level medium --exclude "*/migrations/*"
 

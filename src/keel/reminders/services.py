@@ -1,6 +1,14 @@
 """Reminders outside the app: a person chooses a channel for one of their reminders (through the access
 policy, audited), the worker sends the due ones at the person's local time (once per reminder and local
-day), and one tap on the link in any message stops that reminder's messages."""
+day), and one tap on the link in any message stops that reminder's messages.
+
+Every reminder (medication, check-in, appointment) links to the sign-in page with the person's page as `next`
+(a neutral title for a link preview on a shared phone), never to the public help pages; stop pages use the
+bare `web/neutral.html` layout; no reminder goes to an inactive account or, for appointments, to someone no
+longer in care (discharge cancels coming visits). Appointment reminders (`keel.appointments`) go out through
+these channels from the same worker loop, once per (appointment, slot, version): the version moves with each
+reschedule. A send left "sending" past `KEEL_REMINDER_SEND_LEASE_SECONDS` (its worker stopped) counts as a
+failed attempt. Times are local wall-clock HH:MM (`wall_clock_time`), never an offset."""
 
 from __future__ import annotations
 
