@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 from django.http import Http404
 
 from keel.access import policy
-from keel.accounts.models import ProgramMembership
+from keel.accounts.models import ProgramMembership, User
 from keel.audit import services
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.patients.models import Patient
 
 
-def list_events(user: Any, *, before_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
+def list_events(user: User, *, before_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
     """Newest events touching the user's programs: their patients, their staff's sign-ins. Itself audited."""
     programs = policy.audit_program_ids(user)
     if not programs:

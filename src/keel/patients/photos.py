@@ -190,7 +190,7 @@ def delete_photo(*, by: User, patient_id: int | str) -> bool:
 # --- Reads -------------------------------------------------------------------------------------------------
 
 
-def read_photo(user: Any, patient_id: int | str) -> PatientPhoto:
+def read_photo(user: User, patient_id: int | str) -> PatientPhoto:
     """A patient's photo for someone who may see who the patient is (identity area), audited as a read of
     the record; out of scope or no photo: the same 404 (and the same denied audit row)."""
     patient = policy.get_patient_or_404(user, patient_id, target_type=FIELD, audit_success=False)

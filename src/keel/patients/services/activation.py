@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +33,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to re
 CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
 
 
-def _replace_code(patient: Any, by: Any, code: str, purpose: str, now: Any) -> ActivationCode:
+def _replace_code(patient: Patient, by: User, code: str, purpose: str, now: datetime) -> ActivationCode:
     """The person's one live code of this purpose: any unused one is removed, the new one stored as a digest
     that expires after KEEL_ACTIVATION_DAYS. Called inside the caller's transaction."""
     ActivationCode.objects.filter(patient=patient, purpose=purpose, used_at__isnull=True).delete()
