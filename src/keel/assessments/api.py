@@ -7,12 +7,19 @@ from typing import Any, cast
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.throttling import SimpleRateThrottle
 
 from keel.accounts.models import User
 from keel.assessments import fhir, services
-from keel.assessments.schemas import AssessmentIn, AssessmentOut, InstrumentOut, ResultOut, ScoreIn
+from keel.assessments.schemas import (
+    AssessmentFilter,
+    AssessmentIn,
+    AssessmentOut,
+    InstrumentOut,
+    ResultOut,
+    ScoreIn,
+)
 from keel.core.instruments import registry
 from keel.core.instruments.scoring import score
 
@@ -73,10 +80,6 @@ def get_instrument(request: HttpRequest, code: str) -> dict[str, Any]:
 )
 def score_instrument(request: HttpRequest, code: str, payload: ScoreIn) -> ResultOut:
     return ResultOut.model_validate(score(code, payload.answers, payload.extras).as_dict())
-
-
-class AssessmentFilter(Schema):
-    instrument: str | None = None
 
 
 @router.post(

@@ -81,3 +81,7 @@ class InstrumentOut(BaseModel):
     items: int
     self_report: bool
     extras: list[ExtraOut]
+
+
+class AssessmentFilter(Schema):
+    instrument: str | None = None

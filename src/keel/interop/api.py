@@ -7,15 +7,15 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router
 from ninja.errors import HttpError
-from pydantic import Field
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import json_object
 from keel.assessments.services import NotAllowed
 from keel.interop import services
 from keel.interop.fhir.base import FHIR_JSON, Base, labelled
+from keel.interop.schemas import ExportIn
 from keel.sharing.services import SharingNotAllowed
 
 router = Router(tags=["fhir"])
@@ -28,17 +28,6 @@ def base_for(request: HttpRequest) -> Base:
 
 def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
     return HttpResponse(json.dumps(body), content_type=FHIR_JSON, status=status)
-
-
-class ExportIn(Schema):
-    basis: str = Field(
-        "", description="consent | patient_request: a record that leaves is a disclosure and needs a basis"
-    )
-    consent: int | None = Field(None, description="the consent naming the recipient, purpose and record")
-    recipient_name: str = Field("", description="who receives the record (the consent's recipient)")
-    purpose: str = Field("", description="why (the consent's purpose)")
-    purpose_text: str = Field("", description="the purpose in the consent's words, for other")
-    password: str = Field(description="your password again: a record leaves only after it")
 
 
 _BUNDLE = {200: {"description": "a FHIR R4 Bundle", "content": {FHIR_JSON: {"schema": {"type": "object"}}}}}

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import HttpError
-from pydantic import Field
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.measures import queries
-from keel.measures.schemas import MeasuresOut
+from keel.measures.schemas import MeasuresOut, WindowIn
 
 router = Router(tags=["measures"])
-
-
-class WindowIn(Schema):
-    start: str | None = Field(
-        None, description="first day of the window (YYYY-MM-DD; default: 11 months ago, 1st)"
-    )
-    end: str | None = Field(
-        None, description="last day of the window (YYYY-MM-DD; default and latest: today)"
-    )
-    max_gap: str | None = Field(
-        None, description="longest gap in medication, in days, that keeps an episode going"
-    )
-    counts: str | None = Field(
-        None,
-        description='"raw": counts from 1 to 10 unsuppressed (recorded on the audit row); otherwise they '
-        'and the cells they could be worked out from are "<11" (CMS cell-size rule)',
-    )
 
 
 @router.get(

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from ninja import Schema
+from pydantic import Field
+
 from keel.schemas import Out
 
 Suppressed = Literal["<11"]  # queries.SUPPRESSED: a small count, or a cell it could be worked out from
@@ -52,3 +55,20 @@ class MeasuresOut(Out):
     @classmethod
     def of(cls, body: Mapping[str, Any]) -> MeasuresOut:
         return cls.model_validate(body)
+
+
+class WindowIn(Schema):
+    start: str | None = Field(
+        None, description="first day of the window (YYYY-MM-DD; default: 11 months ago, 1st)"
+    )
+    end: str | None = Field(
+        None, description="last day of the window (YYYY-MM-DD; default and latest: today)"
+    )
+    max_gap: str | None = Field(
+        None, description="longest gap in medication, in days, that keeps an episode going"
+    )
+    counts: str | None = Field(
+        None,
+        description='"raw": counts from 1 to 10 unsuppressed (recorded on the audit row); otherwise they '
+        'and the cells they could be worked out from are "<11" (CMS cell-size rule)',
+    )

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
-from pydantic import Field
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
@@ -22,14 +20,17 @@ from keel.patients.models import Enrollment, Patient, PatientFlag
 from keel.patients.schemas import (
     ActivationCodeOut,
     CareTeamAddedOut,
+    CareTeamIn,
     CareTeamsAddedOut,
     ContactChangedOut,
     EnrollmentRefOut,
     EpisodeOut,
+    FlagOut,
     PatientDetailOut,
     PatientOut,
     PhotoOut,
     RegistrationOut,
+    ResolveIn,
     SecondFactorResetOut,
 )
 
@@ -104,10 +105,6 @@ def register_patient(request: AuthenticatedApiRequest) -> Status[RegistrationOut
             ),
         ),
     )
-
-
-class CareTeamIn(Schema):
-    user_id: int
 
 
 @router.post(
@@ -287,21 +284,6 @@ def update_contact(request: AuthenticatedApiRequest, patient_id: int) -> Contact
 @router.get("/{patient_id}", response=PatientDetailOut, summary="One patient (404 when outside my scope)")
 def get_patient(request: AuthenticatedApiRequest, patient_id: int) -> dict[str, object]:
     return asdict(queries.get_patient(request.auth, patient_id))
-
-
-class FlagOut(Schema):
-    id: int
-    kind: str
-    priority: int
-    reasons: list[str]
-    raised_at: datetime
-    resolved_at: datetime | None
-    resolved_by_id: int | None
-    resolution_note: str
-
-
-class ResolveIn(Schema):
-    note: str = Field(max_length=2000)
 
 
 @router.get("/{patient_id}/flags", response=list[FlagOut], summary="A patient's flags, open first")

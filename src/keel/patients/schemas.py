@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Schema
+from pydantic import Field
 
 
 class EnrollmentOut(Schema):
@@ -112,3 +113,22 @@ class PhotoOut(Schema):
     height: int
     sha256: str
     uploaded_at: datetime
+
+
+class CareTeamIn(Schema):
+    user_id: int
+
+
+class FlagOut(Schema):
+    id: int
+    kind: str
+    priority: int
+    reasons: list[str]
+    raised_at: datetime
+    resolved_at: datetime | None
+    resolved_by_id: int | None
+    resolution_note: str
+
+
+class ResolveIn(Schema):
+    note: str = Field(max_length=2000)

@@ -8,9 +8,11 @@ rule existed hold `{}`), an intake's answers as stored, and an order's FHIR Medi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
 from keel.core.decision import Decision
 from keel.schemas import Out
@@ -448,3 +450,167 @@ class CareGoalSavedOut(Out):
 class MyCarePlanOut(Out):
     goals: list[CareGoalLineOut]
     naloxone_kits: list[str]  # ISO dates dispensed
+
+
+class GoalIn(Schema):
+    area: str
+    goal: str
+    responsible_id: int
+    review_on: str
+
+
+class DoseIn(Schema):
+    amount_mg: Any = Field(
+        default=None,
+        description="the amount given (mg); required unless sedated (never the ordered dose by default)",
+    )
+    sequence: int | None = Field(
+        default=None,
+        description="required: the dose slot of the day (1 for the first); a recorded slot again is a 409",
+    )
+    sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
+    medication: str = Field(default="methadone", description="methadone or buprenorphine")
+    given_at: Any = Field(
+        default=None, description="when it was given, if earlier today (with its time zone)"
+    )
+    bottle_returned: bool = Field(
+        default=False,
+        description="today is a take-home day and today's bottle was returned unopened (else refused, 422)",
+    )
+
+
+class AmendmentIn(Schema):
+    corrected_mg: Any = None
+    void: bool = False
+    reason: str
+
+
+class OverrideIn(Schema):
+    max_total_mg: Any = None
+    reason: str
+    medication: str = Field(
+        default="methadone", description="methadone or buprenorphine; naltrexone_xr for kind interval"
+    )
+    kind: str = Field(
+        default="limit",
+        description=(
+            "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
+            "hours: a dose outside the dosing window's hours (no max_total_mg); interval: an XR-naltrexone "
+            "injection sooner than the program's minimum interval (no max_total_mg)"
+        ),
+    )
+
+
+class FillIn(Schema):
+    order: int = Field(description="the medication order that was filled")
+    filled_on: str = Field(description="the day it was filled (YYYY-MM-DD, not after today)")
+    days_supply: int = Field(description="days the fill covers (1-365)")
+    source: str = Field(description="pharmacy | pdmp | patient: how the program knows")
+
+
+class VoidIn(Schema):
+    reason: str = Field(description="why the fill does not count (kept with the record)")
+
+
+class InjectionIn(Schema):
+    site: str = Field(description="left_gluteal or right_gluteal (alternate)")
+    naloxone_challenge_negative: bool = Field(
+        default=False, description="a naloxone challenge was done today and brought on no withdrawal"
+    )
+
+
+class OrderIn(Schema):
+    medication: str
+    dose_mg: Any
+    starts_on: date | None = None
+    note: str = ""
+    home_start: bool = Field(default=False, description="buprenorphine started at home with the SOWS check")
+    schedule: list[Any] = Field(
+        default_factory=list, description='a low-dose start: [{"day": 1, "mg": 0.5}, ...]'
+    )
+    override_reason: str = Field(
+        default="",
+        description="the prescriber's clinical reason for a dose above the program's entry-error check",
+    )
+
+
+class PatientPolicyIn(Schema):
+    rule: str
+    field: str
+    value: Any
+    reason: str
+
+
+class PolicyIn(Schema):
+    value: Any = Field(description="the new value (null: no program limit, where the rule allows it)")
+    reason: str = Field(description="why the program changes it (kept in the history and the audit trail)")
+
+
+class QtcIn(Schema):
+    qtc_ms: int
+    measured_on: date | None = None
+
+
+class RuleIn(Schema):
+    input: dict[str, Any] = Field(description="the rule's inputs (see GET /rules/{name})")
+    policy: dict[str, Any] = Field(
+        default_factory=dict,
+        description="stricter values than your program's policy, for this evaluation only (never looser)",
+    )
+    program: str | None = Field(default=None, description="your program's slug, if you work in several")
+
+
+class LastUseIn(Schema):
+    opioids: list[dict[str, Any]] = Field(
+        description='each opioid used since the last report: [{"opioid": "heroin", "last_use_at": '
+        '"2026-11-25T06:30:00-05:00"}]; an empty list says no opioid since'
+    )
+
+
+class LastUseCorrectionIn(Schema):
+    opioid: str = Field(
+        description="the opioid whose time is struck: heroin, fentanyl, rx_short, rx_long, methadone or "
+        "buprenorphine"
+    )
+    struck_at: str = Field(
+        description="the mistaken time of last use, as the record reports it (GET .../start: last_uses), "
+        'with its zone: "2026-11-25T22:00:00-05:00"'
+    )
+    corrected_at: str | None = Field(
+        default=None,
+        description="the right time, earlier than struck_at and not in the future, with its zone; null: the "
+        "struck time was wrong and the record gives no other (a later time is a new report of last use)",
+    )
+    reason: str = Field(
+        description="the prescriber's reason of substance (at least 3 words and 15 characters)",
+    )
+
+
+class KitIn(Schema):
+    product: str
+    quantity: int = 1
+
+
+class TakeHomeIn(Schema):
+    criteria: dict[str, bool]
+    state_max_days: int | None = None
+    start_on: date | None = None
+    acknowledged_flags: list[str] = Field(
+        default_factory=list, description="the id of every open concern (GET .../take-homes/review)"
+    )
+    bottle_days: list[date] | None = Field(
+        default=None, description="a schedule below the maximum (weekends only, say); empty: every day"
+    )
+    closure_day: date | None = Field(
+        default=None, description="one dose for a program closure day, for someone not otherwise eligible"
+    )
+
+
+class TakeHomeEndIn(Schema):
+    reason: str = Field(description="why the plan ends early: a reason of substance (kept in the record)")
+    from_day: date | None = Field(
+        default=None, description="the first day its bottles no longer cover: today or later; blank: today"
+    )
+    returned_days: list[date] | None = Field(
+        default=None, description="the days whose bottles were brought back unopened (optional)"
+    )

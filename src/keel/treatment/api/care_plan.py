@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Schema, Status
+from ninja import Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.schemas import CareGoalLineOut, CareGoalSavedOut, MyCarePlanOut
-
-
-class GoalIn(Schema):
-    area: str
-    goal: str
-    responsible_id: int
-    review_on: str
+from keel.treatment.schemas import CareGoalLineOut, CareGoalSavedOut, GoalIn, MyCarePlanOut
 
 
 @router.post(

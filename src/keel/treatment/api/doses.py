@@ -3,35 +3,19 @@ the day."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
-from ninja import Schema, Status
-from pydantic import Field
+from ninja import Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.schemas import AmendmentSavedOut, DoseOut, OverrideSavedOut
-
-
-class DoseIn(Schema):
-    amount_mg: Any = Field(
-        default=None,
-        description="the amount given (mg); required unless sedated (never the ordered dose by default)",
-    )
-    sequence: int | None = Field(
-        default=None,
-        description="required: the dose slot of the day (1 for the first); a recorded slot again is a 409",
-    )
-    sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
-    medication: str = Field(default="methadone", description="methadone or buprenorphine")
-    given_at: Any = Field(
-        default=None, description="when it was given, if earlier today (with its time zone)"
-    )
-    bottle_returned: bool = Field(
-        default=False,
-        description="today is a take-home day and today's bottle was returned unopened (else refused, 422)",
-    )
+from keel.treatment.schemas import (
+    AmendmentIn,
+    AmendmentSavedOut,
+    DoseIn,
+    DoseOut,
+    OverrideIn,
+    OverrideSavedOut,
+)
 
 
 @router.post(
@@ -55,12 +39,6 @@ def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Statu
     return Status(201, DoseOut.of(outcome.dose))
 
 
-class AmendmentIn(Schema):
-    corrected_mg: Any = None
-    void: bool = False
-    reason: str
-
-
 @router.post(
     "/patients/{patient_id}/doses/{dose_id}/amendments",
     response={201: AmendmentSavedOut},
@@ -79,22 +57,6 @@ def amend(
         reason=payload.reason,
     )
     return Status(201, AmendmentSavedOut(id=a.pk, dose_id=a.dose_id, voided=a.voided, reason=a.reason))
-
-
-class OverrideIn(Schema):
-    max_total_mg: Any = None
-    reason: str
-    medication: str = Field(
-        default="methadone", description="methadone or buprenorphine; naltrexone_xr for kind interval"
-    )
-    kind: str = Field(
-        default="limit",
-        description=(
-            "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
-            "hours: a dose outside the dosing window's hours (no max_total_mg); interval: an XR-naltrexone "
-            "injection sooner than the program's minimum interval (no max_total_mg)"
-        ),
-    )
 
 
 @router.post(

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Schema, Status
-from pydantic import Field
+from ninja import Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.schemas import FillOut
-
-
-class FillIn(Schema):
-    order: int = Field(description="the medication order that was filled")
-    filled_on: str = Field(description="the day it was filled (YYYY-MM-DD, not after today)")
-    days_supply: int = Field(description="days the fill covers (1-365)")
-    source: str = Field(description="pharmacy | pdmp | patient: how the program knows")
+from keel.treatment.schemas import FillIn, FillOut, VoidIn
 
 
 @router.post(
@@ -34,10 +26,6 @@ def create_fill(request: HttpRequest, patient_id: int, payload: FillIn) -> Statu
         source=payload.source,
     )
     return Status(201, FillOut.of(fill))
-
-
-class VoidIn(Schema):
-    reason: str = Field(description="why the fill does not count (kept with the record)")
 
 
 @router.post(

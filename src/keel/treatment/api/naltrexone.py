@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Schema, Status
-from pydantic import Field
+from ninja import Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.schemas import InjectionOut
-
-
-class InjectionIn(Schema):
-    site: str = Field(description="left_gluteal or right_gluteal (alternate)")
-    naloxone_challenge_negative: bool = Field(
-        default=False, description="a naloxone challenge was done today and brought on no withdrawal"
-    )
+from keel.treatment.schemas import InjectionIn, InjectionOut
 
 
 @router.post(

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 from django.http import HttpRequest
-from ninja import Schema, Status
-from pydantic import Field
+from ninja import Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
 from keel.treatment.schemas import (
     DoseOut,
     MedicationRecordOut,
+    OrderIn,
     OrderOut,
     OverrideOut,
     QtcOut,
     TakeHomeOut,
 )
-
-
-class OrderIn(Schema):
-    medication: str
-    dose_mg: Any
-    starts_on: date | None = None
-    note: str = ""
-    home_start: bool = Field(default=False, description="buprenorphine started at home with the SOWS check")
-    schedule: list[Any] = Field(
-        default_factory=list, description='a low-dose start: [{"day": 1, "mg": 0.5}, ...]'
-    )
-    override_reason: str = Field(
-        default="",
-        description="the prescriber's clinical reason for a dose above the program's entry-error check",
-    )
 
 
 @router.post(

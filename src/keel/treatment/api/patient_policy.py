@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
-from ninja import Schema, Status
+from ninja import Status
 
 from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, router
-from keel.treatment.schemas import PatientPolicyOut
-
-
-class PatientPolicyIn(Schema):
-    rule: str
-    field: str
-    value: Any
-    reason: str
+from keel.treatment.schemas import PatientPolicyIn, PatientPolicyOut
 
 
 @router.post(

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
-from ninja import Schema
-from pydantic import Field
 
 from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, _staff_only, router
-from keel.treatment.schemas import PolicySetOut, PolicyValueOut, ProgramPolicyOut
-
-
-class PolicyIn(Schema):
-    value: Any = Field(description="the new value (null: no program limit, where the rule allows it)")
-    reason: str = Field(description="why the program changes it (kept in the history and the audit trail)")
+from keel.treatment.schemas import PolicyIn, PolicySetOut, PolicyValueOut, ProgramPolicyOut
 
 
 @router.get(

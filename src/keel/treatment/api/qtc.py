@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import HttpRequest
-from ninja import Schema, Status
+from ninja import Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.schemas import QtcOut
-
-
-class QtcIn(Schema):
-    qtc_ms: int
-    measured_on: date | None = None
+from keel.treatment.schemas import QtcIn, QtcOut
 
 
 @router.post(

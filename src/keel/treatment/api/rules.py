@@ -6,22 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Schema
-from pydantic import Field
 
 from keel.core import rules
 from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, _staff_only, router
-from keel.treatment.schemas import DecisionOut, RuleSummaryOut
-
-
-class RuleIn(Schema):
-    input: dict[str, Any] = Field(description="the rule's inputs (see GET /rules/{name})")
-    policy: dict[str, Any] = Field(
-        default_factory=dict,
-        description="stricter values than your program's policy, for this evaluation only (never looser)",
-    )
-    program: str | None = Field(default=None, description="your program's slug, if you work in several")
+from keel.treatment.schemas import DecisionOut, RuleIn, RuleSummaryOut
 
 
 @router.get("/rules", response=list[RuleSummaryOut], summary="The rules and their versions")

@@ -3,11 +3,8 @@ naloxone."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
-from ninja import Schema, Status
-from pydantic import Field
+from ninja import Status
 
 from keel.api_body import json_object
 from keel.treatment import readiness, services
@@ -16,7 +13,10 @@ from keel.treatment.schemas import (
     CareGoalLineOut,
     DecisionOut,
     IntakeOut,
+    KitIn,
+    LastUseCorrectionIn,
     LastUseCorrectionOut,
+    LastUseIn,
     LastUseReportOut,
     NaloxoneKitOut,
     NaloxoneKitSavedOut,
@@ -79,13 +79,6 @@ def treatment_start(request: HttpRequest, patient_id: int) -> StartOut:
     )
 
 
-class LastUseIn(Schema):
-    opioids: list[dict[str, Any]] = Field(
-        description='each opioid used since the last report: [{"opioid": "heroin", "last_use_at": '
-        '"2026-11-25T06:30:00-05:00"}]; an empty list says no opioid since'
-    )
-
-
 @router.post(
     "/patients/{patient_id}/last-use",
     response={201: LastUseReportOut},
@@ -108,25 +101,6 @@ def report_my_last_use(request: HttpRequest, payload: LastUseIn) -> Status[LastU
     return Status(201, LastUseReportOut.of(row))
 
 
-class LastUseCorrectionIn(Schema):
-    opioid: str = Field(
-        description="the opioid whose time is struck: heroin, fentanyl, rx_short, rx_long, methadone or "
-        "buprenorphine"
-    )
-    struck_at: str = Field(
-        description="the mistaken time of last use, as the record reports it (GET .../start: last_uses), "
-        'with its zone: "2026-11-25T22:00:00-05:00"'
-    )
-    corrected_at: str | None = Field(
-        default=None,
-        description="the right time, earlier than struck_at and not in the future, with its zone; null: the "
-        "struck time was wrong and the record gives no other (a later time is a new report of last use)",
-    )
-    reason: str = Field(
-        description="the prescriber's reason of substance (at least 3 words and 15 characters)",
-    )
-
-
 @router.post(
     "/patients/{patient_id}/last-use-corrections",
     response={201: LastUseCorrectionOut},
@@ -145,11 +119,6 @@ def correct_last_use(
         reason=payload.reason,
     )
     return Status(201, LastUseCorrectionOut.of(row))
-
-
-class KitIn(Schema):
-    product: str
-    quantity: int = 1
 
 
 @router.post(

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import HttpRequest
-from ninja import Schema, Status
-from pydantic import Field
+from ninja import Status
 
 from keel.treatment import services
 from keel.treatment.api.common import _caller, router
-from keel.treatment.schemas import TakeHomeConcernOut, TakeHomeOut, TakeHomeReviewOut
-
-
-class TakeHomeIn(Schema):
-    criteria: dict[str, bool]
-    state_max_days: int | None = None
-    start_on: date | None = None
-    acknowledged_flags: list[str] = Field(
-        default_factory=list, description="the id of every open concern (GET .../take-homes/review)"
-    )
-    bottle_days: list[date] | None = Field(
-        default=None, description="a schedule below the maximum (weekends only, say); empty: every day"
-    )
-    closure_day: date | None = Field(
-        default=None, description="one dose for a program closure day, for someone not otherwise eligible"
-    )
+from keel.treatment.schemas import (
+    TakeHomeConcernOut,
+    TakeHomeEndIn,
+    TakeHomeIn,
+    TakeHomeOut,
+    TakeHomeReviewOut,
+)
 
 
 @router.get(
@@ -62,16 +50,6 @@ def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Sta
         closure_day=payload.closure_day,
     )
     return Status(201, TakeHomeOut.of(plan))
-
-
-class TakeHomeEndIn(Schema):
-    reason: str = Field(description="why the plan ends early: a reason of substance (kept in the record)")
-    from_day: date | None = Field(
-        default=None, description="the first day its bottles no longer cover: today or later; blank: today"
-    )
-    returned_days: list[date] | None = Field(
-        default=None, description="the days whose bottles were brought back unopened (optional)"
-    )
 
 
 @router.post(
