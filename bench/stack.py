@@ -260,6 +260,9 @@ def main() -> None:
         default="postgresql://postgres@127.0.0.1:5432",
         help="server URL without a database name; throwaway databases are created there",
     )
+    parser.add_argument(
+        "--db-prefix", default="keel", help="prefix of the throwaway PostgreSQL databases' names"
+    )
     parser.add_argument("--json", action="store_true", help="also print the raw figures as JSON")
     args = parser.parse_args()
 
@@ -267,7 +270,7 @@ def main() -> None:
     results = [run(args, "SQLite", None, None)]
     if args.postgres:
         suffix = uuid.uuid4().hex[:8]
-        names = [f"keel_stack_{suffix}", f"bare_stack_{suffix}"]
+        names = [f"{args.db_prefix}_keel_stack_{suffix}", f"{args.db_prefix}_bare_stack_{suffix}"]
         with _postgres_databases(args.postgres_url, names) as (keel_url, bare_url):
             results.append(run(args, "PostgreSQL", keel_url, bare_url))
     print(report(args, results, (load_before, os.getloadavg()[0])))

@@ -216,7 +216,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "keel.accounts.middleware.SessionLimitsMiddleware",
     "keel.accounts.middleware.RequireMFAMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "keel.web.middleware.MessageMiddleware",  # Django's, its storage built when first used (issue #21)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "keel.web.middleware.CachedCSPMiddleware",  # django-csp, its header built once (issue #21)
     "keel.web.middleware.NoStoreMiddleware",

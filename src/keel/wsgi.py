@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keel.settings")
 application = get_wsgi_application()
 
 if os.environ.get("KEEL_WARM_WORKERS", "1") != "0":
-    from keel.web.warmup import warm
+    from keel.web.warmup import freeze, warm
 
     warm(application)
+    freeze()

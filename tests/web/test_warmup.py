@@ -42,3 +42,16 @@ def test_warming_builds_every_languages_reverse_tables() -> None:
     resolver._reverse_dict.clear()
     warmup.warm(lambda environ, start_response: [b""])
     assert {code for code, _name in settings.LANGUAGES} <= set(resolver._reverse_dict)
+
+
+def test_the_served_application_freezes_what_it_loaded(tmp_path: Any) -> None:
+    """keel.wsgi (what gunicorn loads) warms the worker, then freezes what it loaded (issue #21)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import gc, keel.wsgi; print(gc.get_freeze_count())"
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "KEEL_DATABASE_URL")}
+    env["KEEL_DATA_DIR"] = str(tmp_path)  # a throwaway database: the warm-up's /healthz fails there, logged
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip().splitlines()[-1]) > 10_000

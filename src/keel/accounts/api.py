@@ -55,15 +55,16 @@ def _token_out(token: ApiToken) -> dict[str, object]:
 @router.get("/me", response=MeOut, summary="The signed-in user (and, for a patient, their own record)")
 def me(request: HttpRequest) -> dict[str, object]:
     user = _user(request)
-    out: dict[str, object] = services.describe_user(user)
-    if user.role == Role.PATIENT:
-        patient = policy.own_patient_or_404(user)
-        out["programs"] = [patient.program.slug]
-        out["patient"] = {
-            "id": patient.pk,
-            "display_name": patient.display_name,
-            "program": patient.program.slug,
-        }
+    if user.role != Role.PATIENT:
+        return services.describe_user(user)
+    patient = policy.own_patient_or_404(user)
+    # A patient's programs are their record's program (not their memberships, which are not read).
+    out: dict[str, object] = services.describe_user(user, programs=[patient.program.slug])
+    out["patient"] = {
+        "id": patient.pk,
+        "display_name": patient.display_name,
+        "program": patient.program.slug,
+    }
     return out
 
 

@@ -278,13 +278,14 @@ def deactivate_user(*, user: User, by: User | None) -> None:
     audit.record(actor=by, action=Action.UPDATE, target_type="user", target_id=user.pk, reason="deactivated")
 
 
-def describe_user(user: User) -> dict[str, Any]:
-    """A user as the API and CLI show it (no secrets)."""
+def describe_user(user: User, *, programs: list[str] | None = None) -> dict[str, Any]:
+    """A user as the API and CLI show it (no secrets). `programs`: what to show as the user's programs when
+    the caller already knows (a patient's record's program), instead of reading the memberships."""
     return {
         "id": user.pk,
         "username": user.username,
         "role": user.role,
-        "programs": user_program_slugs(user.pk),
+        "programs": user_program_slugs(user.pk) if programs is None else programs,
         "mfa_enrolled": has_confirmed_totp(user.pk),
     }
 

@@ -130,6 +130,9 @@ class AppointmentSend(models.Model):
                 violation_error_message="This appointment reminder already went out.",
             )
         ]
+        # /healthz counts the failed sends of the last 7 days on every probe (keel.web.health): an index
+        # search, not a scan of every send ever made (issue #21).
+        indexes = [models.Index(fields=["status", "finished_at"], name="apptsend_status_finished")]
 
     def __str__(self) -> str:
         return f"appointment send {self.pk}"

@@ -26,6 +26,16 @@ def current() -> RequestContext:
     return _current.get()
 
 
+def enter(ctx: RequestContext) -> contextvars.Token[RequestContext]:
+    """Make `ctx` current until `leave(token)`: `bind` without the generator, for the middleware every request
+    goes through (issue #21)."""
+    return _current.set(ctx)
+
+
+def leave(token: contextvars.Token[RequestContext]) -> None:
+    _current.reset(token)
+
+
 @contextmanager
 def bind(ctx: RequestContext) -> Iterator[RequestContext]:
     token = _current.set(ctx)

@@ -66,6 +66,9 @@ class ReminderSend(models.Model):
                 violation_error_message="This reminder already went out that day.",
             )
         ]
+        # /healthz counts the failed sends of the last 7 days on every probe (keel.web.health): an index
+        # search, not a scan of every send ever made (issue #21).
+        indexes = [models.Index(fields=["status", "finished_at"], name="remindersend_status_finished")]
 
     def __str__(self) -> str:
         return f"reminder send {self.pk}"

@@ -43,26 +43,34 @@ def _statement() -> str:
     )
 
 
-def _prep(value: datetime) -> Any:
-    from keel.jobs.models import JobRun
+@cache
+def _failed() -> tuple[str, str]:
+    from keel.jobs.models import RunStatus
+    from keel.reminders.models import SendStatus
 
-    return JobRun._meta.get_field("finished_at").get_db_prep_value(value, connection)
+    return RunStatus.FAILED.value, SendStatus.FAILED.value
+
+
+def _prep(value: datetime) -> Any:
+    """What the DateTimeField `finished_at` sends the database for an aware datetime (its
+    `get_db_prep_value`: `to_python` leaves a datetime as it is, then the backend's adaptation), without
+    looking the field up on every probe."""
+    if timezone.is_naive(value):  # the field's path: it warns and makes it aware (never taken by probe())
+        from keel.jobs.models import JobRun
+
+        return JobRun._meta.get_field("finished_at").get_db_prep_value(value, connection)
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def probe(*, now: datetime | None = None) -> Health:
     """A worker is alive when one beat within KEEL_WORKER_STALE_SECONDS (`worker_health`'s rule: the newest
     beat is at most that old); failures count from exactly 7 days ago."""
-    from keel.jobs.models import RunStatus
-    from keel.reminders.models import SendStatus
-
+    run_failed, send_failed = _failed()
     now = now or timezone.now()
     stale = _prep(now - timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS))
     since = _prep(now - WINDOW)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _statement(),
-            [stale, RunStatus.FAILED.value, since, *(SendStatus.FAILED.value, since) * 2],
-        )
+        cursor.execute(_statement(), [stale, run_failed, since, send_failed, since, send_failed, since])
         alive, runs, reminders, appointments = cursor.fetchone()
     return Health(
         worker_alive=bool(alive), failed_runs=int(runs), failed_reminders=int(reminders) + int(appointments)

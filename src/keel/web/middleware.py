@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
-import secrets
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from csp.constants import HEADER as CSP_HEADER
@@ -16,6 +16,8 @@ from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -23,12 +25,15 @@ from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
+from django.utils.translation import trans_real
 from django.utils.translation.trans_real import language_code_prefix_re
 
 from keel.audit import context
 from keel.core.rules.inputs import loads_json
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+_API_CHANNEL = ("/api/", "/fhir/")
 
 
 class RequestContextMiddleware:
@@ -41,14 +46,16 @@ class RequestContextMiddleware:
         # The proxy's id when it sends a well-formed one (so its log and Keel's join up), else a new one.
         # (META, not request.headers: that builds a dict of every header on each request.)
         given = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = given if given and REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+        # os.urandom is what secrets.token_hex(8) reads, without its three calls.
+        request_id = given if given and REQUEST_ID.fullmatch(given) else os.urandom(8).hex()
         request.request_id = request_id  # type: ignore[attr-defined]
-        channel = "api" if request.path.startswith(("/api/", "/fhir/")) else "web"
-        ctx = context.RequestContext(
-            request_id=request_id, ip_address=request.META.get("REMOTE_ADDR") or None, channel=channel
-        )
-        with context.bind(ctx):
+        channel = "api" if request.path.startswith(_API_CHANNEL) else "web"
+        ctx = context.RequestContext(request_id, request.META.get("REMOTE_ADDR") or None, channel)
+        token = context.enter(ctx)  # context.bind's set and reset, without a generator per request
+        try:
             response = self.get_response(request)
+        finally:
+            context.leave(token)
         response["X-Request-ID"] = request_id
         return response
 
@@ -235,9 +242,11 @@ class CachedCSPMiddleware(CSPMiddleware):
             or policy.get("EXCLUDE_URL_PREFIXES")
             or settings.DEBUG
             or getattr(request, "_csp_nonce", None) is not None
-            or any(getattr(response, name, None) is not None for name in _CSP_OVERRIDES)
         ):
             return super().process_response(request, response)
+        for name in _CSP_OVERRIDES:  # a loop, not any() over a generator: no frame per name (issue #21)
+            if getattr(response, name, None) is not None:
+                return super().process_response(request, response)
         cached = self._cached
         if cached is None or cached[0] is not policy:
             parts = self.get_policy_parts(request=request, response=response)
@@ -300,7 +309,9 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         if not language_from_path and i18n_patterns_used and not prefixed_default_language:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        # What translation.get_language() answers right after activate(language) (the activated catalog's
+        # to_language(), which is to_language(language)), without reading the thread's active catalog back.
+        request.LANGUAGE_CODE = trans_real.to_language(language)  # type: ignore[attr-defined]
         request._keel_path_language = (request.path_info, language_from_path)  # type: ignore[attr-defined]
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
@@ -312,6 +323,28 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
         i18n_patterns_used, _ = is_language_prefix_patterns_used(urlconf)
         if not (i18n_patterns_used and seen[1]):
-            patch_vary_headers(response, ("Accept-Language",))
+            if "Vary" in response.headers:
+                patch_vary_headers(response, ("Accept-Language",))
+            else:  # what patch_vary_headers writes when there is no Vary yet, without parsing one
+                response.headers["Vary"] = "Accept-Language"
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's MessageMiddleware with the message storage built when a view or template first uses it.
+
+    Django builds the storage (its class imported by name, a cookie and a session storage) on every request,
+    and asks it to save on every response. A storage nobody touched holds nothing to save: its `update` does
+    nothing (no queued message, not `used`, nothing `added_new`), so skipping it answers the same. A request
+    that adds or reads a message builds the same storage, from the same request, and saves it as Django does.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(partial(default_storage, request))  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response  # never built, so nothing was added or read
+        return super().process_response(request, response)

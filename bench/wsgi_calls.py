@@ -1,0 +1,129 @@
+"""Keel and the bare project of `bench/bare/`, one WSGI request at a time in one process (issue #21).
+
+    .venv/bin/python bench/wsgi_calls.py keel /healthz
+    .venv/bin/python bench/wsgi_calls.py bare /healthz
+    .venv/bin/python bench/wsgi_calls.py keel /api/v1/me     # bench/profile_request.py's patient, a token
+    .venv/bin/python bench/wsgi_calls.py bare /read/1
+    .venv/bin/python bench/wsgi_calls.py keel /healthz --top 40 --sort tottime   # and a cProfile
+
+Calls the project's WSGI application (`get_wsgi_application()`: Django's handler, the whole MIDDLEWARE
+list, the view) with a plain WSGI environ, on a fresh SQLite database, as gunicorn would minus the socket.
+Prints the CPU ms per request (min/median/max over 5 rounds), the Python function calls per request (from
+cProfile: unlike CPU time, the same on a loaded machine) and the SQL statements of one request. Run each
+side in its own process (the two projects' settings cannot share one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+
+
+def _setup(side: str, path: str) -> dict[str, str]:
+    """Settings, a migrated database and the request's headers."""
+    if side == "keel":
+        os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix="keel-wsgi-")
+        os.environ["KEEL_WARM_WORKERS"] = "0"
+        for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
+            os.environ.pop(name, None)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "keel.settings"
+    else:
+        sys.path.insert(0, str(BENCH))
+        os.environ["BARE_DATA_DIR"] = tempfile.mkdtemp(prefix="bare-wsgi-")
+        os.environ.pop("BARE_DATABASE_URL", None)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bare.settings"
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    if side == "keel" and path.startswith("/api/"):
+        sys.path.insert(0, str(BENCH))
+        import profile_request  # type: ignore[import-not-found]
+        from keel import demo
+
+        demo.load(patients_per_program=2)
+        return {"HTTP_AUTHORIZATION": f"Bearer {profile_request._patient_token()}"}
+    if side == "bare" and path.startswith("/read/"):
+        from bare.models import Row  # type: ignore[import-not-found]
+
+        Row.objects.create(name="bench", score=1)
+    return {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("side", choices=["keel", "bare"])
+    parser.add_argument("path")
+    parser.add_argument("--requests", type=int, default=500, help="requests per round")
+    parser.add_argument("--top", type=int, default=0, help="print the N first lines of a cProfile")
+    parser.add_argument("--sort", default="cumulative", help="the cProfile's order (tottime, cumulative)")
+    args = parser.parse_args()
+    headers = _setup(args.side, args.path)
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    application = get_wsgi_application()
+
+    def one() -> None:
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": args.path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:8000",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": io.StringIO(),
+            **headers,
+        }
+        status: list[str] = []
+        body = application(environ, lambda s, h, e=None: status.append(s))
+        b"".join(body)
+        body.close()
+        assert status[0].startswith("200"), status
+
+    for _ in range(50):  # warm: imports, the connection, caches
+        one()
+    rounds = []
+    for _ in range(5):
+        started = time.process_time()
+        for _ in range(args.requests):
+            one()
+        rounds.append((time.process_time() - started) / args.requests * 1000)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.requests):
+        one()
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    with CaptureQueriesContext(connection) as queries:
+        one()
+    print(
+        f"{args.side} GET {args.path}: CPU ms per request {min(rounds):.3f}/{statistics.median(rounds):.3f}/"
+        f"{max(rounds):.3f} (min/median/max, {args.requests} x 5 rounds, load average "
+        f"{os.getloadavg()[0]:.1f}); {stats.total_calls / args.requests:.0f} Python function calls "  # type: ignore[attr-defined]
+        f"per request; {len(queries.captured_queries)} SQL statements"
+    )
+    if args.top:
+        stats.sort_stats(args.sort).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
