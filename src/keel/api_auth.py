@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
+from keel.accounts import queries as account_queries
 from keel.accounts import services as accounts
 from keel.accounts.middleware import bearer_credential
 
@@ -34,7 +35,7 @@ class KeelAuth:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        if not accounts.session_passed_second_factor(user):
+        if not account_queries.session_passed_second_factor(user):
             return None
         if request.method not in _SAFE and check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed. Reload the page and try again.")

@@ -7,7 +7,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts.models import Program, ProgramMembership, User
-from keel.accounts.services import describe_user, has_confirmed_totp, user_program_slugs
+from keel.accounts.queries import describe_user, has_confirmed_totp, user_program_slugs
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

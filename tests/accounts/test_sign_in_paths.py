@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from keel.accounts import services
+from keel.accounts import queries, services
 from keel.accounts.models import ApiToken
 from keel.audit.models import AuditEvent
 from tests.conftest import PASSWORD, World, totp_now
@@ -153,7 +153,7 @@ def test_a_patient_who_turns_it_on_keeps_their_session(world: World) -> None:
 
     client = sign_in(Client(), world.alice.user)
     client.post("/accounts/mfa/", {"action": "start", "password": PASSWORD})
-    device = services.pending_totp_device(world.alice.user)
+    device = queries.pending_totp_device(world.alice.user)
     assert device is not None
     page = client.post("/accounts/mfa/", {"action": "confirm", "code": totp_now(device)})
     assert b"is on" in page.content

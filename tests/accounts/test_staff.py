@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 from django_otp.oath import TOTP
 
-from keel.accounts import services
+from keel.accounts import queries, services
 from keel.accounts.models import Invitation, Role, User
 from keel.audit.models import AuditEvent
 from tests.conftest import PASSWORD, Mailbox, World
@@ -98,7 +98,7 @@ def test_the_invitee_sets_a_password_and_enrols_an_authenticator(
     assert (user.role, user.email, user.first_name) == (Role.NURSE, "nia@riverside.example", "Nia")
     assert user.check_password(NEW_PASSWORD)
     assert [p.slug for p in user.programs.all()] == ["riverside"]
-    assert services.has_totp_device(user)
+    assert queries.has_totp_device(user)
     assert client.get("/patients/").status_code == 200  # signed in, second factor passed
 
 

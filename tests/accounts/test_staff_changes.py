@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django_otp.oath import TOTP
 
-from keel.accounts import services
+from keel.accounts import queries, services
 from keel.accounts.models import ProgramMembership, Role, User
 from keel.audit.models import AuditEvent
 from tests.conftest import PASSWORD, Mailbox, World
@@ -44,7 +44,7 @@ def _fields(response: Any) -> list[str]:
 
 def test_an_admin_resets_a_nurses_second_factor(world: World, signed_in: Any) -> None:
     assert _reset(signed_in("program_admin"), world.staff["nurse"]).status_code == 200
-    assert not services.has_totp_device(world.staff["nurse"])
+    assert not queries.has_totp_device(world.staff["nurse"])
 
 
 def test_the_reset_ends_her_sessions(world: World, signed_in: Any) -> None:
@@ -91,7 +91,7 @@ def test_a_wrong_code_enrols_nothing(world: World, signed_in: Any) -> None:
     client.post("/accounts/login/", {"username": "r-nurse", "password": PASSWORD})
     client.get("/accounts/login/verify/")
     assert client.post("/accounts/login/verify/", {"code": "000000"}).status_code == 422
-    assert not services.has_totp_device(world.staff["nurse"])
+    assert not queries.has_totp_device(world.staff["nurse"])
 
 
 def test_without_a_device_no_token_is_given(world: World, signed_in: Any) -> None:
@@ -104,13 +104,13 @@ def test_without_a_device_no_token_is_given(world: World, signed_in: Any) -> Non
 def test_an_admin_cannot_reset_her_own(world: World, signed_in: Any) -> None:
     response = _reset(signed_in("program_admin"), world.staff["program_admin"])
     assert _fields(response) == ["user_id"]
-    assert services.has_totp_device(world.staff["program_admin"])
+    assert queries.has_totp_device(world.staff["program_admin"])
 
 
 def test_an_admin_cannot_reset_staff_of_another_program(world: World, signed_in: Any) -> None:
     response = _reset(signed_in("program_admin"), world.lakeside_nurse)
     assert response.status_code == 422
-    assert services.has_totp_device(world.lakeside_nurse)
+    assert queries.has_totp_device(world.lakeside_nurse)
 
 
 def test_an_admin_of_another_program_is_refused(world: World, signed_in: Any) -> None:
@@ -120,14 +120,14 @@ def test_an_admin_of_another_program_is_refused(world: World, signed_in: Any) ->
 @pytest.mark.parametrize("role", ["nurse", "prescriber", "auditor"])
 def test_only_admins_reset(world: World, signed_in: Any, role: str) -> None:
     assert _reset(signed_in(role), world.staff["counselor"]).status_code == 403
-    assert services.has_totp_device(world.staff["counselor"])
+    assert queries.has_totp_device(world.staff["counselor"])
 
 
 def test_the_staff_page_resets_it(world: World, signed_in: Any) -> None:
     nurse = world.staff["nurse"]
     response = signed_in("program_admin").post(f"/program/staff/{nurse.pk}/second-factor/reset/")
     assert response.status_code == 200
-    assert not services.has_totp_device(nurse)
+    assert not queries.has_totp_device(nurse)
 
 
 def test_she_is_told_by_email(

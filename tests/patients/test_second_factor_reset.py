@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from keel.accounts import services
+from keel.accounts import queries, services
 from keel.audit.models import AuditEvent
 from tests.conftest import World, sign_in
 
@@ -38,7 +38,7 @@ def _fields(response: Any) -> list[str]:
 
 def test_a_nurse_on_the_team_resets_it(world: World, signed_in: Any, alice_with_app: Any) -> None:
     assert _reset(signed_in("nurse"), world.alice).status_code == 200
-    assert not services.has_totp_device(alice_with_app)
+    assert not queries.has_totp_device(alice_with_app)
 
 
 def test_her_sessions_end(world: World, signed_in: Any, alice_with_app: Any) -> None:
@@ -64,7 +64,7 @@ def test_she_then_signs_in_with_her_password_alone(world: World, signed_in: Any,
 
 def test_the_reason_is_required(world: World, signed_in: Any, alice_with_app: Any) -> None:
     assert _fields(_reset(signed_in("nurse"), world.alice, {**OK, "reason": " "})) == ["reason"]
-    assert services.has_totp_device(alice_with_app)
+    assert queries.has_totp_device(alice_with_app)
 
 
 def test_the_identity_check_is_required(world: World, signed_in: Any, alice_with_app: Any) -> None:
@@ -86,13 +86,13 @@ def test_someone_without_an_app_is_told_so(world: World, signed_in: Any) -> None
 @pytest.mark.parametrize("role", ["program_admin", "peer_specialist"])
 def test_admins_and_peers_are_refused(world: World, signed_in: Any, alice_with_app: Any, role: str) -> None:
     assert _reset(signed_in(role), world.alice).status_code == 403
-    assert services.has_totp_device(alice_with_app)
+    assert queries.has_totp_device(alice_with_app)
 
 
 def test_a_clinician_off_the_team_gets_a_404(world: World, signed_in: Any) -> None:
     services.enroll_totp(user=world.bob.user)
     assert _reset(signed_in("nurse"), world.bob).status_code == 404
-    assert services.has_totp_device(world.bob.user)
+    assert queries.has_totp_device(world.bob.user)
 
 
 def test_emergency_access_is_not_enough(world: World, signed_in: Any) -> None:
@@ -107,7 +107,7 @@ def test_the_page_resets_it(world: World, signed_in: Any, alice_with_app: Any) -
         {"reason": "lost her phone", "identity_checked": "on"},
     )
     assert response.status_code == 200
-    assert not services.has_totp_device(alice_with_app)
+    assert not queries.has_totp_device(alice_with_app)
 
 
 def test_the_page_names_a_missing_check(world: World, signed_in: Any, alice_with_app: Any) -> None:

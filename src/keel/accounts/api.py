@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError
 from pydantic import Field
 
 from keel.access import policy
-from keel.accounts import services, staff
+from keel.accounts import queries, services, staff
 from keel.accounts.models import STAFF_ROLES, ApiToken, Invitation, Program, Role, User
 from keel.accounts.schemas import (
     AccountActiveOut,
@@ -56,10 +56,10 @@ def _token_out(token: ApiToken) -> dict[str, object]:
 def me(request: HttpRequest) -> dict[str, object]:
     user = _user(request)
     if user.role != Role.PATIENT:
-        return services.describe_user(user)
+        return queries.describe_user(user)
     patient = policy.own_patient_or_404(user)
     # A patient's programs are their record's program (not their memberships, which are not read).
-    out: dict[str, object] = services.describe_user(user, programs=[patient.program.slug])
+    out: dict[str, object] = queries.describe_user(user, programs=[patient.program.slug])
     out["patient"] = {
         "id": patient.pk,
         "display_name": patient.display_name,
@@ -77,7 +77,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obj
         services.record_failed_login(username=payload.username, reason="api token: password")
         raise AuthenticationError()
     code = payload.otp_code
-    if services.second_factor_required(user) and (not code or services.verify_totp(user, code) is None):
+    if queries.second_factor_required(user) and (not code or services.verify_totp(user, code) is None):
         services.record_failed_login(username=payload.username, reason="api token: mfa code")
         raise AuthenticationError()
     issued = services.create_token(user=user, name=payload.name, days=payload.expires_in_days)
@@ -86,7 +86,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obj
 
 @router.get("/auth/tokens", response=list[TokenOut], summary="My tokens (secrets are never shown again)")
 def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
-    return [_token_out(t) for t in services.list_tokens(user=_user(request))]
+    return [_token_out(t) for t in queries.list_tokens(user=_user(request))]
 
 
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
@@ -172,7 +172,7 @@ def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> AccountAc
 def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> AccountSecondFactorOut:
     user = staff.reset_second_factor(by=_user(request), program_slug=slug, user_id=user_id)
     return AccountSecondFactorOut(
-        id=user.pk, username=user.username, mfa_enrolled=services.has_totp_device(user)
+        id=user.pk, username=user.username, mfa_enrolled=queries.has_totp_device(user)
     )
 
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils import timezone
 
-from keel.accounts import services
+from keel.accounts import queries
 from keel.accounts.models import PERSON_ROLES
 
 AUTH_AT = "keel_auth_at"
@@ -100,7 +100,7 @@ class SessionLimitsMiddleware:
 
 class RequireMFAMiddleware:
     """A session that has not passed its second factor is not a session: end it. Staff always need one;
-    anyone else once they have confirmed one (accounts.services.second_factor_required)."""
+    anyone else once they have confirmed one (accounts.queries.second_factor_required)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -112,7 +112,7 @@ class RequireMFAMiddleware:
         if (
             user.is_authenticated
             and authenticates_by_session(request)
-            and not services.session_passed_second_factor(user)
+            and not queries.session_passed_second_factor(user)
         ):
             return _signed_out(request, "mfa")
         return self.get_response(request)

@@ -19,6 +19,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts.models import ApiToken, Program, ProgramMembership, Role, User
+from keel.accounts.queries import (
+    pending_totp_device,
+)
 from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -101,23 +104,6 @@ def create_user(
         program_id=program.pk if program else None,
     )
     return user, device
-
-
-def has_totp_device(user: User) -> bool:
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
-
-
-def second_factor_required(user: User) -> bool:
-    """The one rule for every sign-in path and every session (SECURITY.md T16): staff always give a code;
-    anyone else gives one once they have a confirmed second factor, whatever their role."""
-    return bool(getattr(user, "requires_mfa", False)) or (isinstance(user, User) and has_totp_device(user))
-
-
-def session_passed_second_factor(user: Any) -> bool:  # as django-otp wraps it (`is_verified`)
-    """A signed-in session is whole: it gave the code, or its user needs none."""
-    if getattr(user, "is_verified", None) is not None and user.is_verified():
-        return True
-    return not second_factor_required(user)
 
 
 def check_password(request: HttpRequest, *, username: str, password: str) -> User | None:
@@ -246,10 +232,6 @@ def revoke_token(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def list_tokens(*, user: User) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user=user))
-
-
 def end_sessions(user: User, *, keep: str | None = None) -> int:
     """End every database session of this user except `keep` (a session key); return how many ended."""
     from django.contrib.sessions.models import Session
@@ -278,44 +260,6 @@ def deactivate_user(*, user: User, by: User | None) -> None:
     audit.record(actor=by, action=Action.UPDATE, target_type="user", target_id=user.pk, reason="deactivated")
 
 
-def describe_user(user: User, *, programs: list[str] | None = None) -> dict[str, Any]:
-    """A user as the API and CLI show it (no secrets). `programs`: what to show as the user's programs when
-    the caller already knows (a patient's record's program), instead of reading the memberships."""
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "role": user.role,
-        "programs": user_program_slugs(user.pk) if programs is None else programs,
-        "mfa_enrolled": has_confirmed_totp(user.pk),
-    }
-
-
-# `GET /api/v1/me` runs these on every call: hand-written SQL (issue #21) instead of building two ORM
-# querysets; `tests/accounts/test_describe_user_sql.py` holds them to the ORM's answers on both databases.
-_PROGRAM_SLUGS_SQL = (
-    f'SELECT g."slug" FROM "{Program._meta.db_table}" g '  # noqa: S608 # nosec B608
-    f'JOIN "{ProgramMembership._meta.db_table}" m ON m."program_id" = g."id" '
-    'WHERE m."user_id" = %s ORDER BY g."name", g."id"'
-)
-_CONFIRMED_TOTP_SQL = (
-    f'SELECT 1 FROM "{TOTPDevice._meta.db_table}" WHERE "user_id" = %s AND "confirmed" = %s LIMIT 1'  # noqa: S608 # nosec B608
-)
-
-
-def user_program_slugs(user_id: int) -> list[str]:
-    """`[p.slug for p in user.programs.all()]`: the user's programs in Program's order (by name)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PROGRAM_SLUGS_SQL, [user_id])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def has_confirmed_totp(user_id: int) -> bool:
-    """`TOTPDevice.objects.filter(user=user, confirmed=True).exists()`."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CONFIRMED_TOTP_SQL, [user_id, True])
-        return cursor.fetchone() is not None
-
-
 # --- Optional TOTP for patients ---------------------------------------------------------------------
 
 
@@ -323,14 +267,6 @@ def start_totp_enrollment(*, user: User) -> TOTPDevice:
     """A new, unconfirmed device to add to an authenticator app; the old one stays until this is confirmed."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="pending", confirmed=False)
-
-
-def confirmed_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()  # type: ignore[no-any-return]
-
-
-def pending_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False).first()  # type: ignore[no-any-return]
 
 
 @transaction.atomic

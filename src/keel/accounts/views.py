@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 
 from keel.access.http import AuthenticatedHttpRequest
-from keel.accounts import services
+from keel.accounts import queries, services
 from keel.accounts.forms import CodeForm, ConfirmPasswordForm, LoginForm
 from keel.accounts.middleware import SIGNED_OUT_REASON, mark_session_start
 from keel.accounts.models import User
@@ -64,7 +64,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             services.record_failed_login(username=username, reason="password")
             error = _("That username and password do not match. Please try again.")
-        elif services.second_factor_required(user):
+        elif queries.second_factor_required(user):
             request.session.cycle_key()
             request.session[PENDING] = {
                 "user_id": user.pk,
@@ -100,7 +100,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if user is None:
         request.session.pop(PENDING, None)
         return HttpResponseRedirect(reverse("accounts:login"))
-    if user.requires_mfa and not services.has_totp_device(user):
+    if user.requires_mfa and not queries.has_totp_device(user):
         return _enrol_at_sign_in(request, user, pending)
     form = CodeForm(request.POST or None)
     error = ""
@@ -204,15 +204,15 @@ def mfa_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     elif action == "confirm" and code_form.is_valid():
         if services.confirm_totp_enrollment(user=user, code=code_form.cleaned_data["code"]):
             # The code just given is the second factor of this session too (else the next page ends it).
-            device = services.confirmed_totp_device(user)
+            device = queries.confirmed_totp_device(user)
             if device is not None:
                 otp_login(request, device)
             notice = _("Two-step sign-in is on.")
         else:
             error = _("That code did not work. Wait for a new code and try again.")
-    pending = services.pending_totp_device(user)
+    pending = queries.pending_totp_device(user)
     context = {
-        "enrolled": services.has_totp_device(user),
+        "enrolled": queries.has_totp_device(user),
         "can_disable": not user.requires_mfa,
         "pending_secret": services.totp_secret_base32(pending) if pending else "",
         "password_form": ConfirmPasswordForm() if not error or action == "confirm" else password_form,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.access import policy
+from keel.accounts import queries as account_queries
 from keel.accounts import services as accounts
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -56,7 +57,7 @@ def reset_second_factor(*, by: User, patient_id: int, data: dict[str, Any]) -> P
     user = patient.user
     if user is None:
         raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
-    if not accounts.has_totp_device(user):
+    if not account_queries.has_totp_device(user):
         raise FieldsInvalid([FieldError("patient", _("this person does not use two-step sign-in"))])
     with transaction.atomic():
         removed, _rows = TOTPDevice.objects.filter(user=user).delete()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.accounts import services
+from keel.accounts import queries, services
 from keel.accounts.models import Role
 from keel.patients.models import Patient
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         if patient is not None:
             patient.user = user
             patient.save(update_fields=["user"])
-        out: dict[str, Any] = services.describe_user(user)
+        out: dict[str, Any] = queries.describe_user(user)
         out["totp_secret"] = services.totp_secret_base32(device) if device else None
         out["patient_id"] = patient.pk if patient else None
         if options["json"]:

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from keel.accounts import services
+from keel.accounts import queries, services
 
 
 def _migrate_if_needed() -> None:
@@ -87,7 +87,7 @@ class Command(BaseCommand):
                     "name": result.program.name,
                     "time_zone": result.program.time_zone,
                 },
-                "admin": services.describe_user(result.admin),
+                "admin": queries.describe_user(result.admin),
                 "totp_secret": result.totp_secret,
                 "otpauth_uri": uri,
             }
