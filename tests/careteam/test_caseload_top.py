@@ -129,8 +129,8 @@ def test_a_read_past_the_head_ranks_everyone_once(world: World, varied: list[Pat
 @pytest.mark.parametrize("shift", [0, 1, -2, 5])
 def test_each_bound_is_at_or_before_the_persons_key(world: World, varied: list[Patient], shift: int) -> None:
     """`_bounds` (the head's order before it is ranked) never puts a person after their place: each part of
-    the bound at most the same part of the person's `rank_key` (so the bound is before or at the key, whatever
-    the names), for everyone who may have a signal, at other "todays" too."""
+    the bound at most the same part of the person's `rank_key` (so the bound is before or at the key), the
+    name theirs, for everyone who may have a signal, at other "todays" too."""
     now = NOW + timedelta(days=shift)
     exact, below = 0, 0
     for role, status in CASES:
@@ -148,12 +148,13 @@ def test_each_bound_is_at_or_before_the_persons_key(world: World, varied: list[P
             continue
         flags = queries._open_flags(scope, today)
         bounds = queries._bounds(scope, maybe, areas, days, today, flags, len(today))
-        keys = {e[2]: e[0] for e in queries._ranked(scope, None, areas, days, today, None, len(today))}
-        assert {pk for _, pk in bounds} <= set(keys), (role, status, shift)
-        for bound, pk in bounds:
-            parts = zip(bound, keys[pk], strict=True)
-            assert all(cast(Any, b) <= k for b, k in parts), (role, status, shift, pk)
-            exact += bound == keys[pk]
-            below += bound < keys[pk]
+        keys = {e[2]: e[:2] for e in queries._ranked(scope, None, areas, days, today, None, len(today))}
+        assert {pk for _, _, pk in bounds} <= set(keys), (role, status, shift)
+        for bound, name, pk in bounds:
+            key, their_name = keys[pk]
+            assert name == their_name, (role, status, shift, pk)
+            assert all(cast(Any, b) <= k for b, k in zip(bound, key, strict=True)), (role, status, shift, pk)
+            exact += bound == key
+            below += bound < key
     # Some bounds are the keys themselves (no missed days to count), some are before them (bounded counts).
     assert exact and below, shift

@@ -107,31 +107,33 @@ class _Person:
 
 # One ranked person: (`rank_key`, the name casefolded, the id, the person); the order is the first three.
 _Entry = tuple[tuple[object, ...], str, int, _Person]
+# One person's bound (`_bounds`): (a bound on `rank_key`, the name casefolded, the id).
+_Bound = tuple[tuple[object, ...], str, int]
 
 # The head is ranked in batches of at least this many people (each batch a statement), growing.
 HEAD_BATCH = 64
 
 
-def _entry_order(entry: _Entry) -> tuple[object, ...]:
-    return entry[:3]
+def _entry_order(entry: _Entry) -> _Bound:
+    return entry[0], entry[1], entry[2]
 
 
 class _Head:
     """The people who may have a signal (`_may_have_a_signal`), ranked exactly only as far as the pages read
     need (issue #21). Each comes with a bound (`_bounds`): `rank_key` of their signals with their missed days
-    at the most they can be, read without counting them. `rank_key` only moves a person up as the missed days
-    grow (a lower tier, one reason more, more days: each part of the key smaller or equal), so a person's key
-    is at or after their bound, part by part. The people are ranked exactly (`_ranked`, the whole list's
-    read and rule) in the bounds' order, in growing batches, until the first places asked are settled: every
-    place before the next unranked person's bound (strictly: the name and the id are not bounded)."""
+    at the most they can be, read without counting them, then their name and id. `rank_key` only moves a
+    person up as the missed days grow (a lower tier, one reason more, more days: each part of the key smaller
+    or equal), so a person's place in the order is at or after their bound's. The people are ranked exactly
+    (`_ranked`, the whole list's read and rule) in the bounds' order, in growing batches, until the first
+    places asked are settled: every place before the next unranked person's bound."""
 
     def __init__(
         self,
-        bounds: list[tuple[tuple[object, ...], int]],
+        bounds: list[_Bound],
         rank: Callable[[list[int]], list[_Entry]],
         rank_others: Callable[[list[int]], list[_Entry]],
     ) -> None:
-        self._bounds = sorted(bounds)  # (bound, id)
+        self._bounds = sorted(bounds)
         self._done = 0  # the people ranked: the first `_done` of `_bounds`
         self._ranked: list[_Entry] = []  # in the caseload's order
         self._rank = rank  # these people (ids), ranked
@@ -144,8 +146,7 @@ class _Head:
         """How many of the first ranked people are in their final places."""
         if self._done == len(self._bounds):
             return len(self._ranked)
-        bound = self._bounds[self._done][0]
-        return bisect.bisect_left(self._ranked, bound, key=operator.itemgetter(0))
+        return bisect.bisect_left(self._ranked, self._bounds[self._done], key=_entry_order)
 
     def first(self, stop: int) -> list[_Person] | None:
         """The caseload's first `stop` people when each has a signal (the others come after them all); None
@@ -154,7 +155,7 @@ class _Head:
             return None
         while self._settled() < stop and self._done < len(self._bounds):
             size = max(HEAD_BATCH, stop - self._settled(), len(self._ranked))
-            batch = [pk for _, pk in self._bounds[self._done : self._done + size]]
+            batch = [pk for _, _, pk in self._bounds[self._done : self._done + size]]
             self._done += len(batch)
             self._ranked = list(heapq.merge(self._ranked, self._rank(batch), key=_entry_order))
         if stop and cast(int, self._ranked[stop - 1][0][0]) >= NO_SIGNAL:
@@ -354,13 +355,14 @@ def _bounds(
     today: dict[int, date],
     flags: dict[int, list[OpenFlag]],
     size: int,
-) -> list[tuple[tuple[object, ...], int]]:
+) -> list[_Bound]:
     """The people who may have a signal (`maybe`, among the audited people: `today`, each one's today), each
-    as (bound, id): `rank_key` of their open flags, their silence (both exact) and their missed days at the
-    most they can be, without counting them (one statement): none without an active methadone order (the
-    count is None); else the days from the newest day with an amount in the look-back (`newest_dosed_day`,
-    the count's own read: the days missed in a row end on it or later) to yesterday, MISS_LOOKBACK at most
-    (or with no such day). No episode's first dose or take-home day is read: they only shorten a count."""
+    as (bound, the name casefolded, the id): the bound is `rank_key` of their open flags, their silence (both
+    exact) and their missed days at the most they can be, without counting them (one statement): none
+    without an active methadone order (the count is None); else the days from the newest day with an amount
+    in the look-back (`newest_dosed_day`, the count's own read: the days missed in a row end on it or later)
+    to yesterday, MISS_LOOKBACK at most (or with no such day). No episode's first dose or take-home day is
+    read: they only shorten a count."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     person = OuterRef("pk")
     reads: dict[str, Any] = {}
@@ -389,9 +391,14 @@ def _bounds(
             CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1]
         )
     with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
-        rows = list(scope.filter(maybe).annotate(**reads).order_by().values_list("pk", *reads))
-    bounds: list[tuple[tuple[object, ...], int]] = []
-    for pk, *values in rows:
+        rows = list(
+            scope.filter(maybe)
+            .annotate(**reads)
+            .order_by()
+            .values_list("pk", "preferred_name", "given_name", "family_name", *reads)
+        )
+    bounds: list[_Bound] = []
+    for pk, preferred, given, family, *values in rows:
         if pk not in today:  # not in the audited list (added since it was read)
             continue
         read = dict(zip(reads, values, strict=True))
@@ -403,7 +410,8 @@ def _bounds(
                 most = max(0, min(MISS_LOOKBACK, (today[pk] - timedelta(days=1) - newest).days))
         last = _as_date(read.get("last_checkin"))
         silent = (today[pk] - last).days if last is not None else None
-        bounds.append((rank_key(Signals(tuple(flags.get(pk, ())), most, silent)), pk))
+        signals = Signals(tuple(flags.get(pk, ())), most, silent)
+        bounds.append((rank_key(signals), Patient.name_from(preferred, given, family).casefold(), pk))
     return bounds
 
 
