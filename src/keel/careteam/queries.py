@@ -4,16 +4,17 @@ appear (a peer specialist sees check-ins, never clinical flags or doses)."""
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import heapq
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,7 @@ from keel.patients.models import (
 from keel.recovery.models import CheckIn
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder, OrderStatus
 from keel.treatment.queries import MISSED_READS, count_missed, with_missed_day_reads
+from keel.treatment.queries.doses import MISS_LOOKBACK, _as_date, newest_dosed_day
 
 
 def _said(reason: Any) -> str:
@@ -103,26 +105,105 @@ class _Person:
     signals: Signals
 
 
+# One ranked person: (`rank_key`, the name casefolded, the id, the person); the order is the first three.
+_Entry = tuple[tuple[object, ...], str, int, _Person]
+# One person's bound (`_bounds`): (a bound on `rank_key`, the name casefolded, the id).
+_Bound = tuple[tuple[object, ...], str, int]
+
+# The head is ranked in batches of at least this many people (each batch a statement), growing.
+HEAD_BATCH = 64
+
+
+def _entry_order(entry: _Entry) -> _Bound:
+    return entry[0], entry[1], entry[2]
+
+
+class _Head:
+    """The people who may have a signal (`_may_have_a_signal`), ranked exactly only as far as the pages read
+    need (issue #21). Each comes with a bound (`_bounds`): `rank_key` of their signals with their missed days
+    at the most they can be, read without counting them, then their name and id. `rank_key` only moves a
+    person up as the missed days grow (a lower tier, one reason more, more days: each part of the key smaller
+    or equal), so a person's place in the order is at or after their bound's. The people are ranked exactly
+    (`_ranked`, the whole list's read and rule) in the bounds' order, in growing batches, until the first
+    places asked are settled: every place before the next unranked person's bound."""
+
+    def __init__(
+        self,
+        bounds: list[_Bound],
+        rank: Callable[[list[int]], list[_Entry]],
+        rank_others: Callable[[list[int]], list[_Entry]],
+    ) -> None:
+        self._bounds = sorted(bounds)
+        self._done = 0  # the people ranked: the first `_done` of `_bounds`
+        self._ranked: list[_Entry] = []  # in the caseload's order
+        self._rank = rank  # these people (ids), ranked
+        self._rank_others = rank_others  # the head's people but these (ids), ranked
+
+    def __len__(self) -> int:
+        return len(self._bounds)
+
+    def _settled(self) -> int:
+        """How many of the first ranked people are in their final places."""
+        if self._done == len(self._bounds):
+            return len(self._ranked)
+        return bisect.bisect_left(self._ranked, self._bounds[self._done], key=_entry_order)
+
+    def first(self, stop: int) -> list[_Person] | None:
+        """The caseload's first `stop` people when each has a signal (the others come after them all); None
+        when a place among them is someone's without a signal (then everyone is ranked)."""
+        if stop > len(self._bounds):
+            return None
+        while self._settled() < stop and self._done < len(self._bounds):
+            size = max(HEAD_BATCH, stop - self._settled(), len(self._ranked))
+            batch = [pk for _, _, pk in self._bounds[self._done : self._done + size]]
+            self._done += len(batch)
+            self._ranked = list(heapq.merge(self._ranked, self._rank(batch), key=_entry_order))
+        if stop and cast(int, self._ranked[stop - 1][0][0]) >= NO_SIGNAL:
+            return None
+        return [entry[3] for entry in self._ranked[:stop]]
+
+    def everyone(self) -> list[_Entry]:
+        """Every person of the head, ranked (those not ranked yet in one statement)."""
+        if self._done < len(self._bounds):
+            rest = self._rank_others([entry[2] for entry in self._ranked])
+            self._ranked = list(heapq.merge(self._ranked, rest, key=_entry_order))
+            self._done = len(self._bounds)
+        return self._ranked
+
+
 class Caseload(Sequence[CaseloadRow]):
     """The caseload in order; a row (its reasons said in the reader's language) is made only when it is read,
     so a page makes fifty (issue #21). Sliced as a list is (the page's paginator).
 
-    Top-k (issue #21): `top` is the head of the order, every person with a signal (`rank_key`'s tier above
-    "none"), ranked exactly as the whole list ranks them: whoever has no signal sorts after all of them. A
-    read inside the head (the first pages) ranks nobody else; a read past it ranks everyone once
-    (`everyone`, the same rule over the same audited people)."""
+    Top-k (issue #21): every person with a signal (`rank_key`'s tier above "none") comes before everyone
+    without one. A read inside them (the first pages) ranks only the people who may have a signal, and of
+    them only as many as the pages read need (`_Head`); a read past them ranks everyone once (`everyone`,
+    the same rule over the same audited people)."""
 
-    def __init__(self, count: int, top: list[_Person], everyone: Callable[[], list[_Person]]) -> None:
+    def __init__(
+        self, count: int, head: _Head | None, everyone: Callable[[], list[_Person]], ranked: bool = False
+    ) -> None:
         self._count = count
-        self._top = top
+        self._head = head
         self._everyone = everyone
-        self._people: list[_Person] | None = top if len(top) == count else None
+        self._people: list[_Person] | None = everyone() if ranked else None
 
     def _upto(self, stop: int) -> list[_Person]:
         """People enough for the first `stop` places of the order."""
-        if self._people is None and stop > len(self._top):
+        if self._people is None and self._head is not None:
+            first = self._head.first(stop)
+            if first is not None:
+                return first
+        if self._people is None:
             self._people = self._everyone()
-        return self._people if self._people is not None else self._top
+        return self._people
+
+    def signalled(self) -> list[int]:
+        """The ids of everyone with a signal, in order (the head ranked whole; the tests' view of it)."""
+        if self._head is not None:
+            entries = self._head.everyone()
+            return [e[2] for e in entries if cast(int, e[0][0]) < NO_SIGNAL]
+        return [p.id for p in self._upto(self._count) if rank(p.signals).tier < NO_SIGNAL]
 
     def __len__(self) -> int:
         return self._count
@@ -167,41 +248,60 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     """The caller's patients, most urgent first, each with the reasons for its place; one audit row.
     `status` (CASELOAD_STATUSES; None: `default_status`) narrows the list before it is read and audited; a
     value not in the list, or current/discharged asked by a role without the clinical area, is a named
-    field error. The people who may have a signal are ranked now (`rank_key`, plain values), everyone only
-    when a page past them is read (`Caseload`); a row's reasons are said when it is read."""
+    field error. The people who may have a signal are ranked as far as a page needs (`_Head`: `rank_key`,
+    plain values), everyone only when a page past them is read (`Caseload`); a row's reasons are said when
+    it is read."""
     where = _status_filter(user, status)
     areas = policy.areas_for_role(getattr(user, "role", ""))
-    people = policy.list_patient_values_audited(
-        user,
-        "preferred_name",
-        "given_name",
-        "family_name",
-        "record_number",
-        "program__time_zone",
-        where=where,
-    )
+    # Everyone's id (the audit row names them) and time zone; the names only of the people ranked.
+    people = policy.list_patient_values_audited(user, "program__time_zone", where=where)
     scope = policy.patients_visible_to(user)
     if where is not None:
         scope = scope.filter(where)
     now = now or timezone.now()
-    days = {zone: day_in(zone, now) for zone in {p[5] for p in people}}
-    today = {p[0]: days[p[5]] for p in people}
+    days = {zone: day_in(zone, now) for zone in {p[1] for p in people}}
+    today = {pk: days[zone] for pk, zone in people}
     # The head first (issue #21): only the people who may have a signal (a few of everyone), ranked by the
     # same reads and rule as everyone; the others only for a page past them. A short list, or a role
     # that sees no signal: everyone at once (a head read first would cost more statements than it saves).
     maybe = _may_have_a_signal(areas, days)
     if maybe is None or len(people) <= HEAD_ABOVE:
-        everyone = [entry[3] for entry in _ranked(people, scope, None, areas, days, today)]
-        return Caseload(len(people), everyone, lambda: everyone)
-    head = _ranked(people, scope, maybe, areas, days, today)
+
+        def at_once() -> list[_Person]:
+            return [entry[3] for entry in _ranked(scope, None, areas, days, today, None, len(people))]
+
+        return Caseload(len(people), None, at_once, ranked=True)
+    flags = _open_flags(policy.patients_visible_to(user), today) if Area.CLINICAL in areas else {}
+
+    def some(ids: list[int]) -> list[_Entry]:
+        return _ranked(scope, Q(pk__in=ids), areas, days, today, flags, len(people))
+
+    def all_but(ids: list[int]) -> list[_Entry]:
+        among = maybe & ~Q(pk__in=ids) if ids else maybe
+        return _ranked(scope, among, areas, days, today, flags, len(people))
+
+    head = _Head(_bounds(scope, maybe, areas, days, today, flags, len(people)), some, all_but)
 
     def the_others_too() -> list[_Person]:
         """The head's people and the others (ranked the same way), in one order."""
-        rest = _ranked(people, scope, ~maybe, areas, days, today)
-        return [entry[3] for entry in heapq.merge(head, rest, key=lambda entry: entry[:3])]
+        rest = _ranked(scope, ~maybe, areas, days, today, flags, len(people))
+        return [entry[3] for entry in heapq.merge(head.everyone(), rest, key=_entry_order)]
 
-    top = [entry[3] for entry in head if cast(int, entry[0][0]) < NO_SIGNAL]
-    return Caseload(len(people), top, the_others_too)
+    return Caseload(len(people), head, the_others_too)
+
+
+def _dosed_lately(person: Any, today: date) -> Any:
+    """Observed doses with an amount in the MISSED_DAYS days before `today` (a given dose above 0 never
+    amended: `count_missed` counts its day, so the person has missed fewer than MISSED_DAYS)."""
+    return DoseRecord.objects.filter(
+        ~Exists(DoseAmendment.objects.filter(dose=OuterRef("pk"))),
+        patient=person,
+        medication=OBSERVED,
+        status=DoseStatus.GIVEN,
+        amount_mg__gt=0,
+        local_date__gte=today - timedelta(days=MISSED_DAYS),
+        local_date__lt=today,
+    )
 
 
 def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | None:
@@ -220,16 +320,7 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
             ordered = MedicationOrder.objects.filter(
                 patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE
             )
-            dosed = DoseRecord.objects.filter(
-                ~Exists(DoseAmendment.objects.filter(dose=OuterRef("pk"))),
-                patient=person,
-                medication=OBSERVED,
-                status=DoseStatus.GIVEN,
-                amount_mg__gt=0,
-                local_date__gte=today - timedelta(days=MISSED_DAYS),
-                local_date__lt=today,
-            )
-            signals += [Q(Exists(flagged)), Q(Exists(ordered)) & ~Q(Exists(dosed))]
+            signals += [Q(Exists(flagged)), Q(Exists(ordered)) & ~Q(Exists(_dosed_lately(person, today)))]
         if recovery:
             checked = CheckIn.objects.filter(patient=person)
             lately = checked.filter(local_date__gt=today - timedelta(days=SILENT_DAYS))
@@ -239,22 +330,110 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
     return functools.reduce(operator.or_, signalled) if signalled else None
 
 
+def _open_flags(scope: Any, among: Container[int]) -> dict[int, list[OpenFlag]]:
+    """The open flags of the people of `scope` (a queryset) who are `among` these ids, each person's in the
+    model's order. `scope` may hold more people (the status is not asked of everyone again, issue #21)."""
+    kinds = dict(PatientFlag._meta.get_field("kind").flatchoices)
+    labels: dict[str, str] = {}
+    flags: dict[int, list[OpenFlag]] = {}
+    for pk, kind, priority, raised_at in PatientFlag.objects.filter(  # the model's order, as before
+        patient_id__in=scope.values("pk"), resolved_at__isnull=True
+    ).values_list("patient_id", "kind", "priority", "raised_at"):
+        if pk not in among:
+            continue
+        if kind not in labels:
+            labels[kind] = str(kinds.get(kind, kind))  # get_kind_display
+        flags.setdefault(pk, []).append(OpenFlag(kind, labels[kind], priority, raised_at))
+    return flags
+
+
+def _bounds(
+    scope: Any,
+    maybe: Q,
+    areas: frozenset[Area],
+    days: dict[str, date],
+    today: dict[int, date],
+    flags: dict[int, list[OpenFlag]],
+    size: int,
+) -> list[_Bound]:
+    """The people who may have a signal (`maybe`, among the audited people: `today`, each one's today), each
+    as (bound, the name casefolded, the id): the bound is `rank_key` of their open flags, their silence (both
+    exact) and their missed days at the most they can be, without counting them (one statement): none
+    without an active methadone order (the count is None); else the days from the newest day with an amount
+    in the look-back (`newest_dosed_day`, the count's own read: the days missed in a row end on it or later)
+    to yesterday, MISS_LOOKBACK at most (or with no such day). No episode's first dose or take-home day is
+    read: they only shorten a count."""
+    clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    person = OuterRef("pk")
+    reads: dict[str, Any] = {}
+    if clinical:
+        reads["on_methadone"] = Exists(
+            MedicationOrder.objects.filter(patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE)
+        )
+        reads["newest"] = Case(
+            *[
+                When(
+                    program__time_zone=zone,
+                    then=newest_dosed_day(
+                        OBSERVED,
+                        patient=person,
+                        since=Value(day - timedelta(days=MISS_LOOKBACK), output_field=DateField()),
+                        before=Value(day, output_field=DateField()),
+                    ),
+                )
+                for zone, day in sorted(days.items())
+            ],
+            default=Value(None),
+            output_field=DateField(),
+        )
+    if recovery:
+        reads["last_checkin"] = Subquery(
+            CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1]
+        )
+    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
+        rows = list(
+            scope.filter(maybe)
+            .annotate(**reads)
+            .order_by()
+            .values_list("pk", "preferred_name", "given_name", "family_name", *reads)
+        )
+    bounds: list[_Bound] = []
+    for pk, preferred, given, family, *values in rows:
+        if pk not in today:  # not in the audited list (added since it was read)
+            continue
+        read = dict(zip(reads, values, strict=True))
+        most: int | None = None
+        if read.get("on_methadone"):
+            newest = _as_date(read["newest"])
+            most = MISS_LOOKBACK
+            if newest is not None:
+                most = max(0, min(MISS_LOOKBACK, (today[pk] - timedelta(days=1) - newest).days))
+        last = _as_date(read.get("last_checkin"))
+        silent = (today[pk] - last).days if last is not None else None
+        signals = Signals(tuple(flags.get(pk, ())), most, silent)
+        bounds.append((rank_key(signals), Patient.name_from(preferred, given, family).casefold(), pk))
+    return bounds
+
+
 def _ranked(
-    people: list[tuple[Any, ...]],
     scope: Any,
     among: Q | None,
     areas: frozenset[Area],
     days: dict[str, date],
     today: dict[int, date],
-) -> list[tuple[tuple[object, ...], str, int, _Person]]:
-    """`people` (`list_patient_values_audited`'s tuples, `scope` as a queryset) in the caseload's order, each
-    as (`rank_key`, the name casefolded, the id, the person); only those `among` selects (None: everyone).
-    `days`: each program time zone's today; `today`: each person's. Set-based (issue #21): one statement
-    reads every signal for all of them, as plain values (no per-person prefetch, no dose objects, no
-    Patient objects), the missed days' reads too (`with_missed_day_reads`: each person's episode, its
-    first observed dose and the newest day with an amount, counted by `count_missed`); then the open flags,
-    and the take-home plans of those with a day missed. The people go in as subqueries (thousands of ids
-    in a list cost more to send and parse than the reads themselves)."""
+    flags: dict[int, list[OpenFlag]] | None,
+    size: int,
+) -> list[_Entry]:
+    """The people of `scope` (a queryset of the audited people) in the caseload's order, each as
+    (`rank_key`, the name casefolded, the id, the person); only those `among` selects (None: everyone).
+    `days`: each program time zone's today; `today`: each person's; `flags`: the open flags of `scope`'s
+    people (`_open_flags`; None: read here); `size`: how many people the list holds. Set-based (issue
+    #21): one statement reads every signal and the names for all of them, as plain values (no per-person
+    prefetch, no dose objects, no Patient objects), the missed days' reads too (`with_missed_day_reads`:
+    each person's episode, its first observed dose and the newest day with an amount, counted by
+    `count_missed`); then the open flags (unless given), and the take-home plans of those with a day
+    missed. The people go in as subqueries (thousands of ids in a list cost more to send and parse than
+    the reads themselves)."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     who = scope if among is None else scope.filter(among)
     outer = OuterRef("pk")
@@ -270,42 +449,35 @@ def _ranked(
         signals["last_checkin"] = Subquery(
             CheckIn.objects.filter(patient=outer).order_by("-local_date").values("local_date")[:1]
         )
+    shown = ("preferred_name", "given_name", "family_name", "record_number")
     # A subquery per person: at thousands of people estimated costly enough to be compiled, and compiling
     # costs more than the read (a short list is never compiled: no statements to turn it off).
-    with without_jit() if len(people) > HEAD_ABOVE else contextlib.nullcontext():
+    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
         read = {
-            row[0]: row[1:] for row in who.annotate(**signals).order_by().values_list("pk", *signals, *names)
+            row[0]: row[1:]
+            for row in who.annotate(**signals).order_by().values_list("pk", *shown, *signals, *names)
+            if row[0] in today  # the audited people only (not one added since the list was read)
         }
-    wanted = [p for p in people if p[0] in read]
-    values = {pk: dict(zip((*signals, *names), row, strict=True)) for pk, row in read.items()}
+    values = {pk: dict(zip((*shown, *signals, *names), row, strict=True)) for pk, row in read.items()}
     missed: dict[int, int] = {}
-    flags: dict[int, list[OpenFlag]] = {}
-    if clinical and wanted:
-        kinds = dict(PatientFlag._meta.get_field("kind").flatchoices)
-        labels: dict[str, str] = {}
-        for pk, kind, priority, raised_at in PatientFlag.objects.filter(  # the model's order, as before
-            patient_id__in=scope.values("pk"),
-            resolved_at__isnull=True,  # everyone flagged is in `who`
-        ).values_list("patient_id", "kind", "priority", "raised_at"):
-            if pk not in read:
-                continue
-            if kind not in labels:
-                labels[kind] = str(kinds.get(kind, kind))  # get_kind_display
-            flags.setdefault(pk, []).append(OpenFlag(kind, labels[kind], priority, raised_at))
+    if clinical and read:
+        if flags is None:
+            flags = _open_flags(scope, read)  # everyone flagged is in `who`
         # The ranking needs only the count, not each dose (`dose_contexts`, the dose path's read).
         missed = count_missed(
-            {pk: row[len(signals) :] for pk, row in read.items() if values[pk]["on_methadone"]}, today
+            {pk: row[len(shown) + len(signals) :] for pk, row in read.items() if values[pk]["on_methadone"]},
+            today,
         )
     numbers = policy.field_visible(areas, "record_number")
-    ranked: list[tuple[tuple[object, ...], str, int, _Person]] = []
-    for pk, preferred, given, family, record_number, _zone in wanted:
-        last = values[pk].get("last_checkin")
+    ranked: list[_Entry] = []
+    for pk, v in values.items():
+        last = v.get("last_checkin")
         silent = (today[pk] - last).days if last is not None else None
-        signals_of = Signals(tuple(flags.get(pk, ())), missed.get(pk), silent)
-        name = Patient.name_from(preferred, given, family)
+        signals_of = Signals(tuple((flags or {}).get(pk, ())), missed.get(pk), silent)
+        name = Patient.name_from(v["preferred_name"], v["given_name"], v["family_name"])
         # In care: an active enrollment, the episode the missed days' reads join (one at most).
-        in_care = values[pk]["missed_episode"] is not None if clinical else None
-        person = _Person(pk, name, record_number if numbers else None, in_care, signals_of)
+        in_care = v["missed_episode"] is not None if clinical else None
+        person = _Person(pk, name, v["record_number"] if numbers else None, in_care, signals_of)
         ranked.append((rank_key(signals_of), name.casefold(), pk, person))
-    ranked.sort(key=lambda entry: entry[:3])
+    ranked.sort(key=_entry_order)
     return ranked
