@@ -366,7 +366,7 @@ def list_patients_audited(
 
 
 def list_patient_values_audited(
-    user: Any, *fields: str, area: Area = Area.IDENTITY, where: Any = None
+    user: User, *fields: str, area: Area = Area.IDENTITY, where: Q | None = None
 ) -> list[tuple[Any, ...]]:
     """`list_patients_audited` as plain values: the same people, the same one audit row naming them, each
     as a tuple of (pk, *fields) instead of a Patient, in no order (the caseload, issue #21)."""
