@@ -140,18 +140,21 @@ def merge_day(same_day: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-Flag = tuple[str, Reason]
+Flag = tuple[str, Reason]  # (code, the reason it is raised)
+Entry = dict[str, Any]  # one check-in or screen, as parsed (CHECKIN, SCREEN)
+ByDay = dict[date, Entry]  # the check-ins, one per date (merge_day)
+Policy = Mapping[str, Any]  # the policy values (POLICY)
 
 
-def _by_day(checkins: list[dict[str, Any]]) -> dict[date, dict[str, Any]]:
+def _by_day(checkins: list[Entry]) -> ByDay:
     """The check-ins, one per date (merge_day joins two or more on one date)."""
-    grouped: dict[date, list[dict[str, Any]]] = {}
+    grouped: dict[date, list[Entry]] = {}
     for c in checkins:
         grouped.setdefault(c["date"], []).append(c)
     return {d: merge_day(cs) for d, cs in grouped.items()}
 
 
-def _suicide_risk(today: date, screens: list[dict[str, Any]], p: Mapping[str, Any]) -> Flag | None:
+def _suicide_risk(today: date, screens: list[Entry], p: Policy) -> Flag | None:
     """A positive screen from the last screen_recent_days days; the reason names which screens said so."""
     recent = [
         s for s in screens if s["positive"] and 0 <= (today - s["date"]).days <= p["screen_recent_days"]
@@ -169,7 +172,7 @@ def _suicide_risk(today: date, screens: list[dict[str, Any]], p: Mapping[str, An
     return ("suicide_risk", Reason.said(template, ("keel-issue-7", "keel-conflict-16")))
 
 
-def _reported_use(by_day: dict[date, dict[str, Any]], days: list[date]) -> Flag | None:
+def _reported_use(by_day: ByDay, days: list[date]) -> Flag | None:
     """Use reported in the latest check-in."""
     if not (days and by_day[days[-1]]["used"]):
         return None
@@ -186,9 +189,7 @@ def _reported_use(by_day: dict[date, dict[str, Any]], days: list[date]) -> Flag 
     )
 
 
-def _rising_craving(
-    by_day: dict[date, dict[str, Any]], days: list[date], p: Mapping[str, Any]
-) -> Flag | None:
+def _rising_craving(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
     """Craving at or above craving_high_at on craving_high_needed of the last craving_window check-ins."""
     window = [by_day[d] for d in days[-p["craving_window"] :]]
     high = [c for c in window if c["craving"] >= p["craving_high_at"]]
@@ -206,9 +207,7 @@ def _rising_craving(
     )
 
 
-def _missed_medication(
-    by_day: dict[date, dict[str, Any]], days: list[date], p: Mapping[str, Any]
-) -> Flag | None:
+def _missed_medication(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
     """The latest check-ins say "missed" on missed_in_a_row days in a row (a gap in the dates ends the run)."""
     run, prev = 0, None
     for d in reversed(days):
@@ -220,7 +219,7 @@ def _missed_medication(
     return ("missed_medication", Reason.said(N_("Medication missed %(run)s days running."), SOURCES, run=run))
 
 
-def _silence(today: date, days: list[date], p: Mapping[str, Any]) -> Flag | None:
+def _silence(today: date, days: list[date], p: Policy) -> Flag | None:
     """No check-in for silent_days days after a daily habit: habit_days check-ins in the 7 days up to the last."""
     if not days:
         return None
@@ -240,9 +239,7 @@ def _silence(today: date, days: list[date], p: Mapping[str, Any]) -> Flag | None
     )
 
 
-def _worsening_mood(
-    by_day: dict[date, dict[str, Any]], days: list[date], p: Mapping[str, Any]
-) -> Flag | None:
+def _worsening_mood(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
     """Worse each day for N days: N days each worse than the day before, so N + 1 check-ins on days in a row."""
     worse_days = 0
     for earlier, later in zip(reversed(days[:-1]), reversed(days[1:]), strict=False):
@@ -257,9 +254,7 @@ def _worsening_mood(
     )
 
 
-def evaluate(
-    today: date, checkins: list[dict[str, Any]], screens: list[dict[str, Any]], p: Mapping[str, Any]
-) -> Decision:
+def evaluate(today: date, checkins: list[Entry], screens: list[Entry], p: Policy) -> Decision:
     """Every flag the series raises, highest priority first (the sort is stable: equal priorities keep the order
     below), or "none" with one reason saying so."""
     by_day = _by_day(checkins)
