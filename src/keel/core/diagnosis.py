@@ -38,6 +38,7 @@ remission is carried by the record's status (FHIR clinicalStatus `remission`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from keel.core.decision import Param, Reason
 from keel.core.words import gettext_noop as N_
@@ -227,34 +228,40 @@ MAINTENANCE_NOTE = N_(
 )
 
 
-def _diagnose(f: Findings) -> Diagnosis:
-    said: list[Reason] = []
+class _Say(Protocol):
+    """Adds one reason, with the diagnosis' sources, to the reasons said so far."""
 
-    def say(template: str, **params: Param) -> None:
-        said.append(Reason.said(template, SOURCES, **params))
+    def __call__(self, template: str, **params: Param) -> None: ...
 
-    kept = counted(f)
-    count = len(kept)
-    others = kept - {CRAVING}
-    say(N_("%(count)s of 11 criteria met in the last 12 months."), count=count)
-    if f.met != kept:
-        if f.on_maintenance_therapy:
-            say(
-                N_(
-                    "Tolerance and withdrawal not counted: on maintenance therapy (tolerance to, or "
-                    "withdrawal from, the prescribed medication); %(dropped)s dropped."
-                ),
-                dropped=len(f.met - kept),
-            )
-            say(MAINTENANCE_NOTE)
-        else:
-            say(
-                N_(
-                    "Tolerance and withdrawal not counted: opioids taken only under appropriate medical "
-                    "supervision (clinician attestation); %(dropped)s dropped."
-                ),
-                dropped=len(f.met - kept),
-            )
+
+def _say_dropped(f: Findings, kept: frozenset[int], say: _Say) -> None:
+    """Why tolerance and withdrawal were not counted, when they were met but dropped."""
+    if f.met == kept:
+        return
+    if f.on_maintenance_therapy:
+        say(
+            N_(
+                "Tolerance and withdrawal not counted: on maintenance therapy (tolerance to, or "
+                "withdrawal from, the prescribed medication); %(dropped)s dropped."
+            ),
+            dropped=len(f.met - kept),
+        )
+        say(MAINTENANCE_NOTE)
+    else:
+        say(
+            N_(
+                "Tolerance and withdrawal not counted: opioids taken only under appropriate medical "
+                "supervision (clinician attestation); %(dropped)s dropped."
+            ),
+            dropped=len(f.met - kept),
+        )
+
+
+def _status(f: Findings, count: int, others: frozenset[int], say: _Say) -> str:
+    """None, active, early or sustained remission. Remission needs the full criteria met before (a prior
+    diagnosis, maintenance therapy, or 2 or more criteria in the last 12 months): sustained when no criterion
+    but craving in the last 12 months, early when none but craving for 3 months or more; otherwise 2 or more
+    criteria is active."""
     history = f.prior_oud or f.on_maintenance_therapy or count >= 2
     months = f.months_without_criteria
     status = NONE
@@ -289,6 +296,12 @@ def _diagnose(f: Findings) -> Diagnosis:
                 "months (or when is not recorded): not in remission, and fewer than 2 criteria in 12 months."
             )
         )
+    return status
+
+
+def _severity(f: Findings, status: str, count: int, say: _Say) -> str | None:
+    """The severity of the criteria counted; in remission with fewer than 2 criteria, the severity when the
+    criteria were last met. A prior severity given while the criteria counted set one is said to be unused."""
     severity: str | None = None
     if status == ACTIVE:
         severity = severity_for(count)
@@ -308,6 +321,11 @@ def _diagnose(f: Findings) -> Diagnosis:
             ),
             severity=SEVERITY_WORDS[f.prior_severity],
         )
+    return severity
+
+
+def _specifiers(f: Findings, status: str, say: _Say) -> list[str]:
+    """Maintenance therapy and controlled environment, recorded only with a remission."""
     specifiers: list[str] = []
     if status in (EARLY, SUSTAINED):
         if f.on_maintenance_therapy:
@@ -316,6 +334,23 @@ def _diagnose(f: Findings) -> Diagnosis:
         if f.controlled_environment:
             specifiers.append("in_controlled_environment")
             say(N_("Lives where access to opioids is restricted: in a controlled environment."))
+    return specifiers
+
+
+def _diagnose(f: Findings) -> Diagnosis:
+    said: list[Reason] = []
+
+    def say(template: str, **params: Param) -> None:
+        said.append(Reason.said(template, SOURCES, **params))
+
+    kept = counted(f)
+    count = len(kept)
+    others = kept - {CRAVING}
+    say(N_("%(count)s of 11 criteria met in the last 12 months."), count=count)
+    _say_dropped(f, kept, say)
+    status = _status(f, count, others, say)
+    severity = _severity(f, status, count, say)
+    specifiers = _specifiers(f, status, say)
     codes = Diagnosis(status, severity, count).codes
     if codes is not None:
         said.append(

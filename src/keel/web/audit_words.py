@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Role
+from keel.assessments.meaning import NAMES as INSTRUMENT_NAMES
 from keel.patients.models import FlagKind
 
 ACTIONS = {
@@ -111,7 +116,13 @@ RECORDS = {
 # The reasons Keel itself writes into the audit trail, in words (a reason a person typed, such as an
 # override's, is shown as they wrote it).
 REASONS = {
+    "API token read without a consent basis (Keel-Consent)": _(
+        "API token read without a consent basis (the Keel-Consent header)"
+    ),
     "FHIR resend": _("FHIR record sent again"),
+    "Keel-Consent: no such consent for this patient": _(
+        "Keel-Consent header: no such consent for this patient"
+    ),
     "above the program's check: prescriber's reason": _(
         "above the program's check, with a prescriber's reason"
     ),
@@ -140,6 +151,9 @@ REASONS = {
     "guard rail: outside the dosing window's hours": _("guard rail: outside the dosing window's hours"),
     "idempotent replay": _("the same request sent again"),
     "joined the program": _("joined the program"),
+    "joined the program, bringing the self-guided history": _(
+        "joined the program, bringing the self-guided history"
+    ),
     "link sent": _("link sent"),
     "medical emergency": _("medical emergency"),
     "mfa code": _("wrong two-step code"),
@@ -149,13 +163,20 @@ REASONS = {
     "no such dose": _("no such dose"),
     "no such record number in the caller's programs": _("no such record number in this person's programs"),
     "no such take-home plan": _("no such take-home plan"),
+    "not a FHIR id": _("not a FHIR id"),
+    "not in this record": _("not in this record"),
     "not a program admin of this program": _("not a program admin of this program"),
     "not a review of the caller's programs": _("not a review of this person's programs"),
     "not this patient's or missing": _("not this patient's or missing"),
+    "not this patient's consent": _("not this patient's consent"),
     "notice not sent": _("notice not sent"),
     "only a prescriber resolves this flag": _("only a prescriber resolves this flag"),
     "only a program admin of this program sees its measures": _(
         "only a program admin of this program sees its measures"
+    ),
+    "outside scope or missing": _("outside scope or missing"),
+    "patient_request basis claimed by an API token": _(
+        "an API token claimed the patient's request as the basis"
     ),
     "password": _("wrong password"),
     "password changed": _("password changed"),
@@ -165,8 +186,10 @@ REASONS = {
     "password reset started at the desk": _("password reset started at the desk"),
     "password set with a desk code": _("password set with a code from the desk"),
     "photo removed": _("photo removed"),
+    "photo replaced": _("photo replaced"),
     "photo taken": _("photo taken"),
     "positive suicide screen": _("positive suicide screen"),
+    "re-authentication failed": _("re-authentication failed"),
     "re-authentication for mfa change": _("password asked again to change two-step sign-in"),
     "re-authentication to delete an account": _("password asked again to delete an account"),
     "read identity: no photo": _("identity read: no photo"),
@@ -194,6 +217,9 @@ REASONS = {
     "set-up": _("set up"),
     "stop link": _("stop link used"),
     "the feed belongs to someone else": _("the feed belongs to someone else"),
+    "the person who used emergency powers cannot attest them": _(
+        "the person who used emergency powers cannot attest them"
+    ),
     "the person who used emergency access cannot resolve its flag": _(
         "the person who used emergency access cannot resolve its flag"
     ),
@@ -219,15 +245,119 @@ REASON_CODES: dict[str, tuple[Any, dict[str, Any]]] = {
 }
 
 
+# What a role may not do, in "role may not {what}" (the `what` of the services that refuse a role).
+ROLE_MAY_NOT: dict[str, Promise] = {
+    "amend doses": _("correct doses"),
+    "change contact details": _("change contact details"),
+    "correct a time of last use": _("correct a time of last use"),
+    "decide take-home doses": _("decide take-home doses"),
+    "disclose": _("disclose records"),
+    "discharge or readmit": _("discharge or readmit"),
+    "dispense naloxone": _("dispense naloxone"),
+    "edit care plans": _("edit care plans"),
+    "end take-home doses": _("end take-home doses"),
+    "export or disclose a record": _("export or disclose a record"),
+    "give injections": _("give injections"),
+    "issue activation codes": _("issue activation codes"),
+    "link accounts": _("link accounts"),
+    "override dose limits": _("override dose limits"),
+    "prescribe": _("prescribe medication"),
+    "record QTc": _("record a QTc"),
+    "record consents or disclose": _("record consents or disclose records"),
+    "record doses": _("record doses"),
+    "record fills": _("record pharmacy fills"),
+    "record intakes": _("record intakes"),
+    "reset a patient's second factor": _("reset a patient's two-step sign-in"),
+    "resolve flags": _("resolve flags"),
+    "schedule appointments": _("schedule appointments"),
+    "start a password reset": _("start a password reset"),
+    "void fills": _("void pharmacy fills"),
+}
+# What a clinician who reached the record only through emergency access may not do.
+EMERGENCY_MAY_NOT: dict[str, Promise] = {
+    "change contact details": _("change contact details"),
+    "discharge, readmit or transfer": _("discharge, readmit or transfer"),
+    "start a password reset": _("start a password reset"),
+}
+AREAS: dict[str, Promise] = {
+    "identity": _("identity details"),
+    "clinical": _("clinical record"),
+    "recovery": _("recovery companion"),
+}
+
+
+@dataclass(frozen=True)
+class ReasonFamily:
+    """Reasons Keel writes from one pattern (an f-string in the source): `pattern` with a `{name}` for each
+    part; `words` the sentence for the page, a `%(name)s` for each part; `parts` each part's closed vocabulary
+    (code -> words), or None for a part shown as written (what a person typed, an error's name). A reason
+    whose part is not in its vocabulary is no reason of the family."""
+
+    pattern: str
+    words: Promise
+    parts: Mapping[str, Mapping[str, Any] | None]
+
+    def said(self, reason: str) -> str | None:
+        """The reason in words, or None when it is not one of this family's."""
+        found = _pattern_regex(self.pattern).fullmatch(reason)
+        if found is None:
+            return None
+        values = {}
+        for name, value in found.groupdict().items():
+            vocabulary = self.parts[name]
+            if vocabulary is None:
+                values[name] = value
+            elif value in vocabulary:
+                values[name] = str(vocabulary[value])
+            else:
+                return None
+        return str(self.words) % values
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    pieces = re.split(r"\{(\w+)\}", pattern)  # literal, name, literal, name, ..., literal
+    return re.compile(
+        "".join(re.escape(piece) if i % 2 == 0 else f"(?P<{piece}>.+?)" for i, piece in enumerate(pieces))
+    )
+
+
+# Every reason Keel writes from a pattern, but the "early warning: " and "guard rail: " of REASON_CODES.
+REASON_FAMILIES = (
+    ReasonFamily(
+        "role may not record {instrument}",
+        _("this role may not record %(instrument)s"),
+        {"instrument": INSTRUMENT_NAMES},
+    ),
+    ReasonFamily("role may not {what}", _("this role may not %(what)s"), {"what": ROLE_MAY_NOT}),
+    ReasonFamily(
+        "emergency access: may not {what}",
+        _("emergency access: may not %(what)s"),
+        {"what": EMERGENCY_MAY_NOT},
+    ),
+    ReasonFamily(
+        "{action} {area}: outside scope or missing",
+        _("%(action)s, %(area)s: outside scope or missing"),
+        {"action": ACTIONS, "area": AREAS},
+    ),
+    ReasonFamily("second factor reset: {reason}", _("two-step sign-in reset: %(reason)s"), {"reason": None}),
+    ReasonFamily("email not sent: {error}", _("email not sent: %(error)s"), {"error": None}),
+    ReasonFamily("text message not sent: {error}", _("text message not sent: %(error)s"), {"error": None}),
+)
+
+
 def reason_words(reason: str) -> str:
     """An audit row's reason for the page: Keel's own reasons in the reader's language; anything else (what a
-    person wrote) as it is."""
+    person wrote) as it is. The stored reason is never changed (the rows are hash-chained): only read."""
     if reason in REASONS:
         return str(REASONS[reason])
     for start, (head, codes) in REASON_CODES.items():
         code = reason.removeprefix(start)
         if code != reason and code in codes:
             return f"{head}: {codes[code]}"
+    for family in REASON_FAMILIES:
+        said = family.said(reason)
+        if said is not None:
+            return said
     return reason
 
 

@@ -140,100 +140,134 @@ def merge_day(same_day: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def evaluate(
-    today: date, checkins: list[dict[str, Any]], screens: list[dict[str, Any]], p: Mapping[str, Any]
-) -> Decision:
-    grouped: dict[date, list[dict[str, Any]]] = {}
+Flag = tuple[str, Reason]  # (code, the reason it is raised)
+Entry = dict[str, Any]  # one check-in or screen, as parsed (CHECKIN, SCREEN)
+ByDay = dict[date, Entry]  # the check-ins, one per date (merge_day)
+Policy = Mapping[str, Any]  # the policy values (POLICY)
+
+
+def _by_day(checkins: list[Entry]) -> ByDay:
+    """The check-ins, one per date (merge_day joins two or more on one date)."""
+    grouped: dict[date, list[Entry]] = {}
     for c in checkins:
         grouped.setdefault(c["date"], []).append(c)
-    by_day = {d: merge_day(cs) for d, cs in grouped.items()}
-    days = sorted(by_day)
-    flags: list[tuple[str, Reason]] = []
+    return {d: merge_day(cs) for d, cs in grouped.items()}
 
+
+def _suicide_risk(today: date, screens: list[Entry], p: Policy) -> Flag | None:
+    """A positive screen from the last screen_recent_days days; the reason names which screens said so."""
     recent = [
         s for s in screens if s["positive"] and 0 <= (today - s["date"]).days <= p["screen_recent_days"]
     ]
-    if recent:
-        said = {s["kind"] for s in recent}
-        template = (
-            N_("PHQ-9 question 9 above 0 and a positive C-SSRS screen: reach out today (highest priority).")
-            if said == {"phq9_item9", "cssrs"}
-            else N_("PHQ-9 question 9 above 0: reach out today (highest priority).")
-            if said == {"phq9_item9"}
-            else N_("A positive C-SSRS screen: reach out today (highest priority).")
-        )
-        flags.append(("suicide_risk", Reason.said(template, ("keel-issue-7", "keel-conflict-16"))))
-    if days and by_day[days[-1]]["used"]:
-        flags.append(
-            (
-                "reported_use",
-                Reason.said(
-                    N_(
-                        "Use reported in the check-in of %(day)s: offer support, naloxone and a safety plan, "
-                        "never blame."
-                    ),
-                    SOURCES,
-                    day=days[-1].isoformat(),
-                ),
-            )
-        )
+    if not recent:
+        return None
+    said = {s["kind"] for s in recent}
+    template = (
+        N_("PHQ-9 question 9 above 0 and a positive C-SSRS screen: reach out today (highest priority).")
+        if said == {"phq9_item9", "cssrs"}
+        else N_("PHQ-9 question 9 above 0: reach out today (highest priority).")
+        if said == {"phq9_item9"}
+        else N_("A positive C-SSRS screen: reach out today (highest priority).")
+    )
+    return ("suicide_risk", Reason.said(template, ("keel-issue-7", "keel-conflict-16")))
+
+
+def _reported_use(by_day: ByDay, days: list[date]) -> Flag | None:
+    """Use reported in the latest check-in."""
+    if not (days and by_day[days[-1]]["used"]):
+        return None
+    return (
+        "reported_use",
+        Reason.said(
+            N_(
+                "Use reported in the check-in of %(day)s: offer support, naloxone and a safety plan, "
+                "never blame."
+            ),
+            SOURCES,
+            day=days[-1].isoformat(),
+        ),
+    )
+
+
+def _rising_craving(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
+    """Craving at or above craving_high_at on craving_high_needed of the last craving_window check-ins."""
     window = [by_day[d] for d in days[-p["craving_window"] :]]
     high = [c for c in window if c["craving"] >= p["craving_high_at"]]
-    if len(high) >= p["craving_high_needed"]:
-        flags.append(
-            (
-                "rising_craving",
-                Reason.said(
-                    N_("Craving %(at)s or more on %(high)s of the last %(window)s check-ins."),
-                    SOURCES,
-                    at=p["craving_high_at"],
-                    high=len(high),
-                    window=len(window),
-                ),
-            )
-        )
+    if len(high) < p["craving_high_needed"]:
+        return None
+    return (
+        "rising_craving",
+        Reason.said(
+            N_("Craving %(at)s or more on %(high)s of the last %(window)s check-ins."),
+            SOURCES,
+            at=p["craving_high_at"],
+            high=len(high),
+            window=len(window),
+        ),
+    )
+
+
+def _missed_medication(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
+    """The latest check-ins say "missed" on missed_in_a_row days in a row (a gap in the dates ends the run)."""
     run, prev = 0, None
     for d in reversed(days):
         if by_day[d]["medication"] != "missed" or (prev is not None and (prev - d).days != 1):
             break
         run, prev = run + 1, d
-    if run >= p["missed_in_a_row"]:
-        flags.append(
-            (
-                "missed_medication",
-                Reason.said(N_("Medication missed %(run)s days running."), SOURCES, run=run),
-            )
-        )
-    if days:
-        last = days[-1]
-        silent = (today - last).days
-        habit_window = [d for d in days if 0 <= (last - d).days < 7]
-        if silent >= p["silent_days"] and len(habit_window) >= p["habit_days"]:
-            flags.append(
-                (
-                    "silence",
-                    Reason.said(
-                        N_("No check-in for %(silent)s days after checking in on %(habit)s of 7 days."),
-                        SOURCES,
-                        silent=silent,
-                        habit=len(habit_window),
-                    ),
-                )
-            )
-    # "Worse each day for N days" is N days each worse than the day before: N + 1 check-ins on days in a row.
+    if run < p["missed_in_a_row"]:
+        return None
+    return ("missed_medication", Reason.said(N_("Medication missed %(run)s days running."), SOURCES, run=run))
+
+
+def _silence(today: date, days: list[date], p: Policy) -> Flag | None:
+    """No check-in for silent_days days after a daily habit: habit_days check-ins in the 7 days up to the last."""
+    if not days:
+        return None
+    last = days[-1]
+    silent = (today - last).days
+    habit_window = [d for d in days if 0 <= (last - d).days < 7]
+    if not (silent >= p["silent_days"] and len(habit_window) >= p["habit_days"]):
+        return None
+    return (
+        "silence",
+        Reason.said(
+            N_("No check-in for %(silent)s days after checking in on %(habit)s of 7 days."),
+            SOURCES,
+            silent=silent,
+            habit=len(habit_window),
+        ),
+    )
+
+
+def _worsening_mood(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
+    """Worse each day for N days: N days each worse than the day before, so N + 1 check-ins on days in a row."""
     worse_days = 0
     for earlier, later in zip(reversed(days[:-1]), reversed(days[1:]), strict=False):
         if (later - earlier).days != 1 or by_day[earlier]["mood"] <= by_day[later]["mood"]:
             break
         worse_days += 1
-    if worse_days >= p["worsening_mood_days"]:
-        flags.append(
-            (
-                "worsening_mood",
-                Reason.said(N_("Mood worse each day for %(days)s days."), SOURCES, days=worse_days),
-            )
-        )
+    if worse_days < p["worsening_mood_days"]:
+        return None
+    return (
+        "worsening_mood",
+        Reason.said(N_("Mood worse each day for %(days)s days."), SOURCES, days=worse_days),
+    )
 
+
+def evaluate(today: date, checkins: list[Entry], screens: list[Entry], p: Policy) -> Decision:
+    """Every flag the series raises, highest priority first (the sort is stable: equal priorities keep the order
+    below), or "none" with one reason saying so."""
+    by_day = _by_day(checkins)
+    days = sorted(by_day)
+    found = (
+        _suicide_risk(today, screens, p),
+        _reported_use(by_day, days),
+        _rising_craving(by_day, days, p),
+        _missed_medication(by_day, days, p),
+        _silence(today, days, p),
+        _worsening_mood(by_day, days, p),
+    )
+    flags = [flag for flag in found if flag is not None]
     flags.sort(key=lambda f: PRIORITY[f[0]])
     reasons = tuple(reason for _, reason in flags) or (
         Reason.said(N_("No early-warning signs in this series."), SOURCES),

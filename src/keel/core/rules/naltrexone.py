@@ -158,101 +158,101 @@ def _days(value: float) -> float:
     return math.floor(value * 10) / 10
 
 
+def _opioid_free(newest: Mapping[str, Any], need: float) -> tuple[str, Reason]:
+    """Eligible when the last use of any opioid was at least `opioid_free_days` ago, not eligible otherwise."""
+    days = newest["days_since_last_use"]
+    if days < need:
+        return "not_eligible", Reason.said(
+            gettext_noop(
+                "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed "
+                "to avoid severe precipitated withdrawal."
+            ),
+            _LABEL,
+            days=_days(days),
+            opioid=NAME[newest["opioid"]],
+            need=need,
+        )
+    return "eligible", Reason.said(
+        gettext_noop(
+            "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed."
+        ),
+        _LABEL,
+        days=_days(days),
+        opioid=NAME[newest["opioid"]],
+        need=need,
+    )
+
+
+def _switching_reason(use: Mapping[str, Any], p: Mapping[str, Any]) -> Reason:
+    """Methadone or buprenorphine within `agonist_switch_days`: the label's switching warning, and when that day
+    comes."""
+    left = p["agonist_switch_days"] - use["days_since_last_use"]
+    return Reason.said(
+        gettext_noop(
+            "%(opioid)s %(days)s days ago: after methadone or buprenorphine, precipitated withdrawal can "
+            "happen for as long as 2 weeks (label: Switching from Buprenorphine or Methadone). Day "
+            "%(switch)s is in %(left)s days."
+        ),
+        _SWITCHING,
+        opioid=NAME[use["opioid"]],
+        days=_days(use["days_since_last_use"]),
+        switch=p["agonist_switch_days"],
+        left=math.ceil(left * 10) / 10,
+    )
+
+
+def _switch_policy(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, Reason | None]:
+    """An otherwise eligible person switching from an agonist, by the program's `agonist_switch` policy: wait
+    (not eligible), a negative naloxone challenge first (needs_challenge until it is recorded), or caution."""
+    rule = p["agonist_switch"]
+    if rule == "wait":
+        return "not_eligible", Reason.said(
+            gettext_noop("Program policy: wait until day %(switch)s after methadone or buprenorphine."),
+            ("keel-policy", *_SWITCHING),
+            switch=p["agonist_switch_days"],
+        )
+    if rule == "challenge" and not v["naloxone_challenge_negative"]:
+        return "needs_challenge", Reason.said(
+            gettext_noop(
+                "Program policy: before day %(switch)s, a naloxone challenge first; give the injection only "
+                "if it brings on no withdrawal."
+            ),
+            ("keel-policy", *_SWITCHING),
+            switch=p["agonist_switch_days"],
+        )
+    return "caution", None
+
+
+def _challenge_reason(v: Mapping[str, Any]) -> Reason:
+    """The naloxone challenge, done (and negative) or to consider, with the oral naltrexone label's doses."""
+    if v["naloxone_challenge_negative"]:
+        return Reason.said(gettext_noop("A naloxone challenge today brought on no withdrawal."), _CHALLENGE)
+    return Reason.said(
+        gettext_noop(
+            "Consider a naloxone challenge first (oral naltrexone label: 0.2 mg IV, then 0.6 mg IV; "
+            "or 0.8 mg under the skin), and give the injection only if it brings on no withdrawal."
+        ),
+        _CHALLENGE,
+    )
+
+
 def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     uses = sorted(v["opioids"], key=lambda u: (u["days_since_last_use"], OPIOIDS.index(u["opioid"])))
     newest = uses[0]
     days, need = newest["days_since_last_use"], p["opioid_free_days"]
-    reasons: list[Reason] = []
     switching = [
         u
         for u in uses
         if u["opioid"] in AGONIST_TREATMENTS and u["days_since_last_use"] < p["agonist_switch_days"]
     ]
-    if days < need:
-        decision = "not_eligible"
-        reasons.append(
-            Reason.said(
-                gettext_noop(
-                    "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed "
-                    "to avoid severe precipitated withdrawal."
-                ),
-                _LABEL,
-                days=_days(days),
-                opioid=NAME[newest["opioid"]],
-                need=need,
-            )
-        )
-    else:
-        decision = "eligible"
-        reasons.append(
-            Reason.said(
-                gettext_noop(
-                    "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed."
-                ),
-                _LABEL,
-                days=_days(days),
-                opioid=NAME[newest["opioid"]],
-                need=need,
-            )
-        )
-    for use in switching:
-        left = p["agonist_switch_days"] - use["days_since_last_use"]
-        reasons.append(
-            Reason.said(
-                gettext_noop(
-                    "%(opioid)s %(days)s days ago: after methadone or buprenorphine, precipitated withdrawal can "
-                    "happen for as long as 2 weeks (label: Switching from Buprenorphine or Methadone). Day "
-                    "%(switch)s is in %(left)s days."
-                ),
-                _SWITCHING,
-                opioid=NAME[use["opioid"]],
-                days=_days(use["days_since_last_use"]),
-                switch=p["agonist_switch_days"],
-                left=math.ceil(left * 10) / 10,
-            )
-        )
+    decision, free = _opioid_free(newest, need)
+    reasons: list[Reason] = [free, *(_switching_reason(use, p) for use in switching)]
     if switching and decision == "eligible":
-        rule = p["agonist_switch"]
-        if rule == "wait":
-            decision = "not_eligible"
-            reasons.append(
-                Reason.said(
-                    gettext_noop(
-                        "Program policy: wait until day %(switch)s after methadone or buprenorphine."
-                    ),
-                    ("keel-policy", *_SWITCHING),
-                    switch=p["agonist_switch_days"],
-                )
-            )
-        elif rule == "challenge" and not v["naloxone_challenge_negative"]:
-            decision = "needs_challenge"
-            reasons.append(
-                Reason.said(
-                    gettext_noop(
-                        "Program policy: before day %(switch)s, a naloxone challenge first; give the injection only "
-                        "if it brings on no withdrawal."
-                    ),
-                    ("keel-policy", *_SWITCHING),
-                    switch=p["agonist_switch_days"],
-                )
-            )
-        else:
-            decision = "caution"
+        decision, policy = _switch_policy(v, p)
+        if policy is not None:
+            reasons.append(policy)
     if decision != "not_eligible" and (switching or v["history_uncertain"]):
-        if v["naloxone_challenge_negative"]:
-            reasons.append(
-                Reason.said(gettext_noop("A naloxone challenge today brought on no withdrawal."), _CHALLENGE)
-            )
-        else:
-            reasons.append(
-                Reason.said(
-                    gettext_noop(
-                        "Consider a naloxone challenge first (oral naltrexone label: 0.2 mg IV, then 0.6 mg IV; "
-                        "or 0.8 mg under the skin), and give the injection only if it brings on no withdrawal."
-                    ),
-                    _CHALLENGE,
-                )
-            )
+        reasons.append(_challenge_reason(v))
     details: dict[str, Any] = {
         "last_opioid": newest["opioid"],
         "days_since_last_use": _days(days),

@@ -213,10 +213,9 @@ def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
 _PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
 
 
-def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
-    """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
-    recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`."""
-    state = sharing.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today)
+def _consent_provision(c: Any) -> dict[str, Any]:
+    """What the consent permits: the period from signing to expiry, the recipient (IRCP), the categories, and
+    the purpose of use when it has an HL7 code."""
     provision: dict[str, Any] = {
         "type": "permit",
         "period": {"start": c.signed_at.date().isoformat(), "end": c.expires_on.isoformat()},
@@ -249,44 +248,45 @@ def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
                 "code": _PURPOSE_OF_USE[c.purpose],
             }
         ]
-    scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
-    performer: list[dict[str, Any]] = [ref("Patient", c.patient_id)]
-    contained: list[dict[str, Any]] = []
-    if getattr(c, "representative_name", ""):
-        # Signed for the patient (42 CFR 2.14, 2.15): the representative as a contained RelatedPerson with
-        # their relationship, and their legal authority in its text; the patient stays a performer only when
-        # they signed too (a minor with their parent or guardian).
-        rel = c.representative_relationship
-        contained.append(
+    return provision
+
+
+def _representative(c: Any) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """Signed for the patient (42 CFR 2.14, 2.15): the representative as a contained RelatedPerson with their
+    relationship, and their legal authority in its text; the patient stays a performer only when they signed
+    too (a minor with their parent or guardian). Returns the RelatedPerson, the performers and the sentence
+    added to the consent's text."""
+    rel = c.representative_relationship
+    related = {
+        "resourceType": "RelatedPerson",
+        "id": "representative",
+        "text": narrative(
+            f"{c.representative_name}, {sharing.REPRESENTATIVES.get(rel, rel)}. "
+            f"Legal authority: {c.representative_authority}."
+        ),
+        "patient": ref("Patient", c.patient_id),
+        "relationship": [
             {
-                "resourceType": "RelatedPerson",
-                "id": "representative",
-                "text": narrative(
-                    f"{c.representative_name}, {sharing.REPRESENTATIVES.get(rel, rel)}. "
-                    f"Legal authority: {c.representative_authority}."
-                ),
-                "patient": ref("Patient", c.patient_id),
-                "relationship": [
-                    {
-                        "coding": [{"system": _ROLE_CODE, **_REPRESENTATIVE_CODE[rel]}],
-                        "text": sharing.REPRESENTATIVES.get(rel, rel),
-                    }
-                ],
-                "name": [{"text": c.representative_name}],
+                "coding": [{"system": _ROLE_CODE, **_REPRESENTATIVE_CODE[rel]}],
+                "text": sharing.REPRESENTATIVES.get(rel, rel),
             }
-        )
-        performer = [{"reference": "#representative", "display": c.representative_name}]
-        if c.patient_signature:
-            performer.append(ref("Patient", c.patient_id))
-        scope_text += (
-            f" Signed for the patient by {c.representative_name} "
-            f"({sharing.REPRESENTATIVES.get(rel, rel)}); legal authority: {c.representative_authority}."
-        )
-    out: dict[str, Any] = {
-        "resourceType": "Consent",
-        "id": f"consent-{c.pk}",
-        "text": narrative(scope_text + (" Revoked." if state == "revoked" else "")),
-        "status": "active" if state == "active" else "inactive",
+        ],
+        "name": [{"text": c.representative_name}],
+    }
+    performer = [{"reference": "#representative", "display": c.representative_name}]
+    if c.patient_signature:
+        performer.append(ref("Patient", c.patient_id))
+    signed = (
+        f" Signed for the patient by {c.representative_name} "
+        f"({sharing.REPRESENTATIVES.get(rel, rel)}); legal authority: {c.representative_authority}."
+    )
+    return related, performer, signed
+
+
+def _part2_scope_and_category() -> dict[str, Any]:
+    """The fixed codes of a 42 CFR Part 2 consent: scope `patient-privacy`, category LOINC 59284-0 and the
+    Part 2 consent directive."""
+    return {
         "scope": {
             "coding": [
                 {
@@ -305,6 +305,27 @@ def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
                 "text": "42 CFR Part 2 consent directive",
             },
         ],
+    }
+
+
+def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
+    """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
+    recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`."""
+    state = sharing.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today)
+    provision = _consent_provision(c)
+    scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
+    performer: list[dict[str, Any]] = [ref("Patient", c.patient_id)]
+    contained: list[dict[str, Any]] = []
+    if getattr(c, "representative_name", ""):
+        related, performer, signed = _representative(c)
+        contained.append(related)
+        scope_text += signed
+    out: dict[str, Any] = {
+        "resourceType": "Consent",
+        "id": f"consent-{c.pk}",
+        "text": narrative(scope_text + (" Revoked." if state == "revoked" else "")),
+        "status": "active" if state == "active" else "inactive",
+        **_part2_scope_and_category(),
         "patient": ref("Patient", c.patient_id),
         "dateTime": instant(c.signed_at),
         "performer": performer,

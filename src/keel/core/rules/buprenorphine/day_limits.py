@@ -39,105 +39,88 @@ def induction_total_over(phase: str, total_mg: float, p: Mapping[str, Any]) -> R
     return Reason.said(template, ("fda-bup-label-summary", "pcss-summary"), mg=total_mg, limit=limit)
 
 
+def _verdict(decision: str, reason: Reason, p: Mapping[str, Any]) -> Decision:
+    """The rule's answer: one verdict with the one reason for it."""
+    return Decision("buprenorphine-dose-limit", "1", decision, (reason,), dict(p))
+
+
+def _hold() -> Reason:
+    return Reason.said(
+        gettext_noop(
+            "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose."
+        ),
+        ("tip63-summary", "reference-13"),
+    )
+
+
+def _maintenance(total: float) -> Reason:
+    return Reason.said(
+        gettext_noop(
+            "Maintenance: %(mg)s mg today. The labels set no maximum daily dose; doses are titrated to "
+            "the person (no warning at 24 mg, no 16 mg target)."
+        ),
+        ("fda-89fr105613",),
+        mg=total,
+    )
+
+
+def _within_limit(one: bool, total: float, limit: float) -> Reason:
+    return Reason.said(
+        gettext_noop("Day 1 total would be %(mg)s mg, within the %(limit)s mg limit (program policy).")
+        if one
+        else gettext_noop("Day 2 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."),
+        ("fda-bup-label-summary",),
+        mg=total,
+        limit=limit,
+    )
+
+
+def _over_limit_with_rationale(one: bool, total: float, limit: float) -> Reason:
+    return Reason.said(
+        gettext_noop(
+            "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
+            "because a prescriber documented a reason (logged)."
+        )
+        if one
+        else gettext_noop(
+            "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
+            "because a prescriber documented a reason (logged)."
+        ),
+        ("fda-bup-label-summary", "pcss-summary"),
+        mg=total,
+        limit=limit,
+    )
+
+
+def _over_limit(one: bool, total: float, limit: float) -> Reason:
+    return Reason.said(
+        gettext_noop(
+            "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
+            "may override with a written reason."
+        )
+        if one
+        else gettext_noop(
+            "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
+            "may override with a written reason."
+        ),
+        ("fda-bup-label-summary", "pcss-summary"),
+        mg=total,
+        limit=limit,
+    )
+
+
 def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+    """In this order: a sedated or intoxicated person is held; a maintenance day has no ceiling; an induction
+    day's total within its limit is allowed, above it allowed only with a prescriber's documented reason."""
     total = v["given_today_mg"] + v["requested_mg"]
     if v["sedated_or_intoxicated"]:
-        return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            "hold",
-            (
-                Reason.said(
-                    gettext_noop(
-                        "Sedated or intoxicated now: hold the dose and ask a prescriber to assess before any dose."
-                    ),
-                    ("tip63-summary", "reference-13"),
-                ),
-            ),
-            dict(p),
-        )
+        return _verdict("hold", _hold(), p)
     if v["phase"] == "maintenance":
-        return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            "allowed",
-            (
-                Reason.said(
-                    gettext_noop(
-                        "Maintenance: %(mg)s mg today. The labels set no maximum daily dose; doses are titrated to "
-                        "the person (no warning at 24 mg, no 16 mg target)."
-                    ),
-                    ("fda-89fr105613",),
-                    mg=total,
-                ),
-            ),
-            dict(p),
-        )
+        return _verdict("allowed", _maintenance(total), p)
     limit = day_limit_mg(v["phase"], p)
     one = v["phase"] == "day1"
     if total <= limit:
-        return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            "allowed",
-            (
-                Reason.said(
-                    gettext_noop(
-                        "Day 1 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."
-                    )
-                    if one
-                    else gettext_noop(
-                        "Day 2 total would be %(mg)s mg, within the %(limit)s mg limit (program policy)."
-                    ),
-                    ("fda-bup-label-summary",),
-                    mg=total,
-                    limit=limit,
-                ),
-            ),
-            dict(p),
-        )
+        return _verdict("allowed", _within_limit(one, total, limit), p)
     if v["documented_rationale"]:
-        return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            "allowed_with_rationale",
-            (
-                Reason.said(
-                    gettext_noop(
-                        "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
-                        "because a prescriber documented a reason (logged)."
-                    )
-                    if one
-                    else gettext_noop(
-                        "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy); allowed "
-                        "because a prescriber documented a reason (logged)."
-                    ),
-                    ("fda-bup-label-summary", "pcss-summary"),
-                    mg=total,
-                    limit=limit,
-                ),
-            ),
-            dict(p),
-        )
-    return Decision(
-        "buprenorphine-dose-limit",
-        "1",
-        "needs_override",
-        (
-            Reason.said(
-                gettext_noop(
-                    "Day 1 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
-                    "may override with a written reason."
-                )
-                if one
-                else gettext_noop(
-                    "Day 2 total would be %(mg)s mg, above the %(limit)s mg limit (program policy). A prescriber "
-                    "may override with a written reason."
-                ),
-                ("fda-bup-label-summary", "pcss-summary"),
-                mg=total,
-                limit=limit,
-            ),
-        ),
-        dict(p),
-    )
+        return _verdict("allowed_with_rationale", _over_limit_with_rationale(one, total, limit), p)
+    return _verdict("needs_override", _over_limit(one, total, limit), p)
