@@ -164,7 +164,7 @@ def test_the_window_rows_carry_the_orm_types() -> None:
     qs = queries._base(search, NOW).filter(attendance=Attendance.ONLINE)
     row = queries._candidates_of_windows(qs, search, queries._windows(NOW, 24.0), 5)[0]
     meeting = Meeting.objects.get(pk=row.pk)
-    assert (row.start_time, row.days, row.types) == (meeting.start_time, meeting.days, meeting.types)
+    assert (row.start_time, list(row.days), row.types) == (meeting.start_time, meeting.days, meeting.types)
 
 
 def test_the_zone_skip_scan_gives_the_orm_distinct_zones() -> None:
