@@ -187,3 +187,20 @@ def test_the_zone_skip_scan_gives_the_orm_distinct_zones() -> None:
     )
     Meeting.objects.all().delete()
     assert queries.online_zones() == []
+
+
+def test_the_hand_written_statements_are_reads_that_never_wait_for_the_writers_lock() -> None:
+    from keel.db.sqlite3.base import _writes
+
+    # Keel's SQLite backend queues any statement not starting with SELECT (a WITH may write) behind imports
+    assert not _writes(queries._ZONES_SQL)
+    _population()
+    search = MeetingSearch(within_hours=24.0)
+    qs = queries._base(search, NOW).filter(attendance=Attendance.ONLINE)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        queries._candidates_of_windows(qs, search, queries._windows(NOW, 24.0), 5)
+        search_meetings(MeetingSearch(latitude=CENTRES[0][0], longitude=CENTRES[0][1]), now=NOW)
+    assert ctx.captured_queries and not [q for q in ctx.captured_queries if _writes(q["sql"])]

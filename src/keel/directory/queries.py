@@ -120,17 +120,20 @@ def _starting_within(now: datetime, hours: float) -> list[Q]:
     ]
 
 
-_ZONES_SQL = """
-WITH RECURSIVE zones(zone) AS (
-    SELECT (SELECT m.{zone} FROM {table} AS m WHERE m.{attendance} = %s AND m.{active}
-            ORDER BY m.{zone} LIMIT 1)
-    UNION ALL
-    SELECT (SELECT m.{zone} FROM {table} AS m
-            WHERE m.{attendance} = %s AND m.{active} AND m.{zone} > zones.zone
-            ORDER BY m.{zone} LIMIT 1)
-    FROM zones WHERE zones.zone IS NOT NULL
-)
-SELECT zone FROM zones WHERE zone IS NOT NULL
+# Begins with SELECT, not WITH: Keel's SQLite backend queues every statement that does not (it may write)
+# behind the writers' lock, and a search must never wait for an import.
+_ZONES_SQL = """SELECT found.zone FROM (
+    WITH RECURSIVE zones(zone) AS (
+        SELECT (SELECT m.{zone} FROM {table} AS m WHERE m.{attendance} = %s AND m.{active}
+                ORDER BY m.{zone} LIMIT 1)
+        UNION ALL
+        SELECT (SELECT m.{zone} FROM {table} AS m
+                WHERE m.{attendance} = %s AND m.{active} AND m.{zone} > zones.zone
+                ORDER BY m.{zone} LIMIT 1)
+        FROM zones WHERE zones.zone IS NOT NULL
+    )
+    SELECT zone FROM zones
+) AS found WHERE found.zone IS NOT NULL
 """
 
 
