@@ -181,3 +181,33 @@ def test_use_my_location_is_hidden_until_javascript_shows_it() -> None:
     css = Client().get("/static/keel/keel.css")
     body = b"".join(css.streaming_content) if css.streaming else css.content  # type: ignore[attr-defined]
     assert b"[hidden] { display:none !important; }" in body  # a button's display never overrides it
+
+
+@time_machine.travel(WED_6PM, tick=False)
+def test_the_meetings_page_asks_the_same_statements_for_many_meetings_as_for_two(
+    listings: None, tmp_path: Path
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert Client().get("/en/find/meetings/?place=13820").status_code == 200
+        return len(ctx.captured_queries)
+
+    two = statements()
+    base = {"day": 3, "time": "19:30", "timezone": "America/New_York", "city": "Oneonta"}
+    feed = [
+        base | {"name": f"Group {i}", "slug": f"g{i}", "latitude": 42.46, "longitude": -75.05}
+        for i in range(20)
+    ]
+    feed += [
+        base | {"name": f"Online {i}", "slug": f"n{i}", "conference_url": f"https://z.example/{i}"}
+        for i in range(20)
+    ]
+    path = tmp_path / "more.json"
+    path.write_text(json.dumps(feed))
+    call_command("import", "meetings", str(path), "--fellowship", "na", stdout=io.StringIO())
+    page = _text(Client(), "/en/find/meetings/?place=13820")
+    assert "Group 19" in page and "Online 19" in page
+    assert statements() == two  # whether each meeting is a sample is asked once a page, not once a row

@@ -135,20 +135,72 @@ def test_the_population_gives_every_search_something_to_find() -> None:
     assert len(nearby) > 10 and len(online) > 10
 
 
-def test_one_statement_for_the_chunks_returns_the_rows_each_chunk_returns() -> None:
+@pytest.mark.parametrize(
+    "extra",
+    [{"language": "es"}, {"type_code": "O", "part": "evening"}, {}],
+    ids=["language", "type and part", "plain"],
+)
+@pytest.mark.parametrize("per_window", [1, 5, 50])
+def test_one_statement_for_the_windows_returns_the_rows_each_orm_chunk_returns(
+    extra: dict[str, Any], per_window: int
+) -> None:
     _population()
-    search = MeetingSearch(within_hours=30.0, language="es")
-    qs = queries._base(search, NOW).filter(attendance=Attendance.ONLINE)
-    chunks = [qs.filter(c).order_by("start_time")[:5] for c in queries._starting_within(NOW, 30.0)]
-    one_by_one = [c for chunk in chunks for c in queries._candidates(chunk, search)]
-    assert sorted(queries._candidates_of_chunks(chunks, search)) == sorted(one_by_one)
+    for now in (NOW, NOW + timedelta(hours=9), NOW + timedelta(days=3, hours=17)):
+        search = MeetingSearch(within_hours=30.0, **extra)
+        qs = queries._base(search, now).filter(attendance=Attendance.ONLINE)
+        chunks = [
+            qs.filter(c).order_by("start_time")[:per_window] for c in queries._starting_within(now, 30.0)
+        ]
+        one_by_one = [c for chunk in chunks for c in queries._candidates(chunk, search)]
+        windows = queries._windows(now, 30.0)
+        assert len(windows) == len(chunks) > 4
+        fast = queries._candidates_of_windows(qs, search, windows, per_window)
+        assert sorted(fast) == sorted(one_by_one) and one_by_one
 
 
-def test_the_chunk_rows_carry_the_orm_types() -> None:
+def test_the_window_rows_carry_the_orm_types() -> None:
     _population()
     search = MeetingSearch(within_hours=24.0, type_code="O")
     qs = queries._base(search, NOW).filter(attendance=Attendance.ONLINE)
-    chunks = [qs.filter(c).order_by("start_time")[:5] for c in queries._starting_within(NOW, 24.0)]
-    row = queries._candidates_of_chunks(chunks, search)[0]
+    row = queries._candidates_of_windows(qs, search, queries._windows(NOW, 24.0), 5)[0]
     meeting = Meeting.objects.get(pk=row.pk)
-    assert (row.start_time, row.days, row.types) == (meeting.start_time, meeting.days, meeting.types)
+    assert (row.start_time, list(row.days), row.types) == (meeting.start_time, meeting.days, meeting.types)
+
+
+def test_the_zone_skip_scan_gives_the_orm_distinct_zones() -> None:
+    _population()
+    # inactive and in-person meetings do not count; a zone whose only online meeting is inactive is left out
+    Meeting.objects.filter(time_zone="America/Denver", attendance=Attendance.ONLINE).update(active=False)
+    Meeting.objects.filter(pk=Meeting.objects.filter(attendance=Attendance.IN_PERSON).first().pk).update(  # type: ignore[union-attr]
+        time_zone="Europe/Paris"
+    )
+    orm = (
+        Meeting.objects.filter(active=True, attendance=Attendance.ONLINE)
+        .order_by()
+        .values_list("time_zone", flat=True)
+        .distinct()
+    )
+    assert (
+        queries.online_zones()
+        == sorted(orm)
+        == ["America/Chicago", "America/Los_Angeles", "America/New_York"]
+    )
+    Meeting.objects.all().delete()
+    assert queries.online_zones() == []
+
+
+def test_the_hand_written_statements_are_reads_that_never_wait_for_the_writers_lock() -> None:
+    from keel.db.sqlite3.base import _writes
+
+    # Keel's SQLite backend queues any statement not starting with SELECT (a WITH may write) behind imports
+    assert not _writes(queries._ZONES_SQL)
+    _population()
+    search = MeetingSearch(within_hours=24.0)
+    qs = queries._base(search, NOW).filter(attendance=Attendance.ONLINE)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        queries._candidates_of_windows(qs, search, queries._windows(NOW, 24.0), 5)
+        search_meetings(MeetingSearch(latitude=CENTRES[0][0], longitude=CENTRES[0][1]), now=NOW)
+    assert ctx.captured_queries and not [q for q in ctx.captured_queries if _writes(q["sql"])]

@@ -83,6 +83,16 @@ class Meeting(models.Model):
             models.Index(fields=["active", "attendance"], name="meeting_attendance"),
             # online meetings by zone and local start time: the "starting soon" chunks of the search
             models.Index(fields=["attendance", "time_zone", "start_time"], name="meeting_zone_start"),
+            # the same per weekday, active online meetings only: a chunk is one zone and one local weekday, so
+            # its LIMIT is met without reading the other six days' meetings (or the inactive ones)
+            *(
+                models.Index(
+                    fields=["time_zone", "start_time"],
+                    condition=models.Q(active=True, attendance="online", **{f"day_{d}": True}),
+                    name=f"meeting_online_day{d}",
+                )
+                for d in range(7)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -67,7 +67,7 @@ def _tel(phone: str) -> str:
     return f"tel:{digits}" if re.search(r"\d", digits) else ""
 
 
-def _meeting_row(hit: MeetingHit, zone: ZoneInfo, use_miles: bool) -> dict[str, Any]:
+def _meeting_row(hit: MeetingHit, zone: ZoneInfo, use_miles: bool, samples: set[str]) -> dict[str, Any]:
     m = hit.meeting
     distance = None
     if hit.distance_km is not None:
@@ -85,7 +85,7 @@ def _meeting_row(hit: MeetingHit, zone: ZoneInfo, use_miles: bool) -> dict[str, 
         "join": link,
         "join_host": urlsplit(link).netloc if link.startswith("http") else link,
         "join_phone": _tel(m.conference_phone),
-        "sample": m.source in _sample_sources(),
+        "sample": m.source in samples,
     }
 
 
@@ -179,8 +179,9 @@ def find_meetings(request: HttpRequest) -> HttpResponse:
             context["error"] = _page_error(exc, query)
             return _page(request, "directory/find_meetings.html", context, status=422)
         zone = _reader_zone(place)
-        nearby_rows = [_meeting_row(h, zone, use_miles) for h in nearby]
-        online_rows = [_meeting_row(h, zone, use_miles) for h in online]
+        samples = _sample_sources() if nearby or online else set()  # one query a page, not one a row
+        nearby_rows = [_meeting_row(h, zone, use_miles, samples) for h in nearby]
+        online_rows = [_meeting_row(h, zone, use_miles, samples) for h in online]
         shown = {t["code"] for r in (*nearby_rows, *online_rows) for t in r["types"]}
         context |= {
             "searched": True,
