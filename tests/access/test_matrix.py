@@ -174,16 +174,23 @@ def _check_patient_route(world: World, name: str, method: str, role: str, target
         assert len(new) == 1, [str(e) for e in new]
         assert new[0].action in ({"read", "export"} if expected == 200 else {"create"})  # an export is a read
         assert new[0].outcome == "success"
-        assert new[0].patient_id == patient.pk and new[0].actor_id == world.user(role).pk
+        assert new[0].patient_id == patient.pk
+        assert new[0].actor_id == world.user(role).pk
     elif expected == 204:  # a removal: one audited delete of this patient's record by the caller
-        assert len(new) == 1 and new[0].action == "delete", [str(e) for e in new]
-        assert new[0].patient_id == patient.pk and new[0].actor_id == world.user(role).pk
+        assert len(new) == 1, [str(e) for e in new]
+        assert new[0].action == "delete", [str(e) for e in new]
+        assert new[0].patient_id == patient.pk
+        assert new[0].actor_id == world.user(role).pk
     elif expected == 403:  # (a self-guided account's rows name no one: SELF_GUIDED_ROWS below)
-        assert len(new) == 1 and new[0].action == "denied" and new[0].patient_id == patient.pk
+        assert len(new) == 1
+        assert new[0].action == "denied"
+        assert new[0].patient_id == patient.pk
     elif expected == 404:
         for text in _identifying(patient):
             assert text not in body, f"a 404 leaked {text!r}"
-        assert len(new) == 1 and new[0].action == "denied" and new[0].outcome == "denied"
+        assert len(new) == 1
+        assert new[0].action == "denied"
+        assert new[0].outcome == "denied"
         if (
             role == "self_guided"
         ):  # its audit rows name no one (issue #20: deleted for good, no row of it left)
@@ -191,11 +198,14 @@ def _check_patient_route(world: World, name: str, method: str, role: str, target
         else:
             assert new[0].actor_id == world.user(role).pk
     elif expected == 302 and role in route.refused_on_page:  # sent back with the reason, audited as a denial
-        assert len(new) == 1 and new[0].action == "denied" and new[0].patient_id == patient.pk
+        assert len(new) == 1
+        assert new[0].action == "denied"
+        assert new[0].patient_id == patient.pk
     elif expected == 422:  # in scope, bad input: nothing written; a page shown again is one audited read
-        assert len(new) <= 1 and all(
-            (e.action, e.outcome, e.patient_id) == ("read", "success", patient.pk) for e in new
-        ), [str(e) for e in new]
+        assert len(new) <= 1, [str(e) for e in new]
+        assert all((e.action, e.outcome, e.patient_id) == ("read", "success", patient.pk) for e in new), [
+            str(e) for e in new
+        ]
     else:
         assert new == []  # anonymous: redirected or refused before any record is touched
 
@@ -223,7 +233,8 @@ def test_patient_list_shows_only_patients_in_scope_and_audits_one_row(world: Wor
     data = client.get("/api/v1/patients").json()
     assert [p["id"] for p in data] == [world.alice.pk]
     events = list(AuditEvent.objects.order_by("id")[before:])
-    assert len(events) == 1 and events[0].detail == {"patient_ids": [world.alice.pk]}
+    assert len(events) == 1
+    assert events[0].detail == {"patient_ids": [world.alice.pk]}
 
 
 def test_program_admin_sees_whole_program_and_nothing_across(world: World) -> None:
@@ -244,7 +255,8 @@ def test_auditor_reads_audit_trail_without_clinical_content(world: World) -> Non
     events = client.get("/api/v1/audit/events").json()
     assert any(e["patient_id"] == world.alice.pk and e["action"] == "read" for e in events)
     body = json.dumps(events)
-    assert "Zamorano" not in body and "RR-0001" not in body
+    assert "Zamorano" not in body
+    assert "RR-0001" not in body
 
 
 def test_audit_trail_does_not_cross_programs(world: World) -> None:

@@ -31,8 +31,8 @@ def test_no_role_reaches_a_self_guided_record_by_any_patient_route(
         assert response.status_code == route.expect["anonymous"][0]  # type: ignore[index]
         return
     assert response.status_code == 404
-    assert (
-        "dana-own" not in response.content.decode() and record.record_number not in response.content.decode()
-    )
+    assert "dana-own" not in response.content.decode()
+    assert record.record_number not in response.content.decode()
     denied = list(AuditEvent.objects.order_by("id")[before:])
-    assert len(denied) == 1 and denied[0].action == "denied"
+    assert len(denied) == 1
+    assert denied[0].action == "denied"

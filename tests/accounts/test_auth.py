@@ -25,7 +25,8 @@ def _full_login(client: Client, world: World, role: str) -> Any:
     user = world.user(role)
     response = _password_step(client, user.username)
     if role != "patient":
-        assert response.status_code == 302 and response["Location"] == "/accounts/login/verify/"
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/login/verify/"
         response = client.post("/accounts/login/verify/", {"code": totp_now(world.devices[user.pk])})
     return response
 
@@ -81,7 +82,8 @@ def test_five_wrong_codes_end_the_pending_sign_in(world: World) -> None:
     _password_step(client, "r-nurse")
     for _ in range(5):
         response = client.post("/accounts/login/verify/", {"code": "123456"})
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
     assert client.get("/accounts/login/verify/").status_code == 302
 
 
@@ -97,7 +99,8 @@ def test_wrong_password_gives_the_same_answer_for_known_and_unknown_users(world:
     known = _password_step(Client(), "alice", "not the password at all")
     unknown = _password_step(Client(), "nobody", "not the password at all")
     assert known.status_code == unknown.status_code == 200
-    assert b"do not match" in known.content and b"do not match" in unknown.content
+    assert b"do not match" in known.content
+    assert b"do not match" in unknown.content
     assert known.content.count(b"do not match") == unknown.content.count(b"do not match")
     assert AuditEvent.objects.filter(action="failed_login").count() == 2
 
@@ -150,7 +153,8 @@ def test_idle_sessions_end_after_the_role_limit(world: World, role: str, idle_ok
         assert client.get(path).status_code == 200
     with time_machine.travel(start + timedelta(minutes=idle_ok + idle_out), tick=False):
         response = client.get(path)
-        assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/login/"
         assert b"no activity" in client.get("/accounts/login/").content
 
 
@@ -234,7 +238,8 @@ def test_session_api_writes_need_csrf_but_token_writes_do_not(world: World) -> N
     response = token_client.delete(
         f"/api/v1/auth/tokens/{issued.token.pk}", HTTP_AUTHORIZATION=f"Bearer {issued.secret}"
     )
-    assert response.status_code == 200 and response.json()["revoked_at"]
+    assert response.status_code == 200
+    assert response.json()["revoked_at"]
 
 
 def test_an_authorization_header_does_not_revive_an_idle_session_on_pages(world: World) -> None:
@@ -242,7 +247,8 @@ def test_an_authorization_header_does_not_revive_an_idle_session_on_pages(world:
     client = _signed_in_at(world, "nurse", start)
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
         response = client.get("/patients/", HTTP_AUTHORIZATION="Bearer whatever")
-        assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/login/"
 
 
 def test_an_authorization_header_does_not_skip_mfa_on_pages(world: World) -> None:
@@ -259,4 +265,5 @@ def test_an_api_token_call_ignores_a_stale_session_cookie(world: World) -> None:
     client = _signed_in_at(world, "nurse", start)
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
         me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
-        assert me.status_code == 200 and me.json()["username"] == "alice"
+        assert me.status_code == 200
+        assert me.json()["username"] == "alice"

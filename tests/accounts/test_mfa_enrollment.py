@@ -21,16 +21,19 @@ def test_a_patient_turns_on_two_step_sign_in_and_then_needs_a_code(world: World)
     client = sign_in(Client(), user)
     assert "Set it up" in client.get("/accounts/mfa/").content.decode()
     wrong = client.post("/accounts/mfa/", {"action": "start", "password": "not my password!"})
-    assert "not right" in wrong.content.decode() and not TOTPDevice.objects.filter(user=user).exists()
+    assert "not right" in wrong.content.decode()
+    assert not TOTPDevice.objects.filter(user=user).exists()
     started = client.post("/accounts/mfa/", {"action": "start", "password": PASSWORD}).content.decode()
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    assert device.key and "Turn on" in started
+    assert device.key
+    assert "Turn on" in started
     assert client.post("/accounts/mfa/", {"action": "confirm", "code": "000000"}).status_code == 200
     assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     with time_machine.travel(timezone.now() + timedelta(seconds=3)):  # past the throttle after a wrong code
         device.refresh_from_db()
         done = client.post("/accounts/mfa/", {"action": "confirm", "code": totp_now(device)}).content.decode()
-    assert "is on" in done and TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+    assert "is on" in done
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
     assert AuditEvent.objects.filter(target_type="mfa", reason="enrolled", actor_id=user.pk).count() == 1
     fresh = Client()
     response = fresh.post("/accounts/login/", {"username": "alice", "password": PASSWORD})

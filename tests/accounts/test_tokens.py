@@ -24,9 +24,11 @@ def test_patient_creates_a_token_and_uses_it(world: World) -> None:
     response = _create(Client(), username="alice", password=PASSWORD, name="phone")
     assert response.status_code == 201
     data = response.json()
-    assert data["token"].startswith("keel_") and data["name"] == "phone"
+    assert data["token"].startswith("keel_")
+    assert data["name"] == "phone"
     me = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {data['token']}").json()
-    assert me["username"] == "alice" and me["patient"]["id"] == world.alice.pk
+    assert me["username"] == "alice"
+    assert me["patient"]["id"] == world.alice.pk
 
 
 def test_only_a_digest_of_the_token_is_stored(world: World) -> None:
@@ -86,7 +88,8 @@ def test_a_revoked_token_stops_working(world: World) -> None:
     data = _create(Client(), username="alice", password=PASSWORD).json()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {data['token']}"}
     listed = Client().get("/api/v1/auth/tokens", **auth).json()
-    assert [t["id"] for t in listed] == [data["id"]] and "token" not in listed[0]
+    assert [t["id"] for t in listed] == [data["id"]]
+    assert "token" not in listed[0]
     assert Client().delete(f"/api/v1/auth/tokens/{data['id']}", **auth).status_code == 200
     assert Client().get("/api/v1/me", **auth).status_code == 401
 

@@ -54,7 +54,9 @@ def test_the_catalog_lists_all_eight_instruments() -> None:
         "sows",
     }
     ort = next(i for i in data if i["code"] == "ort")
-    assert ort["extras"][0]["name"] == "sex" and ort["extras"][0]["required"] and not ort["self_report"]
+    assert ort["extras"][0]["name"] == "sex"
+    assert ort["extras"][0]["required"]
+    assert not ort["self_report"]
 
 
 def test_an_instrument_is_served_as_a_valid_fhir_questionnaire() -> None:
@@ -74,7 +76,8 @@ def test_anonymous_scoring_stores_nothing() -> None:
     before = (Assessment.objects.count(), AuditEvent.objects.count())
     response = _post(Client(), "/api/v1/instruments/cows/score", {"answers": COWS})
     assert response.status_code == 200
-    assert response.json()["total"] == 12 and response.json()["band"]["code"] == "mild"
+    assert response.json()["total"] == 12
+    assert response.json()["band"]["code"] == "mild"
     assert (Assessment.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -90,7 +93,8 @@ def test_every_bad_answer_is_named_with_its_field() -> None:
 def test_ort_without_sex_names_the_extra_input() -> None:
     answers = {item.link_id: 0 for item in registry.get("ort").items}
     response = _post(Client(), "/api/v1/instruments/ort/score", {"answers": answers})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "extras.sex"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "extras.sex"
 
 
 def test_scoring_is_rate_limited_per_address(settings: Any) -> None:
@@ -113,7 +117,8 @@ def test_a_nurse_records_cows_for_her_patient(world: World) -> None:
     )
     assert response.status_code == 201
     data = response.json()
-    assert data["result"]["total"] == 12 and data["filled_by_id"] == world.staff["nurse"].pk
+    assert data["result"]["total"] == 12
+    assert data["filled_by_id"] == world.staff["nurse"].pk
     listed = client.get(f"/api/v1/patients/{world.alice.pk}/assessments?instrument=cows").json()
     assert [a["id"] for a in listed] == [data["id"]]
 
@@ -138,7 +143,8 @@ def test_invalid_answers_write_no_row_and_no_audit(world: World) -> None:
     assert response.json()["errors"] == [
         {"field": "answers.restlessness", "reason": "2 is not allowed; use one of [0, 1, 3, 5]"}
     ]
-    assert Assessment.objects.count() == 0 and AuditEvent.objects.count() == before
+    assert Assessment.objects.count() == 0
+    assert AuditEvent.objects.count() == before
 
 
 def test_a_future_administration_time_is_refused(world: World) -> None:
@@ -148,7 +154,8 @@ def test_a_future_administration_time_is_refused(world: World) -> None:
         f"/api/v1/patients/{world.alice.pk}/assessments",
         {"instrument": "cows", "answers": COWS, "filled_at": "2099-01-01T00:00:00Z"},
     )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "filled_at"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "filled_at"
 
 
 def test_a_positive_item_nine_raises_one_flag_for_the_care_team(world: World) -> None:
@@ -159,7 +166,9 @@ def test_a_positive_item_nine_raises_one_flag_for_the_care_team(world: World) ->
     assert response.status_code == 201
     assert "item9_positive" in response.json()["result"]["flags"]
     flag = PatientFlag.objects.get(patient=world.alice)
-    assert flag.kind == "suicide_risk" and flag.priority == 0 and flag.resolved_at is None
+    assert flag.kind == "suicide_risk"
+    assert flag.priority == 0
+    assert flag.resolved_at is None
     assert any("same-day suicide risk assessment" in r for r in flag.reasons)
     page = sign_in(Client(), world.staff["counselor"]).get(f"/patients/{world.alice.pk}/").content.decode()
     assert "Positive suicide screen" in page
@@ -198,7 +207,8 @@ def test_every_stored_assessment_exports_as_valid_fhir_r4(world: World, code: st
     assert_valid_r4(bundle)  # two independent R4 validators, every entry too
     resources = [e["resource"] for e in bundle["entry"]]
     qr = resources[0]
-    assert qr["status"] == "completed" and len(qr["item"]) == len(answers)
+    assert qr["status"] == "completed"
+    assert len(qr["item"]) == len(answers)
     observations = [r for r in resources if r["resourceType"] == "Observation"]
     assert observations, "every assessment has at least one score observation"
     full_urls = {e["fullUrl"] for e in bundle["entry"]}
@@ -207,7 +217,8 @@ def test_every_stored_assessment_exports_as_valid_fhir_r4(world: World, code: st
             assert "http://testserver/fhir/R4/" + reference in full_urls, reference
     if code == "phq9":
         total = next(o for o in observations if o["id"].endswith("-total"))
-        assert total["code"]["coding"][0]["code"] == "44261-6" and total["valueInteger"] == 27
+        assert total["code"]["coding"][0]["code"] == "44261-6"
+        assert total["valueInteger"] == 27
     if code == "cows":
         assert all(c["system"] != "http://loinc.org" for o in observations for c in o["code"]["coding"])
 
@@ -229,7 +240,8 @@ def test_an_assessment_of_another_patient_is_a_404(world: World) -> None:
     other = sign_in(Client(), world.lakeside_nurse)
     path = f"/api/v1/patients/{world.charlie.pk}/assessments/{created.json()['id']}/fhir"
     response = other.get(path)
-    assert response.status_code == 404 and "Zamorano" not in response.content.decode()
+    assert response.status_code == 404
+    assert "Zamorano" not in response.content.decode()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -246,5 +258,6 @@ def test_any_invalid_response_through_the_api_is_a_422_and_writes_nothing(
     if valid:
         assert response.status_code == 201
     else:
-        assert response.status_code == 422 and response.json()["errors"]
+        assert response.status_code == 422
+        assert response.json()["errors"]
         assert Assessment.objects.count() == before

@@ -49,7 +49,8 @@ def test_score_passes_extra_inputs() -> None:
 def test_score_rejects_bad_input_with_exit_code_2(args: list[str], message: str) -> None:
     with pytest.raises(CommandError) as error:
         call_command("score", *args, stdout=io.StringIO())
-    assert error.value.returncode == 2 and message in str(error.value)
+    assert error.value.returncode == 2
+    assert message in str(error.value)
 
 
 @pytest.mark.django_db
@@ -83,6 +84,6 @@ def test_the_real_keel_score_command_exits_2_on_bad_answers(tmp_path: Path) -> N
         check=False,
         timeout=60,
     )
-    assert (
-        bad.returncode == 2 and "pulse: 3 is not allowed" in bad.stderr and "sweating: missing" in bad.stderr
-    )
+    assert bad.returncode == 2
+    assert "pulse: 3 is not allowed" in bad.stderr
+    assert "sweating: missing" in bad.stderr

@@ -65,7 +65,8 @@ def _production(tmp_path: Path, audit_keys: str | None) -> dict[str, str]:
 )
 def test_production_requires_well_formed_audit_keys(tmp_path: Path, value: str | None, message: str) -> None:
     result = _keel(["check"], _production(tmp_path, value))
-    assert result.returncode == 2 and message in result.stderr
+    assert result.returncode == 2
+    assert message in result.stderr
 
 
 def test_production_takes_a_rotated_key_list(tmp_path: Path) -> None:
@@ -77,19 +78,22 @@ def test_production_without_a_checkpoint_key_stops_at_start_naming_it(tmp_path: 
     env = _production(tmp_path, _key("k1"))
     env.pop("KEEL_CHECKPOINT_KEY")
     result = _keel(["check"], env)
-    assert result.returncode == 2 and "KEEL_CHECKPOINT_KEY is required" in result.stderr
+    assert result.returncode == 2
+    assert "KEEL_CHECKPOINT_KEY is required" in result.stderr
 
 
 def test_production_with_an_empty_checkpoint_key_stops_at_start_naming_it(tmp_path: Path) -> None:
     result = _keel(["check"], {**_production(tmp_path, _key("k1")), "KEEL_CHECKPOINT_KEY": ""})
-    assert result.returncode == 2 and "KEEL_CHECKPOINT_KEY is required" in result.stderr
+    assert result.returncode == 2
+    assert "KEEL_CHECKPOINT_KEY is required" in result.stderr
 
 
 def test_production_with_a_checkpoint_key_that_is_not_a_key_stops_at_start(tmp_path: Path) -> None:
     (tmp_path / "not-a-key.pem").write_text("hello")
     env = {**_production(tmp_path, _key("k1")), "KEEL_CHECKPOINT_KEY": str(tmp_path / "not-a-key.pem")}
     result = _keel(["check"], env)
-    assert result.returncode == 2 and "KEEL_CHECKPOINT_KEY" in result.stderr
+    assert result.returncode == 2
+    assert "KEEL_CHECKPOINT_KEY" in result.stderr
     assert "hello" not in result.stderr
 
 
@@ -119,9 +123,11 @@ def test_development_generates_an_owner_only_checkpoint_key(tmp_path: Path) -> N
 def test_the_real_command_exits_2_on_a_missing_checkpoint_file(tmp_path: Path) -> None:
     env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path))
     result = _keel(["audit", "verify", "--checkpoints", str(tmp_path / "nowhere.jsonl")], env)
-    assert result.returncode == 2 and "nowhere.jsonl does not exist" in result.stderr
+    assert result.returncode == 2
+    assert "nowhere.jsonl does not exist" in result.stderr
 
 
 def test_the_real_command_exits_2_without_a_subcommand(tmp_path: Path) -> None:
     result = _keel(["audit"], dict(os.environ, KEEL_DATA_DIR=str(tmp_path)))
-    assert result.returncode == 2 and "subcommand" in result.stderr
+    assert result.returncode == 2
+    assert "subcommand" in result.stderr

@@ -32,12 +32,14 @@ def _without_guard(sql: str, params: list[object]) -> None:
 def test_an_untouched_chain_verifies() -> None:
     _seed()
     report = audit.verify_chain()
-    assert report.ok and report.checked == audit_count()
+    assert report.ok
+    assert report.checked == audit_count()
 
 
 def test_each_row_links_to_the_one_before() -> None:
     events = _seed(3)
-    assert events[1].prev_hash == events[0].hash and events[2].prev_hash == events[1].hash
+    assert events[1].prev_hash == events[0].hash
+    assert events[2].prev_hash == events[1].hash
 
 
 def test_the_database_refuses_to_update_an_audit_row() -> None:
@@ -59,21 +61,25 @@ def test_a_changed_row_is_named_by_the_verifier() -> None:
     events = _seed()
     _without_guard("UPDATE audit_auditevent SET reason = 'edited' WHERE id = %s", [events[3].pk])
     report = audit.verify_chain()
-    assert not report.ok and report.first_broken_id == events[3].pk and "changed" in report.problem
+    assert not report.ok
+    assert report.first_broken_id == events[3].pk
+    assert "changed" in report.problem
 
 
 def test_a_deleted_row_is_found_at_the_next_row() -> None:
     events = _seed()
     _without_guard("DELETE FROM audit_auditevent WHERE id = %s", [events[2].pk])
     report = audit.verify_chain()
-    assert not report.ok and report.first_broken_id == events[3].pk
+    assert not report.ok
+    assert report.first_broken_id == events[3].pk
 
 
 def test_a_deleted_tail_is_found_through_the_chain_head() -> None:
     events = _seed()
     _without_guard("DELETE FROM audit_auditevent WHERE id = %s", [events[-1].pk])
     report = audit.verify_chain()
-    assert not report.ok and report.first_broken_id == events[-1].pk
+    assert not report.ok
+    assert report.first_broken_id == events[-1].pk
 
 
 def test_a_recomputed_hash_still_breaks_the_next_link() -> None:
@@ -84,7 +90,8 @@ def test_a_recomputed_hash_still_breaks_the_next_link() -> None:
         "UPDATE audit_auditevent SET reason = 'forged', hash = %s WHERE id = %s", [new_hash, events[1].pk]
     )
     report = audit.verify_chain()
-    assert not report.ok and report.first_broken_id == events[2].pk
+    assert not report.ok
+    assert report.first_broken_id == events[2].pk
 
 
 def test_audit_verify_command_exits_nonzero_on_tampering(capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,4 +123,6 @@ def test_audit_rows_carry_request_id_ip_and_channel(world: World) -> None:
     response = client.get(f"/api/v1/patients/{world.alice.pk}")
     event = AuditEvent.objects.latest("id")
     assert event.request_id == response["X-Request-ID"]
-    assert event.ip_address == "192.0.2.7" and event.channel == "api" and event.actor_role == "nurse"
+    assert event.ip_address == "192.0.2.7"
+    assert event.channel == "api"
+    assert event.actor_role == "nurse"

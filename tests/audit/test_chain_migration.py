@@ -121,7 +121,8 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_the_old_rows_verify_after_the_migration(upgraded: dict[str, Any]) -> None:
     done = upgraded["verify_after_migration"]
-    assert done.returncode == 0 and "3 rows verified" in done.stdout
+    assert done.returncode == 0
+    assert "3 rows verified" in done.stdout
 
 
 def test_the_old_rows_are_the_chain_of_no_program(upgraded: dict[str, Any]) -> None:
@@ -134,12 +135,14 @@ def test_the_one_head_row_becomes_chain_zeros(upgraded: dict[str, Any]) -> None:
 
 def test_the_rows_stay_append_only_after_the_migration(upgraded: dict[str, Any]) -> None:
     done = upgraded["update"]
-    assert done.returncode != 0 and "append-only" in done.stderr
+    assert done.returncode != 0
+    assert "append-only" in done.stderr
 
 
 def test_old_and_new_chains_verify_together(upgraded: dict[str, Any]) -> None:
     done = upgraded["verify_with_new_chains"]
-    assert done.returncode == 0 and "6 rows verified" in done.stdout
+    assert done.returncode == 0
+    assert "6 rows verified" in done.stdout
 
 
 def test_a_program_begins_its_own_chain_after_the_migration(upgraded: dict[str, Any]) -> None:
@@ -153,4 +156,5 @@ def test_the_checkpoint_after_the_migration_signs_both_chains(upgraded: dict[str
 
 def test_a_cut_tail_of_the_old_rows_is_still_caught(upgraded: dict[str, Any]) -> None:
     done = upgraded["verify_cut"]
-    assert done.returncode == 1 and "newest rows are missing" in done.stderr
+    assert done.returncode == 1
+    assert "newest rows are missing" in done.stderr

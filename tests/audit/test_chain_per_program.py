@@ -111,7 +111,8 @@ def test_each_chain_has_its_own_head_row() -> None:
 def test_interleaved_chains_verify() -> None:
     _interleaved()
     report = audit.verify_chain()
-    assert report.ok and report.checked == 9
+    assert report.ok
+    assert report.checked == 9
 
 
 def test_the_report_names_every_chains_head() -> None:
@@ -168,14 +169,16 @@ def test_a_deleted_head_row_while_its_rows_exist_is_named() -> None:
     _interleaved()
     AuditChainHead.objects.filter(id=RIVERSIDE).delete()
     report = audit.verify_chain()
-    assert (report.ok, report.chain) == (False, RIVERSIDE) and "head is gone" in report.problem
+    assert (report.ok, report.chain) == (False, RIVERSIDE)
+    assert "head is gone" in report.problem
 
 
 def test_a_reset_head_of_one_chain_is_named() -> None:
     _interleaved()
     AuditChainHead.objects.filter(id=LAKESIDE).update(last_event_id=0)
     report = audit.verify_chain()
-    assert (report.ok, report.chain) == (False, LAKESIDE) and "reset" in report.problem
+    assert (report.ok, report.chain) == (False, LAKESIDE)
+    assert "reset" in report.problem
 
 
 def test_a_head_naming_rows_of_a_deleted_chain_is_named() -> None:
@@ -252,7 +255,8 @@ def test_the_checkpoint_names_the_chain_whose_tail_was_cut(tmp_path: Path) -> No
         last_event_id=lakeside[-2].pk, last_hash=lakeside[-2].hash
     )
     report = audit.verify_checkpoints([(1, point)])
-    assert report.chain == LAKESIDE and "tail was cut" in report.problem
+    assert report.chain == LAKESIDE
+    assert "tail was cut" in report.problem
 
 
 def test_a_whole_chain_deleted_with_its_head_is_caught_by_the_checkpoint(tmp_path: Path) -> None:
@@ -262,7 +266,8 @@ def test_a_whole_chain_deleted_with_its_head_is_caught_by_the_checkpoint(tmp_pat
     AuditChainHead.objects.filter(id=RIVERSIDE).delete()
     assert audit.verify_chain().ok  # the other chains are whole
     report = audit.verify_checkpoints([(1, point)])
-    assert (report.ok, report.chain) == (False, RIVERSIDE) and "chain was deleted" in report.problem
+    assert (report.ok, report.chain) == (False, RIVERSIDE)
+    assert "chain was deleted" in report.problem
 
 
 def test_a_checkpoint_stripped_of_its_chains_does_not_match_its_signature(tmp_path: Path) -> None:
@@ -380,6 +385,7 @@ def test_writers_racing_to_begin_a_programs_chain_all_land_in_one_chain() -> Non
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert all(isinstance(pk, int) for pk in written) and len(written) == 6
+    assert all(isinstance(pk, int) for pk in written)
+    assert len(written) == 6
     assert AuditChainHead.objects.filter(id=LAKESIDE).count() == 1
     assert audit.verify_chain().ok

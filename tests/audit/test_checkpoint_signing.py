@@ -43,7 +43,8 @@ def test_a_checkpoint_forged_with_the_chain_key_is_refused(tmp_path: Path) -> No
     forged["signature"] = chain.sign_checkpoint(forged, chain_key).ljust(128, "0")  # any key but the real one
     path.write_text(json.dumps(forged) + "\n")
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 1 and "does not match its signature" in str(error)
+    assert error.returncode == 1
+    assert "does not match its signature" in str(error)
 
 
 def test_an_older_hmac_checkpoint_line_is_refused_by_name(tmp_path: Path) -> None:
@@ -55,7 +56,8 @@ def test_an_older_hmac_checkpoint_line_is_refused_by_name(tmp_path: Path) -> Non
     legacy["signature"] = chain.sign_checkpoint(legacy, chain_key)
     path.write_text(json.dumps(legacy) + "\n")
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 2 and "older checkpoint signed with the chain's own HMAC key" in str(error)
+    assert error.returncode == 2
+    assert "older checkpoint signed with the chain's own HMAC key" in str(error)
 
 
 def test_a_checkpoint_signed_by_another_ed25519_key_is_refused(
@@ -69,7 +71,8 @@ def test_a_checkpoint_signed_by_another_ed25519_key_is_refused(
     path = _log(tmp_path)
     settings.KEEL_CHECKPOINT_KEY = real
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 2 and "not the checkpoint key" in str(error)
+    assert error.returncode == 2
+    assert "not the checkpoint key" in str(error)
 
 
 def test_the_public_key_verifies_elsewhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,7 +93,8 @@ def test_a_public_key_file_that_is_not_one_is_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
     error = _verify("--checkpoints", str(path), "--public-key", str(bad))
-    assert error.returncode == 2 and "--public-key" in str(error)
+    assert error.returncode == 2
+    assert "--public-key" in str(error)
 
 
 def test_the_generated_key_is_owner_only(tmp_path: Path) -> None:

@@ -132,14 +132,16 @@ def test_the_verify_command_names_the_rechained_row(capsys: pytest.CaptureFixtur
     events = _seed()
     _rewrite_and_rechain(events[1], reason="forged", key_id="", hasher=chain.legacy_hash)
     error = _verify()
-    assert error.returncode == 1 and f"row {events[1].pk}" in str(error)
+    assert error.returncode == 1
+    assert f"row {events[1].pk}" in str(error)
 
 
 def test_a_head_reset_while_rows_exist_is_named() -> None:
     events = _seed(3)
     AuditChainHead.objects.filter(id=0).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
     report = audit.verify_chain()
-    assert report.first_broken_id == events[-1].pk and "head was reset" in report.problem
+    assert report.first_broken_id == events[-1].pk
+    assert "head was reset" in report.problem
 
 
 def test_rows_appended_while_the_check_runs_are_checked_past_the_head() -> None:
@@ -203,7 +205,8 @@ def test_after_rotation_old_rows_keep_their_key(rotated: tuple[list[AuditEvent],
 
 def test_after_rotation_the_whole_chain_verifies(rotated: tuple[list[AuditEvent], list[AuditEvent]]) -> None:
     report = audit.verify_chain()
-    assert report.ok and report.checked == 5
+    assert report.ok
+    assert report.checked == 5
 
 
 def test_dropping_a_key_still_in_use_names_its_first_row(
@@ -211,7 +214,8 @@ def test_dropping_a_key_still_in_use_names_its_first_row(
 ) -> None:
     settings.KEEL_AUDIT_KEYS = settings.KEEL_AUDIT_KEYS.split(",")[0]
     report = audit.verify_chain()
-    assert report.first_broken_id == rotated[0][0].pk and "'k1'" in report.problem
+    assert report.first_broken_id == rotated[0][0].pk
+    assert "'k1'" in report.problem
 
 
 def test_a_retired_key_cannot_append_after_the_new_one(
@@ -222,7 +226,8 @@ def test_a_retired_key_cannot_append_after_the_new_one(
     late = audit.record(actor=None, action="read", target_type="thing", target_id="late")
     settings.KEEL_AUDIT_KEYS = f"{new_spec},{old_spec}"
     report = audit.verify_chain()
-    assert report.first_broken_id == late.pk and "older key" in report.problem
+    assert report.first_broken_id == late.pk
+    assert "older key" in report.problem
 
 
 # --- Checkpoints outside the database -----------------------------------------------------------------------
@@ -266,7 +271,8 @@ def test_no_checkpoint_of_a_broken_chain(tmp_path: Path) -> None:
     _tamper("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [events[0].pk])
     with pytest.raises(CommandError) as error:
         call_command("audit", "checkpoint", "--output", str(tmp_path / "c.jsonl"))
-    assert error.value.returncode == 1 and not (tmp_path / "c.jsonl").exists()
+    assert error.value.returncode == 1
+    assert not (tmp_path / "c.jsonl").exists()
 
 
 def test_an_untouched_chain_verifies_against_its_checkpoints(
@@ -288,7 +294,9 @@ def test_a_cut_tail_with_the_head_moved_is_named(tmp_path: Path) -> None:
     AuditChainHead.objects.filter(id=0).update(last_event_id=events[3].pk, last_hash=events[3].hash)
     assert audit.verify_chain().ok  # the chain alone cannot see it
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 1 and f"row {events[-1].pk}" in str(error) and "tail was cut" in str(error)
+    assert error.returncode == 1
+    assert f"row {events[-1].pk}" in str(error)
+    assert "tail was cut" in str(error)
 
 
 def test_an_emptied_table_with_the_head_reset_is_named(tmp_path: Path) -> None:
@@ -298,7 +306,8 @@ def test_an_emptied_table_with_the_head_reset_is_named(tmp_path: Path) -> None:
     AuditChainHead.objects.filter(id=0).update(last_event_id=0, last_hash=chain.GENESIS_HASH)
     assert audit.verify_chain().ok  # the chain alone cannot see it
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 1 and "table was emptied" in str(error)
+    assert error.returncode == 1
+    assert "table was emptied" in str(error)
 
 
 def test_a_truncated_table_is_named(tmp_path: Path) -> None:
@@ -318,7 +327,8 @@ def test_a_rewritten_and_rechained_row_is_named_against_the_checkpoint(tmp_path:
     path = _checkpoint_file(tmp_path)
     _rewrite_and_rechain(events[2], reason="forged", key_id="", hasher=chain.legacy_hash)
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 1 and f"row {events[2].pk}" in str(error)
+    assert error.returncode == 1
+    assert f"row {events[2].pk}" in str(error)
 
 
 def test_an_edited_checkpoint_is_named(tmp_path: Path) -> None:
@@ -330,7 +340,8 @@ def test_an_edited_checkpoint_is_named(tmp_path: Path) -> None:
     head.update(event_id=events[-2].pk, hash=events[-2].hash, rows=5)  # the log, moved back without the key
     path.write_text(json.dumps(head) + "\n")
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 1 and "does not match its signature" in str(error)
+    assert error.returncode == 1
+    assert "does not match its signature" in str(error)
 
 
 @pytest.mark.parametrize(
@@ -352,7 +363,8 @@ def test_a_bad_checkpoint_file_is_exit_2(tmp_path: Path, content: str | bytes | 
     elif content is not None:
         path.write_text(content)
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 2 and message in str(error)
+    assert error.returncode == 2
+    assert message in str(error)
 
 
 @pytest.mark.parametrize(
@@ -374,7 +386,8 @@ def test_a_checkpoint_with_a_malformed_field_is_exit_2(
     path = _checkpoint_file(tmp_path)
     path.write_text(json.dumps(dict(json.loads(path.read_text()), **{field: value})) + "\n")
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 2 and f"line 1 has {message}" in str(error)
+    assert error.returncode == 2
+    assert f"line 1 has {message}" in str(error)
 
 
 def test_a_checkpoint_under_an_unknown_key_is_exit_2(tmp_path: Path, settings: SettingsWrapper) -> None:
@@ -384,7 +397,8 @@ def test_a_checkpoint_under_an_unknown_key_is_exit_2(tmp_path: Path, settings: S
     head = json.loads(path.read_text())
     path.write_text(json.dumps(dict(head, key_id="k7")) + "\n")
     error = _verify("--checkpoints", str(path))
-    assert error.returncode == 2 and "'k7'" in str(error)
+    assert error.returncode == 2
+    assert "'k7'" in str(error)
 
 
 def test_a_bad_key_id_for_a_new_key_is_exit_2() -> None:
@@ -424,7 +438,8 @@ def _legacy_rows(n: int, *, broken_at: int | None = None) -> list[int]:
 def test_unkeyed_rows_do_not_verify() -> None:
     ids = _legacy_rows(3)
     report = audit.verify_chain()
-    assert report.first_broken_id == ids[0] and "not sealed with a key" in report.problem
+    assert report.first_broken_id == ids[0]
+    assert "not sealed with a key" in report.problem
 
 
 def test_resealed_unkeyed_rows_verify() -> None:
@@ -444,7 +459,8 @@ def test_resealing_does_not_launder_earlier_tampering() -> None:
     ids = _legacy_rows(4, broken_at=2)
     audit.reseal_unkeyed(AuditEvent, AuditChainHead, connection)
     last = AuditEvent.objects.latest("id")
-    assert last.outcome == "failure" and f"already broken at row {ids[2]}" in last.reason
+    assert last.outcome == "failure"
+    assert f"already broken at row {ids[2]}" in last.reason
 
 
 def test_resealing_keeps_the_rows_append_only() -> None:

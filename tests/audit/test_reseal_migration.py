@@ -109,7 +109,8 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_after_the_migration_the_chain_verifies(upgraded: dict[str, Any]) -> None:
-    assert upgraded["clean"]["after"] == 0 and "4 rows verified" in upgraded["clean"]["after_out"]
+    assert upgraded["clean"]["after"] == 0
+    assert "4 rows verified" in upgraded["clean"]["after_out"]
 
 
 def test_every_row_is_sealed_with_the_key(upgraded: dict[str, Any]) -> None:
@@ -123,8 +124,10 @@ def test_the_resealing_is_recorded_as_a_success(upgraded: dict[str, Any]) -> Non
 
 def test_an_already_broken_unkeyed_chain_is_recorded(upgraded: dict[str, Any]) -> None:
     last = upgraded["tampered"]["last"]
-    assert last["outcome"] == "failure" and "already broken at row 2" in last["reason"]
+    assert last["outcome"] == "failure"
+    assert "already broken at row 2" in last["reason"]
 
 
 def test_the_rows_stay_append_only_after_the_migration(upgraded: dict[str, Any]) -> None:
-    assert upgraded["clean"]["update"] != 0 and "append-only" in upgraded["clean"]["update_err"]
+    assert upgraded["clean"]["update"] != 0
+    assert "append-only" in upgraded["clean"]["update_err"]

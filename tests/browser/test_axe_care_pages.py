@@ -42,7 +42,8 @@ def test_axe_finds_no_serious_problem_on_the_care_pages(live_server: Any, browse
         _sign_in(page, live_server.url, username)
         for path in paths:
             response = page.goto(f"{live_server.url}{path}")
-            assert response is not None and response.status == 200, path
+            assert response is not None, path
+            assert response.status == 200, path
             assert "/accounts/login/" not in page.url, path
             found = _axe(page)
             if found:

@@ -71,7 +71,8 @@ def test_a_parent_finds_family_meetings_near_a_zip_in_spanish(
         .get_attribute("href")
         .startswith("https://www.openstreetmap.org/directions?to=")
     )
-    assert "Clean Time NA" not in page.content() and "Far Away" not in page.content()
+    assert "Clean Time NA" not in page.content()
+    assert "Far Away" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "directory-family-meetings-es-phone")
     context.close()

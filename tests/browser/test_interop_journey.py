@@ -26,7 +26,8 @@ def test_a_patient_takes_their_record_to_another_provider(live_server: Any, brow
     with open(download.path(), encoding="utf-8") as f:
         bundle = json.load(f)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
-    assert bundle["resourceType"] == "Bundle" and {"Patient", "MedicationRequest", "EpisodeOfCare"} <= kinds
+    assert bundle["resourceType"] == "Bundle"
+    assert {"Patient", "MedicationRequest", "EpisodeOfCare"} <= kinds
     context.close()
 
 

@@ -37,7 +37,8 @@ def test_the_directors_month(live_server: Any, browser: Any, shot: Any) -> None:
     download = info.value
     assert download.suggested_filename.startswith("riverside-retention_90-")
     lines = open(download.path(), encoding="utf-8").read().splitlines()  # noqa: SIM115
-    assert lines[0] == "month,numerator,denominator,pending,percent,median_days" and lines.index("") == 13
+    assert lines[0] == "month,numerator,denominator,pending,percent,median_days"
+    assert lines.index("") == 13
     facts = lines[14:]  # after the series: what the figures mean (issue #15)
     assert any(line.startswith("definition,") for line in facts)
     assert any(line.startswith("as_of,20") for line in facts)

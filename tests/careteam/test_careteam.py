@@ -124,10 +124,12 @@ def test_the_nurse_sees_the_most_urgent_first_with_reasons(world: World, morning
         {"text": "No observed dose for 2 days in a row", "sources": ["keel-caseload"]}
     ]
     assert by_name["Craving Example"]["reasons"][1]["text"] == "No check-in for 8 days"
-    assert by_name["Steady Example"]["reasons"] == [] and by_name["Steady Example"]["missed_dose_days"] == 0
+    assert by_name["Steady Example"]["reasons"] == []
+    assert by_name["Steady Example"]["missed_dose_days"] == 0
     page = client.get("/patients/").content.decode()
     assert page.index(world.alice.display_name) < page.index("Missed Example") < page.index("Steady Example")
-    assert "No observed dose for 2 days in a row" in page and "tag-now" in page
+    assert "No observed dose for 2 days in a row" in page
+    assert "tag-now" in page
 
 
 @time_machine.travel(NOW, tick=False)
@@ -140,9 +142,8 @@ def test_a_peer_specialist_sees_silence_but_no_clinical_signal(
     assert by_name["Craving Example"]["reasons"] == [
         {"text": "No check-in for 8 days", "sources": ["keel-caseload"]}
     ]
-    assert (
-        by_name["Missed Example"]["tier"] == "none" and by_name["Missed Example"]["missed_dose_days"] is None
-    )
+    assert by_name["Missed Example"]["tier"] == "none"
+    assert by_name["Missed Example"]["missed_dose_days"] is None
     assert all(r["record_number"] is None for r in rows)
     assert by_name[world.alice.display_name]["reasons"] == []  # her suicide-screen flag is clinical
 
@@ -221,9 +222,11 @@ def test_the_timeline_shows_the_record_newest_first(world: World, morning: dict[
     assert [e["day"] for e in body["events"]] == sorted((e["day"] for e in body["events"]), reverse=True)
     assert "secret" not in str(body)
     last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None and (last.target_type, last.patient_id) == ("patient_timeline", patient.pk)
+    assert last is not None
+    assert (last.target_type, last.patient_id) == ("patient_timeline", patient.pk)
     page = client.get(f"/patients/{patient.pk}/timeline/?days=30").content.decode()
-    assert "Methadone: 5 observed doses" in page and "Thought record written" in page
+    assert "Methadone: 5 observed doses" in page
+    assert "Thought record written" in page
 
 
 @time_machine.travel(NOW, tick=False)
@@ -240,7 +243,8 @@ def test_the_timeline_keeps_to_what_the_role_may_see(world: World, morning: dict
     assert outsider.get(f"/api/v1/patients/{patient.pk}/timeline").status_code == 404
     assert outsider.get(f"/patients/{patient.pk}/timeline/").status_code == 404
     last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None and (last.outcome, last.target_type) == ("denied", "patient_timeline")
+    assert last is not None
+    assert (last.outcome, last.target_type) == ("denied", "patient_timeline")
 
 
 @time_machine.travel(NOW, tick=False)

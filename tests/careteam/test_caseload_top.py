@@ -120,8 +120,10 @@ def test_a_read_past_the_head_ranks_everyone_once(world: World, varied: list[Pat
         tail = fast[head : head + 5]
     with CaptureQueriesContext(connection) as again:
         assert [r.id for r in fast[head : head + 5]] == [r.id for r in tail]
-        assert fast[-1] == list(fast)[-1] and fast[0] == fast[:1][0]
-    assert len(first.captured_queries) > 0 and len(again.captured_queries) == 0
+        assert fast[-1] == list(fast)[-1]
+        assert fast[0] == fast[:1][0]
+    assert len(first.captured_queries) > 0
+    assert len(again.captured_queries) == 0
     with pytest.raises(IndexError):
         fast[len(fast)]
 
@@ -157,4 +159,5 @@ def test_each_bound_is_at_or_before_the_persons_key(world: World, varied: list[P
             exact += bound == key
             below += bound < key
     # Some bounds are the keys themselves (no missed days to count), some are before them (bounded counts).
-    assert exact and below, shift
+    assert exact, shift
+    assert below, shift

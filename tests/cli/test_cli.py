@@ -54,7 +54,9 @@ def test_createuser_makes_staff_with_a_totp_secret(program: Program) -> None:
     )
     assert code == 0
     data = json.loads(out)
-    assert data["role"] == "nurse" and data["programs"] == ["riverside"] and data["mfa_enrolled"]
+    assert data["role"] == "nurse"
+    assert data["programs"] == ["riverside"]
+    assert data["mfa_enrolled"]
     assert len(data["totp_secret"]) == 32
     assert User.objects.get(username="nina").check_password(GOOD_PASSWORD)
 
@@ -82,7 +84,8 @@ def test_createuser_refuses_a_taken_username(program: Program) -> None:
     args = _createuser("--role", "nurse", "--program", "riverside")
     assert _keel(args, GOOD_PASSWORD)[0] == 0
     code, _, err = _keel(args, GOOD_PASSWORD)
-    assert code == 2 and "taken" in err
+    assert code == 2
+    assert "taken" in err
 
 
 def test_demo_is_deterministic_idempotent_and_prints_every_account(db: Any) -> None:
@@ -111,22 +114,26 @@ def test_demo_is_deterministic_idempotent_and_prints_every_account(db: Any) -> N
     staff = [a for a in first["accounts"] if a["role"] != "patient"]
     assert all(a["totp_secret"] for a in staff)
     patients = [a for a in first["accounts"] if a["role"] == "patient"]
-    assert len(patients) == 4 and all(Patient.objects.get(pk=a["patient_id"]).user for a in patients)
+    assert len(patients) == 4
+    assert all(Patient.objects.get(pk=a["patient_id"]).user for a in patients)
 
 
 def test_demo_rejects_a_bad_patient_count(db: Any) -> None:
     code, _, err = _keel(["demo", "--patients", "1"])
-    assert code == 2 and "--patients" in err
+    assert code == 2
+    assert "--patients" in err
 
 
 def test_serve_rejects_a_bad_port() -> None:
     code, _, err = _keel(["serve", "--port", "70000"])
-    assert code == 2 and "--port" in err
+    assert code == 2
+    assert "--port" in err
 
 
 def test_serve_rejects_a_bad_thread_count() -> None:
     code, _, err = _keel(["serve", "--threads", "0"])
-    assert code == 2 and "--threads" in err
+    assert code == 2
+    assert "--threads" in err
 
 
 def test_the_installed_keel_command_runs_end_to_end(tmp_path: Path) -> None:
@@ -141,16 +148,21 @@ def test_the_installed_keel_command_runs_end_to_end(tmp_path: Path) -> None:
         )
 
     assert run("migrate", "--no-input").returncode == 0
-    assert (tmp_path / "keel.sqlite3").exists() and (tmp_path / "secret_key").exists()
+    assert (tmp_path / "keel.sqlite3").exists()
+    assert (tmp_path / "secret_key").exists()
     demo = run("demo", "--patients", "2", "--json")
-    assert demo.returncode == 0 and len(json.loads(demo.stdout)["accounts"]) == 18
+    assert demo.returncode == 0
+    assert len(json.loads(demo.stdout)["accounts"]) == 18
     assert run("check").returncode == 0
     verify = run("audit", "verify")
-    assert verify.returncode == 0 and "OK" in verify.stdout
+    assert verify.returncode == 0
+    assert "OK" in verify.stdout
     bad = run(*_createuser("--role", "nurse", "--program", "nope", username="x"), stdin=GOOD_PASSWORD)
-    assert bad.returncode == 2 and "no program" in bad.stderr
+    assert bad.returncode == 2
+    assert "no program" in bad.stderr
     wizard = run(*_createuser("--role", "wizard", username="x"), stdin=GOOD_PASSWORD)
-    assert wizard.returncode == 2 and "invalid choice: 'wizard'" in wizard.stderr
+    assert wizard.returncode == 2
+    assert "invalid choice: 'wizard'" in wizard.stderr
     journal = run(
         "shell",
         "-c",

@@ -30,7 +30,8 @@ def test_flag_priority_sets_the_tier() -> None:
     assert rank(Signals((flag("silence", 3),))).tier_code == "this_week"
     assert rank(Signals((flag("odd", 9),))).tier == 3  # a lower priority never falls off the list
     both = rank(Signals((flag("rising_craving", 2), flag("suicide_risk", 0))))
-    assert both.tier == 0 and [r.text for r in both.reasons] == [
+    assert both.tier == 0
+    assert [r.text for r in both.reasons] == [
         "Suicide risk (open flag)",
         "Rising craving (open flag)",
     ]
@@ -40,19 +41,22 @@ def test_flag_priority_sets_the_tier() -> None:
 def test_missed_observed_doses_from_two_days() -> None:
     assert rank(Signals(missed_dose_days=MISSED_DAYS - 1)).tier == 4
     r = rank(Signals(missed_dose_days=MISSED_DAYS))
-    assert r.tier_code == "soon" and r.reasons[0].text == "No observed dose for 2 days in a row"
+    assert r.tier_code == "soon"
+    assert r.reasons[0].text == "No observed dose for 2 days in a row"
     assert rank(Signals(missed_dose_days=None)).tier == 4
 
 
 def test_silence_from_a_week() -> None:
     assert rank(Signals(days_since_checkin=SILENT_DAYS - 1)).tier == 4
     r = rank(Signals(days_since_checkin=9))
-    assert r.tier_code == "this_week" and r.reasons[0].text == "No check-in for 9 days"
+    assert r.tier_code == "this_week"
+    assert r.reasons[0].text == "No check-in for 9 days"
     assert rank(Signals(days_since_checkin=None)).tier == 4  # never checked in: no silence to notice
     assert rank(Signals(days_since_checkin=20), silent_days=30).tier == 4
     # An open silence flag and the week without a check-in are said once, with the days.
     both = rank(Signals((flag("silence", 3),), days_since_checkin=9))
-    assert [r.text for r in both.reasons] == ["No check-in for 9 days"] and both.tier == 3
+    assert [r.text for r in both.reasons] == ["No check-in for 9 days"]
+    assert both.tier == 3
     assert [r.text for r in rank(Signals((flag("silence", 3),), days_since_checkin=4)).reasons] == [
         "Silence (open flag)"
     ]
@@ -81,7 +85,8 @@ def test_a_stronger_signal_never_moves_someone_down(
         tuple(flag(f"k{i}", p, T0 if old else T1) for i, (p, old) in enumerate(flags)), missed, silent
     )
     worse = Signals((*base.flags, flag("suicide_risk", 0)), missed, silent)
-    assert rank(worse).tier == 0 and rank(worse).key <= rank(base).key
+    assert rank(worse).tier == 0
+    assert rank(worse).key <= rank(base).key
     assert len(rank(base).reasons) == len(flags) + (missed is not None and missed >= 2) + (
         silent is not None and silent >= 7
     )  # (no flag here is a silence flag)

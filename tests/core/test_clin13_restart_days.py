@@ -73,7 +73,8 @@ def test_induction_total_over(phase: str, total: float, over: bool) -> None:
     assert (reason is not None) == over
     if reason is not None:
         assert ("day-1" if phase == "day1" else "day-2") in reason.text
-        assert reason.template and "%(limit)s" in reason.template
+        assert reason.template
+        assert "%(limit)s" in reason.template
 
 
 # --- A low-dose schedule advances by the doses given ---
@@ -122,7 +123,8 @@ def test_the_verdict_names_the_step() -> None:
 def test_after_missed_days_the_verdict_says_why_the_step() -> None:
     decision = _step(schedule_missed_days=2)
     assert decision.decision == "allowed"
-    assert "step 2" in decision.reasons[0].text and "2 days" in decision.reasons[0].text
+    assert "step 2" in decision.reasons[0].text
+    assert "2 days" in decision.reasons[0].text
 
 
 @pytest.mark.parametrize(("missed", "verdict"), [(4, "allowed"), (5, "needs_override")])
@@ -130,7 +132,8 @@ def test_a_gap_at_the_restart_threshold_needs_a_prescriber(missed: int, verdict:
     decision = _step(schedule_missed_days=missed)
     assert decision.decision == verdict
     if verdict == "needs_override":
-        assert "restart" in decision.reasons[0].text and "step 1" in decision.reasons[0].text
+        assert "restart" in decision.reasons[0].text
+        assert "step 1" in decision.reasons[0].text
 
 
 def test_a_prescribers_override_passes_the_gap_with_its_reason_logged() -> None:

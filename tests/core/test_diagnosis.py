@@ -42,7 +42,8 @@ def test_maintenance_therapy_alone_drops_tolerance_and_withdrawal(
 def test_maintenance_therapy_with_only_tolerance_and_withdrawal_is_sustained_remission() -> None:
     extras = {"on_maintenance_therapy": True, "prior_severity": "severe"}
     result = score("dsm5-oud", dsm5({10, 11}), extras)
-    assert result.band is not None and result.band.code == "severe_sustained_remission"
+    assert result.band is not None
+    assert result.band.code == "severe_sustained_remission"
     assert result.flags == ("sustained_remission", "on_maintenance_therapy")
 
 

@@ -60,7 +60,9 @@ def test_every_point_within_the_radius_is_inside_the_box(
 
 def test_a_box_across_the_antimeridian_wraps() -> None:
     box = bounding_box(0, 179.9, 50)
-    assert box.wraps and box.min_lon > 179 and box.max_lon < -179
+    assert box.wraps
+    assert box.min_lon > 179
+    assert box.max_lon < -179
 
 
 # --- Schedule ----------------------------------------------------------------------------------------
@@ -84,25 +86,30 @@ def test_next_start_is_in_the_meetings_zone_not_the_readers() -> None:
     # 23:30 Wednesday in Los Angeles is 02:30 Thursday in New York
     now = _at("2026-11-25T23:00", "America/Los_Angeles")
     start = next_start([3], time(23, 30), "America/Los_Angeles", now)
-    assert start is not None and start.astimezone(ZoneInfo(NY)) == _at("2026-11-26T02:30")
+    assert start is not None
+    assert start.astimezone(ZoneInfo(NY)) == _at("2026-11-26T02:30")
 
 
 def test_next_start_across_the_spring_dst_change() -> None:
     # Sunday 2026-03-08 is spring-forward in New York: 19:00 is 23:00 UTC; the week before, 00:00 UTC.
     start = next_start([0], time(19, 0), NY, _at("2026-03-07T12:00"))
-    assert start is not None and start.astimezone(UTC) == datetime(2026, 3, 8, 23, 0, tzinfo=UTC)
+    assert start is not None
+    assert start.astimezone(UTC) == datetime(2026, 3, 8, 23, 0, tzinfo=UTC)
     before = next_start([0], time(19, 0), NY, _at("2026-02-28T12:00"))
-    assert before is not None and before.astimezone(UTC) == datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    assert before is not None
+    assert before.astimezone(UTC) == datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 
 def test_a_meeting_inside_the_spring_gap_moves_forward_not_backward() -> None:
     start = next_start([0], time(2, 30), NY, _at("2026-03-08T00:00"))
-    assert start is not None and start.astimezone(UTC) == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+    assert start is not None
+    assert start.astimezone(UTC) == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
 
 
 def test_next_start_across_the_fall_dst_change() -> None:
     start = next_start([0], time(19, 0), NY, _at("2026-10-31T12:00"))
-    assert start is not None and start.astimezone(UTC) == datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
+    assert start is not None
+    assert start.astimezone(UTC) == datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +143,8 @@ def test_the_real_quinte_feed_parses_with_a_default_timezone() -> None:
         time(19, 30),
         "in_person",
     )
-    assert tweed.postal_code == "" and tweed.fellowship == "aa"
+    assert tweed.postal_code == ""
+    assert tweed.fellowship == "aa"
 
 
 def test_the_spec_example_record_keeps_every_field() -> None:
@@ -152,7 +160,9 @@ def test_the_spec_example_record_keeps_every_field() -> None:
     parsed = parse_meeting_guide([record], default_tz=None)
     r = parsed.records[0]
     assert (r.source_id, r.days, r.start, r.end) == ("sunday-serenity-14", (0, 3), time(18), time(19, 30))
-    assert r.attendance == "hybrid" and r.types == ("O", "T", "LGBTQ") and r.location_name == "Alano Club"
+    assert r.attendance == "hybrid"
+    assert r.types == ("O", "T", "LGBTQ")
+    assert r.location_name == "Alano Club"
     assert (r.address, r.city, r.region, r.postal_code, r.country) == (
         "123 Main Street",
         "Anytown",
@@ -160,7 +170,8 @@ def test_the_spec_example_record_keeps_every_field() -> None:
         "98765",
         "US",
     )
-    assert r.conference_phone == "+1-555-0100" and r.source_updated_at == "2014-05-31 14:32:23"
+    assert r.conference_phone == "+1-555-0100"
+    assert r.source_updated_at == "2014-05-31 14:32:23"
 
 
 GOOD = {
@@ -195,7 +206,8 @@ def test_each_bad_meeting_is_rejected_with_its_index_and_reason(
 ) -> None:
     parsed = parse_meeting_guide([GOOD, GOOD | {"slug": "x"} | change, GOOD | {"slug": "y"}], default_tz=None)
     assert [r.source_id for r in parsed.records] == ["hope-1", "y"]
-    assert len(parsed.rejections) == 1 and parsed.rejections[0].index == 1
+    assert len(parsed.rejections) == 1
+    assert parsed.rejections[0].index == 1
     assert reason in parsed.rejections[0].reason
 
 
@@ -257,7 +269,9 @@ BMLT = {
 def test_a_bmlt_meeting_maps_weekday_duration_venue_and_formats() -> None:
     r = parse_bmlt({"meetings": [BMLT]}, default_tz=None).records[0]
     assert (r.source_id, r.fellowship, r.days, r.start, r.end) == ("501", "na", (0,), time(19), time(20, 30))
-    assert r.attendance == "in_person" and r.types == ("O", "D", "S", "BMLT:JT") and r.languages == ("es",)
+    assert r.attendance == "in_person"
+    assert r.types == ("O", "D", "S", "BMLT:JT")
+    assert r.languages == ("es",)
     assert (r.city, r.region, r.postal_code, r.notes) == ("Chicago", "IL", "60601", "Side door")
 
 
@@ -288,7 +302,8 @@ def test_bmlt_venue_types(change: dict[str, str], attendance: str) -> None:
 )
 def test_bad_bmlt_meetings_are_rejected(change: dict[str, str], reason: str) -> None:
     parsed = parse_bmlt([BMLT | change], default_tz=None)
-    assert parsed.records == [] and reason in parsed.rejections[0].reason
+    assert parsed.records == []
+    assert reason in parsed.rejections[0].reason
 
 
 # --- Facilities CSV --------------------------------------------------------------------------------------
@@ -305,8 +320,10 @@ def test_facility_csv_parses_and_rejects_row_by_row() -> None:
     parsed = parse_facility_csv(CSV)
     assert [r.source_id for r in parsed.records] == ["f1"]
     f1 = parsed.records[0]
-    assert f1.services == ("buprenorphine", "otp") and f1.payments == ("medicaid", "sliding_fee")
-    assert f1.languages == ("en", "es") and str(f1.data_as_of) == "2026-10-01"
+    assert f1.services == ("buprenorphine", "otp")
+    assert f1.payments == ("medicaid", "sliding_fee")
+    assert f1.languages == ("en", "es")
+    assert str(f1.data_as_of) == "2026-10-01"
     assert [(r.index, r.reason.split(":")[0]) for r in parsed.rejections] == [
         (1, "missing name"),
         (2, "unknown services magic"),

@@ -130,7 +130,8 @@ def test_a_positive_suicide_screen_is_the_highest_priority(kind: str, days_ago: 
 
 def test_thresholds_are_policy() -> None:
     series = [checkin(2, craving=6), checkin(1, craving=6), checkin(0, craving=6)]
-    assert flags(series) == [] and flags(series, craving_high_at=6) == ["rising_craving"]
+    assert flags(series) == []
+    assert flags(series, craving_high_at=6) == ["rising_craving"]
 
 
 def test_every_bad_entry_is_named_by_its_position() -> None:

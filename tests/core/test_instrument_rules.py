@@ -129,7 +129,8 @@ def test_bam_vector_34_composites_and_flags() -> None:
 
 def test_bam_vector_35_all_zero_flags_low_protection() -> None:
     result = score("bam", bam(dict.fromkeys(VECTOR_34, 0)))
-    assert result.composites["protective"] == 0 and result.flags == ("low_protective",)
+    assert result.composites["protective"] == 0
+    assert result.flags == ("low_protective",)
 
 
 @pytest.mark.parametrize(("value", "ok"), [(4, True), (0, True), (2, False), (1, False)])
@@ -152,9 +153,11 @@ def test_bam_protective_flag_comparison_is_configurable_at_exactly_12(comparison
 
 def test_bam_risk_flag_at_12() -> None:
     at_12 = score("bam", bam(VECTOR_34 | {1: 3, 3: 3}))
-    assert at_12.composites["risk"] == 12 and "risk" in at_12.flags
+    assert at_12.composites["risk"] == 12
+    assert "risk" in at_12.flags
     at_11 = score("bam", bam(VECTOR_34 | {1: 2, 3: 3}))
-    assert at_11.composites["risk"] == 11 and "risk" not in at_11.flags
+    assert at_11.composites["risk"] == 11
+    assert "risk" not in at_11.flags
 
 
 @pytest.mark.parametrize(("any_days", "heavy_days"), [(0, 2), (0, 1), (1, 2), (2, 4), (3, 4)])

@@ -204,7 +204,8 @@ def test_only_verified_loinc_codes_are_used() -> None:
         "69689-8",
         "69736-7",
     ]  # LOINC's GAD-7 panel 69737-5
-    assert phq.loinc_total == "44261-6" and registry.get("gad7").loinc_total == "70274-6"
+    assert phq.loinc_total == "44261-6"
+    assert registry.get("gad7").loinc_total == "70274-6"
     assert registry.get("cows").loinc_total is None  # no verified COWS LOINC; never 72514-3
     assert "72514-3" not in str(registry.questionnaire("cows"))
 
@@ -236,7 +237,8 @@ def test_every_problem_is_named_at_once() -> None:
         score("phq9", answers)
     reasons = {e.item: e.reason for e in error.value.errors}
     assert set(reasons) == {"bogus", "phq9_1", "phq9_3", "phq9_4", "phq9_9"}
-    assert "missing" in reasons["phq9_9"] and "not allowed" in reasons["phq9_3"]
+    assert "missing" in reasons["phq9_9"]
+    assert "not allowed" in reasons["phq9_3"]
 
 
 def test_booleans_are_not_answers() -> None:
@@ -291,9 +293,11 @@ def test_any_valid_response_scores_in_range_reproducibly(code: str) -> None:
         result = score(code, answers, extras)
         if code in BANDED:
             bands = BANDED[code]
-            assert result.total is not None and bands[0].low <= result.total <= bands[-1].high
+            assert result.total is not None
+            assert bands[0].low <= result.total <= bands[-1].high
         assert result == score(code, dict(answers), dict(extras))  # reproducible from (code, version, input)
-        assert result.reasons and result.sources
+        assert result.reasons
+        assert result.sources
 
     check()
 
@@ -332,11 +336,9 @@ def test_every_shipped_definition_has_an_interpreter_and_a_version() -> None:
     )
     for code in registry.codes():
         instrument = registry.get(code)
-        assert (
-            instrument.version
-            and instrument.licence
-            and registry.questionnaire(code)["resourceType"] == ("Questionnaire")
-        )
+        assert instrument.version
+        assert instrument.licence
+        assert registry.questionnaire(code)["resourceType"] == ("Questionnaire")
     assert registry.get("sows").total_range == (0, 64)
 
 
@@ -348,7 +350,11 @@ def test_every_item_and_answer_has_a_spanish_text(code: str) -> None:
         assert es.text != en.text, en.link_id
         assert es.allowed == en.allowed and es.enable_when == en.enable_when  # language never changes rules
         for o_en, o_es in zip(en.options, es.options, strict=True):
-            assert o_es.display and (o_es.display != o_en.display or o_en.display in {"No"}), (
+            assert o_es.display, (
+                en.link_id,
+                o_en,
+            )
+            assert o_es.display != o_en.display or o_en.display in {"No"}, (
                 en.link_id,
                 o_en,
             )

@@ -47,7 +47,8 @@ def person(
 def test_vector_49_a_5_day_gap_joins_and_meets_180_days() -> None:
     spans = (Span(day(1), day(100)), Span(day(106), day(190)))
     episode = episode_from(spans, day(1), max_gap=7)
-    assert episode == Span(day(1), day(190)) and episode.days == 190
+    assert episode == Span(day(1), day(190))
+    assert episode.days == 190
     m = continuity_nqf3175([person(spans=spans)], start=D1, end=D1, as_of=day(400), params=Params())
     assert (m.numerator, m.denominator, m.value) == (1, 1, 100.0)
 
@@ -62,7 +63,8 @@ def test_vector_49_an_8_day_gap_breaks_and_fails() -> None:
 def test_the_gap_is_a_parameter() -> None:
     spans = (Span(day(1), day(100)), Span(day(109), day(190)))
     m = continuity_nqf3175([person(spans=spans)], start=D1, end=D1, as_of=day(400), params=Params(max_gap=8))
-    assert m.numerator == 1 and m.params["max_gap"] == 8
+    assert m.numerator == 1
+    assert m.params["max_gap"] == 8
 
 
 # --- reference test vector 48 (IET) ------------------------------------------------------------------------
@@ -72,7 +74,8 @@ def test_vector_48_initiation_within_14_days() -> None:
     assert hedis.iet(jan(1), [jan(14)]).initiated
     assert hedis.iet(jan(1), [jan(14)]).initiation_on == jan(14)
     late = hedis.iet(jan(1), [jan(15)])
-    assert not late.initiated and not late.engaged
+    assert not late.initiated
+    assert not late.engaged
     assert late.reasons[0].sources == ("hedis-iet",)
 
 
@@ -184,7 +187,8 @@ def test_retention_met_not_met_and_pending() -> None:
         ("2025-02", 0, 0, 1),
     ]
     assert m.series[1].percent is None
-    assert m.sources and m.unit == "percent"
+    assert m.sources
+    assert m.unit == "percent"
 
 
 def test_retention_pending_ends_when_the_gap_rule_is_broken() -> None:
@@ -237,7 +241,8 @@ def test_nqf_excludes_minors_at_the_start_and_people_without_a_diagnosis() -> No
     )
     assert (m.numerator, m.denominator) == (2, 2)
     assert m.excluded == {"under 18 at the start": 1, "no OUD diagnosis on record": 1}
-    assert m.sources == ("nqf-3175",) and "3175" in m.version
+    assert m.sources == ("nqf-3175",)
+    assert "3175" in m.version
     assert m.params == {
         "min_days": 180,
         "max_gap": 7,

@@ -16,10 +16,12 @@ def test_every_policy_value_of_every_rule_has_a_floor_a_ceiling_a_direction_and_
         assert limit is not None, f"{name}.{f.name} has no Limit in keel.core.rules.policy.LIMITS"
         assert limit.why, f"{name}.{f.name}: say where the bounds come from"
         if f.kind == "choice":
-            assert limit.stricter == "order" and set(limit.order) == set(f.choices), (name, f.name)
+            assert limit.stricter == "order", (name, f.name)
+            assert set(limit.order) == set(f.choices), (name, f.name)
         else:
             assert limit.stricter in ("higher", "lower"), (name, f.name)
-            assert limit.floor is not None and limit.ceiling is not None, (name, f.name)
+            assert limit.floor is not None, (name, f.name)
+            assert limit.ceiling is not None, (name, f.name)
             assert limit.floor <= limit.ceiling, (name, f.name)
 
 

@@ -27,8 +27,11 @@ def fields_of(exc: pytest.ExceptionInfo[InvalidInput]) -> dict[str, str]:
 
 def test_a_typical_day_needs_four_answers_and_fills_the_rest() -> None:
     values = checkin.parse_checkin(TYPICAL)
-    assert values["meeting"] is False and values["triggers"] == [] and values["note"] == ""
-    assert values["used_what"] == [] and values["sleep"] == ""
+    assert values["meeting"] is False
+    assert values["triggers"] == []
+    assert values["note"] == ""
+    assert values["used_what"] == []
+    assert values["sleep"] == ""
 
 
 def test_every_bad_field_is_named_at_once() -> None:
@@ -45,8 +48,10 @@ def test_every_bad_field_is_named_at_once() -> None:
         )
     errors = fields_of(exc)
     assert set(errors) == {"craving", "mood", "used", "medication", "triggers", "note", "extra"}
-    assert "at most 10" in errors["craving"] and "at least 1" in errors["mood"]
-    assert "rain" in errors["triggers"] and "2000" in errors["note"]
+    assert "at most 10" in errors["craving"]
+    assert "at least 1" in errors["mood"]
+    assert "rain" in errors["triggers"]
+    assert "2000" in errors["note"]
 
 
 @pytest.mark.parametrize(("craving", "ok"), [(-1, False), (0, True), (10, True), (11, False), (3.5, False)])
@@ -66,7 +71,8 @@ def test_what_and_how_only_with_reported_use() -> None:
     values = checkin.parse_checkin(
         {**TYPICAL, "used": True, "used_what": ["fentanyl", "fentanyl"], "used_how": ["smoke"]}
     )
-    assert values["used_what"] == ["fentanyl"] and values["used_how"] == ["smoke"]
+    assert values["used_what"] == ["fentanyl"]
+    assert values["used_how"] == ["smoke"]
 
 
 def test_text_is_trimmed_and_checked() -> None:
@@ -100,8 +106,11 @@ def test_offers_after_a_check_in(craving: int, used: bool, expected: tuple[str, 
 
 def test_no_check_ins_means_no_progress_yet() -> None:
     p = progress(TODAY, [])
-    assert p.start is None and p.days_since_last_use == 0 and p.days_in_recovery == 0
-    assert p.next_milestone == 1 and p.week.adherence is None
+    assert p.start is None
+    assert p.days_since_last_use == 0
+    assert p.days_in_recovery == 0
+    assert p.next_milestone == 1
+    assert p.week.adherence is None
 
 
 def test_a_first_check_in_today_without_use_is_day_one() -> None:
@@ -116,7 +125,9 @@ def test_a_first_check_in_today_without_use_is_day_one() -> None:
 
 def test_use_today_is_zero_days_since_last_use() -> None:
     p = progress(TODAY, [Day(ago(9)), Day(TODAY, used=True)])
-    assert p.days_since_last_use == 0 and p.days_in_recovery == 9 and p.milestones_reached == ()
+    assert p.days_since_last_use == 0
+    assert p.days_in_recovery == 9
+    assert p.milestones_reached == ()
 
 
 def test_a_return_to_use_does_not_erase_the_days_before_it() -> None:
@@ -124,15 +135,18 @@ def test_a_return_to_use_does_not_erase_the_days_before_it() -> None:
     p = progress(TODAY, days)
     assert p.days_since_last_use == 10  # the streak restarts after the use day
     assert p.days_in_recovery == 41 - 1  # 41 days from start to today, minus one use day
-    assert p.last_use == ago(10) and p.use_days == 1
-    assert p.milestones_reached == (1, 7) and p.next_milestone == 30
+    assert p.last_use == ago(10)
+    assert p.use_days == 1
+    assert p.milestones_reached == (1, 7)
+    assert p.next_milestone == 30
 
 
 @pytest.mark.parametrize("m", MILESTONES)
 def test_each_milestone_is_reached_on_its_day(m: int) -> None:
     just = progress(TODAY, [Day(ago(m - 1))])  # start m-1 days ago: m days counting today
     before = progress(TODAY, [Day(ago(m - 2))]) if m > 1 else progress(TODAY, [Day(TODAY, used=True)])
-    assert m in just.milestones_reached and m not in before.milestones_reached
+    assert m in just.milestones_reached
+    assert m not in before.milestones_reached
 
 
 def test_the_week_counts_medication_meetings_and_counseling() -> None:
@@ -143,7 +157,9 @@ def test_the_week_counts_medication_meetings_and_counseling() -> None:
         Day(ago(7), medication="missed", meeting=True),  # last week: not counted
     ]
     p = progress(TODAY, days, meeting_days=[ago(3), ago(0), ago(8)])
-    assert p.week.checkins == 3 and p.week.medication_taken == 2 and p.week.medication_missed == 1
+    assert p.week.checkins == 3
+    assert p.week.medication_taken == 2
+    assert p.week.medication_missed == 1
     assert p.week.adherence == pytest.approx(2 / 3)
     assert p.week.meetings == 2  # today (check-in and log, once) and 3 days ago
     assert p.week.counseling == 1
@@ -184,7 +200,8 @@ def test_a_thought_record_needs_the_situation_the_thought_and_the_feeling() -> N
             "intensity_before": 80,
         }
     )
-    assert ok["intensity_after"] is None and ok["balanced_thought"] == ""
+    assert ok["intensity_after"] is None
+    assert ok["balanced_thought"] == ""
 
 
 def test_a_skill_try_names_a_known_skill_and_an_answer() -> None:
@@ -204,7 +221,8 @@ def test_the_plan_keeps_non_empty_lines_and_checks_people() -> None:
             "people": [{"name": "Sam", "phone": "(555) 010-2000"}, {"name": "", "phone": ""}],
         }
     )
-    assert plan["warning_signs"] == ["skipping meals", "isolating"] and plan["reasons"] == []
+    assert plan["warning_signs"] == ["skipping meals", "isolating"]
+    assert plan["reasons"] == []
     assert plan["people"] == [{"name": "Sam", "phone": "(555) 010-2000"}]
     with pytest.raises(InvalidInput) as exc:
         tools.parse_plan(
@@ -217,4 +235,5 @@ def test_the_plan_keeps_non_empty_lines_and_checks_people() -> None:
 
 
 def test_every_skill_names_its_sources() -> None:
-    assert all(s.sources for s in tools.SKILLS) and len(tools.SKILL_CODES) == 7
+    assert all(s.sources for s in tools.SKILLS)
+    assert len(tools.SKILL_CODES) == 7

@@ -25,19 +25,23 @@ def bup(opioid: str = "heroin", hours: float = 14, cows: int = 13, policy: Any =
 
 def test_vector_37_heroin_14h_cows_7_waits_and_rescoress() -> None:
     d = bup(cows=7)
-    assert d.decision == "wait" and any("1-2 hours" in r.text for r in d.reasons)
+    assert d.decision == "wait"
+    assert any("1-2 hours" in r.text for r in d.reasons)
 
 
 def test_vector_38_heroin_14h_cows_13_is_ready_with_first_dose() -> None:
     d = bup(cows=13)
-    assert d.decision == "ready" and any("2-4 mg" in r.text and "1-2 h" in r.text for r in d.reasons)
-    assert d.policy["cows_threshold"] == 8 and d.policy["wait_hours_short_acting"] == 12
+    assert d.decision == "ready"
+    assert any("2-4 mg" in r.text and "1-2 h" in r.text for r in d.reasons)
+    assert d.policy["cows_threshold"] == 8
+    assert d.policy["wait_hours_short_acting"] == 12
     assert d.sources  # every decision names its sources
 
 
 def test_vector_39_heroin_8h_is_too_early_under_the_default_profile() -> None:
     d = bup(hours=8)
-    assert d.decision == "wait" and any("is not met" in r.text for r in d.reasons)
+    assert d.decision == "wait"
+    assert any("is not met" in r.text for r in d.reasons)
     assert bup(hours=8, policy={"wait_hours_short_acting": 6}).decision == "ready"  # a label-only profile
 
 
@@ -92,7 +96,8 @@ def test_buprenorphine_dose_limits(phase: str, given: float, requested: float, d
 
 def test_maintenance_has_no_24_mg_warning_and_no_16_mg_target() -> None:
     d = run("buprenorphine-dose-limit", phase="maintenance", given_today_mg=0, requested_mg=28)
-    assert "no maximum" in d.reasons[0].text and d.sources == ("fda-89fr105613",)
+    assert "no maximum" in d.reasons[0].text
+    assert d.sources == ("fda-89fr105613",)
 
 
 def test_a_pcss_profile_allows_12_mg_on_day_one() -> None:
@@ -109,7 +114,8 @@ def test_vector_45_first_day_60_mg_needs_a_documented_reason() -> None:
     allowed = run(
         "methadone-dose-check", treatment_day=1, given_today_mg=30, requested_mg=30, documented_rationale=True
     )
-    assert allowed.decision == "allowed_with_rationale" and "logged" in allowed.reasons[0].text
+    assert allowed.decision == "allowed_with_rationale"
+    assert "logged" in allowed.reasons[0].text
 
 
 @pytest.mark.parametrize(
@@ -147,7 +153,8 @@ def test_sedation_holds_the_dose_and_routes_to_a_prescriber() -> None:
         sedated_or_intoxicated=True,
         documented_rationale=True,
     )
-    assert d.decision == "hold" and "prescriber" in d.reasons[0].text
+    assert d.decision == "hold"
+    assert "prescriber" in d.reasons[0].text
 
 
 def test_vector_46_going_above_100_mg_prompts_an_ecg() -> None:
@@ -175,7 +182,8 @@ ALL_CRITERIA = {
 )
 def test_vectors_43_44_take_home_supply_by_days_in_treatment(day: int, supply: int) -> None:
     d = run("take-home-eligibility", days_in_treatment=day, **ALL_CRITERIA)
-    assert d.decision == "eligible" and d.details["max_supply_days"] == supply
+    assert d.decision == "eligible"
+    assert d.details["max_supply_days"] == supply
 
 
 def test_a_stricter_state_or_program_rule_wins_and_never_loosens() -> None:
@@ -199,11 +207,9 @@ def test_any_criterion_not_documented_means_not_eligible() -> None:
         days_in_treatment=100,
         **(ALL_CRITERIA | {"no_known_recent_diversion": False}),
     )
-    assert (
-        d.decision == "not_eligible"
-        and d.details["max_supply_days"] == 0
-        and "diversion" in d.reasons[-1].text
-    )
+    assert d.decision == "not_eligible"
+    assert d.details["max_supply_days"] == 0
+    assert "diversion" in d.reasons[-1].text
 
 
 @pytest.mark.parametrize(("numbering", "supply"), [(0, 7), (1, 14)])
@@ -220,7 +226,8 @@ def test_day_numbering_is_program_policy(numbering: int, supply: int) -> None:
 
 def test_the_schedule_lists_one_bottle_per_day() -> None:
     d = run("take-home-eligibility", days_in_treatment=20, start_on="2026-12-01", **ALL_CRITERIA)
-    assert d.details["bottles"][0] == "2026-12-01" and d.details["bottles"][-1] == "2026-12-14"
+    assert d.details["bottles"][0] == "2026-12-01"
+    assert d.details["bottles"][-1] == "2026-12-14"
 
 
 # --- QTc (vector 46), naltrexone (47), overdose risk ---
@@ -263,7 +270,8 @@ def test_vector_47_naltrexone_needs_7_opioid_free_days(days: float, decision: st
 
 def test_naltrexone_next_injection_is_28_days_later_and_challenge_is_suggested() -> None:
     d = ntx(10, history_uncertain=True, last_injection_on="2026-11-01")
-    assert d.details["next_due_on"] == "2026-11-29" and any("naloxone challenge" in r.text for r in d.reasons)
+    assert d.details["next_due_on"] == "2026-11-29"
+    assert any("naloxone challenge" in r.text for r in d.reasons)
 
 
 def test_the_naltrexone_wait_may_be_lengthened_but_not_shortened() -> None:
@@ -274,7 +282,8 @@ def test_the_naltrexone_wait_may_be_lengthened_but_not_shortened() -> None:
 
 def test_overdose_risk_lists_factors_and_offers_naloxone() -> None:
     d = run("overdose-risk", lost_tolerance=True, uses_alone=True)
-    assert d.decision == "offer_naloxone" and d.details["factors_present"] == 2
+    assert d.decision == "offer_naloxone"
+    assert d.details["factors_present"] == 2
     assert run("overdose-risk", has_naloxone=True).decision == "naloxone_on_hand"
 
 
@@ -300,7 +309,8 @@ def test_bad_policy_values_are_named_with_their_prefix() -> None:
 def test_every_rule_has_a_schema_a_version_and_policy_provenance(name: str) -> None:
     rule = rules.get(name)
     schema = rule.schema()
-    assert schema["version"] and schema["input"]["type"] == "object"
+    assert schema["version"]
+    assert schema["input"]["type"] == "object"
     assert all(f.help for f in rule.policy), "every policy value states its provenance"
 
 

@@ -30,8 +30,10 @@ def fields(raw: dict[str, object]) -> dict[str, str]:
 
 def test_a_complete_consent_parses_with_categories_in_a_fixed_order() -> None:
     terms = core.parse_consent({**GOOD, "signature": "jose  NUNEZ"}, patient_name="José Núñez", today=TODAY)
-    assert terms.categories == ("enrollment", "screenings") and terms.expires_on == date(2027, 1, 1)
-    assert terms.recipient_name == "Valley Clinic" and terms.purpose == "treatment"
+    assert terms.categories == ("enrollment", "screenings")
+    assert terms.expires_on == date(2027, 1, 1)
+    assert terms.recipient_name == "Valley Clinic"
+    assert terms.purpose == "treatment"
 
 
 def test_every_element_is_named_when_missing() -> None:
@@ -86,12 +88,14 @@ def test_coverage_decisions_with_reasons_and_sources() -> None:
         "today": TODAY,
     }
     ok = core.check_disclosure(asked=("checkins",), **kw)  # type: ignore[arg-type]
-    assert ok.decision == "allowed" and ok.details["categories"] == ["checkins"]
+    assert ok.decision == "allowed"
+    assert ok.details["categories"] == ["checkins"]
     assert set(ok.sources) == {"cfr-2-31-2024", "cfr-2-32-2024"}
     everything = core.check_disclosure(asked=(), **kw)  # type: ignore[arg-type]
     assert everything.details["categories"] == ["enrollment", "checkins"]
     wider = core.check_disclosure(asked=("medication",), **kw)  # type: ignore[arg-type]
-    assert wider.decision == "refused" and wider.reasons[0].text == "The consent does not cover: medication."
+    assert wider.decision == "refused"
+    assert wider.reasons[0].text == "The consent does not cover: medication."
     odd = core.check_disclosure(asked=("x",), **kw)  # type: ignore[arg-type]
     assert odd.reasons[0].text == "Unknown kind of information: x."
     late = core.check_disclosure(**{**kw, "today": date(2027, 1, 2)}, asked=())  # type: ignore[arg-type]

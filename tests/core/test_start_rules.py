@@ -129,7 +129,8 @@ def test_the_fentanyl_wait_is_never_shorter_than_the_short_acting_wait() -> None
 
 def test_a_low_dose_profile_says_so() -> None:
     d = ready(uses(fentanyl=20), p={"fentanyl_profile": "low_dose"})
-    assert d.decision == "low_dose" and "low-dose start" in texts(d)
+    assert d.decision == "low_dose"
+    assert "low-dose start" in texts(d)
 
 
 def test_the_default_profile_is_stricter_than_the_others() -> None:
@@ -146,12 +147,14 @@ def test_the_default_profile_is_stricter_than_the_others() -> None:
 
 def test_a_cows_scored_before_the_last_use_is_not_used() -> None:
     d = ready(uses(heroin=14), cows=20, age=15)
-    assert d.decision == "wait" and d.details["cows"]["status"] == "before_last_use"
+    assert d.decision == "wait"
+    assert d.details["cows"]["status"] == "before_last_use"
 
 
 def test_a_cows_scored_before_the_second_opioids_use_is_not_used() -> None:
     d = ready(uses(methadone=80, heroin=13), cows=20, age=13.5)
-    assert d.details["cows"]["status"] == "before_last_use" and "Heroin, 13 h ago" in texts(d)
+    assert d.details["cows"]["status"] == "before_last_use"
+    assert "Heroin, 13 h ago" in texts(d)
 
 
 def test_a_cows_scored_at_the_moment_of_use_is_not_after_it() -> None:
@@ -160,7 +163,8 @@ def test_a_cows_scored_at_the_moment_of_use_is_not_after_it() -> None:
 
 def test_a_cows_older_than_the_freshness_window_is_not_used() -> None:
     d = ready(uses(heroin=14), cows=20, age=3)
-    assert d.decision == "wait" and "scored 3 h ago; the program uses one for 2 h" in texts(d)
+    assert d.decision == "wait"
+    assert "scored 3 h ago; the program uses one for 2 h" in texts(d)
 
 
 def test_a_cows_at_the_edge_of_the_window_is_used() -> None:
@@ -197,7 +201,8 @@ def test_a_home_start_waits_for_methadone_too() -> None:
 
 def test_a_home_start_after_fentanyl_calls_the_clinic() -> None:
     d = home(uses(heroin=14, fentanyl=20))
-    assert d.decision == "not_standard" and "call your clinic" in texts(d)
+    assert d.decision == "not_standard"
+    assert "call your clinic" in texts(d)
 
 
 def test_an_old_sows_is_rated_again() -> None:
@@ -231,7 +236,8 @@ def ntx(p: dict[str, Any] | None = None, challenge: bool = False, **days: float)
 
 def test_ten_days_after_heroin_is_eligible_without_a_switching_warning() -> None:
     d = ntx(heroin=10)
-    assert d.decision == "eligible" and "Switching" not in texts(d)
+    assert d.decision == "eligible"
+    assert "Switching" not in texts(d)
 
 
 def test_ten_days_after_methadone_warns_until_day_14_with_the_label_section() -> None:
@@ -243,7 +249,8 @@ def test_ten_days_after_methadone_warns_until_day_14_with_the_label_section() ->
 
 def test_the_warning_names_the_naloxone_challenge_and_its_label() -> None:
     d = ntx(buprenorphine=10)
-    assert "naloxone challenge" in texts(d) and "naltrexone-oral-label" in d.sources
+    assert "naloxone challenge" in texts(d)
+    assert "naltrexone-oral-label" in d.sources
 
 
 def test_day_14_after_buprenorphine_is_eligible() -> None:
@@ -256,7 +263,8 @@ def test_day_13_9_after_buprenorphine_still_warns() -> None:
 
 def test_the_last_opioid_used_decides_the_interval_and_is_named() -> None:
     d = ntx(methadone=20, heroin=3)
-    assert d.decision == "not_eligible" and "(Heroin)" in texts(d)
+    assert d.decision == "not_eligible"
+    assert "(Heroin)" in texts(d)
 
 
 def test_a_program_may_require_the_naloxone_challenge_before_day_14() -> None:
@@ -407,7 +415,9 @@ def test_the_lookback_always_covers_the_longest_wait_a_policy_allows() -> None:
     waits = ("wait_hours_short_acting", "wait_hours_extended_release", "wait_hours_methadone")
     longest = max(policy.limit_for("buprenorphine-readiness", f).ceiling or 0 for f in waits)  # type: ignore[union-attr]
     lookback = policy.limit_for("buprenorphine-readiness", "lookback_days")
-    assert lookback is not None and lookback.floor is not None and lookback.floor * 24 >= longest
+    assert lookback is not None
+    assert lookback.floor is not None
+    assert lookback.floor * 24 >= longest
 
 
 def test_a_stored_value_from_before_the_bounds_runs_at_the_nearest_bound() -> None:
@@ -424,7 +434,8 @@ def test_a_stored_value_that_is_not_a_number_is_not_used() -> None:
 
 def test_the_schema_shows_each_policy_values_bounds_and_their_source() -> None:
     prop = rules.get("buprenorphine-readiness").schema()["policy"]["properties"]["cows_threshold"]
-    assert (prop["minimum"], prop["maximum"], prop["x-stricter"]) == (8, 24, "higher") and prop["x-bounds"]
+    assert (prop["minimum"], prop["maximum"], prop["x-stricter"]) == (8, 24, "higher")
+    assert prop["x-bounds"]
 
 
 # --- Every reason shown on a page can be translated ---------------------------------------------------------

@@ -74,14 +74,16 @@ def test_a_backup_restores_identical_and_the_copy_works(tmp_path: Path) -> None:
 
         assert "Audit chain OK" in keel(restored, "backup", "restore", str(backup))
         before = digest(source)
-        assert before["chain"]["ok"] and before["chain"]["checked"] > 10
-        assert (
-            before["tables"]["recovery_checkin"]["rows"] >= 1 and before["tables"]["audit_auditevent"]["rows"]
-        )
+        assert before["chain"]["ok"]
+        assert before["chain"]["checked"] > 10
+        assert before["tables"]["recovery_checkin"]["rows"] >= 1
+        assert before["tables"]["audit_auditevent"]["rows"]
         assert digest(restored) == before  # every table: the same rows, the same content
 
         smoke = json.loads(keel(restored, "shell", "-c", SMOKE, stdin=secret).strip().splitlines()[-1])
-        assert smoke["me"] == 200 and smoke["checkin"] == 200 and smoke["body"]["checkin"]["version"] == 2
+        assert smoke["me"] == 200
+        assert smoke["checkin"] == 200
+        assert smoke["body"]["checkin"]["version"] == 2
         after = digest(restored)
         assert (
             after["chain"]["ok"] and after["chain"]["checked"] == before["chain"]["checked"] + 2
@@ -112,5 +114,6 @@ def test_restore_refuses_a_database_in_use_and_create_never_overwrites(tmp_path:
             (("backup", "create"), "give the backup file's path"),
         ):
             done = subprocess.run([str(KEEL), *args], env=live, capture_output=True, text=True, check=False)
-            assert done.returncode != 0 and message in done.stderr, (args, done.stderr)
+            assert done.returncode != 0, (args, done.stderr)
+            assert message in done.stderr, (args, done.stderr)
         assert not list(tmp_path.glob("*.partial"))

@@ -89,7 +89,8 @@ def test_a_rollback_hands_the_queue_on(tmp_path: Path, django_db_blocker: Any) -
             wrapper.ensure_connection()
             wrapper.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
             wrapper.rollback()
-            assert wrapper.writer_queue is not None and not wrapper.writer_queue.held
+            assert wrapper.writer_queue is not None
+            assert not wrapper.writer_queue.held
         finally:
             wrapper.set_autocommit(True)
             wrapper.close()
@@ -104,7 +105,8 @@ def test_models_still_list_their_concrete_fields() -> None:
 
 def test_fields_still_make_columns_with_converters() -> None:
     col = CheckIn._meta.get_field("local_date").get_col(CheckIn._meta.db_table)
-    assert isinstance(col, Col) and isinstance(col.get_db_converters(connection), list)
+    assert isinstance(col, Col)
+    assert isinstance(col.get_db_converters(connection), list)
 
 
 def test_backends_still_offer_converters_per_column() -> None:

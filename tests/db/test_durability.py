@@ -19,7 +19,8 @@ def test_no_acknowledged_check_in_is_lost_across_kill_9_cycles(tmp_path: Path) -
     seen = run_race(tmp_path, Path(__file__).with_name("kill9.py"), timeout=280)
     assert seen["errors"] == []
     assert seen["cycles"] == 20 and seen["acknowledged"] >= 100  # the kills came under real load
-    assert seen["lost"] == 0 and seen["behind"] == 0
+    assert seen["lost"] == 0
+    assert seen["behind"] == 0
     assert seen["chain_ok"]
     assert not seen["canary_found"]  # T13: the encrypted note is in neither the database file nor its WAL
     if connection.vendor == "sqlite":

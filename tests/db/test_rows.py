@@ -50,8 +50,10 @@ def test_fetch_reads_every_kind_of_column_as_the_orm_does(world: World) -> None:
     saved.save()
     (found,) = rows.fetch('FROM "recovery_checkin" c WHERE c."id" = %s', [saved.pk], (CheckIn, "c"))
     assert _values(found[0]) == _values(CheckIn.objects.get(pk=saved.pk))
-    assert found[0].used_what == ["heroin", "fentanyl"] and found[0].used is True
-    assert found[0].local_date == date(2026, 3, 8) and found[0].updated_at == saved.updated_at
+    assert found[0].used_what == ["heroin", "fentanyl"]
+    assert found[0].used is True
+    assert found[0].local_date == date(2026, 3, 8)
+    assert found[0].updated_at == saved.updated_at
     assert bytes(found[0].private) == b"\x00\x01 sealed \xff"
     assert found[0]._state.adding is False
 
@@ -67,18 +69,21 @@ def test_fetch_joins_several_models_in_one_row(world: World) -> None:
     ((token, user),) = found
     assert _values(token) == _values(ApiToken.objects.get(pk=issued.token.pk))
     assert _values(user) == _values(User.objects.get(pk=world.alice.user.pk))
-    assert user.is_active is True and isinstance(user.date_joined, datetime)
+    assert user.is_active is True
+    assert isinstance(user.date_joined, datetime)
 
 
 def test_fetch_one_is_none_without_a_row(world: World) -> None:
     assert rows.fetch_one('FROM "patients_patient" p WHERE p."id" = %s', [-1], Patient, "p") is None
     found = rows.fetch_one('FROM "accounts_program" g WHERE g."id" = %s', [world.riverside.pk], Program, "g")
-    assert found is not None and found.slug == world.riverside.slug
+    assert found is not None
+    assert found.slug == world.riverside.slug
 
 
 def test_insert_writes_what_save_would_and_takes_the_database_pk(world: World) -> None:
     written = rows.insert(_checkin(world))
-    assert written.pk is not None and written._state.adding is False
+    assert written.pk is not None
+    assert written._state.adding is False
     via_orm = _checkin(world, local_date=date(2026, 3, 9))
     via_orm.save()
     mine, theirs = _values(CheckIn.objects.get(pk=written.pk)), _values(CheckIn.objects.get(pk=via_orm.pk))

@@ -77,7 +77,8 @@ def test_a_holder_that_dies_frees_the_queue(tmp_path: Path) -> None:
         env=dict(os.environ, DJANGO_SETTINGS_MODULE="keel.settings"),
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
         queue = WriterQueue(path)
         got = threading.Event()
         waiter = threading.Thread(target=lambda: (queue.acquire(), got.set()))
@@ -105,7 +106,8 @@ def _writers(tmp_path: Path, mode: str) -> dict[str, Any]:
 def test_concurrent_writers_all_get_in_and_the_chain_holds(tmp_path: Path) -> None:
     seen = _writers(tmp_path, "queue")
     assert seen["locked"] == 0, seen["messages"]
-    assert seen["written"] == seen["expected"] and seen["chain_ok"]
+    assert seen["written"] == seen["expected"]
+    assert seen["chain_ok"]
     assert seen["name"] == "Writers 14"  # every autocommit write got in, in order
 
 

@@ -68,17 +68,23 @@ def listings(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_find_pages_carry_the_crisis_bar_quick_exit_and_help_menu(path: str, lang: str) -> None:
     page = Client().get(path.replace("/en/", f"/{lang}/", 1)).content.decode()
-    assert 'class="crisisbar"' in page and 'href="tel:988"' in page and 'href="tel:911"' in page
+    assert 'class="crisisbar"' in page
+    assert 'href="tel:988"' in page
+    assert 'href="tel:911"' in page
     assert 'class="quick-exit"' in page
-    assert 'class="doors-small"' in page and "/help/check-my-use/" in page
+    assert 'class="doors-small"' in page
+    assert "/help/check-my-use/" in page
 
 
 def test_an_empty_meeting_search_offers_a_way_on() -> None:
     page = _text(Client(), "/en/find/meetings/?place=Poughkeepsie&radius_mi=5")
     assert "No meetings in person match." in page
-    assert "Search a wider area" in page and "radius_mi=10" in page
-    assert "Meetings online, from anywhere" in page and "attendance=online" in page
-    assert 'href="tel:18006624357"' in page and "https://findtreatment.gov" in page
+    assert "Search a wider area" in page
+    assert "radius_mi=10" in page
+    assert "Meetings online, from anywhere" in page
+    assert "attendance=online" in page
+    assert 'href="tel:18006624357"' in page
+    assert "https://findtreatment.gov" in page
 
 
 def _main(page: str) -> str:
@@ -103,7 +109,9 @@ def test_an_empty_search_names_988_in_its_own_way_on(path: str) -> None:
 
 def test_an_empty_treatment_search_offers_a_way_on() -> None:
     page = _text(Client(), "/en/find/treatment/?place=Poughkeepsie&radius_mi=25")
-    assert "No clinics match." in page and "radius_mi=50" in page and 'href="tel:18006624357"' in page
+    assert "No clinics match." in page
+    assert "radius_mi=50" in page
+    assert 'href="tel:18006624357"' in page
 
 
 @time_machine.travel(WED_6PM, tick=False)
@@ -125,22 +133,29 @@ def test_closed_and_other_meeting_types_are_explained_in_words(listings: None) -
 def test_active_filters_stay_visible_after_a_search(listings: None) -> None:
     page = _text(Client(), "/en/find/meetings/?place=13820&day=3&part=evening&fellowship=na")
     assert '<details class="filters" open>' in page
-    assert "Showing only:" in page and "Wednesday" in page and "Evening" in page
+    assert "Showing only:" in page
+    assert "Wednesday" in page
+    assert "Evening" in page
     assert '<option value="3" selected>' in page
 
 
 def test_clinics_are_filtered_and_shown_by_language_and_payment(listings: None) -> None:
     client = Client()
     spanish = _text(client, "/en/find/treatment/?place=13820&language=es")
-    assert "Valley Clinic" in spanish and "Hill Clinic" not in spanish
-    assert "Languages:" in spanish and "English · Spanish" in spanish
+    assert "Valley Clinic" in spanish
+    assert "Hill Clinic" not in spanish
+    assert "Languages:" in spanish
+    assert "English · Spanish" in spanish
     sliding = _text(client, "/en/find/treatment/?place=13820&payment=sliding_fee")
-    assert "Valley Clinic" in sliding and "Hill Clinic" not in sliding and "Sliding fee" in sliding
+    assert "Valley Clinic" in sliding
+    assert "Hill Clinic" not in sliding
+    assert "Sliding fee" in sliding
 
 
 def test_the_treatment_page_has_a_distance_control(listings: None) -> None:
     page = _text(Client(), "/en/find/treatment/?place=13820&radius_mi=5")
-    assert '<select id="radius_mi" name="radius_mi">' in page and '<option value="5" selected>' in page
+    assert '<select id="radius_mi" name="radius_mi">' in page
+    assert '<option value="5" selected>' in page
     assert "Valley Clinic" in page
 
 
@@ -157,7 +172,8 @@ def test_the_treatment_page_has_a_distance_control(listings: None) -> None:
 def test_find_page_errors_are_in_the_visitors_language_and_units(path: str, lang: str, words: str) -> None:
     response = Client().get(path.replace("/en/", f"/{lang}/", 1))
     page = html.unescape(response.content.decode())
-    assert response.status_code == 422 and words in page
+    assert response.status_code == 422
+    assert words in page
     assert " km" not in page.split('id="search-error"')[1][:300]  # never kilometers on a miles control
 
 
@@ -172,7 +188,8 @@ def test_a_place_of_several_states_offers_each_one_as_a_link() -> None:
 
 def test_what_was_typed_stays_in_the_box_after_an_error() -> None:
     page = Client().get("/en/find/meetings/?place=Xqzzyville&radius_mi=25").content.decode()
-    assert 'value="Xqzzyville"' in page and '<option value="25" selected>' in page
+    assert 'value="Xqzzyville"' in page
+    assert '<option value="25" selected>' in page
 
 
 def test_use_my_location_is_hidden_until_javascript_shows_it() -> None:
@@ -209,5 +226,6 @@ def test_the_meetings_page_asks_the_same_statements_for_many_meetings_as_for_two
     path.write_text(json.dumps(feed))
     call_command("import", "meetings", str(path), "--fellowship", "na", stdout=io.StringIO())
     page = _text(Client(), "/en/find/meetings/?place=13820")
-    assert "Group 19" in page and "Online 19" in page
+    assert "Group 19" in page
+    assert "Online 19" in page
     assert statements() == two  # whether each meeting is a sample is asked once a page, not once a row

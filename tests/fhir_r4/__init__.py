@@ -50,7 +50,8 @@ def _start(name: str) -> subprocess.Popen[str]:
 
 def _ask(name: str, doc: Any) -> list[str]:
     proc = _start(name)
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     proc.stdin.write(json.dumps(doc) + "\n")
     proc.stdin.flush()
     line = proc.stdout.readline()

@@ -101,7 +101,8 @@ def test_the_export_shows_in_the_patients_accounting(world: World) -> None:
 def test_the_export_shows_on_the_patients_accounting_page(world: World) -> None:
     _export(world, basis="patient_request")
     page = sign_in(Client(), world.alice.user).get("/me/sharing/").content.decode()
-    assert "Your own request" in page and "The whole record as a FHIR R4 file" in page
+    assert "Your own request" in page
+    assert "The whole record as a FHIR R4 file" in page
 
 
 @time_machine.travel(NOW, tick=False)

@@ -157,16 +157,19 @@ def test_a_wrong_password_exports_nothing_and_is_audited(record: World) -> None:
         f"/api/v1/patients/{record.alice.pk}/fhir/export",
         {"password": "not it", "basis": "patient_request"},
     )
-    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "password"
     denied = AuditEvent.objects.order_by("-id").first()
-    assert denied is not None and denied.reason == "re-authentication failed"
+    assert denied is not None
+    assert denied.reason == "re-authentication failed"
 
 
 @time_machine.travel(NOW, tick=False)
 def test_the_export_is_audited_as_an_export(record: World) -> None:
     _export(record)
     event = AuditEvent.objects.order_by("-id").first()
-    assert event is not None and (event.action, event.target_type) == ("export", "fhir_bundle")
+    assert event is not None
+    assert (event.action, event.target_type) == ("export", "fhir_bundle")
 
 
 @time_machine.travel(NOW, tick=False)
@@ -310,7 +313,8 @@ def test_the_questionnaire_canonical_resolves_at_keels_endpoint(record: World) -
     body = _export(record).json()
     canonical = _of(body, "QuestionnaireResponse")[0]["questionnaire"].split("|")[0]
     fetched = Client().get(canonical.removeprefix("http://testserver"))
-    assert fetched.status_code == 200 and fetched.json()["url"] == canonical
+    assert fetched.status_code == 200
+    assert fetched.json()["url"] == canonical
 
 
 @time_machine.travel(NOW, tick=False)
@@ -404,10 +408,12 @@ def test_part2_consents_leave_as_consent_resources(record: World) -> None:
 def test_the_patient_downloads_their_own_record(record: World) -> None:
     client = sign_in(Client(), record.alice.user)
     response = client.get("/me/record.fhir.json")
-    assert response.status_code == 200 and response["Content-Type"] == "application/fhir+json"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json"
     assert 'filename="my-keel-record.fhir.json"' in response["Content-Disposition"]
     body = json.loads(response.content)
-    assert body["resourceType"] == "Bundle" and body["entry"][0]["resource"]["id"] == str(record.alice.pk)
+    assert body["resourceType"] == "Bundle"
+    assert body["entry"][0]["resource"]["id"] == str(record.alice.pk)
     assert_valid_r4(body)
     assert "Download my record" in client.get("/me/").content.decode()
 
@@ -467,5 +473,6 @@ def test_a_time_given_in_the_future_another_day_or_unreadable_is_refused(world: 
             f"/api/v1/patients/{world.alice.pk}/doses",
             {"given_at": given_at, "amount_mg": "20", "sequence": 1},
         )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "given_at"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "given_at"
     assert not DoseRecord.objects.exists()

@@ -340,7 +340,8 @@ def test_another_programs_record_number_files_nothing_and_raises_no_flag(world: 
         json.dumps(doc),
         content_type="application/fhir+json",
     )
-    assert not Assessment.objects.exists() and not PatientFlag.objects.exists()
+    assert not Assessment.objects.exists()
+    assert not PatientFlag.objects.exists()
 
 
 # --- Out: a response's canonical resolves the way other systems resolve one --------------------------------

@@ -118,13 +118,15 @@ def test_an_import_is_scored_and_item_9_raises_the_suicide_risk_flag(world: Worl
 def test_item_10_is_kept_and_not_scored(world: World) -> None:
     _post(_counselor(world), _path(world), other_system_phq9([0] * 9))
     imported = ImportedResponse.objects.get()
-    assert imported.extra_answers == {"phq9_difficulty": "LA6573-5"} and imported.assessment.total == 0
+    assert imported.extra_answers == {"phq9_difficulty": "LA6573-5"}
+    assert imported.assessment.total == 0
 
 
 @time_machine.travel(NOW, tick=False)
 def test_a_total_that_disagrees_with_the_items_is_reported(world: World) -> None:
     response = _post(_counselor(world), _path(world), other_system_phq9([1] * 9, total=12))
-    assert response.status_code == 201 and response.json()["total"] == 9
+    assert response.status_code == 201
+    assert response.json()["total"] == 9
     notes = {n["field"]: n["reason"] for n in response.json()["notes"]}
     assert "the sender's total 12 disagrees" in notes["total"]
 
@@ -134,7 +136,8 @@ def test_integer_answers_are_accepted(world: World) -> None:
     response = _post(
         _counselor(world), _path(world), other_system_phq9([3, 3, 0, 0, 0, 0, 0, 0, 0], integers=True)
     )
-    assert response.status_code == 201 and response.json()["total"] == 6
+    assert response.status_code == 201
+    assert response.json()["total"] == 6
 
 
 @time_machine.travel(NOW, tick=False)
@@ -175,7 +178,8 @@ def test_a_response_about_someone_else_files_nothing_and_raises_no_flag(world: W
     doc = other_system_phq9([0, 0, 0, 0, 0, 0, 0, 0, 3])
     doc["contained"][0]["birthDate"] = "1971-02-03"
     _post(_counselor(world), _path(world), doc)
-    assert not Assessment.objects.exists() and not PatientFlag.objects.exists()
+    assert not Assessment.objects.exists()
+    assert not PatientFlag.objects.exists()
 
 
 @time_machine.travel(NOW, tick=False)
@@ -184,7 +188,8 @@ def test_a_record_number_of_another_patient_is_refused(world: World) -> None:
     doc["subject"] = {"identifier": {"system": MRN, "value": "RR-0002"}}
     doc.pop("contained")
     response = _post(_counselor(world), _path(world), doc)
-    assert response.status_code == 422 and "record number" in response.json()["errors"][0]["reason"]
+    assert response.status_code == 422
+    assert "record number" in response.json()["errors"][0]["reason"]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -202,7 +207,8 @@ def test_a_subject_keel_cannot_check_is_refused(world: World) -> None:
     doc["subject"] = {"reference": "Patient/somewhere-else-999"}
     doc.pop("contained")
     response = _post(_counselor(world), _path(world), doc)
-    assert response.status_code == 422 and "cannot be checked" in response.json()["errors"][0]["reason"]
+    assert response.status_code == 422
+    assert "cannot be checked" in response.json()["errors"][0]["reason"]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -257,7 +263,8 @@ def test_a_resend_is_filed_once(world: World) -> None:
     doc = other_system_phq9([1] * 9)
     first = _post(client, _path(world), doc)
     again = _post(client, _path(world), doc)
-    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
     assert Assessment.objects.filter(patient=world.alice).count() == 1
 
 
@@ -309,7 +316,8 @@ def test_keel_linkids_and_naive_times() -> None:
     assert [e.field for e in info.value.errors] == ["authored"]
     doc["authored"] = "2026-11-20T14:30:00Z"
     parsed = parse_questionnaire_response(doc, now=NOW)
-    assert parsed.answers == {f"phq9_{i}": 0 for i in range(1, 10)} and parsed.authored is not None
+    assert parsed.answers == {f"phq9_{i}": 0 for i in range(1, 10)}
+    assert parsed.authored is not None
 
 
 @time_machine.travel(NOW, tick=False)
@@ -317,5 +325,6 @@ def test_the_result_page_shows_where_an_imported_result_came_from(world: World) 
     client = _counselor(world)
     created = _post(client, _path(world), other_system_phq9([1] * 9, total=12)).json()
     page = client.get(f"/patients/{world.alice.pk}/assessments/{created['id']}/").content.decode()
-    assert "Where this result came from" in page and "https://ehr.example.org/fhir" in page
+    assert "Where this result came from" in page
+    assert "https://ehr.example.org/fhir" in page
     assert "The other system&#x27;s total was 12; the answers add up to 9" in page

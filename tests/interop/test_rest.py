@@ -129,14 +129,16 @@ def test_a_patient_is_read_with_a_bearer_token(world: World) -> None:
 
 def test_no_credentials_is_a_401_operation_outcome(world: World) -> None:
     response = _get(Client(), f"{R4}/Patient/{world.alice.pk}")
-    assert response.status_code == 401 and response.json()["resourceType"] == "OperationOutcome"
+    assert response.status_code == 401
+    assert response.json()["resourceType"] == "OperationOutcome"
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert_valid_r4(response.json())
 
 
 def test_a_record_outside_scope_is_a_404_operation_outcome_without_data(world: World) -> None:
     response = _get(_nurse(world), f"{R4}/Patient/{world.charlie.pk}")
-    assert response.status_code == 404 and "Vandersloot" not in response.content.decode()
+    assert response.status_code == 404
+    assert "Vandersloot" not in response.content.decode()
     assert response.json()["issue"][0]["code"] == "not-found"
 
 
@@ -144,8 +146,10 @@ def test_a_read_writes_one_audit_row_naming_what_it_returned(world: World) -> No
     before = audit_count()
     _get(_nurse(world), f"{R4}/Patient/{world.alice.pk}")
     rows = list(AuditEvent.objects.order_by("id")[before:])
-    assert len(rows) == 1 and rows[0].detail["resources"] == [f"Patient/{world.alice.pk}"]
-    assert rows[0].patient_id == world.alice.pk and rows[0].action == "read"
+    assert len(rows) == 1
+    assert rows[0].detail["resources"] == [f"Patient/{world.alice.pk}"]
+    assert rows[0].patient_id == world.alice.pk
+    assert rows[0].action == "read"
 
 
 @time_machine.travel(NOW, tick=False)
@@ -178,7 +182,8 @@ def test_a_staff_search_never_reaches_another_program(scores: World) -> None:
 @time_machine.travel(NOW, tick=False)
 def test_naming_another_programs_patient_in_a_search_is_a_404(scores: World) -> None:
     response = _get(_nurse(scores), f"{R4}/Observation?patient={scores.charlie.pk}")
-    assert response.status_code == 404 and "Vandersloot" not in response.content.decode()
+    assert response.status_code == 404
+    assert "Vandersloot" not in response.content.decode()
 
 
 @time_machine.travel(NOW, tick=False)
@@ -188,7 +193,8 @@ def test_paging_follows_next_links(scores: World) -> None:
     assert len(body["entry"]) == 2
     next_url = next(link["url"] for link in body["link"] if link["relation"] == "next")
     rest = _get(client, next_url.removeprefix("http://testserver")).json()
-    assert len(rest["entry"]) == 1 and not any(link["relation"] == "next" for link in rest["link"])
+    assert len(rest["entry"]) == 1
+    assert not any(link["relation"] == "next" for link in rest["link"])
     assert_valid_r4(rest)
 
 
@@ -206,14 +212,17 @@ def test_patients_are_searched_by_identifier_name_and_birthdate(scores: World) -
 def test_a_peer_specialist_cannot_search_by_birth_date(world: World) -> None:
     peer = sign_in(Client(), world.staff["peer_specialist"])
     response = _get(peer, f"{R4}/Patient?birthdate=1990-05-17")
-    assert response.status_code == 403 and response.json()["issue"][0]["code"] == "forbidden"
+    assert response.status_code == 403
+    assert response.json()["issue"][0]["code"] == "forbidden"
 
 
 def test_a_peer_specialist_reads_a_patient_without_record_number_or_birth_date(world: World) -> None:
     peer = sign_in(Client(), world.staff["peer_specialist"])
     body = _get(peer, f"{R4}/Patient/{world.alice.pk}").json()
-    assert "identifier" not in body and "birthDate" not in body
-    assert "RR-0001" not in str(body) and "1990" not in str(body)
+    assert "identifier" not in body
+    assert "birthDate" not in body
+    assert "RR-0001" not in str(body)
+    assert "1990" not in str(body)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -262,18 +271,21 @@ def test_each_resource_found_by_search_reads_back(scores: World) -> None:
 
 def test_an_unknown_parameter_is_a_400_operation_outcome(world: World) -> None:
     response = _get(_nurse(world), f"{R4}/Observation?patinet={world.alice.pk}")
-    assert response.status_code == 400 and response.json()["issue"][0]["expression"] == ["patinet"]
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["expression"] == ["patinet"]
     assert_valid_r4(response.json())
 
 
 def test_a_bad_date_is_a_400_operation_outcome(world: World) -> None:
     response = _get(_nurse(world), f"{R4}/Observation?date=yesterday")
-    assert response.status_code == 400 and response.json()["issue"][0]["code"] == "invalid"
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["code"] == "invalid"
 
 
 def test_an_unknown_resource_type_is_a_404_operation_outcome(world: World) -> None:
     response = _get(_nurse(world), f"{R4}/Basic/1")
-    assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
+    assert response.status_code == 404
+    assert response.json()["resourceType"] == "OperationOutcome"
 
 
 def test_every_response_carries_the_part2_label(world: World) -> None:

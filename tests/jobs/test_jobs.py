@@ -156,7 +156,9 @@ def test_healthz_reports_a_failed_run(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
         body = Client().get("/healthz").json()
-    assert run.pk and body["failed_jobs"] == 1 and body["status"] == "degraded"
+    assert run.pk
+    assert body["failed_jobs"] == 1
+    assert body["status"] == "degraded"
 
 
 def test_healthz_says_the_worker_is_down_when_none_beat() -> None:
@@ -309,7 +311,8 @@ def test_two_workers_at_once_run_each_slot_once(tmp_path: Path) -> None:
     runs, tasks = json.loads(check.stdout.strip().splitlines()[-1])
     assert runs == [["audit_checkpoint", "done", 1], ["backup", "done", 1], ["silence_scan", "done", 1]]
     assert tasks == ["SUCCESSFUL"] * 3
-    assert len(names) == 1 and names[0] != "keel-2000-01-01.backup"
+    assert len(names) == 1
+    assert names[0] != "keel-2000-01-01.backup"
 
 
 def _orm_worker_health(now: datetime) -> tuple[datetime | None, int]:

@@ -121,7 +121,8 @@ def test_a_run_names_the_worker_that_claimed_it(monkeypatch: pytest.MonkeyPatch)
     run = services.schedule_due(now=NOW, jobs=JOBS)[0]
     monkeypatch.setattr(services, "_attempt_failed", lambda *a: None)
     claimed = services._claim(run.pk)
-    assert claimed is not None and claimed.claimed_by == "this-worker"
+    assert claimed is not None
+    assert claimed.claimed_by == "this-worker"
 
 
 def test_a_lost_attempt_that_finishes_late_leaves_the_retry_alone(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -138,7 +138,9 @@ def test_the_director_sees_measures_computed_from_the_records(records: World) ->
     nqf = m["nqf_3175"]
     assert (nqf["numerator"], nqf["denominator"], nqf["value"]) == (1, 1, 100.0)
     assert nqf["excluded"] == {"no OUD diagnosis on record": 1}
-    assert nqf["params"]["max_gap"] == 7 and "3175" in nqf["version"] and nqf["sources"] == ["nqf-3175"]
+    assert nqf["params"]["max_gap"] == 7
+    assert "3175" in nqf["version"]
+    assert nqf["sources"] == ["nqf-3175"]
     # Intake to first dose: both admitted Jan 5; Alice's first dose Jan 6 (1 day), Bob's Mar 1 (55 days).
     assert m["intake_to_first_dose"]["value"] == 28.0
     # Naloxone: both in care today; Alice has a kit.
@@ -151,7 +153,8 @@ def test_the_director_sees_measures_computed_from_the_records(records: World) ->
     assert [(r.action, r.outcome, r.target_type, r.patient_id) for r in rows] == [
         ("read", "success", "program_measures", None)
     ]
-    assert rows[0].program_id == records.riverside.pk and rows[0].detail["max_gap"] == 7
+    assert rows[0].program_id == records.riverside.pk
+    assert rows[0].detail["max_gap"] == 7
 
 
 @time_machine.travel(NOW, tick=False)
@@ -177,8 +180,10 @@ def test_the_page_shows_each_measure_with_a_plot_and_a_csv_link(records: World) 
         "Naloxone coverage",
     ):
         assert title in html
-    assert html.count("<svg") == 6 and html.count('class="bar"') > 0
-    assert "50.0%" in html and "28.0 days (median)" in html
+    assert html.count("<svg") == 6
+    assert html.count('class="bar"') > 0
+    assert "50.0%" in html
+    assert "28.0 days (median)" in html
     assert "/program/measures/nqf_3175.csv?start=2026-01-01&amp;end=2026-11-25&amp;max_gap=7" in html
     assert "Alicia" not in html and "RR-0001" not in html  # no one is named
     assert 'href="/program/measures/"' in _admin(records).get("/patients/").content.decode()  # in the nav
@@ -220,7 +225,8 @@ def test_the_csv_suppresses_small_counts_and_carries_the_definition_and_as_of(re
     assert facts["definition"]
     assert "CMS cell-size suppression" in facts["small_counts"]
     last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None and "raw_counts" not in last.detail
+    assert last is not None
+    assert "raw_counts" not in last.detail
 
 
 def test_suppression_hides_a_small_complement_too() -> None:
@@ -259,7 +265,8 @@ def test_bad_windows_are_named(records: World) -> None:
     response = client.get("/api/v1/programs/riverside/measures?start=2023-01-01")
     assert "at most 36 months" in response.json()["errors"][0]["reason"]
     page = client.get("/program/measures/?start=yesterday")
-    assert page.status_code == 422 and "must be a date like 2026-01-31" in page.content.decode()
+    assert page.status_code == 422
+    assert "must be a date like 2026-01-31" in page.content.decode()
     assert client.get("/program/measures/nope.csv").status_code == 422
     assert client.get("/api/v1/programs/lakeside/measures").status_code == 422  # not one of theirs
 
@@ -271,7 +278,8 @@ def test_only_a_program_admin_sees_them_and_a_refusal_is_audited(records: World)
         assert client.get("/program/measures/").status_code == 403
         assert client.get("/api/v1/programs/riverside/measures").status_code == 403
         last = AuditEvent.objects.order_by("-id").first()
-        assert last is not None and (last.outcome, last.target_type) == ("denied", "program_measures")
+        assert last is not None
+        assert (last.outcome, last.target_type) == ("denied", "program_measures")
 
 
 @time_machine.travel(NOW, tick=False)
@@ -311,19 +319,25 @@ def test_the_cli_reports_and_refuses(records: World) -> None:
             "2026-01-01",
         ]
     )
-    assert code == 0 and "Retention at 180 days: 50.0% (1 of 2)" in out
+    assert code == 0
+    assert "Retention at 180 days: 50.0% (1 of 2)" in out
     last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None and last.detail["raw_counts"] is True
+    assert last is not None
+    assert last.detail["raw_counts"] is True
     code, out, _ = _keel(["measures", "--program", "riverside", "--by", "r-program_admin", "--json"])
-    assert code == 0 and json.loads(out)["program"] == "riverside"
+    assert code == 0
+    assert json.loads(out)["program"] == "riverside"
     code, out, _ = _keel(
         ["measures", "--program", "riverside", "--by", "r-program_admin", "--csv", "naloxone_coverage"]
     )
-    assert code == 0 and out.splitlines()[0].startswith("month,numerator")
+    assert code == 0
+    assert out.splitlines()[0].startswith("month,numerator")
     code, _, err = _keel(["measures", "--program", "riverside", "--by", "r-nurse"])
-    assert code == 2 and "only a program admin" in err
+    assert code == 2
+    assert "only a program admin" in err
     code, _, err = _keel(["measures", "--program", "riverside", "--by", "r-program_admin", "--max-gap", "x"])
-    assert code == 2 and "max_gap: must be a whole number" in err
+    assert code == 2
+    assert "max_gap: must be a whole number" in err
 
 
 @time_machine.travel(NOW, tick=False)
@@ -404,7 +418,8 @@ def test_the_api_suppresses_small_counts(records: World) -> None:
     assert m["nqf_3175"]["excluded"] == {"no OUD diagnosis on record": "<11"}
     assert body["people"] == "<11"
     last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None and "raw_counts" not in last.detail
+    assert last is not None
+    assert "raw_counts" not in last.detail
 
 
 @time_machine.travel(NOW, tick=False)
@@ -412,7 +427,8 @@ def test_the_api_gives_raw_counts_only_when_asked_and_audits_it(records: World) 
     body = _admin(records).get(f"/api/v1/programs/riverside/measures?{WINDOW}&counts=raw").json()
     assert _measures(body)["retention_90"]["numerator"] == 1
     last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None and last.detail["raw_counts"] is True
+    assert last is not None
+    assert last.detail["raw_counts"] is True
 
 
 @time_machine.travel(NOW, tick=False)

@@ -55,7 +55,8 @@ def test_english_page_keeps_the_english_words(world: Any) -> None:
 def test_the_page_shows_raw_counts_and_its_audit_row_says_so(world: Any) -> None:
     _page(world)
     last = AuditEvent.objects.filter(target_type="program_measures").order_by("-id").first()
-    assert last is not None and last.detail["raw_counts"] is True
+    assert last is not None
+    assert last.detail["raw_counts"] is True
 
 
 def test_a_broken_translation_falls_back_to_english() -> None:

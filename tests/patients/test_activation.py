@@ -49,7 +49,8 @@ def test_the_desk_gives_a_code_shown_once(world: World, maria: Patient, signed_i
     response = _issue(signed_in("program_admin"), maria)
     assert response.status_code == 201
     code = response.json()["code"]
-    assert len(code) == 14 and code.count("-") == 2
+    assert len(code) == 14
+    assert code.count("-") == 2
     assert code.replace("-", "") not in ActivationCode.objects.get().digest
 
 

@@ -118,12 +118,15 @@ def test_a_kept_photo_has_no_exif_at_all() -> None:
 
 def test_a_kept_photo_has_no_gps_position() -> None:
     data = photos.clean_photo(jpeg_with_gps()).data
-    assert b"GPS" not in data and b"Exif" not in data
+    assert b"GPS" not in data
+    assert b"Exif" not in data
 
 
 def test_a_kept_photo_names_no_camera() -> None:
     data = photos.clean_photo(jpeg_with_gps()).data
-    assert b"PhoneMaker" not in data and b"PhoneModel" not in data and b"secret comment" not in data
+    assert b"PhoneMaker" not in data
+    assert b"PhoneModel" not in data
+    assert b"secret comment" not in data
 
 
 def test_a_kept_photo_carries_no_other_metadata_block() -> None:
@@ -216,7 +219,8 @@ def test_taking_a_photo_is_audited_without_the_image(world: World) -> None:
 
 def test_a_program_admin_takes_the_photo_of_a_patient_of_the_program(world: World) -> None:
     response = _upload(sign_in(Client(), world.staff["program_admin"]), world.bob.pk, jpeg_bytes())
-    assert response.status_code == 302 and _photo_of(world.bob) is not None
+    assert response.status_code == 302
+    assert _photo_of(world.bob) is not None
 
 
 @pytest.mark.parametrize("role", ["peer_specialist", "patient"])
@@ -246,7 +250,8 @@ def test_a_refused_file_writes_nothing(world: World) -> None:
 def test_an_upload_without_a_file_is_refused_naming_the_photo(world: World) -> None:
     client = sign_in(Client(), world.staff["nurse"])
     response = client.post(f"/patients/{world.alice.pk}/photo/change/", {})
-    assert response.status_code == 422 and "choose a photo" in response.content.decode()
+    assert response.status_code == 422
+    assert "choose a photo" in response.content.decode()
 
 
 def test_a_new_photo_replaces_the_old_one_and_keeps_nothing_of_it(world: World) -> None:
@@ -255,7 +260,9 @@ def test_a_new_photo_replaces_the_old_one_and_keeps_nothing_of_it(world: World) 
     first = _photo_of(world.alice)
     _upload(client, world.alice.pk, jpeg_bytes(color=(0, 0, 255)))
     rows = list(PatientPhoto.objects.filter(patient=world.alice))
-    assert len(rows) == 1 and first is not None and rows[0].sha256 != first.sha256
+    assert len(rows) == 1
+    assert first is not None
+    assert rows[0].sha256 != first.sha256
 
 
 def test_a_replacement_is_audited_as_an_update(world: World) -> None:
@@ -269,7 +276,8 @@ def test_removing_the_photo_on_the_page_deletes_its_bytes(world: World) -> None:
     client = sign_in(Client(), world.staff["nurse"])
     _upload(client, world.alice.pk, jpeg_bytes())
     response = client.post(f"/patients/{world.alice.pk}/photo/change/", {"remove": "1"})
-    assert response.status_code == 302 and _photo_of(world.alice) is None
+    assert response.status_code == 302
+    assert _photo_of(world.alice) is None
 
 
 # --- Serving ---------------------------------------------------------------------------------------------
@@ -286,7 +294,8 @@ def alice_photo(world: World) -> PatientPhoto:
 
 def test_the_served_photo_has_no_exif_and_no_gps(world: World, alice_photo: PatientPhoto) -> None:
     response = sign_in(Client(), world.staff["nurse"]).get(f"/patients/{world.alice.pk}/photo/")
-    assert b"GPS" not in response.content and b"Exif" not in response.content
+    assert b"GPS" not in response.content
+    assert b"Exif" not in response.content
     assert dict(Image.open(BytesIO(response.content)).getexif()) == {}
 
 
@@ -353,7 +362,8 @@ def test_a_nurse_puts_a_photo_through_the_api(world: World) -> None:
 
 def test_the_api_serves_the_same_stripped_photo(world: World, alice_photo: PatientPhoto) -> None:
     response = sign_in(Client(), world.staff["prescriber"]).get(f"/api/v1/patients/{world.alice.pk}/photo")
-    assert response.content == bytes(alice_photo.data) and b"GPS" not in response.content
+    assert response.content == bytes(alice_photo.data)
+    assert b"GPS" not in response.content
 
 
 def test_the_api_photo_is_never_cached_either(world: World, alice_photo: PatientPhoto) -> None:
@@ -378,26 +388,30 @@ def test_the_api_refuses_a_multipart_body_without_a_photo_part(world: World) -> 
     client = sign_in(Client(), world.staff["nurse"])
     body = encode_multipart(BOUNDARY, {"picture": _file(jpeg_bytes())})
     response = client.put(f"/api/v1/patients/{world.alice.pk}/photo", body, content_type=MULTIPART_CONTENT)
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "photo"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "photo"
 
 
 def test_the_api_refuses_a_declared_body_over_5_mb_before_reading_it(world: World) -> None:
     client = sign_in(Client(), world.staff["nurse"])
     body = encode_multipart(BOUNDARY, {"photo": _file(b"\xff\xd8" + b"\0" * (6 * 1024 * 1024))})
     response = client.put(f"/api/v1/patients/{world.alice.pk}/photo", body, content_type=MULTIPART_CONTENT)
-    assert response.status_code == 422 and "5 MB" in response.json()["errors"][0]["reason"]
+    assert response.status_code == 422
+    assert "5 MB" in response.json()["errors"][0]["reason"]
 
 
 def test_a_peer_specialist_may_not_put_a_photo(world: World) -> None:
     response = _put(sign_in(Client(), world.staff["peer_specialist"]), world.alice.pk, jpeg_bytes())
-    assert response.status_code == 403 and _photo_of(world.alice) is None
+    assert response.status_code == 403
+    assert _photo_of(world.alice) is None
 
 
 def test_the_api_deletes_the_photo(world: World, alice_photo: PatientPhoto) -> None:
     response = sign_in(Client(), world.staff["program_admin"]).delete(
         f"/api/v1/patients/{world.alice.pk}/photo"
     )
-    assert response.status_code == 204 and _photo_of(world.alice) is None
+    assert response.status_code == 204
+    assert _photo_of(world.alice) is None
 
 
 def test_deleting_a_photo_is_audited(world: World, alice_photo: PatientPhoto) -> None:
@@ -452,7 +466,8 @@ def test_the_dosing_row_photo_is_lazy_and_of_a_fixed_size(world: World, alice_ph
 def test_the_dosing_row_shows_a_placeholder_without_a_photo(world: World) -> None:
     _order(world.alice, world.staff["prescriber"])
     page = sign_in(Client(), world.staff["nurse"]).get("/dosing/").content.decode()
-    assert "No photo" in page and "/photo/" not in page
+    assert "No photo" in page
+    assert "/photo/" not in page
 
 
 def test_the_dosing_list_asks_no_more_queries_when_patients_have_photos(world: World) -> None:
@@ -485,7 +500,8 @@ def test_the_patient_page_shows_the_photo(world: World, alice_photo: PatientPhot
 
 def test_the_patient_page_offers_the_front_desk_roles_an_upload(world: World) -> None:
     page = sign_in(Client(), world.staff["nurse"]).get(f"/patients/{world.alice.pk}/").content.decode()
-    assert 'enctype="multipart/form-data"' in page and 'name="photo"' in page
+    assert 'enctype="multipart/form-data"' in page
+    assert 'name="photo"' in page
 
 
 def test_the_patient_page_offers_a_peer_specialist_no_upload(world: World) -> None:
@@ -532,7 +548,8 @@ def test_a_bad_photo_at_registration_is_named_on_the_photo_field(world: World) -
 
 def test_the_registration_page_form_can_send_a_file(world: World) -> None:
     page = sign_in(Client(), world.staff["program_admin"]).get("/patients/new/").content.decode()
-    assert 'enctype="multipart/form-data"' in page and 'type="file" name="photo"' in page
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file" name="photo"' in page
 
 
 def test_a_photo_error_reads_in_spanish(world: World) -> None:
@@ -565,6 +582,7 @@ def test_a_damaged_file_is_kept_or_refused_never_a_crash(seed: int) -> None:
         except FieldsInvalid as exc:
             assert [e.field for e in exc.errors] == ["photo"]
         else:
-            assert kept.content_type == "image/jpeg" and max(kept.width, kept.height) <= photos.MAX_SIDE
+            assert kept.content_type == "image/jpeg"
+            assert max(kept.width, kept.height) <= photos.MAX_SIDE
 
     one()

@@ -88,7 +88,8 @@ def test_the_consent_is_stored_with_who_took_it(world: World, signed_in: Any) ->
 
 def test_the_notice_and_consent_carry_when(world: World, signed_in: Any) -> None:
     e = Enrollment.objects.get(patient=_registered(signed_in))
-    assert e.notice_given_at is not None and e.consented_at is not None
+    assert e.notice_given_at is not None
+    assert e.consented_at is not None
 
 
 def test_the_admission_audit_row_names_the_confirmations(world: World, signed_in: Any) -> None:

@@ -42,7 +42,9 @@ def test_every_public_page_answers_anonymously(name: str, lang: str) -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert f'<html lang="{lang}">' in page
-    assert 'href="tel:988"' in page and 'href="tel:911"' in page and "quick-exit" in page
+    assert 'href="tel:988"' in page
+    assert 'href="tel:911"' in page
+    assert "quick-exit" in page
     assert 'class="doors-small"' in page  # the help menu
     scripts = re.findall(r"<script[^>]*>", page)  # works with JavaScript off: none is needed
     assert scripts == ([f'<script src="{SCRIPTS[name]}" defer>'] if name in SCRIPTS else [])
@@ -116,16 +118,16 @@ def test_only_tolerance_and_withdrawal_as_prescribed_is_not_a_use_disorder() -> 
 def test_a_missing_prescribed_answer_keeps_every_other_answer() -> None:
     response = Client().post("/en/help/check-my-use/", ALL_YES_BUT)
     page = response.content.decode()
-    assert response.status_code == 422 and "Please fix 1 answer below." in page
+    assert response.status_code == 422
+    assert "Please fix 1 answer below." in page
     assert page.count('value="1" checked') == 11
 
 
 def test_withdrawal_scores_sows_and_shows_no_band() -> None:
     answers = {f"sows_{i}": 2 for i in range(1, 17)}
     page = Client().post("/en/help/withdrawal/", answers).content.decode()
-    assert (
-        f"Your score: {score('sows', answers).total} of 64" in page and "no published severity groups" in page
-    )
+    assert f"Your score: {score('sows', answers).total} of 64" in page
+    assert "no published severity groups" in page
     assert Client().post("/en/help/withdrawal/", {}).status_code == 422
 
 
@@ -140,7 +142,8 @@ def test_withdrawal_scores_sows_and_shows_no_band() -> None:
 )
 def test_worried_about_someone_explains_the_pattern(signs: list[str], expected: str) -> None:
     page = Client().post("/en/help/worried-about-someone/", {"signs": signs}).content.decode()
-    assert expected in page and "not a diagnosis" in page
+    assert expected in page
+    assert "not a diagnosis" in page
 
 
 def test_the_reflection_compares_risks_and_strengths() -> None:
@@ -149,7 +152,8 @@ def test_the_reflection_compares_risks_and_strengths() -> None:
         .post("/en/help/why-it-happens/", {"factors": ["family", "trauma", "support"]})
         .content.decode()
     )
-    assert "more risks than strengths" in page and "Risk is not destiny" in page
+    assert "more risks than strengths" in page
+    assert "Risk is not destiny" in page
 
 
 # --- nothing is stored ------------------------------------------------------------------------------------
@@ -185,7 +189,8 @@ def test_a_full_walk_stores_nothing_and_sets_only_language_and_csrf_cookies(capl
     assert _row_counts() == before  # every table, every row: nothing written
     assert not client.cookies  # no cookie at all: not the session, the CSRF token or the language
     for record in caplog.records:  # and nothing of the answers reached the logs
-        assert "dsm5_" not in record.getMessage() and "sows_" not in record.getMessage()
+        assert "dsm5_" not in record.getMessage()
+        assert "sows_" not in record.getMessage()
 
 
 # --- reading level, words, Spanish, weight -------------------------------------------------------------
@@ -257,7 +262,8 @@ def test_the_language_switch_keeps_the_reader_on_the_same_page(name: str) -> Non
     spanish_page = in_language(PAGES[name], "es")
     assert f'<a href="{spanish_page}" lang="es" hreflang="es" class="lang">Español</a>' in page
     back = Client().get(spanish_page).content.decode()
-    assert '<html lang="es">' in back and f'href="{PAGES[name]}" lang="en"' in back
+    assert '<html lang="es">' in back
+    assert f'href="{PAGES[name]}" lang="en"' in back
 
 
 def _gz(data: bytes) -> int:

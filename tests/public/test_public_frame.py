@@ -83,9 +83,11 @@ def test_answers_never_go_into_a_url(name: str, answers: dict[str, object]) -> N
     page = Client().get(PAGES[name]).content.decode()
     forms = re.findall(r"<form [^>]*>", page)
     tool = [f for f in forms if "search" not in f]
-    assert tool and all('method="post"' in f for f in tool)
+    assert tool
+    assert all('method="post"' in f for f in tool)
     response = Client().post(PAGES[name], answers)
-    assert response.status_code == 200 and "Location" not in response
+    assert response.status_code == 200
+    assert "Location" not in response
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -98,13 +100,15 @@ def test_every_link_on_a_spanish_page_stays_in_spanish(name: str) -> None:
 
 def test_an_address_without_a_language_goes_to_the_browsers_language() -> None:
     response = Client(HTTP_ACCEPT_LANGUAGE="es").get("/help/check-my-use/")
-    assert response.status_code == 302 and response["Location"] == "/es/help/check-my-use/"
+    assert response.status_code == 302
+    assert response["Location"] == "/es/help/check-my-use/"
     assert Client().get("/help/check-my-use/")["Location"] == "/en/help/check-my-use/"
 
 
 def test_home_in_spanish_for_a_spanish_browser_links_to_spanish_pages() -> None:
     body = Client(HTTP_ACCEPT_LANGUAGE="es").get("/").content.decode()
-    assert '<html lang="es">' in body and 'href="/es/help/check-my-use/"' in body
+    assert '<html lang="es">' in body
+    assert 'href="/es/help/check-my-use/"' in body
     assert 'href="/en/" lang="en"' in body  # English, chosen without a cookie
 
 

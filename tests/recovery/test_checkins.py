@@ -32,10 +32,13 @@ def test_a_check_in_is_saved_once_and_a_retry_gets_the_first_answer(world: World
     first = post_checkin(alice, {**TYPICAL, "note": "long day"}, key="k-1")
     assert first.status_code == 201, first.content
     body = first.json()
-    assert body["created"] is True and body["checkin"]["note"] == "long day" and body["offers"] == []
+    assert body["created"] is True
+    assert body["checkin"]["note"] == "long day"
+    assert body["offers"] == []
     before = AuditEvent.objects.count()
     again = post_checkin(alice, {**TYPICAL, "note": "long day"}, key="k-1")
-    assert again.status_code == 201 and again.json() == body
+    assert again.status_code == 201
+    assert again.json() == body
     assert CheckIn.objects.filter(patient=world.alice).count() == 1
     assert AuditEvent.objects.count() == before + 1  # the replay is audited as a read
     assert AuditEvent.objects.latest("id").reason == "idempotent replay"
@@ -51,13 +54,15 @@ def test_the_same_key_with_another_check_in_is_refused(world: World, alice: Clie
 
 def test_a_key_is_required(alice: Client) -> None:
     response = post_checkin(alice, TYPICAL, key="")
-    assert response.status_code == 422 and "Idempotency-Key" in errors_of(response)
+    assert response.status_code == 422
+    assert "Idempotency-Key" in errors_of(response)
 
 
 def test_a_new_key_the_same_day_edits_todays_check_in(world: World, alice: Client) -> None:
     post_checkin(alice, TYPICAL)
     edited = post_checkin(alice, {**TYPICAL, "craving": 5, "note": "later"})
-    assert edited.status_code == 200 and edited.json()["created"] is False
+    assert edited.status_code == 200
+    assert edited.json()["created"] is False
     row = CheckIn.objects.get(patient=world.alice)
     assert (row.craving, row.version) == (5, 2)
     assert (
@@ -86,7 +91,8 @@ def test_one_check_in_per_local_day_in_the_programs_time_zone(world: World) -> N
         assert post_checkin(alice, TYPICAL).status_code == 200  # still the 24th: an edit
     with time_machine.travel(datetime(2026, 11, 25, 5, 0, 0, tzinfo=UTC), tick=False):
         response = post_checkin(alice, TYPICAL)
-        assert response.status_code == 201 and response.json()["checkin"]["date"] == "2026-11-25"
+        assert response.status_code == 201
+        assert response.json()["checkin"]["date"] == "2026-11-25"
     assert sorted(str(d) for d in CheckIn.objects.values_list("local_date", flat=True)) == [
         "2026-11-24",
         "2026-11-25",
@@ -120,9 +126,12 @@ def test_concurrent_duplicates_leave_exactly_one_row(tmp_path: Path) -> None:
     one key twice and two keys of their own, the same day -> one check-in, three keys, no error."""
     seen = run_race(tmp_path)
     assert seen["errors"] == []
-    assert seen["checkins"] == 1 and seen["keys"] == 3 and len(seen["ids"]) == 1
+    assert seen["checkins"] == 1
+    assert seen["keys"] == 3
+    assert len(seen["ids"]) == 1
     firsts = [s for s in seen["statuses"] if not s[1]]
-    assert sorted(s[0] for s in firsts) == [200, 200, 201] and len(seen["statuses"]) == 4
+    assert sorted(s[0] for s in firsts) == [200, 200, 201]
+    assert len(seen["statuses"]) == 4
 
 
 def _land_in_between(monkeypatch: pytest.MonkeyPatch, land: Callable[[], Any]) -> list[Any]:
@@ -148,7 +157,8 @@ def test_an_edit_landing_between_the_read_and_the_write_is_not_lost(
     other = sign_in(Client(), world.alice.user)
     _land_in_between(monkeypatch, lambda: post_checkin(other, {**TYPICAL, "craving": 5}))
     response = post_checkin(alice, {**TYPICAL, "craving": 6})
-    assert response.status_code == 200 and response.json()["checkin"]["version"] == 3
+    assert response.status_code == 200
+    assert response.json()["checkin"]["version"] == 3
     row = CheckIn.objects.get(patient=world.alice)
     assert (row.craving, row.version) == (6, 3)
     assert AuditEvent.objects.filter(target_type="checkin", action="update").count() == 2
@@ -161,7 +171,8 @@ def test_a_first_check_in_landing_in_between_makes_this_one_an_edit(
     landed = _land_in_between(monkeypatch, lambda: post_checkin(other, TYPICAL))
     response = post_checkin(alice, {**TYPICAL, "used": True, "used_what": ["heroin"]})
     assert landed[0].status_code == 201
-    assert response.status_code == 200 and response.json()["checkin"]["version"] == 2
+    assert response.status_code == 200
+    assert response.json()["checkin"]["version"] == 2
     assert response.json()["nudges"] == ["reported_use"]  # decided again on what is stored now
     assert CheckIn.objects.filter(patient=world.alice).count() == 1
 
@@ -172,7 +183,8 @@ def test_the_same_key_landing_in_between_is_replayed(
     other = sign_in(Client(), world.alice.user)
     landed = _land_in_between(monkeypatch, lambda: post_checkin(other, TYPICAL, key="k-race"))
     response = post_checkin(alice, TYPICAL, key="k-race")
-    assert response.status_code == 201 and response.json() == landed[0].json()
+    assert response.status_code == 201
+    assert response.json() == landed[0].json()
     assert CheckIn.objects.filter(patient=world.alice).count() == 1
     assert IdempotencyKey.objects.filter(key="k-race").count() == 1
     assert AuditEvent.objects.latest("id").reason == "idempotent replay"

@@ -36,9 +36,12 @@ def flags(world: World, kind: str | None = None) -> list[PatientFlag]:
 
 def test_reported_use_raises_one_flag_and_a_safety_offer(world: World) -> None:
     outcome = on_day(world, 0, used=True, used_what=["fentanyl"])
-    assert outcome.body["offers"] == ["safety"] and outcome.body["nudges"] == ["reported_use"]
+    assert outcome.body["offers"] == ["safety"]
+    assert outcome.body["nudges"] == ["reported_use"]
     (flag,) = flags(world, "reported_use")
-    assert "never blame" in flag.reasons[0] and flag.source_type == "checkin" and flag.priority == 1
+    assert "never blame" in flag.reasons[0]
+    assert flag.source_type == "checkin"
+    assert flag.priority == 1
     # editing the same day's check-in, or using again while the flag is open: no second flag
     with time_machine.travel(NOON + timedelta(hours=1), tick=False):
         services.record_checkin(by=world.alice.user, raw={**TYPICAL, "used": True, "craving": 2}, key="edit")
@@ -61,7 +64,8 @@ def test_rising_craving_fires_on_the_third_high_check_in_of_five(world: World) -
     on_day(world, 2, craving=7)
     assert flags(world, "rising_craving") == []
     outcome = on_day(world, 1, craving=9)
-    assert outcome.body["nudges"] == ["rising_craving"] and outcome.body["offers"] == ["thought_record"]
+    assert outcome.body["nudges"] == ["rising_craving"]
+    assert outcome.body["offers"] == ["thought_record"]
     on_day(world, 0, craving=10)
     assert len(flags(world, "rising_craving")) == 1  # still open: raised once
 
@@ -94,7 +98,8 @@ def test_silence_after_a_daily_habit_is_found_by_the_daily_scan_once(world: Worl
     with time_machine.travel(NOON, tick=False):
         assert services.scan_for_silence() == 0
     (flag,) = flags(world, "silence")
-    assert flag.priority == 3 and "No check-in for 3 days" in flag.reasons[0]
+    assert flag.priority == 3
+    assert "No check-in for 3 days" in flag.reasons[0]
 
 
 def test_a_patient_may_ask_the_team_to_reach_out_once(world: World) -> None:
@@ -109,13 +114,15 @@ def test_the_counselor_sees_and_resolves_a_flag_raised_by_a_check_in(world: Worl
     post_checkin(sign_in(Client(), world.alice.user), {**TYPICAL, "used": True})
     counselor = sign_in(Client(), world.staff["counselor"])
     page = counselor.get(f"/patients/{world.alice.pk}/").content.decode()
-    assert "Reported use" in page and "never blame" in page
+    assert "Reported use" in page
+    assert "never blame" in page
     (flag,) = flags(world, "reported_use")
     counselor.post(
         f"/patients/{world.alice.pk}/flags/{flag.pk}/resolve/", {"note": "Talked; naloxone given."}
     )
     flag.refresh_from_db()
-    assert flag.resolved_at is not None and flag.resolution_note == "Talked; naloxone given."
+    assert flag.resolved_at is not None
+    assert flag.resolution_note == "Talked; naloxone given."
 
 
 # --- thought records, skills, plan -----------------------------------------------------------------------
@@ -133,11 +140,13 @@ THOUGHT = {
 def test_thought_records_are_the_patients_and_the_clinical_teams(world: World) -> None:
     alice = sign_in(Client(), world.alice.user)
     created = alice.post("/api/v1/me/thought-records", json.dumps(THOUGHT), content_type="application/json")
-    assert created.status_code == 201 and created.json()["automatic_thought"] == THOUGHT["automatic_thought"]
+    assert created.status_code == 201
+    assert created.json()["automatic_thought"] == THOUGHT["automatic_thought"]
     bad = alice.post(
         "/api/v1/me/thought-records", json.dumps({"intensity_before": 101}), content_type="application/json"
     )
-    assert bad.status_code == 422 and set(errors_of(bad)) >= {"intensity_before", "situation"}
+    assert bad.status_code == 422
+    assert set(errors_of(bad)) >= {"intensity_before", "situation"}
     counselor = sign_in(Client(), world.staff["counselor"])
     rows = counselor.get(f"/api/v1/patients/{world.alice.pk}/thought-records").json()
     assert [r["feeling"] for r in rows] == ["anxious"]
@@ -158,9 +167,11 @@ def test_skills_learn_what_helps(world: World) -> None:
     alice.post("/me/skills/", {"skill": "call_someone", "helped": "yes"})
     skills = alice.get("/api/v1/me/skills").json()
     assert skills[0] == {"skill": "call_someone", "tries": 1, "helped": 1, "help_rate": 1.0}
-    assert skills[-1]["skill"] == "urge_surfing" and skills[-1]["help_rate"] == 0.0
+    assert skills[-1]["skill"] == "urge_surfing"
+    assert skills[-1]["help_rate"] == 0.0
     bad = alice.post("/api/v1/me/skills/tries", json.dumps({"skill": "x"}), content_type="application/json")
-    assert bad.status_code == 422 and set(errors_of(bad)) == {"skill", "helped"}
+    assert bad.status_code == 422
+    assert set(errors_of(bad)) == {"skill", "helped"}
 
 
 PLAN = {
@@ -187,12 +198,15 @@ def test_the_plan_is_written_read_and_guarded_against_stale_edits(world: World) 
         "plan": {k: [] for k in ("warning_signs", "triggers", "instead", "meetings", "reasons", "people")},
     }
     first = put_plan(alice, 0, PLAN)
-    assert first.status_code == 200 and first.json()["version"] == 1
+    assert first.status_code == 200
+    assert first.json()["version"] == 1
     stale = put_plan(alice, 0, {**PLAN, "reasons": ["me"]})
-    assert stale.status_code == 409 and errors_of(stale)["version"]
+    assert stale.status_code == 409
+    assert errors_of(stale)["version"]
     assert put_plan(alice, 1, {**PLAN, "reasons": ["me", "my daughter"]}).json()["version"] == 2
     bad = put_plan(alice, 2, {"people": [{"name": "Jo", "phone": "call me"}]})
-    assert bad.status_code == 422 and "people[0].phone" in errors_of(bad)
+    assert bad.status_code == 422
+    assert "people[0].phone" in errors_of(bad)
     assert (
         alice.put("/api/v1/me/plan", json.dumps({"plan": {}}), content_type="application/json").status_code
         == 422
@@ -218,10 +232,13 @@ def test_the_plan_page_form_saves_and_the_pdf_renders(world: World) -> None:
     )
     assert response.status_code == 302
     page = alice.get("/me/plan/").content.decode()
-    assert "isolating" in page and 'href="tel:555-0100"' in page
+    assert "isolating" in page
+    assert 'href="tel:555-0100"' in page
     pdf = alice.get("/me/plan.pdf")
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-") and len(pdf.content) > 2000
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert len(pdf.content) > 2000
     alice.post("/i18n/setlang/", {"language": "es", "next": "/"})
     assert alice.get("/me/plan.pdf").content.startswith(b"%PDF-")
 

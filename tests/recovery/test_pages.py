@@ -36,16 +36,19 @@ def test_the_form_is_plain_html_with_eleven_craving_choices_and_five_faces(alice
     page = alice.get("/me/checkin/").content.decode()
     assert "<script" not in page
     assert len(re.findall(r'name="craving" value="\d+"', page)) == 11
-    assert len(re.findall(r'name="mood" value="\d"', page)) == 5 and "Very good" in page
+    assert len(re.findall(r'name="mood" value="\d"', page)) == 5
+    assert "Very good" in page
     # a typical day: four answers and the button (five taps); nothing is pre-chosen
     assert " checked" not in page
 
 
 def test_a_typical_evening_takes_one_post(world: World, alice: Client) -> None:
     response = submit(alice)
-    assert response.status_code == 302 and response["Location"] == "/me/checkin/done/"
+    assert response.status_code == 302
+    assert response["Location"] == "/me/checkin/done/"
     done = alice.get("/me/checkin/done/").content.decode()
-    assert "Thank you for checking in" in done and "thought record" not in done.lower()
+    assert "Thank you for checking in" in done
+    assert "thought record" not in done.lower()
     assert CheckIn.objects.get(patient=world.alice).medication == "taken"
     assert "You checked in today" in alice.get("/me/").content.decode()
 
@@ -60,13 +63,16 @@ def test_a_double_tap_saves_once(world: World, alice: Client) -> None:
 def test_high_craving_offers_a_thought_record(alice: Client) -> None:
     submit(alice, craving="8")
     done = alice.get("/me/checkin/done/").content.decode()
-    assert 'href="/me/thoughts/new/"' in done and "Your craving is strong today" in done
+    assert 'href="/me/thoughts/new/"' in done
+    assert "Your craving is strong today" in done
 
 
 def test_reported_use_gets_a_safety_message_never_blame(alice: Client) -> None:
     submit(alice, used="yes", used_what=["fentanyl"], used_how=["smoke"])
     done = alice.get("/me/checkin/done/").content.decode()
-    assert "Your safety matters" in done and "naloxone" in done and "It does not erase your progress" in done
+    assert "Your safety matters" in done
+    assert "naloxone" in done
+    assert "It does not erase your progress" in done
     for word in ("relapse", "dirty", "clean", "failed", "addict"):
         assert word not in done.lower()
     assert "/me/checkin/ask-team/" in done
@@ -76,18 +82,17 @@ def test_missing_answers_are_marked_and_nothing_is_saved(world: World, alice: Cl
     response = alice.post("/me/checkin/", {"craving": "3", "idempotency_key": "abc"})
     assert response.status_code == 422
     page = response.content.decode()
-    assert page.count('class="error"') >= 3 and 'value="3" aria-describedby="craving-hint" checked' in page
+    assert page.count('class="error"') >= 3
+    assert 'value="3" aria-describedby="craving-hint" checked' in page
     assert not CheckIn.objects.filter(patient=world.alice).exists()
 
 
 def test_todays_check_in_can_be_changed_with_the_answers_filled_in(world: World, alice: Client) -> None:
     submit(alice, craving="6", note="rough day")
     page = alice.get("/me/checkin/").content.decode()
-    assert (
-        "Change today" in page
-        and "rough day" in page
-        and 'value="6" aria-describedby="craving-hint" checked' in page
-    )
+    assert "Change today" in page
+    assert "rough day" in page
+    assert 'value="6" aria-describedby="craving-hint" checked' in page
     submit(alice, craving="2")
     assert CheckIn.objects.get(patient=world.alice).craving == 2
 
@@ -95,7 +100,8 @@ def test_todays_check_in_can_be_changed_with_the_answers_filled_in(world: World,
 def test_progress_shows_days_and_two_charts_with_text_summaries(world: World, alice: Client) -> None:
     post_checkin(alice, {**TYPICAL, "used": True})
     page = alice.get("/me/progress/?days=90").content.decode()
-    assert "0 days since last use" in page and page.count("<svg") == 2
+    assert "0 days since last use" in page
+    assert page.count("<svg") == 2
     assert "Craving (0 to 10) over 90 days: 1 check-ins" in page
     assert 'class="use"' in page  # the use day is marked
     assert alice.get("/me/progress/?days=abc").status_code == 200  # falls back to 30
@@ -114,7 +120,8 @@ def test_thought_record_page_saves_and_lists(alice: Client) -> None:
     assert response.status_code == 302
     assert "I deserve it" in alice.get("/me/thoughts/").content.decode()
     bad = alice.post("/me/thoughts/new/", {"situation": "", "intensity_before": "500"})
-    assert bad.status_code == 422 and "at most 100" in bad.content.decode()
+    assert bad.status_code == 422
+    assert "at most 100" in bad.content.decode()
 
 
 def test_reminders_show_when_due_and_can_be_marked_done(world: World, alice: Client) -> None:
@@ -124,14 +131,16 @@ def test_reminders_show_when_due_and_can_be_marked_done(world: World, alice: Cli
     alice.post(f"/me/reminders/{reminder.pk}/", {"op": "done", "back": "home"})
     assert "Take my medication" not in alice.get("/me/").content.decode()
     bad = alice.post("/me/reminders/", {"kind": "party", "at": "25:00"}, follow=True).content.decode()
-    assert "must be one of" in bad and "like 20:30" in bad
+    assert "must be one of" in bad
+    assert "like 20:30" in bad
 
 
 def test_meetings_soon_keeps_the_place_out_of_the_url_and_logs_attendance(
     world: World, alice: Client
 ) -> None:
     response = alice.post("/me/meetings/", {"place": "13820"})
-    assert response.status_code == 302 and response["Location"] == "/me/meetings/"
+    assert response.status_code == 302
+    assert response["Location"] == "/me/meetings/"
     assert "13820" in alice.get("/me/meetings/").content.decode()  # kept in the session, shown in the form
     assert alice.post("/me/meetings/", {"place": "nowhere"}).status_code == 422
     alice.post("/me/meetings/attend/", {"name": "Tuesday night group"})
@@ -142,7 +151,8 @@ def test_the_counselor_sees_the_recovery_overview_with_notes(world: World, alice
     submit(alice, craving="9", note="call me please")
     counselor = sign_in(Client(), world.staff["counselor"])
     page = counselor.get(f"/patients/{world.alice.pk}/recovery/").content.decode()
-    assert "call me please" in page and "Check-ins, last 30 days" in page
+    assert "call me please" in page
+    assert "Check-ins, last 30 days" in page
     assert counselor.get(f"/patients/{world.bob.pk}/recovery/").status_code == 404
 
 

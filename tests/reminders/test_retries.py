@@ -260,7 +260,8 @@ def test_the_logs_carry_no_number_or_words(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     _run_for(60)
-    assert PHONE not in caplog.text and "reminder you asked for" not in caplog.text
+    assert PHONE not in caplog.text
+    assert "reminder you asked for" not in caplog.text
 
 
 def test_the_last_failure_is_logged_as_an_error(

@@ -223,7 +223,8 @@ def test_keel_rule_cli_nan_exits_2_naming_the_field() -> None:
     raw = json.dumps({"treatment_day": 1, "given_today_mg": 0}).rstrip("}") + ', "requested_mg": NaN}'
     with pytest.raises(CommandError) as exc:
         call_command("rule", "methadone-dose-check", "--input", raw)
-    assert exc.value.returncode == 2 and "requested_mg" in str(exc.value)
+    assert exc.value.returncode == 2
+    assert "requested_mg" in str(exc.value)
 
 
 @pytest.mark.parametrize("value", ["NaN", float("nan"), 0, 4, 100])

@@ -216,7 +216,8 @@ def test_dosing_list_api_says_due_on_the_former_bottle_day(world: Any, signed_in
     with time_machine.travel(at(D(12), 9), tick=False):
         rows = signed_in("nurse").get("/api/v1/dosing/today").json()
     mine = [r for r in rows if r["name"] == world.alice.display_name]
-    assert mine and all(r["status"] != "take_home" for r in mine)
+    assert mine
+    assert all(r["status"] != "take_home" for r in mine)
 
 
 def test_medication_record_api_shows_the_plan_ended_by_the_hold(world: Any, signed_in: Any) -> None:
@@ -225,7 +226,8 @@ def test_medication_record_api_shows_the_plan_ended_by_the_hold(world: Any, sign
     with time_machine.travel(at(D(12), 9), tick=False):
         body = signed_in("nurse").get(f"/api/v1/patients/{world.alice.pk}/medication").json()
     (plan,) = body["take_homes"]
-    assert plan["ended_on"] == D(8).isoformat() and "held" in plan["end_reason"]
+    assert plan["ended_on"] == D(8).isoformat()
+    assert "held" in plan["end_reason"]
 
 
 def test_caseload_loads_and_shows_no_take_home_status(world: Any, signed_in: Any) -> None:
@@ -259,7 +261,8 @@ def test_discharge_after_the_hold_keeps_the_hold_end(world: Any) -> None:
     dose(world, "", at(D(8), 11), sedated=True, sequence=2)
     discharge(world, at(D(13), 12))
     (plan,) = _plans(world)
-    assert plan.ended_on == D(8) and "held" in plan.end_reason
+    assert plan.ended_on == D(8)
+    assert "held" in plan.end_reason
 
 
 # 12. a hold landing while the prescriber's decision is in flight (two screens, same minute)

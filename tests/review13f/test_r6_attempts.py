@@ -174,7 +174,8 @@ def test_cli_rule_with_a_400_digit_number_exits_2_naming_the_field(world: Any) -
         "--input",
         '{"treatment_day": 20, "given_today_mg": 0, "requested_mg": ' + HUGE + "}",
     )
-    assert code == 2 and "requested_mg" in text
+    assert code == 2
+    assert "requested_mg" in text
 
 
 def test_cli_rule_with_a_5000_digit_number_exits_2(world: Any) -> None:
@@ -310,7 +311,8 @@ def test_the_dosing_row_shows_the_hold_in_spanish(world: Any) -> None:
         )
     text = response.content.decode()
     assert response.status_code == 200
-    assert "held: prescriber to assess" not in text and "Dose held for" not in text
+    assert "held: prescriber to assess" not in text
+    assert "Dose held for" not in text
     assert "held_earlier" not in text
 
 
@@ -453,7 +455,8 @@ def test_double_enter_on_the_page_says_already_given_today(world: Any) -> None:
         form = {"sequence": "1", "medication": "methadone", "amount_mg": "60"}
         first = client.post(f"/dosing/{world.alice.pk}/", form, HTTP_HX_REQUEST="true")
         second = client.post(f"/dosing/{world.alice.pk}/", form, HTTP_HX_REQUEST="true")
-    assert first.status_code == 200 and second.status_code == 200
+    assert first.status_code == 200
+    assert second.status_code == 200
     assert "Already given today" in second.content.decode()
     assert DoseRecord.objects.filter(local_date=DAY).count() == 1
 
@@ -569,7 +572,9 @@ def test_buprenorphine_given_at_the_window_appears_given_on_the_list(world: Any)
         client = sign_in(Client(), world.staff["nurse"])
         rows = client.get("/api/v1/dosing/today").json()
     mine = [r for r in rows if r["patient_id"] == world.alice.pk and r["medication"] == "buprenorphine"]
-    assert mine and mine[0]["status"] == "given" and Decimal(mine[0]["given_today_mg"]) == 16
+    assert mine
+    assert mine[0]["status"] == "given"
+    assert Decimal(mine[0]["given_today_mg"]) == 16
 
 
 # --- Take-homes ---------------------------------------------------------------------------------------------
@@ -647,7 +652,8 @@ def test_weekends_only_with_a_stricter_state_limit_from_the_page(world: Any) -> 
         post["bottle_days"] = f"{saturday.isoformat()}, {sunday.isoformat()}"
         client.post(f"/patients/{world.alice.pk}/medication/take-homes/", post, follow=True)
     plan = TakeHomePlan.objects.get(patient=world.alice)
-    assert plan.bottles == [saturday.isoformat(), sunday.isoformat()] and plan.max_supply_days == 2
+    assert plan.bottles == [saturday.isoformat(), sunday.isoformat()]
+    assert plan.max_supply_days == 2
 
 
 def test_days_in_treatment_is_the_same_number_on_the_api_list_and_the_review(world: Any) -> None:
@@ -803,7 +809,8 @@ def test_home_start_after_fentanyl_is_not_start_whatever_the_sows(world: Any) ->
     with time_machine.travel(at(DAY, 9, 30), tick=False):
         submit_assessment(by=user, patient_id=None, instrument="sows", answers=answers)
     home = readiness.home_start(user, at(DAY, 9, 45))
-    assert home.decision is not None and home.decision.decision != "start"
+    assert home.decision is not None
+    assert home.decision.decision != "start"
 
 
 def test_a_buprenorphine_override_from_the_start_page_by_a_nurse_is_refused(world: Any) -> None:

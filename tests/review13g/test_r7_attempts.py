@@ -243,7 +243,8 @@ def test_a_report_that_repeats_a_dose_time_struck_leaves_the_dose_gating(world: 
     cows(world, at(D, 9, 30))
     fix(world, "methadone", at(D - timedelta(days=1), 9), None)
     use = ready_at(world).uses.uses["methadone"]
-    assert use.at == at(D - timedelta(days=1), 9) and use.source == "dose"
+    assert use.at == at(D - timedelta(days=1), 9)
+    assert use.source == "dose"
     assert not ready_at(world).ready
 
 
@@ -428,7 +429,8 @@ def test_the_naltrexone_readiness_and_the_home_start_read_the_same_correction(wo
     assert nal.uses.uses["heroin"].at == at(D - timedelta(days=9), 7)
     with time_machine.travel(NOW, tick=False):
         home = readiness.home_start(world.alice.user, NOW)
-    assert home.uses is not None and home.uses.uses["heroin"].at == at(D - timedelta(days=9), 7)
+    assert home.uses is not None
+    assert home.uses.uses["heroin"].at == at(D - timedelta(days=9), 7)
 
 
 def test_a_correction_does_not_make_an_old_report_fresh(world: Any) -> None:
@@ -437,7 +439,8 @@ def test_a_correction_does_not_make_an_old_report_fresh(world: Any) -> None:
     cows(world, at(D, 9, 30))
     fix(world, "heroin", at(D - timedelta(days=1), 3), at(D - timedelta(days=2), 3))
     read = ready_at(world)
-    assert "last_use_report" in read.missing and not read.ready
+    assert "last_use_report" in read.missing
+    assert not read.ready
 
 
 # --- 6. The page keeps what was typed -----------------------------------------------------------------------
@@ -458,7 +461,8 @@ def test_a_refused_page_correction_keeps_the_reason_typed(world: Any) -> None:
     )
     assert r.status_code == 422
     html = r.content.decode()
-    assert "Person recalled the evening use at the window" in html and "2026-11-16T08:30" in html
+    assert "Person recalled the evening use at the window" in html
+    assert "2026-11-16T08:30" in html
     assert not LastUseCorrection.objects.exists()
 
 

@@ -70,14 +70,16 @@ def test_an_account_needs_only_a_username_and_a_password() -> None:
 def test_signing_up_signs_in_and_opens_the_companion() -> None:
     client = Client()
     response = _sign_up(client)
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert client.get("/")["Location"] == "/me/account/"
     home = client.get("/me/account/").content.decode()
     assert "no clinic or staff member can see it" in home
     user = User.objects.get(username="river-walker")
     assert (user.role, user.first_name, user.last_name, user.email) == ("self_guided", "", "", "")
     record = Patient.objects.select_related("program").get(user=user)
-    assert record.program.is_personal and record.program.time_zone == "America/Denver"
+    assert record.program.is_personal
+    assert record.program.time_zone == "America/Denver"
     assert (record.given_name, record.family_name, record.date_of_birth) == ("", "", None)
 
 
@@ -89,7 +91,8 @@ def test_sign_up_goes_through_the_one_sign_in_completion() -> None:
     _sign_up(client)
     assert AUTH_AT in client.session  # the session limits start, as for any sign-in
     actions = list(AuditEvent.objects.order_by("id")[before:].values_list("action", "target_type"))
-    assert ("login", "user") in actions and ("create", "self_guided_account") in actions
+    assert ("login", "user") in actions
+    assert ("create", "self_guided_account") in actions
 
 
 def test_a_self_guided_account_signs_in_again_through_the_usual_page_with_its_second_factor() -> None:
@@ -129,15 +132,19 @@ def test_a_bad_sign_up_names_the_field_and_keeps_what_was_typed(
 ) -> None:
     response = Client().post(SIGNUP, form)
     page = response.content.decode().replace("&#x27;", "'")
-    assert response.status_code == 422 and f'id="{field}-error"' in page and words in page
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in page
+    assert words in page
     if field != "username":
         assert 'value="river-walker"' in page
-    assert PASSWORD not in page and User.objects.filter(role="self_guided").count() == 0
+    assert PASSWORD not in page
+    assert User.objects.filter(role="self_guided").count() == 0
 
 
 def test_a_taken_username_is_refused_whatever_its_case(world: World) -> None:
     response = Client().post(SIGNUP, _form(username="DANA-OWN"))
-    assert response.status_code == 422 and "That username is taken." in response.content.decode()
+    assert response.status_code == 422
+    assert "That username is taken." in response.content.decode()
 
 
 def test_sign_ups_are_limited_per_visitor_in_the_shared_database() -> None:
@@ -148,7 +155,8 @@ def test_sign_ups_are_limited_per_visitor_in_the_shared_database() -> None:
         assert _sign_up(Client(), f"walker-{i}").status_code == 302
     caches["default"].clear()  # nothing is counted in a process's memory
     blocked = _sign_up(Client(), "walker-6")
-    assert blocked.status_code == 429 and "Please try again in an hour." in blocked.content.decode()
+    assert blocked.status_code == 429
+    assert "Please try again in an hour." in blocked.content.decode()
     assert _sign_up(Client(), "walker-7", address="203.0.113.200").status_code == 302  # another visitor
     assert SignupBucket.objects.count() == before + 2
     assert not SignupBucket.objects.filter(key__contains="203.0.113").exists()  # the address is not stored
@@ -218,7 +226,8 @@ def test_a_check_in_reported_use_shows_help_but_raises_no_flag(world: World) -> 
         },
     )
     page = client.get("/me/checkin/done/").content.decode()
-    assert "1-800-662-4357" in page and "ask my care team" not in page
+    assert "1-800-662-4357" in page
+    assert "ask my care team" not in page
     from keel.patients.models import PatientFlag
 
     assert not PatientFlag.objects.exists()
@@ -228,7 +237,8 @@ def test_audit_rows_of_a_self_guided_account_name_no_one(world: World) -> None:
     before = AuditEvent.objects.count()
     assert _check_in(sign_in(Client(), world.dana)).status_code == 201
     rows = list(AuditEvent.objects.order_by("id")[before:])
-    assert rows and all(
+    assert rows
+    assert all(
         (e.actor_id, e.patient_id, e.program_id, e.target_id, e.ip_address, e.detail)
         == (None, None, None, "", None, {})
         and e.actor_role == "self_guided"
@@ -273,9 +283,8 @@ def test_the_download_holds_all_of_their_data_and_only_theirs(world: World) -> N
     response = client.get("/me/account/my-data.json")
     assert response["Content-Disposition"] == 'attachment; filename="keel-my-data.json"'
     data = json.loads(response.content)
-    assert (
-        data["account"]["username"] == "dana-own" and data["checkins"][0]["note"] == "a note only I can read"
-    )
+    assert data["account"]["username"] == "dana-own"
+    assert data["checkins"][0]["note"] == "a note only I can read"
     assert data["skill_tries"][0]["skill"] == "halt"
     assert "Zamorano" not in response.content.decode()
 
@@ -304,7 +313,8 @@ def test_deleting_leaves_no_row_of_it(world: World) -> None:
     record = Patient.objects.get(user=world.dana)
     ids = {"user": {world.dana.pk}, "patient": {record.pk}, "program": {record.program_id}}
     response = client.post("/me/account/delete/", {"password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/en/start/deleted/"
+    assert response.status_code == 302
+    assert response["Location"] == "/en/start/deleted/"
     assert not User.objects.filter(pk=world.dana.pk).exists()
     assert not Patient.objects.filter(pk=record.pk).exists()
     assert not Program.objects.filter(pk=record.program_id).exists()
@@ -328,7 +338,8 @@ def test_deleting_needs_the_password_and_a_wrong_one_counts_toward_the_lockout(w
 
     client = sign_in(Client(), world.dana)
     response = client.post("/me/account/delete/", {"password": "not my password 000"})
-    assert response.status_code == 422 and "That password is not right." in response.content.decode()
+    assert response.status_code == 422
+    assert "That password is not right." in response.content.decode()
     assert User.objects.filter(pk=world.dana.pk).exists()
     assert AccessAttempt.objects.filter(username="dana-own").exists()
 
@@ -373,10 +384,12 @@ def test_joining_with_the_history_brings_it_to_the_care_team(world: World, erin:
     _check_in(client, note="the week I decided")
     code = _code(world, erin)
     preview = client.post("/me/account/join/", {"step": "preview", "code": code}).content.decode()
-    assert "Riverside Recovery" in preview and "42 CFR Part 2" in preview
+    assert "Riverside Recovery" in preview
+    assert "42 CFR Part 2" in preview
     assert _join(client, code, "yes").status_code == 302
     world.dana.refresh_from_db()
-    assert world.dana.role == Role.PATIENT and Patient.objects.get(user=world.dana).pk == erin.pk
+    assert world.dana.role == Role.PATIENT
+    assert Patient.objects.get(user=world.dana).pk == erin.pk
     consent = HistoryConsent.objects.get()
     assert (consent.bring_history, consent.signature, consent.moved["checkins"]) == (True, "Erin Okoro", 1)
     assert "move into my record there" in consent.words
@@ -402,8 +415,10 @@ def test_joining_needs_a_choice_and_the_name_on_the_record(
 ) -> None:
     client = sign_in(Client(), world.dana)
     response = _join(client, _code(world, erin), bring, signature)
-    assert response.status_code == 422 and field in response.content.decode()
-    assert not HistoryConsent.objects.exists() and Patient.objects.get(pk=erin.pk).user_id is None
+    assert response.status_code == 422
+    assert field in response.content.decode()
+    assert not HistoryConsent.objects.exists()
+    assert Patient.objects.get(pk=erin.pk).user_id is None
 
 
 def test_a_code_works_once(world: World, erin: Patient) -> None:
@@ -418,13 +433,15 @@ def test_a_code_works_once(world: World, erin: Patient) -> None:
         address="192.0.2.1",
     )
     response = _join(sign_in(Client(), other), code, "no")
-    assert response.status_code == 422 and "That code did not work." in response.content.decode()
+    assert response.status_code == 422
+    assert "That code did not work." in response.content.decode()
 
 
 def test_a_wrong_code_is_audited_as_a_failed_attempt(world: World) -> None:
     client = sign_in(Client(), world.dana)
     response = client.post("/me/account/join/", {"step": "preview", "code": "AAAAA-BBBBB"})
-    assert response.status_code == 422 and AuditEvent.objects.filter(action="failed_login").exists()
+    assert response.status_code == 422
+    assert AuditEvent.objects.filter(action="failed_login").exists()
 
 
 def test_codes_cannot_be_guessed_past_ten_tries_an_hour(world: World, erin: Patient) -> None:
@@ -432,7 +449,8 @@ def test_codes_cannot_be_guessed_past_ten_tries_an_hour(world: World, erin: Pati
     for _ in range(10):
         client.post("/me/account/join/", {"step": "preview", "code": "AAAAA-BBBBB"})
     response = client.post("/me/account/join/", {"step": "preview", "code": _code(world, erin)})
-    assert response.status_code == 422 and "Too many codes were tried." in response.content.decode()
+    assert response.status_code == 422
+    assert "Too many codes were tried." in response.content.decode()
 
 
 def test_a_peer_specialist_cannot_make_a_code(world: World, erin: Patient) -> None:

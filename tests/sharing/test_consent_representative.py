@@ -78,7 +78,8 @@ def test_a_guardian_signs_for_an_adult_with_their_authority_recorded(world: Worl
 def test_the_audit_row_names_the_relationship_never_the_representative(world: World) -> None:
     assert _paper(world, GUARDIAN).status_code == 201
     event = AuditEvent.objects.order_by("-id").first()
-    assert event is not None and event.detail == {"representative": "guardian"}
+    assert event is not None
+    assert event.detail == {"representative": "guardian"}
     assert "Marta" not in json.dumps(event.detail)
 
 
@@ -340,7 +341,8 @@ def test_a_deployment_setting_outside_the_bounds_stops_keel_naming_it(
     result = subprocess.run(
         [sys.executable, "-m", "keel.cli", "check"], env=env, capture_output=True, text=True, timeout=120
     )
-    assert result.returncode == 2 and "KEEL_AGE_OF_MAJORITY" in result.stderr
+    assert result.returncode == 2
+    assert "KEEL_AGE_OF_MAJORITY" in result.stderr
 
 
 # --- The patient's own online consent page -----------------------------------------------------------------

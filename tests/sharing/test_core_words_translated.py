@@ -43,13 +43,15 @@ def test_each_core_consent_text_has_a_catalogue_entry(text: str) -> None:
 @pytest.mark.parametrize("text", STORED)
 def test_each_core_consent_text_has_a_spanish_translation(text: str) -> None:
     entry = _catalogue().get(text)
-    assert entry is not None and entry.msgstr.strip()
+    assert entry is not None
+    assert entry.msgstr.strip()
 
 
 @pytest.mark.parametrize("text", STORED)
 def test_no_core_consent_text_is_fuzzy(text: str) -> None:
     entry = _catalogue().get(text)
-    assert entry is not None and "fuzzy" not in entry.flags
+    assert entry is not None
+    assert "fuzzy" not in entry.flags
 
 
 def test_keel_makemessages_reads_the_core_keyword() -> None:

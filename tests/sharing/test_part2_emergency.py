@@ -176,7 +176,8 @@ def test_the_patients_accounting_shows_the_emergency_over_the_api(world: World) 
 def test_the_patients_accounting_page_shows_the_emergency(world: World) -> None:
     _page(world)
     page = sign_in(Client(), world.alice.user).get("/me/sharing/").content.decode()
-    assert "Mercy Hospital emergency department" in page and EMERGENCY["nature"] in page
+    assert "Mercy Hospital emergency department" in page
+    assert EMERGENCY["nature"] in page
 
 
 @time_machine.travel(NOW, tick=False)

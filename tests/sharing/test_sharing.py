@@ -77,12 +77,16 @@ def test_a_patient_signs_a_consent_on_the_page_with_every_element(world: World) 
         "court_program",
         ["enrollment", "checkins"],
     )
-    assert consent.expires_on == date(2027, 1, 31) and consent.program_id == world.riverside.pk
-    assert consent.statements == list(core.STATEMENTS) and consent.form_version == core.FORM_VERSION
-    assert consent.signed_by_id == world.alice.user_id and consent.signed_at == NOW
+    assert consent.expires_on == date(2027, 1, 31)
+    assert consent.program_id == world.riverside.pk
+    assert consent.statements == list(core.STATEMENTS)
+    assert consent.form_version == core.FORM_VERSION
+    assert consent.signed_by_id == world.alice.user_id
+    assert consent.signed_at == NOW
     assert (_last_audit().action, _last_audit().target_type) == ("create", "consent")
     page = client.get("/me/sharing/").content.decode()
-    assert "Judge Example, County Drug Court" in page and "Active" in page
+    assert "Judge Example, County Drug Court" in page
+    assert "Active" in page
 
 
 @time_machine.travel(NOW, tick=False)
@@ -107,7 +111,9 @@ def test_a_consent_missing_an_element_is_refused_field_by_field(world: World) ->
     }
     page = _patient(world).post("/me/sharing/new/", {"purpose": "other"})
     html = page.content.decode()
-    assert page.status_code == 422 and "describe the purpose" in html and "is required" in html
+    assert page.status_code == 422
+    assert "describe the purpose" in html
+    assert "is required" in html
     assert not Consent.objects.exists()
 
 
@@ -139,22 +145,23 @@ def test_the_care_team_discloses_what_the_consent_covers_with_the_notice(world: 
     assert "Consent ends 2027-05-31." in document["scope"]
     event = _last_audit()
     assert (event.action, event.target_type, event.patient_id) == ("disclose", "disclosure", world.alice.pk)
-    assert event.detail["consent_id"] == consent_id and event.detail["categories"] == ["medication"]
+    assert event.detail["consent_id"] == consent_id
+    assert event.detail["categories"] == ["medication"]
     # The patient's accounting lists it.
     accounting = _patient(world).get("/api/v1/me/sharing").json()["disclosures"]
     assert [(d["basis"], d["consent"], d["recipient_name"]) for d in accounting] == [
         ("consent", consent_id, "Dr. Ruth Example, Valley Primary Care")
     ]
-    assert (
-        accounting[0]["notice"] == core.NOTICE
-        and accounting[0]["sha256"] == response.json()["disclosure"]["sha256"]
-    )
+    assert accounting[0]["notice"] == core.NOTICE
+    assert accounting[0]["sha256"] == response.json()["disclosure"]["sha256"]
     # All the consent's categories when none is named; the page shows the document with the notice twice.
     page = nurse.post(
         f"/patients/{world.alice.pk}/sharing/disclose/",
         {"basis": "consent", "consent": str(consent_id), "password": PASSWORD, **TO},
     ).content.decode()
-    assert page.count(core.NOTICE) == 2 and "Screening scores" in page and "Medication:" in page
+    assert page.count(core.NOTICE) == 2
+    assert "Screening scores" in page
+    assert "Medication:" in page
 
 
 @time_machine.travel(NOW, tick=False)
@@ -169,18 +176,19 @@ def test_nothing_leaves_without_a_covering_live_consent(world: World) -> None:
         )
 
     wider = attempt(categories=["checkins"])
-    assert wider.status_code == 422 and wider.json()["errors"] == [
-        {"field": "consent", "reason": "The consent does not cover: checkins."}
-    ]
+    assert wider.status_code == 422
+    assert wider.json()["errors"] == [{"field": "consent", "reason": "The consent does not cover: checkins."}]
     assert _last_audit().action == "denied"
     wrong = attempt(password="not it")
-    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "password"
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "password"
     assert (_last_audit().action, _last_audit().reason) == ("denied", "re-authentication failed")
     other = attempt(consent=999999)
     assert other.status_code == 422
     assert _post(_patient(world), f"/api/v1/me/consents/{consent_id}/revoke", {}).status_code == 200
     revoked = attempt()
-    assert revoked.status_code == 422 and "revoked" in revoked.json()["errors"][0]["reason"]
+    assert revoked.status_code == 422
+    assert "revoked" in revoked.json()["errors"][0]["reason"]
     assert not Disclosure.objects.exists()
 
 
@@ -195,7 +203,8 @@ def test_an_expired_consent_covers_nothing(world: World) -> None:
         late = _post(
             sign_in(Client(), world.staff["nurse"]), f"/api/v1/patients/{world.alice.pk}/disclosures", body
         )
-        assert late.status_code == 422 and "ended on 2026-12-01" in late.json()["errors"][0]["reason"]
+        assert late.status_code == 422
+        assert "ended on 2026-12-01" in late.json()["errors"][0]["reason"]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -227,10 +236,12 @@ def test_a_medical_emergency_is_recorded_with_its_four_facts(world: World) -> No
         None,
         "Mercy Hospital emergency department",
     )
-    assert row.disclosed_by_id == world.staff["nurse"].pk and row.disclosed_at == NOW
+    assert row.disclosed_by_id == world.staff["nurse"].pk
+    assert row.disclosed_at == NOW
     assert "Medical emergency (42 CFR 2.51)" in response.json()["document"]["scope"]
     accounting = _patient(world).get("/me/sharing/").content.decode()
-    assert "A medical emergency" in accounting and "Mercy Hospital emergency department" in accounting
+    assert "A medical emergency" in accounting
+    assert "Mercy Hospital emergency department" in accounting
 
 
 def test_the_database_refuses_a_disclosure_without_a_basis(world: World) -> None:
@@ -277,12 +288,14 @@ def test_emergency_access_needs_a_reason_expires_is_flagged_and_audited(world: W
     short = _post(
         nurse, "/api/v1/emergency-access", {"record_number": "RR-0002", "reason": "now", "password": PASSWORD}
     )
-    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "reason"
+    assert short.status_code == 422
+    assert short.json()["errors"][0]["field"] == "reason"
     reason = "Found unresponsive in the lobby; need medication list for EMS"
     wrong = _post(
         nurse, "/api/v1/emergency-access", {"record_number": "RR-0002", "reason": reason, "password": "no"}
     )
-    assert wrong.status_code == 422 and _last_audit().outcome == "denied"
+    assert wrong.status_code == 422
+    assert _last_audit().outcome == "denied"
     elsewhere = _post(
         nurse,
         "/api/v1/emergency-access",
@@ -296,7 +309,8 @@ def test_emergency_access_needs_a_reason_expires_is_flagged_and_audited(world: W
         "/api/v1/emergency-access",
         {"record_number": "RR-0002", "reason": reason, "password": PASSWORD},
     )
-    assert opened.status_code == 201 and opened.json()["expires_at"] == (NOW + timedelta(hours=4)).isoformat()
+    assert opened.status_code == 201
+    assert opened.json()["expires_at"] == (NOW + timedelta(hours=4)).isoformat()
     event = _last_audit()
     assert (event.action, event.patient_id, event.actor_id) == (
         "emergency_access",
@@ -304,7 +318,8 @@ def test_emergency_access_needs_a_reason_expires_is_flagged_and_audited(world: W
         world.staff["nurse"].pk,
     )
     flag = PatientFlag.objects.get(patient=world.bob, kind="emergency_access", resolved_at__isnull=True)
-    assert reason in flag.reasons[0] and "Nurse" in flag.reasons[0]
+    assert reason in flag.reasons[0]
+    assert "Nurse" in flag.reasons[0]
     assert nurse.get(bob).status_code == 200
     read = _last_audit()
     assert (read.action, read.patient_id, read.reason) == ("read", world.bob.pk, "emergency access")
@@ -326,7 +341,8 @@ def test_emergency_access_is_for_clinicians(world: World) -> None:
     page = sign_in(Client(), world.staff["counselor"]).post(
         "/emergency-access/", {"record_number": "RR-0002", "reason": body["reason"], "password": PASSWORD}
     )
-    assert page.status_code == 302 and page["Location"] == f"/patients/{world.bob.pk}/"
+    assert page.status_code == 302
+    assert page["Location"] == f"/patients/{world.bob.pk}/"
 
 
 @time_machine.travel(NOW, tick=False)
@@ -336,7 +352,8 @@ def test_the_consent_form_speaks_spanish(world: World) -> None:
     client = _patient(world)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     html = client.get("/me/sharing/new/").content.decode()
-    assert "Compartir mi progreso" in html and "Puedo retirar (revocar) este consentimiento" in html
+    assert "Compartir mi progreso" in html
+    assert "Puedo retirar (revocar) este consentimiento" in html
     assert "Medicamento: medicina y dosis actuales" in html
     refused = client.post("/me/sharing/new/", {"signature": "Nadie"}).content.decode()
     assert "escriba su nombre completo tal como aparece en su expediente" in refused
@@ -348,16 +365,20 @@ def test_a_paper_consent_and_a_written_revocation_entered_by_the_care_team(world
     counselor = sign_in(Client(), world.staff["counselor"])
     base = f"/api/v1/patients/{world.alice.pk}"
     recorded = _post(counselor, f"{base}/consents", {**CONSENT, "categories": ["enrollment"]})
-    assert recorded.status_code == 201 and recorded.json()["on_paper"] is True
+    assert recorded.status_code == 201
+    assert recorded.json()["on_paper"] is True
     consent = Consent.objects.get(pk=recorded.json()["id"])
-    assert consent.on_paper and consent.signed_by_id == world.staff["counselor"].pk
+    assert consent.on_paper
+    assert consent.signed_by_id == world.staff["counselor"].pk
     assert (_last_audit().action, _last_audit().reason) == ("create", "signed on paper")
     wrong_name = _post(counselor, f"{base}/consents", {**CONSENT, "signature": "Somebody"})
-    assert wrong_name.status_code == 422 and wrong_name.json()["errors"][0]["field"] == "signature"
+    assert wrong_name.status_code == 422
+    assert wrong_name.json()["errors"][0]["field"] == "signature"
     body = {"basis": "consent", "consent": consent.pk, "password": PASSWORD, **TO}
     assert _post(counselor, f"{base}/disclosures", body).status_code == 201
     mine = _patient(world).get("/api/v1/me/sharing").json()
-    assert [c["id"] for c in mine["consents"]] == [consent.pk] and len(mine["disclosures"]) == 1
+    assert [c["id"] for c in mine["consents"]] == [consent.pk]
+    assert len(mine["disclosures"]) == 1
     revoked = _post(counselor, f"{base}/consents/{consent.pk}/revoked-in-writing", {})
     assert revoked.status_code == 200
     assert (_last_audit().action, _last_audit().reason) == ("update", "revoked in writing")
@@ -389,4 +410,5 @@ def test_the_paper_consent_form_on_the_sharing_page(world: World) -> None:
     )
     assert ok.status_code == 302
     html = counselor.get(f"/patients/{world.alice.pk}/sharing/").content.decode()
-    assert "Signed on paper; the form is in the chart." in html and "Valley Clinic" in html
+    assert "Signed on paper; the form is in the chart." in html
+    assert "Valley Clinic" in html

@@ -245,14 +245,16 @@ def test_the_histories_reach_what_they_are_about(world: World) -> None:
     """The equivalence above means something only if the histories give varied contexts."""
     HISTORIES["holds open"](world)
     ctx = dose_context(world.alice, "methadone", TODAY, with_other_holds=True)
-    assert ctx.hold_open and not ctx.other_hold_open
+    assert ctx.hold_open
+    assert not ctx.other_hold_open
     assert dose_context(world.alice, "buprenorphine", TODAY, with_other_holds=True).other_hold_open
 
 
 def test_the_take_home_history_covers_today(world: World) -> None:
     HISTORIES["take-homes"](world)
     ctx = dose_context(world.alice, "methadone", TODAY)
-    assert TODAY in ctx.take_home_days and TODAY + timedelta(days=1) not in ctx.take_home_days
+    assert TODAY in ctx.take_home_days
+    assert TODAY + timedelta(days=1) not in ctx.take_home_days
 
 
 def test_a_readmission_starts_a_new_episode_in_sql_too(world: World) -> None:

@@ -52,11 +52,9 @@ def post_dose(client: Client, patient_id: int, **body: Any) -> Any:
 
 def test_day_one_counts_from_the_first_dose(world: World, order: MedicationOrder) -> None:
     first = dose(world)
-    assert (
-        first.dose.amount_mg == Decimal("30.00")
-        and first.dose.treatment_day == 1
-        and first.decision.decision == "allowed"
-    )
+    assert first.dose.amount_mg == Decimal("30.00")
+    assert first.dose.treatment_day == 1
+    assert first.decision.decision == "allowed"
     assert dose(world, day=1).dose.treatment_day == 2
 
 
@@ -66,9 +64,11 @@ def test_the_first_day_total_above_50_needs_a_prescriber_override(
     dose(world)  # 30 mg
     with pytest.raises(services.DoseBlocked) as exc:
         dose(world, amount_mg="25")  # 55 mg on day one
-    assert exc.value.decision.decision == "needs_override" and "40 mg" in str(exc.value)
+    assert exc.value.decision.decision == "needs_override"
+    assert "40 mg" in str(exc.value)
     warning = AuditEvent.objects.filter(target_type="dose", action="denied").get()
-    assert warning.reason == "guard rail: needs_override" and warning.detail["total_mg"] == "55.00"
+    assert warning.reason == "guard rail: needs_override"
+    assert warning.detail["total_mg"] == "55.00"
     with time_machine.travel(NOON, tick=False):
         with pytest.raises(services.NotAllowed):
             services.add_override(
@@ -81,7 +81,8 @@ def test_the_first_day_total_above_50_needs_a_prescriber_override(
             reason="still in withdrawal at 3 h",
         )
     second = dose(world, amount_mg="25")
-    assert second.decision.decision == "allowed_with_rationale" and second.dose.override is not None
+    assert second.decision.decision == "allowed_with_rationale"
+    assert second.dose.override is not None
     assert AuditEvent.objects.filter(target_type="dose_override", action="create").count() == 1
     with pytest.raises(services.DoseBlocked):
         dose(world, amount_mg="5")  # 60 mg: beyond what the override documented
@@ -109,11 +110,12 @@ def test_a_program_policy_change_tightens_the_titration_step(world: World, order
 
 def test_sedation_holds_the_dose_and_flags_a_prescriber(world: World, order: MedicationOrder) -> None:
     outcome = dose(world, sedated=True)
-    assert (
-        outcome.dose.status == "held" and outcome.dose.amount_mg == 0 and outcome.decision.decision == "hold"
-    )
+    assert outcome.dose.status == "held"
+    assert outcome.dose.amount_mg == 0
+    assert outcome.decision.decision == "hold"
     flag = PatientFlag.objects.get(patient=world.alice, kind="dose_held")
-    assert "prescriber" in flag.reasons[0] and flag.source_id == outcome.dose.pk
+    assert "prescriber" in flag.reasons[0]
+    assert flag.source_id == outcome.dose.pk
 
 
 def test_missed_days_in_a_row_need_a_reassessment(world: World, order: MedicationOrder) -> None:
@@ -135,7 +137,8 @@ def test_two_nurses_cannot_record_the_same_slot(world: World, order: MedicationO
         response = post_dose(
             sign_in(Client(), world.staff["nurse"]), world.alice.pk, sequence=1, amount_mg="30"
         )
-    assert response.status_code == 409 and response.json()["errors"][0]["field"] == "sequence"
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "sequence"
 
 
 def test_doses_are_append_only_corrections_are_amendments(world: World, order: MedicationOrder) -> None:
@@ -145,7 +148,8 @@ def test_doses_are_append_only_corrections_are_amendments(world: World, order: M
     no_reason = client.post(
         url, json.dumps({"corrected_mg": "25", "reason": " "}), content_type="application/json"
     )
-    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    assert no_reason.status_code == 422
+    assert no_reason.json()["errors"][0]["field"] == "reason"
     ok = client.post(
         url, json.dumps({"corrected_mg": "25", "reason": "spilled 5 mg"}), content_type="application/json"
     )
@@ -154,10 +158,8 @@ def test_doses_are_append_only_corrections_are_amendments(world: World, order: M
     assert given.amount_mg == Decimal("30.00")  # the original is never edited
     assert services.effective_mg(given) == Decimal("25")
     record = client.get(f"/api/v1/patients/{world.alice.pk}/medication").json()
-    assert (
-        record["doses"][0]["effective_mg"] == "25.00"
-        and record["doses"][0]["amendments"][0]["reason"] == "spilled 5 mg"
-    )
+    assert record["doses"][0]["effective_mg"] == "25.00"
+    assert record["doses"][0]["amendments"][0]["reason"] == "spilled 5 mg"
     both = client.post(
         url, json.dumps({"corrected_mg": "1", "void": True, "reason": "x"}), content_type="application/json"
     )
@@ -195,10 +197,8 @@ def test_a_new_order_supersedes_the_old_one_as_a_medication_request(
     )
     assert response.status_code == 201
     fhir = response.json()["fhir"]
-    assert (
-        fhir["resourceType"] == "MedicationRequest"
-        and fhir["medicationCodeableConcept"]["coding"][0]["code"] == "6813"
-    )
+    assert fhir["resourceType"] == "MedicationRequest"
+    assert fhir["medicationCodeableConcept"]["coding"][0]["code"] == "6813"
     assert fhir["priorPrescription"] == {"reference": f"MedicationRequest/{order.pk}"}
     order.refresh_from_db()
     assert order.status == "superseded"
@@ -207,7 +207,8 @@ def test_a_new_order_supersedes_the_old_one_as_a_medication_request(
         json.dumps({"medication": "oxy", "dose_mg": -1}),
         content_type="application/json",
     )
-    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"medication", "dose_mg"}
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"medication", "dose_mg"}
 
 
 CRITERIA = {
@@ -251,8 +252,10 @@ def test_take_homes_by_days_in_treatment(world: World, order: MedicationOrder, d
             criteria=CRITERIA,
             acknowledged_flags=MISSED,
         )
-    assert plan.days_in_treatment == day and plan.max_supply_days == supply
-    assert len(plan.bottles) == supply and plan.bottles[0] == "2026-11-26"
+    assert plan.days_in_treatment == day
+    assert plan.max_supply_days == supply
+    assert len(plan.bottles) == supply
+    assert plan.bottles[0] == "2026-11-26"
 
 
 def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
@@ -268,7 +271,8 @@ def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
             criteria={**CRITERIA, "regular_attendance": False},
             acknowledged_flags=MISSED,
         )
-        assert partial.max_supply_days == 0 and partial.decision["decision"] == "not_eligible"
+        assert partial.max_supply_days == 0
+        assert partial.decision["decision"] == "not_eligible"
         set_value(
             by=world.staff["program_admin"],
             program_slug="riverside",
@@ -330,7 +334,8 @@ def test_the_dosing_list_and_page(
             (world.alice.display_name, "given", "30.00")
         ]
         page = nurse.get("/dosing/").content.decode()
-        assert world.alice.display_name in page and "given 30 mg" in page
+        assert world.alice.display_name in page
+        assert "given 30 mg" in page
         response = nurse.post(f"/dosing/{world.alice.pk}/", {"sequence": "2", "amount_mg": "30"})
         assert response.status_code == 302
         assert "above the 40 mg" in nurse.get("/dosing/").content.decode()  # 60 mg on day one: not given

@@ -125,7 +125,8 @@ def _assert_same(user: Any, patient_id: int, medication: str, why: Any) -> Any:
         )
         got, sql_audit = _audit_of(lambda: dosing_row(user, patient_id=patient_id, medication=medication))
     assert _row(got) == expected == _row(narrowed), why
-    assert sql_audit == orm_audit and len(sql_audit) == 1, why
+    assert sql_audit == orm_audit, why
+    assert len(sql_audit) == 1, why
     return got
 
 
@@ -150,7 +151,8 @@ def test_the_photo_and_the_open_flags_are_the_lists(world: World, photo: bool, f
         _flag(world, world.alice)
     _flag(world, world.alice, resolved=True)
     got = _assert_same(world.staff["nurse"], world.alice.pk, "methadone", (photo, flags))
-    assert got.patient.has_photo is photo and got.open_flags == flags
+    assert got.patient.has_photo is photo
+    assert got.open_flags == flags
 
 
 def test_held_given_take_home_and_due_rows_are_the_lists(world: World) -> None:
@@ -315,5 +317,6 @@ def test_an_off_team_row_is_audited_as_emergency_access(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         row, audit = _audit_of(lambda: dosing_row(nurse, patient_id=world.alice.pk, medication="methadone"))
     assert row is not None
-    assert audit[0][5] == "emergency access" and audit[0][6]["emergency_patient_ids"] == [world.alice.pk]
+    assert audit[0][5] == "emergency access"
+    assert audit[0][6]["emergency_patient_ids"] == [world.alice.pk]
     assert timezone.now()  # the clock is real again

@@ -58,13 +58,16 @@ def test_fills_count_as_days_on_medication_and_a_void_takes_them_back(
         assert response.status_code == 201, response.content
         ids.append(response.json()["id"])
     last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None and (last.action, last.target_type) == ("create", "medication_fill")
+    assert last is not None
+    assert (last.action, last.target_type) == ("create", "medication_fill")
     assert _retention_90(world) == (1, 1)
     void = _post(nurse, f"{path}/{ids[2]}/void", {"reason": "pharmacy reversed the claim"})
-    assert void.status_code == 201 and void.json()["voids"] == ids[2]
+    assert void.status_code == 201
+    assert void.json()["voids"] == ids[2]
     assert _retention_90(world) == (0, 1)  # 60 days left
     again = _post(nurse, f"{path}/{ids[2]}/void", {"reason": "twice"})
-    assert again.status_code == 422 and again.json()["errors"][0] == {
+    assert again.status_code == 422
+    assert again.json()["errors"][0] == {
         "field": "fill",
         "reason": "is already voided",
     }

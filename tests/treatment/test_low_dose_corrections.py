@@ -32,7 +32,8 @@ def test_the_rule_passes_the_planned_amount() -> None:
 
 def test_the_rule_names_the_planned_amount_above_it() -> None:
     reason = low_dose_total_over(4.0, 1.0)
-    assert reason is not None and "1 mg the schedule planned" in reason.text
+    assert reason is not None
+    assert "1 mg the schedule planned" in reason.text
 
 
 def test_raising_step_two_above_its_plan_is_refused_naming_the_field(world: Any) -> None:

@@ -71,7 +71,8 @@ def test_the_refusal_of_todays_bottle_names_the_hold(world: Any) -> None:
     dose(world, "", at(D, 9), sedated=True, sequence=1)
     with pytest.raises(services.TreatmentInvalid) as refused:
         _decide(world, D)
-    assert refused.value.errors[0].field == "start_on" and "held today" in refused.value.errors[0].reason
+    assert refused.value.errors[0].field == "start_on"
+    assert "held today" in refused.value.errors[0].reason
 
 
 def test_while_todays_hold_stands_no_bottles_from_tomorrow_either(world: Any) -> None:

@@ -78,7 +78,9 @@ def test_a_fill_whose_supply_ended_counts_to_the_end_of_its_last_day(world: Any)
     bup = order(world, "buprenorphine", "16", at(D, 8))
     _fill(world, bup, D, 7)
     use = readiness.read_last_uses(world.alice, at(D + timedelta(days=20), 9)).uses["buprenorphine"]
-    assert use.at is not None and use.at.date() == D + timedelta(days=6) and use.at.hour == 23
+    assert use.at is not None
+    assert use.at.date() == D + timedelta(days=6)
+    assert use.at.hour == 23
 
 
 def test_a_voided_fill_is_not_a_last_use(world: Any) -> None:
@@ -95,7 +97,8 @@ def test_the_buprenorphine_start_reads_the_same_fill(world: Any) -> None:
     bup = order(world, "buprenorphine", "16", at(D, 8))
     _fill(world, bup, D, 28)
     read = readiness.buprenorphine_readiness(world.alice, at(D + timedelta(days=2), 9))
-    assert read.uses is not None and read.uses.uses["buprenorphine"].source == "fill"
+    assert read.uses is not None
+    assert read.uses.uses["buprenorphine"].source == "fill"
 
 
 def test_naltrexone_is_refused_while_the_filled_supply_lasts(world: Any) -> None:
@@ -151,7 +154,8 @@ def test_a_prescribers_interval_override_lets_the_early_injection_through(world:
     early = D + timedelta(days=14)
     row = _interval_override(world, at(early, 8))
     outcome = _inject(world, at(early, 9), site="right_gluteal")
-    assert outcome.dose.override_id == row.pk and outcome.decision.decision == "repeat"
+    assert outcome.dose.override_id == row.pk
+    assert outcome.decision.decision == "repeat"
 
 
 def test_yesterdays_interval_override_does_not_cover_today(world: Any) -> None:
@@ -243,7 +247,8 @@ def test_the_page_says_already_given_on_a_second_tap(world: Any) -> None:
         response = client.post(
             f"/patients/{world.alice.pk}/injections/", {"site": "right_gluteal"}, follow=True
         )
-    assert response.status_code == 200 and "Already given today" in response.content.decode()
+    assert response.status_code == 200
+    assert "Already given today" in response.content.decode()
 
 
 def test_an_injection_voided_today_does_not_block_the_right_one_today(world: Any) -> None:

@@ -166,7 +166,8 @@ def test_methadone_since_the_last_injection_is_said_on_the_page(world: Any) -> N
             f"/patients/{world.alice.pk}/injections/", {"site": "right_gluteal"}, follow=True
         )
     text = response.content.decode()
-    assert "Not given" in text and "Not yet: not opioid-free long enough" in text
+    assert "Not given" in text
+    assert "Not yet: not opioid-free long enough" in text
     assert not injected_on(DUE)
 
 
@@ -240,7 +241,8 @@ def test_a_hold_this_morning_is_said_on_the_page_in_spanish(world: Any) -> None:
             HTTP_ACCEPT_LANGUAGE="es",
         )
     text = response.content.decode()
-    assert "Not given: held earlier today" not in text and "held_earlier" not in text
+    assert "Not given: held earlier today" not in text
+    assert "held_earlier" not in text
     assert "No dose until a prescriber" not in text
     assert not injected_on(DUE)
 
@@ -337,7 +339,8 @@ def test_the_page_with_htmx_refuses_a_capitalised_medication_and_says_so_on_the_
             {"sequence": "1", "medication": "Methadone", "amount_mg": "40"},
             HTTP_HX_REQUEST="true",
         )
-        assert response.status_code == 204 and response["HX-Redirect"] == "/dosing/"
+        assert response.status_code == 204
+        assert response["HX-Redirect"] == "/dosing/"
         page = client.get("/dosing/").content.decode()
     assert REFUSAL in page
     assert not DoseRecord.objects.filter(local_date=D).exists()
@@ -366,7 +369,8 @@ def test_the_page_refuses_a_blank_medication_in_spanish(on_both: Any) -> None:
             HTTP_ACCEPT_LANGUAGE="es",
         )
     text = response.content.decode()
-    assert REFUSAL not in text and "ventanilla" in text
+    assert REFUSAL not in text
+    assert "ventanilla" in text
     assert not DoseRecord.objects.filter(local_date=D).exists()
 
 

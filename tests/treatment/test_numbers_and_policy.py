@@ -75,7 +75,8 @@ def test_a_nan_policy_value_is_never_stored_through_the_api(world: World, litera
         f'{{"value": {literal}, "reason": "typo"}}',
         content_type="application/json",
     )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "value"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "value"
     assert not PolicySetting.objects.exists()
 
 
@@ -87,7 +88,8 @@ def test_a_prescribers_override_refuses_nan(world: World, literal: str) -> None:
         f'"value": {literal}, "reason": "fentanyl"}}'
     )
     response = raw_post(prescriber, f"/api/v1/patients/{world.alice.pk}/policy-overrides", body)
-    assert response.status_code == 422 and not PatientPolicyOverride.objects.exists()
+    assert response.status_code == 422
+    assert not PatientPolicyOverride.objects.exists()
 
 
 @pytest.mark.parametrize("literal", NAN_BODIES)
@@ -96,7 +98,8 @@ def test_the_intake_api_refuses_nan_by_name(world: World, literal: str) -> None:
     body = f'{{"pregnant": "no", "prior_overdoses": {literal}}}'
     response = raw_post(counselor, f"/api/v1/patients/{world.alice.pk}/intakes", body)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "prior_overdoses" and not Intake.objects.exists()
+    assert response.json()["errors"][0]["field"] == "prior_overdoses"
+    assert not Intake.objects.exists()
 
 
 @pytest.mark.parametrize("literal", NAN_BODIES)
@@ -104,7 +107,8 @@ def test_an_order_refuses_a_nan_dose_by_name(world: World, literal: str) -> None
     prescriber = sign_in(Client(), world.staff["prescriber"])
     body = f'{{"medication": "buprenorphine", "dose_mg": {literal}}}'
     response = raw_post(prescriber, f"/api/v1/patients/{world.alice.pk}/orders", body)
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "dose_mg"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "dose_mg"
 
 
 @pytest.mark.parametrize(
@@ -112,7 +116,8 @@ def test_an_order_refuses_a_nan_dose_by_name(world: World, literal: str) -> None
 )
 def test_a_directory_search_refuses_nan_instead_of_failing(world: World, field: str, value: str) -> None:
     response = Client().get("/api/v1/meetings", {"lat": "44.2", "lon": "-77.4", field: value})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
 
 
 # --- Pages --------------------------------------------------------------------------------------------------
@@ -123,7 +128,8 @@ def test_the_policy_page_refuses_a_cows_threshold_outside_its_bounds(world: Worl
     admin = sign_in(Client(), world.staff["program_admin"])
     form = {"rule": "buprenorphine-readiness", "field": "cows_threshold", "value": value, "reason": "typo"}
     response = admin.post("/program/policy/", form)
-    assert response.status_code == 422 and not PolicySetting.objects.exists()
+    assert response.status_code == 422
+    assert not PolicySetting.objects.exists()
 
 
 def test_the_policy_page_keeps_the_typed_value_and_reason(world: World) -> None:
@@ -135,7 +141,8 @@ def test_the_policy_page_keeps_the_typed_value_and_reason(world: World) -> None:
         "reason": "fewer waits",
     }
     html = admin.post("/program/policy/", form).content.decode()
-    assert 'name="value" value="0"' in html and 'value="fewer waits"' in html
+    assert 'name="value" value="0"' in html
+    assert 'value="fewer waits"' in html
     assert "must be at least 8" in html
 
 
@@ -164,14 +171,16 @@ def test_the_intake_page_refuses_a_nan_overdose_count_and_keeps_it(world: World,
     response = counselor.post(
         f"/patients/{world.alice.pk}/intake/", {"pregnant": "no", "prior_overdoses": value}
     )
-    assert response.status_code == 422 and f'value="{value}"' in response.content.decode()
+    assert response.status_code == 422
+    assert f'value="{value}"' in response.content.decode()
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "1e999"])
 def test_the_start_page_refuses_a_nan_dose_order(world: World, value: str) -> None:
     prescriber = sign_in(Client(), world.staff["prescriber"])
     response = prescriber.post(f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": value})
-    assert response.status_code == 422 and f'value="{value}"' in response.content.decode()
+    assert response.status_code == 422
+    assert f'value="{value}"' in response.content.decode()
 
 
 # --- The CLI ------------------------------------------------------------------------------------------------
@@ -183,7 +192,8 @@ def test_keel_rule_refuses_nan_with_exit_2_naming_the_field(literal: str) -> Non
     raw = f'{{"opioids": {use}, "cows_total": {literal}, "cows_age_hours": 1}}'
     with pytest.raises(CommandError) as error:
         call_command("rule", "buprenorphine-readiness", "--input", raw, stdout=io.StringIO())
-    assert error.value.returncode == 2 and "cows_total: must be a number" in str(error.value)
+    assert error.value.returncode == 2
+    assert "cows_total: must be a number" in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +206,8 @@ def test_keel_rule_refuses_a_policy_that_switches_a_check_off(policy: str) -> No
         call_command(
             "rule", "buprenorphine-readiness", "--input", raw, "--policy", policy, stdout=io.StringIO()
         )
-    assert error.value.returncode == 2 and "policy." in str(error.value)
+    assert error.value.returncode == 2
+    assert "policy." in str(error.value)
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "0", "100"])
@@ -215,7 +226,8 @@ def test_keel_policy_set_refuses_nan_and_values_outside_the_bounds(world: World,
             "x",
             stdout=io.StringIO(),
         )
-    assert error.value.returncode == 2 and "value:" in str(error.value)
+    assert error.value.returncode == 2
+    assert "value:" in str(error.value)
     assert not PolicyChange.objects.exists()
 
 
@@ -224,7 +236,8 @@ def test_keel_policy_show_lists_the_bounds(world: World) -> None:
     call_command("policy", "show", "--program", "riverside", "--by", "r-program_admin", "--json", stdout=out)
     rows = {(r["rule"], r["field"]): r for r in json.loads(out.getvalue())["values"]}
     cows = rows[("buprenorphine-readiness", "cows_threshold")]
-    assert (cows["floor"], cows["ceiling"]) == (8, 24) and "Wesson" in cows["bounds"]
+    assert (cows["floor"], cows["ceiling"]) == (8, 24)
+    assert "Wesson" in cows["bounds"]
 
 
 # --- Policy floors and ceilings on every path ---------------------------------------------------------------
@@ -252,7 +265,8 @@ def test_the_api_refuses_a_value_that_switches_a_check_off(
         json.dumps({"value": value, "reason": "x"}),
         content_type="application/json",
     )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "value"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "value"
 
 
 def test_a_prescribers_override_for_one_patient_stays_inside_the_bounds(world: World) -> None:
@@ -324,7 +338,8 @@ def test_a_shared_wait_is_set_once_under_readiness(world: World) -> None:
         json.dumps({"value": 96, "reason": "x"}),
         content_type="application/json",
     )
-    assert response.status_code == 422 and "buprenorphine-readiness" in response.json()["errors"][0]["reason"]
+    assert response.status_code == 422
+    assert "buprenorphine-readiness" in response.json()["errors"][0]["reason"]
 
 
 def test_a_stricter_fentanyl_profile_changes_the_start_verdict(world: World) -> None:

@@ -43,11 +43,13 @@ def test_an_admin_tightens_a_value_and_the_rule_uses_it(world: World) -> None:
     response = put(admin, "buprenorphine-readiness", "cows_threshold", 12, "fentanyl in our supply")
     assert response.status_code == 200  # type: ignore[attr-defined]
     data = run()
-    assert data["decision"] == "wait" and data["policy"]["cows_threshold"] == 12
+    assert data["decision"] == "wait"
+    assert data["policy"]["cows_threshold"] == 12
     change = PolicyChange.objects.get()
     assert (change.old_value, change.new_value, change.reason) == (8, 12, "fentanyl in our supply")
     event = AuditEvent.objects.filter(target_type="program_policy", action="update").get()
-    assert event.target_id == "buprenorphine-readiness.cows_threshold" and event.detail == {
+    assert event.target_id == "buprenorphine-readiness.cows_threshold"
+    assert event.detail == {
         "old": 8,
         "new": 12,
     }
@@ -97,7 +99,8 @@ def test_the_api_cannot_loosen_the_stored_policy(world: World) -> None:
         json.dumps({"input": {**READY, "cows_total": 14}, "policy": {"cows_threshold": 14}}),
         content_type="application/json",
     )
-    assert strict.status_code == 200 and strict.json()["policy"]["cows_threshold"] == 14
+    assert strict.status_code == 200
+    assert strict.json()["policy"]["cows_threshold"] == 14
 
 
 def test_another_programs_policy_is_not_yours(world: World) -> None:
@@ -107,7 +110,8 @@ def test_another_programs_policy_is_not_yours(world: World) -> None:
         json.dumps({"value": 5, "reason": "x"}),
         content_type="application/json",
     )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "program"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "program"
     assert sign_in(Client(), world.lakeside_nurse).get("/api/v1/programs/riverside/policy").status_code == 422
 
 
@@ -124,7 +128,8 @@ def test_staff_read_the_policy_with_provenance(world: World) -> None:
 def test_the_policy_page_and_cli(world: World) -> None:
     admin = sign_in(Client(), world.staff["program_admin"])
     page = admin.get("/program/policy/").content.decode()
-    assert "first_day_total_max_mg" in page and 'name="reason"' in page
+    assert "first_day_total_max_mg" in page
+    assert 'name="reason"' in page
     assert (
         'name="reason"'
         not in sign_in(Client(), world.staff["nurse"]).get("/program/policy/").content.decode()
@@ -192,7 +197,8 @@ def test_a_prescriber_overrides_policy_for_one_patient_with_a_reason(world: Worl
     assert effective_policy(world.alice, "buprenorphine-readiness")["cows_threshold"] == 13
     assert effective_policy(world.bob, "buprenorphine-readiness")["cows_threshold"] == 8  # only this patient
     event = AuditEvent.objects.get(target_type="patient_policy", action="create")
-    assert event.patient_id == world.alice.pk and event.reason == "fentanyl use daily, stricter COWS"
+    assert event.patient_id == world.alice.pk
+    assert event.reason == "fentanyl use daily, stricter COWS"
     again = override(
         prescriber, world.alice.pk, **{**body, "value": 10, "reason": "re-assessed after two weeks stable"}
     )

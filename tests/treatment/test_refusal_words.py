@@ -32,7 +32,8 @@ def test_the_shared_next_step_comes_last() -> None:
 
 def test_each_reason_is_kept() -> None:
     said = reasons_text([_over("The dose"), _over("The day's total")])
-    assert "The dose is over" in said and "The day's total is over" in said
+    assert "The dose is over" in said
+    assert "The day's total is over" in said
 
 
 def test_different_next_steps_are_each_said() -> None:

@@ -35,7 +35,8 @@ def test_policy_values_tighten_through_the_api(world: World) -> None:
     data = client.post(
         "/api/v1/rules/buprenorphine-readiness", json.dumps(body), content_type="application/json"
     ).json()
-    assert data["decision"] == "wait" and data["policy"]["cows_threshold"] == 14
+    assert data["decision"] == "wait"
+    assert data["policy"]["cows_threshold"] == 14
 
 
 def test_bad_input_is_a_422_naming_each_field(world: World) -> None:
@@ -49,7 +50,8 @@ def test_bad_input_is_a_422_naming_each_field(world: World) -> None:
 def test_an_unknown_rule_is_a_404(world: World) -> None:
     client = sign_in(Client(), world.staff["nurse"])
     response = client.post("/api/v1/rules/nope", json.dumps({"input": {}}), content_type="application/json")
-    assert response.status_code == 404 and "take-home-eligibility" in response.json()["message"]
+    assert response.status_code == 404
+    assert "take-home-eligibility" in response.json()["message"]
 
 
 def test_patients_cannot_call_clinical_rules(world: World) -> None:
@@ -83,17 +85,16 @@ def test_the_cli_prints_the_same_decision() -> None:
         stdout=out,
     )
     data = json.loads(out.getvalue())
-    assert data["decision"] == "eligible" and data["details"]["max_supply_days"] == 28
+    assert data["decision"] == "eligible"
+    assert data["details"]["max_supply_days"] == 28
 
 
 def test_the_cli_prints_a_schema() -> None:
     out = io.StringIO()
     call_command("rule", "methadone-dose-check", "--schema", stdout=out)
     schema = json.loads(out.getvalue())
-    assert (
-        "treatment_day" in schema["input"]["required"]
-        and "first_day_total_max_mg" in schema["policy"]["properties"]
-    )
+    assert "treatment_day" in schema["input"]["required"]
+    assert "first_day_total_max_mg" in schema["policy"]["properties"]
 
 
 @pytest.mark.parametrize(
@@ -109,4 +110,5 @@ def test_the_cli_prints_a_schema() -> None:
 def test_the_cli_rejects_bad_input_with_exit_code_2(args: list[str], message: str) -> None:
     with pytest.raises(CommandError) as error:
         call_command("rule", *args, stdout=io.StringIO())
-    assert error.value.returncode == 2 and message in str(error.value)
+    assert error.value.returncode == 2
+    assert message in str(error.value)

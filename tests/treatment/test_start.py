@@ -97,11 +97,13 @@ def test_an_intake_is_stored_append_only_with_its_overdose_risk(world: World) ->
     first = record_intake(world, intake_body(14, prior_overdoses=1, other_substances=["benzodiazepines"]))
     assert first.status_code == 201
     risk = first.json()["overdose_risk"]
-    assert risk["decision"] == "offer_naloxone" and risk["details"]["factors_present"] >= 3
+    assert risk["decision"] == "offer_naloxone"
+    assert risk["details"]["factors_present"] >= 3
     record_intake(world, intake_body(10))
     assert Intake.objects.filter(patient=world.alice).count() == 2  # a new row, the old one kept
     bad = record_intake(world, {"pregnant": "maybe"})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "pregnant"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "pregnant"
     peer = sign_in(Client(), world.staff["peer_specialist"])
     assert (
         peer.post(
@@ -132,13 +134,16 @@ def test_readiness_from_the_intake_and_the_latest_cows(
     cows(world, NOON)
     with time_machine.travel(NOON, tick=False):
         view = services.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
-    assert view.readiness is not None and view.readiness.decision == expected, view.readiness.as_dict()
-    assert view.overdose is not None and view.overdose.decision == "offer_naloxone"
+    assert view.readiness is not None, view.readiness.as_dict()
+    assert view.readiness.decision == expected, view.readiness.as_dict()
+    assert view.overdose is not None
+    assert view.overdose.decision == "offer_naloxone"
 
 
 def test_readiness_says_what_it_still_needs(world: World) -> None:
     view = services.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
-    assert view.readiness is None and view.missing == ("last_use", "cows")
+    assert view.readiness is None
+    assert view.missing == ("last_use", "cows")
 
 
 def test_a_stricter_program_cows_threshold_changes_the_verdict(world: World) -> None:
@@ -227,7 +232,8 @@ def test_naloxone_kits_and_the_patients_care_plan(world: World) -> None:
             json.dumps({"product": "x", "quantity": 0}),
             content_type="application/json",
         )
-        assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} == {
             "product",
             "quantity",
         }
@@ -252,14 +258,16 @@ def test_naloxone_kits_and_the_patients_care_plan(world: World) -> None:
             json.dumps(outsider),
             content_type="application/json",
         )
-        assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} == {
             "responsible",
             "review_on",
         }
         alice = sign_in(Client(), world.alice.user)
         page = alice.get("/me/care-plan/").content.decode()
         plan = alice.get("/api/v1/me/care-plan").json()
-    assert "Weekly CBT session" in page and "naloxone kit on" in page
+    assert "Weekly CBT session" in page
+    assert "naloxone kit on" in page
     assert plan["goals"][0]["area"] == "counseling"
 
 
@@ -314,11 +322,9 @@ def test_the_start_page_shows_the_journey(world: World) -> None:
         cows(world, NOON)
         client = sign_in(Client(), world.staff["prescriber"])
         page = client.get(f"/patients/{world.alice.pk}/start/").content.decode()
-    assert (
-        "Buprenorphine readiness" in page
-        and "ready" in page
-        and "No naloxone kit on record: offer one." in page
-    )
+    assert "Buprenorphine readiness" in page
+    assert "ready" in page
+    assert "No naloxone kit on record: offer one." in page
 
 
 SOWS = {f"sows_{i}": 1 for i in range(1, 17)}  # total 16
@@ -344,16 +350,16 @@ def test_home_start_follows_the_persons_sows_and_the_program_policy(world: World
     assert alice.get("/api/v1/me/home-start").json()["decision"] is None  # no SOWS yet
     submit_assessment(by=world.alice.user, patient_id=None, instrument="sows", answers=SOWS)
     data = alice.get("/api/v1/me/home-start").json()
-    assert data["decision"]["decision"] == "wait" and data["decision"]["policy"]["home_sows_threshold"] == 17
+    assert data["decision"]["decision"] == "wait"
+    assert data["decision"]["policy"]["home_sows_threshold"] == 17
     submit_assessment(by=world.alice.user, patient_id=None, instrument="sows", answers={**SOWS, "sows_16": 2})
     data = alice.get("/api/v1/me/home-start").json()
-    assert (
-        data["decision"]["decision"] == "start"
-        and data["day1_max_mg"] == 8
-        and data["redose_interval_hours"] == 2
-    )
+    assert data["decision"]["decision"] == "start"
+    assert data["day1_max_mg"] == 8
+    assert data["redose_interval_hours"] == 2
     page = alice.get("/me/home-start/").content.decode()
-    assert "You can take your first dose now." in page and "more than 8 mg on day 1" in page
+    assert "You can take your first dose now." in page
+    assert "more than 8 mg on day 1" in page
 
 
 def test_a_low_dose_start_is_the_clinicians_schedule(world: World) -> None:
@@ -402,6 +408,7 @@ def test_each_start_page_form_posts_to_its_own_url(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         page = client.get(f"/patients/{world.alice.pk}/start/").content.decode()
         refused = client.post(f"/patients/{world.alice.pk}/start/", {"form": "goal"})
-    assert 'name="form"' not in page and refused.status_code == 405
+    assert 'name="form"' not in page
+    assert refused.status_code == 405
     for part in ("last-use", "doses", "dose-overrides", "goals"):  # naloxone: offered when none is on record
         assert f'action="/patients/{world.alice.pk}/start/{part}/"' in page

@@ -141,7 +141,8 @@ def test_an_opioid_listed_without_a_time_leaves_readiness_undecided(world: World
     intake(world, heroin=14, methadone=None)
     cows(world, NOON - timedelta(minutes=20))
     result = read(world)
-    assert result.readiness is None and result.missing == ("last_use_time",)
+    assert result.readiness is None
+    assert result.missing == ("last_use_time",)
 
 
 def test_the_page_says_which_opioid_has_no_time(world: World) -> None:
@@ -197,7 +198,8 @@ def test_a_methadone_take_home_bottle_for_yesterday_counts(world: World) -> None
     )
     cows(world, NOON - timedelta(minutes=20))
     uses = read(world).uses
-    assert uses is not None and uses.uses["methadone"].source == "take_home"
+    assert uses is not None
+    assert uses.uses["methadone"].source == "take_home"
 
 
 def test_an_intake_stored_before_this_change_is_read(world: World) -> None:
@@ -287,7 +289,9 @@ def test_latest_is_time_then_entry_order(world: World) -> None:
     cows(world, when)
     cows(world, when, low)  # the same minute, entered second: this one is the latest
     result = read(world)
-    assert result.cows is not None and result.cows.total == 6 and not result.ready
+    assert result.cows is not None
+    assert result.cows.total == 6
+    assert not result.ready
 
 
 def test_the_bedside_time_is_the_programs_local_time(world: World) -> None:
@@ -310,7 +314,8 @@ def test_times_of_last_use_asked_two_days_ago_are_asked_again(world: World) -> N
     intake(world, at=NOON - timedelta(days=2), heroin=50)
     cows(world, NOON - timedelta(minutes=10))
     result = read(world)
-    assert result.readiness is None and result.missing == ("last_use_report",)
+    assert result.readiness is None
+    assert result.missing == ("last_use_report",)
 
 
 def test_the_care_team_asks_again_on_the_start_page(world: World) -> None:
@@ -346,7 +351,8 @@ def test_a_report_with_an_earlier_time_does_not_undo_a_later_use(world: World) -
             raw={"opioids": [{"opioid": "heroin", "last_use_at": ago(30)}]},
         )
     uses = read(world).uses
-    assert uses is not None and uses.uses["heroin"].at == NOON - timedelta(hours=4)
+    assert uses is not None
+    assert uses.uses["heroin"].at == NOON - timedelta(hours=4)
 
 
 def test_a_peer_specialist_cannot_record_last_use(world: World) -> None:
@@ -357,7 +363,8 @@ def test_a_peer_specialist_cannot_record_last_use(world: World) -> None:
             json.dumps({"opioids": []}),
             content_type="application/json",
         )
-    assert response.status_code == 404 and not LastUseReport.objects.exists()
+    assert response.status_code == 404
+    assert not LastUseReport.objects.exists()
 
 
 # --- A last-use time in the future; what was typed stays ----------------------------------------------------
@@ -385,7 +392,8 @@ def post_intake(world: World, form: dict[str, Any]) -> Any:
 
 def test_a_future_last_use_is_refused(world: World) -> None:
     response = post_intake(world, intake_form(used_methadone="on", last_methadone="2026-11-25T18:00"))
-    assert response.status_code == 422 and not Intake.objects.exists()
+    assert response.status_code == 422
+    assert not Intake.objects.exists()
 
 
 def test_the_future_time_is_named_beside_its_field(world: World) -> None:
@@ -446,16 +454,15 @@ def test_a_refused_start_page_form_keeps_what_was_typed(world: World) -> None:
         )
     html = response.content.decode()
     assert response.status_code == 422
-    assert (
-        'name="last_fentanyl" value="2026-11-24T23:00"' in html
-        and 'name="last_heroin" value="2026-11-25T20:00"' in html
-    )
+    assert 'name="last_fentanyl" value="2026-11-24T23:00"' in html
+    assert 'name="last_heroin" value="2026-11-25T20:00"' in html
 
 
 def test_the_new_intake_form_starts_from_the_last_one_but_asks_the_times_again(world: World) -> None:
     intake(world, heroin=14, methadone=48)
     html = page(world, role="counselor", path="intake")
-    assert 'name="used_methadone" checked' in html and 'name="last_methadone" value=""' in html
+    assert 'name="used_methadone" checked' in html
+    assert 'name="last_methadone" value=""' in html
 
 
 # --- Spanish ------------------------------------------------------------------------------------------------
@@ -469,7 +476,9 @@ def test_the_start_page_speaks_spanish(world: World) -> None:
         client.post("/i18n/setlang/", {"language": "es", "next": "/"})
         html = client.get(f"/patients/{world.alice.pk}/start/").content.decode()
     card = readiness_card(html)
-    assert "Todavía no" in card and "Metadona" in card and "Heroin:" not in card
+    assert "Todavía no" in card
+    assert "Metadona" in card
+    assert "Heroin:" not in card
 
 
 def test_the_overdose_risk_speaks_spanish_too(world: World) -> None:
@@ -478,7 +487,8 @@ def test_the_overdose_risk_speaks_spanish_too(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         client.post("/i18n/setlang/", {"language": "es", "next": "/"})
         seen = text_of(client.get(f"/patients/{world.alice.pk}/start/").content.decode())
-    assert "Factor de riesgo: inyectarse." in seen and "Risk factor" not in seen
+    assert "Factor de riesgo: inyectarse." in seen
+    assert "Risk factor" not in seen
 
 
 # --- The home start ---------------------------------------------------------------------------------------
@@ -532,7 +542,8 @@ def test_an_old_sows_is_rated_again(world: World) -> None:
     intake(world, heroin=14)
     sows(world, NOON - timedelta(hours=3))
     h = home_now(world)
-    assert h.decision is not None and h.decision.details["sows"]["status"] == "too_old"
+    assert h.decision is not None
+    assert h.decision.details["sows"]["status"] == "too_old"
 
 
 def test_a_sows_before_the_last_use_is_rated_again(world: World) -> None:
@@ -540,7 +551,8 @@ def test_a_sows_before_the_last_use_is_rated_again(world: World) -> None:
     sows(world, NOON - timedelta(hours=15))
     intake(world, heroin=14)
     h = home_now(world)
-    assert h.decision is not None and h.decision.decision == "wait"
+    assert h.decision is not None
+    assert h.decision.decision == "wait"
 
 
 def test_the_person_tells_a_later_use_and_the_home_start_waits(world: World) -> None:
@@ -561,11 +573,9 @@ def test_the_persons_future_time_is_refused_and_kept(world: World) -> None:
         alice = sign_in(Client(), world.alice.user)
         response = alice.post("/me/home-start/", {"last_fentanyl": "2026-11-26T10:00"})
     html = response.content.decode()
-    assert (
-        response.status_code == 422
-        and 'value="2026-11-26T10:00"' in html
-        and not LastUseReport.objects.exists()
-    )
+    assert response.status_code == 422
+    assert 'value="2026-11-26T10:00"' in html
+    assert not LastUseReport.objects.exists()
 
 
 # --- XR-naltrexone ------------------------------------------------------------------------------------------
@@ -587,9 +597,8 @@ def test_xr_naltrexone_ten_days_after_methadone_here_is_given_with_the_switching
         outcome = services.record_injection(
             by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal"
         )
-    assert outcome.decision.decision == "caution" and outcome.decision.details["switching_from"] == [
-        "methadone"
-    ]
+    assert outcome.decision.decision == "caution"
+    assert outcome.decision.details["switching_from"] == ["methadone"]
 
 
 def test_a_program_that_requires_the_challenge_blocks_without_it(world: World) -> None:
@@ -620,7 +629,8 @@ def test_a_program_that_requires_the_challenge_blocks_without_it(world: World) -
 def test_the_medication_page_says_the_naltrexone_verdict_in_words(world: World) -> None:
     intake(world, methadone=24 * 10)
     html = text_of(page(world, role="nurse", path="medication"))
-    assert "Can be started, with care: recent methadone or buprenorphine" in html and "caution" not in html
+    assert "Can be started, with care: recent methadone or buprenorphine" in html
+    assert "caution" not in html
 
 
 def test_the_first_injection_needs_a_time_of_last_use(world: World) -> None:
@@ -649,5 +659,6 @@ def test_the_api_start_says_ready_and_each_last_use(world: World) -> None:
             .get(f"/api/v1/patients/{world.alice.pk}/start")
             .json()
         )
-    assert data["ready"] is False and {u["opioid"] for u in data["last_uses"]} == {"heroin", "methadone"}
+    assert data["ready"] is False
+    assert {u["opioid"] for u in data["last_uses"]} == {"heroin", "methadone"}
     assert data["cows"]["age_hours"] == pytest.approx(10 / 60, abs=0.01)

@@ -131,7 +131,8 @@ def test_a_buprenorphine_order_alone_is_not_a_methadone_order(world: World) -> N
 
 def test_the_api_names_the_order(world: World) -> None:
     response = api_decide(world, {})
-    assert response.status_code == 422 and fields(response) == {"order"}
+    assert response.status_code == 422
+    assert fields(response) == {"order"}
 
 
 # 3. Open flags weigh against take-homes: each acknowledged by id
@@ -198,7 +199,8 @@ def test_the_api_refuses_an_unacknowledged_flag_naming_the_field(world: World) -
     observed(world, range(-40, 0))
     flag(world, "reported_use")
     response = api_decide(world, {})
-    assert response.status_code == 422 and fields(response) == {"acknowledged_flags"}
+    assert response.status_code == 422
+    assert fields(response) == {"acknowledged_flags"}
 
 
 def test_the_review_lists_each_open_flag(world: World) -> None:
@@ -239,7 +241,8 @@ def test_the_api_refuses_a_back_dated_start(world: World) -> None:
     order(world)
     observed(world, range(-40, 0))
     response = api_decide(world, {"start_on": "2026-11-20"})
-    assert response.status_code == 422 and fields(response) == {"start_on"}
+    assert response.status_code == 422
+    assert fields(response) == {"start_on"}
 
 
 # 12. An observed dose on a take-home day
@@ -277,7 +280,8 @@ def test_the_api_refuses_a_dose_on_a_take_home_day(world: World) -> None:
             json.dumps({"amount_mg": "60", "sequence": 1}),
             content_type="application/json",
         )
-    assert response.status_code == 422 and fields(response) == {"bottle_returned"}
+    assert response.status_code == 422
+    assert fields(response) == {"bottle_returned"}
 
 
 # 13. Plans belong to an episode
@@ -446,7 +450,8 @@ def test_with_htmx_the_row_comes_back_with_its_verdict(world: World) -> None:
             f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "60"}, HTTP_HX_REQUEST="true"
         )
     body = response.content.decode()
-    assert response.status_code == 200 and body.lstrip().startswith("<tr")
+    assert response.status_code == 200
+    assert body.lstrip().startswith("<tr")
     assert f"60 mg given to {world.alice.display_name}." in body
 
 
@@ -461,7 +466,8 @@ def test_a_blocked_row_looks_different_from_a_dosed_one(world: World) -> None:
         given = client.post(
             f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "60"}, HTTP_HX_REQUEST="true"
         ).content.decode()
-    assert "result-blocked" in blocked and "result-given" in given
+    assert "result-blocked" in blocked
+    assert "result-given" in given
 
 
 def test_without_javascript_the_verdict_shows_on_the_row_after_the_redirect(world: World) -> None:
@@ -483,7 +489,8 @@ def test_a_take_home_day_refusal_is_in_plain_words(world: World) -> None:
         body = client.post(
             f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "60"}, HTTP_HX_REQUEST="true"
         ).content.decode()
-    assert "today is a take-home day" in body and "bottle_returned:" not in body
+    assert "today is a take-home day" in body
+    assert "bottle_returned:" not in body
 
 
 def test_find_a_person_by_name(world: World) -> None:
@@ -492,7 +499,8 @@ def test_find_a_person_by_name(world: World) -> None:
         client = nurse_page(world)
         found = client.get("/dosing/", {"q": "zamor"}).content.decode()
         missing = client.get("/dosing/", {"q": "nobody"}).content.decode()
-    assert f'id="p{world.alice.pk}"' in found and f'id="p{world.alice.pk}"' not in missing
+    assert f'id="p{world.alice.pk}"' in found
+    assert f'id="p{world.alice.pk}"' not in missing
 
 
 def test_find_a_person_by_record_number(world: World) -> None:

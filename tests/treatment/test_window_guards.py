@@ -239,7 +239,8 @@ def test_an_override_needs_a_reason_of_substance(world: World, reason: str) -> N
 def test_the_override_api_names_a_token_reason(world: World) -> None:
     order(world, mg=30)
     response = api(world, "prescriber", "dose-overrides", {"max_total_mg": "60", "reason": "ok"})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "reason"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "reason"
 
 
 def test_an_override_is_audited_with_its_kind(world: World) -> None:
@@ -327,7 +328,8 @@ def test_a_zero_or_blank_amount_is_refused(world: World, amount: str) -> None:
 def test_the_api_refuses_a_missing_amount_with_422(world: World) -> None:
     order(world, mg=30)
     response = api(world, "nurse", "doses", {})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "amount_mg"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "amount_mg"
 
 
 def test_the_page_never_gives_the_ordered_dose_for_an_empty_amount(world: World) -> None:
@@ -491,7 +493,8 @@ def test_the_api_refuses_a_dose_after_discharge(world: World) -> None:
     order(world, mg=30)
     end_episode(world)
     response = api(world, "nurse", "doses", {"amount_mg": "30", "sequence": 1})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "patient"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "patient"
 
 
 # --- Plain words --------------------------------------------------------------------------------------------
@@ -573,7 +576,8 @@ def test_the_dosing_page_says_the_hold_in_spanish(world: World) -> None:
 def test_the_api_asks_which_dose_of_the_day_it_is(world: World) -> None:
     order(world, mg=30)
     response = api(world, "nurse", "doses", {"amount_mg": "30"})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "sequence"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "sequence"
 
 
 def test_a_retried_api_dose_is_already_given_not_a_second_dose(world: World) -> None:

@@ -189,7 +189,8 @@ def test_an_8_mg_low_dose_schedule_is_refused(world: World) -> None:
 def test_the_api_names_the_schedule_of_a_high_low_dose_start(world: World) -> None:
     body = {"medication": "buprenorphine", "dose_mg": 8, "schedule": [{"day": 1, "mg": 8}]}
     response = api(world, "prescriber", "orders", body)
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "schedule"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "schedule"
 
 
 def test_a_schedule_no_longer_low_dose_under_the_programs_policy_meets_the_gate(world: World) -> None:
@@ -326,12 +327,14 @@ def test_a_buprenorphine_order_of_80_mg_is_refused(world: World) -> None:
 
 def test_the_api_refuses_an_800_mg_order_naming_the_dose(world: World) -> None:
     response = api(world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 800})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "dose_mg"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "dose_mg"
 
 
 def test_the_api_asks_for_the_reason_of_a_high_order(world: World) -> None:
     response = api(world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 180})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "override_reason"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "override_reason"
 
 
 def test_the_medication_page_refuses_an_800_mg_order(world: World) -> None:
@@ -386,4 +389,5 @@ def test_the_api_refuses_a_correction_to_900_naming_the_field(world: World) -> N
     steady(world)
     dose = give(world, amount_mg="30").dose
     response = api(world, "nurse", f"doses/{dose.pk}/amendments", {"corrected_mg": "900", "reason": "typo"})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "corrected_mg"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "corrected_mg"

@@ -243,7 +243,8 @@ CODE_SHAPES = {start + "{}" for start in REASON_CODES}
 
 
 def test_the_source_writes_reasons_from_patterns_and_fixed_reasons_the_keyword_scan_misses():
-    assert len(PATTERNS) >= 10 and len(FIXED_REASONS) >= 10
+    assert len(PATTERNS) >= 10
+    assert len(FIXED_REASONS) >= 10
 
 
 @pytest.mark.parametrize("shape", sorted({_shape(n) for n in PATTERNS}))
@@ -358,7 +359,8 @@ def test_every_part_of_a_reason_pattern_has_words(pattern, part, value, where):
     assert value is not None, f"{pattern}: {part} from a value the test cannot read, at {where}"
     family = FAMILY_SHAPES[re.sub(r"\{\w+\}", "{}", pattern)]
     vocabulary = family.parts[part]
-    assert vocabulary is not None and value in vocabulary
+    assert vocabulary is not None
+    assert value in vocabulary
     with translation.override("es"):
         example = re.sub(
             r"\{(\w+)\}", lambda m: value if m.group(1) == part else _any(family, m.group(1)), pattern

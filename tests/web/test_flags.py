@@ -45,11 +45,9 @@ def test_a_counselor_resolves_a_flag_with_a_note_on_the_page(world: World, flag:
     )
     assert response.status_code == 302
     flag.refresh_from_db()
-    assert (
-        flag.resolved_at
-        and flag.resolved_by == world.staff["counselor"]
-        and "safety plan" in flag.resolution_note
-    )
+    assert flag.resolved_at
+    assert flag.resolved_by == world.staff["counselor"]
+    assert "safety plan" in flag.resolution_note
     assert (
         AuditEvent.objects.filter(
             target_type="patient_flag", target_id=str(flag.pk), reason="resolved"
@@ -57,7 +55,8 @@ def test_a_counselor_resolves_a_flag_with_a_note_on_the_page(world: World, flag:
         == 1
     )
     after = client.get(f"/patients/{world.alice.pk}/").content.decode()
-    assert "The flag is resolved." in after and "PHQ-9 question 9 above 0" not in after
+    assert "The flag is resolved." in after
+    assert "PHQ-9 question 9 above 0" not in after
 
 
 def test_a_note_is_required_and_a_flag_resolves_only_once(world: World, flag: PatientFlag) -> None:

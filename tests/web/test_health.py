@@ -133,10 +133,12 @@ def test_healthz_gets_every_security_header_a_page_gets(production: bool) -> Non
         page = client.get("/accounts/login/", secure=production)
         probe = client.get("/healthz", secure=production)
         api = client.get("/api/v1/me", secure=production)
-    assert page.status_code == 200 and probe.status_code == 200
+    assert page.status_code == 200
+    assert probe.status_code == 200
     for name in SECURITY_HEADERS:
         if name == "Strict-Transport-Security" and not production:
-            assert name not in page and name not in probe
+            assert name not in page
+            assert name not in probe
             continue
         assert probe[name] == page[name] == api[name], name
     assert "preload" in probe["Strict-Transport-Security"] if production else True

@@ -19,7 +19,8 @@ def test_every_spanish_entry_is_translated_and_not_fuzzy() -> None:
     po = polib.pofile(str(CATALOG))
     untranslated = [e.msgid for e in po.untranslated_entries()]
     fuzzy = [e.msgid for e in po.fuzzy_entries()]
-    assert untranslated == [] and fuzzy == []
+    assert untranslated == []
+    assert fuzzy == []
     assert "fuzzy" not in po.metadata_as_entry().flags
     assert po.metadata["Plural-Forms"].startswith("nplurals=2")
 

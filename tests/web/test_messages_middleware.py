@@ -73,4 +73,5 @@ def test_an_untouched_request_builds_no_storage() -> None:
     request = RequestFactory().get("/healthz")
     SessionMiddleware(MessageMiddleware(_ignores))(request)
     storage = request._messages  # type: ignore[attr-defined]
-    assert isinstance(storage, SimpleLazyObject) and storage._wrapped is empty
+    assert isinstance(storage, SimpleLazyObject)
+    assert storage._wrapped is empty

@@ -23,7 +23,8 @@ def test_an_api_body_with_nul_gets_422_naming_the_field(world: World) -> None:
     assert response.json()["errors"] == [
         {"field": "note", "reason": "contains a NUL character (U+0000), which Keel does not accept"}
     ]
-    assert response["Content-Security-Policy"] and response["Cache-Control"] == "no-store"
+    assert response["Content-Security-Policy"]
+    assert response["Cache-Control"] == "no-store"
     assert not CheckIn.objects.exists()
 
 
@@ -31,9 +32,11 @@ def test_a_nested_json_field_and_a_query_parameter_are_named(world: World) -> No
     alice = sign_in(Client(), world.alice.user)
     plan = {"version": 0, "plan": {"reasons": ["my kids", "me\x00"]}}
     response = alice.put("/api/v1/me/plan", json.dumps(plan), content_type="application/json")
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "plan.reasons.1"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "plan.reasons.1"
     listed = alice.get("/api/v1/me/checkins", {"days": "7\x00"})
-    assert listed.status_code == 422 and listed.json()["errors"][0]["field"] == "days"
+    assert listed.status_code == 422
+    assert listed.json()["errors"][0]["field"] == "days"
 
 
 def test_a_form_with_nul_gets_a_page_saying_which_field(world: World) -> None:
@@ -41,7 +44,8 @@ def test_a_form_with_nul_gets_a_page_saying_which_field(world: World) -> None:
     response = alice.post("/me/meetings/attend/", {"name": "Evening\x00group"})
     assert response.status_code == 422
     page = response.content.decode()
-    assert "hidden character" in page and "name" in page
+    assert "hidden character" in page
+    assert "name" in page
     assert response["X-Frame-Options"] == "DENY"
     assert not MeetingAttendance.objects.exists()
 
@@ -50,4 +54,5 @@ def test_text_without_nul_passes_untouched(world: World) -> None:
     alice = sign_in(Client(), world.alice.user)
     body = {"craving": 3, "mood": 4, "used": False, "medication": "taken", "note": "ok \\u0000 as text"}
     response = post_checkin(alice, body)
-    assert response.status_code == 201 and response.json()["checkin"]["note"] == "ok \\u0000 as text"
+    assert response.status_code == 201
+    assert response.json()["checkin"]["note"] == "ok \\u0000 as text"

@@ -30,7 +30,8 @@ def test_argon2_is_the_first_production_hasher() -> None:
 )
 def test_database_urls_parse(url: str, engine: str, name: str) -> None:
     parsed = parse_database_url(url)
-    assert parsed["ENGINE"] == engine and parsed["NAME"] == name
+    assert parsed["ENGINE"] == engine
+    assert parsed["NAME"] == name
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "postgresql://host:5432/", "sqlite://"])
@@ -63,7 +64,8 @@ def test_production_requires_a_secret_key(tmp_path: Path) -> None:
     env = dict(os.environ, KEEL_PRODUCTION="1", KEEL_DATA_DIR=str(tmp_path))
     env.pop("KEEL_SECRET_KEY", None)
     result = _keel(["check"], env)
-    assert result.returncode == 2 and "KEEL_SECRET_KEY is required" in result.stderr
+    assert result.returncode == 2
+    assert "KEEL_SECRET_KEY is required" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -80,7 +82,8 @@ def test_production_requires_well_formed_data_keys(tmp_path: Path, value: str | 
     if value:
         env["KEEL_DATA_KEYS"] = value
     result = _keel(["check"], env)
-    assert result.returncode == 2 and message in result.stderr
+    assert result.returncode == 2
+    assert message in result.stderr
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
@@ -110,7 +113,8 @@ def test_sqlite_writers_take_the_lock_up_front_and_wait_instead_of_failing() -> 
         pytest.skip("SQLite-only options")
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 5
-    assert "journal_mode=WAL" in options["init_command"] and "synchronous=FULL" in options["init_command"]
+    assert "journal_mode=WAL" in options["init_command"]
+    assert "synchronous=FULL" in options["init_command"]
 
 
 def test_production_requires_an_email_url(tmp_path: Path) -> None:
@@ -125,7 +129,8 @@ def test_production_requires_an_email_url(tmp_path: Path) -> None:
     )
     env.pop("KEEL_EMAIL_URL", None)
     result = _keel(["check"], env)
-    assert result.returncode == 2 and "KEEL_EMAIL_URL is required" in result.stderr
+    assert result.returncode == 2
+    assert "KEEL_EMAIL_URL is required" in result.stderr
 
 
 # --- KEEL_DATABASE_URL through dj-database-url (issue #19) -------------------------------------------

@@ -51,7 +51,8 @@ def test_production_names_only_the_missing_one(tmp_path: Path) -> None:
         tmp_path, KEEL_SMS_BACKEND="twilio", KEEL_TWILIO_ACCOUNT_SID="AC1", KEEL_TWILIO_AUTH_TOKEN="t"
     )
     result = _keel(["check"], env)
-    assert result.returncode == 2 and "requires KEEL_SMS_FROM" in result.stderr
+    assert result.returncode == 2
+    assert "requires KEEL_SMS_FROM" in result.stderr
 
 
 def test_production_refuses_a_plain_http_twilio_address(tmp_path: Path) -> None:
@@ -64,7 +65,8 @@ def test_production_refuses_a_plain_http_twilio_address(tmp_path: Path) -> None:
         KEEL_TWILIO_BASE_URL="http://api.twilio.com",
     )
     result = _keel(["check"], env)
-    assert result.returncode == 2 and "KEEL_TWILIO_BASE_URL" in result.stderr
+    assert result.returncode == 2
+    assert "KEEL_TWILIO_BASE_URL" in result.stderr
 
 
 def test_production_accepts_twilio_with_its_settings(tmp_path: Path) -> None:
@@ -90,4 +92,5 @@ def test_production_accepts_twilio_with_its_settings(tmp_path: Path) -> None:
 )
 def test_out_of_bounds_values_are_refused_by_name(tmp_path: Path, name: str, value: str) -> None:
     result = _keel(["check"], _production(tmp_path, **{name: value}))
-    assert result.returncode == 2 and name in result.stderr
+    assert result.returncode == 2
+    assert name in result.stderr
