@@ -28,6 +28,7 @@ from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.rules import UnknownRule
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, loads_json
+from keel.core.words import gettext_noop as N_
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
 from keel.interop.api import router as interop_router
@@ -62,7 +63,7 @@ class KeelParser(Parser):
             return loads_json(request.body)  # NaN/Infinity arrive as text: every number field refuses them
         except ValueError as exc:  # json's JSONDecodeError and UnicodeDecodeError are ValueErrors
             # ninja wraps whatever the parser raises in HttpError(400); on_http_error unwraps this one.
-            raise FieldsInvalid([FieldError("body", "is not valid JSON")]) from exc
+            raise FieldsInvalid([FieldError("body", N_("is not valid JSON"))]) from exc
 
 
 api = KeelAPI(

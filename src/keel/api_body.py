@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from keel.core.rules.inputs import FieldError, FieldsInvalid, loads_json
+from keel.core.words import gettext_noop as N_
 
 
 def json_object(request: HttpRequest) -> dict[str, Any]:
@@ -15,5 +16,5 @@ def json_object(request: HttpRequest) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         payload = None
     if not isinstance(payload, dict):
-        raise FieldsInvalid([FieldError("body", "must be a JSON object")])
+        raise FieldsInvalid([FieldError("body", N_("must be a JSON object"))])
     return payload

@@ -17,11 +17,12 @@ from keel.accounts.forms import PasswordChangeForm, PasswordResetForm, PasswordR
 from keel.accounts.models import User
 from keel.audit import context
 from keel.core.rules.inputs import FieldsInvalid
+from keel.web import field_words
 
 
 def _errors_onto(form: forms.BaseForm, exc: FieldsInvalid) -> None:
     for e in exc.errors:
-        form.add_error(e.field if e.field in form.fields else None, e.reason)
+        form.add_error(e.field if e.field in form.fields else None, field_words.said(e))
 
 
 @require_http_methods(["GET", "POST"])

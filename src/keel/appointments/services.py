@@ -31,6 +31,7 @@ from keel.core.appointments import (
     wall_clock_time,
 )
 from keel.core.rules.inputs import FieldError, FieldsInvalid, record_id
+from keel.core.words import gettext_noop as N_
 from keel.jobs.schedule import backoff
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, zone_of
 from keel.reminders import channels
@@ -75,16 +76,20 @@ def _times(
     try:
         parsed["date"] = date.fromisoformat(str(day).strip())
     except ValueError:
-        errors.append(FieldError("date", "a date like 2027-03-15"))
+        errors.append(FieldError("date", N_("a date like 2027-03-15")))
     for name, raw, example in (("start", start, "09:30"), ("end", end, "10:30")):
         try:  # local wall-clock times only: "09:30Z" or "09:30+05:00" is refused, not read as local
             parsed[name] = wall_clock_time(raw)
         except ValueError:
-            errors.append(FieldError(name, f"a local time like {example} (no UTC offset)"))
+            errors.append(
+                FieldError.said(name, N_("a local time like %(example)s (no UTC offset)"), example=example)
+            )
     if len(parsed) < 3:
         return None
     if not now.date() - timedelta(days=1) <= parsed["date"] <= now.date() + timedelta(days=FURTHEST_DAYS):
-        errors.append(FieldError("date", f"within the next {FURTHEST_DAYS} days"))
+        errors.append(
+            FieldError.said("date", N_("within the next %(furthest_days)s days"), furthest_days=FURTHEST_DAYS)
+        )
         return None
     try:
         starts_at = local_instant(parsed["date"], parsed["start"], zone)
@@ -97,11 +102,11 @@ def _times(
         errors.append(FieldError("end", MISSING))
         return None
     if starts_at <= now:
-        errors.append(FieldError("start", "must be in the future"))
+        errors.append(FieldError("start", N_("must be in the future")))
     if ends_at <= starts_at:
-        errors.append(FieldError("end", "must be after the start"))
+        errors.append(FieldError("end", N_("must be after the start")))
     elif ends_at - starts_at > timedelta(minutes=MAX_MINUTES):
-        errors.append(FieldError("end", "an appointment is at most 8 hours long"))
+        errors.append(FieldError("end", N_("an appointment is at most 8 hours long")))
     return starts_at, ends_at
 
 
@@ -122,7 +127,7 @@ def _staff_member(patient: Patient, with_id: Any, errors: list[FieldError]) -> U
         else None
     )
     if member is None:
-        errors.append(FieldError("with_id", "choose a staff member of this program"))
+        errors.append(FieldError("with_id", N_("choose a staff member of this program")))
     return member
 
 
@@ -142,7 +147,7 @@ def schedule(
     patient = _scoped(by, patient_id, Action.CREATE)
     errors: list[FieldError] = []
     if kind not in Kind.values:
-        errors.append(FieldError("kind", f"one of {', '.join(Kind.values)}"))
+        errors.append(FieldError.said("kind", N_("one of %(items)s"), items=", ".join(Kind.values)))
     times = _times(patient, day, start, end, now, errors)
     member = _staff_member(patient, with_id, errors)
     if errors or times is None:
@@ -195,7 +200,9 @@ def set_status(
     now = now or timezone.now()
     patient = _scoped(by, patient_id, Action.UPDATE, appointment_id)
     if status not in Status.values:
-        raise AppointmentInvalid([FieldError("status", f"one of {', '.join(Status.values)}")])
+        raise AppointmentInvalid(
+            [FieldError.said("status", N_("one of %(items)s"), items=", ".join(Status.values))]
+        )
     pk = _appointment_id(by, patient, appointment_id)
     try:
         with transaction.atomic():
@@ -238,7 +245,9 @@ def reschedule(
         with transaction.atomic():
             appointment = _locked(pk)
             if appointment.status != Status.SCHEDULED:
-                raise AppointmentInvalid([FieldError("status", "only a scheduled appointment can be moved")])
+                raise AppointmentInvalid(
+                    [FieldError("status", N_("only a scheduled appointment can be moved"))]
+                )
             if appointment.starts_at != times[0]:
                 appointment.version += 1
             appointment.starts_at, appointment.ends_at = times
@@ -264,22 +273,30 @@ def choose_reminders(
     Audited."""
     errors: list[FieldError] = []
     if channel not in (OFF, *Channel.values):
-        errors.append(FieldError("channel", f"one of {OFF}, {', '.join(Channel.values)}"))
+        errors.append(
+            FieldError.said(
+                "channel", N_("one of %(off)s, %(items)s"), off=OFF, items=", ".join(Channel.values)
+            )
+        )
     at: time | None = None
     if day_before_at not in (None, ""):
         try:
             at = wall_clock_time(day_before_at)
         except ValueError:
-            errors.append(FieldError("day_before_at", "a local time like 18:00 (no UTC offset)"))
+            errors.append(FieldError("day_before_at", N_("a local time like 18:00 (no UTC offset)")))
     hours: int | None = None
     if hours_before not in (None, ""):
         hours = record_id(hours_before)
         if hours not in HOURS_BEFORE_CHOICES:
             errors.append(
-                FieldError("hours_before", f"one of {', '.join(str(h) for h in HOURS_BEFORE_CHOICES)}")
+                FieldError.said(
+                    "hours_before",
+                    N_("one of %(items)s"),
+                    items=", ".join(str(h) for h in HOURS_BEFORE_CHOICES),
+                )
             )
     if channel != OFF and not errors and at is None and hours is None:
-        errors.append(FieldError("day_before_at", "choose the day before, hours before, or both"))
+        errors.append(FieldError("day_before_at", N_("choose the day before, hours before, or both")))
     if errors:
         raise AppointmentInvalid(errors)
     with transaction.atomic():

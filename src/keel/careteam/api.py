@@ -9,6 +9,7 @@ from keel.access.http import AuthenticatedApiRequest
 from keel.careteam import queries
 from keel.careteam.schemas import CaseloadRowOut, TimelineEventOut, TimelineOut
 from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.words import gettext_noop as N_
 
 router = Router(tags=["care team"])
 
@@ -29,7 +30,7 @@ def get_caseload(request: AuthenticatedApiRequest, status: str = "") -> list[Cas
 def get_timeline(request: AuthenticatedApiRequest, patient_id: int, days: int = 90) -> TimelineOut:
     if days not in queries.TIMELINE_DAYS:
         choices = ", ".join(str(d) for d in queries.TIMELINE_DAYS)
-        raise FieldsInvalid([FieldError("days", f"must be one of {choices}")])
+        raise FieldsInvalid([FieldError.said("days", N_("must be one of %(choices)s"), choices=choices)])
     t = queries.timeline(request.auth, patient_id, days=days)
     return TimelineOut(
         patient=t.patient.pk,

@@ -13,6 +13,7 @@ from typing import Any
 
 from keel.core.opioids import OPIOIDS
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
+from keel.core.words import gettext_noop as N_
 
 __all__ = ["OPIOIDS", "last_use_times", "overdose_inputs", "parse_intake", "parse_last_use"]
 
@@ -77,7 +78,7 @@ def parse_intake(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Checked intake values; `opioids` is a list of {opioid, routes, last_use_at}, each last use not after
     `now`. Every bad field named."""
     if not isinstance(raw, Mapping):
-        raise InvalidInput([FieldError("intake", "must be an object")])
+        raise InvalidInput([FieldError("intake", N_("must be an object"))])
     errors: list[FieldError] = []
     rest = {k: v for k, v in raw.items() if k != "opioids"}
     try:
@@ -88,7 +89,7 @@ def parse_intake(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     opioids: list[dict[str, Any]] = []
     raw_opioids = raw.get("opioids") or []
     if not isinstance(raw_opioids, list):
-        errors.append(FieldError("opioids", "must be a list"))
+        errors.append(FieldError("opioids", N_("must be a list")))
         raw_opioids = []
     seen = set()
     for i, item in enumerate(raw_opioids):
@@ -98,7 +99,7 @@ def parse_intake(raw: Mapping[str, Any], now: datetime) -> dict[str, Any]:
             errors += exc.errors
             continue
         if o["opioid"] in seen:
-            errors.append(FieldError(f"opioids[{i}].opioid", "listed twice"))
+            errors.append(FieldError(f"opioids[{i}].opioid", N_("listed twice")))
             continue
         seen.add(o["opioid"])
         o["last_use_at"], problem = parse_last_use(o["last_use_at"], now)

@@ -51,6 +51,17 @@ FORM_VERSION = "keel-part2-consent-1"
 # The short statement of section 2.32(a)(2) as amended in 2024 (correction 4: "use or disclosure").
 NOTICE = N_("42 CFR part 2 prohibits unauthorized use or disclosure of these records.")
 
+# Why a consent does not let a disclosure out: templates the pages and the audit page say in the reader's
+# language (`keel.web.field_words`, `keel.web.audit_words`); the English is what the API and the trail carry.
+REVOKED = N_("The patient revoked this consent.")
+ENDED = N_("This consent ended on %(date)s.")
+UNKNOWN_KINDS = N_("Unknown kind of information: %(kinds)s.")
+NOT_COVERED = N_("The consent does not cover: %(kinds)s.")
+NO_SECTION = N_("The consent covers no section of a progress report.")
+NOT_THE_RECIPIENT = N_("is not the recipient this consent names")
+NOT_THE_PURPOSE = N_("is not the purpose this consent names")
+REFUSALS = (REVOKED, ENDED, UNKNOWN_KINDS, NOT_COVERED, NO_SECTION, NOT_THE_RECIPIENT, NOT_THE_PURPOSE)
+
 CATEGORIES: dict[str, str] = {
     "enrollment": N_("Enrollment: when care started and whether it is ongoing"),
     "medication": N_("Medication: current medicine and dose, and doses taken in the last 30 days"),
@@ -185,11 +196,11 @@ def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: i
     value = raw.get(name)
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        errors.append(FieldError(name, "must be text"))
+        errors.append(FieldError(name, N_("must be text")))
     elif len(text) < low:
         errors.append(FieldError(name, N_("is required") if not text else _too_short(low)))
     elif len(text) > high:
-        errors.append(FieldError(name, f"can be at most {high} characters"))
+        errors.append(FieldError.said(name, N_("can be at most %(high)s characters"), high=high))
     return text
 
 
@@ -234,22 +245,31 @@ def _representative(
     authority = _text(raw, "representative_authority", errors, low=5, high=500)
     if relationship not in REPRESENTATIVES:
         errors.append(
-            FieldError("representative_relationship", f"must be one of: {', '.join(REPRESENTATIVES)}")
+            FieldError.said(
+                "representative_relationship",
+                N_("must be one of: %(items)s"),
+                items=", ".join(REPRESENTATIVES),
+            )
         )
         return Representative(name, "", authority)  # still the signer: their name is checked
     if name and _folded(name) == _folded(patient_name):
         errors.append(
             FieldError(
                 "representative_name",
-                "is the patient's own name: a representative is someone else; "
-                "when the patient signs, choose patient as the signer",
+                N_(
+                    "is the patient's own name: a representative is someone else; "
+                    "when the patient signs, choose patient as the signer"
+                ),
             )
         )
     if relationship == "personal_representative" and not deceased:
         errors.append(
             FieldError(
                 "representative_relationship",
-                "a personal representative signs only for a patient who died, and the record shows no death",
+                N_(
+                    "a personal representative signs only for a patient who died, "
+                    "and the record shows no death"
+                ),
             )
         )
     minor = is_minor(date_of_birth, today, age_of_majority)
@@ -313,7 +333,7 @@ def parse_consent(
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     purpose = raw.get("purpose")
     if purpose not in PURPOSES:
-        errors.append(FieldError("purpose", f"must be one of: {', '.join(PURPOSES)}"))
+        errors.append(FieldError.said("purpose", N_("must be one of: %(items)s"), items=", ".join(PURPOSES)))
     purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
     if purpose == "other" and len(purpose_text) < 5:
         errors.append(FieldError("purpose_text", N_("describe the purpose (at least 5 characters)")))
@@ -322,7 +342,11 @@ def parse_consent(
         errors.append(FieldError("categories", N_("choose at least one kind of information")))
         categories = []
     elif any(c not in CONSENT_CATEGORIES for c in categories):
-        errors.append(FieldError("categories", f"each must be one of: {', '.join(CONSENT_CATEGORIES)}"))
+        errors.append(
+            FieldError.said(
+                "categories", N_("each must be one of: %(items)s"), items=", ".join(CONSENT_CATEGORIES)
+            )
+        )
     expires_raw = raw.get("expires_on")
     expires_on = today
     try:
@@ -332,7 +356,11 @@ def parse_consent(
         elif expires_on <= today:
             errors.append(FieldError("expires_on", N_("must be after today")))
         elif expires_on > today + timedelta(days=365 * MAX_YEARS):
-            errors.append(FieldError("expires_on", f"can be at most {MAX_YEARS} years from today"))
+            errors.append(
+                FieldError.said(
+                    "expires_on", N_("can be at most %(max_years)s years from today"), max_years=MAX_YEARS
+                )
+            )
     except ValueError:
         errors.append(FieldError("expires_on", N_("must be a date like 2027-01-31")))
     signature = _text(raw, "signature", errors, low=2, high=200)
@@ -376,7 +404,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     role = raw.get("recipient_role")
     if role not in MEDICAL_ROLES:
-        errors.append(FieldError("recipient_role", "choose the role of the receiving medical personnel"))
+        errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
     nature = _text(raw, "nature", errors, low=10, high=1000)
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
@@ -400,7 +428,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
         errors.append(FieldError("categories", N_("choose what the emergency needs")))
         asked = []
     elif any(c not in EMERGENCY_CATEGORIES for c in asked):
-        errors.append(FieldError("categories", "an emergency needs only enrollment and medication"))
+        errors.append(FieldError("categories", N_("an emergency needs only enrollment and medication")))
     if errors:
         raise InvalidInput(errors)
     categories = tuple(c for c in EMERGENCY_CATEGORIES if c in set(asked))
@@ -430,19 +458,19 @@ def check_disclosure(
     """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`."""
     state = status(expires_on=expires_on, revoked_at=revoked_at, today=today)
     if state == "revoked":
-        return _refuse(N_("The patient revoked this consent."))
+        return _refuse(REVOKED)
     if state == "expired":
-        return _refuse(f"This consent ended on {expires_on.isoformat()}.")
+        return _refuse(ENDED, date=expires_on.isoformat())
     unknown = [c for c in asked if c not in CONSENT_CATEGORIES]
     if unknown:
-        return _refuse(f"Unknown kind of information: {', '.join(unknown)}.")
+        return _refuse(UNKNOWN_KINDS, kinds=", ".join(unknown))
     outside = [c for c in asked if c not in consent_categories]
     if outside:
-        return _refuse(f"The consent does not cover: {', '.join(outside)}.")
+        return _refuse(NOT_COVERED, kinds=", ".join(outside))
     # Nothing named: the consent's report sections (the whole record leaves only when asked for by name).
     chosen = tuple(c for c in consent_categories if (c in asked if asked else c in CATEGORIES))
     if not chosen:
-        return _refuse("The consent covers no section of a progress report.")
+        return _refuse(NO_SECTION)
     return Decision(
         "part2-disclosure",
         "1",
@@ -476,7 +504,7 @@ def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     purpose = raw.get("purpose")
     if purpose not in PURPOSES:
-        errors.append(FieldError("purpose", "choose the purpose the consent names"))
+        errors.append(FieldError("purpose", N_("choose the purpose the consent names")))
     purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
     if errors:
         raise InvalidInput(errors)
@@ -490,17 +518,22 @@ def mismatches(
     consented one (section 2.31(a)(4), (a)(5): the consent names both)."""
     errors: list[FieldError] = []
     if _words(request.recipient_name) != _words(recipient_name):
-        errors.append(FieldError("recipient_name", N_("is not the recipient this consent names")))
+        errors.append(FieldError("recipient_name", NOT_THE_RECIPIENT))
     if request.purpose != purpose or (
         purpose == "other" and _words(request.purpose_text) != _words(purpose_text)
     ):
-        errors.append(FieldError("purpose", N_("is not the purpose this consent names")))
+        errors.append(FieldError("purpose", NOT_THE_PURPOSE))
     return errors
 
 
-def _refuse(why: str) -> Decision:
+def _refuse(why: str, **params: str) -> Decision:
+    """A refusal said from its template (`why`, marked for the catalogue), so a page can translate it."""
     return Decision(
-        "part2-disclosure", "1", "refused", (Reason(why, SOURCES_CONSENT),), details={"categories": []}
+        "part2-disclosure",
+        "1",
+        "refused",
+        (Reason.said(why, SOURCES_CONSENT, **params),),
+        details={"categories": []},
     )
 
 

@@ -26,6 +26,7 @@ from keel.core.measures.coverage import Span, cover_days, day_spans, join
 from keel.core.measures.program import NEVER_STARTED, Measure, Params, Person, Point, program_measures
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, Patient
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationFill, NaloxoneKit, TakeHomePlan
 from keel.treatment.queries import plan_days
@@ -94,24 +95,30 @@ def parse_window(raw: Mapping[str, Any], today: date) -> tuple[date, date, int]:
         try:
             values[name] = date.fromisoformat(text) if text else default
         except ValueError:
-            errors.append(FieldError(name, "must be a date like 2026-01-31"))
+            errors.append(FieldError(name, N_("must be a date like 2026-01-31")))
     gap_text = str(raw.get("max_gap") or "").strip()
     max_gap = Params().max_gap
     if gap_text:
         if not gap_text.isdigit() or not 0 <= int(gap_text) <= 60:
-            errors.append(FieldError("max_gap", "must be a whole number of days from 0 to 60"))
+            errors.append(FieldError("max_gap", N_("must be a whole number of days from 0 to 60")))
         else:
             max_gap = int(gap_text)
     if str(raw.get("counts") or "raw") != "raw":
-        errors.append(FieldError("counts", 'must be "raw" (small counts shown) or left out'))
+        errors.append(FieldError("counts", N_('must be "raw" (small counts shown) or left out')))
     if not errors:
         start, end = values["start"], values["end"]
         if end > today:
-            errors.append(FieldError("end", f"cannot be after today ({today.isoformat()})"))
+            errors.append(
+                FieldError.said("end", N_("cannot be after today (%(value)s)"), value=today.isoformat())
+            )
         elif start > end:
-            errors.append(FieldError("start", "must be on or before the end"))
+            errors.append(FieldError("start", N_("must be on or before the end")))
         elif (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-            errors.append(FieldError("start", f"the window can span at most {MAX_MONTHS} months"))
+            errors.append(
+                FieldError.said(
+                    "start", N_("the window can span at most %(max_months)s months"), max_months=MAX_MONTHS
+                )
+            )
     if errors:
         raise MeasuresInvalid(errors)
     return start, end, max_gap
@@ -123,10 +130,10 @@ def program_of(user: User, slug: str | None) -> Program:
     if slug:
         found = next((p for p in mine if p.slug == slug), None)
         if found is None:
-            raise MeasuresInvalid([FieldError("program", "not one of your programs")])
+            raise MeasuresInvalid([FieldError("program", N_("not one of your programs"))])
         return found
     if len(mine) != 1:
-        raise MeasuresInvalid([FieldError("program", "you work in several programs: name one")])
+        raise MeasuresInvalid([FieldError("program", N_("you work in several programs: name one"))])
     return mine[0]
 
 
@@ -293,7 +300,7 @@ def report(
     people = _people(program, today)
     measures = program_measures(people, start=start, end=end, as_of=today, params=params)
     if export is not None and export not in {m.code for m in measures}:
-        raise MeasuresInvalid([FieldError("measure", "no such measure")])
+        raise MeasuresInvalid([FieldError("measure", N_("no such measure"))])
     detail: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "max_gap": max_gap}
     if export:
         detail["measure"] = export

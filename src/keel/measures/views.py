@@ -18,6 +18,7 @@ from keel.core.measures.program import Measure
 from keel.core.sources import cite
 from keel.measures import queries
 from keel.patients.flagwords import said_text
+from keel.web import field_words
 from keel.web.charts import bar_chart
 
 
@@ -41,7 +42,11 @@ def _report(
         return render(
             request,
             "measures/measures.html",
-            {"errors": exc.errors, "asked": request.GET, "message": _("Some choices are not valid.")},
+            {
+                "errors": [{"field": e.field, "reason": field_words.said(e)} for e in exc.errors],
+                "asked": request.GET,
+                "message": _("Some choices are not valid."),
+            },
             status=422,
         )
 

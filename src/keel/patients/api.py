@@ -15,6 +15,7 @@ from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
 from keel.api_body import json_object
 from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.words import gettext_noop as N_
 from keel.patients import photos, queries, services
 from keel.patients.models import Enrollment, Patient, PatientFlag
 from keel.patients.schemas import (
@@ -346,14 +347,14 @@ def _multipart_photo(request: AuthenticatedApiRequest) -> object:
     except ValueError:
         length = 0
     if length > photos.MAX_UPLOAD_BYTES + 64 * 1024:  # refused before a byte of it is read
-        raise FieldsInvalid([FieldError("photo", "the photo is larger than 5 MB; choose a smaller one")])
+        raise FieldsInvalid([FieldError("photo", N_("the photo is larger than 5 MB; choose a smaller one"))])
     try:
         # Django parses a body only for POST (and the middleware has already looked at request.POST):
         # the multipart stream is read here, files past 2.5 MB spooled to a temporary file as for a POST.
         parser = MultiPartParser(request.META, request, request.upload_handlers, request.encoding)
         _fields, files = parser.parse()
     except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValueError):
-        raise FieldsInvalid([FieldError("photo", "the multipart body could not be read")]) from None
+        raise FieldsInvalid([FieldError("photo", N_("the multipart body could not be read"))]) from None
     return files.get("photo")
 
 

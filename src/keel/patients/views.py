@@ -24,13 +24,14 @@ from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
 from keel.recovery.common import StaleEdit
+from keel.web import field_words
 
 
 def _errors_onto(
     form: RegistrationForm | CareTeamForm | ActivateForm | ResetWithCodeForm | ContactForm, exc: FieldsInvalid
 ) -> None:
     for e in exc.errors:
-        form.add_error(e.field if e.field in form.fields else None, e.reason)
+        form.add_error(e.field if e.field in form.fields else None, field_words.said(e))
 
 
 def _field_said(name: str, reason: str) -> str:
@@ -94,7 +95,7 @@ def care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
-            error = " ".join(e.reason for e in exc.errors)
+            error = field_words.joined(exc.errors)
             status = 422
         else:
             return HttpResponseRedirect(reverse("patients:care_team", args=[patient_id]))
@@ -137,7 +138,7 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
-            error = " ".join(_field_said(e.field, e.reason) for e in exc.errors)
+            error = " ".join(_field_said(e.field, field_words.said(e)) for e in exc.errors)
             status = 422
         else:
             return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
@@ -179,7 +180,7 @@ def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpR
         return render(
             request,
             "patients/activation_code.html",
-            {"error": " ".join(e.reason for e in exc.errors), "patient_id": patient_id},
+            {"error": field_words.joined(exc.errors), "patient_id": patient_id},
             status=422,
         )
     return render(
@@ -230,7 +231,7 @@ def reset_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
         return render(
             request,
             "patients/reset_code.html",
-            {"error": " ".join(e.reason for e in exc.errors), "patient_id": patient_id},
+            {"error": field_words.joined(exc.errors), "patient_id": patient_id},
             status=422,
         )
     return render(
@@ -280,7 +281,7 @@ def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> H
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
-            errors = {e.field: e.reason for e in exc.errors}
+            errors = field_words.by_field(exc.errors)
             status = 422
         else:
             notice = _(
@@ -317,7 +318,7 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
-            errors = {e.field: e.reason for e in exc.errors}
+            errors = field_words.by_field(exc.errors)
             status = 422
         else:
             notice = _("Added to %(n)d care teams.") % {"n": len(rows)}
@@ -404,7 +405,7 @@ def change_photo(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
-            error = " ".join(e.reason for e in exc.errors)
+            error = field_words.joined(exc.errors)
             status = 422
         else:
             return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))

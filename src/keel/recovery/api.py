@@ -14,6 +14,7 @@ from keel.api_body import json_object
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, json_schema
+from keel.core.words import gettext_noop as N_
 from keel.recovery import services
 from keel.recovery.schemas import (
     CheckInOut,
@@ -121,10 +122,12 @@ def put_my_plan(request: HttpRequest) -> PlanOut:
     body = json_object(request)
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise RecoveryInvalid([FieldError("version", "must be the plan version you read (0 for a new plan)")])
+        raise RecoveryInvalid(
+            [FieldError("version", N_("must be the plan version you read (0 for a new plan)"))]
+        )
     plan = body.get("plan")
     if not isinstance(plan, dict):
-        raise RecoveryInvalid([FieldError("plan", "must be an object")])
+        raise RecoveryInvalid([FieldError("plan", N_("must be an object"))])
     return PlanOut.of(services.save_plan(by=_caller(request), raw=plan, version=version))
 
 

@@ -23,6 +23,7 @@ from keel.audit.models import Action
 from keel.core.recovery import tools
 from keel.core.recovery.progress import Day, Progress, progress
 from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.patients.models import Patient, local_today, zone_of
 from keel.recovery.common import (
@@ -91,7 +92,7 @@ def list_checkins(
 ) -> tuple[Patient, list[CheckIn]]:
     """The last `days` days of check-ins, newest first; one audit row."""
     if not 1 <= days <= 400:
-        raise RecoveryInvalid([FieldError("days", "must be between 1 and 400")])
+        raise RecoveryInvalid([FieldError("days", N_("must be between 1 and 400"))])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "checkins")
     rows = _checkins_of(patient, days, today or local_today(patient))
     _audit(user, patient, Action.READ, "checkins", detail={"days": days, "count": len(rows)})
@@ -139,7 +140,7 @@ def get_progress(
     user: User, *, patient_id: int | None, days: int = 30, now: datetime | None = None
 ) -> ProgressView:
     if days not in (7, 30, 90):
-        raise RecoveryInvalid([FieldError("days", "use 7, 30 or 90")])
+        raise RecoveryInvalid([FieldError("days", N_("use 7, 30 or 90"))])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "progress")
     view = _progress_of(patient, days, now)
     _audit(user, patient, Action.READ, "progress", detail={"days": days})
@@ -326,7 +327,7 @@ def overview(user: User, *, patient_id: int, days: int = 30) -> Overview:
     """Everything of one patient's recovery support for their care team, scoped once and audited as one
     read. Thought records (counseling content, the clinical area) only for roles that see that area."""
     if days not in (7, 30, 90):
-        raise RecoveryInvalid([FieldError("days", "use 7, 30 or 90")])
+        raise RecoveryInvalid([FieldError("days", N_("use 7, 30 or 90"))])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "recovery_overview")
     clinical = Area.CLINICAL in policy.areas_for_role(getattr(user, "role", ""))
     view = Overview(

@@ -26,6 +26,7 @@ from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
 from keel.recovery import labels, pdf, services
 from keel.recovery.services import RecoveryInvalid
+from keel.web import field_words
 from keel.web.charts import daily_chart
 
 
@@ -59,7 +60,7 @@ def checkin_from_form(post: QueryDict) -> dict[str, Any]:
 
 
 def _errors(exc: InvalidInput) -> dict[str, str]:
-    return {e.field: e.reason for e in exc.errors}
+    return field_words.by_field(exc.errors)
 
 
 @require_http_methods(["GET", "POST"])
@@ -309,7 +310,7 @@ def reminders(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Reminder added."))
         except RecoveryInvalid as exc:
             messages.error(
-                request, "; ".join(f"{labels.field_name(e.field)}: {e.reason}" for e in exc.errors)
+                request, "; ".join(f"{labels.field_name(e.field)}: {field_words.said(e)}" for e in exc.errors)
             )
         return HttpResponseRedirect(reverse("recovery:reminders"))
     _patient, rows, due = services.list_reminders(request.user)

@@ -38,6 +38,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.wall_time import is_time_zone
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.selfguided.models import HistoryConsent, LinkCode, SignupBucket
 
@@ -161,16 +162,16 @@ def sign_up(
     if problem:
         errors.append(FieldError("username", problem))
     if password != password_again:
-        errors.append(FieldError("password_again", "the two passwords are not the same"))
+        errors.append(FieldError("password_again", N_("the two passwords are not the same")))
     else:
         try:
             validate_password(password, User(username=username, role=Role.SELF_GUIDED))
         except ValidationError as exc:
             errors.append(FieldError("password", " ".join(exc.messages)))
     if time_zone not in TIME_ZONES or not is_time_zone(time_zone):
-        errors.append(FieldError("time_zone", "choose your time zone from the list"))
+        errors.append(FieldError("time_zone", N_("choose your time zone from the list")))
     if not understood:
-        errors.append(FieldError("understood", "check the box to say you read this"))
+        errors.append(FieldError("understood", N_("check the box to say you read this")))
     if errors:
         raise SelfGuidedInvalid(errors)
     if not take_signup_token(address):
@@ -252,7 +253,7 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
     except policy.ActionNotAllowed:
         raise PermissionError("Only the care team or the program's admin gives a code.") from None
     if patient.user_id is not None:
-        raise SelfGuidedInvalid([FieldError("patient", "this record already has an account")])
+        raise SelfGuidedInvalid([FieldError("patient", N_("this record already has an account"))])
     now = now or timezone.now()
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"
@@ -294,7 +295,9 @@ def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinP
     found = _live_code(code, now or timezone.now())
     if found is None:
         accounts.record_failed_login(username=user.username, reason="wrong link code")
-        raise SelfGuidedInvalid([FieldError("code", "that code did not work: check it with your care team")])
+        raise SelfGuidedInvalid(
+            [FieldError("code", N_("that code did not work: check it with your care team"))]
+        )
     p = found.patient
     return JoinPreview(p.program.name, f"{p.given_name} {p.family_name}".strip())
 
@@ -327,9 +330,9 @@ def join_program(
     preview = preview_join(user=user, code=code, now=now)
     errors = []
     if bring_history is None:
-        errors.append(FieldError("bring_history", "choose whether to bring your history"))
+        errors.append(FieldError("bring_history", N_("choose whether to bring your history")))
     if not _same_name(signature, preview.record_name):
-        errors.append(FieldError("signature", "type your full name as your care team has it"))
+        errors.append(FieldError("signature", N_("type your full name as your care team has it")))
     if errors:
         raise SelfGuidedInvalid(errors)
     from keel.recovery import services as recovery
@@ -339,12 +342,12 @@ def join_program(
         link = LinkCode.objects.select_for_update().filter(pk=live.pk).first() if live else None
         if link is None or link.used_at is not None:
             raise SelfGuidedInvalid(
-                [FieldError("code", "that code did not work: check it with your care team")]
+                [FieldError("code", N_("that code did not work: check it with your care team"))]
             )
         target = Patient.objects.select_for_update().select_related("program").get(pk=link.patient_id)
         if target.user_id is not None:
             raise SelfGuidedInvalid(
-                [FieldError("code", "that code did not work: check it with your care team")]
+                [FieldError("code", N_("that code did not work: check it with your care team"))]
             )
         moved = recovery.move_history(source=own, target=target).moved if bring_history else {}
         consent = HistoryConsent.objects.create(

@@ -20,10 +20,11 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import local_today
 from keel.sharing import queries, services, words
+from keel.web import field_words
 
 
 def _errors(exc: FieldsInvalid) -> dict[str, str]:
-    return {e.field: words.error(e.reason) for e in exc.errors}
+    return field_words.by_field(exc.errors)
 
 
 def _labelled(view: queries.Sharing) -> dict[str, Any]:

@@ -9,10 +9,6 @@ from django.utils.translation import gettext
 from keel.core import sharing as core
 
 
-def error(reason: str) -> str:
-    return gettext(reason)
-
-
 def categories() -> list[tuple[str, str]]:
     """What a consent may name: the progress report's sections and the whole record."""
     return [(code, gettext(text)) for code, text in core.CONSENT_CATEGORIES.items()]

@@ -20,6 +20,7 @@ from keel.core.decision import Decision
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.window import reason_problem
+from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PolicyChange, PolicySetting
@@ -109,10 +110,10 @@ def program_for(user: User, slug: str | None) -> Program:
     if slug:
         found = next((p for p in mine if p.slug == slug), None)
         if found is None:
-            raise TreatmentInvalid([FieldError("program", "not one of your programs")])
+            raise TreatmentInvalid([FieldError("program", N_("not one of your programs"))])
         return found
     if len(mine) != 1:
-        raise TreatmentInvalid([FieldError("program", "you work in several programs: name one")])
+        raise TreatmentInvalid([FieldError("program", N_("you work in several programs: name one"))])
     return mine[0]
 
 
@@ -337,13 +338,21 @@ def _checked_change(
     the field's default, the checked value and the trimmed reason; raises TreatmentInvalid naming each
     problem."""
     if rule not in PROGRAM_RULES:
-        raise TreatmentInvalid([FieldError("rule", f"one of {', '.join(PROGRAM_RULES)}")])
+        raise TreatmentInvalid(
+            [FieldError.said("rule", N_("one of %(items)s"), items=", ".join(PROGRAM_RULES))]
+        )
     spec = rules.get(rule)
     if field not in {f.name for f in spec.policy}:
-        raise TreatmentInvalid([FieldError("field", f"not a policy value of {rule}")])
+        raise TreatmentInvalid([FieldError.said("field", N_("not a policy value of %(rule)s"), rule=rule)])
     if _owner(rule, field) != rule:
         raise TreatmentInvalid(
-            [FieldError("field", f"shared with {_owner(rule, field)}: set it there (one value for both)")]
+            [
+                FieldError.said(
+                    "field",
+                    N_("shared with %(value)s: set it there (one value for both)"),
+                    value=_owner(rule, field),
+                )
+            ]
         )
     text = (reason or "").strip()
     errors = [] if text else [FieldError("reason", missing_reason)]

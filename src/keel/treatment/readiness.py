@@ -42,6 +42,7 @@ from keel.core.opioids import OPIOIDS
 from keel.core.rules.buprenorphine import READY
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.naltrexone import MAY_INJECT
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
@@ -511,17 +512,21 @@ def parse_last_use_report(raw: Mapping[str, Any], now: datetime) -> list[dict[st
     opioid once, each time with its zone and not in the future. Raises TreatmentInvalid naming each."""
     items = raw.get("opioids") if isinstance(raw, Mapping) else None
     if not isinstance(items, list):
-        raise TreatmentInvalid([FieldError("opioids", "must be a list of {opioid, last_use_at}")])
+        raise TreatmentInvalid([FieldError("opioids", N_("must be a list of {opioid, last_use_at}"))])
     errors: list[FieldError] = []
     out: list[dict[str, str]] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
         opioid = item.get("opioid") if isinstance(item, Mapping) else None
         if opioid not in OPIOIDS:
-            errors.append(FieldError(f"opioids[{i}].opioid", f"must be one of {', '.join(OPIOIDS)}"))
+            errors.append(
+                FieldError.said(
+                    f"opioids[{i}].opioid", N_("must be one of %(items)s"), items=", ".join(OPIOIDS)
+                )
+            )
             continue
         if opioid in seen:
-            errors.append(FieldError(f"opioids[{i}].opioid", "listed twice: give each opioid once"))
+            errors.append(FieldError(f"opioids[{i}].opioid", N_("listed twice: give each opioid once")))
             continue
         seen.add(opioid)
         when, problem = core_intake.parse_last_use(item.get("last_use_at"), now)

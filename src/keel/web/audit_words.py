@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Role
 from keel.assessments.meaning import NAMES as INSTRUMENT_NAMES
+from keel.core import sharing
 from keel.patients.models import FlagKind
 
 ACTIONS = {
@@ -345,11 +347,61 @@ REASON_FAMILIES = (
 )
 
 
+# The fields a refused disclosure or release names: the sharing services join them into one reason,
+# "refused: recipient_name, purpose" or "consent: This consent ended on 2027-05-31.; purpose is not ...".
+SHARING_FIELDS: dict[str, Promise] = {
+    "basis": _("basis"),
+    "categories": _("kinds of information"),
+    "consent": _("consent"),
+    "nature": _("nature of the emergency"),
+    "purpose": _("purpose"),
+    "purpose_text": _("purpose described"),
+    "recipient_affiliation": _("recipient's place of care"),
+    "recipient_name": _("recipient"),
+    "recipient_role": _("recipient's role"),
+}
+_REFUSED_FIELDS = "refused: "
+_REFUSAL_PATTERNS = [(_pattern_regex(t.replace("%(", "{").replace(")s", "}")), t) for t in sharing.REFUSALS]
+
+
+def _refusal_said(text: str) -> str | None:
+    """One of the core's consent refusals in the reader's language (its parts as written: dates, codes)."""
+    for pattern, template in _REFUSAL_PATTERNS:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            return gettext(template) % found.groupdict()
+    return None
+
+
+def _sharing_said(reason: str) -> str | None:
+    """A sharing refusal the services wrote by joining fields and their problems, in words; None when any
+    part is not one of theirs (then the reason is shown as written)."""
+    if reason.startswith(_REFUSED_FIELDS):
+        fields = reason.removeprefix(_REFUSED_FIELDS).split(", ")
+        if all(f in SHARING_FIELDS for f in fields):
+            return str(
+                _("refused; check: %(fields)s")
+                % {"fields": ", ".join(str(SHARING_FIELDS[f]) for f in fields)}
+            )
+        return None
+    said = []
+    for part in reason.split("; "):
+        name, _colon, problem = part.partition(": ") if ": " in part else part.partition(" ")
+        words = _refusal_said(problem) if name in SHARING_FIELDS else None
+        if words is None:
+            return None
+        said.append(f"{SHARING_FIELDS[name]}: {words}")
+    return "; ".join(said)
+
+
 def reason_words(reason: str) -> str:
     """An audit row's reason for the page: Keel's own reasons in the reader's language; anything else (what a
     person wrote) as it is. The stored reason is never changed (the rows are hash-chained): only read."""
     if reason in REASONS:
         return str(REASONS[reason])
+    said = _refusal_said(reason) or _sharing_said(reason)
+    if said is not None:
+        return said
     for start, (head, codes) in REASON_CODES.items():
         code = reason.removeprefix(start)
         if code != reason and code in codes:

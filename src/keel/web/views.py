@@ -18,7 +18,7 @@ from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.patients import photos, queries
 from keel.patients.services import flags
-from keel.web import health
+from keel.web import field_words, health
 from keel.web.audit_words import event_row
 
 
@@ -66,7 +66,7 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "status": "",
                 "statuses": CASELOAD_STATUSES,
                 "can_filter": clinical,
-                "status_error": " ".join(e.reason for e in exc.errors),
+                "status_error": field_words.joined(exc.errors),
             },
             status=422,
         )

@@ -31,6 +31,7 @@ from typing import Any
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.words import gettext_noop as N_
 
 IMPORTABLE = ("phq9",)
 # LOINC items of the PHQ-9 panel that are not among Keel's scored items (loinc-44249-1).
@@ -78,12 +79,12 @@ def _items(raw: Any, path: str, out: list[tuple[str, Mapping[str, Any]]], errors
     if raw is None:
         return
     if not isinstance(raw, list):
-        errors.append(FieldError(path, "must be a list"))
+        errors.append(FieldError(path, N_("must be a list")))
         return
     for n, item in enumerate(raw):
         here = f"{path}.{n}"
         if not isinstance(item, Mapping):
-            errors.append(FieldError(here, "must be an object"))
+            errors.append(FieldError(here, N_("must be an object")))
             continue
         if item.get("answer"):
             out.append((here, item))
@@ -117,7 +118,7 @@ def _parse_authored(
     raw: Any, now: datetime, today: date, errors: list[FieldError]
 ) -> tuple[datetime | None, date | None]:
     if not isinstance(raw, str) or not raw.strip():
-        errors.append(FieldError("authored", "is required: the date (and time) the answers were given"))
+        errors.append(FieldError("authored", N_("is required: the date (and time) the answers were given")))
         return None, None
     raw = raw.strip()
     if len(raw) == 10:
@@ -125,25 +126,25 @@ def _parse_authored(
             day = date.fromisoformat(raw)
         except ValueError:
             errors.append(
-                FieldError("authored", "must be a date like 2026-11-20 or a date and time with its zone")
+                FieldError("authored", N_("must be a date like 2026-11-20 or a date and time with its zone"))
             )
             return None, None
         if day > today:
-            errors.append(FieldError("authored", "cannot be in the future"))
+            errors.append(FieldError("authored", N_("cannot be in the future")))
         return None, day
     if len(raw) < 10:
-        errors.append(FieldError("authored", "needs at least a whole date (year, month and day)"))
+        errors.append(FieldError("authored", N_("needs at least a whole date (year, month and day)")))
         return None, None
     try:
         at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        errors.append(FieldError("authored", "must be a date and time like 2026-11-20T09:30:00-05:00"))
+        errors.append(FieldError("authored", N_("must be a date and time like 2026-11-20T09:30:00-05:00")))
         return None, None
     if at.tzinfo is None:
-        errors.append(FieldError("authored", "needs a time zone (e.g. 2026-11-20T09:30:00-05:00)"))
+        errors.append(FieldError("authored", N_("needs a time zone (e.g. 2026-11-20T09:30:00-05:00)")))
         return None, None
     if at > now:
-        errors.append(FieldError("authored", "cannot be in the future"))
+        errors.append(FieldError("authored", N_("cannot be in the future")))
     return at, None
 
 
@@ -165,10 +166,14 @@ def _number(answer: Mapping[str, Any]) -> int | None:
 def _one_answer(item: Mapping[str, Any], path: str, errors: list[FieldError]) -> Mapping[str, Any] | None:
     answer = item.get("answer")
     if not isinstance(answer, list) or not all(isinstance(a, Mapping) for a in answer):
-        errors.append(FieldError(f"{path}.answer", "must be a list of answers"))
+        errors.append(FieldError(f"{path}.answer", N_("must be a list of answers")))
         return None
     if len(answer) != 1:
-        errors.append(FieldError(f"{path}.answer", f"has {len(answer)} answers; this question takes one"))
+        errors.append(
+            FieldError.said(
+                f"{path}.answer", N_("has %(value)s answers; this question takes one"), value=len(answer)
+            )
+        )
         return None
     only: Mapping[str, Any] = answer[0]
     return only
@@ -258,7 +263,9 @@ def _unwrap(
     ]
     if len(found) != 1:
         errors.append(
-            FieldError("entry", f"must hold exactly one QuestionnaireResponse (found {len(found)})")
+            FieldError.said(
+                "entry", N_("must hold exactly one QuestionnaireResponse (found %(value)s)"), value=len(found)
+            )
         )
         return {}, doc, ""
     n, qr = found[0]
@@ -306,9 +313,9 @@ def _questions(instrument: str) -> _Questions:
 def _check_resource(qr: Mapping[str, object], here: list[FieldError]) -> None:
     """A QuestionnaireResponse, completed or amended."""
     if qr.get("resourceType") != "QuestionnaireResponse":
-        here.append(FieldError("resourceType", "must be QuestionnaireResponse (or a Bundle holding one)"))
+        here.append(FieldError("resourceType", N_("must be QuestionnaireResponse (or a Bundle holding one)")))
     if qr.get("status") not in ("completed", "amended"):
-        here.append(FieldError("status", "must be completed or amended"))
+        here.append(FieldError("status", N_("must be completed or amended")))
 
 
 def _link(item: Mapping[str, object], questions: _Questions) -> str | None:
@@ -334,7 +341,7 @@ def _read_total(answer: Mapping[str, object], path: str, out: _Answers, here: li
     """The sender's total (kept, never trusted: Keel scores the answers)."""
     out.sender_total = _number(answer)
     if out.sender_total is None:
-        here.append(FieldError(f"{path}.answer.0", "the total must be a whole number (valueInteger)"))
+        here.append(FieldError(f"{path}.answer.0", N_("the total must be a whole number (valueInteger)")))
 
 
 def _read_difficulty(answer: Mapping[str, object], path: str, out: _Answers, here: list[FieldError]) -> None:
@@ -343,9 +350,10 @@ def _read_difficulty(answer: Mapping[str, object], path: str, out: _Answers, her
     code = coding.get("code") if isinstance(coding, Mapping) else None
     if code not in DIFFICULTY_ANSWERS:
         here.append(
-            FieldError(
+            FieldError.said(
                 f"{path}.answer.0.valueCoding.code",
-                f"must be one of: {', '.join(DIFFICULTY_ANSWERS)}",
+                N_("must be one of: %(items)s"),
+                items=", ".join(DIFFICULTY_ANSWERS),
             )
         )
     else:
@@ -369,10 +377,16 @@ def _read_scored(
         code = coding.get("code")
         system = coding.get("system")
         if system not in (None, LOINC) and str(code).startswith("LA"):
-            here.append(FieldError(f"{path}.answer.0.valueCoding.system", f"must be {LOINC}"))
+            here.append(
+                FieldError.said(f"{path}.answer.0.valueCoding.system", N_("must be %(loinc)s"), loinc=LOINC)
+            )
         elif code not in options:
             here.append(
-                FieldError(f"{path}.answer.0.valueCoding.code", f"must be one of: {', '.join(options)}")
+                FieldError.said(
+                    f"{path}.answer.0.valueCoding.code",
+                    N_("must be one of: %(items)s"),
+                    items=", ".join(options),
+                )
             )
         else:
             out.scored[link] = options[code]
@@ -381,11 +395,15 @@ def _read_scored(
     if number is not None:
         if number not in options.values():
             allowed = ", ".join(str(v) for v in sorted(options.values()))
-            here.append(FieldError(f"{path}.answer.0.valueInteger", f"must be one of: {allowed}"))
+            here.append(
+                FieldError.said(
+                    f"{path}.answer.0.valueInteger", N_("must be one of: %(allowed)s"), allowed=allowed
+                )
+            )
         else:
             out.scored[link] = number
         return
-    here.append(FieldError(f"{path}.answer.0", "must be a valueCoding (LOINC answer) or a valueInteger"))
+    here.append(FieldError(f"{path}.answer.0", N_("must be a valueCoding (LOINC answer) or a valueInteger")))
 
 
 def _read_answer(
@@ -414,10 +432,14 @@ def _read_items(qr: Mapping[str, object], questions: _Questions, here: list[Fiel
     for path, item in found:
         link = _link(item, questions)
         if link is None:
-            here.append(FieldError(f"{path}.linkId", f"is not a {questions.instrument.upper()} question"))
+            here.append(
+                FieldError.said(
+                    f"{path}.linkId", N_("is not a %(value)s question"), value=questions.instrument.upper()
+                )
+            )
             continue
         if link in seen:
-            here.append(FieldError(f"{path}.linkId", "answers a question already answered"))
+            here.append(FieldError(f"{path}.linkId", N_("answers a question already answered")))
             continue
         seen.add(link)
         answer = _one_answer(item, path, here)
@@ -431,7 +453,7 @@ def _check_complete(questions: _Questions, answers: dict[str, int], here: list[F
     """Every required question answered (said only when no item was refused)."""
     missing = [i.link_id for i in questions.definition.items if i.required and i.link_id not in answers]
     if missing and not any(e.field.startswith("item") for e in here):
-        here.append(FieldError("item", f"missing answers: {', '.join(missing)}"))
+        here.append(FieldError.said("item", N_("missing answers: %(items)s"), items=", ".join(missing)))
 
 
 def _imported(
@@ -468,9 +490,11 @@ def parse_questionnaire_response(
     """The answers of a completed QuestionnaireResponse for `instrument`; InvalidInput names each problem.
     `today`: the patient's calendar day (a date-only `authored` may not be after it)."""
     if instrument not in IMPORTABLE:
-        raise InvalidInput([FieldError("instrument", f"must be one of: {', '.join(IMPORTABLE)}")])
+        raise InvalidInput(
+            [FieldError.said("instrument", N_("must be one of: %(items)s"), items=", ".join(IMPORTABLE))]
+        )
     if not isinstance(doc, Mapping):
-        raise InvalidInput([FieldError("body", "must be a FHIR QuestionnaireResponse (a JSON object)")])
+        raise InvalidInput([FieldError("body", N_("must be a FHIR QuestionnaireResponse (a JSON object)"))])
     errors: list[FieldError] = []
     qr, bundle, prefix = _unwrap(doc, errors)
     if errors:
@@ -555,11 +579,13 @@ def match_subject(subject: Subject, person: Person) -> SubjectMatch:
     if not by:
         raise InvalidInput(
             [
-                FieldError(
+                FieldError.said(
                     "subject",
-                    "cannot be checked against this patient: name the patient by identifier "
-                    f"(system {person.record_number_system}), or include the Patient with name and "
-                    "birth date",
+                    N_(
+                        "cannot be checked against this patient: name the patient by identifier "
+                        "(system %(record_number_system)s), or include the Patient with name and birth date"
+                    ),
+                    record_number_system=person.record_number_system,
                 )
             ]
         )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
+from keel.core.words import gettext_noop as N_
 
 SUBSTANCES = (
     "heroin",
@@ -53,7 +54,7 @@ def parse_checkin(raw: Mapping[str, Any]) -> dict[str, Any]:
     values = parse(FIELDS, raw)
     values = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
     if not values["used"] and (values["used_what"] or values["used_how"]):
-        raise InvalidInput([FieldError("used", "is no, but what or how was filled in")])
+        raise InvalidInput([FieldError("used", N_("is no, but what or how was filled in"))])
     return values
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
+from keel.core.words import gettext_noop as N_
 
 TEXT_MAX = 2000
 
@@ -64,7 +65,7 @@ PEOPLE_MAX = 10
 def parse_thought_record(raw: Mapping[str, Any]) -> dict[str, Any]:
     values = parse(THOUGHT_RECORD, raw)
     errors = [
-        FieldError(name, "missing: required")
+        FieldError(name, N_("missing: required"))
         for name in ("situation", "automatic_thought", "feeling")
         if not values[name]
     ]
@@ -83,35 +84,43 @@ def _text_list(raw: Any, name: str, errors: list[FieldError]) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        errors.append(FieldError(name, "must be a list"))
+        errors.append(FieldError(name, N_("must be a list")))
         return []
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, str):
-            errors.append(FieldError(f"{name}[{i}]", "must be text"))
+            errors.append(FieldError(f"{name}[{i}]", N_("must be text")))
         elif len(item.strip()) > PLAN_ITEM_MAX:
-            errors.append(FieldError(f"{name}[{i}]", f"must be at most {PLAN_ITEM_MAX} characters"))
+            errors.append(
+                FieldError.said(
+                    f"{name}[{i}]",
+                    N_("must be at most %(plan_item_max)s characters"),
+                    plan_item_max=PLAN_ITEM_MAX,
+                )
+            )
         elif item.strip():
             out.append(item.strip())
     if len(out) > PLAN_LIST_MAX:
-        errors.append(FieldError(name, f"at most {PLAN_LIST_MAX} items"))
+        errors.append(
+            FieldError.said(name, N_("at most %(plan_list_max)s items"), plan_list_max=PLAN_LIST_MAX)
+        )
     return out
 
 
 def parse_plan(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The relapse-prevention plan: lists of short texts and up to 10 people (name and phone)."""
     if not isinstance(raw, Mapping):
-        raise InvalidInput([FieldError("plan", "must be an object")])
-    errors = [FieldError(k, "not a part of the plan") for k in raw if k not in {*PLAN_LISTS, "people"}]
+        raise InvalidInput([FieldError("plan", N_("must be an object"))])
+    errors = [FieldError(k, N_("not a part of the plan")) for k in raw if k not in {*PLAN_LISTS, "people"}]
     plan: dict[str, Any] = {name: _text_list(raw.get(name), name, errors) for name in PLAN_LISTS}
     people = []
     raw_people = raw.get("people") or []
     if not isinstance(raw_people, list):
-        errors.append(FieldError("people", "must be a list"))
+        errors.append(FieldError("people", N_("must be a list")))
         raw_people = []
     for i, person in enumerate(raw_people):
         if not isinstance(person, Mapping):
-            errors.append(FieldError(f"people[{i}]", "must be an object with name and phone"))
+            errors.append(FieldError(f"people[{i}]", N_("must be an object with name and phone")))
             continue
         try:
             p = parse(
@@ -127,14 +136,14 @@ def parse_plan(raw: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if not p["name"]:
             if p["phone"]:
-                errors.append(FieldError(f"people[{i}].name", "missing: who is this number for?"))
+                errors.append(FieldError(f"people[{i}].name", N_("missing: who is this number for?")))
             continue
         if p["phone"] and not all(c.isdigit() or c in " +-().ext" for c in p["phone"]):
-            errors.append(FieldError(f"people[{i}].phone", "use digits, spaces, + - ( ) only"))
+            errors.append(FieldError(f"people[{i}].phone", N_("use digits, spaces, + - ( ) only")))
             continue
         people.append(p)
     if len(people) > PEOPLE_MAX:
-        errors.append(FieldError("people", f"at most {PEOPLE_MAX} people"))
+        errors.append(FieldError.said("people", N_("at most %(people_max)s people"), people_max=PEOPLE_MAX))
     if errors:
         raise InvalidInput(errors)
     plan["people"] = people

@@ -113,7 +113,7 @@ def _parse_list(raw: Any, fields: tuple[Field, ...], name: str) -> list[dict[str
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise InvalidInput([FieldError(name, "must be a list")])
+        raise InvalidInput([FieldError(name, N_("must be a list"))])
     out, errors = [], []
     for i, item in enumerate(raw):
         try:
@@ -289,9 +289,11 @@ def evaluate(today: date, checkins: list[Entry], screens: list[Entry], p: Policy
 def _parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
     """today, checkins and screens, every problem named (e.g. checkins[2].craving)."""
     if not isinstance(raw, Mapping):
-        raise InvalidInput([FieldError("input", "must be a JSON object")])
+        raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
     errors = [
-        FieldError(k, "not an input of this rule") for k in raw if k not in {"today", "checkins", "screens"}
+        FieldError(k, N_("not an input of this rule"))
+        for k in raw
+        if k not in {"today", "checkins", "screens"}
     ]
     values: dict[str, Any] = {"today": None, "checkins": [], "screens": []}
     try:
@@ -305,7 +307,7 @@ def _parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors += exc.errors
     if values["today"] is not None:
         errors += [
-            FieldError(f"{name}[{i}].date", "is after today")
+            FieldError(f"{name}[{i}].date", N_("is after today"))
             for name in ("checkins", "screens")
             for i, c in enumerate(values[name])
             if c["date"] > values["today"]

@@ -6,14 +6,29 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as _field
 from datetime import date
 from typing import Any
+
+from keel.core.words import gettext_noop as N_
 
 
 @dataclass(frozen=True)
 class FieldError:
+    """One field's problem. `reason` is the English the API, the CLI and the audit trail carry. A reason made
+    with `said` also keeps its `template` (marked for the catalogue with `N_`) and its `params` as text, so a
+    page can say it in the reader's language (`keel.web.field_words.said`); neither takes part in equality."""
+
     field: str
     reason: str
+    template: str = _field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, str], ...] = _field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def said(cls, name: str, template: str, **params: object) -> FieldError:
+        """The problem from a template with %(name)s parts; each part as an f-string would show it."""
+        shown = {key: f"{value}" for key, value in params.items()}
+        return cls(name, template % shown, template, tuple(shown.items()))
 
 
 class InvalidInput(ValueError):
@@ -190,15 +205,17 @@ def _convert(f: Field, value: Any) -> tuple[Any, str]:
 def parse(fields: tuple[Field, ...], raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Checked, converted values (defaults filled in). Raises InvalidInput naming every bad field."""
     if not isinstance(raw, Mapping):
-        raise InvalidInput([FieldError(prefix.rstrip(".") or "input", "must be a JSON object")])
+        raise InvalidInput([FieldError(prefix.rstrip(".") or "input", N_("must be a JSON object"))])
     known = {f.name for f in fields}
-    errors = [FieldError(f"{prefix}{k}", "not an input of this rule") for k in raw if k not in known]
+    errors = [FieldError(f"{prefix}{k}", N_("not an input of this rule")) for k in raw if k not in known]
     values: dict[str, Any] = {}
     for f in fields:
         value = raw.get(f.name)
         if value is None:
             if f.required and f.default is None:
-                errors.append(FieldError(f"{prefix}{f.name}", f"missing: {f.help or 'required'}"))
+                errors.append(
+                    FieldError.said(f"{prefix}{f.name}", N_("missing: %(value)s"), value=f.help or "required")
+                )
             values[f.name] = f.default
             continue
         converted, problem = _convert(f, value)

@@ -29,6 +29,7 @@ from keel.core.rules.window import (
     redose,
 )
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 DOSE_INPUTS = (
     Field("treatment_day", "integer", minimum=1, maximum=100000, help="1 on the first day of dosing"),
@@ -622,11 +623,11 @@ def _take_home(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     if days is None:
         if v["admitted_on"] is None or v["today"] is None:
             raise InvalidInput(
-                [FieldError("days_in_treatment", "give days_in_treatment, or admitted_on and today")]
+                [FieldError("days_in_treatment", N_("give days_in_treatment, or admitted_on and today"))]
             )
         days = (v["today"] - v["admitted_on"]).days + p["admission_day_number"]
         if days < 0:
-            raise InvalidInput([FieldError("today", "is before admitted_on")])
+            raise InvalidInput([FieldError("today", N_("is before admitted_on"))])
     federal = federal_max_supply(days)
     reasons = [
         Reason.said(
@@ -692,10 +693,12 @@ def closure_day_supply(closure_day: date, closure_days: Sequence[date], today: d
     otherwise eligible, only for a closure day the program configured, and never for a day already past."""
     name = "take-home-eligibility"
     if closure_day < today:
-        raise InvalidInput([FieldError("closure_day", "is already past: give today or a later closure day")])
+        raise InvalidInput(
+            [FieldError("closure_day", N_("is already past: give today or a later closure day"))]
+        )
     if closure_day not in set(closure_days):
         raise InvalidInput(
-            [FieldError("closure_day", "is not one of the program's closure days (program settings)")]
+            [FieldError("closure_day", N_("is not one of the program's closure days (program settings)"))]
         )
     reason = Reason.said(
         gettext_noop("The program is closed on %(day)s: one take-home dose for that day."),
@@ -711,14 +714,18 @@ def bottle_schedule_problems(days: Sequence[date], limit: int, today: date) -> l
     """A supply schedule below the maximum (weekends only, say): at most `limit` bottles, each on its own day,
     none before today, all within `limit` days of the first one."""
     if not days:
-        return [FieldError("bottle_days", "give at least one day, or leave it empty for every day")]
+        return [FieldError("bottle_days", N_("give at least one day, or leave it empty for every day"))]
     problems = []
     if len(set(days)) != len(days):
-        problems.append(FieldError("bottle_days", "each day once"))
+        problems.append(FieldError("bottle_days", N_("each day once")))
     if len(days) > limit:
-        problems.append(FieldError("bottle_days", f"at most {limit} days: the supply allowed now"))
+        problems.append(
+            FieldError.said("bottle_days", N_("at most %(limit)s days: the supply allowed now"), limit=limit)
+        )
     if min(days) < today:
-        problems.append(FieldError("bottle_days", "a day already past cannot be covered"))
+        problems.append(FieldError("bottle_days", N_("a day already past cannot be covered")))
     elif (max(days) - min(days)).days >= max(limit, 1):
-        problems.append(FieldError("bottle_days", f"all within {limit} days of the first one"))
+        problems.append(
+            FieldError.said("bottle_days", N_("all within %(limit)s days of the first one"), limit=limit)
+        )
     return problems

@@ -28,6 +28,7 @@ from keel.core.opioids import AGONIST_TREATMENTS, NAME, OPIOIDS
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 INTERVAL_DAYS = 28
 MAY_INJECT = ("eligible", "caution")  # the verdicts that allow a first injection
@@ -104,7 +105,7 @@ _REPLACED = {"days_since_last_opioid": "replaced by opioids: a list of {opioid, 
 
 def _parse(raw: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
-        raise InvalidInput([FieldError("input", "must be a JSON object")])
+        raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
     errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
     values: dict[str, Any] = {}
     try:
@@ -113,7 +114,7 @@ def _parse(raw: Mapping[str, Any]) -> dict[str, Any]:
         errors += exc.errors
     uses = raw.get("opioids")
     if not isinstance(uses, list) or not uses:
-        errors.append(FieldError("opioids", "list each opioid used, with the days since its last use"))
+        errors.append(FieldError("opioids", N_("list each opioid used, with the days since its last use")))
         uses = []
     seen: set[str] = set()
     parsed = []
@@ -124,7 +125,7 @@ def _parse(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors += exc.errors
             continue
         if use["opioid"] in seen:
-            errors.append(FieldError(f"opioids[{i}].opioid", "listed twice: give each opioid once"))
+            errors.append(FieldError(f"opioids[{i}].opioid", N_("listed twice: give each opioid once")))
             continue
         seen.add(use["opioid"])
         parsed.append(use)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from keel.core.rules.inputs import FieldError, InvalidInput, parse
+from keel.core.words import gettext_noop as N_
 
 if TYPE_CHECKING:
     from keel.core.rules.base import Rule
@@ -402,7 +403,7 @@ def limit_errors(rule: str, values: Mapping[str, Any], prefix: str = "policy.") 
         limit = limit_for(rule, name)
         if limit is None:
             errors.append(
-                FieldError(f"{prefix}{name}", "has no safe bounds declared (keel.core.rules.policy)")
+                FieldError(f"{prefix}{name}", N_("has no safe bounds declared (keel.core.rules.policy)"))
             )
             continue
         problem = limit.problem(value)
@@ -475,8 +476,10 @@ def tighten_only(rule: Rule, base: Mapping[str, Any], requested: Mapping[str, An
     InvalidInput naming each value that would loosen the policy."""
     values = checked_values(rule, requested)
     errors = [
-        FieldError(
-            f"policy.{k}", f"would loosen the program policy ({base.get(k)!r}); only stricter values allowed"
+        FieldError.said(
+            f"policy.{k}",
+            N_("would loosen the program policy (%(value)s); only stricter values allowed"),
+            value=repr(base.get(k)),
         )
         for k, v in values.items()
         if not is_tighter_or_equal(rule.name, k, v, base.get(k))

@@ -17,6 +17,7 @@ from typing import Any
 from keel.core.decision import Reason
 from keel.core.rules.policy import limit_for
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 HOLD_OPEN = "held_earlier"  # a hold today that no prescriber has released: no dose
 REFUSED = "refused"  # past a hard bound: no override can pass it
@@ -34,16 +35,13 @@ def reason_problem(text: Any) -> str:
     words = str(text or "").split()
     joined = " ".join(words)
     if not words:
-        return "write the clinical reason (required)"
+        return N_("write the clinical reason (required)")
     if len(joined) > 2000:
-        return "at most 2000 characters"
+        return N_("at most 2000 characters")
     letters = {c.lower() for c in joined if c.isalnum()}
     distinct_words = {w.lower().strip(".,;:!?") for w in words if sum(c.isalpha() for c in w) >= 2}
     if len(joined) < REASON_MIN_CHARS or len(distinct_words) < REASON_MIN_WORDS or len(letters) < 4:
-        return (
-            f"say what you assessed and why, in at least {REASON_MIN_WORDS} words and "
-            f"{REASON_MIN_CHARS} characters"
-        )
+        return N_("say what you assessed and why, in at least 3 words and 15 characters")
     return ""
 
 

@@ -17,6 +17,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.recovery import checkin as core_checkin
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.patients.models import Patient, local_today
 from keel.recovery.common import (
@@ -60,9 +61,13 @@ def record_checkin(
     key = (key or "").strip()
     errors = []
     if not key:
-        errors.append(FieldError("Idempotency-Key", "missing: send a unique key for each new check-in"))
+        errors.append(FieldError("Idempotency-Key", N_("missing: send a unique key for each new check-in")))
     elif len(key) > KEY_MAX or not key.isprintable():
-        errors.append(FieldError("Idempotency-Key", f"at most {KEY_MAX} printable characters"))
+        errors.append(
+            FieldError.said(
+                "Idempotency-Key", N_("at most %(key_max)s printable characters"), key_max=KEY_MAX
+            )
+        )
     try:
         values = core_checkin.parse_checkin(raw)
     except InvalidInput as exc:
@@ -168,7 +173,11 @@ def _record_checkin(asked: _CheckInAsked) -> CheckInOutcome:
     if seen is not None:
         if seen.scope != "checkin" or seen.fingerprint != asked.fingerprint:
             raise RecoveryInvalid(
-                [FieldError("Idempotency-Key", "was already used for a different check-in; make a new key")]
+                [
+                    FieldError(
+                        "Idempotency-Key", N_("was already used for a different check-in; make a new key")
+                    )
+                ]
             )
         first = crypto.decrypt_json(seen.response, aad=_aad("idempotency", patient.pk))
         _audit(by, patient, Action.READ, "checkin", first["checkin"]["id"], reason="idempotent replay")

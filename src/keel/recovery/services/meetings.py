@@ -11,6 +11,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import local_today
 from keel.recovery.common import (
     RecoveryInvalid,
@@ -34,10 +35,10 @@ def log_attendance(
     if meeting_id is not None:
         meeting = Meeting.objects.filter(pk=meeting_id).first()
         if meeting is None:
-            raise RecoveryInvalid([FieldError("meeting", "no such meeting")])
+            raise RecoveryInvalid([FieldError("meeting", N_("no such meeting"))])
         name = meeting.name
     elif not name or len(name) > 200:
-        raise RecoveryInvalid([FieldError("name", "give the meeting's name (at most 200 characters)")])
+        raise RecoveryInvalid([FieldError("name", N_("give the meeting's name (at most 200 characters)"))])
     now = now or timezone.now()
     today = local_today(patient, now)
     with transaction.atomic():

@@ -13,7 +13,9 @@ from keel.accounts import services as accounts
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
+from keel.core.decision import shown
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Consent, ConsentRevocation
@@ -40,7 +42,7 @@ def reauthenticate(by: User, patient: Patient, password: Any, target_type: str) 
     if not accounts.reauthenticate(by, password, purpose=target_type):  # counted by the lockout (T17)
         _deny(by, patient, target_type, "re-authentication failed")
         raise SharingInvalid(
-            [FieldError("password", "is not correct: enter your password again to continue")]
+            [FieldError("password", N_("is not correct: enter your password again to continue"))]
         )
 
 
@@ -63,7 +65,7 @@ def _covered(
     rows = Consent.objects.select_for_update() if lock else Consent.objects
     consent = rows.filter(patient=patient, pk=consent_pk).first() if consent_pk else None
     if consent is None:
-        return None, (), FieldError("consent", "no such consent for this patient")
+        return None, (), FieldError("consent", N_("no such consent for this patient"))
     revocation = ConsentRevocation.objects.filter(consent=consent).first()
     decision = core.check_disclosure(
         expires_on=consent.expires_on,
@@ -73,5 +75,10 @@ def _covered(
         today=today,
     )
     if decision.decision != "allowed":
-        return consent, (), FieldError("consent", decision.reasons[0].text)
+        why = decision.reasons[0]  # said again on a page in the reader's language
+        return (
+            consent,
+            (),
+            FieldError("consent", why.text, why.template, tuple((k, shown(v)) for k, v in why.params)),
+        )
     return consent, tuple(decision.details["categories"]), None

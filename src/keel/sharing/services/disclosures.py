@@ -22,6 +22,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.recovery.models import CheckIn
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
@@ -119,7 +120,7 @@ def _basis(raw: Mapping[str, Any]) -> str:
     """Guard 2: the basis is a consent or an emergency."""
     basis = raw.get("basis")
     if not isinstance(basis, str) or basis not in (Basis.CONSENT, Basis.EMERGENCY):
-        raise SharingInvalid([FieldError("basis", "must be consent or emergency")])
+        raise SharingInvalid([FieldError("basis", N_("must be consent or emergency"))])
     return basis
 
 
@@ -127,7 +128,7 @@ def _asked(raw: Mapping[str, Any]) -> tuple[str, ...]:
     """Guard 3: the categories asked are a list of kinds of information, never the whole record."""
     asked = raw.get("categories") or []
     if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
-        raise SharingInvalid([FieldError("categories", "must be a list of kinds of information")])
+        raise SharingInvalid([FieldError("categories", N_("must be a list of kinds of information"))])
     if core.RECORD in asked:
         raise SharingInvalid(
             [FieldError("categories", gettext_noop("the whole record leaves only as the record export"))]

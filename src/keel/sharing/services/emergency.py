@@ -16,6 +16,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import EmergencyAccess, Patient, PatientFlag
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview, ReviewKind
@@ -39,11 +40,11 @@ def emergency_access(
     number = record_number.strip() if isinstance(record_number, str) else ""
     why = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not number:
-        errors.append(FieldError("record_number", "is required"))
+        errors.append(FieldError("record_number", N_("is required")))
     if len(why) < 10:
-        errors.append(FieldError("reason", "describe the emergency (at least 10 characters)"))
+        errors.append(FieldError("reason", N_("describe the emergency (at least 10 characters)")))
     elif len(why) > 1000:
-        errors.append(FieldError("reason", "can be at most 1000 characters"))
+        errors.append(FieldError("reason", N_("can be at most 1000 characters")))
     if errors:
         raise SharingInvalid(errors)
     patient = (
@@ -60,7 +61,7 @@ def emergency_access(
             reason="no such record number in the caller's programs",
         )
         raise SharingInvalid(
-            [FieldError("record_number", "no patient with this record number in your program")]
+            [FieldError("record_number", N_("no patient with this record number in your program"))]
         )
     reauthenticate(by, patient, password, "emergency_access")
     minutes = int(settings.KEEL_EMERGENCY_ACCESS_MINUTES)

@@ -20,6 +20,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Basis, Consent, Disclosure
@@ -52,7 +53,7 @@ def _basis(raw: Mapping[str, Any]) -> str:
     basis = raw.get("basis")
     if not isinstance(basis, str) or basis not in (Basis.CONSENT, Basis.PATIENT_REQUEST):
         raise SharingInvalid(
-            [FieldError("basis", "must be consent or patient_request: a record leaves only with a basis")]
+            [FieldError("basis", N_("must be consent or patient_request: a record leaves only with a basis"))]
         )
     return basis
 
@@ -71,8 +72,10 @@ def _refuse_token_patient_request(
             [
                 FieldError(
                     "basis",
-                    "must be consent for a pull by another system: the patient's own request is the "
-                    "export handed over in Keel, or the patient's own sign-in",
+                    N_(
+                        "must be consent for a pull by another system: the patient's own request is the "
+                        "export handed over in Keel, or the patient's own sign-in"
+                    ),
                 )
             ]
         )
@@ -256,7 +259,7 @@ def release_to_system(
     consent = Consent.objects.filter(patient=patient, pk=pk).first() if pk else None
     if consent is None:
         _deny(by, patient, target_type, f"{CONSENT_HEADER}: no such consent for this patient")
-        raise SharingInvalid([FieldError(CONSENT_HEADER, "no such consent for this patient")])
+        raise SharingInvalid([FieldError(CONSENT_HEADER, N_("no such consent for this patient"))])
     raw = {
         "basis": Basis.CONSENT,
         "consent": str(consent.pk),

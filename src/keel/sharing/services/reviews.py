@@ -13,6 +13,7 @@ from keel.access import policy
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, record_id
+from keel.core.words import gettext_noop as N_
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview
 from keel.sharing.services.common import _deny
@@ -43,11 +44,11 @@ def attest_review(by: User, *, review_id: Any, note: Any, now: datetime | None =
         raise SharingNotAllowed
     text = " ".join(note.split()) if isinstance(note, str) else ""
     if not 5 <= len(text) <= 2000:
-        raise SharingInvalid([FieldError("note", "write what you checked (5 to 2000 characters)")])
+        raise SharingInvalid([FieldError("note", N_("write what you checked (5 to 2000 characters)"))])
     with transaction.atomic():
         locked = EmergencyReview.objects.select_for_update().get(pk=review.pk)
         if locked.attested_at is not None:
-            raise SharingInvalid([FieldError("review", "was already attested")])
+            raise SharingInvalid([FieldError("review", N_("was already attested"))])
         locked.attested_by, locked.attested_at, locked.note = by, now or timezone.now(), text
         locked.save(update_fields=["attested_by", "attested_at", "note"])
         audit.record_for_patient(

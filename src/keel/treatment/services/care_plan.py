@@ -12,6 +12,7 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, record_id
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import CareTeamMember, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import CareArea, CareGoal, NaloxoneKit, NaloxoneProduct
@@ -24,13 +25,15 @@ def dispense_naloxone(
     patient = _scoped_for(by, patient_id, "naloxone_kit", policy.can_record_dose(by), "dispense naloxone")
     errors: list[FieldError] = []
     if product not in NaloxoneProduct.values:
-        errors.append(FieldError("product", f"one of {', '.join(NaloxoneProduct.values)}"))
+        errors.append(
+            FieldError.said("product", N_("one of %(items)s"), items=", ".join(NaloxoneProduct.values))
+        )
     try:
         count = int(quantity)
     except (TypeError, ValueError):
         count = 0
     if not 1 <= count <= 10:
-        errors.append(FieldError("quantity", "between 1 and 10"))
+        errors.append(FieldError("quantity", N_("between 1 and 10")))
     if errors:
         raise TreatmentInvalid(errors)
     now = now or timezone.now()
@@ -61,10 +64,10 @@ def add_goal(
     patient = _scoped_for(by, patient_id, "care_goal", policy.can_write_care_record(by), "edit care plans")
     errors: list[FieldError] = []
     if area not in CareArea.values:
-        errors.append(FieldError("area", f"one of {', '.join(CareArea.values)}"))
+        errors.append(FieldError.said("area", N_("one of %(items)s"), items=", ".join(CareArea.values)))
     text = (goal or "").strip()
     if not text or len(text) > 300:
-        errors.append(FieldError("goal", "write the goal (at most 300 characters)"))
+        errors.append(FieldError("goal", N_("write the goal (at most 300 characters)")))
     responsible = record_id(responsible_id)  # from the page's form it is text
     member = (
         CareTeamMember.objects.filter(patient=patient, user_id=responsible).select_related("user").first()
@@ -72,15 +75,15 @@ def add_goal(
         else None
     )
     if member is None:
-        errors.append(FieldError("responsible", "choose someone on the care team"))
+        errors.append(FieldError("responsible", N_("choose someone on the care team")))
     try:
         review = date.fromisoformat(str(review_on))
     except ValueError:
-        errors.append(FieldError("review_on", "a date like 2026-12-20"))
+        errors.append(FieldError("review_on", N_("a date like 2026-12-20")))
         review = None
     now = now or timezone.now()
     if review is not None and review < local_today(patient, now):
-        errors.append(FieldError("review_on", "cannot be in the past"))
+        errors.append(FieldError("review_on", N_("cannot be in the past")))
     if errors or member is None or review is None:
         raise TreatmentInvalid(errors)
     with transaction.atomic():

@@ -15,6 +15,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.models import DoseRecord
 
@@ -79,21 +80,25 @@ def _decimal(
     try:
         value = Decimal(str(raw))
     except (InvalidOperation, ValueError):
-        errors.append(FieldError(name, "must be a number of mg"))
+        errors.append(FieldError(name, N_("must be a number of mg")))
         return Decimal(0)
     if not value.is_finite() or not Decimal(minimum) <= value <= Decimal(maximum):
-        errors.append(FieldError(name, f"must be between {minimum} and {maximum} mg"))
+        errors.append(
+            FieldError.said(
+                name, N_("must be between %(minimum)s and %(maximum)s mg"), minimum=minimum, maximum=maximum
+            )
+        )
     elif value != value.quantize(Decimal("0.01")):
-        errors.append(FieldError(name, "at most 2 decimals"))
+        errors.append(FieldError(name, N_("at most 2 decimals")))
     return value
 
 
 def _reason(raw: Any, errors: list[FieldError], name: str = "reason") -> str:
     text = str(raw or "").strip()
     if not text:
-        errors.append(FieldError(name, "write the reason (required)"))
+        errors.append(FieldError(name, N_("write the reason (required)")))
     elif len(text) > 2000:
-        errors.append(FieldError(name, "at most 2000 characters"))
+        errors.append(FieldError(name, N_("at most 2000 characters")))
     return text
 
 

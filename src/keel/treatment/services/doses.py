@@ -23,6 +23,7 @@ from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
@@ -72,7 +73,7 @@ def _dose_decision(
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
-            [FieldError("medication", "doses at the window are methadone or buprenorphine")]
+            [FieldError("medication", N_("doses at the window are methadone or buprenorphine"))]
         )
     common: dict[str, Any] = {
         "given_today_mg": float(ctx.given_today_mg),
@@ -124,15 +125,15 @@ def _given_at(raw: object, patient: Patient, now: datetime, errors: list[FieldEr
         try:
             raw = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
         except ValueError:
-            errors.append(FieldError("given_at", "a date and time like 2026-11-20T09:30:00-05:00"))
+            errors.append(FieldError("given_at", N_("a date and time like 2026-11-20T09:30:00-05:00")))
             return None
     if not isinstance(raw, datetime) or raw.tzinfo is None:
-        errors.append(FieldError("given_at", "a date and time with its time zone"))
+        errors.append(FieldError("given_at", N_("a date and time with its time zone")))
         return None
     if raw > now:
-        errors.append(FieldError("given_at", "cannot be after the dose is recorded"))
+        errors.append(FieldError("given_at", N_("cannot be after the dose is recorded")))
     elif raw.astimezone(zone_of(patient)).date() != local_today(patient, now):
-        errors.append(FieldError("given_at", "must be today, the day of this dose"))
+        errors.append(FieldError("given_at", N_("must be today, the day of this dose")))
     return raw
 
 
@@ -169,7 +170,7 @@ def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOv
     ]
 
 
-UNKNOWN_MEDICATION = "methadone or buprenorphine: the medications given at the window"
+UNKNOWN_MEDICATION = N_("methadone or buprenorphine: the medications given at the window")
 
 BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
 
@@ -228,7 +229,7 @@ def _order_for_dose(patient: Patient, medication: str) -> MedicationOrder:
     order = active_order(patient, medication)
     if order is None:
         raise TreatmentInvalid(
-            [FieldError("order", "no active order for this medication: a prescriber writes one first")]
+            [FieldError("order", N_("no active order for this medication: a prescriber writes one first"))]
         )
     return order
 
@@ -253,15 +254,16 @@ def _dose_fields(
             amount = order.dose_mg
         else:  # never the ordered dose by default: the nurse types what is given
             amount = Decimal(0)
-            errors.append(FieldError("amount_mg", "write the amount to give (mg)"))
+            errors.append(FieldError("amount_mg", N_("write the amount to give (mg)")))
     else:
         amount = _decimal(amount_mg, "amount_mg", errors)
     if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
-        errors.append(FieldError("sequence", "the dose slot of the day, 1 to 10"))
+        errors.append(FieldError("sequence", N_("the dose slot of the day, 1 to 10")))
     elif sequence is None and slot_required:
         errors.append(
             FieldError(
-                "sequence", "which dose of the day this is (1 for the first): a retry is then 'already given'"
+                "sequence",
+                N_("which dose of the day this is (1 for the first): a retry is then 'already given'"),
             )
         )
     given = _given_at(given_at, patient, now, errors)
@@ -288,7 +290,7 @@ def _day_guards(
     medication today stands for this one too (`ctx.hold_open`)."""
     if not ctx.in_episode:
         raise TreatmentInvalid(
-            [FieldError("patient", "this person's episode of care has ended: no dose can be recorded")]
+            [FieldError("patient", N_("this person's episode of care has ended: no dose can be recorded"))]
         )
     if (
         medication == Medication.METHADONE and not bottle_returned and today in ctx.take_home_days
@@ -583,7 +585,7 @@ def amend_dose(
     corrected = None
     if void and corrected_mg not in (None, ""):
         errors.append(
-            FieldError("corrected_mg", "either give the corrected amount or void the dose, not both")
+            FieldError("corrected_mg", N_("either give the corrected amount or void the dose, not both"))
         )
     elif not void:
         corrected = _decimal(corrected_mg, "corrected_mg", errors, minimum="0")

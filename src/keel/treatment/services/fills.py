@@ -12,6 +12,7 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, record_id
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import FillSource, MedicationFill, MedicationOrder
@@ -36,21 +37,29 @@ def record_fill(
     order_pk = record_id(order_id)
     order = MedicationOrder.objects.filter(patient=patient, pk=order_pk).first() if order_pk else None
     if order is None:
-        errors.append(FieldError("order", "no such order for this patient"))
+        errors.append(FieldError("order", N_("no such order for this patient")))
     day = None
     try:
         day = date.fromisoformat(str(filled_on))
         if day > today:
-            errors.append(FieldError("filled_on", "cannot be after today"))
+            errors.append(FieldError("filled_on", N_("cannot be after today")))
         elif order is not None and day < order.starts_on:
-            errors.append(FieldError("filled_on", f"cannot be before the order starts ({order.starts_on})"))
+            errors.append(
+                FieldError.said(
+                    "filled_on",
+                    N_("cannot be before the order starts (%(starts_on)s)"),
+                    starts_on=order.starts_on,
+                )
+            )
     except ValueError:
-        errors.append(FieldError("filled_on", "must be a date like 2026-11-20"))
+        errors.append(FieldError("filled_on", N_("must be a date like 2026-11-20")))
     supply = int(days_supply) if isinstance(days_supply, int) or str(days_supply).isdigit() else 0
     if not 1 <= supply <= 365:
-        errors.append(FieldError("days_supply", "must be a whole number of days from 1 to 365"))
+        errors.append(FieldError("days_supply", N_("must be a whole number of days from 1 to 365")))
     if source not in FillSource.values:
-        errors.append(FieldError("source", f"must be one of: {', '.join(FillSource.values)}"))
+        errors.append(
+            FieldError.said("source", N_("must be one of: %(items)s"), items=", ".join(FillSource.values))
+        )
     if errors:
         raise TreatmentInvalid(errors)
     assert order is not None and day is not None
@@ -86,11 +95,11 @@ def void_fill(
         )
         errors = []
         if fill is None:
-            errors.append(FieldError("fill", "no such fill for this patient"))
+            errors.append(FieldError("fill", N_("no such fill for this patient")))
         elif MedicationFill.objects.filter(voids=fill).exists():
-            errors.append(FieldError("fill", "is already voided"))
+            errors.append(FieldError("fill", N_("is already voided")))
         if len(why) < 5:
-            errors.append(FieldError("reason", "say why (at least 5 characters)"))
+            errors.append(FieldError("reason", N_("say why (at least 5 characters)")))
         if errors:
             raise TreatmentInvalid(errors)
         assert fill is not None

@@ -17,6 +17,7 @@ from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.naltrexone import TOO_SOON, repeat_injection
 from keel.core.rules.window import HOLD_OPEN, hold_open_reasons
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
@@ -98,7 +99,7 @@ def _active_order(patient: Patient) -> MedicationOrder:
     ).first()
     if order is None:
         raise TreatmentInvalid(
-            [FieldError("order", "no active naltrexone order: a prescriber writes one first")]
+            [FieldError("order", N_("no active naltrexone order: a prescriber writes one first"))]
         )
     return order
 
@@ -125,7 +126,13 @@ def _last_injection(patient: Patient) -> DoseRecord | None:
 def _check_sides_alternate(last: DoseRecord | None, site: str) -> None:
     if last is not None and last.site == site:
         raise TreatmentInvalid(
-            [FieldError("site", f"alternate sides: the last injection was {last.site.replace('_', ' ')}")]
+            [
+                FieldError.said(
+                    "site",
+                    N_("alternate sides: the last injection was %(value)s"),
+                    value=last.site.replace("_", " "),
+                )
+            ]
         )
 
 
@@ -173,7 +180,7 @@ def _first_injection_readiness(
     )
     if read.decision is None:
         raise TreatmentInvalid(
-            [FieldError("last_use", "record the time of last use of each opioid first (the intake)")]
+            [FieldError("last_use", N_("record the time of last use of each opioid first (the intake)"))]
         )
     decision = read.decision
     if not read.may_inject:
@@ -198,7 +205,7 @@ def record_injection(
     released by a prescriber stops the injection too ("held_earlier", the window's hold)."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "give injections")
     if site not in SITES:
-        raise TreatmentInvalid([FieldError("site", "left_gluteal or right_gluteal")])
+        raise TreatmentInvalid([FieldError("site", N_("left_gluteal or right_gluteal"))])
     order = _active_order(patient)
     now = now or timezone.now()
     today = local_today(patient, now)

@@ -18,6 +18,7 @@ from keel.core import intake as core_intake
 from keel.core.opioids import OPIOIDS
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.window import reason_problem
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment import readiness
 from keel.treatment.errors import TreatmentInvalid
@@ -25,15 +26,15 @@ from keel.treatment.models import LastUseCorrection
 from keel.treatment.services.common import _audit, _scoped_for, lock_person
 
 # The service's reasons for the two fields only it can judge (the pages say them in words, by these values).
-NOT_EARLIER = "must be earlier than the time struck: a later time is a new report of last use (ask again)"
-NOT_REPORTED = "is not a time of last use the record reports for this opioid"
-PROGRAM_RECORD = (
+NOT_EARLIER = N_("must be earlier than the time struck: a later time is a new report of last use (ask again)")
+NOT_REPORTED = N_("is not a time of last use the record reports for this opioid")
+PROGRAM_RECORD = N_(
     "comes from the program's own record (a dose given here, a take-home day or a fill) and cannot be struck"
 )
 PROGRAM_SOURCES = ("dose", "take_home", "fill")
 
 
-NO_TIME_SAID = "give the right time, or null when the time of that use is not known"
+NO_TIME_SAID = N_("give the right time, or null when the time of that use is not known")
 
 
 def _instant(raw: Any, name: str, now: datetime, errors: list[FieldError]) -> datetime | None:
@@ -89,10 +90,10 @@ def correct_last_use(
     errors: list[FieldError] = []
     code = opioid if isinstance(opioid, str) and opioid in OPIOIDS else ""
     if not code:
-        errors.append(FieldError("opioid", f"must be one of {', '.join(OPIOIDS)}"))
+        errors.append(FieldError.said("opioid", N_("must be one of %(items)s"), items=", ".join(OPIOIDS)))
     struck = _instant(struck_at, "struck_at", now, errors)
     if struck is None and not any(e.field == "struck_at" for e in errors):
-        errors.append(FieldError("struck_at", "give the time of last use to strike"))
+        errors.append(FieldError("struck_at", N_("give the time of last use to strike")))
     if isinstance(corrected_at, str) and not corrected_at.strip():  # blank is not "no time" (review 13g)
         errors.append(FieldError("corrected_at", NO_TIME_SAID))
     corrected = _instant(corrected_at, "corrected_at", now, errors)

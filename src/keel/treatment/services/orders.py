@@ -15,6 +15,7 @@ from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
@@ -42,11 +43,13 @@ def prescribe(
     patient = _scoped_for(by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe")
     errors: list[FieldError] = []
     if medication not in Medication.values:
-        errors.append(FieldError("medication", f"one of {', '.join(Medication.values)}"))
+        errors.append(
+            FieldError.said("medication", N_("one of %(items)s"), items=", ".join(Medication.values))
+        )
     dose = _decimal(dose_mg, "dose_mg", errors)
     steps: list[dict[str, Any]] = []
     if (home_start or schedule) and medication != Medication.BUPRENORPHINE:
-        errors.append(FieldError("medication", "home and low-dose starts are for buprenorphine"))
+        errors.append(FieldError("medication", N_("home and low-dose starts are for buprenorphine")))
     try:
         steps = parse_schedule(schedule)
     except InvalidInput as exc:
@@ -111,9 +114,11 @@ def order_plausibility(
         problem = reason_problem(text)
         if problem:
             errors.append(
-                FieldError(
+                FieldError.said(
                     "override_reason",
-                    f"{reasons[0].text} An order this high needs the prescriber's reason: {problem}",
+                    N_("%(text)s An order this high needs the prescriber's reason: %(problem)s"),
+                    text=reasons[0].text,
+                    problem=problem,
                 )
             )
         return text

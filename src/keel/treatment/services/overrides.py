@@ -15,6 +15,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.window import hard_bound, reason_problem
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
@@ -42,13 +43,13 @@ def add_override(
     rule = GUARD_RAILS.get(medication)
     interval = kind == OverrideKind.INTERVAL
     if rule is None and not (interval and medication == Medication.NALTREXONE_XR):
-        errors.append(FieldError("medication", "methadone or buprenorphine"))
+        errors.append(FieldError("medication", N_("methadone or buprenorphine")))
     if kind not in OverrideKind.values:
-        errors.append(FieldError("kind", f"one of {', '.join(OverrideKind.values)}"))
+        errors.append(FieldError.said("kind", N_("one of %(items)s"), items=", ".join(OverrideKind.values)))
     elif kind == OverrideKind.START and medication != Medication.BUPRENORPHINE:
-        errors.append(FieldError("kind", "a start override is for a first buprenorphine dose"))
+        errors.append(FieldError("kind", N_("a start override is for a first buprenorphine dose")))
     elif interval and medication != Medication.NALTREXONE_XR:
-        errors.append(FieldError("kind", "an interval override is for an XR-naltrexone injection"))
+        errors.append(FieldError("kind", N_("an interval override is for an XR-naltrexone injection")))
     # Outside the window's hours (issue #18), or an XR-naltrexone injection before the program's minimum
     # interval (issue #13, review 13c): no amount; every other check stands.
     no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL)
@@ -60,9 +61,10 @@ def add_override(
         and limit > Decimal(str(hard_bound(rule, "daily_total_max_mg")))
     ):
         errors.append(
-            FieldError(
+            FieldError.said(
                 "max_total_mg",
-                f"at most {hard_bound(rule, 'daily_total_max_mg'):g} mg: the hard bound no override passes",
+                N_("at most %(value)s mg: the hard bound no override passes"),
+                value=format(hard_bound(rule, "daily_total_max_mg"), "g"),
             )
         )
     text = " ".join(str(reason or "").split())

@@ -20,6 +20,7 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
 from keel.core.rules.window import reason_problem
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
@@ -152,7 +153,7 @@ def end_take_home_plan(
         errors.append(FieldError("reason", problem))
     start = _a_date(from_day, "from_day", errors) or today
     if start < today:
-        errors.append(FieldError("from_day", "cannot be before today: a day already past is not undone"))
+        errors.append(FieldError("from_day", N_("cannot be before today: a day already past is not undone")))
     returned = _dates(returned_days, "returned_days", errors) or []
     if errors:
         raise TreatmentInvalid(errors)
@@ -179,10 +180,10 @@ def end_take_home_plan(
         if not_stopped:
             raise TreatmentInvalid(
                 [
-                    FieldError(
+                    FieldError.said(
                         "returned_days",
-                        "only bottles for the days the plan no longer covers: "
-                        + ", ".join(d.isoformat() for d in not_stopped),
+                        N_("only bottles for the days the plan no longer covers: %(days)s"),
+                        days=", ".join(d.isoformat() for d in not_stopped),
                     )
                 ]
             )
@@ -210,7 +211,7 @@ def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
     try:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
-        errors.append(FieldError(name, "a date like 2026-11-28"))
+        errors.append(FieldError(name, N_("a date like 2026-11-28")))
         return None
 
 
@@ -219,7 +220,7 @@ def _dates(raw: Any, name: str, errors: list[FieldError]) -> list[date] | None:
         return None
     items = raw.split() if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
-        errors.append(FieldError(name, "a list of dates like 2026-11-28"))
+        errors.append(FieldError(name, N_("a list of dates like 2026-11-28")))
         return None
     days = []
     for item in items:
@@ -318,13 +319,13 @@ def _methadone_episode(patient: Patient) -> Enrollment:
     enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
     if enrollment is None:  # discharge ends dosing: no take-home supply after the episode ended
         raise TreatmentInvalid(
-            [FieldError("patient", "this person's episode of care has ended: no take-home doses")]
+            [FieldError("patient", N_("this person's episode of care has ended: no take-home doses"))]
         )
     if not MedicationOrder.objects.filter(
         patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
     ).exists():
         raise TreatmentInvalid(
-            [FieldError("order", "no active methadone order: a prescriber writes one before take-homes")]
+            [FieldError("order", N_("no active methadone order: a prescriber writes one before take-homes"))]
         )
     return enrollment
 
@@ -349,7 +350,7 @@ def _take_home_request(
     start = _a_date(start_on, "start_on", errors)
     if start is not None and start < today:
         errors.append(
-            FieldError("start_on", "cannot be before today: a bottle never covers a day already past")
+            FieldError("start_on", N_("cannot be before today: a bottle never covers a day already past"))
         )
     days_asked = _dates(bottle_days, "bottle_days", errors)
     closure = _a_date(closure_day, "closure_day", errors)
@@ -357,15 +358,16 @@ def _take_home_request(
     if isinstance(acks, str):
         acks = acks.replace(",", " ").split()
     if not isinstance(acks, list | tuple):
-        errors.append(FieldError("acknowledged_flags", "a list of the open flags' ids"))
+        errors.append(FieldError("acknowledged_flags", N_("a list of the open flags' ids")))
         acks = []
     concerns = take_home_concerns(patient, today)
     missing = [c.id for c in concerns if c.id not in {str(a) for a in acks}]
     if missing:
         errors.append(
-            FieldError(
+            FieldError.said(
                 "acknowledged_flags",
-                "acknowledge each open flag before a take-home supply: " + ", ".join(missing),
+                N_("acknowledge each open flag before a take-home supply: %(flags)s"),
+                flags=", ".join(missing),
             )
         )
     if errors:
@@ -400,7 +402,7 @@ def _eligibility(patient: Patient, raw: dict[str, Any], closure: date | None, to
         return decision
     if decision.decision == "eligible":
         raise TreatmentInvalid(
-            [FieldError("closure_day", "this person is eligible: decide a supply that covers the day")]
+            [FieldError("closure_day", N_("this person is eligible: decide a supply that covers the day"))]
         )
     try:
         closed = closure_day_supply(
@@ -420,7 +422,7 @@ def _bottles(decision: Decision, asked: _TakeHomeRequest, today: date) -> list[s
     limit = int(decision.details.get("max_supply_days", 0))
     problems = bottle_schedule_problems(asked.days, limit, today)
     if limit == 0:
-        problems = [FieldError("bottle_days", "not eligible now: no bottles can be scheduled")]
+        problems = [FieldError("bottle_days", N_("not eligible now: no bottles can be scheduled"))]
     if problems:
         raise TreatmentInvalid(problems)
     return [d.isoformat() for d in asked.days]
@@ -517,7 +519,7 @@ def _supply_problem(
 
 TAKE_HOME_DAY = FieldError(
     "bottle_returned",
-    "today is a take-home day: give an observed dose only when today's bottle is returned unopened",
+    N_("today is a take-home day: give an observed dose only when today's bottle is returned unopened"),
 )
 
 

@@ -14,10 +14,11 @@ from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import readiness
+from keel.web import field_words
 
 
 def errors_text(exc: InvalidInput) -> str:
-    return "; ".join(f"{e.field}: {e.reason}" for e in exc.errors)
+    return said(exc)
 
 
 def local_time(text: str, zone: Any, *, ambiguous: str) -> str:
@@ -124,6 +125,6 @@ _START_LABELS = {
 
 def said(exc: InvalidInput) -> str:
     return "; ".join(
-        f"{_START_LABELS.get(e.field.split('[')[0], e.field.replace('_', ' '))}: {e.reason}"
+        f"{_START_LABELS.get(e.field.split('[')[0], e.field.replace('_', ' '))}: {field_words.said(e)}"
         for e in exc.errors
     )

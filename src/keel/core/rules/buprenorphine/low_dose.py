@@ -10,6 +10,7 @@ from typing import Any
 
 from keel.core.decision import Reason
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 
 def _schedule_step(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[tuple[Reason, ...], bool]:
@@ -114,16 +115,16 @@ def parse_schedule(raw: Any) -> list[dict[str, Any]]:
     if raw in (None, "", []):
         return []
     if not isinstance(raw, list):
-        raise InvalidInput([FieldError("schedule", "must be a list of {day, mg}")])
+        raise InvalidInput([FieldError("schedule", N_("must be a list of {day, mg}"))])
     errors, out, last = [], [], 0
     for i, step in enumerate(raw):
         day = step.get("day") if isinstance(step, Mapping) else None
         mg = step.get("mg") if isinstance(step, Mapping) else None
         if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 60 or day <= last:
-            errors.append(FieldError(f"schedule[{i}].day", "days 1 to 60, each once, in order"))
+            errors.append(FieldError(f"schedule[{i}].day", N_("days 1 to 60, each once, in order")))
             continue
         if isinstance(mg, bool) or not isinstance(mg, int | float) or not 0.01 <= mg <= 32:
-            errors.append(FieldError(f"schedule[{i}].mg", "between 0.01 and 32 mg"))
+            errors.append(FieldError(f"schedule[{i}].mg", N_("between 0.01 and 32 mg")))
             continue
         last = day
         out.append({"day": day, "mg": float(mg)})

@@ -8,6 +8,7 @@ from typing import Any
 
 from keel.core.opioids import OPIOIDS
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
+from keel.core.words import gettext_noop as N_
 
 USE_FIELDS = (
     Field("opioid", "choice", choices=OPIOIDS, help="the opioid"),
@@ -38,7 +39,7 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[dict[str, Any]]:
     """Every opioid used, each once, with the hours since its last use. Raises InvalidInput naming each bad
     entry."""
     if not isinstance(raw, list) or not raw:
-        raise InvalidInput([FieldError(name, "list each opioid used, with the hours since its last use")])
+        raise InvalidInput([FieldError(name, N_("list each opioid used, with the hours since its last use"))])
     errors: list[FieldError] = []
     uses: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -49,7 +50,7 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[dict[str, Any]]:
             errors += exc.errors
             continue
         if use["opioid"] in seen:
-            errors.append(FieldError(f"{name}[{i}].opioid", "listed twice: give each opioid once"))
+            errors.append(FieldError(f"{name}[{i}].opioid", N_("listed twice: give each opioid once")))
             continue
         seen.add(use["opioid"])
         uses.append(use)
@@ -61,7 +62,7 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[dict[str, Any]]:
 def _parse_with_uses(fields: tuple[Field, ...]) -> Any:
     def parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
-            raise InvalidInput([FieldError("input", "must be a JSON object")])
+            raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
         errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
         rest = {k: v for k, v in raw.items() if k not in _REPLACED and k != "opioids"}
         values: dict[str, Any] = {}

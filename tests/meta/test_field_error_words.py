@@ -1,0 +1,173 @@
+"""Every field's problem can be said in Spanish (issue #17: the core's strings marked for translation at their
+source). The services and the core name a bad field in English, the API's language; the pages say it through
+`keel.web.field_words.said`. Before this, a Spanish clinician read "Not saved: max_total_mg: at most 120 mg:
+the hard bound no override passes" and a patient "can be at most 200 characters"."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+import polib
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS, reason_problem
+from keel.web import field_words
+from tests.conftest import World, sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src" / "keel"
+CATALOGUE = SRC / "locale" / "es" / "LC_MESSAGES" / "django.po"
+
+
+def _tool():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "mark_field_errors", ROOT / "tools" / "mark_field_errors.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _marked() -> list[str]:
+    found = set()
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts or "N_(" not in (text := path.read_text()):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "N_" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(first.value)
+    return sorted(found)
+
+
+MARKED = _marked()
+SPANISH = {e.msgid: e for e in polib.pofile(str(CATALOGUE)) if not e.obsolete}
+
+
+def test_no_field_error_is_written_with_unmarked_words() -> None:
+    """`FieldError(name, "words")` and `FieldError(name, f"words {x}")` have no entry to translate them by."""
+    tool = _tool()
+    unmarked = [
+        str(p.relative_to(ROOT))
+        for p in sorted(SRC.rglob("*.py"))
+        if "migrations" not in p.parts and tool.rewrite(p.read_text()) != p.read_text()
+    ]
+    assert unmarked == []
+
+
+def test_the_source_marks_many_words() -> None:
+    assert len(MARKED) > 250
+
+
+@pytest.mark.parametrize("msgid", MARKED)
+def test_every_marked_word_has_a_spanish_entry(msgid: str) -> None:
+    entry = SPANISH.get(msgid)
+    assert entry is not None, msgid
+    assert entry.msgstr, msgid
+    assert "fuzzy" not in entry.flags, msgid
+
+
+def test_the_tool_marks_fixed_words() -> None:
+    before = 'from x import FieldError\n\ndef f():\n    return FieldError("dose", "must be a number of mg")\n'
+    assert 'FieldError("dose", N_("must be a number of mg"))' in _tool().rewrite(before)
+
+
+def test_the_tool_says_an_f_string_as_a_template() -> None:
+    before = (
+        'from x import FieldError\n\ndef f(high):\n    return FieldError("name", f"at most {high:g} mg")\n'
+    )
+    after = _tool().rewrite(before)
+    assert 'FieldError.said("name", N_("at most %(high)s mg"), high=format(high, "g"))' in after
+
+
+def test_the_tool_adds_the_import_once() -> None:
+    before = 'from x import FieldError\n\ndef f():\n    return FieldError("a", "b"), FieldError("c", "d")\n'
+    assert _tool().rewrite(before).count("import gettext_noop as N_") == 1
+
+
+def test_the_tool_leaves_marked_words_alone() -> None:
+    tool = _tool()
+    once = tool.rewrite('from x import FieldError\n\ndef f(n):\n    return FieldError("a", f"{n} %")\n')
+    assert tool.rewrite(once) == once
+
+
+def test_a_said_reason_is_the_f_strings_english() -> None:
+    high = 2.5
+    assert (
+        FieldError.said("dose", "at most %(high)s mg", high=format(high, "g")).reason
+        == f"at most {high:g} mg"
+    )
+
+
+def test_a_said_reason_equals_the_plain_one() -> None:
+    assert FieldError.said("name", "at most %(n)s characters", n=200) == FieldError(
+        "name", "at most 200 characters"
+    )
+
+
+def test_a_said_reason_in_spanish() -> None:
+    error = FieldError.said("name", "can be at most %(high)s characters", high=200)
+    with translation.override("es"):
+        assert field_words.said(error) == "puede tener como máximo 200 caracteres"
+
+
+def test_a_fixed_reason_in_spanish() -> None:
+    with translation.override("es"):
+        assert (
+            field_words.said(FieldError("medication", "methadone or buprenorphine"))
+            == "metadona o buprenorfina"
+        )
+
+
+def test_a_reason_with_no_entry_is_said_as_written() -> None:
+    with translation.override("es"):
+        assert field_words.said(FieldError("x", "words no catalogue has")) == "words no catalogue has"
+
+
+def test_a_translation_that_lost_a_part_falls_back_to_english() -> None:
+    error = FieldError("x", "at most 3 days", template="at most %(n)s days %(missing)s", params=(("n", "3"),))
+    with translation.override("es"):
+        assert field_words.said(error) == "at most 3 days"
+
+
+def test_the_reason_problem_words_name_the_policy_numbers() -> None:
+    said = reason_problem("too short")
+    assert f"at least {REASON_MIN_WORDS} words and {REASON_MIN_CHARS} characters" in said
+
+
+PAGE_FORM = {
+    "recipient_name": "Valley Primary Care " * 11,  # 219 characters: "can be at most 200 characters"
+    "purpose": "treatment",
+    "categories": ["medication"],
+    "expires_on": "2027-05-31",
+    "understood": "on",
+    "signer": "patient",
+    "signature": "Alicia Zamorano",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [
+        ("es", "puede tener como máximo 200 caracteres", "can be at most 200 characters"),
+        ("en", "can be at most 200 characters", "puede tener como máximo 200 caracteres"),
+    ],
+)
+def test_the_patients_consent_page_says_a_core_reason_in_their_language(
+    world: World, language: str, said: str, not_said: str
+) -> None:
+    client = sign_in(Client(), world.alice.user)
+    response = client.post("/me/sharing/new/", PAGE_FORM, HTTP_ACCEPT_LANGUAGE=language)
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert said in body
+    assert not_said not in body
