@@ -14,7 +14,7 @@ from keel.careteam import queries as cq
 from keel.directory.queries import MeetingSearch
 from keel.measures.queries import day_runs
 from keel.web.audit_words import reason_words
-from tests.review21._caseload import NOW, build, dose, order, person
+from tests.review21._caseload import NOW, amend, build, dose, order, person
 from tests.review21._directory import fast_online, meeting, plain_online
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +221,40 @@ def test_case_tied_flags_said_in_one_order(world, monkeypatch):
     fast = _fast(nurse, monkeypatch, NOW, batch=1)
     first = next(r for r in fast[0:10] if r.id == p.pk)
     assert [r["text"] for r in first.reasons] == [r["text"] for r in full.reasons]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["voided_then_corrected_back", "held_then_corrected_by_prescriber", "given_then_corrected_to_zero"],
+)
+def test_meas_dose_days_follow_the_latest_amendment(world, case):
+    """Five daily methadone doses; the third is amended (through `amend_dose`'s rules: a nurse may void and
+    correct again, a prescriber may correct a held dose into a given one). The measures' covered days must
+    follow the dose's latest amendment, as the dosing window, the caseload and the timeline do
+    (`effective_mg`, `taken_doses`): voided-then-corrected-to-45 mg and held-then-given are dosed days (one
+    run of five), a dose corrected to 0 mg is not (two runs)."""
+    from keel.measures.queries import _people
+
+    nurse, prescriber = world.staff["nurse"], world.staff["prescriber"]
+    p = person(world.riverside, 970, "Amy", "Amend")
+    o = order(p, prescriber)
+    first = date(2026, 3, 2)
+    recs = []
+    for k in range(5):
+        held = case == "held_then_corrected_by_prescriber" and k == 2
+        recs.append(dose(p, o, first + timedelta(days=k), nurse, status="held" if held else "given"))
+    third = recs[2]
+    at = datetime(2026, 3, 4, 20, tzinfo=UTC)
+    if case == "voided_then_corrected_back":
+        amend(third, nurse, voided=True, at=at)
+        amend(third, nurse, mg="45", at=at + timedelta(minutes=5))
+        want = [(first, first + timedelta(days=4))]
+    elif case == "held_then_corrected_by_prescriber":
+        amend(third, prescriber, mg="30", at=at)
+        want = [(first, first + timedelta(days=4))]
+    else:
+        amend(third, nurse, mg="0", at=at)
+        want = [(first, first + timedelta(days=1)), (first + timedelta(days=3), first + timedelta(days=4))]
+    person_of = next(x for x in _people(world.riverside, date(2026, 6, 1)) if x.key == p.pk)
+    got = sorted((s.start, s.end) for s in person_of.coverage)
+    assert got == want
