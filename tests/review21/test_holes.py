@@ -258,3 +258,16 @@ def test_meas_dose_days_follow_the_latest_amendment(world, case):
     person_of = next(x for x in _people(world.riverside, date(2026, 6, 1)) if x.key == p.pk)
     got = sorted((s.start, s.end) for s in person_of.coverage)
     assert got == want
+
+
+def test_dir_default_search_hides_meetings_after_fifty_under_way(db):
+    """The same at the default page size (50): a busy directory has 50 New York online meetings that began in
+    the last hour (weekly, so their next starts are a week away) and one that begins in 30 minutes. The
+    default search (within a day) must list the one that begins in 30 minutes, as the plain scan does."""
+    now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday 10:00 EST
+    for k in range(50):
+        meeting(f"Under way {k:02d}", time(9, 5 + k), (3,))
+    meeting("Soon", time(10, 30), (3,))
+    search = MeetingSearch()
+    assert plain_online(search, now)[0][0] == "Soon"
+    assert "Soon" in [name for name, _ in fast_online(search, now)]
