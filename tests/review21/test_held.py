@@ -692,3 +692,21 @@ def test_aw_every_outcome_and_action_translated(spanish):
 
     assert set(Action.values) <= set(ACTIONS)
     assert set(Outcome.values) <= set(OUTCOMES)
+
+
+@pytest.mark.parametrize(("day", "hours"), [(0, None), (6, None), (0, 48), (6, 30), (1, 168)])
+@pytest.mark.parametrize(
+    "now", [datetime(2026, 3, 7, 23, 30, tzinfo=UTC), datetime(2026, 11, 1, 5, 30, tzinfo=UTC)]
+)
+def test_dir_weekday_with_and_without_hours_match_plain_scan(db, day, hours, now):
+    """A visitor asks for Sunday's (or Saturday's, Monday's) online meetings, with and without "within N
+    hours", on a Saturday night and a fall-back night, meetings in zones from UTC-11 to UTC+14: the same
+    meetings in the same order as a plain scan (limit high enough that no per-window limit bites)."""
+    zones = ["America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu"]
+    for zone in zones:
+        for hour in (0, 1, 11, 23):
+            for minute in (0, 30):
+                days = (0,) if minute else (0, 6, 1)
+                meeting(f"{zone} {hour:02d}:{minute:02d}", time(hour, minute), days, zone=zone)
+    search = MeetingSearch(day=day, within_hours=hours, limit=200)
+    assert fast_online(search, now) == plain_online(search, now)
