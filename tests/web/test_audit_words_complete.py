@@ -375,8 +375,9 @@ def _any(family, part: str) -> str:
 
 def test_a_reason_from_a_pattern_reads_in_words_from_each_part():
     with translation.override("es"):
+        # review 21: a refused read is an attempt ("intentó ver"), never "consultó" (viewed)
         assert reason_words("read clinical: outside scope or missing") == (
-            "consultó, historia clínica: fuera de su alcance o no existe"
+            "intentó ver (historia clínica): fuera de su alcance o no existe"
         )
         assert reason_words("role may not record doses") == "este rol no puede registrar dosis"
         assert reason_words("second factor reset: lost her phone") == (

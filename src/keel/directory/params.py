@@ -85,7 +85,12 @@ def meeting_search(params: Mapping[str, Any]) -> tuple[MeetingSearch, Place | No
         fellowships=fellowships(params.get("fellowship")),
         language=str(params.get("language") or "") or None,
         type_code=str(params.get("type") or "") or None,
-        limit=_int(params, "limit") or 50,
+        limit=_given(_int(params, "limit"), 50),  # 0 is a bad limit (422), not "the default"
     )
     search.check()
     return search, place
+
+
+def _given(value: int | None, default: int) -> int:
+    """`value` when the search gave one (0 included: `check` refuses it by name), else `default`."""
+    return default if value is None else value

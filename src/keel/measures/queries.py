@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from keel.access import policy
@@ -28,8 +28,15 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.rules.naltrexone import INTERVAL_DAYS
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, Patient
-from keel.treatment.models import DoseRecord, DoseStatus, MedicationFill, NaloxoneKit, TakeHomePlan
-from keel.treatment.queries import plan_days
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    MedicationFill,
+    NaloxoneKit,
+    TakeHomePlan,
+)
+from keel.treatment.queries import effective_mg, plan_days
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -157,7 +164,7 @@ def diagnosed(program: Program, as_of: date | None = None) -> set[int]:
     )
 
 
-EPOCH = date(1900, 1, 1)  # day numbers count from here (no dose is older), so they are never negative
+EPOCH = date(1, 1, 1)  # day numbers count from the first day a date holds, so they are never negative
 BLOCK = 63  # days per bit mask: bit k is the block's k-th day (63 bits fit a signed 64-bit integer)
 
 
@@ -205,6 +212,15 @@ def day_runs(doses: QuerySet[DoseRecord]) -> list[tuple[int, date, date]]:
 _ONES = re.compile("1+")
 
 
+def _amended_and_taken(doses: QuerySet[DoseRecord]) -> list[DoseRecord]:
+    """The doses among `doses` with an amendment whose latest amendment leaves them taken (few: two reads)."""
+    amended = doses.filter(Exists(DoseAmendment.objects.filter(dose=OuterRef("pk")))).only(
+        "patient_id", "local_date", "medication", "status", "amount_mg"
+    )
+    history = Prefetch("amendments", queryset=DoseAmendment.objects.order_by("amended_at", "id"))
+    return [d for d in amended.prefetch_related(history) if effective_mg(d, list(d.amendments.all())) > 0]
+
+
 def _people(program: Program, as_of: date | None = None) -> list[Person]:
     """Every patient of the program as dates only: seven set-based queries, whatever the program's size;
     the diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
@@ -224,14 +240,23 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     days: dict[int, set[date]] = defaultdict(set)  # single covered days: take-home bottles
     runs: dict[int, list[Span]] = defaultdict(list)  # observed doses, as runs of consecutive days
     injections: dict[int, list[Span]] = defaultdict(list)  # spans longer than a day: injections, fills
-    given = DoseRecord.objects.filter(patient__program=program, status=DoseStatus.GIVEN).exclude(
-        amendments__voided=True
+    doses = DoseRecord.objects.filter(patient__program=program)
+    # Doses never amended are given as recorded (set-based, in the database); an amended dose counts as its
+    # latest amendment says (`effective_mg`, the one rule the dosing window and the caseload use: voided
+    # or corrected to 0 mg is not taken; a held dose a prescriber corrected into a given one is).
+    given = doses.filter(status=DoseStatus.GIVEN, amount_mg__gt=0).exclude(
+        Exists(DoseAmendment.objects.filter(dose=OuterRef("pk")))
     )
-    xr = given.filter(medication="naltrexone_xr").values_list("patient_id", "local_date")
-    for pk, day in xr:
-        injections[pk].append(cover_days(day, INTERVAL_DAYS))
+    xr = [*given.filter(medication="naltrexone_xr").values_list("patient_id", "local_date")]
     for pk, first, last in day_runs(given.exclude(medication="naltrexone_xr")):
         runs[pk].append(Span(first, last))
+    for dose in _amended_and_taken(doses):
+        if dose.medication == "naltrexone_xr":
+            xr.append((dose.patient_id, dose.local_date))
+        else:
+            days[dose.patient_id].add(dose.local_date)
+    for pk, day in xr:
+        injections[pk].append(cover_days(day, INTERVAL_DAYS))
     fills = MedicationFill.objects.filter(
         patient__program=program, voids__isnull=True, voided_by__isnull=True
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Role
@@ -281,6 +281,24 @@ EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "discharge, readmit or transfer": _("discharge, readmit or transfer"),
     "start a password reset": _("start a password reset"),
 }
+# What someone tried to do, in "{action} {area}: outside scope or missing" (the access policy's refusal): an
+# attempt, never the past tense of ACTIONS ("viewed"), since nothing was done (review 21).
+ATTEMPTS: dict[str, Promise] = {
+    "read": pgettext_lazy("tried to", "view"),
+    "create": pgettext_lazy("tried to", "create"),
+    "update": pgettext_lazy("tried to", "change"),
+    "delete": pgettext_lazy("tried to", "delete"),
+    "export": pgettext_lazy("tried to", "export"),
+    "disclose": pgettext_lazy("tried to", "disclose"),
+    "login": pgettext_lazy("tried to", "sign in"),
+    "logout": pgettext_lazy("tried to", "sign out"),
+    "failed_login": pgettext_lazy("tried to", "sign in"),
+    "locked_out": pgettext_lazy("tried to", "sign in"),
+    "denied": pgettext_lazy("tried to", "act"),
+    "emergency_access": pgettext_lazy("tried to", "use emergency access"),
+    "token_create": pgettext_lazy("tried to", "create an API token"),
+    "token_revoke": pgettext_lazy("tried to", "revoke an API token"),
+}
 AREAS: dict[str, Promise] = {
     "identity": _("identity details"),
     "clinical": _("clinical record"),
@@ -338,8 +356,8 @@ REASON_FAMILIES = (
     ),
     ReasonFamily(
         "{action} {area}: outside scope or missing",
-        _("%(action)s, %(area)s: outside scope or missing"),
-        {"action": ACTIONS, "area": AREAS},
+        _("tried to %(action)s (%(area)s): outside scope or missing"),
+        {"action": ATTEMPTS, "area": AREAS},
     ),
     ReasonFamily("second factor reset: {reason}", _("two-step sign-in reset: %(reason)s"), {"reason": None}),
     ReasonFamily("email not sent: {error}", _("email not sent: %(error)s"), {"error": None}),
