@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from keel.accounts.models import User
-from keel.api_body import json_object
+from keel.api_body import json_object, request_body
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, json_schema
@@ -22,6 +22,7 @@ from keel.recovery.schemas import (
     ProgressOut,
     SkillOut,
     SkillTryOut,
+    ThoughtRecordIn,
     ThoughtRecordOut,
 )
 from keel.recovery.services import RecoveryInvalid
@@ -137,10 +138,10 @@ def get_patient_plan(request: HttpRequest, patient_id: int) -> PlanOut:
     "/me/thought-records",
     response={201: ThoughtRecordOut},
     summary="Save a CBT thought record",
-    openapi_extra=_body(json_schema(tools.THOUGHT_RECORD)),
+    openapi_extra=request_body(ThoughtRecordIn),
 )
 def create_my_thought_record(request: HttpRequest) -> Status[ThoughtRecordOut]:
-    row = services.save_thought_record(by=_caller(request), raw=json_object(request))
+    row = services.save_thought_record(by=_caller(request), data=ThoughtRecordIn.read(request))
     return Status(201, ThoughtRecordOut.model_validate(services.thought_dict(row)))
 
 

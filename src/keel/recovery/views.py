@@ -25,6 +25,7 @@ from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
 from keel.recovery import labels, pdf, services
+from keel.recovery.schemas import ThoughtRecordIn
 from keel.recovery.services import RecoveryInvalid
 from keel.web.charts import daily_chart
 
@@ -190,7 +191,7 @@ def thought_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         values = {f.name: request.POST.get(f.name, "") for f in tools.THOUGHT_RECORD}
         raw = {k: (_int_or_raw(v) if k.startswith("intensity") else v) for k, v in values.items()}
         try:
-            services.save_thought_record(by=request.user, raw=raw)
+            services.save_thought_record(by=request.user, data=ThoughtRecordIn.posted(raw))
         except RecoveryInvalid as exc:
             errors = _errors(exc)
         else:

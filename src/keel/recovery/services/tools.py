@@ -12,6 +12,7 @@ from django.utils import timezone
 from keel import crypto
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.api_body import Posted
 from keel.audit.models import Action
 from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
@@ -27,12 +28,15 @@ from keel.recovery.models import (
     SkillTry,
     ThoughtRecord,
 )
+from keel.recovery.schemas import ThoughtRecordIn
 
 
-def save_thought_record(*, by: User, raw: Mapping[str, Any], now: datetime | None = None) -> ThoughtRecord:
+def save_thought_record(
+    *, by: User, data: Posted[ThoughtRecordIn], now: datetime | None = None
+) -> ThoughtRecord:
     patient = _patient(by, None, Area.CLINICAL, Action.CREATE, "thought_record")
     try:
-        values = tools.parse_thought_record(raw)
+        record = data.parse()
     except InvalidInput as exc:
         raise _invalid(exc) from None
     now = now or timezone.now()
@@ -42,10 +46,10 @@ def save_thought_record(*, by: User, raw: Mapping[str, Any], now: datetime | Non
             patient=patient,
             checkin=today,
             content=crypto.encrypt_json(
-                {n: values[n] for n in tools.THOUGHT_TEXT}, aad=_aad("thought", patient.pk)
+                {n: getattr(record, n) for n in tools.THOUGHT_TEXT}, aad=_aad("thought", patient.pk)
             ),
-            intensity_before=values["intensity_before"],
-            intensity_after=values["intensity_after"],
+            intensity_before=record.intensity_before,
+            intensity_after=record.intensity_after,
             created_at=now,
         )
         _audit(by, patient, Action.CREATE, "thought_record", row.pk)
