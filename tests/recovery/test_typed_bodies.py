@@ -12,7 +12,7 @@ from django.test import Client
 from keel.api_body import CoreIn
 from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput, json_schema
-from keel.recovery.schemas import ThoughtRecordIn
+from keel.recovery.schemas import SkillTryIn, ThoughtRecordIn
 from tests.conftest import World, sign_in
 
 THOUGHT = {"situation": "a", "automatic_thought": "b", "feeling": "c", "intensity_before": 40}
@@ -82,3 +82,32 @@ def test_the_openapi_body_is_a_component_with_the_core_schema() -> None:
     assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ThoughtRecordIn"}
     component = doc["components"]["schemas"]["ThoughtRecordIn"]
     assert component == {"title": "ThoughtRecordIn", **json_schema(tools.THOUGHT_RECORD)}
+
+
+BAD_TRIES: list[dict[str, Any]] = [{}, {"skill": "magic", "helped": "maybe"}, {"skill": ["halt"], "x": 1}]
+
+
+@pytest.mark.parametrize("raw", BAD_TRIES)
+def test_a_skill_try_raises_the_core_errors(raw: dict[str, Any]) -> None:
+    assert _core_errors(SkillTryIn.parse, raw) == _core_errors(tools.parse_skill_try, raw)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", BAD_TRIES)
+def test_the_skill_try_422_is_the_core_errors_word_for_word(world: World, raw: dict[str, Any]) -> None:
+    alice = sign_in(Client(), world.alice.user)
+    response = alice.post("/api/v1/me/skills/tries", json.dumps(raw), content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {
+        "message": "Some fields are not valid.",
+        "errors": _core_errors(tools.parse_skill_try, raw),
+    }
+
+
+@pytest.mark.django_db
+def test_the_skill_try_body_is_a_component_with_the_core_schema() -> None:
+    doc = Client().get("/api/v1/openapi.json").json()
+    body = doc["paths"]["/api/v1/me/skills/tries"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SkillTryIn"}
+    component = doc["components"]["schemas"]["SkillTryIn"]
+    assert component == {"title": "SkillTryIn", **json_schema(tools.SKILL_TRY)}

@@ -21,6 +21,7 @@ from keel.recovery.schemas import (
     PlanOut,
     ProgressOut,
     SkillOut,
+    SkillTryIn,
     SkillTryOut,
     ThoughtRecordIn,
     ThoughtRecordOut,
@@ -170,19 +171,10 @@ def my_skills(request: HttpRequest) -> list[SkillOut]:
     "/me/skills/tries",
     response={201: SkillTryOut},
     summary="I tried a skill: did it help?",
-    openapi_extra=_body(
-        {
-            "type": "object",
-            "required": ["skill", "helped"],
-            "properties": {
-                "skill": {"type": "string", "enum": list(tools.SKILL_CODES)},
-                "helped": {"type": "string", "enum": list(tools.HELPED)},
-            },
-        }
-    ),
+    openapi_extra=request_body(SkillTryIn),
 )
 def try_skill(request: HttpRequest) -> Status[SkillTryOut]:
-    row = services.record_skill_try(by=_caller(request), raw=json_object(request))
+    row = services.record_skill_try(by=_caller(request), data=SkillTryIn.read(request))
     return Status(201, SkillTryOut.of(row))
 
 

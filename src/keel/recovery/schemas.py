@@ -191,3 +191,12 @@ class ThoughtRecordIn(CoreIn):
     @classmethod
     def core_parse(cls, raw: Mapping[str, Any]) -> Mapping[str, Any]:
         return tools.parse_thought_record(raw)
+
+
+class SkillTryIn(CoreIn):
+    """A coping skill tried and whether it helped (`keel.core.recovery.tools.SKILL_TRY`)."""
+
+    FIELDS = tools.SKILL_TRY
+
+    skill: str
+    helped: str

@@ -25,7 +25,7 @@ from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
 from keel.recovery import labels, pdf, services
-from keel.recovery.schemas import ThoughtRecordIn
+from keel.recovery.schemas import SkillTryIn, ThoughtRecordIn
 from keel.recovery.services import RecoveryInvalid
 from keel.web.charts import daily_chart
 
@@ -224,7 +224,7 @@ def skills(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             services.record_skill_try(
                 by=request.user,
-                raw={"skill": request.POST.get("skill"), "helped": request.POST.get("helped")},
+                data=SkillTryIn.posted({k: request.POST.get(k) for k in ("skill", "helped")}),
             )
             messages.success(request, _("Saved. Your list now puts what helps you first."))
         except RecoveryInvalid:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +26,7 @@ from keel.recovery.models import (
     SkillTry,
     ThoughtRecord,
 )
-from keel.recovery.schemas import ThoughtRecordIn
+from keel.recovery.schemas import SkillTryIn, ThoughtRecordIn
 
 
 def save_thought_record(
@@ -56,13 +54,15 @@ def save_thought_record(
     return row
 
 
-def record_skill_try(*, by: User, raw: Mapping[str, Any], now: datetime | None = None) -> SkillTry:
+def record_skill_try(*, by: User, data: Posted[SkillTryIn], now: datetime | None = None) -> SkillTry:
     patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "skill_try")
     try:
-        values = tools.parse_skill_try(raw)
+        tried = data.parse()
     except InvalidInput as exc:
         raise _invalid(exc) from None
     with transaction.atomic():
-        row = SkillTry.objects.create(patient=patient, tried_at=now or timezone.now(), **values)
+        row = SkillTry.objects.create(
+            patient=patient, tried_at=now or timezone.now(), skill=tried.skill, helped=tried.helped
+        )
         _audit(by, patient, Action.CREATE, "skill_try", row.pk)
     return row
