@@ -71,18 +71,18 @@ class CoreIn(BaseModel):
     FIELDS: ClassVar[tuple[Field, ...]] = ()
 
     @classmethod
-    def core_parse(cls, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
         """The core's checked values (defaults filled in); raises the core's InvalidInput naming every bad
         field. A model whose rule has checks beyond the field list overrides this with the core's parser."""
         return parse(cls.FIELDS, raw)
 
     @classmethod
-    def parse(cls, raw: Mapping[str, Any]) -> Self:
+    def parse(cls, raw: Mapping[str, object]) -> Self:
         values = cls.core_parse(raw)
-        return cls.model_construct(**{f.name: values[f.name] for f in cls.FIELDS})
+        return cls.model_construct(None, **{f.name: values[f.name] for f in cls.FIELDS})
 
     @classmethod
-    def posted(cls, raw: Mapping[str, Any]) -> Posted[Self]:
+    def posted(cls, raw: Mapping[str, object]) -> Posted[Self]:
         return Posted(cls, raw)
 
     @classmethod
@@ -113,7 +113,7 @@ class Posted(Generic[M]):
     """A JSON object posted for `model`, read but not yet checked: `parse()` runs the core's checks."""
 
     model: type[M]
-    raw: Mapping[str, Any]
+    raw: Mapping[str, object]
 
     def parse(self) -> M:
         return self.model.parse(self.raw)
@@ -123,12 +123,12 @@ class Posted(Generic[M]):
 BODIES: dict[str, type[CoreIn]] = {}
 
 
-def request_body(model: type[CoreIn]) -> dict[str, Any]:
+def request_body(model: type[CoreIn]) -> dict[str, object]:
     """A route's `openapi_extra`: its JSON body is `model`, a component of the document."""
     BODIES[model.__name__] = model
     schema = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def body_components() -> dict[str, Any]:
+def body_components() -> dict[str, object]:
     return {name: BODIES[name].model_json_schema() for name in sorted(BODIES)}

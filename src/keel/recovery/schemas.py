@@ -189,7 +189,7 @@ class ThoughtRecordIn(CoreIn):
     intensity_after: int | None
 
     @classmethod
-    def core_parse(cls, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
         return tools.parse_thought_record(raw)
 
 
