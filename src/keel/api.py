@@ -19,6 +19,7 @@ from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
 from keel.accounts.staff import EmailNotSent
 from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
+from keel.api_body import body_components
 from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
 from keel.assessments.services import NotAllowed
@@ -52,6 +53,8 @@ class KeelAPI(NinjaAPI):
             "`Authorization: Bearer <token>`, or a browser session. Errors: "
             '{"message": ..., "errors": [{"field": ..., "reason": ...}]}.'
         )
+        # The bodies the core checks (`keel.api_body.CoreIn`): their schema is the core's field list.
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(body_components())
         return schema
 
 

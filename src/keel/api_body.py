@@ -1,12 +1,38 @@
-"""Reading a JSON object body for routes whose body the core checks (the core names every bad field)."""
+"""Request bodies the core checks: a typed `ThingIn` whose fields are a core field list (issue #17).
+
+Some writes are checked by the standard-library core (`keel.core.rules.inputs`: a `FIELDS` tuple and its
+parser), which names every bad field at once in its own words; the API's 422 bodies, the pages' error
+messages and the CLI all say what the core says. A `CoreIn` model gives those bodies a type without a second
+set of rules:
+
+- its fields are the core's field list (`FIELDS`): the class declares each field's Python type so that
+  services read typed attributes, and checks at import that the names, their order, their types and their
+  optionality are the core's (a field added, renamed or retyped in the core fails at start-up, not in use);
+  limits, choices, defaults and help live only in the core;
+- `parse(raw)` runs the core's parser (the same checks, errors and order as before) and builds the model
+  from its values; pydantic validates nothing itself, so no pydantic message ever reaches a client;
+- its JSON Schema is the core's (`json_schema(FIELDS)`), published once as a component of the OpenAPI
+  document (`request_body(ThingIn)`), where the routes used to inline the same schema.
+
+A route reads the body with `ThingIn.read(request)` (a body that is not a JSON object is refused by name, as
+before) and hands the service a `Posted[ThingIn]`: the service checks who may write first and only then
+calls `.parse()`, so a caller who may not write is refused (403/404, audited) before any field is judged,
+as before. Pages wrap their form values with `ThingIn.posted(values)` and reach the same parse.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from django.http import HttpRequest
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from keel.core.rules.inputs import FieldError, FieldsInvalid, loads_json
+from keel.core.rules.inputs import Field, FieldError, FieldsInvalid, json_schema, loads_json, parse
 from keel.core.words import gettext_noop as N_
 
 
@@ -18,3 +44,92 @@ def json_object(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise FieldsInvalid([FieldError("body", N_("must be a JSON object"))])
     return payload
+
+
+# The Python type a core field's parsed value has (`keel.core.rules.inputs._convert`).
+_KIND_TYPES: dict[str, Any] = {
+    "number": float,
+    "integer": int,
+    "bool": bool,
+    "choice": str,
+    "choices": list[str],
+    "text": str,
+    "date": datetime.date,
+}
+
+
+def _expected_type(f: Field) -> object:
+    """The type of the value the core's parser gives for `f` (or None: optional, no default)."""
+    kind = _KIND_TYPES[f.kind]
+    return kind | None if not f.required and f.default is None else kind
+
+
+class CoreIn(BaseModel):
+    """A body whose fields and checks are a core field list; see the module's docstring."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    FIELDS: ClassVar[tuple[Field, ...]] = ()
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        """The core's checked values (defaults filled in); raises the core's InvalidInput naming every bad
+        field. A model whose rule has checks beyond the field list overrides this with the core's parser."""
+        return parse(cls.FIELDS, raw)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, object]) -> Self:
+        values = cls.core_parse(raw)
+        return cls.model_construct(None, **{f.name: values[f.name] for f in cls.FIELDS})
+
+    @classmethod
+    def posted(cls, raw: Mapping[str, object]) -> Posted[Self]:
+        return Posted(cls, raw)
+
+    @classmethod
+    def read(cls, request: HttpRequest) -> Posted[Self]:
+        """The request's JSON object body, not yet checked (anything but an object: 422 naming the body)."""
+        return Posted(cls, json_object(request))
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        declared = [(name, info.annotation) for name, info in cls.model_fields.items()]
+        core = [(f.name, _expected_type(f)) for f in cls.FIELDS]
+        if declared != core:
+            raise TypeError(f"{cls.__name__} must declare the core's fields in order: {core}, not {declared}")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"title": cls.__name__, **json_schema(cls.FIELDS)}
+
+
+M = TypeVar("M", bound=CoreIn)
+
+
+@dataclass(frozen=True)
+class Posted(Generic[M]):
+    """A JSON object posted for `model`, read but not yet checked: `parse()` runs the core's checks."""
+
+    model: type[M]
+    raw: Mapping[str, object]
+
+    def parse(self) -> M:
+        return self.model.parse(self.raw)
+
+
+# The models whose schema the OpenAPI document carries as components (`keel.api.KeelAPI`).
+BODIES: dict[str, type[CoreIn]] = {}
+
+
+def request_body(model: type[CoreIn]) -> dict[str, object]:
+    """A route's `openapi_extra`: its JSON body is `model`, a component of the document."""
+    BODIES[model.__name__] = model
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def body_components() -> dict[str, object]:
+    return {name: BODIES[name].model_json_schema() for name in sorted(BODIES)}

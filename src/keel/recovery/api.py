@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from keel.accounts.models import User
-from keel.api_body import json_object
+from keel.api_body import json_object, request_body
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, json_schema
@@ -22,7 +22,9 @@ from keel.recovery.schemas import (
     PlanOut,
     ProgressOut,
     SkillOut,
+    SkillTryIn,
     SkillTryOut,
+    ThoughtRecordIn,
     ThoughtRecordOut,
 )
 from keel.recovery.services import RecoveryInvalid
@@ -140,10 +142,10 @@ def get_patient_plan(request: HttpRequest, patient_id: int) -> PlanOut:
     "/me/thought-records",
     response={201: ThoughtRecordOut},
     summary="Save a CBT thought record",
-    openapi_extra=_body(json_schema(tools.THOUGHT_RECORD)),
+    openapi_extra=request_body(ThoughtRecordIn),
 )
 def create_my_thought_record(request: HttpRequest) -> Status[ThoughtRecordOut]:
-    row = services.save_thought_record(by=_caller(request), raw=json_object(request))
+    row = services.save_thought_record(by=_caller(request), data=ThoughtRecordIn.read(request))
     return Status(201, ThoughtRecordOut.model_validate(services.thought_dict(row)))
 
 
@@ -172,19 +174,10 @@ def my_skills(request: HttpRequest) -> list[SkillOut]:
     "/me/skills/tries",
     response={201: SkillTryOut},
     summary="I tried a skill: did it help?",
-    openapi_extra=_body(
-        {
-            "type": "object",
-            "required": ["skill", "helped"],
-            "properties": {
-                "skill": {"type": "string", "enum": list(tools.SKILL_CODES)},
-                "helped": {"type": "string", "enum": list(tools.HELPED)},
-            },
-        }
-    ),
+    openapi_extra=request_body(SkillTryIn),
 )
 def try_skill(request: HttpRequest) -> Status[SkillTryOut]:
-    row = services.record_skill_try(by=_caller(request), raw=json_object(request))
+    row = services.record_skill_try(by=_caller(request), data=SkillTryIn.read(request))
     return Status(201, SkillTryOut.of(row))
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from keel.api_body import CoreIn
+from keel.core.recovery import tools
 from keel.recovery.models import SkillTry
 from keel.recovery.queries import PlanView, ProgressView, SkillStats
 from keel.schemas import Out
@@ -169,3 +171,32 @@ class SkillTryOut(BaseModel):
     @classmethod
     def of(cls, row: SkillTry) -> SkillTryOut:
         return cls(id=row.pk, skill=row.skill, helped=row.helped, tried_at=row.tried_at.isoformat())
+
+
+class ThoughtRecordIn(CoreIn):
+    """A CBT thought record, as the API and the page post it: the fields, limits and help of
+    `keel.core.recovery.tools.THOUGHT_RECORD`, checked by `tools.parse_thought_record`."""
+
+    FIELDS = tools.THOUGHT_RECORD
+
+    situation: str
+    automatic_thought: str
+    feeling: str
+    intensity_before: int
+    evidence_for: str
+    evidence_against: str
+    balanced_thought: str
+    intensity_after: int | None
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        return tools.parse_thought_record(raw)
+
+
+class SkillTryIn(CoreIn):
+    """A coping skill tried and whether it helped (`keel.core.recovery.tools.SKILL_TRY`)."""
+
+    FIELDS = tools.SKILL_TRY
+
+    skill: str
+    helped: str

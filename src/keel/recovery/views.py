@@ -25,6 +25,7 @@ from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
 from keel.recovery import labels, pdf, services
+from keel.recovery.schemas import SkillTryIn, ThoughtRecordIn
 from keel.recovery.services import RecoveryInvalid
 from keel.web import field_words
 from keel.web.charts import daily_chart
@@ -191,7 +192,7 @@ def thought_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         values = {f.name: request.POST.get(f.name, "") for f in tools.THOUGHT_RECORD}
         raw = {k: (_int_or_raw(v) if k.startswith("intensity") else v) for k, v in values.items()}
         try:
-            services.save_thought_record(by=request.user, raw=raw)
+            services.save_thought_record(by=request.user, data=ThoughtRecordIn.posted(raw))
         except RecoveryInvalid as exc:
             errors = _errors(exc)
         else:
@@ -224,7 +225,7 @@ def skills(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             services.record_skill_try(
                 by=request.user,
-                raw={"skill": request.POST.get("skill"), "helped": request.POST.get("helped")},
+                data=SkillTryIn.posted({k: request.POST.get(k) for k in ("skill", "helped")}),
             )
             messages.success(request, _("Saved. Your list now puts what helps you first."))
         except RecoveryInvalid:

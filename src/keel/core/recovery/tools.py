@@ -55,6 +55,7 @@ THOUGHT_RECORD = (
     Field("intensity_after", "integer", required=False, minimum=0, maximum=100, help="how strong now, 0-100"),
 )
 THOUGHT_TEXT = tuple(f.name for f in THOUGHT_RECORD if f.kind == "text")
+SKILL_TRY = (Field("skill", "choice", choices=SKILL_CODES), Field("helped", "choice", choices=HELPED))
 
 PLAN_LISTS = ("warning_signs", "triggers", "instead", "meetings", "reasons")
 PLAN_LIST_MAX = 20
@@ -75,9 +76,7 @@ def parse_thought_record(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_skill_try(raw: Mapping[str, Any]) -> dict[str, Any]:
-    return parse(
-        (Field("skill", "choice", choices=SKILL_CODES), Field("helped", "choice", choices=HELPED)), raw
-    )
+    return parse(SKILL_TRY, raw)
 
 
 def _text_list(raw: Any, name: str, errors: list[FieldError]) -> list[str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +10,7 @@ from django.utils import timezone
 from keel import crypto
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.api_body import Posted
 from keel.audit.models import Action
 from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
@@ -27,12 +26,15 @@ from keel.recovery.models import (
     SkillTry,
     ThoughtRecord,
 )
+from keel.recovery.schemas import SkillTryIn, ThoughtRecordIn
 
 
-def save_thought_record(*, by: User, raw: Mapping[str, Any], now: datetime | None = None) -> ThoughtRecord:
+def save_thought_record(
+    *, by: User, data: Posted[ThoughtRecordIn], now: datetime | None = None
+) -> ThoughtRecord:
     patient = _patient(by, None, Area.CLINICAL, Action.CREATE, "thought_record")
     try:
-        values = tools.parse_thought_record(raw)
+        record = data.parse()
     except InvalidInput as exc:
         raise _invalid(exc) from None
     now = now or timezone.now()
@@ -42,23 +44,25 @@ def save_thought_record(*, by: User, raw: Mapping[str, Any], now: datetime | Non
             patient=patient,
             checkin=today,
             content=crypto.encrypt_json(
-                {n: values[n] for n in tools.THOUGHT_TEXT}, aad=_aad("thought", patient.pk)
+                {n: getattr(record, n) for n in tools.THOUGHT_TEXT}, aad=_aad("thought", patient.pk)
             ),
-            intensity_before=values["intensity_before"],
-            intensity_after=values["intensity_after"],
+            intensity_before=record.intensity_before,
+            intensity_after=record.intensity_after,
             created_at=now,
         )
         _audit(by, patient, Action.CREATE, "thought_record", row.pk)
     return row
 
 
-def record_skill_try(*, by: User, raw: Mapping[str, Any], now: datetime | None = None) -> SkillTry:
+def record_skill_try(*, by: User, data: Posted[SkillTryIn], now: datetime | None = None) -> SkillTry:
     patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "skill_try")
     try:
-        values = tools.parse_skill_try(raw)
+        tried = data.parse()
     except InvalidInput as exc:
         raise _invalid(exc) from None
     with transaction.atomic():
-        row = SkillTry.objects.create(patient=patient, tried_at=now or timezone.now(), **values)
+        row = SkillTry.objects.create(
+            patient=patient, tried_at=now or timezone.now(), skill=tried.skill, helped=tried.helped
+        )
         _audit(by, patient, Action.CREATE, "skill_try", row.pk)
     return row

@@ -133,6 +133,15 @@ def end_take_home_plan(
     (the check overrides use); `returned_days` optionally names the bottles brought back unopened (days the
     plan ended). The plan stays in the record with who, when and why; ending it again is a conflict."""
     patient = _scoped_for(by, patient_id, "take_home_plan", True, "end take-home doses")
+    _check_may_end_plan(by, patient, plan_id)
+    now = now or timezone.now()
+    text, start, returned = _plan_end_fields(reason, from_day, returned_days, local_today(patient, now))
+    _check_plan_is_theirs(by, patient, plan_id)
+    return _end_plan(by, patient, plan_id, text, start, returned, now)
+
+
+def _check_may_end_plan(by: User, patient: Patient, plan_id: int) -> None:
+    """Only a prescriber ends a take-home plan; anyone else is refused, audited."""
     if not policy.can_prescribe(by):
         _audit(
             by,
@@ -144,8 +153,13 @@ def end_take_home_plan(
             reason="role may not end take-home doses",
         )
         raise TakeHomeEndNotAllowed(_("Only a prescriber can end a take-home plan."))
-    now = now or timezone.now()
-    today = local_today(patient, now)
+
+
+def _plan_end_fields(
+    reason: object, from_day: object, returned_days: object, today: date
+) -> tuple[str, date, list[date]]:
+    """The reason (one of substance), the first day no bottle covers (today or later; blank: today) and the
+    bottles brought back, or TreatmentInvalid naming every field wrong."""
     errors: list[FieldError] = []
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
@@ -157,8 +171,12 @@ def end_take_home_plan(
     returned = _dates(returned_days, "returned_days", errors) or []
     if errors:
         raise TreatmentInvalid(errors)
+    return text, start, returned
+
+
+def _check_plan_is_theirs(by: User, patient: Patient, plan_id: int) -> None:
+    """Not this person's plan (or none at all): the same answer as no such person, audited."""
     if not TakeHomePlan.objects.filter(pk=plan_id, patient=patient).exists():
-        # not this person's plan (or none at all): the same answer, audited
         _audit(
             by,
             patient,
@@ -169,6 +187,13 @@ def end_take_home_plan(
             reason="no such take-home plan",
         )
         raise policy.PatientNotFound()
+
+
+def _end_plan(
+    by: User, patient: Patient, plan_id: int, text: str, start: date, returned: list[date], now: datetime
+) -> TakeHomePlan:
+    """Under the plan's row lock: refuse a plan already ended and bottles it still covers, then end it the
+    day before `start`, audited with how many bottles stopped."""
     with transaction.atomic():
         plan = TakeHomePlan.objects.select_for_update().get(pk=plan_id, patient=patient)
         if plan.ended_on is not None:
@@ -176,17 +201,7 @@ def end_take_home_plan(
                 _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
             )
         stopped = {d for d in plan_days(plan) if d >= start}
-        not_stopped = [d for d in returned if d not in stopped]
-        if not_stopped:
-            raise TreatmentInvalid(
-                [
-                    FieldError.said(
-                        "returned_days",
-                        N_("only bottles for the days the plan no longer covers: %(days)s"),
-                        days=", ".join(d.isoformat() for d in not_stopped),
-                    )
-                ]
-            )
+        _check_returned_stopped(returned, stopped)
         plan.ended_on = start - timedelta(days=1)  # the last day a bottle covers
         plan.ended_by, plan.ended_at, plan.end_reason = by, now, text
         plan.returned_days = [d.isoformat() for d in returned]
@@ -201,6 +216,21 @@ def end_take_home_plan(
             detail={"from_day": start.isoformat(), "bottles_stopped": len(stopped)},
         )
     return plan
+
+
+def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
+    """Bottles come back only for the days the plan no longer covers."""
+    not_stopped = [d for d in returned if d not in stopped]
+    if not_stopped:
+        raise TreatmentInvalid(
+            [
+                FieldError.said(
+                    "returned_days",
+                    N_("only bottles for the days the plan no longer covers: %(days)s"),
+                    days=", ".join(d.isoformat() for d in not_stopped),
+                )
+            ]
+        )
 
 
 def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
