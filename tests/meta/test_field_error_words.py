@@ -63,6 +63,24 @@ def test_no_field_error_is_written_with_unmarked_words() -> None:
     assert unmarked == []
 
 
+def test_no_field_error_joins_english_words_onto_a_value() -> None:
+    """`FieldError(name, "words: " + ", ".join(days))` has no template to translate: say it with `.said`."""
+    joined = []
+    for path in sorted(SRC.rglob("*.py")):
+        if "migrations" in path.parts or "FieldError(" not in (text := path.read_text()):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "FieldError"
+                and len(node.args) > 1
+            ):
+                reason = node.args[1]
+                if isinstance(reason, ast.BinOp) and isinstance(reason.op, ast.Add):
+                    joined.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert joined == []
+
+
 def test_the_source_marks_many_words() -> None:
     assert len(MARKED) > 250
 

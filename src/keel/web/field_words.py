@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext
 
+from keel.core.decision import LIST_SEPARATOR
 from keel.core.rules.inputs import FieldError
 
 
@@ -19,10 +20,16 @@ def said(error: FieldError) -> str:
     a reason with no entry (what a validator said) as it is."""
     if error.template:
         try:
-            return gettext(error.template) % dict(error.params)
+            return gettext(error.template) % {k: _words(v) for k, v in error.params}
         except (KeyError, ValueError, TypeError):  # a translation that lost a part: the English is right
             return error.reason
     return gettext(error.reason) if error.reason else error.reason
+
+
+def _words(value: str) -> str:
+    """A part of a reason in the reader's language: a list ("a; b") part by part, each its own entry (the
+    convention of `keel.core.decision.Reason`); a number, a date or a code has none and stays as it is."""
+    return LIST_SEPARATOR.join(gettext(part) if part else "" for part in value.split(LIST_SEPARATOR))
 
 
 def by_field(errors: Iterable[FieldError]) -> dict[str, str]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from keel.core.decision import LIST_SEPARATOR
 from keel.core.instruments import registry
 from keel.core.instruments.model import Instrument
 from keel.core.rules.inputs import FieldError, InvalidInput
@@ -561,19 +562,27 @@ def match_subject(subject: Subject, person: Person) -> SubjectMatch:
     keel_numbers = person.record_number_system.rsplit("/", 1)[0] + "/"
     if any(s != person.record_number_system and s.startswith(keel_numbers) for s, _v in subject.identifiers):
         # A record number of another Keel program: a person there, whatever the name and birth date say.
-        wrong.append("its record number is another program's")
+        wrong.append(N_("its record number is another program's"))
     if ours:
         if all(v.strip() == person.record_number for v in ours):
             by = by or "identifier"
         else:
-            wrong.append("its record number is not this patient's")
+            wrong.append(N_("its record number is not this patient's"))
     if subject.names and not any(_same_name(n, person) for n in subject.names):
-        wrong.append("its name is not this patient's")
+        wrong.append(N_("its name is not this patient's"))
     known = person.birth_date.isoformat() if person.birth_date else None
     if subject.birth_date is not None and subject.birth_date != known:
-        wrong.append("its birth date is not this patient's")
+        wrong.append(N_("its birth date is not this patient's"))
     if wrong:
-        raise InvalidInput([FieldError("subject", "the response is about someone else: " + "; ".join(wrong))])
+        raise InvalidInput(
+            [
+                FieldError.said(
+                    "subject",
+                    N_("the response is about someone else: %(why)s"),
+                    why=LIST_SEPARATOR.join(wrong),
+                )
+            ]
+        )
     if not by and subject.names and subject.birth_date is not None:
         by = "name and birth date"
     if not by:
