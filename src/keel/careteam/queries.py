@@ -273,19 +273,30 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
         return Caseload(len(people), None, at_once, ranked=True)
     flags = _open_flags(policy.patients_visible_to(user), today) if Area.CLINICAL in areas else {}
 
+    # The list is the people the audit row names, each once, whatever changes between the statements
+    # that read it (review 21: a flag raised or resolved meanwhile moved a person in or out of `maybe`).
+    audited = {pk for pk, _zone in people}
+
+    def ranked(among: Q) -> list[_Entry]:
+        return [e for e in _ranked(scope, among, areas, days, today, flags, len(people)) if e[2] in audited]
+
     def some(ids: list[int]) -> list[_Entry]:
-        return _ranked(scope, Q(pk__in=ids), areas, days, today, flags, len(people))
+        return ranked(Q(pk__in=ids))
 
     def all_but(ids: list[int]) -> list[_Entry]:
-        among = maybe & ~Q(pk__in=ids) if ids else maybe
-        return _ranked(scope, among, areas, days, today, flags, len(people))
+        return ranked(maybe & ~Q(pk__in=ids) if ids else maybe)
 
     head = _Head(_bounds(scope, maybe, areas, days, today, flags, len(people)), some, all_but)
 
     def the_others_too() -> list[_Person]:
-        """The head's people and the others (ranked the same way), in one order."""
-        rest = _ranked(scope, ~maybe, areas, days, today, flags, len(people))
-        return [entry[3] for entry in heapq.merge(head.everyone(), rest, key=_entry_order)]
+        """The head's people and the others (ranked the same way), in one order: everyone audited, once."""
+        first = head.everyone()
+        seen = {e[2] for e in first}
+        rest = [e for e in ranked(~maybe) if e[2] not in seen]
+        seen.update(e[2] for e in rest)
+        if missing := sorted(audited - seen):  # who gained a signal after the head was read
+            rest = sorted([*rest, *ranked(Q(pk__in=missing))], key=_entry_order)
+        return [entry[3] for entry in heapq.merge(first, rest, key=_entry_order)]
 
     return Caseload(len(people), head, the_others_too)
 

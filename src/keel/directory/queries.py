@@ -94,30 +94,61 @@ class _Window(NamedTuple):
     lower: time
     upper: time
     weekday: int
+    # Whether the window's earliest rows by (start time, name) are the earliest meetings to come: true when
+    # its zone's clocks do not change during it, so a wall-clock start at or after `lower` is at or after
+    # now. Near a change the window has an hour of slack each side and is read whole (review 21: with the
+    # slack, meetings already under way filled a window's LIMIT and hid the next one).
+    exact: bool = True
 
 
 def _windows(now: datetime, hours: float) -> list[_Window]:
     """The (zone, local day) windows of online meetings starting in [now, now + hours] in their own zone."""
     windows: list[_Window] = []
     for zone in online_zones():
-        # An hour of slack each side: wall-clock arithmetic near a DST change may be off by one hour.
-        local = now.astimezone(ZoneInfo(zone)) - timedelta(hours=1)
-        end = now.astimezone(ZoneInfo(zone)) + timedelta(hours=hours + 1)
+        tz = ZoneInfo(zone)
+        before, after = (
+            (now - timedelta(hours=1)).astimezone(tz),
+            (now + timedelta(hours=hours + 1)).astimezone(tz),
+        )
+        exact = before.utcoffset() == after.utcoffset()
+        if exact:  # from the first whole minute at or after now (a meeting at 10:00 has begun at 10:00:30)
+            local = now.astimezone(tz)
+            if local.second or local.microsecond:
+                local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+            end = (now + timedelta(hours=hours)).astimezone(tz)
+        else:  # an hour of slack each side: wall-clock arithmetic across the change may be off by an hour
+            local = now.astimezone(tz) - timedelta(hours=1)
+            end = now.astimezone(tz) + timedelta(hours=hours + 1)
         day = local.date()
         while day <= end.date():
             lower = local.time().replace(second=0, microsecond=0) if day == local.date() else time.min
             upper = end.time() if day == end.date() else time.max
-            windows.append(_Window(zone, lower, upper, (day.weekday() + 1) % 7))
+            windows.append(_Window(zone, lower, upper, (day.weekday() + 1) % 7, exact))
             day += timedelta(days=1)
     return windows
 
 
-def _starting_within(now: datetime, hours: float) -> list[Q]:
-    """The windows of `_windows` as ORM conditions, one per (zone, local day) (exact check follows)."""
+def _starting_within(now: datetime, hours: float) -> list[tuple[Q, bool]]:
+    """The windows of `_windows` as ORM conditions, one per (zone, local day) (exact check follows), each
+    with whether its earliest rows are the earliest to come (`_Window.exact`)."""
     return [
-        Q(time_zone=w.zone, start_time__gte=w.lower, start_time__lte=w.upper, **{f"day_{w.weekday}": True})
+        (
+            Q(
+                time_zone=w.zone,
+                start_time__gte=w.lower,
+                start_time__lte=w.upper,
+                **{f"day_{w.weekday}": True},
+            ),
+            w.exact,
+        )
         for w in _windows(now, hours)
     ]
+
+
+def name_order(vendor: str) -> str:
+    """The SQL collation clause that orders names as Python does (code point by code point): PostgreSQL's
+    "C"; SQLite's default (BINARY) already does."""
+    return ' COLLATE "C"' if vendor == "postgresql" else ""
 
 
 # Begins with SELECT, not WITH: Keel's SQLite backend queues every statement that does not (it may write)
@@ -251,8 +282,9 @@ def _candidates(qs: QuerySet[Meeting], search: MeetingSearch) -> list[_Candidate
 def _candidates_of_windows(
     qs: QuerySet[Meeting], search: MeetingSearch, windows: list[_Window], per_window: int
 ) -> list[_Candidate]:
-    """The light rows of `qs.filter(<window>).order_by("start_time")[:per_window]` for every window, in one
-    statement: `SELECT * FROM (<qs> AND <window> ORDER BY start_time LIMIT n) UNION ALL ...`. `qs` is
+    """The light rows of `qs.filter(<window>).order_by("start_time", name)[:per_window]` for every window
+    (the whole window when it is not `exact`), in one statement: `SELECT * FROM (<qs> AND <window> ORDER BY
+    start_time, name LIMIT n) UNION ALL ...`. `qs` is
     compiled by the ORM once (not once per window: that compiling was a fifth of a search's CPU), each window
     appends its zone, start times and weekday as parameters, and the rows are converted by the ORM's
     converters. Equal to the ORM's chunks one by one (`tests/directory/test_search_statements.py`)."""
@@ -265,6 +297,7 @@ def _candidates_of_windows(
     quote = connection.ops.quote_name
     table = quote(Meeting._meta.db_table)
     zone, start = f"{table}.{quote('time_zone')}", f"{table}.{quote('start_time')}"
+    name = f"{table}.{quote('name')}"
     field = Meeting._meta.get_field("start_time")
     parts: list[str] = []
     params: list[Any] = []
@@ -279,9 +312,16 @@ def _candidates_of_windows(
             chunk = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index_name}", 1)
             chunk += f" AND {table}.{quote('attendance')} = '{Attendance.ONLINE.value}'"
         # ORM-compiled SQL (its WHERE always holds `active`) and quoted names; every value is a parameter
+        # The window's first rows in the final order (start, then name, as Python compares them); a window
+        # across a clock change is read whole.
+        limit = (
+            f"ORDER BY {start}, {name}{name_order(connection.vendor)} LIMIT {int(per_window)}"
+            if w.exact
+            else ""
+        )
         parts.append(
             f"SELECT * FROM ({chunk} AND {zone} = %s AND {start} >= %s AND {start} <= %s AND {day} "  # noqa: S608  # nosec B608
-            f"ORDER BY {start} LIMIT {int(per_window)}) AS chunk_{index}"
+            f"{limit}) AS chunk_{index}"
         )
         params.extend(base_params)
         params.extend(

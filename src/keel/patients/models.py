@@ -240,7 +240,7 @@ class PatientFlag(models.Model):
     resolution_note = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["priority", "-raised_at"]
+        ordering = ["priority", "-raised_at", "-id"]  # ties said in one order (review 21)
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "source_type", "source_id"],
