@@ -280,6 +280,10 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Session limits (SECURITY.md T5). Server-side sessions in the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
+# A page's one-time message ("Not saved: ...", a dose's answer) can name treatment details: it waits in the
+# server-side session, never in a cookie (Django's default tries a signed, unencrypted cookie first; review
+# 21). Every view that adds one is signed in, so no anonymous visitor gets a session row for it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 KEEL_IDLE_TIMEOUT_STAFF = timedelta(minutes=15)
 KEEL_IDLE_TIMEOUT_PATIENT = timedelta(minutes=30)
