@@ -8,10 +8,14 @@ stay small on purpose:
 - `fetch` runs `SELECT <the columns of one or more models> FROM ... WHERE ...` and returns model instances,
   with values converted exactly as the ORM converts them (the same converters, cached per connection);
 - `insert` and `update` write one instance with the values Django's own save would send (`pre_save`, then
-  `get_db_prep_save`), so defaults, `auto_now` and JSON, date and boolean adaptation are the ORM's.
+  `get_db_prep_save`), so defaults, `auto_now` and JSON, date and boolean adaptation are the ORM's;
+  `insert_unless_conflict` (`ON CONFLICT (...) DO NOTHING`) and `update(..., when=...)` write only if the
+  row is as the caller read it, in the same one statement.
 
 Everything else stays on the ORM. The SQL written with these helpers is portable between SQLite and
-PostgreSQL (`%s` parameters, `RETURNING`, no vendor functions); the suite runs it on both. Table and column
+PostgreSQL (`%s` parameters, `RETURNING`, `ON CONFLICT`, no vendor functions), except `insert_then`
+(PostgreSQL only: a data-modifying CTE; its callers keep the portable path for SQLite); the suite runs it on
+both. Table and column
 names in the statements built here come from model metadata, never from input; values are always parameters.
 """
 
