@@ -104,3 +104,28 @@ def test_update_changes_only_the_named_fields(world: World) -> None:
     ghost = _checkin(world)
     ghost.pk = -1
     assert rows.update(ghost, ("craving",)) == 0
+
+
+def test_insert_unless_conflict_writes_what_insert_would_and_nothing_on_a_conflict(world: World) -> None:
+    written = rows.insert_unless_conflict(_checkin(world), ("patient", "local_date"))
+    assert written is not None
+    assert written._state.adding is False
+    again = rows.insert_unless_conflict(_checkin(world, craving=1), ("patient", "local_date"))
+    assert again is None
+    assert CheckIn.objects.filter(patient=world.alice).count() == 1
+    via_orm = _checkin(world, local_date=date(2026, 3, 9))
+    via_orm.save()
+    mine, theirs = _values(CheckIn.objects.get(pk=written.pk)), _values(CheckIn.objects.get(pk=via_orm.pk))
+    for name in ("id", "local_date"):
+        mine.pop(name), theirs.pop(name)
+    assert mine == theirs
+
+
+def test_update_when_changes_the_row_only_if_it_still_holds_the_values(world: World) -> None:
+    row = rows.insert(_checkin(world))
+    row.craving, row.version = 4, 2
+    assert rows.update(row, ("craving", "version"), when=(("version", 3),)) == 0
+    assert CheckIn.objects.get(pk=row.pk).craving == 7
+    assert rows.update(row, ("craving", "version"), when=(("version", 1),)) == 1
+    stored = CheckIn.objects.get(pk=row.pk)
+    assert (stored.craving, stored.version) == (4, 2)

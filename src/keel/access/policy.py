@@ -26,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_obj
 from django.http import Http404
 from django.utils import timezone
 
-from keel.accounts.models import CLINICAL_ROLES, Program, ProgramMembership, Role, User
+from keel.accounts.models import CLINICAL_ROLES, OWN_PATIENT, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.db import rows
@@ -396,19 +396,24 @@ def own_patient_or_404(
         raise PatientNotFound()
     if area not in areas_for_role(user.role):
         raise PatientNotFound()
-    # Every patient request runs this: hand-written SQL (keel.db.rows), the program joined as select_related.
-    found = rows.fetch(
-        'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '
-        'WHERE p."user_id" = %s ORDER BY p."id" LIMIT 1',
-        [user.pk],
-        (Patient, "p"),
-        (Program, "g"),
-    )
-    if not found:
-        raise PatientNotFound()
-    patient: Patient = found[0][0]
-    program: Program = found[0][1]
-    Patient.program.field.set_cached_value(patient, program)
+    # Read with the user by the API's token sign-in (`user_for_token`, the same row), taken once: a later call
+    # in the same request reads it again.
+    patient: Patient | None = user.__dict__.pop(OWN_PATIENT, None)
+    if patient is None:
+        # Every patient request runs this: hand-written SQL (keel.db.rows), the program joined as
+        # select_related.
+        found = rows.fetch(
+            'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '
+            'WHERE p."user_id" = %s ORDER BY p."id" LIMIT 1',
+            [user.pk],
+            (Patient, "p"),
+            (Program, "g"),
+        )
+        if not found:
+            raise PatientNotFound()
+        patient = found[0][0]
+        program: Program = found[0][1]
+        Patient.program.field.set_cached_value(patient, program)
     if prefetch:
         prefetch_related_objects([patient], *prefetch)
     if audit_success:

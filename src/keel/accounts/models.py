@@ -7,6 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# On a User read by the API's token sign-in (`user_for_token`): its own patient record, read in the same row,
+# for `own_patient_or_404` to take once (in the instance's __dict__, never stored).
+OWN_PATIENT = "_keel_own_patient"
+
 
 class Role(models.TextChoices):
     PATIENT = "patient", _("Patient")

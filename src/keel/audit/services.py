@@ -96,8 +96,9 @@ def record(
     """Append one event to its program's chain (chain 0: no program). `actor` is a User (or None for
     anonymous/unknown).
 
-    Three statements in hand-written SQL (`keel.db.rows`): every audited request runs this, and the chain's
-    head stays locked from here to the commit (other programs' chains are not)."""
+    Three statements in hand-written SQL (`keel.db.rows`; on PostgreSQL two: the insert and the head's update
+    in one): every audited request runs this, and the chain's head stays locked from here to the commit (other
+    programs' chains are not)."""
     ctx = context.current()
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
@@ -138,16 +139,25 @@ def record(
         "chain": chain.chain_of(program_id),
     }
     key_id, key = audit_keys()[0]
-    # Joins the caller's transaction (a failure undoes both); its three statements share one cursor.
+    # Joins the caller's transaction (a failure undoes both); its statements share one cursor.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         prev_hash = _lock_head(fields["chain"], cursor)
         digest = chain.seal(fields, prev_hash, key_id, key)
-        event = rows.insert(AuditEvent(prev_hash=prev_hash, hash=digest, key_id=key_id, **fields), cursor)
-        cursor.execute(
-            'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = %s',
-            [event.pk, digest, fields["chain"]],
-        )
+        event = AuditEvent(prev_hash=prev_hash, hash=digest, key_id=key_id, **fields)
+        if cursor.db.vendor == "postgresql":
+            # One round trip for the row and the head (each statement is one to a server on the same cores).
+            rows.insert_then(event, _ADVANCE_HEAD_TO_INSERTED, [digest, fields["chain"]], cursor)
+        else:
+            rows.insert(event, cursor)
+            cursor.execute(_ADVANCE_HEAD, [event.pk, digest, fields["chain"]])
     return event
+
+
+_ADVANCE_HEAD = 'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = %s'
+_ADVANCE_HEAD_TO_INSERTED = (
+    'UPDATE "audit_auditchainhead" SET "last_event_id" = (SELECT "id" FROM "inserted"), "last_hash" = %s '
+    'WHERE "id" = %s RETURNING "last_event_id"'
+)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,14 @@ stay small on purpose:
 - `fetch` runs `SELECT <the columns of one or more models> FROM ... WHERE ...` and returns model instances,
   with values converted exactly as the ORM converts them (the same converters, cached per connection);
 - `insert` and `update` write one instance with the values Django's own save would send (`pre_save`, then
-  `get_db_prep_save`), so defaults, `auto_now` and JSON, date and boolean adaptation are the ORM's.
+  `get_db_prep_save`), so defaults, `auto_now` and JSON, date and boolean adaptation are the ORM's;
+  `insert_unless_conflict` (`ON CONFLICT (...) DO NOTHING`) and `update(..., when=...)` write only if the
+  row is as the caller read it, in the same one statement.
 
 Everything else stays on the ORM. The SQL written with these helpers is portable between SQLite and
-PostgreSQL (`%s` parameters, `RETURNING`, no vendor functions); the suite runs it on both. Table and column
+PostgreSQL (`%s` parameters, `RETURNING`, `ON CONFLICT`, no vendor functions), except `insert_then`
+(PostgreSQL only: a data-modifying CTE; its callers keep the portable path for SQLite); the suite runs it on
+both. Table and column
 names in the statements built here come from model metadata, never from input; values are always parameters.
 """
 
@@ -159,21 +163,77 @@ def insert(obj: M, cursor: Any = None) -> M:
     return obj
 
 
+def insert_then(obj: M, then: str, then_params: Sequence[Any], cursor: Any) -> M:
+    """PostgreSQL only: `insert` and one more statement in one round trip,
+    `WITH "inserted" AS (INSERT ... RETURNING <pk>) <then>`, where `then` (an UPDATE, say) may read the new
+    pk as `(SELECT <pk column> FROM "inserted")` and must return it as its first column. Both run whole or
+    not at all (one statement); `then` sees the tables as they were before the insert."""
+    sql, fields = _insert_sql(type(obj))
+    connection = cursor.db
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    cursor.execute(f'WITH "inserted" AS ({sql}) {then}', [*params, *then_params])
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the statement after the insert returned no row")
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
 @cache
-def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple[Field[Any, Any], ...]]:
+def _insert_unless_sql(
+    model: type[Model], conflict: tuple[str, ...]
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    sql, fields = _insert_sql(model)
+    columns_ = ", ".join(f'"{model._meta.get_field(name).column}"' for name in conflict)  # type: ignore[union-attr]
+    head, returning = sql.rsplit(" RETURNING ", 1)
+    return f"{head} ON CONFLICT ({columns_}) DO NOTHING RETURNING {returning}", fields
+
+
+def insert_unless_conflict(obj: M, conflict: tuple[str, ...], cursor: Any = None) -> M | None:
+    """`insert`, unless a row with the same values of the unique `conflict` fields exists: then nothing is
+    written and None returned (`INSERT ... ON CONFLICT (...) DO NOTHING RETURNING`, on both databases; on
+    PostgreSQL a conflicting row of a transaction still open is waited for). No error, so the caller's
+    transaction carries on (an IntegrityError would end it on PostgreSQL)."""
+    sql, fields = _insert_unless_sql(type(obj), conflict)
+    connection = _connection()
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if cursor is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    else:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+@cache
+def _update_sql(
+    model: type[Model], names: tuple[str, ...], when: tuple[str, ...] = ()
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
     fields = tuple(model._meta.get_field(name) for name in names)
     pk = model._meta.pk
     assert pk is not None
     sets = ", ".join(f'"{f.column}" = %s' for f in fields)  # type: ignore[union-attr]
-    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{pk.column}" = %s'  # noqa: S608 # nosec B608
+    conditions = "".join(f' AND "{model._meta.get_field(name).column}" = %s' for name in when)  # type: ignore[union-attr]
+    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{pk.column}" = %s{conditions}'  # noqa: S608 # nosec B608
     return sql, fields  # type: ignore[return-value]
 
 
-def update(obj: Model, names: Iterable[str]) -> int:
-    """UPDATE the named fields of a saved instance; returns the number of rows changed (0 or 1)."""
-    sql, fields = _update_sql(type(obj), tuple(names))
+def update(obj: Model, names: Iterable[str], when: Sequence[tuple[str, Any]] = ()) -> int:
+    """UPDATE the named fields of a saved instance; returns the number of rows changed (0 or 1). `when`:
+    (field name, value) pairs the stored row must also hold, or nothing changes (0), e.g. the version read
+    (optimistic concurrency in one statement; values are given as the database stores them)."""
+    sql, fields = _update_sql(type(obj), tuple(names), tuple(name for name, _ in when))
     connection = _connection()
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, obj.pk])
+        cursor.execute(sql, [*params, obj.pk, *(value for _, value in when)])
         return int(cursor.rowcount)

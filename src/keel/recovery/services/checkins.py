@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -52,10 +52,12 @@ def record_checkin(
     (RecoveryInvalid on `Idempotency-Key`). Raises RecoveryInvalid naming every bad field; writes nothing
     unless all is well. Two requests racing on one key or one day leave exactly one row.
 
-    The reads and the early-warning run happen before the write transaction (`_read_for_checkin`), so the
-    database's one writer (SQLite) or the chain head (PostgreSQL) is held only for the writes. Inside it,
-    today's row is checked again: if another check-in of this patient landed in between (the only writer of
-    check-ins; earlier days never change), everything is read and decided again inside the transaction.
+    The reads and the early-warning run happen before the write transaction (`_read_for_checkin`, one
+    statement), so the database's one writer (SQLite) or the chain head (PostgreSQL) is held only for the
+    writes. Inside it, today's row is written only if it is still as read: inserted unless one exists by now,
+    or updated only if its version is still the one read (one statement either way; earlier days never
+    change). If another check-in of this patient landed in between (the only writer of check-ins),
+    everything is read and decided again inside the transaction.
     """
     patient = _patient(by, None, Area.RECOVERY, Action.CREATE, "checkin")
     key = (key or "").strip()
@@ -114,21 +116,48 @@ class _CheckInRead:
 
 def _read_for_checkin(asked: _CheckInAsked) -> _CheckInRead:
     today = local_today(asked.patient, asked.now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT 1 FROM "recovery_idempotencykey" WHERE "user_id" = %s AND "key" = %s',
-            [asked.by.pk, asked.key],
-        )
-        if cursor.fetchone() is not None:
-            return _CheckInRead(today, None, [], key_seen=True)
-    return _CheckInRead(today, *_today_and_flags(asked.patient, today, asked.values), key_seen=False)
+    key_seen, series = _key_seen_and_series(asked.by.pk, asked.key, asked.patient, today)
+    if key_seen:
+        return _CheckInRead(today, None, [], key_seen=True)
+    return _CheckInRead(today, *_today_and_flags(asked.patient, today, asked.values, series), key_seen=False)
+
+
+_KEY_SEEN = 'EXISTS (SELECT 1 FROM "recovery_idempotencykey" k WHERE k."user_id" = %s AND k."key" = %s)'
+_SERIES_WITH_KEY = (
+    'FROM (SELECT 1 AS "one") o LEFT JOIN "recovery_checkin" c ON c."patient_id" = %s '
+    'AND c."local_date" > %s AND c."local_date" <= %s ORDER BY c."local_date"'
+)
+
+
+def _key_seen_and_series(user_id: int, key: str, patient: Patient, today: date) -> tuple[bool, list[CheckIn]]:
+    """Whether this user already used the idempotency key, and the patient's check-ins of the last
+    HISTORY_DAYS days up to today, oldest first (what `_series` reads): one statement, hand-written (the
+    one-row derived table keeps the key's answer when there is no check-in; its ORM equivalent is tested)."""
+    found = rows.fetch(
+        _SERIES_WITH_KEY,
+        [
+            user_id,
+            key,
+            patient.pk,
+            connection.ops.adapt_datefield_value(today - timedelta(days=HISTORY_DAYS)),
+            connection.ops.adapt_datefield_value(today),
+        ],
+        (CheckIn, "c"),
+        extra=(_KEY_SEEN,),
+    )
+    series = [row for row, _seen in found if row is not None]
+    for row in series:
+        CheckIn.patient.field.set_cached_value(row, patient)
+    return bool(found[0][1]), series
 
 
 def _today_and_flags(
-    patient: Patient, today: date, values: dict[str, Any]
+    patient: Patient, today: date, values: dict[str, Any], series: list[CheckIn] | None = None
 ) -> tuple[CheckIn | None, list[dict[str, Any]]]:
-    """Today's check-in as stored (None if there is none yet) and the flags this check-in raises."""
-    series = _series(patient, today, HISTORY_DAYS)  # oldest first; today's row last, if there is one
+    """Today's check-in as stored (None if there is none yet) and the flags this check-in raises (`series`:
+    the last HISTORY_DAYS days as `_series` reads them, if already read)."""
+    if series is None:
+        series = _series(patient, today, HISTORY_DAYS)  # oldest first; today's row last, if there is one
     row = series.pop() if series and series[-1].local_date == today else None
     recent = [*_rule_checkins(series), {"date": today, **{k: values[k] for k in _RULE_FIELDS}}]
     return row, _flags_for(today, recent)
@@ -139,17 +168,11 @@ def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome |
     (the caller then reads and decides again inside the transaction)."""
     if read.key_seen:
         return None
-    _lock_patient(asked.patient)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT "id", "version" FROM "recovery_checkin" WHERE "patient_id" = %s AND "local_date" = %s',
-            [asked.patient.pk, connection.ops.adapt_datefield_value(read.today)],
-        )
-        now_there = cursor.fetchone()
-    if now_there != (None if read.row is None else (read.row.pk, read.row.version)):
-        return None  # another check-in of this patient landed after the read
-    # A concurrent request with the same key also wrote today's row, so it was caught just above; the
-    # unique (user, key) constraint backs this up (IntegrityError: the caller tries again and replays).
+    # Today's row is written only if it is as read (`_save_checkin`), else None: another check-in of this
+    # patient landed after the read. A concurrent request with the same key also wrote today's row, so it is
+    # caught there; the unique (user, key) constraint backs this up (IntegrityError: the caller tries again
+    # and replays). The row's write serializes two check-ins of one patient (PostgreSQL: the second waits on
+    # the first's row, or its unique entry, until the first ends), so no lock is taken beforehand.
     return _save_checkin(asked, read.today, read.row, read.flags)
 
 
@@ -184,27 +207,42 @@ def _record_checkin(asked: _CheckInAsked) -> CheckInOutcome:
         return CheckInOutcome(seen.status_code, first, replay=True)
 
     today = local_today(patient, asked.now)
-    return _save_checkin(asked, today, *_today_and_flags(patient, today, asked.values))
+    saved = _save_checkin(asked, today, *_today_and_flags(patient, today, asked.values))
+    if saved is None:
+        # A check-in of this patient read and written without the lock (`_write_checkin`) landed between this
+        # read and this write: nothing is written; the caller tries again (as for a unique violation).
+        raise IntegrityError("today's check-in changed while it was saved")
+    return saved
 
 
 def _save_checkin(
     asked: _CheckInAsked, today: date, row: CheckIn | None, flags: list[dict[str, Any]]
-) -> CheckInOutcome:
-    """Write today's check-in (new or edited), its flags, its idempotency key and its audit row."""
+) -> CheckInOutcome | None:
+    """Write today's check-in (new or edited), its flags, its idempotency key and its audit row; None, having
+    written nothing, if today's row is no longer as read (`row`: one exists by now, or its version moved)."""
     by, patient, values, now = asked.by, asked.patient, asked.values, asked.now
     private = {k: values[k] for k in core_checkin.PRIVATE if values[k]}
     fields = {k: values[k] for k in values if k not in core_checkin.PRIVATE}
     blob = crypto.encrypt_json(private, aad=_aad("checkin", patient.pk)) if private else None
     if row is None:
-        row = rows.insert(
-            CheckIn(patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields)
+        created = rows.insert_unless_conflict(
+            CheckIn(
+                patient=patient, local_date=today, private=blob, created_at=now, updated_at=now, **fields
+            ),
+            ("patient", "local_date"),
         )
-        status, action = 201, Action.CREATE
+        if created is None:
+            return None  # today's check-in exists by now
+        row, status, action = created, 201, Action.CREATE
     else:
+        read_version = row.version
         for name, value in fields.items():
             setattr(row, name, value)
         row.private, row.updated_at, row.version = blob, now, row.version + 1
-        rows.update(row, (*fields, "private", "updated_at", "version"))
+        if not rows.update(
+            row, (*fields, "private", "updated_at", "version"), when=(("version", read_version),)
+        ):
+            return None  # edited (or gone) since it was read
         status, action = 200, Action.UPDATE
     raised = [
         flag["code"] for flag in flags if _raise_once(by, patient, flag["code"], flag, "checkin", row.pk, now)
