@@ -168,11 +168,14 @@ def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome |
     (the caller then reads and decides again inside the transaction)."""
     if read.key_seen:
         return None
+    # The patient's row is locked first, as every write of this patient's record does (a clinician's, the
+    # full path below, a flag raised): one lock order, so two check-ins, or a check-in and a clinician's
+    # write, never deadlock (review 21b: without it, PostgreSQL found deadlocks between the two paths).
+    _lock_patient(asked.patient)
     # Today's row is written only if it is as read (`_save_checkin`), else None: another check-in of this
     # patient landed after the read. A concurrent request with the same key also wrote today's row, so it is
     # caught there; the unique (user, key) constraint backs this up (IntegrityError: the caller tries again
-    # and replays). The row's write serializes two check-ins of one patient (PostgreSQL: the second waits on
-    # the first's row, or its unique entry, until the first ends), so no lock is taken beforehand.
+    # and replays).
     return _save_checkin(asked, read.today, read.row, read.flags)
 
 
