@@ -18,7 +18,12 @@ serves every caller; a test that patches a name patches it on the module that us
 """
 
 from keel.treatment.queries.care_plan import my_care_plan
-from keel.treatment.queries.contexts import dose_context, dose_contexts
+from keel.treatment.queries.contexts import (
+    context_after_dose,
+    dose_context,
+    dose_context_and_reads,
+    dose_contexts,
+)
 from keel.treatment.queries.doses import (
     MISS_LOOKBACK,
     DoseContext,
@@ -57,7 +62,14 @@ from keel.treatment.queries.take_homes import (
     take_home_review,
     take_home_review_for,
 )
-from keel.treatment.queries.window import WINDOW_MEDICATIONS, DosingRow, dosing_list, dosing_row
+from keel.treatment.queries.window import (
+    WINDOW_MEDICATIONS,
+    DosingRow,
+    RecordedDose,
+    dosing_list,
+    dosing_row,
+    row_after_dose,
+)
 
 __all__ = [
     "MISSED_CONCERN_DAYS",
@@ -70,11 +82,14 @@ __all__ = [
     "MedicationRecord",
     "MissedReads",
     "PlanCover",
+    "RecordedDose",
     "StartView",
     "TakeHomeConcern",
     "TakeHomeReview",
+    "context_after_dose",
     "count_missed",
     "dose_context",
+    "dose_context_and_reads",
     "dose_contexts",
     "dosing_list",
     "dosing_row",
@@ -92,6 +107,7 @@ __all__ = [
     "my_care_plan",
     "order_fhir",
     "plan_days",
+    "row_after_dose",
     "schedule_rows",
     "start_view",
     "take_home_concerns",

@@ -5,6 +5,7 @@ the same answer (tests/treatment/test_dose_context_sql.py)."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -37,8 +38,49 @@ def dose_context(
     tests/treatment/test_dose_context_sql.py holds it to `dose_contexts`' answer on varied histories).
     `with_other_holds`: also whether a dose of another medication was held today and not released
     (`other_hold_open`; the dose at the window reads it), from the same rows."""
+    return dose_context_and_reads(patient, medication, today, with_other_holds=with_other_holds)[0]
+
+
+def dose_context_and_reads(
+    patient: Patient, medication: str, today: date, *, with_other_holds: bool = False
+) -> tuple[DoseContext, _Reads]:
+    """`dose_context`, and what it was made of (the dose at the window keeps them: the row swapped in after
+    the dose is told from them and the new dose, `context_after_dose`)."""
     reads = _person_reads(patient, medication, today, with_other_holds)
-    return _assemble([(patient, today)], medication, reads)[patient.pk]
+    return _assemble([(patient, today)], medication, reads)[patient.pk], reads
+
+
+def context_after_dose(
+    patient: Patient, medication: str, today: date, reads: _Reads, dose: DoseRecord
+) -> DoseContext | None:
+    """The context `dose_context(patient, medication, today)` reads right after `dose` was saved (with no
+    other change meanwhile: the caller checks that, `window.row_after_dose`), told from what the dose read
+    before it (`reads`, with or without other holds) and the new dose, without reading them again. None
+    where they cannot tell it: a dose of another day or medication, no episode, or a dose that may be the
+    episode's first (its rule reads the enrollment's consent and the last discharge: read it again then).
+    tests/treatment/test_row_after_dose.py holds it to a fresh read over the dose-context histories."""
+    pk = patient.pk
+    if dose.local_date != today or dose.medication != medication or pk not in reads.firsts:
+        return None
+    first = reads.firsts[pk]
+    if dose.status == DoseStatus.GIVEN and (first is None or first > today):
+        return None  # it may start the episode: the first-dose rule is read again
+    new = copy.copy(dose)  # as read back: the amount at the column's scale (30 -> 30.00)
+    new.amount_mg = Decimal(new.amount_mg).quantize(_MG_SCALE)
+    doses = sorted([*reads.doses[pk], new], key=lambda d: (d.local_date, d.sequence, d.pk))
+    after = _Reads(
+        {pk: doses},
+        {pk: []},  # the row reads no other medication's holds
+        reads.amended,  # a new dose has no amendments
+        reads.firsts,
+        reads.episodes_of,
+        reads.plans,
+        None if reads.released is None else set(reads.released),  # a new hold's flag is open
+    )
+    return _assemble([(patient, today)], medication, after)[pk]
+
+
+_MG_SCALE = Decimal("0.01")  # DoseRecord.amount_mg: decimal_places=2
 
 
 @dataclass

@@ -3,6 +3,7 @@ amendments."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -38,7 +39,14 @@ from keel.treatment.models import (
     OverrideKind,
 )
 from keel.treatment.policy_store import effective_policy
-from keel.treatment.queries import DoseContext, dose_context, effective_mg, hours_since
+from keel.treatment.queries import (
+    DoseContext,
+    RecordedDose,
+    dose_context,
+    dose_context_and_reads,
+    effective_mg,
+    hours_since,
+)
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseBlocked,
@@ -187,6 +195,7 @@ def record_dose(
     now: datetime | None = None,
     slot_required: bool = False,
     bottle_returned: bool = False,
+    then: Callable[[RecordedDose], None] | None = None,
 ) -> DoseOutcome:
     """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
     only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
@@ -200,7 +209,10 @@ def record_dose(
     today"). A medication other than methadone or buprenorphine (another spelling, an injection) is refused,
     naming `medication`: a dose is never recorded as a medication it was not posted as. The checks run in
     this order, one step each: the order, the fields, the day, the prescriber's cover, the rule's verdict;
-    then the dose is saved."""
+    then the dose is saved. `then`: called with the dose saved and what it read (the dosing page swaps its
+    row in from them, `window.row_after_dose`), inside the dose's transaction on SQLite (one writer: its
+    reads and its audit row commit with the dose's), after it commits on PostgreSQL (the row's audit row is
+    in another chain; two chains locked in one transaction could wait on each other)."""
     patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
     if medication not in GUARD_RAILS:  # "Buprenorphine", "" or an injection: never read as another medication
         raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
@@ -211,7 +223,7 @@ def record_dose(
     # The day's context, read once (this medication's recent doses and their amendments, the episode, its
     # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
     # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
-    ctx = dose_context(patient, medication, today, with_other_holds=True)
+    ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
     slot = _day_guards(by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence)
     cover = _prescriber_cover(patient, medication, order, ctx, today, given or now, amount)
     since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
@@ -219,7 +231,12 @@ def record_dose(
         patient, medication, ctx, amount, bool(sedated), cover.documented, cover.start, since, order.dose_mg
     )
     _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
-    dose = _save_dose(by, patient, order, medication, ctx, today, slot, amount, decision, cover, given, now)
+    after = None
+    if then is not None:
+        after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
+    dose = _save_dose(
+        by, patient, order, medication, ctx, today, slot, amount, decision, cover, given, now, after
+    )
     return DoseOutcome(dose, decision)
 
 
@@ -386,37 +403,48 @@ def _save_dose(
     cover: _Cover,
     given: datetime | None,
     now: datetime,
+    after: Callable[[DoseRecord], None] | None = None,
 ) -> DoseRecord:
     """The dose row (a hold gives 0 mg), its audit row and, for a hold, its flag (`_flag_hold`), in one
-    transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict."""
+    transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict. `after`: called
+    with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise."""
     held = decision.decision == "hold"
+    inside = after is not None and connection.vendor == "sqlite"
     try:
         with transaction.atomic():
-            dose = DoseRecord.objects.create(
-                patient=patient,
-                order=order,
-                medication=medication,
-                local_date=today,
-                sequence=slot,
-                status=DoseStatus.HELD if held else DoseStatus.GIVEN,
-                amount_mg=Decimal(0) if held else amount,
-                treatment_day=ctx.treatment_day,
-                decision=decision.as_dict(),
-                override=cover.override
-                if (cover.documented and decision.decision == "allowed_with_rationale")
-                or (cover.start is not None and cover.start.get("start_override"))
-                else None,
-                recorded_by=by,
-                recorded_at=now,
-                given_at=given,
+            # Hand-written INSERT (`rows.insert`: the values `save()` sends; DoseRecord has no save() or
+            # signals of its own): the ORM compiled this statement on every dose (issue #21).
+            dose = rows.insert(
+                DoseRecord(
+                    patient=patient,
+                    order=order,
+                    medication=medication,
+                    local_date=today,
+                    sequence=slot,
+                    status=DoseStatus.HELD if held else DoseStatus.GIVEN,
+                    amount_mg=Decimal(0) if held else amount,
+                    treatment_day=ctx.treatment_day,
+                    decision=decision.as_dict(),
+                    override=cover.override
+                    if (cover.documented and decision.decision == "allowed_with_rationale")
+                    or (cover.start is not None and cover.start.get("start_override"))
+                    else None,
+                    recorded_by=by,
+                    recorded_at=now,
+                    given_at=given,
+                )
             )
             # A new dose has no amendments yet: its answer (effective_mg, the amendments list) reads none.
             dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
             _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
             if held:
                 _flag_hold(by, patient, dose, decision, today, now)
+            if inside:
+                after(dose)  # type: ignore[misc]
     except IntegrityError:
         raise DoseConflict(_slot_taken(slot)) from None
+    if after is not None and not inside:
+        after(dose)
     return dose
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -61,8 +62,14 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _dose_result(request: AuthenticatedHttpRequest, patient_id: int, medication: str) -> dict[str, Any]:
-    """Record the dose; the verdict in plain words and its kind: given, held or blocked."""
+def _dose_result(
+    request: AuthenticatedHttpRequest,
+    patient_id: int,
+    medication: str,
+    then: Callable[[services.RecordedDose], None] | None = None,
+) -> dict[str, Any]:
+    """Record the dose; the verdict in plain words and its kind: given, held or blocked. `then`: as
+    `record_dose`'s (called only when a dose is saved)."""
     raw_sequence = request.POST.get("sequence", "")
     try:
         outcome = services.record_dose(
@@ -73,6 +80,7 @@ def _dose_result(request: AuthenticatedHttpRequest, patient_id: int, medication:
             sedated=request.POST.get("sedated") == "on",
             medication=medication,
             bottle_returned=request.POST.get("bottle_returned") == "on",
+            then=then,
         )
     except services.DoseBlocked as exc:
         why = words.reasons_text(exc.decision.reasons)
@@ -126,11 +134,19 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
     ("Buprenorphine", an injection) is refused by the service, nothing recorded, and said at the top of the
     list (there is no row of that medication to show it on)."""
     medication = request.POST.get("medication", "methadone")
+    known = medication in services.WINDOW_MEDICATIONS
+    swap = known and request.headers.get("HX-Request") == "true"
+    swapped: list[services.DosingRow | None] = []
+
+    def then(recorded: services.RecordedDose) -> None:
+        # The row to swap in, told from what the dose read and the dose (its list audit row written in the
+        # dose's transaction on SQLite); None: read again below.
+        swapped.append(services.row_after_dose(request.user, recorded))
+
     try:
-        result = _dose_result(request, patient_id, medication)
+        result = _dose_result(request, patient_id, medication, then if swap else None)
     except NotAllowed:
         raise PermissionDenied from None
-    known = medication in services.WINDOW_MEDICATIONS
     result |= {"patient": patient_id, "medication": medication if known else None}
     if not known:  # no row of it: the whole list, the refusal at its top
         request.session[RESULT_KEY] = result
@@ -139,8 +155,10 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
             response["HX-Redirect"] = reverse("treatment:dosing")
             return response
         return HttpResponseRedirect(reverse("treatment:dosing") + f"#p{patient_id}")
-    if request.headers.get("HX-Request") == "true":
-        row = services.dosing_row(request.user, patient_id=patient_id, medication=medication)
+    if swap:
+        row = swapped[0] if swapped else None
+        if row is None:  # not told from the dose (none saved, or it could not be): read it
+            row = services.dosing_row(request.user, patient_id=patient_id, medication=medication)
         if row is None:  # no longer on the list (discharged, order stopped): the whole page then
             request.session[RESULT_KEY] = result
             response = HttpResponse(status=204)
