@@ -16,7 +16,14 @@ from keel.assessments.services import NotAllowed
 from keel.db import rows
 from keel.patients.models import EnrollmentStatus, Patient, PatientFlag, local_today
 from keel.patients.queries import with_has_photo
-from keel.treatment.models import DoseRecord, Medication, MedicationOrder, OrderStatus, TakeHomePlan
+from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    OrderStatus,
+    TakeHomePlan,
+)
 from keel.treatment.queries.contexts import _Reads, context_after_dose, dose_context, dose_contexts
 from keel.treatment.queries.doses import MISS_LOOKBACK, DoseContext
 from keel.treatment.queries.take_home_plans import plan_days
@@ -205,6 +212,17 @@ _AFTER_DOSE = (
             '(SELECT COUNT(*) FROM "treatment_doseamendment" a JOIN "treatment_doserecord" d '
             'ON d."id" = a."dose_id" WHERE d."patient_id" = p."id" AND d."medication" = %s '
             'AND d."local_date" >= %s)',
+            # what else the row shows, as it is now (review 21b: an order written, a discharge or a take-home
+            # decision committed while the dose was recorded): the active order of this medication, whether
+            # an episode is open, and the newest take-home plan and whether it has ended
+            '(SELECT o."id" FROM "treatment_medicationorder" o WHERE o."patient_id" = p."id" '
+            'AND o."medication" = %s AND o."status" = %s '
+            'ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1)',
+            '(SELECT MAX(e."id") FROM "patients_enrollment" e WHERE e."patient_id" = p."id" '
+            'AND e."ended_on" IS NULL)',
+            '(SELECT COUNT(*) FROM "treatment_takehomeplan" t WHERE t."patient_id" = p."id" AND t."id" > %s)',
+            '(SELECT COUNT(*) FROM "treatment_takehomeplan" t WHERE t."patient_id" = p."id" AND t."id" <= %s '
+            'AND t."ended_on" IS NULL)',
         )
     )
     + ' FROM "patients_patient" p WHERE p."id" = %s'
@@ -229,13 +247,36 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
     if ctx is None:
         return None
     since = connection.ops.adapt_datefield_value(recorded.today - timedelta(days=MISS_LOOKBACK))
+    plans = [plan for plan in recorded.reads.plans if plan.patient_id == patient.pk]
+    newest_plan = max((plan.pk for plan in plans), default=0)
     with connection.cursor() as cursor:
-        cursor.execute(_AFTER_DOSE, [user.pk, medication, since, medication, since, patient.pk])
-        has_photo, open_flags, off_team, doses, amendments = cursor.fetchone()
+        cursor.execute(
+            _AFTER_DOSE,
+            (
+                user.pk,
+                *(medication, since) * 2,
+                medication,
+                OrderStatus.ACTIVE,
+                newest_plan,
+                newest_plan,
+                patient.pk,
+            ),
+        )
+        has_photo, open_flags, off_team, doses, amendments, order_id, episode_id, new_plans, open_plans = (
+            cursor.fetchone()
+        )
     before = recorded.reads.doses[patient.pk]
     amended = sum(len(recorded.reads.amended.get(d.pk, ())) for d in before)
     if doses != len(before) + 1 or amendments != amended:
         return None  # another dose or amendment meanwhile: read the row again
+    held = recorded.dose.status == DoseStatus.HELD  # a hold ends the plans itself (told from the dose)
+    if (
+        order_id != recorded.order.pk
+        or episode_id != recorded.reads.episodes_of.get(patient.pk, (None,))[0]
+        or new_plans
+        or (not held and open_plans != sum(1 for plan in plans if plan.ended_on is None))
+    ):
+        return None  # an order, an episode or a take-home plan changed meanwhile: read the row again
     patient.has_photo = bool(has_photo)  # type: ignore[attr-defined]
     plan = ctx.take_home if medication == Medication.METHADONE else None
     status = _row_status(ctx, bool(plan and recorded.today in plan_days(plan)))
