@@ -147,19 +147,31 @@ def insert(obj: M, cursor: Any = None) -> M:
     """INSERT a new instance (all its fields, the pk from the database), as `obj.save()` would; on `cursor`
     if given (one of the default connection's, so a few statements in a row share one)."""
     sql, fields = _insert_sql(type(obj))
-    connection = _connection()
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    if cursor is None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    else:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = _execute_insert(obj, sql, fields, [], cursor)
     assert row is not None
-    obj.pk = row[0]
+    return _inserted(obj, row[0], _connection().alias)
+
+
+def _execute_insert(
+    obj: Model, sql: str, fields: Sequence[Field[Any, Any]], more: Sequence[Any], cursor: Any
+) -> Any:
+    """Run an INSERT of `obj`'s `fields` (then `more` parameters) on `cursor`, or a cursor of its own; the
+    first row it returns (None: none)."""
+    connection = cursor.db if cursor is not None else _connection()
+    params = [*(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields), *more]
+    if cursor is None:
+        with connection.cursor() as own:
+            own.execute(sql, params)
+            return own.fetchone()
+    cursor.execute(sql, params)
+    return cursor.fetchone()
+
+
+def _inserted(obj: M, pk: Any, alias: str) -> M:
+    """`obj` as `save()` leaves a new row: its pk set, no longer adding, of the database `alias`."""
+    obj.pk = pk
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = alias
     return obj
 
 
@@ -169,16 +181,10 @@ def insert_then(obj: M, then: str, then_params: Sequence[Any], cursor: Any) -> M
     pk as `(SELECT <pk column> FROM "inserted")` and must return it as its first column. Both run whole or
     not at all (one statement); `then` sees the tables as they were before the insert."""
     sql, fields = _insert_sql(type(obj))
-    connection = cursor.db
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    cursor.execute(f'WITH "inserted" AS ({sql}) {then}', [*params, *then_params])
-    row = cursor.fetchone()
+    row = _execute_insert(obj, f'WITH "inserted" AS ({sql}) {then}', fields, then_params, cursor)
     if row is None:
         raise RuntimeError("the statement after the insert returned no row")
-    obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
+    return _inserted(obj, row[0], cursor.db.alias)
 
 
 @cache
@@ -197,21 +203,8 @@ def insert_unless_conflict(obj: M, conflict: tuple[str, ...], cursor: Any = None
     PostgreSQL a conflicting row of a transaction still open is waited for). No error, so the caller's
     transaction carries on (an IntegrityError would end it on PostgreSQL)."""
     sql, fields = _insert_unless_sql(type(obj), conflict)
-    connection = _connection()
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    if cursor is None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    else:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
+    row = _execute_insert(obj, sql, fields, [], cursor)
+    return None if row is None else _inserted(obj, row[0], _connection().alias)
 
 
 @cache
