@@ -77,8 +77,8 @@ def has_confirmed_totp(user_id: int) -> bool:
 
 
 def confirmed_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()  # type: ignore[no-any-return]
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def pending_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False).first()  # type: ignore[no-any-return]
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()

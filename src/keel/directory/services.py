@@ -204,9 +204,9 @@ def _upsert(
             report.unchanged += 1
         if progress and (i % 1000 == 0 or i == total):
             progress(i, total)
-    model.objects.bulk_create(to_create, batch_size=1000)  # type: ignore[arg-type]
+    model.objects.bulk_create(to_create, batch_size=1000)
     if to_update:
-        model.objects.bulk_update(to_update, update_fields, batch_size=500)  # type: ignore[arg-type]
+        model.objects.bulk_update(to_update, update_fields, batch_size=500)
     gone = [pk for sid, (pk, _, active) in existing.items() if active and sid not in seen]
     for start in range(0, len(gone), 900):
         model.objects.filter(pk__in=gone[start : start + 900]).update(active=False, updated_at=now)

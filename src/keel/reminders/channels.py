@@ -138,7 +138,7 @@ def sms_sender() -> SmsSender | None:
     text messages off."""
     path = settings.KEEL_SMS_BACKEND
     path = settings.SMS_BACKENDS.get(path, path)
-    return import_string(path)() if path else None  # type: ignore[no-any-return]
+    return import_string(path)() if path else None
 
 
 def send_email(message: Message) -> None:

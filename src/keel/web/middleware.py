@@ -317,7 +317,7 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         seen = getattr(request, "_keel_path_language", None)
         if seen is None or seen[0] != request.path_info or response.status_code == 404:
-            return super().process_response(request, response)  # type: ignore[no-any-return]
+            return super().process_response(request, response)
         # Django's process_response, its 404 redirect aside (handled above by Django's own code).
         language = translation.get_language()
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)

@@ -6,6 +6,8 @@ because Django's test flush needs it, and the hash chain detects any deleted row
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 PG_UP = """
 CREATE OR REPLACE FUNCTION keel_audit_append_only() RETURNS trigger AS $$
@@ -27,7 +29,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only'); END;
 SQLITE_DOWN = "DROP TRIGGER IF EXISTS audit_auditevent_no_update;"
 
 
-def up(apps, schema_editor):
+def up(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_UP)
@@ -36,7 +38,7 @@ def up(apps, schema_editor):
     apps.get_model("audit", "AuditChainHead").objects.get_or_create(id=1)
 
 
-def down(apps, schema_editor):
+def down(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_DOWN)

@@ -7,6 +7,8 @@ the old chain was already broken (and where), so re-sealing never launders earli
 """
 
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 SQLITE_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent
@@ -14,13 +16,13 @@ BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only'); END;
 """
 
 
-def restore_sqlite_trigger(apps, schema_editor):
+def restore_sqlite_trigger(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """SQLite adds the column by rebuilding the table, which drops its triggers: put the guard back."""
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(SQLITE_TRIGGER)
 
 
-def reseal(apps, schema_editor):
+def reseal(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from keel.audit.services import reseal_unkeyed
 
     reseal_unkeyed(

@@ -6,6 +6,8 @@ head row (id 1) becomes chain 0's head. Programs' chains start with their first 
 """
 
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 SQLITE_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent
@@ -13,13 +15,13 @@ BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only'); END;
 """
 
 
-def restore_sqlite_trigger(apps, schema_editor):
+def restore_sqlite_trigger(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """SQLite may add the column by rebuilding the table, which drops its triggers: put the guard back."""
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(SQLITE_TRIGGER)
 
 
-def legacy_head_is_chain_zero(apps, schema_editor):
+def legacy_head_is_chain_zero(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     head = apps.get_model("audit", "AuditChainHead")
     old = head.objects.filter(id=1).first()
     if old is None or head.objects.filter(id=0).exists():
@@ -28,7 +30,7 @@ def legacy_head_is_chain_zero(apps, schema_editor):
     old.delete()
 
 
-def chain_zero_is_the_legacy_head(apps, schema_editor):
+def chain_zero_is_the_legacy_head(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     head = apps.get_model("audit", "AuditChainHead")
     zero = head.objects.filter(id=0).first()
     if zero is not None:

@@ -1,7 +1,9 @@
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def existing_sources(apps, schema_editor):
+def existing_sources(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Feeds imported before owners were kept belong to the deployment (no program may import into them)."""
     FeedSource = apps.get_model("directory", "FeedSource")
     for kind, model in (("meetings", "Meeting"), ("facilities", "Facility")):
