@@ -10,6 +10,9 @@ dropped here), warms both, then measures pairs in rounds, the order inside each 
     healthz  Keel GET /healthz                      vs bare GET /healthz (one SELECT 1)
     read     Keel GET /api/v1/me with a token       vs bare GET /read/1 (a one-row read)
     write    Keel POST /api/v1/me/checkins (audited) vs bare POST /insert (a one-row insert)
+    audited  Keel POST /api/v1/me/checkins          vs bare POST /insert-audited (a token read, the row and
+             one HMAC-sealed audit row whose chain head it locks and advances, in one transaction: the least
+             an authenticated, audited write does, written with the stock ORM)
 
 and prints, per pair, Keel's throughput over bare's (min/median/max over the rounds) with each side's p99
 and server CPU per request. On a shared machine only the ratios mean anything; the load average is printed.
@@ -42,7 +45,8 @@ from http_load import KEEL, Request, measure
 
 BENCH = Path(__file__).resolve().parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-PAIRS = ("healthz", "read", "write")
+PAIRS = ("healthz", "read", "write", "audited")
+BARE_TOKENS = [f"bare-bench-token-{i}" for i in range(http_load.BENCH_PATIENTS)]
 
 
 def _gunicorn_argv(app: str, port: int, workers: int, threads: int) -> list[str]:
@@ -116,7 +120,12 @@ class Servers:
         subprocess.run([KEEL, "shell", "-c", http_load._SETUP_PATIENTS], env=self.keel_env, **run)  # type: ignore[call-overload]
         django = [sys.executable, "-m", "django"]
         subprocess.run([*django, "migrate", "--no-input"], env=self.bare_env, cwd=BENCH, **run)  # type: ignore[call-overload]
-        seed = "from bare.models import Row; Row.objects.create(name='bench', score=1)"
+        seed = (
+            "import hashlib; from bare.models import ChainHead, Row, Token; "
+            "Row.objects.create(name='bench', score=1); ChainHead.objects.create(pk=1, last_hash='0' * 64); "
+            f"Token.objects.bulk_create([Token(key_hash=hashlib.sha256(t.encode()).hexdigest(), name=t) "
+            f"for t in {BARE_TOKENS!r}])"
+        )
         subprocess.run([*django, "shell", "-c", seed], env=self.bare_env, cwd=BENCH, **run)  # type: ignore[call-overload]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         self.keel = subprocess.Popen(
@@ -163,6 +172,18 @@ class Servers:
                 [("GET", "/read/1", {}, None)],
             ),
             "write": (checkin, [("POST", "/insert", {"Content-Type": "application/json"}, insert)]),
+            "audited": (
+                checkin,
+                [
+                    (
+                        "POST",
+                        "/insert-audited",
+                        {"Content-Type": "application/json", "Authorization": f"Bearer {t}"},
+                        insert,
+                    )
+                    for t in BARE_TOKENS
+                ],
+            ),
         }
 
 

@@ -6,4 +6,5 @@ urlpatterns = [
     path("healthz", views.healthz),
     path("read/<int:pk>", views.read),
     path("insert", views.insert),
+    path("insert-audited", views.insert_audited),
 ]

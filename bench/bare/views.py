@@ -1,11 +1,16 @@
+import hashlib
+import hmac
 import json
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from bare.models import Row
+from bare.models import AuditEvent, ChainHead, Row, Token
+
+AUDIT_KEY = b"bare-bench-only-audit-key"
 
 
 @require_safe
@@ -27,4 +32,44 @@ def read(request: HttpRequest, pk: int) -> JsonResponse:
 def insert(request: HttpRequest) -> JsonResponse:
     data = json.loads(request.body or b"{}")
     row = Row.objects.create(name=str(data.get("name", "bench")), score=int(data.get("score", 0)))
+    return JsonResponse({"id": row.pk}, status=201)
+
+
+@csrf_exempt
+@require_POST
+def insert_audited(request: HttpRequest) -> JsonResponse:
+    """The least an authenticated, audited write does: find the caller's token (one read), then in one
+    transaction insert the row and one audit row sealed with an HMAC over the chain head, which it locks and
+    advances. The fair baseline for Keel's check-in (issue #21), written as the ORM's documentation would."""
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    token = Token.objects.filter(key_hash=hashlib.sha256(bearer.encode()).hexdigest()).first()
+    if token is None:
+        return JsonResponse({"detail": "unauthorized"}, status=401)
+    data = json.loads(request.body or b"{}")
+    with transaction.atomic():
+        row = Row.objects.create(name=str(data.get("name", "bench")), score=int(data.get("score", 0)))
+        head = ChainHead.objects.select_for_update().get(pk=1)
+        now = timezone.now()
+        fields = {
+            "occurred_at": now.isoformat(),
+            "actor": token.name,
+            "action": "create",
+            "target_type": "row",
+            "target_id": str(row.pk),
+            "detail": {},
+        }
+        message = head.last_hash.encode() + json.dumps(fields, sort_keys=True).encode()
+        digest = hmac.new(AUDIT_KEY, message, hashlib.sha256).hexdigest()
+        event = AuditEvent.objects.create(
+            occurred_at=now,
+            actor=token.name,
+            action="create",
+            target_type="row",
+            target_id=str(row.pk),
+            detail={},
+            prev_hash=head.last_hash,
+            hash=digest,
+        )
+        head.last_event_id, head.last_hash = event.pk, digest
+        head.save(update_fields=["last_event_id", "last_hash"])
     return JsonResponse({"id": row.pk}, status=201)
