@@ -9,6 +9,8 @@ dropped here), warms both, then measures pairs in rounds, the order inside each 
 
     healthz  Keel GET /healthz                      vs bare GET /healthz (one SELECT 1)
     read     Keel GET /api/v1/me with a token       vs bare GET /read/1 (a one-row read)
+    audread  Keel GET /api/v1/me with a token       vs bare GET /read-audited/1 (a token read, the row, one
+             HMAC-sealed audit row advancing the locked chain head, committed)
     write    Keel POST /api/v1/me/checkins (audited) vs bare POST /insert (a one-row insert)
     audited  Keel POST /api/v1/me/checkins          vs bare POST /insert-audited (a token read, the row and
              one HMAC-sealed audit row whose chain head it locks and advances, in one transaction: the least
@@ -45,7 +47,7 @@ from http_load import KEEL, Request, measure
 
 BENCH = Path(__file__).resolve().parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-PAIRS = ("healthz", "read", "write", "audited")
+PAIRS = ("healthz", "read", "audread", "write", "audited")
 BARE_TOKENS = [f"bare-bench-token-{i}" for i in range(http_load.BENCH_PATIENTS)]
 
 
@@ -170,6 +172,10 @@ class Servers:
             "read": (
                 [("GET", "/api/v1/me", {"Authorization": f"Bearer {t}"}, None) for t in tokens],
                 [("GET", "/read/1", {}, None)],
+            ),
+            "audread": (
+                [("GET", "/api/v1/me", {"Authorization": f"Bearer {t}"}, None) for t in tokens],
+                [("GET", "/read-audited/1", {"Authorization": f"Bearer {t}"}, None) for t in BARE_TOKENS],
             ),
             "write": (checkin, [("POST", "/insert", {"Content-Type": "application/json"}, insert)]),
             "audited": (

@@ -7,4 +7,5 @@ urlpatterns = [
     path("read/<int:pk>", views.read),
     path("insert", views.insert),
     path("insert-audited", views.insert_audited),
+    path("read-audited/<int:pk>", views.read_audited),
 ]

@@ -41,35 +41,58 @@ def insert_audited(request: HttpRequest) -> JsonResponse:
     """The least an authenticated, audited write does: find the caller's token (one read), then in one
     transaction insert the row and one audit row sealed with an HMAC over the chain head, which it locks and
     advances. The fair baseline for Keel's check-in (issue #21), written as the ORM's documentation would."""
-    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    token = Token.objects.filter(key_hash=hashlib.sha256(bearer.encode()).hexdigest()).first()
+    token = _token(request)
     if token is None:
         return JsonResponse({"detail": "unauthorized"}, status=401)
     data = json.loads(request.body or b"{}")
     with transaction.atomic():
         row = Row.objects.create(name=str(data.get("name", "bench")), score=int(data.get("score", 0)))
-        head = ChainHead.objects.select_for_update().get(pk=1)
-        now = timezone.now()
-        fields = {
-            "occurred_at": now.isoformat(),
-            "actor": token.name,
-            "action": "create",
-            "target_type": "row",
-            "target_id": str(row.pk),
-            "detail": {},
-        }
-        message = head.last_hash.encode() + json.dumps(fields, sort_keys=True).encode()
-        digest = hmac.new(AUDIT_KEY, message, hashlib.sha256).hexdigest()
-        event = AuditEvent.objects.create(
-            occurred_at=now,
-            actor=token.name,
-            action="create",
-            target_type="row",
-            target_id=str(row.pk),
-            detail={},
-            prev_hash=head.last_hash,
-            hash=digest,
-        )
-        head.last_event_id, head.last_hash = event.pk, digest
-        head.save(update_fields=["last_event_id", "last_hash"])
+        _append(token, "create", row)
     return JsonResponse({"id": row.pk}, status=201)
+
+
+@require_safe
+def read_audited(request: HttpRequest, pk: int) -> JsonResponse:
+    """The least an authenticated, audited read does: the token, the row, and one sealed audit row naming
+    what was read, committed before the answer (the baseline for Keel's `GET /api/v1/me`)."""
+    token = _token(request)
+    if token is None:
+        return JsonResponse({"detail": "unauthorized"}, status=401)
+    row = Row.objects.get(pk=pk)
+    with transaction.atomic():
+        _append(token, "read", row)
+    return JsonResponse({"id": row.pk, "name": row.name, "score": row.score})
+
+
+def _token(request: HttpRequest) -> Token | None:
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return Token.objects.filter(key_hash=hashlib.sha256(bearer.encode()).hexdigest()).first()
+
+
+def _append(token: Token, action: str, row: Row) -> None:
+    """One audit row sealed over the chain head, which it locks and advances (inside the caller's
+    transaction)."""
+    head = ChainHead.objects.select_for_update().get(pk=1)
+    now = timezone.now()
+    fields = {
+        "occurred_at": now.isoformat(),
+        "actor": token.name,
+        "action": action,
+        "target_type": "row",
+        "target_id": str(row.pk),
+        "detail": {},
+    }
+    message = head.last_hash.encode() + json.dumps(fields, sort_keys=True).encode()
+    digest = hmac.new(AUDIT_KEY, message, hashlib.sha256).hexdigest()
+    event = AuditEvent.objects.create(
+        occurred_at=now,
+        actor=token.name,
+        action=action,
+        target_type="row",
+        target_id=str(row.pk),
+        detail={},
+        prev_hash=head.last_hash,
+        hash=digest,
+    )
+    head.last_event_id, head.last_hash = event.pk, digest
+    head.save(update_fields=["last_event_id", "last_hash"])

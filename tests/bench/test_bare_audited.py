@@ -1,6 +1,6 @@
-"""The bare project's audited write (`bench/bare`, issue #21) does what `bench/stack.py` says it does, so the
-"Keel check-in ÷ bare audited write" ratio compares like with like: a token read, the row, and one audit row
-sealed with an HMAC over the chain head it locks and advances, all in one transaction."""
+"""The bare project's audited write and read (`bench/bare`, issue #21) do what `bench/stack.py` says, so the
+"Keel ÷ bare audited" ratios compare like with like: a token read, the row, and one audit row sealed with an
+HMAC over the chain head it locks and advances, in one transaction."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ post = lambda token: client.post(
 )
 statuses = [post("t-1").status_code for _ in range(3)]
 refused = post("no")
+read = client.get("/read-audited/1", HTTP_AUTHORIZATION="Bearer t-1").status_code
+read_refused = client.get("/read-audited/1", HTTP_AUTHORIZATION="Bearer no").status_code
 prev, sealed = "0" * 64, True
 for e in AuditEvent.objects.order_by("pk"):
     fields = {"occurred_at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
@@ -42,7 +44,10 @@ for e in AuditEvent.objects.order_by("pk"):
     sealed = sealed and e.prev_hash == prev and e.hash == digest
     prev = e.hash
 head = ChainHead.objects.get(pk=1)
-print(json.dumps({"statuses": statuses, "refused": refused.status_code, "rows": Row.objects.count(),
+print(json.dumps({"statuses": statuses, "refused": refused.status_code, "read": read,
+                  "read_refused": read_refused,
+                  "actions": list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)),
+                  "rows": Row.objects.count(),
                   "events": AuditEvent.objects.count(), "sealed": sealed, "head": head.last_hash == prev,
                   "head_event": head.last_event_id == AuditEvent.objects.order_by("pk").last().pk}))
 """
@@ -76,8 +81,16 @@ def test_a_refused_write_writes_nothing(outcome: dict[str, Any]) -> None:
     assert outcome["rows"] == 3
 
 
-def test_each_write_appends_one_audit_row(outcome: dict[str, Any]) -> None:
-    assert outcome["events"] == 3
+def test_each_write_and_read_appends_one_audit_row(outcome: dict[str, Any]) -> None:
+    assert outcome["actions"] == ["create", "create", "create", "read"]
+
+
+def test_the_audited_read_answers(outcome: dict[str, Any]) -> None:
+    assert outcome["read"] == 200
+
+
+def test_the_audited_read_refuses_an_unknown_token(outcome: dict[str, Any]) -> None:
+    assert outcome["read_refused"] == 401
 
 
 def test_the_rows_form_a_sealed_chain(outcome: dict[str, Any]) -> None:
