@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
-from django.db.models import Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ from keel.patients.models import (
 )
 from keel.recovery.models import CheckIn
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder, OrderStatus
-from keel.treatment.queries import MISSED_READS, count_missed, with_missed_day_reads
+from keel.treatment.queries import MISSED_READS, count_missed, in_chunks, with_missed_day_reads
 from keel.treatment.queries.doses import MISS_LOOKBACK, _as_date, newest_dosed_day
 
 
@@ -289,13 +289,16 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     head = _Head(_bounds(scope, maybe, areas, days, today, flags, len(people)), some, all_but)
 
     def the_others_too() -> list[_Person]:
-        """The head's people and the others (ranked the same way), in one order: everyone audited, once."""
+        """The head's people and the others, in one order: everyone audited, once. The others are read
+        lightly (`_others`: their place and row without counting missed days); those it cannot place
+        exactly are ranked as the head is."""
         first = head.everyone()
         seen = {e[2] for e in first}
-        rest = [e for e in ranked(~maybe) if e[2] not in seen]
+        rest, unsure = _others(scope, areas, days, today, flags, len(people), seen)
         seen.update(e[2] for e in rest)
-        if missing := sorted(audited - seen):  # who gained a signal after the head was read
-            rest = sorted([*rest, *ranked(Q(pk__in=missing))], key=_entry_order)
+        unsure += sorted(audited - seen - set(unsure))  # who is not in the list any more
+        if unsure:
+            rest = sorted([*rest, *(e for chunk in in_chunks(unsure) for e in some(chunk))], key=_entry_order)
         return [entry[3] for entry in heapq.merge(first, rest, key=_entry_order)]
 
     return Caseload(len(people), head, the_others_too)
@@ -313,6 +316,18 @@ def _dosed_lately(person: Any, today: date) -> Any:
         local_date__gte=today - timedelta(days=MISSED_DAYS),
         local_date__lt=today,
     )
+
+
+def _dosed_on(day: date) -> Any:
+    """The ids of the people with an observed dose with an amount on `day` (a given dose above 0 never
+    amended, as `_dosed_lately`: `count_missed` counts its day)."""
+    return DoseRecord.objects.filter(
+        ~Exists(DoseAmendment.objects.filter(dose=OuterRef("pk"))),
+        medication=OBSERVED,
+        status=DoseStatus.GIVEN,
+        amount_mg__gt=0,
+        local_date=day,
+    ).values("patient_id")
 
 
 def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | None:
@@ -424,6 +439,71 @@ def _bounds(
         signals = Signals(tuple(flags.get(pk, ())), most, silent)
         bounds.append((rank_key(signals), Patient.name_from(preferred, given, family).casefold(), pk))
     return bounds
+
+
+def _others(
+    scope: Any,
+    areas: frozenset[Area],
+    days: dict[str, date],
+    today: dict[int, date],
+    flags: dict[int, list[OpenFlag]],
+    size: int,
+    seen: Container[int],
+) -> tuple[list[_Entry], list[int]]:
+    """The audited people of `scope` not `seen` (the head's, ranked), for a page past the head (issue #21):
+    those whose signals one light statement reads exactly, as `_ranked`'s entries (in its order), and the
+    ids of the others, for `_ranked` (the caller's). The missed days are not counted: a person with an active
+    methadone order and an observed dose with an amount yesterday (`_dosed_on`) has missed none
+    (`count_missed`: the count ends on that day or later); one with an open flag or without such a dose is
+    left to `_ranked`. The silence and the rest of a row are read as `_ranked` reads them."""
+    clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    person = OuterRef("pk")
+    reads: dict[str, Any] = {}
+    if clinical:
+        reads["on_methadone"] = Exists(
+            MedicationOrder.objects.filter(patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE)
+        )
+        # One read of yesterday's doses (an index of the given days), not a read per person.
+        reads["dosed_yesterday"] = Case(
+            *[
+                When(Q(program__time_zone=zone) & Q(pk__in=_dosed_on(day - timedelta(days=1))), then=True)
+                for zone, day in sorted(days.items())
+            ],
+            default=False,
+            output_field=BooleanField(),
+        )
+        # In care: an active enrollment (`_ranked` reads it as the episode its missed days' reads join).
+        reads["in_care"] = Exists(Enrollment.objects.filter(patient=person, status=EnrollmentStatus.ACTIVE))
+    if recovery:
+        reads["last_checkin"] = Subquery(
+            CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1]
+        )
+    shown = ("preferred_name", "given_name", "family_name", "record_number")
+    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
+        rows = list(scope.annotate(**reads).order_by().values_list("pk", *shown, *reads))
+    numbers = policy.field_visible(areas, "record_number")
+    entries: list[_Entry] = []
+    unsure: list[int] = []
+    keys: dict[Signals, tuple[object, ...]] = {}
+    for pk, preferred, given, family, number, *values in rows:
+        if pk in seen or pk not in today:  # ranked already, or not in the audited list
+            continue
+        read = dict(zip(reads, values, strict=True))
+        on_methadone = bool(read.get("on_methadone"))
+        if clinical and (pk in flags or (on_methadone and not read["dosed_yesterday"])):
+            unsure.append(pk)
+            continue
+        last = _as_date(read.get("last_checkin"))
+        silent = (today[pk] - last).days if last is not None else None
+        signals = Signals((), 0 if on_methadone else None, silent)
+        if (key := keys.get(signals)) is None:  # a few kinds of signals among thousands of people
+            key = keys[signals] = rank_key(signals)
+        name = Patient.name_from(preferred, given, family)
+        in_care = bool(read["in_care"]) if clinical else None
+        shown_person = _Person(pk, name, number if numbers else None, in_care, signals)
+        entries.append((key, name.casefold(), pk, shown_person))
+    entries.sort(key=_entry_order)
+    return entries, unsure
 
 
 def _ranked(
