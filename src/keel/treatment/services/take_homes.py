@@ -287,18 +287,7 @@ def decide_take_home(
     enrollment = _methadone_episode(patient)
     # The day's context, with today's holds of any medication (the window's one definition of a hold).
     ctx = dose_context(patient, Medication.METHADONE, today, with_other_holds=True)
-    if ctx.first_dose_on is None:  # tolerance never observed: no supply before the first dose at the window
-        raise TreatmentInvalid(
-            [
-                FieldError(
-                    "days_in_treatment",
-                    _(
-                        "no methadone dose has been taken at the window yet in this episode: take-home doses "
-                        "come after observed doses"
-                    ),
-                )
-            ]
-        )
+    _refuse_before_first_dose(ctx.first_dose_on)
     asked = _take_home_request(patient, today, start_on, bottle_days, closure_day, acknowledged_flags)
     days = take_home_days_in_treatment(patient, today)
     raw = _eligibility_inputs(days, asked, today, criteria, state_max_days)
@@ -317,9 +306,41 @@ def decide_take_home(
     if supply_problem is not None:
         raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(asked.days, asked.closure))])
     decision = _with_concerns(decision, asked.concerns)
+    return _save_plan(by, patient, enrollment, now, days, raw, decision, bottles, asked.concerns)
+
+
+def _refuse_before_first_dose(first_dose_on: date | None) -> None:
+    """Tolerance never observed: no supply before the first dose at the window."""
+    if first_dose_on is None:
+        raise TreatmentInvalid(
+            [
+                FieldError(
+                    "days_in_treatment",
+                    _(
+                        "no methadone dose has been taken at the window yet in this episode: take-home doses "
+                        "come after observed doses"
+                    ),
+                )
+            ]
+        )
+
+
+def _save_plan(
+    by: User,
+    patient: Patient,
+    enrollment: Enrollment,
+    now: datetime,
+    days: int,
+    raw: Mapping[str, Any],
+    decision: Decision,
+    bottles: list[str],
+    concerns: list[TakeHomeConcern],
+) -> TakeHomePlan:
+    """Under the person's lock: refuse when a dose was held while the decision was checked, then store the
+    plan and audit it."""
     with transaction.atomic():
         lock_person(patient)
-        if _held_since(patient, asked.concerns):  # a hold saved while this decision was being checked
+        if _held_since(patient, concerns):  # a hold saved while this decision was being checked
             raise TreatmentInvalid(
                 [
                     FieldError(
@@ -338,7 +359,7 @@ def decide_take_home(
             decision=decision.as_dict(),
             max_supply_days=decision.details.get("max_supply_days", 0),
             bottles=bottles,
-            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in asked.concerns],
+            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in concerns],
         )
         _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
     return plan
