@@ -328,27 +328,11 @@ def join_program(
         raise policy.PatientNotFound()
     now = now or timezone.now()
     preview = preview_join(user=user, code=code, now=now)
-    errors = []
-    if bring_history is None:
-        errors.append(FieldError("bring_history", N_("choose whether to bring your history")))
-    if not _same_name(signature, preview.record_name):
-        errors.append(FieldError("signature", N_("type your full name as your care team has it")))
-    if errors:
-        raise SelfGuidedInvalid(errors)
+    _check_join_choice(bring_history, signature, preview)
     from keel.recovery import services as recovery
 
     with transaction.atomic():
-        live = _live_code(code, now)
-        link = LinkCode.objects.select_for_update().filter(pk=live.pk).first() if live else None
-        if link is None or link.used_at is not None:
-            raise SelfGuidedInvalid(
-                [FieldError("code", N_("that code did not work: check it with your care team"))]
-            )
-        target = Patient.objects.select_for_update().select_related("program").get(pk=link.patient_id)
-        if target.user_id is not None:
-            raise SelfGuidedInvalid(
-                [FieldError("code", N_("that code did not work: check it with your care team"))]
-            )
+        link, target = _locked_code_and_record(code, now)
         moved = recovery.move_history(source=own, target=target).moved if bring_history else {}
         consent = HistoryConsent.objects.create(
             patient=target,
@@ -364,17 +348,7 @@ def join_program(
         )
         link.used_at = now
         link.save(update_fields=["used_at"])
-        space = own.program
-        own.delete()  # what was not brought goes with it
-        if space.is_personal:
-            space.delete()
-        from keel.recovery.models import IdempotencyKey
-
-        IdempotencyKey.objects.filter(user=user).delete()  # replay caches bound to the old record
-        user.role = Role.PATIENT
-        user.save(update_fields=["role"])
-        target.user = user
-        target.save(update_fields=["user"])
+        _hand_over(user, own, target)
         audit.record_for_patient(
             user,
             target,
@@ -385,3 +359,46 @@ def join_program(
             detail={"moved": moved},
         )
     return consent
+
+
+def _check_join_choice(bring_history: bool | None, signature: str, preview: JoinPreview) -> None:
+    """The history choice made, and the signature the name on the program's record."""
+    errors = []
+    if bring_history is None:
+        errors.append(FieldError("bring_history", N_("choose whether to bring your history")))
+    if not _same_name(signature, preview.record_name):
+        errors.append(FieldError("signature", N_("type your full name as your care team has it")))
+    if errors:
+        raise SelfGuidedInvalid(errors)
+
+
+def _locked_code_and_record(code: str, now: datetime) -> tuple[LinkCode, Patient]:
+    """The code (still live and unused) and the program's record (with no account yet), both locked."""
+    live = _live_code(code, now)
+    link = LinkCode.objects.select_for_update().filter(pk=live.pk).first() if live else None
+    if link is None or link.used_at is not None:
+        raise SelfGuidedInvalid(
+            [FieldError("code", N_("that code did not work: check it with your care team"))]
+        )
+    target = Patient.objects.select_for_update().select_related("program").get(pk=link.patient_id)
+    if target.user_id is not None:
+        raise SelfGuidedInvalid(
+            [FieldError("code", N_("that code did not work: check it with your care team"))]
+        )
+    return link, target
+
+
+def _hand_over(user: User, own: Patient, target: Patient) -> None:
+    """The self-guided record (and a personal space) deleted, replay caches gone, the account a patient's,
+    linked to the program's record."""
+    space = own.program
+    own.delete()  # what was not brought goes with it
+    if space.is_personal:
+        space.delete()
+    from keel.recovery.models import IdempotencyKey
+
+    IdempotencyKey.objects.filter(user=user).delete()  # replay caches bound to the old record
+    user.role = Role.PATIENT
+    user.save(update_fields=["role"])
+    target.user = user
+    target.save(update_fields=["user"])
