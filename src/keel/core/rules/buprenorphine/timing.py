@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from keel.core.decision import Reason
 from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
+from keel.core.rules.buprenorphine.uses import OpioidUse
 from keel.core.rules.buprenorphine.verdicts import READY
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
@@ -67,6 +68,17 @@ TIMING_POLICY = (
 )
 
 
+class TimingRow(TypedDict):
+    """One opioid against its wait, for a decision's `details`: the hours shown, the wait (None without one),
+    the status and, while waiting, the hours left."""
+
+    opioid: str
+    hours_since_last_use: float
+    wait_hours: float | None
+    status: NotRequired[str]
+    hours_left: NotRequired[float]
+
+
 _WAIT_SOURCES = ("asam-2020-summary", "tip63-summary")
 _FENTANYL_SOURCES = ("reference-9.1-fentanyl", "asam-2023-fentanyl")
 
@@ -81,10 +93,10 @@ def _left(hours: float) -> float:
     return math.ceil(hours * 10) / 10
 
 
-def _timing(uses: list[dict[str, Any]], p: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[Reason]]:
+def _timing(uses: list[OpioidUse], p: Mapping[str, Any]) -> tuple[list[TimingRow], list[Reason]]:
     """Each opioid against its own wait, most recent first: rows for `details` and one reason per opioid.
     A row's status: met, waiting, no_wait (buprenorphine), outside_lookback, not_standard, low_dose."""
-    rows: list[dict[str, Any]] = []
+    rows: list[TimingRow] = []
     reasons: list[Reason] = []
     for use in sorted(uses, key=lambda u: (u["hours_since_last_use"], OPIOIDS.index(u["opioid"]))):
         row, said = _use_timing(use, p)
@@ -93,12 +105,12 @@ def _timing(uses: list[dict[str, Any]], p: Mapping[str, Any]) -> tuple[list[dict
     return rows, reasons
 
 
-def _use_timing(use: dict[str, Any], p: Mapping[str, Any]) -> tuple[dict[str, Any], list[Reason]]:
+def _use_timing(use: OpioidUse, p: Mapping[str, Any]) -> tuple[TimingRow, list[Reason]]:
     """One opioid's row and reasons: outside the lookback, buprenorphine (no wait), fentanyl without a
     fixed wait, or a wait met or not."""
     opioid, raw = use["opioid"], use["hours_since_last_use"]  # decisions use the exact value
     hours = _ago(raw)
-    row: dict[str, Any] = {"opioid": opioid, "hours_since_last_use": hours, "wait_hours": None}
+    row: TimingRow = {"opioid": opioid, "hours_since_last_use": hours, "wait_hours": None}
     if raw > p["lookback_days"] * 24:
         row["status"] = "outside_lookback"
         return row, [_outside_lookback(opioid, raw, p)]
@@ -152,7 +164,7 @@ def _fentanyl_without_wait(opioid: str, hours: float, p: Mapping[str, Any]) -> R
     return Reason.said(text, (*_FENTANYL_SOURCES, "hammig-2016"), opioid=NAME[opioid], hours=hours)
 
 
-def _waited(row: dict[str, Any], opioid: str, raw: float, hours: float, p: Mapping[str, Any]) -> list[Reason]:
+def _waited(row: TimingRow, opioid: str, raw: float, hours: float, p: Mapping[str, Any]) -> list[Reason]:
     """An opioid with a wait (fentanyl under longer_wait, never shorter than the short-acting wait): met or
     waiting, with the hours left in `row`; methadone adds its caution."""
     name = NAME[opioid]
@@ -189,12 +201,12 @@ def _waited(row: dict[str, Any], opioid: str, raw: float, hours: float, p: Mappi
     return reasons
 
 
-def _newest_use(uses: list[dict[str, Any]]) -> dict[str, Any]:
+def _newest_use(uses: list[OpioidUse]) -> OpioidUse:
     return min(uses, key=lambda u: u["hours_since_last_use"])
 
 
 def _score_reason(
-    instrument: str, total: int, age: float, uses: list[dict[str, Any]], fresh: float, threshold: int
+    instrument: str, total: int, age: float, uses: list[OpioidUse], fresh: float, threshold: int
 ) -> tuple[str, Reason]:
     """Whether a withdrawal score can be used (scored after the last use, and fresh) and meets the threshold:
     (status, reason). Status: met, below, before_last_use, too_old."""
@@ -240,7 +252,7 @@ def _score_reason(
     )
 
 
-def _verdict(rows: list[dict[str, Any]], score_status: str) -> str:
+def _verdict(rows: list[TimingRow], score_status: str) -> str:
     statuses = {r["status"] for r in rows}
     if "not_standard" in statuses:
         return "not_standard"
