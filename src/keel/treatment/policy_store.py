@@ -217,8 +217,8 @@ def set_value(
 def run_for_staff(
     user: User,
     name: str,
-    raw_input: Mapping[str, Any],
-    requested: Mapping[str, Any],
+    raw_input: Mapping[str, object],
+    requested: Mapping[str, object],
     program_slug: str | None,
 ) -> Decision:
     """Run a rule for a staff member with their program's stored policy; the caller may only tighten it."""

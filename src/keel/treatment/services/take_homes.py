@@ -264,7 +264,7 @@ def decide_take_home(
     *,
     by: User,
     patient_id: int,
-    criteria: Mapping[str, Any],
+    criteria: Mapping[str, object],
     state_max_days: Any = None,
     start_on: Any = None,
     now: datetime | None = None,
@@ -331,7 +331,7 @@ def _save_plan(
     enrollment: Enrollment,
     now: datetime,
     days: int,
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     decision: Decision,
     bottles: list[str],
     concerns: list[TakeHomeConcern],
@@ -427,7 +427,7 @@ def _take_home_request(
 
 
 def _eligibility_inputs(
-    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, Any], state_max_days: Any
+    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: Any
 ) -> dict[str, Any]:
     """The take-home rule's inputs: days in treatment, the first bottle's day (the start asked, else the first
     bottle day asked, else tomorrow), each documented criterion, and the state's limit if one was given."""

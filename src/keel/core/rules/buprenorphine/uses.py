@@ -68,7 +68,7 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[OpioidUse]:
 
 
 def _parse_with_uses(fields: tuple[Field, ...]) -> Any:
-    def parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
+    def parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
             raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
         errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
