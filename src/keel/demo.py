@@ -20,7 +20,7 @@ from keel.accounts.models import Program, ProgramMembership, Role, User
 from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus, Patient
 
 if TYPE_CHECKING:
-    from keel.treatment.models import MedicationOrder
+    from keel.treatment.models import DoseRecord, MedicationOrder
 
 DEMO_PASSWORD = "keel-demo-password"  # demo only; `keel demo` is the only thing that uses it
 
@@ -475,7 +475,6 @@ def _earlier_doses(
 ) -> None:
     """The earlier order's observed doses from `first` to `last`, rising to the current dose: a missed day
     now and then, for some one long gap."""
-    from decimal import Decimal
 
     from keel.treatment.models import DoseRecord
 
@@ -488,24 +487,40 @@ def _earlier_doses(
             day += timedelta(days=stop_for)
             continue
         if rng.random() > 0.06:  # a missed day now and then
-            rows.append(
-                DoseRecord(
-                    patient=patient,
-                    order=earlier,
-                    medication="methadone",
-                    local_date=day,
-                    sequence=1,
-                    status="given",
-                    amount_mg=Decimal(min(30 + 5 * (n // 3), int(current.dose_mg))),
-                    treatment_day=(day - first).days + 1,
-                    decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
-                    recorded_by=nurse,
-                    given_at=_on(patient, day, 7, 30),
-                    recorded_at=_on(patient, day, 7, 31),
-                )
-            )
+            rows.append(_earlier_dose(patient, nurse, earlier, current, first, day, n))
         day += timedelta(days=1)
     DoseRecord.objects.bulk_create(rows, batch_size=500)
+
+
+def _earlier_dose(
+    patient: Patient,
+    nurse: User,
+    earlier: MedicationOrder,
+    current: MedicationOrder,
+    first: date,
+    day: date,
+    n: int,
+) -> DoseRecord:
+    """One observed dose of the earlier order on `day` (the `n`th day from `first`), 30 mg rising by 5 mg
+    every third day to the current dose."""
+    from decimal import Decimal
+
+    from keel.treatment.models import DoseRecord
+
+    return DoseRecord(
+        patient=patient,
+        order=earlier,
+        medication="methadone",
+        local_date=day,
+        sequence=1,
+        status="given",
+        amount_mg=Decimal(min(30 + 5 * (n // 3), int(current.dose_mg))),
+        treatment_day=(day - first).days + 1,
+        decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
+        recorded_by=nurse,
+        given_at=_on(patient, day, 7, 30),
+        recorded_at=_on(patient, day, 7, 31),
+    )
 
 
 _GENDER_AND_BIRTH_SEX = (("female", "F"), ("male", "M"), ("female", "F"), ("male", "M"), ("other", "UNK"))

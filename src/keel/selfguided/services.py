@@ -334,31 +334,52 @@ def join_program(
     with transaction.atomic():
         link, target = _locked_code_and_record(code, now)
         moved = recovery.move_history(source=own, target=target).moved if bring_history else {}
-        consent = HistoryConsent.objects.create(
-            patient=target,
-            program=target.program,
-            user=user,
-            bring_history=bool(bring_history),
-            categories=[p for p in HISTORY_PARTS if moved.get(p)] if bring_history else [],
-            moved=moved,
-            words=words,
-            language=language[:8],
-            signature=signature.strip()[:200],
-            signed_at=now,
-        )
+        consent = _signed_consent(user, target, bring_history, moved, words, language, signature, now)
         link.used_at = now
         link.save(update_fields=["used_at"])
         _hand_over(user, own, target)
-        audit.record_for_patient(
-            user,
-            target,
-            Action.CREATE,
-            "history_consent",
-            consent.pk,
-            reason="joined the program" + (", bringing the self-guided history" if bring_history else ""),
-            detail={"moved": moved},
-        )
+        _audit_join(user, target, consent, bring_history, moved)
     return consent
+
+
+def _signed_consent(
+    user: User,
+    target: Patient,
+    bring_history: bool | None,
+    moved: dict[str, int],
+    words: str,
+    language: str,
+    signature: str,
+    now: datetime,
+) -> HistoryConsent:
+    """The signed choice (bring the history, with the parts moved, or not), its words and the name typed."""
+    return HistoryConsent.objects.create(
+        patient=target,
+        program=target.program,
+        user=user,
+        bring_history=bool(bring_history),
+        categories=[p for p in HISTORY_PARTS if moved.get(p)] if bring_history else [],
+        moved=moved,
+        words=words,
+        language=language[:8],
+        signature=signature.strip()[:200],
+        signed_at=now,
+    )
+
+
+def _audit_join(
+    user: User, target: Patient, consent: HistoryConsent, bring_history: bool | None, moved: dict[str, int]
+) -> None:
+    """The join, audited on the program's record, saying whether the history came."""
+    audit.record_for_patient(
+        user,
+        target,
+        Action.CREATE,
+        "history_consent",
+        consent.pk,
+        reason="joined the program" + (", bringing the self-guided history" if bring_history else ""),
+        detail={"moved": moved},
+    )
 
 
 def _check_join_choice(bring_history: bool | None, signature: str, preview: JoinPreview) -> None:

@@ -33,6 +33,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import (
+    DoseContext,
     TakeHomeConcern,
     dose_context,
     episode_take_home_plans,
@@ -293,18 +294,7 @@ def decide_take_home(
     raw = _eligibility_inputs(days, asked, today, criteria, state_max_days)
     decision = _eligibility(patient, raw, asked.closure, today)
     bottles = _bottles(decision, asked, today)
-    supply_problem = _supply_problem(
-        patient,
-        enrollment.pk,
-        enrollment.started_on,
-        today,
-        bottles,
-        ctx.given_today_mg > 0,
-        decision,
-        held_today=ctx.hold_open or ctx.other_hold_open,
-    )
-    if supply_problem is not None:
-        raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(asked.days, asked.closure))])
+    _refuse_supply_problem(patient, enrollment, today, bottles, ctx, decision, asked)
     decision = _with_concerns(decision, asked.concerns)
     return _save_plan(by, patient, enrollment, now, days, raw, decision, bottles, asked.concerns)
 
@@ -323,6 +313,30 @@ def _refuse_before_first_dose(first_dose_on: date | None) -> None:
                 )
             ]
         )
+
+
+def _refuse_supply_problem(
+    patient: Patient,
+    enrollment: Enrollment,
+    today: date,
+    bottles: list[str],
+    ctx: DoseContext,
+    decision: Decision,
+    asked: _TakeHomeRequest,
+) -> None:
+    """A supply the day's doses, holds or other plans forbid is refused on the field that asked for it."""
+    supply_problem = _supply_problem(
+        patient,
+        enrollment.pk,
+        enrollment.started_on,
+        today,
+        bottles,
+        ctx.given_today_mg > 0,
+        decision,
+        held_today=ctx.hold_open or ctx.other_hold_open,
+    )
+    if supply_problem is not None:
+        raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(asked.days, asked.closure))])
 
 
 def _save_plan(

@@ -136,16 +136,25 @@ def _render_start(
             "products": NaloxoneProduct.choices,
             "areas": CareArea.choices,
             "schedule": services.schedule_rows(view.order) if view.order else [],
-            "typed": typed or {},
-            "form_with_error": form,
-            "form_error": error,
-            "field_errors": field_errors or {},
-            # A refused form is shown at its action's URL (POST only): the language switch goes back to the
-            # page itself, never to a URL that answers GET with 405.
-            "page_url": reverse("treatment:start", args=[patient_id]),
+            **_refused_form(patient_id, typed, form, error, field_errors),
         },
         status=422 if form else 200,
     )
+
+
+def _refused_form(
+    patient_id: int, typed: Any, form: str, error: str, field_errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """A refused form's state: what was typed, which form, its error and each field's."""
+    return {
+        "typed": typed or {},
+        "form_with_error": form,
+        "form_error": error,
+        "field_errors": field_errors or {},
+        # A refused form is shown at its action's URL (POST only): the language switch goes back to the
+        # page itself, never to a URL that answers GET with 405.
+        "page_url": reverse("treatment:start", args=[patient_id]),
+    }
 
 
 def _day_limit_shown(view: StartView) -> float | None:
