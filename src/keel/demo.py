@@ -10,7 +10,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,9 @@ from django.utils import timezone
 from keel.accounts import services as accounts
 from keel.accounts.models import Program, ProgramMembership, Role, User
 from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus, Patient
+
+if TYPE_CHECKING:
+    from keel.treatment.models import DoseRecord, MedicationOrder
 
 DEMO_PASSWORD = "keel-demo-password"  # demo only; `keel demo` is the only thing that uses it
 
@@ -127,68 +130,83 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
         staff = {
             suffix: _staff_user(program, suffix, role, first, last) for suffix, role, first, last in STAFF
         }
-        for suffix, role, _first, _last in STAFF:
-            username = f"{slug}.{suffix}"
-            accounts_out.append(
-                DemoAccount(
-                    username,
-                    DEMO_PASSWORD,
-                    role,
-                    slug,
-                    accounts.totp_secret_base32_of_key(demo_totp_key(username)),
-                    None,
-                )
-            )
+        accounts_out += _staff_accounts(slug)
         for i in range(patients_per_program):
             patient = _patient(program, prefix, i, rng, today)
-            team = [staff["prescriber"], staff["nurse"], staff["counselor"], staff["peer"]]
-            if i % 2 == 1:  # nurse2 is a teammate on only some care teams: "same program, not my patient"
-                team.append(staff["nurse2"])
-            for member in team:
-                CareTeamMember.objects.get_or_create(patient=patient, user=member)
-            # The care team's morning (journey 6) needs someone to reach: person 6 reported use last night,
-            # person 7 has missed the window three days running, person 8 stopped checking in 9 days ago.
-            _recovery_history(patient, rng, today, used_last=i == 6, quiet_days=9 if i == 8 else 0)
-            if i % 3 != 2:  # two in three are on methadone at the window
-                _methadone(
-                    patient,
-                    staff["prescriber"],
-                    staff["nurse"],
-                    rng,
-                    today,
-                    first_day=i == 3,
-                    missed=3 if i == 7 else 0,
-                )
-                if i != 3:
-                    _treatment_history(patient, staff["prescriber"], staff["nurse"], rng, today)
-            _bam_history(patient, staff["counselor"], rng, today)
-            if i in (6, 8):
-                from keel.recovery.services import review_history
-
-                review_history(patient)
+            _patient_care(patient, staff, i, rng, today)
             if i < 2:
-                username = f"{slug}.patient{i + 1}"
-                user = User.objects.filter(username=username).first()
-                if user is None:
-                    user, _ = accounts.create_user(
-                        username=username,
-                        role=Role.PATIENT,
-                        password=DEMO_PASSWORD,
-                        program_slug=slug,
-                        first_name=patient.given_name,
-                        last_name=patient.family_name,
-                    )
-                if patient.user_id is None:
-                    patient.user = user
-                    patient.save(update_fields=["user"])
-                accounts_out.append(
-                    DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk)
-                )
+                accounts_out.append(_patient_login(patient, slug, i))
                 _appointments(patient, staff, i, today)
     from keel.directory import samples
 
     samples.load()  # sample meetings and clinics around the programs, and a real public feed (issue #20)
     return accounts_out
+
+
+def _staff_accounts(slug: str) -> list[DemoAccount]:
+    """The program's demo staff accounts, each with its TOTP secret."""
+    accounts_out: list[DemoAccount] = []
+    for suffix, role, _first, _last in STAFF:
+        username = f"{slug}.{suffix}"
+        accounts_out.append(
+            DemoAccount(
+                username,
+                DEMO_PASSWORD,
+                role,
+                slug,
+                accounts.totp_secret_base32_of_key(demo_totp_key(username)),
+                None,
+            )
+        )
+    return accounts_out
+
+
+def _patient_care(patient: Patient, staff: dict[str, User], i: int, rng: random.Random, today: date) -> None:
+    """The person's care team, recovery history, methadone (two in three) with its history, and BAM."""
+    team = [staff["prescriber"], staff["nurse"], staff["counselor"], staff["peer"]]
+    if i % 2 == 1:  # nurse2 is a teammate on only some care teams: "same program, not my patient"
+        team.append(staff["nurse2"])
+    for member in team:
+        CareTeamMember.objects.get_or_create(patient=patient, user=member)
+    # The care team's morning (journey 6) needs someone to reach: person 6 reported use last night,
+    # person 7 has missed the window three days running, person 8 stopped checking in 9 days ago.
+    _recovery_history(patient, rng, today, used_last=i == 6, quiet_days=9 if i == 8 else 0)
+    if i % 3 != 2:  # two in three are on methadone at the window
+        _methadone(
+            patient,
+            staff["prescriber"],
+            staff["nurse"],
+            rng,
+            today,
+            first_day=i == 3,
+            missed=3 if i == 7 else 0,
+        )
+        if i != 3:
+            _treatment_history(patient, staff["prescriber"], staff["nurse"], rng, today)
+    _bam_history(patient, staff["counselor"], rng, today)
+    if i in (6, 8):
+        from keel.recovery.services import review_history
+
+        review_history(patient)
+
+
+def _patient_login(patient: Patient, slug: str, i: int) -> DemoAccount:
+    """The login of one of the program's first two people (created if missing, linked to the record)."""
+    username = f"{slug}.patient{i + 1}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user, _ = accounts.create_user(
+            username=username,
+            role=Role.PATIENT,
+            password=DEMO_PASSWORD,
+            program_slug=slug,
+            first_name=patient.given_name,
+            last_name=patient.family_name,
+        )
+    if patient.user_id is None:
+        patient.user = user
+        patient.save(update_fields=["user"])
+    return DemoAccount(username, DEMO_PASSWORD, Role.PATIENT, slug, None, patient.pk)
 
 
 def _appointments(patient: Patient, staff: dict[str, User], i: int, today: date) -> None:
@@ -368,17 +386,28 @@ def _treatment_history(
     """What came before the current order, for the director's measures: a DSM-5 diagnosis at admission, an
     earlier order (now superseded) with observed doses from a few days after admission, a missed day here
     and there and for some a long gap, up to the current order's start; a naloxone kit for most."""
-    from decimal import Decimal
-
-    from keel.assessments.models import SCORER_VERSION, Assessment
-    from keel.core.instruments.scoring import score
-    from keel.treatment.models import DoseRecord, MedicationOrder, NaloxoneKit
+    from keel.treatment.models import MedicationOrder
 
     current = MedicationOrder.objects.filter(patient=patient, status="active").first()
     enrollment = patient.enrollments.order_by("started_on").first()
     if current is None or enrollment is None or current.supersedes_id is not None:
         return  # no order, or the history is there already
     admitted = enrollment.started_on
+    _admission_diagnosis(patient, prescriber, rng, admitted)
+    _naloxone_kit(patient, nurse, rng, admitted, today)
+    first = admitted + timedelta(days=rng.choice([0, 0, 1, 2, 3, 5, 8]))
+    last = min(current.starts_on, enrollment.ended_on or current.starts_on) - timedelta(days=1)
+    if last < first:
+        return
+    earlier = _earlier_order(patient, prescriber, current, first)
+    _earlier_doses(patient, nurse, rng, earlier, current, first, last)
+
+
+def _admission_diagnosis(patient: Patient, prescriber: User, rng: random.Random, admitted: date) -> None:
+    """A DSM-5 opioid use disorder assessment on the day of admission, 4-9 criteria met."""
+    from keel.assessments.models import SCORER_VERSION, Assessment
+    from keel.core.instruments.scoring import score
+
     met = rng.randint(4, 9)
     answers = {f"dsm5_{n}": int(n <= met) for n in range(1, 12)}
     result = score("dsm5-oud", answers, {})
@@ -395,6 +424,12 @@ def _treatment_history(
         filled_by=prescriber,
         filled_at=_on(patient, admitted, 10),
     )
+
+
+def _naloxone_kit(patient: Patient, nurse: User, rng: random.Random, admitted: date, today: date) -> None:
+    """For most (7 in 10), a naloxone kit within 20 days of admission."""
+    from keel.treatment.models import NaloxoneKit
+
     if rng.random() < 0.7:
         dispensed_on = min(admitted + timedelta(days=rng.randint(0, 20)), today)
         NaloxoneKit.objects.create(
@@ -404,10 +439,16 @@ def _treatment_history(
             dispensed_by=nurse,
             recorded_at=_on(patient, dispensed_on, 11),
         )
-    first = admitted + timedelta(days=rng.choice([0, 0, 1, 2, 3, 5, 8]))
-    last = min(current.starts_on, enrollment.ended_on or current.starts_on) - timedelta(days=1)
-    if last < first:
-        return
+
+
+def _earlier_order(
+    patient: Patient, prescriber: User, current: MedicationOrder, first: date
+) -> MedicationOrder:
+    """The earlier methadone order from `first`, superseded by the current one."""
+    from decimal import Decimal
+
+    from keel.treatment.models import MedicationOrder
+
     earlier = MedicationOrder.objects.create(
         patient=patient,
         medication="methadone",
@@ -420,6 +461,23 @@ def _treatment_history(
     )
     current.supersedes = earlier
     current.save(update_fields=["supersedes"])
+    return earlier
+
+
+def _earlier_doses(
+    patient: Patient,
+    nurse: User,
+    rng: random.Random,
+    earlier: MedicationOrder,
+    current: MedicationOrder,
+    first: date,
+    last: date,
+) -> None:
+    """The earlier order's observed doses from `first` to `last`, rising to the current dose: a missed day
+    now and then, for some one long gap."""
+
+    from keel.treatment.models import DoseRecord
+
     stop_for = rng.choice([0, 0, 0, 12, 30])  # some have one long gap
     stop_at = first + timedelta(days=rng.randint(20, 200))
     rows, day, n = [], first, 0
@@ -429,24 +487,40 @@ def _treatment_history(
             day += timedelta(days=stop_for)
             continue
         if rng.random() > 0.06:  # a missed day now and then
-            rows.append(
-                DoseRecord(
-                    patient=patient,
-                    order=earlier,
-                    medication="methadone",
-                    local_date=day,
-                    sequence=1,
-                    status="given",
-                    amount_mg=Decimal(min(30 + 5 * (n // 3), int(current.dose_mg))),
-                    treatment_day=(day - first).days + 1,
-                    decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
-                    recorded_by=nurse,
-                    given_at=_on(patient, day, 7, 30),
-                    recorded_at=_on(patient, day, 7, 31),
-                )
-            )
+            rows.append(_earlier_dose(patient, nurse, earlier, current, first, day, n))
         day += timedelta(days=1)
     DoseRecord.objects.bulk_create(rows, batch_size=500)
+
+
+def _earlier_dose(
+    patient: Patient,
+    nurse: User,
+    earlier: MedicationOrder,
+    current: MedicationOrder,
+    first: date,
+    day: date,
+    n: int,
+) -> DoseRecord:
+    """One observed dose of the earlier order on `day` (the `n`th day from `first`), 30 mg rising by 5 mg
+    every third day to the current dose."""
+    from decimal import Decimal
+
+    from keel.treatment.models import DoseRecord
+
+    return DoseRecord(
+        patient=patient,
+        order=earlier,
+        medication="methadone",
+        local_date=day,
+        sequence=1,
+        status="given",
+        amount_mg=Decimal(min(30 + 5 * (n // 3), int(current.dose_mg))),
+        treatment_day=(day - first).days + 1,
+        decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
+        recorded_by=nurse,
+        given_at=_on(patient, day, 7, 30),
+        recorded_at=_on(patient, day, 7, 31),
+    )
 
 
 _GENDER_AND_BIRTH_SEX = (("female", "F"), ("male", "M"), ("female", "F"), ("male", "M"), ("other", "UNK"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -71,6 +71,37 @@ class Sent:
 def invite(*, by: User, program_slug: str, data: dict[str, Any], base_url: str) -> Sent:
     """Invite a staff member: a link that works once, for KEEL_INVITATION_HOURS, sent by email."""
     program = _program_of_admin(by, program_slug)
+    email, role, names = _invitation_fields(data)
+    now = timezone.now()
+    secret = secrets.token_urlsafe(32)
+    link = f"{base_url.rstrip('/')}/accounts/invitation/{secret}/"
+    with transaction.atomic():
+        Program.objects.select_for_update().filter(pk=program.pk).first()  # a double submit waits here
+        _refuse_taken_address(program, email, now)
+        invitation = Invitation.objects.create(
+            program=program,
+            email=email,
+            role=role,
+            digest=_digest(secret),
+            invited_by=by,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.KEEL_INVITATION_HOURS),
+            **names,
+        )
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            target_type="invitation",
+            target_id=invitation.pk,
+            program_id=program.pk,
+            detail={"role": role},
+        )
+        _send_invitation(email, program, link)
+    return Sent(invitation, link)
+
+
+def _invitation_fields(data: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
+    """The invitation's email, staff role and names, checked: every bad field named at once."""
     errors: list[FieldError] = []
     email = str(data.get("email") or "").strip()
     try:
@@ -94,58 +125,43 @@ def invite(*, by: User, program_slug: str, data: dict[str, Any], base_url: str) 
         names[name] = value
     if errors:
         raise FieldsInvalid(errors)
-    now = timezone.now()
-    secret = secrets.token_urlsafe(32)
-    link = f"{base_url.rstrip('/')}/accounts/invitation/{secret}/"
-    with transaction.atomic():
-        Program.objects.select_for_update().filter(pk=program.pk).first()  # a double submit waits here
-        if Invitation.objects.filter(
-            program=program,
-            email__iexact=email,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-        ).exists():
-            raise FieldsInvalid(
-                [FieldError("email", _("this address already has an invitation that still works"))]
-            )
-        if User.objects.filter(email__iexact=email, is_active=True, memberships__program=program).exists():
-            raise FieldsInvalid(
-                [FieldError("email", _("someone with this address already works in this program"))]
-            )
-        invitation = Invitation.objects.create(
-            program=program,
-            email=email,
-            role=role,
-            digest=_digest(secret),
-            invited_by=by,
-            created_at=now,
-            expires_at=now + timedelta(hours=settings.KEEL_INVITATION_HOURS),
-            **names,
+    return email, role, names
+
+
+def _refuse_taken_address(program: Program, email: str, now: datetime) -> None:
+    """Under the program's lock: an address with a working invitation, or of someone already on the staff."""
+    if Invitation.objects.filter(
+        program=program,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).exists():
+        raise FieldsInvalid(
+            [FieldError("email", _("this address already has an invitation that still works"))]
         )
-        audit.record(
-            actor=by,
-            action=Action.CREATE,
-            target_type="invitation",
-            target_id=invitation.pk,
-            program_id=program.pk,
-            detail={"role": role},
+    if User.objects.filter(email__iexact=email, is_active=True, memberships__program=program).exists():
+        raise FieldsInvalid(
+            [FieldError("email", _("someone with this address already works in this program"))]
         )
-        hours = settings.KEEL_INVITATION_HOURS
-        _send(
-            email,
-            _("You are invited to Keel"),
-            _(
-                "You are invited to join %(program)s on Keel.\n\n"
-                "Open this link to choose your username and password and to add Keel to an "
-                "authenticator app:\n"
-                "%(link)s\n\n"
-                "The link works once, for %(hours)d hours. "
-                "If you did not expect this email, you can ignore it."
-            )
-            % {"program": program.name, "link": link, "hours": hours},
+
+
+def _send_invitation(email: str, program: Program, link: str) -> None:
+    """The invitation's email: the program, the link and how long it works."""
+    hours = settings.KEEL_INVITATION_HOURS
+    _send(
+        email,
+        _("You are invited to Keel"),
+        _(
+            "You are invited to join %(program)s on Keel.\n\n"
+            "Open this link to choose your username and password and to add Keel to an "
+            "authenticator app:\n"
+            "%(link)s\n\n"
+            "The link works once, for %(hours)d hours. "
+            "If you did not expect this email, you can ignore it."
         )
-    return Sent(invitation, link)
+        % {"program": program.name, "link": link, "hours": hours},
+    )
 
 
 def open_invitation(secret: str) -> Invitation | None:

@@ -67,7 +67,7 @@ def submit_assessment(
     by: User,
     patient_id: int | None,
     instrument: str,
-    answers: Mapping[str, Any],
+    answers: Mapping[str, object],
     extras: Mapping[str, Any] | None = None,
     filled_at: datetime | None = None,
 ) -> tuple[Assessment, Result]:
@@ -99,7 +99,7 @@ def _store(
     by: User,
     patient: Patient,
     instrument: str,
-    answers: Mapping[str, Any],
+    answers: Mapping[str, object],
     extras: Mapping[str, Any] | None,
     filled_at: datetime,
     result: Result,

@@ -119,35 +119,35 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _body(fields: Mapping[str, Any]) -> str:
+def _body(fields: Mapping[str, object]) -> str:
     payload = {name: _canonical(fields[name]) for name in HASHED_FIELDS}
     payload.update({name: _canonical(fields[name]) for name in LATER_FIELDS if fields.get(name)})
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def legacy_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
+def legacy_hash(fields: Mapping[str, object], prev_hash: str) -> str:
     """The unkeyed SHA-256 of rows written before the keyed chain (checked once, when they are re-sealed)."""
     return hashlib.sha256((prev_hash + "\n" + _body(fields)).encode()).hexdigest()
 
 
-def seal(fields: Mapping[str, Any], prev_hash: str, key_id: str, key: bytes) -> str:
+def seal(fields: Mapping[str, object], prev_hash: str, key_id: str, key: bytes) -> str:
     """HMAC-SHA256 over the key id, the previous hash and the row's canonical fields."""
     message = f"keel-audit-v2\n{key_id}\n{prev_hash}\n{_body(fields)}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _checkpoint_message(head: Mapping[str, Any]) -> bytes:
+def _checkpoint_message(head: Mapping[str, object]) -> bytes:
     payload = {name: head[name] for name in CHECKPOINT_FIELDS}
     return (
         "keel-audit-checkpoint-v1\n" + json.dumps(payload, sort_keys=True, separators=(",", ":"))
     ).encode()
 
 
-def sign_checkpoint(head: Mapping[str, Any], key: bytes) -> str:
+def sign_checkpoint(head: Mapping[str, object], key: bytes) -> str:
     return hmac.new(key, _checkpoint_message(head), hashlib.sha256).hexdigest()
 
 
-def checkpoint_signature_ok(head: Mapping[str, Any], key: bytes) -> bool:
+def checkpoint_signature_ok(head: Mapping[str, object], key: bytes) -> bool:
     return hmac.compare_digest(sign_checkpoint(head, key), str(head.get("signature", "")))
 
 

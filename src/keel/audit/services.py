@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
@@ -23,6 +23,23 @@ from keel.audit import chain, context, signing
 from keel.audit.chain import GENESIS_HASH, HASHED_FIELDS
 from keel.audit.models import Action, AuditChainHead, AuditEvent, Outcome
 from keel.db import rows
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    Actor = AbstractBaseUser | AnonymousUser | None  # a User (the audit app imports no app), or no one known
+
+
+class PatientRecord(Protocol):
+    """What an event needs of a patient's record (keel.patients.models.Patient)."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def program_id(self) -> int: ...
+
 
 SELF_GUIDED = "self_guided"  # keel.accounts.models.Role.SELF_GUIDED (the audit app imports no app)
 AUDIT_CHAIN = "audit_chain"  # target_type of the events about the chain itself (re-sealing)
@@ -82,7 +99,7 @@ def _through_emergency(actor_id: int, patient_id: int) -> bool:
 
 def record(
     *,
-    actor: Any | None,
+    actor: Actor,
     action: Action | str,
     patient_id: int | None = None,
     program_id: int | None = None,
@@ -99,29 +116,45 @@ def record(
     Three statements in hand-written SQL (`keel.db.rows`; on PostgreSQL two: the insert and the head's update
     in one): every audited request runs this, and the chain's head stays locked from here to the commit (other
     programs' chains are not)."""
+    actor_id, actor_role, reason = _who(actor, actor_id, patient_id, reason)
+    fields = _event_fields(
+        actor_id=actor_id,
+        actor_role=actor_role,
+        action=action,
+        patient_id=patient_id,
+        program_id=program_id,
+        target_type=target_type,
+        target_id=target_id,
+        outcome=outcome,
+        reason=reason,
+        detail=detail,
+    )
+    return _append(fields)
+
+
+def _event_fields(
+    *,
+    actor_id: int | None,
+    actor_role: str,
+    action: Action | str,
+    patient_id: int | None,
+    program_id: int | None,
+    target_type: str,
+    target_id: str | int,
+    outcome: Outcome | str,
+    reason: str,
+    detail: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The event's columns, with the request's id, address and channel; a self-guided account's event names
+    no one and no record."""
     ctx = context.current()
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        actor_id = actor.pk
-        actor_role = str(getattr(actor, "role", ""))
-    else:
-        actor_role = ""
     ip_address = ctx.ip_address
-    if (
-        patient_id is not None
-        and not reason
-        and actor_role in _CLINICAL
-        and actor_id is not None
-        and _through_emergency(actor_id, patient_id)
-    ):
-        # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its
-        # actor sees only through emergency access says so, decided in the one helper every app calls.
-        reason = "emergency access"
     if actor_role == SELF_GUIDED:
         # A self-guided account's data is its own, not a program's record, and is deleted for good on request:
         # its events are kept (the chain and the counts stay whole) but name no one and no record.
         actor_id = patient_id = program_id = None
         target_id, detail, ip_address = "", {}, None
-    fields: dict[str, Any] = {
+    return {
         "occurred_at": timezone.now(),
         "actor_id": actor_id,
         "actor_role": actor_role,
@@ -138,6 +171,33 @@ def record(
         "channel": ctx.channel,
         "chain": chain.chain_of(program_id),
     }
+
+
+def _who(
+    actor: Actor, actor_id: int | None, patient_id: int | None, reason: str
+) -> tuple[int | None, str, str]:
+    """The actor's id and role (an authenticated actor's own), and the reason: "emergency access" when the
+    actor sees the record only through emergency access and gave no reason."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_id = actor.pk
+        actor_role = str(getattr(actor, "role", ""))
+    else:
+        actor_role = ""
+    if (
+        patient_id is not None
+        and not reason
+        and actor_role in _CLINICAL
+        and actor_id is not None
+        and _through_emergency(actor_id, patient_id)
+    ):
+        # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its
+        # actor sees only through emergency access says so, decided in the one helper every app calls.
+        reason = "emergency access"
+    return actor_id, actor_role, reason
+
+
+def _append(fields: dict[str, Any]) -> AuditEvent:
+    """Seal the event after the chain's head (locked) and insert it, advancing the head."""
     key_id, key = audit_keys()[0]
     # Joins the caller's transaction (a failure undoes both); its statements share one cursor.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -581,7 +641,12 @@ def reseal_unkeyed(event_model: Any, head_model: Any, conn: BaseDatabaseWrapper,
 
 
 def record_for_patient(
-    actor: Any, patient: Any, action: Action | str, target_type: str, target_id: str | int = "", **kw: Any
+    actor: Actor,
+    patient: PatientRecord,
+    action: Action | str,
+    target_type: str,
+    target_id: str | int = "",
+    **kw: Any,
 ) -> AuditEvent:
     """One event about a patient's record: the patient and program ids come from the patient; the target
     defaults to the patient."""

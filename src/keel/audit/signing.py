@@ -10,7 +10,6 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -92,7 +91,7 @@ def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return "ed25519-" + hashlib.sha256(raw).hexdigest()[:16]
 
 
-def _message(head: Mapping[str, Any]) -> bytes:
+def _message(head: Mapping[str, object]) -> bytes:
     payload = {name: head[name] for name in FIELDS}
     if "chains" in head:  # every chain's head (issue #21); older checkpoints have none
         payload["chains"] = head["chains"]
@@ -101,11 +100,11 @@ def _message(head: Mapping[str, Any]) -> bytes:
     ).encode()
 
 
-def sign(head: Mapping[str, Any], key: Ed25519PrivateKey) -> str:
+def sign(head: Mapping[str, object], key: Ed25519PrivateKey) -> str:
     return key.sign(_message(head)).hex()
 
 
-def signature_ok(head: Mapping[str, Any], key: Ed25519PublicKey) -> bool:
+def signature_ok(head: Mapping[str, object], key: Ed25519PublicKey) -> bool:
     try:
         key.verify(bytes.fromhex(str(head.get("signature", ""))), _message(head))
     except (InvalidSignature, ValueError):

@@ -230,12 +230,7 @@ def _representative(
     while the record shows no death (2.15(b))."""
     signer = raw.get("signer", "patient")
     if signer in (None, "", "patient"):
-        for name in ("representative_name", "representative_relationship", "representative_authority"):
-            if raw.get(name) not in (None, ""):
-                errors.append(
-                    FieldError("signer", N_("choose representative when someone signs for the patient"))
-                )
-                break
+        _refuse_representative_fields(raw, errors)
         return None
     if signer != "representative":
         errors.append(FieldError("signer", N_("must be patient or representative")))
@@ -252,6 +247,29 @@ def _representative(
             )
         )
         return Representative(name, "", authority)  # still the signer: their name is checked
+    relationship = str(relationship)  # one of REPRESENTATIVES: the same value
+    _refuse_without_standing(name, relationship, errors, patient_name=patient_name, deceased=deceased)
+    _refuse_for_age(
+        relationship, errors, date_of_birth=date_of_birth, today=today, age_of_majority=age_of_majority
+    )
+    return Representative(name, relationship, authority)
+
+
+def _refuse_representative_fields(raw: Mapping[str, Any], errors: list[FieldError]) -> None:
+    """The patient signs: a representative's name, relationship or authority given anyway is refused once."""
+    for name in ("representative_name", "representative_relationship", "representative_authority"):
+        if raw.get(name) not in (None, ""):
+            errors.append(
+                FieldError("signer", N_("choose representative when someone signs for the patient"))
+            )
+            break
+
+
+def _refuse_without_standing(
+    name: str, relationship: str, errors: list[FieldError], *, patient_name: str, deceased: bool
+) -> None:
+    """The patient named as their own representative; a personal representative while the record shows no
+    death (2.15(b))."""
     if name and _folded(name) == _folded(patient_name):
         errors.append(
             FieldError(
@@ -272,6 +290,18 @@ def _representative(
                 ),
             )
         )
+
+
+def _refuse_for_age(
+    relationship: str,
+    errors: list[FieldError],
+    *,
+    date_of_birth: date | None,
+    today: date,
+    age_of_majority: int,
+) -> None:
+    """A parent without a birth date; for a minor, a parent or guardian signs with them; for an adult, never
+    a parent (2.14, 2.15(a))."""
     minor = is_minor(date_of_birth, today, age_of_majority)
     if date_of_birth is None and relationship == "parent":
         errors.append(
@@ -296,7 +326,6 @@ def _representative(
                 ),
             )
         )
-    return Representative(name, str(relationship), authority)
 
 
 def is_minor(date_of_birth: date | None, today: date, age_of_majority: int) -> bool:

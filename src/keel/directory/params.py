@@ -25,7 +25,7 @@ def _float(params: Mapping[str, Any], name: str) -> float | None:
     return number
 
 
-def _int(params: Mapping[str, Any], name: str) -> int | None:
+def _int(params: Mapping[str, object], name: str) -> int | None:
     value = _float(params, name)
     if value is None:
         return None
@@ -34,7 +34,7 @@ def _int(params: Mapping[str, Any], name: str) -> int | None:
     return int(value)
 
 
-def place_from(params: Mapping[str, Any]) -> tuple[float | None, float | None, Place | None]:
+def place_from(params: Mapping[str, object]) -> tuple[float | None, float | None, Place | None]:
     """lat/lon if given, else a ZIP code or a city in `place` (or `zip`)."""
     lat, lon = _float(params, "lat"), _float(params, "lon")
     text = str(params.get("place") or params.get("zip") or "").strip()
@@ -47,7 +47,7 @@ def place_from(params: Mapping[str, Any]) -> tuple[float | None, float | None, P
     return lat, lon, None
 
 
-def radius_km(params: Mapping[str, Any], default_miles: float = 10) -> float:
+def radius_km(params: Mapping[str, object], default_miles: float = 10) -> float:
     km, mi = _float(params, "radius_km"), _float(params, "radius_mi")
     if km is not None and mi is not None:
         raise BadSearch("radius_km", "give radius_km or radius_mi, not both")
@@ -71,7 +71,7 @@ def fellowships(value: Any) -> tuple[str, ...]:
     return (code,)
 
 
-def meeting_search(params: Mapping[str, Any]) -> tuple[MeetingSearch, Place | None]:
+def meeting_search(params: Mapping[str, object]) -> tuple[MeetingSearch, Place | None]:
     """The search and the place it found (None when lat/lon were given)."""
     lat, lon, place = place_from(params)
     search = MeetingSearch(

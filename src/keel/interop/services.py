@@ -48,7 +48,7 @@ class SubjectMismatch(FhirInvalid):
 
 
 def export_record(
-    user: User, patient_id: int | str, *, raw: Mapping[str, Any], base: Base, now: datetime | None = None
+    user: User, patient_id: int | str, *, raw: Mapping[str, object], base: Base, now: datetime | None = None
 ) -> dict[str, Any]:
     """The care team's export of a record: it leaves the program, so it is a disclosure
     (`sharing.services.release_record`: a basis, the password again, the accounting of disclosures, one

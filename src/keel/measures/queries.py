@@ -92,7 +92,7 @@ def default_window(today: date) -> tuple[date, date]:
     return date(y, m, 1), today
 
 
-def parse_window(raw: Mapping[str, Any], today: date) -> tuple[date, date, int]:
+def parse_window(raw: Mapping[str, object], today: date) -> tuple[date, date, int]:
     """`start`, `end` (ISO dates) and `max_gap` (days) as sent, checked; defaults for what is missing."""
     errors: list[FieldError] = []
     start, end = default_window(today)
@@ -306,7 +306,7 @@ def report(
     user: User,
     *,
     program_slug: str | None,
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     export: str | None = None,
     now: datetime | None = None,
     raw_counts: bool = False,

@@ -6,7 +6,7 @@ leaving the API silently."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -53,7 +53,7 @@ class MeasuresOut(Out):
     measures: list[MeasureOut]
 
     @classmethod
-    def of(cls, body: Mapping[str, Any]) -> MeasuresOut:
+    def of(cls, body: Mapping[str, object]) -> MeasuresOut:
         return cls.model_validate(body)
 
 

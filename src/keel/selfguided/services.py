@@ -328,6 +328,62 @@ def join_program(
         raise policy.PatientNotFound()
     now = now or timezone.now()
     preview = preview_join(user=user, code=code, now=now)
+    _check_join_choice(bring_history, signature, preview)
+    from keel.recovery import services as recovery
+
+    with transaction.atomic():
+        link, target = _locked_code_and_record(code, now)
+        moved = recovery.move_history(source=own, target=target).moved if bring_history else {}
+        consent = _signed_consent(user, target, bring_history, moved, words, language, signature, now)
+        link.used_at = now
+        link.save(update_fields=["used_at"])
+        _hand_over(user, own, target)
+        _audit_join(user, target, consent, bring_history, moved)
+    return consent
+
+
+def _signed_consent(
+    user: User,
+    target: Patient,
+    bring_history: bool | None,
+    moved: dict[str, int],
+    words: str,
+    language: str,
+    signature: str,
+    now: datetime,
+) -> HistoryConsent:
+    """The signed choice (bring the history, with the parts moved, or not), its words and the name typed."""
+    return HistoryConsent.objects.create(
+        patient=target,
+        program=target.program,
+        user=user,
+        bring_history=bool(bring_history),
+        categories=[p for p in HISTORY_PARTS if moved.get(p)] if bring_history else [],
+        moved=moved,
+        words=words,
+        language=language[:8],
+        signature=signature.strip()[:200],
+        signed_at=now,
+    )
+
+
+def _audit_join(
+    user: User, target: Patient, consent: HistoryConsent, bring_history: bool | None, moved: dict[str, int]
+) -> None:
+    """The join, audited on the program's record, saying whether the history came."""
+    audit.record_for_patient(
+        user,
+        target,
+        Action.CREATE,
+        "history_consent",
+        consent.pk,
+        reason="joined the program" + (", bringing the self-guided history" if bring_history else ""),
+        detail={"moved": moved},
+    )
+
+
+def _check_join_choice(bring_history: bool | None, signature: str, preview: JoinPreview) -> None:
+    """The history choice made, and the signature the name on the program's record."""
     errors = []
     if bring_history is None:
         errors.append(FieldError("bring_history", N_("choose whether to bring your history")))
@@ -335,53 +391,35 @@ def join_program(
         errors.append(FieldError("signature", N_("type your full name as your care team has it")))
     if errors:
         raise SelfGuidedInvalid(errors)
-    from keel.recovery import services as recovery
 
-    with transaction.atomic():
-        live = _live_code(code, now)
-        link = LinkCode.objects.select_for_update().filter(pk=live.pk).first() if live else None
-        if link is None or link.used_at is not None:
-            raise SelfGuidedInvalid(
-                [FieldError("code", N_("that code did not work: check it with your care team"))]
-            )
-        target = Patient.objects.select_for_update().select_related("program").get(pk=link.patient_id)
-        if target.user_id is not None:
-            raise SelfGuidedInvalid(
-                [FieldError("code", N_("that code did not work: check it with your care team"))]
-            )
-        moved = recovery.move_history(source=own, target=target).moved if bring_history else {}
-        consent = HistoryConsent.objects.create(
-            patient=target,
-            program=target.program,
-            user=user,
-            bring_history=bool(bring_history),
-            categories=[p for p in HISTORY_PARTS if moved.get(p)] if bring_history else [],
-            moved=moved,
-            words=words,
-            language=language[:8],
-            signature=signature.strip()[:200],
-            signed_at=now,
-        )
-        link.used_at = now
-        link.save(update_fields=["used_at"])
-        space = own.program
-        own.delete()  # what was not brought goes with it
-        if space.is_personal:
-            space.delete()
-        from keel.recovery.models import IdempotencyKey
 
-        IdempotencyKey.objects.filter(user=user).delete()  # replay caches bound to the old record
-        user.role = Role.PATIENT
-        user.save(update_fields=["role"])
-        target.user = user
-        target.save(update_fields=["user"])
-        audit.record_for_patient(
-            user,
-            target,
-            Action.CREATE,
-            "history_consent",
-            consent.pk,
-            reason="joined the program" + (", bringing the self-guided history" if bring_history else ""),
-            detail={"moved": moved},
+def _locked_code_and_record(code: str, now: datetime) -> tuple[LinkCode, Patient]:
+    """The code (still live and unused) and the program's record (with no account yet), both locked."""
+    live = _live_code(code, now)
+    link = LinkCode.objects.select_for_update().filter(pk=live.pk).first() if live else None
+    if link is None or link.used_at is not None:
+        raise SelfGuidedInvalid(
+            [FieldError("code", N_("that code did not work: check it with your care team"))]
         )
-    return consent
+    target = Patient.objects.select_for_update().select_related("program").get(pk=link.patient_id)
+    if target.user_id is not None:
+        raise SelfGuidedInvalid(
+            [FieldError("code", N_("that code did not work: check it with your care team"))]
+        )
+    return link, target
+
+
+def _hand_over(user: User, own: Patient, target: Patient) -> None:
+    """The self-guided record (and a personal space) deleted, replay caches gone, the account a patient's,
+    linked to the program's record."""
+    space = own.program
+    own.delete()  # what was not brought goes with it
+    if space.is_personal:
+        space.delete()
+    from keel.recovery.models import IdempotencyKey
+
+    IdempotencyKey.objects.filter(user=user).delete()  # replay caches bound to the old record
+    user.role = Role.PATIENT
+    user.save(update_fields=["role"])
+    target.user = user
+    target.save(update_fields=["user"])

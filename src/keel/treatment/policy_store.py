@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,10 @@ from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PolicyChange, PolicySetting
+
+if TYPE_CHECKING:
+    from keel.patients.models import Patient
+    from keel.treatment.models import PatientPolicyOverride
 
 # The rules whose policy a program sets (early-warning thresholds are product rules, not program policy).
 PROGRAM_RULES = (
@@ -213,8 +217,8 @@ def set_value(
 def run_for_staff(
     user: User,
     name: str,
-    raw_input: Mapping[str, Any],
-    requested: Mapping[str, Any],
+    raw_input: Mapping[str, object],
+    requested: Mapping[str, object],
     program_slug: str | None,
 ) -> Decision:
     """Run a rule for a staff member with their program's stored policy; the caller may only tighten it."""
@@ -229,7 +233,7 @@ def memberships_exist(user: User) -> bool:
     return ProgramMembership.objects.filter(user=user).exists()
 
 
-def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
+def effective_policy(patient: Patient, rule_name: str) -> dict[str, Any]:
     """Program policy with the patient's active overrides (a prescriber's, each with a reason)."""
     from keel.treatment.models import PatientPolicyOverride
 
@@ -246,7 +250,7 @@ def effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
     return {**program_policy(patient.program_id, rule_name), **_usable(rule_name, overrides)}
 
 
-def end_patient_overrides(patient: Any, now: datetime) -> list[int]:
+def end_patient_overrides(patient: Patient, now: datetime) -> list[int]:
     """Discharge revokes the person's policy overrides (review 13d): a prescriber's value for one person
     (a day-1 limit for high tolerance, say) was a judgment about that episode; after time away tolerance
     may be lost, so a readmission starts from the program's policy. The rows stay, with `revoked_at`.
@@ -264,7 +268,7 @@ def end_patient_overrides(patient: Any, now: datetime) -> list[int]:
 
 def override_for_patient(
     *, by: User, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
-) -> Any:
+) -> PatientPolicyOverride:
     """A prescriber sets one policy value for one patient (bounded; reason required; audited). An existing
     override of the same value is revoked first (kept in the record)."""
     from keel.access.policy import Area

@@ -507,7 +507,7 @@ def naltrexone_readiness(
 # --- Reporting the time of last use -------------------------------------------------------------------------
 
 
-def parse_last_use_report(raw: Mapping[str, Any], now: datetime) -> list[dict[str, str]]:
+def parse_last_use_report(raw: Mapping[str, object], now: datetime) -> list[dict[str, str]]:
     """{"opioids": [{"opioid", "last_use_at"}]} (an empty list: no opioid since) -> checked entries, each
     opioid once, each time with its zone and not in the future. Raises TreatmentInvalid naming each."""
     items = raw.get("opioids") if isinstance(raw, Mapping) else None
@@ -540,7 +540,7 @@ def parse_last_use_report(raw: Mapping[str, Any], now: datetime) -> list[dict[st
 
 
 def record_last_use(
-    *, by: User, patient_id: int | None, raw: Mapping[str, Any], now: datetime | None = None
+    *, by: User, patient_id: int | None, raw: Mapping[str, object], now: datetime | None = None
 ) -> LastUseReport:
     """A report of the time of last use: the person for themselves (`patient_id` None, from the session), or
     the care team (counselors, nurses, prescribers) on the start page. Audited."""

@@ -455,48 +455,15 @@ def parse_bmlt(document: Any, *, default_tz: str | None, zone_at: ZoneAt | None 
 
 
 def _bmlt_record(raw: Any, default_tz: str | None, zone_at: ZoneAt | None) -> MeetingRecord:
-    if not isinstance(raw, dict):
-        raise _Bad("not a meeting object")
-    name = _text(raw.get("meeting_name"), 200)
-    if not name:
-        raise _Bad("missing name")
-    if not str(raw.get("id_bigint", "")).strip():
-        raise _Bad("missing id_bigint")
-    try:
-        weekday = int(raw.get("weekday_tinyint", ""))
-    except (TypeError, ValueError):
-        raise _Bad(f"bad weekday_tinyint {raw.get('weekday_tinyint')!r}: use 1 (Sunday) to 7") from None
-    if not 1 <= weekday <= 7:
-        raise _Bad(f"bad weekday_tinyint {weekday}: use 1 (Sunday) to 7")
+    name, weekday = _bmlt_name_and_day(raw)
     start = _time(raw.get("start_time"), "start_time")
-    end = None
-    if raw.get("duration_time"):
-        duration = _time(raw["duration_time"], "duration_time")
-        minutes = start.hour * 60 + start.minute + duration.hour * 60 + duration.minute
-        end = time((minutes // 60) % 24, minutes % 60)
+    end = _bmlt_end(raw, start)
     lat, lon = _coords(raw.get("latitude"), raw.get("longitude"))
     zone, zone_from = _zone(raw.get("time_zone"), default_tz, (lat, lon), zone_at)
     keys = [k.strip() for k in str(raw.get("formats") or "").split(",") if k.strip()]
     types = tuple(BMLT_FORMATS.get(k, f"BMLT:{k}") for k in keys)
-    try:
-        venue = int(raw.get("venue_type") or 0)
-    except (TypeError, ValueError):
-        venue = 0
     link, dropped = _link(raw.get("virtual_meeting_link"))
     phone = _text(raw.get("phone_meeting_number"), 100)
-    if venue in BMLT_VENUE:
-        attendance = BMLT_VENUE[venue]
-        if attendance in {"in_person", "hybrid"} and lat is None:
-            attendance = "online" if link or phone else "inactive"
-        if "TC" in types:
-            attendance = (
-                "online"
-                if attendance == "hybrid"
-                else ("inactive" if attendance == "in_person" else attendance)
-            )
-    else:
-        attendance = _attendance(lat is not None, bool(link or phone), "TC" in types)
-    address = ", ".join(p for p in (_text(raw.get("location_street")),) if p)
     return MeetingRecord(
         source_id=str(raw["id_bigint"]).strip(),
         name=name,
@@ -505,10 +472,10 @@ def _bmlt_record(raw: Any, default_tz: str | None, zone_at: ZoneAt | None) -> Me
         start=start,
         end=end,
         time_zone=zone,
-        attendance=attendance,
+        attendance=_bmlt_attendance(raw.get("venue_type"), lat is not None, bool(link or phone), types),
         types=types,
         location_name=_text(raw.get("location_text"), 200),
-        address=address,
+        address=", ".join(p for p in (_text(raw.get("location_street")),) if p),
         city=_text(raw.get("location_municipality"), 100),
         region=_text(raw.get("location_province"), 100),
         postal_code=_text(raw.get("location_postal_code_1"), 20),
@@ -526,6 +493,57 @@ def _bmlt_record(raw: Any, default_tz: str | None, zone_at: ZoneAt | None) -> Me
         timezone_from_place=zone_from == "place",
         links_dropped=int(dropped),
     )
+
+
+def _bmlt_name_and_day(raw: Any) -> tuple[str, int]:
+    """A meeting object with a name, an id and a weekday of 1 (Sunday) to 7."""
+    if not isinstance(raw, dict):
+        raise _Bad("not a meeting object")
+    name = _text(raw.get("meeting_name"), 200)
+    if not name:
+        raise _Bad("missing name")
+    if not str(raw.get("id_bigint", "")).strip():
+        raise _Bad("missing id_bigint")
+    try:
+        weekday = int(raw.get("weekday_tinyint", ""))
+    except (TypeError, ValueError):
+        raise _Bad(f"bad weekday_tinyint {raw.get('weekday_tinyint')!r}: use 1 (Sunday) to 7") from None
+    if not 1 <= weekday <= 7:
+        raise _Bad(f"bad weekday_tinyint {weekday}: use 1 (Sunday) to 7")
+    return name, weekday
+
+
+def _bmlt_end(raw: dict[str, Any], start: time) -> time | None:
+    """The end: the start plus duration_time, past midnight wrapped; None without a duration."""
+    end = None
+    if raw.get("duration_time"):
+        duration = _time(raw["duration_time"], "duration_time")
+        minutes = start.hour * 60 + start.minute + duration.hour * 60 + duration.minute
+        end = time((minutes // 60) % 24, minutes % 60)
+    return end
+
+
+def _bmlt_attendance(venue_type: Any, located: bool, reachable: bool, types: tuple[str, ...]) -> str:
+    """How to attend, from BMLT's venue type: in person or hybrid needs a place (else online when there is a
+    link or phone, or inactive); a temporary closure (TC) leaves only online. Without a known venue type,
+    from the place, link and TC."""
+    try:
+        venue = int(venue_type or 0)
+    except (TypeError, ValueError):
+        venue = 0
+    if venue in BMLT_VENUE:
+        attendance = BMLT_VENUE[venue]
+        if attendance in {"in_person", "hybrid"} and not located:
+            attendance = "online" if reachable else "inactive"
+        if "TC" in types:
+            attendance = (
+                "online"
+                if attendance == "hybrid"
+                else ("inactive" if attendance == "in_person" else attendance)
+            )
+    else:
+        attendance = _attendance(located, reachable, "TC" in types)
+    return attendance
 
 
 # --- Facility CSV ---------------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def _parse_authored(
     return at, None
 
 
-def _number(answer: Mapping[str, Any]) -> int | None:
+def _number(answer: Mapping[str, object]) -> int | None:
     for key in ("valueInteger", "valueDecimal"):
         value = answer.get(key)
         if isinstance(value, bool):
@@ -164,7 +164,7 @@ def _number(answer: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _one_answer(item: Mapping[str, Any], path: str, errors: list[FieldError]) -> Mapping[str, Any] | None:
+def _one_answer(item: Mapping[str, object], path: str, errors: list[FieldError]) -> Mapping[str, Any] | None:
     answer = item.get("answer")
     if not isinstance(answer, list) or not all(isinstance(a, Mapping) for a in answer):
         errors.append(FieldError(f"{path}.answer", N_("must be a list of answers")))
@@ -215,7 +215,7 @@ def _human_names(raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(names)
 
 
-def _subject(doc: Mapping[str, Any], bundle: Mapping[str, Any] | None) -> Subject:
+def _subject(doc: Mapping[str, object], bundle: Mapping[str, Any] | None) -> Subject:
     raw = doc.get("subject")
     if not isinstance(raw, Mapping):
         return Subject(reference={})

@@ -84,7 +84,7 @@ def cows_pulse_score(bpm: int) -> int:
     return 4
 
 
-def _cows(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _cows(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     band = band_for(COWS_BANDS, total)
     return Interpretation(
         total, band, (), (f"COWS total {total} of 48: {_label(band)}.",), ("wesson-ling-2003", "mdapp-cows")
@@ -109,7 +109,7 @@ GAD7_BANDS = (
 POSITIVE_SCREEN_AT = 10  # PHQ-9 and GAD-7
 
 
-def _phq9(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _phq9(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     band = band_for(PHQ9_BANDS, total)
     flags: list[str] = []
     reasons = [f"PHQ-9 total {total} of 27: {_label(band)}."]
@@ -127,7 +127,7 @@ def _phq9(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> 
     return Interpretation(total, band, tuple(flags), tuple(reasons), ("kroenke-2001", "keel-conflict-16"))
 
 
-def _gad7(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _gad7(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     band = band_for(GAD7_BANDS, total)
     flags: list[str] = []
     reasons = [f"GAD-7 total {total} of 21: {_label(band)}."]
@@ -140,7 +140,7 @@ def _gad7(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> 
 # --- SOWS -------------------------------------------------------------------------------------------
 
 
-def _sows(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _sows(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     reason = f"SOWS total {total} of 64. SOWS has no published severity bands, so Keel shows the score only."
     return Interpretation(total, None, (), (reason,), ("handelsman-1987", "emcdda-sows"))
 
@@ -184,7 +184,7 @@ def dsm5_band(d: diagnosis.Diagnosis) -> Band:
     return DSM5_BANDS[0]
 
 
-def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     d = diagnosis.diagnose(dsm5_findings(answers, extras))
     band = dsm5_band(d)
     flags = ((d.status,) if d.in_remission else ()) + d.specifiers
@@ -192,7 +192,7 @@ def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> 
     return Interpretation(d.counted, band, flags, d.reasons, sources, said=d.said)
 
 
-def dsm5_consistency(answers: Mapping[str, Any], extras: Mapping[str, Any]) -> list[ItemError]:
+def dsm5_consistency(answers: Mapping[str, object], extras: Mapping[str, object]) -> list[ItemError]:
     """Answers and time frame that contradict each other, named by field (see keel.core.diagnosis)."""
     found = diagnosis.problems(dsm5_findings(answers, extras))
     return [ItemError(f"extras.{p.field}" if p.field != "answers" else "answers", p.reason) for p in found]
@@ -234,7 +234,7 @@ BAM_RISK_FLAG_AT = 12
 BAM_PROTECTIVE_FLAG_AT = 12
 
 
-def _bam(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _bam(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     use = sum(answers[k] for k in BAM_USE)
     risk = sum(answers[k] for k in BAM_RISK)
     protective = sum(answers[k] for k in BAM_PROTECTIVE)
@@ -271,7 +271,7 @@ BAM_EXTRAS = (
 )
 
 
-def bam_consistency(answers: Mapping[str, Any]) -> list[ItemError]:
+def bam_consistency(answers: Mapping[str, object]) -> list[ItemError]:
     """Heavy-drinking days (item 5) cannot be more than days with any alcohol (item 4): both are answered in
     the same day ranges (0, 1-3, 4-8, 9-15, 16-30), so a higher range for item 5 contradicts item 4 [S]."""
     any_days, heavy_days = answers.get("bam_4"), answers.get("bam_5")
@@ -296,7 +296,7 @@ CSSRS_LEVELS = (
 )
 
 
-def _cssrs(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _cssrs(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     yes = {k for k, v in answers.items() if v == 1}
     level, reasons = 0, []
     if yes & {"cssrs_1", "cssrs_2"}:
@@ -344,7 +344,7 @@ ORT_BANDS = (
 )
 
 
-def _ort(answers: Mapping[str, int], total: int, extras: Mapping[str, Any]) -> Interpretation:
+def _ort(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -> Interpretation:
     column = 0 if extras["sex"] == "female" else 1
     score = sum(ORT_WEIGHTS[k][column] for k, v in answers.items() if v == 1)
     band = band_for(ORT_BANDS, score)
@@ -400,7 +400,7 @@ def _either(choices: tuple[str, ...]) -> str:
     return ", ".join(words) if len(words) < 2 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-def extra_errors(code: str, extras: Mapping[str, Any]) -> tuple[dict[str, Any], list[ItemError]]:
+def extra_errors(code: str, extras: Mapping[str, object]) -> tuple[dict[str, Any], list[ItemError]]:
     """Validate and complete an instrument's extra inputs: (values with defaults, problems)."""
     spec = {e.name: e for e in EXTRAS.get(code, ())}
     errors = [ItemError(f"extras.{k}", "not an input of this instrument") for k in extras if k not in spec]

@@ -87,11 +87,11 @@ class Instrument:
                 return item
         raise KeyError(link_id)
 
-    def is_enabled(self, item: Item, answers: Mapping[str, Any]) -> bool:
+    def is_enabled(self, item: Item, answers: Mapping[str, object]) -> bool:
         """Whether the question flow asks `item`, given the other answers."""
         return all(answers.get(c.question) == c.equals for c in item.enable_when)
 
-    def item_errors(self, answers: Mapping[str, Any]) -> list[ItemError]:
+    def item_errors(self, answers: Mapping[str, object]) -> list[ItemError]:
         """Each answer known, a whole number and allowed; each asked, required item answered; no answer to a
         question the flow skips. Every problem, not just the first."""
         errors: list[ItemError] = []
@@ -119,7 +119,7 @@ class Instrument:
                 )
         return errors
 
-    def check(self, answers: Mapping[str, Any]) -> None:
+    def check(self, answers: Mapping[str, object]) -> None:
         """Raise InvalidAnswers listing every problem item_errors finds."""
         errors = self.item_errors(answers)
         if errors:

@@ -48,7 +48,7 @@ class Rule:
             prop["x-bounds"] = limit.why
         return schema
 
-    def run(self, raw_input: Mapping[str, Any], policy: Mapping[str, Any] | None = None) -> Decision:
+    def run(self, raw_input: Mapping[str, object], policy: Mapping[str, Any] | None = None) -> Decision:
         """Check the input and any policy values, then decide. Raises InvalidInput naming every bad field."""
         errors: list[FieldError] = []
         values: dict[str, Any] = {}

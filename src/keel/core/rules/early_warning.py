@@ -286,7 +286,7 @@ def evaluate(today: date, checkins: list[Entry], screens: list[Entry], p: Policy
     return Decision("early-warning", "1", "flags" if flags else "none", reasons, dict(p), details)
 
 
-def _parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
     """today, checkins and screens, every problem named (e.g. checkins[2].craving)."""
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("input", N_("must be a JSON object"))])

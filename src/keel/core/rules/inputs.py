@@ -202,7 +202,7 @@ def _convert(f: Field, value: Any) -> tuple[Any, str]:
     return number, ""
 
 
-def parse(fields: tuple[Field, ...], raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def parse(fields: tuple[Field, ...], raw: Mapping[str, object], prefix: str = "") -> dict[str, Any]:
     """Checked, converted values (defaults filled in). Raises InvalidInput naming every bad field."""
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError(prefix.rstrip(".") or "input", N_("must be a JSON object"))])

@@ -103,7 +103,7 @@ _CHALLENGE = ("naltrexone-oral-label",)
 _REPLACED = {"days_since_last_opioid": "replaced by opioids: a list of {opioid, days_since_last_use}"}
 
 
-def _parse(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _parse(raw: Mapping[str, object]) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
     errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]

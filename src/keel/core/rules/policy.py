@@ -396,7 +396,7 @@ def limit_for(rule: str, field: str) -> Limit | None:
 TIGHTER: dict[tuple[str, str], str] = {key: limit.stricter for key, limit in LIMITS.items()}
 
 
-def limit_errors(rule: str, values: Mapping[str, Any], prefix: str = "policy.") -> list[FieldError]:
+def limit_errors(rule: str, values: Mapping[str, object], prefix: str = "policy.") -> list[FieldError]:
     """Each value outside its Limit, named. A value with no Limit is refused too (no unbounded policy)."""
     errors = []
     for name, value in values.items():
@@ -431,7 +431,7 @@ def defaults(rule: Rule) -> dict[str, Any]:
     return {f.name: f.default for f in rule.policy}
 
 
-def checked_values(rule: Rule, values: Mapping[str, Any]) -> dict[str, Any]:
+def checked_values(rule: Rule, values: Mapping[str, object]) -> dict[str, Any]:
     """Parse stored or proposed values against the rule's policy fields and their Limits."""
     parsed = {k: v for k, v in parse(rule.policy, values, prefix="policy.").items() if k in values}
     errors = limit_errors(rule.name, parsed)
@@ -440,7 +440,7 @@ def checked_values(rule: Rule, values: Mapping[str, Any]) -> dict[str, Any]:
     return parsed
 
 
-def within_limits(rule: Rule, stored: Mapping[str, Any]) -> dict[str, Any]:
+def within_limits(rule: Rule, stored: Mapping[str, object]) -> dict[str, Any]:
     """Stored values (a program's settings, a patient's override) as the rule may use them today. A number
     set before its bound existed is brought to the nearest bound (a COWS threshold of 0 stored long ago runs
     as the floor, 8); anything else that no longer parses is left out, so the rule's default applies. The
@@ -471,7 +471,7 @@ def within_limits(rule: Rule, stored: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def tighten_only(rule: Rule, base: Mapping[str, Any], requested: Mapping[str, Any]) -> dict[str, Any]:
+def tighten_only(rule: Rule, base: Mapping[str, object], requested: Mapping[str, object]) -> dict[str, Any]:
     """`base` with the caller's `requested` values, each of which must be at least as strict. Raises
     InvalidInput naming each value that would loosen the policy."""
     values = checked_values(rule, requested)

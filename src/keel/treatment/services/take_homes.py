@@ -33,6 +33,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import (
+    DoseContext,
     TakeHomeConcern,
     dose_context,
     episode_take_home_plans,
@@ -264,7 +265,7 @@ def decide_take_home(
     *,
     by: User,
     patient_id: int,
-    criteria: Mapping[str, Any],
+    criteria: Mapping[str, object],
     state_max_days: Any = None,
     start_on: Any = None,
     now: datetime | None = None,
@@ -287,7 +288,20 @@ def decide_take_home(
     enrollment = _methadone_episode(patient)
     # The day's context, with today's holds of any medication (the window's one definition of a hold).
     ctx = dose_context(patient, Medication.METHADONE, today, with_other_holds=True)
-    if ctx.first_dose_on is None:  # tolerance never observed: no supply before the first dose at the window
+    _refuse_before_first_dose(ctx.first_dose_on)
+    asked = _take_home_request(patient, today, start_on, bottle_days, closure_day, acknowledged_flags)
+    days = take_home_days_in_treatment(patient, today)
+    raw = _eligibility_inputs(days, asked, today, criteria, state_max_days)
+    decision = _eligibility(patient, raw, asked.closure, today)
+    bottles = _bottles(decision, asked, today)
+    _refuse_supply_problem(patient, enrollment, today, bottles, ctx, decision, asked)
+    decision = _with_concerns(decision, asked.concerns)
+    return _save_plan(by, patient, enrollment, now, days, raw, decision, bottles, asked.concerns)
+
+
+def _refuse_before_first_dose(first_dose_on: date | None) -> None:
+    """Tolerance never observed: no supply before the first dose at the window."""
+    if first_dose_on is None:
         raise TreatmentInvalid(
             [
                 FieldError(
@@ -299,11 +313,18 @@ def decide_take_home(
                 )
             ]
         )
-    asked = _take_home_request(patient, today, start_on, bottle_days, closure_day, acknowledged_flags)
-    days = take_home_days_in_treatment(patient, today)
-    raw = _eligibility_inputs(days, asked, today, criteria, state_max_days)
-    decision = _eligibility(patient, raw, asked.closure, today)
-    bottles = _bottles(decision, asked, today)
+
+
+def _refuse_supply_problem(
+    patient: Patient,
+    enrollment: Enrollment,
+    today: date,
+    bottles: list[str],
+    ctx: DoseContext,
+    decision: Decision,
+    asked: _TakeHomeRequest,
+) -> None:
+    """A supply the day's doses, holds or other plans forbid is refused on the field that asked for it."""
     supply_problem = _supply_problem(
         patient,
         enrollment.pk,
@@ -316,10 +337,24 @@ def decide_take_home(
     )
     if supply_problem is not None:
         raise TreatmentInvalid([replace(supply_problem, field=_bottles_field(asked.days, asked.closure))])
-    decision = _with_concerns(decision, asked.concerns)
+
+
+def _save_plan(
+    by: User,
+    patient: Patient,
+    enrollment: Enrollment,
+    now: datetime,
+    days: int,
+    raw: Mapping[str, object],
+    decision: Decision,
+    bottles: list[str],
+    concerns: list[TakeHomeConcern],
+) -> TakeHomePlan:
+    """Under the person's lock: refuse when a dose was held while the decision was checked, then store the
+    plan and audit it."""
     with transaction.atomic():
         lock_person(patient)
-        if _held_since(patient, asked.concerns):  # a hold saved while this decision was being checked
+        if _held_since(patient, concerns):  # a hold saved while this decision was being checked
             raise TreatmentInvalid(
                 [
                     FieldError(
@@ -338,7 +373,7 @@ def decide_take_home(
             decision=decision.as_dict(),
             max_supply_days=decision.details.get("max_supply_days", 0),
             bottles=bottles,
-            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in asked.concerns],
+            open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in concerns],
         )
         _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
     return plan
@@ -406,7 +441,7 @@ def _take_home_request(
 
 
 def _eligibility_inputs(
-    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, Any], state_max_days: Any
+    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: Any
 ) -> dict[str, Any]:
     """The take-home rule's inputs: days in treatment, the first bottle's day (the start asked, else the first
     bottle day asked, else tomorrow), each documented criterion, and the state's limit if one was given."""

@@ -28,6 +28,7 @@ from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
 from keel.patients.models import zone_of
 from keel.treatment import services, words
 from keel.treatment.models import CareArea, NaloxoneProduct
+from keel.treatment.queries.start import StartView
 from keel.treatment.services import last_use as last_use_service
 from keel.treatment.views.common import ago, last_use_from_page, local_time, said, skipped_time_error
 
@@ -114,21 +115,8 @@ def _render_start(
 ) -> HttpResponse:
     """The start page; after a refused form, the same page with what was typed and the error beside it."""
     view = services.start_view(request.user, patient_id=patient_id)
-    from keel.assessments.meaning import diagnosis_code, explain, specifiers
-
-    dsm = view.latest.get("dsm5-oud")
-    limit = None
-    if view.context is not None:
-        from keel.treatment.policy_store import effective_policy
-
-        p = effective_policy(view.patient, "buprenorphine-dose-limit")
-        limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
-    now = view.now or timezone.now()
-    ready = _readiness_view(view.read, now) if view.read else None
-    for row in ready["rows"] if ready else []:  # the refused correction's row: open, as typed
-        row["mine"] = form == "last_use_correction" and (typed or {}).get("opioid") == row["code"]
-    # a refused correction of a row the page no longer shows: its reason above the table
-    orphan = form == "last_use_correction" and not any(r["mine"] for r in (ready["rows"] if ready else []))
+    limit = _day_limit_shown(view)
+    ready, orphan = _ready_rows(view, form, typed)
     return render(
         request,
         "treatment/start.html",
@@ -141,48 +129,102 @@ def _render_start(
             "overdose_reasons": [
                 words.reason_text(r) for r in (view.overdose.reasons if view.overdose else ())
             ],
-            "dsm_label": explain("dsm5-oud", dsm.band or None)[0] if dsm else "",
-            "dsm_code": diagnosis_code(dsm.band) if dsm else "",
-            "dsm_specifiers": specifiers((dsm.result or {}).get("flags")) if dsm else [],
-            "dsm": dsm,
-            "screens": [
-                (
-                    c,
-                    name,
-                    view.latest.get(c),
-                    explain(c, view.latest[c].band or None)[0] if c in view.latest else "",
-                )
-                for c, name in SCREEN_NAMES
-            ],
-            "last_use_rows": [
-                {
-                    "code": code,
-                    "name": name,
-                    "value": (typed or {}).get(f"last_{code}", "") if form == "last_use" else "",
-                    "error": (field_errors or {}).get(f"last_{code}", ""),
-                }
-                for code, name in words.opioid_choices()
-            ],
+            **_assessments_shown(view),
+            "last_use_rows": _last_use_rows(form, typed, field_errors),
             "day_limit": limit,
-            "can_prescribe": policy.can_prescribe(request.user),
-            "can_dose": policy.can_record_dose(request.user),
-            "can_plan": policy.can_write_care_record(request.user),
-            "team": view.patient.care_team.select_related("user")
-            if policy.can_write_care_record(request.user)
-            else [],
+            **_start_permissions(request, view),
             "products": NaloxoneProduct.choices,
             "areas": CareArea.choices,
             "schedule": services.schedule_rows(view.order) if view.order else [],
-            "typed": typed or {},
-            "form_with_error": form,
-            "form_error": error,
-            "field_errors": field_errors or {},
-            # A refused form is shown at its action's URL (POST only): the language switch goes back to the
-            # page itself, never to a URL that answers GET with 405.
-            "page_url": reverse("treatment:start", args=[patient_id]),
+            **_refused_form(patient_id, typed, form, error, field_errors),
         },
         status=422 if form else 200,
     )
+
+
+def _refused_form(
+    patient_id: int, typed: Any, form: str, error: str, field_errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """A refused form's state: what was typed, which form, its error and each field's."""
+    return {
+        "typed": typed or {},
+        "form_with_error": form,
+        "form_error": error,
+        "field_errors": field_errors or {},
+        # A refused form is shown at its action's URL (POST only): the language switch goes back to the
+        # page itself, never to a URL that answers GET with 405.
+        "page_url": reverse("treatment:start", args=[patient_id]),
+    }
+
+
+def _day_limit_shown(view: StartView) -> float | None:
+    """Today's buprenorphine limit on day 1 or 2 of treatment (the program's policy), else None."""
+    limit: float | None = None
+    if view.context is not None:
+        from keel.treatment.policy_store import effective_policy
+
+        p = effective_policy(view.patient, "buprenorphine-dose-limit")
+        limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
+    return limit
+
+
+def _ready_rows(view: StartView, form: str, typed: Any) -> tuple[dict[str, Any] | None, bool]:
+    """The readiness card, with a refused correction's row open as typed, and whether that correction's row
+    is no longer shown (its reason then goes above the table)."""
+    now = view.now or timezone.now()
+    ready = _readiness_view(view.read, now) if view.read else None
+    for row in ready["rows"] if ready else []:  # the refused correction's row: open, as typed
+        row["mine"] = form == "last_use_correction" and (typed or {}).get("opioid") == row["code"]
+    # a refused correction of a row the page no longer shows: its reason above the table
+    orphan = form == "last_use_correction" and not any(r["mine"] for r in (ready["rows"] if ready else []))
+    return ready, orphan
+
+
+def _assessments_shown(view: StartView) -> dict[str, Any]:
+    """The DSM-5 diagnosis (label, code, specifiers) and the latest screens, in words."""
+    from keel.assessments.meaning import diagnosis_code, explain, specifiers
+
+    dsm = view.latest.get("dsm5-oud")
+    return {
+        "dsm_label": explain("dsm5-oud", dsm.band or None)[0] if dsm else "",
+        "dsm_code": diagnosis_code(dsm.band) if dsm else "",
+        "dsm_specifiers": specifiers((dsm.result or {}).get("flags")) if dsm else [],
+        "dsm": dsm,
+        "screens": [
+            (
+                c,
+                name,
+                view.latest.get(c),
+                explain(c, view.latest[c].band or None)[0] if c in view.latest else "",
+            )
+            for c, name in SCREEN_NAMES
+        ],
+    }
+
+
+def _last_use_rows(form: str, typed: Any, field_errors: dict[str, str] | None) -> list[dict[str, Any]]:
+    """The last-use form's rows: each opioid, what was typed (after a refused last-use form), its error."""
+    return [
+        {
+            "code": code,
+            "name": name,
+            "value": (typed or {}).get(f"last_{code}", "") if form == "last_use" else "",
+            "error": (field_errors or {}).get(f"last_{code}", ""),
+        }
+        for code, name in words.opioid_choices()
+    ]
+
+
+def _start_permissions(request: AuthenticatedHttpRequest, view: StartView) -> dict[str, Any]:
+    """What the reader may do on the page, and the care team when they may write the care record."""
+    return {
+        "can_prescribe": policy.can_prescribe(request.user),
+        "can_dose": policy.can_record_dose(request.user),
+        "can_plan": policy.can_write_care_record(request.user),
+        "team": view.patient.care_team.select_related("user")
+        if policy.can_write_care_record(request.user)
+        else [],
+    }
 
 
 def _slot(raw: str) -> Any:

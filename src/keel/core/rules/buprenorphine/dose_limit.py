@@ -203,71 +203,8 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
     if v["sedated_or_intoxicated"]:
         return _day_limit(v, p)  # held: recorded and flagged, whatever else is true
-    if (
-        v["first_dose"]
-        and v["start_verdict"] != READY
-        and not v["start_override"]
-        and v["after_full_agonist"]
-    ):
-        return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            NOT_READY_TO_DOSE,
-            (
-                Reason.said(
-                    gettext_noop(
-                        "Methadone was taken since the last buprenorphine dose: buprenorphine now can bring on "
-                        "precipitated withdrawal, so the start gate applies again, and the start verdict is "
-                        "%(verdict)s, not ready. Wait and score COWS again, order a low-dose start, or a "
-                        "prescriber records an override for today with a reason."
-                    ),
-                    ("reference-9.6", "asam-2020-summary", "tip63-summary"),
-                    verdict=START_VERDICT_WORDS[v["start_verdict"]],
-                ),
-            ),
-            dict(p),
-        )
-    if (
-        v["first_dose"]
-        and v["start_verdict"] != READY
-        and not v["start_override"]
-        and v["restart_after_days"]
-    ):
-        return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            NOT_READY_TO_DOSE,
-            (
-                Reason.said(
-                    gettext_noop(
-                        "A restart after %(days)s days without buprenorphine: the start gate applies again, and "
-                        "the start verdict is %(verdict)s, not ready. Wait and score COWS again, order a "
-                        "low-dose start, or a prescriber records an override for today with a reason."
-                    ),
-                    ("keel-bup-restart", "asam-2020-summary", "tip63-summary"),
-                    days=v["restart_after_days"],
-                    verdict=START_VERDICT_WORDS[v["start_verdict"]],
-                ),
-            ),
-            dict(p),
-        )
     if v["first_dose"] and v["start_verdict"] != READY and not v["start_override"]:
-        return Decision(
-            "buprenorphine-dose-limit",
-            "1",
-            NOT_READY_TO_DOSE,
-            (
-                Reason.said(
-                    gettext_noop(
-                        "No first dose: the start verdict is %(verdict)s, not ready. Wait and score COWS again, "
-                        "order a low-dose start, or a prescriber records an override for today with a reason."
-                    ),
-                    ("asam-2020-summary", "tip63-summary"),
-                    verdict=START_VERDICT_WORDS[v["start_verdict"]],
-                ),
-            ),
-            dict(p),
-        )
+        return Decision("buprenorphine-dose-limit", "1", NOT_READY_TO_DOSE, (_start_gate_reason(v),), dict(p))
     steps: tuple[Reason, ...] = ()
     restarted = False
     if v["schedule_mg"] is not None and v["schedule_step"] is not None:
@@ -280,6 +217,40 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
         return decision
     verdict = "allowed_with_rationale" if restarted and decision.decision == "allowed" else decision.decision
     return Decision(decision.rule, decision.version, verdict, (*steps, *decision.reasons), decision.policy)
+
+
+def _start_gate_reason(v: Mapping[str, Any]) -> Reason:
+    """Why a first dose waits for the start gate: after methadone, a restart after a gap, or a first dose."""
+    if v["after_full_agonist"]:
+        return Reason.said(
+            gettext_noop(
+                "Methadone was taken since the last buprenorphine dose: buprenorphine now can bring on "
+                "precipitated withdrawal, so the start gate applies again, and the start verdict is "
+                "%(verdict)s, not ready. Wait and score COWS again, order a low-dose start, or a "
+                "prescriber records an override for today with a reason."
+            ),
+            ("reference-9.6", "asam-2020-summary", "tip63-summary"),
+            verdict=START_VERDICT_WORDS[v["start_verdict"]],
+        )
+    if v["restart_after_days"]:
+        return Reason.said(
+            gettext_noop(
+                "A restart after %(days)s days without buprenorphine: the start gate applies again, and "
+                "the start verdict is %(verdict)s, not ready. Wait and score COWS again, order a "
+                "low-dose start, or a prescriber records an override for today with a reason."
+            ),
+            ("keel-bup-restart", "asam-2020-summary", "tip63-summary"),
+            days=v["restart_after_days"],
+            verdict=START_VERDICT_WORDS[v["start_verdict"]],
+        )
+    return Reason.said(
+        gettext_noop(
+            "No first dose: the start verdict is %(verdict)s, not ready. Wait and score COWS again, "
+            "order a low-dose start, or a prescriber records an override for today with a reason."
+        ),
+        ("asam-2020-summary", "tip63-summary"),
+        verdict=START_VERDICT_WORDS[v["start_verdict"]],
+    )
 
 
 def _amount_limits(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:

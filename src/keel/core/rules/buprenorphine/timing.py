@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from keel.core.decision import Reason
 from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
+from keel.core.rules.buprenorphine.uses import OpioidUse
 from keel.core.rules.buprenorphine.verdicts import READY
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
@@ -67,6 +68,17 @@ TIMING_POLICY = (
 )
 
 
+class TimingRow(TypedDict):
+    """One opioid against its wait, for a decision's `details`: the hours shown, the wait (None without one),
+    the status and, while waiting, the hours left."""
+
+    opioid: str
+    hours_since_last_use: float
+    wait_hours: float | None
+    status: NotRequired[str]
+    hours_left: NotRequired[float]
+
+
 _WAIT_SOURCES = ("asam-2020-summary", "tip63-summary")
 _FENTANYL_SOURCES = ("reference-9.1-fentanyl", "asam-2023-fentanyl")
 
@@ -81,96 +93,120 @@ def _left(hours: float) -> float:
     return math.ceil(hours * 10) / 10
 
 
-def _timing(uses: list[dict[str, Any]], p: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[Reason]]:
+def _timing(uses: list[OpioidUse], p: Mapping[str, Any]) -> tuple[list[TimingRow], list[Reason]]:
     """Each opioid against its own wait, most recent first: rows for `details` and one reason per opioid.
     A row's status: met, waiting, no_wait (buprenorphine), outside_lookback, not_standard, low_dose."""
-    rows: list[dict[str, Any]] = []
+    rows: list[TimingRow] = []
     reasons: list[Reason] = []
-    lookback = p["lookback_days"] * 24
     for use in sorted(uses, key=lambda u: (u["hours_since_last_use"], OPIOIDS.index(u["opioid"]))):
-        opioid, raw = use["opioid"], use["hours_since_last_use"]  # decisions use the exact value
-        hours = _ago(raw)
-        row: dict[str, Any] = {"opioid": opioid, "hours_since_last_use": hours, "wait_hours": None}
-        name = NAME[opioid]
-        if raw > lookback:
-            row["status"] = "outside_lookback"
-            reasons.append(
-                Reason.said(
-                    gettext_noop(
-                        "%(opioid)s: last used %(days)s days ago, before the %(lookback)s-day lookback; it "
-                        "does not count."
-                    ),
-                    ("keel-policy",),
-                    opioid=name,
-                    days=math.floor(raw / 2.4) / 10,
-                    lookback=p["lookback_days"],
-                )
-            )
-        elif opioid == "buprenorphine":
-            row["status"] = "no_wait"
-            reasons.append(
-                Reason.said(
-                    gettext_noop("%(opioid)s: last used %(hours)s h ago; no wait before more buprenorphine."),
-                    ("reference-9.6",),
-                    opioid=name,
-                    hours=hours,
-                )
-            )
-        elif opioid == "fentanyl" and p["fentanyl_profile"] != "longer_wait":
-            row["status"] = p["fentanyl_profile"]
-            if p["fentanyl_profile"] == "low_dose":
-                text = gettext_noop(
-                    "%(opioid)s: last used %(hours)s h ago. Program policy for fentanyl is a low-dose start: "
-                    "small, rising buprenorphine doses on the prescriber's schedule, without waiting in "
-                    "withdrawal."
-                )
-            else:
-                text = gettext_noop(
-                    "%(opioid)s: last used %(hours)s h ago. There is no agreed wait after fentanyl, and "
-                    "sudden, severe (precipitated) withdrawal can happen even after waiting: not a standard "
-                    "start. The prescriber chooses a longer wait with a higher COWS, or a low-dose start."
-                )
-            reasons.append(Reason.said(text, (*_FENTANYL_SOURCES, "hammig-2016"), opioid=name, hours=hours))
-        else:
-            if opioid == "fentanyl":  # the longer_wait profile: never shorter than the short-acting wait
-                wait = max(p["wait_hours_fentanyl"], p["wait_hours_short_acting"])
-                sources: tuple[str, ...] = _FENTANYL_SOURCES
-            else:
-                wait, sources = p[WAIT_FIELD[opioid]], _WAIT_SOURCES
-            row["wait_hours"] = wait
-            if raw >= wait:
-                row["status"] = "met"
-                text = gettext_noop("%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is met.")
-                reasons.append(Reason.said(text, sources, opioid=name, hours=hours, wait=wait))
-            else:
-                row["status"] = "waiting"
-                row["hours_left"] = _left(wait - raw)
-                text = gettext_noop(
-                    "%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is not met: %(left)s h more."
-                )
-                reasons.append(
-                    Reason.said(text, sources, opioid=name, hours=hours, wait=wait, left=_left(wait - raw))
-                )
-            if opioid == "methadone":
-                reasons.append(
-                    Reason.said(
-                        gettext_noop(
-                            "Methadone raises the risk of precipitated withdrawal (more so above 30 mg a day): "
-                            "consider waiting longer or a low-dose start."
-                        ),
-                        ("reference-9.6",),
-                    )
-                )
+        row, said = _use_timing(use, p)
         rows.append(row)
+        reasons.extend(said)
     return rows, reasons
 
 
-def _newest_use(uses: list[dict[str, Any]]) -> dict[str, Any]:
+def _use_timing(use: OpioidUse, p: Mapping[str, Any]) -> tuple[TimingRow, list[Reason]]:
+    """One opioid's row and reasons: outside the lookback, buprenorphine (no wait), fentanyl without a
+    fixed wait, or a wait met or not."""
+    opioid, raw = use["opioid"], use["hours_since_last_use"]  # decisions use the exact value
+    hours = _ago(raw)
+    row: TimingRow = {"opioid": opioid, "hours_since_last_use": hours, "wait_hours": None}
+    if raw > p["lookback_days"] * 24:
+        row["status"] = "outside_lookback"
+        return row, [_outside_lookback(opioid, raw, p)]
+    if opioid == "buprenorphine":
+        row["status"] = "no_wait"
+        return row, [_no_wait(opioid, hours)]
+    if opioid == "fentanyl" and p["fentanyl_profile"] != "longer_wait":
+        row["status"] = p["fentanyl_profile"]
+        return row, [_fentanyl_without_wait(opioid, hours, p)]
+    return row, _waited(row, opioid, raw, hours, p)
+
+
+def _outside_lookback(opioid: str, raw: float, p: Mapping[str, Any]) -> Reason:
+    """An opioid last used before the lookback: it does not count."""
+    return Reason.said(
+        gettext_noop(
+            "%(opioid)s: last used %(days)s days ago, before the %(lookback)s-day lookback; it "
+            "does not count."
+        ),
+        ("keel-policy",),
+        opioid=NAME[opioid],
+        days=math.floor(raw / 2.4) / 10,
+        lookback=p["lookback_days"],
+    )
+
+
+def _no_wait(opioid: str, hours: float) -> Reason:
+    """Buprenorphine itself: no wait before more."""
+    return Reason.said(
+        gettext_noop("%(opioid)s: last used %(hours)s h ago; no wait before more buprenorphine."),
+        ("reference-9.6",),
+        opioid=NAME[opioid],
+        hours=hours,
+    )
+
+
+def _fentanyl_without_wait(opioid: str, hours: float, p: Mapping[str, Any]) -> Reason:
+    """Fentanyl under the not_standard or low_dose profile: no wait is counted."""
+    if p["fentanyl_profile"] == "low_dose":
+        text = gettext_noop(
+            "%(opioid)s: last used %(hours)s h ago. Program policy for fentanyl is a low-dose start: "
+            "small, rising buprenorphine doses on the prescriber's schedule, without waiting in "
+            "withdrawal."
+        )
+    else:
+        text = gettext_noop(
+            "%(opioid)s: last used %(hours)s h ago. There is no agreed wait after fentanyl, and "
+            "sudden, severe (precipitated) withdrawal can happen even after waiting: not a standard "
+            "start. The prescriber chooses a longer wait with a higher COWS, or a low-dose start."
+        )
+    return Reason.said(text, (*_FENTANYL_SOURCES, "hammig-2016"), opioid=NAME[opioid], hours=hours)
+
+
+def _waited(row: TimingRow, opioid: str, raw: float, hours: float, p: Mapping[str, Any]) -> list[Reason]:
+    """An opioid with a wait (fentanyl under longer_wait, never shorter than the short-acting wait): met or
+    waiting, with the hours left in `row`; methadone adds its caution."""
+    name = NAME[opioid]
+    if opioid == "fentanyl":  # the longer_wait profile: never shorter than the short-acting wait
+        wait = max(p["wait_hours_fentanyl"], p["wait_hours_short_acting"])
+        sources: tuple[str, ...] = _FENTANYL_SOURCES
+    else:
+        wait, sources = p[WAIT_FIELD[opioid]], _WAIT_SOURCES
+    row["wait_hours"] = wait
+    reasons: list[Reason] = []
+    if raw >= wait:
+        row["status"] = "met"
+        text = gettext_noop("%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is met.")
+        reasons.append(Reason.said(text, sources, opioid=name, hours=hours, wait=wait))
+    else:
+        row["status"] = "waiting"
+        row["hours_left"] = _left(wait - raw)
+        text = gettext_noop(
+            "%(opioid)s: last used %(hours)s h ago; the wait of %(wait)s h is not met: %(left)s h more."
+        )
+        reasons.append(
+            Reason.said(text, sources, opioid=name, hours=hours, wait=wait, left=_left(wait - raw))
+        )
+    if opioid == "methadone":
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Methadone raises the risk of precipitated withdrawal (more so above 30 mg a day): "
+                    "consider waiting longer or a low-dose start."
+                ),
+                ("reference-9.6",),
+            )
+        )
+    return reasons
+
+
+def _newest_use(uses: list[OpioidUse]) -> OpioidUse:
     return min(uses, key=lambda u: u["hours_since_last_use"])
 
 
 def _score_reason(
-    instrument: str, total: int, age: float, uses: list[dict[str, Any]], fresh: float, threshold: int
+    instrument: str, total: int, age: float, uses: list[OpioidUse], fresh: float, threshold: int
 ) -> tuple[str, Reason]:
     """Whether a withdrawal score can be used (scored after the last use, and fresh) and meets the threshold:
     (status, reason). Status: met, below, before_last_use, too_old."""
@@ -216,7 +252,7 @@ def _score_reason(
     )
 
 
-def _verdict(rows: list[dict[str, Any]], score_status: str) -> str:
+def _verdict(rows: list[TimingRow], score_status: str) -> str:
     statuses = {r["status"] for r in rows}
     if "not_standard" in statuses:
         return "not_standard"

@@ -4,11 +4,19 @@ share, its parser and its JSON schema."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from keel.core.opioids import OPIOIDS
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
 from keel.core.words import gettext_noop as N_
+
+
+class OpioidUse(TypedDict):
+    """One opioid used and the hours since its last use, as `parse_uses` reads it."""
+
+    opioid: str
+    hours_since_last_use: float
+
 
 USE_FIELDS = (
     Field("opioid", "choice", choices=OPIOIDS, help="the opioid"),
@@ -35,13 +43,13 @@ _REPLACED = {
 }
 
 
-def parse_uses(raw: Any, name: str = "opioids") -> list[dict[str, Any]]:
+def parse_uses(raw: Any, name: str = "opioids") -> list[OpioidUse]:
     """Every opioid used, each once, with the hours since its last use. Raises InvalidInput naming each bad
     entry."""
     if not isinstance(raw, list) or not raw:
         raise InvalidInput([FieldError(name, N_("list each opioid used, with the hours since its last use"))])
     errors: list[FieldError] = []
-    uses: list[dict[str, Any]] = []
+    uses: list[OpioidUse] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         try:
@@ -53,14 +61,14 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[dict[str, Any]]:
             errors.append(FieldError(f"{name}[{i}].opioid", N_("listed twice: give each opioid once")))
             continue
         seen.add(use["opioid"])
-        uses.append(use)
+        uses.append(OpioidUse(opioid=use["opioid"], hours_since_last_use=use["hours_since_last_use"]))
     if errors:
         raise InvalidInput(errors)
     return uses
 
 
 def _parse_with_uses(fields: tuple[Field, ...]) -> Any:
-    def parse_input(raw: Mapping[str, Any]) -> dict[str, Any]:
+    def parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
             raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
         errors = [FieldError(k, why) for k, why in _REPLACED.items() if k in raw]
