@@ -32,13 +32,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules import policy
-from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
 from keel.core.words import gettext_noop as N_
 
@@ -537,6 +537,70 @@ def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
     if errors:
         raise InvalidInput(errors)
     return DisclosureRequest(recipient, str(purpose), purpose_text)
+
+
+# The body of a disclosure request, as the API and the page post it: a consent's (who and why, matched to the
+# consent) or a medical emergency's (section 2.51). `parse_disclosure` checks it.
+BASES = ("consent", "emergency")
+DISCLOSURE = (
+    Field("basis", "choice", choices=BASES, help="consent: under a consent; emergency: section 2.51"),
+    Field("consent", "integer", required=False, minimum=1, help="basis consent: the consent's id"),
+    Field("categories", "choices", required=False, choices=tuple(CATEGORIES), help="blank: the consent's"),
+    Field("recipient_name", "text", required=False, maximum=200, default=""),
+    Field("purpose", "choice", required=False, choices=tuple(PURPOSES), help="basis consent"),
+    Field("purpose_text", "text", required=False, maximum=500, default=""),
+    Field("recipient_role", "choice", required=False, choices=tuple(MEDICAL_ROLES), help="basis emergency"),
+    Field("recipient_affiliation", "text", required=False, maximum=200, default=""),
+    Field("nature", "text", required=False, maximum=1000, default="", help="basis emergency"),
+    Field("password", "text", help="your password again: a record leaves"),
+)
+
+
+class TermsInvalid(InvalidInput):
+    """A disclosure request whose recipient and purpose (or an emergency's facts) are wrong: the refusal the
+    trail records, naming the fields (a wrong basis or list of categories is refused before it)."""
+
+
+def _disclosure_basis(raw: Mapping[str, Any]) -> str:
+    """Step 1: the basis is a consent or an emergency."""
+    basis = raw.get("basis")
+    if not isinstance(basis, str) or basis not in BASES:
+        raise InvalidInput([FieldError("basis", N_("must be consent or emergency"))])
+    return basis
+
+
+def _disclosure_asked(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """Step 2: the categories asked are a list of kinds of information, never the whole record."""
+    asked = raw.get("categories") or []
+    if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
+        raise InvalidInput([FieldError("categories", N_("must be a list of kinds of information"))])
+    if RECORD in asked:
+        raise InvalidInput(
+            [FieldError("categories", N_("the whole record leaves only as the record export"))]
+        )
+    return tuple(asked)
+
+
+def parse_disclosure(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of `DISCLOSURE`, each step refusing on its own: the basis, then the categories asked, then
+    the recipient and purpose (`parse_request`) or the emergency's facts (`parse_emergency`), refused as
+    TermsInvalid. Under a consent `categories` is what was asked (the consent decides what leaves) and
+    `consent` the id named (None when it names no row); in an emergency, the categories the emergency needs.
+    The password is as typed (anything but text: ""), checked by the caller; other keys are ignored."""
+    basis = _disclosure_basis(raw)
+    asked = _disclosure_asked(raw)
+    values: dict[str, Any] = {f.name: f.default for f in DISCLOSURE}
+    try:
+        if basis == "consent":
+            request = parse_request(raw)
+            values.update(asdict(request), categories=list(asked), consent=record_id(raw.get("consent")))
+        else:
+            terms = parse_emergency(raw)
+            values.update(asdict(terms), categories=list(terms.categories))
+    except InvalidInput as exc:
+        raise TermsInvalid(exc.errors) from None
+    password = raw.get("password")
+    return {**values, "basis": basis, "password": password if isinstance(password, str) else ""}
 
 
 def mismatches(
