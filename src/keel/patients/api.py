@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
-from keel.api_body import json_object
+from keel.api_body import json_object, request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
 from keel.patients import photos, queries, services
@@ -32,6 +32,7 @@ from keel.patients.schemas import (
     PhotoOut,
     RegistrationOut,
     ResolveIn,
+    SecondFactorResetIn,
     SecondFactorResetOut,
 )
 
@@ -249,10 +250,13 @@ def add_many_to_care_team(request: AuthenticatedApiRequest) -> CareTeamsAddedOut
 @router.post(
     "/{patient_id}/second-factor/reset",
     response=SecondFactorResetOut,
+    openapi_extra=request_body(SecondFactorResetIn),
     summary="Reset a patient's two-step sign-in after checking who they are (care-team clinicians; reason)",
 )
 def reset_patient_second_factor(request: AuthenticatedApiRequest, patient_id: int) -> SecondFactorResetOut:
-    patient = services.reset_second_factor(by=request.auth, patient_id=patient_id, data=json_object(request))
+    patient = services.reset_second_factor(
+        by=request.auth, patient_id=patient_id, data=SecondFactorResetIn.read(request)
+    )
     return SecondFactorResetOut(id=patient.pk, second_factor="reset")
 
 

@@ -23,6 +23,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
+from keel.patients.schemas import SecondFactorResetIn
 from keel.recovery.common import StaleEdit
 from keel.web import field_words
 
@@ -277,7 +278,9 @@ def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> H
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            services.reset_second_factor(by=request.user, patient_id=patient_id, data=values)
+            services.reset_second_factor(
+                by=request.user, patient_id=patient_id, data=SecondFactorResetIn.posted(values)
+            )
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:

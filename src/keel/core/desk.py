@@ -1,0 +1,41 @@
+"""What the front desk and the care team write about a patient's record, checked (no Django): each body's
+field list (`FIELDS`-style tuples of `keel.core.rules.inputs.Field`) and, where the checks go beyond the
+list, its parser naming every bad field at once in the words the pages translate (`N_`, `FieldError.said`).
+
+- **Second factor reset (issue #18):** a clinician on the care team removes a patient's authenticator after
+  checking who they are: the identity check confirmed and a reason, 3 to `MAX_RESET_REASON` characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from keel.core.rules.inputs import Field, FieldError, InvalidInput
+from keel.core.words import gettext_noop as N_
+
+MAX_RESET_REASON = 500
+# A box ticked on a page posts "on"; the API sends true.
+_TICKED = (True, "on", "true", "1")
+
+SECOND_FACTOR_RESET = (
+    Field("reason", "text", maximum=MAX_RESET_REASON, help="why, in a few words (3 characters at least)"),
+    Field("identity_checked", "bool", help="must be true: you checked who the person is"),
+)
+
+
+def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The reason (spaces folded) and the identity check; InvalidInput names each missing one."""
+    errors: list[FieldError] = []
+    reason = " ".join(str(raw.get("reason") or "").split())
+    if len(reason) < 3:
+        errors.append(FieldError("reason", N_("say why, in a few words")))
+    elif len(reason) > MAX_RESET_REASON:
+        errors.append(FieldError.said("reason", N_("at most %(n)s characters"), n=MAX_RESET_REASON))
+    if raw.get("identity_checked") not in _TICKED:
+        errors.append(
+            FieldError("identity_checked", N_("check who the person is first, then confirm it here"))
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return {"reason": reason, "identity_checked": True}
