@@ -12,7 +12,7 @@ from django.test import Client
 
 from keel.core import desk
 from keel.core.rules.inputs import InvalidInput, json_schema
-from keel.patients.schemas import SecondFactorResetIn
+from keel.patients.schemas import ResetCodeIn, SecondFactorResetIn
 from tests.conftest import World, sign_in
 
 URL = "/api/v1/patients/{}/second-factor/reset"
@@ -78,3 +78,32 @@ def test_the_openapi_body_is_a_component_with_the_core_schema() -> None:
         "title": "SecondFactorResetIn",
         **json_schema(desk.SECOND_FACTOR_RESET),
     }
+
+
+def test_the_reset_code_model_is_the_core_field_list() -> None:
+    assert list(ResetCodeIn.model_fields) == [f.name for f in desk.RESET_CODE]
+
+
+def test_a_reset_code_needs_the_identity_checked() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        ResetCodeIn.parse({"identity_checked": "no"})
+    assert [(e.field, e.reason) for e in caught.value.errors] == [
+        ("identity_checked", "check who the person is first, then confirm it here")
+    ]
+
+
+@pytest.mark.django_db
+def test_an_empty_reset_code_body_names_the_identity_check_in_the_callers_language(world: World) -> None:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    response = nurse.post(
+        f"/api/v1/patients/{world.alice.pk}/password-reset-code",
+        "",
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert response.json()["errors"] == [
+        {
+            "field": "identity_checked",
+            "reason": "primero compruebe quién es la persona y luego confírmelo aquí",
+        }
+    ]

@@ -2,6 +2,8 @@
 field list (`FIELDS`-style tuples of `keel.core.rules.inputs.Field`) and, where the checks go beyond the
 list, its parser naming every bad field at once in the words the pages translate (`N_`, `FieldError.said`).
 
+- **Password reset code (issue #18):** the desk gives a patient who forgot their password a one-time code
+  once it has checked who they are (the identity check confirmed).
 - **Second factor reset (issue #18):** a clinician on the care team removes a patient's authenticator after
   checking who they are: the identity check confirmed and a reason, 3 to `MAX_RESET_REASON` characters.
 """
@@ -17,6 +19,9 @@ from keel.core.words import gettext_noop as N_
 MAX_RESET_REASON = 500
 # A box ticked on a page posts "on"; the API sends true.
 _TICKED = (True, "on", "true", "1")
+CHECK_IDENTITY = N_("check who the person is first, then confirm it here")
+
+RESET_CODE = (Field("identity_checked", "bool", help="must be true: you checked who the person is"),)
 
 SECOND_FACTOR_RESET = (
     Field("reason", "text", maximum=MAX_RESET_REASON, help="why, in a few words (3 characters at least)"),
@@ -33,9 +38,14 @@ def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
     elif len(reason) > MAX_RESET_REASON:
         errors.append(FieldError.said("reason", N_("at most %(n)s characters"), n=MAX_RESET_REASON))
     if raw.get("identity_checked") not in _TICKED:
-        errors.append(
-            FieldError("identity_checked", N_("check who the person is first, then confirm it here"))
-        )
+        errors.append(FieldError("identity_checked", CHECK_IDENTITY))
     if errors:
         raise InvalidInput(errors)
     return {"reason": reason, "identity_checked": True}
+
+
+def parse_reset_code(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The identity check confirmed; InvalidInput names it when it is not."""
+    if raw.get("identity_checked") not in _TICKED:
+        raise InvalidInput([FieldError("identity_checked", CHECK_IDENTITY)])
+    return {"identity_checked": True}

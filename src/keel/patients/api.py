@@ -31,6 +31,7 @@ from keel.patients.schemas import (
     PatientOut,
     PhotoOut,
     RegistrationOut,
+    ResetCodeIn,
     ResolveIn,
     SecondFactorResetIn,
     SecondFactorResetOut,
@@ -229,10 +230,11 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
 @router.post(
     "/{patient_id}/password-reset-code",
     response={201: ActivationCodeOut},
+    openapi_extra=request_body(ResetCodeIn),
     summary="A one-time code for the patient to set a new password (shown once; identity_checked required)",
 )
 def issue_reset_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
-    body = json_object(request) if request.body else {}
+    body = ResetCodeIn.read(request) if request.body else ResetCodeIn.posted({})
     issued = services.issue_reset_code(by=request.auth, patient_id=patient_id, data=body)
     return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
 

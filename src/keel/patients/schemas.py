@@ -150,3 +150,16 @@ class SecondFactorResetIn(CoreIn):
     @classmethod
     def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
         return desk.parse_second_factor_reset(raw)
+
+
+class ResetCodeIn(CoreIn):
+    """That the desk checked who the patient is before giving a password reset code
+    (`keel.core.desk.RESET_CODE`, checked by `desk.parse_reset_code`)."""
+
+    FIELDS = desk.RESET_CODE
+
+    identity_checked: bool
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        return desk.parse_reset_code(raw)

@@ -23,7 +23,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
-from keel.patients.schemas import SecondFactorResetIn
+from keel.patients.schemas import ResetCodeIn, SecondFactorResetIn
 from keel.recovery.common import StaleEdit
 from keel.web import field_words
 
@@ -225,7 +225,9 @@ def reset_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
     """A one-time code for a patient who forgot their password (and has no email): shown once at the desk."""
     reset_url = request.build_absolute_uri(reverse("patients:reset_with_code"))
     try:
-        issued = services.issue_reset_code(by=request.user, patient_id=patient_id, data=request.POST.dict())
+        issued = services.issue_reset_code(
+            by=request.user, patient_id=patient_id, data=ResetCodeIn.posted(request.POST.dict())
+        )
     except services.NotAllowed:
         raise PermissionDenied from None
     except FieldsInvalid as exc:
