@@ -2,6 +2,8 @@
 field list (`FIELDS`-style tuples of `keel.core.rules.inputs.Field`) and, where the checks go beyond the
 list, its parser naming every bad field at once in the words the pages translate (`N_`, `FieldError.said`).
 
+- **Activation code (issue #18):** the code a patient makes their own account with, shown at the desk and,
+  when asked, also sent to the record's phone or email (anything but true: not sent).
 - **Password reset code (issue #18):** the desk gives a patient who forgot their password a one-time code
   once it has checked who they are (the identity check confirmed).
 - **Second factor reset (issue #18):** a clinician on the care team removes a patient's authenticator after
@@ -21,6 +23,10 @@ MAX_RESET_REASON = 500
 _TICKED = (True, "on", "true", "1")
 CHECK_IDENTITY = N_("check who the person is first, then confirm it here")
 
+ACTIVATION_CODE = (
+    Field("send_by_text", "bool", required=False, default=False, help="also text it to the record's phone"),
+    Field("send_by_email", "bool", required=False, default=False, help="also email it to the record's email"),
+)
 RESET_CODE = (Field("identity_checked", "bool", help="must be true: you checked who the person is"),)
 
 SECOND_FACTOR_RESET = (
@@ -49,3 +55,11 @@ def parse_reset_code(raw: Mapping[str, Any]) -> dict[str, Any]:
     if raw.get("identity_checked") not in _TICKED:
         raise InvalidInput([FieldError("identity_checked", CHECK_IDENTITY)])
     return {"identity_checked": True}
+
+
+def parse_activation_code(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Whether the code also goes by text message and by email: only when asked with true."""
+    return {
+        "send_by_text": raw.get("send_by_text") is True,
+        "send_by_email": raw.get("send_by_email") is True,
+    }

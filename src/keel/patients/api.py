@@ -19,6 +19,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients import photos, queries, services
 from keel.patients.models import Enrollment, Patient, PatientFlag
 from keel.patients.schemas import (
+    ActivationCodeIn,
     ActivationCodeOut,
     CareTeamAddedOut,
     CareTeamIn,
@@ -213,15 +214,16 @@ def readmit_patient(request: AuthenticatedApiRequest, patient_id: int) -> Status
 @router.post(
     "/{patient_id}/activation-code",
     response={201: ActivationCodeOut},
+    openapi_extra=request_body(ActivationCodeIn),
     summary="A one-time code for the patient to make their own account (shown once)",
 )
 def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
-    body = json_object(request) if request.body else {}
+    body = (ActivationCodeIn.read(request) if request.body else ActivationCodeIn.posted({})).parse()
     issued = services.issue_activation_code(
         by=request.auth,
         patient_id=patient_id,
-        send_by_text=body.get("send_by_text") is True,
-        send_by_email=body.get("send_by_email") is True,
+        send_by_text=body.send_by_text,
+        send_by_email=body.send_by_email,
         activate_url=request.build_absolute_uri(reverse("patients:activate")),
     )
     return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))

@@ -163,3 +163,17 @@ class ResetCodeIn(CoreIn):
     @classmethod
     def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
         return desk.parse_reset_code(raw)
+
+
+class ActivationCodeIn(CoreIn):
+    """How an activation code also goes to the patient (`keel.core.desk.ACTIVATION_CODE`, read by
+    `desk.parse_activation_code`: only true sends)."""
+
+    FIELDS = desk.ACTIVATION_CODE
+
+    send_by_text: bool
+    send_by_email: bool
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        return desk.parse_activation_code(raw)

@@ -23,7 +23,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
-from keel.patients.schemas import ResetCodeIn, SecondFactorResetIn
+from keel.patients.schemas import ActivationCodeIn, ResetCodeIn, SecondFactorResetIn
 from keel.recovery.common import StaleEdit
 from keel.web import field_words
 
@@ -167,12 +167,14 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
 @login_required
 def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Give the patient a one-time code to make their own account (shown once, to print or read out)."""
+    ticked = {name: request.POST.get(name) == "on" for name in ("send_by_text", "send_by_email")}
+    sent = ActivationCodeIn.posted(ticked).parse()
     try:
         issued = services.issue_activation_code(
             by=request.user,
             patient_id=patient_id,
-            send_by_text=request.POST.get("send_by_text") == "on",
-            send_by_email=request.POST.get("send_by_email") == "on",
+            send_by_text=sent.send_by_text,
+            send_by_email=sent.send_by_email,
             activate_url=request.build_absolute_uri(reverse("patients:activate")),
         )
     except services.NotAllowed:

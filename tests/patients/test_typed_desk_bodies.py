@@ -1,6 +1,6 @@
-"""The second-factor reset body typed (issue #17): `SecondFactorResetIn` is the core's field list
-(`keel.core.desk.SECOND_FACTOR_RESET`) checked by `desk.parse_second_factor_reset`; the API's 422 names each
-field in the caller's language, as it did when the service wrote the words itself."""
+"""The desk's bodies typed (issue #17): `SecondFactorResetIn`, `ResetCodeIn` and `ActivationCodeIn` are the
+core's field lists (`keel.core.desk`) checked by its parsers; the API's 422 names each field in the caller's
+language, as it did when the service wrote the words itself."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.test import Client
 
 from keel.core import desk
 from keel.core.rules.inputs import InvalidInput, json_schema
-from keel.patients.schemas import ResetCodeIn, SecondFactorResetIn
+from keel.patients.schemas import ActivationCodeIn, ResetCodeIn, SecondFactorResetIn
 from tests.conftest import World, sign_in
 
 URL = "/api/v1/patients/{}/second-factor/reset"
@@ -107,3 +107,17 @@ def test_an_empty_reset_code_body_names_the_identity_check_in_the_callers_langua
             "reason": "primero compruebe quién es la persona y luego confírmelo aquí",
         }
     ]
+
+
+def test_the_activation_code_model_is_the_core_field_list() -> None:
+    assert list(ActivationCodeIn.model_fields) == [f.name for f in desk.ACTIVATION_CODE]
+
+
+def test_only_true_sends_the_activation_code() -> None:
+    sent = ActivationCodeIn.parse({"send_by_text": "on", "send_by_email": True})
+    assert (sent.send_by_text, sent.send_by_email) == (False, True)
+
+
+def test_nothing_asked_sends_nothing() -> None:
+    sent = ActivationCodeIn.parse({})
+    assert (sent.send_by_text, sent.send_by_email) == (False, False)
