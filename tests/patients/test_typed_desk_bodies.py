@@ -121,3 +121,13 @@ def test_only_true_sends_the_activation_code() -> None:
 def test_nothing_asked_sends_nothing() -> None:
     sent = ActivationCodeIn.parse({})
     assert (sent.send_by_text, sent.send_by_email) == (False, False)
+
+
+@pytest.mark.django_db
+def test_the_activation_code_body_is_documented_as_optional() -> None:
+    doc = Client().get("/api/v1/openapi.json").json()
+    body = doc["paths"]["/api/v1/patients/{patient_id}/activation-code"]["post"]["requestBody"]
+    assert body == {
+        "required": False,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActivationCodeIn"}}},
+    }

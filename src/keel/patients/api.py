@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import cast
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
@@ -211,10 +212,18 @@ def readmit_patient(request: AuthenticatedApiRequest, patient_id: int) -> Status
     return Status(201, _episode_out(e))
 
 
+# No body at all asks for nothing to be sent: the body is optional (`request_body` marks bodies required).
+_ACTIVATION_BODY = request_body(ActivationCodeIn)
+_ACTIVATION_BODY["requestBody"] = {
+    **cast(dict[str, object], _ACTIVATION_BODY["requestBody"]),
+    "required": False,
+}
+
+
 @router.post(
     "/{patient_id}/activation-code",
     response={201: ActivationCodeOut},
-    openapi_extra=request_body(ActivationCodeIn),
+    openapi_extra=_ACTIVATION_BODY,
     summary="A one-time code for the patient to make their own account (shown once)",
 )
 def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
