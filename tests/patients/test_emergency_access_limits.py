@@ -14,6 +14,7 @@ from django.test import Client
 from keel.audit.models import AuditEvent
 from keel.patients import services
 from keel.patients.models import ActivationCode, Enrollment, EnrollmentStatus, Patient
+from keel.patients.schemas import ResetCodeIn
 from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,9 @@ def _api(world: World, nurse: Any) -> Client:
 def test_a_password_reset_through_emergency_access_is_audited_as_a_denial(world: World) -> None:
     nurse = _break_the_glass(world)
     with pytest.raises(services.NotAllowed):
-        services.issue_reset_code(by=nurse, patient_id=world.bob.pk, data={"identity_checked": True})
+        services.issue_reset_code(
+            by=nurse, patient_id=world.bob.pk, data=ResetCodeIn.posted({"identity_checked": True})
+        )
     assert _denials(nurse, world, "password_reset") == ["emergency access: may not start a password reset"]
 
 
@@ -117,6 +120,8 @@ def test_the_care_team_still_changes_contact_details(world: World) -> None:
 
 def test_a_program_admin_still_starts_a_password_reset(world: World) -> None:
     issued = services.issue_reset_code(
-        by=world.staff["program_admin"], patient_id=world.alice.pk, data={"identity_checked": True}
+        by=world.staff["program_admin"],
+        patient_id=world.alice.pk,
+        data=ResetCodeIn.posted({"identity_checked": True}),
     )
     assert issued.code

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from keel.patients.schemas import ResetCodeIn
 from tests.conftest import PASSWORD
 
 NEW = "a brand new long password 77"
@@ -40,7 +41,9 @@ def test_break_the_glass_access_cannot_start_a_password_reset(world: Any) -> Non
         password=PASSWORD,
     )
     with pytest.raises((services.NotAllowed, Http404)):
-        services.issue_reset_code(by=nurse, patient_id=world.bob.pk, data={"identity_checked": True})
+        services.issue_reset_code(
+            by=nurse, patient_id=world.bob.pk, data=ResetCodeIn.posted({"identity_checked": True})
+        )
     assert not ActivationCode.objects.filter(patient=world.bob, purpose="reset").exists()
 
 
@@ -51,7 +54,9 @@ def _code(world: Any) -> str:
     from keel.patients import services
 
     return services.issue_reset_code(
-        by=world.staff["nurse"], patient_id=world.alice.pk, data={"identity_checked": True}
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        data=ResetCodeIn.posted({"identity_checked": True}),
     ).code
 
 
@@ -92,7 +97,9 @@ def test_held_a_peer_specialist_cannot_start_a_reset(world: Any) -> None:
 
     with pytest.raises(services.NotAllowed):
         services.issue_reset_code(
-            by=world.staff["peer_specialist"], patient_id=world.alice.pk, data={"identity_checked": True}
+            by=world.staff["peer_specialist"],
+            patient_id=world.alice.pk,
+            data=ResetCodeIn.posted({"identity_checked": True}),
         )
 
 

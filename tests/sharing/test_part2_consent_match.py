@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 from keel.audit.models import AuditEvent
 from keel.sharing import services
 from keel.sharing.models import Consent, ConsentRevocation, Disclosure
+from keel.sharing.schemas import DisclosureIn
 from keel.sharing.services import disclosures
 from tests.conftest import PASSWORD, World, sign_in
 
@@ -173,7 +174,7 @@ def test_a_revocation_recorded_by_a_clock_running_ahead_stops_a_server_whose_clo
         services.disclose(
             by=world.staff["nurse"],
             patient_id=world.alice.pk,
-            raw={"basis": "consent", "consent": consent.pk, "password": PASSWORD, **TO},
+            data=DisclosureIn.posted({"basis": "consent", "consent": consent.pk, "password": PASSWORD, **TO}),
             now=datetime(2026, 11, 26, 4, 58, tzinfo=UTC),
         )
     assert refused.value.errors[0].field == "consent"

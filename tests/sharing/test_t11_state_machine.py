@@ -20,6 +20,7 @@ from keel.core import sharing as core
 from keel.patients.models import local_today
 from keel.sharing import services
 from keel.sharing.models import Consent, ConsentRevocation, Disclosure
+from keel.sharing.schemas import DisclosureIn
 from tests.conftest import PASSWORD, World, _make_patient
 
 pytestmark = pytest.mark.django_db
@@ -86,14 +87,16 @@ def test_no_disclosure_without_a_live_covering_consent_or_an_emergency(world: Wo
                 services.disclose(
                     by=nurse,
                     patient_id=self.patient.pk,
-                    raw={
-                        "basis": "consent",
-                        "consent": consent,
-                        "categories": sorted(asked),
-                        "recipient_name": "Valley Clinic",
-                        "purpose": "treatment",
-                        "password": PASSWORD,
-                    },
+                    data=DisclosureIn.posted(
+                        {
+                            "basis": "consent",
+                            "consent": consent,
+                            "categories": sorted(asked),
+                            "recipient_name": "Valley Clinic",
+                            "purpose": "treatment",
+                            "password": PASSWORD,
+                        }
+                    ),
                     now=self.now,
                 )
             except services.SharingInvalid:
@@ -112,15 +115,17 @@ def test_no_disclosure_without_a_live_covering_consent_or_an_emergency(world: Wo
                 services.disclose(
                     by=nurse,
                     patient_id=self.patient.pk,
-                    raw={
-                        "basis": "emergency",
-                        "categories": sorted(asked),
-                        "recipient_name": "Dr. Example",
-                        "recipient_role": "physician",
-                        "recipient_affiliation": "Mercy Hospital",
-                        "nature": nature,
-                        "password": PASSWORD,
-                    },
+                    data=DisclosureIn.posted(
+                        {
+                            "basis": "emergency",
+                            "categories": sorted(asked),
+                            "recipient_name": "Dr. Example",
+                            "recipient_role": "physician",
+                            "recipient_affiliation": "Mercy Hospital",
+                            "nature": nature,
+                            "password": PASSWORD,
+                        }
+                    ),
                     now=self.now,
                 )
             except services.SharingInvalid:

@@ -32,13 +32,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules import policy
-from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
 from keel.core.words import gettext_noop as N_
 
@@ -336,6 +336,83 @@ def is_minor(date_of_birth: date | None, today: date, age_of_majority: int) -> b
     return date_of_birth is not None and age_on(date_of_birth, today) < age_of_majority
 
 
+def _purpose(raw: Mapping[str, Any], errors: list[FieldError]) -> tuple[Any, str]:
+    """The purpose, one of PURPOSES, and its words (required, 5 characters at least, for other)."""
+    purpose = raw.get("purpose")
+    if purpose not in PURPOSES:
+        errors.append(FieldError.said("purpose", N_("must be one of: %(items)s"), items=", ".join(PURPOSES)))
+    purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
+    if purpose == "other" and len(purpose_text) < 5:
+        errors.append(FieldError("purpose_text", N_("describe the purpose (at least 5 characters)")))
+    return purpose, purpose_text
+
+
+def _categories(raw: Mapping[str, Any], errors: list[FieldError]) -> Any:
+    """The kinds of information: a non-empty list of CONSENT_CATEGORIES (an empty list when it is not one)."""
+    categories = raw.get("categories")
+    if not isinstance(categories, list | tuple) or not categories:
+        errors.append(FieldError("categories", N_("choose at least one kind of information")))
+        categories = []
+    elif any(c not in CONSENT_CATEGORIES for c in categories):
+        errors.append(
+            FieldError.said(
+                "categories", N_("each must be one of: %(items)s"), items=", ".join(CONSENT_CATEGORIES)
+            )
+        )
+    return categories
+
+
+def _expires_on(raw: Mapping[str, Any], errors: list[FieldError], *, today: date) -> date:
+    """The expiry date: given, after today, at most MAX_YEARS ahead (today when it is missing or wrong)."""
+    expires_raw = raw.get("expires_on")
+    expires_on = today
+    try:
+        expires_on = date.fromisoformat(str(expires_raw)) if expires_raw else today
+        if not expires_raw:
+            errors.append(FieldError("expires_on", N_("is required: the day the consent ends")))
+        elif expires_on <= today:
+            errors.append(FieldError("expires_on", N_("must be after today")))
+        elif expires_on > today + timedelta(days=365 * MAX_YEARS):
+            errors.append(
+                FieldError.said(
+                    "expires_on", N_("can be at most %(max_years)s years from today"), max_years=MAX_YEARS
+                )
+            )
+    except ValueError:
+        errors.append(FieldError("expires_on", N_("must be a date like 2027-01-31")))
+    return expires_on
+
+
+def _signatures(
+    raw: Mapping[str, Any],
+    errors: list[FieldError],
+    representative: Representative | None,
+    patient_name: str,
+    date_of_birth: date | None,
+    today: date,
+    age_of_majority: int,
+) -> tuple[str, str]:
+    """The signature (the patient's name, or the representative's) and, for a minor who has a representative,
+    the minor's own signature too (2.14(b): never replaced); "" when there is none."""
+    signature = _text(raw, "signature", errors, low=2, high=200)
+    patient_signature = ""
+    if representative is None:
+        if signature and _folded(signature) != _folded(patient_name):
+            errors.append(FieldError("signature", N_("type your full name as it appears on your record")))
+    else:
+        if signature and representative.name and _folded(signature) != _folded(representative.name):
+            errors.append(FieldError("signature", N_("the representative signs by typing their own name")))
+        if is_minor(date_of_birth, today, age_of_majority):  # 2.14(b): the minor signs too, never replaced
+            patient_signature = _text(raw, "patient_signature", errors, low=2, high=200)
+            if patient_signature and _folded(patient_signature) != _folded(patient_name):
+                errors.append(
+                    FieldError(
+                        "patient_signature", N_("the minor signs too, with their name as on the record")
+                    )
+                )
+    return signature, patient_signature
+
+
 def parse_consent(
     raw: Mapping[str, Any],
     *,
@@ -360,68 +437,19 @@ def parse_consent(
         deceased=deceased,
     )
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
-    purpose = raw.get("purpose")
-    if purpose not in PURPOSES:
-        errors.append(FieldError.said("purpose", N_("must be one of: %(items)s"), items=", ".join(PURPOSES)))
-    purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
-    if purpose == "other" and len(purpose_text) < 5:
-        errors.append(FieldError("purpose_text", N_("describe the purpose (at least 5 characters)")))
-    categories = raw.get("categories")
-    if not isinstance(categories, list | tuple) or not categories:
-        errors.append(FieldError("categories", N_("choose at least one kind of information")))
-        categories = []
-    elif any(c not in CONSENT_CATEGORIES for c in categories):
-        errors.append(
-            FieldError.said(
-                "categories", N_("each must be one of: %(items)s"), items=", ".join(CONSENT_CATEGORIES)
-            )
-        )
-    expires_raw = raw.get("expires_on")
-    expires_on = today
-    try:
-        expires_on = date.fromisoformat(str(expires_raw)) if expires_raw else today
-        if not expires_raw:
-            errors.append(FieldError("expires_on", N_("is required: the day the consent ends")))
-        elif expires_on <= today:
-            errors.append(FieldError("expires_on", N_("must be after today")))
-        elif expires_on > today + timedelta(days=365 * MAX_YEARS):
-            errors.append(
-                FieldError.said(
-                    "expires_on", N_("can be at most %(max_years)s years from today"), max_years=MAX_YEARS
-                )
-            )
-    except ValueError:
-        errors.append(FieldError("expires_on", N_("must be a date like 2027-01-31")))
-    signature = _text(raw, "signature", errors, low=2, high=200)
-    patient_signature = ""
-    if representative is None:
-        if signature and _folded(signature) != _folded(patient_name):
-            errors.append(FieldError("signature", N_("type your full name as it appears on your record")))
-    else:
-        if signature and representative.name and _folded(signature) != _folded(representative.name):
-            errors.append(FieldError("signature", N_("the representative signs by typing their own name")))
-        if is_minor(date_of_birth, today, age_of_majority):  # 2.14(b): the minor signs too, never replaced
-            patient_signature = _text(raw, "patient_signature", errors, low=2, high=200)
-            if patient_signature and _folded(patient_signature) != _folded(patient_name):
-                errors.append(
-                    FieldError(
-                        "patient_signature", N_("the minor signs too, with their name as on the record")
-                    )
-                )
+    purpose, purpose_text = _purpose(raw, errors)
+    categories = _categories(raw, errors)
+    expires_on = _expires_on(raw, errors, today=today)
+    signature, patient_signature = _signatures(
+        raw, errors, representative, patient_name, date_of_birth, today, age_of_majority
+    )
     if raw.get("understood") is not True:
         errors.append(FieldError("understood", N_("confirm that you read what this consent means")))
     if errors:
         raise InvalidInput(errors)
-    ordered = tuple(c for c in CONSENT_CATEGORIES if c in set(categories))
+    kinds = tuple(c for c in CONSENT_CATEGORIES if c in set(categories))
     return ConsentTerms(
-        recipient,
-        str(purpose),
-        purpose_text,
-        ordered,
-        expires_on,
-        signature,
-        representative,
-        patient_signature,
+        recipient, str(purpose), purpose_text, kinds, expires_on, signature, representative, patient_signature
     )
 
 
@@ -538,6 +566,70 @@ def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
     if errors:
         raise InvalidInput(errors)
     return DisclosureRequest(recipient, str(purpose), purpose_text)
+
+
+# The body of a disclosure request, as the API and the page post it: a consent's (who and why, matched to the
+# consent) or a medical emergency's (section 2.51). `parse_disclosure` checks it.
+BASES = ("consent", "emergency")
+DISCLOSURE = (
+    Field("basis", "choice", choices=BASES, help="consent: under a consent; emergency: section 2.51"),
+    Field("consent", "integer", required=False, minimum=1, help="basis consent: the consent's id"),
+    Field("categories", "choices", required=False, choices=tuple(CATEGORIES), help="blank: the consent's"),
+    Field("recipient_name", "text", required=False, maximum=200, default=""),
+    Field("purpose", "choice", required=False, choices=tuple(PURPOSES), help="basis consent"),
+    Field("purpose_text", "text", required=False, maximum=500, default=""),
+    Field("recipient_role", "choice", required=False, choices=tuple(MEDICAL_ROLES), help="basis emergency"),
+    Field("recipient_affiliation", "text", required=False, maximum=200, default=""),
+    Field("nature", "text", required=False, maximum=1000, default="", help="basis emergency"),
+    Field("password", "text", help="your password again: a record leaves"),
+)
+
+
+class TermsInvalid(InvalidInput):
+    """A disclosure request whose recipient and purpose (or an emergency's facts) are wrong: the refusal the
+    trail records, naming the fields (a wrong basis or list of categories is refused before it)."""
+
+
+def _disclosure_basis(raw: Mapping[str, Any]) -> str:
+    """Step 1: the basis is a consent or an emergency."""
+    basis = raw.get("basis")
+    if not isinstance(basis, str) or basis not in BASES:
+        raise InvalidInput([FieldError("basis", N_("must be consent or emergency"))])
+    return basis
+
+
+def _disclosure_asked(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """Step 2: the categories asked are a list of kinds of information, never the whole record."""
+    asked = raw.get("categories") or []
+    if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
+        raise InvalidInput([FieldError("categories", N_("must be a list of kinds of information"))])
+    if RECORD in asked:
+        raise InvalidInput(
+            [FieldError("categories", N_("the whole record leaves only as the record export"))]
+        )
+    return tuple(asked)
+
+
+def parse_disclosure(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of `DISCLOSURE`, each step refusing on its own: the basis, then the categories asked, then
+    the recipient and purpose (`parse_request`) or the emergency's facts (`parse_emergency`), refused as
+    TermsInvalid. Under a consent `categories` is what was asked (the consent decides what leaves) and
+    `consent` the id named (None when it names no row); in an emergency, the categories the emergency needs.
+    The password is as typed (anything but text: ""), checked by the caller; other keys are ignored."""
+    basis = _disclosure_basis(raw)
+    asked = _disclosure_asked(raw)
+    values: dict[str, Any] = {f.name: f.default for f in DISCLOSURE}
+    try:
+        if basis == "consent":
+            request = parse_request(raw)
+            values.update(asdict(request), categories=list(asked), consent=record_id(raw.get("consent")))
+        else:
+            terms = parse_emergency(raw)
+            values.update(asdict(terms), categories=list(terms.categories))
+    except InvalidInput as exc:
+        raise TermsInvalid(exc.errors) from None
+    password = raw.get("password")
+    return {**values, "basis": basis, "password": password if isinstance(password, str) else ""}
 
 
 def mismatches(

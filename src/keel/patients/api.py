@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import cast
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
@@ -13,12 +14,13 @@ from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
-from keel.api_body import json_object
+from keel.api_body import json_object, request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
 from keel.patients import photos, queries, services
 from keel.patients.models import Enrollment, Patient, PatientFlag
 from keel.patients.schemas import (
+    ActivationCodeIn,
     ActivationCodeOut,
     CareTeamAddedOut,
     CareTeamIn,
@@ -31,7 +33,9 @@ from keel.patients.schemas import (
     PatientOut,
     PhotoOut,
     RegistrationOut,
+    ResetCodeIn,
     ResolveIn,
+    SecondFactorResetIn,
     SecondFactorResetOut,
 )
 
@@ -208,18 +212,27 @@ def readmit_patient(request: AuthenticatedApiRequest, patient_id: int) -> Status
     return Status(201, _episode_out(e))
 
 
+# No body at all asks for nothing to be sent: the body is optional (`request_body` marks bodies required).
+_ACTIVATION_BODY = request_body(ActivationCodeIn)
+_ACTIVATION_BODY["requestBody"] = {
+    **cast(dict[str, object], _ACTIVATION_BODY["requestBody"]),
+    "required": False,
+}
+
+
 @router.post(
     "/{patient_id}/activation-code",
     response={201: ActivationCodeOut},
+    openapi_extra=_ACTIVATION_BODY,
     summary="A one-time code for the patient to make their own account (shown once)",
 )
 def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
-    body = json_object(request) if request.body else {}
+    body = (ActivationCodeIn.read(request) if request.body else ActivationCodeIn.posted({})).parse()
     issued = services.issue_activation_code(
         by=request.auth,
         patient_id=patient_id,
-        send_by_text=body.get("send_by_text") is True,
-        send_by_email=body.get("send_by_email") is True,
+        send_by_text=body.send_by_text,
+        send_by_email=body.send_by_email,
         activate_url=request.build_absolute_uri(reverse("patients:activate")),
     )
     return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
@@ -228,10 +241,11 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
 @router.post(
     "/{patient_id}/password-reset-code",
     response={201: ActivationCodeOut},
+    openapi_extra=request_body(ResetCodeIn),
     summary="A one-time code for the patient to set a new password (shown once; identity_checked required)",
 )
 def issue_reset_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
-    body = json_object(request) if request.body else {}
+    body = ResetCodeIn.read(request) if request.body else ResetCodeIn.posted({})
     issued = services.issue_reset_code(by=request.auth, patient_id=patient_id, data=body)
     return Status(201, ActivationCodeOut(code=issued.code, expires_at=issued.row.expires_at.isoformat()))
 
@@ -249,10 +263,13 @@ def add_many_to_care_team(request: AuthenticatedApiRequest) -> CareTeamsAddedOut
 @router.post(
     "/{patient_id}/second-factor/reset",
     response=SecondFactorResetOut,
+    openapi_extra=request_body(SecondFactorResetIn),
     summary="Reset a patient's two-step sign-in after checking who they are (care-team clinicians; reason)",
 )
 def reset_patient_second_factor(request: AuthenticatedApiRequest, patient_id: int) -> SecondFactorResetOut:
-    patient = services.reset_second_factor(by=request.auth, patient_id=patient_id, data=json_object(request))
+    patient = services.reset_second_factor(
+        by=request.auth, patient_id=patient_id, data=SecondFactorResetIn.read(request)
+    )
     return SecondFactorResetOut(id=patient.pk, second_factor="reset")
 
 

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from ninja import Schema
 from pydantic import Field
+
+from keel.api_body import CoreIn
+from keel.core import desk
 
 
 class EnrollmentOut(Schema):
@@ -132,3 +136,44 @@ class FlagOut(Schema):
 
 class ResolveIn(Schema):
     note: str = Field(max_length=2000)
+
+
+class SecondFactorResetIn(CoreIn):
+    """Why a patient's two-step sign-in is reset, and that their identity was checked
+    (`keel.core.desk.SECOND_FACTOR_RESET`, checked by `desk.parse_second_factor_reset`)."""
+
+    FIELDS = desk.SECOND_FACTOR_RESET
+
+    reason: str
+    identity_checked: bool
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        return desk.parse_second_factor_reset(raw)
+
+
+class ResetCodeIn(CoreIn):
+    """That the desk checked who the patient is before giving a password reset code
+    (`keel.core.desk.RESET_CODE`, checked by `desk.parse_reset_code`)."""
+
+    FIELDS = desk.RESET_CODE
+
+    identity_checked: bool
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        return desk.parse_reset_code(raw)
+
+
+class ActivationCodeIn(CoreIn):
+    """How an activation code also goes to the patient (`keel.core.desk.ACTIVATION_CODE`, read by
+    `desk.parse_activation_code`: only true sends)."""
+
+    FIELDS = desk.ACTIVATION_CODE
+
+    send_by_text: bool
+    send_by_email: bool
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        return desk.parse_activation_code(raw)

@@ -23,6 +23,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
+from keel.patients.schemas import ActivationCodeIn, ResetCodeIn, SecondFactorResetIn
 from keel.recovery.common import StaleEdit
 from keel.web import field_words
 
@@ -166,12 +167,14 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
 @login_required
 def activation_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Give the patient a one-time code to make their own account (shown once, to print or read out)."""
+    ticked = {name: request.POST.get(name) == "on" for name in ("send_by_text", "send_by_email")}
+    sent = ActivationCodeIn.posted(ticked).parse()
     try:
         issued = services.issue_activation_code(
             by=request.user,
             patient_id=patient_id,
-            send_by_text=request.POST.get("send_by_text") == "on",
-            send_by_email=request.POST.get("send_by_email") == "on",
+            send_by_text=sent.send_by_text,
+            send_by_email=sent.send_by_email,
             activate_url=request.build_absolute_uri(reverse("patients:activate")),
         )
     except services.NotAllowed:
@@ -224,7 +227,9 @@ def reset_code(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
     """A one-time code for a patient who forgot their password (and has no email): shown once at the desk."""
     reset_url = request.build_absolute_uri(reverse("patients:reset_with_code"))
     try:
-        issued = services.issue_reset_code(by=request.user, patient_id=patient_id, data=request.POST.dict())
+        issued = services.issue_reset_code(
+            by=request.user, patient_id=patient_id, data=ResetCodeIn.posted(request.POST.dict())
+        )
     except services.NotAllowed:
         raise PermissionDenied from None
     except FieldsInvalid as exc:
@@ -277,7 +282,9 @@ def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> H
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            services.reset_second_factor(by=request.user, patient_id=patient_id, data=values)
+            services.reset_second_factor(
+                by=request.user, patient_id=patient_id, data=SecondFactorResetIn.posted(values)
+            )
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:

@@ -10,7 +10,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from keel.accounts.models import User
-from keel.api_body import json_object
+from keel.api_body import request_body
 from keel.sharing import queries, services
 from keel.sharing.schemas import (
     AttestIn,
@@ -18,6 +18,7 @@ from keel.sharing.schemas import (
     ConsentRevokedOut,
     ConsentSignedOut,
     DisclosedOut,
+    DisclosureIn,
     DisclosureOut,
     EmergencyAccessOut,
     EmergencyIn,
@@ -105,36 +106,12 @@ def record_written_revocation(request: HttpRequest, patient_id: int, consent_id:
     "/patients/{patient_id}/disclosures",
     summary="Disclose a progress report under a consent or in a medical emergency (password required)",
     response={201: DisclosedOut},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "basis": {"type": "string", "enum": ["consent", "emergency"]},
-                            "consent": {"type": "integer"},
-                            "categories": {"type": "array", "items": {"type": "string"}},
-                            "recipient_name": {"type": "string"},
-                            "purpose": {"type": "string"},
-                            "purpose_text": {"type": "string"},
-                            "recipient_role": {"type": "string"},
-                            "recipient_affiliation": {"type": "string"},
-                            "nature": {"type": "string"},
-                            "password": {"type": "string"},
-                        },
-                        "required": ["basis", "password"],
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=request_body(DisclosureIn),
 )
 def create_disclosure(request: HttpRequest, patient_id: int) -> Status[DisclosedOut]:
     try:
         disclosure, document = services.disclose(
-            by=_caller(request), patient_id=patient_id, raw=json_object(request)
+            by=_caller(request), patient_id=patient_id, data=DisclosureIn.read(request)
         )
     except services.SharingNotAllowed:
         raise HttpError(403, "Only counselors, nurses and prescribers on the care team disclose.") from None

@@ -3,11 +3,14 @@ access and its review. Dates and times as ISO text, as always."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import BaseModel, Field
 
+from keel.api_body import CoreIn
+from keel.core import sharing
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 from keel.sharing.queries import ConsentView, Sharing
 
@@ -224,3 +227,39 @@ class EmergencyReviewOut(BaseModel):
 
 class EmergencyReviewsOut(BaseModel):
     reviews: list[EmergencyReviewOut]
+
+
+class DisclosureIn(CoreIn):
+    """A disclosure request, as the API and the page post it: the fields of `keel.core.sharing.DISCLOSURE`,
+    checked by `sharing.parse_disclosure` (the basis, the categories, then the terms, each refused alone)."""
+
+    FIELDS = sharing.DISCLOSURE
+
+    basis: str
+    consent: int | None
+    categories: list[str] | None
+    recipient_name: str
+    purpose: str | None
+    purpose_text: str
+    recipient_role: str | None
+    recipient_affiliation: str
+    nature: str
+    password: str
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+        return sharing.parse_disclosure(raw)
+
+    def request(self) -> sharing.DisclosureRequest:
+        """Under a consent: the recipient and the purpose, to match against the consent's."""
+        return sharing.DisclosureRequest(self.recipient_name, str(self.purpose), self.purpose_text)
+
+    def emergency(self) -> sharing.EmergencyTerms:
+        """In a medical emergency: the receiving medical personnel, the emergency and what it needs."""
+        return sharing.EmergencyTerms(
+            self.recipient_name,
+            str(self.recipient_role),
+            self.recipient_affiliation,
+            self.nature,
+            tuple(self.categories or ()),
+        )

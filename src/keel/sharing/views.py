@@ -20,6 +20,7 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import local_today
 from keel.sharing import queries, services, words
+from keel.sharing.schemas import DisclosureIn
 from keel.web import field_words
 
 
@@ -138,7 +139,9 @@ def disclose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
         "password": request.POST.get("password", ""),
     }
     try:
-        disclosure, document = services.disclose(by=request.user, patient_id=patient_id, raw=raw)
+        disclosure, document = services.disclose(
+            by=request.user, patient_id=patient_id, data=DisclosureIn.posted(raw)
+        )
     except services.SharingNotAllowed:
         raise PermissionDenied from None
     except services.SharingInvalid as exc:

@@ -16,9 +16,10 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core.rules.inputs import FieldError
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient
+from keel.web.field_words import said
 
 
 def _audit_denial(by: User, patient: Patient, target_type: str, reason: str) -> None:
@@ -32,6 +33,12 @@ def _audit_denial(by: User, patient: Patient, target_type: str, reason: str) -> 
         target_type=target_type,
         reason=reason,
     )
+
+
+def in_language(exc: InvalidInput) -> FieldsInvalid:
+    """The core's field errors in the caller's language, as these services have always named them (their
+    words were translated where they were written): the API's 422 and the pages say the same."""
+    return FieldsInvalid([FieldError(e.field, said(e)) for e in exc.errors])
 
 
 EARLIEST_BIRTH = date(1900, 1, 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -14,11 +13,13 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts import services as accounts
 from keel.accounts.models import User
+from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import ActivationCode
+from keel.patients.schemas import ResetCodeIn
 from keel.patients.services.activation import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -30,12 +31,12 @@ from keel.patients.services.activation import (
 )
 from keel.patients.services.common import (
     _audit_denial,
-    _confirmed,
     _refuse_emergency_access,
+    in_language,
 )
 
 
-def issue_reset_code(*, by: User, patient_id: int, data: dict[str, Any]) -> IssuedCode:
+def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) -> IssuedCode:
     """A patient who forgot their password and has no email to reset it with comes to the desk: the program's
     admins and its clinicians, having checked who they are (`identity_checked`), give a one-time code like the
     activation code (shown once, digest stored, KEEL_ACTIVATION_DAYS). Any unused earlier reset code stops
@@ -47,10 +48,10 @@ def issue_reset_code(*, by: User, patient_id: int, data: dict[str, Any]) -> Issu
         _audit_denial(by, patient, "password_reset", "role may not start a password reset")
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers start a password reset."))
     _refuse_emergency_access(by, patient, "password_reset", "start a password reset")
-    if not _confirmed(data.get("identity_checked")):
-        raise FieldsInvalid(
-            [FieldError("identity_checked", _("check who the person is first, then confirm it here"))]
-        )
+    try:
+        data.parse()
+    except InvalidInput as exc:
+        raise in_language(exc) from None
     if patient.user_id is None:
         raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))

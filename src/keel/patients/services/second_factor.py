@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -12,14 +10,17 @@ from keel.access import policy
 from keel.accounts import queries as account_queries
 from keel.accounts import services as accounts
 from keel.accounts.models import User
+from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core import desk
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient
-from keel.patients.services.common import _audit_denial
+from keel.patients.schemas import SecondFactorResetIn
+from keel.patients.services.common import _audit_denial, in_language
 
-MAX_RESET_REASON = 500
+MAX_RESET_REASON = desk.MAX_RESET_REASON
 
 
 def _mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
@@ -37,23 +38,15 @@ def second_factor_page(*, by: User, patient_id: int) -> Patient:
     return patient
 
 
-def reset_second_factor(*, by: User, patient_id: int, data: dict[str, Any]) -> Patient:
+def reset_second_factor(*, by: User, patient_id: int, data: Posted[SecondFactorResetIn]) -> Patient:
     """A patient lost their authenticator: a clinician on their care team, having checked who they are (an
     identity check confirmed, and a reason), removes it. Every session and token of the patient's account
     ends; they sign in with their password alone until they add an app again. Audited with the reason."""
     patient = _mfa_patient(by, patient_id, Action.UPDATE)
-    errors: list[FieldError] = []
-    reason = " ".join(str(data.get("reason") or "").split())
-    if len(reason) < 3:
-        errors.append(FieldError("reason", _("say why, in a few words")))
-    elif len(reason) > MAX_RESET_REASON:
-        errors.append(FieldError("reason", _("at most %(n)d characters") % {"n": MAX_RESET_REASON}))
-    if data.get("identity_checked") not in (True, "on", "true", "1"):
-        errors.append(
-            FieldError("identity_checked", _("check who the person is first, then confirm it here"))
-        )
-    if errors:
-        raise FieldsInvalid(errors)
+    try:
+        reason = data.parse().reason
+    except InvalidInput as exc:
+        raise in_language(exc) from None
     user = patient.user
     if user is None:
         raise FieldsInvalid([FieldError("patient", _("this person has no account yet"))])

@@ -6,27 +6,26 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.api_body import Posted
 from keel.assessments import queries as assessment_queries
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.recovery.models import CheckIn
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import Basis, Consent, Disclosure, EmergencyReview, ReviewKind
+from keel.sharing.schemas import DisclosureIn
 from keel.sharing.services.common import _covered, _deny, _invalid, legal_name, reauthenticate
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
 
@@ -116,56 +115,35 @@ def _refuse_role(by: User, patient: Patient) -> None:
         raise SharingNotAllowed
 
 
-def _basis(raw: Mapping[str, Any]) -> str:
-    """Guard 2: the basis is a consent or an emergency."""
-    basis = raw.get("basis")
-    if not isinstance(basis, str) or basis not in (Basis.CONSENT, Basis.EMERGENCY):
-        raise SharingInvalid([FieldError("basis", N_("must be consent or emergency"))])
-    return basis
-
-
-def _asked(raw: Mapping[str, Any]) -> tuple[str, ...]:
-    """Guard 3: the categories asked are a list of kinds of information, never the whole record."""
-    asked = raw.get("categories") or []
-    if not isinstance(asked, list | tuple) or not all(isinstance(c, str) for c in asked):
-        raise SharingInvalid([FieldError("categories", N_("must be a list of kinds of information"))])
-    if core.RECORD in asked:
-        raise SharingInvalid(
-            [FieldError("categories", gettext_noop("the whole record leaves only as the record export"))]
-        )
-    return tuple(asked)
-
-
-def _parse_terms(
-    by: User, patient: Patient, raw: Mapping[str, Any], basis: str
-) -> tuple[core.DisclosureRequest | None, core.EmergencyTerms | None]:
-    """Guard 4: the request names its recipient and purpose (or an emergency's facts) before anything else;
-    a refused attempt is audited, naming the fields (never their values)."""
+def _parse(by: User, patient: Patient, data: Posted[DisclosureIn]) -> DisclosureIn:
+    """Guards 2-4 (`core.parse_disclosure`): the basis is a consent or an emergency; the categories asked
+    are a list of kinds of information, never the whole record; the request names its recipient and purpose
+    (or an emergency's facts) before anything else, a refused attempt audited, naming the fields (never
+    their values)."""
     try:
-        request = core.parse_request(raw) if basis == Basis.CONSENT else None
-        terms = core.parse_emergency(raw) if basis == Basis.EMERGENCY else None
-    except InvalidInput as exc:
+        return data.parse()
+    except core.TermsInvalid as exc:
         _deny(by, patient, "disclosure", "refused: " + ", ".join(e.field for e in exc.errors))
         raise _invalid(exc) from None
-    return request, terms
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
 
 
 def _consented(
     by: User,
     patient: Patient,
-    raw: Mapping[str, Any],
-    request: core.DisclosureRequest,
+    body: DisclosureIn,
     asked: tuple[str, ...],
     today: date,
 ) -> _Release:
     """Guard 6 (consent): the consent covers what is asked today, and names this recipient and purpose."""
-    consent, categories, refusal = _covered(patient, raw.get("consent"), asked, today)
+    consent, categories, refusal = _covered(patient, body.consent, asked, today)
     if refusal:
         _deny(by, patient, "disclosure", refusal.reason)
         raise SharingInvalid([refusal])
     assert consent is not None
     wrong = core.mismatches(
-        request,
+        body.request(),
         recipient_name=consent.recipient_name,
         purpose=consent.purpose,
         purpose_text=consent.purpose_text,
@@ -274,7 +252,7 @@ def _audit_disclosure(
 
 
 def disclose(
-    *, by: User, patient_id: int | str, raw: Mapping[str, Any], now: datetime | None = None
+    *, by: User, patient_id: int | str, data: Posted[DisclosureIn], now: datetime | None = None
 ) -> tuple[Disclosure, dict[str, Any]]:
     """Release a progress report under a consent, or in a medical emergency; returns the row and the document
     (which carries the notice and the scope). Nothing leaves and nothing is written unless every check
@@ -289,16 +267,14 @@ def disclose(
         audit_success=False,
     )
     _refuse_role(by, patient)
-    basis = _basis(raw)
-    asked = _asked(raw)
-    request, terms = _parse_terms(by, patient, raw, basis)
-    reauthenticate(by, patient, raw.get("password"), "disclosure")  # guard 5
+    body = _parse(by, patient, data)
+    basis, asked = body.basis, tuple(body.categories or ())
+    reauthenticate(by, patient, body.password, "disclosure")  # guard 5
     today = local_today(patient, now)
-    if request is not None:
-        release = _consented(by, patient, raw, request, asked, today)
+    if basis == Basis.CONSENT:
+        release = _consented(by, patient, body, asked, today)
     else:
-        assert terms is not None
-        release = _emergency(terms)
+        release = _emergency(body.emergency())
     with transaction.atomic():
         refusal = _recheck_consent(patient, release, asked, today)
         if refusal is None:
