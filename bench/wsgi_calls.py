@@ -68,16 +68,17 @@ def _setup(side: str, path: str, database_url: str | None) -> dict[str, str]:
 
 
 def _backend_cpu(connection: Any) -> Any:
-    """CPU seconds of this connection's PostgreSQL server process so far (a local server: /proc), or 0."""
+    """CPU seconds of this connection's PostgreSQL server process so far (a local server: /proc), or 0; NaN
+    once the connection was replaced (CONN_MAX_AGE: a round that spans a reconnection is not counted)."""
     if connection.vendor != "postgresql":
         return lambda: 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
     tick = os.sysconf("SC_CLK_TCK")
+    first = connection.connection.info.backend_pid
 
     def seconds() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if connection.connection is None or connection.connection.info.backend_pid != first:
+            return float("nan")
+        fields = Path(f"/proc/{first}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
 
     return seconds
@@ -147,6 +148,7 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f}); {stats.total_calls / args.requests:.0f} Python function calls "  # type: ignore[attr-defined]
         f"per request; {len(queries.captured_queries)} SQL statements"
     )
+    backend_rounds = [r for r in backend_rounds if r == r] or [float("nan")]  # NaN: a reconnection
     if connection.vendor == "postgresql":
         print(
             f"  PostgreSQL backend CPU ms per request {min(backend_rounds):.3f}/"
