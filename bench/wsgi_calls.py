@@ -7,7 +7,8 @@
     .venv/bin/python bench/wsgi_calls.py keel /healthz --top 40 --sort tottime   # and a cProfile
 
 Calls the project's WSGI application (`get_wsgi_application()`: Django's handler, the whole MIDDLEWARE
-list, the view) with a plain WSGI environ, on a fresh SQLite database, as gunicorn would minus the socket.
+list, the view) with a plain WSGI environ, on a fresh SQLite database (or `--database-url postgresql://...`,
+an empty database), as gunicorn would minus the socket.
 Prints the CPU ms per request (min/median/max over 5 rounds), the Python function calls per request (from
 cProfile: unlike CPU time, the same on a loaded machine) and the SQL statements of one request. Run each
 side in its own process (the two projects' settings cannot share one).
@@ -30,18 +31,22 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 
 
-def _setup(side: str, path: str) -> dict[str, str]:
+def _setup(side: str, path: str, database_url: str | None) -> dict[str, str]:
     """Settings, a migrated database and the request's headers."""
     if side == "keel":
         os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix="keel-wsgi-")
         os.environ["KEEL_WARM_WORKERS"] = "0"
         for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
             os.environ.pop(name, None)
+        if database_url:
+            os.environ["KEEL_DATABASE_URL"] = database_url
         os.environ["DJANGO_SETTINGS_MODULE"] = "keel.settings"
     else:
         sys.path.insert(0, str(BENCH))
         os.environ["BARE_DATA_DIR"] = tempfile.mkdtemp(prefix="bare-wsgi-")
         os.environ.pop("BARE_DATABASE_URL", None)
+        if database_url:
+            os.environ["BARE_DATABASE_URL"] = database_url
         os.environ["DJANGO_SETTINGS_MODULE"] = "bare.settings"
     import django
     from django.core.management import call_command
@@ -62,6 +67,23 @@ def _setup(side: str, path: str) -> dict[str, str]:
     return {}
 
 
+def _backend_cpu(connection: Any) -> Any:
+    """CPU seconds of this connection's PostgreSQL server process so far (a local server: /proc), or 0; NaN
+    once the connection was replaced (CONN_MAX_AGE: a round that spans a reconnection is not counted)."""
+    if connection.vendor != "postgresql":
+        return lambda: 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    first = connection.connection.info.backend_pid
+
+    def seconds() -> float:
+        if connection.connection is None or connection.connection.info.backend_pid != first:
+            return float("nan")
+        fields = Path(f"/proc/{first}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -71,8 +93,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500, help="requests per round")
     parser.add_argument("--top", type=int, default=0, help="print the N first lines of a cProfile")
     parser.add_argument("--sort", default="cumulative", help="the cProfile's order (tottime, cumulative)")
+    parser.add_argument(
+        "--database-url", help="postgresql://... of an empty database (default: a fresh SQLite file)"
+    )
     args = parser.parse_args()
-    headers = _setup(args.side, args.path)
+    headers = _setup(args.side, args.path, args.database_url)
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -101,12 +126,14 @@ def main() -> None:
 
     for _ in range(50):  # warm: imports, the connection, caches
         one()
-    rounds = []
+    backend = _backend_cpu(connection)
+    rounds, backend_rounds = [], []
     for _ in range(5):
-        started = time.process_time()
+        started, backend_started = time.process_time(), backend()
         for _ in range(args.requests):
             one()
         rounds.append((time.process_time() - started) / args.requests * 1000)
+        backend_rounds.append((backend() - backend_started) / args.requests * 1000)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(args.requests):
@@ -117,10 +144,16 @@ def main() -> None:
         one()
     print(
         f"{args.side} GET {args.path}: CPU ms per request {min(rounds):.3f}/{statistics.median(rounds):.3f}/"
-        f"{max(rounds):.3f} (min/median/max, {args.requests} x 5 rounds, load average "
+        f"{max(rounds):.3f} ({connection.vendor}; min/median/max, {args.requests} x 5 rounds, load average "
         f"{os.getloadavg()[0]:.1f}); {stats.total_calls / args.requests:.0f} Python function calls "  # type: ignore[attr-defined]
         f"per request; {len(queries.captured_queries)} SQL statements"
     )
+    backend_rounds = [r for r in backend_rounds if r == r] or [float("nan")]  # NaN: a reconnection
+    if connection.vendor == "postgresql":
+        print(
+            f"  PostgreSQL backend CPU ms per request {min(backend_rounds):.3f}/"
+            f"{statistics.median(backend_rounds):.3f}/{max(backend_rounds):.3f} (its process, same rounds)"
+        )
     if args.top:
         stats.sort_stats(args.sort).print_stats(args.top)
 

@@ -213,7 +213,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "keel.accounts.middleware.OTPMiddleware",  # django-otp's, the device read hand-written (issue #21)
     "keel.accounts.middleware.SessionLimitsMiddleware",
     "keel.accounts.middleware.RequireMFAMiddleware",
     "keel.web.middleware.MessageMiddleware",  # Django's, its storage built when first used (issue #21)
@@ -278,7 +278,7 @@ OTP_TOTP_ISSUER = "Keel"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Session limits (SECURITY.md T5). Server-side sessions in the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "keel.accounts.sessions"  # Django's database store, its read hand-written (issue #21)
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 # A page's one-time message ("Not saved: ...", a dose's answer) can name treatment details: it waits in the
 # server-side session, never in a cookie (Django's default tries a signed, unencrypted cookie first; review

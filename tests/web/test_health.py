@@ -145,3 +145,56 @@ def test_healthz_gets_every_security_header_a_page_gets(production: bool) -> Non
     assert re.fullmatch(r"[0-9a-f]{16}", probe["X-Request-ID"])
     assert probe["X-Request-ID"] != page["X-Request-ID"]
     assert client.get("/healthz", HTTP_X_REQUEST_ID="proxy-id-12345")["X-Request-ID"] == "proxy-id-12345"
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the prepared probe is PostgreSQL's"
+)
+
+
+@postgresql_only
+def test_on_postgresql_the_probe_is_prepared_once_per_connection() -> None:
+    health.probe(now=NOW)  # this connection's first probe prepares it (or finds it prepared)
+    with CaptureQueriesContext(connection) as queries:
+        health.probe(now=NOW)
+    assert [q["sql"].split(" (")[0] for q in queries] == [f"EXECUTE {health.PREPARED_NAME}"]
+
+
+@postgresql_only
+def test_on_postgresql_the_prepared_probe_answers_as_the_plain_statement() -> None:
+    WorkerBeat.objects.create(worker_id="w", seen_at=NOW)
+    JobRun.objects.create(
+        job="backup", slot="s", scheduled_for=NOW, status=RunStatus.FAILED, finished_at=NOW - WEEK
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # a session without it: prepared again
+    health._prepared_on.clear()
+    assert health.probe(now=NOW) == health.probe(now=NOW) == _spec(NOW)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_lost_its_prepared_probe_prepares_it_again() -> None:
+    """A pooler's other server session or `DISCARD ALL`: the statement is gone, the probe still answers."""
+    health.probe(now=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert health.probe(now=NOW) == _spec(NOW)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_session_that_already_has_the_prepared_probe_uses_it() -> None:
+    """This process forgot it prepared it (a pooler handing this connection another session that has it)."""
+    health.probe(now=NOW)
+    health._prepared_on.clear()
+    assert health.probe(now=NOW) == _spec(NOW)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_healthz_answers_after_the_prepared_probe_is_lost() -> None:
+    assert Client().get("/healthz").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert Client().get("/healthz").status_code == 200

@@ -35,7 +35,14 @@ def test_the_cache_is_the_database() -> None:
 
 
 def test_sessions_are_in_the_database() -> None:
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    """Django's database store (keel.accounts.sessions only writes its read by hand), not a cache's."""
+    from importlib import import_module
+
+    from django.contrib.sessions.backends.cached_db import SessionStore as CachedStore
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    assert issubclass(store, DatabaseStore) and not issubclass(store, CachedStore)
 
 
 @pytest.mark.django_db

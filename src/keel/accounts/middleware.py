@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import middleware as otp_middleware
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts import queries
 from keel.accounts.models import PERSON_ROLES
+from keel.db import rows
 
 AUTH_AT = "keel_auth_at"
 LAST_SEEN = "keel_last_seen"
@@ -116,3 +120,23 @@ class RequireMFAMiddleware:
         ):
             return _signed_out(request, "mfa")
         return self.get_response(request)
+
+
+_TOTP_LABEL = "otp_totp.totpdevice"
+_TOTP_READ = 'FROM "otp_totp_totpdevice" d WHERE d."id" = %s ORDER BY d."id" LIMIT 1'
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):  # type: ignore[misc]  # django-otp has no type hints
+    """django-otp's, the signed-in person's TOTP device (the one kind Keel enrols) read by a hand-written
+    statement (issue #21): `Device.from_persistent_id` built an ORM query on every signed-in request, which
+    cost more Python than the read. The same row as `TOTPDevice.objects.filter(id=...).first()`; any other
+    persistent id (another kind, a malformed one) goes to django-otp's own reading. Binding the device to the
+    user, its confirmation and the session's cleanup stay django-otp's (`_finalize_device`).
+    tests/accounts/test_otp_device_read.py holds it to django-otp's on SQLite and PostgreSQL."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        normalized = self._normalize_persistent_id(persistent_id)
+        label, _, device_id = normalized.rpartition("/")
+        if label != _TOTP_LABEL or not device_id.isascii() or not device_id.isdigit():
+            return super()._device_from_persistent_id(persistent_id)
+        return rows.fetch_one(_TOTP_READ, [int(device_id)], TOTPDevice, "d")

@@ -233,21 +233,50 @@ def memberships_exist(user: User) -> bool:
     return ProgramMembership.objects.filter(user=user).exists()
 
 
-def effective_policy(patient: Patient, rule_name: str) -> dict[str, Any]:
-    """Program policy with the patient's active overrides (a prescriber's, each with a reason)."""
-    from keel.treatment.models import PatientPolicyOverride
+# effective_policy's two reads in one statement: the person's active overrides (tagged 1, the model's order,
+# newest first) then the program's settings (0). Table and column names are fixed; values are parameters.
+_POLICY_AND_OVERRIDES = (
+    'SELECT 1 AS "kind", o."rule", o."field", o."value", o."created_at" AS "at", o."id" AS "n" '
+    'FROM "treatment_patientpolicyoverride" o WHERE o."patient_id" = %s AND o."revoked_at" IS NULL '
+    'AND o."rule" IN (%s, %s) '
+    'UNION ALL SELECT 0, s."rule", s."field", s."value", NULL, s."id" '
+    'FROM "treatment_policysetting" s WHERE s."program_id" = %s AND s."rule" IN (%s, %s) '
+    'ORDER BY "kind" DESC, "at" DESC, "n" DESC'
+)
 
+
+def _value_converters(connection: Any) -> tuple[list[Any], Any]:
+    """The converters the ORM applies to a `value` column (a JSONField: the same on both tables)."""
+    col = PolicySetting._meta.get_field("value").get_col(PolicySetting._meta.db_table)
+    return [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)], col
+
+
+def effective_policy(patient: Patient, rule_name: str) -> dict[str, Any]:
+    """Program policy with the patient's active overrides (a prescriber's, each with a reason).
+
+    Hand-written in one statement (issue #21): `program_policy`'s read and the overrides' (the model's
+    order, newest first), each value converted as the ORM converts a JSONField's
+    (tests/treatment/test_policy_reads_sql.py holds it to the ORM's answer on both databases)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    funcs, col = _value_converters(connection)
     names = _rules_read(rule_name)
-    overrides = {  # hand-written, as program_policy's; the model's order (newest first)
-        (o.rule, o.field): o.value
-        for (o,) in rows.fetch(
-            'FROM "treatment_patientpolicyoverride" o WHERE o."patient_id" = %s AND o."revoked_at" IS NULL '
-            'AND o."rule" IN (%s, %s) ORDER BY o."created_at" DESC, o."id" DESC',
-            [patient.pk, names[0], names[-1]],
-            (PatientPolicyOverride, "o"),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POLICY_AND_OVERRIDES,
+            [patient.pk, names[0], names[-1], patient.program_id, names[0], names[-1]],
         )
-    }
-    return {**program_policy(patient.program_id, rule_name), **_usable(rule_name, overrides)}
+        found = cursor.fetchall()
+    stored: dict[tuple[str, str], Any] = {}
+    overrides: dict[tuple[str, str], Any] = {}
+    for kind, rule, field, value, _at, _n in found:
+        for func in funcs:
+            value = func(value, col, connection)
+        (overrides if kind == 1 else stored)[(rule, field)] = value
+    rule = rules.get(rule_name)
+    program = {**core_policy.defaults(rule), **_usable(rule_name, stored)}
+    return {**program, **_usable(rule_name, overrides)}
 
 
 def end_patient_overrides(patient: Patient, now: datetime) -> list[int]:

@@ -4,11 +4,17 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse, translate_url
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 
 def keel(request: HttpRequest) -> dict[str, object]:
-    return {"KEEL_VERSION": __import__("keel").__version__, "language_links": language_links(request)}
+    # The links are worked out when a template shows them (base.html), once: `translate_url` resolves the
+    # address again, which a fragment (the dosing row swapped in after a dose) never needed (issue #21).
+    return {
+        "KEEL_VERSION": __import__("keel").__version__,
+        "language_links": SimpleLazyObject(lambda: language_links(request)),
+    }
 
 
 def language_links(request: HttpRequest) -> list[dict[str, str]]:

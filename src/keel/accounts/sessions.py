@@ -1,0 +1,35 @@
+"""The session store: Django's database store (`django.contrib.sessions.backends.db`, the same table and
+data), its one read per request hand-written (issue #21).
+
+Every page reads its session row first; the ORM spent more Python building `Session.objects.get(...)` than
+the database spent answering it. `_get_session_from_db` sends the statement the ORM sends (the row whose key
+is the cookie's and whose expiry is later than now) through `keel.db.rows`, and answers as Django's does:
+the row, or None with the key forgotten. tests/accounts/test_session_store.py holds it to Django's on SQLite
+and PostgreSQL. Everything else (saving, creating, deleting, expiry) is Django's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.models import Session
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+
+from keel.db import rows
+
+_READ = 'FROM "django_session" s WHERE s."expire_date" > %s AND s."session_key" = %s'
+
+
+class SessionStore(DatabaseSessionStore):
+    def _get_session_from_db(self) -> Any:
+        key = self.session_key
+        if key is None:  # the ORM's `session_key=None` is IS NULL: no row
+            self._session_key = None
+            return None
+        # As the ORM sends the aware datetime (DateTimeField's preparation: the backend's adaptation).
+        now = connections[DEFAULT_DB_ALIAS].ops.adapt_datetimefield_value(timezone.now())
+        found = rows.fetch_one(_READ, [now, key], Session, "s")
+        if found is None:
+            self._session_key = None
+        return found
