@@ -40,6 +40,8 @@ from pydantic_core import CoreSchema
 from keel.core.rules.inputs import Field, FieldError, FieldsInvalid, json_schema, loads_json, parse
 from keel.core.words import gettext_noop as N_
 
+_set = object.__setattr__  # a frozen model's fields, set once as pydantic sets them
+
 
 def json_object(request: HttpRequest) -> dict[str, Any]:
     try:
@@ -96,7 +98,18 @@ class CoreIn(BaseModel):
         fields = {f.name: values[f.name] for f in cls.FIELDS}
         for name, kind in cls.NESTED.items():
             fields[name] = _nested(kind, values[name])
-        return cls.model_construct(None, **fields)
+        # What `model_construct` leaves, without its walk over aliases and defaults (a CoreIn has neither:
+        # every field is set): a quarter of the cost on the check-in's hot path (issue #21).
+        model = cls.__new__(cls)
+        _set(model, "__dict__", fields)
+        _set(model, "__pydantic_fields_set__", set(fields))
+        _set(model, "__pydantic_extra__", None)
+        _set(model, "__pydantic_private__", None)
+        return model
+
+    def checked_values(self) -> dict[str, Any]:
+        """The core's checked values, in its order, as a dict (for a service that stores them as they are)."""
+        return dict(self.__dict__)
 
     @classmethod
     def posted(cls, raw: Mapping[str, object]) -> Posted[Self]:

@@ -203,3 +203,19 @@ def test_a_nested_part_that_drifts_from_its_declaration_fails_when_defined() -> 
         class Drifted(CoreIn):  # declared as text, named a list of text
             NESTED = {"reasons": list[str]}
             reasons: str
+
+
+def test_a_model_built_from_checked_values_is_what_pydantic_would_build() -> None:
+    values = core_checkin.parse_checkin(CHECKIN)
+    built = CheckInIn.of(values)
+    constructed = CheckInIn.model_construct(None, **values)
+    assert (built, built.model_fields_set, repr(built)) == (
+        constructed,
+        constructed.model_fields_set,
+        repr(constructed),
+    )
+
+
+def test_the_checked_values_are_the_core_values_in_its_order() -> None:
+    values = core_checkin.parse_checkin(CHECKIN)
+    assert list(CheckInIn.of(values).checked_values().items()) == list(values.items())

@@ -72,7 +72,7 @@ def record_checkin(
             )
         )
     try:
-        values = dict(data.parse())  # the core's values, in its field order
+        values = data.parse().checked_values()
     except InvalidInput as exc:
         errors = exc.errors + errors
         values = {}
