@@ -4,7 +4,7 @@ read audited). Bodies are checked by the core (`keel.core.recovery`), which name
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -32,10 +32,6 @@ router = Router(tags=["recovery"])
 def _caller(request: HttpRequest) -> User:
     """The signed-in person (the API's auth ran before any handler)."""
     return cast(User, getattr(request, "auth", None))
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 @router.post(
