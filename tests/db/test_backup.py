@@ -28,9 +28,11 @@ SETUP = f"""
 from keel.accounts import services as accounts
 from keel.patients.models import Patient
 from keel.recovery import services as recovery
+from keel.recovery.schemas import CheckInIn
 patient = Patient.objects.get(record_number="RR-1001")
-recovery.record_checkin(by=patient.user, raw={{"craving": 2, "mood": 4, "used": False, "medication": "taken",
-                        "note": "{CANARY}"}}, key="before-backup")
+checkin = CheckInIn.posted({{"craving": 2, "mood": 4, "used": False, "medication": "taken",
+                            "note": "{CANARY}"}})
+recovery.record_checkin(by=patient.user, data=checkin, key="before-backup")
 print(accounts.create_token(user=patient.user, name="phone").secret)
 """
 

@@ -24,6 +24,7 @@ from schemathesis import GenerationMode
 
 from keel.accounts import services as accounts
 from keel.patients.models import PatientFlag
+from keel.recovery.schemas import CheckInIn
 from keel.wsgi import application
 from tests.access.expectations import ROLES
 from tests.conftest import World
@@ -67,7 +68,9 @@ def records(world: World) -> dict[str, list[int | None]]:
     )
     dose = treatment.record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30").dose
     raw = {"craving": 3, "mood": 4, "used": True, "used_what": ["heroin"], "medication": "taken"}
-    recovery.record_checkin(by=world.alice.user, raw=raw, key="fuzz")  # raises the reported-use flag
+    recovery.record_checkin(
+        by=world.alice.user, data=CheckInIn.posted(raw), key="fuzz"
+    )  # raises the reported-use flag
     return {
         # Most generated ids name no patient (404 before any input is read): aim a share at real patients
         # (own, same program, other program) so that the bodies reach the services that validate them.

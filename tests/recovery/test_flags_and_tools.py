@@ -16,6 +16,7 @@ from django.test import Client
 from keel.patients.models import PatientFlag
 from keel.patients.services import resolve_flag
 from keel.recovery import services
+from keel.recovery.schemas import CheckInIn
 from tests.conftest import World, sign_in
 from tests.recovery.conftest import TYPICAL, errors_of, post_checkin
 
@@ -26,7 +27,9 @@ NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # noon in New York
 def on_day(world: World, n: int, **answers: Any) -> Any:
     """Alice checks in n days before NOON's day."""
     with time_machine.travel(NOON - timedelta(days=n), tick=False):
-        return services.record_checkin(by=world.alice.user, raw={**TYPICAL, **answers}, key=f"d{n}-{answers}")
+        return services.record_checkin(
+            by=world.alice.user, data=CheckInIn.posted({**TYPICAL, **answers}), key=f"d{n}-{answers}"
+        )
 
 
 def flags(world: World, kind: str | None = None) -> list[PatientFlag]:
@@ -44,7 +47,9 @@ def test_reported_use_raises_one_flag_and_a_safety_offer(world: World) -> None:
     assert flag.priority == 1
     # editing the same day's check-in, or using again while the flag is open: no second flag
     with time_machine.travel(NOON + timedelta(hours=1), tick=False):
-        services.record_checkin(by=world.alice.user, raw={**TYPICAL, "used": True, "craving": 2}, key="edit")
+        services.record_checkin(
+            by=world.alice.user, data=CheckInIn.posted({**TYPICAL, "used": True, "craving": 2}), key="edit"
+        )
     assert len(flags(world, "reported_use")) == 1
 
 

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+from keel.treatment.schemas import IntakeIn
+
 NY = ZoneInfo("America/New_York")  # Riverside's zone
 COWS_14 = {
     "pulse": 2,
@@ -93,7 +95,7 @@ def intake(world: Any, when: datetime, **last_use: datetime) -> Any:
         return services.record_intake(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            raw={"opioids": opioids, "pregnant": "no"},
+            data=IntakeIn.posted({"opioids": opioids, "pregnant": "no"}),
             now=when,
         )
 

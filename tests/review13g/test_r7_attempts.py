@@ -18,6 +18,7 @@ from keel.audit.models import AuditEvent
 from keel.treatment import readiness, services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, DoseRecord, LastUseCorrection, TakeHomePlan
+from keel.treatment.schemas import IntakeIn
 from tests.conftest import sign_in
 from tests.review13d.common import at, cows, dose, intake, order, report
 
@@ -556,10 +557,12 @@ def test_an_intake_since_the_injection_listing_heroin_without_a_time_stops_it(wo
         services.record_intake(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            raw={
-                "opioids": [{"opioid": "heroin", "routes": ["smoke"], "last_use_at": None}],
-                "pregnant": "no",
-            },
+            data=IntakeIn.posted(
+                {
+                    "opioids": [{"opioid": "heroin", "routes": ["smoke"], "last_use_at": None}],
+                    "pregnant": "no",
+                }
+            ),
             now=at(D + timedelta(days=28), 8),
         )
     r = inject_api(world, at(D + timedelta(days=28), 11))

@@ -13,6 +13,7 @@ from django.test import Client
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.recovery import services
+from keel.recovery.schemas import CheckInIn
 from tests.conftest import World, sign_in
 from tests.recovery.conftest import TYPICAL
 
@@ -42,7 +43,7 @@ def test_my_recent_results_name_the_instrument(world: World) -> None:
 
 def test_timeline_event_kinds_are_words_in_spanish(world: World) -> None:
     with time_machine.travel(NOON - timedelta(days=1), tick=False):
-        services.record_checkin(by=world.alice.user, raw={**TYPICAL}, key="k1")
+        services.record_checkin(by=world.alice.user, data=CheckInIn.posted({**TYPICAL}), key="k1")
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["counselor"])
         client.cookies["django_language"] = "es"
@@ -53,7 +54,7 @@ def test_timeline_event_kinds_are_words_in_spanish(world: World) -> None:
 
 def test_timeline_event_kinds_are_words(world: World) -> None:
     with time_machine.travel(NOON - timedelta(days=1), tick=False):
-        services.record_checkin(by=world.alice.user, raw={**TYPICAL}, key="k1")
+        services.record_checkin(by=world.alice.user, data=CheckInIn.posted({**TYPICAL}), key="k1")
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["counselor"])
         body = client.get(f"/patients/{world.alice.pk}/timeline/").content.decode()
@@ -106,7 +107,9 @@ def test_unknown_codes_fall_back_to_words(world: Any) -> None:
 
 def test_the_caseload_reasons_are_in_spanish(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
-        services.record_checkin(by=world.alice.user, raw={**TYPICAL, "used": True}, key="k2")
+        services.record_checkin(
+            by=world.alice.user, data=CheckInIn.posted({**TYPICAL, "used": True}), key="k2"
+        )
         client = sign_in(Client(), world.staff["counselor"])
         client.cookies["django_language"] = "es"
         page = _text(client.get("/patients/", HTTP_ACCEPT_LANGUAGE="es").content)

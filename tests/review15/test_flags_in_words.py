@@ -13,6 +13,7 @@ from django.test import Client
 from keel.patients.models import PatientFlag
 from keel.patients.services import resolve_flag
 from keel.recovery import services
+from keel.recovery.schemas import CheckInIn
 from tests.conftest import World, sign_in
 from tests.recovery.conftest import TYPICAL
 
@@ -24,7 +25,9 @@ NOTE = "Called; safe at home"
 def _use(world: World, days_ago: int = 0, **answers: Any) -> PatientFlag:
     with time_machine.travel(NOON - timedelta(days=days_ago), tick=False):
         services.record_checkin(
-            by=world.alice.user, raw={**TYPICAL, "used": True, **answers}, key=f"u{days_ago}{answers}"
+            by=world.alice.user,
+            data=CheckInIn.posted({**TYPICAL, "used": True, **answers}),
+            key=f"u{days_ago}{answers}",
         )
     return PatientFlag.objects.filter(patient=world.alice, kind="reported_use").latest("raised_at")
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from keel.audit.models import AuditEvent
 from keel.patients.models import PatientFlag
+from keel.recovery.schemas import CheckInIn
 from keel.treatment import services
 from tests.conftest import World, sign_in
 from tests.review21b.dosing_kit import (
@@ -526,7 +527,9 @@ def test_concurrent_checkins_leave_one_row_and_a_whole_chain(world: World, keys:
         [
             (
                 lambda k=k: results.append(
-                    services.record_checkin(by=user, raw={**TYPICAL, "mood": sum(map(ord, k)) % 5 + 1}, key=k)
+                    services.record_checkin(
+                        by=user, data=CheckInIn.posted({**TYPICAL, "mood": sum(map(ord, k)) % 5 + 1}), key=k
+                    )
                 )
             )
             for k in keys

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from keel.recovery.schemas import CheckInIn
 from keel.treatment import services
 from tests.conftest import World
 from tests.review21b.dosing_kit import TODAY, TOLD, meanwhile, on_methadone_long, swap_and_fresh
@@ -92,7 +93,14 @@ def checkin_storm(world: World, rounds: int = 12, keys: str = "abcdefgh") -> lis
         CheckIn.objects.all().delete()
         IdempotencyKey.objects.all().delete()
         seen += threaded(
-            [(lambda k=k: recovery.record_checkin(by=world.alice.user, raw=TYPICAL, key=k)) for k in keys]
+            [
+                (
+                    lambda k=k: recovery.record_checkin(
+                        by=world.alice.user, data=CheckInIn.posted(TYPICAL), key=k
+                    )
+                )
+                for k in keys
+            ]
         )
     return seen
 
@@ -144,7 +152,7 @@ def checkin_meets_a_staff_write(world: World, monkeypatch: pytest.MonkeyPatch) -
 
     def patient_side() -> None:
         try:
-            recovery.record_checkin(by=world.alice.user, raw=TYPICAL, key="k")
+            recovery.record_checkin(by=world.alice.user, data=CheckInIn.posted(TYPICAL), key="k")
         except Exception as exc:  # reported to the test
             errors.append(("checkin", repr(exc)[:160]))
         finally:

@@ -25,6 +25,7 @@ from keel.core.opioids import OPIOIDS
 from keel.treatment import readiness, services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import _OPIOID_CODES, Intake, LastUseCorrection, LastUseReport, TakeHomePlan
+from keel.treatment.schemas import IntakeIn
 from keel.treatment.services import last_use as last_use_service
 from tests.conftest import World, sign_in
 from tests.treatment.test_start_guards import COWS_13
@@ -46,7 +47,9 @@ def intake(world: World, *, at: datetime = NOON - timedelta(hours=1), **hours: f
     ]
     with time_machine.travel(at, tick=False):
         return services.record_intake(
-            by=world.staff["counselor"], patient_id=world.alice.pk, raw={"opioids": opioids, "pregnant": "no"}
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data=IntakeIn.posted({"opioids": opioids, "pregnant": "no"}),
         )
 
 

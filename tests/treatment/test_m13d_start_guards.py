@@ -14,6 +14,7 @@ from django.test import Client
 
 from keel.treatment import services
 from keel.treatment.models import LastUseReport
+from keel.treatment.schemas import IntakeIn
 from tests.conftest import sign_in
 from tests.review13c.common import at, cows, dose, intake, order, override, report
 
@@ -89,7 +90,9 @@ def test_an_opioid_the_latest_intake_lists_without_a_time_stays_unknown(world: A
         s.record_intake(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            raw={"opioids": [{"opioid": "fentanyl", "routes": ["smoke"]}], "pregnant": "no"},
+            data=IntakeIn.posted(
+                {"opioids": [{"opioid": "fentanyl", "routes": ["smoke"]}], "pregnant": "no"}
+            ),
             now=at(D, 8),
         )
     read = services.buprenorphine_readiness(world.alice, at(D, 9))
@@ -101,7 +104,7 @@ def test_a_report_after_the_intake_answers_its_unknown_time(world: Any) -> None:
         services.record_intake(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            raw={"opioids": [{"opioid": "heroin", "routes": ["inject"]}], "pregnant": "no"},
+            data=IntakeIn.posted({"opioids": [{"opioid": "heroin", "routes": ["inject"]}], "pregnant": "no"}),
             now=at(D, 8),
         )
     report(world, at(D, 8, 30), heroin=at(D - timedelta(days=1), 18))

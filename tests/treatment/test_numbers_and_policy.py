@@ -17,6 +17,7 @@ from django.test import Client
 from keel.treatment import services
 from keel.treatment.models import Intake, PatientPolicyOverride, PolicyChange, PolicySetting
 from keel.treatment.policy_store import effective_policy, program_policy
+from keel.treatment.schemas import IntakeIn
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -349,10 +350,14 @@ def test_a_stricter_fentanyl_profile_changes_the_start_verdict(world: World) -> 
         services.record_intake(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            raw={
-                "opioids": [{"opioid": "fentanyl", "last_use_at": (NOON - timedelta(hours=50)).isoformat()}],
-                "pregnant": "no",
-            },
+            data=IntakeIn.posted(
+                {
+                    "opioids": [
+                        {"opioid": "fentanyl", "last_use_at": (NOON - timedelta(hours=50)).isoformat()}
+                    ],
+                    "pregnant": "no",
+                }
+            ),
         )
     with time_machine.travel(NOON - timedelta(minutes=10), tick=False):
         submit_assessment(

@@ -18,6 +18,7 @@ from keel.core import intake as core_intake
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services
 from keel.treatment.models import Intake
+from keel.treatment.schemas import IntakeIn
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +130,9 @@ def test_readiness_from_the_intake_and_the_latest_cows(
 ) -> None:
     with time_machine.travel(NOON - timedelta(hours=1), tick=False):
         services.record_intake(
-            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(hours, opioid)
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data=IntakeIn.posted(intake_body(hours, opioid)),
         )
     cows(world, NOON)
     with time_machine.travel(NOON, tick=False):
@@ -150,7 +153,9 @@ def test_a_stricter_program_cows_threshold_changes_the_verdict(world: World) -> 
     from keel.treatment.policy_store import set_value
 
     with time_machine.travel(NOON, tick=False):
-        services.record_intake(by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(14))
+        services.record_intake(
+            by=world.staff["counselor"], patient_id=world.alice.pk, data=IntakeIn.posted(intake_body(14))
+        )
     cows(world, NOON)
     set_value(
         by=world.staff["program_admin"],
@@ -291,7 +296,7 @@ def test_xr_naltrexone_needs_the_opioid_free_interval_and_alternates_sites(world
     # reported use counts (review 13c), so a second intake contradicting the first is not how time passes.
     with time_machine.travel(NOON - timedelta(days=3), tick=False):
         services.record_intake(
-            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(24 * 8)
+            by=world.staff["counselor"], patient_id=world.alice.pk, data=IntakeIn.posted(intake_body(24 * 8))
         )
         with pytest.raises(services.DoseBlocked) as exc:
             services.record_injection(by=world.staff["nurse"], patient_id=world.alice.pk, site="left_gluteal")
@@ -317,7 +322,9 @@ def test_xr_naltrexone_needs_the_opioid_free_interval_and_alternates_sites(world
 def test_the_start_page_shows_the_journey(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         services.record_intake(
-            by=world.staff["counselor"], patient_id=world.alice.pk, raw=intake_body(14, prior_overdoses=2)
+            by=world.staff["counselor"],
+            patient_id=world.alice.pk,
+            data=IntakeIn.posted(intake_body(14, prior_overdoses=2)),
         )
         cows(world, NOON)
         client = sign_in(Client(), world.staff["prescriber"])

@@ -26,6 +26,7 @@ from keel.treatment.models import (
     PolicySetting,
     TakeHomePlan,
 )
+from keel.treatment.schemas import IntakeIn
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def intake(world: World, *, at: datetime = NOON - timedelta(hours=1), **hours: f
         return services.record_intake(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            raw={"opioids": opioids, "pregnant": "no"},
+            data=IntakeIn.posted({"opioids": opioids, "pregnant": "no"}),
         )
 
 

@@ -4,21 +4,19 @@ read audited). Bodies are checked by the core (`keel.core.recovery`), which name
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.http import HttpRequest
 from ninja import Router, Status
 
 from keel.accounts.models import User
-from keel.api_body import json_object, request_body
-from keel.core.recovery import checkin as core_checkin
-from keel.core.recovery import tools
-from keel.core.rules.inputs import FieldError, json_schema
-from keel.core.words import gettext_noop as N_
+from keel.api_body import request_body
 from keel.recovery import services
 from keel.recovery.schemas import (
+    CheckInIn,
     CheckInOut,
     CheckInSavedOut,
+    PlanIn,
     PlanOut,
     ProgressOut,
     SkillOut,
@@ -27,7 +25,6 @@ from keel.recovery.schemas import (
     ThoughtRecordIn,
     ThoughtRecordOut,
 )
-from keel.recovery.services import RecoveryInvalid
 
 router = Router(tags=["recovery"])
 
@@ -37,39 +34,12 @@ def _caller(request: HttpRequest) -> User:
     return cast(User, getattr(request, "auth", None))
 
 
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-CHECKIN_SCHEMA = json_schema(core_checkin.FIELDS)
-PLAN_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["version", "plan"],
-    "properties": {
-        "version": {"type": "integer", "description": "the version you read (0 for a new plan)"},
-        "plan": {
-            "type": "object",
-            "properties": {
-                **{name: {"type": "array", "items": {"type": "string"}} for name in tools.PLAN_LISTS},
-                "people": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {"name": {"type": "string"}, "phone": {"type": "string"}},
-                    },
-                },
-            },
-        },
-    },
-}
-
-
 @router.post(
     "/me/checkins",
     response={200: CheckInSavedOut, 201: CheckInSavedOut},
     summary="Save today's check-in (idempotent: send an Idempotency-Key header)",
     openapi_extra={
-        **_body(CHECKIN_SCHEMA),
+        **request_body(CheckInIn),
         "parameters": [
             {
                 "in": "header",
@@ -83,7 +53,7 @@ PLAN_SCHEMA: dict[str, Any] = {
 )
 def create_my_checkin(request: HttpRequest) -> Status[CheckInSavedOut]:
     key = request.headers.get("Idempotency-Key", "")
-    outcome = services.record_checkin(by=_caller(request), raw=json_object(request), key=key)
+    outcome = services.record_checkin(by=_caller(request), data=CheckInIn.read(request), key=key)
     return Status(outcome.status_code, CheckInSavedOut.of(outcome.body))
 
 
@@ -118,19 +88,10 @@ def get_my_plan(request: HttpRequest) -> PlanOut:
     "/me/plan",
     response={200: PlanOut},
     summary="Replace my relapse-prevention plan (409 if it changed since `version`)",
-    openapi_extra=_body(PLAN_SCHEMA),
+    openapi_extra=request_body(PlanIn),
 )
 def put_my_plan(request: HttpRequest) -> PlanOut:
-    body = json_object(request)
-    version = body.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise RecoveryInvalid(
-            [FieldError("version", N_("must be the plan version you read (0 for a new plan)"))]
-        )
-    plan = body.get("plan")
-    if not isinstance(plan, dict):
-        raise RecoveryInvalid([FieldError("plan", N_("must be an object"))])
-    return PlanOut.of(services.save_plan(by=_caller(request), raw=plan, version=version))
+    return PlanOut.of(services.save_plan(by=_caller(request), data=PlanIn.read(request)))
 
 
 @router.get("/patients/{patient_id}/plan", response=PlanOut, summary="A patient's relapse-prevention plan")

@@ -6,12 +6,16 @@ instead of leaving the API silently."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from keel.api_body import CoreIn
+from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.words import gettext_noop as N_
 from keel.recovery.models import SkillTry
 from keel.recovery.queries import PlanView, ProgressView, SkillStats
 from keel.schemas import Out
@@ -189,7 +193,7 @@ class ThoughtRecordIn(CoreIn):
     intensity_after: int | None
 
     @classmethod
-    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
         return tools.parse_thought_record(raw)
 
 
@@ -200,3 +204,99 @@ class SkillTryIn(CoreIn):
 
     skill: str
     helped: str
+
+
+class CheckInIn(CoreIn):
+    """Today's check-in, as the API and the page post it: the fields, limits and help of
+    `keel.core.recovery.checkin.FIELDS`, checked by `checkin.parse_checkin` (use without what or how)."""
+
+    FIELDS = core_checkin.FIELDS
+
+    craving: int
+    mood: int
+    used: bool
+    used_what: list[str]
+    used_how: list[str]
+    medication: str
+    meeting: bool
+    counseling: bool
+    triggers: list[str]
+    trigger_other: str
+    sleep: str
+    note: str
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
+        return core_checkin.parse_checkin(raw)
+
+
+class PersonIn(CoreIn):
+    """Someone on the plan to call (`keel.core.recovery.tools.PERSON`)."""
+
+    FIELDS = tools.PERSON
+
+    name: str
+    phone: str
+
+
+class PlanContentIn(CoreIn):
+    """The relapse-prevention plan, checked by `keel.core.recovery.tools.parse_plan`: lists of short texts
+    and the people to call."""
+
+    NESTED = {**dict.fromkeys(tools.PLAN_LISTS, list[str]), "people": list[PersonIn]}
+
+    warning_signs: list[str]
+    triggers: list[str]
+    instead: list[str]
+    meetings: list[str]
+    reasons: list[str]
+    people: list[PersonIn]
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
+        return tools.parse_plan(raw)
+
+
+class PlanIn(CoreIn):
+    """A plan as the API and the page put it: the version the writer read (0 for a new plan) and the plan.
+    A bad version is named alone, then a plan that is not an object, then the plan's own fields."""
+
+    NESTED = {"version": int, "plan": PlanContentIn}
+
+    version: int
+    plan: PlanContentIn
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
+        version = raw.get("version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise InvalidInput(
+                [FieldError("version", N_("must be the plan version you read (0 for a new plan)"))]
+            )
+        plan = raw.get("plan")
+        if not isinstance(plan, dict):
+            raise InvalidInput([FieldError("plan", N_("must be an object"))])
+        return {"version": version, "plan": tools.parse_plan(plan)}
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["version", "plan"],
+            "properties": {
+                "version": {"type": "integer", "description": "the version you read (0 for a new plan)"},
+                "plan": {
+                    "type": "object",
+                    "properties": {
+                        **{name: {"type": "array", "items": {"type": "string"}} for name in tools.PLAN_LISTS},
+                        "people": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"name": {"type": "string"}, "phone": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+            },
+        }

@@ -25,7 +25,7 @@ from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
 from keel.recovery import labels, pdf, services
-from keel.recovery.schemas import SkillTryIn, ThoughtRecordIn
+from keel.recovery.schemas import CheckInIn, PlanIn, SkillTryIn, ThoughtRecordIn
 from keel.recovery.services import RecoveryInvalid
 from keel.web import field_words
 from keel.web.charts import daily_chart
@@ -72,7 +72,7 @@ def checkin(request: AuthenticatedHttpRequest) -> HttpResponse:
         raw = checkin_from_form(request.POST)
         try:
             outcome = services.record_checkin(
-                by=request.user, raw=raw, key=request.POST.get("idempotency_key", "")
+                by=request.user, data=CheckInIn.posted(raw), key=request.POST.get("idempotency_key", "")
             )
         except RecoveryInvalid as exc:
             errors = _errors(exc)
@@ -242,6 +242,9 @@ def plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "recovery/plan.html", {"view": view, "sections": labels.plan_sections(view.plan)})
 
 
+NO_PLAN_VERSION = 2**63  # past any plan's version (a database integer)
+
+
 def plan_from_form(post: QueryDict) -> dict[str, Any]:
     raw: dict[str, Any] = {name: post.get(name, "").splitlines() for name in tools.PLAN_LISTS}
     names, phones = post.getlist("person_name"), post.getlist("person_phone")
@@ -259,7 +262,9 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         raw = plan_from_form(request.POST)
         version = _int_or_raw(request.POST.get("version"))
         try:
-            services.save_plan(by=request.user, raw=raw, version=version if isinstance(version, int) else -1)
+            # A version that is not a whole number was not read from any plan: stale, as always.
+            read = version if isinstance(version, int) else NO_PLAN_VERSION
+            services.save_plan(by=request.user, data=PlanIn.posted({"version": read, "plan": raw}))
         except RecoveryInvalid as exc:
             errors = _errors(exc)
         except services.StaleEdit:

@@ -8,12 +8,15 @@ rule existed hold `{}`), an intake's answers as stored, and an order's FHIR Medi
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Schema
 from pydantic import Field
 
+from keel.api_body import CoreIn
+from keel.core import intake as core_intake
 from keel.core.decision import Decision
 from keel.schemas import Out
 from keel.treatment import services
@@ -614,3 +617,43 @@ class TakeHomeEndIn(Schema):
     returned_days: list[date] | None = Field(
         default=None, description="the days whose bottles were brought back unopened (optional)"
     )
+
+
+class OpioidUseIn(CoreIn):
+    """One opioid on an intake: which, how, and when it was last used (`keel.core.intake.OPIOID`)."""
+
+    FIELDS = core_intake.OPIOID
+
+    opioid: str
+    routes: list[str]
+    last_use_at: str  # ISO date-time with its zone, not after the intake; "" when not known
+
+
+class IntakeIn(CoreIn):
+    """An intake, as the API and the page post it: the fields, limits and help of `keel.core.intake.FIELDS`
+    and a list of opioids, checked by `keel.core.intake.parse_intake` at the time it is recorded."""
+
+    FIELDS = core_intake.FIELDS
+    NESTED = {"opioids": list[OpioidUseIn]}
+
+    other_substances: list[str]
+    prior_overdoses: int
+    prior_treatment: list[str]
+    pregnant: str
+    uses_alone: bool
+    recent_lost_tolerance: bool
+    serious_mental_illness: bool
+    breathing_or_clearance_illness: bool
+    has_naloxone: bool
+    family_history: bool
+    trauma: bool
+    mental_health: bool
+    peer_environment: bool
+    note: str
+    opioids: list[OpioidUseIn]
+
+    @classmethod
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
+        if now is None:
+            raise TypeError("an intake is checked at the time it is recorded: parse(now=...)")
+        return core_intake.parse_intake(raw, now)

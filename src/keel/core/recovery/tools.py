@@ -58,6 +58,10 @@ THOUGHT_TEXT = tuple(f.name for f in THOUGHT_RECORD if f.kind == "text")
 SKILL_TRY = (Field("skill", "choice", choices=SKILL_CODES), Field("helped", "choice", choices=HELPED))
 
 PLAN_LISTS = ("warning_signs", "triggers", "instead", "meetings", "reasons")
+PERSON = (  # someone on the plan to call
+    Field("name", "text", maximum=100),
+    Field("phone", "text", required=False, default="", maximum=40),
+)
 PLAN_LIST_MAX = 20
 PLAN_ITEM_MAX = 300
 PEOPLE_MAX = 10
@@ -122,14 +126,7 @@ def parse_plan(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors.append(FieldError(f"people[{i}]", N_("must be an object with name and phone")))
             continue
         try:
-            p = parse(
-                (
-                    Field("name", "text", maximum=100),
-                    Field("phone", "text", required=False, default="", maximum=40),
-                ),
-                person,
-                prefix=f"people[{i}].",
-            )
+            p = parse(PERSON, person, prefix=f"people[{i}].")
         except InvalidInput as exc:
             errors += exc.errors
             continue

@@ -3,7 +3,6 @@ hot path of the recovery companion)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from django.utils import timezone
 from keel import crypto
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.api_body import Posted
 from keel.audit.models import Action
 from keel.core.recovery import checkin as core_checkin
 from keel.core.rules.inputs import FieldError, InvalidInput
@@ -33,6 +33,7 @@ from keel.recovery.models import (
     IdempotencyKey,
 )
 from keel.recovery.queries import _checkin_body, _series
+from keel.recovery.schemas import CheckInIn
 from keel.recovery.services.flags import _RULE_FIELDS, _flags_for, _raise_once, _rule_checkins
 
 
@@ -44,7 +45,7 @@ class CheckInOutcome:
 
 
 def record_checkin(
-    *, by: User, raw: Mapping[str, Any], key: str, now: datetime | None = None
+    *, by: User, data: Posted[CheckInIn], key: str, now: datetime | None = None
 ) -> CheckInOutcome:
     """Save today's check-in (create, or edit today's), exactly once per idempotency key.
 
@@ -71,7 +72,7 @@ def record_checkin(
             )
         )
     try:
-        values = core_checkin.parse_checkin(raw)
+        values = data.parse().checked_values()
     except InvalidInput as exc:
         errors = exc.errors + errors
         values = {}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,8 +10,8 @@ from django.utils import timezone
 from keel import crypto
 from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.api_body import Posted
 from keel.audit.models import Action
-from keel.core.recovery import tools
 from keel.core.rules.inputs import InvalidInput
 from keel.recovery.common import (
     StaleEdit,
@@ -24,15 +22,18 @@ from keel.recovery.common import (
 )
 from keel.recovery.models import RecoveryPlan as PlanRow
 from keel.recovery.queries import PlanView
+from keel.recovery.schemas import PlanIn
 
 
-def save_plan(*, by: User, raw: Mapping[str, Any], version: int, now: datetime | None = None) -> PlanView:
-    """Replace the plan. `version` is the one the client read (0 for a new plan); a stale one is StaleEdit."""
+def save_plan(*, by: User, data: Posted[PlanIn], now: datetime | None = None) -> PlanView:
+    """Replace the plan. The body's `version` is the one the client read (0 for a new plan); a stale one is
+    StaleEdit."""
     patient = _patient(by, None, Area.RECOVERY, Action.UPDATE, "recovery_plan")
     try:
-        plan = tools.parse_plan(raw)
+        posted = data.parse()
     except InvalidInput as exc:
         raise _invalid(exc) from None
+    plan, version = posted.plan.model_dump(), posted.version
     now = now or timezone.now()
     blob = crypto.encrypt_json(plan, aad=_aad("plan", patient.pk))
     with transaction.atomic():

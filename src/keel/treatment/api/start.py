@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Status
 
-from keel.api_body import json_object
+from keel.api_body import request_body
 from keel.treatment import readiness, services
 from keel.treatment.api.common import _caller, router
 from keel.treatment.schemas import (
     CareGoalLineOut,
     DecisionOut,
+    IntakeIn,
     IntakeOut,
     KitIn,
     LastUseCorrectionIn,
@@ -30,13 +31,11 @@ from keel.treatment.schemas import (
     "/patients/{patient_id}/intakes",
     response={201: IntakeOut},
     tags=["medication"],
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
-    },
+    openapi_extra=request_body(IntakeIn),
     summary="Record an intake (substance-use history, risks); returns the overdose-risk summary",
 )
 def create_intake(request: HttpRequest, patient_id: int) -> Status[IntakeOut]:
-    row = services.record_intake(by=_caller(request), patient_id=patient_id, raw=json_object(request))
+    row = services.record_intake(by=_caller(request), patient_id=patient_id, data=IntakeIn.read(request))
     return Status(201, IntakeOut(id=row.pk, values=row.values, overdose_risk=row.overdose_risk))
 
 

@@ -3,16 +3,16 @@ a low-dose start's schedule."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy
 from keel.accounts.models import User
+from keel.api_body import Posted
 from keel.audit.models import Action
 from keel.core import induction as induction_rules
 from keel.core import intake as core_intake
@@ -35,6 +35,9 @@ from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import DoseContext, taken_doses
 from keel.treatment.readiness import buprenorphine_readiness, methadone_times
 from keel.treatment.services.common import _audit, _scoped_for
+
+if TYPE_CHECKING:  # the schemas read the services; the service only names the body's type
+    from keel.treatment.schemas import IntakeIn
 
 
 def _start_gate(
@@ -162,13 +165,13 @@ def step_days(order: MedicationOrder, today: date) -> list[date]:
 
 
 def record_intake(
-    *, by: User, patient_id: int, raw: Mapping[str, Any], now: datetime | None = None
+    *, by: User, patient_id: int, data: Posted[IntakeIn], now: datetime | None = None
 ) -> Intake:
     """A new intake (counselors, nurses, prescribers), with the overdose-risk summary made now."""
     patient = _scoped_for(by, patient_id, "intake", policy.can_write_care_record(by), "record intakes")
     now = now or timezone.now()
     try:
-        values = core_intake.parse_intake(raw, now)
+        values = data.parse(now).model_dump()
     except InvalidInput as exc:
         raise TreatmentInvalid(exc.errors) from None
     has_kit = NaloxoneKit.objects.filter(patient=patient).exists()

@@ -22,6 +22,7 @@ from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import zone_of
 from keel.treatment import services, words
 from keel.treatment.models import Intake
+from keel.treatment.schemas import IntakeIn
 from keel.treatment.views.common import local_time, skipped_time_error
 
 _INTAKE_FLAGS = (
@@ -139,7 +140,7 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             errors, post = skipped, request.POST
         else:
             try:
-                services.record_intake(by=request.user, patient_id=patient_id, raw=raw)
+                services.record_intake(by=request.user, patient_id=patient_id, data=IntakeIn.posted(raw))
             except NotAllowed:
                 raise PermissionDenied from None
             except InvalidInput as exc:
