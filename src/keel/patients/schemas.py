@@ -148,7 +148,7 @@ class SecondFactorResetIn(CoreIn):
     identity_checked: bool
 
     @classmethod
-    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
         return desk.parse_second_factor_reset(raw)
 
 
@@ -161,7 +161,7 @@ class ResetCodeIn(CoreIn):
     identity_checked: bool
 
     @classmethod
-    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
         return desk.parse_reset_code(raw)
 
 
@@ -175,5 +175,5 @@ class ActivationCodeIn(CoreIn):
     send_by_email: bool
 
     @classmethod
-    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
         return desk.parse_activation_code(raw)

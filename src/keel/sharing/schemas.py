@@ -4,6 +4,7 @@ access and its review. Dates and times as ISO text, as always."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
@@ -247,7 +248,7 @@ class DisclosureIn(CoreIn):
     password: str
 
     @classmethod
-    def core_parse(cls, raw: Mapping[str, object]) -> Mapping[str, object]:
+    def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
         return sharing.parse_disclosure(raw)
 
     def request(self) -> sharing.DisclosureRequest:
