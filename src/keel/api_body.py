@@ -32,7 +32,15 @@ from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from keel.core.rules.inputs import Field, FieldError, FieldsInvalid, json_schema, loads_json, parse
+from keel.core.rules.inputs import (
+    Field,
+    FieldError,
+    FieldsInvalid,
+    InvalidInput,
+    json_schema,
+    loads_json,
+    parse,
+)
 from keel.core.words import gettext_noop as N_
 
 
@@ -78,7 +86,13 @@ class CoreIn(BaseModel):
         return parse(cls.FIELDS, raw)
 
     @classmethod
-    def parse(cls, raw: Mapping[str, object]) -> Self:
+    def parse(cls, raw: Mapping[str, object], *, exact: bool = False) -> Self:
+        """The checked model. `exact` (a JSON body, `read`): a key not among the fields is refused by name
+        first, as the core's `parse` refuses it (review 13a: a misspelled field was silently ignored)."""
+        if exact:
+            known = {f.name for f in cls.FIELDS}
+            if unknown := [FieldError(k, N_("not an input of this rule")) for k in raw if k not in known]:
+                raise InvalidInput(unknown)
         values = cls.core_parse(raw)
         return cls.model_construct(None, **{f.name: values[f.name] for f in cls.FIELDS})
 
@@ -87,9 +101,10 @@ class CoreIn(BaseModel):
         return Posted(cls, raw)
 
     @classmethod
-    def read(cls, request: HttpRequest) -> Posted[Self]:
-        """The request's JSON object body, not yet checked (anything but an object: 422 naming the body)."""
-        return Posted(cls, json_object(request))
+    def read(cls, request: HttpRequest, *, exact: bool = True) -> Posted[Self]:
+        """The request's JSON object body, not yet checked (anything but an object: 422 naming the body);
+        its parse refuses a key not among the fields (a page's form, `posted`, carries others: its token)."""
+        return Posted(cls, json_object(request), exact=exact)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -115,9 +130,10 @@ class Posted(Generic[M]):
 
     model: type[M]
     raw: Mapping[str, object]
+    exact: bool = False  # a JSON body: a key not among the fields is refused (`CoreIn.parse`)
 
     def parse(self) -> M:
-        return self.model.parse(self.raw)
+        return self.model.parse(self.raw, exact=self.exact)
 
 
 # The models whose schema the OpenAPI document carries as components (`keel.api.KeelAPI`).
