@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from keel.audit.models import AuditEvent
+from keel.patients.models import CareTeamMember, Patient
 from keel.sharing.models import Disclosure
 from tests.conftest import PASSWORD, World, sign_in
 
@@ -51,6 +52,19 @@ def _disclose(world: World, role: str = "nurse", **changes: Any) -> Any:
         **changes,
     }
     return _post(sign_in(Client(), world.staff[role]), f"/api/v1/patients/{world.alice.pk}/disclosures", body)
+
+
+def _no_account(world: World) -> Patient:
+    """A record on the nurse's care team with no account yet (an activation code's)."""
+    p = Patient.objects.create(
+        program=world.riverside,
+        record_number="RV-9001",
+        given_name="Nadia",
+        family_name="Noaccount",
+        date_of_birth=date(1990, 1, 1),
+    )
+    CareTeamMember.objects.create(patient=p, user=world.staff["nurse"])
+    return p
 
 
 def _fields(response: Any) -> list[str]:
@@ -176,13 +190,43 @@ def test_a_second_factor_reset_with_another_key_is_refused_by_name(world: World)
     assert (response.status_code, _fields(response)) == (422, ["notify_patient"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 13a, not fixed: the activation code's body is parsed in the route before the access "
-    "checks (services.issue_activation_code takes booleans), so refusing an unknown key there would judge a "
-    "field before a 403/404; `send_by_sms` is silently ignored and no code is sent",
-)
 def test_an_activation_code_body_with_a_misspelled_option_is_refused(world: World) -> None:
     nurse = sign_in(Client(), world.staff["nurse"])
-    response = _post(nurse, f"/api/v1/patients/{world.bob.pk}/activation-code", {"send_by_sms": True})
+    patient = _no_account(world)
+    response = _post(nurse, f"/api/v1/patients/{patient.pk}/activation-code", {"send_by_sms": True})
     assert response.status_code == 422, response.content
+
+
+def test_an_activation_code_body_with_a_misspelled_option_is_named(world: World) -> None:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    patient = _no_account(world)
+    response = _post(nurse, f"/api/v1/patients/{patient.pk}/activation-code", {"send_by_sms": True})
+    assert _fields(response) == ["send_by_sms"]
+
+
+def test_a_caller_off_the_program_is_refused_before_the_unknown_activation_key(world: World) -> None:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    response = _post(nurse, f"/api/v1/patients/{world.charlie.pk}/activation-code", {"send_by_sms": True})
+    assert response.status_code == 404, response.content
+
+
+def test_a_peer_is_refused_before_the_unknown_activation_key(world: World) -> None:
+    peer = sign_in(Client(), world.staff["peer_specialist"])
+    patient = _no_account(world)
+    CareTeamMember.objects.create(patient=patient, user=world.staff["peer_specialist"])
+    response = _post(peer, f"/api/v1/patients/{patient.pk}/activation-code", {"send_by_sms": True})
+    assert response.status_code in (403, 404), response.content
+
+
+def test_an_activation_code_body_with_its_options_still_gives_a_code(world: World) -> None:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    patient = _no_account(world)
+    response = _post(nurse, f"/api/v1/patients/{patient.pk}/activation-code", {"send_by_text": False})
+    assert response.status_code == 201, response.content
+
+
+def test_an_activation_code_without_a_body_still_gives_a_code(world: World) -> None:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    path = f"/api/v1/patients/{_no_account(world).pk}/activation-code"
+    response = nurse.post(path, b"", content_type="application/json")
+    assert response.status_code == 201, response.content
