@@ -17,7 +17,10 @@ set of rules:
 A route reads the body with `ThingIn.read(request)` (a body that is not a JSON object is refused by name, as
 before) and hands the service a `Posted[ThingIn]`: the service checks who may write first and only then
 calls `.parse()`, so a caller who may not write is refused (403/404, audited) before any field is judged,
-as before. Pages wrap their form values with `ThingIn.posted(values)` and reach the same parse.
+as before. A JSON body's key not among the fields is refused by name in that parse (the published schema
+says `additionalProperties: false`; review 13a: a misspelled `categories` on a disclosure was ignored and
+every section the consent covers left). Pages wrap their form values with `ThingIn.posted(values)` and
+reach the same parse (a form carries other keys, its CSRF token: not refused).
 """
 
 from __future__ import annotations

@@ -615,7 +615,9 @@ def parse_disclosure(raw: Mapping[str, Any]) -> dict[str, Any]:
     the recipient and purpose (`parse_request`) or the emergency's facts (`parse_emergency`), refused as
     TermsInvalid. Under a consent `categories` is what was asked (the consent decides what leaves) and
     `consent` the id named (None when it names no row); in an emergency, the categories the emergency needs.
-    The password is as typed (anything but text: ""), checked by the caller; other keys are ignored."""
+    The password is as typed (anything but text: ""), checked by the caller; other keys are ignored here (a
+    page's form carries its token; the API's JSON body refuses them by name first, in
+    `keel.api_body.CoreIn.parse`: review 13a)."""
     basis = _disclosure_basis(raw)
     asked = _disclosure_asked(raw)
     values: dict[str, Any] = {f.name: f.default for f in DISCLOSURE}
