@@ -90,13 +90,21 @@ class CoreIn(BaseModel):
 
     @classmethod
     def parse(cls, raw: Mapping[str, object], *, exact: bool = False) -> Self:
-        """The checked model. `exact` (a JSON body, `read`): a key not among the fields is refused by name
-        first, as the core's `parse` refuses it (review 13a: a misspelled field was silently ignored)."""
+        """The checked model. `exact` (a JSON body, `read`): a key not among the fields is refused by name,
+        first among the bad fields, as the core's `parse` refuses it (review 13a: a misspelled field was
+        silently ignored); the core's own refusal (its kind kept) names the rest."""
+        unknown: list[FieldError] = []
         if exact:
             known = {f.name for f in cls.FIELDS}
-            if unknown := [FieldError(k, N_("not an input of this rule")) for k in raw if k not in known]:
-                raise InvalidInput(unknown)
-        values = cls.core_parse(raw)
+            unknown = [FieldError(k, N_("not an input of this rule")) for k in raw if k not in known]
+        try:
+            values = cls.core_parse(raw)
+        except InvalidInput as exc:
+            if unknown:
+                exc.errors = [*unknown, *exc.errors]
+            raise
+        if unknown:
+            raise InvalidInput(unknown)
         return cls.model_construct(None, **{f.name: values[f.name] for f in cls.FIELDS})
 
     @classmethod

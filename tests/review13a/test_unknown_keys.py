@@ -230,3 +230,10 @@ def test_an_activation_code_without_a_body_still_gives_a_code(world: World) -> N
     path = f"/api/v1/patients/{_no_account(world).pk}/activation-code"
     response = nurse.post(path, b"", content_type="application/json")
     assert response.status_code == 201, response.content
+
+
+def test_an_unknown_key_is_named_with_the_other_bad_fields(world: World) -> None:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    body = {"identity_checked": False, "notify_patient": True}
+    response = _post(nurse, f"/api/v1/patients/{world.alice.pk}/second-factor/reset", body)
+    assert _fields(response) == ["notify_patient", "reason", "identity_checked"]
