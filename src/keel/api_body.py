@@ -17,7 +17,10 @@ set of rules:
 A route reads the body with `ThingIn.read(request)` (a body that is not a JSON object is refused by name, as
 before) and hands the service a `Posted[ThingIn]`: the service checks who may write first and only then
 calls `.parse()`, so a caller who may not write is refused (403/404, audited) before any field is judged,
-as before. Pages wrap their form values with `ThingIn.posted(values)` and reach the same parse.
+as before. A JSON body's key not among the fields is refused by name in that parse (the published schema
+says `additionalProperties: false`; review 13a: a misspelled `categories` on a disclosure was ignored and
+every section the consent covers left). Pages wrap their form values with `ThingIn.posted(values)` and
+reach the same parse (a form carries other keys, its CSRF token: not refused).
 
 A body with nested parts (an intake's list of opioids, a plan's lists and people) names them in `NESTED`:
 each name's declared type (`list[str]`, another `CoreIn`, a `list` of one), checked at import after the core's
@@ -37,7 +40,15 @@ from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from keel.core.rules.inputs import Field, FieldError, FieldsInvalid, json_schema, loads_json, parse
+from keel.core.rules.inputs import (
+    Field,
+    FieldError,
+    FieldsInvalid,
+    InvalidInput,
+    json_schema,
+    loads_json,
+    parse,
+)
 from keel.core.words import gettext_noop as N_
 
 _set = object.__setattr__  # a frozen model's fields, set once as pydantic sets them
@@ -89,8 +100,26 @@ class CoreIn(BaseModel):
         return parse(cls.FIELDS, raw)
 
     @classmethod
-    def parse(cls, raw: Mapping[str, object], now: datetime.datetime | None = None) -> Self:
-        return cls.of(cls.core_parse(raw, now))
+    def parse(
+        cls, raw: Mapping[str, object], now: datetime.datetime | None = None, *, exact: bool = False
+    ) -> Self:
+        """The checked model. `exact` (a JSON body, `read`): a key not among the fields is refused by name,
+        first among the bad fields, as the core's `parse` refuses it (review 13a: a misspelled field was
+        silently ignored); the core's own refusal (its kind kept) names the rest, a key it refused itself
+        named once."""
+        unknown: list[FieldError] = []
+        if exact:
+            known = {f.name for f in cls.FIELDS} | set(cls.NESTED)
+            unknown = [FieldError(k, N_("not an input of this rule")) for k in raw if k not in known]
+        try:
+            values = cls.core_parse(raw, now)
+        except InvalidInput as exc:
+            if unknown:
+                exc.errors = [*unknown, *(e for e in exc.errors if e not in unknown)]
+            raise
+        if unknown:
+            raise InvalidInput(unknown)
+        return cls.of(values)
 
     @classmethod
     def of(cls, values: Mapping[str, object]) -> Self:
@@ -116,9 +145,10 @@ class CoreIn(BaseModel):
         return Posted(cls, raw)
 
     @classmethod
-    def read(cls, request: HttpRequest) -> Posted[Self]:
-        """The request's JSON object body, not yet checked (anything but an object: 422 naming the body)."""
-        return Posted(cls, json_object(request))
+    def read(cls, request: HttpRequest, *, exact: bool = True) -> Posted[Self]:
+        """The request's JSON object body, not yet checked (anything but an object: 422 naming the body);
+        its parse refuses a key not among the fields (a page's form, `posted`, carries others: its token)."""
+        return Posted(cls, json_object(request), exact=exact)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -179,9 +209,10 @@ class Posted(Generic[M]):
 
     model: type[M]
     raw: Mapping[str, object]
+    exact: bool = False  # a JSON body: a key not among the fields is refused (`CoreIn.parse`)
 
     def parse(self, now: datetime.datetime | None = None) -> M:
-        return self.model.parse(self.raw, now)
+        return self.model.parse(self.raw, now, exact=self.exact)
 
 
 # The models whose schema the OpenAPI document carries as components (`keel.api.KeelAPI`).

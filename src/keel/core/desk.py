@@ -36,10 +36,13 @@ SECOND_FACTOR_RESET = (
 
 
 def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The reason (spaces folded) and the identity check; InvalidInput names each missing one."""
+    """The reason (text, spaces folded) and the identity check; InvalidInput names each missing one."""
     errors: list[FieldError] = []
-    reason = " ".join(str(raw.get("reason") or "").split())
-    if len(reason) < 3:
+    value = raw.get("reason")
+    reason = " ".join(value.split()) if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):  # review 13a: true was the reason "True"
+        errors.append(FieldError("reason", N_("must be text")))
+    elif len(reason) < 3:
         errors.append(FieldError("reason", N_("say why, in a few words")))
     elif len(reason) > MAX_RESET_REASON:
         errors.append(FieldError.said("reason", N_("at most %(n)s characters"), n=MAX_RESET_REASON))

@@ -238,7 +238,7 @@ def _representative(
     name = _text(raw, "representative_name", errors, low=2, high=200)
     relationship = raw.get("representative_relationship")
     authority = _text(raw, "representative_authority", errors, low=5, high=500)
-    if relationship not in REPRESENTATIVES:
+    if not isinstance(relationship, str) or relationship not in REPRESENTATIVES:
         errors.append(
             FieldError.said(
                 "representative_relationship",
@@ -339,7 +339,7 @@ def is_minor(date_of_birth: date | None, today: date, age_of_majority: int) -> b
 def _purpose(raw: Mapping[str, Any], errors: list[FieldError]) -> tuple[Any, str]:
     """The purpose, one of PURPOSES, and its words (required, 5 characters at least, for other)."""
     purpose = raw.get("purpose")
-    if purpose not in PURPOSES:
+    if not isinstance(purpose, str) or purpose not in PURPOSES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError.said("purpose", N_("must be one of: %(items)s"), items=", ".join(PURPOSES)))
     purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
     if purpose == "other" and len(purpose_text) < 5:
@@ -353,7 +353,7 @@ def _categories(raw: Mapping[str, Any], errors: list[FieldError]) -> Any:
     if not isinstance(categories, list | tuple) or not categories:
         errors.append(FieldError("categories", N_("choose at least one kind of information")))
         categories = []
-    elif any(c not in CONSENT_CATEGORIES for c in categories):
+    elif any(not isinstance(c, str) or c not in CONSENT_CATEGORIES for c in categories):
         errors.append(
             FieldError.said(
                 "categories", N_("each must be one of: %(items)s"), items=", ".join(CONSENT_CATEGORIES)
@@ -460,7 +460,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     errors: list[FieldError] = []
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     role = raw.get("recipient_role")
-    if role not in MEDICAL_ROLES:
+    if not isinstance(role, str) or role not in MEDICAL_ROLES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
     nature = _text(raw, "nature", errors, low=10, high=1000)
@@ -560,7 +560,7 @@ def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
     errors: list[FieldError] = []
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     purpose = raw.get("purpose")
-    if purpose not in PURPOSES:
+    if not isinstance(purpose, str) or purpose not in PURPOSES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("purpose", N_("choose the purpose the consent names")))
     purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
     if errors:
@@ -615,7 +615,9 @@ def parse_disclosure(raw: Mapping[str, Any]) -> dict[str, Any]:
     the recipient and purpose (`parse_request`) or the emergency's facts (`parse_emergency`), refused as
     TermsInvalid. Under a consent `categories` is what was asked (the consent decides what leaves) and
     `consent` the id named (None when it names no row); in an emergency, the categories the emergency needs.
-    The password is as typed (anything but text: ""), checked by the caller; other keys are ignored."""
+    The password is as typed (anything but text: ""), checked by the caller; other keys are ignored here (a
+    page's form carries its token; the API's JSON body refuses them by name first, in
+    `keel.api_body.CoreIn.parse`: review 13a)."""
     basis = _disclosure_basis(raw)
     asked = _disclosure_asked(raw)
     values: dict[str, Any] = {f.name: f.default for f in DISCLOSURE}

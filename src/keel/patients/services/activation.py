@@ -18,15 +18,17 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts import services as accounts
 from keel.accounts.models import Role, User
+from keel.api_body import Posted
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import (
     ActivationCode,
     Patient,
 )
-from keel.patients.services.common import _audit_denial
+from keel.patients.schemas import ActivationCodeIn
+from keel.patients.services.common import _audit_denial, in_language
 from keel.reminders.channels import Message, sms_sender
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
@@ -65,6 +67,7 @@ def issue_activation_code(
     send_by_text: bool = False,
     send_by_email: bool = False,
     activate_url: str = "",
+    data: Posted[ActivationCodeIn] | None = None,
 ) -> IssuedCode:
     """A code the patient uses to make their own account: by the program's admins and its clinicians, for a
     record without an account. Any unused earlier code stops working. With `send_by_text`, the code also goes
@@ -78,6 +81,12 @@ def issue_activation_code(
     if not policy.can_register_patient(by, patient.program_id):
         _audit_denial(by, patient, "activation_code", "role may not issue activation codes")
         raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
+    if data is not None:  # the API's body, checked only now the caller may act (review 13a)
+        try:
+            sent = data.parse()
+        except InvalidInput as exc:
+            raise in_language(exc) from None
+        send_by_text, send_by_email = sent.send_by_text, sent.send_by_email
     if patient.user_id is not None:
         raise FieldsInvalid([FieldError("patient", _("this person already has an account"))])
     sender = None
