@@ -223,7 +223,7 @@ def test_a_patient_with_a_second_factor_who_gave_only_the_password_cannot_check_
     c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     r = c.post(
         "/api/v1/me/checkins",
-        {"craving": 2, "mood": 3, "used": False},
+        {"craving": 2, "mood": 3, "used": False, "medication": "taken"},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k-13b-half",
     )
