@@ -249,3 +249,16 @@ def test_session_store_read_uses_an_aware_now(world: World) -> None:
     """Held: the read's time is timezone.now() (aware), so a naive UTC clock never enters."""
     assert timezone.now().tzinfo is not None
     assert datetime.now(UTC).tzinfo is UTC
+
+
+def test_a_session_key_with_a_nul_byte_is_anonymous_not_a_500(world: World) -> None:
+    """Review 13b hole (fixed; Django's own store has it too): a cookie whose key holds NUL reached
+    PostgreSQL as a text parameter it refuses (DataError): a 500 for anyone who sends it."""
+    thief = Client()
+    thief.cookies["sessionid"] = "abcdefgh\x00ijkl"
+    assert thief.get(ME).status_code == 401
+
+
+def test_the_store_forgets_a_key_with_a_nul_byte(world: World) -> None:
+    store = SessionStore("abcdefgh\x00ijkl")
+    assert (store.load(), store.session_key) == ({}, None)
