@@ -262,3 +262,28 @@ def test_a_session_key_with_a_nul_byte_is_anonymous_not_a_500(world: World) -> N
 def test_the_store_forgets_a_key_with_a_nul_byte(world: World) -> None:
     store = SessionStore("abcdefgh\x00ijkl")
     assert (store.load(), store.session_key) == ({}, None)
+
+
+def test_a_session_of_a_deleted_user_is_anonymous(world: World) -> None:
+    """The user row is gone (the session row stays until cleared): the session authenticates no one."""
+    from keel.accounts.models import User
+
+    user = User.objects.create_user(username="gone-13b", password="x-very-long-password-1", role="patient")
+    c = Client()
+    c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    User.objects.filter(pk=user.pk).delete()
+    assert c.get(ME).status_code == 401
+
+
+def test_a_patient_token_cannot_record_an_intake(world: World) -> None:
+    from keel.accounts import services as accounts
+    from keel.treatment.models import Intake
+
+    token = accounts.create_token(user=world.alice.user).secret
+    r = Client().post(
+        f"/api/v1/patients/{world.alice.pk}/intakes",
+        '{"pregnant": "no"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert (r.status_code in (403, 404), Intake.objects.count()) == (True, 0)
