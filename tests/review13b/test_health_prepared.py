@@ -111,3 +111,27 @@ def test_a_stale_worker_and_failures_answer_as_the_unprepared_statement() -> Non
     WorkerBeat.objects.create(worker_id="w-edge", seen_at=now - stale)
     second = health.probe(now=now)
     assert (first.worker_alive, first.failed_runs, second.worker_alive) == (False, 1, True)
+
+
+def test_a_pooler_alternating_server_sessions_does_not_make_the_probe_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review 13b (low; fixed): behind a transaction pooler (PgBouncer, transaction mode) each statement may
+    land on another server session: EXECUTE on one without the statement (26000), then PREPARE on one that
+    has it (42P05). It was retried only once, so the probe answered 503 while the pool warmed up. Emulated
+    on one session for the first two statements: before the EXECUTE alone the statement is dropped, before
+    the PREPARE it is made; the third lands as it is."""
+    _postgresql_only()
+    health.probe()  # this connection is counted as prepared
+    real = health._execute_prepared
+    calls: list[bool] = []
+
+    def pooled(cursor: Any, values: list[Any], *, prepare: bool) -> Any:
+        calls.append(prepare)
+        if len(calls) <= 2:
+            with connection.cursor() as other:
+                other.execute(health._prepare() if prepare else f"DEALLOCATE {health.PREPARED_NAME}")
+        return real(cursor, values, prepare=prepare)
+
+    monkeypatch.setattr(health, "_execute_prepared", pooled)
+    assert (_answer().status_code, calls) == (200, [False, True, False])
