@@ -124,6 +124,8 @@ class RequireMFAMiddleware:
 
 _TOTP_LABEL = "otp_totp.totpdevice"
 _TOTP_READ = 'FROM "otp_totp_totpdevice" d WHERE d."id" = %s ORDER BY d."id" LIMIT 1'
+# Past 64 bits no row has the id and SQLite cannot bind it (OverflowError): django-otp's own read answers.
+_MAX_ID = 2**63 - 1
 
 
 class OTPMiddleware(otp_middleware.OTPMiddleware):  # type: ignore[misc]  # django-otp has no type hints
@@ -137,6 +139,11 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):  # type: ignore[misc]  # djan
     def _device_from_persistent_id(self, persistent_id: str) -> Any:
         normalized = self._normalize_persistent_id(persistent_id)
         label, _, device_id = normalized.rpartition("/")
-        if label != _TOTP_LABEL or not device_id.isascii() or not device_id.isdigit():
+        if (
+            label != _TOTP_LABEL
+            or not device_id.isascii()
+            or not device_id.isdigit()
+            or int(device_id) > _MAX_ID
+        ):
             return super()._device_from_persistent_id(persistent_id)
         return rows.fetch_one(_TOTP_READ, [int(device_id)], TOTPDevice, "d")

@@ -24,7 +24,9 @@ _READ = 'FROM "django_session" s WHERE s."expire_date" > %s AND s."session_key" 
 class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> Any:
         key = self.session_key
-        if key is None:  # the ORM's `session_key=None` is IS NULL: no row
+        if key is None or "\x00" in key:  # the ORM's `session_key=None` is IS NULL: no row
+            # No key holds NUL (Django makes them of [a-z0-9]); PostgreSQL refuses one in any text parameter
+            # (DataError): a cookie carrying it answered 500 to anyone, signed in or not (review 13b).
             self._session_key = None
             return None
         # As the ORM sends the aware datetime (DateTimeField's preparation: the backend's adaptation).

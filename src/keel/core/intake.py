@@ -8,7 +8,7 @@ No Django, no clock: callers pass `now`. Codes, not words (the app translates th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from keel.core.opioids import OPIOIDS
@@ -17,6 +17,9 @@ from keel.core.words import gettext_noop as N_
 
 __all__ = ["OPIOIDS", "last_use_times", "overdose_inputs", "parse_intake", "parse_last_use"]
 
+# No last use is older than this: a time before it is a typing slip (year 1 at +14:00 is a valid ISO time that
+# no time zone can show: Django's localtime raised OverflowError on every page that showed it, review 13b).
+OLDEST_LAST_USE = timedelta(days=36525)  # 100 years
 ROUTES = ("inject", "smoke", "snort", "oral")
 OTHER = ("benzodiazepines", "alcohol", "stimulants")
 PRIOR_TREATMENT = (
@@ -69,6 +72,8 @@ def parse_last_use(raw: Any, now: datetime) -> tuple[str, str]:
         return "", "must be a date and time like 2026-11-25T06:30"
     if when.tzinfo is None:
         return "", "needs a time zone (the page adds it)"
+    if now - when > OLDEST_LAST_USE:  # year 1 passed here and broke every later page showing it in a zone
+        return "", "must be a date and time like 2026-11-25T06:30"
     if when > now:
         return "", "cannot be in the future"
     return when.isoformat(), ""

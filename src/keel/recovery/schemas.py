@@ -259,7 +259,8 @@ class PlanContentIn(CoreIn):
 
 class PlanIn(CoreIn):
     """A plan as the API and the page put it: the version the writer read (0 for a new plan) and the plan.
-    A bad version is named alone, then a plan that is not an object, then the plan's own fields."""
+    A bad version is named alone, then a plan that is not an object, then the plan's own fields (with any key
+    beside `version` and `plan`)."""
 
     NESTED = {"version": int, "plan": PlanContentIn}
 
@@ -276,7 +277,16 @@ class PlanIn(CoreIn):
         plan = raw.get("plan")
         if not isinstance(plan, dict):
             raise InvalidInput([FieldError("plan", N_("must be an object"))])
-        return {"version": version, "plan": tools.parse_plan(plan)}
+        # A key beside the two (`people` sent next to `plan`, not in it) is named with the plan's own fields:
+        # ignoring it saved a plan without what the client meant to send (review 13b).
+        errors = [FieldError(k, N_("not an input of this rule")) for k in raw if k not in {"version", "plan"}]
+        try:
+            checked = tools.parse_plan(plan)
+        except InvalidInput as exc:
+            raise InvalidInput(errors + exc.errors) from None
+        if errors:
+            raise InvalidInput(errors)
+        return {"version": version, "plan": checked}
 
     @classmethod
     def body_schema(cls) -> dict[str, Any]:

@@ -9,7 +9,8 @@ the tables, so it answering at all is the database check `SELECT 1` was.
 On PostgreSQL the statement is prepared once per connection (`PREPARE`, in the same round trip as its first
 `EXECUTE`): planning its four subqueries was most of the database's time per probe, about 0.17 ms of server
 CPU against 0.02 ms to execute it (bench/README.md). A connection that lost the prepared statement (a pooler
-handing over another server session, `DISCARD ALL`) has it prepared again, once, before the probe fails."""
+handing over another server session, `DISCARD ALL`) has it prepared again; a pooler's next server session
+may have it already, and is sent the EXECUTE alone (three attempts in all) before the probe fails."""
 
 from __future__ import annotations
 
@@ -85,6 +86,9 @@ def _sqlstate(error: DatabaseError) -> str | None:
     return getattr(error.__cause__, "sqlstate", None)
 
 
+_ATTEMPTS = 3
+
+
 def _run_prepared(values: list[Any]) -> tuple[Any, ...]:
     with connection.cursor() as cursor:  # Django's: health check, connection, error wrapping, query log
         driver = connection.connection
@@ -92,13 +96,18 @@ def _run_prepared(values: list[Any]) -> tuple[Any, ...]:
         # one it would abort it, so there the error is raised as it comes.
         retry = not connection.in_atomic_block
         prepare = driver not in _prepared_on
-        try:
-            row = _execute_prepared(cursor, values, prepare=prepare)
-        except DatabaseError as error:
-            expected = DUPLICATE_PREPARED if prepare else INVALID_STATEMENT_NAME
-            if not retry or _sqlstate(error) != expected:
-                raise
-            row = _execute_prepared(cursor, values, prepare=not prepare)
+        # Behind a transaction pooler each statement may reach another server session: EXECUTE on one
+        # without the statement, then PREPARE on one that has it (review 13b). Each answer says which to send
+        # next; the third attempt's error is raised.
+        for attempt in range(_ATTEMPTS):
+            try:
+                row = _execute_prepared(cursor, values, prepare=prepare)
+                break
+            except DatabaseError as error:
+                expected = DUPLICATE_PREPARED if prepare else INVALID_STATEMENT_NAME
+                if not retry or attempt == _ATTEMPTS - 1 or _sqlstate(error) != expected:
+                    raise
+                prepare = not prepare
         _prepared_on.add(driver)
         return row
 
