@@ -369,6 +369,13 @@ def _open_flags(scope: Any, among: Container[int]) -> dict[int, list[OpenFlag]]:
     return flags
 
 
+def _on_methadone(person: OuterRef) -> Exists:
+    """An active order of observed methadone: whose missed days count (`count_missed`)."""
+    return Exists(
+        MedicationOrder.objects.filter(patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE)
+    )
+
+
 def _bounds(
     scope: Any,
     maybe: Q,
@@ -389,9 +396,7 @@ def _bounds(
     person = OuterRef("pk")
     reads: dict[str, Any] = {}
     if clinical:
-        reads["on_methadone"] = Exists(
-            MedicationOrder.objects.filter(patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE)
-        )
+        reads["on_methadone"] = _on_methadone(person)
         reads["newest"] = Case(
             *[
                 When(
@@ -456,9 +461,7 @@ def _others(
     person = OuterRef("pk")
     reads: dict[str, Any] = {}
     if clinical:
-        reads["on_methadone"] = Exists(
-            MedicationOrder.objects.filter(patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE)
-        )
+        reads["on_methadone"] = _on_methadone(person)
         # One read of yesterday's doses (an index of the given days), not a read per person.
         reads["dosed_yesterday"] = Case(
             *[
