@@ -131,7 +131,7 @@ def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> 
 @login_required
 def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Repeated, time-stamped COWS scoring during withdrawal, with the series always in view."""
-    instrument = registry.get("cows")
+    instrument = _instrument_or_404("cows")  # its texts in the page's language, as every other form
     context: dict[str, Any] = {}
     status = 200
     if request.method == "POST":

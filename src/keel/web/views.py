@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 
 from keel.access.http import AuthenticatedHttpRequest
@@ -91,7 +92,8 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
-    instruments = [(code, registry.get(code).title) for code in registry.codes()]
+    lang = get_language() or "en"  # each instrument's title as its definition translates it
+    instruments = [(code, registry.get(code, lang).title) for code in registry.codes()]
     can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
     # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
     can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}

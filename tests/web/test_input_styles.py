@@ -1,0 +1,32 @@
+"""Every kind of text input a template uses gets the house field style (a 44 px touch target, full width).
+
+Seen at 390 px in Spanish (session 14): the plan's phone fields (`type="tel"`) and every date and time field
+were the browser's bare default, narrow and about 20 px tall, beside styled text fields.
+"""
+
+import re
+from pathlib import Path
+
+import keel
+
+SRC = Path(keel.__file__).parent
+CSS = (SRC / "web" / "static" / "keel" / "keel.css").read_text()
+# the selectors of the one rule that gives fields their size
+FIELD_RULE = next(rule for rule in CSS.split("}") if "min-height:44px" in rule and "textarea" in rule)
+STYLED = set(re.findall(r"input\[type=([a-z-]+)\]", FIELD_RULE.split("{", 1)[0]))
+NOT_TEXT = {"hidden", "checkbox", "radio", "submit", "button", "file"}
+
+
+def _types_in_templates() -> set[str]:
+    found: set[str] = set()
+    for template in SRC.rglob("*.html"):
+        found |= set(re.findall(r'<input[^>]*\btype="([a-z-]+)"', template.read_text()))
+    return found - NOT_TEXT
+
+
+def test_the_templates_use_some_text_inputs() -> None:
+    assert {"text", "tel", "date", "time"} <= _types_in_templates()
+
+
+def test_every_text_input_type_in_a_template_is_styled() -> None:
+    assert _types_in_templates() - STYLED == set()
