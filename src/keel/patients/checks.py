@@ -44,11 +44,11 @@ CONFIRMATIONS = ("notice_given", "consented")
 _RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 
 
-def _confirmed(value: Any) -> bool:
+def _confirmed(value: object) -> bool:
     return value in (True, "true", "on", "1")
 
 
-def _email(data: Mapping[str, Any], errors: list[FieldError]) -> str:
+def _email(data: Mapping[str, object], errors: list[FieldError]) -> str:
     value = data.get("email")
     if value in (None, ""):
         return ""
@@ -67,7 +67,7 @@ def _email(data: Mapping[str, Any], errors: list[FieldError]) -> str:
     return email
 
 
-def _text(data: Mapping[str, Any], name: str, errors: list[FieldError]) -> str:
+def _text(data: Mapping[str, object], name: str, errors: list[FieldError]) -> str:
     value = data.get(name, "")
     if value is None:
         value = ""
@@ -89,7 +89,7 @@ def _is_phone(text: str) -> bool:
     return match is not None and sum(c.isdigit() for c in match["number"]) >= MIN_PHONE_DIGITS
 
 
-def _date(value: Any, name: str, errors: list[FieldError], *, today: date, required: bool) -> date | None:
+def _date(value: object, name: str, errors: list[FieldError], *, today: date, required: bool) -> date | None:
     if value in (None, ""):
         if required:
             errors.append(FieldError(name, _("this is required")))
@@ -112,7 +112,7 @@ def _date(value: Any, name: str, errors: list[FieldError], *, today: date, requi
 
 
 def _choice(
-    data: Mapping[str, Any], name: str, choices: list[str], default: str, errors: list[FieldError]
+    data: Mapping[str, object], name: str, choices: list[str], default: str, errors: list[FieldError]
 ) -> str:
     value = data.get(name)
     if value in (None, ""):
@@ -127,7 +127,7 @@ def _choice(
     return str(value)
 
 
-def _check_admission_confirmations(data: Mapping[str, Any], errors: list[FieldError]) -> None:
+def _check_admission_confirmations(data: Mapping[str, object], errors: list[FieldError]) -> None:
     """Every admission, the first and each readmission, confirms that the person received the Part 2 patient
     notice (42 CFR 2.22) and consented to treatment; each missing confirmation is named."""
     if not _confirmed(data.get("notice_given")):
@@ -140,7 +140,7 @@ def _check_admission_confirmations(data: Mapping[str, Any], errors: list[FieldEr
 # --- Registration ---
 
 
-def _record_number(data: Mapping[str, Any], errors: list[FieldError]) -> str:
+def _record_number(data: Mapping[str, object], errors: list[FieldError]) -> str:
     """Check: the record number given, if any, is 1 to 32 letters, digits, dots, hyphens or underscores."""
     record_number = data.get("record_number") or ""
     if not isinstance(record_number, str) or (
@@ -160,7 +160,7 @@ def _check_emergency_contact(fields: Mapping[str, str], errors: list[FieldError]
         errors.append(FieldError("emergency_contact_phone", _("give the emergency contact's phone")))
 
 
-def _episode_kind(data: Mapping[str, Any], errors: list[FieldError]) -> str:
+def _episode_kind(data: Mapping[str, object], errors: list[FieldError]) -> str:
     """Check: the kind of care is chosen, and is one of the episode kinds."""
     kind = _choice(data, "episode_kind", list(EPISODE_KINDS), "", errors)
     if not kind and not any(e.field == "episode_kind" for e in errors):
@@ -178,7 +178,7 @@ class Admission:
     errors: tuple[FieldError, ...] = ()
 
 
-def registration(data: Mapping[str, Any], at: Admission) -> dict[str, object]:
+def registration(data: Mapping[str, object], at: Admission) -> dict[str, object]:
     """Every field checked, in the form's order, each wrong one named (FieldsInvalid); the checked values."""
     errors: list[FieldError] = list(at.errors)
     today = at.today
@@ -224,7 +224,7 @@ def _default_language() -> str:
 # --- Contact details ---
 
 
-def contact(data: Mapping[str, Any], current: Mapping[str, str]) -> dict[str, object]:
+def contact(data: Mapping[str, object], current: Mapping[str, str]) -> dict[str, object]:
     """The contact details given (only those; None: left as it is), every wrong one named at once: a key not
     among them "cannot be changed here"; an emergency contact judged with the record's `current` details."""
     errors: list[FieldError] = []
@@ -259,7 +259,7 @@ def contact(data: Mapping[str, Any], current: Mapping[str, str]) -> dict[str, ob
 # --- Episodes of care ---
 
 
-def discharge(data: Mapping[str, Any], today: date) -> dict[str, object]:
+def discharge(data: Mapping[str, object], today: date) -> dict[str, object]:
     """The end date (not in the future; blank: today) and a reason; a transfer's parts passed on as they are
     (the sharing app's check judges them, inside the discharge's transaction)."""
     errors: list[FieldError] = []
@@ -280,7 +280,7 @@ def discharge(data: Mapping[str, Any], today: date) -> dict[str, object]:
     }
 
 
-def readmission(data: Mapping[str, Any], today: date) -> dict[str, object]:
+def readmission(data: Mapping[str, object], today: date) -> dict[str, object]:
     """The start date (not in the future; blank: today), the kind (blank: the last episode's, decided in the
     service) and the two confirmations, asked again at each readmission (issue #18)."""
     errors: list[FieldError] = []
@@ -303,7 +303,7 @@ def _whole_or_none(value: Any) -> int | None:
         return None
 
 
-def care_teams(data: Mapping[str, Any]) -> dict[str, object]:
+def care_teams(data: Mapping[str, object]) -> dict[str, object]:
     """The patients (1 to MAX_BULK ids, each once, sorted) and the staff member's id (None when it names no
     one: refused after the scope and role checks, as before)."""
     raw = data.get("patient_ids")
