@@ -26,6 +26,11 @@ A body with nested parts (an intake's list of opioids, a plan's lists and people
 each name's declared type (`list[str]`, another `CoreIn`, a `list` of one), checked at import after the core's
 fields; its items are built from the core's checked values (`of`), and its schema is the nested model's,
 inline. A rule judged against a time (a last use not in the future) gets it as `parse(now=...)`.
+
+A body whose checks need what the standard-library core does not have (the program and today in its zone,
+the record as it stands, Django's email validator) keeps its field list in the core (names, kinds, limits,
+help: its schema and its type) and overrides `checked(raw, now, context)` with its app's check, in the words
+the app has always used; the service passes `parse(now=..., context=...)` once its access checks passed.
 """
 
 from __future__ import annotations
@@ -90,6 +95,8 @@ class CoreIn(BaseModel):
     FIELDS: ClassVar[tuple[Field, ...]] = ()
     # Parts the core checks beyond its flat field list, after them: name -> the declared type.
     NESTED: ClassVar[dict[str, object]] = {}
+    # A part's JSON Schema where its type does not say it all (a time, a value passed on as it is).
+    PART_SCHEMAS: ClassVar[dict[str, dict[str, Any]]] = {}
 
     @classmethod
     def core_parse(
@@ -100,8 +107,22 @@ class CoreIn(BaseModel):
         return parse(cls.FIELDS, raw)
 
     @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime.datetime | None, context: object
+    ) -> Mapping[str, object]:
+        """The checked values of a body whose checks need more than the core has (the program, the record
+        as it stands, Django's email validator): `context`, given by the service after its access checks.
+        The core's body has none: its parse."""
+        return cls.core_parse(raw, now)
+
+    @classmethod
     def parse(
-        cls, raw: Mapping[str, object], now: datetime.datetime | None = None, *, exact: bool = False
+        cls,
+        raw: Mapping[str, object],
+        now: datetime.datetime | None = None,
+        *,
+        exact: bool = False,
+        context: object = None,
     ) -> Self:
         """The checked model. `exact` (a JSON body, `read`): a key not among the fields is refused by name,
         first among the bad fields, as the core's `parse` refuses it (review 13a: a misspelled field was
@@ -112,7 +133,7 @@ class CoreIn(BaseModel):
             known = {f.name for f in cls.FIELDS} | set(cls.NESTED)
             unknown = [FieldError(k, N_("not an input of this rule")) for k in raw if k not in known]
         try:
-            values = cls.core_parse(raw, now)
+            values = cls.checked(raw, now, context)
         except InvalidInput as exc:
             if unknown:
                 exc.errors = [*unknown, *(e for e in exc.errors if e not in unknown)]
@@ -163,7 +184,7 @@ class CoreIn(BaseModel):
         """The body's JSON Schema: the core's field list, then each nested part."""
         schema = json_schema(cls.FIELDS)
         for name, kind in cls.NESTED.items():
-            schema["properties"][name] = _nested_schema(kind)
+            schema["properties"][name] = dict(cls.PART_SCHEMAS.get(name) or _nested_schema(kind))
         return schema
 
     @classmethod
@@ -211,8 +232,8 @@ class Posted(Generic[M]):
     raw: Mapping[str, object]
     exact: bool = False  # a JSON body: a key not among the fields is refused (`CoreIn.parse`)
 
-    def parse(self, now: datetime.datetime | None = None) -> M:
-        return self.model.parse(self.raw, now, exact=self.exact)
+    def parse(self, now: datetime.datetime | None = None, context: object = None) -> M:
+        return self.model.parse(self.raw, now, exact=self.exact, context=context)
 
 
 # The models whose schema the OpenAPI document carries as components (`keel.api.KeelAPI`).

@@ -13,6 +13,7 @@ from keel.appointments import services
 from keel.appointments.models import Appointment, AppointmentSend, Slot, Status
 from keel.audit.models import AuditEvent
 from keel.patients import services as patients
+from keel.patients.schemas import DischargeIn
 from keel.reminders.models import SendStatus
 from tests.review19.conftest import BOOKED_AT, EVE_18H, book
 
@@ -33,7 +34,11 @@ def reminded(world: Any, smtp_server: Any, settings: Any) -> Any:
 
 def _discharge(world: Any) -> None:
     with time_machine.travel(DISCHARGED_AT, tick=False):
-        patients.discharge(by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"})
+        patients.discharge(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
+        )
 
 
 def test_discharge_cancels_the_coming_appointment(reminded: Any) -> None:

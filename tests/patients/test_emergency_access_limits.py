@@ -14,7 +14,7 @@ from django.test import Client
 from keel.audit.models import AuditEvent
 from keel.patients import services
 from keel.patients.models import ActivationCode, Enrollment, EnrollmentStatus, Patient
-from keel.patients.schemas import ResetCodeIn
+from keel.patients.schemas import ContactIn, DischargeIn, ReadmissionIn, ResetCodeIn
 from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,9 @@ def test_the_api_refuses_a_contact_change_through_emergency_access(world: World)
 def test_a_contact_change_through_emergency_access_is_audited_as_a_denial(world: World) -> None:
     nurse = _break_the_glass(world)
     with pytest.raises(services.NotAllowed):
-        services.update_contact(by=nurse, patient_id=world.bob.pk, data={"city": "Springfield"})
+        services.update_contact(
+            by=nurse, patient_id=world.bob.pk, data=ContactIn.posted({"city": "Springfield"})
+        )
     assert _denials(nurse, world, "patient") == ["emergency access: may not change contact details"]
 
 
@@ -85,17 +87,23 @@ def test_the_contact_details_can_still_be_read_through_emergency_access(world: W
 
 
 def test_a_readmission_through_emergency_access_is_refused(world: World) -> None:
-    services.discharge(by=world.staff["program_admin"], patient_id=world.bob.pk, data={"reason": "left"})
+    services.discharge(
+        by=world.staff["program_admin"], patient_id=world.bob.pk, data=DischargeIn.posted({"reason": "left"})
+    )
     nurse = _break_the_glass(world)
     with pytest.raises(services.NotAllowed):
-        services.readmit(by=nurse, patient_id=world.bob.pk, data={"notice_given": True, "consented": True})
+        services.readmit(
+            by=nurse,
+            patient_id=world.bob.pk,
+            data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
+        )
     assert not Enrollment.objects.filter(patient=world.bob, status=EnrollmentStatus.ACTIVE).exists()
 
 
 def test_a_discharge_through_emergency_access_is_audited_as_a_denial(world: World) -> None:
     nurse = _break_the_glass(world)
     with pytest.raises(services.NotAllowed):
-        services.discharge(by=nurse, patient_id=world.bob.pk, data={"reason": "left"})
+        services.discharge(by=nurse, patient_id=world.bob.pk, data=DischargeIn.posted({"reason": "left"}))
     assert _denials(nurse, world, "enrollment") == [
         "emergency access: may not discharge, readmit or transfer"
     ]
@@ -113,9 +121,9 @@ def test_the_api_refuses_a_discharge_through_emergency_access(world: World) -> N
 
 def test_the_care_team_still_changes_contact_details(world: World) -> None:
     nurse = world.staff["nurse"]  # on Alice's care team
-    assert services.update_contact(by=nurse, patient_id=world.alice.pk, data={"city": "Springfield"}) == [
-        "city"
-    ]
+    assert services.update_contact(
+        by=nurse, patient_id=world.alice.pk, data=ContactIn.posted({"city": "Springfield"})
+    ) == ["city"]
 
 
 def test_a_program_admin_still_starts_a_password_reset(world: World) -> None:

@@ -12,6 +12,7 @@ import time_machine
 
 from keel.patients import services as patients
 from keel.patients.models import Enrollment
+from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.treatment import services
 from tests.conftest import World
 
@@ -38,9 +39,13 @@ def _give(world: World, mg: str, at: datetime, medication: str = "methadone") ->
 
 def _away_and_back(world: World, medication: str = "methadone", mg: str = "40") -> None:
     with time_machine.travel(FIRST + timedelta(days=10), tick=False):
-        patients.discharge(by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "left"})
+        patients.discharge(
+            by=world.staff["nurse"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+        )
     with time_machine.travel(BACK, tick=False):
-        patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data=CONFIRMED)
+        patients.readmit(
+            by=world.staff["nurse"], patient_id=world.alice.pk, data=ReadmissionIn.posted(CONFIRMED)
+        )
     _order(world, medication, mg, BACK)
 
 
@@ -99,7 +104,9 @@ def _page(signed_in: Any, world: World, **body: Any) -> Any:
 
 def _discharged(world: World) -> None:
     patients.discharge(
-        by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "left", "ended_on": "2026-03-01"}
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        data=DischargeIn.posted({"reason": "left", "ended_on": "2026-03-01"}),
     )
 
 
@@ -162,7 +169,9 @@ def test_other_roles_cannot_readmit_on_the_page(world: World, signed_in: Any, ro
 
 
 def _discharged_now(world: World) -> None:
-    patients.discharge(by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "left"})
+    patients.discharge(
+        by=world.staff["nurse"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
 
 
 @pytest.mark.parametrize("missing", ["notice_given", "consented"])
@@ -172,7 +181,9 @@ def test_a_readmission_without_a_confirmation_is_refused_naming_it(world: World,
     _discharged_now(world)
     with pytest.raises(FieldsInvalid) as exc:
         patients.readmit(
-            by=world.staff["nurse"], patient_id=world.alice.pk, data={**CONFIRMED, missing: False}
+            by=world.staff["nurse"],
+            patient_id=world.alice.pk,
+            data=ReadmissionIn.posted({**CONFIRMED, missing: False}),
         )
     assert [e.field for e in exc.value.errors] == [missing]
 
@@ -182,13 +193,15 @@ def test_a_refused_readmission_opens_no_episode(world: World) -> None:
 
     _discharged_now(world)
     with pytest.raises(FieldsInvalid):
-        patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data={})
+        patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data=ReadmissionIn.posted({}))
     assert not Enrollment.objects.filter(patient=world.alice, status="active").exists()
 
 
 def test_the_new_episode_records_who_gave_the_notice(world: World) -> None:
     _discharged_now(world)
-    episode = patients.readmit(by=world.staff["nurse"], patient_id=world.alice.pk, data=CONFIRMED)
+    episode = patients.readmit(
+        by=world.staff["nurse"], patient_id=world.alice.pk, data=ReadmissionIn.posted(CONFIRMED)
+    )
     assert (episode.notice_given_by, episode.consented_by) == (world.staff["nurse"], world.staff["nurse"])
 
 
@@ -219,7 +232,9 @@ def test_the_page_asks_for_both_confirmations(world: World, signed_in: Any) -> N
 
 
 def _died(world: World) -> None:
-    patients.discharge(by=world.staff["nurse"], patient_id=world.alice.pk, data={"reason": "deceased"})
+    patients.discharge(
+        by=world.staff["nurse"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "deceased"})
+    )
 
 
 def test_the_api_refuses_to_readmit_someone_who_died_naming_the_patient(world: World, signed_in: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from keel.patients.schemas import DischargeIn, ReadmissionIn
 from tests.review13.helpers import ALL_CRITERIA, at, dose, dose_daily, methadone_order
 
 D0 = date(2026, 11, 2)
@@ -18,13 +19,15 @@ def _discharge_and_readmit(world: Any, out_day: date, back_day: date) -> None:
 
     with time_machine.travel(at(out_day, 17), tick=False):
         patients.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "completed"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "completed"}),
         )
     with time_machine.travel(at(back_day, 8), tick=False):
         patients.readmit(
             by=world.staff["prescriber"],
             patient_id=world.alice.pk,
-            data={"notice_given": True, "consented": True},
+            data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
         )
 
 
@@ -87,7 +90,9 @@ def test_take_home_refused_after_discharge(world: Any) -> None:
     day = D0 + timedelta(days=10)
     with time_machine.travel(at(day, 8), tick=False):
         patients.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "completed"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "completed"}),
         )
     with pytest.raises(services.TreatmentInvalid):
         services.decide_take_home(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from keel.patients.schemas import DischargeIn
 from tests.review13.helpers import at, dose, dose_daily, methadone_order
 
 D0 = date(2026, 11, 2)
@@ -181,7 +182,9 @@ def test_discharged_person_cannot_be_dosed(world: Any) -> None:
     day = D0 + timedelta(days=3)
     with time_machine.travel(at(day, 8), tick=False):
         patients.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "completed"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "completed"}),
         )
     with pytest.raises(TreatmentInvalid):
         dose(world, "30", at(day, 9))

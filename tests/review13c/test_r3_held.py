@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from keel.assessments.services import NotAllowed
+from keel.patients.schemas import DischargeIn
 from keel.treatment import services
 from keel.treatment.models import DoseRecord
 from tests.conftest import sign_in
@@ -196,7 +197,11 @@ def test_discharged_person_is_not_dosed_on_any_route(world: Any) -> None:
 
     order(world, "methadone", "30", at(D, 7))
     with time_machine.travel(at(D, 10), tick=False):
-        patients.discharge(by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"})
+        patients.discharge(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
+        )
     with pytest.raises(services.TreatmentInvalid):
         dose(world, "30", at(D, 11), sequence=1)
     response = _api(world, "nurse", "doses", {"amount_mg": "30", "sequence": 1}, at(D, 11, 5))

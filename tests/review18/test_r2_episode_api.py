@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from keel.patients.schemas import DischargeIn
+
 
 def _api(user: Any) -> Client:
     from keel.accounts import services as accounts
@@ -49,7 +51,9 @@ def test_held_odd_discharge_bodies_are_a_422(world: Any, body: dict[str, Any]) -
 def test_held_odd_readmit_bodies_are_a_422(world: Any, body: dict[str, Any]) -> None:
     from keel.patients import services
 
-    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    services.discharge(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
     response = _api(world.staff["counselor"]).post(
         f"/api/v1/patients/{world.alice.pk}/readmit", data=json.dumps(body), content_type="application/json"
     )

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from keel.patients.schemas import DischargeIn, ReadmissionIn
+
 
 def _dose_days(world: Any, days: list[Any]) -> None:
     from keel.treatment import services as treatment
@@ -47,12 +49,12 @@ def test_a_readmission_dated_on_the_discharge_day_starts_induction_again_at_day_
     services.discharge(
         by=world.staff["counselor"],
         patient_id=world.alice.pk,
-        data={"reason": "left", "ended_on": yesterday},
+        data=DischargeIn.posted({"reason": "left", "ended_on": yesterday}),
     )
     services.readmit(
         by=world.staff["counselor"],
         patient_id=world.alice.pk,
-        data={"started_on": yesterday, "notice_given": True, "consented": True},
+        data=ReadmissionIn.posted({"started_on": yesterday, "notice_given": True, "consented": True}),
     )
     world.alice.refresh_from_db()
     assert dose_context(world.alice, "methadone", today).treatment_day == 1
@@ -70,10 +72,12 @@ def test_held_a_readmission_today_is_treatment_day_one(world: Any) -> None:
     services.discharge(
         by=world.staff["counselor"],
         patient_id=world.alice.pk,
-        data={"reason": "left", "ended_on": (today - timedelta(days=2)).isoformat()},
+        data=DischargeIn.posted({"reason": "left", "ended_on": (today - timedelta(days=2)).isoformat()}),
     )
     services.readmit(
-        by=world.staff["counselor"], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
     )
     assert dose_context(world.alice, "methadone", today).treatment_day == 1
 
@@ -83,11 +87,15 @@ def test_held_readmission_without_each_confirmation_is_refused_naming_it(world: 
     from keel.core.rules.inputs import FieldsInvalid
     from keel.patients import services
 
-    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    services.discharge(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
     data = {"notice_given": "on", "consented": "on"}
     data[missing] = ""
     with pytest.raises(FieldsInvalid) as raised:
-        services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=data)
+        services.readmit(
+            by=world.staff["counselor"], patient_id=world.alice.pk, data=ReadmissionIn.posted(data)
+        )
     assert [e.field for e in raised.value.errors] == [missing]
 
 
@@ -96,7 +104,9 @@ def test_held_the_cli_readmit_without_the_flags_exits_2(world: Any) -> None:
 
     from keel.patients import services
 
-    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    services.discharge(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
     with pytest.raises(CommandError) as raised:
         call_command("episode", "readmit", "--by", "r-counselor", "--patient-id", str(world.alice.pk))
     assert raised.value.returncode == 2
@@ -111,7 +121,7 @@ def test_held_readmitting_another_programs_patient_is_not_found(world: Any) -> N
         services.readmit(
             by=world.staff["program_admin"],
             patient_id=world.charlie.pk,
-            data={"notice_given": True, "consented": True},
+            data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
         )
 
 
@@ -120,11 +130,15 @@ def test_held_a_double_readmission_opens_one_episode(world: Any) -> None:
     from keel.patients import services
     from keel.patients.models import Enrollment
 
-    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    services.discharge(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
     data = {"notice_given": True, "consented": True}
-    services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=data)
+    services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=ReadmissionIn.posted(data))
     with pytest.raises(FieldsInvalid):
-        services.readmit(by=world.staff["counselor"], patient_id=world.alice.pk, data=data)
+        services.readmit(
+            by=world.staff["counselor"], patient_id=world.alice.pk, data=ReadmissionIn.posted(data)
+        )
     assert Enrollment.objects.filter(patient=world.alice, status="active").count() == 1
 
 
@@ -139,12 +153,16 @@ def test_a_person_discharged_as_deceased_is_not_readmitted_by_a_click(world: Any
     from keel.patients import services
     from keel.patients.models import Enrollment
 
-    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "deceased"})
+    services.discharge(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data=DischargeIn.posted({"reason": "deceased"}),
+    )
     with pytest.raises(FieldsInvalid):
         services.readmit(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            data={"notice_given": True, "consented": True},
+            data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
         )
     assert not Enrollment.objects.filter(patient=world.alice, status="active").exists()
 
@@ -163,7 +181,7 @@ def test_a_discharge_is_not_dated_before_a_dose_already_recorded_in_the_episode(
         services.discharge(
             by=world.staff["counselor"],
             patient_id=world.alice.pk,
-            data={"reason": "left", "ended_on": (today - timedelta(days=3)).isoformat()},
+            data=DischargeIn.posted({"reason": "left", "ended_on": (today - timedelta(days=3)).isoformat()}),
         )
     assert [e.field for e in raised.value.errors] == ["ended_on"]
 
@@ -187,9 +205,13 @@ def test_a_dose_override_written_for_the_old_episode_does_not_carry_into_the_rea
         max_total_mg="100",
         reason="stable on 100 mg for months, verified with the last program",
     )
-    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    services.discharge(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
     services.readmit(
-        by=world.staff["counselor"], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
     )
     treatment.prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="30")
     with pytest.raises(DoseBlocked):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from keel.patients.schemas import DischargeIn
 from tests.conftest import PASSWORD
 
 
@@ -45,7 +46,7 @@ def _transfer(world: Any, consent: Any, **extra: Any) -> Any:
         "password": PASSWORD,
         **extra,
     }
-    return services.discharge(by=by, patient_id=world.alice.pk, data=data)
+    return services.discharge(by=by, patient_id=world.alice.pk, data=DischargeIn.posted(data))
 
 
 def test_a_transfer_whose_discharge_loses_a_race_leaves_no_disclosure_in_the_accounting(
@@ -218,7 +219,7 @@ def test_break_the_glass_access_does_not_let_a_clinician_discharge(world: Any) -
         password=PASSWORD,
     )
     with pytest.raises((services.NotAllowed, Http404)):
-        services.discharge(by=nurse, patient_id=world.bob.pk, data={"reason": "left"})
+        services.discharge(by=nurse, patient_id=world.bob.pk, data=DischargeIn.posted({"reason": "left"}))
     assert Enrollment.objects.filter(patient=world.bob, status=EnrollmentStatus.ACTIVE).exists()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from keel.patients.schemas import DischargeIn
 from tests.review19.conftest import EVE_18H, book
 
 
@@ -24,6 +25,8 @@ def test_no_appointment_reminder_goes_out_after_the_episode_of_care_ended(remind
     book(reminded)
     with time_machine.travel(datetime(2027, 3, 2, 15, tzinfo=UTC), tick=False):
         patients.discharge(
-            by=reminded.staff["prescriber"], patient_id=reminded.alice.pk, data={"reason": reason}
+            by=reminded.staff["prescriber"],
+            patient_id=reminded.alice.pk,
+            data=DischargeIn.posted({"reason": reason}),
         )
     assert services.send_due(now=EVE_18H) == 0

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from keel.audit.models import AuditEvent
 from keel.patients.models import PatientFlag
+from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.recovery.schemas import CheckInIn
 from keel.treatment import services
 from tests.conftest import World, sign_in
@@ -268,7 +269,9 @@ def test_a_token_reads_what_the_session_reads(world: World, state: str) -> None:
     user = world.dana if state == "self_guided" else world.alice.user
     if state == "discharged":
         patient_services.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
         )
     if state == "transferred":
         Patient.objects.filter(pk=world.alice.pk).update(program=world.lakeside)
@@ -638,13 +641,15 @@ def test_row_after_a_held_dose_after_a_readmission_is_the_fresh_row(world: World
     history(world, list(range(-30, -20)))
     with time_machine.travel(NOON - timedelta(days=15), tick=False):
         patient_services.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
         )
     with time_machine.travel(NOON - timedelta(days=2), tick=False):
         patient_services.readmit(
             by=world.staff["prescriber"],
             patient_id=world.alice.pk,
-            data={"notice_given": True, "consented": True},
+            data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
         )
     prescribe(world, days_ago=1)
     _response, swapped, fresh, _ = swap_and_fresh(world, {"sedated": "on", "medication": "methadone"})
@@ -680,7 +685,9 @@ def test_control_the_row_read_again_tells_the_change(
             by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=40
         ),
         "discharge": lambda: patient_services.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
         ),
         "take_home": lambda: services.decide_take_home(
             by=world.staff["prescriber"],
@@ -720,7 +727,7 @@ def test_a_discharged_patients_checkin_answers_the_same_by_token_and_session(wor
     from keel.patients import services as patient_services
 
     patient_services.discharge(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
+        by=world.staff["prescriber"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
     )
     by_token = post_checkin(bearer(world.alice.user), TYPICAL, "t")
     by_session = post_checkin(sign_in(Client(), world.alice.user), TYPICAL, "s")

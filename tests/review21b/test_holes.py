@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from keel.patients.schemas import DischargeIn
 from keel.recovery.schemas import CheckInIn
 from keel.treatment import services
 from tests.conftest import World
@@ -48,7 +49,9 @@ def test_row_after_a_dose_of_a_person_discharged_meanwhile_leaves_the_list(
 
     def discharge() -> None:
         patient_services.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
         )
 
     meanwhile(monkeypatch, discharge)

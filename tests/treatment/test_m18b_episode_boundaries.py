@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from keel.patients.schemas import ContactIn, DischargeIn, ReadmissionIn, RegistrationIn
+
 
 def _today(world: Any) -> Any:
     return datetime.now(ZoneInfo(world.riverside.time_zone)).date()
@@ -17,9 +19,13 @@ def _today(world: Any) -> Any:
 def _discharge_and_readmit(world: Any) -> None:
     from keel.patients import services
 
-    services.discharge(by=world.staff["counselor"], patient_id=world.alice.pk, data={"reason": "left"})
+    services.discharge(
+        by=world.staff["counselor"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
     services.readmit(
-        by=world.staff["counselor"], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
     )
 
 
@@ -99,7 +105,7 @@ def test_a_discharge_dated_on_the_last_dose_day_is_accepted(world: Any) -> None:
     enrollment = services.discharge(
         by=world.staff["counselor"],
         patient_id=world.alice.pk,
-        data={"reason": "left", "ended_on": _today(world).isoformat()},
+        data=DischargeIn.posted({"reason": "left", "ended_on": _today(world).isoformat()}),
     )
     assert enrollment.ended_on == _today(world)
 
@@ -124,10 +130,12 @@ def test_a_readmission_today_after_dosing_yesterday_starts_at_day_one(world: Any
     services.discharge(
         by=world.staff["counselor"],
         patient_id=world.alice.pk,
-        data={"reason": "left", "ended_on": yesterday.isoformat()},
+        data=DischargeIn.posted({"reason": "left", "ended_on": yesterday.isoformat()}),
     )
     services.readmit(
-        by=world.staff["counselor"], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
     )
     assert dose_context(world.alice, "methadone", _today(world)).treatment_day == 1
 
@@ -146,7 +154,9 @@ def test_a_readmission_today_after_dosing_yesterday_starts_at_day_one(world: Any
 def test_a_phone_number_written_the_usual_ways_is_kept(world: Any, phone: str) -> None:
     from keel.patients import services
 
-    services.update_contact(by=world.staff["nurse"], patient_id=world.alice.pk, data={"phone": phone})
+    services.update_contact(
+        by=world.staff["nurse"], patient_id=world.alice.pk, data=ContactIn.posted({"phone": phone})
+    )
     world.alice.refresh_from_db()
     assert world.alice.phone == phone
 
@@ -157,7 +167,9 @@ def test_a_phone_number_with_too_few_digits_or_letters_is_refused(world: Any, ph
     from keel.patients import services
 
     with pytest.raises(FieldsInvalid) as raised:
-        services.update_contact(by=world.staff["nurse"], patient_id=world.alice.pk, data={"phone": phone})
+        services.update_contact(
+            by=world.staff["nurse"], patient_id=world.alice.pk, data=ContactIn.posted({"phone": phone})
+        )
     assert [e.field for e in raised.value.errors] == ["phone"]
 
 
@@ -168,14 +180,16 @@ def test_a_registration_with_a_note_for_a_phone_is_refused_naming_it(world: Any)
     with pytest.raises(FieldsInvalid) as raised:
         services.register_patient(
             by=world.staff["counselor"],
-            data={
-                "given_name": "Dana",
-                "family_name": "Reyes",
-                "date_of_birth": "1990-01-01",
-                "phone": "ask for mom",
-                "episode_kind": "otp",
-                "notice_given": True,
-                "consented": True,
-            },
+            data=RegistrationIn.posted(
+                {
+                    "given_name": "Dana",
+                    "family_name": "Reyes",
+                    "date_of_birth": "1990-01-01",
+                    "phone": "ask for mom",
+                    "episode_kind": "otp",
+                    "notice_given": True,
+                    "consented": True,
+                }
+            ),
         )
     assert "phone" in [e.field for e in raised.value.errors]

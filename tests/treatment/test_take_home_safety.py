@@ -17,6 +17,7 @@ from django.test import Client
 from keel.accounts.models import Program
 from keel.patients import services as patient_services
 from keel.patients.models import Enrollment, PatientFlag
+from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.treatment import services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
@@ -291,7 +292,9 @@ def test_discharge_ends_the_take_home_plan(world: World) -> None:
     take_home_today(world)
     with time_machine.travel(NOON, tick=False):
         patient_services.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
         )
     assert TakeHomePlan.objects.get().ended_on == TODAY
 
@@ -303,13 +306,15 @@ def test_a_readmission_never_inherits_the_old_plan(world: World) -> None:
     assert len(plan.bottles) == 28
     with time_machine.travel(NOON - timedelta(days=1), tick=False):
         patient_services.discharge(
-            by=world.staff["prescriber"], patient_id=world.alice.pk, data={"reason": "left"}
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            data=DischargeIn.posted({"reason": "left"}),
         )
     with time_machine.travel(NOON, tick=False):
         patient_services.readmit(
             by=world.staff["prescriber"],
             patient_id=world.alice.pk,
-            data={"notice_given": True, "consented": True},
+            data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
         )
         services.prescribe(
             by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=30

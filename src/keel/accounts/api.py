@@ -9,16 +9,18 @@ from pydantic import Field
 
 from keel.access import policy
 from keel.accounts import queries, services, staff
-from keel.accounts.models import STAFF_ROLES, ApiToken, Invitation, Program, Role, User
+from keel.accounts.models import ApiToken, Invitation, Program, Role, User
 from keel.accounts.schemas import (
     AccountActiveOut,
     AccountRoleOut,
     AccountSecondFactorOut,
     ErrorOut,
+    InvitationIn,
     InvitationOut,
     MeOut,
     MessageOut,
     PasswordChangeIn,
+    ProgramSettingsIn,
     ProgramSettingsOut,
     ResetIn,
     ResetRequestIn,
@@ -28,7 +30,7 @@ from keel.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from keel.api_body import json_object
+from keel.api_body import request_body
 from keel.patients.services import activation, password_reset
 
 router = Router(tags=["accounts"])
@@ -102,17 +104,6 @@ def revoke_token(request: HttpRequest, token_id: int) -> dict[str, object]:
 
 # --- Staff of a program (issue #18): program admins -------------------------------------------------------
 
-_INVITE_BODY = {
-    "type": "object",
-    "required": ["email", "role"],
-    "properties": {
-        "email": {"type": "string", "format": "email"},
-        "role": {"type": "string", "enum": sorted(r.value for r in STAFF_ROLES)},
-        "first_name": {"type": "string", "maxLength": 150},
-        "last_name": {"type": "string", "maxLength": 150},
-    },
-}
-
 
 def _member_out(m: staff.StaffMember) -> StaffMemberOut:
     return StaffMemberOut(
@@ -139,16 +130,14 @@ def list_staff(request: HttpRequest, slug: str) -> StaffListOut:
 @router.post(
     "/programs/{slug}/invitations",
     response={201: InvitationOut},
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _INVITE_BODY}}}
-    },
+    openapi_extra=request_body(InvitationIn),
     summary="Invite a staff member by email: a link that works once, until it expires (program admins)",
 )
 def invite_staff(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     sent = staff.invite(
         by=_user(request),
         program_slug=slug,
-        data=json_object(request),
+        data=InvitationIn.read(request),
         base_url=request.build_absolute_uri("/"),
     )
     return Status(201, _invitation_out(sent.invitation))
@@ -236,20 +225,6 @@ def _settings_out(p: Program) -> ProgramSettingsOut:
     )
 
 
-_SETTINGS_BODY = {
-    "type": "object",
-    "required": ["time_zone"],
-    "properties": {
-        "time_zone": {"type": "string"},
-        "dosing_opens": {"type": ["string", "null"], "description": "HH:MM in the program's zone"},
-        "dosing_closes": {"type": ["string", "null"], "description": "HH:MM in the program's zone"},
-        "closure_days": {"type": "array", "items": {"type": "string", "format": "date"}},
-        "contact_phone": {"type": "string", "maxLength": 40},
-        "contact_address": {"type": "string", "maxLength": 300},
-    },
-}
-
-
 @router.get(
     "/programs/{slug}/settings",
     response=ProgramSettingsOut,
@@ -262,14 +237,12 @@ def get_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
 @router.put(
     "/programs/{slug}/settings",
     response=ProgramSettingsOut,
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _SETTINGS_BODY}}}
-    },
+    openapi_extra=request_body(ProgramSettingsIn),
     summary="Change the program's time zone, dosing-window hours, closure days and contact details (admins)",
 )
 def put_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
     return _settings_out(
-        services.update_program_settings(by=_user(request), slug=slug, data=json_object(request))
+        services.update_program_settings(by=_user(request), slug=slug, data=ProgramSettingsIn.read(request))
     )
 
 

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, time
+from typing import Any
 
 from ninja import Schema
 from pydantic import BaseModel, Field
+
+from keel.accounts import checks
+from keel.api_body import CoreIn
+from keel.core import program as program_fields
 
 
 class TokenIn(Schema):
@@ -124,3 +130,70 @@ class ProgramSettingsOut(BaseModel):
     closure_days: list[str]  # ISO dates
     contact_phone: str
     contact_address: str
+
+
+# --- A program admin's bodies (issue #17, lane shape17h): field lists in `keel.core.program`, checked by
+# `keel.accounts.checks` (Django's email validator; the server's today) after the access checks.
+
+
+class InvitationIn(CoreIn):
+    """A staff invitation (`keel.core.program.INVITATION`, checked by `checks.invitation`)."""
+
+    FIELDS = program_fields.INVITATION
+
+    email: str
+    role: str
+    first_name: str
+    last_name: str
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        return checks.invitation(raw)
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        schema = super().body_schema()
+        schema["properties"]["email"]["format"] = "email"
+        return schema
+
+
+_HOURS = {"type": ["string", "null"], "description": program_fields.DOSING_HOURS_HELP}
+
+
+class ProgramSettingsIn(CoreIn):
+    """A program's settings (`keel.core.program.PROGRAM_SETTINGS`, then the dosing hours and the closure days;
+    checked by `checks.program_settings`)."""
+
+    FIELDS = program_fields.PROGRAM_SETTINGS
+    NESTED = {"dosing_opens": time | None, "dosing_closes": time | None, "closure_days": list[str]}
+    PART_SCHEMAS = {
+        "dosing_opens": _HOURS,
+        "dosing_closes": _HOURS,
+        "closure_days": {"type": "array", "items": {"type": "string", "format": "date"}},
+    }
+
+    time_zone: str
+    contact_phone: str
+    contact_address: str
+    dosing_opens: time | None
+    dosing_closes: time | None
+    closure_days: list[str]
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        return checks.program_settings(raw)
+
+    def settings(self) -> dict[str, object]:
+        """The settings to store, in the form's order (the audit row names the changed ones in it)."""
+        return {
+            "time_zone": self.time_zone,
+            "dosing_opens": self.dosing_opens,
+            "dosing_closes": self.dosing_closes,
+            "closure_days": self.closure_days,
+            "contact_phone": self.contact_phone,
+            "contact_address": self.contact_address,
+        }

@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, time, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -17,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts.models import OWN_PATIENT, ApiToken, Program, ProgramMembership, Role, User
@@ -27,9 +25,12 @@ from keel.accounts.queries import (
 from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core.rules.inputs import FieldError, FieldsInvalid
-from keel.core.wall_time import is_time_zone
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.db import rows
+
+if TYPE_CHECKING:
+    from keel.accounts.schemas import ProgramSettingsIn
+    from keel.api_body import Posted
 
 TOKEN_PREFIX = "keel_"
 MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
@@ -426,8 +427,6 @@ def setup_first_program(
 
 # --- Program settings (issue #18) ---------------------------------------------------------------------
 
-MAX_CLOSURE_DAYS = 100  # a floor of none, a ceiling of 100 listed days (two years of holidays and more)
-
 
 def _settings_program(by: User, slug: str) -> Program:
     from keel.access import policy
@@ -454,105 +453,18 @@ def program_settings(*, by: User, slug: str) -> Program:
     return _settings_program(by, slug)
 
 
-def update_program_settings(*, by: User, slug: str, data: dict[str, Any]) -> Program:
+def update_program_settings(*, by: User, slug: str, data: Posted[ProgramSettingsIn]) -> Program:
     """Change a program's time zone, dosing-window hours, closure days and contact details (its admins);
-    every field wrong is named at once; audited with the names of the fields changed."""
+    every field wrong is named at once (once the caller is known to be one of its admins); audited with the
+    names of the fields changed."""
     program = _settings_program(by, slug)
-    return _save_program_settings(by, program, _parse_program_settings(data))
-
-
-def _parse_program_settings(data: Mapping[str, object]) -> dict[str, object]:
-    """The new settings from the posted fields, or FieldsInvalid naming every field wrong, in form order."""
-    errors: list[FieldError] = []
-    zone = _settings_time_zone(data, errors)
-    opens, closes = _settings_dosing_hours(data, errors)
-    days = _settings_closure_days(data, errors)
-    contact = _settings_contact(data, errors)
-    if errors:
-        raise FieldsInvalid(errors)
-    return {
-        "time_zone": zone,
-        "dosing_opens": opens,
-        "dosing_closes": closes,
-        "closure_days": sorted(set(days)),
-        **contact,
-    }
-
-
-def _settings_time_zone(data: Mapping[str, object], errors: list[FieldError]) -> str:
-    zone = str(data.get("time_zone") or "")
-    if not is_time_zone(zone):
-        errors.append(FieldError("time_zone", _("choose a time zone such as America/Chicago")))
-    return zone
-
-
-def _settings_time(data: Mapping[str, object], name: str, errors: list[FieldError]) -> time | None:
-    """A wall-clock time in the program's zone (HH:MM, no offset), or None when left blank."""
-    raw = data.get(name)
-    if raw in (None, ""):
-        return None
     try:
-        parsed = time.fromisoformat(str(raw))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is not None:  # wall-clock time in the program's zone, no offset
-        errors.append(FieldError(name, _("give a time as HH:MM")))
-        return None
-    return parsed
+        form = data.parse()
+    except InvalidInput as exc:
+        from keel.web.field_words import said
 
-
-def _settings_dosing_hours(
-    data: Mapping[str, object], errors: list[FieldError]
-) -> tuple[time | None, time | None]:
-    """Both dosing-window times or neither, the closing after the opening."""
-    opens, closes = (
-        _settings_time(data, "dosing_opens", errors),
-        _settings_time(data, "dosing_closes", errors),
-    )
-    if (opens is None) != (closes is None) and not errors:
-        errors.append(
-            FieldError("dosing_closes", _("give both the opening and the closing time, or neither"))
-        )
-    elif opens and closes and opens >= closes:
-        errors.append(FieldError("dosing_closes", _("must be after the opening time")))
-    return opens, closes
-
-
-def _settings_closure_days(data: Mapping[str, object], errors: list[FieldError]) -> list[str]:
-    """Closure days as ISO dates (a list, or one string split on commas and spaces), within a year back and
-    two years ahead, at most MAX_CLOSURE_DAYS distinct."""
-    raw_days = data.get("closure_days") or []
-    if isinstance(raw_days, str):
-        raw_days = [d for d in raw_days.replace(",", " ").split() if d]
-    days: list[str] = []
-    if not isinstance(raw_days, list):
-        errors.append(FieldError("closure_days", _("give a list of dates")))
-        return days
-    today = timezone.localdate()
-    for raw in raw_days:
-        try:
-            day = date.fromisoformat(str(raw))
-        except ValueError:
-            errors.append(FieldError("closure_days", _("give each date as YYYY-MM-DD")))
-            break
-        if not today - timedelta(days=366) <= day <= today + timedelta(days=2 * 366):
-            errors.append(FieldError("closure_days", _("each date within a year back and two years ahead")))
-            break
-        days.append(day.isoformat())
-    if len(set(days)) > MAX_CLOSURE_DAYS:
-        errors.append(FieldError("closure_days", _("at most %(n)d days") % {"n": MAX_CLOSURE_DAYS}))
-    return days
-
-
-def _settings_contact(data: Mapping[str, object], errors: list[FieldError]) -> dict[str, str]:
-    """The contact phone and address, whitespace collapsed, within their lengths."""
-    contact = {}
-    for name, limit in (("contact_phone", 40), ("contact_address", 300)):
-        value = " ".join(str(data.get(name) or "").split())
-        if len(value) > limit:
-            errors.append(FieldError(name, _("at most %(n)d characters") % {"n": limit}))
-        contact[name] = value
-    return contact
+        raise FieldsInvalid([FieldError(e.field, said(e)) for e in exc.errors]) from None
+    return _save_program_settings(by, program, form.settings())
 
 
 def _save_program_settings(by: User, program: Program, new: dict[str, object]) -> Program:

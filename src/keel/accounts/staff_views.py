@@ -27,6 +27,7 @@ from keel.accounts import services, staff
 from keel.accounts.forms import AcceptForm, InviteForm
 from keel.accounts.middleware import mark_session_start
 from keel.accounts.models import STAFF_ROLES, Program, Role, User
+from keel.accounts.schemas import InvitationIn, ProgramSettingsIn
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldsInvalid
@@ -71,7 +72,7 @@ def staff_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             sent = staff.invite(
                 by=request.user,
                 program_slug=program.slug,
-                data=form.cleaned_data,
+                data=InvitationIn.posted(form.cleaned_data),
                 base_url=request.build_absolute_uri("/"),
             )
         except FieldsInvalid as exc:
@@ -228,7 +229,9 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            program = services.update_program_settings(by=request.user, slug=program.slug, data=values)
+            program = services.update_program_settings(
+                by=request.user, slug=program.slug, data=ProgramSettingsIn.posted(values)
+            )
         except FieldsInvalid as exc:
             errors = {e.field: e.reason for e in exc.errors}
             status = 422

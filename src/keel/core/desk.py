@@ -66,3 +66,157 @@ def parse_activation_code(raw: Mapping[str, Any]) -> dict[str, Any]:
         "send_by_text": raw.get("send_by_text") is True,
         "send_by_email": raw.get("send_by_email") is True,
     }
+
+
+# --- Admission, contact details, episodes, care teams (issue #18) ------------------------------------------
+# The field lists of the desk's other writes: names, kinds, limits and help, published as each body's schema
+# (`keel.patients.schemas`). Their checks need the program (today in its zone, the programs a person
+# registers in, the record's current contact) and Django's email validator, so they run in
+# `keel.patients.checks`, in these lists' limits and choices and in the words the desk has always used.
+
+TEXT_LIMITS = {
+    "given_name": 100,
+    "family_name": 100,
+    "preferred_name": 100,
+    "pronouns": 40,
+    "phone": 40,
+    "address_line": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "emergency_contact_name": 100,
+    "emergency_contact_relationship": 60,
+    "emergency_contact_phone": 40,
+}
+REQUIRED_NAMES = ("given_name", "family_name")
+MAX_EMAIL = 254
+MAX_RECORD_NUMBER = 32
+LANGUAGES = ("en", "es")  # the languages Keel writes messages in (settings.LANGUAGES)
+GENDERS = ("male", "female", "other", "unknown")  # FHIR administrative gender (patients.AdministrativeGender)
+BIRTH_SEXES = ("", "F", "M", "UNK")  # US Core birth sex, blank: never asked (patients.BirthSex)
+EPISODE_KINDS = ("otp", "obot", "counseling")  # patients.EpisodeKind
+END_REASONS = (
+    "completed",
+    "transferred",
+    "left",
+    "administrative",
+    "deceased",
+    "other",
+)  # patients.EndReason
+MAX_BULK = 200  # patients put on a care team at once
+
+_HELP = {"region": "state or region"}
+_NOTICE = "must be true: the person received the Part 2 patient notice (42 CFR 2.22)"
+_CONSENTED = "must be true: the person consented to treatment"
+
+
+def _text(name: str, *, required: bool = False) -> Field:
+    limit = TEXT_LIMITS[name]
+    if required:
+        return Field(name, "text", maximum=limit, help=_HELP.get(name, ""))
+    return Field(name, "text", required=False, default="", maximum=limit, help=_HELP.get(name, ""))
+
+
+REGISTRATION = (
+    Field(
+        "program", "text", required=False, default="", help="program slug (needed when you work in several)"
+    ),
+    _text("given_name", required=True),
+    _text("family_name", required=True),
+    _text("preferred_name"),
+    _text("pronouns"),
+    Field("date_of_birth", "date"),
+    Field("gender", "choice", required=False, choices=GENDERS, default="unknown"),
+    Field("birth_sex", "choice", required=False, choices=BIRTH_SEXES, default=""),
+    _text("phone"),
+    Field(
+        "preferred_language",
+        "choice",
+        required=False,
+        choices=LANGUAGES,
+        help="messages to the patient are written in it (blank: the program's)",
+    ),
+    Field(
+        "record_number",
+        "text",
+        required=False,
+        default="",
+        maximum=MAX_RECORD_NUMBER,
+        help="blank: the next number",
+    ),
+    Field("started_on", "date", required=False, help="blank: today"),
+    Field("not_a_duplicate", "bool", required=False, default=False),
+    _text("address_line"),
+    _text("city"),
+    _text("region"),
+    _text("postal_code"),
+    Field("email", "text", required=False, default="", maximum=MAX_EMAIL),
+    _text("emergency_contact_name"),
+    _text("emergency_contact_relationship"),
+    _text("emergency_contact_phone"),
+    Field("episode_kind", "choice", choices=EPISODE_KINDS),
+    Field("notice_given", "bool", help=_NOTICE),
+    Field("consented", "bool", help=_CONSENTED),
+)
+
+# What the front desk may change after registration: how to reach the person and what they are called (names
+# of record, birth date, sex and the record number are not changed here); each given or left as it is.
+CONTACT_FIELDS = (
+    "preferred_name",
+    "pronouns",
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "region",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "preferred_language",
+)
+_BY_NAME = {f.name: f for f in REGISTRATION}
+CONTACT = (
+    *(
+        Field(
+            n,
+            _BY_NAME[n].kind,
+            False,
+            _BY_NAME[n].choices,
+            maximum=_BY_NAME[n].maximum,
+            help=_BY_NAME[n].help,
+        )
+        for n in CONTACT_FIELDS
+    ),
+    Field("version", "integer", required=False, help="the record's version you read (409 if it changed)"),
+)
+
+DISCHARGE = (
+    Field("ended_on", "date", required=False, help="blank: today"),
+    Field("reason", "choice", choices=END_REASONS),
+)
+# A transfer ("transferred") is a disclosure: these parts go as they are to the sharing app's check.
+TRANSFER_PARTS = {
+    "recipient_name": "transferred: the receiving program, as the patient's consent names it",
+    "consent": "transferred: the patient's consent (live, not revoked) covering the whole record",
+    "purpose": "transferred: the consent's purpose (blank: treatment)",
+    "purpose_text": "",
+    "password": "transferred: your password again (a record leaves)",
+}
+
+READMISSION = (
+    Field("started_on", "date", required=False, help="blank: today"),
+    Field(
+        "episode_kind",
+        "choice",
+        required=False,
+        choices=EPISODE_KINDS,
+        help="blank: the kind of the last episode",
+    ),
+    Field(
+        "notice_given",
+        "bool",
+        help="must be true: the person received the Part 2 patient notice again (42 CFR 2.22)",
+    ),
+    Field("consented", "bool", help=_CONSENTED),
+)

@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.services import AccountError
-from keel.api_body import json_object, request_body
+from keel.api_body import request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
 from keel.patients import photos, queries, services
@@ -25,13 +25,18 @@ from keel.patients.schemas import (
     CareTeamAddedOut,
     CareTeamIn,
     CareTeamsAddedOut,
+    CareTeamsIn,
     ContactChangedOut,
+    ContactIn,
+    DischargeIn,
     EnrollmentRefOut,
     EpisodeOut,
     FlagOut,
     PatientDetailOut,
     PatientOut,
     PhotoOut,
+    ReadmissionIn,
+    RegistrationIn,
     RegistrationOut,
     ResetCodeIn,
     ResolveIn,
@@ -47,55 +52,14 @@ def list_patients(request: AuthenticatedApiRequest) -> list[dict[str, object]]:
     return [asdict(p) for p in queries.list_patients(request.auth)]
 
 
-_REGISTRATION_BODY = {
-    "type": "object",
-    "required": ["given_name", "family_name", "date_of_birth", "episode_kind", "notice_given", "consented"],
-    "properties": {
-        "program": {"type": "string", "description": "program slug (needed when you work in several)"},
-        "given_name": {"type": "string", "maxLength": 100},
-        "family_name": {"type": "string", "maxLength": 100},
-        "preferred_name": {"type": "string", "maxLength": 100},
-        "pronouns": {"type": "string", "maxLength": 40},
-        "date_of_birth": {"type": "string", "format": "date"},
-        "gender": {"type": "string", "enum": ["male", "female", "other", "unknown"]},
-        "birth_sex": {"type": "string", "enum": ["", "F", "M", "UNK"]},
-        "phone": {"type": "string", "maxLength": 40},
-        "preferred_language": {
-            "type": "string",
-            "enum": ["en", "es"],
-            "description": "messages to the patient are written in it (blank: the program's)",
-        },
-        "record_number": {"type": "string", "maxLength": 32, "description": "blank: the next number"},
-        "started_on": {"type": "string", "format": "date", "description": "blank: today"},
-        "not_a_duplicate": {"type": "boolean"},
-        "address_line": {"type": "string", "maxLength": 200},
-        "city": {"type": "string", "maxLength": 100},
-        "region": {"type": "string", "maxLength": 100, "description": "state or region"},
-        "postal_code": {"type": "string", "maxLength": 20},
-        "email": {"type": "string", "format": "email", "maxLength": 254},
-        "emergency_contact_name": {"type": "string", "maxLength": 100},
-        "emergency_contact_relationship": {"type": "string", "maxLength": 60},
-        "emergency_contact_phone": {"type": "string", "maxLength": 40},
-        "episode_kind": {"type": "string", "enum": ["otp", "obot", "counseling"]},
-        "notice_given": {
-            "type": "boolean",
-            "description": "must be true: the person received the Part 2 patient notice (42 CFR 2.22)",
-        },
-        "consented": {"type": "boolean", "description": "must be true: the person consented to treatment"},
-    },
-}
-
-
 @router.post(
     "",
     response={201: RegistrationOut},
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _REGISTRATION_BODY}}}
-    },
+    openapi_extra=request_body(RegistrationIn),
     summary="Register (admit) a patient at the front desk; a likely duplicate is refused until confirmed",
 )
 def register_patient(request: AuthenticatedApiRequest) -> Status[RegistrationOut]:
-    done = services.register_patient(by=request.auth, data=json_object(request))
+    done = services.register_patient(by=request.auth, data=RegistrationIn.read(request))
     p = done.patient
     return Status(
         201,
@@ -145,70 +109,25 @@ def _episode_out(e: Enrollment) -> EpisodeOut:
     )
 
 
-_DISCHARGE_BODY = {
-    "type": "object",
-    "required": ["reason"],
-    "properties": {
-        "ended_on": {"type": "string", "format": "date", "description": "blank: today"},
-        "reason": {
-            "type": "string",
-            "enum": ["completed", "transferred", "left", "administrative", "deceased", "other"],
-        },
-        "recipient_name": {
-            "type": "string",
-            "description": "transferred: the receiving program, as the patient's consent names it",
-        },
-        "consent": {
-            "type": "integer",
-            "description": "transferred: the patient's consent (live, not revoked) covering the whole record",
-        },
-        "purpose": {"type": "string", "description": "transferred: the consent's purpose (blank: treatment)"},
-        "purpose_text": {"type": "string"},
-        "password": {"type": "string", "description": "transferred: your password again (a record leaves)"},
-    },
-}
-_READMIT_BODY = {
-    "type": "object",
-    "properties": {
-        "started_on": {"type": "string", "format": "date", "description": "blank: today"},
-        "episode_kind": {
-            "type": "string",
-            "enum": ["otp", "obot", "counseling"],
-            "description": "blank: the kind of the last episode",
-        },
-        "notice_given": {
-            "type": "boolean",
-            "description": "must be true: the person received the Part 2 patient notice again (42 CFR 2.22)",
-        },
-        "consented": {"type": "boolean", "description": "must be true: the person consented to treatment"},
-    },
-    "required": ["notice_given", "consented"],
-}
-
-
 @router.post(
     "/{patient_id}/discharge",
     response=EpisodeOut,
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _DISCHARGE_BODY}}}
-    },
+    openapi_extra=request_body(DischargeIn),
     summary="Discharge: end the episode of care (date, reason); active medication orders stop with it",
 )
 def discharge_patient(request: AuthenticatedApiRequest, patient_id: int) -> EpisodeOut:
-    e = services.discharge(by=request.auth, patient_id=patient_id, data=json_object(request))
+    e = services.discharge(by=request.auth, patient_id=patient_id, data=DischargeIn.read(request))
     return _episode_out(e)
 
 
 @router.post(
     "/{patient_id}/readmit",
     response={201: EpisodeOut},
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _READMIT_BODY}}}
-    },
+    openapi_extra=request_body(ReadmissionIn),
     summary="Readmit: open a new episode of care for someone discharged earlier",
 )
 def readmit_patient(request: AuthenticatedApiRequest, patient_id: int) -> Status[EpisodeOut]:
-    e = services.readmit(by=request.auth, patient_id=patient_id, data=json_object(request))
+    e = services.readmit(by=request.auth, patient_id=patient_id, data=ReadmissionIn.read(request))
     return Status(201, _episode_out(e))
 
 
@@ -252,10 +171,11 @@ def issue_reset_code(request: AuthenticatedApiRequest, patient_id: int) -> Statu
 @router.post(
     "/care-teams",
     response=CareTeamsAddedOut,
+    openapi_extra=request_body(CareTeamsIn),
     summary="Put one staff member on several patients' care teams at once (program admins; all or nothing)",
 )
 def add_many_to_care_team(request: AuthenticatedApiRequest) -> CareTeamsAddedOut:
-    rows = services.add_many_to_care_team(by=request.auth, data=json_object(request))
+    rows = services.add_many_to_care_team(by=request.auth, data=CareTeamsIn.read(request))
     return CareTeamsAddedOut(patient_ids=sorted(r.patient_id for r in rows), user_id=rows[0].user_id)
 
 
@@ -272,28 +192,16 @@ def reset_patient_second_factor(request: AuthenticatedApiRequest, patient_id: in
     return SecondFactorResetOut(id=patient.pk, second_factor="reset")
 
 
-_CONTACT_BODY = {
-    "type": "object",
-    "properties": {
-        **{
-            name: _REGISTRATION_BODY["properties"][name]  # type: ignore[index]
-            for name in services.CONTACT_FIELDS
-        },
-        "version": {"type": "integer", "description": "the record's version you read (409 if it changed)"},
-    },
-}
-
-
 @router.patch(
     "/{patient_id}/contact",
     response=ContactChangedOut,
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _CONTACT_BODY}}}
-    },
+    openapi_extra=request_body(ContactIn),
     summary="Change contact details and preferred language (only the fields given; 422 names each wrong one)",
 )
 def update_contact(request: AuthenticatedApiRequest, patient_id: int) -> ContactChangedOut:
-    changed = services.update_contact(by=request.auth, patient_id=patient_id, data=json_object(request))
+    # A key not among the details is refused by name in the check's own words ("cannot be changed here").
+    body = ContactIn.read(request, exact=False)
+    changed = services.update_contact(by=request.auth, patient_id=patient_id, data=body)
     version = Patient.objects.values_list("version", flat=True).get(pk=patient_id)
     return ContactChangedOut(id=patient_id, changed=changed, version=version)
 

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
 
 from keel.api_body import CoreIn
 from keel.core import desk
+from keel.patients import checks
 
 
 class EnrollmentOut(Schema):
@@ -177,3 +179,175 @@ class ActivationCodeIn(CoreIn):
     @classmethod
     def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
         return desk.parse_activation_code(raw)
+
+
+# --- The desk's bodies checked with the program's context (issue #17, lane shape17h) ---
+# Their field lists are the core's (`keel.core.desk`); their checks need the program, the record or Django
+# (`keel.patients.checks`), so each model's parse runs that check with the context its service passes once
+# the access checks passed (`CoreIn.checked`).
+
+
+class RegistrationIn(CoreIn):
+    """A registration at the front desk (`keel.core.desk.REGISTRATION`, checked by `checks.registration`
+    against today in the program's zone; the context is a `checks.Admission`)."""
+
+    FIELDS = desk.REGISTRATION
+
+    program: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    pronouns: str
+    date_of_birth: date
+    gender: str
+    birth_sex: str
+    phone: str
+    preferred_language: str | None
+    record_number: str
+    started_on: date | None
+    not_a_duplicate: bool
+    address_line: str
+    city: str
+    region: str
+    postal_code: str
+    email: str
+    emergency_contact_name: str
+    emergency_contact_relationship: str
+    emergency_contact_phone: str
+    episode_kind: str
+    notice_given: bool
+    consented: bool
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        assert isinstance(context, checks.Admission)
+        return checks.registration(raw, context)
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        schema = super().body_schema()
+        schema["properties"]["email"]["format"] = "email"
+        return schema
+
+
+class ContactIn(CoreIn):
+    """Contact details changed after registration (`keel.core.desk.CONTACT`: each given or None, left as it
+    is), checked by `checks.contact` with the record's current details (the context: a mapping)."""
+
+    FIELDS = desk.CONTACT
+
+    preferred_name: str | None
+    pronouns: str | None
+    phone: str | None
+    email: str | None
+    address_line: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    emergency_contact_name: str | None
+    emergency_contact_relationship: str | None
+    emergency_contact_phone: str | None
+    preferred_language: str | None
+    version: int | None
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        assert isinstance(context, Mapping)
+        return checks.contact(raw, context)
+
+    def given(self) -> dict[str, str]:
+        """The details given, by name (those left out: not changed)."""
+        values = self.checked_values()
+        return {n: values[n] for n in desk.CONTACT_FIELDS if values[n] is not None}
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        schema = super().body_schema()
+        schema["properties"]["email"]["format"] = "email"
+        return schema
+
+
+_TRANSFER_PARTS: dict[str, object] = {name: object for name in desk.TRANSFER_PARTS}
+
+
+class DischargeIn(CoreIn):
+    """The end of an episode of care (`keel.core.desk.DISCHARGE`, checked by `checks.discharge` against today
+    in the program's zone, the context); a transfer's parts are passed on as they are to the sharing app."""
+
+    FIELDS = desk.DISCHARGE
+    NESTED = _TRANSFER_PARTS
+    PART_SCHEMAS = {
+        "recipient_name": {"type": "string", "description": desk.TRANSFER_PARTS["recipient_name"]},
+        "consent": {"type": "integer", "description": desk.TRANSFER_PARTS["consent"]},
+        "purpose": {"type": "string", "description": desk.TRANSFER_PARTS["purpose"]},
+        "purpose_text": {"type": "string"},
+        "password": {"type": "string", "description": desk.TRANSFER_PARTS["password"]},
+    }
+
+    ended_on: date | None
+    reason: str
+    recipient_name: object
+    consent: object
+    purpose: object
+    purpose_text: object
+    password: object
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        assert isinstance(context, date)
+        return checks.discharge(raw, context)
+
+
+class ReadmissionIn(CoreIn):
+    """A new episode of care (`keel.core.desk.READMISSION`, checked by `checks.readmission` against today in
+    the program's zone, the context)."""
+
+    FIELDS = desk.READMISSION
+
+    started_on: date | None
+    episode_kind: str | None
+    notice_given: bool
+    consented: bool
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        assert isinstance(context, date)
+        return checks.readmission(raw, context)
+
+
+class CareTeamsIn(CoreIn):
+    """One staff member put on several patients' care teams (`checks.care_teams`: 1 to `MAX_BULK` ids, each
+    once); the staff member's id is judged after the scope and role checks (None: it names no one)."""
+
+    NESTED = {"patient_ids": list[int], "user_id": int | None}
+    PART_SCHEMAS = {
+        "patient_ids": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "minItems": 1,
+            "maxItems": desk.MAX_BULK,
+            "description": "the patients, all of one program",
+        },
+        "user_id": {"type": "integer", "description": "a counselor, nurse, prescriber or peer specialist"},
+    }
+
+    patient_ids: list[int]
+    user_id: int | None
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        return checks.care_teams(raw)
+
+    @classmethod
+    def body_schema(cls) -> dict[str, Any]:
+        return {**super().body_schema(), "required": ["patient_ids", "user_id"]}

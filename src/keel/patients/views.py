@@ -23,7 +23,16 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, local_today
-from keel.patients.schemas import ActivationCodeIn, ResetCodeIn, SecondFactorResetIn
+from keel.patients.schemas import (
+    ActivationCodeIn,
+    CareTeamsIn,
+    ContactIn,
+    DischargeIn,
+    ReadmissionIn,
+    RegistrationIn,
+    ResetCodeIn,
+    SecondFactorResetIn,
+)
 from keel.recovery.common import StaleEdit
 from keel.web import field_words
 
@@ -62,8 +71,9 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items()}
+        photo = data.pop("photo", None)
         try:
-            done = services.register_patient(by=request.user, data=data)
+            done = services.register_patient(by=request.user, data=RegistrationIn.posted(data), photo=photo)
         except FieldsInvalid as exc:
             _errors_onto(form, exc)
             status = 422
@@ -133,9 +143,12 @@ def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
                             )
                         ]
                     )
-                services.readmit(by=request.user, patient_id=patient_id, data=request.POST.dict())
+                body = ReadmissionIn.posted(request.POST.dict())
+                services.readmit(by=request.user, patient_id=patient_id, data=body)
             else:
-                services.discharge(by=request.user, patient_id=patient_id, data=request.POST.dict())
+                services.discharge(
+                    by=request.user, patient_id=patient_id, data=DischargeIn.posted(request.POST.dict())
+                )
         except services.NotAllowed:
             raise PermissionDenied from None
         except FieldsInvalid as exc:
@@ -319,7 +332,7 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     chosen: list[str] = []
     if request.method == "POST":
         chosen = request.POST.getlist("patient_ids")
-        data = {"patient_ids": chosen, "user_id": request.POST.get("user_id")}
+        data = CareTeamsIn.posted({"patient_ids": chosen, "user_id": request.POST.get("user_id")})
         try:
             rows = services.add_many_to_care_team(by=request.user, data=data)
         except services.NotAllowed:
@@ -364,7 +377,7 @@ def contact(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: ("" if v is None else v) for k, v in form.cleaned_data.items()}
         try:
-            services.update_contact(by=request.user, patient_id=patient_id, data=data)
+            services.update_contact(by=request.user, patient_id=patient_id, data=ContactIn.posted(data))
         except FieldsInvalid as exc:
             _errors_onto(form, exc)
             status = 422

@@ -3,7 +3,7 @@ and take them off."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,14 +12,21 @@ from keel.access import policy
 from keel.accounts.models import Program, ProgramMembership, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.desk import MAX_BULK
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import (
     CareTeamMember,
     Patient,
 )
 from keel.patients.queries import TEAM_ROLES
-from keel.patients.services.common import _audit_denial
+from keel.patients.services.common import _audit_denial, in_language
+
+if TYPE_CHECKING:
+    from keel.api_body import Posted
+    from keel.patients.schemas import CareTeamsIn
+
+__all__ = ["MAX_BULK", "add_many_to_care_team", "add_to_care_team", "remove_from_care_team"]
 
 
 def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
@@ -69,26 +76,16 @@ def add_to_care_team(*, by: User, patient_id: int, user_id: Any) -> CareTeamMemb
     return row
 
 
-MAX_BULK = 200
-
-
-def add_many_to_care_team(*, by: User, data: dict[str, Any]) -> list[CareTeamMember]:
+def add_many_to_care_team(*, by: User, data: Posted[CareTeamsIn]) -> list[CareTeamMember]:
     """Put one staff member on several patients' care teams at once (a program's admins). Every patient must
     be in the admin's scope and their program's, all in one program, the staff member one of its team roles;
-    all or nothing. Each addition is audited; someone already on a team is left as is."""
-    raw = data.get("patient_ids")
-    errors: list[FieldError] = []
-    if not isinstance(raw, list) or not raw or len(raw) > MAX_BULK:
-        errors.append(FieldError("patient_ids", _("choose 1 to %(n)d people") % {"n": MAX_BULK}))
-        ids: list[int] = []
-    else:
-        try:
-            ids = sorted({int(i) for i in raw})
-        except (TypeError, ValueError):
-            errors.append(FieldError("patient_ids", _("choose people from the list")))
-            ids = []
-    if errors:
-        raise FieldsInvalid(errors)
+    all or nothing. Each addition is audited; someone already on a team is left as is. The patients are
+    checked first (they name the program whose admins decide), the staff member after the scope and role."""
+    try:
+        form = data.parse()
+    except InvalidInput as exc:
+        raise in_language(exc) from None
+    ids = form.patient_ids
     found = list(policy.patients_visible_to(by).filter(pk__in=ids).select_related("program"))
     if len(found) != len(ids):
         audit.record(
@@ -114,7 +111,7 @@ def add_many_to_care_team(*, by: User, data: dict[str, Any]) -> list[CareTeamMem
             reason="role may not manage care teams",
         )
         raise NotAllowed(_("Only the program's admins change care teams."))
-    member = _member(program, data.get("user_id"))
+    member = _member(program, form.user_id)
     rows = []
     with transaction.atomic():
         for patient in found:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,35 +12,18 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.desk import CONTACT_FIELDS
+from keel.core.rules.inputs import InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient
-from keel.patients.services.common import (
-    LANGUAGES,
-    _audit_denial,
-    _choice,
-    _email,
-    _refuse_emergency_access,
-    _text,
-)
+from keel.patients.services.common import _audit_denial, _refuse_emergency_access, in_language
 from keel.recovery.common import StaleEdit
 
-# What the front desk may change after registration: how to reach the person and what they are called. Names
-# of record, birth date, sex and the record number are not changed here.
-CONTACT_FIELDS = (
-    "preferred_name",
-    "pronouns",
-    "phone",
-    "email",
-    "address_line",
-    "city",
-    "region",
-    "postal_code",
-    "emergency_contact_name",
-    "emergency_contact_relationship",
-    "emergency_contact_phone",
-    "preferred_language",
-)
+if TYPE_CHECKING:
+    from keel.api_body import Posted
+    from keel.patients.schemas import ContactIn
+
+__all__ = ["CONTACT_FIELDS", "contact_patient", "update_contact"]
 
 
 def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -> Patient:
@@ -68,42 +51,21 @@ def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -
     return patient
 
 
-def update_contact(*, by: User, patient_id: int, data: dict[str, Any]) -> list[str]:
+def update_contact(*, by: User, patient_id: int, data: Posted[ContactIn]) -> list[str]:
     """Change some of a patient's contact details and preferred language (only the fields given; every wrong
     one named at once; nothing written unless all are right). `version`, when given, must be the record's
     (another person's edit in between: StaleEdit). The patient's account follows the language. Audited with
     the names of the fields that changed, never their values. Returns those names."""
     patient = contact_patient(by, patient_id)
-    errors: list[FieldError] = []
-    unknown = sorted(k for k in data if k not in CONTACT_FIELDS and k != "version")
-    for name in unknown:
-        errors.append(FieldError(str(name), _("cannot be changed here")))
-    values: dict[str, str] = {}
-    for name in CONTACT_FIELDS:
-        if name not in data:
-            continue
-        if name == "email":
-            values[name] = _email(data, errors)
-        elif name == "preferred_language":
-            values[name] = _choice(data, name, LANGUAGES, "", errors)
-            if not values[name] and not any(e.field == name for e in errors):
-                errors.append(FieldError(name, _("choose one of: %(choices)s") % {"choices": "en, es"}))
-        else:
-            values[name] = _text(data, name, errors)
-    merged = {n: values.get(n, getattr(patient, n)) for n in CONTACT_FIELDS}
-    contact_name, contact_phone = merged["emergency_contact_name"], merged["emergency_contact_phone"]
-    if (contact_phone or merged["emergency_contact_relationship"]) and not contact_name:
-        errors.append(FieldError("emergency_contact_name", _("give the emergency contact's name")))
-    if contact_name and not contact_phone:
-        errors.append(FieldError("emergency_contact_phone", _("give the emergency contact's phone")))
-    version = data.get("version")
-    if version not in (None, "") and not str(version).isdigit():
-        errors.append(FieldError("version", _("must be a whole number")))
-    if errors:
-        raise FieldsInvalid(errors)
+    current = {n: getattr(patient, n) for n in CONTACT_FIELDS}  # an emergency contact is judged whole
+    try:
+        form = data.parse(context=current)
+    except InvalidInput as exc:
+        raise in_language(exc) from None
+    values, version = form.given(), form.version
     with transaction.atomic():
         row = Patient.objects.select_for_update().get(pk=patient.pk)
-        if version not in (None, "") and int(str(version)) != row.version:
+        if version is not None and version != row.version:
             raise StaleEdit(
                 _("Someone else changed these details since you opened them. Reload and try again.")
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,28 +15,25 @@ from keel.accounts.models import User
 from keel.appointments.services import cancel_coming
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import (
     EndReason,
     Enrollment,
     EnrollmentStatus,
-    EpisodeKind,
     Patient,
     local_today,
 )
-from keel.patients.services.common import (
-    _audit_denial,
-    _check_admission_confirmations,
-    _choice,
-    _date,
-    _refuse_emergency_access,
-)
+from keel.patients.services.common import _audit_denial, _refuse_emergency_access, in_language
 from keel.sharing import services as sharing
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
 from keel.treatment.policy_store import end_patient_overrides
 from keel.treatment.services.overrides import end_overrides
 from keel.treatment.services.take_homes import end_take_home_plans
+
+if TYPE_CHECKING:
+    from keel.api_body import Posted
+    from keel.patients.schemas import DischargeIn, ReadmissionIn
 
 
 def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
@@ -50,9 +47,7 @@ def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
     return patient
 
 
-def _transfer_disclosure(
-    by: User, patient: Patient, data: dict[str, Any], active: Enrollment, ended: date
-) -> int:
+def _transfer_disclosure(by: User, patient: Patient, form: DischargeIn, active: Enrollment) -> int:
     """A transfer to another program is a disclosure under the patient's consent (42 CFR 2.31; issue #18):
     through the sharing app's one check (`release_record`: a live, unrevoked consent naming the receiving
     program as recipient, its purpose and the whole record; the password again; the accounting of
@@ -73,13 +68,15 @@ def _transfer_disclosure(
                 "on the care team records it."
             )
         )
+    assert form.ended_on is not None  # the check fills in today
+    ended = form.ended_on
     raw = {
         "basis": "consent",
-        "consent": data.get("consent"),
-        "recipient_name": data.get("recipient_name"),
-        "purpose": data.get("purpose") or "treatment",
-        "purpose_text": data.get("purpose_text") or "",
-        "password": data.get("password"),
+        "consent": form.consent,
+        "recipient_name": form.recipient_name,
+        "purpose": form.purpose or "treatment",
+        "purpose_text": form.purpose_text or "",
+        "password": form.password,
     }
 
     def build(row: Patient, at: Any) -> dict[str, Any]:
@@ -110,7 +107,7 @@ def _transfer_disclosure(
     return disclosure.pk
 
 
-def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
+def discharge(*, by: User, patient_id: int, data: Posted[DischargeIn]) -> Enrollment:
     """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
     Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
     them and no dose can be recorded until a prescriber writes a new order after readmission. A transfer
@@ -118,93 +115,105 @@ def discharge(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
     is locked first, so of two transfers at once one waits and then finds the person no longer in care, and
     nothing of it (no disclosure in the accounting) is left behind."""
     patient = _episode_patient(by, patient_id, Action.UPDATE)
-    today = local_today(patient)
-    errors: list[FieldError] = []
-    ended = _date(data.get("ended_on"), "ended_on", errors, today=today, required=False) or today
-    reason = _choice(data, "reason", list(EndReason.values), "", errors)
-    if not reason and not any(e.field == "reason" for e in errors):
-        errors.append(FieldError("reason", _("this is required")))
-    if errors:
-        raise FieldsInvalid(errors)
+    try:
+        form = data.parse(context=local_today(patient))
+    except InvalidInput as exc:
+        raise in_language(exc) from None
+    assert form.ended_on is not None  # the check fills in today
     refused: FieldsInvalid | NotAllowed | None = None
     with transaction.atomic():
-        active = (
-            Enrollment.objects.select_for_update()
-            .filter(patient=patient, status=EnrollmentStatus.ACTIVE)
-            .first()
-        )
-        if active is None:
-            raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
-        if ended < active.started_on:
-            raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
-        if DoseRecord.objects.filter(
-            patient=patient, local_date__gte=active.started_on, local_date__gt=ended
-        ).exists():  # the episode never ends before a dose recorded in it (issue #18)
-            raise FieldsInvalid(
-                [FieldError("ended_on", _("cannot be before the last dose recorded in this episode"))]
-            )
+        active = _active_episode(patient, form.ended_on)
         disclosure_id = None
-        if reason == EndReason.TRANSFERRED:  # the record goes to the receiving program: a disclosure first
+        if (
+            form.reason == EndReason.TRANSFERRED
+        ):  # the record goes to the receiving program: a disclosure first
             try:
-                disclosure_id = _transfer_disclosure(by, patient, data, active, ended)
+                disclosure_id = _transfer_disclosure(by, patient, form, active)
             except (FieldsInvalid, NotAllowed) as exc:  # refused: nothing written but its audited denial,
                 refused = exc  # which this transaction keeps (raised once it is committed)
         if refused is None:
-            # The episode ends only if it is still the active one (compare-and-set under the lock): otherwise
-            # the whole transfer, its disclosure included, is undone.
-            if not Enrollment.objects.filter(pk=active.pk, status=EnrollmentStatus.ACTIVE).update(
-                status=EnrollmentStatus.ENDED, ended_on=ended, end_reason=reason
-            ):
-                raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
-            active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
-            stopped = list(
-                MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
-                    "pk", flat=True
-                )
-            )
-            MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
-            # issue #13: take-home plans end too
-            ended_plans = end_take_home_plans(patient, ended)
-            # issue #18: the episode's overrides end too
-            ended_overrides = end_overrides(patient, ended, timezone.now())
-            # review 13d: a prescriber's policy values for this person end with the episode
-            ended_policy = end_patient_overrides(patient, timezone.now())
-            # issue #19: no visit, no reminder after it
-            cancel_coming(by=by, patient=patient)
-            audit.record(
-                actor=by,
-                action=Action.UPDATE,
-                patient_id=patient.pk,
-                program_id=patient.program_id,
-                target_type="enrollment",
-                target_id=active.pk,
-                reason="discharged",
-                detail={
-                    "stopped_orders": stopped,
-                    "ended_take_home_plans": ended_plans,
-                    **({"ended_overrides": ended_overrides} if ended_overrides else {}),
-                    **({"ended_patient_policy": ended_policy} if ended_policy else {}),
-                    **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {}),
-                },
-            )
+            _end_episode(by, patient, active, form.ended_on, form.reason, disclosure_id)
     if refused is not None:
         raise refused
     return active
 
 
-def readmit(*, by: User, patient_id: int, data: dict[str, Any]) -> Enrollment:
+def _active_episode(patient: Patient, ended: date) -> Enrollment:
+    """Step (inside the transaction): the active episode, locked; refused when there is none, when `ended`
+    is before it began or before a dose recorded in it (issue #18)."""
+    active = (
+        Enrollment.objects.select_for_update().filter(patient=patient, status=EnrollmentStatus.ACTIVE).first()
+    )
+    if active is None:
+        raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+    if ended < active.started_on:
+        raise FieldsInvalid([FieldError("ended_on", _("cannot be before the episode began"))])
+    if DoseRecord.objects.filter(
+        patient=patient, local_date__gte=active.started_on, local_date__gt=ended
+    ).exists():  # the episode never ends before a dose recorded in it (issue #18)
+        raise FieldsInvalid(
+            [FieldError("ended_on", _("cannot be before the last dose recorded in this episode"))]
+        )
+    return active
+
+
+def _end_episode(
+    by: User, patient: Patient, active: Enrollment, ended: date, reason: str, disclosure_id: int | None
+) -> None:
+    """Step (inside the transaction): the episode ends if it is still the active one (compare-and-set under
+    the lock: otherwise the whole transfer, its disclosure included, is undone), and what ends with it."""
+    if not Enrollment.objects.filter(pk=active.pk, status=EnrollmentStatus.ACTIVE).update(
+        status=EnrollmentStatus.ENDED, ended_on=ended, end_reason=reason
+    ):
+        raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
+    active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
+    detail = _end_with_episode(by, patient, ended)
+    audit.record(
+        actor=by,
+        action=Action.UPDATE,
+        patient_id=patient.pk,
+        program_id=patient.program_id,
+        target_type="enrollment",
+        target_id=active.pk,
+        reason="discharged",
+        detail={**detail, **({"transfer_disclosure_id": disclosure_id} if disclosure_id else {})},
+    )
+
+
+def _end_with_episode(by: User, patient: Patient, ended: date) -> dict[str, Any]:
+    """Step: what stops with the episode (its audit row's detail): active medication orders, take-home plans
+    (issue #13), overrides (issue #18), the prescriber's policy values for this person (review 13d), coming
+    visits and their reminders (issue #19)."""
+    stopped = list(
+        MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
+            "pk", flat=True
+        )
+    )
+    MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
+    ended_plans = end_take_home_plans(patient, ended)
+    ended_overrides = end_overrides(patient, ended, timezone.now())
+    ended_policy = end_patient_overrides(patient, timezone.now())
+    cancel_coming(by=by, patient=patient)
+    return {
+        "stopped_orders": stopped,
+        "ended_take_home_plans": ended_plans,
+        **({"ended_overrides": ended_overrides} if ended_overrides else {}),
+        **({"ended_patient_policy": ended_policy} if ended_policy else {}),
+    }
+
+
+def readmit(*, by: User, patient_id: int, data: Posted[ReadmissionIn]) -> Enrollment:
     """Open a new episode of care for someone discharged earlier (from `started_on`, default today), of the
     kind `episode_kind` (blank: the kind of their last episode). Like the first admission, it confirms that
     the person received the Part 2 notice again and consented to treatment (`notice_given`, `consented`),
     stored on the new episode with who and when."""
     patient = _episode_patient(by, patient_id, Action.CREATE)
-    today = local_today(patient)
-    errors: list[FieldError] = []
-    started = _date(data.get("started_on"), "started_on", errors, today=today, required=False) or today
-    kind = _choice(data, "episode_kind", list(EpisodeKind.values), "", errors)
-    _check_admission_confirmations(data, errors)  # asked again at each readmission (issue #18)
-    if errors:
-        raise FieldsInvalid(errors)
+    try:
+        form = data.parse(context=local_today(patient))
+    except InvalidInput as exc:
+        raise in_language(exc) from None
+    assert form.started_on is not None  # the check fills in today
+    started, kind = form.started_on, form.episode_kind or ""
     now = timezone.now()
     with transaction.atomic():
         Patient.objects.select_for_update().filter(pk=patient.pk).first()  # two readmissions: one waits

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts import services
 from keel.accounts.management.commands.staff import acting_user, fields_error
+from keel.accounts.schemas import ProgramSettingsIn
 from keel.core.rules.inputs import FieldsInvalid, loads_json
 
 
@@ -37,7 +38,9 @@ class Command(BaseCommand):
                     raise CommandError("--data: is not valid JSON", returncode=2) from None
                 if not isinstance(data, dict):
                     raise CommandError("--data: must be a JSON object", returncode=2)
-                program = services.update_program_settings(by=by, slug=options["program"], data=data)
+                program = services.update_program_settings(
+                    by=by, slug=options["program"], data=ProgramSettingsIn.posted(data)
+                )
         except FieldsInvalid as exc:
             raise fields_error(exc) from None
         except services.ProgramSettingsNotAllowed as exc:

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts import staff
 from keel.accounts.models import User
+from keel.accounts.schemas import InvitationIn
 from keel.core.rules.inputs import FieldsInvalid
 
 
@@ -73,7 +74,12 @@ class Command(BaseCommand):
                     "first_name": options["first_name"],
                     "last_name": options["last_name"],
                 }
-                sent = staff.invite(by=by, program_slug=slug, data=data, base_url=settings.KEEL_PUBLIC_URL)
+                sent = staff.invite(
+                    by=by,
+                    program_slug=slug,
+                    data=InvitationIn.posted(data),
+                    base_url=settings.KEEL_PUBLIC_URL,
+                )
                 self.stdout.write(f"Invitation {sent.invitation.pk} sent to {sent.invitation.email}.")
             elif action == "deactivate":
                 user = staff.deactivate(by=by, program_slug=slug, user_id=options["user_id"])

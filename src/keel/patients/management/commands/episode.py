@@ -27,6 +27,7 @@ from django.urls import reverse
 from keel.accounts.management.commands.staff import acting_user, fields_error
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.errors import NotAllowed
+from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.patients.services.activation import issue_activation_code
 from keel.patients.services.care_team import add_to_care_team, remove_from_care_team
 from keel.patients.services.episodes import discharge, readmit
@@ -121,7 +122,7 @@ class Command(BaseCommand):
         if action == "discharge":
             data: dict[str, Any] = {"reason": options["reason"], "ended_on": options["ended_on"]}
             data |= self._transfer(options)
-            ended = discharge(by=by, patient_id=patient_id, data=data)
+            ended = discharge(by=by, patient_id=patient_id, data=DischargeIn.posted(data))
             self.stdout.write(f"Episode {ended.pk} ended on {ended.ended_on}.")
         elif action == "readmit":
             data = {
@@ -130,7 +131,7 @@ class Command(BaseCommand):
                 "notice_given": options["notice_given"],
                 "consented": options["consented"],
             }
-            opened = readmit(by=by, patient_id=patient_id, data=data)
+            opened = readmit(by=by, patient_id=patient_id, data=ReadmissionIn.posted(data))
             self.stdout.write(f"Episode {opened.pk} began on {opened.started_on.isoformat()}.")
         elif action == "care-team":
             if options["add"] is not None:

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from keel.accounts.models import User
 from keel.core.rules.inputs import FieldsInvalid, loads_json
 from keel.patients.errors import NotAllowed
+from keel.patients.schemas import RegistrationIn
 from keel.patients.services.registration import register_patient
 
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         if not isinstance(data, dict):
             raise CommandError("--data: must be a JSON object", returncode=2)
         try:
-            done = register_patient(by=user, data=data)
+            done = register_patient(by=user, data=RegistrationIn.posted(data))
         except FieldsInvalid as exc:
             raise CommandError(
                 "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), returncode=2

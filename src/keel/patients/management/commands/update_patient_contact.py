@@ -13,6 +13,7 @@ from django.http import Http404
 from keel.accounts.models import User
 from keel.core.rules.inputs import FieldsInvalid, loads_json
 from keel.patients.errors import NotAllowed
+from keel.patients.schemas import ContactIn
 from keel.patients.services.contact import update_contact
 from keel.recovery.common import StaleEdit
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         if not isinstance(data, dict):
             raise CommandError("--data: must be a JSON object", returncode=2)
         try:
-            changed = update_contact(by=user, patient_id=options["patient"], data=data)
+            changed = update_contact(by=user, patient_id=options["patient"], data=ContactIn.posted(data))
         except FieldsInvalid as exc:
             raise CommandError(
                 "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), returncode=2

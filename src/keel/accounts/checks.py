@@ -1,0 +1,151 @@
+"""The checks of a program admin's bodies whose field lists are the core's (`keel.core.program`: the staff
+invitation, the program settings) but which need Django (its email validator; the server's today for the
+closure days): every bad field named at once, in form order, in the words these pages have always used
+(translated where written, `_()`). `keel.accounts.schemas` runs them as its models' parse; the services call
+that parse only after their access checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keel.core.program import (
+    MAX_CLOSURE_DAYS,
+    MAX_CONTACT_ADDRESS,
+    MAX_CONTACT_PHONE,
+    MAX_NAME,
+    STAFF_ROLES,
+)
+from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.wall_time import is_time_zone
+
+# --- The staff invitation ---
+
+
+def invitation(data: Mapping[str, object]) -> dict[str, object]:
+    """The invitation's email, staff role and names, checked: every bad field named at once."""
+    errors: list[FieldError] = []
+    email = str(data.get("email") or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.append(FieldError("email", _("give an email address such as name@example.org")))
+    role = str(data.get("role") or "")
+    if role not in STAFF_ROLES:
+        errors.append(
+            FieldError(
+                "role",
+                _("choose one of: %(choices)s") % {"choices": ", ".join(sorted(STAFF_ROLES))},
+            )
+        )
+    names = {}
+    for name in ("first_name", "last_name"):
+        value = " ".join(str(data.get(name) or "").split())
+        if len(value) > MAX_NAME:
+            errors.append(FieldError(name, _("at most %(n)d characters") % {"n": MAX_NAME}))
+        names[name] = value
+    if errors:
+        raise FieldsInvalid(errors)
+    return {"email": email, "role": role, **names}
+
+
+# --- The program settings ---
+
+
+def program_settings(data: Mapping[str, object]) -> dict[str, object]:
+    """The new settings from the posted fields, or FieldsInvalid naming every field wrong, in form order."""
+    errors: list[FieldError] = []
+    zone = _settings_time_zone(data, errors)
+    opens, closes = _settings_dosing_hours(data, errors)
+    days = _settings_closure_days(data, errors)
+    contact = _settings_contact(data, errors)
+    if errors:
+        raise FieldsInvalid(errors)
+    return {
+        "time_zone": zone,
+        "dosing_opens": opens,
+        "dosing_closes": closes,
+        "closure_days": sorted(set(days)),
+        **contact,
+    }
+
+
+def _settings_time_zone(data: Mapping[str, object], errors: list[FieldError]) -> str:
+    zone = str(data.get("time_zone") or "")
+    if not is_time_zone(zone):
+        errors.append(FieldError("time_zone", _("choose a time zone such as America/Chicago")))
+    return zone
+
+
+def _settings_time(data: Mapping[str, object], name: str, errors: list[FieldError]) -> time | None:
+    """A wall-clock time in the program's zone (HH:MM, no offset), or None when left blank."""
+    raw = data.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        parsed = time.fromisoformat(str(raw))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is not None:  # wall-clock time in the program's zone, no offset
+        errors.append(FieldError(name, _("give a time as HH:MM")))
+        return None
+    return parsed
+
+
+def _settings_dosing_hours(
+    data: Mapping[str, object], errors: list[FieldError]
+) -> tuple[time | None, time | None]:
+    """Both dosing-window times or neither, the closing after the opening."""
+    opens, closes = (
+        _settings_time(data, "dosing_opens", errors),
+        _settings_time(data, "dosing_closes", errors),
+    )
+    if (opens is None) != (closes is None) and not errors:
+        errors.append(
+            FieldError("dosing_closes", _("give both the opening and the closing time, or neither"))
+        )
+    elif opens and closes and opens >= closes:
+        errors.append(FieldError("dosing_closes", _("must be after the opening time")))
+    return opens, closes
+
+
+def _settings_closure_days(data: Mapping[str, object], errors: list[FieldError]) -> list[str]:
+    """Closure days as ISO dates (a list, or one string split on commas and spaces), within a year back and
+    two years ahead, at most MAX_CLOSURE_DAYS distinct."""
+    raw_days = data.get("closure_days") or []
+    if isinstance(raw_days, str):
+        raw_days = [d for d in raw_days.replace(",", " ").split() if d]
+    days: list[str] = []
+    if not isinstance(raw_days, list):
+        errors.append(FieldError("closure_days", _("give a list of dates")))
+        return days
+    today = timezone.localdate()
+    for raw in raw_days:
+        try:
+            day = date.fromisoformat(str(raw))
+        except ValueError:
+            errors.append(FieldError("closure_days", _("give each date as YYYY-MM-DD")))
+            break
+        if not today - timedelta(days=366) <= day <= today + timedelta(days=2 * 366):
+            errors.append(FieldError("closure_days", _("each date within a year back and two years ahead")))
+            break
+        days.append(day.isoformat())
+    if len(set(days)) > MAX_CLOSURE_DAYS:
+        errors.append(FieldError("closure_days", _("at most %(n)d days") % {"n": MAX_CLOSURE_DAYS}))
+    return days
+
+
+def _settings_contact(data: Mapping[str, object], errors: list[FieldError]) -> dict[str, str]:
+    """The contact phone and address, whitespace collapsed, within their lengths."""
+    contact = {}
+    for name, limit in (("contact_phone", MAX_CONTACT_PHONE), ("contact_address", MAX_CONTACT_ADDRESS)):
+        value = " ".join(str(data.get(name) or "").split())
+        if len(value) > limit:
+            errors.append(FieldError(name, _("at most %(n)d characters") % {"n": limit}))
+        contact[name] = value
+    return contact
