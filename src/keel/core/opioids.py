@@ -3,6 +3,8 @@ XR-naltrexone readiness (reference 9.1 and 11). Codes, with their English names 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from keel.core.words import gettext_noop
 
 OPIOIDS = ("heroin", "fentanyl", "rx_short", "rx_long", "methadone", "buprenorphine")
@@ -18,7 +20,8 @@ NAME = {
 
 # Before a standard buprenorphine start, the policy value that holds each opioid's wait (reference 9.1).
 # Illicit fentanyl has no agreed wait (its profile is program policy); buprenorphine itself needs none.
-WAIT_FIELD = {
+WaitField = Literal["wait_hours_short_acting", "wait_hours_extended_release", "wait_hours_methadone"]
+WAIT_FIELD: dict[str, WaitField] = {
     "heroin": "wait_hours_short_acting",
     "rx_short": "wait_hours_short_acting",
     "rx_long": "wait_hours_extended_release",

@@ -106,59 +106,67 @@ def _view(
         emergency_contact=_contact(patient)
         if full and policy.field_visible(areas, "emergency_contact")
         else None,
-        enrollments=[
-            EnrollmentView(
-                e.pk,
-                patient.program.slug,
-                e.started_on,
-                e.ended_on,
-                e.end_reason,
-                e.status,
-                e.kind,
-                e.get_kind_display() if e.kind else "",
-            )
-            for e in enrollments
-        ]
-        if full
-        else [],
-        care_team=[
-            {
-                "id": m.user_id,
-                "name": m.user.get_full_name() or m.user.username,
-                "role": m.user.role,
-                "role_label": Role(m.user.role).label,
-            }
-            for m in patient.care_team.all()
-        ]
-        if full
-        else [],
-        open_flags=[
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "label": f.get_kind_display(),
-                "reasons": f.reasons,
-                "words": flag_reasons(f),  # the reasons in the reader's language (pages)
-                "raised_at": f.raised_at,
-            }
-            for f in flags
-        ],
-        resolved_flags=[
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "label": f.get_kind_display(),
-                "words": flag_reasons(f),
-                "raised_at": f.raised_at,
-                "resolved_at": f.resolved_at,
-                "resolved_by": (f.resolved_by.get_full_name() or f.resolved_by.username)
-                if f.resolved_by
-                else "",
-                "note": f.resolution_note,
-            }
-            for f in resolved or []
-        ],
+        enrollments=_enrollment_views(patient, enrollments) if full else [],
+        care_team=_care_team_rows(patient) if full else [],
+        open_flags=[_open_flag_row(f) for f in flags],
+        resolved_flags=[_resolved_flag_row(f) for f in resolved or []],
     )
+
+
+def _enrollment_views(patient: Patient, enrollments: list[Enrollment]) -> list[EnrollmentView]:
+    """Each enrollment of the record, as `_view` shows it in full."""
+    return [
+        EnrollmentView(
+            e.pk,
+            patient.program.slug,
+            e.started_on,
+            e.ended_on,
+            e.end_reason,
+            e.status,
+            e.kind,
+            e.get_kind_display() if e.kind else "",
+        )
+        for e in enrollments
+    ]
+
+
+def _care_team_rows(patient: Patient) -> list[dict[str, Any]]:
+    """The care team's members (id, name, role and its label), as `_view` shows them in full."""
+    return [
+        {
+            "id": m.user_id,
+            "name": m.user.get_full_name() or m.user.username,
+            "role": m.user.role,
+            "role_label": Role(m.user.role).label,
+        }
+        for m in patient.care_team.all()
+    ]
+
+
+def _open_flag_row(f: PatientFlag) -> dict[str, Any]:
+    """An open flag as `_view` shows it, its reasons also in the reader's language (pages)."""
+    return {
+        "id": f.pk,
+        "kind": f.kind,
+        "label": f.get_kind_display(),
+        "reasons": f.reasons,
+        "words": flag_reasons(f),  # the reasons in the reader's language (pages)
+        "raised_at": f.raised_at,
+    }
+
+
+def _resolved_flag_row(f: PatientFlag) -> dict[str, Any]:
+    """A resolved flag as `_view` shows it: who resolved it and the note."""
+    return {
+        "id": f.pk,
+        "kind": f.kind,
+        "label": f.get_kind_display(),
+        "words": flag_reasons(f),
+        "raised_at": f.raised_at,
+        "resolved_at": f.resolved_at,
+        "resolved_by": (f.resolved_by.get_full_name() or f.resolved_by.username) if f.resolved_by else "",
+        "note": f.resolution_note,
+    }
 
 
 RECORD_PREFETCH = (

@@ -3,10 +3,12 @@ policy values used. Callable statelessly: `keel rule NAME --input JSON`, `POST /
 
 from __future__ import annotations
 
+from typing import Any
+
 from keel.core.rules import buprenorphine, early_warning, methadone, naltrexone, overdose, qtc
 from keel.core.rules.base import Rule
 
-RULES: dict[str, Rule] = {
+RULES: dict[str, Rule[Any, Any]] = {  # rules of every input and policy type
     rule.name: rule
     for rule in (
         buprenorphine.READINESS,
@@ -27,7 +29,7 @@ class UnknownRule(KeyError):
         return f"unknown rule {self.args[0]!r}; known: {', '.join(sorted(RULES))}"
 
 
-def get(name: str) -> Rule:
+def get(name: str) -> Rule[Any, Any]:
     if name not in RULES:
         raise UnknownRule(name)
     return RULES[name]

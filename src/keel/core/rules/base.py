@@ -1,25 +1,36 @@
 """What every rule is: a name, a version, typed inputs, a policy (defaults with provenance) and a pure
-evaluate(input, policy) -> Decision."""
+evaluate(input, policy) -> Decision.
+
+Each rule names its checked input and its policy values as TypedDicts (`Rule[DoseInput, DosePolicy]`), so mypy
+checks every key a rule reads and the type of its value; `run` parses the raw input and policy against the
+rule's `Field`s into exactly those dicts (every field present, a default or None when not given)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar, cast
 
 from keel.core.decision import Decision
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
 from keel.core.rules.policy import limit_errors, limit_for
 
+InputT = TypeVar("InputT")  # the rule's checked input, a TypedDict of its `inputs`
+PolicyT = TypeVar("PolicyT")  # the rule's policy values, a TypedDict of its `policy`
+
+
+class NoPolicy(TypedDict):
+    """The policy of a rule without policy values."""
+
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Generic[InputT, PolicyT]):
     name: str
     version: str
     summary: str
     inputs: tuple[Field, ...]
     policy: tuple[Field, ...]
-    evaluate: Callable[[Mapping[str, Any], Mapping[str, Any]], Decision]
+    evaluate: Callable[[InputT, PolicyT], Decision]
     # For inputs that are not a flat set of fields (e.g. a series of check-ins): a parser and its schema.
     parse_input: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     input_schema: dict[str, Any] | None = None
@@ -64,4 +75,4 @@ class Rule:
             errors += exc.errors
         if errors:
             raise InvalidInput(errors)
-        return self.evaluate(values, settings)
+        return self.evaluate(cast(InputT, values), cast(PolicyT, settings))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
@@ -109,6 +109,53 @@ PRIORITY = {
 }
 
 
+_Day = date  # a check-in's or a screen's `date` key names its type by this alias
+
+
+class Checkin(TypedDict):
+    """One check-in as the rule reads it (CHECKIN; parsed, used and medication not given: their defaults)."""
+
+    date: _Day
+    craving: int
+    mood: int
+    used: bool
+    medication: str
+
+
+class Screen(TypedDict):
+    """One screen as the rule reads it (SCREEN)."""
+
+    date: _Day
+    kind: str
+    positive: bool
+
+
+class Policy(TypedDict):
+    """POLICY's values."""
+
+    craving_high_at: int
+    craving_high_needed: int
+    craving_window: int
+    missed_in_a_row: int
+    silent_days: int
+    habit_days: int
+    worsening_mood_days: int
+    screen_recent_days: int
+
+
+class Input(TypedDict):
+    """The rule's input as `_parse_input` checks it."""
+
+    today: date
+    checkins: list[Checkin]
+    screens: list[Screen]
+
+
+def default_policy() -> Policy:
+    """POLICY's defaults (the values the recovery app runs the rule with)."""
+    return cast(Policy, {f.name: f.default for f in POLICY})
+
+
 def _parse_list(raw: Any, fields: tuple[Field, ...], name: str) -> list[dict[str, Any]]:
     if raw is None:
         return []
@@ -128,10 +175,10 @@ def _parse_list(raw: Any, fields: tuple[Field, ...], name: str) -> list[dict[str
 _MEDICATION_ORDER = ("missed", "taken", "not_on_medication")  # the first that any check-in of the day says
 
 
-def merge_day(same_day: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_day(same_day: list[Checkin]) -> Checkin:
     """Two or more check-ins on one date, as one (Keel's explicit rule, so nothing reported is dropped): use
     if any says use, the highest craving, the worst (lowest) mood, and "missed" if any says a dose was missed."""
-    merged = dict(same_day[0])
+    merged = same_day[0].copy()
     merged["used"] = any(c.get("used") for c in same_day)
     merged["craving"] = max(c["craving"] for c in same_day)
     merged["mood"] = min(c["mood"] for c in same_day)
@@ -141,20 +188,18 @@ def merge_day(same_day: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 Flag = tuple[str, Reason]  # (code, the reason it is raised)
-Entry = dict[str, Any]  # one check-in or screen, as parsed (CHECKIN, SCREEN)
-ByDay = dict[date, Entry]  # the check-ins, one per date (merge_day)
-Policy = Mapping[str, Any]  # the policy values (POLICY)
+ByDay = dict[date, Checkin]  # the check-ins, one per date (merge_day)
 
 
-def _by_day(checkins: list[Entry]) -> ByDay:
+def _by_day(checkins: list[Checkin]) -> ByDay:
     """The check-ins, one per date (merge_day joins two or more on one date)."""
-    grouped: dict[date, list[Entry]] = {}
+    grouped: dict[date, list[Checkin]] = {}
     for c in checkins:
         grouped.setdefault(c["date"], []).append(c)
     return {d: merge_day(cs) for d, cs in grouped.items()}
 
 
-def _suicide_risk(today: date, screens: list[Entry], p: Policy) -> Flag | None:
+def _suicide_risk(today: date, screens: list[Screen], p: Policy) -> Flag | None:
     """A positive screen from the last screen_recent_days days; the reason names which screens said so."""
     recent = [
         s for s in screens if s["positive"] and 0 <= (today - s["date"]).days <= p["screen_recent_days"]
@@ -254,7 +299,7 @@ def _worsening_mood(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
     )
 
 
-def evaluate(today: date, checkins: list[Entry], screens: list[Entry], p: Policy) -> Decision:
+def evaluate(today: date, checkins: list[Checkin], screens: list[Screen], p: Policy) -> Decision:
     """Every flag the series raises, highest priority first (the sort is stable: equal priorities keep the order
     below), or "none" with one reason saying so."""
     by_day = _by_day(checkins)
@@ -317,11 +362,11 @@ def _parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
     return values
 
 
-def _evaluate(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+def _evaluate(v: Input, p: Policy) -> Decision:
     return evaluate(v["today"], v["checkins"], v["screens"], p)
 
 
-EARLY_WARNING = Rule(
+EARLY_WARNING: Rule[Input, Policy] = Rule(
     "early-warning",
     "1",
     "Which early-warning flags does this series raise?",

@@ -10,11 +10,11 @@ state or program rules may only tighten.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, TypedDict
 
-from keel.core.decision import LIST_SEPARATOR, Decision, Reason
+from keel.core.decision import LIST_SEPARATOR, Decision, Param, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
@@ -23,6 +23,8 @@ from keel.core.rules.window import (
     ORDERED_FIELD_HELP,
     REDOSE_FIELD_HELP,
     REFUSED,
+    CeilingPolicy,
+    RedosePolicy,
     ceilings,
     hold_open_reasons,
     order_over,
@@ -234,6 +236,40 @@ DOSE_POLICY = (
 )
 
 
+class DoseInput(TypedDict):
+    """DOSE_INPUTS as `Rule.run` checks them (a field not given: its default, else None)."""
+
+    treatment_day: int
+    given_today_mg: float
+    requested_mg: float
+    previous_day_mg: float | None
+    sedated_or_intoxicated: bool
+    hold_open: bool
+    missed_days_in_a_row: int
+    documented_rationale: bool
+    last_observed_mg: float | None
+    days_since_last_increase: int | None
+    window_low_mg: float | None
+    hours_since_last_dose: float | None
+    ordered_mg: float | None
+
+
+class DosePolicy(CeilingPolicy, RedosePolicy):
+    """DOSE_POLICY's values (with the ceilings' and the re-dose interval's)."""
+
+    first_day_total_max_mg: float
+    first_dose_max_mg: float
+    titration_min_days_between: int
+    titration_window_days: int
+    titration_window_max_mg: float
+    missed_half_dose_days: int
+    missed_restart_days: int
+    missed_restart_max_mg: float
+    missed_reinduction_days: int
+    titration_step_max_mg: float
+    reassess_after_missed_days: int
+
+
 class _Limits:
     """The checks a dose passes after the hold and the hard bounds: each one over its limit is blocked, or
     passes with the prescriber's documented reason (logged)."""
@@ -243,7 +279,7 @@ class _Limits:
         self.blocked = verdict == "needs_override"
         self.rationale = verdict == "allowed_with_rationale"
 
-    def over(self, template: str, sources: tuple[str, ...], **params: Any) -> None:
+    def over(self, template: str, sources: tuple[str, ...], **params: Param) -> None:
         if self.documented:
             self.rationale = True
             then = gettext_noop("A prescriber documented a reason (logged).")
@@ -258,14 +294,14 @@ class _Limits:
 
 
 def first_day_over(
-    requested_mg: float, total_mg: float, first_of_day: bool, p: Mapping[str, Any]
-) -> list[tuple[str, tuple[str, ...], dict[str, Any]]]:
+    requested_mg: float, total_mg: float, first_of_day: bool, p: DosePolicy
+) -> list[tuple[str, tuple[str, ...], dict[str, Param]]]:
     """The first day's limits (the label's first dose and first-day total, correction 6) that a dose of
     `requested_mg` (the day's first taken dose if `first_of_day`), with the day's total `total_mg`, goes
     over: (template, sources, params), each template with a `%(then)s` for what follows (an override needed,
     or documented). One definition: the window's dose check and a correction of a day-one dose
     (`keel.treatment.services.doses.amendment_ceilings`)."""
-    over: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
+    over: list[tuple[str, tuple[str, ...], dict[str, Param]]] = []
     total = total_mg
     if first_of_day and requested_mg > p["first_dose_max_mg"]:
         over.append(
@@ -294,7 +330,7 @@ FIRST_DAY, REINDUCTION, NO_COMPARISON = "first_day", "reinduction", "no_comparis
 
 
 def first_day_limits(
-    treatment_day: int, missed_days_in_a_row: int, comparison_mg: float | None, p: Mapping[str, Any]
+    treatment_day: int, missed_days_in_a_row: int, comparison_mg: float | None, p: DosePolicy
 ) -> str | None:
     """Why a dose on this day meets the first day's limits (`first_day_over`), None when it does not: the
     episode's first day (FIRST_DAY), a new induction after `missed_reinduction_days` missed days in a row
@@ -311,7 +347,7 @@ def first_day_limits(
     return None
 
 
-def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+def _dose_check(v: DoseInput, p: DosePolicy) -> Decision:
     """May this methadone dose be given now? The checks, in this order: a hold open or a sedated person
     stops the dose (`_stopped`); the hard bounds and the program's ceilings (past the hard bound refused);
     the re-dose interval (`_redose_interval`); missed days that need a prescriber's reassessment
@@ -338,6 +374,8 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     _order_limit(v, why, limits)
     if why is not None:
         _first_day_checks(v, p, why, missed, total, limits)
+    elif comparison is None:  # never: first_day_limits says NO_COMPARISON then
+        raise AssertionError("no comparison dose outside the first day's limits")
     elif missed >= p["missed_half_dose_days"]:
         _half_dose_check(p, missed, comparison, total, limits)
     else:
@@ -354,7 +392,7 @@ def _dose_check(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision(name, "1", limits.verdict, tuple(reasons), policy)
 
 
-def _stopped(name: str, v: Mapping[str, Any], policy: dict[str, Any]) -> Decision | None:
+def _stopped(name: str, v: DoseInput, policy: dict[str, object]) -> Decision | None:
     """The first guard: a hold earlier today that no prescriber released (HOLD_OPEN), or a person sedated or
     intoxicated now (hold the dose); None: neither."""
     if v["hold_open"]:
@@ -377,7 +415,7 @@ def _stopped(name: str, v: Mapping[str, Any], policy: dict[str, Any]) -> Decisio
     return None
 
 
-def _redose_interval(name: str, v: Mapping[str, Any], p: Mapping[str, Any], limits: _Limits) -> None:
+def _redose_interval(name: str, v: DoseInput, p: DosePolicy, limits: _Limits) -> None:
     """The re-dose interval guard (`window.redose`): too soon after the last dose needs an override, or
     passes on the prescriber's documented reason."""
     interval, interval_reasons = redose(name, v["hours_since_last_dose"], p, v["documented_rationale"])
@@ -389,9 +427,9 @@ def _redose_interval(name: str, v: Mapping[str, Any], p: Mapping[str, Any], limi
 
 def _missed_reassessment(
     name: str,
-    v: Mapping[str, Any],
-    p: Mapping[str, Any],
-    policy: dict[str, Any],
+    v: DoseInput,
+    p: DosePolicy,
+    policy: dict[str, object],
     missed: int,
     limits: _Limits,
 ) -> Decision | None:
@@ -431,7 +469,7 @@ def _missed_reassessment(
     return None
 
 
-def _order_limit(v: Mapping[str, Any], why: str | None, limits: _Limits) -> None:
+def _order_limit(v: DoseInput, why: str | None, limits: _Limits) -> None:
     """The order guard: the dose follows the active order; a supplementary dose on a day the first day's
     limits govern (`why`: the first day, a new induction) is measured by those limits, not the order."""
     if why is None or v["given_today_mg"] == 0:
@@ -441,7 +479,7 @@ def _order_limit(v: Mapping[str, Any], why: str | None, limits: _Limits) -> None
 
 
 def _first_day_checks(
-    v: Mapping[str, Any], p: Mapping[str, Any], why: str, missed: int, total: float, limits: _Limits
+    v: DoseInput, p: DosePolicy, why: str, missed: int, total: float, limits: _Limits
 ) -> None:
     """The first day's limits guard (`first_day_over`), on the day `first_day_limits` says why (a new
     induction or no dose to compare with is said first)."""
@@ -469,9 +507,7 @@ def _first_day_checks(
         limits.over(template, sources, **params)
 
 
-def _half_dose_check(
-    p: Mapping[str, Any], missed: int, comparison: float, total: float, limits: _Limits
-) -> None:
+def _half_dose_check(p: DosePolicy, missed: int, comparison: float, total: float, limits: _Limits) -> None:
     """The missed-days guard short of a new induction: at most half the last observed dose (and at most
     `missed_restart_max_mg` from `missed_restart_days` on)."""
     cap = comparison / 2
@@ -491,9 +527,7 @@ def _half_dose_check(
         )
 
 
-def _titration_checks(
-    v: Mapping[str, Any], p: Mapping[str, Any], comparison: float, total: float, limits: _Limits
-) -> None:
+def _titration_checks(v: DoseInput, p: DosePolicy, comparison: float, total: float, limits: _Limits) -> None:
     """The titration guards: the step over the last observed dose, the days since the last increase and the
     rise over the titration window."""
     step = total - comparison
@@ -547,7 +581,7 @@ def _extra_ecg(comparison: float | None, total: float, reasons: list[Reason]) ->
         )
 
 
-DOSE_CHECK = Rule(
+DOSE_CHECK: Rule[DoseInput, DosePolicy] = Rule(
     "methadone-dose-check",
     "1",
     "May this methadone dose be given now?",
@@ -558,7 +592,15 @@ DOSE_CHECK = Rule(
 
 FEDERAL_LADDER = ((14, 7), (30, 14))  # days in treatment up to N -> max supply; after day 30: 28
 FEDERAL_MAX = 28
-CRITERIA = (
+Criterion = Literal[
+    "no_active_risky_use",
+    "regular_attendance",
+    "no_serious_behavior_problems",
+    "no_known_recent_diversion",
+    "safe_transport_and_storage",
+    "other_factors_considered",
+]
+CRITERIA: tuple[tuple[Criterion, str], ...] = (
     (
         "no_active_risky_use",
         gettext_noop(
@@ -610,6 +652,29 @@ TAKE_HOME_POLICY = (
 )
 
 
+class TakeHomeInput(TypedDict):
+    """TAKE_HOME_INPUTS as `Rule.run` checks them (a field not given: None)."""
+
+    days_in_treatment: int | None
+    admitted_on: date | None
+    today: date | None
+    no_active_risky_use: bool
+    regular_attendance: bool
+    no_serious_behavior_problems: bool
+    no_known_recent_diversion: bool
+    safe_transport_and_storage: bool
+    other_factors_considered: bool
+    state_max_days: int | None
+    start_on: date | None
+
+
+class TakeHomePolicy(TypedDict):
+    """TAKE_HOME_POLICY's values."""
+
+    admission_day_number: int
+    program_max_days: int | None
+
+
 def federal_max_supply(days_in_treatment: int) -> int:
     for up_to, supply in FEDERAL_LADDER:
         if days_in_treatment <= up_to:
@@ -617,7 +682,7 @@ def federal_max_supply(days_in_treatment: int) -> int:
     return FEDERAL_MAX
 
 
-def _take_home(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision:
     name, policy = "take-home-eligibility", dict(p)
     days = v["days_in_treatment"]
     if days is None:
@@ -675,7 +740,7 @@ def _take_home(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision(name, "1", "eligible" if limit else "not_eligible", tuple(reasons), policy, details)
 
 
-TAKE_HOME = Rule(
+TAKE_HOME: Rule[TakeHomeInput, TakeHomePolicy] = Rule(
     "take-home-eligibility",
     "1",
     "How many days of take-home methadone may be given?",

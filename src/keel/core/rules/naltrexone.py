@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from keel.core.decision import Decision, Reason
 from keel.core.opioids import AGONIST_TREATMENTS, NAME, OPIOIDS
@@ -97,6 +97,34 @@ POLICY = (
         "challenge first) or wait (the full interval)",
     ),
 )
+
+
+class OpioidUse(TypedDict):
+    """One opioid used and the days since its last use, as `_parse` reads it (USE_FIELDS)."""
+
+    opioid: str
+    days_since_last_use: float
+
+
+class ReadinessInput(TypedDict):
+    """INPUTS as `_parse` checks them (a field not given: its default, else None), with every opioid used."""
+
+    opioids: list[OpioidUse]
+    history_uncertain: bool
+    naloxone_challenge_negative: bool
+    last_injection_on: date | None
+
+
+class ReadinessPolicy(TypedDict):
+    """POLICY's values."""
+
+    opioid_free_days: int
+    agonist_switch_days: int
+    continuing_course_days: int
+    min_interval_days: int
+    agonist_switch: str
+
+
 _LABEL = ("vivitrol-label",)
 _SWITCHING = ("vivitrol-label-switching",)
 _CHALLENGE = ("naltrexone-oral-label",)
@@ -159,7 +187,7 @@ def _days(value: float) -> float:
     return math.floor(value * 10) / 10
 
 
-def _opioid_free(newest: Mapping[str, Any], need: float) -> tuple[str, Reason]:
+def _opioid_free(newest: OpioidUse, need: float) -> tuple[str, Reason]:
     """Eligible when the last use of any opioid was at least `opioid_free_days` ago, not eligible otherwise."""
     days = newest["days_since_last_use"]
     if days < need:
@@ -184,7 +212,7 @@ def _opioid_free(newest: Mapping[str, Any], need: float) -> tuple[str, Reason]:
     )
 
 
-def _switching_reason(use: Mapping[str, Any], p: Mapping[str, Any]) -> Reason:
+def _switching_reason(use: OpioidUse, p: ReadinessPolicy) -> Reason:
     """Methadone or buprenorphine within `agonist_switch_days`: the label's switching warning, and when that day
     comes."""
     left = p["agonist_switch_days"] - use["days_since_last_use"]
@@ -202,7 +230,7 @@ def _switching_reason(use: Mapping[str, Any], p: Mapping[str, Any]) -> Reason:
     )
 
 
-def _switch_policy(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, Reason | None]:
+def _switch_policy(v: ReadinessInput, p: ReadinessPolicy) -> tuple[str, Reason | None]:
     """An otherwise eligible person switching from an agonist, by the program's `agonist_switch` policy: wait
     (not eligible), a negative naloxone challenge first (needs_challenge until it is recorded), or caution."""
     rule = p["agonist_switch"]
@@ -224,7 +252,7 @@ def _switch_policy(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, Rea
     return "caution", None
 
 
-def _challenge_reason(v: Mapping[str, Any]) -> Reason:
+def _challenge_reason(v: ReadinessInput) -> Reason:
     """The naloxone challenge, done (and negative) or to consider, with the oral naltrexone label's doses."""
     if v["naloxone_challenge_negative"]:
         return Reason.said(gettext_noop("A naloxone challenge today brought on no withdrawal."), _CHALLENGE)
@@ -237,7 +265,7 @@ def _challenge_reason(v: Mapping[str, Any]) -> Reason:
     )
 
 
-def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
     uses = sorted(v["opioids"], key=lambda u: (u["days_since_last_use"], OPIOIDS.index(u["opioid"])))
     newest = uses[0]
     days, need = newest["days_since_last_use"], p["opioid_free_days"]
@@ -330,7 +358,7 @@ def repeat_injection(
     )
 
 
-READINESS = Rule(
+READINESS: Rule[ReadinessInput, ReadinessPolicy] = Rule(
     "naltrexone-readiness",
     "2",
     "Can extended-release naltrexone be started? (every opioid used; switching from methadone or buprenorphine)",

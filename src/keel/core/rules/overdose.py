@@ -4,15 +4,27 @@ factors; it gives no score, since no validated score is in the reference."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Literal, TypedDict
 
 from keel.core.decision import Decision, Reason
-from keel.core.rules.base import Rule
+from keel.core.rules.base import NoPolicy, Rule
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
 
-FACTORS = (
+Factor = Literal[
+    "lost_tolerance",
+    "prior_overdose",
+    "uses_sedatives",
+    "uses_stimulants",
+    "fentanyl_or_unknown_supply",
+    "uses_alone",
+    "injects",
+    "serious_mental_illness",
+    "breathing_or_clearance_illness",
+    "high_dose_prescribed_opioids",
+    "methadone_start_or_left_treatment",
+]
+FACTORS: tuple[tuple[Factor, str], ...] = (
     (
         "lost_tolerance",
         gettext_noop(
@@ -45,7 +57,24 @@ INPUTS = (
 )
 
 
-def _overdose(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+class OverdoseInput(TypedDict):
+    """INPUTS as `Rule.run` checks them (each false when not given)."""
+
+    lost_tolerance: bool
+    prior_overdose: bool
+    uses_sedatives: bool
+    uses_stimulants: bool
+    fentanyl_or_unknown_supply: bool
+    uses_alone: bool
+    injects: bool
+    serious_mental_illness: bool
+    breathing_or_clearance_illness: bool
+    high_dose_prescribed_opioids: bool
+    methadone_start_or_left_treatment: bool
+    has_naloxone: bool
+
+
+def _overdose(v: OverdoseInput, p: NoPolicy) -> Decision:
     present = [text for key, text in FACTORS if v[key]]
     reasons = [
         Reason.said(gettext_noop("Risk factor: %(factor)s."), ("samhsa-od-toolkit",), factor=text)
@@ -81,6 +110,6 @@ def _overdose(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision("overdose-risk", "1", decision, tuple(reasons), {}, {"factors_present": len(present)})
 
 
-OVERDOSE = Rule(
+OVERDOSE: Rule[OverdoseInput, NoPolicy] = Rule(
     "overdose-risk", "1", "Which overdose risks are present, and is naloxone needed?", INPUTS, (), _overdose
 )

@@ -427,11 +427,11 @@ def is_tighter_or_equal(rule: str, field: str, candidate: Any, current: Any) -> 
     return bool(candidate <= current) if limit.stricter == "lower" else bool(candidate >= current)
 
 
-def defaults(rule: Rule) -> dict[str, Any]:
+def defaults(rule: Rule[Any, Any]) -> dict[str, Any]:
     return {f.name: f.default for f in rule.policy}
 
 
-def checked_values(rule: Rule, values: Mapping[str, object]) -> dict[str, Any]:
+def checked_values(rule: Rule[Any, Any], values: Mapping[str, object]) -> dict[str, Any]:
     """Parse stored or proposed values against the rule's policy fields and their Limits."""
     parsed = {k: v for k, v in parse(rule.policy, values, prefix="policy.").items() if k in values}
     errors = limit_errors(rule.name, parsed)
@@ -440,7 +440,7 @@ def checked_values(rule: Rule, values: Mapping[str, object]) -> dict[str, Any]:
     return parsed
 
 
-def within_limits(rule: Rule, stored: Mapping[str, object]) -> dict[str, Any]:
+def within_limits(rule: Rule[Any, Any], stored: Mapping[str, object]) -> dict[str, Any]:
     """Stored values (a program's settings, a patient's override) as the rule may use them today. A number
     set before its bound existed is brought to the nearest bound (a COWS threshold of 0 stored long ago runs
     as the floor, 8); anything else that no longer parses is left out, so the rule's default applies. The
@@ -471,7 +471,9 @@ def within_limits(rule: Rule, stored: Mapping[str, object]) -> dict[str, Any]:
     return kept
 
 
-def tighten_only(rule: Rule, base: Mapping[str, object], requested: Mapping[str, object]) -> dict[str, Any]:
+def tighten_only(
+    rule: Rule[Any, Any], base: Mapping[str, object], requested: Mapping[str, object]
+) -> dict[str, Any]:
     """`base` with the caller's `requested` values, each of which must be at least as strict. Raises
     InvalidInput naming each value that would loosen the policy."""
     values = checked_values(rule, requested)

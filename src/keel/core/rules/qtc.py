@@ -5,11 +5,10 @@ is routine; exactly 500 is treated as the higher band (safer)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from keel.core.decision import Decision, Reason
-from keel.core.rules.base import Rule
+from keel.core.rules.base import NoPolicy, Rule
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
 
@@ -25,7 +24,14 @@ INPUTS = (
 )
 
 
-def _qtc(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+class QtcInput(TypedDict):
+    """INPUTS as `Rule.run` checks them (daily_dose_mg not given: None)."""
+
+    qtc_ms: int
+    daily_dose_mg: float | None
+
+
+def _qtc(v: QtcInput, p: NoPolicy) -> Decision:
     qtc = v["qtc_ms"]
     if qtc >= HIGH_FROM_MS:
         decision, text = (
@@ -59,4 +65,6 @@ def _qtc(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision("qtc-monitoring", "1", decision, tuple(reasons), dict(p))
 
 
-QTC = Rule("qtc-monitoring", "1", "What does this QTc mean for methadone care?", INPUTS, (), _qtc)
+QTC: Rule[QtcInput, NoPolicy] = Rule(
+    "qtc-monitoring", "1", "What does this QTc mean for methadone care?", INPUTS, (), _qtc
+)

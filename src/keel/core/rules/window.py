@@ -11,10 +11,9 @@ the day; past the hard bound nothing lets it through.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, TypedDict
 
-from keel.core.decision import Reason
+from keel.core.decision import Param, Reason
 from keel.core.rules.policy import limit_for
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
@@ -23,6 +22,20 @@ HOLD_OPEN = "held_earlier"  # a hold today that no prescriber has released: no d
 REFUSED = "refused"  # past a hard bound: no override can pass it
 HOLD_SOURCES = ("tip63-summary", "reference-13")
 CEILING_SOURCES = ("keel-policy",)
+
+
+class CeilingPolicy(TypedDict):
+    """The policy values `ceilings` reads; every dose rule's policy has them (methadone, buprenorphine)."""
+
+    single_dose_max_mg: float
+    daily_total_max_mg: float
+
+
+class RedosePolicy(TypedDict):
+    """The policy value `redose` reads; every dose rule's policy has it."""
+
+    redose_min_hours: float
+
 
 REASON_MIN_CHARS = 15
 REASON_MIN_WORDS = 3
@@ -65,12 +78,12 @@ def hard_bound(rule: str, field: str) -> float:
 
 
 def ceilings(
-    rule: str, requested: float, total: float, p: Mapping[str, Any], documented: bool
+    rule: str, requested: float, total: float, p: CeilingPolicy, documented: bool
 ) -> tuple[str | None, list[Reason]]:
     """The single-dose and daily-total ceilings: (verdict, reasons). Verdict None: within both; "refused":
     past a hard bound (no override); "needs_override" or "allowed_with_rationale" between the policy value
     and the hard bound."""
-    checks = (
+    checks: tuple[tuple[Literal["single_dose_max_mg", "daily_total_max_mg"], float, str], ...] = (
         ("single_dose_max_mg", requested, gettext_noop("A single dose")),
         ("daily_total_max_mg", total, gettext_noop("Today's total")),
     )
@@ -140,7 +153,7 @@ REDOSE_SOURCES = {
 
 
 def redose(
-    rule: str, hours_since_last: float | None, p: Mapping[str, Any], documented: bool
+    rule: str, hours_since_last: float | None, p: RedosePolicy, documented: bool
 ) -> tuple[str | None, list[Reason]]:
     """The minimum interval between two doses of one medication, whatever the day (23:59 and 00:01 are two
     minutes apart): (verdict, reasons). None: no dose within the interval; "needs_override" below it
@@ -185,7 +198,7 @@ ORDER_SOURCES = ("keel-dose-follows-order",)
 
 def order_over(
     ordered_mg: float | None, given_today_mg: float, requested_mg: float, single_dose_only: bool = False
-) -> tuple[str, tuple[str, ...], dict[str, Any]] | None:
+) -> tuple[str, tuple[str, ...], dict[str, Param]] | None:
     """Why a dose goes over the active order (program policy: the dose given follows the active order; 42 CFR
     8.12(h), medication given under the practitioner's order): the day's total (`given_today_mg` +
     `requested_mg`) above `ordered_mg`, or, on a day whose total other limits govern (`single_dose_only`: a

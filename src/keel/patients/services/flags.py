@@ -15,6 +15,7 @@ from keel.core.rules.window import reason_problem
 from keel.patients.models import (
     EmergencyAccess,
     FlagKind,
+    Patient,
     PatientFlag,
 )
 
@@ -39,7 +40,19 @@ _ONLY_CLINICIANS_RESOLVE = "Only counselors, nurses and prescribers on the care 
 
 
 def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> PatientFlag:
-    """Resolve an open flag with a note. Counselors, nurses and prescribers on the care team may."""
+    """Resolve an open flag with a note. Counselors, nurses and prescribers on the care team may. In order:
+    the record for the action (`_patient_for_resolving`), a prescriber's flag (`_refuse_unless_prescriber`),
+    the note (`_checked_note`), the flag about the caller's own emergency access (`_refuse_own_emergency`),
+    then the flag resolved and audited (`_resolve`)."""
+    patient = _patient_for_resolving(by, patient_id, flag_id)
+    kind = _refuse_unless_prescriber(by, patient, flag_id)
+    note = _checked_note(note, kind)
+    _refuse_own_emergency(by, patient, flag_id)
+    return _resolve(by, patient, flag_id, note)
+
+
+def _patient_for_resolving(by: User, patient_id: int, flag_id: int) -> Patient:
+    """The patient, for a clinician of the care team (the access policy audits a denial or a 404)."""
     try:
         patient = policy.get_patient_for_action_or_404(
             by,
@@ -56,6 +69,12 @@ def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> Patie
         raise FlagNotAllowed(
             "Only counselors, nurses and prescribers on the care team resolve flags."
         ) from None
+    return patient
+
+
+def _refuse_unless_prescriber(by: User, patient: Patient, flag_id: int) -> str | None:
+    """The flag's kind (None: no such flag of this patient); a flag only a prescriber resolves
+    (PRESCRIBER_ONLY), asked by anyone else: refused, the denial audited."""
     kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
     if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
         audit.record(
@@ -69,6 +88,12 @@ def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> Patie
             reason="only a prescriber resolves this flag",
         )
         raise FlagNotAllowed("Only a prescriber resolves this flag: a prescriber must assess.")
+    return kind
+
+
+def _checked_note(note: str, kind: str | None) -> str:
+    """The note, trimmed: required, an assessment of substance for a held dose's flag, at most 2000
+    characters."""
     note = (note or "").strip()
     if not note:
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")
@@ -76,6 +101,11 @@ def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> Patie
         raise FlagError("note", "write the assessment: " + reason_problem(note))
     if len(note) > 2000:
         raise FlagError("note", "at most 2000 characters")
+    return note
+
+
+def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
+    """The flag about the caller's own emergency access: refused, the denial audited."""
     own_emergency = PatientFlag.objects.filter(
         pk=flag_id,
         patient=patient,
@@ -94,6 +124,11 @@ def resolve_flag(*, by: User, patient_id: int, flag_id: int, note: str) -> Patie
             reason="the person who used emergency access cannot resolve its flag",
         )
         raise FlagNotAllowed("The person who used emergency access cannot resolve the flag about it.")
+
+
+def _resolve(by: User, patient: Patient, flag_id: int, note: str) -> PatientFlag:
+    """The open flag, locked, resolved with the note and audited in one transaction; gone: a 404; resolved
+    already: refused, naming flag."""
     with transaction.atomic():
         flag = PatientFlag.objects.select_for_update().filter(pk=flag_id, patient=patient).first()
         if flag is None:

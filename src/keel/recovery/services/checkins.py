@@ -16,6 +16,7 @@ from keel.accounts.models import User
 from keel.api_body import Posted
 from keel.audit.models import Action
 from keel.core.recovery import checkin as core_checkin
+from keel.core.rules import early_warning
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
@@ -34,7 +35,7 @@ from keel.recovery.models import (
 )
 from keel.recovery.queries import _checkin_body, _series
 from keel.recovery.schemas import CheckInIn
-from keel.recovery.services.flags import _RULE_FIELDS, _flags_for, _raise_once, _rule_checkins
+from keel.recovery.services.flags import _flags_for, _raise_once, _rule_checkins
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,14 @@ def _today_and_flags(
     if series is None:
         series = _series(patient, today, HISTORY_DAYS)  # oldest first; today's row last, if there is one
     row = series.pop() if series and series[-1].local_date == today else None
-    recent = [*_rule_checkins(series), {"date": today, **{k: values[k] for k in _RULE_FIELDS}}]
+    said = early_warning.Checkin(
+        date=today,
+        craving=values["craving"],
+        mood=values["mood"],
+        used=values["used"],
+        medication=values["medication"],
+    )
+    recent = [*_rule_checkins(series), said]
     return row, _flags_for(today, recent)
 
 

@@ -29,20 +29,23 @@ from keel.recovery.models import (
 )
 from keel.recovery.queries import _series
 
-_RULE_FIELDS = ("craving", "mood", "used", "medication")
+
+def _rule_checkins(rows: list[CheckIn]) -> list[early_warning.Checkin]:
+    return [
+        early_warning.Checkin(
+            date=c.local_date, craving=c.craving, mood=c.mood, used=c.used, medication=c.medication
+        )
+        for c in rows
+    ]
 
 
-def _rule_checkins(rows: list[CheckIn]) -> list[dict[str, Any]]:
-    return [{"date": c.local_date, **{k: getattr(c, k) for k in _RULE_FIELDS}} for c in rows]
-
-
-def _flags_for(today: date, recent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flags_for(today: date, recent: list[early_warning.Checkin]) -> list[dict[str, Any]]:
     """The early-warning flags a check-in raises (the rules run on the recent series ending with it).
 
     Suicide screens raise their flag when the instrument is filed (keel.assessments), and silence is found by
     `scan_for_silence`, so neither is raised here. Each is raised once (`_raise_once`): not while one of its
     kind is open, never twice for one check-in."""
-    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    policy_values = early_warning.default_policy()
     decision = early_warning.evaluate(today, recent, [], policy_values)
     return [
         flag
@@ -132,7 +135,7 @@ def review_history(patient: Patient, *, now: datetime | None = None) -> int:
     recent = _series(patient, today, 40)
     if not recent:
         return 0
-    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    policy_values = early_warning.default_policy()
     decision = early_warning.evaluate(today, _rule_checkins(recent), [], policy_values)
     raised = 0
     with transaction.atomic():
@@ -146,7 +149,7 @@ def scan_for_silence(*, now: datetime | None = None) -> int:
     """Raise the 'silence' flag for patients who had a daily habit and then went quiet. Run daily
     (`keel recovery-scan`); a flag is raised once per silence (its source is the last check-in)."""
     now = now or timezone.now()
-    policy_values = {f.name: f.default for f in early_warning.POLICY}
+    policy_values = early_warning.default_policy()
     quiet_after = policy_values["silent_days"]
     # Candidates: a last check-in between 3 and 30 days ago (UTC dates widened by a day for time zones).
     latest = (

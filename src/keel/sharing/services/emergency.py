@@ -31,11 +31,26 @@ def emergency_access(
 ) -> tuple[Patient, EmergencyAccess]:
     """A clinician of the program opens a record outside their care team for a medical emergency: a reason,
     the password again, a limited time (`KEEL_EMERGENCY_ACCESS_MINUTES`); the care team is flagged and the
-    audit trail gets an `emergency_access` row."""
+    audit trail gets an `emergency_access` row. In order: the caller may ask (`_refuse_unless_allowed`), the
+    fields (`_checked_fields`), the record in the caller's programs (`_patient_in_programs`), the password
+    again, then the grant with its flag, its review and its audit row in one transaction (`_grant`)."""
     now = now or timezone.now()
+    _refuse_unless_allowed(by)
+    number, why = _checked_fields(record_number, reason)
+    patient = _patient_in_programs(by, number)
+    reauthenticate(by, patient, password, "emergency_access")
+    return patient, _grant(by, patient, why, now)
+
+
+def _refuse_unless_allowed(by: User) -> None:
+    """A caller who may not ask for emergency access: refused, the denial audited."""
     if not policy.can_request_emergency_access(by):
         audit.record(actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_access")
         raise SharingNotAllowed
+
+
+def _checked_fields(record_number: Any, reason: Any) -> tuple[str, str]:
+    """The record number (trimmed) and the reason (its whitespace joined), each problem named at once."""
     errors = []
     number = record_number.strip() if isinstance(record_number, str) else ""
     why = " ".join(reason.split()) if isinstance(reason, str) else ""
@@ -47,6 +62,12 @@ def emergency_access(
         errors.append(FieldError("reason", N_("can be at most 1000 characters")))
     if errors:
         raise SharingInvalid(errors)
+    return number, why
+
+
+def _patient_in_programs(by: User, number: str) -> Patient:
+    """The patient with this record number in one of the caller's programs; none: the denial audited and
+    record_number named."""
     patient = (
         Patient.objects.filter(program_id__in=policy.program_ids_of(by), record_number=number)
         .select_related("program")
@@ -63,31 +84,18 @@ def emergency_access(
         raise SharingInvalid(
             [FieldError("record_number", N_("no patient with this record number in your program"))]
         )
-    reauthenticate(by, patient, password, "emergency_access")
+    return patient
+
+
+def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAccess:
+    """The grant for `KEEL_EMERGENCY_ACCESS_MINUTES`, the care team's flag (`_flag_care_team`), the review
+    queued and the `emergency_access` audit row, in one transaction."""
     minutes = int(settings.KEEL_EMERGENCY_ACCESS_MINUTES)
     with transaction.atomic():
         grant = EmergencyAccess.objects.create(
             patient=patient, user=by, reason=why, started_at=now, expires_at=now + timedelta(minutes=minutes)
         )
-        name = by.get_full_name() or by.username
-        with translation.override("en"):
-            role = str(by.get_role_display())
-        PatientFlag.objects.create(
-            patient=patient,
-            kind="emergency_access",
-            priority=1,
-            reasons=[f"{role} {name} opened this record in an emergency: {why}"],
-            said=[  # shown in the reader's language (keel.patients.flagwords); the name and reason as written
-                {
-                    "template": gettext_noop("%(role)s %(name)s opened this record in an emergency: %(why)s"),
-                    "params": {"role": role, "name": name, "why": why},
-                }
-            ],
-            sources=list(core.SOURCES_EMERGENCY),
-            source_type="emergency_access",
-            source_id=grant.pk,
-            raised_at=now,
-        )
+        _flag_care_team(by, patient, grant, why, now)
         EmergencyReview.objects.create(
             patient=patient,
             program_id=patient.program_id,
@@ -106,4 +114,28 @@ def emergency_access(
             reason="break the glass",
             detail={"expires_at": grant.expires_at.isoformat()},
         )
-    return patient, grant
+    return grant
+
+
+def _flag_care_team(by: User, patient: Patient, grant: EmergencyAccess, why: str, now: datetime) -> None:
+    """The care team's flag: who opened the record (role and name, the role in English for the stored
+    reason) and why, as written."""
+    name = by.get_full_name() or by.username
+    with translation.override("en"):
+        role = str(by.get_role_display())
+    PatientFlag.objects.create(
+        patient=patient,
+        kind="emergency_access",
+        priority=1,
+        reasons=[f"{role} {name} opened this record in an emergency: {why}"],
+        said=[  # shown in the reader's language (keel.patients.flagwords); the name and reason as written
+            {
+                "template": gettext_noop("%(role)s %(name)s opened this record in an emergency: %(why)s"),
+                "params": {"role": role, "name": name, "why": why},
+            }
+        ],
+        sources=list(core.SOURCES_EMERGENCY),
+        source_type="emergency_access",
+        source_id=grant.pk,
+        raised_at=now,
+    )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -20,9 +20,11 @@ from keel.audit.models import Action, Outcome
 from keel.core import rules
 from keel.core.decision import Decision, Reason
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over, low_dose_total_over
+from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
-from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, order_over
+from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
+from keel.core.rules.window import HOLD_OPEN, REFUSED, CeilingPolicy, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
@@ -504,7 +506,9 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
         .exists()
     )
     settings = effective_policy(patient, rule)
-    verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
+    verdict, reasons = ceilings(
+        rule, float(corrected), float(total), cast(CeilingPolicy, settings), documented=covered
+    )
     if verdict in (REFUSED, "needs_override"):
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
     if covered or corrected <= effective_mg(dose):  # the override for that day passes; never a lowering
@@ -568,7 +572,10 @@ def induction_limits_over(
         last = ctx.last_observed_mg if ctx.last_observed_mg is not None else ctx.previous_day_mg
         why = (
             first_day_limits(
-                dose.treatment_day, ctx.missed_days_in_a_row, None if last is None else float(last), settings
+                dose.treatment_day,
+                ctx.missed_days_in_a_row,
+                None if last is None else float(last),
+                cast(MethadoneDosePolicy, settings),
             )
             if known
             else FIRST_DAY
@@ -581,7 +588,7 @@ def induction_limits_over(
         return [
             Reason.said(template, sources, **params, then=then)
             for template, sources, params in first_day_over(
-                float(corrected), float(total), first_of_day, settings
+                float(corrected), float(total), first_of_day, cast(MethadoneDosePolicy, settings)
             )
         ]
     reasons = []
@@ -592,7 +599,7 @@ def induction_limits_over(
         phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
     else:
         phase = "day1" if dose.treatment_day == 1 else "day2" if dose.treatment_day == 2 else "maintenance"
-    reasons.append(induction_total_over(phase, float(total), settings))
+    reasons.append(induction_total_over(phase, float(total), cast(DayLimitPolicy, settings)))
     return [r for r in reasons if r is not None]
 
 

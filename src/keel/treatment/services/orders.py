@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +14,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import REFUSED, ceilings, reason_problem
+from keel.core.rules.window import REFUSED, CeilingPolicy, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -106,7 +106,9 @@ def order_plausibility(
     if rule is None or errors:
         return ""
     settings = effective_policy(patient, rule)
-    verdict, reasons = ceilings(rule, float(dose), float(dose), settings, documented=False)
+    verdict, reasons = ceilings(
+        rule, float(dose), float(dose), cast(CeilingPolicy, settings), documented=False
+    )
     if verdict == REFUSED:
         errors.append(FieldError("dose_mg", reasons[0].text))
     elif verdict is not None:

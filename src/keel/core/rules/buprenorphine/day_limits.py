@@ -4,20 +4,36 @@ dose meets them (issue #13)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from keel.core.decision import Decision, Reason
 from keel.core.words import gettext_noop
 
 
-def day_limit_mg(phase: str, p: Mapping[str, Any]) -> float:
+class DayLimitInput(TypedDict):
+    """The dose input the day's limits read (buprenorphine-dose-limit's `DoseInput` has them all)."""
+
+    phase: str
+    given_today_mg: float
+    requested_mg: float
+    sedated_or_intoxicated: bool
+    documented_rationale: bool
+
+
+class DayLimitPolicy(TypedDict):
+    """The policy values the day's limits read (buprenorphine-dose-limit's `DosePolicy` has them all)."""
+
+    day1_max_mg: float
+    day2_max_mg: float
+
+
+def day_limit_mg(phase: str, p: DayLimitPolicy) -> float:
     """The day's total limit of an induction day ("day1" or "day2"; program policy, reference 9.3): the one
     definition the window's dose limit and a correction of a day-one dose use."""
     return float(p["day1_max_mg"] if phase == "day1" else p["day2_max_mg"])
 
 
-def induction_total_over(phase: str, total_mg: float, p: Mapping[str, Any]) -> Reason | None:
+def induction_total_over(phase: str, total_mg: float, p: DayLimitPolicy) -> Reason | None:
     """Why an induction day's total of `total_mg` is over that day's limit (`day_limit_mg`; None when within,
     or on a maintenance day): a correction of a dose on an induction's day 1 or 2 (the episode's first, a
     restart after a gap, a switch after methadone) meets the limit the window applied (issue #13)."""
@@ -39,7 +55,7 @@ def induction_total_over(phase: str, total_mg: float, p: Mapping[str, Any]) -> R
     return Reason.said(template, ("fda-bup-label-summary", "pcss-summary"), mg=total_mg, limit=limit)
 
 
-def _verdict(decision: str, reason: Reason, p: Mapping[str, Any]) -> Decision:
+def _verdict(decision: str, reason: Reason, p: DayLimitPolicy) -> Decision:
     """The rule's answer: one verdict with the one reason for it."""
     return Decision("buprenorphine-dose-limit", "1", decision, (reason,), dict(p))
 
@@ -109,7 +125,7 @@ def _over_limit(one: bool, total: float, limit: float) -> Reason:
     )
 
 
-def _day_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+def _day_limit(v: DayLimitInput, p: DayLimitPolicy) -> Decision:
     """In this order: a sedated or intoxicated person is held; a maintenance day has no ceiling; an induction
     day's total within its limit is allowed, above it allowed only with a prescriber's documented reason."""
     total = v["given_today_mg"] + v["requested_mg"]

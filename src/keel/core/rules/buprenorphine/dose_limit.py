@@ -6,13 +6,10 @@ the ceilings against entry errors, the re-dose interval, the active order and th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
-from keel.core.rules.buprenorphine.day_limits import _day_limit
-from keel.core.rules.buprenorphine.low_dose import _schedule_step
+from keel.core.rules.buprenorphine.day_limits import DayLimitInput, DayLimitPolicy, _day_limit
+from keel.core.rules.buprenorphine.low_dose import ScheduleInput, SchedulePolicy, _schedule_step
 from keel.core.rules.buprenorphine.verdicts import NOT_READY, NOT_READY_TO_DOSE, READY, START_VERDICT_WORDS
 from keel.core.rules.inputs import Field
 from keel.core.rules.window import (
@@ -20,6 +17,8 @@ from keel.core.rules.window import (
     ORDERED_FIELD_HELP,
     REDOSE_FIELD_HELP,
     REFUSED,
+    CeilingPolicy,
+    RedosePolicy,
     ceilings,
     hold_open_reasons,
     order_over,
@@ -198,7 +197,30 @@ DOSE_POLICY = (
 )
 
 
-def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+class DoseInput(DayLimitInput, ScheduleInput):
+    """DOSE_INPUTS as `Rule.run` checks them (a field not given: its default, else None), with those the
+    day's limits and a low-dose schedule's step read."""
+
+    hold_open: bool
+    first_dose: bool
+    start_verdict: str
+    schedule_mg: float | None
+    schedule_step: int | None
+    start_override: bool
+    hours_since_last_dose: float | None
+    restart_after_days: int | None
+    after_full_agonist: bool
+    ordered_mg: float | None
+
+
+class DosePolicy(DayLimitPolicy, SchedulePolicy, CeilingPolicy, RedosePolicy):
+    """DOSE_POLICY's values, with those the day's limits, a schedule's step, the ceilings and the re-dose
+    interval read."""
+
+    low_dose_day1_max_mg: float
+
+
+def _dose_limit(v: DoseInput, p: DosePolicy) -> Decision:
     if v["hold_open"]:
         return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
     if v["sedated_or_intoxicated"]:
@@ -208,7 +230,7 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     steps: tuple[Reason, ...] = ()
     restarted = False
     if v["schedule_mg"] is not None and v["schedule_step"] is not None:
-        steps, restart = _schedule_step(v, p)
+        steps, restart = _schedule_step(v, p, v["schedule_step"], v["schedule_mg"])
         if restart and not v["documented_rationale"]:
             return Decision("buprenorphine-dose-limit", "1", "needs_override", steps, dict(p))
         restarted = restart
@@ -219,7 +241,7 @@ def _dose_limit(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision(decision.rule, decision.version, verdict, (*steps, *decision.reasons), decision.policy)
 
 
-def _start_gate_reason(v: Mapping[str, Any]) -> Reason:
+def _start_gate_reason(v: DoseInput) -> Reason:
     """Why a first dose waits for the start gate: after methadone, a restart after a gap, or a first dose."""
     if v["after_full_agonist"]:
         return Reason.said(
@@ -253,7 +275,7 @@ def _start_gate_reason(v: Mapping[str, Any]) -> Reason:
     )
 
 
-def _amount_limits(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision:
     """The amount's limits: a low-dose schedule's planned total, the ceilings, the re-dose interval and the
     day's limit."""
     total = v["given_today_mg"] + v["requested_mg"]
@@ -311,7 +333,7 @@ def _amount_limits(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision(day.rule, day.version, verdict, (*ceiling_reasons, *day.reasons), day.policy)
 
 
-DOSE_LIMIT = Rule(
+DOSE_LIMIT: Rule[DoseInput, DosePolicy] = Rule(
     "buprenorphine-dose-limit",
     "1",
     "Does this buprenorphine dose stay within the day's limit?",

@@ -3,20 +3,20 @@ a fresh SOWS)? The waits and the fentanyl profile are the readiness rule's (keel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.buprenorphine.timing import (
     _FENTANYL_SOURCES,
     TIMING_POLICY,
+    TimingPolicy,
     _left,
     _score_reason,
     _timing,
     _verdict,
 )
-from keel.core.rules.buprenorphine.uses import _parse_with_uses, _schema_with_uses
+from keel.core.rules.buprenorphine.uses import OpioidUse, _parse_with_uses, _schema_with_uses
 from keel.core.rules.buprenorphine.verdicts import HOME_READY, READY
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
@@ -60,7 +60,23 @@ HOME_POLICY = (
 )
 
 
-def _home_start(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+class HomeInput(TypedDict):
+    """HOME_INPUTS as the rule's parser checks them, with every opioid used (`parse_uses`)."""
+
+    opioids: list[OpioidUse]
+    sows_total: int
+    sows_age_hours: float
+
+
+class HomePolicy(TimingPolicy):
+    """HOME_POLICY's values (the waits' with them)."""
+
+    home_sows_threshold: int
+    redose_interval_hours: float
+    sows_fresh_hours: float
+
+
+def _home_start(v: HomeInput, p: HomePolicy) -> Decision:
     name, threshold = "buprenorphine-home-start", p["home_sows_threshold"]
     uses = v["opioids"]
     rows, reasons = _timing(uses, p)
@@ -112,7 +128,7 @@ def _home_start(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision(name, "2", verdict, tuple(reasons), dict(p), details)
 
 
-HOME_START = Rule(
+HOME_START: Rule[HomeInput, HomePolicy] = Rule(
     "buprenorphine-home-start",
     "2",
     "May the person take the first buprenorphine dose at home now? (every opioid used, a fresh SOWS)",

@@ -6,17 +6,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypedDict
 
 from keel.core.decision import Reason
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 
 
-def _schedule_step(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[tuple[Reason, ...], bool]:
+class ScheduleInput(TypedDict):
+    """The dose input a low-dose schedule's step reads besides the step and its amount (buprenorphine-dose-limit's
+    `DoseInput` has them all)."""
+
+    schedule_missed_days: int
+    documented_rationale: bool
+
+
+class SchedulePolicy(TypedDict):
+    """The policy value a low-dose schedule's step reads."""
+
+    restart_gap_days: float
+
+
+def _schedule_step(
+    v: ScheduleInput, p: SchedulePolicy, step: int, planned: float
+) -> tuple[tuple[Reason, ...], bool]:
     """A low-dose schedule's step today in plain words (counted in doses given, issue #13), and whether the
-    days missed since the last step reach the restart gap (a prescriber restarts the schedule)."""
-    step, missed, planned = v["schedule_step"], v["schedule_missed_days"], v["schedule_mg"]
+    days missed since the last step reach the restart gap (a prescriber restarts the schedule). `step` and
+    `planned`: the input's schedule_step and schedule_mg (given, the caller checks)."""
+    missed = v["schedule_missed_days"]
     sources = ("hammig-2016", "asam-2023-fentanyl")
     if step > 1 and missed >= p["restart_gap_days"]:
         if v["documented_rationale"]:

@@ -3,13 +3,19 @@ fresh COWS)?"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
-from keel.core.rules.buprenorphine.timing import TIMING_POLICY, _left, _score_reason, _timing, _verdict
-from keel.core.rules.buprenorphine.uses import _parse_with_uses, _schema_with_uses
+from keel.core.rules.buprenorphine.timing import (
+    TIMING_POLICY,
+    TimingPolicy,
+    _left,
+    _score_reason,
+    _timing,
+    _verdict,
+)
+from keel.core.rules.buprenorphine.uses import OpioidUse, _parse_with_uses, _schema_with_uses
 from keel.core.rules.buprenorphine.verdicts import READY
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
@@ -64,7 +70,25 @@ READINESS_POLICY = (
 )
 
 
-def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
+class ReadinessInput(TypedDict):
+    """READINESS_INPUTS as the rule's parser checks them, with every opioid used (`parse_uses`)."""
+
+    opioids: list[OpioidUse]
+    cows_total: int
+    cows_age_hours: float
+    pregnant: bool
+
+
+class ReadinessPolicy(TimingPolicy):
+    """READINESS_POLICY's values (the waits' with them)."""
+
+    cows_threshold: int
+    cows_threshold_fentanyl: int
+    cows_fresh_hours: float
+    last_use_report_hours: float
+
+
+def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
     uses = v["opioids"]
     policy = dict(p)
     rows, reasons = _timing(uses, p)
@@ -120,7 +144,7 @@ def _readiness(v: Mapping[str, Any], p: Mapping[str, Any]) -> Decision:
     return Decision("buprenorphine-readiness", "2", decision, tuple(reasons), policy, details)
 
 
-READINESS = Rule(
+READINESS: Rule[ReadinessInput, ReadinessPolicy] = Rule(
     "buprenorphine-readiness",
     "2",
     "Is it time for a standard buprenorphine start? (every opioid used, a fresh COWS)",

@@ -5,8 +5,7 @@ threshold, and the verdict from both."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 from keel.core.decision import Reason
 from keel.core.opioids import NAME, OPIOIDS, WAIT_FIELD
@@ -68,6 +67,17 @@ TIMING_POLICY = (
 )
 
 
+class TimingPolicy(TypedDict):
+    """TIMING_POLICY's values, in the policy of readiness and of the home start."""
+
+    wait_hours_short_acting: float
+    wait_hours_extended_release: float
+    wait_hours_methadone: float
+    fentanyl_profile: str
+    wait_hours_fentanyl: float
+    lookback_days: int
+
+
 class TimingRow(TypedDict):
     """One opioid against its wait, for a decision's `details`: the hours shown, the wait (None without one),
     the status and, while waiting, the hours left."""
@@ -93,7 +103,7 @@ def _left(hours: float) -> float:
     return math.ceil(hours * 10) / 10
 
 
-def _timing(uses: list[OpioidUse], p: Mapping[str, Any]) -> tuple[list[TimingRow], list[Reason]]:
+def _timing(uses: list[OpioidUse], p: TimingPolicy) -> tuple[list[TimingRow], list[Reason]]:
     """Each opioid against its own wait, most recent first: rows for `details` and one reason per opioid.
     A row's status: met, waiting, no_wait (buprenorphine), outside_lookback, not_standard, low_dose."""
     rows: list[TimingRow] = []
@@ -105,7 +115,7 @@ def _timing(uses: list[OpioidUse], p: Mapping[str, Any]) -> tuple[list[TimingRow
     return rows, reasons
 
 
-def _use_timing(use: OpioidUse, p: Mapping[str, Any]) -> tuple[TimingRow, list[Reason]]:
+def _use_timing(use: OpioidUse, p: TimingPolicy) -> tuple[TimingRow, list[Reason]]:
     """One opioid's row and reasons: outside the lookback, buprenorphine (no wait), fentanyl without a
     fixed wait, or a wait met or not."""
     opioid, raw = use["opioid"], use["hours_since_last_use"]  # decisions use the exact value
@@ -123,7 +133,7 @@ def _use_timing(use: OpioidUse, p: Mapping[str, Any]) -> tuple[TimingRow, list[R
     return row, _waited(row, opioid, raw, hours, p)
 
 
-def _outside_lookback(opioid: str, raw: float, p: Mapping[str, Any]) -> Reason:
+def _outside_lookback(opioid: str, raw: float, p: TimingPolicy) -> Reason:
     """An opioid last used before the lookback: it does not count."""
     return Reason.said(
         gettext_noop(
@@ -147,7 +157,7 @@ def _no_wait(opioid: str, hours: float) -> Reason:
     )
 
 
-def _fentanyl_without_wait(opioid: str, hours: float, p: Mapping[str, Any]) -> Reason:
+def _fentanyl_without_wait(opioid: str, hours: float, p: TimingPolicy) -> Reason:
     """Fentanyl under the not_standard or low_dose profile: no wait is counted."""
     if p["fentanyl_profile"] == "low_dose":
         text = gettext_noop(
@@ -164,7 +174,7 @@ def _fentanyl_without_wait(opioid: str, hours: float, p: Mapping[str, Any]) -> R
     return Reason.said(text, (*_FENTANYL_SOURCES, "hammig-2016"), opioid=NAME[opioid], hours=hours)
 
 
-def _waited(row: TimingRow, opioid: str, raw: float, hours: float, p: Mapping[str, Any]) -> list[Reason]:
+def _waited(row: TimingRow, opioid: str, raw: float, hours: float, p: TimingPolicy) -> list[Reason]:
     """An opioid with a wait (fentanyl under longer_wait, never shorter than the short-acting wait): met or
     waiting, with the hours left in `row`; methadone adds its caution."""
     name = NAME[opioid]

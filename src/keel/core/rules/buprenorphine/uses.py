@@ -3,7 +3,7 @@ share, its parser and its JSON schema."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
 from keel.core.opioids import OPIOIDS
@@ -67,7 +67,7 @@ def parse_uses(raw: Any, name: str = "opioids") -> list[OpioidUse]:
     return uses
 
 
-def _parse_with_uses(fields: tuple[Field, ...]) -> Any:
+def _parse_with_uses(fields: tuple[Field, ...]) -> Callable[[Mapping[str, object]], dict[str, Any]]:
     def parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
             raise InvalidInput([FieldError("input", N_("must be a JSON object"))])
