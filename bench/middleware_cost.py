@@ -3,6 +3,7 @@
     .venv/bin/python bench/middleware_cost.py [--requests 400] [--rounds 3] [--profile]
     .venv/bin/python bench/middleware_cost.py --route me      # GET /api/v1/me with a patient's bearer token
     .venv/bin/python bench/middleware_cost.py --calls         # Python function calls per request instead
+    .venv/bin/python bench/middleware_cost.py --request-log   # with production's request log (to /dev/null)
 
 `--calls` counts the Python function calls one request makes (cProfile's count), per handler: unlike CPU
 time it does not move with the machine's load, so it shows what a middleware adds on a shared machine.
@@ -28,8 +29,11 @@ from collections.abc import Callable
 from typing import Any
 
 
-def _setup() -> None:
+def _setup(request_log: bool = False) -> None:
     os.environ["KEEL_DATA_DIR"] = tempfile.mkdtemp(prefix="keel-mw-")
+    if request_log:  # production's default: one JSON line per request (KEEL_REQUEST_LOG, KEEL_LOG_FORMAT)
+        os.environ["KEEL_REQUEST_LOG"] = "1"
+        os.environ["KEEL_LOG_FORMAT"] = "json"
     for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
         os.environ.pop(name, None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "keel.settings"
@@ -38,6 +42,12 @@ def _setup() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    if request_log:
+        import logging
+
+        for handler in logging.getLogger().handlers:  # the console handler: written, then thrown away
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(open(os.devnull, "w"))  # noqa: SIM115  # open for the whole run
 
 
 def _handler(middleware: list[str]) -> Callable[[Any], Any]:
@@ -97,8 +107,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the full stack")
     parser.add_argument("--route", choices=["healthz", "me"], default="healthz")
     parser.add_argument("--calls", action="store_true", help="count function calls per request, not CPU")
+    parser.add_argument(
+        "--request-log", action="store_true", help="log each request as production does (to /dev/null)"
+    )
     args = parser.parse_args()
-    _setup()
+    _setup(args.request_log)
     if args.route == "me":
         _me_route()
     measure = _calls if args.calls else _time
@@ -133,7 +146,8 @@ def main() -> None:
         return "/".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
 
     print(
-        f"GET {ROUTE['path']}, {unit}, {args.requests} requests x {args.rounds} rounds, "
+        f"GET {ROUTE['path']}{' (request log on)' if args.request_log else ''}, {unit}, "
+        f"{args.requests} requests x {args.rounds} rounds, "
         f"load average {os.getloadavg()[0]:.1f}; min/median/max"
     )
     print(f"{'all middleware':<48}{mmm(full_ms):>24}")

@@ -233,16 +233,29 @@ class CachedCSPMiddleware(CSPMiddleware):
     the settings object changed, as in a test's override), this defers to django-csp untouched."""
 
     _cached: tuple[object, str] | None = None
+    # (the policy object, whether its header applies as is): no report-only policy, no excluded prefixes, not
+    # DEBUG. Worked out once per policy object rather than on every response (issue #21: the report-only
+    # lookup misses Django's settings cache, two exceptions per response); a changed setting clears it.
+    _plain: tuple[object, bool] | None = None
+    # What `request.csp_nonce` becomes once the header is written: django-csp builds a new lazy object for
+    # each response; this one is shared, as it can hold nothing (asking it for a nonce raises: never filled).
+    _NONCE_AFTER_RESPONSE = CheckableLazyObject(CSPMiddleware._csp_nonce_post_response)
+
+    @staticmethod
+    def _applies_as_is(policy: Any) -> bool:
+        return bool(
+            policy
+            and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            and not policy.get("EXCLUDE_URL_PREFIXES")
+            and not settings.DEBUG
+        )
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
-        if (
-            not policy
-            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
-            or policy.get("EXCLUDE_URL_PREFIXES")
-            or settings.DEBUG
-            or getattr(request, "_csp_nonce", None) is not None
-        ):
+        plain = CachedCSPMiddleware._plain
+        if plain is None or plain[0] is not policy:
+            plain = CachedCSPMiddleware._plain = (policy, self._applies_as_is(policy))
+        if not plain[1] or getattr(request, "_csp_nonce", None) is not None:
             return super().process_response(request, response)
         for name in _CSP_OVERRIDES:  # a loop, not any() over a generator: no frame per name (issue #21)
             if getattr(response, name, None) is not None:
@@ -254,8 +267,14 @@ class CachedCSPMiddleware(CSPMiddleware):
         if cached[1] and CSP_HEADER not in response and getattr(response, "_csp_exempt", False) is False:
             response[CSP_HEADER] = cached[1]
         # As django-csp does: a nonce asked for after the header is written is an error, not a silent gap.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        request.csp_nonce = self._NONCE_AFTER_RESPONSE  # type: ignore[attr-defined]
         return response
+
+
+@receiver(setting_changed)
+def _forget_csp_check(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+        CachedCSPMiddleware._plain = None
 
 
 @lru_cache(maxsize=64)
