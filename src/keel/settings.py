@@ -212,7 +212,7 @@ MIDDLEWARE = [
     "keel.web.middleware.LocaleMiddleware",  # Django's, each request's language worked out once (issue #21)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "keel.accounts.authentication.AuthenticationMiddleware",  # Django's, its user read hand-written (#21)
     "keel.accounts.middleware.OTPMiddleware",  # django-otp's, the device read hand-written (issue #21)
     "keel.accounts.middleware.SessionLimitsMiddleware",
     "keel.accounts.middleware.RequireMFAMiddleware",

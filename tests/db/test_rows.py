@@ -129,3 +129,80 @@ def test_update_when_changes_the_row_only_if_it_still_holds_the_values(world: Wo
     assert rows.update(row, ("craving", "version"), when=(("version", 1),)) == 1
     stored = CheckIn.objects.get(pk=row.pk)
     assert (stored.craving, stored.version) == (4, 2)
+
+
+# rows._built (issue #21): the instance `from_db` builds, without Model.__init__'s per-instance overhead, for
+# every model whose construction is Django's plain one; any other model, or one with init signal receivers,
+# still goes through `from_db`.
+def _state_and_dict(obj: Any) -> tuple[Any, ...]:
+    values = {k: v for k, v in vars(obj).items() if k != "_state"}
+    return type(obj), list(values), values, obj._state.adding, obj._state.db, next(iter(vars(obj)))
+
+
+def test_built_instances_are_from_dbs_for_every_plain_model() -> None:
+    from django.apps import apps
+
+    plain = [m for m in apps.get_models() if rows._plain(m)]
+    assert len(plain) > 20
+    for model in plain:
+        values = [object() for _ in model._meta.concrete_fields]
+        built = rows._built(model, list(values), "default")
+        made = model.from_db("default", rows._attnames(model), list(values))
+        assert _state_and_dict(built) == _state_and_dict(made), model
+
+
+def test_the_dose_paths_models_are_built_plainly() -> None:
+    from django.contrib.sessions.models import Session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from keel.accounts.models import Program, User
+    from keel.patients.models import Enrollment, Patient
+    from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder, TakeHomePlan
+
+    for model in (
+        DoseRecord, DoseAmendment, Enrollment, TakeHomePlan, Patient, Program, MedicationOrder, User,
+        Session, TOTPDevice, CheckIn,
+    ):  # fmt: skip
+        assert rows._plain(model), model
+
+
+def test_a_model_with_an_init_receiver_is_built_by_from_db(world: World) -> None:
+    from django.db.models.signals import post_init
+
+    saved = _checkin(world)
+    saved.save()
+    seen: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=CheckIn)
+    try:
+        (found,) = rows.fetch('FROM "recovery_checkin" c WHERE c."id" = %s', [saved.pk], (CheckIn, "c"))
+    finally:
+        post_init.disconnect(receiver, sender=CheckIn)
+    assert seen == [found[0]]
+    assert _values(found[0]) == _values(CheckIn.objects.get(pk=saved.pk))
+
+
+def test_a_model_with_its_own_init_from_db_or_descriptor_is_not_plain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db.models.fields.files import FileDescriptor
+
+    plain = rows._plain.__wrapped__  # uncached: the model is changed below
+    assert plain(CheckIn)
+
+    def own_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        models.Model.__init__(self, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(CheckIn, "__init__", own_init)
+        assert not plain(CheckIn)
+    with monkeypatch.context() as m:
+        m.setattr(CheckIn, "from_db", classmethod(lambda cls, db, names, values: None))
+        assert not plain(CheckIn)
+    with monkeypatch.context() as m:
+        m.setattr(CheckIn, "mood", FileDescriptor(CheckIn._meta.get_field("mood")))
+        assert not plain(CheckIn)
+    assert plain(CheckIn)

@@ -21,6 +21,7 @@ names in the statements built here come from model metadata, never from input; v
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -28,6 +29,10 @@ from typing import Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -81,12 +86,38 @@ def _converters(
     return found
 
 
+@cache
+def _plain(model: type[Model]) -> bool:
+    """Whether `model.from_db(alias, every attname, values)` does nothing but what `_built` does: the model
+    keeps Django's `__init__` and `from_db`, and every concrete column's class attribute is Django's plain
+    deferred attribute (a foreign key's only clears a cached related object, which a new instance has none
+    of). Signal receivers are asked per instance (`_built`'s caller), as they may connect later."""
+    if model.__init__ is not Model.__init__ or model.from_db.__func__ is not Model.from_db.__func__:  # type: ignore[attr-defined]
+        return False
+    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
+    return all(type(inspect.getattr_static(model, name, None)) in plain for name in _attnames(model))
+
+
+def _built(model: type[M], values: list[Any], alias: str) -> M:
+    """`model.from_db(alias, every attname, values)` without its per-instance overhead (issue #21: a dose
+    builds ~25 rows): the same `__dict__` and `_state` (not adding, of `alias`); held to `from_db` by
+    tests/db/test_rows.py."""
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj._state.adding = False
+    obj._state.db = alias
+    obj.__dict__.update(zip(_attnames(model), values, strict=True))
+    return obj
+
+
 def _instance(model: type[M], values: list[Any], connection: BaseDatabaseWrapper) -> M:
     for index, funcs, col in _converters(model, connection):
         value = values[index]
         for func in funcs:
             value = func(value, col, connection)
         values[index] = value
+    if _plain(model) and not (pre_init.has_listeners(model) or post_init.has_listeners(model)):
+        return _built(model, values, connection.alias)
     return model.from_db(connection.alias, _attnames(model), values)
 
 
