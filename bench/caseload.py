@@ -10,14 +10,16 @@ machine may be shared); the two first pages must be equal; the sizes grow in pla
 100k).
 
     .venv/bin/python bench/caseload.py --database-url postgresql://postgres@127.0.0.1:5432/keel_bench \
-        [--sizes 1000,10000,100000] [--rounds 3] [--old-ref REF] [--profile 10000]
+        [--sizes 1000,10000,100000] [--rounds 3] [--old-ref REF] [--profile 10000] [--last-page] [--memory]
 
 `--old-ref 74207a9` times the caseload before issue #21 (a prefetch per signal and a `dose_contexts`
 DoseRecord per dose); `--old-ref eabf601` the set-based caseload that still made a Patient and said every
 row's reasons (before the ranking pass on plain values and the rows made per page); `--profile N` prints
 where the new read's time goes at N people; `--last-page` times the old and new reads' last pages too (a
 page past the people with a signal: `--old-ref 8be5577` ranks everyone for it, the new read ranks the head
-and reads the others lightly) and checks that they are equal.
+and reads the others lightly; `--old-ref c5b79f9` that, the new read counts the signalled people and orders
+the others from one light statement) and checks that they are equal; `--memory` calls each read once more
+under tracemalloc and prints its peak of Python memory.
 
 The database must exist and is migrated; its bench rows are added to whatever it holds (use a fresh one).
 `--reuse` times the people a previous run built in it (100,000 take minutes to build): each size at least as
@@ -35,6 +37,7 @@ import pstats
 import statistics
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
@@ -147,6 +150,11 @@ def main() -> None:
         "--last-page", action="store_true", help="time the new read's last page too (past the head: everyone)"
     )
     parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="one more call of each read under tracemalloc: its peak of Python memory (slower, not timed)",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="reuse the people a previous run built in this database (sizes at least as many as it holds)",
@@ -202,11 +210,17 @@ def main() -> None:
             _time(call, 1)  # warm
             times, cpu, statements, page, load = _time(call, args.rounds)
             results[name] = (times, cpu, statements, [asdict(r) for r in page], load)
+            peak = ""
+            if args.memory:
+                tracemalloc.start()
+                call()
+                peak = f", peak Python memory {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB"
+                tracemalloc.stop()
             print(
                 f"  {name}: median {statistics.median(times) * 1000:.0f} ms "
                 f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), {statements} statements, "
                 f"this process's CPU median {statistics.median(cpu) * 1000:.0f} ms, "
-                f"load average {min(load):.2f}-{max(load):.2f}",
+                f"load average {min(load):.2f}-{max(load):.2f}{peak}",
                 flush=True,
             )
         if size == args.profile:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
-from django.db.models import BooleanField, Case, DateField, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, DateField, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,15 +137,22 @@ class _Head:
 
     def __init__(
         self,
-        bounds: list[_Bound],
+        bounds: Callable[[], list[_Bound]],
         rank: Callable[[list[int]], list[_Entry]],
         rank_others: Callable[[list[int]], list[_Entry]],
     ) -> None:
-        self._bounds = sorted(bounds)
+        self._read_bounds = bounds  # read when a page first needs the head (not for a page past it)
+        self._sorted_bounds: list[_Bound] | None = None
         self._done = 0  # the people ranked: the first `_done` of `_bounds`
         self._ranked: list[_Entry] = []  # in the caseload's order
         self._rank = rank  # these people (ids), ranked
         self._rank_others = rank_others  # the head's people but these (ids), ranked
+
+    @property
+    def _bounds(self) -> list[_Bound]:
+        if self._sorted_bounds is None:
+            self._sorted_bounds = sorted(self._read_bounds())
+        return self._sorted_bounds
 
     def __len__(self) -> int:
         return len(self._bounds)
@@ -185,16 +192,46 @@ class Caseload(Sequence[CaseloadRow]):
 
     Top-k (issue #21): every person with a signal (`rank_key`'s tier above "none") comes before everyone
     without one. A read inside them (the first pages) ranks only the people who may have a signal, and of
-    them only as many as the pages read need (`_Head`); a read past them ranks everyone once (`everyone`,
-    the same rule over the same audited people)."""
+    them only as many as the pages read need (`_Head`); a page past them is cut from the others, ordered
+    from one light statement that also counts the signalled people (`_tail`); reading every row (the API)
+    ranks everyone once (`everyone`, the same rule over the same audited people)."""
 
     def __init__(
-        self, count: int, head: _Head | None, everyone: Callable[[], list[_Person]], ranked: bool = False
+        self,
+        count: int,
+        head: _Head | None,
+        everyone: Callable[[], list[_Person]],
+        ranked: bool = False,
+        tail: Callable[[], tuple[int, list[_Entry]]] | None = None,
     ) -> None:
         self._count = count
         self._head = head
         self._everyone = everyone
         self._people: list[_Person] | None = everyone() if ranked else None
+        self._tail_read = tail  # (how many have a signal, everyone else in order): `_tail`
+        self._tail: tuple[int, list[_Entry]] | None = None
+
+    def _between(self, start: int, stop: int) -> list[_Person]:
+        """The people at places [start, stop) (0 <= start < stop <= len). The first page: the head, ranked
+        as far as it needs. Any other (issue #21): how many people have a signal and everyone else in order
+        (`_tail`, one light statement, no missed days counted past 2) first; a page past the signalled
+        people is cut from it; a page inside them is the head's (ranked as far as the page), followed by
+        the first of the others when it reaches past them. Everyone is ranked only when the head and the
+        count disagree (a flag raised between the statements)."""
+        if self._people is None and self._head is not None and self._tail_read is not None:
+            if start == 0 and self._tail is None:
+                first = self._head.first(stop)
+                if first is not None:
+                    return first[start:stop]
+            if self._tail is None:
+                self._tail = self._tail_read()
+            signalled, tail = self._tail
+            if start >= signalled:
+                return [entry[3] for entry in tail[start - signalled : stop - signalled]]
+            first = self._head.first(min(stop, signalled))
+            if first is not None and len(first) == min(stop, signalled):
+                return first[start:] + [entry[3] for entry in tail[: max(0, stop - signalled)]]
+        return self._upto(stop)[start:stop]
 
     def _upto(self, stop: int) -> list[_Person]:
         """People enough for the first `stop` places of the order."""
@@ -228,13 +265,17 @@ class Caseload(Sequence[CaseloadRow]):
     def __getitem__(self, index: int | slice) -> CaseloadRow | list[CaseloadRow]:
         if isinstance(index, slice):
             places = range(*index.indices(self._count))
-            people = self._upto(max(places, default=-1) + 1)
+            if not places:
+                return []
+            if places.step == 1:
+                return [_row(p) for p in self._between(places.start, places.stop)]
+            people = self._upto(max(places) + 1)
             return [_row(people[i]) for i in places]
         place = operator.index(index)
         place = place + self._count if place < 0 else place
         if not 0 <= place < self._count:
             raise IndexError("caseload index out of range")
-        return _row(self._upto(place + 1)[place])
+        return _row(self._between(place, place + 1)[0])
 
 
 def _row(p: _Person) -> CaseloadRow:
@@ -294,7 +335,7 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     def all_but(ids: list[int]) -> list[_Entry]:
         return ranked(maybe & ~Q(pk__in=ids) if ids else maybe)
 
-    head = _Head(_bounds(scope, maybe, areas, days, today, flags, len(people)), some, all_but)
+    head = _Head(lambda: _bounds(scope, maybe, areas, days, today, flags, len(people)), some, all_but)
 
     def the_others_too() -> list[_Person]:
         """The head's people and the others, in one order: everyone audited, once. The others are read
@@ -308,7 +349,10 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
         more = [e for chunk in in_chunks(unsure) for e in some(chunk)]
         return [entry[3] for entry in _in_order([*first, *rest, *more])]
 
-    return Caseload(len(people), head, the_others_too)
+    def tail() -> tuple[int, list[_Entry]]:
+        return _tail(scope, areas, days, today, flags, len(people))
+
+    return Caseload(len(people), head, the_others_too, tail=tail)
 
 
 def _dosed_lately(since: date, before: date) -> Any:
@@ -506,6 +550,143 @@ def _others(
         shown_as = _Person(pk, name, row[4] if numbers else None, in_care, kind[0])
         entries.append((kind[1], name.casefold(), pk, shown_as))
     return _in_order(entries), unsure
+
+
+def _dosed_on(day: date) -> Q:
+    """The people with an observed dose of an amount above 0 on `day` after its latest amendment
+    (`newest_dosed_day`'s rule: a given dose above 0 never amended, or one whose latest amendment corrects
+    it to an amount, held or not), as a filter on the people: one hashed read of the day's given doses (the
+    `dose_given_day` index) and one of the day's amended doses (read from the amendments, a few), not a
+    read per person (issue #21)."""
+    latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
+    of_the_day = DoseAmendment.objects.filter(dose__medication=OBSERVED, dose__local_date=day)
+    amended = (
+        DoseRecord.objects.filter(pk__in=of_the_day.values("dose_id"))
+        .annotate(
+            latest_voided=Subquery(latest.values("voided")[:1]),
+            latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
+        )
+        .filter(latest_voided=False, latest_corrected__gt=0)
+        .values("patient_id")
+    )
+    return Q(pk__in=_dosed_lately(day, day + timedelta(days=1))) | Q(pk__in=amended)
+
+
+def _on_the_day_before(days: dict[str, date], back: int) -> Case:
+    """Whether each person was dosed (`_dosed_on`) `back` days before their today (their zone's)."""
+    return Case(
+        *[
+            When(Q(program__time_zone=zone) & _dosed_on(day - timedelta(days=back)), then=True)
+            for zone, day in sorted(days.items())
+        ],
+        default=False,
+        output_field=BooleanField(),
+    )
+
+
+# Missed days past this many do not move a person without a signal, nor into or out of the signalled ones.
+_CAPPED = MISSED_DAYS
+
+
+def _tail(
+    scope: Any,
+    areas: frozenset[Area],
+    days: dict[str, date],
+    today: dict[int, date],
+    flags: dict[int, list[OpenFlag]],
+    size: int,
+) -> tuple[int, list[_Entry]]:
+    """For a page past the people with a signal (issue #21): how many of the audited people of `scope` have
+    a signal, and everyone else as `_ranked`'s entries in the caseload's order, from one light statement
+    over everyone and no full ranking. Past the signalled people the order needs each person's missed days
+    only up to MISSED_DAYS (2): more is a signal (tier "soon"), fewer keeps the tier "none" and is ordered
+    by the count (0 or 1), the silence, the name. So each count is `count_missed`'s over reads that keep
+    every day from the day before yesterday on and move the rest to it: the newest day with an amount is
+    yesterday, the day before, or earlier (two hashed reads of those days' doses, `_dosed_on`, not the
+    look-back per person); the episode's first dose (`episode_first_dose`) and whether a take-home plan
+    may cover a day are read only for people in an episode not dosed yesterday (a CASE the database skips
+    for the others), the first dose moved up to the day before yesterday. The count is then the full
+    count when below 2, and 2 when 2 or more (`test_caseload_tail.py` holds it to `_ranked`). A person
+    with an open flag has a signal whatever their count."""
+    clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    person = OuterRef("pk")
+    who = scope
+    reads: dict[str, Any] = {}
+    if clinical:
+        who = with_missed_day_reads(who, OBSERVED, days).annotate(
+            on_methadone=_on_methadone(person),
+            dosed_1=_on_the_day_before(days, 1),
+            dosed_2=_on_the_day_before(days, 2),
+        )
+        counted = Q(dosed_1=False, missed_episode__isnull=False, on_methadone=True)
+        who = who.annotate(
+            first=Case(When(counted, then=F("missed_first")), default=None, output_field=DateField()),
+            plans=Case(When(counted, then=F("missed_plans")), default=False, output_field=BooleanField()),
+        )
+        reads = dict.fromkeys(("on_methadone", "dosed_1", "dosed_2", "missed_episode", "missed_started"))
+        reads.update(first=None, plans=None)
+    if recovery:
+        who = who.annotate(
+            last_checkin=Subquery(
+                CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1]
+            )
+        )
+        reads["last_checkin"] = None
+    shown = ("preferred_name", "given_name", "family_name", "record_number")
+    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
+        rows = [
+            row for row in who.order_by().values_list("pk", *shown, *reads) if row[0] in today
+        ]  # the audited people only (not one added since the list was read)
+    at = {name: 1 + len(shown) + n for n, name in enumerate(reads)}  # each read's place in a row
+    missed: dict[int, int] = {}
+    if clinical:
+        capped: dict[int, tuple[Any, ...]] = {}
+        for row in rows:
+            pk = row[0]
+            if pk in flags or not row[at["on_methadone"]]:
+                continue
+            day = today[pk]
+            newest = None
+            if row[at["dosed_1"]]:
+                newest = day - timedelta(days=1)
+            elif row[at["dosed_2"]]:
+                newest = day - timedelta(days=2)
+            first = _as_date(row[at["first"]])
+            if first is None:  # not read (dosed yesterday, no episode) or none yet: `count_missed`'s 0
+                missed[pk] = 0
+                continue
+            first = max(first, day - timedelta(days=_CAPPED))
+            capped[pk] = (
+                row[at["missed_episode"]],
+                row[at["missed_started"]],
+                first,
+                newest,
+                bool(row[at["plans"]]),
+            )
+        missed.update(count_missed(capped, today))
+    numbers = policy.field_visible(areas, "record_number")
+    signalled = 0
+    entries: list[_Entry] = []
+    kinds: dict[tuple[int | None, int | None], tuple[object, ...]] = {}  # a few among thousands
+    for row in rows:
+        pk = row[0]
+        if clinical and pk in flags:
+            signalled += 1
+            continue
+        last = _as_date(row[at["last_checkin"]]) if recovery else None
+        silent = (today[pk] - last).days if last is not None else None
+        count = missed.get(pk)
+        signals = Signals((), count, silent)
+        if (key := kinds.get((count, silent))) is None:
+            key = kinds[count, silent] = rank_key(signals)
+        if cast(int, key[0]) < NO_SIGNAL:
+            signalled += 1
+            continue
+        name = Patient.name_from(row[1], row[2], row[3])
+        in_care = row[at["missed_episode"]] is not None if clinical else None
+        shown_as = _Person(pk, name, row[4] if numbers else None, in_care, signals)
+        entries.append((key, name.casefold(), pk, shown_as))
+    return signalled, _in_order(entries)
 
 
 def _ranked(
