@@ -406,6 +406,7 @@ def _send(client: Client, method: str, path: str, body: Any, page: bool) -> Any:
 @pytest.mark.skipif(
     not os.environ.get("KEEL_ANSWERS_OUT"), reason="a capture, run by hand (see the docstring)"
 )
+@pytest.mark.timeout(0)  # a capture of hundreds of requests: as long as the machine takes
 @pytest.mark.parametrize("route", range(14))
 def test_capture(world: World, route: int) -> None:
     from keel.audit.models import AuditEvent
