@@ -31,6 +31,7 @@ from keel.accounts.schemas import InvitationIn, ProgramSettingsIn
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldsInvalid
+from keel.web import field_words
 
 INVITATION_KEY = "keel_invitation"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -57,7 +58,7 @@ def _admin_program(request: AuthenticatedHttpRequest) -> Program:
 
 def _errors_onto(form: forms.BaseForm, exc: FieldsInvalid) -> None:
     for e in exc.errors:
-        form.add_error(e.field if e.field in form.fields else None, e.reason)
+        form.add_error(e.field if e.field in form.fields else None, field_words.said(e))
 
 
 @require_http_methods(["GET", "POST"])
@@ -129,7 +130,7 @@ def deactivate_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
         raise PermissionDenied from None
     except FieldsInvalid as exc:
         form = InviteForm(roles=[(r.value, r.label) for r in ROLE_ORDER])
-        return _render_staff(request, program, form, status=422, error=" ".join(e.reason for e in exc.errors))
+        return _render_staff(request, program, form, status=422, error=field_words.joined(exc.errors))
     return HttpResponseRedirect(reverse("staff:staff") + f"?program={program.slug}")
 
 
@@ -143,7 +144,7 @@ def _staff_action(
         raise PermissionDenied from None
     except FieldsInvalid as exc:
         form = InviteForm(roles=[(r.value, r.label) for r in ROLE_ORDER])
-        return _render_staff(request, program, form, status=422, error=" ".join(e.reason for e in exc.errors))
+        return _render_staff(request, program, form, status=422, error=field_words.joined(exc.errors))
     form = InviteForm(roles=[(r.value, r.label) for r in ROLE_ORDER])
     return _render_staff(request, program, form, status=200, notice=notice)
 
@@ -233,7 +234,7 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
                 by=request.user, slug=program.slug, data=ProgramSettingsIn.posted(values)
             )
         except FieldsInvalid as exc:
-            errors = {e.field: e.reason for e in exc.errors}
+            errors = field_words.by_field(exc.errors)
             status = 422
         else:
             notice = _("Settings saved.")
