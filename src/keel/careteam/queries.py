@@ -609,6 +609,16 @@ def _tail(
     count when below 2, and 2 when 2 or more (`test_caseload_tail.py` holds it to `_ranked`). A person
     with an open flag has a signal whatever their count."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    rows, at = _tail_rows(scope, clinical, recovery, days, today, size)
+    missed = _tail_missed(rows, at, today, flags) if clinical else {}
+    return _tail_entries(rows, at, areas, today, flags, missed, clinical=clinical, recovery=recovery)
+
+
+def _tail_rows(
+    scope: Any, clinical: bool, recovery: bool, days: dict[str, date], today: dict[int, date], size: int
+) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """`_tail`'s one light statement: each audited person's name parts and the reads the order needs, and
+    each read's place in a row."""
     person = OuterRef("pk")
     who = scope
     reads: dict[str, Any] = {}
@@ -638,32 +648,53 @@ def _tail(
             row for row in who.order_by().values_list("pk", *shown, *reads) if row[0] in today
         ]  # the audited people only (not one added since the list was read)
     at = {name: 1 + len(shown) + n for n, name in enumerate(reads)}  # each read's place in a row
+    return rows, at
+
+
+def _tail_missed(
+    rows: list[tuple[Any, ...]], at: dict[str, int], today: dict[int, date], flags: dict[int, list[OpenFlag]]
+) -> dict[int, int]:
+    """`_tail`'s missed days of the people on methadone without an open flag, each capped at MISSED_DAYS."""
     missed: dict[int, int] = {}
-    if clinical:
-        capped: dict[int, tuple[Any, ...]] = {}
-        for row in rows:
-            pk = row[0]
-            if pk in flags or not row[at["on_methadone"]]:
-                continue
-            day = today[pk]
-            newest = None
-            if row[at["dosed_1"]]:
-                newest = day - timedelta(days=1)
-            elif row[at["dosed_2"]]:
-                newest = day - timedelta(days=2)
-            first = _as_date(row[at["first"]])
-            if first is None:  # not read (dosed yesterday, no episode) or none yet: `count_missed`'s 0
-                missed[pk] = 0
-                continue
-            first = max(first, day - timedelta(days=_CAPPED))
-            capped[pk] = (
-                row[at["missed_episode"]],
-                row[at["missed_started"]],
-                first,
-                newest,
-                bool(row[at["plans"]]),
-            )
-        missed.update(count_missed(capped, today))
+    capped: dict[int, tuple[Any, ...]] = {}
+    for row in rows:
+        pk = row[0]
+        if pk in flags or not row[at["on_methadone"]]:
+            continue
+        day = today[pk]
+        newest = None
+        if row[at["dosed_1"]]:
+            newest = day - timedelta(days=1)
+        elif row[at["dosed_2"]]:
+            newest = day - timedelta(days=2)
+        first = _as_date(row[at["first"]])
+        if first is None:  # not read (dosed yesterday, no episode) or none yet: `count_missed`'s 0
+            missed[pk] = 0
+            continue
+        first = max(first, day - timedelta(days=_CAPPED))
+        capped[pk] = (
+            row[at["missed_episode"]],
+            row[at["missed_started"]],
+            first,
+            newest,
+            bool(row[at["plans"]]),
+        )
+    missed.update(count_missed(capped, today))
+    return missed
+
+
+def _tail_entries(
+    rows: list[tuple[Any, ...]],
+    at: dict[str, int],
+    areas: frozenset[Area],
+    today: dict[int, date],
+    flags: dict[int, list[OpenFlag]],
+    missed: dict[int, int],
+    *,
+    clinical: bool,
+    recovery: bool,
+) -> tuple[int, list[_Entry]]:
+    """`_tail`'s count of the people with a signal, and everyone else's entry in the caseload's order."""
     numbers = policy.field_visible(areas, "record_number")
     signalled = 0
     entries: list[_Entry] = []
