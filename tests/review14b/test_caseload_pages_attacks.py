@@ -344,3 +344,26 @@ def test_the_scenario_reaches_the_light_reads(world: Any, monkeypatch: Any) -> N
     c = queries.caseload(nurse, now=now, status="all")
     assert c[len(full) - 10 : len(full)] == full[-10:]
     assert calls == ["tail"]
+
+
+@pytest.mark.parametrize("role", ["program_admin", "peer_specialist", "prescriber"])
+def test_other_roles_pages_are_the_full_rankings_slice(world: Any, monkeypatch: Any, role: str) -> None:
+    from keel.accounts.models import Program, ProgramMembership
+    from keel.patients.models import CareTeamMember, Patient
+
+    now = NOWS[1]
+    _build(world, datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+    user = world.user(role)
+    for program in Program.objects.filter(slug__startswith="rev14b-"):
+        ProgramMembership.objects.create(user=user, program=program)
+    if role != "program_admin":
+        CareTeamMember.objects.bulk_create(
+            [
+                CareTeamMember(patient=p, user=user)
+                for p in Patient.objects.filter(program__slug__startswith="rev14b")
+            ]
+        )
+    full = _full(user, now, None, monkeypatch)
+    assert len(full) > queries.HEAD_ABOVE
+    for start in range(0, len(full), 50):
+        assert queries.caseload(user, now=now)[start : start + 50] == full[start : start + 50], start
