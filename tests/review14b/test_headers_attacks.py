@@ -236,3 +236,21 @@ def test_request_log_hides_secret_segments_and_patient_id_free(nurse: Client, ca
     rec = [r for r in caplog.records if r.name == "keel.request"][-1]
     assert "Ab3dEf6hIj9kLm2nOp5q" not in rec.getMessage()
     assert "Ab3dEf6hIj9kLm2nOp5q" not in json.dumps(rec.__dict__.get("path", ""))
+
+
+def test_public_tool_pages_carry_every_header(client: Client, db: Any) -> None:
+    r = client.get("/en/help/check-my-use/")
+    assert r.status_code == 200
+    _assert_headers(r)
+    r = client.post("/en/help/check-my-use/", {})
+    assert r.status_code in (200, 422)
+    _assert_headers(r, private=False)
+    assert "no-store" in r.headers["Cache-Control"] or r.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_language_redirect_carries_every_header(client: Client, db: Any) -> None:
+    """LocaleMiddleware turns an inner 404 into a redirect to the language's address, outside the
+    X-Frame-Options, CSP and no-store middlewares: that new answer must still carry them."""
+    r = client.get("/help/check-my-use/")
+    assert r.status_code == 302 and r.headers["Location"] == "/en/help/check-my-use/"
+    _assert_headers(r)
