@@ -254,3 +254,46 @@ def test_language_redirect_carries_every_header(client: Client, db: Any) -> None
     r = client.get("/help/check-my-use/")
     assert r.status_code == 302 and r.headers["Location"] == "/en/help/check-my-use/"
     _assert_headers(r)
+
+
+def test_append_slash_redirect_carries_every_header(nurse: Client) -> None:
+    r = nurse.get("/patients")
+    assert r.status_code in (301, 302) and r.headers["Location"].endswith("/patients/")
+    _assert_headers(r)
+
+
+def _idle(client: Client) -> None:
+    from keel.accounts.middleware import LAST_SEEN
+
+    session = client.session
+    session[LAST_SEEN] = session[LAST_SEEN] - 24 * 3600 if LAST_SEEN in session else 0.0
+    session.save()
+
+
+def test_session_limit_sign_out_answers_carry_every_header(world: Any) -> None:
+    """SessionLimitsMiddleware answers itself (a redirect to sign in, a 401 on the API), outside the
+    X-Frame-Options, CSP and no-store middlewares."""
+    client = sign_in(Client(), world.user("nurse"))
+    assert client.get("/patients/").status_code == 200
+    _idle(client)
+    r = client.get("/api/v1/caseload")
+    assert r.status_code == 401
+    _assert_headers(r)
+    client = sign_in(Client(), world.user("nurse"))
+    client.get("/patients/")
+    _idle(client)
+    r = client.get("/patients/")
+    assert r.status_code in (302, 303)
+    _assert_headers(r)
+
+
+def test_mfa_sign_out_answer_carries_every_header(world: Any) -> None:
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client = sign_in(Client(), world.user("nurse"))
+    session = client.session
+    del session[DEVICE_ID_SESSION_KEY]
+    session.save()
+    r = client.get("/api/v1/caseload")
+    assert r.status_code == 401
+    _assert_headers(r)
