@@ -208,6 +208,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "keel.web.middleware.RequestContextMiddleware",
     "keel.web.logs.RequestLogMiddleware",  # inside the request id, outside everything that answers
+    # The response headers, outside every middleware that can answer by itself (the session limits' and the
+    # second factor's sign-outs, the append-slash and language redirects, Axes, RejectNul): each of those
+    # answers passes back through these three (review 14b, tests/web/test_self_answering_middleware.py).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "keel.web.middleware.CachedCSPMiddleware",  # django-csp, its header built once (issue #21)
+    "keel.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "keel.web.middleware.LocaleMiddleware",  # Django's, each request's language worked out once (issue #21)
     "django.middleware.common.CommonMiddleware",
@@ -217,9 +223,6 @@ MIDDLEWARE = [
     "keel.accounts.middleware.SessionLimitsMiddleware",
     "keel.accounts.middleware.RequireMFAMiddleware",
     "keel.web.middleware.MessageMiddleware",  # Django's, its storage built when first used (issue #21)
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "keel.web.middleware.CachedCSPMiddleware",  # django-csp, its header built once (issue #21)
-    "keel.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
     # Innermost: its page needs the user and language, and its answer gets every header above.
     "keel.web.middleware.RejectNulMiddleware",

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import middleware as otp_middleware
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts import queries
@@ -128,12 +130,28 @@ _TOTP_READ = 'FROM "otp_totp_totpdevice" d WHERE d."id" = %s ORDER BY d."id" LIM
 _MAX_ID = 2**63 - 1
 
 
+def _device_model(label: str) -> type[Any] | None:
+    """The installed django-otp device model a persistent id's `app.model` label names, or None. django-otp
+    reads any model's label as a device's: another model's (`accounts.user/1`) fails with an AttributeError, a
+    500 on every request of that session (review 14b). Not a device model means no device: the person has not
+    passed a second factor, as with a deleted device."""
+    app_label, dot, model_name = label.partition(".")
+    if not dot:
+        return None
+    try:
+        model = apps.get_model(app_label, model_name)
+    except (LookupError, ValueError):
+        return None
+    return model if isinstance(model, type) and issubclass(model, Device) else None
+
+
 class OTPMiddleware(otp_middleware.OTPMiddleware):  # type: ignore[misc]  # django-otp has no type hints
     """django-otp's, the signed-in person's TOTP device (the one kind Keel enrols) read by a hand-written
     statement (issue #21): `Device.from_persistent_id` built an ORM query on every signed-in request, which
     cost more Python than the read. The same row as `TOTPDevice.objects.filter(id=...).first()`; any other
-    persistent id (another kind, a malformed one) goes to django-otp's own reading. Binding the device to the
-    user, its confirmation and the session's cleanup stay django-otp's (`_finalize_device`).
+    persistent id naming a device model (another kind, a malformed id) goes to django-otp's own reading, and
+    one naming no device model (`accounts.user/1`, which django-otp fails on with a 500) is no device. Binding
+    the device to the user, its confirmation and the session's cleanup stay django-otp's (`_finalize_device`).
     tests/accounts/test_otp_device_read.py holds it to django-otp's on SQLite and PostgreSQL."""
 
     def _device_from_persistent_id(self, persistent_id: str) -> Any:
@@ -145,5 +163,7 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):  # type: ignore[misc]  # djan
             or not device_id.isdigit()
             or int(device_id) > _MAX_ID
         ):
+            if _device_model(label) is None:
+                return None  # no device model named (`accounts.user/1`, `nonsense`): no second factor
             return super()._device_from_persistent_id(persistent_id)
         return rows.fetch_one(_TOTP_READ, [int(device_id)], TOTPDevice, "d")
