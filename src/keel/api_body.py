@@ -50,6 +50,7 @@ from keel.core.rules.inputs import (
     FieldError,
     FieldsInvalid,
     InvalidInput,
+    JsonConstant,
     json_schema,
     loads_json,
     parse,
@@ -123,6 +124,7 @@ class CoreIn(BaseModel):
         *,
         exact: bool = False,
         context: object = None,
+        json: bool = False,
     ) -> Self:
         """The checked model. `exact` (a JSON body, `read`): a key not among the fields is refused by name,
         first among the bad fields, as the core's `parse` refuses it (review 13a: a misspelled field was
@@ -132,15 +134,39 @@ class CoreIn(BaseModel):
         if exact:
             known = {f.name for f in cls.FIELDS} | set(cls.NESTED)
             unknown = [FieldError(k, N_("not an input of this rule")) for k in raw if k not in known]
+        typed = cls.json_errors(raw) if json else []
         try:
             values = cls.checked(raw, now, context)
         except InvalidInput as exc:
-            if unknown:
-                exc.errors = [*unknown, *(e for e in exc.errors if e not in unknown)]
+            exc.errors = [*unknown, *(e for e in _typed_first(exc.errors, typed) if e not in unknown)]
             raise
-        if unknown:
-            raise InvalidInput(unknown)
+        if unknown or typed:
+            raise InvalidInput([*unknown, *typed])
         return cls.of(values)
+
+    @classmethod
+    def json_errors(cls, raw: Mapping[str, object]) -> list[FieldError]:
+        """A JSON body's values of the wrong JSON type (review 14a), each named, before any app's check reads
+        them the way it reads a page's form text: a flag or a whole number is only its JSON type (1, "true"
+        or "3" are not; a bool is not a whole number), no text is a NaN literal. The core's words."""
+        errors: list[FieldError] = []
+        kinds = {f.name: f.kind for f in cls.FIELDS}
+        for name, part in cls.PART_SCHEMAS.items():
+            if part.get("type") == "array":
+                kinds[name] = "integers" if part.get("items", {}).get("type") == "integer" else ""
+            else:
+                kinds[name] = {"integer": "integer", "string": "text"}.get(str(part.get("type")), "")
+        for name, kind in kinds.items():
+            value = raw.get(name)
+            if value is None:
+                continue
+            if kind == "bool" and not isinstance(value, bool):
+                errors.append(FieldError(name, N_("must be true or false")))
+            elif not is_integer(value) if kind == "integer" else kind == "integers" and not _integers(value):
+                errors.append(FieldError(name, N_("must be a whole number")))
+            elif kind in ("text", "choice", "date") and isinstance(value, JsonConstant):
+                errors.append(FieldError(name, N_("must be text")))
+        return errors
 
     @classmethod
     def of(cls, values: Mapping[str, object]) -> Self:
@@ -169,7 +195,7 @@ class CoreIn(BaseModel):
     def read(cls, request: HttpRequest, *, exact: bool = True) -> Posted[Self]:
         """The request's JSON object body, not yet checked (anything but an object: 422 naming the body);
         its parse refuses a key not among the fields (a page's form, `posted`, carries others: its token)."""
-        return Posted(cls, json_object(request), exact=exact)
+        return Posted(cls, json_object(request), exact=exact, json=True)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -192,6 +218,22 @@ class CoreIn(BaseModel):
         cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {"title": cls.__name__, **cls.body_schema()}
+
+
+def is_integer(value: object) -> bool:
+    """A JSON integer (a bool is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _integers(value: object) -> bool:
+    """Not a list (the app names it in its words), or a list of whole numbers."""
+    return not isinstance(value, list) or all(is_integer(v) for v in value)
+
+
+def _typed_first(errors: list[FieldError], typed: list[FieldError]) -> list[FieldError]:
+    """An app's errors (in its words), then each field of the wrong JSON type the app took for good."""
+    named = {e.field for e in errors}
+    return [*errors, *(e for e in typed if e.field not in named)]
 
 
 def _nested(kind: object, value: object) -> object:
@@ -231,9 +273,10 @@ class Posted(Generic[M]):
     model: type[M]
     raw: Mapping[str, object]
     exact: bool = False  # a JSON body: a key not among the fields is refused (`CoreIn.parse`)
+    json: bool = False  # a JSON body: each value of its JSON type (`CoreIn.json_errors`)
 
     def parse(self, now: datetime.datetime | None = None, context: object = None) -> M:
-        return self.model.parse(self.raw, now, exact=self.exact, context=context)
+        return self.model.parse(self.raw, now, exact=self.exact, context=context, json=self.json)
 
 
 # The models whose schema the OpenAPI document carries as components (`keel.api.KeelAPI`).

@@ -250,7 +250,7 @@ def test_a_readmission_without_a_kind_takes_the_last_ones(world: World) -> None:
     _ended(world)
     path = f"/api/v1/patients/{world.alice.pk}/readmit"
     response = _send(
-        sign_in(Client(), world.staff["nurse"]), "POST", path, {"notice_given": True, "consented": "on"}
+        sign_in(Client(), world.staff["nurse"]), "POST", path, {"notice_given": True, "consented": True}
     )
     assert response.status_code == 201, response.content
     assert response.json()["kind"] == "obot"
@@ -284,7 +284,7 @@ def test_bulk_care_team_names_each_bad_field(world: World) -> None:
 
 def test_bulk_care_team_takes_each_id_once(world: World) -> None:
     body = {
-        "patient_ids": [world.bob.pk, str(world.bob.pk), world.bob.pk],
+        "patient_ids": [world.bob.pk, world.bob.pk, world.bob.pk],  # (review 14a: "5" is not an id)
         "user_id": world.staff["nurse"].pk,
     }
     response = _send(

@@ -6,6 +6,7 @@ that parse only after their access checks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, time, timedelta
 
@@ -14,6 +15,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from keel.core.desk import email_domain_ok
 from keel.core.program import (
     MAX_CLOSURE_DAYS,
     MAX_CONTACT_ADDRESS,
@@ -21,8 +23,23 @@ from keel.core.program import (
     MAX_NAME,
     STAFF_ROLES,
 )
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.inputs import FieldError, FieldsInvalid, JsonConstant
 from keel.core.wall_time import is_time_zone
+
+
+def _text(data: Mapping[str, object], name: str, errors: list[FieldError]) -> str:
+    """A text field, whitespace collapsed (absent or null: blank); anything but text is named (review 14a: a
+    list, an object, a flag or a number was stored as Python wrote it)."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or isinstance(value, JsonConstant):
+        errors.append(FieldError(name, _("must be text")))
+        return ""
+    return " ".join(value.split())
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 # --- The staff invitation ---
 
@@ -33,6 +50,8 @@ def invitation(data: Mapping[str, object]) -> dict[str, object]:
     email = str(data.get("email") or "").strip()
     try:
         validate_email(email)
+        if not email_domain_ok(email):  # a bare host or an IP literal (review 14a)
+            raise ValidationError("no domain name")
     except ValidationError:
         errors.append(FieldError("email", _("give an email address such as name@example.org")))
     role = str(data.get("role") or "")
@@ -45,7 +64,7 @@ def invitation(data: Mapping[str, object]) -> dict[str, object]:
         )
     names = {}
     for name in ("first_name", "last_name"):
-        value = " ".join(str(data.get(name) or "").split())
+        value = _text(data, name, errors)
         if len(value) > MAX_NAME:
             errors.append(FieldError(name, _("at most %(n)d characters") % {"n": MAX_NAME}))
         names[name] = value
@@ -57,8 +76,15 @@ def invitation(data: Mapping[str, object]) -> dict[str, object]:
 # --- The program settings ---
 
 
-def program_settings(data: Mapping[str, object]) -> dict[str, object]:
-    """The new settings from the posted fields, or FieldsInvalid naming every field wrong, in form order."""
+def program_settings(
+    data: Mapping[str, object], current: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """The new settings from the posted fields, or FieldsInvalid naming every field wrong, in form order. A
+    field the body leaves out (all but the time zone may be: the published schema) is left as it is, judged
+    with the rest (review 14a: a body of only the time zone cleared the hours, closure days and contact); a
+    null clears it, as a page's blank does."""
+    if current:
+        data = {**{k: _as_posted(v) for k, v in current.items() if k != "time_zone"}, **data}
     errors: list[FieldError] = []
     zone = _settings_time_zone(data, errors)
     opens, closes = _settings_dosing_hours(data, errors)
@@ -73,6 +99,11 @@ def program_settings(data: Mapping[str, object]) -> dict[str, object]:
         "closure_days": sorted(set(days)),
         **contact,
     }
+
+
+def _as_posted(value: object) -> object:
+    """A stored setting as a body would post it (a wall-clock time as HH:MM)."""
+    return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
 def _settings_time_zone(data: Mapping[str, object], errors: list[FieldError]) -> str:
@@ -117,7 +148,9 @@ def _settings_dosing_hours(
 def _settings_closure_days(data: Mapping[str, object], errors: list[FieldError]) -> list[str]:
     """Closure days as ISO dates (a list, or one string split on commas and spaces), within a year back and
     two years ahead, at most MAX_CLOSURE_DAYS distinct."""
-    raw_days = data.get("closure_days") or []
+    raw_days = data.get("closure_days")
+    if raw_days is None or raw_days == "":
+        raw_days = []
     if isinstance(raw_days, str):
         raw_days = [d for d in raw_days.replace(",", " ").split() if d]
     days: list[str] = []
@@ -127,7 +160,9 @@ def _settings_closure_days(data: Mapping[str, object], errors: list[FieldError])
     today = timezone.localdate()
     for raw in raw_days:
         try:
-            day = date.fromisoformat(str(raw))
+            if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):  # not 20261225 (review 14a)
+                raise ValueError(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             errors.append(FieldError("closure_days", _("give each date as YYYY-MM-DD")))
             break
@@ -144,7 +179,7 @@ def _settings_contact(data: Mapping[str, object], errors: list[FieldError]) -> d
     """The contact phone and address, whitespace collapsed, within their lengths."""
     contact = {}
     for name, limit in (("contact_phone", MAX_CONTACT_PHONE), ("contact_address", MAX_CONTACT_ADDRESS)):
-        value = " ".join(str(data.get(name) or "").split())
+        value = _text(data, name, errors)
         if len(value) > limit:
             errors.append(FieldError(name, _("at most %(n)d characters") % {"n": limit}))
         contact[name] = value

@@ -185,7 +185,8 @@ class ProgramSettingsIn(CoreIn):
     def checked(
         cls, raw: Mapping[str, object], now: datetime | None, context: object
     ) -> Mapping[str, object]:
-        return checks.program_settings(raw)
+        assert context is None or isinstance(context, Mapping)
+        return checks.program_settings(raw, context)
 
     def settings(self) -> dict[str, object]:
         """The settings to store, in the form's order (the audit row names the changed ones in it)."""

@@ -453,13 +453,18 @@ def program_settings(*, by: User, slug: str) -> Program:
     return _settings_program(by, slug)
 
 
+# The settings a PUT may leave out (left as they are); the time zone is required.
+SETTINGS_FIELDS = ("dosing_opens", "dosing_closes", "closure_days", "contact_phone", "contact_address")
+
+
 def update_program_settings(*, by: User, slug: str, data: Posted[ProgramSettingsIn]) -> Program:
     """Change a program's time zone, dosing-window hours, closure days and contact details (its admins);
     every field wrong is named at once (once the caller is known to be one of its admins); audited with the
     names of the fields changed."""
     program = _settings_program(by, slug)
+    current = {name: getattr(program, name) for name in SETTINGS_FIELDS}
     try:
-        form = data.parse()
+        form = data.parse(context=current)  # a field left out: left as it is
     except InvalidInput as exc:
         from keel.web.field_words import said
 

@@ -220,3 +220,10 @@ READMISSION = (
     ),
     Field("consented", "bool", help=_CONSENTED),
 )
+
+
+def email_domain_ok(email: str) -> bool:
+    """Reminders and codes go to this address: a dotted domain name, not a bare host (a@localhost) or an IP
+    literal (a@[127.0.0.1]), which Django's validator lets through."""
+    domain = email.rpartition("@")[2]
+    return "." in domain and not domain.startswith("[")

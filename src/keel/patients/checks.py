@@ -28,6 +28,8 @@ from keel.core.desk import (
     MAX_BULK,
     MAX_EMAIL,
     TEXT_LIMITS,
+    TRANSFER_PARTS,
+    email_domain_ok,
 )
 from keel.core.desk import REQUIRED_NAMES as REQUIRED
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -42,10 +44,14 @@ MIN_PHONE_DIGITS = 7
 # treatment; each is stored with who confirmed it and when.
 CONFIRMATIONS = ("notice_given", "consented")
 _RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a date field takes (not 20260301: review 14a)
+_WHOLE = re.compile(r"[0-9]+")  # ASCII digits only (a superscript two passes str.isdigit, not int)
 
 
 def _confirmed(value: object) -> bool:
-    return value in (True, "true", "on", "1")
+    """A confirmation: JSON's true, or a ticked box's posted value (a JSON body's 1 or "true" is refused by
+    its type first, `CoreIn.json_errors`)."""
+    return value is True or value in ("true", "on", "1")
 
 
 def _email(data: Mapping[str, object], errors: list[FieldError]) -> str:
@@ -62,6 +68,8 @@ def _email(data: Mapping[str, object], errors: list[FieldError]) -> str:
     try:
         validate_email(email)
     except ValidationError:
+        email = ""
+    if not email_domain_ok(email):
         errors.append(FieldError("email", _("give an email address like name@example.org")))
         return ""
     return email
@@ -98,7 +106,9 @@ def _date(value: object, name: str, errors: list[FieldError], *, today: date, re
         parsed = value
     else:
         try:
-            parsed = date.fromisoformat(str(value))
+            if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+                raise ValueError(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             errors.append(FieldError(name, _("give a date as YYYY-MM-DD")))
             return None
@@ -195,7 +205,7 @@ def registration(data: Mapping[str, object], at: Admission) -> dict[str, object]
     _check_emergency_contact(fields, errors)
     kind = _episode_kind(data, errors)
     _check_admission_confirmations(data, errors)
-    not_a_duplicate = data.get("not_a_duplicate") in (True, "true", "on", "1")
+    not_a_duplicate = _confirmed(data.get("not_a_duplicate"))
     if errors:
         raise FieldsInvalid(errors)
     return {
@@ -246,7 +256,12 @@ def contact(data: Mapping[str, object], current: Mapping[str, str]) -> dict[str,
     merged = {n: values.get(n, current[n]) for n in CONTACT_FIELDS}
     _check_emergency_contact(merged, errors)
     version = data.get("version")
-    if version not in (None, "") and not str(version).isdigit():
+    whole = isinstance(version, int) and not isinstance(version, bool)
+    if (
+        version not in (None, "")
+        and not whole
+        and not (isinstance(version, str) and _WHOLE.fullmatch(version))
+    ):
         errors.append(FieldError("version", _("must be a whole number")))
     if errors:
         raise FieldsInvalid(errors)
@@ -267,6 +282,13 @@ def discharge(data: Mapping[str, object], today: date) -> dict[str, object]:
     reason = _choice(data, "reason", list(END_REASONS), "", errors)
     if not reason and not any(e.field == "reason" for e in errors):
         errors.append(FieldError("reason", _("this is required")))
+    if reason and reason != "transferred":  # a transfer's parts are not silently dropped (review 14a); a
+        # password is not one (a browser may fill the page's password box in whatever the reason)
+        errors.extend(
+            FieldError(part, _("only for a transfer"))
+            for part in TRANSFER_PARTS
+            if part != "password" and data.get(part) not in (None, "")
+        )
     if errors:
         raise FieldsInvalid(errors)
     return {

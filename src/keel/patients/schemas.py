@@ -7,8 +7,10 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from keel.api_body import CoreIn
+from keel.api_body import CoreIn, is_integer
 from keel.core import desk
+from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
 from keel.patients import checks
 
 
@@ -347,6 +349,15 @@ class CareTeamsIn(CoreIn):
         cls, raw: Mapping[str, object], now: datetime | None, context: object
     ) -> Mapping[str, object]:
         return checks.care_teams(raw)
+
+    @classmethod
+    def json_errors(cls, raw: Mapping[str, object]) -> list[FieldError]:
+        """A JSON body's patients: whole numbers only (review 14a: 5.9, "5" and true were read as ids by
+        `int()`); its staff member's id is judged after the scope and role checks (the service)."""
+        ids = raw.get("patient_ids")
+        if isinstance(ids, list) and not all(is_integer(i) for i in ids):
+            return [FieldError("patient_ids", N_("choose people from the list"))]
+        return []
 
     @classmethod
     def body_schema(cls) -> dict[str, Any]:

@@ -66,6 +66,11 @@ def number_from_text(raw: str) -> int | float | str | None:
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
+class JsonConstant(str):
+    """A non-standard JSON literal (NaN, Infinity, -Infinity) as `loads_json` returns it: text to every number
+    field (refused by name), and refused by every text field too (review 14a: a bare NaN was the name "NaN")."""
+
+
 MAX_JSON_DEPTH = 64  # arrays and objects inside each other; Keel's deepest body (a FHIR Bundle) uses ~12
 
 
@@ -87,7 +92,7 @@ def loads_json(text: str | bytes) -> Any:
     MAX_JSON_DEPTH is refused (deep nesting exhausts Python's recursion in json and in every walker after
     it). Raises ValueError like json (bad UTF-8 included)."""
     try:
-        value = json.loads(text, parse_constant=str, parse_int=_whole)
+        value = json.loads(text, parse_constant=JsonConstant, parse_int=_whole)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     if _depth_exceeds(value, MAX_JSON_DEPTH):
@@ -168,7 +173,7 @@ def _convert(f: Field, value: Any) -> tuple[Any, str]:
     if f.kind == "choice":
         return (value, "") if value in f.choices else (None, f"must be one of {', '.join(f.choices)}")
     if f.kind == "text":
-        if not isinstance(value, str):
+        if not isinstance(value, str) or isinstance(value, JsonConstant):
             return None, "must be text"
         text = value.strip()
         if f.maximum is not None and len(text) > f.maximum:

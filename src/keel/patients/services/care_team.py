@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import Program, ProgramMembership, User
+from keel.api_body import is_integer
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.desk import MAX_BULK
@@ -116,7 +117,8 @@ def add_many_to_care_team(*, by: User, data: Posted[CareTeamsIn]) -> list[CareTe
         data.parse()  # a JSON body's key that is not a field, refused by name (review 13a) after the checks
     except InvalidInput as exc:
         raise in_language(exc) from None
-    member = _member(program, form.user_id)
+    user_id = form.user_id if not data.json or is_integer(data.raw.get("user_id")) else None
+    member = _member(program, user_id)  # a JSON body's 5.7, "5" or true names no one (review 14a)
     rows = []
     with transaction.atomic():
         for patient in found:
