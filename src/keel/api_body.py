@@ -36,6 +36,7 @@ the app has always used; the service passes `parse(now=..., context=...)` once i
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast, get_args, get_origin
@@ -221,7 +222,9 @@ class CoreIn(BaseModel):
 
 
 def is_integer(value: object) -> bool:
-    """A JSON integer (a bool is not one)."""
+    """A JSON integer (a bool is not one); 3.0 is one, as in JSON Schema and the core's own whole numbers."""
+    if isinstance(value, float):
+        return math.isfinite(value) and value == int(value)
     return isinstance(value, int) and not isinstance(value, bool)
 
 

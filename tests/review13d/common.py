@@ -133,18 +133,22 @@ def methadone_on(world: Any, first: date, mg: str, n: int) -> None:
 
 
 def discharge(world: Any, when: datetime, by: str = "program_admin") -> Any:
+    from keel.patients.schemas import DischargeIn
     from keel.patients.services.episodes import discharge as end
 
     with time_machine.travel(when, tick=False):
-        return end(by=world.staff[by], patient_id=world.alice.pk, data={"reason": "left"})
+        return end(by=world.staff[by], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"}))
 
 
 def readmit(world: Any, when: datetime, by: str = "program_admin") -> Any:
+    from keel.patients.schemas import ReadmissionIn
     from keel.patients.services.episodes import readmit as again
 
     with time_machine.travel(when, tick=False):
         return again(
-            by=world.staff[by], patient_id=world.alice.pk, data={"notice_given": True, "consented": True}
+            by=world.staff[by],
+            patient_id=world.alice.pk,
+            data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
         )
 
 

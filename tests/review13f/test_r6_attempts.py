@@ -432,11 +432,14 @@ def test_first_day_first_dose_above_30_is_stopped_even_with_a_total_under_40(wor
 
 
 def test_a_discharged_person_is_not_dosed_through_the_api(world: Any) -> None:
+    from keel.patients.schemas import DischargeIn
     from keel.patients.services.episodes import discharge
 
     maintenance(world)
     with time_machine.travel(at(DAY, 8), tick=False):
-        discharge(by=_prescriber(world), patient_id=world.alice.pk, data={"reason": "left"})
+        discharge(
+            by=_prescriber(world), patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+        )
         client = sign_in(Client(), world.staff["nurse"])
         response = api(
             client, "post", f"/api/v1/patients/{world.alice.pk}/doses", {"amount_mg": "60", "sequence": 1}
