@@ -340,9 +340,12 @@ ROUTES: dict[str, Route] = {
         patient_scoped=True,
         body={},
     ),
-    # Bulk care-team assignment: the body is checked first (422 for every signed-in role), then scope, role.
+    # Bulk care-team assignment: the role first (403, audited, review 14a hole 11), then the body (422), then
+    # scope and program.
     "patients:bulk_care_team": Route("GET", "/program/care-teams/", {**_all(403, 302), "program_admin": 200}),
-    "api:add_many_to_care_team": Route("POST", "/api/v1/patients/care-teams", _all(422, 401), body={}),
+    "api:add_many_to_care_team": Route(
+        "POST", "/api/v1/patients/care-teams", {**_all(403, 401), "program_admin": 422}, body={}
+    ),
     "patients:activate": Route("GET", "/accounts/activate/", _all(302, 200)),
     "patients:reset_with_code": Route("GET", "/accounts/reset-with-code/", _all(200, 200)),
     "api:activate_account": Route("POST", "/api/v1/auth/activate", _all(422, 422), body={}),

@@ -65,6 +65,42 @@ def test_a_nurse_cannot_assign(world: World, signed_in: Any) -> None:
     assert response.status_code == 403
 
 
+NOT_ADMINS = ["patient", "counselor", "nurse", "prescriber", "peer_specialist", "auditor"]
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+@pytest.mark.parametrize("ids", ["all", None, [10**18], [1.5]])
+def test_a_role_that_may_not_assign_is_refused_before_its_list_is_read(
+    world: World, signed_in: Any, role: str, ids: Any
+) -> None:
+    """Review 14a, hole 11: the role is judged first, so a bad list is a 403 (not a 422 that tells the
+    caller the route would have listened)."""
+    assert _bulk(signed_in(role), ids, world.staff["nurse"].pk).status_code == 403
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_a_refused_role_leaves_an_audited_denial(world: World, signed_in: Any, role: str) -> None:
+    client = signed_in(role)
+    before = AuditEvent.objects.filter(target_type="care_team", outcome="denied").count()
+    _bulk(client, "all", world.staff["nurse"].pk)
+    assert AuditEvent.objects.filter(target_type="care_team", outcome="denied").count() == before + 1
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_a_refused_role_adds_no_one(world: World, signed_in: Any, role: str) -> None:
+    before = CareTeamMember.objects.count()
+    _bulk(signed_in(role), [world.bob.pk], world.staff["peer_specialist"].pk)
+    assert CareTeamMember.objects.count() == before
+
+
+def test_a_deactivated_admin_is_refused_before_its_list_is_read(world: World, signed_in: Any) -> None:
+    client = signed_in("program_admin")
+    admin = world.user("program_admin")
+    admin.is_active = False
+    admin.save(update_fields=["is_active"])
+    assert _bulk(client, "all", world.staff["nurse"].pk).status_code in (401, 403)
+
+
 def test_the_page_assigns(world: World, signed_in: Any) -> None:
     nurse = world.staff["nurse"]
     response = signed_in("program_admin").post(

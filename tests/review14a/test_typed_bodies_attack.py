@@ -415,11 +415,6 @@ def test_care_teams_duplicate_ids_ok(world: World) -> None:
     assert r.json()["patient_ids"] == [world.bob.pk]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (review 14a, hole 11): the bulk care-team route reads its patient list before the role "
-    "check, so a nurse's bad list gets a 422, not a 403; tests/access/expectations.py pins that order",
-)
 def test_care_teams_nurse_refused_before_fields(world: World) -> None:
     """A nurse may not change care teams: 403/404, audited, before her body's fields are judged."""
     c = sign_in(Client(), world.staff["nurse"])

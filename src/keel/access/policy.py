@@ -514,6 +514,12 @@ def can_manage_care_team(user: User, program_id: int) -> bool:
     return _admin_of(user, program_id)
 
 
+def may_manage_care_teams(user: User) -> bool:
+    """The role part of `can_manage_care_team`, for a route that learns the program from its body: only an
+    active program admin may go on to have the body read (review 14a, hole 11)."""
+    return _active(user) and user.role == Role.PROGRAM_ADMIN
+
+
 def can_manage_staff(user: User, program_id: int) -> bool:
     """Inviting staff, changing roles and turning accounts off: the program's admins (issue #18)."""
     return _admin_of(user, program_id)

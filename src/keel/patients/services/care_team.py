@@ -82,7 +82,17 @@ def add_many_to_care_team(*, by: User, data: Posted[CareTeamsIn]) -> list[CareTe
     """Put one staff member on several patients' care teams at once (a program's admins). Every patient must
     be in the admin's scope and their program's, all in one program, the staff member one of its team roles;
     all or nothing. Each addition is audited; someone already on a team is left as is. The patients are
-    checked first (they name the program whose admins decide), the staff member after the scope and role."""
+    checked first (they name the program whose admins decide), the staff member after the scope and role.
+    A caller whose role may never change care teams is refused, audited, before the body is read."""
+    if not policy.may_manage_care_teams(by):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="care_team",
+            reason="role may not manage care teams",
+        )
+        raise NotAllowed(_("Only the program's admins change care teams."))
     try:  # the patients first, as always; a key that is not a field once the scope and role are checked
         form = replace(data, exact=False).parse()
     except InvalidInput as exc:
