@@ -254,9 +254,28 @@ def test_the_timeline_window_is_checked(world: World, morning: dict[str, Patient
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "days", "reason": "must be one of 30, 90, 365"}]
     assert client.get(f"/api/v1/patients/{world.alice.pk}/timeline?days=x").status_code == 422
-    assert (
-        client.get(f"/patients/{world.alice.pk}/timeline/?days=abc").status_code == 200
-    )  # the page falls back to 90
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("days", ["abc", "7", "-30", "30.0", "٣٠"])
+def test_the_timeline_page_refuses_a_window_that_is_not_a_choice(
+    world: World, morning: dict[str, Patient], days: str
+) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    assert client.get(f"/patients/{world.alice.pk}/timeline/?days={days}").status_code == 422
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_timeline_page_says_which_windows_it_takes(world: World, morning: dict[str, Patient]) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    page = client.get(f"/patients/{world.alice.pk}/timeline/?days=abc").content.decode()
+    assert "Choose 30, 90, 365 days; showing 90." in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_timeline_page_without_a_window_shows_90_days(world: World, morning: dict[str, Patient]) -> None:
+    client = sign_in(Client(), world.staff["nurse"])
+    assert client.get(f"/patients/{world.alice.pk}/timeline/").status_code == 200
 
 
 # --- Monthly BAM trends ------------------------------------------------------------------------------------

@@ -32,15 +32,13 @@ from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
-from keel.core.instruments import registry
+from keel.core.instruments import interpretation, registry
 from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
 from keel.patients.models import zone_of
 from keel.web.charts import daily_chart, trend
-
-Y_MAX = {"cows": 48, "phq9": 27, "gad7": 21, "sows": 64, "dsm5-oud": 11, "ort": 26}
 
 
 def _instrument_or_404(code: str) -> Instrument:
@@ -251,7 +249,7 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
         return _bam_chart(rows)
     series = [(timezone.localtime(a.filled_at), a.total) for a in rows if a.total is not None]
     title = _("%(instrument)s totals over time") % {"instrument": name(instrument.code)}
-    y_max = Y_MAX.get(instrument.code, max((v for _, v in series), default=1))
+    y_max = interpretation.top_of_scale(instrument)
     return {"chart": trend(series, y_max=y_max, title=title), "chart_title": title}
 
 

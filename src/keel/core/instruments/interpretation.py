@@ -25,7 +25,7 @@ from typing import Any
 
 from keel.core import diagnosis
 from keel.core.decision import Reason
-from keel.core.instruments.model import Band, ItemError
+from keel.core.instruments.model import Band, Instrument, ItemError
 from keel.core.words import gettext_noop as N_
 
 
@@ -386,6 +386,16 @@ BANDS: dict[str, tuple[Band, ...]] = {
     "cssrs-screen": CSSRS_LEVELS,
     "ort": ORT_BANDS,
 }
+
+
+def top_of_scale(instrument: Instrument) -> int:
+    """The highest total an instrument reports, the top of its chart: its last band's end (ORT's weighted
+    total reaches 26, beyond its items' plain sum of 10), else the plain sum of its items' highest answers
+    (SOWS, 64)."""
+    bands = BANDS.get(instrument.code)
+    return bands[-1].high if bands else instrument.total_range[1]
+
+
 EXTRAS: dict[str, tuple[Extra, ...]] = {"dsm5-oud": DSM5_EXTRAS, "bam": BAM_EXTRAS, "ort": ORT_EXTRAS}
 CONSISTENCY: dict[str, Callable[[Mapping[str, Any]], list[ItemError]]] = {"bam": bam_consistency}
 # Checks that need the extra inputs too (run once the items and the extras are each valid).
