@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
+from keel.accounts.models import CLINICAL_ROLES
 from keel.audit import chain, context, signing
 from keel.audit.chain import GENESIS_HASH, HASHED_FIELDS
 from keel.audit.models import Action, AuditChainHead, AuditEvent, Outcome
@@ -80,7 +81,7 @@ def _lock_head(chain_id: int, cursor: Any) -> str:
     raise RuntimeError("the audit chain head row could not be created")
 
 
-_CLINICAL = frozenset({"counselor", "nurse", "prescriber"})
+_CLINICAL = CLINICAL_ROLES  # the one definition (keel.accounts.models): who may break the glass
 
 
 def _through_emergency(actor_id: int, patient_id: int) -> bool:
