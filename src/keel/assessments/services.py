@@ -22,6 +22,7 @@ from keel.core.instruments import registry
 from keel.core.instruments.interpretation import EXTRAS
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
+from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, Patient, PatientFlag, zone_of
 
 if TYPE_CHECKING:
@@ -129,24 +130,17 @@ def _store(
         detail={"instrument": instrument},
     )
     if SUICIDE_FLAG in result.flags:
-        flag = PatientFlag.objects.create(
+        raise_flag(
+            by=by,
             patient=patient,
             kind=FlagKind.SUICIDE_RISK,
             priority=0,
-            reasons=list(result.reasons),
-            sources=list(result.sources),
+            reasons=result.reasons,
+            sources=result.sources,
             source_type="assessment",
             source_id=assessment.pk,
-            raised_at=now,
-        )
-        audit.record(
-            actor=by,
-            action=Action.CREATE,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient_flag",
-            target_id=flag.pk,
-            reason="positive suicide screen",
+            now=now,
+            audit_reason="positive suicide screen",
         )
     return assessment, result
 

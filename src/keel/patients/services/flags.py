@@ -1,5 +1,6 @@
 """Resolving a patient's flags: counselors, nurses and prescribers on the care team; a held dose's flag by a
-prescriber only; never the person who broke the glass, for the flag about it."""
+prescriber only; never the person who broke the glass, for the flag about it. Raising one is
+`keel.patients.flags.raise_flag`."""
 
 from __future__ import annotations
 

@@ -17,11 +17,11 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules import early_warning
+from keel.patients.flags import raise_flag
 from keel.patients.models import Patient, PatientFlag, local_today
 from keel.recovery import labels
 from keel.recovery.common import (
     FLAG_KINDS,
-    _audit,
     _patient,
 )
 from keel.recovery.models import (
@@ -98,18 +98,19 @@ def _raise_once(
         what_how = _what_and_how(source_id)
         reasons.append(what_how["text"])
         said.append({"template": what_how["template"], "params": what_how["params"]})
-    created = PatientFlag.objects.create(
+    raise_flag(
+        by=by,
         patient=patient,
         kind=kind,
         priority=flag["priority"],
         reasons=reasons,
         said=said,
-        sources=list(early_warning.SOURCES),
+        sources=early_warning.SOURCES,
         source_type=source_type,
         source_id=source_id,
-        raised_at=now,
+        now=now,
+        audit_reason=f"early warning: {code}",
     )
-    _audit(by, patient, Action.CREATE, "patient_flag", created.pk, reason=f"early warning: {code}")
     return True
 
 

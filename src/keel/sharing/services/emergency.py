@@ -17,7 +17,8 @@ from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import EmergencyAccess, Patient, PatientFlag
+from keel.patients.flags import raise_flag
+from keel.patients.models import EmergencyAccess, FlagKind, Patient
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview, ReviewKind
 from keel.sharing.services.common import reauthenticate
@@ -123,9 +124,10 @@ def _flag_care_team(by: User, patient: Patient, grant: EmergencyAccess, why: str
     name = by.get_full_name() or by.username
     with translation.override("en"):
         role = str(by.get_role_display())
-    PatientFlag.objects.create(
+    raise_flag(
+        by=by,
         patient=patient,
-        kind="emergency_access",
+        kind=FlagKind.EMERGENCY_ACCESS,
         priority=1,
         reasons=[f"{role} {name} opened this record in an emergency: {why}"],
         said=[  # shown in the reader's language (keel.patients.flagwords); the name and reason as written
@@ -134,8 +136,9 @@ def _flag_care_team(by: User, patient: Patient, grant: EmergencyAccess, why: str
                 "params": {"role": role, "name": name, "why": why},
             }
         ],
-        sources=list(core.SOURCES_EMERGENCY),
+        sources=core.SOURCES_EMERGENCY,
         source_type="emergency_access",
         source_id=grant.pk,
-        raised_at=now,
+        now=now,
+        audit_reason="emergency access: the care team is told",
     )

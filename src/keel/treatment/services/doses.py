@@ -28,7 +28,8 @@ from keel.core.rules.window import HOLD_OPEN, REFUSED, CeilingPolicy, ceilings, 
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
-from keel.patients.models import FlagKind, Patient, PatientFlag, local_today, zone_of
+from keel.patients.flags import raise_flag
+from keel.patients.models import FlagKind, Patient, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     DoseAmendment,
@@ -455,24 +456,18 @@ def _flag_hold(
 ) -> None:
     """A held dose (inside `_save_dose`'s transaction): a flag to a prescriber with the rule's reasons,
     audited, and the person's take-home plans suspended from today."""
-    flag = PatientFlag.objects.create(
+    raise_flag(
+        by=by,
         patient=patient,
         kind=FlagKind.DOSE_HELD,
         priority=1,
         reasons=[r.text for r in decision.reasons],
         said=[{"template": r.template, "params": dict(r.params)} for r in decision.reasons],
-        sources=list(decision.sources),
+        sources=decision.sources,
         source_type="dose",
         source_id=dose.pk,
-        raised_at=now,
-    )
-    _audit(
-        by,
-        patient,
-        Action.CREATE,
-        "patient_flag",
-        flag.pk,
-        reason="dose held: prescriber to assess",
+        now=now,
+        audit_reason="dose held: prescriber to assess",
     )
     suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now)
 
