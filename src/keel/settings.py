@@ -358,6 +358,8 @@ KEEL_AUDIT_CHECKPOINT_FILE = env_path("KEEL_AUDIT_CHECKPOINT_FILE", DATA_DIR / "
 # /healthz calls the worker alive when one beat within this many seconds (a worker beats every few seconds,
 # and between two tasks; a long backup can hold it up, hence the margin).
 KEEL_WORKER_STALE_SECONDS = env_int("KEEL_WORKER_STALE_SECONDS", 300, floor=30, ceiling=86_400)
+# Each web worker loads and warms the app before it takes a request (keel.wsgi, keel.web.warmup); off: 0.
+KEEL_WARM_WORKERS = env_bool("KEEL_WARM_WORKERS", True)
 # A scheduled run still "running" this long after its attempt started, whose worker no longer beats, was lost
 # with that worker (killed mid-job) and counts as a failed attempt (retried, then reported). A worker does not
 # beat while it runs a job, so keep this above the longest backup. Floor: five minutes; ceiling: a day, so a

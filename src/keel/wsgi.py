@@ -8,7 +8,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keel.settings")
 application = get_wsgi_application()
 
-if os.environ.get("KEEL_WARM_WORKERS", "1") != "0":
+from django.conf import settings  # noqa: E402  (after the settings module is chosen)
+
+if settings.KEEL_WARM_WORKERS:
     from keel.web.warmup import freeze, warm
 
     warm(application)
