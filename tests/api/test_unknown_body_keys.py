@@ -383,3 +383,20 @@ def test_an_unknown_key_is_said_as_the_core_bodies_say_it(world: World) -> None:
     response = _post(sign_in(Client(), world.alice.user), "/api/v1/me/assessments", {"zz": 1})
     assert response.json()["message"] == "Some fields are not valid."
     assert {"field": "zz", "reason": UNKNOWN} in response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_key_from_a_caller_off_the_team_says_nothing_of_the_record(
+    world: World, order: MedicationOrder
+) -> None:
+    """A ninja body's unknown key is refused before the route runs, as a field of the wrong type always was:
+    a caller who may not act gets the same 422 for a real patient as for no patient at all (no 404 or 403
+    to tell them apart, nothing written); with a body without it they still get their 404 (above)."""
+    outsider = sign_in(Client(), world.lakeside_nurse)
+    body = {"sequence": 1, "amount_mg": "30", "sedatd": True}
+    real = _post(outsider, f"/api/v1/patients/{world.alice.pk}/doses", body)
+    none = _post(outsider, "/api/v1/patients/999999/doses", body)
+    assert (real.status_code, real.json()) == (none.status_code, none.json())
+    assert real.status_code == 422
+    assert not DoseRecord.objects.exists()
+    assert not AuditEvent.objects.filter(patient_id=world.alice.pk, target_type="dose").exists()
