@@ -12,6 +12,7 @@ other body checks, before the route runs (as a field of the wrong type always wa
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from keel.schemas import In
 from keel.treatment import services
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.schemas import TakeHomeCriteriaIn
+from tests.access.expectations import ROUTES
 from tests.conftest import World, sign_in
 
 EXTRA = "zz_not_a_field"
@@ -400,3 +402,27 @@ def test_an_unknown_key_from_a_caller_off_the_team_says_nothing_of_the_record(
     assert real.status_code == 422
     assert not DoseRecord.objects.exists()
     assert not AuditEvent.objects.filter(patient_id=world.alice.pk, target_type="dose").exists()
+
+
+def _model_for(method: str, path: str) -> type[BaseModel] | None:
+    for m, p, schema in _keel_bodies():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p)) + "$"
+        if m.upper() == method and re.match(pattern, path):
+            return _model_of(schema)
+    return None
+
+
+def test_the_access_tables_bodies_carry_only_their_fields() -> None:
+    """The access table (`tests/access/expectations.py`) answers each role 403/404 where it may not act: with
+    a key its body does not know, a ninja body would be a 422 for everyone, and the table would test no
+    access."""
+    checked, stray = 0, []
+    for name, route in ROUTES.items():
+        model = route.body is not None and _model_for(
+            route.method, route.path.format(patient=1, assessment=1)
+        )
+        if model:
+            checked += 1
+            stray += [f"{name}: {k}" for k in route.body or {} if k not in model.model_fields]
+    assert stray == []
+    assert checked >= 40
