@@ -87,15 +87,26 @@ def _field_of(loc: Any) -> str:
     parts = [str(p) for p in (loc or [])]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
         parts = parts[1:]
-    # ninja nests a body parameter under its argument name (e.g. body.payload.username)
-    if len(parts) > 1 and parts[0] in {"payload", "data"}:
+    # ninja nests a body parameter under its argument name (e.g. body.payload.username, body.body.note)
+    if len(parts) > 1 and parts[0] in {"payload", "data", "body"}:
         parts = parts[1:]
     return ".".join(parts) or "body"
 
 
+# A body's key that is not one of its fields (`keel.schemas.In`): said as the core's bodies say it
+# (`keel.api_body.CoreIn`), not in pydantic's words.
+UNKNOWN_KEY = N_("not an input of this rule")
+
+
+def _reason_of(error: dict[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return UNKNOWN_KEY
+    return str(error.get("msg", "invalid"))
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": _field_of(e.get("loc")), "reason": str(e.get("msg", "invalid"))} for e in exc.errors]
+    errors = [{"field": _field_of(e.get("loc")), "reason": _reason_of(e)} for e in exc.errors]
     return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.errors import AuthenticationError
 from pydantic import Field
 
@@ -32,6 +32,7 @@ from keel.accounts.schemas import (
 )
 from keel.api_body import request_body
 from keel.patients.services import activation, password_reset
+from keel.schemas import In
 
 router = Router(tags=["accounts"])
 
@@ -165,7 +166,7 @@ def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> 
     )
 
 
-class RoleIn(Schema):
+class RoleIn(In):
     role: str = Field(max_length=32)
 
 
@@ -179,7 +180,7 @@ def change_staff_role(request: HttpRequest, slug: str, user_id: int, payload: Ro
     return AccountRoleOut(id=user.pk, username=user.username, role=user.role)
 
 
-class ActivateIn(Schema):
+class ActivateIn(In):
     code: str = Field(max_length=40)
     username: str = Field(max_length=150)
     password: str = Field(max_length=256)
@@ -197,7 +198,7 @@ def activate_account(request: HttpRequest, payload: ActivateIn) -> Status[Accoun
     return Status(201, AccountRoleOut(id=user.pk, username=user.username, role=user.role))
 
 
-class ResetWithCodeIn(Schema):
+class ResetWithCodeIn(In):
     code: str = Field(max_length=40)
     password: str = Field(max_length=256)
     password_again: str = Field(max_length=256)

@@ -4,15 +4,15 @@ from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
 
-from ninja import Schema
 from pydantic import BaseModel, Field
 
 from keel.accounts import checks
 from keel.api_body import CoreIn
 from keel.core import program as program_fields
+from keel.schemas import In
 
 
-class TokenIn(Schema):
+class TokenIn(In):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=256)
     otp_code: str | None = Field(default=None, max_length=8, description="required for staff")
@@ -65,17 +65,17 @@ class ErrorOut(BaseModel):
     errors: list[FieldErrorOut]
 
 
-class PasswordChangeIn(Schema):
+class PasswordChangeIn(In):
     current_password: str = Field(max_length=256)
     new_password: str = Field(max_length=256)
     new_password_again: str = Field(max_length=256)
 
 
-class ResetRequestIn(Schema):
+class ResetRequestIn(In):
     email: str = Field(max_length=254)
 
 
-class ResetIn(Schema):
+class ResetIn(In):
     uid: str = Field(max_length=40)
     token: str = Field(max_length=100)
     password: str = Field(max_length=256)

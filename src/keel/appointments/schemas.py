@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ninja import Schema
 from pydantic import BaseModel, Field
 
 from keel.appointments.models import Appointment
 from keel.patients.models import zone_of
+from keel.schemas import In
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(In):
     date: str = Field(description="the local date in the program's time zone, e.g. 2027-03-15")
     start: str = Field(description="the local start time, e.g. 09:30")
     end: str = Field(description="the local end time the same day, e.g. 10:30")
@@ -17,17 +17,17 @@ class AppointmentIn(Schema):
     with_id: int | None = Field(default=None, description="the staff member it is with (optional)")
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(In):
     date: str
     start: str
     end: str
 
 
-class StatusIn(Schema):
+class StatusIn(In):
     status: str = Field(description="scheduled, cancelled, attended or missed")
 
 
-class ReminderChoiceIn(Schema):
+class ReminderChoiceIn(In):
     channel: str = Field(description="email, sms, or off (no appointment reminders)")
     day_before_at: str | None = Field(default=None, description="the day before at this local time, HH:MM")
     hours_before: int | None = Field(default=None, description="this many hours before: 1, 2, 3 or 6")

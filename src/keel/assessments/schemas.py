@@ -7,9 +7,10 @@ from ninja import Schema
 from pydantic import BaseModel, Field
 
 from keel.assessments.models import Assessment
+from keel.schemas import In
 
 
-class ScoreIn(Schema):
+class ScoreIn(In):
     answers: dict[str, Any] = Field(description="item linkId -> answer value (the option's ordinal value)")
     extras: dict[str, Any] = Field(default_factory=dict, description="inputs some instruments need, e.g. sex")
 

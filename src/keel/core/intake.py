@@ -65,17 +65,17 @@ def parse_last_use(raw: Any, now: datetime) -> tuple[str, str]:
     if raw in (None, ""):
         return "", ""
     if not isinstance(raw, str) or len(raw) > 40:
-        return "", "must be a date and time like 2026-11-25T06:30"
+        return "", N_("must be a date and time like 2026-11-25T06:30")
     try:
         when = datetime.fromisoformat(raw)
     except ValueError:
-        return "", "must be a date and time like 2026-11-25T06:30"
+        return "", N_("must be a date and time like 2026-11-25T06:30")
     if when.tzinfo is None:
-        return "", "needs a time zone (the page adds it)"
+        return "", N_("needs a time zone (the page adds it)")
     if now - when > OLDEST_LAST_USE:  # year 1 passed here and broke every later page showing it in a zone
-        return "", "must be a date and time like 2026-11-25T06:30"
+        return "", N_("must be a date and time like 2026-11-25T06:30")
     if when > now:
-        return "", "cannot be in the future"
+        return "", N_("cannot be in the future")
     return when.isoformat(), ""
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ninja import Schema
 from pydantic import Field
 
+from keel.schemas import In
 
-class ExportIn(Schema):
+
+class ExportIn(In):
     basis: str = Field(
         "", description="consent | patient_request: a record that leaves is a disclosure and needs a basis"
     )

@@ -12,6 +12,7 @@ from keel.core import desk
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients import checks
+from keel.schemas import In
 
 
 class EnrollmentOut(Schema):
@@ -123,7 +124,7 @@ class PhotoOut(Schema):
     uploaded_at: datetime
 
 
-class CareTeamIn(Schema):
+class CareTeamIn(In):
     user_id: int
 
 
@@ -138,7 +139,7 @@ class FlagOut(Schema):
     resolution_note: str
 
 
-class ResolveIn(Schema):
+class ResolveIn(In):
     note: str = Field(max_length=2000)
 
 

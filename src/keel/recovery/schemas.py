@@ -290,19 +290,24 @@ class PlanIn(CoreIn):
 
     @classmethod
     def body_schema(cls) -> dict[str, Any]:
+        # Each level refuses a key it does not know, as its parse does (review 15a: the document said so of
+        # every other body).
         return {
             "type": "object",
             "required": ["version", "plan"],
+            "additionalProperties": False,
             "properties": {
                 "version": {"type": "integer", "description": "the version you read (0 for a new plan)"},
                 "plan": {
                     "type": "object",
+                    "additionalProperties": False,
                     "properties": {
                         **{name: {"type": "array", "items": {"type": "string"}} for name in tools.PLAN_LISTS},
                         "people": {
                             "type": "array",
                             "items": {
                                 "type": "object",
+                                "additionalProperties": False,
                                 "properties": {"name": {"type": "string"}, "phone": {"type": "string"}},
                             },
                         },

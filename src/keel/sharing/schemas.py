@@ -7,16 +7,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from ninja import Schema
 from pydantic import BaseModel, Field
 
 from keel.api_body import CoreIn
 from keel.core import sharing
+from keel.schemas import In
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 from keel.sharing.queries import ConsentView, Sharing
 
 
-class ConsentIn(Schema):
+class ConsentIn(In):
     recipient_name: str = Field(description="who receives the report: a person, clinic or office")
     purpose: str = Field(description="patient_request | treatment | court_program | employment | other")
     purpose_text: str = Field("", description="the purpose in the patient's words (required for other)")
@@ -41,13 +41,13 @@ class ConsentIn(Schema):
     )
 
 
-class EmergencyIn(Schema):
+class EmergencyIn(In):
     record_number: str = Field(description="the patient's record number in your program")
     reason: str = Field(description="the medical emergency (at least 10 characters)")
     password: str = Field(description="your password again")
 
 
-class AttestIn(Schema):
+class AttestIn(In):
     note: str = Field(description="what you checked (5 to 2000 characters)")
 
 

@@ -531,7 +531,7 @@ def parse_last_use_report(raw: Mapping[str, object], now: datetime) -> list[dict
         seen.add(opioid)
         when, problem = core_intake.parse_last_use(item.get("last_use_at"), now)
         if problem or not when:
-            errors.append(FieldError(f"opioids[{i}].last_use_at", problem or "give the date and time"))
+            errors.append(FieldError(f"opioids[{i}].last_use_at", problem or N_("give the date and time")))
             continue
         out.append({"opioid": opioid, "last_use_at": when})
     if errors:

@@ -13,12 +13,13 @@ from datetime import date, datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, with_config
+from typing_extensions import TypedDict
 
 from keel.api_body import CoreIn
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
-from keel.schemas import Out
+from keel.schemas import NESTED_FORBID, In, Out
 from keel.treatment import services
 from keel.treatment.models import (
     DoseRecord,
@@ -455,14 +456,14 @@ class MyCarePlanOut(Out):
     naloxone_kits: list[str]  # ISO dates dispensed
 
 
-class GoalIn(Schema):
+class GoalIn(In):
     area: str
     goal: str
     responsible_id: int
     review_on: str
 
 
-class DoseIn(Schema):
+class DoseIn(In):
     amount_mg: Any = Field(
         default=None,
         description="the amount given (mg); required unless sedated (never the ordered dose by default)",
@@ -482,13 +483,13 @@ class DoseIn(Schema):
     )
 
 
-class AmendmentIn(Schema):
+class AmendmentIn(In):
     corrected_mg: Any = None
     void: bool = False
     reason: str
 
 
-class OverrideIn(Schema):
+class OverrideIn(In):
     max_total_mg: Any = None
     reason: str
     medication: str = Field(
@@ -504,31 +505,39 @@ class OverrideIn(Schema):
     )
 
 
-class FillIn(Schema):
+class FillIn(In):
     order: int = Field(description="the medication order that was filled")
     filled_on: str = Field(description="the day it was filled (YYYY-MM-DD, not after today)")
     days_supply: int = Field(description="days the fill covers (1-365)")
     source: str = Field(description="pharmacy | pdmp | patient: how the program knows")
 
 
-class VoidIn(Schema):
+class VoidIn(In):
     reason: str = Field(description="why the fill does not count (kept with the record)")
 
 
-class InjectionIn(Schema):
+class InjectionIn(In):
     site: str = Field(description="left_gluteal or right_gluteal (alternate)")
     naloxone_challenge_negative: bool = Field(
         default=False, description="a naloxone challenge was done today and brought on no withdrawal"
     )
 
 
-class OrderIn(Schema):
+@with_config(NESTED_FORBID)
+class ScheduleStepIn(TypedDict, total=False):
+    """One day of a low-dose start; its values are checked by the core (`parse_schedule`), its keys here."""
+
+    day: Any
+    mg: Any
+
+
+class OrderIn(In):
     medication: str
     dose_mg: Any
     starts_on: date | None = None
     note: str = ""
     home_start: bool = Field(default=False, description="buprenorphine started at home with the SOWS check")
-    schedule: list[Any] = Field(
+    schedule: list[ScheduleStepIn] = Field(
         default_factory=list, description='a low-dose start: [{"day": 1, "mg": 0.5}, ...]'
     )
     override_reason: str = Field(
@@ -537,24 +546,24 @@ class OrderIn(Schema):
     )
 
 
-class PatientPolicyIn(Schema):
+class PatientPolicyIn(In):
     rule: str
     field: str
     value: Any
     reason: str
 
 
-class PolicyIn(Schema):
+class PolicyIn(In):
     value: Any = Field(description="the new value (null: no program limit, where the rule allows it)")
     reason: str = Field(description="why the program changes it (kept in the history and the audit trail)")
 
 
-class QtcIn(Schema):
+class QtcIn(In):
     qtc_ms: int
     measured_on: date | None = None
 
 
-class RuleIn(Schema):
+class RuleIn(In):
     input: dict[str, Any] = Field(description="the rule's inputs (see GET /rules/{name})")
     policy: dict[str, Any] = Field(
         default_factory=dict,
@@ -563,14 +572,22 @@ class RuleIn(Schema):
     program: str | None = Field(default=None, description="your program's slug, if you work in several")
 
 
-class LastUseIn(Schema):
-    opioids: list[dict[str, Any]] = Field(
+@with_config(NESTED_FORBID)
+class OpioidLastUseIn(TypedDict, total=False):
+    """One opioid in a report of last use; its values are checked by `readiness.parse_last_use_report`."""
+
+    opioid: Any
+    last_use_at: Any
+
+
+class LastUseIn(In):
+    opioids: list[OpioidLastUseIn] = Field(
         description='each opioid used since the last report: [{"opioid": "heroin", "last_use_at": '
         '"2026-11-25T06:30:00-05:00"}]; an empty list says no opioid since'
     )
 
 
-class LastUseCorrectionIn(Schema):
+class LastUseCorrectionIn(In):
     opioid: str = Field(
         description="the opioid whose time is struck: heroin, fentanyl, rx_short, rx_long, methadone or "
         "buprenorphine"
@@ -589,13 +606,26 @@ class LastUseCorrectionIn(Schema):
     )
 
 
-class KitIn(Schema):
+class KitIn(In):
     product: str
     quantity: int = 1
 
 
-class TakeHomeIn(Schema):
-    criteria: dict[str, bool]
+@with_config(NESTED_FORBID)
+class TakeHomeCriteriaIn(TypedDict, total=False):
+    """The documented take-home criteria (`services.CRITERIA_KEYS`, 42 CFR 8.12); one left out is not met.
+    A misspelt criterion is refused by name (it was counted as not met without a word)."""
+
+    no_active_risky_use: bool
+    regular_attendance: bool
+    no_serious_behavior_problems: bool
+    no_known_recent_diversion: bool
+    safe_transport_and_storage: bool
+    other_factors_considered: bool
+
+
+class TakeHomeIn(In):
+    criteria: TakeHomeCriteriaIn
     state_max_days: int | None = None
     start_on: date | None = None
     acknowledged_flags: list[str] = Field(
@@ -609,7 +639,7 @@ class TakeHomeIn(Schema):
     )
 
 
-class TakeHomeEndIn(Schema):
+class TakeHomeEndIn(In):
     reason: str = Field(description="why the plan ends early: a reason of substance (kept in the record)")
     from_day: date | None = Field(
         default=None, description="the first day its bottles no longer cover: today or later; blank: today"

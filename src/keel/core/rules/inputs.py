@@ -169,19 +169,19 @@ def _out_of_range(f: Field, value: int) -> str:
 
 def _convert(f: Field, value: Any) -> tuple[Any, str]:
     if f.kind == "bool":
-        return (value, "") if isinstance(value, bool) else (None, "must be true or false")
+        return (value, "") if isinstance(value, bool) else (None, N_("must be true or false"))
     if f.kind == "choice":
         return (value, "") if value in f.choices else (None, f"must be one of {', '.join(f.choices)}")
     if f.kind == "text":
         if not isinstance(value, str) or isinstance(value, JsonConstant):
-            return None, "must be text"
+            return None, N_("must be text")
         text = value.strip()
         if f.maximum is not None and len(text) > f.maximum:
             return None, f"must be at most {f.maximum:g} characters"
         return text, ""
     if f.kind == "choices":
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            return None, "must be a list"
+            return None, N_("must be a list")
         unknown = [v for v in value if v not in f.choices]
         if unknown:
             return None, f"{', '.join(unknown)} not one of {', '.join(f.choices)}"
@@ -190,15 +190,15 @@ def _convert(f: Field, value: Any) -> tuple[Any, str]:
         try:
             return date.fromisoformat(str(value)), ""
         except ValueError:
-            return None, "must be a date like 2026-11-25"
+            return None, N_("must be a date like 2026-11-25")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, "must be a number"
+        return None, N_("must be a number")
     if isinstance(value, int) and abs(value) > MAX_WHOLE:  # a JSON integer of any length (no float holds it)
         return None, _out_of_range(f, value)
     if not math.isfinite(value):  # NaN or Infinity (JSON from Python, `float("nan")`): never a number here
-        return None, "must be a number (not NaN or Infinity)"
+        return None, N_("must be a number (not NaN or Infinity)")
     if f.kind == "integer" and value != int(value):
-        return None, "must be a whole number"
+        return None, N_("must be a whole number")
     number = int(value) if f.kind == "integer" else float(value)
     if f.minimum is not None and number < f.minimum:
         return None, f"must be at least {f.minimum:g}"
