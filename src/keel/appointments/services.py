@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -32,12 +32,13 @@ from keel.core.appointments import (
 )
 from keel.core.rules.inputs import FieldError, FieldsInvalid, record_id
 from keel.core.words import gettext_noop as N_
-from keel.jobs.schedule import backoff
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, zone_of
-from keel.reminders import channels
+from keel.reminders import channels, sending
 from keel.reminders.models import Channel, SendStatus
 
 logger = logging.getLogger("keel.appointments")
+# The claim, the retries and the lease of the sends, shared with a person's own reminders.
+SENDS = sending.Sends(model=AppointmentSend, noun="Appointment reminder", log_id="pk", logger=logger)
 OFF = "off"  # the reminder choice "no appointment reminders"
 MAX_MINUTES = 8 * 60  # an appointment is at most a working day long
 FURTHEST_DAYS = 730  # and at most two years ahead
@@ -454,94 +455,46 @@ def send_due(*, now: datetime | None = None) -> int:
                 continue
             to = _address(choice, patient)
             usable = bool(to) and (choice.channel == Channel.EMAIL or sms is not None)
-            try:
-                with transaction.atomic():
-                    row = AppointmentSend.objects.create(
-                        appointment=appointment,
-                        slot=slot,
-                        starts_at=appointment.starts_at,
-                        version=appointment.version,
-                        channel=choice.channel,
-                        status=SendStatus.SENDING if usable else SendStatus.NO_ADDRESS,
-                        attempts=1 if usable else 0,
-                        sent_at=now,
-                        claimed_at=now if usable else None,
-                    )
-            except IntegrityError:
+            row = SENDS.claim_new(
+                usable=usable,
+                now=now,
+                appointment=appointment,
+                slot=slot,
+                starts_at=appointment.starts_at,
+                version=appointment.version,
+                channel=choice.channel,
+            )
+            if row is None:
                 continue  # another worker has it
             if usable and _attempt(row, choice, appointment, to, sms, now):
                 sent += 1
-    _recover_lost(now)
-    return sent + _retry_due(sms, now)
+    SENDS.recover_lost(now)
+    return sent + SENDS.retry_due(now, lambda row_id: _try_again(row_id, sms, now))
 
 
-def _recover_lost(now: datetime) -> None:
-    """Sends left "sending" by a worker stopped mid-send (a restart, a kill): claimed more than
-    KEEL_REMINDER_SEND_LEASE_SECONDS ago, far longer than an attempt takes (the providers' timeouts). Each
-    counts as a failed attempt (`WorkerLost`), as in keel.jobs' lost-run recovery: retried after its delay,
-    or marked failed (and counted by /healthz) when KEEL_REMINDER_MAX_ATTEMPTS are used up. One conditional
-    update per send, so two workers never recover it twice."""
-    cutoff = now - timedelta(seconds=settings.KEEL_REMINDER_SEND_LEASE_SECONDS)
-    lost = AppointmentSend.objects.filter(status=SendStatus.SENDING, claimed_at__lt=cutoff)
-    for row_id, attempts in list(lost.values_list("pk", "attempts")):
-        delay = backoff(max(attempts, 1), max_attempts=settings.KEEL_REMINDER_MAX_ATTEMPTS)
-        fields: dict[str, Any] = (
-            {"status": SendStatus.FAILED, "finished_at": now, "next_try_at": None}
-            if delay is None
-            else {"status": SendStatus.RETRYING, "next_try_at": now + delay}
-        )
-        recovered = AppointmentSend.objects.filter(
-            pk=row_id, status=SendStatus.SENDING, claimed_at__lt=cutoff
-        ).update(error="WorkerLost", **fields)
-        if recovered:
-            logger.warning(
-                "Appointment reminder %s was left sending by a stopped worker (attempt %d); %s.",
-                row_id,
-                attempts,
-                "not trying again" if delay is None else f"trying again in {delay}",
-            )
-
-
-def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
-    """Failed sends whose next attempt is due, each claimed by one conditional update; not sent when the
-    appointment was cancelled, moved or has begun, or the person stopped or changed their reminders."""
-    sent = 0
-    due = AppointmentSend.objects.filter(status=SendStatus.RETRYING, next_try_at__lte=now)
-    for row_id in list(due.values_list("pk", flat=True)):
-        claimed = AppointmentSend.objects.filter(
-            pk=row_id, status=SendStatus.RETRYING, next_try_at__lte=now
-        ).update(status=SendStatus.SENDING, attempts=F("attempts") + 1, next_try_at=None, claimed_at=now)
-        if not claimed:
-            continue
-        row = AppointmentSend.objects.select_related(
-            "appointment__patient__program", "appointment__patient__user"
-        ).get(pk=row_id)
-        appointment = row.appointment
-        choice = ReminderChoice.objects.filter(patient=appointment.patient).first()
-        if (
-            choice is None
-            or not Appointment.objects.filter(_remindable(), pk=appointment.pk).exists()
-            or choice.channel != row.channel
-            or appointment.status != Status.SCHEDULED
-            or appointment.version != row.version
-            or now >= appointment.starts_at
-        ):
-            _finish(row, SendStatus.STOPPED, now)
-            continue
-        to = _address(choice, appointment.patient)
-        if not to or (row.channel == Channel.SMS and sms is None):
-            _finish(row, SendStatus.NO_ADDRESS, now)
-            continue
-        if _attempt(row, choice, appointment, to, sms, now):
-            sent += 1
-    return sent
-
-
-def _finish(row: AppointmentSend, status: str, now: datetime, error: str | None = None) -> None:
-    fields: dict[str, Any] = {"status": status, "finished_at": now, "next_try_at": None}
-    if error is not None:
-        fields["error"] = error
-    AppointmentSend.objects.filter(pk=row.pk, status=SendStatus.SENDING).update(**fields)
+def _try_again(row_id: int, sms: channels.SmsSender | None, now: datetime) -> bool:
+    """A claimed retry: not sent when the appointment was cancelled, moved or has begun, or the person
+    stopped or changed their reminders."""
+    row = AppointmentSend.objects.select_related(
+        "appointment__patient__program", "appointment__patient__user"
+    ).get(pk=row_id)
+    appointment = row.appointment
+    choice = ReminderChoice.objects.filter(patient=appointment.patient).first()
+    if (
+        choice is None
+        or not Appointment.objects.filter(_remindable(), pk=appointment.pk).exists()
+        or choice.channel != row.channel
+        or appointment.status != Status.SCHEDULED
+        or appointment.version != row.version
+        or now >= appointment.starts_at
+    ):
+        SENDS.finish(row, SendStatus.STOPPED, now)
+        return False
+    to = _address(choice, appointment.patient)
+    if not to or (row.channel == Channel.SMS and sms is None):
+        SENDS.finish(row, SendStatus.NO_ADDRESS, now)
+        return False
+    return _attempt(row, choice, appointment, to, sms, now)
 
 
 def _attempt(
@@ -553,38 +506,14 @@ def _attempt(
     now: datetime,
 ) -> bool:
     """One attempt of a claimed (SENDING) send; True when it went out. Failures are retried as a
-    `reminders.ReminderSend` is (the class of the error only is kept)."""
-    try:
+    `reminders.ReminderSend` is (keel.reminders.sending: the class of the error only is kept)."""
+
+    def deliver() -> None:
         with translation.override(appointment.patient.preferred_language):
             message = message_for(choice, appointment, to)
         if row.channel == Channel.EMAIL:
             channels.send_email(message)
         elif sms is not None:
             sms.send(message)
-    except Exception as exc:
-        error = type(exc).__name__[:200]
-        attempts = AppointmentSend.objects.values_list("attempts", flat=True).get(pk=row.pk)
-        delay = (
-            None
-            if channels.is_permanent(exc)
-            else backoff(attempts, max_attempts=settings.KEEL_REMINDER_MAX_ATTEMPTS)
-        )
-        if delay is None:
-            _finish(row, SendStatus.FAILED, now, error)
-            logger.error(
-                "Appointment reminder %s was not sent after %d attempt(s) (%s).", row.pk, attempts, error
-            )
-        else:
-            AppointmentSend.objects.filter(pk=row.pk, status=SendStatus.SENDING).update(
-                status=SendStatus.RETRYING, error=error, next_try_at=now + delay
-            )
-            logger.warning(
-                "Appointment reminder %s was not sent (attempt %d, %s); trying again in %s.",
-                row.pk,
-                attempts,
-                error,
-                delay,
-            )
-        return False
-    _finish(row, SendStatus.SENT, now, "")
-    return True
+
+    return SENDS.attempt(row, deliver, now)

@@ -46,7 +46,9 @@ class ReminderSend(models.Model):
     """One reminder on one local day: the unique (reminder, day) row is inserted before sending, so two
     workers never send the same reminder twice on a day. A failed attempt is tried again after the delays of
     keel.jobs.schedule, up to KEEL_REMINDER_MAX_ATTEMPTS; each attempt is claimed by one conditional update
-    (RETRYING -> SENDING), so a retry, too, is made by one worker only, and a SENT row is never sent again."""
+    (RETRYING -> SENDING), so a retry, too, is made by one worker only, and a SENT row is never sent again.
+    A send left "sending" past KEEL_REMINDER_SEND_LEASE_SECONDS after its claim (its worker stopped mid-send)
+    counts as a failed attempt (keel.reminders.sending, shared with `appointments.AppointmentSend`)."""
 
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="sends")
     local_date = models.DateField()
@@ -56,6 +58,7 @@ class ReminderSend(models.Model):
     sent_at = models.DateTimeField()  # the first attempt
     attempts = models.PositiveSmallIntegerField(default=0)
     next_try_at = models.DateTimeField(null=True, blank=True)  # RETRYING: when the next attempt is due
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when the current attempt was claimed
     finished_at = models.DateTimeField(null=True, blank=True)  # SENT or FAILED: when
 
     class Meta:

@@ -7,18 +7,19 @@ Every reminder (medication, check-in, appointment) links to the sign-in page wit
 bare `web/neutral.html` layout; no reminder goes to an inactive account or, for appointments, to someone no
 longer in care (discharge cancels coming visits). Appointment reminders (`keel.appointments`) go out through
 these channels from the same worker loop, once per (appointment, slot, version): the version moves with each
-reschedule. A send left "sending" past `KEEL_REMINDER_SEND_LEASE_SECONDS` (its worker stopped) counts as a
-failed attempt. Times are local wall-clock HH:MM (`wall_clock_time`), never an offset."""
+reschedule. Both loops claim, retry and lease their sends through `keel.reminders.sending`: a send left
+"sending" past `KEEL_REMINDER_SEND_LEASE_SECONDS` (its worker stopped mid-send) counts as a failed attempt,
+tried again (within the reminder's late window) or marked failed and counted by /healthz. Times are local
+wall-clock HH:MM (`wall_clock_time`), never an offset."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,10 +28,9 @@ from keel.access.policy import Area, PatientNotFound, own_patient_or_404
 from keel.audit.models import Action
 from keel.audit.services import record_for_patient
 from keel.core.reminders import due_day
-from keel.jobs.schedule import backoff
 from keel.patients.models import zone_of
 from keel.recovery.models import Reminder
-from keel.reminders import channels
+from keel.reminders import channels, sending
 from keel.reminders.models import Channel, Delivery, ReminderSend, SendStatus
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("keel.reminders")
 NONE = "app"  # the choice "only in the app": no delivery
+SENDS = sending.Sends(model=ReminderSend, noun="Reminder", log_id="reminder_id", logger=logger)
 
 
 class ChannelInvalid(ValueError):
@@ -106,11 +107,10 @@ def _address(delivery: Delivery) -> str:
 
 def send_due(*, now: datetime | None = None) -> int:
     """Send every delivered reminder whose local time has come (within the late window of
-    keel.core.reminders) and that has not gone out that local day, then the retries that are due; returns
-    how many were sent. Each is claimed by inserting its (reminder, day) row first; a retry by one
-    conditional update. A failure is recorded (its class only) and tried again after the delays of
-    keel.jobs.schedule, up to KEEL_REMINDER_MAX_ATTEMPTS, or marked failed at once when the provider refused
-    it for good (channels.is_permanent)."""
+    keel.core.reminders) and that has not gone out that local day, then recover the sends whose worker
+    stopped mid-send, then send the retries that are due; returns how many were sent. Each is claimed by
+    inserting its (reminder, day) row first; a retry by one conditional update (keel.reminders.sending: the
+    claim, the retries, the lease, shared with appointment reminders)."""
     now = now or timezone.now()
     sms = channels.sms_sender()
     sent = 0
@@ -127,99 +127,56 @@ def send_due(*, now: datetime | None = None) -> int:
             continue
         to = _address(delivery)
         usable = bool(to) and (delivery.channel == Channel.EMAIL or sms is not None)
-        try:
-            with transaction.atomic():
-                row = ReminderSend.objects.create(
-                    reminder=reminder,
-                    local_date=day,
-                    channel=delivery.channel,
-                    status=SendStatus.SENDING if usable else SendStatus.NO_ADDRESS,
-                    attempts=1 if usable else 0,
-                    sent_at=now,
-                )
-        except IntegrityError:
+        row = SENDS.claim_new(
+            usable=usable, now=now, reminder=reminder, local_date=day, channel=delivery.channel
+        )
+        if row is None:
             continue  # another worker has it
         if usable and _attempt(row, delivery, to, sms, now):
             sent += 1
-    return sent + _retry_due(sms, now)
+    SENDS.recover_lost(now)
+    return sent + SENDS.retry_due(now, lambda row_id: _try_again(row_id, sms, now))
 
 
-def _retry_due(sms: channels.SmsSender | None, now: datetime) -> int:
-    """The failed sends whose next attempt is due: each claimed by one worker (RETRYING -> SENDING, one
-    conditional update), then sent unless the person stopped it, marked it done or changed the channel
-    meanwhile."""
-    sent = 0
-    due = ReminderSend.objects.filter(status=SendStatus.RETRYING, next_try_at__lte=now)
-    for row_id in list(due.values_list("pk", flat=True)):
-        claimed = ReminderSend.objects.filter(
-            pk=row_id, status=SendStatus.RETRYING, next_try_at__lte=now
-        ).update(status=SendStatus.SENDING, attempts=F("attempts") + 1, next_try_at=None)
-        if not claimed:
-            continue  # another worker has this attempt
-        row = ReminderSend.objects.select_related("reminder__patient__user").get(pk=row_id)
-        reminder = row.reminder
-        delivery = Delivery.objects.filter(reminder=reminder).first()
-        if (
-            delivery is None
-            or delivery.channel != row.channel
-            or not reminder.active
-            or reminder.patient.user is None
-            or not reminder.patient.user.is_active
-            or reminder.done_on == row.local_date
-        ):
-            _finish(row, SendStatus.STOPPED, now)
-            continue
-        delivery.reminder = reminder
-        to = _address(delivery)
-        if not to or (row.channel == Channel.SMS and sms is None):
-            _finish(row, SendStatus.NO_ADDRESS, now)
-            continue
-        if _attempt(row, delivery, to, sms, now):
-            sent += 1
-    return sent
-
-
-def _finish(row: ReminderSend, status: str, now: datetime, error: str | None = None) -> None:
-    fields: dict[str, Any] = {"status": status, "finished_at": now, "next_try_at": None}
-    if error is not None:
-        fields["error"] = error
-    ReminderSend.objects.filter(pk=row.pk, status=SendStatus.SENDING).update(**fields)
+def _try_again(row_id: int, sms: channels.SmsSender | None, now: datetime) -> bool:
+    """A claimed retry: sent unless the person stopped it, marked it done or changed the channel
+    meanwhile, or its time is past the late window (a send lost long ago with its worker: never hours
+    late)."""
+    row = ReminderSend.objects.select_related("reminder__patient__program", "reminder__patient__user").get(
+        pk=row_id
+    )
+    reminder = row.reminder
+    delivery = Delivery.objects.filter(reminder=reminder).first()
+    if (
+        delivery is None
+        or delivery.channel != row.channel
+        or not reminder.active
+        or reminder.patient.user is None
+        or not reminder.patient.user.is_active
+        or reminder.done_on == row.local_date
+        or due_day(reminder.at, zone_of(reminder.patient), now) != row.local_date
+    ):
+        SENDS.finish(row, SendStatus.STOPPED, now)
+        return False
+    delivery.reminder = reminder
+    to = _address(delivery)
+    if not to or (row.channel == Channel.SMS and sms is None):
+        SENDS.finish(row, SendStatus.NO_ADDRESS, now)
+        return False
+    return _attempt(row, delivery, to, sms, now)
 
 
 def _attempt(
     row: ReminderSend, delivery: Delivery, to: str, sms: channels.SmsSender | None, now: datetime
 ) -> bool:
     """One attempt of a claimed (SENDING) send; True when it went out."""
-    reminder = delivery.reminder
-    try:
-        with translation.override(reminder.patient.preferred_language):
+
+    def deliver() -> None:
+        with translation.override(delivery.reminder.patient.preferred_language):
             message = message_for(delivery, to)
         if delivery.channel == Channel.EMAIL:
             channels.send_email(message)
         elif sms is not None:
             sms.send(message)
-    except Exception as exc:
-        error = type(exc).__name__[:200]  # the class only: an exception's text may quote the address
-        attempts = ReminderSend.objects.values_list("attempts", flat=True).get(pk=row.pk)
-        delay = (
-            None
-            if channels.is_permanent(exc)
-            else backoff(attempts, max_attempts=settings.KEEL_REMINDER_MAX_ATTEMPTS)
-        )
-        if delay is None:
-            _finish(row, SendStatus.FAILED, now, error)
-            logger.error("Reminder %s was not sent after %d attempt(s) (%s).", reminder.pk, attempts, error)
-        else:
-            ReminderSend.objects.filter(pk=row.pk, status=SendStatus.SENDING).update(
-                status=SendStatus.RETRYING, error=error, next_try_at=now + delay
-            )
-            logger.warning(
-                "Reminder %s was not sent (attempt %d, %s); trying again in %s.",
-                reminder.pk,
-                attempts,
-                error,
-                delay,
-            )
-        return False
-    _finish(row, SendStatus.SENT, now, "")
-    return True
+
+    return SENDS.attempt(row, deliver, now)
