@@ -15,10 +15,15 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
-from keel.core import rules
 from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
+from keel.core.rules.methadone import (
+    CRITERIA,
+    TAKE_HOME,
+    TakeHomeDetails,
+    bottle_schedule_problems,
+    closure_day_supply,
+)
 from keel.core.rules.window import reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
@@ -50,6 +55,8 @@ from keel.treatment.services.common import (
 )
 
 CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
+# The eligibility's decision, or a closure day's one dose (with the eligibility's policy and reasons)
+TakeHomeDecision = Decision[Mapping[str, object], TakeHomeDetails]
 
 
 def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
@@ -321,7 +328,7 @@ def _refuse_supply_problem(
     today: date,
     bottles: list[str],
     ctx: DoseContext,
-    decision: Decision,
+    decision: TakeHomeDecision,
     asked: _TakeHomeRequest,
 ) -> None:
     """A supply the day's doses, holds or other plans forbid is refused on the field that asked for it."""
@@ -346,7 +353,7 @@ def _save_plan(
     now: datetime,
     days: int,
     raw: Mapping[str, object],
-    decision: Decision,
+    decision: TakeHomeDecision,
     bottles: list[str],
     concerns: list[TakeHomeConcern],
 ) -> TakeHomePlan:
@@ -459,10 +466,12 @@ def _eligibility_inputs(
     return raw
 
 
-def _eligibility(patient: Patient, raw: dict[str, Any], closure: date | None, today: date) -> Decision:
+def _eligibility(
+    patient: Patient, raw: dict[str, Any], closure: date | None, today: date
+) -> TakeHomeDecision:
     """The rule's decision with the program's policy; for a closure day, the one dose 42 CFR 8.12 allows
     someone not otherwise eligible (refused for someone who is: their supply covers the day)."""
-    decision = rules.get("take-home-eligibility").run(raw, effective_policy(patient, "take-home-eligibility"))
+    decision = TAKE_HOME.run(raw, effective_policy(patient, TAKE_HOME))
     if closure is None:
         return decision
     if decision.decision == "eligible":
@@ -478,7 +487,7 @@ def _eligibility(patient: Patient, raw: dict[str, Any], closure: date | None, to
     return replace(closed, reasons=(*decision.reasons, *closed.reasons), policy=decision.policy)
 
 
-def _bottles(decision: Decision, asked: _TakeHomeRequest, today: date) -> list[str]:
+def _bottles(decision: TakeHomeDecision, asked: _TakeHomeRequest, today: date) -> list[str]:
     """The bottle days (ISO): the rule's schedule, or the days the prescriber chose, held to the rule's
     maximum supply (not for a closure day, whose one bottle is the rule's)."""
     bottles = list(decision.details.get("bottles", []))
@@ -493,7 +502,7 @@ def _bottles(decision: Decision, asked: _TakeHomeRequest, today: date) -> list[s
     return [d.isoformat() for d in asked.days]
 
 
-def _with_concerns(decision: Decision, concerns: list[TakeHomeConcern]) -> Decision:
+def _with_concerns(decision: TakeHomeDecision, concerns: list[TakeHomeConcern]) -> TakeHomeDecision:
     """The decision with a reason for each open concern the prescriber acknowledged."""
     if not concerns:
         return decision
@@ -528,7 +537,7 @@ def _supply_problem(
     today: date,
     bottles: list[str],
     dosed_today: bool,
-    decision: Decision,
+    decision: TakeHomeDecision,
     held_today: bool = False,
 ) -> FieldError | None:
     """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits

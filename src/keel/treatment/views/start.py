@@ -23,6 +23,7 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core import wall_time
+from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
 from keel.patients.models import zone_of
@@ -163,7 +164,7 @@ def _day_limit_shown(view: StartView) -> float | None:
     if view.context is not None:
         from keel.treatment.policy_store import effective_policy
 
-        p = effective_policy(view.patient, "buprenorphine-dose-limit")
+        p = effective_policy(view.patient, DOSE_LIMIT)
         limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
     return limit
 
