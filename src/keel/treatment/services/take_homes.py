@@ -129,9 +129,9 @@ def end_take_home_plan(
     by: User,
     patient_id: int,
     plan_id: int,
-    reason: Any,
-    from_day: Any = None,
-    returned_days: Any = None,
+    reason: object,
+    from_day: object = None,
+    returned_days: object = None,
     now: datetime | None = None,
 ) -> TakeHomePlan:
     """A prescriber ends an active take-home plan early (issue #13: a mistaken plan, bottles lost or returned,
@@ -241,7 +241,7 @@ def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
         )
 
 
-def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
+def _a_date(raw: object, name: str, errors: list[FieldError]) -> date | None:
     if raw in (None, ""):
         return None
     if isinstance(raw, date):
@@ -253,7 +253,7 @@ def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
         return None
 
 
-def _dates(raw: Any, name: str, errors: list[FieldError]) -> list[date] | None:
+def _dates(raw: object, name: str, errors: list[FieldError]) -> list[date] | None:
     if raw in (None, "", []):
         return None
     items = raw.split() if isinstance(raw, str) else raw
@@ -273,12 +273,12 @@ def decide_take_home(
     by: User,
     patient_id: int,
     criteria: Mapping[str, object],
-    state_max_days: Any = None,
-    start_on: Any = None,
+    state_max_days: object = None,
+    start_on: object = None,
     now: datetime | None = None,
-    acknowledged_flags: Any = None,
-    bottle_days: Any = None,
-    closure_day: Any = None,
+    acknowledged_flags: object = None,
+    bottle_days: object = None,
+    closure_day: object = None,
 ) -> TakeHomePlan:
     """Run take-home eligibility on the documented criteria with the program's policy; store the decision
     and the bottle schedule (prescribers: the OTP practitioner decides). Issue #13: days in treatment count
@@ -414,7 +414,12 @@ class _TakeHomeRequest:
 
 
 def _take_home_request(
-    patient: Patient, today: date, start_on: Any, bottle_days: Any, closure_day: Any, acknowledged_flags: Any
+    patient: Patient,
+    today: date,
+    start_on: object,
+    bottle_days: object,
+    closure_day: object,
+    acknowledged_flags: object,
 ) -> _TakeHomeRequest:
     """Read the request's dates and acknowledgements; every bad field is named in one refusal: a start before
     today, a date that is not one, an open concern not acknowledged by its id."""
@@ -448,7 +453,7 @@ def _take_home_request(
 
 
 def _eligibility_inputs(
-    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: Any
+    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: object
 ) -> dict[str, Any]:
     """The take-home rule's inputs: days in treatment, the first bottle's day (the start asked, else the first
     bottle day asked, else tomorrow), each documented criterion, and the state's limit if one was given."""
