@@ -164,7 +164,7 @@ def set_value(
     program_slug: str | None,
     rule: str,
     field: str,
-    value: Any,
+    value: object,
     reason: str,
     now: datetime | None = None,
 ) -> PolicySetting:
@@ -302,7 +302,14 @@ def end_patient_overrides(patient: Patient, now: datetime) -> list[int]:
 
 
 def override_for_patient(
-    *, by: User, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
+    *,
+    by: User,
+    patient_id: int,
+    rule: str,
+    field: str,
+    value: object,
+    reason: str,
+    now: datetime | None = None,
 ) -> PatientPolicyOverride:
     """A prescriber sets one policy value for one patient (bounded; reason required; audited). An existing
     override of the same value is revoked first (kept in the record)."""
@@ -371,7 +378,7 @@ def override_for_patient(
 
 
 def _checked_change(
-    rule: str, field: str, value: Any, reason: str, missing_reason: str
+    rule: str, field: str, value: object, reason: str, missing_reason: str
 ) -> tuple[Any, Any, str]:
     """Check one proposed policy value (a program rule's field, within its bounds) and its reason. Returns
     the field's default, the checked value and the trimmed reason; raises TreatmentInvalid naming each
