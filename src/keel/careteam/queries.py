@@ -9,12 +9,24 @@ import contextlib
 import functools
 import heapq
 import operator
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
-from django.db.models import BooleanField, Case, DateField, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,6 +80,8 @@ OBSERVED = "methadone"
 # Above this many people the caseload ranks the people who may have a signal first (`Caseload`, issue #21);
 # a display and cost choice, not a clinical one (the order is the same either way).
 HEAD_ABOVE = 250
+# A listed person's name parts and record number, read with the signals (`_read_rows`).
+SHOWN = ("preferred_name", "given_name", "family_name", "record_number")
 
 # Which patients the caseload lists (issue #18): in care now, discharged (no active episode), or everyone.
 CASELOAD_STATUSES = ("current", "discharged", "all")
@@ -396,7 +410,7 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
     return functools.reduce(operator.or_, signalled) if signalled else None
 
 
-def _open_flags(scope: Any, among: Container[int]) -> dict[int, list[OpenFlag]]:
+def _open_flags(scope: QuerySet[Patient], among: Container[int]) -> dict[int, list[OpenFlag]]:
     """The open flags of the people of `scope` (a queryset) who are `among` these ids, each person's in the
     model's order. `scope` may hold more people (the status is not asked of everyone again, issue #21)."""
     kinds = dict(PatientFlag._meta.get_field("kind").flatchoices)
@@ -421,7 +435,7 @@ def _on_methadone(person: OuterRef) -> Exists:
 
 
 def _bounds(
-    scope: Any,
+    scope: QuerySet[Patient],
     maybe: Q,
     areas: frozenset[Area],
     days: dict[str, date],
@@ -458,9 +472,7 @@ def _bounds(
             output_field=DateField(),
         )
     if recovery:
-        reads["last_checkin"] = Subquery(
-            CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1]
-        )
+        reads["last_checkin"] = _last_checkin(person)
     with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
         rows = list(
             scope.filter(maybe)
@@ -487,7 +499,7 @@ def _bounds(
 
 
 def _others(
-    scope: Any,
+    scope: QuerySet[Patient],
     areas: frozenset[Area],
     days: dict[str, date],
     today: dict[int, date],
@@ -521,12 +533,8 @@ def _others(
         # In care: an active enrollment (`_ranked` reads it as the episode its missed days' reads join).
         reads["in_care"] = Exists(Enrollment.objects.filter(patient=person, status=EnrollmentStatus.ACTIVE))
     if recovery:
-        reads["last_checkin"] = Subquery(
-            CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1]
-        )
-    shown = ("preferred_name", "given_name", "family_name", "record_number")
-    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
-        rows = list(scope.annotate(**reads).order_by().values_list("pk", *shown, *reads))
+        reads["last_checkin"] = _last_checkin(person)
+    rows = _read_rows(scope.annotate(**reads), reads, size)
     numbers = policy.field_visible(areas, "record_number")
     at = {name: 5 + n for n, name in enumerate(reads)}  # each read's place in a row
     entries: list[_Entry] = []
@@ -589,7 +597,7 @@ _CAPPED = MISSED_DAYS
 
 
 def _tail(
-    scope: Any,
+    scope: QuerySet[Patient],
     areas: frozenset[Area],
     days: dict[str, date],
     today: dict[int, date],
@@ -615,7 +623,12 @@ def _tail(
 
 
 def _tail_rows(
-    scope: Any, clinical: bool, recovery: bool, days: dict[str, date], today: dict[int, date], size: int
+    scope: QuerySet[Patient],
+    clinical: bool,
+    recovery: bool,
+    days: dict[str, date],
+    today: dict[int, date],
+    size: int,
 ) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
     """`_tail`'s one light statement: each audited person's name parts and the reads the order needs, and
     each read's place in a row."""
@@ -636,18 +649,11 @@ def _tail_rows(
         reads = dict.fromkeys(("on_methadone", "dosed_1", "dosed_2", "missed_episode", "missed_started"))
         reads.update(first=None, plans=None)
     if recovery:
-        who = who.annotate(
-            last_checkin=Subquery(
-                CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1]
-            )
-        )
+        who = who.annotate(last_checkin=_last_checkin(person))
         reads["last_checkin"] = None
-    shown = ("preferred_name", "given_name", "family_name", "record_number")
-    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
-        rows = [
-            row for row in who.order_by().values_list("pk", *shown, *reads) if row[0] in today
-        ]  # the audited people only (not one added since the list was read)
-    at = {name: 1 + len(shown) + n for n, name in enumerate(reads)}  # each read's place in a row
+    # the audited people only (not one added since the list was read)
+    rows = [row for row in _read_rows(who, reads, size) if row[0] in today]
+    at = {name: 1 + len(SHOWN) + n for n, name in enumerate(reads)}  # each read's place in a row
     return rows, at
 
 
@@ -720,8 +726,21 @@ def _tail_entries(
     return signalled, _in_order(entries)
 
 
+def _last_checkin(person: OuterRef) -> Subquery:
+    """The day of the person's last check-in (None: none yet), a subquery of the caseload's one read."""
+    return Subquery(CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1])
+
+
+def _read_rows(who: QuerySet[Patient], reads: Iterable[str], size: int) -> list[tuple[Any, ...]]:
+    """The caseload's one read: each person's id, `SHOWN` and the `reads` annotated on `who`, as plain values.
+    A subquery per person: at thousands of people estimated costly enough to be compiled, and compiling
+    costs more than the read (a short list is never compiled: no statements to turn it off)."""
+    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
+        return list(who.order_by().values_list("pk", *SHOWN, *reads))
+
+
 def _ranked(
-    scope: Any,
+    scope: QuerySet[Patient],
     among: Q | None,
     areas: frozenset[Area],
     days: dict[str, date],
@@ -751,26 +770,20 @@ def _ranked(
         who = with_missed_day_reads(who, OBSERVED, days)
         names = MISSED_READS
     if recovery:
-        signals["last_checkin"] = Subquery(
-            CheckIn.objects.filter(patient=outer).order_by("-local_date").values("local_date")[:1]
-        )
-    shown = ("preferred_name", "given_name", "family_name", "record_number")
-    # A subquery per person: at thousands of people estimated costly enough to be compiled, and compiling
-    # costs more than the read (a short list is never compiled: no statements to turn it off).
-    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext():
-        read = {
-            row[0]: row[1:]
-            for row in who.annotate(**signals).order_by().values_list("pk", *shown, *signals, *names)
-            if row[0] in today  # the audited people only (not one added since the list was read)
-        }
-    values = {pk: dict(zip((*shown, *signals, *names), row, strict=True)) for pk, row in read.items()}
+        signals["last_checkin"] = _last_checkin(outer)
+    read = {
+        row[0]: row[1:]
+        for row in _read_rows(who.annotate(**signals), (*signals, *names), size)
+        if row[0] in today  # the audited people only (not one added since the list was read)
+    }
+    values = {pk: dict(zip((*SHOWN, *signals, *names), row, strict=True)) for pk, row in read.items()}
     missed: dict[int, int] = {}
     if clinical and read:
         if flags is None:
             flags = _open_flags(scope, read)  # everyone flagged is in `who`
         # The ranking needs only the count, not each dose (`dose_contexts`, the dose path's read).
         missed = count_missed(
-            {pk: row[len(shown) + len(signals) :] for pk, row in read.items() if values[pk]["on_methadone"]},
+            {pk: row[len(SHOWN) + len(signals) :] for pk, row in read.items() if values[pk]["on_methadone"]},
             today,
         )
     numbers = policy.field_visible(areas, "record_number")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypedDict, cast
+
+from typing_extensions import TypeVar
 
 Param = str | int | float
 LIST_SEPARATOR = "; "  # a text parameter that lists words: each part its own catalogue entry
@@ -35,16 +38,29 @@ class Reason:
         )
 
 
+# What a decision carries: the rule's policy values (its `Policy` TypedDict) and its other outputs (its
+# `Details`). A bare `Decision` carries mappings of unknown values, which a reader must narrow before use.
+PolicyT = TypeVar("PolicyT", bound=Mapping[str, object], default=Mapping[str, object], covariant=True)
+DetailsT = TypeVar("DetailsT", bound=Mapping[str, object], default=Mapping[str, object], covariant=True)
+
+
+class NoDetails(TypedDict):
+    """The details of a decision without other outputs."""
+
+
 @dataclass(frozen=True)
-class Decision:
-    """A rule's output: what it recommends, why, from which sources, and the policy values it used."""
+class Decision(Generic[PolicyT, DetailsT]):
+    """A rule's output: what it recommends, why, from which sources, and the policy values it used.
+
+    Typed by what it carries: `Decision[DosePolicy, NoDetails]`. Left out, the policy and the details are
+    empty, which only a TypedDict without required keys is."""
 
     rule: str
     version: str
     decision: str
     reasons: tuple[Reason, ...]
-    policy: dict[str, Any] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)  # other outputs (e.g. max supply, due dates, flags)
+    policy: PolicyT = field(default_factory=cast("Callable[[], PolicyT]", dict))
+    details: DetailsT = field(default_factory=cast("Callable[[], DetailsT]", dict))  # e.g. max supply, flags
 
     @property
     def sources(self) -> tuple[str, ...]:

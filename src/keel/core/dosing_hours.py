@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from keel.core.decision import Decision, Reason
+from keel.core.rules.base import NoPolicy
 from keel.core.words import gettext_noop
 
 RULE = "dosing-window-hours"
@@ -66,9 +68,15 @@ def next_opening(
     return None
 
 
+class HoursDetails(TypedDict):
+    """A dose outside the hours: the program's local time of it (ISO)."""
+
+    local_time: str
+
+
 def hours_decision(
     at: datetime, zone: str, opens: time | None, closes: time | None, closure_days: Iterable[date] = ()
-) -> Decision | None:
+) -> Decision[NoPolicy, HoursDetails] | None:
     """None when a dose at `at` is inside the program's hours; else a "needs_override" decision whose reason
     names the hours (or the closure day)."""
     closed = set(closure_days)

@@ -34,10 +34,11 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules import policy
+from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
 from keel.core.words import gettext_noop as N_
@@ -504,6 +505,12 @@ def status(*, expires_on: date, revoked_at: datetime | None, today: date) -> str
     return "active" if today <= expires_on else "expired"
 
 
+class DisclosureDetails(TypedDict):
+    """A disclosure decision's other output: the record's sections that may leave (none when refused)."""
+
+    categories: list[str]
+
+
 def check_disclosure(
     *,
     expires_on: date,
@@ -511,7 +518,7 @@ def check_disclosure(
     consent_categories: tuple[str, ...],
     asked: tuple[str, ...],
     today: date,
-) -> Decision:
+) -> Decision[NoPolicy, DisclosureDetails]:
     """Whether the consent covers a disclosure of `asked` today; what may leave is `details["categories"]`."""
     state = status(expires_on=expires_on, revoked_at=revoked_at, today=today)
     if state == "revoked":
@@ -649,7 +656,7 @@ def mismatches(
     return errors
 
 
-def _refuse(why: str, **params: str) -> Decision:
+def _refuse(why: str, **params: str) -> Decision[NoPolicy, DisclosureDetails]:
     """A refusal said from its template (`why`, marked for the catalogue), so a page can translate it."""
     return Decision(
         "part2-disclosure",

@@ -277,7 +277,23 @@ class ContactIn(CoreIn):
 _TRANSFER_PARTS: dict[str, object] = {name: object for name in desk.TRANSFER_PARTS}
 
 
-class DischargeIn(CoreIn):
+class _TodayIn(CoreIn):
+    """A body its app's check (`check_on`) holds to today in the program's zone: the context the service
+    passes after its access check."""
+
+    @staticmethod
+    def check_on(data: Mapping[str, object], today: date) -> Mapping[str, object]:
+        raise NotImplementedError
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, object], now: datetime | None, context: object
+    ) -> Mapping[str, object]:
+        assert isinstance(context, date)
+        return cls.check_on(raw, context)
+
+
+class DischargeIn(_TodayIn):
     """The end of an episode of care (`keel.core.desk.DISCHARGE`, checked by `checks.discharge` against today
     in the program's zone, the context); a transfer's parts are passed on as they are to the sharing app."""
 
@@ -299,15 +315,10 @@ class DischargeIn(CoreIn):
     purpose_text: object
     password: object
 
-    @classmethod
-    def checked(
-        cls, raw: Mapping[str, object], now: datetime | None, context: object
-    ) -> Mapping[str, object]:
-        assert isinstance(context, date)
-        return checks.discharge(raw, context)
+    check_on = staticmethod(checks.discharge)
 
 
-class ReadmissionIn(CoreIn):
+class ReadmissionIn(_TodayIn):
     """A new episode of care (`keel.core.desk.READMISSION`, checked by `checks.readmission` against today in
     the program's zone, the context)."""
 
@@ -318,12 +329,7 @@ class ReadmissionIn(CoreIn):
     notice_given: bool
     consented: bool
 
-    @classmethod
-    def checked(
-        cls, raw: Mapping[str, object], now: datetime | None, context: object
-    ) -> Mapping[str, object]:
-        assert isinstance(context, date)
-        return checks.readmission(raw, context)
+    check_on = staticmethod(checks.readmission)
 
 
 class CareTeamsIn(CoreIn):

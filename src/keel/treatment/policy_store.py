@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from keel.audit.models import Action, Outcome
 from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules import policy as core_policy
+from keel.core.rules.base import PolicyT, Rule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.window import reason_problem
 from keel.core.words import gettext_noop as N_
@@ -163,7 +164,7 @@ def set_value(
     program_slug: str | None,
     rule: str,
     field: str,
-    value: Any,
+    value: object,
     reason: str,
     now: datetime | None = None,
 ) -> PolicySetting:
@@ -251,14 +252,20 @@ def _value_converters(connection: Any) -> tuple[list[Any], Any]:
     return [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)], col
 
 
-def effective_policy(patient: Patient, rule_name: str) -> dict[str, Any]:
-    """Program policy with the patient's active overrides (a prescriber's, each with a reason).
+@overload
+def effective_policy(patient: Patient, rule: Rule[Any, PolicyT, Any]) -> PolicyT: ...
+@overload
+def effective_policy(patient: Patient, rule: str) -> dict[str, Any]: ...
+def effective_policy(patient: Patient, rule: Rule[Any, Any, Any] | str) -> Mapping[str, Any]:
+    """Program policy with the patient's active overrides (a prescriber's, each with a reason): given the rule
+    (`methadone.TAKE_HOME`), typed as its policy; given its name, a dict.
 
     Hand-written in one statement (issue #21): `program_policy`'s read and the overrides' (the model's
     order, newest first), each value converted as the ORM converts a JSONField's
     (tests/treatment/test_policy_reads_sql.py holds it to the ORM's answer on both databases)."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
+    rule_name = rule if isinstance(rule, str) else rule.name
     connection = connections[DEFAULT_DB_ALIAS]
     funcs, col = _value_converters(connection)
     names = _rules_read(rule_name)
@@ -270,12 +277,11 @@ def effective_policy(patient: Patient, rule_name: str) -> dict[str, Any]:
         found = cursor.fetchall()
     stored: dict[tuple[str, str], Any] = {}
     overrides: dict[tuple[str, str], Any] = {}
-    for kind, rule, field, value, _at, _n in found:
+    for kind, owner, field, value, _at, _n in found:
         for func in funcs:
             value = func(value, col, connection)
-        (overrides if kind == 1 else stored)[(rule, field)] = value
-    rule = rules.get(rule_name)
-    program = {**core_policy.defaults(rule), **_usable(rule_name, stored)}
+        (overrides if kind == 1 else stored)[(owner, field)] = value
+    program = {**core_policy.defaults(rules.get(rule_name)), **_usable(rule_name, stored)}
     return {**program, **_usable(rule_name, overrides)}
 
 
@@ -296,7 +302,14 @@ def end_patient_overrides(patient: Patient, now: datetime) -> list[int]:
 
 
 def override_for_patient(
-    *, by: User, patient_id: int, rule: str, field: str, value: Any, reason: str, now: datetime | None = None
+    *,
+    by: User,
+    patient_id: int,
+    rule: str,
+    field: str,
+    value: object,
+    reason: str,
+    now: datetime | None = None,
 ) -> PatientPolicyOverride:
     """A prescriber sets one policy value for one patient (bounded; reason required; audited). An existing
     override of the same value is revoked first (kept in the record)."""
@@ -365,7 +378,7 @@ def override_for_patient(
 
 
 def _checked_change(
-    rule: str, field: str, value: Any, reason: str, missing_reason: str
+    rule: str, field: str, value: object, reason: str, missing_reason: str
 ) -> tuple[Any, Any, str]:
     """Check one proposed policy value (a program rule's field, within its bounds) and its reason. Returns
     the field's default, the checked value and the trimmed reason; raises TreatmentInvalid naming each

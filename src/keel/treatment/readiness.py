@@ -36,12 +36,14 @@ from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import intake as core_intake
-from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.opioids import OPIOIDS
-from keel.core.rules.buprenorphine import READY
+from keel.core.rules import naltrexone
+from keel.core.rules.base import NoPolicy
+from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, READY
+from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy
+from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.naltrexone import MAY_INJECT
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, zone_of
 from keel.treatment.errors import TreatmentInvalid
@@ -359,12 +361,12 @@ class ReadinessRead:
 
     intake: Intake | None
     cows: Any  # the COWS Assessment the verdict used (the latest), or None
-    readiness: Decision | None
+    readiness: Decision[ReadinessPolicy, ReadinessDetails] | None
     missing: tuple[str, ...]  # what the verdict still needs
     latest: dict[str, Any]  # "cows" -> the latest COWS (the start view adds the screens)
     uses: LastUses | None = None
     cows_age_hours: float | None = None
-    policy: dict[str, Any] = field(default_factory=dict)
+    policy: ReadinessPolicy | NoPolicy = field(default_factory=NoPolicy)  # the program's, with overrides
 
     @property
     def ready(self) -> bool:
@@ -378,7 +380,7 @@ def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
     uses = read_last_uses(patient, now)
     cows = assessments.latest(patient, "cows", as_of=now)
     latest = {"cows": cows} if cows is not None else {}
-    settings = effective_policy(patient, "buprenorphine-readiness")
+    settings = effective_policy(patient, READINESS)
     missing = _missing(uses, now, settings["last_use_report_hours"])
     if cows is None:
         missing.append("cows")
@@ -391,7 +393,7 @@ def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
             "cows_age_hours": age,
             "pregnant": bool(uses.intake and uses.intake.values.get("pregnant") == "yes"),
         }
-        readiness = rules.get("buprenorphine-readiness").run(raw, settings)
+        readiness = READINESS.run(raw, settings)
     return ReadinessRead(
         intake=uses.intake,
         cows=cows,
@@ -411,7 +413,9 @@ def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
 class HomeStart:
     order: MedicationOrder | None
     sows: Any  # the latest SOWS Assessment, or None
-    decision: Decision | None  # "start" (take the first dose now), "wait", "not_standard", "low_dose"
+    decision: (
+        Decision[HomePolicy, HomeDetails] | None
+    )  # "start" (take the first dose now), "wait", "not_standard", "low_dose"
     redose_hours: float
     day1_max_mg: float
     day2_max_mg: float
@@ -430,9 +434,9 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
         patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE, home_start=True
     ).first()
     sows = assessments.latest(patient, "sows", as_of=now)
-    home = effective_policy(patient, "buprenorphine-home-start")
-    readiness = effective_policy(patient, "buprenorphine-readiness")
-    limits = effective_policy(patient, "buprenorphine-dose-limit")
+    home = effective_policy(patient, HOME_START)
+    readiness = effective_policy(patient, READINESS)
+    limits = effective_policy(patient, DOSE_LIMIT)
     uses = read_last_uses(patient, now)
     missing = _missing(uses, now, readiness["last_use_report_hours"])
     if sows is None or sows.total is None:
@@ -441,7 +445,7 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
     decision = None
     if order is not None and not missing and sows is not None and age is not None:
         raw = {"opioids": uses.hours_since(now), "sows_total": sows.total, "sows_age_hours": age}
-        decision = rules.get("buprenorphine-home-start").run(raw, home)
+        decision = HOME_START.run(raw, home)
     return HomeStart(
         order,
         sows,
@@ -466,12 +470,12 @@ class NaltrexoneRead:
     something ("last_use", "last_use_time")."""
 
     uses: LastUses
-    decision: Decision | None
+    decision: Decision[naltrexone.ReadinessPolicy, naltrexone.ReadinessDetails] | None
     missing: tuple[str, ...]
 
     @property
     def may_inject(self) -> bool:
-        return self.decision is not None and self.decision.decision in MAY_INJECT
+        return self.decision is not None and self.decision.decision in naltrexone.MAY_INJECT
 
 
 def naltrexone_readiness(
@@ -485,7 +489,7 @@ def naltrexone_readiness(
     window); a report of last use older than the program's report window makes the history uncertain (the
     label's naloxone challenge)."""
     uses = read_last_uses(patient, now)
-    report_hours = effective_policy(patient, "buprenorphine-readiness")["last_use_report_hours"]
+    report_hours = effective_policy(patient, READINESS)["last_use_report_hours"]
     missing = [m for m in _missing(uses, now, report_hours) if m != "last_use_report"]
     if missing:
         return NaltrexoneRead(uses, None, tuple(missing))
@@ -500,7 +504,7 @@ def naltrexone_readiness(
     }
     if last_injection_on is not None:
         raw["last_injection_on"] = last_injection_on.isoformat()
-    decision = rules.get("naltrexone-readiness").run(raw, effective_policy(patient, "naltrexone-readiness"))
+    decision = naltrexone.READINESS.run(raw, effective_policy(patient, naltrexone.READINESS))
     return NaltrexoneRead(uses, decision, ())
 
 

@@ -1,22 +1,29 @@
 """What every rule is: a name, a version, typed inputs, a policy (defaults with provenance) and a pure
 evaluate(input, policy) -> Decision.
 
-Each rule names its checked input and its policy values as TypedDicts (`Rule[DoseInput, DosePolicy]`), so mypy
-checks every key a rule reads and the type of its value; `run` parses the raw input and policy against the
+Each rule names its checked input, its policy values and its decision's details as TypedDicts
+(`Rule[DoseInput, DosePolicy, NoDetails]`), so mypy checks every key a rule reads or a caller reads of its decision
+and the type of its value; `run` parses the raw input and policy against the
 rule's `Field`s into exactly those dicts (every field present, a default or None when not given)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypedDict, TypeVar, cast
+from typing import Any, Generic, TypedDict, cast
+
+from typing_extensions import TypeVar
 
 from keel.core.decision import Decision
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
 from keel.core.rules.policy import limit_errors, limit_for
 
 InputT = TypeVar("InputT")  # the rule's checked input, a TypedDict of its `inputs`
-PolicyT = TypeVar("PolicyT")  # the rule's policy values, a TypedDict of its `policy`
+PolicyT = TypeVar(
+    "PolicyT", bound=Mapping[str, object]
+)  # the rule's policy values, a TypedDict of its `policy`
+# the decision's other outputs, a TypedDict of the rule's own (`NoDetails` when it has none)
+DetailsT = TypeVar("DetailsT", bound=Mapping[str, object], default=Mapping[str, object], covariant=True)
 
 
 class NoPolicy(TypedDict):
@@ -24,13 +31,13 @@ class NoPolicy(TypedDict):
 
 
 @dataclass(frozen=True)
-class Rule(Generic[InputT, PolicyT]):
+class Rule(Generic[InputT, PolicyT, DetailsT]):
     name: str
     version: str
     summary: str
     inputs: tuple[Field, ...]
     policy: tuple[Field, ...]
-    evaluate: Callable[[InputT, PolicyT], Decision]
+    evaluate: Callable[[InputT, PolicyT], Decision[PolicyT, DetailsT]]
     # For inputs that are not a flat set of fields (e.g. a series of check-ins): a parser and its schema.
     parse_input: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     input_schema: dict[str, Any] | None = None
@@ -59,7 +66,9 @@ class Rule(Generic[InputT, PolicyT]):
             prop["x-bounds"] = limit.why
         return schema
 
-    def run(self, raw_input: Mapping[str, object], policy: Mapping[str, Any] | None = None) -> Decision:
+    def run(
+        self, raw_input: Mapping[str, object], policy: Mapping[str, Any] | None = None
+    ) -> Decision[PolicyT, DetailsT]:
         """Check the input and any policy values, then decide. Raises InvalidInput naming every bad field."""
         errors: list[FieldError] = []
         values: dict[str, Any] = {}

@@ -143,6 +143,13 @@ class Policy(TypedDict):
     screen_recent_days: int
 
 
+class Details(TypedDict):
+    """The decision's other outputs: each flag raised (code, priority, reason, its words), highest priority
+    first; a flag is stored as it is, as the JSON of the flag's row."""
+
+    flags: list[dict[str, Any]]
+
+
 class Input(TypedDict):
     """The rule's input as `_parse_input` checks it."""
 
@@ -299,7 +306,9 @@ def _worsening_mood(by_day: ByDay, days: list[date], p: Policy) -> Flag | None:
     )
 
 
-def evaluate(today: date, checkins: list[Checkin], screens: list[Screen], p: Policy) -> Decision:
+def evaluate(
+    today: date, checkins: list[Checkin], screens: list[Screen], p: Policy
+) -> Decision[Policy, Details]:
     """Every flag the series raises, highest priority first (the sort is stable: equal priorities keep the order
     below), or "none" with one reason saying so."""
     by_day = _by_day(checkins)
@@ -317,7 +326,7 @@ def evaluate(today: date, checkins: list[Checkin], screens: list[Screen], p: Pol
     reasons = tuple(reason for _, reason in flags) or (
         Reason.said(N_("No early-warning signs in this series."), SOURCES),
     )
-    details = {
+    details: Details = {
         "flags": [
             {
                 "code": code,
@@ -328,7 +337,7 @@ def evaluate(today: date, checkins: list[Checkin], screens: list[Screen], p: Pol
             for code, reason in flags
         ]
     }
-    return Decision("early-warning", "1", "flags" if flags else "none", reasons, dict(p), details)
+    return Decision("early-warning", "1", "flags" if flags else "none", reasons, p.copy(), details)
 
 
 def _parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
@@ -362,11 +371,11 @@ def _parse_input(raw: Mapping[str, object]) -> dict[str, Any]:
     return values
 
 
-def _evaluate(v: Input, p: Policy) -> Decision:
+def _evaluate(v: Input, p: Policy) -> Decision[Policy, Details]:
     return evaluate(v["today"], v["checkins"], v["screens"], p)
 
 
-EARLY_WARNING: Rule[Input, Policy] = Rule(
+EARLY_WARNING: Rule[Input, Policy, Details] = Rule(
     "early-warning",
     "1",
     "Which early-warning flags does this series raise?",

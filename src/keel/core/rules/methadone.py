@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any, Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
-from keel.core.decision import LIST_SEPARATOR, Decision, Param, Reason
-from keel.core.rules.base import Rule
+from keel.core.decision import LIST_SEPARATOR, Decision, NoDetails, Param, Reason
+from keel.core.rules.base import NoPolicy, Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
 from keel.core.rules.qtc import EXTRA_ECG_ABOVE_MG
 from keel.core.rules.window import (
@@ -347,7 +347,7 @@ def first_day_limits(
     return None
 
 
-def _dose_check(v: DoseInput, p: DosePolicy) -> Decision:
+def _dose_check(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     """May this methadone dose be given now? The checks, in this order: a hold open or a sedated person
     stops the dose (`_stopped`); the hard bounds and the program's ceilings (past the hard bound refused);
     the re-dose interval (`_redose_interval`); missed days that need a prescriber's reassessment
@@ -355,14 +355,14 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision:
     (`_first_day_checks`: the first day, a new induction, no dose to compare), else the half dose after
     missed days (`_half_dose_check`), else the titration (`_titration_checks`); a plain reason when nothing
     was said; an extra ECG when the day's total first goes above EXTRA_ECG_ABOVE_MG (`_extra_ecg`)."""
-    name, policy = "methadone-dose-check", dict(p)
+    name, policy = "methadone-dose-check", p.copy()
     total = v["given_today_mg"] + v["requested_mg"]
     stopped = _stopped(name, v, policy)
     if stopped is not None:
         return stopped
     ceiling, reasons = ceilings(name, v["requested_mg"], total, p, v["documented_rationale"])
     if ceiling == REFUSED:
-        return Decision(name, "1", REFUSED, tuple(reasons), policy)
+        return Decision(name, "1", REFUSED, tuple(reasons), policy, {})
     limits = _Limits(v["documented_rationale"], reasons, ceiling)  # `reasons` grows with `limits`
     _redose_interval(name, v, p, limits)
     missed = v["missed_days_in_a_row"] if v["treatment_day"] > 1 else 0
@@ -389,14 +389,14 @@ def _dose_check(v: DoseInput, p: DosePolicy) -> Decision:
             )
         )
     _extra_ecg(comparison, total, reasons)
-    return Decision(name, "1", limits.verdict, tuple(reasons), policy)
+    return Decision(name, "1", limits.verdict, tuple(reasons), policy, {})
 
 
-def _stopped(name: str, v: DoseInput, policy: dict[str, object]) -> Decision | None:
+def _stopped(name: str, v: DoseInput, policy: DosePolicy) -> Decision[DosePolicy, NoDetails] | None:
     """The first guard: a hold earlier today that no prescriber released (HOLD_OPEN), or a person sedated or
     intoxicated now (hold the dose); None: neither."""
     if v["hold_open"]:
-        return Decision(name, "1", HOLD_OPEN, hold_open_reasons(), policy)
+        return Decision(name, "1", HOLD_OPEN, hold_open_reasons(), policy, {})
     if v["sedated_or_intoxicated"]:
         return Decision(
             name,
@@ -411,6 +411,7 @@ def _stopped(name: str, v: DoseInput, policy: dict[str, object]) -> Decision | N
                 ),
             ),
             policy,
+            {},
         )
     return None
 
@@ -429,10 +430,10 @@ def _missed_reassessment(
     name: str,
     v: DoseInput,
     p: DosePolicy,
-    policy: dict[str, object],
+    policy: DosePolicy,
     missed: int,
     limits: _Limits,
-) -> Decision | None:
+) -> Decision[DosePolicy, NoDetails] | None:
     """The missed-days guard: `reassess_after_missed_days` missed in a row (after the first day) need a
     prescriber's reassessment (the decision returned), or pass on the documented reason (logged); None:
     go on to the next checks."""
@@ -455,6 +456,7 @@ def _missed_reassessment(
                 ),
             ),
             policy,
+            {},
         )
     limits.rationale = True
     limits.reasons.append(
@@ -581,7 +583,7 @@ def _extra_ecg(comparison: float | None, total: float, reasons: list[Reason]) ->
         )
 
 
-DOSE_CHECK: Rule[DoseInput, DosePolicy] = Rule(
+DOSE_CHECK: Rule[DoseInput, DosePolicy, NoDetails] = Rule(
     "methadone-dose-check",
     "1",
     "May this methadone dose be given now?",
@@ -675,6 +677,13 @@ class TakeHomePolicy(TypedDict):
     program_max_days: int | None
 
 
+class TakeHomeDetails(TypedDict):
+    """A take-home decision's other outputs: the supply allowed and, from a start day, each bottle's day (ISO)."""
+
+    max_supply_days: int
+    bottles: NotRequired[list[str]]
+
+
 def federal_max_supply(days_in_treatment: int) -> int:
     for up_to, supply in FEDERAL_LADDER:
         if days_in_treatment <= up_to:
@@ -682,8 +691,8 @@ def federal_max_supply(days_in_treatment: int) -> int:
     return FEDERAL_MAX
 
 
-def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision:
-    name, policy = "take-home-eligibility", dict(p)
+def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, TakeHomeDetails]:
+    name, policy = "take-home-eligibility", p.copy()
     days = v["days_in_treatment"]
     if days is None:
         if v["admitted_on"] is None or v["today"] is None:
@@ -734,13 +743,13 @@ def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision:
             days=limit,
         )
     )
-    details: dict[str, Any] = {"max_supply_days": limit}
+    details: TakeHomeDetails = {"max_supply_days": limit}
     if v["start_on"] is not None and limit:
         details["bottles"] = [(v["start_on"] + timedelta(days=i)).isoformat() for i in range(limit)]
     return Decision(name, "1", "eligible" if limit else "not_eligible", tuple(reasons), policy, details)
 
 
-TAKE_HOME: Rule[TakeHomeInput, TakeHomePolicy] = Rule(
+TAKE_HOME: Rule[TakeHomeInput, TakeHomePolicy, TakeHomeDetails] = Rule(
     "take-home-eligibility",
     "1",
     "How many days of take-home methadone may be given?",
@@ -753,7 +762,9 @@ TAKE_HOME: Rule[TakeHomeInput, TakeHomePolicy] = Rule(
 # --- Take-home supplies beyond the eligibility ladder (issue #13) --------------------------------------------
 
 
-def closure_day_supply(closure_day: date, closure_days: Sequence[date], today: date) -> Decision:
+def closure_day_supply(
+    closure_day: date, closure_days: Sequence[date], today: date
+) -> Decision[NoPolicy, TakeHomeDetails]:
     """One take-home dose for a day the program is closed (42 CFR 8.12(i)): allowed to a person who is not
     otherwise eligible, only for a closure day the program configured, and never for a day already past."""
     name = "take-home-eligibility"

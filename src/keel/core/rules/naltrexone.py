@@ -21,11 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from keel.core.decision import Decision, Reason
 from keel.core.opioids import AGONIST_TREATMENTS, NAME, OPIOIDS
-from keel.core.rules.base import Rule
+from keel.core.rules.base import NoPolicy, Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
@@ -123,6 +123,24 @@ class ReadinessPolicy(TypedDict):
     continuing_course_days: int
     min_interval_days: int
     agonist_switch: str
+
+
+class ReadinessDetails(TypedDict):
+    """A first injection's other outputs: the opioid used last, how long ago (days), the agonist treatments
+    it switches from and, after an injection given, the next one's due date (ISO)."""
+
+    last_opioid: str
+    days_since_last_use: float
+    switching_from: list[str]
+    next_due_on: NotRequired[str]
+
+
+class RepeatDetails(TypedDict):
+    """A later injection's other outputs: the next one's due date (ISO) and, when sooner than the program's
+    minimum interval, the days since the last."""
+
+    next_due_on: str
+    days_since_last_injection: NotRequired[int]
 
 
 _LABEL = ("vivitrol-label",)
@@ -265,7 +283,7 @@ def _challenge_reason(v: ReadinessInput) -> Reason:
     )
 
 
-def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
+def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision[ReadinessPolicy, ReadinessDetails]:
     uses = sorted(v["opioids"], key=lambda u: (u["days_since_last_use"], OPIOIDS.index(u["opioid"])))
     newest = uses[0]
     days, need = newest["days_since_last_use"], p["opioid_free_days"]
@@ -282,7 +300,7 @@ def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
             reasons.append(policy)
     if decision != "not_eligible" and (switching or v["history_uncertain"]):
         reasons.append(_challenge_reason(v))
-    details: dict[str, Any] = {
+    details: ReadinessDetails = {
         "last_opioid": newest["opioid"],
         "days_since_last_use": _days(days),
         "switching_from": [u["opioid"] for u in switching],
@@ -291,7 +309,7 @@ def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
         due, reason = _next_due(v["last_injection_on"])
         details["next_due_on"] = due.isoformat()
         reasons.append(reason)
-    return Decision("naltrexone-readiness", "2", decision, tuple(reasons), dict(p), details)
+    return Decision("naltrexone-readiness", "2", decision, tuple(reasons), p.copy(), details)
 
 
 def _next_due(last: date) -> tuple[date, Reason]:
@@ -309,17 +327,17 @@ def _next_due(last: date) -> tuple[date, Reason]:
 def repeat_injection(
     given_on: date,
     days_since_last: int | None = None,
-    p: Mapping[str, Any] | None = None,
+    p: ReadinessPolicy | None = None,
     documented: bool = False,
-) -> Decision:
+) -> Decision[ReadinessPolicy | NoPolicy, RepeatDetails]:
     """A later injection (the person is on XR-naltrexone already): no opioid-free check, the next due date and
     the lost-tolerance warning (label warning 5.1). With `days_since_last` and the policy `p`: an injection
     sooner than `min_interval_days` after the last is "too_soon" (blocked) unless a prescriber `documented` a
     reason for today (then "repeat", the reason logged)."""
     due, reason = _next_due(given_on)
-    details: dict[str, Any] = {"next_due_on": due.isoformat()}
-    policy = dict(p or {})
-    need = policy.get("min_interval_days")
+    details: RepeatDetails = {"next_due_on": due.isoformat()}
+    policy: ReadinessPolicy | NoPolicy = p.copy() if p else {}
+    need = p["min_interval_days"] if p else None
     if days_since_last is None or need is None or days_since_last >= need:
         return Decision("naltrexone-readiness", "2", "repeat", (reason,), policy, details)
     details["days_since_last_injection"] = days_since_last
@@ -358,7 +376,7 @@ def repeat_injection(
     )
 
 
-READINESS: Rule[ReadinessInput, ReadinessPolicy] = Rule(
+READINESS: Rule[ReadinessInput, ReadinessPolicy, ReadinessDetails] = Rule(
     "naltrexone-readiness",
     "2",
     "Can extended-release naltrexone be started? (every opioid used; switching from methadone or buprenorphine)",

@@ -74,7 +74,13 @@ class OverdoseInput(TypedDict):
     has_naloxone: bool
 
 
-def _overdose(v: OverdoseInput, p: NoPolicy) -> Decision:
+class OverdoseDetails(TypedDict):
+    """The decision's other output: how many of the risk factors are present."""
+
+    factors_present: int
+
+
+def _overdose(v: OverdoseInput, p: NoPolicy) -> Decision[NoPolicy, OverdoseDetails]:
     present = [text for key, text in FACTORS if v[key]]
     reasons = [
         Reason.said(gettext_noop("Risk factor: %(factor)s."), ("samhsa-od-toolkit",), factor=text)
@@ -110,6 +116,6 @@ def _overdose(v: OverdoseInput, p: NoPolicy) -> Decision:
     return Decision("overdose-risk", "1", decision, tuple(reasons), {}, {"factors_present": len(present)})
 
 
-OVERDOSE: Rule[OverdoseInput, NoPolicy] = Rule(
+OVERDOSE: Rule[OverdoseInput, NoPolicy, OverdoseDetails] = Rule(
     "overdose-risk", "1", "Which overdose risks are present, and is naloxone needed?", INPUTS, (), _overdose
 )

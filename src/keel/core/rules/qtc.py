@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from keel.core.decision import Decision, Reason
+from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.rules.base import NoPolicy, Rule
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
@@ -31,7 +31,7 @@ class QtcInput(TypedDict):
     daily_dose_mg: float | None
 
 
-def _qtc(v: QtcInput, p: NoPolicy) -> Decision:
+def _qtc(v: QtcInput, p: NoPolicy) -> Decision[NoPolicy, NoDetails]:
     qtc = v["qtc_ms"]
     if qtc >= HIGH_FROM_MS:
         decision, text = (
@@ -62,9 +62,9 @@ def _qtc(v: QtcInput, p: NoPolicy) -> Decision:
                 mg=EXTRA_ECG_ABOVE_MG,
             )
         )
-    return Decision("qtc-monitoring", "1", decision, tuple(reasons), dict(p))
+    return Decision("qtc-monitoring", "1", decision, tuple(reasons), p.copy())
 
 
-QTC: Rule[QtcInput, NoPolicy] = Rule(
+QTC: Rule[QtcInput, NoPolicy, NoDetails] = Rule(
     "qtc-monitoring", "1", "What does this QTc mean for methadone care?", INPUTS, (), _qtc
 )

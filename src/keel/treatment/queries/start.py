@@ -13,8 +13,10 @@ from keel.accounts.models import User
 from keel.assessments.models import Assessment
 from keel.assessments.queries import diagnosis, latest_by_instrument
 from keel.core import intake as core_intake
-from keel.core import rules
 from keel.core.decision import Decision
+from keel.core.rules.base import NoPolicy
+from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
+from keel.core.rules.overdose import OVERDOSE, OverdoseDetails
 from keel.patients.models import Patient, local_today
 from keel.treatment.models import CareGoal, Intake, Medication, MedicationOrder, NaloxoneKit, OrderStatus
 from keel.treatment.queries.contexts import dose_context
@@ -29,9 +31,9 @@ class StartView:
     patient: Patient
     intake: Intake | None
     cows: Assessment | None  # the latest COWS
-    readiness: Decision | None
+    readiness: Decision[ReadinessPolicy, ReadinessDetails] | None
     missing: tuple[str, ...]  # what the readiness verdict still needs
-    overdose: Decision | None
+    overdose: Decision[NoPolicy, OverdoseDetails] | None
     naloxone_kits: list[NaloxoneKit]
     order: MedicationOrder | None
     context: DoseContext | None
@@ -56,9 +58,7 @@ def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> S
     kits = list(NaloxoneKit.objects.filter(patient=patient)[:5])
     overdose = None
     if intake is not None:
-        overdose = rules.get("overdose-risk").run(
-            core_intake.overdose_inputs(intake.values, has_kit=bool(kits))
-        )
+        overdose = OVERDOSE.run(core_intake.overdose_inputs(intake.values, has_kit=bool(kits)))
     order = MedicationOrder.objects.filter(
         patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE
     ).first()

@@ -13,7 +13,7 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.core import episodes
-from keel.core.rules.methadone import federal_max_supply
+from keel.core.rules.methadone import TAKE_HOME, federal_max_supply
 from keel.patients.models import Patient, PatientFlag, local_today, zone_of
 from keel.treatment.models import Medication
 from keel.treatment.policy_store import effective_policy
@@ -26,7 +26,7 @@ def take_home_days_in_treatment(patient: Patient, today: date) -> int:
     """Days in treatment for take-home doses: the one definition (`keel.core.episodes`), counted from the
     methadone episode's first observed dose, not from admission. Every screen and the API call this."""
     ctx = dose_context(patient, Medication.METHADONE, today)
-    number = int(effective_policy(patient, "take-home-eligibility")["admission_day_number"])
+    number = int(effective_policy(patient, TAKE_HOME)["admission_day_number"])
     return episodes.days_in_treatment(ctx.first_dose_on, today, number)
 
 

@@ -14,10 +14,14 @@ from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision
+from keel.core.rules import methadone
+from keel.core.rules.buprenorphine import DOSE_LIMIT
+from keel.core.rules.buprenorphine.dose_limit import DosePolicy as BuprenorphineDosePolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.models import DoseRecord
+from keel.treatment.policy_store import effective_policy
 
 
 class DoseBlocked(Exception):
@@ -103,6 +107,15 @@ def _reason(raw: Any, errors: list[FieldError], name: str = "reason") -> str:
 
 
 GUARD_RAILS = {"methadone": "methadone-dose-check", "buprenorphine": "buprenorphine-dose-limit"}
+GuardRailPolicy = methadone.DosePolicy | BuprenorphineDosePolicy  # the policy of a rule of `GUARD_RAILS`
+
+
+def guard_rail_policy(patient: Patient, rule: str) -> GuardRailPolicy:
+    """The policy a guard rail (a rule named in `GUARD_RAILS`) runs with for this person: the program's, with
+    the person's overrides (`effective_policy`)."""
+    if rule == methadone.DOSE_CHECK.name:
+        return effective_policy(patient, methadone.DOSE_CHECK)
+    return effective_policy(patient, DOSE_LIMIT)
 
 
 @dataclass(frozen=True)

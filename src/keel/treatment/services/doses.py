@@ -24,7 +24,7 @@ from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.window import HOLD_OPEN, REFUSED, CeilingPolicy, ceilings, order_over
+from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
@@ -55,11 +55,13 @@ from keel.treatment.services.common import (
     DoseBlocked,
     DoseConflict,
     DoseOutcome,
+    GuardRailPolicy,
     HeldDoseNotAllowed,
     _audit,
     _decimal,
     _reason,
     _scoped_for,
+    guard_rail_policy,
 )
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.start import _start_gate, low_dose_step, window_phase
@@ -500,10 +502,8 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
         )
         .exists()
     )
-    settings = effective_policy(patient, rule)
-    verdict, reasons = ceilings(
-        rule, float(corrected), float(total), cast(CeilingPolicy, settings), documented=covered
-    )
+    settings = guard_rail_policy(patient, rule)
+    verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
     if covered or corrected <= effective_mg(dose):  # the override for that day passes; never a lowering
@@ -518,7 +518,7 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
 
 
 def window_limits_over(
-    patient: Patient, dose: DoseRecord, corrected: Decimal, others: Decimal, settings: dict[str, Any]
+    patient: Patient, dose: DoseRecord, corrected: Decimal, others: Decimal, settings: GuardRailPolicy
 ) -> list[Reason]:
     """The window's checks of that day that a corrected (raised) amount goes over, read from the context of
     that day (review 13d): methadone's titration step, its days between increases and window, missed days,
@@ -551,7 +551,7 @@ def induction_limits_over(
     corrected: Decimal,
     total: Decimal,
     first_of_day: bool,
-    settings: dict[str, Any],
+    settings: GuardRailPolicy,
 ) -> list[Reason]:
     """The induction limits the window applied to this dose on its day that a corrected amount goes over
     (the window's definitions in keel.core, read from the context of that day): methadone's first day's

@@ -15,7 +15,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.naltrexone import TOO_SOON, repeat_injection
+from keel.core.rules.naltrexone import READINESS, TOO_SOON, repeat_injection
 from keel.core.rules.window import HOLD_OPEN, hold_open_reasons
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
@@ -50,7 +50,7 @@ def continuing_course(patient: Patient, last: DoseRecord | None, today: date) ->
     course: the first-injection readiness (every opioid's last use, the switching guidance) applies again."""
     if last is None:
         return False
-    days = int(effective_policy(patient, "naltrexone-readiness")["continuing_course_days"])
+    days = int(effective_policy(patient, READINESS)["continuing_course_days"])
     return (today - last.local_date).days <= days
 
 
@@ -88,7 +88,7 @@ def _refuse(by: User, patient: Patient, decision: Decision) -> NoReturn:
 
 
 def _held(patient: Patient) -> Decision:
-    policy_values = effective_policy(patient, "naltrexone-readiness")
+    policy_values = effective_policy(patient, READINESS)
     return Decision("naltrexone-readiness", "2", HOLD_OPEN, hold_open_reasons(), policy_values)
 
 
@@ -156,7 +156,7 @@ def _course_interval(
 ) -> tuple[Decision, DoseOverride | None]:
     """On XR-naltrexone: the minimum interval, the next due date, tolerance. Sooner than the program's
     interval needs a prescriber's override for today; without one the injection is refused (audited)."""
-    settings = effective_policy(patient, "naltrexone-readiness")
+    settings = effective_policy(patient, READINESS)
     since = (today - last.local_date).days
     override = None
     if since < settings["min_interval_days"]:  # sooner than the program's interval: an override for today

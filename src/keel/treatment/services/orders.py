@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,13 +14,12 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import REFUSED, CeilingPolicy, ceilings, reason_problem
+from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
-from keel.treatment.policy_store import effective_policy
-from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for
+from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
 from keel.treatment.services.start import low_dose_problem
 
 
@@ -105,10 +104,8 @@ def order_plausibility(
     rule = GUARD_RAILS.get(medication)
     if rule is None or errors:
         return ""
-    settings = effective_policy(patient, rule)
-    verdict, reasons = ceilings(
-        rule, float(dose), float(dose), cast(CeilingPolicy, settings), documented=False
-    )
+    settings = guard_rail_policy(patient, rule)
+    verdict, reasons = ceilings(rule, float(dose), float(dose), settings, documented=False)
     if verdict == REFUSED:
         errors.append(FieldError("dose_mg", reasons[0].text))
     elif verdict is not None:

@@ -17,7 +17,7 @@ from keel.audit.models import Action
 from keel.core import induction as induction_rules
 from keel.core import intake as core_intake
 from keel.core import rules
-from keel.core.rules.buprenorphine import schedule_rise_problem
+from keel.core.rules.buprenorphine import DOSE_LIMIT, schedule_rise_problem
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
@@ -116,7 +116,7 @@ def _induction(patient: Patient, ctx: DoseContext, now: datetime) -> induction_r
         today=ctx.today,
         now=now,
         full_agonist=methadone_times(patient, since, now) if doses else [],
-        restart_gap_days=float(effective_policy(patient, "buprenorphine-dose-limit")["restart_gap_days"]),
+        restart_gap_days=float(effective_policy(patient, DOSE_LIMIT)["restart_gap_days"]),
     )
 
 
@@ -126,7 +126,7 @@ def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
     (`keel.core.rules.buprenorphine.schedule_rise_problem`, review 13d)."""
     if not steps:
         return ""
-    ceiling = effective_policy(patient, "buprenorphine-dose-limit")["low_dose_day1_max_mg"]
+    ceiling = effective_policy(patient, DOSE_LIMIT)["low_dose_day1_max_mg"]
     first = min(steps, key=lambda step: step["day"])
     if first["day"] != 1 or Decimal(str(first["mg"])) > Decimal(str(ceiling)):
         return f"a low-dose start begins on day 1 with at most {ceiling:g} mg (program policy)"

@@ -15,10 +15,15 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
-from keel.core import rules
 from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.methadone import CRITERIA, bottle_schedule_problems, closure_day_supply
+from keel.core.rules.methadone import (
+    CRITERIA,
+    TAKE_HOME,
+    TakeHomeDetails,
+    bottle_schedule_problems,
+    closure_day_supply,
+)
 from keel.core.rules.window import reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
@@ -50,6 +55,8 @@ from keel.treatment.services.common import (
 )
 
 CRITERIA_KEYS = tuple(key for key, _text in CRITERIA)
+# The eligibility's decision, or a closure day's one dose (with the eligibility's policy and reasons)
+TakeHomeDecision = Decision[Mapping[str, object], TakeHomeDetails]
 
 
 def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
@@ -122,9 +129,9 @@ def end_take_home_plan(
     by: User,
     patient_id: int,
     plan_id: int,
-    reason: Any,
-    from_day: Any = None,
-    returned_days: Any = None,
+    reason: object,
+    from_day: object = None,
+    returned_days: object = None,
     now: datetime | None = None,
 ) -> TakeHomePlan:
     """A prescriber ends an active take-home plan early (issue #13: a mistaken plan, bottles lost or returned,
@@ -234,7 +241,7 @@ def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
         )
 
 
-def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
+def _a_date(raw: object, name: str, errors: list[FieldError]) -> date | None:
     if raw in (None, ""):
         return None
     if isinstance(raw, date):
@@ -246,7 +253,7 @@ def _a_date(raw: Any, name: str, errors: list[FieldError]) -> date | None:
         return None
 
 
-def _dates(raw: Any, name: str, errors: list[FieldError]) -> list[date] | None:
+def _dates(raw: object, name: str, errors: list[FieldError]) -> list[date] | None:
     if raw in (None, "", []):
         return None
     items = raw.split() if isinstance(raw, str) else raw
@@ -266,12 +273,12 @@ def decide_take_home(
     by: User,
     patient_id: int,
     criteria: Mapping[str, object],
-    state_max_days: Any = None,
-    start_on: Any = None,
+    state_max_days: object = None,
+    start_on: object = None,
     now: datetime | None = None,
-    acknowledged_flags: Any = None,
-    bottle_days: Any = None,
-    closure_day: Any = None,
+    acknowledged_flags: object = None,
+    bottle_days: object = None,
+    closure_day: object = None,
 ) -> TakeHomePlan:
     """Run take-home eligibility on the documented criteria with the program's policy; store the decision
     and the bottle schedule (prescribers: the OTP practitioner decides). Issue #13: days in treatment count
@@ -321,7 +328,7 @@ def _refuse_supply_problem(
     today: date,
     bottles: list[str],
     ctx: DoseContext,
-    decision: Decision,
+    decision: TakeHomeDecision,
     asked: _TakeHomeRequest,
 ) -> None:
     """A supply the day's doses, holds or other plans forbid is refused on the field that asked for it."""
@@ -346,7 +353,7 @@ def _save_plan(
     now: datetime,
     days: int,
     raw: Mapping[str, object],
-    decision: Decision,
+    decision: TakeHomeDecision,
     bottles: list[str],
     concerns: list[TakeHomeConcern],
 ) -> TakeHomePlan:
@@ -407,7 +414,12 @@ class _TakeHomeRequest:
 
 
 def _take_home_request(
-    patient: Patient, today: date, start_on: Any, bottle_days: Any, closure_day: Any, acknowledged_flags: Any
+    patient: Patient,
+    today: date,
+    start_on: object,
+    bottle_days: object,
+    closure_day: object,
+    acknowledged_flags: object,
 ) -> _TakeHomeRequest:
     """Read the request's dates and acknowledgements; every bad field is named in one refusal: a start before
     today, a date that is not one, an open concern not acknowledged by its id."""
@@ -441,7 +453,7 @@ def _take_home_request(
 
 
 def _eligibility_inputs(
-    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: Any
+    days: int, asked: _TakeHomeRequest, today: date, criteria: Mapping[str, object], state_max_days: object
 ) -> dict[str, Any]:
     """The take-home rule's inputs: days in treatment, the first bottle's day (the start asked, else the first
     bottle day asked, else tomorrow), each documented criterion, and the state's limit if one was given."""
@@ -459,10 +471,12 @@ def _eligibility_inputs(
     return raw
 
 
-def _eligibility(patient: Patient, raw: dict[str, Any], closure: date | None, today: date) -> Decision:
+def _eligibility(
+    patient: Patient, raw: dict[str, Any], closure: date | None, today: date
+) -> TakeHomeDecision:
     """The rule's decision with the program's policy; for a closure day, the one dose 42 CFR 8.12 allows
     someone not otherwise eligible (refused for someone who is: their supply covers the day)."""
-    decision = rules.get("take-home-eligibility").run(raw, effective_policy(patient, "take-home-eligibility"))
+    decision = TAKE_HOME.run(raw, effective_policy(patient, TAKE_HOME))
     if closure is None:
         return decision
     if decision.decision == "eligible":
@@ -478,7 +492,7 @@ def _eligibility(patient: Patient, raw: dict[str, Any], closure: date | None, to
     return replace(closed, reasons=(*decision.reasons, *closed.reasons), policy=decision.policy)
 
 
-def _bottles(decision: Decision, asked: _TakeHomeRequest, today: date) -> list[str]:
+def _bottles(decision: TakeHomeDecision, asked: _TakeHomeRequest, today: date) -> list[str]:
     """The bottle days (ISO): the rule's schedule, or the days the prescriber chose, held to the rule's
     maximum supply (not for a closure day, whose one bottle is the rule's)."""
     bottles = list(decision.details.get("bottles", []))
@@ -493,7 +507,7 @@ def _bottles(decision: Decision, asked: _TakeHomeRequest, today: date) -> list[s
     return [d.isoformat() for d in asked.days]
 
 
-def _with_concerns(decision: Decision, concerns: list[TakeHomeConcern]) -> Decision:
+def _with_concerns(decision: TakeHomeDecision, concerns: list[TakeHomeConcern]) -> TakeHomeDecision:
     """The decision with a reason for each open concern the prescriber acknowledged."""
     if not concerns:
         return decision
@@ -528,7 +542,7 @@ def _supply_problem(
     today: date,
     bottles: list[str],
     dosed_today: bool,
-    decision: Decision,
+    decision: TakeHomeDecision,
     held_today: bool = False,
 ) -> FieldError | None:
     """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits

@@ -4,7 +4,7 @@ per action on it, each at its own URL (as on the medication page). A refused for
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +23,15 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core import wall_time
+from keel.core.rules.buprenorphine import DOSE_LIMIT
+from keel.core.rules.buprenorphine.timing import TimingRow
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
 from keel.patients.models import zone_of
 from keel.treatment import services, words
 from keel.treatment.models import CareArea, NaloxoneProduct
 from keel.treatment.queries.start import StartView
+from keel.treatment.readiness import ReadinessRead
 from keel.treatment.services import last_use as last_use_service
 from keel.treatment.views.common import ago, last_use_from_page, local_time, said, skipped_time_error
 
@@ -39,7 +42,7 @@ def start(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     return _render_start(request, patient_id)
 
 
-def _readiness_view(read: Any, now: datetime) -> dict[str, Any]:
+def _readiness_view(read: ReadinessRead, now: datetime) -> dict[str, Any]:
     """The readiness card in words: the verdict, each opioid's last use and wait, the COWS used and its age,
     and what is still needed. No codes reach the page (the codes only name CSS classes)."""
     decision = read.readiness
@@ -50,7 +53,7 @@ def _readiness_view(read: Any, now: datetime) -> dict[str, Any]:
         use = uses.get(code)
         if use is None:
             continue
-        row = details.get(code, {})
+        row: TimingRow | Mapping[str, str] = details.get(code, {})  # {}: no decision yet
         fix = use.correction
         rows.append(
             {
@@ -163,7 +166,7 @@ def _day_limit_shown(view: StartView) -> float | None:
     if view.context is not None:
         from keel.treatment.policy_store import effective_policy
 
-        p = effective_policy(view.patient, "buprenorphine-dose-limit")
+        p = effective_policy(view.patient, DOSE_LIMIT)
         limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)
     return limit
 

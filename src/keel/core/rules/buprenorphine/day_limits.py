@@ -4,9 +4,10 @@ dose meets them (issue #13)."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+import copy
+from typing import TypedDict, TypeVar
 
-from keel.core.decision import Decision, Reason
+from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.words import gettext_noop
 
 
@@ -25,6 +26,9 @@ class DayLimitPolicy(TypedDict):
 
     day1_max_mg: float
     day2_max_mg: float
+
+
+P = TypeVar("P", bound=DayLimitPolicy)  # the caller's policy (the dose limit's), which the decision carries
 
 
 def day_limit_mg(phase: str, p: DayLimitPolicy) -> float:
@@ -55,9 +59,9 @@ def induction_total_over(phase: str, total_mg: float, p: DayLimitPolicy) -> Reas
     return Reason.said(template, ("fda-bup-label-summary", "pcss-summary"), mg=total_mg, limit=limit)
 
 
-def _verdict(decision: str, reason: Reason, p: DayLimitPolicy) -> Decision:
+def _verdict(decision: str, reason: Reason, p: P) -> Decision[P, NoDetails]:
     """The rule's answer: one verdict with the one reason for it."""
-    return Decision("buprenorphine-dose-limit", "1", decision, (reason,), dict(p))
+    return Decision("buprenorphine-dose-limit", "1", decision, (reason,), copy.copy(p))
 
 
 def _hold() -> Reason:
@@ -125,7 +129,7 @@ def _over_limit(one: bool, total: float, limit: float) -> Reason:
     )
 
 
-def _day_limit(v: DayLimitInput, p: DayLimitPolicy) -> Decision:
+def _day_limit(v: DayLimitInput, p: P) -> Decision[P, NoDetails]:
     """In this order: a sedated or intoxicated person is held; a maintenance day has no ceiling; an induction
     day's total within its limit is allowed, above it allowed only with a prescriber's documented reason."""
     total = v["given_today_mg"] + v["requested_mg"]

@@ -6,7 +6,7 @@ the ceilings against entry errors, the re-dose interval, the active order and th
 
 from __future__ import annotations
 
-from keel.core.decision import Decision, Reason
+from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.buprenorphine.day_limits import DayLimitInput, DayLimitPolicy, _day_limit
 from keel.core.rules.buprenorphine.low_dose import ScheduleInput, SchedulePolicy, _schedule_step
@@ -220,19 +220,21 @@ class DosePolicy(DayLimitPolicy, SchedulePolicy, CeilingPolicy, RedosePolicy):
     low_dose_day1_max_mg: float
 
 
-def _dose_limit(v: DoseInput, p: DosePolicy) -> Decision:
+def _dose_limit(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     if v["hold_open"]:
-        return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), dict(p))
+        return Decision("buprenorphine-dose-limit", "1", HOLD_OPEN, hold_open_reasons(), p.copy())
     if v["sedated_or_intoxicated"]:
         return _day_limit(v, p)  # held: recorded and flagged, whatever else is true
     if v["first_dose"] and v["start_verdict"] != READY and not v["start_override"]:
-        return Decision("buprenorphine-dose-limit", "1", NOT_READY_TO_DOSE, (_start_gate_reason(v),), dict(p))
+        return Decision(
+            "buprenorphine-dose-limit", "1", NOT_READY_TO_DOSE, (_start_gate_reason(v),), p.copy()
+        )
     steps: tuple[Reason, ...] = ()
     restarted = False
     if v["schedule_mg"] is not None and v["schedule_step"] is not None:
         steps, restart = _schedule_step(v, p, v["schedule_step"], v["schedule_mg"])
         if restart and not v["documented_rationale"]:
-            return Decision("buprenorphine-dose-limit", "1", "needs_override", steps, dict(p))
+            return Decision("buprenorphine-dose-limit", "1", "needs_override", steps, p.copy())
         restarted = restart
     decision = _amount_limits(v, p)
     if not steps:
@@ -275,7 +277,7 @@ def _start_gate_reason(v: DoseInput) -> Reason:
     )
 
 
-def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision:
+def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:
     """The amount's limits: a low-dose schedule's planned total, the ceilings, the re-dose interval and the
     day's limit."""
     total = v["given_today_mg"] + v["requested_mg"]
@@ -296,18 +298,18 @@ def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision:
                     planned=planned,
                 ),
             ),
-            dict(p),
+            p.copy(),
         )
     ceiling, ceiling_reasons = ceilings(
         "buprenorphine-dose-limit", v["requested_mg"], total, p, v["documented_rationale"]
     )
     if ceiling in (REFUSED, "needs_override"):
-        return Decision("buprenorphine-dose-limit", "1", str(ceiling), tuple(ceiling_reasons), dict(p))
+        return Decision("buprenorphine-dose-limit", "1", str(ceiling), tuple(ceiling_reasons), p.copy())
     interval, interval_reasons = redose(
         "buprenorphine-dose-limit", v["hours_since_last_dose"], p, v["documented_rationale"]
     )
     if interval == "needs_override":
-        return Decision("buprenorphine-dose-limit", "1", interval, tuple(interval_reasons), dict(p))
+        return Decision("buprenorphine-dose-limit", "1", interval, tuple(interval_reasons), p.copy())
     ceiling_reasons += interval_reasons
     # The dose follows the active order (a low-dose schedule's planned total is its order for the day, above);
     # on an induction's day 1 or 2 each single dose, the day's total governed by the day's limit.
@@ -323,7 +325,7 @@ def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision:
             then = gettext_noop("Needs a prescriber's override for today, with a reason.")
             reason = Reason.said(template, sources, **params, then=then)
             return Decision(
-                "buprenorphine-dose-limit", "1", "needs_override", (*day.reasons, reason), dict(p)
+                "buprenorphine-dose-limit", "1", "needs_override", (*day.reasons, reason), p.copy()
             )
         then = gettext_noop("A prescriber documented a reason (logged).")
         ceiling_reasons.append(Reason.said(template, sources, **params, then=then))
@@ -333,7 +335,7 @@ def _amount_limits(v: DoseInput, p: DosePolicy) -> Decision:
     return Decision(day.rule, day.version, verdict, (*ceiling_reasons, *day.reasons), day.policy)
 
 
-DOSE_LIMIT: Rule[DoseInput, DosePolicy] = Rule(
+DOSE_LIMIT: Rule[DoseInput, DosePolicy, NoDetails] = Rule(
     "buprenorphine-dose-limit",
     "1",
     "Does this buprenorphine dose stay within the day's limit?",

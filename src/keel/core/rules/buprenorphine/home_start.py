@@ -10,7 +10,9 @@ from keel.core.rules.base import Rule
 from keel.core.rules.buprenorphine.timing import (
     _FENTANYL_SOURCES,
     TIMING_POLICY,
+    ScoreDetails,
     TimingPolicy,
+    TimingRow,
     _left,
     _score_reason,
     _timing,
@@ -76,7 +78,15 @@ class HomePolicy(TimingPolicy):
     sows_fresh_hours: float
 
 
-def _home_start(v: HomeInput, p: HomePolicy) -> Decision:
+class HomeDetails(TypedDict):
+    """A home start's other outputs: each opioid against its wait, the SOWS, the hours left to wait."""
+
+    opioids: list[TimingRow]
+    sows: ScoreDetails
+    hours_left: float
+
+
+def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails]:
     name, threshold = "buprenorphine-home-start", p["home_sows_threshold"]
     uses = v["opioids"]
     rows, reasons = _timing(uses, p)
@@ -115,7 +125,7 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision:
                 _FENTANYL_SOURCES,
             )
         )
-    details = {
+    details: HomeDetails = {
         "opioids": rows,
         "sows": {
             "total": v["sows_total"],
@@ -125,10 +135,10 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision:
         },
         "hours_left": left,
     }
-    return Decision(name, "2", verdict, tuple(reasons), dict(p), details)
+    return Decision(name, "2", verdict, tuple(reasons), p.copy(), details)
 
 
-HOME_START: Rule[HomeInput, HomePolicy] = Rule(
+HOME_START: Rule[HomeInput, HomePolicy, HomeDetails] = Rule(
     "buprenorphine-home-start",
     "2",
     "May the person take the first buprenorphine dose at home now? (every opioid used, a fresh SOWS)",

@@ -9,7 +9,9 @@ from keel.core.decision import Decision, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.buprenorphine.timing import (
     TIMING_POLICY,
+    ScoreDetails,
     TimingPolicy,
+    TimingRow,
     _left,
     _score_reason,
     _timing,
@@ -88,9 +90,17 @@ class ReadinessPolicy(TimingPolicy):
     last_use_report_hours: float
 
 
-def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
+class ReadinessDetails(TypedDict):
+    """A readiness decision's other outputs: each opioid against its wait, the COWS, the hours left to wait."""
+
+    opioids: list[TimingRow]
+    cows: ScoreDetails
+    hours_left: float
+
+
+def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision[ReadinessPolicy, ReadinessDetails]:
     uses = v["opioids"]
-    policy = dict(p)
+    policy = p.copy()
     rows, reasons = _timing(uses, p)
     counted = {r["opioid"] for r in rows if r["status"] != "outside_lookback"}
     threshold = p["cows_threshold"]
@@ -131,7 +141,7 @@ def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
         reasons.append(
             Reason.said(gettext_noop("Wait and score COWS again in 1-2 hours."), ("asam-2020-summary",))
         )
-    details = {
+    details: ReadinessDetails = {
         "opioids": rows,
         "cows": {
             "total": v["cows_total"],
@@ -144,7 +154,7 @@ def _readiness(v: ReadinessInput, p: ReadinessPolicy) -> Decision:
     return Decision("buprenorphine-readiness", "2", decision, tuple(reasons), policy, details)
 
 
-READINESS: Rule[ReadinessInput, ReadinessPolicy] = Rule(
+READINESS: Rule[ReadinessInput, ReadinessPolicy, ReadinessDetails] = Rule(
     "buprenorphine-readiness",
     "2",
     "Is it time for a standard buprenorphine start? (every opioid used, a fresh COWS)",

@@ -89,6 +89,16 @@ class TimingRow(TypedDict):
     hours_left: NotRequired[float]
 
 
+class ScoreDetails(TypedDict):
+    """A withdrawal score (COWS or SOWS) in a decision's `details`: its total, its age (h), the threshold it
+    was held to and its status."""
+
+    total: int
+    age_hours: float
+    threshold: int
+    status: str
+
+
 _WAIT_SOURCES = ("asam-2020-summary", "tip63-summary")
 _FENTANYL_SOURCES = ("reference-9.1-fentanyl", "asam-2023-fentanyl")
 
