@@ -266,6 +266,24 @@ ROUTES: dict[str, Route] = {
         {"anonymous": (302, 302, 302), **_CLINICAL_READ},
         patient_scoped=True,
     ),
+    # Discharge and readmission on the page (issue #17: each its own URL), as the API answers them.
+    "patients:discharge": Route(
+        "POST",
+        "/patients/{patient}/discharge/",
+        {"anonymous": (302, 302, 302), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={"reason": ""},
+    ),
+    "patients:readmit": Route(
+        "POST",
+        "/patients/{patient}/readmit/",
+        {"anonymous": (302, 302, 302), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={
+            "started_on": "not a date",
+            "confirmed": "on",
+        },  # the page's own box ticked, as the API has none
+    ),
     # Contact details after registration (issue #18): the front desk's roles; a bad field 422.
     "patients:contact": Route(
         "GET",
@@ -361,6 +379,20 @@ ROUTES: dict[str, Route] = {
         "GET",
         "/patients/{patient}/care-team/",
         {"anonymous": (302, 302, 302), **_RECORD},
+        patient_scoped=True,
+    ),
+    # Adding and taking off on the page (issue #17: each its own URL), as the API answers them.
+    "patients:add_to_care_team": Route(
+        "POST",
+        "/patients/{patient}/care-team/add/",
+        {"anonymous": (302, 302, 302), **_CARE_TEAM_WRITE},
+        patient_scoped=True,
+        body={"user_id": 999999},
+    ),
+    "patients:remove_from_care_team": Route(
+        "POST",
+        "/patients/{patient}/care-team/999999/remove/",
+        {"anonymous": (302, 302, 302), **_CARE_TEAM_WRITE},
         patient_scoped=True,
     ),
     "api:add_to_care_team": Route(
