@@ -195,6 +195,10 @@ ROUTES: dict[str, Route] = {
     "accounts:verify": Route("GET", "/accounts/login/verify/", _all(302, 302)),
     "accounts:logout": Route("POST", "/accounts/logout/", _all(302, 302)),
     "accounts:mfa": Route("GET", "/accounts/mfa/", _all(200, 302)),
+    # Its steps (issue #17: each its own URL); without a password or a code, the page again.
+    "accounts:mfa_start": Route("POST", "/accounts/mfa/start/", _all(200, 302)),
+    "accounts:mfa_confirm": Route("POST", "/accounts/mfa/confirm/", _all(200, 302)),
+    "accounts:mfa_disable": Route("POST", "/accounts/mfa/disable/", _all(200, 302)),
     "web:home": Route("GET", "/", _all(302, 200)),
     "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
     # Front desk (issue #18): registering needs a program admin or a clinician of the program; the care team
