@@ -747,7 +747,8 @@ ROUTES: dict[str, Route] = {
             ("plan_edit", "GET", "/me/plan/edit/", 200, None),
             ("plan_pdf", "GET", "/me/plan.pdf", 200, None),
             ("reminders", "GET", "/me/reminders/", 200, None),
-            ("reminder_update", "POST", "/me/reminders/999999/", 404, {"op": "done"}),
+            ("reminder_done", "POST", "/me/reminders/999999/done/", 404, None),  # issue #17: one URL each
+            ("reminder_delete", "POST", "/me/reminders/999999/delete/", 404, None),
             ("meetings", "GET", "/me/meetings/", 200, None),
             ("attend", "POST", "/me/meetings/attend/", 302, {"name": "Evening group"}),
         ]
