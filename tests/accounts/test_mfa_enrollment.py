@@ -99,3 +99,15 @@ def test_the_confirm_url_does_not_start_or_disable(world: World) -> None:
     page = client.post("/accounts/mfa/confirm/", {"action": "start", "password": PASSWORD})
     assert page.status_code == 200
     assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_once_locked_the_mfa_password_gets_the_lockout_page(world: World) -> None:
+    """Why the page checks the password on its own request, not through accounts.services.reauthenticate
+    (which checks a request of its own): a lockout answers with the lockout page, audited, as at sign-in."""
+    client = sign_in(Client(), world.alice.user)
+    for _ in range(5):
+        client.post("/accounts/mfa/start/", {"password": "not my password!"})
+    response = client.post("/accounts/mfa/start/", {"password": PASSWORD})
+    assert response.status_code == 429
+    assert AuditEvent.objects.filter(action="locked_out").exists()
+    assert not TOTPDevice.objects.filter(user=world.alice.user).exists()
