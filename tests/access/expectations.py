@@ -195,6 +195,10 @@ ROUTES: dict[str, Route] = {
     "accounts:verify": Route("GET", "/accounts/login/verify/", _all(302, 302)),
     "accounts:logout": Route("POST", "/accounts/logout/", _all(302, 302)),
     "accounts:mfa": Route("GET", "/accounts/mfa/", _all(200, 302)),
+    # Its steps (issue #17: each its own URL); without a password or a code, the page again.
+    "accounts:mfa_start": Route("POST", "/accounts/mfa/start/", _all(200, 302)),
+    "accounts:mfa_confirm": Route("POST", "/accounts/mfa/confirm/", _all(200, 302)),
+    "accounts:mfa_disable": Route("POST", "/accounts/mfa/disable/", _all(200, 302)),
     "web:home": Route("GET", "/", _all(302, 200)),
     "web:patient_list": Route("GET", "/patients/", _all(200, 302)),
     # Front desk (issue #18): registering needs a program admin or a clinician of the program; the care team
@@ -265,6 +269,24 @@ ROUTES: dict[str, Route] = {
         "/patients/{patient}/episodes/",
         {"anonymous": (302, 302, 302), **_CLINICAL_READ},
         patient_scoped=True,
+    ),
+    # Discharge and readmission on the page (issue #17: each its own URL), as the API answers them.
+    "patients:discharge": Route(
+        "POST",
+        "/patients/{patient}/discharge/",
+        {"anonymous": (302, 302, 302), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={"reason": ""},
+    ),
+    "patients:readmit": Route(
+        "POST",
+        "/patients/{patient}/readmit/",
+        {"anonymous": (302, 302, 302), **_EPISODE_WRITE},
+        patient_scoped=True,
+        body={
+            "started_on": "not a date",
+            "confirmed": "on",
+        },  # the page's own box ticked, as the API has none
     ),
     # Contact details after registration (issue #18): the front desk's roles; a bad field 422.
     "patients:contact": Route(
@@ -361,6 +383,20 @@ ROUTES: dict[str, Route] = {
         "GET",
         "/patients/{patient}/care-team/",
         {"anonymous": (302, 302, 302), **_RECORD},
+        patient_scoped=True,
+    ),
+    # Adding and taking off on the page (issue #17: each its own URL), as the API answers them.
+    "patients:add_to_care_team": Route(
+        "POST",
+        "/patients/{patient}/care-team/add/",
+        {"anonymous": (302, 302, 302), **_CARE_TEAM_WRITE},
+        patient_scoped=True,
+        body={"user_id": 999999},
+    ),
+    "patients:remove_from_care_team": Route(
+        "POST",
+        "/patients/{patient}/care-team/999999/remove/",
+        {"anonymous": (302, 302, 302), **_CARE_TEAM_WRITE},
         patient_scoped=True,
     ),
     "api:add_to_care_team": Route(
@@ -711,7 +747,8 @@ ROUTES: dict[str, Route] = {
             ("plan_edit", "GET", "/me/plan/edit/", 200, None),
             ("plan_pdf", "GET", "/me/plan.pdf", 200, None),
             ("reminders", "GET", "/me/reminders/", 200, None),
-            ("reminder_update", "POST", "/me/reminders/999999/", 404, {"op": "done"}),
+            ("reminder_done", "POST", "/me/reminders/999999/done/", 404, None),  # issue #17: one URL each
+            ("reminder_delete", "POST", "/me/reminders/999999/delete/", 404, None),
             ("meetings", "GET", "/me/meetings/", 200, None),
             ("attend", "POST", "/me/meetings/attend/", 302, {"name": "Evening group"}),
         ]

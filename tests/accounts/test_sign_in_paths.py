@@ -152,9 +152,9 @@ def test_a_patient_who_turns_it_on_keeps_their_session(world: World) -> None:
     from tests.conftest import sign_in
 
     client = sign_in(Client(), world.alice.user)
-    client.post("/accounts/mfa/", {"action": "start", "password": PASSWORD})
+    client.post("/accounts/mfa/start/", {"password": PASSWORD})
     device = queries.pending_totp_device(world.alice.user)
     assert device is not None
-    page = client.post("/accounts/mfa/", {"action": "confirm", "code": totp_now(device)})
+    page = client.post("/accounts/mfa/confirm/", {"code": totp_now(device)})
     assert b"is on" in page.content
     assert client.get("/me/").status_code == 200

@@ -170,17 +170,17 @@ def test_a_nurse_cannot_discharge_someone_off_her_team(world: World, signed_in: 
 
 def test_the_page_discharges_and_readmits(world: World, signed_in: Any) -> None:
     client = signed_in("program_admin")
-    path = f"/patients/{world.bob.pk}/episodes/"
     assert (
-        client.post(path, {"action": "discharge", "ended_on": "2026-03-01", "reason": "left"}).status_code
+        client.post(
+            f"/patients/{world.bob.pk}/discharge/", {"ended_on": "2026-03-01", "reason": "left"}
+        ).status_code
         == 302
     )
     assert Enrollment.objects.get(patient=world.bob).status == "ended"
     assert (
         client.post(
-            path,
+            f"/patients/{world.bob.pk}/readmit/",
             {
-                "action": "readmit",
                 "started_on": "2026-03-10",
                 "confirmed": "on",
                 "notice_given": "on",
@@ -192,8 +192,42 @@ def test_the_page_discharges_and_readmits(world: World, signed_in: Any) -> None:
     assert Enrollment.objects.filter(patient=world.bob, status="active").count() == 1
 
 
+# --- One URL per action (issue #17): the page's discharge and readmission each post to their own URL --------
+READMIT_FORM = {"started_on": "2026-03-10", "confirmed": "on", "notice_given": "on", "consented": "on"}
+
+
+def test_the_page_posts_each_action_to_its_own_url(world: World, signed_in: Any) -> None:
+    page = signed_in("program_admin").get(f"/patients/{world.bob.pk}/episodes/").content.decode()
+    assert f'action="/patients/{world.bob.pk}/discharge/"' in page
+    assert 'name="action"' not in page
+
+
+def test_the_episodes_page_refuses_a_post(world: World, signed_in: Any) -> None:
+    client = signed_in("program_admin")
+    body = {"action": "discharge", "ended_on": "2026-03-01", "reason": "left"}
+    assert client.post(f"/patients/{world.bob.pk}/episodes/", body).status_code == 405
+    assert Enrollment.objects.get(patient=world.bob).status == "active"
+
+
+def test_the_readmit_url_does_not_discharge(world: World, signed_in: Any) -> None:
+    body = {"action": "discharge", "ended_on": "2026-03-01", "reason": "left"}
+    response = signed_in("program_admin").post(f"/patients/{world.bob.pk}/readmit/", body)
+    assert response.status_code == 422
+    assert Enrollment.objects.get(patient=world.bob).status == "active"
+
+
+def test_the_discharge_url_does_not_readmit(world: World, signed_in: Any) -> None:
+    client = signed_in("program_admin")
+    _discharge(client, world.bob, reason="left")
+    response = client.post(f"/patients/{world.bob.pk}/discharge/", {"action": "readmit", **READMIT_FORM})
+    assert response.status_code == 422
+    assert not Enrollment.objects.filter(patient=world.bob, status="active").exists()
+    page = client.get(f"/patients/{world.bob.pk}/episodes/").content.decode()
+    assert f'action="/patients/{world.bob.pk}/readmit/"' in page
+
+
 def test_the_page_names_a_missing_reason(world: World, signed_in: Any) -> None:
-    response = signed_in("program_admin").post(f"/patients/{world.bob.pk}/episodes/", {"action": "discharge"})
+    response = signed_in("program_admin").post(f"/patients/{world.bob.pk}/discharge/", {})
     assert response.status_code == 422
     assert "this is required" in response.content.decode()
 

@@ -97,9 +97,7 @@ def test_a_readmitted_buprenorphine_start_meets_the_readiness_gate_again(world: 
 
 
 def _page(signed_in: Any, world: World, **body: Any) -> Any:
-    return signed_in("nurse").post(
-        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", **PAGE_CONFIRMED, **body}
-    )
+    return signed_in("nurse").post(f"/patients/{world.alice.pk}/readmit/", {**PAGE_CONFIRMED, **body})
 
 
 def _discharged(world: World) -> None:
@@ -160,7 +158,7 @@ def test_the_confirmation_in_spanish(world: World, signed_in: Any) -> None:
 def test_other_roles_cannot_readmit_on_the_page(world: World, signed_in: Any, role: str, status: int) -> None:
     _discharged(world)
     response = signed_in(role).post(
-        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", "confirmed": "on", **PAGE_CONFIRMED}
+        f"/patients/{world.alice.pk}/readmit/", {"confirmed": "on", **PAGE_CONFIRMED}
     )
     assert response.status_code == status
 
@@ -217,7 +215,7 @@ def test_the_api_names_a_missing_consent_to_treatment(world: World, signed_in: A
 def test_the_page_names_a_missing_privacy_notice(world: World, signed_in: Any) -> None:
     _discharged_now(world)
     response = signed_in("nurse").post(
-        f"/patients/{world.alice.pk}/episodes/", {"action": "readmit", "confirmed": "on", "consented": "on"}
+        f"/patients/{world.alice.pk}/readmit/", {"confirmed": "on", "consented": "on"}
     )
     assert "Privacy notice:" in response.content.decode()
 
@@ -255,8 +253,8 @@ def test_the_page_says_why_someone_who_died_is_not_readmitted(world: World, sign
 def test_the_page_says_it_in_spanish(world: World, signed_in: Any) -> None:
     _died(world)
     response = signed_in("nurse").post(
-        f"/patients/{world.alice.pk}/episodes/",
-        {"action": "readmit", "confirmed": "on", **PAGE_CONFIRMED},
+        f"/patients/{world.alice.pk}/readmit/",
+        {"confirmed": "on", **PAGE_CONFIRMED},
         HTTP_ACCEPT_LANGUAGE="es",
     )
     assert "no es posible readmitirla" in response.content.decode()

@@ -282,9 +282,46 @@ def test_a_nurse_may_not_change_a_care_team(world: World, signed_in: Any) -> Non
 def test_the_care_team_page_adds_and_removes(world: World, signed_in: Any) -> None:
     client = signed_in("program_admin")
     nurse = world.staff["nurse"]
-    assert client.post(f"/patients/{world.bob.pk}/care-team/", {"user_id": nurse.pk}).status_code == 302
+    assert client.post(f"/patients/{world.bob.pk}/care-team/add/", {"user_id": nurse.pk}).status_code == 302
     assert CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
-    assert client.post(f"/patients/{world.bob.pk}/care-team/", {"remove": nurse.pk}).status_code == 302
+    assert client.post(f"/patients/{world.bob.pk}/care-team/{nurse.pk}/remove/").status_code == 302
+    assert not CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
+
+
+# --- One URL per action (issue #17): adding and taking off each post to their own URL ---------------------
+
+
+def test_the_care_team_page_posts_each_action_to_its_own_url(world: World, signed_in: Any) -> None:
+    client = signed_in("program_admin")
+    nurse = world.staff["nurse"]
+    client.post(f"/patients/{world.bob.pk}/care-team/add/", {"user_id": nurse.pk})
+    page = client.get(f"/patients/{world.bob.pk}/care-team/").content.decode()
+    assert f'action="/patients/{world.bob.pk}/care-team/{nurse.pk}/remove/"' in page
+    assert 'name="remove"' not in page
+
+
+def test_the_care_team_page_refuses_a_post(world: World, signed_in: Any) -> None:
+    nurse = world.staff["nurse"]
+    response = signed_in("program_admin").post(f"/patients/{world.bob.pk}/care-team/", {"user_id": nurse.pk})
+    assert response.status_code == 405
+    assert not CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
+
+
+def test_the_add_url_does_not_remove(world: World, signed_in: Any) -> None:
+    client = signed_in("program_admin")
+    nurse = world.staff["nurse"]
+    client.post(f"/patients/{world.bob.pk}/care-team/add/", {"user_id": nurse.pk})
+    response = client.post(f"/patients/{world.bob.pk}/care-team/add/", {"remove": nurse.pk})
+    assert response.status_code == 422
+    assert CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
+    assert not AuditEvent.objects.filter(target_type="care_team", reason="removed").exists()
+
+
+def test_the_remove_url_does_not_add(world: World, signed_in: Any) -> None:
+    client = signed_in("program_admin")
+    nurse = world.staff["nurse"]
+    response = client.post(f"/patients/{world.bob.pk}/care-team/{nurse.pk}/remove/", {"user_id": nurse.pk})
+    assert response.status_code == 422
     assert not CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
 
 

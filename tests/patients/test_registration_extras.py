@@ -292,9 +292,8 @@ def test_the_episodes_page_readmits_with_a_new_kind(world: World, signed_in: Any
     p = _registered(signed_in)
     client.post(f"/api/v1/patients/{p.pk}/discharge", json.dumps({"reason": "left"}), "application/json")
     client.post(
-        f"/patients/{p.pk}/episodes/",
+        f"/patients/{p.pk}/readmit/",
         {
-            "action": "readmit",
             "episode_kind": "otp",
             "confirmed": "on",
             "notice_given": "on",

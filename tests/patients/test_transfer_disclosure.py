@@ -168,24 +168,24 @@ def test_the_disclosure_is_in_the_patients_accounting(world: World) -> None:
 def test_the_page_transfers_under_a_consent(world: World) -> None:
     consent = _consent(world)
     client = sign_in(Client(), world.staff["nurse"])
-    body = {"action": "discharge", "reason": "transferred", "recipient_name": TO}
+    body = {"reason": "transferred", "recipient_name": TO}
     response = client.post(
-        f"/patients/{world.alice.pk}/episodes/", {**body, "consent": str(consent), "password": PASSWORD}
+        f"/patients/{world.alice.pk}/discharge/", {**body, "consent": str(consent), "password": PASSWORD}
     )
     assert (response.status_code, Disclosure.objects.count()) == (302, 1)
 
 
 def test_the_page_names_a_missing_consent(world: World) -> None:
     client = sign_in(Client(), world.staff["nurse"])
-    body = {"action": "discharge", "reason": "transferred", "recipient_name": TO, "password": PASSWORD}
-    response = client.post(f"/patients/{world.alice.pk}/episodes/", body)
+    body = {"reason": "transferred", "recipient_name": TO, "password": PASSWORD}
+    response = client.post(f"/patients/{world.alice.pk}/discharge/", body)
     assert (response.status_code, "Consent number" in response.content.decode()) == (422, True)
 
 
 def test_the_page_names_a_missing_consent_in_spanish(world: World) -> None:
     client = sign_in(Client(), world.staff["nurse"])
-    body = {"action": "discharge", "reason": "transferred", "recipient_name": TO, "password": PASSWORD}
-    response = client.post(f"/patients/{world.alice.pk}/episodes/", body, HTTP_ACCEPT_LANGUAGE="es")
+    body = {"reason": "transferred", "recipient_name": TO, "password": PASSWORD}
+    response = client.post(f"/patients/{world.alice.pk}/discharge/", body, HTTP_ACCEPT_LANGUAGE="es")
     assert "Número del consentimiento" in response.content.decode()
 
 

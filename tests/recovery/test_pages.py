@@ -128,11 +128,53 @@ def test_reminders_show_when_due_and_can_be_marked_done(world: World, alice: Cli
     alice.post("/me/reminders/", {"kind": "medication", "at": "00:00"})
     reminder = Reminder.objects.get(patient=world.alice)
     assert "Take my medication" in alice.get("/me/").content.decode()
-    alice.post(f"/me/reminders/{reminder.pk}/", {"op": "done", "back": "home"})
+    alice.post(f"/me/reminders/{reminder.pk}/done/", {"back": "home"})
     assert "Take my medication" not in alice.get("/me/").content.decode()
     bad = alice.post("/me/reminders/", {"kind": "party", "at": "25:00"}, follow=True).content.decode()
     assert "must be one of" in bad
     assert "like 20:30" in bad
+
+
+# --- One URL per action (issue #17): done and delete each post to their own URL -----------------------------
+
+
+def test_each_reminder_action_has_its_own_url(world: World, alice: Client) -> None:
+    from keel.audit.models import AuditEvent
+
+    alice.post("/me/reminders/", {"kind": "medication", "at": "00:00"})
+    reminder = Reminder.objects.get(patient=world.alice)
+    page = alice.get("/me/reminders/").content.decode()
+    assert f'action="/me/reminders/{reminder.pk}/delete/"' in page
+    assert f'action="/me/reminders/{reminder.pk}/done/"' in page
+    assert 'name="op"' not in page
+    assert alice.post(f"/me/reminders/{reminder.pk}/", {"op": "delete"}).status_code == 404
+    assert alice.post(f"/me/reminders/{reminder.pk}/done/", {"op": "delete"}).status_code == 302
+    reminder.refresh_from_db()
+    assert reminder.done_on is not None
+    assert AuditEvent.objects.filter(target_type="reminder", reason="done").count() == 1
+    assert alice.post(f"/me/reminders/{reminder.pk}/delete/").status_code == 302
+    assert not Reminder.objects.filter(pk=reminder.pk).exists()
+
+
+def test_the_delete_url_does_not_mark_done(world: World, alice: Client) -> None:
+    from keel.audit.models import AuditEvent
+
+    alice.post("/me/reminders/", {"kind": "medication", "at": "00:00"})
+    reminder = Reminder.objects.get(patient=world.alice)
+    response = alice.post(f"/me/reminders/{reminder.pk}/delete/", {"op": "done", "back": "home"})
+    assert (response.status_code, response["Location"]) == (302, "/me/")
+    assert not Reminder.objects.filter(pk=reminder.pk).exists()
+    assert not AuditEvent.objects.filter(target_type="reminder", reason="done").exists()
+
+
+def test_another_persons_reminder_is_not_found_by_either_url(world: World, alice: Client) -> None:
+    alice.post("/me/reminders/", {"kind": "medication", "at": "00:00"})
+    reminder = Reminder.objects.get(patient=world.alice)
+    other = sign_in(Client(), world.bob.user)
+    assert other.post(f"/me/reminders/{reminder.pk}/done/").status_code == 404
+    assert other.post(f"/me/reminders/{reminder.pk}/delete/").status_code == 404
+    reminder.refresh_from_db()
+    assert reminder.done_on is None
 
 
 def test_meetings_soon_keeps_the_place_out_of_the_url_and_logs_attendance(

@@ -666,23 +666,23 @@ def test_readmit_page_refuses_caller_before_judging_confirmed(world: World, role
     patient = getattr(world, target)
     c = sign_in(Client(), world.user(role))
     audits = audit_count()
-    r = c.post(f"/patients/{patient.pk}/episodes/", {"action": "readmit"})
+    r = c.post(f"/patients/{patient.pk}/readmit/", {})
     assert r.status_code in (403, 404), (role, r.status_code)
     assert audit_count() > audits
 
 
 def test_discharge_page_twice_is_422_not_500(world: World) -> None:
     c = sign_in(Client(), world.staff["nurse"])
-    r1 = c.post(f"/patients/{world.alice.pk}/episodes/", {"reason": "left"})
+    r1 = c.post(f"/patients/{world.alice.pk}/discharge/", {"reason": "left"})
     assert r1.status_code == 302
-    r2 = c.post(f"/patients/{world.alice.pk}/episodes/", {"reason": "left"})
+    r2 = c.post(f"/patients/{world.alice.pk}/discharge/", {"reason": "left"})
     assert r2.status_code == 422
 
 
 @pytest.mark.parametrize("ended_on", ["2999-01-01", "2025-12-31", "01/03/2026", "2026-02-30"])
 def test_discharge_page_bad_date_is_422(world: World, ended_on: str) -> None:
     c = sign_in(Client(), world.staff["nurse"])
-    r = c.post(f"/patients/{world.alice.pk}/episodes/", {"reason": "left", "ended_on": ended_on})
+    r = c.post(f"/patients/{world.alice.pk}/discharge/", {"reason": "left", "ended_on": ended_on})
     assert r.status_code == 422
     assert _active(world.alice) is not None
 

@@ -321,16 +321,13 @@ def _routes(world: World, target: str) -> list[tuple[str, str, str, list[tuple[s
         ("api contact", "PATCH", f"/api/v1/patients/{p}/contact", _contact_bodies(), False),
         ("page contact", "POST", f"/patients/{p}/contact/", _contact_bodies(), True),
         ("api discharge", "POST", f"/api/v1/patients/{p}/discharge", _discharge_bodies(), False),
-        ("page discharge", "POST", f"/patients/{p}/episodes/", _discharge_bodies(), True),
+        ("page discharge", "POST", f"/patients/{p}/discharge/", _discharge_bodies(), True),
         ("api readmit", "POST", f"/api/v1/patients/{p}/readmit", readmit, False),
         (
             "page readmit",
             "POST",
-            f"/patients/{p}/episodes/",
-            [
-                (n, {**b, "action": "readmit", "confirmed": True} if isinstance(b, dict) else b)
-                for n, b in readmit
-            ],
+            f"/patients/{p}/readmit/",
+            [(n, {**b, "confirmed": True} if isinstance(b, dict) else b) for n, b in readmit],
             True,
         ),
         ("api bulk", "POST", "/api/v1/patients/care-teams", _bulk_bodies(world, target), False),

@@ -387,20 +387,20 @@ def test_the_page_and_the_api_say_the_same_about_a_discharge(world: World) -> No
         f"/api/v1/patients/{world.alice.pk}/discharge",
         {"reason": "left", "ended_on": "2099-01-01"},
     )
-    page = nurse.post(f"/patients/{world.alice.pk}/episodes/", {"reason": "left", "ended_on": "2099-01-01"})
+    page = nurse.post(f"/patients/{world.alice.pk}/discharge/", {"reason": "left", "ended_on": "2099-01-01"})
     assert _errors(api) == [("ended_on", "cannot be in the future")]
     assert page.status_code == 422
     assert "cannot be in the future" in page.content.decode()
 
 
 def test_a_pages_other_form_keys_are_not_refused(world: World) -> None:
-    """A form carries keys that are not fields (its CSRF token, the page's action): a page is not held to
-    the JSON body's exact keys."""
+    """A form carries keys that are not fields (its CSRF token, a key it does not know): a page is not held
+    to the JSON body's exact keys."""
     _ended(world)
     nurse = sign_in(Client(), world.staff["nurse"])
     page = nurse.post(
-        f"/patients/{world.alice.pk}/episodes/",
-        {"action": "readmit", "confirmed": "on", "notice_given": "on", "consented": "on", "extra": "x"},
+        f"/patients/{world.alice.pk}/readmit/",
+        {"confirmed": "on", "notice_given": "on", "consented": "on", "extra": "x"},
     )
     assert page.status_code == 302, page.content[:300]
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.models import Device
 
@@ -179,29 +179,35 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
     return render(request, "accounts/locked.html", status=429)
 
 
-@require_http_methods(["GET", "POST"])
+@require_safe
 @login_required
 def mfa_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Turn two-step sign-in on (any user) or off (patients only); the password is asked again first."""
+    """Turn two-step sign-in on (any user) or off (patients only); the password is asked again first. Each
+    step posts to its own URL: start, confirm, disable."""
+    return _mfa_page(request)
+
+
+@require_POST
+@login_required
+def mfa_start(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The password again, then a new key to add to an authenticator app (confirmed by its first code)."""
     user = request.user
     assert isinstance(user, User)
-    action = request.POST.get("action", "")
-    password_form = ConfirmPasswordForm(request.POST if action in {"start", "disable"} else None)
-    code_form = CodeForm(request.POST if action == "confirm" else None)
+    form, right = _mfa_password(request, user)
+    if right:
+        services.start_totp_enrollment(user=user)
+    return _mfa_page(request, password_form=form if right is False else None, error=_mfa_wrong(right))
+
+
+@require_POST
+@login_required
+def mfa_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The first code from the app turns two-step sign-in on (and counts as this session's second factor)."""
+    user = request.user
+    assert isinstance(user, User)
+    code_form = CodeForm(request.POST)
     error = notice = ""
-    if action in {"start", "disable"} and password_form.is_valid():
-        if services.check_password(
-            request, username=user.username, password=password_form.cleaned_data["password"]
-        ):
-            if action == "start":
-                services.start_totp_enrollment(user=user)
-            elif not user.requires_mfa:
-                services.disable_totp(user=user)
-                notice = _("Two-step sign-in is off.")
-        else:
-            services.record_failed_login(username=user.username, reason="re-authentication for mfa change")
-            error = _("That password is not right.")
-    elif action == "confirm" and code_form.is_valid():
+    if code_form.is_valid():
         if services.confirm_totp_enrollment(user=user, code=code_form.cleaned_data["code"]):
             # The code just given is the second factor of this session too (else the next page ends it).
             device = queries.confirmed_totp_device(user)
@@ -210,13 +216,58 @@ def mfa_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             notice = _("Two-step sign-in is on.")
         else:
             error = _("That code did not work. Wait for a new code and try again.")
+    return _mfa_page(request, code_form=code_form, error=error, notice=notice)
+
+
+@require_POST
+@login_required
+def mfa_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The password again, then two-step sign-in off (only for those who may go without it)."""
+    user = request.user
+    assert isinstance(user, User)
+    form, right = _mfa_password(request, user)
+    notice = ""
+    if right and not user.requires_mfa:
+        services.disable_totp(user=user)
+        notice = _("Two-step sign-in is off.")
+    return _mfa_page(
+        request, password_form=form if right is False else None, error=_mfa_wrong(right), notice=notice
+    )
+
+
+def _mfa_password(request: AuthenticatedHttpRequest, user: User) -> tuple[ConfirmPasswordForm, bool | None]:
+    """The password asked again, through django-axes with this request (a lockout answers as at sign-in):
+    the form and True when right, False when wrong (audited as a failed sign-in), None when none was given."""
+    form = ConfirmPasswordForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    if services.check_password(request, username=user.username, password=form.cleaned_data["password"]):
+        return form, True
+    services.record_failed_login(username=user.username, reason="re-authentication for mfa change")
+    return form, False
+
+
+def _mfa_wrong(right: bool | None) -> str:
+    return _("That password is not right.") if right is False else ""
+
+
+def _mfa_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    password_form: ConfirmPasswordForm | None = None,
+    code_form: CodeForm | None = None,
+    error: str = "",
+    notice: str = "",
+) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
     pending = queries.pending_totp_device(user)
     context = {
         "enrolled": queries.has_totp_device(user),
         "can_disable": not user.requires_mfa,
         "pending_secret": services.totp_secret_base32(pending) if pending else "",
-        "password_form": ConfirmPasswordForm() if not error or action == "confirm" else password_form,
-        "code_form": code_form if action == "confirm" else CodeForm(),
+        "password_form": ConfirmPasswordForm() if password_form is None else password_form,
+        "code_form": CodeForm() if code_form is None else code_form,
         "error": error,
         "notice": notice,
     }

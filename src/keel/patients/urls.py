@@ -6,7 +6,15 @@ app_name = "patients"
 urlpatterns = [
     path("patients/new/", views.register, name="register"),
     path("patients/<int:patient_id>/care-team/", views.care_team, name="care_team"),
+    path("patients/<int:patient_id>/care-team/add/", views.add_to_care_team, name="add_to_care_team"),
+    path(
+        "patients/<int:patient_id>/care-team/<int:user_id>/remove/",
+        views.remove_from_care_team,
+        name="remove_from_care_team",
+    ),
     path("patients/<int:patient_id>/episodes/", views.episodes, name="episodes"),
+    path("patients/<int:patient_id>/discharge/", views.discharge, name="discharge"),
+    path("patients/<int:patient_id>/readmit/", views.readmit, name="readmit"),
     path("patients/<int:patient_id>/contact/", views.contact, name="contact"),
     path("patients/<int:patient_id>/activation-code/", views.activation_code, name="activation_code"),
     path(

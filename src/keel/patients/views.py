@@ -87,29 +87,42 @@ def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "patients/register.html", {"form": form, "duplicate": duplicate}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_safe
 @login_required
 def care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    """The patient's care team, with add and remove for the program's admins."""
-    status = 200
-    error = ""
-    if request.method == "POST":
-        try:
-            if request.POST.get("remove"):
-                services.remove_from_care_team(
-                    by=request.user, patient_id=patient_id, user_id=request.POST["remove"]
-                )
-            else:
-                services.add_to_care_team(
-                    by=request.user, patient_id=patient_id, user_id=request.POST.get("user_id")
-                )
-        except services.NotAllowed:
-            raise PermissionDenied from None
-        except FieldsInvalid as exc:
-            error = field_words.joined(exc.errors)
-            status = 422
-        else:
-            return HttpResponseRedirect(reverse("patients:care_team", args=[patient_id]))
+    """The patient's care team, with add and remove for the program's admins (each posts to its own URL)."""
+    return _care_team_page(request, patient_id)
+
+
+@require_http_methods(["POST"])
+@login_required
+def add_to_care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Put a staff member of the program on the patient's care team (program admins)."""
+    try:
+        services.add_to_care_team(by=request.user, patient_id=patient_id, user_id=request.POST.get("user_id"))
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return _care_team_page(request, patient_id, status=422, error=field_words.joined(exc.errors))
+    return HttpResponseRedirect(reverse("patients:care_team", args=[patient_id]))
+
+
+@require_http_methods(["POST"])
+@login_required
+def remove_from_care_team(request: AuthenticatedHttpRequest, patient_id: int, user_id: int) -> HttpResponse:
+    """Take a staff member off the patient's care team (program admins)."""
+    try:
+        services.remove_from_care_team(by=request.user, patient_id=patient_id, user_id=user_id)
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return _care_team_page(request, patient_id, status=422, error=field_words.joined(exc.errors))
+    return HttpResponseRedirect(reverse("patients:care_team", args=[patient_id]))
+
+
+def _care_team_page(
+    request: AuthenticatedHttpRequest, patient_id: int, *, status: int = 200, error: str = ""
+) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     program = Program.objects.get(slug=patient.program)
     can_manage = policy.can_manage_care_team(request.user, program.pk)
@@ -126,36 +139,58 @@ def care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_safe
 @login_required
 def episodes(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    """Episodes of care, with discharge (date, reason) or readmission."""
-    status, error = 200, ""
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "readmit":
-                if request.POST.get("confirmed") != "on":  # the page asks first, naming the last episode
-                    raise FieldsInvalid(
-                        [
-                            FieldError(
-                                "confirmed",
-                                _("check the last episode's dates and confirm this is the same person"),
-                            )
-                        ]
+    """Episodes of care, with the discharge (date, reason) or readmission form; each posts to its own URL."""
+    return _episodes_page(request, patient_id)
+
+
+@require_http_methods(["POST"])
+@login_required
+def discharge(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """End the episode of care (date, reason; a transfer names the receiving program and its consent)."""
+    try:
+        services.discharge(
+            by=request.user, patient_id=patient_id, data=DischargeIn.posted(request.POST.dict())
+        )
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return _episodes_page(request, patient_id, status=422, error=_episode_error(exc))
+    return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
+
+
+@require_http_methods(["POST"])
+@login_required
+def readmit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """Open a new episode of care for someone discharged earlier, once the page's confirmation is ticked."""
+    try:
+        if request.POST.get("confirmed") != "on":  # the page asks first, naming the last episode
+            raise FieldsInvalid(
+                [
+                    FieldError(
+                        "confirmed",
+                        _("check the last episode's dates and confirm this is the same person"),
                     )
-                body = ReadmissionIn.posted(request.POST.dict())
-                services.readmit(by=request.user, patient_id=patient_id, data=body)
-            else:
-                services.discharge(
-                    by=request.user, patient_id=patient_id, data=DischargeIn.posted(request.POST.dict())
-                )
-        except services.NotAllowed:
-            raise PermissionDenied from None
-        except FieldsInvalid as exc:
-            error = " ".join(_field_said(e.field, field_words.said(e)) for e in exc.errors)
-            status = 422
-        else:
-            return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
+                ]
+            )
+        body = ReadmissionIn.posted(request.POST.dict())
+        services.readmit(by=request.user, patient_id=patient_id, data=body)
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except FieldsInvalid as exc:
+        return _episodes_page(request, patient_id, status=422, error=_episode_error(exc))
+    return HttpResponseRedirect(reverse("patients:episodes", args=[patient_id]))
+
+
+def _episode_error(exc: FieldsInvalid) -> str:
+    return " ".join(_field_said(e.field, field_words.said(e)) for e in exc.errors)
+
+
+def _episodes_page(
+    request: AuthenticatedHttpRequest, patient_id: int, *, status: int = 200, error: str = ""
+) -> HttpResponse:
     patient, rows = queries.episodes(request.user, patient_id)
     in_care = any(e.status == "active" for e in rows)
     return render(

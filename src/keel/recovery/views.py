@@ -327,11 +327,19 @@ def reminders(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def reminder_update(request: AuthenticatedHttpRequest, reminder_id: int) -> HttpResponse:
-    try:
-        services.update_reminder(by=request.user, reminder_id=reminder_id, op=request.POST.get("op", ""))
-    except RecoveryInvalid:
-        messages.error(request, _("That did not work. Try again."))
+def reminder_done(request: AuthenticatedHttpRequest, reminder_id: int) -> HttpResponse:
+    services.mark_reminder_done(by=request.user, reminder_id=reminder_id)
+    return _after_reminder(request)
+
+
+@require_POST
+@login_required
+def reminder_delete(request: AuthenticatedHttpRequest, reminder_id: int) -> HttpResponse:
+    services.delete_reminder(by=request.user, reminder_id=reminder_id)
+    return _after_reminder(request)
+
+
+def _after_reminder(request: AuthenticatedHttpRequest) -> HttpResponse:
     return HttpResponseRedirect(
         reverse("web:my_record") if request.POST.get("back") == "home" else reverse("recovery:reminders")
     )

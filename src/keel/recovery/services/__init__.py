@@ -39,7 +39,7 @@ from keel.recovery.services.flags import request_contact, review_history, scan_f
 from keel.recovery.services.history import Moved, move_history
 from keel.recovery.services.meetings import log_attendance
 from keel.recovery.services.plan import save_plan
-from keel.recovery.services.reminders import add_reminder, update_reminder
+from keel.recovery.services.reminders import add_reminder, delete_reminder, mark_reminder_done
 from keel.recovery.services.tools import record_skill_try, save_thought_record
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "StaleEdit",
     "add_reminder",
     "checkin_dict",
+    "delete_reminder",
     "due",
     "get_plan",
     "get_progress",
@@ -65,6 +66,7 @@ __all__ = [
     "list_reminders",
     "list_thought_records",
     "log_attendance",
+    "mark_reminder_done",
     "move_history",
     "overview",
     "own_data",
@@ -79,5 +81,4 @@ __all__ = [
     "skill_stats",
     "thought_dict",
     "todays_checkin",
-    "update_reminder",
 ]

@@ -1,4 +1,4 @@
-"""The patient's own reminders: add, mark done for today, delete."""
+"""The patient's own reminders: add, mark done for today, delete (one service each)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import local_today
+from keel.patients.models import Patient, local_today
 from keel.recovery.common import (
     RecoveryInvalid,
     _audit,
@@ -46,19 +46,26 @@ def add_reminder(*, by: User, kind: str, at: str, now: datetime | None = None) -
     return row
 
 
-def update_reminder(*, by: User, reminder_id: int, op: str, now: datetime | None = None) -> None:
-    """op: done (for today), delete."""
+def mark_reminder_done(*, by: User, reminder_id: int, now: datetime | None = None) -> None:
+    """Mark one's own reminder done for today."""
     patient = _patient(by, None, Area.RECOVERY, Action.UPDATE, "reminder")
-    if op not in ("done", "delete"):
-        raise RecoveryInvalid([FieldError("op", N_("must be done or delete"))])
     with transaction.atomic():
-        row = Reminder.objects.filter(patient=patient, pk=reminder_id).first()
-        if row is None:
-            raise policy.PatientNotFound()
-        if op == "delete":
-            row.delete()
-            _audit(by, patient, Action.DELETE, "reminder", reminder_id)
-        else:
-            row.done_on = local_today(patient, now)
-            row.save(update_fields=["done_on"])
-            _audit(by, patient, Action.UPDATE, "reminder", reminder_id, reason="done")
+        row = _own_reminder(patient, reminder_id)
+        row.done_on = local_today(patient, now)
+        row.save(update_fields=["done_on"])
+        _audit(by, patient, Action.UPDATE, "reminder", reminder_id, reason="done")
+
+
+def delete_reminder(*, by: User, reminder_id: int) -> None:
+    """Delete one's own reminder."""
+    patient = _patient(by, None, Area.RECOVERY, Action.UPDATE, "reminder")
+    with transaction.atomic():
+        _own_reminder(patient, reminder_id).delete()
+        _audit(by, patient, Action.DELETE, "reminder", reminder_id)
+
+
+def _own_reminder(patient: Patient, reminder_id: int) -> Reminder:
+    row = Reminder.objects.filter(patient=patient, pk=reminder_id).first()
+    if row is None:
+        raise policy.PatientNotFound()
+    return row
