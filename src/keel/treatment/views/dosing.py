@@ -21,6 +21,7 @@ from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
 from keel.treatment.services.hours import window_notes
 from keel.treatment.views.common import said
+from keel.treatment.views.dosing_row import row_html
 
 RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
 
@@ -164,7 +165,8 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("treatment:dosing")
             return response
-        return render(request, "treatment/_dosing_row.html", {"r": row, "result": result, "focus": True})
+        # `treatment/_dosing_row.html` rendered, written out in Python (dosing_row.row_html: the same bytes)
+        return HttpResponse(row_html(request, row, result, True))
     request.session[RESULT_KEY] = result
     anchor = f"#p{patient_id}" + ("" if medication == "methadone" else f"-{medication}")
     return HttpResponseRedirect(reverse("treatment:dosing") + anchor)
