@@ -4,7 +4,7 @@ rendering masks it afresh; both unmask to the request's secret). Over the rows o
 both window medications, before and after a dose given and a dose held, every verdict (none, given, held,
 blocked) with and without focus, a photo or none, one or two open flags, missed days, take-home days and
 plans, names and verdicts that need escaping, in English and Spanish, with the thousands separator on and
-off. Through the page too. Run on SQLite and PostgreSQL."""
+off, and translation off. Through the page too. Run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -119,12 +119,12 @@ def test_names_that_need_escaping_a_photo_and_the_thousands_separator(world: Wor
             assert rows
             for row in rows:
                 big = replace(row, open_flags=12345, today=replace(row.today, treatment_day=1234))
-                for separator in (False, True):
-                    with override_settings(USE_THOUSAND_SEPARATOR=separator):
+                for separator, i18n in ((False, True), (True, True), (False, False)):
+                    with override_settings(USE_THOUSAND_SEPARATOR=separator, USE_I18N=i18n):
                         for language in ("en", "es"):
                             with translation.override(language):
-                                _same(row, (medication, separator, language))
-                                _same(big, (medication, separator, language, "big"))
+                                _same(row, (medication, separator, i18n, language))
+                                _same(big, (medication, separator, i18n, language, "big"))
 
 
 def test_through_the_page_the_answer_is_the_templates_row(world: World) -> None:

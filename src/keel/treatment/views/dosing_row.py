@@ -22,9 +22,10 @@ from django.middleware.csrf import get_token
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import trans_real
 
 from keel.treatment.queries import DosingRow
 
@@ -44,10 +45,14 @@ def _text(value: Any) -> str:
     return str(conditional_escape(value))
 
 
-def _said(message: str) -> str:
-    """`{% translate "message" %}`: the translation, not escaped (a literal in a template is safe text, and
-    so is its translation; `{% blocktranslate %}` escapes only its values)."""
-    return gettext(message)
+def _translation() -> Any:
+    """The active translation, asked once per row: its `gettext` and `ngettext` answer what
+    `django.utils.translation`'s do for a message id that is not empty, has no carriage return and is not
+    safe text (the row's ids). `{% translate "message" %}` is its `gettext`, not escaped (a literal in a
+    template is safe text, and so is its translation); `{% blocktranslate %}` escapes only its values."""
+    if settings.USE_I18N:
+        return trans_real.catalog()
+    return translation  # trans_null's gettext and ngettext
 
 
 def _url(request: HttpRequest, name: str, patient_id: int) -> str:
@@ -58,21 +63,22 @@ def _url(request: HttpRequest, name: str, patient_id: int) -> str:
     return reverse(name, args=[patient_id], current_app=current_app)
 
 
-def _photo(request: HttpRequest, patient: Any, has_photo: Any, name: str) -> str:
+def _photo(t: Any, request: HttpRequest, patient: Any, has_photo: Any, name: str) -> str:
     """`patients/_id_photo.html` with size=48 (its last line break included)."""
     if has_photo:
-        alt = gettext("Photo of %(name)s") % {"name": _text(name)}
+        alt = t.gettext("Photo of %(name)s") % {"name": _text(name)}
         src = _text(_url(request, "patients:photo", patient.id))
         return (
             f'<img src="{src}" alt="{alt}" width="48" height="48" loading="lazy" decoding="async" '
             'class="id-photo id-photo-48">\n'
         )
-    return f'<span class="id-photo id-photo-48 no-photo">{_said("No photo")}</span>\n'
+    return f'<span class="id-photo id-photo-48 no-photo">{t.gettext("No photo")}</span>\n'
 
 
 def row_html(request: HttpRequest, r: DosingRow, result: dict[str, Any] | None, focus: bool) -> str:
     """`render(request, "treatment/_dosing_row.html", {"r": r, "result": result, "focus": focus})`'s
     content, as text."""
+    t = _translation()
     patient, today, pid = r.patient, r.today, _number(r.patient.id)
     medication = _text(r.medication)
     suffix = "" if r.medication == "methadone" else f"-{medication}"
@@ -81,34 +87,34 @@ def row_html(request: HttpRequest, r: DosingRow, result: dict[str, Any] | None, 
     has_photo = getattr(patient, "has_photo", "")  # set by the row's read ("" as the template: unset)
     out = [
         f'<tr id="p{pid}{suffix}" class="{_text(r.status)}{" result-" + kind if result else ""}">\n'
-        f'    <td data-label="{_said("Person")}">'
-        f"{_photo(request, patient, has_photo, patient.preferred_name or patient.given_name)}"
+        f'    <td data-label="{t.gettext("Person")}">'
+        f"{_photo(t, request, patient, has_photo, patient.preferred_name or patient.given_name)}"
         f'<a href="{_text(_url(request, "treatment:medication", patient.id))}" tabindex="-1">{name}</a>\n'
         "      "
     ]
     if r.medication == "buprenorphine":
-        out.append(f'<span class="tag">{_said("buprenorphine")}</span>')
+        out.append(f'<span class="tag">{t.gettext("buprenorphine")}</span>')
     out.append("\n      ")
     if r.open_flags:
         n = r.open_flags
-        words = ngettext("%(n)s flag", "%(n)s flags", n) % {"n": _number(n)}
+        words = t.ngettext("%(n)s flag", "%(n)s flags", n) % {"n": _number(n)}
         out.append(f'<span class="tag flagged">{words}</span>')
     out.append("\n      ")
     if today.missed_days_in_a_row:
         n = today.missed_days_in_a_row
-        words = ngettext("missed %(n)s day", "missed %(n)s days", n) % {"n": _number(n)}
+        words = t.ngettext("missed %(n)s day", "missed %(n)s days", n) % {"n": _number(n)}
         out.append(f'<span class="tag">{words}</span>')
     last = today.last_dose
     plan = r.take_home
     out.append(
         "</td>\n"
-        f'    <td data-label="{_said("Ordered")}">{floatformat(r.order.dose_mg, "-2")} mg</td>\n'
-        f'    <td data-label="{_said("Day")}">{_number(today.treatment_day)}</td>\n'
-        f'    <td data-label="{_said("Last dose")}">'
+        f'    <td data-label="{t.gettext("Ordered")}">{floatformat(r.order.dose_mg, "-2")} mg</td>\n'
+        f'    <td data-label="{t.gettext("Day")}">{_number(today.treatment_day)}</td>\n'
+        f'    <td data-label="{t.gettext("Last dose")}">'
         f"{_text(date_filter(last.local_date, 'Y-m-d')) if last else '—'}</td>\n"
-        f'    <td data-label="{_said("Take-homes")}">'
-        f"{gettext('up to %(n)s days') % {'n': _number(plan.max_supply_days)} if plan else '—'}</td>\n"
-        f'    <td data-label="{_said("Today")}">\n'
+        f'    <td data-label="{t.gettext("Take-homes")}">'
+        f"{t.gettext('up to %(n)s days') % {'n': _number(plan.max_supply_days)} if plan else '—'}</td>\n"
+        f'    <td data-label="{t.gettext("Today")}">\n'
         "      "
     )
     if result:
@@ -119,16 +125,16 @@ def row_html(request: HttpRequest, r: DosingRow, result: dict[str, Any] | None, 
     out.append("\n      ")
     if r.status == "given":
         mg = floatformat(today.given_today_mg, "-2")
-        out.append(f"<strong>{gettext('given %(mg)s mg') % {'mg': _text(mg)}}</strong>\n      ")
+        out.append(f"<strong>{t.gettext('given %(mg)s mg') % {'mg': _text(mg)}}</strong>\n      ")
     elif r.status == "held":
-        out.append(f'<strong class="error">{_said("held: prescriber to assess")}</strong>\n      ')
+        out.append(f'<strong class="error">{t.gettext("held: prescriber to assess")}</strong>\n      ')
     elif r.status == "take_home":
-        out.append(_said("take-home day"))
+        out.append(t.gettext("take-home day"))
     dose_url = _text(_url(request, "treatment:record_dose", patient.id))
     label = (
-        gettext("Buprenorphine dose for %(name)s (mg)")
+        t.gettext("Buprenorphine dose for %(name)s (mg)")
         if r.medication == "buprenorphine"
-        else gettext("Dose for %(name)s (mg)")
+        else t.gettext("Dose for %(name)s (mg)")
     ) % {"name": name}
     token = _text(get_token(request))
     out.append(
@@ -143,15 +149,15 @@ def row_html(request: HttpRequest, r: DosingRow, result: dict[str, Any] | None, 
         f'placeholder="{floatformat(r.order.dose_mg, "-2u")}" step="0.01" min="0.01" inputmode="decimal" '
         f'class="mg"{" autofocus" if focus else ""}>\n'
         '        <label class="choice inline-choice"><input type="checkbox" name="sedated" tabindex="-1"> '
-        f"{_said('sedated or intoxicated: hold')}</label>\n"
+        f"{t.gettext('sedated or intoxicated: hold')}</label>\n"
         "        "
     )
     if r.status == "take_home":
         out.append(
             '<label class="choice inline-choice"><input type="checkbox" name="bottle_returned" '
-            f'tabindex="-1"> {_said(_BOTTLE)}</label>'
+            f'tabindex="-1"> {t.gettext(_BOTTLE)}</label>'
         )
-    button = _said("Record another dose") if r.status == "given" else _said("Record dose")
+    button = t.gettext("Record another dose") if r.status == "given" else t.gettext("Record dose")
     primary = ' class="primary"' if r.due else ""
     out.append(
         "\n"
