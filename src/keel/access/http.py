@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.functional import LazyObject, empty
 
 from keel.accounts.models import User
 
@@ -21,3 +22,17 @@ class AuthenticatedApiRequest(HttpRequest):
     Only a type: ninja sets `auth` before the handler runs and answers 401 itself when there is none."""
 
     auth: User
+
+
+def request_user(request: AuthenticatedHttpRequest) -> User:
+    """`request.user` itself: the User the lazy objects of the session middlewares (Django's, then
+    django-otp's around it) stand for, evaluated as any use of them would, each wrapper's attributes being
+    the User's. A view that hands the caller to a service passes this: every attribute read through the two
+    wrappers cost eight Python calls (a dose reads the caller's id, role and state about 20 times, issue
+    #21)."""
+    user: object = request.user
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user  # type: ignore[return-value]

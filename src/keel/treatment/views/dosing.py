@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
-from keel.access.http import AuthenticatedHttpRequest
+from keel.access.http import AuthenticatedHttpRequest, request_user
+from keel.accounts.models import User
 from keel.assessments.services import NotAllowed
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
 from keel.treatment.services.hours import window_notes
 from keel.treatment.views.common import said
+from keel.treatment.views.dosing_row import row_html
 
 RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
 
@@ -64,16 +66,17 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _dose_result(
     request: AuthenticatedHttpRequest,
+    user: User,
     patient_id: int,
     medication: str,
     then: Callable[[services.RecordedDose], None] | None = None,
 ) -> dict[str, Any]:
     """Record the dose; the verdict in plain words and its kind: given, held or blocked. `then`: as
-    `record_dose`'s (called only when a dose is saved)."""
+    `record_dose`'s (called only when a dose is saved). `user`: the caller (`request_user`)."""
     raw_sequence = request.POST.get("sequence", "")
     try:
         outcome = services.record_dose(
-            by=request.user,
+            by=user,
             patient_id=patient_id,
             sequence=int(raw_sequence) if raw_sequence.isdigit() else None,
             amount_mg=request.POST.get("amount_mg") or None,
@@ -137,14 +140,15 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
     known = medication in services.WINDOW_MEDICATIONS
     swap = known and request.headers.get("HX-Request") == "true"
     swapped: list[services.DosingRow | None] = []
+    user = request_user(request)  # the User, not its lazy wrappers: the service reads it often
 
     def then(recorded: services.RecordedDose) -> None:
         # The row to swap in, told from what the dose read and the dose (its list audit row written in the
         # dose's transaction on SQLite); None: read again below.
-        swapped.append(services.row_after_dose(request.user, recorded))
+        swapped.append(services.row_after_dose(user, recorded))
 
     try:
-        result = _dose_result(request, patient_id, medication, then if swap else None)
+        result = _dose_result(request, user, patient_id, medication, then if swap else None)
     except NotAllowed:
         raise PermissionDenied from None
     result |= {"patient": patient_id, "medication": medication if known else None}
@@ -158,13 +162,14 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
     if swap:
         row = swapped[0] if swapped else None
         if row is None:  # not told from the dose (none saved, or it could not be): read it
-            row = services.dosing_row(request.user, patient_id=patient_id, medication=medication)
+            row = services.dosing_row(user, patient_id=patient_id, medication=medication)
         if row is None:  # no longer on the list (discharged, order stopped): the whole page then
             request.session[RESULT_KEY] = result
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("treatment:dosing")
             return response
-        return render(request, "treatment/_dosing_row.html", {"r": row, "result": result, "focus": True})
+        # `treatment/_dosing_row.html` rendered, written out in Python (dosing_row.row_html: the same bytes)
+        return HttpResponse(row_html(request, row, result, True))
     request.session[RESULT_KEY] = result
     anchor = f"#p{patient_id}" + ("" if medication == "methadone" else f"-{medication}")
     return HttpResponseRedirect(reverse("treatment:dosing") + anchor)
