@@ -5,8 +5,7 @@ it for every row. After each dose the page answers with one row, and rendering t
 third of the page's Python calls (a lazy translation per `{% translate %}`, every number through the
 locale's number format, a node per `if`). `row_html` writes the same bytes with the same parts Django's
 template uses (gettext / ngettext of the same message ids, `localize`, the `floatformat` and `date`
-filters, `reverse` as `{% url %}` calls it, `conditional_escape`, the request's CSRF token masked as Django
-masks it, `keel.web.csrf`), so the answer
+filters, `reverse` as `{% url %}` calls it, `conditional_escape`, the request's CSRF token), so the answer
 is byte for byte the template's (the CSRF token aside: a fresh mask each time).
 tests/treatment/test_dosing_row_html.py holds it to the template over the rows of the dose-context histories,
 both medications, every status and verdict, photos, flags, take-home plans, names that need escaping, and
@@ -19,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -28,7 +28,6 @@ from django.utils.html import conditional_escape
 from django.utils.translation import trans_real
 
 from keel.treatment.queries import DosingRow
-from keel.web.csrf import get_token
 
 _BOTTLE = "today's bottle returned unopened"
 
