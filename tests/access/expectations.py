@@ -1147,6 +1147,9 @@ ROUTES: dict[str, Route] = {
     ),
     "selfguided:delete": Route("GET", "/me/account/delete/", {**_all(404, 302), "self_guided": 200}),
     "selfguided:join": Route("GET", "/me/account/join/", {**_all(404, 302), "self_guided": 200}),
+    "selfguided:join_sign": Route(  # no code: the self-guided are sent back to step 1
+        "POST", "/me/account/join/sign/", {**_all(404, 302), "self_guided": 422}, body={"code": ""}
+    ),
     "selfguided:link_code": Route(  # Alice already has an account: those who may give a code are told so
         "POST",
         "/patients/{patient}/link-code/",

@@ -375,7 +375,7 @@ def _code(world: World, erin: Patient) -> str:
 
 def _join(client: Client, code: str, bring: str, signature: str = "Erin Okoro") -> Any:
     return client.post(
-        "/me/account/join/", {"step": "sign", "code": code, "bring_history": bring, "signature": signature}
+        "/me/account/join/sign/", {"code": code, "bring_history": bring, "signature": signature}
     )
 
 
@@ -383,7 +383,7 @@ def test_joining_with_the_history_brings_it_to_the_care_team(world: World, erin:
     client = sign_in(Client(), world.dana)
     _check_in(client, note="the week I decided")
     code = _code(world, erin)
-    preview = client.post("/me/account/join/", {"step": "preview", "code": code}).content.decode()
+    preview = client.post("/me/account/join/", {"code": code}).content.decode()
     assert "Riverside Recovery" in preview
     assert "42 CFR Part 2" in preview
     assert _join(client, code, "yes").status_code == 302
@@ -437,9 +437,48 @@ def test_a_code_works_once(world: World, erin: Patient) -> None:
     assert "That code did not work." in response.content.decode()
 
 
+def test_the_first_step_never_joins_even_with_the_old_step_field(world: World, erin: Patient) -> None:
+    client = sign_in(Client(), world.dana)
+    code = _code(world, erin)
+    response = client.post(
+        "/me/account/join/", {"step": "sign", "code": code, "bring_history": "no", "signature": "Erin Okoro"}
+    )
+    assert response.status_code == 200
+    assert not HistoryConsent.objects.exists()
+
+
+def test_the_preview_posts_the_signature_to_its_own_address(world: World, erin: Patient) -> None:
+    client = sign_in(Client(), world.dana)
+    preview = client.post("/me/account/join/", {"code": _code(world, erin)}).content.decode()
+    assert 'action="/me/account/join/sign/"' in preview
+
+
+def test_signing_is_a_post_only(world: World) -> None:
+    response = sign_in(Client(), world.dana).get("/me/account/join/sign/")
+    assert response.status_code == 405
+
+
+def test_signing_with_a_wrong_code_goes_back_to_the_first_step(world: World) -> None:
+    client = sign_in(Client(), world.dana)
+    response = client.post(
+        "/me/account/join/sign/", {"code": "AAAAA-BBBBB", "bring_history": "no", "signature": "Erin Okoro"}
+    )
+    assert response.status_code == 422
+    assert 'action="/me/account/join/"' in response.content.decode()
+
+
+def test_signing_as_anyone_but_the_account_holder_is_not_found(world: World, erin: Patient) -> None:
+    code = _code(world, erin)
+    response = sign_in(Client(), world.staff["nurse"]).post(
+        "/me/account/join/sign/", {"code": code, "bring_history": "no", "signature": "Erin Okoro"}
+    )
+    assert response.status_code == 404
+    assert Patient.objects.get(pk=erin.pk).user_id is None
+
+
 def test_a_wrong_code_is_audited_as_a_failed_attempt(world: World) -> None:
     client = sign_in(Client(), world.dana)
-    response = client.post("/me/account/join/", {"step": "preview", "code": "AAAAA-BBBBB"})
+    response = client.post("/me/account/join/", {"code": "AAAAA-BBBBB"})
     assert response.status_code == 422
     assert AuditEvent.objects.filter(action="failed_login").exists()
 
@@ -447,8 +486,8 @@ def test_a_wrong_code_is_audited_as_a_failed_attempt(world: World) -> None:
 def test_codes_cannot_be_guessed_past_ten_tries_an_hour(world: World, erin: Patient) -> None:
     client = sign_in(Client(), world.dana)
     for _ in range(10):
-        client.post("/me/account/join/", {"step": "preview", "code": "AAAAA-BBBBB"})
-    response = client.post("/me/account/join/", {"step": "preview", "code": _code(world, erin)})
+        client.post("/me/account/join/", {"code": "AAAAA-BBBBB"})
+    response = client.post("/me/account/join/", {"code": _code(world, erin)})
     assert response.status_code == 422
     assert "Too many codes were tried." in response.content.decode()
 

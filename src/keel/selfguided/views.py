@@ -140,38 +140,60 @@ def delete(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def join(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Step 1: the code from the care team. Step 2: bring my history or not, and sign."""
+    """Step 1: the code from the care team; a good code shows step 2's form, which posts to `join_sign`."""
     user = _self_guided(request)
     code = request.POST.get("code", "").strip()[:40]
     errors: dict[str, str] = {}
     preview = None
-    bring = request.POST.get("bring_history", "")
     if request.method == "POST":
         try:
             preview = services.preview_join(user=user, code=code)
-            if request.POST.get("step") == "sign":
-                services.join_program(
-                    user=user,
-                    code=code,
-                    bring_history={"yes": True, "no": False}.get(bring),
-                    signature=request.POST.get("signature", ""),
-                    words=str(words.consent_text(preview.program)),
-                    language=(get_language() or "en")[:2],
-                )
-                return HttpResponseRedirect(reverse("web:home"))
         except SelfGuidedInvalid as exc:
             errors = _errors(exc)
-            if "code" in errors:
-                preview = None
         except services.TooManyTries:
-            errors, preview = {"code": str(words.TOO_MANY_TRIES)}, None
+            errors = {"code": str(words.TOO_MANY_TRIES)}
+    return _join_page(request, code=code, preview=preview, errors=errors)
+
+
+@require_POST
+@login_required
+def join_sign(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Step 2: bring my history or not, and sign. The code is checked again, as in step 1."""
+    user = _self_guided(request)
+    code = request.POST.get("code", "").strip()[:40]
+    errors: dict[str, str] = {}
+    preview = None
+    try:
+        preview = services.preview_join(user=user, code=code)
+        services.join_program(
+            user=user,
+            code=code,
+            bring_history={"yes": True, "no": False}.get(request.POST.get("bring_history", "")),
+            signature=request.POST.get("signature", ""),
+            words=str(words.consent_text(preview.program)),
+            language=(get_language() or "en")[:2],
+        )
+    except SelfGuidedInvalid as exc:
+        errors = _errors(exc)
+        if "code" in errors:
+            preview = None
+    except services.TooManyTries:
+        errors, preview = {"code": str(words.TOO_MANY_TRIES)}, None
+    else:
+        return HttpResponseRedirect(reverse("web:home"))
+    return _join_page(request, code=code, preview=preview, errors=errors)
+
+
+def _join_page(
+    request: HttpRequest, *, code: str, preview: services.JoinPreview | None, errors: dict[str, str]
+) -> HttpResponse:
     return render(
         request,
         "selfguided/join.html",
         {
             "code": code,
             "preview": preview,
-            "bring": bring,
+            "bring": request.POST.get("bring_history", ""),
             "signature": request.POST.get("signature", "")[:200],
             "errors": errors,
             "consent": words.consent_text(preview.program) if preview else "",
