@@ -3,7 +3,7 @@ side by side with the ORM.) `keel.recovery.services.checkins._lock_patient` send
 `SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR UPDATE` on PostgreSQL (SQLite: nothing, its write
 transaction holds the database); the ORM's equivalent is `Patient.objects.select_for_update()
 .filter(pk=...).order_by().values_list("id", flat=True)` (the same row, the same lock mode:
-tests/recovery/test_checkin_patient_lock.py). Both timed in one process, in one transaction (the figures are
+tests/recovery/test_checkin_lock_sql.py). Both timed in one process, in one transaction (the figures are
 statement building and the round trip, not commits), rounds alternated; microseconds per call (min / median /
 max), the 1-minute load average beside them.
 

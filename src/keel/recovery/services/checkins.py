@@ -192,8 +192,8 @@ def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome |
 
 
 # The patient's row locked FOR UPDATE, hand-written: the ORM's `select_for_update()` of the same row costs
-# about 2.5x as much per call on the check-in's hot path (`bench/patient_lock.py`, side by side; figures in
-# bench/README.md). `tests/recovery/test_checkin_patient_lock.py` holds it to the ORM's lock (the same row,
+# about 2.4x as much per call on the check-in's hot path (`bench/patient_lock.py`, side by side; figures in
+# bench/README.md). `tests/recovery/test_checkin_lock_sql.py` holds it to the ORM's lock (the same row,
 # the same mode) and to the names and the feature flag of Django's it relies on, on both databases.
 _LOCK_PATIENT_SQL = 'SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR UPDATE'
 
