@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -43,6 +44,7 @@ from keel.sharing.api import router as sharing_router
 from keel.treatment.api import router as treatment_router
 from keel.treatment.policy_store import PolicyNotAllowed
 from keel.treatment.services import DoseBlocked, DoseConflict, PlanAlreadyEnded
+from keel.web.field_words import said
 
 
 class KeelAPI(NinjaAPI):
@@ -94,14 +96,15 @@ def _field_of(loc: Any) -> str:
 
 
 # A body's key that is not one of its fields (`keel.schemas.In`): said as the core's bodies say it
-# (`keel.api_body.CoreIn`), not in pydantic's words.
+# (`keel.api_body.CoreIn`), not in pydantic's words, in the request's language (English unless the request
+# asks for another: its Accept-Language, its language cookie; `keel.web.middleware.LocaleMiddleware`).
 UNKNOWN_KEY = N_("not an input of this rule")
 
 
 def _reason_of(error: dict[str, Any]) -> str:
     if error.get("type") == "extra_forbidden":
-        return UNKNOWN_KEY
-    return str(error.get("msg", "invalid"))
+        return gettext(UNKNOWN_KEY)
+    return str(error.get("msg", "invalid"))  # pydantic's own words: English
 
 
 @api.exception_handler(ValidationError)
@@ -137,8 +140,10 @@ def on_unknown_instrument(request: HttpRequest, exc: UnknownInstrument) -> HttpR
 
 @api.exception_handler(InvalidInput)
 def on_invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    """A rule's bad inputs (`POST /api/v1/rules/{name}`, the core's `parse`), each said in the request's
+    language (`field_words.said`: the core's template translated; English unless the request asks)."""
     errors = [
-        {"field": e.field if e.field.startswith("policy.") else f"input.{e.field}", "reason": e.reason}
+        {"field": e.field if e.field.startswith("policy.") else f"input.{e.field}", "reason": said(e)}
         for e in exc.errors
     ]
     return api.create_response(request, error_body("Some inputs are not valid.", errors), status=422)

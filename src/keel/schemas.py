@@ -25,7 +25,8 @@ class Out(BaseModel):
 
 class In(Schema):
     """A request body that refuses any key that is not one of its fields: 422 naming the key, in the words
-    the core's bodies use (`keel.api_body.CoreIn`: "not an input of this rule"; `keel.api`'s 422 handler).
+    the core's bodies use (`keel.api_body.CoreIn`: "not an input of this rule"; `keel.api`'s 422 handler, in
+    the request's language).
     Review 15a: a body read by a plain ninja `Schema` dropped an unknown key without a word, so a misspelt
     `"sedatd": true` on a dose recorded the dose instead of holding it. The OpenAPI document says
     `additionalProperties: false` for each.

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from keel.access import policy
 from keel.accounts import queries, services, staff
-from keel.accounts.models import ApiToken, Invitation, Program, Role, User
+from keel.accounts.models import Invitation, Program, Role, User
 from keel.accounts.schemas import (
     AccountActiveOut,
     AccountRoleOut,
@@ -20,6 +20,7 @@ from keel.accounts.schemas import (
     MeOut,
     MessageOut,
     PasswordChangeIn,
+    PatientBriefOut,
     ProgramSettingsIn,
     ProgramSettingsOut,
     ResetIn,
@@ -43,38 +44,22 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _token_out(token: ApiToken) -> dict[str, object]:
-    return {
-        "id": token.pk,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at,
-        "expires_at": token.expires_at,
-        "revoked_at": token.revoked_at,
-        "last_used_at": token.last_used_at,
-    }
-
-
 @router.get("/me", response=MeOut, summary="The signed-in user (and, for a patient, their own record)")
-def me(request: HttpRequest) -> dict[str, object]:
+def me(request: HttpRequest) -> MeOut:
     user = _user(request)
     if user.role != Role.PATIENT:
-        return queries.describe_user(user)
+        return MeOut(**queries.describe_user(user))
     patient = policy.own_patient_or_404(user)
     # A patient's programs are their record's program (not their memberships, which are not read).
-    out: dict[str, object] = queries.describe_user(user, programs=[patient.program.slug])
-    out["patient"] = {
-        "id": patient.pk,
-        "display_name": patient.display_name,
-        "program": patient.program.slug,
-    }
-    return out
+    return MeOut(
+        **queries.describe_user(user, programs=[patient.program.slug]), patient=PatientBriefOut.of(patient)
+    )
 
 
 @router.post(
     "/auth/tokens", auth=None, response={201: TokenCreatedOut}, summary="Create a personal access token"
 )
-def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     user = services.check_password(request, username=payload.username, password=payload.password)
     if user is None:
         services.record_failed_login(username=payload.username, reason="api token: password")
@@ -84,23 +69,23 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, obj
         services.record_failed_login(username=payload.username, reason="api token: mfa code")
         raise AuthenticationError()
     issued = services.create_token(user=user, name=payload.name, days=payload.expires_in_days)
-    return Status(201, {**_token_out(issued.token), "token": issued.secret})
+    return Status(201, TokenCreatedOut.issued(issued))
 
 
 @router.get("/auth/tokens", response=list[TokenOut], summary="My tokens (secrets are never shown again)")
-def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
-    return [_token_out(t) for t in queries.list_tokens(user=_user(request))]
+def list_tokens(request: HttpRequest) -> list[TokenOut]:
+    return [TokenOut.of(t) for t in queries.list_tokens(user=_user(request))]
 
 
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
-def revoke_token(request: HttpRequest, token_id: int) -> dict[str, object]:
+def revoke_token(request: HttpRequest, token_id: int) -> TokenOut:
     try:
         token = services.revoke_token(user=_user(request), token_id=token_id)
     except services.AccountError:
         from django.http import Http404
 
         raise Http404 from None
-    return _token_out(token)
+    return TokenOut.of(token)
 
 
 # --- Staff of a program (issue #18): program admins -------------------------------------------------------

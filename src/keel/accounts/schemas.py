@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +10,11 @@ from keel.accounts import checks
 from keel.api_body import CoreIn
 from keel.core import program as program_fields
 from keel.schemas import In
+
+if TYPE_CHECKING:
+    from keel.accounts.models import ApiToken
+    from keel.accounts.services import IssuedToken
+    from keel.patients.models import Patient
 
 
 class TokenIn(In):
@@ -29,15 +34,35 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
     last_used_at: datetime | None
 
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenOut:
+        return cls(
+            id=token.pk,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+        )
+
 
 class TokenCreatedOut(TokenOut):
     token: str = Field(description="the secret; shown only once")
+
+    @classmethod
+    def issued(cls, issued: IssuedToken) -> TokenCreatedOut:
+        return cls(**TokenOut.of(issued.token).model_dump(), token=issued.secret)
 
 
 class PatientBriefOut(BaseModel):
     id: int
     display_name: str
     program: str
+
+    @classmethod
+    def of(cls, patient: Patient) -> PatientBriefOut:
+        return cls(id=patient.pk, display_name=patient.display_name, program=patient.program.slug)
 
 
 class MeOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as _field
 from datetime import date
@@ -158,53 +158,77 @@ def json_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
     }
 
 
-def _out_of_range(f: Field, value: int) -> str:
-    """The message for a whole number too large to be any rule's value: the field's own bound when it has one."""
+def _shown(number: float) -> str:
+    """A bound as the reasons show it ("200", "0.5"): Python's general format."""
+    return format(number, "g")
+
+
+def _listed(items: Iterable[str]) -> str:
+    """Codes as the reasons list them ("taken, missed")."""
+    return ", ".join(items)
+
+
+def _out_of_range(name: str, f: Field, value: int) -> FieldError:
+    """The problem of a whole number too large to be any rule's value: the field's own bound when it has one."""
     if value > 0 and f.maximum is not None:
-        return f"must be at most {f.maximum:g}"
+        return FieldError.said(name, N_("must be at most %(maximum)s"), maximum=_shown(f.maximum))
     if value < 0 and f.minimum is not None:
-        return f"must be at least {f.minimum:g}"
-    return "must be a number of at most 15 digits"
+        return FieldError.said(name, N_("must be at least %(minimum)s"), minimum=_shown(f.minimum))
+    return FieldError(name, N_("must be a number of at most 15 digits"))
 
 
-def _convert(f: Field, value: Any) -> tuple[Any, str]:
+def _convert(name: str, f: Field, value: Any) -> tuple[Any, FieldError | None]:
+    """`value` converted for the field `f`, or its problem (named `name`): words marked for the catalogue, a
+    problem with a value said from a template (`FieldError.said`), so a page or the API says it in the
+    reader's language (`keel.web.field_words.said`)."""
     if f.kind == "bool":
-        return (value, "") if isinstance(value, bool) else (None, N_("must be true or false"))
+        if isinstance(value, bool):
+            return value, None
+        return None, FieldError(name, N_("must be true or false"))
     if f.kind == "choice":
-        return (value, "") if value in f.choices else (None, f"must be one of {', '.join(f.choices)}")
+        if value in f.choices:
+            return value, None
+        return None, FieldError.said(name, N_("must be one of %(choices)s"), choices=_listed(f.choices))
     if f.kind == "text":
         if not isinstance(value, str) or isinstance(value, JsonConstant):
-            return None, N_("must be text")
+            return None, FieldError(name, N_("must be text"))
         text = value.strip()
         if f.maximum is not None and len(text) > f.maximum:
-            return None, f"must be at most {f.maximum:g} characters"
-        return text, ""
+            return None, FieldError.said(
+                name, N_("must be at most %(maximum)s characters"), maximum=_shown(f.maximum)
+            )
+        return text, None
     if f.kind == "choices":
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            return None, N_("must be a list")
+            return None, FieldError(name, N_("must be a list"))
         unknown = [v for v in value if v not in f.choices]
         if unknown:
-            return None, f"{', '.join(unknown)} not one of {', '.join(f.choices)}"
-        return list(dict.fromkeys(value)), ""
+            return None, FieldError.said(
+                name,
+                N_("%(unknown)s not one of %(choices)s"),
+                unknown=_listed(unknown),
+                choices=_listed(f.choices),
+            )
+        return list(dict.fromkeys(value)), None
     if f.kind == "date":
         try:
-            return date.fromisoformat(str(value)), ""
+            return date.fromisoformat(str(value)), None
         except ValueError:
-            return None, N_("must be a date like 2026-11-25")
+            return None, FieldError(name, N_("must be a date like 2026-11-25"))
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, N_("must be a number")
+        return None, FieldError(name, N_("must be a number"))
     if isinstance(value, int) and abs(value) > MAX_WHOLE:  # a JSON integer of any length (no float holds it)
-        return None, _out_of_range(f, value)
+        return None, _out_of_range(name, f, value)
     if not math.isfinite(value):  # NaN or Infinity (JSON from Python, `float("nan")`): never a number here
-        return None, N_("must be a number (not NaN or Infinity)")
+        return None, FieldError(name, N_("must be a number (not NaN or Infinity)"))
     if f.kind == "integer" and value != int(value):
-        return None, N_("must be a whole number")
+        return None, FieldError(name, N_("must be a whole number"))
     number = int(value) if f.kind == "integer" else float(value)
     if f.minimum is not None and number < f.minimum:
-        return None, f"must be at least {f.minimum:g}"
+        return None, FieldError.said(name, N_("must be at least %(minimum)s"), minimum=_shown(f.minimum))
     if f.maximum is not None and number > f.maximum:
-        return None, f"must be at most {f.maximum:g}"
-    return number, ""
+        return None, FieldError.said(name, N_("must be at most %(maximum)s"), maximum=_shown(f.maximum))
+    return number, None
 
 
 def parse(fields: tuple[Field, ...], raw: Mapping[str, object], prefix: str = "") -> dict[str, Any]:
@@ -223,9 +247,9 @@ def parse(fields: tuple[Field, ...], raw: Mapping[str, object], prefix: str = ""
                 )
             values[f.name] = f.default
             continue
-        converted, problem = _convert(f, value)
-        if problem:
-            errors.append(FieldError(f"{prefix}{f.name}", problem))
+        converted, problem = _convert(f"{prefix}{f.name}", f, value)
+        if problem is not None:
+            errors.append(problem)
         values[f.name] = converted
     if errors:
         raise InvalidInput(errors)

@@ -177,9 +177,12 @@ def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome |
     (the caller then reads and decides again inside the transaction)."""
     if read.key_seen:
         return None
-    # The patient's row is locked first, as every write of this patient's record does (a clinician's, the
-    # full path below, a flag raised): one lock order, so two check-ins, or a check-in and a clinician's
-    # write, never deadlock (review 21b: without it, PostgreSQL found deadlocks between the two paths).
+    # The patient's row is locked first, as the full path below does and the writes that lock the person
+    # before they audit: a take-home decision and a correction of a time of last use (`lock_person`), a
+    # contact change, a readmission, a self-guided account's link. One lock order, so two check-ins, or a
+    # check-in and one of those, never deadlock (review 21b: without it PostgreSQL found deadlocks between the
+    # two check-in paths, and between a check-in and a take-home decision). Not every write of the record
+    # takes it: a dose and a flag raised (`raise_flag`) do not lock the patient's row.
     _lock_patient(asked.patient)
     # Today's row is written only if it is as read (`_save_checkin`), else None: another check-in of this
     # patient landed after the read. A concurrent request with the same key also wrote today's row, so it is
@@ -188,10 +191,20 @@ def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome |
     return _save_checkin(asked, read.today, read.row, read.flags)
 
 
+# The patient's row locked FOR UPDATE, hand-written: the ORM's `select_for_update()` of the same row costs
+# about 2.4x as much per call on the check-in's hot path (`bench/patient_lock.py`, side by side; figures in
+# bench/README.md). `tests/recovery/test_checkin_lock_sql.py` holds it to the ORM's lock (the same row,
+# the same mode) and to the names and the feature flag of Django's it relies on, on both databases.
+_LOCK_PATIENT_SQL = 'SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR UPDATE'
+
+
 def _lock_patient(patient: Patient) -> None:
-    if connection.features.has_select_for_update:  # one writer per patient; SQLite has one writer at all
+    """Lock the patient's row to the end of the write transaction: on PostgreSQL `SELECT ... FOR UPDATE`, one
+    statement. SQLite has no row locks: the write transaction already holds the whole database from its start
+    (BEGIN IMMEDIATE, behind `keel.db.sqlite3`'s writer queue), so nothing is sent there."""
+    if connection.features.has_select_for_update:
         with connection.cursor() as cursor:
-            cursor.execute('SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR UPDATE', [patient.pk])
+            cursor.execute(_LOCK_PATIENT_SQL, [patient.pk])
 
 
 def _record_checkin(asked: _CheckInAsked) -> CheckInOutcome:
