@@ -1,11 +1,11 @@
 """The check-in's patient lock (`keel.recovery.services.checkins._lock_patient`), hand-written SQL kept as it
-pays (issue #17, lane shape17o: `bench/patient_lock.py`, the ORM's about 2.4x its cost per call), held to
-the ORM's `select_for_update()` of the same row on both databases. PostgreSQL: one `SELECT ... FOR UPDATE`
-of the patient's row, the ORM's statement but for its qualified, named column, in the same lock mode (a KEY
-SHARE, which a new check-in's or dose's foreign key takes at commit, waits for it; a FOR NO KEY UPDATE would
-let it through), no other row. SQLite: nothing sent (the write transaction holds the database), where the
-ORM would send a SELECT that locks nothing. The deadlock tests that need the lock are
-tests/review21b/test_holes.py and test_held.py."""
+pays (issue #17, lane shape17o: `bench/patient_lock.py`, the ORM's about 2.4x its cost per call), held to the
+ORM's `select_for_update(no_key=True)` of the same row on both databases. PostgreSQL: one `SELECT ... FOR NO
+KEY UPDATE` of the patient's row, the ORM's statement but for its qualified, named column, in the same lock
+mode (another locker waits; a KEY SHARE, which a new flag's, dose's or check-in's foreign key takes at commit,
+does not, so a check-in and a flag raised at once no longer deadlock), no other row. SQLite: nothing sent (the
+write transaction holds the database), where the ORM would send a SELECT that locks nothing. The deadlock
+tests that need the lock are tests/review21b/test_holes.py and test_held.py."""
 
 from __future__ import annotations
 
@@ -32,7 +32,12 @@ on_sqlite = pytest.mark.skipif(
 
 def _orm_lock(patient: Patient) -> None:
     """What the hand-written statement stands for."""
-    list(Patient.objects.select_for_update().filter(pk=patient.pk).order_by().values_list("id", flat=True))
+    list(
+        Patient.objects.select_for_update(no_key=True)
+        .filter(pk=patient.pk)
+        .order_by()
+        .values_list("id", flat=True)
+    )
 
 
 def _sent(lock: object, patient: Patient) -> list[str]:
@@ -70,16 +75,16 @@ def test_postgres_sends_the_orms_statement_once(world: World) -> None:
     )
 
 
-def _key_share_waits(patient_id: int) -> bool:
+def _key_share_waits(patient_id: int, mode: str = "KEY SHARE") -> bool:
     """From another connection: whether taking a KEY SHARE lock on the patient's row (what a foreign key to it
-    takes) would wait, asked with NOWAIT."""
+    takes; or another `mode`) would wait, asked with NOWAIT."""
     waits: list[bool] = []
 
     def other() -> None:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
-                    'SELECT 1 FROM "patients_patient" WHERE "id" = %s FOR KEY SHARE NOWAIT', [patient_id]
+                    'SELECT 1 FROM "patients_patient" WHERE "id" = %s FOR ' + mode + " NOWAIT", [patient_id]
                 )
             waits.append(False)
         except OperationalError:
@@ -100,17 +105,28 @@ def _key_share_waits(patient_id: int) -> bool:
 def test_the_patients_row_is_locked_as_the_orm_locks_it(world: World, lock: object) -> None:
     with transaction.atomic():
         lock(world.alice)  # type: ignore[operator]
-        held = (_key_share_waits(world.alice.pk), _key_share_waits(world.bob.pk))
+        held = (
+            _key_share_waits(world.alice.pk, "NO KEY UPDATE"),
+            _key_share_waits(world.bob.pk, "NO KEY UPDATE"),
+        )
     assert held == (True, False)
-    assert _key_share_waits(world.alice.pk) is False  # released with the transaction
+    assert _key_share_waits(world.alice.pk, "NO KEY UPDATE") is False  # released with the transaction
 
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="left open (lane shape17o): a write that does not lock the patient first meets a check-in",
-)
+@pytest.mark.parametrize("lock", [_lock_patient, _orm_lock], ids=["hand_written", "orm"])
+def test_a_row_pointing_at_the_patient_does_not_wait_for_the_lock(world: World, lock: object) -> None:
+    """A foreign key's KEY SHARE passes (FOR NO KEY UPDATE): a flag, a dose or a check-in of the same person
+    commits without waiting for the locker, so neither waits for the other's audit chain head."""
+    with transaction.atomic():
+        lock(world.alice)  # type: ignore[operator]
+        waits = _key_share_waits(world.alice.pk)
+    assert waits is False
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_checkin_and_a_flag_raised_at_once_never_deadlock(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,8 +134,8 @@ def test_a_checkin_and_a_flag_raised_at_once_never_deadlock(
     raised") and the code does not hold: a flag raised (`raise_flag`, as a held dose raises it; a dose's own
     row is the same shape) locks no patient row. It inserts a row whose foreign key to the patient is checked
     at commit (a KEY SHARE lock: Django's PostgreSQL foreign keys are DEFERRABLE INITIALLY DEFERRED) after
-    its audit row took the program chain's head. A check-in holding the patient FOR UPDATE then waits for
-    that head: PostgreSQL aborts one with 'deadlock detected' (a 500). Deterministic: the check-in pauses
+    its audit row took the program chain's head. A check-in holding the patient FOR UPDATE then waited for
+    that head: PostgreSQL aborted one with 'deadlock detected' (a 500). Deterministic: the check-in pauses
     after its lock until the flag's transaction holds the head."""
     from django.utils import timezone
 

@@ -401,7 +401,7 @@ def _locked_code_and_record(code: str, now: datetime) -> tuple[LinkCode, Patient
         raise SelfGuidedInvalid(
             [FieldError("code", N_("that code did not work: check it with your care team"))]
         )
-    target = Patient.objects.select_for_update().select_related("program").get(pk=link.patient_id)
+    target = Patient.objects.select_for_update(no_key=True).select_related("program").get(pk=link.patient_id)
     if target.user_id is not None:
         raise SelfGuidedInvalid(
             [FieldError("code", N_("that code did not work: check it with your care team"))]

@@ -64,7 +64,7 @@ def update_contact(*, by: User, patient_id: int, data: Posted[ContactIn]) -> lis
         raise in_language(exc) from None
     values, version = form.given(), form.version
     with transaction.atomic():
-        row = Patient.objects.select_for_update().get(pk=patient.pk)
+        row = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
         if version is not None and version != row.version:
             raise StaleEdit(
                 _("Someone else changed these details since you opened them. Reload and try again.")

@@ -191,17 +191,19 @@ def _write_checkin(asked: _CheckInAsked, read: _CheckInRead) -> CheckInOutcome |
     return _save_checkin(asked, read.today, read.row, read.flags)
 
 
-# The patient's row locked FOR UPDATE, hand-written: the ORM's `select_for_update()` of the same row costs
-# about 2.4x as much per call on the check-in's hot path (`bench/patient_lock.py`, side by side; figures in
-# bench/README.md). `tests/recovery/test_checkin_lock_sql.py` holds it to the ORM's lock (the same row,
-# the same mode) and to the names and the feature flag of Django's it relies on, on both databases.
-_LOCK_PATIENT_SQL = 'SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR UPDATE'
+# The patient's row locked FOR NO KEY UPDATE (as `treatment.services.common.lock_person`, which says why not
+# FOR UPDATE), hand-written: the ORM's `select_for_update()` of the same row costs about 2.4x as much per
+# call on the check-in's hot path (`bench/patient_lock.py`, side by side; figures in bench/README.md).
+# `tests/recovery/test_checkin_lock_sql.py` holds it to the ORM's lock (the same row, the same mode) and to
+# the names and the feature flag of Django's it relies on, on both databases.
+_LOCK_PATIENT_SQL = 'SELECT "id" FROM "patients_patient" WHERE "id" = %s FOR NO KEY UPDATE'
 
 
 def _lock_patient(patient: Patient) -> None:
-    """Lock the patient's row to the end of the write transaction: on PostgreSQL `SELECT ... FOR UPDATE`, one
-    statement. SQLite has no row locks: the write transaction already holds the whole database from its start
-    (BEGIN IMMEDIATE, behind `keel.db.sqlite3`'s writer queue), so nothing is sent there."""
+    """Lock the patient's row to the end of the write transaction: on PostgreSQL `SELECT ... FOR NO KEY
+    UPDATE`, one statement (why not FOR UPDATE: `lock_person`'s docstring). SQLite has no row locks: the
+    write transaction already holds the whole database from its start (BEGIN IMMEDIATE, behind
+    `keel.db.sqlite3`'s writer queue), so nothing is sent there."""
     if connection.features.has_select_for_update:
         with connection.cursor() as cursor:
             cursor.execute(_LOCK_PATIENT_SQL, [patient.pk])

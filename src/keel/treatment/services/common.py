@@ -56,8 +56,15 @@ _audit = audit.record_for_patient
 def lock_person(patient: Patient) -> None:
     """Lock the person's row for the rest of the transaction: a hold and a take-home decision of the same
     person (review 13e), or two corrections of a time of last use, are saved one after the other, each
-    seeing the other."""
-    list(Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True))
+    seeing the other.
+
+    FOR NO KEY UPDATE, not FOR UPDATE (PostgreSQL): two lockers of one person still wait for each other, but a
+    row that only points at the person (a flag raised, a dose, a check-in: its foreign key takes a KEY SHARE
+    lock on the person's row at commit) no longer waits for the lock. With FOR UPDATE such a row's
+    transaction, holding the program's audit chain head, waited for the locker, which waited for the head:
+    PostgreSQL aborted one with 'deadlock detected' (tests/recovery/test_checkin_lock_sql.py). Nothing here
+    changes the person's key, and a delete of the person still takes FOR UPDATE, which waits for both."""
+    list(Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).values_list("pk", flat=True))
 
 
 def _scoped_for(user: User, patient_id: int, target_type: str, allowed: bool, what: str) -> Patient:
