@@ -424,15 +424,17 @@ def send_due(*, now: datetime | None = None) -> int:
     """Send every due appointment reminder (keel.core.appointments.due_slots) of a scheduled appointment
     whose patient chose reminders, each once per (appointment, slot, version): the row is inserted before
     the message goes out, so two workers never send it twice. Then the sends whose worker stopped mid-send
-    are counted as failed attempts, and the retries that are due go out. Returns how many went out."""
-    now = now or timezone.now()
+    are counted as failed attempts, and the retries that are due go out. Returns how many went out. Each
+    step reads the clock when it is made (`sending.clock`: the real time, or the fixed `now` a test passes);
+    a claimed send is read again before it goes out (cancelled, moved, stopped meanwhile: not sent)."""
+    start = sending.clock(now)
     sms = channels.sms_sender()
     sent = 0
     upcoming = (
         Appointment.objects.filter(
             status=Status.SCHEDULED,
-            starts_at__gt=now,
-            starts_at__lte=now + LOOKAHEAD,
+            starts_at__gt=start,
+            starts_at__lte=start + LOOKAHEAD,
             patient__appointment_reminders__isnull=False,
         )
         .filter(_remindable())
@@ -441,10 +443,11 @@ def send_due(*, now: datetime | None = None) -> int:
     for appointment in upcoming:
         patient = appointment.patient
         choice = patient.appointment_reminders
+        at = sending.clock(now)
         slots = due_slots(
             appointment.starts_at,
             zone_of(patient),
-            now,
+            at,
             day_before_at=choice.day_before_at,
             hours_before=choice.hours_before,
         )
@@ -457,7 +460,7 @@ def send_due(*, now: datetime | None = None) -> int:
             usable = bool(to) and (choice.channel == Channel.EMAIL or sms is not None)
             row = SENDS.claim_new(
                 usable=usable,
-                now=now,
+                now=sending.clock(now),
                 appointment=appointment,
                 slot=slot,
                 starts_at=appointment.starts_at,
@@ -466,33 +469,52 @@ def send_due(*, now: datetime | None = None) -> int:
             )
             if row is None:
                 continue  # another worker has it
-            if usable and _attempt(row, choice, appointment, to, sms, now):
+            if usable and _send_claimed(row.pk, sms, now):
                 sent += 1
-    SENDS.recover_lost(now)
+    SENDS.recover_lost(sending.clock(now))
     return sent + SENDS.retry_due(now, lambda row_id: _try_again(row_id, sms, now))
 
 
-def _try_again(row_id: int, sms: channels.SmsSender | None, now: datetime) -> bool:
-    """A claimed retry: not sent when the appointment was cancelled, moved or has begun, or the person
-    stopped or changed their reminders."""
-    row = AppointmentSend.objects.select_related(
-        "appointment__patient__program", "appointment__patient__user"
-    ).get(pk=row_id)
+def _try_again(row_id: int, sms: channels.SmsSender | None, now: datetime | None) -> bool:
+    """A claimed retry (see `_send_claimed`)."""
+    return _send_claimed(row_id, sms, now)
+
+
+def _send_claimed(row_id: int, sms: channels.SmsSender | None, now: datetime | None) -> bool:
+    """A claimed send, read again: not sent when the appointment was cancelled, moved or has begun, the
+    person stopped or changed their reminders, or the slot's time is past the late window (the same
+    window as a person's own reminders, keel.core.reminders.LATE_WINDOW: a send lost with its worker in the
+    evening is not sent in the night)."""
+    row = (
+        AppointmentSend.objects.select_related("appointment__patient__program", "appointment__patient__user")
+        .filter(pk=row_id)
+        .first()
+    )
+    if row is None:
+        return False  # gone meanwhile
     appointment = row.appointment
     choice = ReminderChoice.objects.filter(patient=appointment.patient).first()
+    at = sending.clock(now)
     if (
         choice is None
         or not Appointment.objects.filter(_remindable(), pk=appointment.pk).exists()
         or choice.channel != row.channel
         or appointment.status != Status.SCHEDULED
         or appointment.version != row.version
-        or now >= appointment.starts_at
+        or row.slot
+        not in due_slots(
+            appointment.starts_at,
+            zone_of(appointment.patient),
+            at,
+            day_before_at=choice.day_before_at,
+            hours_before=choice.hours_before,
+        )
     ):
-        SENDS.finish(row, SendStatus.STOPPED, now)
+        SENDS.finish(row, SendStatus.STOPPED, at)
         return False
     to = _address(choice, appointment.patient)
     if not to or (row.channel == Channel.SMS and sms is None):
-        SENDS.finish(row, SendStatus.NO_ADDRESS, now)
+        SENDS.finish(row, SendStatus.NO_ADDRESS, at)
         return False
     return _attempt(row, choice, appointment, to, sms, now)
 
@@ -503,7 +525,7 @@ def _attempt(
     appointment: Appointment,
     to: str,
     sms: channels.SmsSender | None,
-    now: datetime,
+    now: datetime | None,
 ) -> bool:
     """One attempt of a claimed (SENDING) send; True when it went out. Failures are retried as a
     `reminders.ReminderSend` is (keel.reminders.sending: the class of the error only is kept)."""

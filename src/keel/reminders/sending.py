@@ -12,7 +12,12 @@ and whether a retry is still wanted; this module holds the rest, once:
   with its worker (killed mid-send) and counts as a failed attempt (`WorkerLost`), as in keel.jobs' lost-run
   recovery. An attempt takes at most the providers' timeouts (seconds), far less than the lease, so a send
   within its lease is never taken from its worker; an attempt's end is written only while the row is still
-  that attempt's (its number), so a late worker never overwrites the next attempt's state.
+  that attempt's (its number), so a late worker never overwrites the next attempt's state;
+- the clock: each claim is timed when it is made (`clock`), not when the loop began: a loop slowed by the
+  providers' timeouts would otherwise claim its last sends "older than the lease" at once, and another
+  worker would take them from it as lost and send them again. A caller's fixed `now` (tests) is kept.
+  A row left "sending" with no claim time (from before `claimed_at` was kept) is given one when first
+  seen, so it is recovered a lease later: never stuck, never taken at once from a worker still on it.
 
 The logs name a send by a number only: no address, no words of the message, no health information."""
 
@@ -27,12 +32,19 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from keel.jobs.schedule import backoff
 from keel.reminders import channels
 from keel.reminders.models import SendStatus
 
 WORKER_LOST = "WorkerLost"  # the error of a send whose worker stopped mid-send (as keel.jobs.WorkerLost)
+
+
+def clock(now: datetime | None) -> datetime:
+    """The time of one step of a send loop: the caller's fixed `now` when given (tests, so they stay
+    deterministic), else the real time read at this moment (each claim and each end timed when made)."""
+    return now if now is not None else timezone.now()
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,17 @@ class Sends:
         """Sends left "sending" by a worker stopped mid-send (claimed more than the lease ago): each counts
         as a failed attempt, retried after its delay, or marked failed (and counted by /healthz) when
         KEEL_REMINDER_MAX_ATTEMPTS are used up. One conditional update each: no send is recovered twice."""
+        # A "sending" row with no claim time (written before claimed_at was kept) starts its lease now:
+        # never stuck (NULL < cutoff is never true), never taken from a worker that may still be on it.
+        unclaimed = (
+            self._rows().filter(status=SendStatus.SENDING, claimed_at__isnull=True).update(claimed_at=now)
+        )
+        if unclaimed:
+            self.logger.warning(
+                "%d %s send(s) left sending with no claim time; recovered after the lease if still sending.",
+                unclaimed,
+                self.noun.lower(),
+            )
         cutoff = now - timedelta(seconds=settings.KEEL_REMINDER_SEND_LEASE_SECONDS)
         lost = self._rows().filter(status=SendStatus.SENDING, claimed_at__lt=cutoff)
         for row_id, attempts, log_id in list(lost.values_list("pk", "attempts", self.log_id)):
@@ -90,18 +113,20 @@ class Sends:
                     "not trying again" if delay is None else f"trying again in {delay}",
                 )
 
-    def retry_due(self, now: datetime, try_again: Callable[[int], bool]) -> int:
+    def retry_due(self, now: datetime | None, try_again: Callable[[int], bool]) -> int:
         """The failed sends whose next attempt is due: each claimed by one worker (RETRYING -> SENDING, one
-        conditional update), then handed to `try_again(row_id)`, which finishes it (`finish`, or `attempt`)
-        and says whether it went out. Returns how many went out."""
+        conditional update, timed when made: `clock`), then handed to `try_again(row_id)`, which finishes it
+        (`finish`, or `attempt`) and says whether it went out (a row gone meanwhile: False). Returns how
+        many went out."""
         sent = 0
-        due = self._rows().filter(status=SendStatus.RETRYING, next_try_at__lte=now)
+        due = self._rows().filter(status=SendStatus.RETRYING, next_try_at__lte=clock(now))
         for row_id in list(due.values_list("pk", flat=True)):
+            at = clock(now)
             claimed = (
                 self._rows()
-                .filter(pk=row_id, status=SendStatus.RETRYING, next_try_at__lte=now)
+                .filter(pk=row_id, status=SendStatus.RETRYING, next_try_at__lte=at)
                 .update(
-                    status=SendStatus.SENDING, attempts=F("attempts") + 1, next_try_at=None, claimed_at=now
+                    status=SendStatus.SENDING, attempts=F("attempts") + 1, next_try_at=None, claimed_at=at
                 )
             )
             if claimed and try_again(row_id):
@@ -118,12 +143,14 @@ class Sends:
             fields["error"] = error
         self._this_attempt(row).update(**fields)
 
-    def attempt(self, row: Any, deliver: Callable[[], None], now: datetime) -> bool:
+    def attempt(self, row: Any, deliver: Callable[[], None], now: datetime | None) -> bool:
         """One attempt of the claimed (SENDING) send `row`: `deliver()` writes and sends its message. True
-        when it went out; on failure, tried again after its delay or marked failed."""
+        when it went out; on failure, tried again after its delay or marked failed. Its end is timed when
+        the provider answered (`clock`)."""
         try:
             deliver()
         except Exception as exc:
+            now = clock(now)
             error = type(exc).__name__[:200]  # the class only: an exception's text may quote the address
             attempts = row.attempts
             delay = (
@@ -150,5 +177,5 @@ class Sends:
                     delay,
                 )
             return False
-        self.finish(row, SendStatus.SENT, now, "")
+        self.finish(row, SendStatus.SENT, clock(now), "")
         return True

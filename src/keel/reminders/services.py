@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from keel.access.policy import Area, PatientNotFound, own_patient_or_404
@@ -110,8 +110,10 @@ def send_due(*, now: datetime | None = None) -> int:
     keel.core.reminders) and that has not gone out that local day, then recover the sends whose worker
     stopped mid-send, then send the retries that are due; returns how many were sent. Each is claimed by
     inserting its (reminder, day) row first; a retry by one conditional update (keel.reminders.sending: the
-    claim, the retries, the lease, shared with appointment reminders)."""
-    now = now or timezone.now()
+    claim, the retries, the lease, shared with appointment reminders). Each step reads the clock when it is
+    made (`sending.clock`: the real time, or the fixed `now` a test passes), so a slow loop never claims a
+    send "older than the lease"; a claimed send is read again before it goes out (stopped, done, deleted or
+    moved meanwhile: not sent)."""
     sms = channels.sms_sender()
     sent = 0
     # Not to an account the clinic turned off: its owner can no longer sign in to stop or change them.
@@ -120,7 +122,8 @@ def send_due(*, now: datetime | None = None) -> int:
     ).select_related("reminder__patient__program", "reminder__patient__user")
     for delivery in deliveries:
         reminder = delivery.reminder
-        day = due_day(reminder.at, zone_of(reminder.patient), now)
+        at = sending.clock(now)
+        day = due_day(reminder.at, zone_of(reminder.patient), at)
         if day is None or reminder.done_on == day:
             continue
         if ReminderSend.objects.filter(reminder=reminder, local_date=day).exists():
@@ -128,25 +131,35 @@ def send_due(*, now: datetime | None = None) -> int:
         to = _address(delivery)
         usable = bool(to) and (delivery.channel == Channel.EMAIL or sms is not None)
         row = SENDS.claim_new(
-            usable=usable, now=now, reminder=reminder, local_date=day, channel=delivery.channel
+            usable=usable, now=at, reminder=reminder, local_date=day, channel=delivery.channel
         )
         if row is None:
             continue  # another worker has it
-        if usable and _attempt(row, delivery, to, sms, now):
+        if usable and _send_claimed(row.pk, sms, now):
             sent += 1
-    SENDS.recover_lost(now)
+    SENDS.recover_lost(sending.clock(now))
     return sent + SENDS.retry_due(now, lambda row_id: _try_again(row_id, sms, now))
 
 
-def _try_again(row_id: int, sms: channels.SmsSender | None, now: datetime) -> bool:
-    """A claimed retry: sent unless the person stopped it, marked it done or changed the channel
-    meanwhile, or its time is past the late window (a send lost long ago with its worker: never hours
-    late)."""
-    row = ReminderSend.objects.select_related("reminder__patient__program", "reminder__patient__user").get(
-        pk=row_id
+def _try_again(row_id: int, sms: channels.SmsSender | None, now: datetime | None) -> bool:
+    """A claimed retry (see `_send_claimed`)."""
+    return _send_claimed(row_id, sms, now)
+
+
+def _send_claimed(row_id: int, sms: channels.SmsSender | None, now: datetime | None) -> bool:
+    """A claimed send, read again: sent unless the person deleted the reminder (its sends go with it:
+    skipped), stopped it, marked it done or changed the channel or its time meanwhile, or its time is past
+    the late window (a send lost long ago with its worker: never hours late)."""
+    row = (
+        ReminderSend.objects.select_related("reminder__patient__program", "reminder__patient__user")
+        .filter(pk=row_id)
+        .first()
     )
+    if row is None:
+        return False  # the reminder was deleted meanwhile, and its sends with it
     reminder = row.reminder
     delivery = Delivery.objects.filter(reminder=reminder).first()
+    at = sending.clock(now)
     if (
         delivery is None
         or delivery.channel != row.channel
@@ -154,20 +167,20 @@ def _try_again(row_id: int, sms: channels.SmsSender | None, now: datetime) -> bo
         or reminder.patient.user is None
         or not reminder.patient.user.is_active
         or reminder.done_on == row.local_date
-        or due_day(reminder.at, zone_of(reminder.patient), now) != row.local_date
+        or due_day(reminder.at, zone_of(reminder.patient), at) != row.local_date
     ):
-        SENDS.finish(row, SendStatus.STOPPED, now)
+        SENDS.finish(row, SendStatus.STOPPED, at)
         return False
     delivery.reminder = reminder
     to = _address(delivery)
     if not to or (row.channel == Channel.SMS and sms is None):
-        SENDS.finish(row, SendStatus.NO_ADDRESS, now)
+        SENDS.finish(row, SendStatus.NO_ADDRESS, at)
         return False
     return _attempt(row, delivery, to, sms, now)
 
 
 def _attempt(
-    row: ReminderSend, delivery: Delivery, to: str, sms: channels.SmsSender | None, now: datetime
+    row: ReminderSend, delivery: Delivery, to: str, sms: channels.SmsSender | None, now: datetime | None
 ) -> bool:
     """One attempt of a claimed (SENDING) send; True when it went out."""
 
