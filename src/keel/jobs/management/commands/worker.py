@@ -1,12 +1,19 @@
 """`keel worker`: put the due slots of the scheduled jobs on the queue and run the queue (django-tasks'
-database backend), beating a heartbeat that /healthz reads. Run one or more beside the web processes."""
+database backend), beating a heartbeat that /healthz reads. Run one or more beside the web processes.
+
+Each step of the loop is run on its own (`run_step`): one that raises (a reminder deleted at the wrong
+moment, the database gone for a moment) is logged by the step's name and the exception's class only (its
+text may quote an address or a record; no health information, no patient id), counted in `STEP_FAILURES`,
+and the loop goes on with the next step: one bad row never stops every program's jobs and reminders."""
 
 from __future__ import annotations
 
 import logging
 import time
 from argparse import ArgumentParser
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django_tasks_db.management.commands.db_worker import Worker
@@ -16,6 +23,23 @@ from keel.jobs import services
 from keel.reminders import services as reminders
 
 logger = logging.getLogger("keel.jobs")
+T = TypeVar("T")
+STEP_FAILURES: Counter[str] = Counter()  # failed steps by name, since this process started
+
+
+def run_step(name: str, step: Callable[[], T]) -> T | None:
+    """`step()`, or None when it raised: logged by `name` and the exception's class only, and counted."""
+    try:
+        return step()
+    except Exception as exc:  # the loop must outlive any one step
+        STEP_FAILURES[name] += 1
+        logger.error(
+            "Worker step %s failed (%s, %d time(s) so far); going on.",
+            name,
+            type(exc).__name__,
+            STEP_FAILURES[name],
+        )
+        return None
 
 
 class Command(BaseCommand):
@@ -53,18 +77,19 @@ class Command(BaseCommand):
             self.stdout.flush()
         try:
             while worker.running:
-                services.beat(worker_id)
-                for run in services.recover_lost_runs():  # runs a dead worker left "running"
+                run_step("beat", lambda: services.beat(worker_id))
+                for run in run_step("recover_lost_runs", services.recover_lost_runs) or ():
                     logger.warning("Recovered %s for %s from a lost worker.", run.job, run.slot)
-                for run in services.schedule_due():
+                for run in run_step("schedule_due", services.schedule_due) or ():
                     logger.info("Queued %s for %s.", run.job, run.slot)
-                sent = reminders.send_due()  # each reminder at its person's local time, once a day
+                # each reminder at its person's local time, once a day
+                sent = run_step("reminders", reminders.send_due)
                 if sent:
                     logger.info("%d reminder(s) sent.", sent)
-                booked = appointments.send_due()  # appointment reminders, once per slot
+                booked = run_step("appointment_reminders", appointments.send_due)  # once per slot
                 if booked:
                     logger.info("%d appointment reminder(s) sent.", booked)
-                worker.run()
+                run_step("queue", worker.run)
                 if options["once"]:
                     break
                 time.sleep(interval)
