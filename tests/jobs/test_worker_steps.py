@@ -16,7 +16,7 @@ from keel.jobs.management.commands import worker
 from keel.jobs.models import WorkerBeat
 from keel.reminders import services as reminders
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the queue step closes old connections
 
 SECRET = "Alice Example, naltrexone 50 mg, patient 42"
 
