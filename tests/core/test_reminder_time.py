@@ -54,3 +54,20 @@ def test_another_zone_has_its_own_eight() -> None:
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         due_day(EIGHT, NY, datetime(2026, 6, 10, 12, 0))
+
+
+def test_the_late_window_is_real_time_on_the_night_the_clocks_go_back() -> None:
+    """2026-11-01 in New York: 02:00 EDT becomes 01:00 EST. A reminder at 00:30 (04:30 UTC) is due until
+    06:30 UTC (01:30 EST, two real hours), not until 02:30 EST on the wall clock (three hours)."""
+    zone = ZoneInfo("America/New_York")
+    assert due_day(time(0, 30), zone, datetime(2026, 11, 1, 6, 29, tzinfo=UTC)) == date(2026, 11, 1)
+    assert due_day(time(0, 30), zone, datetime(2026, 11, 1, 6, 31, tzinfo=UTC)) is None
+    assert due_day(time(0, 30), zone, datetime(2026, 11, 1, 7, 29, tzinfo=UTC)) is None
+
+
+def test_the_late_window_is_real_time_on_the_night_the_clocks_go_forward() -> None:
+    """2027-03-14: 02:00 EST becomes 03:00 EDT. A reminder at 01:30 EST (06:30 UTC) is due for two real
+    hours, until 08:30 UTC (04:30 EDT), not one (03:30 EDT on the wall clock)."""
+    zone = ZoneInfo("America/New_York")
+    assert due_day(time(1, 30), zone, datetime(2027, 3, 14, 8, 29, tzinfo=UTC)) == date(2027, 3, 14)
+    assert due_day(time(1, 30), zone, datetime(2027, 3, 14, 8, 31, tzinfo=UTC)) is None
