@@ -23,6 +23,7 @@ from keel.accounts import services
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.web.field_words import said
 
@@ -168,7 +169,7 @@ def new_totp_key() -> str:
 def code_matches(key_hex: str, code: str) -> bool:
     """A 6-digit code from the app for this key, now or one step either side (a phone's clock drifts)."""
     code = (code or "").strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
+    if not ascii_digits(code) or len(code) != 6:
         return False
     totp = TOTP(bytes.fromhex(key_hex))
     for drift in (-1, 0, 1):
