@@ -317,6 +317,18 @@ def disable_totp(*, user: User) -> None:
     audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="disabled")
 
 
+def refuse_disable_totp(*, user: User) -> None:
+    """A staff member asked to turn two-step sign-in off: nothing changes; the refusal is audited."""
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="mfa",
+        target_id=user.pk,
+        reason="staff always use two-step sign-in",
+    )
+
+
 # --- First set-up of a new database (issue #18, journey 0) ---------------------------------------
 
 
