@@ -1,8 +1,8 @@
 """A person in care keeps the clinicians she needs (review 16a; keel.patients.care_gap): the last counselor,
 nurse or prescriber (no clinician sees her record), the last nurse or prescriber (no one doses her) and the
 last prescriber (no one resolves a held dose's flag) stay on her team. Every path: the API's DELETE, the
-page's remove, staff deactivation (API and page), leaving a program, a role change. 422 naming user_id, audited,
-nothing changed; a person not in care (discharged, never admitted) has no such gap."""
+page's remove, staff deactivation (API and page), leaving a program, a role change. 422 naming user_id,
+audited, nothing changed; a person not in care (discharged, never admitted) has no such gap."""
 
 from __future__ import annotations
 
