@@ -35,7 +35,7 @@ class FlagError(ValueError):
 
 class FlagNotAllowed(PermissionError):
     """A flag this caller may not resolve; `reason` says which rule (the page words it, the API says the
-    message): NOT_ON_TEAM, PRESCRIBER_ONLY_REASON or OWN_EMERGENCY."""
+    message): NOT_ON_TEAM, PRESCRIBER_ONLY or OWN_EMERGENCY."""
 
     NOT_ON_TEAM = "not_on_team"  # not a counselor, nurse or prescriber of the care team
     PRESCRIBER_ONLY = "prescriber_only"  # a flag only a prescriber resolves (a held dose's)
