@@ -1,6 +1,7 @@
 """Run by test_two_removals_at_once_leave_a_clinician in a fresh process against a database of its own: two
 admins take the two nurses off a person in care at the same moment. Without the person's lock each would see
-the other nurse still there and both would pass, leaving no clinician. Prints JSON."""
+the other nurse still there and both would pass, leaving no clinician. With a second argument "deactivate",
+the first nurse's account is turned off instead (the staff path, under the same lock). Prints JSON."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def main() -> None:
     from django.db import connection
 
     from keel.accounts import services as accounts
+    from keel.accounts import staff as staff_admin
     from keel.accounts.models import Program
     from keel.core.rules.inputs import FieldsInvalid
     from keel.patients import services
@@ -25,6 +27,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     tag = sys.argv[1]
+    mode = sys.argv[2] if len(sys.argv) > 2 else "remove"
     program = Program.objects.create(slug=f"race-{tag}", name="Race")
     staff = {}
     for name, role in (
@@ -50,8 +53,14 @@ def main() -> None:
     def one(admin: str, nurse: str) -> None:
         try:
             barrier.wait()
-            services.remove_from_care_team(by=staff[admin], patient_id=patient.pk, user_id=staff[nurse].pk)
-            outcomes.append("removed")
+            if mode == "deactivate" and nurse == "nurse1":
+                staff_admin.deactivate(by=staff[admin], program_slug=program.slug, user_id=staff[nurse].pk)
+                outcomes.append("removed")
+            else:
+                services.remove_from_care_team(
+                    by=staff[admin], patient_id=patient.pk, user_id=staff[nurse].pk
+                )
+                outcomes.append("removed")
         except FieldsInvalid:
             outcomes.append("refused")
         except Exception as exc:  # reported to the test, which fails on it

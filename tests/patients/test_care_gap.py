@@ -6,6 +6,7 @@ audited, nothing changed; a person not in care (discharged, never admitted) has 
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -201,4 +202,20 @@ def test_two_removals_at_once_leave_a_clinician(tmp_path: Path) -> None:
     from tests.recovery.test_checkins import run_race
 
     seen = run_race(tmp_path, Path(__file__).with_name("race_care_team.py"))
+    assert seen == {"outcomes": ["refused", "removed"], "left": 1}
+
+
+def test_a_deactivation_and_a_removal_at_once_leave_a_clinician(tmp_path: Path) -> None:
+    """One admin turns the first nurse's account off while another takes the second nurse off the team: both
+    lock the person, so one is refused and an active nurse stays."""
+    import uuid
+
+    from tests.own_databases import own_databases, run_script
+
+    env = dict(os.environ, KEEL_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="keel.settings")
+    with own_databases(tmp_path, "race") as (url,):
+        env["KEEL_DATABASE_URL"] = url
+        seen = run_script(
+            env, Path(__file__).with_name("race_care_team.py"), uuid.uuid4().hex[:8], "deactivate"
+        )
     assert seen == {"outcomes": ["refused", "removed"], "left": 1}
