@@ -77,7 +77,11 @@ def main() -> None:
         t.join()
     print(
         json.dumps(
-            {"outcomes": sorted(outcomes), "left": CareTeamMember.objects.filter(patient=patient).count()}
+            {
+                "outcomes": sorted(outcomes),
+                # who can still act for her: on the team, account on (a deactivation leaves the team row)
+                "left": CareTeamMember.objects.filter(patient=patient, user__is_active=True).count(),
+            }
         )
     )
 

@@ -368,14 +368,12 @@ def _care_gap_refused(by: User, program: Program, user: User, exc: _CareGapRefus
     """The refusal audited (one row, the people in its detail) and in words, naming user_id."""
     ids = [patient.pk for patient, _gap in exc.left]
     gap = exc.left[0][1]
-    audit.record(
-        actor=by,
-        action=Action.DENIED,
-        outcome=Outcome.DENIED,
+    care_gap.record_refusal(
+        by=by,
+        gap=gap,
         program_id=program.pk,
         target_type="staff",
         target_id=user.pk,
-        reason=f"would leave a person in care without a {gap}",
         detail={"patient_ids": ids},
     )
     return FieldsInvalid(

@@ -16,10 +16,13 @@ of a program, and changing a staff member's role.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from keel.accounts.models import Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
 from keel.patients.models import CareTeamMember, Enrollment, EnrollmentStatus, Patient
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "gap_words",
     "lock_people",
     "people_left_without_care",
+    "record_refusal",
 ]
 
 GAP_CLINICIAN = "clinician"  # no counselor, nurse or prescriber: no clinician sees her record
@@ -120,4 +124,34 @@ def gap_words(gap: str) -> str:
     return _(
         "this is the last prescriber on the care team of a person in care: no one could resolve a held "
         "dose or change their orders. Add another prescriber to the team first"
+    )
+
+
+def record_refusal(
+    *,
+    by: User,
+    gap: str,
+    program_id: int,
+    target_type: str,
+    target_id: int,
+    patient_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit row of a change refused for the gap it would open (after the refused transaction)."""
+    audit.record(
+        actor=by,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        patient_id=patient_id,
+        program_id=program_id,
+        target_type=target_type,
+        target_id=target_id,
+        reason=(
+            "would leave a person in care without a clinician"
+            if gap == GAP_CLINICIAN
+            else "would leave a person in care without a nurse or prescriber"
+            if gap == GAP_DOSING
+            else "would leave a person in care without a prescriber"
+        ),
+        detail=detail,
     )

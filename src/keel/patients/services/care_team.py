@@ -174,14 +174,12 @@ def remove_from_care_team(*, by: User, patient_id: int, user_id: Any) -> None:
                 reason="removed",
             )
     if gap is not None:  # audited after the transaction, which wrote nothing
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
+        care_gap.record_refusal(
+            by=by,
+            gap=gap,
             patient_id=patient.pk,
             program_id=patient.program_id,
             target_type="care_team",
             target_id=pk,
-            reason=f"would leave a person in care without a {gap}",
         )
         raise FieldsInvalid([FieldError("user_id", care_gap.gap_words(gap))])
