@@ -307,6 +307,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
     if user.is_active and others.exists():
         # They also work in other programs: they leave this one only, and their account stays on there.
         with transaction.atomic():
+            _lock_program(program)
             _keep_care(user, program_id=program.pk)
             ProgramMembership.objects.filter(user=user, program=program).delete()
             audit.record(
@@ -331,6 +332,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
             )
     elif user.is_active:
         with transaction.atomic():
+            _lock_program(program)
             _keep_care(user)
             services.deactivate_user(user=user, by=by)
         if user.email:
@@ -354,6 +356,13 @@ class _CareGapRefused(Exception):
     def __init__(self, left: list[tuple[Patient, str]]) -> None:
         super().__init__(left[0][1])
         self.left = left
+
+
+def _lock_program(program: Program) -> None:
+    """The program's row first, as `change_role` takes it: two staff changes of one program wait for each
+    other before either locks a person or the account (a role change and a deactivation of one person at
+    once never lock those two in opposite orders)."""
+    Program.objects.select_for_update().filter(pk=program.pk).first()
 
 
 def _keep_care(user: User, *, program_id: int | None = None, role_after: str | None = None) -> None:
