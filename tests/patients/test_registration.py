@@ -242,6 +242,7 @@ def test_taking_someone_off_the_team_ends_their_access_at_once(world: World, sig
 def test_care_team_changes_are_audited(world: World, signed_in: Any) -> None:
     client = signed_in("program_admin")
     nurse = world.staff["nurse"]
+    CareTeamMember.objects.create(patient=world.bob, user=world.staff["prescriber"])  # stays (care_gap)
     client.post(
         f"/api/v1/patients/{world.bob.pk}/care-team", {"user_id": nurse.pk}, content_type="application/json"
     )
@@ -282,6 +283,7 @@ def test_a_nurse_may_not_change_a_care_team(world: World, signed_in: Any) -> Non
 def test_the_care_team_page_adds_and_removes(world: World, signed_in: Any) -> None:
     client = signed_in("program_admin")
     nurse = world.staff["nurse"]
+    CareTeamMember.objects.create(patient=world.bob, user=world.staff["prescriber"])  # stays (care_gap)
     assert client.post(f"/patients/{world.bob.pk}/care-team/add/", {"user_id": nurse.pk}).status_code == 302
     assert CareTeamMember.objects.filter(patient=world.bob, user=nurse).exists()
     assert client.post(f"/patients/{world.bob.pk}/care-team/{nurse.pk}/remove/").status_code == 302

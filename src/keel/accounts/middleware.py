@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts import queries
 from keel.accounts.models import PERSON_ROLES
+from keel.core.digits import ascii_digits
 from keel.db import rows
 
 AUTH_AT = "keel_auth_at"
@@ -160,7 +161,7 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):  # type: ignore[misc]  # djan
         if (
             label != _TOTP_LABEL
             or not device_id.isascii()
-            or not device_id.isdigit()
+            or not ascii_digits(device_id)
             or int(device_id) > _MAX_ID
         ):
             if _device_model(label) is None:

@@ -25,6 +25,7 @@ from keel.accounts.queries import (
 from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.db import rows
 
@@ -143,7 +144,7 @@ def reauthenticate(user: User, password: Any, *, purpose: str) -> bool:
 def verify_totp(user: User, code: str) -> TOTPDevice | None:
     """Check a TOTP code against the user's confirmed device; codes are single-use and throttled."""
     code = (code or "").strip().replace(" ", "")
-    if not code.isdigit():
+    if not ascii_digits(code):
         return None
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_is_allowed()[0] and device.verify_token(code):
@@ -297,7 +298,7 @@ def confirm_totp_enrollment(*, user: User, code: str) -> bool:
     """Confirm the pending device with a code from the app; it replaces any earlier device."""
     device = pending_totp_device(user)
     code = (code or "").strip().replace(" ", "")
-    if device is None or not code.isdigit() or not device.verify_token(code):
+    if device is None or not ascii_digits(code) or not device.verify_token(code):
         return False
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
@@ -314,6 +315,18 @@ def disable_totp(*, user: User) -> None:
         raise AccountError("mfa", "staff accounts always use two-step sign-in")
     TOTPDevice.objects.filter(user=user).delete()
     audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="disabled")
+
+
+def refuse_disable_totp(*, user: User) -> None:
+    """A staff member asked to turn two-step sign-in off: nothing changes; the refusal is audited."""
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="mfa",
+        target_id=user.pk,
+        reason="staff always use two-step sign-in",
+    )
 
 
 # --- First set-up of a new database (issue #18, journey 0) ---------------------------------------

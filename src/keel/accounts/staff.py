@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.oath import TOTP
 
 from keel.access import policy
@@ -23,7 +24,10 @@ from keel.accounts import services
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.patients import care_gap
+from keel.patients.models import Patient
 from keel.web.field_words import said
 
 if TYPE_CHECKING:
@@ -168,7 +172,7 @@ def new_totp_key() -> str:
 def code_matches(key_hex: str, code: str) -> bool:
     """A 6-digit code from the app for this key, now or one step either side (a phone's clock drifts)."""
     code = (code or "").strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
+    if not ascii_digits(code) or len(code) != 6:
         return False
     totp = TOTP(bytes.fromhex(key_hex))
     for drift in (-1, 0, 1):
@@ -282,18 +286,29 @@ def _staff_member(program: Program, user_id: Any) -> User:
 
 
 def deactivate(*, by: User, program_slug: str, user_id: Any) -> User:
+    """`_deactivate`; refused (422, audited, nothing changed) while the staff member is the last clinician a
+    person in care needs (`patients.care_gap`): the admin adds another to that team first."""
+    program = _program_of_admin(by, program_slug)
+    user = _staff_member(program, user_id)
+    try:
+        return _deactivate(by=by, program=program, user=user)
+    except _CareGapRefused as exc:
+        raise _care_gap_refused(by, program, user, exc) from None
+
+
+def _deactivate(*, by: User, program: Program, user: User) -> User:
     """End a staff member's access to the program at once. Someone who also works in other programs leaves
     this one only (their membership here ends; their account stays). Otherwise the account ends: every
     session and token (accounts.services.deactivate_user). They are told by email. An admin cannot turn
     their own account off."""
-    program = _program_of_admin(by, program_slug)
-    user = _staff_member(program, user_id)
     if user.pk == by.pk:
         raise FieldsInvalid([FieldError("user_id", _("you cannot turn off your own account"))])
     others = ProgramMembership.objects.filter(user=user).exclude(program=program)
     if user.is_active and others.exists():
         # They also work in other programs: they leave this one only, and their account stays on there.
         with transaction.atomic():
+            _lock_program(program)
+            _keep_care(user, program_id=program.pk)
             ProgramMembership.objects.filter(user=user, program=program).delete()
             audit.record(
                 actor=by,
@@ -316,7 +331,10 @@ def deactivate(*, by: User, program_slug: str, user_id: Any) -> User:
                 )
             )
     elif user.is_active:
-        services.deactivate_user(user=user, by=by)
+        with transaction.atomic():
+            _lock_program(program)
+            _keep_care(user)
+            services.deactivate_user(user=user, by=by)
         if user.email:
             transaction.on_commit(
                 lambda: _tell(
@@ -330,6 +348,56 @@ def deactivate(*, by: User, program_slug: str, user_id: Any) -> User:
                 )
             )
     return user
+
+
+class _CareGapRefused(Exception):
+    """Raised inside the transaction (rolled back: nothing changed); audited and said outside it."""
+
+    def __init__(self, left: list[tuple[Patient, str]]) -> None:
+        super().__init__(left[0][1])
+        self.left = left
+
+
+def _lock_program(program: Program) -> None:
+    """The program's row first, as `change_role` takes it: two staff changes of one program wait for each
+    other before either locks a person or the account (a role change and a deactivation of one person at
+    once never lock those two in opposite orders)."""
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+
+
+def _keep_care(user: User, *, program_id: int | None = None, role_after: str | None = None) -> None:
+    """Someone who is the last clinician a person in care needs (`patients.care_gap`) keeps their access and
+    role: `_CareGapRefused`. Locks those people (`care_gap.lock_people`) for the caller's transaction."""
+    left = care_gap.people_left_without_care(user, program_id=program_id, role_after=role_after)
+    if left:
+        raise _CareGapRefused(left)
+
+
+def _care_gap_refused(by: User, program: Program, user: User, exc: _CareGapRefused) -> FieldsInvalid:
+    """The refusal audited (one row, the people in its detail) and in words, naming user_id."""
+    ids = [patient.pk for patient, _gap in exc.left]
+    gap = exc.left[0][1]
+    care_gap.record_refusal(
+        by=by,
+        gap=gap,
+        program_id=program.pk,
+        target_type="staff",
+        target_id=user.pk,
+        detail={"patient_ids": ids},
+    )
+    return FieldsInvalid(
+        [
+            FieldError(
+                "user_id",
+                ngettext(
+                    "%(n)s person in care would be left without a clinician they need: %(why)s",
+                    "%(n)s people in care would be left without a clinician they need: %(why)s",
+                    len(ids),
+                )
+                % {"n": len(ids), "why": care_gap.gap_words(gap)},
+            )
+        ]
+    )
 
 
 def _tell(to: str, subject: str, body: str) -> None:
@@ -390,7 +458,8 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: Any) -> User:
 def change_role(*, by: User, program_slug: str, user_id: Any, role: Any) -> User:
     """Give a staff member another role (program admins of their program; never one's own). The role is the
     person's, so someone who also works in other programs keeps theirs (refused); the program's last admin
-    stays an admin. It takes effect on their next request. Audited with the old and new role."""
+    stays an admin; the last clinician a person in care needs keeps the role (`patients.care_gap`). It takes
+    effect on their next request. Audited with the old and new role."""
     program = _program_of_admin(by, program_slug)
     user = _staff_member(program, user_id)
     role = str(role or "")
@@ -416,12 +485,20 @@ def change_role(*, by: User, program_slug: str, user_id: Any, role: Any) -> User
                 )
             ]
         )
+    try:
+        return _change_role(by, program, user, role)
+    except _CareGapRefused as exc:  # the last prescriber of a person in care made a counselor, say
+        raise _care_gap_refused(by, program, user, exc) from None
+
+
+def _change_role(by: User, program: Program, user: User, role: str) -> User:
     with transaction.atomic():
         Program.objects.select_for_update().filter(pk=program.pk).first()  # two admins at once: one waits
         user = User.objects.select_for_update().get(pk=user.pk)
         old = user.role
         if old == role:
             return user
+        _keep_care(user, role_after=role)
         if old == Role.PROGRAM_ADMIN:
             admins = User.objects.filter(
                 role=Role.PROGRAM_ADMIN, is_active=True, memberships__program=program

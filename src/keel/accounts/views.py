@@ -222,9 +222,15 @@ def mfa_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def mfa_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The password again, then two-step sign-in off (only for those who may go without it)."""
+    """The password again, then two-step sign-in off (only for those who may go without it). Staff, who
+    always use it, are refused out loud (422, audited), the password not even read: nothing changes."""
     user = request.user
     assert isinstance(user, User)
+    if user.requires_mfa:
+        services.refuse_disable_totp(user=user)
+        return _mfa_page(
+            request, error=_("Staff always use two-step sign-in. Nothing was changed."), status=422
+        )
     form, right = _mfa_password(request, user)
     notice = ""
     if right and not user.requires_mfa:
@@ -258,6 +264,7 @@ def _mfa_page(
     code_form: CodeForm | None = None,
     error: str = "",
     notice: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
@@ -271,4 +278,4 @@ def _mfa_page(
         "error": error,
         "notice": notice,
     }
-    return render(request, "accounts/mfa.html", context)
+    return render(request, "accounts/mfa.html", context, status=status)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from keel.core.digits import ascii_digits
 from keel.core.instruments.interpretation import EXTRAS, Extra
 from keel.core.instruments.model import Instrument, ItemError
 
@@ -91,14 +92,14 @@ def _parse(instrument: Instrument, post: Any, staff: bool) -> tuple[dict[str, An
         raw = post.get(item.link_id, "")
         if raw == "":
             continue
-        answers[item.link_id] = int(raw) if raw.lstrip("-").isdigit() else raw
+        answers[item.link_id] = int(raw) if ascii_digits(raw.lstrip("-")) else raw
     extras: dict[str, Any] = {}
     for extra in _extras_for(instrument.code, staff):
         raw = post.get(f"extra_{extra.name}", "")
         if extra.kind == "bool":
             extras[extra.name] = raw == "on"
         elif raw != "":
-            extras[extra.name] = int(raw) if extra.kind == "int" and raw.isdigit() else raw
+            extras[extra.name] = int(raw) if extra.kind == "int" and ascii_digits(raw) else raw
     return answers, extras
 
 

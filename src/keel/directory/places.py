@@ -21,6 +21,8 @@ from typing import Any
 import zipcodes
 from django.conf import settings
 
+from keel.core.digits import ascii_digits
+
 
 @dataclass(frozen=True)
 class Place:
@@ -264,7 +266,7 @@ def find_place(text: str) -> Place:
         return Place(
             float(z["lat"]), float(z["long"]), f"{z['city']}, {z['state']} {z['zip_code']}", z.get("timezone")
         )
-    if text.isdigit():
+    if ascii_digits(text):
         raise UnknownPlace("a ZIP code has 5 digits", code="bad_zip", text=text)
     trailing = _TRAILING_ZIP.search(text)
     if trailing:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.models import Role
+from keel.core.digits import ascii_digits
 from keel.core.directory.feeds import FELLOWSHIPS, PAYMENTS, SERVICES, NotAFeed
 from keel.core.sources import cite
 from keel.directory import params, services
@@ -134,7 +135,7 @@ def _active_filters(query: QueryDict) -> list[str]:
     """The filters the visitor chose, in words, shown above the results."""
     out: list[str] = []
     day = str(query.get("day", ""))
-    if day.isdigit() and int(day) < 7:
+    if ascii_digits(day) and int(day) < 7:
         out.append(str(WEEKDAYS[int(day)]))
     labels = {
         "within_hours": {"2": _("Starting in the next 2 hours"), "24": _("In the next 24 hours")},

@@ -22,6 +22,7 @@ from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import diagnosis
+from keel.core.digits import ascii_digits
 from keel.core.measures.coverage import Span, cover_days, day_spans, join
 from keel.core.measures.program import NEVER_STARTED, Measure, Params, Person, Point, program_measures
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -106,7 +107,7 @@ def parse_window(raw: Mapping[str, object], today: date) -> tuple[date, date, in
     gap_text = str(raw.get("max_gap") or "").strip()
     max_gap = Params().max_gap
     if gap_text:
-        if not gap_text.isdigit() or not 0 <= int(gap_text) <= 60:
+        if not ascii_digits(gap_text) or not 0 <= int(gap_text) <= 60:
             errors.append(FieldError("max_gap", N_("must be a whole number of days from 0 to 60")))
         else:
             max_gap = int(gap_text)

@@ -32,6 +32,7 @@ from keel.core.desk import (
     email_domain_ok,
 )
 from keel.core.desk import REQUIRED_NAMES as REQUIRED
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -94,7 +95,7 @@ def _text(data: Mapping[str, object], name: str, errors: list[FieldError]) -> st
 
 def _is_phone(text: str) -> bool:
     match = _PHONE.match(text)
-    return match is not None and sum(c.isdigit() for c in match["number"]) >= MIN_PHONE_DIGITS
+    return match is not None and sum(ascii_digits(c) for c in match["number"]) >= MIN_PHONE_DIGITS
 
 
 def _date(value: object, name: str, errors: list[FieldError], *, today: date, required: bool) -> date | None:

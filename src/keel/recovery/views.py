@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.audit.models import Action
+from keel.core.digits import ascii_digits
 from keel.core.directory.geo import KM_PER_MILE
 from keel.core.recovery import checkin as core_checkin
 from keel.core.recovery import tools
@@ -34,7 +35,7 @@ from keel.web.charts import daily_chart
 def _int_or_raw(value: str | None) -> Any:
     if value is None or value == "":
         return None
-    return int(value) if value.strip().isdigit() else value
+    return int(value) if ascii_digits(value.strip()) else value
 
 
 def _yes_no(value: str | None) -> bool | None:

@@ -173,6 +173,16 @@ REASONS = {
     "not this patient's consent": _("not this patient's consent"),
     "notice not sent": _("notice not sent"),
     "only a prescriber resolves this flag": _("only a prescriber resolves this flag"),
+    "staff always use two-step sign-in": _("staff always use two-step sign-in"),
+    "would leave a person in care without a clinician": _(
+        "refused: a person in care would be left without a clinician on their care team"
+    ),
+    "would leave a person in care without a nurse or prescriber": _(
+        "refused: a person in care would be left without a nurse or prescriber on their care team"
+    ),
+    "would leave a person in care without a prescriber": _(
+        "refused: a person in care would be left without a prescriber on their care team"
+    ),
     "only a program admin of this program sees its measures": _(
         "only a program admin of this program sees its measures"
     ),

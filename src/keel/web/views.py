@@ -203,6 +203,23 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "web/403.html", {"csrf": True}, status=403)
 
 
+def _flag_refusal(reason: str) -> str:
+    """Why a clinician's flag resolution was refused, in words, one per rule (review 16a)."""
+    from django.utils.translation import gettext as _
+
+    if reason == flags.FlagNotAllowed.OWN_EMERGENCY:
+        return _(
+            "The flag was not resolved: you used emergency access for this person, so another clinician "
+            "resolves this flag."
+        )
+    if reason == flags.FlagNotAllowed.PRESCRIBER_ONLY:
+        return _("The flag was not resolved: only a prescriber resolves this flag.")
+    return _(
+        "The flag was not resolved: only counselors, nurses and prescribers on this person's care team "
+        "resolve flags."
+    )
+
+
 @require_POST
 @login_required
 def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: int) -> HttpResponse:
@@ -214,10 +231,10 @@ def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: in
             by=request.user, patient_id=patient_id, flag_id=flag_id, note=request.POST.get("note", "")
         )
         messages.success(request, _("The flag is resolved."))
-    except flags.FlagNotAllowed:
+    except flags.FlagNotAllowed as exc:
         if getattr(request.user, "role", "") not in CLINICAL_ROLES:
             raise PermissionDenied from None
-        messages.error(request, _("The flag was not resolved: only a prescriber resolves this flag."))
+        messages.error(request, _flag_refusal(exc.reason))
     except flags.FlagError as exc:
         messages.error(request, _("The flag was not resolved: %(reason)s.") % {"reason": exc.message})
     return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))

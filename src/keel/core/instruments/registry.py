@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from keel.core.digits import ascii_digits
 from keel.core.instruments.model import Condition, Instrument, Item, Option
 
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
@@ -129,7 +130,7 @@ def _added_in(raw: dict[str, Any]) -> str | None:
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split(".") if p.isdigit())
+    return tuple(int(p) for p in version.split(".") if ascii_digits(p))
 
 
 @cache

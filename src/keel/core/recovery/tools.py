@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, parse
 from keel.core.words import gettext_noop as N_
 
@@ -134,7 +135,7 @@ def parse_plan(raw: Mapping[str, Any]) -> dict[str, Any]:
             if p["phone"]:
                 errors.append(FieldError(f"people[{i}].name", N_("missing: who is this number for?")))
             continue
-        if p["phone"] and not all(c.isdigit() or c in " +-().ext" for c in p["phone"]):
+        if p["phone"] and not all(ascii_digits(c) or c in " +-().ext" for c in p["phone"]):
             errors.append(FieldError(f"people[{i}].phone", N_("use digits, spaces, + - ( ) only")))
             continue
         people.append(p)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.utils import timezone
 
+from keel.core.digits import ascii_digits
 from keel.interop.fhir.base import Base, entries, instant, part2_meta
 from keel.interop.fhir.record import Record
 from keel.interop.rest.outcomes import FhirError
@@ -72,7 +73,7 @@ def _page(request: HttpRequest) -> tuple[int, int]:
         raw = request.GET.get(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not ascii_digits(raw) or not low <= int(raw) <= high:
             raise FhirError(400, "invalid", f"{name} must be a whole number from {low} to {high}", name)
         return int(raw)
 

@@ -18,6 +18,7 @@ from keel.accounts.middleware import authenticates_by_session
 from keel.accounts.models import Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import loads_json
 from keel.interop.api import base_for
 from keel.interop.fhir.base import Base
@@ -207,7 +208,7 @@ def _everything(request: HttpRequest, rid: str) -> HttpResponse:
     raw = _basis_from_body(request)  # before the CSRF check, which would consume a form body
     user = _caller(request)
     target = f"Patient/{rid}/$everything"
-    patient = _scoped(user, int(rid) if rid.isdigit() and len(rid) < 19 else None, "Patient", target)
+    patient = _scoped(user, int(rid) if ascii_digits(rid) and len(rid) < 19 else None, "Patient", target)
     _refuse_role(user, patient, target)
     _refuse_staff_session(user, patient, target, by_token=by_token)
     disclosure = by_token and user.role != Role.PATIENT

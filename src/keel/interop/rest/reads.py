@@ -14,6 +14,7 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import ProgramMembership, Role, User
 from keel.assessments.models import Assessment
+from keel.core.digits import ascii_digits
 from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import labelled
@@ -39,7 +40,7 @@ def _number_after(prefix: str, rid: str) -> int | None:
 def _owner(resource_type: str, rid: str) -> int | None:
     """The patient a resource id belongs to, or None when there is no such row."""
     if resource_type == "Patient":
-        return int(rid) if rid.isdigit() and len(rid) < 19 else None
+        return int(rid) if ascii_digits(rid) and len(rid) < 19 else None
     lookups: dict[str, tuple[str, Any]] = {
         "EpisodeOfCare": ("enrollment-", Enrollment.objects),
         "Condition": ("oud-", Assessment.objects),
@@ -58,7 +59,7 @@ def _owner(resource_type: str, rid: str) -> int | None:
         )
         return found
     prefix, manager = lookups[resource_type]
-    pk = _number_after(prefix, rid) if prefix else (int(rid) if rid.isdigit() and len(rid) < 19 else None)
+    pk = _number_after(prefix, rid) if prefix else (int(rid) if ascii_digits(rid) and len(rid) < 19 else None)
     if pk is None:
         return None
     owner: int | None = manager.filter(pk=pk).values_list("patient_id", flat=True).first()
@@ -106,7 +107,7 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
 def _shared_read(user: User, resource_type: str, rid: str, target: str) -> dict[str, Any]:
     """A program (Organization) or a staff member (Practitioner) the caller works with (a patient: their own
     program and its staff). Not patient data, but audited like every FHIR read."""
-    if not rid.isdigit():
+    if not ascii_digits(rid):
         raise _deny(user, "fhir", target, "outside scope or missing")
     if user.role == Role.PATIENT:
         programs = list(Patient.objects.filter(user=user).values_list("program_id", flat=True))

@@ -20,6 +20,7 @@ from keel.access.policy import Area
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.digits import ascii_digits
 from keel.core.instruments import registry
 from keel.interop.api import base_for
 from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
@@ -49,7 +50,7 @@ def _patient_param(request: HttpRequest, base: Base) -> str | None:
             shape_ok = raw.rstrip("/") == f"{base.url}Patient/{tail}"
         else:
             shape_ok = raw in (tail, f"Patient/{tail}")
-        if not (shape_ok and tail.isdigit() and len(tail) < 19):
+        if not (shape_ok and ascii_digits(tail) and len(tail) < 19):
             raise FhirError(
                 400,
                 "invalid",
@@ -116,7 +117,7 @@ def _search_by_system(
         _refuse_hidden_field_search(request, user)
         ids = request.GET.getlist("_id")
         one = ids[0].strip() if len(ids) == 1 else ""
-        named = str(int(one)) if one.isdigit() and len(one) < 19 else None
+        named = str(int(one)) if ascii_digits(one) and len(one) < 19 else None
         param = "_id"
     else:
         named = _patient_param(request, base)
@@ -277,7 +278,7 @@ def _named_filter(request: HttpRequest, patients: list[Patient]) -> Iterator[Pat
 
 def _apply_patient_params(request: HttpRequest, qs: Any, offset: int) -> tuple[Iterator[Patient], int]:
     if "_id" in request.GET:
-        ids = [i for i in request.GET["_id"].split(",") if i.isdigit() and len(i) < 19]
+        ids = [i for i in request.GET["_id"].split(",") if ascii_digits(i) and len(i) < 19]
         qs = qs.filter(pk__in=ids)
     for raw in request.GET.getlist("identifier"):
         system, bar, value = raw.rpartition("|")

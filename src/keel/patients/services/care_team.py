@@ -16,6 +16,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.desk import MAX_BULK
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.patients import care_gap
 from keel.patients.errors import NotAllowed
 from keel.patients.models import (
     CareTeamMember,
@@ -148,22 +149,37 @@ def add_many_to_care_team(*, by: User, data: Posted[CareTeamsIn]) -> list[CareTe
 
 
 def remove_from_care_team(*, by: User, patient_id: int, user_id: Any) -> None:
-    """Take a staff member off a patient's care team (program admins); they stop seeing the record at once."""
+    """Take a staff member off a patient's care team (program admins); they stop seeing the record at once.
+    The last clinician a person in care needs stays (`care_gap.care_gap_if_gone`): refused, naming user_id,
+    audited. Under the person's lock: two removals at once are decided one after the other."""
     patient = _team_patient(by, patient_id, Action.DELETE)
     try:
         pk = int(user_id)
     except (TypeError, ValueError):
         raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
     with transaction.atomic():
-        deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
-        if not deleted:
-            raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
-        audit.record(
-            actor=by,
-            action=Action.DELETE,
+        care_gap.lock_people([patient.pk])
+        gap = care_gap.care_gap_if_gone(patient, pk)
+        if gap is None:
+            deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
+            if not deleted:
+                raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
+            audit.record(
+                actor=by,
+                action=Action.DELETE,
+                patient_id=patient.pk,
+                program_id=patient.program_id,
+                target_type="care_team",
+                target_id=pk,
+                reason="removed",
+            )
+    if gap is not None:  # audited after the transaction, which wrote nothing
+        care_gap.record_refusal(
+            by=by,
+            gap=gap,
             patient_id=patient.pk,
             program_id=patient.program_id,
             target_type="care_team",
             target_id=pk,
-            reason="removed",
         )
+        raise FieldsInvalid([FieldError("user_id", care_gap.gap_words(gap))])

@@ -34,7 +34,16 @@ class FlagError(ValueError):
 
 
 class FlagNotAllowed(PermissionError):
-    pass
+    """A flag this caller may not resolve; `reason` says which rule (the page words it, the API says the
+    message): NOT_ON_TEAM, PRESCRIBER_ONLY or OWN_EMERGENCY."""
+
+    NOT_ON_TEAM = "not_on_team"  # not a counselor, nurse or prescriber of the care team
+    PRESCRIBER_ONLY = "prescriber_only"  # a flag only a prescriber resolves (a held dose's)
+    OWN_EMERGENCY = "own_emergency"  # the flag about the caller's own emergency access
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 _ONLY_CLINICIANS_RESOLVE = "Only counselors, nurses and prescribers on the care team resolve flags."
@@ -68,7 +77,8 @@ def _patient_for_resolving(by: User, patient_id: int, flag_id: int) -> Patient:
         )
     except policy.ActionNotAllowed:
         raise FlagNotAllowed(
-            "Only counselors, nurses and prescribers on the care team resolve flags."
+            "Only counselors, nurses and prescribers on the care team resolve flags.",
+            FlagNotAllowed.NOT_ON_TEAM,
         ) from None
     return patient
 
@@ -88,7 +98,9 @@ def _refuse_unless_prescriber(by: User, patient: Patient, flag_id: int) -> str |
             target_id=flag_id,
             reason="only a prescriber resolves this flag",
         )
-        raise FlagNotAllowed("Only a prescriber resolves this flag: a prescriber must assess.")
+        raise FlagNotAllowed(
+            "Only a prescriber resolves this flag: a prescriber must assess.", FlagNotAllowed.PRESCRIBER_ONLY
+        )
     return kind
 
 
@@ -124,7 +136,10 @@ def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
             target_id=flag_id,
             reason="the person who used emergency access cannot resolve its flag",
         )
-        raise FlagNotAllowed("The person who used emergency access cannot resolve the flag about it.")
+        raise FlagNotAllowed(
+            "The person who used emergency access cannot resolve the flag about it.",
+            FlagNotAllowed.OWN_EMERGENCY,
+        )
 
 
 def _resolve(by: User, patient: Patient, flag_id: int, note: str) -> PatientFlag:

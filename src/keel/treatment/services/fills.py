@@ -11,6 +11,7 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, record_id
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import local_today
@@ -53,7 +54,7 @@ def record_fill(
             )
     except ValueError:
         errors.append(FieldError("filled_on", N_("must be a date like 2026-11-20")))
-    supply = int(days_supply) if isinstance(days_supply, int) or str(days_supply).isdigit() else 0
+    supply = int(days_supply) if isinstance(days_supply, int) or ascii_digits(str(days_supply)) else 0
     if not 1 <= supply <= 365:
         errors.append(FieldError("days_supply", N_("must be a whole number of days from 1 to 365")))
     if source not in FillSource.values:

@@ -16,6 +16,7 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision, Reason
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import (
     CRITERIA,
@@ -466,7 +467,7 @@ def _eligibility_inputs(
     if state_max_days not in (None, ""):  # a page sends text: "5" is the number 5
         text = str(state_max_days).strip()
         raw["state_max_days"] = (
-            int(text) if isinstance(state_max_days, str) and text.isdigit() else state_max_days
+            int(text) if isinstance(state_max_days, str) and ascii_digits(text) else state_max_days
         )
     return raw
 

@@ -18,6 +18,7 @@ from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest, request_user
 from keel.accounts.models import User
 from keel.assessments.services import NotAllowed
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
 from keel.treatment.services.hours import window_notes
@@ -25,6 +26,13 @@ from keel.treatment.views.common import said
 from keel.treatment.views.dosing_row import row_html
 
 RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
+
+# What a row's form sends (dosing_row.row_html and treatment/_dosing_row.html); anything else is refused.
+FORM_FIELDS = frozenset(
+    {"csrfmiddlewaretoken", "sequence", "medication", "amount_mg", "sedated", "bottle_returned"}
+)
+# A ticked checkbox sends "on"; an unticked one sends nothing.
+TICKED = "on"
 
 
 def _matches(row: Any, q: str, areas: Any) -> bool:
@@ -38,6 +46,12 @@ def _matches(row: Any, q: str, areas: Any) -> bool:
 @require_safe
 @login_required
 def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _dosing_page(request, request.session.pop(RESULT_KEY, None))
+
+
+def _dosing_page(
+    request: AuthenticatedHttpRequest, result: dict[str, Any] | None, status: int = 200
+) -> HttpResponse:
     try:
         rows = services.dosing_list(request.user)
     except NotAllowed:
@@ -47,7 +61,6 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
         areas = frozenset({policy.Area.IDENTITY, policy.Area.CLINICAL})
         rows = [r for r in rows if _matches(r, q, areas)]
     due = sum(1 for r in rows if r.due)
-    result = request.session.pop(RESULT_KEY, None)
     return render(
         request,
         "treatment/dosing.html",
@@ -61,7 +74,41 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
             "result_alone": result if result and result["medication"] is None else None,
             "windows": window_notes(request.user, timezone.now()),
         },
+        status=status,
     )
+
+
+def form_problem(post: Any) -> str | None:
+    """Why a row's form cannot be read as it stands, in words; None when it can. Only the row's own fields;
+    each checkbox ticked ("on") or absent (a `sedated=true` from a script must never be read as "not
+    sedated" and a dose recorded as given); a slot with digits, 0-9 only (never "²" or "٣"); a slot with no
+    digit at all ("x", empty) is read as no slot, as before (review 13: the service takes the next one)."""
+    unknown = sorted(set(post) - FORM_FIELDS)
+    if unknown:
+        return _(
+            "Not recorded: this form sent a field the dosing window does not use (%(fields)s). "
+            "Nothing was given."
+        ) % {"fields": ", ".join(unknown)}
+    for name in ("sedated", "bottle_returned"):
+        values = post.getlist(name)
+        if values and values != [TICKED]:
+            return _(
+                "Not recorded: a checkbox of this form was sent with a value it does not have (%(field)s). "
+                "Nothing was given. Reload the list and record the dose on the person's row."
+            ) % {"field": name}
+    for name in ("sequence", "medication", "amount_mg"):
+        if len(post.getlist(name)) > 1:
+            return _(
+                "Not recorded: this form sent %(field)s twice. Nothing was given. "
+                "Reload the list and record the dose on the person's row."
+            ) % {"field": name}
+    sequence = post.get("sequence", "")
+    if any(c.isdigit() for c in sequence) and not ascii_digits(sequence):  # "²", "٣", "1²": not 0-9
+        return _(
+            "Not recorded: the dose's place in the day was not a whole number in the digits 0-9. "
+            "Nothing was given. Reload the list and record the dose on the person's row."
+        )
+    return None
 
 
 def _dose_result(
@@ -78,7 +125,7 @@ def _dose_result(
         outcome = services.record_dose(
             by=user,
             patient_id=patient_id,
-            sequence=int(raw_sequence) if raw_sequence.isdigit() else None,
+            sequence=int(raw_sequence) if ascii_digits(raw_sequence) else None,
             amount_mg=request.POST.get("amount_mg") or None,
             sedated=request.POST.get("sedated") == "on",
             medication=medication,
@@ -136,11 +183,16 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
     medication; a post without one is methadone (an old form), but a medication the window does not give
     ("Buprenorphine", an injection) is refused by the service, nothing recorded, and said at the top of the
     list (there is no row of that medication to show it on)."""
+    user = request_user(request)  # the User, not its lazy wrappers: the service reads it often
+    problem = (
+        form_problem(request.POST) if policy.can_record_dose(user) else None
+    )  # others: the service's 403
+    if problem is not None:
+        return _refused(request, patient_id, problem)
     medication = request.POST.get("medication", "methadone")
     known = medication in services.WINDOW_MEDICATIONS
     swap = known and request.headers.get("HX-Request") == "true"
     swapped: list[services.DosingRow | None] = []
-    user = request_user(request)  # the User, not its lazy wrappers: the service reads it often
 
     def then(recorded: services.RecordedDose) -> None:
         # The row to swap in, told from what the dose read and the dose (its list audit row written in the
@@ -173,3 +225,15 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
     request.session[RESULT_KEY] = result
     anchor = f"#p{patient_id}" + ("" if medication == "methadone" else f"-{medication}")
     return HttpResponseRedirect(reverse("treatment:dosing") + anchor)
+
+
+def _refused(request: AuthenticatedHttpRequest, patient_id: int, text: str) -> HttpResponse:
+    """A form the window cannot read: 422, nothing recorded, the words at the top of the list. With htmx
+    (which swaps no 4xx answer) the list is loaded again and shows them."""
+    result = {"kind": "blocked", "text": text, "patient": patient_id, "medication": None}
+    if request.headers.get("HX-Request") == "true":
+        request.session[RESULT_KEY] = result
+        response = HttpResponse(text, status=422, content_type="text/plain; charset=utf-8")
+        response["HX-Redirect"] = reverse("treatment:dosing")
+        return response
+    return _dosing_page(request, result, status=422)

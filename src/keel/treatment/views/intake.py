@@ -18,6 +18,7 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core import wall_time
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import zone_of
 from keel.treatment import services, words
@@ -57,7 +58,7 @@ def _intake_from_form(post: Any, zone: Any, skipped: dict[str, str]) -> dict[str
     return {
         "opioids": opioids,
         "other_substances": post.getlist("other_substances"),
-        "prior_overdoses": int(raw_overdoses) if raw_overdoses.isdigit() else raw_overdoses,
+        "prior_overdoses": int(raw_overdoses) if ascii_digits(raw_overdoses) else raw_overdoses,
         "prior_treatment": post.getlist("prior_treatment"),
         "pregnant": post.get("pregnant") or None,
         "note": post.get("note", ""),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, local_today
@@ -219,7 +220,9 @@ def qtc(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     raw = request.POST.get("qtc_ms", "")
 
     def act() -> str:
-        services.record_qtc(by=request.user, patient_id=patient_id, qtc_ms=int(raw) if raw.isdigit() else raw)
+        services.record_qtc(
+            by=request.user, patient_id=patient_id, qtc_ms=int(raw) if ascii_digits(raw) else raw
+        )
         return _("QTc saved.")
 
     return _back(request, patient_id, act)

@@ -23,6 +23,7 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core import wall_time
+from keel.core.digits import ascii_digits
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.buprenorphine.timing import TimingRow
 from keel.core.rules.inputs import InvalidInput
@@ -232,7 +233,7 @@ def _start_permissions(request: AuthenticatedHttpRequest, view: StartView) -> di
 
 def _slot(raw: str) -> Any:
     """The dose slot a page's form sent: a number, or the text as typed (the service names a bad one)."""
-    return int(raw) if raw.isdigit() else (raw or None)
+    return int(raw) if ascii_digits(raw) else (raw or None)
 
 
 def _act(
@@ -476,7 +477,7 @@ def _schedule_from_text(text: str) -> Any:
     steps: list[Any] = []
     for line in text.strip().splitlines():
         parts = line.replace(",", " ").split()
-        if len(parts) == 2 and parts[0].isdigit():
+        if len(parts) == 2 and ascii_digits(parts[0]):
             try:
                 steps.append({"day": int(parts[0]), "mg": float(parts[1])})
                 continue
