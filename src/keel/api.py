@@ -20,7 +20,8 @@ from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
 from keel.accounts.staff import EmailNotSent
 from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
-from keel.api_body import body_components
+from keel.api_body import body_components, duplicate_key_error
+from keel.api_query import refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
 from keel.assessments.services import NotAllowed
@@ -29,7 +30,7 @@ from keel.careteam.api import router as careteam_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.rules import UnknownRule
-from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, loads_json
+from keel.core.rules.inputs import DuplicateKey, FieldError, FieldsInvalid, InvalidInput, loads_json
 from keel.core.words import gettext_noop as N_
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
@@ -66,6 +67,8 @@ class KeelParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         try:
             return loads_json(request.body)  # NaN/Infinity arrive as text: every number field refuses them
+        except DuplicateKey as exc:  # review 16a: `{"sedated": true, ..., "sedated": false}` is ambiguous
+            raise FieldsInvalid([duplicate_key_error(exc)]) from exc
         except ValueError as exc:  # json's JSONDecodeError and UnicodeDecodeError are ValueErrors
             # ninja wraps whatever the parser raises in HttpError(400); on_http_error unwraps this one.
             raise FieldsInvalid([FieldError("body", N_("is not valid JSON"))]) from exc
@@ -79,6 +82,8 @@ api = KeelAPI(
     docs_url=None,
     parser=KeelParser(),
 )
+# A query parameter the operation does not read is refused by name, not dropped (review 16a).
+api.add_decorator(refuse_undeclared_query, mode="operation")
 
 
 def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
