@@ -9,7 +9,7 @@ rule existed hold `{}`), an intake's answers as stored, and an order's FHIR Medi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ninja import Schema
