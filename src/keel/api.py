@@ -21,7 +21,7 @@ from keel.accounts.staff import EmailNotSent
 from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
 from keel.api_body import body_components, duplicate_key_error
-from keel.api_query import refuse_undeclared_query
+from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
 from keel.assessments.services import NotAllowed
@@ -83,6 +83,7 @@ api = KeelAPI(
     parser=KeelParser(),
 )
 # A query parameter the operation does not read is refused by name, not dropped (review 16a).
+api.add_decorator(find_undeclared_query, mode="view")
 api.add_decorator(refuse_undeclared_query, mode="operation")
 
 
@@ -115,6 +116,7 @@ def _reason_of(error: dict[str, Any]) -> str:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [{"field": _field_of(e.get("loc")), "reason": _reason_of(e)} for e in exc.errors]
+    errors += getattr(request, QUERY_ERRORS, [])  # an undeclared query parameter too (`keel.api_query`)
     return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
 
 

@@ -33,6 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 UNDECLARED = N_("not a query parameter of this request")
 
 _READS = "_keel_reads_query"
+QUERY_ERRORS = "keel_query_errors"  # the request's attribute: what `find_undeclared_query` found
 
 
 def reads_query(*names: str) -> Callable[[F], F]:
@@ -68,17 +69,35 @@ def query_errors(request: HttpRequest, names: frozenset[str], lists: frozenset[s
     return errors
 
 
+def find_undeclared_query(run: F) -> F:
+    """For `api.add_decorator(..., mode="view")`: wraps each operation's `run` (before authentication) and
+    notes on the request the query parameters its operation does not read, so that ninja's own 422 (a bad
+    body, a bad declared parameter) names them too (`keel.api.on_validation_error`)."""
+    operation = getattr(run, "__self__", None)
+    names, lists = declared_query(getattr(operation, "view_func", run))
+
+    @functools.wraps(run)
+    def noted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        query = request.META.get("QUERY_STRING")  # no query string, nothing to parse
+        setattr(request, QUERY_ERRORS, query_errors(request, names, lists) if query else [])
+        return run(request, *args, **kwargs)
+
+    return noted  # type: ignore[return-value]
+
+
 def refuse_undeclared_query(func: F) -> F:
     """For `api.add_decorator(..., mode="operation")`: wraps each operation's function (after ninja's
-    authentication and its checks of the declared parameters and the body)."""
-    names, lists = declared_query(func)
+    authentication and its checks of the declared parameters and the body) and refuses what
+    `find_undeclared_query` noted."""
 
     @functools.wraps(func)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.META.get("QUERY_STRING"):  # no query string, nothing to parse
-            errors = query_errors(request, names, lists)
-            if errors:
-                return _refusal(request, errors)
+        errors = getattr(request, QUERY_ERRORS, None)
+        if errors is None:  # not through `find_undeclared_query` (never in the API): judged here
+            names, lists = declared_query(func)
+            errors = query_errors(request, names, lists) if request.META.get("QUERY_STRING") else []
+        if errors:
+            return _refusal(request, errors)
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]
