@@ -232,6 +232,7 @@ api.add_router("/", appointments_router)
 @api.exception_handler(FieldsInvalid)
 def on_fields_invalid(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
     errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    errors += getattr(request, QUERY_ERRORS, [])  # a bad body's 422 names an undeclared query parameter too
     return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
 
 

@@ -169,3 +169,12 @@ def test_a_form_encoded_query_lookalike_in_the_body_is_not_json(world: World, si
     )
     assert r.status_code == 422, r.content
     assert not DoseRecord.objects.filter(patient=world.alice).exists()
+
+
+def test_a_duplicate_body_key_and_an_unknown_parameter_are_named_together(
+    world: World, signed_in: Any
+) -> None:
+    raw = '{"sequence": 1, "sequence": 2, "amount_mg": 30}'
+    r = _call(signed_in("nurse"), "post", f"/api/v1/patients/{world.alice.pk}/doses?sedated=1", raw)
+    assert r.status_code == 422
+    assert _fields(r) == ["sequence", "sedated"]
