@@ -20,7 +20,8 @@ from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
 from keel.accounts.staff import EmailNotSent
 from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
-from keel.api_body import body_components
+from keel.api_body import body_components, duplicate_key_error
+from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
 from keel.assessments.services import NotAllowed
@@ -29,7 +30,7 @@ from keel.careteam.api import router as careteam_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.rules import UnknownRule
-from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput, loads_json
+from keel.core.rules.inputs import DuplicateKey, FieldError, FieldsInvalid, InvalidInput, loads_json
 from keel.core.words import gettext_noop as N_
 from keel.directory.api import router as directory_router
 from keel.directory.queries import BadSearch
@@ -66,6 +67,8 @@ class KeelParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         try:
             return loads_json(request.body)  # NaN/Infinity arrive as text: every number field refuses them
+        except DuplicateKey as exc:  # review 16a: `{"sedated": true, ..., "sedated": false}` is ambiguous
+            raise FieldsInvalid([duplicate_key_error(exc)]) from exc
         except ValueError as exc:  # json's JSONDecodeError and UnicodeDecodeError are ValueErrors
             # ninja wraps whatever the parser raises in HttpError(400); on_http_error unwraps this one.
             raise FieldsInvalid([FieldError("body", N_("is not valid JSON"))]) from exc
@@ -79,6 +82,9 @@ api = KeelAPI(
     docs_url=None,
     parser=KeelParser(),
 )
+# A query parameter the operation does not read is refused by name, not dropped (review 16a).
+api.add_decorator(find_undeclared_query, mode="view")
+api.add_decorator(refuse_undeclared_query, mode="operation")
 
 
 def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -110,6 +116,7 @@ def _reason_of(error: dict[str, Any]) -> str:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [{"field": _field_of(e.get("loc")), "reason": _reason_of(e)} for e in exc.errors]
+    errors += getattr(request, QUERY_ERRORS, [])  # an undeclared query parameter too (`keel.api_query`)
     return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
 
 
@@ -225,6 +232,7 @@ api.add_router("/", appointments_router)
 @api.exception_handler(FieldsInvalid)
 def on_fields_invalid(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
     errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    errors += getattr(request, QUERY_ERRORS, [])  # a bad body's 422 names an undeclared query parameter too
     return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
 
 

@@ -42,11 +42,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast, get_args, get_origin
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from keel.core.rules.inputs import (
+    DUPLICATE_KEY,
+    DuplicateKey,
     Field,
     FieldError,
     FieldsInvalid,
@@ -61,9 +64,16 @@ from keel.core.words import gettext_noop as N_
 _set = object.__setattr__  # a frozen model's fields, set once as pydantic sets them
 
 
+def duplicate_key_error(exc: DuplicateKey) -> FieldError:
+    """A JSON object that names a key twice (review 16a): the key, in the request's language."""
+    return FieldError(exc.key, gettext(DUPLICATE_KEY), template=DUPLICATE_KEY)
+
+
 def json_object(request: HttpRequest) -> dict[str, Any]:
     try:
         payload = loads_json(request.body or b"null")  # NaN and Infinity arrive as text, refused by name
+    except DuplicateKey as exc:
+        raise FieldsInvalid([duplicate_key_error(exc)]) from exc
     except (ValueError, UnicodeDecodeError):
         payload = None
     if not isinstance(payload, dict):

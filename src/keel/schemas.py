@@ -7,8 +7,12 @@ reasons as templates, `said`, which the API does not send)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Annotated, Any
+
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 
 class Out(BaseModel):
@@ -38,10 +42,40 @@ class In(Schema):
     twice (once as given, once through its DjangoGetter), which costs nothing that matters on a request body.
     The refusal comes with ninja's other body checks, before the route runs: a caller who may not act and
     sends an unknown key is told 422 before their 403/404, as for a field of the wrong type (the target's
-    existence is not judged by it). The `CoreIn` bodies still judge access first."""
+    existence is not judged by it). The `CoreIn` bodies still judge access first.
 
-    model_config = ConfigDict(extra="forbid")
+    Strict on JSON types (review 16a), as the core's bodies are: a flag is JSON true or false (not 1, "true"
+    or "no": pydantic's lax mode read `"sedated": "no"` as false and recorded the dose), a whole number is a
+    JSON number (not "7", not true). A field that takes text for a number on purpose (a dose's `amount_mg`,
+    "30.5") is `Any` and checked by the core. A date is ISO text in JSON: `IsoDate`, `IsoDateTime`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
-# A JSON object nested in a request body (`In`): `@with_config(NESTED_FORBID)` on its TypedDict.
-NESTED_FORBID = ConfigDict(extra="forbid")
+# A JSON object nested in a request body (`In`): `@with_config(NESTED_FORBID)` on its TypedDict. Strict as
+# `In` is: a take-home criterion is JSON true or false (`"safe_transport_and_storage": "1"` is refused).
+NESTED_FORBID = ConfigDict(extra="forbid", strict=True)
+
+
+def _iso_text(kind: str, message: str) -> Any:
+    """A strict body's date field: JSON has no date type, so the ISO text is the date (parsed as pydantic's
+    lax mode parses it); a number (lax mode's Unix time) or anything else is refused."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str | date):  # a datetime is a date too
+            return value
+        raise PydanticCustomError(kind, message)
+
+    return check
+
+
+# A day (YYYY-MM-DD) in an `In` body; its OpenAPI schema is a date's.
+IsoDate = Annotated[
+    date, Field(strict=False), BeforeValidator(_iso_text("date_type", "Input should be a valid date"))
+]
+# A moment (ISO 8601, with its zone where the route asks for one) in an `In` body.
+IsoDateTime = Annotated[
+    datetime,
+    Field(strict=False),
+    BeforeValidator(_iso_text("datetime_type", "Input should be a valid datetime")),
+]

@@ -7,7 +7,7 @@ from ninja import Schema
 from pydantic import BaseModel, Field
 
 from keel.assessments.models import Assessment
-from keel.schemas import In
+from keel.schemas import In, IsoDateTime
 
 
 class ScoreIn(In):
@@ -17,7 +17,7 @@ class ScoreIn(In):
 
 class AssessmentIn(ScoreIn):
     instrument: str = Field(max_length=32)
-    filled_at: datetime | None = Field(default=None, description="when it was administered (default: now)")
+    filled_at: IsoDateTime | None = Field(default=None, description="when it was administered (default: now)")
 
 
 class BandOut(BaseModel):

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
+from keel.api_query import reads_query
 from keel.core.directory.feeds import meeting_types
 from keel.directory import params
 from keel.directory.queries import BadSearch, FacilityHit, MeetingHit, search_facilities, search_meetings
@@ -107,6 +108,10 @@ def facility_out(hit: FacilityHit) -> FacilityOut:
     response=list[MeetingOut],
     summary="Meetings near a place (by distance), then online ones (by start)",
 )
+@reads_query(
+    "lat", "lon", "place", "zip", "radius_km", "radius_mi", "within_hours", "day", "part", "attendance",
+    "fellowship", "language", "type", "limit",
+)  # fmt: skip
 def meetings(request: HttpRequest) -> list[MeetingOut]:
     """Query: lat & lon, or place (ZIP or "City, ST"); radius_km or radius_mi (default 10 mi); within_hours;
     day (0 = Sunday); part (morning/afternoon/evening); attendance (in_person/online/hybrid); fellowship
@@ -122,6 +127,7 @@ def meetings(request: HttpRequest) -> list[MeetingOut]:
     response=list[FacilityOut],
     summary="Treatment facilities near a place, by distance",
 )
+@reads_query("lat", "lon", "place", "zip", "radius_km", "radius_mi", "service", "payment", "language")
 def facilities(request: HttpRequest) -> list[FacilityOut]:
     """Query: lat & lon or place; radius_km or radius_mi (default 25 mi); service; payment; language (a
     language the clinic speaks, ISO code); limit."""

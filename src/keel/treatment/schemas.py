@@ -9,7 +9,7 @@ rule existed hold `{}`), an intake's answers as stored, and an order's FHIR Medi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ninja import Schema
@@ -19,7 +19,7 @@ from typing_extensions import TypedDict
 from keel.api_body import CoreIn
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
-from keel.schemas import NESTED_FORBID, In, Out
+from keel.schemas import NESTED_FORBID, In, IsoDate, Out
 from keel.treatment import services
 from keel.treatment.models import (
     DoseRecord,
@@ -534,7 +534,7 @@ class ScheduleStepIn(TypedDict, total=False):
 class OrderIn(In):
     medication: str
     dose_mg: Any
-    starts_on: date | None = None
+    starts_on: IsoDate | None = None
     note: str = ""
     home_start: bool = Field(default=False, description="buprenorphine started at home with the SOWS check")
     schedule: list[ScheduleStepIn] = Field(
@@ -560,7 +560,7 @@ class PolicyIn(In):
 
 class QtcIn(In):
     qtc_ms: int
-    measured_on: date | None = None
+    measured_on: IsoDate | None = None
 
 
 class RuleIn(In):
@@ -627,24 +627,24 @@ class TakeHomeCriteriaIn(TypedDict, total=False):
 class TakeHomeIn(In):
     criteria: TakeHomeCriteriaIn
     state_max_days: int | None = None
-    start_on: date | None = None
+    start_on: IsoDate | None = None
     acknowledged_flags: list[str] = Field(
         default_factory=list, description="the id of every open concern (GET .../take-homes/review)"
     )
-    bottle_days: list[date] | None = Field(
+    bottle_days: list[IsoDate] | None = Field(
         default=None, description="a schedule below the maximum (weekends only, say); empty: every day"
     )
-    closure_day: date | None = Field(
+    closure_day: IsoDate | None = Field(
         default=None, description="one dose for a program closure day, for someone not otherwise eligible"
     )
 
 
 class TakeHomeEndIn(In):
     reason: str = Field(description="why the plan ends early: a reason of substance (kept in the record)")
-    from_day: date | None = Field(
+    from_day: IsoDate | None = Field(
         default=None, description="the first day its bottles no longer cover: today or later; blank: today"
     )
-    returned_days: list[date] | None = Field(
+    returned_days: list[IsoDate] | None = Field(
         default=None, description="the days whose bottles were brought back unopened (optional)"
     )
 

@@ -86,13 +86,40 @@ def _whole(digits: str) -> int:
     return int(digits)
 
 
+# Said when a JSON object names a key twice (`DuplicateKey`), after the key's name.
+DUPLICATE_KEY = N_("is given more than once")
+
+
+class DuplicateKey(ValueError):
+    """A JSON object that names one key twice (review 16a). Python's json keeps the last value; a gateway, a
+    logger or a client-side check may read the first, so `{"sedated": true, ..., "sedated": false}` would be
+    a hold to one reader and a dose given to another. Ambiguous: refused, naming the key (as json decoded it:
+    `"s\\u0065dated"` is `sedated`)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key!r} is given more than once")
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _v in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return value
+
+
 def loads_json(text: str | bytes) -> Any:
     """JSON as RFC 8259 defines it: the non-standard literals NaN, Infinity and -Infinity that Python's json
     accepts come back as text, so every number field refuses them by name. A document nested deeper than
     MAX_JSON_DEPTH is refused (deep nesting exhausts Python's recursion in json and in every walker after
-    it). Raises ValueError like json (bad UTF-8 included)."""
+    it). An object that names a key twice, at any depth, is refused (`DuplicateKey`). Raises ValueError like
+    json (bad UTF-8 included)."""
     try:
-        value = json.loads(text, parse_constant=JsonConstant, parse_int=_whole)
+        value = json.loads(text, parse_constant=JsonConstant, parse_int=_whole, object_pairs_hook=_object)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     if _depth_exceeds(value, MAX_JSON_DEPTH):

@@ -19,7 +19,7 @@ from keel.accounts.models import Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
-from keel.core.rules.inputs import loads_json
+from keel.core.rules.inputs import DuplicateKey, loads_json
 from keel.interop.api import base_for
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import Record
@@ -56,6 +56,8 @@ def _basis_from_body(request: HttpRequest) -> dict[str, str]:
         )
     try:
         body = loads_json(request.body)
+    except DuplicateKey as exc:  # review 16a: which of the two the caller meant is not ours to guess
+        raise FhirError(400, "invalid", f"The body names {exc.key!r} more than once.") from None
     except ValueError:
         raise FhirError(400, "invalid", "The body is not valid JSON.") from None
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":

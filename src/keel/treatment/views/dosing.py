@@ -22,7 +22,7 @@ from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
 from keel.treatment.services.hours import window_notes
-from keel.treatment.views.common import said
+from keel.treatment.views.common import holds, said
 from keel.treatment.views.dosing_row import row_html
 
 RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
@@ -127,7 +127,7 @@ def _dose_result(
             patient_id=patient_id,
             sequence=int(raw_sequence) if ascii_digits(raw_sequence) else None,
             amount_mg=request.POST.get("amount_mg") or None,
-            sedated=request.POST.get("sedated") == "on",
+            sedated=holds(request.POST, "sedated"),
             medication=medication,
             bottle_returned=request.POST.get("bottle_returned") == "on",
             then=then,

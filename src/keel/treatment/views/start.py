@@ -34,7 +34,7 @@ from keel.treatment.models import CareArea, NaloxoneProduct
 from keel.treatment.queries.start import StartView
 from keel.treatment.readiness import ReadinessRead
 from keel.treatment.services import last_use as last_use_service
-from keel.treatment.views.common import ago, last_use_from_page, local_time, said, skipped_time_error
+from keel.treatment.views.common import ago, holds, last_use_from_page, local_time, said, skipped_time_error
 
 
 @require_safe
@@ -408,7 +408,7 @@ def dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             patient_id=patient_id,
             medication="buprenorphine",
             amount_mg=post.get("amount_mg") or None,
-            sedated=post.get("sedated") == "on",
+            sedated=holds(post, "sedated"),
             sequence=_slot(post.get("sequence", "")),  # the form's slot: a second Enter is "already given"
         )
         return words.reasons_text(outcome.decision.reasons)
