@@ -277,7 +277,8 @@ def get_patient_for_action_or_404(
     `error(message)` raised (ActionNotAllowed, a 403, unless the app names its own). Then emergency access:
     unless `emergency_access` is True (a read in an emergency), a clinician who reaches the record only
     through break-the-glass is refused the same way (audited "emergency access: may not `emergency_what`",
-    `what` unless named). Success is audited as `action` unless `audit_success=False` (a write that records what it did itself)."""
+    `what` unless named). Success is audited as `action` unless `audit_success=False` (a write that
+    records what it did itself)."""
     if patient_id is None:
         patient = own_patient_or_404(
             user, area=area, action=action, target_type=target_type, target_id=target_id, audit_success=False
