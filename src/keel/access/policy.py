@@ -17,6 +17,7 @@ Scope rules (issue #2):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from keel.accounts.models import CLINICAL_ROLES, OWN_PATIENT, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
@@ -258,17 +260,25 @@ def get_patient_for_action_or_404(
     area: Area = Area.IDENTITY,
     target_type: str = "patient",
     target_id: str | int | None = None,
-    allowed: bool = True,
+    allowed: bool | Callable[[User, Patient], bool] = True,
     what: str = "",
+    error: Callable[[str], Exception] = ActionNotAllowed,
+    message: str = "",
+    emergency_access: bool = False,
+    emergency_what: str = "",
     audit_success: bool = True,
 ) -> Patient:
     """The one getter for a patient an action is about (as healthchecks' `_get_rw_check_for_user`).
 
     `patient_id=None` is the signed-in person's own record, taken from the session (`own_patient_or_404`);
     any other id is scoped by the policy (`get_patient_or_404`: out of scope or missing, the denial is audited
-    and PatientNotFound raised, a 404). In scope but `allowed` is False (the caller's role may not do `what`):
-    the denial is audited against the patient and ActionNotAllowed raised (a 403). Success is audited as
-    `action` unless `audit_success=False` (a write that records what it did itself)."""
+    and PatientNotFound raised, a 404). In scope, the role first: `allowed` False (or, a callable, False for
+    (user, patient)) means the caller's role may not do `what`: the denial is audited against the patient and
+    `error(message)` raised (ActionNotAllowed, a 403, unless the app names its own). Then emergency access:
+    unless `emergency_access` is True (a read in an emergency), a clinician who reaches the record only
+    through break-the-glass is refused the same way (audited "emergency access: may not `emergency_what`",
+    `what` unless named). Success is audited as `action` unless `audit_success=False` (a write that
+    records what it did itself)."""
     if patient_id is None:
         patient = own_patient_or_404(
             user, area=area, action=action, target_type=target_type, target_id=target_id, audit_success=False
@@ -283,20 +293,29 @@ def get_patient_for_action_or_404(
             target_id=target_id,
             audit_success=False,
         )
-    if not allowed:
-        audit.record_for_patient(
+    permitted = allowed(user, patient) if callable(allowed) else allowed
+    if not permitted:
+        _refuse(user, patient, target_type, target_id, f"role may not {what or action}")
+        raise error(message or f"Your role cannot {what or action}.")
+    if not emergency_access and patient_id is not None and through_emergency_access(user, patient):
+        _refuse(
             user,
             patient,
-            Action.DENIED,
             target_type,
-            target_id if target_id is not None else "",
-            outcome=Outcome.DENIED,
-            reason=f"role may not {what or action}",
+            target_id,
+            f"emergency access: may not {emergency_what or what or action}",
         )
-        raise ActionNotAllowed(f"Your role cannot {what or action}.")
+        raise error(gettext("Emergency access is for reading the record. Only the care team can do this."))
     if audit_success:
         _audit_read(user, patient, action, target_type, target_id)
     return patient
+
+
+def _refuse(user: User, patient: Patient, target_type: str, target_id: str | int | None, reason: str) -> None:
+    target = target_id if target_id is not None else ""
+    audit.record_for_patient(
+        user, patient, Action.DENIED, target_type, target, outcome=Outcome.DENIED, reason=reason
+    )
 
 
 def through_emergency_access(user: User, patient: Patient) -> bool:

@@ -28,7 +28,12 @@ class PatientAppointments:
 def patient_appointments(user: User, patient_id: int | str) -> PatientAppointments:
     """A patient's appointments for the care team (the clinical area of the record), audited as one read."""
     patient = policy.get_patient_for_action_or_404(
-        user, patient_id, Action.READ, area=Area.CLINICAL, target_type="appointment_list"
+        user,
+        patient_id,
+        Action.READ,
+        area=Area.CLINICAL,
+        target_type="appointment_list",
+        emergency_access=True,
     )
     rows = list(patient.appointments.select_related("with_user"))  # each knows its patient: no query per row
     return PatientAppointments(patient, rows)

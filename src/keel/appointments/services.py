@@ -64,6 +64,7 @@ def _scoped(by: User, patient_id: int, action: Action, target_id: int | None = N
         target_id=target_id,
         allowed=policy.can_schedule_appointment(by),
         what="schedule appointments",
+        emergency_access=True,
         audit_success=False,
     )
 

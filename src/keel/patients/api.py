@@ -18,7 +18,7 @@ from keel.api_body import request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
 from keel.patients import photos, queries, services
-from keel.patients.models import Enrollment, Patient, PatientFlag
+from keel.patients.models import Enrollment, PatientFlag
 from keel.patients.schemas import (
     ActivationCodeIn,
     ActivationCodeOut,
@@ -202,7 +202,7 @@ def update_contact(request: AuthenticatedApiRequest, patient_id: int) -> Contact
     # A key not among the details is refused by name in the check's own words ("cannot be changed here").
     body = ContactIn.read(request, exact=False)
     changed = services.update_contact(by=request.auth, patient_id=patient_id, data=body)
-    version = Patient.objects.values_list("version", flat=True).get(pk=patient_id)
+    version = queries.version_after_change(patient_id)
     return ContactChangedOut(id=patient_id, changed=changed, version=version)
 
 

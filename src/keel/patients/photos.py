@@ -128,13 +128,18 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def _photo_patient(by: User, patient_id: int | str, action: Action) -> Patient:
     """The patient whose photo `by` changes: in scope (else 404), by the front desk's roles (else 403)."""
-    patient = policy.get_patient_or_404(by, patient_id, action=action, target_type=FIELD, audit_success=False)
-    if not policy.can_register_patient(by, patient.program_id):
-        audit.record_for_patient(
-            by, patient, Action.DENIED, FIELD, outcome=Outcome.DENIED, reason="role may not change photos"
-        )
-        raise NotAllowed(_("Program admins, counselors, nurses and prescribers take patients' photos."))
-    return patient
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        target_type=FIELD,
+        allowed=lambda user, record: policy.can_register_patient(user, record.program_id),
+        what="change photos",
+        error=NotAllowed,
+        message=_("Program admins, counselors, nurses and prescribers take patients' photos."),
+        emergency_access=True,
+        audit_success=False,
+    )
 
 
 def check_can_change(*, by: User, patient_id: int | str) -> None:

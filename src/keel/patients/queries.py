@@ -218,6 +218,12 @@ def list_flags(user: User, *, patient_id: int) -> list[PatientFlag]:
     )
 
 
+def version_after_change(patient_id: int) -> int:
+    """The record's version right after a write that `services` scoped and audited (the contact change's
+    answer carries it): no second scope check, no second audit row."""
+    return int(Patient.objects.values_list("version", flat=True).get(pk=patient_id))
+
+
 def team_candidates(program: Program) -> list[User]:
     """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
     return list(

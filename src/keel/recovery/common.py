@@ -39,7 +39,13 @@ def _patient(user: User, patient_id: int | None, area: Area, action: Action, tar
     """The patient a recovery service acts on (`None`: the caller's own, from the session), or a 404 whose
     denial is audited; success is not audited here: each service records what it did."""
     return policy.get_patient_for_action_or_404(
-        user, patient_id, action, area=area, target_type=target_type, audit_success=False
+        user,
+        patient_id,
+        action,
+        area=area,
+        target_type=target_type,
+        audit_success=False,
+        emergency_access=True,
     )
 
 

@@ -317,25 +317,19 @@ def override_for_patient(
     from keel.assessments.services import NotAllowed
     from keel.treatment.models import PatientPolicyOverride
 
-    patient = access.get_patient_or_404(
+    patient = access.get_patient_for_action_or_404(
         by,
         patient_id,
+        Action.CREATE,
         area=Area.CLINICAL,
-        action=Action.CREATE,
         target_type="patient_policy",
+        allowed=access.can_prescribe(by),
+        what="override policy",
+        error=NotAllowed,
+        message="Only a prescriber overrides policy for a patient.",
+        emergency_access=True,
         audit_success=False,
     )
-    if not access.can_prescribe(by):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient_policy",
-            reason="role may not override policy",
-        )
-        raise NotAllowed("Only a prescriber overrides policy for a patient.")
     problems: list[FieldError] = []
     try:
         _default, value, text = _checked_change(

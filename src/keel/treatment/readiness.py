@@ -34,7 +34,7 @@ from keel.accounts.models import User
 from keel.assessments import queries as assessments
 from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
+from keel.audit.models import Action
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
 from keel.core.opioids import OPIOIDS
@@ -555,24 +555,19 @@ def record_last_use(
         )
         source = UseReportSource.PERSON
     else:
-        patient = policy.get_patient_or_404(
+        patient = policy.get_patient_for_action_or_404(
             by,
             patient_id,
+            Action.CREATE,
             area=Area.CLINICAL,
-            action=Action.CREATE,
             target_type="last_use_report",
+            allowed=policy.can_write_care_record(by),
+            what="record last use",
+            error=NotAllowed,
+            message="Your role cannot record the time of last use.",
+            emergency_access=True,
             audit_success=False,
         )
-        if not policy.can_write_care_record(by):
-            audit.record_for_patient(
-                by,
-                patient,
-                Action.DENIED,
-                "last_use_report",
-                outcome=Outcome.DENIED,
-                reason="role may not record last use",
-            )
-            raise NotAllowed("Your role cannot record the time of last use.")
         source = UseReportSource.CARE_TEAM
     opioids = parse_last_use_report(raw, now)
     with transaction.atomic():

@@ -28,7 +28,7 @@ from keel.patients.models import (
     Patient,
 )
 from keel.patients.schemas import ActivationCodeIn
-from keel.patients.services.common import _audit_denial, in_language
+from keel.patients.services.common import in_language
 from keel.reminders.channels import Message, sms_sender
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
@@ -75,12 +75,17 @@ def issue_activation_code(
     or no adapter, is refused before any code is made; the message names no program and no health words.
     With `send_by_email`, the same words go to the record's email through KEEL_EMAIL_URL (no email on the
     record is refused before any code is made)."""
-    patient = policy.get_patient_or_404(
-        by, patient_id, action=Action.CREATE, target_type="activation_code", audit_success=False
+    patient = policy.get_patient_for_action_or_404(  # never through emergency access: it gives an account
+        by,
+        patient_id,
+        Action.CREATE,
+        target_type="activation_code",
+        allowed=lambda user, record: policy.can_register_patient(user, record.program_id),
+        what="issue activation codes",
+        error=NotAllowed,
+        message=_("Program admins, counselors, nurses and prescribers give activation codes."),
+        audit_success=False,
     )
-    if not policy.can_register_patient(by, patient.program_id):
-        _audit_denial(by, patient, "activation_code", "role may not issue activation codes")
-        raise NotAllowed(_("Program admins, counselors, nurses and prescribers give activation codes."))
     if data is not None:  # the API's body, checked only now the caller may act (review 13a)
         try:
             sent = data.parse()

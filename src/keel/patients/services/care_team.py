@@ -23,7 +23,7 @@ from keel.patients.models import (
     Patient,
 )
 from keel.patients.queries import TEAM_ROLES
-from keel.patients.services.common import _audit_denial, in_language
+from keel.patients.services.common import in_language
 
 if TYPE_CHECKING:
     from keel.api_body import Posted
@@ -33,13 +33,17 @@ __all__ = ["MAX_BULK", "add_many_to_care_team", "add_to_care_team", "remove_from
 
 
 def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
-    patient = policy.get_patient_or_404(
-        by, patient_id, action=action, target_type="care_team", audit_success=False
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        target_type="care_team",
+        allowed=lambda user, record: policy.can_manage_care_team(user, record.program_id),
+        what="manage care teams",
+        error=NotAllowed,
+        message=_("Only the program's admins change care teams."),
+        audit_success=False,
     )
-    if not policy.can_manage_care_team(by, patient.program_id):
-        _audit_denial(by, patient, "care_team", "role may not manage care teams")
-        raise NotAllowed(_("Only the program's admins change care teams."))
-    return patient
 
 
 def _member(program: Program, user_id: Any) -> User:

@@ -16,7 +16,7 @@ from keel.core.desk import CONTACT_FIELDS
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient
-from keel.patients.services.common import _audit_denial, _refuse_emergency_access, in_language
+from keel.patients.services.common import in_language
 from keel.recovery.common import StaleEdit
 
 if TYPE_CHECKING:
@@ -30,19 +30,20 @@ def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -
     """The patient whose contact details `by` may change: in scope with the clinical area (the protected
     fields: phone, address, email, emergency contact), else 404; a role that may not: 403, audited. A read
     (the page) is audited as one; a write is audited by the service that makes it."""
-    patient = policy.get_patient_or_404(
+    patient = policy.get_patient_for_action_or_404(
         by,
         patient_id,
+        action,
         area=Area.CLINICAL,
-        action=action,
         target_type="patient",
+        allowed=lambda user, record: policy.can_register_patient(user, record.program_id),
+        what="change contact details",
+        error=NotAllowed,
+        message=_("Program admins, counselors, nurses and prescribers change contact details."),
+        # the email and phone route the account's messages (a password reset): reading them only
+        emergency_access=action == Action.READ,
         audit_success=False,
     )
-    if not policy.can_register_patient(by, patient.program_id):
-        _audit_denial(by, patient, "patient", "role may not change contact details")
-        raise NotAllowed(_("Program admins, counselors, nurses and prescribers change contact details."))
-    if action != Action.READ:  # the email and phone route the account's messages (a password reset)
-        _refuse_emergency_access(by, patient, "patient", "change contact details")
     if (
         action == Action.READ
     ):  # the page shows the protected fields: one audited read (emergency access named)

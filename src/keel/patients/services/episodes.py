@@ -24,7 +24,7 @@ from keel.patients.models import (
     Patient,
     local_today,
 )
-from keel.patients.services.common import _audit_denial, _refuse_emergency_access, in_language
+from keel.patients.services.common import in_language
 from keel.sharing import services as sharing
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
 from keel.treatment.policy_store import end_patient_overrides
@@ -37,14 +37,19 @@ if TYPE_CHECKING:
 
 
 def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
-    patient = policy.get_patient_or_404(
-        by, patient_id, area=Area.CLINICAL, action=action, target_type="enrollment", audit_success=False
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        area=Area.CLINICAL,
+        target_type="enrollment",
+        allowed=lambda user, record: policy.can_manage_episode(user, record.program_id),
+        what="discharge or readmit",
+        emergency_what="discharge, readmit or transfer",
+        error=NotAllowed,
+        message=_("Program admins, counselors, nurses and prescribers discharge and readmit."),
+        audit_success=False,
     )
-    if not policy.can_manage_episode(by, patient.program_id):
-        _audit_denial(by, patient, "enrollment", "role may not discharge or readmit")
-        raise NotAllowed(_("Program admins, counselors, nurses and prescribers discharge and readmit."))
-    _refuse_emergency_access(by, patient, "enrollment", "discharge, readmit or transfer")
-    return patient
 
 
 def _transfer_disclosure(by: User, patient: Patient, form: DischargeIn, active: Enrollment) -> int:

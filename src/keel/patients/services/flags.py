@@ -73,6 +73,7 @@ def _patient_for_resolving(by: User, patient_id: int, flag_id: int) -> Patient:
             target_id=flag_id,
             allowed=getattr(by, "role", "") in CLINICAL_ROLES,
             what="resolve flags",
+            emergency_access=True,
             audit_success=False,
         )
     except policy.ActionNotAllowed:

@@ -30,8 +30,6 @@ from keel.patients.services.activation import (
     _spend_code,
 )
 from keel.patients.services.common import (
-    _audit_denial,
-    _refuse_emergency_access,
     in_language,
 )
 
@@ -41,13 +39,17 @@ def issue_reset_code(*, by: User, patient_id: int, data: Posted[ResetCodeIn]) ->
     admins and its clinicians, having checked who they are (`identity_checked`), give a one-time code like the
     activation code (shown once, digest stored, KEEL_ACTIVATION_DAYS). Any unused earlier reset code stops
     working. Audited; the password is unchanged until the patient uses the code."""
-    patient = policy.get_patient_or_404(
-        by, patient_id, action=Action.CREATE, target_type="password_reset", audit_success=False
+    patient = policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        Action.CREATE,
+        target_type="password_reset",
+        allowed=lambda user, record: policy.can_register_patient(user, record.program_id),
+        what="start a password reset",
+        error=NotAllowed,
+        message=_("Program admins, counselors, nurses and prescribers start a password reset."),
+        audit_success=False,
     )
-    if not policy.can_register_patient(by, patient.program_id):
-        _audit_denial(by, patient, "password_reset", "role may not start a password reset")
-        raise NotAllowed(_("Program admins, counselors, nurses and prescribers start a password reset."))
-    _refuse_emergency_access(by, patient, "password_reset", "start a password reset")
     try:
         data.parse()
     except InvalidInput as exc:

@@ -18,17 +18,23 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient
 from keel.patients.schemas import SecondFactorResetIn
-from keel.patients.services.common import _audit_denial, in_language
+from keel.patients.services.common import in_language
 
 MAX_RESET_REASON = desk.MAX_RESET_REASON
 
 
 def _mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
-    patient = policy.get_patient_or_404(by, patient_id, action=action, target_type="mfa", audit_success=False)
-    if not policy.can_reset_patient_second_factor(by, patient):
-        _audit_denial(by, patient, "mfa", "role may not reset a patient's second factor")
-        raise NotAllowed(_("Counselors, nurses and prescribers on the care team reset two-step sign-in."))
-    return patient
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        target_type="mfa",
+        allowed=policy.can_reset_patient_second_factor,
+        what="reset a patient's second factor",
+        error=NotAllowed,
+        message=_("Counselors, nurses and prescribers on the care team reset two-step sign-in."),
+        audit_success=False,
+    )
 
 
 def second_factor_page(*, by: User, patient_id: int) -> Patient:

@@ -47,13 +47,22 @@ def reauthenticate(by: User, patient: Patient, password: Any, target_type: str) 
 
 
 def _for_staff(by: User, patient_id: int | str, action: Action, target_type: str) -> Patient:
-    patient = policy.get_patient_or_404(
-        by, patient_id, area=Area.CLINICAL, action=action, target_type=target_type, audit_success=False
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        area=Area.CLINICAL,
+        target_type=target_type,
+        allowed=policy.can_disclose(by),
+        what="record consents or disclose",
+        error=_not_allowed,
+        emergency_access=True,
+        audit_success=False,
     )
-    if not policy.can_disclose(by):
-        _deny(by, patient, target_type, "role may not record consents or disclose")
-        raise SharingNotAllowed
-    return patient
+
+
+def _not_allowed(_message: str) -> SharingNotAllowed:
+    return SharingNotAllowed()
 
 
 def _covered(

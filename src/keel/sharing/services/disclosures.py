@@ -23,10 +23,10 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.recovery.models import CheckIn
-from keel.sharing.errors import SharingInvalid, SharingNotAllowed
+from keel.sharing.errors import SharingInvalid
 from keel.sharing.models import Basis, Consent, Disclosure, EmergencyReview, ReviewKind
 from keel.sharing.schemas import DisclosureIn
-from keel.sharing.services.common import _covered, _deny, _invalid, legal_name, reauthenticate
+from keel.sharing.services.common import _covered, _deny, _invalid, _not_allowed, legal_name, reauthenticate
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
 
 if TYPE_CHECKING:
@@ -106,13 +106,6 @@ class _Release:
     purpose: str
     purpose_text: str
     scope: str
-
-
-def _refuse_role(by: User, patient: Patient) -> None:
-    """Guard 1: a role that may not disclose is refused, audited."""
-    if not policy.can_disclose(by):
-        _deny(by, patient, "disclosure", "role may not disclose")
-        raise SharingNotAllowed
 
 
 def _parse(by: User, patient: Patient, data: Posted[DisclosureIn]) -> DisclosureIn:
@@ -258,15 +251,18 @@ def disclose(
     (which carries the notice and the scope). Nothing leaves and nothing is written unless every check
     passes; each refusal is audited."""
     now = now or timezone.now()
-    patient = policy.get_patient_or_404(
+    patient = policy.get_patient_for_action_or_404(  # guard 1: a role that may not disclose, audited
         by,
         patient_id,
+        Action.DISCLOSE,
         area=Area.CLINICAL,
-        action=Action.DISCLOSE,
         target_type="disclosure",
+        allowed=policy.can_disclose(by),
+        what="disclose",
+        error=_not_allowed,
+        emergency_access=True,
         audit_success=False,
     )
-    _refuse_role(by, patient)
     body = _parse(by, patient, data)
     basis, asked = body.basis, tuple(body.categories or ())
     reauthenticate(by, patient, body.password, "disclosure")  # guard 5

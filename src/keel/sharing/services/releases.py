@@ -22,9 +22,9 @@ from keel.core import sharing as core
 from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
-from keel.sharing.errors import SharingInvalid, SharingNotAllowed
+from keel.sharing.errors import SharingInvalid
 from keel.sharing.models import Basis, Consent, Disclosure
-from keel.sharing.services.common import _covered, _deny, _invalid, legal_name, reauthenticate
+from keel.sharing.services.common import _covered, _deny, _invalid, _not_allowed, legal_name, reauthenticate
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -41,11 +41,21 @@ class _Recipient:
     scope: str
 
 
-def _refuse_role(by: User, patient: Patient, target_type: str) -> None:
-    """Guard 1: a role that may not export or disclose a record is refused, audited."""
-    if not policy.can_disclose(by):
-        _deny(by, patient, target_type, "role may not export or disclose a record")
-        raise SharingNotAllowed
+def _for_export(by: User, patient_id: int | str, target_type: str) -> Patient:
+    """The record in scope (else 404) and guard 1: a role that may not export or disclose a record is
+    refused, audited, before anything about the record's consents is looked at."""
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        Action.EXPORT,
+        area=Area.CLINICAL,
+        target_type=target_type,
+        allowed=policy.can_disclose(by),
+        what="export or disclose a record",
+        error=_not_allowed,
+        emergency_access=True,
+        audit_success=False,
+    )
 
 
 def _basis(raw: Mapping[str, Any]) -> str:
@@ -203,10 +213,7 @@ def release_record(
     same basis and accounting; no password to ask again (the token is the credential a system holds), and
     the audit row says so. `detail` is added to the audit row (what the request returned)."""
     now = now or timezone.now()
-    patient = policy.get_patient_or_404(
-        by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
-    )
-    _refuse_role(by, patient, target_type)
+    patient = _for_export(by, patient_id, target_type)
     basis = _basis(raw)
     _refuse_token_patient_request(by, patient, target_type, basis, by_token=by_token)
     request = _parse_request(raw, basis)
@@ -252,9 +259,7 @@ def release_to_system(
     (`release_record`): the patient's consent, live, not revoked, covering the whole record; its recipient and
     purpose are the disclosure's; one Disclosure row per request, in the accounting of disclosures."""
     now = now or timezone.now()
-    patient = policy.get_patient_or_404(
-        by, patient_id, area=Area.CLINICAL, action=Action.EXPORT, target_type=target_type, audit_success=False
-    )
+    patient = _for_export(by, patient_id, target_type)
     pk = record_id(consent_id)
     consent = Consent.objects.filter(patient=patient, pk=pk).first() if pk else None
     if consent is None:

@@ -12,7 +12,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
+from keel.audit.models import Action
 from keel.core.decision import Decision
 from keel.core.rules import methadone
 from keel.core.rules.buprenorphine import DOSE_LIMIT
@@ -69,20 +69,18 @@ def lock_person(patient: Patient) -> None:
 
 def _scoped_for(user: User, patient_id: int, target_type: str, allowed: bool, what: str) -> Patient:
     """The patient in scope for a write, else 404; a role that may not do `what`: 403, audited."""
-    patient = policy.get_patient_or_404(
+    return policy.get_patient_for_action_or_404(
         user,
         patient_id,
+        Action.CREATE,
         area=Area.CLINICAL,
-        action=Action.CREATE,
         target_type=target_type,
+        allowed=allowed,
+        what=what,
+        error=NotAllowed,
+        emergency_access=True,
         audit_success=False,
     )
-    if not allowed:
-        _audit(
-            user, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=f"role may not {what}"
-        )
-        raise NotAllowed(f"Your role cannot {what}.")
-    return patient
 
 
 def _decimal(
