@@ -59,7 +59,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 
 def _is_role(node: ast.expr) -> bool:
-    """A role: `x.role`, `getattr(x, "role", ...)`, a name `role` / `*_role`, `x["role"]`, `found[1]` is not."""
+    """A role: `x.role`, `getattr(x, "role", ...)`, a name `role` or `*_role`, `x["role"]`."""
     if isinstance(node, ast.Attribute):
         return node.attr == "role"
     if isinstance(node, ast.Name):
