@@ -9,6 +9,7 @@ the policy as a named predicate (`policy.can_resolve_flags`, `policy.is_program_
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from keel.accounts.models import Role
@@ -166,3 +167,15 @@ def test_the_scan_ignores_what_decides_nothing_by_role() -> None:
     samples = ["user.role", 'kind == "patient_flag"', 'x.status == "active"', 'role_label == "Nurse"']
     for sample in samples:
         assert _role_comparisons(ast.parse(sample)) == [], sample
+
+
+def test_no_template_compares_a_role() -> None:
+    """The pages ask the policy's decisions (`nav`, `can_resolve`, ...), never `user.role == "..."`."""
+    pattern = re.compile(r"\.role\s*(==|!=|\bin\b|\bnot in\b)|\b(==|!=)\s*\S*\.role\b")
+    found = [
+        f"{path.relative_to(SRC).as_posix()}: {line.strip()}"
+        for path in sorted(SRC.rglob("*.html"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if pattern.search(line)
+    ]
+    assert found == []

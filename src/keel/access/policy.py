@@ -143,7 +143,7 @@ def areas_visible(user: User, patient: Patient) -> frozenset[Area]:
 
 def audit_program_ids(user: User) -> list[int]:
     """Programs whose audit trail this user may read: auditors and program admins of those programs."""
-    if not _active(user) or user.role not in {Role.AUDITOR, Role.PROGRAM_ADMIN}:
+    if not _active(user) or not may_read_audit_trail(user):
         return []
     return list(program_ids_of(user))
 
@@ -626,3 +626,34 @@ def may_take_whole_record(user: User) -> bool:
     """A whole record at once (FHIR `$everything`, what leaves in an export): the person themselves, and the
     roles that may release a record (`can_disclose`); admins, peers and auditors read per resource."""
     return is_program_patient(user) or can_disclose(user)
+
+
+def may_read_audit_trail(user: object) -> bool:
+    """The role part of `audit_program_ids`: auditors and program admins."""
+    return _role(user) in {Role.AUDITOR, Role.PROGRAM_ADMIN}
+
+
+def administers_a_program(user: object) -> bool:
+    """A program admin: the program's staff, settings, care teams, measures, emergency reviews and directory
+    (each of those checks the program apart)."""
+    return _role(user) == Role.PROGRAM_ADMIN
+
+
+def staff_nav(user: User) -> dict[str, bool]:
+    """Which links of the staff pages' menu (web/_staff_nav.html) the caller sees: the same decisions the
+    routes make, by name (each route still checks for itself)."""
+    admin = administers_a_program(user)
+    return {
+        "patients": not reads_only_the_audit_trail(user),
+        "register": may_register_patients(user),
+        "audit_trail": may_read_audit_trail(user),
+        "staff": admin,
+        "care_teams": admin,
+        "program_settings": admin,
+        "measures": may_view_measures(user),
+        "emergency_reviews": admin,
+        "directory": may_import_feeds(user),
+        "emergency_access": can_request_emergency_access(user),
+        "dosing": can_record_dose(user),
+        "program_policy": not reads_only_the_audit_trail(user),
+    }
