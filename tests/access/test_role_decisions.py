@@ -117,3 +117,7 @@ def _menu_as_the_template_had_it(role: str) -> dict[str, bool]:
 @pytest.mark.parametrize("role", ROLES)
 def test_the_staff_menu_shows_the_links_it_showed(role: str) -> None:
     assert policy.staff_nav(_user(role)) == _menu_as_the_template_had_it(role)
+
+
+def test_the_staff_menu_for_an_anonymous_visitor_is_as_before() -> None:
+    assert policy.staff_nav(AnonymousUser()) == _menu_as_the_template_had_it("")

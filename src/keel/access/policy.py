@@ -18,7 +18,7 @@ Scope rules (issue #2):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -612,7 +612,7 @@ def can_give_link_code(user: User) -> bool:
     return _active(user) and user.role in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
 
 
-def may_import_feeds(user: object) -> bool:
+def may_import_feeds(user: object) -> TypeGuard[User]:
     """Importing a meeting feed or a facility list into the directory: program admins (of their programs)."""
     return isinstance(user, User) and user.role == Role.PROGRAM_ADMIN
 
@@ -639,13 +639,14 @@ def administers_a_program(user: object) -> bool:
     return _role(user) == Role.PROGRAM_ADMIN
 
 
-def staff_nav(user: User) -> dict[str, bool]:
+def staff_nav(user: object) -> dict[str, bool]:
     """Which links of the staff pages' menu (web/_staff_nav.html) the caller sees: the same decisions the
     routes make, by name (each route still checks for itself)."""
     admin = administers_a_program(user)
+    staff = user if isinstance(user, User) else None  # an anonymous visitor: no signed-in decision holds
     return {
         "patients": not reads_only_the_audit_trail(user),
-        "register": may_register_patients(user),
+        "register": staff is not None and may_register_patients(staff),
         "audit_trail": may_read_audit_trail(user),
         "staff": admin,
         "care_teams": admin,
@@ -653,7 +654,7 @@ def staff_nav(user: User) -> dict[str, bool]:
         "measures": may_view_measures(user),
         "emergency_reviews": admin,
         "directory": may_import_feeds(user),
-        "emergency_access": can_request_emergency_access(user),
-        "dosing": can_record_dose(user),
+        "emergency_access": staff is not None and can_request_emergency_access(staff),
+        "dosing": staff is not None and can_record_dose(staff),
         "program_policy": not reads_only_the_audit_trail(user),
     }

@@ -38,7 +38,7 @@ def _caller(request: HttpRequest) -> Any:
 
 
 def _areas(user: User) -> frozenset[Area]:
-    return policy.areas_for_role(user.role)
+    return policy.areas_of(user)
 
 
 def _audit_read(
