@@ -14,17 +14,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
-from keel.access import policy
+from keel.access.errors import NotAllowed
 from keel.accounts.api import router as accounts_router
-from keel.accounts.services import AccountError, ProgramSettingsNotAllowed
+from keel.accounts.services import AccountError
 from keel.accounts.staff import EmailNotSent
-from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api_auth import keel_auth
 from keel.api_body import body_components, duplicate_key_error
 from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
-from keel.assessments.services import NotAllowed
 from keel.audit.api import router as audit_router
 from keel.careteam.api import router as careteam_router
 from keel.core.instruments.model import InvalidAnswers
@@ -38,12 +36,10 @@ from keel.interop.api import router as interop_router
 from keel.interop.services import SubjectMismatch
 from keel.measures.api import router as measures_router
 from keel.patients.api import router as patients_router
-from keel.patients.errors import NotAllowed as PatientActionNotAllowed
 from keel.recovery import api as recovery_api
 from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
 from keel.treatment.api import router as treatment_router
-from keel.treatment.policy_store import PolicyNotAllowed
 from keel.treatment.services import DoseBlocked, DoseConflict, PlanAlreadyEnded
 from keel.web.field_words import said
 
@@ -169,26 +165,8 @@ def on_bad_search(request: HttpRequest, exc: BadSearch) -> HttpResponse:
 
 @api.exception_handler(NotAllowed)
 def on_not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
-    return api.create_response(request, error_body(str(exc)), status=403)
-
-
-@api.exception_handler(policy.ActionNotAllowed)
-def on_action_not_allowed(request: HttpRequest, exc: policy.ActionNotAllowed) -> HttpResponse:
-    return api.create_response(request, error_body(str(exc)), status=403)
-
-
-@api.exception_handler(PatientActionNotAllowed)
-def on_patient_action_not_allowed(request: HttpRequest, exc: PatientActionNotAllowed) -> HttpResponse:
-    return api.create_response(request, error_body(str(exc)), status=403)
-
-
-@api.exception_handler(StaffNotAllowed)
-def on_staff_not_allowed(request: HttpRequest, exc: StaffNotAllowed) -> HttpResponse:
-    return api.create_response(request, error_body(str(exc)), status=403)
-
-
-@api.exception_handler(ProgramSettingsNotAllowed)
-def on_settings_not_allowed(request: HttpRequest, exc: ProgramSettingsNotAllowed) -> HttpResponse:
+    """Every "not allowed" of every app (`keel.access.errors.NotAllowed` and its subclasses): 403, the
+    error's own message (the denial was audited where it was raised)."""
     return api.create_response(request, error_body(str(exc)), status=403)
 
 
@@ -266,8 +244,3 @@ def on_plan_already_ended(request: HttpRequest, exc: PlanAlreadyEnded) -> HttpRe
     return api.create_response(
         request, error_body(str(exc), [{"field": "plan_id", "reason": str(exc)}]), status=409
     )
-
-
-@api.exception_handler(PolicyNotAllowed)
-def on_policy_not_allowed(request: HttpRequest, exc: PolicyNotAllowed) -> HttpResponse:
-    return api.create_response(request, error_body(str(exc)), status=403)

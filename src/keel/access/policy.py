@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -28,11 +28,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import CLINICAL_ROLES, OWN_PATIENT, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.db import rows
-from keel.patients.models import CareTeamMember, EmergencyAccess, Patient
+from keel.patients.models import CareTeamMember, EmergencyAccess, FlagKind, Patient
 
 
 class Area(StrEnum):
@@ -95,6 +96,16 @@ def areas_for_role(role: str) -> frozenset[Area]:
     return _AREAS_BY_ROLE.get(role, frozenset())
 
 
+def _role(user: object) -> str:
+    """The caller's role ("" for an anonymous visitor or an object with none)."""
+    return str(getattr(user, "role", "") or "")
+
+
+def areas_of(user: object) -> frozenset[Area]:
+    """The parts of a record the caller's role sees (scope apart): `areas_for_role` of the caller's role."""
+    return areas_for_role(_role(user))
+
+
 def program_ids_of(user: User) -> QuerySet[ProgramMembership, int]:
     """The programs a staff member works in, as a subquery. A personal space (a self-guided account's) is
     never one of them, even if a membership row were made by hand."""
@@ -134,7 +145,7 @@ def areas_visible(user: User, patient: Patient) -> frozenset[Area]:
 
 def audit_program_ids(user: User) -> list[int]:
     """Programs whose audit trail this user may read: auditors and program admins of those programs."""
-    if not _active(user) or user.role not in {Role.AUDITOR, Role.PROGRAM_ADMIN}:
+    if not _active(user) or not may_read_audit_trail(user):
         return []
     return list(program_ids_of(user))
 
@@ -248,7 +259,7 @@ def _clinical_patient(user: User, pk: int) -> Patient | None:
     return patient  # type: ignore[no-any-return]
 
 
-class ActionNotAllowed(PermissionDenied):
+class ActionNotAllowed(AccessNotAllowed, PermissionDenied):
     """The record is in scope but the caller's role may not do this to it (403; the denial is audited)."""
 
 
@@ -519,7 +530,7 @@ def can_write_care_record(user: User) -> bool:
 def registering_programs(user: User) -> list[Program]:
     """The programs in which this person may register (admit) a patient at the front desk (issue #18): their
     own programs, for program admins and for counselors, nurses and prescribers. Never a personal space."""
-    if not _active(user) or user.role not in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}:
+    if not may_register_patients(user):
         return []
     return list(Program.objects.filter(id__in=program_ids_of(user)).order_by("name"))
 
@@ -564,3 +575,105 @@ def can_schedule_appointment(user: User) -> bool:
     """Scheduling, moving and closing appointments (issue #19): counselors, nurses and prescribers, and the
     program's admins (the front desk); scope, the clinical area of the record, is checked apart."""
     return _active(user) and user.role in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
+
+
+# --- Decisions by role (issue #17): every access decision that looks at a role is made here, by name -----
+# (tests/access/test_role_checks_live_in_policy.py fails on a role compared anywhere else in keel).
+
+
+def is_program_patient(user: object) -> bool:
+    """A patient of a program (their own record, from the session): not a self-guided account, not staff."""
+    return _role(user) == Role.PATIENT
+
+
+def is_self_guided_account(user: object) -> bool:
+    """A self-guided account (issue #20): the recovery companion for oneself, in no program."""
+    return _role(user) == Role.SELF_GUIDED
+
+
+def reads_only_the_audit_trail(user: object) -> bool:
+    """An auditor: no patient content, the audit trail of their programs (their home page is the trail)."""
+    return _role(user) == Role.AUDITOR
+
+
+# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
+PRESCRIBER_ONLY_FLAGS = frozenset({FlagKind.DOSE_HELD})
+
+
+def can_resolve_flags(user: object) -> bool:
+    """Resolving a patient's flags (and resetting a patient's second factor from their page): counselors,
+    nurses and prescribers (on the care team: scope is checked apart)."""
+    return _role(user) in CLINICAL_ROLES
+
+
+def can_resolve_flag(user: object, kind: str | None) -> bool:
+    """Resolving a flag of this kind: `can_resolve_flags`, and a flag only a prescriber resolves
+    (PRESCRIBER_ONLY_FLAGS) by a prescriber only."""
+    return can_resolve_flags(user) and (kind not in PRESCRIBER_ONLY_FLAGS or _role(user) == Role.PRESCRIBER)
+
+
+def may_register_patients(user: User) -> bool:
+    """The role part of registering a patient at the front desk (`registering_programs`): program admins,
+    counselors, nurses and prescribers."""
+    return _active(user) and user.role in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
+
+
+def registrar_joins_care_team(user: object) -> bool:
+    """A clinician who registers someone joins their care team (else the record would vanish from their own
+    list); a program admin sees every patient of the program and does not."""
+    return _role(user) in CLINICAL_ROLES
+
+
+def can_give_link_code(user: User) -> bool:
+    """A one-time code that links a record to a person's account (the self-guided link code, and the front
+    desk's activation and password-reset codes on the patient's page): counselors, nurses, prescribers and
+    program admins (scope is checked apart)."""
+    return _active(user) and user.role in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
+
+
+def may_import_feeds(user: object) -> TypeGuard[User]:
+    """Importing a meeting feed or a facility list into the directory: program admins (of their programs)."""
+    return isinstance(user, User) and user.role == Role.PROGRAM_ADMIN
+
+
+def may_view_measures(user: object) -> bool:
+    """The role part of `can_view_measures`, asked before the program is read: program admins."""
+    return _role(user) == Role.PROGRAM_ADMIN
+
+
+def may_take_whole_record(user: User) -> bool:
+    """A whole record at once (FHIR `$everything`, what leaves in an export): the person themselves, and the
+    roles that may release a record (`can_disclose`); admins, peers and auditors read per resource."""
+    return is_program_patient(user) or can_disclose(user)
+
+
+def may_read_audit_trail(user: object) -> bool:
+    """The role part of `audit_program_ids`: auditors and program admins."""
+    return _role(user) in {Role.AUDITOR, Role.PROGRAM_ADMIN}
+
+
+def administers_a_program(user: object) -> bool:
+    """A program admin: the program's staff, settings, care teams, measures, emergency reviews and directory
+    (each of those checks the program apart)."""
+    return _role(user) == Role.PROGRAM_ADMIN
+
+
+def staff_nav(user: object) -> dict[str, bool]:
+    """Which links of the staff pages' menu (web/_staff_nav.html) the caller sees: the same decisions the
+    routes make, by name (each route still checks for itself)."""
+    admin = administers_a_program(user)
+    staff = user if isinstance(user, User) else None  # an anonymous visitor: no signed-in decision holds
+    return {
+        "patients": not reads_only_the_audit_trail(user),
+        "register": staff is not None and may_register_patients(staff),
+        "audit_trail": may_read_audit_trail(user),
+        "staff": admin,
+        "care_teams": admin,
+        "program_settings": admin,
+        "measures": may_view_measures(user),
+        "emergency_reviews": admin,
+        "directory": may_import_feeds(user),
+        "emergency_access": staff is not None and can_request_emergency_access(staff),
+        "dosing": staff is not None and can_record_dose(staff),
+        "program_policy": not reads_only_the_audit_trail(user),
+    }

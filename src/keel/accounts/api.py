@@ -9,7 +9,7 @@ from pydantic import Field
 
 from keel.access import policy
 from keel.accounts import queries, services, staff
-from keel.accounts.models import Invitation, Program, Role, User
+from keel.accounts.models import Invitation, Program, User
 from keel.accounts.schemas import (
     AccountActiveOut,
     AccountRoleOut,
@@ -47,7 +47,7 @@ def _user(request: HttpRequest) -> User:
 @router.get("/me", response=MeOut, summary="The signed-in user (and, for a patient, their own record)")
 def me(request: HttpRequest) -> MeOut:
     user = _user(request)
-    if user.role != Role.PATIENT:
+    if not policy.is_program_patient(user):
         return MeOut(**queries.describe_user(user))
     patient = policy.own_patient_or_404(user)
     # A patient's programs are their record's program (not their memberships, which are not read).

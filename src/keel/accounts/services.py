@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import OWN_PATIENT, ApiToken, Program, ProgramMembership, Role, User
 from keel.accounts.queries import (
     pending_totp_device,
@@ -458,7 +459,7 @@ def _settings_program(by: User, slug: str) -> Program:
     return program
 
 
-class ProgramSettingsNotAllowed(PermissionError):
+class ProgramSettingsNotAllowed(AccessNotAllowed, PermissionError):
     pass
 
 

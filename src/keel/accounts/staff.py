@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django_otp.oath import TOTP
 
 from keel.access import policy
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts import services
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
 from keel.audit import services as audit
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from keel.api_body import Posted
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(AccessNotAllowed, PermissionError):
     """Only a program admin of the program manages its staff (403, audited)."""
 
 

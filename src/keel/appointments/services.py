@@ -366,7 +366,7 @@ def _remindable() -> Q:
 
 def own_patient(user: User, action: Action, *, audit_success: bool = True) -> Patient:
     """A patient's own record (appointments are a program's: a self-guided account has none)."""
-    if getattr(user, "role", None) != Role.PATIENT:
+    if not policy.is_program_patient(user):
         raise PatientNotFound()
     return policy.own_patient_or_404(
         user, area=Area.CLINICAL, action=action, target_type="appointment", audit_success=audit_success

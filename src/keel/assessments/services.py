@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from keel.access import policy
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import queries
 from keel.assessments.models import SCORER_VERSION, Assessment
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 SUICIDE_FLAG = "suicide_risk"
 
 
-class NotAllowed(PermissionDenied):
+class NotAllowed(AccessNotAllowed, PermissionDenied):
     """The record is in scope but this role may not do this to it (e.g. a patient filing COWS)."""
 
 

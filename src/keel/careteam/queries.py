@@ -90,7 +90,7 @@ CASELOAD_STATUSES = ("current", "discharged", "all")
 def default_status(user: User) -> str:
     """The caseload's status when none is asked: `current` for roles that see episodes of care (the clinical
     area); `all` for the others, who never see whether someone is in care."""
-    return "current" if Area.CLINICAL in policy.areas_for_role(getattr(user, "role", "")) else "all"
+    return "current" if Area.CLINICAL in policy.areas_of(user) else "all"
 
 
 def _status_filter(user: User, status: str | None) -> Q | None:
@@ -99,7 +99,7 @@ def _status_filter(user: User, status: str | None) -> Q | None:
         raise FieldsInvalid([FieldError("status", _("choose current, discharged or all"))])
     if status == "all":
         return None
-    if Area.CLINICAL not in policy.areas_for_role(getattr(user, "role", "")):
+    if Area.CLINICAL not in policy.areas_of(user):
         raise FieldsInvalid([FieldError("status", _("your role does not see who is in care; choose all"))])
     in_care = Exists(Enrollment.objects.filter(patient=OuterRef("pk"), status=EnrollmentStatus.ACTIVE))
     if status == "current":
@@ -315,7 +315,7 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     plain values), everyone only when a page past them is read (`Caseload`); a row's reasons are said when
     it is read."""
     where = _status_filter(user, status)
-    areas = policy.areas_for_role(getattr(user, "role", ""))
+    areas = policy.areas_of(user)
     # Everyone's id (the audit row names them) and time zone; the names only of the people ranked.
     people = policy.list_patient_values_audited(user, "program__time_zone", where=where)
     scope = policy.patients_visible_to(user)

@@ -15,7 +15,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from keel.accounts.models import Program, ProgramMembership, Role, User
+from keel.access import policy
+from keel.accounts.models import Program, ProgramMembership, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.directory import feeds
@@ -223,7 +224,7 @@ def _refresh_statistics() -> None:
 
 def importing_programs(user: User | AnonymousUser) -> list[Program]:
     """The programs a user may import feeds for: a program admin's own programs."""
-    if not isinstance(user, User) or user.role != Role.PROGRAM_ADMIN:  # anonymous: no program
+    if not policy.may_import_feeds(user):  # anonymous: no program
         return []
     return list(Program.objects.filter(memberships__user=user).order_by("name"))
 

@@ -18,8 +18,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.accounts.models import Role
 from keel.core.digits import ascii_digits
 from keel.core.directory.feeds import FELLOWSHIPS, PAYMENTS, SERVICES, NotAFeed
 from keel.core.sources import cite
@@ -296,7 +296,7 @@ class ImportForm(forms.Form):
 @login_required
 def import_feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Program admins upload a meeting feed or facility list and see the import report."""
-    if getattr(request.user, "role", "") != Role.PROGRAM_ADMIN:
+    if not policy.may_import_feeds(request.user):
         raise PermissionDenied
     form = ImportForm(
         request.POST or None, request.FILES or None, programs=services.importing_programs(request.user)

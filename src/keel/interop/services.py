@@ -55,7 +55,7 @@ def export_record(
     `export` audit row); the Bundle holds what the caller's role may see."""
 
     def build(patient: Patient, at: datetime) -> dict[str, Any]:
-        return record_bundle(patient, policy.areas_for_role(user.role), at, base)
+        return record_bundle(patient, policy.areas_of(user), at, base)
 
     _, bundle = release_record(
         by=user,
@@ -72,7 +72,7 @@ def export_record(
 def my_record(user: User, *, base: Base, now: datetime | None = None) -> dict[str, Any]:
     """The patient's own copy of their record (the right of access); one `export` audit row."""
     patient = policy.own_patient_or_404(user, action=Action.EXPORT, target_type="fhir_bundle")
-    return record_bundle(patient, policy.areas_for_role(user.role), now or timezone.now(), base)
+    return record_bundle(patient, policy.areas_of(user), now or timezone.now(), base)
 
 
 @dataclass(frozen=True)

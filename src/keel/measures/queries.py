@@ -17,7 +17,8 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from keel.access import policy
-from keel.accounts.models import Program, Role
+from keel.access.errors import NotAllowed as AccessNotAllowed
+from keel.accounts.models import Program
 from keel.assessments.models import Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -50,7 +51,7 @@ class MeasuresInvalid(FieldsInvalid):
     """A report window or parameter that does not make sense, each field named."""
 
 
-class MeasuresNotAllowed(Exception):
+class MeasuresNotAllowed(AccessNotAllowed):
     """Only a program admin of the program sees its measures."""
 
 
@@ -315,7 +316,7 @@ def report(
     """The program's measures over the window asked for (`export`: the code of a measure whose series leaves
     as a file, audited as an export). Raises MeasuresInvalid (bad window, program or measure) or
     MeasuresNotAllowed (not a program admin of it: audited as a denial)."""
-    if getattr(user, "role", None) != Role.PROGRAM_ADMIN:
+    if not policy.may_view_measures(user):
         _deny(user, None)
     program = program_of(user, program_slug)
     if not policy.can_view_measures(user, program.pk):

@@ -177,7 +177,7 @@ RECORD_PREFETCH = (
 
 def list_patients(user: User) -> list[PatientView]:
     """The patients the user may see, with one audit row for the list."""
-    areas = policy.areas_for_role(getattr(user, "role", ""))
+    areas = policy.areas_of(user)
     active = Prefetch("enrollments", queryset=Enrollment.objects.filter(status=EnrollmentStatus.ACTIVE))
     return [_view(p, areas, full=False) for p in policy.list_patients_audited(user, prefetch=(active,))]
 
@@ -188,7 +188,7 @@ OPEN_FLAGS = Prefetch("flags", queryset=PatientFlag.objects.filter(resolved_at__
 
 def get_patient(user: User, patient_id: int | str) -> PatientView:
     """One patient (404 when out of scope) with open flags for clinical roles, audited as one read."""
-    clinical = Area.CLINICAL in policy.areas_for_role(getattr(user, "role", ""))
+    clinical = Area.CLINICAL in policy.areas_of(user)
     prefetch = (*RECORD_PREFETCH, OPEN_FLAGS) if clinical else RECORD_PREFETCH
     patient = policy.get_patient_or_404(user, patient_id, prefetch=prefetch)
     flags = list(patient.flags.all()) if clinical else []
@@ -201,13 +201,13 @@ def get_patient(user: User, patient_id: int | str) -> PatientView:
         if clinical
         else []
     )
-    return _view(patient, policy.areas_for_role(user.role), full=True, flags=flags, resolved=resolved)
+    return _view(patient, policy.areas_of(user), full=True, flags=flags, resolved=resolved)
 
 
 def get_own_record(user: User) -> PatientView:
     """The signed-in patient's own record, from the session."""
     patient = policy.own_patient_or_404(user, prefetch=RECORD_PREFETCH)
-    return _view(patient, policy.areas_for_role(user.role), full=True)
+    return _view(patient, policy.areas_of(user), full=True)
 
 
 def list_flags(user: User, *, patient_id: int) -> list[PatientFlag]:

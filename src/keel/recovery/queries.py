@@ -329,7 +329,7 @@ def overview(user: User, *, patient_id: int, days: int = 30) -> Overview:
     if days not in (7, 30, 90):
         raise RecoveryInvalid([FieldError("days", N_("use 7, 30 or 90"))])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "recovery_overview")
-    clinical = Area.CLINICAL in policy.areas_for_role(getattr(user, "role", ""))
+    clinical = Area.CLINICAL in policy.areas_of(user)
     view = Overview(
         patient=patient,
         progress=_progress_of(patient, days),

@@ -202,7 +202,7 @@ def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
     """Delete a self-guided account and everything in it: the record and its recovery data, the personal
     space, the sign-in, its sessions, tokens, second factor and sign-in attempts. The password is asked again
     and counts toward the lockout like any sign-in. The deletion is audited without naming anyone."""
-    if not isinstance(user, User) or user.role != Role.SELF_GUIDED or not user.is_active:
+    if not isinstance(user, User) or not policy.is_self_guided_account(user) or not user.is_active:
         raise policy.PatientNotFound()
     if accounts.check_password(request, username=user.username, password=password) is None:
         accounts.record_failed_login(username=user.username, reason="re-authentication to delete an account")
@@ -246,7 +246,7 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
             patient_id,
             Action.CREATE,
             target_type="link_code",
-            allowed=policy.can_write_care_record(by) or getattr(by, "role", "") == Role.PROGRAM_ADMIN,
+            allowed=policy.can_give_link_code(by),
             what="link accounts",
             audit_success=False,
         )
@@ -324,7 +324,7 @@ def join_program(
     signed consent (typed name = the name on the program's record). Checked again inside one transaction with
     the code locked, so a code is used once."""
     own = policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
-    if user.role != Role.SELF_GUIDED:
+    if not policy.is_self_guided_account(user):
         raise policy.PatientNotFound()
     now = now or timezone.now()
     preview = preview_join(user=user, code=code, now=now)

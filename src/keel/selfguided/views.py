@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.accounts.models import Role
 from keel.audit import context
 from keel.core.sources import cite
 from keel.selfguided import services, words
@@ -94,7 +94,7 @@ def deleted(request: HttpRequest) -> HttpResponse:
 
 def _self_guided(request: HttpRequest) -> Any:
     user = request.user
-    if getattr(user, "role", "") != Role.SELF_GUIDED:
+    if not policy.is_self_guided_account(user):
         raise Http404
     return user
 

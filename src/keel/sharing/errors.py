@@ -3,6 +3,7 @@ them)."""
 
 from __future__ import annotations
 
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.core.rules.inputs import FieldsInvalid
 
 
@@ -10,5 +11,5 @@ class SharingInvalid(FieldsInvalid):
     """Bad or refused input to a consent, a disclosure or an emergency access, each field named."""
 
 
-class SharingNotAllowed(Exception):
+class SharingNotAllowed(AccessNotAllowed):
     """The caller's role may not do this (audited as a denial)."""

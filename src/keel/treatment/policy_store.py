@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy as access
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import Program, ProgramMembership, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -41,7 +42,7 @@ PROGRAM_RULES = (
 )
 
 
-class PolicyNotAllowed(PermissionError):
+class PolicyNotAllowed(AccessNotAllowed, PermissionError):
     pass
 
 

@@ -7,6 +7,8 @@ from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
+from keel.access import policy
+
 
 def keel(request: HttpRequest) -> dict[str, object]:
     # The links are worked out when a template shows them (base.html), once: `translate_url` resolves the
@@ -14,6 +16,8 @@ def keel(request: HttpRequest) -> dict[str, object]:
     return {
         "KEEL_VERSION": __import__("keel").__version__,
         "language_links": SimpleLazyObject(lambda: language_links(request)),
+        # The staff menu's links (web/_staff_nav.html), decided by the access policy when the menu is shown.
+        "nav": SimpleLazyObject(lambda: policy.staff_nav(getattr(request, "user", None))),
     }
 
 

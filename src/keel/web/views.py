@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 
+from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.accounts.models import CLINICAL_ROLES, Role
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.patients import photos, queries
@@ -30,12 +30,11 @@ def home(request: HttpRequest) -> HttpResponse:
         from keel.public.views import home as public_home
 
         return public_home(request)
-    role = getattr(user, "role", "")
-    if role == Role.PATIENT:
+    if policy.is_program_patient(user):
         return HttpResponseRedirect(reverse("web:my_record"))
-    if role == Role.SELF_GUIDED:
+    if policy.is_self_guided_account(user):
         return HttpResponseRedirect(reverse("selfguided:home"))
-    if role == Role.AUDITOR:
+    if policy.reads_only_the_audit_trail(user):
         return HttpResponseRedirect(reverse("web:audit_trail"))
     return HttpResponseRedirect(reverse("web:patient_list"))
 
@@ -94,10 +93,10 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
     patient = queries.get_patient(request.user, patient_id)
     lang = get_language() or "en"  # each instrument's title as its definition translates it
     instruments = [(code, registry.get(code, lang).title) for code in registry.codes()]
-    can_resolve = getattr(request.user, "role", "") in CLINICAL_ROLES
+    can_resolve = policy.can_resolve_flags(request.user)
     # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
-    can_give_code = getattr(request.user, "role", "") in CLINICAL_ROLES | {Role.PROGRAM_ADMIN}
-    is_prescriber = getattr(request.user, "role", "") == Role.PRESCRIBER
+    can_give_code = policy.can_give_link_code(request.user)
+    is_prescriber = all(policy.can_resolve_flag(request.user, k) for k in policy.PRESCRIBER_ONLY_FLAGS)
     kit = None
     dsm = None
     if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
@@ -232,7 +231,7 @@ def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: in
         )
         messages.success(request, _("The flag is resolved."))
     except flags.FlagNotAllowed as exc:
-        if getattr(request.user, "role", "") not in CLINICAL_ROLES:
+        if not policy.can_resolve_flags(request.user):
             raise PermissionDenied from None
         messages.error(request, _flag_refusal(exc.reason))
     except flags.FlagError as exc:

@@ -13,7 +13,6 @@ from ninja.errors import HttpError
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.middleware import authenticates_by_session
-from keel.accounts.models import Role
 from keel.api_auth import keel_auth
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -39,7 +38,7 @@ def _caller(request: HttpRequest) -> Any:
 
 
 def _areas(user: User) -> frozenset[Area]:
-    return policy.areas_for_role(user.role)
+    return policy.areas_of(user)
 
 
 def _audit_read(
@@ -86,7 +85,7 @@ def _scoped(user: User, patient_id: int | None, resource_type: str, target: str)
 
 
 def _staff_token(request: HttpRequest, user: User) -> bool:
-    return user.role != Role.PATIENT and not authenticates_by_session(request)
+    return not policy.is_program_patient(user) and not authenticates_by_session(request)
 
 
 def _released(

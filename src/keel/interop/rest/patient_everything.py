@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from keel.access import policy
 from keel.accounts.middleware import authenticates_by_session
-from keel.accounts.models import Role, User
+from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
@@ -96,7 +96,7 @@ def _refuse_basis_in_url(request: HttpRequest) -> None:
 
 def _refuse_role(user: User, patient: Patient, target: str) -> None:
     """Guard 3: the whole record only for the person and the roles that may release a record, audited."""
-    if user.role != Role.PATIENT and not policy.can_disclose(user):
+    if not policy.may_take_whole_record(user):
         # The whole record at once is what leaves in an export (issue #14): the person, and the roles that
         # may release a record (the care team's clinicians); admins, peers and auditors read per resource.
         audit.record(
@@ -114,7 +114,7 @@ def _refuse_role(user: User, patient: Patient, target: str) -> None:
 
 def _refuse_staff_session(user: User, patient: Patient, target: str, *, by_token: bool) -> None:
     """Guard 4: a staff member's session is refused (the staff export is the way out), audited."""
-    if not by_token and user.role != Role.PATIENT:
+    if not by_token and not policy.is_program_patient(user):
         # A clinician's session taking the whole record at once is the staff export by another door
         # (issue #14): the same file leaves, so it follows the export's rule (a basis, the password again,
         # a line in the accounting of disclosures) on the export's own route. Inside the app the care team
@@ -213,7 +213,7 @@ def _everything(request: HttpRequest, rid: str) -> HttpResponse:
     patient = _scoped(user, int(rid) if ascii_digits(rid) and len(rid) < 19 else None, "Patient", target)
     _refuse_role(user, patient, target)
     _refuse_staff_session(user, patient, target, by_token=by_token)
-    disclosure = by_token and user.role != Role.PATIENT
+    disclosure = by_token and not policy.is_program_patient(user)
     _refuse_basis_for_own_read(raw, disclosure=disclosure)
     count, offset = _page(request)
     returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it

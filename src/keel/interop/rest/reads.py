@@ -109,7 +109,7 @@ def _shared_read(user: User, resource_type: str, rid: str, target: str) -> dict[
     program and its staff). Not patient data, but audited like every FHIR read."""
     if not ascii_digits(rid):
         raise _deny(user, "fhir", target, "outside scope or missing")
-    if user.role == Role.PATIENT:
+    if policy.is_program_patient(user):
         programs = list(Patient.objects.filter(user=user).values_list("program_id", flat=True))
     else:
         programs = list(policy.program_ids_of(user))

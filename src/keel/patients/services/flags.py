@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.access.policy import Area
-from keel.accounts.models import CLINICAL_ROLES, Role, User
+from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.window import reason_problem
@@ -20,8 +21,8 @@ from keel.patients.models import (
     PatientFlag,
 )
 
-# Flags whose resolution is a prescriber's assessment (the flag says so): no other role resolves them.
-PRESCRIBER_ONLY = frozenset({FlagKind.DOSE_HELD})
+# Flags whose resolution is a prescriber's assessment (the flag says so): the access policy's.
+PRESCRIBER_ONLY = policy.PRESCRIBER_ONLY_FLAGS
 
 
 class FlagError(ValueError):
@@ -33,7 +34,7 @@ class FlagError(ValueError):
         self.message = message
 
 
-class FlagNotAllowed(PermissionError):
+class FlagNotAllowed(AccessNotAllowed, PermissionError):
     """A flag this caller may not resolve; `reason` says which rule (the page words it, the API says the
     message): NOT_ON_TEAM, PRESCRIBER_ONLY or OWN_EMERGENCY."""
 
@@ -71,7 +72,7 @@ def _patient_for_resolving(by: User, patient_id: int, flag_id: int) -> Patient:
             area=Area.CLINICAL,
             target_type="patient_flag",
             target_id=flag_id,
-            allowed=getattr(by, "role", "") in CLINICAL_ROLES,
+            allowed=policy.can_resolve_flags(by),
             what="resolve flags",
             emergency_access=True,
             audit_success=False,
@@ -88,7 +89,7 @@ def _refuse_unless_prescriber(by: User, patient: Patient, flag_id: int) -> str |
     """The flag's kind (None: no such flag of this patient); a flag only a prescriber resolves
     (PRESCRIBER_ONLY), asked by anyone else: refused, the denial audited."""
     kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
-    if kind in PRESCRIBER_ONLY and getattr(by, "role", "") != Role.PRESCRIBER:
+    if not policy.can_resolve_flag(by, kind):
         audit.record(
             actor=by,
             action=Action.DENIED,

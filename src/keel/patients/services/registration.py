@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keel.access import policy
-from keel.accounts.models import CLINICAL_ROLES, Program, User
+from keel.accounts.models import Program, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.desk import TEXT_LIMITS
@@ -161,7 +161,7 @@ def _admit(by: User, program: Program, form: RegistrationIn, photo: photos.Clean
         consented_at=now,
         consented_by=by,
     )
-    if by.role in CLINICAL_ROLES:
+    if policy.registrar_joins_care_team(by):
         CareTeamMember.objects.create(patient=patient, user=by)
     if photo is not None:
         photos.store(by=by, patient=patient, photo=photo)

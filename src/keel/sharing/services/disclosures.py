@@ -180,7 +180,7 @@ def _recheck_consent(
 
 def _document(by: User, patient: Patient, release: _Release, now: datetime) -> dict[str, Any]:
     """Step 8: the report of the sections named, with the notice and the scope (or the emergency's)."""
-    document = report(patient, release.categories, now, areas=policy.areas_for_role(by.role))
+    document = report(patient, release.categories, now, areas=policy.areas_of(by))
     document["notice"] = core.NOTICE
     document["scope"] = release.scope or (
         f"Medical emergency (42 CFR 2.51): disclosed to {release.recipient} "
