@@ -445,9 +445,12 @@ def send_due(*, now: datetime | None = None) -> int:
         patient = appointment.patient
         choice = patient.appointment_reminders
         at = sending.clock(now)
+        zone = sending.zone_or_skip(patient)
+        if zone is None:
+            continue
         slots = due_slots(
             appointment.starts_at,
-            zone_of(patient),
+            zone,
             at,
             day_before_at=choice.day_before_at,
             hours_before=choice.hours_before,
@@ -496,8 +499,10 @@ def _send_claimed(row_id: int, sms: channels.SmsSender | None, now: datetime | N
     appointment = row.appointment
     choice = ReminderChoice.objects.filter(patient=appointment.patient).first()
     at = sending.clock(now)
+    zone = sending.zone_or_skip(appointment.patient)
     if (
         choice is None
+        or zone is None
         or not Appointment.objects.filter(_remindable(), pk=appointment.pk).exists()
         or choice.channel != row.channel
         or appointment.status != Status.SCHEDULED
@@ -505,7 +510,7 @@ def _send_claimed(row_id: int, sms: channels.SmsSender | None, now: datetime | N
         or row.slot
         not in due_slots(
             appointment.starts_at,
-            zone_of(appointment.patient),
+            zone,
             at,
             day_before_at=choice.day_before_at,
             hours_before=choice.hours_before,

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -35,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from keel.jobs.schedule import backoff
+from keel.patients.models import zone_of
 from keel.reminders import channels
 from keel.reminders.models import SendStatus
 
@@ -179,3 +181,17 @@ class Sends:
             return False
         self.finish(row, SendStatus.SENT, clock(now), "")
         return True
+
+
+def zone_or_skip(patient: Any) -> ZoneInfo | None:
+    """The person's time zone (their program's), or None when it does not load: a zone name edited by hand
+    ("America/New York") or dropped by a tzdata upgrade. The caller skips that person's send (never at a
+    guessed time) and every other program's reminders still go out; the log names the program, not the
+    person."""
+    try:
+        return zone_of(patient)
+    except (ZoneInfoNotFoundError, ValueError):
+        logging.getLogger("keel.reminders").error(
+            "reminder skipped: the time zone of program %s does not load", patient.program_id
+        )
+        return None

@@ -28,7 +28,6 @@ from keel.access.policy import Area, PatientNotFound, own_patient_or_404
 from keel.audit.models import Action
 from keel.audit.services import record_for_patient
 from keel.core.reminders import due_day
-from keel.patients.models import zone_of
 from keel.recovery.models import Reminder
 from keel.reminders import channels, sending
 from keel.reminders.models import Channel, Delivery, ReminderSend, SendStatus
@@ -123,7 +122,10 @@ def send_due(*, now: datetime | None = None) -> int:
     for delivery in deliveries:
         reminder = delivery.reminder
         at = sending.clock(now)
-        day = due_day(reminder.at, zone_of(reminder.patient), at)
+        zone = sending.zone_or_skip(reminder.patient)
+        if zone is None:
+            continue
+        day = due_day(reminder.at, zone, at)
         if day is None or reminder.done_on == day:
             continue
         if ReminderSend.objects.filter(reminder=reminder, local_date=day).exists():
@@ -160,14 +162,16 @@ def _send_claimed(row_id: int, sms: channels.SmsSender | None, now: datetime | N
     reminder = row.reminder
     delivery = Delivery.objects.filter(reminder=reminder).first()
     at = sending.clock(now)
+    zone = sending.zone_or_skip(reminder.patient)
     if (
         delivery is None
+        or zone is None
         or delivery.channel != row.channel
         or not reminder.active
         or reminder.patient.user is None
         or not reminder.patient.user.is_active
         or reminder.done_on == row.local_date
-        or due_day(reminder.at, zone_of(reminder.patient), at) != row.local_date
+        or due_day(reminder.at, zone, at) != row.local_date
     ):
         SENDS.finish(row, SendStatus.STOPPED, at)
         return False
