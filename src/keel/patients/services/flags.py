@@ -42,7 +42,7 @@ class FlagNotAllowed(AccessNotAllowed, PermissionError):
     PRESCRIBER_ONLY = "prescriber_only"  # a flag only a prescriber resolves (a held dose's)
     OWN_EMERGENCY = "own_emergency"  # the flag about the caller's own emergency access
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str = NOT_ON_TEAM) -> None:
         super().__init__(message)
         self.reason = reason
 
