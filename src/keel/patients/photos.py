@@ -137,7 +137,7 @@ def _photo_patient(by: User, patient_id: int | str, action: Action) -> Patient:
         what="change photos",
         error=NotAllowed,
         message=_("Program admins, counselors, nurses and prescribers take patients' photos."),
-        emergency_access=True,
+        emergency_access=False,
         audit_success=False,
     )
 

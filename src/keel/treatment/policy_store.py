@@ -328,7 +328,7 @@ def override_for_patient(
         what="override policy",
         error=NotAllowed,
         message="Only a prescriber overrides policy for a patient.",
-        emergency_access=True,
+        emergency_access=False,
         audit_success=False,
     )
     problems: list[FieldError] = []

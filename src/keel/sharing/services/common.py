@@ -46,7 +46,13 @@ def reauthenticate(by: User, patient: Patient, password: Any, target_type: str) 
         )
 
 
-def _for_staff(by: User, patient_id: int | str, action: Action, target_type: str) -> Patient:
+def _for_staff(
+    by: User, patient_id: int | str, action: Action, target_type: str, *, emergency_access: bool
+) -> Patient:
+    """The record in scope (else 404), by a role that may record consents or disclose (else 403, audited).
+    `emergency_access`: whether break-the-glass access counts: never for a consent that lets the record out
+    (review 17a: an off-team reader recorded a paper consent to an employer); a written revocation, which
+    only stops sharing, may be entered by whoever holds the paper."""
     return policy.get_patient_for_action_or_404(
         by,
         patient_id,
@@ -56,7 +62,7 @@ def _for_staff(by: User, patient_id: int | str, action: Action, target_type: str
         allowed=policy.can_disclose(by),
         what="record consents or disclose",
         error=_not_allowed,
-        emergency_access=True,
+        emergency_access=emergency_access,
         audit_success=False,
     )
 

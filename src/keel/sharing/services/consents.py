@@ -35,7 +35,7 @@ def record_paper_consent(
 ) -> Consent:
     """A consent the patient signed on the program's paper form, entered by a counselor, nurse or prescriber
     on the team, who keeps the paper in the chart (42 CFR 2.31 allows paper or electronic)."""
-    patient = _for_staff(by, patient_id, Action.CREATE, "consent")
+    patient = _for_staff(by, patient_id, Action.CREATE, "consent", emergency_access=False)
     return _consent(by, patient, raw, now or timezone.now(), on_paper=True)
 
 

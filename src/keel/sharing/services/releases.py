@@ -53,7 +53,7 @@ def _for_export(by: User, patient_id: int | str, target_type: str) -> Patient:
         allowed=policy.can_disclose(by),
         what="export or disclose a record",
         error=_not_allowed,
-        emergency_access=True,
+        emergency_access=False,
         audit_success=False,
     )
 

@@ -30,7 +30,7 @@ def record_written_revocation(
     *, by: User, patient_id: int | str, consent_id: int, now: datetime | None = None
 ) -> Consent:
     """The patient took a consent back in writing; a counselor, nurse or prescriber on the team enters it."""
-    patient = _for_staff(by, patient_id, Action.UPDATE, "consent")
+    patient = _for_staff(by, patient_id, Action.UPDATE, "consent", emergency_access=True)
     return _revoke(by, patient, consent_id, now or timezone.now(), in_writing=True)
 
 

@@ -21,8 +21,10 @@ def holds(post: Any, name: str) -> bool:
     """A form's flag that holds a dose (`sedated`): ticked when it is present with any value but blank.
     A browser sends "on"; a kiosk or automation posting to the page may send "true", "1" or "yes", and each
     of those reading as not ticked recorded the dose as given (review 16a). A flag that lets something
-    happen (a bottle returned, a take-home criterion) stays "on" only: an unexpected value refuses."""
-    return bool(str(post.get(name) or "").strip())
+    happen (a bottle returned, a take-home criterion) stays "on" only: an unexpected value refuses. Every
+    value of the field counts: `sedated=on&sedated=` (a ticked box and a hidden blank) holds (review 17a)."""
+    values = post.getlist(name) if hasattr(post, "getlist") else [post.get(name)]
+    return any(str(value or "").strip() for value in values)  # sent twice: held if any of them is ticked
 
 
 def errors_text(exc: InvalidInput) -> str:
