@@ -52,6 +52,18 @@ def _setup() -> str:
     return str(json.loads(out.getvalue())["totp_secret"])
 
 
+def _prescriber_joins_the_team(preferred_name: str) -> None:
+    """A prescriber already working at the program joins the person's care team (set up directly: the
+    invitation journey is the nurse's, above)."""
+    from keel.accounts import services
+    from keel.patients.models import CareTeamMember, Patient
+
+    prescriber, _device = services.create_user(
+        username="dr-okafor", role="prescriber", password=PASSWORD, program_slug="riverside"
+    )
+    CareTeamMember.objects.create(patient=Patient.objects.get(preferred_name=preferred_name), user=prescriber)
+
+
 def test_the_first_morning(live_server: Any, browser: Any, shot: Any, smtp_server: Mailbox) -> None:
     secret = _setup()
     admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -129,8 +141,13 @@ def test_the_first_morning(live_server: Any, browser: Any, shot: Any, smtp_serve
     expect(phone).to_have_url(re.compile(r"/me/$"))
     shot(phone, "first-morning-patient-home")
 
-    # The nurse leaves: her access ends on her next request.
+    # The nurse leaves. She is Mari's only clinician, so Keel keeps her on until another joins the team
+    # (keel.patients.care_gap); then her access ends on her next request.
     admin.get_by_role("link", name="Staff").click()
+    admin.get_by_role("button", name="Turn off Nia's account now").click()
+    expect(admin.locator("main")).to_contain_text("Add another clinician to the team first")
+    shot(admin, "first-morning-last-nurse-kept")
+    _prescriber_joins_the_team("Mari")
     admin.get_by_role("button", name="Turn off Nia's account now").click()
     expect(admin.get_by_role("cell", name="Turned off")).to_be_visible()
     nurse.goto(f"{live_server.url}/patients/")

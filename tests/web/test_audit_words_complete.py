@@ -243,7 +243,7 @@ CODE_SHAPES = {start + "{}" for start in REASON_CODES}
 
 
 def test_the_source_writes_reasons_from_patterns_and_fixed_reasons_the_keyword_scan_misses():
-    assert len(PATTERNS) >= 10
+    assert len(PATTERNS) >= 8  # 10 before the one patient getter wrote the role's and emergency's refusals once
     assert len(FIXED_REASONS) >= 10
 
 
@@ -282,26 +282,65 @@ def _literal(node: ast.expr | None) -> str | None:
     return None
 
 
-def _at_call(expr: ast.expr, bound: dict[str, ast.expr | None]) -> str | None:
-    """The part a call writes: a parameter's argument, or the first non-empty of `a or b`."""
+def _empty(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value in ("", None)
+
+
+def _through(node: ast.expr | None, call: ast.Call, depth: int = 0) -> list[str | None]:
+    """The values an argument can take: a literal, or a parameter of the function making the call, followed
+    to that function's own callers (a helper that passes its `what` on: `_scoped_for(..., what)`)."""
+    said = _literal(node)
+    if said is not None:
+        return [said]
+    outer = _enclosing(call)
+    if isinstance(node, ast.Name) and outer is not None and depth < 3:
+        names = {a.arg for a in [*outer.args.posonlyargs, *outer.args.args, *outer.args.kwonlyargs]}
+        if node.id in names:
+            found: list[str | None] = []
+            for tree in TREES:
+                for inner in (
+                    n for n in ast.walk(tree) if isinstance(n, ast.Call) and _called(n) == outer.name
+                ):
+                    found += _through(_bound(inner, outer).get(node.id), inner, depth + 1)
+            return found or [None]
+    return [None]
+
+
+def _at_call(expr: ast.expr, bound: dict[str, ast.expr | None], call: ast.Call) -> list[str | None]:
+    """The parts a call writes: a parameter's argument (followed through the caller's own parameters), or the
+    first non-empty of `a or b`."""
     if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
         for value in expr.values:
-            said = _at_call(value, bound)
-            if said != "":
-                return said
-        return ""
+            if isinstance(value, ast.Name) and value.id in bound and _empty(bound[value.id]):
+                continue
+            return _at_call(value, bound, call)
+        return [""]
     if isinstance(expr, ast.Name) and expr.id in bound:
-        return _literal(bound[expr.id])
-    return None
+        return _through(bound[expr.id], call)
+    return [None]
 
 
 def _guard(node: ast.AST, fn: ast.AST) -> str | None:
-    """The parameter p of an `if not p:` around the reason (a call leaving p at True never writes it)."""
+    """The parameter p of an `if not p:` or `if p is not True and ...:` (or `if not p and ...:`) around the
+    reason (a call leaving p at True never writes it)."""
     while node in PARENTS and node is not fn:
         node = PARENTS[node]
         test = getattr(node, "test", None)
-        if isinstance(node, ast.If) and isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            return test.operand.id if isinstance(test.operand, ast.Name) else None
+        if not isinstance(node, ast.If):
+            continue
+        tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+        for first in tests[:1]:
+            if isinstance(first, ast.UnaryOp) and isinstance(first.op, ast.Not):
+                return first.operand.id if isinstance(first.operand, ast.Name) else None
+            if (
+                isinstance(first, ast.Compare)
+                and isinstance(first.ops[0], ast.IsNot)
+                and isinstance(first.left, ast.Name)
+                and isinstance(first.comparators[0], ast.Constant)
+                and first.comparators[0].value is True
+            ):
+                return first.left.id
+        return None
     return None
 
 
@@ -324,9 +363,8 @@ def _part_values(node: ast.JoinedStr, expr: ast.expr) -> list[tuple[str | None, 
             left = bound.get(guard) if guard is not None else None
             if isinstance(left, ast.Constant) and left.value is True:
                 continue  # `if not p:` with p True: this call never writes the reason
-            found.append(
-                (_at_call(expr, bound), f"{fn.name}(...) line {call.lineno}: {ast.unparse(call)[:120]}")
-            )
+            where = f"{fn.name}(...) line {call.lineno}: {ast.unparse(call)[:120]}"
+            found += [(value, where) for value in _at_call(expr, bound, call)]
     return found or [(None, f"no call of {fn.name} found")]
 
 

@@ -304,8 +304,7 @@ def get_patient_for_action_or_404(
             target_id=target_id,
             audit_success=False,
         )
-    permitted = allowed(user, patient) if callable(allowed) else allowed
-    if not permitted:
+    if allowed is not True and not (allowed(user, patient) if callable(allowed) else allowed):
         _refuse(user, patient, target_type, target_id, f"role may not {what or action}")
         raise error(message or f"Your role cannot {what or action}.")
     if not emergency_access and patient_id is not None and through_emergency_access(user, patient):

@@ -261,6 +261,7 @@ REASON_CODES: dict[str, tuple[Any, dict[str, Any]]] = {
 ROLE_MAY_NOT: dict[str, Promise] = {
     "amend doses": _("correct doses"),
     "change contact details": _("change contact details"),
+    "change photos": _("change photos"),
     "correct a time of last use": _("correct a time of last use"),
     "decide take-home doses": _("decide take-home doses"),
     "disclose": _("disclose records"),
@@ -272,13 +273,16 @@ ROLE_MAY_NOT: dict[str, Promise] = {
     "give injections": _("give injections"),
     "issue activation codes": _("issue activation codes"),
     "link accounts": _("link accounts"),
+    "manage care teams": _("manage care teams"),
     "override dose limits": _("override dose limits"),
+    "override policy": _("override policy for a patient"),
     "prescribe": _("prescribe medication"),
     "record QTc": _("record a QTc"),
     "record consents or disclose": _("record consents or disclose records"),
     "record doses": _("record doses"),
     "record fills": _("record pharmacy fills"),
     "record intakes": _("record intakes"),
+    "record last use": _("record a time of last use"),
     "reset a patient's second factor": _("reset a patient's two-step sign-in"),
     "resolve flags": _("resolve flags"),
     "schedule appointments": _("schedule appointments"),
@@ -288,7 +292,17 @@ ROLE_MAY_NOT: dict[str, Promise] = {
 # What a clinician who reached the record only through emergency access may not do.
 EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "change contact details": _("change contact details"),
+    "change photos": _("change photos"),
     "discharge, readmit or transfer": _("discharge, readmit or transfer"),
+    "export": pgettext_lazy("tried to", "export"),
+    "export or disclose a record": _("export or disclose a record"),
+    "issue activation codes": _("issue activation codes"),
+    "link accounts": _("link accounts"),
+    "manage care teams": _("manage care teams"),
+    "override policy": _("override policy for a patient"),
+    "read": _("view the record"),
+    "record consents or disclose": _("record consents or disclose records"),
+    "reset a patient's second factor": _("reset a patient's two-step sign-in"),
     "start a password reset": _("start a password reset"),
 }
 # What someone tried to do, in "{action} {area}: outside scope or missing" (the access policy's refusal): an
