@@ -243,7 +243,7 @@ CODE_SHAPES = {start + "{}" for start in REASON_CODES}
 
 
 def test_the_source_writes_reasons_from_patterns_and_fixed_reasons_the_keyword_scan_misses():
-    assert len(PATTERNS) >= 8  # 10 before the one patient getter wrote the role's and emergency's refusals once
+    assert len(PATTERNS) >= 8  # 10 before the one patient getter wrote the refusals once
     assert len(FIXED_REASONS) >= 10
 
 
