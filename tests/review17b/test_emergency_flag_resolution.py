@@ -29,8 +29,12 @@ def test_an_off_team_clinician_cannot_clear_another_breakers_emergency_flag(worl
     reaches the record only through emergency access; N's flag stays open for the care team.
     """
     nurse, prescriber = world.staff["nurse"], world.staff["prescriber"]
-    emergency_access(by=nurse, record_number="RR-0002", reason="patient unresponsive in lobby", password=PASSWORD)
-    emergency_access(by=prescriber, record_number="RR-0002", reason="called to assess overdose", password=PASSWORD)
+    emergency_access(
+        by=nurse, record_number="RR-0002", reason="patient unresponsive in lobby", password=PASSWORD
+    )
+    emergency_access(
+        by=prescriber, record_number="RR-0002", reason="called to assess overdose", password=PASSWORD
+    )
     nurses_flag = next(
         f
         for f in PatientFlag.objects.filter(patient=world.bob, kind=FlagKind.EMERGENCY_ACCESS)

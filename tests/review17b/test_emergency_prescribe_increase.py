@@ -48,7 +48,10 @@ def test_emergency_access_does_not_raise_the_care_teams_methadone_order(world: A
         created_at=now - timedelta(days=30),
     )
     emergency_access(
-        by=prescriber, record_number="RR-0002", reason="patient in withdrawal at the window", password=PASSWORD
+        by=prescriber,
+        record_number="RR-0002",
+        reason="patient in withdrawal at the window",
+        password=PASSWORD,
     )
 
     with pytest.raises(NotAllowed):

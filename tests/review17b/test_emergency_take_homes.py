@@ -32,7 +32,10 @@ def test_emergency_access_does_not_decide_take_home_doses(world: Any) -> None:
     """
     prescriber = world.staff["prescriber"]
     emergency_access(
-        by=prescriber, record_number="RR-0002", reason="patient reports withdrawal, assessing", password=PASSWORD
+        by=prescriber,
+        record_number="RR-0002",
+        reason="patient reports withdrawal, assessing",
+        password=PASSWORD,
     )
 
     with pytest.raises(NotAllowed):

@@ -344,6 +344,22 @@ def _guard(node: ast.AST, fn: ast.AST) -> str | None:
     return None
 
 
+def _always_true(node: ast.expr | None, call: ast.Call, depth: int = 0) -> bool:
+    """The argument is `True`, or a parameter of the calling function that every one of its callers passes
+    as `True` (`_scoped_for(..., emergency_access=True)` passing it on)."""
+    if isinstance(node, ast.Constant):
+        return node.value is True
+    outer = _enclosing(call)
+    if not isinstance(node, ast.Name) or outer is None or depth >= 3:
+        return False
+    if node.id not in {a.arg for a in [*outer.args.posonlyargs, *outer.args.args, *outer.args.kwonlyargs]}:
+        return False
+    calls = [
+        n for tree in TREES for n in ast.walk(tree) if isinstance(n, ast.Call) and _called(n) == outer.name
+    ]
+    return bool(calls) and all(_always_true(_bound(c, outer).get(node.id), c, depth + 1) for c in calls)
+
+
 def _part_values(node: ast.JoinedStr, expr: ast.expr) -> list[tuple[str | None, str]]:
     """Every value one part of a pattern can take, and where it comes from (None: the test cannot read it)."""
     fn = _enclosing(node)
@@ -361,7 +377,7 @@ def _part_values(node: ast.JoinedStr, expr: ast.expr) -> list[tuple[str | None, 
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and _called(n) == fn.name):
             bound = _bound(call, fn)
             left = bound.get(guard) if guard is not None else None
-            if isinstance(left, ast.Constant) and left.value is True:
+            if _always_true(left, call):
                 continue  # `if not p:` with p True: this call never writes the reason
             where = f"{fn.name}(...) line {call.lineno}: {ast.unparse(call)[:120]}"
             found += [(value, where) for value in _at_call(expr, bound, call)]

@@ -120,7 +120,8 @@ def _checked_note(note: str, kind: str | None) -> str:
 
 
 def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
-    """The flag about the caller's own emergency access: refused, the denial audited."""
+    """The flag about the caller's own emergency access, or any flag of a record the caller reaches only
+    through emergency access: refused, the denial audited."""
     own_emergency = PatientFlag.objects.filter(
         pk=flag_id,
         patient=patient,
@@ -142,6 +143,19 @@ def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
             "The person who used emergency access cannot resolve the flag about it.",
             FlagNotAllowed.OWN_EMERGENCY,
         )
+    if policy.through_emergency_access(by, patient):  # flags are the care team's (review 17b: two
+        # off-team colleagues could clear each other's emergency flag and hide the access from the team)
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=patient.program_id,
+            target_type="patient_flag",
+            target_id=flag_id,
+            reason="emergency access: may not resolve flags",
+        )
+        raise FlagNotAllowed(_ONLY_CLINICIANS_RESOLVE, FlagNotAllowed.NOT_ON_TEAM)
 
 
 def _resolve(by: User, patient: Patient, flag_id: int, note: str) -> PatientFlag:

@@ -265,6 +265,20 @@ def disclose(
     )
     body = _parse(by, patient, data)
     basis, asked = body.basis, tuple(body.categories or ())
+    if basis != Basis.EMERGENCY:  # under a consent: the care team's; only 42 CFR 2.51's disclosure to medical
+        # personnel in an emergency is open to a clinician who reached the record through break-the-glass
+        # (review 17b: an off-team nurse sent a report to a drug court under the person's consent)
+        policy.get_patient_for_action_or_404(
+            by,
+            patient.pk,
+            Action.DISCLOSE,
+            area=Area.CLINICAL,
+            target_type="disclosure",
+            what="disclose",
+            error=_not_allowed,
+            emergency_access=False,
+            audit_success=False,
+        )
     reauthenticate(by, patient, body.password, "disclosure")  # guard 5
     today = local_today(patient, now)
     if basis == Basis.CONSENT:

@@ -22,7 +22,9 @@ from keel.treatment.services.common import _audit, _scoped_for
 def dispense_naloxone(
     *, by: User, patient_id: int, product: str, quantity: Any = 1, now: datetime | None = None
 ) -> NaloxoneKit:
-    patient = _scoped_for(by, patient_id, "naloxone_kit", policy.can_record_dose(by), "dispense naloxone")
+    patient = _scoped_for(
+        by, patient_id, "naloxone_kit", policy.can_record_dose(by), "dispense naloxone", emergency_access=True
+    )
     errors: list[FieldError] = []
     if product not in NaloxoneProduct.values:
         errors.append(
@@ -61,7 +63,14 @@ def add_goal(
     now: datetime | None = None,
 ) -> CareGoal:
     """A care-plan goal (counselors, nurses, prescribers); the responsible person is on the care team."""
-    patient = _scoped_for(by, patient_id, "care_goal", policy.can_write_care_record(by), "edit care plans")
+    patient = _scoped_for(
+        by,
+        patient_id,
+        "care_goal",
+        policy.can_write_care_record(by),
+        "edit care plans",
+        emergency_access=False,
+    )
     errors: list[FieldError] = []
     if area not in CareArea.values:
         errors.append(FieldError.said("area", N_("one of %(items)s"), items=", ".join(CareArea.values)))

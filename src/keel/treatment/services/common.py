@@ -67,8 +67,13 @@ def lock_person(patient: Patient) -> None:
     list(Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).values_list("pk", flat=True))
 
 
-def _scoped_for(user: User, patient_id: int, target_type: str, allowed: bool, what: str) -> Patient:
-    """The patient in scope for a write, else 404; a role that may not do `what`: 403, audited."""
+def _scoped_for(
+    user: User, patient_id: int, target_type: str, allowed: bool, what: str, *, emergency_access: bool
+) -> Patient:
+    """The patient in scope for a write, else 404; a role that may not do `what`: 403, audited.
+    `emergency_access`: whether a clinician who reaches the record only through break-the-glass may do it:
+    what is done for the person now (a dose, a held dose, naloxone, a QTc, a last use) yes; what changes the
+    care team's plan or history (an order, take-home doses, a correction or void) no (review 17b)."""
     return policy.get_patient_for_action_or_404(
         user,
         patient_id,
@@ -78,7 +83,7 @@ def _scoped_for(user: User, patient_id: int, target_type: str, allowed: bool, wh
         allowed=allowed,
         what=what,
         error=NotAllowed,
-        emergency_access=True,
+        emergency_access=emergency_access,
         audit_success=False,
     )
 

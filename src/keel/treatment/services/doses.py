@@ -218,7 +218,9 @@ def record_dose(
     row in from them, `window.row_after_dose`), inside the dose's transaction on SQLite (one writer: its
     reads and its audit row commit with the dose's), after it commits on PostgreSQL (the row's audit row is
     in another chain; two chains locked in one transaction could wait on each other)."""
-    patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "record doses")
+    patient = _scoped_for(
+        by, patient_id, "dose", policy.can_record_dose(by), "record doses", emergency_access=True
+    )
     if medication not in GUARD_RAILS:  # "Buprenorphine", "" or an injection: never read as another medication
         raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
     now = now or timezone.now()
@@ -609,7 +611,9 @@ def amend_dose(
     now: datetime | None = None,
 ) -> DoseAmendment:
     """Correct a recorded dose with a reason (append-only: the original row is never changed)."""
-    patient = _scoped_for(by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses")
+    patient = _scoped_for(
+        by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
+    )
     errors: list[FieldError] = []
     text = _reason(reason, errors)
     corrected = None

@@ -31,7 +31,9 @@ def record_fill(
     now: datetime | None = None,
 ) -> MedicationFill:
     """An order filled at a pharmacy (nurses, prescribers): the days it covers count in the measures."""
-    patient = _scoped_for(by, patient_id, "medication_fill", policy.can_record_dose(by), "record fills")
+    patient = _scoped_for(
+        by, patient_id, "medication_fill", policy.can_record_dose(by), "record fills", emergency_access=True
+    )
     now = now or timezone.now()
     today = local_today(patient, now)
     errors: list[FieldError] = []
@@ -82,7 +84,9 @@ def void_fill(
     *, by: User, patient_id: int, fill_id: Any, reason: Any, now: datetime | None = None
 ) -> MedicationFill:
     """A fill recorded by mistake stops counting: a new row voids it, with a reason; nothing is edited."""
-    patient = _scoped_for(by, patient_id, "medication_fill", policy.can_record_dose(by), "void fills")
+    patient = _scoped_for(
+        by, patient_id, "medication_fill", policy.can_record_dose(by), "void fills", emergency_access=False
+    )
     now = now or timezone.now()
     why = " ".join(reason.split()) if isinstance(reason, str) else ""
     fill_pk = record_id(fill_id)

@@ -203,7 +203,9 @@ def record_injection(
     keeps the minimum interval; opioid use since the last injection (`used_since`: methadone or buprenorphine
     given here, a reported use) makes the first one's readiness apply again. A dose held today and not
     released by a prescriber stops the injection too ("held_earlier", the window's hold)."""
-    patient = _scoped_for(by, patient_id, "dose", policy.can_record_dose(by), "give injections")
+    patient = _scoped_for(
+        by, patient_id, "dose", policy.can_record_dose(by), "give injections", emergency_access=True
+    )
     if site not in SITES:
         raise TreatmentInvalid([FieldError("site", N_("left_gluteal or right_gluteal"))])
     order = _active_order(patient)

@@ -64,7 +64,12 @@ def scoped_for_correction(by: User, patient_id: int) -> Patient:
     """The patient a correction is about, for a prescriber: else 404 (out of scope) or 403 (another role),
     audited as `correct_last_use` does first (a page checks this before its own checks of the form)."""
     return _scoped_for(
-        by, patient_id, "last_use_correction", policy.can_prescribe(by), "correct a time of last use"
+        by,
+        patient_id,
+        "last_use_correction",
+        policy.can_prescribe(by),
+        "correct a time of last use",
+        emergency_access=False,
     )
 
 

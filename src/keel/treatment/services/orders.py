@@ -39,7 +39,9 @@ def prescribe(
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
     prescriber's reason of substance (`override_reason`); above the hard bound it is refused."""
-    patient = _scoped_for(by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe")
+    patient = _scoped_for(
+        by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
+    )
     errors: list[FieldError] = []
     if medication not in Medication.values:
         errors.append(

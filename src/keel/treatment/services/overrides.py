@@ -38,7 +38,14 @@ def add_override(
     sooner than the program's minimum interval (no amount for these two: every other guard rail stands)
     (audited). It ends with the day and
     never passes the hard bound of the day's total."""
-    patient = _scoped_for(by, patient_id, "dose_override", policy.can_prescribe(by), "override dose limits")
+    patient = _scoped_for(
+        by,
+        patient_id,
+        "dose_override",
+        policy.can_prescribe(by),
+        "override dose limits",
+        emergency_access=False,
+    )
     errors: list[FieldError] = []
     rule = GUARD_RAILS.get(medication)
     interval = kind == OverrideKind.INTERVAL

@@ -22,7 +22,9 @@ from keel.treatment.services.common import _audit, _scoped_for
 def record_qtc(
     *, by: User, patient_id: int, qtc_ms: Any, measured_on: date | None = None, now: datetime | None = None
 ) -> QtcRecord:
-    patient = _scoped_for(by, patient_id, "qtc", policy.can_record_measurement(by), "record QTc")
+    patient = _scoped_for(
+        by, patient_id, "qtc", policy.can_record_measurement(by), "record QTc", emergency_access=True
+    )
     now = now or timezone.now()
     current = MedicationOrder.objects.filter(
         patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE

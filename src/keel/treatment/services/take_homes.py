@@ -141,7 +141,9 @@ def end_take_home_plan(
     again, and they no longer count against the supply a new plan may give. `reason` must be one of substance
     (the check overrides use); `returned_days` optionally names the bottles brought back unopened (days the
     plan ended). The plan stays in the record with who, when and why; ending it again is a conflict."""
-    patient = _scoped_for(by, patient_id, "take_home_plan", True, "end take-home doses")
+    patient = _scoped_for(
+        by, patient_id, "take_home_plan", True, "end take-home doses", emergency_access=True
+    )
     _check_may_end_plan(by, patient, plan_id)
     now = now or timezone.now()
     text, start, returned = _plan_end_fields(reason, from_day, returned_days, local_today(patient, now))
@@ -289,7 +291,12 @@ def decide_take_home(
     gives the one dose 42 CFR 8.12 allows for a configured closure day to someone not otherwise eligible.
     The plan belongs to the current episode."""
     patient = _scoped_for(
-        by, patient_id, "take_home_plan", policy.can_prescribe(by), "decide take-home doses"
+        by,
+        patient_id,
+        "take_home_plan",
+        policy.can_prescribe(by),
+        "decide take-home doses",
+        emergency_access=False,
     )
     now = now or timezone.now()
     today = local_today(patient, now)
