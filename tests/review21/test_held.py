@@ -651,7 +651,7 @@ def test_mw_me_programs_match_orm(world, signed_in):
     [
         "role may not record doses and more",  # a part outside the vocabulary
         "role may not record phq9x",
-        "emergency access: may not prescribe",  # in ROLE_MAY_NOT, not EMERGENCY_MAY_NOT
+        "emergency access: may not schedule appointments",  # in ROLE_MAY_NOT, not EMERGENCY_MAY_NOT
         "read secret: outside scope or missing",
         "frobnicate clinical: outside scope or missing",
         "read clinical: outside scope or missing ",  # trailing space
