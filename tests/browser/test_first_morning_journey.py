@@ -145,7 +145,7 @@ def test_the_first_morning(live_server: Any, browser: Any, shot: Any, smtp_serve
     # (keel.patients.care_gap); then her access ends on her next request.
     admin.get_by_role("link", name="Staff").click()
     admin.get_by_role("button", name="Turn off Nia's account now").click()
-    expect(admin.locator("main")).to_contain_text("Add another clinician to the team first")
+    expect(admin.locator("main")).to_contain_text("Add another nurse or prescriber to their care team first")
     shot(admin, "first-morning-last-nurse-kept")
     _prescriber_joins_the_team("Mari")
     admin.get_by_role("button", name="Turn off Nia's account now").click()

@@ -53,7 +53,7 @@ def test_the_api_refuses_the_last_prescriber_and_audits_it(world: World, signed_
     r = _delete(admin, world.alice, world.staff["prescriber"])
     assert r.status_code == 422, r.content
     assert [e["field"] for e in r.json()["errors"]] == ["user_id"]
-    assert "last counselor, nurse or prescriber" in r.json()["errors"][0]["reason"]
+    assert "No clinician would be left to see their record" in r.json()["errors"][0]["reason"]
     assert "prescriber" in _team(world.alice)
     assert _denials("care_team") == ["would leave a person in care without a clinician"]
 
@@ -64,7 +64,7 @@ def test_the_page_refuses_the_last_clinician_in_words(world: World, signed_in: A
         assert _page_remove(admin, world.alice, world.staff[role]).status_code == 302
     r = _page_remove(admin, world.alice, world.staff["prescriber"])
     assert r.status_code == 422
-    assert "no clinician could see their record" in r.content.decode()
+    assert "No clinician would be left to see their record" in r.content.decode()
     assert "prescriber" in _team(world.alice)
 
 
@@ -83,7 +83,7 @@ def test_the_last_nurse_or_prescriber_stays_where_there_was_no_prescriber(
     admin = signed_in("program_admin")
     r = _delete(admin, world.alice, world.staff["nurse"])
     assert r.status_code == 422
-    assert "dose at the window" in r.json()["errors"][0]["reason"]
+    assert "no one can give them a dose" in r.json()["errors"][0]["reason"]
     # a team that already had no prescriber is not made to close that gap first: the counselor may go
     assert _delete(admin, world.alice, world.staff["counselor"]).status_code == 204
 
@@ -154,7 +154,7 @@ def test_turning_off_the_last_prescriber_is_refused_on_the_api(world: World, sig
     r = _api_deactivate(signed_in("program_admin"), world.staff["prescriber"])
     assert r.status_code == 422, r.content
     assert [e["field"] for e in r.json()["errors"]] == ["user_id"]
-    assert "1 person in care" in r.json()["errors"][0]["reason"]
+    assert "the care team of Alicia Zamorano, who is in care now" in r.json()["errors"][0]["reason"]
     assert User.objects.get(pk=world.staff["prescriber"].pk).is_active
     denial = AuditEvent.objects.get(action="denied", target_type="staff")
     assert denial.detail == {"patient_ids": [world.alice.pk]}
@@ -163,7 +163,7 @@ def test_turning_off_the_last_prescriber_is_refused_on_the_api(world: World, sig
 def test_turning_off_the_last_prescriber_is_refused_on_the_page(world: World, signed_in: Any) -> None:
     r = signed_in("program_admin").post(f"/program/staff/{world.staff['prescriber'].pk}/deactivate/")
     assert r.status_code == 422
-    assert "Add another prescriber to the team first" in r.content.decode()
+    assert "Add another prescriber to their care team first" in r.content.decode()
     assert User.objects.get(pk=world.staff["prescriber"].pk).is_active
 
 

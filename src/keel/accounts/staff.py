@@ -16,7 +16,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_otp.oath import TOTP
 
 from keel.access import policy
@@ -28,7 +27,6 @@ from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients import care_gap
-from keel.patients.models import Patient
 from keel.web.field_words import said
 
 if TYPE_CHECKING:
@@ -354,8 +352,8 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
 class _CareGapRefused(Exception):
     """Raised inside the transaction (rolled back: nothing changed); audited and said outside it."""
 
-    def __init__(self, left: list[tuple[Patient, str]]) -> None:
-        super().__init__(left[0][1])
+    def __init__(self, left: list[care_gap.Left]) -> None:
+        super().__init__(left[0].gap)
         self.left = left
 
 
@@ -376,29 +374,16 @@ def _keep_care(user: User, *, program_id: int | None = None, role_after: str | N
 
 def _care_gap_refused(by: User, program: Program, user: User, exc: _CareGapRefused) -> FieldsInvalid:
     """The refusal audited (one row, the people in its detail) and in words, naming user_id."""
-    ids = [patient.pk for patient, _gap in exc.left]
-    gap = exc.left[0][1]
+    ids = [entry.patient.pk for entry in exc.left]
     care_gap.record_refusal(
         by=by,
-        gap=gap,
+        gap=exc.left[0].gap,
         program_id=program.pk,
         target_type="staff",
         target_id=user.pk,
         detail={"patient_ids": ids},
     )
-    return FieldsInvalid(
-        [
-            FieldError(
-                "user_id",
-                ngettext(
-                    "%(n)s person in care would be left without a clinician they need: %(why)s",
-                    "%(n)s people in care would be left without a clinician they need: %(why)s",
-                    len(ids),
-                )
-                % {"n": len(ids), "why": care_gap.gap_words(gap)},
-            )
-        ]
-    )
+    return FieldsInvalid([FieldError("user_id", care_gap.gap_words(by=by, staff=user, left=exc.left))])
 
 
 def _tell(to: str, subject: str, body: str) -> None:

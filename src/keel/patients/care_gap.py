@@ -9,17 +9,30 @@ those gaps is refused (422), audited; a team that already had the gap is not mad
 person not in care (no active episode: discharged, or never admitted) has no gap to open.
 
 Who counts: an active account of a team role that still works in the person's program (the same test as the
-access policy). Used by taking someone off a team (API and page), turning a staff account off or taking it out
-of a program, and changing a staff member's role.
+access policy). Used by taking someone off a team (API, page and CLI), turning a staff account off or taking
+it out of a program, and changing a staff member's role.
+
+A move of a person to another program is not a path, on purpose (session 18, lane care18b): her record
+belongs to the program that holds it (42 CFR Part 2). A transfer ends her episode and discloses the record to
+the receiving program under her consent (`services.episodes.discharge`), which registers her itself; she is
+then not in care here, so her team may lose anyone. A readmission opens an episode at the same program (a team
+that already had a gap is not made to close it first). No code writes a program onto an existing patient or
+episode (`tests/patients/test_care_gap_program_move.py`). A move added later must, under the person's lock
+(the program row first, as a role change takes it), refuse with 422 naming the roles her team would lack in
+the new program (`gaps_if_gone` against the new program's staff), audited with `record_refusal`.
+
+The refusal in words (`gap_words`) names the staff member, and the people only to a caller who may see them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from keel.access import policy
 from keel.accounts.models import Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -29,8 +42,11 @@ __all__ = [
     "GAP_CLINICIAN",
     "GAP_DOSING",
     "GAP_PRESCRIBER",
+    "Left",
     "care_gap_if_gone",
     "gap_words",
+    "gaps_if_gone",
+    "left_if_gone",
     "lock_people",
     "people_left_without_care",
     "record_refusal",
@@ -75,29 +91,49 @@ def _team(patient: Patient) -> dict[int, str]:
     return dict(rows)
 
 
-def care_gap_if_gone(patient: Patient, user: User | int, *, role_after: str | None = None) -> str | None:
-    """The gap (GAP_CLINICIAN, GAP_DOSING, GAP_PRESCRIBER: the first of them) that `user` leaving this
-    person's care team would open while she is in care; None when nothing is lost. With `role_after`, the
-    user stays on the team in that role (a role change). Call it under `lock_people` of the person."""
+def gaps_if_gone(patient: Patient, user: User | int, *, role_after: str | None = None) -> tuple[str, ...]:
+    """Every gap (in the order of `_NEEDS`: the worst first) that `user` leaving this person's care team would
+    open while she is in care; empty when nothing is lost. With `role_after`, the user stays on the team in
+    that role (a role change). Call it under `lock_people` of the person."""
     user_id = user if isinstance(user, int) else user.pk
     team = _team(patient)
     if user_id not in team or not _in_care(patient.pk):
-        return None
+        return ()
     now = set(team.values())
-    after = [role for uid, role in team.items() if uid != user_id]
+    after = {role for uid, role in team.items() if uid != user_id}
     if role_after is not None:
-        after.append(role_after)
-    for gap, roles in _NEEDS:
-        if now & roles and not set(after) & roles:
-            return gap
-    return None
+        after.add(role_after)
+    return tuple(gap for gap, roles in _NEEDS if now & roles and not after & roles)
+
+
+def care_gap_if_gone(patient: Patient, user: User | int, *, role_after: str | None = None) -> str | None:
+    """The worst gap (GAP_CLINICIAN, GAP_DOSING, GAP_PRESCRIBER: the first of them) that `user` leaving this
+    person's care team would open while she is in care; None when nothing is lost (`gaps_if_gone`)."""
+    gaps = gaps_if_gone(patient, user, role_after=role_after)
+    return gaps[0] if gaps else None
+
+
+class Left(NamedTuple):
+    """A person in care a change would leave without a clinician she needs: `gap`, the worst gap it opens
+    (the audit row's reason); `need`, the narrowest (what to add to her team first: a prescriber closes every
+    gap, a nurse or prescriber the first two)."""
+
+    patient: Patient
+    gap: str
+    need: str
+
+
+def left_if_gone(patient: Patient, user: User | int, *, role_after: str | None = None) -> Left | None:
+    """`gaps_if_gone` as a `Left`, or None when nothing is lost."""
+    gaps = gaps_if_gone(patient, user, role_after=role_after)
+    return Left(patient, gaps[0], gaps[-1]) if gaps else None
 
 
 def people_left_without_care(
     user: User, *, program_id: int | None = None, role_after: str | None = None
-) -> list[tuple[Patient, str]]:
+) -> list[Left]:
     """Every person in care (of `program_id` only, when given) whose team `user` is on and who would lose a
-    clinician they need if `user` left (or took `role_after`): (person, gap), in id order. Locks them."""
+    clinician they need if `user` left (or took `role_after`), in id order. Locks them."""
     patients = Patient.objects.filter(
         care_team__user=user, enrollments__status=EnrollmentStatus.ACTIVE
     ).distinct()
@@ -105,25 +141,144 @@ def people_left_without_care(
         patients = patients.filter(program_id=program_id)
     found = list(patients.order_by("pk"))
     lock_people(p.pk for p in found)
-    gaps = [(p, care_gap_if_gone(p, user, role_after=role_after)) for p in found]
-    return [(p, gap) for p, gap in gaps if gap is not None]
+    return [left for p in found if (left := left_if_gone(p, user, role_after=role_after)) is not None]
 
 
-def gap_words(gap: str) -> str:
-    """Why the change is refused, in words (the field error of `user_id`)."""
-    if gap == GAP_CLINICIAN:
-        return _(
-            "this is the last counselor, nurse or prescriber on the care team of a person in care: no "
-            "clinician could see their record. Add another clinician to the team first"
+NAMES_SHOWN = 3  # people named in a refusal; the rest counted ("and 2 more")
+
+
+def gap_words(*, by: User, staff: User, left: Sequence[Left]) -> str:
+    """Why the change is refused, in plain words (the field error of `user_id`, in the active language): who
+    `staff` is the last of, on whose care team, what no one could do for them, and what to add first. The
+    people are named only to a caller who may see their record (`policy.patients_visible_to`), up to
+    NAMES_SHOWN of them, then counted; to anyone else, only counted. Nothing else about them."""
+    need = _narrowest(left)
+    n = len(left)
+    values = {"staff": staff.get_full_name() or staff.username, "n": n}
+    named = _names(by, [entry.patient for entry in left])
+    if named:
+        values["people"] = named
+    sentences = [_who(need, n, bool(named)) % values, _without(need, n)]
+    if need != GAP_CLINICIAN and all(entry.gap == GAP_CLINICIAN for entry in left):
+        sentences.append(
+            ngettext(
+                "No clinician would be left to see their record.",
+                "No clinician would be left to see their records.",
+                n,
+            )
         )
-    if gap == GAP_DOSING:
-        return _(
-            "this is the last nurse or prescriber on the care team of a person in care: no one could give "
-            "them a dose at the window. Add another nurse or prescriber to the team first"
+    sentences.append(_add(need, n))
+    return " ".join(sentences)
+
+
+def _narrowest(left: Sequence[Left]) -> str:
+    """The narrowest need among them: adding one of its roles closes every person's gaps (the sets nest)."""
+    order = [gap for gap, _roles in _NEEDS]
+    return max((entry.need for entry in left), key=order.index)
+
+
+def _names(by: User, people: Sequence[Patient]) -> str:
+    """The names of those `by` may see, up to NAMES_SHOWN, the rest counted ("A, B and 2 more"); "" when
+    `by` may see none of them."""
+    visible = set(
+        policy.patients_visible_to(by).filter(pk__in=[p.pk for p in people]).values_list("pk", flat=True)
+    )
+    names = [p.display_name for p in people if p.pk in visible][:NAMES_SHOWN]
+    if not names:
+        return ""
+    more = len(people) - len(names)
+    if more:
+        return _("%(names)s and %(n)s more") % {"names": ", ".join(names), "n": more}
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def _who(need: str, n: int, named: bool) -> str:
+    """Sentence 1: whom `staff` is the last of, on whose care team (named, or counted)."""
+    if named:
+        if need == GAP_PRESCRIBER:
+            return ngettext(
+                "%(staff)s is the last prescriber on the care team of %(people)s, who is in care now.",
+                "%(staff)s is the last prescriber on the care teams of %(people)s, who are in care now.",
+                n,
+            )
+        if need == GAP_DOSING:
+            return ngettext(
+                "%(staff)s is the last nurse or prescriber on the care team of %(people)s, who is in care "
+                "now.",
+                "%(staff)s is the last nurse or prescriber on the care teams of %(people)s, who are in care "
+                "now.",
+                n,
+            )
+        return ngettext(
+            "%(staff)s is the last counselor, nurse or prescriber on the care team of %(people)s, who is in "
+            "care now.",
+            "%(staff)s is the last counselor, nurse or prescriber on the care teams of %(people)s, who are "
+            "in care now.",
+            n,
         )
-    return _(
-        "this is the last prescriber on the care team of a person in care: no one could resolve a held "
-        "dose or change their orders. Add another prescriber to the team first"
+    if need == GAP_PRESCRIBER:
+        return ngettext(
+            "%(staff)s is the last prescriber on the care team of a person who is in care now.",
+            "%(staff)s is the last prescriber on the care teams of %(n)s people who are in care now.",
+            n,
+        )
+    if need == GAP_DOSING:
+        return ngettext(
+            "%(staff)s is the last nurse or prescriber on the care team of a person who is in care now.",
+            "%(staff)s is the last nurse or prescriber on the care teams of %(n)s people who are in care "
+            "now.",
+            n,
+        )
+    return ngettext(
+        "%(staff)s is the last counselor, nurse or prescriber on the care team of a person who is in "
+        "care now.",
+        "%(staff)s is the last counselor, nurse or prescriber on the care teams of %(n)s people who are in "
+        "care now.",
+        n,
+    )
+
+
+def _without(need: str, n: int) -> str:
+    """Sentence 2: what no one on the team could do for them."""
+    if need == GAP_PRESCRIBER:
+        return ngettext(
+            "Without a prescriber, no one can change their medicine orders or check a held dose.",
+            "Without a prescriber, no one can change their medicine orders or check a held dose.",
+            n,
+        )
+    if need == GAP_DOSING:
+        return ngettext(
+            "Without a nurse or prescriber, no one can give them a dose.",
+            "Without a nurse or prescriber, no one can give them their doses.",
+            n,
+        )
+    return ngettext(
+        "Without a counselor, nurse or prescriber, no clinician can see their record.",
+        "Without a counselor, nurse or prescriber, no clinician can see their records.",
+        n,
+    )
+
+
+def _add(need: str, n: int) -> str:
+    """The last sentence: what to do first."""
+    if need == GAP_PRESCRIBER:
+        return ngettext(
+            "Add another prescriber to their care team first, then try again.",
+            "Add another prescriber to each of their care teams first, then try again.",
+            n,
+        )
+    if need == GAP_DOSING:
+        return ngettext(
+            "Add another nurse or prescriber to their care team first, then try again.",
+            "Add another nurse or prescriber to each of their care teams first, then try again.",
+            n,
+        )
+    return ngettext(
+        "Add another counselor, nurse or prescriber to their care team first, then try again.",
+        "Add another counselor, nurse or prescriber to each of their care teams first, then try again.",
+        n,
     )
 
 

@@ -163,8 +163,8 @@ def remove_from_care_team(*, by: User, patient_id: int, user_id: Any) -> None:
         raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
     with transaction.atomic():
         care_gap.lock_people([patient.pk])
-        gap = care_gap.care_gap_if_gone(patient, pk)
-        if gap is None:
+        left = care_gap.left_if_gone(patient, pk)
+        if left is None:
             deleted, _rows = CareTeamMember.objects.filter(patient=patient, user_id=pk).delete()
             if not deleted:
                 raise FieldsInvalid([FieldError("user_id", _("not on this care team"))])
@@ -177,13 +177,14 @@ def remove_from_care_team(*, by: User, patient_id: int, user_id: Any) -> None:
                 target_id=pk,
                 reason="removed",
             )
-    if gap is not None:  # audited after the transaction, which wrote nothing
+    if left is not None:  # audited after the transaction, which wrote nothing
         care_gap.record_refusal(
             by=by,
-            gap=gap,
+            gap=left.gap,
             patient_id=patient.pk,
             program_id=patient.program_id,
             target_type="care_team",
             target_id=pk,
         )
-        raise FieldsInvalid([FieldError("user_id", care_gap.gap_words(gap))])
+        words = care_gap.gap_words(by=by, staff=User.objects.get(pk=pk), left=[left])
+        raise FieldsInvalid([FieldError("user_id", words)])
