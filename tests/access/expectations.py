@@ -865,6 +865,7 @@ ROUTES: dict[str, Route] = {
     # Medication treatment (issue #6). A patient-scoped write answers 403 for an in-scope role that may not
     # do it (audited as a denial), 404 out of scope; reads are the clinical area.
     "treatment:dosing": Route("GET", "/dosing/", {**_all(403, 302), "nurse": 200, "prescriber": 200}),
+    "treatment:dosing_due": Route("GET", "/dosing/due/", {**_all(403, 302), "nurse": 200, "prescriber": 200}),
     "treatment:policy": Route(
         "GET", "/program/policy/", {**_all(200, 302), "patient": 403, "self_guided": 403}
     ),

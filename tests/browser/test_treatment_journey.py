@@ -42,6 +42,11 @@ def htmx_ready(page: Any) -> None:
     wait_until(page, "window.htmx !== undefined && document.readyState === 'complete'")
 
 
+def due_count(page: Any) -> int:
+    """The number in "N people still due today" as the page shows it."""
+    return int(page.locator("#due-count").inner_text().split()[0])
+
+
 def held_day(order: MedicationOrder) -> Any:
     return DoseRecord.objects.filter(patient=order.patient, status="held").get().local_date
 
@@ -57,6 +62,7 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     page.get_by_role("link", name="Dosing window").click()
     htmx_ready(page)
     page.evaluate("window.keelSamePage = true")  # gone if the list reloads whole
+    due = due_count(page)
     row = page.locator(f"#p{first_day.patient_id}")
     amount = row.get_by_label(f"Dose for {first_day.patient.display_name} (mg)")
     assert amount.input_value() == ""  # never the ordered dose by default (issue #13)
@@ -72,6 +78,8 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     page.get_by_text(f"30 mg given to {first_day.patient.display_name}.").wait_for()
     # Issue #13: the row was swapped in place (htmx); the list did not reload whole after the dose.
     assert page.evaluate("window.keelSamePage") is True
+    # Session 18: the count above the list follows the swapped row (it was stale until a reload).
+    wait_until(page, f"document.getElementById('due-count').textContent.trim().startsWith('{due - 1} ')")
     settled(page)
     shot(page, "treatment-dosing-window-tablet")
     # A second dose that would pass the 40 mg first-day total is not given.
@@ -85,6 +93,8 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     row.get_by_label("sedated or intoxicated: hold").check()
     row.get_by_label(f"Dose for {regular.patient.display_name} (mg)").press("Enter")
     page.get_by_text("A prescriber has been asked to assess.").wait_for()
+    wait_until(page, f"document.getElementById('due-count').textContent.trim().startsWith('{due - 2} ')")
+    assert page.evaluate("window.keelSamePage") is True
     assert PatientFlag.objects.filter(
         patient=regular.patient, kind="dose_held", resolved_at__isnull=True
     ).exists()

@@ -176,6 +176,7 @@ def test_healthz_says_the_worker_is_alive_after_a_beat() -> None:
         "worker": "ok",
         "failed_jobs": 0,
         "failed_reminders": 0,
+        "failed_steps": 0,
     }
 
 

@@ -588,8 +588,9 @@ def test_mw_locale_cache_does_not_leak(world, signed_in):
 
 
 def test_mw_healthz_says_nothing_more(world):
-    """/healthz answers a probe with its five keys only, sets no cookie, is not kept by a cache, and its
-    counts equal the ORM's (worker beat exactly at the stale edge, a failure exactly 7 days old)."""
+    """/healthz answers a probe with its six keys only (failed_steps: session 18), sets no cookie, is not
+    kept by a cache, and its counts equal the ORM's (worker beat exactly at the stale edge, a failure
+    exactly 7 days old)."""
     from django.conf import settings
     from django.utils import timezone
 
@@ -620,7 +621,14 @@ def test_mw_healthz_says_nothing_more(world):
         failed_sends(now=now),
     )
     r = Client().get("/healthz")
-    assert set(r.json()) == {"status", "database", "worker", "failed_jobs", "failed_reminders"}
+    assert set(r.json()) == {
+        "status",
+        "database",
+        "worker",
+        "failed_jobs",
+        "failed_reminders",
+        "failed_steps",
+    }
     assert not r.cookies
     assert r["Cache-Control"] == "no-store"
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from keel.appointments.models import Appointment, AppointmentSend
 from keel.jobs import services as jobs_services
@@ -36,6 +37,8 @@ def _spec(now: datetime) -> health.Health:
         worker_alive=worker.alive,
         failed_runs=worker.failed_runs,
         failed_reminders=reminder_queries.failed_sends(now=now),
+        failed_steps=worker.failed_steps,
+        step_failing=worker.step_failing,
     )
 
 
@@ -198,3 +201,68 @@ def test_healthz_answers_after_the_prepared_probe_is_lost() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
     assert Client().get("/healthz").status_code == 200
+
+
+# The worker's step failures (session 18): the worker writes them on its beat row, the probe reads them there
+# in its one statement. (seen_at, failed_steps, failing_since) per beat, offsets from NOW.
+STEP_BEATS = [
+    [(timedelta(seconds=-5), 0, None)],
+    [(timedelta(seconds=-5), 3, None)],  # failures now and then: counted, status kept
+    [(timedelta(seconds=-5), 1, -STALE)],  # failing on every pass for exactly the stale limit: failing
+    [(timedelta(seconds=-5), 1, -STALE + timedelta(microseconds=1))],  # just under it: not yet
+    [(-STALE - timedelta(microseconds=1), 9, -WEEK)],  # stopped beating: not counted
+    [(timedelta(seconds=-5), 2, None), (-STALE, 4, timedelta(hours=-1)), (timedelta(days=-2), 5, None)],
+]
+
+
+def _beats(beats: list[tuple[timedelta, int, timedelta | None]]) -> None:
+    for n, (seen, failed, failing) in enumerate(beats):
+        WorkerBeat.objects.create(
+            worker_id=f"w{n}",
+            seen_at=NOW + seen,
+            failed_steps=failed,
+            failing_since=None if failing is None else NOW + failing,
+        )
+
+
+@pytest.mark.parametrize("beats", STEP_BEATS)
+def test_the_probe_reads_the_workers_step_failures_as_worker_health_says(
+    beats: list[tuple[timedelta, int, timedelta | None]],
+) -> None:
+    _beats(beats)
+    assert health.probe(now=NOW) == _spec(NOW)
+
+
+def test_the_probe_counts_step_failures_of_live_workers() -> None:
+    _beats(STEP_BEATS[-1])
+    found = health.probe(now=NOW)
+    assert (found.failed_steps, found.step_failing) == (6, True)
+
+
+@pytest.mark.parametrize(
+    ("failing", "status"),
+    [(None, "ok"), (-STALE + timedelta(seconds=1), "ok"), (-STALE, "degraded"), (-WEEK, "degraded")],
+)
+def test_healthz_reports_failed_steps_and_degrades_only_for_a_step_that_keeps_failing(
+    failing: timedelta | None, status: str
+) -> None:
+    now = timezone.now()
+    WorkerBeat.objects.create(
+        worker_id="w",
+        seen_at=now,
+        failed_steps=2,
+        failing_since=None if failing is None else now + failing,
+    )
+    Client().get("/healthz")  # the connection opened, the session table untouched
+    with CaptureQueriesContext(connection) as queries:
+        answer = Client().get("/healthz")
+    assert len(queries) == 1  # still the one statement
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "status": status,
+        "database": "ok",
+        "worker": "ok",
+        "failed_jobs": 0,
+        "failed_reminders": 0,
+        "failed_steps": 2,
+    }

@@ -25,6 +25,7 @@ def test_healthz_reports_ok() -> None:
         "worker": "down",
         "failed_jobs": 0,
         "failed_reminders": 0,
+        "failed_steps": 0,
     }
 
 

@@ -57,6 +57,11 @@ class WorkerBeat(models.Model):
 
     worker_id = models.CharField(max_length=64, unique=True)
     seen_at = models.DateTimeField(db_index=True)
+    # The worker's own step failures, written with each beat (/healthz runs in another process and reads them
+    # here): how many steps of its loop failed in the last 24 hours, and since when a step has failed on
+    # every pass without one success (null: none is failing now). keel.jobs.services.StepRecord keeps them.
+    failed_steps = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.worker_id

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from keel.db import rows
@@ -243,9 +245,48 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"[:64]
 
 
-def beat(worker_id: str, *, now: datetime | None = None) -> None:
+STEP_FAILURE_WINDOW = timedelta(hours=24)  # failed_steps on /healthz: this worker's failures in the last day
+
+
+@dataclass
+class StepRecord:
+    """One worker's step failures, kept in its process and written with each beat (`beat`): /healthz runs in
+    another process and reads them from the beat's row. `failures`: when each failure happened (the last
+    24 hours kept); `failing_since`: per step, its first failure since it last succeeded (a step that
+    succeeds leaves it)."""
+
+    failures: deque[datetime] = field(default_factory=deque)
+    failing_since: dict[str, datetime] = field(default_factory=dict)
+
+    def failed(self, name: str, now: datetime) -> None:
+        self.failures.append(now)
+        self.failing_since.setdefault(name, now)
+
+    def succeeded(self, name: str) -> None:
+        self.failing_since.pop(name, None)
+
+    def in_last_day(self, now: datetime) -> int:
+        while self.failures and self.failures[0] < now - STEP_FAILURE_WINDOW:
+            self.failures.popleft()
+        return len(self.failures)
+
+    def oldest_failing(self) -> datetime | None:
+        """Since when a step has failed on every pass (the longest failing one's first failure), or None."""
+        return min(self.failing_since.values(), default=None)
+
+
+def beat(worker_id: str, *, now: datetime | None = None, steps: StepRecord | None = None) -> None:
+    """The worker's sign of life, with its step failures (`steps`: none when not given)."""
     now = now or timezone.now()
-    WorkerBeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": now})
+    steps = steps or StepRecord()
+    WorkerBeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "seen_at": now,
+            "failed_steps": steps.in_last_day(now),
+            "failing_since": steps.oldest_failing(),
+        },
+    )
     WorkerBeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
 
 
@@ -258,6 +299,8 @@ class WorkerHealth:
     alive: bool
     last_seen: datetime | None
     failed_runs: int  # runs FAILED in the last 7 days
+    failed_steps: int = 0  # the live workers' loop steps failed in the last 24 hours (their beats' counts)
+    step_failing: bool = False  # a live worker's step has failed on every pass for KEEL_WORKER_STALE_SECONDS
 
 
 def worker_health(*, now: datetime | None = None) -> WorkerHealth:
@@ -280,7 +323,15 @@ def worker_health(*, now: datetime | None = None) -> WorkerHealth:
         )
         found = cursor.fetchone()
     failed = int(found[0]) if found else 0
-    return WorkerHealth(alive=alive, last_seen=newest, failed_runs=failed)
+    # The live workers' step failures (their beats within the stale limit), as /healthz counts them: the ORM's
+    # spec of the probe's two subqueries on the beat table.
+    stale = now - timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS)
+    live = WorkerBeat.objects.filter(seen_at__gte=stale)
+    steps = live.aggregate(n=Sum("failed_steps"))["n"] or 0
+    failing = live.filter(failing_since__lte=stale).exists()
+    return WorkerHealth(
+        alive=alive, last_seen=newest, failed_runs=failed, failed_steps=int(steps), step_failing=failing
+    )
 
 
 def run_queue(worker_id: str = "keel-once") -> None:

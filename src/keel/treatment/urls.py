@@ -7,6 +7,7 @@ _MEDICATION = "patients/<int:patient_id>/medication/"
 _START = "patients/<int:patient_id>/start/"
 urlpatterns = [
     path("dosing/", dosing.dosing, name="dosing"),
+    path("dosing/due/", dosing.due_count, name="dosing_due"),
     path("dosing/<int:patient_id>/", dosing.record_dose, name="record_dose"),
     path(_MEDICATION, medication.medication, name="medication"),
     # One URL per action on the medication page, named and laid out as the API's routes (api.py).

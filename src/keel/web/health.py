@@ -1,7 +1,8 @@
 """What /healthz reports, read in one statement (issue #21).
 
 A probe runs this on every check, so it is one round trip: whether a worker beat recently, the scheduled
-runs and the reminder sends (appointment reminders included) that failed in the last 7 days. Its answers
+runs and the reminder sends (appointment reminders included) that failed in the last 7 days, and the live
+workers' loop steps that failed (the worker writes them on its beat row). Its answers
 are those of `keel.jobs.services.worker_health` and `keel.reminders.queries.failed_sends`, which stay the
 spec (tests/web/test_health.py holds the two to each other on SQLite and PostgreSQL). The statement reads
 the tables, so it answering at all is the database check `SELECT 1` was.
@@ -32,6 +33,8 @@ class Health:
     worker_alive: bool
     failed_runs: int
     failed_reminders: int
+    failed_steps: int = 0  # the live workers' loop steps failed in the last 24 hours (their beat rows)
+    step_failing: bool = False  # a live worker's step has failed on every pass for the stale limit or longer
 
 
 @cache
@@ -41,16 +44,23 @@ def _statement() -> str:
     from keel.reminders.models import ReminderSend
 
     failed = 'SELECT COUNT(*) FROM "{}" WHERE "status" = %s AND "finished_at" >= %s'
-    # Table names from model metadata, never input; values are parameters.
+    beats = WorkerBeat._meta.db_table
+    # Table names from model metadata, never input; values are parameters. The live workers' beat rows also
+    # carry their step failures (written by the worker: /healthz cannot see its process): their sum, and
+    # whether a step has failed on every pass since the stale limit or longer (`failing_since` <= it).
     return (
-        f'SELECT EXISTS (SELECT 1 FROM "{WorkerBeat._meta.db_table}" WHERE "seen_at" >= %s), '  # noqa: S608 # nosec B608
+        f'SELECT EXISTS (SELECT 1 FROM "{beats}" WHERE "seen_at" >= %s), '  # noqa: S608 # nosec B608
         f"({failed.format(JobRun._meta.db_table)}), "
         f"({failed.format(ReminderSend._meta.db_table)}), "
-        f"({failed.format(AppointmentSend._meta.db_table)})"
+        f"({failed.format(AppointmentSend._meta.db_table)}), "
+        f'(SELECT COALESCE(SUM("failed_steps"), 0) FROM "{beats}" WHERE "seen_at" >= %s), '
+        f'EXISTS (SELECT 1 FROM "{beats}" WHERE "seen_at" >= %s AND "failing_since" <= %s)'
     )
 
 
-PREPARED_NAME = "keel_health_probe"
+# Named for the statement's shape: a pooler's server session may keep an older probe's prepared statement
+# (four columns, before the worker's step failures) across a deploy; a new name never meets it.
+PREPARED_NAME = "keel_health_probe_steps"
 INVALID_STATEMENT_NAME = "26000"  # SQLSTATE invalid_sql_statement_name: no such prepared statement
 DUPLICATE_PREPARED = "42P05"  # SQLSTATE duplicate_prepared_statement: the session already has it
 
@@ -63,7 +73,8 @@ _prepared_on: WeakSet[Any] = WeakSet()
 def _prepare() -> str:
     """The PREPARE of `_statement()`: $1 the stale limit, $2 the 7 days' start, $3 a failed run's status,
     $4 a failed send's, typed as the columns compare them."""
-    numbered = iter(["$1", "$3", "$2", "$4", "$2", "$4", "$2"])  # _statement()'s parameters, in its order
+    # _statement()'s parameters, in its order
+    numbered = iter(["$1", "$3", "$2", "$4", "$2", "$4", "$2", "$1", "$1", "$1"])
     body = _statement().replace("%s", "{}").format(*numbered)
     return f"PREPARE {PREPARED_NAME} (timestamptz, timestamptz, text, text) AS {body}"
 
@@ -139,11 +150,20 @@ def probe(*, now: datetime | None = None) -> Health:
     stale = _prep(now - timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS))
     since = _prep(now - WINDOW)
     if connection.vendor == "postgresql":
-        alive, runs, reminders, appointments = _run_prepared([stale, since, run_failed, send_failed])
+        alive, runs, reminders, appointments, steps, failing = _run_prepared(
+            [stale, since, run_failed, send_failed]
+        )
     else:
         with connection.cursor() as cursor:
-            cursor.execute(_statement(), [stale, run_failed, since, send_failed, since, send_failed, since])
-            alive, runs, reminders, appointments = cursor.fetchone()
+            cursor.execute(
+                _statement(),
+                [stale, run_failed, since, send_failed, since, send_failed, since, stale, stale, stale],
+            )
+            alive, runs, reminders, appointments, steps, failing = cursor.fetchone()
     return Health(
-        worker_alive=bool(alive), failed_runs=int(runs), failed_reminders=int(reminders) + int(appointments)
+        worker_alive=bool(alive),
+        failed_runs=int(runs),
+        failed_reminders=int(reminders) + int(appointments),
+        failed_steps=int(steps),
+        step_failing=bool(failing),
     )

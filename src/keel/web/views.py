@@ -163,18 +163,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
     scheduled runs that failed in the last 7 days are reported beside it (a proxy keeps sending requests
     to a web process whose worker is down, and monitoring alerts on `worker`). `failed_reminders` counts the
     reminder sends that failed for good in the last 7 days (after their retries, or refused by the provider);
-    it does not change `status` (one patient's wrong number is not the service's health), alert on it."""
+    it does not change `status` (one patient's wrong number is not the service's health), alert on it.
+    `failed_steps` counts the live workers' loop steps that failed in the last 24 hours (each logged by the
+    worker); one now and then (the database gone for a moment) leaves `status` as it was, but a step that has
+    failed on every pass for KEEL_WORKER_STALE_SECONDS makes it `degraded`: that worker is alive and does not
+    do that step's work (reminders unsent), as good as down for it."""
     try:
         found = health.probe()  # one statement: it answering is the database check
     except Exception:
         return JsonResponse({"status": "error", "database": "error"}, status=503)
     return JsonResponse(
         {
-            "status": "ok" if found.worker_alive and not found.failed_runs else "degraded",
+            "status": "ok"
+            if found.worker_alive and not found.failed_runs and not found.step_failing
+            else "degraded",
             "database": "ok",
             "worker": "ok" if found.worker_alive else "down",
             "failed_jobs": found.failed_runs,
             "failed_reminders": found.failed_reminders,
+            "failed_steps": found.failed_steps,
         }
     )
 

@@ -49,9 +49,13 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dosing_page(request, request.session.pop(RESULT_KEY, None))
 
 
-def _dosing_page(
-    request: AuthenticatedHttpRequest, result: dict[str, Any] | None, status: int = 200
-) -> HttpResponse:
+# The event every swapped row answer sends (`HX-Trigger`): the page's count element listens for it and fetches
+# itself again from `due_count`. No script of ours: htmx's own attributes (CSP: script-src 'self').
+DOSED_EVENT = "keel-dosed"
+
+
+def _listed(request: AuthenticatedHttpRequest) -> tuple[list[services.DosingRow], str]:
+    """The window's rows as the page lists them (narrowed by the find field), and that field."""
     try:
         rows = services.dosing_list(request.user)
     except NotAllowed:
@@ -60,13 +64,34 @@ def _dosing_page(
     if q:
         areas = frozenset({policy.Area.IDENTITY, policy.Area.CLINICAL})
         rows = [r for r in rows if _matches(r, q, areas)]
-    due = sum(1 for r in rows if r.due)
+    return rows, q
+
+
+def _still_due(rows: list[services.DosingRow]) -> int:
+    """The "N people still due today" of the page and of its count fetched after a dose: one definition."""
+    return sum(1 for r in rows if r.due)
+
+
+@require_safe
+@login_required
+def due_count(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The page's count alone (`_due_count.html`, the words inside `#due-count`), fetched by the page after
+    each row's htmx answer: the row is swapped in alone, and the count must follow it. The same read and sum
+    as the whole page (its list audit row too: the count is told from everyone's records)."""
+    rows, q = _listed(request)
+    return render(request, "treatment/_due_count.html", {"due": _still_due(rows), "q": q})
+
+
+def _dosing_page(
+    request: AuthenticatedHttpRequest, result: dict[str, Any] | None, status: int = 200
+) -> HttpResponse:
+    rows, q = _listed(request)
     return render(
         request,
         "treatment/dosing.html",
         {
             "rows": rows,
-            "due": due,
+            "due": _still_due(rows),
             "q": q,
             "result": result,
             "result_for": result["patient"] if result else None,
@@ -221,7 +246,9 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
             response["HX-Redirect"] = reverse("treatment:dosing")
             return response
         # `treatment/_dosing_row.html` rendered, written out in Python (dosing_row.row_html: the same bytes)
-        return HttpResponse(row_html(request, row, result, True))
+        response = HttpResponse(row_html(request, row, result, True))
+        response["HX-Trigger"] = DOSED_EVENT  # the page's count fetches itself again (due_count)
+        return response
     request.session[RESULT_KEY] = result
     anchor = f"#p{patient_id}" + ("" if medication == "methadone" else f"-{medication}")
     return HttpResponseRedirect(reverse("treatment:dosing") + anchor)

@@ -4,7 +4,8 @@ database backend), beating a heartbeat that /healthz reads. Run one or more besi
 Each step of the loop is run on its own (`run_step`): one that raises (a reminder deleted at the wrong
 moment, the database gone for a moment) is logged by the step's name and the exception's class only (its
 text may quote an address or a record; no health information, no patient id), counted in `STEP_FAILURES`,
-and the loop goes on with the next step: one bad row never stops every program's jobs and reminders."""
+and the loop goes on with the next step: one bad row never stops every program's jobs and reminders. The
+failures go with the next beat to the worker's heartbeat row, where /healthz reads them (`failed_steps`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from keel.appointments import services as appointments
@@ -25,14 +27,18 @@ from keel.reminders import services as reminders
 logger = logging.getLogger("keel.jobs")
 T = TypeVar("T")
 STEP_FAILURES: Counter[str] = Counter()  # failed steps by name, since this process started
+# The same failures by time, written with each beat for /healthz (`failed_steps`; another process reads them).
+STEPS = services.StepRecord()
 
 
 def run_step(name: str, step: Callable[[], T]) -> T | None:
-    """`step()`, or None when it raised: logged by `name` and the exception's class only, and counted."""
+    """`step()`, or None when it raised: logged by `name` and the exception's class only, and counted (in
+    `STEP_FAILURES`, and in `STEPS` for the next beat)."""
     try:
-        return step()
+        answer = step()
     except Exception as exc:  # the loop must outlive any one step
         STEP_FAILURES[name] += 1
+        STEPS.failed(name, timezone.now())
         logger.error(
             "Worker step %s failed (%s, %d time(s) so far); going on.",
             name,
@@ -40,6 +46,8 @@ def run_step(name: str, step: Callable[[], T]) -> T | None:
             STEP_FAILURES[name],
         )
         return None
+    STEPS.succeeded(name)
+    return answer
 
 
 class Command(BaseCommand):
@@ -77,7 +85,7 @@ class Command(BaseCommand):
             self.stdout.flush()
         try:
             while worker.running:
-                run_step("beat", lambda: services.beat(worker_id))
+                run_step("beat", lambda: services.beat(worker_id, steps=STEPS))
                 for run in run_step("recover_lost_runs", services.recover_lost_runs) or ():
                     logger.warning("Recovered %s for %s from a lost worker.", run.job, run.slot)
                 for run in run_step("schedule_due", services.schedule_due) or ():
