@@ -210,13 +210,14 @@ def _who(
         actor_role = str(getattr(actor, "role", ""))
     else:
         actor_role = ""
-    if patient_id is None or actor_role not in _CLINICAL or actor_id is None:
+    clinical = patient_id is not None and actor_id is not None and actor_role in _CLINICAL
+    if not clinical:
         return actor_id, actor_role, reason
     if through_emergency:
         # Review 17b hole 6: a write through emergency access with a reason of its own (a QTc's decision, a
         # dose held, "medical emergency") is marked too, from what the scoped getter already asked.
         reason = emergency_marked(reason)
-    elif not reason and _through_emergency(actor_id, patient_id):
+    elif not reason and _through_emergency(actor_id, patient_id):  # type: ignore[arg-type]
         # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its
         # actor sees only through emergency access says so, decided in the one helper every app calls.
         reason = EMERGENCY_MARK

@@ -150,6 +150,9 @@ REASONS = {
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),
+    "emergency access: may not import assessments": _(
+        "emergency access: may not import assessments from another system"
+    ),
     "enrolled": _("enrolled"),
     "guard rail: outside the dosing window's hours": _("guard rail: outside the dosing window's hours"),
     "idempotent replay": _("the same request sent again"),
@@ -305,6 +308,7 @@ EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "export or disclose a record": _("export or disclose a record"),
     "export": pgettext_lazy("tried to", "export"),
     "give injections": _("give injections"),
+    "import assessments": _("import assessments from another system"),
     "issue activation codes": _("issue activation codes"),
     "link accounts": _("link accounts"),
     "manage care teams": _("manage care teams"),
@@ -390,6 +394,11 @@ REASON_FAMILIES = (
         {"instrument": INSTRUMENT_NAMES},
     ),
     ReasonFamily("role may not {what}", _("this role may not %(what)s"), {"what": ROLE_MAY_NOT}),
+    ReasonFamily(
+        "emergency access: may not record {instrument}",
+        _("emergency access: may not record %(instrument)s"),
+        {"instrument": INSTRUMENT_NAMES},
+    ),
     ReasonFamily(
         "emergency access: may not {what}",
         _("emergency access: may not %(what)s"),
