@@ -4,11 +4,13 @@ its own. The audit page shows the mark in words, and its emergency filter finds 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -16,11 +18,12 @@ from keel.audit import queries as audit_queries
 from keel.audit.models import AuditEvent
 from keel.audit.services import emergency_marked, is_emergency_reason
 from keel.patients.models import CareTeamMember
+from keel.sharing.services import emergency_access
 from keel.treatment import services
 from keel.treatment.services.care_plan import dispense_naloxone
 from keel.treatment.services.qtc import record_qtc
 from keel.web.audit_words import reason_words
-from tests.conftest import World
+from tests.conftest import PASSWORD, World, sign_in
 from tests.treatment.test_dose_context_sql import HISTORIES, NOON
 from tests.treatment.test_dosing_row_sql import _grant
 
@@ -135,3 +138,46 @@ def test_the_emergency_filter_finds_reads_and_marked_writes(world: World, client
     assert all(is_emergency_reason(r) for r in reasons)
     everything = audit_queries.list_events(admin, limit=500)
     assert {e.pk for e in everything if is_emergency_reason(e.reason)} <= {e.pk for e in found}
+
+
+def test_a_fill_through_emergency_access_is_marked(world: World) -> None:
+    from keel.treatment.models import FillSource
+    from keel.treatment.services.fills import record_fill
+    from tests.treatment.test_dose_context_sql import _order
+
+    HISTORIES["regular"](world)
+    nurse = _off_team(world)
+    with time_machine.travel(NOON, tick=False):
+        fill = record_fill(
+            by=nurse,
+            patient_id=world.alice.pk,
+            order_id=_order(world).pk,
+            filled_on=NOON.date().isoformat(),
+            days_supply=7,
+            source=FillSource.values[0],
+        )
+    event = AuditEvent.objects.get(target_type="medication_fill", target_id=str(fill.pk))
+    assert event.reason == "emergency access"
+
+
+def test_an_emergency_disclosure_through_emergency_access_keeps_its_reason_and_is_marked(
+    world: World,
+) -> None:
+    nurse = world.staff["nurse"]
+    CareTeamMember.objects.filter(patient=world.alice, user=nurse).delete()
+    emergency_access(by=nurse, record_number="RR-0001", reason="unresponsive in the lobby", password=PASSWORD)
+    body = {
+        "basis": "emergency",
+        "categories": ["medication"],
+        "recipient_name": "Dr. Example",
+        "recipient_role": "physician",
+        "recipient_affiliation": "Mercy Hospital emergency department",
+        "nature": "Unresponsive after a suspected overdose",
+        "password": PASSWORD,
+    }
+    client = sign_in(Client(), nurse)
+    path = f"/api/v1/patients/{world.alice.pk}/disclosures"
+    response = client.post(path, json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    event = AuditEvent.objects.get(actor_id=nurse.pk, action="disclose")
+    assert event.reason == "medical emergency; emergency access"

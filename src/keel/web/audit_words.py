@@ -150,6 +150,8 @@ REASONS = {
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),
+    "emergency access ended early": _("emergency access ended early"),
+    "no emergency access of the caller's to end": _("no emergency access of their own to end"),
     "emergency access: may not import assessments": _(
         "emergency access: may not import assessments from another system"
     ),
