@@ -477,6 +477,17 @@ ROUTES: dict[str, Route] = {
     "sharing:emergency": Route(
         "GET", "/emergency-access/", {**_all(403, 302), "counselor": 200, "nurse": 200, "prescriber": 200}
     ),
+    # Ending one's own emergency access early: no grant of the caller's on this record is 404 (audited).
+    "sharing:end_emergency": Route(
+        "POST",
+        "/emergency-access/999999/end/",
+        {**_all(403, 302), "counselor": 404, "nurse": 404, "prescriber": 404},
+    ),
+    "api:end_emergency_access": Route(
+        "POST",
+        "/api/v1/emergency-access/999999/end",
+        {**_all(403, 401), "counselor": 404, "nurse": 404, "prescriber": 404},
+    ),
     "web:patient_detail": Route(
         "GET", "/patients/{patient}/", {"anonymous": (302, 302, 302), **_RECORD}, patient_scoped=True
     ),

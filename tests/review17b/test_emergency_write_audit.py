@@ -14,12 +14,6 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (review 17b, hole 6): an audited write with its own reason does not name emergency access; "
-    "marking it costs a statement on every clinical write (the dose baselines) and goes through the "
-    "hand-written audit append too; owed next session",
-)
 def test_a_write_through_emergency_access_is_audited_as_emergency_access(world: Any) -> None:
     """Scenario: prescriber P of Riverside is not on Bob's care team. P breaks the glass on Bob ("chest pain
     in clinic, checking ECG") and records a QTc through that emergency access. `record_qtc` audits the

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from keel.access import policy
 from keel.access.errors import NotAllowed as AccessNotAllowed
@@ -44,24 +45,63 @@ def _scoped_patient(user: User, patient_id: int | None, **kwargs: Any) -> Patien
     return policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, **kwargs)
 
 
-def patient_for_recording(user: User, patient_id: int | None, instrument: str) -> Patient:
+# Instruments a clinician who reaches the record only through emergency access (break-the-glass, SECURITY.md
+# T12) may record: what is measured on the person now, at the point of care.
+EMERGENCY_INSTRUMENTS = frozenset({"cows", "sows", "cssrs-screen"})
+
+
+def patient_for_recording(
+    user: User, patient_id: int | None, instrument: str, *, imported: bool = False
+) -> Patient:
     """The patient whose record `user` may add `instrument` to (404 out of scope; NotAllowed for a role
-    that may not record it, audited as a denial). Does not audit success: the caller records what it does."""
-    patient = _scoped_patient(
-        user, patient_id, action=Action.CREATE, target_type="assessment", audit_success=False
-    )
-    if not policy.can_record_assessment(user, instrument):
-        audit.record(
-            actor=user,
-            action=Action.DENIED,
-            outcome="denied",
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="assessment",
-            reason=f"role may not record {instrument}",
+    that may not record it, audited as a denial). Does not audit success: the caller records what it does.
+
+    Through the one getter (`policy.get_patient_for_action_or_404`), which asks the emergency rule too. A
+    clinician who reaches the record only through emergency access (not on the care team) may record:
+
+    - a withdrawal scale (COWS, SOWS) or the C-SSRS screen (`EMERGENCY_INSTRUMENTS`): measured on the
+      person now, at the point of care (is this person in withdrawal, can they be dosed, are they at risk
+      now); the row is audited as made through emergency access ("emergency access", from the getter's
+      `keel_off_team`, no extra statement);
+    - not the other instruments (PHQ-9, GAD-7, BAM, ORT, the DSM-5 diagnosis): they are the care team's
+      measurement over time (the measures, the care plan's trend) or a diagnosis that shapes the person's
+      future treatment, nothing an emergency needs; refused "emergency access: may not record <instrument>"
+      (a suicide risk found now has the C-SSRS screen, which is allowed);
+    - nothing by an integration's import (`imported`: FHIR QuestionnaireResponse/Observation): a system's
+      feed is not care given in an emergency, and an emergency grant must not become a way to write a
+      record in bulk from outside; refused "emergency access: may not import assessments"."""
+    if patient_id is None:  # a patient's own record, from the session
+        patient = policy.own_patient_or_404(
+            user, action=Action.CREATE, target_type="assessment", audit_success=False
         )
+    else:  # the emergency rule is this instrument's, below: the getter lets break-the-glass through
+        patient = policy.get_patient_for_action_or_404(
+            user,
+            patient_id,
+            Action.CREATE,
+            area=Area.CLINICAL,
+            target_type="assessment",
+            emergency_access=True,
+            audit_success=False,
+        )
+    if not policy.can_record_assessment(user, instrument):
+        _refuse_recording(user, patient, reason=f"role may not record {instrument}")
         raise NotAllowed(f"Your role cannot record the {instrument} instrument.")
+    if patient_id is not None and policy.through_emergency_access(user, patient):  # keel_off_team: no query
+        if imported:
+            _refuse_recording(user, patient, reason="emergency access: may not import assessments")
+        elif instrument not in EMERGENCY_INSTRUMENTS:
+            _refuse_recording(user, patient, reason=f"emergency access: may not record {instrument}")
+        else:
+            return patient
+        raise NotAllowed(
+            gettext("Emergency access is for reading the record. Only the care team can do this.")
+        )
     return patient
+
+
+def _refuse_recording(user: User, patient: Patient, *, reason: str) -> None:
+    audit.record_for_patient(user, patient, Action.DENIED, "assessment", "", outcome="denied", reason=reason)
 
 
 def submit_assessment(
@@ -121,14 +161,8 @@ def _store(
         filled_by=by,
         filled_at=filled_at,
     )
-    audit.record(
-        actor=by,
-        action=Action.CREATE,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type="assessment",
-        target_id=assessment.pk,
-        detail={"instrument": instrument},
+    audit.record_for_patient(  # through emergency access: marked from the getter's keel_off_team
+        by, patient, Action.CREATE, "assessment", assessment.pk, detail={"instrument": instrument}
     )
     if SUICIDE_FLAG in result.flags:
         raise_flag(

@@ -15,4 +15,9 @@ router = Router(tags=["audit"])
 
 @router.get("/events", response=list[EventOut], summary="Audit events of my programs, newest first")
 def list_events(request: HttpRequest, filters: Query[EventFilter]) -> Any:
-    return queries.list_events(request.auth, before_id=filters.before_id, limit=filters.limit)  # type: ignore[attr-defined]
+    return queries.list_events(
+        request.auth,  # type: ignore[attr-defined]
+        before_id=filters.before_id,
+        limit=filters.limit,
+        emergency=filters.emergency,
+    )

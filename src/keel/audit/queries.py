@@ -12,8 +12,13 @@ from keel.audit.models import Action, AuditEvent, Outcome
 from keel.patients.models import Patient
 
 
-def list_events(user: User, *, before_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
-    """Newest events touching the user's programs: their patients, their staff's sign-ins. Itself audited."""
+def list_events(
+    user: User, *, before_id: int | None = None, limit: int = 100, emergency: bool = False
+) -> list[AuditEvent]:
+    """Newest events touching the user's programs: their patients, their staff's sign-ins. Itself audited.
+    `emergency`: only the rows made through emergency access (break-the-glass): the reason "emergency
+    access", a refusal of it ("emergency access: may not ...") or a reason of the row's own with the mark
+    after it ("...; emergency access", `services.emergency_marked`)."""
     programs = policy.audit_program_ids(user)
     if not programs:
         services.record(actor=user, action=Action.DENIED, outcome=Outcome.DENIED, target_type="audit_trail")
@@ -25,11 +30,15 @@ def list_events(user: User, *, before_id: int | None = None, limit: int = 100) -
     ).order_by("-id")
     if before_id:
         qs = qs.filter(id__lt=before_id)
+    if emergency:
+        qs = qs.filter(
+            Q(reason__startswith=services.EMERGENCY_MARK) | Q(reason__endswith=services.EMERGENCY_SUFFIX)
+        )
     events = list(qs[:limit])
     services.record(
         actor=user,
         action=Action.READ,
         target_type="audit_trail",
-        detail={"programs": programs, "count": len(events)},
+        detail={"programs": programs, "count": len(events), **({"emergency": True} if emergency else {})},
     )
     return events

@@ -27,3 +27,4 @@ class EventOut(Schema):
 class EventFilter(Schema):
     before_id: int | None = Field(default=None, ge=1)
     limit: int = Field(default=100, ge=1, le=500)
+    emergency: bool = Field(default=False, description="only rows made through emergency access")

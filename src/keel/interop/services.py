@@ -126,7 +126,9 @@ def import_response(
     them. The same answers at the same time for the same patient are the same response, filed once (a resend
     answers with the first)."""
     now = now or timezone.now()
-    patient = patient_for_recording(user, patient_id if isinstance(patient_id, int) else None, "phq9")
+    patient = patient_for_recording(
+        user, patient_id if isinstance(patient_id, int) else None, "phq9", imported=True
+    )
     try:
         parsed = parse_questionnaire_response(
             doc, instrument="phq9", now=now, today=local_today(patient, now)

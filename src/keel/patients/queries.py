@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -57,6 +57,8 @@ class PatientView:
     care_team: list[dict[str, Any]] = field(default_factory=list)
     open_flags: list[dict[str, Any]] = field(default_factory=list)
     resolved_flags: list[dict[str, Any]] = field(default_factory=list)  # the latest, with their notes
+    # the caller reaches the record only through emergency access (the record page's banner and its button)
+    through_emergency: bool = False
 
 
 def _address(patient: Patient) -> dict[str, str] | None:
@@ -201,7 +203,8 @@ def get_patient(user: User, patient_id: int | str) -> PatientView:
         if clinical
         else []
     )
-    return _view(patient, policy.areas_of(user), full=True, flags=flags, resolved=resolved)
+    view = _view(patient, policy.areas_of(user), full=True, flags=flags, resolved=resolved)
+    return replace(view, through_emergency=bool(getattr(patient, "keel_off_team", False)))
 
 
 def get_own_record(user: User) -> PatientView:

@@ -21,6 +21,7 @@ from keel.sharing.schemas import (
     DisclosureIn,
     DisclosureOut,
     EmergencyAccessOut,
+    EmergencyEndedOut,
     EmergencyIn,
     EmergencyReviewOut,
     EmergencyReviewsOut,
@@ -129,6 +130,26 @@ def open_emergency_access(request: HttpRequest, body: EmergencyIn) -> Status[Eme
     except services.SharingNotAllowed:
         raise HttpError(403, "Emergency access is for counselors, nurses and prescribers.") from None
     return Status(201, EmergencyAccessOut(patient=patient.pk, expires_at=grant.expires_at.isoformat()))
+
+
+@router.post(
+    "/emergency-access/{patient_id}/end",
+    summary="End my emergency access to a record before it expires",
+    response=EmergencyEndedOut,
+)
+def end_emergency_access(request: HttpRequest, patient_id: int) -> EmergencyEndedOut:
+    try:
+        grant, ended = services.end_emergency_access(by=_caller(request), patient_id=patient_id)
+    except services.SharingNotAllowed:
+        raise HttpError(403, "Emergency access is for counselors, nurses and prescribers.") from None
+    except services.NoEmergencyAccess:
+        raise HttpError(404, "You have no emergency access to this record.") from None
+    return EmergencyEndedOut(
+        patient=patient_id,
+        ended=ended,
+        ended_at=(grant.ended_at or grant.expires_at).isoformat(),
+        detail="Emergency access ended." if ended else "Emergency access had already ended.",
+    )
 
 
 @router.get(

@@ -196,6 +196,13 @@ class EmergencyAccessOut(BaseModel):
     expires_at: str  # ISO datetime
 
 
+class EmergencyEndedOut(BaseModel):
+    patient: int
+    ended: bool  # False: it had already ended (or expired); nothing was changed
+    ended_at: str  # ISO datetime: when it ended (or expired)
+    detail: str
+
+
 class EmergencyReviewOut(BaseModel):
     id: int
     kind: str  # emergency_access | emergency_disclosure

@@ -17,6 +17,7 @@ urlpatterns = [
         name="written_revocation",
     ),
     path("emergency-access/", views.emergency, name="emergency"),
+    path("emergency-access/<int:patient_id>/end/", views.end_emergency, name="end_emergency"),
     path("program/emergency-reviews/", views.reviews, name="reviews"),
     path("program/emergency-reviews/<int:review_id>/attest/", views.attest, name="attest"),
 ]

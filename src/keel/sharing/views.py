@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -192,6 +192,24 @@ def written_revocation(request: AuthenticatedHttpRequest, patient_id: int, conse
         raise PermissionDenied from None
     messages.success(request, _("The written revocation is recorded. Nothing more will be shared under it."))
     return HttpResponseRedirect(reverse("sharing:patient", args=[patient_id]))
+
+
+@require_POST
+@login_required
+def end_emergency(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """End the caller's own emergency access to this record (the button on the record's banner): the record
+    leaves their scope, so the answer is the caseload, with a message."""
+    try:
+        _grant, ended = services.end_emergency_access(by=request.user, patient_id=patient_id)
+    except services.SharingNotAllowed:
+        raise PermissionDenied from None
+    except services.NoEmergencyAccess:
+        raise Http404 from None
+    if ended:
+        messages.success(request, _("Emergency access ended. The record is closed to you again."))
+    else:
+        messages.info(request, _("Emergency access had already ended."))
+    return HttpResponseRedirect(reverse("web:patient_list"))
 
 
 @require_http_methods(["GET", "POST"])

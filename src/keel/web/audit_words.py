@@ -150,6 +150,11 @@ REASONS = {
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),
+    "emergency access ended early": _("emergency access ended early"),
+    "no emergency access of the caller's to end": _("no emergency access of their own to end"),
+    "emergency access: may not import assessments": _(
+        "emergency access: may not import assessments from another system"
+    ),
     "enrolled": _("enrolled"),
     "guard rail: outside the dosing window's hours": _("guard rail: outside the dosing window's hours"),
     "idempotent replay": _("the same request sent again"),
@@ -305,6 +310,7 @@ EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "export or disclose a record": _("export or disclose a record"),
     "export": pgettext_lazy("tried to", "export"),
     "give injections": _("give injections"),
+    "import assessments": _("import assessments from another system"),
     "issue activation codes": _("issue activation codes"),
     "link accounts": _("link accounts"),
     "manage care teams": _("manage care teams"),
@@ -391,6 +397,11 @@ REASON_FAMILIES = (
     ),
     ReasonFamily("role may not {what}", _("this role may not %(what)s"), {"what": ROLE_MAY_NOT}),
     ReasonFamily(
+        "emergency access: may not record {instrument}",
+        _("emergency access: may not record %(instrument)s"),
+        {"instrument": INSTRUMENT_NAMES},
+    ),
+    ReasonFamily(
         "emergency access: may not {what}",
         _("emergency access: may not %(what)s"),
         {"what": EMERGENCY_MAY_NOT},
@@ -453,9 +464,18 @@ def _sharing_said(reason: str) -> str | None:
     return "; ".join(said)
 
 
+EMERGENCY_MARK = "emergency access"  # keel.audit.services.EMERGENCY_MARK
+EMERGENCY_SUFFIX = "; " + EMERGENCY_MARK
+
+
 def reason_words(reason: str) -> str:
     """An audit row's reason for the page: Keel's own reasons in the reader's language; anything else (what a
-    person wrote) as it is. The stored reason is never changed (the rows are hash-chained): only read."""
+    person wrote) as it is. The stored reason is never changed (the rows are hash-chained): only read. A
+    reason marked after the fact as made through emergency access ("<reason>; emergency access", review 17b
+    hole 6) is its reason in words, then the mark in words."""
+    head = reason.removesuffix(EMERGENCY_SUFFIX)
+    if head and head != reason:
+        return f"{reason_words(head)}; {REASONS[EMERGENCY_MARK]}"
     if reason in REASONS:
         return str(REASONS[reason])
     said = _refusal_said(reason) or _sharing_said(reason)

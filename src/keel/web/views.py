@@ -153,8 +153,11 @@ def my_record(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
-    events = audit_queries.list_events(request.user, limit=200)
-    return render(request, "web/audit_trail.html", {"events": [event_row(e) for e in events]})
+    emergency = request.GET.get("emergency") == "1"
+    events = audit_queries.list_events(request.user, limit=200, emergency=emergency)
+    return render(
+        request, "web/audit_trail.html", {"events": [event_row(e) for e in events], "emergency": emergency}
+    )
 
 
 @require_safe

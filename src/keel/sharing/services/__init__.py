@@ -20,18 +20,20 @@ from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.services.common import legal_name, reauthenticate
 from keel.sharing.services.consents import record_paper_consent, sign_consent
 from keel.sharing.services.disclosures import disclose, report
-from keel.sharing.services.emergency import emergency_access
+from keel.sharing.services.emergency import NoEmergencyAccess, emergency_access, end_emergency_access
 from keel.sharing.services.releases import CONSENT_HEADER, release_record, release_to_system
 from keel.sharing.services.reviews import attest_review
 from keel.sharing.services.revocations import record_written_revocation, revoke_consent
 
 __all__ = [
     "CONSENT_HEADER",
+    "NoEmergencyAccess",
     "SharingInvalid",
     "SharingNotAllowed",
     "attest_review",
     "disclose",
     "emergency_access",
+    "end_emergency_access",
     "legal_name",
     "reauthenticate",
     "record_paper_consent",

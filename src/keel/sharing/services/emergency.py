@@ -142,3 +142,52 @@ def _flag_care_team(by: User, patient: Patient, grant: EmergencyAccess, why: str
         now=now,
         audit_reason="emergency access: the care team is told",
     )
+
+
+class NoEmergencyAccess(Exception):
+    """The caller holds no emergency access to this record, open or ended (another's grant is not theirs to
+    end): 404, the denial audited."""
+
+
+def end_emergency_access(
+    *, by: User, patient_id: int, now: datetime | None = None
+) -> tuple[EmergencyAccess, bool]:
+    """The clinician who holds emergency access to a record ends it before it expires (break-the-glass,
+    T12): the grant's `ended_at` set, audited "emergency access ended early"; from then the record is out of
+    their scope (every scope query and the audit's `_through_emergency` read `ended_at IS NULL`).
+
+    Returns (the grant, whether it was ended now). A second press (the grant already ended or expired) ends
+    nothing and says so: (the latest grant, False), no audit row. A caller with no grant of their own on this
+    record (another clinician's grant, a role that never holds one) gets NoEmergencyAccess, audited. Only
+    the caller's own grants are ever read: no one ends someone else's."""
+    now = now or timezone.now()
+    _refuse_unless_allowed(by)
+    mine = EmergencyAccess.objects.filter(user=by, patient_id=patient_id).select_related("patient")
+    grant = mine.order_by("-started_at", "-pk").first()
+    if grant is None:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="emergency_access",
+            reason="no emergency access of the caller's to end",
+            detail={"requested_patient_id": patient_id},
+        )
+        raise NoEmergencyAccess
+    with transaction.atomic():
+        open_ids = list(mine.filter(expires_at__gt=now, ended_at__isnull=True).values_list("pk", flat=True))
+        # the update re-checks ended_at: two presses racing end the grant once
+        ended = EmergencyAccess.objects.filter(pk__in=open_ids, ended_at__isnull=True).update(ended_at=now)
+        if ended:
+            audit.record_for_patient(
+                by,
+                grant.patient,
+                Action.UPDATE,
+                "emergency_access",
+                grant.pk,
+                reason="emergency access ended early",
+                through_emergency=False,  # the row is the grant's end, named in its reason
+                detail={"ended_at": now.isoformat(), "grants": sorted(open_ids)},
+            )
+    grant.refresh_from_db(fields=["ended_at"])
+    return grant, bool(ended)
