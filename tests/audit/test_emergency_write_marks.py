@@ -181,3 +181,29 @@ def test_an_emergency_disclosure_through_emergency_access_keeps_its_reason_and_i
     assert response.status_code == 201, response.content
     event = AuditEvent.objects.get(actor_id=nurse.pk, action="disclose")
     assert event.reason == "medical emergency; emergency access"
+
+
+def test_an_on_team_row_without_a_reason_asks_no_emergency_statement(world: World) -> None:
+    """The scoped getter already asked whether the actor is on the care team (`keel_off_team` False): the
+    audit row of an on-team write without a reason runs no emergency-access query of its own."""
+    from keel.access import policy
+    from keel.audit import services as audit
+    from keel.audit.models import Action
+
+    nurse = world.staff["nurse"]
+    patient = policy.get_patient_or_404(nurse, world.alice.pk, audit_success=False)
+    assert patient.keel_off_team is False
+    with CaptureQueriesContext(connection) as captured:
+        audit.record_for_patient(nurse, patient, Action.UPDATE, "patient")
+    assert not [q for q in captured.captured_queries if "emergencyaccess" in q["sql"]]
+
+
+def test_an_on_team_row_without_a_reason_is_not_marked(world: World) -> None:
+    from keel.access import policy
+    from keel.audit import services as audit
+    from keel.audit.models import Action
+
+    nurse = world.staff["nurse"]
+    patient = policy.get_patient_or_404(nurse, world.alice.pk, audit_success=False)
+    event = audit.record_for_patient(nurse, patient, Action.UPDATE, "patient")
+    assert event.reason == ""

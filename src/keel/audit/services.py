@@ -204,7 +204,8 @@ def _who(
 ) -> tuple[int | None, str, str]:
     """The actor's id and role (an authenticated actor's own), and the reason, marked "emergency access" when
     the actor sees the record only through emergency access: known by the caller (`through_emergency`
-    True: the mark after any reason, no statement), else asked only for a row with no reason."""
+    True: the mark after any reason, no statement; False: on the care team, no statement either), else asked
+    only for a row with no reason."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
         actor_role = str(getattr(actor, "role", ""))
@@ -217,7 +218,7 @@ def _who(
         # Review 17b hole 6: a write through emergency access with a reason of its own (a QTc's decision, a
         # dose held, "medical emergency") is marked too, from what the scoped getter already asked.
         reason = emergency_marked(reason)
-    elif not reason and _through_emergency(actor_id, patient_id):  # type: ignore[arg-type]
+    elif through_emergency is None and not reason and _through_emergency(actor_id, patient_id):  # type: ignore[arg-type]
         # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its
         # actor sees only through emergency access says so, decided in the one helper every app calls.
         reason = EMERGENCY_MARK
