@@ -30,8 +30,8 @@ from keel.treatment.models import (
     OrderStatus,
     OverrideKind,
 )
-from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import dose_context, taken_doses
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import naltrexone_readiness, read_last_uses
 from keel.treatment.services.common import DoseBlocked, DoseConflict, DoseOutcome, _audit, _scoped_for
 
