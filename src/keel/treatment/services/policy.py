@@ -144,7 +144,7 @@ def _patient_for_override(by: User, patient_id: int) -> Patient:
     )
 
 
-def _checked_override(rule: str, field: str, value: object, reason: str) -> tuple[Any, str]:
+def _checked_override(rule: str, field: str, value: object, reason: str) -> tuple[object, str]:
     """The checked value and the trimmed reason; raises TreatmentInvalid naming every problem."""
     problems: list[FieldError] = []
     try:
@@ -164,7 +164,7 @@ def _checked_override(rule: str, field: str, value: object, reason: str) -> tupl
 
 
 def _replace_override(
-    by: User, patient: Patient, rule: str, field: str, value: Any, text: str, now: datetime
+    by: User, patient: Patient, rule: str, field: str, value: object, text: str, now: datetime
 ) -> PatientPolicyOverride:
     """Revoke the person's override of this value (the row stays), write the new one and its audit row."""
     from keel.treatment.models import PatientPolicyOverride
