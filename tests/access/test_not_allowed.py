@@ -18,8 +18,8 @@ from keel.measures.queries import MeasuresNotAllowed
 from keel.patients.errors import NotAllowed as PatientNotAllowed
 from keel.patients.services.flags import FlagNotAllowed
 from keel.sharing.errors import SharingNotAllowed
-from keel.treatment.policy_store import PolicyNotAllowed
 from keel.treatment.services import HeldDoseNotAllowed, TakeHomeEndNotAllowed
+from keel.treatment.services.policy import PolicyNotAllowed
 
 # each refusal, and the base it had before (what its callers and Django catch)
 REFUSALS: list[tuple[type[Exception], type[Exception]]] = [

@@ -30,9 +30,9 @@ def _order(world: Any, when: datetime) -> Any:
 
 
 def _last_use(world: Any, when: datetime, **uses: datetime) -> None:
-    from keel.treatment import readiness
+    from keel.treatment.services.last_use import record_last_use
 
-    readiness.record_last_use(
+    record_last_use(
         by=world.staff["nurse"],
         patient_id=world.alice.pk,
         raw={"opioids": [{"opioid": o, "last_use_at": t.isoformat()} for o, t in uses.items()]},

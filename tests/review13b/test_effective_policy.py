@@ -13,7 +13,7 @@ from django.utils import timezone
 from keel.core import rules
 from keel.core.rules import policy as core_policy
 from keel.treatment.models import PatientPolicyOverride, PolicySetting
-from keel.treatment.policy_store import _rules_read, _usable, effective_policy
+from keel.treatment.queries.policy import _rules_read, _usable, effective_policy
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

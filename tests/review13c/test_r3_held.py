@@ -235,10 +235,10 @@ def test_keel_rule_cli_nan_exits_2_naming_the_field() -> None:
 @pytest.mark.parametrize("value", ["NaN", float("nan"), 0, 4, 100])
 def test_program_policy_cannot_switch_off_the_cows_check(world: Any, value: Any) -> None:
     """An admin sets the COWS threshold to NaN, 0, 4 or 100: refused, naming the value."""
-    from keel.treatment import policy_store
+    from keel.treatment.services import policy as policy_writes
 
     with pytest.raises(services.TreatmentInvalid) as exc:
-        policy_store.set_value(
+        policy_writes.set_value(
             by=world.staff["program_admin"],
             program_slug="riverside",
             rule="buprenorphine-readiness",

@@ -101,10 +101,10 @@ def intake(world: Any, when: datetime, **last_use: datetime) -> Any:
 
 
 def report(world: Any, when: datetime, **last_use: datetime) -> Any:
-    from keel.treatment import readiness
+    from keel.treatment.services.last_use import record_last_use
 
     with time_machine.travel(when, tick=False):
-        return readiness.record_last_use(
+        return record_last_use(
             by=world.staff["nurse"],
             patient_id=world.alice.pk,
             raw={"opioids": [{"opioid": o, "last_use_at": t.isoformat()} for o, t in last_use.items()]},
@@ -155,10 +155,10 @@ def readmit(world: Any, when: datetime, by: str = "program_admin") -> Any:
 def patient_policy(
     world: Any, when: datetime, rule: str, field: str, value: Any, reason: str = REASON
 ) -> Any:
-    from keel.treatment import policy_store
+    from keel.treatment.services import policy as policy_writes
 
     with time_machine.travel(when, tick=False):
-        return policy_store.override_for_patient(
+        return policy_writes.override_for_patient(
             by=world.staff["prescriber"],
             patient_id=world.alice.pk,
             rule=rule,

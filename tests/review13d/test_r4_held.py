@@ -230,11 +230,11 @@ def test_cli_refuses_nan_in_policy(world: Any) -> None:
 
 
 def test_policy_cannot_switch_off_cows(world: Any) -> None:
-    from keel.treatment import policy_store
+    from keel.treatment.services import policy as policy_writes
 
     for value in (0, "NaN", float("nan"), float("inf")):
         with pytest.raises(Exception) as caught:
-            policy_store.set_value(
+            policy_writes.set_value(
                 by=world.staff["program_admin"],
                 program_slug="riverside",
                 rule="buprenorphine-readiness",
@@ -306,8 +306,8 @@ def test_a_start_override_for_4_mg_does_not_cover_8(world: Any) -> None:
 
 
 def test_a_last_use_a_minute_in_the_future_or_without_a_zone_is_refused(world: Any) -> None:
-    from keel.treatment import readiness
     from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.services.last_use import record_last_use
 
     now = at(MON, 9)
     for when in (
@@ -316,7 +316,7 @@ def test_a_last_use_a_minute_in_the_future_or_without_a_zone_is_refused(world: A
         "2026-11-02T06:00:00+99:00",
     ):
         with time_machine.travel(now, tick=False), pytest.raises(TreatmentInvalid):
-            readiness.record_last_use(
+            record_last_use(
                 by=world.staff["nurse"],
                 patient_id=world.alice.pk,
                 raw={"opioids": [{"opioid": "heroin", "last_use_at": when}]},

@@ -95,7 +95,7 @@ def test_a_patient_policy_override_needs_a_reason_of_substance(world: Any) -> No
 def test_a_patient_policy_override_ends_with_the_episode(world: Any) -> None:
     """High tolerance in 2026: day-1 buprenorphine up to 32 mg for this person. Discharged, readmitted after
     months away (tolerance lost): the loosened limit must not come back with them."""
-    from keel.treatment.policy_store import effective_policy
+    from keel.treatment.queries.policy import effective_policy
 
     patient_policy(world, at(MON, 8), "buprenorphine-dose-limit", "day1_max_mg", 32)
     order(world, "methadone", "30", at(MON, 8, 30))

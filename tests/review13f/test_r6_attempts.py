@@ -123,7 +123,7 @@ def cows(w: Any, total: int, filled_at: datetime) -> Any:
 
 
 def last_use(w: Any, now: datetime, **uses: datetime) -> None:
-    readiness.record_last_use(
+    services.record_last_use(
         by=_nurse(w),
         patient_id=w.alice.pk,
         raw={"opioids": [{"opioid": k, "last_use_at": v.isoformat()} for k, v in uses.items()]},
@@ -792,7 +792,7 @@ def test_home_start_after_fentanyl_is_not_start_whatever_the_sows(world: Any) ->
 
     order(world, med="buprenorphine", mg="8", now=at(DAY, 7), home_start=True)
     user = world.alice.user
-    readiness.record_last_use(
+    services.record_last_use(
         by=user,
         patient_id=None,
         raw={

@@ -766,7 +766,7 @@ def test_the_persons_own_report_after_a_correction_counts_again(world: Any) -> N
     heroin_mistyped(world)
     fix(world, "heroin", at(D, 7), at(D - timedelta(1), 19), when=at(D, 9, 40))
     with time_machine.travel(at(D, 9, 50), tick=False):
-        readiness.record_last_use(
+        services.record_last_use(
             by=world.alice.user,
             patient_id=None,
             raw={"opioids": [{"opioid": "heroin", "last_use_at": at(D, 7).isoformat()}]},

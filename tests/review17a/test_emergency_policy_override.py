@@ -13,13 +13,13 @@ pytestmark = pytest.mark.django_db
 
 def test_emergency_access_cannot_override_a_persons_dose_limit(world: Any) -> None:
     """Scenario: a Riverside prescriber not on Bob's care team breaks the glass on his record, then raises
-    his buprenorphine day-1 maximum (`treatment.policy_store.override_for_patient`, whose getter passes
+    his buprenorphine day-1 maximum (`treatment.services.policy.override_for_patient`, whose getter passes
     emergency_access=True). A standing change of one person's limits is a care-team decision that outlives
     the emergency (the grant ends in hours, the override does not), not a read in an emergency. Safe
     outcome: refused, no PatientPolicyOverride row written."""
     from keel.sharing.services import emergency_access
     from keel.treatment.models import PatientPolicyOverride
-    from keel.treatment.policy_store import override_for_patient
+    from keel.treatment.services.policy import override_for_patient
 
     prescriber = world.staff["prescriber"]
     bob = world.bob

@@ -89,7 +89,7 @@ def test_the_first_day_total_above_50_needs_a_prescriber_override(
 
 
 def test_a_program_policy_change_tightens_the_titration_step(world: World, order: MedicationOrder) -> None:
-    from keel.treatment.policy_store import set_value
+    from keel.treatment.services.policy import set_value
 
     for day in range(3):
         dose(world, day=day)
@@ -261,7 +261,7 @@ def test_take_homes_by_days_in_treatment(world: World, order: MedicationOrder, d
 def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
     world: World, order: MedicationOrder
 ) -> None:
-    from keel.treatment.policy_store import set_value
+    from keel.treatment.services.policy import set_value
 
     first_dose_on(world, order, date(2026, 9, 1))
     with time_machine.travel(NOON, tick=False):

@@ -27,6 +27,7 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import _OPIOID_CODES, Intake, LastUseCorrection, LastUseReport, TakeHomePlan
 from keel.treatment.schemas import IntakeIn
 from keel.treatment.services import last_use as last_use_service
+from keel.treatment.services.last_use import record_last_use
 from tests.conftest import World, sign_in
 from tests.treatment.test_start_guards import COWS_13
 
@@ -55,7 +56,7 @@ def intake(world: World, *, at: datetime = NOON - timedelta(hours=1), **hours: f
 
 def report(world: World, at: datetime, **hours: float) -> LastUseReport:
     with time_machine.travel(at, tick=False):
-        return readiness.record_last_use(
+        return record_last_use(
             by=world.staff["nurse"],
             patient_id=world.alice.pk,
             raw={"opioids": [{"opioid": o, "last_use_at": ago(h).isoformat()} for o, h in hours.items()]},

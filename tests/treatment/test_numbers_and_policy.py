@@ -16,7 +16,7 @@ from django.test import Client
 
 from keel.treatment import services
 from keel.treatment.models import Intake, PatientPolicyOverride, PolicyChange, PolicySetting
-from keel.treatment.policy_store import effective_policy, program_policy
+from keel.treatment.queries.policy import effective_policy, program_policy
 from keel.treatment.schemas import IntakeIn
 from tests.conftest import World, sign_in
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from keel.core.rules import policy as core_policy
-from keel.treatment import policy_store
 from keel.treatment.models import PatientPolicyOverride, PolicySetting
-from keel.treatment.policy_store import effective_policy, program_policy
+from keel.treatment.queries import policy as policy_reads
+from keel.treatment.queries.policy import effective_policy, program_policy
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,11 @@ def orm_program_policy(program_id: int, rule_name: str) -> dict[str, Any]:
     stored = {
         (r, f): v
         for r, f, v in PolicySetting.objects.filter(
-            program_id=program_id, rule__in=policy_store._rules_read(rule_name)
+            program_id=program_id, rule__in=policy_reads._rules_read(rule_name)
         ).values_list("rule", "field", "value")
     }
     rule = core_policy_rule(rule_name)
-    return {**core_policy.defaults(rule), **policy_store._usable(rule_name, stored)}
+    return {**core_policy.defaults(rule), **policy_reads._usable(rule_name, stored)}
 
 
 def core_policy_rule(name: str) -> Any:
@@ -42,10 +42,10 @@ def orm_effective_policy(patient: Any, rule_name: str) -> dict[str, Any]:
     overrides = {
         (r, f): v
         for r, f, v in PatientPolicyOverride.objects.filter(
-            patient=patient, rule__in=policy_store._rules_read(rule_name), revoked_at__isnull=True
+            patient=patient, rule__in=policy_reads._rules_read(rule_name), revoked_at__isnull=True
         ).values_list("rule", "field", "value")
     }
-    return {**orm_program_policy(patient.program_id, rule_name), **policy_store._usable(rule_name, overrides)}
+    return {**orm_program_policy(patient.program_id, rule_name), **policy_reads._usable(rule_name, overrides)}
 
 
 def _setting(world: World, program: Any, rule: str, field: str, value: Any) -> None:
@@ -90,7 +90,7 @@ def _some_value(f: Any) -> Any:
 def test_policy_reads_in_sql_are_the_orm_reads_answer(world: World, rule: str) -> None:
     program = world.alice.program
     assert orm_program_policy(program.pk, rule) == program_policy(program.pk, rule)  # defaults only
-    names = policy_store._rules_read(rule)
+    names = policy_reads._rules_read(rule)
     for n, name in enumerate(names):
         for i, f in enumerate(_fields(name)[:3]):
             _setting(world, program, name, f.name, _some_value(f))

@@ -12,7 +12,7 @@ from django.test import Client
 
 from keel.audit.models import AuditEvent
 from keel.treatment.models import PolicyChange
-from keel.treatment.policy_store import program_policy
+from keel.treatment.queries.policy import program_policy
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -184,7 +184,7 @@ def override(client: Client, patient_id: int, **body: object) -> object:
 
 
 def test_a_prescriber_overrides_policy_for_one_patient_with_a_reason(world: World) -> None:
-    from keel.treatment.policy_store import effective_policy
+    from keel.treatment.queries.policy import effective_policy
 
     prescriber = sign_in(Client(), world.staff["prescriber"])
     body = {

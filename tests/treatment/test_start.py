@@ -150,7 +150,7 @@ def test_readiness_says_what_it_still_needs(world: World) -> None:
 
 
 def test_a_stricter_program_cows_threshold_changes_the_verdict(world: World) -> None:
-    from keel.treatment.policy_store import set_value
+    from keel.treatment.services.policy import set_value
 
     with time_machine.travel(NOON, tick=False):
         services.record_intake(

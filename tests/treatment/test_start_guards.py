@@ -27,6 +27,7 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.schemas import IntakeIn
+from keel.treatment.services.last_use import record_last_use
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -334,7 +335,7 @@ def test_the_care_team_asks_again_on_the_start_page(world: World) -> None:
 def test_a_report_of_a_later_use_wins(world: World) -> None:
     intake(world, heroin=20)
     with time_machine.travel(NOON - timedelta(minutes=30), tick=False):
-        readiness.record_last_use(
+        record_last_use(
             by=world.staff["nurse"],
             patient_id=world.alice.pk,
             raw={"opioids": [{"opioid": "heroin", "last_use_at": ago(4)}]},
@@ -346,7 +347,7 @@ def test_a_report_of_a_later_use_wins(world: World) -> None:
 def test_a_report_with_an_earlier_time_does_not_undo_a_later_use(world: World) -> None:
     intake(world, heroin=4)
     with time_machine.travel(NOON - timedelta(minutes=30), tick=False):
-        readiness.record_last_use(
+        record_last_use(
             by=world.staff["nurse"],
             patient_id=world.alice.pk,
             raw={"opioids": [{"opioid": "heroin", "last_use_at": ago(30)}]},

@@ -436,7 +436,7 @@ def test_three_missed_days_give_half_the_dose(world: World) -> None:
 
 
 def set_policy(world: World, field: str, value: Any) -> None:
-    from keel.treatment.policy_store import set_value
+    from keel.treatment.services.policy import set_value
 
     set_value(
         by=world.staff["program_admin"],

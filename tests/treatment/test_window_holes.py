@@ -15,7 +15,7 @@ from django.test import Client
 from keel.treatment import services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
-from keel.treatment.policy_store import set_value
+from keel.treatment.services.policy import set_value
 from tests.conftest import World, sign_in
 from tests.treatment.test_start_guards import cows, intake, methadone_dose, text_of
 from tests.treatment.test_window_guards import (

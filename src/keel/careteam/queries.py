@@ -40,6 +40,7 @@ from keel.careteam.timeline import TIMELINE_DAYS as TIMELINE_DAYS
 from keel.careteam.timeline import Event as Event
 from keel.careteam.timeline import Timeline as Timeline
 from keel.careteam.timeline import timeline as timeline
+from keel.core import episodes
 from keel.core.rules.caseload import MISSED_DAYS, NO_SIGNAL, SILENT_DAYS, OpenFlag, Signals, rank, rank_key
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.db.planner import without_jit
@@ -490,7 +491,7 @@ def _bounds(
             newest = _as_date(read["newest"])
             most = MISS_LOOKBACK
             if newest is not None:
-                most = max(0, min(MISS_LOOKBACK, (today[pk] - timedelta(days=1) - newest).days))
+                most = episodes.missed_days_after(newest, today[pk], MISS_LOOKBACK)
         last = _as_date(read.get("last_checkin"))
         silent = (today[pk] - last).days if last is not None else None
         signals = Signals(tuple(flags.get(pk, ())), most, silent)

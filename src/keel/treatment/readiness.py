@@ -8,12 +8,12 @@ withdrawal score, and the program's policy. One definition each, used by every p
 - `naltrexone_readiness(patient, now)`: a first XR-naltrexone injection.
 
 The time of last use of each opioid comes from every intake and every report of last use, whenever made (the
-care team on the start page, the person on their home-start page: `record_last_use`), and the program's own
-records (observed methadone and buprenorphine doses, methadone take-home days, buprenorphine filled at a
-pharmacy up to the end of its days' supply), the latest time of each winning; an opioid the latest intake
-lists without a time stays unknown until a later report gives one. A prescriber's correction
-(`LastUseCorrection`, issue #13) replaces a mistaken reported time with an earlier one, or strikes it; the
-program's own records are never struck.
+care team on the start page, the person on their home-start page: `services.last_use.record_last_use`), and
+the program's own records (observed methadone and buprenorphine doses, methadone take-home days,
+buprenorphine filled at a pharmacy up to the end of its days' supply), the latest time of each winning; an
+opioid the latest intake lists without a time stays unknown until a later report gives one. A prescriber's
+correction (`LastUseCorrection`, issue #13) replaces a mistaken reported time with an earlier one, or
+strikes it; the program's own records are never struck.
 These reads add no audit row: callers have read the record through the access policy.
 """
 
@@ -24,17 +24,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from keel.access import policy
-from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import queries as assessments
-from keel.assessments.services import NotAllowed
-from keel.audit import services as audit
-from keel.audit.models import Action
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
 from keel.core.opioids import OPIOIDS
@@ -43,10 +38,7 @@ from keel.core.rules.base import NoPolicy
 from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, READY
 from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
-from keel.core.rules.inputs import FieldError
-from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, zone_of
-from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     DoseAmendment,
     DoseRecord,
@@ -59,9 +51,8 @@ from keel.treatment.models import (
     MedicationOrder,
     OrderStatus,
     TakeHomePlan,
-    UseReportSource,
 )
-from keel.treatment.policy_store import effective_policy
+from keel.treatment.queries.policy import effective_policy
 
 SCREENS = ("dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
 
@@ -506,73 +497,3 @@ def naltrexone_readiness(
         raw["last_injection_on"] = last_injection_on.isoformat()
     decision = naltrexone.READINESS.run(raw, effective_policy(patient, naltrexone.READINESS))
     return NaltrexoneRead(uses, decision, ())
-
-
-# --- Reporting the time of last use -------------------------------------------------------------------------
-
-
-def parse_last_use_report(raw: Mapping[str, object], now: datetime) -> list[dict[str, str]]:
-    """{"opioids": [{"opioid", "last_use_at"}]} (an empty list: no opioid since) -> checked entries, each
-    opioid once, each time with its zone and not in the future. Raises TreatmentInvalid naming each."""
-    items = raw.get("opioids") if isinstance(raw, Mapping) else None
-    if not isinstance(items, list):
-        raise TreatmentInvalid([FieldError("opioids", N_("must be a list of {opioid, last_use_at}"))])
-    errors: list[FieldError] = []
-    out: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        opioid = item.get("opioid") if isinstance(item, Mapping) else None
-        if opioid not in OPIOIDS:
-            errors.append(
-                FieldError.said(
-                    f"opioids[{i}].opioid", N_("must be one of %(items)s"), items=", ".join(OPIOIDS)
-                )
-            )
-            continue
-        if opioid in seen:
-            errors.append(FieldError(f"opioids[{i}].opioid", N_("listed twice: give each opioid once")))
-            continue
-        seen.add(opioid)
-        when, problem = core_intake.parse_last_use(item.get("last_use_at"), now)
-        if problem or not when:
-            errors.append(FieldError(f"opioids[{i}].last_use_at", problem or N_("give the date and time")))
-            continue
-        out.append({"opioid": opioid, "last_use_at": when})
-    if errors:
-        raise TreatmentInvalid(errors)
-    return out
-
-
-def record_last_use(
-    *, by: User, patient_id: int | None, raw: Mapping[str, object], now: datetime | None = None
-) -> LastUseReport:
-    """A report of the time of last use: the person for themselves (`patient_id` None, from the session), or
-    the care team (counselors, nurses, prescribers) on the start page. Audited."""
-    now = now or timezone.now()
-    if patient_id is None:
-        patient = policy.own_patient_or_404(
-            by, action=Action.CREATE, target_type="last_use_report", audit_success=False
-        )
-        source = UseReportSource.PERSON
-    else:
-        patient = policy.get_patient_for_action_or_404(
-            by,
-            patient_id,
-            Action.CREATE,
-            area=Area.CLINICAL,
-            target_type="last_use_report",
-            allowed=policy.can_write_care_record(by),
-            what="record last use",
-            error=NotAllowed,
-            message="Your role cannot record the time of last use.",
-            emergency_access=True,
-            audit_success=False,
-        )
-        source = UseReportSource.CARE_TEAM
-    opioids = parse_last_use_report(raw, now)
-    with transaction.atomic():
-        report = LastUseReport.objects.create(
-            patient=patient, opioids=opioids, source=source, reported_by=by, reported_at=now
-        )
-        audit.record_for_patient(by, patient, Action.CREATE, "last_use_report", report.pk)
-    return report

@@ -574,7 +574,8 @@ class RuleIn(In):
 
 @with_config(NESTED_FORBID)
 class OpioidLastUseIn(TypedDict, total=False):
-    """One opioid in a report of last use; its values are checked by `readiness.parse_last_use_report`."""
+    """One opioid in a report of last use; its values are checked by
+    `services.last_use.parse_last_use_report`."""
 
     opioid: Any
     last_use_at: Any

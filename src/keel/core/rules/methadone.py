@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Literal, NotRequired, TypedDict
 
+from keel.core import episodes
 from keel.core.decision import LIST_SEPARATOR, Decision, NoDetails, Param, Reason
 from keel.core.rules.base import NoPolicy, Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
@@ -699,7 +700,7 @@ def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, 
             raise InvalidInput(
                 [FieldError("days_in_treatment", N_("give days_in_treatment, or admitted_on and today"))]
             )
-        days = (v["today"] - v["admitted_on"]).days + p["admission_day_number"]
+        days = episodes.days_in_treatment_since(v["admitted_on"], v["today"], p["admission_day_number"])
         if days < 0:
             raise InvalidInput([FieldError("today", N_("is before admitted_on"))])
     federal = federal_max_supply(days)

@@ -17,7 +17,7 @@ How it works (the one mechanism; add a new policy value the same way):
    --policy`, the program's stored values, a prescriber's override for one patient) refuses a value outside its bounds, naming the field;
    `tighten_only` lets an API caller ask only for stricter values; the policy page and `keel policy show`
    list the bounds with `why`. `tests/core/test_policy_core.py` fails for a policy value without a Limit.
-   A new *rule* with policy values also needs its entry in `PROGRAM_RULES` (`keel/treatment/policy_store.py`),
+   A new *rule* with policy values also needs its entry in `PROGRAM_RULES` (`keel/treatment/queries/policy.py`),
    or no program can store them and the API takes any value inside the bounds for it.
 
 A caller of a rule (the API) may ask for a stricter value than the stored policy for one evaluation; never a

@@ -27,8 +27,8 @@ from keel.patients.models import (
 from keel.patients.services.common import in_language
 from keel.sharing import services as sharing
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
-from keel.treatment.policy_store import end_patient_overrides
 from keel.treatment.services.overrides import end_overrides
+from keel.treatment.services.policy import end_patient_overrides
 from keel.treatment.services.take_homes import end_take_home_plans
 
 if TYPE_CHECKING:

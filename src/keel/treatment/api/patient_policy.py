@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Status
 
-from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, router
 from keel.treatment.schemas import PatientPolicyIn, PatientPolicyOut
+from keel.treatment.services import policy as policy_writes
 
 
 @router.post(
@@ -19,7 +19,7 @@ from keel.treatment.schemas import PatientPolicyIn, PatientPolicyOut
 def patient_policy(
     request: HttpRequest, patient_id: int, payload: PatientPolicyIn
 ) -> Status[PatientPolicyOut]:
-    row = policy_store.override_for_patient(
+    row = policy_writes.override_for_patient(
         by=_caller(request),
         patient_id=patient_id,
         rule=payload.rule,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, _staff_only, router
+from keel.treatment.queries import policy as policy_reads
 from keel.treatment.schemas import PolicyIn, PolicySetOut, PolicyValueOut, ProgramPolicyOut
+from keel.treatment.services import policy as policy_writes
 
 
 @router.get(
@@ -17,7 +18,7 @@ from keel.treatment.schemas import PolicyIn, PolicySetOut, PolicyValueOut, Progr
 )
 def get_policy(request: HttpRequest, slug: str) -> ProgramPolicyOut:
     _staff_only(request)
-    program, values = policy_store.show(_caller(request), slug)
+    program, values = policy_reads.show(_caller(request), slug)
     return ProgramPolicyOut(
         program=program.slug,
         values=[
@@ -48,7 +49,7 @@ def get_policy(request: HttpRequest, slug: str) -> ProgramPolicyOut:
     summary="Change one policy value (admins)",
 )
 def put_policy(request: HttpRequest, slug: str, rule: str, field: str, payload: PolicyIn) -> PolicySetOut:
-    setting = policy_store.set_value(
+    setting = policy_writes.set_value(
         by=_caller(request),
         program_slug=slug,
         rule=rule,

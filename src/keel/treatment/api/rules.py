@@ -8,8 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from keel.core import rules
-from keel.treatment import policy_store
 from keel.treatment.api.common import _caller, _staff_only, router
+from keel.treatment.queries import policy as policy_reads
 from keel.treatment.schemas import DecisionOut, RuleIn, RuleSummaryOut
 
 
@@ -35,5 +35,5 @@ def run_rule(request: HttpRequest, name: str, payload: RuleIn) -> DecisionOut:
     _staff_only(request)
     rules.get(name)  # 404 for an unknown rule before anything else
     return DecisionOut.of(
-        policy_store.run_for_staff(_caller(request), name, payload.input, payload.policy, payload.program)
+        policy_reads.run_for_staff(_caller(request), name, payload.input, payload.policy, payload.program)
     )

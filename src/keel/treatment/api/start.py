@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Status
 
 from keel.api_body import request_body
-from keel.treatment import readiness, services
+from keel.treatment import services
 from keel.treatment.api.common import _caller, router
 from keel.treatment.schemas import (
     CareGoalLineOut,
@@ -85,7 +85,7 @@ def treatment_start(request: HttpRequest, patient_id: int) -> StartOut:
     summary="The care team records the time of last use of each opioid (asked again before a start)",
 )
 def report_last_use(request: HttpRequest, patient_id: int, payload: LastUseIn) -> Status[LastUseReportOut]:
-    row = readiness.record_last_use(by=_caller(request), patient_id=patient_id, raw=payload.model_dump())
+    row = services.record_last_use(by=_caller(request), patient_id=patient_id, raw=payload.model_dump())
     return Status(201, LastUseReportOut.of(row))
 
 
@@ -96,7 +96,7 @@ def report_last_use(request: HttpRequest, patient_id: int, payload: LastUseIn) -
     summary="I tell my care team when I last used each opioid (before a home start)",
 )
 def report_my_last_use(request: HttpRequest, payload: LastUseIn) -> Status[LastUseReportOut]:
-    row = readiness.record_last_use(by=_caller(request), patient_id=None, raw=payload.model_dump())
+    row = services.record_last_use(by=_caller(request), patient_id=None, raw=payload.model_dump())
     return Status(201, LastUseReportOut.of(row))
 
 

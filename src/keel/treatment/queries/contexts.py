@@ -305,17 +305,9 @@ def _context(
     for before, after in pairwise(observed):
         if observed[after] > observed[before]:
             last_increase = after
-    missed = 0
-    if first is not None and first < today:
-        day = today - timedelta(days=1)
-        while (
-            day >= first
-            and by_day.get(day, Decimal(0)) == 0
-            and day not in covered
-            and missed < MISS_LOOKBACK
-        ):
-            missed += 1
-            day -= timedelta(days=1)
+    missed = episodes.missed_days_in_a_row(
+        first, today, lambda day: by_day.get(day, Decimal(0)) != 0 or day in covered, MISS_LOOKBACK
+    )
     yesterday = today - timedelta(days=1)
     return DoseContext(
         today=today,
@@ -327,6 +319,6 @@ def _context(
         last_dose=doses[-1] if doses else None,
         doses_today=today_doses,
         observed=observed,
-        days_since_last_increase=(today - last_increase).days if last_increase else None,
+        days_since_last_increase=episodes.days_between(last_increase, today) if last_increase else None,
         first_dose_on=first,
     )

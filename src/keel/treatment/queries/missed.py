@@ -24,6 +24,7 @@ from django.db.models import (
     When,
 )
 
+from keel.core import episodes
 from keel.db.planner import without_jit
 from keel.patients.models import EnrollmentStatus, Patient
 from keel.treatment.models import TakeHomePlan
@@ -132,7 +133,7 @@ def count_missed(reads: Mapping[int, tuple[Any, ...]], todays: Mapping[int, date
             continue
         stop = max(d for d in (first - timedelta(days=1), newest) if d is not None)
         stops[pk] = stop
-        if planned and (today - timedelta(days=1) - stop).days > 0:
+        if planned and episodes.missed_days_after(stop, today, MISS_LOOKBACK) > 0:
             episodes_of[pk] = (episode, _as_date(started_on) or today)
     covered: dict[int, date] = {}  # the newest take-home day of the episode before today
     for chunk in in_chunks(list(episodes_of)):
@@ -147,9 +148,7 @@ def count_missed(reads: Mapping[int, tuple[Any, ...]], todays: Mapping[int, date
             if days:
                 covered[pk] = max(days)
     for pk, stop in stops.items():
-        yesterday = todays[pk] - timedelta(days=1)
-        stop = max(stop, covered.get(pk, stop))
-        counts[pk] = max(0, min(MISS_LOOKBACK, (yesterday - stop).days))
+        counts[pk] = episodes.missed_days_after(max(stop, covered.get(pk, stop)), todays[pk], MISS_LOOKBACK)
     return counts
 
 

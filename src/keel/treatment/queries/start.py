@@ -18,10 +18,10 @@ from keel.core.rules.base import NoPolicy
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
 from keel.core.rules.overdose import OVERDOSE, OverdoseDetails
 from keel.patients.models import Patient, local_today
+from keel.treatment import readiness as readiness_reads  # a module: it reads policy through this package
 from keel.treatment.models import CareGoal, Intake, Medication, MedicationOrder, NaloxoneKit, OrderStatus
 from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
-from keel.treatment.readiness import SCREENS, ReadinessRead, buprenorphine_readiness
 
 
 @dataclass(frozen=True)
@@ -41,16 +41,17 @@ class StartView:
     latest: dict[
         str, Assessment
     ]  # instrument code -> latest Assessment (dsm5-oud, phq9, gad7, cssrs-screen, ort)
-    read: ReadinessRead | None = None  # the readiness read: every opioid's last use, the COWS's age, policy
+    # the readiness read: every opioid's last use, the COWS's age, policy
+    read: readiness_reads.ReadinessRead | None = None
     now: datetime | None = None
 
 
 def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> StartView:
     patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="treatment_start")
     now = now or timezone.now()
-    read = buprenorphine_readiness(patient, now)
+    read = readiness_reads.buprenorphine_readiness(patient, now)
     intake, cows, readiness, missing = read.intake, read.cows, read.readiness, read.missing
-    latest = {**read.latest, **latest_by_instrument(patient, SCREENS, as_of=now)}
+    latest = {**read.latest, **latest_by_instrument(patient, readiness_reads.SCREENS, as_of=now)}
     latest.pop("dsm5-oud", None)  # the diagnosis is the clinician's, never a self-check (issue #15)
     found = diagnosis(patient, as_of=now)
     if found is not None:

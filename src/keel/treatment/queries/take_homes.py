@@ -16,8 +16,8 @@ from keel.core import episodes
 from keel.core.rules.methadone import TAKE_HOME, federal_max_supply
 from keel.patients.models import Patient, PatientFlag, local_today, zone_of
 from keel.treatment.models import Medication
-from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries.contexts import dose_context
+from keel.treatment.queries.policy import effective_policy
 
 MISSED_CONCERN_DAYS = 7  # a missed observed dose this far back is a take-home concern (review 13d)
 

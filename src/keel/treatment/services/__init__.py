@@ -61,7 +61,7 @@ from keel.treatment.services.common import (
 from keel.treatment.services.doses import BLOCKING, amend_dose, amendment_ceilings, record_dose
 from keel.treatment.services.fills import record_fill, void_fill
 from keel.treatment.services.injections import SITES, continuing_course, record_injection
-from keel.treatment.services.last_use import correct_last_use
+from keel.treatment.services.last_use import correct_last_use, parse_last_use_report, record_last_use
 from keel.treatment.services.orders import order_plausibility, prescribe
 from keel.treatment.services.overrides import add_override, end_overrides
 from keel.treatment.services.qtc import record_qtc
@@ -123,12 +123,14 @@ __all__ = [
     "my_care_plan",
     "order_fhir",
     "order_plausibility",
+    "parse_last_use_report",
     "plan_days",
     "prescribe",
     "record_dose",
     "record_fill",
     "record_injection",
     "record_intake",
+    "record_last_use",
     "record_qtc",
     "row_after_dose",
     "schedule_rows",

@@ -21,7 +21,7 @@ from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.models import DoseRecord
-from keel.treatment.policy_store import effective_policy
+from keel.treatment.queries.policy import effective_policy
 
 
 class DoseBlocked(Exception):

@@ -41,7 +41,6 @@ from keel.treatment.models import (
     OrderStatus,
     OverrideKind,
 )
-from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import (
     DoseContext,
     RecordedDose,
@@ -50,6 +49,7 @@ from keel.treatment.queries import (
     effective_mg,
     hours_since,
 )
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseBlocked,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
+from keel.core import episodes
 from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.naltrexone import READINESS, TOO_SOON, repeat_injection
@@ -29,8 +30,8 @@ from keel.treatment.models import (
     OrderStatus,
     OverrideKind,
 )
-from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import dose_context, taken_doses
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import naltrexone_readiness, read_last_uses
 from keel.treatment.services.common import DoseBlocked, DoseConflict, DoseOutcome, _audit, _scoped_for
 
@@ -51,7 +52,7 @@ def continuing_course(patient: Patient, last: DoseRecord | None, today: date) ->
     if last is None:
         return False
     days = int(effective_policy(patient, READINESS)["continuing_course_days"])
-    return (today - last.local_date).days <= days
+    return episodes.days_between(last.local_date, today) <= days
 
 
 def used_since(patient: Patient, last: DoseRecord, now: datetime) -> tuple[str, ...]:
@@ -157,7 +158,7 @@ def _course_interval(
     """On XR-naltrexone: the minimum interval, the next due date, tolerance. Sooner than the program's
     interval needs a prescriber's override for today; without one the injection is refused (audited)."""
     settings = effective_policy(patient, READINESS)
-    since = (today - last.local_date).days
+    since = episodes.days_between(last.local_date, today)
     override = None
     if since < settings["min_interval_days"]:  # sooner than the program's interval: an override for today
         override = _interval_override(patient, today)
@@ -260,7 +261,7 @@ def _create_injection(
         status=DoseStatus.GIVEN,
         amount_mg=order.dose_mg,
         site=site,
-        treatment_day=(today - last.local_date).days if last is not None and repeat else 1,
+        treatment_day=episodes.days_between(last.local_date, today) if last is not None and repeat else 1,
         decision=decision.as_dict(),
         override=override,
         recorded_by=by,

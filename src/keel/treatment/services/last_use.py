@@ -5,6 +5,7 @@ then, and gives the right (earlier) time or none. The program's own records are 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy
+from keel.access.policy import Area
 from keel.accounts.models import User
+from keel.assessments.services import NotAllowed
+from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import intake as core_intake
 from keel.core.opioids import OPIOIDS
@@ -22,7 +26,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment import readiness
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import LastUseCorrection
+from keel.treatment.models import LastUseCorrection, LastUseReport, UseReportSource
 from keel.treatment.services.common import _audit, _scoped_for, lock_person
 
 # The service's reasons for the two fields only it can judge (the pages say them in words, by these values).
@@ -134,3 +138,73 @@ def correct_last_use(
             detail={"opioid": code, "struck": True, "replaced": corrected is not None},
         )
     return row
+
+
+# --- Reporting the time of last use (the person, or the care team) ---------------------------------------
+
+
+def parse_last_use_report(raw: Mapping[str, object], now: datetime) -> list[dict[str, str]]:
+    """{"opioids": [{"opioid", "last_use_at"}]} (an empty list: no opioid since) -> checked entries, each
+    opioid once, each time with its zone and not in the future. Raises TreatmentInvalid naming each."""
+    items = raw.get("opioids") if isinstance(raw, Mapping) else None
+    if not isinstance(items, list):
+        raise TreatmentInvalid([FieldError("opioids", N_("must be a list of {opioid, last_use_at}"))])
+    errors: list[FieldError] = []
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        opioid = item.get("opioid") if isinstance(item, Mapping) else None
+        if opioid not in OPIOIDS:
+            errors.append(
+                FieldError.said(
+                    f"opioids[{i}].opioid", N_("must be one of %(items)s"), items=", ".join(OPIOIDS)
+                )
+            )
+            continue
+        if opioid in seen:
+            errors.append(FieldError(f"opioids[{i}].opioid", N_("listed twice: give each opioid once")))
+            continue
+        seen.add(opioid)
+        when, problem = core_intake.parse_last_use(item.get("last_use_at"), now)
+        if problem or not when:
+            errors.append(FieldError(f"opioids[{i}].last_use_at", problem or N_("give the date and time")))
+            continue
+        out.append({"opioid": opioid, "last_use_at": when})
+    if errors:
+        raise TreatmentInvalid(errors)
+    return out
+
+
+def record_last_use(
+    *, by: User, patient_id: int | None, raw: Mapping[str, object], now: datetime | None = None
+) -> LastUseReport:
+    """A report of the time of last use: the person for themselves (`patient_id` None, from the session), or
+    the care team (counselors, nurses, prescribers) on the start page. Audited."""
+    now = now or timezone.now()
+    if patient_id is None:
+        patient = policy.own_patient_or_404(
+            by, action=Action.CREATE, target_type="last_use_report", audit_success=False
+        )
+        source = UseReportSource.PERSON
+    else:
+        patient = policy.get_patient_for_action_or_404(
+            by,
+            patient_id,
+            Action.CREATE,
+            area=Area.CLINICAL,
+            target_type="last_use_report",
+            allowed=policy.can_write_care_record(by),
+            what="record last use",
+            error=NotAllowed,
+            message="Your role cannot record the time of last use.",
+            emergency_access=True,
+            audit_success=False,
+        )
+        source = UseReportSource.CARE_TEAM
+    opioids = parse_last_use_report(raw, now)
+    with transaction.atomic():
+        report = LastUseReport.objects.create(
+            patient=patient, opioids=opioids, source=source, reported_by=by, reported_at=now
+        )
+        audit.record_for_patient(by, patient, Action.CREATE, "last_use_report", report.pk)
+    return report

@@ -42,6 +42,29 @@ def prescribe(
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
+    dose, steps, why = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason)
+    if why:
+        note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _superseding_order(by, patient, medication, dose, starts_on, note, home_start, steps, now)
+        _audit(
+            by,
+            patient,
+            Action.CREATE,
+            "medication_order",
+            order.pk,
+            reason="above the program's check: prescriber's reason" if why else "",
+            detail={"medication": medication},
+        )
+    return order
+
+
+def _checked_order(
+    patient: Patient, medication: str, dose_mg: Any, home_start: bool, schedule: Any, override_reason: Any
+) -> tuple[Decimal, list[dict[str, Any]], str]:
+    """The order's dose, its low-dose schedule's steps and the prescriber's reason for a dose above the
+    program's check ("" when none is needed); raises TreatmentInvalid naming every bad field."""
     errors: list[FieldError] = []
     if medication not in Medication.values:
         errors.append(
@@ -60,41 +83,42 @@ def prescribe(
     why = order_plausibility(patient, medication, dose, override_reason, errors)
     if errors:
         raise TreatmentInvalid(errors)
-    if why:
-        note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
-    now = now or timezone.now()
-    with transaction.atomic():
-        current = (
-            MedicationOrder.objects.select_for_update()
-            .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
-            .first()
-        )
-        if current is not None:
-            current.status = OrderStatus.SUPERSEDED
-            current.save(update_fields=["status"])
-        order = MedicationOrder.objects.create(
-            patient=patient,
-            medication=medication,
-            rxnorm=RXNORM[medication],
-            dose_mg=dose,
-            starts_on=starts_on or local_today(patient, now),
-            note=(note or "")[:2000],
-            home_start=bool(home_start),
-            schedule=steps,
-            prescriber=by,
-            created_at=now,
-            supersedes=current,
-        )
-        _audit(
-            by,
-            patient,
-            Action.CREATE,
-            "medication_order",
-            order.pk,
-            reason="above the program's check: prescriber's reason" if why else "",
-            detail={"medication": medication},
-        )
-    return order
+    return dose, steps, why
+
+
+def _superseding_order(
+    by: User,
+    patient: Patient,
+    medication: str,
+    dose: Decimal,
+    starts_on: date | None,
+    note: str,
+    home_start: bool,
+    steps: list[dict[str, Any]],
+    now: datetime,
+) -> MedicationOrder:
+    """The new order, under a lock on the active order of the same medication, which it supersedes (kept)."""
+    current = (
+        MedicationOrder.objects.select_for_update()
+        .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
+        .first()
+    )
+    if current is not None:
+        current.status = OrderStatus.SUPERSEDED
+        current.save(update_fields=["status"])
+    return MedicationOrder.objects.create(
+        patient=patient,
+        medication=medication,
+        rxnorm=RXNORM[medication],
+        dose_mg=dose,
+        starts_on=starts_on or local_today(patient, now),
+        note=(note or "")[:2000],
+        home_start=bool(home_start),
+        schedule=steps,
+        prescriber=by,
+        created_at=now,
+        supersedes=current,
+    )
 
 
 def order_plausibility(

@@ -31,8 +31,8 @@ from keel.treatment.models import (
     NaloxoneKit,
     OverrideKind,
 )
-from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import DoseContext, taken_doses
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import buprenorphine_readiness, methadone_times
 from keel.treatment.services.common import _audit, _scoped_for
 

@@ -37,7 +37,6 @@ from keel.treatment.models import (
     OrderStatus,
     TakeHomePlan,
 )
-from keel.treatment.policy_store import effective_policy
 from keel.treatment.queries import (
     DoseContext,
     TakeHomeConcern,
@@ -47,6 +46,7 @@ from keel.treatment.queries import (
     take_home_concerns,
     take_home_days_in_treatment,
 )
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.common import (
     PlanAlreadyEnded,
     TakeHomeEndNotAllowed,

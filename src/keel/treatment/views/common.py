@@ -13,7 +13,7 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.rules.inputs import InvalidInput
-from keel.treatment import readiness
+from keel.treatment import services
 from keel.web import field_words
 
 
@@ -109,7 +109,7 @@ def last_use_from_page(
     if not raw["opioids"] and not raw["none_since"]:
         return {"opioids": _("Give a time of last use, or tick “no opioid since”.")}
     try:
-        readiness.record_last_use(by=request.user, patient_id=patient_id, raw=raw)
+        services.record_last_use(by=request.user, patient_id=patient_id, raw=raw)
     except InvalidInput as exc:
         return _last_use_errors(exc, raw)
     return {}

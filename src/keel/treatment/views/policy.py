@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.core.rules.inputs import InvalidInput, number_from_text
-from keel.treatment import policy_store
+from keel.treatment.queries import policy as policy_reads
+from keel.treatment.services import policy as policy_writes
 from keel.treatment.views.common import errors_text
 
 
@@ -25,7 +26,7 @@ def program_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            policy_store.set_value(
+            policy_writes.set_value(
                 by=request.user,
                 program_slug=slug,
                 rule=request.POST.get("rule", ""),
@@ -35,12 +36,12 @@ def program_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Policy changed. The change is in the history and the audit trail."))
             return HttpResponseRedirect(reverse("treatment:policy"))
-        except policy_store.PolicyNotAllowed:
+        except policy_writes.PolicyNotAllowed:
             raise PermissionDenied from None
         except InvalidInput as exc:
             error = _("Not changed: %(why)s") % {"why": errors_text(exc)}
     try:
-        program, values = policy_store.show(request.user, slug)
+        program, values = policy_reads.show(request.user, slug)
     except InvalidInput as exc:
         raise PermissionDenied(errors_text(exc)) from None
     return render(

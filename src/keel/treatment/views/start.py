@@ -165,7 +165,7 @@ def _day_limit_shown(view: StartView) -> float | None:
     """Today's buprenorphine limit on day 1 or 2 of treatment (the program's policy), else None."""
     limit: float | None = None
     if view.context is not None:
-        from keel.treatment.policy_store import effective_policy
+        from keel.treatment.queries.policy import effective_policy
 
         p = effective_policy(view.patient, DOSE_LIMIT)
         limit = {1: p["day1_max_mg"], 2: p["day2_max_mg"]}.get(view.context.treatment_day)

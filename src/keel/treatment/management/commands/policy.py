@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from keel.accounts.models import User
 from keel.core.rules.inputs import InvalidInput, loads_json
-from keel.treatment import policy_store
+from keel.treatment.queries import policy as policy_reads
+from keel.treatment.services import policy as policy_writes
 
 
 def _value(raw: str) -> Any:
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             )
         try:
             if options["action"] == "show":
-                program, values = policy_store.show(user, options["program"])
+                program, values = policy_reads.show(user, options["program"])
                 rows = [
                     {
                         "rule": v.rule,
@@ -73,7 +74,7 @@ class Command(BaseCommand):
             missing = [f"--{k}" for k in ("rule", "field", "value", "reason") if options[k] is None]
             if missing:
                 raise CommandError(f"set needs {', '.join(missing)}", returncode=2)
-            setting = policy_store.set_value(
+            setting = policy_writes.set_value(
                 by=user,
                 program_slug=options["program"],
                 rule=options["rule"],
@@ -81,7 +82,7 @@ class Command(BaseCommand):
                 value=_value(options["value"]),
                 reason=options["reason"],
             )
-        except policy_store.PolicyNotAllowed as exc:
+        except policy_writes.PolicyNotAllowed as exc:
             raise CommandError(str(exc), returncode=1) from None
         except InvalidInput as exc:
             raise CommandError(

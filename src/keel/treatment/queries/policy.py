@@ -1,5 +1,6 @@
-"""The program policy store: defaults from the rules, values set by program admins (audited, with history),
-and the effective policy a rule runs with for one program."""
+"""Program policy, read: the defaults from the rules, the values program admins set, and the effective policy
+a rule runs with for one person (the program's values and the person's overrides). The writes are in
+`keel.treatment.services.policy`."""
 
 from __future__ import annotations
 
@@ -8,28 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, overload
 
-from django.db import transaction
-from django.utils import timezone
-
-from keel.access import policy as access
-from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import Program, ProgramMembership, User
 from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
+from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules import policy as core_policy
 from keel.core.rules.base import PolicyT, Rule
-from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import reason_problem
+from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import PolicyChange, PolicySetting
+from keel.treatment.models import PolicySetting
 
 if TYPE_CHECKING:
     from keel.patients.models import Patient
-    from keel.treatment.models import PatientPolicyOverride
 
 # The rules whose policy a program sets (early-warning thresholds are product rules, not program policy).
 PROGRAM_RULES = (
@@ -40,10 +34,6 @@ PROGRAM_RULES = (
     "take-home-eligibility",
     "naltrexone-readiness",
 )
-
-
-class PolicyNotAllowed(AccessNotAllowed, PermissionError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -64,7 +54,7 @@ class PolicyValue:
     choices: tuple[str, ...] = ()
 
 
-def _owner(rule_name: str, field: str) -> str:
+def owning_rule(rule_name: str, field: str) -> str:
     """The rule under which a policy value is stored (a value shared with another rule is stored once)."""
     owner = core_policy.SHARED.get(rule_name)
     if owner is not None and field in {f.name for f in rules.get(owner).policy}:
@@ -76,9 +66,9 @@ def _usable(rule_name: str, stored: dict[tuple[str, str], Any]) -> dict[str, Any
     """Stored values (keyed by (owning rule, field)) that the rule may run with today, inside the bounds."""
     rule = rules.get(rule_name)
     mine = {
-        f.name: stored[(_owner(rule_name, f.name), f.name)]
+        f.name: stored[(owning_rule(rule_name, f.name), f.name)]
         for f in rule.policy
-        if (_owner(rule_name, f.name), f.name) in stored
+        if (owning_rule(rule_name, f.name), f.name) in stored
     }
     return core_policy.within_limits(rule, mine)
 
@@ -133,7 +123,7 @@ def show(user: User, slug: str | None = None) -> tuple[Program, list[PolicyValue
     for name in PROGRAM_RULES:
         in_force = program_policy(program.pk, name)
         for f in rules.get(name).policy:
-            if _owner(name, f.name) != name:
+            if owning_rule(name, f.name) != name:
                 continue  # shown once, under the rule that owns it
             s = stored.get((name, f.name))
             limit = core_policy.limit_for(name, f.name)
@@ -157,63 +147,6 @@ def show(user: User, slug: str | None = None) -> tuple[Program, list[PolicyValue
             )
     audit.record(actor=user, action=Action.READ, program_id=program.pk, target_type="program_policy")
     return program, out
-
-
-def set_value(
-    *,
-    by: User,
-    program_slug: str | None,
-    rule: str,
-    field: str,
-    value: object,
-    reason: str,
-    now: datetime | None = None,
-) -> PolicySetting:
-    """Set one policy value (program admins only; bounds checked; reason required; audited with history)."""
-    program = program_for(by, program_slug)
-    if not access.can_change_policy(by, program.pk):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            program_id=program.pk,
-            target_type="program_policy",
-            reason="role may not change program policy",
-        )
-        raise PolicyNotAllowed("Only a program admin changes program policy.")
-    default, value, reason = _checked_change(
-        rule, field, value, reason, "say why the program changes this value"
-    )
-    now = now or timezone.now()
-    with transaction.atomic():
-        setting = (
-            PolicySetting.objects.select_for_update().filter(program=program, rule=rule, field=field).first()
-        )
-        old = setting.value if setting else default
-        if setting is None:
-            setting = PolicySetting(program=program, rule=rule, field=field)
-        setting.value, setting.set_by, setting.set_at, setting.reason = value, by, now, reason
-        setting.save()
-        PolicyChange.objects.create(
-            program=program,
-            rule=rule,
-            field=field,
-            old_value=old,
-            new_value=value,
-            changed_by=by,
-            changed_at=now,
-            reason=reason,
-        )
-        audit.record(
-            actor=by,
-            action=Action.UPDATE,
-            program_id=program.pk,
-            target_type="program_policy",
-            target_id=f"{rule}.{field}",
-            reason=reason[:200],
-            detail={"old": old, "new": value},
-        )
-    return setting
 
 
 def run_for_staff(
@@ -284,124 +217,3 @@ def effective_policy(patient: Patient, rule: Rule[Any, Any, Any] | str) -> Mappi
         (overrides if kind == 1 else stored)[(owner, field)] = value
     program = {**core_policy.defaults(rules.get(rule_name)), **_usable(rule_name, stored)}
     return {**program, **_usable(rule_name, overrides)}
-
-
-def end_patient_overrides(patient: Patient, now: datetime) -> list[int]:
-    """Discharge revokes the person's policy overrides (review 13d): a prescriber's value for one person
-    (a day-1 limit for high tolerance, say) was a judgment about that episode; after time away tolerance
-    may be lost, so a readmission starts from the program's policy. The rows stay, with `revoked_at`.
-    Called by `patients.services.discharge` inside its transaction; returns the ids revoked."""
-    from keel.treatment.models import PatientPolicyOverride
-
-    ended = list(
-        PatientPolicyOverride.objects.filter(patient=patient, revoked_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    PatientPolicyOverride.objects.filter(pk__in=ended).update(revoked_at=now)
-    return ended
-
-
-def override_for_patient(
-    *,
-    by: User,
-    patient_id: int,
-    rule: str,
-    field: str,
-    value: object,
-    reason: str,
-    now: datetime | None = None,
-) -> PatientPolicyOverride:
-    """A prescriber sets one policy value for one patient (bounded; reason required; audited). An existing
-    override of the same value is revoked first (kept in the record)."""
-    from keel.access.policy import Area
-    from keel.assessments.services import NotAllowed
-    from keel.treatment.models import PatientPolicyOverride
-
-    patient = access.get_patient_for_action_or_404(
-        by,
-        patient_id,
-        Action.CREATE,
-        area=Area.CLINICAL,
-        target_type="patient_policy",
-        allowed=access.can_prescribe(by),
-        what="override policy",
-        error=NotAllowed,
-        message="Only a prescriber overrides policy for a patient.",
-        emergency_access=False,
-        audit_success=False,
-    )
-    problems: list[FieldError] = []
-    try:
-        _default, value, text = _checked_change(
-            rule, field, value, reason, "write the clinical reason (required)"
-        )
-    except TreatmentInvalid as exc:
-        problems, text = list(exc.errors), ""
-    # Review 13d: one person's limits changed is a clinical judgment: a reason of substance, as a dose
-    # override's ("x" documented nothing)
-    why = reason_problem(" ".join(str(reason or "").split()))
-    if why and not any(e.field == "reason" for e in problems):
-        problems.append(FieldError("reason", why))
-    if problems:
-        raise TreatmentInvalid(problems)
-    now = now or timezone.now()
-    with transaction.atomic():
-        PatientPolicyOverride.objects.filter(
-            patient=patient, rule=rule, field=field, revoked_at__isnull=True
-        ).update(revoked_at=now)
-        row = PatientPolicyOverride.objects.create(
-            patient=patient,
-            rule=rule,
-            field=field,
-            value=value,
-            reason=text,
-            prescriber=by,
-            created_at=now,
-        )
-        audit.record(
-            actor=by,
-            action=Action.CREATE,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient_policy",
-            target_id=row.pk,
-            reason=text[:200],
-            detail={"rule": rule, "field": field, "value": value},
-        )
-    return row
-
-
-def _checked_change(
-    rule: str, field: str, value: object, reason: str, missing_reason: str
-) -> tuple[Any, Any, str]:
-    """Check one proposed policy value (a program rule's field, within its bounds) and its reason. Returns
-    the field's default, the checked value and the trimmed reason; raises TreatmentInvalid naming each
-    problem."""
-    if rule not in PROGRAM_RULES:
-        raise TreatmentInvalid(
-            [FieldError.said("rule", N_("one of %(items)s"), items=", ".join(PROGRAM_RULES))]
-        )
-    spec = rules.get(rule)
-    if field not in {f.name for f in spec.policy}:
-        raise TreatmentInvalid([FieldError.said("field", N_("not a policy value of %(rule)s"), rule=rule)])
-    if _owner(rule, field) != rule:
-        raise TreatmentInvalid(
-            [
-                FieldError.said(
-                    "field",
-                    N_("shared with %(value)s: set it there (one value for both)"),
-                    value=_owner(rule, field),
-                )
-            ]
-        )
-    text = (reason or "").strip()
-    errors = [] if text else [FieldError("reason", missing_reason)]
-    checked: dict[str, Any] = {}
-    try:
-        checked = core_policy.checked_values(spec, {field: value})
-    except InvalidInput as exc:
-        errors += [FieldError("value", e.reason) for e in exc.errors]
-    if errors:
-        raise TreatmentInvalid(errors)
-    return core_policy.defaults(spec)[field], checked[field], text
