@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.assessments.test_api import COWS
 from tests.conftest import PASSWORD
 
 
@@ -29,7 +30,8 @@ def test_assessment_read_through_emergency_access_is_marked(world: Any, signed_i
     assert opened.status_code == 201, opened.content
     made = nurse.post(
         f"/api/v1/patients/{bob.pk}/assessments",
-        json.dumps({"instrument": "gad7", "answers": {f"gad7_{i}": 1 for i in range(1, 8)}}),
+        # a point-of-care instrument: a GAD-7 is the care team's to record, not emergency access's
+        json.dumps({"instrument": "cows", "answers": COWS}),
         content_type="application/json",
     )
     assert made.status_code == 201, made.content
