@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +14,13 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
+from keel.core.rules.qtc import NEEDS_REASON, order_increase
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus, QtcRecord
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
 from keel.treatment.services.start import low_dose_problem
 
@@ -57,12 +59,15 @@ def prescribe(
         errors += exc.errors
     if steps and low_dose_problem(patient, steps):
         errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
+    now = now or timezone.now()
     why = order_plausibility(patient, medication, dose, override_reason, errors)
+    qtc_why = qtc_gate(patient, medication, dose, override_reason, errors, local_today(patient, now))
     if errors:
         raise TreatmentInvalid(errors)
     if why:
         note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
-    now = now or timezone.now()
+    if qtc_why:
+        note = f"{note or ''}\nRaised on a QTc of 500 ms or more, prescriber's reason: {qtc_why}".strip()
     with transaction.atomic():
         current = (
             MedicationOrder.objects.select_for_update()
@@ -91,8 +96,12 @@ def prescribe(
             Action.CREATE,
             "medication_order",
             order.pk,
-            reason="above the program's check: prescriber's reason" if why else "",
-            detail={"medication": medication},
+            reason="raised on a QTc of 500 ms or more: prescriber's reason"
+            if qtc_why
+            else "above the program's check: prescriber's reason"
+            if why
+            else "",
+            detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
         )
     return order
 
@@ -124,3 +133,40 @@ def order_plausibility(
             )
         return text
     return ""
+
+
+def qtc_gate(
+    patient: Patient, medication: str, dose: Decimal, reason: Any, errors: list[FieldError], today: date
+) -> str:
+    """A raise of the methadone order on the person's latest QTc within the program's recent window
+    (`methadone-dose-check`'s `qtc_recent_days`; `keel.core.rules.qtc.order_increase`, review 18a): on 500 ms
+    or more it needs the prescriber's reason of substance (naming override_reason with the QTc's reasons and
+    sources), audited as an override. Returns the reason when one was needed and given."""
+    if medication != Medication.METHADONE or errors:
+        return ""
+    settings = guard_rail_policy(patient, GUARD_RAILS[medication])
+    since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
+    latest = QtcRecord.objects.filter(patient=patient, measured_on__gte=since).order_by("-measured_on", "-id")
+    qtc = latest.values_list("qtc_ms", flat=True).first()
+    current = (
+        MedicationOrder.objects.filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
+        .order_by("-created_at", "-id")
+        .values_list("dose_mg", flat=True)
+        .first()
+    )
+    verdict, reasons, sources = order_increase(qtc, None if current is None else float(current), float(dose))
+    if verdict != NEEDS_REASON:
+        return ""
+    text = " ".join(str(reason or "").split())
+    problem = reason_problem(text)
+    if problem:
+        errors.append(
+            FieldError.said(
+                "override_reason",
+                N_("%(text)s (Sources: %(sources)s.) %(problem)s"),
+                text=" ".join(r.text for r in reasons),
+                sources=", ".join(sources),
+                problem=problem,
+            )
+        )
+    return text
