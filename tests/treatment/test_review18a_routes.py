@@ -293,3 +293,31 @@ def test_the_dose_reads_the_order_with_the_persons_lock_inside_its_transaction(w
     locked = next(i for i, s in enumerate(sql) if "FOR NO KEY UPDATE OF" in s)
     reads = next(i for i, s in enumerate(sql) if '"treatment_doserecord"' in s and s.startswith("SELECT"))
     assert savepoint < locked < reads
+
+
+def test_the_order_page_says_why_a_raise_on_a_high_qtc_is_not_saved(world: Any) -> None:
+    _on_80_with_qtc(world, 520)
+    client = sign_in(Client(), world.staff["prescriber"])
+    response = client.post(
+        f"/patients/{world.alice.pk}/medication/orders/",
+        {"medication": "methadone", "dose_mg": "100"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "520" in response.content.decode()
+    active = MedicationOrder.objects.get(
+        patient=world.alice, medication="methadone", status=OrderStatus.ACTIVE
+    )
+    assert active.dose_mg == 80
+
+
+def test_the_order_page_says_it_in_spanish(world: Any) -> None:
+    _on_80_with_qtc(world, 520)
+    client = sign_in(Client(), world.staff["prescriber"])
+    response = client.post(
+        f"/patients/{world.alice.pk}/medication/orders/",
+        {"medication": "methadone", "dose_mg": "100"},
+        follow=True,
+        headers={"accept-language": "es"},
+    )
+    assert "El QTc más reciente es de 520 ms" in response.content.decode()

@@ -73,6 +73,10 @@ QTC: Rule[QtcInput, NoPolicy, NoDetails] = Rule(
 QTC_SOURCES = ("krantz-2009",)
 NEEDS_REASON = "needs_reason"  # an increase of the methadone order on a QTc of 500 ms or more
 WARN = "warn"  # an increase on a QTc over 450 ms: allowed, with the warning
+RAISE_ON_HIGH_QTC = gettext_noop(
+    "The latest QTc is %(ms)s ms (500 or more): Krantz 2009 advises considering a lower methadone dose or "
+    "stopping, not raising it (%(current)s to %(new)s mg/day). A raise needs the prescriber's reason."
+)
 
 
 def order_increase(
@@ -88,15 +92,7 @@ def order_increase(
         return None, (), ()
     if qtc_ms >= HIGH_FROM_MS:
         reason = Reason.said(
-            gettext_noop(
-                "The latest QTc is %(ms)s ms (500 or more): Krantz 2009 advises considering a lower methadone "
-                "dose or stopping, not raising it (%(current)s to %(new)s mg/day). A raise needs the "
-                "prescriber's reason."
-            ),
-            QTC_SOURCES,
-            ms=qtc_ms,
-            current=current_mg,
-            new=new_mg,
+            RAISE_ON_HIGH_QTC, QTC_SOURCES, ms=qtc_ms, current=f"{current_mg:g}", new=f"{new_mg:g}"
         )
         return NEEDS_REASON, (reason,), QTC_SOURCES
     if qtc_ms > DISCUSS_ABOVE_MS:

@@ -160,11 +160,16 @@ def qtc_gate(
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
     if problem:
+        params = dict(reasons[0].params)
         errors.append(
             FieldError.said(
                 "override_reason",
-                N_("%(text)s (Sources: %(sources)s.) %(problem)s"),
-                text=" ".join(r.text for r in reasons),
+                N_(
+                    "The latest QTc is %(ms)s ms (500 or more): Krantz 2009 advises considering a lower "
+                    "methadone dose or stopping, not raising it (%(current)s to %(new)s mg/day). Sources: "
+                    "%(sources)s. A raise needs the prescriber's reason: %(problem)s"
+                ),
+                **params,
                 sources=", ".join(sources),
                 problem=problem,
             )
