@@ -38,7 +38,7 @@ from keel.core.rules.base import NoPolicy
 from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, READY
 from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
-from keel.patients.models import Patient, zone_of
+from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseAmendment,
     DoseRecord,
@@ -435,7 +435,16 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
     age = None if sows is None else max(0.0, (now - sows.filled_at).total_seconds() / 3600)
     decision = None
     if order is not None and not missing and sows is not None and age is not None:
-        raw = {"opioids": uses.hours_since(now), "sows_total": sows.total, "sows_age_hours": age}
+        # A dose held at the window today stops the home start too (review 18a): the window's one definition.
+        from keel.treatment.services.injections import hold_open_today  # it imports this module
+
+        held = hold_open_today(patient, local_today(patient, now))
+        raw = {
+            "opioids": uses.hours_since(now),
+            "sows_total": sows.total,
+            "sows_age_hours": age,
+            "hold_open": held,
+        }
         decision = HOME_START.run(raw, home)
     return HomeStart(
         order,

@@ -129,6 +129,9 @@ REASONS = {
         "above the program's check, with a prescriber's reason"
     ),
     "accepted": _("accepted"),
+    "raised on a QTc of 500 ms or more: prescriber's reason": _(
+        "raised on a QTc of 500 ms or more, with a prescriber's reason"
+    ),
     "account made": _("account made"),
     "activation code did not work": _("activation code did not work"),
     "added": _("added"),

@@ -164,6 +164,15 @@ DOSE_POLICY = (
         "steps 3 days apart; correction 7)",
     ),
     Field(
+        "qtc_recent_days",
+        "integer",
+        required=False,
+        default=30,
+        minimum=0,
+        help="program policy, default 30 days: how long a QTc of 500 ms or more gates a raise of the methadone "
+        "order (Krantz 2009's ECG within 30 days; Keel default)",
+    ),
+    Field(
         "missed_half_dose_days",
         "integer",
         required=False,
@@ -263,6 +272,7 @@ class DosePolicy(CeilingPolicy, RedosePolicy):
     titration_min_days_between: int
     titration_window_days: int
     titration_window_max_mg: float
+    qtc_recent_days: int
     missed_half_dose_days: int
     missed_restart_days: int
     missed_restart_max_mg: float

@@ -272,6 +272,13 @@ LIMITS: dict[tuple[str, str], Limit] = {
         30,
         "Keel bounds from correction 7: from one 10 mg step to three 10 mg steps 3 days apart in a week",
     ),
+    (_METHADONE, "qtc_recent_days"): Limit(
+        "higher",
+        30,
+        365,
+        "Keel bounds from Krantz 2009's ECG schedule (an ECG within 30 days, then yearly): a QTc of 500 ms or "
+        "more gates a raise of the order at least until the 30-day ECG and at most a year",
+    ),
     (_METHADONE, "missed_half_dose_days"): Limit(
         "lower",
         2,

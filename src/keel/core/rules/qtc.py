@@ -68,3 +68,41 @@ def _qtc(v: QtcInput, p: NoPolicy) -> Decision[NoPolicy, NoDetails]:
 QTC: Rule[QtcInput, NoPolicy, NoDetails] = Rule(
     "qtc-monitoring", "1", "What does this QTc mean for methadone care?", INPUTS, (), _qtc
 )
+
+
+QTC_SOURCES = ("krantz-2009",)
+NEEDS_REASON = "needs_reason"  # an increase of the methadone order on a QTc of 500 ms or more
+WARN = "warn"  # an increase on a QTc over 450 ms: allowed, with the warning
+RAISE_ON_HIGH_QTC = gettext_noop(
+    "The latest QTc is %(ms)s ms (500 or more): Krantz 2009 advises considering a lower methadone dose or "
+    "stopping, not raising it (%(current)s to %(new)s mg/day). A raise needs the prescriber's reason."
+)
+
+
+def order_increase(
+    qtc_ms: int | None, current_mg: float | None, new_mg: float
+) -> tuple[str | None, tuple[Reason, ...], tuple[str, ...]]:
+    """Does this QTc gate a methadone order raised from `current_mg` to `new_mg`? (verdict, reasons, source
+    ids). `qtc_ms`: the person's latest QTc within the program's recent window (`methadone-dose-check`'s
+    `qtc_recent_days`), None if none. An increase on 500 ms or more (Krantz 2009: consider reducing or
+    stopping) needs the prescriber's reason of substance (NEEDS_REASON); over 450 ms it is allowed with the
+    warning to discuss and monitor more often (WARN); a lowering, the same dose or a first order is never
+    gated (None)."""
+    if qtc_ms is None or current_mg is None or new_mg <= current_mg:
+        return None, (), ()
+    if qtc_ms >= HIGH_FROM_MS:
+        reason = Reason.said(
+            RAISE_ON_HIGH_QTC, QTC_SOURCES, ms=qtc_ms, current=f"{current_mg:g}", new=f"{new_mg:g}"
+        )
+        return NEEDS_REASON, (reason,), QTC_SOURCES
+    if qtc_ms > DISCUSS_ABOVE_MS:
+        reason = Reason.said(
+            gettext_noop(
+                "The latest QTc is %(ms)s ms (over 450): discuss the risks of a higher methadone dose and "
+                "monitor more often."
+            ),
+            QTC_SOURCES,
+            ms=qtc_ms,
+        )
+        return WARN, (reason,), QTC_SOURCES
+    return None, (), ()

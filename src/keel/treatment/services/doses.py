@@ -62,8 +62,10 @@ from keel.treatment.services.common import (
     _reason,
     _scoped_for,
     guard_rail_policy,
+    lock_person,
 )
 from keel.treatment.services.hours import dosing_hours_gate
+from keel.treatment.services.injections import hold_open_today
 from keel.treatment.services.start import _start_gate, low_dose_step, window_phase
 from keel.treatment.services.take_homes import TAKE_HOME_DAY, suspend_take_home_plans
 
@@ -157,12 +159,18 @@ def _slot_recorded(patient: Patient, medication: str, today: date, slot: int) ->
     ).exists()
 
 
-def active_order(patient: Patient, medication: str) -> MedicationOrder | None:
+def active_order(patient: Patient, medication: str, *, lock: bool = False) -> MedicationOrder | None:
     """The person's active order of this medication (the newest), in hand-written SQL: every dose reads it
-    (tests/treatment/test_dose_queries.py holds it to the ORM's `.first()`)."""
+    (tests/treatment/test_dose_queries.py holds it to the ORM's `.first()`). `lock` (inside a transaction):
+    on PostgreSQL the same statement also takes the person's lock (`common.lock_person`'s FOR NO KEY UPDATE,
+    review 18a); SQLite's IMMEDIATE transaction already holds the one writer lock."""
+    locked = lock and connection.vendor == "postgresql"
     return rows.fetch_one(
-        'FROM "treatment_medicationorder" o WHERE o."patient_id" = %s AND o."medication" = %s '
-        'AND o."status" = %s ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1',
+        'FROM "treatment_medicationorder" o '
+        + ('JOIN "patients_patient" lp ON lp."id" = o."patient_id" ' if locked else "")
+        + 'WHERE o."patient_id" = %s AND o."medication" = %s '
+        'AND o."status" = %s ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
+        + (" FOR NO KEY UPDATE OF lp" if locked else ""),
         [patient.pk, medication, OrderStatus.ACTIVE],
         MedicationOrder,
         "o",
@@ -183,6 +191,11 @@ def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOv
     ]
 
 
+HOLD_STOPS_RAISE = N_(
+    "A dose was held that day for sedation or intoxication and no prescriber has released the hold: a "
+    "correction cannot raise a dose of that day. A prescriber assesses the person and releases the hold "
+    "first."
+)
 UNKNOWN_MEDICATION = N_("methadone or buprenorphine: the medications given at the window")
 
 BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
@@ -225,32 +238,70 @@ def record_dose(
         raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
     now = now or timezone.now()
     today = local_today(patient, now)
-    order = _order_for_dose(patient, medication)
-    amount, given = _dose_fields(patient, order, amount_mg, sedated, sequence, slot_required, given_at, now)
-    # The day's context, read once (this medication's recent doses and their amendments, the episode, its
-    # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
-    # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
-    ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
-    slot = _day_guards(by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence)
-    cover = _prescriber_cover(patient, medication, order, ctx, today, given or now, amount)
-    since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
-    decision = _dose_decision(
-        patient, medication, ctx, amount, bool(sedated), cover.documented, cover.start, since, order.dose_mg
-    )
-    _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
-    after = None
-    if then is not None:
-        after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
-    dose = _save_dose(
-        by, patient, order, medication, ctx, today, slot, amount, decision, cover, given, now, after
-    )
+    inside = connection.vendor == "sqlite"  # `then` in the transaction on SQLite, after its commit otherwise
+    blocked: DoseBlocked | None = None
+    # Review 18a: the day is read, checked and written in one transaction under the person's lock (on
+    # PostgreSQL folded into the order's read, `active_order(lock=True)`; SQLite's IMMEDIATE transaction holds
+    # the one writer lock from its start): two nurses, or a hold of another medication, one after the other.
+    with transaction.atomic():
+        try:
+            order = _order_for_dose(patient, medication)
+            amount, given = _dose_fields(
+                patient, order, amount_mg, sedated, sequence, slot_required, given_at, now
+            )
+            # The day's context, read once (this medication's recent doses and their amendments, the
+            # episode, its take-home days, today's holds of any medication): the take-home day, the slot,
+            # the holds and the re-dose interval below are all answered from it
+            # (tests/treatment/test_dose_queries.py counts them).
+            ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
+            slot = _day_guards(
+                by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence
+            )
+            cover = _prescriber_cover(patient, medication, order, ctx, today, given or now, amount)
+            since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
+            decision = _dose_decision(
+                patient,
+                medication,
+                ctx,
+                amount,
+                bool(sedated),
+                cover.documented,
+                cover.start,
+                since,
+                order.dose_mg,
+            )
+            _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
+            after = None
+            if then is not None:
+                after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
+            dose = _save_dose(
+                by,
+                patient,
+                order,
+                medication,
+                ctx,
+                today,
+                slot,
+                amount,
+                decision,
+                cover,
+                given,
+                now,
+                after if inside else None,
+            )
+        except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
+            blocked = exc
+    if blocked is not None:
+        raise blocked
+    if after is not None and not inside:
+        after(dose)
     return DoseOutcome(dose, decision)
 
 
 def _order_for_dose(patient: Patient, medication: str) -> MedicationOrder:
     """Guard 1, the order: a dose is given against the person's active order of this medication; none is
-    TreatmentInvalid (a prescriber writes one first)."""
-    order = active_order(patient, medication)
+    TreatmentInvalid (a prescriber writes one first). Read with the person's lock (`active_order`)."""
+    order = active_order(patient, medication, lock=True)
     if order is None:
         raise TreatmentInvalid(
             [FieldError("order", N_("no active order for this medication: a prescriber writes one first"))]
@@ -418,7 +469,7 @@ def _save_dose(
     held = decision.decision == "hold"
     inside = after is not None and connection.vendor == "sqlite"
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # in `record_dose`'s: a conflict rolls all of it back
             # Hand-written INSERT (`rows.insert`: the values `save()` sends; DoseRecord has no save() or
             # signals of its own): the ORM compiled this statement on every dose (issue #21).
             dose = rows.insert(
@@ -508,6 +559,14 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
     verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
+    if (
+        corrected > effective_mg(dose)
+        and dose.status != DoseStatus.HELD
+        and hold_open_today(patient, dose.local_date)
+    ):
+        # review 18a: a hold of that day (any medication; the window's one definition) stops a raise as it
+        # stops a dose, whatever override covers the day; a held dose itself is the prescriber's (amend_dose)
+        raise TreatmentInvalid([FieldError("corrected_mg", HOLD_STOPS_RAISE)])
     if covered or corrected <= effective_mg(dose):  # the override for that day passes; never a lowering
         return
     before = sum((effective_mg(d) for d in others if d.sequence < dose.sequence), Decimal(0))
@@ -647,9 +706,10 @@ def amend_dose(
                 "person first."
             )
         )
-    if corrected is not None:
-        amendment_ceilings(patient, dose, corrected)
     with transaction.atomic():
+        if corrected is not None:
+            lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
+            amendment_ceilings(patient, dose, corrected)
         amendment = DoseAmendment.objects.create(
             dose=dose,
             corrected_mg=corrected,

@@ -33,7 +33,14 @@ from keel.treatment.models import (
 from keel.treatment.queries import dose_context, taken_doses
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import naltrexone_readiness, read_last_uses
-from keel.treatment.services.common import DoseBlocked, DoseConflict, DoseOutcome, _audit, _scoped_for
+from keel.treatment.services.common import (
+    DoseBlocked,
+    DoseConflict,
+    DoseOutcome,
+    _audit,
+    _scoped_for,
+    lock_person,
+)
 
 SITES = ("left_gluteal", "right_gluteal")
 
@@ -227,15 +234,21 @@ def record_injection(
     if not repeat or relapse:  # a first injection, or opioids used since the last one: readiness decides
         decision = _first_injection_readiness(by, patient, now, today, naloxone_challenge_negative)
     slot = (todays.aggregate(last=Max("sequence"))["last"] or 0) + 1  # after a voided one today, the next
+    held = False
     try:
         with (
             transaction.atomic()
         ):  # a savepoint inside a caller's transaction: a conflict rolls back only this
-            dose = _create_injection(
-                patient, order, today, slot, site, last, repeat, decision, override, by, now
-            )
+            lock_person(patient)  # review 18a: a hold saved meanwhile is seen (read again, locked)
+            held = hold_open_today(patient, today)
+            if not held:
+                dose = _create_injection(
+                    patient, order, today, slot, site, last, repeat, decision, override, by, now
+                )
     except IntegrityError:  # two taps at once: the other one recorded this slot first
         raise DoseConflict(already_given()) from None
+    if held:  # the refusal's audit row outside the rolled-back savepoint
+        _refuse(by, patient, _held(patient))
     return DoseOutcome(dose, decision)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +14,13 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
+from keel.core.rules.qtc import NEEDS_REASON, order_increase
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus, QtcRecord
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
 from keel.treatment.services.start import low_dose_problem
 
@@ -42,10 +44,14 @@ def prescribe(
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
-    dose, steps, why = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason)
+    now = now or timezone.now()
+    dose, steps, why, qtc_why = _checked_order(
+        patient, medication, dose_mg, home_start, schedule, override_reason, now
+    )
     if why:
         note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
-    now = now or timezone.now()
+    if qtc_why:
+        note = f"{note or ''}\nRaised on a QTc of 500 ms or more, prescriber's reason: {qtc_why}".strip()
     with transaction.atomic():
         order = _superseding_order(by, patient, medication, dose, starts_on, note, home_start, steps, now)
         _audit(
@@ -54,17 +60,30 @@ def prescribe(
             Action.CREATE,
             "medication_order",
             order.pk,
-            reason="above the program's check: prescriber's reason" if why else "",
-            detail={"medication": medication},
+            reason=_order_reason(why, qtc_why),
+            detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
         )
     return order
 
 
+def _order_reason(why: str, qtc_why: str) -> str:
+    if qtc_why:
+        return "raised on a QTc of 500 ms or more: prescriber's reason"
+    return "above the program's check: prescriber's reason" if why else ""
+
+
 def _checked_order(
-    patient: Patient, medication: str, dose_mg: Any, home_start: bool, schedule: Any, override_reason: Any
-) -> tuple[Decimal, list[dict[str, Any]], str]:
-    """The order's dose, its low-dose schedule's steps and the prescriber's reason for a dose above the
-    program's check ("" when none is needed); raises TreatmentInvalid naming every bad field."""
+    patient: Patient,
+    medication: str,
+    dose_mg: Any,
+    home_start: bool,
+    schedule: Any,
+    override_reason: Any,
+    now: datetime,
+) -> tuple[Decimal, list[dict[str, Any]], str, str]:
+    """The order's dose, its low-dose schedule's steps, the prescriber's reason for a dose above the
+    program's check and for a methadone increase on a recent QTc of 500 ms or more ("" when none is needed);
+    raises TreatmentInvalid naming every bad field."""
     errors: list[FieldError] = []
     if medication not in Medication.values:
         errors.append(
@@ -81,9 +100,10 @@ def _checked_order(
     if steps and low_dose_problem(patient, steps):
         errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
     why = order_plausibility(patient, medication, dose, override_reason, errors)
+    qtc_why = qtc_gate(patient, medication, dose, override_reason, errors, local_today(patient, now))
     if errors:
         raise TreatmentInvalid(errors)
-    return dose, steps, why
+    return dose, steps, why, qtc_why
 
 
 def _superseding_order(
@@ -148,3 +168,45 @@ def order_plausibility(
             )
         return text
     return ""
+
+
+def qtc_gate(
+    patient: Patient, medication: str, dose: Decimal, reason: Any, errors: list[FieldError], today: date
+) -> str:
+    """A raise of the methadone order on the person's latest QTc within the program's recent window
+    (`methadone-dose-check`'s `qtc_recent_days`; `keel.core.rules.qtc.order_increase`, review 18a): on 500 ms
+    or more it needs the prescriber's reason of substance (naming override_reason with the QTc's reasons and
+    sources), audited as an override. Returns the reason when one was needed and given."""
+    if medication != Medication.METHADONE or errors:
+        return ""
+    settings = guard_rail_policy(patient, GUARD_RAILS[medication])
+    since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
+    latest = QtcRecord.objects.filter(patient=patient, measured_on__gte=since).order_by("-measured_on", "-id")
+    qtc = latest.values_list("qtc_ms", flat=True).first()
+    current = (
+        MedicationOrder.objects.filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
+        .order_by("-created_at", "-id")
+        .values_list("dose_mg", flat=True)
+        .first()
+    )
+    verdict, reasons, sources = order_increase(qtc, None if current is None else float(current), float(dose))
+    if verdict != NEEDS_REASON:
+        return ""
+    text = " ".join(str(reason or "").split())
+    problem = reason_problem(text)
+    if problem:
+        params = dict(reasons[0].params)
+        errors.append(
+            FieldError.said(
+                "override_reason",
+                N_(
+                    "The latest QTc is %(ms)s ms (500 or more): Krantz 2009 advises considering a lower "
+                    "methadone dose or stopping, not raising it (%(current)s to %(new)s mg/day). Sources: "
+                    "%(sources)s. A raise needs the prescriber's reason: %(problem)s"
+                ),
+                **params,
+                sources=", ".join(sources),
+                problem=problem,
+            )
+        )
+    return text

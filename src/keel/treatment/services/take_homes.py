@@ -309,9 +309,12 @@ def decide_take_home(
     raw = _eligibility_inputs(days, asked, today, criteria, state_max_days)
     decision = _eligibility(patient, raw, asked.closure, today)
     bottles = _bottles(decision, asked, today)
-    _refuse_supply_problem(patient, enrollment, today, bottles, ctx, decision, asked)
-    decision = _with_concerns(decision, asked.concerns)
-    return _save_plan(by, patient, enrollment, now, days, raw, decision, bottles, asked.concerns)
+    with transaction.atomic():  # review 18a: the supply checked and the plan saved under the person's lock
+        lock_person(patient)  # a second submit waits here, then reads this one's bottles
+        ctx = dose_context(patient, Medication.METHADONE, today, with_other_holds=True)  # again, locked
+        _refuse_supply_problem(patient, enrollment, today, bottles, ctx, decision, asked)
+        decision = _with_concerns(decision, asked.concerns)
+        return _save_plan(by, patient, enrollment, now, days, raw, decision, bottles, asked.concerns)
 
 
 def _refuse_before_first_dose(first_dose_on: date | None) -> None:

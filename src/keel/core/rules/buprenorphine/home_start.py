@@ -21,6 +21,7 @@ from keel.core.rules.buprenorphine.timing import (
 from keel.core.rules.buprenorphine.uses import OpioidUse, _parse_with_uses, _schema_with_uses
 from keel.core.rules.buprenorphine.verdicts import HOME_READY, READY
 from keel.core.rules.inputs import Field
+from keel.core.rules.window import HOLD_OPEN, HOLD_SOURCES
 from keel.core.words import gettext_noop
 
 HOME_INPUTS = (
@@ -31,6 +32,14 @@ HOME_INPUTS = (
         minimum=0,
         maximum=24 * 365,
         help="hours since that SOWS was rated (it must be after the last use and fresh)",
+    ),
+    Field(
+        "hold_open",
+        "bool",
+        required=False,
+        default=False,
+        help="a dose was held today (sedation or intoxication) and no prescriber has released the hold: the "
+        "window's definition (review 18a)",
     ),
 )
 HOME_POLICY = (
@@ -68,6 +77,7 @@ class HomeInput(TypedDict):
     opioids: list[OpioidUse]
     sows_total: int
     sows_age_hours: float
+    hold_open: bool
 
 
 class HomePolicy(TimingPolicy):
@@ -96,7 +106,18 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
     reasons.append(score)
     verdict = _verdict(rows, status)
     left = max((r.get("hours_left", 0) for r in rows), default=0)
-    if verdict == READY:
+    if v["hold_open"]:  # the clinic held a dose today: no dose at home either until a prescriber sees them
+        verdict = HOLD_OPEN
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Your clinic held your dose today because you seemed too drowsy to take it safely. Do not "
+                    "take buprenorphine at home today. Talk to your care team first."
+                ),
+                HOLD_SOURCES,
+            )
+        )
+    elif verdict == READY:
         verdict = HOME_READY
         reasons.append(
             Reason.said(
