@@ -14,6 +14,7 @@ from keel.assessments.services import submit_assessment
 from keel.core.rules.buprenorphine import HOME_READY
 from keel.treatment import readiness
 from keel.treatment.models import DoseStatus, Medication
+from keel.treatment.services import last_use
 from keel.treatment.services.doses import record_dose
 from keel.treatment.services.orders import prescribe
 
@@ -48,7 +49,7 @@ def test_home_start_does_not_say_start_after_a_hold_today(world: Any) -> None:
             dose_mg="4",
             home_start=True,
         )
-        readiness.record_last_use(
+        last_use.record_last_use(
             by=alice.user,
             patient_id=None,
             raw={"opioids": [{"opioid": "heroin", "last_use_at": used.isoformat()}]},

@@ -23,6 +23,7 @@ from keel.patients.services.flags import resolve_flag
 from keel.treatment import readiness
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseStatus, Medication, MedicationOrder, OrderStatus
+from keel.treatment.services import last_use
 from keel.treatment.services.doses import amend_dose, record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
@@ -48,7 +49,7 @@ def _home_start_after_hold(world: Any, medication: str, held_at: datetime, asked
         )
         if medication == Medication.METHADONE:
             prescribe(by=prescriber, patient_id=alice.pk, medication=Medication.METHADONE, dose_mg="30")
-        readiness.record_last_use(
+        last_use.record_last_use(
             by=alice.user,
             patient_id=None,
             raw={
