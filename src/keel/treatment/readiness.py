@@ -52,6 +52,7 @@ from keel.treatment.models import (
     OrderStatus,
     TakeHomePlan,
 )
+from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.policy import effective_policy
 
 SCREENS = ("dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
@@ -436,8 +437,6 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
     decision = None
     if order is not None and not missing and sows is not None and age is not None:
         # A dose held at the window today stops the home start too (review 18a): the window's one definition.
-        from keel.treatment.services.injections import hold_open_today  # it imports this module
-
         held = hold_open_today(patient, local_today(patient, now))
         raw = {
             "opioids": uses.hours_since(now),

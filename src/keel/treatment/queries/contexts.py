@@ -17,7 +17,7 @@ from django.db.models import Q
 from keel.core import episodes
 from keel.db import rows
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, TakeHomePlan
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries.doses import (
     MISS_LOOKBACK,
     DoseContext,
@@ -322,3 +322,11 @@ def _context(
         days_since_last_increase=episodes.days_between(last_increase, today) if last_increase else None,
         first_dose_on=first,
     )
+
+
+def hold_open_today(patient: Patient, today: date) -> bool:
+    """A dose of any medication held today (sedation, intoxication) whose hold no prescriber has released
+    (resolved its flag): the dosing window's one definition (`dose_context`'s `hold_open` and
+    `other_hold_open`). It stops an injection that day too."""
+    ctx = dose_context(patient, Medication.NALTREXONE_XR, today, with_other_holds=True)
+    return ctx.hold_open or ctx.other_hold_open

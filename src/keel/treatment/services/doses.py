@@ -49,6 +49,7 @@ from keel.treatment.queries import (
     effective_mg,
     hours_since,
 )
+from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -65,7 +66,6 @@ from keel.treatment.services.common import (
     lock_person,
 )
 from keel.treatment.services.hours import dosing_hours_gate
-from keel.treatment.services.injections import hold_open_today
 from keel.treatment.services.start import _start_gate, low_dose_step, window_phase
 from keel.treatment.services.take_homes import TAKE_HOME_DAY, suspend_take_home_plans
 

@@ -30,7 +30,8 @@ from keel.treatment.models import (
     OrderStatus,
     OverrideKind,
 )
-from keel.treatment.queries import dose_context, taken_doses
+from keel.treatment.queries import taken_doses
+from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import naltrexone_readiness, read_last_uses
 from keel.treatment.services.common import (
@@ -77,14 +78,6 @@ def used_since(patient: Patient, last: DoseRecord, now: datetime) -> tuple[str, 
         for opioid, use in uses.uses.items()
         if (use.at is not None and use.at > given) or (use.at is None and since_intake)
     )
-
-
-def hold_open_today(patient: Patient, today: date) -> bool:
-    """A dose of any medication held today (sedation, intoxication) whose hold no prescriber has released
-    (resolved its flag): the dosing window's one definition (`dose_context`'s `hold_open` and
-    `other_hold_open`). It stops an injection that day too."""
-    ctx = dose_context(patient, Medication.NALTREXONE_XR, today, with_other_holds=True)
-    return ctx.hold_open or ctx.other_hold_open
 
 
 def _refuse(by: User, patient: Patient, decision: Decision) -> NoReturn:
