@@ -16,9 +16,9 @@ def list_events(
     user: User, *, before_id: int | None = None, limit: int = 100, emergency: bool = False
 ) -> list[AuditEvent]:
     """Newest events touching the user's programs: their patients, their staff's sign-ins. Itself audited.
-    `emergency`: only the rows made through emergency access (break-the-glass): the reason "emergency
-    access", a refusal of it ("emergency access: may not ...") or a reason of the row's own with the mark
-    after it ("...; emergency access", `services.emergency_marked`)."""
+    `emergency`: only the rows about emergency access (break-the-glass): the grant itself (action
+    `emergency_access`) and every row made through it (the sealed `through_emergency` field, never the
+    reason's text: review 18b, a typed reason could fake it)."""
     programs = policy.audit_program_ids(user)
     if not programs:
         services.record(actor=user, action=Action.DENIED, outcome=Outcome.DENIED, target_type="audit_trail")
@@ -31,9 +31,7 @@ def list_events(
     if before_id:
         qs = qs.filter(id__lt=before_id)
     if emergency:
-        qs = qs.filter(
-            Q(reason__startswith=services.EMERGENCY_MARK) | Q(reason__endswith=services.EMERGENCY_SUFFIX)
-        )
+        qs = qs.filter(Q(through_emergency=True) | Q(action=Action.EMERGENCY_ACCESS))
     events = list(qs[:limit])
     services.record(
         actor=user,
