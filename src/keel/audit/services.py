@@ -117,12 +117,12 @@ def record(
     access, when the caller already knows it (the scoped getter's `keel_off_team`, asked in its own query):
     True marks the row (the sealed `through_emergency` field; a row with no reason of its own gets the reason
     "emergency access") and False leaves it unmarked, without a statement; None (unknown): asked
-    (`_through_emergency`), whatever the reason.
+    (`_through_emergency`, one statement), whatever the reason.
 
     Three statements in hand-written SQL (`keel.db.rows`; on PostgreSQL two: the insert and the head's update
     in one): every audited request runs this, and the chain's head stays locked from here to the commit (other
     programs' chains are not)."""
-    actor_id, actor_role, marked = _who(actor, actor_id, patient_id, reason, through_emergency)
+    actor_id, actor_role, marked = _who(actor, actor_id, patient_id, through_emergency)
     fields = _event_fields(
         actor_id=actor_id,
         actor_role=actor_role,
@@ -187,13 +187,13 @@ EMERGENCY_MARK = "emergency access"  # the reason of a marked row that has no re
 
 
 def _who(
-    actor: Actor, actor_id: int | None, patient_id: int | None, reason: str, through_emergency: bool | None
+    actor: Actor, actor_id: int | None, patient_id: int | None, through_emergency: bool | None
 ) -> tuple[int | None, str, bool]:
     """The actor's id and role (an authenticated actor's own), and whether the row is made through emergency
     access (the actor, a clinician, reaches the record only through an emergency-access grant): its own
     sealed field, never text in the reason (review 18b: a typed reason could fake it). Known by the caller
-    (`through_emergency` True or False: the scoped getter's `keel_off_team`, no statement), else asked for a
-    row with no reason."""
+    (`through_emergency` True or False: the scoped getter's `keel_off_team`, no statement), else asked,
+    whatever the row's reason (review 18b holes 2 and 4: a service's own reason hid the mark)."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
         actor_role = str(getattr(actor, "role", ""))
@@ -205,7 +205,7 @@ def _who(
     if through_emergency is None:
         # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its actor
         # sees only through emergency access says so, decided in the one helper every app calls.
-        through_emergency = not reason and _through_emergency(actor_id, patient_id)  # type: ignore[arg-type]
+        through_emergency = _through_emergency(actor_id, patient_id)  # type: ignore[arg-type]
     return actor_id, actor_role, through_emergency
 
 

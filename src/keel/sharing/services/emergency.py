@@ -114,6 +114,7 @@ def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAcce
             grant.pk,
             reason="break the glass",
             detail={"expires_at": grant.expires_at.isoformat()},
+            through_emergency=True,  # the grant row itself is made through emergency access (review 18b)
         )
     return grant
 
