@@ -211,14 +211,8 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
             reason="not this patient's or missing",
         )
         raise policy.PatientNotFound()
-    audit.record(
-        actor=user,
-        action=Action.READ,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type="assessment",
-        target_id=assessment.pk,
-    )
+    # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
+    audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
     return assessment
 
 

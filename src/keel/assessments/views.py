@@ -87,12 +87,14 @@ def fill_for_patient(request: AuthenticatedHttpRequest, patient_id: int, code: s
         patient = policy.get_patient_or_404(request.user, patient_id, area=Area.CLINICAL, audit_success=False)
         return render(request, "assessments/fill.html", {**context, "patient": patient}, status=422)
     patient = services.patient_for_recording(request.user, patient_id, code)
+    # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
     audit.record(
         actor=request.user,
         action=Action.READ,
         patient_id=patient.pk,
         program_id=patient.program_id,
         target_type="assessment_form",
+        through_emergency=getattr(patient, "keel_off_team", None),
     )
     context = _form_context(instrument, {}, {}, [], staff=True)
     return render(request, "assessments/fill.html", {**context, "patient": patient})

@@ -12,9 +12,11 @@ head row, locked only by writers of that chain. The chain id is sealed into the 
 when not 0), so a row moved from one program's chain into another no longer matches its MAC. Chain 0 is the
 legacy global chain continued: the rows written before per-program chains were all chain 0 (the column was
 added with that default, no row was rewritten), so they keep their MACs and links, and the chain-0 head
-still reveals their cut tail. A program's chain starts from its own genesis, `genesis(chain)` (a hash that
-names the chain), so a chain cannot be spliced onto another's start. Within a chain, row ids grow in chain
-order: the head row is locked before the row's id is drawn and until the commit.
+still reveals their cut tail. `through_emergency` (the row was made through emergency access, review 18b)
+is a LATER_FIELD too: sealed when True, so the mark cannot be added to or taken off a row. A program's chain
+starts from its own genesis, `genesis(chain)` (a hash that names the chain), so a chain cannot be spliced onto
+another's start. Within a chain, row ids grow in chain order: the head row is locked before the row's id is
+drawn and until the commit.
 
 A checkpoint is the chain heads (the newest row's id and hash, the row count, and the same for every chain)
 signed with the Ed25519 checkpoint key, written outside the database; it later shows a cut tail, a moved head,
@@ -56,7 +58,7 @@ HASHED_FIELDS = (
 )
 # A field added to AuditEvent later goes here, not in HASHED_FIELDS: it is hashed only when it holds a value
 # (not None, "", False, {} or []), so every row written before it existed keeps its MAC.
-LATER_FIELDS: tuple[str, ...] = ("chain",)
+LATER_FIELDS: tuple[str, ...] = ("chain", "through_emergency")
 CHECKPOINT_FIELDS = ("event_id", "hash", "rows", "at", "key_id")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")

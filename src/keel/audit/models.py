@@ -53,12 +53,17 @@ class AuditEvent(models.Model):
     key_id = models.CharField(max_length=32, blank=True)
     # the chain the row links in: its program's id, 0 for events of no program (keel.audit.chain)
     chain = models.BigIntegerField(default=0)
+    # made by a clinician who reached the record only through emergency access (break-the-glass): a sealed
+    # field of its own (a LATER_FIELD of keel.audit.chain), never read from the free-text reason
+    through_emergency = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["program_id", "occurred_at"], name="audit_program_time"),
             models.Index(fields=["chain", "id"], name="audit_chain_id"),
+            # the admin's "Only emergency access" view: the marked rows, newest first
+            models.Index(fields=["through_emergency", "id"], name="audit_emergency_id"),
         ]
 
     def __str__(self) -> str:

@@ -15,25 +15,33 @@ from keel.patients.models import Patient
 def list_events(
     user: User, *, before_id: int | None = None, limit: int = 100, emergency: bool = False
 ) -> list[AuditEvent]:
-    """Newest events touching the user's programs: their patients, their staff's sign-ins. Itself audited.
-    `emergency`: only the rows made through emergency access (break-the-glass): the reason "emergency
-    access", a refusal of it ("emergency access: may not ...") or a reason of the row's own with the mark
-    after it ("...; emergency access", `services.emergency_marked`)."""
+    """Newest events touching the user's programs: their patients (rows of another program never, whoever
+    wrote them), their staff's and patients' sign-ins. Itself audited.
+    `emergency`: only the rows about emergency access (break-the-glass): the grant itself (action
+    `emergency_access`) and every row made through it (the sealed `through_emergency` field, never the
+    reason's text: review 18b, a typed reason could fake it)."""
     programs = policy.audit_program_ids(user)
     if not programs:
         services.record(actor=user, action=Action.DENIED, outcome=Outcome.DENIED, target_type="audit_trail")
         raise Http404
     staff = ProgramMembership.objects.filter(program_id__in=programs).values("user_id")
     patient_users = Patient.objects.filter(program_id__in=programs, user__isnull=False).values("user_id")
+    patients = Patient.objects.filter(program_id__in=programs).values("pk")
+    # A row of a program or about a patient is shown by that program or patient only, never by its actor
+    # (review 18b hole 5: a clinician of two programs wrote program B's patient rows into program A's trail);
+    # a row of no program and no patient (a sign-in, a refusal naming no record) by its actor, as before.
     qs = AuditEvent.objects.filter(
-        Q(program_id__in=programs) | Q(actor_id__in=staff) | Q(actor_id__in=patient_users)
+        Q(program_id__in=programs)
+        | Q(program_id__isnull=True, patient_id__in=patients)
+        | (
+            Q(program_id__isnull=True, patient_id__isnull=True)
+            & (Q(actor_id__in=staff) | Q(actor_id__in=patient_users))
+        )
     ).order_by("-id")
     if before_id:
         qs = qs.filter(id__lt=before_id)
     if emergency:
-        qs = qs.filter(
-            Q(reason__startswith=services.EMERGENCY_MARK) | Q(reason__endswith=services.EMERGENCY_SUFFIX)
-        )
+        qs = qs.filter(Q(through_emergency=True) | Q(action=Action.EMERGENCY_ACCESS))
     events = list(qs[:limit])
     services.record(
         actor=user,

@@ -20,6 +20,7 @@ class EventOut(Schema):
     target_id: str
     outcome: str
     reason: str
+    through_emergency: bool  # made by a clinician who reached the record only through emergency access
     request_id: str
     channel: str
 

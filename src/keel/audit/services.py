@@ -115,13 +115,14 @@ def record(
     """Append one event to its program's chain (chain 0: no program). `actor` is a User (or None for
     anonymous/unknown). `through_emergency`: whether the actor reaches the record only through emergency
     access, when the caller already knows it (the scoped getter's `keel_off_team`, asked in its own query):
-    True marks the row whatever its reason (`emergency_marked`) without a statement; None (unknown) or
-    False: a row with no reason of its own is still asked about (`_through_emergency`).
+    True marks the row (the sealed `through_emergency` field; a row with no reason of its own gets the reason
+    "emergency access") and False leaves it unmarked, without a statement; None (unknown): asked
+    (`_through_emergency`, one statement), whatever the reason.
 
     Three statements in hand-written SQL (`keel.db.rows`; on PostgreSQL two: the insert and the head's update
     in one): every audited request runs this, and the chain's head stays locked from here to the commit (other
     programs' chains are not)."""
-    actor_id, actor_role, reason = _who(actor, actor_id, patient_id, reason, through_emergency)
+    actor_id, actor_role, marked = _who(actor, actor_id, patient_id, through_emergency)
     fields = _event_fields(
         actor_id=actor_id,
         actor_role=actor_role,
@@ -131,8 +132,9 @@ def record(
         target_type=target_type,
         target_id=target_id,
         outcome=outcome,
-        reason=reason,
+        reason=reason or (EMERGENCY_MARK if marked else ""),
         detail=detail,
+        through_emergency=marked,
     )
     return _append(fields)
 
@@ -149,6 +151,7 @@ def _event_fields(
     outcome: Outcome | str,
     reason: str,
     detail: dict[str, Any] | None,
+    through_emergency: bool = False,
 ) -> dict[str, Any]:
     """The event's columns, with the request's id, address and channel; a self-guided account's event names
     no one and no record."""
@@ -159,6 +162,7 @@ def _event_fields(
         # its events are kept (the chain and the counts stay whole) but name no one and no record.
         actor_id = patient_id = program_id = None
         target_id, detail, ip_address = "", {}, None
+        through_emergency = False
     return {
         "occurred_at": timezone.now(),
         "actor_id": actor_id,
@@ -175,37 +179,21 @@ def _event_fields(
         "ip_address": ip_address,
         "channel": ctx.channel,
         "chain": chain.chain_of(program_id),
+        "through_emergency": through_emergency,
     }
 
 
-EMERGENCY_MARK = "emergency access"
-EMERGENCY_SUFFIX = "; " + EMERGENCY_MARK  # after a reason of the row's own: "<reason>; emergency access"
-REASON_MAX = 500
-
-
-def emergency_marked(reason: str) -> str:
-    """The reason of a row made through emergency access: "emergency access" alone, or the service's own
-    reason kept and the mark after it ("<reason>; emergency access", within the column's 500 characters); a
-    reason that already names emergency access ("emergency access: may not ...") is kept as it is."""
-    if not reason:
-        return EMERGENCY_MARK
-    if reason.startswith(EMERGENCY_MARK) or reason.endswith(EMERGENCY_SUFFIX):
-        return reason
-    return reason[: REASON_MAX - len(EMERGENCY_SUFFIX)] + EMERGENCY_SUFFIX
-
-
-def is_emergency_reason(reason: str) -> bool:
-    """Whether a row's reason names emergency access (alone, a refusal of it, or the mark after a reason)."""
-    return reason.startswith(EMERGENCY_MARK) or reason.endswith(EMERGENCY_SUFFIX)
+EMERGENCY_MARK = "emergency access"  # the reason of a marked row that has no reason of its own
 
 
 def _who(
-    actor: Actor, actor_id: int | None, patient_id: int | None, reason: str, through_emergency: bool | None
-) -> tuple[int | None, str, str]:
-    """The actor's id and role (an authenticated actor's own), and the reason, marked "emergency access" when
-    the actor sees the record only through emergency access: known by the caller (`through_emergency`
-    True: the mark after any reason, no statement; False: on the care team, no statement either), else asked
-    only for a row with no reason."""
+    actor: Actor, actor_id: int | None, patient_id: int | None, through_emergency: bool | None
+) -> tuple[int | None, str, bool]:
+    """The actor's id and role (an authenticated actor's own), and whether the row is made through emergency
+    access (the actor, a clinician, reaches the record only through an emergency-access grant): its own
+    sealed field, never text in the reason (review 18b: a typed reason could fake it). Known by the caller
+    (`through_emergency` True or False: the scoped getter's `keel_off_team`, no statement), else asked,
+    whatever the row's reason (review 18b holes 2 and 4: a service's own reason hid the mark)."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
         actor_role = str(getattr(actor, "role", ""))
@@ -213,16 +201,12 @@ def _who(
         actor_role = ""
     clinical = patient_id is not None and actor_id is not None and actor_role in _CLINICAL
     if not clinical:
-        return actor_id, actor_role, reason
-    if through_emergency:
-        # Review 17b hole 6: a write through emergency access with a reason of its own (a QTc's decision, a
-        # dose held, "medical emergency") is marked too, from what the scoped getter already asked.
-        reason = emergency_marked(reason)
-    elif through_emergency is None and not reason and _through_emergency(actor_id, patient_id):  # type: ignore[arg-type]
-        # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its
-        # actor sees only through emergency access says so, decided in the one helper every app calls.
-        reason = EMERGENCY_MARK
-    return actor_id, actor_role, reason
+        return actor_id, actor_role, False
+    if through_emergency is None:
+        # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its actor
+        # sees only through emergency access says so, decided in the one helper every app calls.
+        through_emergency = _through_emergency(actor_id, patient_id)  # type: ignore[arg-type]
+    return actor_id, actor_role, through_emergency
 
 
 def _append(fields: dict[str, Any]) -> AuditEvent:
@@ -679,7 +663,7 @@ def record_for_patient(
 ) -> AuditEvent:
     """One event about a patient's record: the patient and program ids come from the patient; the target
     defaults to the patient. A patient from the scoped getter carries `keel_off_team` (asked in its query):
-    True, the row is marked emergency access whatever its reason (no statement of its own)."""
+    True, the row is marked emergency access whatever its reason; False, not (no statement of its own)."""
     kw.setdefault("through_emergency", getattr(patient, "keel_off_team", None))
     return record(
         actor=actor,

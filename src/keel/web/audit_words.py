@@ -467,18 +467,11 @@ def _sharing_said(reason: str) -> str | None:
     return "; ".join(said)
 
 
-EMERGENCY_MARK = "emergency access"  # keel.audit.services.EMERGENCY_MARK
-EMERGENCY_SUFFIX = "; " + EMERGENCY_MARK
-
-
 def reason_words(reason: str) -> str:
     """An audit row's reason for the page: Keel's own reasons in the reader's language; anything else (what a
-    person wrote) as it is. The stored reason is never changed (the rows are hash-chained): only read. A
-    reason marked after the fact as made through emergency access ("<reason>; emergency access", review 17b
-    hole 6) is its reason in words, then the mark in words."""
-    head = reason.removesuffix(EMERGENCY_SUFFIX)
-    if head and head != reason:
-        return f"{reason_words(head)}; {REASONS[EMERGENCY_MARK]}"
+    person wrote) as it is. The stored reason is never changed (the rows are hash-chained): only read. Whether
+    the row was made through emergency access is never read from the reason (review 18b: a typed reason
+    could fake it), only from its sealed field (`event_row`'s `emergency`)."""
     if reason in REASONS:
         return str(REASONS[reason])
     said = _refusal_said(reason) or _sharing_said(reason)
@@ -513,4 +506,6 @@ def event_row(e: Any) -> dict[str, Any]:
         "patient_id": e.patient_id,
         "outcome": words(e.outcome, OUTCOMES),
         "reason": reason_words(e.reason or ""),
+        # from the sealed field, never from the reason's text (review 18b)
+        "emergency": gettext("through emergency access") if getattr(e, "through_emergency", False) else "",
     }

@@ -99,14 +99,13 @@ def _refuse_role(user: User, patient: Patient, target: str) -> None:
     if not policy.may_take_whole_record(user):
         # The whole record at once is what leaves in an export (issue #14): the person, and the roles that
         # may release a record (the care team's clinicians); admins, peers and auditors read per resource.
-        audit.record(
-            actor=user,
-            action=Action.DENIED,
+        audit.record_for_patient(  # the scoped patient: its keel_off_team marks an emergency access
+            user,
+            patient,
+            Action.DENIED,
+            "fhir",
+            target,
             outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="fhir",
-            target_id=target,
             reason="role may not take the whole record",
         )
         raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
@@ -119,14 +118,13 @@ def _refuse_staff_session(user: User, patient: Patient, target: str, *, by_token
         # (issue #14): the same file leaves, so it follows the export's rule (a basis, the password again,
         # a line in the accounting of disclosures) on the export's own route. Inside the app the care team
         # reads the record per resource; the person's own session keeps their right of access.
-        audit.record(
-            actor=user,
-            action=Action.DENIED,
+        audit.record_for_patient(  # the scoped patient: its keel_off_team marks an emergency access
+            user,
+            patient,
+            Action.DENIED,
+            "fhir",
+            target,
             outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="fhir",
-            target_id=target,
             reason="whole record by a staff session: the staff export is the way out",
         )
         raise FhirError(

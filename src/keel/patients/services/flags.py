@@ -90,14 +90,13 @@ def _refuse_unless_prescriber(by: User, patient: Patient, flag_id: int) -> str |
     (PRESCRIBER_ONLY), asked by anyone else: refused, the denial audited."""
     kind = PatientFlag.objects.filter(pk=flag_id, patient=patient).values_list("kind", flat=True).first()
     if not policy.can_resolve_flag(by, kind):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "patient_flag",
+            flag_id,
             outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient_flag",
-            target_id=flag_id,
             reason="only a prescriber resolves this flag",
         )
         raise FlagNotAllowed(
@@ -129,14 +128,13 @@ def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
         source_id__in=EmergencyAccess.objects.filter(user=by, patient=patient).values("pk"),
     ).exists()
     if own_emergency:  # the person who broke the glass never clears the flag about it (SECURITY.md T12)
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "patient_flag",
+            flag_id,
             outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient_flag",
-            target_id=flag_id,
             reason="the person who used emergency access cannot resolve its flag",
         )
         raise FlagNotAllowed(
@@ -145,14 +143,13 @@ def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
         )
     if policy.through_emergency_access(by, patient):  # flags are the care team's (review 17b: two
         # off-team colleagues could clear each other's emergency flag and hide the access from the team)
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.DENIED,
+            "patient_flag",
+            flag_id,
             outcome=Outcome.DENIED,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient_flag",
-            target_id=flag_id,
             reason="emergency access: may not resolve flags",
         )
         raise FlagNotAllowed(_ONLY_CLINICIANS_RESOLVE, FlagNotAllowed.NOT_ON_TEAM)
@@ -169,13 +166,5 @@ def _resolve(by: User, patient: Patient, flag_id: int, note: str) -> PatientFlag
             raise FlagError("flag", "this flag was already resolved")
         flag.resolved_at, flag.resolved_by, flag.resolution_note = timezone.now(), by, note
         flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
-        audit.record(
-            actor=by,
-            action=Action.UPDATE,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="patient_flag",
-            target_id=flag.pk,
-            reason="resolved",
-        )
+        audit.record_for_patient(by, patient, Action.UPDATE, "patient_flag", flag.pk, reason="resolved")
     return flag

@@ -114,6 +114,7 @@ def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAcce
             grant.pk,
             reason="break the glass",
             detail={"expires_at": grant.expires_at.isoformat()},
+            through_emergency=True,  # the grant row itself is made through emergency access (review 18b)
         )
     return grant
 
@@ -186,7 +187,7 @@ def end_emergency_access(
                 "emergency_access",
                 grant.pk,
                 reason="emergency access ended early",
-                through_emergency=False,  # the row is the grant's end, named in its reason
+                through_emergency=True,  # the grant's end is an emergency-access event (the filter shows it)
                 detail={"ended_at": now.isoformat(), "grants": sorted(open_ids)},
             )
     grant.refresh_from_db(fields=["ended_at"])
