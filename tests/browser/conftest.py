@@ -5,11 +5,36 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server runs one request's application at a time (connections stay threaded, keep-alive too).
+    On SQLite the test database is in memory, and Django's live server shares that one connection with every
+    request thread: two requests at once (the dosing page's count fetched while the next dose is posted)
+    would use one connection together, which no deployment does (each request has its own connection;
+    SQLite's writers queue). Serial requests keep the journeys about Keel."""
+
+    _lock = threading.Lock()
+
+    def set_app(self, application: Any) -> None:
+        lock = self._lock
+
+        def one_at_a_time(environ: Any, start_response: Any) -> Any:
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 CHROMIUM = os.environ.get("KEEL_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -91,3 +91,11 @@ def test_the_end_reads_in_spanish() -> None:
         assert (
             reason_words("emergency access ended early") == "acceso de emergencia terminado antes de tiempo"
         )
+
+
+@pytest.mark.parametrize("patient_id", [2**63, 2**70, -(2**63) - 1])
+def test_an_id_no_row_can_have_is_no_grant_to_end(world: Any, patient_id: int) -> None:
+    """The fuzzer's 9223372036854775808: a 404 naming nothing, never a 500 from the driver."""
+    nurse = sign_in(Client(), world.staff["nurse"])
+    response = nurse.post(f"/api/v1/emergency-access/{patient_id}/end")
+    assert response.status_code == 404

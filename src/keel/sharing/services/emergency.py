@@ -164,7 +164,9 @@ def end_emergency_access(
     now = now or timezone.now()
     _refuse_unless_allowed(by)
     mine = EmergencyAccess.objects.filter(user=by, patient_id=patient_id).select_related("patient")
-    grant = mine.order_by("-started_at", "-pk").first()
+    # an id no row can have is no grant (the foreign key's lookup would hand it to the driver, which raises)
+    in_range = -(2**63) <= patient_id <= 2**63 - 1
+    grant = mine.order_by("-started_at", "-pk").first() if in_range else None
     if grant is None:
         audit.record(
             actor=by,
