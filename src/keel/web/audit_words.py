@@ -495,6 +495,10 @@ def words(code: str, table: dict[str, Any]) -> str:
 def event_row(e: Any) -> dict[str, Any]:
     """One audit event for the page: its facts, with each code in words."""
     role = Role(e.actor_role).label if e.actor_role in Role.values else words(e.actor_role or "", {})
+    marked = bool(getattr(e, "through_emergency", False))
+    # A marked row whose reason is only the services' default "emergency access" says it once, by its mark
+    # (the page read "emergency access (through emergency access)"); any other reason is shown as written.
+    reason = "" if marked and e.reason == "emergency access" else reason_words(e.reason or "")
     return {
         "id": e.id,
         "occurred_at": e.occurred_at,
@@ -505,7 +509,7 @@ def event_row(e: Any) -> dict[str, Any]:
         "target_id": e.target_id,
         "patient_id": e.patient_id,
         "outcome": words(e.outcome, OUTCOMES),
-        "reason": reason_words(e.reason or ""),
+        "reason": reason,
         # from the sealed field, never from the reason's text (review 18b)
-        "emergency": gettext("through emergency access") if getattr(e, "through_emergency", False) else "",
+        "emergency": gettext("through emergency access") if marked else "",
     }

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
+from keel.assessments.services import EMERGENCY_INSTRUMENTS
 from keel.audit import queries as audit_queries
 from keel.core.instruments import registry
 from keel.patients import photos, queries
@@ -92,10 +93,17 @@ def patient_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
     lang = get_language() or "en"  # each instrument's title as its definition translates it
-    instruments = [(code, registry.get(code, lang).title) for code in registry.codes()]
-    can_resolve = policy.can_resolve_flags(request.user)
+    # Through emergency access (SECURITY.md T12) the page offers only what the services let emergency
+    # access do: read, and the point-of-care measures (`EMERGENCY_INSTRUMENTS`); never a button that can
+    # only be refused.
+    emergency = patient.through_emergency
+    instruments = [
+        (code, registry.get(code, lang).title, not emergency or code in EMERGENCY_INSTRUMENTS)
+        for code in registry.codes()
+    ]
+    can_resolve = policy.can_resolve_flags(request.user) and not emergency
     # The activation code (issue #18): the front desk's roles; the service refuses a record with an account.
-    can_give_code = policy.can_give_link_code(request.user)
+    can_give_code = policy.can_give_link_code(request.user) and not emergency
     is_prescriber = all(policy.can_resolve_flag(request.user, k) for k in policy.PRESCRIBER_ONLY_FLAGS)
     kit = None
     dsm = None
@@ -116,6 +124,7 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             "naloxone": kit,
             "diagnosis": dsm,
             "can_give_code": can_give_code,
+            "emergency": emergency,
             # The identity photo (issue #18): whether there is one; the front desk's roles take one (the
             # record is in scope, so in their program: the same roles as the activation code).
             "has_photo": photos.has_photo(patient.id),
