@@ -99,7 +99,9 @@ def care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
 def add_to_care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Put a staff member of the program on the patient's care team (program admins)."""
     try:
-        services.add_to_care_team(by=request.user, patient_id=patient_id, user_id=request.POST.get("user_id"))
+        services.add_to_care_team(
+            by=request.user, patient_id=patient_id, user_id=request.POST.get("user_id", "")
+        )
     except services.NotAllowed:
         raise PermissionDenied from None
     except FieldsInvalid as exc:
