@@ -18,7 +18,7 @@ from keel.treatment import services
 from keel.web import field_words
 
 
-def holds(post: Any, name: str) -> bool:
+def holds(post: QueryDict, name: str) -> bool:
     """A form's flag that holds a dose (`sedated`): ticked when it is present with any value but blank.
     A browser sends "on"; a kiosk or automation posting to the page may send "true", "1" or "yes", and each
     of those reading as not ticked recorded the dose as given (review 16a). A flag that lets something
