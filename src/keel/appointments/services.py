@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -74,32 +73,33 @@ def _times(
 ) -> tuple[datetime, datetime] | None:
     """The start and end of a visit given as local date, start and end times in the program's zone."""
     zone = zone_of(patient)
-    parsed: dict[str, Any] = {}
+    on: date | None = None
     try:
-        parsed["date"] = date.fromisoformat(str(day).strip())
+        on = date.fromisoformat(str(day).strip())
     except ValueError:
         errors.append(FieldError("date", N_("a date like 2027-03-15")))
+    clock: dict[str, time] = {}
     for name, raw, example in (("start", start, "09:30"), ("end", end, "10:30")):
         try:  # local wall-clock times only: "09:30Z" or "09:30+05:00" is refused, not read as local
-            parsed[name] = wall_clock_time(raw)
+            clock[name] = wall_clock_time(raw)
         except ValueError:
             errors.append(
                 FieldError.said(name, N_("a local time like %(example)s (no UTC offset)"), example=example)
             )
-    if len(parsed) < 3:
+    if on is None or len(clock) < 2:
         return None
-    if not now.date() - timedelta(days=1) <= parsed["date"] <= now.date() + timedelta(days=FURTHEST_DAYS):
+    if not now.date() - timedelta(days=1) <= on <= now.date() + timedelta(days=FURTHEST_DAYS):
         errors.append(
             FieldError.said("date", N_("within the next %(furthest_days)s days"), furthest_days=FURTHEST_DAYS)
         )
         return None
     try:
-        starts_at = local_instant(parsed["date"], parsed["start"], zone)
+        starts_at = local_instant(on, clock["start"], zone)
     except LocalTimeMissing:
         errors.append(FieldError("start", MISSING))
         return None
     try:
-        ends_at = local_instant(parsed["date"], parsed["end"], zone)
+        ends_at = local_instant(on, clock["end"], zone)
     except LocalTimeMissing:
         errors.append(FieldError("end", MISSING))
         return None
