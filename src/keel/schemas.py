@@ -47,7 +47,7 @@ class In(Schema):
     Strict on JSON types (review 16a), as the core's bodies are: a flag is JSON true or false (not 1, "true"
     or "no": pydantic's lax mode read `"sedated": "no"` as false and recorded the dose), a whole number is a
     JSON number (not "7", not true). A field that takes text for a number on purpose (a dose's `amount_mg`,
-    "30.5") is `Any` and checked by the core. A date is ISO text in JSON: `IsoDate`, `IsoDateTime`."""
+    "30.5") is `object` and checked by the core. A date is ISO text in JSON: `IsoDate`, `IsoDateTime`."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 

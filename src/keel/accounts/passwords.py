@@ -8,8 +8,6 @@ in: the next sign-in asks for the second factor as always. Emails carry no healt
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -28,7 +26,7 @@ from keel.core.rules.inputs import FieldError, FieldsInvalid
 MAX = services.MAX_PASSWORD_LENGTH
 
 
-def _new_password_errors(user: User, new: Any, again: Any, field: str) -> list[FieldError]:
+def _new_password_errors(user: User, new: str, again: str, field: str) -> list[FieldError]:
     if not isinstance(new, str) or not new:
         return [FieldError(field, _("this is required"))]
     if len(new) > MAX:
@@ -51,7 +49,7 @@ def _tell(user: User, subject: str, body: str) -> None:
 
 
 def change_password(
-    *, user: User, current: Any, new: Any, new_again: Any, keep_session: str | None = None
+    *, user: User, current: str, new: str, new_again: str, keep_session: str | None = None
 ) -> None:
     """Change one's own password: the current one first (counted by django-axes like a sign-in), then the
     new one through Django's validators. Every other session of the person ends; `keep_session` (the
@@ -98,7 +96,7 @@ class TooManyResets(Exception):
     """Too many reset requests lately for this address or from this client (KEEL_PASSWORD_RESET_PER_*)."""
 
 
-def request_reset(*, email: Any, base_url: str, client: str | None = None) -> None:
+def request_reset(*, email: str, base_url: str, client: str | None = None) -> None:
     """Ask for reset links for an address. The request only checks the address, counts it against the
     limits (per address and per client, in the shared cache) and queues `send_reset_links`: the same work
     whether or not an account has the address, so neither the answer nor its time tells. TooManyResets past
@@ -211,7 +209,7 @@ def user_for_link(uidb64: str, token: str) -> User | None:
     return user
 
 
-def reset_password(*, uidb64: str, token: str, password: Any, password_again: Any) -> User:
+def reset_password(*, uidb64: str, token: str, password: str, password_again: str) -> User:
     """Set a new password through a reset link. The link then stops working (the token is bound to the old
     password hash); every session and token of the person ends; nobody is signed in."""
     with transaction.atomic():

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -119,7 +119,7 @@ def check_password(request: HttpRequest, *, username: str, password: str) -> Use
     return user if isinstance(user, User) else None
 
 
-def reauthenticate(user: User, password: Any, *, purpose: str) -> bool:
+def reauthenticate(user: User, password: object, *, purpose: str) -> bool:  # any JSON value: str checked
     """The password asked again before a record leaves, an export or emergency access (SECURITY.md T17).
 
     Checked through django-axes like a sign-in, from the address the request came from, so a wrong password

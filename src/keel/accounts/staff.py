@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -273,7 +273,7 @@ def staff_of(*, by: User, program_slug: str) -> tuple[Program, list[StaffMember]
     return program, people, invitations
 
 
-def _staff_member(program: Program, user_id: Any) -> User:
+def _staff_member(program: Program, user_id: int | str) -> User:  # the URL's id, or the CLI's text
     try:
         pk = int(user_id)
     except (TypeError, ValueError):
@@ -284,7 +284,7 @@ def _staff_member(program: Program, user_id: Any) -> User:
     return user
 
 
-def deactivate(*, by: User, program_slug: str, user_id: Any) -> User:
+def deactivate(*, by: User, program_slug: str, user_id: int | str) -> User:
     """`_deactivate`; refused (422, audited, nothing changed) while the staff member is the last clinician a
     person in care needs (`patients.care_gap`): the admin adds another to that team first."""
     program = _program_of_admin(by, program_slug)
@@ -400,7 +400,7 @@ def _tell(to: str, subject: str, body: str) -> None:
         )
 
 
-def reset_second_factor(*, by: User, program_slug: str, user_id: Any) -> User:
+def reset_second_factor(*, by: User, program_slug: str, user_id: int | str) -> User:
     """A staff member lost their authenticator: their devices are removed, every session and token ends, and
     they add a new one at their next sign-in, after their password (program admins of their program; never
     one's own). Audited; they are told by email."""
@@ -441,7 +441,7 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: Any) -> User:
     return user
 
 
-def change_role(*, by: User, program_slug: str, user_id: Any, role: Any) -> User:
+def change_role(*, by: User, program_slug: str, user_id: int | str, role: str | None) -> User:
     """Give a staff member another role (program admins of their program; never one's own). The role is the
     person's, so someone who also works in other programs keeps theirs (refused); the program's last admin
     stays an admin; the last clinician a person in care needs keeps the role (`patients.care_gap`). It takes

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from keel.appointments import queries, services
+from keel.appointments.models import ReminderChoice
 from keel.appointments.schemas import (
     AppointmentIn,
     AppointmentOut,
@@ -121,7 +122,7 @@ def set_my_appointment_reminders(request: HttpRequest, payload: ReminderChoiceIn
     )
 
 
-def _choice(choice: Any) -> ReminderChoiceOut:
+def _choice(choice: ReminderChoice) -> ReminderChoiceOut:
     at = choice.day_before_at
     return ReminderChoiceOut(
         channel=choice.channel,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -70,36 +69,37 @@ def _scoped(by: User, patient_id: int, action: Action, target_id: int | None = N
 
 
 def _times(
-    patient: Patient, day: Any, start: Any, end: Any, now: datetime, errors: list[FieldError]
+    patient: Patient, day: str, start: str, end: str, now: datetime, errors: list[FieldError]
 ) -> tuple[datetime, datetime] | None:
     """The start and end of a visit given as local date, start and end times in the program's zone."""
     zone = zone_of(patient)
-    parsed: dict[str, Any] = {}
+    on: date | None = None
     try:
-        parsed["date"] = date.fromisoformat(str(day).strip())
+        on = date.fromisoformat(str(day).strip())
     except ValueError:
         errors.append(FieldError("date", N_("a date like 2027-03-15")))
+    clock: dict[str, time] = {}
     for name, raw, example in (("start", start, "09:30"), ("end", end, "10:30")):
         try:  # local wall-clock times only: "09:30Z" or "09:30+05:00" is refused, not read as local
-            parsed[name] = wall_clock_time(raw)
+            clock[name] = wall_clock_time(raw)
         except ValueError:
             errors.append(
                 FieldError.said(name, N_("a local time like %(example)s (no UTC offset)"), example=example)
             )
-    if len(parsed) < 3:
+    if on is None or len(clock) < 2:
         return None
-    if not now.date() - timedelta(days=1) <= parsed["date"] <= now.date() + timedelta(days=FURTHEST_DAYS):
+    if not now.date() - timedelta(days=1) <= on <= now.date() + timedelta(days=FURTHEST_DAYS):
         errors.append(
             FieldError.said("date", N_("within the next %(furthest_days)s days"), furthest_days=FURTHEST_DAYS)
         )
         return None
     try:
-        starts_at = local_instant(parsed["date"], parsed["start"], zone)
+        starts_at = local_instant(on, clock["start"], zone)
     except LocalTimeMissing:
         errors.append(FieldError("start", MISSING))
         return None
     try:
-        ends_at = local_instant(parsed["date"], parsed["end"], zone)
+        ends_at = local_instant(on, clock["end"], zone)
     except LocalTimeMissing:
         errors.append(FieldError("end", MISSING))
         return None
@@ -112,7 +112,7 @@ def _times(
     return starts_at, ends_at
 
 
-def _staff_member(patient: Patient, with_id: Any, errors: list[FieldError]) -> User | None:
+def _staff_member(patient: Patient, with_id: int | str | None, errors: list[FieldError]) -> User | None:
     """The staff member the visit is with: none named (empty), else an active staff member of the
     patient's program."""
     if with_id is None or str(with_id).strip() == "":
@@ -137,11 +137,11 @@ def schedule(
     *,
     by: User,
     patient_id: int,
-    day: Any,
-    start: Any,
-    end: Any,
-    kind: Any,
-    with_id: Any = None,
+    day: str,  # the form's raw text: the date and times are read here, with their own error words
+    start: str,
+    end: str,
+    kind: str,
+    with_id: int | str | None = None,  # the API's id, or the form's <select> text ("": none)
     now: datetime | None = None,
 ) -> Appointment:
     """A new appointment (counselors, nurses, prescribers, the program's admins), audited."""
@@ -172,7 +172,7 @@ def schedule(
     return appointment
 
 
-def _appointment_id(by: User, patient: Patient, appointment_id: Any) -> int:
+def _appointment_id(by: User, patient: Patient, appointment_id: int) -> int:
     """The id of this patient's appointment; another patient's or none: the denial is audited and
     PatientNotFound raised (a 404), as for a record out of scope. (Appointments are never deleted.)"""
     pk = record_id(appointment_id)
@@ -195,7 +195,7 @@ def _locked(pk: int) -> Appointment:
 
 
 def set_status(
-    *, by: User, patient_id: int, appointment_id: int, status: Any, now: datetime | None = None
+    *, by: User, patient_id: int, appointment_id: int, status: str, now: datetime | None = None
 ) -> Appointment:
     """Cancel an appointment, or mark it attended or missed once it has begun (or scheduled again before its
     time), audited. A cancelled appointment's reminders are not sent."""
@@ -229,9 +229,9 @@ def reschedule(
     by: User,
     patient_id: int,
     appointment_id: int,
-    day: Any,
-    start: Any,
-    end: Any,
+    day: str,  # raw text, read by _times (as for schedule)
+    start: str,
+    end: str,
     now: datetime | None = None,
 ) -> Appointment:
     """Move a scheduled appointment to another local date and time, audited. Each move of the start is a
@@ -267,7 +267,11 @@ def reschedule(
 
 
 def choose_reminders(
-    user: User, *, channel: Any, day_before_at: Any = None, hours_before: Any = None
+    user: User,
+    *,
+    channel: str,
+    day_before_at: str | None = None,  # "HH:MM", read here with its own error words
+    hours_before: int | str | None = None,  # the API's number, or the form's <select> text
 ) -> ReminderChoice | None:
     """The signed-in patient's appointment reminders: by `channel` ("email", "sms") the day before at
     `day_before_at` (their local time, "HH:MM") and/or `hours_before` hours before; "off" for none. A

@@ -41,6 +41,7 @@ from keel.careteam.timeline import Event as Event
 from keel.careteam.timeline import Timeline as Timeline
 from keel.careteam.timeline import timeline as timeline
 from keel.core import episodes
+from keel.core.decision import Reason
 from keel.core.rules.caseload import MISSED_DAYS, NO_SIGNAL, SILENT_DAYS, OpenFlag, Signals, rank, rank_key
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.db.planner import without_jit
@@ -58,7 +59,7 @@ from keel.treatment.queries import MISSED_READS, count_missed, in_chunks, with_m
 from keel.treatment.queries.doses import MISS_LOOKBACK, _as_date, newest_dosed_day
 
 
-def _said(reason: Any) -> str:
+def _said(reason: Reason) -> str:
     return said_text({"template": reason.template, "params": dict(reason.params)}, reason.text)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.http import HttpRequest
@@ -15,6 +15,9 @@ from keel.directory import params
 from keel.directory.queries import BadSearch, FacilityHit, MeetingHit, search_facilities, search_meetings
 from keel.directory.schemas import FacilityOut, MeetingOut, MeetingTypeOut
 
+if TYPE_CHECKING:
+    from keel.directory.models import Facility
+
 router = Router(tags=["directory"])
 
 
@@ -24,14 +27,14 @@ def directions_url(lat: float | None, lon: float | None) -> str:
     return f"https://www.openstreetmap.org/directions?to={quote(f'{lat},{lon}')}"
 
 
-def position_is_approximate(facility: Any) -> bool:
+def position_is_approximate(facility: Facility) -> bool:
     """SAMHSA's 2017 list places each clinic at its ZIP code's center, not at its door."""
     from keel.directory.samples import REAL_CLINICS_SOURCE
 
     return bool(facility.source == REAL_CLINICS_SOURCE)
 
 
-def facility_directions(facility: Any) -> str:
+def facility_directions(facility: Facility) -> str:
     """Directions to the facility: to its address when its position is only its ZIP code's center (SAMHSA's
     list), else to its coordinates."""
     if position_is_approximate(facility) and facility.address:

@@ -5,12 +5,15 @@ free text such as an emergency's reason) is shown as it was written."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from keel.patients.models import PatientFlag
 
-def _value(value: Any) -> str:
+
+def _value(value: object) -> str:  # a stored parameter: JSON, free-form
     if isinstance(value, list):
         return ", ".join(_(str(v)) for v in value)
     if isinstance(value, bool):
@@ -20,7 +23,7 @@ def _value(value: Any) -> str:
     return _(str(value)) if value else ""
 
 
-def said_text(entry: Any, fallback: str) -> str:
+def said_text(entry: object, fallback: str) -> str:  # a stored `said` entry: JSON, checked here
     """One reason: its template translated and filled, or `fallback` (the English text) when there is none
     or a translation's placeholder is broken (never a 500)."""
     if not isinstance(entry, dict) or not entry.get("template"):
@@ -32,7 +35,7 @@ def said_text(entry: Any, fallback: str) -> str:
         return fallback
 
 
-def flag_reasons(flag: Any) -> list[str]:
+def flag_reasons(flag: PatientFlag) -> list[str]:
     """The flag's reasons, in the active language."""
     said = list(getattr(flag, "said", None) or [])
     return [

@@ -22,7 +22,7 @@ from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients import photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
-from keel.patients.models import EndReason, EpisodeKind, local_today
+from keel.patients.models import EndReason, EpisodeKind, PatientPhoto, local_today
 from keel.patients.schemas import (
     ActivationCodeIn,
     CareTeamsIn,
@@ -99,7 +99,9 @@ def care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
 def add_to_care_team(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Put a staff member of the program on the patient's care team (program admins)."""
     try:
-        services.add_to_care_team(by=request.user, patient_id=patient_id, user_id=request.POST.get("user_id"))
+        services.add_to_care_team(
+            by=request.user, patient_id=patient_id, user_id=request.POST.get("user_id", "")
+        )
     except services.NotAllowed:
         raise PermissionDenied from None
     except FieldsInvalid as exc:
@@ -427,7 +429,7 @@ def contact(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def photo_response(row: Any) -> HttpResponse:
+def photo_response(row: PatientPhoto) -> HttpResponse:
     """A patient's photo as an answer: its own type, never sniffed, never kept by a browser or proxy."""
     response = HttpResponse(bytes(row.data), content_type=row.content_type)
     response["Cache-Control"] = "private, no-store"

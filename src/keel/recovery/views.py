@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,6 +30,10 @@ from keel.recovery.schemas import CheckInIn, PlanIn, SkillTryIn, ThoughtRecordIn
 from keel.recovery.services import RecoveryInvalid
 from keel.web import field_words
 from keel.web.charts import daily_chart
+
+if TYPE_CHECKING:  # the directory is imported where a meeting search runs
+    from keel.directory.models import Meeting
+    from keel.directory.queries import MeetingHit
 
 
 def _int_or_raw(value: str | None) -> Any:
@@ -348,12 +352,12 @@ def _after_reminder(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class MeetingRow:
-    meeting: Any
-    next_start: Any
+    meeting: Meeting
+    next_start: datetime | None
     miles: float | None
 
     @classmethod
-    def of(cls, hit: Any) -> MeetingRow:
+    def of(cls, hit: MeetingHit) -> MeetingRow:
         km = hit.distance_km
         return cls(hit.meeting, hit.next_start, None if km is None else km / KM_PER_MILE)
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -151,7 +151,7 @@ def disclose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse
     return render(request, "sharing/document.html", {"document": document, "disclosure": disclosure})
 
 
-def _consent_from_post(post: Any) -> dict[str, Any]:
+def _consent_from_post(post: QueryDict) -> dict[str, Any]:
     return {
         "recipient_name": post.get("recipient_name", ""),
         "purpose": post.get("purpose", ""),

@@ -464,7 +464,7 @@ class GoalIn(In):
 
 
 class DoseIn(In):
-    amount_mg: Any = Field(
+    amount_mg: object = Field(  # a JSON number or text ("30.5"): the service reads it, with its own words
         default=None,
         description="the amount given (mg); required unless sedated (never the ordered dose by default)",
     )
@@ -474,7 +474,7 @@ class DoseIn(In):
     )
     sedated: bool = Field(default=False, description="sedated or intoxicated now: the dose is held")
     medication: str = Field(default="methadone", description="methadone or buprenorphine")
-    given_at: Any = Field(
+    given_at: object = Field(  # ISO text, read by the service ("a date and time like ...")
         default=None, description="when it was given, if earlier today (with its time zone)"
     )
     bottle_returned: bool = Field(
@@ -484,13 +484,13 @@ class DoseIn(In):
 
 
 class AmendmentIn(In):
-    corrected_mg: Any = None
+    corrected_mg: object = None  # as a dose's amount_mg: read by the service
     void: bool = False
     reason: str
 
 
 class OverrideIn(In):
-    max_total_mg: Any = None
+    max_total_mg: object = None  # as a dose's amount_mg: read by the service
     reason: str
     medication: str = Field(
         default="methadone", description="methadone or buprenorphine; naltrexone_xr for kind interval"
@@ -527,13 +527,13 @@ class InjectionIn(In):
 class ScheduleStepIn(TypedDict, total=False):
     """One day of a low-dose start; its values are checked by the core (`parse_schedule`), its keys here."""
 
-    day: Any
-    mg: Any
+    day: object
+    mg: object
 
 
 class OrderIn(In):
     medication: str
-    dose_mg: Any
+    dose_mg: object  # as a dose's amount_mg: read by the service
     starts_on: IsoDate | None = None
     note: str = ""
     home_start: bool = Field(default=False, description="buprenorphine started at home with the SOWS check")
@@ -549,12 +549,12 @@ class OrderIn(In):
 class PatientPolicyIn(In):
     rule: str
     field: str
-    value: Any
+    value: object  # of the field's kind (a number, a choice, null): checked by the core against its limit
     reason: str
 
 
 class PolicyIn(In):
-    value: Any = Field(description="the new value (null: no program limit, where the rule allows it)")
+    value: object = Field(description="the new value (null: no program limit, where the rule allows it)")
     reason: str = Field(description="why the program changes it (kept in the history and the audit trail)")
 
 
@@ -577,8 +577,8 @@ class OpioidLastUseIn(TypedDict, total=False):
     """One opioid in a report of last use; its values are checked by
     `services.last_use.parse_last_use_report`."""
 
-    opioid: Any
-    last_use_at: Any
+    opioid: object
+    last_use_at: object
 
 
 class LastUseIn(In):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Role
 from keel.assessments.meaning import NAMES as INSTRUMENT_NAMES
+from keel.audit.models import AuditEvent
 from keel.core import sharing
 from keel.patients.models import FlagKind
 
@@ -492,7 +493,7 @@ def words(code: str, table: dict[str, Any]) -> str:
     return str(table.get(code, code.replace("_", " ")))
 
 
-def event_row(e: Any) -> dict[str, Any]:
+def event_row(e: AuditEvent) -> dict[str, Any]:
     """One audit event for the page: its facts, with each code in words."""
     role = Role(e.actor_role).label if e.actor_role in Role.values else words(e.actor_role or "", {})
     marked = bool(getattr(e, "through_emergency", False))

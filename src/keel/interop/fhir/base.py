@@ -49,7 +49,7 @@ def labelled(resource: dict[str, Any]) -> dict[str, Any]:
     return {**resource, "meta": meta}
 
 
-def ref(resource_type: str, resource_id: Any, display: str = "") -> dict[str, str]:
+def ref(resource_type: str, resource_id: int | str, display: str = "") -> dict[str, str]:
     """A relative reference (`Patient/12`): it resolves against the base of the entry's full URL."""
     out = {"reference": f"{resource_type}/{resource_id}"}
     if display:

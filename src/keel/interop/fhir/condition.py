@@ -16,10 +16,14 @@ clinician's, `confirmed`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keel.core import diagnosis
 from keel.interop.fhir.base import ICD10CM, SNOMED, instant, ref
+
+if TYPE_CHECKING:
+    from keel.assessments.models import Assessment
+    from keel.patients.models import Patient
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -37,7 +41,7 @@ SPECIFIER_TEXT = {
 }
 
 
-def condition(a: Any) -> dict[str, Any]:
+def condition(a: Assessment) -> dict[str, Any]:
     """One DSM-5 result that is an opioid use disorder (active or in remission) as a Condition."""
     parsed = diagnosis.parse_band(a.band)
     codes = diagnosis.codes_for(a.band)
@@ -75,7 +79,7 @@ def condition(a: Any) -> dict[str, Any]:
     return out
 
 
-def condition_for(patient: Any, assessments: list[Any], now: datetime) -> dict[str, Any] | None:
+def condition_for(patient: Patient, assessments: list[Assessment], now: datetime) -> dict[str, Any] | None:
     """The Condition from the latest of these DSM-5 results, when it is an opioid use disorder (active or in
     remission): a later "does not meet the criteria" leaves no Condition, as the patient page shows none."""
     dsm = sorted((a for a in assessments if a.instrument == "dsm5-oud"), key=lambda a: (a.filled_at, a.pk))

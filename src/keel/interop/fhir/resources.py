@@ -19,13 +19,19 @@ from keel.core import sharing
 from keel.interop.fhir.base import KEEL, RECORD_NUMBER_SYSTEM, STAFF_SYSTEM, instant, narrative, ref
 
 if TYPE_CHECKING:
-    from keel.accounts.models import User
+    from datetime import date, datetime
+
+    from keel.accounts.models import Program, User
+    from keel.interop.models import ImportedResponse
+    from keel.patients.models import Enrollment, Patient
+    from keel.sharing.models import Consent
+    from keel.treatment.models import DoseAmendment, DoseRecord
 
 US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0"
 US_CORE_BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 
 
-def patient(p: Any, areas: frozenset[Area]) -> dict[str, Any]:
+def patient(p: Patient, areas: frozenset[Area]) -> dict[str, Any]:
     """The person. The record number, birth date and birth sex only for roles that see the clinical area (the
     same fields the JSON API hides); US Core Patient is claimed only when its mandatory elements are there."""
     out: dict[str, Any] = {
@@ -72,7 +78,7 @@ def patient(p: Any, areas: frozenset[Area]) -> dict[str, Any]:
     return out
 
 
-def _address(p: Any) -> dict[str, Any] | None:
+def _address(p: Patient) -> dict[str, Any] | None:
     """The home address with only the parts the record has (FHIR forbids empty strings)."""
     parts: dict[str, Any] = {}
     if getattr(p, "address_line", ""):
@@ -83,7 +89,7 @@ def _address(p: Any) -> dict[str, Any] | None:
     return {"use": "home", **parts} if parts else None
 
 
-def _emergency_contact(p: Any) -> dict[str, Any]:
+def _emergency_contact(p: Patient) -> dict[str, Any]:
     """Patient.contact: the emergency contact (HL7 v2 table 0131, code C), their relationship as text."""
     relationship: dict[str, Any] = {
         "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "C"}]
@@ -96,7 +102,7 @@ def _emergency_contact(p: Any) -> dict[str, Any]:
     return contact
 
 
-def organization(program: Any) -> dict[str, Any]:
+def organization(program: Program) -> dict[str, Any]:
     return {
         "resourceType": "Organization",
         "id": str(program.pk),
@@ -120,7 +126,7 @@ def practitioner(user: User) -> dict[str, Any]:
     return out
 
 
-def episode(e: Any) -> dict[str, Any]:
+def episode(e: Enrollment) -> dict[str, Any]:
     period: dict[str, str] = {"start": e.started_on.isoformat()}
     if e.ended_on:
         period["end"] = e.ended_on.isoformat()
@@ -138,7 +144,7 @@ def _mg(value: Decimal) -> dict[str, Any]:
     return {"value": float(value), "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
 
 
-def medication_administration(d: Any, amendments: list[Any]) -> dict[str, Any]:
+def medication_administration(d: DoseRecord, amendments: list[DoseAmendment]) -> dict[str, Any]:
     """One observed dose as it stands after its amendments: a voided dose is `entered-in-error`, a corrected
     one carries the corrected amount and is `completed` (`not-done` when corrected to none), each step and its
     reason in a note; the time is when it was given;
@@ -213,7 +219,7 @@ def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
 _PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
 
 
-def _consent_provision(c: Any) -> dict[str, Any]:
+def _consent_provision(c: Consent) -> dict[str, Any]:
     """What the consent permits: the period from signing to expiry, the recipient (IRCP), the categories, and
     the purpose of use when it has an HL7 code."""
     provision: dict[str, Any] = {
@@ -251,7 +257,7 @@ def _consent_provision(c: Any) -> dict[str, Any]:
     return provision
 
 
-def _representative(c: Any) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+def _representative(c: Consent) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     """Signed for the patient (42 CFR 2.14, 2.15): the representative as a contained RelatedPerson with their
     relationship, and their legal authority in its text; the patient stays a performer only when they signed
     too (a minor with their parent or guardian). Returns the RelatedPerson, the performers and the sentence
@@ -308,7 +314,7 @@ def _part2_scope_and_category() -> dict[str, Any]:
     }
 
 
-def consent(c: Any, *, revoked_at: Any, today: Any) -> dict[str, Any]:
+def consent(c: Consent, *, revoked_at: datetime | None, today: date) -> dict[str, Any]:
     """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
     recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`."""
     state = sharing.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today)
@@ -369,7 +375,7 @@ def _as_sent(reference: Any) -> dict[str, Any]:
     return out
 
 
-def provenance(imp: Any) -> dict[str, Any]:
+def provenance(imp: ImportedResponse) -> dict[str, Any]:
     """Where an imported QuestionnaireResponse came from: the sending system and its id for the response
     (entity, role source), the author and subject as the sender named them, and who filed it in Keel."""
     if getattr(imp.received_by, "role", "") == "patient":

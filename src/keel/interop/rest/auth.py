@@ -22,6 +22,9 @@ from keel.patients.models import Patient
 from keel.sharing.services import CONSENT_HEADER, SharingInvalid, SharingNotAllowed, release_to_system
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from keel.accounts.models import User
 
 
@@ -93,7 +96,7 @@ def _released(
     user: User,
     patient: Patient,
     target: str,
-    build: Any,
+    build: Callable[[Patient, datetime], dict[str, Any]],
     detail: dict[str, Any],
 ) -> HttpResponse:
     consent = request.headers.get(CONSENT_HEADER, "").strip()

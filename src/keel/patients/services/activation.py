@@ -7,7 +7,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -29,7 +28,7 @@ from keel.patients.models import (
 )
 from keel.patients.schemas import ActivationCodeIn
 from keel.patients.services.common import in_language
-from keel.reminders.channels import Message, sms_sender
+from keel.reminders.channels import Message, SmsSender, sms_sender
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud and type
 CODE_LENGTH = 12  # 30**12 ≈ 5e17 codes
@@ -124,7 +123,7 @@ def issue_activation_code(
     return IssuedCode(row, shown)
 
 
-def _code_words(patient: Patient, code: str, activate_url: str, expires_at: Any) -> str:
+def _code_words(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> str:
     """The message with the code, in the patient's language: no program, no health words."""
     with translation.override(patient.preferred_language):  # the patient's language, not the desk's
         return _(
@@ -132,7 +131,7 @@ def _code_words(patient: Patient, code: str, activate_url: str, expires_at: Any)
         ) % {"code": code, "url": activate_url, "day": expires_at.date().isoformat()}
 
 
-def _email_code(patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+def _email_code(patient: Patient, code: str, activate_url: str, expires_at: datetime) -> None:
     """The code by email (KEEL_EMAIL_URL), after the code is committed; a failed send is audited (the class
     only) and the desk still has the code on screen."""
     with translation.override(patient.preferred_language):
@@ -152,7 +151,9 @@ def _email_code(patient: Patient, code: str, activate_url: str, expires_at: Any)
         )
 
 
-def _text_code(sender: Any, patient: Patient, code: str, activate_url: str, expires_at: Any) -> None:
+def _text_code(
+    sender: SmsSender, patient: Patient, code: str, activate_url: str, expires_at: datetime
+) -> None:
     """The code by text message, after the code is committed; a failed send is audited (the class only) and
     the desk still has the code on screen."""
     body = _code_words(patient, code, activate_url, expires_at)

@@ -4,7 +4,7 @@ and take them off."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -46,9 +46,9 @@ def _team_patient(by: User, patient_id: int, action: Action) -> Patient:
     )
 
 
-def _member(program: Program, user_id: Any) -> User:
+def _member(program: Program, user_id: int | str | None) -> User:  # an API's id, a form's or CLI's text
     try:
-        pk = int(user_id)
+        pk = int("" if user_id is None else user_id)  # None (a bulk body's non-integer): no one, as ""
     except (TypeError, ValueError):
         raise FieldsInvalid([FieldError("user_id", _("choose a staff member"))]) from None
     user = User.objects.filter(pk=pk, is_active=True, role__in=TEAM_ROLES).first()
@@ -63,7 +63,7 @@ def _member(program: Program, user_id: Any) -> User:
     return user
 
 
-def add_to_care_team(*, by: User, patient_id: int, user_id: Any) -> CareTeamMember:
+def add_to_care_team(*, by: User, patient_id: int, user_id: int | str) -> CareTeamMember:
     """Put a staff member of the patient's program on their care team (program admins); adding someone who is
     already there changes nothing."""
     patient = _team_patient(by, patient_id, Action.CREATE)
@@ -152,7 +152,7 @@ def add_many_to_care_team(*, by: User, data: Posted[CareTeamsIn]) -> list[CareTe
     return rows
 
 
-def remove_from_care_team(*, by: User, patient_id: int, user_id: Any) -> None:
+def remove_from_care_team(*, by: User, patient_id: int, user_id: int | str) -> None:
     """Take a staff member off a patient's care team (program admins); they stop seeing the record at once.
     The last clinician a person in care needs stays (`care_gap.care_gap_if_gone`): refused, naming user_id,
     audited. Under the person's lock: two removals at once are decided one after the other."""

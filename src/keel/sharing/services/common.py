@@ -36,9 +36,10 @@ def _deny(by: User, patient: Patient, target_type: str, reason: str) -> None:
     audit.record_for_patient(by, patient, Action.DENIED, target_type, outcome=Outcome.DENIED, reason=reason)
 
 
-def reauthenticate(by: User, patient: Patient, password: Any, target_type: str) -> None:
+def reauthenticate(by: User, patient: Patient, password: object, target_type: str) -> None:
     """The staff member's password again before a record leaves (SECURITY.md: re-authentication before
-    disclosure, export and emergency access); a wrong one is audited as a denial and named as a field."""
+    disclosure, export and emergency access); a wrong one is audited as a denial and named as a field.
+    `password`: a body's value as sent (a disclosure's raw JSON): anything but text is no password."""
     if not accounts.reauthenticate(by, password, purpose=target_type):  # counted by the lockout (T17)
         _deny(by, patient, target_type, "re-authentication failed")
         raise SharingInvalid(

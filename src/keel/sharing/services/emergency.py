@@ -4,7 +4,7 @@ team for a limited time, with a reason and the password again; flagged and queue
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def emergency_access(
-    *, by: User, record_number: Any, reason: Any, password: Any, now: datetime | None = None
+    *, by: User, record_number: str, reason: str, password: str, now: datetime | None = None
 ) -> tuple[Patient, EmergencyAccess]:
     """A clinician of the program opens a record outside their care team for a medical emergency: a reason,
     the password again, a limited time (`KEEL_EMERGENCY_ACCESS_MINUTES`); the care team is flagged and the
@@ -50,7 +50,7 @@ def _refuse_unless_allowed(by: User) -> None:
         raise SharingNotAllowed
 
 
-def _checked_fields(record_number: Any, reason: Any) -> tuple[str, str]:
+def _checked_fields(record_number: str, reason: str) -> tuple[str, str]:
     """The record number (trimmed) and the reason (its whitespace joined), each problem named at once."""
     errors = []
     number = record_number.strip() if isinstance(record_number, str) else ""

@@ -246,7 +246,7 @@ def release_to_system(
     *,
     by: User,
     patient_id: int | str,
-    consent_id: Any,
+    consent_id: str,  # the Keel-Consent header's text, read by record_id
     target_type: str,
     description: str,
     build: Callable[[Patient, datetime], dict[str, Any]],

@@ -4,7 +4,7 @@ attested by a program admin of the program, never by the person who used them.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from keel.accounts.models import User
 
 
-def attest_review(by: User, *, review_id: Any, note: Any, now: datetime | None = None) -> EmergencyReview:
+def attest_review(by: User, *, review_id: int, note: str, now: datetime | None = None) -> EmergencyReview:
     """A program admin of the review's program attests a use of emergency powers, with a note; never the
     person who used them; once. Audited as an update of the patient's record."""
     pk = record_id(review_id)

@@ -24,6 +24,7 @@ from keel.treatment.models import PolicySetting
 
 if TYPE_CHECKING:
     from keel.patients.models import Patient
+    from keel.treatment.schemas import PolicyValue as Scalar  # a number, a choice's text, or null
 
 # The rules whose policy a program sets (early-warning thresholds are product rules, not program policy).
 PROGRAM_RULES = (
@@ -40,17 +41,17 @@ PROGRAM_RULES = (
 class PolicyValue:
     rule: str
     field: str
-    value: Any  # the value the rule runs with
-    default: Any
+    value: Scalar  # the value the rule runs with
+    default: Scalar
     help: str
     tighter: str | None
     set_by: str | None
     set_at: datetime | None
     reason: str
-    floor: Any = None
-    ceiling: Any = None
+    floor: float | None = None
+    ceiling: float | None = None
     bounds: str = ""  # where the floor and the ceiling come from
-    stored: Any = None  # the value set, when it is not the one in force (set before its bound existed)
+    stored: Scalar = None  # the value set, when it is not the one in force (set before its bound existed)
     choices: tuple[str, ...] = ()
 
 

@@ -27,7 +27,7 @@ class PlanCover(Protocol):
     """What `plan_days` reads of a plan (a TakeHomePlan, or its values: `_PlanValues`)."""
 
     @property
-    def bottles(self) -> Any: ...
+    def bottles(self) -> list[str]: ...  # ISO dates
 
     @property
     def ended_on(self) -> date | None: ...
@@ -52,7 +52,7 @@ class _PlanValues(NamedTuple):
     patient_id: int
     enrollment_id: int | None
     decided_at: datetime
-    bottles: Any
+    bottles: list[str]
     ended_on: date | None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +19,7 @@ from keel.treatment.services.common import _audit, _scoped_for
 
 
 def dispense_naloxone(
-    *, by: User, patient_id: int, product: str, quantity: Any = 1, now: datetime | None = None
+    *, by: User, patient_id: int, product: str, quantity: int | str = 1, now: datetime | None = None
 ) -> NaloxoneKit:
     patient = _scoped_for(
         by, patient_id, "naloxone_kit", policy.can_record_dose(by), "dispense naloxone", emergency_access=True
@@ -58,8 +57,8 @@ def add_goal(
     patient_id: int,
     area: str,
     goal: str,
-    responsible_id: Any,
-    review_on: Any,
+    responsible_id: int | str,  # the API's id, or the form's <select> text
+    review_on: str,  # read here ("a date like 2026-12-20")
     now: datetime | None = None,
 ) -> CareGoal:
     """A care-plan goal (counselors, nurses, prescribers); the responsible person is on the care team."""

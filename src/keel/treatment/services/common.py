@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -89,7 +88,7 @@ def _scoped_for(
 
 
 def _decimal(
-    raw: Any, name: str, errors: list[FieldError], *, minimum: str = "0.01", maximum: str = "1000"
+    raw: object, name: str, errors: list[FieldError], *, minimum: str = "0.01", maximum: str = "1000"
 ) -> Decimal:
     try:
         value = Decimal(str(raw))
@@ -107,7 +106,7 @@ def _decimal(
     return value
 
 
-def _reason(raw: Any, errors: list[FieldError], name: str = "reason") -> str:
+def _reason(raw: object, errors: list[FieldError], name: str = "reason") -> str:
     text = str(raw or "").strip()
     if not text:
         errors.append(FieldError(name, N_("write the reason (required)")))

@@ -206,10 +206,10 @@ def record_dose(
     by: User,
     patient_id: int,
     sequence: int | None = None,
-    amount_mg: Any = None,
+    amount_mg: object = None,  # a JSON number or text, the form's text: _decimal reads it, with its words
     sedated: bool = False,
     medication: str = Medication.METHADONE,
-    given_at: Any = None,
+    given_at: object = None,  # ISO text or a datetime: _given_at reads it, with its words
     now: datetime | None = None,
     slot_required: bool = False,
     bottle_returned: bool = False,
@@ -664,7 +664,7 @@ def amend_dose(
     by: User,
     patient_id: int,
     dose_id: int,
-    corrected_mg: Any = None,
+    corrected_mg: object = None,  # as amount_mg: read by _decimal, with its words
     void: bool = False,
     reason: str = "",
     now: datetime | None = None,

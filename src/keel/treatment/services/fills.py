@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,10 +23,10 @@ def record_fill(
     *,
     by: User,
     patient_id: int,
-    order_id: Any,
-    filled_on: Any,
-    days_supply: Any,
-    source: Any,
+    order_id: int | str,  # the API's id, or the form's <select> text
+    filled_on: str,  # read here ("must be a date like 2026-11-20")
+    days_supply: int | str,  # the API's number, or the form's digits (read by ascii_digits)
+    source: str,
     now: datetime | None = None,
 ) -> MedicationFill:
     """An order filled at a pharmacy (nurses, prescribers): the days it covers count in the measures."""
@@ -81,7 +80,7 @@ def record_fill(
 
 
 def void_fill(
-    *, by: User, patient_id: int, fill_id: Any, reason: Any, now: datetime | None = None
+    *, by: User, patient_id: int, fill_id: int, reason: str, now: datetime | None = None
 ) -> MedicationFill:
     """A fill recorded by mistake stops counting: a new row voids it, with a reason; nothing is edited."""
     patient = _scoped_for(

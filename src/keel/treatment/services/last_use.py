@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,7 +40,9 @@ PROGRAM_SOURCES = ("dose", "take_home", "fill")
 NO_TIME_SAID = N_("give the right time, or null when the time of that use is not known")
 
 
-def _instant(raw: Any, name: str, now: datetime, errors: list[FieldError]) -> datetime | None:
+def _instant(
+    raw: datetime | str | None, name: str, now: datetime, errors: list[FieldError]
+) -> datetime | None:
     """A date and time with its zone, not after `now` (`keel.core.intake.parse_last_use`, the one parser
     of a time of last use); None when not given. A bad one is named."""
     if isinstance(raw, datetime):
@@ -81,10 +82,10 @@ def correct_last_use(
     *,
     by: User,
     patient_id: int,
-    opioid: Any,
-    struck_at: Any,
-    corrected_at: Any = None,
-    reason: Any = "",
+    opioid: str,
+    struck_at: datetime | str,  # ISO text with its zone, read by keel.core.intake.parse_last_use's own words
+    corrected_at: datetime | str | None = None,
+    reason: str = "",
     now: datetime | None = None,
 ) -> LastUseCorrection:
     """A prescriber strikes the reported time `struck_at` of `opioid` and gives the right one, earlier

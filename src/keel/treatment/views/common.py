@@ -3,9 +3,10 @@ from a page's form."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -17,7 +18,7 @@ from keel.treatment import services
 from keel.web import field_words
 
 
-def holds(post: Any, name: str) -> bool:
+def holds(post: QueryDict, name: str) -> bool:
     """A form's flag that holds a dose (`sedated`): ticked when it is present with any value but blank.
     A browser sends "on"; a kiosk or automation posting to the page may send "true", "1" or "yes", and each
     of those reading as not ticked recorded the dose as given (review 16a). A flag that lets something
@@ -31,7 +32,7 @@ def errors_text(exc: InvalidInput) -> str:
     return said(exc)
 
 
-def local_time(text: str, zone: Any, *, ambiguous: str) -> str:
+def local_time(text: str, zone: tzinfo, *, ambiguous: str) -> str:
     """A datetime-local value ("2026-11-25T06:30") as an ISO time in the program's zone; text that is not a
     date and time is passed on as typed, so that the core names it. A time the clocks show twice (the night
     they go back) is read as `ambiguous` says (`keel.core.wall_time`: LATER for a last use, EARLIER for a
@@ -65,7 +66,7 @@ def ago(delta: timedelta) -> str:
     return ngettext("%(d)s day ago", "%(d)s days ago", days) % {"d": days}
 
 
-def _last_use_from_form(post: Any, zone: Any) -> tuple[dict[str, Any], dict[str, str]]:
+def _last_use_from_form(post: QueryDict, zone: tzinfo) -> tuple[dict[str, Any], dict[str, str]]:
     """The report as the core reads it (a time of last use read the later way on the night the clocks go
     back: the longer wait), and the fields whose time the clocks skip."""
     opioids, skipped = [], {}

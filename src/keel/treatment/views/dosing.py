@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from keel.assessments.services import NotAllowed
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
+from keel.treatment.queries import DosingRow
 from keel.treatment.services.hours import window_notes
 from keel.treatment.views.common import holds, said
 from keel.treatment.views.dosing_row import row_html
@@ -35,7 +36,7 @@ FORM_FIELDS = frozenset(
 TICKED = "on"
 
 
-def _matches(row: Any, q: str, areas: Any) -> bool:
+def _matches(row: DosingRow, q: str, areas: frozenset[policy.Area]) -> bool:
     """The find field: part of the name, or the whole record number where the caller may see it."""
     q = q.strip().casefold()
     if q in row.patient.display_name.casefold():
@@ -103,7 +104,7 @@ def _dosing_page(
     )
 
 
-def form_problem(post: Any) -> str | None:
+def form_problem(post: QueryDict) -> str | None:
     """Why a row's form cannot be read as it stands, in words; None when it can. Only the row's own fields;
     each checkbox ticked ("on") or absent (a `sedated=true` from a script must never be read as "not
     sedated" and a dose recorded as given); a slot with digits, 0-9 only (never "²" or "٣"); a slot with no

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,7 +40,7 @@ _INTAKE_FLAGS = (
 )
 
 
-def _intake_from_form(post: Any, zone: Any, skipped: dict[str, str]) -> dict[str, Any]:
+def _intake_from_form(post: QueryDict, zone: tzinfo, skipped: dict[str, str]) -> dict[str, Any]:
     """The intake as the core reads it. An opioid with a time of last use counts as used even when its box
     was not ticked: a time typed for methadone is never dropped. A time of last use is read the later way on
     the night the clocks go back (the longer wait); a time they skip is named in `skipped`."""
@@ -66,7 +67,7 @@ def _intake_from_form(post: Any, zone: Any, skipped: dict[str, str]) -> dict[str
     }
 
 
-def _intake_form_state(post: Any | None, previous: Any) -> dict[str, Any]:
+def _intake_form_state(post: QueryDict | None, previous: Intake | None) -> dict[str, Any]:
     """What the intake form shows: what was just typed (after an error), else the latest intake's answers
     with the times of last use left empty (they are asked again), else nothing."""
     if post is not None:

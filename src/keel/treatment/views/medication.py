@@ -23,7 +23,7 @@ from keel.assessments.services import NotAllowed
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
-from keel.patients.models import FlagKind, local_today
+from keel.patients.models import FlagKind, Patient, local_today
 from keel.treatment import readiness, services, words
 from keel.treatment.models import FillSource
 from keel.treatment.views.common import errors_text
@@ -58,7 +58,7 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
     )
 
 
-def _naltrexone_view(patient: Any) -> dict[str, Any]:
+def _naltrexone_view(patient: Patient) -> dict[str, Any]:
     """XR-naltrexone readiness for a first injection, in words."""
     read = readiness.naltrexone_readiness(patient, timezone.now())
     decision = read.decision

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -112,7 +112,7 @@ def _render_start(
     request: AuthenticatedHttpRequest,
     patient_id: int,
     *,
-    typed: Any = None,
+    typed: QueryDict | None = None,  # the refused form as posted
     form: str = "",
     error: str = "",
     field_errors: dict[str, str] | None = None,
@@ -147,7 +147,7 @@ def _render_start(
 
 
 def _refused_form(
-    patient_id: int, typed: Any, form: str, error: str, field_errors: dict[str, str] | None
+    patient_id: int, typed: QueryDict | None, form: str, error: str, field_errors: dict[str, str] | None
 ) -> dict[str, Any]:
     """A refused form's state: what was typed, which form, its error and each field's."""
     return {
@@ -172,13 +172,14 @@ def _day_limit_shown(view: StartView) -> float | None:
     return limit
 
 
-def _ready_rows(view: StartView, form: str, typed: Any) -> tuple[dict[str, Any] | None, bool]:
+def _ready_rows(view: StartView, form: str, typed: QueryDict | None) -> tuple[dict[str, Any] | None, bool]:
     """The readiness card, with a refused correction's row open as typed, and whether that correction's row
     is no longer shown (its reason then goes above the table)."""
     now = view.now or timezone.now()
     ready = _readiness_view(view.read, now) if view.read else None
+    opioid = typed.get("opioid") if typed else None
     for row in ready["rows"] if ready else []:  # the refused correction's row: open, as typed
-        row["mine"] = form == "last_use_correction" and (typed or {}).get("opioid") == row["code"]
+        row["mine"] = form == "last_use_correction" and opioid == row["code"]
     # a refused correction of a row the page no longer shows: its reason above the table
     orphan = form == "last_use_correction" and not any(r["mine"] for r in (ready["rows"] if ready else []))
     return ready, orphan
@@ -206,13 +207,15 @@ def _assessments_shown(view: StartView) -> dict[str, Any]:
     }
 
 
-def _last_use_rows(form: str, typed: Any, field_errors: dict[str, str] | None) -> list[dict[str, Any]]:
+def _last_use_rows(
+    form: str, typed: QueryDict | None, field_errors: dict[str, str] | None
+) -> list[dict[str, Any]]:
     """The last-use form's rows: each opioid, what was typed (after a refused last-use form), its error."""
     return [
         {
             "code": code,
             "name": name,
-            "value": (typed or {}).get(f"last_{code}", "") if form == "last_use" else "",
+            "value": (typed.get(f"last_{code}", "") if typed else "") if form == "last_use" else "",
             "error": (field_errors or {}).get(f"last_{code}", ""),
         }
         for code, name in words.opioid_choices()
