@@ -22,7 +22,7 @@ from typing import Any
 from weakref import WeakSet
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
 
 WINDOW = timedelta(days=7)
@@ -100,12 +100,12 @@ def _sqlstate(error: DatabaseError) -> str | None:
 _ATTEMPTS = 3
 
 
-def _run_prepared(values: list[Any]) -> tuple[Any, ...]:
-    with connection.cursor() as cursor:  # Django's: health check, connection, error wrapping, query log
-        driver = connection.connection
+def _run_prepared(db: Any, values: list[Any]) -> tuple[Any, ...]:
+    with db.cursor() as cursor:  # Django's: health check, connection, error wrapping, query log
+        driver = db.connection
         # Outside a transaction (a request's probe) a failed statement leaves the connection usable; inside
         # one it would abort it, so there the error is raised as it comes.
-        retry = not connection.in_atomic_block
+        retry = not db.in_atomic_block
         prepare = driver not in _prepared_on
         # Behind a transaction pooler each statement may reach another server session: EXECUTE on one
         # without the statement, then PREPARE on one that has it (review 13b). Each answer says which to send
@@ -131,15 +131,15 @@ def _failed() -> tuple[str, str]:
     return RunStatus.FAILED.value, SendStatus.FAILED.value
 
 
-def _prep(value: datetime) -> Any:
+def _prep(db: Any, value: datetime) -> Any:
     """What the DateTimeField `finished_at` sends the database for an aware datetime (its
     `get_db_prep_value`: `to_python` leaves a datetime as it is, then the backend's adaptation), without
     looking the field up on every probe."""
     if timezone.is_naive(value):  # the field's path: it warns and makes it aware (never taken by probe())
         from keel.jobs.models import JobRun
 
-        return JobRun._meta.get_field("finished_at").get_db_prep_value(value, connection)
-    return connection.ops.adapt_datetimefield_value(value)
+        return JobRun._meta.get_field("finished_at").get_db_prep_value(value, db)
+    return db.ops.adapt_datetimefield_value(value)
 
 
 def probe(*, now: datetime | None = None) -> Health:
@@ -147,14 +147,17 @@ def probe(*, now: datetime | None = None) -> Health:
     beat is at most that old); failures count from exactly 7 days ago."""
     run_failed, send_failed = _failed()
     now = now or timezone.now()
-    stale = _prep(now - timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS))
-    since = _prep(now - WINDOW)
-    if connection.vendor == "postgresql":
+    # This thread's connection, looked up once: each `connection.<name>` is a lookup in a thread-and-task
+    # local store (asgiref's Local, a lock and a context check), four of them per probe before.
+    db = connections[DEFAULT_DB_ALIAS]
+    stale = _prep(db, now - timedelta(seconds=settings.KEEL_WORKER_STALE_SECONDS))
+    since = _prep(db, now - WINDOW)
+    if db.vendor == "postgresql":
         alive, runs, reminders, appointments, steps, failing = _run_prepared(
-            [stale, since, run_failed, send_failed]
+            db, [stale, since, run_failed, send_failed]
         )
     else:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(
                 _statement(),
                 [stale, run_failed, since, send_failed, since, send_failed, since, stale, stale, stale],

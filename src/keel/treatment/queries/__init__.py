@@ -69,6 +69,7 @@ from keel.treatment.queries.window import (
     dosing_list,
     dosing_row,
     row_after_dose,
+    still_due,
 )
 
 __all__ = [
@@ -110,6 +111,7 @@ __all__ = [
     "row_after_dose",
     "schedule_rows",
     "start_view",
+    "still_due",
     "take_home_concerns",
     "take_home_days_in_treatment",
     "take_home_review",

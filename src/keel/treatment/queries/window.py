@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import Program, User
 from keel.assessments.services import NotAllowed
 from keel.db import rows
-from keel.patients.models import EnrollmentStatus, Patient, PatientFlag, local_today
+from keel.patients.models import EnrollmentStatus, FlagKind, Patient, PatientFlag, day_in, local_today
 from keel.patients.queries import with_has_photo
 from keel.treatment.models import (
     DoseRecord,
@@ -44,6 +45,20 @@ class DosingRow:
 WINDOW_MEDICATIONS = (Medication.METHADONE, Medication.BUPRENORPHINE)
 
 
+def window_people(
+    user: User, medications: tuple[str, ...] = WINDOW_MEDICATIONS, *, patient_id: int | None = None
+) -> QuerySet[Patient]:
+    """The people on today's window: in the caller's clinical scope, with an active order of one of
+    `medications` and an active enrollment (discharge ends dosing). The list's people and the still-due
+    count's (`still_due`) are this one queryset."""
+    scoped = policy.patients_visible_to(user, Area.CLINICAL)
+    if patient_id is not None:  # one row, swapped in after a dose
+        scoped = scoped.filter(pk=patient_id)
+    return scoped.filter(
+        medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
+    ).filter(enrollments__status=EnrollmentStatus.ACTIVE)
+
+
 def dosing_list(
     user: User, *, medication: str | None = None, now: datetime | None = None, patient_id: int | None = None
 ) -> list[DosingRow]:
@@ -52,14 +67,9 @@ def dosing_list(
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
         raise NotAllowed("The dosing list is for nurses and prescribers.")
     medications = (medication,) if medication else WINDOW_MEDICATIONS
-    scoped = policy.patients_visible_to(user, Area.CLINICAL)
-    if patient_id is not None:  # one row, swapped in after a dose
-        scoped = scoped.filter(pk=patient_id)
     patients = list(
         with_has_photo(  # the identity photo or a placeholder on each row, in this same query (issue #18)
-            scoped.filter(
-                medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
-            ).filter(enrollments__status=EnrollmentStatus.ACTIVE)  # discharge ends dosing
+            window_people(user, medications, patient_id=patient_id)
         )
         .select_related("program")
         .order_by("family_name", "given_name", "id")
@@ -103,6 +113,135 @@ def dosing_list(
             )
     policy.audit_list_read(user, target_type="dosing_list", patient_ids=ids)
     return rows
+
+
+# "N people still due today" (the page's count, fetched again after every htmx dose answer, issue #21): the
+# rows of `dosing_list` whose status is "due", counted in the database instead of reading every context. One
+# statement over `window_people` (the list's own queryset, compiled by the ORM as the subquery), one row per
+# person with the number of their window rows that are due, summed by the database per person: a row is a
+# medication with an active order that is not held (a dose of it held today whose hold no prescriber
+# released), not given (today's doses of it come to more than 0 mg after each one's latest amendment:
+# `effective_mg`) and, for methadone, not a take-home day (today among the bottles of the current episode's
+# latest plan, not after it ended) — `_row_status`, in SQL. "Today" is each program's own calendar day, told
+# by the zone table `_zones` (each zone's day computed in Python as `local_today` does). One row per person
+# because the list's audit row names them (and those seen through emergency access) and the find field
+# matches a name as Python does (`casefold`, which SQL's LOWER is not). tests/treatment/test_due_count_sql.py
+# holds the count to the list's sum on SQLite and PostgreSQL. B608/S608 waived: constant text (this and the
+# ORM's compiled subquery); every value is a parameter.
+_LATEST_AMENDMENT = (
+    '(SELECT w."id" FROM "treatment_doseamendment" w WHERE w."dose_id" = d."id" '
+    'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1)'
+)
+_HELD_OPEN = (
+    'EXISTS (SELECT 1 FROM "treatment_doserecord" d WHERE d."patient_id" = p."id" AND d."medication" = %s '
+    'AND d."local_date" = z."day" AND d."status" = %s AND NOT EXISTS (SELECT 1 FROM "patients_patientflag" f '
+    'WHERE f."kind" = %s AND f."source_type" = %s AND f."source_id" = d."id" '
+    'AND f."resolved_at" IS NOT NULL))'
+)
+_GIVEN_MG = (
+    '(SELECT COALESCE(SUM(CASE WHEN a."id" IS NULL THEN '  # noqa: S608 # nosec B608
+    'CASE WHEN d."status" = %s THEN d."amount_mg" ELSE 0 END '
+    'WHEN a."voided" THEN 0 ELSE COALESCE(a."corrected_mg", 0) END), 0) FROM "treatment_doserecord" d '
+    'LEFT JOIN "treatment_doseamendment" a ON a."id" = ' + _LATEST_AMENDMENT + " "
+    'WHERE d."patient_id" = p."id" AND d."medication" = %s AND d."local_date" = z."day")'
+)
+# The current episode's latest take-home plan (`episode_plans`: its enrollment named, or none named and
+# decided on or after the episode's start, a UTC day as Django reads `decided_at`; the connection's zone is
+# UTC on both databases), covering today.
+_BOTTLE_TODAY = {
+    "sqlite": 'EXISTS (SELECT 1 FROM json_each(t."bottles") b WHERE b."value" = z."iso")',
+    "postgresql": 't."bottles" @> jsonb_build_array(z."iso")',
+}
+_TAKE_HOME_TODAY = (
+    'EXISTS (SELECT 1 FROM "patients_enrollment" e JOIN "treatment_takehomeplan" t ON t."id" = ('
+    'SELECT l."id" FROM "treatment_takehomeplan" l WHERE l."patient_id" = e."patient_id" AND ('
+    'l."enrollment_id" = e."id" OR (l."enrollment_id" IS NULL AND l."decided_at" >= e."started_on")) '
+    'ORDER BY l."decided_at" DESC, l."id" DESC LIMIT 1) '
+    'WHERE e."patient_id" = p."id" AND e."status" = %s '
+    'AND (t."ended_on" IS NULL OR t."ended_on" >= z."day") AND {bottle})'
+)
+
+
+def _due_sql(medication: str, vendor: str) -> tuple[str, list[Any]]:
+    """Whether this person's row of `medication` is due (1) or not (0, or no row), and its parameters."""
+    sql = (
+        'CASE WHEN EXISTS (SELECT 1 FROM "treatment_medicationorder" o '  # noqa: S608 # nosec B608
+        'WHERE o."patient_id" = p."id" AND o."medication" = %s AND o."status" = %s) '
+        "AND NOT " + _HELD_OPEN + " AND " + _GIVEN_MG + " <= 0"
+    )
+    params: list[Any] = [
+        *(medication, OrderStatus.ACTIVE),
+        *(medication, DoseStatus.HELD, FlagKind.DOSE_HELD, "dose"),
+        *(DoseStatus.GIVEN, medication),
+    ]
+    if medication == Medication.METHADONE:  # only methadone's row is a take-home day
+        sql += " AND NOT " + _TAKE_HOME_TODAY.format(bottle=_BOTTLE_TODAY[vendor])
+        params.append(EnrollmentStatus.ACTIVE)
+    return sql + " THEN 1 ELSE 0 END", params
+
+
+@dataclass(frozen=True)
+class StillDue:
+    """One person on today's window: what the find field matches (`display_name`, `record_number`) and how
+    many of their rows are due (one per medication)."""
+
+    patient_id: int
+    display_name: str
+    record_number: str
+    due: int
+
+
+def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
+    """Everyone on today's window (`dosing_list`'s people, in its order) with how many of their rows are due:
+    the count's read, in two statements (the programs' zones, then the count) whatever the list's length,
+    with the list's one audit row (the count is told from these people's records, so it names them as the
+    list does). The sum of `due` is `sum(1 for row in dosing_list(user) if row.due)`."""
+    if not policy.can_record_dose(user) and not policy.can_prescribe(user):
+        raise NotAllowed("The dosing list is for nurses and prescribers.")
+    people = window_people(user)
+    zones = set(
+        Program.objects.filter(pk__in=people.values("program_id")).values_list("time_zone", flat=True)
+    )
+    if not zones:
+        policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
+        return []
+    day = connection.ops.adapt_datefield_value
+    zone_rows, zone_params = [], []
+    for zone in sorted(zones):
+        today = day_in(zone, now)
+        zone_rows.append("SELECT CAST(%s AS TEXT) AS zone, %s AS day, CAST(%s AS TEXT) AS iso")
+        zone_params += [zone, day(today), today.isoformat()]
+    dues, due_params = zip(*(_due_sql(m, connection.vendor) for m in WINDOW_MEDICATIONS), strict=True)
+    scope, scope_params = people.values("pk").query.sql_with_params()
+    statement = (
+        'SELECT p."id", p."preferred_name", p."given_name", p."family_name", p."record_number", '  # noqa: S608
+        + policy.OFF_TEAM
+        + ", "
+        + " + ".join(dues)
+        + ' FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # nosec B608
+        + "JOIN ("
+        + " UNION ALL ".join(zone_rows)
+        + ') z ON z."zone" = g."time_zone" '
+        + 'WHERE p."id" IN ('
+        + scope
+        + ') ORDER BY p."family_name", p."given_name", p."id"'
+    )
+    params = [user.pk, *(p for ps in due_params for p in ps), *zone_params, *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        found = cursor.fetchall()
+    ids = [pk for pk, *_ in found]
+    emergency = sorted(pk for pk, *_, off_team, _due in found if off_team)
+    policy.audit_list_read(
+        user,
+        target_type="dosing_list",
+        patient_ids=ids,
+        emergency_ids=emergency if policy.clinical_scope_sql(user, Area.CLINICAL, 0) else [],
+    )
+    return [
+        StillDue(pk, Patient.name_from(preferred, given, family), record, int(due))
+        for pk, preferred, given, family, record, _off_team, due in found
+    ]
 
 
 # One person's row of the window for a clinician, in one hand-written statement (issue #13: the row swapped

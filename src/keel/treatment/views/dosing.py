@@ -21,7 +21,6 @@ from keel.assessments.services import NotAllowed
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
-from keel.treatment.queries import DosingRow
 from keel.treatment.services.hours import window_notes
 from keel.treatment.views.common import holds, said
 from keel.treatment.views.dosing_row import row_html
@@ -36,12 +35,15 @@ FORM_FIELDS = frozenset(
 TICKED = "on"
 
 
-def _matches(row: DosingRow, q: str, areas: frozenset[policy.Area]) -> bool:
+def _matches(display_name: str, record_number: str, q: str, areas: frozenset[policy.Area]) -> bool:
     """The find field: part of the name, or the whole record number where the caller may see it."""
     q = q.strip().casefold()
-    if q in row.patient.display_name.casefold():
+    if q in display_name.casefold():
         return True
-    return policy.field_visible(areas, "record_number") and q == row.patient.record_number.casefold()
+    return policy.field_visible(areas, "record_number") and q == record_number.casefold()
+
+
+FIND_AREAS = frozenset({policy.Area.IDENTITY, policy.Area.CLINICAL})
 
 
 @require_safe
@@ -63,13 +65,14 @@ def _listed(request: AuthenticatedHttpRequest) -> tuple[list[services.DosingRow]
         raise PermissionDenied from None
     q = request.GET.get("q", "").strip()
     if q:
-        areas = frozenset({policy.Area.IDENTITY, policy.Area.CLINICAL})
-        rows = [r for r in rows if _matches(r, q, areas)]
+        rows = [r for r in rows if _matches(r.patient.display_name, r.patient.record_number, q, FIND_AREAS)]
     return rows, q
 
 
 def _still_due(rows: list[services.DosingRow]) -> int:
-    """The "N people still due today" of the page and of its count fetched after a dose: one definition."""
+    """The "N people still due today" of the whole page: its rows that are due. The count fetched after a dose
+    (`due_count`) is the same number read by the database (`services.still_due`; tests/treatment/
+    test_due_count_sql.py holds the two equal)."""
     return sum(1 for r in rows if r.due)
 
 
@@ -77,10 +80,17 @@ def _still_due(rows: list[services.DosingRow]) -> int:
 @login_required
 def due_count(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The page's count alone (`_due_count.html`, the words inside `#due-count`), fetched by the page after
-    each row's htmx answer: the row is swapped in alone, and the count must follow it. The same read and sum
-    as the whole page (its list audit row too: the count is told from everyone's records)."""
-    rows, q = _listed(request)
-    return render(request, "treatment/_due_count.html", {"due": _still_due(rows), "q": q})
+    each row's htmx answer: the row is swapped in alone, and the count must follow it. The page's rows that
+    are due, counted by the database (`services.still_due`: two reads whatever the list's length, issue #21)
+    with the list's audit row (the count is told from everyone's records), narrowed by the same find field."""
+    try:
+        people = services.still_due(request.user)
+    except NotAllowed:
+        raise PermissionDenied from None
+    q = request.GET.get("q", "").strip()
+    if q:
+        people = [p for p in people if _matches(p.display_name, p.record_number, q, FIND_AREAS)]
+    return render(request, "treatment/_due_count.html", {"due": sum(p.due for p in people), "q": q})
 
 
 def _dosing_page(
