@@ -1,0 +1,108 @@
+"""Review 19a (medical director + penetration tester): medication-safety guards attacked with ordinary
+input. Each test states the safe behaviour; it fails on the code as reviewed."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in Riverside (America/New_York), a Thursday
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Any:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_no_naltrexone_injection_for_a_person_whose_episode_ended(world: Any) -> None:
+    """The window refuses a dose once the episode of care ended (discharge); the injection route must too,
+    even when a prescriber wrote a naltrexone order after the discharge."""
+    from keel.patients.schemas import DischargeIn
+    from keel.patients.services.episodes import discharge
+    from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.models import DoseRecord
+    from keel.treatment.services import prescribe, record_injection
+    from keel.treatment.services.last_use import record_last_use
+
+    prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
+    discharge(by=prescriber, patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "completed"}))
+    prescribe(by=prescriber, patient_id=world.alice.pk, medication="naltrexone_xr", dose_mg="380", now=NOW)
+    record_last_use(
+        by=nurse,
+        patient_id=world.alice.pk,
+        raw={"opioids": [{"opioid": "heroin", "last_use_at": "2026-11-20T10:00:00-05:00"}]},
+        now=NOW,
+    )
+    with pytest.raises(TreatmentInvalid):
+        record_injection(by=nurse, patient_id=world.alice.pk, site="left_gluteal", now=NOW)
+    assert not DoseRecord.objects.filter(patient=world.alice, medication="naltrexone_xr").exists()
+
+
+def test_a_qtc_dated_in_the_future_does_not_hide_todays_qtc_of_520(world: Any) -> None:
+    """A QTc of 520 ms measured today gates a methadone raise. A second QTc typed with next year's date
+    (a slip of the year) must not become "the latest" and let the raise through without a reason: either
+    the future date is refused or the gate still sees 520."""
+    from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.services import prescribe
+    from keel.treatment.services.qtc import record_qtc
+
+    prescriber = world.staff["prescriber"]
+    prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="60", now=NOW)
+    record_qtc(by=prescriber, patient_id=world.alice.pk, qtc_ms=520, measured_on=date(2026, 12, 3), now=NOW)
+    with contextlib.suppress(TreatmentInvalid):  # refusing the future date is one safe answer
+        record_qtc(
+            by=prescriber, patient_id=world.alice.pk, qtc_ms=430, measured_on=date(2027, 12, 3), now=NOW
+        )
+    with pytest.raises(TreatmentInvalid):
+        prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="70", now=NOW)
+
+
+def test_home_start_does_not_say_take_the_first_dose_after_the_clinic_gave_it_today(world: Any) -> None:
+    """Day 1 of buprenorphine: the clinic gave the 8 mg first dose at the window (the program's day-1 limit
+    is 8 mg). The person's own home-start check later that day must not answer "start" (take the first dose
+    at home now): that would be a second first dose, past the day's limit."""
+    from keel.assessments.services import submit_assessment
+    from keel.treatment.readiness import home_start
+    from keel.treatment.services import add_override, prescribe, record_dose
+    from keel.treatment.services.last_use import record_last_use
+
+    prescriber, nurse, alice = world.staff["prescriber"], world.staff["nurse"], world.alice
+    prescribe(
+        by=prescriber, patient_id=alice.pk, medication="buprenorphine", dose_mg="8", home_start=True, now=NOW
+    )
+    record_last_use(
+        by=nurse,
+        patient_id=alice.pk,
+        raw={"opioids": [{"opioid": "heroin", "last_use_at": "2026-12-02T10:00:00-05:00"}]},
+        now=NOW - timedelta(hours=2),
+    )
+    add_override(
+        by=prescriber,
+        patient_id=alice.pk,
+        max_total_mg="8",
+        reason="Observed withdrawal at the clinic, COWS 14, heroin 24 hours ago: first dose observed here",
+        medication="buprenorphine",
+        kind="start",
+        now=NOW - timedelta(hours=1),
+    )
+    record_dose(
+        by=nurse,
+        patient_id=alice.pk,
+        amount_mg="8",
+        medication="buprenorphine",
+        now=NOW - timedelta(minutes=30),
+    )
+    submit_assessment(
+        by=alice.user,
+        patient_id=None,
+        instrument="sows",
+        answers={f"sows_{i}": 2 for i in range(1, 17)},
+        filled_at=NOW - timedelta(minutes=5),
+    )
+    answer = home_start(alice.user, NOW)
+    assert answer.decision is None or answer.decision.decision != "start"
