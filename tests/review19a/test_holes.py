@@ -106,3 +106,26 @@ def test_home_start_does_not_say_take_the_first_dose_after_the_clinic_gave_it_to
     )
     answer = home_start(alice.user, NOW)
     assert answer.decision is None or answer.decision.decision != "start"
+
+
+def test_a_discharge_and_readmission_does_not_reset_the_qtc_raise_gate(world: Any) -> None:
+    """On methadone 60 mg with a QTc of 520 ms this week. The person is discharged (the order stops) and
+    readmitted the same day; the new order at 100 mg is a raise from the dose they were on, on a QTc of 520:
+    it needs the prescriber's reason exactly as a raise within one episode does."""
+    from keel.patients.schemas import DischargeIn, ReadmissionIn
+    from keel.patients.services.episodes import discharge, readmit
+    from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.services import prescribe
+    from keel.treatment.services.qtc import record_qtc
+
+    prescriber = world.staff["prescriber"]
+    prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="60", now=NOW)
+    record_qtc(by=prescriber, patient_id=world.alice.pk, qtc_ms=520, measured_on=date(2026, 12, 1), now=NOW)
+    discharge(by=prescriber, patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"}))
+    readmit(
+        by=prescriber,
+        patient_id=world.alice.pk,
+        data=ReadmissionIn.posted({"notice_given": True, "consented": True}),
+    )
+    with pytest.raises(TreatmentInvalid):
+        prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="100", now=NOW)
