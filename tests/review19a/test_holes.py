@@ -129,3 +129,52 @@ def test_a_discharge_and_readmission_does_not_reset_the_qtc_raise_gate(world: An
     )
     with pytest.raises(TreatmentInvalid):
         prescribe(by=prescriber, patient_id=world.alice.pk, medication="methadone", dose_mg="100", now=NOW)
+
+
+def test_a_methadone_dose_landing_while_the_injection_is_checked_stops_the_injection(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two nurses at once: one gives methadone at the window while the other gives the XR-naltrexone
+    injection (a switch off methadone, the methadone order still active). One after the other the injection
+    is refused (methadone 0 days ago: precipitated withdrawal). Here the dose commits after the injection read
+    the last uses and before it takes the person's lock (the interleaving, made deterministic): the injection
+    must still be refused, its readiness read under the lock."""
+    from keel.treatment.models import DoseRecord
+    from keel.treatment.services import common, injections, prescribe, record_dose, record_injection
+    from keel.treatment.services.common import DoseBlocked
+    from keel.treatment.services.last_use import record_last_use
+
+    prescriber, nurse, other_nurse = (
+        world.staff["prescriber"],
+        world.staff["nurse"],
+        world.staff["prescriber"],
+    )
+    alice = world.alice
+    prescribe(
+        by=prescriber, patient_id=alice.pk, medication="methadone", dose_mg="30", now=NOW - timedelta(days=1)
+    )
+    prescribe(by=prescriber, patient_id=alice.pk, medication="naltrexone_xr", dose_mg="380", now=NOW)
+    record_last_use(
+        by=nurse,
+        patient_id=alice.pk,
+        raw={
+            "opioids": [
+                {"opioid": "heroin", "last_use_at": "2026-11-10T10:00:00-05:00"},
+                {"opioid": "methadone", "last_use_at": "2026-11-10T10:00:00-05:00"},
+            ]
+        },
+        now=NOW - timedelta(hours=3),
+    )
+    real_lock = common.lock_person
+    landed: list[int] = []
+
+    def the_other_nurse_doses_first(patient: Any) -> None:
+        if not landed:  # the window's dose commits in this gap
+            landed.append(record_dose(by=other_nurse, patient_id=alice.pk, amount_mg="30", now=NOW).dose.pk)
+        real_lock(patient)
+
+    monkeypatch.setattr(injections, "lock_person", the_other_nurse_doses_first)
+    with pytest.raises(DoseBlocked):
+        record_injection(by=nurse, patient_id=alice.pk, site="left_gluteal", now=NOW)
+    assert landed  # the methadone dose was given
+    assert not DoseRecord.objects.filter(patient=alice, medication="naltrexone_xr").exists()
