@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -178,3 +179,87 @@ def test_a_methadone_dose_landing_while_the_injection_is_checked_stops_the_injec
         record_injection(by=nurse, patient_id=alice.pk, site="left_gluteal", now=NOW)
     assert landed  # the methadone dose was given
     assert not DoseRecord.objects.filter(patient=alice, medication="naltrexone_xr").exists()
+
+
+def _given_daily(world: Any, medication: str, mg: int, days: int = 7) -> Any:
+    """An order written 10 days ago and a dose of it given at the window on each of the last `days` days
+    (rows built directly: the history, not the behaviour under test)."""
+    from keel.treatment.models import DoseRecord
+    from keel.treatment.services import prescribe
+
+    prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
+    order = prescribe(
+        by=prescriber,
+        patient_id=world.alice.pk,
+        medication=medication,
+        dose_mg=str(mg),
+        now=NOW - timedelta(days=10),
+    )
+    for back in range(1, days + 1):
+        day = date(2026, 12, 3) - timedelta(days=back)
+        DoseRecord.objects.create(
+            patient=world.alice,
+            order=order,
+            medication=medication,
+            local_date=day,
+            sequence=1,
+            status="given",
+            amount_mg=Decimal(mg),
+            treatment_day=days + 1 - back,
+            decision={},
+            recorded_by=nurse,
+            recorded_at=datetime(day.year, day.month, day.day, 14, tzinfo=UTC),
+        )
+    return order
+
+
+def test_an_order_that_starts_next_week_does_not_govern_todays_dose(world: Any) -> None:
+    """Methadone 40 mg daily for a week. On Thursday the prescriber writes the next step, 50 mg, to start on
+    Monday. Thursday's dose at the window is still 40 mg: 50 mg today is past the order in effect today and
+    must be refused (or wait for a prescriber's override)."""
+    from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.services import prescribe, record_dose
+    from keel.treatment.services.common import DoseBlocked
+
+    prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
+    _given_daily(world, "methadone", 40)
+    prescribe(
+        by=prescriber,
+        patient_id=world.alice.pk,
+        medication="methadone",
+        dose_mg="50",
+        starts_on=date(2026, 12, 7),
+        now=NOW - timedelta(hours=3),
+    )
+    with pytest.raises((DoseBlocked, TreatmentInvalid)):
+        record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="50", medication="methadone", now=NOW)
+
+
+def test_methadone_is_not_given_the_same_day_as_buprenorphine_without_a_prescriber(world: Any) -> None:
+    """A second opioid agonist: on buprenorphine 16 mg daily (given at 08:00 today), with a methadone order
+    also active (a switch written, the buprenorphine order not stopped). Methadone at the window the same
+    day must not pass as 'within the program's limits': two agonists in one day need a prescriber's
+    decision for that day (the reverse, buprenorphine after methadone, is already stopped by the start
+    gate)."""
+    from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.services import prescribe, record_dose
+    from keel.treatment.services.common import DoseBlocked
+
+    prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
+    _given_daily(world, "buprenorphine", 16)
+    prescribe(
+        by=prescriber,
+        patient_id=world.alice.pk,
+        medication="methadone",
+        dose_mg="30",
+        now=NOW - timedelta(days=1),
+    )
+    record_dose(
+        by=nurse,
+        patient_id=world.alice.pk,
+        amount_mg="16",
+        medication="buprenorphine",
+        now=NOW - timedelta(hours=2),
+    )
+    with pytest.raises((DoseBlocked, TreatmentInvalid)):
+        record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="30", medication="methadone", now=NOW)
