@@ -263,3 +263,30 @@ def test_methadone_is_not_given_the_same_day_as_buprenorphine_without_a_prescrib
     )
     with pytest.raises((DoseBlocked, TreatmentInvalid)):
         record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="30", medication="methadone", now=NOW)
+
+
+def test_bottles_not_brought_back_still_count_against_the_supply_after_the_plan_ends(world: Any) -> None:
+    """Take-home supply by another route: a 7-bottle plan (Dec 4-10) leaves with the person. The prescriber
+    ends it early, no bottle brought back (returned_days empty), then decides a new plan for the same days.
+    The person would hold 14 days of methadone, twice the 7 allowed at one time (42 CFR 8.12(i)): the bottles
+    not brought back are still outstanding and the new plan must be refused."""
+    from keel.core.rules.methadone import CRITERIA
+    from keel.treatment.errors import TreatmentInvalid
+    from keel.treatment.services import decide_take_home, end_take_home_plan, record_dose
+
+    prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
+    _given_daily(world, "methadone", 60)
+    record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="60", now=NOW - timedelta(hours=1))
+    criteria = {key: True for key, _text in CRITERIA}
+    first = decide_take_home(by=prescriber, patient_id=world.alice.pk, criteria=criteria, now=NOW)
+    assert first.max_supply_days == 7
+    end_take_home_plan(
+        by=prescriber,
+        patient_id=world.alice.pk,
+        plan_id=first.pk,
+        reason="Schedule change after the counselor's review of the plan with the person",
+        returned_days=[],
+        now=NOW,
+    )
+    with pytest.raises(TreatmentInvalid):
+        decide_take_home(by=prescriber, patient_id=world.alice.pk, criteria=criteria, now=NOW)
