@@ -290,3 +290,35 @@ def test_bottles_not_brought_back_still_count_against_the_supply_after_the_plan_
     )
     with pytest.raises(TreatmentInvalid):
         decide_take_home(by=prescriber, patient_id=world.alice.pk, criteria=criteria, now=NOW)
+
+
+def test_a_dose_given_on_a_take_home_day_because_the_bottle_came_back_leaves_a_record_of_the_bottle(
+    world: Any,
+) -> None:
+    """Today is a take-home day (a bottle for today went home yesterday, after the observed dose). The nurse
+    ticks 'bottle returned' and gives the observed dose: that tick is what lets a second dose of the day
+    pass the take-home-day guard, so the record must say it (the plan's returned_days, or the dose's audit
+    row), else the day reads as a bottle at home and an observed dose, and nobody can tell who said the
+    bottle came back."""
+    from keel.audit.models import AuditEvent
+    from keel.core.rules.methadone import CRITERIA
+    from keel.treatment.models import TakeHomePlan
+    from keel.treatment.services import decide_take_home, record_dose
+
+    prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
+    _given_daily(world, "methadone", 60)
+    yesterday = NOW - timedelta(days=1)
+    criteria = {key: True for key, _text in CRITERIA}
+    decide_take_home(
+        by=prescriber, patient_id=world.alice.pk, criteria=criteria, bottle_days="2026-12-03", now=yesterday
+    )
+    dose = record_dose(
+        by=nurse, patient_id=world.alice.pk, amount_mg="60", bottle_returned=True, now=NOW
+    ).dose
+    plan = TakeHomePlan.objects.get(patient=world.alice)
+    said_in_plan = "2026-12-03" in (plan.returned_days or [])
+    said_in_audit = any(
+        "bottle" in str(e.detail) or "bottle" in e.reason
+        for e in AuditEvent.objects.filter(target_type="dose", target_id=str(dose.pk))
+    )
+    assert said_in_plan or said_in_audit
