@@ -42,6 +42,7 @@ from keel.treatment.queries import (
     TakeHomeConcern,
     dose_context,
     episode_take_home_plans,
+    held_bottles,
     plan_days,
     take_home_concerns,
     take_home_days_in_treatment,
@@ -215,7 +216,8 @@ def _end_plan(
         _check_returned_stopped(returned, stopped)
         plan.ended_on = start - timedelta(days=1)  # the last day a bottle covers
         plan.ended_by, plan.ended_at, plan.end_reason = by, now, text
-        plan.returned_days = [d.isoformat() for d in returned]
+        # review 19a: the bottles brought back at the window (a dose given instead) stay with these
+        plan.returned_days = sorted({*(plan.returned_days or []), *(d.isoformat() for d in returned)})
         plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "returned_days"])
         _audit(
             by,
@@ -224,9 +226,48 @@ def _end_plan(
             "take_home_plan",
             plan.pk,
             reason=text[:200],
-            detail={"from_day": start.isoformat(), "bottles_stopped": len(stopped)},
+            detail={
+                "from_day": start.isoformat(),
+                "bottles_stopped": len(stopped),
+                **_still_held(patient, plan, now),
+            },
         )
     return plan
+
+
+def _still_held(patient: Patient, plan: TakeHomePlan, now: datetime) -> dict[str, object]:
+    """Review 19a: what ending a plan leaves in the person's hands (`held_bottles`): the bottles handed out
+    and not brought back, which keep counting against the supply for the days they cover (the audit row
+    says which, so "none came back" is on the record)."""
+    held = held_bottles(patient, None, local_today(patient, now)).get(plan.pk, set())
+    return {
+        "bottles_returned": len(plan.returned_days),
+        "bottles_still_held": [d.isoformat() for d in sorted(held)],
+    }
+
+
+def record_bottle_returned(*, by: User, patient: Patient, today: date, dose_id: int) -> int | None:
+    """Review 19a: an observed methadone dose on a take-home day passes the window only because the nurse
+    said today's bottle came back unopened; that answer is kept on the plan whose bottle covers today (its
+    `returned_days`, the one record of bottles back, which `held_bottles` reads) and audited, inside the
+    dose's transaction (the person locked). Returns the plan's id (None: no plan's bottle covers today)."""
+    plans = TakeHomePlan.objects.select_for_update().filter(patient=patient).exclude(ended_on__lt=today)
+    covering = [p for p in plans if today in plan_days(p)]
+    if not covering:
+        return None
+    plan = covering[0]  # the newest (plans are ordered newest first); one bottle a day
+    plan.returned_days = sorted({*(plan.returned_days or []), today.isoformat()})
+    plan.save(update_fields=["returned_days"])
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottle returned unopened at the window",
+        detail={"returned_day": today.isoformat(), "dose_id": dose_id},
+    )
+    return plan.pk
 
 
 def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
@@ -580,8 +621,8 @@ def _supply_problem(
                 "Start the bottles tomorrow"
             ),
         )
-    plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment_id, started_on)})
-    outstanding = {day for plan in plans for day in plan_days(plan) if day >= today}
+    # Review 19a: the bottles the person holds or will be handed (`held_bottles`), an ended plan's too
+    outstanding = set().union(*held_bottles(patient, (enrollment_id, started_on), today).values())
     if days & outstanding:
         return FieldError(
             "start_on",
