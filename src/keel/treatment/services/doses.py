@@ -67,7 +67,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.start import _start_gate, low_dose_step, window_phase
-from keel.treatment.services.take_homes import TAKE_HOME_DAY, suspend_take_home_plans
+from keel.treatment.services.take_homes import TAKE_HOME_DAY, record_bottle_returned, suspend_take_home_plans
 
 
 def _dose_decision(
@@ -289,6 +289,9 @@ def record_dose(
                 now,
                 after if inside else None,
             )
+            if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
+                # review 19a: the tick that let the dose pass is kept on the plan, audited, with the dose
+                record_bottle_returned(by=by, patient=patient, today=today, dose_id=dose.pk)
         except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
             blocked = exc
     if blocked is not None:
