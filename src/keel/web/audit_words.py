@@ -142,7 +142,6 @@ REASONS = {
     "appointment missing or another patient's": _("appointment missing or another patient's"),
     "attested": _("attested"),
     "break the glass": _("emergency access"),
-    "bottle returned unopened at the window": _("take-home bottle brought back unopened at the window"),
     "bulk care team: outside scope or missing": _("care team change for many: outside scope or missing"),
     "bulk search by an API token": _("search of many records by an API token"),
     "contact details changed": _("contact details changed"),

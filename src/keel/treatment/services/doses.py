@@ -271,6 +271,9 @@ def record_dose(
                 order.dose_mg,
             )
             _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
+            bottle = None
+            if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
+                bottle = record_bottle_returned(reads.plans, today)  # review 19a: on the plan, with the dose
             after = None
             if then is not None:
                 after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
@@ -288,10 +291,8 @@ def record_dose(
                 given,
                 now,
                 after if inside else None,
+                bottle,
             )
-            if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
-                # review 19a: the tick that let the dose pass is kept on the plan, audited, with the dose
-                record_bottle_returned(by=by, patient=patient, today=today, dose_id=dose.pk)
         except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
             blocked = exc
     if blocked is not None:
@@ -465,10 +466,12 @@ def _save_dose(
     given: datetime | None,
     now: datetime,
     after: Callable[[DoseRecord], None] | None = None,
+    detail: dict[str, object] | None = None,
 ) -> DoseRecord:
     """The dose row (a hold gives 0 mg), its audit row and, for a hold, its flag (`_flag_hold`), in one
     transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict. `after`: called
-    with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise."""
+    with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise.
+    `detail`: the audit row's (a bottle returned on a take-home day, review 19a)."""
     held = decision.decision == "hold"
     inside = after is not None and connection.vendor == "sqlite"
     try:
@@ -497,7 +500,7 @@ def _save_dose(
             )
             # A new dose has no amendments yet: its answer (effective_mg, the amendments list) reads none.
             dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
-            _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
+            _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision, detail=detail)
             if held:
                 _flag_hold(by, patient, dose, decision, today, now)
             if inside:

@@ -3,7 +3,7 @@ discharge ending the plans."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -246,28 +246,20 @@ def _still_held(patient: Patient, plan: TakeHomePlan, now: datetime) -> dict[str
     }
 
 
-def record_bottle_returned(*, by: User, patient: Patient, today: date, dose_id: int) -> int | None:
+def record_bottle_returned(plans: Sequence[TakeHomePlan], today: date) -> dict[str, object] | None:
     """Review 19a: an observed methadone dose on a take-home day passes the window only because the nurse
     said today's bottle came back unopened; that answer is kept on the plan whose bottle covers today (its
-    `returned_days`, the one record of bottles back, which `held_bottles` reads) and audited, inside the
-    dose's transaction (the person locked). Returns the plan's id (None: no plan's bottle covers today)."""
-    plans = TakeHomePlan.objects.select_for_update().filter(patient=patient).exclude(ended_on__lt=today)
+    `returned_days`, the one record of bottles back, which `held_bottles` reads), inside the dose's
+    transaction and under the person's lock. `plans`: the episode's plans the dose read (oldest first; the
+    plan changed in place, so the row told from the dose's reads shows it). Returns what the dose's audit row
+    says of it (None: no plan's bottle covers today)."""
     covering = [p for p in plans if today in plan_days(p)]
     if not covering:
         return None
-    plan = covering[0]  # the newest (plans are ordered newest first); one bottle a day
+    plan = covering[-1]  # the newest; one bottle a day
     plan.returned_days = sorted({*(plan.returned_days or []), today.isoformat()})
-    plan.save(update_fields=["returned_days"])
-    _audit(
-        by,
-        patient,
-        Action.UPDATE,
-        "take_home_plan",
-        plan.pk,
-        reason="bottle returned unopened at the window",
-        detail={"returned_day": today.isoformat(), "dose_id": dose_id},
-    )
-    return plan.pk
+    TakeHomePlan.objects.filter(pk=plan.pk).update(returned_days=plan.returned_days)
+    return {"bottle_returned": today.isoformat(), "take_home_plan": plan.pk}
 
 
 def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
