@@ -139,9 +139,11 @@ def end_take_home_plan(
     """A prescriber ends an active take-home plan early (issue #13: a mistaken plan, bottles lost or returned,
     a relapse). From `from_day` (today or later in the program's zone, never a day already past; blank:
     today) its bottles cover nothing: the missed-dose checks and the window treat those days as observed days
-    again, and they no longer count against the supply a new plan may give. `reason` must be one of substance
-    (the check overrides use); `returned_days` optionally names the bottles brought back unopened (days the
-    plan ended). The plan stays in the record with who, when and why; ending it again is a conflict."""
+    again. `reason` must be one of substance (the check overrides use); `returned_days` names the bottles
+    brought back unopened or never handed out (days the plan ended; blank: none came back). Review 19a: a
+    bottle handed out and not brought back keeps counting against the supply a new plan may give
+    (`held_bottles`; the audit row names them). The plan stays in the record with who, when and why; ending
+    it again is a conflict."""
     patient = _scoped_for(
         by, patient_id, "take_home_plan", True, "end take-home doses", emergency_access=True
     )
@@ -591,8 +593,9 @@ def _supply_problem(
 ) -> FieldError | None:
     """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits
     the take-home supply a person holds at one time, so every bottle still outstanding (a day from today on,
-    in an active plan of this episode) counts with the new bottles against the supply allowed now; no day gets
-    two bottles; and no bottle for today once today's observed dose was taken. Review 13c: no new plan at all
+    in an active plan of this episode, or handed out and not brought back: `held_bottles`, review 19a) counts
+    with the new bottles against the supply allowed now; no day gets two bottles; and no bottle for today
+    once today's observed dose was taken. Review 13c: no new plan at all
     while a dose held today (sedation or intoxication) stands unreleased (`held_today`: the window's hold,
     `DoseContext.hold_open`): today's bottle would be the very dose the hold stopped, and later days' bottles
     would leave the clinic with a person who is sedated or intoxicated now."""
