@@ -279,6 +279,7 @@ class TakeHomeReviewOut(Out):
     federal_max_days: int
     open_flags: list[TakeHomeConcernOut]
     closure_days: list[str]  # ISO dates
+    bottles_held: list[str]  # ISO dates: bottles held or still to be handed, counted against a new supply
 
 
 class FillOut(Out):
@@ -646,7 +647,9 @@ class TakeHomeEndIn(In):
         default=None, description="the first day its bottles no longer cover: today or later; blank: today"
     )
     returned_days: list[IsoDate] | None = Field(
-        default=None, description="the days whose bottles were brought back unopened (optional)"
+        default=None,
+        description="the days whose bottles were brought back unopened or never handed out; empty or "
+        "absent: none came back, and the bottles handed out keep counting against the supply",
     )
 
 

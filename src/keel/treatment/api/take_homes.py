@@ -29,6 +29,7 @@ def take_home_review(request: HttpRequest, patient_id: int) -> TakeHomeReviewOut
         federal_max_days=review.federal_max_days,
         open_flags=[TakeHomeConcernOut(id=c.id, kind=c.kind, raised_on=c.raised_on) for c in review.concerns],
         closure_days=review.closure_days,
+        bottles_held=review.bottles_held,
     )
 
 

@@ -51,6 +51,7 @@ from keel.treatment.queries.take_home_plans import (
     PlanCover,
     episode_plans,
     episode_take_home_plans,
+    held_bottles,
     plan_days,
 )
 from keel.treatment.queries.take_homes import (
@@ -98,6 +99,7 @@ __all__ = [
     "episode_firsts",
     "episode_plans",
     "episode_take_home_plans",
+    "held_bottles",
     "hours_since",
     "hours_since_last_dose",
     "in_chunks",

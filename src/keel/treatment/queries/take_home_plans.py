@@ -1,5 +1,6 @@
 """Which take-home plans belong to a person's current episode (`episode_take_home_plans`, `episode_plans`)
-and the days their bottles cover (`plan_days`), for model instances and for plain values alike."""
+and the days their bottles cover (`plan_days`), for model instances and for plain values alike; the bottles
+that count against the person's supply (`held_bottles`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from keel.treatment.models import TakeHomePlan
+from keel.core.take_home_bottles import bottles_held
+from keel.patients.models import Patient, zone_of
+from keel.treatment.models import DoseRecord, DoseStatus, Medication, TakeHomePlan
 
 
 def episode_take_home_plans(
@@ -78,3 +81,55 @@ def plan_days(plan: PlanCover) -> set[date]:
     """The days a plan's bottles cover: none after the plan ended (discharge)."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
+
+
+def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date) -> dict[int, set[date]]:
+    """Review 19a: the bottle days from `today` on that count against the person's take-home supply, by plan
+    (`keel.core.take_home_bottles.bottles_held`, the one definition): every bottle a plan of the current
+    episode (`episode`: the active enrollment's id and start) still covers, and every bottle handed out and
+    not brought back of a plan that ended, whatever ended it and whichever episode it belonged to (the bottle
+    is in the person's hands all the same). One read of the plans, one of the observed methadone doses taken
+    while an ended plan stood; the supply check reads this under the person's lock."""
+    zone = zone_of(patient)
+    plans = [
+        p
+        for p in TakeHomePlan.objects.filter(patient=patient).order_by("decided_at", "id")
+        if any(iso >= today.isoformat() for iso in p.bottles or [])
+    ]
+    current = {p.pk for p in episode_plans(plans, {patient.pk: episode})} if episode else set()
+    plans = [p for p in plans if p.pk in current or p.ended_on is not None]
+    ended = [p for p in plans if p.ended_on is not None]
+    visits: list[tuple[date, datetime]] = []
+    if ended:
+        since = min(p.decided_at for p in ended).astimezone(zone).date()
+        visits = [
+            (day, given or recorded)
+            for day, given, recorded in DoseRecord.objects.filter(
+                patient=patient,
+                medication=Medication.METHADONE,
+                status=DoseStatus.GIVEN,
+                local_date__gte=since,
+                local_date__lte=today,
+            )
+            .exclude(amendments__voided=True)
+            .values_list("local_date", "given_at", "recorded_at")
+        ]
+    held = {}
+    for plan in plans:
+        ended_at = plan.ended_at
+        days = bottles_held(
+            bottles=[date.fromisoformat(iso) for iso in plan.bottles or []],
+            decided_on=plan.decided_at.astimezone(zone).date(),
+            ended_on=plan.ended_on,
+            ended_day=None
+            if plan.ended_on is None
+            else ended_at.astimezone(zone).date()
+            if ended_at is not None
+            else plan.ended_on,  # discharge ends a plan on its day, without a time
+            returned=[date.fromisoformat(iso) for iso in plan.returned_days or []],
+            visits=[day for day, at in visits if ended_at is None or at <= ended_at],
+            today=today,
+        )
+        if days:
+            held[plan.pk] = days
+    return held

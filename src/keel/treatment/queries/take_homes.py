@@ -1,10 +1,10 @@
 """The take-home review: days in treatment (counted from the episode's first observed dose), the
-federal supply now, the open concerns to acknowledge (flags and missed observed doses) and the closure days
-to come."""
+federal supply now, the open concerns to acknowledge (flags and missed observed doses), the closure days
+to come and the bottles that count against a new supply (review 19a)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -18,6 +18,7 @@ from keel.patients.models import Patient, PatientFlag, local_today, zone_of
 from keel.treatment.models import Medication
 from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.policy import effective_policy
+from keel.treatment.queries.take_home_plans import held_bottles
 
 MISSED_CONCERN_DAYS = 7  # a missed observed dose this far back is a take-home concern (review 13d)
 
@@ -74,6 +75,17 @@ class TakeHomeReview:
     federal_max_days: int
     concerns: list[TakeHomeConcern]
     closure_days: list[str]
+    bottles_held: list[str] = field(default_factory=list)  # ISO days: counted against the supply now
+
+
+def _bottles_counted(patient: Patient, today: date) -> list[str]:
+    """Review 19a: the bottle days from today on that count against a new supply (`held_bottles`: the plans
+    standing and the bottles handed out of plans that ended, not brought back), as the supply check reads
+    them."""
+    enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
+    episode = (enrollment.pk, enrollment.started_on) if enrollment is not None else None
+    days = set().union(*held_bottles(patient, episode, today).values())
+    return [d.isoformat() for d in sorted(days)]
 
 
 def take_home_review(patient: Patient, now: datetime | None = None) -> TakeHomeReview:
@@ -84,6 +96,7 @@ def take_home_review(patient: Patient, now: datetime | None = None) -> TakeHomeR
         federal_max_days=federal_max_supply(days),
         concerns=take_home_concerns(patient, today),
         closure_days=[d for d in sorted(patient.program.closure_days or []) if d >= today.isoformat()],
+        bottles_held=_bottles_counted(patient, today),
     )
 
 

@@ -67,7 +67,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.start import _start_gate, low_dose_step, window_phase
-from keel.treatment.services.take_homes import TAKE_HOME_DAY, suspend_take_home_plans
+from keel.treatment.services.take_homes import TAKE_HOME_DAY, record_bottle_returned, suspend_take_home_plans
 
 
 def _dose_decision(
@@ -271,6 +271,9 @@ def record_dose(
                 order.dose_mg,
             )
             _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
+            bottle = None
+            if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
+                bottle = record_bottle_returned(reads.plans, today)  # review 19a: on the plan, with the dose
             after = None
             if then is not None:
                 after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
@@ -288,6 +291,7 @@ def record_dose(
                 given,
                 now,
                 after if inside else None,
+                bottle,
             )
         except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
             blocked = exc
@@ -462,10 +466,12 @@ def _save_dose(
     given: datetime | None,
     now: datetime,
     after: Callable[[DoseRecord], None] | None = None,
+    detail: dict[str, object] | None = None,
 ) -> DoseRecord:
     """The dose row (a hold gives 0 mg), its audit row and, for a hold, its flag (`_flag_hold`), in one
     transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict. `after`: called
-    with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise."""
+    with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise.
+    `detail`: the audit row's (a bottle returned on a take-home day, review 19a)."""
     held = decision.decision == "hold"
     inside = after is not None and connection.vendor == "sqlite"
     try:
@@ -494,7 +500,7 @@ def _save_dose(
             )
             # A new dose has no amendments yet: its answer (effective_mg, the amendments list) reads none.
             dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
-            _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision)
+            _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision, detail=detail)
             if held:
                 _flag_hold(by, patient, dose, decision, today, now)
             if inside:

@@ -3,7 +3,7 @@ discharge ending the plans."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -42,6 +42,7 @@ from keel.treatment.queries import (
     TakeHomeConcern,
     dose_context,
     episode_take_home_plans,
+    held_bottles,
     plan_days,
     take_home_concerns,
     take_home_days_in_treatment,
@@ -138,9 +139,11 @@ def end_take_home_plan(
     """A prescriber ends an active take-home plan early (issue #13: a mistaken plan, bottles lost or returned,
     a relapse). From `from_day` (today or later in the program's zone, never a day already past; blank:
     today) its bottles cover nothing: the missed-dose checks and the window treat those days as observed days
-    again, and they no longer count against the supply a new plan may give. `reason` must be one of substance
-    (the check overrides use); `returned_days` optionally names the bottles brought back unopened (days the
-    plan ended). The plan stays in the record with who, when and why; ending it again is a conflict."""
+    again. `reason` must be one of substance (the check overrides use); `returned_days` names the bottles
+    brought back unopened or never handed out (days the plan ended; blank: none came back). Review 19a: a
+    bottle handed out and not brought back keeps counting against the supply a new plan may give
+    (`held_bottles`; the audit row names them). The plan stays in the record with who, when and why; ending
+    it again is a conflict."""
     patient = _scoped_for(
         by, patient_id, "take_home_plan", True, "end take-home doses", emergency_access=True
     )
@@ -215,7 +218,8 @@ def _end_plan(
         _check_returned_stopped(returned, stopped)
         plan.ended_on = start - timedelta(days=1)  # the last day a bottle covers
         plan.ended_by, plan.ended_at, plan.end_reason = by, now, text
-        plan.returned_days = [d.isoformat() for d in returned]
+        # review 19a: the bottles brought back at the window (a dose given instead) stay with these
+        plan.returned_days = sorted({*(plan.returned_days or []), *(d.isoformat() for d in returned)})
         plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "returned_days"])
         _audit(
             by,
@@ -224,9 +228,40 @@ def _end_plan(
             "take_home_plan",
             plan.pk,
             reason=text[:200],
-            detail={"from_day": start.isoformat(), "bottles_stopped": len(stopped)},
+            detail={
+                "from_day": start.isoformat(),
+                "bottles_stopped": len(stopped),
+                **_still_held(patient, plan, now),
+            },
         )
     return plan
+
+
+def _still_held(patient: Patient, plan: TakeHomePlan, now: datetime) -> dict[str, object]:
+    """Review 19a: what ending a plan leaves in the person's hands (`held_bottles`): the bottles handed out
+    and not brought back, which keep counting against the supply for the days they cover (the audit row
+    says which, so "none came back" is on the record)."""
+    held = held_bottles(patient, None, local_today(patient, now)).get(plan.pk, set())
+    return {
+        "bottles_returned": len(plan.returned_days),
+        "bottles_still_held": [d.isoformat() for d in sorted(held)],
+    }
+
+
+def record_bottle_returned(plans: Sequence[TakeHomePlan], today: date) -> dict[str, object] | None:
+    """Review 19a: an observed methadone dose on a take-home day passes the window only because the nurse
+    said today's bottle came back unopened; that answer is kept on the plan whose bottle covers today (its
+    `returned_days`, the one record of bottles back, which `held_bottles` reads), inside the dose's
+    transaction and under the person's lock. `plans`: the episode's plans the dose read (oldest first; the
+    plan changed in place, so the row told from the dose's reads shows it). Returns what the dose's audit row
+    says of it (None: no plan's bottle covers today)."""
+    covering = [p for p in plans if today in plan_days(p)]
+    if not covering:
+        return None
+    plan = covering[-1]  # the newest; one bottle a day
+    plan.returned_days = sorted({*(plan.returned_days or []), today.isoformat()})
+    TakeHomePlan.objects.filter(pk=plan.pk).update(returned_days=plan.returned_days)
+    return {"bottle_returned": today.isoformat(), "take_home_plan": plan.pk}
 
 
 def _check_returned_stopped(returned: list[date], stopped: set[date]) -> None:
@@ -558,8 +593,9 @@ def _supply_problem(
 ) -> FieldError | None:
     """Issue #13 (review 13): a new plan never stacks a second supply nor doubles a day. 42 CFR 8.12(i) limits
     the take-home supply a person holds at one time, so every bottle still outstanding (a day from today on,
-    in an active plan of this episode) counts with the new bottles against the supply allowed now; no day gets
-    two bottles; and no bottle for today once today's observed dose was taken. Review 13c: no new plan at all
+    in an active plan of this episode, or handed out and not brought back: `held_bottles`, review 19a) counts
+    with the new bottles against the supply allowed now; no day gets two bottles; and no bottle for today
+    once today's observed dose was taken. Review 13c: no new plan at all
     while a dose held today (sedation or intoxication) stands unreleased (`held_today`: the window's hold,
     `DoseContext.hold_open`): today's bottle would be the very dose the hold stopped, and later days' bottles
     would leave the clinic with a person who is sedated or intoxicated now."""
@@ -580,8 +616,8 @@ def _supply_problem(
                 "Start the bottles tomorrow"
             ),
         )
-    plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment_id, started_on)})
-    outstanding = {day for plan in plans for day in plan_days(plan) if day >= today}
+    # Review 19a: the bottles the person holds or will be handed (`held_bottles`), an ended plan's too
+    outstanding = set().union(*held_bottles(patient, (enrollment_id, started_on), today).values())
     if days & outstanding:
         return FieldError(
             "start_on",
