@@ -100,16 +100,33 @@ def _over_the_order_with_an_override(world: World) -> None:
     )
 
 
+def _other_medication_with_a_switch_override(world: World) -> None:
+    """Review 19a: methadone the same day as buprenorphine given here waits for a prescriber's switch
+    override for the day; with it, the other medication's doses are still in the day read."""
+    HISTORIES["other medication"](world)
+    DoseOverride.objects.create(
+        patient=world.alice,
+        medication="methadone",
+        kind=OverrideKind.SWITCH,
+        local_date=TODAY,
+        max_total_mg=Decimal(0),
+        reason="switch to methadone decided today",
+        prescriber=world.staff["prescriber"],
+        created_at=NOON - timedelta(hours=1),
+    )
+
+
 MORE = {
     "buprenorphine maintenance": _buprenorphine_maintenance,
     "over the order, with an override": _over_the_order_with_an_override,
+    "other medication, a switch override": _other_medication_with_a_switch_override,
 }
 # Where the row is told from the dose (the rest: refused by a guard rail, or read again, checked the same)
 TOLD = {
     ("regular", "given", "methadone"),
     ("regular", "held", "methadone"),
     ("amended", "held", "methadone"),
-    ("other medication", "given", "methadone"),
+    ("other medication, a switch override", "given", "methadone"),  # review 19a: without it, refused
     ("take-homes", "held", "methadone"),
     ("restart", "held", "methadone"),
     ("readmitted", "held", "methadone"),
@@ -239,7 +256,8 @@ def _page_dose(client: Client, patient_id: int, data: dict[str, str]) -> Any:
             {"amount_mg": "30", "sequence": "1", "medication": "methadone", "bottle_returned": "on"},
             "given",
         ),
-        ("other medication", {"amount_mg": "30", "sequence": "1", "medication": "methadone"}, "given"),
+        # review 19a: methadone after buprenorphine given today waits for a prescriber's switch override
+        ("other medication", {"amount_mg": "30", "sequence": "1", "medication": "methadone"}, "blocked"),
         ("other medication", {"amount_mg": "8", "sequence": "2", "medication": "buprenorphine"}, "given"),
         ("holds released", {"amount_mg": "8", "sequence": "2", "medication": "buprenorphine"}, "blocked"),
         ("holds open", {"amount_mg": "30", "sequence": "2", "medication": "methadone"}, "blocked"),

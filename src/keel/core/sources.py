@@ -320,6 +320,13 @@ _ALL = (
         "administered and dispensed under the practitioner's order).",
     ),
     Source(
+        "keel-one-agonist-a-day",
+        "Program policy, default from Keel (the clinical reference gives no same-day rule): one opioid agonist "
+        "a day at the window. Methadone and buprenorphine on one day is a switch that a prescriber decides "
+        "for that day, with a reason; buprenorphine after methadone meets the start gate (reference 9.6), "
+        "and methadone alongside a low-dose buprenorphine start is the method (Hammig 2016).",
+    ),
+    Source(
         "keel-policy",
         "Program policy set by this program (default from Keel), changed only by a program admin with a reason.",
     ),

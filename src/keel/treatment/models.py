@@ -208,6 +208,7 @@ class OverrideKind(models.TextChoices):
     START = "start", _("A first buprenorphine dose before the verdict is ready")
     HOURS = "hours", _("A dose outside the dosing window's hours")
     INTERVAL = "interval", _("An XR-naltrexone injection before the program's minimum interval")
+    SWITCH = "switch", _("Methadone the same day as buprenorphine (a switch)")
 
 
 class DoseOverride(models.Model):

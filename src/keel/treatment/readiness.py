@@ -52,7 +52,7 @@ from keel.treatment.models import (
     OrderStatus,
     TakeHomePlan,
 )
-from keel.treatment.queries.contexts import hold_open_today
+from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.policy import effective_policy
 
 SCREENS = ("dsm5-oud", "phq9", "gad7", "cssrs-screen", "ort")
@@ -407,7 +407,7 @@ class HomeStart:
     sows: Any  # the latest SOWS Assessment, or None
     decision: (
         Decision[HomePolicy, HomeDetails] | None
-    )  # "start" (take the first dose now), "wait", "not_standard", "low_dose"
+    )  # "start" (take the first dose now), "wait", "not_standard", "low_dose", "held_earlier", "dosed_today"
     redose_hours: float
     day1_max_mg: float
     day2_max_mg: float
@@ -436,13 +436,16 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
     age = None if sows is None else max(0.0, (now - sows.filled_at).total_seconds() / 3600)
     decision = None
     if order is not None and not missing and sows is not None and age is not None:
-        # A dose held at the window today stops the home start too (review 18a): the window's one definition.
-        held = hold_open_today(patient, local_today(patient, now))
+        # The day at the clinic, read once (the window's definitions): a dose held today stops the home start
+        # (review 18a), and so does methadone or buprenorphine given there today (review 19a: today's first
+        # dose was given at the clinic).
+        day = clinic_day(patient, local_today(patient, now))
         raw = {
             "opioids": uses.hours_since(now),
             "sows_total": sows.total,
             "sows_age_hours": age,
-            "hold_open": held,
+            "hold_open": day.hold_open,
+            "dosed_today": bool(day.agonists_taken),
         }
         decision = HOME_START.run(raw, home)
     return HomeStart(

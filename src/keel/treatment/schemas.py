@@ -501,7 +501,8 @@ class OverrideIn(In):
         description=(
             "limit: past a dose limit today; start: a first buprenorphine dose before 'ready'; "
             "hours: a dose outside the dosing window's hours (no max_total_mg); interval: an XR-naltrexone "
-            "injection sooner than the program's minimum interval (no max_total_mg)"
+            "injection sooner than the program's minimum interval (no max_total_mg); switch: methadone the "
+            "same day as buprenorphine given here (medication methadone, no max_total_mg)"
         ),
     )
 

@@ -25,6 +25,7 @@ HOME = {
     "not_standard": gettext_lazy("Don't start on your own yet. Call your clinic first."),
     "low_dose": gettext_lazy("Follow your low-dose plan. Call your clinic if you are not sure."),
     "held_earlier": gettext_lazy("Not today. Talk to your care team first."),
+    "dosed_today": gettext_lazy("Not now. Your clinic gave you a dose today. Talk to your care team first."),
 }
 NALTREXONE = {
     "eligible": gettext_lazy("Can be started: opioid-free long enough"),

@@ -161,6 +161,7 @@ REASONS = {
     ),
     "enrolled": _("enrolled"),
     "guard rail: outside the dosing window's hours": _("guard rail: outside the dosing window's hours"),
+    "guard rail: a second opioid agonist the same day": _("guard rail: a second opioid agonist the same day"),
     "idempotent replay": _("the same request sent again"),
     "joined the program": _("joined the program"),
     "joined the program, bringing the self-guided history": _(

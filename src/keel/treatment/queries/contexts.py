@@ -86,7 +86,8 @@ _MG_SCALE = Decimal("0.01")  # DoseRecord.amount_mg: decimal_places=2
 @dataclass
 class _Reads:
     """What a dose context is made of, per person (patient id): this medication's recent doses (day and slot
-    order), the other medications' held doses (with_other_holds), the amendments of both (oldest first),
+    order), the other medications' held doses and doses of today (with_other_holds: `other_held`), the
+    amendments of both (oldest first),
     the current episode (its first dose, the active enrollment) and its take-home plans (oldest first).
     `released`: the held doses whose hold a prescriber released; None: read them when a hold is found."""
 
@@ -112,8 +113,11 @@ def dose_contexts(
     recent = DoseRecord.objects.filter(patient_id__in=ids, local_date__gte=earliest)
     if not with_other_holds:
         recent = recent.filter(medication=medication)
-    else:  # this medication's doses, and only the holds of the others (few rows)
-        recent = recent.filter(Q(medication=medication) | Q(status=DoseStatus.HELD))
+    else:  # this medication's doses, and only the holds of the others and their doses of today (few rows)
+        first_today = min(today for _, today in patients)
+        recent = recent.filter(
+            Q(medication=medication) | Q(status=DoseStatus.HELD) | Q(local_date__gte=first_today)
+        )
     for d in recent.order_by("patient_id", "local_date", "sequence"):
         if d.medication == medication:
             doses[d.patient_id].append(d)
@@ -166,7 +170,8 @@ _RELEASED = (
 
 _DOSES = (
     'FROM "treatment_doserecord" d LEFT JOIN "treatment_doseamendment" a ON a."dose_id" = d."id" '
-    'WHERE d."patient_id" = %s AND d."local_date" >= %s AND (d."medication" = %s OR d."status" = %s) '
+    'WHERE d."patient_id" = %s AND d."local_date" >= %s '
+    'AND (d."medication" = %s OR d."status" = %s OR d."local_date" = %s) '
     'ORDER BY d."local_date", d."sequence", d."id", a."amended_at", a."id"'
 )
 
@@ -178,8 +183,10 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
     other_held: list[DoseRecord] = []
     amended: dict[int, list[DoseAmendment]] = {}
     released: set[int] = set()
-    # Without with_other_holds only this medication: a status no dose has stands for "or held".
+    # Without with_other_holds only this medication: a status no dose has stands for "or held", a day before
+    # the lookback for "or of today" (another medication's doses of today).
     status = DoseStatus.HELD if with_other_holds else ""
+    others_on = today if with_other_holds else date(1, 1, 1)
     seen: set[int] = set()
     for dose, amendment, freed in rows.fetch(
         _DOSES,
@@ -193,6 +200,7 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
             day(today - timedelta(days=MISS_LOOKBACK)),
             medication,
             status,
+            day(others_on),
         ],
         (DoseRecord, "d"),
         (DoseAmendment, "a"),
@@ -268,6 +276,17 @@ def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Rea
         for p, today in patients
     }
     held += [d.pk for ds in others_today.values() for d in ds]
+    for p, today in patients:  # another medication's doses taken today (read only with_other_holds)
+        contexts[p.pk].others_taken_today = sorted(
+            (
+                d
+                for d in other_held[p.pk]
+                if d.local_date == today
+                and d.status == DoseStatus.GIVEN
+                and is_taken(d, amended.get(d.pk, []))
+            ),
+            key=lambda d: (d.medication, d.sequence, d.pk),
+        )
     if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
         released = reads.released
         if released is None:
@@ -324,9 +343,34 @@ def _context(
     )
 
 
+@dataclass(frozen=True)
+class ClinicDay:
+    """What the clinic's record says of a person's day, from the one dose-context read (`clinic_day`)."""
+
+    in_episode: bool  # an open episode of care (an active enrollment): the window's definition
+    hold_open: bool  # a dose of any medication held today and not released (`hold_open_today`)
+    agonists_taken: tuple[str, ...]  # methadone, buprenorphine: given here today and taken (not voided)
+
+
+AGONISTS = (Medication.METHADONE, Medication.BUPRENORPHINE)
+
+
+def clinic_day(patient: Patient, today: date) -> ClinicDay:
+    """The person's day at the clinic, read once (`dose_context` with other holds, as for an injection):
+    whether their episode of care is open (the window refuses a dose once it ended), whether a dose held
+    today still stands, and which opioid agonists (methadone, buprenorphine) were given here today and
+    taken. The injection and the home start answer from it."""
+    ctx = dose_context(patient, Medication.NALTREXONE_XR, today, with_other_holds=True)
+    taken = {d.medication for d in ctx.others_taken_today}
+    return ClinicDay(
+        in_episode=ctx.in_episode,
+        hold_open=ctx.hold_open or ctx.other_hold_open,
+        agonists_taken=tuple(m for m in AGONISTS if m in taken),
+    )
+
+
 def hold_open_today(patient: Patient, today: date) -> bool:
     """A dose of any medication held today (sedation, intoxication) whose hold no prescriber has released
     (resolved its flag): the dosing window's one definition (`dose_context`'s `hold_open` and
     `other_hold_open`). It stops an injection that day too."""
-    ctx = dose_context(patient, Medication.NALTREXONE_XR, today, with_other_holds=True)
-    return ctx.hold_open or ctx.other_hold_open
+    return clinic_day(patient, today).hold_open

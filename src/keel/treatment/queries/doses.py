@@ -51,6 +51,9 @@ class DoseContext:
     # hours_since_last_dose's answer from the rows already read (the re-dose interval).
     taken_times: list[datetime] = field(default_factory=list)
     other_hold_open: bool = False  # a dose of another medication held today, not released (with_other_holds)
+    # The doses of another medication given today and taken (not voided or corrected to 0 mg), by medication
+    # and slot (with_other_holds): a second opioid agonist the same day, a first dose already given today.
+    others_taken_today: list[DoseRecord] = field(default_factory=list)
 
     @property
     def last_observed_mg(self) -> Decimal | None:

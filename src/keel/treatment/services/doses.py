@@ -51,6 +51,7 @@ from keel.treatment.queries import (
 )
 from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.policy import effective_policy
+from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseBlocked,
@@ -365,7 +366,8 @@ def _day_guards(
     """Guard 3, the day (answered from the context read once): a person whose episode of care ended is not
     dosed; a take-home bottle covering today stops an observed methadone dose (unless the bottle came back,
     or the dose is a hold; issue #13); the program's dosing hours at `at` (issue #18); a slot already
-    recorded today is DoseConflict. Returns the slot (`sequence`, else the next one); a hold on another
+    recorded today is DoseConflict; methadone after buprenorphine given today waits for a prescriber's switch
+    override (review 19a). Returns the slot (`sequence`, else the next one); a hold on another
     medication today stands for this one too (`ctx.hold_open`)."""
     if not ctx.in_episode:
         raise TreatmentInvalid(
@@ -378,6 +380,9 @@ def _day_guards(
     dosing_hours_gate(
         by=by, patient=patient, medication=medication, at=at, today=today, held=bool(sedated)
     )  # issue #18
+    second_agonist_gate(  # review 19a: methadone after buprenorphine given today
+        by=by, patient=patient, medication=medication, ctx=ctx, today=today, held=bool(sedated)
+    )
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
         raise DoseConflict(_slot_taken(slot))

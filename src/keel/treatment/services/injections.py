@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NoReturn
 
@@ -31,7 +32,7 @@ from keel.treatment.models import (
     OverrideKind,
 )
 from keel.treatment.queries import taken_doses
-from keel.treatment.queries.contexts import hold_open_today
+from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.readiness import naltrexone_readiness, read_last_uses
 from keel.treatment.services.common import (
@@ -153,26 +154,25 @@ def _interval_override(patient: Patient, today: date) -> DoseOverride | None:
 
 
 def _course_interval(
-    by: User, patient: Patient, last: DoseRecord, today: date
-) -> tuple[Decision, DoseOverride | None]:
+    patient: Patient, last: DoseRecord, today: date
+) -> tuple[Decision, DoseOverride | None, bool]:
     """On XR-naltrexone: the minimum interval, the next due date, tolerance. Sooner than the program's
-    interval needs a prescriber's override for today; without one the injection is refused (audited)."""
+    interval needs a prescriber's override for today; without one the injection is refused (the third value:
+    refused, `_refuse` audits it)."""
     settings = effective_policy(patient, READINESS)
     since = episodes.days_between(last.local_date, today)
     override = None
     if since < settings["min_interval_days"]:  # sooner than the program's interval: an override for today
         override = _interval_override(patient, today)
     decision = repeat_injection(today, since, settings, documented=override is not None)
-    if decision.decision == TOO_SOON:
-        _refuse(by, patient, decision)
-    return decision, override
+    return decision, override, decision.decision == TOO_SOON
 
 
 def _first_injection_readiness(
-    by: User, patient: Patient, now: datetime, today: date, naloxone_challenge_negative: bool
-) -> Decision:
-    """A first injection, or opioids used since the last one: the naltrexone readiness decides (refused,
-    audited, when it does not allow the injection)."""
+    patient: Patient, now: datetime, today: date, naloxone_challenge_negative: bool
+) -> tuple[Decision, bool]:
+    """A first injection, or opioids used since the last one: the naltrexone readiness decides (the second
+    value: refused, when it does not allow the injection)."""
     read = naltrexone_readiness(
         patient,
         now,
@@ -183,10 +183,47 @@ def _first_injection_readiness(
         raise TreatmentInvalid(
             [FieldError("last_use", N_("record the time of last use of each opioid first (the intake)"))]
         )
-    decision = read.decision
-    if not read.may_inject:
-        _refuse(by, patient, decision)
-    return decision
+    return read.decision, not read.may_inject
+
+
+ENDED = N_("this person's episode of care has ended: no dose can be recorded")
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The injection's checks, read under the person's lock (`_checked`)."""
+
+    decision: Decision
+    override: DoseOverride | None
+    repeat: bool  # it continues a course
+    refused: bool  # a guard rail stops it (`decision` says why)
+
+
+def _checked(
+    patient: Patient,
+    last: DoseRecord | None,
+    today: date,
+    now: datetime,
+    naloxone_challenge_negative: bool,
+) -> _Checked:
+    """Every check that reads what another writer may have just saved, run under the person's lock (review
+    19a): the episode of care (the window's definition, `clinic_day`: ended, TreatmentInvalid naming
+    `patient`), a hold of today, then the course's interval or the readiness on every opioid's last use,
+    reports and methadone or buprenorphine given here alike (a dose landing first stops the injection)."""
+    day = clinic_day(patient, today)
+    if not day.in_episode:
+        raise TreatmentInvalid([FieldError("patient", ENDED)])
+    if day.hold_open:  # held this morning for sedation or intoxication: no further dose
+        return _Checked(_held(patient), None, False, True)
+    repeat = continuing_course(patient, last, today)
+    override = None
+    if repeat and last is not None:  # on XR-naltrexone: the minimum interval, the next due date, tolerance
+        decision, override, refused = _course_interval(patient, last, today)
+        if refused or not used_since(patient, last, now):  # no opioid used since the last one: the course
+            return _Checked(decision, override, True, refused)
+    # A first injection, or opioids used since the last one: the readiness decides.
+    decision, refused = _first_injection_readiness(patient, now, today, naloxone_challenge_negative)
+    return _Checked(decision, override, repeat, refused)
 
 
 def record_injection(
@@ -203,7 +240,9 @@ def record_injection(
     then the site alternation, the next due date and the lost-tolerance warning. A later one inside the course
     keeps the minimum interval; opioid use since the last injection (`used_since`: methadone or buprenorphine
     given here, a reported use) makes the first one's readiness apply again. A dose held today and not
-    released by a prescriber stops the injection too ("held_earlier", the window's hold)."""
+    released by a prescriber stops the injection too ("held_earlier", the window's hold), and a person whose
+    episode of care ended is not injected (the window's definition). These checks run under the person's
+    lock (`_checked`), so a dose or a hold saved meanwhile is seen (reviews 18a, 19a)."""
     patient = _scoped_for(
         by, patient_id, "dose", policy.can_record_dose(by), "give injections", emergency_access=True
     )
@@ -216,33 +255,32 @@ def record_injection(
     _refuse_a_second_today(todays)
     last = _last_injection(patient)
     _check_sides_alternate(last, site)
-    if hold_open_today(patient, today):  # held this morning for sedation or intoxication: no further dose
-        decision = _held(patient)
-        _refuse(by, patient, decision)
-    repeat = continuing_course(patient, last, today)
-    relapse = repeat and last is not None and bool(used_since(patient, last, now))
-    override = None
-    if repeat and last is not None:  # on XR-naltrexone: the minimum interval, the next due date, tolerance
-        decision, override = _course_interval(by, patient, last, today)
-    if not repeat or relapse:  # a first injection, or opioids used since the last one: readiness decides
-        decision = _first_injection_readiness(by, patient, now, today, naloxone_challenge_negative)
     slot = (todays.aggregate(last=Max("sequence"))["last"] or 0) + 1  # after a voided one today, the next
-    held = False
     try:
         with (
             transaction.atomic()
         ):  # a savepoint inside a caller's transaction: a conflict rolls back only this
-            lock_person(patient)  # review 18a: a hold saved meanwhile is seen (read again, locked)
-            held = hold_open_today(patient, today)
-            if not held:
+            lock_person(patient)  # reviews 18a, 19a: a hold or a dose saved meanwhile is seen
+            checked = _checked(patient, last, today, now, naloxone_challenge_negative)
+            if not checked.refused:
                 dose = _create_injection(
-                    patient, order, today, slot, site, last, repeat, decision, override, by, now
+                    patient,
+                    order,
+                    today,
+                    slot,
+                    site,
+                    last,
+                    checked.repeat,
+                    checked.decision,
+                    checked.override,
+                    by,
+                    now,
                 )
     except IntegrityError:  # two taps at once: the other one recorded this slot first
         raise DoseConflict(already_given()) from None
-    if held:  # the refusal's audit row outside the rolled-back savepoint
-        _refuse(by, patient, _held(patient))
-    return DoseOutcome(dose, decision)
+    if checked.refused:  # the refusal's audit row outside the savepoint (it wrote nothing)
+        _refuse(by, patient, checked.decision)
+    return DoseOutcome(dose, checked.decision)
 
 
 def _create_injection(

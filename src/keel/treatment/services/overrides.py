@@ -35,9 +35,9 @@ def add_override(
     """A prescriber documents a reason of substance to give up to `max_total_mg` today past a guard rail, or
     (kind "start") a first buprenorphine dose before the verdict is ready, or (kind "hours") a dose outside
     the dosing window's hours, or (kind "interval", medication "naltrexone_xr") an XR-naltrexone injection
-    sooner than the program's minimum interval (no amount for these two: every other guard rail stands)
-    (audited). It ends with the day and
-    never passes the hard bound of the day's total."""
+    sooner than the program's minimum interval, or (kind "switch", medication "methadone") methadone the same
+    day as buprenorphine given here (no amount for these three: every other guard rail stands) (audited).
+    It ends with the day and never passes the hard bound of the day's total."""
     patient = _scoped_for(
         by,
         patient_id,
@@ -57,9 +57,13 @@ def add_override(
         errors.append(FieldError("kind", N_("a start override is for a first buprenorphine dose")))
     elif interval and medication != Medication.NALTREXONE_XR:
         errors.append(FieldError("kind", N_("an interval override is for an XR-naltrexone injection")))
+    elif kind == OverrideKind.SWITCH and medication != Medication.METHADONE:
+        errors.append(
+            FieldError("kind", N_("a switch override is for methadone the same day as buprenorphine"))
+        )
     # Outside the window's hours (issue #18), or an XR-naltrexone injection before the program's minimum
     # interval (issue #13, review 13c): no amount; every other check stands.
-    no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL)
+    no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL, OverrideKind.SWITCH)  # and a switch (19a)
     limit = Decimal(0) if no_amount else _decimal(max_total_mg, "max_total_mg", errors)
     # NaN is already named by the parser (comparing it would raise decimal.InvalidOperation: a 500)
     if (

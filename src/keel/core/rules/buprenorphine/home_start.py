@@ -1,5 +1,7 @@
 """The rule buprenorphine-home-start: may the person take the first dose at home now (every opioid used,
-a fresh SOWS)? The waits and the fentanyl profile are the readiness rule's (keel.core.rules.policy.SHARED)."""
+a fresh SOWS)? The waits and the fentanyl profile are the readiness rule's (keel.core.rules.policy.SHARED).
+Never after a hold today (review 18a) nor after the clinic gave buprenorphine or methadone today (review 19a:
+today's first dose was given there)."""
 
 from __future__ import annotations
 
@@ -19,10 +21,14 @@ from keel.core.rules.buprenorphine.timing import (
     _verdict,
 )
 from keel.core.rules.buprenorphine.uses import OpioidUse, _parse_with_uses, _schema_with_uses
-from keel.core.rules.buprenorphine.verdicts import HOME_READY, READY
+from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY, HOME_READY, READY
 from keel.core.rules.inputs import Field
 from keel.core.rules.window import HOLD_OPEN, HOLD_SOURCES
 from keel.core.words import gettext_noop
+
+# A dose at the clinic today, then a first dose at home: past the day-1 limit (a second first dose), or
+# buprenorphine after methadone (precipitated withdrawal).
+DOSED_TODAY_SOURCES = ("fda-bup-label-summary", "reference-9.6")
 
 HOME_INPUTS = (
     Field("sows_total", "integer", minimum=0, maximum=64, help="the person's SOWS total"),
@@ -40,6 +46,14 @@ HOME_INPUTS = (
         default=False,
         help="a dose was held today (sedation or intoxication) and no prescriber has released the hold: the "
         "window's definition (review 18a)",
+    ),
+    Field(
+        "dosed_today",
+        "bool",
+        required=False,
+        default=False,
+        help="the clinic gave buprenorphine or methadone today (given and taken, the clinic's record): "
+        "today's first dose was given there, so a first dose at home now would be a second one (review 19a)",
     ),
 )
 HOME_POLICY = (
@@ -78,6 +92,7 @@ class HomeInput(TypedDict):
     sows_total: int
     sows_age_hours: float
     hold_open: bool
+    dosed_today: bool
 
 
 class HomePolicy(TimingPolicy):
@@ -115,6 +130,17 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
                     "take buprenorphine at home today. Talk to your care team first."
                 ),
                 HOLD_SOURCES,
+            )
+        )
+    elif v["dosed_today"]:  # the clinic gave today's first dose (or methadone): not a first dose at home
+        verdict = DOSED_TODAY
+        reasons.append(
+            Reason.said(
+                gettext_noop(
+                    "Your clinic already gave you a dose today. Do not take a first dose at home now. Talk to "
+                    "your care team before you take any more."
+                ),
+                DOSED_TODAY_SOURCES,
             )
         )
     elif verdict == READY:
@@ -156,12 +182,12 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
         },
         "hours_left": left,
     }
-    return Decision(name, "2", verdict, tuple(reasons), p.copy(), details)
+    return Decision(name, "3", verdict, tuple(reasons), p.copy(), details)
 
 
 HOME_START: Rule[HomeInput, HomePolicy, HomeDetails] = Rule(
     "buprenorphine-home-start",
-    "2",
+    "3",
     "May the person take the first buprenorphine dose at home now? (every opioid used, a fresh SOWS)",
     HOME_INPUTS,
     HOME_POLICY,

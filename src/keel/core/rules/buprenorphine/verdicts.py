@@ -8,6 +8,7 @@ from keel.core.words import gettext_noop
 READY = "ready"  # the one readiness verdict that allows a standard first dose
 NOT_READY = ("wait", "not_standard", "low_dose")
 HOME_READY = "start"  # the one home-start verdict that says: take the first dose now
+DOSED_TODAY = "dosed_today"  # the home start: the clinic gave methadone or buprenorphine today (review 19a)
 NOT_READY_TO_DOSE = "not_ready"  # the dose limit's verdict on a first standard dose before "ready"
 
 
