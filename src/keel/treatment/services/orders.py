@@ -20,8 +20,9 @@ from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus, QtcRecord
+from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
+from keel.treatment.services.qtc import gating_qtc
 from keel.treatment.services.start import low_dose_problem
 
 
@@ -181,8 +182,7 @@ def qtc_gate(
         return ""
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
-    latest = QtcRecord.objects.filter(patient=patient, measured_on__gte=since).order_by("-measured_on", "-id")
-    qtc = latest.values_list("qtc_ms", flat=True).first()
+    qtc = gating_qtc(patient, since, today)
     current = (
         MedicationOrder.objects.filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
         .order_by("-created_at", "-id")
