@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -17,12 +18,17 @@ from keel.db import rows
 from keel.patients.models import EnrollmentStatus, Patient, PatientFlag, local_today
 from keel.patients.queries import with_has_photo
 from keel.treatment.models import (
+    IN_FORCE_SQL,
+    MAY_BE_IN_FORCE_SQL,
     DoseRecord,
     DoseStatus,
     Medication,
     MedicationOrder,
     OrderStatus,
     TakeHomePlan,
+    in_force_params,
+    in_force_q,
+    order_in_force,
 )
 from keel.treatment.queries.contexts import _Reads, context_after_dose, dose_context, dose_contexts
 from keel.treatment.queries.doses import MISS_LOOKBACK, DoseContext
@@ -55,30 +61,43 @@ def dosing_list(
     scoped = policy.patients_visible_to(user, Area.CLINICAL)
     if patient_id is not None:  # one row, swapped in after a dose
         scoped = scoped.filter(pk=patient_id)
+    # the order in force on each person's today (`models.order_in_force`; their todays differ by zone at most
+    # a day either side of UTC's): the people with an order that may be in force on one of those days, then
+    # each person's order picked on their own today (review 19a: an order to start next week is not today's)
+    last_day, first_day = _days_around(now)
+    may_be = MedicationOrder.objects.filter(
+        in_force_q(last_day, newer_from=first_day), medication__in=medications
+    ).exclude(status=OrderStatus.STOPPED)
     patients = list(
         with_has_photo(  # the identity photo or a placeholder on each row, in this same query (issue #18)
-            scoped.filter(
-                medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
-            ).filter(enrollments__status=EnrollmentStatus.ACTIVE)  # discharge ends dosing
+            scoped.filter(pk__in=may_be.values("patient_id")).filter(
+                enrollments__status=EnrollmentStatus.ACTIVE
+            )  # discharge ends dosing
         )
         .select_related("program")
         .order_by("family_name", "given_name", "id")
         .distinct()
     )
     ids = [p.pk for p in patients]
-    orders: dict[tuple[int, str], MedicationOrder] = {
-        (o.patient_id, o.medication): o
-        for o in MedicationOrder.objects.filter(
-            patient_id__in=ids, medication__in=medications, status=OrderStatus.ACTIVE
-        )
-    }
+    todays = {p.pk: local_today(p, now) for p in patients}
+    candidates: dict[tuple[int, str], list[MedicationOrder]] = {}
+    for o in MedicationOrder.objects.filter(
+        in_force_q(last_day, newer_from=first_day), patient_id__in=ids, medication__in=medications
+    ):
+        candidates.setdefault((o.patient_id, o.medication), []).append(o)
+    orders: dict[tuple[int, str], MedicationOrder] = {}
+    for key, found in candidates.items():
+        in_force = order_in_force(found, todays[key[0]])
+        if in_force is not None:
+            orders[key] = in_force
+    patients = [p for p in patients if any((p.pk, med) in orders for med in medications)]
+    ids = [p.pk for p in patients]
     flags = dict(
         PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
         .values("patient_id")
         .annotate(n=Count("id"))
         .values_list("patient_id", "n")
     )
-    todays = {p.pk: local_today(p, now) for p in patients}
     contexts: dict[str, dict[int, DoseContext]] = {}
     for med in medications:
         having = [p for p in patients if (p.pk, med) in orders]
@@ -119,8 +138,9 @@ _ACTIVE_ENROLLMENT = (
 _ROW = (
     'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # nosec B608
     'JOIN "treatment_medicationorder" o ON o."patient_id" = p."id" '
-    'AND o."medication" = %s AND o."status" = %s '
-    "WHERE "
+    'AND o."medication" = %s AND '
+    + MAY_BE_IN_FORCE_SQL
+    + " WHERE "
     + policy.CLINICAL_SCOPE_WHERE
     + " AND "
     + _ACTIVE_ENROLLMENT
@@ -154,7 +174,7 @@ def dosing_row(
         [
             user.pk,  # OFF_TEAM
             medication,
-            OrderStatus.ACTIVE,
+            *map(connection.ops.adapt_datefield_value, _days_around(now)),
             *policy.clinical_scope_params(user, patient_id),
             EnrollmentStatus.ACTIVE,
         ],
@@ -170,6 +190,15 @@ def dosing_row(
     Patient.program.field.set_cached_value(patient, program)
     patient.has_photo = bool(has_photo)
     today = local_today(patient, now)
+    if (
+        order.deferred and order.starts_on > today
+    ):  # the newest order that may be in force starts tomorrow here: read the list
+        return next(
+            (r for r in dosing_list(user, medication=medication, now=now, patient_id=patient_id)), None
+        )
+    if order.status == OrderStatus.STOPPED:
+        policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
+        return None
     ctx = dose_context(patient, medication, today)
     plan = ctx.take_home if medication == Medication.METHADONE else None
     status = _row_status(ctx, bool(plan and today in plan_days(plan)))
@@ -213,10 +242,10 @@ _AFTER_DOSE = (
             'ON d."id" = a."dose_id" WHERE d."patient_id" = p."id" AND d."medication" = %s '
             'AND d."local_date" >= %s)',
             # what else the row shows, as it is now (review 21b: an order written, a discharge or a take-home
-            # decision committed while the dose was recorded): the active order of this medication, whether
-            # an episode is open, and the newest take-home plan and whether it has ended
-            '(SELECT o."id" FROM "treatment_medicationorder" o WHERE o."patient_id" = p."id" '
-            'AND o."medication" = %s AND o."status" = %s '
+            # decision committed while the dose was recorded): the order in force today (`IN_FORCE_SQL`),
+            # whether an episode is open, and the newest take-home plan and whether it has ended
+            '(SELECT o."id" FROM "treatment_medicationorder" o WHERE o."patient_id" = p."id" '  # noqa: S608
+            'AND o."medication" = %s AND ' + IN_FORCE_SQL + " "  # nosec B608
             'ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1)',
             '(SELECT MAX(e."id") FROM "patients_enrollment" e WHERE e."patient_id" = p."id" '
             'AND e."ended_on" IS NULL)',
@@ -256,7 +285,7 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
                 user.pk,
                 *(medication, since) * 2,
                 medication,
-                OrderStatus.ACTIVE,
+                *in_force_params(recorded.today),
                 newest_plan,
                 newest_plan,
                 patient.pk,
@@ -288,6 +317,13 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
         emergency_ids=[patient.pk] if off_team else [],
     )
     return row
+
+
+def _days_around(now: datetime | None) -> tuple[date, date]:
+    """The last and the first day that is someone's today now (a day either side of UTC's), for
+    `MAY_BE_IN_FORCE_SQL` (last first) and `in_force_q(last, newer_from=first)`."""
+    utc_day = (now or timezone.now()).astimezone(UTC).date()
+    return utc_day + timedelta(days=1), utc_day - timedelta(days=1)
 
 
 def _row_status(ctx: DoseContext, on_take_home: bool) -> str:

@@ -118,7 +118,8 @@ def _superseding_order(
     steps: list[dict[str, Any]],
     now: datetime,
 ) -> MedicationOrder:
-    """The new order, under a lock on the active order of the same medication, which it supersedes (kept)."""
+    """The new order, under a lock on the active order of the same medication, which it supersedes (kept).
+    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`)."""
     current = (
         MedicationOrder.objects.select_for_update()
         .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
@@ -133,6 +134,7 @@ def _superseding_order(
         rxnorm=RXNORM[medication],
         dose_mg=dose,
         starts_on=starts_on or local_today(patient, now),
+        deferred=starts_on is not None and starts_on > local_today(patient, now),
         note=(note or "")[:2000],
         home_start=bool(home_start),
         schedule=steps,
