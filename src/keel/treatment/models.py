@@ -122,19 +122,19 @@ class MedicationOrder(models.Model):
 
 
 # The order in force on a day (review 19a: an order written today to start next Monday governed today's dose):
-# of a person's orders of one medication, the one written last (created_at, then id) among those started by
-# that day (`starts_on` on or before it, or not `deferred`: written to start the day it was written, as every
-# order before review 19a); none when that one is stopped (discharge). A new order supersedes the
-# active one when it is written (status SUPERSEDED: "replaced by a newer order"), but the old one stays in
-# force until the new one's start day; an order that starts later than a newer one never comes into force.
-# `IN_FORCE_SQL` (alias o; `in_force_params`) and `in_force_q` are the one definition in SQL and in the ORM;
-# `order_in_force` picks it from orders already read. tests/treatment/test_order_in_force.py holds them
-# to each other.
+# of a person's orders of one medication, the one written last (the highest id; a clock passed to `prescribe`
+# may say otherwise) among those started by that day (`starts_on` on or before it, or not `deferred`: written
+# to start the day it was written, as every order before review 19a); none when that one is stopped
+# (discharge). A new order supersedes the active one when it is written (status SUPERSEDED: "replaced by a
+# newer order"), but the old one stays in force until the new one's start day; an order that starts later
+# than a newer one never comes into force. `IN_FORCE_SQL` (alias o; `in_force_params`) and `in_force_q` are
+# the one definition in SQL and in the ORM; `order_in_force` picks it from orders already read.
+# tests/treatment/test_order_in_force.py holds them to each other.
 MAY_BE_IN_FORCE_SQL = (  # in force on some day from the second date to the first (any status)
     '(o."starts_on" <= %s OR NOT o."deferred") AND NOT EXISTS (SELECT 1 FROM "treatment_medicationorder" n '
     'WHERE n."patient_id" = o."patient_id" AND n."medication" = o."medication" '
     'AND (n."starts_on" <= %s OR NOT n."deferred") '
-    'AND (n."created_at" > o."created_at" OR (n."created_at" = o."created_at" AND n."id" > o."id")))'
+    'AND n."id" > o."id")'
 )
 IN_FORCE_SQL = 'o."status" <> %s AND ' + MAY_BE_IN_FORCE_SQL
 
@@ -153,9 +153,7 @@ def in_force_q(day: date, *, newer_from: date | None = None) -> Q:
         Q(starts_on__lte=newer_from or day) | Q(deferred=False),
         patient=models.OuterRef("patient"),
         medication=models.OuterRef("medication"),
-    ).filter(
-        Q(created_at__gt=models.OuterRef("created_at"))
-        | Q(created_at=models.OuterRef("created_at"), id__gt=models.OuterRef("id"))
+        id__gt=models.OuterRef("id"),
     )
     candidates = (Q(starts_on__lte=day) | Q(deferred=False)) & Q(~models.Exists(later))
     return candidates if newer_from is not None else candidates & ~Q(status=OrderStatus.STOPPED)
@@ -172,7 +170,7 @@ def order_in_force(orders: Iterable[MedicationOrder], day: date) -> MedicationOr
     started = [o for o in orders if o.starts_on <= day or not o.deferred]
     if not started:
         return None
-    last = max(started, key=lambda o: (o.created_at, o.pk))
+    last = max(started, key=lambda o: o.pk)
     return None if last.status == OrderStatus.STOPPED else last
 
 

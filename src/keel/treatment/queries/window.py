@@ -144,7 +144,7 @@ _ROW = (
     + policy.CLINICAL_SCOPE_WHERE
     + " AND "
     + _ACTIVE_ENROLLMENT
-    + ' ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
+    + ' ORDER BY o."id" DESC LIMIT 1'
 )
 
 
