@@ -15,14 +15,14 @@ from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.qtc import NEEDS_REASON, order_increase
+from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
-from keel.treatment.services.qtc import gating_qtc
+from keel.treatment.services.qtc import gating_qtc, last_methadone_mg, start_on_high_qtc
 from keel.treatment.services.start import low_dose_problem
 
 
@@ -185,18 +185,15 @@ def qtc_gate(
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
     qtc = gating_qtc(patient, since, today)
-    current = (
-        MedicationOrder.objects.filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
-        .order_by("-created_at", "-id")
-        .values_list("dose_mg", flat=True)
-        .first()
-    )
-    verdict, reasons, sources = order_increase(qtc, None if current is None else float(current), float(dose))
+    current = last_methadone_mg(patient, since)  # across episodes (review 19a)
+    verdict, reasons, sources = order_on_qtc(qtc, None if current is None else float(current), float(dose))
     if verdict != NEEDS_REASON:
         return ""
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
-    if problem:
+    if problem and current is None:
+        errors.append(start_on_high_qtc(reasons, sources, problem))
+    elif problem:
         params = dict(reasons[0].params)
         errors.append(
             FieldError.said(
