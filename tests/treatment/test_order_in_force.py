@@ -5,6 +5,7 @@ does. The dose, the injection, the dosing list and row all read it."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -169,3 +170,21 @@ def test_a_discharge_stops_the_old_order_still_in_force_so_a_readmission_has_non
     assert forty.status == OrderStatus.STOPPED
     assert _the_three_reads(world, date(2026, 12, 3)) == [None] * 3
     assert _the_three_reads(world, MONDAY) == [None] * 3
+
+
+def test_the_dose_api_records_todays_dose_against_the_order_in_force_today(world: Any) -> None:
+    from django.test import Client
+
+    from keel.treatment.models import DoseRecord
+    from tests.conftest import sign_in
+
+    forty, _ = _forty_then_fifty_from_monday(world)
+    with time_machine.travel(THURSDAY, tick=False):
+        nurse = sign_in(Client(), world.staff["nurse"])
+        response = nurse.post(
+            f"/api/v1/patients/{world.alice.pk}/doses",
+            json.dumps({"amount_mg": "30", "sequence": 1}),
+            content_type="application/json",
+        )
+    assert response.status_code == 201
+    assert DoseRecord.objects.get(patient=world.alice).order_id == forty.pk
