@@ -215,7 +215,7 @@ def test_the_order_and_the_days_overrides_read_in_sql_are_the_orm_reads(
         expected = MedicationOrder.objects.filter(
             patient=world.alice, medication=medication, status="active"
         ).first()
-        assert active_order(world.alice, medication) == expected
+        assert active_order(world.alice, medication, TODAY) == expected
         orm = DoseOverride.objects.filter(
             patient=world.alice, medication=medication, local_date=TODAY, ended_at__isnull=True
         )

@@ -177,7 +177,10 @@ def test_the_re_dose_interval_cannot_be_set_to_nothing(world: World) -> None:
 def test_a_low_dose_order_starting_tomorrow_does_not_open_the_gate_today(world: World) -> None:
     steps = [{"day": 1, "mg": 0.5}, {"day": 2, "mg": 1}]
     order(world, "buprenorphine", 1, schedule=steps, starts_on=NOON.date() + timedelta(days=1))
-    assert blocked(bup, world, "0.5") == "not_ready"
+    # review 19a: an order starting tomorrow is not in force today: refused as no order, before any gate
+    with pytest.raises(TreatmentInvalid) as exc:
+        bup(world, "0.5")
+    assert [e.field for e in exc.value.errors] == ["order"]
 
 
 def test_an_8_mg_low_dose_schedule_is_refused(world: World) -> None:

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +93,9 @@ class MedicationOrder(models.Model):
     schedule = models.JSONField(default=list, blank=True)
     prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # written to start after the day it was written (the prescriber's next step): not in force before
+    # `starts_on` (`IN_FORCE_SQL`); the order it supersedes stays in force until then
+    deferred = models.BooleanField(default=False)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
@@ -112,6 +119,59 @@ class MedicationOrder(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.pk}"
+
+
+# The order in force on a day (review 19a: an order written today to start next Monday governed today's dose):
+# of a person's orders of one medication, the one written last (the highest id; a clock passed to `prescribe`
+# may say otherwise) among those started by that day (`starts_on` on or before it, or not `deferred`: written
+# to start the day it was written, as every order before review 19a); none when that one is stopped
+# (discharge). A new order supersedes the active one when it is written (status SUPERSEDED: "replaced by a
+# newer order"), but the old one stays in force until the new one's start day; an order that starts later
+# than a newer one never comes into force. `IN_FORCE_SQL` (alias o; `in_force_params`) and `in_force_q` are
+# the one definition in SQL and in the ORM; `order_in_force` picks it from orders already read.
+# tests/treatment/test_order_in_force.py holds them to each other.
+MAY_BE_IN_FORCE_SQL = (  # in force on some day from the second date to the first (any status)
+    '(o."starts_on" <= %s OR NOT o."deferred") AND NOT EXISTS (SELECT 1 FROM "treatment_medicationorder" n '
+    'WHERE n."patient_id" = o."patient_id" AND n."medication" = o."medication" '
+    'AND (n."starts_on" <= %s OR NOT n."deferred") '
+    'AND n."id" > o."id")'
+)
+IN_FORCE_SQL = 'o."status" <> %s AND ' + MAY_BE_IN_FORCE_SQL
+
+
+def in_force_params(day: date) -> list[Any]:
+    """The parameters of `IN_FORCE_SQL` for a day."""
+    on = connection.ops.adapt_datefield_value(day)
+    return [OrderStatus.STOPPED, on, on]
+
+
+def in_force_q(day: date, *, newer_from: date | None = None) -> Q:
+    """The orders in force on `day`, as a filter of MedicationOrder. `newer_from` (people whose today differs
+    by zone): the orders in force on some day from `newer_from` to `day` (pick each person's with
+    `order_in_force`; stopped ones are among them, so that a stopped order stops the older ones too)."""
+    later = MedicationOrder.objects.filter(
+        Q(starts_on__lte=newer_from or day) | Q(deferred=False),
+        patient=models.OuterRef("patient"),
+        medication=models.OuterRef("medication"),
+        id__gt=models.OuterRef("id"),
+    )
+    candidates = (Q(starts_on__lte=day) | Q(deferred=False)) & Q(~models.Exists(later))
+    return candidates if newer_from is not None else candidates & ~Q(status=OrderStatus.STOPPED)
+
+
+def pending_successor(day: date) -> Q:
+    """Superseded orders still in force after `day` (the newer order starts later): a discharge on `day`
+    stops them with the active one, else one would govern a readmission's days."""
+    return Q(status=OrderStatus.SUPERSEDED, superseded_by__deferred=True, superseded_by__starts_on__gt=day)
+
+
+def order_in_force(orders: Iterable[MedicationOrder], day: date) -> MedicationOrder | None:
+    """The order in force on `day` among one person's orders of one medication (all that could be)."""
+    started = [o for o in orders if o.starts_on <= day or not o.deferred]
+    if not started:
+        return None
+    last = max(started, key=lambda o: o.pk)
+    return None if last.status == OrderStatus.STOPPED else last
 
 
 class DoseStatus(models.TextChoices):

@@ -106,3 +106,23 @@ def order_increase(
         )
         return WARN, (reason,), QTC_SOURCES
     return None, (), ()
+
+
+START_ON_HIGH_QTC = gettext_noop(
+    "The latest QTc is %(ms)s ms (500 or more): Krantz 2009 advises considering a lower methadone dose or "
+    "stopping, not starting it (%(new)s mg/day). A start needs the prescriber's reason."
+)
+
+
+def order_on_qtc(
+    qtc_ms: int | None, last_mg: float | None, new_mg: float
+) -> tuple[str | None, tuple[Reason, ...], tuple[str, ...]]:
+    """`order_increase`, and a start (review 19a): `last_mg` is the person's last methadone order within the
+    program's recent window, whatever the episode (None: none, a start). A methadone start on a QTc of 500 ms
+    or more needs the prescriber's reason of substance as a raise does (Krantz 2009, `krantz-2009`: for a QTc
+    over 500 ms consider reducing or stopping methadone, or another treatment; starting it is not reducing).
+    A start on a lower QTc is not gated here (the warning over 450 ms is `order_increase`'s, for raises)."""
+    if last_mg is None and qtc_ms is not None and qtc_ms >= HIGH_FROM_MS:
+        reason = Reason.said(START_ON_HIGH_QTC, QTC_SOURCES, ms=qtc_ms, new=f"{new_mg:g}")
+        return NEEDS_REASON, (reason,), QTC_SOURCES
+    return order_increase(qtc_ms, last_mg, new_mg)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ from keel.patients.models import (
 )
 from keel.patients.services.common import in_language
 from keel.sharing import services as sharing
-from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus
+from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus, pending_successor
 from keel.treatment.services.overrides import end_overrides
 from keel.treatment.services.policy import end_patient_overrides
 from keel.treatment.services.take_homes import end_take_home_plans
@@ -190,9 +191,9 @@ def _end_with_episode(by: User, patient: Patient, ended: date) -> dict[str, Any]
     (issue #13), overrides (issue #18), the prescriber's policy values for this person (review 13d), coming
     visits and their reminders (issue #19)."""
     stopped = list(
-        MedicationOrder.objects.filter(patient=patient, status=OrderStatus.ACTIVE).values_list(
-            "pk", flat=True
-        )
+        MedicationOrder.objects.filter(
+            Q(status=OrderStatus.ACTIVE) | pending_successor(ended), patient=patient
+        ).values_list("pk", flat=True)
     )
     MedicationOrder.objects.filter(pk__in=stopped).update(status=OrderStatus.STOPPED)
     ended_plans = end_take_home_plans(patient, ended)

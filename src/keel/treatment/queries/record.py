@@ -16,9 +16,9 @@ from keel.treatment.models import (
     Medication,
     MedicationFill,
     MedicationOrder,
-    OrderStatus,
     QtcRecord,
     TakeHomePlan,
+    in_force_q,
 )
 from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
@@ -38,8 +38,8 @@ class MedicationRecord:
 
 def medication_record(user: User, *, patient_id: int, now: datetime | None = None) -> MedicationRecord:
     patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="medication_record")
-    active = MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+    active = MedicationOrder.objects.filter(  # the order in force today (review 19a)
+        in_force_q(local_today(patient, now)), patient=patient, medication=Medication.METHADONE
     )
     return MedicationRecord(
         patient=patient,

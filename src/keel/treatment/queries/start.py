@@ -19,7 +19,7 @@ from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessP
 from keel.core.rules.overdose import OVERDOSE, OverdoseDetails
 from keel.patients.models import Patient, local_today
 from keel.treatment import readiness as readiness_reads  # a module: it reads policy through this package
-from keel.treatment.models import CareGoal, Intake, Medication, MedicationOrder, NaloxoneKit, OrderStatus
+from keel.treatment.models import CareGoal, Intake, Medication, MedicationOrder, NaloxoneKit, in_force_q
 from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
 
@@ -60,8 +60,8 @@ def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> S
     overdose = None
     if intake is not None:
         overdose = OVERDOSE.run(core_intake.overdose_inputs(intake.values, has_kit=bool(kits)))
-    order = MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE
+    order = MedicationOrder.objects.filter(  # the order in force today (review 19a)
+        in_force_q(local_today(patient, now)), patient=patient, medication=Medication.BUPRENORPHINE
     ).first()
     return StartView(
         patient=patient,

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -18,12 +19,17 @@ from keel.db import rows
 from keel.patients.models import EnrollmentStatus, FlagKind, Patient, PatientFlag, day_in, local_today
 from keel.patients.queries import with_has_photo
 from keel.treatment.models import (
+    IN_FORCE_SQL,
+    MAY_BE_IN_FORCE_SQL,
     DoseRecord,
     DoseStatus,
     Medication,
     MedicationOrder,
     OrderStatus,
     TakeHomePlan,
+    in_force_params,
+    in_force_q,
+    order_in_force,
 )
 from keel.treatment.queries.contexts import _Reads, context_after_dose, dose_context, dose_contexts
 from keel.treatment.queries.doses import MISS_LOOKBACK, DoseContext
@@ -46,17 +52,27 @@ WINDOW_MEDICATIONS = (Medication.METHADONE, Medication.BUPRENORPHINE)
 
 
 def window_people(
-    user: User, medications: tuple[str, ...] = WINDOW_MEDICATIONS, *, patient_id: int | None = None
+    user: User,
+    medications: tuple[str, ...] = WINDOW_MEDICATIONS,
+    *,
+    patient_id: int | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Patient]:
-    """The people on today's window: in the caller's clinical scope, with an active order of one of
-    `medications` and an active enrollment (discharge ends dosing). The list's people and the still-due
-    count's (`still_due`) are this one queryset."""
+    """The people who may be on today's window: in the caller's clinical scope, with an order of one of
+    `medications` that may be in force on someone's today (`in_force_q`: their todays differ by zone at most
+    a day either side of UTC's) and an active enrollment (discharge ends dosing). The list's people and the
+    still-due count's (`still_due`) are this one queryset; each then keeps a person's row only where an order
+    is in force on the person's own today (review 19a: an order to start next week is not today's)."""
     scoped = policy.patients_visible_to(user, Area.CLINICAL)
     if patient_id is not None:  # one row, swapped in after a dose
         scoped = scoped.filter(pk=patient_id)
-    return scoped.filter(
-        medication_orders__medication__in=medications, medication_orders__status=OrderStatus.ACTIVE
-    ).filter(enrollments__status=EnrollmentStatus.ACTIVE)
+    last_day, first_day = _days_around(now)
+    may_be = MedicationOrder.objects.filter(
+        in_force_q(last_day, newer_from=first_day), medication__in=medications
+    ).exclude(status=OrderStatus.STOPPED)
+    return scoped.filter(pk__in=may_be.values("patient_id")).filter(
+        enrollments__status=EnrollmentStatus.ACTIVE
+    )
 
 
 def dosing_list(
@@ -67,28 +83,35 @@ def dosing_list(
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
         raise NotAllowed("The dosing list is for nurses and prescribers.")
     medications = (medication,) if medication else WINDOW_MEDICATIONS
+    last_day, first_day = _days_around(now)
     patients = list(
         with_has_photo(  # the identity photo or a placeholder on each row, in this same query (issue #18)
-            window_people(user, medications, patient_id=patient_id)
+            window_people(user, medications, patient_id=patient_id, now=now)
         )
         .select_related("program")
         .order_by("family_name", "given_name", "id")
         .distinct()
     )
     ids = [p.pk for p in patients]
-    orders: dict[tuple[int, str], MedicationOrder] = {
-        (o.patient_id, o.medication): o
-        for o in MedicationOrder.objects.filter(
-            patient_id__in=ids, medication__in=medications, status=OrderStatus.ACTIVE
-        )
-    }
+    todays = {p.pk: local_today(p, now) for p in patients}
+    candidates: dict[tuple[int, str], list[MedicationOrder]] = {}
+    for o in MedicationOrder.objects.filter(
+        in_force_q(last_day, newer_from=first_day), patient_id__in=ids, medication__in=medications
+    ):
+        candidates.setdefault((o.patient_id, o.medication), []).append(o)
+    orders: dict[tuple[int, str], MedicationOrder] = {}
+    for key, found in candidates.items():
+        in_force = order_in_force(found, todays[key[0]])
+        if in_force is not None:
+            orders[key] = in_force
+    patients = [p for p in patients if any((p.pk, med) in orders for med in medications)]
+    ids = [p.pk for p in patients]
     flags = dict(
         PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
         .values("patient_id")
         .annotate(n=Count("id"))
         .values_list("patient_id", "n")
     )
-    todays = {p.pk: local_today(p, now) for p in patients}
     contexts: dict[str, dict[int, DoseContext]] = {}
     for med in medications:
         having = [p for p in patients if (p.pk, med) in orders]
@@ -162,15 +185,25 @@ _TAKE_HOME_TODAY = (
 )
 
 
+# The order in force on the person's today (`IN_FORCE_SQL`, the one definition), that today being the zone
+# row's day: its one parameter is the stopped status.
+_IN_FORCE_ON_ZONE_DAY = IN_FORCE_SQL % ("%s", 'z."day"', 'z."day"')
+
+
 def _due_sql(medication: str, vendor: str) -> tuple[str, list[Any]]:
     """Whether this person's row of `medication` is due (1) or not (0, or no row), and its parameters."""
     sql = (
         'CASE WHEN EXISTS (SELECT 1 FROM "treatment_medicationorder" o '  # noqa: S608 # nosec B608
-        'WHERE o."patient_id" = p."id" AND o."medication" = %s AND o."status" = %s) '
-        "AND NOT " + _HELD_OPEN + " AND " + _GIVEN_MG + " <= 0"
+        'WHERE o."patient_id" = p."id" AND o."medication" = %s AND '
+        + _IN_FORCE_ON_ZONE_DAY
+        + ") AND NOT "
+        + _HELD_OPEN
+        + " AND "
+        + _GIVEN_MG
+        + " <= 0"
     )
     params: list[Any] = [
-        *(medication, OrderStatus.ACTIVE),
+        *(medication, OrderStatus.STOPPED),
         *(medication, DoseStatus.HELD, FlagKind.DOSE_HELD, "dose"),
         *(DoseStatus.GIVEN, medication),
     ]
@@ -224,9 +257,21 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
         + ') z ON z."zone" = g."time_zone" '
         + 'WHERE p."id" IN ('
         + scope
+        + ') AND EXISTS (SELECT 1 FROM "treatment_medicationorder" o WHERE o."patient_id" = p."id" '
+        + 'AND o."medication" IN ('
+        + ", ".join(["%s"] * len(WINDOW_MEDICATIONS))
+        + ") AND "
+        + _IN_FORCE_ON_ZONE_DAY  # on the list: an order in force on the person's own today, as dosing_list
         + ') ORDER BY p."family_name", p."given_name", p."id"'
     )
-    params = [user.pk, *(p for ps in due_params for p in ps), *zone_params, *scope_params]
+    params = [
+        user.pk,
+        *(p for ps in due_params for p in ps),
+        *zone_params,
+        *scope_params,
+        *WINDOW_MEDICATIONS,
+        OrderStatus.STOPPED,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         found = cursor.fetchall()
@@ -258,12 +303,13 @@ _ACTIVE_ENROLLMENT = (
 _ROW = (
     'FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # nosec B608
     'JOIN "treatment_medicationorder" o ON o."patient_id" = p."id" '
-    'AND o."medication" = %s AND o."status" = %s '
-    "WHERE "
+    'AND o."medication" = %s AND '
+    + MAY_BE_IN_FORCE_SQL
+    + " WHERE "
     + policy.CLINICAL_SCOPE_WHERE
     + " AND "
     + _ACTIVE_ENROLLMENT
-    + ' ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
+    + ' ORDER BY o."id" DESC LIMIT 1'
 )
 
 
@@ -293,7 +339,7 @@ def dosing_row(
         [
             user.pk,  # OFF_TEAM
             medication,
-            OrderStatus.ACTIVE,
+            *map(connection.ops.adapt_datefield_value, _days_around(now)),
             *policy.clinical_scope_params(user, patient_id),
             EnrollmentStatus.ACTIVE,
         ],
@@ -309,6 +355,15 @@ def dosing_row(
     Patient.program.field.set_cached_value(patient, program)
     patient.has_photo = bool(has_photo)
     today = local_today(patient, now)
+    if (
+        order.deferred and order.starts_on > today
+    ):  # the newest order that may be in force starts tomorrow here: read the list
+        return next(
+            (r for r in dosing_list(user, medication=medication, now=now, patient_id=patient_id)), None
+        )
+    if order.status == OrderStatus.STOPPED:
+        policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
+        return None
     ctx = dose_context(patient, medication, today)
     plan = ctx.take_home if medication == Medication.METHADONE else None
     status = _row_status(ctx, bool(plan and today in plan_days(plan)))
@@ -352,10 +407,10 @@ _AFTER_DOSE = (
             'ON d."id" = a."dose_id" WHERE d."patient_id" = p."id" AND d."medication" = %s '
             'AND d."local_date" >= %s)',
             # what else the row shows, as it is now (review 21b: an order written, a discharge or a take-home
-            # decision committed while the dose was recorded): the active order of this medication, whether
-            # an episode is open, and the newest take-home plan and whether it has ended
-            '(SELECT o."id" FROM "treatment_medicationorder" o WHERE o."patient_id" = p."id" '
-            'AND o."medication" = %s AND o."status" = %s '
+            # decision committed while the dose was recorded): the order in force today (`IN_FORCE_SQL`),
+            # whether an episode is open, and the newest take-home plan and whether it has ended
+            '(SELECT o."id" FROM "treatment_medicationorder" o WHERE o."patient_id" = p."id" '  # noqa: S608
+            'AND o."medication" = %s AND ' + IN_FORCE_SQL + " "  # nosec B608
             'ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1)',
             '(SELECT MAX(e."id") FROM "patients_enrollment" e WHERE e."patient_id" = p."id" '
             'AND e."ended_on" IS NULL)',
@@ -395,7 +450,7 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
                 user.pk,
                 *(medication, since) * 2,
                 medication,
-                OrderStatus.ACTIVE,
+                *in_force_params(recorded.today),
                 newest_plan,
                 newest_plan,
                 patient.pk,
@@ -427,6 +482,13 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
         emergency_ids=[patient.pk] if off_team else [],
     )
     return row
+
+
+def _days_around(now: datetime | None) -> tuple[date, date]:
+    """The last and the first day that is someone's today now (a day either side of UTC's), for
+    `MAY_BE_IN_FORCE_SQL` (last first) and `in_force_q(last, newer_from=first)`."""
+    utc_day = (now or timezone.now()).astimezone(UTC).date()
+    return utc_day + timedelta(days=1), utc_day - timedelta(days=1)
 
 
 def _row_status(ctx: DoseContext, on_take_home: bool) -> str:

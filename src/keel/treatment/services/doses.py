@@ -32,14 +32,15 @@ from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, Patient, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
+    IN_FORCE_SQL,
     DoseAmendment,
     DoseOverride,
     DoseRecord,
     DoseStatus,
     Medication,
     MedicationOrder,
-    OrderStatus,
     OverrideKind,
+    in_force_params,
 )
 from keel.treatment.queries import (
     DoseContext,
@@ -160,8 +161,11 @@ def _slot_recorded(patient: Patient, medication: str, today: date, slot: int) ->
     ).exists()
 
 
-def active_order(patient: Patient, medication: str, *, lock: bool = False) -> MedicationOrder | None:
-    """The person's active order of this medication (the newest), in hand-written SQL: every dose reads it
+def active_order(
+    patient: Patient, medication: str, day: date, *, lock: bool = False
+) -> MedicationOrder | None:
+    """The person's order of this medication in force on `day` (`models.IN_FORCE_SQL`: an order written to
+    start later does not govern the day), in hand-written SQL: every dose reads it
     (tests/treatment/test_dose_queries.py holds it to the ORM's `.first()`). `lock` (inside a transaction):
     on PostgreSQL the same statement also takes the person's lock (`common.lock_person`'s FOR NO KEY UPDATE,
     review 18a); SQLite's IMMEDIATE transaction already holds the one writer lock."""
@@ -169,10 +173,11 @@ def active_order(patient: Patient, medication: str, *, lock: bool = False) -> Me
     return rows.fetch_one(
         'FROM "treatment_medicationorder" o '
         + ('JOIN "patients_patient" lp ON lp."id" = o."patient_id" ' if locked else "")
-        + 'WHERE o."patient_id" = %s AND o."medication" = %s '
-        'AND o."status" = %s ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
+        + 'WHERE o."patient_id" = %s AND o."medication" = %s AND '
+        + IN_FORCE_SQL
+        + ' ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
         + (" FOR NO KEY UPDATE OF lp" if locked else ""),
-        [patient.pk, medication, OrderStatus.ACTIVE],
+        [patient.pk, medication, *in_force_params(day)],
         MedicationOrder,
         "o",
     )
@@ -246,7 +251,7 @@ def record_dose(
     # the one writer lock from its start): two nurses, or a hold of another medication, one after the other.
     with transaction.atomic():
         try:
-            order = _order_for_dose(patient, medication)
+            order = _order_for_dose(patient, medication, today)
             amount, given = _dose_fields(
                 patient, order, amount_mg, sedated, sequence, slot_required, given_at, now
             )
@@ -303,10 +308,10 @@ def record_dose(
     return DoseOutcome(dose, decision)
 
 
-def _order_for_dose(patient: Patient, medication: str) -> MedicationOrder:
+def _order_for_dose(patient: Patient, medication: str, today: date) -> MedicationOrder:
     """Guard 1, the order: a dose is given against the person's active order of this medication; none is
     TreatmentInvalid (a prescriber writes one first). Read with the person's lock (`active_order`)."""
-    order = active_order(patient, medication, lock=True)
+    order = active_order(patient, medication, today, lock=True)
     if order is None:
         raise TreatmentInvalid(
             [FieldError("order", N_("no active order for this medication: a prescriber writes one first"))]

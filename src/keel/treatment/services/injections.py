@@ -28,8 +28,8 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
-    OrderStatus,
     OverrideKind,
+    in_force_q,
 )
 from keel.treatment.queries import taken_doses
 from keel.treatment.queries.contexts import clinic_day
@@ -94,10 +94,10 @@ def _held(patient: Patient) -> Decision:
     return Decision("naltrexone-readiness", "2", HOLD_OPEN, hold_open_reasons(), policy_values)
 
 
-def _active_order(patient: Patient) -> MedicationOrder:
-    """The active naltrexone order (a prescriber writes it first)."""
+def _active_order(patient: Patient, today: date) -> MedicationOrder:
+    """The naltrexone order in force today (`models.in_force_q`; a prescriber writes it first)."""
     order = MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.NALTREXONE_XR, status=OrderStatus.ACTIVE
+        in_force_q(today), patient=patient, medication=Medication.NALTREXONE_XR
     ).first()
     if order is None:
         raise TreatmentInvalid(
@@ -248,9 +248,9 @@ def record_injection(
     )
     if site not in SITES:
         raise TreatmentInvalid([FieldError("site", N_("left_gluteal or right_gluteal"))])
-    order = _active_order(patient)
     now = now or timezone.now()
     today = local_today(patient, now)
+    order = _active_order(patient, today)
     todays = DoseRecord.objects.filter(patient=patient, medication=Medication.NALTREXONE_XR, local_date=today)
     _refuse_a_second_today(todays)
     last = _last_injection(patient)

@@ -15,13 +15,14 @@ from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.qtc import NEEDS_REASON, order_increase
+from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus, QtcRecord
+from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
+from keel.treatment.services.qtc import gating_qtc, last_methadone_mg, start_on_high_qtc
 from keel.treatment.services.start import low_dose_problem
 
 
@@ -117,7 +118,8 @@ def _superseding_order(
     steps: list[dict[str, Any]],
     now: datetime,
 ) -> MedicationOrder:
-    """The new order, under a lock on the active order of the same medication, which it supersedes (kept)."""
+    """The new order, under a lock on the active order of the same medication, which it supersedes (kept).
+    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`)."""
     current = (
         MedicationOrder.objects.select_for_update()
         .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
@@ -132,6 +134,7 @@ def _superseding_order(
         rxnorm=RXNORM[medication],
         dose_mg=dose,
         starts_on=starts_on or local_today(patient, now),
+        deferred=starts_on is not None and starts_on > local_today(patient, now),
         note=(note or "")[:2000],
         home_start=bool(home_start),
         schedule=steps,
@@ -181,20 +184,16 @@ def qtc_gate(
         return ""
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
-    latest = QtcRecord.objects.filter(patient=patient, measured_on__gte=since).order_by("-measured_on", "-id")
-    qtc = latest.values_list("qtc_ms", flat=True).first()
-    current = (
-        MedicationOrder.objects.filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
-        .order_by("-created_at", "-id")
-        .values_list("dose_mg", flat=True)
-        .first()
-    )
-    verdict, reasons, sources = order_increase(qtc, None if current is None else float(current), float(dose))
+    qtc = gating_qtc(patient, since, today)
+    current = last_methadone_mg(patient, since)  # across episodes (review 19a)
+    verdict, reasons, sources = order_on_qtc(qtc, None if current is None else float(current), float(dose))
     if verdict != NEEDS_REASON:
         return ""
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
-    if problem:
+    if problem and current is None:
+        errors.append(start_on_high_qtc(reasons, sources, problem))
+    elif problem:
         params = dict(reasons[0].params)
         errors.append(
             FieldError.said(

@@ -1,49 +1,115 @@
-"""A QTc measurement, checked against the methadone dose."""
+"""A QTc measurement, checked against the methadone dose; the QTc a methadone order is gated on."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core import rules
-from keel.core.rules.inputs import InvalidInput
-from keel.patients.models import local_today
+from keel.core.decision import Reason
+from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.words import gettext_noop as N_
+from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import Medication, MedicationOrder, OrderStatus, QtcRecord
+from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    OrderStatus,
+    QtcRecord,
+    in_force_q,
+)
 from keel.treatment.services.common import _audit, _scoped_for
 
 
 def record_qtc(
     *, by: User, patient_id: int, qtc_ms: Any, measured_on: date | None = None, now: datetime | None = None
 ) -> QtcRecord:
+    """A QTc measured on a day not after the person's today in the program's zone (review 19a: a QTc typed
+    with next year's date became "the latest" and hid today's 520 ms); raises TreatmentInvalid naming each
+    bad field, nothing written."""
     patient = _scoped_for(
         by, patient_id, "qtc", policy.can_record_measurement(by), "record QTc", emergency_access=True
     )
     now = now or timezone.now()
+    today = local_today(patient, now)
     current = MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+        in_force_q(today), patient=patient, medication=Medication.METHADONE
     ).first()
     raw: dict[str, Any] = {"qtc_ms": qtc_ms}
     if current is not None:
         raw["daily_dose_mg"] = float(current.dose_mg)
+    errors: list[FieldError] = []
+    if measured_on is not None and measured_on > today:
+        errors.append(FieldError("measured_on", N_("cannot be after today")))
     try:
         decision = rules.get("qtc-monitoring").run(raw)
     except InvalidInput as exc:
-        raise TreatmentInvalid(exc.errors) from None
+        raise TreatmentInvalid(exc.errors + errors) from None
+    if errors:
+        raise TreatmentInvalid(errors)
     with transaction.atomic():
         row = QtcRecord.objects.create(
             patient=patient,
             qtc_ms=int(qtc_ms),
-            measured_on=measured_on or local_today(patient, now),
+            measured_on=measured_on or today,
             decision=decision.as_dict(),
             recorded_by=by,
             recorded_at=now,
         )
         _audit(by, patient, Action.CREATE, "qtc", row.pk, reason=decision.decision)
     return row
+
+
+def gating_qtc(patient: Patient, since: date, today: date) -> int | None:
+    """The QTc a methadone order is gated on: the latest measured within [since, today] (the newest row of
+    the latest day), None if none. A row dated after today (one written before the future date was refused)
+    is never "the latest". Why the latest and not the worst of the window: Krantz 2009 (`krantz-2009`) asks
+    to act on the current interval, correcting contributors such as low potassium or interacting drugs; a
+    repeat ECG that shows the interval corrected is the fact the prescriber acts on."""
+    latest = QtcRecord.objects.filter(patient=patient, measured_on__gte=since, measured_on__lte=today)
+    return latest.order_by("-measured_on", "-id").values_list("qtc_ms", flat=True).first()
+
+
+def last_methadone_mg(patient: Patient, since: date) -> Decimal | None:
+    """The dose of the person's last methadone order that a new one is compared with at the QTc gate (review
+    19a: a discharge and a readmission the same day made a raise read as a first order): the newest order
+    written (any status, any episode) that is the active one, or was written on or after `since` (the
+    program's recent window), or had a dose given on or after it. None: no methadone within the window (a
+    start)."""
+    since_at = datetime.combine(since, time(), tzinfo=UTC)
+    recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
+    dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
+    return (
+        MedicationOrder.objects.filter(
+            recent | Exists(dosed), patient=patient, medication=Medication.METHADONE
+        )
+        .order_by("-id")  # the last written
+        .values_list("dose_mg", flat=True)
+        .first()
+    )
+
+
+def start_on_high_qtc(reasons: tuple[Reason, ...], sources: tuple[str, ...], problem: str) -> FieldError:
+    """The QTc gate's refusal of a methadone start on a QTc of 500 ms or more without a reason of substance
+    (`keel.core.rules.qtc.order_on_qtc`), naming override_reason with the QTc and its sources."""
+    return FieldError.said(
+        "override_reason",
+        N_(
+            "The latest QTc is %(ms)s ms (500 or more): Krantz 2009 advises considering a lower methadone "
+            "dose or stopping, not starting it (%(new)s mg/day). Sources: %(sources)s. A start needs the "
+            "prescriber's reason: %(problem)s"
+        ),
+        **dict(reasons[0].params),
+        sources=", ".join(sources),
+        problem=problem,
+    )

@@ -34,8 +34,8 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
-    OrderStatus,
     TakeHomePlan,
+    in_force_q,
 )
 from keel.treatment.queries import (
     DoseContext,
@@ -335,7 +335,7 @@ def decide_take_home(
     )
     now = now or timezone.now()
     today = local_today(patient, now)
-    enrollment = _methadone_episode(patient)
+    enrollment = _methadone_episode(patient, today)
     # The day's context, with today's holds of any medication (the window's one definition of a hold).
     ctx = dose_context(patient, Medication.METHADONE, today, with_other_holds=True)
     _refuse_before_first_dose(ctx.first_dose_on)
@@ -432,15 +432,16 @@ def _save_plan(
     return plan
 
 
-def _methadone_episode(patient: Patient) -> Enrollment:
-    """The person's current episode of care, which must have an active methadone order (else refused)."""
+def _methadone_episode(patient: Patient, today: date) -> Enrollment:
+    """The person's current episode of care, which must have a methadone order in force today
+    (`models.in_force_q`; else refused)."""
     enrollment = patient.enrollments.filter(status="active").order_by("-started_on").first()
     if enrollment is None:  # discharge ends dosing: no take-home supply after the episode ended
         raise TreatmentInvalid(
             [FieldError("patient", N_("this person's episode of care has ended: no take-home doses"))]
         )
     if not MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.METHADONE, status=OrderStatus.ACTIVE
+        in_force_q(today), patient=patient, medication=Medication.METHADONE
     ).exists():
         raise TreatmentInvalid(
             [FieldError("order", N_("no active methadone order: a prescriber writes one before take-homes"))]
