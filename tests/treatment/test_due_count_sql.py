@@ -231,3 +231,42 @@ def test_the_counts_statements_do_not_grow_with_the_list(world: World, people: i
     reads = [q for q in counted.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
     assert len(reads) <= 4, [q["sql"][:80] for q in reads]
     assert len(counted.captured_queries) <= 9, [q["sql"][:80] for q in counted.captured_queries]
+
+
+def _deferred(world: World, patient: Any, starts_on: date, mg: int = 50) -> MedicationOrder:
+    """An order written today to start later (review 19a): the order it supersedes stays in force until then."""
+    MedicationOrder.objects.filter(patient=patient, medication="methadone").update(status="superseded")
+    return MedicationOrder.objects.create(
+        patient=patient,
+        medication="methadone",
+        rxnorm="6813",
+        dose_mg=Decimal(mg),
+        starts_on=starts_on,
+        deferred=True,
+        prescriber=world.staff["prescriber"],
+        created_at=NOON - timedelta(hours=1),
+    )
+
+
+def test_a_first_order_that_starts_next_week_puts_no_one_on_the_count(world: World) -> None:
+    nurse = world.staff["nurse"]
+    _deferred(world, world.alice, TODAY + timedelta(days=5))
+    assert _same(nurse, NOON, "alice's only order starts next week") == 0
+
+
+def test_an_order_in_force_until_a_deferred_one_starts_is_counted(world: World) -> None:
+    nurse = world.staff["nurse"]
+    _order_for(world, world.alice)
+    _deferred(world, world.alice, TODAY + timedelta(days=5))
+    assert _same(nurse, NOON, "alice's 30 mg is in force until next week") == 1
+
+
+@pytest.mark.parametrize(("hour", "minute", "day"), [(23, 30, 0), (0, 30, 1)])
+def test_a_deferred_first_order_near_midnight_counts_from_its_own_day(
+    world: World, hour: int, minute: int, day: int
+) -> None:
+    """It starts tomorrow in New York: at 23:30 there (already tomorrow in UTC) nothing is in force; at 00:30
+    it is."""
+    nurse = world.staff["nurse"]
+    _deferred(world, world.alice, TODAY + timedelta(days=1))
+    assert _same(nurse, _local(TODAY + timedelta(days=day), hour, minute), (hour, day)) == day
