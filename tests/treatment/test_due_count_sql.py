@@ -234,7 +234,7 @@ def test_the_counts_statements_do_not_grow_with_the_list(world: World, people: i
 
 
 def _deferred(world: World, patient: Any, starts_on: date, mg: int = 50) -> MedicationOrder:
-    """An order written today to start later (review 19a): the order it supersedes stays in force until then."""
+    """An order written today to start later (review 19a); the order it supersedes stays in force until."""
     MedicationOrder.objects.filter(patient=patient, medication="methadone").update(status="superseded")
     return MedicationOrder.objects.create(
         patient=patient,
