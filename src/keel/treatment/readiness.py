@@ -49,8 +49,8 @@ from keel.treatment.models import (
     Medication,
     MedicationFill,
     MedicationOrder,
-    OrderStatus,
     TakeHomePlan,
+    in_force_q,
 )
 from keel.treatment.queries.contexts import clinic_day
 from keel.treatment.queries.policy import effective_policy
@@ -422,8 +422,13 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
     their last use of every opioid (fentanyl included), and the plan's limits. One audit row."""
     patient = policy.own_patient_or_404(user, target_type="home_start")
     now = now or timezone.now()
+    # the buprenorphine order in force on the person's today (`in_force_q`: never one to start next week), if
+    # it is a home start
     order = MedicationOrder.objects.filter(
-        patient=patient, medication=Medication.BUPRENORPHINE, status=OrderStatus.ACTIVE, home_start=True
+        in_force_q(local_today(patient, now)),
+        patient=patient,
+        medication=Medication.BUPRENORPHINE,
+        home_start=True,
     ).first()
     sows = assessments.latest(patient, "sows", as_of=now)
     home = effective_policy(patient, HOME_START)
