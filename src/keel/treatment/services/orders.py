@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,13 +14,13 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.qtc import NEEDS_REASON, order_increase
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus, QtcRecord
+from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
 from keel.treatment.services.start import low_dose_problem
 
@@ -179,10 +179,7 @@ def qtc_gate(
     sources), audited as an override. Returns the reason when one was needed and given."""
     if medication != Medication.METHADONE or errors:
         return ""
-    settings = guard_rail_policy(patient, GUARD_RAILS[medication])
-    since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
-    latest = QtcRecord.objects.filter(patient=patient, measured_on__gte=since).order_by("-measured_on", "-id")
-    qtc = latest.values_list("qtc_ms", flat=True).first()
+    qtc = recent_qtc_ms(patient, today)
     current = (
         MedicationOrder.objects.filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
         .order_by("-created_at", "-id")
