@@ -10,9 +10,9 @@ from django.db import connection
 from django.db.models import Count
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
 from keel.accounts.models import Program, User
-from keel.assessments.services import NotAllowed
 from keel.db import rows
 from keel.patients.models import EnrollmentStatus, Patient, PatientFlag, local_today
 from keel.patients.queries import with_has_photo
@@ -50,7 +50,7 @@ def dosing_list(
     """Today's window: every patient in the caller's clinical scope with an active methadone or buprenorphine
     order (one row per medication; `medication` narrows it), in name order, one audit row naming them."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
-        raise NotAllowed("The dosing list is for nurses and prescribers.")
+        raise ClinicalNotAllowed("The dosing list is for nurses and prescribers.")
     medications = (medication,) if medication else WINDOW_MEDICATIONS
     scoped = policy.patients_visible_to(user, Area.CLINICAL)
     if patient_id is not None:  # one row, swapped in after a dose
@@ -143,7 +143,7 @@ def dosing_row(
     person and medication, with the same list audit row (naming the person, or no one). A clinician's row is
     read in one hand-written statement plus the person's `dose_context`; anyone else's through the list."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
-        raise NotAllowed("The dosing list is for nurses and prescribers.")
+        raise ClinicalNotAllowed("The dosing list is for nurses and prescribers.")
     if medication not in WINDOW_MEDICATIONS or not policy.clinical_scope_sql(user, Area.CLINICAL, patient_id):
         for row in dosing_list(user, medication=medication, now=now, patient_id=patient_id):
             if row.patient.pk == patient_id:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy as access
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -127,7 +128,6 @@ def override_for_patient(
 def _patient_for_override(by: User, patient_id: int) -> Patient:
     """The person, for a prescriber: else 404 (out of scope) or 403 (another role, or break-the-glass)."""
     from keel.access.policy import Area
-    from keel.assessments.services import NotAllowed
 
     return access.get_patient_for_action_or_404(
         by,
@@ -137,7 +137,7 @@ def _patient_for_override(by: User, patient_id: int) -> Patient:
         target_type="patient_policy",
         allowed=access.can_prescribe(by),
         what="override policy",
-        error=NotAllowed,
+        error=ClinicalNotAllowed,
         message="Only a prescriber overrides policy for a patient.",
         emergency_access=False,
         audit_success=False,

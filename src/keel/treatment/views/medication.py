@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
-from keel.assessments.services import NotAllowed
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
@@ -78,7 +78,7 @@ def _back(request: AuthenticatedHttpRequest, patient_id: int, act: Callable[[], 
         messages.success(request, act())
     except (services.HeldDoseNotAllowed, services.TakeHomeEndNotAllowed, services.PlanAlreadyEnded) as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": str(exc)})
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     except InvalidInput as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})
@@ -243,7 +243,7 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
         messages.success(
             request, _("Injection recorded. %(verdict)s. %(why)s") % {"verdict": verdict, "why": said}
         )
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     except services.DoseConflict as exc:  # a second tap, a retry: the message says it was already given
         messages.error(request, str(exc))
