@@ -181,13 +181,12 @@ def _replace_override(
         prescriber=by,
         created_at=now,
     )
-    audit.record(
-        actor=by,
-        action=Action.CREATE,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type="patient_policy",
-        target_id=row.pk,
+    audit.record_for_patient(
+        by,
+        patient,
+        Action.CREATE,
+        "patient_policy",
+        row.pk,
         reason=text[:200],
         detail={"rule": rule, "field": field, "value": value},
     )
