@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
+from keel.core.decision import Reason
 from keel.patients.models import Patient
 
 
@@ -89,6 +90,9 @@ class MedicationOrder(models.Model):
     schedule = models.JSONField(default=list, blank=True)
     prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # Not a column: what `prescribe` warned of with this order (a QTc over 450 ms, Krantz 2009), the API's
+    # answer's `warnings`; empty on an order read back.
+    warnings: tuple[Reason, ...] = ()
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )

@@ -141,8 +141,14 @@ def prescribing_warnings(qtc_ms: int | None, current_mg: float | None, new_mg: f
     if qtc_ms is None or qtc_ms <= DISCUSS_ABOVE_MS:
         return ()
     verdict, reasons, _sources = order_increase(qtc_ms, current_mg, new_mg)
-    if verdict == WARN:
-        return reasons
+    return reasons if verdict == WARN else qtc_warning(qtc_ms)
+
+
+def qtc_warning(qtc_ms: int | None) -> tuple[Reason, ...]:
+    """The warning a recent QTc over 450 ms carries (its band's reason, Krantz 2009), shown where methadone
+    is ordered; none at 450 ms or under, or with no recent QTc."""
+    if qtc_ms is None or qtc_ms <= DISCUSS_ABOVE_MS:
+        return ()
     return (qtc_band_reason(qtc_ms),)
 
 

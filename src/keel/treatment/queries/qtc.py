@@ -4,10 +4,11 @@ a day's override and a dose above the order, and the warnings shown to the care 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from keel.core.rules.methadone import DOSE_CHECK
-from keel.patients.models import Patient
+from keel.core.rules.qtc import needs_dose_review
+from keel.patients.models import Patient, local_today
 from keel.treatment.models import QtcRecord
 from keel.treatment.queries.policy import effective_policy
 
@@ -27,3 +28,13 @@ def recent_qtc_ms(patient: Patient, today: date, *, until: date | None = None) -
     """`recent_qtc`'s QTc in ms, None if none."""
     row = recent_qtc(patient, today, until=until)
     return None if row is None else row.qtc_ms
+
+
+def dose_review_qtc(patient_id: int, now: datetime) -> QtcRecord | None:
+    """For a record its caller already scoped and audited (the record page's one read): the person's recent
+    QTc (`recent_qtc`) when it is 500 ms or more (`keel.core.rules.qtc.needs_dose_review`, Krantz 2009), the
+    care team's notice to review the methadone dose; None otherwise. Read from the QTc rows themselves: no
+    flag of its own."""
+    patient = Patient.objects.select_related("program").get(pk=patient_id)
+    row = recent_qtc(patient, local_today(patient, now))
+    return row if row is not None and needs_dose_review(row.qtc_ms) else None

@@ -50,12 +50,20 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             "fill_sources": FillSource.choices,
             "review": review,
             "today": local_today(record.patient, timezone.now()),
+            # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
+            "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
             "concerns": [
                 (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
                 for c in (review.concerns if review else [])
             ],
         },
     )
+
+
+def _citations(ids: tuple[str, ...]) -> list[str]:
+    from keel.core.sources import SOURCES
+
+    return [SOURCES[i].citation for i in ids if i in SOURCES]
 
 
 def _naltrexone_view(patient: Any) -> dict[str, Any]:
