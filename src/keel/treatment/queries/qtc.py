@@ -33,8 +33,18 @@ def recent_qtc_ms(patient: Patient, today: date, *, until: date | None = None) -
 def dose_review_qtc(patient_id: int, now: datetime) -> QtcRecord | None:
     """For a record its caller already scoped and audited (the record page's one read): the person's recent
     QTc (`recent_qtc`) when it is 500 ms or more (`keel.core.rules.qtc.needs_dose_review`, Krantz 2009), the
-    care team's notice to review the methadone dose; None otherwise. Read from the QTc rows themselves: no
-    flag of its own."""
-    patient = Patient.objects.select_related("program").get(pk=patient_id)
-    row = recent_qtc(patient, local_today(patient, now))
-    return row if row is not None and needs_dose_review(row.qtc_ms) else None
+    care team's notice to review the methadone dose; None otherwise. Read from the QTc rows themselves (no
+    flag of its own), in one statement unless that QTc is 500 ms or more: the latest QTc is the recent one
+    when it is within the program's window (then read), and no QTc is recent otherwise."""
+    row = (
+        QtcRecord.objects.filter(patient_id=patient_id)
+        .select_related("patient__program")
+        .order_by("-measured_on", "-id")
+        .first()
+    )
+    if row is None or not needs_dose_review(row.qtc_ms):
+        return None
+    since = local_today(row.patient, now) - timedelta(
+        days=int(effective_policy(row.patient, DOSE_CHECK)["qtc_recent_days"])
+    )
+    return row if row.measured_on >= since else None
