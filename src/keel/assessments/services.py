@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from keel.access import policy
-from keel.access.errors import NotAllowed as AccessNotAllowed
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments import queries
 from keel.assessments.models import SCORER_VERSION, Assessment
@@ -33,8 +32,8 @@ if TYPE_CHECKING:
 SUICIDE_FLAG = "suicide_risk"
 
 
-class NotAllowed(AccessNotAllowed, PermissionDenied):
-    """The record is in scope but this role may not do this to it (e.g. a patient filing COWS)."""
+# The record is in scope but this role may not do this (a patient filing COWS): `keel.access.errors`.
+NotAllowed = ClinicalNotAllowed
 
 
 def _scoped_patient(user: User, patient_id: int | None, **kwargs: Any) -> Patient:

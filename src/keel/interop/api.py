@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.errors import HttpError
 
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import json_object
-from keel.assessments.services import NotAllowed
 from keel.interop import services
 from keel.interop.fhir.base import FHIR_JSON, Base, labelled
 from keel.interop.schemas import ExportIn
@@ -74,7 +74,7 @@ def import_questionnaire_response(request: AuthenticatedApiRequest, patient_id: 
         filed = services.import_response(
             request.auth, patient_id, json_object(request), base=base_for(request)
         )
-    except NotAllowed as exc:
+    except ClinicalNotAllowed as exc:
         raise HttpError(403, str(exc)) from None
     a = filed.assessment
     body = {

@@ -91,6 +91,14 @@ def _team(patient: Patient) -> dict[int, str]:
     return dict(rows)
 
 
+def team_gaps(patient: Patient) -> tuple[str, ...]:
+    """Every need (in the order of `_NEEDS`: the worst first) this person's care team as it stands leaves
+    unmet, counting only who can still act for her (`_team`: active, in her program), in care or not. The
+    readmission page warns with it (a warning: the team can be completed after the readmission)."""
+    roles = set(_team(patient).values())
+    return tuple(gap for gap, needed in _NEEDS if not roles & needed)
+
+
 def gaps_if_gone(patient: Patient, user: User | int, *, role_after: str | None = None) -> tuple[str, ...]:
     """Every gap (in the order of `_NEEDS`: the worst first) that `user` leaving this person's care team would
     open while she is in care; empty when nothing is lost. With `role_after`, the user stays on the team in

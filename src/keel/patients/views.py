@@ -20,7 +20,7 @@ from keel.accounts.models import Program
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
-from keel.patients import photos, queries, services
+from keel.patients import care_gap, photos, queries, services
 from keel.patients.forms import ActivateForm, CareTeamForm, ContactForm, RegistrationForm, ResetWithCodeForm
 from keel.patients.models import EndReason, EpisodeKind, PatientPhoto, local_today
 from keel.patients.schemas import (
@@ -203,6 +203,8 @@ def _episodes_page(
             "episodes": rows,
             "in_care": in_care,
             "last": next((e for e in rows if e.status != "active" and e.ended_on), None),
+            # the readmission's warning (never a refusal): no nurse or prescriber on the team can act for her
+            "no_dosing_team": not in_care and care_gap.GAP_DOSING in care_gap.team_gaps(patient),
             "can_manage": policy.can_manage_episode(request.user, patient.program_id),
             "reasons": EndReason.choices,
             "kinds": EpisodeKind.choices,

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from keel.accounts.models import Program
+from keel.core.decision import Reason
 from keel.patients.models import Patient
 
 
@@ -96,6 +97,9 @@ class MedicationOrder(models.Model):
     # written to start after the day it was written (the prescriber's next step): not in force before
     # `starts_on` (`IN_FORCE_SQL`); the order it supersedes stays in force until then
     deferred = models.BooleanField(default=False)
+    # Not a column: what `prescribe` warned of with this order (a QTc over 450 ms, Krantz 2009), the API's
+    # answer's `warnings`; empty on an order read back.
+    warnings: tuple[Reason, ...] = ()
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )

@@ -139,6 +139,20 @@ class OrderOut(Out):
         )
 
 
+class PrescribedOut(OrderOut):
+    """The order just saved, with what it was warned of (a recent QTc over 450 ms, Krantz 2009): each warning
+    its reason and source ids."""
+
+    warnings: list[ReasonOut]
+
+    @classmethod
+    def prescribed(cls, o: MedicationOrder) -> PrescribedOut:
+        return cls(
+            **OrderOut.of(o).model_dump(),
+            warnings=[ReasonOut(text=r.text, sources=list(r.sources)) for r in o.warnings],
+        )
+
+
 class AmendmentOut(Out):
     corrected_mg: str | None  # decimal text; null: a void
     voided: bool

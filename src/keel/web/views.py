@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 
@@ -107,11 +108,14 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
     is_prescriber = all(policy.can_resolve_flag(request.user, k) for k in policy.PRESCRIBER_ONLY_FLAGS)
     kit = None
     dsm = None
+    qtc_review = None
     if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
         from keel.treatment.models import NaloxoneKit
+        from keel.treatment.queries.qtc import dose_review_qtc
 
         kit = NaloxoneKit.objects.filter(patient_id=patient.id).order_by("-dispensed_on").first()
         dsm = _diagnosis(patient)
+        qtc_review = dose_review_qtc(patient.id, timezone.now())
     return render(
         request,
         "web/patient_detail.html",
@@ -122,6 +126,7 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             "is_prescriber": is_prescriber,
             "prescriber_only": sorted(flags.PRESCRIBER_ONLY),
             "naloxone": kit,
+            "qtc_review": qtc_review,  # a recent QTc of 500 ms or more: review the methadone dose
             "diagnosis": dsm,
             "can_give_code": can_give_code,
             "emergency": emergency,

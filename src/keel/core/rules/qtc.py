@@ -126,3 +126,53 @@ def order_on_qtc(
         reason = Reason.said(START_ON_HIGH_QTC, QTC_SOURCES, ms=qtc_ms, new=f"{new_mg:g}")
         return NEEDS_REASON, (reason,), QTC_SOURCES
     return order_increase(qtc_ms, last_mg, new_mg)
+
+
+ABOVE_ORDER_ON_HIGH_QTC = gettext_noop(
+    "The latest QTc is %(ms)s ms (500 or more): a day's override cannot take methadone above the order "
+    "(%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 advises considering a lower dose or stopping. "
+    "To give more, a prescriber raises the order itself, where the reason for a raise on this QTc is "
+    "recorded."
+)
+
+
+def above_order_on_high_qtc(qtc_ms: int | None, ordered_mg: float | None, total_mg: float) -> Reason | None:
+    """Why a day's methadone total of `total_mg` above the active order (`ordered_mg`) is refused on the
+    person's recent QTc (`qtc_ms`, as `order_increase` reads it): on 500 ms or more (Krantz 2009: consider
+    reducing or stopping) no day's override takes the dose above the order, so the gate on a raise of the
+    order (NEEDS_REASON, with the prescriber's reason recorded on the order) is not walked around at the
+    window. One definition: a prescriber's limit override above the order, a dose at the window and a
+    correction that raises one. None: no recent QTc, under 500 ms, no order, or within the order."""
+    if qtc_ms is None or ordered_mg is None or total_mg <= ordered_mg or qtc_ms < HIGH_FROM_MS:
+        return None
+    return Reason.said(ABOVE_ORDER_ON_HIGH_QTC, QTC_SOURCES, ms=qtc_ms, ordered=ordered_mg, mg=total_mg)
+
+
+def qtc_band_reason(qtc_ms: int) -> Reason:
+    """The `qtc-monitoring` rule's reason for this QTc's band (its first reason, without a dose)."""
+    return _qtc({"qtc_ms": qtc_ms, "daily_dose_mg": None}, {}).reasons[0]
+
+
+def prescribing_warnings(qtc_ms: int | None, current_mg: float | None, new_mg: float) -> tuple[Reason, ...]:
+    """What a prescriber of methadone is warned of on the person's recent QTc (`qtc_ms`, as `order_increase`
+    reads it): over 450 ms, a raise is to be discussed and monitored more often (`order_increase`'s WARN);
+    otherwise the QTc's band (Krantz 2009: over 450 discuss and monitor; 500 or more consider reducing or
+    stopping). None at 450 ms or under, or with no recent QTc."""
+    if qtc_ms is None or qtc_ms <= DISCUSS_ABOVE_MS:
+        return ()
+    verdict, reasons, _sources = order_increase(qtc_ms, current_mg, new_mg)
+    return reasons if verdict == WARN else qtc_warning(qtc_ms)
+
+
+def qtc_warning(qtc_ms: int | None) -> tuple[Reason, ...]:
+    """The warning a recent QTc over 450 ms carries (its band's reason, Krantz 2009), shown where methadone
+    is ordered; none at 450 ms or under, or with no recent QTc."""
+    if qtc_ms is None or qtc_ms <= DISCUSS_ABOVE_MS:
+        return ()
+    return (qtc_band_reason(qtc_ms),)
+
+
+def needs_dose_review(qtc_ms: int | None) -> bool:
+    """Whether the person's recent QTc (500 ms or more, Krantz 2009) calls for a review of the methadone
+    dose: the care team's notice on the record."""
+    return qtc_ms is not None and qtc_ms >= HIGH_FROM_MS

@@ -249,13 +249,12 @@ def readmit(*, by: User, patient_id: int, data: Posted[ReadmissionIn]) -> Enroll
             consented_at=now,
             consented_by=by,
         )
-        audit.record(
-            actor=by,
-            action=Action.CREATE,
-            patient_id=patient.pk,
-            program_id=patient.program_id,
-            target_type="enrollment",
-            target_id=enrollment.pk,
+        audit.record_for_patient(
+            by,
+            patient,
+            Action.CREATE,
+            "enrollment",
+            enrollment.pk,
             reason="readmitted",
             detail={"notice_given": True, "consented": True},
         )

@@ -13,15 +13,16 @@ from keel.treatment.schemas import (
     OrderIn,
     OrderOut,
     OverrideOut,
+    PrescribedOut,
     QtcOut,
     TakeHomeOut,
 )
 
 
 @router.post(
-    "/patients/{patient_id}/orders", response={201: OrderOut}, tags=["medication"], summary="Prescribe"
+    "/patients/{patient_id}/orders", response={201: PrescribedOut}, tags=["medication"], summary="Prescribe"
 )
-def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Status[OrderOut]:
+def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Status[PrescribedOut]:
     order = services.prescribe(
         by=_caller(request),
         patient_id=patient_id,
@@ -33,7 +34,7 @@ def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Sta
         schedule=payload.schedule,
         override_reason=payload.override_reason,
     )
-    return Status(201, OrderOut.of(order))
+    return Status(201, PrescribedOut.prescribed(order))
 
 
 @router.get(

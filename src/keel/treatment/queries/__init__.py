@@ -9,6 +9,8 @@
 - `window`: today's dosing list and one person's row of it;
 - `take_home_plans`: the take-home plans of the current episode and the days they cover;
 - `take_homes`: the take-home review (days in treatment, concerns, the federal supply);
+- `qtc`: the person's recent QTc (the gate on a raise, a day's override and a dose above the order; the
+  warnings and the record's notice);
 - `record`: the medication record; `start`: the buprenorphine start page; `care_plan`: the patient's own care
   plan; `orders`: a low-dose schedule and an order as FHIR.
 
@@ -44,6 +46,7 @@ from keel.treatment.queries.missed import (
     with_missed_day_reads,
 )
 from keel.treatment.queries.orders import order_fhir, schedule_rows
+from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc, recent_qtc_ms
 from keel.treatment.queries.record import MedicationRecord, medication_record
 from keel.treatment.queries.start import StartView, start_view
 from keel.treatment.queries.take_home_plans import (
@@ -93,6 +96,7 @@ __all__ = [
     "dose_context",
     "dose_context_and_reads",
     "dose_contexts",
+    "dose_review_qtc",
     "dosing_list",
     "dosing_row",
     "effective_mg",
@@ -110,6 +114,8 @@ __all__ = [
     "my_care_plan",
     "order_fhir",
     "plan_days",
+    "recent_qtc",
+    "recent_qtc_ms",
     "row_after_dose",
     "schedule_rows",
     "start_view",

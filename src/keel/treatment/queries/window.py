@@ -12,9 +12,9 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
 from keel.accounts.models import Program, User
-from keel.assessments.services import NotAllowed
 from keel.db import rows
 from keel.patients.models import EnrollmentStatus, FlagKind, Patient, PatientFlag, day_in, local_today
 from keel.patients.queries import with_has_photo
@@ -81,7 +81,7 @@ def dosing_list(
     """Today's window: every patient in the caller's clinical scope with an active methadone or buprenorphine
     order (one row per medication; `medication` narrows it), in name order, one audit row naming them."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
-        raise NotAllowed("The dosing list is for nurses and prescribers.")
+        raise ClinicalNotAllowed("The dosing list is for nurses and prescribers.")
     medications = (medication,) if medication else WINDOW_MEDICATIONS
     last_day, first_day = _days_around(now)
     patients = list(
@@ -230,7 +230,7 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     with the list's one audit row (the count is told from these people's records, so it names them as the
     list does). The sum of `due` is `sum(1 for row in dosing_list(user) if row.due)`."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
-        raise NotAllowed("The dosing list is for nurses and prescribers.")
+        raise ClinicalNotAllowed("The dosing list is for nurses and prescribers.")
     people = window_people(user)
     zones = set(
         Program.objects.filter(pk__in=people.values("program_id")).values_list("time_zone", flat=True)
@@ -328,7 +328,7 @@ def dosing_row(
     person and medication, with the same list audit row (naming the person, or no one). A clinician's row is
     read in one hand-written statement plus the person's `dose_context`; anyone else's through the list."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
-        raise NotAllowed("The dosing list is for nurses and prescribers.")
+        raise ClinicalNotAllowed("The dosing list is for nurses and prescribers.")
     if medication not in WINDOW_MEDICATIONS or not policy.clinical_scope_sql(user, Area.CLINICAL, patient_id):
         for row in dosing_list(user, medication=medication, now=now, patient_id=patient_id):
             if row.patient.pk == patient_id:

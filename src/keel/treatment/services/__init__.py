@@ -15,7 +15,7 @@ services` keeps serving every caller. Every write takes the acting `User`, scope
 access policy and writes its audit row in its transaction.
 """
 
-from keel.assessments.services import NotAllowed
+from keel.access.errors import ClinicalNotAllowed as NotAllowed
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.queries import (
     MISS_LOOKBACK,

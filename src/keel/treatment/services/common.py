@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
 from keel.accounts.models import User
-from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.decision import Decision
@@ -31,7 +31,7 @@ class DoseBlocked(Exception):
         self.decision = decision
 
 
-class HeldDoseNotAllowed(NotAllowed):
+class HeldDoseNotAllowed(ClinicalNotAllowed):
     """A role other than a prescriber tried to correct a held dose into a given one (403 on the API; a message
     on the page, where the same role may correct other doses)."""
 
@@ -40,7 +40,7 @@ class DoseConflict(Exception):
     """Another person recorded this dose slot first."""
 
 
-class TakeHomeEndNotAllowed(NotAllowed):
+class TakeHomeEndNotAllowed(ClinicalNotAllowed):
     """A role other than a prescriber tried to end a take-home plan (403 on the API; a message on the page,
     where the same role reads the plan)."""
 
@@ -81,7 +81,7 @@ def _scoped_for(
         target_type=target_type,
         allowed=allowed,
         what=what,
-        error=NotAllowed,
+        error=ClinicalNotAllowed,
         emergency_access=emergency_access,
         audit_success=False,
     )

@@ -18,12 +18,13 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core import rules
-from keel.core.decision import Decision, Reason
+from keel.core.decision import Decision, Reason, shown
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, induction_total_over, low_dose_total_over
 from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
+from keel.core.rules.qtc import above_order_on_high_qtc
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
@@ -52,6 +53,7 @@ from keel.treatment.queries import (
 )
 from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.policy import effective_policy
+from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -276,6 +278,7 @@ def record_dose(
                 since,
                 order.dose_mg,
             )
+            decision = _above_order_on_high_qtc(patient, medication, order, today, cover.total, decision)
             _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
             bottle = None
             if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
@@ -432,6 +435,35 @@ def _prescriber_cover(
     return _Cover(total, override, documented, start)
 
 
+def _above_order_on_high_qtc(
+    patient: Patient,
+    medication: str,
+    order: MedicationOrder,
+    today: date,
+    total: Decimal,
+    decision: Decision,
+) -> Decision:
+    """Guard 4b, the order on a high QTc: a methadone dose that takes the day's total above the active order
+    while the person's recent QTc is 500 ms or more (`keel.core.rules.qtc.above_order_on_high_qtc`, Krantz
+    2009) is blocked whatever day's override covers it, an override made before the QTc included: the
+    prescriber raises the order itself, where the QTc reason is recorded. The QTc is read only for a dose
+    above the order that the rule would pass (the ordinary dose, within its order, reads nothing more),
+    under the person's lock (`_order_for_dose`)."""
+    if (
+        medication != Medication.METHADONE
+        or total <= order.dose_mg
+        or decision.decision in BLOCKING
+        or decision.decision == "hold"
+    ):
+        return decision
+    reason = above_order_on_high_qtc(recent_qtc_ms(patient, today), float(order.dose_mg), float(total))
+    if reason is None:
+        return decision
+    return Decision(
+        decision.rule, decision.version, "needs_override", (reason,), decision.policy, decision.details
+    )
+
+
 def _refuse_if_blocked(
     by: User,
     patient: Patient,
@@ -571,6 +603,30 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
         )
         .exists()
     )
+    if covered and corrected > effective_mg(dose) and dose.medication == Medication.METHADONE:
+        # A day's override takes no methadone dose above its order on a QTc of 500 ms or more known that day
+        # (as at the window, `_above_order_on_high_qtc`): the prescriber raises the order itself.
+        high = above_order_on_high_qtc(
+            recent_qtc_ms(patient, dose.local_date, until=dose.local_date),
+            float(dose.order.dose_mg),
+            float(total),
+        )
+        if high is not None:
+            params = {key: shown(value) for key, value in high.params}
+            raise TreatmentInvalid(
+                [
+                    FieldError.said(
+                        "corrected_mg",
+                        N_(
+                            "The latest QTc is %(ms)s ms (500 or more): a day's override cannot take "
+                            "methadone above the order (%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 "
+                            "advises considering a lower dose or stopping. To give more, a prescriber raises "
+                            "the order itself, where the reason for a raise on this QTc is recorded."
+                        ),
+                        **params,
+                    )
+                ]
+            )
     settings = guard_rail_policy(patient, rule)
     verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
 from keel.accounts.models import User
-from keel.assessments.services import NotAllowed
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import intake as core_intake
@@ -196,7 +196,7 @@ def record_last_use(
             target_type="last_use_report",
             allowed=policy.can_write_care_record(by),
             what="record last use",
-            error=NotAllowed,
+            error=ClinicalNotAllowed,
             message="Your role cannot record the time of last use.",
             emergency_access=True,
             audit_success=False,

@@ -12,17 +12,19 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
+from keel.core.decision import Reason
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc
+from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc, prescribing_warnings
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
-from keel.treatment.services.qtc import gating_qtc, last_methadone_mg, start_on_high_qtc
+from keel.treatment.services.qtc import last_methadone_mg, start_on_high_qtc
 from keel.treatment.services.start import low_dose_problem
 
 
@@ -46,7 +48,7 @@ def prescribe(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
-    dose, steps, why, qtc_why = _checked_order(
+    dose, steps, why, qtc_why, warnings = _checked_order(
         patient, medication, dose_mg, home_start, schedule, override_reason, now
     )
     if why:
@@ -64,6 +66,7 @@ def prescribe(
             reason=_order_reason(why, qtc_why),
             detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
         )
+    order.warnings = warnings
     return order
 
 
@@ -81,10 +84,10 @@ def _checked_order(
     schedule: Any,
     override_reason: Any,
     now: datetime,
-) -> tuple[Decimal, list[dict[str, Any]], str, str]:
+) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...]]:
     """The order's dose, its low-dose schedule's steps, the prescriber's reason for a dose above the
-    program's check and for a methadone increase on a recent QTc of 500 ms or more ("" when none is needed);
-    raises TreatmentInvalid naming every bad field."""
+    program's check and for a methadone increase on a recent QTc of 500 ms or more ("" when none is needed),
+    and the QTc's warnings (`qtc_gate`); raises TreatmentInvalid naming every bad field."""
     errors: list[FieldError] = []
     if medication not in Medication.values:
         errors.append(
@@ -101,10 +104,11 @@ def _checked_order(
     if steps and low_dose_problem(patient, steps):
         errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
     why = order_plausibility(patient, medication, dose, override_reason, errors)
-    qtc_why = qtc_gate(patient, medication, dose, override_reason, errors, local_today(patient, now))
+    today = local_today(patient, now)
+    qtc_why, warnings = qtc_gate(patient, medication, dose, override_reason, errors, today)
     if errors:
         raise TreatmentInvalid(errors)
-    return dose, steps, why, qtc_why
+    return dose, steps, why, qtc_why, warnings
 
 
 def _superseding_order(
@@ -175,20 +179,23 @@ def order_plausibility(
 
 def qtc_gate(
     patient: Patient, medication: str, dose: Decimal, reason: Any, errors: list[FieldError], today: date
-) -> str:
+) -> tuple[str, tuple[Reason, ...]]:
     """A raise of the methadone order on the person's latest QTc within the program's recent window
     (`methadone-dose-check`'s `qtc_recent_days`; `keel.core.rules.qtc.order_increase`, review 18a): on 500 ms
     or more it needs the prescriber's reason of substance (naming override_reason with the QTc's reasons and
-    sources), audited as an override. Returns the reason when one was needed and given."""
+    sources), audited as an override. Returns the reason when one was needed and given, and what the order
+    is warned of on a QTc over 450 ms (`keel.core.rules.qtc.prescribing_warnings`)."""
     if medication != Medication.METHADONE or errors:
-        return ""
+        return "", ()
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
-    qtc = gating_qtc(patient, since, today)
+    qtc = recent_qtc_ms(patient, today)  # the one read of the recent QTc (never one dated after today)
     current = last_methadone_mg(patient, since)  # across episodes (review 19a)
-    verdict, reasons, sources = order_on_qtc(qtc, None if current is None else float(current), float(dose))
+    before = None if current is None else float(current)
+    verdict, reasons, sources = order_on_qtc(qtc, before, float(dose))
+    warnings = prescribing_warnings(qtc, before, float(dose))
     if verdict != NEEDS_REASON:
-        return ""
+        return "", warnings
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
     if problem and current is None:
@@ -208,4 +215,4 @@ def qtc_gate(
                 problem=problem,
             )
         )
-    return text
+    return text, warnings

@@ -3,7 +3,7 @@ before the readiness verdict is ready."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,13 +13,17 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
+from keel.core.decision import shown
 from keel.core.rules.inputs import FieldError
+from keel.core.rules.qtc import above_order_on_high_qtc
 from keel.core.rules.window import hard_bound, reason_problem
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import local_today
+from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
+from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for
+from keel.treatment.services.doses import active_order
 
 
 def add_override(
@@ -82,9 +86,11 @@ def add_override(
     problem = reason_problem(text)
     if problem:
         errors.append(FieldError("reason", problem))
+    now = now or timezone.now()
+    if kind == OverrideKind.LIMIT and medication == Medication.METHADONE and not errors:
+        high_qtc_limit(patient, limit, local_today(patient, now), errors)
     if errors:
         raise TreatmentInvalid(errors)
-    now = now or timezone.now()
     with transaction.atomic():
         row = DoseOverride.objects.create(
             patient=patient,
@@ -98,6 +104,31 @@ def add_override(
         )
         _audit(by, patient, Action.CREATE, "dose_override", row.pk, reason=text[:200], detail={"kind": kind})
     return row
+
+
+def high_qtc_limit(patient: Patient, limit: Decimal, today: date, errors: list[FieldError]) -> None:
+    """A methadone limit override above the active order while the person's recent QTc is 500 ms or more
+    (`keel.core.rules.qtc.above_order_on_high_qtc`, Krantz 2009): refused naming max_total_mg, so the gate
+    on a raise of the order is not walked around at the window; the prescriber raises the order itself,
+    where the QTc reason is recorded. A limit within the order is not gated."""
+    order = active_order(patient, Medication.METHADONE, today)  # the order in force today (review 19a)
+    if order is None or limit <= order.dose_mg:
+        return
+    reason = above_order_on_high_qtc(recent_qtc_ms(patient, today), float(order.dose_mg), float(limit))
+    if reason is not None:
+        errors.append(
+            FieldError.said(
+                "max_total_mg",
+                N_(
+                    "The latest QTc is %(ms)s ms (500 or more): a day's override cannot take methadone above "
+                    "the order (%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 advises considering a "
+                    "lower dose or stopping. To give more, a prescriber raises the order itself, where the "
+                    "reason for a raise on this QTc is recorded. Sources: %(sources)s."
+                ),
+                **{key: shown(value) for key, value in reason.params},
+                sources=", ".join(reason.sources),
+            )
+        )
 
 
 def end_overrides(patient: Any, ended_on: Any, now: datetime) -> list[int]:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy as access
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import User
 from keel.audit import services as audit
@@ -127,7 +128,6 @@ def override_for_patient(
 def _patient_for_override(by: User, patient_id: int) -> Patient:
     """The person, for a prescriber: else 404 (out of scope) or 403 (another role, or break-the-glass)."""
     from keel.access.policy import Area
-    from keel.assessments.services import NotAllowed
 
     return access.get_patient_for_action_or_404(
         by,
@@ -137,7 +137,7 @@ def _patient_for_override(by: User, patient_id: int) -> Patient:
         target_type="patient_policy",
         allowed=access.can_prescribe(by),
         what="override policy",
-        error=NotAllowed,
+        error=ClinicalNotAllowed,
         message="Only a prescriber overrides policy for a patient.",
         emergency_access=False,
         audit_success=False,
@@ -181,13 +181,12 @@ def _replace_override(
         prescriber=by,
         created_at=now,
     )
-    audit.record(
-        actor=by,
-        action=Action.CREATE,
-        patient_id=patient.pk,
-        program_id=patient.program_id,
-        target_type="patient_policy",
-        target_id=row.pk,
+    audit.record_for_patient(
+        by,
+        patient,
+        Action.CREATE,
+        "patient_policy",
+        row.pk,
         reason=text[:200],
         detail={"rule": rule, "field": field, "value": value},
     )

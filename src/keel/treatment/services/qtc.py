@@ -70,16 +70,6 @@ def record_qtc(
     return row
 
 
-def gating_qtc(patient: Patient, since: date, today: date) -> int | None:
-    """The QTc a methadone order is gated on: the latest measured within [since, today] (the newest row of
-    the latest day), None if none. A row dated after today (one written before the future date was refused)
-    is never "the latest". Why the latest and not the worst of the window: Krantz 2009 (`krantz-2009`) asks
-    to act on the current interval, correcting contributors such as low potassium or interacting drugs; a
-    repeat ECG that shows the interval corrected is the fact the prescriber acts on."""
-    latest = QtcRecord.objects.filter(patient=patient, measured_on__gte=since, measured_on__lte=today)
-    return latest.order_by("-measured_on", "-id").values_list("qtc_ms", flat=True).first()
-
-
 def last_methadone_mg(patient: Patient, since: date) -> Decimal | None:
     """The dose of the person's last methadone order that a new one is compared with at the QTc gate (review
     19a: a discharge and a readmission the same day made a raise read as a first order): the newest order

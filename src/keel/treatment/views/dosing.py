@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest, request_user
 from keel.accounts.models import User
-from keel.assessments.services import NotAllowed
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
@@ -61,7 +61,7 @@ def _listed(request: AuthenticatedHttpRequest) -> tuple[list[services.DosingRow]
     """The window's rows as the page lists them (narrowed by the find field), and that field."""
     try:
         rows = services.dosing_list(request.user)
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     q = request.GET.get("q", "").strip()
     if q:
@@ -85,7 +85,7 @@ def due_count(request: AuthenticatedHttpRequest) -> HttpResponse:
     with the list's audit row (the count is told from everyone's records), narrowed by the same find field."""
     try:
         people = services.still_due(request.user)
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     q = request.GET.get("q", "").strip()
     if q:
@@ -237,7 +237,7 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
 
     try:
         result = _dose_result(request, user, patient_id, medication, then if swap else None)
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     result |= {"patient": patient_id, "medication": medication if known else None}
     if not known:  # no row of it: the whole list, the refusal at its top

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
-from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.digits import ascii_digits
@@ -143,7 +143,7 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
         else:
             try:
                 services.record_intake(by=request.user, patient_id=patient_id, data=IntakeIn.posted(raw))
-            except NotAllowed:
+            except ClinicalNotAllowed:
                 raise PermissionDenied from None
             except InvalidInput as exc:
                 errors = _intake_errors(exc.errors, [o["opioid"] for o in raw["opioids"]])

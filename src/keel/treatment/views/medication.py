@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
-from keel.assessments.services import NotAllowed
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
@@ -50,12 +50,20 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             "fill_sources": FillSource.choices,
             "review": review,
             "today": local_today(record.patient, timezone.now()),
+            # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
+            "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
             "concerns": [
                 (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
                 for c in (review.concerns if review else [])
             ],
         },
     )
+
+
+def _citations(ids: tuple[str, ...]) -> list[str]:
+    from keel.core.sources import SOURCES
+
+    return [SOURCES[i].citation for i in ids if i in SOURCES]
 
 
 def _naltrexone_view(patient: Patient) -> dict[str, Any]:
@@ -78,7 +86,7 @@ def _back(request: AuthenticatedHttpRequest, patient_id: int, act: Callable[[], 
         messages.success(request, act())
     except (services.HeldDoseNotAllowed, services.TakeHomeEndNotAllowed, services.PlanAlreadyEnded) as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": str(exc)})
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     except InvalidInput as exc:
         messages.error(request, _("Not saved: %(why)s") % {"why": errors_text(exc)})
@@ -243,7 +251,7 @@ def injection(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespons
         messages.success(
             request, _("Injection recorded. %(verdict)s. %(why)s") % {"verdict": verdict, "why": said}
         )
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     except services.DoseConflict as exc:  # a second tap, a retry: the message says it was already given
         messages.error(request, str(exc))

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from keel.access import policy
+from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
-from keel.assessments.services import NotAllowed
 from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.digits import ascii_digits
@@ -249,7 +249,7 @@ def _act(
     post = request.POST
     try:
         done = act()
-    except NotAllowed:
+    except ClinicalNotAllowed:
         raise PermissionDenied from None
     except services.DoseBlocked as exc:
         why = words.reasons_text(exc.decision.reasons)

@@ -1,0 +1,53 @@
+"""The person's recent QTc: the one read of the latest QTc within the program's recent window
+(`methadone-dose-check`'s `qtc_recent_days`, Krantz 2009), for the gate on a raise of the methadone order,
+a day's override and a dose above the order, and the warnings shown to the care team."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from keel.core.rules.methadone import DOSE_CHECK
+from keel.core.rules.qtc import needs_dose_review
+from keel.patients.models import Patient, local_today
+from keel.treatment.models import QtcRecord
+from keel.treatment.queries.policy import effective_policy
+
+
+def recent_qtc(patient: Patient, today: date, *, until: date | None = None) -> QtcRecord | None:
+    """The person's latest QTc measured within the program's recent window up to `today` (the newest
+    measurement, the last recorded of a day), None if none. Never one dated after `today` (review 19a: a
+    QTc typed for next year hid today's 520; such dates are now refused, and a row written before is never
+    "the latest"). `until`: none measured after that day (a correction of a past day reads the QTc known on
+    that day). Why the latest and not the worst of the window: Krantz 2009 (`krantz-2009`) asks to act on the
+    current interval, correcting contributors such as low potassium; a repeat ECG that shows the interval
+    corrected is the fact the prescriber acts on."""
+    since = today - timedelta(days=int(effective_policy(patient, DOSE_CHECK)["qtc_recent_days"]))
+    last = today if until is None else min(until, today)
+    rows = QtcRecord.objects.filter(patient=patient, measured_on__gte=since, measured_on__lte=last)
+    return rows.order_by("-measured_on", "-id").first()
+
+
+def recent_qtc_ms(patient: Patient, today: date, *, until: date | None = None) -> int | None:
+    """`recent_qtc`'s QTc in ms, None if none."""
+    row = recent_qtc(patient, today, until=until)
+    return None if row is None else row.qtc_ms
+
+
+def dose_review_qtc(patient_id: int, now: datetime) -> QtcRecord | None:
+    """For a record its caller already scoped and audited (the record page's one read): the person's recent
+    QTc (`recent_qtc`) when it is 500 ms or more (`keel.core.rules.qtc.needs_dose_review`, Krantz 2009), the
+    care team's notice to review the methadone dose; None otherwise. Read from the QTc rows themselves (no
+    flag of its own), in one statement unless that QTc is 500 ms or more: the latest QTc is the recent one
+    when it is within the program's window (then read), and no QTc is recent otherwise."""
+    row = (
+        QtcRecord.objects.filter(patient_id=patient_id)
+        .select_related("patient__program")
+        .order_by("-measured_on", "-id")
+        .first()
+    )
+    if row is None or not needs_dose_review(row.qtc_ms):
+        return None
+    since = local_today(row.patient, now) - timedelta(
+        days=int(effective_policy(row.patient, DOSE_CHECK)["qtc_recent_days"])
+    )
+    return row if row.measured_on >= since else None
