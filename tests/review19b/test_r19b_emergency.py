@@ -1,0 +1,58 @@
+"""Review 19b: attacks on break-the-glass, the audit trail's emergency marks and the care-gap words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _break_glass(world: Any, user: Any, patient: Any, reason: str = "found unresponsive in the lobby") -> Any:
+    from keel.sharing import services
+
+    _patient, grant = services.emergency_access(
+        by=user, record_number=patient.record_number, reason=reason, password=PASSWORD
+    )
+    return grant
+
+
+def test_a_list_read_through_emergency_access_is_sealed_as_emergency(world: Any, signed_in: Any) -> None:
+    """The nurse breaks the glass for Bob (not on her team) and opens her caseload, which now lists him: the
+    list's audit row is an action through emergency access, so its sealed field says so and the audit's
+    "Only emergency access" filter shows it (not only the reason's text "emergency access")."""
+    from keel.audit import queries
+    from keel.audit.models import AuditEvent
+
+    nurse = world.staff["nurse"]
+    _break_glass(world, nurse, world.bob)
+    client = signed_in("nurse")
+    assert client.get("/patients/").status_code == 200
+    row = (
+        AuditEvent.objects.filter(actor_id=nurse.pk, target_type="patient_list")
+        .order_by("-id")
+        .first()
+    )
+    assert row is not None
+    assert world.bob.pk in row.detail.get("emergency_patient_ids", [])
+    assert row.through_emergency is True
+    shown = queries.list_events(world.staff["auditor"], emergency=True)
+    assert row.pk in [e.pk for e in shown]
+
+
+def test_an_invisible_emergency_reason_is_refused(world: Any) -> None:
+    """A reason made of zero-width spaces is no reason: the grant's accountability rests on it."""
+    from keel.patients.models import EmergencyAccess
+    from keel.sharing import services
+
+    with pytest.raises(services.SharingInvalid):
+        services.emergency_access(
+            by=world.staff["nurse"],
+            record_number=world.bob.record_number,
+            reason="\u200b" * 12,
+            password=PASSWORD,
+        )
+    assert not EmergencyAccess.objects.filter(patient=world.bob).exists()
