@@ -56,3 +56,30 @@ def test_an_invisible_emergency_reason_is_refused(world: Any) -> None:
             password=PASSWORD,
         )
     assert not EmergencyAccess.objects.filter(patient=world.bob).exists()
+
+
+def test_the_audit_api_sends_no_clinical_free_text_to_an_auditor(world: Any, signed_in: Any) -> None:
+    """The audit API promises "one event, no health information" (`audit.schemas`), and an auditor's role
+    sees no part of any record. A prescriber's override reason is clinical free text (a drug used, a heart
+    test): it must not reach the auditor through the event's `reason`."""
+    from keel.treatment import services
+
+    services.add_override(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        max_total_mg=120,
+        reason="Reports daily cocaine use and her QTc was 470 ms, so she needs a split dose today",
+    )
+    response = signed_in("auditor").get("/api/v1/audit/events")
+    assert response.status_code == 200
+    assert b"cocaine" not in response.content
+
+
+def test_emergency_access_does_not_open_the_accounting_of_disclosures(world: Any, signed_in: Any) -> None:
+    """Break-the-glass is for treating a medical emergency. Which courts, employers or programs a person let
+    her records go to (her consents) and the accounting of disclosures (42 CFR 2.24) are no part of that: a
+    disclosure under a consent is already refused under a grant (review 17b), so the list of them is too."""
+    nurse = world.staff["nurse"]
+    _break_glass(world, nurse, world.bob)
+    response = signed_in("nurse").get(f"/api/v1/patients/{world.bob.pk}/sharing")
+    assert response.status_code in (403, 404)
