@@ -83,3 +83,55 @@ def test_emergency_access_does_not_open_the_accounting_of_disclosures(world: Any
     _break_glass(world, nurse, world.bob)
     response = signed_in("nurse").get(f"/api/v1/patients/{world.bob.pk}/sharing")
     assert response.status_code in (403, 404)
+
+
+def test_a_record_number_two_of_my_programs_share_opens_no_one(world: Any) -> None:
+    """Record numbers are unique only inside a program. A nurse who works in Riverside and Lakeside breaks
+    the glass for "RR-0002", which names Bob at Riverside and another person at Lakeside: Keel must not pick
+    one of them for her (the wrong person's record opened, the wrong care team told); the number is refused
+    as ambiguous (or a program asked for), and no grant is made."""
+    from datetime import date
+
+    from keel.accounts.models import ProgramMembership
+    from keel.patients.models import EmergencyAccess, Patient
+    from keel.sharing import services
+
+    nurse = world.staff["nurse"]
+    ProgramMembership.objects.create(user=nurse, program=world.lakeside)
+    Patient.objects.create(
+        program=world.lakeside,
+        record_number=world.bob.record_number,
+        given_name="Wilhelmina",
+        family_name="Oyelaran",
+        date_of_birth=date(1984, 2, 3),
+    )
+    with pytest.raises(services.SharingInvalid):
+        services.emergency_access(
+            by=nurse,
+            record_number=world.bob.record_number,
+            reason="found unresponsive in the lobby",
+            password=PASSWORD,
+        )
+    assert not EmergencyAccess.objects.filter(user=nurse).exists()
+
+
+def test_a_refused_break_the_glass_is_in_the_emergency_view(world: Any) -> None:
+    """A nurse tries to break the glass for Bob with a wrong password: the refusal is about emergency access
+    (a try at a record outside her team), so the audit's "Only emergency access" view lists it."""
+    from keel.audit import queries
+    from keel.audit.models import AuditEvent
+    from keel.sharing import services
+
+    nurse = world.staff["nurse"]
+    with pytest.raises(services.SharingInvalid):
+        services.emergency_access(
+            by=nurse,
+            record_number=world.bob.record_number,
+            reason="found unresponsive in the lobby",
+            password="not my password at all",
+        )
+    refused = AuditEvent.objects.filter(
+        actor_id=nurse.pk, target_type="emergency_access", outcome="denied"
+    ).latest("id")
+    shown = queries.list_events(world.staff["auditor"], emergency=True)
+    assert refused.pk in [e.pk for e in shown]
