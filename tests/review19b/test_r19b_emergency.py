@@ -135,3 +135,34 @@ def test_a_refused_break_the_glass_is_in_the_emergency_view(world: Any) -> None:
     ).latest("id")
     shown = queries.list_events(world.staff["auditor"], emergency=True)
     assert refused.pk in [e.pk for e in shown]
+
+
+def test_emergency_access_does_not_cancel_a_persons_appointments(world: Any) -> None:
+    """Emergency access is for reading the record (and the few acts of care an emergency needs); a person's
+    schedule of visits is her care team's. A nurse who broke the glass for Bob cannot cancel the counseling
+    visit his program booked for him (his reminders would stop)."""
+    from datetime import UTC, datetime
+
+    from django.core.exceptions import PermissionDenied
+
+    from keel.appointments import services
+    from keel.appointments.models import Appointment
+
+    booked_at = datetime(2027, 3, 1, 15, tzinfo=UTC)
+    visit = services.schedule(
+        by=world.staff["program_admin"],
+        patient_id=world.bob.pk,
+        day="2027-03-10",
+        start="09:30",
+        end="10:30",
+        kind="counseling",
+        with_id=world.staff["counselor"].pk,
+        now=booked_at,
+    )
+    nurse = world.staff["nurse"]
+    _break_glass(world, nurse, world.bob)
+    with pytest.raises(PermissionDenied):
+        services.set_status(
+            by=nurse, patient_id=world.bob.pk, appointment_id=visit.pk, status="cancelled", now=booked_at
+        )
+    assert Appointment.objects.get(pk=visit.pk).status == visit.status
