@@ -31,11 +31,7 @@ def test_a_list_read_through_emergency_access_is_sealed_as_emergency(world: Any,
     _break_glass(world, nurse, world.bob)
     client = signed_in("nurse")
     assert client.get("/patients/").status_code == 200
-    row = (
-        AuditEvent.objects.filter(actor_id=nurse.pk, target_type="patient_list")
-        .order_by("-id")
-        .first()
-    )
+    row = AuditEvent.objects.filter(actor_id=nurse.pk, target_type="patient_list").order_by("-id").first()
     assert row is not None
     assert world.bob.pk in row.detail.get("emergency_patient_ids", [])
     assert row.through_emergency is True
