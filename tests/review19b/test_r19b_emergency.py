@@ -162,3 +162,28 @@ def test_emergency_access_does_not_cancel_a_persons_appointments(world: Any) -> 
             by=nurse, patient_id=world.bob.pk, appointment_id=visit.pk, status="cancelled", now=booked_at
         )
     assert Appointment.objects.get(pk=visit.pk).status == visit.status
+
+
+def test_a_registration_that_finds_someone_outside_my_team_is_audited(world: Any, signed_in: Any) -> None:
+    """Being a patient of an addiction program is itself protected (42 CFR Part 2). A nurse who is not on
+    Bob's care team types his name and birth date into a registration: the refusal ("a patient with this
+    name and date of birth is already registered") tells her he is in care here, another route to what the
+    emergency access guards with a reason and a password. That finding must at least leave a denied audit row
+    about the person found, as a refused break-the-glass does."""
+    from keel.audit.models import AuditEvent
+
+    before = AuditEvent.objects.filter(patient_id=world.bob.pk).count()
+    response = signed_in("nurse").post(
+        "/api/v1/patients",
+        {
+            "given_name": world.bob.given_name,
+            "family_name": world.bob.family_name,
+            "date_of_birth": world.bob.date_of_birth.isoformat(),
+            "episode_kind": "otp",
+            "notice_given": True,
+            "consented": True,
+        },
+        content_type="application/json",
+    )
+    assert "not_a_duplicate" in [e["field"] for e in response.json()["errors"]]
+    assert AuditEvent.objects.filter(patient_id=world.bob.pk).count() > before
