@@ -187,3 +187,24 @@ def test_a_registration_that_finds_someone_outside_my_team_is_audited(world: Any
     )
     assert "not_a_duplicate" in [e["field"] for e in response.json()["errors"]]
     assert AuditEvent.objects.filter(patient_id=world.bob.pk).count() > before
+
+
+def test_a_caseload_read_stays_in_the_programs_trail_after_its_reader_leaves(
+    world: Any, signed_in: Any
+) -> None:
+    """A nurse who works in Riverside and Lakeside opens her caseload (it lists Alice, a Riverside patient),
+    then Riverside's admin takes her out of Riverside. The read of Riverside's patients is Riverside's to
+    audit: it stays in Riverside's trail, whoever its reader works for now."""
+    from keel.accounts import staff
+    from keel.accounts.models import ProgramMembership
+    from keel.audit import queries
+    from keel.audit.models import AuditEvent
+
+    nurse = world.staff["nurse"]
+    ProgramMembership.objects.create(user=nurse, program=world.lakeside)
+    assert signed_in("nurse").get("/patients/").status_code == 200
+    read = AuditEvent.objects.filter(actor_id=nurse.pk, target_type="patient_list").latest("id")
+    assert world.alice.pk in read.detail["patient_ids"]
+    staff.deactivate(by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk)
+    shown = queries.list_events(world.staff["auditor"], limit=500)
+    assert read.pk in [e.pk for e in shown]
