@@ -173,6 +173,10 @@ REASONS = {
     "no active account has the address": _("no active account has the address"),
     "no such dose": _("no such dose"),
     "no such record number in the caller's programs": _("no such record number in this person's programs"),
+    "record number in more than one of the caller's programs": _(
+        "the record number is in more than one of this person's programs"
+    ),
+    "not one of the caller's programs": _("not one of this person's programs"),
     "no such take-home plan": _("no such take-home plan"),
     "not a FHIR id": _("not a FHIR id"),
     "not in this record": _("not in this record"),
