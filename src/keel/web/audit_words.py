@@ -153,6 +153,9 @@ REASONS = {
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),
+    "emergency access: may not read consents and disclosures": _(
+        "emergency access: may not read consents and disclosures"
+    ),
     "emergency access ended early": _("emergency access ended early"),
     "no emergency access of the caller's to end": _("no emergency access of their own to end"),
     "emergency access: may not import assessments": _(
@@ -325,6 +328,7 @@ EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "override policy": _("override policy for a patient"),
     "prescribe": _("prescribe medication"),
     "read": _("view the record"),
+    "read consents and disclosures": _("read consents and disclosures"),
     "record consents or disclose": _("record consents or disclose records"),
     "record doses": _("record doses"),
     "record fills": _("record pharmacy fills"),
