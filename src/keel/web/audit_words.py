@@ -308,6 +308,7 @@ ROLE_MAY_NOT: dict[str, Promise] = {
 # What a clinician who reached the record only through emergency access may not do.
 EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "amend doses": _("correct doses"),
+    "book or change appointments": _("book or change appointments"),
     "change contact details": _("change contact details"),
     "change photos": _("change photos"),
     "correct a time of last use": _("correct a time of last use"),
