@@ -223,6 +223,12 @@ REASONS = {
     "read identity: no photo": _("identity read: no photo"),
     "readmitted": _("readmitted"),
     "registered": _("registered"),
+    "registration: the record number is this person's": _(
+        "registration refused: the record number is this person's"
+    ),
+    "registration: this person is already registered": _(
+        "registration refused: this person is already registered"
+    ),
     "removed": _("removed"),
     "removed from the program": _("removed from the program"),
     "rescheduled": _("rescheduled"),
