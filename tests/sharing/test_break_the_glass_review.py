@@ -49,7 +49,6 @@ SINGLE_READS = [
     "/api/v1/patients/{bob}",
     "/patients/{bob}/timeline/",
     "/api/v1/patients/{bob}/timeline",
-    "/patients/{bob}/sharing/",
     "/fhir/R4/Patient/{bob}",
 ]
 

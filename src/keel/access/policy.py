@@ -340,6 +340,14 @@ def through_emergency_access(user: User, patient: Patient) -> bool:
     return not CareTeamMember.objects.filter(user=user, patient=patient).exists()
 
 
+def without_emergency_only(user: User, patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """These patients less those a clinician reaches only through emergency access (not on their care team):
+    for what break-the-glass does not open (a person's consents and disclosures, review 19b)."""
+    if not _active(user) or user.role not in CLINICAL_ROLES:
+        return patients
+    return patients.filter(Exists(CareTeamMember.objects.filter(user=user, patient=OuterRef("pk"))))
+
+
 def emergency_only_ids(user: User, patient_ids: list[int]) -> list[int]:
     """Of these patients (already in the user's scope), those a clinician sees only through emergency access
     (break-the-glass): not on their care team."""

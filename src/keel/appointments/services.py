@@ -54,6 +54,10 @@ class AppointmentInvalid(FieldsInvalid):
 
 
 def _scoped(by: User, patient_id: int, action: Action, target_id: int | None = None) -> Patient:
+    """The patient whose visits are booked or changed: the roles that schedule, on the care team. Not through
+    emergency access (review 19b): break-the-glass reads a record and takes the point-of-care measures; a
+    person's schedule of visits (and the reminders it sends) is the care team's (403, audited "emergency
+    access: may not book or change appointments"). Reading the appointments stays open to it."""
     return policy.get_patient_for_action_or_404(
         by,
         patient_id,
@@ -63,7 +67,7 @@ def _scoped(by: User, patient_id: int, action: Action, target_id: int | None = N
         target_id=target_id,
         allowed=policy.can_schedule_appointment(by),
         what="schedule appointments",
-        emergency_access=True,
+        emergency_what="book or change appointments",
         audit_success=False,
     )
 

@@ -89,7 +89,9 @@ def patient_appointments(request: AuthenticatedHttpRequest, patient_id: int) -> 
         {
             "patient": patient,
             "appointments": found.appointments,
-            "can_schedule": policy.can_schedule_appointment(request.user),
+            # under emergency access the forms are not offered: the services refuse them (review 19b)
+            "can_schedule": policy.can_schedule_appointment(request.user)
+            and not policy.through_emergency_access(request.user, patient),
             "kinds": Kind.choices,
             "statuses": Status.choices,
             "staff": staff,

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 
 MAX_RESET_REASON = 500
@@ -42,7 +43,7 @@ def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
     reason = " ".join(value.split()) if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):  # review 13a: true was the reason "True"
         errors.append(FieldError("reason", N_("must be text")))
-    elif len(reason) < 3:
+    elif visible_length(reason) < 3:
         errors.append(FieldError("reason", N_("say why, in a few words")))
     elif len(reason) > MAX_RESET_REASON:
         errors.append(FieldError.said("reason", N_("at most %(n)s characters"), n=MAX_RESET_REASON))

@@ -41,6 +41,7 @@ from keel.core.rules import policy
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 
 SOURCES_CONSENT = ("cfr-2-31-2024",)
@@ -198,8 +199,8 @@ def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: i
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
         errors.append(FieldError(name, N_("must be text")))
-    elif len(text) < low:
-        errors.append(FieldError(name, N_("is required") if not text else _too_short(low)))
+    elif visible_length(text) < low:  # characters no one sees are no text (review 19b)
+        errors.append(FieldError(name, N_("is required") if not visible_length(text) else _too_short(low)))
     elif len(text) > high:
         errors.append(FieldError.said(name, N_("can be at most %(high)s characters"), high=high))
     return text
@@ -343,7 +344,7 @@ def _purpose(raw: Mapping[str, Any], errors: list[FieldError]) -> tuple[Any, str
     if not isinstance(purpose, str) or purpose not in PURPOSES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError.said("purpose", N_("must be one of: %(items)s"), items=", ".join(PURPOSES)))
     purpose_text = _text(raw, "purpose_text", errors, low=0, high=500)
-    if purpose == "other" and len(purpose_text) < 5:
+    if purpose == "other" and visible_length(purpose_text) < 5:
         errors.append(FieldError("purpose_text", N_("describe the purpose (at least 5 characters)")))
     return purpose, purpose_text
 

@@ -68,8 +68,18 @@ def my_sharing(by: User, *, now: datetime | None = None) -> Sharing:
 
 
 def patient_sharing(by: User, patient_id: int | str, *, now: datetime | None = None) -> Sharing:
-    """The same for the care team (clinical area); one audited read."""
-    patient = policy.get_patient_or_404(by, patient_id, area=Area.CLINICAL, target_type="sharing")
+    """The same for the care team (clinical area); one audited read. Not through emergency access (review
+    19b): break-the-glass is for treating an emergency, and whom a person let her records go to (her
+    consents) and the accounting of disclosures (42 CFR 2.24) are no part of it (a 403, audited "emergency
+    access: may not read consents and disclosures")."""
+    patient = policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        Action.READ,
+        area=Area.CLINICAL,
+        target_type="sharing",
+        emergency_what="read consents and disclosures",
+    )
     return _sharing(patient, now or timezone.now())
 
 

@@ -45,6 +45,10 @@ class EmergencyIn(In):
     record_number: str = Field(description="the patient's record number in your program")
     reason: str = Field(description="the medical emergency (at least 10 characters)")
     password: str = Field(description="your password again")
+    program: int | None = Field(
+        None,
+        description="the program's id, when the record number is in more than one of your programs",
+    )
 
 
 class AttestIn(In):

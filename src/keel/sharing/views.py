@@ -220,12 +220,13 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.can_request_emergency_access(request.user):
         raise PermissionDenied
     errors: dict[str, str] = {}
-    asked = {"record_number": "", "reason": ""}
+    asked = {"record_number": "", "reason": "", "program": ""}
     status = 200
     if request.method == "POST":
         asked = {
             "record_number": request.POST.get("record_number", ""),
             "reason": request.POST.get("reason", ""),
+            "program": request.POST.get("program", ""),
         }
         try:
             patient, grant = services.emergency_access(
@@ -233,6 +234,7 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
                 record_number=asked["record_number"],
                 reason=asked["reason"],
                 password=request.POST.get("password", ""),
+                program=asked["program"],
             )
         except services.SharingInvalid as exc:
             errors, status = _errors(exc), 422
@@ -250,9 +252,20 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "sharing/emergency.html",
-        {"errors": errors, "asked": asked, "notice": core.NOTICE},
+        {"errors": errors, "asked": asked, "notice": core.NOTICE, "programs": _my_programs(request.user)},
         status=status,
     )
+
+
+def _my_programs(user: Any) -> list[tuple[str, str]]:
+    """The caller's programs as (id, name), offered on the emergency page when there is more than one
+    (record numbers are unique only inside a program)."""
+    from keel.access import policy
+    from keel.accounts.models import Program
+
+    rows = Program.objects.filter(pk__in=policy.program_ids_of(user)).order_by("name", "pk")
+    programs = [(str(p.pk), p.name) for p in rows]
+    return programs if len(programs) > 1 else []
 
 
 @require_safe

@@ -154,6 +154,9 @@ REASONS = {
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),
+    "emergency access: may not read consents and disclosures": _(
+        "emergency access: may not read consents and disclosures"
+    ),
     "emergency access ended early": _("emergency access ended early"),
     "no emergency access of the caller's to end": _("no emergency access of their own to end"),
     "emergency access: may not import assessments": _(
@@ -175,6 +178,10 @@ REASONS = {
     "no active account has the address": _("no active account has the address"),
     "no such dose": _("no such dose"),
     "no such record number in the caller's programs": _("no such record number in this person's programs"),
+    "record number in more than one of the caller's programs": _(
+        "the record number is in more than one of this person's programs"
+    ),
+    "not one of the caller's programs": _("not one of this person's programs"),
     "no such take-home plan": _("no such take-home plan"),
     "not a FHIR id": _("not a FHIR id"),
     "not in this record": _("not in this record"),
@@ -218,6 +225,12 @@ REASONS = {
     "read identity: no photo": _("identity read: no photo"),
     "readmitted": _("readmitted"),
     "registered": _("registered"),
+    "registration: the record number is this person's": _(
+        "registration refused: the record number is this person's"
+    ),
+    "registration: this person is already registered": _(
+        "registration refused: this person is already registered"
+    ),
     "removed": _("removed"),
     "removed from the program": _("removed from the program"),
     "rescheduled": _("rescheduled"),
@@ -303,6 +316,7 @@ ROLE_MAY_NOT: dict[str, Promise] = {
 # What a clinician who reached the record only through emergency access may not do.
 EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "amend doses": _("correct doses"),
+    "book or change appointments": _("book or change appointments"),
     "change contact details": _("change contact details"),
     "change photos": _("change photos"),
     "correct a time of last use": _("correct a time of last use"),
@@ -323,6 +337,7 @@ EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "override policy": _("override policy for a patient"),
     "prescribe": _("prescribe medication"),
     "read": _("view the record"),
+    "read consents and disclosures": _("read consents and disclosures"),
     "record consents or disclose": _("record consents or disclose records"),
     "record doses": _("record doses"),
     "record fills": _("record pharmacy fills"),

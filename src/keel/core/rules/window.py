@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 
 from keel.core.decision import Param, Reason
 from keel.core.rules.policy import limit_for
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 
@@ -47,13 +48,17 @@ def reason_problem(text: Any) -> str:
     and "1 2 3 4 5 6 7 8" do not document a clinical judgment; review 13g)."""
     words = str(text or "").split()
     joined = " ".join(words)
-    if not words:
+    if not visible_length(joined):  # spaces of no width are no reason (review 19b)
         return N_("write the clinical reason (required)")
     if len(joined) > 2000:
         return N_("at most 2000 characters")
     letters = {c.lower() for c in joined if c.isalnum()}
     distinct_words = {w.lower().strip(".,;:!?") for w in words if sum(c.isalpha() for c in w) >= 2}
-    if len(joined) < REASON_MIN_CHARS or len(distinct_words) < REASON_MIN_WORDS or len(letters) < 4:
+    if (
+        visible_length(joined) < REASON_MIN_CHARS
+        or len(distinct_words) < REASON_MIN_WORDS
+        or len(letters) < 4
+    ):
         return N_("say what you assessed and why, in at least 3 words and 15 characters")
     return ""
 

@@ -156,6 +156,11 @@ def _answered(a: Assessment) -> tuple[str, str | None]:
 
 
 def _consents(rec: Record) -> list[dict[str, Any]]:
+    """The person's consents; none for a clinician who reaches the record only through emergency access (the
+    scoped getter's `keel_off_team`; review 19b: whom a person let her records go to is no part of treating an
+    emergency, as the sharing page and API refuse it)."""
+    if getattr(rec.patient, "keel_off_team", False):
+        return []
     rows = (
         Consent.objects.filter(patient=rec.patient).select_related("revocation").order_by("signed_at", "id")
     )

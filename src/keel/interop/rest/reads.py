@@ -14,6 +14,8 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import ProgramMembership, Role, User
 from keel.assessments.models import Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
 from keel.interop.api import base_for
 from keel.interop.fhir import resources as r
@@ -83,6 +85,17 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
         if resource_type in ("Organization", "Practitioner"):
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
         patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
+        if resource_type == "Consent" and policy.through_emergency_access(user, patient):
+            audit.record_for_patient(  # not opened by emergency access (review 19b)
+                user,
+                patient,
+                Action.DENIED,
+                "fhir",
+                target[:200],
+                outcome=Outcome.DENIED,
+                reason="emergency access: may not read consents and disclosures",
+            )
+            raise _not_found()
         base = base_for(request)
         rec = Record(patient, _areas(user), base, timezone.now())
         found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)

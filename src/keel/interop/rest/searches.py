@@ -218,6 +218,8 @@ def _patients_holding(
     page builds only the records it returns."""
     area = _area_of(resource_type)
     scope = policy.patients_visible_to(user, area)
+    if resource_type == "Consent":  # not opened by emergency access (review 19b)
+        scope = policy.without_emergency_only(user, scope)
     model, to_patient, one_per_row = _ROWS[resource_type]
     holding = (
         model.objects.filter(**{f"{to_patient}__in": scope.values("pk")})

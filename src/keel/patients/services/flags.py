@@ -14,6 +14,7 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.window import reason_problem
+from keel.core.text import visible_length
 from keel.patients.models import (
     EmergencyAccess,
     FlagKind,
@@ -109,7 +110,7 @@ def _checked_note(note: str, kind: str | None) -> str:
     """The note, trimmed: required, an assessment of substance for a held dose's flag, at most 2000
     characters."""
     note = (note or "").strip()
-    if not note:
+    if not visible_length(note):
         raise FlagError("note", "write what was done (a note is required to resolve a flag)")
     if kind == FlagKind.DOSE_HELD and reason_problem(note):
         raise FlagError("note", "write the assessment: " + reason_problem(note))

@@ -107,33 +107,50 @@ def _identity_photo(upload: object, errors: list[FieldError]) -> photos.CleanPho
         return None
 
 
-def _refuse_taken_number(program: Program, record_number: str) -> None:
-    """Guard (under the program's lock): a record number another patient of the program has is refused."""
-    if (
-        record_number
-        and Patient.objects.filter(program=program, record_number__iexact=record_number).exists()
-    ):
-        raise FieldsInvalid(
-            [FieldError("record_number", _("another patient in this program has this number"))]
-        )
+def _taken_number(program: Program, record_number: str) -> list[Patient]:
+    """Guard (under the program's lock): the patient of the program who has this record number, if any."""
+    if not record_number:
+        return []
+    return list(Patient.objects.filter(program=program, record_number__iexact=record_number)[:1])
 
 
-def _refuse_likely_duplicate(program: Program, form: RegistrationIn) -> None:
-    """Guard (under the program's lock): a likely duplicate is refused until `not_a_duplicate` is true."""
-    if not form.not_a_duplicate and likely_duplicates(
-        program, form.given_name, form.family_name, form.date_of_birth
-    ):
-        raise FieldsInvalid(
-            [
-                FieldError(
-                    "not_a_duplicate",
-                    _(
-                        "a patient with this name and date of birth is already registered in this "
-                        "program; "
-                        "check it is not the same person, then confirm"
-                    ),
-                )
-            ]
+def _likely_duplicate(program: Program, form: RegistrationIn) -> list[Patient]:
+    """Guard (under the program's lock): the likely duplicates, unless `not_a_duplicate` is true."""
+    if form.not_a_duplicate:
+        return []
+    return likely_duplicates(program, form.given_name, form.family_name, form.date_of_birth)
+
+
+def _taken_number_error() -> FieldError:
+    return FieldError("record_number", _("another patient in this program has this number"))
+
+
+def _likely_duplicate_error() -> FieldError:
+    return FieldError(
+        "not_a_duplicate",
+        _(
+            "a patient with this name and date of birth is already registered in this "
+            "program; "
+            "check it is not the same person, then confirm"
+        ),
+    )
+
+
+def _audit_found(by: User, program: Program, found: list[Patient], reason: str) -> None:
+    """A registration refused because it found someone already in the program, audited about each person
+    found (review 19b: the refusal tells the registrar the person is in care here, which may be someone off
+    their team; 42 CFR Part 2). Written after the registration's transaction, which wrote nothing, so the
+    row stays (as `care_team.remove_from_care_team` audits its refusal)."""
+    for patient in found:
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            patient_id=patient.pk,
+            program_id=program.pk,
+            target_type="patient",
+            target_id=patient.pk,
+            reason=reason,
         )
 
 
@@ -220,8 +237,15 @@ def register_patient(*, by: User, data: Posted[RegistrationIn], photo: object = 
     assert program is not None and form is not None
     with transaction.atomic():
         Program.objects.select_for_update().filter(pk=program.pk).first()  # one registration at a time here
-        _refuse_taken_number(program, form.record_number)
-        _refuse_likely_duplicate(program, form)
-        registration = _admit(by, program, form, clean_photo)
-        _audit_admission(by, program, registration, form.episode_kind)
-    return registration
+        taken = _taken_number(program, form.record_number)
+        duplicates = [] if taken else _likely_duplicate(program, form)
+        if not taken and not duplicates:
+            registration = _admit(by, program, form, clean_photo)
+            _audit_admission(by, program, registration, form.episode_kind)
+            return registration
+    # refused: audited after the transaction (which wrote nothing), about the person the check found
+    if taken:
+        _audit_found(by, program, taken, "registration: the record number is this person's")
+        raise FieldsInvalid([_taken_number_error()])
+    _audit_found(by, program, duplicates, "registration: this person is already registered")
+    raise FieldsInvalid([_likely_duplicate_error()])

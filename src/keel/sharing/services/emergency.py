@@ -15,7 +15,9 @@ from keel.access import policy
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
+from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
 from keel.patients.models import EmergencyAccess, FlagKind, Patient
@@ -28,17 +30,24 @@ if TYPE_CHECKING:
 
 
 def emergency_access(
-    *, by: User, record_number: str, reason: str, password: str, now: datetime | None = None
+    *,
+    by: User,
+    record_number: str,
+    reason: str,
+    password: str,
+    program: int | str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Patient, EmergencyAccess]:
     """A clinician of the program opens a record outside their care team for a medical emergency: a reason,
     the password again, a limited time (`KEEL_EMERGENCY_ACCESS_MINUTES`); the care team is flagged and the
     audit trail gets an `emergency_access` row. In order: the caller may ask (`_refuse_unless_allowed`), the
-    fields (`_checked_fields`), the record in the caller's programs (`_patient_in_programs`), the password
-    again, then the grant with its flag, its review and its audit row in one transaction (`_grant`)."""
+    fields (`_checked_fields`), the record in the caller's programs (`_patient_in_programs`; `program`, one
+    of the caller's own programs' ids, when the number is in more than one of them), the password again, then
+    the grant with its flag, its review and its audit row in one transaction (`_grant`)."""
     now = now or timezone.now()
     _refuse_unless_allowed(by)
     number, why = _checked_fields(record_number, reason)
-    patient = _patient_in_programs(by, number)
+    patient = _patient_in_programs(by, number, program)
     reauthenticate(by, patient, password, "emergency_access")
     return patient, _grant(by, patient, why, now)
 
@@ -57,7 +66,7 @@ def _checked_fields(record_number: str, reason: str) -> tuple[str, str]:
     why = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not number:
         errors.append(FieldError("record_number", N_("is required")))
-    if len(why) < 10:
+    if visible_length(why) < 10:  # zero-width characters are no reason (review 19b)
         errors.append(FieldError("reason", N_("describe the emergency (at least 10 characters)")))
     elif len(why) > 1000:
         errors.append(FieldError("reason", N_("can be at most 1000 characters")))
@@ -66,26 +75,59 @@ def _checked_fields(record_number: str, reason: str) -> tuple[str, str]:
     return number, why
 
 
-def _patient_in_programs(by: User, number: str) -> Patient:
-    """The patient with this record number in one of the caller's programs; none: the denial audited and
-    record_number named."""
-    patient = (
-        Patient.objects.filter(program_id__in=policy.program_ids_of(by), record_number=number)
-        .select_related("program")
-        .first()
+def _patient_in_programs(by: User, number: str, program: int | str | None = None) -> Patient:
+    """The patient with this record number in one of the caller's programs (or in `program`, one of them).
+    Record numbers are unique only inside a program (review 19b): a number found in more than one of the
+    caller's programs opens no one, the program asked for (`program` named), never the lowest id picked. A
+    `program` that is not one of the caller's own: `program` named. None found: record_number named. Each
+    refusal audited."""
+    mine = policy.program_ids_of(by)
+    if program is not None and program != "":
+        chosen = _own_program(by, program)
+        if chosen is None:
+            _refused_number(by, "not one of the caller's programs")
+            raise SharingInvalid([FieldError("program", N_("choose one of your programs"))])
+        mine = mine.filter(program_id=chosen)
+    found = list(
+        Patient.objects.filter(program_id__in=mine, record_number=number).select_related("program")[:2]
     )
-    if patient is None:
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="emergency_access",
-            reason="no such record number in the caller's programs",
-        )
+    if not found:
+        _refused_number(by, "no such record number in the caller's programs")
         raise SharingInvalid(
             [FieldError("record_number", N_("no patient with this record number in your program"))]
         )
-    return patient
+    if len(found) > 1:
+        _refused_number(by, "record number in more than one of the caller's programs")
+        raise SharingInvalid(
+            [
+                FieldError(
+                    "program",
+                    N_("this record number is in more than one of your programs: choose the program"),
+                )
+            ]
+        )
+    return found[0]
+
+
+def _own_program(by: User, program: object) -> int | None:
+    """`program` as one of the caller's own programs' ids (a whole number, typed or as digits), else None."""
+    if isinstance(program, bool):
+        return None
+    if isinstance(program, str):
+        program = program.strip()
+        if not ascii_digits(program) or len(program) > 18:
+            return None
+        program = int(program)
+    if not isinstance(program, int) or not -(2**63) <= program <= 2**63 - 1:
+        return None
+    return program if policy.program_ids_of(by).filter(program_id=program).exists() else None
+
+
+def _refused_number(by: User, reason: str) -> None:
+    """A refused break-the-glass, audited with its fixed reason (no patient: none was opened)."""
+    audit.record(
+        actor=by, action=Action.DENIED, outcome=Outcome.DENIED, target_type="emergency_access", reason=reason
+    )
 
 
 def _grant(by: User, patient: Patient, why: str, now: datetime) -> EmergencyAccess:

@@ -13,6 +13,7 @@ from keel.access import policy
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError, record_id
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview
@@ -43,7 +44,7 @@ def attest_review(by: User, *, review_id: int, note: str, now: datetime | None =
         )
         raise SharingNotAllowed
     text = " ".join(note.split()) if isinstance(note, str) else ""
-    if not 5 <= len(text) <= 2000:
+    if visible_length(text) < 5 or len(text) > 2000:
         raise SharingInvalid([FieldError("note", N_("write what you checked (5 to 2000 characters)"))])
     with transaction.atomic():
         locked = EmergencyReview.objects.select_for_update().get(pk=review.pk)

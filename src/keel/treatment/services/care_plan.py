@@ -11,6 +11,7 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, record_id
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import CareTeamMember, local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -74,7 +75,7 @@ def add_goal(
     if area not in CareArea.values:
         errors.append(FieldError.said("area", N_("one of %(items)s"), items=", ".join(CareArea.values)))
     text = (goal or "").strip()
-    if not text or len(text) > 300:
+    if not visible_length(text) or len(text) > 300:
         errors.append(FieldError("goal", N_("write the goal (at most 300 characters)")))
     responsible = record_id(responsible_id)  # from the page's form it is text
     member = (

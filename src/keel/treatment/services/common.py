@@ -17,6 +17,7 @@ from keel.core.rules import methadone
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.buprenorphine.dose_limit import DosePolicy as BuprenorphineDosePolicy
 from keel.core.rules.inputs import FieldError
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment.models import DoseRecord
@@ -108,7 +109,7 @@ def _decimal(
 
 def _reason(raw: object, errors: list[FieldError], name: str = "reason") -> str:
     text = str(raw or "").strip()
-    if not text:
+    if not visible_length(text):
         errors.append(FieldError(name, N_("write the reason (required)")))
     elif len(text) > 2000:
         errors.append(FieldError(name, N_("at most 2000 characters")))

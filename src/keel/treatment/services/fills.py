@@ -12,6 +12,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, record_id
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -102,7 +103,7 @@ def void_fill(
             errors.append(FieldError("fill", N_("no such fill for this patient")))
         elif MedicationFill.objects.filter(voids=fill).exists():
             errors.append(FieldError("fill", N_("is already voided")))
-        if len(why) < 5:
+        if visible_length(why) < 5:
             errors.append(FieldError("reason", N_("say why (at least 5 characters)")))
         if errors:
             raise TreatmentInvalid(errors)

@@ -20,6 +20,7 @@ from keel.core import rules
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.window import reason_problem
+from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import PolicyChange, PolicySetting
@@ -217,7 +218,7 @@ def _checked_change(
             ]
         )
     text = (reason or "").strip()
-    errors = [] if text else [FieldError("reason", missing_reason)]
+    errors = [] if visible_length(text) else [FieldError("reason", missing_reason)]
     checked: dict[str, Any] = {}
     try:
         checked = core_policy.checked_values(spec, {field: value})

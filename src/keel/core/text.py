@@ -1,0 +1,44 @@
+"""Text a person typed, as a reader sees it: the one measure of how much of it is visible.
+
+A typed reason's minimum ("describe the emergency (at least 10 characters)", an override's reason of
+substance, a disclosure's purpose) stands for accountability: someone wrote why. Whitespace folding alone lets
+a reason be made of characters no one sees: zero-width spaces and joiners (Cf), the byte order mark (Cf),
+right-to-left and left-to-right marks (Cf), controls (Cc), no-break and other spaces (Zs), line and paragraph
+separators (Zl, Zp), combining marks with nothing under them (Mn, Mc, Me), and the few letters and symbols
+drawn as blanks (the Hangul fillers, the blank braille pattern). `visible_length` counts what is left, a run
+of spaces between two visible characters counting as the one space whitespace folding leaves (so ordinary text
+measures as `len(" ".join(text.split()))` did); every typed reason's minimum in Keel is measured with it
+(review 19b: twelve zero-width spaces passed the emergency's 10-character minimum). Emoji count: a person may
+write one.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["INVISIBLE_CATEGORIES", "visible_length"]
+
+# Characters that draw nothing on their own: format, control, space and separator characters, and marks
+# (which draw only on the character before them, so they add nothing a reader counts).
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Mc", "Me"})
+# Letters and symbols that fonts draw blank (their categories say visible): Hangul fillers, braille blank.
+_SPACES = frozenset({"Zs", "Zl", "Zp"})
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def visible_length(text: object) -> int:
+    """How many characters of `text` a reader sees (0 for anything that is not text), a run of spaces
+    between visible characters counted once: "found unresponsive" is 18, "\u200b" * 12 is 0, "e" and a
+    combining accent is 1, "a\u200bb" is 2, "a\u00a0\u00a0b" is 3, "👍" is 1."""
+    if not isinstance(text, str):
+        return 0
+    seen = 0
+    gap = False
+    for c in text:
+        category = unicodedata.category(c)
+        if c not in _BLANK and category not in INVISIBLE_CATEGORIES:
+            seen += 1 + (gap and seen > 0)
+            gap = False
+        elif category in _SPACES or c.isspace():
+            gap = True
+    return seen
