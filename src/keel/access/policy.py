@@ -361,24 +361,46 @@ def audit_list_read(
     target_id: str = "",
     detail: dict[str, Any] | None = None,
     emergency_ids: list[int] | None = None,
+    programs: dict[int, int] | None = None,
 ) -> None:
-    """The one audit row for a read that shows many patients (lists, the dosing window, FHIR searches); the
-    ones seen only through emergency access are named and the row is marked "emergency access", as
-    `get_patient_or_404` marks a single read (SECURITY.md T12). `emergency_ids`: those ids (sorted), when
-    the caller's own statement asked it (the dosing window's swapped row); else `emergency_only_ids` reads
-    them."""
+    """The audit row for a read that shows many patients (lists, the dosing window, FHIR searches); the
+    ones seen only through emergency access are named and the row is marked through emergency access (its
+    sealed field, as `get_patient_or_404` marks a single read: SECURITY.md T12, review 19b). `emergency_ids`:
+    those ids (sorted), when the caller's own statement asked it (the dosing window's swapped row); else
+    `emergency_only_ids` reads them.
+
+    `programs` (each listed patient's program id, which the caller's read already holds): the read belongs
+    to the programs whose people it lists, one row per program naming only its own people, on its chain
+    (review 19b: a caseload read stays in its program's trail after its reader leaves, and no program's
+    auditor reads another program's ids). Without it, or listing no one: one row of no program, shown by its
+    reader's programs."""
     emergency = emergency_only_ids(user, patient_ids) if emergency_ids is None else emergency_ids
-    shown: dict[str, Any] = {**(detail or {}), "patient_ids": patient_ids}
-    if emergency:
-        shown["emergency_patient_ids"] = emergency
-    audit.record(
-        actor=user,
-        action=Action.READ,
-        target_type=target_type,
-        target_id=target_id,
-        reason="emergency access" if emergency else "",
-        detail=shown,
-    )
+    groups: dict[int | None, list[int]] = {}
+    if programs is None or not patient_ids:
+        groups[None] = patient_ids
+    else:
+        for pk in patient_ids:  # in the caller's order (the ids sorted)
+            groups.setdefault(programs[pk], []).append(pk)
+    # Chains locked in program order (two readers of the same programs never wait on each other crosswise).
+    for program_id in sorted(groups, key=lambda g: -1 if g is None else g):
+        ids = groups[program_id]
+        marked = (
+            emergency
+            if program_id is None
+            else [pk for pk in emergency if programs and programs[pk] == program_id]
+        )
+        shown: dict[str, Any] = {**(detail or {}), "patient_ids": ids}
+        if marked:
+            shown["emergency_patient_ids"] = marked
+        audit.record(
+            actor=user,
+            action=Action.READ,
+            program_id=program_id,
+            target_type=target_type,
+            target_id=target_id,
+            detail=shown,
+            through_emergency=bool(marked),
+        )
 
 
 def list_patients_audited(
@@ -390,7 +412,12 @@ def list_patients_audited(
     if where is not None:
         visible = visible.filter(where)
     patients = list(visible.select_related("program").prefetch_related(*prefetch))
-    audit_list_read(user, target_type="patient_list", patient_ids=[p.pk for p in patients])
+    audit_list_read(
+        user,
+        target_type="patient_list",
+        patient_ids=[p.pk for p in patients],
+        programs={p.pk: p.program_id for p in patients},
+    )
     return patients
 
 
@@ -404,9 +431,10 @@ def list_patient_values_audited(
         visible = visible.filter(where)
     # In no order (the caller orders them; sorting 100,000 people by name spilled to disk, issue #21); the
     # audit row names them by id, in order.
-    people = list(visible.order_by().values_list("pk", *fields))
-    audit_list_read(user, target_type="patient_list", patient_ids=sorted(p[0] for p in people))
-    return people
+    found = list(visible.order_by().values_list("pk", "program_id", *fields))
+    programs = {p[0]: p[1] for p in found}  # the read is its programs' to audit (review 19b)
+    audit_list_read(user, target_type="patient_list", patient_ids=sorted(programs), programs=programs)
+    return [(p[0], *p[2:]) for p in found]
 
 
 def own_patient_or_404(
