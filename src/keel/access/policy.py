@@ -363,44 +363,32 @@ def audit_list_read(
     emergency_ids: list[int] | None = None,
     programs: dict[int, int] | None = None,
 ) -> None:
-    """The audit row for a read that shows many patients (lists, the dosing window, FHIR searches); the
+    """The one audit row for a read that shows many patients (lists, the dosing window, FHIR searches); the
     ones seen only through emergency access are named and the row is marked through emergency access (its
     sealed field, as `get_patient_or_404` marks a single read: SECURITY.md T12, review 19b). `emergency_ids`:
     those ids (sorted), when the caller's own statement asked it (the dosing window's swapped row); else
     `emergency_only_ids` reads them.
 
-    `programs` (each listed patient's program id, which the caller's read already holds): the read belongs
-    to the programs whose people it lists, one row per program naming only its own people, on its chain
-    (review 19b: a caseload read stays in its program's trail after its reader leaves, and no program's
-    auditor reads another program's ids). Without it, or listing no one: one row of no program, shown by its
-    reader's programs."""
+    `programs` (each listed patient's program id, which the caller's read already holds): a list of one
+    program's people is that program's row (on its chain, with its id), so it stays in that program's trail
+    after its reader leaves and never shows in another's (review 19b). A list spanning several programs (a
+    clinician of two) stays one row of no program, shown by its reader's programs, as is a list of no one:
+    one audit row per read (review 21 holds it), and no statement added.
+    (Left open: such a row leaves a program's trail when its reader leaves that program.)"""
     emergency = emergency_only_ids(user, patient_ids) if emergency_ids is None else emergency_ids
-    groups: dict[int | None, list[int]] = {}
-    if programs is None or not patient_ids:
-        groups[None] = patient_ids
-    else:
-        for pk in patient_ids:  # in the caller's order (the ids sorted)
-            groups.setdefault(programs[pk], []).append(pk)
-    # Chains locked in program order (two readers of the same programs never wait on each other crosswise).
-    for program_id in sorted(groups, key=lambda g: -1 if g is None else g):
-        ids = groups[program_id]
-        marked = (
-            emergency
-            if program_id is None
-            else [pk for pk in emergency if programs and programs[pk] == program_id]
-        )
-        shown: dict[str, Any] = {**(detail or {}), "patient_ids": ids}
-        if marked:
-            shown["emergency_patient_ids"] = marked
-        audit.record(
-            actor=user,
-            action=Action.READ,
-            program_id=program_id,
-            target_type=target_type,
-            target_id=target_id,
-            detail=shown,
-            through_emergency=bool(marked),
-        )
+    owners = {programs[pk] for pk in patient_ids} if programs is not None else set()
+    shown: dict[str, Any] = {**(detail or {}), "patient_ids": patient_ids}
+    if emergency:
+        shown["emergency_patient_ids"] = emergency
+    audit.record(
+        actor=user,
+        action=Action.READ,
+        program_id=owners.pop() if len(owners) == 1 else None,
+        target_type=target_type,
+        target_id=target_id,
+        detail=shown,
+        through_emergency=bool(emergency),  # the sealed field: the "Only emergency access" view lists it
+    )
 
 
 def list_patients_audited(

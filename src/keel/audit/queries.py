@@ -23,8 +23,8 @@ def list_events(
     `emergency_access`), every attempt at it whatever its outcome (target `emergency_access`: a refused one,
     a wrong password, is listed but not marked, review 19b) and every row made through it (the sealed
     `through_emergency` field, never the reason's text: review 18b, a typed reason could fake it). A list
-    read belongs to the programs whose people it lists (`policy.audit_list_read`: its program's trail keeps
-    it after its reader leaves, review 19b)."""
+    read of one program's people is that program's row (`policy.audit_list_read`: its trail keeps it after
+    its reader leaves, review 19b)."""
     programs = policy.audit_program_ids(user)
     if not programs:
         services.record(actor=user, action=Action.DENIED, outcome=Outcome.DENIED, target_type="audit_trail")
