@@ -198,7 +198,8 @@ def test_a_prescriber_overrides_policy_for_one_patient_with_a_reason(world: Worl
     assert effective_policy(world.bob, "buprenorphine-readiness")["cows_threshold"] == 8  # only this patient
     event = AuditEvent.objects.get(target_type="patient_policy", action="create")
     assert event.patient_id == world.alice.pk
-    assert event.reason == "fentanyl use daily, stricter COWS"
+    # the typed reason is clinical text: on the override row only, never in the audit trail (review 19b)
+    assert event.reason == "prescriber's reason recorded on the person's policy"
     again = override(
         prescriber, world.alice.pk, **{**body, "value": 10, "reason": "re-assessed after two weeks stable"}
     )

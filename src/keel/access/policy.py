@@ -369,23 +369,33 @@ def audit_list_read(
     target_id: str = "",
     detail: dict[str, Any] | None = None,
     emergency_ids: list[int] | None = None,
+    programs: dict[int, int] | None = None,
 ) -> None:
     """The one audit row for a read that shows many patients (lists, the dosing window, FHIR searches); the
-    ones seen only through emergency access are named and the row is marked "emergency access", as
-    `get_patient_or_404` marks a single read (SECURITY.md T12). `emergency_ids`: those ids (sorted), when
-    the caller's own statement asked it (the dosing window's swapped row); else `emergency_only_ids` reads
-    them."""
+    ones seen only through emergency access are named and the row is marked through emergency access (its
+    sealed field, as `get_patient_or_404` marks a single read: SECURITY.md T12, review 19b). `emergency_ids`:
+    those ids (sorted), when the caller's own statement asked it (the dosing window's swapped row); else
+    `emergency_only_ids` reads them.
+
+    `programs` (each listed patient's program id, which the caller's read already holds): a list of one
+    program's people is that program's row (on its chain, with its id), so it stays in that program's trail
+    after its reader leaves and never shows in another's (review 19b). A list spanning several programs (a
+    clinician of two) stays one row of no program, shown by its reader's programs, as is a list of no one:
+    one audit row per read (review 21 holds it), and no statement added.
+    (Left open: such a row leaves a program's trail when its reader leaves that program.)"""
     emergency = emergency_only_ids(user, patient_ids) if emergency_ids is None else emergency_ids
+    owners = {programs[pk] for pk in patient_ids} if programs is not None else set()
     shown: dict[str, Any] = {**(detail or {}), "patient_ids": patient_ids}
     if emergency:
         shown["emergency_patient_ids"] = emergency
     audit.record(
         actor=user,
         action=Action.READ,
+        program_id=owners.pop() if len(owners) == 1 else None,
         target_type=target_type,
         target_id=target_id,
-        reason="emergency access" if emergency else "",
         detail=shown,
+        through_emergency=bool(emergency),  # the sealed field: the "Only emergency access" view lists it
     )
 
 
@@ -398,7 +408,12 @@ def list_patients_audited(
     if where is not None:
         visible = visible.filter(where)
     patients = list(visible.select_related("program").prefetch_related(*prefetch))
-    audit_list_read(user, target_type="patient_list", patient_ids=[p.pk for p in patients])
+    audit_list_read(
+        user,
+        target_type="patient_list",
+        patient_ids=[p.pk for p in patients],
+        programs={p.pk: p.program_id for p in patients},
+    )
     return patients
 
 
@@ -412,9 +427,10 @@ def list_patient_values_audited(
         visible = visible.filter(where)
     # In no order (the caller orders them; sorting 100,000 people by name spilled to disk, issue #21); the
     # audit row names them by id, in order.
-    people = list(visible.order_by().values_list("pk", *fields))
-    audit_list_read(user, target_type="patient_list", patient_ids=sorted(p[0] for p in people))
-    return people
+    found = list(visible.order_by().values_list("pk", "program_id", *fields))
+    programs = {p[0]: p[1] for p in found}  # the read is its programs' to audit (review 19b)
+    audit_list_read(user, target_type="patient_list", patient_ids=sorted(programs), programs=programs)
+    return [(p[0], *p[2:]) for p in found]
 
 
 def own_patient_or_404(

@@ -11,6 +11,8 @@ from keel.audit import services
 from keel.audit.models import Action, AuditEvent, Outcome
 from keel.patients.models import Patient
 
+EMERGENCY_ACCESS = "emergency_access"  # the target of every attempt at emergency access (keel.sharing)
+
 
 def list_events(
     user: User, *, before_id: int | None = None, limit: int = 100, emergency: bool = False
@@ -18,8 +20,11 @@ def list_events(
     """Newest events touching the user's programs: their patients (rows of another program never, whoever
     wrote them), their staff's and patients' sign-ins. Itself audited.
     `emergency`: only the rows about emergency access (break-the-glass): the grant itself (action
-    `emergency_access`) and every row made through it (the sealed `through_emergency` field, never the
-    reason's text: review 18b, a typed reason could fake it)."""
+    `emergency_access`), every attempt at it whatever its outcome (target `emergency_access`: a refused one,
+    a wrong password, is listed but not marked, review 19b) and every row made through it (the sealed
+    `through_emergency` field, never the reason's text: review 18b, a typed reason could fake it). A list
+    read of one program's people is that program's row (`policy.audit_list_read`: its trail keeps it after
+    its reader leaves, review 19b)."""
     programs = policy.audit_program_ids(user)
     if not programs:
         services.record(actor=user, action=Action.DENIED, outcome=Outcome.DENIED, target_type="audit_trail")
@@ -41,7 +46,9 @@ def list_events(
     if before_id:
         qs = qs.filter(id__lt=before_id)
     if emergency:
-        qs = qs.filter(Q(through_emergency=True) | Q(action=Action.EMERGENCY_ACCESS))
+        qs = qs.filter(
+            Q(through_emergency=True) | Q(action=Action.EMERGENCY_ACCESS) | Q(target_type=EMERGENCY_ACCESS)
+        )
     events = list(qs[:limit])
     services.record(
         actor=user,

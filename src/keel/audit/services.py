@@ -193,19 +193,22 @@ def _who(
     access (the actor, a clinician, reaches the record only through an emergency-access grant): its own
     sealed field, never text in the reason (review 18b: a typed reason could fake it). Known by the caller
     (`through_emergency` True or False: the scoped getter's `keel_off_team`, no statement), else asked,
-    whatever the row's reason (review 18b holes 2 and 4: a service's own reason hid the mark)."""
+    whatever the row's reason (review 18b holes 2 and 4: a service's own reason hid the mark). A row about
+    no one patient (a list read: `policy.audit_list_read`) is marked only when its caller says so (True: the
+    list shows people seen only through emergency access, review 19b); nothing is asked for it."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
         actor_role = str(getattr(actor, "role", ""))
     else:
         actor_role = ""
-    clinical = patient_id is not None and actor_id is not None and actor_role in _CLINICAL
-    if not clinical:
+    if actor_id is None or actor_role not in _CLINICAL:
         return actor_id, actor_role, False
+    if patient_id is None:
+        return actor_id, actor_role, through_emergency is True
     if through_emergency is None:
         # Break-the-glass is accountable (issue #14, T12): on any route, an event about a record its actor
         # sees only through emergency access says so, decided in the one helper every app calls.
-        through_emergency = _through_emergency(actor_id, patient_id)  # type: ignore[arg-type]
+        through_emergency = _through_emergency(actor_id, patient_id)
     return actor_id, actor_role, through_emergency
 
 

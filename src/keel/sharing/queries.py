@@ -99,6 +99,9 @@ def emergency_reviews(by: User, *, include_attested: bool = False) -> list[Emerg
         rows = rows.filter(attested_at__isnull=True)
     reviews = list(rows)
     policy.audit_list_read(
-        by, target_type="emergency_review_list", patient_ids=sorted({r.patient_id for r in reviews})
+        by,
+        target_type="emergency_review_list",
+        patient_ids=sorted({r.patient_id for r in reviews}),
+        programs={r.patient_id: r.patient.program_id for r in reviews},
     )
     return reviews

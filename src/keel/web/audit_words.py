@@ -130,6 +130,12 @@ REASONS = {
         "above the program's check, with a prescriber's reason"
     ),
     "accepted": _("accepted"),
+    "prescriber's reason recorded on the override": _("a prescriber's reason, kept on the override"),
+    "prescriber's reason recorded on the person's policy": _(
+        "a prescriber's reason, kept on the person's policy"
+    ),
+    "reason recorded on the correction": _("a reason, kept on the correction"),
+    "reason recorded on the plan's end": _("a reason, kept on the plan's end"),
     "raised on a QTc of 500 ms or more: prescriber's reason": _(
         "raised on a QTc of 500 ms or more, with a prescriber's reason"
     ),

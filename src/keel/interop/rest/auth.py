@@ -45,7 +45,12 @@ def _areas(user: User) -> frozenset[Area]:
 
 
 def _audit_read(
-    user: User, patient: Patient | None, target: str, returned: list[str], patients: list[int]
+    user: User,
+    patient: Patient | None,
+    target: str,
+    returned: list[str],
+    patients: list[int],
+    programs: dict[int, int] | None = None,
 ) -> None:
     reason = "emergency access" if patient is not None and getattr(patient, "keel_off_team", False) else ""
     detail = {"resources": returned, "patient_ids": patients}
@@ -60,6 +65,7 @@ def _audit_read(
             target_id=target[:200],
             patient_ids=patients,
             detail={"resources": returned},
+            programs=programs,
         )
 
 

@@ -93,10 +93,17 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
                 single = None
                 patients_iter, skipped = _patients_holding(user, resource_type, offset, exact=not filters)
             records = (Record(p, _areas(user), base, now) for p in patients_iter)
-        page, more, seen = _collect(records, resource_type, filters, offset - skipped, count)
+        programs: dict[int, int] = {}  # each person's program: the read is its programs' to audit
+
+        def noted(recs: Iterator[Record]) -> Iterator[Record]:
+            for rec in recs:
+                programs[rec.patient.pk] = rec.patient.program_id
+                yield rec
+
+        page, more, seen = _collect(noted(records), resource_type, filters, offset - skipped, count)
         returned = [f"{x['resourceType']}/{x['id']}" for x in page]
         patient_ids = sorted({pid for pid, _ in seen})
-        _audit_read(user, single, f"{resource_type}?", returned, patient_ids)
+        _audit_read(user, single, f"{resource_type}?", returned, patient_ids, programs)
         return _json(_searchset(request, base, page, offset, count, more))
 
     return _handle(request, work)

@@ -134,7 +134,9 @@ def dosing_list(
             rows.append(
                 DosingRow(p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med)
             )
-    policy.audit_list_read(user, target_type="dosing_list", patient_ids=ids)
+    policy.audit_list_read(
+        user, target_type="dosing_list", patient_ids=ids, programs={p.pk: p.program_id for p in patients}
+    )
     return rows
 
 
@@ -373,6 +375,7 @@ def dosing_row(
         target_type="dosing_list",
         patient_ids=[patient.pk],
         emergency_ids=[patient.pk] if off_team else [],
+        programs={patient.pk: patient.program_id},
     )
     return row
 
@@ -480,6 +483,7 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
         target_type="dosing_list",
         patient_ids=[patient.pk],
         emergency_ids=[patient.pk] if off_team else [],
+        programs={patient.pk: patient.program_id},
     )
     return row
 

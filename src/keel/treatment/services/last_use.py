@@ -135,7 +135,7 @@ def correct_last_use(
             Action.CREATE,
             "last_use_correction",
             row.pk,
-            reason=text[:200],
+            reason="reason recorded on the correction",  # the typed text only on the row (review 19b)
             detail={"opioid": code, "struck": True, "replaced": corrected is not None},
         )
     return row

@@ -102,7 +102,15 @@ def add_override(
             prescriber=by,
             created_at=now,
         )
-        _audit(by, patient, Action.CREATE, "dose_override", row.pk, reason=text[:200], detail={"kind": kind})
+        _audit(
+            by,
+            patient,
+            Action.CREATE,
+            "dose_override",
+            row.pk,
+            reason="prescriber's reason recorded on the override",  # the text only on the row (review 19b)
+            detail={"kind": kind},
+        )
     return row
 
 

@@ -188,7 +188,7 @@ def _replace_override(
         Action.CREATE,
         "patient_policy",
         row.pk,
-        reason=text[:200],
+        reason="prescriber's reason recorded on the person's policy",  # the text only on the row (review 19b)
         detail={"rule": rule, "field": field, "value": value},
     )
     return row

@@ -227,7 +227,7 @@ def _end_plan(
             Action.UPDATE,
             "take_home_plan",
             plan.pk,
-            reason=text[:200],
+            reason="reason recorded on the plan's end",  # the typed text only on the plan (review 19b)
             detail={
                 "from_day": start.isoformat(),
                 "bottles_stopped": len(stopped),
