@@ -66,7 +66,8 @@ def test_the_policy_overrides_row_is_unchanged(world: World) -> None:
         world.alice.program_id,
         str(row.pk),
     )
-    assert event.reason == "slower titration: older person with COPD, agreed with the person"
+    # review 19b hole 4: the typed reason stays on the override row; the audit row says where it is
+    assert event.reason == "prescriber's reason recorded on the person's policy"
     assert event.detail == {"rule": "methadone-dose-check", "field": "titration_step_max_mg", "value": 5}
     assert event.through_emergency is False
 
