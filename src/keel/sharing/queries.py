@@ -105,3 +105,13 @@ def emergency_reviews(by: User, *, include_attested: bool = False) -> list[Emerg
         programs={r.patient_id: r.patient.program_id for r in reviews},
     )
     return reviews
+
+
+def programs_to_choose(user: User) -> list[tuple[str, str]]:
+    """The caller's programs as (id, name), offered on the emergency page when there is more than one
+    (record numbers are unique only inside a program, review 19b); none when there is one."""
+    from keel.accounts.models import Program
+
+    rows = Program.objects.filter(pk__in=policy.program_ids_of(user)).order_by("name", "pk")
+    programs = [(str(p.pk), p.name) for p in rows]
+    return programs if len(programs) > 1 else []

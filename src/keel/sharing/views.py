@@ -252,20 +252,14 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "sharing/emergency.html",
-        {"errors": errors, "asked": asked, "notice": core.NOTICE, "programs": _my_programs(request.user)},
+        {
+            "errors": errors,
+            "asked": asked,
+            "notice": core.NOTICE,
+            "programs": queries.programs_to_choose(request.user),
+        },
         status=status,
     )
-
-
-def _my_programs(user: Any) -> list[tuple[str, str]]:
-    """The caller's programs as (id, name), offered on the emergency page when there is more than one
-    (record numbers are unique only inside a program)."""
-    from keel.access import policy
-    from keel.accounts.models import Program
-
-    rows = Program.objects.filter(pk__in=policy.program_ids_of(user)).order_by("name", "pk")
-    programs = [(str(p.pk), p.name) for p in rows]
-    return programs if len(programs) > 1 else []
 
 
 @require_safe
