@@ -249,9 +249,9 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     dues, due_params = zip(*(_due_sql(m, connection.vendor) for m in WINDOW_MEDICATIONS), strict=True)
     scope, scope_params = people.values("pk").query.sql_with_params()
     statement = (
-        'SELECT p."id", p."preferred_name", p."given_name", p."family_name", p."record_number", '  # noqa: S608
+        'SELECT p."id", p."preferred_name", p."given_name", p."family_name", p."record_number", '  # noqa: S608 # nosec B608
         + policy.OFF_TEAM
-        + ", "
+        + ", "  # nosec B608
         + " + ".join(dues)
         + ' FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # nosec B608
         + "JOIN ("
