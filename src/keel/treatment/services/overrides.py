@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +29,7 @@ def add_override(
     *,
     by: User,
     patient_id: int,
-    max_total_mg: Any = None,
+    max_total_mg: object = None,  # raw: the service reads "30.5" or 30.5 with its own words
     reason: str = "",
     medication: str = Medication.METHADONE,
     kind: str = OverrideKind.LIMIT,
@@ -50,8 +49,28 @@ def add_override(
         "override dose limits",
         emergency_access=False,
     )
-    errors: list[FieldError] = []
     rule = GUARD_RAILS.get(medication)
+    errors = _kind_problems(kind, medication, rule)
+    # Outside the window's hours (issue #18), an XR-naltrexone injection before the program's minimum
+    # interval (issue #13, review 13c) or methadone the same day as buprenorphine (review 19a): no amount;
+    # every other check stands.
+    no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL, OverrideKind.SWITCH)
+    limit = Decimal(0) if no_amount else _checked_limit(rule, max_total_mg, errors)
+    text = " ".join(str(reason or "").split())
+    problem = reason_problem(text)
+    if problem:
+        errors.append(FieldError("reason", problem))
+    now = now or timezone.now()
+    if kind == OverrideKind.LIMIT and medication == Medication.METHADONE and not errors:
+        high_qtc_limit(patient, limit, local_today(patient, now), errors)
+    if errors:
+        raise TreatmentInvalid(errors)
+    return _save_override(by, patient, medication, kind, limit, text, now)
+
+
+def _kind_problems(kind: str, medication: str, rule: str | None) -> list[FieldError]:
+    """What is wrong with this kind of override for this medication (medication first, then kind)."""
+    errors: list[FieldError] = []
     interval = kind == OverrideKind.INTERVAL
     if rule is None and not (interval and medication == Medication.NALTREXONE_XR):
         errors.append(FieldError("medication", N_("methadone or buprenorphine")))
@@ -65,10 +84,13 @@ def add_override(
         errors.append(
             FieldError("kind", N_("a switch override is for methadone the same day as buprenorphine"))
         )
-    # Outside the window's hours (issue #18), or an XR-naltrexone injection before the program's minimum
-    # interval (issue #13, review 13c): no amount; every other check stands.
-    no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL, OverrideKind.SWITCH)  # and a switch (19a)
-    limit = Decimal(0) if no_amount else _decimal(max_total_mg, "max_total_mg", errors)
+    return errors
+
+
+def _checked_limit(rule: str | None, max_total_mg: object, errors: list[FieldError]) -> Decimal:
+    """The day's total the override allows, read from its raw value (the service's own number words) and
+    held under the hard bound no override passes; a problem is added to `errors`."""
+    limit = _decimal(max_total_mg, "max_total_mg", errors)
     # NaN is already named by the parser (comparing it would raise decimal.InvalidOperation: a 500)
     if (
         rule is not None
@@ -82,15 +104,13 @@ def add_override(
                 value=format(hard_bound(rule, "daily_total_max_mg"), "g"),
             )
         )
-    text = " ".join(str(reason or "").split())
-    problem = reason_problem(text)
-    if problem:
-        errors.append(FieldError("reason", problem))
-    now = now or timezone.now()
-    if kind == OverrideKind.LIMIT and medication == Medication.METHADONE and not errors:
-        high_qtc_limit(patient, limit, local_today(patient, now), errors)
-    if errors:
-        raise TreatmentInvalid(errors)
+    return limit
+
+
+def _save_override(
+    by: User, patient: Patient, medication: str, kind: str, limit: Decimal, text: str, now: datetime
+) -> DoseOverride:
+    """The override and its audit row, in one transaction."""
     with transaction.atomic():
         row = DoseOverride.objects.create(
             patient=patient,
@@ -139,7 +159,7 @@ def high_qtc_limit(patient: Patient, limit: Decimal, today: date, errors: list[F
         )
 
 
-def end_overrides(patient: Any, ended_on: Any, now: datetime) -> list[int]:
+def end_overrides(patient: Patient, ended_on: date, now: datetime) -> list[int]:
     """Discharge ends the overrides written for the episode (those of `ended_on` or later still open): a
     same-day readmission starts again without them. The rows stay in the record with `ended_at`. Called by
     `patients.services.discharge` inside its transaction; returns the ids ended."""
