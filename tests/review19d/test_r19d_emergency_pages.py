@@ -28,3 +28,10 @@ def test_episodes_page_under_emergency_access_offers_no_discharge_form(world: An
     page = client.get(reverse("patients:episodes", args=[world.bob.pk]))
     assert page.status_code == 200
     assert reverse("patients:discharge", args=[world.bob.pk]) not in page.content.decode()
+
+
+def test_treatment_start_page_under_emergency_access_offers_no_care_plan_form(world: Any) -> None:
+    client = _break_glass(world)
+    page = client.get(reverse("treatment:start", args=[world.bob.pk]))
+    assert page.status_code == 200
+    assert reverse("treatment:start_goal", args=[world.bob.pk]) not in page.content.decode()
