@@ -35,3 +35,16 @@ def test_treatment_start_page_under_emergency_access_offers_no_care_plan_form(wo
     page = client.get(reverse("treatment:start", args=[world.bob.pk]))
     assert page.status_code == 200
     assert reverse("treatment:start_goal", args=[world.bob.pk]) not in page.content.decode()
+
+
+def test_medication_page_under_emergency_access_offers_a_prescriber_no_order_form(world: Any) -> None:
+    from keel.sharing.services.emergency import emergency_access
+
+    prescriber = world.staff["prescriber"]  # on Alicia's care team, not on Roberto's
+    emergency_access(
+        by=prescriber, record_number="RR-0002", reason="found unresponsive in the lobby", password=PASSWORD
+    )
+    client = sign_in(Client(), prescriber)
+    page = client.get(reverse("treatment:medication", args=[world.bob.pk]))
+    assert page.status_code == 200
+    assert reverse("treatment:create_order", args=[world.bob.pk]) not in page.content.decode()
