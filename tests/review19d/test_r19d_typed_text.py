@@ -25,3 +25,18 @@ def test_second_factor_reset_audit_row_does_not_copy_the_typed_reason(world: Any
     )
     row = AuditEvent.objects.filter(target_type="mfa", action="update").latest("id")
     assert "overdose" not in row.reason
+
+
+def test_fhir_read_of_a_malformed_id_does_not_copy_the_typed_text_into_the_audit_row(world: Any) -> None:
+    from django.test import Client
+
+    from keel.audit.models import AuditEvent
+    from tests.conftest import sign_in
+
+    client = sign_in(Client(), world.staff["nurse"])
+    answer = client.get(
+        "/fhir/R4/Patient/Roberto%20Quintanilla%20relapsed", HTTP_ACCEPT="application/fhir+json"
+    )
+    assert answer.status_code == 404
+    row = AuditEvent.objects.filter(target_type="fhir", outcome="denied").latest("id")
+    assert "Quintanilla" not in row.target_id
