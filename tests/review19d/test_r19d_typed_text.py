@@ -40,3 +40,10 @@ def test_fhir_read_of_a_malformed_id_does_not_copy_the_typed_text_into_the_audit
     assert answer.status_code == 404
     row = AuditEvent.objects.filter(target_type="fhir", outcome="denied").latest("id")
     assert "Quintanilla" not in row.target_id
+
+
+def test_request_log_path_does_not_carry_text_typed_into_a_fhir_id() -> None:
+    from keel.web.logs import safe_path
+
+    # request.path as Django decodes it for GET /fhir/R4/Patient/Roberto%20Quintanilla%20relapsed
+    assert "Quintanilla" not in safe_path("/fhir/R4/Patient/Roberto Quintanilla relapsed")
