@@ -195,6 +195,7 @@ def _episodes_page(
 ) -> HttpResponse:
     patient, rows = queries.episodes(request.user, patient_id)
     in_care = any(e.status == "active" for e in rows)
+    emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
     return render(
         request,
         "patients/episodes.html",
@@ -205,7 +206,9 @@ def _episodes_page(
             "last": next((e for e in rows if e.status != "active" and e.ended_on), None),
             # the readmission's warning (never a refusal): no nurse or prescriber on the team can act for her
             "no_dosing_team": not in_care and care_gap.GAP_DOSING in care_gap.team_gaps(patient),
-            "can_manage": policy.can_manage_episode(request.user, patient.program_id),
+            # under emergency access the services refuse a discharge or readmission: not offered (review 19d)
+            "emergency": emergency,
+            "can_manage": policy.can_manage_episode(request.user, patient.program_id) and not emergency,
             "reasons": EndReason.choices,
             "kinds": EpisodeKind.choices,
             "error": error,
