@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
+from keel.assessments.services import EMERGENCY_INSTRUMENTS
 from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.digits import ascii_digits
@@ -223,14 +224,20 @@ def _last_use_rows(
 
 
 def _start_permissions(request: AuthenticatedHttpRequest, view: StartView) -> dict[str, Any]:
-    """What the reader may do on the page, and the care team when they may write the care record."""
+    """What the reader may do on the page, and the care team when they may write the care record.
+    Under emergency access (the scoped patient says so) only what the services let it do is offered: a dose,
+    naloxone, an intake, a time of last use and the point-of-care measures; no order, override, correction
+    or care-plan goal (review 19d)."""
+    emergency = policy.through_emergency_access(request.user, view.patient)
+    can_plan = policy.can_write_care_record(request.user)
     return {
-        "can_prescribe": policy.can_prescribe(request.user),
+        "emergency": emergency,
+        "emergency_instruments": EMERGENCY_INSTRUMENTS,
+        "can_prescribe": policy.can_prescribe(request.user) and not emergency,
         "can_dose": policy.can_record_dose(request.user),
-        "can_plan": policy.can_write_care_record(request.user),
-        "team": view.patient.care_team.select_related("user")
-        if policy.can_write_care_record(request.user)
-        else [],
+        "can_plan": can_plan,  # the time of last use: a point-of-care report
+        "can_goal": can_plan and not emergency,
+        "team": view.patient.care_team.select_related("user") if can_plan and not emergency else [],
     }
 
 
