@@ -33,7 +33,11 @@ from keel.treatment.views.common import errors_text
 @login_required
 def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     record = services.medication_record(request.user, patient_id=patient_id)
-    review = services.take_home_review(record.patient) if policy.can_prescribe(request.user) else None
+    # Under emergency access (the scoped patient says so) the services refuse an order, an override, take-home
+    # doses, a correction or a void: a fill's, a QTc's and an injection's forms stay (review 19d)
+    emergency = policy.through_emergency_access(request.user, record.patient)
+    can_prescribe = policy.can_prescribe(request.user) and not emergency
+    review = services.take_home_review(record.patient) if can_prescribe else None
     flag_words = dict(FlagKind.choices) | {"missed_doses": _("Missed observed doses")}
     for dose in record.doses:  # the check's verdict in words, never its code
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
@@ -45,8 +49,10 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             "r": record,
             "patient": record.patient,
             "criteria": CRITERIA,
-            "can_prescribe": policy.can_prescribe(request.user),
+            "emergency": emergency,
+            "can_prescribe": can_prescribe,
             "can_dose": policy.can_record_dose(request.user),
+            "can_correct": policy.can_record_dose(request.user) and not emergency,
             "fill_sources": FillSource.choices,
             "review": review,
             "today": local_today(record.patient, timezone.now()),
