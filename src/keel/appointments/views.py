@@ -80,6 +80,7 @@ def patient_appointments(request: AuthenticatedHttpRequest, patient_id: int) -> 
             return HttpResponseRedirect(reverse("appointments:patient", args=[patient_id]))
     found = queries.patient_appointments(request.user, patient_id)
     patient = found.patient
+    emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
     staff = User.objects.filter(
         programs=patient.program_id, is_active=True, role__in=list(STAFF_ROLES - {Role.AUDITOR})
     ).order_by("last_name", "first_name", "username")
@@ -90,8 +91,8 @@ def patient_appointments(request: AuthenticatedHttpRequest, patient_id: int) -> 
             "patient": patient,
             "appointments": found.appointments,
             # under emergency access the forms are not offered: the services refuse them (review 19b)
-            "can_schedule": policy.can_schedule_appointment(request.user)
-            and not policy.through_emergency_access(request.user, patient),
+            "emergency": emergency,
+            "can_schedule": policy.can_schedule_appointment(request.user) and not emergency,
             "kinds": Kind.choices,
             "statuses": Status.choices,
             "staff": staff,
