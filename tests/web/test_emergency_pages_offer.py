@@ -115,3 +115,29 @@ def test_appointments_under_a_grant_say_why_once(world: Any) -> None:
 def test_appointments_for_the_care_team_offer_booking(world: Any) -> None:
     html = _page(sign_in(Client(), world.staff["nurse"]), "appointments:patient", world.alice.pk)
     assert 'name="kind"' in html
+
+
+def _flowsheet(client: Client, pk: int, code: str) -> str:
+    page = client.get(reverse("assessments:flowsheet", args=[pk, code]))
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def test_flowsheet_under_a_grant_offers_no_questionnaire_the_grant_may_not_fill(world: Any) -> None:
+    html = _flowsheet(_through_grant(world, "nurse"), world.bob.pk, "phq9")
+    assert reverse("assessments:fill", args=[world.bob.pk, "phq9"]) not in html
+
+
+def test_flowsheet_under_a_grant_says_why_once(world: Any) -> None:
+    html = _flowsheet(_through_grant(world, "nurse"), world.bob.pk, "phq9")
+    assert html.count(NOTE) == 1
+
+
+def test_flowsheet_under_a_grant_offers_a_point_of_care_measure(world: Any) -> None:
+    html = _flowsheet(_through_grant(world, "nurse"), world.bob.pk, "sows")
+    assert reverse("assessments:fill", args=[world.bob.pk, "sows"]) in html
+
+
+def test_flowsheet_for_the_care_team_offers_the_questionnaire(world: Any) -> None:
+    html = _flowsheet(sign_in(Client(), world.staff["nurse"]), world.alice.pk, "phq9")
+    assert reverse("assessments:fill", args=[world.alice.pk, "phq9"]) in html

@@ -115,10 +115,14 @@ def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> 
     instrument = _instrument_or_404(code)
     patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument=code)
     rows = _labelled(list(qs))
+    # under emergency access only the point-of-care measures are recorded: no other is offered (review 19d)
+    emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
     return render(
         request,
         "assessments/flowsheet.html",
         {
+            "emergency": emergency,
+            "can_add": not emergency or code in services.EMERGENCY_INSTRUMENTS,
             "patient": patient,
             "instrument": instrument,
             "rows": rows,
