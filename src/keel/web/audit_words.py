@@ -188,6 +188,7 @@ REASONS = {
         "the record number is in more than one of this person's programs"
     ),
     "not one of the caller's programs": _("not one of this person's programs"),
+    "record number or reason refused": _("the record number or the reason was refused"),
     "no such take-home plan": _("no such take-home plan"),
     "not a FHIR id": _("not a FHIR id"),
     "not in this record": _("not in this record"),
