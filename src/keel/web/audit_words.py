@@ -136,6 +136,7 @@ REASONS = {
     ),
     "reason recorded on the correction": _("a reason, kept on the correction"),
     "reason recorded on the plan's end": _("a reason, kept on the plan's end"),
+    "reason recorded on the second factor reset": _("two-step sign-in reset: a reason, kept on the reset"),
     "raised on a QTc of 500 ms or more: prescriber's reason": _(
         "raised on a QTc of 500 ms or more, with a prescriber's reason"
     ),
