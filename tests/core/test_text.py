@@ -86,3 +86,23 @@ def test_an_other_purpose_of_invisible_characters_is_refused() -> None:
     errors: list[FieldError] = []
     _purpose({"purpose": "other", "purpose_text": "\u200b" * 12}, errors)
     assert [e.field for e in errors] == ["purpose_text"]
+
+
+def test_blank_musical_noteheads_count_as_nothing() -> None:
+    assert visible_length("\U0001d159" * 12) == 0
+
+
+def test_unassigned_code_points_count_as_nothing() -> None:
+    assert visible_length("\U000e0080" * 12) == 0
+
+
+def test_private_use_code_points_count_as_nothing() -> None:
+    assert visible_length("\ue000\U000f0000" * 6) == 0
+
+
+def test_a_lone_surrogate_counts_as_nothing() -> None:
+    assert visible_length("\ud800" * 12) == 0
+
+
+def test_a_word_beside_unassigned_code_points_counts_only_its_letters() -> None:
+    assert visible_length("overdose\U000e0080\U000e0081") == 8

@@ -76,7 +76,7 @@ def test_the_identity_check_is_required(world: World, signed_in: Any, alice_with
 def test_the_reset_is_audited_with_the_reason(world: World, signed_in: Any, alice_with_app: Any) -> None:
     _reset(signed_in("nurse"), world.alice)
     row = AuditEvent.objects.get(target_type="mfa", patient_id=world.alice.pk, action="update")
-    assert row.reason == "second factor reset: lost her phone"
+    assert row.reason == "reason recorded on the second factor reset"
 
 
 def test_someone_without_an_app_is_told_so(world: World, signed_in: Any) -> None:
@@ -194,3 +194,10 @@ def test_the_page_sends_it_by_text(world: World, signed_in: Any, texts: Any) -> 
     response = signed_in("nurse").post(f"/patients/{patient.pk}/activation-code/", {"send_by_text": "on"})
     assert response.status_code == 200
     assert len(texts.read_text().splitlines()) == 1
+
+
+def test_the_typed_reason_is_kept_on_the_reset(world: World, signed_in: Any, alice_with_app: Any) -> None:
+    from keel.patients.models import SecondFactorReset
+
+    _reset(signed_in("nurse"), world.alice)
+    assert SecondFactorReset.objects.get(patient=world.alice).reason == "lost her phone"

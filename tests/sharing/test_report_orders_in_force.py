@@ -1,6 +1,6 @@
 """A disclosed progress report lists the medication in force on the person's today (review 19a's one
-definition, `in_force_q`), and an order written to start later says from when: never a future dose reported
-as today's."""
+definition, `in_force_q`) and no order written to start later: the consent's category is the current dose
+(42 CFR 2.31, review 19d), and a future dose is never reported as today's."""
 
 from __future__ import annotations
 
@@ -45,5 +45,5 @@ def test_the_order_in_force_today_is_reported_first(world: Any) -> None:
 
 
 @pytest.mark.usefixtures("_next_week")
-def test_the_order_to_start_next_week_says_from_when(world: Any) -> None:
-    assert _medication_lines(world)[1] == "Methadone 50 mg, once daily, from 2026-12-07."
+def test_the_order_to_start_next_week_is_not_listed(world: Any) -> None:
+    assert _medication_lines(world) == ["Methadone 40 mg, once daily."]

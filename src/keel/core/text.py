@@ -4,8 +4,9 @@ A typed reason's minimum ("describe the emergency (at least 10 characters)", an 
 substance, a disclosure's purpose) stands for accountability: someone wrote why. Whitespace folding alone lets
 a reason be made of characters no one sees: zero-width spaces and joiners (Cf), the byte order mark (Cf),
 right-to-left and left-to-right marks (Cf), controls (Cc), no-break and other spaces (Zs), line and paragraph
-separators (Zl, Zp), combining marks with nothing under them (Mn, Mc, Me), and the few letters and symbols
-drawn as blanks (the Hangul fillers, the blank braille pattern). `visible_length` counts what is left, a run
+separators (Zl, Zp), combining marks with nothing under them (Mn, Mc, Me), unassigned, private-use and
+surrogate code points (Cn, Co, Cs), and the few letters and symbols drawn as blanks (the Hangul fillers, the
+blank braille pattern, the musical null notehead). `visible_length` counts what is left, a run
 of spaces between two visible characters counting as the one space whitespace folding leaves (so ordinary text
 measures as `len(" ".join(text.split()))` did); every typed reason's minimum in Keel is measured with it
 (review 19b: twelve zero-width spaces passed the emergency's 10-character minimum). Emoji count: a person may
@@ -20,10 +21,12 @@ __all__ = ["INVISIBLE_CATEGORIES", "visible_length"]
 
 # Characters that draw nothing on their own: format, control, space and separator characters, and marks
 # (which draw only on the character before them, so they add nothing a reader counts).
-INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Mc", "Me"})
-# Letters and symbols that fonts draw blank (their categories say visible): Hangul fillers, braille blank.
+# Code points no font draws at all: unassigned (Cn), private use (Co) and surrogates (Cs) (review 19d).
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Mc", "Me", "Cn", "Co", "Cs"})
+# Letters and symbols that fonts draw blank (their categories say visible): Hangul fillers, braille blank,
+# the musical null notehead (U+1D159, review 19d).
 _SPACES = frozenset({"Zs", "Zl", "Zp"})
-_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159")
 
 
 def visible_length(text: object) -> int:

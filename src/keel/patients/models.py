@@ -321,6 +321,24 @@ class ActivationCode(models.Model):
         return f"activation code {self.pk}"
 
 
+class SecondFactorReset(models.Model):
+    """A patient's second factor removed by a clinician of their care team (issue #18), with the reason they
+    typed. The typed reason is kept here, never on the audit row (review 19d): the `mfa` audit row says the
+    reason is kept on the reset."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="second_factor_resets")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField()
+    devices_removed = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"second factor reset {self.pk}"
+
+
 class PatientPhoto(models.Model):
     """The one current photo of a patient, to know them at the dosing window (issue #18).
 

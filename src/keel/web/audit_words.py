@@ -136,6 +136,7 @@ REASONS = {
     ),
     "reason recorded on the correction": _("a reason, kept on the correction"),
     "reason recorded on the plan's end": _("a reason, kept on the plan's end"),
+    "reason recorded on the second factor reset": _("two-step sign-in reset: a reason, kept on the reset"),
     "raised on a QTc of 500 ms or more: prescriber's reason": _(
         "raised on a QTc of 500 ms or more, with a prescriber's reason"
     ),
@@ -188,6 +189,7 @@ REASONS = {
         "the record number is in more than one of this person's programs"
     ),
     "not one of the caller's programs": _("not one of this person's programs"),
+    "record number or reason refused": _("the record number or the reason was refused"),
     "no such take-home plan": _("no such take-home plan"),
     "not a FHIR id": _("not a FHIR id"),
     "not in this record": _("not in this record"),

@@ -7,15 +7,17 @@ string, a body, a header's value or an exception's message (PhiSafeFormatter's t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
 
+from keel.core.digits import ascii_digits
 from keel.web.middleware import PhiSafeFormatter
 
 # The extra fields a line may carry (anything else passed in `extra=` is left out).
@@ -29,10 +31,36 @@ request_logger = logging.getLogger("keel.request")
 _encode_line = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
+@functools.cache
+def _route_words() -> frozenset[str]:
+    """Every literal segment of Keel's URL patterns ("api", "patients", "invitation"...), read once from the
+    URL resolver."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    words: set[str] = set()
+
+    def walk(patterns: Iterable[URLPattern | URLResolver]) -> None:
+        for pattern in patterns:
+            for part in str(pattern.pattern).strip("^$").split("/"):
+                if part and re.fullmatch(r"\$?[A-Za-z0-9_.\-]+", part):
+                    words.add(part)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+
+    walk(get_resolver().url_patterns)
+    return frozenset(words)
+
+
 def safe_path(path: str) -> str:
-    """The path with every secret-looking segment (16+ letters and digits mixed) replaced by `*`. Keel's
-    paths carry record ids (numbers) and words; query strings are never logged."""
-    return "/".join("*" if _SECRETISH.match(part) else part for part in path.split("/"))
+    """The path's shape: each segment a record id (digits) or a word of Keel's own URL patterns, every other
+    segment `*`: a secret-looking one (16+ letters and digits mixed, a stop link's token, an invitation's
+    secret) and text a person typed into a path (review 19d: `/fhir/R4/Patient/<a name>` was logged as typed).
+    Query strings are never logged."""
+    words = _route_words()
+    return "/".join(
+        part if part == "" or (part in words and not _SECRETISH.match(part)) or ascii_digits(part) else "*"
+        for part in path.split("/")
+    )
 
 
 class JsonFormatter(PhiSafeFormatter):

@@ -44,6 +44,11 @@ def _not_found() -> FhirError:
     return FhirError(404, "not-found", "Not found.")
 
 
+# What an audit row's target says for an id that is not an id Keel could have written: the typed text is never
+# copied into the row (review 19d: `Patient/<a name typed>` failed the id check and its text was kept).
+MALFORMED_ID = "malformed id"
+
+
 def _deny(user: User, what: str, target: str, reason: str) -> FhirError:
     audit.record(
         actor=user,

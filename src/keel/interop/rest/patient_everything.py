@@ -24,7 +24,7 @@ from keel.interop.api import base_for
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import Record
 from keel.interop.rest.auth import _areas, _audit_read, _caller, _scoped
-from keel.interop.rest.outcomes import FhirError, _handle, _json
+from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _handle, _json
 from keel.interop.rest.params import _JSON_FORMATS, _check_request, _page, _searchset
 from keel.patients.models import Patient
 from keel.sharing.services import SharingInvalid, release_record
@@ -207,8 +207,10 @@ def _everything(request: HttpRequest, rid: str) -> HttpResponse:
     by_token = not authenticates_by_session(request)
     raw = _basis_from_body(request)  # before the CSRF check, which would consume a form body
     user = _caller(request)
-    target = f"Patient/{rid}/$everything"
-    patient = _scoped(user, int(rid) if ascii_digits(rid) and len(rid) < 19 else None, "Patient", target)
+    pk = int(rid) if ascii_digits(rid) and len(rid) < 19 else None
+    # an id that is not a number: the typed text never copied into the audit row (review 19d)
+    target = f"Patient/{rid if pk is not None else MALFORMED_ID}/$everything"
+    patient = _scoped(user, pk, "Patient", target)
     _refuse_role(user, patient, target)
     _refuse_staff_session(user, patient, target, by_token=by_token)
     disclosure = by_token and not policy.is_program_patient(user)

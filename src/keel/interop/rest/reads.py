@@ -23,7 +23,7 @@ from keel.interop.fhir.base import labelled
 from keel.interop.fhir.record import Record
 from keel.interop.models import ImportedResponse
 from keel.interop.rest.auth import _areas, _audit_read, _caller, _released, _scoped, _staff_token
-from keel.interop.rest.outcomes import _deny, _handle, _json, _not_found
+from keel.interop.rest.outcomes import MALFORMED_ID, _deny, _handle, _json, _not_found
 from keel.interop.rest.params import _check_request
 from keel.patients.models import Enrollment, Patient
 from keel.sharing.models import Consent
@@ -31,7 +31,7 @@ from keel.treatment.models import DoseRecord, MedicationOrder
 
 # --- Which patient owns a resource id -------------------------------------------------------------------
 
-_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 def _number_after(prefix: str, rid: str) -> int | None:
@@ -79,9 +79,9 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
                 raise _not_found()
             return _json(labelled(questionnaire(named[0], base_for(request), named[1])))
         user = _caller(request)
+        if not _ID.fullmatch(rid):  # the typed text never copied into the row (review 19d)
+            raise _deny(user, "fhir", f"{resource_type}/{MALFORMED_ID}", "not a FHIR id")
         target = f"{resource_type}/{rid}"
-        if not _ID.match(rid):
-            raise _deny(user, "fhir", target, "not a FHIR id")
         if resource_type in ("Organization", "Practitioner"):
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
         patient = _scoped(user, _owner(resource_type, rid), resource_type, target)

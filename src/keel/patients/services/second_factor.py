@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,7 +17,7 @@ from keel.audit.models import Action
 from keel.core import desk
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
 from keel.patients.errors import NotAllowed
-from keel.patients.models import Patient
+from keel.patients.models import Patient, SecondFactorReset
 from keel.patients.schemas import SecondFactorResetIn
 from keel.patients.services.common import in_language
 
@@ -47,7 +48,8 @@ def second_factor_page(*, by: User, patient_id: int) -> Patient:
 def reset_second_factor(*, by: User, patient_id: int, data: Posted[SecondFactorResetIn]) -> Patient:
     """A patient lost their authenticator: a clinician on their care team, having checked who they are (an
     identity check confirmed, and a reason), removes it. Every session and token of the patient's account
-    ends; they sign in with their password alone until they add an app again. Audited with the reason."""
+    ends; they sign in with their password alone until they add an app again. The typed reason is kept on the
+    `SecondFactorReset` row; the audit row says so (a fixed reason, no typed text: review 19d)."""
     patient = _mfa_patient(by, patient_id, Action.UPDATE)
     try:
         reason = data.parse().reason
@@ -60,6 +62,10 @@ def reset_second_factor(*, by: User, patient_id: int, data: Posted[SecondFactorR
         raise FieldsInvalid([FieldError("patient", _("this person does not use two-step sign-in"))])
     with transaction.atomic():
         removed, _rows = TOTPDevice.objects.filter(user=user).delete()
+        # the typed reason kept on the reset, never copied into the audit row (review 19d)
+        SecondFactorReset.objects.create(
+            patient=patient, by=by, at=timezone.now(), reason=reason, devices_removed=removed
+        )
         accounts.end_sessions(user)
         accounts.revoke_tokens(user)
         audit.record(
@@ -69,7 +75,7 @@ def reset_second_factor(*, by: User, patient_id: int, data: Posted[SecondFactorR
             program_id=patient.program_id,
             target_type="mfa",
             target_id=user.pk,
-            reason=f"second factor reset: {reason}",
+            reason="reason recorded on the second factor reset",
             detail={"devices_removed": removed, "identity_checked": True},
         )
     return patient

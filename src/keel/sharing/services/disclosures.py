@@ -27,7 +27,7 @@ from keel.sharing.errors import SharingInvalid
 from keel.sharing.models import Basis, Consent, Disclosure, EmergencyReview, ReviewKind
 from keel.sharing.schemas import DisclosureIn
 from keel.sharing.services.common import _covered, _deny, _invalid, _not_allowed, legal_name, reauthenticate
-from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus, in_force_q
+from keel.treatment.models import DoseRecord, MedicationOrder, in_force_q
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -52,15 +52,11 @@ def report(
             )
             lines.append("Care is ongoing." if active else "Not in care at this program now.")
         elif category == "medication":
-            # the orders in force on the person's today (`in_force_q`), then any written to start later
-            # (review 19a): never a future dose reported as today's
-            in_force = list(MedicationOrder.objects.filter(in_force_q(today), patient=patient).order_by("id"))
-            later = MedicationOrder.objects.filter(
-                patient=patient, status=OrderStatus.ACTIVE, deferred=True, starts_on__gt=today
-            ).exclude(pk__in=[o.pk for o in in_force])
-            for order in [*in_force, *later.order_by("starts_on", "id")]:
-                when = f", from {order.starts_on.isoformat()}" if order.starts_on > today else ""
-                dose = f"{order.dose_mg.normalize():f} mg, {order.frequency}{when}"
+            # only the orders in force on the person's today (`in_force_q`): the consent's category is
+            # "current medicine and dose" (42 CFR 2.31), so an order written to start later is not disclosed
+            # (review 19d; review 19a: never a future dose reported as today's)
+            for order in MedicationOrder.objects.filter(in_force_q(today), patient=patient).order_by("id"):
+                dose = f"{order.dose_mg.normalize():f} mg, {order.frequency}"
                 lines.append(f"{order.get_medication_display()} {dose}.")
             given = DoseRecord.objects.filter(
                 patient=patient, status="given", local_date__gt=month_ago, local_date__lte=today

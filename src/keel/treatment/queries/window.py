@@ -250,6 +250,7 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     scope, scope_params = people.values("pk").query.sql_with_params()
     statement = (
         'SELECT p."id", p."preferred_name", p."given_name", p."family_name", p."record_number", '  # noqa: S608 # nosec B608
+        + 'p."program_id", '  # each person's program: the list's audit row carries it, as dosing_list's
         + policy.OFF_TEAM
         + ", "  # nosec B608
         + " + ".join(dues)
@@ -284,10 +285,11 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
         target_type="dosing_list",
         patient_ids=ids,
         emergency_ids=emergency if policy.clinical_scope_sql(user, Area.CLINICAL, 0) else [],
+        programs={pk: program for pk, _p, _g, _f, _r, program, *_ in found},
     )
     return [
         StillDue(pk, Patient.name_from(preferred, given, family), record, int(due))
-        for pk, preferred, given, family, record, _off_team, due in found
+        for pk, preferred, given, family, record, _program, _off_team, due in found
     ]
 
 
