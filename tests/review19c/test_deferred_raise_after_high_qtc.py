@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def _at(day: date) -> datetime:
 
 
 @pytest.mark.django_db
-def test_deferred_raise_reaching_its_start_after_qtc_520_is_not_dosed_unchecked(world):
+def test_deferred_raise_reaching_its_start_after_qtc_520_is_not_dosed_unchecked(world: Any) -> None:
     doc, nurse, alice = world.staff["prescriber"], world.staff["nurse"], world.alice
     start = DAY - timedelta(days=30)
     order = prescribe(by=doc, patient_id=alice.pk, medication="methadone", dose_mg=60, now=_at(start))

@@ -6,6 +6,7 @@ order "completed" and the 90 mg one "active" with no start date, so a hospital o
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -16,7 +17,7 @@ from keel.treatment.services.orders import prescribe
 
 
 @pytest.mark.django_db
-def test_fhir_order_in_force_today_not_completed_while_deferred_successor_waits(world):
+def test_fhir_order_in_force_today_not_completed_while_deferred_successor_waits(world: Any) -> None:
     doc = world.staff["prescriber"]
     alice = world.alice
     today = local_today(alice, timezone.now())

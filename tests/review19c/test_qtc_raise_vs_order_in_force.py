@@ -6,6 +6,7 @@ needs the prescriber's reason."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -17,7 +18,7 @@ from keel.treatment.services.qtc import record_qtc
 
 
 @pytest.mark.django_db
-def test_raise_today_on_high_qtc_measured_against_order_in_force_not_deferred_one(world):
+def test_raise_today_on_high_qtc_measured_against_order_in_force_not_deferred_one(world: Any) -> None:
     doc = world.staff["prescriber"]
     alice = world.alice
     today = local_today(alice, timezone.now())

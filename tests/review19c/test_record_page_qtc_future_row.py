@@ -6,6 +6,7 @@ methadone dose. The notice shows today's 520 ms."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -18,7 +19,7 @@ from keel.treatment.services.qtc import record_qtc
 
 
 @pytest.mark.django_db
-def test_record_page_qtc_notice_not_hidden_by_a_row_dated_after_today(world):
+def test_record_page_qtc_notice_not_hidden_by_a_row_dated_after_today(world: Any) -> None:
     doc, alice = world.staff["prescriber"], world.alice
     now = timezone.now()
     today = local_today(alice, now)
