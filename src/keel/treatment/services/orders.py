@@ -190,7 +190,7 @@ def qtc_gate(
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
     qtc = recent_qtc_ms(patient, today)  # the one read of the recent QTc (never one dated after today)
-    current = last_methadone_mg(patient, since)  # across episodes (review 19a)
+    current = last_methadone_mg(patient, since, today)  # across episodes (review 19a)
     before = None if current is None else float(current)
     verdict, reasons, sources = order_on_qtc(qtc, before, float(dose))
     warnings = prescribing_warnings(qtc, before, float(dose))
