@@ -13,6 +13,7 @@ import pytest
 from django.utils import translation
 
 from keel.audit.models import AuditEvent
+from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, DoseStatus
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.doses import record_dose
@@ -126,3 +127,29 @@ def test_an_order_written_with_the_qtc_reason_is_given(world: Any) -> None:
         override_reason=REASON,
     )
     assert _dose(world, 65, _at(START)).dose.amount_mg == 65
+
+
+def test_re_writing_the_blocked_raise_needs_the_qtc_reason(world: Any) -> None:
+    _setup(world)
+    with pytest.raises(TreatmentInvalid) as caught:
+        prescribe(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            medication="methadone",
+            dose_mg=65,
+            now=_at(START),
+        )
+    assert "60 to 65 mg/day" in caught.value.errors[0].reason
+
+
+def test_re_written_with_the_qtc_reason_the_raise_is_given(world: Any) -> None:
+    _setup(world)
+    prescribe(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="methadone",
+        dose_mg=65,
+        now=_at(START),
+        override_reason=REASON,
+    )
+    assert _dose(world, 65, _at(START, 15)).dose.amount_mg == 65
