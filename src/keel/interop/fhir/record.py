@@ -117,8 +117,9 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
 
 
 def _orders(rec: Record) -> list[dict[str, Any]]:
-    rows = MedicationOrder.objects.filter(patient=rec.patient).order_by("created_at", "id")
-    return [order_fhir(o) for o in rows]
+    rows = list(MedicationOrder.objects.filter(patient=rec.patient).order_by("created_at", "id"))
+    today = local_today(rec.patient, rec.now)  # each order's status on the person's today (review 19c)
+    return [order_fhir(o, today=today, orders=rows) for o in rows]
 
 
 def _doses(rec: Record) -> list[dict[str, Any]]:

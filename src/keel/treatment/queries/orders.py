@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from keel.core import induction
-from keel.treatment.models import DoseRecord, MedicationOrder
+from keel.patients.models import local_today
+from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.queries.doses import effective_mg
 
 
@@ -28,12 +33,36 @@ def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
     return [{"day": s["day"], "planned_mg": s["mg"], "given_mg": given.get(s["day"])} for s in order.schedule]
 
 
-def order_fhir(order: MedicationOrder) -> dict[str, Any]:
-    """The order as a FHIR R4 MedicationRequest."""
+def fhir_status(order: MedicationOrder, today: date, orders: Sequence[MedicationOrder] | None = None) -> str:
+    """The order's FHIR status on `today` (review 19c: the order in force, not the last written): "stopped"
+    when stopped; "active" when it is the order in force today (`models.order_in_force`) or, written to
+    start later (`deferred`), will be in force on its start day; "completed" otherwise (superseded and no
+    longer, or never, in force). `orders`: the person's orders of this medication (all that could be), read
+    here when not given and only for a superseded order (an active order is the newest written)."""
+    if order.status == OrderStatus.STOPPED:
+        return "stopped"
+    if order.status == OrderStatus.ACTIVE:
+        return "active"
+    read = orders or MedicationOrder.objects.filter(patient_id=order.patient_id, medication=order.medication)
+    same = [o for o in read if o.medication == order.medication]
+    pending = order.deferred and order.starts_on > today
+    governs = order_in_force(same, order.starts_on if pending else today)
+    return "active" if governs is not None and governs.pk == order.pk else "completed"
+
+
+def order_fhir(
+    order: MedicationOrder, *, today: date | None = None, orders: Sequence[MedicationOrder] | None = None
+) -> dict[str, Any]:
+    """The order as a FHIR R4 MedicationRequest, its status on `today` (the person's today when not given;
+    `fhir_status`); an order written to start later has its start day in
+    `dosageInstruction[0].timing.repeat.boundsPeriod.start`."""
+    if today is None:
+        today = local_today(order.patient, timezone.now())
+    timing = {"timing": {"repeat": {"boundsPeriod": {"start": order.starts_on.isoformat()}}}}
     return {
         "resourceType": "MedicationRequest",
         "id": str(order.pk),
-        "status": {"active": "active", "stopped": "stopped", "superseded": "completed"}[order.status],
+        "status": fhir_status(order, today, orders),
         "intent": "order",
         "medicationCodeableConcept": {
             "coding": [
@@ -51,6 +80,7 @@ def order_fhir(order: MedicationOrder) -> dict[str, Any]:
             {
                 "text": f"{order.dose_mg.normalize():f} mg {order.route} {order.frequency}",
                 "route": {"text": order.route},
+                **(timing if order.deferred else {}),
                 "doseAndRate": [
                     {
                         "doseQuantity": {

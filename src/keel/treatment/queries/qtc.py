@@ -4,7 +4,7 @@ a day's override and a dose above the order, and the warnings shown to the care 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from keel.core.rules.methadone import DOSE_CHECK
 from keel.core.rules.qtc import needs_dose_review
@@ -35,19 +35,23 @@ def recent_qtc_ms(patient: Patient, today: date, *, until: date | None = None) -
 
 def dose_review_qtc(patient_id: int, now: datetime) -> QtcRecord | None:
     """For a record its caller already scoped and audited (the record page's one read): the person's recent
-    QTc (`recent_qtc`) when it is 500 ms or more (`keel.core.rules.qtc.needs_dose_review`, Krantz 2009), the
-    care team's notice to review the methadone dose; None otherwise. Read from the QTc rows themselves (no
-    flag of its own), in one statement unless that QTc is 500 ms or more: the latest QTc is the recent one
-    when it is within the program's window (then read), and no QTc is recent otherwise."""
+    QTc (`recent_qtc`, the one definition: never one dated after today) when it is 500 ms or more
+    (`keel.core.rules.qtc.needs_dose_review`, Krantz 2009), the care team's notice to review the methadone
+    dose; None otherwise. One statement unless that QTc is 500 ms or more: the latest QTc dated no later than
+    today anywhere (UTC+14) is read with the person's program; under 500 ms and not after the person's
+    today, it is the latest `recent_qtc` could return, so none is; else `recent_qtc` reads it (review 19c: a
+    430 ms row typed for next year hid today's 520 ms)."""
+    widest_today = (now.astimezone(UTC) + timedelta(hours=14)).date()
     row = (
-        QtcRecord.objects.filter(patient_id=patient_id)
+        QtcRecord.objects.filter(patient_id=patient_id, measured_on__lte=widest_today)
         .select_related("patient__program")
         .order_by("-measured_on", "-id")
         .first()
     )
-    if row is None or not needs_dose_review(row.qtc_ms):
+    if row is None:
         return None
-    since = local_today(row.patient, now) - timedelta(
-        days=int(effective_policy(row.patient, DOSE_CHECK)["qtc_recent_days"])
-    )
-    return row if row.measured_on >= since else None
+    today = local_today(row.patient, now)
+    if row.measured_on <= today and not needs_dose_review(row.qtc_ms):
+        return None
+    recent = recent_qtc(row.patient, today)
+    return recent if recent is not None and needs_dose_review(recent.qtc_ms) else None

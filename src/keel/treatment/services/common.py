@@ -132,3 +132,8 @@ def guard_rail_policy(patient: Patient, rule: str) -> GuardRailPolicy:
 class DoseOutcome:
     dose: DoseRecord
     decision: Decision
+
+
+# How an order written with the prescriber's reason for a raise on a QTc of 500 ms or more says so in its note
+# (its audit row's detail has `qtc_override`); the window reads it from the order (review 19c).
+QTC_REASON_NOTE = "Raised on a QTc of 500 ms or more, prescriber's reason: "

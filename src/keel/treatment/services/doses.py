@@ -24,7 +24,7 @@ from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.qtc import above_order_on_high_qtc
+from keel.core.rules.qtc import above_order_on_high_qtc, deferred_raise_on_high_qtc
 from keel.core.rules.window import HOLD_OPEN, REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
@@ -53,10 +53,11 @@ from keel.treatment.queries import (
 )
 from keel.treatment.queries.contexts import hold_open_today
 from keel.treatment.queries.policy import effective_policy
-from keel.treatment.queries.qtc import recent_qtc_ms
+from keel.treatment.queries.qtc import recent_qtc, recent_qtc_ms
 from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
     GUARD_RAILS,
+    QTC_REASON_NOTE,
     DoseBlocked,
     DoseConflict,
     DoseOutcome,
@@ -449,14 +450,45 @@ def _above_order_on_high_qtc(
     prescriber raises the order itself, where the QTc reason is recorded. The QTc is read only for a dose
     above the order that the rule would pass (the ordinary dose, within its order, reads nothing more),
     under the person's lock (`_order_for_dose`)."""
-    if (
-        medication != Medication.METHADONE
-        or total <= order.dose_mg
-        or decision.decision in BLOCKING
-        or decision.decision == "hold"
-    ):
+    if medication != Medication.METHADONE or decision.decision in BLOCKING or decision.decision == "hold":
+        return decision
+    if order.deferred:  # review 19c: a raise written to start later, then a QTc of 500 ms or more
+        return _deferred_raise_on_high_qtc(patient, order, today, total, decision)
+    if total <= order.dose_mg:
         return decision
     reason = above_order_on_high_qtc(recent_qtc_ms(patient, today), float(order.dose_mg), float(total))
+    if reason is None:
+        return decision
+    return Decision(
+        decision.rule, decision.version, "needs_override", (reason,), decision.policy, decision.details
+    )
+
+
+def _deferred_raise_on_high_qtc(
+    patient: Patient, order: MedicationOrder, today: date, total: Decimal, decision: Decision
+) -> Decision:
+    """Guard 4b for an order written to start later (`deferred`, review 19c): the gate on a raise ran when it
+    was written; a QTc of 500 ms or more measured on or after that day, with the order not written with the
+    prescriber's QTc reason (`common.QTC_REASON_NOTE`), blocks a total above the order it superseded
+    (`keel.core.rules.qtc.deferred_raise_on_high_qtc`, Krantz 2009): a prescriber re-writes the order. Above
+    the order itself, `above_order_on_high_qtc` as for any order. Reads the superseded order and the QTc
+    only for a deferred order (the ordinary dose reads nothing more), under the person's lock."""
+    qtc = recent_qtc(patient, today)
+    qtc_ms = None if qtc is None else qtc.qtc_ms
+    before = (
+        MedicationOrder.objects.filter(pk=order.supersedes_id).values_list("dose_mg", flat=True).first()
+        if order.supersedes_id is not None and qtc_ms is not None
+        else None
+    )
+    reason = deferred_raise_on_high_qtc(
+        qtc_ms,
+        None if qtc is None else qtc.measured_on,
+        local_today(patient, order.created_at),
+        None if before is None else float(before),
+        float(order.dose_mg),
+        float(total),
+        reason_recorded=QTC_REASON_NOTE in order.note,
+    ) or above_order_on_high_qtc(qtc_ms, float(order.dose_mg), float(total))
     if reason is None:
         return decision
     return Decision(

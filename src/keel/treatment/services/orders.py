@@ -23,7 +23,14 @@ from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
 from keel.treatment.queries.qtc import recent_qtc_ms
-from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for, guard_rail_policy
+from keel.treatment.services.common import (
+    GUARD_RAILS,
+    QTC_REASON_NOTE,
+    _audit,
+    _decimal,
+    _scoped_for,
+    guard_rail_policy,
+)
 from keel.treatment.services.qtc import last_methadone_mg, start_on_high_qtc
 from keel.treatment.services.start import low_dose_problem
 
@@ -54,7 +61,7 @@ def prescribe(
     if why:
         note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
     if qtc_why:
-        note = f"{note or ''}\nRaised on a QTc of 500 ms or more, prescriber's reason: {qtc_why}".strip()
+        note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
     with transaction.atomic():
         order = _superseding_order(by, patient, medication, dose, starts_on, note, home_start, steps, now)
         _audit(
@@ -190,7 +197,7 @@ def qtc_gate(
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
     qtc = recent_qtc_ms(patient, today)  # the one read of the recent QTc (never one dated after today)
-    current = last_methadone_mg(patient, since)  # across episodes (review 19a)
+    current = last_methadone_mg(patient, since, today)  # across episodes (review 19a)
     before = None if current is None else float(current)
     verdict, reasons, sources = order_on_qtc(qtc, before, float(dose))
     warnings = prescribing_warnings(qtc, before, float(dose))

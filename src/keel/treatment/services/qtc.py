@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from keel.access import policy
@@ -28,7 +28,7 @@ from keel.treatment.models import (
     QtcRecord,
     in_force_q,
 )
-from keel.treatment.services.common import _audit, _scoped_for
+from keel.treatment.services.common import QTC_REASON_NOTE, _audit, _scoped_for
 
 
 def record_qtc(
@@ -70,21 +70,35 @@ def record_qtc(
     return row
 
 
-def last_methadone_mg(patient: Patient, since: date) -> Decimal | None:
-    """The dose of the person's last methadone order that a new one is compared with at the QTc gate (review
-    19a: a discharge and a readmission the same day made a raise read as a first order): the newest order
-    written (any status, any episode) that is the active one, or was written on or after `since` (the
-    program's recent window), or had a dose given on or after it. None: no methadone within the window (a
-    start)."""
+def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | None:
+    """The dose of the person's methadone order that a new one is compared with at the QTc gate: the order
+    in force today (`in_force_q`; review 19c: an order written to start next week is not today's dose) when
+    there is one; else (review 19a: a discharge and a readmission the same day made a raise read as a first
+    order) the newest order written (any status, any episode) that is the active one, or was written on or
+    after `since` (the program's recent window), or had a dose given on or after it. None: no methadone
+    within the window (a start). A raise written to start later without the prescriber's QTc reason
+    (`common.QTC_REASON_NOTE`) is compared from the dose it raised from (review 19c: the window blocks it
+    on a QTc of 500 ms or more; re-writing it is then a raise, and needs the reason). One statement."""
     since_at = datetime.combine(since, time(), tzinfo=UTC)
     recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
     dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
     return (
         MedicationOrder.objects.filter(
-            recent | Exists(dosed), patient=patient, medication=Medication.METHADONE
+            in_force_q(today) | recent | Exists(dosed), patient=patient, medication=Medication.METHADONE
         )
-        .order_by("-id")  # the last written
-        .values_list("dose_mg", flat=True)
+        .annotate(in_force=Case(When(in_force_q(today), then=Value(0)), default=Value(1)))
+        .annotate(
+            basis=Case(
+                When(
+                    Q(deferred=True, supersedes__dose_mg__lt=F("dose_mg"))
+                    & ~Q(note__contains=QTC_REASON_NOTE),
+                    then=F("supersedes__dose_mg"),
+                ),
+                default=F("dose_mg"),
+            )
+        )
+        .order_by("in_force", "-id")  # the one in force today, else the last written
+        .values_list("basis", flat=True)
         .first()
     )
 
