@@ -201,7 +201,8 @@ def _who(
         actor_role = str(getattr(actor, "role", ""))
     else:
         actor_role = ""
-    if actor_id is None or actor_role not in _CLINICAL:
+    clinical = actor_role in _CLINICAL  # only a clinician breaks the glass
+    if actor_id is None or not clinical:
         return actor_id, actor_role, False
     if patient_id is None:
         return actor_id, actor_role, through_emergency is True
