@@ -32,6 +32,11 @@ from keel.treatment.models import DoseRecord, MedicationOrder
 # --- Which patient owns a resource id -------------------------------------------------------------------
 
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+# The ids Keel writes (resources.py, condition.py, assessments/fhir.py): a refused read keeps its id in the audit
+# row only in one of these shapes; anything else ("Quintanilla" is a valid FHIR id) may be a name typed where an
+# id goes, and is recorded as UNKNOWN_ID (review 19d).
+_KEEL_ID = re.compile(r"\d{1,18}|(?:enrollment|dose|consent|import|oud|assessment)-\d{1,18}(?:-[a-z0-9]+)?")
+UNKNOWN_ID = "id Keel never wrote"
 
 
 def _number_after(prefix: str, rid: str) -> int | None:
@@ -81,7 +86,8 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
         user = _caller(request)
         if not _ID.fullmatch(rid):  # the typed text never copied into the row (review 19d)
             raise _deny(user, "fhir", f"{resource_type}/{MALFORMED_ID}", "not a FHIR id")
-        target = f"{resource_type}/{rid}"
+        # an id of no shape Keel writes names no row: the read is refused, its text never kept (review 19d)
+        target = f"{resource_type}/{rid if _KEEL_ID.fullmatch(rid) else UNKNOWN_ID}"
         if resource_type in ("Organization", "Practitioner"):
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
         patient = _scoped(user, _owner(resource_type, rid), resource_type, target)

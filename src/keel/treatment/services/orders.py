@@ -40,13 +40,13 @@ def prescribe(
     by: User,
     patient_id: int,
     medication: str,
-    dose_mg: Any,
+    dose_mg: object,  # raw: the service reads "30.5" or 30.5 with its own words
     starts_on: date | None = None,
     note: str = "",
     home_start: bool = False,
-    schedule: Any = None,
+    schedule: object = None,  # raw JSON steps, parsed by the core (`parse_schedule`) with its own words
     now: datetime | None = None,
-    override_reason: Any = "",
+    override_reason: object = "",  # any JSON value: only text of substance is a reason
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
@@ -86,10 +86,10 @@ def _order_reason(why: str, qtc_why: str) -> str:
 def _checked_order(
     patient: Patient,
     medication: str,
-    dose_mg: Any,
+    dose_mg: object,
     home_start: bool,
-    schedule: Any,
-    override_reason: Any,
+    schedule: object,
+    override_reason: object,
     now: datetime,
 ) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...]]:
     """The order's dose, its low-dose schedule's steps, the prescriber's reason for a dose above the
@@ -156,7 +156,7 @@ def _superseding_order(
 
 
 def order_plausibility(
-    patient: Patient, medication: str, dose: Decimal, reason: Any, errors: list[FieldError]
+    patient: Patient, medication: str, dose: Decimal, reason: object, errors: list[FieldError]
 ) -> str:
     """An order's dose against the window's ceilings against entry errors (issue #13: the same LIMITS):
     above the hard bound refused (naming dose_mg); above the program's value it needs a reason of substance
@@ -185,7 +185,7 @@ def order_plausibility(
 
 
 def qtc_gate(
-    patient: Patient, medication: str, dose: Decimal, reason: Any, errors: list[FieldError], today: date
+    patient: Patient, medication: str, dose: Decimal, reason: object, errors: list[FieldError], today: date
 ) -> tuple[str, tuple[Reason, ...]]:
     """A raise of the methadone order on the person's latest QTc within the program's recent window
     (`methadone-dose-check`'s `qtc_recent_days`; `keel.core.rules.qtc.order_increase`, review 18a): on 500 ms
