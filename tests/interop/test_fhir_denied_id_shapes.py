@@ -1,6 +1,6 @@
 """A FHIR read refused keeps the id in its audit row only when it has a shape Keel writes (digits, or
-`dose-12`, `assessment-7-total`…): a name typed where an id goes passes FHIR's id check ("Quintanilla" is a valid
-FHIR id) but is never copied into the row (review 19d, the case left open by its fix)."""
+`dose-12`, `assessment-7-total`…): a name typed where an id goes passes FHIR's id check ("Quintanilla" is
+a valid FHIR id) but is never copied into the row (review 19d, the case left open by its fix)."""
 
 from __future__ import annotations
 

@@ -32,9 +32,9 @@ from keel.treatment.models import DoseRecord, MedicationOrder
 # --- Which patient owns a resource id -------------------------------------------------------------------
 
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-# The ids Keel writes (resources.py, condition.py, assessments/fhir.py): a refused read keeps its id in the audit
-# row only in one of these shapes; anything else ("Quintanilla" is a valid FHIR id) may be a name typed where an
-# id goes, and is recorded as UNKNOWN_ID (review 19d).
+# The ids Keel writes (resources.py, condition.py, assessments/fhir.py): a refused read keeps its id in the
+# audit row only in one of these shapes; anything else ("Quintanilla" is a valid FHIR id) may be a name typed
+# where an id goes, and is recorded as UNKNOWN_ID (review 19d).
 _KEEL_ID = re.compile(r"\d{1,18}|(?:enrollment|dose|consent|import|oud|assessment)-\d{1,18}(?:-[a-z0-9]+)?")
 UNKNOWN_ID = "id Keel never wrote"
 
