@@ -12,7 +12,7 @@ from django.utils import timezone
 from keel.assessments.services import NotAllowed
 from keel.sharing.services import emergency_access
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
-from keel.treatment.services.doses import amend_dose
+from keel.treatment.services.doses.corrections import amend_dose
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

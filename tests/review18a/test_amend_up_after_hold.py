@@ -12,7 +12,8 @@ from keel.assessments.services import NotAllowed
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseStatus, Medication
 from keel.treatment.services.common import DoseBlocked
-from keel.treatment.services.doses import amend_dose, record_dose
+from keel.treatment.services.doses.corrections import amend_dose
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 
 pytestmark = pytest.mark.django_db

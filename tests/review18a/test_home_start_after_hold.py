@@ -15,7 +15,7 @@ from keel.core.rules.buprenorphine import HOME_READY
 from keel.treatment import readiness
 from keel.treatment.models import DoseStatus, Medication
 from keel.treatment.services import last_use
-from keel.treatment.services.doses import record_dose
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.db import connection, connections
 
 from keel.treatment.models import Medication, TakeHomePlan
 from keel.treatment.services import take_homes
-from keel.treatment.services.doses import record_dose
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,7 +14,7 @@ from django.db import connection, connections
 from keel.accounts import services as accounts
 from keel.patients.models import CareTeamMember
 from keel.treatment.models import DoseRecord, DoseStatus, Medication
-from keel.treatment.services import doses
+from keel.treatment.services.doses import window
 from keel.treatment.services.orders import prescribe
 from tests.conftest import PASSWORD
 
@@ -56,7 +56,7 @@ def test_two_nurses_at_once_do_not_double_the_first_day(world: Any, monkeypatch:
     )
 
     barrier = threading.Barrier(2)
-    original = doses.dose_context_and_reads
+    original = window.dose_context_and_reads
 
     def read_then_meet(*args: Any, **kwargs: Any) -> Any:
         out = original(*args, **kwargs)
@@ -65,13 +65,13 @@ def test_two_nurses_at_once_do_not_double_the_first_day(world: Any, monkeypatch:
             barrier.wait(timeout=5)
         return out
 
-    monkeypatch.setattr(doses, "dose_context_and_reads", read_then_meet)
+    monkeypatch.setattr(window, "dose_context_and_reads", read_then_meet)
     outcomes: list[object] = []
 
     def give(by: Any, slot: int) -> None:
         try:
             outcomes.append(
-                doses.record_dose(
+                window.record_dose(
                     by=by,
                     patient_id=alice.pk,
                     medication=Medication.METHADONE,

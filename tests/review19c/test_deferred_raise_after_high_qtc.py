@@ -15,7 +15,7 @@ import pytest
 from keel.core.rules.inputs import FieldsInvalid
 from keel.treatment.models import DoseRecord, DoseStatus
 from keel.treatment.services.common import DoseBlocked
-from keel.treatment.services.doses import record_dose
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 

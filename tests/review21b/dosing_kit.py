@@ -131,9 +131,9 @@ def on_methadone_long(world: World) -> None:
 def meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
     """`change` lands (commits) right after the dose read the person's day and before the row is shown:
     another clinician's write in that window (a prescriber at the next desk)."""
-    from keel.treatment.services import doses
+    from keel.treatment.services.doses import window
 
-    real = doses.dose_context_and_reads
+    real = window.dose_context_and_reads
     done: list[int] = []
 
     def read_then_change(*args: Any, **kw: Any) -> Any:
@@ -143,4 +143,4 @@ def meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> No
             change()
         return out
 
-    monkeypatch.setattr(doses, "dose_context_and_reads", read_then_change)
+    monkeypatch.setattr(window, "dose_context_and_reads", read_then_change)

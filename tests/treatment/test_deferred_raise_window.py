@@ -16,7 +16,7 @@ from keel.audit.models import AuditEvent
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, DoseStatus
 from keel.treatment.services.common import DoseBlocked
-from keel.treatment.services.doses import record_dose
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from keel.treatment.words import reason_text

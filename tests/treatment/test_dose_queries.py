@@ -192,7 +192,7 @@ def test_the_order_and_the_days_overrides_read_in_sql_are_the_orm_reads(
     world: World, order: MedicationOrder, status: str
 ) -> None:
     from keel.treatment.models import DoseOverride, OverrideKind
-    from keel.treatment.services.doses import active_order, day_overrides
+    from keel.treatment.queries.orders import active_order, day_overrides
 
     newer = services.prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=40

@@ -44,14 +44,14 @@ def test_a_stale_read_of_the_day_still_gets_already_given(world: Any, monkeypatc
     from keel.treatment import services
     from keel.treatment.models import Medication
     from keel.treatment.queries import dose_context
-    from keel.treatment.services import doses
+    from keel.treatment.services.doses import limits
 
     methadone_order(world, when=at(D0, 7))
     dose_daily(world, D0, 3)
     today = D0 + timedelta(days=3)
     stale = dose_context(world.alice, Medication.METHADONE, today)
     dose(world, "30", at(today, 9), sequence=1)
-    monkeypatch.setattr(doses, "dose_context", lambda *a, **k: stale)
+    monkeypatch.setattr(limits, "dose_context", lambda *a, **k: stale)
     with pytest.raises(services.DoseConflict):
         dose(world, "30", at(today, 9, 1), sequence=1)
 

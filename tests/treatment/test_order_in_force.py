@@ -18,8 +18,8 @@ from keel.patients.services.episodes import discharge, readmit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import MedicationOrder, OrderStatus, in_force_q, order_in_force
 from keel.treatment.queries import dosing_list, dosing_row
+from keel.treatment.queries.orders import active_order
 from keel.treatment.services import prescribe, record_dose, record_injection
-from keel.treatment.services.doses import active_order
 
 pytestmark = pytest.mark.django_db
 THURSDAY = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in Riverside (America/New_York)

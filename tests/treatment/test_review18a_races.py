@@ -15,7 +15,7 @@ from django.db import connection, connections
 from keel.accounts import services as accounts
 from keel.patients.models import CareTeamMember
 from keel.treatment.models import DoseRecord, DoseStatus, Medication
-from keel.treatment.services import doses
+from keel.treatment.services.doses import window
 from keel.treatment.services.orders import prescribe
 from tests.conftest import PASSWORD
 
@@ -40,7 +40,7 @@ def test_a_buprenorphine_hold_and_a_methadone_dose_at_once_are_serialized(
 
     barrier = threading.Barrier(2)
     hold_saved = threading.Event()
-    original = doses.dose_context_and_reads
+    original = window.dose_context_and_reads
 
     def read_then_meet(*args: Any, **kwargs: Any) -> Any:
         out = original(*args, **kwargs)
@@ -50,13 +50,13 @@ def test_a_buprenorphine_hold_and_a_methadone_dose_at_once_are_serialized(
             hold_saved.wait(timeout=5)
         return out
 
-    monkeypatch.setattr(doses, "dose_context_and_reads", read_then_meet)
+    monkeypatch.setattr(window, "dose_context_and_reads", read_then_meet)
     outcomes: list[object] = []
 
     def record(by: Any, medication: str, sedated: bool) -> None:
         try:
             outcomes.append(
-                doses.record_dose(
+                window.record_dose(
                     by=by,
                     patient_id=alice.pk,
                     medication=medication,

@@ -24,7 +24,8 @@ from keel.treatment import readiness
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseStatus, Medication, MedicationOrder, OrderStatus
 from keel.treatment.services import last_use
-from keel.treatment.services.doses import amend_dose, record_dose
+from keel.treatment.services.doses.corrections import amend_dose
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in

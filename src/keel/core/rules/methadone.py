@@ -311,7 +311,7 @@ def first_day_over(
     `requested_mg` (the day's first taken dose if `first_of_day`), with the day's total `total_mg`, goes
     over: (template, sources, params), each template with a `%(then)s` for what follows (an override needed,
     or documented). One definition: the window's dose check and a correction of a day-one dose
-    (`keel.treatment.services.doses.amendment_ceilings`)."""
+    (`keel.treatment.services.doses.limits.amendment_ceilings`)."""
     over: list[tuple[str, tuple[str, ...], dict[str, Param]]] = []
     total = total_mg
     if first_of_day and requested_mg > p["first_dose_max_mg"]:
@@ -348,7 +348,7 @@ def first_day_limits(
     (REINDUCTION, Australian guidelines 2003, 3.5; correction 8), or no observed dose to compare with
     (NO_COMPARISON). `comparison_mg`: the last observed day's total, else yesterday's. One definition: the
     window's dose check and a correction of a dose on such a day
-    (`keel.treatment.services.doses.amendment_ceilings`)."""
+    (`keel.treatment.services.doses.limits.amendment_ceilings`)."""
     if treatment_day == 1:
         return FIRST_DAY
     if missed_days_in_a_row >= p["missed_reinduction_days"]:

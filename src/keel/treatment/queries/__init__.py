@@ -12,7 +12,8 @@
 - `qtc`: the person's recent QTc (the gate on a raise, a day's override and a dose above the order; the
   warnings and the record's notice);
 - `record`: the medication record; `start`: the buprenorphine start page; `care_plan`: the patient's own care
-  plan; `orders`: a low-dose schedule and an order as FHIR.
+  plan; `orders`: the order in force on a day and the day's overrides (every dose reads them), a low-dose
+  schedule and an order as FHIR.
 
 Functions taking `user` read through the access policy (one audit row); the others take a patient already
 scoped by their caller. Every public name is re-exported here, so `from keel.treatment.queries import X`
@@ -35,6 +36,7 @@ from keel.treatment.queries.doses import (
     hours_since_last_dose,
     is_taken,
     last_dose_day_before,
+    slot_recorded,
     taken_doses,
 )
 from keel.treatment.queries.missed import (
@@ -45,7 +47,7 @@ from keel.treatment.queries.missed import (
     missed_days,
     with_missed_day_reads,
 )
-from keel.treatment.queries.orders import order_fhir, schedule_rows
+from keel.treatment.queries.orders import active_order, day_overrides, order_fhir, schedule_rows
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc, recent_qtc_ms
 from keel.treatment.queries.record import MedicationRecord, medication_record
 from keel.treatment.queries.start import StartView, start_view
@@ -91,8 +93,10 @@ __all__ = [
     "StartView",
     "TakeHomeConcern",
     "TakeHomeReview",
+    "active_order",
     "context_after_dose",
     "count_missed",
+    "day_overrides",
     "dose_context",
     "dose_context_and_reads",
     "dose_contexts",
@@ -118,6 +122,7 @@ __all__ = [
     "recent_qtc_ms",
     "row_after_dose",
     "schedule_rows",
+    "slot_recorded",
     "start_view",
     "still_due",
     "take_home_concerns",

@@ -1,6 +1,7 @@
 """The parts of a dose context: the dataclass the dose check reads (`DoseContext`), what counts as a dose
-taken (`taken_doses`, `is_taken`, `effective_mg`), the hours since the last dose (the re-dose interval) and
-each person's current episode (`episode_firsts`: its first dose and active enrollment)."""
+taken (`taken_doses`, `is_taken`, `effective_mg`), the hours since the last dose (the re-dose interval),
+each person's current episode (`episode_firsts`: its first dose and active enrollment) and whether a slot of
+the day is recorded (`slot_recorded`, read again under the person's lock)."""
 
 from __future__ import annotations
 
@@ -215,3 +216,10 @@ def newest_dosed_day(medication: str, *, patient: Any, since: Any, before: Any) 
 def _as_date(value: Any) -> date | None:
     """A date the driver returned from an expression (SQLite: its ISO text)."""
     return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def slot_recorded(patient: Patient, medication: str, today: date, slot: int) -> bool:
+    """Whether this dose slot of today is recorded now (read again, after the day's context was read)."""
+    return DoseRecord.objects.filter(
+        patient=patient, medication=medication, local_date=today, sequence=slot
+    ).exists()

@@ -1,4 +1,6 @@
-"""An order's reads: a low-dose schedule against what was given at each step, and the order as FHIR."""
+"""An order's reads: the order in force on a day (`active_order`, every dose reads it) and a prescriber's
+overrides of it for the day (`day_overrides`), both hand-written SQL on the dose's hot path; a low-dose
+schedule against what was given at each step, and the order as FHIR."""
 
 from __future__ import annotations
 
@@ -7,12 +9,58 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from keel.core import induction
-from keel.patients.models import local_today
-from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus, order_in_force
+from keel.db import rows
+from keel.patients.models import Patient, local_today
+from keel.treatment.models import (
+    IN_FORCE_SQL,
+    DoseOverride,
+    DoseRecord,
+    MedicationOrder,
+    OrderStatus,
+    in_force_params,
+    order_in_force,
+)
 from keel.treatment.queries.doses import effective_mg
+
+
+def active_order(
+    patient: Patient, medication: str, day: date, *, lock: bool = False
+) -> MedicationOrder | None:
+    """The person's order of this medication in force on `day` (`models.IN_FORCE_SQL`: an order written to
+    start later does not govern the day), in hand-written SQL: every dose reads it
+    (tests/treatment/test_dose_queries.py holds it to the ORM's `.first()`). `lock` (inside a transaction):
+    on PostgreSQL the same statement also takes the person's lock (`common.lock_person`'s FOR NO KEY UPDATE,
+    review 18a); SQLite's IMMEDIATE transaction already holds the one writer lock."""
+    locked = lock and connection.vendor == "postgresql"
+    return rows.fetch_one(
+        'FROM "treatment_medicationorder" o '
+        + ('JOIN "patients_patient" lp ON lp."id" = o."patient_id" ' if locked else "")
+        + 'WHERE o."patient_id" = %s AND o."medication" = %s AND '
+        + IN_FORCE_SQL
+        + ' ORDER BY o."created_at" DESC, o."id" DESC LIMIT 1'
+        + (" FOR NO KEY UPDATE OF lp" if locked else ""),
+        [patient.pk, medication, *in_force_params(day)],
+        MedicationOrder,
+        "o",
+    )
+
+
+def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOverride]:
+    """A prescriber's overrides of this medication for today, newest first; an override ended with its
+    episode (discharge) no longer applies. Hand-written, as `active_order`."""
+    return [
+        o
+        for (o,) in rows.fetch(
+            'FROM "treatment_doseoverride" v WHERE v."patient_id" = %s AND v."medication" = %s '
+            'AND v."local_date" = %s AND v."ended_at" IS NULL ORDER BY v."created_at" DESC',
+            [patient.pk, medication, connection.ops.adapt_datefield_value(today)],
+            (DoseOverride, "v"),
+        )
+    ]
 
 
 def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Medication treatment writes, one module per subdomain (as Zulip lays out `zerver/actions/`):
 
 - `orders`: a prescriber's order (superseding the active one, its dose against the window's ceilings);
-- `doses`: the observed dose at the window (guard rails, holds, the slot of the day) and its amendments;
+- `doses/`: the observed dose at the window (`window`, its `guards` and `rule`) and its corrections
+  (`corrections`, `limits`);
 - `overrides`: a prescriber's override for the day (past a guard rail, or a first buprenorphine dose);
 - `last_use`: a prescriber's correction of a mistaken time of last use (issue #13);
 - `start`: the buprenorphine start (the intake, the first dose's readiness gate, a low-dose schedule);
@@ -59,7 +60,10 @@ from keel.treatment.services.common import (
     PlanAlreadyEnded,
     TakeHomeEndNotAllowed,
 )
-from keel.treatment.services.doses import BLOCKING, amend_dose, amendment_ceilings, record_dose
+from keel.treatment.services.doses.corrections import amend_dose
+from keel.treatment.services.doses.limits import amendment_ceilings
+from keel.treatment.services.doses.rule import BLOCKING
+from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.fills import record_fill, void_fill
 from keel.treatment.services.injections import SITES, continuing_course, record_injection
 from keel.treatment.services.last_use import correct_last_use, parse_last_use_report, record_last_use

@@ -20,9 +20,9 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, Medication, OverrideKind
+from keel.treatment.queries.orders import active_order
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import GUARD_RAILS, _audit, _decimal, _scoped_for
-from keel.treatment.services.doses import active_order
 
 
 def add_override(

@@ -79,7 +79,7 @@ def _start_gate(
 
 def window_phase(patient: Patient, order: MedicationOrder, ctx: DoseContext, at: datetime) -> str:
     """The buprenorphine day limit's phase the window applies on `ctx.today` to a dose given at `at`: a
-    low-dose step keeps the treatment day's (as `doses._dose_decision`), else the induction's, counted in
+    low-dose step keeps the treatment day's (as `doses.rule.dose_decision`), else the induction's, counted in
     dosing days (`_induction`: the episode's first, a restart after a gap, a switch after methadone). A
     correction of a dose meets the limit of its day's phase (issue #13)."""
     if low_dose_step(patient, order, ctx.today) is not None:

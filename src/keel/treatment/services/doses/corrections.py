@@ -1,0 +1,100 @@
+"""A correction of a recorded dose (`amend_dose`): append-only (the original row is never changed), with a
+reason of substance; a raise meets the window's limits of that day (`limits.amendment_ceilings`) under the
+person's lock, and a held dose becomes a given one only by a prescriber's hand (a nurse's try is refused,
+audited)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus
+from keel.treatment.services.common import (
+    HeldDoseNotAllowed,
+    _audit,
+    _decimal,
+    _reason,
+    _scoped_for,
+    lock_person,
+)
+from keel.treatment.services.doses.limits import amendment_ceilings
+
+
+def amend_dose(
+    *,
+    by: User,
+    patient_id: int,
+    dose_id: int,
+    corrected_mg: object = None,  # as amount_mg: read by _decimal, with its words
+    void: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> DoseAmendment:
+    """Correct a recorded dose with a reason (append-only: the original row is never changed)."""
+    patient = _scoped_for(
+        by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
+    )
+    errors: list[FieldError] = []
+    text = _reason(reason, errors)
+    corrected = None
+    if void and corrected_mg not in (None, ""):
+        errors.append(
+            FieldError("corrected_mg", N_("either give the corrected amount or void the dose, not both"))
+        )
+    elif not void:
+        corrected = _decimal(corrected_mg, "corrected_mg", errors, minimum="0")
+    if errors:
+        raise TreatmentInvalid(errors)
+    dose = DoseRecord.objects.filter(patient=patient, pk=dose_id).first()
+    if dose is None:  # not this patient's dose (or none at all): the same answer, audited
+        _audit(by, patient, Action.DENIED, "dose", dose_id, outcome=Outcome.DENIED, reason="no such dose")
+        raise policy.PatientNotFound()
+    if dose.status == DoseStatus.HELD and corrected and not policy.can_prescribe(by):
+        # A held dose gave nothing: correcting it into an amount given walks around the hold. Only a
+        # prescriber (who also releases holds) may, with the reason; a nurse is refused, audited.
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "dose",
+            dose.pk,
+            outcome=Outcome.DENIED,
+            reason="role may not correct a held dose into a given dose",
+        )
+        raise HeldDoseNotAllowed(
+            _(
+                "A held dose can be changed into a given dose only by a prescriber, who assesses the "
+                "person first."
+            )
+        )
+    with transaction.atomic():
+        if corrected is not None:
+            lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
+            amendment_ceilings(patient, dose, corrected)
+        amendment = DoseAmendment.objects.create(
+            dose=dose,
+            corrected_mg=corrected,
+            voided=bool(void),
+            reason=text,
+            amended_by=by,
+            amended_at=now or timezone.now(),
+        )
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "dose",
+            dose.pk,
+            reason="amendment",
+            detail={"amendment_id": amendment.pk},
+        )
+    return amendment

@@ -1,0 +1,282 @@
+"""The checks a dose at the window meets before it is saved, one step each and in this order
+(`window.record_dose` runs them inside its transaction, under the person's lock): the order in force
+(`order_for_dose`), the fields (`dose_fields`), the day read once (`day_guards`: the episode, a take-home
+bottle, the dosing hours, a second agonist, the slot), a prescriber's cover for today (`prescriber_cover`),
+the order on a high QTc (`order_on_high_qtc`) and the rule's verdict (`refuse_if_blocked`: a blocking one is
+DoseBlocked, its denial audited, unless the slot was recorded meanwhile)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from keel.accounts.models import User
+from keel.audit.models import Action, Outcome
+from keel.core.decision import Decision
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.qtc import above_order_on_high_qtc, deferred_raise_on_high_qtc
+from keel.core.words import gettext_noop as N_
+from keel.patients.models import Patient, local_today, zone_of
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseOverride, Medication, MedicationOrder, OverrideKind
+from keel.treatment.queries import DoseContext
+from keel.treatment.queries.doses import slot_recorded
+from keel.treatment.queries.orders import active_order, day_overrides
+from keel.treatment.queries.qtc import recent_qtc, recent_qtc_ms
+from keel.treatment.services.agonists import second_agonist_gate
+from keel.treatment.services.common import (
+    QTC_REASON_NOTE,
+    DoseBlocked,
+    DoseConflict,
+    _audit,
+    _decimal,
+)
+from keel.treatment.services.doses.rule import BLOCKING
+from keel.treatment.services.hours import dosing_hours_gate
+from keel.treatment.services.start import _start_gate
+from keel.treatment.services.take_homes import TAKE_HOME_DAY
+
+
+def slot_taken(slot: int) -> str:
+    """DoseConflict's words for a slot of today already recorded."""
+    return (
+        f"Already given today: dose {slot} of today is already recorded for this person. "
+        "Reload the list before recording another."
+    )
+
+
+def order_for_dose(patient: Patient, medication: str, today: date) -> MedicationOrder:
+    """Guard 1, the order: a dose is given against the person's active order of this medication; none is
+    TreatmentInvalid (a prescriber writes one first). Read with the person's lock (`active_order`)."""
+    order = active_order(patient, medication, today, lock=True)
+    if order is None:
+        raise TreatmentInvalid(
+            [FieldError("order", N_("no active order for this medication: a prescriber writes one first"))]
+        )
+    return order
+
+
+def dose_fields(
+    patient: Patient,
+    order: MedicationOrder,
+    amount_mg: object,
+    sedated: bool,
+    sequence: int | None,
+    slot_required: bool,
+    given_at: object,
+    now: datetime,
+) -> tuple[Decimal, datetime | None]:
+    """Guard 2, the fields: the amount (never the ordered dose by default; a hold gives nothing, so it needs
+    none), the slot of the day (1 to 10; required where `slot_required`) and when it was given
+    (`_given_at`). Every bad field is named at once (TreatmentInvalid). Returns the amount and the time
+    given (None: when recorded)."""
+    errors: list[FieldError] = []
+    if amount_mg in (None, "") or (isinstance(amount_mg, str) and not amount_mg.strip()):
+        if sedated:  # a hold gives nothing: the amount is not needed
+            amount = order.dose_mg
+        else:  # never the ordered dose by default: the nurse types what is given
+            amount = Decimal(0)
+            errors.append(FieldError("amount_mg", N_("write the amount to give (mg)")))
+    else:
+        amount = _decimal(amount_mg, "amount_mg", errors)
+    if sequence is not None and (not isinstance(sequence, int) or not 1 <= sequence <= 10):
+        errors.append(FieldError("sequence", N_("the dose slot of the day, 1 to 10")))
+    elif sequence is None and slot_required:
+        errors.append(
+            FieldError(
+                "sequence",
+                N_("which dose of the day this is (1 for the first): a retry is then 'already given'"),
+            )
+        )
+    given = _given_at(given_at, patient, now, errors)
+    if errors:
+        raise TreatmentInvalid(errors)
+    return amount, given
+
+
+def _given_at(raw: object, patient: Patient, now: datetime, errors: list[FieldError]) -> datetime | None:
+    """When a dose recorded now was given, if earlier: today (the dose's day), with its time zone, not later
+    than now. Blank: given when recorded."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(FieldError("given_at", N_("a date and time like 2026-11-20T09:30:00-05:00")))
+            return None
+    if not isinstance(raw, datetime) or raw.tzinfo is None:
+        errors.append(FieldError("given_at", N_("a date and time with its time zone")))
+        return None
+    if raw > now:
+        errors.append(FieldError("given_at", N_("cannot be after the dose is recorded")))
+    elif raw.astimezone(zone_of(patient)).date() != local_today(patient, now):
+        errors.append(FieldError("given_at", N_("must be today, the day of this dose")))
+    return raw
+
+
+def day_guards(
+    by: User,
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    today: date,
+    at: datetime,
+    sedated: bool,
+    bottle_returned: bool,
+    sequence: int | None,
+) -> int:
+    """Guard 3, the day (answered from the context read once): a person whose episode of care ended is not
+    dosed; a take-home bottle covering today stops an observed methadone dose (unless the bottle came back,
+    or the dose is a hold; issue #13); the program's dosing hours at `at` (issue #18); a slot already
+    recorded today is DoseConflict; methadone after buprenorphine given today waits for a prescriber's switch
+    override (review 19a). Returns the slot (`sequence`, else the next one); a hold on another
+    medication today stands for this one too (`ctx.hold_open`)."""
+    if not ctx.in_episode:
+        raise TreatmentInvalid(
+            [FieldError("patient", N_("this person's episode of care has ended: no dose can be recorded"))]
+        )
+    if (
+        medication == Medication.METHADONE and not bottle_returned and today in ctx.take_home_days
+    ) and not sedated:  # issue #13: a bottle covers today (take_home_day_problem, from the context)
+        raise TreatmentInvalid([TAKE_HOME_DAY])
+    dosing_hours_gate(
+        by=by, patient=patient, medication=medication, at=at, today=today, held=bool(sedated)
+    )  # issue #18
+    second_agonist_gate(  # review 19a: methadone after buprenorphine given today
+        by=by, patient=patient, medication=medication, ctx=ctx, today=today, held=bool(sedated)
+    )
+    slot = sequence or ctx.next_sequence
+    if any(d.sequence == slot for d in ctx.doses_today):
+        raise DoseConflict(slot_taken(slot))
+    if not ctx.hold_open:  # a hold on another medication today stops this one too
+        ctx.hold_open = ctx.other_hold_open
+    return slot
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What a prescriber allowed for today's dose (`prescriber_cover`)."""
+
+    total: Decimal  # the day's total with this dose
+    override: DoseOverride | None  # the override the dose names if the rule passes it on a rationale
+    documented: bool  # a limit override for today covers the day's total
+    start: dict[str, Any] | None  # buprenorphine: the start gate's inputs to the rule
+
+
+def prescriber_cover(
+    patient: Patient,
+    medication: str,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    today: date,
+    at: datetime,
+    amount: Decimal,
+) -> Cover:
+    """Guard 4, a prescriber's cover for today: the newest limit override of the day covering the day's total
+    (`documented`), and for buprenorphine the start gate at `at` (the readiness verdict or a start override;
+    a start override that passes names the dose's override when no limit override does)."""
+    overrides = day_overrides(patient, medication, today)
+    total = ctx.given_today_mg + amount
+    override = max(
+        (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None
+    )
+    documented = override is not None and total <= override.max_total_mg
+    start = None
+    if medication == Medication.BUPRENORPHINE:
+        start = _start_gate(patient, order, ctx, at, total, overrides)
+        if start.get("start_override") and not documented:
+            override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
+    return Cover(total, override, documented, start)
+
+
+def order_on_high_qtc(
+    patient: Patient,
+    medication: str,
+    order: MedicationOrder,
+    today: date,
+    total: Decimal,
+    decision: Decision,
+) -> Decision:
+    """Guard 4b, the order on a high QTc: a methadone dose that takes the day's total above the active order
+    while the person's recent QTc is 500 ms or more (`keel.core.rules.qtc.above_order_on_high_qtc`, Krantz
+    2009) is blocked whatever day's override covers it, an override made before the QTc included: the
+    prescriber raises the order itself, where the QTc reason is recorded. The QTc is read only for a dose
+    above the order that the rule would pass (the ordinary dose, within its order, reads nothing more),
+    under the person's lock (`order_for_dose`)."""
+    if medication != Medication.METHADONE or decision.decision in BLOCKING or decision.decision == "hold":
+        return decision
+    if order.deferred:  # review 19c: a raise written to start later, then a QTc of 500 ms or more
+        return _deferred_raise_on_high_qtc(patient, order, today, total, decision)
+    if total <= order.dose_mg:
+        return decision
+    reason = above_order_on_high_qtc(recent_qtc_ms(patient, today), float(order.dose_mg), float(total))
+    if reason is None:
+        return decision
+    return Decision(
+        decision.rule, decision.version, "needs_override", (reason,), decision.policy, decision.details
+    )
+
+
+def _deferred_raise_on_high_qtc(
+    patient: Patient, order: MedicationOrder, today: date, total: Decimal, decision: Decision
+) -> Decision:
+    """Guard 4b for an order written to start later (`deferred`, review 19c): the gate on a raise ran when it
+    was written; a QTc of 500 ms or more measured on or after that day, with the order not written with the
+    prescriber's QTc reason (`common.QTC_REASON_NOTE`), blocks a total above the order it superseded
+    (`keel.core.rules.qtc.deferred_raise_on_high_qtc`, Krantz 2009): a prescriber re-writes the order. Above
+    the order itself, `above_order_on_high_qtc` as for any order. Reads the superseded order and the QTc
+    only for a deferred order (the ordinary dose reads nothing more), under the person's lock."""
+    qtc = recent_qtc(patient, today)
+    qtc_ms = None if qtc is None else qtc.qtc_ms
+    before = (
+        MedicationOrder.objects.filter(pk=order.supersedes_id).values_list("dose_mg", flat=True).first()
+        if order.supersedes_id is not None and qtc_ms is not None
+        else None
+    )
+    reason = deferred_raise_on_high_qtc(
+        qtc_ms,
+        None if qtc is None else qtc.measured_on,
+        local_today(patient, order.created_at),
+        None if before is None else float(before),
+        float(order.dose_mg),
+        float(total),
+        reason_recorded=QTC_REASON_NOTE in order.note,
+    ) or above_order_on_high_qtc(qtc_ms, float(order.dose_mg), float(total))
+    if reason is None:
+        return decision
+    return Decision(
+        decision.rule, decision.version, "needs_override", (reason,), decision.policy, decision.details
+    )
+
+
+def refuse_if_blocked(
+    by: User,
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    today: date,
+    slot: int,
+    decision: Decision,
+    amount: Decimal,
+    total: Decimal,
+) -> None:
+    """Guard 5, the rule's verdict: a blocking one (BLOCKING) is DoseBlocked, its denial audited; but if the
+    slot was recorded meanwhile it is DoseConflict instead."""
+    if decision.decision in BLOCKING and slot_recorded(patient, medication, today, slot):
+        # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
+        # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
+        raise DoseConflict(slot_taken(slot))
+    if decision.decision in BLOCKING:
+        _audit(
+            by,
+            patient,
+            Action.DENIED,
+            "dose",
+            outcome=Outcome.DENIED,
+            reason=f"guard rail: {decision.decision}",
+            detail={"requested_mg": str(amount), "total_mg": str(total), "treatment_day": ctx.treatment_day},
+        )
+        raise DoseBlocked(decision)

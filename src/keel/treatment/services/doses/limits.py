@@ -1,0 +1,195 @@
+"""A correction's limits: a raised amount meets the ceilings against entry errors a dose at the window meets
+(`amendment_ceilings`, issue #13), the limits the window applied on that day (`window_limits_over`: the rule
+run again on that day's context, review 13d) and an induction's day limits (`induction_limits_over`); a
+prescriber's override for that day passes them, a lowering is never refused, and a hold of that day or a
+QTc of 500 ms or more stops a raise whatever override covers it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import cast
+
+from django.db.models import Q
+
+from keel.core.decision import Reason, shown
+from keel.core.rules.buprenorphine import induction_total_over, low_dose_total_over
+from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
+from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
+from keel.core.rules.qtc import above_order_on_high_qtc
+from keel.core.rules.window import REFUSED, ceilings, order_over
+from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
+from keel.patients.models import Patient
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import DoseOverride, DoseRecord, DoseStatus, Medication, OverrideKind
+from keel.treatment.queries import dose_context, effective_mg
+from keel.treatment.queries.contexts import hold_open_today
+from keel.treatment.queries.qtc import recent_qtc_ms
+from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy
+from keel.treatment.services.doses.rule import BLOCKING, dose_decision
+from keel.treatment.services.start import low_dose_step, window_phase
+
+HOLD_STOPS_RAISE = N_(
+    "A dose was held that day for sedation or intoxication and no prescriber has released the hold: a "
+    "correction cannot raise a dose of that day. A prescriber assesses the person and releases the hold "
+    "first."
+)
+
+
+def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:
+    """A correction meets the same ceilings against entry errors as a dose at the window (issue #13): past
+    the hard bound refused; past the program's value only with a prescriber's override for that day that
+    covers the day's total. A dose on an induction's day also meets the limits the window applied to it that
+    day (`induction_limits_over`), with the same override; a lowering is never refused. Raises
+    TreatmentInvalid naming corrected_mg."""
+    rule = GUARD_RAILS.get(dose.medication)
+    if rule is None:
+        return
+    others = list(
+        DoseRecord.objects.filter(patient=patient, medication=dose.medication, local_date=dose.local_date)
+        .exclude(pk=dose.pk)
+        .prefetch_related("amendments")
+    )
+    total = corrected + sum((effective_mg(d) for d in others), Decimal(0))
+    covered = (
+        DoseOverride.objects.filter(
+            patient=patient,
+            medication=dose.medication,
+            local_date=dose.local_date,
+            kind=OverrideKind.LIMIT,
+            max_total_mg__gte=total,
+        )
+        .filter(  # in effect when the dose was recorded (discharge ends the episode's overrides)
+            Q(ended_at__isnull=True) | Q(ended_at__gt=dose.recorded_at)
+        )
+        .exists()
+    )
+    if covered and corrected > effective_mg(dose) and dose.medication == Medication.METHADONE:
+        # A day's override takes no methadone dose above its order on a QTc of 500 ms or more known that day
+        # (as at the window, `guards.order_on_high_qtc`): the prescriber raises the order itself.
+        high = above_order_on_high_qtc(
+            recent_qtc_ms(patient, dose.local_date, until=dose.local_date),
+            float(dose.order.dose_mg),
+            float(total),
+        )
+        if high is not None:
+            params = {key: shown(value) for key, value in high.params}
+            raise TreatmentInvalid(
+                [
+                    FieldError.said(
+                        "corrected_mg",
+                        N_(
+                            "The latest QTc is %(ms)s ms (500 or more): a day's override cannot take "
+                            "methadone above the order (%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 "
+                            "advises considering a lower dose or stopping. To give more, a prescriber raises "
+                            "the order itself, where the reason for a raise on this QTc is recorded."
+                        ),
+                        **params,
+                    )
+                ]
+            )
+    settings = guard_rail_policy(patient, rule)
+    verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
+    if verdict in (REFUSED, "needs_override"):
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in reasons))])
+    if (
+        corrected > effective_mg(dose)
+        and dose.status != DoseStatus.HELD
+        and hold_open_today(patient, dose.local_date)
+    ):
+        # review 18a: a hold of that day (any medication; the window's one definition) stops a raise as it
+        # stops a dose, whatever override covers the day; a held dose itself is the prescriber's (amend_dose)
+        raise TreatmentInvalid([FieldError("corrected_mg", HOLD_STOPS_RAISE)])
+    if covered or corrected <= effective_mg(dose):  # the override for that day passes; never a lowering
+        return
+    before = sum((effective_mg(d) for d in others if d.sequence < dose.sequence), Decimal(0))
+    over = induction_limits_over(patient, dose, corrected, total, before == 0, settings)
+    if over:
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+    over = window_limits_over(patient, dose, corrected, total - corrected, settings)
+    if over:
+        raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def window_limits_over(
+    patient: Patient, dose: DoseRecord, corrected: Decimal, others: Decimal, settings: GuardRailPolicy
+) -> list[Reason]:
+    """The window's checks of that day that a corrected (raised) amount goes over, read from the context of
+    that day (review 13d): methadone's titration step, its days between increases and window, missed days,
+    and the order of either medication (the rule the window ran, `dose_decision`, with the dose's order and
+    `others` the day's other doses); a buprenorphine dose meets its order (`window.order_over`; an
+    induction's day: the single dose). A dose before the current episode's first is not checked here."""
+    ctx = dose_context(patient, dose.medication, dose.local_date)
+    if ctx.first_dose_on is None or dose.local_date < ctx.first_dose_on:
+        return []
+    if dose.medication == Medication.METHADONE:
+        day = replace(ctx, given_today_mg=others, hold_open=False)
+        decision = dose_decision(
+            patient, dose.medication, day, corrected, False, False, ordered_mg=dose.order.dose_mg
+        )
+        return list(decision.reasons) if decision.decision in BLOCKING else []
+    if dose.order.schedule:  # a low-dose schedule's planned total is its order (the induction limits)
+        return []
+    phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
+    beyond = order_over(float(dose.order.dose_mg), float(others), float(corrected), phase != "maintenance")
+    if beyond is None:
+        return []
+    template, sources, params = beyond
+    then = gettext_noop("Needs a prescriber's override for that day, with a reason.")
+    return [Reason.said(template, sources, **params, then=then)]
+
+
+def induction_limits_over(
+    patient: Patient,
+    dose: DoseRecord,
+    corrected: Decimal,
+    total: Decimal,
+    first_of_day: bool,
+    settings: GuardRailPolicy,
+) -> list[Reason]:
+    """The induction limits the window applied to this dose on its day that a corrected amount goes over
+    (the window's definitions in keel.core, read from the context of that day): methadone's first day's
+    limits on the episode's first day, a re-induction after missed days, or a day with no observed dose to
+    compare (`methadone.first_day_limits`); buprenorphine's day-1 or day-2 limit on an induction's days (the
+    episode's first, a restart after a gap, a switch after methadone: `start.window_phase`), and a low-dose
+    schedule's planned amount for that day's step (`start.low_dose_step`)."""
+    ctx = dose_context(patient, dose.medication, dose.local_date)
+    # A dose before the current episode's first (an earlier episode's, before a readmission): that day's
+    # context is not this episode's, so only its stored treatment day says whether it was a first day.
+    known = ctx.first_dose_on is not None
+    if dose.medication == Medication.METHADONE:
+        last = ctx.last_observed_mg if ctx.last_observed_mg is not None else ctx.previous_day_mg
+        why = (
+            first_day_limits(
+                dose.treatment_day,
+                ctx.missed_days_in_a_row,
+                None if last is None else float(last),
+                cast(MethadoneDosePolicy, settings),
+            )
+            if known
+            else FIRST_DAY
+            if dose.treatment_day == 1
+            else None
+        )
+        if why is None:
+            return []
+        then = gettext_noop("Needs a prescriber's override for that day, with a reason.")
+        return [
+            Reason.said(template, sources, **params, then=then)
+            for template, sources, params in first_day_over(
+                float(corrected), float(total), first_of_day, cast(MethadoneDosePolicy, settings)
+            )
+        ]
+    reasons = []
+    step = low_dose_step(patient, dose.order, dose.local_date) if dose.order is not None else None
+    if step is not None:  # that day's step of a low-dose schedule (counted in doses given before it)
+        reasons.append(low_dose_total_over(float(total), float(step["schedule_mg"])))
+    if known:
+        phase = window_phase(patient, dose.order, ctx, dose.given_at or dose.recorded_at)
+    else:
+        phase = "day1" if dose.treatment_day == 1 else "day2" if dose.treatment_day == 2 else "maintenance"
+    reasons.append(induction_total_over(phase, float(total), cast(DayLimitPolicy, settings)))
+    return [r for r in reasons if r is not None]

@@ -1,0 +1,78 @@
+"""The guard-rail rule of a dose at the window: the medication's rule (`GUARD_RAILS`) run with the program's
+policy on the day's context (`dose_decision`), and the verdicts that stop a dose (`BLOCKING`). The window runs
+it on a dose (`window.record_dose`) and a correction runs it again on that day's context
+(`limits.window_limits_over`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from keel.core import rules
+from keel.core.decision import Decision
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
+from keel.core.rules.inputs import FieldError
+from keel.core.rules.window import HOLD_OPEN, REFUSED
+from keel.core.words import gettext_noop as N_
+from keel.patients.models import Patient
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.queries import DoseContext
+from keel.treatment.queries.policy import effective_policy
+from keel.treatment.services.common import GUARD_RAILS
+
+BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
+
+
+def dose_decision(
+    patient: Patient,
+    medication: str,
+    ctx: DoseContext,
+    amount: Decimal,
+    sedated: bool,
+    documented: bool,
+    start: dict[str, Any] | None = None,
+    hours_since_last: float | None = None,
+    ordered_mg: Decimal | None = None,
+) -> Decision:
+    """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
+    first-dose inputs (first_dose, start_verdict, start_override); `hours_since_last`: since the last dose of
+    this medication given, whatever the day (the re-dose interval); `ordered_mg`: the active order's dose (a
+    dose past it needs the prescriber's override for the day)."""
+    name = GUARD_RAILS.get(medication)
+    if name is None:
+        raise TreatmentInvalid(
+            [FieldError("medication", N_("doses at the window are methadone or buprenorphine"))]
+        )
+    common: dict[str, Any] = {
+        "given_today_mg": float(ctx.given_today_mg),
+        "requested_mg": float(amount),
+        "sedated_or_intoxicated": sedated,
+        "documented_rationale": documented,
+        "hold_open": ctx.hold_open,
+    }
+    if hours_since_last is not None:
+        common["hours_since_last_dose"] = hours_since_last
+    if ordered_mg is not None:
+        common["ordered_mg"] = float(ordered_mg)
+    if medication == "methadone":
+        settings = effective_policy(patient, name)
+        since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
+        window = [mg for day, mg in ctx.observed.items() if day >= since]
+        last = ctx.last_observed_mg
+        raw: dict[str, Any] = {
+            **common,
+            "treatment_day": ctx.treatment_day,
+            "previous_day_mg": None if ctx.previous_day_mg is None else float(ctx.previous_day_mg),
+            "missed_days_in_a_row": ctx.missed_days_in_a_row,
+            "last_observed_mg": None if last is None else float(last),
+            "days_since_last_increase": ctx.days_since_last_increase,
+            "window_low_mg": float(min(window)) if window else None,
+        }
+        return rules.get(name).run(raw, settings)
+    else:
+        # The start gate gives the induction's phase, counted in dosing days (keel.core.induction); a
+        # low-dose schedule's step (no phase given) keeps the treatment day's.
+        phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
+        raw = {**common, "phase": phase, **(start or {})}
+    return rules.get(name).run(raw, effective_policy(patient, name))

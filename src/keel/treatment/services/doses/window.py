@@ -1,0 +1,242 @@
+"""The observed dose at the window (`record_dose`): the guards in order (`guards`), then the dose row (a hold
+gives 0 mg), its audit row and, for a hold, a flag to a prescriber and the take-home plans suspended
+(`_save_dose`, `_flag_hold`), all in one transaction under the person's lock (review 18a); a take-home
+bottle brought back is recorded on its plan with the dose (review 19a)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from keel.access import policy
+from keel.accounts.models import User
+from keel.audit.models import Action
+from keel.core.decision import Decision
+from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
+from keel.db import rows
+from keel.patients.flags import raise_flag
+from keel.patients.models import FlagKind, Patient, local_today
+from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+)
+from keel.treatment.queries import (
+    DoseContext,
+    RecordedDose,
+    dose_context_and_reads,
+    hours_since,
+)
+from keel.treatment.services.common import (
+    GUARD_RAILS,
+    DoseBlocked,
+    DoseConflict,
+    DoseOutcome,
+    _audit,
+    _scoped_for,
+)
+from keel.treatment.services.doses.guards import (
+    Cover,
+    day_guards,
+    dose_fields,
+    order_for_dose,
+    order_on_high_qtc,
+    prescriber_cover,
+    refuse_if_blocked,
+    slot_taken,
+)
+from keel.treatment.services.doses.rule import dose_decision
+from keel.treatment.services.take_homes import record_bottle_returned, suspend_take_home_plans
+
+UNKNOWN_MEDICATION = N_("methadone or buprenorphine: the medications given at the window")
+
+
+def record_dose(
+    *,
+    by: User,
+    patient_id: int,
+    sequence: int | None = None,
+    amount_mg: object = None,  # a JSON number or text, the form's text: _decimal reads it, with its words
+    sedated: bool = False,
+    medication: str = Medication.METHADONE,
+    given_at: object = None,  # ISO text or a datetime: guards._given_at reads it, with its words
+    now: datetime | None = None,
+    slot_required: bool = False,
+    bottle_returned: bool = False,
+    then: Callable[[RecordedDose], None] | None = None,
+) -> DoseOutcome:
+    """Record an observed dose at the window. The amount is always given (never the ordered dose by default;
+    only a hold needs none). Guard rails (the medication's rule with the program's policy, issue #13): a hold
+    earlier today that no prescriber released stops every dose; a first buprenorphine dose waits for the
+    readiness verdict "ready" or a prescriber's start override; ceilings against entry errors (past the hard
+    bound nothing passes); methadone's first day, titration over time, missed doses and re-induction need a
+    prescriber's override for the day (DoseBlocked otherwise, the denial audited); a sedated or intoxicated
+    person is held (recorded, flagged to a prescriber). A person whose episode of care ended is not dosed.
+    The slot `sequence` defaults to the next one, except where `slot_required` (the API: a client's retry or
+    double tap must not become a second dose); a slot already recorded is DoseConflict ("already given
+    today"). A medication other than methadone or buprenorphine (another spelling, an injection) is refused,
+    naming `medication`: a dose is never recorded as a medication it was not posted as. The checks run in
+    this order, one step each: the order, the fields, the day, the prescriber's cover, the rule's verdict;
+    then the dose is saved. `then`: called with the dose saved and what it read (the dosing page swaps its
+    row in from them, `window.row_after_dose`), inside the dose's transaction on SQLite (one writer: its
+    reads and its audit row commit with the dose's), after it commits on PostgreSQL (the row's audit row is
+    in another chain; two chains locked in one transaction could wait on each other)."""
+    patient = _scoped_for(
+        by, patient_id, "dose", policy.can_record_dose(by), "record doses", emergency_access=True
+    )
+    if medication not in GUARD_RAILS:  # "Buprenorphine", "" or an injection: never read as another medication
+        raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
+    now = now or timezone.now()
+    today = local_today(patient, now)
+    inside = connection.vendor == "sqlite"  # `then` in the transaction on SQLite, after its commit otherwise
+    blocked: DoseBlocked | None = None
+    # Review 18a: the day is read, checked and written in one transaction under the person's lock (on
+    # PostgreSQL folded into the order's read, `active_order(lock=True)`; SQLite's IMMEDIATE transaction holds
+    # the one writer lock from its start): two nurses, or a hold of another medication, one after the other.
+    with transaction.atomic():
+        try:
+            order = order_for_dose(patient, medication, today)
+            amount, given = dose_fields(
+                patient, order, amount_mg, sedated, sequence, slot_required, given_at, now
+            )
+            # The day's context, read once (this medication's recent doses and their amendments, the
+            # episode, its take-home days, today's holds of any medication): the take-home day, the slot,
+            # the holds and the re-dose interval below are all answered from it
+            # (tests/treatment/test_dose_queries.py counts them).
+            ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
+            slot = day_guards(
+                by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence
+            )
+            cover = prescriber_cover(patient, medication, order, ctx, today, given or now, amount)
+            since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
+            decision = dose_decision(
+                patient,
+                medication,
+                ctx,
+                amount,
+                bool(sedated),
+                cover.documented,
+                cover.start,
+                since,
+                order.dose_mg,
+            )
+            decision = order_on_high_qtc(patient, medication, order, today, cover.total, decision)
+            refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
+            bottle = None
+            if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
+                bottle = record_bottle_returned(reads.plans, today)  # review 19a: on the plan, with the dose
+            after = None
+            if then is not None:
+                after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
+            dose = _save_dose(
+                by,
+                patient,
+                order,
+                medication,
+                ctx,
+                today,
+                slot,
+                amount,
+                decision,
+                cover,
+                given,
+                now,
+                after if inside else None,
+                bottle,
+            )
+        except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
+            blocked = exc
+    if blocked is not None:
+        raise blocked
+    if after is not None and not inside:
+        after(dose)
+    return DoseOutcome(dose, decision)
+
+
+def _save_dose(
+    by: User,
+    patient: Patient,
+    order: MedicationOrder,
+    medication: str,
+    ctx: DoseContext,
+    today: date,
+    slot: int,
+    amount: Decimal,
+    decision: Decision,
+    cover: Cover,
+    given: datetime | None,
+    now: datetime,
+    after: Callable[[DoseRecord], None] | None = None,
+    detail: dict[str, object] | None = None,
+) -> DoseRecord:
+    """The dose row (a hold gives 0 mg), its audit row and, for a hold, its flag (`_flag_hold`), in one
+    transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict. `after`: called
+    with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise.
+    `detail`: the audit row's (a bottle returned on a take-home day, review 19a)."""
+    held = decision.decision == "hold"
+    inside = after is not None and connection.vendor == "sqlite"
+    try:
+        with transaction.atomic(savepoint=False):  # in `record_dose`'s: a conflict rolls all of it back
+            # Hand-written INSERT (`rows.insert`: the values `save()` sends; DoseRecord has no save() or
+            # signals of its own): the ORM compiled this statement on every dose (issue #21).
+            dose = rows.insert(
+                DoseRecord(
+                    patient=patient,
+                    order=order,
+                    medication=medication,
+                    local_date=today,
+                    sequence=slot,
+                    status=DoseStatus.HELD if held else DoseStatus.GIVEN,
+                    amount_mg=Decimal(0) if held else amount,
+                    treatment_day=ctx.treatment_day,
+                    decision=decision.as_dict(),
+                    override=cover.override
+                    if (cover.documented and decision.decision == "allowed_with_rationale")
+                    or (cover.start is not None and cover.start.get("start_override"))
+                    else None,
+                    recorded_by=by,
+                    recorded_at=now,
+                    given_at=given,
+                )
+            )
+            # A new dose has no amendments yet: its answer (effective_mg, the amendments list) reads none.
+            dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
+            _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision, detail=detail)
+            if held:
+                _flag_hold(by, patient, dose, decision, today, now)
+            if inside:
+                after(dose)  # type: ignore[misc]
+    except IntegrityError:
+        raise DoseConflict(slot_taken(slot)) from None
+    if after is not None and not inside:
+        after(dose)
+    return dose
+
+
+def _flag_hold(
+    by: User, patient: Patient, dose: DoseRecord, decision: Decision, today: date, now: datetime
+) -> None:
+    """A held dose (inside `_save_dose`'s transaction): a flag to a prescriber with the rule's reasons,
+    audited, and the person's take-home plans suspended from today."""
+    raise_flag(
+        by=by,
+        patient=patient,
+        kind=FlagKind.DOSE_HELD,
+        priority=1,
+        reasons=[r.text for r in decision.reasons],
+        said=[{"template": r.template, "params": dict(r.params)} for r in decision.reasons],
+        sources=decision.sources,
+        source_type="dose",
+        source_id=dose.pk,
+        now=now,
+        audit_reason="dose held: prescriber to assess",
+    )
+    suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now)
