@@ -43,15 +43,16 @@ def test_a_stale_read_of_the_day_still_gets_already_given(world: Any, monkeypatc
     stale read, the re-dose interval sees the new dose; she must be told 'already given', not 'too soon'."""
     from keel.treatment import services
     from keel.treatment.models import Medication
-    from keel.treatment.queries import dose_context
-    from keel.treatment.services.doses import limits
+    from keel.treatment.queries import dose_context_and_reads
+    from keel.treatment.services.doses import window
 
     methadone_order(world, when=at(D0, 7))
     dose_daily(world, D0, 3)
     today = D0 + timedelta(days=3)
-    stale = dose_context(world.alice, Medication.METHADONE, today)
+    stale = dose_context_and_reads(world.alice, Medication.METHADONE, today, with_other_holds=True)
     dose(world, "30", at(today, 9), sequence=1)
-    monkeypatch.setattr(limits, "dose_context", lambda *a, **k: stale)
+    # the read record_dose makes (the window's one context read), stale: taken before the first dose landed
+    monkeypatch.setattr(window, "dose_context_and_reads", lambda *a, **k: stale)
     with pytest.raises(services.DoseConflict):
         dose(world, "30", at(today, 9, 1), sequence=1)
 
