@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 from ninja.throttling import SimpleRateThrottle
 
 from keel.accounts.models import User
-from keel.assessments import fhir, services
+from keel.assessments import fhir, queries, services
 from keel.assessments.schemas import (
     AssessmentFilter,
     AssessmentIn,
@@ -63,7 +63,7 @@ def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn)
 
 @router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
 def list_instruments(request: HttpRequest) -> list[InstrumentOut]:
-    return [InstrumentOut.model_validate(services.describe_instrument(code)) for code in registry.codes()]
+    return [InstrumentOut.model_validate(queries.describe_instrument(code)) for code in registry.codes()]
 
 
 @router.get("/instruments/{code}", auth=None, summary="One instrument as a FHIR R4 Questionnaire")
@@ -101,7 +101,7 @@ def create_assessment(request: HttpRequest, patient_id: int, payload: Assessment
 def list_assessments(
     request: HttpRequest, patient_id: int, filters: Query[AssessmentFilter]
 ) -> list[AssessmentOut]:
-    _, qs = services.list_assessments(_caller(request), patient_id=patient_id, instrument=filters.instrument)
+    _, qs = queries.list_assessments(_caller(request), patient_id=patient_id, instrument=filters.instrument)
     return [AssessmentOut.of(a) for a in qs]
 
 
@@ -113,7 +113,7 @@ def list_assessments(
 def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -> HttpResponse:
     from keel.interop.api import base_for, fhir_response
 
-    assessment = services.get_assessment(_caller(request), patient_id=patient_id, assessment_id=assessment_id)
+    assessment = queries.get_assessment(_caller(request), patient_id=patient_id, assessment_id=assessment_id)
     return fhir_response(fhir.bundle(assessment, base_for(request), timezone.now()))
 
 
@@ -129,5 +129,5 @@ def create_my_assessment(request: HttpRequest, payload: AssessmentIn) -> Status[
 
 @router.get("/me/assessments", response=list[AssessmentOut], tags=["assessments"], summary="My assessments")
 def list_my_assessments(request: HttpRequest, filters: Query[AssessmentFilter]) -> list[AssessmentOut]:
-    _, qs = services.list_assessments(_caller(request), patient_id=None, instrument=filters.instrument)
+    _, qs = queries.list_assessments(_caller(request), patient_id=None, instrument=filters.instrument)
     return [AssessmentOut.of(a) for a in qs]
