@@ -1,12 +1,15 @@
 """The people the medication tests build again and again, built one way (issue #17: the review and fix tests
-each wrote their own copy). Each takes the personas' `world` and acts on Alice through the services, as the
-tests did; none asserts anything."""
+each wrote their own copy). Each takes the personas' `world` and acts on Alice through the services (a dose
+history as rows), as the tests did; none asserts anything."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from keel.assessments.services import submit_assessment
+from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
 from keel.treatment.services.last_use import record_last_use
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
@@ -48,3 +51,24 @@ def ready_at_home(world: World, now: datetime, starts_on: date | None = None) ->
         answers={f"sows_{i}": 2 for i in range(1, 17)},
         filled_at=now - timedelta(minutes=5),
     )
+
+
+def given_daily(world: World, order: MedicationOrder, days: Sequence[date], mg: int) -> None:
+    """`mg` of `order` given to Alice at the window on each of `days`, in that order, at 14:00 UTC, by the
+    nurse, the earliest day treatment day 1 (rows written directly: the history, not the behaviour under
+    test)."""
+    first = min(days)
+    for day in days:
+        DoseRecord.objects.create(
+            patient=world.alice,
+            order=order,
+            medication=order.medication,
+            local_date=day,
+            sequence=1,
+            status=DoseStatus.GIVEN,
+            amount_mg=Decimal(mg),
+            treatment_day=(day - first).days + 1,
+            decision={},
+            recorded_by=world.staff["nurse"],
+            recorded_at=datetime(day.year, day.month, day.day, 14, tzinfo=UTC),
+        )
