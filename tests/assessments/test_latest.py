@@ -12,7 +12,8 @@ import time_machine
 from keel.access.policy import Area
 from keel.assessments import queries
 from keel.assessments.models import Assessment
-from keel.assessments.services import list_assessments, submit_assessment
+from keel.assessments.queries import list_assessments
+from keel.assessments.services import submit_assessment
 from keel.careteam.queries import timeline
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import record_bundle

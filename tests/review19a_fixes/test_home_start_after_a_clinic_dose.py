@@ -11,6 +11,7 @@ import time_machine
 from django.test import Client
 
 from tests.conftest import sign_in
+from tests.factories import ready_at_home
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in Riverside (America/New_York), a Thursday
 
@@ -19,31 +20,6 @@ NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in Riverside (America/Ne
 def _clock() -> Any:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def _ready_at_home(world: Any) -> None:
-    """A home-start order, heroin 29 hours ago, a SOWS of 32 five minutes ago: ready, but for the clinic."""
-    from keel.assessments.services import submit_assessment
-    from keel.treatment.services import prescribe
-    from keel.treatment.services.last_use import record_last_use
-
-    prescriber, nurse, alice = world.staff["prescriber"], world.staff["nurse"], world.alice
-    prescribe(
-        by=prescriber, patient_id=alice.pk, medication="buprenorphine", dose_mg="8", home_start=True, now=NOW
-    )
-    record_last_use(
-        by=nurse,
-        patient_id=alice.pk,
-        raw={"opioids": [{"opioid": "heroin", "last_use_at": "2026-12-02T10:00:00-05:00"}]},
-        now=NOW - timedelta(hours=2),
-    )
-    submit_assessment(
-        by=alice.user,
-        patient_id=None,
-        instrument="sows",
-        answers={f"sows_{i}": 2 for i in range(1, 17)},
-        filled_at=NOW - timedelta(minutes=5),
-    )
 
 
 def _methadone_given_this_morning(world: Any) -> Any:
@@ -59,7 +35,7 @@ def _methadone_given_this_morning(world: Any) -> Any:
 def test_without_a_clinic_dose_today_the_home_start_says_start(world: Any) -> None:
     from keel.treatment.readiness import home_start
 
-    _ready_at_home(world)
+    ready_at_home(world, NOW)
     answer = home_start(world.alice.user, NOW)
     assert answer.decision is not None and answer.decision.decision == "start"
 
@@ -67,7 +43,7 @@ def test_without_a_clinic_dose_today_the_home_start_says_start(world: Any) -> No
 def test_methadone_given_at_the_clinic_today_stops_the_home_start(world: Any) -> None:
     from keel.treatment.readiness import home_start
 
-    _ready_at_home(world)
+    ready_at_home(world, NOW)
     _methadone_given_this_morning(world)
     answer = home_start(world.alice.user, NOW)
     assert answer.decision is not None and answer.decision.decision == "dosed_today"
@@ -77,7 +53,7 @@ def test_a_voided_clinic_dose_does_not_stop_the_home_start(world: Any) -> None:
     from keel.treatment.readiness import home_start
     from keel.treatment.services import amend_dose
 
-    _ready_at_home(world)
+    ready_at_home(world, NOW)
     dose = _methadone_given_this_morning(world)
     amend_dose(
         by=world.staff["nurse"],
@@ -92,28 +68,28 @@ def test_a_voided_clinic_dose_does_not_stop_the_home_start(world: Any) -> None:
 
 
 def test_the_api_answers_dosed_today(world: Any) -> None:
-    _ready_at_home(world)
+    ready_at_home(world, NOW)
     _methadone_given_this_morning(world)
     response = sign_in(Client(), world.alice.user).get("/api/v1/me/home-start")
     assert response.json()["decision"]["decision"] == "dosed_today"
 
 
 def test_the_page_says_the_clinic_gave_a_dose_today(world: Any) -> None:
-    _ready_at_home(world)
+    ready_at_home(world, NOW)
     _methadone_given_this_morning(world)
     text = sign_in(Client(), world.alice.user).get("/me/home-start/").content.decode()
     assert "Your clinic already gave you a dose today" in text
 
 
 def test_the_page_does_not_say_take_the_first_dose_now(world: Any) -> None:
-    _ready_at_home(world)
+    ready_at_home(world, NOW)
     _methadone_given_this_morning(world)
     text = sign_in(Client(), world.alice.user).get("/me/home-start/").content.decode()
     assert "You can take your first dose now." not in text
 
 
 def test_the_page_says_it_in_spanish(world: Any) -> None:
-    _ready_at_home(world)
+    ready_at_home(world, NOW)
     _methadone_given_this_morning(world)
     text = (
         sign_in(Client(), world.alice.user).get("/me/home-start/", HTTP_ACCEPT_LANGUAGE="es").content.decode()

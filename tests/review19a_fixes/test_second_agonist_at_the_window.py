@@ -14,6 +14,7 @@ import time_machine
 from django.test import Client
 
 from tests.conftest import sign_in
+from tests.factories import given_daily
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in Riverside (America/New_York), a Thursday
 REASON = "Switch to methadone today: buprenorphine stopped after this morning's dose, assessed in person"
@@ -28,7 +29,6 @@ def _clock() -> Any:
 def _on_buprenorphine(world: Any, *, today: bool = True, schedule: Any = None) -> Any:
     """Buprenorphine 16 mg at the window on each of the last 7 days (rows), a methadone order written
     yesterday, and (today) this morning's 16 mg given at the window."""
-    from keel.treatment.models import DoseRecord
     from keel.treatment.services import prescribe, record_dose
 
     prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
@@ -39,21 +39,7 @@ def _on_buprenorphine(world: Any, *, today: bool = True, schedule: Any = None) -
         dose_mg="16",
         now=NOW - timedelta(days=10),
     )
-    for back in range(1, 8):
-        day = date(2026, 12, 3) - timedelta(days=back)
-        DoseRecord.objects.create(
-            patient=world.alice,
-            order=order,
-            medication="buprenorphine",
-            local_date=day,
-            sequence=1,
-            status="given",
-            amount_mg=Decimal(16),
-            treatment_day=8 - back,
-            decision={},
-            recorded_by=nurse,
-            recorded_at=datetime(day.year, day.month, day.day, 14, tzinfo=UTC),
-        )
+    given_daily(world, order, [date(2026, 12, 3) - timedelta(days=back) for back in range(1, 8)], 16)
     prescribe(
         by=prescriber,
         patient_id=world.alice.pk,

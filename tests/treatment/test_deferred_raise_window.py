@@ -6,7 +6,6 @@ York time."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,12 +13,12 @@ from django.utils import translation
 
 from keel.audit.models import AuditEvent
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseRecord, DoseStatus
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from keel.treatment.words import reason_text
+from tests.factories import given_daily
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 10)
@@ -35,21 +34,8 @@ def _setup(world: Any, qtc_day: date = DAY + timedelta(days=1), **kw: Any) -> No
     doc, alice = world.staff["prescriber"], world.alice
     first = DAY - timedelta(days=30)
     order = prescribe(by=doc, patient_id=alice.pk, medication="methadone", dose_mg=60, now=_at(first))
-    for n in range((START - first).days - 1):  # 60 mg observed every day up to two days before the start
-        day = first + timedelta(days=n)
-        DoseRecord.objects.create(
-            patient=alice,
-            order=order,
-            medication="methadone",
-            local_date=day,
-            sequence=1,
-            status=DoseStatus.GIVEN,
-            amount_mg=Decimal(60),
-            treatment_day=n + 1,
-            decision={},
-            recorded_by=world.staff["nurse"],
-            recorded_at=_at(day),
-        )
+    # 60 mg observed every day up to two days before the start
+    given_daily(world, order, [first + timedelta(days=n) for n in range((START - first).days - 1)], 60)
     if qtc_day < DAY:
         record_qtc(by=doc, patient_id=alice.pk, qtc_ms=520, now=_at(qtc_day))
     prescribe(

@@ -12,9 +12,8 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.treatment import services
-from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World, sign_in
+from tests.factories import methadone_with_qtc
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # noon in New York
@@ -28,14 +27,6 @@ def _pinned() -> Any:
         yield
 
 
-def _on_80_with_qtc(world: World, ms: int | None, measured_on: date | None = None) -> None:
-    services.prescribe(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80"
-    )
-    if ms is not None:
-        record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=ms, measured_on=measured_on)
-
-
 def _prescribe(world: World, medication: str = "methadone", dose: str = "90") -> Any:
     client = sign_in(Client(), world.staff["prescriber"])
     return client.post(
@@ -46,7 +37,7 @@ def _prescribe(world: World, medication: str = "methadone", dose: str = "90") ->
 
 
 def test_a_raise_on_a_qtc_over_450_answers_with_a_warning(world: World) -> None:
-    _on_80_with_qtc(world, 470)
+    methadone_with_qtc(world, 470)
     response = _prescribe(world)
     assert response.status_code == 201
     (warning,) = response.json()["warnings"]
@@ -54,34 +45,34 @@ def test_a_raise_on_a_qtc_over_450_answers_with_a_warning(world: World) -> None:
 
 
 def test_the_warning_names_its_source(world: World) -> None:
-    _on_80_with_qtc(world, 470)
+    methadone_with_qtc(world, 470)
     (warning,) = _prescribe(world).json()["warnings"]
     assert warning["sources"] == ["krantz-2009"]
 
 
 def test_no_warning_at_450(world: World) -> None:
-    _on_80_with_qtc(world, 450)
+    methadone_with_qtc(world, 450)
     assert _prescribe(world).json()["warnings"] == []
 
 
 def test_no_warning_without_a_qtc(world: World) -> None:
-    _on_80_with_qtc(world, None)
+    methadone_with_qtc(world, None)
     assert _prescribe(world).json()["warnings"] == []
 
 
 def test_no_warning_on_a_qtc_older_than_the_recent_window(world: World) -> None:
-    _on_80_with_qtc(world, 470, measured_on=TODAY - timedelta(days=31))
+    methadone_with_qtc(world, 470, measured_on=TODAY - timedelta(days=31))
     assert _prescribe(world).json()["warnings"] == []
 
 
 def test_a_lowering_on_a_qtc_of_520_warns_to_consider_reducing(world: World) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     (warning,) = _prescribe(world, dose="60").json()["warnings"]
     assert "consider reducing or stopping methadone" in warning["text"]
 
 
 def test_a_buprenorphine_order_has_no_qtc_warning(world: World) -> None:
-    _on_80_with_qtc(world, 470)
+    methadone_with_qtc(world, 470)
     assert _prescribe(world, medication="buprenorphine", dose="8").json()["warnings"] == []
 
 
@@ -93,39 +84,39 @@ def _page(world: World, path: str, role: str = "prescriber", lang: str = "en") -
 
 
 def test_the_order_page_shows_the_warning_over_450(world: World) -> None:
-    _on_80_with_qtc(world, 470)
+    methadone_with_qtc(world, 470)
     page = _page(world, f"/patients/{world.alice.pk}/medication/")
     assert "QTc 470 ms (over 450, under 500): discuss risks and benefits and monitor more often." in page
 
 
 def test_the_order_page_shows_it_in_spanish(world: World) -> None:
-    _on_80_with_qtc(world, 470)
+    methadone_with_qtc(world, 470)
     page = _page(world, f"/patients/{world.alice.pk}/medication/", lang="es")
     assert "QTc 470 ms (más de 450, menos de 500)" in page
 
 
 def test_the_order_page_shows_no_warning_at_450(world: World) -> None:
-    _on_80_with_qtc(world, 450)
+    methadone_with_qtc(world, 450)
     page = _page(world, f"/patients/{world.alice.pk}/medication/")
     assert "over 450" not in page
 
 
 def test_the_record_shows_the_notice_on_a_qtc_of_500_or_more(world: World) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     assert NOTICE in _page(world, f"/patients/{world.alice.pk}/", role="nurse")
 
 
 def test_the_record_shows_the_notice_in_spanish(world: World) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     page = _page(world, f"/patients/{world.alice.pk}/", role="nurse", lang="es")
     assert "QTc de 500 ms o más el 2026-11-25: revise la dosis de metadona" in page
 
 
 def test_the_record_shows_no_notice_on_a_qtc_of_470(world: World) -> None:
-    _on_80_with_qtc(world, 470)
+    methadone_with_qtc(world, 470)
     assert "review the methadone dose" not in _page(world, f"/patients/{world.alice.pk}/", role="nurse")
 
 
 def test_the_record_shows_no_notice_on_an_old_qtc(world: World) -> None:
-    _on_80_with_qtc(world, 520, measured_on=TODAY - timedelta(days=31))
+    methadone_with_qtc(world, 520, measured_on=TODAY - timedelta(days=31))
     assert "review the methadone dose" not in _page(world, f"/patients/{world.alice.pk}/", role="nurse")

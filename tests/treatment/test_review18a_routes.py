@@ -29,6 +29,7 @@ from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in
+from tests.factories import methadone_with_qtc
 
 pytestmark = pytest.mark.django_db
 ZONE = ZoneInfo("America/New_York")
@@ -111,13 +112,8 @@ def test_a_released_hold_no_longer_stops_the_home_start(world: Any) -> None:
 # --- A QTc of 500 ms or more and a raise of the methadone order ---
 
 
-def _on_80_with_qtc(world: Any, qtc_ms: int, measured_on: Any = None) -> None:
-    prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80")
-    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=qtc_ms, measured_on=measured_on)
-
-
 def test_the_order_api_refuses_the_raise_with_a_422_naming_the_qtc_and_its_source(world: Any) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
@@ -135,7 +131,7 @@ def test_the_order_api_refuses_the_raise_with_a_422_naming_the_qtc_and_its_sourc
 
 
 def test_a_raise_with_a_reason_of_substance_is_saved_and_audited_as_an_override(world: Any) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     with pytest.raises(TreatmentInvalid):
         prescribe(
             by=world.staff["prescriber"],
@@ -157,7 +153,7 @@ def test_a_raise_with_a_reason_of_substance_is_saved_and_audited_as_an_override(
 
 
 def test_a_lowering_and_the_same_dose_need_no_reason_on_a_high_qtc(world: Any) -> None:
-    _on_80_with_qtc(world, 540)
+    methadone_with_qtc(world, 540)
     prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80")
     lower = prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="60"
@@ -166,7 +162,7 @@ def test_a_lowering_and_the_same_dose_need_no_reason_on_a_high_qtc(world: Any) -
 
 
 def test_a_qtc_of_exactly_500_gates_the_raise_and_470_does_not(world: Any) -> None:
-    _on_80_with_qtc(world, 500)
+    methadone_with_qtc(world, 500)
     with pytest.raises(TreatmentInvalid):
         prescribe(
             by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="90"
@@ -182,7 +178,7 @@ def test_a_qtc_of_exactly_500_gates_the_raise_and_470_does_not(world: Any) -> No
 
 def test_a_qtc_older_than_the_programs_recent_window_gates_nothing(world: Any) -> None:
     today = datetime.now(ZONE).date()
-    _on_80_with_qtc(world, 520, measured_on=today - timedelta(days=31))  # default policy: 30 days
+    methadone_with_qtc(world, 520, measured_on=today - timedelta(days=31))  # default policy: 30 days
     order = prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="90"
     )
@@ -190,7 +186,7 @@ def test_a_qtc_older_than_the_programs_recent_window_gates_nothing(world: Any) -
 
 
 def test_a_high_qtc_does_not_gate_a_buprenorphine_order(world: Any) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     order = prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="buprenorphine", dose_mg="16"
     )
@@ -298,7 +294,7 @@ def test_the_dose_reads_the_order_with_the_persons_lock_inside_its_transaction(w
 
 
 def test_the_order_page_says_why_a_raise_on_a_high_qtc_is_not_saved(world: Any) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/patients/{world.alice.pk}/medication/orders/",
@@ -314,7 +310,7 @@ def test_the_order_page_says_why_a_raise_on_a_high_qtc_is_not_saved(world: Any) 
 
 
 def test_the_order_page_says_it_in_spanish(world: Any) -> None:
-    _on_80_with_qtc(world, 520)
+    methadone_with_qtc(world, 520)
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/patients/{world.alice.pk}/medication/orders/",

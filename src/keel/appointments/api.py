@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
 from ninja import Router, Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.appointments import queries, services
 from keel.appointments.models import ReminderChoice
 from keel.appointments.schemas import (
@@ -22,17 +20,13 @@ from keel.appointments.schemas import (
 router = Router(tags=["appointments"])
 
 
-def _caller(request: HttpRequest) -> Any:
-    return getattr(request, "auth", None)
-
-
 @router.get(
     "/patients/{patient_id}/appointments",
     response=list[AppointmentOut],
     summary="A patient's appointments (local times in the program's zone)",
 )
-def list_appointments(request: HttpRequest, patient_id: int) -> list[AppointmentOut]:
-    found = queries.patient_appointments(_caller(request), patient_id)
+def list_appointments(request: AuthenticatedApiRequest, patient_id: int) -> list[AppointmentOut]:
+    found = queries.patient_appointments(request.auth, patient_id)
     return [AppointmentOut.of(row) for row in found.appointments]
 
 
@@ -42,10 +36,10 @@ def list_appointments(request: HttpRequest, patient_id: int) -> list[Appointment
     summary="Schedule an appointment",
 )
 def schedule_appointment(
-    request: HttpRequest, patient_id: int, payload: AppointmentIn
+    request: AuthenticatedApiRequest, patient_id: int, payload: AppointmentIn
 ) -> Status[AppointmentOut]:
     row = services.schedule(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         day=payload.date,
         start=payload.start,
@@ -62,10 +56,10 @@ def schedule_appointment(
     summary="Cancel an appointment, or mark it attended or missed",
 )
 def set_appointment_status(
-    request: HttpRequest, patient_id: int, appointment_id: int, payload: StatusIn
+    request: AuthenticatedApiRequest, patient_id: int, appointment_id: int, payload: StatusIn
 ) -> AppointmentOut:
     row = services.set_status(
-        by=_caller(request), patient_id=patient_id, appointment_id=appointment_id, status=payload.status
+        by=request.auth, patient_id=patient_id, appointment_id=appointment_id, status=payload.status
     )
     return AppointmentOut.of(row)
 
@@ -76,10 +70,10 @@ def set_appointment_status(
     summary="Move an appointment to another local date and time",
 )
 def reschedule_appointment(
-    request: HttpRequest, patient_id: int, appointment_id: int, payload: RescheduleIn
+    request: AuthenticatedApiRequest, patient_id: int, appointment_id: int, payload: RescheduleIn
 ) -> AppointmentOut:
     row = services.reschedule(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         appointment_id=appointment_id,
         day=payload.date,
@@ -94,8 +88,8 @@ def reschedule_appointment(
     response=MyAppointmentsOut,
     summary="My coming appointments and my appointment reminders",
 )
-def my_appointments(request: HttpRequest) -> MyAppointmentsOut:
-    mine = queries.my_appointments(_caller(request))
+def my_appointments(request: AuthenticatedApiRequest) -> MyAppointmentsOut:
+    mine = queries.my_appointments(request.auth)
     choice = mine.reminders
     return MyAppointmentsOut(
         appointments=[AppointmentOut.of(row) for row in mine.upcoming],
@@ -108,9 +102,11 @@ def my_appointments(request: HttpRequest) -> MyAppointmentsOut:
     response=ReminderChoiceOut,
     summary="Choose appointment reminders (channel off: none)",
 )
-def set_my_appointment_reminders(request: HttpRequest, payload: ReminderChoiceIn) -> ReminderChoiceOut:
+def set_my_appointment_reminders(
+    request: AuthenticatedApiRequest, payload: ReminderChoiceIn
+) -> ReminderChoiceOut:
     choice = services.choose_reminders(
-        _caller(request),
+        request.auth,
         channel=payload.channel,
         day_before_at=payload.day_before_at,
         hours_before=payload.hours_before,

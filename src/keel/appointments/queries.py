@@ -57,3 +57,8 @@ def my_appointments(user: User, *, now: datetime | None = None) -> MyAppointment
     )
     choice = ReminderChoice.objects.filter(patient=patient).first()
     return MyAppointments(patient, rows, choice)
+
+
+def stop_link_known(token: str) -> bool:
+    """Whether a stop link names an appointment reminder choice Keel made (its page is offered only then)."""
+    return ReminderChoice.objects.filter(stop_token=token).exists()

@@ -20,7 +20,7 @@ from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.models import STAFF_ROLES, Role, User
 from keel.appointments import queries, services
-from keel.appointments.models import Kind, ReminderChoice, Status
+from keel.appointments.models import Kind, Status
 from keel.core.appointments import HOURS_BEFORE_CHOICES, NOT_BEGUN, PASSED
 from keel.core.rules.inputs import FieldsInvalid
 from keel.patients.models import local_today
@@ -167,6 +167,6 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
         if not services.stop(token):
             return _gone(request)
         return render(request, "appointments/stopped.html")
-    if not ReminderChoice.objects.filter(stop_token=token).exists():
+    if not queries.stop_link_known(token):
         return _gone(request)
     return render(request, "appointments/stop.html", {"token": token})

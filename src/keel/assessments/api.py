@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -10,8 +10,8 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.throttling import SimpleRateThrottle
 
-from keel.accounts.models import User
-from keel.assessments import fhir, services
+from keel.access.http import AuthenticatedApiRequest
+from keel.assessments import fhir, queries, services
 from keel.assessments.schemas import (
     AssessmentFilter,
     AssessmentIn,
@@ -44,14 +44,11 @@ class ScoreThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.META.get("REMOTE_ADDR", "")}
 
 
-def _caller(request: HttpRequest) -> User:
-    """The signed-in person (the API's auth ran before any handler)."""
-    return cast(User, getattr(request, "auth", None))
-
-
-def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn) -> Status[AssessmentOut]:
+def _create(
+    request: AuthenticatedApiRequest, patient_id: int | None, payload: AssessmentIn
+) -> Status[AssessmentOut]:
     assessment, _ = services.submit_assessment(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         instrument=payload.instrument,
         answers=payload.answers,
@@ -63,7 +60,7 @@ def _create(request: HttpRequest, patient_id: int | None, payload: AssessmentIn)
 
 @router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
 def list_instruments(request: HttpRequest) -> list[InstrumentOut]:
-    return [InstrumentOut.model_validate(services.describe_instrument(code)) for code in registry.codes()]
+    return [InstrumentOut.model_validate(queries.describe_instrument(code)) for code in registry.codes()]
 
 
 @router.get("/instruments/{code}", auth=None, summary="One instrument as a FHIR R4 Questionnaire")
@@ -88,7 +85,9 @@ def score_instrument(request: HttpRequest, code: str, payload: ScoreIn) -> Resul
     tags=["assessments"],
     summary="Record a completed instrument for a patient on my care team",
 )
-def create_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn) -> Status[AssessmentOut]:
+def create_assessment(
+    request: AuthenticatedApiRequest, patient_id: int, payload: AssessmentIn
+) -> Status[AssessmentOut]:
     return _create(request, patient_id, payload)
 
 
@@ -99,9 +98,9 @@ def create_assessment(request: HttpRequest, patient_id: int, payload: Assessment
     summary="A patient's assessments, oldest first",
 )
 def list_assessments(
-    request: HttpRequest, patient_id: int, filters: Query[AssessmentFilter]
+    request: AuthenticatedApiRequest, patient_id: int, filters: Query[AssessmentFilter]
 ) -> list[AssessmentOut]:
-    _, qs = services.list_assessments(_caller(request), patient_id=patient_id, instrument=filters.instrument)
+    _, qs = queries.list_assessments(request.auth, patient_id=patient_id, instrument=filters.instrument)
     return [AssessmentOut.of(a) for a in qs]
 
 
@@ -110,10 +109,10 @@ def list_assessments(
     tags=["assessments"],
     summary="One assessment as a FHIR R4 Bundle (QuestionnaireResponse + Observations)",
 )
-def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -> HttpResponse:
+def assessment_fhir(request: AuthenticatedApiRequest, patient_id: int, assessment_id: int) -> HttpResponse:
     from keel.interop.api import base_for, fhir_response
 
-    assessment = services.get_assessment(_caller(request), patient_id=patient_id, assessment_id=assessment_id)
+    assessment = queries.get_assessment(request.auth, patient_id=patient_id, assessment_id=assessment_id)
     return fhir_response(fhir.bundle(assessment, base_for(request), timezone.now()))
 
 
@@ -123,11 +122,13 @@ def assessment_fhir(request: HttpRequest, patient_id: int, assessment_id: int) -
     tags=["assessments"],
     summary="File one of my own self-report instruments",
 )
-def create_my_assessment(request: HttpRequest, payload: AssessmentIn) -> Status[AssessmentOut]:
+def create_my_assessment(request: AuthenticatedApiRequest, payload: AssessmentIn) -> Status[AssessmentOut]:
     return _create(request, None, payload)
 
 
 @router.get("/me/assessments", response=list[AssessmentOut], tags=["assessments"], summary="My assessments")
-def list_my_assessments(request: HttpRequest, filters: Query[AssessmentFilter]) -> list[AssessmentOut]:
-    _, qs = services.list_assessments(_caller(request), patient_id=None, instrument=filters.instrument)
+def list_my_assessments(
+    request: AuthenticatedApiRequest, filters: Query[AssessmentFilter]
+) -> list[AssessmentOut]:
+    _, qs = queries.list_assessments(request.auth, patient_id=None, instrument=filters.instrument)
     return [AssessmentOut.of(a) for a in qs]

@@ -1,12 +1,13 @@
-"""Shared reads of assessments: the one definition of "latest".
+"""Reads of assessments: the one definition of "latest", and one patient's assessments for a caller.
 
 The latest assessment is the one given last (`filled_at`), and of two given at the same moment, the one
 entered last (the higher id). Every screen that picks or orders assessments (the start page, the home start,
 readiness, the flowsheets, the timeline, the progress report, the FHIR export) uses these, so two screens
 never disagree about which score is current.
 
-These take a patient the caller has already read through the access policy (and audited); they add no audit
-row of their own.
+The shared reads take a patient the caller has already read through the access policy (and audited); they
+add no audit row of their own. `list_assessments` and `get_assessment` scope the patient themselves and write
+the read's audit row; `describe_instrument` is one entry of the instrument catalog.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from keel.access import policy
+from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments.models import Assessment
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.core.instruments import registry
+from keel.core.instruments.interpretation import EXTRAS
 
 if TYPE_CHECKING:
+    from keel.accounts.models import User
     from keel.patients.models import Patient
 
 LATEST_FIRST = ("-filled_at", "-id")
@@ -33,6 +41,11 @@ def newest_first(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
 
 def oldest_first(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
     return queryset.order_by(*OLDEST_FIRST)
+
+
+def recent(patient: Patient, count: int) -> list[Assessment]:
+    """The patient's `count` latest assessments, latest first (their own page's list)."""
+    return list(newest_first(Assessment.objects.filter(patient=patient))[:count])
 
 
 def latest(patient: Patient | int, instrument: str, *, as_of: datetime | None = None) -> Assessment | None:
@@ -84,3 +97,72 @@ def diagnosis(patient: Patient | int, *, as_of: datetime | None = None) -> Asses
 def is_later(a: Assessment, b: Assessment) -> bool:
     """Whether `a` is later than `b` under the one definition (time, then entry order)."""
     return (a.filled_at, a.pk) > (b.filled_at, b.pk)
+
+
+# --- One patient's assessments, scoped by the policy and audited ------------------------------------------
+
+
+def _scoped_patient(user: User, patient_id: int | None, **kwargs: Any) -> Patient:
+    """`patient_id` None means "my own record" (patient routes: from the session); otherwise the policy
+    scopes the id (a patient may name only themselves; staff their care-team patients)."""
+    if patient_id is None:
+        return policy.own_patient_or_404(user, **kwargs)
+    return policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, **kwargs)
+
+
+def list_assessments(
+    user: User, *, patient_id: int | None, instrument: str | None = None
+) -> tuple[Patient, QuerySet[Assessment]]:
+    """One patient's assessments (optionally one instrument), oldest first; audited as one read."""
+    if instrument is not None:
+        registry.get(instrument)  # UnknownInstrument for a code that does not exist
+    patient = _scoped_patient(user, patient_id, target_type="assessment_list")
+    qs = Assessment.objects.filter(patient=patient).select_related("filled_by")
+    if instrument:
+        qs = qs.filter(instrument=instrument)
+    return patient, oldest_first(qs)  # the last row is the latest, by the one definition
+
+
+def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) -> Assessment:
+    """One assessment of a patient in scope (404 otherwise), audited as a read of that assessment."""
+    patient = _scoped_patient(
+        user, patient_id, target_type="assessment", target_id=assessment_id, audit_success=False
+    )
+    assessment = (
+        Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by").first()
+    )
+    if assessment is None:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome="denied",
+            target_type="assessment",
+            target_id=assessment_id,
+            reason="not this patient's or missing",
+        )
+        raise policy.PatientNotFound()
+    # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
+    audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
+    return assessment
+
+
+def describe_instrument(code: str) -> dict[str, Any]:
+    """One catalog entry, as the API and the CLI show it."""
+    instrument = registry.get(code)
+    return {
+        "code": code,
+        "version": instrument.version,
+        "title": instrument.title,
+        "items": len(instrument.items),
+        "self_report": code in SELF_REPORT_INSTRUMENTS,
+        "extras": [
+            {
+                "name": e.name,
+                "kind": e.kind,
+                "required": e.required,
+                "choices": list(e.choices),
+                "help": e.help,
+            }
+            for e in EXTRAS.get(code, ())
+        ],
+    }

@@ -7,24 +7,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
-from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
-from keel.assessments import queries
+from keel.access.policy import Area
 from keel.assessments.models import SCORER_VERSION, Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
-from keel.core.instruments import registry
-from keel.core.instruments.interpretation import EXTRAS
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
 from keel.patients.flags import raise_flag
-from keel.patients.models import FlagKind, Patient, PatientFlag, zone_of
+from keel.patients.models import FlagKind, Patient, zone_of
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -34,14 +30,6 @@ SUICIDE_FLAG = "suicide_risk"
 
 # The record is in scope but this role may not do this (a patient filing COWS): `keel.access.errors`.
 NotAllowed = ClinicalNotAllowed
-
-
-def _scoped_patient(user: User, patient_id: int | None, **kwargs: Any) -> Patient:
-    """`patient_id` None means "my own record" (patient routes: from the session); otherwise the policy
-    scopes the id (a patient may name only themselves; staff their care-team patients)."""
-    if patient_id is None:
-        return policy.own_patient_or_404(user, **kwargs)
-    return policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, **kwargs)
 
 
 # Instruments a clinician who reaches the record only through emergency access (break-the-glass, SECURITY.md
@@ -177,66 +165,3 @@ def _store(
             audit_reason="positive suicide screen",
         )
     return assessment, result
-
-
-def list_assessments(
-    user: User, *, patient_id: int | None, instrument: str | None = None
-) -> tuple[Patient, QuerySet[Assessment]]:
-    """One patient's assessments (optionally one instrument), oldest first; audited as one read."""
-    if instrument is not None:
-        registry.get(instrument)  # UnknownInstrument for a code that does not exist
-    patient = _scoped_patient(user, patient_id, target_type="assessment_list")
-    qs = Assessment.objects.filter(patient=patient).select_related("filled_by")
-    if instrument:
-        qs = qs.filter(instrument=instrument)
-    return patient, queries.oldest_first(qs)  # the last row is the latest, by the one definition
-
-
-def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) -> Assessment:
-    """One assessment of a patient in scope (404 otherwise), audited as a read of that assessment."""
-    patient = _scoped_patient(
-        user, patient_id, target_type="assessment", target_id=assessment_id, audit_success=False
-    )
-    assessment = (
-        Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by").first()
-    )
-    if assessment is None:
-        audit.record(
-            actor=user,
-            action=Action.DENIED,
-            outcome="denied",
-            target_type="assessment",
-            target_id=assessment_id,
-            reason="not this patient's or missing",
-        )
-        raise policy.PatientNotFound()
-    # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
-    audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
-    return assessment
-
-
-def open_flags(patient: Patient) -> list[PatientFlag]:
-    """Unresolved flags of a patient already loaded through the policy (the caller audited the read)."""
-    return list(PatientFlag.objects.filter(patient=patient, resolved_at__isnull=True))
-
-
-def describe_instrument(code: str) -> dict[str, Any]:
-    """One catalog entry, as the API and the CLI show it."""
-    instrument = registry.get(code)
-    return {
-        "code": code,
-        "version": instrument.version,
-        "title": instrument.title,
-        "items": len(instrument.items),
-        "self_report": code in SELF_REPORT_INSTRUMENTS,
-        "extras": [
-            {
-                "name": e.name,
-                "kind": e.kind,
-                "required": e.required,
-                "choices": list(e.choices),
-                "help": e.help,
-            }
-            for e in EXTRAS.get(code, ())
-        ],
-    }

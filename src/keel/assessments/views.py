@@ -105,7 +105,7 @@ def fill_for_patient(request: AuthenticatedHttpRequest, patient_id: int, code: s
 def result_for_patient(
     request: AuthenticatedHttpRequest, patient_id: int, assessment_id: int
 ) -> HttpResponse:
-    assessment = services.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
+    assessment = queries.get_assessment(request.user, patient_id=patient_id, assessment_id=assessment_id)
     return render(request, "assessments/result.html", _result_context(assessment, staff=True))
 
 
@@ -113,7 +113,7 @@ def result_for_patient(
 @login_required
 def flowsheet(request: AuthenticatedHttpRequest, patient_id: int, code: str) -> HttpResponse:
     instrument = _instrument_or_404(code)
-    patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument=code)
+    patient, qs = queries.list_assessments(request.user, patient_id=patient_id, instrument=code)
     rows = _labelled(list(qs))
     # under emergency access only the point-of-care measures are recorded: no other is offered (review 19d)
     emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
@@ -155,7 +155,7 @@ def cows_bedside(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
                     reverse("assessments:cows_bedside", args=[patient_id]) + "#series"
                 )
             status = 422
-    patient, qs = services.list_assessments(request.user, patient_id=patient_id, instrument="cows")
+    patient, qs = queries.list_assessments(request.user, patient_id=patient_id, instrument="cows")
     rows = _labelled(list(qs))
     if not context:
         context = _form_context(instrument, {}, {}, [], staff=True)
@@ -266,7 +266,7 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
 @login_required
 def my_instruments(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient = policy.own_patient_or_404(request.user, target_type="assessment_list")
-    mine = queries.newest_first(Assessment.objects.filter(patient=patient))[:20]
+    mine = queries.recent(patient, 20)
     catalog = [
         registry.get(code, get_language() or "en")
         for code in registry.codes()
@@ -298,7 +298,7 @@ def fill_mine(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 @require_safe
 @login_required
 def my_result(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = services.get_assessment(request.user, patient_id=None, assessment_id=assessment_id)
+    assessment = queries.get_assessment(request.user, patient_id=None, assessment_id=assessment_id)
     return render(request, "assessments/result.html", _result_context(assessment, staff=False))
 
 

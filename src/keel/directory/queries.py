@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 
 from keel.core.directory.geo import KM_PER_MILE, bounding_box, distance_km
 from keel.core.directory.schedule import AFTERNOON_ENDS, MORNING_ENDS, next_start, part_of_day
-from keel.directory.models import Attendance, Facility, Meeting
+from keel.directory.models import Attendance, Facility, FeedSource, Meeting
 
 MAX_RADIUS_KM = 500.0
 ONLINE_LIMIT = 50
@@ -488,3 +488,12 @@ def search_facilities(
             hits.append(FacilityHit(f, d))
     hits.sort(key=lambda h: (h.distance_km, h.facility.name))
     return hits[:limit]
+
+
+def sample_sources(kind: str | None = None) -> set[str]:
+    """The names of the sample feeds (synthetic records for the demo, shown as samples), of one `kind` when
+    named: one statement a page, not one a row."""
+    feeds = FeedSource.objects.filter(is_sample=True)
+    if kind is not None:
+        feeds = feeds.filter(kind=kind)
+    return set(feeds.values_list("name", flat=True))

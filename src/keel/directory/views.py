@@ -26,7 +26,7 @@ from keel.core.sources import cite
 from keel.directory import params, services
 from keel.directory.api import directions_url, facility_directions, type_labels
 from keel.directory.models import Attendance, Fellowship
-from keel.directory.queries import BadSearch, MeetingHit, search_facilities, search_meetings
+from keel.directory.queries import BadSearch, MeetingHit, sample_sources, search_facilities, search_meetings
 from keel.directory.samples import REAL_CLINICS_SOURCE
 from keel.directory.words import LANGUAGE_NAMES, TYPE_MEANINGS, language_name, search_error
 
@@ -88,12 +88,6 @@ def _meeting_row(hit: MeetingHit, zone: ZoneInfo, use_miles: bool, samples: set[
         "join_phone": _tel(m.conference_phone),
         "sample": m.source in samples,
     }
-
-
-def _sample_sources() -> set[str]:
-    from keel.directory.models import FeedSource
-
-    return set(FeedSource.objects.filter(is_sample=True).values_list("name", flat=True))
 
 
 def _with(query: QueryDict, **changes: Any) -> str:
@@ -180,7 +174,7 @@ def find_meetings(request: HttpRequest) -> HttpResponse:
             context["error"] = _page_error(exc, query)
             return _page(request, "directory/find_meetings.html", context, status=422)
         zone = _reader_zone(place)
-        samples = _sample_sources() if nearby or online else set()  # one query a page, not one a row
+        samples = sample_sources() if nearby or online else set()  # one query a page, not one a row
         nearby_rows = [_meeting_row(h, zone, use_miles, samples) for h in nearby]
         online_rows = [_meeting_row(h, zone, use_miles, samples) for h in online]
         shown = {t["code"] for r in (*nearby_rows, *online_rows) for t in r["types"]}
@@ -226,7 +220,7 @@ def find_facilities(request: HttpRequest) -> HttpResponse:
         except BadSearch as exc:
             context["error"] = _page_error(exc, query)
             return _page(request, "directory/find_facilities.html", context, status=422)
-        samples = _facility_samples()
+        samples = sample_sources(kind="facilities")
         context |= {
             "searched": True,
             "place": place,
@@ -247,12 +241,6 @@ def find_facilities(request: HttpRequest) -> HttpResponse:
             ],
         }
     return _page(request, "directory/find_facilities.html", context)
-
-
-def _facility_samples() -> set[str]:
-    from keel.directory.models import FeedSource
-
-    return set(FeedSource.objects.filter(is_sample=True, kind="facilities").values_list("name", flat=True))
 
 
 class ImportForm(forms.Form):

@@ -16,8 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keel.access.http import AuthenticatedHttpRequest
-from keel.reminders import services
-from keel.reminders.models import Delivery
+from keel.reminders import queries, services
 
 
 def _gone(request: HttpRequest) -> HttpResponse:
@@ -33,7 +32,7 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
         if not services.stop(token):
             return _gone(request)
         return render(request, "reminders/stopped.html")
-    if not Delivery.objects.filter(stop_token=token).exists():
+    if not queries.stop_link_known(token):
         return _gone(request)
     return render(request, "reminders/stop.html", {"token": token})
 

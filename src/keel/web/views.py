@@ -110,10 +110,10 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
     dsm = None
     qtc_review = None
     if "clinical" in patient.areas:  # part of the same audited read of this (already scoped) record
-        from keel.treatment.models import NaloxoneKit
+        from keel.treatment.queries.care_plan import latest_kit
         from keel.treatment.queries.qtc import dose_review_qtc
 
-        kit = NaloxoneKit.objects.filter(patient_id=patient.id).order_by("-dispensed_on").first()
+        kit = latest_kit(patient.id)
         dsm = _diagnosis(patient)
         qtc_review = dose_review_qtc(patient.id, timezone.now())
     return render(

@@ -20,7 +20,7 @@ scoped by their caller. Every public name is re-exported here, so `from keel.tre
 serves every caller; a test that patches a name patches it on the module that uses it.
 """
 
-from keel.treatment.queries.care_plan import my_care_plan
+from keel.treatment.queries.care_plan import latest_kit, my_care_plan
 from keel.treatment.queries.contexts import (
     context_after_dose,
     dose_context,
@@ -50,7 +50,7 @@ from keel.treatment.queries.missed import (
 from keel.treatment.queries.orders import active_order, day_overrides, order_fhir, schedule_rows
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc, recent_qtc_ms
 from keel.treatment.queries.record import MedicationRecord, medication_record
-from keel.treatment.queries.start import StartView, start_view
+from keel.treatment.queries.start import StartView, latest_intake, start_view
 from keel.treatment.queries.take_home_plans import (
     EpisodePlan,
     PlanCover,
@@ -113,6 +113,8 @@ __all__ = [
     "in_chunks",
     "is_taken",
     "last_dose_day_before",
+    "latest_intake",
+    "latest_kit",
     "medication_record",
     "missed_days",
     "my_care_plan",

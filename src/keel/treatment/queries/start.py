@@ -78,3 +78,9 @@ def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> S
         read=read,
         now=now,
     )
+
+
+def latest_intake(patient: Patient) -> Intake | None:
+    """The person's intake the form starts from (the latest), of a patient the caller has already read
+    through the policy (no audit row of its own)."""
+    return Intake.objects.filter(patient=patient).first()

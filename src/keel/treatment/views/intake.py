@@ -22,7 +22,7 @@ from keel.core import wall_time
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import zone_of
-from keel.treatment import services, words
+from keel.treatment import queries, services, words
 from keel.treatment.models import Intake
 from keel.treatment.schemas import IntakeIn
 from keel.treatment.views.common import local_time, skipped_time_error
@@ -155,7 +155,7 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
         patient = policy.get_patient_or_404(
             request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
         )
-    previous = Intake.objects.filter(patient=patient).first()
+    previous = queries.latest_intake(patient)
     state = _intake_form_state(post, previous)
     rows = [
         {

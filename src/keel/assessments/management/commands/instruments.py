@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from keel.assessments.services import describe_instrument
+from keel.assessments.queries import describe_instrument
 from keel.core.instruments import registry
 
 
