@@ -1,0 +1,101 @@
+"""Review 20c: holes in Keel's FHIR R4 API as an integration partner meets them. Each test fails today."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from keel.access.policy import Area
+from keel.core import sharing
+from keel.interop.fhir.base import Base
+from keel.interop.fhir.record import Record
+from keel.sharing.models import Consent
+from keel.treatment.services.orders import prescribe
+from tests.review20c.conftest import bearer
+
+NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+
+
+def _consent(w: dict[str, Any]) -> Consent:
+    return Consent.objects.create(
+        patient=w["patient"],
+        program=w["program"],
+        recipient_name="County HIE",
+        purpose="treatment",
+        categories=[sharing.RECORD],
+        expires_on=w["today"] + timedelta(days=300),
+        signature="Rosa Quintanilla",
+        form_version="1",
+        statements=[],
+        signed_by=w["staff"]["prescriber"],
+        signed_at=NOW - timedelta(days=1),
+    )
+
+
+def test_order_in_force_until_a_deferred_successor_has_no_end(world: dict[str, Any]) -> None:
+    """Severity: medium. A 60 mg order stays in force until a 40 mg order written today starts next week; the
+    FHIR record shows both as `active` with the same medication, the 60 mg one with no end bound, so a
+    partner that takes "the active MedicationRequest" sees two current doses and cannot tell which one governs
+    today (or, after it caches them, that 60 mg ends on the 26th). The order in force until a successor starts
+    must say when it ends: `dosageInstruction[0].timing.repeat.boundsPeriod.end` the day before that start."""
+    w = world
+    p, doc = w["patient"], w["staff"]["prescriber"]
+    old = prescribe(
+        by=doc, patient_id=p.pk, medication="methadone", dose_mg="60", now=NOW - timedelta(days=3)
+    )
+    starts = w["today"] + timedelta(days=7)
+    prescribe(by=doc, patient_id=p.pk, medication="methadone", dose_mg="40", starts_on=starts, now=NOW)
+    found = Record(p, frozenset(Area), Base("http://testserver/fhir/R4/"), NOW).of_type("MedicationRequest")
+    first = next(m for m in found if m["id"] == str(old.pk))
+    assert first["status"] == "active"  # in force today: right
+    bounds = first["dosageInstruction"][0].get("timing", {}).get("repeat", {}).get("boundsPeriod", {})
+    assert bounds.get("end") == (starts - timedelta(days=1)).isoformat()
+
+
+def test_count_zero_is_refused(world: dict[str, Any]) -> None:
+    """Severity: low. FHIR R4 search defines `_count=0` as "no entries, just the total" (partners use it to
+    ask how many resources a patient has before paging); Keel answers 400 "_count must be ... from 1". It
+    must answer a searchset Bundle with `total` and no entries."""
+    w = world
+    p, doc = w["patient"], w["staff"]["prescriber"]
+    prescribe(by=doc, patient_id=p.pk, medication="methadone", dose_mg="60", now=NOW - timedelta(days=3))
+    c = _consent(w)
+    r = bearer(doc).get(f"/fhir/R4/MedicationRequest?patient={p.pk}&_count=0", HTTP_KEEL_CONSENT=str(c.pk))
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["total"] == 1 and not body.get("entry")
+
+
+def test_everything_next_link_cannot_be_followed(world: dict[str, Any]) -> None:
+    """Severity: medium. A system pulls a record by `POST Patient/{id}/$everything` with its consent basis in
+    a Parameters body; the Bundle's `next` link is a GET URL, and a GET of it with the same token is refused
+    (422, "POST it as a Parameters body"), so a standard FHIR client that follows `next` gets page 1 only and
+    silently misses the rest of the record (doses, consents). The next link must be followable: following it
+    as the same system must return the next page (e.g. a paging link that carries no basis but is bound to the
+    disclosure already made, or a POST-able continuation)."""
+    w = world
+    p, doc = w["patient"], w["staff"]["prescriber"]
+    prescribe(by=doc, patient_id=p.pk, medication="methadone", dose_mg="60", now=NOW - timedelta(days=3))
+    c = _consent(w)
+    client = bearer(doc)
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "basis", "valueCode": "consent"},
+            {"name": "consent", "valueString": str(c.pk)},
+            {"name": "recipient_name", "valueString": c.recipient_name},
+            {"name": "purpose", "valueCode": c.purpose},
+        ],
+    }
+    first = client.post(
+        f"/fhir/R4/Patient/{p.pk}/$everything?_count=2",
+        json.dumps(body),
+        content_type="application/fhir+json",
+    )
+    assert first.status_code == 200, first.content
+    nxt = [x["url"] for x in first.json()["link"] if x["relation"] == "next"]
+    assert nxt, "the record has more than 2 resources: there is a next page"
+    second = client.get(nxt[0].removeprefix("http://testserver"))
+    assert second.status_code == 200, second.content
+    assert second.json()["entry"]
