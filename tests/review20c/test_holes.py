@@ -17,7 +17,7 @@ from tests.review20c.conftest import bearer
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
 
-def _consent(w: dict[str, Any]) -> Consent:
+def _consent(w: dict[str, Any], signed_at: datetime = NOW - timedelta(days=1)) -> Consent:
     return Consent.objects.create(
         patient=w["patient"],
         program=w["program"],
@@ -29,7 +29,7 @@ def _consent(w: dict[str, Any]) -> Consent:
         form_version="1",
         statements=[],
         signed_by=w["staff"]["prescriber"],
-        signed_at=NOW - timedelta(days=1),
+        signed_at=signed_at,
     )
 
 
@@ -99,3 +99,53 @@ def test_everything_next_link_cannot_be_followed(world: dict[str, Any]) -> None:
     second = client.get(nxt[0].removeprefix("http://testserver"))
     assert second.status_code == 200, second.content
     assert second.json()["entry"]
+
+
+def test_consent_period_starts_on_the_utc_day_not_the_local_day(world: dict[str, Any]) -> None:
+    """Severity: medium. A consent signed at 23:30 in Los Angeles on 20 November (07:30 UTC on the 21st) is
+    sent with `provision.period.start` 2026-11-21: the signing date in UTC, while `end` is the program's local
+    expiry date. A partner that enforces the period (Part 2: nothing before the consent) treats what Keel
+    released that evening under it as outside the consent, and the date disagrees with the signed form. The
+    start must be the signing day on the program's clock, as every other date in the record."""
+    w = world
+    _consent(w, signed_at=datetime(2026, 11, 21, 7, 30, tzinfo=UTC))  # 23:30 on 20 November, Los Angeles
+    base = Base("http://testserver/fhir/R4/")
+    found = Record(w["patient"], frozenset(Area), base, NOW + timedelta(days=1)).of_type("Consent")
+    assert found[0]["provision"]["period"]["start"] == "2026-11-20"
+
+
+def _dsm5(w: dict[str, Any], met: int, at: datetime) -> Any:
+    from keel.assessments.models import SCORER_VERSION, Assessment
+    from keel.core.instruments.scoring import score
+
+    answers = {f"dsm5_{n}": int(n <= met) for n in range(1, 12)}
+    result = score("dsm5-oud", answers, {})
+    return Assessment.objects.create(
+        patient=w["patient"],
+        program_id=w["program"].pk,
+        instrument="dsm5-oud",
+        instrument_version=result.version,
+        scorer_version=SCORER_VERSION,
+        answers=answers,
+        total=result.total,
+        band=result.band.code if result.band else "",
+        result=result.as_dict(),
+        filled_by=w["staff"]["prescriber"],
+        filled_at=at,
+    )
+
+
+def test_condition_id_changes_with_each_reassessment(world: dict[str, Any]) -> None:
+    """Severity: medium. The OUD Condition's id is the id of the latest DSM-5 assessment (`oud-<assessment>`):
+    after a re-assessment a partner holding `Condition/oud-1` ("severe, active") gets 404 for it and finds a
+    second Condition `oud-2` ("moderate"); nothing tells it the first is replaced, so its problem list keeps a
+    stale severe diagnosis beside the new one (and a 404 reads like a deletion). The diagnosis must keep one
+    id across re-assessments (or the old id must answer with the current state)."""
+    w = world
+    doc = w["staff"]["prescriber"]
+    first = _dsm5(w, 8, NOW - timedelta(days=20))
+    _dsm5(w, 4, NOW - timedelta(hours=2))
+    c = _consent(w)
+    r = bearer(doc).get(f"/fhir/R4/Condition/oud-{first.pk}", HTTP_KEEL_CONSENT=str(c.pk))
+    assert r.status_code == 200, r.content
+    assert "moderate" in r.json()["code"]["text"]
