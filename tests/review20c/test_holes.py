@@ -17,12 +17,17 @@ from tests.review20c.conftest import bearer
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
 
-def _consent(w: dict[str, Any], signed_at: datetime = NOW - timedelta(days=1)) -> Consent:
+def _consent(
+    w: dict[str, Any],
+    signed_at: datetime = NOW - timedelta(days=1),
+    recipient: str = "County HIE",
+    purpose: str = "treatment",
+) -> Consent:
     return Consent.objects.create(
         patient=w["patient"],
         program=w["program"],
-        recipient_name="County HIE",
-        purpose="treatment",
+        recipient_name=recipient,
+        purpose=purpose,
         categories=[sharing.RECORD],
         expires_on=w["today"] + timedelta(days=300),
         signature="Rosa Quintanilla",
@@ -68,12 +73,13 @@ def test_count_zero_is_refused(world: dict[str, Any]) -> None:
 
 
 def test_everything_next_link_cannot_be_followed(world: dict[str, Any]) -> None:
-    """Severity: medium. A system pulls a record by `POST Patient/{id}/$everything` with its consent basis in
-    a Parameters body; the Bundle's `next` link is a GET URL, and a GET of it with the same token is refused
-    (422, "POST it as a Parameters body"), so a standard FHIR client that follows `next` gets page 1 only and
-    silently misses the rest of the record (doses, consents). The next link must be followable: following it
-    as the same system must return the next page (e.g. a paging link that carries no basis but is bound to the
-    disclosure already made, or a POST-able continuation)."""
+    """Severity: low. A system pulls a record by `POST Patient/{id}/$everything` with its consent basis in a
+    Parameters body; the Bundle's `next` link is a plain URL, and a GET of it with the same token is refused
+    (422, "POST it as a Parameters body"). The CapabilityStatement's operation text says "POST the same body
+    to each next link", but a standard FHIR client follows `next` with GET (R4 paging), gets an error after
+    page 1 and may keep the partial record as if whole (doses, consents missing). Following the next link as
+    the same system must return the next page (a paging link bound to the disclosure already recorded), or
+    the first answer must say plainly that it is partial (no `next` link a GET cannot follow)."""
     w = world
     p, doc = w["patient"], w["staff"]["prescriber"]
     prescribe(by=doc, patient_id=p.pk, medication="methadone", dose_mg="60", now=NOW - timedelta(days=3))
@@ -149,3 +155,22 @@ def test_condition_id_changes_with_each_reassessment(world: dict[str, Any]) -> N
     r = bearer(doc).get(f"/fhir/R4/Condition/oud-{first.pk}", HTTP_KEEL_CONSENT=str(c.pk))
     assert r.status_code == 200, r.content
     assert "moderate" in r.json()["code"]["text"]
+
+
+def test_one_token_releases_under_any_recipients_consent(world: dict[str, Any]) -> None:
+    """Severity: high (42 CFR Part 2). A staff API token carries no recipient: the system holding it names any
+    live consent of the person in `Keel-Consent` and gets the record, and the accounting of disclosures
+    writes that consent's recipient. The same token reads the record as "County HIE" (treatment) and, a
+    minute later, as "Acme Employer" (return to work): the person's accounting says the employer got it under
+    the employer consent and the HIE under the HIE consent, while one and the same system received both, and
+    nothing ties either to who really holds the token. A token that releases Part 2 records must be bound to
+    one recipient, and a consent naming another recipient must be refused for it."""
+    w = world
+    p, doc = w["patient"], w["staff"]["prescriber"]
+    hie = _consent(w)
+    employer = _consent(w, recipient="Acme Employer", purpose="employment")
+    client = bearer(doc)
+    first = client.get(f"/fhir/R4/Patient/{p.pk}", HTTP_KEEL_CONSENT=str(hie.pk))
+    assert first.status_code == 200, first.content
+    second = client.get(f"/fhir/R4/Patient/{p.pk}", HTTP_KEEL_CONSENT=str(employer.pk))
+    assert second.status_code in (403, 422), "one token released the record to two different recipients"
