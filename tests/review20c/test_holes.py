@@ -174,3 +174,53 @@ def test_one_token_releases_under_any_recipients_consent(world: dict[str, Any]) 
     assert first.status_code == 200, first.content
     second = client.get(f"/fhir/R4/Patient/{p.pk}", HTTP_KEEL_CONSENT=str(employer.pk))
     assert second.status_code in (403, 422), "one token released the record to two different recipients"
+
+
+def test_take_home_bottles_are_nowhere_in_the_record(world: dict[str, Any]) -> None:
+    """Severity: high. Methadone taken at home (take-home bottles for today and yesterday) appears in no FHIR
+    resource: `$everything` and MedicationAdministration show only observed doses, so an emergency department
+    that reads Keel's record on Sunday evening sees the last dose on Friday and may dose a person who drank
+    Sunday's bottle that morning. Every day a bottle covers must be in the record another system reads (e.g.
+    a MedicationDispense per bottle, naming the order and the day it is for)."""
+    from keel.treatment.models import TakeHomePlan
+
+    w = world
+    p, doc = w["patient"], w["staff"]["prescriber"]
+    prescribe(by=doc, patient_id=p.pk, medication="methadone", dose_mg="60", now=NOW - timedelta(days=40))
+    days = [w["today"] - timedelta(days=1), w["today"]]
+    TakeHomePlan.objects.create(
+        patient=p,
+        decided_by=doc,
+        decided_at=NOW - timedelta(days=3),
+        days_in_treatment=40,
+        criteria={},
+        decision={"decision": "allowed", "reasons": []},
+        max_supply_days=2,
+        bottles=[d.isoformat() for d in days],
+    )
+    base = Base("http://testserver/fhir/R4/")
+    text = json.dumps(Record(p, frozenset(Area), base, NOW).everything())
+    assert all(d.isoformat() in text for d in days), "no resource says methadone was supplied for those days"
+
+
+def test_qtc_is_nowhere_in_the_record(world: dict[str, Any]) -> None:
+    """Severity: medium. A QTc of 520 ms (the reason a methadone dose is held or lowered; a prescriber adding
+    ondansetron or an antipsychotic needs it) is in no FHIR resource: `$everything` and Observation search
+    carry the questionnaires only. It must be an Observation (LOINC 8636-3, QTc interval, UCUM `ms`, the day
+    measured) in the record another system reads."""
+    from keel.treatment.models import QtcRecord
+
+    w = world
+    p, doc = w["patient"], w["staff"]["prescriber"]
+    QtcRecord.objects.create(
+        patient=p,
+        qtc_ms=520,
+        measured_on=w["today"] - timedelta(days=2),
+        decision={"decision": "warn", "reasons": []},
+        recorded_by=doc,
+        recorded_at=NOW - timedelta(days=2),
+    )
+    base = Base("http://testserver/fhir/R4/")
+    found = Record(p, frozenset(Area), base, NOW).of_type("Observation")
+    qtc = [o for o in found if any(c.get("code") == "8636-3" for c in o["code"].get("coding", []))]
+    assert qtc and qtc[0]["valueQuantity"]["value"] == 520 and qtc[0]["valueQuantity"]["code"] == "ms"
