@@ -224,3 +224,18 @@ def test_qtc_is_nowhere_in_the_record(world: dict[str, Any]) -> None:
     found = Record(p, frozenset(Area), base, NOW).of_type("Observation")
     qtc = [o for o in found if any(c.get("code") == "8636-3" for c in o["code"].get("coding", []))]
     assert qtc and qtc[0]["valueQuantity"]["value"] == 520 and qtc[0]["valueQuantity"]["code"] == "ms"
+
+
+def test_last_second_of_year_9999_is_a_500(world: dict[str, Any]) -> None:
+    """Severity: low. `Observation?date=9999-12-31T23:59:59Z` (a valid FHIR dateTime, as test suites and
+    fuzzers send) is a server error: the date search adds one second to it, which overflows, and the
+    OverflowError escapes the OperationOutcome handling, so the caller gets an HTML 500 page instead of a
+    FHIR answer. Every bad or extreme search value must be an OperationOutcome (400 naming `date`), never a
+    500."""
+    w = world
+    p = w["patient"]
+    client = bearer(w["staff"]["prescriber"])
+    client.raise_request_exception = False
+    r = client.get(f"/fhir/R4/Observation?patient={p.pk}&date=9999-12-31T23:59:59Z")
+    assert r.status_code == 400
+    assert r.json()["resourceType"] == "OperationOutcome"
