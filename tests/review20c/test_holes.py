@@ -239,3 +239,19 @@ def test_last_second_of_year_9999_is_a_500(world: dict[str, Any]) -> None:
     r = client.get(f"/fhir/R4/Observation?patient={p.pk}&date=9999-12-31T23:59:59Z")
     assert r.status_code == 400
     assert r.json()["resourceType"] == "OperationOutcome"
+
+
+def test_head_request_is_written_as_a_disclosure(world: dict[str, Any]) -> None:
+    """Severity: low. A HEAD of `Patient/{id}` with a staff token and a consent sends no resource, yet Keel
+    writes a Disclosure row: the person's accounting of disclosures (42 CFR 2.24) lists a release to the
+    consent's recipient that never carried any record, and a monitor probing with HEAD fills it with false
+    lines. A HEAD must not be accounted as a disclosure (refuse it with a staff token, or write no row)."""
+    from keel.sharing.models import Disclosure
+
+    w = world
+    p = w["patient"]
+    c = _consent(w)
+    before = Disclosure.objects.count()
+    r = bearer(w["staff"]["prescriber"]).head(f"/fhir/R4/Patient/{p.pk}", HTTP_KEEL_CONSENT=str(c.pk))
+    assert not r.content
+    assert Disclosure.objects.count() == before
