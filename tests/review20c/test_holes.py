@@ -255,3 +255,18 @@ def test_head_request_is_written_as_a_disclosure(world: dict[str, Any]) -> None:
     r = bearer(w["staff"]["prescriber"]).head(f"/fhir/R4/Patient/{p.pk}", HTTP_KEEL_CONSENT=str(c.pk))
     assert not r.content
     assert Disclosure.objects.count() == before
+
+
+def test_without_consent_a_token_learns_which_resources_exist(world: dict[str, Any]) -> None:
+    """Severity: medium (42 CFR Part 2). With no `Keel-Consent` at all, a staff token reading a resource of a
+    person in scope gets 422 ("send Keel-Consent") when the resource exists and 404 when it does not, so the
+    system holding the token learns, with no consent, which resources a person has: that
+    `Observation/assessment-N-risk` exists says a C-SSRS suicide screen was scored; `Condition/oud-N` that a
+    DSM-5 assessment found opioid use disorder. Without a consent basis the answer must not depend on whether
+    the resource exists (the same refusal for both)."""
+    w = world
+    a = _dsm5(w, 8, NOW - timedelta(days=2))
+    client = bearer(w["staff"]["prescriber"])
+    there = client.get(f"/fhir/R4/Observation/assessment-{a.pk}-total")
+    not_there = client.get(f"/fhir/R4/Observation/assessment-{a.pk}-risk")
+    assert there.status_code == not_there.status_code, (there.status_code, not_there.status_code)
