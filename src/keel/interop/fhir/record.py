@@ -21,7 +21,7 @@ from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import Base, collection
 from keel.interop.fhir.condition import condition_for
 from keel.interop.models import ImportedResponse
-from keel.patients.models import Enrollment, Patient, local_today
+from keel.patients.models import Enrollment, Patient, local_today, zone_of
 from keel.sharing.models import Consent
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
 from keel.treatment.queries import order_fhir
@@ -170,7 +170,7 @@ def _consents(rec: Record) -> list[dict[str, Any]]:
     for c in rows:
         revocation = getattr(c, "revocation", None)
         revoked_at = revocation.revoked_at if revocation is not None else None
-        out.append(r.consent(c, revoked_at=revoked_at, today=today))
+        out.append(r.consent(c, revoked_at=revoked_at, today=today, zone=zone_of(rec.patient)))
     return out
 
 

@@ -19,7 +19,7 @@ from keel.core import sharing
 from keel.interop.fhir.base import KEEL, RECORD_NUMBER_SYSTEM, STAFF_SYSTEM, instant, narrative, ref
 
 if TYPE_CHECKING:
-    from datetime import date, datetime
+    from datetime import date, datetime, tzinfo
 
     from keel.accounts.models import Program, User
     from keel.interop.models import ImportedResponse
@@ -219,12 +219,14 @@ def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
 _PURPOSE_OF_USE = {"treatment": "TREAT", "patient_request": "PATRQT"}  # hl7-v3-actreason
 
 
-def _consent_provision(c: Consent) -> dict[str, Any]:
-    """What the consent permits: the period from signing to expiry, the recipient (IRCP), the categories, and
-    the purpose of use when it has an HL7 code."""
+def _consent_provision(c: Consent, zone: tzinfo | None) -> dict[str, Any]:
+    """What the consent permits: the period from the signing day to expiry, both on the program's clock
+    (`zone`; review 20c: 23:30 in Los Angeles is that day, not the next UTC day), the recipient (IRCP), the
+    categories, and the purpose of use when it has an HL7 code."""
+    signed_on = (c.signed_at.astimezone(zone) if zone is not None else c.signed_at).date()
     provision: dict[str, Any] = {
         "type": "permit",
-        "period": {"start": c.signed_at.date().isoformat(), "end": c.expires_on.isoformat()},
+        "period": {"start": signed_on.isoformat(), "end": c.expires_on.isoformat()},
         "actor": [
             {
                 "role": {
@@ -314,11 +316,14 @@ def _part2_scope_and_category() -> dict[str, Any]:
     }
 
 
-def consent(c: Consent, *, revoked_at: datetime | None, today: date) -> dict[str, Any]:
+def consent(
+    c: Consent, *, revoked_at: datetime | None, today: date, zone: tzinfo | None = None
+) -> dict[str, Any]:
     """A 42 CFR Part 2 consent (section 2.31) as a Consent: the patient, the program that may disclose, the
-    recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`."""
+    recipient, the purpose, the categories, the expiry; revoked or expired consents are `inactive`. `zone`:
+    the program's time zone, in which the signing day is read."""
     state = sharing.status(expires_on=c.expires_on, revoked_at=revoked_at, today=today)
-    provision = _consent_provision(c)
+    provision = _consent_provision(c, zone)
     scope_text = sharing.scope(c.recipient_name, c.purpose, c.purpose_text, tuple(c.categories), c.expires_on)
     performer: list[dict[str, Any]] = [ref("Patient", c.patient_id)]
     contained: list[dict[str, Any]] = []

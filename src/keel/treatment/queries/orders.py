@@ -5,7 +5,7 @@ schedule against what was given at each step, and the order as FHIR."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -98,15 +98,42 @@ def fhir_status(order: MedicationOrder, today: date, orders: Sequence[Medication
     return "active" if governs is not None and governs.pk == order.pk else "completed"
 
 
+def last_day_in_force(
+    order: MedicationOrder, orders: Sequence[MedicationOrder] | None = None
+) -> date | None:
+    """The last day `order` is in force when a newer order of the medication replaces it (`models.
+    order_in_force`: an order stops governing the day a newer one is started, the day written or, written
+    to start later, its start day): the day before the earliest start of a newer one; None when no newer
+    order exists or the order never came into force before it (a deferred order overtaken before its day).
+    `orders`: the person's orders (read here when not given)."""
+    if orders is None and order.status == OrderStatus.ACTIVE:  # the newest written: nothing replaces it
+        return None
+    read = orders or MedicationOrder.objects.filter(patient_id=order.patient_id, medication=order.medication)
+    starts = [
+        o.starts_on
+        for o in read
+        if o.medication == order.medication and o.patient_id == order.patient_id and o.pk > order.pk
+    ]
+    if not starts:
+        return None
+    end = min(starts) - timedelta(days=1)
+    return end if end >= order.starts_on else None
+
+
 def order_fhir(
     order: MedicationOrder, *, today: date | None = None, orders: Sequence[MedicationOrder] | None = None
 ) -> dict[str, Any]:
     """The order as a FHIR R4 MedicationRequest, its status on `today` (the person's today when not given;
     `fhir_status`); an order written to start later has its start day in
-    `dosageInstruction[0].timing.repeat.boundsPeriod.start`."""
+    `dosageInstruction[0].timing.repeat.boundsPeriod.start`, and an order a newer one replaces its last day
+    in force in `boundsPeriod.end` (`last_day_in_force`; review 20c)."""
     if today is None:
         today = local_today(order.patient, timezone.now())
-    timing = {"timing": {"repeat": {"boundsPeriod": {"start": order.starts_on.isoformat()}}}}
+    bounds: dict[str, str] = {"start": order.starts_on.isoformat()} if order.deferred else {}
+    ends = last_day_in_force(order, orders)
+    if ends is not None:
+        bounds["end"] = ends.isoformat()
+    timing = {"timing": {"repeat": {"boundsPeriod": bounds}}}
     return {
         "resourceType": "MedicationRequest",
         "id": str(order.pk),
@@ -128,7 +155,7 @@ def order_fhir(
             {
                 "text": f"{order.dose_mg.normalize():f} mg {order.route} {order.frequency}",
                 "route": {"text": order.route},
-                **(timing if order.deferred else {}),
+                **(timing if bounds else {}),
                 "doseAndRate": [
                     {
                         "doseQuantity": {
