@@ -81,8 +81,20 @@ def test_the_fhir_condition_comes_from_the_latest_diagnosis(world: World) -> Non
     mild = {f"dsm5_{i}": 1 if i <= 2 else 0 for i in range(1, 12)}
     severe = {f"dsm5_{i}": 1 if i <= 6 else 0 for i in range(1, 12)}
     give(world, "dsm5-oud", mild)
-    latest = give(world, "dsm5-oud", severe)
+    give(world, "dsm5-oud", severe)
     base = Base("https://keel.example/fhir/R4/")
     bundle = record_bundle(world.alice, frozenset({Area.CLINICAL}), WHEN + timedelta(hours=1), base)
     conditions = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Condition"]
-    assert [c["id"] for c in conditions] == [f"oud-{latest.pk}"]
+    assert [c["severity"]["coding"][0]["display"] for c in conditions] == ["Severe"]
+
+
+def test_the_fhir_condition_keeps_one_id_across_reassessments(world: World) -> None:
+    """Review 20c: the id is the person's first DSM-5 assessment's, the content the latest's."""
+    mild = {f"dsm5_{i}": 1 if i <= 2 else 0 for i in range(1, 12)}
+    severe = {f"dsm5_{i}": 1 if i <= 6 else 0 for i in range(1, 12)}
+    first = give(world, "dsm5-oud", mild)
+    give(world, "dsm5-oud", severe)
+    base = Base("https://keel.example/fhir/R4/")
+    bundle = record_bundle(world.alice, frozenset({Area.CLINICAL}), WHEN + timedelta(hours=1), base)
+    conditions = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Condition"]
+    assert [c["id"] for c in conditions] == [f"oud-{first.pk}"]

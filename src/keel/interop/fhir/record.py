@@ -112,8 +112,14 @@ def _diagnosing(assessments: list[Assessment]) -> list[Assessment]:
 
 
 def _conditions(rec: Record) -> list[dict[str, Any]]:
+    """The diagnosis from the latest DSM-5 result (`condition_for`) under one id for the person (review 20c):
+    `oud-<the person's first DSM-5 assessment>` (the lowest id: rows are never deleted nor renumbered), so a
+    re-assessment updates the Condition another system holds instead of leaving it beside a second one."""
     found = condition_for(rec.patient, _diagnosing(rec.assessments()), rec.now)
-    return [found] if found else []
+    if not found:
+        return []
+    first = min(a.pk for a in rec.assessments() if a.instrument == "dsm5-oud")
+    return [{**found, "id": f"oud-{first}"}]
 
 
 def _orders(rec: Record) -> list[dict[str, Any]]:
