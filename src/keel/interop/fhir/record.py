@@ -18,12 +18,21 @@ from keel.assessments.models import Assessment
 from keel.assessments.queries import SELF_CHECK_ROLES, oldest_first
 from keel.core.instruments import registry
 from keel.interop.fhir import resources as r
+from keel.interop.fhir import treatment as treatment_fhir
 from keel.interop.fhir.base import Base, collection
 from keel.interop.fhir.condition import condition_for
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, local_today, zone_of
 from keel.sharing.models import Consent
-from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    QtcRecord,
+    TakeHomePlan,
+)
 from keel.treatment.queries import order_fhir
 
 # Resource types that hold clinical parts of the record (peer specialists and auditors see none of them).
@@ -32,6 +41,7 @@ CLINICAL_TYPES = (
     "Condition",
     "MedicationRequest",
     "MedicationAdministration",
+    "MedicationDispense",
     "QuestionnaireResponse",
     "Observation",
     "Questionnaire",
@@ -147,7 +157,29 @@ def _responses(rec: Record) -> list[dict[str, Any]]:
 
 
 def _observations(rec: Record) -> list[dict[str, Any]]:
-    return [o for a in rec.assessments() for o in instrument_fhir.observations(a)]
+    """The questionnaires' results, then each QTc reading (review 20c), oldest first."""
+    scores = [o for a in rec.assessments() for o in instrument_fhir.observations(a)]
+    qtc = QtcRecord.objects.filter(patient=rec.patient).order_by("measured_on", "id")
+    return scores + [treatment_fhir.qtc_observation(q) for q in qtc]
+
+
+def _dispenses(rec: Record) -> list[dict[str, Any]]:
+    """Each methadone take-home bottle day the person was given (review 20c; `treatment_fhir`): every plan of
+    every episode, its order and the observed doses at which bottles go home read once each."""
+    plans = list(TakeHomePlan.objects.filter(patient=rec.patient).order_by("decided_at", "id"))
+    if not plans:
+        return []
+    orders = list(MedicationOrder.objects.filter(patient=rec.patient, medication=Medication.METHADONE))
+    visits = [
+        (day, given or recorded)
+        for day, given, recorded in DoseRecord.objects.filter(
+            patient=rec.patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN
+        )
+        .exclude(amendments__voided=True)
+        .values_list("local_date", "given_at", "recorded_at")
+    ]
+    today = local_today(rec.patient, rec.now)
+    return treatment_fhir.bottle_dispenses(plans, orders, visits, zone_of(rec.patient), today)
 
 
 def _questionnaires(rec: Record) -> list[dict[str, Any]]:
@@ -202,6 +234,7 @@ BUILDERS: dict[str, Callable[[Record], list[dict[str, Any]]]] = {
     "Condition": _conditions,
     "MedicationRequest": _orders,
     "MedicationAdministration": _doses,
+    "MedicationDispense": _dispenses,
     "QuestionnaireResponse": _responses,
     "Observation": _observations,
     "Questionnaire": _questionnaires,

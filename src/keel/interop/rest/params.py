@@ -29,6 +29,7 @@ SEARCH_PARAMS: dict[str, set[str]] = {
     "Condition": {"patient", "subject"},
     "MedicationRequest": {"patient", "subject"},
     "MedicationAdministration": {"patient", "subject"},
+    "MedicationDispense": {"patient", "subject"},
     "QuestionnaireResponse": {"patient", "subject"},
     "Consent": {"patient"},
     "EpisodeOfCare": {"patient"},

@@ -27,7 +27,7 @@ from keel.interop.rest.outcomes import MALFORMED_ID, _deny, _handle, _json, _not
 from keel.interop.rest.params import _check_request
 from keel.patients.models import Enrollment, Patient
 from keel.sharing.models import Consent
-from keel.treatment.models import DoseRecord, MedicationOrder
+from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
 # --- Which patient owns a resource id -------------------------------------------------------------------
 
@@ -35,7 +35,9 @@ _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 # The ids Keel writes (resources.py, condition.py, assessments/fhir.py): a refused read keeps its id in the
 # audit row only in one of these shapes; anything else ("Quintanilla" is a valid FHIR id) may be a name typed
 # where an id goes, and is recorded as UNKNOWN_ID (review 19d).
-_KEEL_ID = re.compile(r"\d{1,18}|(?:enrollment|dose|consent|import|oud|assessment)-\d{1,18}(?:-[a-z0-9]+)?")
+_KEEL_ID = re.compile(
+    r"\d{1,18}|(?:enrollment|dose|consent|import|oud|assessment|qtc|bottle)-\d{1,18}(?:-[a-z0-9]+)?"
+)
 UNKNOWN_ID = "id Keel never wrote"
 
 
@@ -57,6 +59,10 @@ def _owner(resource_type: str, rid: str) -> int | None:
         "Observation": ("assessment-", Assessment.objects),
         "Consent": ("consent-", Consent.objects),
     }
+    if resource_type == "Observation" and rid.startswith("qtc-"):  # a QTc reading (review 20c)
+        lookups["Observation"] = ("qtc-", QtcRecord.objects)
+    if resource_type == "MedicationDispense":  # a take-home bottle day: bottle-<plan>-<day> (review 20c)
+        lookups["MedicationDispense"] = ("bottle-", TakeHomePlan.objects)
     if resource_type == "Provenance":
         pk = _number_after("import-", rid)
         if pk is None:

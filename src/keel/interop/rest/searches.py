@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from keel.interop.rest.outcomes import FhirError, _handle, _json
 from keel.interop.rest.params import SEARCH_PARAMS, _check_request, _collect, _page, _searchset
 from keel.patients.models import Enrollment, Patient, zone_of
 from keel.sharing.models import Consent
-from keel.treatment.models import DoseRecord, MedicationOrder
+from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -212,8 +212,15 @@ _ROWS: dict[str, tuple[Any, str, bool]] = {
     "Consent": (Consent, "patient_id", True),
     "Provenance": (ImportedResponse, "assessment__patient_id", True),
     "Condition": (Assessment, "patient_id", False),  # from the assessments, at most one
-    "Observation": (Assessment, "patient_id", False),  # several per assessment
+    "Observation": (
+        Assessment,
+        "patient_id",
+        False,
+    ),  # several per assessment; QTc: _EXTRA_ROWS
+    "MedicationDispense": (TakeHomePlan, "patient_id", False),  # a bottle day each (review 20c)
 }
+# Other rows a type is made of: a person with only these is found too (review 20c: QTc readings).
+_EXTRA_ROWS: dict[str, tuple[Any, str]] = {"Observation": (QtcRecord, "patient_id")}
 
 
 def _patients_holding(
@@ -238,7 +245,11 @@ def _patients_holding(
     if area not in _areas(user):  # nothing of this type is shown to the role: no record is read
         return iter(()), 0
     if not (exact and one_per_row) or offset == 0:
-        return qs.filter(pk__in=holding.values(to_patient)).iterator(), 0
+        having = Q(pk__in=holding.values(to_patient))
+        if resource_type in _EXTRA_ROWS:
+            extra, path = _EXTRA_ROWS[resource_type]
+            having |= Q(pk__in=extra.objects.filter(**{f"{path}__in": scope.values("pk")}).values(path))
+        return qs.filter(having).iterator(), 0
     skipped, start = 0, None
     for row in holding.iterator():
         if skipped + row["n"] > offset:
@@ -418,7 +429,10 @@ def _filters(request: HttpRequest, resource_type: str) -> list[Any]:
 
         def by_date(rec: Record, res: dict[str, Any], raw: str = raw) -> bool:
             start, end, prefix = _date_range(raw, "date", zone_of(rec.patient))
-            return _in_range(datetime.fromisoformat(res["effectiveDateTime"]), prefix, start, end)
+            at = datetime.fromisoformat(res["effectiveDateTime"])
+            if at.tzinfo is None:  # a day (a QTc's day measured): its start on the program's clock
+                at = at.replace(tzinfo=zone_of(rec.patient))
+            return _in_range(at, prefix, start, end)
 
         filters.append(by_date)
     return filters

@@ -98,9 +98,7 @@ def fhir_status(order: MedicationOrder, today: date, orders: Sequence[Medication
     return "active" if governs is not None and governs.pk == order.pk else "completed"
 
 
-def last_day_in_force(
-    order: MedicationOrder, orders: Sequence[MedicationOrder] | None = None
-) -> date | None:
+def last_day_in_force(order: MedicationOrder, orders: Sequence[MedicationOrder] | None = None) -> date | None:
     """The last day `order` is in force when a newer order of the medication replaces it (`models.
     order_in_force`: an order stops governing the day a newer one is started, the day written or, written
     to start later, its start day): the day before the earliest start of a newer one; None when no newer
