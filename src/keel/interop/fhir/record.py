@@ -6,7 +6,7 @@ names is available as a resource too, so references resolve in the Bundle and at
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django.db.models import Prefetch
@@ -30,6 +30,7 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
+    OrderStatus,
     QtcRecord,
     TakeHomePlan,
 )
@@ -135,7 +136,29 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
 def _orders(rec: Record) -> list[dict[str, Any]]:
     rows = list(MedicationOrder.objects.filter(patient=rec.patient).order_by("created_at", "id"))
     today = local_today(rec.patient, rec.now)  # each order's status on the person's today (review 19c)
-    return [order_fhir(o, today=today, orders=rows) for o in rows]
+    out = [order_fhir(o, today=today, orders=rows) for o in rows]
+    if any(o.status == OrderStatus.STOPPED for o in rows):
+        ended = Enrollment.objects.filter(patient=rec.patient, ended_on__isnull=False)
+        ends = sorted(d for d in ended.values_list("ended_on", flat=True) if d is not None)
+        zone = zone_of(rec.patient)
+        for o, res in zip(rows, out, strict=True):
+            if o.status == OrderStatus.STOPPED:
+                _stopped_on(o, res, ends, zone)
+    return out
+
+
+def _stopped_on(o: MedicationOrder, res: dict[str, Any], ends: list[date], zone: tzinfo) -> None:
+    """A stopped order's last day (review 20c): orders stop only with their episode (discharge), so it is the
+    end of the first episode that ended on or after the day the order was written; not when that is before
+    the order's start (a deferred order stopped before its day never came into force)."""
+    written = o.created_at.astimezone(zone).date()
+    stop = next((d for d in ends if d >= written), None)
+    if stop is None or stop < o.starts_on:
+        return
+    dosage = res["dosageInstruction"][0]
+    bounds = dosage.setdefault("timing", {}).setdefault("repeat", {}).setdefault("boundsPeriod", {})
+    if "end" not in bounds or bounds["end"] > stop.isoformat():
+        bounds["end"] = stop.isoformat()
 
 
 def _doses(rec: Record) -> list[dict[str, Any]]:
