@@ -1,4 +1,4 @@
-"""Review 20a: a patient on methadone, a prescriber and a nurse on the care team (built here, not from tests/)."""
+"""Review 20a: a person on methadone, a prescriber and a nurse on the care team (built here)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _history(patient: Patient, nurse: object, order: MedicationOrder, first: dat
 @pytest.fixture
 def clinic(db: None) -> Clinic:
     program = Program.objects.create(slug="r20a", name="Review 20a OTP", time_zone=ZONE)
-    password = "a-long-test-password-20a-!"  # noqa: S105 - test data
+    password = "a-long-test-password-20a-!"
     prescriber, _ = accounts.create_user(
         username="r20a.rx", role="prescriber", password=password, program_slug=program.slug
     )
