@@ -161,3 +161,52 @@ def test_a_note_copied_forward_counts_as_the_prescribers_qtc_reason_for_a_deferr
     _qtc(clinic, 520, measured_on=d0 + timedelta(days=1), entered_on=d0 + timedelta(days=1))
     with pytest.raises(DoseBlocked):
         _dose(clinic, 90, d0 + timedelta(days=2))
+
+
+def test_methadone_after_full_dose_buprenorphine_passes_as_a_low_dose_start_long_after_its_schedule_ended(
+    clinic: Clinic,
+) -> None:
+    """Hole (medium): the second-agonist gate lets methadone follow buprenorphine given today without a
+    prescriber's switch override when every buprenorphine dose today came from an order that *has* a low-dose
+    schedule (`all(schedules)` in `second_agonist_gate`), never asking whether today is a step of that
+    schedule. A 7-day low-dose start that ended weeks ago, the person now on 16 mg a day under the same
+    order, the methadone order left active by mistake: the nurse gives 16 mg buprenorphine at 08:00 and
+    methadone 60 mg at 10:00 with no prescriber's decision, as "the method" (Hammig 2016 covers the
+    schedule's days, not a month later). A safe Keel treats a buprenorphine dose as a low-dose step only on
+    a day of its schedule (and at most the step's mg): here the methadone dose is blocked (DoseBlocked)."""
+    from datetime import datetime, time
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from keel.treatment.models import DoseRecord, MedicationOrder
+
+    d0 = clinic.d0
+    day = d0 + timedelta(days=2)
+    methadone_on(clinic, 60, dosed_until=day - timedelta(days=1))
+    bup = MedicationOrder.objects.create(
+        patient=clinic.patient,
+        medication="buprenorphine",
+        rxnorm="1819",
+        dose_mg=Decimal(16),
+        starts_on=day - timedelta(days=35),
+        schedule=[{"day": n, "mg": mg} for n, mg in enumerate((0.5, 1, 2, 4, 8, 12, 16), start=1)],
+        prescriber=clinic.prescriber,
+        created_at=clinic.at(day - timedelta(days=35), 7),
+    )
+    at = datetime.combine(day, time(8, 0), tzinfo=ZoneInfo(clinic.patient.program.time_zone))
+    DoseRecord.objects.create(  # today's buprenorphine, 28 days after the schedule's last step
+        patient=clinic.patient,
+        order=bup,
+        medication="buprenorphine",
+        local_date=day,
+        sequence=1,
+        status="given",
+        amount_mg=Decimal(16),
+        treatment_day=36,
+        decision={"decision": "allowed", "reasons": []},
+        recorded_by=clinic.nurse,
+        given_at=at,
+        recorded_at=at,
+    )
+    with pytest.raises(DoseBlocked):
+        _dose(clinic, 60, day)
