@@ -210,3 +210,42 @@ def test_methadone_after_full_dose_buprenorphine_passes_as_a_low_dose_start_long
     )
     with pytest.raises(DoseBlocked):
         _dose(clinic, 60, day)
+
+
+def test_a_deferred_raise_written_after_a_same_day_readmission_is_given_on_a_later_qtc_of_520(
+    clinic: Clinic,
+) -> None:
+    """Hole (high): discharge, readmit, then a raise written to start tomorrow. Discharge stops the 80 mg
+    order, so the new 90 mg order supersedes nothing; the prescriber's gate compares it with the last
+    episode's 80 mg (review 19a) and, on no high QTc, passes it. A QTc of 520 ms is then recorded the same
+    day. Tomorrow the window's deferred-raise check has no superseded order to compare with (`before_mg`
+    None) and `above_order_on_high_qtc` looks only above the order; the new episode's first-day limit is
+    passed by the prescriber's limit override (about tolerance, not the QTc; `high_qtc_limit` allows it, as it
+    is not above the order): 90 mg is given on a QTc of 520 ms with no prescriber's QTc reason, while the
+    same raise within one episode is blocked whatever override covers the day. A safe Keel takes the dose
+    raised from as the prescriber's gate does (`last_methadone_mg`, across episodes) and blocks
+    (DoseBlocked)."""
+    from keel.patients.models import EndReason, Enrollment, EnrollmentStatus
+    from keel.treatment.models import OrderStatus
+
+    d0 = clinic.d0
+    old = methadone_on(clinic, 80, dosed_until=d0)  # dosed this morning, then discharged
+    old.status = OrderStatus.STOPPED
+    old.save(update_fields=["status"])
+    Enrollment.objects.filter(patient=clinic.patient).update(
+        status=EnrollmentStatus.ENDED, ended_on=d0, end_reason=EndReason.LEFT
+    )
+    Enrollment.objects.create(patient=clinic.patient, program=clinic.patient.program, started_on=d0)
+    _deferred_raise(clinic, 90, d0 + timedelta(days=1))
+    _qtc(clinic, 520, measured_on=d0, entered_on=d0)
+    from keel.treatment.services.overrides import add_override
+
+    add_override(  # the new episode's first-day limit: the prescriber continues the dose of last week
+        by=clinic.prescriber,
+        patient_id=clinic.patient.pk,
+        max_total_mg="90",
+        reason="stable on methadone until yesterday, tolerance kept, continuing the planned raise",
+        now=clinic.at(d0 + timedelta(days=1), 8),
+    )
+    with pytest.raises(DoseBlocked):
+        _dose(clinic, 90, d0 + timedelta(days=1))
