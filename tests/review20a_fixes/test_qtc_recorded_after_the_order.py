@@ -1,7 +1,6 @@
 """Review 20a holes 1, 2, 4, 5: a methadone raise or start above the dose the prescriber's gate compared it
-with
-(`raised_from_mg`, kept at writing) is blocked at the window on a QTc of 500 ms or more recorded after the
-order was written, whatever its measured day, whatever day override; never below the level already given."""
+with (`raised_from_mg`, kept at writing) is blocked at the window on a QTc of 500 ms or more recorded after
+the order was written, whatever its measured day, whatever day override; never below the level given."""
 
 from __future__ import annotations
 
