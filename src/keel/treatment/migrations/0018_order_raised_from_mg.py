@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
 
-def fill_deferred(apps, schema_editor):
+def fill_deferred(apps: Any, schema_editor: Any) -> None:
     """A methadone order written to start later before this column raised from the order it superseded (what
     the window read until review 20a); other orders written before it stay None (checked above the order
     only)."""

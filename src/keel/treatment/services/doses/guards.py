@@ -208,12 +208,12 @@ def order_on_high_qtc(
     prescriber's gate compared it with; 0: a start) on such a QTc recorded after the order was written, the
     order without the prescriber's QTc reason, is blocked whatever day's override covers it
     (`high_qtc_since_order`, review 19c and 20a), never below the level already given under the order.
-    Reads the QTc only for a dose above the order or above what it raised from and the level given this
-    episode (`ctx.observed`): the ordinary dose reads nothing more. Under the person's lock."""
+    Reads the QTc only for a dose above the order or above both what it raised from and the last observed
+    day's total (`ctx.last_observed_mg`): the ordinary dose reads nothing more (a start's first dose reads
+    the QTc, two statements). Under the person's lock."""
     if medication != Medication.METHADONE or decision.decision in BLOCKING or decision.decision == "hold":
         return decision
-    given = max((mg for day, mg in ctx.observed.items() if day >= order.starts_on), default=None)
-    reason = high_qtc_since_order(patient, order, today, total, given)
+    reason = high_qtc_since_order(patient, order, today, total, ctx.last_observed_mg)
     if reason is None:
         return decision
     return Decision(
@@ -245,7 +245,7 @@ def high_qtc_since_order(
     above = above_order_on_high_qtc(qtc_ms, float(order.dose_mg), float(total))
     if above is not None or qtc is None:
         return above
-    later = qtc.recorded_at >= order.created_at
+    later = qtc.recorded_at > order.created_at
 
     def reason(level_given: Decimal | None) -> Reason | None:
         return raise_on_later_qtc(
