@@ -19,6 +19,7 @@ from keel.treatment.models import (
     IN_FORCE_SQL,
     DoseOverride,
     DoseRecord,
+    DoseStatus,
     MedicationOrder,
     OrderStatus,
     in_force_params,
@@ -61,6 +62,18 @@ def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOv
             (DoseOverride, "v"),
         )
     ]
+
+
+def level_given_under(order: MedicationOrder, before: date) -> Decimal | None:
+    """The highest day's total given under this order on a day before `before` (after corrections; None:
+    none given): the level a QTc check never takes the person below (review 20a). Read only when that check
+    would refuse, so a stable dose is never cut on the window's lookback alone."""
+    by_day: dict[date, Decimal] = {}
+    for d in DoseRecord.objects.filter(
+        order=order, status=DoseStatus.GIVEN, local_date__lt=before
+    ).prefetch_related("amendments"):
+        by_day[d.local_date] = by_day.get(d.local_date, Decimal(0)) + effective_mg(d)
+    return max(by_day.values(), default=None)
 
 
 def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:

@@ -55,7 +55,7 @@ def prescribe(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
-    dose, steps, why, qtc_why, warnings = _checked_order(
+    dose, steps, why, qtc_why, warnings, raised_from = _checked_order(
         patient, medication, dose_mg, home_start, schedule, override_reason, now
     )
     if why:
@@ -63,7 +63,9 @@ def prescribe(
     if qtc_why:
         note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
     with transaction.atomic():
-        order = _superseding_order(by, patient, medication, dose, starts_on, note, home_start, steps, now)
+        order = _superseding_order(
+            by, patient, medication, dose, starts_on, note, home_start, steps, now, raised_from
+        )
         _audit(
             by,
             patient,
@@ -91,10 +93,11 @@ def _checked_order(
     schedule: object,
     override_reason: object,
     now: datetime,
-) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...]]:
+) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...], Decimal | None]:
     """The order's dose, its low-dose schedule's steps, the prescriber's reason for a dose above the
     program's check and for a methadone increase on a recent QTc of 500 ms or more ("" when none is needed),
-    and the QTc's warnings (`qtc_gate`); raises TreatmentInvalid naming every bad field."""
+    the QTc's warnings and the dose the QTc gate compared it with (`qtc_gate`); raises TreatmentInvalid
+    naming every bad field."""
     errors: list[FieldError] = []
     if medication not in Medication.values:
         errors.append(
@@ -112,10 +115,10 @@ def _checked_order(
         errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
     why = order_plausibility(patient, medication, dose, override_reason, errors)
     today = local_today(patient, now)
-    qtc_why, warnings = qtc_gate(patient, medication, dose, override_reason, errors, today)
+    qtc_why, warnings, raised_from = qtc_gate(patient, medication, dose, override_reason, errors, today)
     if errors:
         raise TreatmentInvalid(errors)
-    return dose, steps, why, qtc_why, warnings
+    return dose, steps, why, qtc_why, warnings, raised_from
 
 
 def _superseding_order(
@@ -128,9 +131,11 @@ def _superseding_order(
     home_start: bool,
     steps: list[dict[str, Any]],
     now: datetime,
+    raised_from: Decimal | None = None,
 ) -> MedicationOrder:
     """The new order, under a lock on the active order of the same medication, which it supersedes (kept).
-    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`)."""
+    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`).
+    `raised_from`: what the QTc gate compared a methadone order with (`MedicationOrder.raised_from_mg`)."""
     current = (
         MedicationOrder.objects.select_for_update()
         .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
@@ -152,6 +157,7 @@ def _superseding_order(
         prescriber=by,
         created_at=now,
         supersedes=current,
+        raised_from_mg=raised_from,
     )
 
 
@@ -186,26 +192,30 @@ def order_plausibility(
 
 def qtc_gate(
     patient: Patient, medication: str, dose: Decimal, reason: object, errors: list[FieldError], today: date
-) -> tuple[str, tuple[Reason, ...]]:
+) -> tuple[str, tuple[Reason, ...], Decimal | None]:
     """A raise of the methadone order on the person's latest QTc within the program's recent window
     (`methadone-dose-check`'s `qtc_recent_days`; `keel.core.rules.qtc.order_increase`, review 18a): on 500 ms
     or more it needs the prescriber's reason of substance (naming override_reason with the QTc's reasons and
     sources), audited as an override. Returns the reason when one was needed and given, and what the order
-    is warned of on a QTc over 450 ms (`keel.core.rules.qtc.prescribing_warnings`)."""
+    is warned of on a QTc over 450 ms (`keel.core.rules.qtc.prescribing_warnings`), and the dose it compared
+    the order with (0: a start; None: not methadone), kept on the order (review 20a: the window's check of a
+    QTc recorded after the order was written measures the raise from it, whatever happens to the orders
+    and episodes in between)."""
     if medication != Medication.METHADONE or errors:
-        return "", ()
+        return "", (), None
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
     qtc = recent_qtc_ms(patient, today)  # the one read of the recent QTc (never one dated after today)
     current = last_methadone_mg(patient, since, today)  # across episodes (review 19a)
-    before = None if current is None else float(current)
+    before = float(current) if current else None  # 0: a start never given, still a start
     verdict, reasons, sources = order_on_qtc(qtc, before, float(dose))
     warnings = prescribing_warnings(qtc, before, float(dose))
+    raised_from = current or Decimal(0)
     if verdict != NEEDS_REASON:
-        return "", warnings
+        return "", warnings, raised_from
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
-    if problem and current is None:
+    if problem and not current:
         errors.append(start_on_high_qtc(reasons, sources, problem))
     elif problem:
         params = dict(reasons[0].params)
@@ -222,4 +232,4 @@ def qtc_gate(
                 problem=problem,
             )
         )
-    return text, warnings
+    return text, warnings, raised_from

@@ -128,7 +128,7 @@ def record_dose(
                 since,
                 order.dose_mg,
             )
-            decision = order_on_high_qtc(patient, medication, order, today, cover.total, decision)
+            decision = order_on_high_qtc(patient, medication, order, ctx, today, cover.total, decision)
             refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
             bottle = None
             if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
