@@ -97,6 +97,10 @@ class MedicationOrder(models.Model):
     # written to start after the day it was written (the prescriber's next step): not in force before
     # `starts_on` (`IN_FORCE_SQL`); the order it supersedes stays in force until then
     deferred = models.BooleanField(default=False)
+    # The prescriber's reason for a methadone raise or start on a QTc of 500 ms or more (`orders.qtc_gate`;
+    # blank: none was needed or given). The one record the QTc gate and the window read (review 20a: a note
+    # that merely held the words of the old marker counted as the reason); the note still says it in words.
+    qtc_reason = models.TextField(blank=True, default="")
     # Not a column: what `prescribe` warned of with this order (a QTc over 450 ms, Krantz 2009), the API's
     # answer's `warnings`; empty on an order read back.
     warnings: tuple[Reason, ...] = ()

@@ -134,6 +134,7 @@ class DoseOutcome:
     decision: Decision
 
 
-# How an order written with the prescriber's reason for a raise on a QTc of 500 ms or more says so in its note
-# (its audit row's detail has `qtc_override`); the window reads it from the order (review 19c).
+# How an order written with the prescriber's reason for a raise on a QTc of 500 ms or more says so in its
+# note, for people reading it (its audit row's detail has `qtc_override`). Nothing reads these words back: the
+# reason is the order's `qtc_reason` column (review 20a: a note with these words typed in counted as one).
 QTC_REASON_NOTE = "Raised on a QTc of 500 ms or more, prescriber's reason: "

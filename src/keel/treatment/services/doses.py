@@ -57,7 +57,6 @@ from keel.treatment.queries.qtc import recent_qtc, recent_qtc_ms
 from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
     GUARD_RAILS,
-    QTC_REASON_NOTE,
     DoseBlocked,
     DoseConflict,
     DoseOutcome,
@@ -469,7 +468,7 @@ def _deferred_raise_on_high_qtc(
 ) -> Decision:
     """Guard 4b for an order written to start later (`deferred`, review 19c): the gate on a raise ran when it
     was written; a QTc of 500 ms or more measured on or after that day, with the order not written with the
-    prescriber's QTc reason (`common.QTC_REASON_NOTE`), blocks a total above the order it superseded
+    prescriber's QTc reason (its `qtc_reason`, review 20a), blocks a total above the order it superseded
     (`keel.core.rules.qtc.deferred_raise_on_high_qtc`, Krantz 2009): a prescriber re-writes the order. Above
     the order itself, `above_order_on_high_qtc` as for any order. Reads the superseded order and the QTc
     only for a deferred order (the ordinary dose reads nothing more), under the person's lock."""
@@ -487,7 +486,7 @@ def _deferred_raise_on_high_qtc(
         None if before is None else float(before),
         float(order.dose_mg),
         float(total),
-        reason_recorded=QTC_REASON_NOTE in order.note,
+        reason_recorded=bool(order.qtc_reason),
     ) or above_order_on_high_qtc(qtc_ms, float(order.dose_mg), float(total))
     if reason is None:
         return decision

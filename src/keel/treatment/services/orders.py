@@ -63,7 +63,9 @@ def prescribe(
     if qtc_why:
         note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
     with transaction.atomic():
-        order = _superseding_order(by, patient, medication, dose, starts_on, note, home_start, steps, now)
+        order = _superseding_order(
+            by, patient, medication, dose, starts_on, note, home_start, steps, now, qtc_reason=qtc_why
+        )
         _audit(
             by,
             patient,
@@ -128,9 +130,13 @@ def _superseding_order(
     home_start: bool,
     steps: list[dict[str, Any]],
     now: datetime,
+    *,
+    qtc_reason: str = "",
 ) -> MedicationOrder:
     """The new order, under a lock on the active order of the same medication, which it supersedes (kept).
-    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`)."""
+    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`).
+    `qtc_reason`: the prescriber's reason on a QTc of 500 ms or more (`qtc_gate`), kept in its own column
+    (review 20a: the note's words are for people to read, never what the gate reads)."""
     current = (
         MedicationOrder.objects.select_for_update()
         .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
@@ -152,6 +158,7 @@ def _superseding_order(
         prescriber=by,
         created_at=now,
         supersedes=current,
+        qtc_reason=qtc_reason,
     )
 
 

@@ -28,7 +28,7 @@ from keel.treatment.models import (
     QtcRecord,
     in_force_q,
 )
-from keel.treatment.services.common import QTC_REASON_NOTE, _audit, _scoped_for
+from keel.treatment.services.common import _audit, _scoped_for
 
 
 def record_qtc(
@@ -76,9 +76,9 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
     there is one; else (review 19a: a discharge and a readmission the same day made a raise read as a first
     order) the newest order written (any status, any episode) that is the active one, or was written on or
     after `since` (the program's recent window), or had a dose given on or after it. None: no methadone
-    within the window (a start). A raise written to start later without the prescriber's QTc reason
-    (`common.QTC_REASON_NOTE`) is compared from the dose it raised from (review 19c: the window blocks it
-    on a QTc of 500 ms or more; re-writing it is then a raise, and needs the reason). One statement."""
+    within the window (a start). A raise written to start later without the prescriber's QTc reason (the
+    order's `qtc_reason`, review 20a) is compared from the dose it raised from (review 19c: the window blocks
+    it on a QTc of 500 ms or more; re-writing it is then a raise, and needs the reason). One statement."""
     since_at = datetime.combine(since, time(), tzinfo=UTC)
     recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
     dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
@@ -90,8 +90,7 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
         .annotate(
             basis=Case(
                 When(
-                    Q(deferred=True, supersedes__dose_mg__lt=F("dose_mg"))
-                    & ~Q(note__contains=QTC_REASON_NOTE),
+                    Q(deferred=True, supersedes__dose_mg__lt=F("dose_mg")) & Q(qtc_reason=""),
                     then=F("supersedes__dose_mg"),
                 ),
                 default=F("dose_mg"),
