@@ -1,4 +1,5 @@
-"""An order's reads: a low-dose schedule against what was given at each step, and the order as FHIR."""
+"""An order's reads: a low-dose schedule against what was given at each step, the order as FHIR, and whether
+the person has an open episode of care to write an order in (`episode_open`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,23 @@ from typing import Any
 from django.utils import timezone
 
 from keel.core import induction
-from keel.patients.models import local_today
+from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.queries.doses import effective_mg
+
+
+def episode_open(patient: Patient, *, lock: bool = False) -> bool:
+    """Whether the person has an open episode of care in their program (an active enrollment: the window's
+    definition, `DoseContext.in_episode`), for writing a medication order (review 20a). `lock` (inside the
+    order's transaction): the episode's row is locked as `episodes.discharge` locks it, so an order and a
+    discharge of the same person are written one after the other (a discharge that commits first leaves no
+    open episode here; one that waits stops the order written). One statement."""
+    found = Enrollment.objects.filter(
+        patient=patient, program_id=patient.program_id, status=EnrollmentStatus.ACTIVE
+    )
+    if lock:
+        found = found.select_for_update()
+    return bool(list(found.values_list("pk", flat=True)[:1]))
 
 
 def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:

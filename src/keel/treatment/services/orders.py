@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.accounts.models import User
-from keel.audit.models import Action
+from keel.audit.models import Action, Outcome
 from keel.core.decision import Reason
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
@@ -22,6 +22,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.queries.orders import episode_open
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -50,7 +51,10 @@ def prescribe(
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
-    prescriber's reason of substance (`override_reason`); above the hard bound it is refused."""
+    prescriber's reason of substance (`override_reason`); above the hard bound it is refused. A person with no
+    open episode of care in their program (`queries.orders.episode_open`, read under the episode's lock) gets
+    no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing else
+    written)."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
@@ -63,20 +67,39 @@ def prescribe(
     if qtc_why:
         note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
     with transaction.atomic():
-        order = _superseding_order(
-            by, patient, medication, dose, starts_on, note, home_start, steps, now, qtc_reason=qtc_why
-        )
-        _audit(
-            by,
-            patient,
-            Action.CREATE,
-            "medication_order",
-            order.pk,
-            reason=_order_reason(why, qtc_why),
-            detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
-        )
+        ended = not episode_open(patient, lock=True)
+        if ended:  # review 20a: nothing written but the refusal's audit row, which commits
+            _audit(
+                by,
+                patient,
+                Action.DENIED,
+                "medication_order",
+                outcome=Outcome.DENIED,
+                reason=EPISODE_ENDED_REASON,
+            )
+        else:
+            order = _superseding_order(
+                by, patient, medication, dose, starts_on, note, home_start, steps, now, qtc_reason=qtc_why
+            )
+            _audit(
+                by,
+                patient,
+                Action.CREATE,
+                "medication_order",
+                order.pk,
+                reason=_order_reason(why, qtc_why),
+                detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
+            )
+    if ended:
+        raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
     order.warnings = warnings
     return order
+
+
+# Review 20a: an order for a person with no open episode of care (discharged, transferred, died) is refused as
+# the dose and the injection refuse them (the same words); the refusal's audit reason, fixed words.
+EPISODE_ENDED = N_("this person's episode of care has ended: no medication order can be written")
+EPISODE_ENDED_REASON = "no open episode of care"
 
 
 def _order_reason(why: str, qtc_why: str) -> str:
