@@ -51,7 +51,7 @@ from keel.treatment.queries import (
     effective_mg,
     hours_since,
 )
-from keel.treatment.queries.contexts import hold_open_today
+from keel.treatment.queries.contexts import bottle_held_today, hold_open_today
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.queries.qtc import recent_qtc, recent_qtc_ms
 from keel.treatment.services.agonists import second_agonist_gate
@@ -262,6 +262,7 @@ def record_dose(
             # the holds and the re-dose interval below are all answered from it
             # (tests/treatment/test_dose_queries.py counts them).
             ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
+            held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's bottle
             slot = _day_guards(
                 by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence
             )
@@ -282,7 +283,7 @@ def record_dose(
             _refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
             bottle = None
             if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
-                bottle = record_bottle_returned(reads.plans, today)  # review 19a: on the plan, with the dose
+                bottle = record_bottle_returned(reads.plans, today, held)  # review 19a, 20a: on the plan
             after = None
             if then is not None:
                 after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
