@@ -26,10 +26,9 @@ def _clock() -> Any:
 def _discharged_with_a_naltrexone_order(world: Any) -> None:
     from keel.patients.schemas import DischargeIn
     from keel.patients.services.episodes import discharge
+    from keel.treatment.models import MedicationOrder
     from keel.treatment.services import prescribe
     from keel.treatment.services.last_use import record_last_use
-
-    from keel.treatment.models import MedicationOrder
 
     prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
     prescribe(by=prescriber, patient_id=world.alice.pk, medication="naltrexone_xr", dose_mg="380", now=NOW)
