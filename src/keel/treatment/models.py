@@ -104,6 +104,10 @@ class MedicationOrder(models.Model):
     # prescriber's QTc reason, is blocked (`guards.order_on_high_qtc`). None: buprenorphine, or written before
     # this column (a deferred one was filled from the order it superseded).
     raised_from_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # The prescriber's reason for a methadone raise or start on a QTc of 500 ms or more (`orders.qtc_gate`;
+    # blank: none was needed or given). The one record the QTc gate and the window read (review 20a: a note
+    # that merely held the words of the old marker counted as the reason); the note still says it in words.
+    qtc_reason = models.TextField(blank=True, default="")
     # Not a column: what `prescribe` warned of with this order (a QTc over 450 ms, Krantz 2009), the API's
     # answer's `warnings`; empty on an order read back.
     warnings: tuple[Reason, ...] = ()

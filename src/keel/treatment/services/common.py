@@ -136,17 +136,18 @@ class DoseOutcome:
     decision: Decision
 
 
-# How an order written with the prescriber's reason for a raise on a QTc of 500 ms or more says so in its note
-# (its audit row's detail has `qtc_override`); the window reads it from the order (review 19c).
+# How an order written with the prescriber's reason for a raise on a QTc of 500 ms or more says so in its
+# note, for people reading it (its audit row's detail has `qtc_override`). Nothing reads these words back: the
+# reason is the order's `qtc_reason` column (review 20a: a note with these words typed in counted as one).
 QTC_REASON_NOTE = "Raised on a QTc of 500 ms or more, prescriber's reason: "
 
 
 def has_qtc_reason(order: MedicationOrder) -> bool:
     """Whether the order was written with the prescriber's reason for a methadone raise or start on a QTc of
-    500 ms or more: the one place that reads it (review 20a; lane fix20a moves it to a column)."""
-    return QTC_REASON_NOTE in order.note
+    500 ms or more: its own column, `qtc_reason` (review 20a: never words searched in the note)."""
+    return bool(order.qtc_reason)
 
 
 def qtc_reason_q() -> Q:
     """`has_qtc_reason` as a filter of MedicationOrder (the same definition, for a query)."""
-    return Q(note__contains=QTC_REASON_NOTE)
+    return ~Q(qtc_reason="")

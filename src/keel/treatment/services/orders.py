@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.accounts.models import User
-from keel.audit.models import Action
+from keel.audit.models import Action, Outcome
 from keel.core.decision import Reason
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
@@ -22,6 +22,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.queries.orders import episode_open
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -50,7 +51,10 @@ def prescribe(
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
-    prescriber's reason of substance (`override_reason`); above the hard bound it is refused."""
+    prescriber's reason of substance (`override_reason`); above the hard bound it is refused. A person with no
+    open episode of care in their program (`queries.orders.episode_open`, read under the episode's lock) gets
+    no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing else
+    written)."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
@@ -63,20 +67,39 @@ def prescribe(
     if qtc_why:
         note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
     with transaction.atomic():
-        order = _superseding_order(
-            by, patient, medication, dose, starts_on, note, home_start, steps, now, raised_from
-        )
-        _audit(
-            by,
-            patient,
-            Action.CREATE,
-            "medication_order",
-            order.pk,
-            reason=_order_reason(why, qtc_why),
-            detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
-        )
+        ended = not episode_open(patient, lock=True)
+        if ended:  # review 20a: nothing written but the refusal's audit row, which commits
+            _audit(
+                by,
+                patient,
+                Action.DENIED,
+                "medication_order",
+                outcome=Outcome.DENIED,
+                reason=EPISODE_ENDED_REASON,
+            )
+        else:
+            order = _superseding_order(
+                by, patient, medication, dose, starts_on, note, home_start, steps, now, raised_from, qtc_reason=qtc_why
+            )
+            _audit(
+                by,
+                patient,
+                Action.CREATE,
+                "medication_order",
+                order.pk,
+                reason=_order_reason(why, qtc_why),
+                detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
+            )
+    if ended:
+        raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
     order.warnings = warnings
     return order
+
+
+# Review 20a: an order for a person with no open episode of care (discharged, transferred, died) is refused as
+# the dose and the injection refuse them (the same words); the refusal's audit reason, fixed words.
+EPISODE_ENDED = N_("this person's episode of care has ended: no medication order can be written")
+EPISODE_ENDED_REASON = "no open episode of care"
 
 
 def _order_reason(why: str, qtc_why: str) -> str:
@@ -132,10 +155,14 @@ def _superseding_order(
     steps: list[dict[str, Any]],
     now: datetime,
     raised_from: Decimal | None = None,
+    *,
+    qtc_reason: str = "",
 ) -> MedicationOrder:
     """The new order, under a lock on the active order of the same medication, which it supersedes (kept).
     The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`).
-    `raised_from`: what the QTc gate compared a methadone order with (`MedicationOrder.raised_from_mg`)."""
+    `raised_from`: what the QTc gate compared a methadone order with (`MedicationOrder.raised_from_mg`).
+    `qtc_reason`: the prescriber's reason on a QTc of 500 ms or more (`qtc_gate`), kept in its own column
+    (review 20a: the note's words are for people to read, never what the gate reads)."""
     current = (
         MedicationOrder.objects.select_for_update()
         .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
@@ -158,6 +185,7 @@ def _superseding_order(
         created_at=now,
         supersedes=current,
         raised_from_mg=raised_from,
+        qtc_reason=qtc_reason,
     )
 
 

@@ -17,7 +17,7 @@ def fill_deferred(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("treatment", "0017_order_deferred"),
+        ("treatment", "0018_order_qtc_reason_column"),
     ]
 
     operations = [
