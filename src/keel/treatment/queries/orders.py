@@ -1,7 +1,7 @@
 """An order's reads: the order in force on a day (`active_order`, every dose reads it) and a prescriber's
-overrides of it for the day (`day_overrides`), both hand-written SQL on the dose's hot path; whether the person
-has an open episode of care to write an order in (`episode_open`); a low-dose schedule against what was given
-at each step, and the order as FHIR."""
+overrides of it for the day (`day_overrides`), both hand-written SQL on the dose's hot path; whether the
+person has an open episode of care to write an order in (`episode_open`); a low-dose schedule against what
+was given at each step, and the order as FHIR."""
 
 from __future__ import annotations
 

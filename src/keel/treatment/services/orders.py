@@ -79,7 +79,17 @@ def prescribe(
             )
         else:
             order = _superseding_order(
-                by, patient, medication, dose, starts_on, note, home_start, steps, now, raised_from, qtc_reason=qtc_why
+                by,
+                patient,
+                medication,
+                dose,
+                starts_on,
+                note,
+                home_start,
+                steps,
+                now,
+                raised_from,
+                qtc_reason=qtc_why,
             )
             _audit(
                 by,
