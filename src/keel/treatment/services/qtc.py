@@ -81,7 +81,7 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
     reason (the order's `qtc_reason`, `common.has_qtc_reason`) whose raise was never given (no dose under it
     above `raised_from_mg`), with a QTc of 500 ms or more recorded after it was written, is compared from the
     dose it raised from (review 19c, 20a: the window blocks it; re-writing it is then a raise, and needs the
-    reason). A start written for today is compared from its own dose, as before (review 18a). One statement."""
+    reason). A start written for today is compared from its own dose, as before (review 18a). One read."""
     since_at = datetime.combine(since, time(), tzinfo=UTC)
     recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
     dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
