@@ -260,7 +260,8 @@ def high_qtc_since_order(
 
     if reason(given) is None:
         return None
-    return reason(level_given_under(order, day))  # a dose given under it before this episode's window
+    under = level_given_under(order, day)  # a day given under it before this episode's lookback, say
+    return reason(given if under is None or (given is not None and given > under) else under)
 
 
 def refuse_if_blocked(
