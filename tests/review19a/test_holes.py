@@ -26,13 +26,16 @@ def test_no_naltrexone_injection_for_a_person_whose_episode_ended(world: Any) ->
     from keel.patients.schemas import DischargeIn
     from keel.patients.services.episodes import discharge
     from keel.treatment.errors import TreatmentInvalid
-    from keel.treatment.models import DoseRecord
+    from keel.treatment.models import DoseRecord, MedicationOrder
     from keel.treatment.services import prescribe, record_injection
     from keel.treatment.services.last_use import record_last_use
 
     prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
-    discharge(by=prescriber, patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "completed"}))
     prescribe(by=prescriber, patient_id=world.alice.pk, medication="naltrexone_xr", dose_mg="380", now=NOW)
+    discharge(by=prescriber, patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "completed"}))
+    # an order left active after the discharge (one written after it, before review 20a made `prescribe`
+    # refuse that): the injection itself must still refuse the person
+    MedicationOrder.objects.filter(patient=world.alice, medication="naltrexone_xr").update(status="active")
     record_last_use(
         by=nurse,
         patient_id=world.alice.pk,

@@ -26,12 +26,16 @@ def _clock() -> Any:
 def _discharged_with_a_naltrexone_order(world: Any) -> None:
     from keel.patients.schemas import DischargeIn
     from keel.patients.services.episodes import discharge
+    from keel.treatment.models import MedicationOrder
     from keel.treatment.services import prescribe
     from keel.treatment.services.last_use import record_last_use
 
     prescriber, nurse = world.staff["prescriber"], world.staff["nurse"]
-    discharge(by=prescriber, patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "completed"}))
     prescribe(by=prescriber, patient_id=world.alice.pk, medication="naltrexone_xr", dose_mg="380", now=NOW)
+    discharge(by=prescriber, patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "completed"}))
+    # An order left active after the discharge (as one written after it was, before review 20a made
+    # `prescribe` refuse it): the injection itself must still refuse the person.
+    MedicationOrder.objects.filter(patient=world.alice, medication="naltrexone_xr").update(status="active")
     record_last_use(
         by=nurse,
         patient_id=world.alice.pk,

@@ -162,12 +162,13 @@ def test_a_lowering_and_the_same_dose_need_no_reason_on_a_high_qtc(world: Any) -
 
 
 def test_a_qtc_of_exactly_500_gates_the_raise_and_470_does_not(world: Any) -> None:
-    methadone_with_qtc(world, 500)
+    # review 20a: of one measured day the highest reading stands, so the repeat ECG is of the next day
+    methadone_with_qtc(world, 500, measured_on=datetime.now(ZONE).date() - timedelta(days=1))
     with pytest.raises(TreatmentInvalid):
         prescribe(
             by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="90"
         )
-    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=470)  # a newer ECG, same day
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=470)  # a newer ECG, today
     assert (
         prescribe(
             by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="90"

@@ -97,6 +97,17 @@ class MedicationOrder(models.Model):
     # written to start after the day it was written (the prescriber's next step): not in force before
     # `starts_on` (`IN_FORCE_SQL`); the order it supersedes stays in force until then
     deferred = models.BooleanField(default=False)
+    # Methadone: the dose the prescriber's QTc gate compared this order with when it was written (review 20a:
+    # the order in force then, else the last methadone across episodes, `services.qtc.last_methadone_mg`);
+    # 0: a start. Kept so that a later supersession or a readmission cannot change what it raised from: at
+    # the window a total above it, on a QTc of 500 ms or more recorded after the order was written and no
+    # prescriber's QTc reason, is blocked (`guards.order_on_high_qtc`). None: buprenorphine, or written before
+    # this column (a deferred one was filled from the order it superseded).
+    raised_from_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # The prescriber's reason for a methadone raise or start on a QTc of 500 ms or more (`orders.qtc_gate`;
+    # blank: none was needed or given). The one record the QTc gate and the window read (review 20a: a note
+    # that merely held the words of the old marker counted as the reason); the note still says it in words.
+    qtc_reason = models.TextField(blank=True, default="")
     # Not a column: what `prescribe` warned of with this order (a QTc over 450 ms, Krantz 2009), the API's
     # answer's `warnings`; empty on an order read back.
     warnings: tuple[Reason, ...] = ()

@@ -184,6 +184,7 @@ REASONS = {
     "naltrexone injection": _("naltrexone injection"),
     "no active account has the address": _("no active account has the address"),
     "no such dose": _("no such dose"),
+    "no open episode of care": _("no open episode of care"),
     "no such record number in the caller's programs": _("no such record number in this person's programs"),
     "record number in more than one of the caller's programs": _(
         "the record number is in more than one of this person's programs"

@@ -5,7 +5,6 @@ is routine; exactly 500 is treated as the higher band (safer)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TypedDict
 
 from keel.core.decision import Decision, NoDetails, Reason
@@ -149,48 +148,60 @@ def above_order_on_high_qtc(qtc_ms: int | None, ordered_mg: float | None, total_
     return Reason.said(ABOVE_ORDER_ON_HIGH_QTC, QTC_SOURCES, ms=qtc_ms, ordered=ordered_mg, mg=total_mg)
 
 
-DEFERRED_RAISE_ON_HIGH_QTC = gettext_noop(
-    "The latest QTc is %(ms)s ms (500 or more), measured after this order was written: the order raised "
-    "methadone before this QTc (%(before)s to %(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 advises "
-    "considering a lower dose or stopping. To give more than %(before)s mg, a prescriber re-writes the order, "
-    "where the reason for a raise on this QTc is recorded."
+RAISE_ON_LATER_QTC = gettext_noop(
+    "The latest QTc is %(ms)s ms (500 or more), recorded after this order was written: the order raised "
+    "methadone before this QTc was known (%(before)s to %(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 "
+    "advises considering a lower dose or stopping. To give more than %(before)s mg, a prescriber re-writes the "
+    "order, where the reason for a raise on this QTc is recorded."
+)
+START_ON_LATER_QTC = gettext_noop(
+    "The latest QTc is %(ms)s ms (500 or more), recorded after this methadone start was written (%(ordered)s "
+    "mg a day; %(mg)s mg asked). Krantz 2009 advises considering a lower dose, stopping or another treatment, "
+    "not starting methadone. No methadone until a prescriber re-writes the start, where the reason for a "
+    "start on this QTc is recorded."
 )
 
 
-def deferred_raise_on_high_qtc(
+def raise_on_later_qtc(
     qtc_ms: int | None,
-    qtc_measured_on: date | None,
-    written_on: date,
-    before_mg: float | None,
+    recorded_after_order: bool,
+    from_mg: float | None,
     ordered_mg: float,
     total_mg: float,
+    given_mg: float | None = None,
     *,
     reason_recorded: bool,
 ) -> Reason | None:
-    """Why a day's methadone total of `total_mg` under an order written on `written_on` to start later (a
-    raise from `before_mg`, the order it superseded, to `ordered_mg`) is refused on the person's recent QTc
-    (review 19c): the gate on a raise (`order_increase`) ran when the order was written, before a QTc of
-    500 ms or more measured on or after that day; Krantz 2009 advises considering a lower dose or stopping,
-    so the raise is not given unchecked: the prescriber re-writes the order, where the reason is recorded.
-    None: the order was written with the prescriber's QTc reason (`reason_recorded`), no recent QTc, under
-    500 ms, measured before the order was written, the order is no raise, or the total is not above the dose
-    it raised from."""
+    """Why a day's methadone total of `total_mg` under an order of `ordered_mg` is refused on the person's
+    recent QTc (review 19c, 20a): the prescriber's gate on a raise or a start (`order_on_qtc`) decided on what
+    was known when the order was written, comparing it with `from_mg` (the order in force then, else the last
+    methadone across episodes; 0: a start). A QTc of 500 ms or more recorded after that
+    (`recorded_after_order`, whatever day it was measured: ECG reads come back days later) was never weighed
+    by a prescriber; Krantz 2009 advises considering a lower dose or stopping, so a total above `from_mg` is
+    not given until a prescriber re-writes the order, where the reason is recorded. Never below the level
+    already given under the order (`given_mg`): stopping a stable dose abruptly is harmful too. None: the
+    order was written with the prescriber's QTc reason (`reason_recorded`), no recent QTc, under 500 ms,
+    recorded before the order was written, `from_mg` unknown (written before it was kept), the order is no
+    raise, or the total is not above the dose it raised from and the level given."""
     if (
         reason_recorded
         or qtc_ms is None
-        or qtc_measured_on is None
-        or before_mg is None
         or qtc_ms < HIGH_FROM_MS
-        or qtc_measured_on < written_on
-        or ordered_mg <= before_mg
-        or total_mg <= before_mg
+        or not recorded_after_order
+        or from_mg is None
+        or ordered_mg <= from_mg
+        or total_mg <= max(from_mg, given_mg or 0.0)
     ):
         return None
+    if from_mg == 0:
+        return Reason.said(
+            START_ON_LATER_QTC, QTC_SOURCES, ms=qtc_ms, ordered=f"{ordered_mg:g}", mg=f"{total_mg:g}"
+        )
     return Reason.said(
-        DEFERRED_RAISE_ON_HIGH_QTC,
+        RAISE_ON_LATER_QTC,
         QTC_SOURCES,
         ms=qtc_ms,
-        before=f"{before_mg:g}",
+        before=f"{from_mg:g}",
         ordered=f"{ordered_mg:g}",
         mg=f"{total_mg:g}",
     )

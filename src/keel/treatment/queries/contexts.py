@@ -6,7 +6,7 @@ the same answer (tests/treatment/test_dose_context_sql.py)."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -26,7 +26,7 @@ from keel.treatment.queries.doses import (
     episode_firsts,
     is_taken,
 )
-from keel.treatment.queries.take_home_plans import episode_plans, episode_take_home_plans, plan_days
+from keel.treatment.queries.take_home_plans import episode_plans, held_bottles, plan_days
 
 
 def dose_context(
@@ -76,6 +76,7 @@ def context_after_dose(
         reads.episodes_of,
         reads.plans,
         None if reads.released is None else set(reads.released),  # a new hold's flag is open
+        reads.every_plan,  # as the dose left them (a bottle back is on its plan)
     )
     return _assemble([(patient, today)], medication, after)[pk]
 
@@ -98,6 +99,9 @@ class _Reads:
     episodes_of: dict[int, tuple[int, date]]
     plans: list[TakeHomePlan]
     released: set[int] | None = None
+    # every take-home plan of each person (oldest first), those of earlier episodes and ended ones included:
+    # what `DoseContext.bottles_maybe_held` is told from (review 20a)
+    every_plan: list[TakeHomePlan] = field(default_factory=list)
 
 
 def dose_contexts(
@@ -130,8 +134,10 @@ def dose_contexts(
         amended.setdefault(a.dose_id, []).append(a)
     # The episode's first dose (no active enrollment: no episode, no dosing).
     firsts, episodes_of = episode_firsts(ids, medication)
-    plans = episode_take_home_plans(ids, episodes_of)
-    reads = _Reads(doses, other_held, amended, firsts, episodes_of, plans)
+    # every plan of these people, in `episode_take_home_plans`' one statement; the episode's kept apart
+    every_plan = list(TakeHomePlan.objects.filter(patient_id__in=ids).order_by("decided_at", "id"))
+    plans = episode_plans(every_plan, episodes_of)
+    reads = _Reads(doses, other_held, amended, firsts, episodes_of, plans, every_plan=every_plan)
     return _assemble(patients, medication, reads)
 
 
@@ -244,6 +250,7 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
         episodes_of,
         episode_plans(plans, episodes_of),
         released,
+        plans,
     )
 
 
@@ -263,6 +270,15 @@ def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Rea
         ctx.in_episode = p.pk in firsts
         ctx.take_home = latest.get(p.pk)
         ctx.take_home_days = covered[p.pk]
+        if ctx.in_episode and today not in ctx.take_home_days:
+            iso = today.isoformat()
+            ctx.bottles_maybe_held = [
+                plan
+                for plan in reads.every_plan
+                if plan.patient_id == p.pk
+                and iso in (plan.bottles or [])
+                and iso not in (plan.returned_days or [])
+            ]
         ctx.taken_times = [
             d.given_at or d.recorded_at
             for d in doses[p.pk]
@@ -341,6 +357,34 @@ def _context(
         days_since_last_increase=episodes.days_between(last_increase, today) if last_increase else None,
         first_dose_on=first,
     )
+
+
+def held_bottle_plan(patient: Patient, ctx: DoseContext, today: date) -> TakeHomePlan | None:
+    """Review 20a: the take-home plan, ended (by a prescriber, a hold or discharge), whose bottle for today
+    the person still holds: handed out before it ended and not brought back (`held_bottles`, the supply
+    check's one definition). None: no such bottle (a running plan of this episode covering today is
+    `ctx.take_home_days`). Reads (`held_bottles`' two statements) only when `ctx.bottles_maybe_held` is not
+    empty: the ordinary dose and row read nothing more."""
+    if not ctx.bottles_maybe_held:
+        return None
+    held = held_bottles(patient, None, today)  # no episode: its running plans are already in the context
+    covering = [p for p in ctx.bottles_maybe_held if today in held.get(p.pk, set())]
+    return covering[-1] if covering else None  # the newest; one bottle a day
+
+
+def bottle_held_today(
+    patient: Patient, medication: str, ctx: DoseContext, today: date
+) -> TakeHomePlan | None:
+    """The dose at the window (review 20a): a day covered by a bottle the person still holds from an ended
+    plan (`held_bottle_plan`) is a take-home day in `ctx` (`take_home_days`), so an observed methadone dose
+    passes only when that bottle is returned, which is then recorded on this plan (`record_bottle_returned`,
+    given the plan returned here)."""
+    if medication != Medication.METHADONE or today in ctx.take_home_days:
+        return None
+    plan = held_bottle_plan(patient, ctx, today)
+    if plan is not None:
+        ctx.take_home_days = {*ctx.take_home_days, today}
+    return plan
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """An order's reads: the order in force on a day (`active_order`, every dose reads it) and a prescriber's
-overrides of it for the day (`day_overrides`), both hand-written SQL on the dose's hot path; a low-dose
-schedule against what was given at each step, and the order as FHIR."""
+overrides of it for the day (`day_overrides`), both hand-written SQL on the dose's hot path; whether the
+person has an open episode of care to write an order in (`episode_open`); a low-dose schedule against what
+was given at each step, and the order as FHIR."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from django.utils import timezone
 
 from keel.core import induction
 from keel.db import rows
-from keel.patients.models import Patient, local_today
+from keel.patients.models import Enrollment, EnrollmentStatus, Patient, local_today
 from keel.treatment.models import (
     IN_FORCE_SQL,
     DoseOverride,
     DoseRecord,
+    DoseStatus,
     MedicationOrder,
     OrderStatus,
     in_force_params,
@@ -61,6 +63,32 @@ def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOv
             (DoseOverride, "v"),
         )
     ]
+
+
+def level_given_under(order: MedicationOrder, before: date) -> Decimal | None:
+    """The highest day's total given under this order on a day before `before` (after corrections; None:
+    none given): the level a QTc check never takes the person below (review 20a). Read only when that check
+    would refuse, so a stable dose is never cut on the window's lookback alone."""
+    by_day: dict[date, Decimal] = {}
+    for d in DoseRecord.objects.filter(
+        order=order, status=DoseStatus.GIVEN, local_date__lt=before
+    ).prefetch_related("amendments"):
+        by_day[d.local_date] = by_day.get(d.local_date, Decimal(0)) + effective_mg(d)
+    return max(by_day.values(), default=None)
+
+
+def episode_open(patient: Patient, *, lock: bool = False) -> bool:
+    """Whether the person has an open episode of care in their program (an active enrollment: the window's
+    definition, `DoseContext.in_episode`), for writing a medication order (review 20a). `lock` (inside the
+    order's transaction): the episode's row is locked as `episodes.discharge` locks it, so an order and a
+    discharge of the same person are written one after the other (a discharge that commits first leaves no
+    open episode here; one that waits stops the order written). One statement."""
+    found = Enrollment.objects.filter(
+        patient=patient, program_id=patient.program_id, status=EnrollmentStatus.ACTIVE
+    )
+    if lock:
+        found = found.select_for_update()
+    return bool(list(found.values_list("pk", flat=True)[:1]))
 
 
 def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:

@@ -15,16 +15,17 @@ from keel.treatment.queries.policy import effective_policy
 
 def recent_qtc(patient: Patient, today: date, *, until: date | None = None) -> QtcRecord | None:
     """The person's latest QTc measured within the program's recent window up to `today` (the newest
-    measurement, the last recorded of a day), None if none. Never one dated after `today` (review 19a: a
-    QTc typed for next year hid today's 520; such dates are now refused, and a row written before is never
-    "the latest"). `until`: none measured after that day (a correction of a past day reads the QTc known on
-    that day). Why the latest and not the worst of the window: Krantz 2009 (`krantz-2009`) asks to act on the
-    current interval, correcting contributors such as low potassium; a repeat ECG that shows the interval
-    corrected is the fact the prescriber acts on."""
+    measurement day; of that day's readings the highest, review 20a: a normal ECG of the same morning
+    entered later hid a 520, and one day's readings are the same "current" interval), None if none. Never
+    one dated after `today` (review 19a: a QTc typed for next year hid today's 520; such dates are now
+    refused, and a row written before is never "the latest"). `until`: none measured after that day (a
+    correction of a past day reads the QTc known on that day). Why the latest and not the worst of the
+    window: Krantz 2009 (`krantz-2009`) asks to act on the current interval, correcting contributors such
+    as low potassium; a repeat ECG that shows the interval corrected is the fact the prescriber acts on."""
     since = today - timedelta(days=int(effective_policy(patient, DOSE_CHECK)["qtc_recent_days"]))
     last = today if until is None else min(until, today)
     rows = QtcRecord.objects.filter(patient=patient, measured_on__gte=since, measured_on__lte=last)
-    return rows.order_by("-measured_on", "-id").first()
+    return rows.order_by("-measured_on", "-qtc_ms", "-id").first()
 
 
 def recent_qtc_ms(patient: Patient, today: date, *, until: date | None = None) -> int | None:
@@ -45,7 +46,7 @@ def dose_review_qtc(patient_id: int, now: datetime) -> QtcRecord | None:
     row = (
         QtcRecord.objects.filter(patient_id=patient_id, measured_on__lte=widest_today)
         .select_related("patient__program")
-        .order_by("-measured_on", "-id")
+        .order_by("-measured_on", "-qtc_ms", "-id")
         .first()
     )
     if row is None:

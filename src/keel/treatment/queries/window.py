@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,13 @@ from keel.treatment.models import (
     in_force_q,
     order_in_force,
 )
-from keel.treatment.queries.contexts import _Reads, context_after_dose, dose_context, dose_contexts
+from keel.treatment.queries.contexts import (
+    _Reads,
+    context_after_dose,
+    dose_context,
+    dose_contexts,
+    held_bottle_plan,
+)
 from keel.treatment.queries.doses import MISS_LOOKBACK, DoseContext
 from keel.treatment.queries.take_home_plans import plan_days
 
@@ -46,6 +52,9 @@ class DosingRow:
     due: bool
     status: str  # due, given, held, take_home
     medication: str = Medication.METHADONE
+    # review 20a: a due methadone row on a day the person still holds a bottle of an ended plan for
+    # (`contexts.held_bottle_plan`): the row offers "today's bottle returned unopened" as on a take-home day
+    bottle_held: bool = False
 
 
 WINDOW_MEDICATIONS = (Medication.METHADONE, Medication.BUPRENORPHINE)
@@ -131,9 +140,10 @@ def dosing_list(
             ctx = contexts[med][p.pk]
             plan = ctx.take_home if med == Medication.METHADONE else None
             status = _row_status(ctx, bool(plan and today in plan_days(plan)))
-            rows.append(
-                DosingRow(p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med)
+            row = DosingRow(
+                p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med
             )
+            rows.append(_with_held_bottle(row))
     policy.audit_list_read(
         user, target_type="dosing_list", patient_ids=ids, programs={p.pk: p.program_id for p in patients}
     )
@@ -371,7 +381,9 @@ def dosing_row(
     ctx = dose_context(patient, medication, today)
     plan = ctx.take_home if medication == Medication.METHADONE else None
     status = _row_status(ctx, bool(plan and today in plan_days(plan)))
-    row = DosingRow(patient, order, ctx, plan, int(open_flags), status == "due", status, medication)
+    row = _with_held_bottle(
+        DosingRow(patient, order, ctx, plan, int(open_flags), status == "due", status, medication)
+    )
     policy.audit_list_read(
         user,
         target_type="dosing_list",
@@ -479,7 +491,9 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
     patient.has_photo = bool(has_photo)  # type: ignore[attr-defined]
     plan = ctx.take_home if medication == Medication.METHADONE else None
     status = _row_status(ctx, bool(plan and recorded.today in plan_days(plan)))
-    row = DosingRow(patient, recorded.order, ctx, plan, int(open_flags), status == "due", status, medication)
+    row = _with_held_bottle(
+        DosingRow(patient, recorded.order, ctx, plan, int(open_flags), status == "due", status, medication)
+    )
     policy.audit_list_read(
         user,
         target_type="dosing_list",
@@ -495,6 +509,15 @@ def _days_around(now: datetime | None) -> tuple[date, date]:
     `MAY_BE_IN_FORCE_SQL` (last first) and `in_force_q(last, newer_from=first)`."""
     utc_day = (now or timezone.now()).astimezone(UTC).date()
     return utc_day + timedelta(days=1), utc_day - timedelta(days=1)
+
+
+def _with_held_bottle(row: DosingRow) -> DosingRow:
+    """The row, marked `bottle_held` when it is a due methadone row and the person still holds a bottle of an
+    ended plan for today (review 20a; read only when the context found such a bottle may be out)."""
+    if row.status != "due" or row.medication != Medication.METHADONE or not row.today.bottles_maybe_held:
+        return row
+    held = held_bottle_plan(row.patient, row.today, row.today.today) is not None
+    return replace(row, bottle_held=held) if held else row
 
 
 def _row_status(ctx: DoseContext, on_take_home: bool) -> str:

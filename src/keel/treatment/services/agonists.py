@@ -5,14 +5,16 @@ reverse is the buprenorphine start gate's)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.rules.agonists import second_agonist
 from keel.patients.models import Patient
-from keel.treatment.models import DoseOverride, Medication, MedicationOrder, OverrideKind
-from keel.treatment.queries import DoseContext
+from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
+from keel.treatment.queries import DoseContext, effective_mg
 from keel.treatment.services.common import DoseBlocked, _audit
+from keel.treatment.services.start import low_dose_step
 
 
 def second_agonist_gate(
@@ -27,9 +29,9 @@ def second_agonist_gate(
     taken = [d for d in ctx.others_taken_today if d.medication in agonists]
     if held or medication != Medication.METHADONE or not taken:
         return
-    orders = {d.order_id for d in taken if d.medication == Medication.BUPRENORPHINE}
-    schedules = list(MedicationOrder.objects.filter(pk__in=orders).values_list("schedule", flat=True))
-    low_dose = bool(schedules) and all(schedules)  # every buprenorphine dose today a low-dose step
+    low_dose = low_dose_steps_today(
+        patient, [d for d in taken if d.medication == Medication.BUPRENORPHINE], today
+    )
     documented = DoseOverride.objects.filter(
         patient=patient,
         medication=medication,
@@ -51,3 +53,23 @@ def second_agonist_gate(
         reason="guard rail: a second opioid agonist the same day",
     )
     raise DoseBlocked(decision)
+
+
+def low_dose_steps_today(patient: Patient, doses: list[DoseRecord], today: date) -> bool:
+    """Whether every buprenorphine dose given today is a step of a low-dose schedule (review 20a): its order
+    has one, today is one of its steps (`start.low_dose_step`: counted in days dosed under it, so a
+    schedule that ended weeks ago, the person now on the full dose under the same order, has no step today)
+    and the day's buprenorphine under that order is at most that step's mg. Hammig 2016 covers methadone
+    alongside the schedule's days, not a month later; otherwise the prescriber's switch override is needed."""
+    if not doses:
+        return False
+    by_order: dict[int, Decimal] = {}
+    for d in doses:
+        by_order[d.order_id] = by_order.get(d.order_id, Decimal(0)) + effective_mg(d)
+    orders = MedicationOrder.objects.in_bulk(list(by_order))
+    for pk, mg in by_order.items():
+        order = orders.get(pk)
+        step = None if order is None else low_dose_step(patient, order, today)
+        if step is None or mg > Decimal(str(step["schedule_mg"])):
+            return False
+    return True

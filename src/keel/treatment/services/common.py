@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import Q
+
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
@@ -20,7 +22,7 @@ from keel.core.rules.inputs import FieldError
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
-from keel.treatment.models import DoseRecord
+from keel.treatment.models import DoseRecord, MedicationOrder
 from keel.treatment.queries.policy import effective_policy
 
 
@@ -134,6 +136,18 @@ class DoseOutcome:
     decision: Decision
 
 
-# How an order written with the prescriber's reason for a raise on a QTc of 500 ms or more says so in its note
-# (its audit row's detail has `qtc_override`); the window reads it from the order (review 19c).
+# How an order written with the prescriber's reason for a raise on a QTc of 500 ms or more says so in its
+# note, for people reading it (its audit row's detail has `qtc_override`). Nothing reads these words back: the
+# reason is the order's `qtc_reason` column (review 20a: a note with these words typed in counted as one).
 QTC_REASON_NOTE = "Raised on a QTc of 500 ms or more, prescriber's reason: "
+
+
+def has_qtc_reason(order: MedicationOrder) -> bool:
+    """Whether the order was written with the prescriber's reason for a methadone raise or start on a QTc of
+    500 ms or more: its own column, `qtc_reason` (review 20a: never words searched in the note)."""
+    return bool(order.qtc_reason)
+
+
+def qtc_reason_q() -> Q:
+    """`has_qtc_reason` as a filter of MedicationOrder (the same definition, for a query)."""
+    return ~Q(qtc_reason="")

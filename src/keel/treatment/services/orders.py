@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.accounts.models import User
-from keel.audit.models import Action
+from keel.audit.models import Action, Outcome
 from keel.core.decision import Reason
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
@@ -22,6 +22,7 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.queries.orders import episode_open
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -50,12 +51,15 @@ def prescribe(
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
-    prescriber's reason of substance (`override_reason`); above the hard bound it is refused."""
+    prescriber's reason of substance (`override_reason`); above the hard bound it is refused. A person with no
+    open episode of care in their program (`queries.orders.episode_open`, read under the episode's lock) gets
+    no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing else
+    written)."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
-    dose, steps, why, qtc_why, warnings = _checked_order(
+    dose, steps, why, qtc_why, warnings, raised_from = _checked_order(
         patient, medication, dose_mg, home_start, schedule, override_reason, now
     )
     if why:
@@ -63,18 +67,49 @@ def prescribe(
     if qtc_why:
         note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
     with transaction.atomic():
-        order = _superseding_order(by, patient, medication, dose, starts_on, note, home_start, steps, now)
-        _audit(
-            by,
-            patient,
-            Action.CREATE,
-            "medication_order",
-            order.pk,
-            reason=_order_reason(why, qtc_why),
-            detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
-        )
+        ended = not episode_open(patient, lock=True)
+        if ended:  # review 20a: nothing written but the refusal's audit row, which commits
+            _audit(
+                by,
+                patient,
+                Action.DENIED,
+                "medication_order",
+                outcome=Outcome.DENIED,
+                reason=EPISODE_ENDED_REASON,
+            )
+        else:
+            order = _superseding_order(
+                by,
+                patient,
+                medication,
+                dose,
+                starts_on,
+                note,
+                home_start,
+                steps,
+                now,
+                raised_from,
+                qtc_reason=qtc_why,
+            )
+            _audit(
+                by,
+                patient,
+                Action.CREATE,
+                "medication_order",
+                order.pk,
+                reason=_order_reason(why, qtc_why),
+                detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
+            )
+    if ended:
+        raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
     order.warnings = warnings
     return order
+
+
+# Review 20a: an order for a person with no open episode of care (discharged, transferred, died) is refused as
+# the dose and the injection refuse them (the same words); the refusal's audit reason, fixed words.
+EPISODE_ENDED = N_("this person's episode of care has ended: no medication order can be written")
+EPISODE_ENDED_REASON = "no open episode of care"
 
 
 def _order_reason(why: str, qtc_why: str) -> str:
@@ -91,10 +126,11 @@ def _checked_order(
     schedule: object,
     override_reason: object,
     now: datetime,
-) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...]]:
+) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...], Decimal | None]:
     """The order's dose, its low-dose schedule's steps, the prescriber's reason for a dose above the
     program's check and for a methadone increase on a recent QTc of 500 ms or more ("" when none is needed),
-    and the QTc's warnings (`qtc_gate`); raises TreatmentInvalid naming every bad field."""
+    the QTc's warnings and the dose the QTc gate compared it with (`qtc_gate`); raises TreatmentInvalid
+    naming every bad field."""
     errors: list[FieldError] = []
     if medication not in Medication.values:
         errors.append(
@@ -112,10 +148,10 @@ def _checked_order(
         errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
     why = order_plausibility(patient, medication, dose, override_reason, errors)
     today = local_today(patient, now)
-    qtc_why, warnings = qtc_gate(patient, medication, dose, override_reason, errors, today)
+    qtc_why, warnings, raised_from = qtc_gate(patient, medication, dose, override_reason, errors, today)
     if errors:
         raise TreatmentInvalid(errors)
-    return dose, steps, why, qtc_why, warnings
+    return dose, steps, why, qtc_why, warnings, raised_from
 
 
 def _superseding_order(
@@ -128,9 +164,15 @@ def _superseding_order(
     home_start: bool,
     steps: list[dict[str, Any]],
     now: datetime,
+    raised_from: Decimal | None = None,
+    *,
+    qtc_reason: str = "",
 ) -> MedicationOrder:
     """The new order, under a lock on the active order of the same medication, which it supersedes (kept).
-    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`)."""
+    The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`).
+    `raised_from`: what the QTc gate compared a methadone order with (`MedicationOrder.raised_from_mg`).
+    `qtc_reason`: the prescriber's reason on a QTc of 500 ms or more (`qtc_gate`), kept in its own column
+    (review 20a: the note's words are for people to read, never what the gate reads)."""
     current = (
         MedicationOrder.objects.select_for_update()
         .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
@@ -152,6 +194,8 @@ def _superseding_order(
         prescriber=by,
         created_at=now,
         supersedes=current,
+        raised_from_mg=raised_from,
+        qtc_reason=qtc_reason,
     )
 
 
@@ -186,26 +230,30 @@ def order_plausibility(
 
 def qtc_gate(
     patient: Patient, medication: str, dose: Decimal, reason: object, errors: list[FieldError], today: date
-) -> tuple[str, tuple[Reason, ...]]:
+) -> tuple[str, tuple[Reason, ...], Decimal | None]:
     """A raise of the methadone order on the person's latest QTc within the program's recent window
     (`methadone-dose-check`'s `qtc_recent_days`; `keel.core.rules.qtc.order_increase`, review 18a): on 500 ms
     or more it needs the prescriber's reason of substance (naming override_reason with the QTc's reasons and
     sources), audited as an override. Returns the reason when one was needed and given, and what the order
-    is warned of on a QTc over 450 ms (`keel.core.rules.qtc.prescribing_warnings`)."""
+    is warned of on a QTc over 450 ms (`keel.core.rules.qtc.prescribing_warnings`), and the dose it compared
+    the order with (0: a start; None: not methadone), kept on the order (review 20a: the window's check of a
+    QTc recorded after the order was written measures the raise from it, whatever happens to the orders
+    and episodes in between)."""
     if medication != Medication.METHADONE or errors:
-        return "", ()
+        return "", (), None
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
     qtc = recent_qtc_ms(patient, today)  # the one read of the recent QTc (never one dated after today)
     current = last_methadone_mg(patient, since, today)  # across episodes (review 19a)
-    before = None if current is None else float(current)
+    before = float(current) if current else None  # 0: a start never given, still a start
     verdict, reasons, sources = order_on_qtc(qtc, before, float(dose))
     warnings = prescribing_warnings(qtc, before, float(dose))
+    raised_from = current or Decimal(0)
     if verdict != NEEDS_REASON:
-        return "", warnings
+        return "", warnings, raised_from
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
-    if problem and current is None:
+    if problem and not current:
         errors.append(start_on_high_qtc(reasons, sources, problem))
     elif problem:
         params = dict(reasons[0].params)
@@ -222,4 +270,4 @@ def qtc_gate(
                 problem=problem,
             )
         )
-    return text, warnings
+    return text, warnings, raised_from

@@ -16,6 +16,7 @@ from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.qtc import HIGH_FROM_MS
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -28,7 +29,7 @@ from keel.treatment.models import (
     QtcRecord,
     in_force_q,
 )
-from keel.treatment.services.common import QTC_REASON_NOTE, _audit, _scoped_for
+from keel.treatment.services.common import _audit, _scoped_for, qtc_reason_q
 
 
 def record_qtc(
@@ -76,12 +77,23 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
     there is one; else (review 19a: a discharge and a readmission the same day made a raise read as a first
     order) the newest order written (any status, any episode) that is the active one, or was written on or
     after `since` (the program's recent window), or had a dose given on or after it. None: no methadone
-    within the window (a start). A raise written to start later without the prescriber's QTc reason
-    (`common.QTC_REASON_NOTE`) is compared from the dose it raised from (review 19c: the window blocks it
-    on a QTc of 500 ms or more; re-writing it is then a raise, and needs the reason). One statement."""
+    within the window (a start). A raise (or a start written to start later) without the prescriber's QTc
+    reason (the order's `qtc_reason`, `common.has_qtc_reason`) whose raise was never given (no dose under it
+    above `raised_from_mg`), with a QTc of 500 ms or more recorded after it was written, is compared from the
+    dose it raised from (review 19c, 20a: the window blocks it; re-writing it is then a raise, and needs the
+    reason). A start written for today is compared from its own dose, as before (review 18a). One read."""
     since_at = datetime.combine(since, time(), tzinfo=UTC)
     recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
     dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
+    high_since = QtcRecord.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        qtc_ms__gte=HIGH_FROM_MS,
+        measured_on__gte=since,
+        recorded_at__gt=OuterRef("created_at"),
+    )
+    raise_given = DoseRecord.objects.filter(
+        order=OuterRef("pk"), status=DoseStatus.GIVEN, amount_mg__gt=OuterRef("raised_from_mg")
+    )
     return (
         MedicationOrder.objects.filter(
             in_force_q(today) | recent | Exists(dosed), patient=patient, medication=Medication.METHADONE
@@ -90,8 +102,16 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
         .annotate(
             basis=Case(
                 When(
-                    Q(deferred=True, supersedes__dose_mg__lt=F("dose_mg"))
-                    & ~Q(note__contains=QTC_REASON_NOTE),
+                    Q(raised_from_mg__lt=F("dose_mg"))
+                    & (Q(raised_from_mg__gt=0) | Q(deferred=True))
+                    & ~qtc_reason_q()
+                    & ~Exists(raise_given)
+                    & Exists(high_since),
+                    then=F("raised_from_mg"),
+                ),
+                When(  # written before `raised_from_mg` (review 19c's reading)
+                    Q(raised_from_mg__isnull=True, deferred=True, supersedes__dose_mg__lt=F("dose_mg"))
+                    & ~qtc_reason_q(),
                     then=F("supersedes__dose_mg"),
                 ),
                 default=F("dose_mg"),

@@ -248,14 +248,17 @@ def _still_held(patient: Patient, plan: TakeHomePlan, now: datetime) -> dict[str
     }
 
 
-def record_bottle_returned(plans: Sequence[TakeHomePlan], today: date) -> dict[str, object] | None:
+def record_bottle_returned(
+    plans: Sequence[TakeHomePlan], today: date, held: TakeHomePlan | None = None
+) -> dict[str, object] | None:
     """Review 19a: an observed methadone dose on a take-home day passes the window only because the nurse
     said today's bottle came back unopened; that answer is kept on the plan whose bottle covers today (its
     `returned_days`, the one record of bottles back, which `held_bottles` reads), inside the dose's
     transaction and under the person's lock. `plans`: the episode's plans the dose read (oldest first; the
     plan changed in place, so the row told from the dose's reads shows it). Returns what the dose's audit row
-    says of it (None: no plan's bottle covers today)."""
-    covering = [p for p in plans if today in plan_days(p)]
+    says of it (None: no plan's bottle covers today). `held`: the ended plan whose bottle for today the person
+    still held (`queries.contexts.bottle_held_today`, review 20a), kept when no running plan covers today."""
+    covering = [p for p in plans if today in plan_days(p)] or ([held] if held is not None else [])
     if not covering:
         return None
     plan = covering[-1]  # the newest; one bottle a day

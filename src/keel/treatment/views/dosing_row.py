@@ -152,7 +152,7 @@ def row_html(request: HttpRequest, r: DosingRow, result: dict[str, Any] | None, 
         f"{t.gettext('sedated or intoxicated: hold')}</label>\n"
         "        "
     )
-    if r.status == "take_home":
+    if r.status == "take_home" or r.bottle_held:
         out.append(
             '<label class="choice inline-choice"><input type="checkbox" name="bottle_returned" '
             f'tabindex="-1"> {t.gettext(_BOTTLE)}</label>'

@@ -7,3 +7,8 @@ that stop a dose); `limits` holds a correction to the window's ceilings and that
 overrides) live in `keel.treatment.queries.orders`. Callers import the module that defines a name, or
 `keel.treatment.services`.
 """
+
+from keel.treatment.services.doses.corrections import amend_dose
+from keel.treatment.services.doses.window import record_dose
+
+__all__ = ["amend_dose", "record_dose"]  # the two writes, as `services.doses` served them before the split

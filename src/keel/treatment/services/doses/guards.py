@@ -14,24 +14,24 @@ from typing import Any
 
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
-from keel.core.decision import Decision
+from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.qtc import above_order_on_high_qtc, deferred_raise_on_high_qtc
+from keel.core.rules.qtc import above_order_on_high_qtc, raise_on_later_qtc
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, Medication, MedicationOrder, OverrideKind
 from keel.treatment.queries import DoseContext
 from keel.treatment.queries.doses import slot_recorded
-from keel.treatment.queries.orders import active_order, day_overrides
-from keel.treatment.queries.qtc import recent_qtc, recent_qtc_ms
+from keel.treatment.queries.orders import active_order, day_overrides, level_given_under
+from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
-    QTC_REASON_NOTE,
     DoseBlocked,
     DoseConflict,
     _audit,
     _decimal,
+    has_qtc_reason,
 )
 from keel.treatment.services.doses.rule import BLOCKING
 from keel.treatment.services.hours import dosing_hours_gate
@@ -196,23 +196,24 @@ def order_on_high_qtc(
     patient: Patient,
     medication: str,
     order: MedicationOrder,
+    ctx: DoseContext,
     today: date,
     total: Decimal,
     decision: Decision,
 ) -> Decision:
-    """Guard 4b, the order on a high QTc: a methadone dose that takes the day's total above the active order
-    while the person's recent QTc is 500 ms or more (`keel.core.rules.qtc.above_order_on_high_qtc`, Krantz
-    2009) is blocked whatever day's override covers it, an override made before the QTc included: the
-    prescriber raises the order itself, where the QTc reason is recorded. The QTc is read only for a dose
-    above the order that the rule would pass (the ordinary dose, within its order, reads nothing more),
-    under the person's lock (`order_for_dose`)."""
+    """Guard 4b, the order on a high QTc (Krantz 2009: at 500 ms or more consider reducing or stopping): a
+    methadone total above the active order on a recent QTc of 500 ms or more is blocked whatever day's
+    override covers it (`above_order_on_high_qtc`: the prescriber raises the order itself, where the QTc
+    reason is recorded); and a total above the dose the order raised from (`raised_from_mg`, what the
+    prescriber's gate compared it with; 0: a start) on such a QTc recorded after the order was written, the
+    order without the prescriber's QTc reason, is blocked whatever day's override covers it
+    (`high_qtc_since_order`, review 19c and 20a), never below the level already given under the order.
+    Reads the QTc only for a dose above the order or above both what it raised from and the last observed
+    day's total (`ctx.last_observed_mg`): the ordinary dose reads nothing more (a start's first dose reads
+    the QTc, two statements). Under the person's lock."""
     if medication != Medication.METHADONE or decision.decision in BLOCKING or decision.decision == "hold":
         return decision
-    if order.deferred:  # review 19c: a raise written to start later, then a QTc of 500 ms or more
-        return _deferred_raise_on_high_qtc(patient, order, today, total, decision)
-    if total <= order.dose_mg:
-        return decision
-    reason = above_order_on_high_qtc(recent_qtc_ms(patient, today), float(order.dose_mg), float(total))
+    reason = high_qtc_since_order(patient, order, today, total, ctx.last_observed_mg)
     if reason is None:
         return decision
     return Decision(
@@ -220,36 +221,47 @@ def order_on_high_qtc(
     )
 
 
-def _deferred_raise_on_high_qtc(
-    patient: Patient, order: MedicationOrder, today: date, total: Decimal, decision: Decision
-) -> Decision:
-    """Guard 4b for an order written to start later (`deferred`, review 19c): the gate on a raise ran when it
-    was written; a QTc of 500 ms or more measured on or after that day, with the order not written with the
-    prescriber's QTc reason (`common.QTC_REASON_NOTE`), blocks a total above the order it superseded
-    (`keel.core.rules.qtc.deferred_raise_on_high_qtc`, Krantz 2009): a prescriber re-writes the order. Above
-    the order itself, `above_order_on_high_qtc` as for any order. Reads the superseded order and the QTc
-    only for a deferred order (the ordinary dose reads nothing more), under the person's lock."""
-    qtc = recent_qtc(patient, today)
+def high_qtc_since_order(
+    patient: Patient,
+    order: MedicationOrder,
+    day: date,
+    total: Decimal,
+    given: Decimal | None,
+    *,
+    until: date | None = None,
+) -> Reason | None:
+    """Why a methadone total of `total` on `day` under `order` is refused on the recent QTc (None: it is
+    not): above the order (`above_order_on_high_qtc`), or above the dose it raised from on a QTc recorded
+    after it was written (`raise_on_later_qtc`), not below `given` (the level given under it, as read by the
+    caller) nor the level given under it on any day (read here, only when the QTc would refuse). The window
+    and a correction (`limits.amendment_ceilings`, `until` its day) share it. Reads nothing when the total
+    is within the order and not above what it raised from and `given`."""
+    from_mg = order.raised_from_mg  # None: written before it was kept (checked above the order only)
+    level = max(from_mg if from_mg is not None else total, given or Decimal(0))
+    if total <= order.dose_mg and total <= level:
+        return None
+    qtc = recent_qtc(patient, day, until=until)
     qtc_ms = None if qtc is None else qtc.qtc_ms
-    before = (
-        MedicationOrder.objects.filter(pk=order.supersedes_id).values_list("dose_mg", flat=True).first()
-        if order.supersedes_id is not None and qtc_ms is not None
-        else None
-    )
-    reason = deferred_raise_on_high_qtc(
-        qtc_ms,
-        None if qtc is None else qtc.measured_on,
-        local_today(patient, order.created_at),
-        None if before is None else float(before),
-        float(order.dose_mg),
-        float(total),
-        reason_recorded=QTC_REASON_NOTE in order.note,
-    ) or above_order_on_high_qtc(qtc_ms, float(order.dose_mg), float(total))
-    if reason is None:
-        return decision
-    return Decision(
-        decision.rule, decision.version, "needs_override", (reason,), decision.policy, decision.details
-    )
+    above = above_order_on_high_qtc(qtc_ms, float(order.dose_mg), float(total))
+    if above is not None or qtc is None:
+        return above
+    later = qtc.recorded_at > order.created_at
+
+    def reason(level_given: Decimal | None) -> Reason | None:
+        return raise_on_later_qtc(
+            qtc_ms,
+            later,
+            None if from_mg is None else float(from_mg),
+            float(order.dose_mg),
+            float(total),
+            None if level_given is None else float(level_given),
+            reason_recorded=has_qtc_reason(order),
+        )
+
+    if reason(given) is None:
+        return None
+    under = level_given_under(order, day)  # a day given under it before this episode's lookback, say
+    return reason(given if under is None or (given is not None and given > under) else under)
 
 
 def refuse_if_blocked(

@@ -12,13 +12,13 @@ from typing import cast
 
 from django.db.models import Q
 
-from keel.core.decision import Reason, shown
+from keel.core.decision import Reason
 from keel.core.rules.buprenorphine import induction_total_over, low_dose_total_over
 from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.qtc import above_order_on_high_qtc
+from keel.core.rules.qtc import RAISE_ON_LATER_QTC, START_ON_LATER_QTC
 from keel.core.rules.window import REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
@@ -27,8 +27,8 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, DoseRecord, DoseStatus, Medication, OverrideKind
 from keel.treatment.queries import dose_context, effective_mg
 from keel.treatment.queries.contexts import hold_open_today
-from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy
+from keel.treatment.services.doses.guards import high_qtc_since_order
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.start import low_dose_step, window_phase
 
@@ -67,30 +67,14 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
         )
         .exists()
     )
-    if covered and corrected > effective_mg(dose) and dose.medication == Medication.METHADONE:
-        # A day's override takes no methadone dose above its order on a QTc of 500 ms or more known that day
-        # (as at the window, `guards.order_on_high_qtc`): the prescriber raises the order itself.
-        high = above_order_on_high_qtc(
-            recent_qtc_ms(patient, dose.local_date, until=dose.local_date),
-            float(dose.order.dose_mg),
-            float(total),
-        )
+    if corrected > effective_mg(dose) and dose.medication == Medication.METHADONE and dose.order is not None:
+        # The window's QTc checks (`guards.high_qtc_since_order`, review 20a), whatever override covers the
+        # day: no day's override takes methadone above its order on a QTc of 500 ms or more known that day,
+        # and no correction gives a raise (or a start) the window refused on such a QTc recorded after the
+        # order was written: the prescriber re-writes the order, where the reason is recorded.
+        high = high_qtc_since_order(patient, dose.order, dose.local_date, total, None, until=dose.local_date)
         if high is not None:
-            params = {key: shown(value) for key, value in high.params}
-            raise TreatmentInvalid(
-                [
-                    FieldError.said(
-                        "corrected_mg",
-                        N_(
-                            "The latest QTc is %(ms)s ms (500 or more): a day's override cannot take "
-                            "methadone above the order (%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 "
-                            "advises considering a lower dose or stopping. To give more, a prescriber raises "
-                            "the order itself, where the reason for a raise on this QTc is recorded."
-                        ),
-                        **params,
-                    )
-                ]
-            )
+            raise TreatmentInvalid([_qtc_refusal(high)])
     settings = guard_rail_policy(patient, rule)
     verdict, reasons = ceilings(rule, float(corrected), float(total), settings, documented=covered)
     if verdict in (REFUSED, "needs_override"):
@@ -112,6 +96,44 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
     over = window_limits_over(patient, dose, corrected, total - corrected, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def _qtc_refusal(high: Reason) -> FieldError:
+    """The window's QTc refusal (`guards.high_qtc_since_order`) naming corrected_mg, in the same words."""
+    params = dict(high.params)
+    if high.template == RAISE_ON_LATER_QTC:
+        return FieldError.said(
+            "corrected_mg",
+            N_(
+                "The latest QTc is %(ms)s ms (500 or more), recorded after this order was written: the order "
+                "raised methadone before this QTc was known (%(before)s to %(ordered)s mg a day; %(mg)s mg "
+                "asked). Krantz 2009 advises considering a lower dose or stopping. To give more than "
+                "%(before)s mg, a prescriber re-writes the order, where the reason for a raise on this QTc "
+                "is recorded."
+            ),
+            **params,
+        )
+    if high.template == START_ON_LATER_QTC:
+        return FieldError.said(
+            "corrected_mg",
+            N_(
+                "The latest QTc is %(ms)s ms (500 or more), recorded after this methadone start was written "
+                "(%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 advises considering a lower dose, "
+                "stopping or another treatment, not starting methadone. No methadone until a prescriber "
+                "re-writes the start, where the reason for a start on this QTc is recorded."
+            ),
+            **params,
+        )
+    return FieldError.said(
+        "corrected_mg",
+        N_(
+            "The latest QTc is %(ms)s ms (500 or more): a day's override cannot take "
+            "methadone above the order (%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 "
+            "advises considering a lower dose or stopping. To give more, a prescriber raises "
+            "the order itself, where the reason for a raise on this QTc is recorded."
+        ),
+        **params,
+    )
 
 
 def window_limits_over(

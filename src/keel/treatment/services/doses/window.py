@@ -35,6 +35,7 @@ from keel.treatment.queries import (
     dose_context_and_reads,
     hours_since,
 )
+from keel.treatment.queries.contexts import bottle_held_today
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseBlocked,
@@ -112,6 +113,7 @@ def record_dose(
             # the holds and the re-dose interval below are all answered from it
             # (tests/treatment/test_dose_queries.py counts them).
             ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
+            held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's bottle
             slot = day_guards(
                 by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence
             )
@@ -128,11 +130,11 @@ def record_dose(
                 since,
                 order.dose_mg,
             )
-            decision = order_on_high_qtc(patient, medication, order, today, cover.total, decision)
+            decision = order_on_high_qtc(patient, medication, order, ctx, today, cover.total, decision)
             refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
             bottle = None
             if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
-                bottle = record_bottle_returned(reads.plans, today)  # review 19a: on the plan, with the dose
+                bottle = record_bottle_returned(reads.plans, today, held)  # review 19a, 20a: on the plan
             after = None
             if then is not None:
                 after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
