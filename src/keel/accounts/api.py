@@ -217,7 +217,7 @@ def _settings_out(p: Program) -> ProgramSettingsOut:
     summary="The program's settings (program admins)",
 )
 def get_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
-    return _settings_out(services.program_settings(by=_user(request), slug=slug))
+    return _settings_out(queries.program_settings(by=_user(request), slug=slug))
 
 
 @router.put(
