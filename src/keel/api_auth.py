@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
@@ -11,6 +9,7 @@ from ninja.utils import check_csrf
 from keel.accounts import queries as account_queries
 from keel.accounts import services as accounts
 from keel.accounts.middleware import bearer_credential
+from keel.accounts.models import User
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -22,7 +21,7 @@ class KeelAuth:
     openapi_type = "http"
     openapi_scheme = "bearer"
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> User | None:
         secret = bearer_credential(request)
         if secret is not None:
             user = accounts.user_for_token(secret)
@@ -33,7 +32,7 @@ class KeelAuth:
         # Everything else rides on the session, which SessionLimitsMiddleware and RequireMFAMiddleware have
         # already held to its limits and second factor (the same `authenticates_by_session`).
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        if not isinstance(user, User):  # none or anonymous (a lazy User passes: it proxies its class)
             return None
         if not account_queries.session_passed_second_factor(user):
             return None

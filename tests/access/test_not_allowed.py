@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from keel.access import policy
 from keel.access.errors import NotAllowed
-from keel.accounts.services import ProgramSettingsNotAllowed
+from keel.accounts.queries import ProgramSettingsNotAllowed
 from keel.accounts.staff import NotAllowed as StaffNotAllowed
 from keel.api import api, on_not_allowed
 from keel.assessments.services import NotAllowed as AssessmentNotAllowed

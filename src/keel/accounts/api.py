@@ -8,8 +8,9 @@ from ninja.errors import AuthenticationError
 from pydantic import Field
 
 from keel.access import policy
+from keel.access.http import AuthenticatedApiRequest
 from keel.accounts import queries, services, staff
-from keel.accounts.models import Invitation, Program, User
+from keel.accounts.models import Invitation, Program
 from keel.accounts.schemas import (
     AccountActiveOut,
     AccountRoleOut,
@@ -38,15 +39,9 @@ from keel.schemas import In
 router = Router(tags=["accounts"])
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
 @router.get("/me", response=MeOut, summary="The signed-in user (and, for a patient, their own record)")
-def me(request: HttpRequest) -> MeOut:
-    user = _user(request)
+def me(request: AuthenticatedApiRequest) -> MeOut:
+    user = request.auth
     if not policy.is_program_patient(user):
         return MeOut(**queries.describe_user(user))
     patient = policy.own_patient_or_404(user)
@@ -73,14 +68,14 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 
 
 @router.get("/auth/tokens", response=list[TokenOut], summary="My tokens (secrets are never shown again)")
-def list_tokens(request: HttpRequest) -> list[TokenOut]:
-    return [TokenOut.of(t) for t in queries.list_tokens(user=_user(request))]
+def list_tokens(request: AuthenticatedApiRequest) -> list[TokenOut]:
+    return [TokenOut.of(t) for t in queries.list_tokens(user=request.auth)]
 
 
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
-def revoke_token(request: HttpRequest, token_id: int) -> TokenOut:
+def revoke_token(request: AuthenticatedApiRequest, token_id: int) -> TokenOut:
     try:
-        token = services.revoke_token(user=_user(request), token_id=token_id)
+        token = services.revoke_token(user=request.auth, token_id=token_id)
     except services.AccountError:
         from django.http import Http404
 
@@ -106,8 +101,8 @@ def _invitation_out(i: Invitation) -> InvitationOut:
     response=StaffListOut,
     summary="The program's staff and open invitations (program admins)",
 )
-def list_staff(request: HttpRequest, slug: str) -> StaffListOut:
-    _program, people, invitations = staff.staff_of(by=_user(request), program_slug=slug)
+def list_staff(request: AuthenticatedApiRequest, slug: str) -> StaffListOut:
+    _program, people, invitations = staff.staff_of(by=request.auth, program_slug=slug)
     return StaffListOut(
         staff=[_member_out(m) for m in people], invitations=[_invitation_out(i) for i in invitations]
     )
@@ -119,9 +114,9 @@ def list_staff(request: HttpRequest, slug: str) -> StaffListOut:
     openapi_extra=request_body(InvitationIn),
     summary="Invite a staff member by email: a link that works once, until it expires (program admins)",
 )
-def invite_staff(request: HttpRequest, slug: str) -> Status[InvitationOut]:
+def invite_staff(request: AuthenticatedApiRequest, slug: str) -> Status[InvitationOut]:
     sent = staff.invite(
-        by=_user(request),
+        by=request.auth,
         program_slug=slug,
         data=InvitationIn.read(request),
         base_url=request.build_absolute_uri("/"),
@@ -134,8 +129,8 @@ def invite_staff(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     response=AccountActiveOut,
     summary="Turn a staff member's account off now: every session and token ends (program admins)",
 )
-def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> AccountActiveOut:
-    user = staff.deactivate(by=_user(request), program_slug=slug, user_id=user_id)
+def deactivate_staff(request: AuthenticatedApiRequest, slug: str, user_id: int) -> AccountActiveOut:
+    user = staff.deactivate(by=request.auth, program_slug=slug, user_id=user_id)
     return AccountActiveOut(id=user.pk, username=user.username, active=user.is_active)
 
 
@@ -144,8 +139,10 @@ def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> AccountAc
     response=AccountSecondFactorOut,
     summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
 )
-def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> AccountSecondFactorOut:
-    user = staff.reset_second_factor(by=_user(request), program_slug=slug, user_id=user_id)
+def reset_staff_second_factor(
+    request: AuthenticatedApiRequest, slug: str, user_id: int
+) -> AccountSecondFactorOut:
+    user = staff.reset_second_factor(by=request.auth, program_slug=slug, user_id=user_id)
     return AccountSecondFactorOut(
         id=user.pk, username=user.username, mfa_enrolled=queries.has_totp_device(user)
     )
@@ -160,8 +157,10 @@ class RoleIn(In):
     response=AccountRoleOut,
     summary="Change a staff member's role in the program; it applies on their next request (program admins)",
 )
-def change_staff_role(request: HttpRequest, slug: str, user_id: int, payload: RoleIn) -> AccountRoleOut:
-    user = staff.change_role(by=_user(request), program_slug=slug, user_id=user_id, role=payload.role)
+def change_staff_role(
+    request: AuthenticatedApiRequest, slug: str, user_id: int, payload: RoleIn
+) -> AccountRoleOut:
+    user = staff.change_role(by=request.auth, program_slug=slug, user_id=user_id, role=payload.role)
     return AccountRoleOut(id=user.pk, username=user.username, role=user.role)
 
 
@@ -216,8 +215,8 @@ def _settings_out(p: Program) -> ProgramSettingsOut:
     response=ProgramSettingsOut,
     summary="The program's settings (program admins)",
 )
-def get_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
-    return _settings_out(services.program_settings(by=_user(request), slug=slug))
+def get_program_settings(request: AuthenticatedApiRequest, slug: str) -> ProgramSettingsOut:
+    return _settings_out(queries.program_settings(by=request.auth, slug=slug))
 
 
 @router.put(
@@ -226,9 +225,9 @@ def get_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
     openapi_extra=request_body(ProgramSettingsIn),
     summary="Change the program's time zone, dosing-window hours, closure days and contact details (admins)",
 )
-def put_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
+def put_program_settings(request: AuthenticatedApiRequest, slug: str) -> ProgramSettingsOut:
     return _settings_out(
-        services.update_program_settings(by=_user(request), slug=slug, data=ProgramSettingsIn.read(request))
+        services.update_program_settings(by=request.auth, slug=slug, data=ProgramSettingsIn.read(request))
     )
 
 
@@ -240,13 +239,13 @@ def put_program_settings(request: HttpRequest, slug: str) -> ProgramSettingsOut:
     response=MessageOut,
     summary="Change my password: the current one again; every other session of mine ends",
 )
-def change_password(request: HttpRequest, payload: PasswordChangeIn) -> MessageOut:
+def change_password(request: AuthenticatedApiRequest, payload: PasswordChangeIn) -> MessageOut:
     from django.contrib.auth import update_session_auth_hash
 
     from keel.accounts import passwords
     from keel.accounts.middleware import authenticates_by_session
 
-    user = _user(request)
+    user = request.auth
     by_session = authenticates_by_session(request)
     passwords.change_password(
         user=user,

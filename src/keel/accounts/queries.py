@@ -1,6 +1,7 @@
 """Accounts, the reads: a person's second factor (the one rule of when a code is asked, SECURITY.md T16),
-their API tokens, and a user as the API and the CLI show them. Re-exported by `keel.accounts.services`
-for its callers. No audit row: these read the caller's own account, never a patient record."""
+their API tokens, a user as the API and the CLI show them, and the program whose settings an admin reads.
+No audit row (these read the caller's own account, never a patient record), except the `denied` row of a
+refused program-settings read."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import ApiToken, Program, ProgramMembership, User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
 
 
 def has_totp_device(user: User) -> bool:
@@ -82,3 +86,29 @@ def confirmed_totp_device(user: User) -> TOTPDevice | None:
 
 def pending_totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+# --- Program settings (issue #18) ---------------------------------------------------------------------
+
+
+class ProgramSettingsNotAllowed(AccessNotAllowed, PermissionError):
+    pass
+
+
+def program_settings(*, by: User, slug: str) -> Program:
+    """The program whose settings its admin reads or changes; anyone else is refused with a `denied` audit
+    row (the one access check of `update_program_settings` too)."""
+    from keel.access import policy
+
+    program = Program.objects.filter(slug=slug, is_personal=False).first()
+    if program is None or not policy.can_manage_staff(by, program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="program_settings",
+            program_id=program.pk if program else None,
+            reason="not a program admin of this program",
+        )
+        raise ProgramSettingsNotAllowed("Only the program's admins change its settings.")
+    return program

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from keel.access.errors import NotAllowed as AccessNotAllowed
+from keel.accounts import queries as account_queries
 from keel.accounts.models import OWN_PATIENT, ApiToken, Program, ProgramMembership, Role, User
 from keel.accounts.queries import (
     pending_totp_device,
@@ -442,31 +442,6 @@ def setup_first_program(
 # --- Program settings (issue #18) ---------------------------------------------------------------------
 
 
-def _settings_program(by: User, slug: str) -> Program:
-    from keel.access import policy
-
-    program = Program.objects.filter(slug=slug, is_personal=False).first()
-    if program is None or not policy.can_manage_staff(by, program.pk):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="program_settings",
-            program_id=program.pk if program else None,
-            reason="not a program admin of this program",
-        )
-        raise ProgramSettingsNotAllowed("Only the program's admins change its settings.")
-    return program
-
-
-class ProgramSettingsNotAllowed(AccessNotAllowed, PermissionError):
-    pass
-
-
-def program_settings(*, by: User, slug: str) -> Program:
-    return _settings_program(by, slug)
-
-
 # The settings a PUT may leave out (left as they are); the time zone is required.
 SETTINGS_FIELDS = ("dosing_opens", "dosing_closes", "closure_days", "contact_phone", "contact_address")
 
@@ -475,7 +450,7 @@ def update_program_settings(*, by: User, slug: str, data: Posted[ProgramSettings
     """Change a program's time zone, dosing-window hours, closure days and contact details (its admins);
     every field wrong is named at once (once the caller is known to be one of its admins); audited with the
     names of the fields changed."""
-    program = _settings_program(by, slug)
+    program = account_queries.program_settings(by=by, slug=slug)
     current = {name: getattr(program, name) for name in SETTINGS_FIELDS}
     try:
         form = data.parse(context=current)  # a field left out: left as it is

@@ -12,5 +12,7 @@ __all__ = ["ascii_digits"]
 
 
 def ascii_digits(text: str) -> bool:
-    """True for a non-empty run of 0-9 ("12", "007"); False for "", "²", "٣", "1.5", "-1", " 1"."""
+    """True for a non-empty run of 0-9 ("12", "007"); False for "", "²", "٣", "1.5", "-1", " 1".
+
+    The one test of "a number typed in digits": never `str.isdigit()` before `int()`."""
     return text.isascii() and text.isdigit()

@@ -3,7 +3,8 @@
 Candidates come back as light tuples (the columns distance, time and the filters need); only the meetings that
 make the page are loaded as model instances, in one query (`_load`).
 
-Public data; no access policy applies (nothing here is patient data) and searches are not stored.
+Public data; no access policy applies (nothing here is patient data) and searches are not stored. The one
+read that asks the policy is `importing_programs`, the programs a staff member may import feeds for.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Q, QuerySet
 
+from keel.access import policy
+from keel.accounts.models import Program, User
 from keel.core.directory.geo import KM_PER_MILE, bounding_box, distance_km
 from keel.core.directory.schedule import AFTERNOON_ENDS, MORNING_ENDS, next_start, part_of_day
 from keel.directory.models import Attendance, Facility, FeedSource, Meeting
@@ -497,3 +501,10 @@ def sample_sources(kind: str | None = None) -> set[str]:
     if kind is not None:
         feeds = feeds.filter(kind=kind)
     return set(feeds.values_list("name", flat=True))
+
+
+def importing_programs(user: User | AnonymousUser) -> list[Program]:
+    """The programs a user may import feeds for: a program admin's own programs."""
+    if not policy.may_import_feeds(user):  # anonymous: no program
+        return []
+    return list(Program.objects.filter(memberships__user=user).order_by("name"))

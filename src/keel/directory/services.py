@@ -11,11 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from keel.access import policy
 from keel.accounts.models import Program, ProgramMembership, User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -220,13 +218,6 @@ def _refresh_statistics() -> None:
     with connection.cursor() as cursor:
         for table in ("directory_meeting", "directory_facility"):
             cursor.execute(f"ANALYZE {table}")
-
-
-def importing_programs(user: User | AnonymousUser) -> list[Program]:
-    """The programs a user may import feeds for: a program admin's own programs."""
-    if not policy.may_import_feeds(user):  # anonymous: no program
-        return []
-    return list(Program.objects.filter(memberships__user=user).order_by("name"))
 
 
 def _claim_source(

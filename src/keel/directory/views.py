@@ -23,7 +23,7 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.core.digits import ascii_digits
 from keel.core.directory.feeds import FELLOWSHIPS, PAYMENTS, SERVICES, NotAFeed
 from keel.core.sources import cite
-from keel.directory import params, services
+from keel.directory import params, queries, services
 from keel.directory.api import directions_url, facility_directions, type_labels
 from keel.directory.models import Attendance, Fellowship
 from keel.directory.queries import BadSearch, MeetingHit, sample_sources, search_facilities, search_meetings
@@ -287,7 +287,7 @@ def import_feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not policy.may_import_feeds(request.user):
         raise PermissionDenied
     form = ImportForm(
-        request.POST or None, request.FILES or None, programs=services.importing_programs(request.user)
+        request.POST or None, request.FILES or None, programs=queries.importing_programs(request.user)
     )
     context: dict[str, Any] = {"form": form}
     status = 200

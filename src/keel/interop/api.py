@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import json_object
-from keel.interop import services
+from keel.interop import queries, services
 from keel.interop.fhir.base import FHIR_JSON, Base, labelled
 from keel.interop.schemas import ExportIn
 from keel.sharing.services import SharingNotAllowed
@@ -52,7 +52,7 @@ def export_patient_fhir(request: AuthenticatedApiRequest, patient_id: int, body:
 
 @router.get("/me/fhir", summary="My own record as a FHIR R4 Bundle", openapi_extra={"responses": _BUNDLE})
 def export_my_fhir(request: AuthenticatedApiRequest) -> HttpResponse:
-    return fhir_response(services.my_record(request.auth, base=base_for(request)))
+    return fhir_response(queries.my_record(request.auth, base=base_for(request)))
 
 
 @router.post(

@@ -69,12 +69,6 @@ def export_record(
     return bundle
 
 
-def my_record(user: User, *, base: Base, now: datetime | None = None) -> dict[str, Any]:
-    """The patient's own copy of their record (the right of access); one `export` audit row."""
-    patient = policy.own_patient_or_404(user, action=Action.EXPORT, target_type="fhir_bundle")
-    return record_bundle(patient, policy.areas_of(user), now or timezone.now(), base)
-
-
 @dataclass(frozen=True)
 class Filed:
     """An import's outcome: the assessment, whether it is new, where it came from, what Keel noticed."""

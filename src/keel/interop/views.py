@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from keel.access.http import AuthenticatedHttpRequest
-from keel.interop import services
+from keel.interop import queries
 from keel.interop.api import base_for
 from keel.interop.fhir.base import FHIR_JSON
 
@@ -17,7 +17,7 @@ from keel.interop.fhir.base import FHIR_JSON
 @require_safe
 @login_required
 def my_record_file(request: AuthenticatedHttpRequest) -> HttpResponse:
-    bundle = services.my_record(request.user, base=base_for(request))
+    bundle = queries.my_record(request.user, base=base_for(request))
     response = HttpResponse(json.dumps(bundle, indent=2), content_type=FHIR_JSON)
     response["Content-Disposition"] = 'attachment; filename="my-keel-record.fhir.json"'
     return response

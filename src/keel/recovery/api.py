@@ -4,12 +4,9 @@ read audited). Bodies are checked by the core (`keel.core.recovery`), which name
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.http import HttpRequest
 from ninja import Router, Status
 
-from keel.accounts.models import User
+from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import request_body
 from keel.recovery import services
 from keel.recovery.schemas import (
@@ -29,11 +26,6 @@ from keel.recovery.schemas import (
 router = Router(tags=["recovery"])
 
 
-def _caller(request: HttpRequest) -> User:
-    """The signed-in person (the API's auth ran before any handler)."""
-    return cast(User, getattr(request, "auth", None))
-
-
 @router.post(
     "/me/checkins",
     response={200: CheckInSavedOut, 201: CheckInSavedOut},
@@ -51,37 +43,37 @@ def _caller(request: HttpRequest) -> User:
         ],
     },
 )
-def create_my_checkin(request: HttpRequest) -> Status[CheckInSavedOut]:
+def create_my_checkin(request: AuthenticatedApiRequest) -> Status[CheckInSavedOut]:
     key = request.headers.get("Idempotency-Key", "")
-    outcome = services.record_checkin(by=_caller(request), data=CheckInIn.read(request), key=key)
+    outcome = services.record_checkin(by=request.auth, data=CheckInIn.read(request), key=key)
     return Status(outcome.status_code, CheckInSavedOut.of(outcome.body))
 
 
 @router.get("/me/checkins", response=list[CheckInOut], summary="My check-ins (the last `days` days)")
-def list_my_checkins(request: HttpRequest, days: int = 30) -> list[CheckInOut]:
-    _, rows = services.list_checkins(_caller(request), patient_id=None, days=days)
+def list_my_checkins(request: AuthenticatedApiRequest, days: int = 30) -> list[CheckInOut]:
+    _, rows = services.list_checkins(request.auth, patient_id=None, days=days)
     return [CheckInOut.model_validate(services.checkin_dict(c)) for c in rows]
 
 
 @router.get("/patients/{patient_id}/checkins", response=list[CheckInOut], summary="A patient's check-ins")
-def list_checkins(request: HttpRequest, patient_id: int, days: int = 30) -> list[CheckInOut]:
-    _, rows = services.list_checkins(_caller(request), patient_id=patient_id, days=days)
+def list_checkins(request: AuthenticatedApiRequest, patient_id: int, days: int = 30) -> list[CheckInOut]:
+    _, rows = services.list_checkins(request.auth, patient_id=patient_id, days=days)
     return [CheckInOut.model_validate(services.checkin_dict(c)) for c in rows]
 
 
 @router.get("/me/progress", response=ProgressOut, summary="My progress: days, milestones, the week, trends")
-def my_progress(request: HttpRequest, days: int = 30) -> ProgressOut:
-    return ProgressOut.of(services.get_progress(_caller(request), patient_id=None, days=days))
+def my_progress(request: AuthenticatedApiRequest, days: int = 30) -> ProgressOut:
+    return ProgressOut.of(services.get_progress(request.auth, patient_id=None, days=days))
 
 
 @router.get("/patients/{patient_id}/progress", response=ProgressOut, summary="A patient's progress")
-def patient_progress(request: HttpRequest, patient_id: int, days: int = 30) -> ProgressOut:
-    return ProgressOut.of(services.get_progress(_caller(request), patient_id=patient_id, days=days))
+def patient_progress(request: AuthenticatedApiRequest, patient_id: int, days: int = 30) -> ProgressOut:
+    return ProgressOut.of(services.get_progress(request.auth, patient_id=patient_id, days=days))
 
 
 @router.get("/me/plan", response=PlanOut, summary="My relapse-prevention plan")
-def get_my_plan(request: HttpRequest) -> PlanOut:
-    return PlanOut.of(services.get_plan(_caller(request), patient_id=None))
+def get_my_plan(request: AuthenticatedApiRequest) -> PlanOut:
+    return PlanOut.of(services.get_plan(request.auth, patient_id=None))
 
 
 @router.put(
@@ -90,13 +82,13 @@ def get_my_plan(request: HttpRequest) -> PlanOut:
     summary="Replace my relapse-prevention plan (409 if it changed since `version`)",
     openapi_extra=request_body(PlanIn),
 )
-def put_my_plan(request: HttpRequest) -> PlanOut:
-    return PlanOut.of(services.save_plan(by=_caller(request), data=PlanIn.read(request)))
+def put_my_plan(request: AuthenticatedApiRequest) -> PlanOut:
+    return PlanOut.of(services.save_plan(by=request.auth, data=PlanIn.read(request)))
 
 
 @router.get("/patients/{patient_id}/plan", response=PlanOut, summary="A patient's relapse-prevention plan")
-def get_patient_plan(request: HttpRequest, patient_id: int) -> PlanOut:
-    return PlanOut.of(services.get_plan(_caller(request), patient_id=patient_id))
+def get_patient_plan(request: AuthenticatedApiRequest, patient_id: int) -> PlanOut:
+    return PlanOut.of(services.get_plan(request.auth, patient_id=patient_id))
 
 
 @router.post(
@@ -105,14 +97,14 @@ def get_patient_plan(request: HttpRequest, patient_id: int) -> PlanOut:
     summary="Save a CBT thought record",
     openapi_extra=request_body(ThoughtRecordIn),
 )
-def create_my_thought_record(request: HttpRequest) -> Status[ThoughtRecordOut]:
-    row = services.save_thought_record(by=_caller(request), data=ThoughtRecordIn.read(request))
+def create_my_thought_record(request: AuthenticatedApiRequest) -> Status[ThoughtRecordOut]:
+    row = services.save_thought_record(by=request.auth, data=ThoughtRecordIn.read(request))
     return Status(201, ThoughtRecordOut.model_validate(services.thought_dict(row)))
 
 
 @router.get("/me/thought-records", response=list[ThoughtRecordOut], summary="My thought records")
-def list_my_thought_records(request: HttpRequest) -> list[ThoughtRecordOut]:
-    _, rows = services.list_thought_records(_caller(request), patient_id=None)
+def list_my_thought_records(request: AuthenticatedApiRequest) -> list[ThoughtRecordOut]:
+    _, rows = services.list_thought_records(request.auth, patient_id=None)
     return [ThoughtRecordOut.model_validate(services.thought_dict(t)) for t in rows]
 
 
@@ -121,14 +113,14 @@ def list_my_thought_records(request: HttpRequest) -> list[ThoughtRecordOut]:
     response=list[ThoughtRecordOut],
     summary="A patient's thought records",
 )
-def list_thought_records(request: HttpRequest, patient_id: int) -> list[ThoughtRecordOut]:
-    _, rows = services.list_thought_records(_caller(request), patient_id=patient_id)
+def list_thought_records(request: AuthenticatedApiRequest, patient_id: int) -> list[ThoughtRecordOut]:
+    _, rows = services.list_thought_records(request.auth, patient_id=patient_id)
     return [ThoughtRecordOut.model_validate(services.thought_dict(t)) for t in rows]
 
 
 @router.get("/me/skills", response=list[SkillOut], summary="Coping skills, the most helpful for me first")
-def my_skills(request: HttpRequest) -> list[SkillOut]:
-    return [SkillOut.of(s) for s in services.skill_stats(_caller(request), patient_id=None)[1]]
+def my_skills(request: AuthenticatedApiRequest) -> list[SkillOut]:
+    return [SkillOut.of(s) for s in services.skill_stats(request.auth, patient_id=None)[1]]
 
 
 @router.post(
@@ -137,11 +129,11 @@ def my_skills(request: HttpRequest) -> list[SkillOut]:
     summary="I tried a skill: did it help?",
     openapi_extra=request_body(SkillTryIn),
 )
-def try_skill(request: HttpRequest) -> Status[SkillTryOut]:
-    row = services.record_skill_try(by=_caller(request), data=SkillTryIn.read(request))
+def try_skill(request: AuthenticatedApiRequest) -> Status[SkillTryOut]:
+    row = services.record_skill_try(by=request.auth, data=SkillTryIn.read(request))
     return Status(201, SkillTryOut.of(row))
 
 
 @router.get("/patients/{patient_id}/skills", response=list[SkillOut], summary="A patient's coping skills")
-def patient_skills(request: HttpRequest, patient_id: int) -> list[SkillOut]:
-    return [SkillOut.of(s) for s in services.skill_stats(_caller(request), patient_id=patient_id)[1]]
+def patient_skills(request: AuthenticatedApiRequest, patient_id: int) -> list[SkillOut]:
+    return [SkillOut.of(s) for s in services.skill_stats(request.auth, patient_id=patient_id)[1]]

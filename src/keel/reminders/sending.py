@@ -52,7 +52,11 @@ def clock(now: datetime | None) -> datetime:
 @dataclass(frozen=True)
 class Sends:
     """The send rows of one model (with the fields status, attempts, error, sent_at, claimed_at,
-    next_try_at, finished_at) and how the logs name one: `noun` and the row's field `log_id`."""
+    next_try_at, finished_at) and how the logs name one: `noun` and the row's field `log_id`.
+
+    A send's claim, attempt, retries and lease (a send lost with its worker), for reminders and appointment
+    reminders alike: a new kind of message send uses it (`clock` for each claim's time, `zone_or_skip` for a
+    person's zone, so one broken program never stops the others)."""
 
     model: type[models.Model]
     noun: str

@@ -3,13 +3,10 @@ team's disclosures, and emergency access. Same services, same checks and audit r
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from keel.accounts.models import User
+from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import request_body
 from keel.sharing import queries, services
 from keel.sharing.schemas import (
@@ -32,29 +29,24 @@ from keel.sharing.schemas import (
 router = Router(tags=["sharing"])
 
 
-def _caller(request: HttpRequest) -> User:
-    """The signed-in person (the API's auth ran before any handler)."""
-    return cast(User, getattr(request, "auth", None))
-
-
 @router.get(
     "/me/sharing", response=SharingOut, summary="My consents and every disclosure of my record (3 years)"
 )
-def get_my_sharing(request: HttpRequest) -> SharingOut:
-    return SharingOut.of(queries.my_sharing(_caller(request)))
+def get_my_sharing(request: AuthenticatedApiRequest) -> SharingOut:
+    return SharingOut.of(queries.my_sharing(request.auth))
 
 
 @router.post(
     "/me/consents", summary="Sign a consent to share a progress report", response={201: ConsentSignedOut}
 )
-def sign_consent(request: HttpRequest, body: ConsentIn) -> Status[ConsentSignedOut]:
-    consent = services.sign_consent(by=_caller(request), raw=body.model_dump())
+def sign_consent(request: AuthenticatedApiRequest, body: ConsentIn) -> Status[ConsentSignedOut]:
+    consent = services.sign_consent(by=request.auth, raw=body.model_dump())
     return Status(201, ConsentSignedOut(id=consent.pk, expires_on=consent.expires_on.isoformat()))
 
 
 @router.post("/me/consents/{consent_id}/revoke", response=ConsentRevokedOut, summary="Take a consent back")
-def revoke_consent(request: HttpRequest, consent_id: int) -> ConsentRevokedOut:
-    consent = services.revoke_consent(by=_caller(request), consent_id=consent_id)
+def revoke_consent(request: AuthenticatedApiRequest, consent_id: int) -> ConsentRevokedOut:
+    consent = services.revoke_consent(by=request.auth, consent_id=consent_id)
     return ConsentRevokedOut(id=consent.pk, status="revoked")
 
 
@@ -63,8 +55,8 @@ def revoke_consent(request: HttpRequest, consent_id: int) -> ConsentRevokedOut:
     response=SharingOut,
     summary="A patient's consents and accounting of disclosures",
 )
-def get_patient_sharing(request: HttpRequest, patient_id: int) -> SharingOut:
-    return SharingOut.of(queries.patient_sharing(_caller(request), patient_id))
+def get_patient_sharing(request: AuthenticatedApiRequest, patient_id: int) -> SharingOut:
+    return SharingOut.of(queries.patient_sharing(request.auth, patient_id))
 
 
 @router.post(
@@ -72,11 +64,11 @@ def get_patient_sharing(request: HttpRequest, patient_id: int) -> SharingOut:
     summary="Record a consent the patient signed on paper (counselors, nurses, prescribers on the team)",
     response={201: PaperConsentOut},
 )
-def record_paper_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> Status[PaperConsentOut]:
+def record_paper_consent(
+    request: AuthenticatedApiRequest, patient_id: int, body: ConsentIn
+) -> Status[PaperConsentOut]:
     try:
-        consent = services.record_paper_consent(
-            by=_caller(request), patient_id=patient_id, raw=body.model_dump()
-        )
+        consent = services.record_paper_consent(by=request.auth, patient_id=patient_id, raw=body.model_dump())
     except services.SharingNotAllowed:
         raise HttpError(
             403, "Only counselors, nurses and prescribers on the care team record consents."
@@ -91,10 +83,12 @@ def record_paper_consent(request: HttpRequest, patient_id: int, body: ConsentIn)
     response=ConsentRevokedOut,
     summary="Record that the patient revoked a consent in writing",
 )
-def record_written_revocation(request: HttpRequest, patient_id: int, consent_id: int) -> ConsentRevokedOut:
+def record_written_revocation(
+    request: AuthenticatedApiRequest, patient_id: int, consent_id: int
+) -> ConsentRevokedOut:
     try:
         consent = services.record_written_revocation(
-            by=_caller(request), patient_id=patient_id, consent_id=consent_id
+            by=request.auth, patient_id=patient_id, consent_id=consent_id
         )
     except services.SharingNotAllowed:
         raise HttpError(
@@ -109,10 +103,10 @@ def record_written_revocation(request: HttpRequest, patient_id: int, consent_id:
     response={201: DisclosedOut},
     openapi_extra=request_body(DisclosureIn),
 )
-def create_disclosure(request: HttpRequest, patient_id: int) -> Status[DisclosedOut]:
+def create_disclosure(request: AuthenticatedApiRequest, patient_id: int) -> Status[DisclosedOut]:
     try:
         disclosure, document = services.disclose(
-            by=_caller(request), patient_id=patient_id, data=DisclosureIn.read(request)
+            by=request.auth, patient_id=patient_id, data=DisclosureIn.read(request)
         )
     except services.SharingNotAllowed:
         raise HttpError(403, "Only counselors, nurses and prescribers on the care team disclose.") from None
@@ -124,9 +118,9 @@ def create_disclosure(request: HttpRequest, patient_id: int) -> Status[Disclosed
     summary="Break the glass: open a record for a medical emergency",
     response={201: EmergencyAccessOut},
 )
-def open_emergency_access(request: HttpRequest, body: EmergencyIn) -> Status[EmergencyAccessOut]:
+def open_emergency_access(request: AuthenticatedApiRequest, body: EmergencyIn) -> Status[EmergencyAccessOut]:
     try:
-        patient, grant = services.emergency_access(by=_caller(request), **body.model_dump())
+        patient, grant = services.emergency_access(by=request.auth, **body.model_dump())
     except services.SharingNotAllowed:
         raise HttpError(403, "Emergency access is for counselors, nurses and prescribers.") from None
     return Status(201, EmergencyAccessOut(patient=patient.pk, expires_at=grant.expires_at.isoformat()))
@@ -137,9 +131,9 @@ def open_emergency_access(request: HttpRequest, body: EmergencyIn) -> Status[Eme
     summary="End my emergency access to a record before it expires",
     response=EmergencyEndedOut,
 )
-def end_emergency_access(request: HttpRequest, patient_id: int) -> EmergencyEndedOut:
+def end_emergency_access(request: AuthenticatedApiRequest, patient_id: int) -> EmergencyEndedOut:
     try:
-        grant, ended = services.end_emergency_access(by=_caller(request), patient_id=patient_id)
+        grant, ended = services.end_emergency_access(by=request.auth, patient_id=patient_id)
     except services.SharingNotAllowed:
         raise HttpError(403, "Emergency access is for counselors, nurses and prescribers.") from None
     except services.NoEmergencyAccess:
@@ -157,9 +151,9 @@ def end_emergency_access(request: HttpRequest, patient_id: int) -> EmergencyEnde
     response=EmergencyReviewsOut,
     summary="Emergency accesses and disclosures waiting for a program admin",
 )
-def list_emergency_reviews(request: HttpRequest, all: bool = False) -> EmergencyReviewsOut:
+def list_emergency_reviews(request: AuthenticatedApiRequest, all: bool = False) -> EmergencyReviewsOut:
     try:
-        rows = queries.emergency_reviews(_caller(request), include_attested=all)
+        rows = queries.emergency_reviews(request.auth, include_attested=all)
     except services.SharingNotAllowed:
         raise HttpError(403, "Program admins review uses of emergency powers.") from None
     return EmergencyReviewsOut(reviews=[EmergencyReviewOut.of(r) for r in rows])
@@ -170,9 +164,11 @@ def list_emergency_reviews(request: HttpRequest, all: bool = False) -> Emergency
     response=EmergencyReviewOut,
     summary="Attest a use of emergency powers",
 )
-def attest_emergency_review(request: HttpRequest, review_id: int, body: AttestIn) -> EmergencyReviewOut:
+def attest_emergency_review(
+    request: AuthenticatedApiRequest, review_id: int, body: AttestIn
+) -> EmergencyReviewOut:
     try:
-        review = services.attest_review(by=_caller(request), review_id=review_id, note=body.note)
+        review = services.attest_review(by=request.auth, review_id=review_id, note=body.note)
     except services.SharingNotAllowed:
         raise HttpError(403, "The person who used emergency powers cannot attest them.") from None
     return EmergencyReviewOut.of(review)

@@ -161,7 +161,9 @@ def in_force_params(day: date) -> list[Any]:
 
 
 def in_force_q(day: date, *, newer_from: date | None = None) -> Q:
-    """The orders in force on `day`, as a filter of MedicationOrder. `newer_from` (people whose today differs
+    """The orders in force on `day`, as a filter of MedicationOrder: the last written that has started (an
+    order written to start later does not govern today). Every read of "the current order" goes through it
+    (`IN_FORCE_SQL`, `order_in_force`). `newer_from` (people whose today differs
     by zone): the orders in force on some day from `newer_from` to `day` (pick each person's with
     `order_in_force`; stopped ones are among them, so that a stopped order stops the older ones too)."""
     later = MedicationOrder.objects.filter(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import CareGoalLineOut, CareGoalSavedOut, GoalIn, MyCarePlanOut
 
 
@@ -16,9 +16,9 @@ from keel.treatment.schemas import CareGoalLineOut, CareGoalSavedOut, GoalIn, My
     tags=["medication"],
     summary="Add a care-plan goal",
 )
-def care_goal(request: HttpRequest, patient_id: int, payload: GoalIn) -> Status[CareGoalSavedOut]:
+def care_goal(request: AuthenticatedApiRequest, patient_id: int, payload: GoalIn) -> Status[CareGoalSavedOut]:
     g = services.add_goal(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         area=payload.area,
         goal=payload.goal,
@@ -31,8 +31,8 @@ def care_goal(request: HttpRequest, patient_id: int, payload: GoalIn) -> Status[
 @router.get(
     "/me/care-plan", response=MyCarePlanOut, tags=["medication"], summary="My care plan, in plain words"
 )
-def my_care_plan(request: HttpRequest) -> MyCarePlanOut:
-    _patient, goals, kits = services.my_care_plan(_caller(request))
+def my_care_plan(request: AuthenticatedApiRequest) -> MyCarePlanOut:
+    _patient, goals, kits = services.my_care_plan(request.auth)
     return MyCarePlanOut(
         goals=[
             CareGoalLineOut(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import HttpError
 
-from keel.accounts.models import User
+from keel.access.http import AuthenticatedApiRequest
 
 
 class _Router(Router):
@@ -26,11 +25,7 @@ class _Router(Router):
 router = _Router(tags=["rules"])
 
 
-def _caller(request: HttpRequest) -> User:
-    """The signed-in person (the API's auth ran before any handler)."""
-    return cast(User, getattr(request, "auth", None))
-
-
-def _staff_only(request: HttpRequest) -> None:
-    if not getattr(_caller(request), "is_staff_member", False):
+def _staff_only(request: AuthenticatedApiRequest) -> None:
+    """A 403 unless the caller (the API's auth ran before any handler) is a staff member."""
+    if not request.auth.is_staff_member:
         raise HttpError(403, "Clinical rules are for staff.")

@@ -3,11 +3,11 @@ the day."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import (
     AmendmentIn,
     AmendmentSavedOut,
@@ -24,9 +24,9 @@ from keel.treatment.schemas import (
     tags=["medication"],
     summary="Record a dose",
 )
-def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Status[DoseOut]:
+def create_dose(request: AuthenticatedApiRequest, patient_id: int, payload: DoseIn) -> Status[DoseOut]:
     outcome = services.record_dose(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         sequence=payload.sequence,
         amount_mg=payload.amount_mg,
@@ -46,10 +46,10 @@ def create_dose(request: HttpRequest, patient_id: int, payload: DoseIn) -> Statu
     summary="Correct a dose (append-only)",
 )
 def amend(
-    request: HttpRequest, patient_id: int, dose_id: int, payload: AmendmentIn
+    request: AuthenticatedApiRequest, patient_id: int, dose_id: int, payload: AmendmentIn
 ) -> Status[AmendmentSavedOut]:
     a = services.amend_dose(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         dose_id=dose_id,
         corrected_mg=payload.corrected_mg,
@@ -65,9 +65,11 @@ def amend(
     tags=["medication"],
     summary="A prescriber's documented reason to pass a guard rail today",
 )
-def override(request: HttpRequest, patient_id: int, payload: OverrideIn) -> Status[OverrideSavedOut]:
+def override(
+    request: AuthenticatedApiRequest, patient_id: int, payload: OverrideIn
+) -> Status[OverrideSavedOut]:
     row = services.add_override(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         max_total_mg=payload.max_total_mg,
         reason=payload.reason,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import FillIn, FillOut, VoidIn
 
 
@@ -16,9 +16,9 @@ from keel.treatment.schemas import FillIn, FillOut, VoidIn
     tags=["medication"],
     summary="Record a pharmacy fill of an order (its days count as covered in the measures)",
 )
-def create_fill(request: HttpRequest, patient_id: int, payload: FillIn) -> Status[FillOut]:
+def create_fill(request: AuthenticatedApiRequest, patient_id: int, payload: FillIn) -> Status[FillOut]:
     fill = services.record_fill(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         order_id=payload.order,
         filled_on=payload.filled_on,
@@ -34,8 +34,8 @@ def create_fill(request: HttpRequest, patient_id: int, payload: FillIn) -> Statu
     tags=["medication"],
     summary="Void a fill recorded by mistake (a new row; nothing is edited)",
 )
-def void_fill(request: HttpRequest, patient_id: int, fill_id: int, payload: VoidIn) -> Status[FillOut]:
-    void = services.void_fill(
-        by=_caller(request), patient_id=patient_id, fill_id=fill_id, reason=payload.reason
-    )
+def void_fill(
+    request: AuthenticatedApiRequest, patient_id: int, fill_id: int, payload: VoidIn
+) -> Status[FillOut]:
+    void = services.void_fill(by=request.auth, patient_id=patient_id, fill_id=fill_id, reason=payload.reason)
     return Status(201, FillOut.of(void))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import readiness
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import DecisionOut, HomeStartOut, ScoreOut, last_uses_out
 
 
@@ -15,8 +14,8 @@ from keel.treatment.schemas import DecisionOut, HomeStartOut, ScoreOut, last_use
     tags=["medication"],
     summary="My buprenorphine home start: SOWS check and plan",
 )
-def my_home_start(request: HttpRequest) -> HomeStartOut:
-    h = readiness.home_start(_caller(request))
+def my_home_start(request: AuthenticatedApiRequest) -> HomeStartOut:
+    h = readiness.home_start(request.auth)
     return HomeStartOut(
         has_plan=h.order is not None,
         first_dose_mg=str(h.order.dose_mg) if h.order else None,

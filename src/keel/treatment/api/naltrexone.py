@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import InjectionIn, InjectionOut
 
 
@@ -16,9 +16,11 @@ from keel.treatment.schemas import InjectionIn, InjectionOut
     tags=["medication"],
     summary="Give XR-naltrexone",
 )
-def injection(request: HttpRequest, patient_id: int, payload: InjectionIn) -> Status[InjectionOut]:
+def injection(
+    request: AuthenticatedApiRequest, patient_id: int, payload: InjectionIn
+) -> Status[InjectionOut]:
     outcome = services.record_injection(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         site=payload.site,
         naloxone_challenge_negative=payload.naloxone_challenge_negative,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import (
     DoseOut,
     MedicationRecordOut,
@@ -22,9 +22,11 @@ from keel.treatment.schemas import (
 @router.post(
     "/patients/{patient_id}/orders", response={201: PrescribedOut}, tags=["medication"], summary="Prescribe"
 )
-def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Status[PrescribedOut]:
+def create_order(
+    request: AuthenticatedApiRequest, patient_id: int, payload: OrderIn
+) -> Status[PrescribedOut]:
     order = services.prescribe(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         medication=payload.medication,
         dose_mg=payload.dose_mg,
@@ -43,8 +45,8 @@ def create_order(request: HttpRequest, patient_id: int, payload: OrderIn) -> Sta
     tags=["medication"],
     summary="Orders, doses, take-homes, QTc",
 )
-def medication(request: HttpRequest, patient_id: int) -> MedicationRecordOut:
-    record = services.medication_record(_caller(request), patient_id=patient_id)
+def medication(request: AuthenticatedApiRequest, patient_id: int) -> MedicationRecordOut:
+    record = services.medication_record(request.auth, patient_id=patient_id)
     return MedicationRecordOut(
         orders=[OrderOut.of(o) for o in record.orders],
         doses=[DoseOut.of(d) for d in record.doses],

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
-from keel.treatment.api.common import _caller, router
+from keel.access.http import AuthenticatedApiRequest
+from keel.treatment.api.common import router
 from keel.treatment.schemas import PatientPolicyIn, PatientPolicyOut
 from keel.treatment.services import policy as policy_writes
 
@@ -17,10 +17,10 @@ from keel.treatment.services import policy as policy_writes
     summary="A prescriber changes one policy value for this patient, with a reason",
 )
 def patient_policy(
-    request: HttpRequest, patient_id: int, payload: PatientPolicyIn
+    request: AuthenticatedApiRequest, patient_id: int, payload: PatientPolicyIn
 ) -> Status[PatientPolicyOut]:
     row = policy_writes.override_for_patient(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         rule=payload.rule,
         field=payload.field,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
-from keel.treatment.api.common import _caller, _staff_only, router
+from keel.access.http import AuthenticatedApiRequest
+from keel.treatment.api.common import _staff_only, router
 from keel.treatment.queries import policy as policy_reads
 from keel.treatment.schemas import PolicyIn, PolicySetOut, PolicyValueOut, ProgramPolicyOut
 from keel.treatment.services import policy as policy_writes
@@ -16,9 +15,9 @@ from keel.treatment.services import policy as policy_writes
     tags=["policy"],
     summary="My program's policy values and their provenance",
 )
-def get_policy(request: HttpRequest, slug: str) -> ProgramPolicyOut:
+def get_policy(request: AuthenticatedApiRequest, slug: str) -> ProgramPolicyOut:
     _staff_only(request)
-    program, values = policy_reads.show(_caller(request), slug)
+    program, values = policy_reads.show(request.auth, slug)
     return ProgramPolicyOut(
         program=program.slug,
         values=[
@@ -48,9 +47,11 @@ def get_policy(request: HttpRequest, slug: str) -> ProgramPolicyOut:
     tags=["policy"],
     summary="Change one policy value (admins)",
 )
-def put_policy(request: HttpRequest, slug: str, rule: str, field: str, payload: PolicyIn) -> PolicySetOut:
+def put_policy(
+    request: AuthenticatedApiRequest, slug: str, rule: str, field: str, payload: PolicyIn
+) -> PolicySetOut:
     setting = policy_writes.set_value(
-        by=_caller(request),
+        by=request.auth,
         program_slug=slug,
         rule=rule,
         field=field,

@@ -5,23 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
+from keel.access.http import AuthenticatedApiRequest
 from keel.core import rules
-from keel.treatment.api.common import _caller, _staff_only, router
+from keel.treatment.api.common import _staff_only, router
 from keel.treatment.queries import policy as policy_reads
 from keel.treatment.schemas import DecisionOut, RuleIn, RuleSummaryOut
 
 
 @router.get("/rules", response=list[RuleSummaryOut], summary="The rules and their versions")
-def list_rules(request: HttpRequest) -> list[RuleSummaryOut]:
+def list_rules(request: AuthenticatedApiRequest) -> list[RuleSummaryOut]:
     _staff_only(request)
     return [RuleSummaryOut(name=r.name, version=r.version, summary=r.summary) for r in rules.RULES.values()]
 
 
 # Free-form on purpose: each rule's own JSON Schema of its inputs and policy values.
 @router.get("/rules/{name}", summary="A rule's input and policy schema")
-def rule_schema(request: HttpRequest, name: str) -> dict[str, Any]:
+def rule_schema(request: AuthenticatedApiRequest, name: str) -> dict[str, Any]:
     _staff_only(request)
     return rules.get(name).schema()
 
@@ -31,9 +30,9 @@ def rule_schema(request: HttpRequest, name: str) -> dict[str, Any]:
     response=DecisionOut,
     summary="Run a rule: decision, reasons, sources and the policy values used",
 )
-def run_rule(request: HttpRequest, name: str, payload: RuleIn) -> DecisionOut:
+def run_rule(request: AuthenticatedApiRequest, name: str, payload: RuleIn) -> DecisionOut:
     _staff_only(request)
     rules.get(name)  # 404 for an unknown rule before anything else
     return DecisionOut.of(
-        policy_reads.run_for_staff(_caller(request), name, payload.input, payload.policy, payload.program)
+        policy_reads.run_for_staff(request.auth, name, payload.input, payload.policy, payload.program)
     )

@@ -3,12 +3,12 @@ naloxone."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import request_body
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import (
     CareGoalLineOut,
     DecisionOut,
@@ -34,8 +34,8 @@ from keel.treatment.schemas import (
     openapi_extra=request_body(IntakeIn),
     summary="Record an intake (substance-use history, risks); returns the overdose-risk summary",
 )
-def create_intake(request: HttpRequest, patient_id: int) -> Status[IntakeOut]:
-    row = services.record_intake(by=_caller(request), patient_id=patient_id, data=IntakeIn.read(request))
+def create_intake(request: AuthenticatedApiRequest, patient_id: int) -> Status[IntakeOut]:
+    row = services.record_intake(by=request.auth, patient_id=patient_id, data=IntakeIn.read(request))
     return Status(201, IntakeOut(id=row.pk, values=row.values, overdose_risk=row.overdose_risk))
 
 
@@ -45,8 +45,8 @@ def create_intake(request: HttpRequest, patient_id: int) -> Status[IntakeOut]:
     tags=["medication"],
     summary="Treatment start: intake, COWS, buprenorphine readiness, overdose risk, naloxone, care plan",
 )
-def treatment_start(request: HttpRequest, patient_id: int) -> StartOut:
-    v = services.start_view(_caller(request), patient_id=patient_id)
+def treatment_start(request: AuthenticatedApiRequest, patient_id: int) -> StartOut:
+    v = services.start_view(request.auth, patient_id=patient_id)
     read = v.read
     return StartOut(
         intake=v.intake.values if v.intake else None,
@@ -84,8 +84,10 @@ def treatment_start(request: HttpRequest, patient_id: int) -> StartOut:
     tags=["medication"],
     summary="The care team records the time of last use of each opioid (asked again before a start)",
 )
-def report_last_use(request: HttpRequest, patient_id: int, payload: LastUseIn) -> Status[LastUseReportOut]:
-    row = services.record_last_use(by=_caller(request), patient_id=patient_id, raw=payload.model_dump())
+def report_last_use(
+    request: AuthenticatedApiRequest, patient_id: int, payload: LastUseIn
+) -> Status[LastUseReportOut]:
+    row = services.record_last_use(by=request.auth, patient_id=patient_id, raw=payload.model_dump())
     return Status(201, LastUseReportOut.of(row))
 
 
@@ -95,8 +97,8 @@ def report_last_use(request: HttpRequest, patient_id: int, payload: LastUseIn) -
     tags=["medication"],
     summary="I tell my care team when I last used each opioid (before a home start)",
 )
-def report_my_last_use(request: HttpRequest, payload: LastUseIn) -> Status[LastUseReportOut]:
-    row = services.record_last_use(by=_caller(request), patient_id=None, raw=payload.model_dump())
+def report_my_last_use(request: AuthenticatedApiRequest, payload: LastUseIn) -> Status[LastUseReportOut]:
+    row = services.record_last_use(by=request.auth, patient_id=None, raw=payload.model_dump())
     return Status(201, LastUseReportOut.of(row))
 
 
@@ -107,10 +109,10 @@ def report_my_last_use(request: HttpRequest, payload: LastUseIn) -> Status[LastU
     summary="A prescriber corrects a mistaken time of last use (struck, with the right earlier time or none)",
 )
 def correct_last_use(
-    request: HttpRequest, patient_id: int, payload: LastUseCorrectionIn
+    request: AuthenticatedApiRequest, patient_id: int, payload: LastUseCorrectionIn
 ) -> Status[LastUseCorrectionOut]:
     row = services.correct_last_use(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         opioid=payload.opioid,
         struck_at=payload.struck_at,
@@ -126,9 +128,11 @@ def correct_last_use(
     tags=["medication"],
     summary="Record a naloxone kit",
 )
-def naloxone(request: HttpRequest, patient_id: int, payload: KitIn) -> Status[NaloxoneKitSavedOut]:
+def naloxone(
+    request: AuthenticatedApiRequest, patient_id: int, payload: KitIn
+) -> Status[NaloxoneKitSavedOut]:
     kit = services.dispense_naloxone(
-        by=_caller(request), patient_id=patient_id, product=payload.product, quantity=payload.quantity
+        by=request.auth, patient_id=patient_id, product=payload.product, quantity=payload.quantity
     )
     return Status(
         201, NaloxoneKitSavedOut(id=kit.pk, product=kit.product, dispensed_on=kit.dispensed_on.isoformat())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Status
 
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import (
     TakeHomeConcernOut,
     TakeHomeEndIn,
@@ -22,8 +22,8 @@ from keel.treatment.schemas import (
     tags=["medication"],
     summary="Before deciding take-homes: days in treatment, the federal supply, open concerns, closure days",
 )
-def take_home_review(request: HttpRequest, patient_id: int) -> TakeHomeReviewOut:
-    review = services.take_home_review_for(_caller(request), patient_id=patient_id)
+def take_home_review(request: AuthenticatedApiRequest, patient_id: int) -> TakeHomeReviewOut:
+    review = services.take_home_review_for(request.auth, patient_id=patient_id)
     return TakeHomeReviewOut(
         days_in_treatment=review.days_in_treatment,
         federal_max_days=review.federal_max_days,
@@ -39,9 +39,9 @@ def take_home_review(request: HttpRequest, patient_id: int) -> TakeHomeReviewOut
     tags=["medication"],
     summary="Decide take-homes",
 )
-def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Status[TakeHomeOut]:
+def take_home(request: AuthenticatedApiRequest, patient_id: int, payload: TakeHomeIn) -> Status[TakeHomeOut]:
     plan = services.decide_take_home(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         criteria=payload.criteria,
         state_max_days=payload.state_max_days,
@@ -59,9 +59,11 @@ def take_home(request: HttpRequest, patient_id: int, payload: TakeHomeIn) -> Sta
     tags=["medication"],
     summary="End a take-home plan early (prescribers); ending it again is a 409",
 )
-def end_take_home(request: HttpRequest, patient_id: int, plan_id: int, payload: TakeHomeEndIn) -> TakeHomeOut:
+def end_take_home(
+    request: AuthenticatedApiRequest, patient_id: int, plan_id: int, payload: TakeHomeEndIn
+) -> TakeHomeOut:
     plan = services.end_take_home_plan(
-        by=_caller(request),
+        by=request.auth,
         patient_id=patient_id,
         plan_id=plan_id,
         reason=payload.reason,

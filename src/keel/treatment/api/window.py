@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
+from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import services
-from keel.treatment.api.common import _caller, router
+from keel.treatment.api.common import router
 from keel.treatment.schemas import DosingRowOut
 
 
@@ -15,7 +14,7 @@ from keel.treatment.schemas import DosingRowOut
     tags=["medication"],
     summary="Today's dosing window for my patients",
 )
-def dosing_today(request: HttpRequest) -> list[DosingRowOut]:
+def dosing_today(request: AuthenticatedApiRequest) -> list[DosingRowOut]:
     return [
         DosingRowOut(
             patient_id=r.patient.pk,
@@ -31,5 +30,5 @@ def dosing_today(request: HttpRequest) -> list[DosingRowOut]:
             take_home_max_days=r.take_home.max_supply_days if r.take_home else None,
             open_flags=r.open_flags,
         )
-        for r in services.dosing_list(_caller(request))
+        for r in services.dosing_list(request.auth)
     ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from keel.accounts import services
+from keel.accounts import queries, services
 from keel.accounts.management.commands.staff import acting_user, fields_error
 from keel.accounts.schemas import ProgramSettingsIn
 from keel.core.rules.inputs import FieldsInvalid, loads_json
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         by = acting_user(options["by"])
         try:
             if options["data"] is None:
-                program = services.program_settings(by=by, slug=options["program"])
+                program = queries.program_settings(by=by, slug=options["program"])
             else:
                 try:
                     data = loads_json(options["data"])
@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 )
         except FieldsInvalid as exc:
             raise fields_error(exc) from None
-        except services.ProgramSettingsNotAllowed as exc:
+        except queries.ProgramSettingsNotAllowed as exc:
             raise CommandError(str(exc), returncode=2) from None
         shown = {
             "time_zone": program.time_zone,
