@@ -105,6 +105,10 @@ def _released(
     build: Callable[[Patient, datetime], dict[str, Any]],
     detail: dict[str, Any],
 ) -> HttpResponse:
+    if request.method == "HEAD":  # review 20c: nothing would be sent, so nothing may be accounted as sent
+        raise FhirError(
+            405, "not-supported", "A disclosure is read with GET: HEAD is not served to an API token."
+        )
     consent = request.headers.get(CONSENT_HEADER, "").strip()
     if not consent:
         audit.record_for_patient(
