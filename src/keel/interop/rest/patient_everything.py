@@ -23,7 +23,15 @@ from keel.core.rules.inputs import DuplicateKey, loads_json
 from keel.interop.api import base_for
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import Record
-from keel.interop.rest.auth import _areas, _audit_read, _caller, _scoped
+from keel.interop.rest.auth import (
+    _areas,
+    _audit_read,
+    _bound_build,
+    _caller,
+    _OtherRecipient,
+    _refuse_other_recipient,
+    _scoped,
+)
 from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _handle, _json
 from keel.interop.rest.params import _JSON_FORMATS, _check_request, _page, _searchset
 from keel.patients.models import Patient
@@ -179,6 +187,8 @@ def _disclose_everything(
             f"({', '.join(BASIS_PARAMS)})",
             "basis",
         )
+    target = f"Patient/{patient.pk}/$everything"
+    bound = _bound_build(request, user, patient, target, raw.get("consent"), build)
     try:
         _, bundle = release_record(
             by=user,
@@ -186,10 +196,12 @@ def _disclose_everything(
             raw=raw,
             target_type="fhir",
             description="The whole record as FHIR R4 (Patient/$everything, pulled by another system)",
-            build=build,
+            build=bound,
             by_token=True,
             detail=returned,
         )
+    except _OtherRecipient:
+        raise _refuse_other_recipient(user, patient, target) from None
     except SharingInvalid as exc:
         raise FhirError(
             422,
