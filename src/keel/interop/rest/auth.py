@@ -139,7 +139,8 @@ def _bound_build(
     so nothing leaves and no Disclosure row is written for another recipient."""
     secret = bearer_credential(request) or ""
     pk = record_id(str(consent_id)) if consent_id is not None else None
-    found = Consent.objects.filter(patient=patient, pk=pk).values_list("recipient_name", flat=True).first()
+    consents = Consent.objects.filter(patient=patient, pk=pk) if pk is not None else Consent.objects.none()
+    found = consents.values_list("recipient_name", flat=True).first()
     recipient = found or ""
     if found is not None and not accounts.token_releases_to(secret, recipient):
         raise _refuse_other_recipient(user, patient, target)
