@@ -153,6 +153,43 @@ def _bound_build(
     return bound
 
 
+_NO_BASIS = f"API token read without a consent basis ({CONSENT_HEADER})"
+
+
+def _no_basis_error() -> FhirError:
+    return FhirError(
+        422,
+        "required",
+        f"{CONSENT_HEADER}: a person's record leaves Keel only under their consent: send "
+        f"'{CONSENT_HEADER}: <consent id>' (a consent naming your organization, covering the whole "
+        "record)",
+        CONSENT_HEADER,
+    )
+
+
+def _consent_patient(request: HttpRequest, user: User, target: str) -> int:
+    """Review 20c: a staff token's read names its consent basis before anything about the record is looked
+    up, so without one the answer is the same whether or not the resource (or the person) exists: the
+    header missing, or naming no consent, is the same 422 for every id. Returns the consent's patient id."""
+    raw = request.headers.get(CONSENT_HEADER, "").strip()
+    pk = record_id(raw) if raw else None
+    found = Consent.objects.filter(pk=pk).values_list("patient_id", flat=True).first() if pk else None
+    if found is None:
+        reason = _NO_BASIS if not raw else f"{CONSENT_HEADER}: no such consent for this patient"
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="fhir",
+            target_id=target[:200],
+            reason=reason,
+        )
+        if not raw:
+            raise _no_basis_error()
+        raise FhirError(422, "invalid", f"{CONSENT_HEADER}: no such consent for this patient", CONSENT_HEADER)
+    return int(found)
+
+
 def _released(
     request: HttpRequest,
     user: User,
@@ -174,16 +211,9 @@ def _released(
             "fhir",
             target[:200],
             outcome=Outcome.DENIED,
-            reason=f"API token read without a consent basis ({CONSENT_HEADER})",
+            reason=_NO_BASIS,
         )
-        raise FhirError(
-            422,
-            "required",
-            f"{CONSENT_HEADER}: a person's record leaves Keel only under their consent: send "
-            f"'{CONSENT_HEADER}: <consent id>' (a consent naming your organization, covering the whole "
-            "record)",
-            CONSENT_HEADER,
-        )
+        raise _no_basis_error()
     bound = _bound_build(request, user, patient, target, consent, build)
     try:
         _, document = release_to_system(

@@ -26,7 +26,16 @@ from keel.interop.api import base_for
 from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
 from keel.interop.fhir.record import Record
 from keel.interop.models import ImportedResponse
-from keel.interop.rest.auth import _area_of, _areas, _audit_read, _caller, _released, _scoped, _staff_token
+from keel.interop.rest.auth import (
+    _area_of,
+    _areas,
+    _audit_read,
+    _caller,
+    _consent_patient,
+    _released,
+    _scoped,
+    _staff_token,
+)
 from keel.interop.rest.outcomes import FhirError, _handle, _json
 from keel.interop.rest.params import SEARCH_PARAMS, _check_request, _collect, _page, _searchset
 from keel.patients.models import Enrollment, Patient, zone_of
@@ -147,6 +156,7 @@ def _search_by_system(
             param,
         )
     target = f"{resource_type}?{param}={named}"
+    _consent_patient(request, user, target)  # the basis before the person is looked up (review 20c)
     patient = _scoped(user, int(named), resource_type, target)
     returned: dict[str, Any] = {}
 
