@@ -259,6 +259,12 @@ def token_releases_to(secret: str, recipient_name: str) -> bool:
     return bound is not None and (not bound or _same_recipient(bound, recipient_name))
 
 
+def token_id(secret: str) -> int | None:
+    """The id of the token with this secret (any state), or None."""
+    found: int | None = ApiToken.objects.filter(digest=_digest(secret)).values_list("pk", flat=True).first()
+    return found
+
+
 def bind_token_recipient(secret: str, recipient_name: str) -> bool:
     """Inside the release's transaction (review 20c): lock the token, bind it to `recipient_name` if it is
     not bound yet, and say whether it releases to that recipient. Two first releases racing to different

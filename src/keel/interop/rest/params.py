@@ -115,10 +115,11 @@ def _searchset(
     count: int,
     more: bool,
     total: int | None = None,
+    carried: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
     def link(at: int) -> str:
         params = [(k, v) for k, vs in request.GET.lists() if k not in ("_offset", "_count") for v in vs]
-        params += [("_count", str(count)), ("_offset", str(at))]
+        params += [("_count", str(count)), ("_offset", str(at)), *carried]
         return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
     links = [{"relation": "self", "url": link(offset)}]
