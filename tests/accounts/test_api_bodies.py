@@ -39,7 +39,8 @@ def _token_body(row: ApiToken, **secret: str) -> str:
     body = (
         f'{{"id": {row.pk}, "name": {json.dumps(row.name)}, "prefix": "{row.prefix}", '
         f'"created_at": {_instant(row.created_at)}, "expires_at": {_instant(row.expires_at)}, '
-        f'"revoked_at": {_instant(row.revoked_at)}, "last_used_at": {_instant(row.last_used_at)}'
+        f'"revoked_at": {_instant(row.revoked_at)}, "last_used_at": {_instant(row.last_used_at)}, '
+        f'"recipient_name": {json.dumps(row.recipient_name)}'  # review 20c: the one recipient it releases to
     )
     return body + "".join(f', "{k}": "{v}"' for k, v in secret.items()) + "}"
 

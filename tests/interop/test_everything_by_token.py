@@ -16,6 +16,7 @@ from django.test import Client
 
 from keel.accounts import services as accounts
 from keel.audit.models import AuditEvent
+from keel.interop.rest.patient_everything import _PAGE_SALT as PAGE_SALT
 from keel.sharing.models import Consent, ConsentRevocation, Disclosure
 from tests.conftest import World, sign_in
 
@@ -159,9 +160,11 @@ def test_each_page_that_leaves_is_accounted(world: World) -> None:
     assert first.status_code == 200, first.content[:300]
     following = next(link["url"] for link in first.json()["link"] if link["relation"] == "next")
     query = "?" + following.split("?", 1)[1]
-    second = _post(world, world.staff["nurse"], _parameters(basis), query)
-    assert second.status_code == 200, second.content[:300]
-    assert Disclosure.objects.count() == 2
+    # review 20c: the next link is followed with GET by the token that pulled the first page (bound to that
+    # disclosure, tests/review20c_fixes); another token, or a POST to it, is refused and nothing leaves
+    second = _get(world, world.staff["nurse"], query)
+    assert second.status_code == 403, second.content[:300]
+    assert Disclosure.objects.count() == 1
 
 
 @time_machine.travel(NOW, tick=False)
@@ -171,7 +174,12 @@ def test_the_next_page_link_carries_no_basis(world: World) -> None:
         world, basis="consent", consent=consent.pk, recipient_name=RECIPIENT, purpose="treatment", _count=1
     )
     following = next(link["url"] for link in first.json()["link"] if link["relation"] == "next")
-    assert following.split("?", 1)[1] == "_count=1&_offset=1"
+    query = following.split("?", 1)[1]
+    assert query.startswith("_count=1&_offset=1&_page=")  # review 20c: a page token bound to the disclosure
+    from django.core import signing
+
+    payload = signing.loads(query.split("_page=", 1)[1].replace("%3A", ":"), salt=PAGE_SALT)
+    assert RECIPIENT not in json.dumps(payload) and "treatment" not in json.dumps(payload)
 
 
 @time_machine.travel(NOW, tick=False)

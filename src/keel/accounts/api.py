@@ -63,7 +63,9 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
     if queries.second_factor_required(user) and (not code or services.verify_totp(user, code) is None):
         services.record_failed_login(username=payload.username, reason="api token: mfa code")
         raise AuthenticationError()
-    issued = services.create_token(user=user, name=payload.name, days=payload.expires_in_days)
+    issued = services.create_token(
+        user=user, name=payload.name, days=payload.expires_in_days, recipient_name=payload.recipient_name
+    )
     return Status(201, TokenCreatedOut.issued(issued))
 
 

@@ -23,6 +23,12 @@ class TokenIn(In):
     otp_code: str | None = Field(default=None, max_length=8, description="required for staff")
     name: str = Field(default="", max_length=100)
     expires_in_days: int = Field(default=30, ge=1, le=90)
+    recipient_name: str = Field(
+        default="",
+        max_length=200,
+        description="the one recipient (an organization named in consents) this token releases records to; "
+        "blank: bound by its first release under a consent",
+    )
 
 
 class TokenOut(BaseModel):
@@ -33,6 +39,7 @@ class TokenOut(BaseModel):
     expires_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    recipient_name: str = ""
 
     @classmethod
     def of(cls, token: ApiToken) -> TokenOut:
@@ -44,6 +51,7 @@ class TokenOut(BaseModel):
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
             last_used_at=token.last_used_at,
+            recipient_name=token.recipient_name,
         )
 
 

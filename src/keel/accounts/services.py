@@ -182,8 +182,12 @@ def _digest(secret: str) -> str:
 
 
 @transaction.atomic
-def create_token(*, user: User, name: str = "", days: int | None = None) -> IssuedToken:
-    """Issue a token for `user` that expires after `days` (default and maximum from settings)."""
+def create_token(
+    *, user: User, name: str = "", days: int | None = None, recipient_name: str = ""
+) -> IssuedToken:
+    """Issue a token for `user` that expires after `days` (default and maximum from settings), bound to
+    `recipient_name` when given
+    (the one recipient it releases records to; else bound by its first release)."""
     days = settings.KEEL_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.KEEL_TOKEN_MAX_DAYS:
         raise AccountError("expires_in_days", f"must be between 1 and {settings.KEEL_TOKEN_MAX_DAYS}")
@@ -197,6 +201,7 @@ def create_token(*, user: User, name: str = "", days: int | None = None) -> Issu
         digest=_digest(secret),
         created_at=now,
         expires_at=now + timedelta(days=days),
+        recipient_name=" ".join(recipient_name.split())[:200],
     )
     audit.record(actor=user, action=Action.TOKEN_CREATE, target_type="api_token", target_id=token.pk)
     return IssuedToken(token, secret)
@@ -242,6 +247,36 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return user
+
+
+def _same_recipient(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def token_releases_to(secret: str, recipient_name: str) -> bool:
+    """Whether the token may release records to `recipient_name`: unbound, or bound to that recipient."""
+    bound = ApiToken.objects.filter(digest=_digest(secret)).values_list("recipient_name", flat=True).first()
+    return bound is not None and (not bound or _same_recipient(bound, recipient_name))
+
+
+def token_id(secret: str) -> int | None:
+    """The id of the token with this secret (any state), or None."""
+    found: int | None = ApiToken.objects.filter(digest=_digest(secret)).values_list("pk", flat=True).first()
+    return found
+
+
+def bind_token_recipient(secret: str, recipient_name: str) -> bool:
+    """Inside the release's transaction (review 20c): lock the token, bind it to `recipient_name` if it is
+    not bound yet, and say whether it releases to that recipient. Two first releases racing to different
+    recipients: the second waits for the lock, then sees the first's binding and is refused."""
+    token = ApiToken.objects.select_for_update().filter(digest=_digest(secret)).first()
+    if token is None or not recipient_name.strip():
+        return False
+    if not token.recipient_name:
+        token.recipient_name = " ".join(recipient_name.split())[:200]
+        token.save(update_fields=["recipient_name"])
+        return True
+    return _same_recipient(token.recipient_name, recipient_name)
 
 
 @transaction.atomic

@@ -12,7 +12,10 @@ from ninja.errors import HttpError
 
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedApiRequest
+from keel.accounts.middleware import authenticates_by_session, bearer_credential
 from keel.api_body import json_object
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
 from keel.interop import queries, services
 from keel.interop.fhir.base import FHIR_JSON, Base, labelled
 from keel.interop.schemas import ExportIn
@@ -39,10 +42,23 @@ _BUNDLE = {200: {"description": "a FHIR R4 Bundle", "content": {FHIR_JSON: {"sch
     openapi_extra={"responses": _BUNDLE},
 )
 def export_patient_fhir(request: AuthenticatedApiRequest, patient_id: int, body: ExportIn) -> HttpResponse:
+    token = None if authenticates_by_session(request) else bearer_credential(request)
     try:
         bundle = services.export_record(
-            request.auth, patient_id, raw=body.model_dump(), base=base_for(request)
+            request.auth, patient_id, raw=body.model_dump(), base=base_for(request), token=token
         )
+    except services.TokenOtherRecipient:
+        audit.record(
+            actor=request.auth,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="fhir_bundle",
+            target_id=str(patient_id),
+            reason="API token bound to another recipient",
+        )
+        raise HttpError(
+            403, "This API token releases records to one recipient only, and this consent names another."
+        ) from None
     except SharingNotAllowed:
         raise HttpError(
             403, "Only counselors, nurses and prescribers on the care team release a record."

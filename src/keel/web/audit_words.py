@@ -152,6 +152,10 @@ REASONS = {
     "break the glass": _("emergency access"),
     "bulk care team: outside scope or missing": _("care team change for many: outside scope or missing"),
     "bulk search by an API token": _("search of many records by an API token"),
+    "pulled with an API token": _("taken by another system with an API token"),
+    "API token bound to another recipient": _(
+        "API token refused: the consent names another recipient than the one the token is bound to"
+    ),
     "contact details changed": _("contact details changed"),
     "deactivated": _("deactivated"),
     "disabled": _("turned off"),

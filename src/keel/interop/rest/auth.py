@@ -12,13 +12,16 @@ from ninja.errors import HttpError
 
 from keel.access import policy
 from keel.access.policy import Area
-from keel.accounts.middleware import authenticates_by_session
+from keel.accounts import services as accounts
+from keel.accounts.middleware import authenticates_by_session, bearer_credential
 from keel.api_auth import keel_auth
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import record_id
 from keel.interop.fhir.record import CLINICAL_TYPES
 from keel.interop.rest.outcomes import FhirError, _json
 from keel.patients.models import Patient
+from keel.sharing.models import Consent
 from keel.sharing.services import CONSENT_HEADER, SharingInvalid, SharingNotAllowed, release_to_system
 
 if TYPE_CHECKING:
@@ -97,6 +100,96 @@ def _staff_token(request: HttpRequest, user: User) -> bool:
     return not policy.is_program_patient(user) and not authenticates_by_session(request)
 
 
+# --- One token, one recipient (review 20c) ------------------------------------------------------------------
+# A token that releases records is the credential of one external system: it is bound to one recipient (named
+# when issued, or by its first release under a consent, inside that release's transaction), and a consent
+# naming another recipient is refused for it (403, audited), so the accounting of disclosures never names two
+# recipients for what one system received. A token issued before the binding existed is bound the same way.
+
+OTHER_RECIPIENT = "API token bound to another recipient"
+
+
+class _OtherRecipient(FhirError):
+    def __init__(self) -> None:
+        super().__init__(
+            403,
+            "forbidden",
+            "This API token releases records to one recipient only, and this consent names another: "
+            "the other recipient's system reads with its own token.",
+        )
+
+
+def _refuse_other_recipient(user: User, patient: Patient, target: str) -> FhirError:
+    audit.record_for_patient(
+        user, patient, Action.DENIED, "fhir", target[:200], outcome=Outcome.DENIED, reason=OTHER_RECIPIENT
+    )
+    return _OtherRecipient()
+
+
+def _bound_build(
+    request: HttpRequest,
+    user: User,
+    patient: Patient,
+    target: str,
+    consent_id: object,
+    build: Callable[[Patient, datetime], dict[str, Any]],
+) -> Callable[[Patient, datetime], dict[str, Any]]:
+    """`build`, run only when the token releases to the named consent's recipient: refused at once when the
+    token is bound to another, and checked again (binding an unbound token) inside the release's transaction,
+    so nothing leaves and no Disclosure row is written for another recipient."""
+    secret = bearer_credential(request) or ""
+    pk = record_id(str(consent_id)) if consent_id is not None else None
+    consents = Consent.objects.filter(patient=patient, pk=pk) if pk is not None else Consent.objects.none()
+    found = consents.values_list("recipient_name", flat=True).first()
+    recipient = found or ""
+    if found is not None and not accounts.token_releases_to(secret, recipient):
+        raise _refuse_other_recipient(user, patient, target)
+
+    def bound(subject: Patient, at: datetime) -> dict[str, Any]:
+        if not accounts.bind_token_recipient(secret, recipient):
+            raise _OtherRecipient()  # rolls the release back; audited by the caller, outside it
+        return build(subject, at)
+
+    return bound
+
+
+_NO_BASIS = f"API token read without a consent basis ({CONSENT_HEADER})"
+
+
+def _no_basis_error() -> FhirError:
+    return FhirError(
+        422,
+        "required",
+        f"{CONSENT_HEADER}: a person's record leaves Keel only under their consent: send "
+        f"'{CONSENT_HEADER}: <consent id>' (a consent naming your organization, covering the whole "
+        "record)",
+        CONSENT_HEADER,
+    )
+
+
+def _consent_patient(request: HttpRequest, user: User, target: str) -> int:
+    """Review 20c: a staff token's read names its consent basis before anything about the record is looked
+    up, so without one the answer is the same whether or not the resource (or the person) exists: the
+    header missing, or naming no consent, is the same 422 for every id. Returns the consent's patient id."""
+    raw = request.headers.get(CONSENT_HEADER, "").strip()
+    pk = record_id(raw) if raw else None
+    found = Consent.objects.filter(pk=pk).values_list("patient_id", flat=True).first() if pk else None
+    if found is None:
+        reason = _NO_BASIS if not raw else f"{CONSENT_HEADER}: no such consent for this patient"
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="fhir",
+            target_id=target[:200],
+            reason=reason,
+        )
+        if not raw:
+            raise _no_basis_error()
+        raise FhirError(422, "invalid", f"{CONSENT_HEADER}: no such consent for this patient", CONSENT_HEADER)
+    return int(found)
+
+
 def _released(
     request: HttpRequest,
     user: User,
@@ -105,6 +198,10 @@ def _released(
     build: Callable[[Patient, datetime], dict[str, Any]],
     detail: dict[str, Any],
 ) -> HttpResponse:
+    if request.method == "HEAD":  # review 20c: nothing would be sent, so nothing may be accounted as sent
+        raise FhirError(
+            405, "not-supported", "A disclosure is read with GET: HEAD is not served to an API token."
+        )
     consent = request.headers.get(CONSENT_HEADER, "").strip()
     if not consent:
         audit.record_for_patient(
@@ -114,16 +211,10 @@ def _released(
             "fhir",
             target[:200],
             outcome=Outcome.DENIED,
-            reason=f"API token read without a consent basis ({CONSENT_HEADER})",
+            reason=_NO_BASIS,
         )
-        raise FhirError(
-            422,
-            "required",
-            f"{CONSENT_HEADER}: a person's record leaves Keel only under their consent: send "
-            f"'{CONSENT_HEADER}: <consent id>' (a consent naming your organization, covering the whole "
-            "record)",
-            CONSENT_HEADER,
-        )
+        raise _no_basis_error()
+    bound = _bound_build(request, user, patient, target, consent, build)
     try:
         _, document = release_to_system(
             by=user,
@@ -131,9 +222,11 @@ def _released(
             consent_id=consent,
             target_type="fhir",
             description=f"FHIR {target.split('?')[0].split('/')[0]} read by another system",
-            build=build,
+            build=bound,
             detail=detail,
         )
+    except _OtherRecipient:
+        raise _refuse_other_recipient(user, patient, target) from None
     except SharingNotAllowed:
         raise FhirError(403, "forbidden", "Your role cannot release a person's record.") from None
     except SharingInvalid as exc:

@@ -137,7 +137,9 @@ def _everything_operation() -> dict[str, str]:
         "documentation": (
             "GET, or POST with a Parameters body. With a staff member's API token the record "
             "leaves Keel: POST its basis (basis, consent, recipient_name, purpose, purpose_text) "
-            "in the body, never in the URL; POST the same body to each next link. Not with a "
+            "in the body, never in the URL; that POST is one disclosure, and its next links are "
+            "followed with GET by the same token (bound to that disclosure for an hour; no second "
+            "disclosure, nothing beyond the record released; 409 if the record changed since). Not with a "
             "staff member's session (403: use the staff export)."
         ),
     }

@@ -78,19 +78,25 @@ def _page(request: HttpRequest) -> tuple[int, int]:
             raise FhirError(400, "invalid", f"{name} must be a whole number from {low} to {high}", name)
         return int(raw)
 
-    return number("_count", DEFAULT_COUNT, 1, MAX_COUNT), number("_offset", 0, 0, MAX_OFFSET)
+    # `_count=0`: no entries, just the total (FHIR R4 search, review 20c)
+    return number("_count", DEFAULT_COUNT, 0, MAX_COUNT), number("_offset", 0, 0, MAX_OFFSET)
 
 
 def _collect(
     records: Iterator[Record], resource_type: str, filters: list[Any], offset: int, count: int
 ) -> tuple[list[dict[str, Any]], bool, list[tuple[int, str]]]:
-    """Matches from one record after another until the page (and one more, to know there is a next page)."""
+    """Matches from one record after another until the page (and one more, to know there is a next page).
+    With `count` 0 (just the total) every match is counted and none returned: the page is empty and `seen`
+    lists every match, for the total and the audit row."""
     page: list[dict[str, Any]] = []
     seen: list[tuple[int, str]] = []
     skipped = 0
     for rec in records:
         for res in rec.of_type(resource_type):
             if not all(f(rec, res) for f in filters):
+                continue
+            if count == 0:
+                seen.append((rec.patient.pk, res["id"]))
                 continue
             if skipped < offset:
                 skipped += 1
@@ -103,17 +109,24 @@ def _collect(
 
 
 def _searchset(
-    request: HttpRequest, base: Base, page: list[dict[str, Any]], offset: int, count: int, more: bool
+    request: HttpRequest,
+    base: Base,
+    page: list[dict[str, Any]],
+    offset: int,
+    count: int,
+    more: bool,
+    total: int | None = None,
+    carried: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
     def link(at: int) -> str:
         params = [(k, v) for k, vs in request.GET.lists() if k not in ("_offset", "_count") for v in vs]
-        params += [("_count", str(count)), ("_offset", str(at))]
+        params += [("_count", str(count)), ("_offset", str(at)), *carried]
         return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
     links = [{"relation": "self", "url": link(offset)}]
-    if more:
+    if more and count > 0:
         links.append({"relation": "next", "url": link(offset + count)})
-    if offset > 0:
+    if offset > 0 and count > 0:
         links.append({"relation": "previous", "url": link(max(0, offset - count))})
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
@@ -123,6 +136,8 @@ def _searchset(
         "link": links,
         "entry": entries(base, page, search={"mode": "match"}),
     }
-    if not more:
+    if total is not None:  # `_count=0`: every match counted
+        bundle["total"] = total
+    elif not more:
         bundle["total"] = offset + len(page)
     return bundle

@@ -5,29 +5,45 @@ session (the staff export is the way out).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from keel.access import policy
-from keel.accounts.middleware import authenticates_by_session
+from keel.accounts import services as accounts
+from keel.accounts.middleware import authenticates_by_session, bearer_credential
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core import sharing as core_sharing
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import DuplicateKey, loads_json
 from keel.interop.api import base_for
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import Record
-from keel.interop.rest.auth import _areas, _audit_read, _caller, _scoped
+from keel.interop.rest.auth import (
+    _areas,
+    _audit_read,
+    _bound_build,
+    _caller,
+    _OtherRecipient,
+    _refuse_other_recipient,
+    _scoped,
+)
 from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _handle, _json
 from keel.interop.rest.params import _JSON_FORMATS, _check_request, _page, _searchset
-from keel.patients.models import Patient
+from keel.patients.models import Patient, local_today
+from keel.sharing.models import Disclosure
 from keel.sharing.services import SharingInvalid, release_record
+from keel.sharing.services.common import _covered
+from keel.sharing.services.common import _deny as _deny_release
 
 # What a staff token's `$everything` carries as its basis: the same fields as the staff export (issue #14).
 # They name a recipient and a purpose, which for a Part 2 record say that SUD records went to whom: never in
@@ -144,21 +160,122 @@ def _refuse_basis_for_own_read(raw: dict[str, str], *, disclosure: bool) -> None
         )
 
 
+# --- Next links of a disclosure (review 20c) ----------------------------------------------------------------
+# A FHIR client follows `next` with GET. The page token in a disclosure's next links binds them to the
+# disclosure already recorded: the same person, staff member and API token, the record exactly as released
+# (its digest), within an hour, the consent still live and the token still bound to its recipient. Following
+# it writes an audit row naming that disclosure, never a second Disclosure row; it carries no basis.
+PAGE_PARAM = "_page"
+_PAGE_SALT = "keel.interop.everything-next-page"
+_PAGE_MAX_AGE = 3600
+_DESCRIPTION = "The whole record as FHIR R4 (Patient/$everything, pulled by another system)"
+
+
+def _digest(resources: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(resources, sort_keys=True).encode()).hexdigest()
+
+
+def _page_token(request: HttpRequest, user: User, subject: Patient, at: datetime, digest: str) -> str:
+    token = accounts.token_id(bearer_credential(request) or "")
+    payload = {"p": subject.pk, "u": user.pk, "k": token, "a": at.isoformat(), "h": digest}
+    return signing.dumps(payload, salt=_PAGE_SALT)
+
+
 def _page_builder(
-    request: HttpRequest, user: User, base: Base, count: int, offset: int, returned: dict[str, Any]
+    request: HttpRequest,
+    user: User,
+    base: Base,
+    count: int,
+    offset: int,
+    returned: dict[str, Any],
+    *,
+    disclosure: bool = False,
 ) -> Callable[[Patient, datetime], dict[str, Any]]:
-    """Step 6: the page of the record that leaves, noting in `returned` what it carried (the audit row)."""
+    """Step 6: the page of the record that leaves, noting in `returned` what it carried (the audit row); a
+    disclosure's next links carry the page token bound to it."""
 
     def build(subject: Patient, at: datetime) -> dict[str, Any]:
         resources = Record(subject, _areas(user), base, at).everything()
         page = resources[offset : offset + count]
         returned["returned"] = [f"{x['resourceType']}/{x['id']}" for x in page]
         more = len(resources) > offset + count
-        bundle = _searchset(request, base, page, offset, count, more)
+        carried = ((PAGE_PARAM, _page_token(request, user, subject, at, _digest(resources))),)
+        bundle = _searchset(request, base, page, offset, count, more, carried=carried if disclosure else ())
         bundle["total"] = len(resources)
         return bundle
 
     return build
+
+
+def _not_this_link() -> FhirError:
+    return FhirError(
+        403,
+        "forbidden",
+        f"{PAGE_PARAM}: this next link is not one of your disclosures, or is older than an hour: "
+        "POST the basis again",
+        PAGE_PARAM,
+    )
+
+
+def _next_page(
+    request: HttpRequest, user: User, patient: Patient, target: str, count: int, offset: int
+) -> HttpResponse:
+    """A next link of a disclosure, followed with GET by the same token: a page of the record as released."""
+    try:
+        data = signing.loads(request.GET[PAGE_PARAM], salt=_PAGE_SALT, max_age=_PAGE_MAX_AGE)
+    except signing.BadSignature:  # also an expired one
+        raise _not_this_link() from None
+    secret = bearer_credential(request) or ""
+    if not isinstance(data, dict) or (data.get("p"), data.get("u")) != (patient.pk, user.pk):
+        raise _not_this_link()
+    if data.get("k") is None or data.get("k") != accounts.token_id(secret):
+        raise _not_this_link()
+    at = datetime.fromisoformat(str(data.get("a")))
+    released = Disclosure.objects.filter(
+        patient=patient, disclosed_by=user, disclosed_at=at, description=_DESCRIPTION, consent__isnull=False
+    ).first()
+    if released is None:
+        raise _not_this_link()
+    _, _, refusal = _covered(patient, released.consent_id, (core_sharing.RECORD,), local_today(patient))
+    if refusal is not None:  # revoked or expired since the first page: nothing more leaves
+        _deny_release(user, patient, "fhir", refusal.reason)
+        raise FhirError(422, "invalid", f"consent: {refusal.reason}", "consent")
+    if not accounts.token_releases_to(secret, released.recipient_name):
+        raise _refuse_other_recipient(user, patient, target)
+    base = base_for(request)
+    resources = Record(patient, _areas(user), base, at).everything()
+    if _digest(resources) != data.get("h"):  # never more (or other) than what was released
+        raise FhirError(
+            409, "conflict", "The record changed since the first page: POST the basis again.", PAGE_PARAM
+        )
+    page = resources[offset : offset + count]
+    returned = [f"{x['resourceType']}/{x['id']}" for x in page]
+    bundle = _searchset(request, base, page, offset, count, len(resources) > offset + count)
+    bundle["total"] = len(resources)
+    audit.record_for_patient(
+        user,
+        patient,
+        Action.EXPORT,
+        "fhir",
+        target,
+        reason="pulled with an API token",
+        detail={
+            "returned": returned,
+            "basis": "consent",
+            "consent_id": released.consent_id,
+            "disclosure_id": released.pk,
+        },
+    )
+    return _json(bundle)
+
+
+def _need_basis() -> None:
+    raise FhirError(
+        422,
+        "invalid",
+        f"basis: a record leaves only with a basis: POST it as a Parameters body ({', '.join(BASIS_PARAMS)})",
+        "basis",
+    )
 
 
 def _disclose_everything(
@@ -172,24 +289,22 @@ def _disclose_everything(
     """Step 7 (a staff token): the record leaves as a disclosure with the staff export's basis and
     accounting (`release_record`), its basis POSTed."""
     if request.method != "POST":
-        raise FhirError(
-            422,
-            "invalid",
-            "basis: a record leaves only with a basis: POST it as a Parameters body "
-            f"({', '.join(BASIS_PARAMS)})",
-            "basis",
-        )
+        _need_basis()
+    target = f"Patient/{patient.pk}/$everything"
+    bound = _bound_build(request, user, patient, target, raw.get("consent"), build)
     try:
         _, bundle = release_record(
             by=user,
             patient_id=patient.pk,
             raw=raw,
             target_type="fhir",
-            description="The whole record as FHIR R4 (Patient/$everything, pulled by another system)",
-            build=build,
+            description=_DESCRIPTION,
+            build=bound,
             by_token=True,
             detail=returned,
         )
+    except _OtherRecipient:
+        raise _refuse_other_recipient(user, patient, target) from None
     except SharingInvalid as exc:
         raise FhirError(
             422,
@@ -203,21 +318,30 @@ def _disclose_everything(
 def _everything(request: HttpRequest, rid: str) -> HttpResponse:
     """The operation's guards and steps in order (run by `_handle`, which answers a FhirError)."""
     _refuse_basis_in_url(request)
-    _check_request(request, set(), methods=("GET", "HEAD", "POST"))  # guard 2
+    _check_request(request, {PAGE_PARAM}, methods=("GET", "HEAD", "POST"))  # guard 2
     by_token = not authenticates_by_session(request)
     raw = _basis_from_body(request)  # before the CSRF check, which would consume a form body
     user = _caller(request)
     pk = int(rid) if ascii_digits(rid) and len(rid) < 19 else None
     # an id that is not a number: the typed text never copied into the audit row (review 19d)
     target = f"Patient/{rid if pk is not None else MALFORMED_ID}/$everything"
+    disclosure = by_token and not policy.is_program_patient(user)
+    following = PAGE_PARAM in request.GET
+    if following and not (disclosure and request.method == "GET"):
+        raise FhirError(
+            400, "not-supported", f"{PAGE_PARAM}: a next link is followed with GET by the token", PAGE_PARAM
+        )
+    if disclosure and request.method != "POST" and not following:
+        _need_basis()  # before the person is looked up: the same answer for every id (review 20c)
     patient = _scoped(user, pk, "Patient", target)
     _refuse_role(user, patient, target)
     _refuse_staff_session(user, patient, target, by_token=by_token)
-    disclosure = by_token and not policy.is_program_patient(user)
     _refuse_basis_for_own_read(raw, disclosure=disclosure)
     count, offset = _page(request)
+    if following:
+        return _next_page(request, user, patient, target, count, offset)
     returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it
-    build = _page_builder(request, user, base_for(request), count, offset, returned)
+    build = _page_builder(request, user, base_for(request), count, offset, returned, disclosure=disclosure)
     if disclosure:
         return _disclose_everything(request, user, patient, raw, build, returned)
     bundle = build(patient, timezone.now())  # the person's own record: the right of access, audited as read
@@ -229,8 +353,9 @@ def _everything(request: HttpRequest, rid: str) -> HttpResponse:
 def everything(request: HttpRequest, rid: str) -> HttpResponse:
     """`Patient/{id}/$everything` by GET, or by POST with a `Parameters` body (FHIR allows both for an
     operation). A staff member's API token takes the record out of Keel: a disclosure, whose basis comes in
-    the POST body, never in the URL. The next-page links carry only `_count` and `_offset`: the client POSTs
-    the same body to them, and each page that leaves is accounted as its own disclosure. A staff member's
+    the POST body, never in the URL. Its next-page links carry `_count`, `_offset` and a page token bound to
+    that disclosure (review 20c): the client follows them with GET, no second disclosure is written, and
+    nothing beyond the record released leaves. A staff member's
     session is refused (403): the whole record leaves by the staff export (a basis, the password again); the
     person's own session or token reads their own record (the right of access)."""
     return _handle(request, lambda: _everything(request, rid))

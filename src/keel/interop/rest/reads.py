@@ -22,8 +22,16 @@ from keel.interop.fhir import resources as r
 from keel.interop.fhir.base import labelled
 from keel.interop.fhir.record import Record
 from keel.interop.models import ImportedResponse
-from keel.interop.rest.auth import _areas, _audit_read, _caller, _released, _scoped, _staff_token
-from keel.interop.rest.outcomes import MALFORMED_ID, _deny, _handle, _json, _not_found
+from keel.interop.rest.auth import (
+    _areas,
+    _audit_read,
+    _caller,
+    _consent_patient,
+    _released,
+    _scoped,
+    _staff_token,
+)
+from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _deny, _handle, _json, _not_found
 from keel.interop.rest.params import _check_request
 from keel.patients.models import Enrollment, Patient
 from keel.sharing.models import Consent
@@ -96,7 +104,11 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
         target = f"{resource_type}/{rid if _KEEL_ID.fullmatch(rid) else UNKNOWN_ID}"
         if resource_type in ("Organization", "Practitioner"):
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
-        patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
+        by_system = _staff_token(request, user)
+        if by_system:  # the consent basis first: without one, the same answer for every id (review 20c)
+            patient = _scoped(user, _consent_patient(request, user, target), resource_type, target)
+        else:
+            patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
         if resource_type == "Consent" and policy.through_emergency_access(user, patient):
             audit.record_for_patient(  # not opened by emergency access (review 19b)
                 user,
@@ -109,20 +121,29 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
             )
             raise _not_found()
         base = base_for(request)
+        if by_system:
+            # whether the resource is in that person's record is learnt only under a live consent basis:
+            # inside the release, whose transaction a miss rolls back (no Disclosure row)
+
+            def build(subject: Patient, at: datetime) -> dict[str, Any]:
+                if _owner(resource_type, rid) != subject.pk:
+                    raise _not_found()
+                fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
+                one = next((x for x in fresh if x["id"] == rid), None)
+                if one is None:
+                    raise _not_found()
+                return labelled(one)
+
+            try:
+                return _released(request, user, patient, target, build, {"resources": [target]})
+            except FhirError as exc:
+                if exc.status == 404:  # audited outside the rolled-back release
+                    raise _deny(user, "fhir", target, "not in this record") from None
+                raise
         rec = Record(patient, _areas(user), base, timezone.now())
         found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
         if found is None:
             raise _deny(user, "fhir", target, "not in this record")
-        if _staff_token(request, user):
-
-            def build(subject: Patient, at: datetime) -> dict[str, Any]:
-                fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
-                one = next((x for x in fresh if x["id"] == rid), None)
-                if one is None:  # gone between the check and the write: nothing leaves
-                    raise _not_found()
-                return labelled(one)
-
-            return _released(request, user, patient, target, build, {"resources": [target]})
         _audit_read(user, patient, target, [target], [patient.pk])
         return _json(labelled(found))
 

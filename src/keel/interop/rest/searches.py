@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
@@ -26,7 +26,16 @@ from keel.interop.api import base_for
 from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
 from keel.interop.fhir.record import Record
 from keel.interop.models import ImportedResponse
-from keel.interop.rest.auth import _area_of, _areas, _audit_read, _caller, _released, _scoped, _staff_token
+from keel.interop.rest.auth import (
+    _area_of,
+    _areas,
+    _audit_read,
+    _caller,
+    _consent_patient,
+    _released,
+    _scoped,
+    _staff_token,
+)
 from keel.interop.rest.outcomes import FhirError, _handle, _json
 from keel.interop.rest.params import SEARCH_PARAMS, _check_request, _collect, _page, _searchset
 from keel.patients.models import Enrollment, Patient, zone_of
@@ -73,6 +82,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         _check_request(request, SEARCH_PARAMS[resource_type])
         user = _caller(request)
         count, offset = _page(request)
+        offset = offset if count else 0  # `_count=0`: the total of every match, whatever the offset
         base = base_for(request)
         now = timezone.now()
         filters = _filters(request, resource_type)
@@ -104,7 +114,8 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         returned = [f"{x['resourceType']}/{x['id']}" for x in page]
         patient_ids = sorted({pid for pid, _ in seen})
         _audit_read(user, single, f"{resource_type}?", returned, patient_ids, programs)
-        return _json(_searchset(request, base, page, offset, count, more))
+        total = None if count else skipped + len(seen)
+        return _json(_searchset(request, base, page, offset, count, more, total))
 
     return _handle(request, work)
 
@@ -145,15 +156,16 @@ def _search_by_system(
             param,
         )
     target = f"{resource_type}?{param}={named}"
+    _consent_patient(request, user, target)  # the basis before the person is looked up (review 20c)
     patient = _scoped(user, int(named), resource_type, target)
     returned: dict[str, Any] = {}
 
     def build(subject: Patient, at: datetime) -> dict[str, Any]:
         matching = list(_named_filter(request, [subject])) if resource_type == "Patient" else [subject]
         records = (Record(p, _areas(user), base, at) for p in matching)
-        page, more, _seen = _collect(records, resource_type, filters, offset, count)
+        page, more, seen = _collect(records, resource_type, filters, offset if count else 0, count)
         returned["resources"] = [f"{x['resourceType']}/{x['id']}" for x in page]
-        return _searchset(request, base, page, offset, count, more)
+        return _searchset(request, base, page, offset, count, more, None if count else len(seen))
 
     return _released(request, user, patient, target, build, returned)
 
@@ -191,7 +203,8 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
             found = [q for q in found if q["id"] in ids]
         found = [q for q in found if all(q.get(k) == v for k, v in wanted)]
         page = found[offset : offset + count]
-        return _json(_searchset(request, base, page, offset, count, len(found) > offset + count))
+        more = len(found) > offset + count
+        return _json(_searchset(request, base, page, offset, count, more, None if count else len(found)))
 
     return _handle(request, work)
 
@@ -362,22 +375,24 @@ def _date_range(raw: str, name: str, zone: Any = None) -> tuple[datetime, dateti
         if "T" in value:
             at = datetime.fromisoformat(value.replace("Z", "+00:00"))
             at = at if at.tzinfo else at.replace(tzinfo=tz)
-            return at, at + timedelta(seconds=1), prefix
-        parts = [int(x) for x in value.split("-")]
-        start_day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-        if len(parts) == 3:
-            end_day = start_day + timedelta(days=1)
-        elif len(parts) == 2:
-            end_day = date(start_day.year + (start_day.month == 12), start_day.month % 12 + 1, 1)
+            start, end = at, at + timedelta(seconds=1)
         else:
-            end_day = date(start_day.year + 1, 1, 1)
-    except ValueError:
+            parts = [int(x) for x in value.split("-")]
+            start_day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+            if len(parts) == 3:
+                end_day = start_day + timedelta(days=1)
+            elif len(parts) == 2:
+                end_day = date(start_day.year + (start_day.month == 12), start_day.month % 12 + 1, 1)
+            else:
+                end_day = date(start_day.year + 1, 1, 1)
+            start = datetime.combine(start_day, time(0), tzinfo=tz)
+            end = datetime.combine(end_day, time(0), tzinfo=tz)
+        # review 20c: an instant at the edge of the calendar (9999-12-31T23:59:59Z, 0001-01-01 east of UTC)
+        # overflows when a second or a day is added or it is compared in UTC: a 400, never a 500
+        start.astimezone(UTC), end.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise FhirError(400, "invalid", f"{name} is not a real date", name) from None
-    return (
-        datetime.combine(start_day, time(0), tzinfo=tz),
-        datetime.combine(end_day, time(0), tzinfo=tz),
-        prefix,
-    )
+    return start, end, prefix
 
 
 def _date_lookup(field: str, prefix: str, start: Any, end: Any) -> dict[str, Any]:
