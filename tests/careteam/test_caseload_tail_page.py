@@ -36,7 +36,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _always_a_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A head, and pages past it cut by the database, at every size (above the thresholds only, in use)."""
     monkeypatch.setattr(queries, "HEAD_ABOVE", 0)
+    monkeypatch.setattr(queries, "TAIL_IN_SQL_ABOVE", 0)
 
 
 @pytest.fixture

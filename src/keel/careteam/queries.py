@@ -90,6 +90,10 @@ OBSERVED = "methadone"
 # Above this many people the caseload ranks the people who may have a signal first (`Caseload`, issue #21);
 # a display and cost choice, not a clinical one (the order is the same either way).
 HEAD_ABOVE = 250
+# Above this many people a page past the signalled people is cut by the database (`_tail_page`, a statement
+# a page); at or below, the others are ordered once from one light read and every page cut from it (`_tail`:
+# cheaper for a short list, bench/README.md); a cost choice, the order is the same either way.
+TAIL_IN_SQL_ABOVE = 5000
 # A listed person's name parts and record number, read with the signals (`_read_rows`).
 SHOWN = ("preferred_name", "given_name", "family_name", "record_number")
 
@@ -243,7 +247,8 @@ class Caseload(Sequence[CaseloadRow]):
     def _between(self, start: int, stop: int) -> list[_Person]:
         """The people at places [start, stop) (0 <= start < stop <= len). The first page: the head, ranked
         as far as it needs. Any other (issue #21): a page past the signalled people is cut by the database
-        (`_tail_page`, one statement, which also counts the signalled people); a page inside them is the
+        (`_tail_page`, one statement, which also counts the signalled people; a list of TAIL_IN_SQL_ABOVE
+        people or fewer is given none and reads `_tail`); a page inside them is the
         head's (ranked as far as the page), followed by the first of the others when it reaches past them.
         When the database's people are not the audited ones (a person added or moved between the
         statements), how many people have a signal and everyone else in order are read in one light
@@ -422,7 +427,9 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
             given.append(_take_home_counts(scope, days, today, len(people)) if clinical else {})
         return _tail_page(scope, areas, days, counted, given[0], len(people), start, stop)
 
-    return Caseload(len(people), head, the_others_too, tail=tail, page=page)
+    return Caseload(
+        len(people), head, the_others_too, tail=tail, page=page if len(people) > TAIL_IN_SQL_ABOVE else None
+    )
 
 
 def _dosed_lately(since: date, before: date) -> Any:
