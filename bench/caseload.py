@@ -116,6 +116,8 @@ def _first_page(caseload: Callable[..., Any], admin: Any, number: int | str = 1)
 
     rows = caseload(admin)
     pages = Paginator(rows, CASELOAD_PAGE_SIZE)
+    if number == "middle":
+        number = (pages.num_pages + 1) // 2
     return list(pages.get_page(pages.num_pages if number == "last" else number))
 
 
@@ -192,6 +194,8 @@ def main() -> None:
         "new": (careteam.caseload, 1),
     }
     if args.last_page:
+        readers["old, middle page"] = (old_caseload, "middle")
+        readers["new, middle page"] = (careteam.caseload, "middle")
         readers["old, last page"] = (old_caseload, "last")
         readers["new, last page"] = (careteam.caseload, "last")
     table = []
@@ -233,8 +237,11 @@ def main() -> None:
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         if "old" in results:
             assert results["old"][3] == results["new"][3], "old and new first pages differ"
-            if "old, last page" in results:
-                assert results["old, last page"][3] == results["new, last page"][3], "last pages differ"
+            for page in ("middle", "last"):
+                if f"old, {page} page" in results:
+                    assert results[f"old, {page} page"][3] == results[f"new, {page} page"][3], (
+                        f"{page} pages differ"
+                    )
         table.append((size, results))
     print(
         "\n| people | read | min ms | median ms | max ms | CPU ms (median, this process) | statements "

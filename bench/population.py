@@ -36,9 +36,9 @@ def add_people(c: Cursor, program_id: int, start: int, stop: int, born: str) -> 
         f"""INSERT INTO patients_patient (record_number, given_name, family_name, created_at, updated_at,
             version, program_id, preferred_name, pronouns, phone, birth_sex, gender, preferred_language,
             address_line, city, email, emergency_contact_name, emergency_contact_phone,
-            emergency_contact_relationship, postal_code, region, date_of_birth)
+            emergency_contact_relationship, postal_code, region, date_of_birth, sort_name)
         SELECT 'C-' || lpad(i::text, 6, '0'), 'Bench', 'Person' || i, now(), now(), 1, {int(program_id)},
-            {blank}, {born}
+            {blank}, {born}, 'bench person' || i
         FROM generate_series({int(start) + 1}, {int(stop)}) AS i"""
     )
     return lo
@@ -75,9 +75,9 @@ def add_orders(
     """An active order of `medication` for each new person matching `where` (SQL over `id`)."""
     c.execute(
         f"""INSERT INTO treatment_medicationorder (medication, rxnorm, dose_mg, frequency, route, status,
-            starts_on, note, created_at, patient_id, prescriber_id, home_start, schedule)
+            starts_on, note, created_at, patient_id, prescriber_id, home_start, schedule, deferred)
         SELECT '{medication}', '{RXNORM[medication]}', 60, 'once daily', 'oral', 'active', {starts}, '',
-            now(), id, {int(user_id)}, false, '[]'::jsonb
+            now(), id, {int(user_id)}, false, '[]'::jsonb, false
         FROM patients_patient WHERE id > {int(lo)} AND ({where})"""
     )
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from keel.accounts import services as accounts
 from keel.accounts.models import Program, ProgramMembership, Role, User
-from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus, Patient
+from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus, Patient, local_today
 
 if TYPE_CHECKING:
     from keel.treatment.models import DoseRecord, MedicationOrder
@@ -386,9 +386,10 @@ def _treatment_history(
     """What came before the current order, for the director's measures: a DSM-5 diagnosis at admission, an
     earlier order (now superseded) with observed doses from a few days after admission, a missed day here
     and there and for some a long gap, up to the current order's start; a naloxone kit for most."""
-    from keel.treatment.models import MedicationOrder
+    from keel.treatment.models import MedicationOrder, in_force_q
 
-    current = MedicationOrder.objects.filter(patient=patient, status="active").first()
+    # the order in force on the person's today (a deferred order is not yet; the one it supersedes still is)
+    current = MedicationOrder.objects.filter(in_force_q(local_today(patient)), patient=patient).first()
     enrollment = patient.enrollments.order_by("started_on").first()
     if current is None or enrollment is None or current.supersedes_id is not None:
         return  # no order, or the history is there already

@@ -33,7 +33,7 @@ from keel.patients.models import (
     local_today,
 )
 from keel.recovery.models import CheckIn
-from keel.treatment.models import MedicationOrder, OrderStatus
+from keel.treatment.models import MedicationOrder, in_force_q
 from keel.treatment.queries import dose_contexts
 from tests.careteam.test_caseload_signals import NOW, TODAY, _population
 from tests.conftest import World
@@ -98,9 +98,8 @@ def _before(user: Any, *, now: datetime, status: str | None) -> list[CaseloadRow
                 OpenFlag(f.kind, f.get_kind_display(), f.priority, f.raised_at)
                 for f in PatientFlag.objects.filter(patient=p, resolved_at__isnull=True)
             )
-            if MedicationOrder.objects.filter(
-                patient=p, medication="methadone", status=OrderStatus.ACTIVE
-            ).exists():
+            # the order in force on the person's today (a deferred one from its start day)
+            if MedicationOrder.objects.filter(in_force_q(today), patient=p, medication="methadone").exists():
                 missed = dose_contexts([(p, today)], "methadone")[p.pk].missed_days_in_a_row
         silent = None
         if recovery:

@@ -16,7 +16,14 @@ import time_machine
 
 from keel.careteam import queries
 from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus, Patient
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder, TakeHomePlan
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    MedicationOrder,
+    TakeHomePlan,
+    in_force_q,
+)
 from keel.treatment.queries import dose_contexts, missed_days
 from tests.conftest import World
 
@@ -186,7 +193,7 @@ def test_the_caseload_shows_the_dose_contexts_count_for_every_person(
     with time_machine.travel(NOW, tick=False):
         rows = queries.caseload(world.staff["nurse"], status="all")
     on_methadone = set(
-        MedicationOrder.objects.filter(medication="methadone", status="active").values_list(
+        MedicationOrder.objects.filter(in_force_q(TODAY), medication="methadone").values_list(
             "patient_id", flat=True
         )
     )

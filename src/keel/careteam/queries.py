@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast, overload
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -54,7 +55,14 @@ from keel.patients.models import (
     day_in,
 )
 from keel.recovery.models import CheckIn
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder, OrderStatus
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    MedicationOrder,
+    TakeHomePlan,
+    in_force_q,
+)
 from keel.treatment.queries import MISSED_READS, count_missed, in_chunks, with_missed_day_reads
 from keel.treatment.queries.doses import MISS_LOOKBACK, _as_date, newest_dosed_day
 
@@ -82,6 +90,10 @@ OBSERVED = "methadone"
 # Above this many people the caseload ranks the people who may have a signal first (`Caseload`, issue #21);
 # a display and cost choice, not a clinical one (the order is the same either way).
 HEAD_ABOVE = 250
+# Above this many people a page past the signalled people is cut by the database (`_tail_page`, a statement
+# a page); at or below, the others are ordered once from one light read and every page cut from it (`_tail`:
+# cheaper for a short list, bench/README.md); a cost choice, the order is the same either way.
+TAIL_IN_SQL_ABOVE = 5000
 # A listed person's name parts and record number, read with the signals (`_read_rows`).
 SHOWN = ("preferred_name", "given_name", "family_name", "record_number")
 
@@ -208,9 +220,10 @@ class Caseload(Sequence[CaseloadRow]):
 
     Top-k (issue #21): every person with a signal (`rank_key`'s tier above "none") comes before everyone
     without one. A read inside them (the first pages) ranks only the people who may have a signal, and of
-    them only as many as the pages read need (`_Head`); a page past them is cut from the others, ordered
-    from one light statement that also counts the signalled people (`_tail`); reading every row (the API)
-    ranks everyone once (`everyone`, the same rule over the same audited people)."""
+    them only as many as the pages read need (`_Head`); a page past them is cut by the database, which also
+    counts the signalled people (`_tail_page`: one statement however deep the page; `_tail`, the others
+    ordered in Python from one light statement, when the people changed between the statements); reading
+    every row (the API) ranks everyone once (`everyone`, the same rule over the same audited people)."""
 
     def __init__(
         self,
@@ -219,6 +232,7 @@ class Caseload(Sequence[CaseloadRow]):
         everyone: Callable[[], list[_Person]],
         ranked: bool = False,
         tail: Callable[[], tuple[int, list[_Entry]]] | None = None,
+        page: Callable[[int, int], tuple[int, list[_Entry]] | None] | None = None,
     ) -> None:
         self._count = count
         self._head = head
@@ -226,19 +240,29 @@ class Caseload(Sequence[CaseloadRow]):
         self._people: list[_Person] | None = everyone() if ranked else None
         self._tail_read = tail  # (how many have a signal, everyone else in order): `_tail`
         self._tail: tuple[int, list[_Entry]] | None = None
+        self._page_read = page  # (how many have a signal, the places asked): `_tail_page`
+        self._pages: dict[tuple[int, int], tuple[int, list[_Entry]] | None] = {}
+        self._signalled: int | None = None
 
     def _between(self, start: int, stop: int) -> list[_Person]:
         """The people at places [start, stop) (0 <= start < stop <= len). The first page: the head, ranked
-        as far as it needs. Any other (issue #21): how many people have a signal and everyone else in order
-        (`_tail`, one light statement, no missed days counted past 2) first; a page past the signalled
-        people is cut from it; a page inside them is the head's (ranked as far as the page), followed by
-        the first of the others when it reaches past them. Everyone is ranked only when the head and the
-        count disagree (a flag raised between the statements)."""
+        as far as it needs. Any other (issue #21): a page past the signalled people is cut by the database
+        (`_tail_page`, one statement, which also counts the signalled people; a list of TAIL_IN_SQL_ABOVE
+        people or fewer is given none and reads `_tail`); a page inside them is the
+        head's (ranked as far as the page), followed by the first of the others when it reaches past them.
+        When the database's people are not the audited ones (a person added or moved between the
+        statements), how many people have a signal and everyone else in order are read in one light
+        statement instead (`_tail`). Everyone is ranked only when the head and the count disagree (a flag
+        raised between the statements)."""
         if self._people is None and self._head is not None and self._tail_read is not None:
-            if start == 0 and self._tail is None:
+            if start == 0 and self._tail is None and self._signalled is None:
                 first = self._head.first(stop)
                 if first is not None:
                     return first[start:stop]
+            if self._tail is None and self._page_read is not None:
+                cut = self._cut(start, stop)
+                if cut is not None:
+                    return cut
             if self._tail is None:
                 self._tail = self._tail_read()
             signalled, tail = self._tail
@@ -248,6 +272,32 @@ class Caseload(Sequence[CaseloadRow]):
             if first is not None and len(first) == min(stop, signalled):
                 return first[start:] + [entry[3] for entry in tail[: max(0, stop - signalled)]]
         return self._upto(stop)[start:stop]
+
+    def _page(self, start: int, stop: int) -> tuple[int, list[_Entry]] | None:
+        """`_tail_page` for these places, read once."""
+        assert self._page_read is not None
+        if (start, stop) not in self._pages:
+            self._pages[start, stop] = self._page_read(start, stop)
+        return self._pages[start, stop]
+
+    def _cut(self, start: int, stop: int) -> list[_Person] | None:
+        """The places [start, stop) from the database's pages (`_tail_page`) and the head; None: read
+        `_tail` (the database's people are not the audited ones, or the head and the count disagree)."""
+        assert self._head is not None
+        signalled = self._signalled
+        rest: list[_Entry] = []  # the places from the signalled people's end on
+        if signalled is None or stop > signalled:
+            got = self._page(start, stop)
+            if got is None or (signalled is not None and got[0] != signalled):
+                return None
+            signalled, rest = got
+            self._signalled = signalled
+        if start >= signalled:
+            return [entry[3] for entry in rest]
+        first = self._head.first(min(stop, signalled))
+        if first is None or len(first) != min(stop, signalled):
+            return None
+        return first[start:] + [entry[3] for entry in rest]
 
     def _upto(self, stop: int) -> list[_Person]:
         """People enough for the first `stop` places of the order."""
@@ -368,7 +418,18 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     def tail() -> tuple[int, list[_Entry]]:
         return _tail(scope, areas, days, today, flags, len(people))
 
-    return Caseload(len(people), head, the_others_too, tail=tail)
+    counted = (len(audited), sum(audited))
+    given: list[dict[int, int]] = []  # the take-home counts, read for the first page past the head
+
+    def page(start: int, stop: int) -> tuple[int, list[_Entry]] | None:
+        if not given:
+            clinical = Area.CLINICAL in areas
+            given.append(_take_home_counts(scope, days, today, len(people)) if clinical else {})
+        return _tail_page(scope, areas, days, counted, given[0], len(people), start, stop)
+
+    return Caseload(
+        len(people), head, the_others_too, tail=tail, page=page if len(people) > TAIL_IN_SQL_ABOVE else None
+    )
 
 
 def _dosed_lately(since: date, before: date) -> Any:
@@ -387,10 +448,10 @@ def _dosed_lately(since: date, before: date) -> Any:
 
 def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | None:
     """Who may have a signal the ranking counts (`keel.core.rules.caseload`: a tier before "none"), a few
-    more perhaps, never fewer (tests/careteam/test_caseload_top.py pins it): an open flag; an active
-    methadone order and no observed dose with an amount in the MISSED_DAYS days before today (a given dose
-    above 0 never amended: `count_missed` counts its day); a check-in, and none in the SILENT_DAYS days
-    before today nor after. Each time zone's today; None: the role sees no signal."""
+    more perhaps, never fewer (tests/careteam/test_caseload_top.py pins it): an open flag; a
+    methadone order in force (`_on_methadone`) and no observed dose with an amount in the MISSED_DAYS days
+    before today (a given dose above 0 never amended: `count_missed` counts its day); a check-in, and none
+    in the SILENT_DAYS days before today nor after. Each time zone's today; None: the role sees no signal."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     person = OuterRef("pk")
     signalled: list[Q] = []
@@ -398,9 +459,7 @@ def _may_have_a_signal(areas: frozenset[Area], days: dict[str, date]) -> Q | Non
         signals: list[Q] = []
         if clinical:
             flagged = PatientFlag.objects.filter(patient=person, resolved_at__isnull=True)
-            ordered = MedicationOrder.objects.filter(
-                patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE
-            )
+            ordered = MedicationOrder.objects.filter(in_force_q(today), patient=person, medication=OBSERVED)
             dosed = _dosed_lately(today - timedelta(days=MISSED_DAYS), today)
             signals += [Q(Exists(flagged)), Q(Exists(ordered)) & ~Q(pk__in=dosed)]
         if recovery:
@@ -429,10 +488,27 @@ def _open_flags(scope: QuerySet[Patient], among: Container[int]) -> dict[int, li
     return flags
 
 
-def _on_methadone(person: OuterRef) -> Exists:
-    """An active order of observed methadone: whose missed days count (`count_missed`)."""
-    return Exists(
-        MedicationOrder.objects.filter(patient=person, medication=OBSERVED, status=OrderStatus.ACTIVE)
+def _on_methadone(days: dict[str, date]) -> Case:
+    """An order of observed methadone in force on the person's today (their program zone's day, `days`):
+    whose missed days count (`count_missed`). In force is `keel.treatment.models.in_force_q`, Keel's one
+    definition: an order written to start later (`deferred`) is not in force before its start day, and the
+    order it supersedes stays in force until then."""
+    person = OuterRef("pk")
+    return Case(
+        *[
+            When(
+                Q(program__time_zone=zone)
+                & Q(
+                    Exists(
+                        MedicationOrder.objects.filter(in_force_q(day), patient=person, medication=OBSERVED)
+                    )
+                ),
+                then=True,
+            )
+            for zone, day in sorted(days.items())
+        ],
+        default=False,
+        output_field=BooleanField(),
     )
 
 
@@ -448,7 +524,7 @@ def _bounds(
     """The people who may have a signal (`maybe`, among the audited people: `today`, each one's today), each
     as (bound, the name casefolded, the id): the bound is `rank_key` of their open flags, their silence (both
     exact) and their missed days at the most they can be, without counting them (one statement): none
-    without an active methadone order (the count is None); else the days from the newest day with an amount
+    without a methadone order in force (the count is None); else the days from the newest day with an amount
     in the look-back (`newest_dosed_day`, the count's own read: the days missed in a row end on it or later)
     to yesterday, MISS_LOOKBACK at most (or with no such day). No episode's first dose or take-home day is
     read: they only shorten a count."""
@@ -456,7 +532,7 @@ def _bounds(
     person = OuterRef("pk")
     reads: dict[str, Any] = {}
     if clinical:
-        reads["on_methadone"] = _on_methadone(person)
+        reads["on_methadone"] = _on_methadone(days)
         reads["newest"] = Case(
             *[
                 When(
@@ -511,15 +587,15 @@ def _others(
 ) -> tuple[list[_Entry], list[int]]:
     """The audited people of `scope` not `seen` (the head's, ranked), for a page past the head (issue #21):
     those whose signals one light statement reads exactly, as `_ranked`'s entries (in its order), and the
-    ids of the others, for `_ranked` (the caller's). The missed days are not counted: a person with an active
-    methadone order and an observed dose with an amount yesterday (`_dosed_lately`) has missed none
+    ids of the others, for `_ranked` (the caller's). The missed days are not counted: a person with a
+    methadone order in force and an observed dose with an amount yesterday (`_dosed_lately`) has missed none
     (`count_missed`: the count ends on that day or later); one with an open flag or without such a dose is
     left to `_ranked`. The silence and the rest of a row are read as `_ranked` reads them."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     person = OuterRef("pk")
     reads: dict[str, Any] = {}
     if clinical:
-        reads["on_methadone"] = _on_methadone(person)
+        reads["on_methadone"] = _on_methadone(days)
         # One read of yesterday's doses (an index of the given days), not a read per person.
         reads["dosed_yesterday"] = Case(
             *[
@@ -606,18 +682,19 @@ def _tail(
     flags: dict[int, list[OpenFlag]],
     size: int,
 ) -> tuple[int, list[_Entry]]:
-    """For a page past the people with a signal (issue #21): how many of the audited people of `scope` have
-    a signal, and everyone else as `_ranked`'s entries in the caseload's order, from one light statement
-    over everyone and no full ranking. Past the signalled people the order needs each person's missed days
-    only up to MISSED_DAYS (2): more is a signal (tier "soon"), fewer keeps the tier "none" and is ordered
-    by the count (0 or 1), the silence, the name. So each count is `count_missed`'s over reads that keep
-    every day from the day before yesterday on and move the rest to it: the newest day with an amount is
-    yesterday, the day before, or earlier (two hashed reads of those days' doses, `_dosed_on`, not the
-    look-back per person); the episode's first dose (`episode_first_dose`) and whether a take-home plan
-    may cover a day are read only for people in an episode not dosed yesterday (a CASE the database skips
-    for the others), the first dose moved up to the day before yesterday. The count is then the full
-    count when below 2, and 2 when 2 or more (`test_caseload_tail.py` holds it to `_ranked`). A person
-    with an open flag has a signal whatever their count."""
+    """For a page past the people with a signal when the database cannot cut it (`_tail_page`: the people
+    changed between the statements; the spec its tests hold it to) (issue #21): how many of the audited
+    people of `scope` have a signal, and everyone else as `_ranked`'s entries in the caseload's order, from
+    one light statement over everyone and no full ranking. Past the signalled people the order needs each
+    person's missed days only up to MISSED_DAYS (2): more is a signal (tier "soon"), fewer keeps the tier
+    "none" and is ordered by the count (0 or 1), the silence, the name. So each count is `count_missed`'s over
+    reads that keep every day from the day before yesterday on and move the rest to it: the newest day with an
+    amount is yesterday, the day before, or earlier (two hashed reads of those days' doses, `_dosed_on`, not
+    the look-back per person); the episode's first dose (`episode_first_dose`) and whether a take-home plan
+    may cover a day are read only for people in an episode not dosed yesterday (a CASE the database skips for
+    the others), the first dose moved up to the day before yesterday. The count is then the full count when
+    below 2, and 2 when 2 or more (`test_caseload_tail.py` holds it to `_ranked`). A person with an open flag
+    has a signal whatever their count."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     rows, at = _tail_rows(scope, clinical, recovery, days, today, size)
     missed = _tail_missed(rows, at, today, flags) if clinical else {}
@@ -634,12 +711,30 @@ def _tail_rows(
 ) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
     """`_tail`'s one light statement: each audited person's name parts and the reads the order needs, and
     each read's place in a row."""
+    who, reads = _tail_reads(scope, clinical, recovery, days)
+    # the audited people only (not one added since the list was read)
+    rows = [row for row in _read_rows(who, reads, size) if row[0] in today]
+    return rows, _places(reads)
+
+
+def _places(reads: Iterable[str]) -> dict[str, int]:
+    """Each read's place in a row of `_read_rows`."""
+    return {name: 1 + len(SHOWN) + n for n, name in enumerate(reads)}
+
+
+def _tail_reads(
+    scope: QuerySet[Patient], clinical: bool, recovery: bool, days: dict[str, date]
+) -> tuple[QuerySet[Patient], list[str]]:
+    """`scope` annotated with what a page past the signalled people is ordered by (`_tail`, `_tail_page`),
+    and the names of those reads: on methadone, dosed yesterday and the day before, the episode, its start,
+    its first dose and whether a take-home plan may cover a day (the last two only for people on methadone
+    in an episode and not dosed yesterday: a CASE the database skips for the others), the last check-in."""
     person = OuterRef("pk")
     who = scope
-    reads: dict[str, Any] = {}
+    reads: list[str] = []
     if clinical:
         who = with_missed_day_reads(who, OBSERVED, days).annotate(
-            on_methadone=_on_methadone(person),
+            on_methadone=_on_methadone(days),
             dosed_1=_on_the_day_before(days, 1),
             dosed_2=_on_the_day_before(days, 2),
         )
@@ -648,15 +743,11 @@ def _tail_rows(
             first=Case(When(counted, then=F("missed_first")), default=None, output_field=DateField()),
             plans=Case(When(counted, then=F("missed_plans")), default=False, output_field=BooleanField()),
         )
-        reads = dict.fromkeys(("on_methadone", "dosed_1", "dosed_2", "missed_episode", "missed_started"))
-        reads.update(first=None, plans=None)
+        reads = ["on_methadone", "dosed_1", "dosed_2", "missed_episode", "missed_started", "first", "plans"]
     if recovery:
         who = who.annotate(last_checkin=_last_checkin(person))
-        reads["last_checkin"] = None
-    # the audited people only (not one added since the list was read)
-    rows = [row for row in _read_rows(who, reads, size) if row[0] in today]
-    at = {name: 1 + len(SHOWN) + n for n, name in enumerate(reads)}  # each read's place in a row
-    return rows, at
+        reads.append("last_checkin")
+    return who, reads
 
 
 def _tail_missed(
@@ -728,6 +819,132 @@ def _tail_entries(
     return signalled, _in_order(entries)
 
 
+def _take_home_counts(
+    scope: QuerySet[Patient], days: dict[str, date], today: dict[int, date], size: int
+) -> dict[int, int]:
+    """The missed days, capped at MISSED_DAYS (`_tail_missed`, `count_missed`), of the people on methadone
+    in an episode, not dosed yesterday, with a take-home plan that may cover a day of the look-back: the
+    only counts a take-home bottle (JSON, read in Python) can shorten. One statement over the people with a
+    plan (the database evaluates the reads only for them), then `count_missed`'s read of their plans."""
+    planned = scope.filter(pk__in=TakeHomePlan.objects.values("patient_id"))
+    who, reads = _tail_reads(planned, True, False, days)
+    rows = [row for row in _read_rows(who.filter(Q(plans=True)), reads, size) if row[0] in today]
+    return _tail_missed(rows, _places(reads), today, {})
+
+
+# The most take-home counts a page statement carries (as ids); past it a page is cut from `_tail`'s read.
+_MOST_GIVEN = 20000
+
+
+def _tail_page(
+    scope: QuerySet[Patient],
+    areas: frozenset[Area],
+    days: dict[str, date],
+    audited: tuple[int, int],
+    given: dict[int, int],
+    size: int,
+    start: int,
+    stop: int,
+) -> tuple[int, list[_Entry]] | None:
+    """A page past the signalled people cut by the database (issue #21): how many of `scope`'s people have a
+    signal, and the people at the places of [start, stop) of the whole caseload past them, as `_tail`'s
+    entries (None: the statement's people are not the audited ones, `audited` = their number and the sum
+    of their ids, or no row came back; the caller reads `_tail` then). One statement: `_tail`'s
+    reads per person (`_tail_reads`, the database's own), the missed days capped at MISSED_DAYS from them in
+    SQL as `_tail_missed` counts them (`given`: `_take_home_counts`' counts, which a take-home day may have
+    shortened), the silence, whether a signal (an open flag, MISSED_DAYS missed, SILENT_DAYS silent); then
+    everyone ordered with the signalled people first and the others in the caseload's order (`rank_key`
+    past the signals: more missed days, then a longer silence, then the name casefolded in code-point
+    order, `Patient.sort_name`, then the id) and the page cut by LIMIT/OFFSET, the counts beside it as
+    window sums. `test_caseload_tail_page.py` holds every page to `_tail`'s (SQLite and PostgreSQL)."""
+    clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    if len(given) > _MOST_GIVEN:
+        return None
+    who, _reads = _tail_reads(scope, clinical, recovery, days)
+    zones = sorted(days.items())
+    who = who.annotate(
+        tail_today=Case(
+            *[When(program__time_zone=zone, then=Value(day)) for zone, day in zones],
+            output_field=DateField(),
+        ),
+        tail_yesterday=Case(
+            *[When(program__time_zone=zone, then=Value(day - timedelta(days=1))) for zone, day in zones],
+            output_field=DateField(),
+        ),
+    )
+    # the names and record numbers are read for the page's rows only (a narrow sort over everyone)
+    columns = ["pk", "sort_name", "tail_today", "tail_yesterday"]
+    if clinical:
+        who = who.annotate(
+            tail_flagged=Exists(PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True))
+        )
+        columns += ["on_methadone", "dosed_2", "missed_episode", "first", "tail_flagged"]
+    if recovery:
+        columns.append("last_checkin")
+    inner, inner_params = who.order_by().values_list(*columns).query.sql_with_params()
+    params: list[Any] = list(inner_params)
+    missed = episode = "CAST(NULL AS INTEGER)"
+    flagged = "0 = 1"
+    if clinical:
+        taken = ""
+        for count in sorted(set(given.values())):
+            ids = [pk for pk, n in given.items() if n == count]
+            taken += f" WHEN t.pk IN ({', '.join(['%s'] * len(ids))}) THEN {int(count)}"
+            params += ids
+        # `_tail_missed`: none yet, or not counted (dosed yesterday, no episode): 0; dosed the day before
+        # or first dosed yesterday: 1; else MISSED_DAYS or more
+        missed = (
+            f"CASE WHEN NOT t.on_methadone THEN NULL{taken} WHEN t.first IS NULL THEN 0 "
+            "WHEN t.first >= t.tail_today THEN 0 WHEN t.dosed_2 OR t.first >= t.tail_yesterday THEN 1 "
+            f"ELSE {int(MISSED_DAYS)} END"
+        )
+        episode, flagged = "t.missed_episode", "t.tail_flagged"
+    silent = "CAST(NULL AS INTEGER)"
+    if recovery:
+        silent = (
+            "(t.tail_today - t.last_checkin)"
+            if connection.vendor == "postgresql"
+            else "CAST(julianday(t.tail_today) - julianday(t.last_checkin) AS INTEGER)"
+        )
+    code_points = '"C"' if connection.vendor == "postgresql" else "BINARY"
+    order = (
+        "{0}.signalled DESC, COALESCE({0}.missed, 0) DESC, COALESCE({0}.silent, 0) DESC, "
+        f"{{0}}.sort_name COLLATE {code_points}, {{0}}.id"
+    )
+    params += [MISSED_DAYS, SILENT_DAYS, stop - start, start]
+    patients = Patient._meta.db_table
+    sql = (
+        f"WITH t AS MATERIALIZED ({inner}), "  # noqa: S608 # nosec B608 - the ORM's SQL; values are parameters
+        f"u AS (SELECT t.pk AS id, t.sort_name, {episode} AS episode, {missed} AS missed, "
+        f"{silent} AS silent, {flagged} AS flagged FROM t), "
+        "v AS (SELECT u.*, CASE WHEN u.flagged OR u.missed >= %s OR u.silent >= %s THEN 1 ELSE 0 END "
+        "AS signalled FROM u), "
+        "w AS (SELECT v.id, v.sort_name, v.episode, v.missed, v.silent, v.signalled, COUNT(*) OVER () AS n, "
+        f"SUM(v.id) OVER () AS ids, SUM(v.signalled) OVER () AS s FROM v ORDER BY {order.format('v')} "
+        "LIMIT %s OFFSET %s) "
+        "SELECT w.id, p.preferred_name, p.given_name, p.family_name, p.record_number, w.episode, w.missed, "
+        f"w.silent, w.n, w.ids, w.s FROM w JOIN {patients} p ON p.id = w.id ORDER BY {order.format('w')}"
+    )
+    with without_jit() if size > HEAD_ABOVE else contextlib.nullcontext(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows or (rows[0][8], int(rows[0][9])) != audited:
+        return None
+    signalled = int(rows[0][10])
+    numbers = policy.field_visible(areas, "record_number")
+    entries: list[_Entry] = []
+    # the rows before the signalled people's end are theirs, in no particular order (the head orders them)
+    for pk, preferred, given_name, family, number, enrolled, count, quiet, *_sums in rows[
+        max(0, signalled - start) :
+    ]:
+        signals = Signals((), count, quiet)
+        name = Patient.name_from(preferred, given_name, family)
+        in_care = enrolled is not None if clinical else None
+        shown_as = _Person(pk, name, number if numbers else None, in_care, signals)
+        entries.append((rank_key(signals), name.casefold(), pk, shown_as))
+    return signalled, entries
+
+
 def _last_checkin(person: OuterRef) -> Subquery:
     """The day of the person's last check-in (None: none yet), a subquery of the caseload's one read."""
     return Subquery(CheckIn.objects.filter(patient=person).order_by("-local_date").values("local_date")[:1])
@@ -766,9 +983,7 @@ def _ranked(
     signals: dict[str, Any] = {}
     names: tuple[str, ...] = ()
     if clinical:
-        signals["on_methadone"] = Exists(
-            MedicationOrder.objects.filter(patient=outer, medication=OBSERVED, status=OrderStatus.ACTIVE)
-        )
+        signals["on_methadone"] = _on_methadone(days)
         who = with_missed_day_reads(who, OBSERVED, days)
         names = MISSED_READS
     if recovery:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -34,6 +35,24 @@ class BirthSex(models.TextChoices):
 def default_language() -> str:
     """A new record's language: the program's (LANGUAGE_CODE), until the desk sets another."""
     return settings.LANGUAGE_CODE[:2]
+
+
+NAME_FIELDS = ("preferred_name", "given_name", "family_name")
+
+
+class SortNameField(models.TextField):  # type: ignore[type-arg]
+    """The person's shown name casefolded (`Patient.name_from(...).casefold()`), the caseload's order by name
+    in SQL (issue #21: a page past the signalled people is cut by the database, `ORDER BY ... LIMIT`).
+    Python's `casefold` is neither SQLite's `lower()` (ASCII only) nor PostgreSQL's collations (ß, final
+    sigma, ligatures), so the key is computed here, on every insert (`save` and `bulk_create` both call
+    `pre_save`) and on every save that writes a name (`Patient.save`), and read in code-point order (the
+    "C" collation; SQLite's BINARY): the order of Python's own string comparison."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        patient: Any = model_instance  # a Patient, or the migrations' historical model of one
+        key = Patient.name_from(patient.preferred_name, patient.given_name, patient.family_name).casefold()
+        setattr(patient, self.attname, key)
+        return key
 
 
 class Patient(models.Model):
@@ -72,6 +91,7 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)  # optimistic concurrency for edits
+    sort_name = SortNameField(blank=True, editable=False)  # `display_name` casefolded, kept on every write
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
@@ -85,6 +105,13 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"Patient {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A save that writes a name part writes the sort key too (`SortNameField`)."""
+        fields = kwargs.get("update_fields")
+        if fields is not None and set(fields) & set(NAME_FIELDS) and "sort_name" not in fields:
+            kwargs["update_fields"] = [*fields, "sort_name"]
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
