@@ -14,5 +14,5 @@ __all__ = ["ascii_digits"]
 def ascii_digits(text: str) -> bool:
     """True for a non-empty run of 0-9 ("12", "007"); False for "", "²", "٣", "1.5", "-1", " 1".
 
-    The one test of "a number typed in digits": never `str.isdigit()` before `int()`."""
+    The one test of "a number typed in digits": never `str.isdigit` alone before `int`."""
     return text.isascii() and text.isdigit()
