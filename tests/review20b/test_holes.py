@@ -1,0 +1,73 @@
+"""Review 20b: holes a health-privacy officer and a penetration tester found in Keel's privacy guards.
+
+Each test states what a private Keel must do and fails on today's code for the reason its docstring gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from keel.assessments import services as assessments
+from keel.audit.models import AuditEvent
+from keel.sharing.services.emergency import emergency_access
+from keel.treatment.services import policy as policy_writes
+
+from .conftest import CANARY, PASSWORD, World
+
+
+def _audit_text() -> list[str]:
+    """Every audit row's reason and target id (what the audit page and its export show)."""
+    return [f"{e.reason} | {e.target_id}" for e in AuditEvent.objects.all()]
+
+
+def test_typed_instrument_name_copied_into_audit_reason_by_patient(world: World) -> None:
+    """Hole (medium): a patient's `POST /api/v1/me/assessments` with an `instrument` that is not one of the
+    self-report instruments is refused with the audit reason f"role may not record {instrument}" — the text
+    the caller typed (up to 32 characters: a name, a diagnosis) copied into the append-only audit row, which
+    auditors and program admins read and which can never be erased. The service checks the role before it
+    checks that the instrument is one Keel knows (`assessments.services.patient_for_recording`).
+    A private Keel refuses it with fixed words (or names the field, 422) and never copies the typed text."""
+    typed = f"{CANARY} HIV pregnant"
+    with pytest.raises(Exception):  # noqa: B017, PT011 - refused one way or another; the audit row is the point
+        assessments.submit_assessment(by=world.patient_user, patient_id=None, instrument=typed, answers={})
+    leaked = [t for t in _audit_text() if CANARY in t]
+    assert leaked == [], f"typed text in the audit trail: {leaked}"
+
+
+def test_typed_instrument_name_copied_into_audit_reason_under_emergency_access(world: World) -> None:
+    """Hole (medium), the same copy by another route: a nurse holding a break-the-glass grant posts an
+    assessment whose `instrument` is free text; the refusal's audit reason is
+    f"emergency access: may not record {instrument}", the typed text in the row the emergency filter lists
+    for the program admin's review. A private Keel checks the instrument is a known code before any audit
+    reason names it, and the reason stays fixed words."""
+    emergency_access(
+        by=world.other_nurse,
+        record_number=world.patient.record_number,
+        reason="found unresponsive in the lobby",
+        password=PASSWORD,
+    )
+    typed = f"{CANARY} schizophrenia"
+    with pytest.raises(Exception):  # noqa: B017, PT011
+        assessments.submit_assessment(
+            by=world.other_nurse, patient_id=world.patient.pk, instrument=typed, answers={}
+        )
+    leaked = [t for t in _audit_text() if CANARY in t]
+    assert leaked == [], f"typed text in the audit trail: {leaked}"
+
+
+def test_program_policy_reason_copied_into_audit_reason(world: World) -> None:
+    """Hole (medium): a program admin changing a program policy value types a reason ("after Quintanilla's
+    overdose on 3 Nov"); `treatment.services.policy.set_value` writes it to the audit row as
+    `reason=reason[:200]`. Review 19b moved the person's own policy override's text to its clinical row only
+    ("prescriber's reason recorded on the person's policy"), but the program's change still copies typed
+    text — a name and an overdose — into the append-only audit trail. A private Keel keeps the text on the
+    `PolicyChange` row and gives the audit row fixed words."""
+    policy_writes.set_value(
+        by=world.admin,
+        program_slug=world.program.slug,
+        rule="buprenorphine-readiness",
+        field="cows_threshold",
+        value=10,
+        reason=f"after {CANARY}'s overdose on 3 Nov",
+    )
+    leaked = [t for t in _audit_text() if CANARY in t]
+    assert leaked == [], f"typed text in the audit trail: {leaked}"
