@@ -4,7 +4,13 @@ Each test states what a private Keel must do and fails on today's code for the r
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from keel.assessments import services as assessments
 from keel.audit.models import AuditEvent
@@ -71,3 +77,24 @@ def test_program_policy_reason_copied_into_audit_reason(world: World) -> None:
     )
     leaked = [t for t in _audit_text() if CANARY in t]
     assert leaked == [], f"typed text in the audit trail: {leaked}"
+
+
+def test_csrf_refusal_logs_a_live_password_reset_link(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """Hole (high): Keel's request log hides a path's secret-looking segments (`keel.web.logs.safe_path`: a
+    stop link's token, an invitation's secret), but Django's own CSRF refusal logs the raw path on the
+    `django.security.csrf` logger at WARNING ("Forbidden (CSRF cookie not set.): /accounts/password/reset/<uid>/<token>/"),
+    and settings.LOGGING lets it through to the console handler (only `django.request` is raised to ERROR).
+    A person whose cookie expired or was blocked posts their new password on the reset page: the refusal
+    writes a still-valid password-reset link (nothing was used) to the logs, and anyone who reads the logs can
+    take over the account — a patient's included. The same holds for a staff invitation's secret
+    (`/accounts/invitation/<secret>/`) and any typed text in a path (`/patients/<id>/instruments/<code>/`).
+    A private Keel logs no path but `safe_path`'s shape on any logger (the CSRF logger's line rewritten or
+    dropped)."""
+    uid = urlsafe_base64_encode(force_bytes(world.patient_user.pk))
+    token = default_token_generator.make_token(world.patient_user)
+    caplog.set_level(logging.INFO)
+    Client(enforce_csrf_checks=True).post(
+        f"/accounts/password/reset/{uid}/{token}/", {"password": "x" * 14, "password_again": "x" * 14}
+    )
+    leaked = [r.getMessage() for r in caplog.records if token in r.getMessage()]
+    assert leaked == [], f"a live reset token in the logs: {leaked}"
