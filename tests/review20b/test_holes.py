@@ -98,3 +98,26 @@ def test_csrf_refusal_logs_a_live_password_reset_link(world: World, caplog: pyte
     )
     leaked = [r.getMessage() for r in caplog.records if token in r.getMessage()]
     assert leaked == [], f"a live reset token in the logs: {leaked}"
+
+
+@pytest.mark.parametrize("reason", ["xxxxxxxxxx", "..........", "1234567890"])
+def test_break_the_glass_opens_on_a_reason_of_no_words(world: World, reason: str) -> None:
+    """Hole (medium): break-the-glass asks for "a reason (at least 10 characters)" and counts only
+    `visible_length` (`sharing.services.emergency._checked_fields`), so ten x's, ten dots or ten digits open
+    another care team's record for four hours. Keel already has the one test of a reason of substance,
+    `core.rules.window.reason_problem` (three different words, fifteen characters, not one character repeated:
+    "xxxxxxxxxxxxxxx ... do not document a clinical judgment"), which every dose override uses — but not the
+    most privacy-invasive act Keel allows (SECURITY.md T12: emergency access needs a reason). The emergency
+    disclosure's `nature` (42 CFR 2.51: the nature of the emergency, `core.sharing._text(low=10)`) has the
+    same gap. A private Keel refuses such a reason, naming `reason`, and opens nothing."""
+    from keel.patients.models import EmergencyAccess
+    from keel.sharing.errors import SharingInvalid
+
+    with pytest.raises(SharingInvalid):
+        emergency_access(
+            by=world.other_nurse,
+            record_number=world.patient.record_number,
+            reason=reason,
+            password=PASSWORD,
+        )
+    assert not EmergencyAccess.objects.filter(user=world.other_nurse).exists()
