@@ -121,3 +121,40 @@ def test_break_the_glass_opens_on_a_reason_of_no_words(world: World, reason: str
             password=PASSWORD,
         )
     assert not EmergencyAccess.objects.filter(user=world.other_nurse).exists()
+
+
+def test_patient_second_factor_reset_without_the_password_again(world: World) -> None:
+    """Hole (medium): SECURITY.md promises "re-authentication before disclosure, export, emergency access and
+    MFA changes", and the lockout counts those failures (T17). `patients.services.second_factor.
+    reset_second_factor` removes a patient's authenticator, ends their sessions and revokes their tokens on a
+    clinician's say-so with no password asked (its body has only `reason` and `identity_checked`), so an
+    unattended or stolen staff session strips any care-team patient's second step, and the patient is not
+    told (the staff reset at least emails). A private Keel asks the clinician's password again (a wrong or
+    missing one refused, naming `password`, counted by the lockout) and removes nothing without it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from keel.accounts import services as accounts
+    from keel.patients.schemas import SecondFactorResetIn
+    from keel.patients.services.second_factor import reset_second_factor
+
+    accounts.enroll_totp(user=world.patient_user)
+    body = SecondFactorResetIn.posted({"reason": "lost the phone, photo ID checked", "identity_checked": True})
+    with pytest.raises(Exception):  # noqa: B017, PT011 - refused for the missing password
+        reset_second_factor(by=world.nurse, patient_id=world.patient.pk, data=body)
+    assert TOTPDevice.objects.filter(user=world.patient_user).exists()
+
+
+def test_staff_second_factor_reset_without_the_password_again(world: World) -> None:
+    """Hole (medium), the same guard on the staff side: `accounts.staff.reset_second_factor` lets a program
+    admin remove another staff member's authenticator with no password again (its signature takes none). An
+    admin's session left open resets a prescriber's two-step sign-in; whoever knows that prescriber's password
+    then enrols their own authenticator at the next sign-in and reads every record on the prescriber's team.
+    A private Keel asks the admin's password again before any MFA change."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from keel.accounts import staff
+
+    assert TOTPDevice.objects.filter(user=world.nurse).exists()
+    with pytest.raises(Exception):  # noqa: B017, PT011 - refused for the missing password
+        staff.reset_second_factor(by=world.admin, program_slug=world.program.slug, user_id=world.nurse.pk)
+    assert TOTPDevice.objects.filter(user=world.nurse).exists()
