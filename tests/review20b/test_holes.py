@@ -158,3 +158,38 @@ def test_staff_second_factor_reset_without_the_password_again(world: World) -> N
     with pytest.raises(Exception):  # noqa: B017, PT011 - refused for the missing password
         staff.reset_second_factor(by=world.admin, program_slug=world.program.slug, user_id=world.nurse.pk)
     assert TOTPDevice.objects.filter(user=world.nurse).exists()
+
+
+def test_peer_specialist_reads_discharge_and_its_reason_on_the_timeline(world: World) -> None:
+    """Hole (medium): the policy keeps episodes of care in the clinical area (`access.policy.Area.CLINICAL`:
+    "enrollment details"): a peer specialist is refused the episodes list (`patients.queries.episodes`, a
+    404) and the caseload's in-care filter ("your role does not see who is in care; choose all"). The
+    timeline (`careteam.timeline._episode_events`, page `/patients/<id>/timeline/` and
+    `GET /api/v1/patients/{id}/timeline`) runs the episode step for "every role that sees the patient", so the
+    peer reads "Care ended" with its end reason — "Administrative discharge", "Died", "Transferred to another
+    program". A private Keel shows a peer no episode event (or only what the caseload shows them: nothing)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from keel.accounts import services as accounts
+    from keel.accounts.models import Role
+    from keel.careteam.timeline import timeline
+    from keel.patients.models import CareTeamMember, EndReason, Enrollment, EnrollmentStatus
+
+    peer, _ = accounts.create_user(
+        username="north.peer", role=Role.PEER_SPECIALIST, password=PASSWORD, program_slug=world.program.slug
+    )
+    CareTeamMember.objects.create(patient=world.patient, user=peer)
+    today = timezone.localdate()
+    Enrollment.objects.create(
+        patient=world.patient,
+        program=world.program,
+        started_on=today - timedelta(days=60),
+        ended_on=today - timedelta(days=5),
+        status=EnrollmentStatus.ENDED,
+        end_reason=EndReason.ADMINISTRATIVE,
+    )
+    seen = timeline(peer, world.patient.pk, days=90)
+    shown = [(e.kind, e.title, e.detail) for e in seen.events if e.kind == "enrollment"]
+    assert shown == [], f"a peer specialist reads episodes of care: {shown}"
