@@ -193,3 +193,23 @@ def test_peer_specialist_reads_discharge_and_its_reason_on_the_timeline(world: W
     seen = timeline(peer, world.patient.pk, days=90)
     shown = [(e.kind, e.title, e.detail) for e in seen.events if e.kind == "enrollment"]
     assert shown == [], f"a peer specialist reads episodes of care: {shown}"
+
+
+def test_break_the_glass_opens_the_persons_thought_records(world: World) -> None:
+    """Hole (medium): review 19b closed a person's consents and disclosures to break-the-glass ("no part of
+    treating an emergency"), but `recovery.common._patient` lets emergency access through for every recovery
+    read, so an off-team nurse with a grant reads the person's CBT thought records in full
+    (`GET /api/v1/patients/{id}/thought-records`): the most sensitive free text Keel holds (SECURITY.md: it
+    is the text Keel encrypts; the timeline never shows what one says). Nothing about an overdose in the
+    lobby needs a person's journal of automatic thoughts. A private Keel refuses them under a grant (403,
+    audited "emergency access: may not read thought records"), as it does consents."""
+    from keel.recovery import services as recovery
+
+    emergency_access(
+        by=world.other_nurse,
+        record_number=world.patient.record_number,
+        reason="found unresponsive in the lobby, naloxone given",
+        password=PASSWORD,
+    )
+    with pytest.raises(Exception):  # noqa: B017, PT011 - refused under emergency access
+        recovery.list_thought_records(world.other_nurse, patient_id=world.patient.pk)
