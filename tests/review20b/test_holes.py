@@ -33,7 +33,7 @@ def test_typed_instrument_name_copied_into_audit_reason_by_patient(world: World)
     checks that the instrument is one Keel knows (`assessments.services.patient_for_recording`).
     A private Keel refuses it with fixed words (or names the field, 422) and never copies the typed text."""
     typed = f"{CANARY} HIV pregnant"
-    with pytest.raises(Exception):  # noqa: B017, PT011 - refused one way or another; the audit row is the point
+    with pytest.raises(Exception):  # noqa: B017, PT011 - refused either way; the audit row is the point
         assessments.submit_assessment(by=world.patient_user, patient_id=None, instrument=typed, answers={})
     leaked = [t for t in _audit_text() if CANARY in t]
     assert leaked == [], f"typed text in the audit trail: {leaked}"
@@ -82,8 +82,8 @@ def test_program_policy_reason_copied_into_audit_reason(world: World) -> None:
 def test_csrf_refusal_logs_a_live_password_reset_link(world: World, caplog: pytest.LogCaptureFixture) -> None:
     """Hole (high): Keel's request log hides a path's secret-looking segments (`keel.web.logs.safe_path`: a
     stop link's token, an invitation's secret), but Django's own CSRF refusal logs the raw path on the
-    `django.security.csrf` logger at WARNING ("Forbidden (CSRF cookie not set.): /accounts/password/reset/<uid>/<token>/"),
-    and settings.LOGGING lets it through to the console handler (only `django.request` is raised to ERROR).
+    `django.security.csrf` logger at WARNING
+    ("Forbidden (CSRF cookie not set.): /accounts/password/reset/<uid>/<token>/"), and settings.LOGGING lets it through to the console handler (only `django.request` is raised to ERROR).
     A person whose cookie expired or was blocked posts their new password on the reset page: the refusal
     writes a still-valid password-reset link (nothing was used) to the logs, and anyone who reads the logs can
     take over the account — a patient's included. The same holds for a staff invitation's secret
@@ -138,7 +138,7 @@ def test_patient_second_factor_reset_without_the_password_again(world: World) ->
     from keel.patients.services.second_factor import reset_second_factor
 
     accounts.enroll_totp(user=world.patient_user)
-    body = SecondFactorResetIn.posted({"reason": "lost the phone, photo ID checked", "identity_checked": True})
+    body = SecondFactorResetIn.posted({"reason": "lost the phone, ID checked", "identity_checked": True})
     with pytest.raises(Exception):  # noqa: B017, PT011 - refused for the missing password
         reset_second_factor(by=world.nurse, patient_id=world.patient.pk, data=body)
     assert TOTPDevice.objects.filter(user=world.patient_user).exists()
