@@ -83,7 +83,8 @@ def test_csrf_refusal_logs_a_live_password_reset_link(world: World, caplog: pyte
     """Hole (high): Keel's request log hides a path's secret-looking segments (`keel.web.logs.safe_path`: a
     stop link's token, an invitation's secret), but Django's own CSRF refusal logs the raw path on the
     `django.security.csrf` logger at WARNING
-    ("Forbidden (CSRF cookie not set.): /accounts/password/reset/<uid>/<token>/"), and settings.LOGGING lets it through to the console
+    ("Forbidden (CSRF cookie not set.): /accounts/password/reset/<uid>/<token>/"),
+    and settings.LOGGING lets it through to the console
     handler (only `django.request` is raised to ERROR).
     A person whose cookie expired or was blocked posts their new password on the reset page: the refusal
     writes a still-valid password-reset link (nothing was used) to the logs, and anyone who reads the logs can
