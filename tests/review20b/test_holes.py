@@ -33,7 +33,7 @@ def test_typed_instrument_name_copied_into_audit_reason_by_patient(world: World)
     checks that the instrument is one Keel knows (`assessments.services.patient_for_recording`).
     A private Keel refuses it with fixed words (or names the field, 422) and never copies the typed text."""
     typed = f"{CANARY} HIV pregnant"
-    with pytest.raises(Exception):  # noqa: B017, PT011 - refused either way; the audit row is the point
+    with pytest.raises(Exception):  # refused either way; the audit row is the point
         assessments.submit_assessment(by=world.patient_user, patient_id=None, instrument=typed, answers={})
     leaked = [t for t in _audit_text() if CANARY in t]
     assert leaked == [], f"typed text in the audit trail: {leaked}"
@@ -52,7 +52,7 @@ def test_typed_instrument_name_copied_into_audit_reason_under_emergency_access(w
         password=PASSWORD,
     )
     typed = f"{CANARY} schizophrenia"
-    with pytest.raises(Exception):  # noqa: B017, PT011
+    with pytest.raises(Exception):
         assessments.submit_assessment(
             by=world.other_nurse, patient_id=world.patient.pk, instrument=typed, answers={}
         )
@@ -141,7 +141,7 @@ def test_patient_second_factor_reset_without_the_password_again(world: World) ->
 
     accounts.enroll_totp(user=world.patient_user)
     body = SecondFactorResetIn.posted({"reason": "lost the phone, ID checked", "identity_checked": True})
-    with pytest.raises(Exception):  # noqa: B017, PT011 - refused for the missing password
+    with pytest.raises(Exception):  # refused for the missing password
         reset_second_factor(by=world.nurse, patient_id=world.patient.pk, data=body)
     assert TOTPDevice.objects.filter(user=world.patient_user).exists()
 
@@ -157,7 +157,7 @@ def test_staff_second_factor_reset_without_the_password_again(world: World) -> N
     from keel.accounts import staff
 
     assert TOTPDevice.objects.filter(user=world.nurse).exists()
-    with pytest.raises(Exception):  # noqa: B017, PT011 - refused for the missing password
+    with pytest.raises(Exception):  # refused for the missing password
         staff.reset_second_factor(by=world.admin, program_slug=world.program.slug, user_id=world.nurse.pk)
     assert TOTPDevice.objects.filter(user=world.nurse).exists()
 
@@ -213,5 +213,5 @@ def test_break_the_glass_opens_the_persons_thought_records(world: World) -> None
         reason="found unresponsive in the lobby, naloxone given",
         password=PASSWORD,
     )
-    with pytest.raises(Exception):  # noqa: B017, PT011 - refused under emergency access
+    with pytest.raises(Exception):  # refused under emergency access
         recovery.list_thought_records(world.other_nurse, patient_id=world.patient.pk)
