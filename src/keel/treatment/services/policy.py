@@ -86,7 +86,7 @@ def set_value(
             program_id=program.pk,
             target_type="program_policy",
             target_id=f"{rule}.{field}",
-            reason=reason[:200],
+            reason="admin's reason recorded on the policy change",  # the text only on PolicyChange (review 20b)
             detail={"old": old, "new": value},
         )
     return setting
