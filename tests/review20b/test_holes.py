@@ -12,8 +12,10 @@ from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from keel.access.policy import ActionNotAllowed
 from keel.assessments import services as assessments
 from keel.audit.models import AuditEvent
+from keel.core.rules.inputs import FieldsInvalid
 from keel.sharing.services.emergency import emergency_access
 from keel.treatment.services import policy as policy_writes
 
@@ -141,8 +143,9 @@ def test_patient_second_factor_reset_without_the_password_again(world: World) ->
 
     accounts.enroll_totp(user=world.patient_user)
     body = SecondFactorResetIn.posted({"reason": "lost the phone, ID checked", "identity_checked": True})
-    with pytest.raises(Exception):  # refused for the missing password
+    with pytest.raises(FieldsInvalid) as refused:  # refused for the missing password (fix 20c: tightened)
         reset_second_factor(by=world.nurse, patient_id=world.patient.pk, data=body)
+    assert [e.field for e in refused.value.errors] == ["password"]
     assert TOTPDevice.objects.filter(user=world.patient_user).exists()
 
 
@@ -157,8 +160,9 @@ def test_staff_second_factor_reset_without_the_password_again(world: World) -> N
     from keel.accounts import staff
 
     assert TOTPDevice.objects.filter(user=world.nurse).exists()
-    with pytest.raises(Exception):  # refused for the missing password
+    with pytest.raises(FieldsInvalid) as refused:  # refused for the missing password (fix 20c: tightened)
         staff.reset_second_factor(by=world.admin, program_slug=world.program.slug, user_id=world.nurse.pk)
+    assert [e.field for e in refused.value.errors] == ["password"]
     assert TOTPDevice.objects.filter(user=world.nurse).exists()
 
 
@@ -213,5 +217,5 @@ def test_break_the_glass_opens_the_persons_thought_records(world: World) -> None
         reason="found unresponsive in the lobby, naloxone given",
         password=PASSWORD,
     )
-    with pytest.raises(Exception):  # refused under emergency access
+    with pytest.raises(ActionNotAllowed):  # refused under emergency access, a 403 (fix 20c: tightened)
         recovery.list_thought_records(world.other_nurse, patient_id=world.patient.pk)

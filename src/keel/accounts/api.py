@@ -139,13 +139,21 @@ def deactivate_staff(request: HttpRequest, slug: str, user_id: int) -> AccountAc
     return AccountActiveOut(id=user.pk, username=user.username, active=user.is_active)
 
 
+class SecondFactorResetStaffIn(In):
+    password: str = Field(max_length=256, description="your own password again: an MFA change (review 20b)")
+
+
 @router.post(
     "/programs/{slug}/staff/{user_id}/second-factor/reset",
     response=AccountSecondFactorOut,
     summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
 )
-def reset_staff_second_factor(request: HttpRequest, slug: str, user_id: int) -> AccountSecondFactorOut:
-    user = staff.reset_second_factor(by=_user(request), program_slug=slug, user_id=user_id)
+def reset_staff_second_factor(
+    request: HttpRequest, slug: str, user_id: int, payload: SecondFactorResetStaffIn
+) -> AccountSecondFactorOut:
+    user = staff.reset_second_factor(
+        by=_user(request), program_slug=slug, user_id=user_id, password=payload.password
+    )
     return AccountSecondFactorOut(
         id=user.pk, username=user.username, mfa_enrolled=queries.has_totp_device(user)
     )
