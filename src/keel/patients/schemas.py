@@ -9,7 +9,6 @@ from pydantic import Field
 
 from keel.api_body import CoreIn, is_integer
 from keel.core import desk
-from keel.core.rules.inputs import Field as CoreField
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 from keel.patients import checks
@@ -148,12 +147,7 @@ class SecondFactorResetIn(CoreIn):
     """Why a patient's two-step sign-in is reset, and that their identity was checked
     (`keel.core.desk.SECOND_FACTOR_RESET`, checked by `desk.parse_second_factor_reset`)."""
 
-    FIELDS = (
-        *desk.SECOND_FACTOR_RESET,
-        # review 20b: the clinician's own password again before an MFA change (SECURITY.md); checked by the
-        # service through the lockout, never by the parse (a missing one is a failed re-authentication too)
-        CoreField("password", "text", required=False, default="", help="your password again: an MFA change"),
-    )
+    FIELDS = desk.SECOND_FACTOR_RESET
 
     reason: str
     identity_checked: bool
@@ -161,11 +155,7 @@ class SecondFactorResetIn(CoreIn):
 
     @classmethod
     def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:
-        password = raw.get("password")
-        return {
-            **desk.parse_second_factor_reset(raw),
-            "password": password if isinstance(password, str) else "",
-        }
+        return desk.parse_second_factor_reset(raw)
 
 
 class ResetCodeIn(CoreIn):
