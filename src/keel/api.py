@@ -26,7 +26,7 @@ from keel.assessments.api import router as assessments_router
 from keel.audit.api import router as audit_router
 from keel.careteam.api import router as careteam_router
 from keel.core.instruments.model import InvalidAnswers
-from keel.core.instruments.registry import UnknownInstrument
+from keel.core.instruments.registry import UnknownInstrument, codes
 from keel.core.rules import UnknownRule
 from keel.core.rules.inputs import DuplicateKey, FieldError, FieldsInvalid, InvalidInput, loads_json
 from keel.core.words import gettext_noop as N_
@@ -137,7 +137,8 @@ def on_invalid_answers(request: HttpRequest, exc: InvalidAnswers) -> HttpRespons
 
 @api.exception_handler(UnknownInstrument)
 def on_unknown_instrument(request: HttpRequest, exc: UnknownInstrument) -> HttpResponse:
-    errors = [{"field": "instrument", "reason": str(exc)}]
+    # the typed code is not repeated (review 20b: it may be a name or a diagnosis typed in the wrong field)
+    errors = [{"field": "instrument", "reason": f"not an instrument Keel knows; known: {', '.join(codes())}"}]
     return api.create_response(request, error_body("Unknown instrument.", errors), status=422)
 
 

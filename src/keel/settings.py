@@ -448,6 +448,8 @@ _LOG_FORMAT = env_str("KEEL_LOG_FORMAT", "json" if PRODUCTION else "plain") or "
 if _LOG_FORMAT not in ("json", "plain"):
     raise ConfigError("KEEL_LOG_FORMAT must be json or plain")
 KEEL_REQUEST_LOG = env_bool("KEEL_REQUEST_LOG", default=PRODUCTION)
+# Django's and the server's loggers that write a path keep only its shape (review 20b: keel.web.logs).
+LOGGING_CONFIG = "keel.web.logs.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -464,8 +466,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        # django.request logs the path and the exception; Keel's URLs carry no PHI, and the formatter leaves
-        # exception messages out (they could); our own handler500 shows nothing.
+        # django.request logs the path (its shape only: configure_logging) and the exception; the formatter
+        # leaves exception messages out (they could carry PHI); our own handler500 shows nothing.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
         "keel.request": {"level": "INFO" if KEEL_REQUEST_LOG else "WARNING"},

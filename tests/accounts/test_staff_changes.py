@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 def _reset(client: Client, user: Any, slug: str = "riverside") -> Any:
     return client.post(
-        f"/api/v1/programs/{slug}/staff/{user.pk}/second-factor/reset", "{}", content_type="application/json"
+        f"/api/v1/programs/{slug}/staff/{user.pk}/second-factor/reset",
+        json.dumps({"password": PASSWORD}),  # the admin's own password again (review 20b)
+        content_type="application/json",
     )
 
 
@@ -125,7 +127,9 @@ def test_only_admins_reset(world: World, signed_in: Any, role: str) -> None:
 
 def test_the_staff_page_resets_it(world: World, signed_in: Any) -> None:
     nurse = world.staff["nurse"]
-    response = signed_in("program_admin").post(f"/program/staff/{nurse.pk}/second-factor/reset/")
+    response = signed_in("program_admin").post(
+        f"/program/staff/{nurse.pk}/second-factor/reset/", {"password": PASSWORD}
+    )
     assert response.status_code == 200
     assert not queries.has_totp_device(nurse)
 

@@ -108,11 +108,14 @@ def test_a_role_change_is_audited(world: World, smtp_server: Any) -> None:
     assert User.objects.get(pk=counselor.pk).role == "nurse"
 
 
-def test_a_second_factor_reset_removes_the_authenticator(world: World, smtp_server: Any) -> None:
+def test_a_second_factor_reset_removes_the_authenticator(
+    world: World, smtp_server: Any, monkeypatch: Any
+) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     nurse = world.staff["nurse"]
-    code, _, _ = _keel("staff", "reset-second-factor", *ADMIN, "--user-id", str(nurse.pk))
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))  # the admin's password again (review 20b)
+    code, _, _ = _keel("staff", "reset-second-factor", *ADMIN, "--user-id", str(nurse.pk), "--password-stdin")
     assert code == 0
     assert not TOTPDevice.objects.filter(user=nurse).exists()
 

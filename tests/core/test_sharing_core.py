@@ -115,7 +115,7 @@ EMERGENCY = {
     "recipient_name": "Dr. A",
     "recipient_role": "physician",
     "recipient_affiliation": "Mercy Hospital emergency department",
-    "nature": "Overdose, unresponsive",
+    "nature": "Overdose, unresponsive in the lobby",  # three words of substance (review 20b)
     "categories": ["medication"],
 }
 

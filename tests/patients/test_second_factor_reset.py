@@ -11,10 +11,10 @@ from django.test import Client
 
 from keel.accounts import queries, services
 from keel.audit.models import AuditEvent
-from tests.conftest import World, sign_in
+from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
-OK = {"reason": "lost her phone", "identity_checked": True}
+OK = {"reason": "lost her phone", "identity_checked": True, "password": PASSWORD}  # the nurse's own (20b)
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_emergency_access_is_not_enough(world: World, signed_in: Any) -> None:
 def test_the_page_resets_it(world: World, signed_in: Any, alice_with_app: Any) -> None:
     response = signed_in("counselor").post(
         f"/patients/{world.alice.pk}/second-factor/reset/",
-        {"reason": "lost her phone", "identity_checked": "on"},
+        {"reason": "lost her phone", "identity_checked": "on", "password": PASSWORD},
     )
     assert response.status_code == 200
     assert not queries.has_totp_device(alice_with_app)

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from keel.accounts import queries, services
-from tests.conftest import World, sign_in
+from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def alice_with_app(world: World) -> Any:
 def _reset(world: World, reason: Any) -> Any:
     return sign_in(Client(), world.staff["nurse"]).post(
         f"/api/v1/patients/{world.alice.pk}/second-factor/reset",
-        json.dumps({"reason": reason, "identity_checked": True}),
+        json.dumps({"reason": reason, "identity_checked": True, "password": PASSWORD}),
         content_type="application/json",
     )
 

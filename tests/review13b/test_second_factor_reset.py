@@ -14,7 +14,7 @@ from keel.accounts import staff
 from keel.patients.schemas import SecondFactorResetIn
 from keel.patients.services.second_factor import reset_second_factor
 from keel.recovery.models import CheckIn
-from tests.conftest import World, sign_in
+from tests.conftest import PASSWORD, World, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +25,17 @@ def test_a_staff_members_session_ends_when_an_admin_resets_their_second_factor(w
     nurse = world.staff["nurse"]
     c = sign_in(Client(), nurse)
     assert c.get("/api/v1/me").status_code == 200
-    staff.reset_second_factor(by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk)
+    staff.reset_second_factor(
+        by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk, password=PASSWORD
+    )
     assert c.get("/api/v1/me").status_code == 401
 
 
 def test_after_the_reset_a_password_only_staff_session_reads_no_patient(world: World) -> None:
     nurse = world.staff["nurse"]
-    staff.reset_second_factor(by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk)
+    staff.reset_second_factor(
+        by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk, password=PASSWORD
+    )
     c = Client()
     c.force_login(nurse, backend="django.contrib.auth.backends.ModelBackend")
     r = c.get(f"/api/v1/patients/{world.alice.pk}")
@@ -46,7 +50,9 @@ def test_a_patients_session_ends_when_the_care_team_resets_their_second_factor(w
     reset_second_factor(
         by=world.staff["prescriber"],
         patient_id=world.alice.pk,
-        data=SecondFactorResetIn.posted({"reason": "lost the phone", "identity_checked": True}),
+        data=SecondFactorResetIn.posted(
+            {"reason": "lost the phone", "identity_checked": True, "password": PASSWORD}
+        ),
     )
     r = c.post(
         "/api/v1/me/checkins", json.dumps(CHECKIN), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"

@@ -21,7 +21,9 @@ def test_second_factor_reset_audit_row_does_not_copy_the_typed_reason(world: Any
     second_factor.reset_second_factor(
         by=world.staff["nurse"],
         patient_id=world.alice.pk,
-        data=SecondFactorResetIn.posted({"reason": typed, "identity_checked": "on"}),
+        data=SecondFactorResetIn.posted(
+            {"reason": typed, "identity_checked": "on", "password": "correct horse battery staple 42"}
+        ),
     )
     row = AuditEvent.objects.filter(target_type="mfa", action="update").latest("id")
     assert "overdose" not in row.reason

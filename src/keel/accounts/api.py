@@ -136,15 +136,22 @@ def deactivate_staff(request: AuthenticatedApiRequest, slug: str, user_id: int) 
     return AccountActiveOut(id=user.pk, username=user.username, active=user.is_active)
 
 
+class SecondFactorResetStaffIn(In):
+    # the service asks the role first (a 403), then the password (422 naming it): so none is required here
+    password: str = Field(default="", max_length=256, description="your own password again: an MFA change")
+
+
 @router.post(
     "/programs/{slug}/staff/{user_id}/second-factor/reset",
     response=AccountSecondFactorOut,
     summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
 )
 def reset_staff_second_factor(
-    request: AuthenticatedApiRequest, slug: str, user_id: int
+    request: AuthenticatedApiRequest, slug: str, user_id: int, payload: SecondFactorResetStaffIn
 ) -> AccountSecondFactorOut:
-    user = staff.reset_second_factor(by=request.auth, program_slug=slug, user_id=user_id)
+    user = staff.reset_second_factor(
+        by=request.auth, program_slug=slug, user_id=user_id, password=payload.password
+    )
     return AccountSecondFactorOut(
         id=user.pk, username=user.username, mfa_enrolled=queries.has_totp_device(user)
     )

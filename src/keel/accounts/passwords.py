@@ -41,11 +41,15 @@ def _new_password_errors(user: User, new: str, again: str, field: str) -> list[F
 
 
 def _tell(user: User, subject: str, body: str) -> None:
+    if user.email:
+        tell_address(user.email, subject, body)
+
+
+def tell_address(address: str, subject: str, body: str) -> None:
+    """A notice to `address` once the caller's transaction commits (a failed send audited, never raised)."""
     from keel.accounts import staff
 
-    if user.email:
-        address = user.email
-        transaction.on_commit(lambda: staff._tell(address, subject, body))
+    transaction.on_commit(lambda: staff._tell(address, subject, body))
 
 
 def change_password(

@@ -400,10 +400,12 @@ def _tell(to: str, subject: str, body: str) -> None:
         )
 
 
-def reset_second_factor(*, by: User, program_slug: str, user_id: int | str) -> User:
+def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, password: object = None) -> User:
     """A staff member lost their authenticator: their devices are removed, every session and token ends, and
     they add a new one at their next sign-in, after their password (program admins of their program; never
-    one's own). Audited; they are told by email."""
+    one's own). The admin's own password again first (review 20b, SECURITY.md: re-authentication before any
+    MFA change): a wrong or missing one counts toward the lockout and is refused naming `password`. Audited;
+    they are told by email."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     program = _program_of_admin(by, program_slug)
@@ -412,6 +414,19 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str) -> U
         raise FieldsInvalid([FieldError("user_id", _("another admin resets your own two-step sign-in"))])
     if not user.is_active:
         raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
+    if not services.reauthenticate(by, password, purpose="mfa change"):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="mfa",
+            target_id=user.pk,
+            program_id=program.pk,
+            reason="re-authentication failed",
+        )
+        raise FieldsInvalid(
+            [FieldError("password", _("is not correct: enter your password again to continue"))]
+        )
     with transaction.atomic():
         removed, _rows = TOTPDevice.objects.filter(user=user).delete()
         services.end_sessions(user)

@@ -157,6 +157,7 @@ def reset_second_factor_view(request: AuthenticatedHttpRequest, user_id: int) ->
         staff.reset_second_factor,
         _("Two-step sign-in was reset. They add an authenticator app again at their next sign-in."),
         user_id=user_id,
+        password=request.POST.get("password", ""),  # the admin's own, again (review 20b)
     )
 
 

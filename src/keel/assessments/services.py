@@ -17,6 +17,7 @@ from keel.assessments.models import SCORER_VERSION, Assessment
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
+from keel.core.instruments import registry
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
 from keel.patients.flags import raise_flag
@@ -57,6 +58,10 @@ def patient_for_recording(
     - nothing by an integration's import (`imported`: FHIR QuestionnaireResponse/Observation): a system's
       feed is not care given in an emergency, and an emergency grant must not become a way to write a
       record in bulk from outside; refused "emergency access: may not import assessments"."""
+    # Review 20b: the code is checked against the registry before anything names it, so no refusal below
+    # (its audit reason, its message) can carry text the caller typed (a name, a diagnosis): 422 `instrument`.
+    if not isinstance(instrument, str) or instrument not in registry.codes():
+        raise registry.UnknownInstrument(str(instrument))
     if patient_id is None:  # a patient's own record, from the session
         patient = policy.own_patient_or_404(
             user, action=Action.CREATE, target_type="assessment", audit_success=False

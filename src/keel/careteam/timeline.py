@@ -97,7 +97,8 @@ class _Span:
 def timeline(user: User, patient_id: int | str, *, days: int = 90, now: datetime | None = None) -> Timeline:
     """What happened in the patient's care over the last `days` days, newest first, one audit row. Clinical
     events only for roles that see the clinical area; notes and thought records never (only that one was
-    written). Runs of daily observed doses show as one event."""
+    written). Episodes of care (started, ended and why) are clinical too: a peer specialist, refused the
+    episodes everywhere else, sees none here (review 20b). Runs of daily observed doses show as one event."""
     if days not in TIMELINE_DAYS:
         days = 90
     patient = policy.get_patient_for_action_or_404(
@@ -105,9 +106,9 @@ def timeline(user: User, patient_id: int | str, *, days: int = 90, now: datetime
     )
     areas = policy.areas_visible(user, patient)
     span = _span(patient, days, now)
-    events = _episode_events(span)
-    if Area.CLINICAL in areas:
-        events += _clinical_events(span)
+    events: list[Event] = []
+    if Area.CLINICAL in areas:  # episodes of care are enrollment details, the clinical area (review 20b)
+        events += _episode_events(span) + _clinical_events(span)
     if Area.RECOVERY in areas:
         events += _recovery_events(span)
     return Timeline(patient, days, span.since, span.until, _newest_first(events, span))

@@ -33,6 +33,9 @@ RESET_CODE = (Field("identity_checked", "bool", help="must be true: you checked 
 SECOND_FACTOR_RESET = (
     Field("reason", "text", maximum=MAX_RESET_REASON, help="why, in a few words (3 characters at least)"),
     Field("identity_checked", "bool", help="must be true: you checked who the person is"),
+    # review 20b: the clinician's own password again before an MFA change (SECURITY.md); the service checks it
+    # through the lockout (a missing one is a failed re-authentication too), the parse only keeps it as text
+    Field("password", "text", required=False, default="", help="your password again: an MFA change"),
 )
 
 
@@ -51,7 +54,12 @@ def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
         errors.append(FieldError("identity_checked", CHECK_IDENTITY))
     if errors:
         raise InvalidInput(errors)
-    return {"reason": reason, "identity_checked": True}
+    password = raw.get("password")
+    return {
+        "reason": reason,
+        "identity_checked": True,
+        "password": password if isinstance(password, str) else "",
+    }
 
 
 def parse_reset_code(raw: Mapping[str, Any]) -> dict[str, Any]:

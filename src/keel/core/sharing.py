@@ -41,6 +41,7 @@ from keel.core.rules import policy
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
+from keel.core.rules.window import reason_problem
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 
@@ -466,6 +467,9 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
         errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
     nature = _text(raw, "nature", errors, low=10, high=1000)
+    if not any(e.field == "nature" for e in errors) and reason_problem(nature):
+        # Review 20b: ten x's, dots or digits are no nature of an emergency: the one test of a reason
+        errors.append(FieldError("nature", reason_problem(nature)))
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
         if _NOT_MEDICAL.search(_words(text)):
             errors.append(

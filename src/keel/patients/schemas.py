@@ -151,6 +151,7 @@ class SecondFactorResetIn(CoreIn):
 
     reason: str
     identity_checked: bool
+    password: str
 
     @classmethod
     def core_parse(cls, raw: Mapping[str, object], now: datetime | None = None) -> Mapping[str, object]:

@@ -345,6 +345,7 @@ def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> H
         except FieldsInvalid as exc:
             errors = field_words.by_field(exc.errors)
             status = 422
+            values.pop("password", None)  # never sent back into the page
         else:
             notice = _(
                 "Two-step sign-in is reset. They sign in with their password and can add an app again."

@@ -198,7 +198,18 @@ def thought_dict(t: ThoughtRecord) -> dict[str, Any]:
 
 
 def list_thought_records(user: User, *, patient_id: int | None) -> tuple[Patient, list[ThoughtRecord]]:
-    patient = _patient(user, patient_id, Area.CLINICAL, Action.READ, "thought_records")
+    """One person's thought records (counseling content, the clinical area); one audited read. Not through
+    emergency access (review 20b): a journal of automatic thoughts is no part of treating an emergency (a 403,
+    audited "emergency access: may not read thought records"), as consents are not (review 19b)."""
+    patient = policy.get_patient_for_action_or_404(
+        user,
+        patient_id,
+        Action.READ,
+        area=Area.CLINICAL,
+        target_type="thought_records",
+        emergency_what="read thought records",
+        audit_success=False,
+    )
     rows = _thoughts_of(patient)
     _audit(user, patient, Action.READ, "thought_records", detail={"count": len(rows)})
     return patient, rows
@@ -329,7 +340,8 @@ def overview(user: User, *, patient_id: int, days: int = 30) -> Overview:
     if days not in (7, 30, 90):
         raise RecoveryInvalid([FieldError("days", N_("use 7, 30 or 90"))])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "recovery_overview")
-    clinical = Area.CLINICAL in policy.areas_of(user)
+    # not the thought records through emergency access (review 20b): the overview shows the rest
+    clinical = Area.CLINICAL in policy.areas_of(user) and not policy.through_emergency_access(user, patient)
     view = Overview(
         patient=patient,
         progress=_progress_of(patient, days),

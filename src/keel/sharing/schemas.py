@@ -43,7 +43,7 @@ class ConsentIn(In):
 
 class EmergencyIn(In):
     record_number: str = Field(description="the patient's record number in your program")
-    reason: str = Field(description="the medical emergency (at least 10 characters)")
+    reason: str = Field(description="the medical emergency (at least 3 words and 15 characters)")
     password: str = Field(description="your password again")
     program: int | None = Field(
         None,

@@ -131,6 +131,7 @@ REASONS = {
     ),
     "accepted": _("accepted"),
     "prescriber's reason recorded on the override": _("a prescriber's reason, kept on the override"),
+    "admin's reason recorded on the policy change": _("a program admin's reason, kept on the policy change"),
     "prescriber's reason recorded on the person's policy": _(
         "a prescriber's reason, kept on the person's policy"
     ),
@@ -351,6 +352,7 @@ EMERGENCY_MAY_NOT: dict[str, Promise] = {
     "prescribe": _("prescribe medication"),
     "read": _("view the record"),
     "read consents and disclosures": _("read consents and disclosures"),
+    "read thought records": _("read thought records"),
     "record consents or disclose": _("record consents or disclose records"),
     "record doses": _("record doses"),
     "record fills": _("record pharmacy fills"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import logging.config
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -61,6 +62,78 @@ def safe_path(path: str) -> str:
         part if part == "" or (part in words and not _SECRETISH.match(part)) or ascii_digits(part) else "*"
         for part in path.split("/")
     )
+
+
+# Review 20b: the loggers of Django and the server that write a request's path into their message (the CSRF
+# refusal's "Forbidden (CSRF cookie not set.): <path>", a 500's "Internal Server Error: <path>", a bad
+# request's, runserver's request line, gunicorn's access and error logs). A reset or invitation link's
+# secret is in the path; so is any text a person typed into one. Their lines keep only the path's shape.
+PATH_LOGGERS = ("django.request", "django.security", "django.server", "gunicorn")
+# A URL (its origin kept) or a path standing on its own; its query string or fragment is never kept.
+_PATH_IN_TEXT = re.compile(
+    r"(?P<origin>\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s'\"<>]*)(?P<upath>/[^\s'\"<>?#]*)?(?:[?#][^\s'\"<>]*)?"
+    r"|(?<![\w/:.])(?P<path>/[^\s'\"<>?#]*)(?:[?#][^\s'\"<>]*)?"
+)
+_scrubbing = False  # the record factory is installed once per process
+
+
+def _shape(path: str) -> str:
+    """`safe_path`, or before the URL patterns can be read (a server's own start-up lines), every segment
+    but an id hidden."""
+    try:
+        return safe_path(path)
+    except Exception:  # a log line must never fail: the strictest shape instead
+        return "/".join(p if p == "" or ascii_digits(p) else "*" for p in path.split("/"))
+
+
+def _shaped(match: re.Match[str]) -> str:
+    if match.group("origin") is not None:
+        return match.group("origin") + _shape(match.group("upath") or "")
+    return _shape(match.group("path"))
+
+
+def carries_path(name: str) -> bool:
+    return any(name == n or name.startswith(n + ".") for n in PATH_LOGGERS)
+
+
+def scrub_paths(record: logging.LogRecord) -> logging.LogRecord:
+    """The record's message with every path in it reduced to `safe_path`'s shape and no query string; the
+    message is formatted here, once, so no handler (a console, a file, an email, a test's capture) ever
+    formats the raw path from the arguments."""
+    try:
+        text = record.getMessage()
+    except Exception:  # a message that does not format: its template
+        text = str(record.msg)
+    record.msg, record.args = _PATH_IN_TEXT.sub(_shaped, text), ()
+    return record
+
+
+class SafePathFilter(logging.Filter):
+    """The same as a handler filter (for a handler added outside `settings.LOGGING`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if carries_path(record.name):
+            scrub_paths(record)
+        return True
+
+
+def configure_logging(config: dict[str, object]) -> None:
+    """`settings.LOGGING_CONFIG`: `dictConfig`, then every record of the `PATH_LOGGERS` scrubbed where it is
+    made (a record factory). A filter on Keel's handlers would miss a handler Django or a server adds to its
+    own logger, and a logger's own filter misses its children (`django.security.csrf`,
+    `django.security.DisallowedHost`...); the factory sees every record before any handler does."""
+    global _scrubbing
+    logging.config.dictConfig(config)
+    if _scrubbing:
+        return
+    made = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = made(*args, **kwargs)
+        return scrub_paths(record) if carries_path(record.name) else record
+
+    logging.setLogRecordFactory(factory)
+    _scrubbing = True
 
 
 class JsonFormatter(PhiSafeFormatter):

@@ -17,7 +17,7 @@ from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError
-from keel.core.text import visible_length
+from keel.core.rules.window import reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
 from keel.patients.models import EmergencyAccess, FlagKind, Patient
@@ -68,10 +68,10 @@ def _checked_fields(by: User, record_number: str, reason: str) -> tuple[str, str
     why = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not number:
         errors.append(FieldError("record_number", N_("is required")))
-    if visible_length(why) < 10:  # zero-width characters are no reason (review 19b)
-        errors.append(FieldError("reason", N_("describe the emergency (at least 10 characters)")))
-    elif len(why) > 1000:
+    if len(why) > 1000:
         errors.append(FieldError("reason", N_("can be at most 1000 characters")))
+    elif problem := reason_problem(why):  # review 20b: three words of substance, not ten x's (19b: visible)
+        errors.append(FieldError("reason", problem))
     if errors:
         _refused_number(by, "record number or reason refused")
         raise SharingInvalid(errors)

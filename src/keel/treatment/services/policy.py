@@ -86,7 +86,8 @@ def set_value(
             program_id=program.pk,
             target_type="program_policy",
             target_id=f"{rule}.{field}",
-            reason=reason[:200],
+            # the typed text only on PolicyChange, never in the audit trail (review 20b)
+            reason="admin's reason recorded on the policy change",
             detail={"old": old, "new": value},
         )
     return setting

@@ -6,7 +6,8 @@ through the same services as the staff pages and the API
     keel staff invite --by ADMIN --program SLUG --email E --role ROLE [--first-name F] [--last-name L]
     keel staff deactivate --by ADMIN --program SLUG --user-id N
     keel staff role --by ADMIN --program SLUG --user-id N --role ROLE
-    keel staff reset-second-factor --by ADMIN --program SLUG --user-id N
+    keel staff reset-second-factor --by ADMIN --program SLUG --user-id N --password-stdin
+      (the admin's own password again, from the first line of standard input: review 20b)
 
 Bad input names its field and exits with 2, as every Keel command does.
 """
@@ -14,6 +15,7 @@ Bad input names its field and exits with 2, as every Keel command does.
 from __future__ import annotations
 
 import json
+import sys
 from argparse import ArgumentParser
 from typing import Any
 
@@ -59,6 +61,12 @@ class Command(BaseCommand):
                 sub.add_argument("--user-id", required=True)
             if name == "role":
                 sub.add_argument("--role", required=True)
+            if name == "reset-second-factor":
+                sub.add_argument(
+                    "--password-stdin",
+                    action="store_true",
+                    help="your password again (an MFA change), from the first line of standard input",
+                )
 
     def handle(self, *args: Any, **options: Any) -> None:
         by = acting_user(options["by"])
@@ -90,7 +98,18 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"{user.username} is now {user.role}.")
             else:
-                user = staff.reset_second_factor(by=by, program_slug=slug, user_id=options["user_id"])
+                if not options["password_stdin"]:
+                    raise CommandError(
+                        "password: a second factor reset asks for your password again; give it with "
+                        "--password-stdin",
+                        returncode=2,
+                    )
+                user = staff.reset_second_factor(
+                    by=by,
+                    program_slug=slug,
+                    user_id=options["user_id"],
+                    password=sys.stdin.readline().rstrip("\n"),
+                )
                 self.stdout.write(f"{user.username} adds a new authenticator at their next sign-in.")
         except FieldsInvalid as exc:
             raise fields_error(exc) from None
