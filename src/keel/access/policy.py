@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeGuard
+from typing import Any, NoReturn, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -326,6 +326,21 @@ def _refuse(user: User, patient: Patient, target_type: str, target_id: str | int
     audit.record_for_patient(
         user, patient, Action.DENIED, target_type, target, outcome=Outcome.DENIED, reason=reason
     )
+
+
+def row_not_theirs(
+    user: User, patient: Patient, target_type: str, target_id: str | int = "", *, reason: str
+) -> NoReturn:
+    """A row of this patient's record (a dose, a take-home plan, an appointment, a consent) that is missing or
+    another patient's: the same answer as a patient out of scope. The denial is audited against the patient
+    (`Action.DENIED`, outcome denied, the fixed words of `reason`; no `target_id`: the patient's) and
+    PatientNotFound raised, a 404. The lookup stays the caller's (a row, an `exists()`, a locked row); a
+    caller that looks inside a transaction calls this once the transaction is over, so the denial's row
+    stays."""
+    audit.record_for_patient(
+        user, patient, Action.DENIED, target_type, target_id, outcome=Outcome.DENIED, reason=reason
+    )
+    raise PatientNotFound()
 
 
 def through_emergency_access(user: User, patient: Patient) -> bool:

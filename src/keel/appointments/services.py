@@ -19,7 +19,7 @@ from keel.access import policy
 from keel.access.policy import Area, PatientNotFound
 from keel.accounts.models import STAFF_ROLES, ProgramMembership, Role, User
 from keel.appointments.models import Appointment, AppointmentSend, Kind, ReminderChoice, Status
-from keel.audit.models import Action, Outcome
+from keel.audit.models import Action
 from keel.audit.services import record_for_patient
 from keel.core.appointments import (
     HOURS_BEFORE_CHOICES,
@@ -181,16 +181,9 @@ def _appointment_id(by: User, patient: Patient, appointment_id: int) -> int:
     PatientNotFound raised (a 404), as for a record out of scope. (Appointments are never deleted.)"""
     pk = record_id(appointment_id)
     if pk is None or not Appointment.objects.filter(patient=patient, pk=pk).exists():
-        record_for_patient(
-            by,
-            patient,
-            Action.DENIED,
-            "appointment",
-            pk or 0,
-            outcome=Outcome.DENIED,
-            reason="appointment missing or another patient's",
+        policy.row_not_theirs(
+            by, patient, "appointment", pk or 0, reason="appointment missing or another patient's"
         )
-        raise PatientNotFound()
     return pk
 
 

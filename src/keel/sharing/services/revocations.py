@@ -14,7 +14,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.patients.models import Patient
 from keel.sharing.models import Consent, ConsentRevocation
-from keel.sharing.services.common import _deny, _for_staff
+from keel.sharing.services.common import _for_staff
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -44,6 +44,5 @@ def _revoke(by: User, patient: Patient, consent_id: int, now: datetime, *, in_wr
             reason = "revoked in writing" if in_writing else "revoked"
             audit.record_for_patient(by, patient, Action.UPDATE, "consent", consent.pk, reason=reason)
     if consent is None:  # outside the transaction, so the denial's audit row stays
-        _deny(by, patient, "consent", "not this patient's consent")
-        raise policy.PatientNotFound()
+        policy.row_not_theirs(by, patient, "consent", reason="not this patient's consent")
     return consent

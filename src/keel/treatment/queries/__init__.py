@@ -7,6 +7,7 @@
 - `missed`: the observed days missed in a row, for everyone at once (the caseload), read in the statement
   that lists the people;
 - `window`: today's dosing list and one person's row of it;
+- `hours`: each program's dosing window now, as the dosing page shows it, and a program's closure days;
 - `take_home_plans`: the take-home plans of the current episode and the days they cover;
 - `take_homes`: the take-home review (days in treatment, concerns, the federal supply);
 - `qtc`: the person's recent QTc (the gate on a raise, a day's override and a dose above the order; the
@@ -39,6 +40,7 @@ from keel.treatment.queries.doses import (
     slot_recorded,
     taken_doses,
 )
+from keel.treatment.queries.hours import WindowNote, closure_dates, window_notes
 from keel.treatment.queries.missed import (
     MISSED_READS,
     MissedReads,
@@ -93,7 +95,9 @@ __all__ = [
     "StartView",
     "TakeHomeConcern",
     "TakeHomeReview",
+    "WindowNote",
     "active_order",
+    "closure_dates",
     "context_after_dose",
     "count_missed",
     "day_overrides",
@@ -132,5 +136,6 @@ __all__ = [
     "take_home_review",
     "take_home_review_for",
     "taken_doses",
+    "window_notes",
     "with_missed_day_reads",
 ]

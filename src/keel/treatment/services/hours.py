@@ -3,26 +3,15 @@ closure day), waits for a prescriber's override for the day (kind "hours"), like
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
-from keel.core.dosing_hours import hours_decision, is_open, local_moment, next_opening
+from keel.core.dosing_hours import hours_decision
 from keel.patients.models import Patient
 from keel.treatment.models import DoseOverride, OverrideKind
+from keel.treatment.queries.hours import closure_dates
 from keel.treatment.services.common import DoseBlocked, _audit
-
-
-def closure_dates(raw: list[str] | None) -> list[date]:
-    """The program's closure days as dates (a stored value that is not a date is ignored)."""
-    days = []
-    for value in raw or []:
-        try:
-            days.append(date.fromisoformat(str(value)))
-        except ValueError:
-            continue
-    return days
 
 
 def dosing_hours_gate(
@@ -62,45 +51,3 @@ def dosing_hours_gate(
         reason="guard rail: outside the dosing window's hours",
     )
     raise DoseBlocked(decision)
-
-
-@dataclass(frozen=True)
-class WindowNote:
-    """What the dosing page says about one program's window now: open or closed, its hours, when it opens
-    next (local), whether today is a closure day and the closure days ahead."""
-
-    program: str
-    is_open: bool
-    opens: time | None
-    closes: time | None
-    next_opening: datetime | None
-    closed_today: bool
-    closures_ahead: list[date]
-
-
-def window_notes(user: User, now: datetime) -> list[WindowNote]:
-    """The window of each program the staff member works in (program settings, no patient data)."""
-    notes = []
-    for program in user.programs.filter(is_personal=False).order_by("name"):
-        closed = closure_dates(program.closure_days)
-        zone = program.time_zone
-        today = local_moment(now, zone).date()
-        notes.append(
-            WindowNote(
-                program=program.name,
-                is_open=is_open(now, zone, program.dosing_opens, program.dosing_closes, closed),
-                opens=program.dosing_opens,
-                closes=program.dosing_closes,
-                next_opening=_naive(
-                    next_opening(now, zone, program.dosing_opens, program.dosing_closes, closed)
-                ),
-                closed_today=today in closed,
-                closures_ahead=sorted(d for d in closed if d > today)[:5],
-            )
-        )
-    return notes
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    """The program's wall-clock time as is: a page must not move it into the reader's zone."""
-    return None if moment is None else moment.replace(tzinfo=None)

@@ -191,16 +191,7 @@ def _plan_end_fields(
 def _check_plan_is_theirs(by: User, patient: Patient, plan_id: int) -> None:
     """Not this person's plan (or none at all): the same answer as no such person, audited."""
     if not TakeHomePlan.objects.filter(pk=plan_id, patient=patient).exists():
-        _audit(
-            by,
-            patient,
-            Action.DENIED,
-            "take_home_plan",
-            plan_id,
-            outcome=Outcome.DENIED,
-            reason="no such take-home plan",
-        )
-        raise policy.PatientNotFound()
+        policy.row_not_theirs(by, patient, "take_home_plan", plan_id, reason="no such take-home plan")
 
 
 def _end_plan(

@@ -21,7 +21,7 @@ from keel.accounts.models import User
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services, words
-from keel.treatment.services.hours import window_notes
+from keel.treatment.queries import window_notes
 from keel.treatment.views.common import holds, said
 from keel.treatment.views.dosing_row import row_html
 

@@ -56,8 +56,7 @@ def amend_dose(
         raise TreatmentInvalid(errors)
     dose = DoseRecord.objects.filter(patient=patient, pk=dose_id).first()
     if dose is None:  # not this patient's dose (or none at all): the same answer, audited
-        _audit(by, patient, Action.DENIED, "dose", dose_id, outcome=Outcome.DENIED, reason="no such dose")
-        raise policy.PatientNotFound()
+        policy.row_not_theirs(by, patient, "dose", dose_id, reason="no such dose")
     if dose.status == DoseStatus.HELD and corrected and not policy.can_prescribe(by):
         # A held dose gave nothing: correcting it into an amount given walks around the hold. Only a
         # prescriber (who also releases holds) may, with the reason; a nurse is refused, audited.

@@ -20,8 +20,9 @@ from keel.core.rules.qtc import above_order_on_high_qtc, raise_on_later_qtc
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseOverride, Medication, MedicationOrder, OverrideKind
-from keel.treatment.queries import DoseContext
+from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
+from keel.treatment.queries import DoseContext, RecordedDose
+from keel.treatment.queries.contexts import _Reads
 from keel.treatment.queries.doses import slot_recorded
 from keel.treatment.queries.orders import active_order, day_overrides, level_given_under
 from keel.treatment.queries.qtc import recent_qtc
@@ -37,6 +38,27 @@ from keel.treatment.services.doses.rule import BLOCKING
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.start import _start_gate
 from keel.treatment.services.take_homes import TAKE_HOME_DAY
+
+
+@dataclass(frozen=True)
+class DoseDay:
+    """What the steps of one dose at the window share: who records it, for whom, the medication, its order
+    in force, the person's day and the clock, and the day's context read once (`ctx`, with the rows it was
+    read from: `reads`). Frozen: the steps read it and replace none of it (`day_guards` still marks a hold
+    of another medication on `ctx`, as before)."""
+
+    by: User
+    patient: Patient
+    medication: str
+    order: MedicationOrder
+    today: date
+    now: datetime
+    ctx: DoseContext
+    reads: _Reads
+
+    def recorded(self, dose: DoseRecord) -> RecordedDose:
+        """The dose saved with what it read (`record_dose`'s `then`)."""
+        return RecordedDose(self.patient, self.order, self.medication, self.today, self.reads, dose)
 
 
 def slot_taken(slot: int) -> str:
@@ -117,23 +139,14 @@ def _given_at(raw: object, patient: Patient, now: datetime, errors: list[FieldEr
     return raw
 
 
-def day_guards(
-    by: User,
-    patient: Patient,
-    medication: str,
-    ctx: DoseContext,
-    today: date,
-    at: datetime,
-    sedated: bool,
-    bottle_returned: bool,
-    sequence: int | None,
-) -> int:
+def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool, sequence: int | None) -> int:
     """Guard 3, the day (answered from the context read once): a person whose episode of care ended is not
     dosed; a take-home bottle covering today stops an observed methadone dose (unless the bottle came back,
     or the dose is a hold; issue #13); the program's dosing hours at `at` (issue #18); a slot already
     recorded today is DoseConflict; methadone after buprenorphine given today waits for a prescriber's switch
     override (review 19a). Returns the slot (`sequence`, else the next one); a hold on another
     medication today stands for this one too (`ctx.hold_open`)."""
+    by, patient, medication, ctx, today = day.by, day.patient, day.medication, day.ctx, day.today
     if not ctx.in_episode:
         raise TreatmentInvalid(
             [FieldError("patient", N_("this person's episode of care has ended: no dose can be recorded"))]
@@ -166,18 +179,11 @@ class Cover:
     start: dict[str, Any] | None  # buprenorphine: the start gate's inputs to the rule
 
 
-def prescriber_cover(
-    patient: Patient,
-    medication: str,
-    order: MedicationOrder,
-    ctx: DoseContext,
-    today: date,
-    at: datetime,
-    amount: Decimal,
-) -> Cover:
+def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     """Guard 4, a prescriber's cover for today: the newest limit override of the day covering the day's total
     (`documented`), and for buprenorphine the start gate at `at` (the readiness verdict or a start override;
     a start override that passes names the dose's override when no limit override does)."""
+    patient, medication, order, ctx, today = day.patient, day.medication, day.order, day.ctx, day.today
     overrides = day_overrides(patient, medication, today)
     total = ctx.given_today_mg + amount
     override = max(
@@ -192,15 +198,7 @@ def prescriber_cover(
     return Cover(total, override, documented, start)
 
 
-def order_on_high_qtc(
-    patient: Patient,
-    medication: str,
-    order: MedicationOrder,
-    ctx: DoseContext,
-    today: date,
-    total: Decimal,
-    decision: Decision,
-) -> Decision:
+def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decision:
     """Guard 4b, the order on a high QTc (Krantz 2009: at 500 ms or more consider reducing or stopping): a
     methadone total above the active order on a recent QTc of 500 ms or more is blocked whatever day's
     override covers it (`above_order_on_high_qtc`: the prescriber raises the order itself, where the QTc
@@ -211,9 +209,9 @@ def order_on_high_qtc(
     Reads the QTc only for a dose above the order or above both what it raised from and the last observed
     day's total (`ctx.last_observed_mg`): the ordinary dose reads nothing more (a start's first dose reads
     the QTc, two statements). Under the person's lock."""
-    if medication != Medication.METHADONE or decision.decision in BLOCKING or decision.decision == "hold":
+    if day.medication != Medication.METHADONE or decision.decision in BLOCKING or decision.decision == "hold":
         return decision
-    reason = high_qtc_since_order(patient, order, today, total, ctx.last_observed_mg)
+    reason = high_qtc_since_order(day.patient, day.order, day.today, total, day.ctx.last_observed_mg)
     if reason is None:
         return decision
     return Decision(
@@ -264,31 +262,25 @@ def high_qtc_since_order(
     return reason(given if under is None or (given is not None and given > under) else under)
 
 
-def refuse_if_blocked(
-    by: User,
-    patient: Patient,
-    medication: str,
-    ctx: DoseContext,
-    today: date,
-    slot: int,
-    decision: Decision,
-    amount: Decimal,
-    total: Decimal,
-) -> None:
+def refuse_if_blocked(day: DoseDay, slot: int, decision: Decision, amount: Decimal, total: Decimal) -> None:
     """Guard 5, the rule's verdict: a blocking one (BLOCKING) is DoseBlocked, its denial audited; but if the
     slot was recorded meanwhile it is DoseConflict instead."""
-    if decision.decision in BLOCKING and slot_recorded(patient, medication, today, slot):
+    if decision.decision in BLOCKING and slot_recorded(day.patient, day.medication, day.today, slot):
         # Two nurses on the same slot: the other's dose landed after this one read the day, so the re-dose
         # interval (or any check) sees it. The slot conflict wins: "already given", never a guard rail.
         raise DoseConflict(slot_taken(slot))
     if decision.decision in BLOCKING:
         _audit(
-            by,
-            patient,
+            day.by,
+            day.patient,
             Action.DENIED,
             "dose",
             outcome=Outcome.DENIED,
             reason=f"guard rail: {decision.decision}",
-            detail={"requested_mg": str(amount), "total_mg": str(total), "treatment_day": ctx.treatment_day},
+            detail={
+                "requested_mg": str(amount),
+                "total_mg": str(total),
+                "treatment_day": day.ctx.treatment_day,
+            },
         )
         raise DoseBlocked(decision)

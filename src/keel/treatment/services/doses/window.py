@@ -22,19 +22,8 @@ from keel.db import rows
 from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import (
-    DoseAmendment,
-    DoseRecord,
-    DoseStatus,
-    Medication,
-    MedicationOrder,
-)
-from keel.treatment.queries import (
-    DoseContext,
-    RecordedDose,
-    dose_context_and_reads,
-    hours_since,
-)
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication
+from keel.treatment.queries import RecordedDose, dose_context_and_reads, hours_since
 from keel.treatment.queries.contexts import bottle_held_today
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -46,6 +35,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.doses.guards import (
     Cover,
+    DoseDay,
     day_guards,
     dose_fields,
     order_for_dose,
@@ -114,46 +104,18 @@ def record_dose(
             # (tests/treatment/test_dose_queries.py counts them).
             ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
             held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's bottle
-            slot = day_guards(
-                by, patient, medication, ctx, today, given or now, sedated, bottle_returned, sequence
-            )
-            cover = prescriber_cover(patient, medication, order, ctx, today, given or now, amount)
-            since = hours_since(ctx.taken_times, given or now)  # hours_since_last_dose, from the rows read
-            decision = dose_decision(
-                patient,
-                medication,
-                ctx,
-                amount,
-                bool(sedated),
-                cover.documented,
-                cover.start,
-                since,
-                order.dose_mg,
-            )
-            decision = order_on_high_qtc(patient, medication, order, ctx, today, cover.total, decision)
-            refuse_if_blocked(by, patient, medication, ctx, today, slot, decision, amount, cover.total)
+            day = DoseDay(by, patient, medication, order, today, now, ctx, reads)
+            slot = day_guards(day, given or now, sedated, bottle_returned, sequence)
+            cover = prescriber_cover(day, given or now, amount)
+            decision = _verdict(day, given or now, amount, bool(sedated), cover)
+            refuse_if_blocked(day, slot, decision, amount, cover.total)
             bottle = None
             if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
                 bottle = record_bottle_returned(reads.plans, today, held)  # review 19a, 20a: on the plan
             after = None
             if then is not None:
-                after = lambda dose: then(RecordedDose(patient, order, medication, today, reads, dose))  # noqa: E731
-            dose = _save_dose(
-                by,
-                patient,
-                order,
-                medication,
-                ctx,
-                today,
-                slot,
-                amount,
-                decision,
-                cover,
-                given,
-                now,
-                after if inside else None,
-                bottle,
-            )
+                after = lambda dose: then(day.recorded(dose))  # noqa: E731
+            dose = _save_dose(day, slot, amount, decision, cover, given, after if inside else None, bottle)
         except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
             blocked = exc
     if blocked is not None:
@@ -163,19 +125,31 @@ def record_dose(
     return DoseOutcome(dose, decision)
 
 
+def _verdict(day: DoseDay, at: datetime, amount: Decimal, sedated: bool, cover: Cover) -> Decision:
+    """The rule's verdict on the dose (`dose_decision`, with the hours since the last dose at `at` answered
+    from the rows read), then the order on a high QTc (`order_on_high_qtc`, guard 4b)."""
+    since = hours_since(day.ctx.taken_times, at)  # hours_since_last_dose, from the rows read
+    decision = dose_decision(
+        day.patient,
+        day.medication,
+        day.ctx,
+        amount,
+        sedated,
+        cover.documented,
+        cover.start,
+        since,
+        day.order.dose_mg,
+    )
+    return order_on_high_qtc(day, cover.total, decision)
+
+
 def _save_dose(
-    by: User,
-    patient: Patient,
-    order: MedicationOrder,
-    medication: str,
-    ctx: DoseContext,
-    today: date,
+    day: DoseDay,
     slot: int,
     amount: Decimal,
     decision: Decision,
     cover: Cover,
     given: datetime | None,
-    now: datetime,
     after: Callable[[DoseRecord], None] | None = None,
     detail: dict[str, object] | None = None,
 ) -> DoseRecord:
@@ -183,6 +157,7 @@ def _save_dose(
     transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict. `after`: called
     with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise.
     `detail`: the audit row's (a bottle returned on a take-home day, review 19a)."""
+    by, patient, today, now = day.by, day.patient, day.today, day.now
     held = decision.decision == "hold"
     inside = after is not None and connection.vendor == "sqlite"
     try:
@@ -192,13 +167,13 @@ def _save_dose(
             dose = rows.insert(
                 DoseRecord(
                     patient=patient,
-                    order=order,
-                    medication=medication,
+                    order=day.order,
+                    medication=day.medication,
                     local_date=today,
                     sequence=slot,
                     status=DoseStatus.HELD if held else DoseStatus.GIVEN,
                     amount_mg=Decimal(0) if held else amount,
-                    treatment_day=ctx.treatment_day,
+                    treatment_day=day.ctx.treatment_day,
                     decision=decision.as_dict(),
                     override=cover.override
                     if (cover.documented and decision.decision == "allowed_with_rationale")
