@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from keel.accounts import services as accounts
 from keel.accounts.models import Program, ProgramMembership, Role, User
@@ -22,6 +23,9 @@ from keel.patients.models import CareTeamMember, EndReason, Enrollment, Enrollme
 if TYPE_CHECKING:
     from keel.treatment.models import DoseRecord, MedicationOrder
 
+# The check of a dose in the demo's history (written directly, never through the window's guard rails): a
+# catalogue entry, so that the medication page says it in the reader's language.
+DEMO_DOSE_REASON = gettext_noop("Demo history: written directly, not checked at the window.")
 DEMO_PASSWORD = "keel-demo-password"  # demo only; `keel demo` is the only thing that uses it
 
 PROGRAMS = [("riverside", "Riverside Recovery", "RR"), ("lakeside", "Lakeside Health Center", "LH")]
@@ -371,7 +375,7 @@ def _methadone(
             status="given",
             amount_mg=dose,
             treatment_day=15 - n,
-            decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
+            decision={"decision": "allowed", "reasons": [{"text": DEMO_DOSE_REASON, "sources": []}]},
             recorded_by=nurse,
             given_at=_on(patient, today - timedelta(days=n), 7, 30),
             recorded_at=_on(patient, today - timedelta(days=n), 7, 31),
@@ -400,7 +404,7 @@ def _treatment_history(
     last = min(current.starts_on, enrollment.ended_on or current.starts_on) - timedelta(days=1)
     if last < first:
         return
-    earlier = _earlier_order(patient, prescriber, current, first)
+    earlier, current = _earlier_order(patient, prescriber, current, first)
     _earlier_doses(patient, nurse, rng, earlier, current, first, last)
 
 
@@ -444,11 +448,14 @@ def _naloxone_kit(patient: Patient, nurse: User, rng: random.Random, admitted: d
 
 def _earlier_order(
     patient: Patient, prescriber: User, current: MedicationOrder, first: date
-) -> MedicationOrder:
-    """The earlier methadone order from `first`, superseded by the current one."""
+) -> tuple[MedicationOrder, MedicationOrder]:
+    """The earlier methadone order from `first`, superseded by the current one, and the current one. The
+    order in force is the one written last (the highest id, `in_force_q`), as `prescribe` writes them: the
+    current order is written again after the earlier one, its doses moved to it (written first, the earlier
+    30 mg order governed the window and the current dose was refused as above the order)."""
     from decimal import Decimal
 
-    from keel.treatment.models import MedicationOrder
+    from keel.treatment.models import DoseRecord, MedicationOrder
 
     earlier = MedicationOrder.objects.create(
         patient=patient,
@@ -460,9 +467,21 @@ def _earlier_order(
         prescriber=prescriber,
         created_at=_on(patient, first, 9),
     )
-    current.supersedes = earlier
-    current.save(update_fields=["supersedes"])
-    return earlier
+    stale = current.pk
+    MedicationOrder.objects.filter(pk=stale).update(status="superseded")  # one active order at a time
+    rewritten = MedicationOrder.objects.create(
+        patient=patient,
+        medication=current.medication,
+        rxnorm=current.rxnorm,
+        dose_mg=current.dose_mg,
+        starts_on=current.starts_on,
+        prescriber=current.prescriber,
+        created_at=current.created_at,
+        supersedes=earlier,
+    )
+    DoseRecord.objects.filter(order_id=stale).update(order=rewritten)
+    MedicationOrder.objects.filter(pk=stale).delete()
+    return earlier, rewritten
 
 
 def _earlier_doses(
@@ -517,7 +536,7 @@ def _earlier_dose(
         status="given",
         amount_mg=Decimal(min(30 + 5 * (n // 3), int(current.dose_mg))),
         treatment_day=(day - first).days + 1,
-        decision={"decision": "allowed", "reasons": [{"text": "demo history", "sources": []}]},
+        decision={"decision": "allowed", "reasons": [{"text": DEMO_DOSE_REASON, "sources": []}]},
         recorded_by=nurse,
         given_at=_on(patient, day, 7, 30),
         recorded_at=_on(patient, day, 7, 31),

@@ -45,7 +45,6 @@ def test_an_action_emergency_access_may_not_take_is_not_offered(world: World, of
 @pytest.mark.parametrize(
     "offered",
     [
-        "/activation-code/",
         "/password-reset-code/",
         "Reset two-step sign-in",
         "Change contact details and language",
@@ -55,6 +54,19 @@ def test_an_action_emergency_access_may_not_take_is_not_offered(world: World, of
 )
 def test_the_care_team_is_still_offered_it(world: World, offered: str) -> None:
     assert offered in _team_page(world)
+
+
+def test_the_care_team_is_offered_an_activation_code_for_a_record_without_an_account(world: World) -> None:
+    """Alicia has her account: an activation code would be refused (session 20); a record without one is
+    offered it (tests/web/test_record_page_offers_what_works.py)."""
+    from keel.patients.models import Patient
+
+    assert "/activation-code/" not in _team_page(world)
+    patient = Patient.objects.get(pk=world.alice.pk)
+    user, patient.user = patient.user, None
+    patient.save()
+    user.delete()
+    assert "/activation-code/" in _team_page(world)
 
 
 def test_the_emergency_flag_has_no_resolve_form_under_emergency_access(world: World) -> None:

@@ -21,6 +21,11 @@ def has_totp_device(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
+def has_totp_device_id(user_id: int) -> bool:
+    """`has_totp_device` of the account with this id (a record's `user_id`, without reading the account)."""
+    return bool(TOTPDevice.objects.filter(user_id=user_id, confirmed=True).exists())
+
+
 def second_factor_required(user: User | AnonymousUser) -> bool:
     """The one rule for every sign-in path and every session (SECURITY.md T16): staff always give a code;
     anyone else gives one once they have a confirmed second factor, whatever their role."""

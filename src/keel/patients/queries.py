@@ -242,6 +242,13 @@ def episodes(by: User, patient_id: int) -> tuple[Patient, list[Enrollment]]:
     return patient, list(Enrollment.objects.filter(patient=patient).order_by("-started_on", "-id"))
 
 
+def has_own_account(patient_id: int) -> bool:
+    """Whether a record the caller has already read (scoped and audited by that read) is linked to the
+    person's own account: the record page offers an activation code only to a record without one, and a
+    password reset code and the two-step sign-in reset only to one with (each would be refused otherwise)."""
+    return Patient.objects.filter(pk=patient_id, user__isnull=False).exists()
+
+
 def with_has_photo(patients: QuerySet[Patient]) -> QuerySet[Patient]:
     """`patients` with `has_photo` on each, in the same query (lists show a photo or a placeholder)."""
     return patients.annotate(has_photo=Exists(PatientPhoto.objects.filter(patient_id=OuterRef("pk"))))

@@ -327,34 +327,41 @@ def reset_with_code(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    """A care-team clinician resets the patient's two-step sign-in after checking who they are."""
-    try:
-        patient = services.second_factor_page(by=request.user, patient_id=patient_id)
-    except services.NotAllowed:
-        raise PermissionDenied from None
+    """A care-team clinician resets the patient's two-step sign-in after checking who they are; the page lists
+    the person's past resets (when, by whom, why), read after the reset so that a new one shows at once."""
     status, notice, errors = 200, "", {}
     values: dict[str, Any] = {}
-    if request.method == "POST":
-        values = request.POST.dict()
-        try:
-            services.reset_second_factor(
-                by=request.user, patient_id=patient_id, data=SecondFactorResetIn.posted(values)
-            )
-        except services.NotAllowed:
-            raise PermissionDenied from None
-        except FieldsInvalid as exc:
-            errors = field_words.by_field(exc.errors)
-            status = 422
-            values.pop("password", None)  # never sent back into the page
-        else:
-            notice = _(
-                "Two-step sign-in is reset. They sign in with their password and can add an app again."
-            )
-            values = {}
+    try:
+        if request.method == "POST":
+            values = request.POST.dict()
+            try:
+                services.reset_second_factor(
+                    by=request.user, patient_id=patient_id, data=SecondFactorResetIn.posted(values)
+                )
+            except FieldsInvalid as exc:
+                errors = field_words.by_field(exc.errors)
+                status = 422
+                values.pop("password", None)  # never sent back into the page
+            else:
+                notice = _(
+                    "Two-step sign-in is reset. They sign in with their password and can add an app again."
+                )
+                values = {}
+        page = services.second_factor_page(by=request.user, patient_id=patient_id)
+    except services.NotAllowed:
+        raise PermissionDenied from None
     return render(
         request,
         "patients/second_factor.html",
-        {"patient": patient, "values": values, "errors": errors, "notice": notice},
+        {
+            "patient": page.patient,
+            "resets": page.resets,
+            "has_account": page.has_account,
+            "uses_second_factor": page.uses_second_factor,
+            "values": values,
+            "errors": errors,
+            "notice": notice,
+        },
         status=status,
     )
 

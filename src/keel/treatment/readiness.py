@@ -38,6 +38,8 @@ from keel.core.rules.base import NoPolicy
 from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, READY
 from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
+from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY
+from keel.core.rules.window import HOLD_OPEN
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseAmendment,
@@ -415,6 +417,9 @@ class HomeStart:
     uses: LastUses | None = None
     sows_age_hours: float | None = None
     patient: Patient | None = None
+    # the clinic stopped today's home start, whatever is still missing: "held_earlier" (a dose held there
+    # today, not released) or "dosed_today" (methadone or buprenorphine given there today); "" otherwise
+    clinic_stop: str = ""
 
 
 def home_start(user: User, now: datetime | None = None) -> HomeStart:
@@ -440,11 +445,13 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
         missing.append("sows")
     age = None if sows is None else max(0.0, (now - sows.filled_at).total_seconds() / 3600)
     decision = None
-    if order is not None and not missing and sows is not None and age is not None:
-        # The day at the clinic, read once (the window's definitions): a dose held today stops the home start
-        # (review 18a), and so does methadone or buprenorphine given there today (review 19a: today's first
-        # dose was given at the clinic).
-        day = clinic_day(patient, local_today(patient, now))
+    # The day at the clinic, read once (the window's definitions): a dose held today stops the home start
+    # (review 18a), and so does methadone or buprenorphine given there today (review 19a: today's first dose
+    # was given at the clinic). Read with any home-start order, the inputs complete or not: the page says so
+    # before it asks for a withdrawal rating (session 20: it asked, and showed the first-dose steps).
+    day = clinic_day(patient, local_today(patient, now)) if order is not None else None
+    stop = "" if day is None else HOLD_OPEN if day.hold_open else DOSED_TODAY if day.agonists_taken else ""
+    if day is not None and not missing and sows is not None and age is not None:
         raw = {
             "opioids": uses.hours_since(now),
             "sows_total": sows.total,
@@ -464,6 +471,7 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
         uses,
         age,
         patient,
+        stop,
     )
 
 

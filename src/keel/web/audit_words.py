@@ -91,6 +91,7 @@ RECORDS = {
     "meetings_nearby": _("meetings nearby"),
     "membership": _("program membership"),
     "mfa": _("two-step sign-in"),
+    "second_factor_resets": _("past resets of two-step sign-in"),
     "naloxone_kit": _("naloxone kit"),
     "own_data": _("their own data"),
     "password_reset": _("password reset"),
@@ -170,6 +171,7 @@ REASONS = {
         "emergency access: may not read consents and disclosures"
     ),
     "emergency access ended early": _("emergency access ended early"),
+    "emergency access: the care team is told": _("emergency access: the care team is told"),
     "no emergency access of the caller's to end": _("no emergency access of their own to end"),
     "emergency access: may not import assessments": _(
         "emergency access: may not import assessments from another system"

@@ -129,6 +129,8 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             "qtc_review": qtc_review,  # a recent QTc of 500 ms or more: review the methadone dose
             "diagnosis": dsm,
             "can_give_code": can_give_code,
+            # the desk's codes and the two-step reset, only where they can work (each is refused otherwise)
+            "has_account": queries.has_own_account(patient.id),
             "emergency": emergency,
             # The identity photo (issue #18): whether there is one; the front desk's roles take one (the
             # record is in scope, so in their program: the same roles as the activation code).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,11 +41,45 @@ def _mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
     )
 
 
-def second_factor_page(*, by: User, patient_id: int) -> Patient:
-    """The reset page's record: the same check as the reset, and one audited read."""
+@dataclass(frozen=True)
+class PastReset:
+    """One earlier reset of the person's two-step sign-in, as the reset page lists it."""
+
+    at: datetime
+    by: str  # the staff member's name
+    by_role: str  # their role, in the reader's language
+    reason: str  # the reason they typed
+
+
+@dataclass(frozen=True)
+class SecondFactorPage:
+    patient: Patient
+    resets: list[PastReset]  # newest first
+    has_account: bool  # the person has their own account
+    uses_second_factor: bool  # and it has an authenticator app: only then is there something to reset
+
+
+def second_factor_page(*, by: User, patient_id: int) -> SecondFactorPage:
+    """The reset page's record and the person's past resets (when, by whom, the typed reason): the same check
+    as the reset (a counselor, nurse or prescriber on the care team, never through emergency access; anyone
+    else is refused with its audit row), and one audited read of the resets. The typed reasons are shown only
+    here, to the staff who may reset; no other page, export or API answer carries them."""
     patient = _mfa_patient(by, patient_id, Action.READ)
-    audit.record_for_patient(by, patient, Action.READ, "mfa")
-    return patient
+    rows = SecondFactorReset.objects.filter(patient=patient).select_related("by")
+    resets = [
+        PastReset(
+            at=r.at,
+            by=r.by.get_full_name() or r.by.username,
+            by_role=str(r.by.get_role_display()),
+            reason=r.reason,
+        )
+        for r in rows
+    ]
+    audit.record_for_patient(by, patient, Action.READ, "second_factor_resets")
+    uses = patient.user_id is not None and account_queries.has_totp_device_id(patient.user_id)
+    return SecondFactorPage(
+        patient=patient, resets=resets, has_account=patient.user_id is not None, uses_second_factor=uses
+    )
 
 
 def reset_second_factor(*, by: User, patient_id: int, data: Posted[SecondFactorResetIn]) -> Patient:

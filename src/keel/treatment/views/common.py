@@ -134,8 +134,26 @@ _START_LABELS = {
 }
 
 
+# The medication page's fields, named as the page labels them.
+_MEDICATION_LABELS = {
+    "kind": gettext_lazy("What the override allows"),
+    "medication": gettext_lazy("Medication"),
+    "note": gettext_lazy("Note"),
+    "corrected_mg": gettext_lazy("Corrected amount (mg)"),
+    "qtc_ms": gettext_lazy("QTc (ms)"),
+    "filled_on": gettext_lazy("Filled on"),
+    "days_supply": gettext_lazy("Days' supply"),
+    "source": gettext_lazy("We know from"),
+    "site": gettext_lazy("Site (alternate sides)"),
+}
+
+
 def said(exc: InvalidInput) -> str:
-    return "; ".join(
-        f"{_START_LABELS.get(e.field.split('[')[0], e.field.replace('_', ' '))}: {field_words.said(e)}"
-        for e in exc.errors
-    )
+    """Each problem in words, after the label of the field it is about where the pages have one; a field
+    with no label is never named by its code ("kind", "max_total_mg"): the problem alone says it."""
+    parts = []
+    for e in exc.errors:
+        name = e.field.split("[")[0]
+        label = _START_LABELS.get(name) or _MEDICATION_LABELS.get(name)
+        parts.append(f"{label}: {field_words.said(e)}" if label else field_words.said(e))
+    return "; ".join(parts)

@@ -13,6 +13,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
+from keel.core.rules.buprenorphine.home_start import DOSED_TODAY_WORDS, HELD_TODAY
+from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY
+from keel.core.rules.window import HOLD_OPEN
 from keel.patients.models import zone_of
 from keel.treatment import readiness, services, words
 from keel.treatment.views.common import ago, last_use_from_page
@@ -51,15 +54,23 @@ def home_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
         for code, name in words.opioid_choices()
     ]
+    verdict = words.HOME.get(h.decision.decision, "") if h.decision else ""
+    code = h.decision.decision if h.decision else "needs"
+    reasons = [words.reason_text(r) for r in h.decision.reasons] if h.decision else []
+    if h.decision is None and h.clinic_stop:  # stopped by the clinic today, before the rule can run
+        verdict, code = words.HOME[h.clinic_stop], h.clinic_stop
+        reasons = [_(HELD_TODAY if h.clinic_stop == HOLD_OPEN else DOSED_TODAY_WORDS)]
     return render(
         request,
         "treatment/home_start.html",
         {
             "h": h,
             "zone": zone_of(h.patient) if h.patient else timezone.get_current_timezone(),
-            "verdict": words.HOME.get(h.decision.decision, "") if h.decision else "",
-            "code": h.decision.decision if h.decision else "needs",
-            "reasons": [words.reason_text(r) for r in h.decision.reasons] if h.decision else [],
+            "verdict": verdict,
+            "code": code,
+            # no first dose at home today: the clinic held a dose or gave one (never the first-dose steps)
+            "stopped_today": code in (HOLD_OPEN, DOSED_TODAY),
+            "reasons": reasons,
             "needs": [words.NEEDS_MINE[m] for m in h.missing if m in words.NEEDS_MINE],
             "sows_ago": ago(now - h.sows.filled_at) if h.sows else "",
             "rows": rows,

@@ -5,6 +5,7 @@ JavaScript needed). Permissions and guard rails live in the services."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, local_today
 from keel.treatment import readiness, services, words
-from keel.treatment.models import FillSource
+from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.views.common import errors_text
 
 
@@ -39,23 +40,30 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
     can_prescribe = policy.can_prescribe(request.user) and not emergency
     review = services.take_home_review(record.patient) if can_prescribe else None
     flag_words = dict(FlagKind.choices) | {"missed_doses": _("Missed observed doses")}
-    for dose in record.doses:  # the check's verdict in words, never its code
+    for dose in record.doses:  # the check's verdict in words, never its code; its reasons in the reader's
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
+        setattr(dose, "reason_words", words.stored_reasons(dose.decision))  # noqa: B010
+    for plan in record.take_homes:
+        setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
+    for q in record.qtc:
+        setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
+    today = local_today(record.patient, timezone.now())
     return render(
         request,
         "treatment/medication.html",
         {
             "ntx": _naltrexone_view(record.patient) if policy.can_record_dose(request.user) else None,
             "r": record,
+            "orders": _order_lines(record.orders, today),
             "patient": record.patient,
-            "criteria": CRITERIA,
+            "criteria": [(key, _(text)) for key, text in CRITERIA],
             "emergency": emergency,
             "can_prescribe": can_prescribe,
             "can_dose": policy.can_record_dose(request.user),
             "can_correct": policy.can_record_dose(request.user) and not emergency,
             "fill_sources": FillSource.choices,
             "review": review,
-            "today": local_today(record.patient, timezone.now()),
+            "today": today,
             # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
             "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
             "concerns": [
@@ -64,6 +72,37 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             ],
         },
     )
+
+
+def _order_lines(orders: list[MedicationOrder], today: date) -> list[dict[str, Any]]:
+    """Each order with its frequency and where it stands today, in words: the one in force (`order_in_force`,
+    the last written that has started: an order written to start later does not govern today, and the one it
+    replaces stays in force until then), one written to start later, or its status."""
+    by_medication: dict[str, list[MedicationOrder]] = {}
+    for o in orders:
+        by_medication.setdefault(o.medication, []).append(o)
+    in_force = {m: order_in_force(group, today) for m, group in by_medication.items()}
+    lines = []
+    for o in orders:
+        later = [  # the order written after it to start later, still to come
+            n
+            for n in by_medication[o.medication]
+            if n.pk > o.pk and n.deferred and n.starts_on > today and n.status == OrderStatus.ACTIVE
+        ]
+        current = in_force[o.medication]
+        if current is not None and current.pk == o.pk:
+            standing = (
+                _("in force today; the newer order starts on %(day)s")
+                % {"day": min(n.starts_on for n in later).isoformat()}
+                if later
+                else _("in force today")
+            )
+        elif o.status == OrderStatus.ACTIVE and o.deferred and o.starts_on > today:
+            standing = _("written to start on %(day)s: not in force yet") % {"day": o.starts_on.isoformat()}
+        else:
+            standing = str(o.get_status_display())
+        lines.append({"order": o, "frequency": words.frequency(o.frequency), "standing": standing})
+    return lines
 
 
 def _citations(ids: tuple[str, ...]) -> list[str]:

@@ -29,6 +29,17 @@ from keel.core.words import gettext_noop
 # A dose at the clinic today, then a first dose at home: past the day-1 limit (a second first dose), or
 # buprenorphine after methadone (precipitated withdrawal).
 DOSED_TODAY_SOURCES = ("fda-bup-label-summary", "reference-9.6")
+# What the person reads when the clinic stopped today's home start: a dose held there today, or a dose given
+# there today. The rule says it with its verdict; the home-start page says it too before the rule can run (the
+# times of last use or the SOWS still missing), never "before your first dose, we need..." after such a day.
+HELD_TODAY = gettext_noop(
+    "Your clinic held your dose today because you seemed too drowsy to take it safely. Do not "
+    "take buprenorphine at home today. Talk to your care team first."
+)
+DOSED_TODAY_WORDS = gettext_noop(
+    "Your clinic already gave you a dose today. Do not take a first dose at home now. Talk to "
+    "your care team before you take any more."
+)
 
 HOME_INPUTS = (
     Field("sows_total", "integer", minimum=0, maximum=64, help="the person's SOWS total"),
@@ -125,10 +136,7 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
         verdict = HOLD_OPEN
         reasons.append(
             Reason.said(
-                gettext_noop(
-                    "Your clinic held your dose today because you seemed too drowsy to take it safely. Do not "
-                    "take buprenorphine at home today. Talk to your care team first."
-                ),
+                HELD_TODAY,
                 HOLD_SOURCES,
             )
         )
@@ -136,10 +144,7 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
         verdict = DOSED_TODAY
         reasons.append(
             Reason.said(
-                gettext_noop(
-                    "Your clinic already gave you a dose today. Do not take a first dose at home now. Talk to "
-                    "your care team before you take any more."
-                ),
+                DOSED_TODAY_WORDS,
                 DOSED_TODAY_SOURCES,
             )
         )
