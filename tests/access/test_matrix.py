@@ -289,7 +289,7 @@ def test_patient_page_is_never_cached(world: World) -> None:
         ("nurse", "/patients/", 12),
         # + open flags, + the latest naloxone kit, + the latest resolved flags with their notes (issue #15),
         # + whether there is an identity photo (issue #18)
-        # + whether the person has their own account (session 20: the desk's codes offered only where they work)
+        # + whether the person has their own account (session 20: the desk's codes offered where they work)
         ("nurse", "/patients/{id}/", 16),
         ("program_admin", "/api/v1/patients", 10),
     ],
