@@ -27,7 +27,7 @@ def reset_once(world: World) -> None:
     reset_second_factor(
         by=world.staff["nurse"],
         patient_id=world.alice.pk,
-        data=SecondFactorResetIn.posted({"reason": REASON, "identity_checked": "on"}),
+        data=SecondFactorResetIn.posted({"reason": REASON, "identity_checked": "on", "password": PASSWORD}),
     )
 
 
@@ -70,7 +70,11 @@ def test_a_reset_shows_in_the_list_at_once(world: World, signed_in: Any) -> None
     accounts.enroll_totp(user=world.alice.user)
     response = signed_in("prescriber").post(
         reverse("patients:reset_second_factor", args=[world.alice.pk]),
-        {"reason": "Phone stolen, identity checked in person", "identity_checked": "on"},
+        {
+            "reason": "Phone stolen, identity checked in person",
+            "identity_checked": "on",
+            "password": PASSWORD,
+        },
     )
     assert response.status_code == 200
     assert "Phone stolen, identity checked in person" in response.content.decode()
@@ -124,11 +128,14 @@ def test_under_emergency_access_nothing_of_it_is_offered(world: World) -> None:
     reset_second_factor(
         by=_teammate(world),
         patient_id=world.bob.pk,
-        data=SecondFactorResetIn.posted({"reason": REASON, "identity_checked": "on"}),
+        data=SecondFactorResetIn.posted({"reason": REASON, "identity_checked": "on", "password": PASSWORD}),
     )
     nurse = world.staff["nurse"]
     emergency_access(
-        by=nurse, record_number=world.bob.record_number, reason="found unresponsive", password=PASSWORD
+        by=nurse,
+        record_number=world.bob.record_number,
+        reason="found unresponsive in the waiting room",
+        password=PASSWORD,
     )
     client = sign_in(Client(), nurse)
     record = client.get(reverse("web:patient_detail", args=[world.bob.pk])).content.decode()
