@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from keel.accounts import staff as staff_services
-from keel.accounts.models import Program, ProgramMembership, Role
+from keel.accounts.models import Program, ProgramMembership, Role, User
 from keel.careteam.queries import timeline
 from keel.core import sharing as core_sharing
 from keel.core.rules.inputs import FieldsInvalid, InvalidInput
@@ -235,14 +235,14 @@ def test_an_admin_resets_no_second_factor_of_someone_who_also_works_in_another_p
 # --- One audit row per access: a refused form ---------------------------------------------------------------
 
 
-def _staff_client(user: object) -> Client:
+def _staff_client(user: User) -> Client:
     """A staff session that passed its second factor (django-otp's session key for a confirmed device)."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
@@ -285,3 +285,26 @@ def test_a_refused_intake_form_is_audited_as_a_read(small: Small) -> None:
     assert answer.status_code == 422, answer.status_code
     assert small.patient.display_name.encode() in answer.content
     assert AuditEvent.objects.filter(patient_id=small.patient.pk).count() == before + 1
+
+
+# --- No patient data in URLs -------------------------------------------------------------------------------
+
+
+def test_the_dosing_window_search_puts_no_name_in_the_address(small: Small) -> None:
+    """Scenario: at the dosing window a nurse types a person's name into "Find a person (name or record
+    number), then Enter".
+    What happened: the search is a GET form, so the name (or record number) becomes the page's address,
+    `/dosing/?q=Maria+Gonzalez`, and the due count's htmx URL carries it too: it stays in the shared ward
+    computer's browser history and address-bar suggestions, in any proxy or Caddy access log that keeps the
+    query string, and, next to "dosing", it says the person takes methadone or buprenorphine.
+    What should happen: no patient data in URLs (SECURITY.md, Transport and headers): the search is sent in a
+    POST body (or filtered in the page), never in the address.
+    Severity: medium (a Part 2 identifying fact in browser history and proxy logs, every day, by design)."""
+    import re
+
+    client = _staff_client(small.nurse)
+    page = client.get("/dosing/").content.decode()
+    forms = re.findall(r"<form\b[^>]*>.*?</form>", page, flags=re.S)
+    searching = [f for f in forms if re.search(r'name="q"', f)]
+    assert searching, "the dosing page has its find-a-person search"
+    assert not [f for f in searching if re.search(r'method="get"', f, flags=re.I)], searching[0][:200]
