@@ -275,7 +275,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "keel.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client's address (keel.web.client_address): behind the trusted proxy, the one it forwards, so the
+# lockout is per person's address, not the proxy's (review 21p). The audit trail and the limits read it too.
+AXES_CLIENT_IP_CALLABLE = "keel.web.client_address.client_ip"
+# The proxies whose X-Forwarded-For is believed (docs/deploy.md: Caddy on the same machine).
+KEEL_TRUSTED_PROXIES = env_list("KEEL_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 OTP_TOTP_ISSUER = "Keel"
 OTP_TOTP_THROTTLE_FACTOR = 1

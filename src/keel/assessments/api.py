@@ -22,6 +22,7 @@ from keel.assessments.schemas import (
 )
 from keel.core.instruments import registry
 from keel.core.instruments.scoring import score
+from keel.web.client_address import client_ip
 
 router = Router(tags=["instruments"])
 
@@ -41,7 +42,7 @@ class ScoreThrottle(SimpleRateThrottle):
         return bool(super().allow_request(request))
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": request.META.get("REMOTE_ADDR", "")}
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
 
 def _create(

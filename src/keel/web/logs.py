@@ -74,6 +74,12 @@ _PATH_IN_TEXT = re.compile(
     r"(?P<origin>\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s'\"<>]*)(?P<upath>/[^\s'\"<>?#]*)?(?:[?#][^\s'\"<>]*)?"
     r"|(?<![\w/:.])(?P<path>/[^\s'\"<>?#]*)(?:[?#][^\s'\"<>]*)?"
 )
+# Review 21p: gunicorn's refusals of a malformed request quote what the client sent (`Invalid HTTP Version:
+# 'Gonzalez HTTP/1.1'` for `GET /fhir/R4/Patient?name=Maria Gonzalez HTTP/1.1`), cut where no path is left to
+# shape. In gunicorn's lines every quoted text is hidden, but a whole request line keeps its method, its path's
+# shape and its version.
+_QUOTED = re.compile(r"""[bB]?(?P<q>['"])(?P<body>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+_REQUEST_LINE = re.compile(r"(?P<method>[A-Z]{3,7}) (?P<target>/\S*) (?P<version>HTTP/[0-9.]{1,3})")
 _scrubbing = False  # the record factory is installed once per process
 
 
@@ -92,6 +98,14 @@ def _shaped(match: re.Match[str]) -> str:
     return _shape(match.group("path"))
 
 
+def _quoted(match: re.Match[str]) -> str:
+    quote, line = match.group("q"), _REQUEST_LINE.fullmatch(match.group("body"))
+    if line is None:
+        return f"{quote}*{quote}"
+    target = _PATH_IN_TEXT.sub(_shaped, line.group("target"))
+    return f"{quote}{line.group('method')} {target} {line.group('version')}{quote}"
+
+
 def carries_path(name: str) -> bool:
     return any(name == n or name.startswith(n + ".") for n in PATH_LOGGERS)
 
@@ -104,6 +118,8 @@ def scrub_paths(record: logging.LogRecord) -> logging.LogRecord:
         text = record.getMessage()
     except Exception:  # a message that does not format: its template
         text = str(record.msg)
+    if record.name == "gunicorn" or record.name.startswith("gunicorn."):
+        text = _QUOTED.sub(_quoted, text)
     record.msg, record.args = _PATH_IN_TEXT.sub(_shaped, text), ()
     return record
 

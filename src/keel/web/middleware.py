@@ -31,6 +31,7 @@ from django.utils.translation.trans_real import language_code_prefix_re
 
 from keel.audit import context
 from keel.core.rules.inputs import loads_json
+from keel.web.client_address import client_ip
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _API_CHANNEL = ("/api/", "/fhir/")
@@ -50,7 +51,7 @@ class RequestContextMiddleware:
         request_id = given if given and REQUEST_ID.fullmatch(given) else os.urandom(8).hex()
         request.request_id = request_id  # type: ignore[attr-defined]
         channel = "api" if request.path.startswith(_API_CHANNEL) else "web"
-        ctx = context.RequestContext(request_id, request.META.get("REMOTE_ADDR") or None, channel)
+        ctx = context.RequestContext(request_id, client_ip(request) or None, channel)
         token = context.enter(ctx)  # context.bind's set and reset, without a generator per request
         try:
             response = self.get_response(request)
