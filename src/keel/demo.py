@@ -140,7 +140,8 @@ def load(*, patients_per_program: int = 12, seed: int = 7, today: date | None = 
             _patient_care(patient, staff, i, rng, today)
             if i < 2:
                 accounts_out.append(_patient_login(patient, slug, i))
-                _appointments(patient, staff, i, today)
+                if episode_ended_on(patient) is None:  # a discharge cancels the coming visits
+                    _appointments(patient, staff, i, today)
     from keel.directory import samples
 
     samples.load()  # sample meetings and clinics around the programs, and a real public feed (issue #20)
@@ -175,23 +176,37 @@ def _patient_care(patient: Patient, staff: dict[str, User], i: int, rng: random.
     # The care team's morning (journey 6) needs someone to reach: person 6 reported use last night,
     # person 7 has missed the window three days running, person 8 stopped checking in 9 days ago.
     _recovery_history(patient, rng, today, used_last=i == 6, quiet_days=9 if i == 8 else 0)
-    if i % 3 != 2:  # two in three are on methadone at the window
+    ended = episode_ended_on(patient)
+    if i % 3 != 2:  # two in three are on methadone at the window (or were, up to their discharge)
         _methadone(
             patient,
             staff["prescriber"],
             staff["nurse"],
             rng,
-            today,
+            today if ended is None else ended,
             first_day=i == 3,
             missed=3 if i == 7 else 0,
+            stopped=ended is not None,
         )
         if i != 3:
-            _treatment_history(patient, staff["prescriber"], staff["nurse"], rng, today)
+            _treatment_history(
+                patient, staff["prescriber"], staff["nurse"], rng, today if ended is None else ended
+            )
     _bam_history(patient, staff["counselor"], rng, today)
     if i in (6, 8):
         from keel.recovery.services import review_history
 
         review_history(patient)
+
+
+def episode_ended_on(patient: Patient) -> date | None:
+    """The day the person's last episode of care ended, if they have no open one (None: in care). Their
+    treatment history runs up to that day, as `discharge` leaves it: the orders stopped with the episode (no
+    order in force without an open episode), no dose after the day it ended."""
+    episodes = list(patient.enrollments.all())
+    if not episodes or any(e.status == EnrollmentStatus.ACTIVE for e in episodes):
+        return None
+    return max((e.ended_on for e in episodes if e.ended_on), default=None)
 
 
 def _patient_login(patient: Patient, slug: str, i: int) -> DemoAccount:
@@ -342,9 +357,12 @@ def _methadone(
     today: date,
     first_day: bool,
     missed: int = 0,
+    stopped: bool = False,
 ) -> None:
     """An active methadone order and (unless it is their first day) two weeks of observed doses up to
-    yesterday, written directly as history (the guard rails apply to doses recorded from now on)."""
+    yesterday, written directly as history (the guard rails apply to doses recorded from now on). `stopped`
+    (someone discharged on `today`, the day their episode ended): the order as the discharge left it,
+    stopped, and its doses before that day."""
     from datetime import timedelta
     from decimal import Decimal
 
@@ -362,6 +380,7 @@ def _methadone(
         starts_on=starts_on,
         prescriber=prescriber,
         created_at=min(_on(patient, starts_on, 6, 45), timezone.now()),
+        status="stopped" if stopped else "active",
     )
     if first_day:
         return
@@ -389,11 +408,21 @@ def _treatment_history(
 ) -> None:
     """What came before the current order, for the director's measures: a DSM-5 diagnosis at admission, an
     earlier order (now superseded) with observed doses from a few days after admission, a missed day here
-    and there and for some a long gap, up to the current order's start; a naloxone kit for most."""
-    from keel.treatment.models import MedicationOrder, in_force_q
+    and there and for some a long gap, up to the current order's start; a naloxone kit for most. `today`:
+    the day the history runs up to (for someone discharged, the day their episode ended: their current order
+    is the one the discharge stopped)."""
+    from keel.treatment.models import MedicationOrder, OrderStatus, in_force_q
 
-    # the order in force on the person's today (a deferred order is not yet; the one it supersedes still is)
-    current = MedicationOrder.objects.filter(in_force_q(local_today(patient)), patient=patient).first()
+    if episode_ended_on(patient) is None:
+        # the order in force on the person's today (a deferred order is not yet; the one it supersedes
+        # still is)
+        current = MedicationOrder.objects.filter(in_force_q(local_today(patient)), patient=patient).first()
+    else:  # discharged: the last order written, stopped with the episode
+        current = (
+            MedicationOrder.objects.filter(patient=patient, status=OrderStatus.STOPPED)
+            .order_by("-id")
+            .first()
+        )
     enrollment = patient.enrollments.order_by("started_on").first()
     if current is None or enrollment is None or current.supersedes_id is not None:
         return  # no order, or the history is there already
@@ -471,6 +500,7 @@ def _earlier_order(
     MedicationOrder.objects.filter(pk=stale).update(status="superseded")  # one active order at a time
     rewritten = MedicationOrder.objects.create(
         patient=patient,
+        status=current.status,  # active, or stopped with a discharge
         medication=current.medication,
         rxnorm=current.rxnorm,
         dose_mg=current.dose_mg,

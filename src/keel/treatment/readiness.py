@@ -31,15 +31,13 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.assessments import queries as assessments
 from keel.core import intake as core_intake
-from keel.core.decision import Decision
+from keel.core.decision import Decision, NoDetails
 from keel.core.opioids import OPIOIDS
 from keel.core.rules import naltrexone
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, READY
-from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy
+from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy, stopped_by_clinic
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
-from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY
-from keel.core.rules.window import HOLD_OPEN
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseAmendment,
@@ -407,9 +405,10 @@ def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
 class HomeStart:
     order: MedicationOrder | None
     sows: Any  # the latest SOWS Assessment, or None
-    decision: (
-        Decision[HomePolicy, HomeDetails] | None
-    )  # "start" (take the first dose now), "wait", "not_standard", "low_dose", "held_earlier", "dosed_today"
+    # "start" (take the first dose now), "wait", "not_standard", "low_dose", "held_earlier", "dosed_today";
+    # the last two also before the inputs are complete (`stopped_by_clinic`: then without details); None: the
+    # inputs still missing (`missing`) on a day the clinic did not stop the start, or no home-start order
+    decision: Decision[HomePolicy, HomeDetails] | Decision[HomePolicy, NoDetails] | None
     redose_hours: float
     day1_max_mg: float
     day2_max_mg: float
@@ -417,9 +416,6 @@ class HomeStart:
     uses: LastUses | None = None
     sows_age_hours: float | None = None
     patient: Patient | None = None
-    # the clinic stopped today's home start, whatever is still missing: "held_earlier" (a dose held there
-    # today, not released) or "dosed_today" (methadone or buprenorphine given there today); "" otherwise
-    clinic_stop: str = ""
 
 
 def home_start(user: User, now: datetime | None = None) -> HomeStart:
@@ -444,14 +440,16 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
     if sows is None or sows.total is None:
         missing.append("sows")
     age = None if sows is None else max(0.0, (now - sows.filled_at).total_seconds() / 3600)
-    decision = None
     # The day at the clinic, read once (the window's definitions): a dose held today stops the home start
     # (review 18a), and so does methadone or buprenorphine given there today (review 19a: today's first dose
     # was given at the clinic). Read with any home-start order, the inputs complete or not: the page says so
     # before it asks for a withdrawal rating (session 20: it asked, and showed the first-dose steps).
+    # The page and the API read this one decision (session 21: the API answered none before the inputs).
     day = clinic_day(patient, local_today(patient, now)) if order is not None else None
-    stop = "" if day is None else HOLD_OPEN if day.hold_open else DOSED_TODAY if day.agonists_taken else ""
-    if day is not None and not missing and sows is not None and age is not None:
+    decision: Decision[HomePolicy, HomeDetails] | Decision[HomePolicy, NoDetails] | None = None
+    if day is not None and (missing or sows is None or age is None):
+        decision = stopped_by_clinic(day.hold_open, bool(day.agonists_taken), home)
+    elif day is not None and sows is not None and age is not None:
         raw = {
             "opioids": uses.hours_since(now),
             "sows_total": sows.total,
@@ -471,7 +469,6 @@ def home_start(user: User, now: datetime | None = None) -> HomeStart:
         uses,
         age,
         patient,
-        stop,
     )
 
 

@@ -91,6 +91,9 @@ DOSE = {
     "allowed_with_rationale": gettext_lazy("Past a limit, with a prescriber's documented reason"),
     "hold": gettext_lazy("Held: a prescriber must assess"),
     "needs_override": gettext_lazy("Not given: needs a prescriber's override"),
+    "needs_new_order": gettext_lazy(
+        "Not given: no override releases this; the prescriber re-writes the order with a reason for the QTc"
+    ),
     "needs_reassessment": gettext_lazy("Not given: a prescriber must reassess"),
     "refused": gettext_lazy("Not given: past the hard bound"),
     "held_earlier": gettext_lazy("Not given: held earlier today"),

@@ -285,6 +285,8 @@ REASONS = {
 }
 GUARD_RAILS = {
     "needs_override": _("needs a prescriber's override"),
+    # a high QTc: no override releases it (session 21)
+    "needs_new_order": _("needs the prescriber to re-write the order with a reason for the QTc"),
     "needs_reassessment": _("needs a new assessment"),
     "refused": _("past a limit no override passes"),
     "held_earlier": _("a dose was held earlier today"),

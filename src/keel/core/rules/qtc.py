@@ -148,17 +148,29 @@ def above_order_on_high_qtc(qtc_ms: int | None, ordered_mg: float | None, total_
     return Reason.said(ABOVE_ORDER_ON_HIGH_QTC, QTC_SOURCES, ms=qtc_ms, ordered=ordered_mg, mg=total_mg)
 
 
+# The verdict of a methadone dose refused on a high QTc (`raise_on_later_qtc`, `above_order_on_high_qtc`): no
+# day's override releases it (unlike "needs_override"); only the prescriber re-writing the order with a reason
+# for the QTc does, and meanwhile the dose stays at the level already given (session 21: the window said
+# "needs a prescriber's override", and a nurse called for one that could not work).
+NEEDS_NEW_ORDER = "needs_new_order"
 RAISE_ON_LATER_QTC = gettext_noop(
     "The latest QTc is %(ms)s ms (500 or more), recorded after this order was written: the order raised "
     "methadone before this QTc was known (%(before)s to %(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 "
-    "advises considering a lower dose or stopping. To give more than %(before)s mg, a prescriber re-writes the "
-    "order, where the reason for a raise on this QTc is recorded."
+    "advises considering a lower dose or stopping. No day's override releases this: up to %(level)s mg a day "
+    "(the level already given) can be given; to give more, the prescriber re-writes the order with a reason "
+    "for a raise on this QTc."
 )
 START_ON_LATER_QTC = gettext_noop(
     "The latest QTc is %(ms)s ms (500 or more), recorded after this methadone start was written (%(ordered)s "
     "mg a day; %(mg)s mg asked). Krantz 2009 advises considering a lower dose, stopping or another treatment, "
-    "not starting methadone. No methadone until a prescriber re-writes the start, where the reason for a "
-    "start on this QTc is recorded."
+    "not starting methadone. No day's override releases this: no methadone until the prescriber re-writes the "
+    "start with a reason for a start on this QTc."
+)
+START_GIVEN_ON_LATER_QTC = gettext_noop(
+    "The latest QTc is %(ms)s ms (500 or more), recorded after this methadone start was written (%(ordered)s "
+    "mg a day; %(mg)s mg asked). Krantz 2009 advises considering a lower dose, stopping or another treatment. "
+    "No day's override releases this: up to %(level)s mg a day (the level already given) can be given; to "
+    "give more, the prescriber re-writes the start with a reason for a start on this QTc."
 )
 
 
@@ -193,9 +205,19 @@ def raise_on_later_qtc(
         or total_mg <= max(from_mg, given_mg or 0.0)
     ):
         return None
-    if from_mg == 0:
+    level = max(from_mg, given_mg or 0.0)  # what is still given: never below the level already given
+    if from_mg == 0 and level == 0:
         return Reason.said(
             START_ON_LATER_QTC, QTC_SOURCES, ms=qtc_ms, ordered=f"{ordered_mg:g}", mg=f"{total_mg:g}"
+        )
+    if from_mg == 0:
+        return Reason.said(
+            START_GIVEN_ON_LATER_QTC,
+            QTC_SOURCES,
+            ms=qtc_ms,
+            ordered=f"{ordered_mg:g}",
+            mg=f"{total_mg:g}",
+            level=f"{level:g}",
         )
     return Reason.said(
         RAISE_ON_LATER_QTC,
@@ -204,6 +226,7 @@ def raise_on_later_qtc(
         before=f"{from_mg:g}",
         ordered=f"{ordered_mg:g}",
         mg=f"{total_mg:g}",
+        level=f"{level:g}",
     )
 
 

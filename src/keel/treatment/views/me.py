@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.core.rules.buprenorphine.home_start import DOSED_TODAY_WORDS, HELD_TODAY
 from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY
 from keel.core.rules.window import HOLD_OPEN
 from keel.patients.models import zone_of
@@ -54,12 +53,10 @@ def home_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
         for code, name in words.opioid_choices()
     ]
+    # the one decision the API answers too (a stop by the clinic today comes before the inputs)
     verdict = words.HOME.get(h.decision.decision, "") if h.decision else ""
     code = h.decision.decision if h.decision else "needs"
     reasons = [words.reason_text(r) for r in h.decision.reasons] if h.decision else []
-    if h.decision is None and h.clinic_stop:  # stopped by the clinic today, before the rule can run
-        verdict, code = words.HOME[h.clinic_stop], h.clinic_stop
-        reasons = [_(HELD_TODAY if h.clinic_stop == HOLD_OPEN else DOSED_TODAY_WORDS)]
     return render(
         request,
         "treatment/home_start.html",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from keel.core.decision import Decision, Reason
+from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.buprenorphine.timing import (
     _FENTANYL_SOURCES,
@@ -122,6 +122,30 @@ class HomeDetails(TypedDict):
     hours_left: float
 
 
+def _clinic_stop(hold_open: bool, dosed_today: bool) -> tuple[str, Reason] | None:
+    """The verdict and its reason when the clinic stopped today's home start: a dose held there today and not
+    released (HOLD_OPEN: no dose at home either until a prescriber sees them), else methadone or buprenorphine
+    given there today (DOSED_TODAY: today's first dose was given there). None: the clinic did not stop it."""
+    if hold_open:
+        return HOLD_OPEN, Reason.said(HELD_TODAY, HOLD_SOURCES)
+    if dosed_today:
+        return DOSED_TODAY, Reason.said(DOSED_TODAY_WORDS, DOSED_TODAY_SOURCES)
+    return None
+
+
+def stopped_by_clinic(
+    hold_open: bool, dosed_today: bool, p: HomePolicy
+) -> Decision[HomePolicy, NoDetails] | None:
+    """The home start's decision on a day the clinic stopped it, before the person's inputs (the times of
+    last use, a withdrawal rating) are complete: the verdict and reason the rule gives with them
+    (`_clinic_stop`, the one definition; session 21: the page said it, the API answered no decision). None:
+    the clinic did not stop it (the rule waits for the inputs)."""
+    stop = _clinic_stop(hold_open, dosed_today)
+    if stop is None:
+        return None
+    return Decision("buprenorphine-home-start", "3", stop[0], (stop[1],), p.copy(), NoDetails())
+
+
 def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails]:
     name, threshold = "buprenorphine-home-start", p["home_sows_threshold"]
     uses = v["opioids"]
@@ -132,22 +156,10 @@ def _home_start(v: HomeInput, p: HomePolicy) -> Decision[HomePolicy, HomeDetails
     reasons.append(score)
     verdict = _verdict(rows, status)
     left = max((r.get("hours_left", 0) for r in rows), default=0)
-    if v["hold_open"]:  # the clinic held a dose today: no dose at home either until a prescriber sees them
-        verdict = HOLD_OPEN
-        reasons.append(
-            Reason.said(
-                HELD_TODAY,
-                HOLD_SOURCES,
-            )
-        )
-    elif v["dosed_today"]:  # the clinic gave today's first dose (or methadone): not a first dose at home
-        verdict = DOSED_TODAY
-        reasons.append(
-            Reason.said(
-                DOSED_TODAY_WORDS,
-                DOSED_TODAY_SOURCES,
-            )
-        )
+    stop = _clinic_stop(v["hold_open"], v["dosed_today"])
+    if stop is not None:  # the clinic held a dose today, or gave one: no first dose at home today
+        verdict = stop[0]
+        reasons.append(stop[1])
     elif verdict == READY:
         verdict = HOME_READY
         reasons.append(

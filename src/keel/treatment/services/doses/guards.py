@@ -16,7 +16,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision, Reason
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.qtc import above_order_on_high_qtc, raise_on_later_qtc
+from keel.core.rules.qtc import NEEDS_NEW_ORDER, above_order_on_high_qtc, raise_on_later_qtc
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
@@ -198,6 +198,10 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     return Cover(total, override, documented, start)
 
 
+# The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
+PASSED_OR_RELEASABLE = ("allowed", "allowed_with_rationale", "needs_override", "needs_reassessment")
+
+
 def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decision:
     """Guard 4b, the order on a high QTc (Krantz 2009: at 500 ms or more consider reducing or stopping): a
     methadone total above the active order on a recent QTc of 500 ms or more is blocked whatever day's
@@ -208,14 +212,20 @@ def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decis
     (`high_qtc_since_order`, review 19c and 20a), never below the level already given under the order.
     Reads the QTc only for a dose above the order or above both what it raised from and the last observed
     day's total (`ctx.last_observed_mg`): the ordinary dose reads nothing more (a start's first dose reads
-    the QTc, two statements). Under the person's lock."""
-    if day.medication != Medication.METHADONE or decision.decision in BLOCKING or decision.decision == "hold":
+    the QTc, two statements). Under the person's lock.
+
+    Its verdict is NEEDS_NEW_ORDER, never "needs_override": no day's override releases it. It also replaces
+    a verdict a day's override would release ("needs_override", "needs_reassessment": a titration step, say),
+    whose words would call for an override that cannot give this dose (session 21); once the prescriber
+    re-writes the order, the rule's own checks apply as before. Past the hard bound, a hold and a
+    buprenorphine start's gate stay as they are."""
+    if day.medication != Medication.METHADONE or decision.decision not in PASSED_OR_RELEASABLE:
         return decision
     reason = high_qtc_since_order(day.patient, day.order, day.today, total, day.ctx.last_observed_mg)
     if reason is None:
         return decision
-    return Decision(
-        decision.rule, decision.version, "needs_override", (reason,), decision.policy, decision.details
+    return Decision(  # no day's override releases it: the prescriber re-writes the order (NEEDS_NEW_ORDER)
+        decision.rule, decision.version, NEEDS_NEW_ORDER, (reason,), decision.policy, decision.details
     )
 
 

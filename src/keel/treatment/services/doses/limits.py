@@ -18,7 +18,7 @@ from keel.core.rules.buprenorphine.day_limits import DayLimitPolicy
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.methadone import FIRST_DAY, first_day_limits, first_day_over
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
-from keel.core.rules.qtc import RAISE_ON_LATER_QTC, START_ON_LATER_QTC
+from keel.core.rules.qtc import RAISE_ON_LATER_QTC, START_GIVEN_ON_LATER_QTC, START_ON_LATER_QTC
 from keel.core.rules.window import REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
@@ -99,7 +99,9 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
 
 
 def _qtc_refusal(high: Reason) -> FieldError:
-    """The window's QTc refusal (`guards.high_qtc_since_order`) naming corrected_mg, in the same words."""
+    """The window's QTc refusal (`guards.high_qtc_since_order`) naming corrected_mg, in the same words: what
+    releases it (the prescriber re-writing the order with a reason for the QTc; no day's override) and the
+    level still given."""
     params = dict(high.params)
     if high.template == RAISE_ON_LATER_QTC:
         return FieldError.said(
@@ -107,9 +109,9 @@ def _qtc_refusal(high: Reason) -> FieldError:
             N_(
                 "The latest QTc is %(ms)s ms (500 or more), recorded after this order was written: the order "
                 "raised methadone before this QTc was known (%(before)s to %(ordered)s mg a day; %(mg)s mg "
-                "asked). Krantz 2009 advises considering a lower dose or stopping. To give more than "
-                "%(before)s mg, a prescriber re-writes the order, where the reason for a raise on this QTc "
-                "is recorded."
+                "asked). Krantz 2009 advises considering a lower dose or stopping. No day's override "
+                "releases this: up to %(level)s mg a day (the level already given) can be given; to give "
+                "more, the prescriber re-writes the order with a reason for a raise on this QTc."
             ),
             **params,
         )
@@ -119,8 +121,20 @@ def _qtc_refusal(high: Reason) -> FieldError:
             N_(
                 "The latest QTc is %(ms)s ms (500 or more), recorded after this methadone start was written "
                 "(%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 advises considering a lower dose, "
-                "stopping or another treatment, not starting methadone. No methadone until a prescriber "
-                "re-writes the start, where the reason for a start on this QTc is recorded."
+                "stopping or another treatment, not starting methadone. No day's override releases this: no "
+                "methadone until the prescriber re-writes the start with a reason for a start on this QTc."
+            ),
+            **params,
+        )
+    if high.template == START_GIVEN_ON_LATER_QTC:
+        return FieldError.said(
+            "corrected_mg",
+            N_(
+                "The latest QTc is %(ms)s ms (500 or more), recorded after this methadone start was written "
+                "(%(ordered)s mg a day; %(mg)s mg asked). Krantz 2009 advises considering a lower dose, "
+                "stopping or another treatment. No day's override releases this: up to %(level)s mg a day "
+                "(the level already given) can be given; to give more, the prescriber re-writes the start "
+                "with a reason for a start on this QTc."
             ),
             **params,
         )

@@ -13,6 +13,7 @@ from keel.core import rules
 from keel.core.decision import Decision
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
 from keel.core.rules.inputs import FieldError
+from keel.core.rules.qtc import NEEDS_NEW_ORDER
 from keel.core.rules.window import HOLD_OPEN, REFUSED
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
@@ -21,7 +22,7 @@ from keel.treatment.queries import DoseContext
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.common import GUARD_RAILS
 
-BLOCKING = ("needs_override", "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
+BLOCKING = ("needs_override", NEEDS_NEW_ORDER, "needs_reassessment", REFUSED, HOLD_OPEN, NOT_READY_TO_DOSE)
 
 
 def dose_decision(
