@@ -347,7 +347,7 @@ def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> H
                     "Two-step sign-in is reset. They sign in with their password and can add an app again."
                 )
                 values = {}
-        page = services.second_factor_page(by=request.user, patient_id=patient_id)
+        page = queries.second_factor_page(by=request.user, patient_id=patient_id)
     except services.NotAllowed:
         raise PermissionDenied from None
     return render(
@@ -414,7 +414,7 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
 def contact(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Change a patient's contact details and preferred language (the front desk's roles)."""
     try:
-        patient = services.contact_patient(
+        patient = queries.contact_patient(
             request.user, patient_id, Action.UPDATE if request.method == "POST" else Action.READ
         )
     except services.NotAllowed:
