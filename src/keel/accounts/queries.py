@@ -39,6 +39,12 @@ def session_passed_second_factor(user: User | AnonymousUser) -> bool:
     return not second_factor_required(user)
 
 
+def active_user(user_id: int) -> User | None:
+    """The account with this id while it is turned on (a sign-in half done: the password given, the code
+    not yet)."""
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
 def list_tokens(*, user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user))
 

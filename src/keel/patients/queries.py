@@ -233,6 +233,11 @@ def version_after_change(patient_id: int) -> int:
     return int(Patient.objects.values_list("version", flat=True).get(pk=patient_id))
 
 
+def program_of(patient: PatientView) -> Program:
+    """The program of a record the caller has already read (scoped and audited by that read)."""
+    return Program.objects.get(slug=patient.program)
+
+
 def team_candidates(program: Program) -> list[User]:
     """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
     return list(

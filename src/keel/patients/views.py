@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.middleware import mark_session_start
-from keel.accounts.models import Program
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -126,7 +125,7 @@ def _care_team_page(
     request: AuthenticatedHttpRequest, patient_id: int, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
-    program = Program.objects.get(slug=patient.program)
+    program = queries.program_of(patient)
     can_manage = policy.can_manage_care_team(request.user, program.pk)
     form = None
     if can_manage:
