@@ -244,6 +244,27 @@ def test_an_assessment_of_another_patient_is_a_404(world: World) -> None:
     assert "Zamorano" not in response.content.decode()
 
 
+def test_the_denial_of_another_patients_assessment_names_whose_record_was_probed(world: World) -> None:
+    """An assessment id that is not this patient's: the denied row carries the patient and program asked
+    about, so a privacy officer reading the audit log can tell whose record was probed (issue #17: it was
+    written without them)."""
+    nurse = sign_in(Client(), world.staff["nurse"])
+    created = _post(
+        nurse, f"/api/v1/patients/{world.alice.pk}/assessments", {"instrument": "cows", "answers": COWS}
+    )
+    other = sign_in(Client(), world.lakeside_nurse)
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = other.get(f"/api/v1/patients/{world.charlie.pk}/assessments/{created.json()['id']}/fhir")
+    assert response.status_code == 404
+    denied = AuditEvent.objects.filter(id__gt=before, action="denied", target_type="assessment").get()
+    assert denied.patient_id == world.charlie.pk
+    assert denied.program_id == world.charlie.program_id
+    assert denied.actor_id == world.lakeside_nurse.pk
+    assert denied.outcome == "denied"
+    assert denied.target_id == str(created.json()["id"])
+    assert denied.reason == "not this patient's or missing"
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from([f"phq9_{i}" for i in range(1, 12)]), st.integers(-3, 6), max_size=11))
 def test_any_invalid_response_through_the_api_is_a_422_and_writes_nothing(

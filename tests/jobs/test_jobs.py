@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
-from keel.jobs import services
+from keel.jobs import queries, services
 from keel.jobs.models import JobRun, RunStatus, WorkerBeat
 from keel.jobs.schedule import Daily
 
@@ -354,5 +354,5 @@ def test_worker_health_matches_the_orm(
             status=status,
             finished_at=None if offset is None else NOW + offset,
         )
-    health = services.worker_health(now=NOW)
+    health = queries.worker_health(now=NOW)
     assert (health.last_seen, health.failed_runs) == _orm_worker_health(NOW)

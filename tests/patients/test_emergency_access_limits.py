@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from keel.audit.models import AuditEvent
-from keel.patients import services
+from keel.patients import queries, services
 from keel.patients.models import ActivationCode, Enrollment, EnrollmentStatus, Patient
 from keel.patients.schemas import ContactIn, DischargeIn, ReadmissionIn, ResetCodeIn
 from tests.conftest import PASSWORD, World, sign_in
@@ -81,7 +81,7 @@ def test_a_contact_change_through_emergency_access_is_audited_as_a_denial(world:
 
 def test_the_contact_details_can_still_be_read_through_emergency_access(world: World) -> None:
     nurse = _break_the_glass(world)
-    services.contact_patient(nurse, world.bob.pk, action="read")
+    queries.contact_patient(nurse, world.bob.pk, action="read")
     row = AuditEvent.objects.filter(actor_id=nurse.pk, patient_id=world.bob.pk, action="read").latest("id")
     assert row.reason == "emergency access"
 

@@ -474,7 +474,7 @@ def test_the_dosing_list_asks_no_more_queries_when_patients_have_photos(world: W
     from django.db import connection
 
     from keel.patients.models import CareTeamMember
-    from keel.treatment import services
+    from keel.treatment import queries
     from tests.access.test_matrix import _make_extra_patient
 
     extra = []
@@ -484,11 +484,11 @@ def test_the_dosing_list_asks_no_more_queries_when_patients_have_photos(world: W
         _order(p, world.staff["prescriber"])
         extra.append(p)
     with CaptureQueriesContext(connection) as without:
-        services.dosing_list(world.staff["nurse"])
+        queries.dosing_list(world.staff["nurse"])
     for p in extra:
         photos.store(by=world.staff["nurse"], patient=p, photo=photos.clean_photo(jpeg_bytes()))
     with CaptureQueriesContext(connection) as with_photos:
-        rows = services.dosing_list(world.staff["nurse"])
+        rows = queries.dosing_list(world.staff["nurse"])
     assert len(with_photos) == len(without)
     assert all(getattr(r.patient, "has_photo", None) is True for r in rows)
 

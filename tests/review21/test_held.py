@@ -595,7 +595,7 @@ def test_mw_healthz_says_nothing_more(world):
     from django.utils import timezone
 
     from keel.jobs.models import JobRun, WorkerBeat
-    from keel.jobs.services import worker_health
+    from keel.jobs.queries import worker_health
     from keel.reminders.queries import failed_sends
     from keel.web.health import probe
 

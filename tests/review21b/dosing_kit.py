@@ -73,9 +73,9 @@ def swap_and_fresh(
     dosing_list audit rows the POST wrote)."""
     pid = patient_id if patient_id is not None else world.alice.pk
     medication = body.get("medication", "methadone")
-    from keel.treatment import services
+    from keel.treatment import queries
 
-    real = services.row_after_dose
+    real = queries.row_after_dose
     TOLD.clear()
 
     def spy(*args: Any, **kw: Any) -> Any:
@@ -83,11 +83,11 @@ def swap_and_fresh(
         TOLD.append(row is not None)
         return row
 
-    services.row_after_dose = spy  # type: ignore[assignment]
+    queries.row_after_dose = spy  # type: ignore[assignment]
     try:
         return _swap_and_fresh(world, body, at, role, language, pid, medication, user)
     finally:
-        services.row_after_dose = real  # type: ignore[assignment]
+        queries.row_after_dose = real  # type: ignore[assignment]
 
 
 TOLD: list[bool] = []  # per POST: whether the row was told from the dose (row_after_dose answered)

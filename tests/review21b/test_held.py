@@ -17,7 +17,7 @@ from keel.audit.models import AuditEvent
 from keel.patients.models import PatientFlag
 from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.recovery.schemas import CheckInIn
-from keel.treatment import services
+from keel.treatment import queries, services
 from tests.conftest import World, sign_in
 from tests.review21b.dosing_kit import (
     NOON,
@@ -704,7 +704,7 @@ def test_control_the_row_read_again_tells_the_change(
         ),
     }
     meanwhile(monkeypatch, changes[which])
-    monkeypatch.setattr(services, "row_after_dose", lambda *a, **k: None)
+    monkeypatch.setattr(queries, "row_after_dose", lambda *a, **k: None)
     _response, swapped, fresh, _ = swap_and_fresh(world, {"amount_mg": "30", "medication": "methadone"})
     assert swapped == fresh
 

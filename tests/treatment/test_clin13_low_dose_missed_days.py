@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.models import DoseRecord
 from tests.conftest import sign_in
 from tests.review13c.common import at, dose, order, override
@@ -107,7 +107,7 @@ def test_a_new_order_restarts_the_schedule_at_its_first_step(world: Any) -> None
 def test_the_schedule_table_follows_the_doses_given(world: Any) -> None:
     _two_steps(world)
     _bup(world, "2", D + timedelta(days=4))
-    rows = services.schedule_rows(DoseRecord.objects.filter(patient=world.alice).first().order)  # type: ignore[union-attr]
+    rows = queries.schedule_rows(DoseRecord.objects.filter(patient=world.alice).first().order)  # type: ignore[union-attr]
     assert [r["given_mg"] for r in rows[:4]] == [0.5, 1, 2, None]
 
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from keel.audit.models import AuditEvent
 from keel.patients.models import Enrollment, PatientFlag
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.models import DoseRecord, MedicationOrder
 from tests.conftest import World, sign_in
 
@@ -156,7 +156,7 @@ def test_doses_are_append_only_corrections_are_amendments(world: World, order: M
     assert ok.status_code == 201
     given.refresh_from_db()
     assert given.amount_mg == Decimal("30.00")  # the original is never edited
-    assert services.effective_mg(given) == Decimal("25")
+    assert queries.effective_mg(given) == Decimal("25")
     record = client.get(f"/api/v1/patients/{world.alice.pk}/medication").json()
     assert record["doses"][0]["effective_mg"] == "25.00"
     assert record["doses"][0]["amendments"][0]["reason"] == "spilled 5 mg"
@@ -361,7 +361,7 @@ def test_the_dosing_list_stays_set_based(world: World, django_assert_max_num_que
             created_at=NOON,
         )
     with django_assert_max_num_queries(12):
-        rows = services.dosing_list(world.staff["nurse"])
+        rows = queries.dosing_list(world.staff["nurse"])
     assert len(rows) == 8
 
 

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.models import LastUseReport
 from keel.treatment.schemas import IntakeIn
 from tests.conftest import sign_in
@@ -52,7 +52,7 @@ def test_the_day_after_a_late_first_step_is_step_two(world: Any) -> None:
 def test_the_schedule_table_counts_from_the_first_step(world: Any) -> None:
     steps = order(world, "buprenorphine", "8", at(D, 8), schedule=STEPS)
     dose(world, "0.5", at(D + timedelta(days=6), 9), medication="buprenorphine", sequence=1)
-    rows = services.schedule_rows(steps)
+    rows = queries.schedule_rows(steps)
     assert (rows[0]["day"], rows[0]["given_mg"], rows[6]["given_mg"]) == (1, 0.5, None)
 
 

@@ -16,7 +16,7 @@ from django.test import Client
 from keel.assessments.services import submit_assessment
 from keel.core import intake as core_intake
 from keel.core.rules.inputs import InvalidInput
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.models import Intake
 from keel.treatment.schemas import IntakeIn
 from tests.conftest import World, sign_in
@@ -136,7 +136,7 @@ def test_readiness_from_the_intake_and_the_latest_cows(
         )
     cows(world, NOON)
     with time_machine.travel(NOON, tick=False):
-        view = services.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
+        view = queries.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
     assert view.readiness is not None, view.readiness.as_dict()
     assert view.readiness.decision == expected, view.readiness.as_dict()
     assert view.overdose is not None
@@ -144,7 +144,7 @@ def test_readiness_from_the_intake_and_the_latest_cows(
 
 
 def test_readiness_says_what_it_still_needs(world: World) -> None:
-    view = services.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
+    view = queries.start_view(world.staff["prescriber"], patient_id=world.alice.pk)
     assert view.readiness is None
     assert view.missing == ("last_use", "cows")
 
@@ -167,7 +167,7 @@ def test_a_stricter_program_cows_threshold_changes_the_verdict(world: World) -> 
     )
     with time_machine.travel(NOON, tick=False):
         assert (
-            services.start_view(world.staff["prescriber"], patient_id=world.alice.pk).readiness.decision
+            queries.start_view(world.staff["prescriber"], patient_id=world.alice.pk).readiness.decision
             == "wait"
         )  # type: ignore[union-attr]
 
@@ -381,7 +381,7 @@ def test_a_low_dose_start_is_the_clinicians_schedule(world: World) -> None:
         )
         bup(world, "0.5")
     bup(world, "1", day=1)
-    rows = services.schedule_rows(order)
+    rows = queries.schedule_rows(order)
     assert [(r["day"], r["planned_mg"], r["given_mg"]) for r in rows] == [
         (1, 0.5, Decimal("0.50")),
         (2, 1.0, Decimal("1.00")),

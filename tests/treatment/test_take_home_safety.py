@@ -18,7 +18,7 @@ from keel.accounts.models import Program
 from keel.patients import services as patient_services
 from keel.patients.models import Enrollment, PatientFlag
 from keel.patients.schemas import DischargeIn, ReadmissionIn
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from tests.conftest import World, sign_in
@@ -319,7 +319,7 @@ def test_a_readmission_never_inherits_the_old_plan(world: World) -> None:
         services.prescribe(
             by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=30
         )
-        rows = services.dosing_list(world.staff["nurse"])
+        rows = queries.dosing_list(world.staff["nurse"])
     assert [r.status for r in rows] == ["due"]
     assert rows[0].take_home is None
 
@@ -352,7 +352,7 @@ def test_a_new_plan_names_its_episode(world: World) -> None:
 def test_buprenorphine_is_on_the_dosing_list(world: World) -> None:
     order(world, "buprenorphine", 16)
     with time_machine.travel(NOON, tick=False):
-        rows = services.dosing_list(world.staff["nurse"])
+        rows = queries.dosing_list(world.staff["nurse"])
     assert [(r.patient.pk, r.medication) for r in rows] == [(world.alice.pk, "buprenorphine")]
 
 
@@ -368,7 +368,7 @@ def test_someone_on_both_has_two_rows(world: World) -> None:
     order(world)
     order(world, "buprenorphine", 16)
     with time_machine.travel(NOON, tick=False):
-        rows = services.dosing_list(world.staff["nurse"])
+        rows = queries.dosing_list(world.staff["nurse"])
     assert [r.medication for r in rows] == ["methadone", "buprenorphine"]
 
 
@@ -376,7 +376,7 @@ def test_buprenorphine_given_at_the_window_appears_as_given(world: World) -> Non
     order(world, "buprenorphine", 16)
     observed(world, range(-5, 1), medication="buprenorphine", mg="16")
     with time_machine.travel(NOON, tick=False):
-        rows = services.dosing_list(world.staff["nurse"])
+        rows = queries.dosing_list(world.staff["nurse"])
     assert rows[0].status == "given"
 
 

@@ -16,7 +16,7 @@ from django.test import Client
 
 from keel.audit.models import AuditEvent
 from keel.patients.models import Enrollment, PatientFlag
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from tests.conftest import World, sign_in
@@ -485,7 +485,7 @@ def test_a_discharged_person_is_not_on_the_dosing_list(world: World) -> None:
     order(world, mg=30)
     end_episode(world)
     with time_machine.travel(NOON, tick=False):
-        rows = services.dosing_list(world.staff["nurse"])
+        rows = queries.dosing_list(world.staff["nurse"])
     assert world.alice.pk not in [r.patient.pk for r in rows]
 
 

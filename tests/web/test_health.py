@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from keel.appointments.models import Appointment, AppointmentSend
-from keel.jobs import services as jobs_services
+from keel.jobs import queries as jobs_queries
 from keel.jobs.models import JobRun, RunStatus, WorkerBeat
 from keel.recovery.models import Reminder
 from keel.reminders import queries as reminder_queries
@@ -32,7 +32,7 @@ EDGES = [timedelta(hours=-1), -WEEK, -WEEK - timedelta(microseconds=1), timedelt
 
 
 def _spec(now: datetime) -> health.Health:
-    worker = jobs_services.worker_health(now=now)
+    worker = jobs_queries.worker_health(now=now)
     return health.Health(
         worker_alive=worker.alive,
         failed_runs=worker.failed_runs,

@@ -593,6 +593,27 @@ def can_manage_staff(user: User, program_id: int) -> bool:
     return _admin_of(user, program_id)
 
 
+def program_of_admin(
+    user: User, slug: str, *, target_type: str, error: Callable[[str], Exception], message: str
+) -> Program:
+    """The program (never a personal space) named by `slug`, for one of its admins (`can_manage_staff`): its
+    staff and its settings. No such program, or anyone else, is refused alike: a `denied` audit row
+    (`target_type`, the program's id when there is one, "not a program admin of this program") and
+    `error(message)` raised (a 403)."""
+    program = Program.objects.filter(slug=slug, is_personal=False).first()
+    if program is None or not can_manage_staff(user, program.pk):
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type=target_type,
+            program_id=program.pk if program else None,
+            reason="not a program admin of this program",
+        )
+        raise error(message)
+    return program
+
+
 def can_manage_episode(user: User, program_id: int) -> bool:
     """Discharge and readmission: the program's admins, and counselors, nurses and prescribers (scope, the
     clinical area of the record, is checked apart)."""

@@ -13,8 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts.models import ApiToken, Program, ProgramMembership, User
-from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
 
 
 def has_totp_device(user: User) -> bool:
@@ -39,6 +37,12 @@ def session_passed_second_factor(user: User | AnonymousUser) -> bool:
     if is_verified is not None and is_verified():
         return True
     return not second_factor_required(user)
+
+
+def active_user(user_id: int) -> User | None:
+    """The account with this id while it is turned on (a sign-in half done: the password given, the code
+    not yet)."""
+    return User.objects.filter(pk=user_id, is_active=True).first()
 
 
 def list_tokens(*, user: User) -> list[ApiToken]:
@@ -102,18 +106,13 @@ class ProgramSettingsNotAllowed(AccessNotAllowed, PermissionError):
 
 def program_settings(*, by: User, slug: str) -> Program:
     """The program whose settings its admin reads or changes; anyone else is refused with a `denied` audit
-    row (the one access check of `update_program_settings` too)."""
+    row (the one access check of `update_program_settings` too: `policy.program_of_admin`)."""
     from keel.access import policy
 
-    program = Program.objects.filter(slug=slug, is_personal=False).first()
-    if program is None or not policy.can_manage_staff(by, program.pk):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="program_settings",
-            program_id=program.pk if program else None,
-            reason="not a program admin of this program",
-        )
-        raise ProgramSettingsNotAllowed("Only the program's admins change its settings.")
-    return program
+    return policy.program_of_admin(
+        by,
+        slug,
+        target_type="program_settings",
+        error=ProgramSettingsNotAllowed,
+        message="Only the program's admins change its settings.",
+    )

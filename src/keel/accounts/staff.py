@@ -47,18 +47,14 @@ def _digest(secret: str) -> str:
 
 
 def _program_of_admin(by: User, slug: str) -> Program:
-    program = Program.objects.filter(slug=slug, is_personal=False).first()
-    if program is None or not policy.can_manage_staff(by, program.pk):
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="staff",
-            program_id=program.pk if program else None,
-            reason="not a program admin of this program",
-        )
-        raise NotAllowed(_("Only the program's admins manage its staff."))
-    return program
+    """The program whose staff `by` manages (its admins only; anyone else refused, audited)."""
+    return policy.program_of_admin(
+        by,
+        slug,
+        target_type="staff",
+        error=NotAllowed,
+        message=_("Only the program's admins manage its staff."),
+    )
 
 
 def _send(to: str, subject: str, body: str) -> None:

@@ -19,11 +19,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.accounts import services, staff
+from keel.accounts import queries, services, staff
 from keel.accounts.forms import AcceptForm, InviteForm
 from keel.accounts.middleware import mark_session_start
 from keel.accounts.models import STAFF_ROLES, Program, Role, User
@@ -197,7 +196,7 @@ def invitation_view(request: HttpRequest, secret: str) -> HttpResponse:
         else:
             request.session.pop(INVITATION_KEY, None)
             login(request, user, backend=BACKEND)
-            otp_login(request, TOTPDevice.objects.get(user=user, confirmed=True))
+            otp_login(request, queries.confirmed_totp_device(user))  # `accept` confirmed it
             mark_session_start(request)
             audit.record(actor=user, action=Action.LOGIN, target_type="user", target_id=user.pk)
             return HttpResponseRedirect(reverse("web:home"))

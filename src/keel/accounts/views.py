@@ -96,7 +96,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if not pending or timezone.now().timestamp() - pending["at"] > PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return HttpResponseRedirect(reverse("accounts:login"))
-    user = User.objects.filter(pk=pending["user_id"], is_active=True).first()
+    user = queries.active_user(pending["user_id"])
     if user is None:
         request.session.pop(PENDING, None)
         return HttpResponseRedirect(reverse("accounts:login"))

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts.models import STAFF_ROLES, Role, User
 from keel.appointments.models import Appointment, ReminderChoice, Status
 from keel.appointments.services import own_patient
 from keel.audit.models import Action
 from keel.patients.models import Patient
-
-if TYPE_CHECKING:
-    from keel.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,14 @@ def patient_appointments(user: User, patient_id: int | str) -> PatientAppointmen
     )
     rows = list(patient.appointments.select_related("with_user"))  # each knows its patient: no query per row
     return PatientAppointments(patient, rows)
+
+
+def bookable_staff(program_id: int) -> QuerySet[User]:
+    """Whom an appointment of the program's patients may be with: its active staff, auditors aside, by name
+    (read when the page is drawn)."""
+    return User.objects.filter(
+        programs=program_id, is_active=True, role__in=list(STAFF_ROLES - {Role.AUDITOR})
+    ).order_by("last_name", "first_name", "username")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.accounts.models import STAFF_ROLES, Role, User
 from keel.appointments import queries, services
 from keel.appointments.models import Kind, Status
 from keel.core.appointments import HOURS_BEFORE_CHOICES, NOT_BEGUN, PASSED
@@ -81,9 +80,7 @@ def patient_appointments(request: AuthenticatedHttpRequest, patient_id: int) -> 
     found = queries.patient_appointments(request.user, patient_id)
     patient = found.patient
     emergency = policy.through_emergency_access(request.user, patient)  # the scoped patient carries it
-    staff = User.objects.filter(
-        programs=patient.program_id, is_active=True, role__in=list(STAFF_ROLES - {Role.AUDITOR})
-    ).order_by("last_name", "first_name", "username")
+    staff = queries.bookable_staff(patient.program_id)
     return render(
         request,
         "appointments/patient.html",

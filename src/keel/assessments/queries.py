@@ -131,16 +131,10 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
     assessment = (
         Assessment.objects.filter(pk=assessment_id, patient=patient).select_related("filled_by").first()
     )
-    if assessment is None:
-        audit.record(
-            actor=user,
-            action=Action.DENIED,
-            outcome="denied",
-            target_type="assessment",
-            target_id=assessment_id,
-            reason="not this patient's or missing",
+    if assessment is None:  # the denial names whose record was probed (the patient and the program)
+        policy.row_not_theirs(
+            user, patient, "assessment", assessment_id, reason="not this patient's or missing"
         )
-        raise policy.PatientNotFound()
     # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)
     audit.record_for_patient(user, patient, Action.READ, "assessment", assessment.pk)
     return assessment

@@ -25,7 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from keel.access import policy
 from keel.accounts.models import User
 from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
+from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient, PatientPhoto
@@ -201,10 +201,7 @@ def read_photo(user: User, patient_id: int | str) -> PatientPhoto:
     patient = policy.get_patient_or_404(user, patient_id, target_type=FIELD, audit_success=False)
     row = PatientPhoto.objects.filter(patient=patient).first()
     if row is None:
-        audit.record_for_patient(
-            user, patient, Action.DENIED, FIELD, outcome=Outcome.DENIED, reason="read identity: no photo"
-        )
-        raise policy.PatientNotFound()
+        policy.row_not_theirs(user, patient, FIELD, reason="read identity: no photo")
     reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
     audit.record_for_patient(user, patient, Action.READ, FIELD, reason=reason)
     return row

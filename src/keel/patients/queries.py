@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts import queries as account_queries
 from keel.accounts.models import CLINICAL_ROLES, Program, Role, User
+from keel.audit import services as audit
+from keel.audit.models import Action
+from keel.patients.errors import NotAllowed
 from keel.patients.flagwords import flag_reasons
 from keel.patients.models import (
     CareTeamMember,
@@ -19,6 +24,7 @@ from keel.patients.models import (
     Patient,
     PatientFlag,
     PatientPhoto,
+    SecondFactorReset,
 )
 
 TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}  # who may be on a care team
@@ -227,6 +233,11 @@ def version_after_change(patient_id: int) -> int:
     return int(Patient.objects.values_list("version", flat=True).get(pk=patient_id))
 
 
+def program_of(patient: PatientView) -> Program:
+    """The program of a record the caller has already read (scoped and audited by that read)."""
+    return Program.objects.get(slug=patient.program)
+
+
 def team_candidates(program: Program) -> list[User]:
     """Active staff of the program who can be on a care team (counselors, nurses, prescribers, peers)."""
     return list(
@@ -252,3 +263,89 @@ def has_own_account(patient_id: int) -> bool:
 def with_has_photo(patients: QuerySet[Patient]) -> QuerySet[Patient]:
     """`patients` with `has_photo` on each, in the same query (lists show a photo or a placeholder)."""
     return patients.annotate(has_photo=Exists(PatientPhoto.objects.filter(patient_id=OuterRef("pk"))))
+
+
+# --- The desk's pages: contact details and the two-step sign-in reset -----------------------------------
+
+
+def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -> Patient:
+    """The patient whose contact details `by` may change: in scope with the clinical area (the protected
+    fields: phone, address, email, emergency contact), else 404; a role that may not: 403, audited. A read
+    (the page) is audited as one; a write is audited by the service that makes it."""
+    patient = policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        area=Area.CLINICAL,
+        target_type="patient",
+        allowed=lambda user, record: policy.can_register_patient(user, record.program_id),
+        what="change contact details",
+        error=NotAllowed,
+        message=_("Program admins, counselors, nurses and prescribers change contact details."),
+        # the email and phone route the account's messages (a password reset): reading them only
+        emergency_access=action == Action.READ,
+        audit_success=False,
+    )
+    if (
+        action == Action.READ
+    ):  # the page shows the protected fields: one audited read (emergency access named)
+        reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
+        audit.record_for_patient(by, patient, Action.READ, "patient", reason=reason)
+    return patient
+
+
+def mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
+    """The patient whose two-step sign-in `by` may reset (the reset and its page): a counselor, nurse or
+    prescriber on the care team, never through emergency access; anyone else refused, audited."""
+    return policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        action,
+        target_type="mfa",
+        allowed=policy.can_reset_patient_second_factor,
+        what="reset a patient's second factor",
+        error=NotAllowed,
+        message=_("Counselors, nurses and prescribers on the care team reset two-step sign-in."),
+        audit_success=False,
+    )
+
+
+@dataclass(frozen=True)
+class PastReset:
+    """One earlier reset of the person's two-step sign-in, as the reset page lists it."""
+
+    at: datetime
+    by: str  # the staff member's name
+    by_role: str  # their role, in the reader's language
+    reason: str  # the reason they typed
+
+
+@dataclass(frozen=True)
+class SecondFactorPage:
+    patient: Patient
+    resets: list[PastReset]  # newest first
+    has_account: bool  # the person has their own account
+    uses_second_factor: bool  # and it has an authenticator app: only then is there something to reset
+
+
+def second_factor_page(*, by: User, patient_id: int) -> SecondFactorPage:
+    """The reset page's record and the person's past resets (when, by whom, the typed reason): the same check
+    as the reset (a counselor, nurse or prescriber on the care team, never through emergency access; anyone
+    else is refused with its audit row), and one audited read of the resets. The typed reasons are shown only
+    here, to the staff who may reset; no other page, export or API answer carries them."""
+    patient = mfa_patient(by, patient_id, Action.READ)
+    rows = SecondFactorReset.objects.filter(patient=patient).select_related("by")
+    resets = [
+        PastReset(
+            at=r.at,
+            by=r.by.get_full_name() or r.by.username,
+            by_role=str(r.by.get_role_display()),
+            reason=r.reason,
+        )
+        for r in rows
+    ]
+    audit.record_for_patient(by, patient, Action.READ, "second_factor_resets")
+    uses = patient.user_id is not None and account_queries.has_totp_device_id(patient.user_id)
+    return SecondFactorPage(
+        patient=patient, resets=resets, has_account=patient.user_id is not None, uses_second_factor=uses
+    )

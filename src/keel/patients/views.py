@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts.middleware import mark_session_start
-from keel.accounts.models import Program
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.rules.inputs import FieldError, FieldsInvalid
@@ -126,7 +125,7 @@ def _care_team_page(
     request: AuthenticatedHttpRequest, patient_id: int, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
     patient = queries.get_patient(request.user, patient_id)
-    program = Program.objects.get(slug=patient.program)
+    program = queries.program_of(patient)
     can_manage = policy.can_manage_care_team(request.user, program.pk)
     form = None
     if can_manage:
@@ -347,7 +346,7 @@ def reset_second_factor(request: AuthenticatedHttpRequest, patient_id: int) -> H
                     "Two-step sign-in is reset. They sign in with their password and can add an app again."
                 )
                 values = {}
-        page = services.second_factor_page(by=request.user, patient_id=patient_id)
+        page = queries.second_factor_page(by=request.user, patient_id=patient_id)
     except services.NotAllowed:
         raise PermissionDenied from None
     return render(
@@ -414,7 +413,7 @@ def bulk_care_team(request: AuthenticatedHttpRequest) -> HttpResponse:
 def contact(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     """Change a patient's contact details and preferred language (the front desk's roles)."""
     try:
-        patient = services.contact_patient(
+        patient = queries.contact_patient(
             request.user, patient_id, Action.UPDATE if request.method == "POST" else Action.READ
         )
     except services.NotAllowed:

@@ -3,25 +3,22 @@
 A person who finished the self-check can make an account with a username and a password only: no name, no
 email. It holds the recovery companion for themselves (check-in, progress, CBT tools, plan, meetings) in a
 personal space (`Program.is_personal`) that no staff member can belong to, so no program's staff ever sees it.
-The data is theirs: they download it (`keel.recovery.services.own_data`) and delete it for good
+The data is theirs: they download it (`keel.recovery.queries.own_data`) and delete it for good
 (`delete_account`: no row of it is left; its audit events never named it). If they later join a program,
 its care team gives them a one-time code; they choose whether to bring their history and sign that choice
 (`join_program`), and from then on they are that program's patient.
 
 Sign-up and deletion go through the accounts' sign-in service: the same password rules, the same lockout
-(django-axes) and the same session start as every other sign-in (`keel.accounts.views`).
+(django-axes) and the same session start as every other sign-in (`keel.accounts.views`). Which program a
+code is from is read in `keel.selfguided.queries`; the sign-up and join limits are `keel.selfguided.limits`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.sessions.models import Session
@@ -36,11 +33,14 @@ from keel.accounts import services as accounts
 from keel.accounts.models import Program, Role, User
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.rules.inputs import FieldError, FieldsInvalid
+from keel.core.rules.inputs import FieldError
 from keel.core.wall_time import is_time_zone
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
-from keel.selfguided.models import HistoryConsent, LinkCode, SignupBucket
+from keel.selfguided.errors import SelfGuidedInvalid
+from keel.selfguided.limits import take_signup_token
+from keel.selfguided.models import HistoryConsent, LinkCode
+from keel.selfguided.queries import JoinPreview, code_digest, live_code, preview_join
 
 # Time zones a person can pick for their own days (the US and Canada; the deployment's is first).
 TIME_ZONES = (
@@ -72,61 +72,12 @@ HISTORY_PARTS = (
 )
 
 
-class SelfGuidedInvalid(FieldsInvalid):
-    """Bad input to a self-guided account operation; each field is named."""
-
-
 class TooManySignups(Exception):
     """This visitor made too many accounts lately (KEEL_SIGNUP_RATE)."""
 
 
 class WrongPassword(Exception):
     """The password asked again (before deleting) did not match."""
-
-
-# --- Sign-up limits ---------------------------------------------------------------------------------------
-
-
-def _rate() -> tuple[int, float]:
-    """KEEL_SIGNUP_RATE as (sign-ups, seconds): "5/h" -> (5, 3600)."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", settings.KEEL_SIGNUP_RATE)
-    if not match or int(match[1]) < 1:
-        raise ValueError(f"KEEL_SIGNUP_RATE: use N/s, N/m, N/h or N/d, not {settings.KEEL_SIGNUP_RATE!r}")
-    return int(match[1]), {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
-
-
-def _visitor_key(address: str | None) -> str:
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"signup:{address or '-'}".encode(), hashlib.sha256
-    ).hexdigest()
-
-
-def take_signup_token(address: str | None, *, now: datetime | None = None) -> bool:
-    """Spend one sign-up for this address if it has one left (a bucket refilled over KEEL_SIGNUP_RATE's
-    period). The count lives in the database, locked while it changes, so every process and thread agrees."""
-    capacity, period = _rate()
-    return _take_token(_visitor_key(address), capacity, period, now)
-
-
-JOIN_TRIES = (10, 3600.0)  # codes tried per account per hour: a 10-character code cannot be guessed
-
-
-class TooManyTries(Exception):
-    """Too many codes tried from this account lately."""
-
-
-def _take_token(key: str, capacity: int, period: float, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    with transaction.atomic():
-        SignupBucket.objects.get_or_create(key=key, defaults={"tokens": float(capacity), "updated_at": now})
-        bucket = SignupBucket.objects.select_for_update().get(key=key)
-        elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
-        tokens = min(float(capacity), bucket.tokens + elapsed * capacity / period)
-        if tokens < 1:
-            return False
-        bucket.tokens, bucket.updated_at = tokens - 1, now
-        bucket.save(update_fields=["tokens", "updated_at"])
-    return True
 
 
 # --- Sign-up ----------------------------------------------------------------------------------------------
@@ -227,10 +178,6 @@ def delete_account(*, request: HttpRequest, user: User, password: str) -> None:
 # --- Joining a program --------------------------------------------------------------------------------------
 
 
-def _digest(code: str) -> str:
-    return hashlib.sha256(re.sub(r"[^A-Z0-9]", "", code.upper()).encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class IssuedCode:
     code: str  # shown once to the care team, never stored
@@ -261,45 +208,13 @@ def issue_link_code(*, by: User, patient_id: int, now: datetime | None = None) -
         LinkCode.objects.filter(patient=patient, used_at__isnull=True).delete()  # one live code per record
         row = LinkCode.objects.create(
             patient=patient,
-            digest=_digest(code),
+            digest=code_digest(code),
             created_by=by,
             created_at=now,
             expires_at=now + timedelta(days=LINK_CODE_DAYS),
         )
         audit.record_for_patient(by, patient, Action.CREATE, "link_code", row.pk)
     return IssuedCode(code, row.expires_at)
-
-
-def _live_code(code: str, now: datetime) -> LinkCode | None:
-    return (
-        LinkCode.objects.select_related("patient__program")
-        .filter(
-            digest=_digest(code or ""), used_at__isnull=True, expires_at__gt=now, patient__user__isnull=True
-        )
-        .first()
-    )
-
-
-@dataclass(frozen=True)
-class JoinPreview:
-    program: str
-    record_name: str  # the name the program has: the person signs with it
-
-
-def preview_join(*, user: User, code: str, now: datetime | None = None) -> JoinPreview:
-    """Which program a code is from, before the person chooses. A wrong, used or expired code is refused
-    the same way (and counts toward the lockout, like a wrong password)."""
-    policy.own_patient_or_404(user, area=Area.RECOVERY, audit_success=False)
-    if not _take_token(f"join:{user.pk}", *JOIN_TRIES, now):
-        raise TooManyTries()
-    found = _live_code(code, now or timezone.now())
-    if found is None:
-        accounts.record_failed_login(username=user.username, reason="wrong link code")
-        raise SelfGuidedInvalid(
-            [FieldError("code", N_("that code did not work: check it with your care team"))]
-        )
-    p = found.patient
-    return JoinPreview(p.program.name, f"{p.given_name} {p.family_name}".strip())
 
 
 def _same_name(typed: str, name: str) -> bool:
@@ -395,7 +310,7 @@ def _check_join_choice(bring_history: bool | None, signature: str, preview: Join
 
 def _locked_code_and_record(code: str, now: datetime) -> tuple[LinkCode, Patient]:
     """The code (still live and unused) and the program's record (with no account yet), both locked."""
-    live = _live_code(code, now)
+    live = live_code(code, now)
     link = LinkCode.objects.select_for_update().filter(pk=live.pk).first() if live else None
     if link is None or link.used_at is not None:
         raise SelfGuidedInvalid(

@@ -1,5 +1,5 @@
 """Pages of an account of one's own: sign up (public), the account's home, download, delete, join a program;
-and the care team's one-time code. Each parses, calls one service, renders."""
+and the care team's one-time code. Each parses, calls one service or query, renders."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
 from keel.audit import context
 from keel.core.sources import cite
-from keel.selfguided import services, words
-from keel.selfguided.services import SelfGuidedInvalid
+from keel.selfguided import queries, services, words
+from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
 
 
 def _public(request: HttpRequest, template: str, status: int = 200, **context_: Any) -> HttpResponse:
@@ -102,7 +102,7 @@ def _self_guided(request: HttpRequest) -> Any:
 @require_safe
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    from keel.recovery import services as recovery
+    from keel.recovery import queries as recovery
 
     user = _self_guided(request)
     today, due = recovery.home_summary(user)
@@ -113,7 +113,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything in one's recovery companion, as a JSON file to keep."""
-    from keel.recovery import services as recovery
+    from keel.recovery import queries as recovery
 
     data = recovery.own_data(request.user)
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
@@ -147,10 +147,10 @@ def join(request: AuthenticatedHttpRequest) -> HttpResponse:
     preview = None
     if request.method == "POST":
         try:
-            preview = services.preview_join(user=user, code=code)
+            preview = queries.preview_join(user=user, code=code)
         except SelfGuidedInvalid as exc:
             errors = _errors(exc)
-        except services.TooManyTries:
+        except TooManyTries:
             errors = {"code": str(words.TOO_MANY_TRIES)}
     return _join_page(request, code=code, preview=preview, errors=errors)
 
@@ -164,7 +164,7 @@ def join_sign(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     preview = None
     try:
-        preview = services.preview_join(user=user, code=code)
+        preview = queries.preview_join(user=user, code=code)
         services.join_program(
             user=user,
             code=code,
@@ -177,7 +177,7 @@ def join_sign(request: AuthenticatedHttpRequest) -> HttpResponse:
         errors = _errors(exc)
         if "code" in errors:
             preview = None
-    except services.TooManyTries:
+    except TooManyTries:
         errors, preview = {"code": str(words.TOO_MANY_TRIES)}, None
     else:
         return HttpResponseRedirect(reverse("web:home"))
@@ -185,7 +185,7 @@ def join_sign(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _join_page(
-    request: HttpRequest, *, code: str, preview: services.JoinPreview | None, errors: dict[str, str]
+    request: HttpRequest, *, code: str, preview: queries.JoinPreview | None, errors: dict[str, str]
 ) -> HttpResponse:
     return render(
         request,

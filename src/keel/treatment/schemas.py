@@ -20,7 +20,7 @@ from keel.api_body import CoreIn
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
 from keel.schemas import NESTED_FORBID, In, IsoDate, Out
-from keel.treatment import services
+from keel.treatment import queries
 from keel.treatment.models import (
     DoseRecord,
     LastUseCorrection,
@@ -135,7 +135,7 @@ class OrderOut(Out):
             supersedes=o.supersedes_id,
             home_start=o.home_start,
             schedule=o.schedule,
-            fhir=services.order_fhir(o),
+            fhir=queries.order_fhir(o),
         )
 
 
@@ -185,7 +185,7 @@ def _dose_fields(d: DoseRecord) -> dict[str, Any]:
         "sequence": d.sequence,
         "status": d.status,
         "amount_mg": str(d.amount_mg),
-        "effective_mg": str(services.effective_mg(d)),
+        "effective_mg": str(queries.effective_mg(d)),
         "treatment_day": d.treatment_day,
         "decision": d.decision,
         "override_id": d.override_id,

@@ -3,7 +3,7 @@
 A probe runs this on every check, so it is one round trip: whether a worker beat recently, the scheduled
 runs and the reminder sends (appointment reminders included) that failed in the last 7 days, and the live
 workers' loop steps that failed (the worker writes them on its beat row). Its answers
-are those of `keel.jobs.services.worker_health` and `keel.reminders.queries.failed_sends`, which stay the
+are those of `keel.jobs.queries.worker_health` and `keel.reminders.queries.failed_sends`, which stay the
 spec (tests/web/test_health.py holds the two to each other on SQLite and PostgreSQL). The statement reads
 the tables, so it answering at all is the database check `SELECT 1` was.
 

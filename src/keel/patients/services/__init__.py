@@ -10,8 +10,10 @@
 - `flags`: resolving a patient's flags;
 - `common`: the audited denials and the parsers of the desk's fields.
 
-Every name is re-exported here, so `from keel.patients import services` keeps serving every caller; the
-shared error is `keel.patients.errors.NotAllowed` (also raised by `keel.patients.photos`)."""
+The pages' reads behind the same checks (the contact details, the past second-factor resets) are in
+`keel.patients.queries`. Every name is re-exported here, so `from keel.patients import services` keeps
+serving every caller; the shared error is `keel.patients.errors.NotAllowed` (also raised by
+`keel.patients.photos`)."""
 
 from keel.patients.errors import NotAllowed
 from keel.patients.services.activation import (
@@ -37,16 +39,12 @@ from keel.patients.services.common import (
     REQUIRED,
     TEXT_LIMITS,
 )
-from keel.patients.services.contact import CONTACT_FIELDS, contact_patient, update_contact
+from keel.patients.services.contact import CONTACT_FIELDS, update_contact
 from keel.patients.services.episodes import discharge, readmit
 from keel.patients.services.flags import PRESCRIBER_ONLY, FlagError, FlagNotAllowed, resolve_flag
 from keel.patients.services.password_reset import issue_reset_code, reset_password_with_code
 from keel.patients.services.registration import Registration, likely_duplicates, register_patient
-from keel.patients.services.second_factor import (
-    MAX_RESET_REASON,
-    reset_second_factor,
-    second_factor_page,
-)
+from keel.patients.services.second_factor import MAX_RESET_REASON, reset_second_factor
 
 __all__ = [
     "CODE_ALPHABET",
@@ -71,7 +69,6 @@ __all__ = [
     "activate",
     "add_many_to_care_team",
     "add_to_care_team",
-    "contact_patient",
     "discharge",
     "issue_activation_code",
     "issue_reset_code",
@@ -82,6 +79,5 @@ __all__ = [
     "reset_password_with_code",
     "reset_second_factor",
     "resolve_flag",
-    "second_factor_page",
     "update_contact",
 ]

@@ -1,4 +1,5 @@
-"""Contact details after registration (issue #18): how to reach the person and what they are called."""
+"""Contact details after registration (issue #18): how to reach the person and what they are called. Who may
+change them, and the page's audited read of them, is `keel.patients.queries.contact_patient`."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from keel.access import policy
-from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.desk import CONTACT_FIELDS
 from keel.core.rules.inputs import InvalidInput
-from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient
+from keel.patients.queries import contact_patient
 from keel.patients.services.common import in_language
 from keel.recovery.common import StaleEdit
 
@@ -23,33 +22,7 @@ if TYPE_CHECKING:
     from keel.api_body import Posted
     from keel.patients.schemas import ContactIn
 
-__all__ = ["CONTACT_FIELDS", "contact_patient", "update_contact"]
-
-
-def contact_patient(by: User, patient_id: int, action: Action = Action.UPDATE) -> Patient:
-    """The patient whose contact details `by` may change: in scope with the clinical area (the protected
-    fields: phone, address, email, emergency contact), else 404; a role that may not: 403, audited. A read
-    (the page) is audited as one; a write is audited by the service that makes it."""
-    patient = policy.get_patient_for_action_or_404(
-        by,
-        patient_id,
-        action,
-        area=Area.CLINICAL,
-        target_type="patient",
-        allowed=lambda user, record: policy.can_register_patient(user, record.program_id),
-        what="change contact details",
-        error=NotAllowed,
-        message=_("Program admins, counselors, nurses and prescribers change contact details."),
-        # the email and phone route the account's messages (a password reset): reading them only
-        emergency_access=action == Action.READ,
-        audit_success=False,
-    )
-    if (
-        action == Action.READ
-    ):  # the page shows the protected fields: one audited read (emergency access named)
-        reason = "emergency access" if getattr(patient, "keel_off_team", False) else ""
-        audit.record_for_patient(by, patient, Action.READ, "patient", reason=reason)
-    return patient
+__all__ = ["CONTACT_FIELDS", "update_contact"]
 
 
 def update_contact(*, by: User, patient_id: int, data: Posted[ContactIn]) -> list[str]:

@@ -1,16 +1,13 @@
-"""A patient's second factor, reset by their care team (issue #18)."""
+"""A patient's second factor, reset by their care team (issue #18). The reset page's read (the past resets)
+is `keel.patients.queries.second_factor_page`, behind the same check (`queries.mfa_patient`)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from keel.access import policy
 from keel.accounts import queries as account_queries
 from keel.accounts import services as accounts
 from keel.accounts.models import User
@@ -19,67 +16,12 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import desk
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
-from keel.patients.errors import NotAllowed
 from keel.patients.models import Patient, SecondFactorReset
+from keel.patients.queries import mfa_patient
 from keel.patients.schemas import SecondFactorResetIn
 from keel.patients.services.common import in_language
 
 MAX_RESET_REASON = desk.MAX_RESET_REASON
-
-
-def _mfa_patient(by: User, patient_id: int, action: Action) -> Patient:
-    return policy.get_patient_for_action_or_404(
-        by,
-        patient_id,
-        action,
-        target_type="mfa",
-        allowed=policy.can_reset_patient_second_factor,
-        what="reset a patient's second factor",
-        error=NotAllowed,
-        message=_("Counselors, nurses and prescribers on the care team reset two-step sign-in."),
-        audit_success=False,
-    )
-
-
-@dataclass(frozen=True)
-class PastReset:
-    """One earlier reset of the person's two-step sign-in, as the reset page lists it."""
-
-    at: datetime
-    by: str  # the staff member's name
-    by_role: str  # their role, in the reader's language
-    reason: str  # the reason they typed
-
-
-@dataclass(frozen=True)
-class SecondFactorPage:
-    patient: Patient
-    resets: list[PastReset]  # newest first
-    has_account: bool  # the person has their own account
-    uses_second_factor: bool  # and it has an authenticator app: only then is there something to reset
-
-
-def second_factor_page(*, by: User, patient_id: int) -> SecondFactorPage:
-    """The reset page's record and the person's past resets (when, by whom, the typed reason): the same check
-    as the reset (a counselor, nurse or prescriber on the care team, never through emergency access; anyone
-    else is refused with its audit row), and one audited read of the resets. The typed reasons are shown only
-    here, to the staff who may reset; no other page, export or API answer carries them."""
-    patient = _mfa_patient(by, patient_id, Action.READ)
-    rows = SecondFactorReset.objects.filter(patient=patient).select_related("by")
-    resets = [
-        PastReset(
-            at=r.at,
-            by=r.by.get_full_name() or r.by.username,
-            by_role=str(r.by.get_role_display()),
-            reason=r.reason,
-        )
-        for r in rows
-    ]
-    audit.record_for_patient(by, patient, Action.READ, "second_factor_resets")
-    uses = patient.user_id is not None and account_queries.has_totp_device_id(patient.user_id)
-    return SecondFactorPage(
-        patient=patient, resets=resets, has_account=patient.user_id is not None, uses_second_factor=uses
-    )
 
 
 def reset_second_factor(*, by: User, patient_id: int, data: Posted[SecondFactorResetIn]) -> Patient:
@@ -87,7 +29,7 @@ def reset_second_factor(*, by: User, patient_id: int, data: Posted[SecondFactorR
     identity check confirmed, and a reason), removes it. Every session and token of the patient's account
     ends; they sign in with their password alone until they add an app again. The typed reason is kept on the
     `SecondFactorReset` row; the audit row says so (a fixed reason, no typed text: review 19d)."""
-    patient = _mfa_patient(by, patient_id, Action.UPDATE)
+    patient = mfa_patient(by, patient_id, Action.UPDATE)
     try:
         body = data.parse()
     except InvalidInput as exc:

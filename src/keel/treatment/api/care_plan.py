@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import CareGoalLineOut, CareGoalSavedOut, GoalIn, MyCarePlanOut
 
@@ -32,7 +32,7 @@ def care_goal(request: AuthenticatedApiRequest, patient_id: int, payload: GoalIn
     "/me/care-plan", response=MyCarePlanOut, tags=["medication"], summary="My care plan, in plain words"
 )
 def my_care_plan(request: AuthenticatedApiRequest) -> MyCarePlanOut:
-    _patient, goals, kits = services.my_care_plan(request.auth)
+    _patient, goals, kits = queries.my_care_plan(request.auth)
     return MyCarePlanOut(
         goals=[
             CareGoalLineOut(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
     DoseOut,
@@ -46,7 +46,7 @@ def create_order(
     summary="Orders, doses, take-homes, QTc",
 )
 def medication(request: AuthenticatedApiRequest, patient_id: int) -> MedicationRecordOut:
-    record = services.medication_record(request.auth, patient_id=patient_id)
+    record = queries.medication_record(request.auth, patient_id=patient_id)
     return MedicationRecordOut(
         orders=[OrderOut.of(o) for o in record.orders],
         doses=[DoseOut.of(d) for d in record.doses],

@@ -7,7 +7,7 @@ from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.api_body import request_body
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
     CareGoalLineOut,
@@ -46,7 +46,7 @@ def create_intake(request: AuthenticatedApiRequest, patient_id: int) -> Status[I
     summary="Treatment start: intake, COWS, buprenorphine readiness, overdose risk, naloxone, care plan",
 )
 def treatment_start(request: AuthenticatedApiRequest, patient_id: int) -> StartOut:
-    v = services.start_view(request.auth, patient_id=patient_id)
+    v = queries.start_view(request.auth, patient_id=patient_id)
     read = v.read
     return StartOut(
         intake=v.intake.values if v.intake else None,

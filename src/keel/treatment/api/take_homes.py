@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.treatment import services
+from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
     TakeHomeConcernOut,
@@ -23,7 +23,7 @@ from keel.treatment.schemas import (
     summary="Before deciding take-homes: days in treatment, the federal supply, open concerns, closure days",
 )
 def take_home_review(request: AuthenticatedApiRequest, patient_id: int) -> TakeHomeReviewOut:
-    review = services.take_home_review_for(request.auth, patient_id=patient_id)
+    review = queries.take_home_review_for(request.auth, patient_id=patient_id)
     return TakeHomeReviewOut(
         days_in_treatment=review.days_in_treatment,
         federal_max_days=review.federal_max_days,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.treatment import services
+from keel.treatment import queries
 from keel.treatment.api.common import router
 from keel.treatment.schemas import DosingRowOut
 
@@ -30,5 +30,5 @@ def dosing_today(request: AuthenticatedApiRequest) -> list[DosingRowOut]:
             take_home_max_days=r.take_home.max_supply_days if r.take_home else None,
             open_flags=r.open_flags,
         )
-        for r in services.dosing_list(request.auth)
+        for r in queries.dosing_list(request.auth)
     ]

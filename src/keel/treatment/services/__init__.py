@@ -11,45 +11,16 @@
 - `common`: the patient scoped for a write, the parsers, the guard rails and the dose's refusals.
 
 Reads (the dose context, today's dosing list, the take-home review, the medication record, the start page,
-an order as FHIR) live in `keel.treatment.queries`; both are re-exported here so `from keel.treatment import
-services` keeps serving every caller. Every write takes the acting `User`, scopes the patient through the
-access policy and writes its audit row in its transaction.
+an order as FHIR) live in `keel.treatment.queries`, where pages, the API and the schemas take them; four
+that the writes' tests read beside them (`dose_context`, `take_home_concerns`, `take_home_days_in_treatment`,
+`buprenorphine_readiness`) are still re-exported here. Every write takes the acting `User`, scopes the
+patient through the access policy and writes its audit row in its transaction.
 """
 
 from keel.access.errors import ClinicalNotAllowed as NotAllowed
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.queries import (
-    MISS_LOOKBACK,
-    WINDOW_MEDICATIONS,
-    DoseContext,
-    DosingRow,
-    MedicationRecord,
-    RecordedDose,
-    StartView,
-    TakeHomeConcern,
-    TakeHomeReview,
-    dose_context,
-    dose_contexts,
-    dosing_list,
-    dosing_row,
-    effective_mg,
-    episode_take_home_plans,
-    hours_since_last_dose,
-    medication_record,
-    my_care_plan,
-    order_fhir,
-    plan_days,
-    row_after_dose,
-    schedule_rows,
-    start_view,
-    still_due,
-    take_home_concerns,
-    take_home_days_in_treatment,
-    take_home_review,
-    take_home_review_for,
-    taken_doses,
-)
-from keel.treatment.readiness import HomeStart, ReadinessRead, buprenorphine_readiness
+from keel.treatment.queries import dose_context, take_home_concerns, take_home_days_in_treatment
+from keel.treatment.readiness import buprenorphine_readiness
 from keel.treatment.services.care_plan import add_goal, dispense_naloxone
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -83,25 +54,14 @@ __all__ = [
     "BLOCKING",
     "CRITERIA_KEYS",
     "GUARD_RAILS",
-    "MISS_LOOKBACK",
     "SITES",
-    "WINDOW_MEDICATIONS",
     "DoseBlocked",
     "DoseConflict",
-    "DoseContext",
     "DoseOutcome",
-    "DosingRow",
     "HeldDoseNotAllowed",
-    "HomeStart",
-    "MedicationRecord",
     "NotAllowed",
     "PlanAlreadyEnded",
-    "ReadinessRead",
-    "RecordedDose",
-    "StartView",
-    "TakeHomeConcern",
     "TakeHomeEndNotAllowed",
-    "TakeHomeReview",
     "TreatmentInvalid",
     "add_goal",
     "add_override",
@@ -113,23 +73,13 @@ __all__ = [
     "decide_take_home",
     "dispense_naloxone",
     "dose_context",
-    "dose_contexts",
-    "dosing_list",
-    "dosing_row",
-    "effective_mg",
     "end_overrides",
     "end_take_home_plan",
     "end_take_home_plans",
-    "episode_take_home_plans",
-    "hours_since_last_dose",
     "low_dose_problem",
     "low_dose_step",
-    "medication_record",
-    "my_care_plan",
-    "order_fhir",
     "order_plausibility",
     "parse_last_use_report",
-    "plan_days",
     "prescribe",
     "record_dose",
     "record_fill",
@@ -137,15 +87,8 @@ __all__ = [
     "record_intake",
     "record_last_use",
     "record_qtc",
-    "row_after_dose",
-    "schedule_rows",
-    "start_view",
-    "still_due",
     "take_home_concerns",
     "take_home_day_problem",
     "take_home_days_in_treatment",
-    "take_home_review",
-    "take_home_review_for",
-    "taken_doses",
     "void_fill",
 ]

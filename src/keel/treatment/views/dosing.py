@@ -20,7 +20,7 @@ from keel.access.http import AuthenticatedHttpRequest, request_user
 from keel.accounts.models import User
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
-from keel.treatment import services, words
+from keel.treatment import queries, services, words
 from keel.treatment.queries import window_notes
 from keel.treatment.views.common import holds, said
 from keel.treatment.views.dosing_row import row_html
@@ -57,10 +57,10 @@ def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
 DOSED_EVENT = "keel-dosed"
 
 
-def _listed(request: AuthenticatedHttpRequest) -> tuple[list[services.DosingRow], str]:
+def _listed(request: AuthenticatedHttpRequest) -> tuple[list[queries.DosingRow], str]:
     """The window's rows as the page lists them (narrowed by the find field), and that field."""
     try:
-        rows = services.dosing_list(request.user)
+        rows = queries.dosing_list(request.user)
     except ClinicalNotAllowed:
         raise PermissionDenied from None
     q = request.GET.get("q", "").strip()
@@ -69,9 +69,9 @@ def _listed(request: AuthenticatedHttpRequest) -> tuple[list[services.DosingRow]
     return rows, q
 
 
-def _still_due(rows: list[services.DosingRow]) -> int:
+def _still_due(rows: list[queries.DosingRow]) -> int:
     """The "N people still due today" of the whole page: its rows that are due. The count fetched after a dose
-    (`due_count`) is the same number read by the database (`services.still_due`; tests/treatment/
+    (`due_count`) is the same number read by the database (`queries.still_due`; tests/treatment/
     test_due_count_sql.py holds the two equal)."""
     return sum(1 for r in rows if r.due)
 
@@ -81,10 +81,10 @@ def _still_due(rows: list[services.DosingRow]) -> int:
 def due_count(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The page's count alone (`_due_count.html`, the words inside `#due-count`), fetched by the page after
     each row's htmx answer: the row is swapped in alone, and the count must follow it. The page's rows that
-    are due, counted by the database (`services.still_due`: two reads whatever the list's length, issue #21)
+    are due, counted by the database (`queries.still_due`: two reads whatever the list's length, issue #21)
     with the list's audit row (the count is told from everyone's records), narrowed by the same find field."""
     try:
-        people = services.still_due(request.user)
+        people = queries.still_due(request.user)
     except ClinicalNotAllowed:
         raise PermissionDenied from None
     q = request.GET.get("q", "").strip()
@@ -152,7 +152,7 @@ def _dose_result(
     user: User,
     patient_id: int,
     medication: str,
-    then: Callable[[services.RecordedDose], None] | None = None,
+    then: Callable[[queries.RecordedDose], None] | None = None,
 ) -> dict[str, Any]:
     """Record the dose; the verdict in plain words and its kind: given, held or blocked. `then`: as
     `record_dose`'s (called only when a dose is saved). `user`: the caller (`request_user`)."""
@@ -226,14 +226,14 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
     if problem is not None:
         return _refused(request, patient_id, problem)
     medication = request.POST.get("medication", "methadone")
-    known = medication in services.WINDOW_MEDICATIONS
+    known = medication in queries.WINDOW_MEDICATIONS
     swap = known and request.headers.get("HX-Request") == "true"
-    swapped: list[services.DosingRow | None] = []
+    swapped: list[queries.DosingRow | None] = []
 
-    def then(recorded: services.RecordedDose) -> None:
+    def then(recorded: queries.RecordedDose) -> None:
         # The row to swap in, told from what the dose read and the dose (its list audit row written in the
         # dose's transaction on SQLite); None: read again below.
-        swapped.append(services.row_after_dose(user, recorded))
+        swapped.append(queries.row_after_dose(user, recorded))
 
     try:
         result = _dose_result(request, user, patient_id, medication, then if swap else None)
@@ -250,7 +250,7 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
     if swap:
         row = swapped[0] if swapped else None
         if row is None:  # not told from the dose (none saved, or it could not be): read it
-            row = services.dosing_row(user, patient_id=patient_id, medication=medication)
+            row = queries.dosing_row(user, patient_id=patient_id, medication=medication)
         if row is None:  # no longer on the list (discharged, order stopped): the whole page then
             request.session[RESULT_KEY] = result
             response = HttpResponse(status=204)

@@ -16,14 +16,14 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY
 from keel.core.rules.window import HOLD_OPEN
 from keel.patients.models import zone_of
-from keel.treatment import readiness, services, words
+from keel.treatment import queries, readiness, words
 from keel.treatment.views.common import ago, last_use_from_page
 
 
 @require_safe
 @login_required
 def my_care_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
-    patient, goals, kits = services.my_care_plan(request.user)
+    patient, goals, kits = queries.my_care_plan(request.user)
     return render(request, "treatment/my_care_plan.html", {"patient": patient, "goals": goals, "kits": kits})
 
 

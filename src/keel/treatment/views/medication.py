@@ -25,7 +25,7 @@ from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, local_today
-from keel.treatment import readiness, services, words
+from keel.treatment import queries, readiness, services, words
 from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.views.common import errors_text
 
@@ -33,12 +33,12 @@ from keel.treatment.views.common import errors_text
 @require_safe
 @login_required
 def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    record = services.medication_record(request.user, patient_id=patient_id)
+    record = queries.medication_record(request.user, patient_id=patient_id)
     # Under emergency access (the scoped patient says so) the services refuse an order, an override, take-home
     # doses, a correction or a void: a fill's, a QTc's and an injection's forms stay (review 19d)
     emergency = policy.through_emergency_access(request.user, record.patient)
     can_prescribe = policy.can_prescribe(request.user) and not emergency
-    review = services.take_home_review(record.patient) if can_prescribe else None
+    review = queries.take_home_review(record.patient) if can_prescribe else None
     flag_words = dict(FlagKind.choices) | {"missed_doses": _("Missed observed doses")}
     for dose in record.doses:  # the check's verdict in words, never its code; its reasons in the reader's
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010

@@ -30,7 +30,7 @@ from keel.core.rules.buprenorphine.timing import TimingRow
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
 from keel.patients.models import zone_of
-from keel.treatment import services, words
+from keel.treatment import queries, services, words
 from keel.treatment.models import CareArea, NaloxoneProduct
 from keel.treatment.queries.start import StartView
 from keel.treatment.readiness import ReadinessRead
@@ -119,7 +119,7 @@ def _render_start(
     field_errors: dict[str, str] | None = None,
 ) -> HttpResponse:
     """The start page; after a refused form, the same page with what was typed and the error beside it."""
-    view = services.start_view(request.user, patient_id=patient_id)
+    view = queries.start_view(request.user, patient_id=patient_id)
     limit = _day_limit_shown(view)
     ready, orphan = _ready_rows(view, form, typed)
     return render(
@@ -140,7 +140,7 @@ def _render_start(
             **_start_permissions(request, view),
             "products": NaloxoneProduct.choices,
             "areas": CareArea.choices,
-            "schedule": services.schedule_rows(view.order) if view.order else [],
+            "schedule": queries.schedule_rows(view.order) if view.order else [],
             **_refused_form(patient_id, typed, form, error, field_errors),
         },
         status=422 if form else 200,

@@ -1,0 +1,58 @@
+"""How often a visitor makes an account of their own and an account tries a program's code: token buckets
+(`SignupBucket`) refilled over a period, kept in the database and locked while they change, so every process
+and thread agrees. The visitor's address is never stored, only a keyed digest of it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from keel.selfguided.models import SignupBucket
+
+JOIN_TRIES = (10, 3600.0)  # codes tried per account per hour: a 10-character code cannot be guessed
+
+
+def _rate() -> tuple[int, float]:
+    """KEEL_SIGNUP_RATE as (sign-ups, seconds): "5/h" -> (5, 3600)."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", settings.KEEL_SIGNUP_RATE)
+    if not match or int(match[1]) < 1:
+        raise ValueError(f"KEEL_SIGNUP_RATE: use N/s, N/m, N/h or N/d, not {settings.KEEL_SIGNUP_RATE!r}")
+    return int(match[1]), {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
+
+
+def _visitor_key(address: str | None) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"signup:{address or '-'}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def take_signup_token(address: str | None, *, now: datetime | None = None) -> bool:
+    """Spend one sign-up for this address if it has one left (a bucket refilled over KEEL_SIGNUP_RATE's
+    period). The count lives in the database, locked while it changes, so every process and thread agrees."""
+    capacity, period = _rate()
+    return take_token(_visitor_key(address), capacity, period, now)
+
+
+def take_join_try(user_id: int, *, now: datetime | None = None) -> bool:
+    """Spend one try of a program's code for this account if it has one left (JOIN_TRIES)."""
+    return take_token(f"join:{user_id}", *JOIN_TRIES, now)
+
+
+def take_token(key: str, capacity: int, period: float, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    with transaction.atomic():
+        SignupBucket.objects.get_or_create(key=key, defaults={"tokens": float(capacity), "updated_at": now})
+        bucket = SignupBucket.objects.select_for_update().get(key=key)
+        elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
+        tokens = min(float(capacity), bucket.tokens + elapsed * capacity / period)
+        if tokens < 1:
+            return False
+        bucket.tokens, bucket.updated_at = tokens - 1, now
+        bucket.save(update_fields=["tokens", "updated_at"])
+    return True
