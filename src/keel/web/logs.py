@@ -76,8 +76,8 @@ _PATH_IN_TEXT = re.compile(
 )
 # Review 21p: gunicorn's refusals of a malformed request quote what the client sent (`Invalid HTTP Version:
 # 'Gonzalez HTTP/1.1'` for `GET /fhir/R4/Patient?name=Maria Gonzalez HTTP/1.1`), cut where no path is left to
-# shape. In gunicorn's lines every quoted text is hidden, but a whole request line keeps its method, its path's
-# shape and its version.
+# shape. In gunicorn's lines every quoted text is hidden, but a whole request line keeps its method, its
+# path's shape and its version.
 _QUOTED = re.compile(r"""[bB]?(?P<q>['"])(?P<body>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 _REQUEST_LINE = re.compile(r"(?P<method>[A-Z]{3,7}) (?P<target>/\S*) (?P<version>HTTP/[0-9.]{1,3})")
 _scrubbing = False  # the record factory is installed once per process
