@@ -16,10 +16,17 @@ from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World
 
 
-def methadone_with_qtc(world: World, qtc_ms: int | None, measured_on: date | None = None) -> None:
+def methadone_with_qtc(
+    world: World, qtc_ms: int | None, measured_on: date | None = None, *, taken: bool = False
+) -> None:
     """Methadone 80 mg prescribed; then, unless `qtc_ms` is None, a QTc of `qtc_ms` ms recorded by the nurse
-    (measured today unless `measured_on` is given)."""
-    prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80")
+    (measured today unless `measured_on` is given). `taken`: 80 mg given under the order the day before (she
+    is on 80 mg; review 21m: an order never given is still a start, or a raise from what it raised from)."""
+    order = prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80"
+    )
+    if taken:
+        given_daily(world, order, [order.starts_on - timedelta(days=1)], 80)
     if qtc_ms is not None:
         record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=qtc_ms, measured_on=measured_on)
 

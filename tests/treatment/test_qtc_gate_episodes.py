@@ -18,7 +18,7 @@ from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.patients.services.episodes import discharge, readmit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import MedicationOrder
-from keel.treatment.services import prescribe
+from keel.treatment.services import prescribe, record_dose
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in
 
@@ -49,8 +49,15 @@ def _methadone(world: Any, mg: str, **kw: Any) -> MedicationOrder:
     )
 
 
+def _taken(world: Any) -> None:
+    """Her first dose under the 60 mg order (review 21m: a start never given is still a start, so "the last
+    order" she is raised from is one she took)."""
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="30")
+
+
 def test_after_a_readmission_a_raise_is_named_as_a_raise_from_the_last_order(world: Any) -> None:
     _methadone(world, "60")
+    _taken(world)
     record_qtc(by=world.staff["prescriber"], patient_id=world.alice.pk, qtc_ms=520)
     _readmitted(world)
     with pytest.raises(TreatmentInvalid) as caught:
@@ -61,6 +68,7 @@ def test_after_a_readmission_a_raise_is_named_as_a_raise_from_the_last_order(wor
 
 def test_after_a_readmission_a_lower_order_needs_no_reason(world: Any) -> None:
     _methadone(world, "60")
+    _taken(world)
     record_qtc(by=world.staff["prescriber"], patient_id=world.alice.pk, qtc_ms=520)
     _readmitted(world)
     assert _methadone(world, "40").dose_mg == 40

@@ -66,7 +66,7 @@ def test_no_warning_on_a_qtc_older_than_the_recent_window(world: World) -> None:
 
 
 def test_a_lowering_on_a_qtc_of_520_warns_to_consider_reducing(world: World) -> None:
-    methadone_with_qtc(world, 520)
+    methadone_with_qtc(world, 520, taken=True)
     (warning,) = _prescribe(world, dose="60").json()["warnings"]
     assert "consider reducing or stopping methadone" in warning["text"]
 

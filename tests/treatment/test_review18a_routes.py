@@ -153,7 +153,7 @@ def test_a_raise_with_a_reason_of_substance_is_saved_and_audited_as_an_override(
 
 
 def test_a_lowering_and_the_same_dose_need_no_reason_on_a_high_qtc(world: Any) -> None:
-    methadone_with_qtc(world, 540)
+    methadone_with_qtc(world, 540, taken=True)
     prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80")
     lower = prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="60"

@@ -527,6 +527,9 @@ def test_a_low_dose_start_above_todays_planned_dose_is_stopped(world: World) -> 
         schedule=[{"day": 1, "mg": 0.5}, {"day": 2, "mg": 1}],
         starts_on=NOON.date(),
     )
+    # review 21m: above today's step the start gate applies first; past it, the step's planned total stops it
+    assert blocked(bup, world, "2") == "not_ready"
+    override(world, medication="buprenorphine", kind="start", max_total_mg=2, reason=GOOD_REASON)
     assert blocked(bup, world, "2") == "needs_override"
 
 

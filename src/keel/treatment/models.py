@@ -108,6 +108,11 @@ class MedicationOrder(models.Model):
     # blank: none was needed or given). The one record the QTc gate and the window read (review 20a: a note
     # that merely held the words of the old marker counted as the reason); the note still says it in words.
     qtc_reason = models.TextField(blank=True, default="")
+    # Methadone: the id of the person's newest QTc row when the prescriber's QTc gate read the QTc; 0: none on
+    # file (review 21m: two clocks taken before either row was saved cannot say which came first; a QTc saved
+    # after the gate's read, whatever its `recorded_at`, was never weighed: `qtc.qtc_unseen`). None:
+    # buprenorphine, or written before this column (the QTc's `recorded_at` against `created_at` then).
+    qtc_seen_id = models.BigIntegerField(null=True, blank=True)
     # Not a column: what `prescribe` warned of with this order (a QTc over 450 ms, Krantz 2009), the API's
     # answer's `warnings`; empty on an order read back.
     warnings: tuple[Reason, ...] = ()

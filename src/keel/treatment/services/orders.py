@@ -32,7 +32,7 @@ from keel.treatment.services.common import (
     _scoped_for,
     guard_rail_policy,
 )
-from keel.treatment.services.qtc import last_methadone_mg, start_on_high_qtc
+from keel.treatment.services.qtc import last_methadone_mg, newest_qtc_id, start_on_high_qtc
 from keel.treatment.services.start import low_dose_problem
 
 
@@ -59,7 +59,7 @@ def prescribe(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
-    dose, steps, why, qtc_why, warnings, raised_from = _checked_order(
+    dose, steps, why, qtc_why, warnings, (raised_from, seen) = _checked_order(
         patient, medication, dose_mg, home_start, schedule, override_reason, now
     )
     if why:
@@ -90,6 +90,7 @@ def prescribe(
                 now,
                 raised_from,
                 qtc_reason=qtc_why,
+                qtc_seen_id=seen,
             )
             _audit(
                 by,
@@ -126,11 +127,11 @@ def _checked_order(
     schedule: object,
     override_reason: object,
     now: datetime,
-) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...], Decimal | None]:
+) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...], tuple[Decimal | None, int | None]]:
     """The order's dose, its low-dose schedule's steps, the prescriber's reason for a dose above the
     program's check and for a methadone increase on a recent QTc of 500 ms or more ("" when none is needed),
-    the QTc's warnings and the dose the QTc gate compared it with (`qtc_gate`); raises TreatmentInvalid
-    naming every bad field."""
+    the QTc's warnings, and the dose the QTc gate compared it with and the newest QTc row it saw (`qtc_gate`);
+    raises TreatmentInvalid naming every bad field."""
     errors: list[FieldError] = []
     if medication not in Medication.values:
         errors.append(
@@ -148,10 +149,10 @@ def _checked_order(
         errors.append(FieldError("schedule", low_dose_problem(patient, steps)))
     why = order_plausibility(patient, medication, dose, override_reason, errors)
     today = local_today(patient, now)
-    qtc_why, warnings, raised_from = qtc_gate(patient, medication, dose, override_reason, errors, today)
+    qtc_why, warnings, raised_from, seen = qtc_gate(patient, medication, dose, override_reason, errors, today)
     if errors:
         raise TreatmentInvalid(errors)
-    return dose, steps, why, qtc_why, warnings, raised_from
+    return dose, steps, why, qtc_why, warnings, (raised_from, seen)
 
 
 def _superseding_order(
@@ -167,12 +168,14 @@ def _superseding_order(
     raised_from: Decimal | None = None,
     *,
     qtc_reason: str = "",
+    qtc_seen_id: int | None = None,
 ) -> MedicationOrder:
     """The new order, under a lock on the active order of the same medication, which it supersedes (kept).
     The superseded order stays in force until the new one's start day (`deferred`, `models.IN_FORCE_SQL`).
     `raised_from`: what the QTc gate compared a methadone order with (`MedicationOrder.raised_from_mg`).
     `qtc_reason`: the prescriber's reason on a QTc of 500 ms or more (`qtc_gate`), kept in its own column
-    (review 20a: the note's words are for people to read, never what the gate reads)."""
+    (review 20a: the note's words are for people to read, never what the gate reads). `qtc_seen_id`: the
+    newest QTc row the gate saw (`MedicationOrder.qtc_seen_id`, review 21m)."""
     current = (
         MedicationOrder.objects.select_for_update()
         .filter(patient=patient, medication=medication, status=OrderStatus.ACTIVE)
@@ -196,6 +199,7 @@ def _superseding_order(
         supersedes=current,
         raised_from_mg=raised_from,
         qtc_reason=qtc_reason,
+        qtc_seen_id=qtc_seen_id,
     )
 
 
@@ -230,7 +234,7 @@ def order_plausibility(
 
 def qtc_gate(
     patient: Patient, medication: str, dose: Decimal, reason: object, errors: list[FieldError], today: date
-) -> tuple[str, tuple[Reason, ...], Decimal | None]:
+) -> tuple[str, tuple[Reason, ...], Decimal | None, int | None]:
     """A raise of the methadone order on the person's latest QTc within the program's recent window
     (`methadone-dose-check`'s `qtc_recent_days`; `keel.core.rules.qtc.order_increase`, review 18a): on 500 ms
     or more it needs the prescriber's reason of substance (naming override_reason with the QTc's reasons and
@@ -238,11 +242,13 @@ def qtc_gate(
     is warned of on a QTc over 450 ms (`keel.core.rules.qtc.prescribing_warnings`), and the dose it compared
     the order with (0: a start; None: not methadone), kept on the order (review 20a: the window's check of a
     QTc recorded after the order was written measures the raise from it, whatever happens to the orders
-    and episodes in between)."""
+    and episodes in between), and the newest QTc row of the person when it read the QTc (0: none; None: not
+    methadone), kept on the order (review 21m: a QTc saved after this read was never weighed)."""
     if medication != Medication.METHADONE or errors:
-        return "", (), None
+        return "", (), None, None
     settings = guard_rail_policy(patient, GUARD_RAILS[medication])
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
+    seen = newest_qtc_id(patient)  # before the QTc's read: a row saved between the two counts as unseen
     qtc = recent_qtc_ms(patient, today)  # the one read of the recent QTc (never one dated after today)
     current = last_methadone_mg(patient, since, today)  # across episodes (review 19a)
     before = float(current) if current else None  # 0: a start never given, still a start
@@ -250,7 +256,7 @@ def qtc_gate(
     warnings = prescribing_warnings(qtc, before, float(dose))
     raised_from = current or Decimal(0)
     if verdict != NEEDS_REASON:
-        return "", warnings, raised_from
+        return "", warnings, raised_from, seen
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
     if problem and not current:
@@ -270,4 +276,4 @@ def qtc_gate(
                 problem=problem,
             )
         )
-    return text, warnings, raised_from
+    return text, warnings, raised_from, seen

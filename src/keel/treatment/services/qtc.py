@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +16,8 @@ from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.qtc import HIGH_FROM_MS
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient, local_today
+from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     DoseRecord,
@@ -76,21 +75,17 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
     in force today (`in_force_q`; review 19c: an order written to start next week is not today's dose) when
     there is one; else (review 19a: a discharge and a readmission the same day made a raise read as a first
     order) the newest order written (any status, any episode) that is the active one, or was written on or
-    after `since` (the program's recent window), or had a dose given on or after it. None: no methadone
-    within the window (a start). A raise (or a start written to start later) without the prescriber's QTc
-    reason (the order's `qtc_reason`, `common.has_qtc_reason`) whose raise was never given (no dose under it
-    above `raised_from_mg`), with a QTc of 500 ms or more recorded after it was written, is compared from the
-    dose it raised from (review 19c, 20a: the window blocks it; re-writing it is then a raise, and needs the
-    reason). A start written for today is compared from its own dose, as before (review 18a). One read."""
-    since_at = datetime.combine(since, time(), tzinfo=UTC)
+    after `since` (the program's recent window, from the start of that day in the program's zone: the
+    window's one definition of the day, `zone_of`; review 21m), or had a dose given on or after it. None: no
+    methadone within the window (a start). A raise or a start (`raised_from_mg` below its dose; 0: a start)
+    without the prescriber's QTc reason (the order's `qtc_reason`, `common.has_qtc_reason`) that was never
+    given (no dose under it above `raised_from_mg`) is compared from the dose it raised from, whatever QTc is
+    on file (review 21m: a raise written twice before the ECG came back "raised" 70 to 70, and a start
+    re-written after a QTc of 520 ms was no start; re-writing either is the same raise or start, and on a QTc
+    of 500 ms or more needs the reason, however many times it is re-written). One read."""
+    since_at = datetime.combine(since, time(), tzinfo=zone_of(patient))
     recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
     dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
-    high_since = QtcRecord.objects.filter(
-        patient_id=OuterRef("patient_id"),
-        qtc_ms__gte=HIGH_FROM_MS,
-        measured_on__gte=since,
-        recorded_at__gt=OuterRef("created_at"),
-    )
     raise_given = DoseRecord.objects.filter(
         order=OuterRef("pk"), status=DoseStatus.GIVEN, amount_mg__gt=OuterRef("raised_from_mg")
     )
@@ -102,11 +97,7 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
         .annotate(
             basis=Case(
                 When(
-                    Q(raised_from_mg__lt=F("dose_mg"))
-                    & (Q(raised_from_mg__gt=0) | Q(deferred=True))
-                    & ~qtc_reason_q()
-                    & ~Exists(raise_given)
-                    & Exists(high_since),
+                    Q(raised_from_mg__lt=F("dose_mg")) & ~qtc_reason_q() & ~Exists(raise_given),
                     then=F("raised_from_mg"),
                 ),
                 When(  # written before `raised_from_mg` (review 19c's reading)
@@ -121,6 +112,24 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
         .values_list("basis", flat=True)
         .first()
     )
+
+
+def newest_qtc_id(patient: Patient) -> int:
+    """The id of the person's newest QTc row (0: none), read by the prescriber's QTc gate before it reads the
+    QTc itself and kept on the order (`MedicationOrder.qtc_seen_id`, review 21m): a row saved after this read
+    was never weighed by the gate, whatever its `recorded_at` says. One statement."""
+    newest = QtcRecord.objects.filter(patient=patient).order_by("-id").values_list("id", flat=True).first()
+    return newest or 0
+
+
+def qtc_unseen(order: MedicationOrder, qtc: QtcRecord) -> bool:
+    """Whether `qtc` was saved after `order`'s QTc gate read the QTc, so no prescriber weighed it with this
+    order: its id above the newest the gate saw (`qtc_seen_id`, review 21m: two clocks taken before either row
+    was saved, or two servers' clocks, cannot order a QTc and an order); for an order written before that
+    column, recorded after the order was written (review 19c)."""
+    if order.qtc_seen_id is not None:
+        return qtc.pk > order.qtc_seen_id
+    return qtc.recorded_at > order.created_at
 
 
 def start_on_high_qtc(reasons: tuple[Reason, ...], sources: tuple[str, ...], problem: str) -> FieldError:

@@ -54,10 +54,24 @@ def _start_gate(
     readiness verdict "ready" (the one definition, `readiness.buprenorphine_readiness`), unless a prescriber
     recorded a start override today that covers the total; the day-1 and day-2 limits follow the
     induction's first and second dosing days. A low-dose start follows its schedule instead (methadone
-    alongside it is the method)."""
+    alongside it is the method), for a day's total up to today's step only (review 21m, as review 20a's
+    `agonists.low_dose_steps_today` for methadone after it): more than the step is no low-dose step, so the
+    gate applies to it (a readiness verdict "ready" or a start override), and the step's planned total
+    still needs a limit override for the day."""
     step = low_dose_step(patient, order, ctx.today)
-    if step is not None:  # today's step of a low-dose start: its planned total instead of the gate
+    if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
         return {"first_dose": False, **step}
+    if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
+        gate = _start_gate_read(patient, ctx, now, total, overrides)
+        return {**{k: v for k, v in gate.items() if k not in ("phase", "restart_after_days")}, **step}
+    return _start_gate_read(patient, ctx, now, total, overrides)
+
+
+def _start_gate_read(
+    patient: Patient, ctx: DoseContext, now: datetime, total: Decimal, overrides: list[DoseOverride]
+) -> dict[str, Any]:
+    """`_start_gate` without a low-dose step: the induction's phase and, on its first dose, the readiness
+    verdict and a start override covering `total`."""
     induction = _induction(patient, ctx, now)
     phase: dict[str, Any] = {"phase": induction.phase}
     if induction.restart_after_days:

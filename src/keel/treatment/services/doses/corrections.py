@@ -75,17 +75,18 @@ def amend_dose(
                 "person first."
             )
         )
+    now = now or timezone.now()
     with transaction.atomic():
         if corrected is not None:
             lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
-            amendment_ceilings(patient, dose, corrected)
+            amendment_ceilings(patient, dose, corrected, now)
         amendment = DoseAmendment.objects.create(
             dose=dose,
             corrected_mg=corrected,
             voided=bool(void),
             reason=text,
             amended_by=by,
-            amended_at=now or timezone.now(),
+            amended_at=now,
         )
         _audit(
             by,

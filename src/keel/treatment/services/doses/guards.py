@@ -36,6 +36,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.doses.rule import BLOCKING
 from keel.treatment.services.hours import dosing_hours_gate
+from keel.treatment.services.qtc import qtc_unseen
 from keel.treatment.services.start import _start_gate
 from keel.treatment.services.take_homes import TAKE_HOME_DAY
 
@@ -239,11 +240,12 @@ def high_qtc_since_order(
     until: date | None = None,
 ) -> Reason | None:
     """Why a methadone total of `total` on `day` under `order` is refused on the recent QTc (None: it is
-    not): above the order (`above_order_on_high_qtc`), or above the dose it raised from on a QTc recorded
-    after it was written (`raise_on_later_qtc`), not below `given` (the level given under it, as read by the
-    caller) nor the level given under it on any day (read here, only when the QTc would refuse). The window
-    and a correction (`limits.amendment_ceilings`, `until` its day) share it. Reads nothing when the total
-    is within the order and not above what it raised from and `given`."""
+    not): above the order (`above_order_on_high_qtc`), or above the dose it raised from on a QTc saved after
+    the order's gate read the QTc (`raise_on_later_qtc`, `qtc.qtc_unseen`, review 21m), not below `given`
+    (the level given under it, as read by the caller) nor the level given under it on any day (read here,
+    only when the QTc would refuse). The window and a correction (`limits.amendment_ceilings`: `until` its
+    day, then the QTc known when it is made) share it. Reads nothing when the total is within the order and
+    not above what it raised from and `given`."""
     from_mg = order.raised_from_mg  # None: written before it was kept (checked above the order only)
     level = max(from_mg if from_mg is not None else total, given or Decimal(0))
     if total <= order.dose_mg and total <= level:
@@ -253,7 +255,7 @@ def high_qtc_since_order(
     above = above_order_on_high_qtc(qtc_ms, float(order.dose_mg), float(total))
     if above is not None or qtc is None:
         return above
-    later = qtc.recorded_at > order.created_at
+    later = qtc_unseen(order, qtc)  # saved after the order's gate read the QTc (review 21m)
 
     def reason(level_given: Decimal | None) -> Reason | None:
         return raise_on_later_qtc(

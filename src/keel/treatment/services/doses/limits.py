@@ -7,10 +7,12 @@ QTc of 500 ms or more stops a raise whatever override covers it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
 from django.db.models import Q
+from django.utils import timezone
 
 from keel.core.decision import Reason
 from keel.core.rules.buprenorphine import induction_total_over, low_dose_total_over
@@ -22,7 +24,7 @@ from keel.core.rules.qtc import RAISE_ON_LATER_QTC, START_GIVEN_ON_LATER_QTC, ST
 from keel.core.rules.window import REFUSED, ceilings, order_over
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient
+from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, DoseRecord, DoseStatus, Medication, OverrideKind
 from keel.treatment.queries import dose_context, effective_mg
@@ -39,12 +41,16 @@ HOLD_STOPS_RAISE = N_(
 )
 
 
-def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -> None:
+def amendment_ceilings(
+    patient: Patient, dose: DoseRecord, corrected: Decimal, now: datetime | None = None
+) -> None:
     """A correction meets the same ceilings against entry errors as a dose at the window (issue #13): past
     the hard bound refused; past the program's value only with a prescriber's override for that day that
     covers the day's total. A dose on an induction's day also meets the limits the window applied to it that
-    day (`induction_limits_over`), with the same override; a lowering is never refused. Raises
-    TreatmentInvalid naming corrected_mg."""
+    day (`induction_limits_over`), with the same override; a lowering is never refused. A methadone raise
+    meets the window's QTc checks on the QTc known that day and on the QTc known `now` (review 21m: a
+    correction of yesterday made after today's 520 ms lifted today's block). Raises TreatmentInvalid naming
+    corrected_mg."""
     rule = GUARD_RAILS.get(dose.medication)
     if rule is None:
         return
@@ -73,6 +79,9 @@ def amendment_ceilings(patient: Patient, dose: DoseRecord, corrected: Decimal) -
         # and no correction gives a raise (or a start) the window refused on such a QTc recorded after the
         # order was written: the prescriber re-writes the order, where the reason is recorded.
         high = high_qtc_since_order(patient, dose.order, dose.local_date, total, None, until=dose.local_date)
+        today = local_today(patient, now or timezone.now())
+        if high is None and dose.local_date < today:  # the QTc known when the correction is made (review 21m)
+            high = high_qtc_since_order(patient, dose.order, today, total, None)
         if high is not None:
             raise TreatmentInvalid([_qtc_refusal(high)])
     settings = guard_rail_policy(patient, rule)
