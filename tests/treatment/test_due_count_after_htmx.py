@@ -6,6 +6,7 @@ JavaScript nothing changes: POST, redirect, the whole page with its count. In En
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -104,12 +105,17 @@ def test_the_count_keeps_the_find_field(world: World, orders: list[MedicationOrd
     """A list narrowed by the find field counts its own rows, and so does its count after a dose."""
     with time_machine.travel(NOON, tick=False):
         nurse = _nurse(world, "en")
-        page = nurse.get("/dosing/", {"q": world.alice.given_name}).content.decode()
+        page = nurse.post("/dosing/", {"q": world.alice.given_name}).content.decode()
         assert _count(page) == "1 person still due today."
-        url = re.search(r'<span id="due-count"[^>]*hx-get="([^"]+)"', page)
-        assert url and "q=" in url.group(1)
+        span = re.search(r'<span id="due-count"[^>]*>', page)
+        assert span
+        url = re.search(r'hx-post="([^"]+)"', span.group(0))
+        vals = re.search(r"hx-vals='([^']+)'", span.group(0))
+        assert url and vals and "?" not in url.group(1)  # the name is posted, never in the URL (review 21p)
+        posted = json.loads(vals.group(1))
+        assert posted["q"] == world.alice.given_name
         nurse.post(f"/dosing/{world.alice.pk}/", {"sequence": "1", "amount_mg": "30"}, HTTP_HX_REQUEST="true")
-        count = nurse.get(url.group(1).replace("&amp;", "&"), HTTP_HX_REQUEST="true").content.decode()
+        count = nurse.post(url.group(1), posted, HTTP_HX_REQUEST="true").content.decode()
         assert _count(count) == "0 people still due today."
 
 

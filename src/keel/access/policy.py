@@ -355,6 +355,14 @@ def through_emergency_access(user: User, patient: Patient) -> bool:
     return not CareTeamMember.objects.filter(user=user, patient=patient).exists()
 
 
+def thought_records_shown(user: User, patient: Patient) -> bool:
+    """Whether anything of this person's thought records (a CBT journal: counseling content) is shown to
+    this reader, their text or only that and when one was written: never through emergency access, a journal
+    of automatic thoughts being no part of treating an emergency (review 20b: the list and the recovery
+    overview; review 21p: the timeline's "Thought record written"). What the role sees decides the rest."""
+    return not through_emergency_access(user, patient)
+
+
 def without_emergency_only(user: User, patients: QuerySet[Patient]) -> QuerySet[Patient]:
     """These patients less those a clinician reaches only through emergency access (not on their care team):
     for what break-the-glass does not open (a person's consents and disclosures, review 19b)."""
@@ -586,6 +594,14 @@ def may_manage_care_teams(user: User) -> bool:
     """The role part of `can_manage_care_team`, for a route that learns the program from its body: only an
     active program admin may go on to have the body read (review 14a, hole 11)."""
     return _active(user) and user.role == Role.PROGRAM_ADMIN
+
+
+def works_in_other_programs(staff: User, program_id: int) -> bool:
+    """Whether a staff member also works in programs other than this one: what is theirs, not the program's
+    (their role, their account, their two-step sign-in), this program's admins do not change (a role change
+    and a second-factor reset are refused, review 21p; turning the account off ends only the membership
+    here). Programs are isolated from each other (SECURITY.md)."""
+    return ProgramMembership.objects.filter(user=staff).exclude(program_id=program_id).exists()
 
 
 def can_manage_staff(user: User, program_id: int) -> bool:

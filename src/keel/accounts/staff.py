@@ -280,6 +280,16 @@ def _staff_member(program: Program, user_id: int | str) -> User:  # the URL's id
     return user
 
 
+def _typed_id(user_id: int | str) -> int | str:
+    """The staff member's id as typed, for an audit row written before they are looked up: a whole number
+    or nothing (never the typed text)."""
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        return ""
+    return pk if 0 < pk < 2**63 else ""
+
+
 def deactivate(*, by: User, program_slug: str, user_id: int | str) -> User:
     """`_deactivate`; refused (422, audited, nothing changed) while the staff member is the last clinician a
     person in care needs (`patients.care_gap`): the admin adds another to that team first."""
@@ -298,8 +308,7 @@ def _deactivate(*, by: User, program: Program, user: User) -> User:
     their own account off."""
     if user.pk == by.pk:
         raise FieldsInvalid([FieldError("user_id", _("you cannot turn off your own account"))])
-    others = ProgramMembership.objects.filter(user=user).exclude(program=program)
-    if user.is_active and others.exists():
+    if user.is_active and policy.works_in_other_programs(user, program.pk):
         # They also work in other programs: they leave this one only, and their account stays on there.
         with transaction.atomic():
             _lock_program(program)
@@ -400,28 +409,39 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
     """A staff member lost their authenticator: their devices are removed, every session and token ends, and
     they add a new one at their next sign-in, after their password (program admins of their program; never
     one's own). The admin's own password again first (review 20b, SECURITY.md: re-authentication before any
-    MFA change): a wrong or missing one counts toward the lockout and is refused naming `password`. Audited;
-    they are told by email."""
+    MFA change), before the person is looked up (review 21p: no probing of who is staff without it): a wrong
+    or missing one counts toward the lockout and is refused naming `password`. Someone who also works in
+    other programs is refused naming `user_id` (`policy.works_in_other_programs`, as a role change is): one
+    program's admin does not weaken what protects another's records. Audited; they are told by email."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     program = _program_of_admin(by, program_slug)
-    user = _staff_member(program, user_id)
-    if user.pk == by.pk:
-        raise FieldsInvalid([FieldError("user_id", _("another admin resets your own two-step sign-in"))])
-    if not user.is_active:
-        raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
-    if not services.reauthenticate(by, password, purpose="mfa change"):
+    if not services.reauthenticate(by, password, purpose="mfa change"):  # before anything of the person
         audit.record(
             actor=by,
             action=Action.DENIED,
             outcome=Outcome.DENIED,
             target_type="mfa",
-            target_id=user.pk,
+            target_id=_typed_id(user_id),
             program_id=program.pk,
             reason="re-authentication failed",
         )
         raise FieldsInvalid(
             [FieldError("password", _("is not correct: enter your password again to continue"))]
+        )
+    user = _staff_member(program, user_id)
+    if user.pk == by.pk:
+        raise FieldsInvalid([FieldError("user_id", _("another admin resets your own two-step sign-in"))])
+    if not user.is_active:
+        raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
+    if policy.works_in_other_programs(user, program.pk):  # not one program's to weaken (review 21p)
+        raise FieldsInvalid(
+            [
+                FieldError(
+                    "user_id",
+                    _("this person also works in other programs; their two-step sign-in is theirs there too"),
+                )
+            ]
         )
     with transaction.atomic():
         removed, _rows = TOTPDevice.objects.filter(user=user).delete()
@@ -474,7 +494,7 @@ def change_role(*, by: User, program_slug: str, user_id: int | str, role: str | 
         raise FieldsInvalid([FieldError("user_id", _("another admin changes your own role"))])
     if not user.is_active:
         raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
-    if ProgramMembership.objects.filter(user=user).exclude(program=program).exists():
+    if policy.works_in_other_programs(user, program.pk):
         raise FieldsInvalid(
             [
                 FieldError(

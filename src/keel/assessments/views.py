@@ -84,7 +84,10 @@ def fill_for_patient(request: AuthenticatedHttpRequest, patient_id: int, code: s
         )
         if assessment is not None:
             return HttpResponseRedirect(reverse("assessments:result", args=[patient_id, assessment.pk]))
-        patient = policy.get_patient_or_404(request.user, patient_id, area=Area.CLINICAL, audit_success=False)
+        # refused: the form comes back with the record, its read audited as the GET's is (review 21p)
+        patient = policy.get_patient_or_404(
+            request.user, patient_id, area=Area.CLINICAL, target_type="assessment_form"
+        )
         return render(request, "assessments/fill.html", {**context, "patient": patient}, status=422)
     patient = services.patient_for_recording(request.user, patient_id, code)
     # the scoped patient: the getter's keel_off_team marks the row (not re-asked at a later clock, review 18b)

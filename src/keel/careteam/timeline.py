@@ -97,8 +97,9 @@ class _Span:
 def timeline(user: User, patient_id: int | str, *, days: int = 90, now: datetime | None = None) -> Timeline:
     """What happened in the patient's care over the last `days` days, newest first, one audit row. Clinical
     events only for roles that see the clinical area; notes and thought records never (only that one was
-    written). Episodes of care (started, ended and why) are clinical too: a peer specialist, refused the
-    episodes everywhere else, sees none here (review 20b). Runs of daily observed doses show as one event."""
+    written, and not even that under emergency access: `policy.thought_records_shown`, review 21p). Episodes
+    of care (started, ended and why) are clinical too: a peer specialist, refused the episodes everywhere
+    else, sees none here (review 20b). Runs of daily observed doses show as one event."""
     if days not in TIMELINE_DAYS:
         days = 90
     patient = policy.get_patient_for_action_or_404(
@@ -109,8 +110,8 @@ def timeline(user: User, patient_id: int | str, *, days: int = 90, now: datetime
     events: list[Event] = []
     if Area.CLINICAL in areas:  # episodes of care are enrollment details, the clinical area (review 20b)
         events += _episode_events(span) + _clinical_events(span)
-    if Area.RECOVERY in areas:
-        events += _recovery_events(span)
+    if Area.RECOVERY in areas:  # not even that a thought record was written under a grant (review 21p)
+        events += _recovery_events(span, thoughts=policy.thought_records_shown(user, patient))
     return Timeline(patient, days, span.since, span.until, _newest_first(events, span))
 
 
@@ -333,18 +334,20 @@ def _flag_events(span: _Span) -> list[Event]:
 # --- The recovery area -------------------------------------------------------------------------------------
 
 
-def _recovery_events(span: _Span) -> list[Event]:
-    """Check-ins (in words), that a thought record was written (never what it says), and meetings."""
+def _recovery_events(span: _Span, *, thoughts: bool) -> list[Event]:
+    """Check-ins (in words), that a thought record was written (never what it says; with `thoughts` only),
+    and meetings."""
     events = [
         _checkin_event(c)
         for c in CheckIn.objects.filter(
             patient=span.patient, local_date__gte=span.since, local_date__lte=span.until
         )
     ]
-    events += [
-        Event(*span.at(r.created_at), "recovery", "thought_record", _("Thought record written"))
-        for r in ThoughtRecord.objects.filter(patient=span.patient, created_at__gte=span.start)
-    ]
+    if thoughts:
+        events += [
+            Event(*span.at(r.created_at), "recovery", "thought_record", _("Thought record written"))
+            for r in ThoughtRecord.objects.filter(patient=span.patient, created_at__gte=span.start)
+        ]
     events += [
         Event(m.local_date, None, "recovery", "meeting", _("Meeting"), m.name)
         for m in MeetingAttendance.objects.filter(patient=span.patient, local_date__gte=span.since)

@@ -16,8 +16,9 @@ write one.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
-__all__ = ["INVISIBLE_CATEGORIES", "visible_length"]
+__all__ = ["INVISIBLE_CATEGORIES", "mixed_script_words", "shown_text", "visible_length", "words_of"]
 
 # Characters that draw nothing on their own: format, control, space and separator characters, and marks
 # (which draw only on the character before them, so they add nothing a reader counts).
@@ -45,3 +46,48 @@ def visible_length(text: object) -> int:
         elif category in _SPACES or c.isspace():
             gap = True
     return seen
+
+
+def shown_text(text: object) -> str:
+    """`text` as it is shown and compared: NFKC-normalised (a full-width or ligature letter is the letter, an
+    accent typed as a combining mark joins its letter) with every format character (Cf: zero-width spaces and
+    joiners, the word joiner, direction marks) dropped, so two words that look the same are the same (review
+    21p: "urgent" and "urgent" with a zero-width space were two words). "" for anything that is not text."""
+    if not isinstance(text, str):
+        return ""
+    normal = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in normal if unicodedata.category(c) != "Cf")
+
+
+def words_of(text: object) -> list[str]:
+    """The words of `shown_text(text)`, in order and case-folded: a word is a run of letters (and the marks
+    on them); anything else (spaces, digits, quotes, brackets, every other punctuation and symbol) separates
+    words, so `"urgent"`, `(urgent)` and `urgent` are one word, and `test1`, `test2` are both "test"."""
+    words: list[str] = []
+    current: list[str] = []
+    for c in shown_text(text):
+        category = unicodedata.category(c)
+        if category.startswith("L") or (current and category.startswith("M")):
+            current.append(c)
+        elif current:
+            words.append("".join(current).casefold())
+            current = []
+    if current:
+        words.append("".join(current).casefold())
+    return words
+
+
+# Scripts whose letters look alike (Latin "e", Cyrillic U+0435, Greek U+03B5): a word mixing them is made
+# to pass for another word, never typed (review 21p: "urgent" with a Cyrillic U+0435 for its "e").
+_LOOK_ALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+
+
+def _script(c: str) -> str:
+    """The script of a letter as its Unicode name starts ("LATIN SMALL LETTER E": LATIN)."""
+    return unicodedata.name(c, "").split(" ", 1)[0]
+
+
+def mixed_script_words(words: Iterable[str]) -> list[str]:
+    """Those of `words` whose letters mix Latin, Cyrillic and Greek (look-alikes: "urgent" with a Cyrillic
+    U+0435 for its "e"). A word in one script, or mixing others (Japanese kana and kanji), is none of them."""
+    return [w for w in words if len({_script(c) for c in w if c.isalpha()} & _LOOK_ALIKE_SCRIPTS) > 1]

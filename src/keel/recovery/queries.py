@@ -341,7 +341,7 @@ def overview(user: User, *, patient_id: int, days: int = 30) -> Overview:
         raise RecoveryInvalid([FieldError("days", N_("use 7, 30 or 90"))])
     patient = _patient(user, patient_id, Area.RECOVERY, Action.READ, "recovery_overview")
     # not the thought records through emergency access (review 20b): the overview shows the rest
-    clinical = Area.CLINICAL in policy.areas_of(user) and not policy.through_emergency_access(user, patient)
+    clinical = Area.CLINICAL in policy.areas_of(user) and policy.thought_records_shown(user, patient)
     view = Overview(
         patient=patient,
         progress=_progress_of(patient, days),

@@ -11,11 +11,15 @@ the day; past the hard bound nothing lets it through.
 
 from __future__ import annotations
 
+import gettext
+import io
+from functools import cache
+from importlib import resources
 from typing import Any, Literal, TypedDict
 
 from keel.core.decision import Param, Reason
 from keel.core.rules.policy import limit_for
-from keel.core.text import visible_length
+from keel.core.text import mixed_script_words, shown_text, visible_length, words_of
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 
@@ -41,26 +45,75 @@ class RedosePolicy(TypedDict):
 REASON_MIN_CHARS = 15
 REASON_MIN_WORDS = 3
 
+# What `reason_problem` answers, marked where they are written; shown translated. Keel's own hints are no one's
+# reason: a reason that is one of them pasted back (in any language Keel speaks) counts none of their words.
+REASON_REQUIRED = N_("write the clinical reason (required)")
+REASON_TOO_LONG = N_("at most 2000 characters")
+REASON_NO_SUBSTANCE = N_("say what you assessed and why, in at least 3 words and 15 characters")
+REASON_MIXED_SCRIPT = N_("a word mixes alphabets (a letter that only looks like a Latin one): type it again")
+REASON_HINTS = (REASON_REQUIRED, REASON_TOO_LONG, REASON_NO_SUBSTANCE, REASON_MIXED_SCRIPT)
+
 
 def reason_problem(text: Any) -> str:
     """Why `text` is not a reason of substance ("" when it is): at least three different words of two letters
     or more and fifteen characters, not one character repeated ("xxxxxxxxxxxxxxx", "ok ok ok", "a b c d e f g"
-    and "1 2 3 4 5 6 7 8" do not document a clinical judgment; review 13g)."""
-    words = str(text or "").split()
-    joined = " ".join(words)
+    and "1 2 3 4 5 6 7 8" do not document a clinical judgment; review 13g). Measured and split as it is shown
+    (`keel.core.text.shown_text`: NFKC, no format characters) into words of letters (`words_of`), so quotes,
+    brackets, digits glued to a word and characters no one sees make no word different ("test1 test2 test3",
+    `urgent "urgent" (urgent)`, "urgent urgent\u200b": one word; review 21p); a word mixing Latin with
+    Cyrillic or Greek look-alikes is refused; Keel's own hints (`REASON_HINTS`, any language) pasted back
+    count no words. The one test of a typed reason of substance: overrides, corrections, break-the-glass and
+    an emergency disclosure's nature."""
+    joined = " ".join(shown_text(str(text or "")).split())
     if not visible_length(joined):  # spaces of no width are no reason (review 19b)
-        return N_("write the clinical reason (required)")
+        return REASON_REQUIRED
     if len(joined) > 2000:
-        return N_("at most 2000 characters")
+        return REASON_TOO_LONG
+    words = words_of(joined)
+    if mixed_script_words(words):
+        return REASON_MIXED_SCRIPT
+    words = _less_hints(words)
     letters = {c.lower() for c in joined if c.isalnum()}
-    distinct_words = {w.lower().strip(".,;:!?") for w in words if sum(c.isalpha() for c in w) >= 2}
+    distinct_words = {w for w in words if sum(c.isalpha() for c in w) >= 2}
     if (
         visible_length(joined) < REASON_MIN_CHARS
         or len(distinct_words) < REASON_MIN_WORDS
         or len(letters) < 4
     ):
-        return N_("say what you assessed and why, in at least 3 words and 15 characters")
+        return REASON_NO_SUBSTANCE
     return ""
+
+
+def _less_hints(words: list[str]) -> list[str]:
+    """`words` without any run of them that is one of Keel's hints, word for word."""
+    for hint in _hint_words():
+        n = len(hint)
+        kept: list[str] = []
+        i = 0
+        while i < len(words):
+            if tuple(words[i : i + n]) == hint:
+                i += n
+            else:
+                kept.append(words[i])
+                i += 1
+        words = kept
+    return words
+
+
+@cache
+def _hint_words() -> tuple[tuple[str, ...], ...]:
+    """The words of each of `REASON_HINTS` in English and in each language of Keel's catalogues (the compiled
+    `keel/locale/<language>/LC_MESSAGES/django.mo`, read with the standard library: the core loads no
+    Django), longest first."""
+    texts = set(REASON_HINTS)
+    locale = resources.files("keel") / "locale"
+    for language in locale.iterdir() if locale.is_dir() else ():
+        compiled = language / "LC_MESSAGES" / "django.mo"
+        if compiled.is_file():
+            catalogue = gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
+            texts |= {catalogue.gettext(hint) for hint in REASON_HINTS}
+    runs = {tuple(words_of(t)) for t in texts}
+    return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
 
 
 def hold_open_reasons() -> tuple[Reason, ...]:

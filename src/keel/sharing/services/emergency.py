@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from keel.access import policy
+from keel.accounts import services as accounts
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
@@ -23,7 +24,6 @@ from keel.patients.flags import raise_flag
 from keel.patients.models import EmergencyAccess, FlagKind, Patient
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
 from keel.sharing.models import EmergencyReview, ReviewKind
-from keel.sharing.services.common import reauthenticate
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -41,14 +41,16 @@ def emergency_access(
     """A clinician of the program opens a record outside their care team for a medical emergency: a reason,
     the password again, a limited time (`KEEL_EMERGENCY_ACCESS_MINUTES`); the care team is flagged and the
     audit trail gets an `emergency_access` row. In order: the caller may ask (`_refuse_unless_allowed`), the
-    fields (`_checked_fields`), the record in the caller's programs (`_patient_in_programs`; `program`, one
-    of the caller's own programs' ids, when the number is in more than one of them), the password again, then
+    fields (`_checked_fields`), the password again (`_password_again`: before any record number is looked
+    up, so no one learns which numbers exist without it), the record in the caller's programs
+    (`_patient_in_programs`; `program`, one of the caller's own programs' ids, when the number is in more
+    than one of them), then
     the grant with its flag, its review and its audit row in one transaction (`_grant`)."""
     now = now or timezone.now()
     _refuse_unless_allowed(by)
     number, why = _checked_fields(by, record_number, reason)
+    _password_again(by, password)  # before the number is looked up: no probing which exist (review 21p)
     patient = _patient_in_programs(by, number, program)
-    reauthenticate(by, patient, password, "emergency_access")
     return patient, _grant(by, patient, why, now)
 
 
@@ -76,6 +78,17 @@ def _checked_fields(by: User, record_number: str, reason: str) -> tuple[str, str
         _refused_number(by, "record number or reason refused")
         raise SharingInvalid(errors)
     return number, why
+
+
+def _password_again(by: User, password: str) -> None:
+    """The caller's password again (SECURITY.md: re-authentication before emergency access), counted by the
+    lockout (T17); a wrong one refused naming `password` and audited with no patient (none is looked up
+    before it)."""
+    if not accounts.reauthenticate(by, password, purpose="emergency_access"):
+        _refused_number(by, "re-authentication failed")
+        raise SharingInvalid(
+            [FieldError("password", N_("is not correct: enter your password again to continue"))]
+        )
 
 
 def _patient_in_programs(by: User, number: str, program: int | str | None = None) -> Patient:

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
@@ -46,10 +46,17 @@ def _matches(display_name: str, record_number: str, q: str, areas: frozenset[pol
 FIND_AREAS = frozenset({policy.Area.IDENTITY, policy.Area.CLINICAL})
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def dosing(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The list; POST: narrowed by the find field, sent in the body (with its CSRF token) so that a name or a
+    record number never enters the address, the browser's history or a proxy's log (review 21p)."""
     return _dosing_page(request, request.session.pop(RESULT_KEY, None))
+
+
+def _find(request: AuthenticatedHttpRequest) -> str:
+    """The find field as posted (a GET's query string is not read: names stay out of addresses)."""
+    return request.POST.get("q", "").strip() if request.method == "POST" else ""
 
 
 # The event every swapped row answer sends (`HX-Trigger`): the page's count element listens for it and fetches
@@ -63,7 +70,7 @@ def _listed(request: AuthenticatedHttpRequest) -> tuple[list[queries.DosingRow],
         rows = queries.dosing_list(request.user)
     except ClinicalNotAllowed:
         raise PermissionDenied from None
-    q = request.GET.get("q", "").strip()
+    q = _find(request)
     if q:
         rows = [r for r in rows if _matches(r.patient.display_name, r.patient.record_number, q, FIND_AREAS)]
     return rows, q
@@ -76,7 +83,7 @@ def _still_due(rows: list[queries.DosingRow]) -> int:
     return sum(1 for r in rows if r.due)
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def due_count(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The page's count alone (`_due_count.html`, the words inside `#due-count`), fetched by the page after
@@ -87,7 +94,7 @@ def due_count(request: AuthenticatedHttpRequest) -> HttpResponse:
         people = queries.still_due(request.user)
     except ClinicalNotAllowed:
         raise PermissionDenied from None
-    q = request.GET.get("q", "").strip()
+    q = _find(request)  # the page's find field, posted by its htmx call (never in the URL)
     if q:
         people = [p for p in people if _matches(p.display_name, p.record_number, q, FIND_AREAS)]
     return render(request, "treatment/_due_count.html", {"due": sum(p.due for p in people), "q": q})

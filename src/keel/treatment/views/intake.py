@@ -151,6 +151,10 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Intake saved."))
                 return HttpResponseRedirect(reverse("treatment:start", args=[patient_id]))
+        # refused: the form comes back with the record, read as the GET reads it (one audit row, review 21p)
+        patient = policy.get_patient_or_404(
+            request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
+        )
     else:
         patient = policy.get_patient_or_404(
             request.user, patient_id, area=policy.Area.CLINICAL, target_type="intake_form"
