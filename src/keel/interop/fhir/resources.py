@@ -146,8 +146,9 @@ def _mg(value: Decimal) -> dict[str, Any]:
 
 def medication_administration(d: DoseRecord, amendments: list[DoseAmendment]) -> dict[str, Any]:
     """One observed dose as it stands after its amendments: a voided dose is `entered-in-error`, a corrected
-    one carries the corrected amount and is `completed` (`not-done` when corrected to none), each step and its
-    reason in a note; the time is when it was given;
+    one carries the corrected amount and is `completed` (`not-done` when corrected to none), each step in a
+    note in its coded words (voided, or corrected from one amount to another; never the typed reason, which
+    stays in Keel); the time is when it was given;
     the performer is the nurse or prescriber who gave it."""
     last = amendments[-1] if amendments else None
     correction = last.corrected_mg if last is not None and not last.voided else None
@@ -189,7 +190,9 @@ def medication_administration(d: DoseRecord, amendments: list[DoseAmendment]) ->
             {
                 "authorReference": ref("Practitioner", a.amended_by_id),
                 "time": instant(a.amended_at),
-                "text": f"Dose {what}: {a.reason}",
+                # the correction's coded words only (the page's "voided", "55 mg"), never the typed reason:
+                # what a staff member typed may name others or details the record does not carry (session 21)
+                "text": f"Dose {what}",
             }
         )
     if notes:
