@@ -247,7 +247,11 @@ def test_other_program_consent_and_patient_refused(world: Any) -> None:
     with time_machine.travel(NOW, tick=False):
         consent = _consent(world, world.alice)
         r = _everything(world.charlie.pk, _token(world.staff["counselor"]), _params(consent))
-    assert r.status_code == 404
+        nobody = _everything(987_654, _token(world.staff["counselor"]), _params(consent))
+    # review 21f: a person the consent does not cover (another program's, or an id no one has) is one answer,
+    # the consent's "no such consent for this patient" (was 404 here, 422 for a person in the program)
+    assert (r.status_code, r.json()) == (nobody.status_code, nobody.json())
+    assert r.status_code == 422
 
 
 @pytest.mark.django_db

@@ -471,14 +471,14 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
         # Review 20b: ten x's, dots or digits are no nature of an emergency: the one test of a reason
         errors.append(FieldError("nature", reason_problem(nature)))
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
-        if _NOT_MEDICAL.search(_words(text)):
+        if _NOT_MEDICAL.search(name_words(text)):
             errors.append(
                 FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
     if (
         affiliation
-        and not _NOT_MEDICAL.search(_words(affiliation))
-        and not _CARE_SETTING.search(_words(affiliation))
+        and not _NOT_MEDICAL.search(name_words(affiliation))
+        and not _CARE_SETTING.search(name_words(affiliation))
     ):
         errors.append(
             FieldError(
@@ -562,9 +562,19 @@ class DisclosureRequest:
     purpose_text: str
 
 
-def _words(text: str) -> str:
-    """A name compared as words: case, accents, spacing and punctuation do not matter."""
-    return " ".join(re.findall(r"[a-z0-9]+", _folded(text)))
+def name_words(text: str) -> str:
+    """A name compared as words: Unicode forms (é typed as one character or as e and an accent), case,
+    accents, spacing and punctuation do not matter; letters of any script do (a name in Arabic or Chinese is
+    never folded to nothing). The one test of "the same recipient": a consent's against a request's, and an
+    API token's bound recipient against a consent's (`accounts.services.token_releases_to`, review 21f)."""
+    flat = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in flat if not unicodedata.combining(c)).casefold()
+    return " ".join(re.findall(r"[^\W_]+", plain))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names are the same recipient (`name_words`)."""
+    return name_words(a) == name_words(b)
 
 
 def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
@@ -652,10 +662,10 @@ def mismatches(
     """Where the request leaves the consent: another recipient or another purpose is never recorded as the
     consented one (section 2.31(a)(4), (a)(5): the consent names both)."""
     errors: list[FieldError] = []
-    if _words(request.recipient_name) != _words(recipient_name):
+    if not same_name(request.recipient_name, recipient_name):
         errors.append(FieldError("recipient_name", NOT_THE_RECIPIENT))
     if request.purpose != purpose or (
-        purpose == "other" and _words(request.purpose_text) != _words(purpose_text)
+        purpose == "other" and name_words(request.purpose_text) != name_words(purpose_text)
     ):
         errors.append(FieldError("purpose", NOT_THE_PURPOSE))
     return errors

@@ -19,7 +19,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import record_id
 from keel.interop.fhir.record import CLINICAL_TYPES
-from keel.interop.rest.outcomes import FhirError, _json
+from keel.interop.rest.outcomes import FhirError, _deny, _json
 from keel.patients.models import Patient
 from keel.sharing.models import Consent
 from keel.sharing.services import CONSENT_HEADER, SharingInvalid, SharingNotAllowed, release_to_system
@@ -172,10 +172,24 @@ def _consent_patient(request: HttpRequest, user: User, target: str) -> int:
     up, so without one the answer is the same whether or not the resource (or the person) exists: the
     header missing, or naming no consent, is the same 422 for every id. Returns the consent's patient id."""
     raw = request.headers.get(CONSENT_HEADER, "").strip()
+    return _basis_patient(user, raw, target)
+
+
+def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADER) -> int:
+    """The patient of the consent `raw` names (the Keel-Consent header, or `$everything`'s `consent`), looked
+    up before the person the request names. Review 21f: only consents of the caller's programs are found:
+    another program's consent is answered as a consent id nobody has, the same 422, before its patient is
+    looked up."""
     pk = record_id(raw) if raw else None
-    found = Consent.objects.filter(pk=pk).values_list("patient_id", flat=True).first() if pk else None
+    programs = policy.program_ids_of(user)
+    found = (
+        Consent.objects.filter(pk=pk, program_id__in=programs).values_list("patient_id", flat=True).first()
+        if pk
+        else None
+    )
     if found is None:
-        reason = _NO_BASIS if not raw else f"{CONSENT_HEADER}: no such consent for this patient"
+        missing = not raw and field == CONSENT_HEADER
+        reason = _NO_BASIS if missing else f"{field}: no such consent for this patient"
         audit.record(
             actor=user,
             action=Action.DENIED,
@@ -184,10 +198,63 @@ def _consent_patient(request: HttpRequest, user: User, target: str) -> int:
             target_id=target[:200],
             reason=reason,
         )
-        if not raw:
+        if missing:
             raise _no_basis_error()
-        raise FhirError(422, "invalid", f"{CONSENT_HEADER}: no such consent for this patient", CONSENT_HEADER)
+        raise FhirError(422, "invalid", f"{field}: no such consent for this patient", field)
     return int(found)
+
+
+# --- No basis for the person named: one answer, whoever they are (review 21f) -------------------------------
+# A staff token's read, search or `$everything` is released under one person's consent. Whether the person
+# (or the resource) the request names is that consent's is decided inside the release, once the consent is
+# found live and for this token's recipient, and a request naming anyone else gets exactly the answer of an id
+# nobody has, with a denied audit row and nothing of the release written (rolled back): a token learns nothing
+# about who is a patient of the program, or what their record holds, without a consent of theirs.
+
+
+class _Uncovered(Exception):
+    """Raised inside a release: the person or resource named is not the consent's (rolls the release back)."""
+
+
+def _only_for(
+    names: Callable[[Patient], bool], build: Callable[[Patient, datetime], dict[str, Any]]
+) -> Callable[[Patient, datetime], dict[str, Any]]:
+    """`build`, run only when the consent's person is the one the request names (else `_Uncovered`)."""
+
+    def only(subject: Patient, at: datetime) -> dict[str, Any]:
+        if not names(subject):
+            raise _Uncovered
+        return build(subject, at)
+
+    return only
+
+
+def _uncovered(user: User, target: str, field: str = "") -> FhirError:
+    """The one answer to a staff token naming what its consent basis does not cover, the answer an id nobody
+    has gets, audited as denied: a resource id (a read, `field` "") is the 404 "Not found."; a person (a
+    search's `patient`, `$everything`'s id) is the 422 naming the consent's `field`, "no such consent for this
+    patient", for Bob in the program and for an id no one has alike."""
+    if not field:
+        return _deny(user, "fhir", target, "not in this record")
+    reason = f"{field}: no such consent for this patient"
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="fhir",
+        target_id=target[:200],
+        reason=reason,
+    )
+    return FhirError(422, "invalid", reason, field)
+
+
+def refuse_head(request: HttpRequest) -> None:
+    """HEAD by a staff token on a route that discloses (a read, a search, `$everything` with or without a
+    next link): 405, before anything is looked up (review 20c; `$everything` review 21f)."""
+    if request.method == "HEAD":  # nothing would be sent, so nothing may be accounted as sent
+        raise FhirError(
+            405, "not-supported", "A disclosure is read with GET: HEAD is not served to an API token."
+        )
 
 
 def _released(
@@ -197,11 +264,13 @@ def _released(
     target: str,
     build: Callable[[Patient, datetime], dict[str, Any]],
     detail: dict[str, Any],
+    names: Callable[[Patient], bool],
+    field: str = "",
 ) -> HttpResponse:
-    if request.method == "HEAD":  # review 20c: nothing would be sent, so nothing may be accounted as sent
-        raise FhirError(
-            405, "not-supported", "A disclosure is read with GET: HEAD is not served to an API token."
-        )
+    """A staff token's read or search released under the consent in Keel-Consent (of `patient`, its person):
+    `names(patient)` false (the request names another person, `field` CONSENT_HEADER, or another's
+    resource, `field` "") is `_uncovered`."""
+    refuse_head(request)
     consent = request.headers.get(CONSENT_HEADER, "").strip()
     if not consent:
         audit.record_for_patient(
@@ -214,7 +283,7 @@ def _released(
             reason=_NO_BASIS,
         )
         raise _no_basis_error()
-    bound = _bound_build(request, user, patient, target, consent, build)
+    bound = _bound_build(request, user, patient, target, consent, _only_for(names, build))
     try:
         _, document = release_to_system(
             by=user,
@@ -227,6 +296,12 @@ def _released(
         )
     except _OtherRecipient:
         raise _refuse_other_recipient(user, patient, target) from None
+    except _Uncovered:  # audited outside the rolled-back release
+        raise _uncovered(user, target, field) from None
+    except FhirError as exc:
+        if exc.status == 404:  # the resource not in the consent's person's record
+            raise _uncovered(user, target) from None
+        raise
     except SharingNotAllowed:
         raise FhirError(403, "forbidden", "Your role cannot release a person's record.") from None
     except SharingInvalid as exc:

@@ -61,7 +61,9 @@ def capability_statement(base: Base) -> dict[str, Any]:
                 "documentation": (
                     "Read-only. Every response carries the 42 CFR Part 2 security label; paging by _count "
                     "(at "
-                    f"most {MAX_COUNT}) and _offset with next links; errors as OperationOutcome."
+                    f"most {MAX_COUNT}) and _offset with next links; errors as OperationOutcome. A "
+                    "parameter that takes one value (_id, _count, _offset, _format, _page) given twice "
+                    "is a 400 naming it."
                 ),
                 "security": _security(),
                 "resource": [_resource_entry(t) for t in TYPES],

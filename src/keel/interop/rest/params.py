@@ -23,6 +23,10 @@ MAX_COUNT = 200
 MAX_OFFSET = 10_000
 PAGING_SOURCE = "keel-fhir-paging"
 COMMON = {"_count", "_offset", "_format", "_id"}
+# Parameters read as one value (`_id` as one comma-separated list, `_page` a next link's token): given twice,
+# a 400 naming them, whatever the order, never the first or the last kept silently (review 21f). The others
+# repeat as FHIR's AND (`code`, `date`, names) or must name the same person (`patient`, `subject`).
+SINGLE_VALUED = frozenset({"_count", "_offset", "_format", "_id", "_page"})
 SEARCH_PARAMS: dict[str, set[str]] = {
     "Patient": {"identifier", "name", "family", "given", "birthdate"},
     "Observation": {"patient", "subject", "code", "date"},
@@ -49,6 +53,8 @@ def _check_request(
     for name in request.GET:
         if name not in allowed | COMMON:
             raise FhirError(400, "not-supported", f"unknown or unsupported search parameter {name!r}", name)
+        if name in SINGLE_VALUED and len(request.GET.getlist(name)) > 1:  # review 21f
+            raise FhirError(400, "invalid", f"{name} is given more than once: it takes one value", name)
     fmt = request.GET.get("_format")
     if fmt is not None and fmt.lower() not in _JSON_FORMATS:
         raise FhirError(406, "not-supported", "Only JSON is served (_format=json).", "_format")

@@ -31,16 +31,21 @@ from keel.interop.fhir.record import Record
 from keel.interop.rest.auth import (
     _areas,
     _audit_read,
+    _basis_patient,
     _bound_build,
     _caller,
+    _only_for,
     _OtherRecipient,
     _refuse_other_recipient,
     _scoped,
+    _Uncovered,
+    _uncovered,
+    refuse_head,
 )
-from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _handle, _json
+from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _deny, _handle, _json
 from keel.interop.rest.params import _JSON_FORMATS, _check_request, _page, _searchset
 from keel.patients.models import Patient, local_today
-from keel.sharing.models import Disclosure
+from keel.sharing.models import Basis, Disclosure
 from keel.sharing.services import SharingInvalid, release_record
 from keel.sharing.services.common import _covered
 from keel.sharing.services.common import _deny as _deny_release
@@ -110,20 +115,26 @@ def _refuse_basis_in_url(request: HttpRequest) -> None:
         )
 
 
-def _refuse_role(user: User, patient: Patient, target: str) -> None:
-    """Guard 3: the whole record only for the person and the roles that may release a record, audited."""
+def _refuse_role(user: User, patient: Patient | None, target: str) -> None:
+    """Guard 3: the whole record only for the person and the roles that may release a record, audited. For a
+    staff token (`patient` None) before the person is looked up, so every id gets this answer (review 21f)."""
     if not policy.may_take_whole_record(user):
         # The whole record at once is what leaves in an export (issue #14): the person, and the roles that
         # may release a record (the care team's clinicians); admins, peers and auditors read per resource.
-        audit.record_for_patient(  # the scoped patient: its keel_off_team marks an emergency access
-            user,
-            patient,
-            Action.DENIED,
-            "fhir",
-            target,
-            outcome=Outcome.DENIED,
-            reason="role may not take the whole record",
-        )
+        reason = "role may not take the whole record"
+        if patient is None:
+            audit.record(
+                actor=user,
+                action=Action.DENIED,
+                outcome=Outcome.DENIED,
+                target_type="fhir",
+                target_id=target,
+                reason=reason,
+            )
+        else:
+            audit.record_for_patient(  # the scoped patient: its keel_off_team marks an emergency access
+                user, patient, Action.DENIED, "fhir", target, outcome=Outcome.DENIED, reason=reason
+            )
         raise FhirError(403, "forbidden", "Your role cannot take a person's whole record at once.")
 
 
@@ -218,18 +229,25 @@ def _not_this_link() -> FhirError:
 
 
 def _next_page(
-    request: HttpRequest, user: User, patient: Patient, target: str, count: int, offset: int
+    request: HttpRequest, user: User, pk: int | None, target: str, count: int, offset: int
 ) -> HttpResponse:
-    """A next link of a disclosure, followed with GET by the same token: a page of the record as released."""
+    """A next link of a disclosure, followed with GET by the same token: a page of the record as released.
+    The link is checked before the person is looked up (review 21f): a link of no disclosure is the same 403
+    for every id, and a link of another person's disclosure is answered as an id nobody has."""
     try:
         data = signing.loads(request.GET[PAGE_PARAM], salt=_PAGE_SALT, max_age=_PAGE_MAX_AGE)
     except signing.BadSignature:  # also an expired one
         raise _not_this_link() from None
     secret = bearer_credential(request) or ""
-    if not isinstance(data, dict) or (data.get("p"), data.get("u")) != (patient.pk, user.pk):
+    if not isinstance(data, dict):
+        raise _not_this_link()
+    if pk is None or data.get("p") != pk:  # another person's link: the 404 of an id nobody has (review 20c)
+        raise _deny(user, "fhir", target, "outside scope or missing")
+    if data.get("u") != user.pk:
         raise _not_this_link()
     if data.get("k") is None or data.get("k") != accounts.token_id(secret):
         raise _not_this_link()
+    patient = _scoped(user, pk, "Patient", target)
     at = datetime.fromisoformat(str(data.get("a")))
     released = Disclosure.objects.filter(
         patient=patient, disclosed_by=user, disclosed_at=at, description=_DESCRIPTION, consent__isnull=False
@@ -278,20 +296,49 @@ def _need_basis() -> None:
     )
 
 
+def _refuse_other_basis(user: User, raw: dict[str, str], target: str) -> None:
+    """Guard 7a (a staff token): the basis is a consent, refused before the person is looked up, so every id
+    gets the same answer (review 21f); the patient's own request is not another system's basis."""
+    basis = raw.get("basis")
+    if basis == Basis.CONSENT:
+        return
+    if basis == Basis.PATIENT_REQUEST:
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="fhir",
+            target_id=target,
+            reason="patient_request basis claimed by an API token",
+        )
+        raise FhirError(
+            422,
+            "invalid",
+            "basis: must be consent for a pull by another system: the patient's own request is the export "
+            "handed over in Keel, or the patient's own sign-in",
+            "basis",
+        )
+    _need_basis()
+
+
 def _disclose_everything(
-    request: HttpRequest,
-    user: User,
-    patient: Patient,
-    raw: dict[str, str],
-    build: Callable[[Patient, datetime], dict[str, Any]],
-    returned: dict[str, Any],
+    request: HttpRequest, user: User, pk: int | None, target: str, raw: dict[str, str]
 ) -> HttpResponse:
     """Step 7 (a staff token): the record leaves as a disclosure with the staff export's basis and
-    accounting (`release_record`), its basis POSTed."""
-    if request.method != "POST":
-        _need_basis()
-    target = f"Patient/{patient.pk}/$everything"
-    bound = _bound_build(request, user, patient, target, raw.get("consent"), build)
+    accounting (`release_record`), its basis POSTed. Review 21f: the consent is found (in the caller's
+    scope) before the person, its person is the one released, and a request naming anyone else is answered
+    as an id nobody has (`_uncovered`): a token learns nothing about who is in the program without a
+    consent of theirs."""
+    _refuse_other_basis(user, raw, target)
+    patient = _scoped(
+        user, _basis_patient(user, raw.get("consent", "").strip(), target, "consent"), "Patient", target
+    )
+    count, offset = _page(request)
+    returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it
+    build = _page_builder(request, user, base_for(request), count, offset, returned, disclosure=True)
+    bound = _bound_build(
+        request, user, patient, target, raw.get("consent"), _only_for(lambda s: s.pk == pk, build)
+    )
     try:
         _, bundle = release_record(
             by=user,
@@ -305,6 +352,8 @@ def _disclose_everything(
         )
     except _OtherRecipient:
         raise _refuse_other_recipient(user, patient, target) from None
+    except _Uncovered:  # another person than the consent's: audited outside the rolled-back release
+        raise _uncovered(user, target, "consent") from None
     except SharingInvalid as exc:
         raise FhirError(
             422,
@@ -326,24 +375,28 @@ def _everything(request: HttpRequest, rid: str) -> HttpResponse:
     # an id that is not a number: the typed text never copied into the audit row (review 19d)
     target = f"Patient/{rid if pk is not None else MALFORMED_ID}/$everything"
     disclosure = by_token and not policy.is_program_patient(user)
+    if disclosure:  # review 21f: HEAD by a staff token is 405 here too, bare or with a next link
+        refuse_head(request)
     following = PAGE_PARAM in request.GET
     if following and not (disclosure and request.method == "GET"):
         raise FhirError(
             400, "not-supported", f"{PAGE_PARAM}: a next link is followed with GET by the token", PAGE_PARAM
         )
-    if disclosure and request.method != "POST" and not following:
-        _need_basis()  # before the person is looked up: the same answer for every id (review 20c)
+    if disclosure:  # nothing about the person is looked up before the role, the link or the basis
+        _refuse_role(user, None, target)
+        if following:
+            count, offset = _page(request)
+            return _next_page(request, user, pk, target, count, offset)
+        if request.method != "POST":
+            _need_basis()  # the same answer for every id (review 20c)
+        return _disclose_everything(request, user, pk, target, raw)
     patient = _scoped(user, pk, "Patient", target)
     _refuse_role(user, patient, target)
     _refuse_staff_session(user, patient, target, by_token=by_token)
     _refuse_basis_for_own_read(raw, disclosure=disclosure)
     count, offset = _page(request)
-    if following:
-        return _next_page(request, user, patient, target, count, offset)
     returned: dict[str, Any] = {}  # filled by build, read by the audit row written after it
-    build = _page_builder(request, user, base_for(request), count, offset, returned, disclosure=disclosure)
-    if disclosure:
-        return _disclose_everything(request, user, patient, raw, build, returned)
+    build = _page_builder(request, user, base_for(request), count, offset, returned)
     bundle = build(patient, timezone.now())  # the person's own record: the right of access, audited as read
     _audit_read(user, patient, target, returned["returned"], [patient.pk])
     return _json(bundle)

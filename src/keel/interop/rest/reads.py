@@ -30,8 +30,9 @@ from keel.interop.rest.auth import (
     _released,
     _scoped,
     _staff_token,
+    refuse_head,
 )
-from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _deny, _handle, _json, _not_found
+from keel.interop.rest.outcomes import MALFORMED_ID, _deny, _handle, _json, _not_found
 from keel.interop.rest.params import _check_request
 from keel.patients.models import Enrollment, Patient
 from keel.sharing.models import Consent
@@ -106,6 +107,7 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
         by_system = _staff_token(request, user)
         if by_system:  # the consent basis first: without one, the same answer for every id (review 20c)
+            refuse_head(request)  # before the basis too: one answer to HEAD by a staff token (review 21f)
             patient = _scoped(user, _consent_patient(request, user, target), resource_type, target)
         else:
             patient = _scoped(user, _owner(resource_type, rid), resource_type, target)
@@ -126,20 +128,16 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
             # inside the release, whose transaction a miss rolls back (no Disclosure row)
 
             def build(subject: Patient, at: datetime) -> dict[str, Any]:
-                if _owner(resource_type, rid) != subject.pk:
-                    raise _not_found()
                 fresh = Record(subject, _areas(user), base, at).of_type(resource_type)
                 one = next((x for x in fresh if x["id"] == rid), None)
                 if one is None:
                     raise _not_found()
                 return labelled(one)
 
-            try:
-                return _released(request, user, patient, target, build, {"resources": [target]})
-            except FhirError as exc:
-                if exc.status == 404:  # audited outside the rolled-back release
-                    raise _deny(user, "fhir", target, "not in this record") from None
-                raise
+            def names(subject: Patient) -> bool:
+                return _owner(resource_type, rid) == subject.pk
+
+            return _released(request, user, patient, target, build, {"resources": [target]}, names)
         rec = Record(patient, _areas(user), base, timezone.now())
         found = next((x for x in rec.of_type(resource_type) if x["id"] == rid), None)
         if found is None:

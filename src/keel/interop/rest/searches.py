@@ -35,11 +35,13 @@ from keel.interop.rest.auth import (
     _released,
     _scoped,
     _staff_token,
+    refuse_head,
 )
 from keel.interop.rest.outcomes import FhirError, _handle, _json
 from keel.interop.rest.params import SEARCH_PARAMS, _check_request, _collect, _page, _searchset
 from keel.patients.models import Enrollment, Patient, zone_of
 from keel.sharing.models import Consent
+from keel.sharing.services import CONSENT_HEADER
 from keel.treatment.models import DoseRecord, MedicationOrder, QtcRecord, TakeHomePlan
 
 if TYPE_CHECKING:
@@ -131,6 +133,7 @@ def _search_by_system(
 ) -> HttpResponse:
     """A staff token's search: one named person (`patient`/`subject`, or one `_id` for Patient), released
     under a consent; a search naming no one is a bulk pull, refused."""
+    refuse_head(request)  # before anything: one answer to HEAD by a staff token (review 21f)
     if resource_type == "Patient":
         _refuse_hidden_field_search(request, user)
         ids = request.GET.getlist("_id")
@@ -156,8 +159,10 @@ def _search_by_system(
             param,
         )
     target = f"{resource_type}?{param}={named}"
-    _consent_patient(request, user, target)  # the basis before the person is looked up (review 20c)
-    patient = _scoped(user, int(named), resource_type, target)
+    person = int(named)
+    # the basis before the person is looked up (review 20c); the person it covers is the consent's, and a
+    # search naming anyone else is answered as an id nobody has, inside the release (review 21f)
+    patient = _scoped(user, _consent_patient(request, user, target), resource_type, target)
     returned: dict[str, Any] = {}
 
     def build(subject: Patient, at: datetime) -> dict[str, Any]:
@@ -167,7 +172,10 @@ def _search_by_system(
         returned["resources"] = [f"{x['resourceType']}/{x['id']}" for x in page]
         return _searchset(request, base, page, offset, count, more, None if count else len(seen))
 
-    return _released(request, user, patient, target, build, returned)
+    def names(subject: Patient) -> bool:
+        return subject.pk == person
+
+    return _released(request, user, patient, target, build, returned, names, CONSENT_HEADER)
 
 
 def questionnaire_search(request: HttpRequest) -> HttpResponse:
@@ -358,7 +366,8 @@ _DATE = re.compile(
 def _date_range(raw: str, name: str, zone: Any = None) -> tuple[datetime, datetime, str]:
     """A FHIR date search value as [start, end) and its prefix (eq, lt, gt, le, ge)."""
     m = _DATE.match(raw.strip())
-    if not m:
+    # `\d` matches "٢٠٢٦" too: a date's digits are 0-9 only (`ascii_digits`, review 21f), else the 400
+    if not m or not all(ascii_digits(run) for run in re.findall(r"\d+", m.group(2))):
         raise FhirError(
             400,
             "invalid",
