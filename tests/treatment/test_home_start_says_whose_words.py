@@ -33,7 +33,11 @@ def _labels(world: World, language: str = "en") -> dict[str, str]:
     page = sign_in(Client(), world.alice.user).get("/me/home-start/", HTTP_ACCEPT_LANGUAGE=language)
     assert page.status_code == 200
     html = page.content.decode()
-    rows = re.findall(r'<label for="last-(\w+)">.*?</label>\s*(?:<p class="muted">(.*?)</p>)?', html, re.S)
+    rows = re.findall(
+        r'<label for="last-(\w+)">.*?</label>\s*(?:<p class="muted" id="last-\w+-said">(.*?)</p>)?',
+        html,
+        re.S,
+    )
     return {code: " ".join(said.split()) for code, said in rows if said.strip()}
 
 
@@ -55,6 +59,14 @@ def test_a_clinic_dose_is_the_clinics_record_and_a_reported_use_the_persons_word
     assert labels["methadone"] == "Your last dose at the clinic: Thu 09:30"
     assert labels["heroin"] == "You told us you last used it: Wed 10:00"
     assert not any("Last time you told us" in text for text in labels.values())
+
+
+def test_each_note_is_read_with_its_field(world: World) -> None:
+    """A screen reader hears the note with the field it is about (aria-describedby)."""
+    ready_at_home(world, NOW)
+    html = sign_in(Client(), world.alice.user).get("/me/home-start/").content.decode()
+    assert 'id="last-heroin-said"' in html
+    assert 'aria-describedby="last-heroin-said"' in html
 
 
 def test_the_same_in_spanish(world: World) -> None:
