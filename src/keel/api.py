@@ -41,7 +41,7 @@ from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
 from keel.treatment.api import router as treatment_router
 from keel.treatment.services import DoseBlocked, DoseConflict, PlanAlreadyEnded
-from keel.web.field_words import said
+from keel.web.field_words import pydantic_said, said
 
 
 class KeelAPI(NinjaAPI):
@@ -83,6 +83,20 @@ api.add_decorator(find_undeclared_query, mode="view")
 api.add_decorator(refuse_undeclared_query, mode="operation")
 
 
+# The API's error words, in the request's language as the pages are (English unless the request asks for
+# another: its Accept-Language, its language cookie; `keel.web.middleware.LocaleMiddleware`). The `field` of
+# each error is the body's key as sent (a machine key: never translated); its `reason` and `message` are
+# words.
+FIELDS_INVALID = N_("Some fields are not valid.")
+ANSWERS_INVALID = N_("Some answers are not valid.")
+INPUTS_INVALID = N_("Some inputs are not valid.")
+SEARCH_INVALID = N_("Some search fields are not valid.")
+UNKNOWN_INSTRUMENT = N_("Unknown instrument.")
+UNKNOWN_INSTRUMENT_REASON = N_("not an instrument Keel knows; known: %(codes)s")
+SIGN_IN = N_("Sign in or send a valid API token.")
+NOT_FOUND = N_("Not found.")
+
+
 def error_body(message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {"message": message, "errors": errors or []}
 
@@ -106,21 +120,21 @@ UNKNOWN_KEY = N_("not an input of this rule")
 def _reason_of(error: dict[str, Any]) -> str:
     if error.get("type") == "extra_forbidden":
         return gettext(UNKNOWN_KEY)
-    return str(error.get("msg", "invalid"))  # pydantic's own words: English
+    return pydantic_said(error)  # pydantic's own English to an English reader, else the catalogue's words
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [{"field": _field_of(e.get("loc")), "reason": _reason_of(e)} for e in exc.errors]
     errors += getattr(request, QUERY_ERRORS, [])  # an undeclared query parameter too (`keel.api_query`)
-    return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
+    return api.create_response(request, error_body(gettext(FIELDS_INVALID), errors), status=422)
 
 
 @api.exception_handler(AccountError)
 def on_account_error(request: HttpRequest, exc: AccountError) -> HttpResponse:
     return api.create_response(
         request,
-        error_body("Some fields are not valid.", [{"field": exc.field, "reason": exc.message}]),
+        error_body(gettext(FIELDS_INVALID), [{"field": exc.field, "reason": exc.said()}]),
         status=422,
     )
 
@@ -132,14 +146,16 @@ def _answer_field(item: str) -> str:
 @api.exception_handler(InvalidAnswers)
 def on_invalid_answers(request: HttpRequest, exc: InvalidAnswers) -> HttpResponse:
     errors = [{"field": _answer_field(e.item), "reason": e.reason} for e in exc.errors]
-    return api.create_response(request, error_body("Some answers are not valid.", errors), status=422)
+    return api.create_response(request, error_body(gettext(ANSWERS_INVALID), errors), status=422)
 
 
 @api.exception_handler(UnknownInstrument)
 def on_unknown_instrument(request: HttpRequest, exc: UnknownInstrument) -> HttpResponse:
     # the typed code is not repeated (review 20b: it may be a name or a diagnosis typed in the wrong field)
-    errors = [{"field": "instrument", "reason": f"not an instrument Keel knows; known: {', '.join(codes())}"}]
-    return api.create_response(request, error_body("Unknown instrument.", errors), status=422)
+    errors = [
+        {"field": "instrument", "reason": gettext(UNKNOWN_INSTRUMENT_REASON) % {"codes": ", ".join(codes())}}
+    ]
+    return api.create_response(request, error_body(gettext(UNKNOWN_INSTRUMENT), errors), status=422)
 
 
 @api.exception_handler(InvalidInput)
@@ -150,7 +166,7 @@ def on_invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
         {"field": e.field if e.field.startswith("policy.") else f"input.{e.field}", "reason": said(e)}
         for e in exc.errors
     ]
-    return api.create_response(request, error_body("Some inputs are not valid.", errors), status=422)
+    return api.create_response(request, error_body(gettext(INPUTS_INVALID), errors), status=422)
 
 
 @api.exception_handler(UnknownRule)
@@ -160,8 +176,8 @@ def on_unknown_rule(request: HttpRequest, exc: UnknownRule) -> HttpResponse:
 
 @api.exception_handler(BadSearch)
 def on_bad_search(request: HttpRequest, exc: BadSearch) -> HttpResponse:
-    errors = [{"field": exc.field, "reason": exc.reason}]
-    return api.create_response(request, error_body("Some search fields are not valid.", errors), status=422)
+    errors = [{"field": exc.field, "reason": gettext(exc.reason) if exc.reason else exc.reason}]
+    return api.create_response(request, error_body(gettext(SEARCH_INVALID), errors), status=422)
 
 
 @api.exception_handler(NotAllowed)
@@ -179,7 +195,7 @@ def on_email_not_sent(request: HttpRequest, exc: EmailNotSent) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, error_body("Sign in or send a valid API token."), status=401)
+    return api.create_response(request, error_body(gettext(SIGN_IN)), status=401)
 
 
 @api.exception_handler(HttpError)
@@ -191,7 +207,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, error_body("Not found."), status=404)
+    return api.create_response(request, error_body(gettext(NOT_FOUND)), status=404)
 
 
 api.add_router("/", accounts_router)
@@ -210,9 +226,9 @@ api.add_router("/", appointments_router)
 
 @api.exception_handler(FieldsInvalid)
 def on_fields_invalid(request: HttpRequest, exc: FieldsInvalid) -> HttpResponse:
-    errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
+    errors = [{"field": e.field, "reason": said(e)} for e in exc.errors]
     errors += getattr(request, QUERY_ERRORS, [])  # a bad body's 422 names an undeclared query parameter too
-    return api.create_response(request, error_body("Some fields are not valid.", errors), status=422)
+    return api.create_response(request, error_body(gettext(FIELDS_INVALID), errors), status=422)
 
 
 @api.exception_handler(SubjectMismatch)

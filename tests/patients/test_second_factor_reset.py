@@ -127,6 +127,21 @@ def test_the_page_in_spanish(world: World, signed_in: Any) -> None:
     assert "Restablecer el inicio de sesión en dos pasos" in body
 
 
+def test_a_refused_reset_says_so_at_the_top_and_asks_for_the_password_again(
+    world: World, signed_in: Any, alice_with_app: Any
+) -> None:
+    """Lane es21's look: the refusal was only beside each field, and the password box came back empty without
+    a word; now an alert says nothing was reset and to type the password again, in the reader's language."""
+    url = f"/patients/{world.alice.pk}/second-factor/reset/"
+    body = {"reason": "x", "password": PASSWORD}
+    english = signed_in("counselor").post(url, body).content.decode()
+    assert "Nothing was reset: please check what is marked below, and type your password again." in english
+    spanish = signed_in("counselor").post(url, body, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "No se restableció nada: revise lo que está marcado abajo" in spanish
+    assert 'type="text" id="reason"' in spanish  # the house field style reaches it (it had no type)
+    assert queries.has_totp_device(alice_with_app)
+
+
 # --- The activation code by text message (issue #18) -----------------------------------------------------
 
 

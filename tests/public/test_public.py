@@ -228,7 +228,9 @@ def _msgids(path: Path) -> set[str]:
     template = engines["django"].from_string(path.read_text()).template
     ids = set()
     for node in template.nodelist.get_nodes_by_type(TranslateNode):
-        ids.add(node.filter_expression.var.literal)
+        literal = node.filter_expression.var.literal
+        if literal is not None:  # `{% translate s.citation %}`: a value whose words are marked at its source
+            ids.add(literal)
     for node in template.nodelist.get_nodes_by_type(BlockTranslateNode):
         ids.add(node.render_token_list(node.singular)[0])
         if node.plural:

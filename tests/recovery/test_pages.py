@@ -131,7 +131,7 @@ def test_reminders_show_when_due_and_can_be_marked_done(world: World, alice: Cli
     alice.post(f"/me/reminders/{reminder.pk}/done/", {"back": "home"})
     assert "Take my medication" not in alice.get("/me/").content.decode()
     bad = alice.post("/me/reminders/", {"kind": "party", "at": "25:00"}, follow=True).content.decode()
-    assert "must be one of" in bad
+    assert "choose one of the options shown" in bad and "medication, checkin" not in bad
     assert "like 20:30" in bad
 
 

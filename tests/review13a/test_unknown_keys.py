@@ -97,7 +97,9 @@ def test_no_categories_still_means_the_consents(world: World) -> None:
     assert list(Disclosure.objects.get().categories) == ["medication", "screenings"]
 
 
-def test_an_unknown_disclosure_key_keeps_the_apis_english_reason(world: World) -> None:
+def test_an_unknown_disclosure_key_is_said_in_the_requests_language(world: World) -> None:
+    """Lane es21: the API's reasons follow the request's language as the pages do (this test kept the
+    English reason for a Spanish request before); the field stays the key as sent."""
     nurse = sign_in(Client(), world.staff["nurse"])
     body = {
         "basis": "consent",
@@ -113,7 +115,9 @@ def test_an_unknown_disclosure_key_keeps_the_apis_english_reason(world: World) -
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="es",
     )
-    assert [e["reason"] for e in response.json()["errors"]] == ["not an input of this rule"]
+    assert [(e["field"], e["reason"]) for e in response.json()["errors"]] == [
+        ("category", "no es un dato de esta regla")
+    ]
 
 
 def test_an_unknown_second_factor_reset_key_is_said_in_spanish(world: World) -> None:

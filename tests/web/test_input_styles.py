@@ -35,3 +35,15 @@ def test_every_text_input_type_in_a_template_is_styled() -> None:
 def test_a_responsive_table_cell_without_a_label_shows_no_stray_colon() -> None:
     # an empty table's "No results yet." cell has no data-label; at 390 px it read ": No results yet."
     assert "table.responsive td[data-label]::before" in CSS
+
+
+def test_every_input_names_its_type() -> None:
+    """Lane es21: an `<input>` without a type is a text field the house style does not reach (it selects by
+    type): the second-factor reset's reason was a bare box of about 170 px beside a full-width password."""
+    bare = [
+        f"{template.relative_to(SRC)}: {tag[:60]}"
+        for template in SRC.rglob("*.html")
+        for tag in re.findall(r"<input\b[^>]*>", template.read_text())
+        if not re.search(r"\btype=", tag)
+    ]
+    assert bare == []

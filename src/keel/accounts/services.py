@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts import queries as account_queries
@@ -29,6 +30,7 @@ from keel.audit.models import Action, Outcome
 from keel.core import sharing
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError, FieldsInvalid, InvalidInput
+from keel.core.words import gettext_noop as N_
 from keel.db import rows
 
 if TYPE_CHECKING:
@@ -40,12 +42,29 @@ MAX_PASSWORD_LENGTH = 256  # the sign-in form's limit
 
 
 class AccountError(Exception):
-    """Bad input to an account operation; `field` names what was wrong."""
+    """Bad input to an account operation; `field` names what was wrong. `message` says it in English (the
+    CLI's words, the API's to an English reader); `said()` in the active language: `message` is then words
+    marked `N_` with %(name)s parts given as `params`."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str, **params: object) -> None:
+        self.template = message
+        self.params = {key: f"{value}" for key, value in params.items()}
+        self.message = message % self.params if params else message
+        super().__init__(f"{field}: {self.message}")
         self.field = field
-        self.message = message
+
+    def said(self) -> str:
+        """The problem in the active language (its English where the catalogue has no entry for it)."""
+        try:
+            return gettext(self.template) % self.params if self.params else gettext(self.template)
+        except (KeyError, ValueError, TypeError):  # a translation that lost a part: the English is right
+            return self.message
+
+    def field_error(self) -> FieldError:
+        """The same problem as a `FieldError` (its words said on a page, or in the API's 422, by `said`)."""
+        if self.params:
+            return FieldError(self.field, self.message, self.template, tuple(self.params.items()))
+        return FieldError(self.field, self.message)
 
 
 def totp_secret_base32_of_key(key_hex: str) -> str:
@@ -81,18 +100,23 @@ def create_user(
 ) -> tuple[User, TOTPDevice | None]:
     """Create a user with one role; staff join `program_slug` and get a TOTP device (MFA is required)."""
     if role not in Role.values:
-        raise AccountError("role", f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+        raise AccountError(
+            "role",
+            N_("unknown role %(role)s; choose one of %(roles)s"),
+            role=repr(role),
+            roles=", ".join(Role.values),
+        )
     if not username or len(username) > 150:
-        raise AccountError("username", "give a username of 1 to 150 characters")
+        raise AccountError("username", N_("give a username of 1 to 150 characters"))
     if User.objects.filter(username__iexact=username).exists():
-        raise AccountError("username", "that username is taken")
+        raise AccountError("username", N_("that username is taken"))
     program: Program | None = None
     if program_slug:
         program = Program.objects.filter(slug=program_slug).first()
         if program is None:
-            raise AccountError("program", f"no program with slug {program_slug!r}")
+            raise AccountError("program", N_("no program with slug %(slug)s"), slug=repr(program_slug))
     elif role != Role.PATIENT:
-        raise AccountError("program", "staff must belong to a program")
+        raise AccountError("program", N_("staff must belong to a program"))
     user = User(username=username, role=role, first_name=first_name, last_name=last_name)
     try:
         validate_password(password, user)
@@ -191,7 +215,9 @@ def create_token(
     (the one recipient it releases records to; else bound by its first release)."""
     days = settings.KEEL_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.KEEL_TOKEN_MAX_DAYS:
-        raise AccountError("expires_in_days", f"must be between 1 and {settings.KEEL_TOKEN_MAX_DAYS}")
+        raise AccountError(
+            "expires_in_days", N_("must be between 1 and %(maximum)s"), maximum=settings.KEEL_TOKEN_MAX_DAYS
+        )
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     now = timezone.now()
@@ -287,7 +313,7 @@ def revoke_token(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens. Someone else's token looks missing."""
     token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
     if token is None:
-        raise AccountError("token_id", "no such token")
+        raise AccountError("token_id", N_("no such token"))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -351,7 +377,7 @@ def confirm_totp_enrollment(*, user: User, code: str) -> bool:
 def disable_totp(*, user: User) -> None:
     """Turn two-step sign-in off. Only patients may: staff always need it."""
     if user.requires_mfa:
-        raise AccountError("mfa", "staff accounts always use two-step sign-in")
+        raise AccountError("mfa", N_("staff accounts always use two-step sign-in"))
     TOTPDevice.objects.filter(user=user).delete()
     audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="disabled")
 
@@ -396,21 +422,21 @@ def _check_setup_fields(*, slug: str, name: str, time_zone: str, username: str, 
     try:
         validate_slug(slug)
     except ValidationError:
-        raise AccountError("program_slug", "use letters, numbers, hyphens or underscores only") from None
+        raise AccountError("program_slug", N_("use letters, numbers, hyphens or underscores only")) from None
     if not 1 <= len(slug) <= 50:
-        raise AccountError("program_slug", "give 1 to 50 characters")
+        raise AccountError("program_slug", N_("give 1 to 50 characters"))
     if not name.strip() or len(name) > 200:
-        raise AccountError("program_name", "give the program's name (1 to 200 characters)")
+        raise AccountError("program_name", N_("give the program's name (1 to 200 characters)"))
     if not is_time_zone(time_zone):
         raise AccountError(
             "time_zone", f"unknown time zone {time_zone!r}; use a name such as America/Chicago"
         )
     if not username or len(username) > 150:
-        raise AccountError("username", "give a username of 1 to 150 characters")
+        raise AccountError("username", N_("give a username of 1 to 150 characters"))
     try:
         validate_email(email)
     except ValidationError:
-        raise AccountError("email", "give an email address such as name@example.org") from None
+        raise AccountError("email", N_("give an email address such as name@example.org")) from None
 
 
 def setup_first_program(

@@ -221,7 +221,7 @@ def accept(
                 totp_key_hex=key_hex,
             )
         except services.AccountError as exc:
-            raise FieldsInvalid([FieldError(exc.field, exc.message)]) from None
+            raise FieldsInvalid([exc.field_error()]) from None
         user.email = invitation.email
         user.save(update_fields=["email"])
         invitation.accepted_at, invitation.accepted_user = timezone.now(), user

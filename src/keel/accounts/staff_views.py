@@ -57,7 +57,7 @@ def _admin_program(request: AuthenticatedHttpRequest) -> Program:
 
 def _errors_onto(form: forms.BaseForm, exc: FieldsInvalid) -> None:
     for e in exc.errors:
-        form.add_error(e.field if e.field in form.fields else None, field_words.said(e))
+        form.add_error(e.field if e.field in form.fields else None, field_words.on_page(e))
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keel.core.words import gettext_noop as N_
+
 
 @dataclass(frozen=True)
 class Source:
@@ -173,7 +175,8 @@ _ALL = (
         "(LOINC 44260-8, PHQ-9 item 9).",
         "https://hl7.org/fhir/us/core/STU7/Observation-PHQ9-item-example-44260-8.html",
     ),
-    Source("keel-issue-4", "Keel: plain-language patterns written for this site; not a diagnosis."),
+    # Keel's own words, not a publication's title: translated where shown (`N_`)
+    Source("keel-issue-4", N_("Keel: plain-language patterns written for this site; not a diagnosis.")),
     # FHIR R4 in and out (issue #16): the standards and code systems the FHIR resources use, each checked.
     Source(
         "fhir-r4",

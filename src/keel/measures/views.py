@@ -43,7 +43,7 @@ def _report(
             request,
             "measures/measures.html",
             {
-                "errors": [{"field": e.field, "reason": field_words.said(e)} for e in exc.errors],
+                "errors": [{"field": e.field, "reason": field_words.on_page(e)} for e in exc.errors],
                 "asked": request.GET,
                 "message": _("Some choices are not valid."),
             },

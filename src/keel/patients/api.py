@@ -13,7 +13,6 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.accounts.services import AccountError
 from keel.api_body import request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
@@ -43,6 +42,7 @@ from keel.patients.schemas import (
     SecondFactorResetIn,
     SecondFactorResetOut,
 )
+from keel.web.field_words import said
 
 router = Router(tags=["patients"])
 
@@ -228,8 +228,8 @@ def resolve_flag(
         raise HttpError(403, str(exc)) from None
     except services.FlagError as exc:
         if exc.field == "flag":
-            raise HttpError(409, exc.message) from None
-        raise AccountError(exc.field, exc.message) from None
+            raise HttpError(409, said(exc.error)) from None
+        raise FieldsInvalid([exc.error]) from None
 
 
 # --- The identity photo (issue #18) ------------------------------------------------------------------------

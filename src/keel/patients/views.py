@@ -40,7 +40,7 @@ def _errors_onto(
     form: RegistrationForm | CareTeamForm | ActivateForm | ResetWithCodeForm | ContactForm, exc: FieldsInvalid
 ) -> None:
     for e in exc.errors:
-        form.add_error(e.field if e.field in form.fields else None, field_words.said(e))
+        form.add_error(e.field if e.field in form.fields else None, field_words.on_page(e))
 
 
 def _field_said(name: str, reason: str) -> str:
@@ -186,7 +186,7 @@ def readmit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
 
 
 def _episode_error(exc: FieldsInvalid) -> str:
-    return " ".join(_field_said(e.field, field_words.said(e)) for e in exc.errors)
+    return " ".join(_field_said(e.field, field_words.on_page(e)) for e in exc.errors)
 
 
 def _episodes_page(

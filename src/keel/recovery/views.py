@@ -321,7 +321,8 @@ def reminders(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Reminder added."))
         except RecoveryInvalid as exc:
             messages.error(
-                request, "; ".join(f"{labels.field_name(e.field)}: {field_words.said(e)}" for e in exc.errors)
+                request,
+                "; ".join(f"{labels.field_name(e.field)}: {field_words.on_page(e)}" for e in exc.errors),
             )
         return HttpResponseRedirect(reverse("recovery:reminders"))
     _patient, rows, due = services.list_reminders(request.user)

@@ -7,12 +7,14 @@ never shows an English reason that has a translation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.utils.translation import gettext
 
 from keel.core.decision import LIST_SEPARATOR
 from keel.core.rules.inputs import FieldError
+from keel.core.words import gettext_noop as N_
 
 
 def said(error: FieldError) -> str:
@@ -32,10 +34,104 @@ def _words(value: str) -> str:
     return LIST_SEPARATOR.join(gettext(part) if part else "" for part in value.split(LIST_SEPARATOR))
 
 
+# A list of codes to choose from ("must be one of: pharmacy, pdmp, patient") is what the API says: a page
+# offers the choices themselves, in words, so it asks to choose one of them and never shows the codes.
+CHOICE_LISTS = frozenset(
+    {
+        N_("must be one of: %(items)s"),
+        N_("must be one of %(items)s"),
+        N_("must be one of %(choices)s"),
+        N_("must be one of: %(allowed)s"),
+        N_("each must be one of: %(items)s"),
+        N_("%(unknown)s not one of %(choices)s"),
+    }
+)
+CHOOSE = N_("choose one of the options shown")
+
+
+def on_page(error: FieldError) -> str:
+    """The problem as a page says it: `said`, but a list of codes to choose from is "choose one of the
+    options shown" (no internal code on a page; lane es21 found "must be one of medication, checkin,
+    meeting" on a person's reminders page)."""
+    return gettext(CHOOSE) if error.template in CHOICE_LISTS else said(error)
+
+
 def by_field(errors: Iterable[FieldError]) -> dict[str, str]:
-    """Each field's problem, said (the last one for a field named twice, as a dict of reasons did)."""
-    return {e.field: said(e) for e in errors}
+    """Each field's problem as a page says it (the last one for a field named twice, as a dict of reasons
+    did)."""
+    return {e.field: on_page(e) for e in errors}
 
 
 def joined(errors: Iterable[FieldError], sep: str = " ") -> str:
-    return sep.join(said(e) for e in errors)
+    return sep.join(on_page(e) for e in errors)
+
+
+# pydantic's checks of an API body (`keel.schemas.In`: a wrong JSON type, a bound, a length, a choice), by
+# pydantic's error type: the words a Spanish (or any translated) reader gets. pydantic writes English only;
+# an English reader keeps pydantic's own sentence, byte for byte (what the API always said), and so does any
+# reader of an error type not listed here. The parts in %(...)s come from the error's `ctx`.
+PYDANTIC = {
+    "missing": N_("Field required"),
+    "string_type": N_("Input should be a valid string"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number"),
+    "finite_number": N_("Input should be a finite number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "date_type": N_("Input should be a valid date"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "datetime_parsing": N_("Input should be a valid datetime"),
+    "datetime_from_date_parsing": N_("Input should be a valid datetime or date"),
+    "timezone_aware": N_("Input should have timezone info"),
+    "less_than_equal": N_("Input should be less than or equal to %(le)s"),
+    "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
+    "less_than": N_("Input should be less than %(lt)s"),
+    "greater_than": N_("Input should be greater than %(gt)s"),
+    "string_too_short": N_("String should have at least %(min_length)s characters"),
+    "string_too_long": N_("String should have at most %(max_length)s characters"),
+    "too_short": N_("Should have at least %(min_length)s items"),
+    "too_long": N_("Should have at most %(max_length)s items"),
+    "literal_error": N_("Input should be %(expected)s"),
+    "enum": N_("Input should be %(expected)s"),
+    "string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
+}
+# the same words when the bound is 1 (pydantic says "1 character", "1 item")
+PYDANTIC_ONE = {
+    "string_too_short": N_("String should have at least 1 character"),
+    "string_too_long": N_("String should have at most 1 character"),
+    "too_short": N_("Should have at least 1 item"),
+    "too_long": N_("Should have at most 1 item"),
+}
+OR = N_("or")  # the last join of pydantic's list of choices ("'a', 'b' or 'c'")
+
+
+def pydantic_said(error: Mapping[str, Any]) -> str:
+    """One of pydantic's errors (an item of `ValidationError.errors`) in the active language: its type's
+    words from the catalogue with the error's `ctx` as their parts; pydantic's own English sentence when the
+    active language has no entry for them (English itself) or the type is not listed in `PYDANTIC`."""
+    english = str(error.get("msg", "invalid"))
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    one = kind in PYDANTIC_ONE and 1 in (ctx.get("min_length"), ctx.get("max_length"))
+    template = PYDANTIC_ONE[kind] if one else PYDANTIC.get(kind)
+    if template is None:
+        return english
+    translated = gettext(template)
+    if translated == template:  # English, or a language without these words: pydantic's sentence
+        return english
+    parts = {key: f"{value}" for key, value in ctx.items()}
+    if "expected" in parts:  # "'a', 'b' or 'c'": the choices stay as sent, the "or" is the reader's
+        head, sep, tail = parts["expected"].rpartition(" or ")
+        parts["expected"] = f"{head} {gettext(OR)} {tail}" if sep else tail
+    try:
+        return translated % parts
+    except (KeyError, ValueError, TypeError):  # a part pydantic did not give: its English is right
+        return english

@@ -261,5 +261,7 @@ def resolve_flag(request: AuthenticatedHttpRequest, patient_id: int, flag_id: in
             raise PermissionDenied from None
         messages.error(request, _flag_refusal(exc.reason))
     except flags.FlagError as exc:
-        messages.error(request, _("The flag was not resolved: %(reason)s.") % {"reason": exc.message})
+        messages.error(
+            request, _("The flag was not resolved: %(reason)s.") % {"reason": field_words.said(exc.error)}
+        )
     return HttpResponseRedirect(reverse("web:patient_detail", args=[patient_id]))

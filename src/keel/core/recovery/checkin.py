@@ -33,14 +33,14 @@ NOTE_MAX = 2000
 OTHER_MAX = 200
 
 FIELDS = (
-    Field("craving", "integer", minimum=0, maximum=10, help="0 = none, 10 = the strongest"),
-    Field("mood", "integer", minimum=1, maximum=5, help="1 = very bad, 5 = very good"),
-    Field("used", "bool", help="any opioid or other drug use since the last check-in"),
+    Field("craving", "integer", minimum=0, maximum=10, help=N_("0 = none, 10 = the strongest")),
+    Field("mood", "integer", minimum=1, maximum=5, help=N_("1 = very bad, 5 = very good")),
+    Field("used", "bool", help=N_("any opioid or other drug use since the last check-in")),
     Field("used_what", "choices", required=False, default=(), choices=SUBSTANCES),
     Field("used_how", "choices", required=False, default=(), choices=ROUTES),
     Field("medication", "choice", choices=MEDICATION),
-    Field("meeting", "bool", required=False, default=False, help="went to a meeting"),
-    Field("counseling", "bool", required=False, default=False, help="went to counseling or therapy"),
+    Field("meeting", "bool", required=False, default=False, help=N_("went to a meeting")),
+    Field("counseling", "bool", required=False, default=False, help=N_("went to counseling or therapy")),
     Field("triggers", "choices", required=False, default=(), choices=TRIGGERS),
     Field("trigger_other", "text", required=False, default="", maximum=OTHER_MAX),
     Field("sleep", "choice", required=False, default="", choices=("", *SLEEP)),

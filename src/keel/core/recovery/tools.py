@@ -46,14 +46,16 @@ SKILL_CODES = tuple(s.code for s in SKILLS)
 HELPED = ("yes", "a_little", "no")
 
 THOUGHT_RECORD = (
-    Field("situation", "text", maximum=TEXT_MAX, help="where you were, what happened"),
-    Field("automatic_thought", "text", maximum=TEXT_MAX, help="what went through your mind"),
-    Field("feeling", "text", maximum=200, help="the feeling, in a word or two"),
-    Field("intensity_before", "integer", minimum=0, maximum=100, help="how strong, 0-100"),
+    Field("situation", "text", maximum=TEXT_MAX, help=N_("where you were, what happened")),
+    Field("automatic_thought", "text", maximum=TEXT_MAX, help=N_("what went through your mind")),
+    Field("feeling", "text", maximum=200, help=N_("the feeling, in a word or two")),
+    Field("intensity_before", "integer", minimum=0, maximum=100, help=N_("how strong, 0-100")),
     Field("evidence_for", "text", required=False, default="", maximum=TEXT_MAX),
     Field("evidence_against", "text", required=False, default="", maximum=TEXT_MAX),
     Field("balanced_thought", "text", required=False, default="", maximum=TEXT_MAX),
-    Field("intensity_after", "integer", required=False, minimum=0, maximum=100, help="how strong now, 0-100"),
+    Field(
+        "intensity_after", "integer", required=False, minimum=0, maximum=100, help=N_("how strong now, 0-100")
+    ),
 )
 THOUGHT_TEXT = tuple(f.name for f in THOUGHT_RECORD if f.kind == "text")
 SKILL_TRY = (Field("skill", "choice", choices=SKILL_CODES), Field("helped", "choice", choices=HELPED))

@@ -230,7 +230,7 @@ def _activate(code: str, username: str, password: str) -> User:
                 first_name=row.patient.preferred_name or row.patient.given_name,
             )
         except accounts.AccountError as exc:
-            raise FieldsInvalid([FieldError(exc.field, exc.message)]) from None
+            raise FieldsInvalid([exc.field_error()]) from None
         Patient.objects.filter(pk=row.patient.pk).update(user=user)
         _spend_code(row, user, target_type="activation_code", reason="account made")
     return user

@@ -13,8 +13,10 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.rules.inputs import FieldError
 from keel.core.rules.window import reason_problem
 from keel.core.text import visible_length
+from keel.core.words import gettext_noop as N_
 from keel.patients.models import (
     EmergencyAccess,
     FlagKind,
@@ -27,12 +29,13 @@ PRESCRIBER_ONLY = policy.PRESCRIBER_ONLY_FLAGS
 
 
 class FlagError(ValueError):
-    """A flag cannot be resolved as asked; `field` names what was wrong."""
+    """A flag cannot be resolved as asked; `field` names what was wrong, `message` says it in English (the
+    API's 409 for a flag resolved already), `error` is the same as a `FieldError` whose words are marked `N_`
+    (the page and the API's 422 say it in the reader's language: `keel.web.field_words.said`)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+    def __init__(self, error: FieldError) -> None:
+        self.error, self.field, self.message = error, error.field, error.reason
+        super().__init__(f"{error.field}: {error.reason}")
 
 
 class FlagNotAllowed(AccessNotAllowed, PermissionError):
@@ -111,11 +114,13 @@ def _checked_note(note: str, kind: str | None) -> str:
     characters."""
     note = (note or "").strip()
     if not visible_length(note):
-        raise FlagError("note", "write what was done (a note is required to resolve a flag)")
+        raise FlagError(FieldError("note", N_("write what was done (a note is required to resolve a flag)")))
     if kind == FlagKind.DOSE_HELD and reason_problem(note):
-        raise FlagError("note", "write the assessment: " + reason_problem(note))
+        raise FlagError(
+            FieldError.said("note", N_("write the assessment: %(problem)s"), problem=reason_problem(note))
+        )
     if len(note) > 2000:
-        raise FlagError("note", "at most 2000 characters")
+        raise FlagError(FieldError("note", N_("at most 2000 characters")))
     return note
 
 
@@ -164,7 +169,7 @@ def _resolve(by: User, patient: Patient, flag_id: int, note: str) -> PatientFlag
         if flag is None:
             raise policy.PatientNotFound()
         if flag.resolved_at is not None:
-            raise FlagError("flag", "this flag was already resolved")
+            raise FlagError(FieldError("flag", N_("this flag was already resolved")))
         flag.resolved_at, flag.resolved_by, flag.resolution_note = timezone.now(), by, note
         flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
         audit.record_for_patient(by, patient, Action.UPDATE, "patient_flag", flag.pk, reason="resolved")

@@ -155,5 +155,5 @@ def said(exc: InvalidInput) -> str:
     for e in exc.errors:
         name = e.field.split("[")[0]
         label = _START_LABELS.get(name) or _MEDICATION_LABELS.get(name)
-        parts.append(f"{label}: {field_words.said(e)}" if label else field_words.said(e))
+        parts.append(f"{label}: {field_words.on_page(e)}" if label else field_words.on_page(e))
     return "; ".join(parts)

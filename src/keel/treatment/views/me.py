@@ -47,6 +47,9 @@ def home_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             "code": code,
             "name": name,
             "at": h.uses.uses[code].at if h.uses and code in h.uses.uses else None,
+            # where the time comes from: the person's own answer, the care team's correction of it, or the
+            # clinic's records (a dose given there, a take-home bottle, a pharmacy fill); the page says which
+            "source": h.uses.uses[code].source if h.uses and code in h.uses.uses else "",
             "value": typed.get(f"last_{code}", ""),
             "error": field_errors.get(f"last_{code}", ""),
             "listed": code in listed,
