@@ -176,3 +176,45 @@ def test_the_cross_program_refusal_is_said_on_the_api(small: Small) -> None:
         content_type="application/json",
     )
     assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, ["user_id"])
+
+
+def _in_two_programs(small: Small) -> tuple[Program, object]:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    other = Program.objects.create(slug="r21p-second", name="Second Clinic", time_zone="America/Chicago")
+    ProgramMembership.objects.create(user=small.prescriber, program=other)
+    TOTPDevice.objects.create(user=small.prescriber, name="default", confirmed=True)
+    return other, TOTPDevice
+
+
+def test_an_admin_of_every_program_the_person_works_in_resets_their_second_factor(small: Small) -> None:
+    other, devices = _in_two_programs(small)
+    admin = make_staff("admin21p-both", Role.PROGRAM_ADMIN, small.program)
+    ProgramMembership.objects.create(user=admin, program=other)
+    staff_services.reset_second_factor(
+        by=admin, program_slug=small.program.slug, user_id=small.prescriber.pk, password=PASSWORD
+    )
+    assert not devices.objects.filter(user=small.prescriber).exists()  # type: ignore[attr-defined]
+
+
+def test_the_reset_is_in_the_trail_of_each_program_the_person_works_in(small: Small) -> None:
+    other, _devices = _in_two_programs(small)
+    admin = make_staff("admin21p-both", Role.PROGRAM_ADMIN, small.program)
+    ProgramMembership.objects.create(user=admin, program=other)
+    staff_services.reset_second_factor(
+        by=admin, program_slug=small.program.slug, user_id=small.prescriber.pk, password=PASSWORD
+    )
+    rows = AuditEvent.objects.filter(
+        target_type="mfa", target_id=str(small.prescriber.pk), reason="second factor reset"
+    )
+    assert sorted(rows.values_list("program_id", flat=True)) == sorted([small.program.pk, other.pk])
+
+
+def test_an_admin_of_one_of_two_programs_is_still_refused(small: Small) -> None:
+    other, _devices = _in_two_programs(small)
+    make_staff("admin21p-other", Role.PROGRAM_ADMIN, other)  # the other program's admin, not this one
+    admin = make_staff("admin21p-one", Role.PROGRAM_ADMIN, small.program)
+    with pytest.raises(FieldsInvalid):
+        staff_services.reset_second_factor(
+            by=admin, program_slug=small.program.slug, user_id=small.prescriber.pk, password=PASSWORD
+        )

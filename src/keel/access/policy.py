@@ -604,6 +604,18 @@ def works_in_other_programs(staff: User, program_id: int) -> bool:
     return ProgramMembership.objects.filter(user=staff).exclude(program_id=program_id).exists()
 
 
+def works_beyond_admin(admin: User, staff: User) -> bool:
+    """Whether a staff member works in any program `admin` is not an admin of. A second-factor reset protects
+    the records of every program the person works in, so it is one for an admin of all of them (review 21p
+    refused it to an admin of one; a person in two programs who loses their phone is reset by an admin of
+    both, never by an admin of one alone)."""
+    if not (_active(admin) and admin.role == Role.PROGRAM_ADMIN):
+        return True
+    theirs = ProgramMembership.objects.filter(user=staff).values("program_id")
+    admins = ProgramMembership.objects.filter(user=admin).values("program_id")
+    return theirs.exclude(program_id__in=admins).exists()
+
+
 def can_manage_staff(user: User, program_id: int) -> bool:
     """Inviting staff, changing roles and turning accounts off: the program's admins (issue #18)."""
     return _admin_of(user, program_id)

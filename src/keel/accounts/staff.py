@@ -411,8 +411,9 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
     one's own). The admin's own password again first (review 20b, SECURITY.md: re-authentication before any
     MFA change), before the person is looked up (review 21p: no probing of who is staff without it): a wrong
     or missing one counts toward the lockout and is refused naming `password`. Someone who also works in
-    other programs is refused naming `user_id` (`policy.works_in_other_programs`, as a role change is): one
-    program's admin does not weaken what protects another's records. Audited; they are told by email."""
+    programs this admin does not run is refused naming `user_id` (`policy.works_beyond_admin`): one program's
+    admin does not weaken what protects another's records; an admin of all of them resets it. Audited in each
+    of their programs' trails; they are told by email."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     program = _program_of_admin(by, program_slug)
@@ -434,7 +435,7 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
         raise FieldsInvalid([FieldError("user_id", _("another admin resets your own two-step sign-in"))])
     if not user.is_active:
         raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
-    if policy.works_in_other_programs(user, program.pk):  # not one program's to weaken (review 21p)
+    if policy.works_beyond_admin(by, user):  # not one program's to weaken (review 21p)
         raise FieldsInvalid(
             [
                 FieldError(
@@ -447,15 +448,18 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
         removed, _rows = TOTPDevice.objects.filter(user=user).delete()
         services.end_sessions(user)
         services.revoke_tokens(user)
-        audit.record(
-            actor=by,
-            action=Action.UPDATE,
-            target_type="mfa",
-            target_id=user.pk,
-            program_id=program.pk,
-            reason="second factor reset",
-            detail={"devices_removed": removed},
-        )
+        # In the trail of each program the person works in (an admin of all of them did it), this one first.
+        theirs = ProgramMembership.objects.filter(user=user).exclude(program_id=program.pk)
+        for program_id in [program.pk, *sorted(theirs.values_list("program_id", flat=True))]:
+            audit.record(
+                actor=by,
+                action=Action.UPDATE,
+                target_type="mfa",
+                target_id=user.pk,
+                program_id=program_id,
+                reason="second factor reset",
+                detail={"devices_removed": removed},
+            )
         if user.email:
             transaction.on_commit(
                 lambda: _tell(
