@@ -1,0 +1,148 @@
+"""A page past the caseload's signalled people cut by the database (issue #21): one statement a page however
+deep (`_tail_page`: `tail._tail`'s reads per person, the missed days capped at MISSED_DAYS and the signals
+in SQL, everyone ordered and the page cut by LIMIT/OFFSET, the counts beside it), given the few counts a
+take-home bottle can shorten, read first (`_take_home_counts`). tests/careteam/test_caseload_tail_page.py
+holds every page to `tail._tail`'s, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Value, When
+
+from keel.access import policy
+from keel.access.policy import Area
+from keel.careteam.queries.ranking import _Entry, _Person
+from keel.careteam.queries.reads import _places, _planner, _read_rows
+from keel.careteam.queries.tail import _tail_missed, _tail_reads
+from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, Signals, rank_key
+from keel.patients.models import Patient, PatientFlag
+from keel.treatment.models import TakeHomePlan
+
+
+def _take_home_counts(
+    scope: QuerySet[Patient], days: dict[str, date], today: dict[int, date], size: int
+) -> dict[int, int]:
+    """The missed days, capped at MISSED_DAYS (`_tail_missed`, `count_missed`), of the people on methadone
+    in an episode, not dosed yesterday, with a take-home plan that may cover a day of the look-back: the
+    only counts a take-home bottle (JSON, read in Python) can shorten. One statement over the people with a
+    plan (the database evaluates the reads only for them), then `count_missed`'s read of their plans."""
+    planned = scope.filter(pk__in=TakeHomePlan.objects.values("patient_id"))
+    who, reads = _tail_reads(planned, True, False, days)
+    rows = [row for row in _read_rows(who.filter(Q(plans=True)), reads, size) if row[0] in today]
+    return _tail_missed(rows, _places(reads), today, {})
+
+
+# The most take-home counts a page statement carries (as ids); past it a page is cut from `_tail`'s read.
+_MOST_GIVEN = 20000
+
+
+def _tail_page(
+    scope: QuerySet[Patient],
+    areas: frozenset[Area],
+    days: dict[str, date],
+    audited: tuple[int, int],
+    given: dict[int, int],
+    size: int,
+    start: int,
+    stop: int,
+) -> tuple[int, list[_Entry]] | None:
+    """A page past the signalled people cut by the database (issue #21): how many of `scope`'s people have a
+    signal, and the people at the places of [start, stop) of the whole caseload past them, as `_tail`'s
+    entries (None: the statement's people are not the audited ones, `audited` = their number and the sum
+    of their ids, or no row came back; the caller reads `_tail` then). One statement: `_tail`'s
+    reads per person (`_tail_reads`, the database's own), the missed days capped at MISSED_DAYS from them in
+    SQL as `_tail_missed` counts them (`given`: `_take_home_counts`' counts, which a take-home day may have
+    shortened), the silence, whether a signal (an open flag, MISSED_DAYS missed, SILENT_DAYS silent); then
+    everyone ordered with the signalled people first and the others in the caseload's order (`rank_key`
+    past the signals: more missed days, then a longer silence, then the name casefolded in code-point
+    order, `Patient.sort_name`, then the id) and the page cut by LIMIT/OFFSET, the counts beside it as
+    window sums. `test_caseload_tail_page.py` holds every page to `_tail`'s (SQLite and PostgreSQL)."""
+    clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
+    if len(given) > _MOST_GIVEN:
+        return None
+    who, _reads = _tail_reads(scope, clinical, recovery, days)
+    zones = sorted(days.items())
+    who = who.annotate(
+        tail_today=Case(
+            *[When(program__time_zone=zone, then=Value(day)) for zone, day in zones],
+            output_field=DateField(),
+        ),
+        tail_yesterday=Case(
+            *[When(program__time_zone=zone, then=Value(day - timedelta(days=1))) for zone, day in zones],
+            output_field=DateField(),
+        ),
+    )
+    # the names and record numbers are read for the page's rows only (a narrow sort over everyone)
+    columns = ["pk", "sort_name", "tail_today", "tail_yesterday"]
+    if clinical:
+        who = who.annotate(
+            tail_flagged=Exists(PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True))
+        )
+        columns += ["on_methadone", "dosed_2", "missed_episode", "first", "tail_flagged"]
+    if recovery:
+        columns.append("last_checkin")
+    inner, inner_params = who.order_by().values_list(*columns).query.sql_with_params()
+    params: list[Any] = list(inner_params)
+    missed = episode = "CAST(NULL AS INTEGER)"
+    flagged = "0 = 1"
+    if clinical:
+        taken = ""
+        for count in sorted(set(given.values())):
+            ids = [pk for pk, n in given.items() if n == count]
+            taken += f" WHEN t.pk IN ({', '.join(['%s'] * len(ids))}) THEN {int(count)}"
+            params += ids
+        # `_tail_missed`: none yet, or not counted (dosed yesterday, no episode): 0; dosed the day before
+        # or first dosed yesterday: 1; else MISSED_DAYS or more
+        missed = (
+            f"CASE WHEN NOT t.on_methadone THEN NULL{taken} WHEN t.first IS NULL THEN 0 "
+            "WHEN t.first >= t.tail_today THEN 0 WHEN t.dosed_2 OR t.first >= t.tail_yesterday THEN 1 "
+            f"ELSE {int(MISSED_DAYS)} END"
+        )
+        episode, flagged = "t.missed_episode", "t.tail_flagged"
+    silent = "CAST(NULL AS INTEGER)"
+    if recovery:
+        silent = (
+            "(t.tail_today - t.last_checkin)"
+            if connection.vendor == "postgresql"
+            else "CAST(julianday(t.tail_today) - julianday(t.last_checkin) AS INTEGER)"
+        )
+    code_points = '"C"' if connection.vendor == "postgresql" else "BINARY"
+    order = (
+        "{0}.signalled DESC, COALESCE({0}.missed, 0) DESC, COALESCE({0}.silent, 0) DESC, "
+        f"{{0}}.sort_name COLLATE {code_points}, {{0}}.id"
+    )
+    params += [MISSED_DAYS, SILENT_DAYS, stop - start, start]
+    patients = Patient._meta.db_table
+    sql = (
+        f"WITH t AS MATERIALIZED ({inner}), "  # noqa: S608 # nosec B608 - the ORM's SQL; values are parameters
+        f"u AS (SELECT t.pk AS id, t.sort_name, {episode} AS episode, {missed} AS missed, "
+        f"{silent} AS silent, {flagged} AS flagged FROM t), "
+        "v AS (SELECT u.*, CASE WHEN u.flagged OR u.missed >= %s OR u.silent >= %s THEN 1 ELSE 0 END "
+        "AS signalled FROM u), "
+        "w AS (SELECT v.id, v.sort_name, v.episode, v.missed, v.silent, v.signalled, COUNT(*) OVER () AS n, "
+        f"SUM(v.id) OVER () AS ids, SUM(v.signalled) OVER () AS s FROM v ORDER BY {order.format('v')} "
+        "LIMIT %s OFFSET %s) "
+        "SELECT w.id, p.preferred_name, p.given_name, p.family_name, p.record_number, w.episode, w.missed, "
+        f"w.silent, w.n, w.ids, w.s FROM w JOIN {patients} p ON p.id = w.id ORDER BY {order.format('w')}"
+    )
+    with _planner(size), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows or (rows[0][8], int(rows[0][9])) != audited:
+        return None
+    signalled = int(rows[0][10])
+    numbers = policy.field_visible(areas, "record_number")
+    entries: list[_Entry] = []
+    # the rows before the signalled people's end are theirs, in no particular order (the head orders them)
+    for pk, preferred, given_name, family, number, enrolled, count, quiet, *_sums in rows[
+        max(0, signalled - start) :
+    ]:
+        signals = Signals((), count, quiet)
+        name = Patient.name_from(preferred, given_name, family)
+        in_care = enrolled is not None if clinical else None
+        shown_as = _Person(pk, name, number if numbers else None, in_care, signals)
+        entries.append((rank_key(signals), name.casefold(), pk, shown_as))
+    return signalled, entries
