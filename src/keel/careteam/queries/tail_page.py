@@ -6,6 +6,7 @@ holds every page to `tail._tail`'s, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -37,6 +38,22 @@ def _take_home_counts(
 
 # The most take-home counts a page statement carries (as ids); past it a page is cut from `_tail`'s read.
 _MOST_GIVEN = 20000
+# A number the role does not read, in SQL.
+_NO_NUMBER = "CAST(NULL AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class _PerPerson:
+    """The page statement's expressions over each person's row of its inner statement (`t`), as SQL text,
+    and the parameters they take in the order they are written (the take-home counts' ids): the episode,
+    the missed days capped at MISSED_DAYS, the days since the last check-in, whether an open flag. A role
+    that does not see a signal reads none of it (NULL, or false)."""
+
+    episode: str = _NO_NUMBER
+    missed: str = _NO_NUMBER
+    silent: str = _NO_NUMBER
+    flagged: str = "0 = 1"
+    params: tuple[int, ...] = ()
 
 
 def _tail_page(
@@ -53,16 +70,35 @@ def _tail_page(
     signal, and the people at the places of [start, stop) of the whole caseload past them, as `_tail`'s
     entries (None: the statement's people are not the audited ones, `audited` = their number and the sum
     of their ids, or no row came back; the caller reads `_tail` then). One statement: `_tail`'s
-    reads per person (`_tail_reads`, the database's own), the missed days capped at MISSED_DAYS from them in
-    SQL as `_tail_missed` counts them (`given`: `_take_home_counts`' counts, which a take-home day may have
-    shortened), the silence, whether a signal (an open flag, MISSED_DAYS missed, SILENT_DAYS silent); then
-    everyone ordered with the signalled people first and the others in the caseload's order (`rank_key`
-    past the signals: more missed days, then a longer silence, then the name casefolded in code-point
-    order, `Patient.sort_name`, then the id) and the page cut by LIMIT/OFFSET, the counts beside it as
-    window sums. `test_caseload_tail_page.py` holds every page to `_tail`'s (SQLite and PostgreSQL)."""
+    reads per person (`_inner`: `_tail_reads`, the database's own), the missed days capped at MISSED_DAYS
+    from them in SQL as `_tail_missed` counts them (`_per_person`; `given`: `_take_home_counts`' counts,
+    which a take-home day may have shortened), the silence, whether a signal (an open flag, MISSED_DAYS
+    missed, SILENT_DAYS silent); then everyone ordered with the signalled people first and the others in
+    the caseload's order (`_order`: `rank_key` past the signals: more missed days, then a longer silence,
+    then the name casefolded in code-point order, `Patient.sort_name`, then the id) and the page cut by
+    LIMIT/OFFSET, the counts beside it as window sums (`_statement`, `_read`); the page's entries
+    (`_entries`). `test_caseload_tail_page.py` holds every page to `_tail`'s (SQLite and PostgreSQL)."""
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     if len(given) > _MOST_GIVEN:
         return None
+    inner, params = _inner(scope, clinical, recovery, days)
+    per_person = _per_person(clinical, recovery, given)
+    params += [*per_person.params, MISSED_DAYS, SILENT_DAYS, stop - start, start]
+    rows = _read(_statement(inner, per_person), params, size)
+    if not rows or (rows[0][8], int(rows[0][9])) != audited:
+        return None
+    signalled = int(rows[0][10])
+    # the rows before the signalled people's end are theirs, in no particular order (the head orders them)
+    return signalled, _entries(rows[max(0, signalled - start) :], areas, clinical)
+
+
+def _inner(
+    scope: QuerySet[Patient], clinical: bool, recovery: bool, days: dict[str, date]
+) -> tuple[str, list[Any]]:
+    """The page's inner statement (`t`), as the ORM compiles it, and its parameters: each person's id, sort
+    key, today and yesterday (their program zone's) and the reads of `_tail` the page needs (`_tail_reads`),
+    an open flag among them. The names and record numbers are read for the page's rows only (a narrow sort
+    over everyone)."""
     who, _reads = _tail_reads(scope, clinical, recovery, days)
     zones = sorted(days.items())
     who = who.annotate(
@@ -75,7 +111,6 @@ def _tail_page(
             output_field=DateField(),
         ),
     )
-    # the names and record numbers are read for the page's rows only (a narrow sort over everyone)
     columns = ["pk", "sort_name", "tail_today", "tail_yesterday"]
     if clinical:
         who = who.annotate(
@@ -85,64 +120,92 @@ def _tail_page(
     if recovery:
         columns.append("last_checkin")
     inner, inner_params = who.order_by().values_list(*columns).query.sql_with_params()
-    params: list[Any] = list(inner_params)
-    missed = episode = "CAST(NULL AS INTEGER)"
-    flagged = "0 = 1"
-    if clinical:
-        taken = ""
-        for count in sorted(set(given.values())):
-            ids = [pk for pk, n in given.items() if n == count]
-            taken += f" WHEN t.pk IN ({', '.join(['%s'] * len(ids))}) THEN {int(count)}"
-            params += ids
-        # `_tail_missed`: none yet, or not counted (dosed yesterday, no episode): 0; dosed the day before
-        # or first dosed yesterday: 1; else MISSED_DAYS or more
-        missed = (
-            f"CASE WHEN NOT t.on_methadone THEN NULL{taken} WHEN t.first IS NULL THEN 0 "
-            "WHEN t.first >= t.tail_today THEN 0 WHEN t.dosed_2 OR t.first >= t.tail_yesterday THEN 1 "
-            f"ELSE {int(MISSED_DAYS)} END"
-        )
-        episode, flagged = "t.missed_episode", "t.tail_flagged"
-    silent = "CAST(NULL AS INTEGER)"
-    if recovery:
-        silent = (
-            "(t.tail_today - t.last_checkin)"
-            if connection.vendor == "postgresql"
-            else "CAST(julianday(t.tail_today) - julianday(t.last_checkin) AS INTEGER)"
-        )
-    code_points = '"C"' if connection.vendor == "postgresql" else "BINARY"
-    order = (
-        "{0}.signalled DESC, COALESCE({0}.missed, 0) DESC, COALESCE({0}.silent, 0) DESC, "
-        f"{{0}}.sort_name COLLATE {code_points}, {{0}}.id"
+    return inner, list(inner_params)
+
+
+def _per_person(clinical: bool, recovery: bool, given: dict[int, int]) -> _PerPerson:
+    """What the page reads of each person (`_PerPerson`), for what the role sees: the clinical signals (the
+    episode, the missed days, an open flag), the recovery one (the silence)."""
+    silent = _silence() if recovery else _NO_NUMBER
+    if not clinical:
+        return _PerPerson(silent=silent)
+    taken, ids = _take_home_days(given)
+    # `_tail_missed`: none yet, or not counted (dosed yesterday, no episode): 0; dosed the day before
+    # or first dosed yesterday: 1; else MISSED_DAYS or more
+    missed = (
+        f"CASE WHEN NOT t.on_methadone THEN NULL{taken} WHEN t.first IS NULL THEN 0 "
+        "WHEN t.first >= t.tail_today THEN 0 WHEN t.dosed_2 OR t.first >= t.tail_yesterday THEN 1 "
+        f"ELSE {int(MISSED_DAYS)} END"
     )
-    params += [MISSED_DAYS, SILENT_DAYS, stop - start, start]
+    return _PerPerson("t.missed_episode", missed, silent, "t.tail_flagged", ids)
+
+
+def _take_home_days(given: dict[int, int]) -> tuple[str, tuple[int, ...]]:
+    """The counts a take-home day shortened (`_take_home_counts`) as branches of the missed days' CASE, one
+    per count, and their ids, the parameters of those branches in order."""
+    taken = ""
+    params: list[int] = []
+    for count in sorted(set(given.values())):
+        ids = [pk for pk, n in given.items() if n == count]
+        taken += f" WHEN t.pk IN ({', '.join(['%s'] * len(ids))}) THEN {int(count)}"
+        params += ids
+    return taken, tuple(params)
+
+
+def _silence() -> str:
+    """The days from the last check-in to today, in the database's date arithmetic."""
+    if connection.vendor == "postgresql":
+        return "(t.tail_today - t.last_checkin)"
+    return "CAST(julianday(t.tail_today) - julianday(t.last_checkin) AS INTEGER)"
+
+
+def _order(rows: str) -> str:
+    """The page's order over `rows` (an alias): the signalled people first, then more missed days, a longer
+    silence, the name casefolded in code-point order (`COLLATE "C"`, SQLite's BINARY: Python's own string
+    order), the id."""
+    code_points = '"C"' if connection.vendor == "postgresql" else "BINARY"
+    return (
+        f"{rows}.signalled DESC, COALESCE({rows}.missed, 0) DESC, COALESCE({rows}.silent, 0) DESC, "
+        f"{rows}.sort_name COLLATE {code_points}, {rows}.id"
+    )
+
+
+def _statement(inner: str, per_person: _PerPerson) -> str:
+    """The page's one statement: the inner statement materialized once (`t`), each person's signals (`u`)
+    and whether any (`v`: an open flag, MISSED_DAYS missed, SILENT_DAYS silent), everyone ordered and the
+    page cut with the counts beside it as window sums (`w`: the people, the sum of their ids, the
+    signalled ones), then the page's names and record numbers."""
+    p = per_person
     patients = Patient._meta.db_table
-    sql = (
+    return (
         f"WITH t AS MATERIALIZED ({inner}), "  # noqa: S608 # nosec B608 - the ORM's SQL; values are parameters
-        f"u AS (SELECT t.pk AS id, t.sort_name, {episode} AS episode, {missed} AS missed, "
-        f"{silent} AS silent, {flagged} AS flagged FROM t), "
+        f"u AS (SELECT t.pk AS id, t.sort_name, {p.episode} AS episode, {p.missed} AS missed, "
+        f"{p.silent} AS silent, {p.flagged} AS flagged FROM t), "
         "v AS (SELECT u.*, CASE WHEN u.flagged OR u.missed >= %s OR u.silent >= %s THEN 1 ELSE 0 END "
         "AS signalled FROM u), "
         "w AS (SELECT v.id, v.sort_name, v.episode, v.missed, v.silent, v.signalled, COUNT(*) OVER () AS n, "
-        f"SUM(v.id) OVER () AS ids, SUM(v.signalled) OVER () AS s FROM v ORDER BY {order.format('v')} "
+        f"SUM(v.id) OVER () AS ids, SUM(v.signalled) OVER () AS s FROM v ORDER BY {_order('v')} "
         "LIMIT %s OFFSET %s) "
         "SELECT w.id, p.preferred_name, p.given_name, p.family_name, p.record_number, w.episode, w.missed, "
-        f"w.silent, w.n, w.ids, w.s FROM w JOIN {patients} p ON p.id = w.id ORDER BY {order.format('w')}"
+        f"w.silent, w.n, w.ids, w.s FROM w JOIN {patients} p ON p.id = w.id ORDER BY {_order('w')}"
     )
+
+
+def _read(sql: str, params: list[Any], size: int) -> list[tuple[Any, ...]]:
+    """The page statement's rows (`_planner`: no JIT for a long list)."""
     with _planner(size), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows or (rows[0][8], int(rows[0][9])) != audited:
-        return None
-    signalled = int(rows[0][10])
+        return cursor.fetchall()
+
+
+def _entries(rows: list[tuple[Any, ...]], areas: frozenset[Area], clinical: bool) -> list[_Entry]:
+    """The page's rows as `_tail`'s entries, in the page's order."""
     numbers = policy.field_visible(areas, "record_number")
     entries: list[_Entry] = []
-    # the rows before the signalled people's end are theirs, in no particular order (the head orders them)
-    for pk, preferred, given_name, family, number, enrolled, count, quiet, *_sums in rows[
-        max(0, signalled - start) :
-    ]:
+    for pk, preferred, given, family, number, enrolled, count, quiet, *_sums in rows:
         signals = Signals((), count, quiet)
-        name = Patient.name_from(preferred, given_name, family)
+        name = Patient.name_from(preferred, given, family)
         in_care = enrolled is not None if clinical else None
         shown_as = _Person(pk, name, number if numbers else None, in_care, signals)
         entries.append((rank_key(signals), name.casefold(), pk, shown_as))
-    return signalled, entries
+    return entries
