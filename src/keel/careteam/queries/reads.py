@@ -20,7 +20,14 @@ from keel.core.rules.caseload import OpenFlag
 from keel.db.planner import without_jit
 from keel.patients.models import Patient, PatientFlag
 from keel.recovery.models import CheckIn
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, MedicationOrder, in_force_q
+from keel.treatment.models import (
+    DoseAmendment,
+    DoseRecord,
+    DoseStatus,
+    MedicationOrder,
+    OrderStatus,
+    in_force_q,
+)
 
 # The medication dosed at the window every day, whose missed days the caseload counts.
 OBSERVED = "methadone"
@@ -101,6 +108,17 @@ def _on_methadone(days: dict[str, date]) -> Case:
         ],
         default=False,
         output_field=BooleanField(),
+    )
+
+
+def _ordered(person: OuterRef) -> Exists:
+    """Whether the person has an order of observed methadone not stopped: one probe of the orders' index, a
+    superset of an order in force (`_on_methadone`: the last written that has started, not stopped), to
+    gate a costlier read on without asking the order in force again (issue #21)."""
+    return Exists(
+        MedicationOrder.objects.filter(patient=person, medication=OBSERVED).exclude(
+            status=OrderStatus.STOPPED
+        )
     )
 
 

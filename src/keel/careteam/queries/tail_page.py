@@ -11,12 +11,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam.queries.ranking import _Entry, _Person
-from keel.careteam.queries.reads import _places, _planner, _read_rows
+from keel.careteam.queries.reads import _ordered, _places, _planner, _read_rows
 from keel.careteam.queries.tail import _tail_missed, _tail_reads
 from keel.core.rules.caseload import MISSED_DAYS, SILENT_DAYS, Signals, rank_key
 from keel.patients.models import Patient, PatientFlag
@@ -114,13 +114,26 @@ def _inner(
     columns = ["pk", "sort_name", "tail_today", "tail_yesterday"]
     if clinical:
         who = who.annotate(
-            tail_flagged=Exists(PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True))
+            tail_flagged=Exists(PatientFlag.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True)),
+            tail_first=_first_dose(),
         )
-        columns += ["on_methadone", "dosed_2", "missed_episode", "first", "tail_flagged"]
+        columns += ["on_methadone", "dosed_2", "missed_episode", "tail_first", "tail_flagged"]
     if recovery:
         columns.append("last_checkin")
     inner, inner_params = who.order_by().values_list(*columns).query.sql_with_params()
     return inner, list(inner_params)
+
+
+def _first_dose() -> Case:
+    """The episode's first observed dose, as the missed days' CASE reads it (`_tail_missed`: only for people
+    on methadone in an episode and not dosed yesterday), gated on an order not stopped (`reads._ordered`,
+    one index probe) rather than on the order in force, which the page reads once as its own column
+    (`on_methadone`; without one the count is NULL, whatever this answers): `_tail_reads`' `first` asks
+    the order in force a second time, and at 100,000 people each ask is an anti-join over every order
+    (bench/README.md, issue #21). The same answer for every person on methadone: one with an order in
+    force has one not stopped."""
+    gate = Q(dosed_1=False, missed_episode__isnull=False) & Q(_ordered(OuterRef("pk")))
+    return Case(When(gate, then=F("missed_first")), default=None, output_field=DateField())
 
 
 def _per_person(clinical: bool, recovery: bool, given: dict[int, int]) -> _PerPerson:
@@ -133,8 +146,8 @@ def _per_person(clinical: bool, recovery: bool, given: dict[int, int]) -> _PerPe
     # `_tail_missed`: none yet, or not counted (dosed yesterday, no episode): 0; dosed the day before
     # or first dosed yesterday: 1; else MISSED_DAYS or more
     missed = (
-        f"CASE WHEN NOT t.on_methadone THEN NULL{taken} WHEN t.first IS NULL THEN 0 "
-        "WHEN t.first >= t.tail_today THEN 0 WHEN t.dosed_2 OR t.first >= t.tail_yesterday THEN 1 "
+        f"CASE WHEN NOT t.on_methadone THEN NULL{taken} WHEN t.tail_first IS NULL THEN 0 "
+        "WHEN t.tail_first >= t.tail_today THEN 0 WHEN t.dosed_2 OR t.tail_first >= t.tail_yesterday THEN 1 "
         f"ELSE {int(MISSED_DAYS)} END"
     )
     return _PerPerson("t.missed_episode", missed, silent, "t.tail_flagged", ids)
