@@ -208,7 +208,8 @@ def _read(sql: str, params: list[Any], size: int) -> list[tuple[Any, ...]]:
     """The page statement's rows (`_planner`: no JIT for a long list)."""
     with _planner(size), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 def _entries(rows: list[tuple[Any, ...]], areas: frozenset[Area], clinical: bool) -> list[_Entry]:
