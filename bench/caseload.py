@@ -95,18 +95,38 @@ def _grow(program_id: int, admin_id: int, start: int, stop: int, today: date) ->
 
 
 def _old_caseload(ref: str) -> Callable[..., Any]:
-    """`caseload` as it was at `ref`, loaded from git against today's other modules."""
+    """`caseload` as it was at `ref`, loaded from git against today's other modules: the module
+    `careteam/queries.py` before issue #17's split, else the package `careteam/queries/` (its files copied
+    under another name, their imports of each other renamed with them)."""
+    import importlib
     import subprocess
+    import tempfile
     import types
 
     root = Path(__file__).resolve().parent.parent
-    source = subprocess.run(
-        ["git", "show", f"{ref}:src/keel/careteam/queries.py"], cwd=root, check=True, capture_output=True
-    ).stdout.decode()
-    module = types.ModuleType("bench_old_careteam_queries")
-    sys.modules[module.__name__] = module  # dataclasses look their module up
-    exec(compile(source, f"{ref}:src/keel/careteam/queries.py", "exec"), module.__dict__)
-    return module.caseload  # type: ignore[no-any-return]
+    name = "bench_old_careteam_queries"
+
+    def show(path: str) -> str:
+        return subprocess.run(
+            ["git", "show", f"{ref}:{path}"], cwd=root, check=True, capture_output=True
+        ).stdout.decode()
+
+    package = "src/keel/careteam/queries"
+    listed = subprocess.run(
+        ["git", "ls-tree", "--name-only", ref, f"{package}/"], cwd=root, capture_output=True
+    )
+    files = [Path(line).name for line in listed.stdout.decode().split() if line.endswith(".py")]
+    if not files:  # one module
+        module = types.ModuleType(name)
+        sys.modules[module.__name__] = module  # dataclasses look their module up
+        exec(compile(show(f"{package}.py"), f"{ref}:{package}.py", "exec"), module.__dict__)
+        return module.caseload  # type: ignore[no-any-return]
+    folder = Path(tempfile.mkdtemp(prefix="bench-caseload-")) / name
+    folder.mkdir()
+    for file in files:
+        (folder / file).write_text(show(f"{package}/{file}").replace("keel.careteam.queries.", f"{name}."))
+    sys.path.insert(0, str(folder.parent))
+    return importlib.import_module(name).caseload  # type: ignore[no-any-return]
 
 
 def _first_page(caseload: Callable[..., Any], admin: Any, number: int | str = 1) -> Any:

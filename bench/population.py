@@ -75,9 +75,10 @@ def add_orders(
     """An active order of `medication` for each new person matching `where` (SQL over `id`)."""
     c.execute(
         f"""INSERT INTO treatment_medicationorder (medication, rxnorm, dose_mg, frequency, route, status,
-            starts_on, note, created_at, patient_id, prescriber_id, home_start, schedule, deferred)
+            starts_on, note, created_at, patient_id, prescriber_id, home_start, schedule, deferred,
+            qtc_reason)
         SELECT '{medication}', '{RXNORM[medication]}', 60, 'once daily', 'oral', 'active', {starts}, '',
-            now(), id, {int(user_id)}, false, '[]'::jsonb, false
+            now(), id, {int(user_id)}, false, '[]'::jsonb, false, ''
         FROM patients_patient WHERE id > {int(lo)} AND ({where})"""
     )
 

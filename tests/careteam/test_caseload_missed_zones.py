@@ -114,7 +114,7 @@ def everyone(world: World) -> list[Patient]:
 def test_every_row_is_the_slow_caseloads(
     world: World, everyone: list[Patient], monkeypatch: pytest.MonkeyPatch, now: datetime, head_above: int
 ) -> None:
-    monkeypatch.setattr(queries, "HEAD_ABOVE", head_above)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", head_above)
     for role, status in [
         ("nurse", "all"),
         ("nurse", "current"),

@@ -22,6 +22,8 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam import queries
 from keel.careteam.queries import CaseloadRow
+from keel.careteam.queries.listing import _said
+from keel.careteam.queries.statuses import _status_filter
 from keel.core.rules.caseload import OpenFlag, Signals, rank
 from keel.patients.models import (
     CareTeamMember,
@@ -83,7 +85,7 @@ def varied(world: World) -> list[Patient]:
 
 def _before(user: Any, *, now: datetime, status: str | None) -> list[CaseloadRow]:
     """The caseload the slow way: one person at a time, every row said, then sorted."""
-    where = queries._status_filter(user, status)
+    where = _status_filter(user, status)
     areas = policy.areas_for_role(user.role)
     clinical, recovery = Area.CLINICAL in areas, Area.RECOVERY in areas
     visible = policy.patients_visible_to(user)
@@ -119,7 +121,7 @@ def _before(user: Any, *, now: datetime, status: str | None) -> list[CaseloadRow
                     reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),
                     missed_dose_days=missed,
                     days_since_checkin=silent,
-                    words=tuple(queries._said(x) for x in r.reasons),
+                    words=tuple(_said(x) for x in r.reasons),
                 ),
             )
         )

@@ -14,6 +14,7 @@ import pytest
 from django.core.paginator import Paginator
 
 from keel.careteam import queries
+from keel.careteam.queries import reads
 from keel.patients.models import Patient
 from keel.treatment.models import MedicationOrder, OrderStatus
 from tests.careteam.test_caseload_missed_sql import NOW, TODAY, _Maker
@@ -67,11 +68,11 @@ def _rows(user: Any, now: datetime) -> dict[int, dict[str, Any]]:
     return whole
 
 
-@pytest.mark.parametrize("head_above", [queries.HEAD_ABOVE, 0])
+@pytest.mark.parametrize("head_above", [reads.HEAD_ABOVE, 0])
 def test_a_deferred_order_is_not_the_current_one(
     world: World, monkeypatch: pytest.MonkeyPatch, head_above: int
 ) -> None:
-    monkeypatch.setattr(queries, "HEAD_ABOVE", head_above)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", head_above)
     m = _Maker(world)
     restarted = _restarted(m, starts_in=5)
     superseded = _superseded(m, starts_in=2)
@@ -96,13 +97,13 @@ def test_a_deferred_order_is_not_the_current_one(
     ]
 
 
-@pytest.mark.parametrize("head_above", [queries.HEAD_ABOVE, 0])
+@pytest.mark.parametrize("head_above", [reads.HEAD_ABOVE, 0])
 def test_the_start_day_is_the_persons_own(
     world: World, monkeypatch: pytest.MonkeyPatch, head_above: int
 ) -> None:
     """An order starting tomorrow in New York: not in force at 22:00 there (already tomorrow in UTC), in
     force at 05:00 the next morning."""
-    monkeypatch.setattr(queries, "HEAD_ABOVE", head_above)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", head_above)
     m = _Maker(world)
     p = _restarted(m, starts_in=1)
     nurse = world.staff["nurse"]

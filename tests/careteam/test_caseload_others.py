@@ -1,5 +1,5 @@
 """A page past the caseload's head (issue #21): the people who cannot have a signal are read lightly
-(`queries._others`: no missed days counted) and only those it cannot place exactly are ranked the full way
+(`others._others`: no missed days counted) and only those it cannot place exactly are ranked the full way
 (`_ranked`). Pinned here against `_ranked` over everyone: each person `_others` places has `_ranked`'s entry
 (the same key, name, id and row: missed days, silence, in care, record number), every person not in the
 head is placed or left to `_ranked`, and most are placed. Over the varied population of
@@ -14,7 +14,11 @@ from typing import Any
 import pytest
 
 from keel.access import policy
-from keel.careteam import queries
+from keel.careteam.queries.head import _may_have_a_signal
+from keel.careteam.queries.others import _others
+from keel.careteam.queries.ranking import _entry_order, _ranked
+from keel.careteam.queries.reads import _open_flags
+from keel.careteam.queries.statuses import _status_filter
 from keel.patients.models import Patient, day_in
 from tests.careteam.test_caseload_order import CASES, _vary
 from tests.careteam.test_caseload_signals import NOW, _population
@@ -34,19 +38,19 @@ def _read(user: Any, status: str | None, shift: int) -> tuple[Any, dict[int, Any
     """`_others`' answer for this reader at NOW + shift days, `_ranked`'s entry of everyone, and the head."""
     now = NOW + timedelta(days=shift)
     scope = policy.patients_visible_to(user)
-    where = queries._status_filter(user, status)
+    where = _status_filter(user, status)
     if where is not None:
         scope = scope.filter(where)
     areas = policy.areas_for_role(user.role)
     zones = dict(scope.values_list("pk", "program__time_zone"))
     days = {z: day_in(z, now) for z in set(zones.values())}
     today = {pk: days[z] for pk, z in zones.items()}
-    maybe = queries._may_have_a_signal(areas, days)
+    maybe = _may_have_a_signal(areas, days)
     assert maybe is not None
     head = set(scope.filter(maybe).values_list("pk", flat=True))
-    flags = queries._open_flags(scope, today)
-    others = queries._others(scope, areas, days, today, flags, len(today), head)
-    exact = {e[2]: e for e in queries._ranked(scope, None, areas, days, today, None, len(today))}
+    flags = _open_flags(scope, today)
+    others = _others(scope, areas, days, today, flags, len(today), head)
+    exact = {e[2]: e for e in _ranked(scope, None, areas, days, today, None, len(today))}
     return others, exact, head
 
 
@@ -74,7 +78,7 @@ def test_everyone_past_the_head_is_placed_or_left_to_the_full_rank(
 def test_the_light_read_is_in_the_caseloads_order(world: World, varied: list[Patient], shift: int) -> None:
     for role, status in CASES:
         (entries, _unsure), _exact, _head = _read(world.staff[role], status, shift)
-        assert entries == sorted(entries, key=queries._entry_order), (role, status, shift)
+        assert entries == sorted(entries, key=_entry_order), (role, status, shift)
 
 
 def test_most_people_past_the_head_are_placed_lightly(world: World, varied: list[Patient]) -> None:

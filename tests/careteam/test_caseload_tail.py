@@ -1,4 +1,4 @@
-"""A page past the caseload's signalled people (issue #21): `queries._tail` counts the people with a signal
+"""A page past the caseload's signalled people (issue #21): `tail._tail` counts the people with a signal
 and orders everyone else from one light statement, each missed-days count read only up to MISSED_DAYS
 (the day before yesterday's and yesterday's doses as two hashed reads; the episode's first dose and the
 take-home plans only for people in an episode not dosed yesterday). Pinned here against `_ranked` over
@@ -18,7 +18,10 @@ from typing import Any, cast
 import pytest
 
 from keel.access import policy
-from keel.careteam import queries
+from keel.careteam.queries.ranking import _ranked
+from keel.careteam.queries.reads import _open_flags
+from keel.careteam.queries.statuses import _status_filter
+from keel.careteam.queries.tail import _tail
 from keel.core.rules.caseload import NO_SIGNAL
 from keel.patients.models import Patient, day_in
 from tests.careteam.test_caseload_order import CASES, _vary
@@ -40,16 +43,16 @@ def varied(world: World) -> list[Patient]:
 def _both(user: Any, status: str | None, now: datetime) -> tuple[Any, Any]:
     """`_tail`'s answer for this reader at `now`, and the same from `_ranked` over everyone."""
     scope = policy.patients_visible_to(user)
-    where = queries._status_filter(user, status)
+    where = _status_filter(user, status)
     if where is not None:
         scope = scope.filter(where)
     areas = policy.areas_for_role(user.role)
     zones = dict(scope.values_list("pk", "program__time_zone"))
     days = {z: day_in(z, now) for z in set(zones.values())}
     today = {pk: days[z] for pk, z in zones.items()}
-    flags = queries._open_flags(scope, today)
-    fast = queries._tail(scope, areas, days, today, flags, len(today))
-    exact = queries._ranked(scope, None, areas, days, today, None, len(today))
+    flags = _open_flags(scope, today)
+    fast = _tail(scope, areas, days, today, flags, len(today))
+    exact = _ranked(scope, None, areas, days, today, None, len(today))
     signalled = [e for e in exact if cast(int, e[0][0]) < NO_SIGNAL]
     assert exact[: len(signalled)] == signalled  # everyone with a signal first
     return fast, (len(signalled), exact[len(signalled) :])
@@ -80,7 +83,7 @@ def test_the_population_reaches_every_capped_count(world: World, everyone: list[
     zones = dict(scope.values_list("pk", "program__time_zone"))
     days = {z: day_in(z, MOMENTS[3]) for z in set(zones.values())}
     today = {pk: days[z] for pk, z in zones.items()}
-    exact = queries._ranked(scope, None, policy.areas_for_role("nurse"), days, today, None, len(today))
+    exact = _ranked(scope, None, policy.areas_for_role("nurse"), days, today, None, len(today))
     missed = [e[3].signals.missed_dose_days or 0 for e in exact[:signalled]]
     assert 2 in missed and any(m > 2 for m in missed)
     assert any(e[3].signals.flags and (e[3].signals.missed_dose_days or 0) < 2 for e in exact[:signalled])

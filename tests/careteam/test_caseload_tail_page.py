@@ -1,4 +1,4 @@
-"""A page past the caseload's signalled people cut by the database (issue #21): `queries._tail_page` counts
+"""A page past the caseload's signalled people cut by the database (issue #21): `tail_page._tail_page` counts
 the signalled people and orders everyone else in SQL (the missed days capped at MISSED_DAYS from `_tail`'s
 own reads, the take-home days from `_take_home_counts`, the silence, the name by `Patient.sort_name` in
 code-point order, the id) and returns only the page's rows. Pinned here against the old read, `_tail` (one
@@ -24,6 +24,11 @@ from django.test.utils import CaptureQueriesContext
 from keel.access import policy
 from keel.access.policy import Area
 from keel.careteam import queries
+from keel.careteam.queries.reads import _open_flags
+from keel.careteam.queries.statuses import _status_filter
+from keel.careteam.queries.tail import _tail
+from keel.careteam.queries.tail_page import _tail_page, _take_home_counts
+from keel.core.rules.caseload import MISSED_DAYS
 from keel.patients.models import CareTeamMember, Patient, day_in
 from tests.careteam.test_caseload_order import CASES, _vary
 from tests.careteam.test_caseload_signals import NOW, _population
@@ -37,8 +42,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _always_a_head(monkeypatch: pytest.MonkeyPatch) -> None:
     """A head, and pages past it cut by the database, at every size (above the thresholds only, in use)."""
-    monkeypatch.setattr(queries, "HEAD_ABOVE", 0)
-    monkeypatch.setattr(queries, "TAIL_IN_SQL_ABOVE", 0)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 0)
+    monkeypatch.setattr("keel.careteam.queries.listing.TAIL_IN_SQL_ABOVE", 0)
 
 
 @pytest.fixture
@@ -50,7 +55,7 @@ def varied(world: World) -> list[Patient]:
 
 def _reads(user: Any, status: str | None, now: datetime) -> tuple[Any, ...]:
     scope = policy.patients_visible_to(user)
-    where = queries._status_filter(user, status)
+    where = _status_filter(user, status)
     if where is not None:
         scope = scope.filter(where)
     areas = policy.areas_for_role(user.role)
@@ -64,15 +69,15 @@ def _every_page_is_the_old_reads(user: Any, status: str | None, now: datetime) -
     """Every page of 1, 7 and 50 places past the signalled people, against `_tail`'s slice; how many
     places past them there were."""
     scope, areas, days, today = _reads(user, status, now)
-    flags = queries._open_flags(scope, today) if Area.CLINICAL in areas else {}
-    signalled, tail = queries._tail(scope, areas, days, today, flags, len(today))
-    given = queries._take_home_counts(scope, days, today, len(today)) if Area.CLINICAL in areas else {}
+    flags = _open_flags(scope, today) if Area.CLINICAL in areas else {}
+    signalled, tail = _tail(scope, areas, days, today, flags, len(today))
+    given = _take_home_counts(scope, days, today, len(today)) if Area.CLINICAL in areas else {}
     audited = (len(today), sum(today))
     n = len(today)
     for size in (3, 50):
         for start in [*range(signalled, n, size), max(0, signalled - 3), 0]:
             stop = min(start + size, n)
-            got = queries._tail_page(scope, areas, days, audited, given, n, start, stop)
+            got = _tail_page(scope, areas, days, audited, given, n, start, stop)
             assert got is not None, (user.role, status, now, size, start)
             assert got[0] == signalled, (user.role, status, now)
             # the places from the signalled people's end on
@@ -102,14 +107,14 @@ def test_take_home_days_shorten_counts_the_page_is_given(world: World, everyone:
     shortened = 0
     for now in MOMENTS:
         scope, _areas, days, today = _reads(world.staff["nurse"], "all", now)
-        given = queries._take_home_counts(scope, days, today, len(today))
-        shortened += sum(n < queries.MISSED_DAYS for n in given.values())
+        given = _take_home_counts(scope, days, today, len(today))
+        shortened += sum(n < MISSED_DAYS for n in given.values())
     assert shortened
 
 
 def _old(monkeypatch: pytest.MonkeyPatch) -> None:
     """The old read: every page past the head from `_tail`."""
-    monkeypatch.setattr(queries, "_tail_page", lambda *args: None)
+    monkeypatch.setattr("keel.careteam.queries.listing._tail_page", lambda *args: None)
 
 
 @pytest.mark.parametrize("size", [7, 50])
@@ -162,11 +167,13 @@ def test_a_person_added_after_the_audit_row_is_not_listed(
     )
     CareTeamMember.objects.create(patient=late, user=nurse)
     answers: list[Any] = []
-    real = queries._tail_page
-    monkeypatch.setattr(queries, "_tail_page", lambda *args: answers.append(real(*args)) or answers[-1])
+    real = _tail_page
+    monkeypatch.setattr(
+        "keel.careteam.queries.listing._tail_page", lambda *args: answers.append(real(*args)) or answers[-1]
+    )
     rows = [asdict(r) for r in fast[len(fast) - 20 :]]
     assert answers == [None]
-    monkeypatch.setattr(queries, "_tail_page", lambda *args: None)
+    monkeypatch.setattr("keel.careteam.queries.listing._tail_page", lambda *args: None)
     assert rows == [asdict(r) for r in old[len(old) - 20 :]]
     assert late.pk not in {r["id"] for r in rows}
 

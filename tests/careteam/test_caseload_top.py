@@ -1,5 +1,5 @@
 """The caseload's head (issue #21, top-k): the first pages rank only the people who may have a signal
-(`queries._may_have_a_signal`, one statement) and everyone is ranked only for a page past them. Pinned here
+(`head._may_have_a_signal`, one statement) and everyone is ranked only for a page past them. Pinned here
 against the caseload the slow way (`_before`: a Patient per person, `dose_contexts`' own count, every row
 said, the whole list sorted on `rank(...).key`) over a varied population with ties (names that differ only
 in case, one whole name shared by several, flags raised at one moment, equal signals): the head's selection
@@ -22,6 +22,10 @@ from django.utils import translation
 
 from keel.access import policy
 from keel.careteam import queries
+from keel.careteam.queries.head import _bounds, _may_have_a_signal
+from keel.careteam.queries.ranking import _ranked
+from keel.careteam.queries.reads import _open_flags
+from keel.careteam.queries.statuses import _status_filter
 from keel.core.rules.caseload import NO_SIGNAL, TIERS
 from keel.patients.models import Patient, day_in
 from tests.careteam.test_caseload_order import CASES, _before, _vary
@@ -35,8 +39,8 @@ pytestmark = pytest.mark.django_db
 def _always_a_head(monkeypatch: pytest.MonkeyPatch) -> None:
     """The head at every size (above HEAD_ABOVE people only, in use), ranked in the smallest batches (a
     page's people first, then as many again: every settling step is taken)."""
-    monkeypatch.setattr(queries, "HEAD_ABOVE", 0)
-    monkeypatch.setattr(queries, "HEAD_BATCH", 1)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 0)
+    monkeypatch.setattr("keel.careteam.queries.head.HEAD_BATCH", 1)
 
 
 @pytest.fixture
@@ -58,13 +62,11 @@ def test_everyone_with_a_signal_may_have_one(world: World, varied: list[Patient]
         expected = _before(user, now=now, status=status)
         signalled = {r.id for r in expected if r.tier != TIERS[NO_SIGNAL]}
         scope = policy.patients_visible_to(user)
-        where = queries._status_filter(user, status)
+        where = _status_filter(user, status)
         if where is not None:
             scope = scope.filter(where)
         zones = set(scope.values_list("program__time_zone", flat=True))
-        maybe = queries._may_have_a_signal(
-            policy.areas_for_role(user.role), {z: day_in(z, now) for z in zones}
-        )
+        maybe = _may_have_a_signal(policy.areas_for_role(user.role), {z: day_in(z, now) for z in zones})
         selected = set(scope.filter(maybe).values_list("pk", flat=True)) if maybe is not None else set()
         assert signalled <= selected, (role, status, shift, signalled - selected)
         # A head, not everyone: most people here have a dose or a check-in of the last days.
@@ -143,19 +145,19 @@ def test_each_bound_is_at_or_before_the_persons_key(world: World, varied: list[P
     for role, status in CASES:
         user = world.staff[role]
         scope = policy.patients_visible_to(user)
-        where = queries._status_filter(user, status)
+        where = _status_filter(user, status)
         if where is not None:
             scope = scope.filter(where)
         areas = policy.areas_for_role(user.role)
         zones = dict(scope.values_list("pk", "program__time_zone"))
         days = {z: day_in(z, now) for z in set(zones.values())}
         today = {pk: days[z] for pk, z in zones.items()}
-        maybe = queries._may_have_a_signal(areas, days)
+        maybe = _may_have_a_signal(areas, days)
         if maybe is None:
             continue
-        flags = queries._open_flags(scope, today)
-        bounds = queries._bounds(scope, maybe, areas, days, today, flags, len(today))
-        keys = {e[2]: e[:2] for e in queries._ranked(scope, None, areas, days, today, None, len(today))}
+        flags = _open_flags(scope, today)
+        bounds = _bounds(scope, maybe, areas, days, today, flags, len(today))
+        keys = {e[2]: e[:2] for e in _ranked(scope, None, areas, days, today, None, len(today))}
         assert {pk for _, _, pk in bounds} <= set(keys), (role, status, shift)
         for bound, name, pk in bounds:
             key, their_name = keys[pk]

@@ -1,4 +1,4 @@
-"""Review 13a: the caseload past its signalled group (`queries._others`, a light read placing most people
+"""Review 13a: the caseload past its signalled group (`others._others`, a light read placing most people
 and leaving the rest to the full ranking) against the slow caseload (`tests.careteam.test_caseload_order.
 _before`: a Patient per person, `dose_contexts`' count, the whole list sorted). Every history of the missed
 days' tests, and more people meant to break the light read's shortcut (dosed yesterday, so none missed):
@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 
 from keel.accounts.models import ProgramMembership
 from keel.careteam import queries
+from keel.careteam.queries.others import _others
 from keel.patients.models import CareTeamMember, Enrollment, FlagKind, Patient, PatientFlag
 from keel.recovery.models import CheckIn
 from tests.careteam.test_caseload_missed_sql import HISTORIES, NOW, TODAY, _Maker
@@ -34,8 +35,8 @@ MOMENTS = [NOW + timedelta(hours=h) for h in (-30, -20, -8, 0, 5, 11, 18, 30)]
 
 @pytest.fixture(autouse=True)
 def _always_a_head(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(queries, "HEAD_ABOVE", 0)
-    monkeypatch.setattr(queries, "HEAD_BATCH", 1)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 0)
+    monkeypatch.setattr("keel.careteam.queries.head.HEAD_BATCH", 1)
 
 
 def _far_east(m: _Maker, p: Patient) -> Patient:
@@ -130,14 +131,14 @@ def test_every_page_past_the_head_is_the_slow_lists_page(
     world: World, everyone: list[Patient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     placed: list[int] = []
-    light = queries._others
+    light = _others
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         rest, unsure = light(*args, **kwargs)
         placed.append(len(rest))
         return rest, unsure
 
-    monkeypatch.setattr(queries, "_others", counted)
+    monkeypatch.setattr("keel.careteam.queries.listing._others", counted)
     for now in MOMENTS:
         for role, status in CASES:
             user = world.staff[role]

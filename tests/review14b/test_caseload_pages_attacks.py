@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 
 from keel.careteam import queries
+from keel.careteam.queries import reads
+from keel.careteam.queries.tail import _tail
 from keel.patients.models import day_in
 from tests.conftest import sign_in
 
@@ -205,7 +207,7 @@ def _build(world: Any, ref: datetime) -> Any:
 
 def _full(user: Any, now: datetime, status: str | None, monkeypatch: Any) -> list[Any]:
     with monkeypatch.context() as m:
-        m.setattr(queries, "HEAD_ABOVE", 10**9)
+        m.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 10**9)
         rows = list(queries.caseload(user, now=now, status=status))
     return rows
 
@@ -334,13 +336,13 @@ def test_the_scenario_reaches_the_light_reads(world: Any, monkeypatch: Any) -> N
     assert "none" in tiers and len(tiers) >= 3, tiers
     assert {None, 0, 1} <= missed and any(m and m >= 2 for m in missed), missed
     calls: list[str] = []
-    real_tail = queries._tail
+    real_tail = _tail
 
     def spy(*a: Any, **k: Any) -> Any:
         calls.append("tail")
         return real_tail(*a, **k)
 
-    monkeypatch.setattr(queries, "_tail", spy)
+    monkeypatch.setattr("keel.careteam.queries.listing._tail", spy)
     c = queries.caseload(nurse, now=now, status="all")
     assert c[len(full) - 10 : len(full)] == full[-10:]
     assert calls == ["tail"]
@@ -364,6 +366,6 @@ def test_other_roles_pages_are_the_full_rankings_slice(world: Any, monkeypatch: 
             ]
         )
     full = _full(user, now, None, monkeypatch)
-    assert len(full) > queries.HEAD_ABOVE
+    assert len(full) > reads.HEAD_ABOVE
     for start in range(0, len(full), 50):
         assert queries.caseload(user, now=now)[start : start + 50] == full[start : start + 50], start

@@ -27,14 +27,14 @@ def _ids(rows):
 
 
 def _slow(user, monkeypatch, now, status=None):
-    monkeypatch.setattr(cq, "HEAD_ABOVE", 10**9)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 10**9)
     rows = list(cq.caseload(user, now=now, status=status))
     return rows
 
 
 def _fast(user, monkeypatch, now, status=None, batch=1):
-    monkeypatch.setattr(cq, "HEAD_ABOVE", 0)
-    monkeypatch.setattr(cq, "HEAD_BATCH", batch)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 0)
+    monkeypatch.setattr("keel.careteam.queries.head.HEAD_BATCH", batch)
     return cq.caseload(user, now=now, status=status)
 
 
@@ -221,8 +221,8 @@ def test_case_web_pages_match_full_ranking(world, monkeypatch, signed_in):
     c = signed_in("nurse")
     pages = {}
     for head in (0, 10**9):
-        monkeypatch.setattr(cq, "HEAD_ABOVE", head)
-        monkeypatch.setattr(cq, "HEAD_BATCH", 2)
+        monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", head)
+        monkeypatch.setattr("keel.careteam.queries.head.HEAD_BATCH", 2)
         pages[head] = [
             re.findall(r"/patients/(\d+)/", c.get(f"/patients/?status=all&page={n}").content.decode())
             for n in (1, 2, 3)
@@ -237,8 +237,8 @@ def test_case_api_one_audit_row_names_who_is_returned(world, monkeypatch, signed
     from keel.audit.models import AuditEvent
 
     made = build(world, count=30)
-    monkeypatch.setattr(cq, "HEAD_ABOVE", 0)
-    monkeypatch.setattr(cq, "HEAD_BATCH", 1)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 0)
+    monkeypatch.setattr("keel.careteam.queries.head.HEAD_BATCH", 1)
     c = signed_in("nurse")
     last = AuditEvent.objects.order_by("-id").first().id
     r = c.get("/api/v1/caseload?status=all")

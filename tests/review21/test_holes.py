@@ -11,6 +11,7 @@ import pytest
 from django.utils import translation
 
 from keel.careteam import queries as cq
+from keel.careteam.queries.head import _Head
 from keel.directory.queries import MeetingSearch
 from keel.measures.queries import day_runs
 from keel.web.audit_words import reason_words
@@ -21,14 +22,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _slow(user, monkeypatch, now, status=None):
-    monkeypatch.setattr(cq, "HEAD_ABOVE", 10**9)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 10**9)
     rows = list(cq.caseload(user, now=now, status=status))
     return rows
 
 
 def _fast(user, monkeypatch, now, status=None, batch=1):
-    monkeypatch.setattr(cq, "HEAD_ABOVE", 0)
-    monkeypatch.setattr(cq, "HEAD_BATCH", batch)
+    monkeypatch.setattr("keel.careteam.queries.reads.HEAD_ABOVE", 0)
+    monkeypatch.setattr("keel.careteam.queries.head.HEAD_BATCH", batch)
     return cq.caseload(user, now=now, status=status)
 
 
@@ -63,7 +64,7 @@ def test_case_flag_raised_while_page_is_built(world, monkeypatch):
     # someone on this page (the first `head` places) who was not in the head: no signal when the list was read
     outside = [r.id for r in full[:head] if r.id not in in_head]
     assert outside
-    original = cq._Head.first
+    original = _Head.first
     raised = []
 
     def first_then_flag(self, stop):
@@ -72,7 +73,7 @@ def test_case_flag_raised_while_page_is_built(world, monkeypatch):
             raised.append(flag(Patient.objects.get(pk=outside[-1]), "reported_use", 1, NOW, 99999))
         return got
 
-    monkeypatch.setattr(cq._Head, "first", first_then_flag)
+    monkeypatch.setattr(_Head, "first", first_then_flag)
     rows = fast[0:head]  # one page, as the paginator slices it
     assert raised
     # before the flag they were on this page at their place; after it, near the top: on the page either way
@@ -184,7 +185,7 @@ def test_case_flag_resolved_while_page_is_built(world, monkeypatch):
         AuditEvent.objects.filter(target_type="patient_list").order_by("-id").first().detail["patient_ids"]
     )
     head = len(fast._head)
-    original = cq._Head.first
+    original = _Head.first
     done = []
 
     def first_then_resolve(self, stop):
@@ -196,7 +197,7 @@ def test_case_flag_resolved_while_page_is_built(world, monkeypatch):
             done.append(True)
         return got
 
-    monkeypatch.setattr(cq._Head, "first", first_then_resolve)
+    monkeypatch.setattr(_Head, "first", first_then_resolve)
     page = fast[0:head]  # one page, as the paginator slices it
     assert done
     assert page
