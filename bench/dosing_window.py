@@ -8,11 +8,19 @@ same run at the same concurrency. Two ways in (`--path`):
 
     .venv/bin/python bench/dosing_window.py [--patients 300] [--nurses 8] [--path api|page|both]
                                             [--rounds 3] [--database-url postgresql://...] [--pace SECONDS]
+                                            [--versus-checkin] [--src base=/tmp/base/src --src new=src]
 
 Each round is a fresh server and database: one dose is recorded alone first (a cold worker's first
 request, once the server answers /healthz), then the rest by the nurses at once; reported: the slowest
 first dose of a nurse (queueing included), p50/p95/p99 of all doses, and /healthz at the same concurrency
 right after.
+
+`--versus-checkin`: on the same server, patients post check-ins (`POST /api/v1/me/checkins`, as many
+clients as nurses, closed loop, `--checkin-seconds`) before the doses in odd rounds and after them in even
+ones; printed: the check-in p95/p99 and the server CPU per request of both (every gunicorn process, from
+/proc; the PostgreSQL backends not counted) with the dose ÷ check-in ratio (issue #21: <= 2). `--src
+LABEL=DIR` (repeatable): serve that `src` tree (a `git archive` of another commit, say), the trees
+alternating round by round in one run, their order rotated: old and new side by side.
 
 By default each nurse sends the next dose the moment the last one answers (closed loop, no time at the
 window between people): on this 2-core machine the client, the server and the database share the cores,
@@ -39,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.http_load import KEEL, SCENARIOS, _free_port, _wait_ready, measure
+from bench.http_load import KEEL, SCENARIOS, Request, _cpu_seconds, _free_port, _wait_ready, measure
 
 SETUP = """
 import json
@@ -87,7 +95,14 @@ for n in nurses:  # a signed-in nurse at the page: password and a confirmed seco
     store[AUTH_AT] = store[LAST_SEEN] = now.timestamp()
     store.create()
     sessions.append(store.session_key)
-print(json.dumps({{"patients": ids, "tokens": tokens, "sessions": sessions}}))
+checkin_tokens = []  # patients with their own account, who post check-ins (--versus-checkin)
+for i in range({checkin_patients}):
+    user = services.create_user(username=f"bench.patient{{i}}", role="patient", password="bench password 12345",
+                                program_slug="riverside")[0]
+    Patient.objects.create(program=program, user=user, record_number=f"BC-{{i}}", given_name="Bench",
+                           family_name=f"C{{i:03d}}", date_of_birth=date(1990, 1, 1))
+    checkin_tokens.append(services.create_token(user=user, name="bench", days=1).secret)
+print(json.dumps({{"patients": ids, "tokens": tokens, "sessions": sessions, "checkins": checkin_tokens}}))
 """
 
 
@@ -126,21 +141,53 @@ def _post(port: int, path: str, credential: str, patient_id: int) -> tuple[float
     return time.perf_counter() - started, status
 
 
-def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
+def _checkin_requests(tokens: list[str]) -> list[Request]:
+    """One check-in request per patient (bench.http_load's `checkin-write`: a fresh Idempotency-Key each time;
+    the first creates today's check-in, the rest edit it), each an audited write of the patient's own record."""
+    body = json.dumps(
+        {"craving": 4, "mood": 3, "used": False, "medication": "taken", "meeting": True, "note": "ok day"}
+    ).encode()
+    return [
+        (
+            "POST",
+            "/api/v1/me/checkins",
+            {"Authorization": f"Bearer {t}", "Content-Type": "application/json", "Idempotency-Key": "{key}"},
+            body,
+        )
+        for t in tokens
+    ]
+
+
+def _round(args: argparse.Namespace, path: str, src: str | None, order: int = 0) -> dict[str, Any]:
+    """One fresh server and database; `src`: the `src` tree it runs (PYTHONPATH; None: this checkout's
+    installed package as the environment has it). With `--versus-checkin`, check-ins at the same
+    concurrency are timed on the same server, before the doses (`order` odd) or after them (even)."""
     data_dir = Path(tempfile.mkdtemp(prefix="keel-dosing-"))
     env = dict(os.environ, KEEL_DATA_DIR=str(data_dir))
     for name in ("KEEL_DATABASE_URL", "KEEL_TESTING"):
         env.pop(name, None)
+    if src:
+        env["PYTHONPATH"] = src
     if args.database_url:
         env["KEEL_DATABASE_URL"] = args.database_url
         _reset_postgres(args.database_url)
     port = _free_port()
     server = None
+    checkin: dict[str, float] = {}
     try:
         subprocess.run([KEEL, "migrate", "--no-input"], env=env, check=True, capture_output=True)
         subprocess.run([KEEL, "demo"], env=env, check=True, capture_output=True)
         made = subprocess.run(
-            [KEEL, "shell", "-c", SETUP.format(patients=args.patients, nurses=args.nurses)],
+            [
+                KEEL,
+                "shell",
+                "-c",
+                SETUP.format(
+                    patients=args.patients,
+                    nurses=args.nurses,
+                    checkin_patients=args.nurses if args.versus_checkin else 0,
+                ),
+            ],
             env=env,
             check=True,
             capture_output=True,
@@ -157,6 +204,16 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
         credentials = setup["tokens"] if path == "api" else setup["sessions"]
         # One dose alone on the just-started server, before the nurses: a cold worker's first dose.
         alone, _status = _post(port, path, credentials[0], setup["patients"][0])
+
+        def checkins() -> None:
+            checkin.update(
+                measure(
+                    port, _checkin_requests(setup["checkins"]), args.nurses, args.checkin_seconds, server.pid
+                )  # type: ignore[union-attr]
+            )
+
+        if args.versus_checkin and order % 2:
+            checkins()
         work: queue.Queue[int] = queue.Queue()
         for pk in setup["patients"][1:]:
             work.put(pk)
@@ -184,6 +241,7 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
                         firsts.append(seconds)
                 first = False
 
+        cpu_before = _cpu_seconds(server.pid)
         started = time.perf_counter()
         threads = [
             threading.Thread(target=nurse, args=(t, args.pace * i / len(credentials)))
@@ -194,6 +252,9 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        dose_cpu = (_cpu_seconds(server.pid) - cpu_before) / max(1, len(latencies)) * 1000
+        if args.versus_checkin and not order % 2:
+            checkins()
         healthz = measure(port, SCENARIOS["healthz"](port, []), args.nurses, 5)  # type: ignore[arg-type]
     finally:
         if server is not None:
@@ -205,7 +266,7 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
     def pct(p: float) -> float:
         return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
 
-    return {
+    out = {
         "n": len(lat),
         "rate": len(lat) / elapsed,
         "statuses": statuses,
@@ -216,7 +277,18 @@ def _round(args: argparse.Namespace, path: str) -> dict[str, Any]:
         "first": max(firsts) * 1000,
         "alone": alone * 1000,
         "healthz_p95": float(healthz["p95_ms"]),
+        "cpu": dose_cpu,
+        "load": os.getloadavg()[0],
     }
+    if checkin:
+        out |= {
+            "checkin_p95": checkin["p95_ms"],
+            "checkin_p99": checkin["p99_ms"],
+            "checkin_cpu": checkin["server_cpu_ms"],
+            "checkin_errors": checkin["errors"],
+            "ratio": dose_cpu / checkin["server_cpu_ms"],
+        }
+    return out
 
 
 def _reset_postgres(url: str) -> None:
@@ -224,6 +296,18 @@ def _reset_postgres(url: str) -> None:
     base, _, name = url.rpartition("/")
     for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
         subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True, capture_output=True)
+
+
+def _sources(specs: list[str]) -> list[tuple[str, str | None]]:
+    """`--src LABEL=DIR` (a `src` tree, e.g. a `git archive` of another commit) as (label, dir); none given:
+    the environment's own (`this`)."""
+    if not specs:
+        return [("this", None)]
+    out = []
+    for spec in specs:
+        label, _, folder = spec.rpartition("=")
+        out.append((label or folder, str(Path(folder).resolve())))
+    return out
 
 
 def main() -> None:
@@ -241,38 +325,76 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="a throwaway PostgreSQL database, dropped and made again (default: SQLite)"
     )
+    parser.add_argument(
+        "--versus-checkin",
+        action="store_true",
+        help="also time patients' check-ins (as many clients as nurses) on the same server: p95, and server "
+        "CPU per request of both (the gunicorn processes, from /proc) with their ratio",
+    )
+    parser.add_argument("--checkin-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        metavar="LABEL=DIR",
+        help="a src tree to serve (PYTHONPATH), repeatable: the trees alternate round by round in one run",
+    )
     args = parser.parse_args()
     database = "PostgreSQL" if args.database_url else "SQLite"
     paths = ("api", "page") if args.path == "both" else (args.path,)
+    sources = _sources(args.src)
     print(
         f"Dosing window ({database}): {args.patients} patients, {args.nurses} nurses at once, "
         f"gunicorn {args.workers} workers, {args.rounds} rounds, "
         + (f"a person every {args.pace:g} s per nurse" if args.pace else "closed loop")
+        + (f"; check-ins by {args.nurses} patients on the same server" if args.versus_checkin else "")
         + f"; load average {os.getloadavg()[0]:.1f}"
     )
     for path in paths:
-        rounds = []
-        for _ in range(args.rounds):
-            r = _round(args, path)
-            rounds.append(r)
+        results: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in sources}
+        for n in range(args.rounds):
+            turn = sources[n % len(sources) :] + sources[: n % len(sources)]  # order rotated per round
+            for label, src in turn:
+                r = _round(args, path, src, order=n)
+                results[label].append(r)
+                extra = (
+                    f"; CPU ms/dose {r['cpu']:.2f}"
+                    + (
+                        f"; check-in p95 {r['checkin_p95']:.1f} p99 {r['checkin_p99']:.1f} CPU ms "
+                        f"{r['checkin_cpu']:.2f} (errors {r['checkin_errors']}); dose CPU / check-in CPU "
+                        f"{r['ratio']:.2f}"
+                        if "ratio" in r
+                        else ""
+                    )
+                    + f"; load {r['load']:.1f}"
+                )
+                print(
+                    f"  {label} {path}: {r['n']} doses, {r['rate']:.1f}/s, statuses {r['statuses']}; ms p50 "
+                    f"{r['p50']:.1f} p95 {r['p95']:.1f} p99 {r['p99']:.1f} max {r['max']:.1f}; slowest first "
+                    f"dose {r['first']:.1f}; first dose alone {r['alone']:.1f}; healthz p95 "
+                    f"{r['healthz_p95']:.1f}" + extra,
+                    flush=True,
+                )
+        for label, rounds in results.items():
+
+            def mmm(key: str, rs: list[dict[str, Any]] = rounds, digits: int = 1) -> str:
+                values = sorted(r[key] for r in rs)
+                return "/".join(f"{v:.{digits}f}" for v in (values[0], values[len(values) // 2], values[-1]))
+
+            ratios = sorted(r["p95"] / r["healthz_p95"] for r in rounds)
             print(
-                f"  {path}: {r['n']} doses, {r['rate']:.1f}/s, statuses {r['statuses']}; ms p50 {r['p50']:.1f} "
-                f"p95 {r['p95']:.1f} p99 {r['p99']:.1f} max {r['max']:.1f}; slowest first dose {r['first']:.1f}; "
-                f"first dose alone {r['alone']:.1f}; "
-                f"healthz p95 {r['healthz_p95']:.1f}",
-                flush=True,
+                f"{database} {label} {path}: record-dose p95 ms {mmm('p95')} (min/median/max); healthz p95 "
+                f"{mmm('healthz_p95')}; p95 / healthz p95 {ratios[0]:.1f}/{ratios[len(ratios) // 2]:.1f}/"
+                f"{ratios[-1]:.1f}; slowest first dose {mmm('first')}; first dose alone {mmm('alone')}; "
+                f"CPU ms/dose {mmm('cpu', digits=2)}"
+                + (
+                    f"; check-in p95 {mmm('checkin_p95')} p99 {mmm('checkin_p99')} CPU ms "
+                    f"{mmm('checkin_cpu', digits=2)}; dose CPU / check-in CPU {mmm('ratio', digits=2)}"
+                    if args.versus_checkin
+                    else ""
+                )
+                + f"; load average {mmm('load')}"
             )
-
-        def mmm(key: str, rs: list[dict[str, Any]] = rounds) -> str:
-            values = sorted(r[key] for r in rs)
-            return "/".join(f"{v:.1f}" for v in (values[0], values[len(values) // 2], values[-1]))
-
-        ratios = sorted(r["p95"] / r["healthz_p95"] for r in rounds)
-        print(
-            f"{database} {path}: record-dose p95 ms {mmm('p95')} (min/median/max); healthz p95 {mmm('healthz_p95')}; "
-            f"p95 / healthz p95 {ratios[0]:.1f}/{ratios[len(ratios) // 2]:.1f}/{ratios[-1]:.1f}; "
-            f"slowest first dose {mmm('first')}; first dose alone {mmm('alone')}; load average {os.getloadavg()[0]:.1f}"
-        )
 
 
 if __name__ == "__main__":

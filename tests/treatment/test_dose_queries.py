@@ -29,8 +29,10 @@ TODAY = date(2026, 11, 25)
 # factor and the session limits; the session rows are not counted).
 # Lower it when the dose path gets cheaper; never raise it to let an N+1 in.
 # On PostgreSQL the audit row's insert and its chain head's update are one statement (issue #21), one fewer.
-SERVICE_STATEMENTS = {"sqlite": 12, "postgresql": 11}  # one fewer: effective_policy's two reads in one (#21)
-API_STATEMENTS = {"sqlite": 16, "postgresql": 15}
+# Issue #21: one fewer for effective_policy's two reads in one, and one fewer again for the order in force and
+# the day's overrides in one (`order_and_overrides`: `active_order` and `day_overrides` merged).
+SERVICE_STATEMENTS = {"sqlite": 11, "postgresql": 10}
+API_STATEMENTS = {"sqlite": 15, "postgresql": 14}
 
 
 @pytest.fixture
@@ -224,3 +226,58 @@ def test_the_order_and_the_days_overrides_read_in_sql_are_the_orm_reads(
             (o.pk, o.kind, o.max_total_mg, o.created_at) for o in orm
         ]
     assert len(day_overrides(world.alice, "methadone", TODAY)) == 2
+
+
+@pytest.mark.parametrize("lock", [False, True])
+@pytest.mark.parametrize("status", ["active", "stopped"])
+def test_the_order_and_its_overrides_in_one_statement_are_the_two_reads(
+    world: World, order: MedicationOrder, status: str, lock: bool
+) -> None:
+    """`order_and_overrides` (the dose's one statement for its order and today's overrides, issue #21) answers
+    what `active_order` and `day_overrides` answer: the order in force (a newer one active or stopped), every
+    override of today of its medication not ended (limit and start, newest first), none of another day or
+    medication; no order in force: none, whatever overrides exist. Locked (inside a transaction) or not."""
+    from django.db import transaction
+
+    from keel.treatment.models import DoseOverride, OverrideKind
+    from keel.treatment.queries.orders import active_order, day_overrides, order_and_overrides
+
+    newer = services.prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=40
+    )
+    MedicationOrder.objects.filter(pk=newer.pk).update(status=status)
+    for medication in ("methadone", "buprenorphine"):  # buprenorphine: overrides but no order
+        for n, (day, ended) in enumerate([(TODAY, None), (TODAY, NOON), (TODAY - timedelta(days=1), None)]):
+            for kind in (OverrideKind.LIMIT, OverrideKind.START, OverrideKind.HOURS):
+                DoseOverride.objects.create(
+                    patient=world.alice,
+                    medication=medication,
+                    kind=kind,
+                    local_date=day,
+                    max_total_mg=Decimal(60 + n),
+                    reason="assessed",
+                    prescriber=world.staff["prescriber"],
+                    created_at=NOON - timedelta(hours=n, minutes={"limit": 0, "start": 5, "hours": 9}[kind]),
+                    ended_at=ended,
+                )
+
+    def seen(found: list[DoseOverride]) -> list[tuple[Any, ...]]:
+        return [(o.pk, o.kind, o.medication, o.max_total_mg, o.created_at, o.ended_at) for o in found]
+
+    for medication in ("methadone", "buprenorphine"):
+        with transaction.atomic():
+            got_order, got = order_and_overrides(world.alice, medication, TODAY, lock=lock)
+        expected = active_order(world.alice, medication, TODAY)
+        assert got_order == expected
+        if expected is None:
+            assert got == []
+        else:
+            assert [
+                f.attname
+                for f in got_order._meta.concrete_fields
+                if getattr(got_order, f.attname) != getattr(expected, f.attname)
+            ] == []
+            assert seen(got) == seen(day_overrides(world.alice, medication, TODAY))
+            assert len(got) == 3
+    assert active_order(world.alice, "buprenorphine", TODAY) is None
+    assert len(day_overrides(world.alice, "buprenorphine", TODAY)) == 3

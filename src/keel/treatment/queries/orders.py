@@ -65,6 +65,42 @@ def day_overrides(patient: Patient, medication: str, today: date) -> list[DoseOv
     ]
 
 
+# The order in force and today's overrides of its medication in one statement (the dose at the window reads
+# both, issue #21): `active_order`'s statement with each of `day_overrides`' rows joined to its order (none:
+# one row, the override's columns NULL); the order is the first row's, as `active_order`'s LIMIT 1 takes it.
+# On PostgreSQL the person's row is locked as `active_order(lock=True)` locks it (FOR NO KEY UPDATE OF the
+# person only: the overrides, the join's nullable side, are not locked, as `day_overrides` locks nothing).
+_OVERRIDES_OF_THE_DAY = (
+    'LEFT JOIN "treatment_doseoverride" v ON v."patient_id" = o."patient_id" '
+    'AND v."medication" = o."medication" AND v."local_date" = %s AND v."ended_at" IS NULL '
+    'WHERE o."patient_id" = %s AND o."medication" = %s AND '
+)
+
+
+def order_and_overrides(
+    patient: Patient, medication: str, day: date, *, lock: bool = False
+) -> tuple[MedicationOrder | None, list[DoseOverride]]:
+    """`active_order(patient, medication, day, lock=lock)` and `day_overrides(patient, medication, day)` in
+    one statement (the dose at the window: issue #21). No order in force: (None, []) (the dose is refused
+    before any override counts). tests/treatment/test_dose_queries.py holds it to the two reads."""
+    locked = lock and connection.vendor == "postgresql"
+    found = rows.fetch(
+        'FROM "treatment_medicationorder" o '
+        + ('JOIN "patients_patient" lp ON lp."id" = o."patient_id" ' if locked else "")
+        + _OVERRIDES_OF_THE_DAY
+        + IN_FORCE_SQL
+        + ' ORDER BY o."created_at" DESC, o."id" DESC, v."created_at" DESC'
+        + (" FOR NO KEY UPDATE OF lp" if locked else ""),
+        [connection.ops.adapt_datefield_value(day), patient.pk, medication, *in_force_params(day)],
+        (MedicationOrder, "o"),
+        (DoseOverride, "v"),
+    )
+    if not found:
+        return None, []
+    order = found[0][0]
+    return order, [override for of, override in found if of.pk == order.pk and override is not None]
+
+
 def level_given_under(order: MedicationOrder, before: date) -> Decimal | None:
     """The highest day's total given under this order on a day before `before` (after corrections; None:
     none given): the level a QTc check never takes the person below (review 20a). Read only when that check

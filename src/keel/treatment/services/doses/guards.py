@@ -24,7 +24,7 @@ from keel.treatment.models import DoseOverride, DoseRecord, Medication, Medicati
 from keel.treatment.queries import DoseContext, RecordedDose
 from keel.treatment.queries.contexts import _Reads
 from keel.treatment.queries.doses import slot_recorded
-from keel.treatment.queries.orders import active_order, day_overrides, level_given_under
+from keel.treatment.queries.orders import level_given_under, order_and_overrides
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
@@ -56,6 +56,7 @@ class DoseDay:
     now: datetime
     ctx: DoseContext
     reads: _Reads
+    overrides: list[DoseOverride]  # a prescriber's overrides of this medication for today, newest first
 
     def recorded(self, dose: DoseRecord) -> RecordedDose:
         """The dose saved with what it read (`record_dose`'s `then`)."""
@@ -70,15 +71,19 @@ def slot_taken(slot: int) -> str:
     )
 
 
-def order_for_dose(patient: Patient, medication: str, today: date) -> MedicationOrder:
+def order_for_dose(
+    patient: Patient, medication: str, today: date
+) -> tuple[MedicationOrder, list[DoseOverride]]:
     """Guard 1, the order: a dose is given against the person's active order of this medication; none is
-    TreatmentInvalid (a prescriber writes one first). Read with the person's lock (`active_order`)."""
-    order = active_order(patient, medication, today, lock=True)
+    TreatmentInvalid (a prescriber writes one first). Read with the person's lock, in the same statement as
+    a prescriber's overrides of this medication for today (`order_and_overrides`: `active_order` and
+    `day_overrides` merged, issue #21), which `prescriber_cover` weighs."""
+    order, overrides = order_and_overrides(patient, medication, today, lock=True)
     if order is None:
         raise TreatmentInvalid(
             [FieldError("order", N_("no active order for this medication: a prescriber writes one first"))]
         )
-    return order
+    return order, overrides
 
 
 def dose_fields(
@@ -184,8 +189,13 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     """Guard 4, a prescriber's cover for today: the newest limit override of the day covering the day's total
     (`documented`), and for buprenorphine the start gate at `at` (the readiness verdict or a start override;
     a start override that passes names the dose's override when no limit override does)."""
-    patient, medication, order, ctx, today = day.patient, day.medication, day.order, day.ctx, day.today
-    overrides = day_overrides(patient, medication, today)
+    patient, medication, order, ctx, overrides = (
+        day.patient,
+        day.medication,
+        day.order,
+        day.ctx,
+        day.overrides,
+    )
     total = ctx.given_today_mg + amount
     override = max(
         (o for o in overrides if o.kind == OverrideKind.LIMIT), key=lambda o: o.created_at, default=None

@@ -90,11 +90,12 @@ def record_dose(
     inside = connection.vendor == "sqlite"  # `then` in the transaction on SQLite, after its commit otherwise
     blocked: DoseBlocked | None = None
     # Review 18a: the day is read, checked and written in one transaction under the person's lock (on
-    # PostgreSQL folded into the order's read, `active_order(lock=True)`; SQLite's IMMEDIATE transaction holds
-    # the one writer lock from its start): two nurses, or a hold of another medication, one after the other.
+    # PostgreSQL folded into the order's read, `order_and_overrides(lock=True)`; SQLite's IMMEDIATE
+    # transaction holds the one writer lock from its start): two nurses, or a hold of another medication, one
+    # after the other.
     with transaction.atomic():
         try:
-            order = order_for_dose(patient, medication, today)
+            order, overrides = order_for_dose(patient, medication, today)
             amount, given = dose_fields(
                 patient, order, amount_mg, sedated, sequence, slot_required, given_at, now
             )
@@ -104,7 +105,7 @@ def record_dose(
             # (tests/treatment/test_dose_queries.py counts them).
             ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
             held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's bottle
-            day = DoseDay(by, patient, medication, order, today, now, ctx, reads)
+            day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
             slot = day_guards(day, given or now, sedated, bottle_returned, sequence)
             cover = prescriber_cover(day, given or now, amount)
             decision = _verdict(day, given or now, amount, bool(sedated), cover)
