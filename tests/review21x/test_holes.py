@@ -74,3 +74,114 @@ def test_raise_voided_or_corrected_down_reads_as_given_at_the_rewrite(world: Wor
     with pytest.raises(TreatmentInvalid) as exc:
         _order(world, "100")
     assert "override_reason" in _fields(exc)
+
+
+@pytest.mark.parametrize("how", ["partly_given", "lowered_then_raised"])
+def test_raise_given_only_in_part_reads_as_given_in_full_at_the_rewrite(world: World, how: str) -> None:
+    """Scenario (partly_given): Alice is on 80 mg. On a QTc of 430 the prescriber raises her to 120 (raised
+    from 80); the nurse gives 90 one day (a dose below the order, the nurse's judgement). A QTc of 520 comes
+    back; the window rightly stops her at 90 (the level given). The prescriber re-writes the order at 120 with
+    no QTc reason. (lowered_then_raised: on the 430 the prescriber lowers her to 60, never given, then writes
+    100, read as a raise from 60; she gets her usual 80 under it; QTc 520; the re-write at 100 needs no
+    reason either.)
+    What happened: `raise_given` is "any dose under the order above raised_from_mg", so one dose of 90 (or
+    80, her old level) makes the whole raise "given": `last_methadone_mg` answers the order's full dose, the
+    re-write is read as 120 to 120 (100 to 100), no reason is asked, and the window then gives 120 (100) on
+    520 ms although no prescriber weighed a raise above 90 (80) on that QTc.
+    Should: a raise given only in part compares from the level given under it (its highest day's total, as
+    `level_given_under` reads it), so the re-write is 90 to 120 (80 to 100) on 520 ms: 422 naming
+    override_reason.
+    Severity: high (the QTc >= 500 raise gate walked around by an ordinary re-write)."""
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    first = _order(world, "80")
+    given_daily(world, first, [today - timedelta(days=d) for d in (5, 4, 3)], 80)
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=430)
+    if how == "partly_given":
+        raise_ = _order(world, "120")
+        assert raise_.raised_from_mg == Decimal(80)
+        given_daily(world, raise_, [today - timedelta(days=1)], 90)
+        target = "120"
+    else:
+        lowered = _order(world, "60")
+        assert lowered.raised_from_mg == Decimal(80)
+        raise_ = _order(world, "100")
+        assert raise_.raised_from_mg == Decimal(60)
+        given_daily(world, raise_, [today - timedelta(days=1)], 80)
+        target = "100"
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=520)
+    with pytest.raises(TreatmentInvalid) as exc:
+        _order(world, target)
+    assert "override_reason" in _fields(exc)
+
+
+def test_raise_given_as_a_split_dose_reads_as_never_given(world: World) -> None:
+    """Scenario: Alice was raised from 80 to 100 on a QTc of 430 and has taken 100 a day for three days as a
+    split dose (50 in the morning, 50 in the afternoon: slots 1 and 2). A QTc of 520 comes back. The
+    prescriber re-writes her order at the same 100 (to change its note; no raise).
+    What happened: `raise_given` looks for one dose row above raised_from_mg (80); no single 50 is, so the
+    raise reads as never given and the re-write is refused as a raise "80 to 100" needing a QTc reason: the
+    words say she is on 80, which she has not been for three days, and the prescriber must write a reason
+    for a raise that is not one.
+    Should: the raise is given when a day's total under it (after corrections) is above what it raised from
+    (`level_given_under`'s reading); the same 100 re-written needs no reason.
+    Severity: low (refuses too much, with false words; no one is harmed, but the gate's words lose trust)."""
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    first = _order(world, "80")
+    given_daily(world, first, [today - timedelta(days=d) for d in (7, 6, 5)], 80)
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=430)
+    raise_ = _order(world, "100")
+    days = [today - timedelta(days=d) for d in (3, 2, 1)]
+    given_daily(world, raise_, days, 50)
+    for row in DoseRecord.objects.filter(order=raise_):
+        DoseRecord.objects.create(
+            patient=world.alice,
+            order=raise_,
+            medication="methadone",
+            local_date=row.local_date,
+            sequence=2,
+            status=row.status,
+            amount_mg=Decimal(50),
+            treatment_day=row.treatment_day,
+            decision={},
+            recorded_by=world.staff["nurse"],
+            recorded_at=row.recorded_at + timedelta(hours=4),
+        )
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=520)
+    again = _order(world, "100", note="Same dose; pharmacy label wording changed")
+    assert again.raised_from_mg == Decimal(100)
+
+
+def test_a_qtc_reason_for_one_qtc_covers_a_worse_one_saved_after_it(world: World) -> None:
+    """Scenario: Alice is on 80 mg. Her QTc is 505 ms; the prescriber raises her to 90 with a reason of
+    substance for a raise on that QTc (recorded on the order, qtc_seen_id the 505's row). Before the raise is
+    given, a repeat ECG comes back at 610 ms. At the window the nurse gives 90.
+    What happened: `raise_on_later_qtc` returns None whenever the order has a QTc reason
+    (`reason_recorded`), so the 610 saved after the gate's read (`qtc_unseen` says so) is never weighed:
+    the raise is given on 610 ms on a reason written for 505 ms.
+    Should: a reason covers the QTc the gate saw; a QTc of 500 or more saved after it (its id above
+    qtc_seen_id) and higher than the one the reason was written for stops the raise above the level given
+    (NEEDS_NEW_ORDER) until the prescriber re-writes the order on the new QTc.
+    Severity: medium-high (Krantz 2009: a QTc of 610 is the case for reducing or stopping; a raise goes
+    through on an older reason)."""
+    from keel.treatment.services.common import DoseBlocked
+    from keel.treatment.services.doses.window import record_dose
+
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    first = _order(world, "80")
+    given_daily(world, first, [today - timedelta(days=d) for d in (5, 4, 3, 2, 1)], 80)
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=505)
+    raised = _order(
+        world,
+        "90",
+        override_reason=(
+            "Withdrawal every evening at 80 mg, potassium and magnesium corrected, cardiology agrees"
+        ),
+    )
+    assert raised.qtc_reason
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=610)
+    with pytest.raises(DoseBlocked) as exc:
+        record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="90")
+    assert exc.value.decision.decision == "needs_new_order"
