@@ -4,7 +4,7 @@ cap). Each test fails on the code as merged (19c7efe) and says what should happe
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -185,3 +185,57 @@ def test_a_qtc_reason_for_one_qtc_covers_a_worse_one_saved_after_it(world: World
     with pytest.raises(DoseBlocked) as exc:
         record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="90")
     assert exc.value.decision.decision == "needs_new_order"
+
+
+def test_low_dose_step_then_a_full_dose_the_same_day_skips_the_readiness_gate(world: World) -> None:
+    """Scenario: Alice (fentanyl, no withdrawal yet: no COWS, no SOWS) has a low-dose buprenorphine start
+    ordered (day 1: 0.5 mg). The prescriber records a limit override for today up to 8.5 mg (the day's cap
+    past the schedule, nothing about readiness). At 08:00 the nurse gives the 0.5 mg step; at 15:00 she gives
+    8 mg more.
+    What happened: review 21m capped the low-dose branch at the step so that "more than the step is no
+    low-dose step, so the gate applies to it": one dose of 8.5 mg is refused (not ready). But the gate only
+    asks on the day's first dose (`starts_today and given_today_mg == 0`): after the 0.5 mg step, 8 mg more
+    is "not a first dose", the limit override covers the total and 8 mg goes to a person never scored ready
+    (precipitated withdrawal, the reason a low-dose start exists).
+    Should: a day's total above today's step under a low-dose order meets the readiness gate (a verdict
+    "ready" or a start override covering the total) whatever dose of the day takes it there ("not_ready").
+    Severity: medium-high."""
+    from keel.patients.models import zone_of
+    from keel.treatment.services.common import DoseBlocked
+    from keel.treatment.services.doses.window import record_dose
+    from keel.treatment.services.overrides import add_override
+
+    today = local_today(world.alice, timezone.now())
+    morning = datetime.combine(today, time(8), tzinfo=zone_of(world.alice))
+    prescribe(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="buprenorphine",
+        dose_mg="16",
+        schedule=[{"day": n, "mg": mg} for n, mg in enumerate([0.5, 1, 2, 4, 8, 12, 16], start=1)],
+        now=morning - timedelta(hours=1),
+    )
+    add_override(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="buprenorphine",
+        max_total_mg="8.5",
+        reason="Travel tomorrow: today's total may reach 8.5 mg if she tolerates the first step",
+        now=morning - timedelta(minutes=30),
+    )
+    record_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        medication="buprenorphine",
+        amount_mg="0.5",
+        now=morning,
+    )
+    with pytest.raises(DoseBlocked) as exc:
+        record_dose(
+            by=world.staff["nurse"],
+            patient_id=world.alice.pk,
+            medication="buprenorphine",
+            amount_mg="8",
+            now=morning + timedelta(hours=7),
+        )
+    assert exc.value.decision.decision == "not_ready"
