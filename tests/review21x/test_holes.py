@@ -239,3 +239,40 @@ def test_low_dose_step_then_a_full_dose_the_same_day_skips_the_readiness_gate(wo
             now=morning + timedelta(hours=7),
         )
     assert exc.value.decision.decision == "not_ready"
+
+
+def test_correction_of_yesterday_refused_on_todays_qtc_the_new_order_already_weighed(world: World) -> None:
+    """Scenario: Alice was raised from 80 to 100 on a QTc of 430; yesterday she took 100, typed 80 by
+    mistake. Today a QTc of 520 comes back; the prescriber weighs it and re-writes her order at 100 with a
+    reason of substance for a raise on 520 ms (the order in force today carries the QTc reason). The nurse
+    then corrects yesterday's 80 to the 100 actually given.
+    What happened: review 21m's "correction up meets today's QTc" checks yesterday's dose against today's
+    QTc through yesterday's order (raised from 80, no QTc reason, the 520 unseen by it): 422 corrected_mg,
+    "the prescriber re-writes the order with a reason" although the prescriber just did. The record keeps
+    saying 80 mg was given.
+    Should: the check of today's QTc is there so a correction cannot lift today's block; when the order in
+    force today was written with that QTc weighed (its qtc_seen_id at or above the QTc's id, with its
+    reason), there is no block to lift and the true amount is recorded.
+    Severity: medium (the medication record cannot be made true; the next reader sees 80 mg)."""
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    first = _order(world, "80")
+    given_daily(world, first, [today - timedelta(days=d) for d in (5, 4, 3)], 80)
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=430)
+    raise_ = _order(world, "100")
+    given_daily(world, raise_, [today - timedelta(days=1)], 80)
+    typo = DoseRecord.objects.get(order=raise_)
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=520)
+    weighed = _order(
+        world,
+        "100",
+        override_reason="Withdrawal every evening at 80 mg, potassium corrected, cardiology agrees to 100",
+    )
+    assert weighed.qtc_reason
+    amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=typo.pk,
+        corrected_mg="100",
+        reason="Typed 80 by mistake: the cup held 100 mg, checked against the pump's log",
+    )
