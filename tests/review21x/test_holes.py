@@ -276,3 +276,35 @@ def test_correction_of_yesterday_refused_on_todays_qtc_the_new_order_already_wei
         corrected_mg="100",
         reason="Typed 80 by mistake: the cup held 100 mg, checked against the pump's log",
     )
+
+
+WHY = "Withdrawal every evening at this dose, potassium and magnesium corrected, cardiology agrees"
+
+
+@pytest.mark.parametrize("how", ["raise", "start"])
+def test_a_qtc_reason_never_given_carries_to_a_lower_rewrite_on_a_worse_qtc(world: World, how: str) -> None:
+    """Scenario (raise): Alice is on 80 mg. On a QTc of 505 the prescriber raises her to 120 with a QTc
+    reason; the raise is never given. A repeat ECG comes back at 610 ms. The prescriber, seeing 610, re-writes
+    the order lower, at 100, with no reason. (start: Alice has no methadone; a start of 80 mg written with a
+    reason on 505, never given; then 610; the start re-written at 60 with no reason.)
+    What happened: `last_methadone_mg` answers the never-given order's full dose because it has a QTc reason
+    (`~qtc_reason_q()`), so 100 (60) reads as a lowering from 120 (80): no reason is asked on 610 ms, the new
+    order's raised_from_mg is 120 (80) and the window gives 100 (60): a raise from 80 (a start) on a QTc of
+    610 that no prescriber wrote a reason for (the reason on file was written for 505, and its order was
+    never given).
+    Should: the reason covers the QTc its gate saw; on a worse QTc of 500 or more saved after it (id above
+    the order's qtc_seen_id), a never-given raise or start is compared from what it raised from (80; 0, a
+    start), so the re-write needs override_reason (422 naming it).
+    Severity: medium-high (a raise or start on 610 ms with a reason written for another QTc)."""
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    if how == "raise":
+        first = _order(world, "80")
+        given_daily(world, first, [today - timedelta(days=d) for d in (5, 4, 3, 2, 1)], 80)
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=505)
+    written = _order(world, "120" if how == "raise" else "80", override_reason=WHY)
+    assert written.qtc_reason
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=610)
+    with pytest.raises(TreatmentInvalid) as exc:
+        _order(world, "100" if how == "raise" else "60")
+    assert "override_reason" in _fields(exc)
