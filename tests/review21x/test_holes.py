@@ -24,9 +24,14 @@ pytestmark = pytest.mark.django_db
 REASON = "Typed at the window for the wrong person: this amount was never given to her today"
 
 
-def _order(world: World, mg: str, **kw: object) -> MedicationOrder:
+def _order(world: World, mg: str, *, note: str = "", override_reason: str = "") -> MedicationOrder:
     return prescribe(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=mg, **kw
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="methadone",
+        dose_mg=mg,
+        note=note,
+        override_reason=override_reason,
     )
 
 
