@@ -313,3 +313,34 @@ def test_a_qtc_reason_never_given_carries_to_a_lower_rewrite_on_a_worse_qtc(worl
     with pytest.raises(TreatmentInvalid) as exc:
         _order(world, "100" if how == "raise" else "60")
     assert "override_reason" in _fields(exc)
+
+
+def test_qtc_block_hides_the_missed_days_that_call_for_a_lower_restart(world: World) -> None:
+    """Scenario: Alice was on 80 mg and raised to 100 on a QTc of 430 (the raise never given); she then
+    missed four days in a row. Today a QTc of 520 comes back and she comes to the window; the nurse asks for
+    the ordered 100 mg.
+    What happened: the rule answers a block for the missed days (restart at the lower of half the dose and
+    the program's restart cap, a reassessment: she has lost tolerance), and the QTc guard, which since this
+    session also runs on those verdicts, replaces the whole verdict with NEEDS_NEW_ORDER and only the QTc
+    reason. The nurse and the prescriber are told to re-write the order for the QTc; nothing says she missed
+    four days. A prescriber re-writing "with a reason for the QTc" at 100 mg is led to the full dose.
+    Should: NEEDS_NEW_ORDER keeps the rule's own reasons after the QTc's (the missed days and the restart
+    limit), so the re-write is made knowing both.
+    Severity: medium (overdose risk after lost tolerance is hidden behind the QTc words; the rule still
+    stops the dose after the re-write, but the order is written blind)."""
+    from keel.treatment.services.common import DoseBlocked
+    from keel.treatment.services.doses.window import record_dose
+
+    now = timezone.now()
+    today = local_today(world.alice, now)
+    first = _order(world, "80")
+    given_daily(world, first, [today - timedelta(days=d) for d in (9, 8, 7, 6, 5)], 80)
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=430)
+    _order(world, "100")
+    record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=520)
+    with pytest.raises(DoseBlocked) as exc:
+        record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg="100")
+    decision = exc.value.decision
+    assert decision.decision == "needs_new_order"
+    words = " ".join(r.text for r in decision.reasons).lower()
+    assert "missed" in words
