@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from keel.access import policy
@@ -16,6 +16,7 @@ from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.qtc import HIGH_FROM_MS
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.errors import TreatmentInvalid
@@ -28,7 +29,9 @@ from keel.treatment.models import (
     QtcRecord,
     in_force_q,
 )
-from keel.treatment.services.common import _audit, _scoped_for, qtc_reason_q
+from keel.treatment.queries.orders import level_given_under
+from keel.treatment.queries.qtc import recent_qtc
+from keel.treatment.services.common import _audit, _scoped_for, has_qtc_reason
 
 
 def record_qtc(
@@ -77,41 +80,75 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
     order) the newest order written (any status, any episode) that is the active one, or was written on or
     after `since` (the program's recent window, from the start of that day in the program's zone: the
     window's one definition of the day, `zone_of`; review 21m), or had a dose given on or after it. None: no
-    methadone within the window (a start). A raise or a start (`raised_from_mg` below its dose; 0: a start)
-    without the prescriber's QTc reason (the order's `qtc_reason`, `common.has_qtc_reason`) that was never
-    given (no dose under it above `raised_from_mg`) is compared from the dose it raised from, whatever QTc is
-    on file (review 21m: a raise written twice before the ECG came back "raised" 70 to 70, and a start
-    re-written after a QTc of 520 ms was no start; re-writing either is the same raise or start, and on a QTc
-    of 500 ms or more needs the reason, however many times it is re-written). One read."""
+    methadone within the window (a start). Its basis is `compared_from`'s. Two reads, three when the order
+    is a raise or a start (the day totals given under it) and four when it carries a QTc reason."""
     since_at = datetime.combine(since, time(), tzinfo=zone_of(patient))
     recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
     dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
-    raise_given = DoseRecord.objects.filter(
-        order=OuterRef("pk"), status=DoseStatus.GIVEN, amount_mg__gt=OuterRef("raised_from_mg")
-    )
-    return (
+    order = (
         MedicationOrder.objects.filter(
             in_force_q(today) | recent | Exists(dosed), patient=patient, medication=Medication.METHADONE
         )
         .annotate(in_force=Case(When(in_force_q(today), then=Value(0)), default=Value(1)))
-        .annotate(
-            basis=Case(
-                When(
-                    Q(raised_from_mg__lt=F("dose_mg")) & ~qtc_reason_q() & ~Exists(raise_given),
-                    then=F("raised_from_mg"),
-                ),
-                When(  # written before `raised_from_mg` (review 19c's reading)
-                    Q(raised_from_mg__isnull=True, deferred=True, supersedes__dose_mg__lt=F("dose_mg"))
-                    & ~qtc_reason_q(),
-                    then=F("supersedes__dose_mg"),
-                ),
-                default=F("dose_mg"),
-            )
-        )
+        .select_related("supersedes")
         .order_by("in_force", "-id")  # the one in force today, else the last written
-        .values_list("basis", flat=True)
         .first()
     )
+    return None if order is None else compared_from(order, today)
+
+
+def compared_from(order: MedicationOrder, today: date) -> Decimal:
+    """What a new methadone order is compared with at the QTc gate when `order` is the last one: its dose,
+    unless it is a raise or a start (`raised_from_mg` below its dose; 0: a start) not given in full. A raise
+    is given when a day's total under it (the window's one reading: `level_given_under`, the dose as
+    corrected, a voided dose none, split doses added up; today's counted) reached its dose (review 21x: one
+    typed row above the old level, later voided or corrected down, or one dose of 90 under a raise to 120,
+    was "the raise given"; two doses of 50 under a raise to 100 were not). A start (0) is given once any day's
+    total under it is above 0 (the window's first-day limits hold its first days below its dose; review 19a:
+    a raise after a readmission is named from the start she took). A raise or start not given (in full)
+    is compared from the level given under it, never below what it raised from, unless the prescriber's QTc
+    reason (`qtc_reason_covers`) covers the person's recent QTc (review 21m: a raise written twice before
+    the ECG came back "raised" 70 to 70; re-writing a raise or start is the same raise or start, and on a QTc
+    of 500 ms or more needs the reason, however many times and however low it is re-written, review 21x).
+    An order written before `raised_from_mg` was kept: review 19c's reading (a deferred raise without a
+    QTc reason compares from the order it superseded)."""
+    if order.raised_from_mg is None:
+        before = order.supersedes
+        raised = before is not None and before.dose_mg < order.dose_mg
+        if order.deferred and before is not None and raised and not has_qtc_reason(order):
+            return before.dose_mg
+        return order.dose_mg
+    if order.raised_from_mg >= order.dose_mg:
+        return order.dose_mg
+    given = level_given_under(order, today + timedelta(days=1))
+    if given is not None and (given >= order.dose_mg or (order.raised_from_mg == 0 and given > 0)):
+        return order.dose_mg  # a start once taken: its first days' limits, not the prescriber, hold it lower
+    if has_qtc_reason(order):
+        qtc = recent_qtc(order.patient, today)
+        if qtc is None or qtc_reason_covers(order, qtc):
+            return order.dose_mg
+    return max(order.raised_from_mg, given or Decimal(0))
+
+
+def qtc_reason_covers(order: MedicationOrder, qtc: QtcRecord) -> bool:
+    """Whether the prescriber's QTc reason on `order` (`has_qtc_reason`) covers this QTc. A reason covers
+    only the QTc readings the prescriber saw when writing it (rows up to `qtc_seen_id`; for an order written
+    before that column, recorded before the order was written): a reading saved after it (`qtc_unseen`) of
+    500 ms or more and higher than the highest reading of the person the reason covered was never weighed
+    (review 21x: a reason written for 505 ms gave a raise on a repeat ECG of 610), so the raise or start
+    above the level given stops again until the prescriber re-writes the order on it. A later reading under
+    500 ms or no higher is covered. False: no QTc reason on the order."""
+    if not has_qtc_reason(order):
+        return False
+    if not qtc_unseen(order, qtc) or qtc.qtc_ms < HIGH_FROM_MS:
+        return True
+    seen = QtcRecord.objects.filter(patient_id=order.patient_id)
+    if order.qtc_seen_id is not None:
+        seen = seen.filter(id__lte=order.qtc_seen_id)
+    else:
+        seen = seen.filter(recorded_at__lte=order.created_at)
+    highest = seen.order_by("-qtc_ms").values_list("qtc_ms", flat=True).first()
+    return highest is not None and qtc.qtc_ms <= highest
 
 
 def newest_qtc_id(patient: Patient) -> int:

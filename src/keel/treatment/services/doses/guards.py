@@ -32,11 +32,10 @@ from keel.treatment.services.common import (
     DoseConflict,
     _audit,
     _decimal,
-    has_qtc_reason,
 )
 from keel.treatment.services.doses.rule import BLOCKING
 from keel.treatment.services.hours import dosing_hours_gate
-from keel.treatment.services.qtc import qtc_unseen
+from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
 from keel.treatment.services.start import _start_gate
 from keel.treatment.services.take_homes import TAKE_HOME_DAY
 
@@ -227,7 +226,9 @@ def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decis
 
     Its verdict is NEEDS_NEW_ORDER, never "needs_override": no day's override releases it. It also replaces
     a verdict a day's override would release ("needs_override", "needs_reassessment": a titration step, say),
-    whose words would call for an override that cannot give this dose (session 21); once the prescriber
+    whose words would call for an override that cannot give this dose (session 21), keeping a reassessment's
+    own reasons after the QTc's (review 21x: missed days, a lower restart: the order is re-written knowing
+    she may have lost tolerance); once the prescriber
     re-writes the order, the rule's own checks apply as before. Past the hard bound, a hold and a
     buprenorphine start's gate stay as they are."""
     if day.medication != Medication.METHADONE or decision.decision not in PASSED_OR_RELEASABLE:
@@ -235,8 +236,9 @@ def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decis
     reason = high_qtc_since_order(day.patient, day.order, day.today, total, day.ctx.last_observed_mg)
     if reason is None:
         return decision
+    kept = decision.reasons if decision.decision == "needs_reassessment" else ()  # review 21x: missed days
     return Decision(  # no day's override releases it: the prescriber re-writes the order (NEEDS_NEW_ORDER)
-        decision.rule, decision.version, NEEDS_NEW_ORDER, (reason,), decision.policy, decision.details
+        decision.rule, decision.version, NEEDS_NEW_ORDER, (reason, *kept), decision.policy, decision.details
     )
 
 
@@ -275,7 +277,7 @@ def high_qtc_since_order(
             float(order.dose_mg),
             float(total),
             None if level_given is None else float(level_given),
-            reason_recorded=has_qtc_reason(order),
+            reason_recorded=qtc_reason_covers(order, qtc),  # review 21x: a worse QTc saved after it
         )
 
     if reason(given) is None:
