@@ -56,27 +56,36 @@ def _start_gate(
     induction's first and second dosing days. A low-dose start follows its schedule instead (methadone
     alongside it is the method), for a day's total up to today's step only (review 21m, as review 20a's
     `agonists.low_dose_steps_today` for methadone after it): more than the step is no low-dose step, so the
-    gate applies to it (a readiness verdict "ready" or a start override), and the step's planned total
-    still needs a limit override for the day."""
+    gate applies to it (a readiness verdict "ready" or a start override covering the total), on the start's
+    day whatever dose of the day takes the total there (review 21x: after the morning's 0.5 mg step, 8 mg
+    more was "not a first dose" and skipped the gate); on a later day above the step, the step's words (the
+    schedule's planned total still needs a limit override for the day, clin13)."""
     step = low_dose_step(patient, order, ctx.today)
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
         return {"first_dose": False, **step}
     if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
-        gate = _start_gate_read(patient, ctx, now, total, overrides)
+        gate = _start_gate_read(patient, ctx, now, total, overrides, any_dose=True)
         return {**{k: v for k, v in gate.items() if k not in ("phase", "restart_after_days")}, **step}
     return _start_gate_read(patient, ctx, now, total, overrides)
 
 
 def _start_gate_read(
-    patient: Patient, ctx: DoseContext, now: datetime, total: Decimal, overrides: list[DoseOverride]
+    patient: Patient,
+    ctx: DoseContext,
+    now: datetime,
+    total: Decimal,
+    overrides: list[DoseOverride],
+    *,
+    any_dose: bool = False,
 ) -> dict[str, Any]:
     """`_start_gate` without a low-dose step: the induction's phase and, on its first dose, the readiness
-    verdict and a start override covering `total`."""
+    verdict and a start override covering `total`. `any_dose`: on the induction's first day, the gate on this
+    dose whatever dose of the day it is (a low-dose day's total above its step, review 21x)."""
     induction = _induction(patient, ctx, now)
     phase: dict[str, Any] = {"phase": induction.phase}
     if induction.restart_after_days:
         phase["restart_after_days"] = induction.restart_after_days
-    first = (induction.starts_today and ctx.given_today_mg == 0) or induction.after_full_agonist
+    first = (induction.starts_today and (any_dose or ctx.given_today_mg == 0)) or induction.after_full_agonist
     if not first:
         return {"first_dose": False, **phase}
     read = buprenorphine_readiness(patient, now)
