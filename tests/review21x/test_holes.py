@@ -265,7 +265,20 @@ def test_correction_of_yesterday_refused_on_todays_qtc_the_new_order_already_wei
     given_daily(world, first, [today - timedelta(days=d) for d in (5, 4, 3)], 80)
     record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=430)
     raise_ = _order(world, "100")
-    given_daily(world, raise_, [today - timedelta(days=1)], 80)
+    # fix21x: the window gave 100 yesterday (20 mg over the 80 observed) only on the prescriber's limit
+    # override for that day (the titration step), which the correction meets again: the history, complete.
+    from keel.patients.models import zone_of
+    from keel.treatment.services.overrides import add_override
+
+    yesterday = today - timedelta(days=1)
+    add_override(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        max_total_mg="100",
+        reason="Raised to 100 today on a QTc of 430: the full new dose at the window, cardiology agrees",
+        now=datetime.combine(yesterday, time(9), tzinfo=zone_of(world.alice)),
+    )
+    given_daily(world, raise_, [yesterday], 80)
     typo = DoseRecord.objects.get(order=raise_)
     record_qtc(by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=520)
     weighed = _order(

@@ -7,7 +7,7 @@ QTc of 500 ms or more stops a raise whatever override covers it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
@@ -26,12 +26,22 @@ from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseOverride, DoseRecord, DoseStatus, Medication, OverrideKind
+from keel.treatment.models import (
+    DoseOverride,
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    OverrideKind,
+    in_force_q,
+)
 from keel.treatment.queries import dose_context, effective_mg
 from keel.treatment.queries.contexts import hold_open_today
-from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy
+from keel.treatment.queries.qtc import recent_qtc
+from keel.treatment.services.common import GUARD_RAILS, GuardRailPolicy, guard_rail_policy, has_qtc_reason
 from keel.treatment.services.doses.guards import high_qtc_since_order
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
+from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
 from keel.treatment.services.start import low_dose_step, window_phase
 
 HOLD_STOPS_RAISE = N_(
@@ -80,8 +90,8 @@ def amendment_ceilings(
         # order was written: the prescriber re-writes the order, where the reason is recorded.
         high = high_qtc_since_order(patient, dose.order, dose.local_date, total, None, until=dose.local_date)
         today = local_today(patient, now or timezone.now())
-        if high is None and dose.local_date < today:  # the QTc known when the correction is made (review 21m)
-            high = high_qtc_since_order(patient, dose.order, today, total, None)
+        if high is None and dose.local_date < today and not _weighed_today(patient, today, total):
+            high = high_qtc_since_order(patient, dose.order, today, total, None)  # today's QTc (review 21m)
         if high is not None:
             raise TreatmentInvalid([_qtc_refusal(high)])
     settings = guard_rail_policy(patient, rule)
@@ -105,6 +115,24 @@ def amendment_ceilings(
     over = window_limits_over(patient, dose, corrected, total - corrected, settings)
     if over:
         raise TreatmentInvalid([FieldError("corrected_mg", " ".join(r.text for r in over))])
+
+
+def _weighed_today(patient: Patient, today: date, total: Decimal) -> bool:
+    """Whether today's QTc was weighed by the prescriber of the methadone order in force today: written with
+    a QTc reason after that QTc was known (`qtc.qtc_unseen` false for it: its id up to the order's
+    `qtc_seen_id`) and covering it (`qtc.qtc_reason_covers`), and `total` (a past day's corrected total)
+    within that order. Then a correction of a past day up to what was really given lifts no block of today
+    (review 21x: the record could not be made true after the prescriber re-wrote the order on the QTc);
+    otherwise the correction meets today's QTc (review 21m)."""
+    order = (
+        MedicationOrder.objects.filter(in_force_q(today), patient=patient, medication=Medication.METHADONE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if order is None or total > order.dose_mg or not has_qtc_reason(order):
+        return False
+    qtc = recent_qtc(patient, today)
+    return qtc is not None and not qtc_unseen(order, qtc) and qtc_reason_covers(order, qtc)
 
 
 def _qtc_refusal(high: Reason) -> FieldError:
