@@ -16,6 +16,7 @@ from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
+from keel.core.rules.methadone import DOSE_CHECK
 from keel.core.rules.qtc import HIGH_FROM_MS
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
@@ -30,6 +31,7 @@ from keel.treatment.models import (
     in_force_q,
 )
 from keel.treatment.queries.orders import level_given_under
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.common import _audit, _scoped_for, has_qtc_reason
 
@@ -134,7 +136,8 @@ def qtc_reason_covers(order: MedicationOrder, qtc: QtcRecord) -> bool:
     """Whether the prescriber's QTc reason on `order` (`has_qtc_reason`) covers this QTc. A reason covers
     only the QTc readings the prescriber saw when writing it (rows up to `qtc_seen_id`; for an order written
     before that column, recorded before the order was written): a reading saved after it (`qtc_unseen`) of
-    500 ms or more and higher than the highest reading of the person the reason covered was never weighed
+    500 ms or more and higher than the highest reading the reason covered (of those it saw, the ones within
+    the program's recent window, `qtc_recent_days`, of the day it was written) was never weighed
     (review 21x: a reason written for 505 ms gave a raise on a repeat ECG of 610), so the raise or start
     above the level given stops again until the prescriber re-writes the order on it. A later reading under
     500 ms or no higher is covered. False: no QTc reason on the order."""
@@ -142,7 +145,9 @@ def qtc_reason_covers(order: MedicationOrder, qtc: QtcRecord) -> bool:
         return False
     if not qtc_unseen(order, qtc) or qtc.qtc_ms < HIGH_FROM_MS:
         return True
-    seen = QtcRecord.objects.filter(patient_id=order.patient_id)
+    written = local_today(order.patient, order.created_at)  # the readings recent when it was written
+    since = written - timedelta(days=int(effective_policy(order.patient, DOSE_CHECK)["qtc_recent_days"]))
+    seen = QtcRecord.objects.filter(patient_id=order.patient_id, measured_on__gte=since)
     if order.qtc_seen_id is not None:
         seen = seen.filter(id__lte=order.qtc_seen_id)
     else:
