@@ -28,27 +28,28 @@ _INVISIBLE_WORD_MAKERS = {
 @pytest.mark.parametrize("text", _INVISIBLE_WORD_MAKERS.values(), ids=_INVISIBLE_WORD_MAKERS.keys())
 def test_invisible_marks_and_fillers_make_no_new_word(text: str) -> None:
     """Scenario: a clinician breaking the glass (or writing an emergency disclosure's nature under 42 CFR
-    2.51, an override or a correction) types "urgent urgent urgent" with an invisible character glued to the
-    second and third word: a combining grapheme joiner, a variation selector, a Mongolian free variation
-    selector or a Hangul filler. Happened: `reason_problem` returns "" (accepted): `words_of` keeps marks (Mn) and the
-    fillers (Lo) inside a word, so three look-alike words count as three different words, while
-    `visible_length` counts none of those characters. Review 21p's fix ("urgent urgent\u200b" is one word) is
-    bypassed by any default-ignorable code point that is not Cf. Should: refused as no substance, the same as
-    "urgent urgent urgent" (drop default-ignorable code points and text.py's _BLANK characters in
-    `shown_text`, or build words only of what `visible_length` counts). Severity: medium (the accountability
-    of break-the-glass and of a 42 CFR Part 2 emergency disclosure rests on this one check)."""
+    2.51, an override or a correction) types "urgent urgent urgent" with an invisible character glued to
+    the second and third word: a combining grapheme joiner, a variation selector, a Mongolian free
+    variation selector or a Hangul filler. Happened: `reason_problem` returns "" (accepted): `words_of`
+    keeps marks (Mn) and the fillers (Lo) inside a word, so three look-alike words count as three
+    different words, while `visible_length` counts none of those characters. Review 21p's fix ("urgent
+    urgent\u200b" is one word) is bypassed by any default-ignorable code point that is not Cf. Should:
+    refused as no substance, the same as "urgent urgent urgent" (drop default-ignorable code points and
+    text.py's _BLANK characters in `shown_text`, or build words only of what `visible_length` counts).
+    Severity: medium (the accountability of break-the-glass and of a 42 CFR Part 2 emergency disclosure
+    rests on this one check)."""
     assert reason_problem("urgent urgent urgent")
     assert reason_problem(text), f"{text!r} read as a reason of substance"
 
 
 def test_latin_and_armenian_look_alikes_make_no_new_word() -> None:
-    """Scenario: "urgent ur\\u0261ent \\u057drgent": the second word has U+0261 LATIN SMALL LETTER SCRIPT G for its "g"
-    (a Latin letter NFKC leaves alone), the third U+057D ARMENIAN SMALL LETTER SEH for its "u". On a page it
-    reads "urgent urgent urgent". Happened: accepted ("" from `reason_problem`): the mixed-script check knows
-    only Latin, Cyrillic and Greek, and a word of Latin look-alikes inside Latin is no mix at all. Should:
-    refused like "urgent urgent urgent" (a confusables skeleton per word, UTS #39, or refuse any word mixing
-    Latin with a script other than the expected one). Severity: low (needs deliberate effort; same
-    accountability loss as the test above)."""
+    """Scenario: "urgent ur\\u0261ent \\u057drgent": the second word has U+0261 LATIN SMALL LETTER SCRIPT G
+    for its "g" (a Latin letter NFKC leaves alone), the third U+057D ARMENIAN SMALL LETTER SEH for its
+    "u". On a page it reads "urgent urgent urgent". Happened: accepted ("" from `reason_problem`): the
+    mixed-script check knows only Latin, Cyrillic and Greek, and a word of Latin look-alikes inside
+    Latin is no mix at all. Should: refused like "urgent urgent urgent" (a confusables skeleton per
+    word, UTS #39, or refuse any word mixing Latin with a script other than the expected one). Severity:
+    low (needs deliberate effort; same accountability loss as the test above)."""
     assert reason_problem("urgent ur\u0261ent \u057drgent")
 
 
@@ -57,12 +58,12 @@ def test_trusted_proxy_written_in_capitals_or_long_form_is_still_trusted() -> No
     """Scenario: two proxies, a CDN at 2001:db8::a in front of Caddy on loopback; the operator writes
     KEEL_TRUSTED_PROXIES=127.0.0.1,::1,2001:DB8::A (capitals are a valid way to write an IPv6 address).
     The chain Caddy passes on is "198.51.100.7, 2001:db8::a". Happened: `client_ip` normalises each
-    X-Forwarded-For entry (`str(ip_address(...))`, lower case, compressed) but compares it with the list as
-    typed, so the CDN is not recognised and every client's address is the CDN's: one sign-in lockout for
-    everyone behind it (five wrong passwords from anywhere lock a user's name out for every real client), one
-    per-client limit, and every audit row's "where" the CDN. Should: the trusted list normalised the same way (or
-    compared as ip_address objects), giving 198.51.100.7. Severity: medium (availability of sign-in, audit
-    trail's address useless; configuration-dependent)."""
+    X-Forwarded-For entry (`str(ip_address(...))`, lower case, compressed) but compares it with the list
+    as typed, so the CDN is not recognised and every client's address is the CDN's: one sign-in lockout
+    for everyone behind it (five wrong passwords from anywhere lock a user's name out for every real
+    client), one per-client limit, and every audit row's "where" the CDN. Should: the trusted list
+    normalised the same way (or compared as ip_address objects), giving 198.51.100.7. Severity: medium
+    (availability of sign-in, audit trail's address useless; configuration-dependent)."""
     request = RequestFactory().get(
         "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 2001:db8::a"
     )
