@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 import pytest
 from django.test import RequestFactory, override_settings
 
 from keel.core.rules.window import reason_problem
 from keel.web.client_address import client_ip
+from tests.conftest import PASSWORD
 
 # Each reads on a page as "urgent urgent urgent", which reason_problem refuses; each is three "words".
 _INVISIBLE_WORD_MAKERS = {
@@ -68,3 +72,77 @@ def test_trusted_proxy_written_in_capitals_or_long_form_is_still_trusted() -> No
         "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 2001:db8::a"
     )
     assert client_ip(request) == "198.51.100.7"
+
+
+@override_settings(KEEL_TRUSTED_PROXIES=["127.0.0.1", "::1"])
+def test_trusted_proxy_reaching_a_dual_stack_socket_is_still_trusted() -> None:
+    """Scenario: `keel serve` bound to a dual-stack socket (`--host ::`), Caddy on the same machine connecting
+    over IPv4 loopback: the WSGI server reports REMOTE_ADDR "::ffff:127.0.0.1" (an IPv4-mapped IPv6
+    address), the default KEEL_TRUSTED_PROXIES being 127.0.0.1 and ::1. Happened: `client_ip` compares
+    REMOTE_ADDR with the list as text, so the proxy is not trusted and every client is "::ffff:127.0.0.1":
+    one lockout per user name for all of them and every audit row's address the proxy's (review 21p's
+    problem back). Should: addresses compared as addresses (an IPv4-mapped address is its IPv4 address),
+    giving 198.51.100.7. Severity: low (deployment-dependent; fails safe against spoofing, not against
+    shared lockouts)."""
+    request = RequestFactory().get("/", REMOTE_ADDR="::ffff:127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert client_ip(request) == "198.51.100.7"
+
+
+def _bob_by_emergency(world: Any, reason: str) -> Any:
+    from keel.sharing.services.emergency import emergency_access
+
+    return emergency_access(
+        by=world.staff["nurse"],
+        record_number=world.bob.record_number,
+        reason=reason,
+        password=PASSWORD,
+    )
+
+
+def test_break_the_glass_refuses_urgent_three_times_with_a_grapheme_joiner(world: Any) -> None:
+    """Scenario: a Riverside nurse (not on Bob's care team) breaks the glass on Bob's record with the reason
+    "urgent urgent\\u034f urgent\\u034f\\u034f" (what a reviewer reads: "urgent urgent urgent"). Happened:
+    the grant is made (EmergencyAccess row, care team flagged): `reason_problem` takes the combining
+    grapheme joiner as part of a new word. Should: refused naming `reason`, nothing granted, as "urgent
+    urgent urgent" is. Severity: medium (break-the-glass's accountability; SECURITY.md: emergency access
+    with a reason)."""
+    from keel.patients.models import EmergencyAccess
+    from keel.sharing.errors import SharingInvalid
+
+    with pytest.raises(SharingInvalid):
+        _bob_by_emergency(world, "urgent urgent urgent")
+    with contextlib.suppress(SharingInvalid):
+        _bob_by_emergency(world, "urgent urgent\u034f urgent\u034f\u034f")
+    assert not EmergencyAccess.objects.filter(patient=world.bob).exists()
+
+
+def test_break_the_glass_keeps_no_direction_override_in_the_reason_it_stores(world: Any) -> None:
+    """Scenario: the nurse breaks the glass with "patient found unresponsive \\u202egnitset tsuj": the
+    right-to-left override makes a reviewer's screen show "patient found unresponsive just testing" while
+    the text measured, stored, searched and exported reads "... gnitset tsuj" (a 'Trojan source' reason:
+    what the auditor sees is not what the trail holds; the same with zero-width characters inside words,
+    which defeat a search of the trail for a word). Happened: `reason_problem` measures `shown_text` (format
+    characters dropped), but the grant, its flag and its audit rows store the raw text, U+202E included.
+    Should: the reason stored as it was measured (`shown_text`: no format characters), so the reviewer, the
+    search and the measure see one text. Severity: low (misleads review of a break-the-glass; no data
+    leaves)."""
+    from keel.patients.models import EmergencyAccess
+
+    _bob_by_emergency(world, "patient found unresponsive \u202egnitset tsuj")
+    grant = EmergencyAccess.objects.get(patient=world.bob)
+    assert "\u202e" not in grant.reason
+
+
+def test_unknown_rule_error_is_translated_and_does_not_echo_the_typed_name(signed_in: Any) -> None:
+    """Scenario: a Spanish-speaking prescriber's client asks `GET /api/v1/rules/<typed>` with a name typed in
+    the wrong field ("Maria Gonzalez") and Accept-Language: es. Happened: 404 with the English
+    "unknown rule 'Maria Gonzalez'; known: ...": `on_unknown_rule` returns `str(UnknownRule)`, untranslated,
+    and repeats the typed text (review 20b removed the same echo from the unknown instrument's error).
+    Should: the message in the request's language, naming the known rules but not repeating what was typed.
+    Severity: low (echo to the sender only; a translation gap of this session's change)."""
+    client = signed_in("prescriber")
+    response = client.get("/api/v1/rules/Maria%20Gonzalez", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 404
+    message = response.json()["message"]
+    assert "Maria" not in message
+    assert not message.startswith("unknown rule")
