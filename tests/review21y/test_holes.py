@@ -146,3 +146,31 @@ def test_unknown_rule_error_is_translated_and_does_not_echo_the_typed_name(signe
     message = response.json()["message"]
     assert "Maria" not in message
     assert not message.startswith("unknown rule")
+
+
+def test_refused_second_factor_reset_of_someone_in_another_program_is_audited(world: Any) -> None:
+    """Scenario: the Riverside program admin, with the right password, asks to reset the two-step sign-in of
+    the Riverside nurse, who also works at Lakeside (where this admin is not an admin). Happened: refused
+    naming `user_id` (right), but no audit row at all: a wrong password is audited as a denied MFA change,
+    yet an attempt to weaken the sign-in of someone whose records reach another program, refused by
+    `policy.works_beyond_admin`, leaves no trace in either program's trail (and Lakeside's admins never
+    learn a Riverside admin tried). Should: a `denied` row (target_type "mfa", the nurse's id, outcome
+    denied) in Riverside's trail, and Lakeside's, as the successful reset is written in each program's trail.
+    Severity: low-medium (SECURITY.md: MFA changes and every refusal are audited)."""
+    from keel.accounts import staff
+    from keel.accounts.models import ProgramMembership
+    from keel.audit.models import AuditEvent, Outcome
+    from keel.core.rules.inputs import FieldsInvalid
+
+    nurse = world.staff["nurse"]
+    ProgramMembership.objects.create(user=nurse, program=world.lakeside)
+    before = AuditEvent.objects.filter(target_type="mfa").count()
+    with pytest.raises(FieldsInvalid) as refused:
+        staff.reset_second_factor(
+            by=world.staff["program_admin"], program_slug="riverside", user_id=nurse.pk, password=PASSWORD
+        )
+    assert [e.field for e in refused.value.errors] == ["user_id"]  # refused by works_beyond_admin
+    denied = AuditEvent.objects.filter(target_type="mfa", outcome=Outcome.DENIED)
+    assert AuditEvent.objects.filter(target_type="mfa").count() > before
+    assert denied.filter(program_id=world.riverside.pk).exists()
+    assert denied.filter(program_id=world.lakeside.pk).exists()
