@@ -174,3 +174,35 @@ def test_refused_second_factor_reset_of_someone_in_another_program_is_audited(wo
     assert AuditEvent.objects.filter(target_type="mfa").count() > before
     assert denied.filter(program_id=world.riverside.pk).exists()
     assert denied.filter(program_id=world.lakeside.pk).exists()
+
+
+# Keel's own refusals of a reason as a page shows them, pasted back into the field they refused.
+_KEEL_OWN_WORDS = {
+    # the held dose flag's refusal (patients/services/flags.py), English and Spanish
+    "flag_refusal": (
+        "write the assessment: say what you assessed and why, in at least 3 words and 15 characters"
+    ),
+    "flag_refusal_es": (
+        "escriba la evaluación: diga qué evaluó y por qué, en al menos 3 palabras y 15 caracteres"
+    ),
+    # the flag's other refusal, shown for the same note field
+    "flag_note_required": "write what was done (a note is required to resolve a flag)",
+    # REASON_REQUIRED less its "(required)"
+    "hint_cut_short": "write the clinical reason",
+    "hint_cut_short_es": "escriba el motivo clínico",
+}
+
+
+@pytest.mark.parametrize("text", _KEEL_OWN_WORDS.values(), ids=_KEEL_OWN_WORDS.keys())
+def test_keel_own_refusal_pasted_back_is_no_reason(text: str) -> None:
+    """Scenario: a prescriber resolving a held dose's flag (the note must be an assessment of substance,
+    `reason_problem`) is refused with "write the assessment: say what you assessed and why, in at least 3
+    words and 15 characters" and pastes that sentence back (or the Spanish one, or the flag's other refusal
+    "write what was done (a note is required to resolve a flag)", or "write the clinical reason" from the
+    hint). Happened: accepted: `_less_hints` removes a hint only as a whole run of its words, and only the
+    four `REASON_HINTS`; the words Keel wraps around a hint ("write the assessment"), Keel's other refusals
+    of the same field and a hint cut short count as three words of substance. Should: refused: Keel's own
+    sentences (every refusal shown for a reason field, the words around them, any run of three or more of
+    their words) count no words. Severity: low-medium (a held dose's resolution and break-the-glass keep a
+    sentence Keel wrote as the clinician's assessment)."""
+    assert reason_problem(text), f"{text!r} read as a reason of substance"
