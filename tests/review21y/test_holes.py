@@ -206,3 +206,40 @@ def test_keel_own_refusal_pasted_back_is_no_reason(text: str) -> None:
     their words) count no words. Severity: low-medium (a held dose's resolution and break-the-glass keep a
     sentence Keel wrote as the clinician's assessment)."""
     assert reason_problem(text), f"{text!r} read as a reason of substance"
+
+
+def _score_in_spanish(body: str) -> Any:
+    from django.test import Client
+
+    return Client().post(
+        "/api/v1/instruments/phq9/score", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+
+@pytest.mark.django_db
+def test_score_errors_are_said_in_the_request_language() -> None:
+    """Scenario: an app in Spanish posts a PHQ-9 with no answers to the open scoring route
+    (`POST /api/v1/instruments/phq9/score`, Accept-Language: es). Happened: the message is Spanish
+    ("Algunas respuestas no son válidas.") but every field's reason is the core's English ("missing: this
+    question needs an answer", "not an item of this instrument", "must be a whole number, one of [...]"):
+    `on_invalid_answers` passes `ItemError.reason` through untranslated, while this session translated every
+    other handler's reasons. Should: each reason in the request's language. Severity: low (words, not a
+    leak; a Spanish-speaking patient's app shows English)."""
+    response = _score_in_spanish('{"answers": {}}')
+    assert response.status_code == 422
+    reasons = {e["reason"] for e in response.json()["errors"]}
+    assert "missing: this question needs an answer" not in reasons
+
+
+@pytest.mark.django_db
+def test_score_error_does_not_repeat_an_unknown_answer_key() -> None:
+    """Scenario: a client posts answers to the open scoring route with a key that is someone's name or a
+    diagnosis typed in the wrong field: {"answers": {"Maria Gonzalez": 1}}. Happened: 422 naming the field
+    "answers.Maria Gonzalez": the typed key is repeated in the error, while review 20b stopped repeating an
+    unknown instrument code for exactly this reason ("it may be a name or a diagnosis typed in the wrong
+    field"); the same holds for an unknown key of any body (`_field_of` joins pydantic's `loc`, the typed key
+    included). Should: the field named without the typed text (e.g. "answers", reason "not an item of this
+    instrument"). Severity: low (echoed to the sender, but into clients' error logs and screenshots)."""
+    response = _score_in_spanish('{"answers": {"Maria Gonzalez": 1}}')
+    assert response.status_code == 422
+    assert "Maria" not in response.content.decode()
