@@ -243,3 +243,48 @@ def test_score_error_does_not_repeat_an_unknown_answer_key() -> None:
     response = _score_in_spanish('{"answers": {"Maria Gonzalez": 1}}')
     assert response.status_code == 422
     assert "Maria" not in response.content.decode()
+
+
+def _gunicorn_refusal_logged(raw: bytes) -> str:
+    """gunicorn's own parser refuses `raw`; its worker's warning line (workers/base.py handle_error), as the
+    record factory Keel installs leaves it."""
+    import logging
+
+    from gunicorn.config import Config
+    from gunicorn.http.message import Request
+    from gunicorn.http.unreader import IterUnreader
+
+    from keel.web.logs import scrub_paths
+
+    with pytest.raises(Exception) as refused:
+        Request(Config(), IterUnreader([raw]), ("198.51.100.7", 50000), 1)
+    line = "Invalid request from ip={ip}: {error}".format(ip="198.51.100.7", error=str(refused.value))
+    record = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1, line, (), None)
+    return scrub_paths(record).getMessage()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # a search with an apostrophe name and an unencoded "ñ": the query is cut at the apostrophe
+        b"GET /fhir/R4/Patient?family=D'Angelo-Mu\xc3\xb1oz HTTP/1.1\r\nHost: keel\r\n\r\n",
+        # a name in the path with an apostrophe and an accent typed raw
+        b"GET /fhir/R4/Patient/O'Brien-Jos\xc3\xa9 HTTP/1.1\r\nHost: keel\r\n\r\n",
+        # a double quote or angle brackets in the path
+        b'GET /fhir/R4/Patient/Maria"Gonzalez\x01 HTTP/1.1\r\nHost: keel\r\n\r\n',
+    ],
+    ids=["query_apostrophe", "path_apostrophe", "path_double_quote"],
+)
+def test_gunicorn_refused_request_line_keeps_no_typed_name(raw: bytes) -> None:
+    """Scenario: a misbehaving client sends a request line gunicorn refuses (a character outside printable
+    ASCII, as an unencoded "ñ" or "é"), and the target holds a name with an apostrophe or a double quote:
+    `GET /fhir/R4/Patient?family=D'Angelo-Muñoz HTTP/1.1`. gunicorn logs "Invalid HTTP request line: "GET
+    ..."" (its repr). Happened: `_quoted` keeps a whole request line's method, path shape and version, but
+    `_PATH_IN_TEXT` stops a path (and a query) at a quote or angle bracket, so the rest of the target is kept
+    as typed: "...Patient'Angelo-MuÃ±oz HTTP/1.1", "/fhir/R4/Patient/*'Brien-JosÃ©", "/*\"Gonzalez". Should:
+    nothing of the target but the path's shape (every segment after the first character that is neither a
+    path character nor part of a route word hidden; the query gone). Severity: medium (a patient's name in
+    the server's log, the leak review 21p closed, reopened by one apostrophe)."""
+    logged = _gunicorn_refusal_logged(raw)
+    for typed in ("Angelo", "Brien", "Gonzalez"):
+        assert typed not in logged, logged
