@@ -288,3 +288,33 @@ def test_gunicorn_refused_request_line_keeps_no_typed_name(raw: bytes) -> None:
     logged = _gunicorn_refusal_logged(raw)
     for typed in ("Angelo", "Brien", "Gonzalez"):
         assert typed not in logged, logged
+
+
+@pytest.mark.parametrize(
+    ("logger", "template", "args"),
+    [
+        # Django's 500 line: `request.path`, percent-decoded (/fhir/R4/Patient/Maria%20Gonzalez)
+        ("django.request", "Internal Server Error: %s", ("/fhir/R4/Patient/Maria Gonzalez",)),
+        # the CSRF refusal's line, a decoded apostrophe in the path
+        ("django.security.csrf", "Forbidden (%s): %s", ("CSRF token missing.", "/fhir/R4/Patient/O'Brien")),
+    ],
+    ids=["space", "apostrophe"],
+)
+def test_django_path_lines_keep_no_typed_name(
+    caplog: pytest.LogCaptureFixture, logger: str, template: str, args: tuple[str, ...]
+) -> None:
+    """Scenario: a FHIR client puts a person's name into a path (`/fhir/R4/Patient/Maria%20Gonzalez`,
+    review 19d's case) and the request ends in a line Django writes with `request.path`, which is
+    percent-decoded: a 500's "Internal Server Error: <path>", a CSRF refusal's "Forbidden (...): <path>".
+    Happened: `_PATH_IN_TEXT` ends a path at the first space or quote, so `safe_path` hides "Maria" and
+    the rest is kept: "Internal Server Error: /fhir/R4/Patient/* Gonzalez", "/fhir/R4/Patient/*'Brien".
+    Should: the path as Django wrote it (everything after the message's ": ") shaped as one path, the
+    family name hidden. Severity: medium (a patient's family name in the log, review 19d's leak reopened
+    by a space)."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger=logger):
+        logging.getLogger(logger).warning(template, *args)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "Gonzalez" not in logged
+    assert "Brien" not in logged
