@@ -27,7 +27,7 @@ from keel.audit.api import router as audit_router
 from keel.careteam.api import router as careteam_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument, codes
-from keel.core.rules import UnknownRule
+from keel.core.rules import RULES, UnknownRule
 from keel.core.rules.inputs import DuplicateKey, FieldError, FieldsInvalid, InvalidInput, loads_json
 from keel.core.words import gettext_noop as N_
 from keel.directory.api import router as directory_router
@@ -93,6 +93,7 @@ INPUTS_INVALID = N_("Some inputs are not valid.")
 SEARCH_INVALID = N_("Some search fields are not valid.")
 UNKNOWN_INSTRUMENT = N_("Unknown instrument.")
 UNKNOWN_INSTRUMENT_REASON = N_("not an instrument Keel knows; known: %(codes)s")
+UNKNOWN_RULE = N_("Not a rule Keel knows; known: %(rules)s")
 SIGN_IN = N_("Sign in or send a valid API token.")
 NOT_FOUND = N_("Not found.")
 
@@ -171,7 +172,9 @@ def on_invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 
 @api.exception_handler(UnknownRule)
 def on_unknown_rule(request: HttpRequest, exc: UnknownRule) -> HttpResponse:
-    return api.create_response(request, error_body(str(exc)), status=404)
+    # in the request's language, the typed name not repeated (review 21y, as review 20b did for instruments)
+    message = gettext(UNKNOWN_RULE) % {"rules": ", ".join(sorted(RULES))}
+    return api.create_response(request, error_body(message), status=404)
 
 
 @api.exception_handler(BadSearch)
