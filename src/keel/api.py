@@ -5,6 +5,7 @@ Every error body is {"message": str, "errors": [{"field": str, "reason": str}]};
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -144,9 +145,56 @@ def _answer_field(item: str) -> str:
     return item if item.startswith("extras.") or item == "filled_at" else f"answers.{item}"
 
 
+# The core's answer reasons (`keel.core.instruments.model.Instrument.problems`, `interpretation.extras_problems`),
+# said in the request's language (review 21y): each template with its parts; a fixed reason by its own entry.
+NOT_AN_ITEM = N_("not an item of this instrument")
+NOT_AN_INPUT = N_("not an input of this instrument")
+ANSWER_NEEDED = N_("missing: this question needs an answer")
+_ANSWER_REASONS = (
+    (
+        re.compile(r"must not be answered: it is asked only when (?P<rule>.+)"),
+        N_("must not be answered: it is asked only when %(rule)s"),
+    ),
+    (
+        re.compile(r"must be a whole number, one of (?P<allowed>\[.*\])"),
+        N_("must be a whole number, one of %(allowed)s"),
+    ),
+    (
+        re.compile(r"(?P<value>-?[0-9]+) is not allowed; use one of (?P<allowed>\[.*\])"),
+        N_("%(value)s is not allowed; use one of %(allowed)s"),
+    ),
+    (re.compile(r"missing: (?P<value>.+)"), N_("missing: %(value)s")),
+)
+
+
+def _answer_reason(reason: str) -> str:
+    said = gettext(reason) if reason else reason
+    if said != reason:  # a fixed reason with its own entry
+        return said
+    for pattern, template in _ANSWER_REASONS:
+        found = pattern.fullmatch(reason)
+        if found is not None:
+            return gettext(template) % {k: gettext(v) for k, v in found.groupdict().items()}
+    return reason
+
+
+def _answer_error(item: str, reason: str) -> dict[str, str]:
+    """One answer's error. A key that is not one of the instrument's items or inputs is named by its body
+    field alone (`answers`, `extras`), never repeated (review 21y: it may be a name typed in the wrong field,
+    as review 20b said of an unknown instrument's code)."""
+    if reason in (NOT_AN_ITEM, NOT_AN_INPUT):
+        field = "extras" if item.startswith("extras.") else "answers"
+        return {"field": field, "reason": gettext(NOT_AN_INPUT)}
+    return {"field": _answer_field(item), "reason": _answer_reason(reason)}
+
+
 @api.exception_handler(InvalidAnswers)
 def on_invalid_answers(request: HttpRequest, exc: InvalidAnswers) -> HttpResponse:
-    errors = [{"field": _answer_field(e.item), "reason": e.reason} for e in exc.errors]
+    errors: list[dict[str, str]] = []
+    for e in exc.errors:  # two unknown keys are one error of `answers`
+        error = _answer_error(e.item, e.reason)
+        if error not in errors:
+            errors.append(error)
     return api.create_response(request, error_body(gettext(ANSWERS_INVALID), errors), status=422)
 
 
