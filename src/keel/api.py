@@ -145,8 +145,8 @@ def _answer_field(item: str) -> str:
     return item if item.startswith("extras.") or item == "filled_at" else f"answers.{item}"
 
 
-# The core's answer reasons (`keel.core.instruments.model.Instrument.problems`, `interpretation.extras_problems`),
-# said in the request's language (review 21y): each template with its parts; a fixed reason by its own entry.
+# The core's answer reasons (`keel.core.instruments.model`, `keel.core.instruments.interpretation`), said in
+# the request's language (review 21y): each template with its parts; a fixed reason by its own entry.
 NOT_AN_ITEM = N_("not an item of this instrument")
 NOT_AN_INPUT = N_("not an input of this instrument")
 ANSWER_NEEDED = N_("missing: this question needs an answer")

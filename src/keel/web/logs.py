@@ -116,8 +116,8 @@ def _quoted(match: re.Match[str]) -> str:
 def _gunicorn_error(text: str) -> str:
     """A `gunicorn.error` line (review 21y): its own words up to the first opening quote (its refusals quote
     what the client sent with `%r`, after a space; the apostrophe of its own "Can't" opens nothing), then the
-    first quoted text as `_quoted` keeps it (a request line's shape, any other text `*`), or `'*'` when it does
-    not close, and nothing after it: a quote inside what the client sent cannot end the hiding early."""
+    first quoted text as `_quoted` keeps it (a request line's shape, any other text `*`), or `'*'` when it
+    does not close, and nothing after it: a quote inside what the client sent cannot end the hiding early."""
     first = _OPENING_QUOTE.search(text)
     if first is None:
         return text
