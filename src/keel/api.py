@@ -5,6 +5,7 @@ Every error body is {"message": str, "errors": [{"field": str, "reason": str}]};
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +28,7 @@ from keel.audit.api import router as audit_router
 from keel.careteam.api import router as careteam_router
 from keel.core.instruments.model import InvalidAnswers
 from keel.core.instruments.registry import UnknownInstrument, codes
-from keel.core.rules import UnknownRule
+from keel.core.rules import RULES, UnknownRule
 from keel.core.rules.inputs import DuplicateKey, FieldError, FieldsInvalid, InvalidInput, loads_json
 from keel.core.words import gettext_noop as N_
 from keel.directory.api import router as directory_router
@@ -93,6 +94,7 @@ INPUTS_INVALID = N_("Some inputs are not valid.")
 SEARCH_INVALID = N_("Some search fields are not valid.")
 UNKNOWN_INSTRUMENT = N_("Unknown instrument.")
 UNKNOWN_INSTRUMENT_REASON = N_("not an instrument Keel knows; known: %(codes)s")
+UNKNOWN_RULE = N_("Not a rule Keel knows; known: %(rules)s")
 SIGN_IN = N_("Sign in or send a valid API token.")
 NOT_FOUND = N_("Not found.")
 
@@ -143,9 +145,56 @@ def _answer_field(item: str) -> str:
     return item if item.startswith("extras.") or item == "filled_at" else f"answers.{item}"
 
 
+# The core's answer reasons (`keel.core.instruments.model`, `keel.core.instruments.interpretation`), said in
+# the request's language (review 21y): each template with its parts; a fixed reason by its own entry.
+NOT_AN_ITEM = N_("not an item of this instrument")
+NOT_AN_INPUT = N_("not an input of this instrument")
+ANSWER_NEEDED = N_("missing: this question needs an answer")
+_ANSWER_REASONS = (
+    (
+        re.compile(r"must not be answered: it is asked only when (?P<rule>.+)"),
+        N_("must not be answered: it is asked only when %(rule)s"),
+    ),
+    (
+        re.compile(r"must be a whole number, one of (?P<allowed>\[.*\])"),
+        N_("must be a whole number, one of %(allowed)s"),
+    ),
+    (
+        re.compile(r"(?P<value>-?[0-9]+) is not allowed; use one of (?P<allowed>\[.*\])"),
+        N_("%(value)s is not allowed; use one of %(allowed)s"),
+    ),
+    (re.compile(r"missing: (?P<value>.+)"), N_("missing: %(value)s")),
+)
+
+
+def _answer_reason(reason: str) -> str:
+    said = gettext(reason) if reason else reason
+    if said != reason:  # a fixed reason with its own entry
+        return said
+    for pattern, template in _ANSWER_REASONS:
+        found = pattern.fullmatch(reason)
+        if found is not None:
+            return gettext(template) % {k: gettext(v) for k, v in found.groupdict().items()}
+    return reason
+
+
+def _answer_error(item: str, reason: str) -> dict[str, str]:
+    """One answer's error. A key that is not one of the instrument's items or inputs is named by its body
+    field alone (`answers`, `extras`), never repeated (review 21y: it may be a name typed in the wrong field,
+    as review 20b said of an unknown instrument's code)."""
+    if reason in (NOT_AN_ITEM, NOT_AN_INPUT):
+        field = "extras" if item.startswith("extras.") else "answers"
+        return {"field": field, "reason": gettext(NOT_AN_INPUT)}
+    return {"field": _answer_field(item), "reason": _answer_reason(reason)}
+
+
 @api.exception_handler(InvalidAnswers)
 def on_invalid_answers(request: HttpRequest, exc: InvalidAnswers) -> HttpResponse:
-    errors = [{"field": _answer_field(e.item), "reason": e.reason} for e in exc.errors]
+    errors: list[dict[str, str]] = []
+    for e in exc.errors:  # two unknown keys are one error of `answers`
+        error = _answer_error(e.item, e.reason)
+        if error not in errors:
+            errors.append(error)
     return api.create_response(request, error_body(gettext(ANSWERS_INVALID), errors), status=422)
 
 
@@ -171,7 +220,9 @@ def on_invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
 
 @api.exception_handler(UnknownRule)
 def on_unknown_rule(request: HttpRequest, exc: UnknownRule) -> HttpResponse:
-    return api.create_response(request, error_body(str(exc)), status=404)
+    # in the request's language, the typed name not repeated (review 21y, as review 20b did for instruments)
+    message = gettext(UNKNOWN_RULE) % {"rules": ", ".join(sorted(RULES))}
+    return api.create_response(request, error_body(message), status=404)
 
 
 @api.exception_handler(BadSearch)

@@ -87,7 +87,9 @@ def test_every_bad_answer_is_named_with_its_field() -> None:
     response = _post(Client(), "/api/v1/instruments/phq9/score", body)
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
-    assert fields == {"answers.phq9_1", "answers.phq9_3", "answers.extra_q"}
+    # an unknown key is named by its body field alone, not repeated (review 21y)
+    assert fields == {"answers.phq9_1", "answers.phq9_3", "answers"}
+    assert "extra_q" not in response.content.decode()
 
 
 def test_ort_without_sex_names_the_extra_input() -> None:
@@ -282,3 +284,14 @@ def test_any_invalid_response_through_the_api_is_a_422_and_writes_nothing(
         assert response.status_code == 422
         assert response.json()["errors"]
         assert Assessment.objects.count() == before
+
+
+def test_score_errors_are_said_in_spanish_with_their_parts() -> None:
+    """Review 21y: the core's answer reasons, templates and all, in the request's language."""
+    body = json.dumps({"answers": {**PHQ9_ZERO, "phq9_3": 9, "phq9_4": "x"}})
+    response = Client().post(
+        "/api/v1/instruments/phq9/score", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="es"
+    )
+    reasons = {e["field"]: e["reason"] for e in response.json()["errors"]}
+    assert reasons["answers.phq9_3"].startswith("9 no está permitido; use uno de [")
+    assert reasons["answers.phq9_4"].startswith("debe ser un número entero, uno de [")

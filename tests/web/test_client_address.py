@@ -111,3 +111,14 @@ def test_gunicorns_quoted_request_line_keeps_its_shape(gunicorn_lines: _Lines) -
 def test_gunicorns_own_words_are_kept(gunicorn_lines: _Lines) -> None:
     logging.getLogger("gunicorn.error").warning("Worker (pid:%s) was sent SIGTERM!", 4242)
     assert gunicorn_lines.lines == ["Worker (pid:4242) was sent SIGTERM!"]
+
+
+def test_gunicorns_own_apostrophe_opens_no_quote(gunicorn_lines: _Lines) -> None:
+    """Review 21y: only a quote after a space opens what the client sent; gunicorn's own words stay."""
+    logging.getLogger("gunicorn.error").warning("Can't connect to %s", "127.0.0.1:8000")
+    assert gunicorn_lines.lines == ["Can't connect to 127.0.0.1:8000"]
+
+
+def test_gunicorns_refusal_keeps_nothing_after_its_first_quote(gunicorn_lines: _Lines) -> None:
+    logging.getLogger("gunicorn.error").warning("Invalid HTTP Header: 'X-Name: O'Brien' and 'Maria'")
+    assert gunicorn_lines.lines == ["Invalid HTTP Header: '*'"]

@@ -32,7 +32,16 @@ def test_two_serve_processes_do_not_share_a_control_socket(monkeypatch: pytest.M
 
 def test_serve_trusts_forwarded_headers_from_the_local_proxy_only(monkeypatch: pytest.MonkeyPatch) -> None:
     argv = _argv(monkeypatch)
-    assert argv[argv.index("--forwarded-allow-ips") + 1] == "127.0.0.1"
+    assert argv[argv.index("--forwarded-allow-ips") + 1] == "127.0.0.1,::1"
+
+
+def test_serve_trusts_the_proxies_keel_trusts_for_the_client_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 21y: gunicorn's --forwarded-allow-ips and keel.web.client_address read one setting."""
+    from django.test import override_settings
+
+    with override_settings(KEEL_TRUSTED_PROXIES=["10.0.0.2"]):
+        argv = _argv(monkeypatch)
+    assert argv[argv.index("--forwarded-allow-ips") + 1] == "10.0.0.2"
 
 
 def test_serve_loads_and_warms_the_app_once_before_forking_workers(monkeypatch: Any) -> None:

@@ -436,6 +436,19 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
     if not user.is_active:
         raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
     if policy.works_beyond_admin(by, user):  # not one program's to weaken (review 21p)
+        # Refused in the trail of this admin's program and of each program the person works in (review 21y):
+        # the other programs' admins learn that someone tried to weaken what protects their records.
+        theirs = ProgramMembership.objects.filter(user=user).exclude(program_id=program.pk)
+        for program_id in [program.pk, *sorted(theirs.values_list("program_id", flat=True))]:
+            audit.record(
+                actor=by,
+                action=Action.DENIED,
+                outcome=Outcome.DENIED,
+                target_type="mfa",
+                target_id=user.pk,
+                program_id=program_id,
+                reason="works in programs this admin does not run",
+            )
         raise FieldsInvalid(
             [
                 FieldError(

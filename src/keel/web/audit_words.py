@@ -281,6 +281,7 @@ REASONS = {
     "whole record by a staff session: the staff export is the way out": _(
         "whole record by a staff session: use the staff export"
     ),
+    "works in programs this admin does not run": _("works in programs this admin does not run"),
     "wrong link code": _("wrong link code"),
 }
 GUARD_RAILS = {

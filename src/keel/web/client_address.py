@@ -7,6 +7,10 @@ for everyone, and every audit row's "where" the proxy (review 21p). The proxy sa
 (`KEEL_TRUSTED_PROXIES`, by default the loopback addresses, the same ones `keel serve` trusts for the scheme).
 From anyone else the header is ignored: a client cannot choose its own address.
 
+Addresses are compared as addresses (review 21y): the trusted list is parsed once per settings value (an
+IPv6 address written in capitals or in long form is the same address), and an IPv4-mapped IPv6 address
+(`::ffff:127.0.0.1`, what a dual-stack socket reports for an IPv4 client) is its IPv4 address.
+
 Caddy replaces a client's own `X-Forwarded-For` with the address it saw; a proxy that appends instead leaves
 the client's address as the right-most entry that is not itself a trusted proxy, which is the one taken here.
 """
@@ -14,20 +18,41 @@ the client's address as the right-most entry that is not itself a trusted proxy,
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 
 
-def _trusted() -> frozenset[str]:
-    return frozenset(getattr(settings, "KEEL_TRUSTED_PROXIES", ()))
-
-
-def _valid(text: str) -> str | None:
+def _normal(text: str) -> str | None:
+    """The address's one written form (lower case, compressed; an IPv4-mapped IPv6 address as its IPv4), or
+    None when `text` is no address."""
     try:
-        return str(ipaddress.ip_address(text.strip()))
+        address = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+@lru_cache(maxsize=8)
+def _parsed(proxies: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(n for n in map(_normal, proxies) if n is not None)
+
+
+def _trusted() -> frozenset[str]:
+    """`KEEL_TRUSTED_PROXIES` normalised, parsed once per settings value."""
+    return _parsed(tuple(getattr(settings, "KEEL_TRUSTED_PROXIES", ())))
+
+
+@receiver(setting_changed)
+def _forget_trusted(*, setting: str, **kwargs: Any) -> None:
+    if setting == "KEEL_TRUSTED_PROXIES":
+        _parsed.cache_clear()
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -39,10 +64,10 @@ def client_ip(request: HttpRequest) -> str:
     if not forwarded:
         return remote
     trusted = _trusted()
-    if remote not in trusted:
+    if _normal(remote) not in trusted:
         return remote
     for entry in reversed(forwarded.split(",")):
-        address = _valid(entry)
+        address = _normal(entry)
         if address is None:
             return remote
         if address not in trusted:

@@ -80,6 +80,11 @@ _PATH_IN_TEXT = re.compile(
 # path's shape and its version.
 _QUOTED = re.compile(r"""[bB]?(?P<q>['"])(?P<body>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 _REQUEST_LINE = re.compile(r"(?P<method>[A-Z]{3,7}) (?P<target>/\S*) (?P<version>HTTP/[0-9.]{1,3})")
+# A quote that opens a quoted text: at the start or after a space, with a bytes repr's "b" before it.
+_OPENING_QUOTE = re.compile(r"""(?:^|(?<=\s))[bB]?['"]""")
+# Django's request lines ("Internal Server Error: /path", "Forbidden (CSRF token missing.): /path"): words
+# without a path or a quote, ": ", then the path to the end of the line.
+_DJANGO_PATH_LINE = re.compile(r"(?P<words>[^/'\"\n]*?: )(?P<path>/.*)", re.DOTALL)
 _scrubbing = False  # the record factory is installed once per process
 
 
@@ -102,8 +107,31 @@ def _quoted(match: re.Match[str]) -> str:
     quote, line = match.group("q"), _REQUEST_LINE.fullmatch(match.group("body"))
     if line is None:
         return f"{quote}*{quote}"
-    target = _PATH_IN_TEXT.sub(_shaped, line.group("target"))
-    return f"{quote}{line.group('method')} {target} {line.group('version')}{quote}"
+    # Review 21y: the target is one path to its end (an apostrophe or a quote inside it is part of a segment,
+    # which `_shape` hides), its query and fragment dropped.
+    path = re.split(r"[?#]", line.group("target"), maxsplit=1)[0]
+    return f"{quote}{line.group('method')} {_shape(path)} {line.group('version')}{quote}"
+
+
+def _gunicorn_error(text: str) -> str:
+    """A `gunicorn.error` line (review 21y): its own words up to the first opening quote (its refusals quote
+    what the client sent with `%r`, after a space; the apostrophe of its own "Can't" opens nothing), then the
+    first quoted text as `_quoted` keeps it (a request line's shape, any other text `*`), or `'*'` when it
+    does not close, and nothing after it: a quote inside what the client sent cannot end the hiding early."""
+    first = _OPENING_QUOTE.search(text)
+    if first is None:
+        return text
+    quoted = _QUOTED.match(text, first.start())
+    return text[: first.start()] + (_quoted(quoted) if quoted else "'*'")
+
+
+def _one_path(text: str) -> str:
+    """A Django request line of the form "<words>: <path>" (review 21y): `request.path` is percent-decoded,
+    so a space or a quote inside it is part of the path; everything after the ": " is shaped as one path."""
+    words = _DJANGO_PATH_LINE.match(text)
+    if words is None:
+        return _PATH_IN_TEXT.sub(_shaped, text)
+    return _PATH_IN_TEXT.sub(_shaped, words.group("words")) + _shape(words.group("path"))
 
 
 def carries_path(name: str) -> bool:
@@ -118,9 +146,16 @@ def scrub_paths(record: logging.LogRecord) -> logging.LogRecord:
         text = record.getMessage()
     except Exception:  # a message that does not format: its template
         text = str(record.msg)
-    if record.name == "gunicorn" or record.name.startswith("gunicorn."):
-        text = _QUOTED.sub(_quoted, text)
-    record.msg, record.args = _PATH_IN_TEXT.sub(_shaped, text), ()
+    name = record.name
+    if name == "gunicorn.error":
+        text = _PATH_IN_TEXT.sub(_shaped, _gunicorn_error(text))
+    elif name == "gunicorn" or name.startswith("gunicorn."):
+        text = _PATH_IN_TEXT.sub(_shaped, _QUOTED.sub(_quoted, text))
+    elif name.startswith(("django.request", "django.security")):
+        text = _one_path(text)
+    else:
+        text = _PATH_IN_TEXT.sub(_shaped, text)
+    record.msg, record.args = text, ()
     return record
 
 

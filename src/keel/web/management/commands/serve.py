@@ -8,6 +8,7 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -46,8 +47,10 @@ class Command(BaseCommand):
             "gthread",
             "--graceful-timeout",
             "10",
+            # The proxies gunicorn believes for the scheme are the ones Keel believes for the client's address
+            # (KEEL_TRUSTED_PROXIES, keel.web.client_address): one setting, not two lists to keep in step.
             "--forwarded-allow-ips",
-            "127.0.0.1",
+            ",".join(settings.KEEL_TRUSTED_PROXIES),
             # gunicorn's control socket has one default path per user: two `keel serve` processes on one
             # machine (docs/deploy.md) would take it from each other, and Keel does not use it.
             "--no-control-socket",
