@@ -175,3 +175,34 @@ def test_head_by_staff_token_on_practitioner_read_is_served_and_audited_as_read(
     ]
     assert answers == [405, 405]
     assert AuditEvent.objects.filter(action=Action.READ, target_type="fhir").count() == before
+
+
+# --- Keel-Consent: a consent of the caller's program, of a person outside their scope -------------------------
+
+
+def test_consent_of_a_person_outside_scope_answers_unlike_an_unused_consent_id(
+    client: Client, world: World
+) -> None:
+    """Scenario: the nurse's API token (on Alice's care team, not on Bob's) searches
+    Observation?patient=<anyone> with Keel-Consent naming Bob's consent (Bob is in the nurse's program), then
+    with a consent id no one has, then with a Lakeside patient's consent (another program).
+    What happened: Bob's consent is found (`_basis_patient` filters by the caller's programs only), its person
+    is then scoped for the nurse and refused: 404 'Not found.' (audited 'read clinical: outside scope or
+    missing'); the unused id and the other program's consent are the 422 'Keel-Consent: no such consent for
+    this patient'. Whatever person is named, the answer tells the token which consent ids belong to people of
+    its program it may not read, and its query count differs (6 against 5).
+    What should happen: a consent the caller cannot release under (another program's, or of a person outside
+    their scope) is answered as an id nobody has: the same 422, status, body and audit reason as 99999.
+    Severity: low (consent ids of the program, not names; but review 21f's rule is one answer for a consent
+    the caller has no business with)."""
+    secret = _token(world)
+    bobs = _consent(world, world.bob, "Lakeview Medical Group")
+    charlies = _consent(world, world.charlie, "Lakeview Medical Group")
+    answers = {}
+    for label, consent_id in (("bob's", bobs.pk), ("unused", 99999), ("other program's", charlies.pk)):
+        response = client.get(
+            f"{FHIR}Observation?patient={world.alice.pk}",
+            headers={"Authorization": f"Bearer {secret}", "Keel-Consent": str(consent_id)},
+        )
+        answers[label] = (response.status_code, response.json()["issue"][0]["diagnostics"])
+    assert answers["bob's"] == answers["unused"] == answers["other program's"], answers
