@@ -15,6 +15,7 @@ from django.utils import timezone
 from keel.accounts import services as accounts
 from keel.audit.models import Action, AuditEvent
 from keel.core import sharing as core_sharing
+from keel.core.rules.inputs import InvalidInput
 from keel.sharing.models import Consent, Disclosure
 from tests.conftest import World
 
@@ -233,3 +234,41 @@ def test_staff_token_patient_search_checks_its_parameters_only_inside_the_releas
         for name, pk in (("alice", world.alice.pk), ("bob", world.bob.pk), ("no one", 987654))
     }
     assert answers == {"alice": 400, "bob": 400, "no one": 400}
+
+
+# --- parse_emergency now reads recipients through name_words: an invisible character passes -------------------
+
+
+@pytest.mark.parametrize(
+    ("recipient", "affiliation"),
+    [
+        ("Officer Hale, Po\u00adlice", "County Hospital"),  # a soft hyphen: shown as 'Police'
+        ("Officer Hale, Po\u200blice", "County Hospital"),  # a zero-width space
+        ("Dr Hale", "County Ja\u00adil infirmary"),
+    ],
+)
+def test_emergency_disclosure_to_police_or_jail_with_an_invisible_character(
+    recipient: str, affiliation: str
+) -> None:
+    """Scenario: a medical-emergency disclosure (42 CFR 2.51) names as recipient 'Officer Hale, Po­lice' with a
+    soft hyphen (U+00AD, invisible on the page) or a zero-width space inside 'Police', or an affiliation
+    'County Ja­il infirmary'.
+    What happened: 345b846 replaced `_words` (NFKD folded to ASCII, so U+00AD and U+200B vanished and
+    'police' was matched) with `name_words`, which splits on any non-letter: 'po lice' / 'ja il', and
+    `_NOT_MEDICAL` no longer matches; the terms are accepted (only the missing categories are named). The
+    same names without the invisible character are refused.
+    What should happen: 'a medical emergency allows disclosure only to medical personnel' on the field, as for
+    the visible spelling: format characters are dropped before the words are compared (as
+    `core.text.visible_length` and review 21p's `words_of` do).
+    Severity: high (a regression of this session: an emergency disclosure of Part 2 records to the police or
+    a jail passes the one check that keeps them to medical personnel)."""
+    raw = {
+        "recipient_name": recipient,
+        "recipient_role": next(iter(core_sharing.MEDICAL_ROLES)),
+        "recipient_affiliation": affiliation,
+        "nature": "Unresponsive after an overdose; the team needs the current methadone dose",
+    }
+    with pytest.raises(InvalidInput) as refused:
+        core_sharing.parse_emergency(raw)
+    fields = {e.field for e in refused.value.errors if "medical personnel" in str(e.reason)}
+    assert fields & {"recipient_name", "recipient_affiliation"}, refused.value.errors
