@@ -118,7 +118,7 @@ def test_bound_token_releases_to_another_hospital_of_the_same_letters(client: Cl
     assert not Disclosure.objects.filter(patient=world.alice).exists()
 
 
-# --- Digits: a consent id in another script ------------------------------------------------------------------
+# --- Digits: a consent id in another script -----------------------------------------------------------------
 
 
 def test_everything_consent_in_arabic_indic_digits(client: Client, world: World) -> None:
@@ -154,7 +154,7 @@ def test_everything_consent_in_arabic_indic_digits(client: Client, world: World)
     assert not Disclosure.objects.filter(patient=world.alice).exists()
 
 
-# --- HEAD by a staff token ------------------------------------------------------------------------------------
+# --- HEAD by a staff token ----------------------------------------------------------------------------------
 
 
 def test_head_by_staff_token_on_practitioner_read_is_served_and_audited_as_read(
@@ -162,8 +162,8 @@ def test_head_by_staff_token_on_practitioner_read_is_served_and_audited_as_read(
 ) -> None:
     """Scenario: a staff member's API token sends HEAD Practitioner/{prescriber} (and Organization/{program}).
     What happened: `read` answers Organization and Practitioner before `refuse_head` is reached: 200 with no
-    body, and an audit row says the FHIR resource was read (returned: ['Practitioner/..']) although nothing was
-    sent. Every other read by a staff token is 405 on HEAD (review 21f).
+    body, and an audit row says the FHIR resource was read (returned: ['Practitioner/..']) although nothing
+    was sent. Every other read by a staff token is 405 on HEAD (review 21f).
     What should happen: HEAD by a staff token is 405 on every read, as the capability of 'reads' says, and no
     read row is written for what was never sent.
     Severity: low (staff and program data, not a patient's record; an audit trail that says more was read than
@@ -178,7 +178,7 @@ def test_head_by_staff_token_on_practitioner_read_is_served_and_audited_as_read(
     assert AuditEvent.objects.filter(action=Action.READ, target_type="fhir").count() == before
 
 
-# --- Keel-Consent: a consent of the caller's program, of a person outside their scope -------------------------
+# --- Keel-Consent: a consent of the caller's program, of a person outside their scope -----------------------
 
 
 def test_consent_of_a_person_outside_scope_answers_unlike_an_unused_consent_id(
@@ -209,7 +209,7 @@ def test_consent_of_a_person_outside_scope_answers_unlike_an_unused_consent_id(
     assert answers["bob's"] == answers["unused"] == answers["other program's"], answers
 
 
-# --- Bad input checked inside the release: its answer depends on the person named ------------------------------
+# --- Bad input checked inside the release: its answer depends on the person named ---------------------------
 
 
 def test_staff_token_patient_search_checks_its_parameters_only_inside_the_release(
@@ -236,7 +236,7 @@ def test_staff_token_patient_search_checks_its_parameters_only_inside_the_releas
     assert answers == {"alice": 400, "bob": 400, "no one": 400}
 
 
-# --- parse_emergency now reads recipients through name_words: an invisible character passes -------------------
+# --- parse_emergency now reads recipients through name_words: an invisible character passes -----------------
 
 
 @pytest.mark.parametrize(
