@@ -42,7 +42,7 @@ from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
 from keel.core.rules.window import reason_problem
-from keel.core.text import visible_length
+from keel.core.text import shown_text, visible_length
 from keel.core.words import gettext_noop as N_
 
 SOURCES_CONSENT = ("cfr-2-31-2024",)
@@ -562,19 +562,41 @@ class DisclosureRequest:
     purpose_text: str
 
 
+def _is_latin(c: str) -> bool:
+    return unicodedata.name(c, "").startswith("LATIN ")
+
+
 def name_words(text: str) -> str:
-    """A name compared as words: Unicode forms (é typed as one character or as e and an accent), case,
-    accents, spacing and punctuation do not matter; letters of any script do (a name in Arabic or Chinese is
-    never folded to nothing). The one test of "the same recipient": a consent's against a request's, and an
-    API token's bound recipient against a consent's (`accounts.services.token_releases_to`, review 21f)."""
-    flat = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in flat if not unicodedata.combining(c)).casefold()
-    return " ".join(re.findall(r"[^\W_]+", plain))
+    """A name compared as words: read as shown (`core.text.shown_text`: NFKC, no format or invisible
+    characters, so "Po\u00adlice" is "police"), then case, the accents of Latin letters (Clínica, Clinica),
+    spacing and punctuation do not matter; letters of any script and the marks that make them do (kana
+    voicing, Cyrillic й, Hebrew points, Devanagari vowel signs, Thai tone marks: review 21z). A name with no
+    letter or digit has no words (""). The one reading of a name or a recipient: a consent's against a
+    request's, an API token's bound recipient against a consent's (`accounts.services.token_releases_to`,
+    review 21f), and an emergency's recipient against the words that name no medical personnel."""
+    kept: list[str] = []
+    for c in unicodedata.normalize("NFD", shown_text(text)):
+        if unicodedata.combining(c) and kept and _is_latin(kept[-1]):
+            continue  # an accent on a Latin letter
+        kept.append(c)
+    words: list[str] = []
+    current: list[str] = []
+    for c in unicodedata.normalize("NFC", "".join(kept)).casefold():
+        category = unicodedata.category(c)
+        if category[0] in "LN" or (current and category[0] == "M"):
+            current.append(c)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return " ".join(words)
 
 
 def same_name(a: str, b: str) -> bool:
-    """Whether two names are the same recipient (`name_words`)."""
-    return name_words(a) == name_words(b)
+    """Whether two names are the same recipient (`name_words`); a name with no letter or digit is no one's."""
+    words = name_words(a)
+    return bool(words) and words == name_words(b)
 
 
 def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
