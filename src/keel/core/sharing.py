@@ -466,7 +466,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     if not isinstance(role, str) or role not in MEDICAL_ROLES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
-    nature = _text(raw, "nature", errors, low=10, high=1000)
+    nature = " ".join(shown_text(_text(raw, "nature", errors, low=10, high=1000)).split())  # stored as shown
     if not any(e.field == "nature" for e in errors) and reason_problem(nature):
         # Review 20b: ten x's, dots or digits are no nature of an emergency: the one test of a reason
         errors.append(FieldError("nature", reason_problem(nature)))
