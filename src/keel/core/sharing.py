@@ -207,6 +207,15 @@ def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: i
     return text
 
 
+def _recipient(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
+    """The recipient's name (2 to 200 visible characters) with at least one letter or digit: "★★" or "--"
+    names no one, and would be the same recipient as no other (`same_name`; review 21z)."""
+    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    if recipient and not any(e.field == "recipient_name" for e in errors) and not name_words(recipient):
+        errors.append(FieldError("recipient_name", N_("name the recipient in letters or digits")))
+    return recipient
+
+
 def _folded(name: str) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return " ".join(plain.casefold().split())
@@ -439,7 +448,7 @@ def parse_consent(
         patient_name=patient_name,
         deceased=deceased,
     )
-    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    recipient = _recipient(raw, errors)
     purpose, purpose_text = _purpose(raw, errors)
     categories = _categories(raw, errors)
     expires_on = _expires_on(raw, errors, today=today)
@@ -461,7 +470,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     the clock): the receiving medical personnel (person, role, facility) and the nature of the emergency; and
     only what the emergency needs. A court, an employer or any other non-medical recipient is refused."""
     errors: list[FieldError] = []
-    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    recipient = _recipient(raw, errors)
     role = raw.get("recipient_role")
     if not isinstance(role, str) or role not in MEDICAL_ROLES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
@@ -602,7 +611,7 @@ def same_name(a: str, b: str) -> bool:
 def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
     """The recipient and the purpose a disclosure request carries; InvalidInput names each missing one."""
     errors: list[FieldError] = []
-    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    recipient = _recipient(raw, errors)
     purpose = raw.get("purpose")
     if not isinstance(purpose, str) or purpose not in PURPOSES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("purpose", N_("choose the purpose the consent names")))
