@@ -56,7 +56,7 @@ REASON_HINTS = (REASON_REQUIRED, REASON_TOO_LONG, REASON_NO_SUBSTANCE, REASON_MI
 # Keel's other refusals shown for a reason field (a flag's note: `patients.services.flags`); with the hints,
 # Keel's own sentences: a text made only of their words is no one's reason (review 21y).
 FLAG_NOTE_REQUIRED = N_("write what was done (a note is required to resolve a flag)")
-FLAG_ASSESSMENT = N_("write the assessment: %(problem)s")
+FLAG_ASSESSMENT = N_("write the assessment: %(problem)s")  # said by the flag with `FieldError.said`
 KEEL_SENTENCES = (*REASON_HINTS, FLAG_NOTE_REQUIRED, FLAG_ASSESSMENT)
 
 

@@ -14,7 +14,7 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import FLAG_ASSESSMENT, FLAG_NOTE_REQUIRED, reason_problem
+from keel.core.rules.window import FLAG_NOTE_REQUIRED, reason_problem
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import (
@@ -116,7 +116,9 @@ def _checked_note(note: str, kind: str | None) -> str:
     if not visible_length(note):
         raise FlagError(FieldError("note", FLAG_NOTE_REQUIRED))
     if kind == FlagKind.DOSE_HELD and reason_problem(note):
-        raise FlagError(FieldError.said("note", FLAG_ASSESSMENT, problem=reason_problem(note)))
+        raise FlagError(
+            FieldError.said("note", N_("write the assessment: %(problem)s"), problem=reason_problem(note))
+        )
     if len(note) > 2000:
         raise FlagError(FieldError("note", N_("at most 2000 characters")))
     return note
