@@ -42,7 +42,7 @@ from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
 from keel.core.rules.window import reason_problem
-from keel.core.text import visible_length
+from keel.core.text import shown_text, visible_length
 from keel.core.words import gettext_noop as N_
 
 SOURCES_CONSENT = ("cfr-2-31-2024",)
@@ -205,6 +205,15 @@ def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: i
     elif len(text) > high:
         errors.append(FieldError.said(name, N_("can be at most %(high)s characters"), high=high))
     return text
+
+
+def _recipient(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
+    """The recipient's name (2 to 200 visible characters) with at least one letter or digit: "★★" or "--"
+    names no one, and would be the same recipient as no other (`same_name`; review 21z)."""
+    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    if recipient and not any(e.field == "recipient_name" for e in errors) and not name_words(recipient):
+        errors.append(FieldError("recipient_name", N_("name the recipient in letters or digits")))
+    return recipient
 
 
 def _folded(name: str) -> str:
@@ -439,7 +448,7 @@ def parse_consent(
         patient_name=patient_name,
         deceased=deceased,
     )
-    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    recipient = _recipient(raw, errors)
     purpose, purpose_text = _purpose(raw, errors)
     categories = _categories(raw, errors)
     expires_on = _expires_on(raw, errors, today=today)
@@ -461,12 +470,12 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     the clock): the receiving medical personnel (person, role, facility) and the nature of the emergency; and
     only what the emergency needs. A court, an employer or any other non-medical recipient is refused."""
     errors: list[FieldError] = []
-    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    recipient = _recipient(raw, errors)
     role = raw.get("recipient_role")
     if not isinstance(role, str) or role not in MEDICAL_ROLES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
-    nature = _text(raw, "nature", errors, low=10, high=1000)
+    nature = " ".join(shown_text(_text(raw, "nature", errors, low=10, high=1000)).split())  # stored as shown
     if not any(e.field == "nature" for e in errors) and reason_problem(nature):
         # Review 20b: ten x's, dots or digits are no nature of an emergency: the one test of a reason
         errors.append(FieldError("nature", reason_problem(nature)))
@@ -562,25 +571,47 @@ class DisclosureRequest:
     purpose_text: str
 
 
+def _is_latin(c: str) -> bool:
+    return unicodedata.name(c, "").startswith("LATIN ")
+
+
 def name_words(text: str) -> str:
-    """A name compared as words: Unicode forms (é typed as one character or as e and an accent), case,
-    accents, spacing and punctuation do not matter; letters of any script do (a name in Arabic or Chinese is
-    never folded to nothing). The one test of "the same recipient": a consent's against a request's, and an
-    API token's bound recipient against a consent's (`accounts.services.token_releases_to`, review 21f)."""
-    flat = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in flat if not unicodedata.combining(c)).casefold()
-    return " ".join(re.findall(r"[^\W_]+", plain))
+    """A name compared as words: read as shown (`core.text.shown_text`: NFKC, no format or invisible
+    characters, so "Po\u00adlice" is "police"), then case, the accents of Latin letters (Clínica, Clinica),
+    spacing and punctuation do not matter; letters of any script and the marks that make them do (kana
+    voicing, Cyrillic й, Hebrew points, Devanagari vowel signs, Thai tone marks: review 21z). A name with no
+    letter or digit has no words (""). The one reading of a name or a recipient: a consent's against a
+    request's, an API token's bound recipient against a consent's (`accounts.services.token_releases_to`,
+    review 21f), and an emergency's recipient against the words that name no medical personnel."""
+    kept: list[str] = []
+    for c in unicodedata.normalize("NFD", shown_text(text)):
+        if unicodedata.combining(c) and kept and _is_latin(kept[-1]):
+            continue  # an accent on a Latin letter
+        kept.append(c)
+    words: list[str] = []
+    current: list[str] = []
+    for c in unicodedata.normalize("NFC", "".join(kept)).casefold():
+        category = unicodedata.category(c)
+        if category[0] in "LN" or (current and category[0] == "M"):
+            current.append(c)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return " ".join(words)
 
 
 def same_name(a: str, b: str) -> bool:
-    """Whether two names are the same recipient (`name_words`)."""
-    return name_words(a) == name_words(b)
+    """Whether two names are the same recipient (`name_words`); a name with no letter or digit is no one's."""
+    words = name_words(a)
+    return bool(words) and words == name_words(b)
 
 
 def parse_request(raw: Mapping[str, Any]) -> DisclosureRequest:
     """The recipient and the purpose a disclosure request carries; InvalidInput names each missing one."""
     errors: list[FieldError] = []
-    recipient = _text(raw, "recipient_name", errors, low=2, high=200)
+    recipient = _recipient(raw, errors)
     purpose = raw.get("purpose")
     if not isinstance(purpose, str) or purpose not in PURPOSES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("purpose", N_("choose the purpose the consent names")))

@@ -18,7 +18,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["INVISIBLE_CATEGORIES", "mixed_script_words", "shown_text", "visible_length", "words_of"]
+__all__ = [
+    "INVISIBLE_CATEGORIES",
+    "mixed_script_words",
+    "shown_text",
+    "skeleton",
+    "visible_length",
+    "words_of",
+]
 
 # Characters that draw nothing on their own: format, control, space and separator characters, and marks
 # (which draw only on the character before them, so they add nothing a reader counts).
@@ -48,15 +55,34 @@ def visible_length(text: object) -> int:
     return seen
 
 
+# Code points that draw nothing yet are no format character (review 21y): the combining grapheme joiner, the
+# variation selectors (and their supplement), the Mongolian free variation selectors; with `_BLANK`.
+_IGNORABLE = frozenset(
+    "\u034f\u180b\u180c\u180d\u180e\u180f"
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+    + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
+)
+
+
+def _drawn(c: str) -> bool:
+    """Whether `c` stays in shown text: not a format character (Cf: zero-width spaces and joiners, the soft
+    hyphen, direction marks and overrides), not a default-ignorable mark or selector, not a blank letter."""
+    return unicodedata.category(c) != "Cf" and c not in _IGNORABLE and c not in _BLANK
+
+
 def shown_text(text: object) -> str:
-    """`text` as it is shown and compared: NFKC-normalised (a full-width or ligature letter is the letter, an
-    accent typed as a combining mark joins its letter) with every format character (Cf: zero-width spaces and
-    joiners, the word joiner, direction marks) dropped, so two words that look the same are the same (review
-    21p: "urgent" and "urgent" with a zero-width space were two words). "" for anything that is not text."""
+    """`text` as it is shown, compared and stored: NFKC-normalised (a full-width or ligature letter is the
+    letter, an accent typed as a combining mark joins its letter) with every format character (Cf: zero-width
+    spaces and joiners, the soft hyphen, the word joiner, direction marks and overrides), every
+    default-ignorable selector or joiner (U+034F, variation selectors, Mongolian free variation selectors) and
+    every blank letter (Hangul fillers) dropped, before and after normalising, so two words that look the same
+    are the same (review 21p: "urgent" and "urgent" with a zero-width space were two words; review 21y, 21z:
+    "Po\u00adlice" is "Police"). The one normalising function: every reason, name and recipient is split after
+    it. "" for anything that is not text."""
     if not isinstance(text, str):
         return ""
-    normal = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in normal if unicodedata.category(c) != "Cf")
+    kept = "".join(c for c in text if _drawn(c))
+    return "".join(c for c in unicodedata.normalize("NFKC", kept) if _drawn(c))
 
 
 def words_of(text: object) -> list[str]:
@@ -85,6 +111,26 @@ _LOOK_ALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
 def _script(c: str) -> str:
     """The script of a letter as its Unicode name starts ("LATIN SMALL LETTER E": LATIN)."""
     return unicodedata.name(c, "").split(" ", 1)[0]
+
+
+# Letters of other scripts (and of Latin's own extensions) drawn like a plain Latin letter: a word is
+# compared by its skeleton (UTS #39's idea, a small table), so "ur\u0261ent" (script g) and "\u057drgent"
+# (Armenian seh) are "urgent" (review 21y).
+_SKELETON = str.maketrans(
+    # Cyrillic, Greek, Armenian, then IPA and Latin extended letters; then the Latin letter each looks like
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u051b\u051d\u04cf\u04bb\u0457"
+    "\u03bf\u03b1\u03bd\u03b9\u03ba\u03c1\u03c5\u03c7\u03b5\u03c4"
+    "\u057d\u0585\u0578\u0570\u0581\u0566\u0561\u057c\u0574\u0584"
+    "\u0261\u0251\u0269\u026a\u028f\u0274\u0280\u1d00\u1d04\u1d05\u1d07\u1d0b\u1d0d\u1d0f\u1d18\u1d1b"
+    "\u1d1c\u1d20\u1d21\u1d22\u0131\u0237\u01c0\u0292",
+    "aeopcyxijsdqwlhioavikpuxetuonhgqwnupgaiiynracdekmoptuvwzijl3",
+)
+
+
+def skeleton(word: str) -> str:
+    """`word` with each letter that is drawn like a Latin one (Cyrillic, Greek, Armenian, IPA) as that Latin
+    letter: two words that look the same have one skeleton ("ur\u0261ent", "\u057drgent": "urgent")."""
+    return word.translate(_SKELETON)
 
 
 def mixed_script_words(words: Iterable[str]) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import field as _field
 from datetime import date
 from typing import Any
 
+from keel.core.digits import ascii_digits
 from keel.core.words import gettext_noop as N_
 
 
@@ -42,11 +43,12 @@ RECORD_ID_MAX = 2**63 - 1  # the largest id a database row can have (a signed 64
 
 def record_id(value: Any) -> int | None:
     """A row id sent as text or a number (a form's <select>, say): the whole number 1..RECORD_ID_MAX it
-    names, or None when it names no row ("", "abc", "1.5", a number too large for any key)."""
-    try:
-        number = int(str(value).strip())
-    except ValueError:
+    names, or None when it names no row ("", "abc", "1.5", a number too large for any key; review 21z:
+    "+1", "1_2" or digits of another script, `core.digits.ascii_digits`)."""
+    text = str(value).strip()
+    if not ascii_digits(text) or len(text) > 19:
         return None
+    number = int(text)
     return number if 1 <= number <= RECORD_ID_MAX else None
 
 

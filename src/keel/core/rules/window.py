@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, TypedDict
 
 from keel.core.decision import Param, Reason
 from keel.core.rules.policy import limit_for
-from keel.core.text import mixed_script_words, shown_text, visible_length, words_of
+from keel.core.text import mixed_script_words, shown_text, skeleton, visible_length, words_of
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 
@@ -52,6 +53,11 @@ REASON_TOO_LONG = N_("at most 2000 characters")
 REASON_NO_SUBSTANCE = N_("say what you assessed and why, in at least 3 words and 15 characters")
 REASON_MIXED_SCRIPT = N_("a word mixes alphabets (a letter that only looks like a Latin one): type it again")
 REASON_HINTS = (REASON_REQUIRED, REASON_TOO_LONG, REASON_NO_SUBSTANCE, REASON_MIXED_SCRIPT)
+# Keel's other refusals shown for a reason field (a flag's note: `patients.services.flags`); with the hints,
+# Keel's own sentences: a text made only of their words is no one's reason (review 21y).
+FLAG_NOTE_REQUIRED = N_("write what was done (a note is required to resolve a flag)")
+FLAG_ASSESSMENT = N_("write the assessment: %(problem)s")  # said by the flag with `FieldError.said`
+KEEL_SENTENCES = (*REASON_HINTS, FLAG_NOTE_REQUIRED, FLAG_ASSESSMENT)
 
 
 def reason_problem(text: Any) -> str:
@@ -72,9 +78,11 @@ def reason_problem(text: Any) -> str:
     words = words_of(joined)
     if mixed_script_words(words):
         return REASON_MIXED_SCRIPT
+    if words and all(w in _keel_vocabulary() for w in words):  # Keel's own sentences, whole or cut (21y)
+        return REASON_NO_SUBSTANCE
     words = _less_hints(words)
     letters = {c.lower() for c in joined if c.isalnum()}
-    distinct_words = {w for w in words if sum(c.isalpha() for c in w) >= 2}
+    distinct_words = {skeleton(w) for w in words if sum(c.isalpha() for c in w) >= 2}
     if (
         visible_length(joined) < REASON_MIN_CHARS
         or len(distinct_words) < REASON_MIN_WORDS
@@ -100,20 +108,31 @@ def _less_hints(words: list[str]) -> list[str]:
     return words
 
 
-@cache
-def _hint_words() -> tuple[tuple[str, ...], ...]:
-    """The words of each of `REASON_HINTS` in English and in each language of Keel's catalogues (the compiled
+def _said(sentences: tuple[str, ...]) -> set[str]:
+    """`sentences` in English and in each language of Keel's catalogues (the compiled
     `keel/locale/<language>/LC_MESSAGES/django.mo`, read with the standard library: the core loads no
-    Django), longest first."""
-    texts = set(REASON_HINTS)
+    Django), each placeholder (`%(problem)s`) left out."""
+    texts = set(sentences)
     locale = resources.files("keel") / "locale"
     for language in locale.iterdir() if locale.is_dir() else ():
         compiled = language / "LC_MESSAGES" / "django.mo"
         if compiled.is_file():
             catalogue = gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
-            texts |= {catalogue.gettext(hint) for hint in REASON_HINTS}
-    runs = {tuple(words_of(t)) for t in texts}
+            texts |= {catalogue.gettext(sentence) for sentence in sentences}
+    return {re.sub(r"%\(\w+\)s", " ", t) for t in texts}
+
+
+@cache
+def _hint_words() -> tuple[tuple[str, ...], ...]:
+    """The words of each of `REASON_HINTS` in every language Keel speaks, longest first."""
+    runs = {tuple(words_of(t)) for t in _said(REASON_HINTS)}
     return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
+
+
+@cache
+def _keel_vocabulary() -> frozenset[str]:
+    """Every word of `KEEL_SENTENCES` in every language Keel speaks."""
+    return frozenset(w for t in _said(KEEL_SENTENCES) for w in words_of(t))
 
 
 def hold_open_reasons() -> tuple[Reason, ...]:

@@ -182,8 +182,12 @@ def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADE
     looked up."""
     pk = record_id(raw) if raw else None
     programs = policy.program_ids_of(user)
+    # review 21z: a consent of a person outside the caller's scope is answered as an id nobody has too
+    visible = policy.patients_visible_to(user).values("pk")
     found = (
-        Consent.objects.filter(pk=pk, program_id__in=programs).values_list("patient_id", flat=True).first()
+        Consent.objects.filter(pk=pk, program_id__in=programs, patient__in=visible)
+        .values_list("patient_id", flat=True)
+        .first()
         if pk
         else None
     )

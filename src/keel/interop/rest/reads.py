@@ -104,6 +104,8 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
         # an id of no shape Keel writes names no row: the read is refused, its text never kept (review 19d)
         target = f"{resource_type}/{rid if _KEEL_ID.fullmatch(rid) else UNKNOWN_ID}"
         if resource_type in ("Organization", "Practitioner"):
+            if _staff_token(request, user):
+                refuse_head(request)  # one answer to HEAD by a staff token on every read (review 21z)
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
         by_system = _staff_token(request, user)
         if by_system:  # the consent basis first: without one, the same answer for every id (review 20c)

@@ -140,6 +140,9 @@ def _search_by_system(
         one = ids[0].strip() if len(ids) == 1 else ""
         named = str(int(one)) if ascii_digits(one) and len(one) < 19 else None
         param = "_id"
+        # every other parameter checked before the basis and before anyone is looked up: a malformed one is
+        # the same 400 whoever is named (review 21z; no rows: the filters of an empty queryset)
+        _apply_patient_params(request, Patient.objects.none(), 0)
     else:
         named = _patient_param(request, base)
         param = "patient"

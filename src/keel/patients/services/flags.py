@@ -14,7 +14,7 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import reason_problem
+from keel.core.rules.window import FLAG_NOTE_REQUIRED, reason_problem
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import (
@@ -114,7 +114,7 @@ def _checked_note(note: str, kind: str | None) -> str:
     characters."""
     note = (note or "").strip()
     if not visible_length(note):
-        raise FlagError(FieldError("note", N_("write what was done (a note is required to resolve a flag)")))
+        raise FlagError(FieldError("note", FLAG_NOTE_REQUIRED))
     if kind == FlagKind.DOSE_HELD and reason_problem(note):
         raise FlagError(
             FieldError.said("note", N_("write the assessment: %(problem)s"), problem=reason_problem(note))

@@ -19,6 +19,7 @@ from keel.core import sharing as core
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.window import reason_problem
+from keel.core.text import shown_text
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
 from keel.patients.models import EmergencyAccess, FlagKind, Patient
@@ -62,12 +63,14 @@ def _refuse_unless_allowed(by: User) -> None:
 
 
 def _checked_fields(by: User, record_number: str, reason: str) -> tuple[str, str]:
-    """The record number (trimmed) and the reason (its whitespace joined), each problem named at once; a
+    """The record number (trimmed) and the reason as it is shown (`core.text.shown_text`: no direction
+    overrides or other format characters, so the grant, the flag and the review store what a reviewer reads
+    and what was measured; review 21y) with its whitespace joined, each problem named at once; a
     refused request audited with a fixed reason, never the typed text (review 19d: every refused attempt shows
     in the emergency access filter)."""
     errors = []
     number = record_number.strip() if isinstance(record_number, str) else ""
-    why = " ".join(reason.split()) if isinstance(reason, str) else ""
+    why = " ".join(shown_text(reason).split())
     if not number:
         errors.append(FieldError("record_number", N_("is required")))
     if len(why) > 1000:
