@@ -581,7 +581,9 @@ def _patient(program: Program, prefix: str, i: int, rng: random.Random, today: d
     age_days = rng.randint(19 * 365, 64 * 365)
     start_offset = rng.randint(3, 420)
     pronouns = rng.choice(PRONOUNS)
-    ended = rng.random() < 0.15
+    # about one in seven left care; never the first two, whose logins the demo hands out (a person signing
+    # in to try the patient's journeys is in care)
+    ended = rng.random() < 0.15 and i >= 2
     record_number = f"{prefix}-{1001 + i}"
     patient, created = Patient.objects.get_or_create(
         program=program,

@@ -68,7 +68,9 @@ def test_an_ended_consent_is_said_in_english_on_the_english_page(world: World) -
     assert "This consent ended on 2027-05-31." in body
 
 
-def test_the_api_keeps_the_english_reason(world: World) -> None:
+def test_the_api_says_the_reason_in_the_request_language(world: World) -> None:
+    """Session 21 (lane es21): the API's errors follow the request's language, as the pages do; the field
+    key stays English."""
     consent = _consent(world)
     body = {"basis": "consent", "consent": consent, "password": PASSWORD, "recipient_name": RECIPIENT}
     with time_machine.travel(LATER, tick=False):
@@ -79,4 +81,6 @@ def test_the_api_keeps_the_english_reason(world: World) -> None:
             content_type="application/json",
             HTTP_ACCEPT_LANGUAGE="es",
         )
-    assert response.json()["errors"] == [{"field": "consent", "reason": "This consent ended on 2027-05-31."}]
+    assert response.json()["errors"] == [
+        {"field": "consent", "reason": "Este consentimiento terminó el 2027-05-31."}
+    ]
