@@ -180,6 +180,16 @@ def _basis_patient(user: User, raw: str, target: str, field: str = CONSENT_HEADE
     up before the person the request names. Review 21f: only consents of the caller's programs are found:
     another program's consent is answered as a consent id nobody has, the same 422, before its patient is
     looked up."""
+    if not policy.can_disclose(user):  # a role that never releases is told so before any consent is looked up
+        audit.record(
+            actor=user,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="fhir",
+            target_id=target[:200],
+            reason="role may not record consents or disclose",
+        )
+        raise FhirError(403, "forbidden", "Your role cannot release a person's record.")
     pk = record_id(raw) if raw else None
     programs = policy.program_ids_of(user)
     # review 21z: a consent of a person outside the caller's scope is answered as an id nobody has too
