@@ -236,6 +236,8 @@ REASONS = {
     "photo taken": _("photo taken"),
     "positive suicide screen": _("positive suicide screen"),
     "re-authentication failed": _("re-authentication failed"),
+    # a staff token whose role never releases, refused before any consent is looked up (FHIR)
+    "role may not record consents or disclose": _("this role may not record consents or disclose records"),
     "re-authentication for mfa change": _("password asked again to change two-step sign-in"),
     "re-authentication to delete an account": _("password asked again to delete an account"),
     "read identity: no photo": _("identity read: no photo"),
