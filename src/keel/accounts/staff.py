@@ -413,9 +413,10 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
     MFA change), before the person is looked up (review 21p: no probing of who is staff without it): a wrong
     or missing one counts toward the lockout and is refused naming `password`. Someone who also works in
     programs this admin does not run is refused naming `user_id` (`policy.works_beyond_admin`): one program's
-    admin does not weaken what protects another's records; an admin of all of them resets it. Audited in
-    each of their programs' trails; they are told by email. In order, one step each: the admin's program,
-    their password (`_refuse_unless_reauthenticated`), the person (`_person_to_reset`), their other programs
+    admin does not weaken what protects another's records; an admin of all of them resets it (with no such
+    admin, the server's operator: `keel.accounts.second_factor.reset_by_operator`). Audited in each of their
+    programs' trails; they are told by email. In order, one step each: the admin's program, their password
+    (`_refuse_unless_reauthenticated`), the person (`_person_to_reset`), their other programs
     (`_refuse_beyond_admin`), then the reset (`_reset`)."""
     program = _program_of_admin(by, program_slug)
     _refuse_unless_reauthenticated(by, program, user_id, password)  # before anything of the person
