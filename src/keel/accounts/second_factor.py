@@ -56,7 +56,7 @@ def remove_second_factor(user: User) -> int:
     removed, _rows = TOTPDevice.objects.filter(user=user).delete()
     services.end_sessions(user)
     services.revoke_tokens(user)
-    return removed
+    return int(removed)
 
 
 def programs_of(user: User, *, first: int | None = None) -> list[int]:
@@ -107,7 +107,8 @@ def reset_by_operator(*, username: object, reason: object, now: datetime | None 
         row = OperatorSecondFactorReset.objects.create(
             user=user, at=now or timezone.now(), reason=text, devices_removed=removed
         )
-        for program_id in [p.pk for p in programs] or [None]:
+        trails: list[int | None] = [p.pk for p in programs] or [None]  # none: the trail of no program
+        for program_id in trails:
             audit.record(
                 actor=None,
                 action=Action.UPDATE,
