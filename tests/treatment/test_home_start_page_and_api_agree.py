@@ -7,57 +7,21 @@ show the first-dose steps)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 
 from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY
 from keel.core.rules.window import HOLD_OPEN
 from tests.conftest import sign_in
+from tests.treatment.home_start_states import (
+    home_start_order,
+    methadone_this_morning,
+    pinned_clock,  # noqa: F401 (the fixture: _clock)
+)
 
 pytestmark = pytest.mark.django_db
-ZONE = ZoneInfo("America/New_York")  # Riverside's
-# 10:00 in Riverside tomorrow (relative to the run: the suite also runs with the clock a year ahead)
-NOW = datetime.combine(datetime.now(ZONE).date() + timedelta(days=1), time(10), tzinfo=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def _clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def _home_start_order(world: Any) -> None:
-    from keel.treatment.services import prescribe
-
-    prescribe(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        medication="buprenorphine",
-        dose_mg="8",
-        home_start=True,
-        now=NOW,
-    )
-
-
-def _methadone_this_morning(world: Any, *, sedated: bool = False) -> None:
-    from keel.treatment.services import prescribe, record_dose
-
-    prescribe(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="20", now=NOW
-    )
-    record_dose(
-        by=world.staff["nurse"],
-        patient_id=world.alice.pk,
-        amount_mg=None if sedated else "20",
-        sedated=sedated,
-        now=NOW - timedelta(minutes=30),
-    )
 
 
 def _both(world: Any) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
@@ -79,30 +43,30 @@ def _both(world: Any) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
 
 
 def test_after_a_clinic_dose_before_the_inputs_both_say_not_today(world: Any) -> None:
-    _home_start_order(world)
-    _methadone_this_morning(world)
+    home_start_order(world)
+    methadone_this_morning(world)
     page, api = _both(world)
     assert api[0] == DOSED_TODAY
     assert page == api
 
 
 def test_after_a_hold_at_the_clinic_before_the_inputs_both_say_not_today(world: Any) -> None:
-    _home_start_order(world)
-    _methadone_this_morning(world, sedated=True)
+    home_start_order(world)
+    methadone_this_morning(world, sedated=True)
     page, api = _both(world)
     assert api[0] == HOLD_OPEN
     assert page == api
 
 
 def test_without_a_clinic_dose_both_still_wait_for_the_inputs(world: Any) -> None:
-    _home_start_order(world)
+    home_start_order(world)
     page, api = _both(world)
     assert page == api == ("needs", [])
 
 
 def test_the_api_still_lists_what_is_missing_after_a_clinic_dose(world: Any) -> None:
-    _home_start_order(world)
-    _methadone_this_morning(world)
+    home_start_order(world)
+    methadone_this_morning(world)
     client = sign_in(Client(), world.alice.user)
     body = client.get("/api/v1/me/home-start").json()
     assert "sows" in body["needs"]

@@ -4,51 +4,19 @@ dose at home, before the times of last use or a withdrawal rating are in (sessio
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 
 from tests.conftest import sign_in
+from tests.treatment.home_start_states import (
+    home_start_order,
+    methadone_this_morning,
+    pinned_clock,  # noqa: F401 (the fixture: _clock)
+)
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in Riverside (America/New_York)
-
-
-@pytest.fixture(autouse=True)
-def _clock() -> Any:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def _home_start_order(world: Any) -> None:
-    from keel.treatment.services import prescribe
-
-    prescribe(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        medication="buprenorphine",
-        dose_mg="8",
-        home_start=True,
-        now=NOW,
-    )
-
-
-def _methadone_this_morning(world: Any, *, sedated: bool = False) -> None:
-    from keel.treatment.services import prescribe, record_dose
-
-    prescribe(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="20", now=NOW
-    )
-    record_dose(
-        by=world.staff["nurse"],
-        patient_id=world.alice.pk,
-        amount_mg=None if sedated else "20",
-        sedated=sedated,
-        now=NOW - timedelta(minutes=30),
-    )
 
 
 def _page(world: Any, lang: str = "en") -> str:
@@ -57,8 +25,8 @@ def _page(world: Any, lang: str = "en") -> str:
 
 
 def test_before_any_rating_the_page_says_the_clinic_gave_a_dose(world: Any) -> None:
-    _home_start_order(world)
-    _methadone_this_morning(world)
+    home_start_order(world)
+    methadone_this_morning(world)
     body = _page(world)
     assert "Your clinic already gave you a dose today" in body
     assert "Before your first dose, we need" not in body
@@ -68,8 +36,8 @@ def test_before_any_rating_the_page_says_the_clinic_gave_a_dose(world: Any) -> N
 
 
 def test_in_spanish(world: Any) -> None:
-    _home_start_order(world)
-    _methadone_this_morning(world)
+    home_start_order(world)
+    methadone_this_morning(world)
     body = _page(world, "es")
     assert "Su clínica ya le dio una dosis hoy" in body
     assert "Su plan de primera dosis no es para hoy" in body
@@ -77,15 +45,15 @@ def test_in_spanish(world: Any) -> None:
 
 
 def test_a_dose_held_at_the_clinic_says_so(world: Any) -> None:
-    _home_start_order(world)
-    _methadone_this_morning(world, sedated=True)
+    home_start_order(world)
+    methadone_this_morning(world, sedated=True)
     body = _page(world)
     assert "Your clinic held your dose today" in body
     assert "Rate my withdrawal now" not in body
 
 
 def test_without_a_clinic_dose_the_page_still_asks_for_a_rating(world: Any) -> None:
-    _home_start_order(world)
+    home_start_order(world)
     body = _page(world)
     assert "Before your first dose, we need" in body
     assert "Rate my withdrawal now" in body

@@ -186,3 +186,21 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation {self.pk}"
+
+
+class OperatorSecondFactorReset(models.Model):
+    """A staff member's second factor reset on the server by its operator (`keel reset_staff_second_factor`:
+    a person no single admin may reset, `keel.accounts.second_factor`), with the reason the operator typed.
+    The typed reason is kept here, never on the audit rows (review 19d): the `mfa` row in each of the person's
+    programs' trails names the operator's route and this row's id."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField()
+    devices_removed = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"operator second factor reset {self.pk}"

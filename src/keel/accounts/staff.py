@@ -22,6 +22,7 @@ from keel.access import policy
 from keel.access.errors import NotAllowed as AccessNotAllowed
 from keel.accounts import services
 from keel.accounts.models import STAFF_ROLES, Invitation, Program, ProgramMembership, Role, User
+from keel.accounts.second_factor import programs_of, remove_second_factor
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.digits import ascii_digits
@@ -412,58 +413,82 @@ def reset_second_factor(*, by: User, program_slug: str, user_id: int | str, pass
     MFA change), before the person is looked up (review 21p: no probing of who is staff without it): a wrong
     or missing one counts toward the lockout and is refused naming `password`. Someone who also works in
     programs this admin does not run is refused naming `user_id` (`policy.works_beyond_admin`): one program's
-    admin does not weaken what protects another's records; an admin of all of them resets it. Audited in each
-    of their programs' trails; they are told by email."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    admin does not weaken what protects another's records; an admin of all of them resets it (with no such
+    admin, the server's operator: `keel.accounts.second_factor.reset_by_operator`). Audited in each of their
+    programs' trails; they are told by email. In order, one step each: the admin's program, their password
+    (`_refuse_unless_reauthenticated`), the person (`_person_to_reset`), their other programs
+    (`_refuse_beyond_admin`), then the reset (`_reset`)."""
     program = _program_of_admin(by, program_slug)
-    if not services.reauthenticate(by, password, purpose="mfa change"):  # before anything of the person
-        audit.record(
-            actor=by,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="mfa",
-            target_id=_typed_id(user_id),
-            program_id=program.pk,
-            reason="re-authentication failed",
-        )
-        raise FieldsInvalid(
-            [FieldError("password", _("is not correct: enter your password again to continue"))]
-        )
+    _refuse_unless_reauthenticated(by, program, user_id, password)  # before anything of the person
+    user = _person_to_reset(by, program, user_id)
+    _refuse_beyond_admin(by, program, user)
+    return _reset(by, program, user)
+
+
+def _refuse_unless_reauthenticated(by: User, program: Program, user_id: int | str, password: object) -> None:
+    """The admin's own password again (`services.reauthenticate`, counted by the lockout); wrong or missing:
+    audited in this admin's program (the typed id only as a whole number, `_typed_id`), refused naming
+    `password`."""
+    if services.reauthenticate(by, password, purpose="mfa change"):
+        return
+    audit.record(
+        actor=by,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="mfa",
+        target_id=_typed_id(user_id),
+        program_id=program.pk,
+        reason="re-authentication failed",
+    )
+    raise FieldsInvalid([FieldError("password", _("is not correct: enter your password again to continue"))])
+
+
+def _person_to_reset(by: User, program: Program, user_id: int | str) -> User:
+    """The program's staff member named by `user_id` (`_staff_member`): never the admin themself, never an
+    account turned off (each refused naming `user_id`)."""
     user = _staff_member(program, user_id)
     if user.pk == by.pk:
         raise FieldsInvalid([FieldError("user_id", _("another admin resets your own two-step sign-in"))])
     if not user.is_active:
         raise FieldsInvalid([FieldError("user_id", _("this account is turned off"))])
-    if policy.works_beyond_admin(by, user):  # not one program's to weaken (review 21p)
-        # Refused in the trail of this admin's program and of each program the person works in (review 21y):
-        # the other programs' admins learn that someone tried to weaken what protects their records.
-        theirs = ProgramMembership.objects.filter(user=user).exclude(program_id=program.pk)
-        for program_id in [program.pk, *sorted(theirs.values_list("program_id", flat=True))]:
-            audit.record(
-                actor=by,
-                action=Action.DENIED,
-                outcome=Outcome.DENIED,
-                target_type="mfa",
-                target_id=user.pk,
-                program_id=program_id,
-                reason="works in programs this admin does not run",
-            )
-        raise FieldsInvalid(
-            [
-                FieldError(
-                    "user_id",
-                    _("this person also works in other programs; their two-step sign-in is theirs there too"),
-                )
-            ]
+    return user
+
+
+def _refuse_beyond_admin(by: User, program: Program, user: User) -> None:
+    """Someone who also works in programs this admin does not run (`policy.works_beyond_admin`, review 21p):
+    refused naming `user_id`, in the trail of this admin's program and of each program the person works in
+    (review 21y): the other programs' admins learn that someone tried to weaken what protects their
+    records."""
+    if not policy.works_beyond_admin(by, user):
+        return
+    for program_id in programs_of(user, first=program.pk):
+        audit.record(
+            actor=by,
+            action=Action.DENIED,
+            outcome=Outcome.DENIED,
+            target_type="mfa",
+            target_id=user.pk,
+            program_id=program_id,
+            reason="works in programs this admin does not run",
         )
+    raise FieldsInvalid(
+        [
+            FieldError(
+                "user_id",
+                _("this person also works in other programs; their two-step sign-in is theirs there too"),
+            )
+        ]
+    )
+
+
+def _reset(by: User, program: Program, user: User) -> User:
+    """In one transaction: the person's second factor removed and their sessions and tokens ended
+    (`second_factor.remove_second_factor`, the operator's route's step too), audited in the trail of each
+    program they work in (an admin of all of them did it), this one first; then they are told by email once
+    it commits."""
     with transaction.atomic():
-        removed, _rows = TOTPDevice.objects.filter(user=user).delete()
-        services.end_sessions(user)
-        services.revoke_tokens(user)
-        # In the trail of each program the person works in (an admin of all of them did it), this one first.
-        theirs = ProgramMembership.objects.filter(user=user).exclude(program_id=program.pk)
-        for program_id in [program.pk, *sorted(theirs.values_list("program_id", flat=True))]:
+        removed = remove_second_factor(user)
+        for program_id in programs_of(user, first=program.pk):
             audit.record(
                 actor=by,
                 action=Action.UPDATE,

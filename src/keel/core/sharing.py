@@ -54,8 +54,9 @@ FORM_VERSION = "keel-part2-consent-1"
 # The short statement of section 2.32(a)(2) as amended in 2024 (correction 4: "use or disclosure").
 NOTICE = N_("42 CFR part 2 prohibits unauthorized use or disclosure of these records.")
 
-# Why a consent does not let a disclosure out: templates the pages and the audit page say in the reader's
-# language (`keel.web.field_words`, `keel.web.audit_words`); the English is what the API and the trail carry.
+# Why a consent does not let a disclosure out: templates the pages and the API say in the reader's language
+# (`keel.web.field_words`; the API in the request's, lane es21) and the audit page in its reader's
+# (`keel.web.audit_words`); the English is what the audit trail keeps.
 REVOKED = N_("The patient revoked this consent.")
 ENDED = N_("This consent ended on %(date)s.")
 UNKNOWN_KINDS = N_("Unknown kind of information: %(kinds)s.")

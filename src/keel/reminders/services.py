@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from keel.access.policy import Area, PatientNotFound, own_patient_or_404
+from keel.access.policy import Area, own_patient_or_404, row_not_theirs
 from keel.audit.models import Action
 from keel.audit.services import record_for_patient
 from keel.core.reminders import due_day
@@ -46,7 +46,8 @@ class ChannelInvalid(ValueError):
 
 def choose_channel(user: User, *, reminder_id: int, channel: str) -> Delivery | None:
     """The signed-in person's reminder `reminder_id` also goes out by `channel` ("email", "sms"), or
-    only in the app ("app"); audited. Someone else's reminder is not found."""
+    only in the app ("app"); audited. Someone else's reminder, or none: the same audited 404 as a record out
+    of reach (`policy.row_not_theirs`, once the transaction is over so its denial row stays)."""
     if channel not in (NONE, *Channel.values):
         raise ChannelInvalid(f"must be one of {NONE}, {', '.join(Channel.values)}")
     with transaction.atomic():
@@ -54,18 +55,19 @@ def choose_channel(user: User, *, reminder_id: int, channel: str) -> Delivery | 
             user, area=Area.RECOVERY, action=Action.UPDATE, target_type="reminder", audit_success=False
         )
         reminder = Reminder.objects.filter(patient=patient, pk=reminder_id).first()
-        if reminder is None:
-            raise PatientNotFound()
         delivery: Delivery | None = None
-        if channel == NONE:
-            Delivery.objects.filter(reminder=reminder).delete()
-        else:
-            delivery, _created = Delivery.objects.update_or_create(
-                reminder=reminder, defaults={"channel": channel}
+        if reminder is not None:
+            if channel == NONE:
+                Delivery.objects.filter(reminder=reminder).delete()
+            else:
+                delivery, _created = Delivery.objects.update_or_create(
+                    reminder=reminder, defaults={"channel": channel}
+                )
+            record_for_patient(
+                user, patient, Action.UPDATE, "reminder_channel", reminder.pk, detail={"channel": channel}
             )
-        record_for_patient(
-            user, patient, Action.UPDATE, "reminder_channel", reminder.pk, detail={"channel": channel}
-        )
+    if reminder is None:
+        row_not_theirs(user, patient, "reminder", reminder_id, reason="not this patient's or missing")
     return delivery
 
 

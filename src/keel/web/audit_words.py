@@ -268,6 +268,9 @@ REASONS = {
     "role may not take the whole record": _("this role may not take the whole record"),
     "search by a field this role does not see": _("search by a field this role does not see"),
     "second factor reset": _("two-step sign-in reset"),
+    "second factor reset by the server's operator (reason kept on the reset)": _(
+        "two-step sign-in reset by the server's operator (the reason is kept on the reset)"
+    ),
     "set-up": _("set up"),
     "stop link": _("stop link used"),
     "the feed belongs to someone else": _("the feed belongs to someone else"),

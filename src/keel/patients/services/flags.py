@@ -162,15 +162,17 @@ def _refuse_own_emergency(by: User, patient: Patient, flag_id: int) -> None:
 
 
 def _resolve(by: User, patient: Patient, flag_id: int, note: str) -> PatientFlag:
-    """The open flag, locked, resolved with the note and audited in one transaction; gone: a 404; resolved
-    already: refused, naming flag."""
+    """The open flag, locked, resolved with the note and audited in one transaction; resolved already:
+    refused, naming flag. Missing or another patient's: the same audited 404 as a record out of scope
+    (`policy.row_not_theirs`, once the transaction is over so its denial row stays)."""
     with transaction.atomic():
         flag = PatientFlag.objects.select_for_update().filter(pk=flag_id, patient=patient).first()
-        if flag is None:
-            raise policy.PatientNotFound()
-        if flag.resolved_at is not None:
-            raise FlagError(FieldError("flag", N_("this flag was already resolved")))
-        flag.resolved_at, flag.resolved_by, flag.resolution_note = timezone.now(), by, note
-        flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
-        audit.record_for_patient(by, patient, Action.UPDATE, "patient_flag", flag.pk, reason="resolved")
+        if flag is not None:
+            if flag.resolved_at is not None:
+                raise FlagError(FieldError("flag", N_("this flag was already resolved")))
+            flag.resolved_at, flag.resolved_by, flag.resolution_note = timezone.now(), by, note
+            flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+            audit.record_for_patient(by, patient, Action.UPDATE, "patient_flag", flag.pk, reason="resolved")
+    if flag is None:
+        policy.row_not_theirs(by, patient, "patient_flag", flag_id, reason="not this patient's or missing")
     return flag

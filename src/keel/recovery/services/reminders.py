@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import NoReturn
 
 from django.db import transaction
 from django.utils import timezone
@@ -51,21 +52,33 @@ def mark_reminder_done(*, by: User, reminder_id: int, now: datetime | None = Non
     patient = _patient(by, None, Area.RECOVERY, Action.UPDATE, "reminder")
     with transaction.atomic():
         row = _own_reminder(patient, reminder_id)
-        row.done_on = local_today(patient, now)
-        row.save(update_fields=["done_on"])
-        _audit(by, patient, Action.UPDATE, "reminder", reminder_id, reason="done")
+        if row is not None:
+            row.done_on = local_today(patient, now)
+            row.save(update_fields=["done_on"])
+            _audit(by, patient, Action.UPDATE, "reminder", reminder_id, reason="done")
+    if row is None:
+        _not_theirs(by, patient, reminder_id)
 
 
 def delete_reminder(*, by: User, reminder_id: int) -> None:
     """Delete one's own reminder."""
     patient = _patient(by, None, Area.RECOVERY, Action.UPDATE, "reminder")
     with transaction.atomic():
-        _own_reminder(patient, reminder_id).delete()
-        _audit(by, patient, Action.DELETE, "reminder", reminder_id)
-
-
-def _own_reminder(patient: Patient, reminder_id: int) -> Reminder:
-    row = Reminder.objects.filter(patient=patient, pk=reminder_id).first()
+        row = _own_reminder(patient, reminder_id)
+        if row is not None:
+            row.delete()
+            _audit(by, patient, Action.DELETE, "reminder", reminder_id)
     if row is None:
-        raise policy.PatientNotFound()
-    return row
+        _not_theirs(by, patient, reminder_id)
+
+
+def _own_reminder(patient: Patient, reminder_id: int) -> Reminder | None:
+    """The person's reminder `reminder_id`; None: missing or another's (`_not_theirs`, once the caller's
+    transaction is over)."""
+    return Reminder.objects.filter(patient=patient, pk=reminder_id).first()
+
+
+def _not_theirs(by: User, patient: Patient, reminder_id: int) -> NoReturn:
+    """A reminder missing or another person's: the same audited 404 as a record out of reach
+    (`policy.row_not_theirs`: a denial row naming the person and the program)."""
+    policy.row_not_theirs(by, patient, "reminder", reminder_id, reason="not this patient's or missing")

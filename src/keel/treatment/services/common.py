@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Q
-
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.policy import Area
@@ -146,8 +144,3 @@ def has_qtc_reason(order: MedicationOrder) -> bool:
     """Whether the order was written with the prescriber's reason for a methadone raise or start on a QTc of
     500 ms or more: its own column, `qtc_reason` (review 20a: never words searched in the note)."""
     return bool(order.qtc_reason)
-
-
-def qtc_reason_q() -> Q:
-    """`has_qtc_reason` as a filter of MedicationOrder (the same definition, for a query)."""
-    return ~Q(qtc_reason="")
