@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
-from keel.core.decision import Param, Reason
+from keel.core.decision import Reason, SaidDict
 
 
 @dataclass(frozen=True)
@@ -131,13 +131,6 @@ class BandDict(TypedDict):
 
     code: str
     label: str
-
-
-class SaidDict(TypedDict):
-    """A reason kept as its template and parameters (`Reason.said`), for the reader's language."""
-
-    template: str
-    params: dict[str, Param]
 
 
 class ResultDict(TypedDict):
