@@ -266,6 +266,17 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
 # --- The patient's own pages ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RecentResult:
+    """One of the person's recent results on their instruments page: its id, the instrument's name, when
+    it was filled and its total (None: the instrument has none)."""
+
+    pk: int
+    name: str
+    filled_at: datetime
+    total: int | None
+
+
 @require_safe
 @login_required
 def my_instruments(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -277,7 +288,7 @@ def my_instruments(request: AuthenticatedHttpRequest) -> HttpResponse:
         if code in SELF_REPORT_INSTRUMENTS
     ]
     recent = [
-        {"pk": a.pk, "name": name(a.instrument), "filled_at": a.filled_at, "total": a.total} for a in mine
+        RecentResult(pk=a.pk, name=name(a.instrument), filled_at=a.filled_at, total=a.total) for a in mine
     ]
     return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": recent})
 

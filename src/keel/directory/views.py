@@ -126,13 +126,31 @@ def _with(query: QueryDict, **changes: Any) -> str:
     return "?" + params.urlencode()
 
 
-def _page_error(exc: BadSearch, query: QueryDict) -> dict[str, Any]:
-    choices = [{"label": c, "href": _with(query, place=c)} for c in exc.params.get("choices", ())]
-    return {
-        "field": "place" if exc.field in ("place", "lat", "lon") else exc.field,
-        "reason": search_error(exc, miles=not query.get("radius_km")),
-        "choices": choices,
-    }
+@dataclass(frozen=True)
+class PlaceChoice:
+    """A place the search could have meant, and the same search there."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class SearchError:
+    """Why a search was refused, beside its field (place, radius or another), in plain words, with the places
+    it could have meant."""
+
+    field: str
+    reason: str
+    choices: list[PlaceChoice]
+
+
+def _page_error(exc: BadSearch, query: QueryDict) -> SearchError:
+    choices = [PlaceChoice(label=c, href=_with(query, place=c)) for c in exc.params.get("choices", ())]
+    return SearchError(
+        field="place" if exc.field in ("place", "lat", "lon") else exc.field,
+        reason=search_error(exc, miles=not query.get("radius_km")),
+        choices=choices,
+    )
 
 
 WIDER_MILES = (5, 10, 25, 50, 100)
