@@ -38,6 +38,10 @@ def main() -> None:
         1 for t in texts for line in t.splitlines() if "import" not in line and re.search(r"\bAny\b", line)
     )
     print("lines with Any, import lines aside:", lines)
+    print(
+        "lines with dict[str, Any]:",
+        sum(1 for t in texts for line in t.splitlines() if "dict[str, Any]" in line),
+    )
     print("functions taking user: Any or by: Any:", user_any)
 
 

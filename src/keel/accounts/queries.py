@@ -5,7 +5,7 @@ refused program-settings read."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -49,7 +49,17 @@ def list_tokens(*, user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user))
 
 
-def describe_user(user: User, *, programs: list[str] | None = None) -> dict[str, Any]:
+class UserDescription(TypedDict):
+    """A user as the API (`MeOut`) and the CLI show it: no secrets."""
+
+    id: int
+    username: str
+    role: str
+    programs: list[str]  # slugs, in Program's order
+    mfa_enrolled: bool
+
+
+def describe_user(user: User, *, programs: list[str] | None = None) -> UserDescription:
     """A user as the API and CLI show it (no secrets). `programs`: what to show as the user's programs when
     the caller already knows (a patient's record's program), instead of reading the memberships."""
     return {

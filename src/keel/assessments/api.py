@@ -61,7 +61,7 @@ def _create(
 
 @router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
 def list_instruments(request: HttpRequest) -> list[InstrumentOut]:
-    return [InstrumentOut.model_validate(queries.describe_instrument(code)) for code in registry.codes()]
+    return [queries.describe_instrument(code) for code in registry.codes()]
 
 
 @router.get("/instruments/{code}", auth=None, summary="One instrument as a FHIR R4 Questionnaire")

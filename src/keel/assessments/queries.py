@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from keel.access import policy
 from keel.access.policy import SELF_REPORT_INSTRUMENTS, Area
 from keel.assessments.models import Assessment
+from keel.assessments.schemas import ExtraOut, InstrumentOut
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.instruments import registry
@@ -140,23 +141,17 @@ def get_assessment(user: User, *, patient_id: int | None, assessment_id: int) ->
     return assessment
 
 
-def describe_instrument(code: str) -> dict[str, Any]:
+def describe_instrument(code: str) -> InstrumentOut:
     """One catalog entry, as the API and the CLI show it."""
     instrument = registry.get(code)
-    return {
-        "code": code,
-        "version": instrument.version,
-        "title": instrument.title,
-        "items": len(instrument.items),
-        "self_report": code in SELF_REPORT_INSTRUMENTS,
-        "extras": [
-            {
-                "name": e.name,
-                "kind": e.kind,
-                "required": e.required,
-                "choices": list(e.choices),
-                "help": e.help,
-            }
+    return InstrumentOut(
+        code=code,
+        version=instrument.version,
+        title=instrument.title,
+        items=len(instrument.items),
+        self_report=code in SELF_REPORT_INSTRUMENTS,
+        extras=[
+            ExtraOut(name=e.name, kind=e.kind, required=e.required, choices=list(e.choices), help=e.help)
             for e in EXTRAS.get(code, ())
         ],
-    }
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +34,7 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import wall_time
 from keel.core.instruments import interpretation, registry
-from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError
+from keel.core.instruments.model import Instrument, InvalidAnswers, ItemError, ResultDict
 from keel.core.instruments.registry import UnknownInstrument
 from keel.core.sources import SOURCES
 from keel.patients.flagwords import said_text
@@ -265,6 +266,17 @@ def _chart(instrument: Instrument, rows: list[Assessment]) -> dict[str, Any]:
 # --- The patient's own pages ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RecentResult:
+    """One of the person's recent results on their instruments page: its id, the instrument's name, when
+    it was filled and its total (None: the instrument has none)."""
+
+    pk: int
+    name: str
+    filled_at: datetime
+    total: int | None
+
+
 @require_safe
 @login_required
 def my_instruments(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -276,7 +288,7 @@ def my_instruments(request: AuthenticatedHttpRequest) -> HttpResponse:
         if code in SELF_REPORT_INSTRUMENTS
     ]
     recent = [
-        {"pk": a.pk, "name": name(a.instrument), "filled_at": a.filled_at, "total": a.total} for a in mine
+        RecentResult(pk=a.pk, name=name(a.instrument), filled_at=a.filled_at, total=a.total) for a in mine
     ]
     return render(request, "assessments/my_instruments.html", {"catalog": catalog, "recent": recent})
 
@@ -305,7 +317,7 @@ def my_result(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResp
     return render(request, "assessments/result.html", _result_context(assessment, staff=False))
 
 
-def _reasons(result: dict[str, Any]) -> list[str]:
+def _reasons(result: ResultDict) -> list[str]:
     """The result's reasons in the reader's language where the core kept them as templates (`said`)."""
     said = list(result.get("said") or [])
     return [said_text(said[i] if i < len(said) else None, str(r)) for i, r in enumerate(result["reasons"])]
@@ -335,7 +347,18 @@ def _result_context(assessment: Assessment, *, staff: bool) -> dict[str, Any]:
     }
 
 
-def _imported(assessment: Assessment) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ImportedFrom:
+    """Where a result that came from another system came from, in plain words (the result page)."""
+
+    system: str
+    their_id: str
+    authored: str  # as sent (a date-only one stays a date)
+    matched: str  # how it was matched to this person
+    total_note: str  # the other system's total where it differs from the answers' sum; else ""
+
+
+def _imported(assessment: Assessment) -> ImportedFrom | None:
     """Where a result that came from another system came from (its FHIR Provenance), in plain words."""
     found = getattr(assessment, "imported_from", None)
     if found is None:
@@ -350,10 +373,10 @@ def _imported(assessment: Assessment) -> dict[str, Any] | None:
         total_note = _(
             "The other system's total was %(theirs)s; the answers add up to %(ours)s, the score shown here."
         ) % {"theirs": found.sender_total, "ours": assessment.total}
-    return {
-        "system": found.sender_system or _("a system that did not name itself"),
-        "their_id": found.sender_id,
-        "authored": found.authored,
-        "matched": matched,
-        "total_note": total_note,
-    }
+    return ImportedFrom(
+        system=found.sender_system or _("a system that did not name itself"),
+        their_id=found.sender_id,
+        authored=found.authored,
+        matched=matched,
+        total_note=total_note,
+    )

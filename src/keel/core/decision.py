@@ -44,6 +44,14 @@ PolicyT = TypeVar("PolicyT", bound=Mapping[str, object], default=Mapping[str, ob
 DetailsT = TypeVar("DetailsT", bound=Mapping[str, object], default=Mapping[str, object], covariant=True)
 
 
+class SaidDict(TypedDict):
+    """A reason kept as its template and parameters (`Reason.said`), as JSON, to show in the reader's
+    language."""
+
+    template: str
+    params: dict[str, Param]
+
+
 class NoDetails(TypedDict):
     """The details of a decision without other outputs."""
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +25,14 @@ MAX_FEED_BYTES = 200 * 1024 * 1024
 Progress = Callable[[int, int], None]
 
 
+class Rejection(TypedDict):
+    """A record an import left out: its place in the feed, why, and its name."""
+
+    index: int
+    reason: str
+    name: str
+
+
 @dataclass
 class ImportReport:
     kind: str
@@ -35,7 +43,7 @@ class ImportReport:
     unchanged: int = 0
     deactivated: int = 0
     rejected: int = 0
-    rejections: list[dict[str, Any]] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -25,10 +27,13 @@ from keel.core.directory.feeds import FELLOWSHIPS, PAYMENTS, SERVICES, NotAFeed
 from keel.core.sources import cite
 from keel.directory import params, queries, services
 from keel.directory.api import directions_url, facility_directions, type_labels
-from keel.directory.models import Attendance, Fellowship
+from keel.directory.models import Attendance, Fellowship, Meeting
 from keel.directory.queries import BadSearch, MeetingHit, sample_sources, search_facilities, search_meetings
 from keel.directory.samples import REAL_CLINICS_SOURCE
 from keel.directory.words import LANGUAGE_NAMES, TYPE_MEANINGS, language_name, search_error
+
+if TYPE_CHECKING:  # the stubs' helper, not needed at run time
+    from django_stubs_ext import StrOrPromise
 
 KM_PER_MI = 1.609344
 WEEKDAYS = [_("Sunday"), _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday")]
@@ -68,26 +73,45 @@ def _tel(phone: str) -> str:
     return f"tel:{digits}" if re.search(r"\d", digits) else ""
 
 
-def _meeting_row(hit: MeetingHit, zone: ZoneInfo, use_miles: bool, samples: set[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MeetingRow:
+    """A meeting as the finder lists it: the meeting, its words, its next start in the reader's zone, its
+    distance (miles or km, as asked; None: online or no place), its links, and whether it is a sample."""
+
+    meeting: Meeting
+    fellowship: StrOrPromise  # labels, translated when shown
+    attendance: StrOrPromise
+    days: str
+    next_start: datetime | None
+    distance: float | None
+    types: list[dict[str, str]]  # code and label (`directory.api.type_labels`)
+    directions: str
+    join: str
+    join_host: str
+    join_phone: str
+    sample: bool
+
+
+def _meeting_row(hit: MeetingHit, zone: ZoneInfo, use_miles: bool, samples: set[str]) -> MeetingRow:
     m = hit.meeting
     distance = None
     if hit.distance_km is not None:
         distance = hit.distance_km / KM_PER_MI if use_miles else hit.distance_km
     link = m.conference_url
-    return {
-        "meeting": m,
-        "fellowship": Fellowship(m.fellowship).label,
-        "attendance": Attendance(m.attendance).label,
-        "days": ", ".join(str(WEEKDAYS[d]) for d in m.days),
-        "next_start": hit.next_start.astimezone(zone) if hit.next_start else None,
-        "distance": distance,
-        "types": type_labels(m.types, _lang()),
-        "directions": directions_url(m.latitude, m.longitude) if m.attendance != "online" else "",
-        "join": link,
-        "join_host": urlsplit(link).netloc if link.startswith("http") else link,
-        "join_phone": _tel(m.conference_phone),
-        "sample": m.source in samples,
-    }
+    return MeetingRow(
+        meeting=m,
+        fellowship=Fellowship(m.fellowship).label,
+        attendance=Attendance(m.attendance).label,
+        days=", ".join(str(WEEKDAYS[d]) for d in m.days),
+        next_start=hit.next_start.astimezone(zone) if hit.next_start else None,
+        distance=distance,
+        types=type_labels(m.types, _lang()),
+        directions=directions_url(m.latitude, m.longitude) if m.attendance != "online" else "",
+        join=link,
+        join_host=urlsplit(link).netloc if link.startswith("http") else link,
+        join_phone=_tel(m.conference_phone),
+        sample=m.source in samples,
+    )
 
 
 def _with(query: QueryDict, **changes: Any) -> str:
@@ -102,13 +126,31 @@ def _with(query: QueryDict, **changes: Any) -> str:
     return "?" + params.urlencode()
 
 
-def _page_error(exc: BadSearch, query: QueryDict) -> dict[str, Any]:
-    choices = [{"label": c, "href": _with(query, place=c)} for c in exc.params.get("choices", ())]
-    return {
-        "field": "place" if exc.field in ("place", "lat", "lon") else exc.field,
-        "reason": search_error(exc, miles=not query.get("radius_km")),
-        "choices": choices,
-    }
+@dataclass(frozen=True)
+class PlaceChoice:
+    """A place the search could have meant, and the same search there."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class SearchError:
+    """Why a search was refused, beside its field (place, radius or another), in plain words, with the places
+    it could have meant."""
+
+    field: str
+    reason: str
+    choices: list[PlaceChoice]
+
+
+def _page_error(exc: BadSearch, query: QueryDict) -> SearchError:
+    choices = [PlaceChoice(label=c, href=_with(query, place=c)) for c in exc.params.get("choices", ())]
+    return SearchError(
+        field="place" if exc.field in ("place", "lat", "lon") else exc.field,
+        reason=search_error(exc, miles=not query.get("radius_km")),
+        choices=choices,
+    )
 
 
 WIDER_MILES = (5, 10, 25, 50, 100)
@@ -177,7 +219,7 @@ def find_meetings(request: HttpRequest) -> HttpResponse:
         samples = sample_sources() if nearby or online else set()  # one query a page, not one a row
         nearby_rows = [_meeting_row(h, zone, use_miles, samples) for h in nearby]
         online_rows = [_meeting_row(h, zone, use_miles, samples) for h in online]
-        shown = {t["code"] for r in (*nearby_rows, *online_rows) for t in r["types"]}
+        shown = {t["code"] for r in (*nearby_rows, *online_rows) for t in r.types}
         context |= {
             "searched": True,
             "place": place,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -27,6 +27,9 @@ from keel.patients.models import (
     SecondFactorReset,
 )
 
+if TYPE_CHECKING:  # the stubs' helper, not needed at run time
+    from django_stubs_ext import StrOrPromise
+
 TEAM_ROLES = CLINICAL_ROLES | {Role.PEER_SPECIALIST}  # who may be on a care team
 
 
@@ -40,6 +43,42 @@ class EnrollmentView:
     status: str
     kind: str = ""  # the kind of care (EpisodeKind); blank on episodes from before issue #18
     kind_label: str = ""
+
+
+@dataclass(frozen=True)
+class CareTeamMemberView:
+    """A member of the care team: their id, name, role and its label."""
+
+    id: int
+    name: str
+    role: str
+    role_label: StrOrPromise  # the role's label, translated when shown
+
+
+@dataclass(frozen=True)
+class OpenFlagView:
+    """An open flag: its kind and label, its reasons as stored and in the reader's language (`words`)."""
+
+    id: int
+    kind: str
+    label: str
+    reasons: list[str]
+    words: list[str]
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
+class ResolvedFlagView:
+    """A resolved flag: its reasons in words, when it was raised and resolved, by whom, and the note."""
+
+    id: int
+    kind: str
+    label: str
+    words: list[str]
+    raised_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -60,9 +99,9 @@ class PatientView:
     email: str | None = None
     emergency_contact: dict[str, str] | None = None
     enrollments: list[EnrollmentView] = field(default_factory=list)
-    care_team: list[dict[str, Any]] = field(default_factory=list)
-    open_flags: list[dict[str, Any]] = field(default_factory=list)
-    resolved_flags: list[dict[str, Any]] = field(default_factory=list)  # the latest, with their notes
+    care_team: list[CareTeamMemberView] = field(default_factory=list)
+    open_flags: list[OpenFlagView] = field(default_factory=list)
+    resolved_flags: list[ResolvedFlagView] = field(default_factory=list)  # the latest, with their notes
     # the caller reaches the record only through emergency access (the record page's banner and its button)
     through_emergency: bool = False
 
@@ -138,43 +177,43 @@ def _enrollment_views(patient: Patient, enrollments: list[Enrollment]) -> list[E
     ]
 
 
-def _care_team_rows(patient: Patient) -> list[dict[str, Any]]:
+def _care_team_rows(patient: Patient) -> list[CareTeamMemberView]:
     """The care team's members (id, name, role and its label), as `_view` shows them in full."""
     return [
-        {
-            "id": m.user_id,
-            "name": m.user.get_full_name() or m.user.username,
-            "role": m.user.role,
-            "role_label": Role(m.user.role).label,
-        }
+        CareTeamMemberView(
+            id=m.user_id,
+            name=m.user.get_full_name() or m.user.username,
+            role=m.user.role,
+            role_label=Role(m.user.role).label,
+        )
         for m in patient.care_team.all()
     ]
 
 
-def _open_flag_row(f: PatientFlag) -> dict[str, Any]:
+def _open_flag_row(f: PatientFlag) -> OpenFlagView:
     """An open flag as `_view` shows it, its reasons also in the reader's language (pages)."""
-    return {
-        "id": f.pk,
-        "kind": f.kind,
-        "label": f.get_kind_display(),
-        "reasons": f.reasons,
-        "words": flag_reasons(f),  # the reasons in the reader's language (pages)
-        "raised_at": f.raised_at,
-    }
+    return OpenFlagView(
+        id=f.pk,
+        kind=f.kind,
+        label=f.get_kind_display(),
+        reasons=f.reasons,
+        words=flag_reasons(f),  # the reasons in the reader's language (pages)
+        raised_at=f.raised_at,
+    )
 
 
-def _resolved_flag_row(f: PatientFlag) -> dict[str, Any]:
+def _resolved_flag_row(f: PatientFlag) -> ResolvedFlagView:
     """A resolved flag as `_view` shows it: who resolved it and the note."""
-    return {
-        "id": f.pk,
-        "kind": f.kind,
-        "label": f.get_kind_display(),
-        "words": flag_reasons(f),
-        "raised_at": f.raised_at,
-        "resolved_at": f.resolved_at,
-        "resolved_by": (f.resolved_by.get_full_name() or f.resolved_by.username) if f.resolved_by else "",
-        "note": f.resolution_note,
-    }
+    return ResolvedFlagView(
+        id=f.pk,
+        kind=f.kind,
+        label=f.get_kind_display(),
+        words=flag_reasons(f),
+        raised_at=f.raised_at,
+        resolved_at=f.resolved_at,
+        resolved_by=(f.resolved_by.get_full_name() or f.resolved_by.username) if f.resolved_by else "",
+        note=f.resolution_note,
+    )
 
 
 RECORD_PREFETCH = (

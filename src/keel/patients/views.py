@@ -129,7 +129,7 @@ def _care_team_page(
     can_manage = policy.can_manage_care_team(request.user, program.pk)
     form = None
     if can_manage:
-        on_team = {m["id"] for m in patient.care_team}
+        on_team = {m.id for m in patient.care_team}
         candidates = [u for u in queries.team_candidates(program) if u.pk not in on_team]
         form = CareTeamForm(candidates=candidates)
     return render(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import connection
 from django.utils import timezone
@@ -44,11 +44,33 @@ from keel.recovery.models import RecoveryPlan as PlanRow
 # --- Check-ins ------------------------------------------------------------------------------------------
 
 
-def checkin_dict(c: CheckIn) -> dict[str, Any]:
+class CheckInBody(TypedDict):
+    """A check-in as the pages, the API (`CheckInOut`) and the own-data copy show it, its private words
+    decrypted; the date and the time as ISO text."""
+
+    id: int
+    date: str
+    craving: int
+    mood: int
+    used: bool
+    used_what: list[str]
+    used_how: list[str]
+    medication: str
+    meeting: bool
+    counseling: bool
+    triggers: list[str]
+    trigger_other: str
+    sleep: str
+    note: str
+    version: int
+    updated_at: str
+
+
+def checkin_dict(c: CheckIn) -> CheckInBody:
     return _checkin_body(c, crypto.decrypt_json(c.private, aad=_aad("checkin", c.patient_id), default={}))
 
 
-def _checkin_body(c: CheckIn, private: Mapping[str, Any]) -> dict[str, Any]:
+def _checkin_body(c: CheckIn, private: Mapping[str, Any]) -> CheckInBody:
     return {
         "id": c.pk,
         "date": c.local_date.isoformat(),

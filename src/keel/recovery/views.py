@@ -92,10 +92,9 @@ def checkin(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.session["checkin_nudges"] = outcome.body.get("nudges", [])
         return HttpResponseRedirect(reverse("recovery:checkin_done"))
     _patient, today = services.todays_checkin(request.user)
-    values: dict[str, Any] = {}
-    if today is not None:
-        values = services.checkin_dict(today)
-        values["used"] = "yes" if today.used else "no"
+    values: dict[str, object] = {}
+    if today is not None:  # the form's yes/no for `used`
+        values = {**services.checkin_dict(today), "used": "yes" if today.used else "no"}
     return render(
         request,
         "recovery/checkin.html",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -28,17 +29,28 @@ def _errors(exc: FieldsInvalid) -> dict[str, str]:
     return field_words.by_field(exc.errors)
 
 
+@dataclass(frozen=True)
+class ConsentShown:
+    """A consent on the sharing pages: the consent read (`v`), its categories, purpose and the
+    representative's relationship in the reader's words."""
+
+    v: queries.ConsentView
+    categories: list[str]
+    purpose: str
+    relationship: str
+
+
 def _labelled(view: queries.Sharing) -> dict[str, Any]:
     return {
         "consents": [
-            {
-                "v": c,
-                "categories": [words.category(x) for x in c.consent.categories],
-                "purpose": c.consent.purpose_text
+            ConsentShown(
+                v=c,
+                categories=[words.category(x) for x in c.consent.categories],
+                purpose=c.consent.purpose_text
                 if c.consent.purpose == "other"
                 else words.purpose(c.consent.purpose),
-                "relationship": words.representative(c.consent.representative_relationship),
-            }
+                relationship=words.representative(c.consent.representative_relationship),
+            )
             for c in view.consents
         ],
         "disclosures": view.disclosures,

@@ -30,6 +30,7 @@ from django.utils import timezone
 from keel.access import policy
 from keel.accounts.models import User
 from keel.assessments import queries as assessments
+from keel.assessments.models import Assessment
 from keel.core import intake as core_intake
 from keel.core.decision import Decision, NoDetails
 from keel.core.opioids import OPIOIDS
@@ -38,6 +39,7 @@ from keel.core.rules.base import NoPolicy
 from keel.core.rules.buprenorphine import DOSE_LIMIT, HOME_START, READINESS, READY
 from keel.core.rules.buprenorphine.home_start import HomeDetails, HomePolicy, stopped_by_clinic
 from keel.core.rules.buprenorphine.readiness import ReadinessDetails, ReadinessPolicy
+from keel.core.rules.buprenorphine.uses import OpioidUse
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseAmendment,
@@ -82,10 +84,10 @@ class LastUses:
         """Opioids listed without a time of last use (readiness cannot be decided until one is given)."""
         return tuple(o for o in OPIOIDS if o in self.uses and self.uses[o].at is None)
 
-    def hours_since(self, now: datetime) -> list[dict[str, Any]]:
+    def hours_since(self, now: datetime) -> list[OpioidUse]:
         """The rules' input: each opioid with a known time and the hours since it (exact, never negative)."""
         return [
-            {"opioid": u.opioid, "hours_since_last_use": max(0.0, (now - u.at).total_seconds() / 3600)}
+            OpioidUse(opioid=u.opioid, hours_since_last_use=max(0.0, (now - u.at).total_seconds() / 3600))
             for u in (self.uses[o] for o in OPIOIDS if o in self.uses)
             if u.at is not None
         ]
@@ -352,10 +354,10 @@ class ReadinessRead:
     `missing` is needed ("last_use", "last_use_time", "last_use_report", "cows"): not ready either."""
 
     intake: Intake | None
-    cows: Any  # the COWS Assessment the verdict used (the latest), or None
+    cows: Assessment | None  # the COWS the verdict used (the latest)
     readiness: Decision[ReadinessPolicy, ReadinessDetails] | None
     missing: tuple[str, ...]  # what the verdict still needs
-    latest: dict[str, Any]  # "cows" -> the latest COWS (the start view adds the screens)
+    latest: dict[str, Assessment]  # "cows" -> the latest COWS (the start view adds the screens)
     uses: LastUses | None = None
     cows_age_hours: float | None = None
     policy: ReadinessPolicy | NoPolicy = field(default_factory=NoPolicy)  # the program's, with overrides
@@ -404,7 +406,7 @@ def buprenorphine_readiness(patient: Patient, now: datetime) -> ReadinessRead:
 @dataclass(frozen=True)
 class HomeStart:
     order: MedicationOrder | None
-    sows: Any  # the latest SOWS Assessment, or None
+    sows: Assessment | None  # the latest SOWS
     # "start" (take the first dose now), "wait", "not_standard", "low_dose", "held_earlier", "dosed_today";
     # the last two also before the inputs are complete (`stopped_by_clinic`: then without details); None: the
     # inputs still missing (`missing`) on a day the clinic did not stop the start, or no home-start order

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
@@ -16,6 +17,9 @@ from keel.assessments.meaning import NAMES as INSTRUMENT_NAMES
 from keel.audit.models import AuditEvent
 from keel.core import sharing
 from keel.patients.models import FlagKind
+
+if TYPE_CHECKING:  # the stubs' helper, not needed at run time
+    from django_stubs_ext import StrOrPromise
 
 ACTIONS = {
     "read": _("viewed"),
@@ -530,11 +534,27 @@ def reason_words(reason: str) -> str:
     return reason
 
 
-def words(code: str, table: dict[str, Any]) -> str:
+def words(code: str, table: Mapping[str, object]) -> str:
     return str(table.get(code, code.replace("_", " ")))
 
 
-def event_row(e: AuditEvent) -> dict[str, Any]:
+class AuditRow(TypedDict):
+    """One audit event as the audit trail shows it: its facts, each code in words."""
+
+    id: int
+    occurred_at: datetime
+    actor_id: int | None
+    who: StrOrPromise  # the actor's role in words
+    action: str
+    record: str  # the kind of record in words
+    target_id: str
+    patient_id: int | None
+    outcome: str
+    reason: str
+    emergency: str  # "through emergency access" from the sealed field, else ""
+
+
+def event_row(e: AuditEvent) -> AuditRow:
     """One audit event for the page: its facts, with each code in words."""
     role = Role(e.actor_role).label if e.actor_role in Role.values else words(e.actor_role or "", {})
     marked = bool(getattr(e, "through_emergency", False))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,6 +24,9 @@ from keel.patients import photos, queries
 from keel.patients.services import flags
 from keel.web import field_words, health
 from keel.web.audit_words import event_row
+
+if TYPE_CHECKING:
+    from keel.assessments.models import Assessment
 
 
 @require_safe
@@ -140,7 +144,18 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
     )
 
 
-def _diagnosis(patient: Any) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class DiagnosisShown:
+    """The latest DSM-5 result on the patient page: the assessment, its band in words, its specifiers and its
+    ICD-10-CM code ("" when the band has none)."""
+
+    assessment: Assessment
+    label: str
+    specifiers: list[str]
+    code: str
+
+
+def _diagnosis(patient: queries.PatientView) -> DiagnosisShown | None:
     """The latest DSM-5 result in words, with its specifiers and ICD-10-CM code (the one "latest")."""
     from keel.assessments.meaning import diagnosis_code, explain, specifiers
     from keel.assessments.queries import diagnosis
@@ -148,12 +163,12 @@ def _diagnosis(patient: Any) -> dict[str, Any] | None:
     found = diagnosis(patient.id)
     if found is None:
         return None
-    return {
-        "assessment": found,
-        "label": explain("dsm5-oud", found.band or None, self_check=False)[0],
-        "specifiers": specifiers((found.result or {}).get("flags") if isinstance(found.result, dict) else ()),
-        "code": diagnosis_code(found.band),
-    }
+    return DiagnosisShown(
+        assessment=found,
+        label=explain("dsm5-oud", found.band or None, self_check=False)[0],
+        specifiers=specifiers((found.result or {}).get("flags") if isinstance(found.result, dict) else ()),
+        code=diagnosis_code(found.band),
+    )
 
 
 @require_safe

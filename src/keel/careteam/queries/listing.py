@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast, overload
+from typing import TypedDict, cast, overload
 
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +42,13 @@ def _said(reason: Reason) -> str:
     return said_text({"template": reason.template, "params": dict(reason.params)}, reason.text)
 
 
+class CaseloadReason(TypedDict):
+    """One reason for a row's place: its English text, as stored decisions carry it, and its source ids."""
+
+    text: str
+    sources: list[str]
+
+
 @dataclass(frozen=True)
 class CaseloadRow:
     id: int
@@ -49,7 +56,7 @@ class CaseloadRow:
     record_number: str | None
     in_care: bool | None
     tier: str
-    reasons: tuple[dict[str, Any], ...]
+    reasons: tuple[CaseloadReason, ...]
     missed_dose_days: int | None
     days_since_checkin: int | None
     words: tuple[str, ...] = ()  # the reasons in the reader's language (the page)
@@ -193,7 +200,7 @@ def _row(p: _Person) -> CaseloadRow:
         record_number=p.record_number,
         in_care=p.in_care,
         tier=r.tier_code,
-        reasons=tuple({"text": x.text, "sources": list(x.sources)} for x in r.reasons),
+        reasons=tuple(CaseloadReason(text=x.text, sources=list(x.sources)) for x in r.reasons),
         missed_dose_days=p.signals.missed_dose_days,
         days_since_checkin=p.signals.days_since_checkin,
         words=tuple(_said(x) for x in r.reasons),

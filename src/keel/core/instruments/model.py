@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
 
-from keel.core.decision import Reason
+from keel.core.decision import Reason, SaidDict
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,28 @@ class Instrument:
             raise InvalidAnswers(errors)
 
 
+class BandDict(TypedDict):
+    """A band as a result stores it: its code and its label."""
+
+    code: str
+    label: str
+
+
+class ResultDict(TypedDict):
+    """A result as JSON (`Result.as_dict`): what an assessment stores, the API sends (`ResultOut`, without
+    `said`) and the CLI prints."""
+
+    instrument: str
+    version: str
+    total: int | None
+    band: BandDict | None
+    flags: list[str]
+    composites: dict[str, int]
+    reasons: list[str]
+    sources: list[str]
+    said: NotRequired[list[SaidDict]]  # only where the reasons were kept as templates
+
+
 @dataclass(frozen=True)
 class Result:
     """A scored response: reproducible from (instrument, version, answers) alone."""
@@ -140,8 +162,8 @@ class Result:
     sources: tuple[str, ...] = ()
     said: tuple[Reason, ...] = field(default=(), compare=False)  # reasons as templates, where kept
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
+    def as_dict(self) -> ResultDict:
+        out: ResultDict = {
             "instrument": self.instrument,
             "version": self.version,
             "total": self.total,
@@ -150,9 +172,7 @@ class Result:
             "composites": dict(self.composites),
             "reasons": list(self.reasons),
             "sources": list(self.sources),
-            **(
-                {"said": [{"template": r.template, "params": dict(r.params)} for r in self.said]}
-                if self.said
-                else {}
-            ),
         }
+        if self.said:
+            out["said"] = [{"template": r.template, "params": dict(r.params)} for r in self.said]
+        return out

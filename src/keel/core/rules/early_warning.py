@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypedDict, cast
 
-from keel.core.decision import Decision, Reason
+from keel.core.decision import Decision, Reason, SaidDict
 from keel.core.rules.base import Rule
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, json_schema, parse
 from keel.core.words import gettext_noop as N_
@@ -143,11 +143,20 @@ class Policy(TypedDict):
     screen_recent_days: int
 
 
+class RaisedFlag(TypedDict):
+    """One flag raised: its code, its priority (1 first), its reason in English and as a template."""
+
+    code: str
+    priority: int
+    reason: str
+    said: SaidDict
+
+
 class Details(TypedDict):
     """The decision's other outputs: each flag raised (code, priority, reason, its words), highest priority
     first; a flag is stored as it is, as the JSON of the flag's row."""
 
-    flags: list[dict[str, Any]]
+    flags: list[RaisedFlag]
 
 
 class Input(TypedDict):

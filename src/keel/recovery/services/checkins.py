@@ -112,7 +112,7 @@ class _CheckInRead:
 
     today: date
     row: CheckIn | None  # today's check-in, to edit; None: this check-in creates it
-    flags: list[dict[str, Any]]  # the early-warning flags the series with this check-in raises
+    flags: list[early_warning.RaisedFlag]  # the early-warning flags the series with this check-in raises
     key_seen: bool  # the idempotency key is already used: the full path replays it or refuses
 
 
@@ -155,7 +155,7 @@ def _key_seen_and_series(user_id: int, key: str, patient: Patient, today: date) 
 
 def _today_and_flags(
     patient: Patient, today: date, values: dict[str, Any], series: list[CheckIn] | None = None
-) -> tuple[CheckIn | None, list[dict[str, Any]]]:
+) -> tuple[CheckIn | None, list[early_warning.RaisedFlag]]:
     """Today's check-in as stored (None if there is none yet) and the flags this check-in raises (`series`:
     the last HISTORY_DAYS days as `_series` reads them, if already read)."""
     if series is None:
@@ -243,7 +243,7 @@ def _record_checkin(asked: _CheckInAsked) -> CheckInOutcome:
 
 
 def _save_checkin(
-    asked: _CheckInAsked, today: date, row: CheckIn | None, flags: list[dict[str, Any]]
+    asked: _CheckInAsked, today: date, row: CheckIn | None, flags: list[early_warning.RaisedFlag]
 ) -> CheckInOutcome | None:
     """Write today's check-in (new or edited), its flags, its idempotency key and its audit row; None, having
     written nothing, if today's row is no longer as read (`row`: one exists by now, or its version moved)."""

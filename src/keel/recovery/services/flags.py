@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.db.models import Max
@@ -39,7 +39,7 @@ def _rule_checkins(rows: list[CheckIn]) -> list[early_warning.Checkin]:
     ]
 
 
-def _flags_for(today: date, recent: list[early_warning.Checkin]) -> list[dict[str, Any]]:
+def _flags_for(today: date, recent: list[early_warning.Checkin]) -> list[early_warning.RaisedFlag]:
     """The early-warning flags a check-in raises (the rules run on the recent series ending with it).
 
     Suicide screens raise their flag when the instrument is filed (keel.assessments), and silence is found by
@@ -54,7 +54,15 @@ def _flags_for(today: date, recent: list[early_warning.Checkin]) -> list[dict[st
     ]
 
 
-def _what_and_how(checkin_id: int) -> dict[str, Any]:
+class _WhatAndHow(TypedDict):
+    """A flag reason in English (`text`) and as a template with the choices' words (`params`)."""
+
+    text: str
+    template: str
+    params: dict[str, list[str]]
+
+
+def _what_and_how(checkin_id: int) -> _WhatAndHow:
     """What the person said they used and how, from the check-in (issue #15), as a flag reason: the English
     text, and a template with the choices' words (catalogue entries) to show in the reader's language."""
     row = CheckIn.objects.filter(pk=checkin_id).values_list("used_what", "used_how").first()

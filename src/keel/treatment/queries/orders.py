@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import connection
 from django.utils import timezone
@@ -127,7 +127,15 @@ def episode_open(patient: Patient, *, lock: bool = False) -> bool:
     return bool(list(found.values_list("pk", flat=True)[:1]))
 
 
-def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
+class ScheduleRow(TypedDict):
+    """One step of a low-dose schedule: its day, the amount planned and the amount given (None: none yet)."""
+
+    day: int
+    planned_mg: float
+    given_mg: Decimal | None
+
+
+def schedule_rows(order: MedicationOrder) -> list[ScheduleRow]:
     """A low-dose schedule against what was given at each step (step n = the n-th day a dose under it was
     taken, as the window counts it: `keel.core.induction.low_dose_progress`, issue #13)."""
     if not order.schedule:
@@ -142,7 +150,9 @@ def schedule_rows(order: MedicationOrder) -> list[dict[str, Any]]:
         if day in dosed:
             n = induction.low_dose_progress(dosed, day).step
             given[n] = given.get(n, Decimal(0)) + mg
-    return [{"day": s["day"], "planned_mg": s["mg"], "given_mg": given.get(s["day"])} for s in order.schedule]
+    return [
+        ScheduleRow(day=s["day"], planned_mg=s["mg"], given_mg=given.get(s["day"])) for s in order.schedule
+    ]
 
 
 def fhir_status(order: MedicationOrder, today: date, orders: Sequence[MedicationOrder] | None = None) -> str:

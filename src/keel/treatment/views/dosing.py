@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,7 +22,7 @@ from keel.core.rules.inputs import InvalidInput
 from keel.treatment import queries, services, words
 from keel.treatment.queries import window_notes
 from keel.treatment.views.common import holds, said
-from keel.treatment.views.dosing_row import row_html
+from keel.treatment.views.dosing_row import DoseResult, Verdict, row_html
 
 RESULT_KEY = "keel_dosing_result"  # the last verdict, shown on its row after the no-JS redirect (session: DB)
 
@@ -101,7 +100,7 @@ def due_count(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _dosing_page(
-    request: AuthenticatedHttpRequest, result: dict[str, Any] | None, status: int = 200
+    request: AuthenticatedHttpRequest, result: DoseResult | None, status: int = 200
 ) -> HttpResponse:
     rows, q = _listed(request)
     return render(
@@ -160,7 +159,7 @@ def _dose_result(
     patient_id: int,
     medication: str,
     then: Callable[[queries.RecordedDose], None] | None = None,
-) -> dict[str, Any]:
+) -> Verdict:
     """Record the dose; the verdict in plain words and its kind: given, held or blocked. `then`: as
     `record_dose`'s (called only when a dose is saved). `user`: the caller (`request_user`)."""
     raw_sequence = request.POST.get("sequence", "")
@@ -243,10 +242,15 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
         swapped.append(queries.row_after_dose(user, recorded))
 
     try:
-        result = _dose_result(request, user, patient_id, medication, then if swap else None)
+        verdict = _dose_result(request, user, patient_id, medication, then if swap else None)
     except ClinicalNotAllowed:
         raise PermissionDenied from None
-    result |= {"patient": patient_id, "medication": medication if known else None}
+    result = DoseResult(
+        kind=verdict["kind"],
+        text=verdict["text"],
+        patient=patient_id,
+        medication=medication if known else None,
+    )
     if not known:  # no row of it: the whole list, the refusal at its top
         request.session[RESULT_KEY] = result
         if request.headers.get("HX-Request") == "true":
@@ -275,7 +279,7 @@ def record_dose(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
 def _refused(request: AuthenticatedHttpRequest, patient_id: int, text: str) -> HttpResponse:
     """A form the window cannot read: 422, nothing recorded, the words at the top of the list. With htmx
     (which swaps no 4xx answer) the list is loaded again and shows them."""
-    result = {"kind": "blocked", "text": text, "patient": patient_id, "medication": None}
+    result = DoseResult(kind="blocked", text=text, patient=patient_id, medication=None)
     if request.headers.get("HX-Request") == "true":
         request.session[RESULT_KEY] = result
         response = HttpResponse(text, status=422, content_type="text/plain; charset=utf-8")

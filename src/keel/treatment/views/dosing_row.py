@@ -17,7 +17,7 @@ both languages, on both databases. A change to the template fails that test unti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -33,6 +33,21 @@ from django.utils.translation import trans_real
 from keel.treatment.queries import DosingRow
 
 _BOTTLE = "today's bottle returned unopened"
+
+
+class Verdict(TypedDict):
+    """The answer to a dose just recorded: its kind and its words."""
+
+    kind: Literal["given", "held", "blocked"]
+    text: str
+
+
+class DoseResult(Verdict):
+    """A verdict as the list shows it (and the session keeps it, as JSON, for the redirect without
+    JavaScript): on the row of `patient` and `medication`; None: no row of it, the words at the top."""
+
+    patient: int
+    medication: str | None
 
 
 def _number(value: Any) -> str:
@@ -88,7 +103,7 @@ class _Row:
     t: Any
     request: HttpRequest
     r: DosingRow
-    result: dict[str, Any] | None
+    result: DoseResult | None
     focus: bool
     pid: str
     suffix: str
@@ -97,7 +112,7 @@ class _Row:
     kind: str
 
 
-def row_html(request: HttpRequest, r: DosingRow, result: dict[str, Any] | None, focus: bool) -> str:
+def row_html(request: HttpRequest, r: DosingRow, result: DoseResult | None, focus: bool) -> str:
     """`render(request, "treatment/_dosing_row.html", {"r": r, "result": result, "focus": focus})`'s
     content, as text: the row's opening tag, the person's cell, the order's cells and today's cell."""
     medication = _text(r.medication)

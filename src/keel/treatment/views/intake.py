@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
@@ -67,7 +68,23 @@ def _intake_from_form(post: QueryDict, zone: tzinfo, skipped: dict[str, str]) ->
     }
 
 
-def _intake_form_state(post: QueryDict | None, previous: Intake | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class IntakeFormState:
+    """What the intake form shows: the opioids ticked, each one's routes and typed time of last use, the
+    other substances, prior treatment, overdoses, pregnancy, the note and the yes/no boxes ticked."""
+
+    used: set[str]
+    routes: dict[str, list[str]]
+    last: dict[str, str]
+    other_substances: list[str]
+    prior_treatment: list[str]
+    prior_overdoses: str
+    pregnant: str
+    note: str
+    flags: set[str]
+
+
+def _intake_form_state(post: QueryDict | None, previous: Intake | None) -> IntakeFormState:
     """What the intake form shows: what was just typed (after an error), else the latest intake's answers
     with the times of last use left empty (they are asked again), else nothing."""
     if post is not None:
@@ -76,30 +93,35 @@ def _intake_form_state(post: QueryDict | None, previous: Intake | None) -> dict[
             for c in core_intake.OPIOIDS
             if post.get(f"used_{c}") == "on" or post.get(f"last_{c}", "").strip()
         }
-        return {
-            "used": used,
-            "routes": {c: post.getlist(f"routes_{c}") for c in core_intake.OPIOIDS},
-            "last": {c: post.get(f"last_{c}", "").strip() for c in core_intake.OPIOIDS},
-            "other_substances": post.getlist("other_substances"),
-            "prior_treatment": post.getlist("prior_treatment"),
-            "prior_overdoses": post.get("prior_overdoses", ""),
-            "pregnant": post.get("pregnant", ""),
-            "note": post.get("note", ""),
-            "flags": {k for k in _INTAKE_FLAGS if post.get(k) == "on"},
-        }
+        return IntakeFormState(
+            used=used,
+            routes={c: post.getlist(f"routes_{c}") for c in core_intake.OPIOIDS},
+            last={c: post.get(f"last_{c}", "").strip() for c in core_intake.OPIOIDS},
+            other_substances=post.getlist("other_substances"),
+            prior_treatment=post.getlist("prior_treatment"),
+            prior_overdoses=post.get("prior_overdoses", ""),
+            pregnant=post.get("pregnant", ""),
+            note=post.get("note", ""),
+            flags={k for k in _INTAKE_FLAGS if post.get(k) == "on"},
+        )
     values = previous.values if previous is not None else {}
-    opioids = [o for o in values.get("opioids", []) if isinstance(o, dict)]
-    return {
-        "used": {o.get("opioid") for o in opioids},
-        "routes": {o.get("opioid"): list(o.get("routes", [])) for o in opioids},
-        "last": {},
-        "other_substances": list(values.get("other_substances", [])),
-        "prior_treatment": list(values.get("prior_treatment", [])),
-        "prior_overdoses": str(values.get("prior_overdoses", 0)),
-        "pregnant": values.get("pregnant", ""),
-        "note": "",
-        "flags": {k for k in _INTAKE_FLAGS if values.get(k)},
+    # each stored opioid by its code (an entry without one names no row of the form: nothing to show)
+    opioids = {
+        o["opioid"]: o
+        for o in values.get("opioids", [])
+        if isinstance(o, dict) and isinstance(o.get("opioid"), str)
     }
+    return IntakeFormState(
+        used=set(opioids),
+        routes={code: list(o.get("routes", [])) for code, o in opioids.items()},
+        last={},
+        other_substances=list(values.get("other_substances", [])),
+        prior_treatment=list(values.get("prior_treatment", [])),
+        prior_overdoses=str(values.get("prior_overdoses", 0)),
+        pregnant=values.get("pregnant", ""),
+        note="",
+        flags={k for k in _INTAKE_FLAGS if values.get(k)},
+    )
 
 
 def _intake_errors(errors: list[Any], sent: list[str]) -> dict[str, str]:
@@ -165,9 +187,9 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
         {
             "code": code,
             "name": words.opioid(code),
-            "used": code in state["used"],
-            "routes": [(r, words.ROUTES[r], r in state["routes"].get(code, [])) for r in core_intake.ROUTES],
-            "last": state["last"].get(code, ""),
+            "used": code in state.used,
+            "routes": [(r, words.ROUTES[r], r in state.routes.get(code, [])) for r in core_intake.ROUTES],
+            "last": state.last.get(code, ""),
             "error": errors.get(f"last_{code}", ""),
         }
         for code in core_intake.OPIOIDS
@@ -181,10 +203,8 @@ def intake(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             "state": state,
             "rows": rows,
             "previous": previous if post is None else None,
-            "other": [(c, words.OTHER[c], c in state["other_substances"]) for c in core_intake.OTHER],
-            "prior": [
-                (c, words.PRIOR[c], c in state["prior_treatment"]) for c in core_intake.PRIOR_TREATMENT
-            ],
+            "other": [(c, words.OTHER[c], c in state.other_substances) for c in core_intake.OTHER],
+            "prior": [(c, words.PRIOR[c], c in state.prior_treatment) for c in core_intake.PRIOR_TREATMENT],
             "zone": zone_of(patient),
         },
         status=422 if errors else 200,

@@ -5,8 +5,8 @@ JavaScript needed). Permissions and guard rails live in the services."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -74,7 +74,16 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
     )
 
 
-def _order_lines(orders: list[MedicationOrder], today: date) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class OrderLine:
+    """An order on the medication page: the order, its frequency and where it stands today, in words."""
+
+    order: MedicationOrder
+    frequency: str
+    standing: str
+
+
+def _order_lines(orders: list[MedicationOrder], today: date) -> list[OrderLine]:
     """Each order with its frequency and where it stands today, in words: the one in force (`order_in_force`,
     the last written that has started: an order written to start later does not govern today, and the one it
     replaces stays in force until then), one written to start later, or its status."""
@@ -101,7 +110,7 @@ def _order_lines(orders: list[MedicationOrder], today: date) -> list[dict[str, A
             standing = _("written to start on %(day)s: not in force yet") % {"day": o.starts_on.isoformat()}
         else:
             standing = str(o.get_status_display())
-        lines.append({"order": o, "frequency": words.frequency(o.frequency), "standing": standing})
+        lines.append(OrderLine(order=o, frequency=words.frequency(o.frequency), standing=standing))
     return lines
 
 
@@ -111,16 +120,27 @@ def _citations(ids: tuple[str, ...]) -> list[str]:
     return [SOURCES[i].citation for i in ids if i in SOURCES]
 
 
-def _naltrexone_view(patient: Patient) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NaltrexoneShown:
+    """XR-naltrexone readiness on the medication page: the verdict's code ("needs": inputs missing), its
+    words, its reasons and its sources' citations."""
+
+    code: str
+    verdict: str
+    reasons: list[str]
+    sources: list[str]
+
+
+def _naltrexone_view(patient: Patient) -> NaltrexoneShown:
     """XR-naltrexone readiness for a first injection, in words."""
     read = readiness.naltrexone_readiness(patient, timezone.now())
     decision = read.decision
-    return {
-        "code": decision.decision if decision else "needs",
-        "verdict": words.NALTREXONE.get(decision.decision, "") if decision else "",
-        "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
-        "sources": words.sources(decision),
-    }
+    return NaltrexoneShown(
+        code=decision.decision if decision else "needs",
+        verdict=str(words.NALTREXONE.get(decision.decision, "")) if decision else "",
+        reasons=[words.reason_text(r) for r in decision.reasons] if decision else [],
+        sources=words.sources(decision),
+    )
 
 
 def _back(request: AuthenticatedHttpRequest, patient_id: int, act: Callable[[], str]) -> HttpResponse:

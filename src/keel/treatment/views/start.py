@@ -5,6 +5,7 @@ per action on it, each at its own URL (as on the medication page). A refused for
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,73 @@ def start(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     return _render_start(request, patient_id)
 
 
-def _readiness_view(read: ReadinessRead, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CorrectionShown:
+    """A prescriber's correction of a time of last use: who, when, the time struck and why."""
+
+    by: str
+    on: datetime
+    struck: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class LastUseShown:
+    """One opioid's row of the readiness card: its last use (when, how long ago, where Keel knows it from,
+    whether it may be corrected and the correction that gave it), the wait the rule asks and its status.
+    `mine`: the row of a refused correction, open as typed."""
+
+    code: str
+    name: str
+    at: datetime | None
+    ago: str
+    source: str
+    correctable: bool
+    struck: str  # the time a correction would strike, ISO ("" without one)
+    correction: CorrectionShown | None
+    wait: str
+    status: str
+    css: str  # the status's code, for the CSS class ("unknown" before a decision)
+    mine: bool = False
+
+
+@dataclass(frozen=True)
+class CowsShown:
+    """The COWS the verdict used: its total, when it was scored and how long ago, its status, and how long a
+    COWS counts (program policy)."""
+
+    total: int | None
+    at: datetime
+    ago: str
+    status: str
+    fresh_hours: float | None
+
+
+@dataclass(frozen=True)
+class ReadinessCard:
+    """The readiness card in words: the verdict (its code only names CSS classes; "needs": not decided yet),
+    its reasons and sources, each opioid's row, the COWS used, what is still needed, when the times were
+    asked, and the report window (hours)."""
+
+    code: str
+    verdict: str
+    reasons: list[str]
+    sources: list[str]
+    rows: list[LastUseShown]
+    cows: CowsShown | None
+    needs: list[str]
+    asked_at: datetime | None
+    asked_ago: str
+    report_hours: float | None
+
+
+def _hours(policy: Mapping[str, object], name: str) -> float | None:
+    """A policy value in hours, as the card shows it; None before the policy is read."""
+    value = policy.get(name)
+    return value if isinstance(value, int | float) else None
+
+
+def _readiness_view(read: ReadinessRead, now: datetime) -> ReadinessCard:
     """The readiness card in words: the verdict, each opioid's last use and wait, the COWS used and its age,
     and what is still needed. No codes reach the page (the codes only name CSS classes)."""
     decision = read.readiness
@@ -58,52 +125,52 @@ def _readiness_view(read: ReadinessRead, now: datetime) -> dict[str, Any]:
         row: TimingRow | Mapping[str, str] = details.get(code, {})  # {}: no decision yet
         fix = use.correction
         rows.append(
-            {
-                "code": code,
-                "name": words.opioid(code),
-                "at": use.at,
-                "ago": ago(now - use.at) if use.at else "",
-                "source": words.SOURCES.get(use.source, ""),
+            LastUseShown(
+                code=code,
+                name=words.opioid(code),
+                at=use.at,
+                ago=ago(now - use.at) if use.at else "",
+                source=str(words.SOURCES.get(use.source, "")),
                 # a reported time (an intake's or a report's, corrected or not) may be corrected; the
                 # program's own records may not (issue #13)
-                "correctable": use.at is not None and use.source in ("intake", "report", "corrected"),
-                "struck": use.at.isoformat() if use.at else "",
-                "correction": {
-                    "by": fix.corrected_by.get_full_name() or fix.corrected_by.username,
-                    "on": fix.recorded_at,
-                    "struck": fix.struck_at,
-                    "reason": fix.reason,
-                }
+                correctable=use.at is not None and use.source in ("intake", "report", "corrected"),
+                struck=use.at.isoformat() if use.at else "",
+                correction=CorrectionShown(
+                    by=fix.corrected_by.get_full_name() or fix.corrected_by.username,
+                    on=fix.recorded_at,
+                    struck=fix.struck_at,
+                    reason=fix.reason,
+                )
                 if fix is not None
                 else None,
-                "wait": f"{row['wait_hours']:g}" if row.get("wait_hours") is not None else "",
-                "status": words.STATUS.get(row.get("status", ""), ""),
-                "css": row.get("status", "unknown"),
-            }
+                wait=f"{row['wait_hours']:g}" if row.get("wait_hours") is not None else "",
+                status=str(words.STATUS.get(row.get("status", ""), "")),
+                css=row.get("status", "unknown"),
+            )
         )
     cows = None
     if read.cows is not None:
         status = decision.details["cows"]["status"] if decision else ""
-        cows = {
-            "total": read.cows.total,
-            "at": read.cows.filled_at,
-            "ago": ago(now - read.cows.filled_at),
-            "status": words.SCORE_STATUS.get(status, ""),
-            "fresh_hours": read.policy.get("cows_fresh_hours"),
-        }
+        cows = CowsShown(
+            total=read.cows.total,
+            at=read.cows.filled_at,
+            ago=ago(now - read.cows.filled_at),
+            status=str(words.SCORE_STATUS.get(status, "")),
+            fresh_hours=_hours(read.policy, "cows_fresh_hours"),
+        )
     asked = read.uses.asked_at if read.uses else None
-    return {
-        "code": decision.decision if decision else "needs",
-        "verdict": words.READINESS.get(decision.decision, "") if decision else "",
-        "reasons": [words.reason_text(r) for r in decision.reasons] if decision else [],
-        "sources": words.sources(decision),
-        "rows": rows,
-        "cows": cows,
-        "needs": [words.NEEDS[m] for m in read.missing],
-        "asked_at": asked,
-        "asked_ago": ago(now - asked) if asked else "",
-        "report_hours": read.policy.get("last_use_report_hours"),
-    }
+    return ReadinessCard(
+        code=decision.decision if decision else "needs",
+        verdict=str(words.READINESS.get(decision.decision, "")) if decision else "",
+        reasons=[words.reason_text(r) for r in decision.reasons] if decision else [],
+        sources=words.sources(decision),
+        rows=rows,
+        cows=cows,
+        needs=[str(words.NEEDS[m]) for m in read.missing],
+        asked_at=asked,
+        asked_ago=ago(now - asked) if asked else "",
+        report_hours=_hours(read.policy, "last_use_report_hours"),
+    )
 
 
 SCREEN_NAMES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"), ("cssrs-screen", "C-SSRS"), ("ort", "ORT"))
@@ -173,16 +240,17 @@ def _day_limit_shown(view: StartView) -> float | None:
     return limit
 
 
-def _ready_rows(view: StartView, form: str, typed: QueryDict | None) -> tuple[dict[str, Any] | None, bool]:
+def _ready_rows(view: StartView, form: str, typed: QueryDict | None) -> tuple[ReadinessCard | None, bool]:
     """The readiness card, with a refused correction's row open as typed, and whether that correction's row
     is no longer shown (its reason then goes above the table)."""
     now = view.now or timezone.now()
     ready = _readiness_view(view.read, now) if view.read else None
     opioid = typed.get("opioid") if typed else None
-    for row in ready["rows"] if ready else []:  # the refused correction's row: open, as typed
-        row["mine"] = form == "last_use_correction" and opioid == row["code"]
+    if ready is not None:  # the refused correction's row: open, as typed
+        mine = [replace(r, mine=form == "last_use_correction" and opioid == r.code) for r in ready.rows]
+        ready = replace(ready, rows=mine)
     # a refused correction of a row the page no longer shows: its reason above the table
-    orphan = form == "last_use_correction" and not any(r["mine"] for r in (ready["rows"] if ready else []))
+    orphan = form == "last_use_correction" and not any(r.mine for r in (ready.rows if ready else []))
     return ready, orphan
 
 
@@ -208,17 +276,28 @@ def _assessments_shown(view: StartView) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class LastUseField:
+    """One opioid's field of the last-use form: its code and name, what was typed (after a refused last-use
+    form) and its error."""
+
+    code: str
+    name: str
+    value: str
+    error: str
+
+
 def _last_use_rows(
     form: str, typed: QueryDict | None, field_errors: dict[str, str] | None
-) -> list[dict[str, Any]]:
+) -> list[LastUseField]:
     """The last-use form's rows: each opioid, what was typed (after a refused last-use form), its error."""
     return [
-        {
-            "code": code,
-            "name": name,
-            "value": (typed.get(f"last_{code}", "") if typed else "") if form == "last_use" else "",
-            "error": (field_errors or {}).get(f"last_{code}", ""),
-        }
+        LastUseField(
+            code=code,
+            name=name,
+            value=(typed.get(f"last_{code}", "") if typed else "") if form == "last_use" else "",
+            error=(field_errors or {}).get(f"last_{code}", ""),
+        )
         for code, name in words.opioid_choices()
     ]
 

@@ -59,9 +59,11 @@ class Command(BaseCommand):
         if patient is not None:
             patient.user = user
             patient.save(update_fields=["user"])
-        out: dict[str, Any] = queries.describe_user(user)
-        out["totp_secret"] = services.totp_secret_base32(device) if device else None
-        out["patient_id"] = patient.pk if patient else None
+        out: dict[str, object] = {
+            **queries.describe_user(user),
+            "totp_secret": services.totp_secret_base32(device) if device else None,
+            "patient_id": patient.pk if patient else None,
+        }
         if options["json"]:
             self.stdout.write(json.dumps(out))
             return

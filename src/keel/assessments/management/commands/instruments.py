@@ -21,12 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         catalog = [describe_instrument(code) for code in registry.codes()]
         if options["json"]:
-            self.stdout.write(json.dumps(catalog, indent=2))
+            self.stdout.write(json.dumps([i.model_dump() for i in catalog], indent=2))
             return
         for i in catalog:
-            extras = ", ".join(e["name"] for e in i["extras"])
-            who = "self-report" if i["self_report"] else "clinician"
+            extras = ", ".join(e.name for e in i.extras)
+            who = "self-report" if i.self_report else "clinician"
             self.stdout.write(
-                f"{i['code']:<14} v{i['version']}  {i['items']:>2} items  {who:<11} {i['title']}"
+                f"{i.code:<14} v{i.version}  {i.items:>2} items  {who:<11} {i.title}"
                 + (f"  [extras: {extras}]" if extras else "")
             )
