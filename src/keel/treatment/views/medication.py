@@ -62,8 +62,8 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             "orders": orders,
             # on a phone the page is scanned, not scrolled (lane words22: 21,360 px before): the orders in
             # force or to come and the last week of doses in view, the rest folded under <details>
-            "current_orders": [line for line in orders if line["order"].status == OrderStatus.ACTIVE],
-            "earlier_orders": [line for line in orders if line["order"].status != OrderStatus.ACTIVE],
+            "current_orders": [line for line in orders if line["current"]],
+            "earlier_orders": [line for line in orders if not line["current"]],
             "recent_doses": record.doses[:DOSES_IN_VIEW],
             "earlier_doses": record.doses[DOSES_IN_VIEW:],
             "all_doses": all_doses,
@@ -103,6 +103,7 @@ def _order_lines(orders: list[MedicationOrder], today: date) -> list[dict[str, A
             if n.pk > o.pk and n.deferred and n.starts_on > today and n.status == OrderStatus.ACTIVE
         ]
         current = in_force[o.medication]
+        shown = True  # in force today or to start later: in view; any other (superseded, stopped) folded
         if current is not None and current.pk == o.pk:
             standing = (
                 _("in force today; the newer order starts on %(day)s")
@@ -113,8 +114,10 @@ def _order_lines(orders: list[MedicationOrder], today: date) -> list[dict[str, A
         elif o.status == OrderStatus.ACTIVE and o.deferred and o.starts_on > today:
             standing = _("written to start on %(day)s: not in force yet") % {"day": o.starts_on.isoformat()}
         else:
-            standing = str(o.get_status_display())
-        lines.append({"order": o, "frequency": words.frequency(o.frequency), "standing": standing})
+            standing, shown = str(o.get_status_display()), False
+        lines.append(
+            {"order": o, "frequency": words.frequency(o.frequency), "standing": standing, "current": shown}
+        )
     return lines
 
 
