@@ -5,7 +5,6 @@ Every error body is {"message": str, "errors": [{"field": str, "reason": str}]};
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +25,7 @@ from keel.appointments.api import router as appointments_router
 from keel.assessments.api import router as assessments_router
 from keel.audit.api import router as audit_router
 from keel.careteam.api import router as careteam_router
-from keel.core.instruments.model import InvalidAnswers
+from keel.core.instruments.model import InvalidAnswers, ItemError
 from keel.core.instruments.registry import UnknownInstrument, codes
 from keel.core.rules import RULES, UnknownRule
 from keel.core.rules.inputs import DuplicateKey, FieldError, FieldsInvalid, InvalidInput, loads_json
@@ -42,6 +41,7 @@ from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
 from keel.treatment.api import router as treatment_router
 from keel.treatment.services import DoseBlocked, DoseConflict, PlanAlreadyEnded
+from keel.treatment.words import reason_text
 from keel.web.field_words import pydantic_said, said
 
 
@@ -145,54 +145,27 @@ def _answer_field(item: str) -> str:
     return item if item.startswith("extras.") or item == "filled_at" else f"answers.{item}"
 
 
-# The core's answer reasons (`keel.core.instruments.model`, `keel.core.instruments.interpretation`), said in
-# the request's language (review 21y): each template with its parts; a fixed reason by its own entry.
+# The core's answer reasons are marked where the core writes them (`ItemError`: a fixed reason by its own
+# entry, one with a value by its template and parts) and said in the request's language (`field_words.said`).
 NOT_AN_ITEM = N_("not an item of this instrument")
 NOT_AN_INPUT = N_("not an input of this instrument")
-ANSWER_NEEDED = N_("missing: this question needs an answer")
-_ANSWER_REASONS = (
-    (
-        re.compile(r"must not be answered: it is asked only when (?P<rule>.+)"),
-        N_("must not be answered: it is asked only when %(rule)s"),
-    ),
-    (
-        re.compile(r"must be a whole number, one of (?P<allowed>\[.*\])"),
-        N_("must be a whole number, one of %(allowed)s"),
-    ),
-    (
-        re.compile(r"(?P<value>-?[0-9]+) is not allowed; use one of (?P<allowed>\[.*\])"),
-        N_("%(value)s is not allowed; use one of %(allowed)s"),
-    ),
-    (re.compile(r"missing: (?P<value>.+)"), N_("missing: %(value)s")),
-)
 
 
-def _answer_reason(reason: str) -> str:
-    said = gettext(reason) if reason else reason
-    if said != reason:  # a fixed reason with its own entry
-        return said
-    for pattern, template in _ANSWER_REASONS:
-        found = pattern.fullmatch(reason)
-        if found is not None:
-            return gettext(template) % {k: gettext(v) for k, v in found.groupdict().items()}
-    return reason
-
-
-def _answer_error(item: str, reason: str) -> dict[str, str]:
+def _answer_error(error: ItemError) -> dict[str, str]:
     """One answer's error. A key that is not one of the instrument's items or inputs is named by its body
     field alone (`answers`, `extras`), never repeated (review 21y: it may be a name typed in the wrong field,
     as review 20b said of an unknown instrument's code)."""
-    if reason in (NOT_AN_ITEM, NOT_AN_INPUT):
-        field = "extras" if item.startswith("extras.") else "answers"
+    if error.reason in (NOT_AN_ITEM, NOT_AN_INPUT):
+        field = "extras" if error.item.startswith("extras.") else "answers"
         return {"field": field, "reason": gettext(NOT_AN_INPUT)}
-    return {"field": _answer_field(item), "reason": _answer_reason(reason)}
+    return {"field": _answer_field(error.item), "reason": said(error)}
 
 
 @api.exception_handler(InvalidAnswers)
 def on_invalid_answers(request: HttpRequest, exc: InvalidAnswers) -> HttpResponse:
     errors: list[dict[str, str]] = []
     for e in exc.errors:  # two unknown keys are one error of `answers`
-        error = _answer_error(e.item, e.reason)
+        error = _answer_error(e)
         if error not in errors:
             errors.append(error)
     return api.create_response(request, error_body(gettext(ANSWERS_INVALID), errors), status=422)
@@ -296,7 +269,10 @@ def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
 
 @api.exception_handler(DoseBlocked)
 def on_dose_blocked(request: HttpRequest, exc: DoseBlocked) -> HttpResponse:
-    body = error_body(str(exc), [{"field": "amount_mg", "reason": str(exc)}])
+    """The guard rail's reasons in the request's language (English: the exception's own words, byte for byte);
+    the decision itself stays as stored, in English (lane words22)."""
+    said = " ".join(reason_text(r) for r in exc.decision.reasons)
+    body = error_body(said, [{"field": "amount_mg", "reason": said}])
     return api.create_response(request, {**body, "decision": exc.decision.as_dict()}, status=409)
 
 

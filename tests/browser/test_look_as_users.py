@@ -125,6 +125,7 @@ def test_a_prescriber_on_a_desktop(live_server: Any, browser: Any, shot: Any) ->
     assert "contados contra cualquier suministro nuevo" in text
     for english in ("once daily", "regular attendance", "federal rule", "over 450"):
         assert english not in text, english
+    page.get_by_text("Escribir una excepción para hoy").click()  # the form is folded (lane words22)
     kinds = page.locator("#ov-kind option").all_inner_texts()
     assert len(kinds) == 4 and "switch" not in kinds and any("(un cambio)" in k for k in kinds)
     _fits(page, DESKTOP)

@@ -114,6 +114,7 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     page = context.new_page()
     _sign_in(page, live_server.url, "riverside.prescriber")
     page.goto(f"{live_server.url}/patients/{regular.patient_id}/medication/")
+    page.get_by_text("New take-home decision").click()  # folded on the page (lane words22)
     form = page.locator("form", has=page.get_by_role("button", name="Decide take-homes"))
     for box in form.get_by_role("checkbox").all():
         box.check()
@@ -129,6 +130,7 @@ def test_methadone_at_the_dosing_window(live_server: Any, browser: Any, shot: An
     flag.get_by_role("button", name="Resolve").click()
     expect(page.locator(f"section[aria-labelledby='flag-{held.pk}']")).to_have_count(0)
     page.goto(f"{live_server.url}/patients/{regular.patient_id}/medication/")
+    page.get_by_text("New take-home decision").click()  # folded on the page (lane words22)
     form = page.locator("form", has=page.get_by_role("button", name="Decide take-homes"))
     for box in form.get_by_role("checkbox").all():
         box.check()
@@ -168,6 +170,7 @@ def test_a_take_home_on_methadone_day_one_counts_from_the_first_dose(
     page = context.new_page()
     _sign_in(page, live_server.url, "riverside.prescriber")
     page.goto(f"{live_server.url}/patients/{patient.pk}/medication/")
+    page.get_by_text("New take-home decision").click()  # folded on the page (lane words22)
     form = page.locator("form", has=page.get_by_role("button", name="Decide take-homes"))
     for box in form.get_by_role("checkbox").all():
         box.check()

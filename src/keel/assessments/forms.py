@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy
 from keel.core.digits import ascii_digits
 from keel.core.instruments.interpretation import EXTRAS, Extra
 from keel.core.instruments.model import Instrument, ItemError
+from keel.core.words import gettext_noop as N_
+from keel.web.field_words import said
 
 # What a person sees for each kind of problem the core reports (the core's reasons are for developers).
 _PLAIN = (
@@ -78,8 +80,19 @@ EXTRA_LABELS = {
 }
 
 
-def _plain(reason: str) -> str:
-    return str(next((text for key, text in _PLAIN if key in reason), reason))
+# A choice not among the choices ("must be mild, moderate or severe"): the API names the values to send; a
+# page offers the choices themselves, so it never shows those codes.
+_CHOICES = frozenset({N_("must be %(choices)s or %(last)s"), N_("must be %(choices)s")})
+_CHOOSE_SHOWN = gettext_lazy("Please choose one of the answers shown.")
+
+
+def _plain(error: ItemError) -> str:
+    """What a person reads for a problem: the plain words of its kind, else the core's reason in the reader's
+    language (its template translated with its parts: lane words22 found a Spanish page saying the core's
+    English, "must be mild, moderate or severe")."""
+    if error.template in _CHOICES:
+        return str(_CHOOSE_SHOWN)
+    return str(next((text for key, text in _PLAIN if key in error.reason), None) or said(error))
 
 
 def _display(instrument: Instrument, link_id: str, value: int) -> str:
@@ -116,7 +129,7 @@ def _form_context(
     errors: list[ItemError],
     staff: bool,
 ) -> dict[str, Any]:
-    by_item = {e.item: _plain(e.reason) for e in errors}
+    by_item = {e.item: _plain(e) for e in errors}
     numbers = {item.link_id: i + 1 for i, item in enumerate(instrument.items)}
     questions = [
         {

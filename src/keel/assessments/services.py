@@ -20,6 +20,7 @@ from keel.core import wall_time
 from keel.core.instruments import registry
 from keel.core.instruments.model import InvalidAnswers, ItemError, Result
 from keel.core.instruments.scoring import score
+from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, Patient, zone_of
 
@@ -121,10 +122,10 @@ def submit_assessment(
             filled_at = wall_time.instant(filled_at, zone_of(patient), ambiguous=wall_time.EARLIER)
         except wall_time.WallTimeMissing:
             raise InvalidAnswers(
-                [ItemError("filled_at", "does not exist on the clock that day (the clocks went forward)")]
+                [ItemError("filled_at", N_("does not exist on the clock that day (the clocks went forward)"))]
             ) from None
     if filled_at is not None and filled_at > now:
-        raise InvalidAnswers([ItemError("filled_at", "cannot be in the future")])
+        raise InvalidAnswers([ItemError("filled_at", N_("cannot be in the future"))])
     with transaction.atomic():
         return _store(by, patient, instrument, answers, extras, filled_at or now, result, now)
 

@@ -38,6 +38,7 @@ remission is carried by the record's status (FHIR clinicalStatus `remission`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from typing import Protocol
 
 from keel.core.decision import Param, Reason
@@ -99,8 +100,19 @@ class Findings:
 
 @dataclass(frozen=True)
 class Problem:
+    """One field's problem: `reason` in English, marked for the catalogue (`N_`); one with a value keeps its
+    template and parts (`said`) so a reader is told it in their language."""
+
     field: str
     reason: str
+    template: str = dataclass_field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, str], ...] = dataclass_field(default=(), compare=False, repr=False)
+    codes: tuple[str, ...] = dataclass_field(default=(), compare=False, repr=False)  # values, not words
+
+    @classmethod
+    def said(cls, name: str, template: str, codes: tuple[str, ...] = (), **params: object) -> Problem:
+        shown = {key: f"{value}" for key, value in params.items()}
+        return cls(name, template % shown, template, tuple(shown.items()), codes)
 
 
 @dataclass(frozen=True)
@@ -173,12 +185,27 @@ def problems(f: Findings) -> list[Problem]:
     out: list[Problem] = []
     bad = sorted(f.met - set(CRITERIA))
     if bad:
-        out.append(Problem("answers", f"not DSM-5 criteria: {bad}"))
+        out.append(Problem.said("answers", N_("not DSM-5 criteria: %(items)s"), items=bad))
     if f.prior_severity is not None and f.prior_severity not in SEVERITIES:
-        out.append(Problem("prior_severity", f"must be {', '.join(SEVERITIES[:-1])} or {SEVERITIES[-1]}"))
+        out.append(
+            Problem.said(
+                "prior_severity",
+                N_("must be %(choices)s or %(last)s"),
+                ("choices", "last"),
+                choices=", ".join(SEVERITIES[:-1]),
+                last=SEVERITIES[-1],
+            )
+        )
     months = f.months_without_criteria
     if months is not None and not 0 <= months <= MONTHS_CEILING:
-        out.append(Problem("months_without_criteria", f"must be between 0 and {MONTHS_CEILING}"))
+        out.append(
+            Problem.said(
+                "months_without_criteria",
+                N_("must be between %(low)s and %(high)s"),
+                low=0,
+                high=MONTHS_CEILING,
+            )
+        )
     if out:
         return out
     others = counted(f) - {CRAVING}
@@ -186,16 +213,20 @@ def problems(f: Findings) -> list[Problem]:
         out.append(
             Problem(
                 "months_without_criteria",
-                "contradicts the answers: no criterion other than craving was met in the last 12 months, so "
-                "this is 12 or more (or leave it empty)",
+                N_(
+                    "contradicts the answers: no criterion other than craving was met in the last 12 months, "
+                    "so this is 12 or more (or leave it empty)"
+                ),
             )
         )
     if months is not None and others and months >= SUSTAINED_REMISSION_MONTHS:
         out.append(
             Problem(
                 "months_without_criteria",
-                "contradicts the answers: a criterion other than craving was met in the last 12 months, so "
-                "this is under 12",
+                N_(
+                    "contradicts the answers: a criterion other than craving was met in the last 12 months, "
+                    "so this is under 12"
+                ),
             )
         )
     if not out:
@@ -204,8 +235,10 @@ def problems(f: Findings) -> list[Problem]:
             out.append(
                 Problem(
                     "prior_severity",
-                    "missing: fewer than 2 criteria in the last 12 months, so the severity when the criteria "
-                    "were last met chooses the remission code",
+                    N_(
+                        "missing: fewer than 2 criteria in the last 12 months, so the severity when the "
+                        "criteria were last met chooses the remission code"
+                    ),
                 )
             )
     return out

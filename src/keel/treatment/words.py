@@ -250,3 +250,30 @@ def sources(decision: Any) -> list[str]:
 
 def opioid_choices() -> list[tuple[str, str]]:
     return [(code, opioid(code)) for code in OPIOIDS]
+
+
+def day_runs(days: Iterable[str]) -> str:
+    """ISO days as a reader scans them: each run of days in a row as "first to last", a lone day as itself,
+    in order, every day still said (lane words22: 28 bottles' dates, one by one, filled a phone's screen
+    twice). Text that is not a day is kept as it is."""
+    from datetime import date, timedelta
+
+    runs: list[list[date]] = []
+    others: list[str] = []
+    for text in days:
+        try:
+            day = date.fromisoformat(str(text))
+        except ValueError:
+            others.append(str(text))
+            continue
+        if runs and day == runs[-1][-1] + timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    said = [
+        run[0].isoformat()
+        if len(run) == 1
+        else _("%(first)s to %(last)s") % {"first": run[0].isoformat(), "last": run[-1].isoformat()}
+        for run in runs
+    ]
+    return ", ".join(said + others)

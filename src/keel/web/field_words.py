@@ -13,16 +13,19 @@ from typing import Any
 from django.utils.translation import gettext
 
 from keel.core.decision import LIST_SEPARATOR
+from keel.core.instruments.model import ItemError
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
 
 
-def said(error: FieldError) -> str:
+def said(error: FieldError | ItemError) -> str:
     """The problem in the active language: the template translated with its parts, or the reason's own entry;
-    a reason with no entry (what a validator said) as it is."""
+    a reason with no entry (what a validator said) as it is. A field's problem or an answer's (`ItemError`,
+    the questionnaires' own: the same template and parts)."""
     if error.template:
+        codes = error.codes if isinstance(error, ItemError) else ()  # values to send stay as sent
         try:
-            return gettext(error.template) % {k: _words(v) for k, v in error.params}
+            return gettext(error.template) % {k: v if k in codes else _words(v) for k, v in error.params}
         except (KeyError, ValueError, TypeError):  # a translation that lost a part: the English is right
             return error.reason
     return gettext(error.reason) if error.reason else error.reason

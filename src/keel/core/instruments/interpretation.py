@@ -195,7 +195,16 @@ def _dsm5(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) 
 def dsm5_consistency(answers: Mapping[str, object], extras: Mapping[str, object]) -> list[ItemError]:
     """Answers and time frame that contradict each other, named by field (see keel.core.diagnosis)."""
     found = diagnosis.problems(dsm5_findings(answers, extras))
-    return [ItemError(f"extras.{p.field}" if p.field != "answers" else "answers", p.reason) for p in found]
+    return [
+        ItemError(
+            f"extras.{p.field}" if p.field != "answers" else "answers",
+            p.reason,
+            p.template,
+            p.params,
+            p.codes,
+        )
+        for p in found
+    ]
 
 
 DSM5_EXTRAS = (
@@ -279,8 +288,10 @@ def bam_consistency(answers: Mapping[str, object]) -> list[ItemError]:
         return [
             ItemError(
                 "bam_5",
-                "must not be more than item bam_4: heavy-drinking days cannot exceed the days with any "
-                "alcohol",
+                N_(
+                    "must not be more than item bam_4: heavy-drinking days cannot exceed the days with any "
+                    "alcohol"
+                ),
             )
         ]
     return []
@@ -356,7 +367,7 @@ def _ort(answers: Mapping[str, int], total: int, extras: Mapping[str, object]) -
 
 
 ORT_EXTRAS = (
-    Extra("sex", "choice", required=True, choices=("female", "male"), help="selects the item weights"),
+    Extra("sex", "choice", required=True, choices=("female", "male"), help=N_("selects the item weights")),
 )
 
 
@@ -404,22 +415,37 @@ CROSS_CHECKS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], list[It
 }
 
 
-def _either(choices: tuple[str, ...]) -> str:
-    """Choices in plain words: "mild, moderate or severe"."""
+def must_be_one_of(item: str, choices: tuple[str, ...]) -> ItemError:
+    """A choice not among `choices`, said in plain words ("must be mild, moderate or severe"): the choices are
+    the values to send, so they stay as they are in every language; the words around them are translated."""
     words = [str(c) for c in choices]
-    return ", ".join(words) if len(words) < 2 else f"{', '.join(words[:-1])} or {words[-1]}"
+    if len(words) < 2:
+        return ItemError.said(item, N_("must be %(choices)s"), ("choices",), choices=", ".join(words))
+    return ItemError.said(
+        item,
+        N_("must be %(choices)s or %(last)s"),
+        ("choices", "last"),
+        choices=", ".join(words[:-1]),
+        last=words[-1],
+    )
 
 
 def extra_errors(code: str, extras: Mapping[str, object]) -> tuple[dict[str, Any], list[ItemError]]:
     """Validate and complete an instrument's extra inputs: (values with defaults, problems)."""
     spec = {e.name: e for e in EXTRAS.get(code, ())}
-    errors = [ItemError(f"extras.{k}", "not an input of this instrument") for k in extras if k not in spec]
+    errors = [
+        ItemError(f"extras.{k}", N_("not an input of this instrument")) for k in extras if k not in spec
+    ]
     values: dict[str, Any] = {}
     for e in spec.values():
         value = extras.get(e.name, e.default)
         if value is None:
             if e.required:
-                errors.append(ItemError(f"extras.{e.name}", f"missing: {e.help or 'required'}"))
+                errors.append(
+                    ItemError.said(
+                        f"extras.{e.name}", N_("missing: %(value)s"), value=e.help or N_("required")
+                    )
+                )
             values[e.name] = None
             continue
         ok = (
@@ -434,12 +460,23 @@ def extra_errors(code: str, extras: Mapping[str, object]) -> tuple[dict[str, Any
             )
         )
         if not ok:
-            want = {
-                "bool": "true or false",
-                "choice": _either(e.choices),
-                "int": f"a whole number of at least {e.minimum}"
-                + (f" and at most {e.maximum}" if e.maximum is not None else ""),
-            }[e.kind]
-            errors.append(ItemError(f"extras.{e.name}", f"must be {want}"))
+            errors.append(_wrong_extra(e))
         values[e.name] = value
     return values, errors
+
+
+def _wrong_extra(e: Extra) -> ItemError:
+    """An extra input of the wrong kind or out of its range, each said from a template marked here."""
+    name = f"extras.{e.name}"
+    if e.kind == "bool":
+        return ItemError(name, N_("must be true or false"))
+    if e.kind == "choice":
+        return must_be_one_of(name, e.choices)
+    if e.maximum is None:
+        return ItemError.said(name, N_("must be a whole number of at least %(minimum)s"), minimum=e.minimum)
+    return ItemError.said(
+        name,
+        N_("must be a whole number of at least %(minimum)s and at most %(maximum)s"),
+        minimum=e.minimum,
+        maximum=e.maximum,
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
 from keel.core.decision import Reason, SaidDict
+from keel.core.words import gettext_noop as N_
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,24 @@ class Band:
 
 @dataclass(frozen=True)
 class ItemError:
+    """One answer's or input's problem. `reason` is the English the API (to an English reader), the CLI and
+    the audit trail carry, marked for the catalogue where it is written (`N_`). A reason with a value in it is
+    made with `said`, which also keeps its `template` and its `params` as text, so the API and the pages say
+    it in the reader's language (`keel.web.field_words.said`, as for `keel.core.rules.inputs.FieldError`);
+    neither takes part in equality."""
+
     item: str
     reason: str
+    template: str = field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    codes: tuple[str, ...] = field(default=(), compare=False, repr=False)  # parts that are values to send
+
+    @classmethod
+    def said(cls, item: str, template: str, codes: tuple[str, ...] = (), **params: object) -> ItemError:
+        """The problem from a template with %(name)s parts; each part as an f-string would show it. The parts
+        named in `codes` are values to send ("female", "severe"): never translated, as words are."""
+        shown = {key: f"{value}" for key, value in params.items()}
+        return cls(item, template % shown, template, tuple(shown.items()), codes)
 
 
 class InvalidAnswers(ValueError):
@@ -96,26 +113,33 @@ class Instrument:
         question the flow skips. Every problem, not just the first."""
         errors: list[ItemError] = []
         known = {i.link_id for i in self.items}
-        errors += [ItemError(str(k), "not an item of this instrument") for k in answers if k not in known]
+        errors += [ItemError(str(k), N_("not an item of this instrument")) for k in answers if k not in known]
         for item in self.items:
             answered = answers.get(item.link_id) is not None
             if not self.is_enabled(item, answers):
                 if answered:
-                    rule = " and ".join(f"{c.question} is {c.equals}" for c in item.enable_when)
-                    errors.append(
-                        ItemError(item.link_id, f"must not be answered: it is asked only when {rule}")
-                    )
+                    errors.append(_skipped(item))
                 continue
             if not answered:
                 if item.required:
-                    errors.append(ItemError(item.link_id, "missing: this question needs an answer"))
+                    errors.append(ItemError(item.link_id, N_("missing: this question needs an answer")))
                 continue
             value = answers[item.link_id]
+            allowed = list(item.allowed)
             if isinstance(value, bool) or not isinstance(value, int):
-                errors.append(ItemError(item.link_id, f"must be a whole number, one of {list(item.allowed)}"))
+                errors.append(
+                    ItemError.said(
+                        item.link_id, N_("must be a whole number, one of %(allowed)s"), allowed=allowed
+                    )
+                )
             elif value not in item.allowed:
                 errors.append(
-                    ItemError(item.link_id, f"{value} is not allowed; use one of {list(item.allowed)}")
+                    ItemError.said(
+                        item.link_id,
+                        N_("%(value)s is not allowed; use one of %(allowed)s"),
+                        value=value,
+                        allowed=allowed,
+                    )
                 )
         return errors
 
@@ -146,6 +170,21 @@ class ResultDict(TypedDict):
     reasons: list[str]
     sources: list[str]
     said: NotRequired[list[SaidDict]]  # only where the reasons were kept as templates
+
+
+def _skipped(item: Item) -> ItemError:
+    """An answer to a question the flow skips, naming the answer that asks it (one, in every shipped
+    instrument; more are joined in English, codes and numbers that need no translation but for "is"/"and")."""
+    if len(item.enable_when) == 1:
+        (c,) = item.enable_when
+        return ItemError.said(
+            item.link_id,
+            N_("must not be answered: it is asked only when %(question)s is %(value)s"),
+            question=c.question,
+            value=c.equals,
+        )
+    rule = " and ".join(f"{c.question} is {c.equals}" for c in item.enable_when)
+    return ItemError.said(item.link_id, N_("must not be answered: it is asked only when %(rule)s"), rule=rule)
 
 
 @dataclass(frozen=True)

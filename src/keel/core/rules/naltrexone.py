@@ -206,27 +206,38 @@ def _days(value: float) -> float:
 
 
 def _opioid_free(newest: OpioidUse, need: float) -> tuple[str, Reason]:
-    """Eligible when the last use of any opioid was at least `opioid_free_days` ago, not eligible otherwise."""
+    """Eligible when the last use of any opioid was at least `opioid_free_days` ago, not eligible otherwise.
+    Methadone or buprenorphine last is a dose of medication (given at the clinic, a take-home or a fill), never
+    called a "use" (lane words22: the card said a clinic's methadone dose was the person's "last use")."""
     days = newest["days_since_last_use"]
+    medication = newest["opioid"] in AGONIST_TREATMENTS
     if days < need:
-        return "not_eligible", Reason.said(
+        template = (
             gettext_noop(
+                "%(days)s days since the last dose of medication (%(opioid)s); at least %(need)s days without "
+                "any opioid are needed to avoid severe precipitated withdrawal."
+            )
+            if medication
+            else gettext_noop(
                 "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed "
                 "to avoid severe precipitated withdrawal."
-            ),
-            _LABEL,
-            days=_days(days),
-            opioid=NAME[newest["opioid"]],
-            need=need,
+            )
         )
-    return "eligible", Reason.said(
+        return "not_eligible", Reason.said(
+            template, _LABEL, days=_days(days), opioid=NAME[newest["opioid"]], need=need
+        )
+    template = (
         gettext_noop(
+            "%(days)s days since the last dose of medication (%(opioid)s); at least %(need)s days without any "
+            "opioid are needed."
+        )
+        if medication
+        else gettext_noop(
             "Opioid-free for %(days)s days since the last use (%(opioid)s); at least %(need)s are needed."
-        ),
-        _LABEL,
-        days=_days(days),
-        opioid=NAME[newest["opioid"]],
-        need=need,
+        )
+    )
+    return "eligible", Reason.said(
+        template, _LABEL, days=_days(days), opioid=NAME[newest["opioid"]], need=need
     )
 
 

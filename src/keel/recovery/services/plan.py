@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keel import crypto
 from keel.access.policy import Area
@@ -40,8 +41,9 @@ def save_plan(*, by: User, data: Posted[PlanIn], now: datetime | None = None) ->
         row = PlanRow.objects.select_for_update().filter(patient=patient).first()
         current = row.version if row else 0
         if version != current:
-            raise StaleEdit(
-                f"The plan changed since you opened it (version {current}); reload and try again."
+            raise StaleEdit(  # in the reader's language, as the contact details' StaleEdit (lane words22)
+                _("The plan changed since you opened it (version %(version)s); reload and try again.")
+                % {"version": current}
             )
         if row is None:
             row = PlanRow.objects.create(patient=patient, content=blob, version=1, updated_at=now)

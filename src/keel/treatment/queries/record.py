@@ -38,22 +38,32 @@ class MedicationRecord:
     context: DoseContext | None
     fills: list[MedicationFill] = field(default_factory=list)
     qtc_warnings: tuple[Reason, ...] = ()  # a recent QTc over 450 ms, shown where methadone is ordered
+    more_doses: bool = False  # older doses than `doses` holds exist (the page offers to show them all)
 
 
-def medication_record(user: User, *, patient_id: int, now: datetime | None = None) -> MedicationRecord:
+DOSES_SHOWN = 60  # the latest doses read unless every dose is asked for (two months of daily doses)
+
+
+def medication_record(
+    user: User, *, patient_id: int, now: datetime | None = None, all_doses: bool = False
+) -> MedicationRecord:
+    """The record, its latest `DOSES_SHOWN` doses (`all_doses`: every one, for the page's "show all")."""
     patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="medication_record")
     today = local_today(patient, now)
     active = MedicationOrder.objects.filter(  # the order in force today (review 19a)
         in_force_q(today), patient=patient, medication=Medication.METHADONE
     )
+    doses = (
+        DoseRecord.objects.filter(patient=patient)
+        .prefetch_related("amendments")
+        .select_related("recorded_by")
+    )
+    read = list(doses) if all_doses else list(doses[: DOSES_SHOWN + 1])
     return MedicationRecord(
         patient=patient,
         orders=list(MedicationOrder.objects.filter(patient=patient)[:50]),
-        doses=list(
-            DoseRecord.objects.filter(patient=patient)
-            .prefetch_related("amendments")
-            .select_related("recorded_by")[:60]
-        ),
+        doses=read if all_doses else read[:DOSES_SHOWN],
+        more_doses=not all_doses and len(read) > DOSES_SHOWN,
         overrides=list(DoseOverride.objects.filter(patient=patient)[:20]),
         take_homes=list(TakeHomePlan.objects.filter(patient=patient).select_related("ended_by")[:10]),
         qtc=list(QtcRecord.objects.filter(patient=patient)[:10]),

@@ -29,11 +29,14 @@ from keel.treatment import queries, readiness, services, words
 from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.views.common import errors_text
 
+DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away
+
 
 @require_safe
 @login_required
 def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    record = queries.medication_record(request.user, patient_id=patient_id)
+    all_doses = request.GET.get("doses") == "all"  # the page's "show all doses" link
+    record = queries.medication_record(request.user, patient_id=patient_id, all_doses=all_doses)
     # Under emergency access (the scoped patient says so) the services refuse an order, an override, take-home
     # doses, a correction or a void: a fill's, a QTc's and an injection's forms stay (review 19d)
     emergency = policy.through_emergency_access(request.user, record.patient)
@@ -45,16 +48,25 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
         setattr(dose, "reason_words", words.stored_reasons(dose.decision))  # noqa: B010
     for plan in record.take_homes:
         setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
+        setattr(plan, "bottle_runs", words.day_runs(plan.bottles))  # noqa: B010
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
     today = local_today(record.patient, timezone.now())
+    orders = _order_lines(record.orders, today)
     return render(
         request,
         "treatment/medication.html",
         {
             "ntx": _naltrexone_view(record.patient) if policy.can_record_dose(request.user) else None,
             "r": record,
-            "orders": _order_lines(record.orders, today),
+            "orders": orders,
+            # on a phone the page is scanned, not scrolled (lane words22: 21,360 px before): the orders in
+            # force or to come and the last week of doses in view, the rest folded under <details>
+            "current_orders": [line for line in orders if line["current"]],
+            "earlier_orders": [line for line in orders if not line["current"]],
+            "recent_doses": record.doses[:DOSES_IN_VIEW],
+            "earlier_doses": record.doses[DOSES_IN_VIEW:],
+            "all_doses": all_doses,
             "patient": record.patient,
             "criteria": [(key, _(text)) for key, text in CRITERIA],
             "emergency": emergency,
@@ -63,6 +75,7 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             "can_correct": policy.can_record_dose(request.user) and not emergency,
             "fill_sources": FillSource.choices,
             "review": review,
+            "bottles_held_runs": words.day_runs(review.bottles_held) if review else "",
             "today": today,
             # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
             "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
@@ -81,6 +94,7 @@ class OrderLine:
     order: MedicationOrder
     frequency: str
     standing: str
+    current: bool  # in force today or to start later: in view; any other (superseded, stopped) folded
 
 
 def _order_lines(orders: list[MedicationOrder], today: date) -> list[OrderLine]:
@@ -99,6 +113,7 @@ def _order_lines(orders: list[MedicationOrder], today: date) -> list[OrderLine]:
             if n.pk > o.pk and n.deferred and n.starts_on > today and n.status == OrderStatus.ACTIVE
         ]
         current = in_force[o.medication]
+        shown = True  # in force today or to start later: in view; any other (superseded, stopped) folded
         if current is not None and current.pk == o.pk:
             standing = (
                 _("in force today; the newer order starts on %(day)s")
@@ -109,8 +124,10 @@ def _order_lines(orders: list[MedicationOrder], today: date) -> list[OrderLine]:
         elif o.status == OrderStatus.ACTIVE and o.deferred and o.starts_on > today:
             standing = _("written to start on %(day)s: not in force yet") % {"day": o.starts_on.isoformat()}
         else:
-            standing = str(o.get_status_display())
-        lines.append(OrderLine(order=o, frequency=words.frequency(o.frequency), standing=standing))
+            standing, shown = str(o.get_status_display()), False
+        lines.append(
+            OrderLine(order=o, frequency=words.frequency(o.frequency), standing=standing, current=shown)
+        )
     return lines
 
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision, Reason
@@ -63,11 +65,11 @@ class DoseDay:
 
 
 def slot_taken(slot: int) -> str:
-    """DoseConflict's words for a slot of today already recorded."""
-    return (
-        f"Already given today: dose {slot} of today is already recorded for this person. "
+    """DoseConflict's words for a slot of today already recorded, in the reader's language (the API's 409)."""
+    return _(
+        "Already given today: dose %(slot)s of today is already recorded for this person. "
         "Reload the list before recording another."
-    )
+    ) % {"slot": slot}
 
 
 def order_for_dose(
