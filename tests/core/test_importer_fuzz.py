@@ -9,6 +9,7 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -113,3 +114,12 @@ CELL = st.one_of(
 )
 def test_any_facility_csv_is_imported_or_refused(text: str) -> None:
     _answers(parse_facility_csv, text)
+
+
+
+@pytest.mark.parametrize("weekday", [float("inf"), float("nan"), 2.5, 2.0, True, "2.0", "", None, [2]])
+def test_a_weekday_that_is_no_whole_number_is_refused_not_truncated(weekday: object) -> None:
+    """Hypothesis found `inf` crashing `int()`; a float is never truncated into a day either."""
+    meeting = {"meeting_name": "Hope", "id_bigint": "1", "weekday_tinyint": weekday, "start_time": "19:30:00"}
+    parsed = parse_bmlt([meeting], default_tz="America/New_York")
+    assert [r.reason for r in parsed.rejections] == [f"bad weekday_tinyint {weekday!r}: use 1 (Sunday) to 7"]

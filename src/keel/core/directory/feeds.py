@@ -495,6 +495,18 @@ def _bmlt_record(raw: Any, default_tz: str | None, zone_at: ZoneAt | None) -> Me
     )
 
 
+def _weekday(value: object) -> int | None:
+    """A BMLT weekday as the feeds send it: a whole number or its ASCII digits. Anything else is no weekday
+    (a float such as 2.5 or infinity is not truncated into a day: the fuzz test found `inf` crashing `int`)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,2}\s*", value, re.ASCII):
+        return int(value)
+    return None
+
+
 def _bmlt_name_and_day(raw: Any) -> tuple[str, int]:
     """A meeting object with a name, an id and a weekday of 1 (Sunday) to 7."""
     if not isinstance(raw, dict):
@@ -504,10 +516,9 @@ def _bmlt_name_and_day(raw: Any) -> tuple[str, int]:
         raise _Bad("missing name")
     if not str(raw.get("id_bigint", "")).strip():
         raise _Bad("missing id_bigint")
-    try:
-        weekday = int(raw.get("weekday_tinyint", ""))
-    except (TypeError, ValueError):
-        raise _Bad(f"bad weekday_tinyint {raw.get('weekday_tinyint')!r}: use 1 (Sunday) to 7") from None
+    weekday = _weekday(raw.get("weekday_tinyint", ""))
+    if weekday is None:
+        raise _Bad(f"bad weekday_tinyint {raw.get('weekday_tinyint')!r}: use 1 (Sunday) to 7")
     if not 1 <= weekday <= 7:
         raise _Bad(f"bad weekday_tinyint {weekday}: use 1 (Sunday) to 7")
     return name, weekday
