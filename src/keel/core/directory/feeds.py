@@ -497,7 +497,7 @@ def _bmlt_record(raw: Any, default_tz: str | None, zone_at: ZoneAt | None) -> Me
 
 def _weekday(value: object) -> int | None:
     """A BMLT weekday as the feeds send it: a whole number or its ASCII digits. Anything else is no weekday
-    (a float such as 2.5 or infinity is not truncated into a day: the fuzz test found `inf` crashing `int`)."""
+    (a float such as 2.5 or infinity is not truncated into a day: the fuzz test found `inf` crashing int)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
