@@ -560,6 +560,12 @@ class OrderIn(In):
         default="",
         description="the prescriber's clinical reason for a dose above the program's entry-error check",
     )
+    order_version: int = Field(
+        ge=0,
+        description="required: the version of this medication's orders you read, the id of the newest order "
+        "of this medication in GET /patients/{id}/medication, whatever its status (0: none). An order written "
+        "since is a 409 naming order_version and the newest order; nothing is written",
+    )
 
 
 class PatientPolicyIn(In):
