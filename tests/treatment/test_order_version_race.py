@@ -60,7 +60,10 @@ def test_of_two_submits_at_once_one_writes_and_one_is_refused(
 ) -> None:
     assert connection.vendor == "postgresql"
     orders.prescribe(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="80",
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="methadone",
+        dose_mg="80",
         order_version=0,
     )
     outcomes = _race(world, monkeypatch, "60", "80")  # the lowering first, the stale raise waits

@@ -298,7 +298,9 @@ def test_the_page_without_a_version_writes_nothing(world: World) -> None:
 def test_the_page_without_a_version_says_so(world: World) -> None:
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
-        f"/patients/{world.alice.pk}/medication/orders/", {"medication": "methadone", "dose_mg": "30"}, follow=True
+        f"/patients/{world.alice.pk}/medication/orders/",
+        {"medication": "methadone", "dose_mg": "30"},
+        follow=True,
     )
     assert "order_version" in response.content.decode()
 
@@ -316,7 +318,9 @@ def test_the_page_reads_the_chosen_medications_version(world: World) -> None:
 def test_the_start_page_refuses_an_order_written_since(world: World) -> None:
     write(world, "8", 0, medication="buprenorphine")
     client = sign_in(Client(), world.staff["prescriber"])
-    response = client.post(f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "order_version": "0"})
+    response = client.post(
+        f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "order_version": "0"}
+    )
     assert response.status_code == 409
     assert "is now the newest, 8 mg" in response.content.decode()
     assert version(world, "buprenorphine") == MedicationOrder.objects.get(patient=world.alice).pk
@@ -330,7 +334,9 @@ def test_the_start_page_carries_the_version(world: World) -> None:
 
 def test_the_start_page_writes_with_the_version(world: World) -> None:
     client = sign_in(Client(), world.staff["prescriber"])
-    response = client.post(f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "order_version": "0"})
+    response = client.post(
+        f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "order_version": "0"}
+    )
     assert response.status_code == 302
 
 
@@ -360,4 +366,3 @@ def test_every_call_of_prescribe_in_keel_passes_order_version() -> None:
                 missing.append(f"{path.relative_to(root)}:{call.lineno}")
     assert seen >= 3  # the medication page, the start page, the API
     assert missing == []
-
