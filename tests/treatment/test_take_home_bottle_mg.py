@@ -134,6 +134,13 @@ def test_a_bottle_handed_out_at_the_decision_has_its_mg_on_the_plan(world: World
     assert decide(world, [today(world)]).bottle_mg == {today(world).isoformat(): "60.00"}
 
 
+def test_a_decision_after_todays_dose_hands_out_tomorrows_run_now(world: World) -> None:
+    """The person is at the clinic with today's dose taken: tomorrow's bottle goes home with the decision."""
+    on_sixty(world)
+    dose(world)
+    assert decide(world, [tomorrow(world)]).bottle_mg == {tomorrow(world).isoformat(): "60.00"}
+
+
 def test_the_bottle_holds_the_raised_order_when_the_window_allows_it(world: World) -> None:
     on_sixty(world)
     raise_to_80(world)
@@ -146,7 +153,7 @@ def test_the_dose_row_says_which_bottles_went_home(world: World) -> None:
     on_sixty(world)
     decide(world, [tomorrow(world)])
     texts = [r.text for r in dose(world).decision.reasons]
-    assert f"Take-home bottles handed out with this dose: {tomorrow(world).isoformat()} 60.00 mg." in texts
+    assert f"Take-home bottles handed out with this dose: {tomorrow(world).isoformat()} 60 mg." in texts
 
 
 def test_a_second_dose_the_same_day_does_not_change_the_amount(world: World) -> None:
@@ -209,7 +216,7 @@ def test_a_raise_already_given_is_not_refused(world: World) -> None:
     )
     dose(world, "70")
     qtc(world)
-    assert decide(world, [tomorrow(world)]).bottle_mg == {}  # decided; its run goes home at the next dose
+    assert decide(world, [tomorrow(world)]).bottle_mg == {tomorrow(world).isoformat(): "70.00"}
 
 
 # A QTc entered after the plan was decided: the run due to go home is not handed out

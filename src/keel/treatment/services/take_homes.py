@@ -27,7 +27,7 @@ from keel.core.rules.methadone import (
     closure_day_supply,
 )
 from keel.core.rules.window import reason_problem
-from keel.core.take_home_bottles import run_start
+from keel.core.take_home_bottles import handed_out
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -356,8 +356,9 @@ def _bottles_handed_out_now(
 ) -> dict[str, str]:
     """Session 22: every bottle's dose put to the window's verdict today (`doses.bottles.bottle_amounts`: a
     bottle the window would block is refused, never capped; that module says why), and the mg of those that
-    go home now, at the decision (a run starting today), recorded with the plan. The rest are recorded when
-    they are handed out, at the observed dose the day before their run."""
+    go home now, at the decision (`take_home_bottles.handed_out`: a run starting today, or tomorrow once
+    today's observed dose was taken), recorded with the plan. The rest are recorded when they are handed
+    out, at the observed dose the day before their run."""
     from keel.treatment.services.doses.bottles import bottle_amounts, bottle_refusal
 
     days = {date.fromisoformat(iso) for iso in bottles}
@@ -367,7 +368,12 @@ def _bottles_handed_out_now(
         raise TreatmentInvalid(
             [FieldError(_bottles_field(asked.days, asked.closure), bottle_refusal(*blocked))]
         )
-    return {iso: mg for iso, mg in amounts.items() if run_start(date.fromisoformat(iso), days) == today}
+    visits = {today} if ctx.given_today_mg > 0 else set()
+    return {
+        iso: mg
+        for iso, mg in amounts.items()
+        if handed_out(date.fromisoformat(iso), days, today, visits, None)
+    }
 
 
 def _refuse_before_first_dose(first_dose_on: date | None) -> None:

@@ -118,7 +118,7 @@ def hand_out_at_dose(
         if blocked is None:
             plan.bottle_mg = {**(plan.bottle_mg or {}), **amounts}
             TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=plan.bottle_mg)
-            shown = "; ".join(f"{day} {mg} mg" for day, mg in sorted(amounts.items()))
+            shown = "; ".join(f"{day} {Decimal(mg).normalize():f} mg" for day, mg in sorted(amounts.items()))
             said.append(Reason.said(HANDED_OUT, ("42cfr8.12-2024",), bottles=shown))
             continue
         _day, mg, reason = blocked
