@@ -352,3 +352,52 @@ def test_fhir_of_an_older_plan_gives_the_orders_dose(world: World) -> None:
     orders = list(MedicationOrder.objects.filter(patient=world.alice))
     (dispense,) = bottle_dispenses([plan(world)], orders, [], zone_of(world.alice), today(world))
     assert dispense["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 60.0
+
+
+# The pages: the prescriber's decision, the nurse's dosing list
+
+
+def test_the_prescribers_page_says_why_the_decision_is_not_saved(world: World) -> None:
+    on_sixty(world)
+    raise_to_80(world)
+    qtc(world)
+    client = sign_in(Client(), world.staff["prescriber"])
+    response = client.post(
+        f"/patients/{world.alice.pk}/medication/take-homes/",
+        {
+            **{key: "on" for key in CRITERIA},
+            "bottle_days": tomorrow(world).isoformat(),
+            "acknowledged_flags": open_concerns(world),
+        },
+        follow=True,
+    )
+    assert "would hold 80 mg, a dose the window would not give today" in response.content.decode()
+    assert not TakeHomePlan.objects.filter(patient=world.alice).exists()
+
+
+def _nurse_gives_60(world: World) -> str:
+    nurse = sign_in(Client(), world.staff["nurse"])
+    response = nurse.post(
+        f"/dosing/{world.alice.pk}/",
+        {"medication": "methadone", "amount_mg": "60", "sequence": "1"},
+        follow=True,
+    )
+    return response.content.decode()
+
+
+def test_the_nurses_dosing_list_tells_the_mg_of_the_bottles_handed_out(world: World) -> None:
+    on_sixty(world)
+    decide(world, [tomorrow(world)])
+    assert (
+        f"Take-home bottles handed out with this dose: {tomorrow(world).isoformat()} 60 mg."
+        in _nurse_gives_60(world)
+    )
+
+
+def test_the_nurses_dosing_list_says_the_bottles_must_not_go_home(world: World) -> None:
+    on_sixty(world)
+    raise_to_80(world)
+    decide(world, [tomorrow(world)])
+    qtc(world)
+    body = _nurse_gives_60(world)
+    assert f"Take-home bottles for {tomorrow(world).isoformat()} not handed out" in body

@@ -53,6 +53,8 @@ KEPT_BACK = N_(
     "take-home plan stops; a prescriber re-writes the order and decides take-home doses again."
 )
 
+BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK)  # the dosing page tells the nurse these with the dose given
+
 
 def bottle_amounts(
     patient: Patient, days: Iterable[date], today: date, given: Decimal | None
