@@ -263,7 +263,7 @@ def on_subject_mismatch(request: HttpRequest, exc: SubjectMismatch) -> HttpRespo
 
 @api.exception_handler(StaleEdit)
 def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
-    errors = [{"field": "version", "reason": str(exc)}]
+    errors = [{"field": exc.field, "reason": str(exc)}]
     return api.create_response(request, error_body(str(exc), errors), status=409)
 
 

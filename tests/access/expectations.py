@@ -980,7 +980,7 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/orders",
         {"anonymous": (401, 401, 401), **_PRESCRIBE},
         patient_scoped=True,
-        body={"medication": "methadone", "dose_mg": 30},
+        body={"medication": "methadone", "dose_mg": 30, "order_version": 0},
     ),
     "api:override": Route(
         "POST",

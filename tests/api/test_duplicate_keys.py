@@ -52,7 +52,7 @@ def test_the_api_parses_bodies_with_the_loader() -> None:
 def _order(signed_in: Any, world: World) -> None:
     r = signed_in("prescriber").post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        data={"medication": "methadone", "dose_mg": 30},
+        data={"medication": "methadone", "dose_mg": 30, "order_version": 0},
         content_type="application/json",
     )
     assert r.status_code == 201, r.content

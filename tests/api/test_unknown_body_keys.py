@@ -275,7 +275,12 @@ def _prescriber(world: World) -> Client:
 
 @pytest.mark.django_db
 def test_an_order_with_a_misspelt_field_is_refused_by_name(world: World) -> None:
-    body = {"medication": "methadone", "dose_mg": "30", "overide_reason": "titrating up on a slow schedule"}
+    body = {
+        "medication": "methadone",
+        "dose_mg": "30",
+        "overide_reason": "titrating up on a slow schedule",
+        "order_version": 0,
+    }
     response = _post(_prescriber(world), f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert (response.status_code, _fields(response)) == (422, ["overide_reason"])
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()
@@ -283,7 +288,12 @@ def test_an_order_with_a_misspelt_field_is_refused_by_name(world: World) -> None
 
 @pytest.mark.django_db
 def test_a_low_dose_day_with_a_misspelt_key_is_refused_by_name(world: World) -> None:
-    body = {"medication": "buprenorphine", "dose_mg": "2", "schedule": [{"day": 1, "mg": 0.5}, {"dya": 2}]}
+    body = {
+        "medication": "buprenorphine",
+        "dose_mg": "2",
+        "schedule": [{"day": 1, "mg": 0.5}, {"dya": 2}],
+        "order_version": 0,
+    }
     response = _post(_prescriber(world), f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert (response.status_code, _fields(response)) == (422, ["schedule.1.dya"])
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()

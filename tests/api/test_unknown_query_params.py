@@ -106,7 +106,7 @@ def _view(api: Any, path: str, method: str) -> Any:
 def test_a_dose_with_a_flag_in_the_query_is_refused_by_name(world: World, signed_in: Any) -> None:
     r = signed_in("prescriber").post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        data={"medication": "methadone", "dose_mg": 30},
+        data={"medication": "methadone", "dose_mg": 30, "order_version": 0},
         content_type="application/json",
     )
     assert r.status_code == 201, r.content

@@ -116,7 +116,6 @@ def test_any_facility_csv_is_imported_or_refused(text: str) -> None:
     _answers(parse_facility_csv, text)
 
 
-
 @pytest.mark.parametrize("weekday", [float("inf"), float("nan"), 2.5, 2.0, True, "2.0", "", None, [2]])
 def test_a_weekday_that_is_no_whole_number_is_refused_not_truncated(weekday: object) -> None:
     """Hypothesis found `inf` crashing `int()`; a float is never truncated into a day either."""

@@ -76,10 +76,19 @@ def test_at_0030_new_york_on_the_start_day_the_old_order_is_completed(deferred: 
 def test_api_answer_to_a_deferred_order_shows_it_active_with_its_start(world: World) -> None:
     with time_machine.travel(NOW, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
-        prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=60)
+        first = prescribe(
+            by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg=60
+        )
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
-            json.dumps({"medication": "methadone", "dose_mg": 90, "starts_on": "2026-12-02"}),
+            json.dumps(
+                {
+                    "medication": "methadone",
+                    "dose_mg": 90,
+                    "starts_on": "2026-12-02",
+                    "order_version": first.pk,
+                }
+            ),
             content_type="application/json",
         )
     assert response.status_code == 201, response.content[:300]

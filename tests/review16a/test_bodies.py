@@ -19,7 +19,7 @@ def _post(client: Any, url: str, raw: str) -> Any:
 def _methadone_order(signed_in: Any, patient_id: int) -> None:
     r = signed_in("prescriber").post(
         f"/api/v1/patients/{patient_id}/orders",
-        data={"medication": "methadone", "dose_mg": 30},
+        data={"medication": "methadone", "dose_mg": 30, "order_version": 0},
         content_type="application/json",
     )
     assert r.status_code == 201, r.content

@@ -16,6 +16,7 @@ from django.utils import timezone
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
 from keel.patients.models import local_today
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder, QtcRecord
+from keel.treatment.queries import order_version
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from tests.conftest import World, sign_in
@@ -36,9 +37,17 @@ def _clock() -> Iterator[None]:
 
 
 def _post_order(client: Client, world: World, mg: str) -> object:
+    """An order written after reading the current orders (session 22: `order_version`; the same body sent
+    twice from one read is refused, tests/treatment/test_order_versions.py)."""
     return client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        json.dumps({"medication": "methadone", "dose_mg": mg}),
+        json.dumps(
+            {
+                "medication": "methadone",
+                "dose_mg": mg,
+                "order_version": order_version(world.alice, "methadone"),
+            }
+        ),
         "application/json",
     )
 
@@ -66,8 +75,13 @@ def test_the_order_page_submitted_twice_raises_from_the_level_given(world: World
     with time_machine.travel(now - timedelta(hours=3), tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
         for _ in range(2):
-            client.post(
-                f"/patients/{world.alice.pk}/medication/orders/", {"medication": "methadone", "dose_mg": "70"}
+            client.post(  # each after reading the current orders (session 22: `order_version`)
+                f"/patients/{world.alice.pk}/medication/orders/",
+                {
+                    "medication": "methadone",
+                    "dose_mg": "70",
+                    "order_version_methadone": str(order_version(world.alice, "methadone")),
+                },
             )
     assert [o.raised_from_mg for o in _orders(world)][-2:] == [60, 60]
 
@@ -94,7 +108,11 @@ def test_the_order_page_saves_no_re_written_start(world: World) -> None:
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/patients/{world.alice.pk}/medication/orders/",
-        {"medication": "methadone", "dose_mg": "30"},
+        {
+            "medication": "methadone",
+            "dose_mg": "30",
+            "order_version_methadone": str(order_version(world.alice, "methadone")),
+        },
         follow=True,
     )
     assert response.status_code == 200 and "520" in response.content.decode()

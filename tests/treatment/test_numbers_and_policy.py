@@ -106,7 +106,7 @@ def test_the_intake_api_refuses_nan_by_name(world: World, literal: str) -> None:
 @pytest.mark.parametrize("literal", NAN_BODIES)
 def test_an_order_refuses_a_nan_dose_by_name(world: World, literal: str) -> None:
     prescriber = sign_in(Client(), world.staff["prescriber"])
-    body = f'{{"medication": "buprenorphine", "dose_mg": {literal}}}'
+    body = f'{{"medication": "buprenorphine", "dose_mg": {literal}, "order_version": 0}}'
     response = raw_post(prescriber, f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "dose_mg"

@@ -165,7 +165,7 @@ def test_the_api_refuses_with_422(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
-            json.dumps({"medication": "methadone", "dose_mg": "30"}),
+            json.dumps({"medication": "methadone", "dose_mg": "30", "order_version": 0}),
             content_type="application/json",
         )
     assert response.status_code == 422
@@ -177,7 +177,7 @@ def test_the_api_names_patient(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
-            json.dumps({"medication": "methadone", "dose_mg": "30"}),
+            json.dumps({"medication": "methadone", "dose_mg": "30", "order_version": 0}),
             content_type="application/json",
         )
     assert [e["field"] for e in response.json()["errors"]] == ["patient"]
@@ -189,7 +189,7 @@ def test_the_api_writes_no_order(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
-            json.dumps({"medication": "methadone", "dose_mg": "30"}),
+            json.dumps({"medication": "methadone", "dose_mg": "30", "order_version": 0}),
             content_type="application/json",
         )
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()
@@ -201,7 +201,7 @@ def test_the_medication_page_says_why_and_writes_nothing(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
             f"/patients/{world.alice.pk}/medication/orders/",
-            {"medication": "methadone", "dose_mg": "30"},
+            {"medication": "methadone", "dose_mg": "30", "order_version_methadone": "0"},
             follow=True,
         )
     assert escape(ENGLISH) in response.content.decode()
@@ -212,7 +212,8 @@ def test_the_medication_page_writes_no_order(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
         client.post(
-            f"/patients/{world.alice.pk}/medication/orders/", {"medication": "methadone", "dose_mg": "30"}
+            f"/patients/{world.alice.pk}/medication/orders/",
+            {"medication": "methadone", "dose_mg": "30", "order_version_methadone": "0"},
         )
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()
 
@@ -222,7 +223,8 @@ def test_the_start_page_says_why(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
-            f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "home_start": "on"}
+            f"/patients/{world.alice.pk}/start/orders/",
+            {"dose_mg": "4", "home_start": "on", "order_version": "0"},
         )
     assert escape(ENGLISH) in response.content.decode()
 
@@ -231,7 +233,10 @@ def test_the_start_page_writes_no_order(world: World) -> None:
     discharge(world)
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
-        client.post(f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "home_start": "on"})
+        client.post(
+            f"/patients/{world.alice.pk}/start/orders/",
+            {"dose_mg": "4", "home_start": "on", "order_version": "0"},
+        )
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()
 
 

@@ -22,6 +22,7 @@ from django.test import Client
 
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
+from keel.treatment.queries import order_version
 from keel.treatment.services.common import QTC_REASON_NOTE, DoseBlocked
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
@@ -133,7 +134,13 @@ def _api_raise(world: Any) -> int:
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
             json.dumps(
-                {"medication": "methadone", "dose_mg": "65", "starts_on": START.isoformat(), "note": TYPED}
+                {
+                    "medication": "methadone",
+                    "dose_mg": "65",
+                    "starts_on": START.isoformat(),
+                    "note": TYPED,
+                    "order_version": order_version(world.alice, "methadone"),
+                }
             ),
             content_type="application/json",
         )
@@ -166,7 +173,12 @@ def test_the_page_note_with_the_words_typed_in_is_no_qtc_reason(world: Any) -> N
         client = sign_in(Client(), world.staff["prescriber"])
         client.post(
             f"/patients/{world.alice.pk}/medication/orders/",
-            {"medication": "methadone", "dose_mg": "30", "note": TYPED},
+            {
+                "medication": "methadone",
+                "dose_mg": "30",
+                "note": TYPED,
+                "order_version_methadone": str(order_version(world.alice, "methadone")),
+            },
         )
     assert MedicationOrder.objects.get(patient=world.alice).qtc_reason == ""
 

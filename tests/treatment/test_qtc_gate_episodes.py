@@ -18,6 +18,7 @@ from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.patients.services.episodes import discharge, readmit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import MedicationOrder
+from keel.treatment.queries import order_version
 from keel.treatment.services import prescribe, record_dose
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in
@@ -113,7 +114,13 @@ def test_the_api_refuses_a_start_on_520_with_a_422_naming_override_reason(world:
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        json.dumps({"medication": "methadone", "dose_mg": "30"}),
+        json.dumps(
+            {
+                "medication": "methadone",
+                "dose_mg": "30",
+                "order_version": order_version(world.alice, "methadone"),
+            }
+        ),
         "application/json",
     )
     assert response.status_code == 422

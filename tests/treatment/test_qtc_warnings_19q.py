@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from keel.treatment.queries import order_version
 from tests.conftest import World, sign_in
 from tests.factories import methadone_with_qtc
 
@@ -31,7 +32,13 @@ def _prescribe(world: World, medication: str = "methadone", dose: str = "90") ->
     client = sign_in(Client(), world.staff["prescriber"])
     return client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        json.dumps({"medication": medication, "dose_mg": dose}),
+        json.dumps(
+            {
+                "medication": medication,
+                "dose_mg": dose,
+                "order_version": order_version(world.alice, medication),
+            }
+        ),
         "application/json",
     )
 

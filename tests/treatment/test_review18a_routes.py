@@ -23,6 +23,7 @@ from keel.patients.services.flags import resolve_flag
 from keel.treatment import readiness
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseStatus, Medication, MedicationOrder, OrderStatus
+from keel.treatment.queries import order_version
 from keel.treatment.services import last_use
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
@@ -117,7 +118,13 @@ def test_the_order_api_refuses_the_raise_with_a_422_naming_the_qtc_and_its_sourc
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        json.dumps({"medication": "methadone", "dose_mg": "100"}),
+        json.dumps(
+            {
+                "medication": "methadone",
+                "dose_mg": "100",
+                "order_version": order_version(world.alice, "methadone"),
+            }
+        ),
         "application/json",
     )
     assert response.status_code == 422
@@ -299,7 +306,11 @@ def test_the_order_page_says_why_a_raise_on_a_high_qtc_is_not_saved(world: Any) 
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/patients/{world.alice.pk}/medication/orders/",
-        {"medication": "methadone", "dose_mg": "100"},
+        {
+            "medication": "methadone",
+            "dose_mg": "100",
+            "order_version_methadone": str(order_version(world.alice, "methadone")),
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -315,7 +326,11 @@ def test_the_order_page_says_it_in_spanish(world: Any) -> None:
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/patients/{world.alice.pk}/medication/orders/",
-        {"medication": "methadone", "dose_mg": "100"},
+        {
+            "medication": "methadone",
+            "dose_mg": "100",
+            "order_version_methadone": str(order_version(world.alice, "methadone")),
+        },
         follow=True,
         headers={"accept-language": "es"},
     )

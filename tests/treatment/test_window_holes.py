@@ -190,7 +190,12 @@ def test_an_8_mg_low_dose_schedule_is_refused(world: World) -> None:
 
 
 def test_the_api_names_the_schedule_of_a_high_low_dose_start(world: World) -> None:
-    body = {"medication": "buprenorphine", "dose_mg": 8, "schedule": [{"day": 1, "mg": 8}]}
+    body = {
+        "medication": "buprenorphine",
+        "dose_mg": 8,
+        "schedule": [{"day": 1, "mg": 8}],
+        "order_version": 0,
+    }
     response = api(world, "prescriber", "orders", body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "schedule"
@@ -329,13 +334,17 @@ def test_a_buprenorphine_order_of_80_mg_is_refused(world: World) -> None:
 
 
 def test_the_api_refuses_an_800_mg_order_naming_the_dose(world: World) -> None:
-    response = api(world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 800})
+    response = api(
+        world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 800, "order_version": 0}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "dose_mg"
 
 
 def test_the_api_asks_for_the_reason_of_a_high_order(world: World) -> None:
-    response = api(world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 180})
+    response = api(
+        world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 180, "order_version": 0}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "override_reason"
 

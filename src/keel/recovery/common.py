@@ -28,7 +28,13 @@ class RecoveryInvalid(FieldsInvalid):
 
 
 class StaleEdit(ValueError):
-    """The record changed since the client read it (optimistic concurrency): 409."""
+    """The record changed since the client read it (optimistic concurrency): 409, its body naming `field`
+    (the version the client sent: `version` unless the write names another, as an order's `order_version`).
+    Not audited: nothing was done, and the client is told to read the record again."""
+
+    def __init__(self, message: str, *, field: str = "version") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _invalid(exc: InvalidInput) -> RecoveryInvalid:

@@ -350,6 +350,12 @@ class TakeHomePlan(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True, default="")
     returned_days = models.JSONField(default=list, blank=True)  # ISO dates of bottles brought back unopened
+    # Session 22: the mg each bottle holds, by its ISO day, recorded when it is handed out (at the observed
+    # dose the day before its run, or at the decision for a run starting that day): the dose of the order in
+    # force on its day, once the window's verdict today allows it (`services.doses.bottles`). A day not here
+    # was not handed out yet, or the plan was decided before this was kept (its bottles held the order's
+    # dose, as the FHIR export still reads them).
+    bottle_mg = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]

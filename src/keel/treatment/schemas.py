@@ -239,6 +239,9 @@ class TakeHomeOut(Out):
     ended_at: str | None
     end_reason: str
     returned_days: list[str]  # ISO dates
+    # session 22: the mg each bottle handed out holds, by its ISO day (decimal text); a day not here was not
+    # handed out yet (or the plan was decided before amounts were kept)
+    bottle_mg: dict[str, str]
     episode_id: int | None
     criteria: dict[str, bool]
     decision: StoredDecision
@@ -257,6 +260,7 @@ class TakeHomeOut(Out):
             ended_at=t.ended_at.isoformat() if t.ended_at else None,
             end_reason=t.end_reason,
             returned_days=t.returned_days,
+            bottle_mg=t.bottle_mg or {},
             episode_id=t.enrollment_id,
             criteria=t.criteria,
             decision=t.decision,
@@ -559,6 +563,12 @@ class OrderIn(In):
     override_reason: str = Field(
         default="",
         description="the prescriber's clinical reason for a dose above the program's entry-error check",
+    )
+    order_version: int = Field(
+        ge=0,
+        description="required: the version of this medication's orders you read, the id of the newest "
+        "order of this medication in GET /patients/{id}/medication, whatever its status (0: none). An order "
+        "written since is a 409 naming order_version and the newest order; nothing is written",
     )
 
 

@@ -168,6 +168,9 @@ REASONS = {
     "discharged": _("discharged"),
     "done": _("done"),
     "dose held: bottles stop": _("dose held: take-home bottles stop"),
+    "bottles not handed out: the window would not give their dose": _(
+        "take-home bottles not handed out: the window would not give their dose today"
+    ),
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),

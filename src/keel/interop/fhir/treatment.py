@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -97,14 +98,18 @@ def _dispense(
     reason: str,
     order: MedicationOrder | None,
 ) -> dict[str, Any]:
-    dose = f"{order.dose_mg.normalize():f} mg " if order is not None else ""
+    """One bottle day. Its dose: the mg recorded when the bottle was handed out (`TakeHomePlan.bottle_mg`,
+    session 22), else (not handed out yet, or a plan from before amounts were kept) the order's."""
+    recorded = (plan.bottle_mg or {}).get(day.isoformat())
+    mg = Decimal(recorded) if recorded is not None else order.dose_mg if order is not None else None
+    dose = f"{mg.normalize():f} mg " if mg is not None else ""
     dosage: dict[str, Any] = {
         "text": f"{dose}methadone by mouth, take-home dose for {day.isoformat()}",
         "timing": {"event": [day.isoformat()]},
     }
-    if order is not None:
+    if mg is not None:
         dosage["doseAndRate"] = [
-            {"doseQuantity": {"value": float(order.dose_mg), "unit": "mg", "system": UCUM, "code": "mg"}}
+            {"doseQuantity": {"value": float(mg), "unit": "mg", "system": UCUM, "code": "mg"}}
         ]
     res: dict[str, Any] = {
         "resourceType": "MedicationDispense",

@@ -20,7 +20,10 @@ from keel.treatment.schemas import (
 
 
 @router.post(
-    "/patients/{patient_id}/orders", response={201: PrescribedOut}, tags=["medication"], summary="Prescribe"
+    "/patients/{patient_id}/orders",
+    response={201: PrescribedOut},
+    tags=["medication"],
+    summary="Prescribe (409 if an order of the medication was written since `order_version`)",
 )
 def create_order(
     request: AuthenticatedApiRequest, patient_id: int, payload: OrderIn
@@ -35,6 +38,7 @@ def create_order(
         home_start=payload.home_start,
         schedule=payload.schedule,
         override_reason=payload.override_reason,
+        order_version=payload.order_version,
     )
     return Status(201, PrescribedOut.prescribed(order))
 

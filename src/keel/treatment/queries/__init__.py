@@ -49,7 +49,15 @@ from keel.treatment.queries.missed import (
     missed_days,
     with_missed_day_reads,
 )
-from keel.treatment.queries.orders import active_order, day_overrides, order_fhir, schedule_rows
+from keel.treatment.queries.orders import (
+    active_order,
+    day_overrides,
+    newest_order,
+    order_fhir,
+    order_version,
+    order_versions,
+    schedule_rows,
+)
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc, recent_qtc_ms
 from keel.treatment.queries.record import MedicationRecord, medication_record
 from keel.treatment.queries.start import StartView, latest_intake, start_view
@@ -122,7 +130,10 @@ __all__ = [
     "medication_record",
     "missed_days",
     "my_care_plan",
+    "newest_order",
     "order_fhir",
+    "order_version",
+    "order_versions",
     "plan_days",
     "recent_qtc",
     "recent_qtc_ms",

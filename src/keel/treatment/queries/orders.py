@@ -1,7 +1,8 @@
 """An order's reads: the order in force on a day (`active_order`, every dose reads it) and a prescriber's
 overrides of it for the day (`day_overrides`), both hand-written SQL on the dose's hot path; whether the
-person has an open episode of care to write an order in (`episode_open`); a low-dose schedule against what
-was given at each step, and the order as FHIR."""
+person has an open episode of care to write an order in (`episode_open`); the version of a person's orders
+of one medication a writer read (`order_version`, `order_versions`); a low-dose schedule against what was
+given at each step, and the order as FHIR."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from keel.core import induction
@@ -21,6 +23,7 @@ from keel.treatment.models import (
     DoseOverride,
     DoseRecord,
     DoseStatus,
+    Medication,
     MedicationOrder,
     OrderStatus,
     in_force_params,
@@ -133,6 +136,37 @@ class ScheduleRow(TypedDict):
     day: int
     planned_mg: float
     given_mg: Decimal | None
+
+
+def order_version(patient: Patient, medication: str) -> int:
+    """The version of the person's orders of one medication that a writer read, and that a new order must
+    name (session 22: two tabs, one lowering the dose after a high QTc, the other saving from the stale
+    page): the id of the newest order of that medication, whatever its status (0: none yet). Orders are
+    append-only rows; a new order is a new, higher id, so any order written since the read (a raise, a
+    lowering, one written to start later) changes it. One statement."""
+    newest = (
+        MedicationOrder.objects.filter(patient=patient, medication=medication)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return newest or 0
+
+
+def order_versions(patient: Patient) -> dict[str, int]:
+    """`order_version` of each medication, for a page whose one form writes any of them. One statement."""
+    newest = dict(
+        MedicationOrder.objects.filter(patient=patient)
+        .values("medication")
+        .annotate(newest=Max("id"))
+        .values_list("medication", "newest")
+    )
+    return {m: int(newest.get(m) or 0) for m in Medication.values}
+
+
+def newest_order(patient: Patient, medication: str) -> MedicationOrder | None:
+    """The order `order_version` names (None: no order yet), to say what changed since a stale read."""
+    return MedicationOrder.objects.filter(patient=patient, medication=medication).order_by("-id").first()
 
 
 def schedule_rows(order: MedicationOrder) -> list[ScheduleRow]:

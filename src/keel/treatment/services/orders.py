@@ -1,13 +1,16 @@
-"""Medication orders: a new order supersedes the active one; its dose meets the window's ceilings."""
+"""Medication orders: a new order supersedes the active one; its dose meets the window's ceilings; it names
+the version of the orders its writer read (`order_version`), and one written since refuses it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import User
@@ -20,9 +23,11 @@ from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc, prescribing_warnings
 from keel.core.rules.window import REFUSED, ceilings, reason_problem
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
+from keel.recovery.common import StaleEdit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
-from keel.treatment.queries.orders import episode_open
+from keel.treatment.queries.orders import episode_open, newest_order
+from keel.treatment.queries.orders import order_version as order_version_of
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -31,9 +36,20 @@ from keel.treatment.services.common import (
     _decimal,
     _scoped_for,
     guard_rail_policy,
+    lock_person,
 )
 from keel.treatment.services.qtc import last_methadone_mg, newest_qtc_id, start_on_high_qtc
 from keel.treatment.services.start import low_dose_problem
+
+
+class _NotRead:
+    """The type of `NOT_READ`."""
+
+    def __repr__(self) -> str:
+        return "NOT_READ"
+
+
+NOT_READ = _NotRead()  # `prescribe` from a caller that read no order (a test's setup), never an adapter
 
 
 def prescribe(
@@ -48,17 +64,37 @@ def prescribe(
     schedule: object = None,  # raw JSON steps, parsed by the core (`parse_schedule`) with its own words
     now: datetime | None = None,
     override_reason: object = "",  # any JSON value: only text of substance is a reason
+    order_version: object = NOT_READ,  # the version of this medication's orders the writer read (see below)
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
     prescriber's reason of substance (`override_reason`); above the hard bound it is refused. A person with no
     open episode of care in their program (`queries.orders.episode_open`, read under the episode's lock) gets
     no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing else
-    written)."""
+    written).
+
+    Optimistic concurrency (session 22: one prescriber lowers the methadone dose after a high QTc, another
+    saves from the page they opened before, undoing the lowering): `order_version` is the version of this
+    medication's orders the writer read (`queries.orders.order_version`: the newest order's id, 0 for none),
+    required of every adapter (the API's body, the pages' hidden field); missing or not a whole number is
+    TreatmentInvalid naming `order_version`. An order written since that read is StaleEdit naming
+    `order_version` and saying which order is now the newest (409 on the API, the page shown again with the
+    current orders), nothing written and not audited (as every stale-edit refusal: nothing was done). The
+    version is compared once before the checks and again under the person's lock (`lock_person`) just
+    before the write, so of two submits at once one writes and the other is refused; the QTc gate's and the
+    ceilings' reads are then those of the order the writer read. A caller that showed no order to anyone
+    (a test's setup) passes none (`NOT_READ`); the service's own read is then the one compared under the
+    lock (an order written meanwhile still refuses it). Every adapter passes what it was sent, None when
+    nothing was (refused): tests/treatment/test_order_versions.py holds every call in `keel` to it."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
+    current = order_version_of(patient, medication)
+    if order_version is not NOT_READ and medication in Medication.values:  # else the medication is named
+        read = _read_version(order_version)
+        if read != current:
+            raise order_changed(patient, medication, read)
     dose, steps, why, qtc_why, warnings, (raised_from, seen) = _checked_order(
         patient, medication, dose_mg, home_start, schedule, override_reason, now
     )
@@ -67,7 +103,10 @@ def prescribe(
     if qtc_why:
         note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
     with transaction.atomic():
+        lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
         ended = not episode_open(patient, lock=True)
+        if not ended and order_version_of(patient, medication) != current:
+            raise order_changed(patient, medication, current)  # written meanwhile: nothing written here
         if ended:  # review 20a: nothing written but the refusal's audit row, which commits
             _audit(
                 by,
@@ -105,6 +144,53 @@ def prescribe(
         raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
     order.warnings = warnings
     return order
+
+
+MISSING_VERSION = N_(
+    "the version of the orders you read is missing or not a whole number: read the current orders and "
+    "write the order again"
+)
+
+
+def _read_version(raw: object) -> int:
+    """The version the writer read (`order_version`): a whole number, 0 or more (a page sends text)."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"[0-9]{1,18}", raw.strip(), re.ASCII):
+        return int(raw.strip())
+    raise TreatmentInvalid([FieldError("order_version", MISSING_VERSION)])
+
+
+def order_changed(patient: Patient, medication: str, read: int) -> StaleEdit:
+    """StaleEdit naming `order_version`: this medication's orders changed since the writer read version
+    `read`, and what the newest order is now, in the request's language."""
+    newest = newest_order(patient, medication)
+    name = Medication(medication).label if medication in Medication.values else medication
+    if newest is None:
+        return StaleEdit(
+            _(
+                "The %(medication)s orders changed since you read them (version %(read)s): there is no "
+                "order now. Nothing was saved: read the orders again before you write."
+            )
+            % {"medication": name, "read": read},
+            field="order_version",
+        )
+    return StaleEdit(
+        _(
+            "The %(medication)s order changed since you read it (version %(read)s): order %(id)s is now the "
+            "newest, %(mg)s mg from %(day)s (%(status)s). Nothing was saved: read the current order before "
+            "you write again."
+        )
+        % {
+            "medication": name,
+            "read": read,
+            "id": newest.pk,
+            "mg": f"{newest.dose_mg.normalize():f}",
+            "day": newest.starts_on.isoformat(),
+            "status": newest.get_status_display(),
+        },
+        field="order_version",
+    )
 
 
 # Review 20a: an order for a person with no open episode of care (discharged, transferred, died) is refused as

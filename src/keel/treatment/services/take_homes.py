@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +27,7 @@ from keel.core.rules.methadone import (
     closure_day_supply,
 )
 from keel.core.rules.window import reason_problem
+from keel.core.take_home_bottles import handed_out
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -342,8 +344,36 @@ def decide_take_home(
         lock_person(patient)  # a second submit waits here, then reads this one's bottles
         ctx = dose_context(patient, Medication.METHADONE, today, with_other_holds=True)  # again, locked
         _refuse_supply_problem(patient, enrollment, today, bottles, ctx, decision, asked)
+        handed = _bottles_handed_out_now(patient, today, bottles, ctx, asked)
         decision = _with_concerns(decision, asked.concerns)
-        return _save_plan(by, patient, enrollment, now, days, raw, decision, bottles, asked.concerns)
+        return _save_plan(
+            by, patient, enrollment, now, days, raw, decision, bottles, asked.concerns, bottle_mg=handed
+        )
+
+
+def _bottles_handed_out_now(
+    patient: Patient, today: date, bottles: list[str], ctx: DoseContext, asked: _TakeHomeRequest
+) -> dict[str, str]:
+    """Session 22: every bottle's dose put to the window's verdict today (`doses.bottles.bottle_amounts`: a
+    bottle the window would block is refused, never capped; that module says why), and the mg of those that
+    go home now, at the decision (`take_home_bottles.handed_out`: a run starting today, or tomorrow once
+    today's observed dose was taken), recorded with the plan. The rest are recorded when they are handed
+    out, at the observed dose the day before their run."""
+    from keel.treatment.services.doses.bottles import bottle_amounts, bottle_refusal
+
+    days = {date.fromisoformat(iso) for iso in bottles}
+    given = max(ctx.last_observed_mg or Decimal(0), ctx.given_today_mg)
+    amounts, blocked = bottle_amounts(patient, days, today, given)
+    if blocked is not None:
+        raise TreatmentInvalid(
+            [FieldError(_bottles_field(asked.days, asked.closure), bottle_refusal(*blocked))]
+        )
+    visits = {today} if ctx.given_today_mg > 0 else set()
+    return {
+        iso: mg
+        for iso, mg in amounts.items()
+        if handed_out(date.fromisoformat(iso), days, today, visits, None)
+    }
 
 
 def _refuse_before_first_dose(first_dose_on: date | None) -> None:
@@ -396,9 +426,11 @@ def _save_plan(
     decision: TakeHomeDecision,
     bottles: list[str],
     concerns: list[TakeHomeConcern],
+    *,
+    bottle_mg: dict[str, str] | None = None,
 ) -> TakeHomePlan:
     """Under the person's lock: refuse when a dose was held while the decision was checked, then store the
-    plan and audit it."""
+    plan (with the mg of the bottles handed out at the decision, `bottle_mg`) and audit it."""
     with transaction.atomic():
         lock_person(patient)
         if _held_since(patient, concerns):  # a hold saved while this decision was being checked
@@ -421,6 +453,7 @@ def _save_plan(
             max_supply_days=decision.details.get("max_supply_days", 0),
             bottles=bottles,
             open_flags=[{"id": c.id, "kind": c.kind, "raised_on": c.raised_on} for c in concerns],
+            bottle_mg=bottle_mg or {},
         )
         _audit(by, patient, Action.CREATE, "take_home_plan", plan.pk, reason=decision.decision)
     return plan

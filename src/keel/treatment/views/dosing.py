@@ -21,6 +21,7 @@ from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import queries, services, words
 from keel.treatment.queries import window_notes
+from keel.treatment.services.doses.bottles import BOTTLE_REASONS
 from keel.treatment.views.common import holds, said
 from keel.treatment.views.dosing_row import DoseResult, Verdict, row_html
 
@@ -210,11 +211,13 @@ def _dose_result(
             "text": _("Dose held for %(name)s. A prescriber has been asked to assess.")
             % {"name": dose.patient.display_name},
         }
-    return {
-        "kind": "given",
-        "text": _("%(mg)s mg given to %(name)s.")
-        % {"mg": f"{dose.amount_mg.normalize():f}", "name": dose.patient.display_name},
+    given = _("%(mg)s mg given to %(name)s.") % {
+        "mg": f"{dose.amount_mg.normalize():f}",
+        "name": dose.patient.display_name,
     }
+    # session 22: the take-home bottles that went home with the dose (their mg), or that must not
+    bottles = [r for r in outcome.decision.reasons if r.template in BOTTLE_REASONS]
+    return {"kind": "given", "text": f"{given} {words.reasons_text(bottles)}" if bottles else given}
 
 
 @require_POST

@@ -25,6 +25,7 @@ from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, local_today
+from keel.recovery.common import StaleEdit
 from keel.treatment import queries, readiness, services, words
 from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.views.common import errors_text
@@ -35,6 +36,16 @@ DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away
 @require_safe
 @login_required
 def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    return _medication_page(request, patient_id)
+
+
+def _medication_page(
+    request: AuthenticatedHttpRequest, patient_id: int, *, order_error: str = "", status: int = 200
+) -> HttpResponse:
+    """The medication page; after an order refused because another was written since the page was read
+    (`order_error`, status 409), the same page with the current orders, a fresh order form carrying their
+    version, and the reason beside it. Nothing typed is put back: the prescriber decides again on what is
+    now in force."""
     all_doses = request.GET.get("doses") == "all"  # the page's "show all doses" link
     record = queries.medication_record(request.user, patient_id=patient_id, all_doses=all_doses)
     # Under emergency access (the scoped patient says so) the services refuse an order, an override, take-home
@@ -62,8 +73,8 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
             "orders": orders,
             # on a phone the page is scanned, not scrolled (lane words22: 21,360 px before): the orders in
             # force or to come and the last week of doses in view, the rest folded under <details>
-            "current_orders": [line for line in orders if line["current"]],
-            "earlier_orders": [line for line in orders if not line["current"]],
+            "current_orders": [line for line in orders if line.current],
+            "earlier_orders": [line for line in orders if not line.current],
             "recent_doses": record.doses[:DOSES_IN_VIEW],
             "earlier_doses": record.doses[DOSES_IN_VIEW:],
             "all_doses": all_doses,
@@ -83,7 +94,11 @@ def medication(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespon
                 (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
                 for c in (review.concerns if review else [])
             ],
+            # the version of each medication's orders this page shows: the order form sends it back
+            "order_versions": queries.order_versions(record.patient) if can_prescribe else {},
+            "order_error": order_error,
         },
+        status=status,
     )
 
 
@@ -178,20 +193,27 @@ def _back(request: AuthenticatedHttpRequest, patient_id: int, act: Callable[[], 
 @require_POST
 @login_required
 def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """An order from the page's one form: the version of the chosen medication's orders the page showed
+    (`order_version_<medication>`) goes with it; an order written since is the page again (409)."""
     post = request.POST
+    medication = post.get("medication", "")
 
     def act() -> str:
         services.prescribe(
             by=request.user,
             patient_id=patient_id,
-            medication=post.get("medication", ""),
+            medication=medication,
             dose_mg=post.get("dose_mg"),
             note=post.get("note", ""),
             override_reason=post.get("override_reason", ""),
+            order_version=post.get(f"order_version_{medication}"),
         )
         return _("Order saved.")
 
-    return _back(request, patient_id, act)
+    try:
+        return _back(request, patient_id, act)
+    except StaleEdit as exc:
+        return _medication_page(request, patient_id, order_error=str(exc), status=409)
 
 
 @require_POST

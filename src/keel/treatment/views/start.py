@@ -31,8 +31,9 @@ from keel.core.rules.buprenorphine.timing import TimingRow
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
 from keel.patients.models import zone_of
+from keel.recovery.common import StaleEdit
 from keel.treatment import queries, services, words
-from keel.treatment.models import CareArea, NaloxoneProduct
+from keel.treatment.models import CareArea, Medication, NaloxoneProduct
 from keel.treatment.queries.start import StartView
 from keel.treatment.readiness import ReadinessRead
 from keel.treatment.services import last_use as last_use_service
@@ -184,11 +185,14 @@ def _render_start(
     form: str = "",
     error: str = "",
     field_errors: dict[str, str] | None = None,
+    status: int | None = None,
 ) -> HttpResponse:
-    """The start page; after a refused form, the same page with what was typed and the error beside it."""
+    """The start page; after a refused form, the same page with what was typed and the error beside it
+    (422, or `status`: 409 for an order refused because another was written since the page was read)."""
     view = queries.start_view(request.user, patient_id=patient_id)
     limit = _day_limit_shown(view)
     ready, orphan = _ready_rows(view, form, typed)
+    permissions = _start_permissions(request, view)
     return render(
         request,
         "treatment/start.html",
@@ -204,13 +208,17 @@ def _render_start(
             **_assessments_shown(view),
             "last_use_rows": _last_use_rows(form, typed, field_errors),
             "day_limit": limit,
-            **_start_permissions(request, view),
+            **permissions,
+            # the version of the buprenorphine orders the order form (shown with no order in force) sends
+            "order_version": queries.order_version(view.patient, Medication.BUPRENORPHINE)
+            if permissions["can_prescribe"] and view.order is None
+            else None,
             "products": NaloxoneProduct.choices,
             "areas": CareArea.choices,
             "schedule": queries.schedule_rows(view.order) if view.order else [],
             **_refused_form(patient_id, typed, form, error, field_errors),
         },
-        status=422 if form else 200,
+        status=status or (422 if form else 200),
     )
 
 
@@ -342,6 +350,8 @@ def _act(
         return _render_start(
             request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
         )
+    except StaleEdit as exc:  # an order written since the page was read: nothing typed is put back
+        return _render_start(request, patient_id, form=form, error=str(exc), status=409)
     except services.DoseConflict:
         return _render_start(
             request,
@@ -480,6 +490,7 @@ def order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             home_start=post.get("home_start") == "on",
             schedule=_schedule_from_text(post.get("schedule", "")),
             override_reason=post.get("override_reason", ""),
+            order_version=post.get("order_version"),
         )
         return _("Order saved.")
 

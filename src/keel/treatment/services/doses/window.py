@@ -6,6 +6,7 @@ bottle brought back is recorded on its plan with the dose (review 19a)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from keel.treatment.services.common import (
     _audit,
     _scoped_for,
 )
+from keel.treatment.services.doses.bottles import hand_out_at_dose
 from keel.treatment.services.doses.guards import (
     Cover,
     DoseDay,
@@ -110,6 +112,7 @@ def record_dose(
             cover = prescriber_cover(day, given or now, amount)
             decision = _verdict(day, given or now, amount, bool(sedated), cover)
             refuse_if_blocked(day, slot, decision, amount, cover.total)
+            decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or not at all
             bottle = None
             if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
                 bottle = record_bottle_returned(reads.plans, today, held)  # review 19a, 20a: on the plan
@@ -142,6 +145,17 @@ def _verdict(day: DoseDay, at: datetime, amount: Decimal, sedated: bool, cover: 
         day.order.dose_mg,
     )
     return order_on_high_qtc(day, cover.total, decision)
+
+
+def _bottles_going_home(day: DoseDay, decision: Decision, amount: Decimal) -> Decision:
+    """An observed methadone dose given (not a hold) hands out the take-home bottles of the run starting
+    tomorrow (`bottles.hand_out_at_dose`: their mg recorded, or not handed out when the window's verdict
+    today would block their dose); the dose's check says which, so the dose row shows it."""
+    if day.medication != Medication.METHADONE or decision.decision == "hold" or amount <= 0:
+        return decision
+    given = max(day.ctx.last_observed_mg or Decimal(0), day.ctx.given_today_mg + amount)
+    said = hand_out_at_dose(day.by, day.patient, day.reads.plans, day.today, day.now, given)
+    return replace(decision, reasons=(*decision.reasons, *said)) if said else decision
 
 
 def _save_dose(
