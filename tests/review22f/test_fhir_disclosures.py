@@ -236,3 +236,52 @@ def test_a_search_parameter_sent_to_a_read_or_to_everything_is_silently_dropped(
     resp = _get(f"{path}?_id={alice.pk + 1000}", secret)
 
     assert resp.status_code == 400, f"{route} with _id answered {resp.status_code}"
+
+
+def test_a_token_bound_to_one_recipient_discloses_to_another_through_the_json_api(world: World) -> None:
+    """One token, one recipient (review 20c): a token bound to the county ED is refused (403, audited) when a
+    consent names anyone else, on the FHIR reads, `$everything` and the JSON API's FHIR export. The progress
+    report disclosure (`POST /api/v1/patients/{id}/disclosures`, `services.disclose`) never asks: the ED's
+    token, with the counselor's password in its configuration, sends Alice's medication report to her
+    employer under her employer consent, and the accounting says the employer received what the ED's
+    system did."""
+    from tests.conftest import PASSWORD
+
+    alice = world.alice
+    employer = record_paper_consent(
+        by=world.staff["counselor"],
+        patient_id=alice.pk,
+        raw={
+            "recipient_name": "Acme Logistics",
+            "purpose": "employment",
+            "purpose_text": "",
+            "categories": ["medication"],
+            "expires_on": (local_today(alice) + timedelta(days=60)).isoformat(),
+            "signature": "Alicia Zamorano",
+            "understood": True,
+        },
+    )
+    secret = _token(world, recipient=RECIPIENT)
+    fhir = _get(f"/fhir/R4/Patient/{alice.pk}", secret, HTTP_KEEL_CONSENT=str(employer.pk))
+    assert fhir.status_code == 403  # the FHIR door keeps the token to its recipient
+
+    resp = Client().post(
+        f"/api/v1/patients/{alice.pk}/disclosures",
+        data=json.dumps(
+            {
+                "basis": "consent",
+                "consent": employer.pk,
+                "categories": ["medication"],
+                "recipient_name": "Acme Logistics",
+                "purpose": "employment",
+                "password": PASSWORD,
+            }
+        ),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+
+    sent = Disclosure.objects.filter(patient=alice, consent=employer)
+    assert resp.status_code == 403 and not sent.exists(), (
+        f"the ED's token disclosed to the employer ({resp.status_code}, {sent.count()} Disclosure row)"
+    )
