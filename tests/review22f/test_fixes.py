@@ -124,6 +124,17 @@ def test_a_token_bound_by_its_first_fhir_release_stops_reading_the_json_api(worl
     assert listed.status_code == 403 and "Zamorano" not in listed.content.decode()
 
 
+def test_a_bound_token_may_still_see_and_revoke_itself(world: World) -> None:
+    """Whoever holds a credential can always end it: the token routes stay open to a bound token."""
+    issued = accounts.create_token(user=world.staff["nurse"], recipient_name=RECIPIENT)
+    assert _get("/api/v1/auth/tokens", issued.secret).status_code == 200
+    gone = Client().delete(
+        f"/api/v1/auth/tokens/{issued.token.pk}", HTTP_AUTHORIZATION=f"Bearer {issued.secret}"
+    )
+    assert gone.status_code == 200
+    assert _get("/api/v1/auth/tokens", issued.secret).status_code == 401
+
+
 def test_a_session_and_an_unbound_token_still_read_the_json_api(world: World) -> None:
     assert _get(f"/api/v1/patients/{world.alice.pk}", _token(world)).status_code == 200
     client = sign_in(Client(), world.staff["counselor"])
