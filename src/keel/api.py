@@ -18,7 +18,7 @@ from keel.access.errors import NotAllowed
 from keel.accounts.api import router as accounts_router
 from keel.accounts.services import AccountError
 from keel.accounts.staff import EmailNotSent
-from keel.api_auth import keel_auth
+from keel.api_auth import keel_auth, refuse_release_credential
 from keel.api_body import body_components, duplicate_key_error
 from keel.api_query import QUERY_ERRORS, find_undeclared_query, refuse_undeclared_query
 from keel.appointments.api import router as appointments_router
@@ -82,6 +82,8 @@ api = KeelAPI(
 # A query parameter the operation does not read is refused by name, not dropped (review 16a).
 api.add_decorator(find_undeclared_query, mode="view")
 api.add_decorator(refuse_undeclared_query, mode="operation")
+# A token bound to a recipient (another system's credential) only releases records (review 22f).
+api.add_decorator(refuse_release_credential, mode="operation")
 
 
 # The API's error words, in the request's language as the pages are (English unless the request asks for

@@ -1,15 +1,27 @@
-"""API authentication: a personal access token (Authorization: Bearer keel_...) or the browser session."""
+"""API authentication: a personal access token (Authorization: Bearer keel_...) or the browser session; and
+what a token bound to a recipient (a release credential) may do on the JSON API."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
+from keel.access import policy
 from keel.accounts import queries as account_queries
 from keel.accounts import services as accounts
 from keel.accounts.middleware import bearer_credential
 from keel.accounts.models import User
+from keel.audit import services as audit
+from keel.audit.models import Action, Outcome
+from keel.core.words import gettext_noop as N_
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -42,3 +54,68 @@ class KeelAuth:
 
 
 keel_auth = KeelAuth()
+
+
+# --- A token bound to a recipient is a release credential (review 22f) -------------------------------------
+# The county ED's token was refused Alice's record at /fhir/R4/ without her consent, and read it (and listed
+# every patient) at /api/v1/ as its staff member would. Every operation of the JSON API asks the policy
+# (`policy.bound_token_may`) before it runs, with what the route does: a route that releases a record is
+# marked `releases_record` (and checks the consent and the token's recipient in its release), one of the
+# token routes `manages_tokens`; any other route is `TokenUse.OTHER`.
+
+_USE = "_keel_token_use"
+RELEASE_CREDENTIAL = "API token bound to a recipient: it only releases records"
+RELEASE_CREDENTIAL_SAID = N_(
+    "This API token is bound to one recipient: it releases records to that recipient under a consent, and "
+    "nothing else. Read a person's record through /fhir/R4/ with their consent (Keel-Consent), or use a "
+    "token of your own that is bound to no recipient."
+)
+
+
+def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
+    def mark(func: F) -> F:
+        setattr(func, _USE, use)
+        return func
+
+    return mark
+
+
+# Below `@router.<method>`: a route that releases a record, or that lists or revokes the caller's tokens.
+releases_record = _used_as(policy.TokenUse.RELEASE)
+manages_tokens = _used_as(policy.TokenUse.TOKENS)
+
+
+def release_token(request: HttpRequest) -> str | None:
+    """The secret of the API token a release is asked with, for the release to check; None for a session."""
+    return bearer_credential(request)
+
+
+def refuse_release_credential(func: F) -> F:
+    """For `api.add_decorator(..., mode="operation")`: every operation, after authentication, asks
+    `policy.bound_token_may`; a bound token on a route that does not release a record is refused, audited."""
+    use = getattr(func, _USE, policy.TokenUse.OTHER)
+
+    @functools.wraps(func)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        user = getattr(request, "auth", None)
+        bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
+        if not policy.bound_token_may(bound_to=bound_to, use=use):
+            assert isinstance(user, User)
+            audit.record(
+                actor=user,
+                action=Action.DENIED,
+                outcome=Outcome.DENIED,
+                target_type="api_token",
+                target_id=func.__name__[:200],
+                reason=RELEASE_CREDENTIAL,
+            )
+            return _refusal(request)
+        return func(request, *args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def _refusal(request: HttpRequest) -> HttpResponse:
+    from keel.api import api, error_body  # the API's one error shape
+
+    return api.create_response(request, error_body(gettext(RELEASE_CREDENTIAL_SAID)), status=403)

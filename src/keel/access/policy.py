@@ -734,6 +734,25 @@ def may_take_whole_record(user: User) -> bool:
     return is_program_patient(user) or can_disclose(user)
 
 
+class TokenUse(StrEnum):
+    """What a JSON API route does, as `bound_token_may` asks it."""
+
+    RELEASE = "release"  # releases a record: the FHIR export, the progress-report disclosure
+    TOKENS = "tokens"  # the caller's API tokens themselves: listed, revoked
+    OTHER = "other"  # everything else: the patient list, a record's reads, every other write
+
+
+def bound_token_may(*, bound_to: str, use: TokenUse) -> bool:
+    """What a token may do on the JSON API (review 22f). A token bound to a recipient (`bound_to`, review
+    20c) is the credential of that external system: a release credential. It does only what a consent lets
+    it do, through the release functions FHIR uses, each of which checks the consent and the binding (the
+    routes that release a record), and may see and revoke the tokens themselves (a credential can always be
+    ended by whoever holds it). Every other route (the patient list, a record's reads, any other write) is
+    refused (403, audited): the system's reads are FHIR's, under the person's consent, each a disclosure in
+    their accounting. An unbound token is its staff member's own, and may do what their role may."""
+    return not bound_to or use in (TokenUse.RELEASE, TokenUse.TOKENS)
+
+
 def may_read_audit_trail(user: object) -> bool:
     """The role part of `audit_program_ids`: auditors and program admins."""
     return _role(user) in {Role.AUDITOR, Role.PROGRAM_ADMIN}

@@ -32,6 +32,7 @@ from keel.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
+from keel.api_auth import manages_tokens
 from keel.api_body import request_body
 from keel.patients.services import activation, password_reset
 from keel.schemas import In
@@ -70,11 +71,13 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 
 
 @router.get("/auth/tokens", response=list[TokenOut], summary="My tokens (secrets are never shown again)")
+@manages_tokens
 def list_tokens(request: AuthenticatedApiRequest) -> list[TokenOut]:
     return [TokenOut.of(t) for t in queries.list_tokens(user=request.auth)]
 
 
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
+@manages_tokens
 def revoke_token(request: AuthenticatedApiRequest, token_id: int) -> TokenOut:
     try:
         token = services.revoke_token(user=request.auth, token_id=token_id)

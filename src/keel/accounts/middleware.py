@@ -24,12 +24,17 @@ AUTH_AT = "keel_auth_at"
 LAST_SEEN = "keel_last_seen"
 SIGNED_OUT_REASON = "keel_signed_out"
 _TOUCH_EVERY_SECONDS = 15
+SESSION_ENDED = "Your session has ended. Sign in again."
 
 
 def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
     logout(request)  # flushes and deletes the server-side session row
-    if request.path.startswith(("/api/", "/fhir/")):
-        return JsonResponse({"message": "Your session has ended. Sign in again.", "errors": []}, status=401)
+    if request.path.startswith("/fhir/"):  # FHIR answers every error as an OperationOutcome (review 22f)
+        from keel.interop.rest import outcome  # the FHIR layer sits above this one
+
+        return outcome(401, "login", SESSION_ENDED)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": SESSION_ENDED, "errors": []}, status=401)
     request.session[SIGNED_OUT_REASON] = reason
     return HttpResponseRedirect(reverse("accounts:login"))
 

@@ -271,9 +271,19 @@ def user_for_token(secret: str) -> User | None:
     if patient is not None:
         Patient.program.field.set_cached_value(patient, found[0][3])
         user.__dict__[OWN_PATIENT] = patient
+    user.__dict__[_TOKEN_RECIPIENT] = token.recipient_name  # read by `token_bound_to`, no second query
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return user
+
+
+_TOKEN_RECIPIENT = "_keel_token_recipient"
+
+
+def token_bound_to(user: User) -> str:
+    """The recipient the token `user` came from (`user_for_token`) is bound to, as it was when the request
+    began; "" for an unbound token or a user not from a token (a session)."""
+    return str(user.__dict__.get(_TOKEN_RECIPIENT, ""))
 
 
 def _same_recipient(a: str, b: str) -> bool:

@@ -12,14 +12,12 @@ from ninja.errors import HttpError
 
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedApiRequest
-from keel.accounts.middleware import authenticates_by_session, bearer_credential
+from keel.api_auth import release_token, releases_record
 from keel.api_body import json_object
-from keel.audit import services as audit
-from keel.audit.models import Action, Outcome
 from keel.interop import queries, services
 from keel.interop.fhir.base import FHIR_JSON, Base, labelled
 from keel.interop.schemas import ExportIn
-from keel.sharing.services import SharingNotAllowed
+from keel.sharing.services import SharingNotAllowed, TokenOtherRecipient
 
 router = Router(tags=["fhir"])
 
@@ -41,24 +39,18 @@ _BUNDLE = {200: {"description": "a FHIR R4 Bundle", "content": {FHIR_JSON: {"sch
     summary="Release the record as a FHIR R4 Bundle: a disclosure with a basis, after my password again",
     openapi_extra={"responses": _BUNDLE},
 )
+@releases_record
 def export_patient_fhir(request: AuthenticatedApiRequest, patient_id: int, body: ExportIn) -> HttpResponse:
-    token = None if authenticates_by_session(request) else bearer_credential(request)
     try:
         bundle = services.export_record(
-            request.auth, patient_id, raw=body.model_dump(), base=base_for(request), token=token
+            request.auth,
+            patient_id,
+            raw=body.model_dump(),
+            base=base_for(request),
+            token=release_token(request),
         )
-    except services.TokenOtherRecipient:
-        audit.record(
-            actor=request.auth,
-            action=Action.DENIED,
-            outcome=Outcome.DENIED,
-            target_type="fhir_bundle",
-            target_id=str(patient_id),
-            reason="API token bound to another recipient",
-        )
-        raise HttpError(
-            403, "This API token releases records to one recipient only, and this consent names another."
-        ) from None
+    except TokenOtherRecipient as exc:  # audited by the release
+        raise HttpError(403, str(exc)) from None
     except SharingNotAllowed:
         raise HttpError(
             403, "Only counselors, nurses and prescribers on the care team release a record."

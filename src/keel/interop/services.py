@@ -4,7 +4,7 @@ scored, flagged and audited as usual, where it came from kept as a Provenance)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from keel.core.instruments.fhir_import import (
 )
 from keel.core.rules.inputs import FieldsInvalid, InvalidInput
 from keel.interop.fhir import resources
-from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base
+from keel.interop.fhir.base import RECORD_NUMBER_SYSTEM, Base, with_terms
 from keel.interop.fhir.record import record_bundle
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Patient, local_today, zone_of
@@ -35,10 +35,6 @@ from keel.sharing.services import release_record
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
-
-
-class TokenOtherRecipient(Exception):
-    """A token bound to one recipient asked to release a record under another recipient's consent."""
 
 
 class FhirInvalid(FieldsInvalid):
@@ -62,51 +58,25 @@ def export_record(
 ) -> dict[str, Any]:
     """The care team's export of a record: it leaves the program, so it is a disclosure
     (`sharing.services.release_record`: a basis, the password again, the accounting of disclosures, one
-    `export` audit row); the Bundle holds what the caller's role may see."""
+    `export` audit row); the Bundle holds what the caller's role may see. `token`: the secret of the API
+    token it is asked with (None for a session): a release by another system's credential, with the rules
+    of one (review 22f: no patient's own request; one token, one recipient)."""
 
     def build(patient: Patient, at: datetime) -> dict[str, Any]:
         return record_bundle(patient, policy.areas_of(user), at, base)
 
-    make: Callable[[Patient, datetime], dict[str, Any]] = build
-    if token is not None and raw.get("basis") == "consent":
-        make = _bound_to_recipient(token, patient_id, raw.get("consent"), build)
     _, bundle = release_record(
         by=user,
         patient_id=patient_id,
         raw=raw,
         target_type="fhir_bundle",
         description="The whole record as a FHIR R4 file",
-        build=make,
+        build=build,
         now=now,
+        carry=with_terms,
+        token=token,
     )
     return bundle
-
-
-def _bound_to_recipient(
-    token: str,
-    patient_id: int | str,
-    consent_id: object,
-    build: Callable[[Patient, datetime], dict[str, Any]],
-) -> Callable[[Patient, datetime], dict[str, Any]]:
-    """Review 20c: the export by an API token (the JSON API's door to the record) follows the same one token,
-    one recipient rule as the FHIR reads: refused at once for another recipient, and the token bound inside
-    the release's transaction when it is not yet."""
-    from keel.accounts import services as accounts
-    from keel.core.rules.inputs import record_id
-    from keel.sharing.models import Consent
-
-    pk, person = record_id(str(consent_id)), record_id(str(patient_id))
-    rows = Consent.objects.filter(patient_id=person, pk=pk) if pk and person else Consent.objects.none()
-    recipient = rows.values_list("recipient_name", flat=True).first()
-    if recipient is not None and not accounts.token_releases_to(token, recipient):
-        raise TokenOtherRecipient()
-
-    def bound(patient: Patient, at: datetime) -> dict[str, Any]:
-        if not accounts.bind_token_recipient(token, recipient or ""):
-            raise TokenOtherRecipient()
-        return build(patient, at)
-
-    return bound
 
 
 @dataclass(frozen=True)

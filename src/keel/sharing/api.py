@@ -7,6 +7,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.api_auth import release_token, releases_record
 from keel.api_body import request_body
 from keel.sharing import queries, services
 from keel.sharing.schemas import (
@@ -103,11 +104,17 @@ def record_written_revocation(
     response={201: DisclosedOut},
     openapi_extra=request_body(DisclosureIn),
 )
+@releases_record
 def create_disclosure(request: AuthenticatedApiRequest, patient_id: int) -> Status[DisclosedOut]:
     try:
         disclosure, document = services.disclose(
-            by=request.auth, patient_id=patient_id, data=DisclosureIn.read(request)
+            by=request.auth,
+            patient_id=patient_id,
+            data=DisclosureIn.read(request),
+            token=release_token(request),
         )
+    except services.TokenOtherRecipient as exc:  # audited by the release
+        raise HttpError(403, str(exc)) from None
     except services.SharingNotAllowed:
         raise HttpError(403, "Only counselors, nurses and prescribers on the care team disclose.") from None
     return Status(201, DisclosedOut(disclosure=DisclosureOut.of(disclosure), document=document))

@@ -159,6 +159,9 @@ REASONS = {
     "bulk care team: outside scope or missing": _("care team change for many: outside scope or missing"),
     "bulk search by an API token": _("search of many records by an API token"),
     "pulled with an API token": _("taken by another system with an API token"),
+    "API token bound to a recipient: it only releases records": _(
+        "API token refused: it is bound to a recipient and only releases records to it, under a consent"
+    ),
     "API token bound to another recipient": _(
         "API token refused: the consent names another recipient than the one the token is bound to"
     ),

@@ -83,6 +83,14 @@ def entries(base: Base, resources: Iterable[dict[str, Any]], **extra: Any) -> li
     return [{"fullUrl": base.full_url(r), "resource": labelled(r), **extra} for r in resources]
 
 
+def with_entries(bundle: dict[str, Any], found: list[dict[str, Any]]) -> dict[str, Any]:
+    """`bundle` with its `entry`, or none when nothing was found: FHIR JSON has no empty arrays (an element
+    is absent or has content), and strict parsers reject `"entry": []` (review 22f)."""
+    if found:
+        bundle["entry"] = found
+    return bundle
+
+
 def part2_meta() -> dict[str, Any]:
     """The Bundle's own labels, and the 2.32 notice as a tag."""
     return {
@@ -91,12 +99,30 @@ def part2_meta() -> dict[str, Any]:
     }
 
 
+SCOPE_CODE = "consent-scope"
+
+
+def with_terms(document: dict[str, Any], notice: str, scope: str) -> dict[str, Any]:
+    """A resource or Bundle released to another system, carrying what every disclosure carries (SECURITY.md,
+    42 CFR 2.32): the re-disclosure notice and the consent's scope ("sent with each disclosure",
+    `keel.core.sharing.scope`; none for the patient's own request), as tags in its `meta`, beside the Part 2
+    labels. The one carrier of a FHIR release (`release_record`'s `carry`): a read's resource, a search's and
+    `$everything`'s Bundle and its next pages, the staff export's file (review 22f: a read carried neither,
+    a search only the notice)."""
+    meta = dict(document.get("meta") or {})
+    tags = [t for t in meta.get("tag", []) if t.get("system") != NOTICE_TAG]
+    tags.append({"system": NOTICE_TAG, "code": "part2-notice", "display": notice})
+    if scope:
+        tags.append({"system": NOTICE_TAG, "code": SCOPE_CODE, "display": scope})
+    return {**document, "meta": {**meta, "tag": tags}}
+
+
 def collection(base: Base, resources: Iterable[dict[str, Any]], now: datetime) -> dict[str, Any]:
     """A collection Bundle: each resource labelled, each entry under Keel's endpoint."""
-    return {
+    bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": instant(now),
         "meta": part2_meta(),
-        "entry": entries(base, resources),
     }
+    return with_entries(bundle, entries(base, resources))

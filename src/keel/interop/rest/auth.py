@@ -18,6 +18,7 @@ from keel.api_auth import keel_auth
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import record_id
+from keel.interop.fhir.base import with_terms
 from keel.interop.fhir.record import CLINICAL_TYPES
 from keel.interop.rest.outcomes import FhirError, _deny, _json
 from keel.patients.models import Patient
@@ -262,6 +263,14 @@ def _uncovered(user: User, target: str, field: str = "") -> FhirError:
     return FhirError(422, "invalid", reason, field)
 
 
+def not_released(exc: SharingNotAllowed) -> FhirError:
+    """The one FHIR answer to a release the policy refused, already audited where it was refused (a role
+    that never releases; a clinician who reaches the person only through emergency access, which is for
+    reading, never for letting the record out): a 403 OperationOutcome saying why, on a read, a search and
+    `$everything` alike (review 22f: `$everything` let it through as a 500)."""
+    return FhirError(403, "forbidden", str(exc) or "Your role cannot release a person's record.")
+
+
 def refuse_head(request: HttpRequest) -> None:
     """HEAD by a staff token on a route that discloses (a read, a search, `$everything` with or without a
     next link): 405, before anything is looked up (review 20c; `$everything` review 21f)."""
@@ -307,6 +316,7 @@ def _released(
             description=f"FHIR {target.split('?')[0].split('/')[0]} read by another system",
             build=bound,
             detail=detail,
+            carry=with_terms,
         )
     except _OtherRecipient:
         raise _refuse_other_recipient(user, patient, target) from None
@@ -316,8 +326,8 @@ def _released(
         if exc.status == 404:  # the resource not in the consent's person's record
             raise _uncovered(user, target) from None
         raise
-    except SharingNotAllowed:
-        raise FhirError(403, "forbidden", "Your role cannot release a person's record.") from None
+    except SharingNotAllowed as exc:
+        raise not_released(exc) from None
     except SharingInvalid as exc:
         raise FhirError(
             422, "invalid", "; ".join(f"{e.field}: {e.reason}" for e in exc.errors), exc.errors[0].field

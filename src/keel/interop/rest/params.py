@@ -5,7 +5,7 @@ the request checks (method, unknown parameters, JSON only), `_count`/`_offset` w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from keel.core.digits import ascii_digits
-from keel.interop.fhir.base import Base, entries, instant, part2_meta
+from keel.interop.fhir.base import Base, entries, instant, part2_meta, with_entries
 from keel.interop.fhir.record import Record
 from keel.interop.rest.outcomes import FhirError
 
@@ -22,7 +22,11 @@ DEFAULT_COUNT = 50
 MAX_COUNT = 200
 MAX_OFFSET = 10_000
 PAGING_SOURCE = "keel-fhir-paging"
-COMMON = {"_count", "_offset", "_format", "_id"}
+# Every request may name its format; a search also pages and may name ids (`COMMON`, review 22f: a read or
+# `$everything` sent `_id` ignored it and answered something else than was asked, so only searches take it).
+FORMAT = frozenset({"_format"})
+PAGING = frozenset({"_count", "_offset"})
+COMMON = FORMAT | PAGING | {"_id"}
 # Parameters read as one value (`_id` as one comma-separated list, `_page` a next link's token): given twice,
 # a 400 naming them, whatever the order, never the first or the last kept silently (review 21f). The others
 # repeat as FHIR's AND (`code`, `date`, names) or must name the same person (`patient`, `subject`).
@@ -45,13 +49,15 @@ _JSON_FORMATS = {"json", "application/json", "application/fhir+json", "applicati
 
 
 def _check_request(
-    request: HttpRequest, allowed: set[str], methods: tuple[str, ...] = ("GET", "HEAD")
+    request: HttpRequest, allowed: Set[str], methods: tuple[str, ...] = ("GET", "HEAD")
 ) -> None:
+    """The method, and every query parameter one `allowed` here (`_format` always): any other is a 400 naming
+    it, never dropped (a search passes its own and `COMMON`; a read nothing more)."""
     if request.method not in methods:
         only = "GET or POST only" if "POST" in methods else "GET only"
         raise FhirError(405, "not-supported", f"This FHIR endpoint is read-only: {only}.")
     for name in request.GET:
-        if name not in allowed | COMMON:
+        if name not in allowed and name not in FORMAT:
             raise FhirError(400, "not-supported", f"unknown or unsupported search parameter {name!r}", name)
         if name in SINGLE_VALUED and len(request.GET.getlist(name)) > 1:  # review 21f
             raise FhirError(400, "invalid", f"{name} is given more than once: it takes one value", name)
@@ -140,8 +146,8 @@ def _searchset(
         "timestamp": instant(timezone.now()),
         "meta": part2_meta(),  # the Bundle labelled too, not only each resource in it
         "link": links,
-        "entry": entries(base, page, search={"mode": "match"}),
     }
+    with_entries(bundle, entries(base, page, search={"mode": "match"}))
     if total is not None:  # `_count=0`: every match counted
         bundle["total"] = total
     elif not more:

@@ -26,7 +26,7 @@ from keel.core import sharing as core_sharing
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import DuplicateKey, loads_json
 from keel.interop.api import base_for
-from keel.interop.fhir.base import Base
+from keel.interop.fhir.base import Base, with_terms
 from keel.interop.fhir.record import Record
 from keel.interop.rest.auth import (
     _areas,
@@ -40,13 +40,14 @@ from keel.interop.rest.auth import (
     _scoped,
     _Uncovered,
     _uncovered,
+    not_released,
     refuse_head,
 )
 from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _deny, _handle, _json
-from keel.interop.rest.params import _JSON_FORMATS, _check_request, _page, _searchset
+from keel.interop.rest.params import _JSON_FORMATS, PAGING, _check_request, _page, _searchset
 from keel.patients.models import Patient, local_today
 from keel.sharing.models import Basis, Disclosure
-from keel.sharing.services import SharingInvalid, release_record
+from keel.sharing.services import SharingInvalid, SharingNotAllowed, release_record
 from keel.sharing.services.common import _covered
 from keel.sharing.services.common import _deny as _deny_release
 
@@ -270,6 +271,7 @@ def _next_page(
     returned = [f"{x['resourceType']}/{x['id']}" for x in page]
     bundle = _searchset(request, base, page, offset, count, len(resources) > offset + count)
     bundle["total"] = len(resources)
+    bundle = with_terms(bundle, released.notice, released.scope)  # each page carries the release's terms
     audit.record_for_patient(
         user,
         patient,
@@ -349,11 +351,14 @@ def _disclose_everything(
             build=bound,
             by_token=True,
             detail=returned,
+            carry=with_terms,
         )
     except _OtherRecipient:
         raise _refuse_other_recipient(user, patient, target) from None
     except _Uncovered:  # another person than the consent's: audited outside the rolled-back release
         raise _uncovered(user, target, "consent") from None
+    except SharingNotAllowed as exc:  # audited by the policy where refused (emergency access, review 22f)
+        raise not_released(exc) from None
     except SharingInvalid as exc:
         raise FhirError(
             422,
@@ -367,7 +372,7 @@ def _disclose_everything(
 def _everything(request: HttpRequest, rid: str) -> HttpResponse:
     """The operation's guards and steps in order (run by `_handle`, which answers a FhirError)."""
     _refuse_basis_in_url(request)
-    _check_request(request, {PAGE_PARAM}, methods=("GET", "HEAD", "POST"))  # guard 2
+    _check_request(request, PAGING | {PAGE_PARAM}, methods=("GET", "HEAD", "POST"))  # guard 2: no `_id`
     by_token = not authenticates_by_session(request)
     raw = _basis_from_body(request)  # before the CSRF check, which would consume a form body
     user = _caller(request)

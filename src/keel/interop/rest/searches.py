@@ -38,7 +38,7 @@ from keel.interop.rest.auth import (
     refuse_head,
 )
 from keel.interop.rest.outcomes import FhirError, _handle, _json
-from keel.interop.rest.params import SEARCH_PARAMS, _check_request, _collect, _page, _searchset
+from keel.interop.rest.params import COMMON, SEARCH_PARAMS, _check_request, _collect, _page, _searchset
 from keel.patients.models import Enrollment, Patient, zone_of
 from keel.sharing.models import Consent
 from keel.sharing.services import CONSENT_HEADER
@@ -81,7 +81,7 @@ def _patient_param(request: HttpRequest, base: Base) -> str | None:
 
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     def work() -> HttpResponse:
-        _check_request(request, SEARCH_PARAMS[resource_type])
+        _check_request(request, SEARCH_PARAMS[resource_type] | COMMON)
         user = _caller(request)
         count, offset = _page(request)
         offset = offset if count else 0  # `_count=0`: the total of every match, whatever the offset
@@ -187,7 +187,7 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
     sign-in, like the read."""
 
     def work() -> HttpResponse:
-        _check_request(request, {"url", "version"})
+        _check_request(request, {"url", "version"} | COMMON)
         count, offset = _page(request)
         base = base_for(request)
         from keel.assessments.fhir import questionnaire

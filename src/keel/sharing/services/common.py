@@ -28,6 +28,14 @@ def legal_name(patient: Patient) -> str:
     return f"{patient.given_name} {patient.family_name}"
 
 
+def with_terms(document: dict[str, Any], notice: str, scope: str) -> dict[str, Any]:
+    """A JSON document that leaves (a progress report, a transfer) with the terms every disclosure carries
+    (SECURITY.md; 42 CFR 2.32): the re-disclosure notice and the consent's scope (or an emergency's facts).
+    A FHIR release carries them its own way (`keel.interop.fhir.base.with_terms`); each release names its
+    carrier to `release_record`, which applies it to what it releases, before the digest."""
+    return {**document, "notice": notice, "scope": scope}
+
+
 def _invalid(exc: InvalidInput) -> SharingInvalid:
     return SharingInvalid(exc.errors)
 
@@ -68,8 +76,47 @@ def _for_staff(
     )
 
 
-def _not_allowed(_message: str) -> SharingNotAllowed:
-    return SharingNotAllowed()
+def _not_allowed(message: str) -> SharingNotAllowed:
+    """The policy's refusal, its words kept (a role that never releases, or emergency access that does not
+    let a record out), for an adapter that says why (FHIR's OperationOutcome)."""
+    return SharingNotAllowed(message)
+
+
+# --- One token, one recipient (review 20c), for every release by an API token (review 22f) -----------------
+# A token that releases records is the credential of one external system, bound to one recipient (named when
+# issued, or by its first release, inside that release's transaction). Every release made with a token asks
+# these two: `release_record` (the JSON API's FHIR export) and `disclose` (a progress report); the FHIR reads
+# and `$everything` ask them through `keel.interop.rest.auth`'s release wrapper, which answers in FHIR.
+
+OTHER_RECIPIENT = "API token bound to another recipient"
+
+
+class TokenOtherRecipient(SharingNotAllowed):
+    """A token bound to one recipient asked to release a record to another (403; the denial is audited)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This API token releases records to one recipient only, and this consent names another: "
+            "the other recipient's system uses its own token."
+        )
+
+
+def refuse_other_recipient(
+    by: User, patient: Patient, target_type: str, token: str | None, recipient: str
+) -> None:
+    """Before the release: a token (`token`, its secret; None for a session) bound to another recipient
+    than `recipient` is refused, audited, before anything is written."""
+    if token is not None and not accounts.token_releases_to(token, recipient):
+        _deny(by, patient, target_type, OTHER_RECIPIENT)
+        raise TokenOtherRecipient()
+
+
+def bind_token(token: str | None, recipient: str) -> None:
+    """Inside the release's transaction: the token locked, bound to `recipient` if it is not yet, and
+    checked again (two first releases racing to two recipients: the second is refused); raising rolls the
+    release back (the caller audits the refusal once the transaction is over)."""
+    if token is not None and not accounts.bind_token_recipient(token, recipient):
+        raise TokenOtherRecipient()
 
 
 def _covered(

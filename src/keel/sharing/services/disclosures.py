@@ -26,7 +26,19 @@ from keel.recovery.models import CheckIn
 from keel.sharing.errors import SharingInvalid
 from keel.sharing.models import Basis, Consent, Disclosure, EmergencyReview, ReviewKind
 from keel.sharing.schemas import DisclosureIn
-from keel.sharing.services.common import _covered, _deny, _invalid, _not_allowed, legal_name, reauthenticate
+from keel.sharing.services.common import (
+    OTHER_RECIPIENT,
+    TokenOtherRecipient,
+    _covered,
+    _deny,
+    _invalid,
+    _not_allowed,
+    bind_token,
+    legal_name,
+    reauthenticate,
+    refuse_other_recipient,
+    with_terms,
+)
 from keel.treatment.models import DoseRecord, MedicationOrder, in_force_q
 
 if TYPE_CHECKING:
@@ -183,13 +195,12 @@ def _recheck_consent(
 def _document(by: User, patient: Patient, release: _Release, now: datetime) -> dict[str, Any]:
     """Step 8: the report of the sections named, with the notice and the scope (or the emergency's)."""
     document = report(patient, release.categories, now, areas=policy.areas_of(by))
-    document["notice"] = core.NOTICE
-    document["scope"] = release.scope or (
+    scope = release.scope or (
         f"Medical emergency (42 CFR 2.51): disclosed to {release.recipient} "
         f"({core.MEDICAL_ROLES[release.role]}), {release.affiliation}. "
         f"Nature of the emergency: {release.nature}."
     )
-    return document
+    return with_terms(document, core.NOTICE, scope)
 
 
 def _record_disclosure(
@@ -247,11 +258,18 @@ def _audit_disclosure(
 
 
 def disclose(
-    *, by: User, patient_id: int | str, data: Posted[DisclosureIn], now: datetime | None = None
+    *,
+    by: User,
+    patient_id: int | str,
+    data: Posted[DisclosureIn],
+    now: datetime | None = None,
+    token: str | None = None,
 ) -> tuple[Disclosure, dict[str, Any]]:
     """Release a progress report under a consent, or in a medical emergency; returns the row and the document
     (which carries the notice and the scope). Nothing leaves and nothing is written unless every check
-    passes; each refusal is audited."""
+    passes; each refusal is audited. `token`: the secret of the API token the report is released with (None
+    for a session): it releases to one recipient only, as every release by a token (review 22f: a token
+    bound to the county ED sent a report to the patient's employer)."""
     now = now or timezone.now()
     patient = policy.get_patient_for_action_or_404(  # guard 1: a role that may not disclose, audited
         by,
@@ -287,13 +305,19 @@ def disclose(
         release = _consented(by, patient, body, asked, today)
     else:
         release = _emergency(body.emergency())
-    with transaction.atomic():
-        refusal = _recheck_consent(patient, release, asked, today)
-        if refusal is None:
-            document = _document(by, patient, release, now)
-            digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-            disclosure = _record_disclosure(by, patient, basis, release, digest, now)
-            _audit_disclosure(by, patient, basis, release, disclosure)
+    refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
+    try:
+        with transaction.atomic():
+            refusal = _recheck_consent(patient, release, asked, today)
+            if refusal is None:
+                bind_token(token, release.recipient)
+                document = _document(by, patient, release, now)
+                digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+                disclosure = _record_disclosure(by, patient, basis, release, digest, now)
+                _audit_disclosure(by, patient, basis, release, disclosure)
+    except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
+        _deny(by, patient, "disclosure", OTHER_RECIPIENT)
+        raise
     if refusal is not None:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, "disclosure", refusal.reason)
         raise SharingInvalid([refusal])

@@ -24,10 +24,26 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.sharing.errors import SharingInvalid
 from keel.sharing.models import Basis, Consent, Disclosure
-from keel.sharing.services.common import _covered, _deny, _invalid, _not_allowed, legal_name, reauthenticate
+from keel.sharing.services.common import (
+    OTHER_RECIPIENT,
+    TokenOtherRecipient,
+    _covered,
+    _deny,
+    _invalid,
+    _not_allowed,
+    bind_token,
+    legal_name,
+    reauthenticate,
+    refuse_other_recipient,
+    with_terms,
+)
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
+
+
+# How a release puts the notice and the scope into its document (`release_record`'s `carry`).
+Carrier = Callable[[dict[str, Any], str, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -202,6 +218,8 @@ def release_record(
     now: datetime | None = None,
     by_token: bool = False,
     detail: Mapping[str, Any] | None = None,
+    carry: Carrier = with_terms,
+    token: str | None = None,
 ) -> tuple[Disclosure, dict[str, Any]]:
     """A staff export of the record (the FHIR Bundle): a disclosure like any other. It needs a basis (a live
     consent naming the recipient, the purpose and the whole record; or the patient's own request), the
@@ -211,11 +229,22 @@ def release_record(
 
     `by_token`: another system pulls the record with a staff member's API token (`Patient/$everything`). The
     same basis and accounting; no password to ask again (the token is the credential a system holds), and
-    the audit row says so. `detail` is added to the audit row (what the request returned)."""
+    the audit row says so. `detail` is added to the audit row (what the request returned).
+
+    `token`: the secret of the API token the release is made with (the JSON API's export by a token; None
+    for a session): another system's credential, so as for a pull the patient's own request is refused
+    (guard 3) and the token releases to one recipient only (review 22f: the export never said it came by a
+    token); the password is still asked (the export's body carries it).
+
+    `carry(document, notice, scope)`: what is released carries the re-disclosure notice and the consent's
+    scope (the patient's own request: no scope), the terms its Disclosure row records as sent, put there in
+    the document's own format (a JSON document's keys, `with_terms`; FHIR's `meta.tag`), before the digest
+    (review 22f: a FHIR read or search released under a consent carried neither)."""
     now = now or timezone.now()
     patient = _for_export(by, patient_id, target_type)
     basis = _basis(raw)
-    _refuse_token_patient_request(by, patient, target_type, basis, by_token=by_token)
+    from_system = by_token or token is not None
+    _refuse_token_patient_request(by, patient, target_type, basis, by_token=from_system)
     request = _parse_request(raw, basis)
     if not by_token:  # guard 5
         reauthenticate(by, patient, raw.get("password"), target_type)
@@ -224,15 +253,28 @@ def release_record(
         recipient = _consented(by, patient, raw, request, today, target_type)
     else:  # the patient's own request: the patient is the recipient
         recipient = _Recipient(None, legal_name(patient), "patient_request", "", "")
-    with transaction.atomic():
-        refusal = _recheck_consent(patient, recipient.consent, today)
-        if refusal is None:
-            document = build(patient, now)
-            digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-            disclosure = _record_release(by, patient, basis, recipient, description, digest, now)
-            _audit_release(
-                by, patient, target_type, basis, recipient, disclosure, by_token=by_token, detail=detail
-            )
+    refuse_other_recipient(by, patient, target_type, token, recipient.name)
+    try:
+        with transaction.atomic():
+            refusal = _recheck_consent(patient, recipient.consent, today)
+            if refusal is None:
+                bind_token(token, recipient.name)
+                document = carry(build(patient, now), core.NOTICE, recipient.scope)
+                digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+                disclosure = _record_release(by, patient, basis, recipient, description, digest, now)
+                _audit_release(
+                    by,
+                    patient,
+                    target_type,
+                    basis,
+                    recipient,
+                    disclosure,
+                    by_token=from_system,
+                    detail=detail,
+                )
+    except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
+        _deny(by, patient, target_type, OTHER_RECIPIENT)
+        raise
     if refusal is not None:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, target_type, refusal.reason)
         raise SharingInvalid([refusal])
@@ -252,6 +294,7 @@ def release_to_system(
     build: Callable[[Patient, datetime], dict[str, Any]],
     now: datetime | None = None,
     detail: Mapping[str, Any] | None = None,
+    carry: Carrier = with_terms,
 ) -> tuple[Disclosure, dict[str, Any]]:
     """Another system reading one patient's resources with a staff member's API token (a FHIR read or a search
     naming the patient): the record leaves Keel, so it is a disclosure under a consent named in the request
@@ -283,6 +326,7 @@ def release_to_system(
             now=now,
             by_token=True,
             detail=detail,
+            carry=carry,
         )
     except SharingInvalid as exc:  # named as the header that carried the consent
         raise SharingInvalid(
