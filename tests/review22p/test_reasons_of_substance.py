@@ -59,7 +59,7 @@ def test_keel_hint_cut_with_one_word_added_is_no_reason(text: str) -> None:
     [
         "患者昏迷不醒需要立即查看美沙酮剂量记录",  # unconscious; need the methadone dose record at once
         "ผู้ป่วยหมดสติต้องตรวจสอบประวัติการใช้ยาด่วน",  # unconscious; check the medication history urgently
-        "患者は意識がなく呼吸が浅いので服薬歴を至急確認する",  # unconscious, shallow breathing; check medications
+        "患者は意識がなく呼吸が浅いので服薬歴を至急確認する",  # unconscious, shallow breathing
     ],
     ids=["chinese", "thai", "japanese"],
 )
