@@ -69,3 +69,19 @@ def test_reason_in_a_language_written_without_spaces_passes(text: str) -> None:
     break-the-glass in an emergency, or an emergency disclosure's nature, must not be refused for its
     language."""
     assert reason_problem(text) == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Emergency access to a record",  # the page's own title
+        "Acceso de emergencia a un expediente",  # the same, in Spanish
+        "For a medical emergency only",  # the page's own first words
+        "emergency access, open the record",  # its title and its button
+    ],
+)
+def test_break_the_glass_page_words_pasted_back_are_no_reason(text: str) -> None:
+    """Review 21y made Keel's own sentences no reason, but only the hints and the flag note: the emergency
+    access page's own title, lead and button ("Emergency access to a record", "For a medical emergency only",
+    "Open the record"), pasted into its reason field, open a record outside the care team."""
+    assert reason_problem(text) != ""
