@@ -85,3 +85,23 @@ def test_break_the_glass_page_words_pasted_back_are_no_reason(text: str) -> None
     access page's own title, lead and button ("Emergency access to a record", "For a medical emergency only",
     "Open the record"), pasted into its reason field, open a record outside the care team."""
     assert reason_problem(text) != ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "test t\u0323est te\u0323st tes\u0323t",  # a dot below one letter each time: "test ṭest tẹst teṣt"
+        "urgent \u00fargent \u00f9rgent \u00fbrgent",  # one accent or another on its "u"
+    ],
+)
+def test_one_word_with_a_mark_added_counts_as_another_word(text: str) -> None:
+    """`skeleton` folds look-alike letters but keeps combining marks: one word typed four times, each with a
+    small dot below a different letter (or another accent on one), is four different words of substance."""
+    assert reason_problem(text) != ""
+
+
+@pytest.mark.parametrize("text", ["1st 2nd 3rd 4th", "1st 2nd 3rd 4th 5th 6th"])
+def test_ordinal_numbers_are_no_words_of_substance(text: str) -> None:
+    """Digits separate words, so the suffixes of ordinal numbers ("st", "nd", "rd", "th") count as three or
+    more different words of two letters: a list of ordinals is a reason of substance."""
+    assert reason_problem(text) != ""
