@@ -69,3 +69,11 @@ def test_spanish_place_of_care_is_medical(affiliation: str) -> None:
     word of the English care list, so a real emergency disclosure to it is refused ("name the place of
     care"). Keel speaks Spanish; its emergency must not refuse a Spanish hospital's emergency room."""
     assert _errors(_emergency(affiliation)) == []
+
+
+@pytest.mark.parametrize("affiliation", ["Ed Johnson Bail Bonds", "Ed Smith Law Office", "News Desk, Ed"])
+def test_a_first_name_ed_makes_any_business_a_place_of_care(affiliation: str) -> None:
+    """The positive test (`_CARE_SETTING`: the facility must name a place of care) counts the words "ed" and
+    "er" (emergency department, emergency room) alone: a bail bondsman, a law office or a newspaper whose
+    name holds the first name Ed is medical personnel for section 2.51."""
+    assert "recipient_affiliation" in _errors(_emergency(affiliation))
