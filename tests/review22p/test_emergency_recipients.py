@@ -71,9 +71,12 @@ def test_spanish_place_of_care_is_medical(affiliation: str) -> None:
     assert _errors(_emergency(affiliation)) == []
 
 
-@pytest.mark.parametrize("affiliation", ["Ed Johnson Bail Bonds", "Ed Smith Law Office", "News Desk, Ed"])
-def test_a_first_name_ed_makes_any_business_a_place_of_care(affiliation: str) -> None:
-    """The positive test (`_CARE_SETTING`: the facility must name a place of care) counts the words "ed" and
-    "er" (emergency department, emergency room) alone: a bail bondsman, a law office or a newspaper whose
-    name holds the first name Ed is medical personnel for section 2.51."""
+@pytest.mark.parametrize(
+    "affiliation", ["Ed Johnson Bail Bonds", "Ed Smith Law Office", "News Desk, Ed", "OTP Bank, loans"]
+)
+def test_a_short_care_word_makes_any_business_a_place_of_care(affiliation: str) -> None:
+    """The positive test (`_CARE_SETTING`: a facility must name a place of care) counts "ed", "er" and
+    "otp" (emergency department, emergency room, opioid treatment program) alone: a bail bondsman, a law
+    office or a newspaper whose name holds the first name Ed, or a bank named OTP, is medical personnel for
+    section 2.51."""
     assert "recipient_affiliation" in _errors(_emergency(affiliation))
