@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from django.test import Client
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts import services

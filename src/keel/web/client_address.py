@@ -12,9 +12,9 @@ IPv6 address written in capitals or in long form is the same address), and an IP
 (`::ffff:127.0.0.1`, what a dual-stack socket reports for an IPv4 client) is its IPv4 address.
 
 A client's address names one connection; what it holds may be more. An IPv6 client is handed a whole /64
-network (2^64 addresses), so a lockout or a limit counted per address would let one client move to its next
-address every few guesses (review 22p): `client_network` is the address a lockout and a per-client limit count,
-the /64 for IPv6 and the one address for IPv4. The audit trail keeps the address itself (`client_ip`).
+network (2^64 addresses), so a lockout or a limit counted per address would let one client move to its
+next address every few guesses (review 22p): `client_network` is what a lockout and a per-client limit
+count, the /64 for IPv6 and the one address for IPv4. The audit trail keeps the address itself (`client_ip`).
 
 Caddy replaces a client's own `X-Forwarded-For` with the address it saw; a proxy that appends instead leaves
 the client's address as the right-most entry that is not itself a trusted proxy, which is the one taken here.
