@@ -148,3 +148,21 @@ def test_a_view_that_sets_its_own_headers_keeps_them() -> None:
     headers = _headers(response)
     assert {k: headers[k] for k in SECURITY} == SECURITY
     assert {k: headers[k] for k in NO_STORE} == NO_STORE
+
+
+def test_a_header_worked_out_once_is_what_django_stores() -> None:
+    """The middleware writes headers into the response's store as `response[name] = value` would (Django's
+    `ResponseHeaders._store`: the lowercased name to the name and the value); a bad value is refused."""
+    from django.http import BadHeaderError, HttpResponse
+
+    from keel.web.middleware import default_header, header
+
+    django_way = HttpResponse()
+    django_way["Content-Language"] = "es"
+    ours = HttpResponse()
+    default_header(ours, header("Content-Language", "es"))
+    assert ours.headers._store == django_way.headers._store
+    default_header(ours, header("Content-Language", "en"))  # present: left alone, as setdefault
+    assert ours["Content-Language"] == "es"
+    with pytest.raises(BadHeaderError):
+        header("X-Test", "a\nb")
