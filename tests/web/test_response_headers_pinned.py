@@ -166,3 +166,15 @@ def test_a_header_worked_out_once_is_what_django_stores() -> None:
     assert ours["Content-Language"] == "es"
     with pytest.raises(BadHeaderError):
         header("X-Test", "a\nb")
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/accounts/login/", "/api/v1/me"])
+def test_a_host_not_allowed_is_refused_every_time(path: str) -> None:
+    """CommonMiddleware remembers Django's answer per Host header; a refused one stays refused (400), and an
+    allowed one is served, whatever came before."""
+    for _ in range(2):
+        assert Client().get(path, HTTP_HOST="evil.example").status_code == 400
+        assert Client().get(path, HTTP_HOST="testserver").status_code in (200, 401)
+    with override_settings(ALLOWED_HOSTS=["evil.example"]):
+        assert Client().get(path, HTTP_HOST="evil.example").status_code in (200, 401)
+    assert Client().get(path, HTTP_HOST="evil.example").status_code == 400

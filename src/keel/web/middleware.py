@@ -21,6 +21,7 @@ from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http.request import split_domain_port, validate_host
 from django.http.response import ResponseHeaders
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
@@ -48,8 +49,8 @@ def header(name: str, value: str) -> Header:
 
     Issue #21: each header write through `response[name] = value` or `setdefault` is about ten Python calls
     (the case-insensitive lookup, the two charset checks); Keel's middleware wrote six of them on every
-    response. Written straight into the store (`default_header`), a header whose value was worked out once costs a
-    dict lookup; the header sent is the same bytes (tests/web/test_response_headers_pinned.py)."""
+    response. Written straight into the store (`default_header`), a header whose value was worked out once
+    costs a dict lookup; the header sent is the same bytes (tests/web/test_response_headers_pinned.py)."""
     headers = ResponseHeaders({})
     headers[name] = value
     ((key, pair),) = headers._store.items()
@@ -63,10 +64,30 @@ def default_header(response: HttpResponseBase, found: Header) -> None:
         store[found[0]] = found[1]
 
 
+@lru_cache(maxsize=256)
+def _allowed_host(host: str, debug: bool, allowed_hosts: tuple[str, ...]) -> bool:
+    """Whether `HttpRequest.get_host()` accepts this Host header under these settings (its own test:
+    a valid domain that ALLOWED_HOSTS names; DEBUG with none set allows localhost's names)."""
+    if debug and not allowed_hosts:
+        allowed_hosts = (".localhost", "127.0.0.1", "[::1]")
+    domain, _port = split_domain_port(host)
+    return bool(domain and validate_host(domain, list(allowed_hosts)))
+
+
 class CommonMiddleware(DjangoCommonMiddleware):
     """Django's CommonMiddleware (refused user agents, the Host check, PREPEND_WWW, the slash redirect of a
     404, Content-Length), without MiddlewareMixin's per-request dispatch, and Content-Length written as a
-    plain header (issue #21). The Host header is checked as Django checks it, on every request."""
+    plain header (issue #21). The Host header is checked on every request, Django's answer for each Host
+    remembered (tests/web/test_response_headers_pinned.py: a Host not allowed is still refused)."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
+        if settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS:
+            return super().process_request(request)  # type: ignore[no-any-return]
+        # What is left of Django's process_request: `request.get_host()`, which raises DisallowedHost for a
+        # Host that ALLOWED_HOSTS does not allow; its answer remembered per Host and settings (issue #21).
+        if not _allowed_host(request._get_raw_host(), settings.DEBUG, tuple(settings.ALLOWED_HOSTS)):
+            request.get_host()  # raises, as Django does, with Django's message
+        return None
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
