@@ -138,7 +138,7 @@ def _instance(model: type[M], values: list[Any], connection: BaseDatabaseWrapper
 
 
 def _unread(source: Source) -> Unread:
-    return source[2] if len(source) == 3 else ()  # type: ignore[misc]
+    return source[2] if len(source) == 3 else ()
 
 
 @cache

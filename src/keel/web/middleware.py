@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, cast
 
 from csp.constants import HEADER as CSP_HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -20,7 +20,13 @@ from django.contrib.messages.middleware import MessageMiddleware as DjangoMessag
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.http.request import split_domain_port, validate_host
 from django.http.response import ResponseHeaders
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
@@ -80,19 +86,20 @@ class CommonMiddleware(DjangoCommonMiddleware):
     plain header (issue #21). The Host header is checked on every request, Django's answer for each Host
     remembered (tests/web/test_response_headers_pinned.py: a Host not allowed is still refused)."""
 
-    def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
+    def process_request(self, request: HttpRequest) -> HttpResponsePermanentRedirect | None:
         if settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS:
-            return super().process_request(request)  # type: ignore[no-any-return]
+            return super().process_request(request)
         # What is left of Django's process_request: `request.get_host()`, which raises DisallowedHost for a
         # Host that ALLOWED_HOSTS does not allow; its answer remembered per Host and settings (issue #21).
-        if not _allowed_host(request._get_raw_host(), settings.DEBUG, tuple(settings.ALLOWED_HOSTS)):
+        host = request._get_raw_host()  # type: ignore[attr-defined]  # what get_host() checks
+        if not _allowed_host(host, settings.DEBUG, tuple(settings.ALLOWED_HOSTS)):
             request.get_host()  # raises, as Django does, with Django's message
         return None
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        response = self.process_request(request) or self.get_response(request)
+        response = self.process_request(request) or cast(HttpResponse, self.get_response(request))
         if response.status_code == 404 or response.streaming:
             return self.process_response(request, response)
         store = response.headers._store
@@ -330,7 +337,7 @@ class CachedCSPMiddleware(CSPMiddleware):
         if self.async_mode:
             return self.__acall__(request)
         self.process_request(request)
-        return self.process_response(request, self.get_response(request))
+        return self.process_response(request, cast(HttpResponseBase, self.get_response(request)))
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
@@ -408,7 +415,7 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         if self.async_mode:
             return self.__acall__(request)
         self.process_request(request)
-        return self.process_response(request, self.get_response(request))
+        return self.process_response(request, cast(HttpResponseBase, self.get_response(request)))
 
     def process_request(self, request: HttpRequest) -> None:
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
