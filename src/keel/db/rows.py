@@ -142,6 +142,14 @@ def _unread(source: Source) -> Unread:
 
 
 @cache
+def _shapes(sources: tuple[Source, ...]) -> tuple[tuple[type[Model], Unread, int, int], ...]:
+    """Per source: its model, the attnames it leaves unread, how many columns it reads, where its pk is."""
+    return tuple(
+        (s[0], _unread(s), len(_fields(s[0], _unread(s))), _pk_index(s[0], _unread(s))) for s in sources
+    )
+
+
+@cache
 def _select_sql(tail: str, sources: tuple[Source, ...], extra: tuple[str, ...] = ()) -> str:
     select = ", ".join([*(columns(s[0], s[1], _unread(s)) for s in sources), *extra])
     return f"SELECT {select} {tail}"  # nosec B608
@@ -164,9 +172,7 @@ def fetch(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    shapes = [
-        (s[0], _unread(s), len(_fields(s[0], _unread(s))), _pk_index(s[0], _unread(s))) for s in sources
-    ]
+    shapes = _shapes(sources)
     out: list[tuple[Any, ...]] = []
     for row in rows:
         start, built = 0, []
