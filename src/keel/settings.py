@@ -216,7 +216,7 @@ MIDDLEWARE = [
     "keel.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "keel.web.middleware.LocaleMiddleware",  # Django's, each request's language worked out once (issue #21)
-    "django.middleware.common.CommonMiddleware",
+    "keel.web.middleware.CommonMiddleware",  # Django's, Content-Length written plainly (issue #21)
     "django.middleware.csrf.CsrfViewMiddleware",
     "keel.accounts.authentication.AuthenticationMiddleware",  # Django's, its user read hand-written (#21)
     "keel.accounts.middleware.OTPMiddleware",  # django-otp's, the device read hand-written (issue #21)

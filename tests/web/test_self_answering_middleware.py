@@ -24,7 +24,7 @@ HEADER_MIDDLEWARE = [
 ANSWERING_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "keel.web.middleware.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "keel.web.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "keel.accounts.authentication.AuthenticationMiddleware",
     "keel.accounts.middleware.OTPMiddleware",

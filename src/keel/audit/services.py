@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -214,20 +215,97 @@ def _who(
 
 
 def _append(fields: dict[str, Any]) -> AuditEvent:
-    """Seal the event after the chain's head (locked) and insert it, advancing the head."""
+    """Seal the event after the chain's head (locked) and insert it, advancing the head; inside a
+    `deferred()` block, queue it for the block's end instead (the same row, sealed and inserted there)."""
+    event = AuditEvent(**fields)
+    queue = _DEFERRED.get()
+    if queue is not None and queue.takes(event, fields):
+        return event
+    _write([(event, fields)])
+    return event
+
+
+def _write(events: list[tuple[AuditEvent, dict[str, Any]]]) -> None:
+    """Seal each event after its chain's head and insert it, advancing the head: every chain's head locked
+    first (in chain order, so two writers never wait for each other's heads in turn), then the rows in the
+    order they were recorded, each linked to the one before it in its chain."""
+    if not events:
+        return
     key_id, key = audit_keys()[0]
     # Joins the caller's transaction (a failure undoes both); its statements share one cursor.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        prev_hash = _lock_head(fields["chain"], cursor)
-        digest = chain.seal(fields, prev_hash, key_id, key)
-        event = AuditEvent(prev_hash=prev_hash, hash=digest, key_id=key_id, **fields)
-        if cursor.db.vendor == "postgresql":
-            # One round trip for the row and the head (each statement is one to a server on the same cores).
-            rows.insert_then(event, _ADVANCE_HEAD_TO_INSERTED, [digest, fields["chain"]], cursor)
-        else:
-            rows.insert(event, cursor)
-            cursor.execute(_ADVANCE_HEAD, [event.pk, digest, fields["chain"]])
-    return event
+        heads = {
+            chain_id: _lock_head(chain_id, cursor) for chain_id in sorted({f["chain"] for _, f in events})
+        }
+        postgres = cursor.db.vendor == "postgresql"
+        for event, fields in events:
+            prev_hash = heads[fields["chain"]]
+            digest = chain.seal(fields, prev_hash, key_id, key)
+            event.prev_hash, event.hash, event.key_id = prev_hash, digest, key_id
+            if postgres:
+                # One round trip for the row and the head (each statement is one to a server on the same
+                # cores).
+                rows.insert_then(event, _ADVANCE_HEAD_TO_INSERTED, [digest, fields["chain"]], cursor)
+            else:
+                rows.insert(event, cursor)
+                cursor.execute(_ADVANCE_HEAD, [event.pk, digest, fields["chain"]])
+            heads[fields["chain"]] = digest
+
+
+def _open_savepoints(db: BaseDatabaseWrapper) -> tuple[str, ...]:
+    """The savepoints open on the connection (an atomic block without one adds None: it has nothing of its
+    own to roll back to, a failure in it undoes its enclosing block)."""
+    return tuple(sid for sid in db.savepoint_ids if sid is not None)
+
+
+class _Deferred:
+    """The audit rows of one `deferred()` block, in the order recorded, waiting for its end."""
+
+    def __init__(self, db: BaseDatabaseWrapper) -> None:
+        self.db = db
+        self.savepoints = _open_savepoints(db)
+        self.events: list[tuple[AuditEvent, dict[str, Any]]] = []
+
+    def takes(self, event: AuditEvent, fields: dict[str, Any]) -> bool:
+        """Queue the event, or (False) leave it to be written now: a row recorded inside a savepoint opened
+        within the block (or on another connection) is written at once, inside it, so that rolling the
+        savepoint back takes the row with the write it records (a queued row would outlive it). The rows
+        queued before it stay queued: they belong outside that savepoint."""
+        if self.db is connections[DEFAULT_DB_ALIAS] and _open_savepoints(self.db) == self.savepoints:
+            self.events.append((event, fields))
+            return True
+        return False
+
+
+_DEFERRED: ContextVar[_Deferred | None] = ContextVar("keel_audit_deferred", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A write's transaction (`transaction.atomic()`) whose audit rows are appended at its end, just before
+    it commits: in the write's transaction still (SECURITY.md), but the program's chain head, which an
+    append locks until the commit, is locked for the last statements only. A write that records an audit
+    row before its other statements (a check-in raising a flag: the flag's row, then the key and the
+    check-in's own row) would otherwise keep every other audited write of its program waiting meanwhile.
+
+    Rows are recorded (`record`) as usual and returned unsealed: each gets its id, link and seal when the
+    block ends without an error, in the order recorded (an error rolls the block back, rows and writes). A
+    row recorded inside a savepoint opened within the block is written at once (it may be rolled back
+    alone, with its write); a block inside another hands its rows to the outer one."""
+    outer = _DEFERRED.get()
+    with transaction.atomic():
+        queue = _Deferred(connections[DEFAULT_DB_ALIAS])
+        token = _DEFERRED.set(queue)
+        try:
+            yield
+        finally:
+            _DEFERRED.reset(token)
+        if outer is None:
+            _write(queue.events)
+    if outer is not None:  # the inner block's savepoint released: the outer block's rows now, if it may
+        for event, fields in queue.events:
+            if not outer.takes(event, fields):
+                _write([(event, fields)])
 
 
 _ADVANCE_HEAD = 'UPDATE "audit_auditchainhead" SET "last_event_id" = %s, "last_hash" = %s WHERE "id" = %s'

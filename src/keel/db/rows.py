@@ -48,25 +48,30 @@ M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
 
 
-@cache
-def _fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
-    return tuple(model._meta.concrete_fields)
+Unread = tuple[str, ...]  # the attnames of columns a read leaves out (deferred, as the ORM's `.defer()`)
+# A model read by `fetch`, with its alias in the statement, and optionally the columns it leaves unread.
+Source = tuple[type[Model], str] | tuple[type[Model], str, Unread]
 
 
 @cache
-def _attnames(model: type[Model]) -> tuple[str, ...]:
-    return tuple(f.attname for f in _fields(model))
+def _fields(model: type[Model], unread: Unread = ()) -> tuple[Field[Any, Any], ...]:
+    return tuple(f for f in model._meta.concrete_fields if f.attname not in unread)
 
 
 @cache
-def columns(model: type[Model], alias: str) -> str:
-    """The model's concrete columns, qualified by `alias`, in the order `fetch` reads them."""
-    return ", ".join(f'{alias}."{f.column}"' for f in _fields(model))
+def _attnames(model: type[Model], unread: Unread = ()) -> tuple[str, ...]:
+    return tuple(f.attname for f in _fields(model, unread))
 
 
 @cache
-def _pk_index(model: type[Model]) -> int:
-    return next(i for i, f in enumerate(_fields(model)) if f.primary_key)
+def columns(model: type[Model], alias: str, unread: Unread = ()) -> str:
+    """The model's concrete columns (but `unread`), qualified by `alias`, in the order `fetch` reads them."""
+    return ", ".join(f'{alias}."{f.column}"' for f in _fields(model, unread))
+
+
+@cache
+def _pk_index(model: type[Model], unread: Unread = ()) -> int:
+    return next(i for i, f in enumerate(_fields(model, unread)) if f.primary_key)
 
 
 def _connection() -> BaseDatabaseWrapper:
@@ -77,22 +82,22 @@ def _connection() -> BaseDatabaseWrapper:
 
 
 def _converters(
-    model: type[Model], connection: BaseDatabaseWrapper
+    model: type[Model], connection: BaseDatabaseWrapper, unread: Unread = ()
 ) -> list[tuple[int, list[Converter], Any]]:
-    """Per column that needs one: the backend's and the field's converters (as the ORM's compiler applies
-    them). Cached on the connection: converters are the connection's methods."""
-    cache_: dict[type[Model], list[tuple[int, list[Converter], Any]]] = connection.__dict__.setdefault(
-        "_keel_row_converters", {}
+    """Per column read that needs one: the backend's and the field's converters (as the ORM's compiler
+    applies them). Cached on the connection: converters are the connection's methods."""
+    cache_: dict[tuple[type[Model], Unread], list[tuple[int, list[Converter], Any]]] = (
+        connection.__dict__.setdefault("_keel_row_converters", {})
     )
-    found = cache_.get(model)
+    found = cache_.get((model, unread))
     if found is None:
         found = []
-        for index, field in enumerate(_fields(model)):
+        for index, field in enumerate(_fields(model, unread)):
             col = field.get_col(model._meta.db_table)
             funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             if funcs:
                 found.append((index, funcs, col))
-        cache_[model] = found
+        cache_[(model, unread)] = found
     return found
 
 
@@ -108,42 +113,57 @@ def _plain(model: type[Model]) -> bool:
     return all(type(inspect.getattr_static(model, name, None)) in plain for name in _attnames(model))
 
 
-def _built(model: type[M], values: list[Any], alias: str) -> M:
-    """`model.from_db(alias, every attname, values)` without its per-instance overhead (issue #21: a dose
-    builds ~25 rows): the same `__dict__` and `_state` (not adding, of `alias`); held to `from_db` by
-    tests/db/test_rows.py."""
+def _built(model: type[M], values: list[Any], alias: str, unread: Unread = ()) -> M:
+    """`model.from_db(alias, the attnames read, values)` without its per-instance overhead (issue #21: a dose
+    builds ~25 rows): the same `__dict__` and `_state` (not adding, of `alias`; an unread column is left out
+    of `__dict__`, so it is deferred as the ORM's `.defer()` leaves it: read from the database if asked for);
+    held to `from_db` by tests/db/test_rows.py."""
     obj = model.__new__(model)
     obj._state = ModelState()
     obj._state.adding = False
     obj._state.db = alias
-    obj.__dict__.update(zip(_attnames(model), values, strict=True))
+    obj.__dict__.update(zip(_attnames(model, unread), values, strict=True))
     return obj
 
 
-def _instance(model: type[M], values: list[Any], connection: BaseDatabaseWrapper) -> M:
-    for index, funcs, col in _converters(model, connection):
+def _instance(model: type[M], values: list[Any], connection: BaseDatabaseWrapper, unread: Unread = ()) -> M:
+    for index, funcs, col in _converters(model, connection, unread):
         value = values[index]
         for func in funcs:
             value = func(value, col, connection)
         values[index] = value
     if _plain(model) and not (pre_init.has_listeners(model) or post_init.has_listeners(model)):
-        return _built(model, values, connection.alias)
-    return model.from_db(connection.alias, _attnames(model), values)
+        return _built(model, values, connection.alias, unread)
+    return model.from_db(connection.alias, _attnames(model, unread), values)
+
+
+def _unread(source: Source) -> Unread:
+    return source[2] if len(source) == 3 else ()
 
 
 @cache
-def _select_sql(tail: str, sources: tuple[tuple[type[Model], str], ...], extra: tuple[str, ...] = ()) -> str:
-    select = ", ".join([*(columns(model, alias) for model, alias in sources), *extra])
+def _shapes(sources: tuple[Source, ...]) -> tuple[tuple[type[Model], Unread, int, int], ...]:
+    """Per source: its model, the attnames it leaves unread, how many columns it reads, where its pk is."""
+    return tuple(
+        (s[0], _unread(s), len(_fields(s[0], _unread(s))), _pk_index(s[0], _unread(s))) for s in sources
+    )
+
+
+@cache
+def _select_sql(tail: str, sources: tuple[Source, ...], extra: tuple[str, ...] = ()) -> str:
+    select = ", ".join([*(columns(s[0], s[1], _unread(s)) for s in sources), *extra])
     return f"SELECT {select} {tail}"  # nosec B608
 
 
 def fetch(
-    tail: str, params: Sequence[Any], *sources: tuple[type[Model], str], extra: tuple[str, ...] = ()
+    tail: str, params: Sequence[Any], *sources: Source, extra: tuple[str, ...] = ()
 ) -> list[tuple[Any, ...]]:
     """`SELECT <the columns of each (model, alias)>[, <extra>] <tail>`: one tuple of instances per row,
     then each `extra` expression's value as the driver returns it (not converted: a date is a string on
     SQLite, a boolean 0 or 1). A model whose columns are all NULL (an outer join that found no row) comes
-    back as None (its pk is NULL).
+    back as None (its pk is NULL). A source `(model, alias, unread)` leaves the columns of the attnames
+    `unread` out of the statement: its instances have them deferred, as the ORM's `.defer(*unread)` would
+    (a large JSON column a read does not use is neither sent nor decoded).
 
     `tail` is the FROM ... WHERE ... part, written with `%s` parameters (`extra` may hold some too: they
     come first, in the order of the statement)."""
@@ -152,14 +172,14 @@ def fetch(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    shapes = _shapes(sources)
     out: list[tuple[Any, ...]] = []
     for row in rows:
         start, built = 0, []
-        for model, _alias in sources:
-            width = len(_fields(model))
+        for model, unread, width, pk_index in shapes:
             values = list(row[start : start + width])
             # _fields puts the pk first only by convention: find it by position once per model.
-            built.append(None if values[_pk_index(model)] is None else _instance(model, values, connection))
+            built.append(None if values[pk_index] is None else _instance(model, values, connection, unread))
             start += width
         out.append((*built, *row[start:]))
     return out

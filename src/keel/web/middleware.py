@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, cast
 
 from csp.constants import HEADER as CSP_HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -20,7 +20,16 @@ from django.contrib.messages.middleware import MessageMiddleware as DjangoMessag
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.http.request import split_domain_port, validate_host
+from django.http.response import ResponseHeaders
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
@@ -35,6 +44,69 @@ from keel.web.client_address import client_ip
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _API_CHANNEL = ("/api/", "/fhir/")
+
+Header = tuple[str, tuple[str, str]]  # (the lowercased name, (the name, the value)) as a response stores it
+
+
+@lru_cache(maxsize=128)
+def header(name: str, value: str) -> Header:
+    """What `response.headers[name] = value` stores, worked out once per name and value by Django's own
+    `ResponseHeaders` (its checks: an ASCII name, a latin-1 or MIME-encoded value, no newline in either).
+
+    Issue #21: each header write through `response[name] = value` or `setdefault` is about ten Python calls
+    (the case-insensitive lookup, the two charset checks); Keel's middleware wrote six of them on every
+    response. Written straight into the store (`default_header`), a header whose value was worked out once
+    costs a dict lookup; the header sent is the same bytes (tests/web/test_response_headers_pinned.py)."""
+    headers = ResponseHeaders({})
+    headers[name] = value
+    ((key, pair),) = headers._store.items()
+    return key, pair
+
+
+def default_header(response: HttpResponseBase, found: Header) -> None:
+    """`response.headers.setdefault(name, value)` for a header from `header()`: left alone if present."""
+    store = response.headers._store
+    if found[0] not in store:
+        store[found[0]] = found[1]
+
+
+@lru_cache(maxsize=256)
+def _allowed_host(host: str, debug: bool, allowed_hosts: tuple[str, ...]) -> bool:
+    """Whether `HttpRequest.get_host()` accepts this Host header under these settings (its own test:
+    a valid domain that ALLOWED_HOSTS names; DEBUG with none set allows localhost's names)."""
+    if debug and not allowed_hosts:
+        allowed_hosts = (".localhost", "127.0.0.1", "[::1]")
+    domain, _port = split_domain_port(host)
+    return bool(domain and validate_host(domain, list(allowed_hosts)))
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's CommonMiddleware (refused user agents, the Host check, PREPEND_WWW, the slash redirect of a
+    404, Content-Length), without MiddlewareMixin's per-request dispatch, and Content-Length written as a
+    plain header (issue #21). The Host header is checked on every request, Django's answer for each Host
+    remembered (tests/web/test_response_headers_pinned.py: a Host not allowed is still refused)."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponsePermanentRedirect | None:
+        if settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS:
+            return super().process_request(request)
+        # What is left of Django's process_request: `request.get_host()`, which raises DisallowedHost for a
+        # Host that ALLOWED_HOSTS does not allow; its answer remembered per Host and settings (issue #21).
+        host = request._get_raw_host()  # type: ignore[attr-defined]  # what get_host() checks
+        if not _allowed_host(host, settings.DEBUG, tuple(settings.ALLOWED_HOSTS)):
+            request.get_host()  # raises, as Django does, with Django's message
+        return None
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        response = self.process_request(request) or cast(HttpResponse, self.get_response(request))
+        if response.status_code == 404 or response.streaming:
+            return self.process_response(request, response)
+        store = response.headers._store
+        if "content-length" not in store:
+            # a length is digits: nothing for Django's charset checks to refuse
+            store["content-length"] = ("Content-Length", str(len(response.content)))
+        return response
 
 
 class RequestContextMiddleware:
@@ -57,8 +129,16 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         finally:
             context.leave(token)
-        response["X-Request-ID"] = request_id
+        # The id is ASCII letters, digits, dots, dashes and underscores (REQUEST_ID) or hex: written as
+        # `response[...] = request_id` writes it, without its charset checks (issue #21).
+        response.headers._store["x-request-id"] = ("X-Request-ID", request_id)
         return response
+
+
+_MAY_KEEP = header("Cache-Control", "private, no-cache")
+_NO_STORE = header("Cache-Control", "no-store")
+_NO_CACHE = header("Pragma", "no-cache")
+_NONE = ("", None)
 
 
 class NoStoreMiddleware:
@@ -70,16 +150,17 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
+            store = response.headers._store  # the headers written as `response[...] = ...` would (issue #21)
             if getattr(response, "keel_browser_may_keep", False):
                 # An anonymous answer page (keel.public): the browser keeps what it showed, so Back shows it
                 # again instead of "Confirm form resubmission"; no shared cache keeps it; reused only after
                 # asking the server again. Nothing about it is stored on the server.
-                response["Cache-Control"] = "private, no-cache"
-            elif response.get("Cache-Control") != "private, no-store":  # a patient's photo says it itself
-                response["Cache-Control"] = "no-store"
-                response["Pragma"] = "no-cache"
+                store[_MAY_KEEP[0]] = _MAY_KEEP[1]
+            elif store.get("cache-control", _NONE)[1] != "private, no-store":  # a patient's photo says it
+                store[_NO_STORE[0]] = _NO_STORE[1]
+                store[_NO_CACHE[0]] = _NO_CACHE[1]
             else:
-                response["Pragma"] = "no-cache"
+                store[_NO_CACHE[0]] = _NO_CACHE[1]
         return response
 
 
@@ -233,7 +314,7 @@ class CachedCSPMiddleware(CSPMiddleware):
     response could differ from that (a nonce was used, a view changed the policy, a report-only policy is set,
     the settings object changed, as in a test's override), this defers to django-csp untouched."""
 
-    _cached: tuple[object, str] | None = None
+    _cached: tuple[object, Header | None] | None = None  # the policy object, and its header (None: empty)
     # (the policy object, whether its header applies as is): no report-only policy, no excluded prefixes, not
     # DEBUG. Worked out once per policy object rather than on every response (issue #21: the report-only
     # lookup misses Django's settings cache, two exceptions per response); a changed setting clears it.
@@ -251,6 +332,13 @@ class CachedCSPMiddleware(CSPMiddleware):
             and not settings.DEBUG
         )
 
+    def __call__(self, request: HttpRequest) -> Any:
+        """MiddlewareMixin's dispatch, without asking for the two methods on every request (issue #21)."""
+        if self.async_mode:
+            return self.__acall__(request)
+        self.process_request(request)
+        return self.process_response(request, cast(HttpResponseBase, self.get_response(request)))
+
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
         plain = CachedCSPMiddleware._plain
@@ -264,9 +352,11 @@ class CachedCSPMiddleware(CSPMiddleware):
         cached = self._cached
         if cached is None or cached[0] is not policy:
             parts = self.get_policy_parts(request=request, response=response)
-            cached = self._cached = (policy, build_policy(**asdict(parts)))
-        if cached[1] and CSP_HEADER not in response and getattr(response, "_csp_exempt", False) is False:
-            response[CSP_HEADER] = cached[1]
+            built = build_policy(**asdict(parts))
+            cached = self._cached = (policy, header(CSP_HEADER, built) if built else None)
+        found = cached[1]
+        if found and getattr(response, "_csp_exempt", False) is False:
+            default_header(response, found)  # written only when the answer has none
         # As django-csp does: a nonce asked for after the header is written is an error, not a silent gap.
         request.csp_nonce = self._NONCE_AFTER_RESPONSE  # type: ignore[attr-defined]
         return response
@@ -311,11 +401,21 @@ def _forget_languages(*, setting: str, **kwargs: Any) -> None:
         _client_language.cache_clear()
 
 
+_VARY_LANGUAGE = header("Vary", "Accept-Language")
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's LocaleMiddleware deciding the same language with the same headers, with each request's
     language worked out once: the path's language prefix once per request (Django asks three times) and the
     cookie and Accept-Language answer once per distinct pair (tests/web/test_locale_middleware.py holds it to
     Django's on every combination)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        """MiddlewareMixin's dispatch, without asking for the two methods on every request (issue #21)."""
+        if self.async_mode:
+            return self.__acall__(request)
+        self.process_request(request)
+        return self.process_response(request, cast(HttpResponseBase, self.get_response(request)))
 
     def process_request(self, request: HttpRequest) -> None:
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
@@ -342,12 +442,15 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         language = translation.get_language()
         urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
         i18n_patterns_used, _ = is_language_prefix_patterns_used(urlconf)
+        store = response.headers._store  # headers as `response.headers[...]` writes them (issue #21)
         if not (i18n_patterns_used and seen[1]):
-            if "Vary" in response.headers:
+            if "vary" in store:
                 patch_vary_headers(response, ("Accept-Language",))
             else:  # what patch_vary_headers writes when there is no Vary yet, without parsing one
-                response.headers["Vary"] = "Accept-Language"
-        response.headers.setdefault("Content-Language", language)
+                store[_VARY_LANGUAGE[0]] = _VARY_LANGUAGE[1]
+        if "content-language" not in store:
+            found = header("Content-Language", language)
+            store[found[0]] = found[1]
         return response
 
 

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from keel import crypto
 from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.api_body import Posted
+from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.recovery import checkin as core_checkin
 from keel.core.rules import early_warning
@@ -85,7 +86,9 @@ def record_checkin(
     for attempt in range(3):
         read = _read_for_checkin(asked)
         try:
-            with transaction.atomic():
+            # The audit rows (a flag's, the check-in's) are appended last, just before the commit: the
+            # program's chain head is locked for those statements only (audit.deferred).
+            with audit.deferred():
                 return _write_checkin(asked, read) or _record_checkin(asked)
         except IntegrityError:
             # A concurrent request won the race for this key or this day; the next attempt sees its row.
@@ -291,6 +294,7 @@ def _save_checkin(
             created_at=now,
         )
     )
-    # Last: the audit chain's head row is locked from here to the commit, so the lock is held briefly.
+    # Last (and, in `audit.deferred`, appended with the flags' rows at the transaction's end): the audit
+    # chain's head row is locked from there to the commit, so the lock is held briefly.
     _audit(by, patient, action, "checkin", row.pk)
     return CheckInOutcome(status, body, replay=False)

@@ -104,6 +104,12 @@ class _Reads:
     every_plan: list[TakeHomePlan] = field(default_factory=list)
 
 
+# The columns of a dose a context never reads (its amounts, days, times and statuses are what it counts): the
+# rule's stored decision is a JSON document per dose, decoded for nothing on every dose and every dosing row
+# (issue #21). Left unread (deferred: asked for, it is read from the database).
+UNUSED_DOSE_COLUMNS = ("decision",)
+
+
 def dose_contexts(
     patients: list[tuple[Patient, date]], medication: str, *, with_other_holds: bool = False
 ) -> dict[int, DoseContext]:
@@ -114,7 +120,9 @@ def dose_contexts(
     earliest = min(today for _, today in patients) - timedelta(days=MISS_LOOKBACK)
     doses: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}
     other_held: dict[int, list[DoseRecord]] = {pk: [] for pk in ids}  # another medication's held doses
-    recent = DoseRecord.objects.filter(patient_id__in=ids, local_date__gte=earliest)
+    recent = DoseRecord.objects.filter(patient_id__in=ids, local_date__gte=earliest).defer(
+        *UNUSED_DOSE_COLUMNS
+    )
     if not with_other_holds:
         recent = recent.filter(medication=medication)
     else:  # this medication's doses, and only the holds of the others and their doses of today (few rows)
@@ -208,7 +216,7 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
             status,
             day(others_on),
         ],
-        (DoseRecord, "d"),
+        (DoseRecord, "d", UNUSED_DOSE_COLUMNS),
         (DoseAmendment, "a"),
         extra=(_RELEASED,),
     ):
