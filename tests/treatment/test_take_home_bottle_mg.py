@@ -333,7 +333,7 @@ def test_the_medication_page_shows_each_bottles_mg(world: World) -> None:
     decide(world, [today(world)])
     client = sign_in(Client(), world.staff["prescriber"])
     body = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
-    assert f"{today(world).isoformat()} 60 mg" in body
+    assert f"{today(world).isoformat()}: 60 mg" in body  # the runs of `words.bottle_mg_runs`
 
 
 def test_fhir_gives_the_mg_recorded_not_the_order_written_since(world: World) -> None:

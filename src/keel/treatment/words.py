@@ -277,3 +277,33 @@ def day_runs(days: Iterable[str]) -> str:
         for run in runs
     ]
     return ", ".join(said + others)
+
+
+def bottle_mg_runs(bottle_mg: dict[str, object] | None) -> str:
+    """Each take-home bottle's dose as a reader scans it: the days in a row at one dose as one run with its mg
+    ("2026-12-04 to 2026-12-31: 60 mg"), in order, every day still said (28 bottles, one by one, filled a
+    phone's screen)."""
+    from datetime import date, timedelta
+    from decimal import Decimal, InvalidOperation
+
+    def mg_text(value: object) -> str:
+        try:
+            return format(Decimal(str(value)).normalize(), "f")
+        except (InvalidOperation, ValueError):
+            return str(value)
+
+    groups: list[tuple[str, list[str]]] = []
+    last: date | None = None
+    for day_text in sorted(bottle_mg or {}):
+        mg = mg_text((bottle_mg or {})[day_text])
+        try:
+            day: date | None = date.fromisoformat(day_text)
+        except ValueError:
+            day = None
+        follows = day is not None and last is not None and day == last + timedelta(days=1)
+        if groups and follows and groups[-1][0] == mg:
+            groups[-1][1].append(day_text)
+        else:
+            groups.append((mg, [day_text]))
+        last = day
+    return ", ".join(_("%(days)s: %(mg)s mg") % {"days": day_runs(days), "mg": mg} for mg, days in groups)

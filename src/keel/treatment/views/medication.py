@@ -60,6 +60,7 @@ def _medication_page(
     for plan in record.take_homes:
         setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
         setattr(plan, "bottle_runs", words.day_runs(plan.bottles))  # noqa: B010
+        setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg))  # noqa: B010
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
     today = local_today(record.patient, timezone.now())
