@@ -66,19 +66,22 @@ def test_start_rewritten_after_a_later_high_qtc_needs_the_reason(world: World) -
     assert _dose(world, "40") == NEEDS_NEW_ORDER, "a re-written start lifted the block without a QTc reason"
 
 
-def test_raise_rewritten_keeps_its_qtc_reason_to_the_qtc_it_covered(world: World) -> None:
+@pytest.mark.parametrize("again", ["", QTC_REASON], ids=["rewritten_without_reason", "double_submit"])
+def test_raise_rewritten_keeps_its_qtc_reason_to_the_qtc_it_covered(world: World, again: str) -> None:
     """On 60 mg for five days; QTc 505 ms; the prescriber raises to 100 mg with a QTc reason (it covers 505,
     not a worse reading). The same order re-written (a note, a second tab) needs no reason: compared_from
     reads the covered raise as 100 and the new order raised 100 to 100. Then a repeat ECG of 610 ms: under
     the raise the window would stop anything above 60 (the reason never weighed 610, review 21x); under the
     re-written order 70 mg goes through, and the raise continues on 610 ms without any prescriber
-    weighing it."""
+    weighing it. The same with a double submit of the raise's form (the reason posted twice)."""
     today = local_today(world.alice, timezone.now())
     first = _order(world, "60")
     given_daily(world, first, [today - timedelta(days=n) for n in range(5, 0, -1)], 60)
     _qtc(world, 505)
     _order(world, "100", QTC_REASON)
-    _order(world, "100")  # re-written, the same dose: accepted without a reason (505 is covered)
+    # re-written, the same dose (or the same form posted twice): accepted, its QTc reason not kept (505 is
+    # covered, so the re-write is "no raise" and raised_from becomes 100)
+    _order(world, "100", again)
     _qtc(world, 610)
     assert _dose(world, "70") == NEEDS_NEW_ORDER
 
