@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
+from keel.treatment.models import MedicationOrder
 from keel.treatment.services import record_dose
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.orders import prescribe
@@ -23,7 +24,7 @@ QTC_REASON = "QTc 505 ms reviewed with cardiology, potassium corrected, benefit 
 NEEDS_NEW_ORDER = "needs_new_order"
 
 
-def _order(world: World, mg: str, reason: str = "") -> object:
+def _order(world: World, mg: str, reason: str = "") -> MedicationOrder:
     return prescribe(
         by=world.staff["prescriber"],
         patient_id=world.alice.pk,
