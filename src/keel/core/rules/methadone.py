@@ -10,7 +10,7 @@ state or program rules may only tighten.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Literal, NotRequired, TypedDict
 
@@ -355,6 +355,28 @@ def first_day_limits(
         return REINDUCTION
     if comparison_mg is None:
         return NO_COMPARISON
+    return None
+
+
+def reinduction_day(
+    dosed: Iterable[date],
+    covered: Callable[[date], bool],
+    first_dose_on: date | None,
+    today: date,
+    reinduction_days: int,
+    earliest: date,
+) -> date | None:
+    """The first day of the person's latest new induction after missed days, today included: the latest of
+    today and the days dosed before it (`dosed`) that follows `reinduction_days` or more missed days in a row
+    (REINDUCTION: the one count, `episodes.missed_days_in_a_row` with `covered` as the window counts a day:
+    a dose with an amount or a take-home day; Australian guidelines 2003, 3.5; correction 8). None: no such
+    gap within what was read (`earliest`: the first day read; a gap must lie on or after it). Review 22m: a
+    restart after such a gap is a start for the QTc gate; the level given before it is tolerance she lost."""
+    for day in sorted({today, *(d for d in dosed if d < today)}, reverse=True):
+        if day - timedelta(days=reinduction_days) < earliest:
+            return None
+        if episodes.missed_days_in_a_row(first_dose_on, day, covered, reinduction_days) >= reinduction_days:
+            return day
     return None
 
 
