@@ -169,8 +169,10 @@ DOSE_POLICY = (
         required=False,
         default=30,
         minimum=0,
-        help="program policy, default 30 days: how long a QTc of 500 ms or more gates a raise of the methadone "
-        "order (Krantz 2009's ECG within 30 days; Keel default)",
+        help="program policy, default 30 days: how old a QTc under 500 ms may be and still be the current one, "
+        "and which readings a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until a "
+        "newer ECG, whatever its age (Krantz 2009's ECG within 30 days is when the next one is due; Keel "
+        "default)",
     ),
     Field(
         "missed_half_dose_days",

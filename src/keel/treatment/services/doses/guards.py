@@ -234,7 +234,7 @@ def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decis
     if day.medication != Medication.METHADONE or decision.decision not in PASSED_OR_RELEASABLE:
         return decision
     days = decision.policy.get("missed_reinduction_days")  # the rule's policy, read with the dose
-    restart = restart_day(day.patient, day.ctx, None if days is None else int(days))  # review 22m
+    restart = restart_day(day.patient, day.ctx, days if isinstance(days, int) else None)  # review 22m
     given = level_since(day.ctx, restart)
     reason = high_qtc_since_order(day.patient, day.order, day.today, total, given, restart=restart)
     if reason is None:
