@@ -260,3 +260,11 @@ def test_the_day_after_the_restart_the_level_is_what_was_given_since(world: Worl
         reason="titrating after the restart, forty milligrams today as reassessed",
     )
     assert _dose(world, "40") == NEEDS_NEW_ORDER  # above the 30 mg given since the restart, on 560 ms
+
+
+def test_the_restart_written_with_the_reason_is_rewritten_carrying_it(world: World) -> None:
+    """The prescriber weighed the 560 on the restart: re-writing that restart (a note) needs no new reason."""
+    _gap_then_560(world)
+    _order(world, "30", QTC_REASON)
+    _order(world, "30")
+    assert (_last(world).raised_from_mg, _last(world).qtc_reason) == (0, QTC_REASON)

@@ -151,7 +151,8 @@ def compared_from(order: MedicationOrder, today: date, *, restart: date | None =
     An order written before `raised_from_mg` was kept: review 19c's reading (a deferred raise without a
     QTc reason compares from the order it superseded)."""
     from_mg, since = order.raised_from_mg, restart
-    if restart is not None and local_today(order.patient, order.created_at) < restart:
+    restarted = restart is not None and local_today(order.patient, order.created_at) < restart
+    if restarted:
         from_mg = Decimal(0)
     if from_mg is None:
         before = order.supersedes
@@ -165,7 +166,7 @@ def compared_from(order: MedicationOrder, today: date, *, restart: date | None =
     if given is not None and given >= order.dose_mg:
         return Comparison(order.dose_mg)
     level = max(from_mg, given or Decimal(0))
-    if since is None and has_qtc_reason(order):
+    if not restarted and has_qtc_reason(order):  # a reason written before the gap weighed no restart
         qtc = recent_qtc(order.patient, today)
         if qtc is None or qtc_reason_covers(order, qtc):
             return Comparison(level, order.qtc_reason, order.dose_mg, order.qtc_seen_id)
