@@ -64,15 +64,20 @@ def test_after_a_readmission_a_raise_is_named_as_a_raise_from_the_last_order(wor
     with pytest.raises(TreatmentInvalid) as caught:
         _methadone(world, "100")
     assert [e.field for e in caught.value.errors] == ["override_reason"]
-    assert "60 to 100 mg/day" in caught.value.errors[0].reason
+    # review 22m: the start of 60 was taken at 30, the level she reached: the raise is named from it
+    assert "30 to 100 mg/day" in caught.value.errors[0].reason
 
 
-def test_after_a_readmission_a_lower_order_needs_no_reason(world: Any) -> None:
+def test_after_a_readmission_an_order_at_the_level_taken_needs_no_reason(world: Any) -> None:
+    """Review 22m: the start of 60 was taken at 30 before the QTc of 520 (never weighed): 30 needs no
+    reason; 40, above the level the window holds her at, does."""
     _methadone(world, "60")
     _taken(world)
     record_qtc(by=world.staff["prescriber"], patient_id=world.alice.pk, qtc_ms=520)
     _readmitted(world)
-    assert _methadone(world, "40").dose_mg == 40
+    with pytest.raises(TreatmentInvalid):
+        _methadone(world, "40")
+    assert _methadone(world, "30").dose_mg == 30
 
 
 def test_an_order_stopped_before_the_window_with_no_dose_since_counts_as_none(world: Any) -> None:

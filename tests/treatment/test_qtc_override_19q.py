@@ -113,11 +113,23 @@ def test_a_limit_above_the_order_on_a_qtc_of_470_is_saved(world: World) -> None:
         assert _override(world, "40").max_total_mg == 40
 
 
-def test_a_qtc_older_than_the_recent_window_does_not_gate(world: World) -> None:
+def test_an_old_qtc_cleared_by_a_newer_ecg_does_not_gate(world: World) -> None:
+    """Review 22m: a QTc of 500 ms or more stays in force whatever its age until a newer ECG; a newer one
+    under 500 ms clears it, and, itself older than the recent window, is not current either."""
+    _on_30(world)
+    with time_machine.travel(NOON, tick=False):
+        _qtc(world, 520, measured_on=TODAY - timedelta(days=40))
+        _qtc(world, 440, measured_on=TODAY - timedelta(days=31))
+        assert _override(world, "40").max_total_mg == 40
+
+
+def test_an_old_qtc_of_520_with_no_newer_ecg_still_gates(world: World) -> None:
+    """Review 22m (clinical reference 10.4): the 30 days are when the next ECG is due, not an expiry."""
     _on_30(world)
     with time_machine.travel(NOON, tick=False):
         _qtc(world, 520, measured_on=TODAY - timedelta(days=31))
-        assert _override(world, "40").max_total_mg == 40
+        with pytest.raises(TreatmentInvalid):
+            _override(world, "40")
 
 
 def test_an_hours_override_on_a_high_qtc_is_saved(world: World) -> None:

@@ -13,6 +13,7 @@ import time_machine
 from django.test import Client
 
 from keel.treatment.queries import order_version
+from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World, sign_in
 from tests.factories import methadone_with_qtc
 
@@ -124,6 +125,10 @@ def test_the_record_shows_no_notice_on_a_qtc_of_470(world: World) -> None:
     assert "review the methadone dose" not in _page(world, f"/patients/{world.alice.pk}/", role="nurse")
 
 
-def test_the_record_shows_no_notice_on_an_old_qtc(world: World) -> None:
-    methadone_with_qtc(world, 520, measured_on=TODAY - timedelta(days=31))
+def test_the_record_shows_no_notice_on_an_old_qtc_cleared_by_a_newer_ecg(world: World) -> None:
+    """Review 22m: an old QTc of 520 stays in force until a newer ECG (here 440, itself old)."""
+    methadone_with_qtc(world, 520, measured_on=TODAY - timedelta(days=40))
+    record_qtc(
+        by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=440, measured_on=TODAY - timedelta(days=31)
+    )
     assert "review the methadone dose" not in _page(world, f"/patients/{world.alice.pk}/", role="nurse")

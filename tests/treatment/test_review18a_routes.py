@@ -184,9 +184,13 @@ def test_a_qtc_of_exactly_500_gates_the_raise_and_470_does_not(world: Any) -> No
     )
 
 
-def test_a_qtc_older_than_the_programs_recent_window_gates_nothing(world: Any) -> None:
+def test_a_qtc_older_than_the_programs_recent_window_cleared_by_a_newer_ecg_gates_nothing(world: Any) -> None:
+    """Review 22m: a QTc of 500 ms or more stays in force whatever its age until a newer ECG clears it."""
     today = datetime.now(ZONE).date()
-    methadone_with_qtc(world, 520, measured_on=today - timedelta(days=31))  # default policy: 30 days
+    methadone_with_qtc(world, 520, measured_on=today - timedelta(days=40))  # default policy: 30 days
+    record_qtc(
+        by=world.staff["nurse"], patient_id=world.alice.pk, qtc_ms=440, measured_on=today - timedelta(days=31)
+    )
     order = prescribe(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="90"
     )

@@ -5,8 +5,12 @@ program's limits". One rule for both directions:
 - buprenorphine after methadone: the buprenorphine start gate (`keel.core.induction`: methadone taken since the
   last buprenorphine dose starts an induction again; the readiness verdict or a prescriber's start override
   for the day; precipitated withdrawal, reference 9.6). This module adds nothing to it;
-- methadone after buprenorphine given today: needs a prescriber's switch override for the day (kind
-  "switch"), here. Methadone alongside a low-dose buprenorphine start is the method (Hammig 2016): it passes.
+- methadone after buprenorphine: needs a prescriber's switch override for the day (kind "switch"), here.
+  Methadone alongside a low-dose buprenorphine start is the method (Hammig 2016): it passes.
+
+Both directions read times, not calendar days (review 22m: buprenorphine at 23:30 and methadone at 00:30 are
+an hour apart, whatever the program's day or zone): the start gate reads methadone taken since the last
+buprenorphine dose; here, buprenorphine taken within SWITCH_HOURS of the methadone dose (`within_switch_hours`).
 
 Plain Python: no Django.
 """
@@ -14,6 +18,7 @@ Plain Python: no Django.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import NoPolicy
@@ -24,6 +29,15 @@ VERSION = "1"
 NEEDS_OVERRIDE = "needs_override"
 METHADONE, BUPRENORPHINE = "methadone", "buprenorphine"
 SOURCES = ("keel-one-agonist-a-day", "reference-9.6", "hammig-2016")
+# "One opioid agonist a day" (keel-one-agonist-a-day) in hours: buprenorphine taken less than this long before
+# (or after) a methadone dose is the same day's second agonist, across midnight and across time zones.
+SWITCH_HOURS = 24
+
+
+def within_switch_hours(taken_at: datetime, at: datetime) -> bool:
+    """Whether an agonist taken at `taken_at` is within SWITCH_HOURS of a dose at `at` (aware times, so the
+    program's zone and its calendar day do not enter: review 22m)."""
+    return abs(at - taken_at) < timedelta(hours=SWITCH_HOURS)
 
 
 def second_agonist(
@@ -31,17 +45,18 @@ def second_agonist(
 ) -> Decision[NoPolicy] | None:
     """Whether a dose of `medication` now is a second opioid agonist today without a prescriber's decision:
     a "needs_override" decision (its reason in words, its sources), else None. `taken_today`: the other
-    medications given at the window today and taken (not voided or corrected to 0 mg); `low_dose_start`:
+    medications given at the window within SWITCH_HOURS (`within_switch_hours`) and taken (not voided or corrected to 0 mg); `low_dose_start`:
     that buprenorphine was a low-dose start's step (methadone alongside it is the method); `documented`: a
     prescriber's switch override for today. Buprenorphine after methadone is the start gate's (None here)."""
     if medication != METHADONE or BUPRENORPHINE not in set(taken_today) or low_dose_start or documented:
         return None
     reason = Reason.said(
         gettext_noop(
-            "Buprenorphine was given here today. Methadone the same day is a second opioid agonist: a switch "
-            "that a prescriber decides for the day (watch for sedation as the two add up). No methadone until "
-            "a prescriber records a switch override for today, with the reason."
+            "Buprenorphine was given here less than %(hours)s hours ago. Methadone now is a second opioid "
+            "agonist the same day: a switch that a prescriber decides for the day (watch for sedation as the "
+            "two add up). No methadone until a prescriber records a switch override for today, with the reason."
         ),
         SOURCES,
+        hours=SWITCH_HOURS,
     )
     return Decision(RULE, VERSION, NEEDS_OVERRIDE, (reason,))

@@ -10,7 +10,7 @@ state or program rules may only tighten.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Literal, NotRequired, TypedDict
 
@@ -169,8 +169,10 @@ DOSE_POLICY = (
         required=False,
         default=30,
         minimum=0,
-        help="program policy, default 30 days: how long a QTc of 500 ms or more gates a raise of the methadone "
-        "order (Krantz 2009's ECG within 30 days; Keel default)",
+        help="program policy, default 30 days: how old a QTc under 500 ms may be and still be the current one, "
+        "and which readings a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until a "
+        "newer ECG, whatever its age (Krantz 2009's ECG within 30 days is when the next one is due; Keel "
+        "default)",
     ),
     Field(
         "missed_half_dose_days",
@@ -355,6 +357,28 @@ def first_day_limits(
         return REINDUCTION
     if comparison_mg is None:
         return NO_COMPARISON
+    return None
+
+
+def reinduction_day(
+    dosed: Iterable[date],
+    covered: Callable[[date], bool],
+    first_dose_on: date | None,
+    today: date,
+    reinduction_days: int,
+    earliest: date,
+) -> date | None:
+    """The first day of the person's latest new induction after missed days, today included: the latest of
+    today and the days dosed before it (`dosed`) that follows `reinduction_days` or more missed days in a row
+    (REINDUCTION: the one count, `episodes.missed_days_in_a_row` with `covered` as the window counts a day:
+    a dose with an amount or a take-home day; Australian guidelines 2003, 3.5; correction 8). None: no such
+    gap within what was read (`earliest`: the first day read; a gap must lie on or after it). Review 22m: a
+    restart after such a gap is a start for the QTc gate; the level given before it is tolerance she lost."""
+    for day in sorted({today, *(d for d in dosed if d < today)}, reverse=True):
+        if day - timedelta(days=reinduction_days) < earliest:
+            return None
+        if episodes.missed_days_in_a_row(first_dose_on, day, covered, reinduction_days) >= reinduction_days:
+            return day
     return None
 
 

@@ -276,8 +276,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "higher",
         30,
         365,
-        "Keel bounds from Krantz 2009's ECG schedule (an ECG within 30 days, then yearly): a QTc of 500 ms or "
-        "more gates a raise of the order at least until the 30-day ECG and at most a year",
+        "Keel bounds from Krantz 2009's ECG schedule (an ECG within 30 days, then yearly): the window of the "
+        "current QTc and of what a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until "
+        "a newer ECG, whatever its age (review 22m)",
     ),
     (_METHADONE, "missed_half_dose_days"): Limit(
         "lower",

@@ -125,8 +125,8 @@ def dose_contexts(
     )
     if not with_other_holds:
         recent = recent.filter(medication=medication)
-    else:  # this medication's doses, and only the holds of the others and their doses of today (few rows)
-        first_today = min(today for _, today in patients)
+    else:  # this medication's doses, and only the holds of the others and their doses since yesterday
+        first_today = min(today for _, today in patients) - timedelta(days=1)  # review 22m: hours
         recent = recent.filter(
             Q(medication=medication) | Q(status=DoseStatus.HELD) | Q(local_date__gte=first_today)
         )
@@ -185,7 +185,7 @@ _RELEASED = (
 _DOSES = (
     'FROM "treatment_doserecord" d LEFT JOIN "treatment_doseamendment" a ON a."dose_id" = d."id" '
     'WHERE d."patient_id" = %s AND d."local_date" >= %s '
-    'AND (d."medication" = %s OR d."status" = %s OR d."local_date" = %s) '
+    'AND (d."medication" = %s OR d."status" = %s OR d."local_date" >= %s) '
     'ORDER BY d."local_date", d."sequence", d."id", a."amended_at", a."id"'
 )
 
@@ -197,10 +197,11 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
     other_held: list[DoseRecord] = []
     amended: dict[int, list[DoseAmendment]] = {}
     released: set[int] = set()
-    # Without with_other_holds only this medication: a status no dose has stands for "or held", a day before
-    # the lookback for "or of today" (another medication's doses of today).
+    # Without with_other_holds only this medication: a status no dose has stands for "or held", the last day
+    # a date can be for "or since yesterday" (another medication's doses of today and yesterday: a second
+    # agonist is read in hours, review 22m).
     status = DoseStatus.HELD if with_other_holds else ""
-    others_on = today if with_other_holds else date(1, 1, 1)
+    others_on = today - timedelta(days=1) if with_other_holds else date.max
     seen: set[int] = set()
     for dose, amendment, freed in rows.fetch(
         _DOSES,
@@ -311,6 +312,13 @@ def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Rea
             ),
             key=lambda d: (d.medication, d.sequence, d.pk),
         )
+        contexts[p.pk].others_taken_recently = [  # review 22m: a second agonist read in hours
+            d
+            for d in other_held[p.pk]
+            if today - timedelta(days=1) <= d.local_date <= today
+            and d.status == DoseStatus.GIVEN
+            and is_taken(d, amended.get(d.pk, []))
+        ]
     if held:  # a hold stands until a prescriber releases it (resolves its flag): one query, only when held
         released = reads.released
         if released is None:

@@ -104,14 +104,17 @@ def order_and_overrides(
     return order, [override for of, override in found if of.pk == order.pk and override is not None]
 
 
-def level_given_under(order: MedicationOrder, before: date) -> Decimal | None:
+def level_given_under(order: MedicationOrder, before: date, *, since: date | None = None) -> Decimal | None:
     """The highest day's total given under this order on a day before `before` (after corrections; None:
     none given): the level a QTc check never takes the person below (review 20a). Read only when that check
-    would refuse, so a stable dose is never cut on the window's lookback alone."""
+    would refuse, so a stable dose is never cut on the window's lookback alone. `since`: only from that day
+    (review 22m: a new induction after missed days, `methadone.reinduction_day`; the level before it is
+    tolerance she lost)."""
     by_day: dict[date, Decimal] = {}
-    for d in DoseRecord.objects.filter(
-        order=order, status=DoseStatus.GIVEN, local_date__lt=before
-    ).prefetch_related("amendments"):
+    rows_of = DoseRecord.objects.filter(order=order, status=DoseStatus.GIVEN, local_date__lt=before)
+    if since is not None:
+        rows_of = rows_of.filter(local_date__gte=since)
+    for d in rows_of.prefetch_related("amendments"):
         by_day[d.local_date] = by_day.get(d.local_date, Decimal(0)) + effective_mg(d)
     return max(by_day.values(), default=None)
 

@@ -1,6 +1,7 @@
-"""The person's recent QTc: the one read of the latest QTc within the program's recent window
-(`methadone-dose-check`'s `qtc_recent_days`, Krantz 2009), for the gate on a raise of the methadone order,
-a day's override and a dose above the order, and the warnings shown to the care team."""
+"""The person's recent QTc: the one read of the latest QTc (within the program's recent window,
+`methadone-dose-check`'s `qtc_recent_days`, Krantz 2009, or 500 ms or more whatever its age), for the gate
+on a raise of the methadone order, a day's override and a dose above the order, and the warnings shown to
+the care team."""
 
 from __future__ import annotations
 
@@ -14,18 +15,26 @@ from keel.treatment.queries.policy import effective_policy
 
 
 def recent_qtc(patient: Patient, today: date, *, until: date | None = None) -> QtcRecord | None:
-    """The person's latest QTc measured within the program's recent window up to `today` (the newest
-    measurement day; of that day's readings the highest, review 20a: a normal ECG of the same morning
-    entered later hid a 520, and one day's readings are the same "current" interval), None if none. Never
-    one dated after `today` (review 19a: a QTc typed for next year hid today's 520; such dates are now
-    refused, and a row written before is never "the latest"). `until`: none measured after that day (a
-    correction of a past day reads the QTc known on that day). Why the latest and not the worst of the
-    window: Krantz 2009 (`krantz-2009`) asks to act on the current interval, correcting contributors such
-    as low potassium; a repeat ECG that shows the interval corrected is the fact the prescriber acts on."""
+    """The person's current QTc up to `today`: the latest measurement (the newest measurement day; of that
+    day's readings the highest, review 20a: a normal ECG of the same morning entered later hid a 520, and
+    one day's readings are the same "current" interval) when it was measured within the program's recent
+    window (`qtc_recent_days`) or is 500 ms or more, whatever its age; None otherwise. Review 22m: Krantz
+    2009's "again within 30 days" (`krantz-2009`, clinical reference 10.4) is when the next ECG is due, not
+    when a high reading expires: a QTc of 500 ms or more with no newer reading stays in force (no newer ECG
+    is not a normal one), and only a newer ECG replaces it. The recent window still decides what a
+    prescriber's QTc reason covered (`services.qtc.qtc_reason_covers`); a reading under 500 ms older than it
+    is not current. Never one dated after `today` (review 19a: a QTc typed for next year hid today's 520;
+    such dates are now refused, and a row written before is never "the latest"). `until`: none measured
+    after that day (a correction of a past day reads the QTc known on that day). Why the latest and not the
+    worst: Krantz 2009 asks to act on the current interval, correcting contributors such as low potassium;
+    a repeat ECG that shows the interval corrected is the fact the prescriber acts on."""
     since = today - timedelta(days=int(effective_policy(patient, DOSE_CHECK)["qtc_recent_days"]))
     last = today if until is None else min(until, today)
-    rows = QtcRecord.objects.filter(patient=patient, measured_on__gte=since, measured_on__lte=last)
-    return rows.order_by("-measured_on", "-qtc_ms", "-id").first()
+    rows = QtcRecord.objects.filter(patient=patient, measured_on__lte=last)
+    row = rows.order_by("-measured_on", "-qtc_ms", "-id").first()
+    if row is None or (row.measured_on < since and not needs_dose_review(row.qtc_ms)):
+        return None
+    return row
 
 
 def recent_qtc_ms(patient: Patient, today: date, *, until: date | None = None) -> int | None:

@@ -4,12 +4,12 @@ reverse is the buprenorphine start gate's)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
-from keel.core.rules.agonists import second_agonist
+from keel.core.rules.agonists import second_agonist, within_switch_hours
 from keel.patients.models import Patient
 from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
 from keel.treatment.queries import DoseContext, effective_mg
@@ -18,19 +18,26 @@ from keel.treatment.services.start import low_dose_step
 
 
 def second_agonist_gate(
-    *, by: User, patient: Patient, medication: str, ctx: DoseContext, today: date, held: bool
+    *, by: User, patient: Patient, medication: str, ctx: DoseContext, today: date, at: datetime, held: bool
 ) -> None:
-    """Nothing unless a dose of methadone comes after buprenorphine given here today and taken (the day's
-    context, read with the other medications: `ctx.others_taken_today`), outside a low-dose buprenorphine
-    start, with no switch override of the prescriber's for today; then the denial is audited and DoseBlocked
-    says why. A hold gives nothing: it passes (it must reach a prescriber). Reads nothing more on a day with
-    no other agonist given."""
+    """Nothing unless a dose of methadone at `at` comes within `SWITCH_HOURS` of buprenorphine given here and
+    taken (its time given, else recorded: `agonists.within_switch_hours`, review 22m: 23:30 and 00:30 the
+    next day are an hour apart; the context read with the other medications since yesterday:
+    `ctx.others_taken_recently`), outside a low-dose buprenorphine start, with no switch override of the
+    prescriber's for today; then the denial is audited and DoseBlocked says why. A hold gives nothing: it
+    passes (it must reach a prescriber). Reads nothing more when no other agonist was given since
+    yesterday."""
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
-    taken = [d for d in ctx.others_taken_today if d.medication in agonists]
+    taken = [
+        d
+        for d in ctx.others_taken_recently
+        if d.medication in agonists and within_switch_hours(d.given_at or d.recorded_at, at)
+    ]
     if held or medication != Medication.METHADONE or not taken:
         return
-    low_dose = low_dose_steps_today(
-        patient, [d for d in taken if d.medication == Medication.BUPRENORPHINE], today
+    low_dose = all(
+        low_dose_steps_today(patient, [d for d in taken if d.local_date == day], day)
+        for day in {d.local_date for d in taken if d.medication == Medication.BUPRENORPHINE}
     )
     documented = DoseOverride.objects.filter(
         patient=patient,
@@ -56,11 +63,12 @@ def second_agonist_gate(
 
 
 def low_dose_steps_today(patient: Patient, doses: list[DoseRecord], today: date) -> bool:
-    """Whether every buprenorphine dose given today is a step of a low-dose schedule (review 20a): its order
-    has one, today is one of its steps (`start.low_dose_step`: counted in days dosed under it, so a
-    schedule that ended weeks ago, the person now on the full dose under the same order, has no step today)
-    and the day's buprenorphine under that order is at most that step's mg. Hammig 2016 covers methadone
-    alongside the schedule's days, not a month later; otherwise the prescriber's switch override is needed."""
+    """Whether every buprenorphine dose given on `today` (the doses' day) is a step of a low-dose schedule
+    (review 20a): its order has one, today is one of its steps (`start.low_dose_step`: counted in days
+    dosed under it, so a schedule that ended weeks ago, the person now on the full dose under the same
+    order, has no step today) and the day's buprenorphine under that order is at most that step's mg.
+    Hammig 2016 covers methadone alongside the schedule's days, not a month later; otherwise the
+    prescriber's switch override is needed."""
     if not doses:
         return False
     by_order: dict[int, Decimal] = {}

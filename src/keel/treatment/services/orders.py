@@ -38,7 +38,12 @@ from keel.treatment.services.common import (
     guard_rail_policy,
     lock_person,
 )
-from keel.treatment.services.qtc import last_methadone_mg, newest_qtc_id, start_on_high_qtc
+from keel.treatment.services.qtc import (
+    last_methadone,
+    newest_qtc_id,
+    person_restart_day,
+    start_on_high_qtc,
+)
 from keel.treatment.services.start import low_dose_problem
 
 
@@ -336,7 +341,9 @@ def qtc_gate(
     since = today - timedelta(days=int(cast(MethadoneDosePolicy, settings)["qtc_recent_days"]))
     seen = newest_qtc_id(patient)  # before the QTc's read: a row saved between the two counts as unseen
     qtc = recent_qtc_ms(patient, today)  # the one read of the recent QTc (never one dated after today)
-    current = last_methadone_mg(patient, since, today)  # across episodes (review 19a)
+    restart = person_restart_day(patient, today)  # review 22m: a new induction after missed days is a start
+    last = last_methadone(patient, since, today, restart=restart)  # across episodes (review 19a)
+    current = None if last is None else last.mg
     before = float(current) if current else None  # 0: a start never given, still a start
     verdict, reasons, sources = order_on_qtc(qtc, before, float(dose))
     warnings = prescribing_warnings(qtc, before, float(dose))
@@ -345,6 +352,8 @@ def qtc_gate(
         return "", warnings, raised_from, seen
     text = " ".join(str(reason or "").split())
     problem = reason_problem(text)
+    if problem and last is not None and last.carried(dose):  # review 22m: the reason carried forward
+        return last.reason, warnings, raised_from, last.seen_id
     if problem and not current:
         errors.append(start_on_high_qtc(reasons, sources, problem))
     elif problem:

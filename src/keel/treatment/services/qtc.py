@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from keel.audit.models import Action
 from keel.core import rules
 from keel.core.decision import Reason
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.methadone import DOSE_CHECK
+from keel.core.rules.methadone import DOSE_CHECK, reinduction_day
 from keel.core.rules.qtc import HIGH_FROM_MS
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
@@ -30,6 +31,8 @@ from keel.treatment.models import (
     QtcRecord,
     in_force_q,
 )
+from keel.treatment.queries.contexts import dose_context
+from keel.treatment.queries.doses import MISS_LOOKBACK, DoseContext
 from keel.treatment.queries.orders import level_given_under
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.queries.qtc import recent_qtc
@@ -75,15 +78,43 @@ def record_qtc(
     return row
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What a new methadone order is compared with at the QTc gate (`compared_from`): `mg`, the level the
+    last order actually reached (its dose, or for a raise or start not given in full the level given under
+    it, never below what it raised from), kept as the new order's `raised_from_mg`; and, when the last
+    order's QTc reason still covers the recent QTc (`qtc_reason_covers`), that reason, the dose it covered
+    and the newest QTc row it saw, which a re-write up to that dose carries forward (review 22m) rather
+    than the reason's coverage turning into a plain order."""
+
+    mg: Decimal
+    reason: str = ""
+    covers_up_to: Decimal = Decimal(0)
+    seen_id: int | None = None
+
+    def carried(self, dose: Decimal) -> bool:
+        """Whether a re-write at `dose` needs no new QTc reason: the last order's reason covers it."""
+        return bool(self.reason) and self.seen_id is not None and dose <= self.covers_up_to
+
+
 def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | None:
-    """The dose of the person's methadone order that a new one is compared with at the QTc gate: the order
+    """`last_methadone`'s level (`Comparison.mg`), None: a start."""
+    found = last_methadone(patient, since, today)
+    return None if found is None else found.mg
+
+
+def last_methadone(
+    patient: Patient, since: date, today: date, *, restart: date | None = None
+) -> Comparison | None:
+    """What a new methadone order is compared with at the QTc gate (`compared_from`), from the order
     in force today (`in_force_q`; review 19c: an order written to start next week is not today's dose) when
     there is one; else (review 19a: a discharge and a readmission the same day made a raise read as a first
     order) the newest order written (any status, any episode) that is the active one, or was written on or
     after `since` (the program's recent window, from the start of that day in the program's zone: the
     window's one definition of the day, `zone_of`; review 21m), or had a dose given on or after it. None: no
-    methadone within the window (a start). Its basis is `compared_from`'s. Two reads, three when the order
-    is a raise or a start (the day totals given under it) and four when it carries a QTc reason."""
+    methadone within the window (a start). `restart`: the first day of a new induction after missed days
+    (`restart_day`), which makes an order written before it a start (review 22m). Two reads, three when the
+    order is a raise or a start (the day totals given under it) and four when it carries a QTc reason."""
     since_at = datetime.combine(since, time(), tzinfo=zone_of(patient))
     recent = Q(status=OrderStatus.ACTIVE) | Q(created_at__gte=since_at)
     dosed = DoseRecord.objects.filter(order=OuterRef("pk"), status=DoseStatus.GIVEN, local_date__gte=since)
@@ -96,40 +127,82 @@ def last_methadone_mg(patient: Patient, since: date, today: date) -> Decimal | N
         .order_by("in_force", "-id")  # the one in force today, else the last written
         .first()
     )
-    return None if order is None else compared_from(order, today)
+    return None if order is None else compared_from(order, today, restart=restart)
 
 
-def compared_from(order: MedicationOrder, today: date) -> Decimal:
+def compared_from(order: MedicationOrder, today: date, *, restart: date | None = None) -> Comparison:
     """What a new methadone order is compared with at the QTc gate when `order` is the last one: its dose,
     unless it is a raise or a start (`raised_from_mg` below its dose; 0: a start) not given in full. A raise
-    is given when a day's total under it (the window's one reading: `level_given_under`, the dose as
-    corrected, a voided dose none, split doses added up; today's counted) reached its dose (review 21x: one
-    typed row above the old level, later voided or corrected down, or one dose of 90 under a raise to 120,
-    was "the raise given"; two doses of 50 under a raise to 100 were not). A start (0) is given once any day's
-    total under it is above 0 (the window's first-day limits hold its first days below its dose; review 19a:
-    a raise after a readmission is named from the start she took). A raise or start not given (in full)
-    is compared from the level given under it, never below what it raised from, unless the prescriber's QTc
-    reason (`qtc_reason_covers`) covers the person's recent QTc (review 21m: a raise written twice before
-    the ECG came back "raised" 70 to 70; re-writing a raise or start is the same raise or start, and on a QTc
-    of 500 ms or more needs the reason, however many times and however low it is re-written, review 21x).
+    or a start is given when a day's total under it (the window's one reading: `level_given_under`, the dose
+    as corrected, a voided dose none, split doses added up; today's counted) reached its dose (review 21x:
+    one typed row above the old level, later voided or corrected down, or one dose of 90 under a raise to
+    120, was "the raise given"; two doses of 50 under a raise to 100 were not). A raise or start not given in
+    full is compared from the level given under it, never below what it raised from (review 22m: a start of
+    80 taken at 30 was "given" once any dose was taken, so its re-write on a later QTc of 560 "raised" 80 to
+    80 with no reason and the window let her titrate to 80). When the prescriber's QTc reason on it covers
+    the person's recent QTc (`qtc_reason_covers`), a re-write up to its dose carries that reason forward
+    with the QTc rows it saw (`Comparison.carried`; review 22m: a covered raise read as its full dose, so the
+    re-write, or the same form posted twice, dropped the reason and a worse QTc later stopped nothing);
+    re-writing a raise or start is the same raise or start, and on a QTc of 500 ms or more needs the
+    reason, however many times and however low it is re-written (review 21m, 21x). `restart`: an order
+    written before the first day of a new induction after missed days (`restart_day`) is compared as a start
+    from what was given since that day, and any order's level is counted from that day (review 22m: the level
+    of a month before is tolerance she lost).
     An order written before `raised_from_mg` was kept: review 19c's reading (a deferred raise without a
     QTc reason compares from the order it superseded)."""
-    if order.raised_from_mg is None:
+    from_mg, since = order.raised_from_mg, restart
+    restarted = restart is not None and local_today(order.patient, order.created_at) < restart
+    if restarted:
+        from_mg = Decimal(0)
+    if from_mg is None:
         before = order.supersedes
         raised = before is not None and before.dose_mg < order.dose_mg
         if order.deferred and before is not None and raised and not has_qtc_reason(order):
-            return before.dose_mg
-        return order.dose_mg
-    if order.raised_from_mg >= order.dose_mg:
-        return order.dose_mg
-    given = level_given_under(order, today + timedelta(days=1))
-    if given is not None and (given >= order.dose_mg or (order.raised_from_mg == 0 and given > 0)):
-        return order.dose_mg  # a start once taken: its first days' limits, not the prescriber, hold it lower
-    if has_qtc_reason(order):
+            return Comparison(before.dose_mg)
+        return Comparison(order.dose_mg)
+    if from_mg >= order.dose_mg:
+        return Comparison(order.dose_mg)
+    given = level_given_under(order, today + timedelta(days=1), since=since)
+    if given is not None and given >= order.dose_mg:
+        return Comparison(order.dose_mg)
+    level = max(from_mg, given or Decimal(0))
+    if not restarted and has_qtc_reason(order):  # a reason written before the gap weighed no restart
         qtc = recent_qtc(order.patient, today)
         if qtc is None or qtc_reason_covers(order, qtc):
-            return order.dose_mg
-    return max(order.raised_from_mg, given or Decimal(0))
+            return Comparison(level, order.qtc_reason, order.dose_mg, order.qtc_seen_id)
+    return Comparison(level)
+
+
+def restart_day(patient: Patient, ctx: DoseContext, reinduction_days: int | None = None) -> date | None:
+    """The first day of the person's latest new induction after missed days, today included, as the window
+    counts them (`ctx`: the methadone dose context; `keel.core.rules.methadone.reinduction_day` with the
+    program's `missed_reinduction_days`, the missed-days rule's REINDUCTION; read here unless given), within
+    the context's lookback; None: none. Review 22m: such a restart is a start for the QTc gate."""
+    days = reinduction_days
+    if days is None:
+        days = int(effective_policy(patient, DOSE_CHECK)["missed_reinduction_days"])
+    return reinduction_day(
+        ctx.observed,
+        lambda day: day in ctx.observed or day in ctx.take_home_days,
+        ctx.first_dose_on,
+        ctx.today,
+        days,
+        ctx.today - timedelta(days=MISS_LOOKBACK),
+    )
+
+
+def level_since(ctx: DoseContext, restart: date | None) -> Decimal | None:
+    """The highest observed day's total before today (`ctx.observed`) from `restart` on; all of them when
+    None (the window's `last_observed_mg` otherwise). None: none."""
+    if restart is None:
+        return ctx.last_observed_mg
+    return max((mg for day, mg in ctx.observed.items() if day >= restart), default=None)
+
+
+def person_restart_day(patient: Patient, today: date) -> date | None:
+    """`restart_day` from the person's methadone dose context read now (the prescriber's gate, which has
+    none: `dose_context`)."""
+    return restart_day(patient, dose_context(patient, Medication.METHADONE, today))
 
 
 def qtc_reason_covers(order: MedicationOrder, qtc: QtcRecord) -> bool:

@@ -37,7 +37,7 @@ from keel.treatment.services.common import (
 )
 from keel.treatment.services.doses.rule import BLOCKING
 from keel.treatment.services.hours import dosing_hours_gate
-from keel.treatment.services.qtc import qtc_reason_covers, qtc_unseen
+from keel.treatment.services.qtc import level_since, qtc_reason_covers, qtc_unseen, restart_day
 from keel.treatment.services.start import _start_gate
 from keel.treatment.services.take_homes import TAKE_HOME_DAY
 
@@ -150,8 +150,8 @@ def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool,
     """Guard 3, the day (answered from the context read once): a person whose episode of care ended is not
     dosed; a take-home bottle covering today stops an observed methadone dose (unless the bottle came back,
     or the dose is a hold; issue #13); the program's dosing hours at `at` (issue #18); a slot already
-    recorded today is DoseConflict; methadone after buprenorphine given today waits for a prescriber's switch
-    override (review 19a). Returns the slot (`sequence`, else the next one); a hold on another
+    recorded today is DoseConflict; methadone within `SWITCH_HOURS` of buprenorphine waits for a prescriber's
+    switch override (review 19a, 22m). Returns the slot (`sequence`, else the next one); a hold on another
     medication today stands for this one too (`ctx.hold_open`)."""
     by, patient, medication, ctx, today = day.by, day.patient, day.medication, day.ctx, day.today
     if not ctx.in_episode:
@@ -165,8 +165,8 @@ def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool,
     dosing_hours_gate(
         by=by, patient=patient, medication=medication, at=at, today=today, held=bool(sedated)
     )  # issue #18
-    second_agonist_gate(  # review 19a: methadone after buprenorphine given today
-        by=by, patient=patient, medication=medication, ctx=ctx, today=today, held=bool(sedated)
+    second_agonist_gate(  # review 19a: methadone after buprenorphine; review 22m: in hours, not days
+        by=by, patient=patient, medication=medication, ctx=ctx, today=today, at=at, held=bool(sedated)
     )
     slot = sequence or ctx.next_sequence
     if any(d.sequence == slot for d in ctx.doses_today):
@@ -235,7 +235,10 @@ def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decis
     buprenorphine start's gate stay as they are."""
     if day.medication != Medication.METHADONE or decision.decision not in PASSED_OR_RELEASABLE:
         return decision
-    reason = high_qtc_since_order(day.patient, day.order, day.today, total, day.ctx.last_observed_mg)
+    days = decision.policy.get("missed_reinduction_days")  # the rule's policy, read with the dose
+    restart = restart_day(day.patient, day.ctx, days if isinstance(days, int) else None)  # review 22m
+    given = level_since(day.ctx, restart)
+    reason = high_qtc_since_order(day.patient, day.order, day.today, total, given, restart=restart)
     if reason is None:
         return decision
     kept = decision.reasons if decision.decision == "needs_reassessment" else ()  # review 21x: missed days
@@ -252,6 +255,7 @@ def high_qtc_since_order(
     given: Decimal | None,
     *,
     until: date | None = None,
+    restart: date | None = None,
 ) -> Reason | None:
     """Why a methadone total of `total` on `day` under `order` is refused on the recent QTc (None: it is
     not): above the order (`above_order_on_high_qtc`), or above the dose it raised from on a QTc saved after
@@ -259,8 +263,14 @@ def high_qtc_since_order(
     (the level given under it, as read by the caller) nor the level given under it on any day (read here,
     only when the QTc would refuse). The window and a correction (`limits.amendment_ceilings`: `until` its
     day, then the QTc known when it is made) share it. Reads nothing when the total is within the order and
-    not above what it raised from and `given`."""
+    not above what it raised from and `given`. `restart`: the first day of a new induction after missed days
+    (`qtc.restart_day`, the missed-days rule's REINDUCTION): an order written before it is a start from that
+    day (review 22m: 80 mg a month before the gap is not a level she still takes), and `given` and the level
+    under any order are counted from it."""
     from_mg = order.raised_from_mg  # None: written before it was kept (checked above the order only)
+    since = restart
+    if restart is not None and local_today(patient, order.created_at) < restart:
+        from_mg = Decimal(0)
     level = max(from_mg if from_mg is not None else total, given or Decimal(0))
     if total <= order.dose_mg and total <= level:
         return None
@@ -284,7 +294,7 @@ def high_qtc_since_order(
 
     if reason(given) is None:
         return None
-    under = level_given_under(order, day)  # a day given under it before this episode's lookback, say
+    under = level_given_under(order, day, since=since)  # a day before this episode's lookback, say
     return reason(given if under is None or (given is not None and given > under) else under)
 
 
