@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -90,23 +90,65 @@ def prescribe(
     ceilings' reads are then those of the order the writer read. A caller that showed no order to anyone
     (a test's setup) passes none (`NOT_READ`); the service's own read is then the one compared under the
     lock (an order written meanwhile still refuses it). Every adapter passes what it was sent, None when
-    nothing was (refused): tests/treatment/test_order_versions.py holds every call in `keel` to it."""
+    nothing was (refused): tests/treatment/test_order_versions.py holds every call in `keel` to it.
+
+    In order, one step each: the person (`_scoped_for`), the version read (`_version_read`), the order's
+    fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the
+    person's lock the version again, the episode and the write (`_write_order`)."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
+    current = _version_read(patient, medication, order_version)
+    checked = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason, now)
+    note = _noted(note, checked.why, checked.qtc_why)
+    order = _write_order(by, patient, medication, current, checked, starts_on, note, home_start, now)
+    order.warnings = checked.warnings
+    return order
+
+
+def _version_read(patient: Patient, medication: str, order_version: object) -> int:
+    """The version of this medication's orders now (`queries.orders.order_version`), the one `_write_order`
+    compares again under the lock. The writer's `order_version` is refused before any check: missing or not
+    a whole number (`_read_version`, TreatmentInvalid naming `order_version`: every adapter must say what it
+    read), or not the version now (StaleEdit, `order_changed`: an order written since would be undone). Not
+    compared for `NOT_READ` (a caller that showed no order) nor for a medication that is not one (the
+    checks name `medication`)."""
     current = order_version_of(patient, medication)
     if order_version is not NOT_READ and medication in Medication.values:  # else the medication is named
         read = _read_version(order_version)
         if read != current:
             raise order_changed(patient, medication, read)
-    dose, steps, why, qtc_why, warnings, (raised_from, seen) = _checked_order(
-        patient, medication, dose_mg, home_start, schedule, override_reason, now
-    )
+    return current
+
+
+def _noted(note: str, why: str, qtc_why: str) -> str:
+    """The order's note with the prescriber's reasons appended: for a dose above the program's check (`why`)
+    and for a raise on a QTc of 500 ms or more (`qtc_why`, also kept in its own column). Refuses nothing."""
     if why:
         note = f"{note or ''}\nAbove the program's check, prescriber's reason: {why}".strip()
     if qtc_why:
         note = f"{note or ''}\n{QTC_REASON_NOTE}{qtc_why}".strip()
+    return note
+
+
+def _write_order(
+    by: User,
+    patient: Patient,
+    medication: str,
+    current: int,
+    checked: _Checked,
+    starts_on: date | None,
+    note: str,
+    home_start: bool,
+    now: datetime,
+) -> MedicationOrder:
+    """In one transaction under the person's lock (`lock_person`: of two submits of one person, the second
+    waits there, then sees the first's order): the episode read under its lock (`episode_open(lock=True)`,
+    the row `discharge` locks first). An order written since `current` was read refuses it (StaleEdit,
+    `order_changed`, nothing written: the checks read another order). No open episode (review 20a): nothing
+    written but the refusal's audit row, which commits, then TreatmentInvalid naming `patient`. Otherwise
+    the order and its audit row (`_order_audited`)."""
     with transaction.atomic():
         lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
         ended = not episode_open(patient, lock=True)
@@ -122,32 +164,48 @@ def prescribe(
                 reason=EPISODE_ENDED_REASON,
             )
         else:
-            order = _superseding_order(
-                by,
-                patient,
-                medication,
-                dose,
-                starts_on,
-                note,
-                home_start,
-                steps,
-                now,
-                raised_from,
-                qtc_reason=qtc_why,
-                qtc_seen_id=seen,
-            )
-            _audit(
-                by,
-                patient,
-                Action.CREATE,
-                "medication_order",
-                order.pk,
-                reason=_order_reason(why, qtc_why),
-                detail={"medication": medication, **({"qtc_override": True} if qtc_why else {})},
-            )
+            order = _order_audited(by, patient, medication, checked, starts_on, note, home_start, now)
     if ended:
         raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
-    order.warnings = warnings
+    return order
+
+
+def _order_audited(
+    by: User,
+    patient: Patient,
+    medication: str,
+    checked: _Checked,
+    starts_on: date | None,
+    note: str,
+    home_start: bool,
+    now: datetime,
+) -> MedicationOrder:
+    """The order (`_superseding_order`) and its audit row, with the prescriber's reason it was written on
+    (`_order_reason`) and whether it overrode the QTc gate; in `_write_order`'s transaction. Refuses
+    nothing: every check was made before."""
+    order = _superseding_order(
+        by,
+        patient,
+        medication,
+        checked.dose,
+        starts_on,
+        note,
+        home_start,
+        checked.steps,
+        now,
+        checked.raised_from,
+        qtc_reason=checked.qtc_why,
+        qtc_seen_id=checked.seen,
+    )
+    _audit(
+        by,
+        patient,
+        Action.CREATE,
+        "medication_order",
+        order.pk,
+        reason=_order_reason(checked.why, checked.qtc_why),
+        detail={"medication": medication, **({"qtc_override": True} if checked.qtc_why else {})},
+    )
     return order
 
 
@@ -210,6 +268,20 @@ def _order_reason(why: str, qtc_why: str) -> str:
     return "above the program's check: prescriber's reason" if why else ""
 
 
+class _Checked(NamedTuple):
+    """What `_checked_order` read of the order: its dose, its low-dose schedule's steps, the prescriber's
+    reasons (`why`: above the program's check; `qtc_why`: a raise on a QTc of 500 ms or more), the QTc's
+    warnings, the dose the QTc gate compared it with and the newest QTc row it saw (`qtc_gate`)."""
+
+    dose: Decimal
+    steps: list[dict[str, Any]]
+    why: str
+    qtc_why: str
+    warnings: tuple[Reason, ...]
+    raised_from: Decimal | None
+    seen: int | None
+
+
 def _checked_order(
     patient: Patient,
     medication: str,
@@ -218,7 +290,7 @@ def _checked_order(
     schedule: object,
     override_reason: object,
     now: datetime,
-) -> tuple[Decimal, list[dict[str, Any]], str, str, tuple[Reason, ...], tuple[Decimal | None, int | None]]:
+) -> _Checked:
     """The order's dose, its low-dose schedule's steps, the prescriber's reason for a dose above the
     program's check and for a methadone increase on a recent QTc of 500 ms or more ("" when none is needed),
     the QTc's warnings, and the dose the QTc gate compared it with and the newest QTc row it saw (`qtc_gate`);
@@ -243,7 +315,7 @@ def _checked_order(
     qtc_why, warnings, raised_from, seen = qtc_gate(patient, medication, dose, override_reason, errors, today)
     if errors:
         raise TreatmentInvalid(errors)
-    return dose, steps, why, qtc_why, warnings, (raised_from, seen)
+    return _Checked(dose, steps, why, qtc_why, warnings, raised_from, seen)
 
 
 def _superseding_order(
