@@ -1,8 +1,9 @@
 """Lane fix22m (review 22m, hole 2) on PostgreSQL, real threads: the same re-write of a QTc-reasoned raise
 posted twice at once. The first holds the episode's lock inside its transaction (`orders.episode_open`) while
 the second runs its QTc gate and waits for that lock (`tests.lock_waits`: serialised by the lock, not by
-timing). Both compare with the raise's level given (60), both carry its reason with the QTc rows it saw, so a
-worse QTc after them still stops the dose above 60: a double submit is no way around the gate. SQLite is
+timing). The first compares with the raise's level given (60) and carries its reason with the QTc rows it saw;
+the second is refused as stale (lane med22's version, checked again under the lock), so a worse QTc after them
+still stops the dose above 60: a double submit is no way around the gate. SQLite is
 skipped (its IMMEDIATE transactions serialise writers)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from keel.patients.models import local_today
+from keel.recovery.common import StaleEdit
 from keel.treatment.models import MedicationOrder
 from keel.treatment.services import orders
 from tests.conftest import World
@@ -37,7 +39,7 @@ def _rewrite(world: World) -> Any:
     )
 
 
-def test_two_rewrites_at_once_both_carry_the_reason_and_a_worse_qtc_still_stops(
+def test_two_rewrites_at_once_one_carries_the_reason_one_is_stale_and_a_worse_qtc_still_stops(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert connection.vendor == "postgresql"
@@ -57,9 +59,11 @@ def test_two_rewrites_at_once_both_carry_the_reason_and_a_worse_qtc_still_stops(
     one.join(timeout=60)
     two.join(timeout=60)
     assert waited, "the second re-write did not wait for the first one's lock"
-    written = [outcomes["one"], outcomes["two"]]
-    assert all(isinstance(o, MedicationOrder) for o in written), outcomes
-    assert [(o.raised_from_mg, o.qtc_reason) for o in written] == [(60, QTC_REASON)] * 2
+    # Lane med22's version check, under the same lock: the second re-write read the orders before the first
+    # was written, so it is stale and refused; the one written carries the reason with the rows it saw.
+    assert isinstance(outcomes["one"], MedicationOrder), outcomes
+    assert isinstance(outcomes["two"], StaleEdit), outcomes
+    assert (outcomes["one"].raised_from_mg, outcomes["one"].qtc_reason) == (60, QTC_REASON)
     monkeypatch.undo()
     _qtc(world, 610)
     assert _dose(world, "70") == NEEDS_NEW_ORDER
