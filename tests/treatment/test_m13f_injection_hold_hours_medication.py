@@ -376,7 +376,8 @@ def test_the_page_refuses_a_blank_medication_in_spanish(on_both: Any) -> None:
 
 def test_the_page_keeps_a_post_without_medication_as_methadone(on_both: Any) -> None:
     """Older forms (and tests) send no medication field: still methadone, as before. At 11:00: yesterday's
-    buprenorphine (10:00) is more than `SWITCH_HOURS` before (review 22m: a second agonist in hours)."""
+    buprenorphine (10:00) is more than the default `switch_hours` (24) before (review 22m: a second agonist
+    in hours)."""
     with time_machine.travel(at(D, 11), tick=False):
         client_for(on_both, "nurse").post(
             f"/dosing/{on_both.alice.pk}/", {"sequence": "1", "amount_mg": "40"}, HTTP_HX_REQUEST="true"

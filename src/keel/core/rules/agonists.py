@@ -10,18 +10,22 @@ program's limits". One rule for both directions:
 
 Both directions read times, not calendar days (review 22m: buprenorphine at 23:30 and methadone at 00:30 are
 an hour apart, whatever the program's day or zone): the start gate reads methadone taken since the last
-buprenorphine dose; here, buprenorphine taken within SWITCH_HOURS of the methadone dose (`within_switch_hours`).
+buprenorphine dose; here, buprenorphine taken within the program's hours of the methadone dose
+(`within_switch_hours`). Those hours are program policy, `methadone-dose-check`'s `switch_hours` (default 24,
+Keel's bounds 12-72 in `keel.core.rules.policy.LIMITS`): no clinical source gives a figure (lane policy22).
 
 Plain Python: no Django.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from keel.core.decision import Decision, Reason
 from keel.core.rules.base import NoPolicy
+from keel.core.rules.policy import LIMITS
 from keel.core.words import gettext_noop
 
 RULE = "second-agonist-same-day"
@@ -29,23 +33,27 @@ VERSION = "1"
 NEEDS_OVERRIDE = "needs_override"
 METHADONE, BUPRENORPHINE = "methadone", "buprenorphine"
 SOURCES = ("keel-one-agonist-a-day", "reference-9.6", "hammig-2016")
-# "One opioid agonist a day" (keel-one-agonist-a-day) in hours: buprenorphine taken less than this long before
-# (or after) a methadone dose is the same day's second agonist, across midnight and across time zones.
-SWITCH_HOURS = 24
+SWITCH_FIELD = "switch_hours"  # methadone-dose-check's policy value: the hours of "one opioid agonist a day"
+_CEILING = LIMITS[("methadone-dose-check", SWITCH_FIELD)].ceiling or 0
+# The calendar days a dose context reads other medications' doses back (today minus these, on): from that day's
+# midnight to today's there are at least the ceiling's hours even when one of those days is the spring clock
+# change's 23 hours, so methadone at 00:01 sees buprenorphine given up to the ceiling's hours before it.
+SWITCH_LOOKBACK_DAYS = math.ceil((_CEILING + 1) / 24)
 
 
-def within_switch_hours(taken_at: datetime, at: datetime) -> bool:
-    """Whether an agonist taken at `taken_at` is within SWITCH_HOURS of a dose at `at` (aware times, so the
-    program's zone and its calendar day do not enter: review 22m)."""
-    return abs(at - taken_at) < timedelta(hours=SWITCH_HOURS)
+def within_switch_hours(taken_at: datetime, at: datetime, *, hours: float) -> bool:
+    """Whether an agonist taken at `taken_at` is within `hours` (the program's `switch_hours`) of a dose at
+    `at` (aware times, so the program's zone and its calendar day do not enter: review 22m)."""
+    return abs(at - taken_at) < timedelta(hours=hours)
 
 
 def second_agonist(
-    medication: str, taken_today: Iterable[str], *, low_dose_start: bool, documented: bool
+    medication: str, taken_today: Iterable[str], *, low_dose_start: bool, documented: bool, hours: float
 ) -> Decision[NoPolicy] | None:
     """Whether a dose of `medication` now is a second opioid agonist today without a prescriber's decision:
     a "needs_override" decision (its reason in words, its sources), else None. `taken_today`: the other
-    medications given at the window within SWITCH_HOURS (`within_switch_hours`) and taken (not voided or corrected to 0 mg); `low_dose_start`:
+    medications given at the window within `hours` (the program's `switch_hours`, `within_switch_hours`) and
+    taken (not voided or corrected to 0 mg), `hours` said in the reason; `low_dose_start`:
     that buprenorphine was a low-dose start's step (methadone alongside it is the method); `documented`: a
     prescriber's switch override for today. Buprenorphine after methadone is the start gate's (None here)."""
     if medication != METHADONE or BUPRENORPHINE not in set(taken_today) or low_dose_start or documented:
@@ -57,6 +65,6 @@ def second_agonist(
             "two add up). No methadone until a prescriber records a switch override for today, with the reason."
         ),
         SOURCES,
-        hours=SWITCH_HOURS,
+        hours=hours,
     )
     return Decision(RULE, VERSION, NEEDS_OVERRIDE, (reason,))

@@ -175,6 +175,17 @@ DOSE_POLICY = (
         "default)",
     ),
     Field(
+        "switch_hours",
+        "number",
+        required=False,
+        default=24,
+        minimum=0,
+        help="program policy, Keel default 24 h ('one opioid agonist a day', keel-one-agonist-a-day; no clinical "
+        "source gives a figure): methadone within this many hours, by clock time, of buprenorphine given at the "
+        "window is a second opioid agonist the same day and needs a prescriber's switch override for the day "
+        "(methadone alongside a low-dose buprenorphine start passes)",
+    ),
+    Field(
         "missed_half_dose_days",
         "integer",
         required=False,
@@ -275,6 +286,7 @@ class DosePolicy(CeilingPolicy, RedosePolicy):
     titration_window_days: int
     titration_window_max_mg: float
     qtc_recent_days: int
+    switch_hours: float
     missed_half_dose_days: int
     missed_restart_days: int
     missed_restart_max_mg: float

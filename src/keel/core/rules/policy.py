@@ -280,6 +280,16 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "current QTc and of what a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until "
         "a newer ECG, whatever its age (review 22m)",
     ),
+    (_METHADONE, "switch_hours"): Limit(
+        "higher",
+        12,
+        72,
+        "Keel bounds, no source gives a figure (keel-one-agonist-a-day): floor 12 h, half a day, so a morning "
+        "buprenorphine dose and an evening methadone dose at the window are always a prescriber's switch; "
+        "ceiling 72 h, three days: past them buprenorphine is no longer the same day's second agonist but an "
+        "earlier treatment (a methadone order after it is already a prescriber's decision), and the window "
+        "reads every other medication's doses that far back on each methadone dose",
+    ),
     (_METHADONE, "missed_half_dose_days"): Limit(
         "lower",
         2,

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Q
 
 from keel.core import episodes
+from keel.core.rules.agonists import SWITCH_LOOKBACK_DAYS
 from keel.db import rows
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
@@ -125,8 +126,8 @@ def dose_contexts(
     )
     if not with_other_holds:
         recent = recent.filter(medication=medication)
-    else:  # this medication's doses, and only the holds of the others and their doses since yesterday
-        first_today = min(today for _, today in patients) - timedelta(days=1)  # review 22m: hours
+    else:  # this medication's doses, and only the holds of the others and their recent doses
+        first_today = min(today for _, today in patients) - timedelta(days=SWITCH_LOOKBACK_DAYS)  # in hours
         recent = recent.filter(
             Q(medication=medication) | Q(status=DoseStatus.HELD) | Q(local_date__gte=first_today)
         )
@@ -198,10 +199,10 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
     amended: dict[int, list[DoseAmendment]] = {}
     released: set[int] = set()
     # Without with_other_holds only this medication: a status no dose has stands for "or held", the last day
-    # a date can be for "or since yesterday" (another medication's doses of today and yesterday: a second
-    # agonist is read in hours, review 22m).
+    # a date can be for "or recent" (another medication's doses of the last SWITCH_LOOKBACK_DAYS days and
+    # today: a second agonist is read in hours, up to the policy's ceiling, review 22m, lane policy22).
     status = DoseStatus.HELD if with_other_holds else ""
-    others_on = today - timedelta(days=1) if with_other_holds else date.max
+    others_on = today - timedelta(days=SWITCH_LOOKBACK_DAYS) if with_other_holds else date.max
     seen: set[int] = set()
     for dose, amendment, freed in rows.fetch(
         _DOSES,
@@ -315,7 +316,7 @@ def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Rea
         contexts[p.pk].others_taken_recently = [  # review 22m: a second agonist read in hours
             d
             for d in other_held[p.pk]
-            if today - timedelta(days=1) <= d.local_date <= today
+            if today - timedelta(days=SWITCH_LOOKBACK_DAYS) <= d.local_date <= today
             and d.status == DoseStatus.GIVEN
             and is_taken(d, amended.get(d.pk, []))
         ]

@@ -55,8 +55,9 @@ class DoseContext:
     # The doses of another medication given today and taken (not voided or corrected to 0 mg), by medication
     # and slot (with_other_holds): a second opioid agonist the same day, a first dose already given today.
     others_taken_today: list[DoseRecord] = field(default_factory=list)
-    # The same since yesterday (today's and the day before's, taken): a second agonist within the hours of
-    # `keel.core.rules.agonists.SWITCH_HOURS`, whatever the calendar day (review 22m: 23:30 and 00:30).
+    # The same over the last `keel.core.rules.agonists.SWITCH_LOOKBACK_DAYS` days and today (taken): a second
+    # agonist within the program's `switch_hours`, whatever the calendar day (review 22m: 23:30 and 00:30),
+    # read far enough back for the policy's ceiling (lane policy22).
     others_taken_recently: list[DoseRecord] = field(default_factory=list)
     # Review 20a: the person's take-home plans with a bottle for today that no running plan of this episode
     # covers and that did not come back (an ended plan's, an earlier episode's): whether the person still

@@ -10,9 +10,11 @@ from decimal import Decimal
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.rules.agonists import second_agonist, within_switch_hours
+from keel.core.rules.methadone import DOSE_CHECK
 from keel.patients.models import Patient
 from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
 from keel.treatment.queries import DoseContext, effective_mg
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.common import DoseBlocked, _audit
 from keel.treatment.services.start import low_dose_step
 
@@ -20,20 +22,21 @@ from keel.treatment.services.start import low_dose_step
 def second_agonist_gate(
     *, by: User, patient: Patient, medication: str, ctx: DoseContext, today: date, at: datetime, held: bool
 ) -> None:
-    """Nothing unless a dose of methadone at `at` comes within `SWITCH_HOURS` of buprenorphine given here and
+    """Nothing unless a dose of methadone at `at` comes within the person's `switch_hours` (program policy,
+    `methadone-dose-check`, with a prescriber's override for the person) of buprenorphine given here and
     taken (its time given, else recorded: `agonists.within_switch_hours`, review 22m: 23:30 and 00:30 the
-    next day are an hour apart; the context read with the other medications since yesterday:
-    `ctx.others_taken_recently`), outside a low-dose buprenorphine start, with no switch override of the
-    prescriber's for today; then the denial is audited and DoseBlocked says why. A hold gives nothing: it
-    passes (it must reach a prescriber). Reads nothing more when no other agonist was given since
-    yesterday."""
+    next day are an hour apart; the context read with the other medications of the days that cover the
+    policy's ceiling: `ctx.others_taken_recently`, `agonists.SWITCH_LOOKBACK_DAYS`), outside a low-dose
+    buprenorphine start, with no switch override of the prescriber's for today; then the denial is audited
+    and DoseBlocked says why, with the hours. A hold gives nothing: it passes (it must reach a prescriber).
+    Reads nothing more (not even the policy) when no other agonist was given in the days read."""
     agonists = (Medication.METHADONE, Medication.BUPRENORPHINE)
-    taken = [
-        d
-        for d in ctx.others_taken_recently
-        if d.medication in agonists and within_switch_hours(d.given_at or d.recorded_at, at)
-    ]
-    if held or medication != Medication.METHADONE or not taken:
+    recent = [d for d in ctx.others_taken_recently if d.medication in agonists]
+    if held or medication != Medication.METHADONE or not recent:
+        return
+    hours = float(effective_policy(patient, DOSE_CHECK)["switch_hours"])
+    taken = [d for d in recent if within_switch_hours(d.given_at or d.recorded_at, at, hours=hours)]
+    if not taken:
         return
     low_dose = all(
         low_dose_steps_today(patient, [d for d in taken if d.local_date == day], day)
@@ -47,7 +50,7 @@ def second_agonist_gate(
         ended_at__isnull=True,
     ).exists()
     decision = second_agonist(
-        medication, (d.medication for d in taken), low_dose_start=low_dose, documented=documented
+        medication, (d.medication for d in taken), low_dose_start=low_dose, documented=documented, hours=hours
     )
     if decision is None:
         return

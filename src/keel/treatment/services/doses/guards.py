@@ -150,9 +150,9 @@ def day_guards(day: DoseDay, at: datetime, sedated: bool, bottle_returned: bool,
     """Guard 3, the day (answered from the context read once): a person whose episode of care ended is not
     dosed; a take-home bottle covering today stops an observed methadone dose (unless the bottle came back,
     or the dose is a hold; issue #13); the program's dosing hours at `at` (issue #18); a slot already
-    recorded today is DoseConflict; methadone within `SWITCH_HOURS` of buprenorphine waits for a prescriber's
-    switch override (review 19a, 22m). Returns the slot (`sequence`, else the next one); a hold on another
-    medication today stands for this one too (`ctx.hold_open`)."""
+    recorded today is DoseConflict; methadone within the program's `switch_hours` of buprenorphine waits for
+    a prescriber's switch override (review 19a, 22m). Returns the slot (`sequence`, else the next one); a
+    hold on another medication today stands for this one too (`ctx.hold_open`)."""
     by, patient, medication, ctx, today = day.by, day.patient, day.medication, day.ctx, day.today
     if not ctx.in_episode:
         raise TreatmentInvalid(
