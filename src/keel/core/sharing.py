@@ -210,10 +210,10 @@ _CARE_WORDS = (
     "infirmary", "physician", "physicians", "doctor", "doctors", "nursing", "pharmacy", "treatment center",
     "detox", "opioid treatment program", "behavioral health", "mental health", "crisis center", "crisis unit",
     # Spanish
-    "hospitales", "clínica", "clínicas", "médico", "médica", "médicos", "medicina", "salud", "centro de salud",
-    "urgencias", "emergencias", "sala de emergencias", "uci", "cuidados intensivos", "ambulancia",
-    "ambulancias", "paramédico", "paramédicos", "toxicología", "enfermería", "farmacia", "sanatorio",
-    "consultorio", "policlínico", "policlínica", "centro de tratamiento", "desintoxicación",
+    "hospitales", "clínica", "clínicas", "médico", "médica", "médicos", "medicina", "salud",
+    "centro de salud", "urgencias", "emergencias", "sala de emergencias", "uci", "cuidados intensivos",
+    "ambulancia", "ambulancias", "paramédico", "paramédicos", "toxicología", "enfermería", "farmacia",
+    "sanatorio", "consultorio", "policlínico", "policlínica", "centro de tratamiento", "desintoxicación",
     "salud mental", "centro de crisis",
 )  # fmt: skip
 
@@ -535,11 +535,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
             errors.append(
                 FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
-    if (
-        affiliation
-        and not _names(affiliation, _NOT_MEDICAL_WORDS)
-        and not _names(affiliation, _CARE_WORDS)
-    ):
+    if affiliation and not _names(affiliation, _NOT_MEDICAL_WORDS) and not _names(affiliation, _CARE_WORDS):
         errors.append(
             FieldError(
                 "recipient_affiliation",
@@ -627,8 +623,8 @@ def _is_latin(c: str) -> bool:
 
 
 # "Number" and ordinals as Spanish writes them in a name, each read one way (review 22p): "Nº 5", "N.º 5",
-# "N° 5" (the degree sign, drawn alike and typed for it), "No. 5", "Núm. 5" and "#5" are "no 5"; "2.ª" and "2ª"
-# are "2a"; "3.º", "3º" and "3°" are "3o".
+# "N° 5" (the degree sign, drawn alike and typed for it), "No. 5", "Núm. 5" and "#5" are "no 5"; "2.ª" and
+# "2ª" are "2a"; "3.º", "3º" and "3°" are "3o".
 _NUMBER_SIGN = re.compile(r"(?<![^\W\d_])(?:n\s*\.?\s*[º°o]|n[uú]m|#)\s*\.?\s*(?=[0-9])", re.IGNORECASE)
 _ORDINAL = re.compile(r"(?<=[0-9])\.?([ºª°])")
 # The marks that make a letter of its own in a language Keel speaks, on a Latin letter: Spanish "ñ".

@@ -90,29 +90,27 @@ def shown_text(text: object) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", kept) if _drawn(c))
 
 
-def words_of(text: object, *, number_suffixes: bool = True) -> list[str]:
+def words_of(text: object, *, glued_to_digits: bool = True) -> list[str]:
     """The words of `shown_text(text)`, in order and case-folded: a word is a run of letters (and the marks
     on them); anything else (spaces, digits, quotes, brackets, every other punctuation and symbol) separates
     words, so `"urgent"`, `(urgent)` and `urgent` are one word, and `test1`, `test2` are both "test". With
-    `number_suffixes=False`, letters right after a digit are a number's suffix, no word: "1st", "2nd", "10mg"
-    (review 22p)."""
+    `glued_to_digits=False`, letters touching a digit are part of a number, a unit or a code, no word: "1st",
+    "2nd", "10mg", "test1", "l3sson" (review 22p)."""
     words: list[str] = []
     current: list[str] = []
-    suffix = False
+    glued = False
     previous = ""
-    for c in shown_text(text):
+    for c in shown_text(text) + " ":
         category = unicodedata.category(c)
         if category.startswith("L") or (current and category.startswith("M")):
-            if not current:
-                suffix = previous == "Nd"
+            glued = glued or (not current and previous == "Nd")
             current.append(c)
-        elif current:
-            if number_suffixes or not suffix:
+        else:
+            if current and (glued_to_digits or not (glued or category == "Nd")):
                 words.append("".join(current).casefold())
             current = []
+            glued = False
         previous = category
-    if current and (number_suffixes or not suffix):
-        words.append("".join(current).casefold())
     return words
 
 
@@ -191,7 +189,9 @@ def _prototypes() -> dict[int, str]:
 # What UTS #39's data keeps apart but a reader does not (review 21y's table, where the data differs): Greek
 # kappa, chi, epsilon, Armenian men and keh, Cyrillic small palochka, dotless j and ezh, each as the Latin
 # letter it passes for in a word; and every Latin small capital as its letter (`_small_capitals`).
-_BEYOND_UTS39 = {ord(a): b for a, b in zip("\u03ba\u03c7\u03b5\u0574\u0584\u04cf\u0237\u0292", "kxeuplj3", strict=True)}
+_BEYOND_UTS39 = {
+    ord(a): b for a, b in zip("\u03ba\u03c7\u03b5\u0574\u0584\u04cf\u0237\u0292", "kxeuplj3", strict=True)
+}
 
 
 @cache
@@ -208,19 +208,22 @@ def _small_capitals() -> dict[int, str]:
 
 
 def _unmarked(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.category(c).startswith("M"))
+    return "".join(
+        c for c in unicodedata.normalize("NFD", text) if not unicodedata.category(c).startswith("M")
+    )
 
 
 def skeleton(word: str) -> str:
     """`word` as it is compared, never shown (UTS #39's skeleton, case-folded and without marks): decomposed
     (NFD), its marks dropped, each letter mapped to the prototype Unicode's confusables data says it is drawn
     like (`_prototypes`), case-folded, twice (a Lisu or Cherokee capital maps to a Latin capital, folded to
-    the small letter). Two words that look the same, or differ only by an accent or a dot below, have one
-    skeleton: "ur\u0261ent", "\u057drgent", "\u00fargent", "te\u0323st": "urgent", "test"; Lisu, Cherokee,
-    small-capital and mathematical letters fold too. For telling repeated words apart and refusing look-alikes
-    only: the text shown and stored is `shown_text`."""
+    the small letter); and "i" as "l" (words are case-folded before they are compared, and a capital "I" is
+    drawn as an "l": "schooI" is "school"). Two words that look the same, or differ only by an accent or a
+    dot below, have one skeleton: "ur\u0261ent", "\u057drgent", "\u00fargent", "te\u0323st" are "urgent"
+    and "test"; Lisu, Cherokee, small-capital and mathematical letters fold too. For telling repeated words
+    apart and refusing look-alikes only: the text shown and stored is `shown_text`."""
     folded = word.casefold()
     for _ in range(2):
         folded = _unmarked(folded).translate(_BEYOND_UTS39).translate(_small_capitals())
         folded = folded.translate(_prototypes()).casefold()
-    return _unmarked(folded)
+    return _unmarked(folded).replace("i", "l")

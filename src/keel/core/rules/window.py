@@ -114,7 +114,7 @@ def reason_problem(text: Any) -> str:
     - no word mixing scripts beyond UTS #39's highly restrictive level (`mixed_script_words`: a Latin word
       with a Cyrillic, Greek, Lisu or Cherokee look-alike letter);
     - at least three different real words: a real word has two letters or more and not one letter repeated
-      ("aaa", "qq": none), is no number's suffix ("1st", "2nd", "10mg": none), and words are told apart by
+      ("aaa", "qq": none), touches no digit (a number's suffix, a unit, a code: "1st", "10mg", "l3sson": none), and words are told apart by
       their skeleton (`keel.core.text.skeleton`: Unicode's confusables, marks dropped, so "test", "ṭest",
       "TEST" in Lisu letters are one word; review 22p);
     - Keel's own words no more than half of them: every word of `KEEL_SENTENCES` (the hints, the flag's
@@ -133,7 +133,7 @@ def reason_problem(text: Any) -> str:
         return REASON_REQUIRED
     if len(joined) > 2000:
         return REASON_TOO_LONG
-    words = words_of(joined, number_suffixes=False)
+    words = words_of(joined, glued_to_digits=False)
     if mixed_script_words(words):
         return REASON_MIXED_SCRIPT
     unspaced = {c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}
@@ -194,7 +194,7 @@ def _said(sentences: tuple[str, ...]) -> set[str]:
 @cache
 def _hint_words() -> tuple[tuple[str, ...], ...]:
     """The words of each of `REASON_HINTS` in every language Keel speaks, longest first."""
-    runs = {tuple(words_of(t, number_suffixes=False)) for t in _said(REASON_HINTS)}
+    runs = {tuple(words_of(t, glued_to_digits=False)) for t in _said(REASON_HINTS)}
     return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
 
 
