@@ -17,6 +17,7 @@ import re
 import unicodedata
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any, Literal, TypedDict
 
 from keel.core.decision import Param, Reason
@@ -117,10 +118,12 @@ def reason_problem(text: Any) -> str:
       ("aaa", "qq": none), touches no digit (a number's suffix, a unit, a code: "1st", "10mg", "l3sson": none), and words are told apart by
       their skeleton (`keel.core.text.skeleton`: Unicode's confusables, marks dropped, so "test", "ṭest",
       "TEST" in Lisu letters are one word; review 22p);
-    - Keel's own words no more than half of them: every word of `KEEL_SENTENCES` (the hints, the flag's
-      note, the words of the emergency pages), in English and in every compiled language, from the same
-      gettext strings; a hint pasted back whole is left out first. "write the clinical reason, ok" or the
-      break-the-glass page's title is no reason (reviews 21y, 22p);
+    - not Keel's own words: Keel's own sentences are `KEEL_SENTENCES` (the hints, the flag's note, every
+      title, lead, label and button of the emergency pages), in English and in every compiled language, from
+      the same gettext strings the pages show. A reason made only of their words (any order) is refused
+      (review 21y); a hint pasted back whole is left out; then a reason more than half of whose words are in
+      runs of two or more copied from one of Keel's sentences (`_keels_own`) is refused: "write the clinical
+      reason, ok", the break-the-glass page's title (review 22p);
     - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
       Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
       three words: a sentence there is one run of letters, and a clinician's language must not refuse an
@@ -137,17 +140,31 @@ def reason_problem(text: Any) -> str:
     if mixed_script_words(words):
         return REASON_MIXED_SCRIPT
     unspaced = {c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}
-    real = {skeleton(w) for w in _less_hints(words) if _real_word(w)}
-    own = real & _keel_vocabulary()
+    if words and all(skeleton(w) in _keel_vocabulary() for w in words):  # Keel's words only, any order (21y)
+        return REASON_NO_SUBSTANCE
+    words = _less_hints(words)
+    real = {skeleton(w) for w in words if _real_word(w)}
     letters = {c.lower() for c in joined if c.isalnum()}
     wide = sum(unicodedata.east_asian_width(c) in "WF" for c in joined)
     if visible_length(joined) + wide < REASON_MIN_CHARS or len(letters) < 4:
         return REASON_NO_SUBSTANCE
     if len(unspaced) >= REASON_MIN_UNSPACED_LETTERS:
         return ""
-    if len(real) < REASON_MIN_WORDS or len(own) > len(real - own):
+    if len(real) < REASON_MIN_WORDS or 2 * _keels_own(words) > len(words):
         return REASON_NO_SUBSTANCE
     return ""
+
+
+def _keels_own(words: list[str]) -> int:
+    """How many of `words` are Keel's own: in a run of two or more that follow each other in one of
+    `KEEL_SENTENCES` (any language Keel speaks), compared by skeleton. A sentence of Keel's, cut anywhere and
+    pasted, is all Keel's; a clinician's own sentence that shares a word ("emergency", "the") is not."""
+    shapes = [skeleton(w) for w in words]
+    own = [False] * len(shapes)
+    for i, pair in enumerate(pairwise(shapes)):
+        if pair in _keel_pairs():
+            own[i] = own[i + 1] = True
+    return sum(own)
 
 
 def _real_word(word: str) -> bool:
@@ -196,6 +213,17 @@ def _hint_words() -> tuple[tuple[str, ...], ...]:
     """The words of each of `REASON_HINTS` in every language Keel speaks, longest first."""
     runs = {tuple(words_of(t, glued_to_digits=False)) for t in _said(REASON_HINTS)}
     return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
+
+
+@cache
+def _keel_pairs() -> frozenset[tuple[str, str]]:
+    """Each two words that follow each other in one of `KEEL_SENTENCES`, in every language Keel speaks, by
+    skeleton."""
+    pairs: set[tuple[str, str]] = set()
+    for sentence in _said(KEEL_SENTENCES):
+        shapes = [skeleton(w) for w in words_of(sentence, glued_to_digits=False)]
+        pairs |= set(pairwise(shapes))
+    return frozenset(pairs)
 
 
 @cache
