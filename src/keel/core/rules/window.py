@@ -95,12 +95,24 @@ EMERGENCY_DISCLOSURE_FORM: dict[str, str] = {
     "password": N_("Your password, to confirm"),
     "submit": N_("Disclose for the emergency"),
 }
+# The labels of the other reason fields (a dose's override, a correction, a plan ended early, a flag's note),
+# shown from here on every page (`keel.web.context`: `reason_labels`).
+REASON_LABELS: dict[str, str] = {
+    "clinical": N_("Clinical reason (required)"),
+    "dose": N_(
+        "Reason, only for a dose above the program's check or a methadone raise after a QTc of 500 ms or more "
+        "(optional)"
+    ),
+    "end_early": N_("Why end this plan early (required)"),
+    "flag_note": N_("What was done"),
+}
 KEEL_SENTENCES = (
     *REASON_HINTS,
     FLAG_NOTE_REQUIRED,
     FLAG_ASSESSMENT,
     *EMERGENCY_ACCESS_PAGE.values(),
     *EMERGENCY_DISCLOSURE_FORM.values(),
+    *REASON_LABELS.values(),
 )
 
 
