@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, TypedDict
 
 from keel.core.decision import Decision, Reason
@@ -41,8 +42,8 @@ from keel.core.rules import policy
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
-from keel.core.rules.window import reason_problem
-from keel.core.text import shown_text, visible_length
+from keel.core.rules.window import REASON_MIXED_SCRIPT, reason_problem
+from keel.core.text import mixed_script_words, shown_text, skeleton, visible_length
 from keel.core.words import gettext_noop as N_
 
 SOURCES_CONSENT = ("cfr-2-31-2024",)
@@ -171,23 +172,63 @@ MEDICAL_ROLES: dict[str, str] = {
 # What a medical emergency needs (Keel's product rule, `keel-emergency-categories`): the medicine and dose
 # the person takes and whether and since when they are in care. Check-in answers and screening scores stay.
 EMERGENCY_CATEGORIES = ("enrollment", "medication")
-# Words that name a recipient who is not medical personnel: courts, law enforcement, employers, schools,
-# insurers. A facility or person so named is refused (section 2.51 is for medical personnel only).
-_NOT_MEDICAL = re.compile(
-    r"\b(court|courts|judge|judicial|probation|parole|police|sheriff|sheriffs|jail|prison|correctional|"
-    r"corrections|attorney|attorneys|lawyer|lawyers|prosecutor|district attorney|law firm|employer|"
-    r"human resources|hr department|school|university|insurance|insurer|landlord|child protective|"
-    r"immigration|courthouse|detention|homeland|workplace|warehouse|fulfillment|children and family|"
-    r"family services|social services|department of corrections)\b"
-)
+# Words that name a recipient who is not medical personnel, in each language Keel speaks: courts, law
+# enforcement, jails, lawyers, employers, schools, insurers, landlords, immigration, child and family
+# services. A facility or person so named is refused (section 2.51 is for medical personnel only). Matched as
+# whole words (and phrases of words) on their skeletons (`_names`): case, accents and look-alike letters do
+# not matter ("Policía" is "policia", "J\u0430il" with a Cyrillic "a" is "jail"; review 22p). Not "seguro"
+# alone: Latin America's social security runs clinics ("Clínica del Seguro Social"); not "familia" alone
+# ("Médico de Familia").
+_NOT_MEDICAL_WORDS = (
+    # English
+    "court", "courts", "judge", "judicial", "probation", "parole", "police", "sheriff", "sheriffs", "jail",
+    "prison", "correctional", "corrections", "attorney", "attorneys", "lawyer", "lawyers", "prosecutor",
+    "district attorney", "law firm", "employer", "human resources", "hr department", "school", "university",
+    "insurance", "insurer", "landlord", "child protective", "immigration", "courthouse", "detention",
+    "homeland", "workplace", "warehouse", "fulfillment", "children and family", "family services",
+    "social services", "department of corrections",
+    # Spanish
+    "policía", "policías", "guardia civil", "guardia nacional", "comisaría", "cárcel", "cárceles", "prisión",
+    "penal", "penitenciaría", "penitenciario", "reclusorio", "centro de readaptación", "correccional",
+    "juzgado", "juzgados", "tribunal", "tribunales", "corte", "juez", "jueza", "fiscal", "fiscalía",
+    "ministerio público", "abogado", "abogados", "abogada", "abogadas", "bufete", "despacho jurídico",
+    "libertad condicional", "libertad vigilada", "alguacil", "empleador", "empleadora", "recursos humanos",
+    "escuela", "colegio", "universidad", "aseguradora", "aseguradoras", "compañía de seguros", "casero",
+    "arrendador", "inmigración", "migración", "centro de detención", "lugar de trabajo", "almacén",
+    "protección infantil", "protección de menores", "servicios sociales", "servicios familiares",
+)  # fmt: skip
 # Section 2.51 allows disclosure only to medical personnel: the facility must name a place of care (a word
-# list of what is not medical cannot be complete; this is the positive test, the role list is the other).
-_CARE_SETTING = re.compile(
-    r"\b(hospital|hospitals|clinic|clinics|medical|medicine|health|healthcare|emergency department|"
-    r"emergency room|er|ed|icu|urgent care|ambulance|ems|paramedics?|fire rescue|rescue squad|poison control|"
-    r"poison center|trauma center|infirmary|physician|physicians|doctors?|nursing|pharmacy|treatment center|"
-    r"detox|otp|behavioral health|mental health|crisis center|crisis unit)\b"
-)
+# list of what is not medical cannot be complete; this is the positive test, the role list is the other),
+# in each language Keel speaks, matched like `_NOT_MEDICAL_WORDS`. A care word is one that is no common
+# name or word besides: "ED", "ER" and "OTP" alone are the first name Ed, a suffix, a bank (review 22p: "Ed
+# Johnson Bail Bonds"), so they count only written out ("emergency department", "emergency room", "opioid
+# treatment program"); "Mercy ED" is asked to name the hospital ("Mercy Hospital ED").
+_CARE_WORDS = (
+    # English
+    "hospital", "hospitals", "clinic", "clinics", "medical", "medicine", "health", "healthcare",
+    "emergency department", "emergency room", "icu", "urgent care", "ambulance", "ems", "paramedic",
+    "paramedics", "fire rescue", "rescue squad", "poison control", "poison center", "trauma center",
+    "infirmary", "physician", "physicians", "doctor", "doctors", "nursing", "pharmacy", "treatment center",
+    "detox", "opioid treatment program", "behavioral health", "mental health", "crisis center", "crisis unit",
+    # Spanish
+    "hospitales", "clínica", "clínicas", "médico", "médica", "médicos", "medicina", "salud",
+    "centro de salud", "urgencias", "emergencias", "sala de emergencias", "uci", "cuidados intensivos",
+    "ambulancia", "ambulancias", "paramédico", "paramédicos", "toxicología", "enfermería", "farmacia",
+    "sanatorio", "consultorio", "policlínico", "policlínica", "centro de tratamiento", "desintoxicación",
+    "salud mental", "centro de crisis",
+)  # fmt: skip
+
+
+@cache
+def _phrases(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(skeleton(w) for w in name_words(phrase).split()) for phrase in words)
+
+
+def _names(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` (read by `name_words`) holds one of `words` (words and phrases), compared as whole
+    words by their skeletons (`keel.core.text.skeleton`: look-alike letters and accents folded)."""
+    seen = tuple(skeleton(w) for w in name_words(text).split())
+    return any(seen[i : i + len(p)] == p for p in _phrases(words) for i in range(len(seen) - len(p) + 1))
 
 
 def _too_short(low: int) -> str:
@@ -210,11 +251,20 @@ def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: i
 
 def _recipient(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
     """The recipient's name (2 to 200 visible characters) with at least one letter or digit: "★★" or "--"
-    names no one, and would be the same recipient as no other (`same_name`; review 21z)."""
+    names no one, and would be the same recipient as no other (`same_name`; review 21z); and no word mixing
+    scripts (`_mixed_scripts`)."""
     recipient = _text(raw, "recipient_name", errors, low=2, high=200)
     if recipient and not any(e.field == "recipient_name" for e in errors) and not name_words(recipient):
         errors.append(FieldError("recipient_name", N_("name the recipient in letters or digits")))
+    _mixed_scripts("recipient_name", recipient, errors)
     return recipient
+
+
+def _mixed_scripts(field: str, text: str, errors: list[FieldError]) -> None:
+    """Refuse a recipient or facility with a word mixing scripts (`keel.core.text.mixed_script_words`: one
+    Cyrillic letter in "Jail" or "Police"), as a typed reason is (review 22p)."""
+    if text and not any(e.field == field for e in errors) and mixed_script_words(name_words(text).split()):
+        errors.append(FieldError(field, REASON_MIXED_SCRIPT))
 
 
 def _folded(name: str) -> str:
@@ -476,20 +526,17 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     if not isinstance(role, str) or role not in MEDICAL_ROLES:  # a list is no key (review 13a: a 500)
         errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
+    _mixed_scripts("recipient_affiliation", affiliation, errors)
     nature = " ".join(shown_text(_text(raw, "nature", errors, low=10, high=1000)).split())  # stored as shown
     if not any(e.field == "nature" for e in errors) and reason_problem(nature):
         # Review 20b: ten x's, dots or digits are no nature of an emergency: the one test of a reason
         errors.append(FieldError("nature", reason_problem(nature)))
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
-        if _NOT_MEDICAL.search(name_words(text)):
+        if _names(text, _NOT_MEDICAL_WORDS):
             errors.append(
                 FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
-    if (
-        affiliation
-        and not _NOT_MEDICAL.search(name_words(affiliation))
-        and not _CARE_SETTING.search(name_words(affiliation))
-    ):
+    if affiliation and not _names(affiliation, _NOT_MEDICAL_WORDS) and not _names(affiliation, _CARE_WORDS):
         errors.append(
             FieldError(
                 "recipient_affiliation",
@@ -576,17 +623,33 @@ def _is_latin(c: str) -> bool:
     return unicodedata.name(c, "").startswith("LATIN ")
 
 
+# "Number" and ordinals as Spanish writes them in a name, each read one way (review 22p): "Nº 5", "N.º 5",
+# "N° 5" (the degree sign, drawn alike and typed for it), "No. 5", "Núm. 5" and "#5" are "no 5"; "2.ª" and
+# "2ª" are "2a"; "3.º", "3º" and "3°" are "3o".
+_NUMBER_SIGN = re.compile(r"(?<![^\W\d_])(?:n\s*\.?\s*[º°o]|n[uú]m|#)\s*\.?\s*(?=[0-9])", re.IGNORECASE)
+_ORDINAL = re.compile(r"(?<=[0-9])\.?([ºª°])")
+# The marks that make a letter of its own in a language Keel speaks, on a Latin letter: Spanish "ñ".
+_LETTER_MARKS = {"n": "\u0303", "N": "\u0303"}
+
+
 def name_words(text: str) -> str:
     """A name compared as words: read as shown (`core.text.shown_text`: NFKC, no format or invisible
-    characters, so "Po\u00adlice" is "police"), then case, the accents of Latin letters (Clínica, Clinica),
-    spacing and punctuation do not matter; letters of any script and the marks that make them do (kana
-    voicing, Cyrillic й, Hebrew points, Devanagari vowel signs, Thai tone marks: review 21z). A name with no
-    letter or digit has no words (""). The one reading of a name or a recipient: a consent's against a
-    request's, an API token's bound recipient against a consent's (`accounts.services.token_releases_to`,
-    review 21f), and an emergency's recipient against the words that name no medical personnel."""
+    characters, so "Po\u00adlice" is "police"), then case, the accents of Latin letters (Clínica, Clinica;
+    José, Jose), spacing and punctuation do not matter, and "number" and ordinals are read one way
+    (`_NUMBER_SIGN`, `_ORDINAL`: "Nº 5", "N° 5", "N.º 5", "No. 5"; "2.ª", "2ª"); letters of any script and the
+    marks that make them do (kana voicing, Cyrillic й, Hebrew points, Devanagari vowel signs, Thai tone marks:
+    review 21z), and so does Spanish "ñ" (`_LETTER_MARKS`): the alphabet Spanish is written in has "ñ" as a
+    letter of its own between "n" and "o", so "Peña" and "Pena" are two surnames (and "año" and "ano" two
+    words), while an accent on a vowel is a mark on the same letter, often left out in capitals and on
+    keyboards (review 22p). A name with no letter or digit has no words (""). The one reading of a name or a
+    recipient: a consent's against a request's, an API token's bound recipient against a consent's
+    (`accounts.services.token_releases_to`, review 21f), and an emergency's recipient against the words that
+    name no medical personnel (`_names`)."""
+    text = _ORDINAL.sub(lambda m: {"ª": "a"}.get(m[1], "o"), text if isinstance(text, str) else "")
+    text = _NUMBER_SIGN.sub("no ", text)
     kept: list[str] = []
     for c in unicodedata.normalize("NFD", shown_text(text)):
-        if unicodedata.combining(c) and kept and _is_latin(kept[-1]):
+        if unicodedata.combining(c) and kept and _is_latin(kept[-1]) and _LETTER_MARKS.get(kept[-1]) != c:
             continue  # an accent on a Latin letter
         kept.append(c)
     words: list[str] = []

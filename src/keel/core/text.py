@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
+
+from confusable_homoglyphs import categories as _categories
+from confusable_homoglyphs import confusables as _confusables
 
 __all__ = [
     "INVISIBLE_CATEGORIES",
     "mixed_script_words",
+    "script_of",
     "shown_text",
     "skeleton",
     "visible_length",
@@ -85,55 +90,140 @@ def shown_text(text: object) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", kept) if _drawn(c))
 
 
-def words_of(text: object) -> list[str]:
+def words_of(text: object, *, glued_to_digits: bool = True) -> list[str]:
     """The words of `shown_text(text)`, in order and case-folded: a word is a run of letters (and the marks
     on them); anything else (spaces, digits, quotes, brackets, every other punctuation and symbol) separates
-    words, so `"urgent"`, `(urgent)` and `urgent` are one word, and `test1`, `test2` are both "test"."""
+    words, so `"urgent"`, `(urgent)` and `urgent` are one word, and `test1`, `test2` are both "test". With
+    `glued_to_digits=False`, letters touching a digit are part of a number, a unit or a code, no word: "1st",
+    "2nd", "10mg", "test1", "l3sson" (review 22p)."""
     words: list[str] = []
     current: list[str] = []
-    for c in shown_text(text):
+    glued = False
+    previous = ""
+    for c in shown_text(text) + " ":
         category = unicodedata.category(c)
         if category.startswith("L") or (current and category.startswith("M")):
+            glued = glued or (not current and previous == "Nd")
             current.append(c)
-        elif current:
-            words.append("".join(current).casefold())
+        else:
+            if current and (glued_to_digits or not (glued or category == "Nd")):
+                words.append("".join(current).casefold())
             current = []
-    if current:
-        words.append("".join(current).casefold())
+            glued = False
+        previous = category
     return words
 
 
-# Scripts whose letters look alike (Latin "e", Cyrillic U+0435, Greek U+03B5): a word mixing them is made
-# to pass for another word, never typed (review 21p: "urgent" with a Cyrillic U+0435 for its "e").
-_LOOK_ALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+def script_of(c: str) -> str:
+    """The script of a character as Unicode's Scripts.txt names it ("LATIN", "CYRILLIC", "LISU", "HAN",
+    "HIRAGANA"; "COMMON" for digits and punctuation, "INHERITED" for most combining marks), read from the data
+    `confusable_homoglyphs` ships with UTS #39's confusables."""
+    return str(_categories.alias(c))
 
 
-def _script(c: str) -> str:
-    """The script of a letter as its Unicode name starts ("LATIN SMALL LETTER E": LATIN)."""
-    return unicodedata.name(c, "").split(" ", 1)[0]
-
-
-# Letters of other scripts (and of Latin's own extensions) drawn like a plain Latin letter: a word is
-# compared by its skeleton (UTS #39's idea, a small table), so "ur\u0261ent" (script g) and "\u057drgent"
-# (Armenian seh) are "urgent" (review 21y).
-_SKELETON = str.maketrans(
-    # Cyrillic, Greek, Armenian, then IPA and Latin extended letters; then the Latin letter each looks like
-    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u051b\u051d\u04cf\u04bb\u0457"
-    "\u03bf\u03b1\u03bd\u03b9\u03ba\u03c1\u03c5\u03c7\u03b5\u03c4"
-    "\u057d\u0585\u0578\u0570\u0581\u0566\u0561\u057c\u0574\u0584"
-    "\u0261\u0251\u0269\u026a\u028f\u0274\u0280\u1d00\u1d04\u1d05\u1d07\u1d0b\u1d0d\u1d0f\u1d18\u1d1b"
-    "\u1d1c\u1d20\u1d21\u1d22\u0131\u0237\u01c0\u0292",
-    "aeopcyxijsdqwlhioavikpuxetuonhgqwnupgaiiynracdekmoptuvwzijl3",
+# UTS #39's "highly restrictive" level: a word is in one script, or mixes only the scripts one language writes
+# together (Japanese: Latin, Han, Hiragana, Katakana; Chinese: Latin, Han, Bopomofo; Korean: Latin, Han,
+# Hangul). Any other mix ("urgent" with a Cyrillic U+0435, "TEST" with a Lisu or Cherokee letter) is a word
+# made to pass for another, never typed (review 21p; review 22p: scripts outside Latin, Cyrillic, Greek).
+_WRITTEN_TOGETHER = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
 )
-
-
-def skeleton(word: str) -> str:
-    """`word` with each letter that is drawn like a Latin one (Cyrillic, Greek, Armenian, IPA) as that Latin
-    letter: two words that look the same have one skeleton ("ur\u0261ent", "\u057drgent": "urgent")."""
-    return word.translate(_SKELETON)
+_NO_SCRIPT = frozenset({"COMMON", "INHERITED", "Unknown"})
 
 
 def mixed_script_words(words: Iterable[str]) -> list[str]:
-    """Those of `words` whose letters mix Latin, Cyrillic and Greek (look-alikes: "urgent" with a Cyrillic
-    U+0435 for its "e"). A word in one script, or mixing others (Japanese kana and kanji), is none of them."""
-    return [w for w in words if len({_script(c) for c in w if c.isalpha()} & _LOOK_ALIKE_SCRIPTS) > 1]
+    """Those of `words` whose letters mix scripts beyond UTS #39's highly restrictive level (`script_of`):
+    "urgent" with a Cyrillic U+0435 for its "e", "TEST" with a Lisu or Cherokee "T". A word in one script, or
+    mixing the scripts of one language (Japanese kana and kanji, "CT検査"), is none of them."""
+    mixed: list[str] = []
+    for w in words:
+        scripts = {script_of(c) for c in w if c.isalpha()} - _NO_SCRIPT
+        if len(scripts) > 1 and not any(scripts <= allowed for allowed in _WRITTEN_TOGETHER):
+            mixed.append(w)
+    return mixed
+
+
+_DIRECTION_MARKS = "\u200e\u200f"
+
+
+@cache
+def _prototypes() -> dict[int, str]:
+    """UTS #39's confusables (the data `confusable_homoglyphs` ships) as a translation table: each character
+    to the prototype it is drawn like (Cyrillic U+0430, Lisu U+A4EE, Cherokee U+13AA, mathematical bold
+    letters: "a"-like; "m": "rn"). The package keeps each source-prototype pair both ways, so the prototype of
+    a class is found again: a sequence of several characters (sources are single code points), else the
+    member drawn from most others, else (a pair) the Latin one, else the lower code point; the choice only
+    names the class, every member maps to it."""
+    data: dict[str, list[dict[str, str]]] = _confusables.confusables_data
+    parent: dict[str, str] = {}
+    degree: dict[str, int] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for source, glyphs in data.items():
+        for glyph in glyphs:  # the data wraps right-to-left letters in direction marks, to print them
+            a, b = find(source.strip(_DIRECTION_MARKS)), find(glyph["c"].strip(_DIRECTION_MARKS))
+            degree[source.strip(_DIRECTION_MARKS)] = len(glyphs)
+            if a != b:
+                parent[a] = b
+    classes: dict[str, list[str]] = {}
+    for member in parent:
+        classes.setdefault(find(member), []).append(member)
+
+    def rank(member: str) -> tuple[bool, int, bool, str]:
+        return (len(member) > 1, degree.get(member, 0), script_of(member[0]) == "LATIN", member)
+
+    table: dict[int, str] = {}
+    for members in classes.values():
+        prototype = max(members, key=rank)
+        table.update({ord(m): prototype for m in members if len(m) == 1 and m != prototype})
+    return table
+
+
+# What UTS #39's data keeps apart but a reader does not (review 21y's table, where the data differs): Greek
+# kappa, chi, epsilon, Armenian men and keh, Cyrillic small palochka, dotless j and ezh, each as the Latin
+# letter it passes for in a word; and every Latin small capital as its letter (`_small_capitals`).
+_BEYOND_UTS39 = {
+    ord(a): b for a, b in zip("\u03ba\u03c7\u03b5\u0574\u0584\u04cf\u0237\u0292", "kxeuplj3", strict=True)
+}
+
+
+@cache
+def _small_capitals() -> dict[int, str]:
+    """Every "LATIN LETTER SMALL CAPITAL X" (U+1D00 "\u1d00", U+A731 "\ua731"...) as "x", by its Unicode name,
+    so a small capital not yet in the confusables data folds too."""
+    table: dict[int, str] = {}
+    for code in range(0x80, 0x20000):
+        name = unicodedata.name(chr(code), "")
+        letter = name.removeprefix("LATIN LETTER SMALL CAPITAL ")
+        if letter != name and len(letter) == 1:
+            table[code] = letter.lower()
+    return table
+
+
+def _unmarked(text: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFD", text) if not unicodedata.category(c).startswith("M")
+    )
+
+
+def skeleton(word: str) -> str:
+    """`word` as it is compared, never shown (UTS #39's skeleton, case-folded and without marks): decomposed
+    (NFD), its marks dropped, each letter mapped to the prototype Unicode's confusables data says it is drawn
+    like (`_prototypes`), case-folded, twice (a Lisu or Cherokee capital maps to a Latin capital, folded to
+    the small letter); and "i" as "l" (words are case-folded before they are compared, and a capital "I" is
+    drawn as an "l": "schooI" is "school"). Two words that look the same, or differ only by an accent or a
+    dot below, have one skeleton: "ur\u0261ent", "\u057drgent", "\u00fargent", "te\u0323st" are "urgent"
+    and "test"; Lisu, Cherokee, small-capital and mathematical letters fold too. For telling repeated words
+    apart and refusing look-alikes only: the text shown and stored is `shown_text`."""
+    folded = word.casefold()
+    for _ in range(2):
+        folded = _unmarked(folded).translate(_BEYOND_UTS39).translate(_small_capitals())
+        folded = folded.translate(_prototypes()).casefold()
+    return _unmarked(folded).replace("i", "l")

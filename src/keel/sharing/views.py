@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from keel.access.http import AuthenticatedHttpRequest
 from keel.core import sharing as core
 from keel.core.rules.inputs import FieldsInvalid
+from keel.core.rules.window import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM
 from keel.patients.models import local_today
 from keel.sharing import queries, services, words
 from keel.sharing.schemas import DisclosureIn
@@ -121,6 +122,7 @@ def _staff_context(request: AuthenticatedHttpRequest, patient_id: int, **extra: 
         {
             "all_categories": words.categories(),
             "emergency_categories": words.emergency_categories(),
+            "emergency_form": EMERGENCY_DISCLOSURE_FORM,  # its words are no reason (`reason_problem`)
             "medical_roles": words.medical_roles(),
             "representatives": words.representatives(),
             "purposes": words.purposes(),
@@ -269,6 +271,7 @@ def emergency(request: AuthenticatedHttpRequest) -> HttpResponse:
             "asked": asked,
             "notice": core.NOTICE,
             "programs": queries.programs_to_choose(request.user),
+            "page": EMERGENCY_ACCESS_PAGE,  # its words are no reason (`reason_problem`)
         },
         status=status,
     )

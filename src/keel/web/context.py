@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from keel.access import policy
+from keel.core.rules.window import REASON_LABELS
 
 
 def keel(request: HttpRequest) -> dict[str, object]:
@@ -18,6 +19,8 @@ def keel(request: HttpRequest) -> dict[str, object]:
         "language_links": SimpleLazyObject(lambda: language_links(request)),
         # The staff menu's links (web/_staff_nav.html), decided by the access policy when the menu is shown.
         "nav": SimpleLazyObject(lambda: policy.staff_nav(getattr(request, "user", None))),
+        # The reason fields' labels, from the sentences `reason_problem` knows as Keel's own (review 22p).
+        "reason_labels": REASON_LABELS,
     }
 
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 import gettext
 import io
 import re
+import unicodedata
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any, Literal, TypedDict
 
 from keel.core.decision import Param, Reason
 from keel.core.rules.policy import limit_for
-from keel.core.text import mixed_script_words, shown_text, skeleton, visible_length, words_of
+from keel.core.text import mixed_script_words, script_of, shown_text, skeleton, visible_length, words_of
 from keel.core.words import gettext_noop
 from keel.core.words import gettext_noop as N_
 
@@ -45,6 +47,10 @@ class RedosePolicy(TypedDict):
 
 REASON_MIN_CHARS = 15
 REASON_MIN_WORDS = 3
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar; Scripts.txt
+# names): a reason in them is measured by its distinct letters, not its words (review 22p).
+UNSPACED_SCRIPTS = frozenset({"HAN", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
+REASON_MIN_UNSPACED_LETTERS = 6
 
 # What `reason_problem` answers, marked where they are written; shown translated. Keel's own hints are no one's
 # reason: a reason that is one of them pasted back (in any language Keel speaks) counts none of their words.
@@ -57,39 +63,131 @@ REASON_HINTS = (REASON_REQUIRED, REASON_TOO_LONG, REASON_NO_SUBSTANCE, REASON_MI
 # Keel's own sentences: a text made only of their words is no one's reason (review 21y).
 FLAG_NOTE_REQUIRED = N_("write what was done (a note is required to resolve a flag)")
 FLAG_ASSESSMENT = N_("write the assessment: %(problem)s")  # said by the flag with `FieldError.said`
-KEEL_SENTENCES = (*REASON_HINTS, FLAG_NOTE_REQUIRED, FLAG_ASSESSMENT)
+# The words of the pages that ask for an emergency's reason, by name: each page shows these and no copy
+# (`sharing/emergency.html` reads `EMERGENCY_ACCESS_PAGE`, `sharing/patient.html`'s emergency form
+# `EMERGENCY_DISCLOSURE_FORM`), so what the page says is what a reason may not be made of (review 22p).
+EMERGENCY_ACCESS_PAGE: dict[str, str] = {
+    "title": N_("Emergency access"),
+    "heading": N_("Emergency access to a record"),
+    "lead": N_(
+        "For a medical emergency only, when the person is not on your caseload. Access lasts a few hours. "
+        "The care team is told and the audit trail records it."
+    ),
+    "record_number": N_("Record number"),
+    "program": N_("Program"),
+    "any_program": N_("Any of my programs"),
+    "reason": N_("The emergency"),
+    "password": N_("Your password, to confirm"),
+    "submit": N_("Open the record"),
+}
+EMERGENCY_DISCLOSURE_FORM: dict[str, str] = {
+    "heading": N_("Medical emergency (42 CFR 2.51)"),
+    "lead": N_(
+        "Only to medical staff treating a bona fide emergency when consent cannot be obtained. It is recorded "
+        "now, with who received it and why."
+    ),
+    "recipient": N_("Name of the person receiving it"),
+    "role": N_("Their medical role"),
+    "choose": N_("Choose"),
+    "facility": N_("Their health care facility"),
+    "nature": N_("Nature of the emergency"),
+    "categories": N_("Only what the emergency needs"),
+    "password": N_("Your password, to confirm"),
+    "submit": N_("Disclose for the emergency"),
+}
+# The labels of the other reason fields (a dose's override, a correction, a plan ended early, a flag's note),
+# shown from here on every page (`keel.web.context`: `reason_labels`).
+REASON_LABELS: dict[str, str] = {
+    "clinical": N_("Clinical reason (required)"),
+    "dose": N_(
+        "Reason, only for a dose above the program's check or a methadone raise after a QTc of 500 ms or more "
+        "(optional)"
+    ),
+    "end_early": N_("Why end this plan early (required)"),
+    "flag_note": N_("What was done"),
+}
+KEEL_SENTENCES = (
+    *REASON_HINTS,
+    FLAG_NOTE_REQUIRED,
+    FLAG_ASSESSMENT,
+    *EMERGENCY_ACCESS_PAGE.values(),
+    *EMERGENCY_DISCLOSURE_FORM.values(),
+    *REASON_LABELS.values(),
+)
 
 
 def reason_problem(text: Any) -> str:
-    """Why `text` is not a reason of substance ("" when it is): at least three different words of two letters
-    or more and fifteen characters, not one character repeated ("xxxxxxxxxxxxxxx", "ok ok ok", "a b c d e f g"
-    and "1 2 3 4 5 6 7 8" do not document a clinical judgment; review 13g). Measured and split as it is shown
-    (`keel.core.text.shown_text`: NFKC, no format characters) into words of letters (`words_of`), so quotes,
-    brackets, digits glued to a word and characters no one sees make no word different ("test1 test2 test3",
-    `urgent "urgent" (urgent)`, "urgent urgent\u200b": one word; review 21p); a word mixing Latin with
-    Cyrillic or Greek look-alikes is refused; Keel's own hints (`REASON_HINTS`, any language) pasted back
-    count no words. The one test of a typed reason of substance: overrides, corrections, break-the-glass and
-    an emergency disclosure's nature."""
+    """Why `text` is not a reason of substance ("" when it is). Measured and split as it is shown
+    (`keel.core.text.shown_text`: NFKC, no format characters) into words of letters (`words_of`): quotes,
+    brackets, digits and characters no one sees make no word different ("test1 test2 test3", `urgent
+    "urgent" (urgent)`, "urgent urgent\u200b": one word; review 21p). The rule:
+
+    - at least fifteen characters (`visible_length`; a wide character, an ideograph or kana, counts two, as
+      it is drawn) and four different letters or digits ("xxxxxxxxxxxxxxx" is none; review 13g);
+    - no word mixing scripts beyond UTS #39's highly restrictive level (`mixed_script_words`: a Latin word
+      with a Cyrillic, Greek, Lisu or Cherokee look-alike letter);
+    - at least three different real words: a real word has two letters or more and not one letter repeated
+      ("aaa", "qq": none), touches no digit (a number's suffix, a unit, a code: "1st", "10mg", "l3sson": none), and words are told apart by
+      their skeleton (`keel.core.text.skeleton`: Unicode's confusables, marks dropped, so "test", "ṭest",
+      "TEST" in Lisu letters are one word; review 22p);
+    - not Keel's own words: Keel's own sentences are `KEEL_SENTENCES` (the hints, the flag's note, every
+      title, lead, label and button of the emergency pages), in English and in every compiled language, from
+      the same gettext strings the pages show. A reason made only of their words (any order) is refused
+      (review 21y); a hint pasted back whole is left out; then a reason more than half of whose words are in
+      runs of two or more copied from one of Keel's sentences (`_keels_own`) is refused: "write the clinical
+      reason, ok", the break-the-glass page's title (review 22p);
+    - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
+      Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
+      three words: a sentence there is one run of letters, and a clinician's language must not refuse an
+      emergency (review 22p).
+
+    The one test of a typed reason of substance: overrides, corrections, break-the-glass and an emergency
+    disclosure's nature."""
     joined = " ".join(shown_text(str(text or "")).split())
     if not visible_length(joined):  # spaces of no width are no reason (review 19b)
         return REASON_REQUIRED
     if len(joined) > 2000:
         return REASON_TOO_LONG
-    words = words_of(joined)
+    words = words_of(joined, glued_to_digits=False)
     if mixed_script_words(words):
         return REASON_MIXED_SCRIPT
-    if words and all(w in _keel_vocabulary() for w in words):  # Keel's own sentences, whole or cut (21y)
+    unspaced = {c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}
+    if words and all(skeleton(w) in _keel_vocabulary() for w in words):  # Keel's words only, any order (21y)
         return REASON_NO_SUBSTANCE
     words = _less_hints(words)
+    real = {skeleton(w) for w in words if _real_word(w)}
     letters = {c.lower() for c in joined if c.isalnum()}
-    distinct_words = {skeleton(w) for w in words if sum(c.isalpha() for c in w) >= 2}
-    if (
-        visible_length(joined) < REASON_MIN_CHARS
-        or len(distinct_words) < REASON_MIN_WORDS
-        or len(letters) < 4
-    ):
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in joined)
+    if visible_length(joined) + wide < REASON_MIN_CHARS or len(letters) < 4:
+        return REASON_NO_SUBSTANCE
+    if len(unspaced) >= REASON_MIN_UNSPACED_LETTERS:
+        return ""
+    if len(real) < REASON_MIN_WORDS or 2 * _keels_own(words) > len(words):
         return REASON_NO_SUBSTANCE
     return ""
+
+
+def _keels_own(words: list[str]) -> int:
+    """How many of `words` are Keel's own: in a run of two or more that follow each other in one of
+    `KEEL_SENTENCES` (any language Keel speaks), compared by skeleton. A sentence of Keel's, cut anywhere and
+    pasted, is all Keel's; a clinician's own sentence that shares a word ("emergency", "the") is not."""
+    shapes = [skeleton(w) for w in words]
+    own = [False] * len(shapes)
+    for i, pair in enumerate(pairwise(shapes)):
+        if pair in _keel_pairs():
+            own[i] = own[i + 1] = True
+    return sum(own)
+
+
+def _real_word(word: str) -> bool:
+    """Whether `word` counts toward a reason's words: two letters or more, not one letter repeated, none of a
+    script written without spaces (those are counted by letter)."""
+    shape = skeleton(word)
+    return (
+        sum(c.isalpha() for c in word) >= 2
+        and len(set(shape)) >= 2
+        and not any(script_of(c) in UNSPACED_SCRIPTS for c in word)
+    )
 
 
 def _less_hints(words: list[str]) -> list[str]:
@@ -125,14 +223,25 @@ def _said(sentences: tuple[str, ...]) -> set[str]:
 @cache
 def _hint_words() -> tuple[tuple[str, ...], ...]:
     """The words of each of `REASON_HINTS` in every language Keel speaks, longest first."""
-    runs = {tuple(words_of(t)) for t in _said(REASON_HINTS)}
+    runs = {tuple(words_of(t, glued_to_digits=False)) for t in _said(REASON_HINTS)}
     return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
 
 
 @cache
+def _keel_pairs() -> frozenset[tuple[str, str]]:
+    """Each two words that follow each other in one of `KEEL_SENTENCES`, in every language Keel speaks, by
+    skeleton."""
+    pairs: set[tuple[str, str]] = set()
+    for sentence in _said(KEEL_SENTENCES):
+        shapes = [skeleton(w) for w in words_of(sentence, glued_to_digits=False)]
+        pairs |= set(pairwise(shapes))
+    return frozenset(pairs)
+
+
+@cache
 def _keel_vocabulary() -> frozenset[str]:
-    """Every word of `KEEL_SENTENCES` in every language Keel speaks."""
-    return frozenset(w for t in _said(KEEL_SENTENCES) for w in words_of(t))
+    """The skeleton of every word of `KEEL_SENTENCES` in every language Keel speaks."""
+    return frozenset(skeleton(w) for t in _said(KEEL_SENTENCES) for w in words_of(t))
 
 
 def hold_open_reasons() -> tuple[Reason, ...]:
