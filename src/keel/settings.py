@@ -276,8 +276,9 @@ AXES_LOCKOUT_CALLABLE = "keel.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # The client's address (keel.web.client_address): behind the trusted proxy, the one it forwards, so the
-# lockout is per person's address, not the proxy's (review 21p). The audit trail and the limits read it too.
-AXES_CLIENT_IP_CALLABLE = "keel.web.client_address.client_ip"
+# lockout is per person's address, not the proxy's (review 21p), and an IPv6 client's /64 is one client
+# (review 22p). The audit trail keeps the address itself (client_ip); the scores' limit counts the network.
+AXES_CLIENT_IP_CALLABLE = "keel.web.client_address.client_network"
 # The proxies whose X-Forwarded-For is believed (docs/deploy.md: Caddy on the same machine).
 KEEL_TRUSTED_PROXIES = env_list("KEEL_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 

@@ -122,3 +122,29 @@ def test_gunicorns_own_apostrophe_opens_no_quote(gunicorn_lines: _Lines) -> None
 def test_gunicorns_refusal_keeps_nothing_after_its_first_quote(gunicorn_lines: _Lines) -> None:
     logging.getLogger("gunicorn.error").warning("Invalid HTTP Header: 'X-Name: O'Brien' and 'Maria'")
     assert gunicorn_lines.lines == ["Invalid HTTP Header: '*'"]
+
+
+# Django's CSRF refusal names the Origin or Referer it refused (review 22p).
+
+
+def _csrf_lines(caplog: pytest.LogCaptureFixture, **headers: str) -> list[str]:
+    client = Client(enforce_csrf_checks=True)
+    with caplog.at_level(logging.WARNING, logger="django.security.csrf"):
+        client.post("/accounts/login/", {"username": "x", "password": "y"}, secure=True, **headers)
+    return [r.getMessage() for r in caplog.records if r.name == "django.security.csrf"]
+
+
+def test_a_refused_origin_with_typed_text_is_hidden(caplog: pytest.LogCaptureFixture) -> None:
+    lines = _csrf_lines(caplog, HTTP_ORIGIN="Maria Gonzalez Quintanilla")
+    assert not any("Gonzalez" in line for line in lines), lines
+
+
+def test_a_refused_referer_keeps_its_origin(caplog: pytest.LogCaptureFixture) -> None:
+    lines = _csrf_lines(caplog, HTTP_REFERER="https://search.example/find?patient=Maria Gonzalez")
+    refused = "Referer checking failed - https://search.example does not match any trusted origins."
+    assert lines == [f"Forbidden ({refused}): /accounts/login/"]
+
+
+def test_a_referer_with_a_name_in_its_user_part_is_hidden(caplog: pytest.LogCaptureFixture) -> None:
+    lines = _csrf_lines(caplog, HTTP_REFERER="https://maria.gonzalez@search.example/")
+    assert not any("gonzalez" in line for line in lines), lines

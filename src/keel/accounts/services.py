@@ -77,7 +77,9 @@ def totp_secret_base32(device: TOTPDevice) -> str:
 
 
 def enroll_totp(*, user: User, key_hex: str | None = None) -> TOTPDevice:
-    """Give the user one confirmed TOTP device (replacing any other); return it."""
+    """Give the user one confirmed TOTP device (replacing any other); return it. Tokens made before it end
+    (`_new_second_factor`)."""
+    _new_second_factor(user)
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice(user=user, name="default", confirmed=True)
     if key_hex is not None:
@@ -366,11 +368,20 @@ def confirm_totp_enrollment(*, user: User, code: str) -> bool:
     if device is None or not ascii_digits(code) or not device.verify_token(code):
         return False
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    _new_second_factor(user)
     device.confirmed = True
     device.name = "default"
     device.save(update_fields=["confirmed", "name"])
     audit.record(actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="enrolled")
     return True
+
+
+def _new_second_factor(user: User) -> None:
+    """A second factor added or replaced ends every token made before it (review 22p): a token made by the
+    password alone, or under a device the person no longer trusts, would otherwise keep reading the record
+    without the code every new sign-in and token now need (SECURITY.md T16). The person makes a new token
+    with the code; sessions are the second-factor middleware's (`RequireMFAMiddleware`)."""
+    revoke_tokens(user)
 
 
 @transaction.atomic

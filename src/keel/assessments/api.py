@@ -22,7 +22,7 @@ from keel.assessments.schemas import (
 )
 from keel.core.instruments import registry
 from keel.core.instruments.scoring import score
-from keel.web.client_address import client_ip
+from keel.web.client_address import client_network
 
 router = Router(tags=["instruments"])
 
@@ -42,7 +42,7 @@ class ScoreThrottle(SimpleRateThrottle):
         return bool(super().allow_request(request))
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_network(request)}
 
 
 def _create(

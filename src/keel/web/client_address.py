@@ -11,6 +11,11 @@ Addresses are compared as addresses (review 21y): the trusted list is parsed onc
 IPv6 address written in capitals or in long form is the same address), and an IPv4-mapped IPv6 address
 (`::ffff:127.0.0.1`, what a dual-stack socket reports for an IPv4 client) is its IPv4 address.
 
+A client's address names one connection; what it holds may be more. An IPv6 client is handed a whole /64
+network (2^64 addresses), so a lockout or a limit counted per address would let one client move to its
+next address every few guesses (review 22p): `client_network` is what a lockout and a per-client limit
+count, the /64 for IPv6 and the one address for IPv4. The audit trail keeps the address itself (`client_ip`).
+
 Caddy replaces a client's own `X-Forwarded-For` with the address it saw; a proxy that appends instead leaves
 the client's address as the right-most entry that is not itself a trusted proxy, which is the one taken here.
 """
@@ -73,3 +78,17 @@ def client_ip(request: HttpRequest) -> str:
         if address not in trusted:
             return address
     return remote
+
+
+def client_network(request: HttpRequest) -> str:
+    """What one client holds, for counting its attempts (the sign-in lockout, per-client limits): for IPv6
+    its /64 network, written as the network's first address (`2001:db8:1:2::`, an address still, so django-
+    axes keeps it in its address column on both databases), or its IPv4 address. Not an address: as given."""
+    address = client_ip(request)
+    normal = _normal(address)  # an IPv4-mapped address is its IPv4 client, never the /64 `::` of them all
+    if normal is None:
+        return address
+    parsed = ipaddress.ip_address(normal)
+    if isinstance(parsed, ipaddress.IPv4Address):
+        return normal
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)

@@ -85,6 +85,15 @@ _OPENING_QUOTE = re.compile(r"""(?:^|(?<=\s))[bB]?['"]""")
 # Django's request lines ("Internal Server Error: /path", "Forbidden (CSRF token missing.): /path"): words
 # without a path or a quote, ": ", then the path to the end of the line.
 _DJANGO_PATH_LINE = re.compile(r"(?P<words>[^/'\"\n]*?: )(?P<path>/.*)", re.DOTALL)
+# Review 22p: Django's CSRF refusal names the Origin or Referer it refused ("Referer checking failed - <url>
+# does not match any trusted origins."), a header the client wrote, whose query may hold a name with spaces.
+# Only its origin is kept, when it is a plain scheme and host; anything else is `*`.
+_CSRF_REFUSED = re.compile(
+    r"(?P<head>.*? - )(?P<value>.*)(?P<tail> does not match any trusted origins\.)", re.DOTALL
+)
+_PLAIN_ORIGIN = re.compile(
+    r"(?P<origin>[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.:\[\]-]+)(?:[/?#].*)?", re.DOTALL
+)
 _scrubbing = False  # the record factory is installed once per process
 
 
@@ -134,6 +143,18 @@ def _one_path(text: str) -> str:
     return _PATH_IN_TEXT.sub(_shaped, words.group("words")) + _shape(words.group("path"))
 
 
+def _csrf_line(reason: object, path: object) -> str:
+    """Django's "Forbidden (<reason>): <path>" with the refused header's value reduced to its origin."""
+    text = str(reason)
+    refused = _CSRF_REFUSED.fullmatch(text)
+    if refused is None:
+        text = _PATH_IN_TEXT.sub(_shaped, text)
+    else:
+        plain = _PLAIN_ORIGIN.fullmatch(refused.group("value"))
+        text = refused.group("head") + (plain.group("origin") if plain else "*") + refused.group("tail")
+    return f"Forbidden ({text}): {_shape(str(path))}"
+
+
 def carries_path(name: str) -> bool:
     return any(name == n or name.startswith(n + ".") for n in PATH_LOGGERS)
 
@@ -147,7 +168,15 @@ def scrub_paths(record: logging.LogRecord) -> logging.LogRecord:
     except Exception:  # a message that does not format: its template
         text = str(record.msg)
     name = record.name
-    if name == "gunicorn.error":
+    args = record.args
+    if (
+        name == "django.security.csrf"
+        and record.msg == "Forbidden (%s): %s"
+        and isinstance(args, tuple)
+        and len(args) == 2
+    ):
+        text = _csrf_line(*args)
+    elif name == "gunicorn.error":
         text = _PATH_IN_TEXT.sub(_shaped, _gunicorn_error(text))
     elif name == "gunicorn" or name.startswith("gunicorn."):
         text = _PATH_IN_TEXT.sub(_shaped, _QUOTED.sub(_quoted, text))
