@@ -1,6 +1,6 @@
-"""Review 22q: the lockout and the scores' limit now count an IPv6 client by its /64 (review 22p), but the other
-per-client limits still count it by its one address. An IPv6 client holds 2^64 addresses: it moves to the next
-one and its limit is fresh again."""
+"""Review 22q: the lockout and the scores' limit now count an IPv6 client by its /64 (review 22p), but
+the other per-client limits still count it by its one address. An IPv6 client holds 2^64 addresses: it
+moves to the next one and its limit is fresh again."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def test_password_reset_limit_per_client_counts_the_ipv6_network(settings: Any) 
 
 @pytest.mark.django_db
 def test_selfguided_signup_limit_counts_the_ipv6_network(settings: Any) -> None:
-    """KEEL_SIGNUP_RATE (sign-ups per visitor) is counted by `client_ip`: one IPv6 client makes an account from
-    each of its addresses, without end."""
+    """KEEL_SIGNUP_RATE (sign-ups per visitor) is counted by `client_ip`: one IPv6 client makes an account
+    from each of its addresses, without end."""
     settings.KEEL_SIGNUP_RATE = "1/h"
     made = []
     for n, address in enumerate(SAME_CLIENT[:3]):
@@ -55,4 +55,6 @@ def test_selfguided_signup_limit_counts_the_ipv6_network(settings: Any) -> None:
         )
         made.append(response.status_code)
     assert made[0] == 302, made
-    assert made[1:] == [429, 429], f"one IPv6 client (one /64) made {made.count(302)} accounts past 1/h: {made}"
+    assert made[1:] == [429, 429], (
+        f"one IPv6 client (one /64) made {made.count(302)} accounts past 1/h: {made}"
+    )
