@@ -32,8 +32,12 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from keel.core.addresses import network_of
-from keel.core.addresses import normal_address as _normal
+from keel.core.addresses import network_of, normal_address
+
+# The normal form of an address seen before, remembered (issue #21: `REMOTE_ADDR` is the proxy's on every
+# request behind it, and parsing it costs some 30 Python calls a request); bounded, so a client sending many
+# addresses only churns it.
+_normal = lru_cache(maxsize=1024)(normal_address)
 
 
 @lru_cache(maxsize=8)
