@@ -148,3 +148,37 @@ def test_a_refused_referer_keeps_its_origin(caplog: pytest.LogCaptureFixture) ->
 def test_a_referer_with_a_name_in_its_user_part_is_hidden(caplog: pytest.LogCaptureFixture) -> None:
     lines = _csrf_lines(caplog, HTTP_REFERER="https://maria.gonzalez@search.example/")
     assert not any("gonzalez" in line for line in lines), lines
+
+
+# One normal form for every address (review 22q hole 5): what the audit chain seals is what the database
+# gives back.
+
+
+@pytest.mark.parametrize(
+    ("remote", "normal"),
+    [
+        ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"),  # long form, capitals, no proxy
+        ("fe80::1%eth0", "fe80::1"),  # a link-local peer's zone id
+        ("FE80::A%25", "fe80::a"),
+        ("::ffff:192.0.2.1", "192.0.2.1"),  # IPv4-mapped
+        ("::192.0.2.1", "192.0.2.1"),  # IPv4-compatible: PostgreSQL writes it back dotted
+        (" 198.51.100.4 ", "198.51.100.4"),
+        ("::1", "::1"),
+    ],
+)
+def test_the_connections_address_is_written_in_its_normal_form(remote: str, normal: str) -> None:
+    assert _ip(remote) == normal
+
+
+def test_a_forwarded_zone_id_is_dropped() -> None:
+    assert _ip("127.0.0.1", "fe80::2%en0") == "fe80::2"
+
+
+def test_a_connection_with_no_address_names_none() -> None:
+    assert _ip("not an address") == ""
+    assert _ip("unix:/run/keel.sock", "203.0.113.66") == ""
+
+
+def test_a_trusted_proxy_with_a_zone_id_is_still_trusted() -> None:
+    with override_settings(KEEL_TRUSTED_PROXIES=["fe80::10"]):
+        assert _ip("fe80::10%eth0", "203.0.113.66") == "203.0.113.66"

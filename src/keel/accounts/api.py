@@ -279,13 +279,13 @@ def change_password(request: AuthenticatedApiRequest, payload: PasswordChangeIn)
 )
 def request_password_reset(request: HttpRequest, payload: ResetRequestIn) -> Status[MessageOut | ErrorOut]:
     from keel.accounts import passwords
-    from keel.audit import context
+    from keel.web.client_address import client_network
 
     try:
         passwords.request_reset(
             email=payload.email,
             base_url=request.build_absolute_uri("/"),
-            client=context.current().ip_address,
+            client=client_network(request),
         )
     except passwords.TooManyResets:
         return Status(

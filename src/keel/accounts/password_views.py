@@ -15,9 +15,9 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.accounts import passwords
 from keel.accounts.forms import PasswordChangeForm, PasswordResetForm, PasswordResetRequestForm
 from keel.accounts.models import User
-from keel.audit import context
 from keel.core.rules.inputs import FieldsInvalid
 from keel.web import field_words
+from keel.web.client_address import client_network
 
 
 def _errors_onto(form: forms.BaseForm, exc: FieldsInvalid) -> None:
@@ -61,7 +61,7 @@ def reset_request_view(request: HttpRequest) -> HttpResponse:
             passwords.request_reset(
                 email=form.cleaned_data["email"],
                 base_url=request.build_absolute_uri("/"),
-                client=context.current().ip_address,
+                client=client_network(request),
             )
         except FieldsInvalid as exc:
             _errors_onto(form, exc)

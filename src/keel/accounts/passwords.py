@@ -104,7 +104,7 @@ def request_reset(*, email: str, base_url: str, client: str | None = None) -> No
     """Ask for reset links for an address. The request only checks the address, counts it against the
     limits (per address and per client, in the shared cache) and queues `send_reset_links`: the same work
     whether or not an account has the address, so neither the answer nor its time tells. TooManyResets past
-    a limit."""
+    a limit. `client` is what the asker holds, `client_network` (an IPv6 client's /64, review 22q)."""
     from django.conf import settings
     from django.utils.translation import get_language
 

@@ -24,6 +24,7 @@ from keel.accounts.models import CLINICAL_ROLES
 from keel.audit import chain, context, signing
 from keel.audit.chain import GENESIS_HASH, HASHED_FIELDS
 from keel.audit.models import Action, AuditChainHead, AuditEvent, Outcome
+from keel.core.addresses import normal_address
 from keel.db import rows
 
 if TYPE_CHECKING:
@@ -157,7 +158,9 @@ def _event_fields(
     """The event's columns, with the request's id, address and channel; a self-guided account's event names
     no one and no record."""
     ctx = context.current()
-    ip_address = ctx.ip_address
+    # Sealed as the database gives it back (review 22q: a zone id or a long form was stored otherwise than
+    # sealed, and the row failed its seal): the normal form, which both databases keep as written.
+    ip_address = normal_address(ctx.ip_address)
     if actor_role == SELF_GUIDED:
         # A self-guided account's data is its own, not a program's record, and is deleted for good on request:
         # its events are kept (the chain and the counts stay whole) but name no one and no record.

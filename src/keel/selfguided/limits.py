@@ -33,8 +33,10 @@ def _visitor_key(address: str | None) -> str:
 
 
 def take_signup_token(address: str | None, *, now: datetime | None = None) -> bool:
-    """Spend one sign-up for this address if it has one left (a bucket refilled over KEEL_SIGNUP_RATE's
-    period). The count lives in the database, locked while it changes, so every process and thread agrees."""
+    """Spend one sign-up for this visitor if it has one left (a bucket refilled over KEEL_SIGNUP_RATE's
+    period). `address` is what the visitor holds, `client_network` (an IPv6 client's /64, review 22q), never
+    one address of it. The count lives in the database, locked while it changes, so every process and thread
+    agrees."""
     capacity, period = _rate()
     return take_token(_visitor_key(address), capacity, period, now)
 

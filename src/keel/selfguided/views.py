@@ -18,10 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.audit import context
 from keel.core.sources import cite
 from keel.selfguided import queries, services, words
 from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
+from keel.web.client_address import client_network
 
 
 def _public(request: HttpRequest, template: str, status: int = 200, **context_: Any) -> HttpResponse:
@@ -51,7 +51,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password_again=request.POST.get("password_again", ""),
                 time_zone=zone,
                 understood=understood,
-                address=context.current().ip_address,
+                address=client_network(request),
             )
         except SelfGuidedInvalid as exc:
             errors = _errors(exc)

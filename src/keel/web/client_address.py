@@ -13,8 +13,10 @@ IPv6 address written in capitals or in long form is the same address), and an IP
 
 A client's address names one connection; what it holds may be more. An IPv6 client is handed a whole /64
 network (2^64 addresses), so a lockout or a limit counted per address would let one client move to its
-next address every few guesses (review 22p): `client_network` is what a lockout and a per-client limit
-count, the /64 for IPv6 and the one address for IPv4. The audit trail keeps the address itself (`client_ip`).
+next address every few guesses (review 22p): `client_network` is what a lockout and every per-client limit
+count, the /64 for IPv6 and the one address for IPv4, an IPv4 client carried in an IPv6 address (NAT64, SIIT)
+as its IPv4 address (review 22q). The audit trail keeps the address itself (`client_ip`), in the one normal
+form both databases give back, so the address the audit chain seals is the one it reads (review 22q).
 
 Caddy replaces a client's own `X-Forwarded-For` with the address it saw; a proxy that appends instead leaves
 the client's address as the right-most entry that is not itself a trusted proxy, which is the one taken here.
@@ -22,7 +24,6 @@ the client's address as the right-most entry that is not itself a trusted proxy,
 
 from __future__ import annotations
 
-import ipaddress
 from functools import lru_cache
 from typing import Any
 
@@ -31,17 +32,12 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from keel.core.addresses import network_of, normal_address
 
-def _normal(text: str) -> str | None:
-    """The address's one written form (lower case, compressed; an IPv4-mapped IPv6 address as its IPv4), or
-    None when `text` is no address."""
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)
+# The normal form of an address seen before, remembered (issue #21: `REMOTE_ADDR` is the proxy's on every
+# request behind it, and parsing it costs some 30 Python calls a request); bounded, so a client sending many
+# addresses only churns it.
+_normal = lru_cache(maxsize=1024)(normal_address)
 
 
 @lru_cache(maxsize=8)
@@ -61,15 +57,17 @@ def _forget_trusted(*, setting: str, **kwargs: Any) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address of the client: `REMOTE_ADDR`, or, when that is a trusted proxy, the right-most address in
-    its `X-Forwarded-For` that is not a trusted proxy. A malformed entry stops the walk (the proxy's own
-    address is kept then), so a header the proxy did not write cannot name an address."""
-    remote = request.META.get("REMOTE_ADDR") or ""
+    """The address of the client, in its one normal form (`keel.core.addresses.normal_address`: compressed,
+    lower case, no zone id, an IPv4 address written as IPv6 as its IPv4 address; review 22q): `REMOTE_ADDR`,
+    or, when that is a trusted proxy, the right-most address in its `X-Forwarded-For` that is not a trusted
+    proxy. A malformed entry stops the walk (the proxy's own address is kept then), so a header the proxy
+    did not write cannot name an address. "" when `REMOTE_ADDR` is no address (no client known)."""
+    remote = _normal(request.META.get("REMOTE_ADDR")) or ""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if not forwarded:
         return remote
     trusted = _trusted()
-    if _normal(remote) not in trusted:
+    if remote not in trusted:
         return remote
     for entry in reversed(forwarded.split(",")):
         address = _normal(entry)
@@ -81,14 +79,8 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def client_network(request: HttpRequest) -> str:
-    """What one client holds, for counting its attempts (the sign-in lockout, per-client limits): for IPv6
-    its /64 network, written as the network's first address (`2001:db8:1:2::`, an address still, so django-
-    axes keeps it in its address column on both databases), or its IPv4 address. Not an address: as given."""
-    address = client_ip(request)
-    normal = _normal(address)  # an IPv4-mapped address is its IPv4 client, never the /64 `::` of them all
-    if normal is None:
-        return address
-    parsed = ipaddress.ip_address(normal)
-    if isinstance(parsed, ipaddress.IPv4Address):
-        return normal
-    return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
+    """What one client holds, for counting its attempts: the sign-in lockout (django-axes'
+    AXES_CLIENT_IP_CALLABLE), the scores' limit, the password-reset and sign-up limits (review 22q): the
+    client's /64 for IPv6, its IPv4 address (also when an IPv6 address carries one: NAT64, SIIT, 6to4,
+    Teredo), `keel.core.addresses.network_of`. The one definition every per-client limit counts."""
+    return network_of(client_ip(request))

@@ -94,6 +94,43 @@ _CSRF_REFUSED = re.compile(
 _PLAIN_ORIGIN = re.compile(
     r"(?P<origin>[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.:\[\]-]+)(?:[/?#].*)?", re.DOTALL
 )
+# Review 22q: every other `django.security.<exception class>` logger writes a SuspiciousOperation's own text,
+# and some of Django 5.2's quote what the client sent: the refused Host header (`DisallowedHost`, `%r`: any
+# text at all, a name with spaces), a redirect's scheme, a file or archive member's name. Each such message
+# of Django 5.2 (django/http/request.py, http/response.py, core/files/, utils/_os.py, utils/text.py,
+# utils/archive.py) is kept as its own words with the client's text `*`, whatever that text is (a host a
+# client typed is typed text, even one shaped like a host name); any other line keeps its words up to its
+# first quote (as gunicorn's, `_gunicorn_error`) and its paths' shape.
+_SECURITY_MESSAGES = tuple(
+    (re.compile(pattern, re.DOTALL), kept)
+    for pattern, kept in (
+        (
+            r"Invalid HTTP_HOST header: .*\. You may need to add .* to ALLOWED_HOSTS\.",
+            "Invalid HTTP_HOST header: '*'. You may need to add '*' to ALLOWED_HOSTS.",
+        ),
+        (
+            r"Invalid HTTP_HOST header: .*\. The domain name provided is not valid according to "
+            r"RFC 1034/1035\.",
+            "Invalid HTTP_HOST header: '*'. The domain name provided is not valid according to "
+            "RFC 1034/1035.",
+        ),
+        (r"Invalid HTTP_HOST header: .*", "Invalid HTTP_HOST header: '*'."),
+        (r"Unsafe redirect to URL with protocol .*", "Unsafe redirect to URL with protocol '*'"),
+        (r"Detected path traversal attempt in .*", "Detected path traversal attempt in '*'"),
+        (r"Could not derive file name from .*", "Could not derive file name from '*'"),
+        (r"File name .* includes path elements", "File name '*' includes path elements"),
+        (
+            r"The joined path \(.*\) is located outside of the base path component \(.*\)",
+            "The joined path (*) is located outside of the base path component (*)",
+        ),
+        (
+            r"Storage can not find an available filename for .*",
+            'Storage can not find an available filename for "*". Please make sure that the corresponding '
+            'file field allows sufficient "max_length".',
+        ),
+        (r"Archive contains invalid path: .*", "Archive contains invalid path: '*'"),
+    )
+)
 _scrubbing = False  # the record factory is installed once per process
 
 
@@ -155,6 +192,19 @@ def _csrf_line(reason: object, path: object) -> str:
     return f"Forbidden ({text}): {_shape(str(path))}"
 
 
+def _security_line(text: str) -> str:
+    """A `django.security.*` line other than the CSRF refusal's (review 22q): one of Django's messages that
+    quote the client with the client's text `*` (`_SECURITY_MESSAGES`); any other line its words up to the
+    first quote, then `'*'`, and its paths' shape."""
+    for message, kept in _SECURITY_MESSAGES:
+        if message.fullmatch(text):
+            return kept
+    first = _OPENING_QUOTE.search(text)
+    if first is not None:
+        text = text[: first.start()] + "'*'"
+    return _one_path(text)
+
+
 def carries_path(name: str) -> bool:
     return any(name == n or name.startswith(n + ".") for n in PATH_LOGGERS)
 
@@ -180,6 +230,8 @@ def scrub_paths(record: logging.LogRecord) -> logging.LogRecord:
         text = _PATH_IN_TEXT.sub(_shaped, _gunicorn_error(text))
     elif name == "gunicorn" or name.startswith("gunicorn."):
         text = _PATH_IN_TEXT.sub(_shaped, _QUOTED.sub(_quoted, text))
+    elif name.startswith("django.security."):
+        text = _security_line(text)
     elif name.startswith(("django.request", "django.security")):
         text = _one_path(text)
     else:
