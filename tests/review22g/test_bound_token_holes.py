@@ -1,0 +1,93 @@
+"""Review 22g: what a token bound to one recipient (another system's release credential, review 22f) still
+reaches besides releasing a record under a consent. Each test fails on the branch as reviewed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from keel.accounts import services as accounts
+from keel.accounts.models import ApiToken
+from keel.patients.models import local_today
+from keel.sharing import services as sharing
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+COUNTY = "County ED"
+
+
+def _consent(world: World, recipient: str = COUNTY) -> Any:
+    return sharing.record_paper_consent(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        raw={
+            "recipient_name": recipient,
+            "purpose": "treatment",
+            "categories": ["record"],
+            "expires_on": (local_today(world.alice) + timedelta(days=30)).isoformat(),
+            "signature": "Alicia Zamorano",
+            "understood": True,
+        },
+    )
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def _county_token(world: World) -> str:
+    """The county ED system's credential: the counselor's token bound to the county ED."""
+    return accounts.create_token(
+        user=world.staff["counselor"], name="county ED feed", recipient_name=COUNTY
+    ).secret
+
+
+def test_hole1_a_bound_token_revokes_its_staff_members_other_tokens(world: World) -> None:
+    """`manages_tokens` lets a release credential revoke *any* token of the staff member it was issued by:
+    the county ED's system ends the counselor's own token and the court program's feed. A credential may end
+    itself; the others are not its to end (404 as for someone else's token, or 403)."""
+    county = _county_token(world)
+    court = accounts.create_token(
+        user=world.staff["counselor"], name="court feed", recipient_name="Drug Court"
+    )
+    own = accounts.create_token(user=world.staff["counselor"], name="my scripts")
+    client = Client()
+    for victim in (court.token, own.token):
+        response = client.delete(f"/api/v1/auth/tokens/{victim.pk}", **_bearer(county))
+        assert response.status_code in (403, 404), (victim.name, response.status_code, response.content)
+        assert ApiToken.objects.get(pk=victim.pk).revoked_at is None, victim.name
+
+
+def test_hole2_a_bound_token_lists_the_other_recipients_its_staff_member_releases_to(world: World) -> None:
+    """The county ED's credential lists every token of the counselor: the other systems' names and the
+    recipients they release to ("Drug Court": that this counselor's patients are in a court program), their
+    prefixes and when each was last used. A release credential may see itself, nothing else."""
+    county = _county_token(world)
+    court = accounts.create_token(
+        user=world.staff["counselor"], name="court feed", recipient_name="Drug Court"
+    )
+    response = Client().get("/api/v1/auth/tokens", **_bearer(county))
+    assert response.status_code == 200, response.content
+    listed = json.loads(response.content)
+    assert court.token.pk not in [t["id"] for t in listed], listed
+    assert "Drug Court" not in response.content.decode(), listed
+
+
+def test_hole3_a_bound_token_reads_staff_and_programs_on_fhir_without_a_consent(world: World) -> None:
+    """The JSON API refuses a release credential everything but a release (review 22f), yet on /fhir/R4/ the
+    same token reads Practitioner and Organization with no Keel-Consent: who works at the Part 2 program,
+    for a system that may only receive records released to it under a person's consent. Refused as an
+    OperationOutcome (403, or the 422 asking for a consent), never the resource."""
+    county = _county_token(world)
+    _consent(world)  # the county ED has a consent for Alice: still none names a staff member's read
+    client = Client()
+    for path in (f"Practitioner/{world.staff['nurse'].pk}", f"Organization/{world.riverside.pk}"):
+        response = client.get(f"/fhir/R4/{path}", **_bearer(county))
+        body = json.loads(response.content)
+        assert response.status_code in (403, 422), (path, response.status_code)
+        assert body["resourceType"] == "OperationOutcome", (path, body["resourceType"])
