@@ -14,7 +14,8 @@ from keel.accounts import services as accounts
 from keel.accounts.models import ApiToken
 from keel.patients.models import local_today
 from keel.sharing import services as sharing
-from tests.conftest import World
+from keel.sharing.models import Disclosure
+from tests.conftest import PASSWORD, World
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,43 @@ def test_hole3_a_bound_token_reads_staff_and_programs_on_fhir_without_a_consent(
         body = json.loads(response.content)
         assert response.status_code in (403, 422), (path, response.status_code)
         assert body["resourceType"] == "OperationOutcome", (path, body["resourceType"])
+
+
+def test_hole4_a_transfer_by_an_unbound_token_releases_without_binding_it(world: World) -> None:
+    """One token, one recipient (review 20c; review 22f: "every release made with a token" asks it): a
+    transfer (discharge `transferred`) is a release of the record (`release_record`, a Disclosure in the
+    accounting) made here with an API token, yet it neither checks nor binds the token. The same token then
+    releases Alice's record to the county ED too: one credential, two recipients in her accounting. Either
+    the transfer binds the token to the receiving program (and the county read is refused) or a token may
+    not make it."""
+    receiving = "Lakeside Health Center"
+    transfer_consent = _consent(world, receiving)
+    county_consent = _consent(world)
+    secret = accounts.create_token(user=world.staff["counselor"], name="my scripts").secret  # unbound
+    client = Client()
+    transfer = client.post(
+        f"/api/v1/patients/{world.alice.pk}/discharge",
+        data=json.dumps(
+            {
+                "reason": "transferred",
+                "consent": transfer_consent.pk,
+                "recipient_name": receiving,
+                "purpose": "treatment",
+                "password": PASSWORD,
+            }
+        ),
+        content_type="application/json",
+        **_bearer(secret),
+    )
+    county = client.get(
+        f"/fhir/R4/Patient/{world.alice.pk}", HTTP_KEEL_CONSENT=str(county_consent.pk), **_bearer(secret)
+    )
+    recipients = sorted(
+        Disclosure.objects.filter(patient=world.alice).values_list("recipient_name", flat=True).distinct()
+    )
+    assert not (transfer.status_code == 200 and county.status_code == 200), (
+        transfer.status_code,
+        county.status_code,
+        recipients,
+        ApiToken.objects.get(digest__isnull=False, name="my scripts").recipient_name,
+    )
