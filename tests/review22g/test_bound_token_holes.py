@@ -132,3 +132,30 @@ def test_hole4_a_transfer_by_an_unbound_token_releases_without_binding_it(world:
         recipients,
         ApiToken.objects.get(digest__isnull=False, name="my scripts").recipient_name,
     )
+
+
+def test_hole5_a_bound_token_discloses_without_any_consent_as_an_emergency(world: World) -> None:
+    """Review 22f made a bound token a release credential that "does only what a consent lets it do", but
+    the disclosures POST (marked `releases_record`) also takes basis `emergency`: the county ED's system,
+    with no consent of Alice's at all, declares a medical emergency itself and receives her progress report
+    (201). 42 CFR 2.51 is the program's judgment, made by its staff, not a claim the recipient's own system
+    makes to itself: as for `patient_request`, a token may not use a basis other than consent (403/422)."""
+    county = _county_token(world)
+    response = Client().post(
+        f"/api/v1/patients/{world.alice.pk}/disclosures",
+        data=json.dumps(
+            {
+                "basis": "emergency",
+                "categories": ["enrollment", "medication"],
+                "recipient_name": COUNTY,
+                "recipient_role": "physician",
+                "recipient_affiliation": COUNTY,
+                "nature": "found unresponsive after an overdose, needs her dose history",
+                "password": PASSWORD,
+            }
+        ),
+        content_type="application/json",
+        **_bearer(county),
+    )
+    assert response.status_code in (403, 422), (response.status_code, response.content[:200])
+    assert not Disclosure.objects.filter(patient=world.alice).exists()
