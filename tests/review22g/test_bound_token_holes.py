@@ -37,7 +37,7 @@ def _consent(world: World, recipient: str = COUNTY) -> Any:
     )
 
 
-def _bearer(secret: str) -> dict[str, str]:
+def _bearer(secret: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
