@@ -746,11 +746,21 @@ def bound_token_may(*, bound_to: str, use: TokenUse) -> bool:
     """What a token may do on the JSON API (review 22f). A token bound to a recipient (`bound_to`, review
     20c) is the credential of that external system: a release credential. It does only what a consent lets
     it do, through the release functions FHIR uses, each of which checks the consent and the binding (the
-    routes that release a record), and may see and revoke the tokens themselves (a credential can always be
-    ended by whoever holds it). Every other route (the patient list, a record's reads, any other write) is
-    refused (403, audited): the system's reads are FHIR's, under the person's consent, each a disclosure in
-    their accounting. An unbound token is its staff member's own, and may do what their role may."""
+    routes that release a record), and may see and revoke itself (`managed_token`: a credential can always
+    be ended by whoever holds it; review 22g: only itself). Every other route (the patient list, a record's
+    reads, any other write) is refused (403, audited): the system's reads are FHIR's, under the person's
+    consent, each a disclosure in their accounting (review 22g: FHIR asks this function too). An unbound
+    token is its staff member's own, and may do what their role may."""
     return not bound_to or use in (TokenUse.RELEASE, TokenUse.TOKENS)
+
+
+def managed_token(*, bound_to: str, own_token: int | None) -> int | None:
+    """Which of its staff member's tokens a caller lists and revokes (review 22g): a token bound to a
+    recipient (another system's release credential) only itself, its own id (it may always be ended by
+    whoever holds it, but the other systems' credentials, the recipients they release to and the staff
+    member's own tokens are not its to see or end); a session or an unbound token every token of theirs
+    (None)."""
+    return own_token if bound_to else None
 
 
 def may_read_audit_trail(user: object) -> bool:

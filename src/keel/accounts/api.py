@@ -73,19 +73,25 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 @router.get("/auth/tokens", response=list[TokenOut], summary="My tokens (secrets are never shown again)")
 @manages_tokens
 def list_tokens(request: AuthenticatedApiRequest) -> list[TokenOut]:
-    return [TokenOut.of(t) for t in queries.list_tokens(user=request.auth)]
+    return [TokenOut.of(t) for t in queries.list_tokens(user=request.auth, only=_managed(request))]
 
 
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
 @manages_tokens
 def revoke_token(request: AuthenticatedApiRequest, token_id: int) -> TokenOut:
     try:
-        token = services.revoke_token(user=request.auth, token_id=token_id)
+        token = services.revoke_token(user=request.auth, token_id=token_id, only=_managed(request))
     except services.AccountError:
         from django.http import Http404
 
         raise Http404 from None
     return TokenOut.of(token)
+
+
+def _managed(request: AuthenticatedApiRequest) -> int | None:
+    """The one token a recipient-bound token manages (itself, review 22g); None: every one of the caller's."""
+    user = request.auth
+    return policy.managed_token(bound_to=services.token_bound_to(user), own_token=services.token_in_use(user))
 
 
 # --- Staff of a program (issue #18): program admins -------------------------------------------------------

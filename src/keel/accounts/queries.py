@@ -45,8 +45,10 @@ def active_user(user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
-def list_tokens(*, user: User) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user=user))
+def list_tokens(*, user: User, only: int | None = None) -> list[ApiToken]:
+    """The user's tokens; `only`: the one token the caller may see (`policy.managed_token`), None for all."""
+    tokens = ApiToken.objects.filter(user=user)
+    return list(tokens if only is None else tokens.filter(pk=only))
 
 
 class UserDescription(TypedDict):

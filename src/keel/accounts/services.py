@@ -274,18 +274,26 @@ def user_for_token(secret: str) -> User | None:
         Patient.program.field.set_cached_value(patient, found[0][3])
         user.__dict__[OWN_PATIENT] = patient
     user.__dict__[_TOKEN_RECIPIENT] = token.recipient_name  # read by `token_bound_to`, no second query
+    user.__dict__[_TOKEN_ID] = token.pk  # read by `token_in_use`
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return user
 
 
 _TOKEN_RECIPIENT = "_keel_token_recipient"
+_TOKEN_ID = "_keel_token_id"
 
 
 def token_bound_to(user: User) -> str:
     """The recipient the token `user` came from (`user_for_token`) is bound to, as it was when the request
     began; "" for an unbound token or a user not from a token (a session)."""
     return str(user.__dict__.get(_TOKEN_RECIPIENT, ""))
+
+
+def token_in_use(user: User) -> int | None:
+    """The id of the token `user` came from (`user_for_token`); None for a user not from a token."""
+    found = user.__dict__.get(_TOKEN_ID)
+    return found if isinstance(found, int) else None
 
 
 def _same_recipient(a: str, b: str) -> bool:
@@ -320,17 +328,33 @@ def bind_token_recipient(secret: str, recipient_name: str) -> bool:
     return _same_recipient(token.recipient_name, recipient_name)
 
 
-@transaction.atomic
-def revoke_token(*, user: User, token_id: int) -> ApiToken:
-    """Revoke one of the user's own tokens. Someone else's token looks missing."""
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
-    if token is None:
-        raise AccountError("token_id", N_("no such token"))
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        audit.record(actor=user, action=Action.TOKEN_REVOKE, target_type="api_token", target_id=token.pk)
-    return token
+TOKEN_NOT_THEIRS = "api token: not the caller's to revoke, or missing"
+
+
+def revoke_token(*, user: User, token_id: int, only: int | None = None) -> ApiToken:
+    """Revoke one of the user's own tokens (`only`: the one token the caller may revoke,
+    `policy.managed_token`; None for any of theirs). Someone else's token, or another of theirs than `only`,
+    looks missing: the same refusal as an id nobody has, audited as a denial (after the transaction, which
+    wrote nothing)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
+        if token is not None and (only is None or token.pk == only):
+            if token.revoked_at is None:
+                token.revoked_at = timezone.now()
+                token.save(update_fields=["revoked_at"])
+                audit.record(
+                    actor=user, action=Action.TOKEN_REVOKE, target_type="api_token", target_id=token.pk
+                )
+            return token
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="api_token",
+        target_id=token_id,
+        reason=TOKEN_NOT_THEIRS,
+    )
+    raise AccountError("token_id", N_("no such token"))
 
 
 def end_sessions(user: User, *, keep: str | None = None) -> int:

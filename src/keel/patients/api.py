@@ -13,6 +13,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.api_auth import release_token
 from keel.api_body import request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
@@ -116,7 +117,9 @@ def _episode_out(e: Enrollment) -> EpisodeOut:
     summary="Discharge: end the episode of care (date, reason); active medication orders stop with it",
 )
 def discharge_patient(request: AuthenticatedApiRequest, patient_id: int) -> EpisodeOut:
-    e = services.discharge(by=request.auth, patient_id=patient_id, data=DischargeIn.read(request))
+    e = services.discharge(
+        by=request.auth, patient_id=patient_id, data=DischargeIn.read(request), token=release_token(request)
+    )
     return _episode_out(e)
 
 

@@ -113,7 +113,7 @@ def create_disclosure(request: AuthenticatedApiRequest, patient_id: int) -> Stat
             data=DisclosureIn.read(request),
             token=release_token(request),
         )
-    except services.TokenOtherRecipient as exc:  # audited by the release
+    except (services.TokenOtherRecipient, services.TokenEmergency) as exc:  # audited by the release
         raise HttpError(403, str(exc)) from None
     except services.SharingNotAllowed:
         raise HttpError(403, "Only counselors, nurses and prescribers on the care team disclose.") from None

@@ -165,6 +165,13 @@ REASONS = {
     "API token bound to another recipient": _(
         "API token refused: the consent names another recipient than the one the token is bound to"
     ),
+    "api token: not the caller's to revoke, or missing": _(
+        "API token not revoked: not one this credential may end, or missing"
+    ),
+    "emergency basis claimed by an API token": _(
+        "an API token claimed a medical emergency as the basis: only the program's staff, signed in, "
+        "declare one"
+    ),
     "contact details changed": _("contact details changed"),
     "deactivated": _("deactivated"),
     "disabled": _("turned off"),

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts import services as accounts
 from keel.accounts.middleware import authenticates_by_session, bearer_credential
-from keel.api_auth import keel_auth
+from keel.api_auth import RELEASE_CREDENTIAL, RELEASE_CREDENTIAL_SAID, keel_auth
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import record_id
@@ -99,6 +100,37 @@ def _scoped(user: User, patient_id: int | None, resource_type: str, target: str)
 
 def _staff_token(request: HttpRequest, user: User) -> bool:
     return not policy.is_program_patient(user) and not authenticates_by_session(request)
+
+
+# --- A token bound to a recipient only releases, here too (review 22g) -------------------------------------
+# The JSON API asks `policy.bound_token_may` before every operation (`keel.api_auth`); /fhir/R4/ asks the same
+# function with what the request does: a staff token's read, search or `$everything` of a person's record is a
+# release under their consent (`TokenUse.RELEASE`, checked and bound inside `release_record`); everything else
+# a token asks with sign-in (`Practitioner/{id}`, `Organization/{id}`: who works at the Part 2 program, which
+# no consent of a person's names; a person's own token reading their own record) is `TokenUse.OTHER`, refused
+# to a bound token with a 403 OperationOutcome, audited. What needs no sign-in stays open to everyone
+# (`metadata`, and Keel's instrument definitions: `Questionnaire` read and `?url=`).
+
+
+def use_of(request: HttpRequest, user: User) -> policy.TokenUse:
+    """What a read, search or `$everything` of a person's record does: a release (a staff token), or not."""
+    return policy.TokenUse.RELEASE if _staff_token(request, user) else policy.TokenUse.OTHER
+
+
+def token_may(user: User, use: policy.TokenUse, target: str) -> None:
+    """`policy.bound_token_may` for this FHIR request (the JSON API's one definition): refused, audited as the
+    JSON API audits it, and answered as a 403 OperationOutcome."""
+    if policy.bound_token_may(bound_to=accounts.token_bound_to(user), use=use):
+        return
+    audit.record(
+        actor=user,
+        action=Action.DENIED,
+        outcome=Outcome.DENIED,
+        target_type="fhir",
+        target_id=target[:200],
+        reason=RELEASE_CREDENTIAL,
+    )
+    raise FhirError(403, "forbidden", gettext(RELEASE_CREDENTIAL_SAID))
 
 
 # --- One token, one recipient (review 20c) ------------------------------------------------------------------

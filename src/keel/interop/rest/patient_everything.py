@@ -42,6 +42,8 @@ from keel.interop.rest.auth import (
     _uncovered,
     not_released,
     refuse_head,
+    token_may,
+    use_of,
 )
 from keel.interop.rest.outcomes import MALFORMED_ID, FhirError, _deny, _handle, _json
 from keel.interop.rest.params import _JSON_FORMATS, PAGING, _check_request, _page, _searchset
@@ -380,6 +382,7 @@ def _everything(request: HttpRequest, rid: str) -> HttpResponse:
     # an id that is not a number: the typed text never copied into the audit row (review 19d)
     target = f"Patient/{rid if pk is not None else MALFORMED_ID}/$everything"
     disclosure = by_token and not policy.is_program_patient(user)
+    token_may(user, use_of(request, user), target)  # review 22g: the JSON API's one policy
     if disclosure:  # review 21f: HEAD by a staff token is 405 here too, bare or with a next link
         refuse_head(request)
     following = PAGE_PARAM in request.GET

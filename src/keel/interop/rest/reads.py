@@ -31,6 +31,8 @@ from keel.interop.rest.auth import (
     _scoped,
     _staff_token,
     refuse_head,
+    token_may,
+    use_of,
 )
 from keel.interop.rest.outcomes import MALFORMED_ID, _deny, _handle, _json, _not_found
 from keel.interop.rest.params import _check_request
@@ -104,10 +106,12 @@ def read(request: HttpRequest, resource_type: str, rid: str) -> HttpResponse:
         # an id of no shape Keel writes names no row: the read is refused, its text never kept (review 19d)
         target = f"{resource_type}/{rid if _KEEL_ID.fullmatch(rid) else UNKNOWN_ID}"
         if resource_type in ("Organization", "Practitioner"):
+            token_may(user, policy.TokenUse.OTHER, target)  # not a release: refused to a bound token
             if _staff_token(request, user):
                 refuse_head(request)  # one answer to HEAD by a staff token on every read (review 21z)
             return _json(labelled(_shared_read(user, resource_type, rid, target)))
         by_system = _staff_token(request, user)
+        token_may(user, use_of(request, user), target)
         if by_system:  # the consent basis first: without one, the same answer for every id (review 20c)
             refuse_head(request)  # before the basis too: one answer to HEAD by a staff token (review 21f)
             patient = _scoped(user, _consent_patient(request, user, target), resource_type, target)

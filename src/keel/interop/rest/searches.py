@@ -36,6 +36,8 @@ from keel.interop.rest.auth import (
     _scoped,
     _staff_token,
     refuse_head,
+    token_may,
+    use_of,
 )
 from keel.interop.rest.outcomes import FhirError, _handle, _json
 from keel.interop.rest.params import COMMON, SEARCH_PARAMS, _check_request, _collect, _page, _searchset
@@ -88,6 +90,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         base = base_for(request)
         now = timezone.now()
         filters = _filters(request, resource_type)
+        token_may(user, use_of(request, user), f"{resource_type}?")
         skipped = 0  # resources the database already skipped, without building their records
         if _staff_token(request, user):
             return _search_by_system(request, user, resource_type, filters, base, offset, count)

@@ -53,12 +53,17 @@ def _episode_patient(by: User, patient_id: int, action: Action) -> Patient:
     )
 
 
-def _transfer_disclosure(by: User, patient: Patient, form: DischargeIn, active: Enrollment) -> int:
+def _transfer_disclosure(
+    by: User, patient: Patient, form: DischargeIn, active: Enrollment, token: str | None
+) -> int:
     """A transfer to another program is a disclosure under the patient's consent (42 CFR 2.31; issue #18):
     through the sharing app's one check (`release_record`: a live, unrevoked consent naming the receiving
     program as recipient, its purpose and the whole record; the password again; the accounting of
     disclosures). Called by `discharge` inside its transaction, with the active episode locked: the
-    disclosure and the end of the episode are written together or not at all."""
+    disclosure and the end of the episode are written together or not at all. `token`: the secret of the API
+    token the transfer is made with (None for a session): a release by a token like any other (review 22g),
+    so the token releases to one recipient only (bound to the receiving program by it, or refused when bound
+    to another, audited) and the accounting never names two recipients for one credential."""
     if not policy.can_disclose(by):
         audit.record_for_patient(
             by,
@@ -107,19 +112,25 @@ def _transfer_disclosure(by: User, patient: Patient, form: DischargeIn, active: 
             target_type="transfer",
             description="Transfer of care: who the person is and their episode of care",
             build=build,
+            token=token,
         )
+    except sharing.TokenOtherRecipient as exc:  # audited by the release
+        raise NotAllowed(str(exc)) from None
     except sharing.SharingNotAllowed:  # checked above; a role change in between lands here
         raise NotAllowed(_("A transfer shares the record: your role cannot.")) from None
     return disclosure.pk
 
 
-def discharge(*, by: User, patient_id: int, data: Posted[DischargeIn]) -> Enrollment:
+def discharge(
+    *, by: User, patient_id: int, data: Posted[DischargeIn], token: str | None = None
+) -> Enrollment:
     """End the patient's episode of care on a date (not in the future, not before it began) for a reason.
     Their active medication orders and take-home plans stop with it, so the dosing window no longer lists
     them and no dose can be recorded until a prescriber writes a new order after readmission. A transfer
     ("transferred") releases the record to the receiving program in the same transaction: the active episode
     is locked first, so of two transfers at once one waits and then finds the person no longer in care, and
-    nothing of it (no disclosure in the accounting) is left behind."""
+    nothing of it (no disclosure in the accounting) is left behind. `token`: the API token's secret, for a
+    transfer made with one (`_transfer_disclosure`); None for a session or the command line."""
     patient = _episode_patient(by, patient_id, Action.UPDATE)
     try:
         form = data.parse(context=local_today(patient))
@@ -134,7 +145,7 @@ def discharge(*, by: User, patient_id: int, data: Posted[DischargeIn]) -> Enroll
             form.reason == EndReason.TRANSFERRED
         ):  # the record goes to the receiving program: a disclosure first
             try:
-                disclosure_id = _transfer_disclosure(by, patient, form, active)
+                disclosure_id = _transfer_disclosure(by, patient, form, active, token)
             except (FieldsInvalid, NotAllowed) as exc:  # refused: nothing written but its audited denial,
                 refused = exc  # which this transaction keeps (raised once it is committed)
         if refused is None:

@@ -17,7 +17,7 @@ re-exported here, so `from keel.sharing import services` serves every writer; th
 consents and accounting, the review queue) are `keel.sharing.queries`."""
 
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
-from keel.sharing.services.common import TokenOtherRecipient, legal_name, reauthenticate
+from keel.sharing.services.common import TokenEmergency, TokenOtherRecipient, legal_name, reauthenticate
 from keel.sharing.services.consents import record_paper_consent, sign_consent
 from keel.sharing.services.disclosures import disclose, report
 from keel.sharing.services.emergency import NoEmergencyAccess, emergency_access, end_emergency_access
@@ -30,6 +30,7 @@ __all__ = [
     "NoEmergencyAccess",
     "SharingInvalid",
     "SharingNotAllowed",
+    "TokenEmergency",
     "TokenOtherRecipient",
     "attest_review",
     "disclose",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext
+
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts import services as accounts
@@ -18,7 +20,7 @@ from keel.core.rules.inputs import FieldError, InvalidInput, record_id
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.sharing.errors import SharingInvalid, SharingNotAllowed
-from keel.sharing.models import Consent, ConsentRevocation
+from keel.sharing.models import Basis, Consent, ConsentRevocation
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -117,6 +119,37 @@ def bind_token(token: str | None, recipient: str) -> None:
     release back (the caller audits the refusal once the transaction is over)."""
     if token is not None and not accounts.bind_token_recipient(token, recipient):
         raise TokenOtherRecipient()
+
+
+# --- A token never declares a medical emergency (review 22g) -----------------------------------------------
+# 42 CFR 2.51: a disclosure to medical personnel in a medical emergency is the program's judgment, made by
+# its own staff in the app (a session, the password again), and reviewed by a program admin. An API token
+# (bound to a recipient or not) is a system's credential: the recipient's own system cannot declare the
+# emergency that lets the record out to itself, as it cannot claim the patient's own request (review 22f).
+
+TOKEN_EMERGENCY = "emergency basis claimed by an API token"
+TOKEN_EMERGENCY_SAID = N_(
+    "An API token cannot declare a medical emergency: a disclosure in an emergency (42 CFR 2.51) is decided "
+    "by the program's staff, signed in to Keel, with their password again. With a token, disclose under the "
+    "person's consent."
+)
+
+
+class TokenEmergency(SharingNotAllowed):
+    """An API token asked for a disclosure on the `emergency` basis (403; the denial is audited)."""
+
+    def __init__(self) -> None:
+        super().__init__(gettext(TOKEN_EMERGENCY_SAID))
+
+
+def refuse_token_emergency(
+    by: User, patient: Patient, target_type: str, token: str | None, basis: str
+) -> None:
+    """Before anything is written: a disclosure by an API token (`token`, its secret; None for a session)
+    on the `emergency` basis is refused, audited."""
+    if token is not None and basis == Basis.EMERGENCY:
+        _deny(by, patient, target_type, TOKEN_EMERGENCY)
+        raise TokenEmergency()
 
 
 def _covered(

@@ -37,6 +37,7 @@ from keel.sharing.services.common import (
     legal_name,
     reauthenticate,
     refuse_other_recipient,
+    refuse_token_emergency,
     with_terms,
 )
 from keel.treatment.models import DoseRecord, MedicationOrder, in_force_q
@@ -269,7 +270,8 @@ def disclose(
     (which carries the notice and the scope). Nothing leaves and nothing is written unless every check
     passes; each refusal is audited. `token`: the secret of the API token the report is released with (None
     for a session): it releases to one recipient only, as every release by a token (review 22f: a token
-    bound to the county ED sent a report to the patient's employer)."""
+    bound to the county ED sent a report to the patient's employer), and only under a consent: a token never
+    declares a medical emergency (review 22g, `refuse_token_emergency`)."""
     now = now or timezone.now()
     patient = policy.get_patient_for_action_or_404(  # guard 1: a role that may not disclose, audited
         by,
@@ -306,6 +308,7 @@ def disclose(
     else:
         release = _emergency(body.emergency())
     refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
+    refuse_token_emergency(by, patient, "disclosure", token, basis)  # review 22g: only a session declares one
     try:
         with transaction.atomic():
             refusal = _recheck_consent(patient, release, asked, today)
