@@ -1,0 +1,67 @@
+"""Review 22n: take-home bottles carry their mg (session 22 item 2) under ordinary clinical input. Each test
+is one hole."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from keel.patients.models import Enrollment, local_today
+from keel.treatment.models import DoseRecord, DoseStatus, TakeHomePlan
+from keel.treatment.services.doses.corrections import amend_dose
+from keel.treatment.services.doses.window import record_dose
+from keel.treatment.services.orders import prescribe
+from tests.conftest import World
+from tests.factories import given_daily
+
+pytestmark = pytest.mark.django_db
+
+
+def _mg(plan: TakeHomePlan) -> dict[str, Decimal]:
+    return {day: Decimal(mg) for day, mg in (plan.bottle_mg or {}).items()}
+
+
+def _on_80_with_a_bottle_tomorrow(world: World) -> TakeHomePlan:
+    """Alice on methadone 80 mg, given daily for the last 40 days; a standing plan with one bottle for
+    tomorrow (rows: the history, not the behaviour under test)."""
+    pr, alice = world.staff["prescriber"], world.alice
+    order = prescribe(by=pr, patient_id=alice.pk, medication="methadone", dose_mg="80")
+    today = local_today(alice)
+    given_daily(world, order, [today - timedelta(days=n) for n in range(40, 0, -1)], 80)
+    tomorrow = today + timedelta(days=1)
+    return TakeHomePlan.objects.create(
+        patient=alice,
+        decided_by=pr,
+        decided_at=timezone.now(),
+        days_in_treatment=40,
+        criteria={},
+        decision={},
+        max_supply_days=7,
+        bottles=[tomorrow.isoformat()],
+        enrollment=Enrollment.objects.filter(patient=alice, ended_on__isnull=True).first(),
+    )
+
+
+def test_a_voided_dose_takes_back_the_bottles_it_handed_out(world: World) -> None:
+    """Hole 3. Today's 80 mg dose hands out tomorrow's bottle (80 mg recorded on the plan). The dose is
+    voided (recorded in error: she had not come yet). The prescriber then lowers the order to 60 mg, and she
+    is given 60 mg at the window. Tomorrow's bottle goes home with that dose and holds 60 mg; but the void
+    left the first dose's record on the plan, so `runs_going_home` skips the run: the plan (the API, the
+    page, FHIR's MedicationDispense) says 80 mg, the nurse's row says nothing of the bottle, and the window's
+    check of the bottle's dose never ran at the real hand-out."""
+    nurse, pr, alice = world.staff["nurse"], world.staff["prescriber"], world.alice
+    plan = _on_80_with_a_bottle_tomorrow(world)
+    tomorrow = (local_today(alice) + timedelta(days=1)).isoformat()
+    record_dose(by=nurse, patient_id=alice.pk, amount_mg="80")
+    plan.refresh_from_db()
+    assert _mg(plan) == {tomorrow: Decimal(80)}  # held: recorded at the dose
+    dose = DoseRecord.objects.filter(patient=alice, local_date=local_today(alice)).get()
+    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, void=True, reason="recorded in error, not here yet")
+    prescribe(by=pr, patient_id=alice.pk, medication="methadone", dose_mg="60")
+    outcome = record_dose(by=nurse, patient_id=alice.pk, amount_mg="60")
+    plan.refresh_from_db()
+    assert DoseRecord.objects.filter(patient=alice, status=DoseStatus.GIVEN, amount_mg=60).exists()
+    assert _mg(plan) == {tomorrow: Decimal(60)}, (plan.bottle_mg, outcome)
