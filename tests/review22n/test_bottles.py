@@ -65,3 +65,26 @@ def test_a_voided_dose_takes_back_the_bottles_it_handed_out(world: World) -> Non
     plan.refresh_from_db()
     assert DoseRecord.objects.filter(patient=alice, status=DoseStatus.GIVEN, amount_mg=60).exists()
     assert _mg(plan) == {tomorrow: Decimal(60)}, (plan.bottle_mg, outcome)
+
+
+def test_a_raise_written_to_start_tomorrow_does_not_go_home_unobserved(world: World) -> None:
+    """Hole 4. On 80 mg for 40 days, the prescriber writes a raise to 120 mg to start tomorrow (no QTc on
+    file). Today's 80 mg dose hands out tomorrow's bottle. The bottle's check is only the window's high-QTc
+    verdict (`high_qtc_since_order`); the window's titration check (a 40 mg step over the program's
+    `titration_step_max_mg` needs a prescriber's override for the day at the window) is never put to it,
+    so the whole raise goes home in a bottle, the first 120 mg drunk where nobody watches. A bottle is meant
+    to be judged as the window judges a dose of that total today: it must not hold 120 mg."""
+    nurse, pr, alice = world.staff["nurse"], world.staff["prescriber"], world.alice
+    plan = _on_80_with_a_bottle_tomorrow(world)
+    tomorrow = local_today(alice) + timedelta(days=1)
+    prescribe(
+        by=pr,
+        patient_id=alice.pk,
+        medication="methadone",
+        dose_mg="120",
+        starts_on=tomorrow,
+        override_reason="raise for cravings",
+    )
+    record_dose(by=nurse, patient_id=alice.pk, amount_mg="80")
+    plan.refresh_from_db()
+    assert _mg(plan).get(tomorrow.isoformat()) != Decimal(120), plan.bottle_mg
