@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
 
+from keel.interop.fhir.record import _dispenses
 from keel.patients.models import Enrollment, local_today
 from keel.treatment.models import DoseRecord, DoseStatus, TakeHomePlan
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
+from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World
 from tests.factories import given_daily
 
@@ -88,3 +92,24 @@ def test_a_raise_written_to_start_tomorrow_does_not_go_home_unobserved(world: Wo
     record_dose(by=nurse, patient_id=alice.pk, amount_mg="80")
     plan.refresh_from_db()
     assert _mg(plan).get(tomorrow.isoformat()) != Decimal(120), plan.bottle_mg
+
+
+def test_a_bottle_kept_back_at_the_dose_is_not_exported_as_dispensed(world: World) -> None:
+    """Hole 5. On 80 mg for 40 days, a raise to 90 mg is written today; then a QTc of 520 ms is saved (no
+    QTc reason). She takes 80 mg at the window; tomorrow's bottle (90 mg, a raise the window would not give
+    today) is rightly kept back: the plan ends today, the dose's check says so. But the plan's end and the
+    dose carry the same instant, so the FHIR export reads today's dose as a visit while the plan stood and
+    sends tomorrow's bottle as a MedicationDispense 'completed' (handed over today, 90 mg): an emergency
+    department reading it believes 90 mg of methadone is in her hands. A bottle not handed out is never
+    'completed'."""
+    nurse, pr, alice = world.staff["nurse"], world.staff["prescriber"], world.alice
+    plan = _on_80_with_a_bottle_tomorrow(world)
+    tomorrow = (local_today(alice) + timedelta(days=1)).isoformat()
+    prescribe(by=pr, patient_id=alice.pk, medication="methadone", dose_mg="90")
+    record_qtc(by=nurse, patient_id=alice.pk, qtc_ms=520)
+    record_dose(by=nurse, patient_id=alice.pk, amount_mg="80")
+    plan.refresh_from_db()
+    assert plan.ended_on == local_today(alice) and tomorrow not in (plan.bottle_mg or {})  # held: kept back
+    dispenses = _dispenses(cast(Any, SimpleNamespace(patient=alice, now=timezone.now())))
+    statuses = {d["id"]: d["status"] for d in dispenses}
+    assert statuses.get(f"bottle-{plan.pk}-{tomorrow.replace('-', '')}") != "completed", dispenses
