@@ -113,3 +113,21 @@ def test_a_bottle_kept_back_at_the_dose_is_not_exported_as_dispensed(world: Worl
     dispenses = _dispenses(cast(Any, SimpleNamespace(patient=alice, now=timezone.now())))
     statuses = {d["id"]: d["status"] for d in dispenses}
     assert statuses.get(f"bottle-{plan.pk}-{tomorrow.replace('-', '')}") != "completed", dispenses
+
+
+def test_a_lowering_after_the_bottles_went_home_tells_the_prescriber(world: World) -> None:
+    """Hole 6. Today's 80 mg dose hands out tomorrow's bottle (80 mg recorded on the plan). A QTc of 520 ms
+    comes back and the prescriber lowers the order to 60 mg from today. Tomorrow she drinks the 80 mg bottle
+    at home: the order's answer (its warnings, what the page and the API show the prescriber) says nothing of
+    the bottle at the old dose, though `bottle_mg` knows it, so nobody calls her back or swaps the bottle. A
+    lowering below a bottle already handed out must say which bottles hold more than the new dose."""
+    nurse, pr, alice = world.staff["nurse"], world.staff["prescriber"], world.alice
+    plan = _on_80_with_a_bottle_tomorrow(world)
+    tomorrow = (local_today(alice) + timedelta(days=1)).isoformat()
+    record_dose(by=nurse, patient_id=alice.pk, amount_mg="80")
+    plan.refresh_from_db()
+    assert _mg(plan) == {tomorrow: Decimal(80)}  # held: handed out at 80 mg
+    record_qtc(by=nurse, patient_id=alice.pk, qtc_ms=520)
+    order = prescribe(by=pr, patient_id=alice.pk, medication="methadone", dose_mg="60")
+    said = " ".join(str(getattr(w, "text", w)) for w in getattr(order, "warnings", ()))
+    assert tomorrow in said or "bottle" in said.lower(), said
