@@ -63,7 +63,9 @@ def test_a_voided_dose_takes_back_the_bottles_it_handed_out(world: World) -> Non
     plan.refresh_from_db()
     assert _mg(plan) == {tomorrow: Decimal(80)}  # held: recorded at the dose
     dose = DoseRecord.objects.filter(patient=alice, local_date=local_today(alice)).get()
-    amend_dose(by=nurse, patient_id=alice.pk, dose_id=dose.pk, void=True, reason="recorded in error, not here yet")
+    amend_dose(
+        by=nurse, patient_id=alice.pk, dose_id=dose.pk, void=True, reason="recorded in error, not here yet"
+    )
     prescribe(by=pr, patient_id=alice.pk, medication="methadone", dose_mg="60")
     outcome = record_dose(by=nurse, patient_id=alice.pk, amount_mg="60")
     plan.refresh_from_db()
