@@ -4,6 +4,7 @@ the version of the orders its writer read (`order_version`), and one written sin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -27,7 +28,7 @@ from keel.recovery.common import StaleEdit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
 from keel.treatment.queries.orders import episode_open, newest_order
-from keel.treatment.queries.orders import order_version as order_version_of
+from keel.treatment.queries.orders import order_versions as order_versions_of
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -70,6 +71,7 @@ def prescribe(
     now: datetime | None = None,
     override_reason: object = "",  # any JSON value: only text of substance is a reason
     order_version: object = NOT_READ,  # the version of this medication's orders the writer read (see below)
+    other_versions: Mapping[str, object] | None = None,  # the other medications' versions a page showed
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
@@ -90,16 +92,25 @@ def prescribe(
     ceilings' reads are then those of the order the writer read. A caller that showed no order to anyone
     (a test's setup) passes none (`NOT_READ`); the service's own read is then the one compared under the
     lock (an order written meanwhile still refuses it). Every adapter passes what it was sent, None when
-    nothing was (refused): tests/treatment/test_order_versions.py holds every call in `keel` to it."""
+    nothing was (refused): tests/treatment/test_order_versions.py holds every call in `keel` to it.
+    `other_versions` (review 22n hole 2): the versions of the other medications the writer's page showed
+    (the medication page shows them all); each is compared as `order_version` is, so a page read before
+    another medication's order was written (a switch nobody saw) or stopped is stale. Under the lock every
+    medication's version is compared with the first read."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
-    current = order_version_of(patient, medication)
+    currents = order_versions_of(patient)
     if order_version is not NOT_READ and medication in Medication.values:  # else the medication is named
         read = _read_version(order_version)
-        if read != current:
+        if read != currents[medication]:
             raise order_changed(patient, medication, read)
+    for other, sent in sorted((other_versions or {}).items()):
+        if other in Medication.values and other != medication:
+            read = _read_version(sent)
+            if read != currents[other]:
+                raise order_changed(patient, other, read)
     dose, steps, why, qtc_why, warnings, (raised_from, seen) = _checked_order(
         patient, medication, dose_mg, home_start, schedule, override_reason, now
     )
@@ -110,8 +121,9 @@ def prescribe(
     with transaction.atomic():
         lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
         ended = not episode_open(patient, lock=True)
-        if not ended and order_version_of(patient, medication) != current:
-            raise order_changed(patient, medication, current)  # written meanwhile: nothing written here
+        if not ended and (now_read := order_versions_of(patient)) != currents:  # written meanwhile
+            changed = next(m for m in [medication, *sorted(currents)] if now_read.get(m) != currents.get(m))
+            raise order_changed(patient, changed, currents[changed])  # nothing written here
         if ended:  # review 20a: nothing written but the refusal's audit row, which commits
             _audit(
                 by,
