@@ -4,11 +4,10 @@
 A bottle leaves the clinic at the observed dose the day before its run of bottle days, or at the decision
 for a run that starts that day (`keel.core.take_home_bottles.handed_out`, the one definition). It holds the
 dose of the order in force on its day (`models.order_in_force`). Before it goes, that dose is put to the
-window's own verdict on a methadone total today (`guards.high_qtc_since_order`, the check the window's
-`order_on_high_qtc` makes of every dose: a raise not yet given, on a QTc of 500 ms or more saved after the
-order's gate read the QTc, without the prescriber's QTc reason); a hold open today already stops every
-bottle (the decision's supply check, the window's hold suspending the plans). Nothing here re-states that
-verdict: a bottle is judged as the window judges a dose of that total today.
+window's whole verdict (`guards.window_verdict`, the function the window runs on every observed dose:
+the titration step, day limits, missed days, a hold, and `order_on_high_qtc`'s QTc checks; review 22n
+hole 4: not the QTc alone), with no prescriber's cover for the day (`bottle_verdict`). Nothing here
+re-states that verdict: a bottle is judged as the window judges an observed dose of that total.
 
 Refused, never capped. The window refuses an observed dose its verdict blocks (NEEDS_NEW_ORDER, which no
 day's override releases) and leaves the amount to a person: it never gives less than what was asked on its
@@ -23,8 +22,10 @@ the take-home doses again."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
@@ -36,9 +37,10 @@ from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment import words
 from keel.treatment.models import Medication, MedicationOrder, TakeHomePlan, order_in_force
-from keel.treatment.queries import plan_days
+from keel.treatment.queries import DoseContext, plan_days
 from keel.treatment.services.common import _audit
-from keel.treatment.services.doses.guards import high_qtc_since_order
+from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
+from keel.treatment.services.doses.rule import BLOCKING
 
 # The end reason kept on a plan whose run the window would not let go home (English, as every end reason).
 NOT_HANDED_OUT = (
@@ -53,27 +55,72 @@ KEPT_BACK = N_(
     "take-home plan stops; a prescriber re-writes the order and decides take-home doses again."
 )
 
+KEPT_BACK_WHY = N_("the window's verdict on this dose today blocks it")
 BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK)  # the dosing page tells the nurse these with the dose given
 
 
 def bottle_amounts(
-    patient: Patient, days: Iterable[date], today: date, given: Decimal | None
+    patient: Patient,
+    days: Iterable[date],
+    today: date,
+    given: Decimal | None,
+    ctx: DoseContext,
+    now: datetime,
 ) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
     """The mg each bottle of `days` holds (ISO day -> decimal text): the dose of the methadone order in force
-    on its day (else today's), and the first bottle the window's verdict today would block (its day, its mg
-    and the window's reason; None: none is). `given`: the level already given, as the window reads it (the
-    last observed day's total, or today's with the dose just given): never refused below it."""
+    on its day (else today's), and the first bottle the window's verdict would block (its day, its mg and
+    the window's reason; None: none is). `given`: the level already given, as the window reads it (the last
+    observed day's total, or today's with the dose just given); `ctx`: today's dose context as the window
+    read it (`bottle_verdict`)."""
     orders = list(MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE))
     amounts: dict[str, str] = {}
     for day in sorted(days):
         order = order_in_force(orders, day) or order_in_force(orders, today)
         if order is None:
             continue
-        reason = high_qtc_since_order(patient, order, today, order.dose_mg, given)
+        reason = bottle_verdict(patient, order, ctx, today, now, order.dose_mg, given)
         if reason is not None:
             return amounts, (day, order.dose_mg, reason)
         amounts[day.isoformat()] = str(order.dose_mg)
     return amounts, None
+
+
+def bottle_verdict(
+    patient: Patient,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    today: date,
+    now: datetime,
+    mg: Decimal,
+    given: Decimal | None,
+) -> Reason | None:
+    """Why the window would refuse a bottle of `mg` under `order` (None: it would give it): the window's
+    whole verdict (`guards.window_verdict`, the function every observed dose is put to: titration step, day
+    limits, missed days, a hold, the QTc, NEEDS_NEW_ORDER) on an observed dose of `mg` on the day, with no
+    prescriber's cover (a day's override is for the dose at the window, never a bottle's). The day as the
+    bottle's: the level given today (`given`, when above the last observed) is the last observed total, and
+    the bottle is that day's whole dose (nothing else given that day, no re-dose interval). Review 22n hole
+    4: a raise written to start tomorrow goes home only if the window would give it."""
+    level = given if given is not None and given > 0 else None
+    last = ctx.last_observed_mg
+    raised = level is not None and (last is None or level > last)
+    day_ctx = replace(
+        ctx,
+        given_today_mg=Decimal(0),
+        doses_today=[],
+        taken_times=[],
+        observed={**ctx.observed, today: level} if level is not None else ctx.observed,
+        previous_day_mg=level if level is not None else ctx.previous_day_mg,
+        missed_days_in_a_row=0 if level is not None else ctx.missed_days_in_a_row,
+        days_since_last_increase=1 if raised else ctx.days_since_last_increase,
+    )
+    day = DoseDay(
+        cast(Any, None), patient, Medication.METHADONE, order, today, now, day_ctx, cast(Any, None), []
+    )
+    decision = window_verdict(day, now, mg, False, Cover(mg, None, False, None))
+    if decision.decision not in BLOCKING:
+        return None
+    return decision.reasons[0] if decision.reasons else Reason.said(KEPT_BACK_WHY, ())
 
 
 def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:
@@ -106,6 +153,7 @@ def hand_out_at_dose(
     today: date,
     now: datetime,
     given: Decimal | None,
+    ctx: DoseContext,
 ) -> tuple[Reason, ...]:
     """At an observed methadone dose given today (inside its transaction, under the person's lock): each
     standing plan's run going home now gets its amounts recorded, or, when the window would block one of
@@ -116,7 +164,7 @@ def hand_out_at_dose(
         run = runs_going_home(plan, today)
         if not run:
             continue
-        amounts, blocked = bottle_amounts(patient, run, today, given)
+        amounts, blocked = bottle_amounts(patient, run, today, given, ctx, now)
         if blocked is None:
             plan.bottle_mg = {**(plan.bottle_mg or {}), **amounts}
             TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=plan.bottle_mg)
