@@ -102,9 +102,9 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
     visits: list[tuple[date, datetime]] = []
     if ended:
         since = min(p.decided_at for p in ended).astimezone(zone).date()
-        visits = [
-            (day, given or recorded)
-            for day, given, recorded in DoseRecord.objects.filter(
+        visits = [  # when each dose was recorded: the instant its bottles were decided
+            (day, recorded)
+            for day, recorded in DoseRecord.objects.filter(
                 patient=patient,
                 medication=Medication.METHADONE,
                 status=DoseStatus.GIVEN,
@@ -112,7 +112,7 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
                 local_date__lte=today,
             )
             .exclude(amendments__voided=True)
-            .values_list("local_date", "given_at", "recorded_at")
+            .values_list("local_date", "recorded_at")
         ]
     held = {}
     for plan in plans:
@@ -127,7 +127,8 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
             if ended_at is not None
             else plan.ended_on,  # discharge ends a plan on its day, without a time
             returned=[date.fromisoformat(iso) for iso in plan.returned_days or []],
-            visits=[day for day, at in visits if ended_at is None or at <= ended_at],
+            # review 22n hole 5: a dose recorded at the plan's end (its run kept back) handed nothing out
+            visits=[day for day, at in visits if ended_at is None or at < ended_at],
             today=today,
         )
         if days:
