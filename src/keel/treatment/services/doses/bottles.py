@@ -36,8 +36,16 @@ from keel.core.take_home_bottles import run_start
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment import words
-from keel.treatment.models import Medication, MedicationOrder, TakeHomePlan, order_in_force
+from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    TakeHomePlan,
+    order_in_force,
+)
 from keel.treatment.queries import DoseContext, plan_days
+from keel.treatment.queries.doses import taken_doses
 from keel.treatment.services.common import _audit
 from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
@@ -131,9 +139,9 @@ def bottle_refusal(day: date, mg: Decimal, reason: Reason) -> str:
     ) % {"day": day.isoformat(), "mg": f"{mg.normalize():f}", "why": words.reason_text(reason)}
 
 
-def runs_going_home(plan: TakeHomePlan, today: date) -> list[date]:
-    """The bottle days of `plan` that leave the clinic at an observed dose today: the run of consecutive
-    bottle days starting tomorrow (`take_home_bottles.handed_out`), less those already recorded."""
+def run_from(plan: TakeHomePlan, today: date) -> list[date]:
+    """The run of consecutive bottle days of `plan` starting tomorrow, which leaves the clinic at an
+    observed dose today (`take_home_bottles.handed_out`); empty when tomorrow is no run's first day."""
     days = plan_days(plan)
     tomorrow = today + timedelta(days=1)
     if tomorrow not in days or run_start(tomorrow, days) != tomorrow:
@@ -143,7 +151,49 @@ def runs_going_home(plan: TakeHomePlan, today: date) -> list[date]:
     while day in days:
         run.append(day)
         day += timedelta(days=1)
-    return [d for d in run if d.isoformat() not in (plan.bottle_mg or {})]
+    return run
+
+
+def runs_going_home(plan: TakeHomePlan, today: date) -> list[date]:
+    """The bottle days of `plan` that leave the clinic at an observed dose today (`run_from`), less those
+    already recorded."""
+    return [d for d in run_from(plan, today) if d.isoformat() not in (plan.bottle_mg or {})]
+
+
+def take_back_at_void(by: User, patient: Patient, dose: DoseRecord) -> list[str]:
+    """Review 22n hole 3: a methadone dose voided (recorded in error: she was not given it) handed nothing
+    out, so the bottles recorded as going home with it (the run starting the day after its day, on every
+    plan of the person) are taken off `bottle_mg`, unless another dose of that day still stands (a split
+    dose's other part handed them out). They are re-decided, re-recorded and re-checked by the window's
+    verdict, at the next observed dose that hands them out (`hand_out_at_dose`); until then the plan, the
+    API and FHIR say no amount. Inside the void's transaction, under the person's lock. Returns the days
+    taken back (audited on their plan)."""
+    if dose.medication != Medication.METHADONE or dose.status != DoseStatus.GIVEN:
+        return []
+    others = DoseRecord.objects.filter(
+        patient=patient, medication=Medication.METHADONE, local_date=dose.local_date, status=DoseStatus.GIVEN
+    ).exclude(pk=dose.pk)
+    if taken_doses(others).exists():
+        return []
+    taken_back: list[str] = []
+    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_mg={}):
+        recorded = dict(plan.bottle_mg or {})
+        days = [d.isoformat() for d in run_from(plan, dose.local_date) if d.isoformat() in recorded]
+        if not days:
+            continue
+        plan.bottle_mg = {iso: mg for iso, mg in recorded.items() if iso not in days}
+        TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=plan.bottle_mg)
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "take_home_plan",
+            plan.pk,
+            reason="bottles taken back: the dose they went home with was voided",
+            detail={"bottles": days, "dose_id": dose.pk, "mg": [recorded[d] for d in days]},
+        )
+        taken_back.extend(days)
+    return taken_back
 
 
 def hand_out_at_dose(
