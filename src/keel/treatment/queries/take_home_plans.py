@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from keel.core.take_home_bottles import bottles_held
@@ -134,3 +135,21 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
         if days:
             held[plan.pk] = days
     return held
+
+
+def bottles_at_home_above(
+    patient: Patient, medication: str, from_day: date, dose_mg: Decimal
+) -> list[tuple[date, Decimal]]:
+    """Review 22n hole 6: the methadone take-home bottles handed out (their mg recorded on a plan,
+    `TakeHomePlan.bottle_mg`) for `from_day` or later, not brought back, that hold more than a new order of
+    `medication` at `dose_mg` gives (a new order of another medication: every such bottle, a second agonist
+    at home), in day order: what the prescriber of that order must be told, to call the person back or swap
+    the bottle."""
+    found: dict[date, Decimal] = {}
+    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_mg={}):
+        back = set(plan.returned_days or [])
+        for iso, mg in (plan.bottle_mg or {}).items():
+            day, held = date.fromisoformat(iso), Decimal(mg)
+            if day >= from_day and iso not in back and (medication != Medication.METHADONE or held > dose_mg):
+                found[day] = max(held, found.get(day, Decimal(0)))
+    return sorted(found.items())

@@ -30,6 +30,7 @@ from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStat
 from keel.treatment.queries.orders import episode_open, newest_order
 from keel.treatment.queries.orders import order_versions as order_versions_of
 from keel.treatment.queries.qtc import recent_qtc_ms
+from keel.treatment.queries.take_home_plans import bottles_at_home_above
 from keel.treatment.services.common import (
     GUARD_RAILS,
     QTC_REASON_NOTE,
@@ -159,8 +160,25 @@ def prescribe(
             )
     if ended:
         raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
-    order.warnings = warnings
+    order.warnings = (*warnings, *_bottles_at_home(patient, order, local_today(patient, now)))
     return order
+
+
+BOTTLES_AT_HOME = N_(
+    "Take-home bottles already at home hold more than this order gives: %(bottles)s. Call the person back "
+    "to swap them, or tell them not to take them, before those days."
+)
+
+
+def _bottles_at_home(patient: Patient, order: MedicationOrder, today: date) -> tuple[Reason, ...]:
+    """Review 22n hole 6: a new order (a lowering, or another medication) while methadone bottles at a
+    higher dose are at home for its days (`bottles_at_home_above`) warns its prescriber, naming each bottle's
+    day and mg (the API's `warnings`, the page's message)."""
+    found = bottles_at_home_above(patient, order.medication, max(today, order.starts_on), order.dose_mg)
+    if not found:
+        return ()
+    shown = "; ".join(f"{day.isoformat()} {mg.normalize():f} mg" for day, mg in found)
+    return (Reason.said(BOTTLES_AT_HOME, ("42cfr8.12-2024",), bottles=shown),)
 
 
 MISSING_VERSION = N_(
