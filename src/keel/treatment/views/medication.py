@@ -201,7 +201,7 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     medication = post.get("medication", "")
 
     def act() -> str:
-        services.prescribe(
+        order = services.prescribe(
             by=request.user,
             patient_id=patient_id,
             medication=medication,
@@ -213,7 +213,8 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
                 m: post[f"order_version_{m}"] for m in Medication.values if f"order_version_{m}" in post
             },
         )
-        return _("Order saved.")
+        said = [words.reason_text(w) for w in order.warnings]  # the QTc's, bottles at home (review 22n)
+        return " ".join([_("Order saved."), *said])
 
     try:
         return _back(request, patient_id, act)
