@@ -69,9 +69,10 @@ def bottle_dispenses(
             ended_day = plan.ended_at.astimezone(zone).date()
         else:  # discharge ends a plan on its day, without a time
             ended_day = plan.ended_on
-        # Review 22n hole 5: a dose recorded at the instant the plan ended (the run kept back at that dose,
-        # `doses.bottles.hand_out_at_dose`) handed nothing out: only a dose recorded before the end counts.
-        seen = {d for d, at in visits if plan.ended_at is None or at < plan.ended_at}
+        # Review 22n hole 5: a dose counts when it was recorded (the instant its bottles were decided) no
+        # later than the plan's end; a run kept back at a dose ends its plan just before that dose's instant
+        # (`doses.bottles.hand_out_at_dose`), so that dose handed nothing out.
+        seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
         back = {date.fromisoformat(iso) for iso in plan.returned_days or []}
         for day in days:
             covered = plan.ended_on is None or day <= plan.ended_on

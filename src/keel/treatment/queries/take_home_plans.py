@@ -128,8 +128,9 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
             if ended_at is not None
             else plan.ended_on,  # discharge ends a plan on its day, without a time
             returned=[date.fromisoformat(iso) for iso in plan.returned_days or []],
-            # review 22n hole 5: a dose recorded at the plan's end (its run kept back) handed nothing out
-            visits=[day for day, at in visits if ended_at is None or at < ended_at],
+            # review 22n hole 5: a dose recorded after the plan's end handed nothing out; a run kept back at
+            # a dose ends its plan just before that dose's instant (`doses.bottles.hand_out_at_dose`)
+            visits=[day for day, at in visits if ended_at is None or at <= ended_at],
             today=today,
         )
         if days:

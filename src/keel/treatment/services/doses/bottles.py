@@ -65,6 +65,7 @@ KEPT_BACK = N_(
 
 KEPT_BACK_WHY = N_("the window's verdict on this dose today blocks it")
 BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK)  # the dosing page tells the nurse these with the dose given
+KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant
 
 
 def bottle_amounts(
@@ -74,6 +75,7 @@ def bottle_amounts(
     given: Decimal | None,
     ctx: DoseContext,
     now: datetime,
+    dosed_today: bool,
 ) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
     """The mg each bottle of `days` holds (ISO day -> decimal text): the dose of the methadone order in force
     on its day (else today's), and the first bottle the window's verdict would block (its day, its mg and
@@ -86,7 +88,7 @@ def bottle_amounts(
         order = order_in_force(orders, day) or order_in_force(orders, today)
         if order is None:
             continue
-        reason = bottle_verdict(patient, order, ctx, today, now, order.dose_mg, given)
+        reason = bottle_verdict(patient, order, ctx, today, now, order.dose_mg, given, dosed_today)
         if reason is not None:
             return amounts, (day, order.dose_mg, reason)
         amounts[day.isoformat()] = str(order.dose_mg)
@@ -101,27 +103,29 @@ def bottle_verdict(
     now: datetime,
     mg: Decimal,
     given: Decimal | None,
+    dosed_today: bool,
 ) -> Reason | None:
     """Why the window would refuse a bottle of `mg` under `order` (None: it would give it): the window's
     whole verdict (`guards.window_verdict`, the function every observed dose is put to: titration step, day
     limits, missed days, a hold, the QTc, NEEDS_NEW_ORDER) on an observed dose of `mg` on the day, with no
-    prescriber's cover (a day's override is for the dose at the window, never a bottle's). The day as the
-    bottle's: the level given today (`given`, when above the last observed) is the last observed total, and
-    the bottle is that day's whole dose (nothing else given that day, no re-dose interval). Review 22n hole
+    prescriber's cover (a day's override is for the dose at the window, never a bottle's). The bottle is its
+    day's whole dose (nothing else given that day, no re-dose interval); `dosed_today` (an observed dose
+    given today, at `given` mg in all): the bottle's day follows it (the next treatment day, today's total
+    the last observed, no missed day), else today's context as the window reads it (missed days, the first
+    day's limit). Review 22n hole
     4: a raise written to start tomorrow goes home only if the window would give it."""
-    level = given if given is not None and given > 0 else None
+    dosed = dosed_today and given is not None and given > 0
     last = ctx.last_observed_mg
-    raised = level is not None and (last is None or level > last)
-    day_ctx = replace(
-        ctx,
-        given_today_mg=Decimal(0),
-        doses_today=[],
-        taken_times=[],
-        observed={**ctx.observed, today: level} if level is not None else ctx.observed,
-        previous_day_mg=level if level is not None else ctx.previous_day_mg,
-        missed_days_in_a_row=0 if level is not None else ctx.missed_days_in_a_row,
-        days_since_last_increase=1 if raised else ctx.days_since_last_increase,
-    )
+    day_ctx = replace(ctx, given_today_mg=Decimal(0), doses_today=[], taken_times=[])
+    if dosed and given is not None:  # the bottle's day follows today's observed dose (`given`, its level)
+        day_ctx = replace(
+            day_ctx,
+            treatment_day=ctx.treatment_day + 1,
+            observed={**ctx.observed, today: given},
+            previous_day_mg=given,
+            missed_days_in_a_row=0,
+            days_since_last_increase=1 if last is None or given > last else ctx.days_since_last_increase,
+        )
     day = DoseDay(
         cast(Any, None), patient, Medication.METHADONE, order, today, now, day_ctx, cast(Any, None), []
     )
@@ -214,7 +218,7 @@ def hand_out_at_dose(
         run = runs_going_home(plan, today)
         if not run:
             continue
-        amounts, blocked = bottle_amounts(patient, run, today, given, ctx, now)
+        amounts, blocked = bottle_amounts(patient, run, today, given, ctx, now, True)
         if blocked is None:
             plan.bottle_mg = {**(plan.bottle_mg or {}), **amounts}
             TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=plan.bottle_mg)
@@ -223,7 +227,10 @@ def hand_out_at_dose(
             continue
         _day, mg, reason = blocked
         days = ", ".join(d.isoformat() for d in run)
-        plan.ended_on, plan.ended_by, plan.ended_at = today, by, now
+        # Review 22n hole 5: the plan stops just before the dose's instant (its `recorded_at`, `now`): the
+        # dose handed nothing out, and every reader comparing a dose's instant with the plan's end
+        # (`at <= ended_at`: FHIR's MedicationDispense, `held_bottles`) reads it so, with no tie.
+        plan.ended_on, plan.ended_by, plan.ended_at = today, by, now - KEPT_BACK_BEFORE
         plan.end_reason = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
         plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
         _audit(
