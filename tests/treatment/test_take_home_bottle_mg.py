@@ -1,10 +1,11 @@
 """Session 22, item 2: each take-home bottle holds an explicit amount, recorded when it is handed out
 (`TakeHomePlan.bottle_mg`: at the decision for a run starting that day, at the observed dose the day before
 a run otherwise), and only an amount the window's verdict today allows (`services.doses.bottles`, which
-calls the window's own QTc check). The window refuses an observed dose it blocks and never caps it on its
+calls the window's whole verdict). The window refuses an observed dose it blocks and never caps it on its
 own; so a decision whose bottle the window would block is refused, and a run due to go home at the dose is
-not handed out: the plan stops after today. Scenario: 60 mg given for days, the order raised to 70 mg (within the titration step), a QTc
-of 520 ms recorded after the raise (the raise not given yet, no QTc reason): the window gives 60, not 70.
+not handed out: the plan stops after today. Scenario: 60 mg given for days, the order raised to 70 mg
+(within the titration step, review 22n), a QTc of 520 ms recorded after the raise (the raise not given
+yet, no QTc reason): the window gives 60, not 70.
 The clock: the last 17:00 UTC before now (noon in New York, inside the dosing hours)."""
 
 from __future__ import annotations
