@@ -240,6 +240,21 @@ def first_dose_on(world: World, order: MedicationOrder, day: date) -> None:
         recorded_by=world.staff["nurse"],
         recorded_at=NOON - timedelta(days=(date(2026, 11, 25) - day).days),
     )
+    # Today's observed dose, before the decision (review 22n: a bottle meets the window's whole verdict;
+    # after days missed with no dose today the window would ask a prescriber to reassess first).
+    DoseRecord.objects.create(
+        patient=world.alice,
+        order=order,
+        medication="methadone",
+        local_date=date(2026, 11, 25),
+        sequence=1,
+        status="given",
+        amount_mg=Decimal(30),
+        treatment_day=2,
+        decision={},
+        recorded_by=world.staff["nurse"],
+        recorded_at=NOON - timedelta(hours=2),
+    )
 
 
 @pytest.mark.parametrize(("day", "supply"), [(14, 7), (15, 14), (30, 14), (31, 28)])
@@ -288,20 +303,7 @@ def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
             acknowledged_flags=MISSED,
         )
     assert plan.max_supply_days == 14
-    # take-home days are not missed days (today's dose recorded as given: the history is the premise)
-    DoseRecord.objects.create(
-        patient=world.alice,
-        order=order,
-        medication="methadone",
-        local_date=date(2026, 11, 25),
-        sequence=1,
-        status="given",
-        amount_mg=Decimal(30),
-        treatment_day=86,
-        decision={},
-        recorded_by=world.staff["nurse"],
-        recorded_at=NOON,
-    )
+    # take-home days are not missed days (today's dose recorded as given, by `first_dose_on`: the premise)
     assert services.dose_context(world.alice, "methadone", date(2026, 12, 1)).missed_days_in_a_row == 0
 
 

@@ -1,10 +1,11 @@
 """Session 22, item 2: each take-home bottle holds an explicit amount, recorded when it is handed out
 (`TakeHomePlan.bottle_mg`: at the decision for a run starting that day, at the observed dose the day before
 a run otherwise), and only an amount the window's verdict today allows (`services.doses.bottles`, which
-calls the window's own QTc check). The window refuses an observed dose it blocks and never caps it on its
+calls the window's whole verdict). The window refuses an observed dose it blocks and never caps it on its
 own; so a decision whose bottle the window would block is refused, and a run due to go home at the dose is
-not handed out: the plan stops after today. Scenario: 60 mg given for days, the order raised to 80 mg, a QTc
-of 520 ms recorded after the raise (the raise not given yet, no QTc reason): the window gives 60, not 80.
+not handed out: the plan stops after today. Scenario: 60 mg given for days, the order raised to 70 mg
+(within the titration step, review 22n), a QTc of 520 ms recorded after the raise (the raise not given
+yet, no QTc reason): the window gives 60, not 70.
 The clock: the last 17:00 UTC before now (noon in New York, inside the dosing hours)."""
 
 from __future__ import annotations
@@ -73,12 +74,12 @@ def on_sixty(world: World, days: int = 5) -> MedicationOrder:
     return order
 
 
-def raise_to_80(world: World) -> MedicationOrder:
+def raise_to_70(world: World) -> MedicationOrder:
     return services.prescribe(
         by=world.staff["prescriber"],
         patient_id=world.alice.pk,
         medication="methadone",
-        dose_mg="80",
+        dose_mg="70",
         order_version=queries.order_version(world.alice, "methadone"),
     )
 
@@ -143,10 +144,10 @@ def test_a_decision_after_todays_dose_hands_out_tomorrows_run_now(world: World) 
 
 def test_the_bottle_holds_the_raised_order_when_the_window_allows_it(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     decide(world, [tomorrow(world)])
     dose(world)
-    assert plan(world).bottle_mg == {tomorrow(world).isoformat(): "80.00"}
+    assert plan(world).bottle_mg == {tomorrow(world).isoformat(): "70.00"}
 
 
 def test_the_dose_row_says_which_bottles_went_home(world: World) -> None:
@@ -170,17 +171,17 @@ def test_a_second_dose_the_same_day_does_not_change_the_amount(world: World) -> 
 
 def test_a_decision_whose_bottle_the_window_would_block_is_refused(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     qtc(world)
     with pytest.raises(TreatmentInvalid) as caught:
         decide(world, [tomorrow(world)])
     assert [e.field for e in caught.value.errors] == ["bottle_days"]
-    assert "would hold 80 mg, a dose the window would not give today" in caught.value.errors[0].reason
+    assert "would hold 70 mg, a dose the window would not give today" in caught.value.errors[0].reason
 
 
 def test_the_refused_decision_saves_no_plan(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     qtc(world)
     with pytest.raises(TreatmentInvalid):
         decide(world, [tomorrow(world)])
@@ -190,18 +191,18 @@ def test_the_refused_decision_saves_no_plan(world: World) -> None:
 def test_the_window_refuses_the_same_dose_at_the_window(world: World) -> None:
     """One definition: the dose the decision refuses is the dose the window blocks."""
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     qtc(world)
     with pytest.raises(services.DoseBlocked):
-        dose(world, "80")
+        dose(world, "70")
 
 
 def test_a_qtc_below_500_lets_the_raised_bottles_go(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     qtc(world, 470)
     decide(world, [today(world)])
-    assert plan(world).bottle_mg == {today(world).isoformat(): "80.00"}
+    assert plan(world).bottle_mg == {today(world).isoformat(): "70.00"}
 
 
 def test_a_raise_already_given_is_not_refused(world: World) -> None:
@@ -224,7 +225,7 @@ def test_a_raise_already_given_is_not_refused(world: World) -> None:
 
 def _decided_then_qtc(world: World) -> Any:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     decide(world, [tomorrow(world), tomorrow(world) + timedelta(days=1)])
     qtc(world)
     return dose(world, "60")
@@ -244,7 +245,7 @@ def test_the_plan_stops_after_today(world: World) -> None:
     stopped = plan(world)
     assert stopped.ended_on == today(world)
     assert tomorrow(world) not in queries.plan_days(stopped)
-    assert "were not handed out: the window would not give their 80 mg today" in stopped.end_reason
+    assert "were not handed out: the window would not give their 70 mg today" in stopped.end_reason
 
 
 def test_the_nurse_is_told_on_the_dose(world: World) -> None:
@@ -280,7 +281,7 @@ def test_an_older_plan_without_amounts_keeps_working(world: World) -> None:
 
 def test_the_api_refuses_the_prescribers_decision_naming_the_bottles(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     qtc(world)
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
@@ -314,7 +315,7 @@ def test_the_nurses_dose_by_the_api_hands_out_the_bottles_with_their_mg(world: W
 
 def test_the_nurses_dose_by_the_api_after_the_qtc_stops_the_plan(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     decide(world, [tomorrow(world)])
     qtc(world)
     nurse = sign_in(Client(), world.staff["nurse"])
@@ -339,7 +340,7 @@ def test_the_medication_page_shows_each_bottles_mg(world: World) -> None:
 def test_fhir_gives_the_mg_recorded_not_the_order_written_since(world: World) -> None:
     on_sixty(world)
     decide(world, [today(world)])
-    raise_to_80(world)  # after the bottle went home with 60 mg
+    raise_to_70(world)  # after the bottle went home with 60 mg
     orders = list(MedicationOrder.objects.filter(patient=world.alice))
     (dispense,) = bottle_dispenses([plan(world)], orders, [], zone_of(world.alice), today(world))
     assert dispense["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 60.0
@@ -359,7 +360,7 @@ def test_fhir_of_an_older_plan_gives_the_orders_dose(world: World) -> None:
 
 def test_the_prescribers_page_says_why_the_decision_is_not_saved(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     qtc(world)
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
@@ -371,7 +372,7 @@ def test_the_prescribers_page_says_why_the_decision_is_not_saved(world: World) -
         },
         follow=True,
     )
-    assert "would hold 80 mg, a dose the window would not give today" in response.content.decode()
+    assert "would hold 70 mg, a dose the window would not give today" in response.content.decode()
     assert not TakeHomePlan.objects.filter(patient=world.alice).exists()
 
 
@@ -396,7 +397,7 @@ def test_the_nurses_dosing_list_tells_the_mg_of_the_bottles_handed_out(world: Wo
 
 def test_the_nurses_dosing_list_says_the_bottles_must_not_go_home(world: World) -> None:
     on_sixty(world)
-    raise_to_80(world)
+    raise_to_70(world)
     decide(world, [tomorrow(world)])
     qtc(world)
     body = _nurse_gives_60(world)

@@ -181,6 +181,9 @@ REASONS = {
     "bottles not handed out: the window would not give their dose": _(
         "take-home bottles not handed out: the window would not give their dose today"
     ),
+    "bottles taken back: the dose they went home with was voided": _(
+        "take-home bottles taken back: the dose they went home with was voided"
+    ),
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),

@@ -193,13 +193,13 @@ def _dispenses(rec: Record) -> list[dict[str, Any]]:
     if not plans:
         return []
     orders = list(MedicationOrder.objects.filter(patient=rec.patient, medication=Medication.METHADONE))
-    visits = [
-        (day, given or recorded)
-        for day, given, recorded in DoseRecord.objects.filter(
+    visits = [  # when each dose was recorded: the instant its bottles were decided (`bottle_dispenses`)
+        (day, recorded)
+        for day, recorded in DoseRecord.objects.filter(
             patient=rec.patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN
         )
         .exclude(amendments__voided=True)
-        .values_list("local_date", "given_at", "recorded_at")
+        .values_list("local_date", "recorded_at")
     ]
     today = local_today(rec.patient, rec.now)
     return treatment_fhir.bottle_dispenses(plans, orders, visits, zone_of(rec.patient), today)

@@ -56,8 +56,8 @@ def bottle_dispenses(
     today: date,
 ) -> list[dict[str, Any]]:
     """The bottle days of these plans a person was given or will be handed, as MedicationDispense resources,
-    in plan and day order. `orders`: the person's methadone orders; `visits`: the days (and times) an
-    observed methadone dose was given and not voided; `today`: the person's today."""
+    in plan and day order. `orders`: the person's methadone orders; `visits`: the days (and the instants
+    recorded) an observed methadone dose was given and not voided; `today`: the person's today."""
     out = []
     for plan in plans:
         days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
@@ -69,6 +69,9 @@ def bottle_dispenses(
             ended_day = plan.ended_at.astimezone(zone).date()
         else:  # discharge ends a plan on its day, without a time
             ended_day = plan.ended_on
+        # Review 22n hole 5: a dose counts when it was recorded (the instant its bottles were decided) no
+        # later than the plan's end; a run kept back at a dose ends its plan just before that dose's instant
+        # (`doses.bottles.hand_out_at_dose`), so that dose handed nothing out.
         seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
         back = {date.fromisoformat(iso) for iso in plan.returned_days or []}
         for day in days:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from keel.core import induction
@@ -144,27 +144,27 @@ class ScheduleRow(TypedDict):
 def order_version(patient: Patient, medication: str) -> int:
     """The version of the person's orders of one medication that a writer read, and that a new order must
     name (session 22: two tabs, one lowering the dose after a high QTc, the other saving from the stale
-    page): the id of the newest order of that medication, whatever its status (0: none yet). Orders are
-    append-only rows; a new order is a new, higher id, so any order written since the read (a raise, a
-    lowering, one written to start later) changes it. One statement."""
-    newest = (
-        MedicationOrder.objects.filter(patient=patient, medication=medication)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    return newest or 0
+    page). One definition: the id of the newest order of that medication, whatever its status (0: none
+    yet), plus the number of its orders that are stopped. Orders are append-only rows: a new order is a new,
+    higher id (a raise, a lowering, one written to start later); a stop writes no row (discharge stops the
+    order in force and any pending one, review 22n hole 1) but adds to the stopped count. Both terms only
+    grow, and every change grows one, so the sum changes with every new order and every stop: a page read
+    before a discharge is stale after the readmission. Per medication: the API's body names the version of
+    the medication it writes; the medication page, which shows every medication, sends every version it
+    read and all are compared (`prescribe`'s `other_versions`, review 22n hole 2). One statement."""
+    return order_versions(patient).get(medication, 0) if medication in Medication.values else 0
 
 
 def order_versions(patient: Patient) -> dict[str, int]:
     """`order_version` of each medication, for a page whose one form writes any of them. One statement."""
-    newest = dict(
-        MedicationOrder.objects.filter(patient=patient)
+    newest = {
+        m: (int(top or 0), int(stops or 0))
+        for m, top, stops in MedicationOrder.objects.filter(patient=patient)
         .values("medication")
-        .annotate(newest=Max("id"))
-        .values_list("medication", "newest")
-    )
-    return {m: int(newest.get(m) or 0) for m in Medication.values}
+        .annotate(newest=Max("id"), stops=Count("id", filter=Q(status=OrderStatus.STOPPED)))
+        .values_list("medication", "newest", "stops")
+    }
+    return {m: sum(newest.get(m, (0, 0))) for m in Medication.values}
 
 
 def newest_order(patient: Patient, medication: str) -> MedicationOrder | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from keel.core.take_home_bottles import bottles_held
@@ -102,9 +103,9 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
     visits: list[tuple[date, datetime]] = []
     if ended:
         since = min(p.decided_at for p in ended).astimezone(zone).date()
-        visits = [
-            (day, given or recorded)
-            for day, given, recorded in DoseRecord.objects.filter(
+        visits = [  # when each dose was recorded: the instant its bottles were decided
+            (day, recorded)
+            for day, recorded in DoseRecord.objects.filter(
                 patient=patient,
                 medication=Medication.METHADONE,
                 status=DoseStatus.GIVEN,
@@ -112,7 +113,7 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
                 local_date__lte=today,
             )
             .exclude(amendments__voided=True)
-            .values_list("local_date", "given_at", "recorded_at")
+            .values_list("local_date", "recorded_at")
         ]
     held = {}
     for plan in plans:
@@ -127,9 +128,29 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
             if ended_at is not None
             else plan.ended_on,  # discharge ends a plan on its day, without a time
             returned=[date.fromisoformat(iso) for iso in plan.returned_days or []],
+            # review 22n hole 5: a dose recorded after the plan's end handed nothing out; a run kept back at
+            # a dose ends its plan just before that dose's instant (`doses.bottles.hand_out_at_dose`)
             visits=[day for day, at in visits if ended_at is None or at <= ended_at],
             today=today,
         )
         if days:
             held[plan.pk] = days
     return held
+
+
+def bottles_at_home_above(
+    patient: Patient, medication: str, from_day: date, dose_mg: Decimal
+) -> list[tuple[date, Decimal]]:
+    """Review 22n hole 6: the methadone take-home bottles handed out (their mg recorded on a plan,
+    `TakeHomePlan.bottle_mg`) for `from_day` or later, not brought back, that hold more than a new order of
+    `medication` at `dose_mg` gives (a new order of another medication: every such bottle, a second agonist
+    at home), in day order: what the prescriber of that order must be told, to call the person back or swap
+    the bottle."""
+    found: dict[date, Decimal] = {}
+    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_mg={}):
+        back = set(plan.returned_days or [])
+        for iso, mg in (plan.bottle_mg or {}).items():
+            day, held = date.fromisoformat(iso), Decimal(mg)
+            if day >= from_day and iso not in back and (medication != Medication.METHADONE or held > dose_mg):
+                found[day] = max(held, found.get(day, Decimal(0)))
+    return sorted(found.items())

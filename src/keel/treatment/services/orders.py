@@ -4,6 +4,7 @@ the version of the orders its writer read (`order_version`), and one written sin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
@@ -27,8 +28,9 @@ from keel.recovery.common import StaleEdit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
 from keel.treatment.queries.orders import episode_open, newest_order
-from keel.treatment.queries.orders import order_version as order_version_of
+from keel.treatment.queries.orders import order_versions as order_versions_of
 from keel.treatment.queries.qtc import recent_qtc_ms
+from keel.treatment.queries.take_home_plans import bottles_at_home_above
 from keel.treatment.services.common import (
     GUARD_RAILS,
     QTC_REASON_NOTE,
@@ -70,6 +72,7 @@ def prescribe(
     now: datetime | None = None,
     override_reason: object = "",  # any JSON value: only text of substance is a reason
     order_version: object = NOT_READ,  # the version of this medication's orders the writer read (see below)
+    other_versions: Mapping[str, object] | None = None,  # the other medications' versions a page showed
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
@@ -91,35 +94,48 @@ def prescribe(
     (a test's setup) passes none (`NOT_READ`); the service's own read is then the one compared under the
     lock (an order written meanwhile still refuses it). Every adapter passes what it was sent, None when
     nothing was (refused): tests/treatment/test_order_versions.py holds every call in `keel` to it.
+    `other_versions` (review 22n hole 2): the versions of the other medications the writer's page showed
+    (the medication page shows them all); each is compared as `order_version` is, so a page read before
+    another medication's order was written (a switch nobody saw) or stopped is stale. Under the lock every
+    medication's version is compared with the first read.
 
-    In order, one step each: the person (`_scoped_for`), the version read (`_version_read`), the order's
+    In order, one step each: the person (`_scoped_for`), the versions read (`_versions_read`), the order's
     fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the
-    person's lock the version again, the episode and the write (`_write_order`)."""
+    person's lock the versions again, the episode and the write (`_write_order`), and the warnings of bottles
+    already at home (`_bottles_at_home`)."""
     patient = _scoped_for(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
-    current = _version_read(patient, medication, order_version)
+    currents = _versions_read(patient, medication, order_version, other_versions)
     checked = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason, now)
     note = _noted(note, checked.why, checked.qtc_why)
-    order = _write_order(by, patient, medication, current, checked, starts_on, note, home_start, now)
-    order.warnings = checked.warnings
+    order = _write_order(by, patient, medication, currents, checked, starts_on, note, home_start, now)
+    order.warnings = (*checked.warnings, *_bottles_at_home(patient, order, local_today(patient, now)))
     return order
 
 
-def _version_read(patient: Patient, medication: str, order_version: object) -> int:
-    """The version of this medication's orders now (`queries.orders.order_version`), the one `_write_order`
-    compares again under the lock. The writer's `order_version` is refused before any check: missing or not
-    a whole number (`_read_version`, TreatmentInvalid naming `order_version`: every adapter must say what it
-    read), or not the version now (StaleEdit, `order_changed`: an order written since would be undone). Not
-    compared for `NOT_READ` (a caller that showed no order) nor for a medication that is not one (the
-    checks name `medication`)."""
-    current = order_version_of(patient, medication)
+def _versions_read(
+    patient: Patient, medication: str, order_version: object, other_versions: Mapping[str, object] | None
+) -> dict[str, int]:
+    """The versions of the person's orders now, each medication's (`queries.orders.order_versions`), the ones
+    `_write_order` compares again under the lock. The writer's `order_version` is refused before any check:
+    missing or not a whole number (`_read_version`, TreatmentInvalid naming `order_version`: every adapter
+    must say what it read), or not the version now (StaleEdit, `order_changed`: an order written or stopped
+    since would be undone). So is any of `other_versions` a page sent (review 22n hole 2). Not compared for
+    `NOT_READ` (a caller that showed no order) nor for a medication that is not one (the checks name
+    `medication`)."""
+    currents = order_versions_of(patient)
     if order_version is not NOT_READ and medication in Medication.values:  # else the medication is named
         read = _read_version(order_version)
-        if read != current:
+        if read != currents[medication]:
             raise order_changed(patient, medication, read)
-    return current
+    for other, sent in sorted((other_versions or {}).items()):
+        if other in Medication.values and other != medication:
+            read = _read_version(sent)
+            if read != currents[other]:
+                raise order_changed(patient, other, read)
+    return currents
 
 
 def _noted(note: str, why: str, qtc_why: str) -> str:
@@ -136,7 +152,7 @@ def _write_order(
     by: User,
     patient: Patient,
     medication: str,
-    current: int,
+    currents: dict[str, int],
     checked: _Checked,
     starts_on: date | None,
     note: str,
@@ -145,15 +161,16 @@ def _write_order(
 ) -> MedicationOrder:
     """In one transaction under the person's lock (`lock_person`: of two submits of one person, the second
     waits there, then sees the first's order): the episode read under its lock (`episode_open(lock=True)`,
-    the row `discharge` locks first). An order written since `current` was read refuses it (StaleEdit,
-    `order_changed`, nothing written: the checks read another order). No open episode (review 20a): nothing
+    the row `discharge` locks first). An order written or stopped since `currents` were read refuses it
+    (StaleEdit, `order_changed`, nothing written: the checks read another order). No open episode (review 20a): nothing
     written but the refusal's audit row, which commits, then TreatmentInvalid naming `patient`. Otherwise
     the order and its audit row (`_order_audited`)."""
     with transaction.atomic():
         lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
         ended = not episode_open(patient, lock=True)
-        if not ended and order_version_of(patient, medication) != current:
-            raise order_changed(patient, medication, current)  # written meanwhile: nothing written here
+        if not ended and (now_read := order_versions_of(patient)) != currents:  # written meanwhile
+            changed = next(m for m in [medication, *sorted(currents)] if now_read.get(m) != currents.get(m))
+            raise order_changed(patient, changed, currents[changed])  # nothing written here
         if ended:  # review 20a: nothing written but the refusal's audit row, which commits
             _audit(
                 by,
@@ -207,6 +224,23 @@ def _order_audited(
         detail={"medication": medication, **({"qtc_override": True} if checked.qtc_why else {})},
     )
     return order
+
+
+BOTTLES_AT_HOME = N_(
+    "Take-home bottles already at home hold more than this order gives: %(bottles)s. Call the person back "
+    "to swap them, or tell them not to take them, before those days."
+)
+
+
+def _bottles_at_home(patient: Patient, order: MedicationOrder, today: date) -> tuple[Reason, ...]:
+    """Review 22n hole 6: a new order (a lowering, or another medication) while methadone bottles at a
+    higher dose are at home for its days (`bottles_at_home_above`) warns its prescriber, naming each bottle's
+    day and mg (the API's `warnings`, the page's message)."""
+    found = bottles_at_home_above(patient, order.medication, max(today, order.starts_on), order.dose_mg)
+    if not found:
+        return ()
+    shown = "; ".join(f"{day.isoformat()} {mg.normalize():f} mg" for day, mg in found)
+    return (Reason.said(BOTTLES_AT_HOME, ("42cfr8.12-2024",), bottles=shown),)
 
 
 MISSING_VERSION = N_(

@@ -363,7 +363,9 @@ def _bottles_handed_out_now(
 
     days = {date.fromisoformat(iso) for iso in bottles}
     given = max(ctx.last_observed_mg or Decimal(0), ctx.given_today_mg)
-    amounts, blocked = bottle_amounts(patient, days, today, given)
+    amounts, blocked = bottle_amounts(
+        patient, days, today, given, ctx, timezone.now(), ctx.given_today_mg > 0
+    )
     if blocked is not None:
         raise TreatmentInvalid(
             [FieldError(_bottles_field(asked.days, asked.closure), bottle_refusal(*blocked))]

@@ -27,7 +27,7 @@ from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, local_today
 from keel.recovery.common import StaleEdit
 from keel.treatment import queries, readiness, services, words
-from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
+from keel.treatment.models import FillSource, Medication, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.views.common import errors_text
 
 DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away
@@ -194,13 +194,14 @@ def _back(request: AuthenticatedHttpRequest, patient_id: int, act: Callable[[], 
 @require_POST
 @login_required
 def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
-    """An order from the page's one form: the version of the chosen medication's orders the page showed
-    (`order_version_<medication>`) goes with it; an order written since is the page again (409)."""
+    """An order from the page's one form: the version of every medication's orders the page showed
+    (`order_version_<medication>`) goes with it (review 22n hole 2: the chosen one and the others); an order
+    of any of them written or stopped since is the page again (409)."""
     post = request.POST
     medication = post.get("medication", "")
 
     def act() -> str:
-        services.prescribe(
+        order = services.prescribe(
             by=request.user,
             patient_id=patient_id,
             medication=medication,
@@ -208,8 +209,12 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             note=post.get("note", ""),
             override_reason=post.get("override_reason", ""),
             order_version=post.get(f"order_version_{medication}"),
+            other_versions={
+                m: post[f"order_version_{m}"] for m in Medication.values if f"order_version_{m}" in post
+            },
         )
-        return _("Order saved.")
+        said = [words.reason_text(w) for w in order.warnings]  # the QTc's, bottles at home (review 22n)
+        return " ".join([_("Order saved."), *said])
 
     try:
         return _back(request, patient_id, act)

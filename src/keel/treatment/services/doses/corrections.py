@@ -26,6 +26,7 @@ from keel.treatment.services.common import (
     _scoped_for,
     lock_person,
 )
+from keel.treatment.services.doses.bottles import take_back_at_void
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -39,7 +40,10 @@ def amend_dose(
     reason: str = "",
     now: datetime | None = None,
 ) -> DoseAmendment:
-    """Correct a recorded dose with a reason (append-only: the original row is never changed)."""
+    """Correct a recorded dose with a reason (append-only: the original row is never changed). A methadone
+    dose voided (or corrected to 0 mg: not given) takes back the take-home bottles recorded as going home
+    with it (`bottles.take_back_at_void`, review 22n hole 3): the next dose that hands them out decides them
+    again."""
     patient = _scoped_for(
         by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
     )
@@ -80,6 +84,8 @@ def amend_dose(
         if corrected is not None:
             lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
             amendment_ceilings(patient, dose, corrected, now)
+        elif void:
+            lock_person(patient)  # the bottles it handed out and a dose of that day, one after the other
         amendment = DoseAmendment.objects.create(
             dose=dose,
             corrected_mg=corrected,
@@ -97,4 +103,6 @@ def amend_dose(
             reason="amendment",
             detail={"amendment_id": amendment.pk},
         )
+        if void or corrected == 0:  # not given: the bottles it handed out are decided again (review 22n)
+            take_back_at_void(by, patient, dose)
     return amendment

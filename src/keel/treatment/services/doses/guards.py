@@ -25,7 +25,7 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseOverride, DoseRecord, Medication, MedicationOrder, OverrideKind
 from keel.treatment.queries import DoseContext, RecordedDose
 from keel.treatment.queries.contexts import _Reads
-from keel.treatment.queries.doses import slot_recorded
+from keel.treatment.queries.doses import hours_since, slot_recorded
 from keel.treatment.queries.orders import level_given_under, order_and_overrides
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.agonists import second_agonist_gate
@@ -35,7 +35,7 @@ from keel.treatment.services.common import (
     _audit,
     _decimal,
 )
-from keel.treatment.services.doses.rule import BLOCKING
+from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.qtc import level_since, qtc_reason_covers, qtc_unseen, restart_day
 from keel.treatment.services.start import _start_gate
@@ -212,6 +212,27 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
 
 # The verdicts the QTc guard looks past: a dose the rule passes, or one a day's override would release.
 PASSED_OR_RELEASABLE = ("allowed", "allowed_with_rationale", "needs_override", "needs_reassessment")
+
+
+def window_verdict(day: DoseDay, at: datetime, amount: Decimal, sedated: bool, cover: Cover) -> Decision:
+    """The window's whole verdict on an observed dose of `amount` on the day (the one definition: the window
+    runs it on every dose, a take-home bottle's amount is put to it, `bottles.bottle_verdict`): the rule's
+    verdict (`dose_decision`: titration step, day limits, missed days, a hold, with the hours since the
+    last dose at `at` answered from the rows read), then the order on a high QTc (`order_on_high_qtc`, guard
+    4b). Blocking verdicts are `rule.BLOCKING`."""
+    since = hours_since(day.ctx.taken_times, at)  # hours_since_last_dose, from the rows read
+    decision = dose_decision(
+        day.patient,
+        day.medication,
+        day.ctx,
+        amount,
+        sedated,
+        cover.documented,
+        cover.start,
+        since,
+        day.order.dose_mg,
+    )
+    return order_on_high_qtc(day, cover.total, decision)
 
 
 def order_on_high_qtc(day: DoseDay, total: Decimal, decision: Decision) -> Decision:

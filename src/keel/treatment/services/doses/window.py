@@ -24,7 +24,7 @@ from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication
-from keel.treatment.queries import RecordedDose, dose_context_and_reads, hours_since
+from keel.treatment.queries import RecordedDose, dose_context_and_reads
 from keel.treatment.queries.contexts import bottle_held_today
 from keel.treatment.services.common import (
     GUARD_RAILS,
@@ -41,12 +41,11 @@ from keel.treatment.services.doses.guards import (
     day_guards,
     dose_fields,
     order_for_dose,
-    order_on_high_qtc,
     prescriber_cover,
     refuse_if_blocked,
     slot_taken,
+    window_verdict,
 )
-from keel.treatment.services.doses.rule import dose_decision
 from keel.treatment.services.take_homes import record_bottle_returned, suspend_take_home_plans
 
 UNKNOWN_MEDICATION = N_("methadone or buprenorphine: the medications given at the window")
@@ -110,7 +109,7 @@ def record_dose(
             day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
             slot = day_guards(day, given or now, sedated, bottle_returned, sequence)
             cover = prescriber_cover(day, given or now, amount)
-            decision = _verdict(day, given or now, amount, bool(sedated), cover)
+            decision = window_verdict(day, given or now, amount, bool(sedated), cover)
             refuse_if_blocked(day, slot, decision, amount, cover.total)
             decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or not at all
             bottle = None
@@ -129,24 +128,6 @@ def record_dose(
     return DoseOutcome(dose, decision)
 
 
-def _verdict(day: DoseDay, at: datetime, amount: Decimal, sedated: bool, cover: Cover) -> Decision:
-    """The rule's verdict on the dose (`dose_decision`, with the hours since the last dose at `at` answered
-    from the rows read), then the order on a high QTc (`order_on_high_qtc`, guard 4b)."""
-    since = hours_since(day.ctx.taken_times, at)  # hours_since_last_dose, from the rows read
-    decision = dose_decision(
-        day.patient,
-        day.medication,
-        day.ctx,
-        amount,
-        sedated,
-        cover.documented,
-        cover.start,
-        since,
-        day.order.dose_mg,
-    )
-    return order_on_high_qtc(day, cover.total, decision)
-
-
 def _bottles_going_home(day: DoseDay, decision: Decision, amount: Decimal) -> Decision:
     """An observed methadone dose given (not a hold) hands out the take-home bottles of the run starting
     tomorrow (`bottles.hand_out_at_dose`: their mg recorded, or not handed out when the window's verdict
@@ -154,7 +135,7 @@ def _bottles_going_home(day: DoseDay, decision: Decision, amount: Decimal) -> De
     if day.medication != Medication.METHADONE or decision.decision == "hold" or amount <= 0:
         return decision
     given = max(day.ctx.last_observed_mg or Decimal(0), day.ctx.given_today_mg + amount)
-    said = hand_out_at_dose(day.by, day.patient, day.reads.plans, day.today, day.now, given)
+    said = hand_out_at_dose(day.by, day.patient, day.reads.plans, day.today, day.now, given, day.ctx)
     return replace(decision, reasons=(*decision.reasons, *said)) if said else decision
 
 
