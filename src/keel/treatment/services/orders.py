@@ -163,8 +163,8 @@ def _write_order(
     waits there, then sees the first's order): the episode read under its lock (`episode_open(lock=True)`,
     the row `discharge` locks first). An order written or stopped since `currents` were read refuses it
     (StaleEdit, `order_changed`, nothing written: the checks read another order). No open episode (review
-    20a): nothing written but the refusal's audit row, which commits, then TreatmentInvalid naming `patient`. Otherwise
-    the order and its audit row (`_order_audited`)."""
+    20a): nothing written but the refusal's audit row, which commits, then TreatmentInvalid naming
+    `patient`. Otherwise the order and its audit row (`_order_audited`)."""
     with transaction.atomic():
         lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
         ended = not episode_open(patient, lock=True)
