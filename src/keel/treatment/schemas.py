@@ -74,6 +74,7 @@ class RuleSummaryOut(Out):
 class PolicyValueOut(Out):
     rule: str
     field: str
+    label: str  # the field's plain words, in the request's language (the key stays in `field`)
     value: PolicyValue  # in force
     default: PolicyValue
     provenance: str

@@ -61,8 +61,8 @@ def second_agonist(
     reason = Reason.said(
         gettext_noop(
             "Buprenorphine was given here less than %(hours)s hours ago. Methadone now is a second opioid "
-            "agonist the same day: a switch that a prescriber decides for the day (watch for sedation as the "
-            "two add up). No methadone until a prescriber records a switch override for today, with the reason."
+            "agonist within those hours: a switch that a prescriber decides (watch for sedation as the two add "
+            "up). No methadone until a prescriber records a switch override for today, with the reason."
         ),
         SOURCES,
         hours=hours,

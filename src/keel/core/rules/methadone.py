@@ -112,9 +112,11 @@ DOSE_POLICY = (
         required=False,
         default=2,
         minimum=0,
-        help="program policy, default 2 h: the label's supplementary first-day dose 'after 2-4 h if withdrawal "
-        "persists' (reference correction 6); a dose sooner after the last one (a double entry, a split dose) "
-        "needs a prescriber's override for the day",
+        help=N_(
+            "program policy, default 2 h: the label's supplementary first-day dose 'after 2-4 h if withdrawal "
+            "persists' (reference correction 6); a dose sooner after the last one (a double entry, a split dose) "
+            "needs a prescriber's override for the day"
+        ),
     ),
     Field(
         "first_day_total_max_mg",
@@ -123,8 +125,10 @@ DOSE_POLICY = (
         default=40,
         minimum=0,
         maximum=50,
-        help="program policy, default 40 mg, the label's first-day total (reference correction 6); the 2024 "
-        "rule's 50 mg is the bound. A higher total needs a prescriber's override for that day",
+        help=N_(
+            "program policy, default 40 mg, the label's first-day total (reference correction 6); the 2024 "
+            "rule's 50 mg is the bound. A higher total needs a prescriber's override for that day"
+        ),
     ),
     Field(
         "first_dose_max_mg",
@@ -133,8 +137,10 @@ DOSE_POLICY = (
         default=30,
         minimum=0,
         maximum=50,
-        help="program policy, default 30 mg, the label's largest first single dose (correction 6); a separate "
-        "check from the day-one total",
+        help=N_(
+            "program policy, default 30 mg, the label's largest first single dose (correction 6); a separate "
+            "check from the day-one total"
+        ),
     ),
     Field(
         "titration_min_days_between",
@@ -142,8 +148,10 @@ DOSE_POLICY = (
         required=False,
         default=3,
         minimum=0,
-        help="program policy, default 3 days between increases ('no more often than every 3-5 days', "
-        "reference correction 7, secondary)",
+        help=N_(
+            "program policy, default 3 days between increases ('no more often than every 3-5 days', "
+            "reference correction 7, secondary)"
+        ),
     ),
     Field(
         "titration_window_days",
@@ -151,8 +159,10 @@ DOSE_POLICY = (
         required=False,
         default=7,
         minimum=0,
-        help="program policy, default 7 days: the rolling window of the cumulative increase check "
-        "(correction 7: never only 'since yesterday'; Keel default)",
+        help=N_(
+            "program policy, default 7 days: the rolling window of the cumulative increase check "
+            "(correction 7: never only 'since yesterday'; Keel default)"
+        ),
     ),
     Field(
         "titration_window_max_mg",
@@ -160,8 +170,10 @@ DOSE_POLICY = (
         required=False,
         default=20,
         minimum=0,
-        help="program policy, default 20 mg: the most the daily total may rise over the window (two 10 mg "
-        "steps 3 days apart; correction 7)",
+        help=N_(
+            "program policy, default 20 mg: the most the daily total may rise over the window (two 10 mg "
+            "steps 3 days apart; correction 7)"
+        ),
     ),
     Field(
         "qtc_recent_days",
@@ -169,10 +181,12 @@ DOSE_POLICY = (
         required=False,
         default=30,
         minimum=0,
-        help="program policy, default 30 days: how old a QTc under 500 ms may be and still be the current one, "
-        "and which readings a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until a "
-        "newer ECG, whatever its age (Krantz 2009's ECG within 30 days is when the next one is due; Keel "
-        "default)",
+        help=N_(
+            "program policy, default 30 days: how old a QTc under 500 ms may be and still be the current one, "
+            "and which readings a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until a "
+            "newer ECG, whatever its age (Krantz 2009's ECG within 30 days is when the next one is due; Keel "
+            "default)"
+        ),
     ),
     Field(
         "switch_hours",
@@ -180,10 +194,12 @@ DOSE_POLICY = (
         required=False,
         default=24,
         minimum=0,
-        help="program policy, Keel default 24 h ('one opioid agonist a day', keel-one-agonist-a-day; no clinical "
-        "source gives a figure): methadone within this many hours, by clock time, of buprenorphine given at the "
-        "window is a second opioid agonist the same day and needs a prescriber's switch override for the day "
-        "(methadone alongside a low-dose buprenorphine start passes)",
+        help=N_(
+            "program policy, Keel default 24 h ('one opioid agonist a day', keel-one-agonist-a-day; no clinical "
+            "source gives a figure): methadone within this many hours, by clock time, of buprenorphine given at the "
+            "window is a second opioid agonist the same day and needs a prescriber's switch override for the day "
+            "(methadone alongside a low-dose buprenorphine start passes)"
+        ),
     ),
     Field(
         "missed_half_dose_days",
@@ -191,8 +207,10 @@ DOSE_POLICY = (
         required=False,
         default=3,
         minimum=0,
-        help="program policy, default 3 missed days in a row: at most half the last observed dose "
-        "(Australian guidelines 2003, 3.5; correction 8)",
+        help=N_(
+            "program policy, default 3 missed days in a row: at most half the last observed dose "
+            "(Australian guidelines 2003, 3.5; correction 8)"
+        ),
     ),
     Field(
         "missed_restart_days",
@@ -200,8 +218,10 @@ DOSE_POLICY = (
         required=False,
         default=4,
         minimum=0,
-        help="program policy, default 4 missed days: restart at the lower of half the dose and the restart cap "
-        "(Australian guidelines 2003, 3.5)",
+        help=N_(
+            "program policy, default 4 missed days: restart at the lower of half the dose and the restart cap "
+            "(Australian guidelines 2003, 3.5)"
+        ),
     ),
     Field(
         "missed_restart_max_mg",
@@ -209,7 +229,9 @@ DOSE_POLICY = (
         required=False,
         default=40,
         minimum=0,
-        help="program policy, default 40 mg: the restart cap after missed days (Australian guidelines 2003, 3.5)",
+        help=N_(
+            "program policy, default 40 mg: the restart cap after missed days (Australian guidelines 2003, 3.5)"
+        ),
     ),
     Field(
         "missed_reinduction_days",
@@ -217,8 +239,10 @@ DOSE_POLICY = (
         required=False,
         default=5,
         minimum=0,
-        help="program policy, default 5 missed days in a row: a new induction, the first day's limits again "
-        "(Australian guidelines 2003, 3.5)",
+        help=N_(
+            "program policy, default 5 missed days in a row: a new induction, the first day's limits again "
+            "(Australian guidelines 2003, 3.5)"
+        ),
     ),
     Field(
         "titration_step_max_mg",
@@ -226,7 +250,7 @@ DOSE_POLICY = (
         required=False,
         default=10,
         minimum=0,
-        help="program policy, default 10 mg (reference 10.1: commonly 5-10 mg, UNVERIFIED)",
+        help=N_("program policy, default 10 mg (reference 10.1: commonly 5-10 mg, UNVERIFIED)"),
     ),
     Field(
         "reassess_after_missed_days",
@@ -235,8 +259,10 @@ DOSE_POLICY = (
         default=3,
         minimum=1,
         maximum=14,
-        help="program policy: reassess before dosing after this many missed days in a row (Keel default 3; "
-        "no figure in the reference, TIP 63 not retrieved: set by your program)",
+        help=N_(
+            "program policy: reassess before dosing after this many missed days in a row (Keel default 3; "
+            "no figure in the reference, TIP 63 not retrieved: set by your program)"
+        ),
     ),
     Field(
         "single_dose_max_mg",
@@ -244,8 +270,10 @@ DOSE_POLICY = (
         required=False,
         default=150,
         minimum=0,
-        help="program policy, Keel default 150 mg: a single dose above it needs a prescriber's override for "
-        "the day (a check against entry errors, not a clinical maximum; none is in the sources)",
+        help=N_(
+            "program policy, Keel default 150 mg: a single dose above it needs a prescriber's override for "
+            "the day (a check against entry errors, not a clinical maximum; none is in the sources)"
+        ),
     ),
     Field(
         "daily_total_max_mg",
@@ -253,8 +281,10 @@ DOSE_POLICY = (
         required=False,
         default=200,
         minimum=0,
-        help="program policy, Keel default 200 mg: a day's total above it needs a prescriber's override (a "
-        "check against entry errors, not a clinical maximum)",
+        help=N_(
+            "program policy, Keel default 200 mg: a day's total above it needs a prescriber's override (a "
+            "check against entry errors, not a clinical maximum)"
+        ),
     ),
 )
 
@@ -688,7 +718,7 @@ TAKE_HOME_POLICY = (
         default=0,
         minimum=0,
         maximum=1,
-        help="program policy: is the admission day day 0 or day 1 (reference conflict 5)",
+        help=N_("program policy: is the admission day day 0 or day 1 (reference conflict 5)"),
     ),
     Field(
         "program_max_days",
@@ -696,7 +726,7 @@ TAKE_HOME_POLICY = (
         required=False,
         minimum=0,
         maximum=28,
-        help="a program limit; may only tighten the federal one",
+        help=N_("a program limit; may only tighten the federal one"),
     ),
 )
 

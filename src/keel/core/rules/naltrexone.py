@@ -57,35 +57,41 @@ POLICY = (
         "integer",
         required=False,
         default=7,
-        help="program policy, default 7 days (label: 7-10 days; may only be made longer)",
+        help=N_("program policy, default 7 days (label: 7-10 days; may only be made longer)"),
     ),
     Field(
         "agonist_switch_days",
         "integer",
         required=False,
         default=14,
-        help="program policy, default 14 days after methadone or buprenorphine (label section 'Switching from "
-        "Buprenorphine or Methadone': up to 2 weeks; reference correction 10)",
+        help=N_(
+            "program policy, default 14 days after methadone or buprenorphine (label section 'Switching from "
+            "Buprenorphine or Methadone': up to 2 weeks; reference correction 10)"
+        ),
     ),
     Field(
         "continuing_course_days",
         "integer",
         required=False,
         default=35,
-        help="program policy, default 35 days: a later injection skips the opioid-free check only within the "
-        "4-week dosing interval plus a week's grace (label: every 4 weeks; 'missed dose: give as soon as "
-        "possible'; the 7-day opioid-free minimum is the grace). Later, or after a voided injection, the "
-        "first-injection readiness applies again",
+        help=N_(
+            "program policy, default 35 days: a later injection skips the opioid-free check only within the "
+            "4-week dosing interval plus a week's grace (label: every 4 weeks; 'missed dose: give as soon as "
+            "possible'; the 7-day opioid-free minimum is the grace). Later, or after a voided injection, the "
+            "first-injection readiness applies again"
+        ),
     ),
     Field(
         "min_interval_days",
         "integer",
         required=False,
         default=21,
-        help="program policy, default 21 days: a later injection sooner than this after the last one needs a "
-        "prescriber's override for the day (label: 380 mg every 4 weeks or once a month, reference 11; no "
-        "earlier repeat is described). Default a week before the due date, so an injection moved a few days "
-        "early (a holiday, travel) is given; a second depot a week or two after the first is not",
+        help=N_(
+            "program policy, default 21 days: a later injection sooner than this after the last one needs a "
+            "prescriber's override for the day (label: 380 mg every 4 weeks or once a month, reference 11; no "
+            "earlier repeat is described). Default a week before the due date, so an injection moved a few days "
+            "early (a holiday, travel) is given; a second depot a week or two after the first is not"
+        ),
     ),
     Field(
         "agonist_switch",
@@ -93,8 +99,10 @@ POLICY = (
         required=False,
         default="warn",
         choices=("warn", "challenge", "wait"),
-        help="program policy before that day: warn (default, correction 10), challenge (a negative naloxone "
-        "challenge first) or wait (the full interval)",
+        help=N_(
+            "program policy before that day: warn (default, correction 10), challenge (a negative naloxone "
+            "challenge first) or wait (the full interval)"
+        ),
     ),
 )
 

@@ -76,110 +76,140 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "higher",
         4,
         48,
-        "floor 4 h, the older label's 'not less than 4 h' with objective withdrawal (reference 9.1, conflict "
-        "1); ceiling 48 h, the longest wait guidance describes for a short-acting opioid (reference 9.1: "
-        "'24-48 h' for fentanyl)",
+        N_(
+            "floor 4 h, the older label's 'not less than 4 h' with objective withdrawal (reference 9.1, conflict "
+            "1); ceiling 48 h, the longest wait guidance describes for a short-acting opioid (reference 9.1: "
+            "'24-48 h' for fentanyl)"
+        ),
     ),
     (_READINESS, "wait_hours_extended_release"): Limit(
         "higher",
         24,
         72,
-        "floor 24 h, the only figure in the sources (reference 9.1); ceiling 72 h, the methadone wait",
+        N_("floor 24 h, the only figure in the sources (reference 9.1); ceiling 72 h, the methadone wait"),
     ),
     (_READINESS, "wait_hours_methadone"): Limit(
         "higher",
         36,
         168,
-        "floor 36 h, the lower end of PCSS-era '36-72 h' (reference 9.1); ceiling 168 h, Keel bound: past a "
-        "week guidance points to a low-dose start instead (reference 9.5)",
+        N_(
+            "floor 36 h, the lower end of PCSS-era '36-72 h' (reference 9.1); ceiling 168 h, Keel bound: past a "
+            "week guidance points to a low-dose start instead (reference 9.5)"
+        ),
     ),
     (_READINESS, "cows_threshold"): Limit(
         "higher",
         8,
         24,
-        "floor COWS 8, the lowest start threshold in the sources (ASAM summaries, reference 9.2); ceiling 24, "
-        "the top of the moderate band (Wesson & Ling 2003): more keeps people in severe withdrawal",
+        N_(
+            "floor COWS 8, the lowest start threshold in the sources (ASAM summaries, reference 9.2); ceiling 24, "
+            "the top of the moderate band (Wesson & Ling 2003): more keeps people in severe withdrawal"
+        ),
     ),
     (_READINESS, "cows_fresh_hours"): Limit(
         "lower",
         0.5,
         4,
-        "floor 0.5 h; ceiling 4 h, Keel bound: withdrawal changes within hours and guidance re-scores every "
-        "1-2 h (reference 9.2)",
+        N_(
+            "floor 0.5 h; ceiling 4 h, Keel bound: withdrawal changes within hours and guidance re-scores every "
+            "1-2 h (reference 9.2)"
+        ),
     ),
     (_READINESS, "last_use_report_hours"): Limit(
         "lower",
         1,
         72,
-        "Keel bounds: the time of last use is asked on the day of the start; a report older than 3 days "
-        "does not say what the person used since",
+        N_(
+            "Keel bounds: the time of last use is asked on the day of the start; a report older than 3 days "
+            "does not say what the person used since"
+        ),
     ),
     (_READINESS, "lookback_days"): Limit(
         "higher",
         7,
         30,
-        "floor 7 days, at least the longest wait any policy allows (168 h), so no opioid still inside its "
-        "wait is ever left out; ceiling 30 days, Keel bound",
+        N_(
+            "floor 7 days, at least the longest wait any policy allows (168 h), so no opioid still inside its "
+            "wait is ever left out; ceiling 30 days, Keel bound"
+        ),
     ),
     (_READINESS, "fentanyl_profile"): Limit(
         "order",
-        why="no fixed fentanyl wait exists (reference correction 11); 'not a standard start' is the strictest",
+        why=N_(
+            "no fixed fentanyl wait exists (reference correction 11); 'not a standard start' is the strictest"
+        ),
         order=("longer_wait", "low_dose", "not_standard"),
     ),
     (_READINESS, "wait_hours_fentanyl"): Limit(
         "higher",
         24,
         96,
-        "floor 24 h and the usual 24-48 h (reference 9.1: Burson 2021 and secondary reviews); ceiling 96 h, "
-        "Keel bound: past that guidance points to a low-dose start (correction 11)",
+        N_(
+            "floor 24 h and the usual 24-48 h (reference 9.1: Burson 2021 and secondary reviews); ceiling 96 h, "
+            "Keel bound: past that guidance points to a low-dose start (correction 11)"
+        ),
     ),
     (_READINESS, "cows_threshold_fentanyl"): Limit(
         "higher",
         8,
         24,
-        "floor COWS 8 (reference 9.2); the default 12 is the stricter option clinicians treating fentanyl use "
-        "prefer (reference 9.2, conflict 2); ceiling 24, the top of the moderate band",
+        N_(
+            "floor COWS 8 (reference 9.2); the default 12 is the stricter option clinicians treating fentanyl use "
+            "prefer (reference 9.2, conflict 2); ceiling 24, the top of the moderate band"
+        ),
     ),
     (_HOME, "home_sows_threshold"): Limit(
         "higher",
         17,
         32,
-        "floor SOWS 17, the one published home protocol (reference correction 5); ceiling 32, Keel bound: half "
-        "the scale, more keeps people in severe withdrawal at home",
+        N_(
+            "floor SOWS 17, the one published home protocol (reference correction 5); ceiling 32, Keel bound: half "
+            "the scale, more keeps people in severe withdrawal at home"
+        ),
     ),
     (_HOME, "redose_interval_hours"): Limit(
         "higher",
         1,
         4,
-        "floor 1 h, the short end of 're-dose about every 1-2 h' (reference 9.3); ceiling 4 h, Keel bound",
+        N_(
+            "floor 1 h, the short end of 're-dose about every 1-2 h' (reference 9.3); ceiling 4 h, Keel bound"
+        ),
     ),
     (_HOME, "sows_fresh_hours"): Limit(
         "lower",
         0.5,
         4,
-        "floor 0.5 h; ceiling 4 h, Keel bound: the person rates again about every hour while waiting "
-        "(reference 9.4)",
+        N_(
+            "floor 0.5 h; ceiling 4 h, Keel bound: the person rates again about every hour while waiting "
+            "(reference 9.4)"
+        ),
     ),
     (_BUP_DOSE, "day1_max_mg"): Limit(
         "lower",
         8,
         32,
-        "floor 8 mg, the older label's day-1 figure, the lowest in the sources (reference 9.3); ceiling 32 mg: "
-        "more than 24 mg on day 1 'may be considered' in high tolerance (reference correction 11)",
+        N_(
+            "floor 8 mg, the older label's day-1 figure, the lowest in the sources (reference 9.3); ceiling 32 mg: "
+            "more than 24 mg on day 1 'may be considered' in high tolerance (reference correction 11)"
+        ),
     ),
     (_BUP_DOSE, "restart_gap_days"): Limit(
         "lower",
         2,
         7,
-        "program policy (keel-bup-restart; the reference gives no buprenorphine figure): floor 2 days, Keel "
-        "bound, since one missed day is an ordinary miss; ceiling 7 days, the long end of the usual 5-7 days "
-        "off after which buprenorphine is started again as a new induction",
+        N_(
+            "program policy (keel-bup-restart; the reference gives no buprenorphine figure): floor 2 days, Keel "
+            "bound, since one missed day is an ordinary miss; ceiling 7 days, the long end of the usual 5-7 days "
+            "off after which buprenorphine is started again as a new induction"
+        ),
     ),
     (_BUP_DOSE, "day2_max_mg"): Limit(
         "lower",
         16,
         32,
-        "floor 16 mg, the older label's day-2 figure (reference 9.3); ceiling 32 mg, as day 1 (correction 11)",
+        N_(
+            "floor 16 mg, the older label's day-2 figure (reference 9.3); ceiling 32 mg, as day 1 (correction 11)"
+        ),
     ),
     # Ceilings against entry errors (issue #13): program policy; the ceiling is the hard bound no override
     # passes (keel.core.rules.window). Not clinical maxima: the labels set none for buprenorphine (correction
@@ -188,150 +218,187 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "lower",
         16,
         48,
-        "Keel bounds against entry errors: floor 16 mg, the day-2 figure (reference 9.3); hard bound 48 mg, "
-        "half again the largest day-1 total policy allows (32 mg, correction 11)",
+        N_(
+            "Keel bounds against entry errors: floor 16 mg, the day-2 figure (reference 9.3); hard bound 48 mg, "
+            "half again the largest day-1 total policy allows (32 mg, correction 11)"
+        ),
     ),
     (_BUP_DOSE, "daily_total_max_mg"): Limit(
         "lower",
         32,
         64,
-        "Keel bounds against entry errors: floor 32 mg, since more than 24 mg a day may suit some people "
-        "(FDA 89 FR 105613, correction 1) and the check must never sit at 24 mg; hard bound 64 mg, twice that",
+        N_(
+            "Keel bounds against entry errors: floor 32 mg, since more than 24 mg a day may suit some people "
+            "(FDA 89 FR 105613, correction 1) and the check must never sit at 24 mg; hard bound 64 mg, twice that"
+        ),
     ),
     (_METHADONE, "single_dose_max_mg"): Limit(
         "lower",
         60,
         300,
-        "Keel bounds against entry errors (no maximum in the sources): floor 60 mg, above the label's first "
-        "doses (20-30 mg, correction 6); hard bound 300 mg, an order of magnitude above a first dose",
+        N_(
+            "Keel bounds against entry errors (no maximum in the sources): floor 60 mg, above the label's first "
+            "doses (20-30 mg, correction 6); hard bound 300 mg, an order of magnitude above a first dose"
+        ),
     ),
     (_METHADONE, "daily_total_max_mg"): Limit(
         "lower",
         100,
         400,
-        "Keel bounds against entry errors (no maximum in the sources): floor 100 mg, where the extra ECG "
-        "begins (Krantz 2009); hard bound 400 mg",
+        N_(
+            "Keel bounds against entry errors (no maximum in the sources): floor 100 mg, where the extra ECG "
+            "begins (Krantz 2009); hard bound 400 mg"
+        ),
     ),
     (_BUP_DOSE, "low_dose_day1_max_mg"): Limit(
         "lower",
         0.2,
         1,
-        "floor 0.2 mg and default 0.5 mg, the typical first day of a low-dose start (0.2-0.5 mg, reference "
-        "9.5: Hammig 2016, secondary reviews); ceiling 1 mg, Keel bound: the largest daily rise those "
-        "schedules use",
+        N_(
+            "floor 0.2 mg and default 0.5 mg, the typical first day of a low-dose start (0.2-0.5 mg, reference "
+            "9.5: Hammig 2016, secondary reviews); ceiling 1 mg, Keel bound: the largest daily rise those "
+            "schedules use"
+        ),
     ),
     # The re-dose interval at the window (issue #13): a second dose sooner needs a prescriber's override.
     (_BUP_DOSE, "redose_min_hours"): Limit(
         "higher",
         1,
         4,
-        "floor 1 h, the short end of a further 2-4 mg 'about every 1-2 h' while withdrawal persists (reference "
-        "9.3); ceiling 4 h, Keel bound (as the home start's re-dose interval)",
+        N_(
+            "floor 1 h, the short end of a further 2-4 mg 'about every 1-2 h' while withdrawal persists (reference "
+            "9.3); ceiling 4 h, Keel bound (as the home start's re-dose interval)"
+        ),
     ),
     (_METHADONE, "redose_min_hours"): Limit(
         "higher",
         2,
         12,
-        "floor 2 h, the label's supplementary first-day dose 'after 2-4 h if withdrawal persists' (reference "
-        "correction 6); ceiling 12 h, Keel bound: half a day, so a next-morning dose is never held back",
+        N_(
+            "floor 2 h, the label's supplementary first-day dose 'after 2-4 h if withdrawal persists' (reference "
+            "correction 6); ceiling 12 h, Keel bound: half a day, so a next-morning dose is never held back"
+        ),
     ),
     # Methadone at the window (reference 10, corrections 2, 6, 7, 8).
     (_METHADONE, "first_day_total_max_mg"): Limit(
         "lower",
         20,
         50,
-        "floor 20 mg, the label's lowest first dose (20-30 mg, correction 6); ceiling 50 mg, the 2024 rule's "
-        "bound (corrections 2 and 6)",
+        N_(
+            "floor 20 mg, the label's lowest first dose (20-30 mg, correction 6); ceiling 50 mg, the 2024 rule's "
+            "bound (corrections 2 and 6)"
+        ),
     ),
     (_METHADONE, "titration_step_max_mg"): Limit(
         "lower",
         5,
         10,
-        "'5-10 mg no more often than every 3-5 days' (reference correction 7, secondary)",
+        N_("'5-10 mg no more often than every 3-5 days' (reference correction 7, secondary)"),
     ),
     (_METHADONE, "first_dose_max_mg"): Limit(
         "lower",
         20,
         50,
-        "floor 20 mg, the label's lowest first dose; ceiling 50 mg, the 2024 rule's day-one bound (reference "
-        "correction 6)",
+        N_(
+            "floor 20 mg, the label's lowest first dose; ceiling 50 mg, the 2024 rule's day-one bound (reference "
+            "correction 6)"
+        ),
     ),
     (_METHADONE, "titration_min_days_between"): Limit(
-        "higher", 3, 5, "'5-10 mg no more often than every 3-5 days' (reference correction 7, secondary)"
+        "higher", 3, 5, N_("'5-10 mg no more often than every 3-5 days' (reference correction 7, secondary)")
     ),
     (_METHADONE, "titration_window_days"): Limit(
         "higher",
         7,
         14,
-        "Keel bounds: the cumulative check looks back at least a week and at most two (correction 7: a "
-        "rolling window, never only 'since yesterday')",
+        N_(
+            "Keel bounds: the cumulative check looks back at least a week and at most two (correction 7: a "
+            "rolling window, never only 'since yesterday')"
+        ),
     ),
     (_METHADONE, "titration_window_max_mg"): Limit(
         "lower",
         10,
         30,
-        "Keel bounds from correction 7: from one 10 mg step to three 10 mg steps 3 days apart in a week",
+        N_("Keel bounds from correction 7: from one 10 mg step to three 10 mg steps 3 days apart in a week"),
     ),
     (_METHADONE, "qtc_recent_days"): Limit(
         "higher",
         30,
         365,
-        "Keel bounds from Krantz 2009's ECG schedule (an ECG within 30 days, then yearly): the window of the "
-        "current QTc and of what a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until "
-        "a newer ECG, whatever its age (review 22m)",
+        N_(
+            "Keel bounds from Krantz 2009's ECG schedule (an ECG within 30 days, then yearly): the window of the "
+            "current QTc and of what a prescriber's QTc reason covered; a QTc of 500 ms or more gates a raise until "
+            "a newer ECG, whatever its age (review 22m)"
+        ),
     ),
     (_METHADONE, "switch_hours"): Limit(
         "higher",
         12,
         72,
-        "Keel bounds, no source gives a figure (keel-one-agonist-a-day): floor 12 h, half a day, so a morning "
-        "buprenorphine dose and an evening methadone dose at the window are always a prescriber's switch; "
-        "ceiling 72 h, three days: past them buprenorphine is no longer the same day's second agonist but an "
-        "earlier treatment (a methadone order after it is already a prescriber's decision), and the window "
-        "reads every other medication's doses that far back on each methadone dose",
+        N_(
+            "Keel bounds, no source gives a figure (keel-one-agonist-a-day): floor 12 h, half a day, so a morning "
+            "buprenorphine dose and an evening methadone dose at the window are always a prescriber's switch; "
+            "ceiling 72 h, three days: past them buprenorphine is no longer the same day's second agonist but an "
+            "earlier treatment (a methadone order after it is already a prescriber's decision), and the window "
+            "reads every other medication's doses that far back on each methadone dose"
+        ),
     ),
     (_METHADONE, "missed_half_dose_days"): Limit(
         "lower",
         2,
         3,
-        "ceiling 3 missed days: half the dose (Australian National Methadone Guidelines 2003, 3.5; reference "
-        "correction 8); floor 2 days",
+        N_(
+            "ceiling 3 missed days: half the dose (Australian National Methadone Guidelines 2003, 3.5; reference "
+            "correction 8); floor 2 days"
+        ),
     ),
     (_METHADONE, "missed_restart_days"): Limit(
         "lower",
         2,
         4,
-        "ceiling 4 missed days: restart at 40 mg or half, whichever is lower (Australian guidelines 2003, 3.5)",
+        N_(
+            "ceiling 4 missed days: restart at 40 mg or half, whichever is lower (Australian guidelines 2003, 3.5)"
+        ),
     ),
     (_METHADONE, "missed_restart_max_mg"): Limit(
         "lower",
         20,
         40,
-        "ceiling 40 mg (Australian guidelines 2003, 3.5); floor 20 mg, the label's lowest first dose",
+        N_("ceiling 40 mg (Australian guidelines 2003, 3.5); floor 20 mg, the label's lowest first dose"),
     ),
     (_METHADONE, "missed_reinduction_days"): Limit(
         "lower",
         3,
         5,
-        "ceiling 5 missed days: a new induction (Australian guidelines 2003, 3.5; correction 8); floor 3 days",
+        N_(
+            "ceiling 5 missed days: a new induction (Australian guidelines 2003, 3.5; correction 8); floor 3 days"
+        ),
     ),
     (_METHADONE, "reassess_after_missed_days"): Limit(
         "lower",
         1,
         4,
-        "ceiling 4 days: after 4 missed days the person sees the prescriber (Australian National Methadone "
-        "Guidelines 2003, 3.5; reference correction 8); floor 1 day",
+        N_(
+            "ceiling 4 days: after 4 missed days the person sees the prescriber (Australian National Methadone "
+            "Guidelines 2003, 3.5; reference correction 8); floor 1 day"
+        ),
     ),
     # Take-home doses (reference 10.2, conflict 5, correction 9).
     (_TAKE_HOME, "admission_day_number"): Limit(
-        "lower", 0, 1, "admission day is day 0 or day 1: not defined in the sources (reference conflict 5)"
+        "lower",
+        0,
+        1,
+        N_("admission day is day 0 or day 1: not defined in the sources (reference conflict 5)"),
     ),
     (_TAKE_HOME, "program_max_days"): Limit(
         "lower",
         0,
         28,
-        "ceiling 28 days, the federal limit (42 CFR 8.12, 2024 rule; reference 10.2); a program may allow "
-        "fewer, down to none",
+        N_(
+            "ceiling 28 days, the federal limit (42 CFR 8.12, 2024 rule; reference 10.2); a program may allow "
+            "fewer, down to none"
+        ),
         nullable=True,
     ),
     # XR-naltrexone (reference 11, correction 10).
@@ -339,36 +406,46 @@ LIMITS: dict[tuple[str, str], Limit] = {
         "higher",
         7,
         14,
-        "floor 7 days, the label's 'at least 7-10 days' (reference 11); ceiling 14 days, the '2 weeks' after "
-        "methadone or buprenorphine (correction 10)",
+        N_(
+            "floor 7 days, the label's 'at least 7-10 days' (reference 11); ceiling 14 days, the '2 weeks' after "
+            "methadone or buprenorphine (correction 10)"
+        ),
     ),
     (_NALTREXONE, "agonist_switch_days"): Limit(
         "higher",
         10,
         14,
-        "the label's section 'Switching from Buprenorphine or Methadone': vulnerable to precipitated "
-        "withdrawal for as long as 2 weeks (reference correction 10); floor 10 days, the label's 7-10 days",
+        N_(
+            "the label's section 'Switching from Buprenorphine or Methadone': vulnerable to precipitated "
+            "withdrawal for as long as 2 weeks (reference correction 10); floor 10 days, the label's 7-10 days"
+        ),
     ),
     (_NALTREXONE, "continuing_course_days"): Limit(
         "lower",
         28,
         42,
-        "floor 28 days, the label's 4-week interval (reference 11); default 35 and ceiling 42 days, Keel bounds: "
-        "the interval plus one to two weeks, the label's 7-10 day opioid-free minimum (reference 11) and the "
-        "2 weeks of correction 10; after that a person may have used opioids again, so readiness is checked",
+        N_(
+            "floor 28 days, the label's 4-week interval (reference 11); default 35 and ceiling 42 days, Keel bounds: "
+            "the interval plus one to two weeks, the label's 7-10 day opioid-free minimum (reference 11) and the "
+            "2 weeks of correction 10; after that a person may have used opioids again, so readiness is checked"
+        ),
     ),
     (_NALTREXONE, "min_interval_days"): Limit(
         "higher",
         21,
         28,
-        "ceiling 28 days, the label's interval (380 mg every 4 weeks or once a month, reference 11): a longer "
-        "minimum would hold back an injection that is due; floor 21 days, Keel bound: a week before the due "
-        "date, so the check never shrinks to a second depot a week or two after the first",
+        N_(
+            "ceiling 28 days, the label's interval (380 mg every 4 weeks or once a month, reference 11): a longer "
+            "minimum would hold back an injection that is due; floor 21 days, Keel bound: a week before the due "
+            "date, so the check never shrinks to a second depot a week or two after the first"
+        ),
     ),
     (_NALTREXONE, "agonist_switch"): Limit(
         "order",
-        why="the label's switching section: a warning until day 14 (correction 10), a naloxone challenge, or "
-        "waiting the 2 weeks; waiting is the strictest",
+        why=N_(
+            "the label's switching section: a warning until day 14 (correction 10), a naloxone challenge, or "
+            "waiting the 2 weeks; waiting is the strictest"
+        ),
         order=("warn", "challenge", "wait"),
     ),
     # Early-warning flags (Keel's product rules, issue #7; `keel-issue-7`): no clinical source gives these
@@ -507,3 +584,61 @@ def tighten_only(
     if errors:
         raise InvalidInput(errors)
     return {**base, **values}
+
+
+# What a clinician reads for each rule and policy value on the policy page (review words22b): the keys
+# (`qtc_recent_days`) stay for admins and the API, never the only label on a page.
+RULE_LABELS: dict[str, str] = {
+    _READINESS: N_("Buprenorphine start: readiness"),
+    _BUP_DOSE: N_("Buprenorphine doses"),
+    _HOME: N_("Buprenorphine home start"),
+    _METHADONE: N_("Methadone doses"),
+    _TAKE_HOME: N_("Take-home doses"),
+    _NALTREXONE: N_("XR-naltrexone readiness"),
+}
+
+LABELS: dict[tuple[str, str], str] = {
+    (_READINESS, "wait_hours_short_acting"): N_("Wait after a short-acting opioid (hours)"),
+    (_READINESS, "wait_hours_extended_release"): N_("Wait after an extended-release opioid (hours)"),
+    (_READINESS, "wait_hours_methadone"): N_("Wait after methadone (hours)"),
+    (_READINESS, "fentanyl_profile"): N_("Start after fentanyl use"),
+    (_READINESS, "wait_hours_fentanyl"): N_("Wait after fentanyl, longer-wait start (hours)"),
+    (_READINESS, "lookback_days"): N_("Opioid use counted from the last (days)"),
+    (_READINESS, "cows_threshold"): N_("Lowest COWS score to start"),
+    (_READINESS, "cows_threshold_fentanyl"): N_("Lowest COWS score to start after fentanyl"),
+    (_READINESS, "cows_fresh_hours"): N_("Oldest COWS score accepted (hours)"),
+    (_READINESS, "last_use_report_hours"): N_("Oldest report of last use accepted (hours)"),
+    (_BUP_DOSE, "low_dose_day1_max_mg"): N_("Low-dose start: most on day 1 (mg)"),
+    (_BUP_DOSE, "redose_min_hours"): N_("Buprenorphine: least time between doses (hours)"),
+    (_BUP_DOSE, "restart_gap_days"): N_("Days without buprenorphine before a restart"),
+    (_BUP_DOSE, "day1_max_mg"): N_("Most buprenorphine on day 1 (mg)"),
+    (_BUP_DOSE, "day2_max_mg"): N_("Most buprenorphine on day 2 (mg)"),
+    (_BUP_DOSE, "single_dose_max_mg"): N_("Largest single buprenorphine dose (mg)"),
+    (_BUP_DOSE, "daily_total_max_mg"): N_("Largest daily buprenorphine total (mg)"),
+    (_HOME, "home_sows_threshold"): N_("Lowest SOWS score to start at home"),
+    (_HOME, "redose_interval_hours"): N_("Home start: time between doses (hours)"),
+    (_HOME, "sows_fresh_hours"): N_("Oldest SOWS score accepted (hours)"),
+    (_METHADONE, "redose_min_hours"): N_("Methadone: least time between doses (hours)"),
+    (_METHADONE, "first_day_total_max_mg"): N_("Most methadone on the first day (mg)"),
+    (_METHADONE, "first_dose_max_mg"): N_("Largest first methadone dose (mg)"),
+    (_METHADONE, "titration_min_days_between"): N_("Least days between increases"),
+    (_METHADONE, "titration_window_days"): N_("Window for the total increase (days)"),
+    (_METHADONE, "titration_window_max_mg"): N_("Largest increase within the window (mg)"),
+    (_METHADONE, "titration_step_max_mg"): N_("Largest single increase (mg)"),
+    (_METHADONE, "qtc_recent_days"): N_("How recent a QTc must be (days)"),
+    (_METHADONE, "switch_hours"): N_("Hours after buprenorphine before methadone without a switch"),
+    (_METHADONE, "missed_half_dose_days"): N_("Missed days before half the dose"),
+    (_METHADONE, "missed_restart_days"): N_("Missed days before a restart dose"),
+    (_METHADONE, "missed_restart_max_mg"): N_("Largest restart dose after missed days (mg)"),
+    (_METHADONE, "missed_reinduction_days"): N_("Missed days before a new induction"),
+    (_METHADONE, "reassess_after_missed_days"): N_("Missed days before a reassessment"),
+    (_METHADONE, "single_dose_max_mg"): N_("Largest single methadone dose (mg)"),
+    (_METHADONE, "daily_total_max_mg"): N_("Largest daily methadone total (mg)"),
+    (_TAKE_HOME, "admission_day_number"): N_("Number of the admission day (0 or 1)"),
+    (_TAKE_HOME, "program_max_days"): N_("Most take-home days the program allows"),
+    (_NALTREXONE, "opioid_free_days"): N_("Opioid-free days before the first injection"),
+    (_NALTREXONE, "agonist_switch_days"): N_("Days after methadone or buprenorphine"),
+    (_NALTREXONE, "continuing_course_days"): N_("Days a later injection continues the course"),
+    (_NALTREXONE, "min_interval_days"): N_("Least days between injections"),
+    (_NALTREXONE, "agonist_switch"): N_("Before that day after an agonist"),
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from keel.access.http import AuthenticatedApiRequest
 from keel.treatment.api.common import _staff_only, router
 from keel.treatment.queries import policy as policy_reads
@@ -24,13 +26,14 @@ def get_policy(request: AuthenticatedApiRequest, slug: str) -> ProgramPolicyOut:
             PolicyValueOut(
                 rule=v.rule,
                 field=v.field,
+                label=gettext(v.label),
                 value=v.value,
                 default=v.default,
-                provenance=v.help,
+                provenance=gettext(v.help) if v.help else "",  # the request's language, as its errors
                 stricter_is=v.tighter,
                 floor=v.floor,
                 ceiling=v.ceiling,
-                bounds=v.bounds,
+                bounds=gettext(v.bounds) if v.bounds else "",  # gettext("") is the catalogue header
                 set_value_not_in_force=v.stored,
                 set_by=v.set_by,
                 set_at=v.set_at.isoformat() if v.set_at else None,

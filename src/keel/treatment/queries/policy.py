@@ -53,6 +53,8 @@ class PolicyValue:
     bounds: str = ""  # where the floor and the ceiling come from
     stored: Scalar = None  # the value set, when it is not the one in force (set before its bound existed)
     choices: tuple[str, ...] = ()
+    label: str = ""  # what a clinician reads for `field` (English, marked: the page translates)
+    rule_label: str = ""  # what a clinician reads for `rule`
 
 
 def owning_rule(rule_name: str, field: str) -> str:
@@ -144,6 +146,8 @@ def show(user: User, slug: str | None = None) -> tuple[Program, list[PolicyValue
                     bounds=limit.why if limit else "",
                     stored=s.value if s and s.value != in_force[f.name] else None,
                     choices=f.choices,
+                    label=core_policy.LABELS.get((name, f.name), f.name),
+                    rule_label=core_policy.RULE_LABELS.get(name, name),
                 )
             )
     audit.record(actor=user, action=Action.READ, program_id=program.pk, target_type="program_policy")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -49,7 +51,17 @@ def program_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
         "treatment/policy.html",
         {
             "program": program,
-            "values": values,
+            # the rule's words (help, bounds, labels) are the core's English, marked with N_: said here
+            "values": [
+                replace(
+                    v,
+                    help=_(v.help) if v.help else "",
+                    bounds=_(v.bounds) if v.bounds else "",
+                    label=_(v.label),
+                    rule_label=_(v.rule_label),
+                )
+                for v in values
+            ],
             "can_change": policy.can_change_policy(request.user, program.pk),
             "error": error,
             "error_rule": request.POST.get("rule", "") if error else "",

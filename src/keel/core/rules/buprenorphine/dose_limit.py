@@ -25,6 +25,7 @@ from keel.core.rules.window import (
     redose,
 )
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 DOSE_INPUTS = (
     Field(
@@ -133,9 +134,11 @@ DOSE_POLICY = (
         required=False,
         default=0.5,
         minimum=0,
-        help="program policy, default 0.5 mg: a low-dose start's first day is at most this (typical schedules "
-        "start at about 0.2-0.5 mg a day, reference 9.5); a schedule starting higher is not a low-dose start "
-        "and the readiness gate applies",
+        help=N_(
+            "program policy, default 0.5 mg: a low-dose start's first day is at most this (typical schedules "
+            "start at about 0.2-0.5 mg a day, reference 9.5); a schedule starting higher is not a low-dose start "
+            "and the readiness gate applies"
+        ),
     ),
     Field(
         "redose_min_hours",
@@ -143,9 +146,11 @@ DOSE_POLICY = (
         required=False,
         default=2,
         minimum=0,
-        help="program policy, default 2 h, the conservative end of a further 2-4 mg 'about every 1-2 h' while "
-        "withdrawal persists (reference 9.3, secondary; as the home start); a dose sooner (a double entry, a split dose) needs a prescriber's override "
-        "for the day",
+        help=N_(
+            "program policy, default 2 h, the conservative end of a further 2-4 mg 'about every 1-2 h' while "
+            "withdrawal persists (reference 9.3, secondary; as the home start); a dose sooner (a double entry, a split dose) needs a prescriber's override "
+            "for the day"
+        ),
     ),
     Field(
         "restart_gap_days",
@@ -153,11 +158,13 @@ DOSE_POLICY = (
         required=False,
         default=5,
         minimum=0,
-        help="program policy, Keel default 5 days in a row without a buprenorphine dose: the next dose is a "
-        "restart and meets the start's readiness gate and day-1 limit again (the reference gives no figure "
-        "for buprenorphine; re-induction after about 5-7 days off is common practice, and 5 or more missed "
-        "days is a new induction for methadone, correction 8). A low-dose schedule missed this long needs a "
-        "prescriber to restart it",
+        help=N_(
+            "program policy, Keel default 5 days in a row without a buprenorphine dose: the next dose is a "
+            "restart and meets the start's readiness gate and day-1 limit again (the reference gives no figure "
+            "for buprenorphine; re-induction after about 5-7 days off is common practice, and 5 or more missed "
+            "days is a new induction for methadone, correction 8). A low-dose schedule missed this long needs a "
+            "prescriber to restart it"
+        ),
     ),
     Field(
         "day1_max_mg",
@@ -165,8 +172,10 @@ DOSE_POLICY = (
         required=False,
         default=8,
         minimum=0,
-        help="program policy, default 8 mg from older label figures (reference Correction 1 and 9.3, secondary); "
-        "many protocols allow 12-16 mg",
+        help=N_(
+            "program policy, default 8 mg from older label figures (reference Correction 1 and 9.3, secondary); "
+            "many protocols allow 12-16 mg"
+        ),
     ),
     Field(
         "day2_max_mg",
@@ -174,7 +183,7 @@ DOSE_POLICY = (
         required=False,
         default=16,
         minimum=0,
-        help="program policy, default 16 mg (reference 9.3, secondary)",
+        help=N_("program policy, default 16 mg (reference 9.3, secondary)"),
     ),
     Field(
         "single_dose_max_mg",
@@ -182,8 +191,10 @@ DOSE_POLICY = (
         required=False,
         default=32,
         minimum=0,
-        help="program policy, Keel default 32 mg: a single dose above it needs a prescriber's override for the "
-        "day (a check against entry errors; the labels set no maximum, reference correction 1)",
+        help=N_(
+            "program policy, Keel default 32 mg: a single dose above it needs a prescriber's override for the "
+            "day (a check against entry errors; the labels set no maximum, reference correction 1)"
+        ),
     ),
     Field(
         "daily_total_max_mg",
@@ -191,8 +202,10 @@ DOSE_POLICY = (
         required=False,
         default=32,
         minimum=0,
-        help="program policy, Keel default 32 mg: a day's total above it needs a prescriber's override (a check "
-        "against entry errors; more than 24 mg a day may suit some people, correction 1, so never at 24)",
+        help=N_(
+            "program policy, Keel default 32 mg: a day's total above it needs a prescriber's override (a check "
+            "against entry errors; more than 24 mg a day may suit some people, correction 1, so never at 24)"
+        ),
     ),
 )
 

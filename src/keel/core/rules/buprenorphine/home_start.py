@@ -25,6 +25,7 @@ from keel.core.rules.buprenorphine.verdicts import DOSED_TODAY, HOME_READY, READ
 from keel.core.rules.inputs import Field
 from keel.core.rules.window import HOLD_OPEN, HOLD_SOURCES
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 # A dose at the clinic today, then a first dose at home: past the day-1 limit (a second first dose), or
 # buprenorphine after methadone (precipitated withdrawal).
@@ -73,24 +74,30 @@ HOME_POLICY = (
         "integer",
         required=False,
         default=17,
-        help="program policy, default SOWS 17 from a published patient protocol (reference Correction 5, "
-        "secondary; no SOWS bands are shown)",
+        help=N_(
+            "program policy, default SOWS 17 from a published patient protocol (reference Correction 5, "
+            "secondary; no SOWS bands are shown)"
+        ),
     ),
     Field(
         "redose_interval_hours",
         "number",
         required=False,
         default=2,
-        help="program policy, default 2 h: the conservative end of 're-dose about every 1-2 h' (reference 9.3, "
-        "secondary)",
+        help=N_(
+            "program policy, default 2 h: the conservative end of 're-dose about every 1-2 h' (reference 9.3, "
+            "secondary)"
+        ),
     ),
     Field(
         "sows_fresh_hours",
         "number",
         required=False,
         default=1,
-        help="program policy, default 1 h: the person rates again about every hour while waiting (reference "
-        "9.4, secondary)",
+        help=N_(
+            "program policy, default 1 h: the person rates again about every hour while waiting (reference "
+            "9.4, secondary)"
+        ),
     ),
     *(f for f in TIMING_POLICY),  # shared with buprenorphine-readiness (stored there)
 )

@@ -21,6 +21,7 @@ from keel.core.rules.buprenorphine.uses import OpioidUse, _parse_with_uses, _sch
 from keel.core.rules.buprenorphine.verdicts import READY
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 READINESS_INPUTS = (
     Field("cows_total", "integer", minimum=0, maximum=48, help="the COWS total"),
@@ -42,32 +43,40 @@ READINESS_POLICY = (
         "integer",
         required=False,
         default=8,
-        help="program policy, default COWS 8 from ASAM summaries (reference 9.2, secondary); 12-13 is a "
-        "stricter option",
+        help=N_(
+            "program policy, default COWS 8 from ASAM summaries (reference 9.2, secondary); 12-13 is a "
+            "stricter option"
+        ),
     ),
     Field(
         "cows_threshold_fentanyl",
         "integer",
         required=False,
         default=12,
-        help="program policy for the longer_wait fentanyl profile, default COWS 12: the stricter option "
-        "clinicians treating fentanyl use prefer (reference 9.2, secondary); never lower than cows_threshold",
+        help=N_(
+            "program policy for the longer_wait fentanyl profile, default COWS 12: the stricter option "
+            "clinicians treating fentanyl use prefer (reference 9.2, secondary); never lower than cows_threshold"
+        ),
     ),
     Field(
         "cows_fresh_hours",
         "number",
         required=False,
         default=2,
-        help="program policy, default 2 h: a COWS older than this is scored again (reference 9.2: re-score "
-        "every 1-2 h, secondary)",
+        help=N_(
+            "program policy, default 2 h: a COWS older than this is scored again (reference 9.2: re-score "
+            "every 1-2 h, secondary)"
+        ),
     ),
     Field(
         "last_use_report_hours",
         "number",
         required=False,
         default=24,
-        help="program policy, default 24 h (Keel): the times of last use must have been asked within this "
-        "time; an older intake is asked again",
+        help=N_(
+            "program policy, default 24 h (Keel): the times of last use must have been asked within this "
+            "time; an older intake is asked again"
+        ),
     ),
 )
 

@@ -13,6 +13,7 @@ from keel.core.rules.buprenorphine.uses import OpioidUse
 from keel.core.rules.buprenorphine.verdicts import READY
 from keel.core.rules.inputs import Field
 from keel.core.words import gettext_noop
+from keel.core.words import gettext_noop as N_
 
 # Policy values of the waits, the fentanyl profile and the lookback: the clinic's readiness owns them; the home
 # start uses the same values (keel.core.rules.policy.SHARED).
@@ -22,22 +23,24 @@ TIMING_POLICY = (
         "number",
         required=False,
         default=12,
-        help="program policy, default 12 h from ASAM/TIP summaries (reference 9.1, secondary); heroin and "
-        "short-acting prescription opioids",
+        help=N_(
+            "program policy, default 12 h from ASAM/TIP summaries (reference 9.1, secondary); heroin and "
+            "short-acting prescription opioids"
+        ),
     ),
     Field(
         "wait_hours_extended_release",
         "number",
         required=False,
         default=24,
-        help="program policy, default 24 h (reference 9.1, secondary)",
+        help=N_("program policy, default 24 h (reference 9.1, secondary)"),
     ),
     Field(
         "wait_hours_methadone",
         "number",
         required=False,
         default=72,
-        help="program policy, default 72 h (reference 9.1, secondary)",
+        help=N_("program policy, default 72 h (reference 9.1, secondary)"),
     ),
     Field(
         "fentanyl_profile",
@@ -45,24 +48,30 @@ TIMING_POLICY = (
         required=False,
         default="not_standard",
         choices=("not_standard", "longer_wait", "low_dose"),
-        help="program policy, default not_standard: no fixed fentanyl wait exists (reference correction 11); "
-        "longer_wait: a standard start after the fentanyl wait and COWS threshold; low_dose: a low-dose start "
-        "(reference 9.5)",
+        help=N_(
+            "program policy, default not_standard: no fixed fentanyl wait exists (reference correction 11); "
+            "longer_wait: a standard start after the fentanyl wait and COWS threshold; low_dose: a low-dose start "
+            "(reference 9.5)"
+        ),
     ),
     Field(
         "wait_hours_fentanyl",
         "number",
         required=False,
         default=48,
-        help="program policy for the longer_wait profile, default 48 h: clinicians often wait 24-48 h "
-        "(reference 9.1, secondary); never shorter than the short-acting wait",
+        help=N_(
+            "program policy for the longer_wait profile, default 48 h: clinicians often wait 24-48 h "
+            "(reference 9.1, secondary); never shorter than the short-acting wait"
+        ),
     ),
     Field(
         "lookback_days",
         "integer",
         required=False,
         default=7,
-        help="program policy, default 7 days: every opioid used within it counts (at least the longest wait)",
+        help=N_(
+            "program policy, default 7 days: every opioid used within it counts (at least the longest wait)"
+        ),
     ),
 )
 
