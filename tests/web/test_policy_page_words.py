@@ -1,7 +1,7 @@
 """Lane words22b: the program-policy page and its API in the clinician's language. Each policy value's
-provenance (`Field(help=...)`) and each bound's source sentence (`Limit.why`) are marked at their source in the
-core (`N_`) and said in the reader's language; the page names each value in plain words, never by its key only
-(`qtc_recent_days` stays in the API, where an admin uses it)."""
+provenance (`Field(help=...)`) and each bound's source sentence (`Limit.why`) are marked at their source in
+the core (`N_`) and said in the reader's language; the page names each value in plain words, never by its
+key only (`qtc_recent_days` stays in the API, where an admin uses it)."""
 
 from __future__ import annotations
 
