@@ -197,7 +197,7 @@ DOSE_POLICY = (
         help=N_(
             "program policy, Keel default 24 h ('one opioid agonist a day', keel-one-agonist-a-day; no clinical "
             "source gives a figure): methadone within this many hours, by clock time, of buprenorphine given at the "
-            "window is a second opioid agonist the same day and needs a prescriber's switch override for the day "
+            "window is a second opioid agonist within those hours and needs a prescriber's switch override for the day "
             "(methadone alongside a low-dose buprenorphine start passes)"
         ),
     ),

@@ -55,7 +55,7 @@ READINESS_POLICY = (
         default=12,
         help=N_(
             "program policy for the longer_wait fentanyl profile, default COWS 12: the stricter option "
-            "clinicians treating fentanyl use prefer (reference 9.2, secondary); never lower than cows_threshold"
+            "clinicians treating fentanyl use prefer (reference 9.2, secondary); never lower than the COWS threshold"
         ),
     ),
     Field(
