@@ -17,7 +17,7 @@ from keel.core.rules import policy as core_policy
 from keel.core.rules.agonists import second_agonist
 from keel.treatment.queries.policy import PROGRAM_RULES, owning_rule
 from tests.conftest import World, sign_in
-from tests.web.test_spanish_pages_have_no_english import words_of
+from tests.web.test_spanish_pages_have_no_english import CODE, words_of
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,8 @@ def test_the_policy_page_in_spanish_has_no_english_help_sentence_nor_a_bare_key(
         assert _es(core_policy.LABELS[(name, f.name)]) in text
         assert f.name not in text, f.name  # the key only in the form's hidden field
     assert name not in text  # nor a rule's key
+    assert CODE.findall(text) == []  # a choice's values in words too (`low_dose` only in the form's <option>)
+    assert '<option value="low_dose">un inicio con dosis bajas</option>' in html
     assert "Espera tras la metadona (horas)" in text
     # citations and source ids stay as they are inside the Spanish
     assert "Krantz 2009" in text and "42 CFR 8.12" in text and "keel-one-agonist-a-day" in text
@@ -89,3 +91,16 @@ def test_the_switch_refusal_is_true_for_any_wait(hours: int) -> None:
     assert "same day" not in reason.text and f"{hours} hours" in reason.text
     spanish = _es(reason.template) % {"hours": hours}
     assert "mismo día" not in spanish and spanish != reason.text
+
+
+def test_a_choice_is_still_changed_by_its_value_from_the_page(world: World) -> None:
+    admin = sign_in(Client(), world.staff["program_admin"])
+    form = {
+        "rule": "buprenorphine-readiness",
+        "field": "fentanyl_profile",
+        "value": "low_dose",
+        "reason": "our protocol",
+    }
+    assert admin.post("/program/policy/", form).status_code == 302
+    html = admin.get("/program/policy/", **SPANISH).content.decode()
+    assert '<option value="low_dose" selected>un inicio con dosis bajas</option>' in html

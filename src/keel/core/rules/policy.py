@@ -642,3 +642,13 @@ LABELS: dict[tuple[str, str], str] = {
     (_NALTREXONE, "min_interval_days"): N_("Least days between injections"),
     (_NALTREXONE, "agonist_switch"): N_("Before that day after an agonist"),
 }
+
+# A choice's values in words (the value itself, `low_dose`, is what the rule and the API take).
+CHOICE_LABELS: dict[str, str] = {
+    "longer_wait": N_("a standard start after a longer wait"),
+    "low_dose": N_("a low-dose start"),
+    "not_standard": N_("not a standard start"),
+    "warn": N_("a warning"),
+    "challenge": N_("a naloxone challenge first"),
+    "wait": N_("wait the full interval"),
+}
