@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from keel.patients.models import local_today
 from keel.treatment.models import DoseRecord, Medication, TakeHomePlan
-from keel.treatment.queries.take_home_plans import bottles_at_home_above
+from keel.treatment.queries.take_home_plans import bottles_at_home_above, plan_days
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
@@ -104,7 +104,28 @@ def test_hold_after_bottles_went_home_tells_no_one(world) -> None:
     """Hole 4: she comes back the same day (second visit) intoxicated; the nurse holds. The run already at
     home stays covered (rightly: the bottles are in her hands), but the hold's check does not say that two
     80 mg bottles are at home with an intoxicated person, the one thing the nurse must act on."""
-    plan, _dose, tomorrow = _handed_out(world)
+    _handed_out(world)
     outcome = record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True)
     said = str(outcome.decision).lower()
     assert "bottle" in said, outcome.decision
+
+
+def test_hold_after_a_correction_to_zero_keeps_days_no_bottle_covers(world) -> None:
+    """Hole 5: today's dose is corrected to 0 mg (not given), which takes its bottles back (no bottle went
+    home with it); she is then held. The hold reads "a dose was given today" without the correction to 0
+    (`suspend_take_home_plans` excludes voids only), so it keeps tomorrow's run covered as if the bottles
+    were at home: tomorrow is a take-home day with no bottle recorded, and the window turns her away."""
+    plan, dose, tomorrow = _handed_out(world)
+    amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=dose.pk,
+        corrected_mg="0",
+        reason="Corrected to zero mg: the cup was spilled before she drank any of it.",
+    )
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True)
+    plan.refresh_from_db()
+    from datetime import date
+
+    covered = date.fromisoformat(tomorrow) in plan_days(plan)
+    assert not covered or tomorrow in plan.bottle_mg, (plan.ended_on, plan.bottle_mg)
