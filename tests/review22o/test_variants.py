@@ -112,3 +112,25 @@ def test_a_split_dose_second_part_hands_out_the_bottles_the_first_kept_back(worl
     plan.refresh_from_db()
     assert plan.ended_at is None and Decimal(plan.bottle_mg[tomorrow.isoformat()]) == 80, outcome.decision
     assert tomorrow in plan_days(plan)
+
+
+def test_a_correction_down_then_back_up_lets_the_run_go_home_again(world: World) -> None:
+    """Hole 1 variant: 80 corrected to 30 keeps the run back (the plan ends); corrected back to 80 the
+    day's total allows the 80 mg bottles again: the plan goes on with them recorded."""
+    plan, dose, tomorrow = _handed_out(world)
+    _amend(world, dose.pk, "30", "Pharmacy count shows 30 mg dispensed, not 80 mg; corrected to match.")
+    plan.refresh_from_db()
+    assert plan.ended_at is not None and tomorrow not in plan.bottle_mg
+    _amend(world, dose.pk, "80", "The 30 mg was the wrong row's count; she drank the full 80 mg here.")
+    plan.refresh_from_db()
+    assert plan.ended_at is None and Decimal(plan.bottle_mg[tomorrow]) == 80
+
+
+def test_a_correction_after_a_hold_leaves_the_bottles_at_home_covered(world: World) -> None:
+    """Hole 4 variant: held the same day after the bottles went home, then the dose corrected to 75: the
+    run at home stays covered with its bottles recorded (a hold is no reason to take back what she holds)."""
+    plan, dose, tomorrow = _handed_out(world)
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True)
+    _amend(world, dose.pk, "75", "Pharmacy count shows 75 mg dispensed; the record is corrected to match.")
+    plan.refresh_from_db()
+    assert date.fromisoformat(tomorrow) in plan_days(plan) and tomorrow in plan.bottle_mg

@@ -110,7 +110,10 @@ def amend_dose(
         if dose.medication == Medication.METHADONE and dose.local_date == today:
             # Review 22o: bottles follow the day's given total, whatever changes it (up, down, to 0, back)
             ctx, reads = dose_context_and_reads(patient, Medication.METHADONE, today, with_other_holds=True)
-            redecide_bottles(by, patient, reads.plans, today, now, ctx.given_today_mg, ctx)
+            if ctx.given_today_mg <= 0 or not (ctx.hold_open or ctx.other_hold_open):
+                # After a hold the run at home stays covered (`suspend_take_home_plans`): a correction that
+                # leaves a dose given does not take back bottles already in her hands.
+                redecide_bottles(by, patient, reads.plans, today, now, ctx.given_today_mg, ctx)
         elif void or corrected == 0:  # not given: the bottles it handed out are decided again (review 22n)
             take_back_at_void(by, patient, dose)
     return amendment
