@@ -181,6 +181,9 @@ REASONS = {
     "bottles not handed out: the window would not give their dose": _(
         "take-home bottles not handed out: the window would not give their dose today"
     ),
+    "bottles handed out: the day's total changed": _(
+        "take-home bottles handed out: the day's given total changed and the window's verdict allows them"
+    ),
     "bottles taken back: the dose they went home with was voided": _(
         "take-home bottles taken back: the dose they went home with was voided"
     ),

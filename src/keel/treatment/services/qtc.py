@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -65,6 +65,12 @@ def record_qtc(
         raise TreatmentInvalid(exc.errors + errors) from None
     if errors:
         raise TreatmentInvalid(errors)
+    if decision.decision != "routine":  # review 22o hole 3: the bottles at home are named, left as they are
+        from keel.treatment.services.doses.bottles import AT_HOME_AFTER_QTC, at_home_reason
+
+        at_home = at_home_reason(patient, today, AT_HOME_AFTER_QTC)
+        if at_home is not None:
+            decision = replace(decision, reasons=(*decision.reasons, at_home))
     with transaction.atomic():
         row = QtcRecord.objects.create(
             patient=patient,

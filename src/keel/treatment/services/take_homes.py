@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -49,6 +48,7 @@ from keel.treatment.queries import (
     take_home_concerns,
     take_home_days_in_treatment,
 )
+from keel.treatment.queries.doses import taken_doses
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.common import (
     PlanAlreadyEnded,
@@ -91,11 +91,9 @@ def suspend_take_home_plans(*, by: User, patient: Patient, held_on: date, now: d
     transaction, the person's row locked first (a take-home decision being saved at the same moment waits,
     then sees the hold); each plan ended is audited. Returns the ids ended."""
     lock_person(patient)
-    given_today = (
+    given_today = taken_doses(  # review 22o hole 5: a dose voided or corrected to 0 gave nothing
         DoseRecord.objects.filter(patient=patient, local_date=held_on, status=DoseStatus.GIVEN)
-        .exclude(amendments__voided=True)
-        .exists()
-    )
+    ).exists()
     suspended = []
     plans = TakeHomePlan.objects.select_for_update().filter(patient=patient).exclude(ended_on__lte=held_on)
     for plan in plans:
@@ -362,7 +360,7 @@ def _bottles_handed_out_now(
     from keel.treatment.services.doses.bottles import bottle_amounts, bottle_refusal
 
     days = {date.fromisoformat(iso) for iso in bottles}
-    given = max(ctx.last_observed_mg or Decimal(0), ctx.given_today_mg)
+    given = ctx.given_today_mg  # review 22o hole 6: today's total, never the higher of it and yesterday's
     amounts, blocked = bottle_amounts(
         patient, days, today, given, ctx, timezone.now(), ctx.given_today_mg > 0
     )

@@ -64,7 +64,18 @@ KEPT_BACK = N_(
 )
 
 KEPT_BACK_WHY = N_("the window's verdict on this dose today blocks it")
-BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK)  # the dosing page tells the nurse these with the dose given
+# Review 22o holes 3 and 4: a QTc or a hold while bottles are at home names them (nothing at home is
+# changed: the bottles are in the person's hands; a person acts on them).
+AT_HOME_AFTER_QTC = N_(
+    "Take-home bottles at home: %(bottles)s. After this QTc the window may not give their dose: tell the "
+    "prescriber, and call the person back to bring or swap the bottles before those days."
+)
+AT_HOME_AFTER_HOLD = N_(
+    "Take-home bottles at home: %(bottles)s, with a person held today for sedation or intoxication: tell "
+    "the prescriber now, and ask the person to bring the bottles back before those days."
+)
+# the dosing page tells the nurse these with the dose given
+BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK, AT_HOME_AFTER_HOLD)
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant
 
 
@@ -164,6 +175,149 @@ def runs_going_home(plan: TakeHomePlan, today: date) -> list[date]:
     return [d for d in run_from(plan, today) if d.isoformat() not in (plan.bottle_mg or {})]
 
 
+def at_home_reason(patient: Patient, today: date, template: str) -> Reason | None:
+    """The reason naming the methadone bottles at home for a day after `today` (their days and mg, handed
+    out, not brought back; `bottles_at_home_above`), None: none is."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home_above
+
+    found = bottles_at_home_above(patient, Medication.METHADONE, today + timedelta(days=1), Decimal(0))
+    if not found:
+        return None
+    shown = "; ".join(f"{day.isoformat()} {mg.normalize():f} mg" for day, mg in found)
+    return Reason.said(template, ("42cfr8.12-2024",), bottles=shown)
+
+
+def _kept_back_on(plan: TakeHomePlan, today: date) -> bool:
+    """A plan ended today because its run was not handed out at a total that later changed."""
+    return plan.ended_on == today and (plan.end_reason or "").startswith(NOT_HANDED_OUT.split("{days}")[0])
+
+
+def redecide_bottles(
+    by: User,
+    patient: Patient,
+    plans: list[TakeHomePlan],
+    today: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> tuple[Reason, ...]:
+    """Review 22o: the one decision of the bottles going home after today, made again at every change of
+    today's given methadone total (`total`: the doses standing, as corrected; a dose, a split dose's later
+    part, a correction up or down, a void): the run starting tomorrow is judged by the window's verdict
+    against that total (`bottle_amounts`, never the higher of yesterday and today). Nothing given (0): the
+    run's bottles are taken back. Judged and allowed: recorded at their mg (a plan kept back earlier today
+    at a lower total goes on again). Blocked: taken back and the plan stops (`KEPT_BACK`). Inside the
+    change's transaction, under the person's lock. Returns the reasons the dose's check carries."""
+    said: list[Reason] = []
+    for plan in plans:
+        if plan.ended_on is not None and plan.ended_on < today:
+            continue
+        if _kept_back_on(plan, today):
+            said.extend(_go_on_after_kept_back(by, patient, plan, today, now, total, ctx))
+            continue
+        run = run_from(plan, today)
+        if not run:
+            continue
+        recorded = dict(plan.bottle_mg or {})
+        isos = [d.isoformat() for d in run]
+        had = {iso: recorded[iso] for iso in isos if iso in recorded}
+        rest = {iso: mg for iso, mg in recorded.items() if iso not in isos}
+        if total <= 0:
+            if had:
+                _set_bottles(plan, rest)
+                _audit(
+                    by,
+                    patient,
+                    Action.UPDATE,
+                    "take_home_plan",
+                    plan.pk,
+                    reason="bottles taken back: the dose they went home with was voided",
+                    detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
+                )
+            continue
+        amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True)
+        if blocked is None:
+            if amounts != had:
+                _set_bottles(plan, {**rest, **amounts})
+                said.append(_handed_out(amounts))
+            continue
+        if had:
+            _set_bottles(plan, rest)
+        said.append(_keep_back(by, patient, plan, run, today, now, blocked))
+    return tuple(said)
+
+
+def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str]) -> None:
+    plan.bottle_mg = bottle_mg
+    TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=bottle_mg)
+
+
+def _handed_out(amounts: dict[str, str]) -> Reason:
+    shown = "; ".join(f"{day} {Decimal(mg).normalize():f} mg" for day, mg in sorted(amounts.items()))
+    return Reason.said(HANDED_OUT, ("42cfr8.12-2024",), bottles=shown)
+
+
+def _go_on_after_kept_back(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    today: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> list[Reason]:
+    """A plan kept back earlier today (its run judged at a lower total, e.g. a split dose's first part) goes
+    on when today's total now lets its run go home; else it stays ended."""
+    if total <= 0:
+        return []
+    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason)
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
+    run = run_from(plan, today)
+    amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True) if run else ({}, None)
+    if not run or blocked is not None:
+        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = ended
+        return []
+    plan.bottle_mg = {**(plan.bottle_mg or {}), **amounts}
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "bottle_mg"])
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles handed out: the day's total changed",
+        detail={"bottles": sorted(amounts), "mg": [amounts[d] for d in sorted(amounts)]},
+    )
+    return [_handed_out(amounts)]
+
+
+def _keep_back(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    run: list[date],
+    today: date,
+    now: datetime,
+    blocked: tuple[date, Decimal, Reason],
+) -> Reason:
+    """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited."""
+    _day, mg, reason = blocked
+    days = ", ".join(d.isoformat() for d in run)
+    plan.ended_on, plan.ended_by, plan.ended_at = today, by, now - KEPT_BACK_BEFORE
+    plan.end_reason = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles not handed out: the window would not give their dose",
+        detail={"bottles": [d.isoformat() for d in run], "mg": str(mg)},
+    )
+    return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
+
+
 def take_back_at_void(by: User, patient: Patient, dose: DoseRecord) -> list[str]:
     """Review 22n hole 3: a methadone dose voided (recorded in error: she was not given it) handed nothing
     out, so the bottles recorded as going home with it (the run starting the day after its day, on every
@@ -213,36 +367,4 @@ def hand_out_at_dose(
     standing plan's run going home now gets its amounts recorded, or, when the window would block one of
     them today, is not handed out (the plan ends today, audited). `plans`: the episode's plans the dose read
     (changed in place). Returns the reasons the dose's check carries of it."""
-    said: list[Reason] = []
-    for plan in plans:
-        run = runs_going_home(plan, today)
-        if not run:
-            continue
-        amounts, blocked = bottle_amounts(patient, run, today, given, ctx, now, True)
-        if blocked is None:
-            plan.bottle_mg = {**(plan.bottle_mg or {}), **amounts}
-            TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=plan.bottle_mg)
-            shown = "; ".join(f"{day} {Decimal(mg).normalize():f} mg" for day, mg in sorted(amounts.items()))
-            said.append(Reason.said(HANDED_OUT, ("42cfr8.12-2024",), bottles=shown))
-            continue
-        _day, mg, reason = blocked
-        days = ", ".join(d.isoformat() for d in run)
-        # Review 22n hole 5: the plan stops just before the dose's instant (its `recorded_at`, `now`): the
-        # dose handed nothing out, and every reader comparing a dose's instant with the plan's end
-        # (`at <= ended_at`: FHIR's MedicationDispense, `held_bottles`) reads it so, with no tie.
-        plan.ended_on, plan.ended_by, plan.ended_at = today, by, now - KEPT_BACK_BEFORE
-        plan.end_reason = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
-        _audit(
-            by,
-            patient,
-            Action.UPDATE,
-            "take_home_plan",
-            plan.pk,
-            reason="bottles not handed out: the window would not give their dose",
-            detail={"bottles": [d.isoformat() for d in run], "mg": str(mg)},
-        )
-        said.append(
-            Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
-        )
-    return tuple(said)
+    return redecide_bottles(by, patient, plans, today, now, given or Decimal(0), ctx)

@@ -16,8 +16,10 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
+from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication
+from keel.treatment.queries import dose_context_and_reads
 from keel.treatment.services.common import (
     HeldDoseNotAllowed,
     _audit,
@@ -26,7 +28,7 @@ from keel.treatment.services.common import (
     _scoped_for,
     lock_person,
 )
-from keel.treatment.services.doses.bottles import take_back_at_void
+from keel.treatment.services.doses.bottles import redecide_bottles, take_back_at_void
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -43,7 +45,8 @@ def amend_dose(
     """Correct a recorded dose with a reason (append-only: the original row is never changed). A methadone
     dose voided (or corrected to 0 mg: not given) takes back the take-home bottles recorded as going home
     with it (`bottles.take_back_at_void`, review 22n hole 3): the next dose that hands them out decides them
-    again."""
+    again. Review 22o: a correction of today's methadone dose (up, down, to 0 and back, a void) re-decides
+    the run going home tomorrow against the day's corrected total (`bottles.redecide_bottles`)."""
     patient = _scoped_for(
         by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
     )
@@ -103,6 +106,14 @@ def amend_dose(
             reason="amendment",
             detail={"amendment_id": amendment.pk},
         )
-        if void or corrected == 0:  # not given: the bottles it handed out are decided again (review 22n)
+        today = local_today(patient, now)
+        if dose.medication == Medication.METHADONE and dose.local_date == today:
+            # Review 22o: bottles follow the day's given total, whatever changes it (up, down, to 0, back)
+            ctx, reads = dose_context_and_reads(patient, Medication.METHADONE, today, with_other_holds=True)
+            if ctx.given_today_mg <= 0 or not (ctx.hold_open or ctx.other_hold_open):
+                # After a hold the run at home stays covered (`suspend_take_home_plans`): a correction that
+                # leaves a dose given does not take back bottles already in her hands.
+                redecide_bottles(by, patient, reads.plans, today, now, ctx.given_today_mg, ctx)
+        elif void or corrected == 0:  # not given: the bottles it handed out are decided again (review 22n)
             take_back_at_void(by, patient, dose)
     return amendment

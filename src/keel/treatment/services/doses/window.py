@@ -34,7 +34,7 @@ from keel.treatment.services.common import (
     _audit,
     _scoped_for,
 )
-from keel.treatment.services.doses.bottles import hand_out_at_dose
+from keel.treatment.services.doses.bottles import AT_HOME_AFTER_HOLD, at_home_reason, hand_out_at_dose
 from keel.treatment.services.doses.guards import (
     Cover,
     DoseDay,
@@ -131,10 +131,15 @@ def record_dose(
 def _bottles_going_home(day: DoseDay, decision: Decision, amount: Decimal) -> Decision:
     """An observed methadone dose given (not a hold) hands out the take-home bottles of the run starting
     tomorrow (`bottles.hand_out_at_dose`: their mg recorded, or not handed out when the window's verdict
-    today would block their dose); the dose's check says which, so the dose row shows it."""
-    if day.medication != Medication.METHADONE or decision.decision == "hold" or amount <= 0:
+    today would block their dose); the dose's check says which, so the dose row shows it. Review 22o hole 6:
+    judged against today's total with this dose (never the higher of yesterday and today); a later part of
+    a split dose re-decides them. Hole 4: a hold names the bottles already at home (days, mg)."""
+    if decision.decision == "hold":
+        at_home = at_home_reason(day.patient, day.today, AT_HOME_AFTER_HOLD)
+        return replace(decision, reasons=(*decision.reasons, at_home)) if at_home else decision
+    if day.medication != Medication.METHADONE or amount <= 0:
         return decision
-    given = max(day.ctx.last_observed_mg or Decimal(0), day.ctx.given_today_mg + amount)
+    given = day.ctx.given_today_mg + amount
     said = hand_out_at_dose(day.by, day.patient, day.reads.plans, day.today, day.now, given, day.ctx)
     return replace(decision, reasons=(*decision.reasons, *said)) if said else decision
 
