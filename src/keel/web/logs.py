@@ -92,7 +92,7 @@ _CSRF_REFUSED = re.compile(
     r"(?P<head>.*? - )(?P<value>.*)(?P<tail> does not match any trusted origins\.)", re.DOTALL
 )
 _PLAIN_ORIGIN = re.compile(
-    r"(?P<origin>[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.:\[\]-]+)(?:[/?#].*)?", re.DOTALL
+    r"(?P<origin>[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.:\[\]-]+)(?P<path>/[^?#]*)?(?:[?#].*)?", re.DOTALL
 )
 # Review 22q: every other `django.security.<exception class>` logger writes a SuspiciousOperation's own text,
 # and some of Django 5.2's quote what the client sent: the refused Host header (`DisallowedHost`, `%r`: any
@@ -181,14 +181,17 @@ def _one_path(text: str) -> str:
 
 
 def _csrf_line(reason: object, path: object) -> str:
-    """Django's "Forbidden (<reason>): <path>" with the refused header's value reduced to its origin."""
+    """Django's "Forbidden (<reason>): <path>" with the refused header's value reduced to its plain origin and
+    its path's shape (review 20b: a secret in the path hidden; review 22p: the query never kept, wherever
+    its spaces fall)."""
     text = str(reason)
     refused = _CSRF_REFUSED.fullmatch(text)
     if refused is None:
         text = _PATH_IN_TEXT.sub(_shaped, text)
     else:
         plain = _PLAIN_ORIGIN.fullmatch(refused.group("value"))
-        text = refused.group("head") + (plain.group("origin") if plain else "*") + refused.group("tail")
+        kept = plain.group("origin") + _shape(plain.group("path") or "") if plain else "*"
+        text = refused.group("head") + kept + refused.group("tail")
     return f"Forbidden ({text}): {_shape(str(path))}"
 
 
