@@ -1,0 +1,170 @@
+"""Review 22t: holes in 'bottles follow the day's given total' (fix22o, `bottles.redecide_bottles`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from keel.patients.models import local_today, zone_of
+from keel.patients.schemas import DischargeIn
+from keel.patients.services.episodes import discharge
+from keel.treatment.models import DoseRecord, Medication, TakeHomePlan
+from keel.treatment.queries.take_home_plans import bottles_at_home_above, plan_days
+from keel.treatment.services.doses.corrections import amend_dose
+from keel.treatment.services.doses.window import record_dose
+from keel.treatment.services.orders import prescribe
+from tests.conftest import World
+from tests.factories import given_daily
+
+pytestmark = pytest.mark.django_db
+
+
+def _on_80_with_plan(world: World) -> tuple[TakeHomePlan, datetime]:
+    """Alice on methadone 80 mg, given 80 mg the last eight days, a plan for tomorrow and the day after."""
+    alice = world.alice
+    order = prescribe(
+        by=world.staff["prescriber"],
+        patient_id=alice.pk,
+        medication="methadone",
+        dose_mg="80",
+        order_version=0,
+    )
+    today = local_today(alice)
+    given_daily(world, order, [today - timedelta(days=n) for n in range(8, 0, -1)], 80)
+    tomorrow = today + timedelta(days=1)
+    morning = datetime.combine(today, time(8), tzinfo=zone_of(alice))
+    plan = TakeHomePlan.objects.create(
+        patient=alice,
+        decided_by=world.staff["prescriber"],
+        decided_at=morning - timedelta(hours=1),
+        days_in_treatment=9,
+        criteria={},
+        decision={"decision": "eligible"},
+        max_supply_days=2,
+        bottles=[tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()],
+        enrollment=alice.enrollments.order_by("-started_on").first(),
+    )
+    return plan, morning
+
+
+def _dose(world: World, mg: str, now: datetime) -> DoseRecord:
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg=mg, now=now)
+    return DoseRecord.objects.filter(patient=world.alice).order_by("-pk").first()
+
+
+def test_a_correction_after_discharge_does_not_resume_a_kept_back_plan(world: World) -> None:
+    """Hole 1: 30 mg given (the 80 mg bottles kept back, the plan stops today), then she is discharged
+    today, then the 30 is corrected to 80 (the pharmacy count): the plan kept back 'goes on' although the
+    episode has ended: bottles recorded for days after the discharge."""
+    plan, morning = _on_80_with_plan(world)
+    dose = _dose(world, "30", morning)
+    plan.refresh_from_db()
+    assert plan.ended_on is not None, "setup: the 30 mg keeps the run back"
+    discharge(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
+    )
+    amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=dose.pk,
+        corrected_mg="80",
+        reason="Pharmacy count shows 80 mg dispensed; the record is corrected to match.",
+        now=morning + timedelta(hours=2),
+    )
+    plan.refresh_from_db()
+    tomorrow = morning.date() + timedelta(days=1)
+    assert plan.ended_on is not None and tomorrow not in plan_days(plan), (plan.ended_on, plan.bottle_mg)
+    assert not bottles_at_home_above(world.alice, Medication.METHADONE, tomorrow, Decimal(0))
+
+
+def _fhir_tomorrow(world: World, now: datetime) -> list[dict[str, object]]:
+    from types import SimpleNamespace
+
+    from keel.interop.fhir.record import _dispenses
+
+    tomorrow = (local_today(world.alice, now) + timedelta(days=1)).strftime("%Y%m%d")
+    return [
+        d
+        for d in _dispenses(SimpleNamespace(patient=world.alice, now=now))
+        if str(d["id"]).endswith(tomorrow)
+    ]
+
+
+def _handed_out_at_80(world: World) -> tuple[TakeHomePlan, DoseRecord, datetime]:
+    plan, morning = _on_80_with_plan(world)
+    dose = _dose(world, "80", morning)
+    plan.refresh_from_db()
+    tomorrow = (morning.date() + timedelta(days=1)).isoformat()
+    assert Decimal(plan.bottle_mg[tomorrow]) == 80, "setup: the 80 mg dose hands the bottles out"
+    return plan, dose, morning
+
+
+def test_fhir_does_not_say_a_bottle_taken_back_at_a_zero_correction_was_handed_over(world: World) -> None:
+    """Hole 2: 80 mg given (bottles out), then corrected to 0 mg (she was not given it): the record takes the
+    bottles back (no mg on the plan), but FHIR still reports tomorrow's bottle as a MedicationDispense
+    'completed', handed over today at the order's 80 mg (the 0-mg dose is counted as a visit)."""
+    plan, dose, morning = _handed_out_at_80(world)
+    amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=dose.pk,
+        corrected_mg="0",
+        reason="Corrected to zero mg: entered on the wrong person's dose row.",
+        now=morning + timedelta(hours=1),
+    )
+    plan.refresh_from_db()
+    tomorrow = (morning.date() + timedelta(days=1)).isoformat()
+    assert tomorrow not in plan.bottle_mg, "setup: the record takes the bottles back"
+    found = _fhir_tomorrow(world, morning + timedelta(hours=2))
+    assert found and all(d["status"] != "completed" for d in found), found
+
+
+def test_fhir_does_not_say_a_bottle_kept_back_at_a_correction_down_was_handed_over(world: World) -> None:
+    """Hole 3: 80 mg given (bottles out), corrected to 30 mg: the run is kept back (bottles taken back, the
+    plan stops just before the correction), yet FHIR reports tomorrow's bottle 'completed' at 80 mg: the
+    dose's instant is before the plan's end, so FHIR reads the run as gone home."""
+    plan, dose, morning = _handed_out_at_80(world)
+    amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=dose.pk,
+        corrected_mg="30",
+        reason="Pharmacy count shows 30 mg dispensed; the record is corrected to match.",
+        now=morning + timedelta(hours=1),
+    )
+    plan.refresh_from_db()
+    tomorrow = (morning.date() + timedelta(days=1)).isoformat()
+    assert plan.ended_on is not None and tomorrow not in plan.bottle_mg, "setup: kept back"
+    found = _fhir_tomorrow(world, morning + timedelta(hours=2))
+    assert all(d["status"] != "completed" for d in found), found
+
+
+def test_a_second_part_does_not_resume_a_plan_the_prescriber_replaced(world: World) -> None:
+    """Hole 4: 40 mg (first part) keeps the 80 mg run back; the prescriber decides take-home doses again as
+    the kept-back words ask (a new plan for the same two days); the second 40 mg part then re-opens the old
+    plan too: two plans cover tomorrow, each with bottles recorded (two bottles for one day)."""
+    plan, morning = _on_80_with_plan(world)
+    _dose(world, "40", morning)
+    plan.refresh_from_db()
+    assert plan.ended_on is not None, "setup: the first part keeps the run back"
+    tomorrow = morning.date() + timedelta(days=1)
+    TakeHomePlan.objects.create(
+        patient=world.alice,
+        decided_by=world.staff["prescriber"],
+        decided_at=morning + timedelta(hours=1),
+        days_in_treatment=9,
+        criteria={},
+        decision={"decision": "eligible"},
+        max_supply_days=2,
+        bottles=[tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()],
+        enrollment=world.alice.enrollments.order_by("-started_on").first(),
+    )
+    _dose(world, "40", morning + timedelta(hours=3))
+    covering = [
+        p.pk
+        for p in TakeHomePlan.objects.filter(patient=world.alice)
+        if tomorrow in plan_days(p) and p.bottle_mg
+    ]
+    assert len(covering) == 1, covering
