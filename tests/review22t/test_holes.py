@@ -8,10 +8,8 @@ from decimal import Decimal
 import pytest
 
 from keel.patients.models import local_today, zone_of
-from keel.patients.schemas import DischargeIn
-from keel.patients.services.episodes import discharge
-from keel.treatment.models import DoseRecord, Medication, TakeHomePlan
-from keel.treatment.queries.take_home_plans import bottles_at_home_above, plan_days
+from keel.treatment.models import DoseRecord, TakeHomePlan
+from keel.treatment.queries.take_home_plans import plan_days
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
@@ -52,31 +50,6 @@ def _on_80_with_plan(world: World) -> tuple[TakeHomePlan, datetime]:
 def _dose(world: World, mg: str, now: datetime) -> DoseRecord:
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg=mg, now=now)
     return DoseRecord.objects.filter(patient=world.alice).order_by("-pk").first()
-
-
-def test_a_correction_after_discharge_does_not_resume_a_kept_back_plan(world: World) -> None:
-    """Hole 1: 30 mg given (the 80 mg bottles kept back, the plan stops today), then she is discharged
-    today, then the 30 is corrected to 80 (the pharmacy count): the plan kept back 'goes on' although the
-    episode has ended: bottles recorded for days after the discharge."""
-    plan, morning = _on_80_with_plan(world)
-    dose = _dose(world, "30", morning)
-    plan.refresh_from_db()
-    assert plan.ended_on is not None, "setup: the 30 mg keeps the run back"
-    discharge(
-        by=world.staff["prescriber"], patient_id=world.alice.pk, data=DischargeIn.posted({"reason": "left"})
-    )
-    amend_dose(
-        by=world.staff["nurse"],
-        patient_id=world.alice.pk,
-        dose_id=dose.pk,
-        corrected_mg="80",
-        reason="Pharmacy count shows 80 mg dispensed; the record is corrected to match.",
-        now=morning + timedelta(hours=2),
-    )
-    plan.refresh_from_db()
-    tomorrow = morning.date() + timedelta(days=1)
-    assert plan.ended_on is not None and tomorrow not in plan_days(plan), (plan.ended_on, plan.bottle_mg)
-    assert not bottles_at_home_above(world.alice, Medication.METHADONE, tomorrow, Decimal(0))
 
 
 def _fhir_tomorrow(world: World, now: datetime) -> list[dict[str, object]]:
@@ -168,3 +141,75 @@ def test_a_second_part_does_not_resume_a_plan_the_prescriber_replaced(world: Wor
         if tomorrow in plan_days(p) and p.bottle_mg
     ]
     assert len(covering) == 1, covering
+
+
+def test_the_nurse_is_told_when_a_correction_takes_bottles_back(world: World) -> None:
+    """Hole 5: 80 mg given (the 80 mg bottles went home in her hands), then the nurse corrects the dose to
+    30 mg on the medication page: the record takes the bottles back and stops the plan, but the page says
+    only 'Correction saved': no word of the bottles in her hands, so no one calls her back for them (the
+    reasons `redecide_bottles` returns are dropped by `amend_dose`)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    plan, dose, _morning = _handed_out_at_80(world)
+    client = sign_in(Client(), world.staff["nurse"])
+    url = reverse("treatment:amend", args=[world.alice.pk, dose.pk])
+    response = client.post(
+        url,
+        {"corrected_mg": "30", "reason": "Pharmacy count shows 30 mg dispensed; the record is corrected."},
+        follow=True,
+    )
+    plan.refresh_from_db()
+    assert plan.ended_on is not None and not plan.bottle_mg, "setup: the correction keeps the run back"
+    told = [str(m) for m in response.context["messages"]]
+    assert any("bottle" in m.lower() for m in told), told
+
+
+def test_a_correction_of_yesterdays_dose_down_does_not_leave_its_run_covered_at_80(world: World) -> None:
+    """Hole 6: yesterday's 80 mg dose handed out the run for today and tomorrow (80 mg each); this morning
+    the nurse corrects yesterday's dose to 30 mg (the pharmacy count). The record now says 30 mg yesterday
+    and 80 mg bottles for today and tomorrow, a step the window would refuse; `amend_dose` re-decides only a
+    correction of today's dose, so the plan goes on covering tomorrow at 80 mg, unnamed."""
+    alice, nurse = world.alice, world.staff["nurse"]
+    order = prescribe(
+        by=world.staff["prescriber"],
+        patient_id=alice.pk,
+        medication="methadone",
+        dose_mg="80",
+        order_version=0,
+    )
+    today = local_today(alice)
+    yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
+    given_daily(world, order, [today - timedelta(days=n) for n in range(9, 1, -1)], 80)
+    morning = datetime.combine(yesterday, time(8), tzinfo=zone_of(alice))
+    plan = TakeHomePlan.objects.create(
+        patient=alice,
+        decided_by=world.staff["prescriber"],
+        decided_at=morning - timedelta(hours=1),
+        days_in_treatment=9,
+        criteria={},
+        decision={"decision": "eligible"},
+        max_supply_days=2,
+        bottles=[today.isoformat(), tomorrow.isoformat()],
+        enrollment=alice.enrollments.order_by("-started_on").first(),
+    )
+    dose = _dose(world, "80", morning)
+    plan.refresh_from_db()
+    assert Decimal(plan.bottle_mg.get(tomorrow.isoformat(), "0")) == 80, ("setup", plan.bottle_mg)
+    amend_dose(
+        by=nurse,
+        patient_id=alice.pk,
+        dose_id=dose.pk,
+        corrected_mg="30",
+        reason="Pharmacy count shows 30 mg dispensed yesterday; the record is corrected to match.",
+        now=datetime.combine(today, time(8), tzinfo=zone_of(alice)),
+    )
+    plan.refresh_from_db()
+    assert not (
+        tomorrow in plan_days(plan) and Decimal(plan.bottle_mg.get(tomorrow.isoformat(), "0")) == 80
+    ), (
+        plan.ended_on,
+        plan.bottle_mg,
+    )
