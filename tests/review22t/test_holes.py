@@ -213,3 +213,32 @@ def test_a_correction_of_yesterdays_dose_down_does_not_leave_its_run_covered_at_
         plan.ended_on,
         plan.bottle_mg,
     )
+
+
+def test_a_later_part_does_not_undo_a_prescribers_end_from_a_later_day(world: World) -> None:
+    """Hole 7: the prescriber ends the plan from the day after tomorrow (tomorrow's bottle still goes). The
+    first 40 mg part keeps tomorrow's run back (the plan's end moved to today, the prescriber's reason
+    overwritten); the second 40 mg part 'resumes' it with no end at all: the plan covers the day after
+    tomorrow again, a bottle the prescriber stopped."""
+    from keel.treatment.services.take_homes import end_take_home_plan
+
+    plan, morning = _on_80_with_plan(world)
+    tomorrow = morning.date() + timedelta(days=1)
+    end_take_home_plan(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        plan_id=plan.pk,
+        reason="Relapse reported at group this week; bottles stop after tomorrow, review in clinic.",
+        from_day=(tomorrow + timedelta(days=1)).isoformat(),
+        now=morning - timedelta(minutes=30),
+    )
+    plan.refresh_from_db()
+    assert plan.ended_on == tomorrow, "setup: the prescriber's end"
+    _dose(world, "40", morning)
+    _dose(world, "40", morning + timedelta(hours=3))
+    plan.refresh_from_db()
+    assert tomorrow + timedelta(days=1) not in plan_days(plan), (
+        plan.ended_on,
+        plan.end_reason,
+        plan.bottle_mg,
+    )
