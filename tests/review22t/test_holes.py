@@ -242,3 +242,27 @@ def test_a_later_part_does_not_undo_a_prescribers_end_from_a_later_day(world: Wo
         plan.end_reason,
         plan.bottle_mg,
     )
+
+
+def test_a_zero_correction_after_a_hold_leaves_no_day_covered_without_a_bottle(world: World) -> None:
+    """Hole 8: 80 mg given (bottles out), later held for sedation (a dose stood: the run stays covered),
+    then the 80 is corrected to 0 (it was another person's row: she was given nothing today). The bottles
+    are taken off the plan, but the plan still covers tomorrow: no bottle recorded, no visit expected, a
+    person held today left with a day of no dose that no missed-dose check will see. The same events in
+    the other order (0 first, then the hold) end the plan before tomorrow (`suspend_take_home_plans`)."""
+    plan, dose, morning = _handed_out_at_80(world)
+    record_dose(
+        by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True, now=morning + timedelta(hours=2)
+    )
+    amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=dose.pk,
+        corrected_mg="0",
+        reason="Corrected to zero mg: entered on the wrong person's dose row this morning.",
+        now=morning + timedelta(hours=3),
+    )
+    plan.refresh_from_db()
+    tomorrow = morning.date() + timedelta(days=1)
+    covered = tomorrow in plan_days(plan)
+    assert not covered or tomorrow.isoformat() in plan.bottle_mg, (plan.ended_on, plan.bottle_mg)
