@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 
@@ -49,7 +50,7 @@ def _on_80_with_plan(world: World) -> tuple[TakeHomePlan, datetime]:
 
 def _dose(world: World, mg: str, now: datetime) -> DoseRecord:
     record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, amount_mg=mg, now=now)
-    return DoseRecord.objects.filter(patient=world.alice).order_by("-pk").first()
+    return DoseRecord.objects.filter(patient=world.alice).order_by("-pk")[0]
 
 
 def _fhir_tomorrow(world: World, now: datetime) -> list[dict[str, object]]:
@@ -60,7 +61,7 @@ def _fhir_tomorrow(world: World, now: datetime) -> list[dict[str, object]]:
     tomorrow = (local_today(world.alice, now) + timedelta(days=1)).strftime("%Y%m%d")
     return [
         d
-        for d in _dispenses(SimpleNamespace(patient=world.alice, now=now))
+        for d in _dispenses(cast(Any, SimpleNamespace(patient=world.alice, now=now)))
         if str(d["id"]).endswith(tomorrow)
     ]
 
