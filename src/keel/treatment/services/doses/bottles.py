@@ -21,6 +21,7 @@ the take-home doses again."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -55,6 +56,9 @@ NOT_HANDED_OUT = (
     "The bottles for {days} were not handed out: the window would not give their {mg} mg today ({why}). "
     "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
 )
+# Review 22t hole 6: a plan a prescriber (or a hold) had already ended after today, kept back today: the
+# earlier end is kept in the reason, and such a plan is never resumed by a later part (its end stays today).
+EARLIER_END = " The plan had been ended before from {day} on: {reason}"
 # The reasons a dose's check carries of the bottles that went home with it, or did not (the dose row shows
 # them; the page in the reader's language).
 HANDED_OUT = N_("Take-home bottles handed out with this dose: %(bottles)s.")
@@ -187,9 +191,30 @@ def at_home_reason(patient: Patient, today: date, template: str) -> Reason | Non
     return Reason.said(template, ("42cfr8.12-2024",), bottles=shown)
 
 
+def _run_unended(plan: TakeHomePlan, today: date) -> list[date]:
+    """The run `run_from` would give were the plan not ended (the plan is left as it was)."""
+    ended = plan.ended_on
+    plan.ended_on = None
+    try:
+        return run_from(plan, today)
+    finally:
+        plan.ended_on = ended
+
+
 def _kept_back_on(plan: TakeHomePlan, today: date) -> bool:
-    """A plan ended today because its run was not handed out at a total that later changed."""
-    return plan.ended_on == today and (plan.end_reason or "").startswith(NOT_HANDED_OUT.split("{days}")[0])
+    """A plan ended today by the keep back itself (`_keep_back`), nothing else: its end reason is exactly
+    `NOT_HANDED_OUT` for the run from today (review 22t holes 3 and 6: not a prefix; an end a prescriber or
+    a hold set, or a keep back that carries an earlier end, `EARLIER_END`, is never resumed)."""
+    if plan.ended_on != today or plan.ended_by is None:
+        return False
+    run = _run_unended(plan, today)
+    if not run:
+        return False
+    days = ", ".join(d.isoformat() for d in run)
+    pattern = re.escape(NOT_HANDED_OUT.format(days="QQDAYSQQ", mg="QQMGQQ", why="QQWHYQQ"))
+    pattern = pattern.replace("QQDAYSQQ", re.escape(days)).replace("QQMGQQ", r"[0-9]+(?:\.[0-9]+)?")
+    pattern = pattern.replace("QQWHYQQ", r"[^\n]+?")
+    return re.fullmatch(pattern, plan.end_reason or "", re.ASCII) is not None
 
 
 def redecide_bottles(
@@ -244,7 +269,26 @@ def redecide_bottles(
         if had:
             _set_bottles(plan, rest)
         said.append(_keep_back(by, patient, plan, run, today, now, blocked))
+    if total <= 0:
+        _end_after_hold(by, patient, plans, today, now)
     return tuple(said)
+
+
+def _end_after_hold(
+    by: User, patient: Patient, plans: list[TakeHomePlan], today: date, now: datetime
+) -> None:
+    """Review 22t hole 7: nothing given today after a hold (a dose corrected to 0 or voided after the hold
+    kept the run covered because a dose stood): the plans end as the hold ends them when no dose was
+    given (`suspend_take_home_plans`, the other order of the same events), so no day stays covered with
+    no bottle."""
+    from keel.treatment.queries.contexts import hold_open_today
+    from keel.treatment.services.take_homes import suspend_take_home_plans
+
+    if not hold_open_today(patient, today):
+        return
+    if suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now):
+        for plan in plans:
+            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason"])
 
 
 def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str]) -> None:
@@ -268,7 +312,7 @@ def _go_on_after_kept_back(
 ) -> list[Reason]:
     """A plan kept back earlier today (its run judged at a lower total, e.g. a split dose's first part) goes
     on when today's total now lets its run go home; else it stays ended."""
-    if total <= 0:
+    if total <= 0 or _resume_refused(patient, plan, today):
         return []
     ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason)
     plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
@@ -291,6 +335,18 @@ def _go_on_after_kept_back(
     return [_handed_out(amounts)]
 
 
+def _resume_refused(patient: Patient, plan: TakeHomePlan, today: date) -> bool:
+    """Review 22t hole 3: a kept-back plan is not resumed once a hold is open today, nor when another plan
+    of the person covers a day of its run (a prescriber decided take-home doses again: no double supply)."""
+    from keel.treatment.queries.contexts import hold_open_today
+
+    if hold_open_today(patient, today):
+        return True
+    run = set(_run_unended(plan, today))
+    others = TakeHomePlan.objects.filter(patient=patient).exclude(pk=plan.pk)
+    return any(run & plan_days(other) for other in others)
+
+
 def _keep_back(
     by: User,
     patient: Patient,
@@ -303,8 +359,12 @@ def _keep_back(
     """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited."""
     _day, mg, reason = blocked
     days = ", ".join(d.isoformat() for d in run)
+    earlier = plan.ended_on, plan.end_reason
     plan.ended_on, plan.ended_by, plan.ended_at = today, by, now - KEPT_BACK_BEFORE
     plan.end_reason = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
+    if earlier[0] is not None:  # review 22t hole 6: the earlier end (a prescriber's) is kept, never undone
+        from_day = earlier[0] + timedelta(days=1)
+        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
     plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
     _audit(
         by,
