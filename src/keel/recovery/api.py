@@ -52,13 +52,13 @@ def create_my_checkin(request: AuthenticatedApiRequest) -> Status[CheckInSavedOu
 @router.get("/me/checkins", response=list[CheckInOut], summary="My check-ins (the last `days` days)")
 def list_my_checkins(request: AuthenticatedApiRequest, days: int = 30) -> list[CheckInOut]:
     _, rows = services.list_checkins(request.auth, patient_id=None, days=days)
-    return [CheckInOut.model_validate(services.checkin_dict(c)) for c in rows]
+    return [services.checkin_out(c) for c in rows]
 
 
 @router.get("/patients/{patient_id}/checkins", response=list[CheckInOut], summary="A patient's check-ins")
 def list_checkins(request: AuthenticatedApiRequest, patient_id: int, days: int = 30) -> list[CheckInOut]:
     _, rows = services.list_checkins(request.auth, patient_id=patient_id, days=days)
-    return [CheckInOut.model_validate(services.checkin_dict(c)) for c in rows]
+    return [services.checkin_out(c) for c in rows]
 
 
 @router.get("/me/progress", response=ProgressOut, summary="My progress: days, milestones, the week, trends")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -40,55 +40,36 @@ from keel.recovery.models import (
     ThoughtRecord,
 )
 from keel.recovery.models import RecoveryPlan as PlanRow
+from keel.recovery.schemas import CheckInOut
 
 # --- Check-ins ------------------------------------------------------------------------------------------
 
 
-class CheckInBody(TypedDict):
-    """A check-in as the pages, the API (`CheckInOut`) and the own-data copy show it, its private words
-    decrypted; the date and the time as ISO text."""
-
-    id: int
-    date: str
-    craving: int
-    mood: int
-    used: bool
-    used_what: list[str]
-    used_how: list[str]
-    medication: str
-    meeting: bool
-    counseling: bool
-    triggers: list[str]
-    trigger_other: str
-    sleep: str
-    note: str
-    version: int
-    updated_at: str
+def checkin_out(c: CheckIn) -> CheckInOut:
+    """A check-in as the pages, the API and the own-data copy show it (`CheckInOut`, the one shape), its
+    private words decrypted."""
+    return _checkin_out(c, crypto.decrypt_json(c.private, aad=_aad("checkin", c.patient_id), default={}))
 
 
-def checkin_dict(c: CheckIn) -> CheckInBody:
-    return _checkin_body(c, crypto.decrypt_json(c.private, aad=_aad("checkin", c.patient_id), default={}))
-
-
-def _checkin_body(c: CheckIn, private: Mapping[str, Any]) -> CheckInBody:
-    return {
-        "id": c.pk,
-        "date": c.local_date.isoformat(),
-        "craving": c.craving,
-        "mood": c.mood,
-        "used": c.used,
-        "used_what": list(c.used_what),
-        "used_how": list(c.used_how),
-        "medication": c.medication,
-        "meeting": c.meeting,
-        "counseling": c.counseling,
-        "triggers": list(c.triggers),
-        "trigger_other": private.get("trigger_other", ""),
-        "sleep": c.sleep,
-        "note": private.get("note", ""),
-        "version": c.version,
-        "updated_at": c.updated_at.isoformat(),
-    }
+def _checkin_out(c: CheckIn, private: Mapping[str, str]) -> CheckInOut:
+    return CheckInOut(
+        id=c.pk,
+        date=c.local_date.isoformat(),
+        craving=c.craving,
+        mood=c.mood,
+        used=c.used,
+        used_what=list(c.used_what),
+        used_how=list(c.used_how),
+        medication=c.medication,
+        meeting=c.meeting,
+        counseling=c.counseling,
+        triggers=list(c.triggers),
+        trigger_other=private.get("trigger_other", ""),
+        sleep=c.sleep,
+        note=private.get("note", ""),
+        version=c.version,
+        updated_at=c.updated_at.isoformat(),
+    )
 
 
 def _series(patient: Patient, today: date, days: int) -> list[CheckIn]:
@@ -394,7 +375,10 @@ def own_data(user: User) -> dict[str, Any]:
             "language": getattr(user, "preferred_language", ""),
             "created": user.date_joined.isoformat(),
         },
-        "checkins": [checkin_dict(c) for c in CheckIn.objects.filter(patient=patient).order_by("local_date")],
+        "checkins": [
+            checkin_out(c).model_dump()
+            for c in CheckIn.objects.filter(patient=patient).order_by("local_date")
+        ],
         "thought_records": [
             thought_dict(t)
             for t in ThoughtRecord.objects.filter(patient=patient).select_related("patient__program")

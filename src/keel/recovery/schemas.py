@@ -1,13 +1,14 @@
-"""What the recovery API sends (dates and times as ISO text, as always). Check-ins and thought records are
-read from the dicts the pages and the own-data copy share (`checkin_dict`, `thought_dict`, and a check-in's
-stored idempotent reply); those schemas forbid extra keys, so a key added there and not here fails loudly
+"""What the recovery API sends (dates and times as ISO text, as always). A check-in is one shape,
+`CheckInOut`, which the reads build (`queries.checkin_out`) for the pages, the API, the own-data copy and a
+check-in's stored idempotent reply. Thought records are read from the dict the pages and the own-data copy
+share (`thought_dict`); those schemas forbid extra keys, so a key added there and not here fails loudly
 instead of leaving the API silently."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -17,10 +18,14 @@ from keel.core.recovery import tools
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.words import gettext_noop as N_
 from keel.recovery.models import SkillTry
-from keel.recovery.queries import PlanView, ProgressView, SkillStats
 from keel.schemas import Out
 
+if TYPE_CHECKING:  # the reads build `CheckInOut`; the schemas only name the reads' views
+    from keel.recovery.queries import PlanView, ProgressView, SkillStats
 
+
+# A check-in as the pages, the API and the own-data copy show it, its private words decrypted (no docstring:
+# it would change the OpenAPI document).
 class CheckInOut(Out):
     id: int
     date: str  # the local date, ISO

@@ -94,7 +94,7 @@ def checkin(request: AuthenticatedHttpRequest) -> HttpResponse:
     _patient, today = services.todays_checkin(request.user)
     values: dict[str, object] = {}
     if today is not None:  # the form's yes/no for `used`
-        values = {**services.checkin_dict(today), "used": "yes" if today.used else "no"}
+        values = {**services.checkin_out(today).model_dump(), "used": "yes" if today.used else "no"}
     return render(
         request,
         "recovery/checkin.html",
@@ -441,7 +441,7 @@ def patient_recovery(request: AuthenticatedHttpRequest, patient_id: int) -> Http
             "view": o.progress,
             "p": o.progress.progress,
             "charts": _charts(o.progress),
-            "checkins": [services.checkin_dict(c) for c in o.checkins],
+            "checkins": [services.checkin_out(c) for c in o.checkins],
             "plan_sections": labels.plan_sections(o.plan.plan),
             "plan_view": o.plan,
             "skills": [(s, labels.SKILLS[s.code]) for s in o.skills if s.tries],

@@ -34,7 +34,7 @@ from keel.recovery.models import (
     CheckIn,
     IdempotencyKey,
 )
-from keel.recovery.queries import _checkin_body, _series
+from keel.recovery.queries import _checkin_out, _series
 from keel.recovery.schemas import CheckInIn
 from keel.recovery.services.flags import _flags_for, _raise_once, _rule_checkins
 
@@ -278,7 +278,7 @@ def _save_checkin(
         flag["code"] for flag in flags if _raise_once(by, patient, flag["code"], flag, "checkin", row.pk, now)
     ]
     body = {
-        "checkin": _checkin_body(row, private),
+        "checkin": _checkin_out(row, private).model_dump(),
         "created": status == 201,
         "offers": list(core_checkin.offers(values)),
         "nudges": raised,
