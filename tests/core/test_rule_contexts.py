@@ -14,7 +14,7 @@ import pytest
 from keel.core import rules
 from keel.core.rules import early_warning, methadone, naltrexone, overdose, qtc
 from keel.core.rules.base import NoPolicy
-from keel.core.rules.buprenorphine import dose_limit, home_start, readiness
+from keel.core.rules.buprenorphine import dose_limit, home_start, low_dose, readiness
 from keel.core.rules.inputs import Field
 
 KIND_TYPE: dict[str, Any] = {
@@ -88,3 +88,13 @@ def test_early_warning_entries_are_its_checkin_and_screen_fields() -> None:
         hints = typing.get_type_hints(typed)
         assert set(hints) == {f.name for f in fields}
         assert {f.name for f in fields if not _same(hints[f.name], _expected(f))} == set()
+
+
+def test_the_start_gate_gives_fields_of_the_buprenorphine_dose_limit() -> None:
+    """The start gate the treatment app reads (`StartGate`, today's low-dose step `LowDoseStep`) is a part
+    of buprenorphine-dose-limit's input: every key a field, of the type the rule parses it to."""
+    fields = {f.name: f for f in rules.get("buprenorphine-dose-limit").inputs}
+    for typed in (dose_limit.StartGate, low_dose.LowDoseStep):
+        hints = typing.get_type_hints(typed)
+        assert set(hints) <= set(fields)
+        assert {k for k, hint in hints.items() if hint != KIND_TYPE[fields[k].kind]} == set()

@@ -3,6 +3,7 @@ a low-dose start's schedule."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from keel.audit.models import Action
 from keel.core import induction as induction_rules
 from keel.core import intake as core_intake
 from keel.core import rules
-from keel.core.rules.buprenorphine import DOSE_LIMIT, schedule_rise_problem
+from keel.core.rules.buprenorphine import DOSE_LIMIT, LowDoseStep, StartGate, schedule_rise_problem
 from keel.core.rules.inputs import InvalidInput
 from keel.patients.models import Patient
 from keel.treatment.errors import TreatmentInvalid
@@ -48,6 +49,19 @@ def _start_gate(
     total: Decimal,
     overrides: list[DoseOverride],
 ) -> dict[str, Any]:
+    """`start_gate` as the dose guards still take it (`doses.guards.Cover.start`, `doses.rule.dose_decision`:
+    a plain dict, typed `StartGate` once those take it)."""
+    return dict(start_gate(patient, order, ctx, now, total, overrides))
+
+
+def start_gate(
+    patient: Patient,
+    order: MedicationOrder,
+    ctx: DoseContext,
+    now: datetime,
+    total: Decimal,
+    overrides: list[DoseOverride],
+) -> StartGate:
     """The buprenorphine start gate and today's induction day (`keel.core.induction`, counted in dosing
     days): an induction's first dose (the episode's first, a restart after `restart_gap_days` without
     buprenorphine, or buprenorphine after methadone taken since the last buprenorphine dose) waits for the
@@ -62,11 +76,21 @@ def _start_gate(
     schedule's planned total still needs a limit override for the day, clin13)."""
     step = low_dose_step(patient, order, ctx.today)
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
-        return {"first_dose": False, **step}
+        return _with_step({"first_dose": False}, step)
     if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
         gate = _start_gate_read(patient, ctx, now, total, overrides, any_dose=True)
-        return {**{k: v for k, v in gate.items() if k not in ("phase", "restart_after_days")}, **step}
+        gate.pop("phase", None)
+        gate.pop("restart_after_days", None)
+        return _with_step(gate, step)
     return _start_gate_read(patient, ctx, now, total, overrides)
+
+
+def _with_step(gate: StartGate, step: LowDoseStep) -> StartGate:
+    """The gate with today's low-dose step, its keys last."""
+    gate["schedule_mg"] = step["schedule_mg"]
+    gate["schedule_step"] = step["schedule_step"]
+    gate["schedule_missed_days"] = step["schedule_missed_days"]
+    return gate
 
 
 def _start_gate_read(
@@ -77,27 +101,24 @@ def _start_gate_read(
     overrides: list[DoseOverride],
     *,
     any_dose: bool = False,
-) -> dict[str, Any]:
-    """`_start_gate` without a low-dose step: the induction's phase and, on its first dose, the readiness
+) -> StartGate:
+    """`start_gate` without a low-dose step: the induction's phase and, on its first dose, the readiness
     verdict and a start override covering `total`. `any_dose`: on the induction's first day, the gate on this
     dose whatever dose of the day it is (a low-dose day's total above its step, review 21x)."""
     induction = _induction(patient, ctx, now)
-    phase: dict[str, Any] = {"phase": induction.phase}
-    if induction.restart_after_days:
-        phase["restart_after_days"] = induction.restart_after_days
     first = (induction.starts_today and (any_dose or ctx.given_today_mg == 0)) or induction.after_full_agonist
-    if not first:
-        return {"first_dose": False, **phase}
-    read = buprenorphine_readiness(patient, now)
-    verdict = read.readiness.decision if read.readiness is not None else "undecided"
-    covered = any(o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides)
-    return {
-        "first_dose": True,
-        "start_verdict": verdict,
-        "start_override": covered,
-        "after_full_agonist": induction.after_full_agonist,
-        **phase,
-    }
+    gate: StartGate = {"first_dose": first}
+    if first:
+        read = buprenorphine_readiness(patient, now)
+        gate["start_verdict"] = read.readiness.decision if read.readiness is not None else "undecided"
+        gate["start_override"] = any(
+            o.kind == OverrideKind.START and total <= o.max_total_mg for o in overrides
+        )
+        gate["after_full_agonist"] = induction.after_full_agonist
+    gate["phase"] = induction.phase
+    if induction.restart_after_days:
+        gate["restart_after_days"] = induction.restart_after_days
+    return gate
 
 
 def window_phase(patient: Patient, order: MedicationOrder, ctx: DoseContext, at: datetime) -> str:
@@ -143,7 +164,7 @@ def _induction(patient: Patient, ctx: DoseContext, now: datetime) -> induction_r
     )
 
 
-def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
+def low_dose_problem(patient: Patient, steps: Sequence[Mapping[str, float]]) -> str:
     """Why a schedule is not a low-dose start ("" when it is): it starts on day 1 at or below the program's
     low-dose ceiling (policy, reference 9.5: about 0.2-0.5 mg on the first day) and rises gradually
     (`keel.core.rules.buprenorphine.schedule_rise_problem`, review 13d)."""
@@ -156,7 +177,7 @@ def low_dose_problem(patient: Patient, steps: list[dict[str, Any]]) -> str:
     return schedule_rise_problem(sorted(steps, key=lambda step: step["day"]))
 
 
-def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> dict[str, Any] | None:
+def low_dose_step(patient: Patient, order: MedicationOrder, today: date) -> LowDoseStep | None:
     """Today's step of an active low-dose schedule, as the dose limit rule's inputs (schedule_mg,
     schedule_step, schedule_missed_days); None: no low-dose step today, so the standard readiness gate
     applies. The order is a low-dose start by its amounts, it has begun (its start date), and its next step

@@ -32,10 +32,11 @@ The package, one module a subdomain (moving code only, issue #17):
 from __future__ import annotations
 
 from keel.core.rules.buprenorphine.day_limits import day_limit_mg, induction_total_over
-from keel.core.rules.buprenorphine.dose_limit import DOSE_INPUTS, DOSE_LIMIT, DOSE_POLICY
+from keel.core.rules.buprenorphine.dose_limit import DOSE_INPUTS, DOSE_LIMIT, DOSE_POLICY, StartGate
 from keel.core.rules.buprenorphine.home_start import HOME_INPUTS, HOME_POLICY, HOME_START
 from keel.core.rules.buprenorphine.low_dose import (
     SCHEDULE_MAX_RISE,
+    LowDoseStep,
     low_dose_total_over,
     parse_schedule,
     schedule_rise_problem,
@@ -69,6 +70,8 @@ __all__ = [
     "START_VERDICT_WORDS",
     "TIMING_POLICY",
     "USE_FIELDS",
+    "LowDoseStep",
+    "StartGate",
     "day_limit_mg",
     "induction_total_over",
     "low_dose_total_over",

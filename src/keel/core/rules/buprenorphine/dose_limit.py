@@ -6,6 +6,8 @@ the ceilings against entry errors, the re-dose interval, the active order and th
 
 from __future__ import annotations
 
+from typing import Required, TypedDict
+
 from keel.core.decision import Decision, NoDetails, Reason
 from keel.core.rules.base import Rule
 from keel.core.rules.buprenorphine.day_limits import DayLimitInput, DayLimitPolicy, _day_limit
@@ -231,6 +233,24 @@ class DosePolicy(DayLimitPolicy, SchedulePolicy, CeilingPolicy, RedosePolicy):
     interval read."""
 
     low_dose_day1_max_mg: float
+
+
+class StartGate(TypedDict, total=False):
+    """The start gate's part of `DoseInput`, as the treatment app reads it for a buprenorphine dose
+    (`keel.treatment.services.start.start_gate`): whether the dose is an induction's first (and then the
+    readiness verdict, a start override covering the day's total, and whether it follows methadone), the
+    induction's phase and a restart's days without buprenorphine, and a low-dose schedule's step today
+    (`low_dose.LowDoseStep`). Only `first_dose` is always given; a field left out takes the rule's default."""
+
+    first_dose: Required[bool]
+    start_verdict: str
+    start_override: bool
+    after_full_agonist: bool
+    phase: str
+    restart_after_days: int
+    schedule_mg: float
+    schedule_step: int
+    schedule_missed_days: int
 
 
 def _dose_limit(v: DoseInput, p: DosePolicy) -> Decision[DosePolicy, NoDetails]:

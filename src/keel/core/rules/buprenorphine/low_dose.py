@@ -4,7 +4,7 @@ step the window applied."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any, TypedDict
 
@@ -19,6 +19,15 @@ class ScheduleInput(TypedDict):
 
     schedule_missed_days: int
     documented_rationale: bool
+
+
+class LowDoseStep(TypedDict):
+    """Today's step of a low-dose schedule as buprenorphine-dose-limit's inputs (`DoseInput`): the step's
+    planned total, the step (counted in doses given) and the days missed since the last step given."""
+
+    schedule_mg: float
+    schedule_step: int
+    schedule_missed_days: int
 
 
 class SchedulePolicy(TypedDict):
@@ -110,7 +119,7 @@ def low_dose_total_over(total_mg: float, planned_mg: float) -> Reason | None:
 SCHEDULE_MAX_RISE = 2  # a low-dose step is at most twice the step before it (review 13d)
 
 
-def schedule_rise_problem(steps: list[dict[str, Any]]) -> str:
+def schedule_rise_problem(steps: Sequence[Mapping[str, float]]) -> str:
     """Why a low-dose schedule is not one ("" when it is): it rises gradually, each day's planned total at
     most twice the one before it (the published schedules double at most: Bernese 0.2-0.4-0.8 mg, 0.5-1-2-4
     mg; reference 9.5, Hammig 2016). A jump from 0.5 mg to 24 mg is a standard start with no readiness
@@ -124,7 +133,7 @@ def schedule_rise_problem(steps: list[dict[str, Any]]) -> str:
     return ""
 
 
-def parse_schedule(raw: Any) -> list[dict[str, Any]]:
+def parse_schedule(raw: object) -> list[dict[str, Any]]:
     """A clinician-entered low-dose ("micro") start: [{"day": 1, "mg": 0.5}, ...], days 1-60 in order, once each,
     0.01-32 mg. Keel ships no table (reference 9.5: any day-by-day table is unverified)."""
     from keel.core.rules.inputs import FieldError, InvalidInput
