@@ -1,15 +1,18 @@
 """The people the medication tests build again and again, built one way (issue #17: the review and fix tests
 each wrote their own copy). Each takes the personas' `world` and acts on Alice through the services (a dose
-history as rows), as the tests did; none asserts anything."""
+history as rows), as the tests did; none asserts anything. And the clock several of them pin."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import time_machine
+
 from keel.assessments.services import submit_assessment
-from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
+from keel.patients.models import local_today
+from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder, TakeHomePlan
 from keel.treatment.services.last_use import record_last_use
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
@@ -66,16 +69,103 @@ def given_daily(world: World, order: MedicationOrder, days: Sequence[date], mg: 
     test)."""
     first = min(days)
     for day in days:
-        DoseRecord.objects.create(
-            patient=world.alice,
-            order=order,
-            medication=order.medication,
-            local_date=day,
-            sequence=1,
-            status=DoseStatus.GIVEN,
-            amount_mg=Decimal(mg),
-            treatment_day=(day - first).days + 1,
-            decision={},
-            recorded_by=world.staff["nurse"],
-            recorded_at=datetime(day.year, day.month, day.day, 14, tzinfo=UTC),
-        )
+        given_on(world, order, day, mg, (day - first).days + 1)
+
+
+def given_on(
+    world: World,
+    order: MedicationOrder,
+    day: date,
+    mg: int,
+    treatment_day: int,
+    *,
+    at: datetime | None = None,
+) -> DoseRecord:
+    """`mg` of `order` given to Alice on `day` (treatment day `treatment_day`), recorded by the nurse at 14:00
+    UTC that day, or given and recorded at `at` when it is given (a row: the history, not the behaviour
+    under test)."""
+    return DoseRecord.objects.create(
+        patient=world.alice,
+        order=order,
+        medication=order.medication,
+        local_date=day,
+        sequence=1,
+        status=DoseStatus.GIVEN,
+        amount_mg=Decimal(mg),
+        treatment_day=treatment_day,
+        decision={},
+        recorded_by=world.staff["nurse"],
+        recorded_at=at or datetime(day.year, day.month, day.day, 14, tzinfo=UTC),
+        given_at=at,
+    )
+
+
+def buprenorphine_then_methadone_order(world: World, bup_at: datetime) -> None:
+    """Buprenorphine 8 mg written two hours before `bup_at` and given to Alice at `bup_at` (treatment day 1,
+    a row), then methadone 30 mg written an hour before `bup_at`: a methadone dose now is a switch."""
+    prescriber, alice = world.staff["prescriber"], world.alice
+    bup = prescribe(
+        by=prescriber,
+        patient_id=alice.pk,
+        medication="buprenorphine",
+        dose_mg="8",
+        now=bup_at - timedelta(hours=2),
+    )
+    given_on(world, bup, local_today(alice, bup_at), 8, 1, at=bup_at)
+    prescribe(
+        by=prescriber,
+        patient_id=alice.pk,
+        medication="methadone",
+        dose_mg="30",
+        now=bup_at - timedelta(hours=1),
+    )
+
+
+def methadone_with_take_home_plan(
+    world: World, decided_at: datetime, *, days_earlier: int = 0
+) -> tuple[TakeHomePlan, date]:
+    """Alice on methadone 80 mg (written with order version 0), given 80 mg at the window on each of the last
+    eight days, and a take-home plan decided at `decided_at`: two bottles, tomorrow and the day after (all
+    of it `days_earlier` days earlier: with 1, given up to the day before yesterday, bottles from today).
+    Returns the plan and its first bottle's day."""
+    alice = world.alice
+    order = prescribe(
+        by=world.staff["prescriber"],
+        patient_id=alice.pk,
+        medication="methadone",
+        dose_mg="80",
+        order_version=0,
+    )
+    today = local_today(alice) - timedelta(days=days_earlier)
+    given_daily(world, order, [today - timedelta(days=n) for n in range(8, 0, -1)], 80)
+    tomorrow = today + timedelta(days=1)
+    return two_bottle_plan(world, decided_at, tomorrow), tomorrow
+
+
+def two_bottle_plan(world: World, decided_at: datetime, first: date) -> TakeHomePlan:
+    """A take-home plan for Alice decided "eligible" by the prescriber at `decided_at` (nine days in
+    treatment, her newest enrollment): two bottles, `first` and the day after."""
+    return TakeHomePlan.objects.create(
+        patient=world.alice,
+        decided_by=world.staff["prescriber"],
+        decided_at=decided_at,
+        days_in_treatment=9,
+        criteria={},
+        decision={"decision": "eligible"},
+        max_supply_days=2,
+        bottles=[first.isoformat(), (first + timedelta(days=1)).isoformat()],
+        enrollment=world.alice.enrollments.order_by("-started_on").first(),
+    )
+
+
+def last_five_pm_utc() -> datetime:
+    """The last 17:00 UTC before now (noon or 13:00 in New York, the same day), never in the future."""
+    real = datetime.now(UTC)
+    at = datetime.combine(real.date(), time(17), tzinfo=UTC)
+    return at - timedelta(days=1) if at > real else at
+
+
+def pinned_at_last_five_pm_utc() -> Iterator[None]:
+    """The clock pinned (not ticking) at `last_five_pm_utc()`, for a module's autouse `_clock` fixture."""
+    with time_machine.travel(last_five_pm_utc(), tick=False):
+        yield

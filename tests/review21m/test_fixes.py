@@ -5,12 +5,10 @@ is kept on it; the recent window starts at the program's midnight. The clock as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from keel.patients.models import local_today, zone_of
@@ -22,21 +20,11 @@ from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from keel.treatment.services.qtc import last_methadone_mg
 from tests.conftest import World
-from tests.review21m.test_holes import _dose, _fields, _given, _methadone, _on_sixty, _qtc
+from tests.factories import given_on
+from tests.review21m.test_holes import _dose, _fields, _methadone, _on_sixty, _qtc
 
 pytestmark = pytest.mark.django_db
 REASON = "cardiology reviewed the ECG this morning and agrees with this dose"
-
-
-@pytest.fixture(autouse=True)
-def _clock() -> Iterator[None]:
-    """The last 17:00 UTC before now, as test_holes.py's."""
-    real = datetime.now(UTC)
-    at = datetime.combine(real.date(), time(17), tzinfo=UTC)
-    if at > real:
-        at -= timedelta(days=1)
-    with time_machine.travel(at, tick=False):
-        yield
 
 
 # --- 1. A raise re-written before it is given raises from the level given, however many times ---
@@ -115,7 +103,7 @@ def test_a_start_already_given_is_re_written_without_a_reason(world: World) -> N
     now = timezone.now()
     today = local_today(world.alice, now)
     start = _methadone(world, "30", now - timedelta(days=2))
-    _given(world, start, today - timedelta(days=1), 30, 1)
+    given_on(world, start, today - timedelta(days=1), 30, 1)
     _qtc(world, 520, now - timedelta(hours=2))
     assert _methadone(world, "30", now - timedelta(hours=1)).raised_from_mg == 30
 
@@ -128,7 +116,7 @@ def _raised_yesterday_then_520(world: World, now: datetime) -> DoseRecord:
     _on_sixty(world, now, days=5)
     DoseRecord.objects.filter(patient=world.alice, local_date=today - timedelta(days=1)).delete()
     raised = _methadone(world, "70", now - timedelta(days=1, hours=5))
-    yesterday = _given(world, raised, today - timedelta(days=1), 60, 5)
+    yesterday = given_on(world, raised, today - timedelta(days=1), 60, 5)
     _qtc(world, 520, now - timedelta(hours=3))
     return yesterday
 

@@ -5,36 +5,23 @@ The clock is pinned to a recent day at 17:00 UTC (midday in New York, Riverside'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
+from keel.treatment.models import DoseRecord, MedicationOrder
 from keel.treatment.services.common import DoseBlocked
 from keel.treatment.services.doses import amend_dose, record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World
+from tests.factories import given_on
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock() -> Iterator[None]:
-    """The last 17:00 UTC before now (noon or 13:00 in New York, the same day), never in the future."""
-    real = datetime.now(UTC)
-    at = datetime.combine(real.date(), time(17), tzinfo=UTC)
-    if at > real:
-        at -= timedelta(days=1)
-    with time_machine.travel(at, tick=False):
-        yield
 
 
 def _methadone(world: World, mg: str, at: datetime) -> MedicationOrder:
@@ -44,29 +31,12 @@ def _methadone(world: World, mg: str, at: datetime) -> MedicationOrder:
     )
 
 
-def _given(world: World, order: MedicationOrder, day: date, mg: int, treatment_day: int) -> DoseRecord:
-    """A dose of `order` given at the window on `day` at 14:00 UTC (the history, written as a row)."""
-    return DoseRecord.objects.create(
-        patient=world.alice,
-        order=order,
-        medication=order.medication,
-        local_date=day,
-        sequence=1,
-        status=DoseStatus.GIVEN,
-        amount_mg=Decimal(mg),
-        treatment_day=treatment_day,
-        decision={},
-        recorded_by=world.staff["nurse"],
-        recorded_at=datetime(day.year, day.month, day.day, 14, tzinfo=UTC),
-    )
-
-
 def _on_sixty(world: World, now: datetime, days: int = 5) -> MedicationOrder:
     """Methadone 60 mg written `days + 1` days ago and given on each of the `days` days before today."""
     today = local_today(world.alice, now)
     order = _methadone(world, "60", now - timedelta(days=days + 1))
     for n in range(days, 0, -1):
-        _given(world, order, today - timedelta(days=n), 60, days - n + 1)
+        given_on(world, order, today - timedelta(days=n), 60, days - n + 1)
     return order
 
 
@@ -149,7 +119,7 @@ def test_correcting_yesterdays_dose_up_after_todays_qtc_of_520_lifts_the_block(w
     _on_sixty(world, now, days=5)  # days -5 .. -1 at 60 under the 60 mg order
     DoseRecord.objects.filter(patient=world.alice, local_date=today - timedelta(days=1)).delete()
     raised = _methadone(world, "70", now - timedelta(days=1, hours=5))  # yesterday 12:00 UTC
-    yesterday = _given(world, raised, today - timedelta(days=1), 60, 5)
+    yesterday = given_on(world, raised, today - timedelta(days=1), 60, 5)
     _qtc(world, 520, now - timedelta(hours=3))
     with pytest.raises(DoseBlocked):  # the block as it stands
         _dose(world, "70", now - timedelta(hours=2))

@@ -5,8 +5,7 @@ test_holes.py."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -20,20 +19,10 @@ from keel.treatment.queries import order_version
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from tests.conftest import World, sign_in
-from tests.review21m.test_holes import _dose, _given, _methadone, _on_sixty, _qtc
+from tests.factories import given_on
+from tests.review21m.test_holes import _dose, _methadone, _on_sixty, _qtc
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock() -> Iterator[None]:
-    """The last 17:00 UTC before now, as test_holes.py's."""
-    real = datetime.now(UTC)
-    at = datetime.combine(real.date(), time(17), tzinfo=UTC)
-    if at > real:
-        at -= timedelta(days=1)
-    with time_machine.travel(at, tick=False):
-        yield
 
 
 def _post_order(client: Client, world: World, mg: str) -> object:
@@ -128,7 +117,7 @@ def _yesterday_under_a_raise(world: World) -> DoseRecord:
     _on_sixty(world, now, days=5)
     DoseRecord.objects.filter(patient=world.alice, local_date=today - timedelta(days=1)).delete()
     raised = _methadone(world, "70", now - timedelta(days=1, hours=5))
-    yesterday = _given(world, raised, today - timedelta(days=1), 60, 5)
+    yesterday = given_on(world, raised, today - timedelta(days=1), 60, 5)
     _qtc(world, 520, now - timedelta(hours=3))
     return yesterday
 

@@ -22,11 +22,10 @@ from keel.treatment.queries import order_version
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc
 from keel.treatment.services import record_dose
 from keel.treatment.services.common import DoseBlocked
-from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World, sign_in
-from tests.factories import given_daily
+from tests.factories import buprenorphine_then_methadone_order, given_daily
 from tests.review22m.test_qtc_gate_rewrites import NEEDS_NEW_ORDER, QTC_REASON, _dose, _order, _qtc
 
 pytestmark = pytest.mark.django_db
@@ -128,39 +127,12 @@ def auckland(world: World) -> Iterator[None]:
 
 
 def _bup_then_methadone(world: World, bup_before: timedelta) -> None:
-    alice, prescriber, nurse = world.alice, world.staff["prescriber"], world.staff["nurse"]
+    alice, nurse = world.alice, world.staff["nurse"]
     zone = ZoneInfo(alice.program.time_zone)
     midnight = datetime.combine(local_today(alice, timezone.now()), time(0), tzinfo=zone)
     methadone_at = midnight + timedelta(minutes=30)
     bup_at = methadone_at - bup_before
-    bup = prescribe(
-        by=prescriber,
-        patient_id=alice.pk,
-        medication="buprenorphine",
-        dose_mg="8",
-        now=bup_at - timedelta(hours=2),
-    )
-    DoseRecord.objects.create(
-        patient=alice,
-        order=bup,
-        medication="buprenorphine",
-        local_date=local_today(alice, bup_at),
-        sequence=1,
-        status=DoseStatus.GIVEN,
-        amount_mg=Decimal(8),
-        treatment_day=1,
-        decision={},
-        recorded_by=nurse,
-        recorded_at=bup_at,
-        given_at=bup_at,
-    )
-    prescribe(
-        by=prescriber,
-        patient_id=alice.pk,
-        medication="methadone",
-        dose_mg="30",
-        now=bup_at - timedelta(hours=1),
-    )
+    buprenorphine_then_methadone_order(world, bup_at)
     record_dose(by=nurse, patient_id=alice.pk, amount_mg="30", now=methadone_at)
 
 

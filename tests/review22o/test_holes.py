@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from keel.patients.models import local_today
 from keel.treatment.models import DoseRecord, Medication, TakeHomePlan
 from keel.treatment.queries.take_home_plans import bottles_at_home_above, plan_days
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
-from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World
-from tests.factories import given_daily
+from tests.factories import methadone_with_take_home_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -25,27 +23,7 @@ def _handed_out(world: World, mg: str = "80") -> tuple[TakeHomePlan, DoseRecord,
     """Alice on methadone 80 mg for a week; a plan of two bottles from tomorrow; today's 80 mg observed dose
     hands them out (their mg recorded)."""
     alice, nurse = world.alice, world.staff["nurse"]
-    order = prescribe(
-        by=world.staff["prescriber"],
-        patient_id=alice.pk,
-        medication="methadone",
-        dose_mg="80",
-        order_version=0,
-    )
-    today = local_today(alice)
-    given_daily(world, order, [today - timedelta(days=n) for n in range(8, 0, -1)], 80)
-    tomorrow = today + timedelta(days=1)
-    plan = TakeHomePlan.objects.create(
-        patient=alice,
-        decided_by=world.staff["prescriber"],
-        decided_at=timezone.now(),
-        days_in_treatment=9,
-        criteria={},
-        decision={"decision": "eligible"},
-        max_supply_days=2,
-        bottles=[tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()],
-        enrollment=alice.enrollments.order_by("-started_on").first(),
-    )
+    plan, tomorrow = methadone_with_take_home_plan(world, decided_at=timezone.now())
     outcome = record_dose(by=nurse, patient_id=alice.pk, amount_mg=mg)
     plan.refresh_from_db()
     if mg != "80":

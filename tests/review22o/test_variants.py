@@ -8,14 +8,13 @@ from decimal import Decimal
 import pytest
 
 from keel.patients.models import local_today, zone_of
-from keel.treatment.models import Medication, TakeHomePlan
+from keel.treatment.models import Medication
 from keel.treatment.queries.take_home_plans import bottles_at_home_above, plan_days
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
-from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World
-from tests.factories import given_daily
+from tests.factories import methadone_with_take_home_plan
 from tests.review22o.test_holes import _handed_out
 
 pytestmark = pytest.mark.django_db
@@ -83,28 +82,8 @@ def test_a_split_dose_second_part_hands_out_the_bottles_the_first_kept_back(worl
     the first part (judged against 40) keeps the run back; the second (the day's total 80) re-decides it and
     the 80 mg bottles go home, the plan going on."""
     alice, nurse = world.alice, world.staff["nurse"]
-    order = prescribe(
-        by=world.staff["prescriber"],
-        patient_id=alice.pk,
-        medication="methadone",
-        dose_mg="80",
-        order_version=0,
-    )
-    today = local_today(alice)
-    given_daily(world, order, [today - timedelta(days=n) for n in range(8, 0, -1)], 80)
-    tomorrow = today + timedelta(days=1)
-    morning = datetime.combine(today, time(8), tzinfo=zone_of(alice))
-    plan = TakeHomePlan.objects.create(
-        patient=alice,
-        decided_by=world.staff["prescriber"],
-        decided_at=morning - timedelta(hours=1),
-        days_in_treatment=9,
-        criteria={},
-        decision={"decision": "eligible"},
-        max_supply_days=2,
-        bottles=[tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()],
-        enrollment=alice.enrollments.order_by("-started_on").first(),
-    )
+    morning = datetime.combine(local_today(alice), time(8), tzinfo=zone_of(alice))
+    plan, tomorrow = methadone_with_take_home_plan(world, decided_at=morning - timedelta(hours=1))
     record_dose(by=nurse, patient_id=alice.pk, amount_mg="40", now=morning)
     plan.refresh_from_db()
     assert plan.ended_at is not None and tomorrow.isoformat() not in plan.bottle_mg

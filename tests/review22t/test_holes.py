@@ -13,9 +13,8 @@ from keel.treatment.models import DoseRecord, TakeHomePlan
 from keel.treatment.queries.take_home_plans import plan_days
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
-from keel.treatment.services.orders import prescribe
 from tests.conftest import World
-from tests.factories import given_daily
+from tests.factories import methadone_with_take_home_plan, two_bottle_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -23,28 +22,8 @@ pytestmark = pytest.mark.django_db
 def _on_80_with_plan(world: World) -> tuple[TakeHomePlan, datetime]:
     """Alice on methadone 80 mg, given 80 mg the last eight days, a plan for tomorrow and the day after."""
     alice = world.alice
-    order = prescribe(
-        by=world.staff["prescriber"],
-        patient_id=alice.pk,
-        medication="methadone",
-        dose_mg="80",
-        order_version=0,
-    )
-    today = local_today(alice)
-    given_daily(world, order, [today - timedelta(days=n) for n in range(8, 0, -1)], 80)
-    tomorrow = today + timedelta(days=1)
-    morning = datetime.combine(today, time(8), tzinfo=zone_of(alice))
-    plan = TakeHomePlan.objects.create(
-        patient=alice,
-        decided_by=world.staff["prescriber"],
-        decided_at=morning - timedelta(hours=1),
-        days_in_treatment=9,
-        criteria={},
-        decision={"decision": "eligible"},
-        max_supply_days=2,
-        bottles=[tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()],
-        enrollment=alice.enrollments.order_by("-started_on").first(),
-    )
+    morning = datetime.combine(local_today(alice), time(8), tzinfo=zone_of(alice))
+    plan, _tomorrow = methadone_with_take_home_plan(world, decided_at=morning - timedelta(hours=1))
     return plan, morning
 
 
@@ -132,17 +111,7 @@ def test_a_second_part_does_not_resume_a_plan_the_prescriber_replaced(world: Wor
     plan.refresh_from_db()
     assert plan.ended_on is not None, "setup: the first part keeps the run back"
     tomorrow = morning.date() + timedelta(days=1)
-    TakeHomePlan.objects.create(
-        patient=world.alice,
-        decided_by=world.staff["prescriber"],
-        decided_at=morning + timedelta(hours=1),
-        days_in_treatment=9,
-        criteria={},
-        decision={"decision": "eligible"},
-        max_supply_days=2,
-        bottles=[tomorrow.isoformat(), (tomorrow + timedelta(days=1)).isoformat()],
-        enrollment=world.alice.enrollments.order_by("-started_on").first(),
-    )
+    two_bottle_plan(world, morning + timedelta(hours=1), tomorrow)
     _dose(world, "40", morning + timedelta(hours=3))
     covering = [
         p.pk
@@ -187,28 +156,10 @@ def test_a_correction_of_yesterdays_dose_down_does_not_leave_its_run_covered_at_
     and 80 mg bottles for today and tomorrow, a step the window would refuse; `amend_dose` re-decides only a
     correction of today's dose, so the plan goes on covering tomorrow at 80 mg, unnamed."""
     alice, nurse = world.alice, world.staff["nurse"]
-    order = prescribe(
-        by=world.staff["prescriber"],
-        patient_id=alice.pk,
-        medication="methadone",
-        dose_mg="80",
-        order_version=0,
-    )
     today = local_today(alice)
     yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
-    given_daily(world, order, [today - timedelta(days=n) for n in range(9, 1, -1)], 80)
     morning = datetime.combine(yesterday, time(8), tzinfo=zone_of(alice))
-    plan = TakeHomePlan.objects.create(
-        patient=alice,
-        decided_by=world.staff["prescriber"],
-        decided_at=morning - timedelta(hours=1),
-        days_in_treatment=9,
-        criteria={},
-        decision={"decision": "eligible"},
-        max_supply_days=2,
-        bottles=[today.isoformat(), tomorrow.isoformat()],
-        enrollment=alice.enrollments.order_by("-started_on").first(),
-    )
+    plan, _today = methadone_with_take_home_plan(world, morning - timedelta(hours=1), days_earlier=1)
     dose = _dose(world, "80", morning)
     plan.refresh_from_db()
     assert Decimal(plan.bottle_mg.get(tomorrow.isoformat(), "0")) == 80, ("setup", plan.bottle_mg)

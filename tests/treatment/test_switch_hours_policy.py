@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,14 +15,14 @@ from django.utils import timezone
 
 from keel.core.rules.methadone import DOSE_CHECK
 from keel.patients.models import local_today
-from keel.treatment.models import DoseRecord, DoseStatus, PolicySetting
+from keel.treatment.models import DoseRecord, PolicySetting
 from keel.treatment.queries.contexts import dose_context, dose_contexts
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services import record_dose
 from keel.treatment.services.common import DoseBlocked
-from keel.treatment.services.orders import prescribe
 from keel.treatment.services.policy import set_value
 from tests.conftest import World, sign_in
+from tests.factories import buprenorphine_then_methadone_order
 
 pytestmark = pytest.mark.django_db
 RULE, FIELD = "methadone-dose-check", "switch_hours"
@@ -48,37 +47,9 @@ def _noon(world: World) -> datetime:
 def _buprenorphine_given(world: World, hours_before: float) -> datetime:
     """8 mg of buprenorphine given to Alice `hours_before` local noon today, and a methadone order; returns
     the methadone dose's time (noon)."""
-    alice, prescriber, nurse = world.alice, world.staff["prescriber"], world.staff["nurse"]
     methadone_at = _noon(world)
     bup_at = methadone_at - timedelta(hours=hours_before)
-    bup = prescribe(
-        by=prescriber,
-        patient_id=alice.pk,
-        medication="buprenorphine",
-        dose_mg="8",
-        now=bup_at - timedelta(hours=2),
-    )
-    DoseRecord.objects.create(
-        patient=alice,
-        order=bup,
-        medication="buprenorphine",
-        local_date=local_today(alice, bup_at),
-        sequence=1,
-        status=DoseStatus.GIVEN,
-        amount_mg=Decimal(8),
-        treatment_day=1,
-        decision={},
-        recorded_by=nurse,
-        recorded_at=bup_at,
-        given_at=bup_at,
-    )
-    prescribe(
-        by=prescriber,
-        patient_id=alice.pk,
-        medication="methadone",
-        dose_mg="30",
-        now=bup_at - timedelta(hours=1),
-    )
+    buprenorphine_then_methadone_order(world, bup_at)
     return methadone_at
 
 

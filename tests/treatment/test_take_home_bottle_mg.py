@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from keel.treatment import queries, services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from tests.conftest import World, sign_in
+from tests.factories import pinned_at_last_five_pm_utc
 
 pytestmark = pytest.mark.django_db
 CRITERIA = {key: True for key in services.CRITERIA_KEYS}
@@ -35,12 +36,7 @@ CRITERIA = {key: True for key in services.CRITERIA_KEYS}
 
 @pytest.fixture(autouse=True)
 def _clock() -> Iterator[None]:
-    real = datetime.now(UTC)
-    at = datetime.combine(real.date(), time(17), tzinfo=UTC)
-    if at > real:
-        at -= timedelta(days=1)
-    with time_machine.travel(at, tick=False):
-        yield
+    yield from pinned_at_last_five_pm_utc()
 
 
 def today(world: World) -> date:
