@@ -347,7 +347,7 @@ SMALL_CELL_MAX = 10  # CMS cell-size suppression: no cell from 1 to 10 is report
 SUPPRESSED = "<11"
 
 
-def _small(n: Any) -> bool:
+def _small(n: object) -> bool:
     return isinstance(n, int) and 1 <= n <= SMALL_CELL_MAX
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keel.patients.models import AdministrativeGender, BirthSex, EpisodeKind
+
+if TYPE_CHECKING:
+    from keel.accounts.models import Program, User
 
 
 class RegistrationForm(forms.Form):
@@ -78,7 +81,7 @@ class RegistrationForm(forms.Form):
         label=_("I checked: this is a different person from the patient already registered"), required=False
     )
 
-    def __init__(self, *args: Any, programs: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, programs: list[Program], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         program = self.fields["program"]
         assert isinstance(program, forms.ChoiceField)
@@ -90,7 +93,7 @@ class RegistrationForm(forms.Form):
 class CareTeamForm(forms.Form):
     user_id = forms.ChoiceField(label=_("Staff member"))
 
-    def __init__(self, *args: Any, candidates: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user_id"]
         assert isinstance(field, forms.ChoiceField)

@@ -99,13 +99,13 @@ def get_patient_plan(request: AuthenticatedApiRequest, patient_id: int) -> PlanO
 )
 def create_my_thought_record(request: AuthenticatedApiRequest) -> Status[ThoughtRecordOut]:
     row = services.save_thought_record(by=request.auth, data=ThoughtRecordIn.read(request))
-    return Status(201, ThoughtRecordOut.model_validate(services.thought_dict(row)))
+    return Status(201, services.thought_out(row))
 
 
 @router.get("/me/thought-records", response=list[ThoughtRecordOut], summary="My thought records")
 def list_my_thought_records(request: AuthenticatedApiRequest) -> list[ThoughtRecordOut]:
     _, rows = services.list_thought_records(request.auth, patient_id=None)
-    return [ThoughtRecordOut.model_validate(services.thought_dict(t)) for t in rows]
+    return [services.thought_out(t) for t in rows]
 
 
 @router.get(
@@ -115,7 +115,7 @@ def list_my_thought_records(request: AuthenticatedApiRequest) -> list[ThoughtRec
 )
 def list_thought_records(request: AuthenticatedApiRequest, patient_id: int) -> list[ThoughtRecordOut]:
     _, rows = services.list_thought_records(request.auth, patient_id=patient_id)
-    return [ThoughtRecordOut.model_validate(services.thought_dict(t)) for t in rows]
+    return [services.thought_out(t) for t in rows]
 
 
 @router.get("/me/skills", response=list[SkillOut], summary="Coping skills, the most helpful for me first")

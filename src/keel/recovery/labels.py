@@ -6,10 +6,13 @@ Kind words: "use", "return to use", never blame (issue #7, PRODUCT.md principles
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from keel.recovery.schemas import PlanContentOut
 
 # Mood faces are drawn as small SVGs (no emoji font needed): the number is the mouth curve's control point.
 MOODS = {
@@ -148,7 +151,7 @@ FIELD_NAMES = {
 }
 
 
-def field_name(field: str) -> Any:
+def field_name(field: str) -> str | Promise:
     return FIELD_NAMES.get(field, field)
 
 
@@ -170,9 +173,9 @@ def reminder_kinds() -> list[tuple[str, Any]]:
     return list(ReminderKind.choices)
 
 
-def plan_questions() -> list[tuple[str, Any, Any]]:
+def plan_questions() -> list[tuple[str, Promise, Promise]]:
     return [(code, title, hint) for code, (title, hint) in PLAN_QUESTIONS.items()]
 
 
-def plan_sections(plan: dict[str, Any]) -> list[tuple[str, Any, list[str]]]:
-    return [(code, title, plan.get(code, [])) for code, (title, _hint) in PLAN_QUESTIONS.items()]
+def plan_sections(plan: PlanContentOut) -> list[tuple[str, Promise, list[str]]]:
+    return [(code, title, getattr(plan, code)) for code, (title, _hint) in PLAN_QUESTIONS.items()]

@@ -40,7 +40,7 @@ from keel.recovery.models import (
     ThoughtRecord,
 )
 from keel.recovery.models import RecoveryPlan as PlanRow
-from keel.recovery.schemas import CheckInOut
+from keel.recovery.schemas import CheckInOut, PlanContentOut, ThoughtRecordOut
 
 # --- Check-ins ------------------------------------------------------------------------------------------
 
@@ -187,17 +187,21 @@ def _progress_of(patient: Patient, days: int, now: datetime | None = None) -> Pr
 # --- Thought records ------------------------------------------------------------------------------------
 
 
-def thought_dict(t: ThoughtRecord) -> dict[str, Any]:
+def thought_out(t: ThoughtRecord) -> ThoughtRecordOut:
+    """A thought record as the pages, the API and the own-data copy show it (`ThoughtRecordOut`), its words
+    decrypted (`tools.THOUGHT_TEXT`)."""
     text = crypto.decrypt_json(t.content, aad=_aad("thought", t.patient_id), default={})
-    return {
-        "id": t.pk,
-        "created_at": t.created_at.isoformat(),
-        "local_date": t.created_at.astimezone(zone_of(t.patient)).date().isoformat(),
-        "checkin_id": t.checkin_id,
-        **{name: text.get(name, "") for name in tools.THOUGHT_TEXT},
-        "intensity_before": t.intensity_before,
-        "intensity_after": t.intensity_after,
-    }
+    return ThoughtRecordOut.model_validate(
+        {
+            "id": t.pk,
+            "created_at": t.created_at.isoformat(),
+            "local_date": t.created_at.astimezone(zone_of(t.patient)).date().isoformat(),
+            "checkin_id": t.checkin_id,
+            **{name: text.get(name, "") for name in tools.THOUGHT_TEXT},
+            "intensity_before": t.intensity_before,
+            "intensity_after": t.intensity_after,
+        }
+    )
 
 
 def list_thought_records(user: User, *, patient_id: int | None) -> tuple[Patient, list[ThoughtRecord]]:
@@ -268,13 +272,13 @@ def _skills_of(patient: Patient) -> list[SkillStats]:
 
 # --- The relapse-prevention plan ------------------------------------------------------------------------
 
-EMPTY_PLAN: dict[str, Any] = {name: [] for name in (*tools.PLAN_LISTS, "people")}
+EMPTY_PLAN: dict[str, list[object]] = {name: [] for name in (*tools.PLAN_LISTS, "people")}
 
 
 @dataclass(frozen=True)
 class PlanView:
     patient: Patient
-    plan: dict[str, Any]
+    plan: PlanContentOut  # the lists and the people (`tools.parse_plan`); all empty when not written yet
     version: int  # 0 = not written yet
     updated_at: datetime | None
 
@@ -289,9 +293,11 @@ def get_plan(user: User, *, patient_id: int | None) -> PlanView:
 def _plan_of(patient: Patient) -> PlanView:
     row = PlanRow.objects.filter(patient=patient).first()
     if row is None:
-        return PlanView(patient, dict(EMPTY_PLAN), 0, None)
+        return PlanView(patient, PlanContentOut.model_validate(EMPTY_PLAN), 0, None)
     plan = crypto.decrypt_json(row.content, aad=_aad("plan", patient.pk), default={})
-    return PlanView(patient, {**EMPTY_PLAN, **plan}, row.version, row.updated_at)
+    return PlanView(
+        patient, PlanContentOut.model_validate({**EMPTY_PLAN, **plan}), row.version, row.updated_at
+    )
 
 
 # --- Reminders and meetings -----------------------------------------------------------------------------
@@ -380,7 +386,7 @@ def own_data(user: User) -> dict[str, Any]:
             for c in CheckIn.objects.filter(patient=patient).order_by("local_date")
         ],
         "thought_records": [
-            thought_dict(t)
+            thought_out(t).model_dump()
             for t in ThoughtRecord.objects.filter(patient=patient).select_related("patient__program")
         ],
         "skill_tries": [

@@ -1,8 +1,8 @@
 """What the recovery API sends (dates and times as ISO text, as always). A check-in is one shape,
 `CheckInOut`, which the reads build (`queries.checkin_out`) for the pages, the API, the own-data copy and a
-check-in's stored idempotent reply. Thought records are read from the dict the pages and the own-data copy
-share (`thought_dict`); those schemas forbid extra keys, so a key added there and not here fails loudly
-instead of leaving the API silently."""
+check-in's stored idempotent reply. So is a thought record, `ThoughtRecordOut` (`queries.thought_out`), and
+the plan, `PlanContentOut` (`queries.PlanView.plan`); the `Out` schemas forbid extra keys, so a key added
+where they are built and not here fails loudly instead of leaving the API silently."""
 
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ class PlanOut(BaseModel):
         return cls(
             version=view.version,
             updated_at=view.updated_at.isoformat() if view.updated_at else None,
-            plan=PlanContentOut.model_validate(view.plan),
+            plan=view.plan,
         )
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the directory is imported where a meeting search runs
     from keel.directory.queries import MeetingHit
 
 
-def _int_or_raw(value: str | None) -> Any:
+def _int_or_raw(value: str | None) -> int | str | None:
     if value is None or value == "":
         return None
     return int(value) if ascii_digits(value.strip()) else value
@@ -219,7 +219,7 @@ def thought_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def thoughts(request: AuthenticatedHttpRequest) -> HttpResponse:
     _patient, rows = services.list_thought_records(request.user, patient_id=None)
-    return render(request, "recovery/thoughts.html", {"records": [services.thought_dict(t) for t in rows]})
+    return render(request, "recovery/thoughts.html", {"records": [services.thought_out(t) for t in rows]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -282,8 +282,8 @@ def plan_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         version_shown = request.POST.get("version", "0")
     else:
         view = services.get_plan(request.user, patient_id=None)
-        form = {name: "\n".join(view.plan[name]) for name in tools.PLAN_LISTS}
-        people, version_shown = view.plan["people"], str(view.version)
+        form = {name: "\n".join(getattr(view.plan, name)) for name in tools.PLAN_LISTS}
+        people, version_shown = view.plan.people, str(view.version)
     people = list(people) + [{"name": "", "phone": ""}] * max(0, 3 - len(people) + 1)
     return render(
         request,
@@ -445,7 +445,7 @@ def patient_recovery(request: AuthenticatedHttpRequest, patient_id: int) -> Http
             "plan_sections": labels.plan_sections(o.plan.plan),
             "plan_view": o.plan,
             "skills": [(s, labels.SKILLS[s.code]) for s in o.skills if s.tries],
-            "thoughts": None if o.thoughts is None else [services.thought_dict(t) for t in o.thoughts],
+            "thoughts": None if o.thoughts is None else [services.thought_out(t) for t in o.thoughts],
             "labels": labels.checkin_labels(),
         },
     )

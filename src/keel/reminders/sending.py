@@ -36,7 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from keel.jobs.schedule import backoff
-from keel.patients.models import zone_of
+from keel.patients.models import Patient, zone_of
 from keel.reminders import channels
 from keel.reminders.models import SendStatus
 
@@ -187,7 +187,7 @@ class Sends:
         return True
 
 
-def zone_or_skip(patient: Any) -> ZoneInfo | None:
+def zone_or_skip(patient: Patient) -> ZoneInfo | None:
     """The person's time zone (their program's), or None when it does not load: a zone name edited by hand
     ("America/New York") or dropped by a tzdata upgrade. The caller skips that person's send (never at a
     guessed time) and every other program's reminders still go out; the log names the program, not the

@@ -31,7 +31,7 @@ from keel.recovery.queries import (
     own_data,
     recent_attendance,
     skill_stats,
-    thought_dict,
+    thought_out,
     todays_checkin,
 )
 from keel.recovery.services.checkins import CheckInOutcome, record_checkin
@@ -79,6 +79,6 @@ __all__ = [
     "save_thought_record",
     "scan_for_silence",
     "skill_stats",
-    "thought_dict",
+    "thought_out",
     "todays_checkin",
 ]

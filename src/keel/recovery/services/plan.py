@@ -23,7 +23,7 @@ from keel.recovery.common import (
 )
 from keel.recovery.models import RecoveryPlan as PlanRow
 from keel.recovery.queries import PlanView
-from keel.recovery.schemas import PlanIn
+from keel.recovery.schemas import PlanContentOut, PlanIn
 
 
 def save_plan(*, by: User, data: Posted[PlanIn], now: datetime | None = None) -> PlanView:
@@ -53,7 +53,7 @@ def save_plan(*, by: User, data: Posted[PlanIn], now: datetime | None = None) ->
             row.save(update_fields=["content", "version", "updated_at"])
             action = Action.UPDATE
         _audit(by, patient, action, "recovery_plan", row.pk)
-    return PlanView(patient, plan, row.version, now)
+    return PlanView(patient, PlanContentOut.model_validate(plan), row.version, now)
 
 
 # --- Reminders and meetings -----------------------------------------------------------------------------

@@ -571,10 +571,10 @@ def goal(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     return _act(request, patient_id, "goal", act)
 
 
-def _schedule_from_text(text: str) -> Any:
+def _schedule_from_text(text: str) -> list[dict[str, object]]:
     """Lines of "day mg" (e.g. "1 0.5") as the core's schedule; a line that does not parse is passed on as
     written so that the core names it."""
-    steps: list[Any] = []
+    steps: list[dict[str, object]] = []
     for line in text.strip().splitlines():
         parts = line.replace(",", " ").split()
         if len(parts) == 2 and ascii_digits(parts[0]):
