@@ -4,9 +4,11 @@ and a recipient inside a jail stays refused."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.window import reason_problem
@@ -111,3 +113,33 @@ def test_a_non_medical_recipient_next_to_a_care_word_stays_refused(affiliation: 
 @pytest.mark.parametrize("nature", ["TBD", "n/a n/a n/a", "TBD TBD TBD TBD", "pendiente"])
 def test_a_placeholder_alone_stays_refused(nature: str) -> None:
     assert "nature" in _errors("Mercy Hospital", nature=nature)
+
+
+def _csrf_line(caplog: pytest.LogCaptureFixture, refused: str) -> str:
+    reason = f"Origin checking failed - {refused} does not match any trusted origins."
+    with caplog.at_level(logging.WARNING, logger="django.security.csrf"):
+        logging.getLogger("django.security.csrf").warning("Forbidden (%s): %s", reason, "/accounts/login/")
+    return caplog.records[-1].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("refused", "kept"),
+    [
+        ("http://keel.clinic.example", "http://keel.clinic.example"),  # the deployment's host, wrong scheme
+        ("https://KEEL.clinic.example:8443", "https://keel.clinic.example:8443"),  # another port
+        ("https://maria.sites.clinic.example", "https://*.sites.clinic.example"),  # under a trusted domain
+        ("https://maria-gonzalez.hiv-positive.example", "https://*.*.*"),
+        ("https://[2001:db8::1]:8000", "https://[*]:8000"),
+        ("https://192.0.2.7", "https://*.*.*.*"),
+    ],
+)
+@override_settings(
+    ALLOWED_HOSTS=["keel.clinic.example", "testserver"],
+    CSRF_TRUSTED_ORIGINS=["https://*.sites.clinic.example"],
+)
+def test_a_csrf_refusal_keeps_a_host_the_deployment_names_and_the_shape_of_any_other(
+    caplog: pytest.LogCaptureFixture, refused: str, kept: str
+) -> None:
+    """The CSRF refusal's log line (review 22s hole 4): an origin the deployment names stays readable, so an
+    operator can tell a wrong scheme or port; any other host is only its shape."""
+    assert f"Origin checking failed - {kept} does not match" in _csrf_line(caplog, refused)
