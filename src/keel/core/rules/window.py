@@ -47,6 +47,9 @@ class RedosePolicy(TypedDict):
 
 REASON_MIN_CHARS = 15
 REASON_MIN_WORDS = 3
+# Of those words, how many must be words of substance (`_NO_SUBSTANCE_WORDS`, review 22s): "overdose at the
+# window" has two, and is a reason.
+REASON_MIN_SUBSTANCE = 2
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar; Scripts.txt
 # names): a reason in them is measured by its distinct letters, not its words (review 22p).
 UNSPACED_SCRIPTS = frozenset({"HAN", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
@@ -146,10 +149,10 @@ def reason_problem(text: Any) -> str:
       (review 21y); a hint pasted back whole is left out; then a reason more than half of whose words are in
       runs of two or more copied from one of Keel's sentences (`_keels_own`) is refused: "write the clinical
       reason, ok", the break-the-glass page's title (review 22p);
-    - at least three different words of substance (review 22s): a real word that is none of
-      `_NO_SUBSTANCE` (a word that only joins others, "the", "to", "de", "sin"; a word about the reason or
+    - of those, at least two different words of substance (`REASON_MIN_SUBSTANCE`; review 22s): a real
+      word that is none of `_NO_SUBSTANCE_WORDS` (a word that only joins others, "the", "to", "de", "sin"; a word about the reason or
       the record rather than the person, "reason", "motivo", "note", "nota", "documented"; a deferral or a
-      placeholder, "later", "después", "pendiente", "TBD", "n/a", "lorem ipsum"), nor a run of keys
+      placeholder, "later", "después", "pendiente", "TBD", "n/a", "lorem ipsum": `_LOREM_IPSUM`), nor a run of keys
       (`_keyboard_run`: "asdf", "jkl", "qwer", "uiop"). "no reason given at all", "sin motivo alguno", "will
       document later", "to be documented", "ver nota después" say that there is no reason yet: the record
       of a break-the-glass access or of an emergency disclosure (42 CFR 2.51: the nature of the emergency)
@@ -183,7 +186,7 @@ def reason_problem(text: Any) -> str:
         return ""
     if len(real) < REASON_MIN_WORDS or 2 * _keels_own(words) > len(words):
         return REASON_NO_SUBSTANCE
-    if len(real - _no_substance(words)) < REASON_MIN_WORDS:
+    if len(real - _no_substance(words)) < REASON_MIN_SUBSTANCE:
         return REASON_SAYS_NOTHING
     return ""
 
@@ -191,31 +194,29 @@ def reason_problem(text: Any) -> str:
 # Review 22s: words that are no substance of a reason, in each language Keel speaks (English, Spanish),
 # compared by skeleton: words that only join others (articles, pronouns, prepositions, auxiliaries), words
 # about the reason or the record itself, deferrals and placeholders. Each is a word a real reason may hold
-# ("after the dose", "confirmar dosis de metadona"); it only does not count toward the three words.
+# ("after the dose", "confirmar dosis de metadona"); it only does not count toward its words of substance.
 _NO_SUBSTANCE_WORDS = (
-    # English: words that join others
+    # English: words that only join others (articles, "to be", prepositions, auxiliaries, quantifiers)
     "the", "an", "to", "be", "is", "are", "was", "were", "been", "being", "am", "of", "in", "on", "at", "by",
     "for", "with", "from", "as", "and", "or", "but", "nor", "so", "if", "it", "its", "this", "that", "these",
     "those", "there", "here", "all", "any", "some", "none", "no", "not", "will", "would", "shall", "should",
-    "can", "could", "may", "might", "must", "do", "does", "did", "done", "have", "has", "had", "we", "you",
-    "he", "she", "they", "me", "us", "him", "her", "them", "my", "our", "your", "his", "their", "just",
-    "very", "too", "also", "yet", "then", "than", "what", "which", "who",
+    "can", "could", "may", "might", "must", "do", "does", "did", "have", "has", "had", "just", "very", "too",
+    "also", "yet", "then", "than",
     # English: the reason or the record itself, deferrals, placeholders
-    "reason", "reasons", "given", "motive", "note", "notes", "noted", "document", "documents", "documented",
-    "documenting", "documentation", "comment", "comments", "detail", "details", "explanation", "see",
-    "chart", "later", "soon", "pending", "determined", "determine", "tbd", "tba", "tbc", "na", "nil",
-    "unspecified", "placeholder", "filler", "whatever", "something", "stuff", "etc", "ok", "okay",
-    # Spanish: words that join others
+    "reason", "reasons", "motive", "note", "notes", "document", "documents", "documented", "documenting",
+    "documentation", "comment", "comments", "detail", "details", "explanation", "see", "chart", "later",
+    "soon", "pending", "determined", "determine", "tbd", "tba", "tbc", "na", "nil", "unspecified",
+    "placeholder", "filler", "whatever", "something", "stuff", "etc", "ok", "okay",
+    # Spanish: words that only join others
     "el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "al", "en", "con", "por", "para",
     "y", "ni", "que", "se", "su", "sus", "es", "son", "fue", "ser", "estar", "está", "este", "esta", "esto",
-    "eso", "ese", "esa", "lo", "le", "les", "mi", "mis", "nos", "sin", "alguno", "alguna", "algunos",
-    "algunas", "ninguno", "ninguna", "nada", "todo", "toda", "todos", "todas", "muy", "ya", "sí", "será",
-    "va", "voy", "vamos",
+    "eso", "ese", "esa", "sin", "alguno", "alguna", "algunos", "algunas", "ninguno", "ninguna", "nada",
+    "todo", "toda", "todos", "todas", "muy", "ya", "sí", "será", "va", "voy", "vamos",
     # Spanish: the reason or the record itself, deferrals, placeholders
-    "motivo", "motivos", "razón", "razones", "dado", "dada", "nota", "notas", "documentar", "documentado",
-    "documentada", "documentación", "documentaré", "comentario", "comentarios", "detalle", "detalles",
-    "explicación", "ver", "véase", "expediente", "después", "luego", "tarde", "pronto", "pendiente",
-    "pendientes", "determinar", "determinado", "definir", "definido", "completar", "aplica", "algo",
+    "motivo", "motivos", "razón", "razones", "nota", "notas", "documentar", "documentado", "documentada",
+    "documentación", "documentaré", "comentario", "comentarios", "detalle", "detalles", "explicación", "ver",
+    "véase", "expediente", "después", "luego", "tarde", "pronto", "pendiente", "pendientes", "determinar",
+    "determinado", "definir", "definido", "completar", "aplica", "algo",
     "etcétera", "etc", "lorem", "ipsum",
 )  # fmt: skip
 # Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
