@@ -24,6 +24,12 @@ REAL_REASONS = (
     "Policía trajo al paciente a urgencias tras una sobredosis; confirmar dosis actual",
     "Family reports seizure at home, ambulance en route, methadone dose needed",
     "Paciente con convulsiones, ambulancia en camino; después de estabilizar, confirmar dosis",
+    "overdose at the window",
+    "unresponsive in the lobby",
+    "no pulse, not breathing, naloxone given",
+    "Vomited the dose at 9; full note to be documented later",
+    "Dolor torácico, paciente inestable",
+    "Sedated at the window, dose held; prescriber reassessed",
 )
 
 

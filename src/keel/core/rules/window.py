@@ -192,7 +192,7 @@ def reason_problem(text: Any) -> str:
 
 
 # Review 22s: words that are no substance of a reason, in each language Keel speaks (English, Spanish),
-# compared by skeleton: words that only join others (articles, pronouns, prepositions, auxiliaries), words
+# compared by skeleton: words that only join others (articles, prepositions, auxiliaries, quantifiers), words
 # about the reason or the record itself, deferrals and placeholders. Each is a word a real reason may hold
 # ("after the dose", "confirmar dosis de metadona"); it only does not count toward its words of substance.
 _NO_SUBSTANCE_WORDS = (
