@@ -177,8 +177,13 @@ EMERGENCY_CATEGORIES = ("enrollment", "medication")
 # services. A facility or person so named is refused (section 2.51 is for medical personnel only). Matched as
 # whole words (and phrases of words) on their skeletons (`_names`): case, accents and look-alike letters do
 # not matter ("Policía" is "policia", "J\u0430il" with a Cyrillic "a" is "jail"; review 22p). Not "seguro"
-# alone: Latin America's social security runs clinics ("Clínica del Seguro Social"); not "familia" alone
-# ("Médico de Familia").
+# alone: Latin America's social security runs clinics ("Clínica del Seguro Social"; "seguros", the plural an
+# insurance business is named with, is refused: review 22s); not "familia" alone ("Médico de Familia").
+# With them, every form of `_NOT_MEDICAL_STEMS`. A jail's or prison's own medical unit ("Correctional Health
+# Services", "County Jail Clinic") is refused too, though its staff give care: Keel cannot tell from a typed
+# name whether a recipient inside a jail is medical personnel kept apart from custody, Part 2 lets records
+# reach the criminal justice system under a consent (sections 2.31, 2.35), and in an emergency the record
+# goes to the hospital or emergency service the person is taken to (review 22s).
 _NOT_MEDICAL_WORDS = (
     # English
     "court", "courts", "judge", "judicial", "probation", "parole", "police", "sheriff", "sheriffs", "jail",
@@ -196,10 +201,45 @@ _NOT_MEDICAL_WORDS = (
     "escuela", "colegio", "universidad", "aseguradora", "aseguradoras", "compañía de seguros", "casero",
     "arrendador", "inmigración", "migración", "centro de detención", "lugar de trabajo", "almacén",
     "protección infantil", "protección de menores", "servicios sociales", "servicios familiares",
+    "seguros", "fianza", "fianzas", "afianzadora", "afianzadoras", "aduana", "aduanas",
+    # English, added by review 22s
+    "bail", "bail bond", "bail bonds", "bondsman", "bondsmen", "law enforcement", "customs enforcement",
+    "trooper", "troopers", "detention",
 )  # fmt: skip
+# Review 22s: a word that names no medical personnel in each form English and Spanish give its stem (the
+# stem, then each of its endings; "" the stem alone): "Policeman", "Policial", "Patrol", "Patrulla",
+# "Insurance", "Aseguradora". A stem's endings are listed, never any word that begins like it: "Policlínica"
+# (a clinic of many specialties), "Politécnico", "Polk", "Insurgentes", "Courtney" are no police, insurer or
+# court.
+_NOT_MEDICAL_STEMS: dict[str, tuple[str, ...]] = {
+    "polic": (
+        "e", "es", "eman", "emen", "ewoman", "ewomen", "eofficer", "ia", "ias", "ial", "iales", "iaco",
+        "iaca", "iacos", "iacas",
+    ),
+    "sheriff": ("", "s", "dom"),
+    "patrol": ("", "s", "man", "men", "ling", "led"),
+    "patrull": ("a", "as", "ero", "eros", "era", "eras"),
+    "jail": ("", "s", "er", "ers", "house"),
+    "cárcel": ("", "es"),
+    "carcelari": ("o", "a", "os", "as"),
+    "prison": ("", "s", "er", "ers"),
+    "prisión": ("", "es"),
+    "penitenciari": ("o", "a", "os", "as"),
+    "correction": ("", "s", "al"),
+    "correccional": ("", "es"),
+    "court": ("", "s", "house", "houses", "room", "rooms"),
+    "juzgad": ("o", "os"),
+    "probation": ("", "ary", "er", "ers"),
+    "parole": ("", "d", "e", "es"),
+    "insur": ("ance", "ances", "er", "ers"),
+    "asegur": ("adora", "adoras", "ador", "adores"),
+}  # fmt: skip
+_NOT_MEDICAL = _NOT_MEDICAL_WORDS + tuple(
+    stem + ending for stem, endings in _NOT_MEDICAL_STEMS.items() for ending in endings
+)
 # Section 2.51 allows disclosure only to medical personnel: the facility must name a place of care (a word
 # list of what is not medical cannot be complete; this is the positive test, the role list is the other),
-# in each language Keel speaks, matched like `_NOT_MEDICAL_WORDS`. A care word is one that is no common
+# in each language Keel speaks, matched like `_NOT_MEDICAL`. A care word is one that is no common
 # name or word besides: "ED", "ER" and "OTP" alone are the first name Ed, a suffix, a bank (review 22p: "Ed
 # Johnson Bail Bonds"), so they count only written out ("emergency department", "emergency room", "opioid
 # treatment program"); "Mercy ED" is asked to name the hospital ("Mercy Hospital ED").
@@ -216,6 +256,9 @@ _CARE_WORDS = (
     "ambulancia", "ambulancias", "paramédico", "paramédicos", "toxicología", "enfermería", "farmacia",
     "sanatorio", "consultorio", "policlínico", "policlínica", "centro de tratamiento", "desintoxicación",
     "salud mental", "centro de crisis",
+    # Latin America's social security institutes run hospitals and clinics ("Instituto Mexicano del Seguro
+    # Social", "Caja de Seguro Social"; review 22s)
+    "seguro social", "seguridad social",
 )  # fmt: skip
 
 
@@ -224,11 +267,38 @@ def _phrases(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(skeleton(w) for w in name_words(phrase).split()) for phrase in words)
 
 
+# Punctuation between two letters, no space: the dots of "P.o.l.i.c.e", the hyphen of "Po-lice", the
+# apostrophe of "Sheriff's".
+_INSIDE_A_WORD = re.compile(r"(?<=[^\W\d_])[^\w\s]+(?=[^\W\d_])")
+
+
+def _readings(text: str) -> tuple[tuple[str, ...], ...]:
+    """The words of `text` (`name_words`) by skeleton, read two ways: as typed, and with the punctuation
+    inside a word dropped and a run of single letters joined ("P.o.l.i.c.e", "P o l i c e", "Po-lice":
+    "police"; review 22s), so a word spelled out is the word."""
+    typed = tuple(skeleton(w) for w in name_words(text).split())
+    joined: list[str] = []
+    run = ""  # single letters in a row
+    for w in name_words(_INSIDE_A_WORD.sub("", shown_text(text))).split():
+        if len(w) == 1:
+            run += w
+            continue
+        joined += [run, w] if run else [w]
+        run = ""
+    joined += [run] if run else []
+    return typed, tuple(skeleton(w) for w in joined)
+
+
 def _names(text: str, words: tuple[str, ...]) -> bool:
-    """Whether `text` (read by `name_words`) holds one of `words` (words and phrases), compared as whole
-    words by their skeletons (`keel.core.text.skeleton`: look-alike letters and accents folded)."""
-    seen = tuple(skeleton(w) for w in name_words(text).split())
-    return any(seen[i : i + len(p)] == p for p in _phrases(words) for i in range(len(seen) - len(p) + 1))
+    """Whether `text` holds one of `words` (words and phrases) in either of its readings (`_readings`: as
+    typed, and spelled-out words joined), compared as whole words by their skeletons
+    (`keel.core.text.skeleton`: look-alike letters and accents folded)."""
+    return any(
+        seen[i : i + len(p)] == p
+        for seen in _readings(text)
+        for p in _phrases(words)
+        for i in range(len(seen) - len(p) + 1)
+    )
 
 
 def _too_short(low: int) -> str:
@@ -532,11 +602,11 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
         # Review 20b: ten x's, dots or digits are no nature of an emergency: the one test of a reason
         errors.append(FieldError("nature", reason_problem(nature)))
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
-        if _names(text, _NOT_MEDICAL_WORDS):
+        if _names(text, _NOT_MEDICAL):
             errors.append(
                 FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
-    if affiliation and not _names(affiliation, _NOT_MEDICAL_WORDS) and not _names(affiliation, _CARE_WORDS):
+    if affiliation and not _names(affiliation, _NOT_MEDICAL) and not _names(affiliation, _CARE_WORDS):
         errors.append(
             FieldError(
                 "recipient_affiliation",

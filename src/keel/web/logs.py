@@ -87,13 +87,17 @@ _OPENING_QUOTE = re.compile(r"""(?:^|(?<=\s))[bB]?['"]""")
 _DJANGO_PATH_LINE = re.compile(r"(?P<words>[^/'\"\n]*?: )(?P<path>/.*)", re.DOTALL)
 # Review 22p: Django's CSRF refusal names the Origin or Referer it refused ("Referer checking failed - <url>
 # does not match any trusted origins."), a header the client wrote, whose query may hold a name with spaces.
-# Only its origin is kept, when it is a plain scheme and host; anything else is `*`.
+# Only its origin is kept, when it is a plain scheme and host, and of the host only what the deployment names
+# (review 22s, `_host_shape`); anything else is `*`.
 _CSRF_REFUSED = re.compile(
     r"(?P<head>.*? - )(?P<value>.*)(?P<tail> does not match any trusted origins\.)", re.DOTALL
 )
 _PLAIN_ORIGIN = re.compile(
-    r"(?P<origin>[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.:\[\]-]+)(?P<path>/[^?#]*)?(?:[?#].*)?", re.DOTALL
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<host>[A-Za-z0-9.:\[\]-]+)(?P<path>/[^?#]*)?(?:[?#].*)?",
+    re.DOTALL,
 )
+# Review 22s: a host and its port ("keel.example.org:8443", "[::1]:8000").
+_HOST_PORT = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]*\]|[^:\[\]]*)(?::(?P<port>[0-9]{1,5}))?")
 # Review 22q: every other `django.security.<exception class>` logger writes a SuspiciousOperation's own text,
 # and some of Django 5.2's quote what the client sent: the refused Host header (`DisallowedHost`, `%r`: any
 # text at all, a name with spaces), a redirect's scheme, a file or archive member's name. Each such message
@@ -183,16 +187,68 @@ def _one_path(text: str) -> str:
 def _csrf_line(reason: object, path: object) -> str:
     """Django's "Forbidden (<reason>): <path>" with the refused header's value reduced to its plain origin and
     its path's shape (review 20b: a secret in the path hidden; review 22p: the query never kept, wherever
-    its spaces fall)."""
+    its spaces fall), the origin's host to `_host_shape` (review 22s: an unknown host's labels `*`)."""
     text = str(reason)
     refused = _CSRF_REFUSED.fullmatch(text)
     if refused is None:
         text = _PATH_IN_TEXT.sub(_shaped, text)
     else:
         plain = _PLAIN_ORIGIN.fullmatch(refused.group("value"))
-        kept = plain.group("origin") + _shape(plain.group("path") or "") if plain else "*"
+        kept = (
+            plain.group("scheme") + _host_shape(plain.group("host")) + _shape(plain.group("path") or "")
+            if plain
+            else "*"
+        )
         text = refused.group("head") + kept + refused.group("tail")
     return f"Forbidden ({text}): {_shape(str(path))}"
+
+
+def _known_hosts() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The hosts this deployment names (settings, read when a line is written: a test may change them): each
+    host of `ALLOWED_HOSTS` and of `CSRF_TRUSTED_ORIGINS`, lower case; and the domains they allow every
+    subdomain of (`.example.org` in `ALLOWED_HOSTS`, `https://*.example.org` in `CSRF_TRUSTED_ORIGINS`).
+    `ALLOWED_HOSTS = ["*"]` names no host."""
+    from django.conf import settings
+
+    hosts: set[str] = set()
+    domains: list[str] = []
+    trusted = [o.partition("://")[2] or o for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", [])]
+    for entry in [*getattr(settings, "ALLOWED_HOSTS", []), *trusted]:
+        name = _HOST_PORT.fullmatch(str(entry).lower().rstrip("/"))
+        host = name.group("host").rstrip(".") if name else ""
+        if host.startswith(("*.", ".")):
+            domains.append(host.lstrip("*").lstrip("."))
+        elif host and host != "*":
+            hosts.add(host)
+    return frozenset(hosts), tuple(d for d in domains if d)
+
+
+def _host_shape(netloc: str) -> str:
+    """A refused Origin's or Referer's host as the log keeps it (review 22s): a host this deployment names
+    (`_known_hosts`) as it is, so a misconfigured origin can still be told (`http://` for `https://`, another
+    port); of any other host only its shape, each label `*` ("https://maria-gonzalez.hiv-positive.example" is
+    "https://*.*.*"): a host is text whoever made the page chose, and may hold a name or a diagnosis. Under a
+    domain the deployment allows every subdomain of, that domain is kept and the labels before it are `*`.
+    The port is kept (digits)."""
+    parts = _HOST_PORT.fullmatch(netloc)
+    if parts is None:
+        return "*"
+    host, port = parts.group("host").lower().rstrip("."), parts.group("port")
+    suffix = f":{port}" if port else ""
+    try:
+        hosts, domains = _known_hosts()
+    except Exception:  # a log line must never fail: no host is known
+        hosts, domains = frozenset(), ()
+    if host in hosts:
+        return host + suffix
+    if host.startswith("["):
+        return "[*]" + suffix
+    for domain in domains:
+        if host == domain:
+            return host + suffix
+        if host.endswith("." + domain):
+            return ".".join("*" for _ in host[: -len(domain) - 1].split(".")) + "." + domain + suffix
+    return ".".join("*" for _ in host.split(".")) + suffix
 
 
 def _security_line(text: str) -> str:

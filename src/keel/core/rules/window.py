@@ -47,6 +47,9 @@ class RedosePolicy(TypedDict):
 
 REASON_MIN_CHARS = 15
 REASON_MIN_WORDS = 3
+# Of those words, how many must be words of substance (`_NO_SUBSTANCE_WORDS`, review 22s): "overdose at the
+# window" has two, and is a reason.
+REASON_MIN_SUBSTANCE = 2
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar; Scripts.txt
 # names): a reason in them is measured by its distinct letters, not its words (review 22p).
 UNSPACED_SCRIPTS = frozenset({"HAN", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
@@ -58,7 +61,17 @@ REASON_REQUIRED = N_("write the clinical reason (required)")
 REASON_TOO_LONG = N_("at most 2000 characters")
 REASON_NO_SUBSTANCE = N_("say what you assessed and why, in at least 3 words and 15 characters")
 REASON_MIXED_SCRIPT = N_("a word mixes alphabets (a letter that only looks like a Latin one): type it again")
-REASON_HINTS = (REASON_REQUIRED, REASON_TOO_LONG, REASON_NO_SUBSTANCE, REASON_MIXED_SCRIPT)
+REASON_SAYS_NOTHING = N_(
+    "say what you assessed and why now, in your own words: “later”, “TBD”, “no reason” or keys in a row "
+    "say nothing"
+)
+REASON_HINTS = (
+    REASON_REQUIRED,
+    REASON_TOO_LONG,
+    REASON_NO_SUBSTANCE,
+    REASON_MIXED_SCRIPT,
+    REASON_SAYS_NOTHING,
+)
 # Keel's other refusals shown for a reason field (a flag's note: `patients.services.flags`); with the hints,
 # Keel's own sentences: a text made only of their words is no one's reason (review 21y).
 FLAG_NOTE_REQUIRED = N_("write what was done (a note is required to resolve a flag)")
@@ -136,6 +149,15 @@ def reason_problem(text: Any) -> str:
       (review 21y); a hint pasted back whole is left out; then a reason more than half of whose words are in
       runs of two or more copied from one of Keel's sentences (`_keels_own`) is refused: "write the clinical
       reason, ok", the break-the-glass page's title (review 22p);
+    - of those, at least two different words of substance (`REASON_MIN_SUBSTANCE`; review 22s): a real
+      word that is none of `_NO_SUBSTANCE_WORDS` (a word that only joins others, "the", "to", "de", "sin"; a word about the reason or
+      the record rather than the person, "reason", "motivo", "note", "nota", "documented"; a deferral or a
+      placeholder, "later", "después", "pendiente", "TBD", "n/a", "lorem ipsum": `_LOREM_IPSUM`), nor a run of keys
+      (`_keyboard_run`: "asdf", "jkl", "qwer", "uiop"). "no reason given at all", "sin motivo alguno", "will
+      document later", "to be documented", "ver nota después" say that there is no reason yet: the record
+      of a break-the-glass access or of an emergency disclosure (42 CFR 2.51: the nature of the emergency)
+      is made now, not later. A real reason keeps passing ("Patient unconscious in ED, needs methadone dose
+      confirmed", "Paciente inconsciente en urgencias, confirmar dosis de metadona");
     - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
       Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
       three words: a sentence there is one run of letters, and a clinician's language must not refuse an
@@ -164,7 +186,79 @@ def reason_problem(text: Any) -> str:
         return ""
     if len(real) < REASON_MIN_WORDS or 2 * _keels_own(words) > len(words):
         return REASON_NO_SUBSTANCE
+    if len(real - _no_substance(words)) < REASON_MIN_SUBSTANCE:
+        return REASON_SAYS_NOTHING
     return ""
+
+
+# Review 22s: words that are no substance of a reason, in each language Keel speaks (English, Spanish),
+# compared by skeleton: words that only join others (articles, prepositions, auxiliaries, quantifiers), words
+# about the reason or the record itself, deferrals and placeholders. Each is a word a real reason may hold
+# ("after the dose", "confirmar dosis de metadona"); it only does not count toward its words of substance.
+_NO_SUBSTANCE_WORDS = (
+    # English: words that only join others (articles, "to be", prepositions, auxiliaries, quantifiers)
+    "the", "an", "to", "be", "is", "are", "was", "were", "been", "being", "am", "of", "in", "on", "at", "by",
+    "for", "with", "from", "as", "and", "or", "but", "nor", "so", "if", "it", "its", "this", "that", "these",
+    "those", "there", "here", "all", "any", "some", "none", "no", "not", "will", "would", "shall", "should",
+    "can", "could", "may", "might", "must", "do", "does", "did", "have", "has", "had", "just", "very", "too",
+    "also", "yet", "then", "than",
+    # English: the reason or the record itself, deferrals, placeholders
+    "reason", "reasons", "motive", "note", "notes", "document", "documents", "documented", "documenting",
+    "documentation", "comment", "comments", "detail", "details", "explanation", "see", "chart", "later",
+    "soon", "pending", "determined", "determine", "tbd", "tba", "tbc", "na", "nil", "unspecified",
+    "placeholder", "filler", "whatever", "something", "stuff", "etc", "ok", "okay",
+    # Spanish: words that only join others
+    "el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "al", "en", "con", "por", "para",
+    "y", "ni", "que", "se", "su", "sus", "es", "son", "fue", "ser", "estar", "está", "este", "esta", "esto",
+    "eso", "ese", "esa", "sin", "alguno", "alguna", "algunos", "algunas", "ninguno", "ninguna", "nada",
+    "todo", "toda", "todos", "todas", "muy", "ya", "sí", "será", "va", "voy", "vamos",
+    # Spanish: the reason or the record itself, deferrals, placeholders
+    "motivo", "motivos", "razón", "razones", "nota", "notas", "documentar", "documentado", "documentada",
+    "documentación", "documentaré", "comentario", "comentarios", "detalle", "detalles", "explicación", "ver",
+    "véase", "expediente", "después", "luego", "tarde", "pronto", "pendiente", "pendientes", "determinar",
+    "determinado", "definir", "definido", "completar", "aplica", "algo",
+    "etcétera", "etc", "lorem", "ipsum",
+)  # fmt: skip
+# Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
+# only ("dolor" is Spanish for pain, "sit" and "magna" are words of their own).
+_LOREM_IPSUM = (
+    "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod", "tempor",
+    "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "enim", "ad", "minim", "veniam", "quis",
+    "nostrud", "exercitation", "ullamco", "laboris", "nisi", "aliquip", "ex", "ea", "commodo", "consequat",
+)  # fmt: skip
+# Keyboard rows (QWERTY, and Spanish's "ñ" after "l"): a run of three keys or more along one, either way.
+_KEY_ROWS = ("qwertyuiop", "asdfghjklñ", "zxcvbnm")
+_KEY_RUN = 3
+
+
+@cache
+def _no_substance_shapes() -> tuple[frozenset[str], frozenset[str]]:
+    """The skeletons of `_NO_SUBSTANCE_WORDS` and of `_LOREM_IPSUM`."""
+    return frozenset(map(skeleton, _NO_SUBSTANCE_WORDS)), frozenset(map(skeleton, _LOREM_IPSUM))
+
+
+def _keyboard_run(word: str) -> bool:
+    """Whether `word` (case-folded, marks dropped) is one or more runs of at least three keys next to each
+    other on one keyboard row, either way: "asdf", "jkl", "qwer", "uiop", "lkj", "asdfjkl", "zxcvzxcv". No
+    word of English or Spanish is."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", word.casefold()) if not unicodedata.combining(c))
+    plain = unicodedata.normalize("NFC", plain.replace("n\u0303", "ñ"))
+    runs = [r for row in _KEY_ROWS for r in (row, row[::-1])]
+    ends = {0}
+    for i in range(len(plain)):
+        if i in ends:
+            ends |= {j for j in range(i + _KEY_RUN, len(plain) + 1) if any(plain[i:j] in r for r in runs)}
+    return len(plain) >= _KEY_RUN and len(plain) in ends
+
+
+def _no_substance(words: list[str]) -> set[str]:
+    """The skeletons of those of `words` that are no substance of a reason: in `_NO_SUBSTANCE_WORDS`, in
+    `_LOREM_IPSUM` when "lorem" or "ipsum" is there too, or a run of keys (`_keyboard_run`)."""
+    plain, latin = _no_substance_shapes()
+    shapes = {skeleton(w): w for w in words}
+    if {skeleton("lorem"), skeleton("ipsum")} & shapes.keys():
+        plain = plain | latin
+    return {shape for shape, w in shapes.items() if shape in plain or _keyboard_run(w)}
 
 
 def _keels_own(words: list[str]) -> int:
