@@ -58,6 +58,11 @@ def _tomorrow(morning: datetime) -> str:
     return (morning.date() + timedelta(days=1)).isoformat()
 
 
+def _fhir(world: World, now: datetime) -> list[dict[str, Any]]:
+    """The MedicationDispense resources of the bottle for the day after `now`'s day (`_fhir_tomorrow`)."""
+    return [cast(dict[str, Any], d) for d in _fhir_tomorrow(world, now)]
+
+
 def _templates(amendment: DoseAmendment) -> list[str]:
     return [r.template for r in amendment.warnings]
 
@@ -78,27 +83,27 @@ def down(world: World) -> tuple[TakeHomePlan, DoseAmendment, datetime]:
 def test_fhir_says_a_bottle_taken_back_at_a_correction_down_was_entered_in_error(
     world: World, down: Any
 ) -> None:
-    (found,) = _fhir_tomorrow(world, down[2] + timedelta(hours=2))
+    (found,) = _fhir(world, down[2] + timedelta(hours=2))
     assert found["status"] == "entered-in-error"
 
 
 def test_fhir_says_why_a_bottle_was_taken_back(world: World, down: Any) -> None:
-    (found,) = _fhir_tomorrow(world, down[2] + timedelta(hours=2))
+    (found,) = _fhir(world, down[2] + timedelta(hours=2))
     assert "taken off the record" in found["statusReasonCodeableConcept"]["text"]
 
 
 def test_fhir_keeps_the_mg_a_taken_back_bottle_was_recorded_with(world: World, down: Any) -> None:
-    (found,) = _fhir_tomorrow(world, down[2] + timedelta(hours=2))
+    (found,) = _fhir(world, down[2] + timedelta(hours=2))
     assert found["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 80.0
 
 
 def test_fhir_gives_a_taken_back_bottle_no_hand_over_day(world: World, down: Any) -> None:
-    (found,) = _fhir_tomorrow(world, down[2] + timedelta(hours=2))
+    (found,) = _fhir(world, down[2] + timedelta(hours=2))
     assert "whenHandedOver" not in found
 
 
 def test_fhir_of_a_taken_back_bottle_is_valid_r4(world: World, down: Any) -> None:
-    (found,) = _fhir_tomorrow(world, down[2] + timedelta(hours=2))
+    (found,) = _fhir(world, down[2] + timedelta(hours=2))
     assert_valid_r4(found)
 
 
@@ -119,7 +124,7 @@ def zero(world: World) -> tuple[TakeHomePlan, DoseAmendment, datetime]:
 def test_fhir_says_a_bottle_taken_back_at_zero_is_in_preparation_while_it_can_still_go_home(
     world: World, zero: Any
 ) -> None:
-    (found,) = _fhir_tomorrow(world, zero[2] + timedelta(hours=2))
+    (found,) = _fhir(world, zero[2] + timedelta(hours=2))
     assert found["status"] == "preparation"
 
 
@@ -128,7 +133,7 @@ def test_fhir_says_a_bottle_taken_back_at_zero_was_entered_in_error_once_its_day
 ) -> None:
     found = [
         d
-        for d in _fhir_tomorrow(world, zero[2] + timedelta(days=1))  # tomorrow: the day after's bottle
+        for d in _fhir(world, zero[2] + timedelta(days=1))  # tomorrow: the day after's bottle
         if d["dosageInstruction"][0]["timing"]["event"][0] == (zero[2].date() + timedelta(days=2)).isoformat()
     ]
     assert [d["status"] for d in found] == ["entered-in-error"]
@@ -136,7 +141,7 @@ def test_fhir_says_a_bottle_taken_back_at_zero_was_entered_in_error_once_its_day
 
 def test_fhir_says_a_bottle_handed_out_again_at_a_later_dose_is_completed(world: World, zero: Any) -> None:
     _dose(world, "80", zero[2] + timedelta(hours=3))
-    (found,) = _fhir_tomorrow(world, zero[2] + timedelta(hours=4))
+    (found,) = _fhir(world, zero[2] + timedelta(hours=4))
     assert found["status"] == "completed"
 
 
@@ -175,7 +180,7 @@ def test_a_correction_back_up_tells_of_the_bottles_handed_out(back_up: Any) -> N
 
 
 def test_fhir_after_a_correction_back_up_says_completed(world: World, back_up: Any) -> None:
-    (found,) = _fhir_tomorrow(world, back_up[2] + timedelta(hours=3))
+    (found,) = _fhir(world, back_up[2] + timedelta(hours=3))
     assert found["status"] == "completed"
 
 
@@ -206,7 +211,7 @@ def test_a_void_after_a_correction_down_says_nothing_more_of_bottles(void_after_
 def test_fhir_after_a_void_after_a_correction_down_is_not_completed(
     world: World, void_after_down: Any
 ) -> None:
-    (found,) = _fhir_tomorrow(world, void_after_down[2] + timedelta(hours=3))
+    (found,) = _fhir(world, void_after_down[2] + timedelta(hours=3))
     assert found["status"] == "entered-in-error"
 
 
