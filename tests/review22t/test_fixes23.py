@@ -338,6 +338,28 @@ def test_fhir_after_a_correction_of_the_day_before_yesterday_is_not_completed(wo
     assert found["status"] == "entered-in-error"
 
 
+def test_a_void_of_yesterdays_dose_leaves_the_bottles_a_decision_today_handed_out(world: World) -> None:
+    """Yesterday's 80 mg handed nothing to a plan decided this morning (its run went home at the decision)."""
+    plan, dose, morning = _on_80_handed_out_on(world, 1)
+    TakeHomePlan.objects.filter(pk=plan.pk).delete()
+    today, tomorrow = morning.date(), morning.date() + timedelta(days=1)
+    decided = TakeHomePlan.objects.create(
+        patient=world.alice,
+        decided_by=world.staff["prescriber"],
+        decided_at=morning,
+        days_in_treatment=10,
+        criteria={},
+        decision={"decision": "eligible"},
+        max_supply_days=2,
+        bottles=[today.isoformat(), tomorrow.isoformat()],
+        bottle_mg={today.isoformat(): "80.00", tomorrow.isoformat(): "80.00"},
+        enrollment=world.alice.enrollments.order_by("-started_on").first(),
+    )
+    _amend(world, dose, morning + timedelta(hours=1))
+    decided.refresh_from_db()
+    assert decided.bottle_mg == {today.isoformat(): "80.00", tomorrow.isoformat(): "80.00"}
+
+
 # Two medications: a correction of another medication's dose never touches the methadone bottles
 
 

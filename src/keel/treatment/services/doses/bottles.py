@@ -35,7 +35,7 @@ from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.core.take_home_bottles import run_start
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient
+from keel.patients.models import Patient, zone_of
 from keel.treatment import words
 from keel.treatment.models import (
     Medication,
@@ -248,8 +248,13 @@ def redecide_bottles(
     `TakeHomePlan.bottles_taken_back`). Inside the change's transaction, under the person's lock. Returns
     the reasons the dose's check carries and the correction tells (`amend_dose`)."""
     said: list[Reason] = []
+    zone = zone_of(patient)
     for plan in plans:
         if plan.ended_on is not None and plan.ended_on < today:
+            continue
+        if plan.decided_at.astimezone(zone).date() > today:
+            # a correction of an earlier day's dose: a plan decided after that day handed nothing out at it
+            # (its first run went home at the decision, `take_home_bottles.handed_out`)
             continue
         if _kept_back_on(plan, today):
             said.extend(_go_on_after_kept_back(by, patient, plan, today, now, total, ctx))
