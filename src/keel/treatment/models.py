@@ -265,6 +265,10 @@ class DoseAmendment(models.Model):
     reason = models.TextField()
     amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amended_at = models.DateTimeField()
+    # Not a column: what the correction changed of the take-home bottles (`redecide_bottles`' reasons: taken
+    # back, kept back, handed out), what `amend_dose` tells the page and the API's answer (`warnings`); empty
+    # on a correction read back.
+    warnings: tuple[Reason, ...] = ()
 
     class Meta:
         ordering = ["amended_at", "id"]
@@ -356,6 +360,12 @@ class TakeHomePlan(models.Model):
     # was not handed out yet, or the plan was decided before this was kept (its bottles held the order's
     # dose, as the FHIR export still reads them).
     bottle_mg = models.JSONField(default=dict, blank=True)
+    # Session 23 (review 22t holes 1 and 2): the bottles the record said were handed out and then took back
+    # (ISO day -> the mg it had been recorded with): the dose they went home with was corrected or voided, so
+    # the window's verdict no longer covers them (`services.doses.bottles.redecide_bottles`). A day handed
+    # out again since is in `bottle_mg` only. What the FHIR export reads to never call such a bottle handed
+    # over (`interop.fhir.treatment`).
+    bottles_taken_back = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]

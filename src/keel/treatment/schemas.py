@@ -22,6 +22,7 @@ from keel.core.decision import Decision
 from keel.schemas import NESTED_FORBID, In, IsoDate, Out
 from keel.treatment import queries
 from keel.treatment.models import (
+    DoseAmendment,
     DoseRecord,
     LastUseCorrection,
     LastUseReport,
@@ -212,10 +213,24 @@ class InjectionOut(DoseOut):
 
 
 class AmendmentSavedOut(Out):
+    """The correction just saved, with what it changed of the take-home bottles (review 22t hole 4: taken
+    back, who to call; kept back; handed out), each its reason and source ids."""
+
     id: int
     dose_id: int
     voided: bool
     reason: str
+    warnings: list[ReasonOut]
+
+    @classmethod
+    def saved(cls, a: DoseAmendment) -> AmendmentSavedOut:
+        return cls(
+            id=a.pk,
+            dose_id=a.dose_id,
+            voided=a.voided,
+            reason=a.reason,
+            warnings=[ReasonOut(text=r.text, sources=list(r.sources)) for r in a.warnings],
+        )
 
 
 class OverrideSavedOut(Out):

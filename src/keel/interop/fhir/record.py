@@ -35,6 +35,7 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.queries import order_fhir
+from keel.treatment.queries.doses import taken_doses
 
 # Resource types that hold clinical parts of the record (peer specialists and auditors see none of them).
 CLINICAL_TYPES = (
@@ -188,18 +189,21 @@ def _observations(rec: Record) -> list[dict[str, Any]]:
 
 def _dispenses(rec: Record) -> list[dict[str, Any]]:
     """Each methadone take-home bottle day the person was given (review 20c; `treatment_fhir`): every plan of
-    every episode, its order and the observed doses at which bottles go home read once each."""
+    every episode, its order and the observed doses at which bottles go home read once each. Which bottles
+    left is the plans' record of them (`bottle_mg`, `bottles_taken_back`; review 22t holes 1 and 2); the
+    doses are read only for the days that record is silent on (plans from before it), a dose voided or
+    corrected to 0 mg counted as none (`taken_doses`)."""
     plans = list(TakeHomePlan.objects.filter(patient=rec.patient).order_by("decided_at", "id"))
     if not plans:
         return []
     orders = list(MedicationOrder.objects.filter(patient=rec.patient, medication=Medication.METHADONE))
     visits = [  # when each dose was recorded: the instant its bottles were decided (`bottle_dispenses`)
         (day, recorded)
-        for day, recorded in DoseRecord.objects.filter(
-            patient=rec.patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN
-        )
-        .exclude(amendments__voided=True)
-        .values_list("local_date", "recorded_at")
+        for day, recorded in taken_doses(
+            DoseRecord.objects.filter(
+                patient=rec.patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN
+            )
+        ).values_list("local_date", "recorded_at")
     ]
     today = local_today(rec.patient, rec.now)
     return treatment_fhir.bottle_dispenses(plans, orders, visits, zone_of(rec.patient), today)

@@ -10,7 +10,8 @@ must see Sunday's take-home bottle, not only Friday's observed dose, and the QTc
   back unopened or the day's dose was given at the window instead (`returned_days`), `preparation` when a
   standing plan will hand it out, `unknown` when a standing plan covers it but no observed dose the day
   before its run is recorded (the supply check counts it as held all the same). A bottle day of an ended plan
-  that never left the clinic was never given: it is not sent.
+  that never left the clinic was never given: it is not sent. Which bottles left is read from the one record
+  of them, the plan's (`bottle_dispenses` says how and why; review 22t holes 1 and 2).
 - Each QTc reading is an Observation: LOINC 8636-3, the value in UCUM `ms`, the day measured.
 
 Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes).
@@ -36,6 +37,15 @@ QTC_LOINC = "8636-3"
 METHADONE = "methadone"
 RETURNED = "Bottle brought back unopened, or the day's dose given at the window instead"
 NOT_RECORDED = "The plan covers this day; no observed dose is recorded on the day the bottle was to go home"
+TAKEN_BACK = (
+    "Recorded as handed over, then taken off the record: the dose it went home with was corrected or voided, "
+    "and the record no longer covers this bottle by it. The care team calls the person back for any bottle "
+    "they hold"
+)
+TAKEN_BACK_AGAIN = (
+    "Recorded as handed over, then taken off the record: the dose it went home with was corrected or voided. "
+    "It goes home again only with an observed dose before its day"
+)
 
 
 def bottle_id(plan_id: int, day: date) -> str:
@@ -57,7 +67,26 @@ def bottle_dispenses(
 ) -> list[dict[str, Any]]:
     """The bottle days of these plans a person was given or will be handed, as MedicationDispense resources,
     in plan and day order. `orders`: the person's methadone orders; `visits`: the days (and the instants
-    recorded) an observed methadone dose was given and not voided; `today`: the person's today."""
+    recorded) an observed methadone dose was given and neither voided nor corrected to 0 mg; `today`: the
+    person's today.
+
+    Review 22t holes 1 and 2: which bottles left the clinic is read from the one record of them, the plan's,
+    as `services.doses.bottles.redecide_bottles` decides it at every change of the day's given total: a day
+    in `bottle_mg` was handed over (`completed`); a day in `bottles_taken_back` was recorded as handed over
+    and then taken back by the record (the dose it went home with was corrected to 0 mg or voided, or
+    corrected down to a total after which the window would not give the bottle), so it is never sent as
+    dispensed, whatever the dose's visit says. Such a bottle is sent, not left out, because the record once
+    said it was handed over (an earlier export, or a reader of the record at that moment, may hold
+    `completed` for its id): leaving it out would leave that claim standing. Its status is the one FHIR R4
+    gives a dispense that was recorded and is nullified, `entered-in-error` ("entered in error and therefore
+    nullified"; not `cancelled` or `declined`, which say the product was never picked up or was refused, a
+    thing the record does not know: the bottles may be in the person's hands, and the care team calls them
+    back), with its reason in words and the mg it had been recorded with. The one exception: a plan that
+    still covers the day and whose run can still go home (its hand-out day is today or later) sends
+    `preparation`, as any bottle the standing plan will hand out, with the reason; handed out again, it is
+    `completed` again under the same id. A day the record is silent on (a plan decided before the amounts
+    were kept, session 22, or a row written without the dose path) is told from the observed doses as
+    before (`take_home_bottles.handed_out`, a dose counted up to the plan's end)."""
     out = []
     for plan in plans:
         days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
@@ -74,12 +103,27 @@ def bottle_dispenses(
         # (`doses.bottles.hand_out_at_dose`), so that dose handed nothing out.
         seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
         back = {date.fromisoformat(iso) for iso in plan.returned_days or []}
+        recorded = plan.bottle_mg or {}
+        taken_back = plan.bottles_taken_back or {}
         for day in days:
+            iso = day.isoformat()
             covered = plan.ended_on is None or day <= plan.ended_on
-            out_of_clinic = handed_out(day, bottles, decided_on, seen, ended_day)
+            given_on = _hand_out_day(day, bottles, decided_on)
+            if iso in recorded:  # the record: handed over
+                out_of_clinic = True
+            elif iso in taken_back and day not in back:  # handed over, then taken back: never `completed`
+                status, reason = (
+                    ("preparation", TAKEN_BACK_AGAIN)
+                    if covered and given_on >= today
+                    else ("entered-in-error", TAKEN_BACK)
+                )
+                order = order_in_force(orders, day) or order_in_force(orders, given_on)
+                out.append(_dispense(plan, day, given_on, status, reason, order, Decimal(taken_back[iso])))
+                continue
+            else:  # the record is silent: a plan from before it, told from the observed doses
+                out_of_clinic = handed_out(day, bottles, decided_on, seen, ended_day)
             if not covered and not out_of_clinic:
                 continue  # the plan ended before this bottle left the clinic: never given
-            given_on = _hand_out_day(day, bottles, decided_on)
             if day in back:
                 status, reason = "stopped", RETURNED
             elif out_of_clinic:
@@ -100,11 +144,21 @@ def _dispense(
     status: str,
     reason: str,
     order: MedicationOrder | None,
+    taken_back_mg: Decimal | None = None,
 ) -> dict[str, Any]:
     """One bottle day. Its dose: the mg recorded when the bottle was handed out (`TakeHomePlan.bottle_mg`,
-    session 22), else (not handed out yet, or a plan from before amounts were kept) the order's."""
+    session 22; `taken_back_mg`: a bottle taken back, the mg it had been recorded with), else (not handed out
+    yet, or a plan from before amounts were kept) the order's."""
     recorded = (plan.bottle_mg or {}).get(day.isoformat())
-    mg = Decimal(recorded) if recorded is not None else order.dose_mg if order is not None else None
+    mg = (
+        Decimal(recorded)
+        if recorded is not None
+        else taken_back_mg
+        if taken_back_mg is not None
+        else order.dose_mg
+        if order is not None
+        else None
+    )
     dose = f"{mg.normalize():f} mg " if mg is not None else ""
     dosage: dict[str, Any] = {
         "text": f"{dose}methadone by mouth, take-home dose for {day.isoformat()}",

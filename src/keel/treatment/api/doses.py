@@ -56,7 +56,7 @@ def amend(
         void=payload.void,
         reason=payload.reason,
     )
-    return Status(201, AmendmentSavedOut(id=a.pk, dose_id=a.dose_id, voided=a.voided, reason=a.reason))
+    return Status(201, AmendmentSavedOut.saved(a))
 
 
 @router.post(

@@ -228,7 +228,7 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
     post = request.POST
 
     def act() -> str:
-        services.amend_dose(
+        amendment = services.amend_dose(
             by=request.user,
             patient_id=patient_id,
             dose_id=dose_id,
@@ -236,7 +236,11 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
             void=post.get("void") == "on",
             reason=post.get("reason", ""),
         )
-        return _("Correction saved. The original record is kept.")
+        # review 22t hole 4: the take-home bottles the correction took back (who to call), kept back or
+        # handed out, in the reader's language
+        said = words.reasons_text(amendment.warnings)
+        saved = _("Correction saved. The original record is kept.")
+        return f"{saved} {said}" if said else saved
 
     return _back(request, patient_id, act)
 

@@ -35,18 +35,15 @@ from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.core.take_home_bottles import run_start
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient
+from keel.patients.models import Patient, zone_of
 from keel.treatment import words
 from keel.treatment.models import (
-    DoseRecord,
-    DoseStatus,
     Medication,
     MedicationOrder,
     TakeHomePlan,
     order_in_force,
 )
 from keel.treatment.queries import DoseContext, plan_days
-from keel.treatment.queries.doses import taken_doses
 from keel.treatment.services.common import _audit
 from keel.treatment.services.doses.guards import Cover, DoseDay, window_verdict
 from keel.treatment.services.doses.rule import BLOCKING
@@ -78,8 +75,21 @@ AT_HOME_AFTER_HOLD = N_(
     "Take-home bottles at home: %(bottles)s, with a person held today for sedation or intoxication: tell "
     "the prescriber now, and ask the person to bring the bottles back before those days."
 )
-# the dosing page tells the nurse these with the dose given
-BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK, AT_HOME_AFTER_HOLD)
+# Review 22t hole 4: bottles the record had handed out, taken back by a change of the day's total (a dose
+# corrected to 0 or voided; a correction down, or a later part, after which the window would not give them):
+# they may be in the person's hands, so the nurse is told which, their mg and whom to call.
+TAKEN_BACK = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
+    "dose: the record takes them back. Call the person back to bring them in, and tell the prescriber."
+)
+TAKEN_BACK_PLAN_STOPS = N_(
+    "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
+    "dose: the window would not give their dose after it, so the record takes them back and the take-home "
+    "plan stops. Call the person back to bring them in, and tell the prescriber, who decides take-home "
+    "doses again."
+)
+# the dosing page tells the nurse these with the dose given; the medication page with a correction
+BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK, TAKEN_BACK, TAKEN_BACK_PLAN_STOPS, AT_HOME_AFTER_HOLD)
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant
 
 
@@ -226,16 +236,25 @@ def redecide_bottles(
     total: Decimal,
     ctx: DoseContext,
 ) -> tuple[Reason, ...]:
-    """Review 22o: the one decision of the bottles going home after today, made again at every change of
-    today's given methadone total (`total`: the doses standing, as corrected; a dose, a split dose's later
-    part, a correction up or down, a void): the run starting tomorrow is judged by the window's verdict
-    against that total (`bottle_amounts`, never the higher of yesterday and today). Nothing given (0): the
-    run's bottles are taken back. Judged and allowed: recorded at their mg (a plan kept back earlier today
-    at a lower total goes on again). Blocked: taken back and the plan stops (`KEPT_BACK`). Inside the
-    change's transaction, under the person's lock. Returns the reasons the dose's check carries."""
+    """Review 22o: the one decision of the bottles going home after a day, made again at every change of
+    that day's given methadone total (`total`: the doses standing, as corrected; a dose, a split dose's
+    later part, a correction up or down, a void; review 22t hole 5: of that day's dose whatever the day,
+    `today` the dose's day and `ctx` that day's context as the window read it, `now` the change's instant):
+    the run starting the next day is judged by the window's verdict against that total (`bottle_amounts`,
+    never the higher of the day before and the day). Nothing given (0): the run's bottles are taken back
+    (`TAKEN_BACK`). Judged and allowed: recorded at their mg (a plan kept back earlier that day at a lower
+    total goes on again). Blocked: taken back and the plan stops (`TAKEN_BACK_PLAN_STOPS` when they had been
+    handed out, else `KEPT_BACK`). A bottle taken back is kept as such on its plan (`_set_bottles`,
+    `TakeHomePlan.bottles_taken_back`). Inside the change's transaction, under the person's lock. Returns
+    the reasons the dose's check carries and the correction tells (`amend_dose`)."""
     said: list[Reason] = []
+    zone = zone_of(patient)
     for plan in plans:
         if plan.ended_on is not None and plan.ended_on < today:
+            continue
+        if plan.decided_at.astimezone(zone).date() > today:
+            # a correction of an earlier day's dose: a plan decided after that day handed nothing out at it
+            # (its first run went home at the decision, `take_home_bottles.handed_out`)
             continue
         if _kept_back_on(plan, today):
             said.extend(_go_on_after_kept_back(by, patient, plan, today, now, total, ctx))
@@ -259,6 +278,7 @@ def redecide_bottles(
                     reason="bottles taken back: the dose they went home with was voided",
                     detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
                 )
+                said.append(_taken_back(TAKEN_BACK, had))
             continue
         amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True)
         if blocked is None:
@@ -268,7 +288,8 @@ def redecide_bottles(
             continue
         if had:
             _set_bottles(plan, rest)
-        said.append(_keep_back(by, patient, plan, run, today, now, blocked))
+        kept = _keep_back(by, patient, plan, run, today, now, blocked)
+        said.append(_taken_back(TAKEN_BACK_PLAN_STOPS, had) if had else kept)
     if total <= 0:
         _end_after_hold(by, patient, plans, today, now)
     return tuple(said)
@@ -292,13 +313,31 @@ def _end_after_hold(
 
 
 def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str]) -> None:
-    plan.bottle_mg = bottle_mg
-    TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=bottle_mg)
+    """The plan's bottles handed out are now `bottle_mg`: a day it had and no longer has is kept as taken
+    back (with the mg it was recorded with), a day handed out again is no longer taken back (review 22t
+    holes 1 and 2: the one record of which bottles left, as the FHIR export reads it)."""
+    before = dict(plan.bottle_mg or {})
+    taken_back = {iso: mg for iso, mg in dict(plan.bottles_taken_back or {}).items() if iso not in bottle_mg}
+    taken_back.update({iso: mg for iso, mg in before.items() if iso not in bottle_mg})
+    plan.bottle_mg, plan.bottles_taken_back = bottle_mg, taken_back
+    TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=bottle_mg, bottles_taken_back=taken_back)
 
 
 def _handed_out(amounts: dict[str, str]) -> Reason:
     shown = "; ".join(f"{day} {Decimal(mg).normalize():f} mg" for day, mg in sorted(amounts.items()))
     return Reason.said(HANDED_OUT, ("42cfr8.12-2024",), bottles=shown)
+
+
+def _taken_back(template: str, had: dict[str, str]) -> Reason:
+    """The words of bottles already handed over that the record takes back (`TAKEN_BACK`,
+    `TAKEN_BACK_PLAN_STOPS`): their days, and their mg (each distinct amount once, in day order)."""
+    days = sorted(had)
+    amounts: list[str] = []
+    for iso in days:
+        mg = f"{Decimal(had[iso]).normalize():f}"
+        if mg not in amounts:
+            amounts.append(mg)
+    return Reason.said(template, ("42cfr8.12-2024",), days=", ".join(days), mg=", ".join(amounts))
 
 
 def _go_on_after_kept_back(
@@ -321,8 +360,8 @@ def _go_on_after_kept_back(
     if not run or blocked is not None:
         plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = ended
         return []
-    plan.bottle_mg = {**(plan.bottle_mg or {}), **amounts}
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "bottle_mg"])
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    _set_bottles(plan, {**(plan.bottle_mg or {}), **amounts})
     _audit(
         by,
         patient,
@@ -376,42 +415,6 @@ def _keep_back(
         detail={"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
     return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
-
-
-def take_back_at_void(by: User, patient: Patient, dose: DoseRecord) -> list[str]:
-    """Review 22n hole 3: a methadone dose voided (recorded in error: she was not given it) handed nothing
-    out, so the bottles recorded as going home with it (the run starting the day after its day, on every
-    plan of the person) are taken off `bottle_mg`, unless another dose of that day still stands (a split
-    dose's other part handed them out). They are re-decided, re-recorded and re-checked by the window's
-    verdict, at the next observed dose that hands them out (`hand_out_at_dose`); until then the plan, the
-    API and FHIR say no amount. Inside the void's transaction, under the person's lock. Returns the days
-    taken back (audited on their plan)."""
-    if dose.medication != Medication.METHADONE or dose.status != DoseStatus.GIVEN:
-        return []
-    others = DoseRecord.objects.filter(
-        patient=patient, medication=Medication.METHADONE, local_date=dose.local_date, status=DoseStatus.GIVEN
-    ).exclude(pk=dose.pk)
-    if taken_doses(others).exists():
-        return []
-    taken_back: list[str] = []
-    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_mg={}):
-        recorded = dict(plan.bottle_mg or {})
-        days = [d.isoformat() for d in run_from(plan, dose.local_date) if d.isoformat() in recorded]
-        if not days:
-            continue
-        plan.bottle_mg = {iso: mg for iso, mg in recorded.items() if iso not in days}
-        TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=plan.bottle_mg)
-        _audit(
-            by,
-            patient,
-            Action.UPDATE,
-            "take_home_plan",
-            plan.pk,
-            reason="bottles taken back: the dose they went home with was voided",
-            detail={"bottles": days, "dose_id": dose.pk, "mg": [recorded[d] for d in days]},
-        )
-        taken_back.extend(days)
-    return taken_back
 
 
 def hand_out_at_dose(

@@ -28,7 +28,7 @@ from keel.treatment.services.common import (
     _scoped_for,
     lock_person,
 )
-from keel.treatment.services.doses.bottles import redecide_bottles, take_back_at_void
+from keel.treatment.services.doses.bottles import redecide_bottles
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -42,11 +42,16 @@ def amend_dose(
     reason: str = "",
     now: datetime | None = None,
 ) -> DoseAmendment:
-    """Correct a recorded dose with a reason (append-only: the original row is never changed). A methadone
-    dose voided (or corrected to 0 mg: not given) takes back the take-home bottles recorded as going home
-    with it (`bottles.take_back_at_void`, review 22n hole 3): the next dose that hands them out decides them
-    again. Review 22o: a correction of today's methadone dose (up, down, to 0 and back, a void) re-decides
-    the run going home tomorrow against the day's corrected total (`bottles.redecide_bottles`)."""
+    """Correct a recorded dose with a reason (append-only: the original row is never changed). Review 22o
+    and 22t hole 5: a correction of a methadone dose of any day (up, down, to 0 and back, a void) re-decides
+    the run of take-home bottles going home after that day against the day's corrected total, through the
+    one decision (`bottles.redecide_bottles`, that day's context as the window read it): a void or a
+    correction to 0 takes back the bottles recorded as going home with it (review 22n hole 3: the next dose
+    that hands them out decides them again), a correction the window's verdict would not give them after
+    keeps the run back. After a hold, a correction that leaves a dose given changes nothing at home
+    (`suspend_take_home_plans` kept the run covered). Review 22t hole 4: what that decision said (bottles
+    taken back, kept back, handed out) is returned on the amendment (`DoseAmendment.warnings`), for the page
+    and the API to tell the nurse."""
     patient = _scoped_for(
         by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
     )
@@ -106,14 +111,14 @@ def amend_dose(
             reason="amendment",
             detail={"amendment_id": amendment.pk},
         )
-        today = local_today(patient, now)
-        if dose.medication == Medication.METHADONE and dose.local_date == today:
-            # Review 22o: bottles follow the day's given total, whatever changes it (up, down, to 0, back)
-            ctx, reads = dose_context_and_reads(patient, Medication.METHADONE, today, with_other_holds=True)
+        if dose.medication == Medication.METHADONE and dose.local_date <= local_today(patient, now):
+            # Review 22o, 22t hole 5: bottles follow the given total of the dose's day, whatever changes it
+            # (up, down, to 0, back, a void), whichever day it is
+            day = dose.local_date
+            ctx, reads = dose_context_and_reads(patient, Medication.METHADONE, day, with_other_holds=True)
             if ctx.given_today_mg <= 0 or not (ctx.hold_open or ctx.other_hold_open):
                 # After a hold the run at home stays covered (`suspend_take_home_plans`): a correction that
                 # leaves a dose given does not take back bottles already in her hands.
-                redecide_bottles(by, patient, reads.plans, today, now, ctx.given_today_mg, ctx)
-        elif void or corrected == 0:  # not given: the bottles it handed out are decided again (review 22n)
-            take_back_at_void(by, patient, dose)
+                said = redecide_bottles(by, patient, reads.plans, day, now, ctx.given_today_mg, ctx)
+                amendment.warnings = said
     return amendment
