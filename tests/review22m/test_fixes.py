@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from keel.treatment.queries import orders_version
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
@@ -36,6 +37,7 @@ def _post_order(world: World, mg: str, reason: str = "") -> object:
     client = sign_in(Client(), world.staff["prescriber"])
     body = {"medication": "methadone", "dose_mg": mg, **({"override_reason": reason} if reason else {})}
     body["order_version"] = order_version(world.alice, "methadone")  # the version the writer read (med22)
+    body["orders_version"] = orders_version(world.alice)  # every medication's (api23)
     return client.post(f"/api/v1/patients/{world.alice.pk}/orders", json.dumps(body), "application/json")
 
 

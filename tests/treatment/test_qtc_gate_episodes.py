@@ -13,6 +13,7 @@ import time_machine
 from django.test import Client
 from django.utils import translation
 
+from keel.treatment.queries import orders_version
 from keel.core.rules.qtc import START_ON_HIGH_QTC
 from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.patients.services.episodes import discharge, readmit
@@ -123,7 +124,7 @@ def test_the_api_refuses_a_start_on_520_with_a_422_naming_override_reason(world:
             {
                 "medication": "methadone",
                 "dose_mg": "30",
-                "order_version": order_version(world.alice, "methadone"),
+                "order_version": order_version(world.alice, "methadone"), "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from keel.treatment.queries import orders_version
 from keel.assessments.services import submit_assessment
 from keel.audit.models import AuditEvent
 from keel.core.rules.buprenorphine import HOME_READY
@@ -122,7 +123,7 @@ def test_the_order_api_refuses_the_raise_with_a_422_naming_the_qtc_and_its_sourc
             {
                 "medication": "methadone",
                 "dose_mg": "100",
-                "order_version": order_version(world.alice, "methadone"),
+                "order_version": order_version(world.alice, "methadone"), "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",
