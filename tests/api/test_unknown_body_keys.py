@@ -19,12 +19,12 @@ import pytest
 from django.test import Client
 from pydantic import BaseModel, ValidationError
 
-from keel.treatment.queries import orders_version
 from keel.api_body import CoreIn
 from keel.audit.models import AuditEvent
 from keel.schemas import In
 from keel.treatment import services
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
+from keel.treatment.queries import orders_version
 from keel.treatment.schemas import TakeHomeCriteriaIn
 from tests.access.expectations import ROUTES
 from tests.conftest import World, sign_in
@@ -280,7 +280,8 @@ def test_an_order_with_a_misspelt_field_is_refused_by_name(world: World) -> None
         "medication": "methadone",
         "dose_mg": "30",
         "overide_reason": "titrating up on a slow schedule",
-        "order_version": 0, "orders_version": orders_version(world.alice),
+        "order_version": 0,
+        "orders_version": orders_version(world.alice),
     }
     response = _post(_prescriber(world), f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert (response.status_code, _fields(response)) == (422, ["overide_reason"])
@@ -293,7 +294,8 @@ def test_a_low_dose_day_with_a_misspelt_key_is_refused_by_name(world: World) -> 
         "medication": "buprenorphine",
         "dose_mg": "2",
         "schedule": [{"day": 1, "mg": 0.5}, {"dya": 2}],
-        "order_version": 0, "orders_version": orders_version(world.alice),
+        "order_version": 0,
+        "orders_version": orders_version(world.alice),
     }
     response = _post(_prescriber(world), f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert (response.status_code, _fields(response)) == (422, ["schedule.1.dya"])

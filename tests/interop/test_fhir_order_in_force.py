@@ -87,7 +87,8 @@ def test_api_answer_to_a_deferred_order_shows_it_active_with_its_start(world: Wo
                     "medication": "methadone",
                     "dose_mg": 90,
                     "starts_on": "2026-12-02",
-                    "order_version": first.pk, "orders_version": orders_version(world.alice),
+                    "order_version": first.pk,
+                    "orders_version": orders_version(world.alice),
                 }
             ),
             content_type="application/json",

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from keel.patients.models import Patient
-from keel.treatment.queries import orders_version
 from keel.treatment.models import DoseRecord
+from keel.treatment.queries import orders_version
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,10 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from keel.treatment.queries import orders_version
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
 from keel.patients.models import local_today
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder, QtcRecord
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from tests.conftest import World, sign_in
@@ -46,7 +45,8 @@ def _post_order(client: Client, world: World, mg: str) -> object:
             {
                 "medication": "methadone",
                 "dose_mg": mg,
-                "order_version": order_version(world.alice, "methadone"), "orders_version": orders_version(world.alice),
+                "order_version": order_version(world.alice, "methadone"),
+                "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",

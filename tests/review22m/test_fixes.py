@@ -15,11 +15,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from keel.treatment.queries import orders_version
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc
 from keel.treatment.services import record_dose
 from keel.treatment.services.common import DoseBlocked

@@ -14,9 +14,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from keel.treatment.queries import orders_version
 from keel.treatment import services
 from keel.treatment.models import Intake, PatientPolicyOverride, PolicyChange, PolicySetting
+from keel.treatment.queries import orders_version
 from keel.treatment.queries.policy import effective_policy, program_policy
 from keel.treatment.schemas import IntakeIn
 from tests.conftest import World, sign_in

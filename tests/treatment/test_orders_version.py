@@ -178,7 +178,12 @@ def test_a_voided_fill_is_not_an_order_change(world: World) -> None:
     nurse = world.staff["nurse"]
     today = local_today(world.alice).isoformat()
     fill = record_fill(
-        by=nurse, patient_id=world.alice.pk, order_id=order.pk, filled_on=today, days_supply=7, source="pharmacy"
+        by=nurse,
+        patient_id=world.alice.pk,
+        order_id=order.pk,
+        filled_on=today,
+        days_supply=7,
+        source="pharmacy",
     )
     before = read(world)
     void_fill(by=nurse, patient_id=world.alice.pk, fill_id=fill.pk, reason="entered twice")
@@ -337,7 +342,11 @@ def test_an_order_written_while_the_page_reads_leaves_its_versions_stale(
     _write_between_the_reads(world, monkeypatch)
     shown = _page_versions(world)
     assert shown["naltrexone_xr"] == 0
-    data = {"medication": "methadone", "dose_mg": "30", **{f"order_version_{m}": str(v) for m, v in shown.items()}}
+    data = {
+        "medication": "methadone",
+        "dose_mg": "30",
+        **{f"order_version_{m}": str(v) for m, v in shown.items()},
+    }
     before = rows(world)
     response = _client(world).post(reverse("treatment:create_order", args=[world.alice.pk]), data)
     assert response.status_code == 409

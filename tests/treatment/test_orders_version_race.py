@@ -59,7 +59,9 @@ def test_two_medications_written_at_once_from_one_read_write_one(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert connection.vendor == "postgresql"
-    orders.prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="60")
+    orders.prescribe(
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="60"
+    )
     token = orders_version(world.alice)
     outcomes = _race(
         world,

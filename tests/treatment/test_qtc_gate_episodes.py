@@ -13,13 +13,12 @@ import time_machine
 from django.test import Client
 from django.utils import translation
 
-from keel.treatment.queries import orders_version
 from keel.core.rules.qtc import START_ON_HIGH_QTC
 from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.patients.services.episodes import discharge, readmit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import MedicationOrder
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services import prescribe, record_dose
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in
@@ -124,7 +123,8 @@ def test_the_api_refuses_a_start_on_520_with_a_422_naming_override_reason(world:
             {
                 "medication": "methadone",
                 "dose_mg": "30",
-                "order_version": order_version(world.alice, "methadone"), "orders_version": orders_version(world.alice),
+                "order_version": order_version(world.alice, "methadone"),
+                "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",

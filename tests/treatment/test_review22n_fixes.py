@@ -57,7 +57,9 @@ def test_a_discharge_moves_the_version_and_the_api_refuses_the_old_read(world: W
     )
     response = sign_in(Client(), pr).post(
         f"/api/v1/patients/{alice.pk}/orders",
-        json.dumps({"medication": "methadone", "dose_mg": "100", "order_version": read, "orders_version": whole}),
+        json.dumps(
+            {"medication": "methadone", "dose_mg": "100", "order_version": read, "orders_version": whole}
+        ),
         content_type="application/json",
     )
     assert response.status_code == 409

@@ -7,7 +7,6 @@ from ninja import Status
 from keel.access.http import AuthenticatedApiRequest
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
-from keel.treatment.services.orders import NOT_READ
 from keel.treatment.schemas import (
     DoseOut,
     MedicationRecordOut,
@@ -18,6 +17,7 @@ from keel.treatment.schemas import (
     QtcOut,
     TakeHomeOut,
 )
+from keel.treatment.services.orders import NOT_READ
 
 
 @router.post(

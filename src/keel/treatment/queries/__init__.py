@@ -57,8 +57,8 @@ from keel.treatment.queries.orders import (
     order_version,
     order_versions,
     orders_version,
-    versions_in,
     schedule_rows,
+    versions_in,
 )
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc, recent_qtc_ms
 from keel.treatment.queries.record import MedicationRecord, medication_record

@@ -27,9 +27,8 @@ from keel.patients.models import Patient, local_today
 from keel.recovery.common import StaleEdit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
-from keel.treatment.queries.orders import episode_open, newest_order
+from keel.treatment.queries.orders import episode_open, newest_order, versions_in
 from keel.treatment.queries.orders import order_versions as order_versions_of
-from keel.treatment.queries.orders import versions_in
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.queries.take_home_plans import bottles_at_home_above
 from keel.treatment.services.common import (
@@ -125,7 +124,9 @@ def prescribe(
     currents, field = _versions_read(patient, medication, order_version, other_versions, orders_version)
     checked = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason, now)
     note = _noted(note, checked.why, checked.qtc_why)
-    order = _write_order(by, patient, medication, (currents, field), checked, starts_on, note, home_start, now)
+    order = _write_order(
+        by, patient, medication, (currents, field), checked, starts_on, note, home_start, now
+    )
     order.warnings = (*checked.warnings, *_bottles_at_home(patient, order, local_today(patient, now)))
     return order
 
