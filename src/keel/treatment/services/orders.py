@@ -107,11 +107,12 @@ def prescribe(
     another medication's order was written (naltrexone added at 09:01, methadone written at 09:02 from the
     09:00 read) write unwarned. Not one it gave (`versions_in`) or of another person: TreatmentInvalid
     naming `orders_version`; any medication's part not the version now: StaleEdit naming `orders_version`
-    (409). Beside it `order_version` stays valid and optional (an API body may leave it out, NOT_READ): it
-    says less than `orders_version` and never contradicts a current one, so a client that still sends it
-    is served as before; sent, it is read and compared as before (422/409 naming `order_version`). An old
-    client that sends only `order_version` is not served the weaker guarantee silently: the API's schema
-    requires `orders_version` (422 naming it).
+    (409). Why `order_version` stays, optional, beside it: it is one part of what `orders_version` says
+    (that medication's version, the same definition), so sending both is still a true statement of what
+    the client read and refusing it would break a client for nothing; sent, it is read and compared as
+    before (422/409 naming `order_version`), left out (NOT_READ) `orders_version` covers it. Why it no
+    longer suffices alone: it would keep serving the weaker guarantee silently; an old client that sends
+    only `order_version` is told, 422 naming `orders_version` (the API's schema requires it).
 
     In order, one step each: the person (`_scoped_for`), the versions read (`_versions_read`), the order's
     fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the
@@ -193,9 +194,9 @@ def _write_order(
     waits there, then sees the first's order): the episode read under its lock (`episode_open(lock=True)`,
     the row `discharge` locks first). An order written or stopped since the versions were read (`read`:
     each medication's and the field a change names) refuses it (StaleEdit, `order_changed`, nothing
-    written: the checks read another order). No open episode (review
-    20a): nothing written but the refusal's audit row, which commits, then TreatmentInvalid naming
-    `patient`. Otherwise the order and its audit row (`_order_audited`)."""
+    written: the checks read another order). No open episode (review 20a): nothing written but the
+    refusal's audit row, which commits, then TreatmentInvalid naming `patient`. Otherwise the order and its
+    audit row (`_order_audited`)."""
     currents, field = read
     with transaction.atomic():
         lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
