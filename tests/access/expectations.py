@@ -21,6 +21,9 @@ ROLES = [
     "self_guided",  # an account of one's own (issue #20): its recovery companion, nothing else
 ]
 
+# A body's value filled in by `test_matrix._request` with the target person's `orders_version` (api23).
+ORDERS_VERSION = "<the target person's orders_version>"
+
 
 @dataclass(frozen=True)
 class Route:
@@ -980,7 +983,8 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/orders",
         {"anonymous": (401, 401, 401), **_PRESCRIBE},
         patient_scoped=True,
-        body={"medication": "methadone", "dose_mg": 30, "order_version": 0},
+        # the version of the target person's orders, read when the request is made (`test_matrix._request`)
+        body={"medication": "methadone", "dose_mg": 30, "orders_version": ORDERS_VERSION},
     ),
     "api:override": Route(
         "POST",

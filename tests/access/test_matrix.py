@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from keel.audit.models import AuditEvent
-from tests.access.expectations import ROLES, ROUTES
+from tests.access.expectations import ORDERS_VERSION, ROLES, ROUTES
 from tests.conftest import World, audit_count, sign_in
 from tests.fhir_r4 import assert_valid_r4
 
@@ -41,7 +41,14 @@ def _client(world: World, role: str) -> Client:
     return client if role == "anonymous" else sign_in(client, world.user(role))
 
 
-def _request(client: Client, method: str, path: str, body: dict[str, object] | None) -> Any:
+def _request(
+    client: Client, method: str, path: str, body: dict[str, object] | None, patient: Any = None
+) -> Any:
+    """`ORDERS_VERSION` in the body: the `orders_version` of `patient`'s orders now (an order's body)."""
+    if body and ORDERS_VERSION in body.values():
+        from keel.treatment.queries import orders_version
+
+        body = {k: orders_version(patient) if v == ORDERS_VERSION else v for k, v in body.items()}
     if method == "GET":
         return client.get(path)
     if path.startswith("/api/"):
@@ -110,7 +117,7 @@ PATIENT_CASES = [
 def test_route_answers_each_role_as_expected(world: World, name: str, role: str) -> None:
     route = ROUTES[name]
     path = route.path.format(patient=world.alice.pk)
-    response = _request(_client(world, role), route.method, path, route.body)
+    response = _request(_client(world, role), route.method, path, route.body, world.alice)
     assert response.status_code == route.expect[role], response.content[:300]  # type: ignore[index]
     if path.startswith(
         "/fhir/"
@@ -160,7 +167,7 @@ def _check_patient_route(world: World, name: str, method: str, role: str, target
         _photo_for(patient)
     before = audit_count()
     path = route.path.format(patient=patient.pk, assessment=assessment.pk if assessment else "")
-    response = _request(client, method, path, route.body)
+    response = _request(client, method, path, route.body, patient)
     assert response.status_code == expected, response.content[:300]
     if path.startswith(
         "/fhir/"

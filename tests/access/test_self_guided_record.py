@@ -26,6 +26,7 @@ def test_no_role_reaches_a_self_guided_record_by_any_patient_route(
         route.method,
         route.path.format(patient=record.pk, assessment=999999),
         route.body,
+        record,
     )
     if role == "anonymous":
         assert response.status_code == route.expect["anonymous"][0]  # type: ignore[index]

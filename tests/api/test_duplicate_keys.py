@@ -14,6 +14,7 @@ import pytest
 from keel.api import KeelParser, api
 from keel.core.rules.inputs import DuplicateKey, loads_json
 from keel.treatment.models import DoseRecord, TakeHomePlan
+from keel.treatment.queries import orders_version
 from tests.conftest import World
 
 REASON = "is given more than once"
@@ -52,7 +53,12 @@ def test_the_api_parses_bodies_with_the_loader() -> None:
 def _order(signed_in: Any, world: World) -> None:
     r = signed_in("prescriber").post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        data={"medication": "methadone", "dose_mg": 30, "order_version": 0},
+        data={
+            "medication": "methadone",
+            "dose_mg": 30,
+            "order_version": 0,
+            "orders_version": orders_version(world.alice),
+        },
         content_type="application/json",
     )
     assert r.status_code == 201, r.content

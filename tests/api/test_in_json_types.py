@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 import keel.api  # noqa: F401  (every router: every In body)
 from keel.schemas import In
 from keel.treatment.models import DoseRecord
+from keel.treatment.queries import orders_version
 from keel.treatment.schemas import TakeHomeCriteriaIn
 from tests.conftest import World
 
@@ -129,7 +130,12 @@ def test_a_nested_criterion_is_json_true_or_false() -> None:
 def _order(signed_in: Any, world: World) -> None:
     r = signed_in("prescriber").post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        data={"medication": "methadone", "dose_mg": 30, "order_version": 0},
+        data={
+            "medication": "methadone",
+            "dose_mg": 30,
+            "order_version": 0,
+            "orders_version": orders_version(world.alice),
+        },
         content_type="application/json",
     )
     assert r.status_code == 201, r.content

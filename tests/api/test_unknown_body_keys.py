@@ -24,6 +24,7 @@ from keel.audit.models import AuditEvent
 from keel.schemas import In
 from keel.treatment import services
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
+from keel.treatment.queries import orders_version
 from keel.treatment.schemas import TakeHomeCriteriaIn
 from tests.access.expectations import ROUTES
 from tests.conftest import World, sign_in
@@ -280,6 +281,7 @@ def test_an_order_with_a_misspelt_field_is_refused_by_name(world: World) -> None
         "dose_mg": "30",
         "overide_reason": "titrating up on a slow schedule",
         "order_version": 0,
+        "orders_version": orders_version(world.alice),
     }
     response = _post(_prescriber(world), f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert (response.status_code, _fields(response)) == (422, ["overide_reason"])
@@ -293,6 +295,7 @@ def test_a_low_dose_day_with_a_misspelt_key_is_refused_by_name(world: World) -> 
         "dose_mg": "2",
         "schedule": [{"day": 1, "mg": 0.5}, {"dya": 2}],
         "order_version": 0,
+        "orders_version": orders_version(world.alice),
     }
     response = _post(_prescriber(world), f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert (response.status_code, _fields(response)) == (422, ["schedule.1.dya"])

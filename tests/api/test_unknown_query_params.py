@@ -17,6 +17,7 @@ from django.test import Client
 
 from keel.api_query import declared_query
 from keel.treatment.models import DoseRecord
+from keel.treatment.queries import orders_version
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,12 @@ def _view(api: Any, path: str, method: str) -> Any:
 def test_a_dose_with_a_flag_in_the_query_is_refused_by_name(world: World, signed_in: Any) -> None:
     r = signed_in("prescriber").post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        data={"medication": "methadone", "dose_mg": 30, "order_version": 0},
+        data={
+            "medication": "methadone",
+            "dose_mg": 30,
+            "order_version": 0,
+            "orders_version": orders_version(world.alice),
+        },
         content_type="application/json",
     )
     assert r.status_code == 201, r.content

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from keel.treatment.queries import orders_version
 from keel.treatment.services.orders import prescribe
 from tests.conftest import PASSWORD, World, sign_in
 from tests.fhir_r4 import assert_valid_r4
@@ -87,6 +88,7 @@ def test_api_answer_to_a_deferred_order_shows_it_active_with_its_start(world: Wo
                     "dose_mg": 90,
                     "starts_on": "2026-12-02",
                     "order_version": first.pk,
+                    "orders_version": orders_version(world.alice),
                 }
             ),
             content_type="application/json",

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from keel.patients.models import Patient
 from keel.treatment.models import DoseRecord
+from keel.treatment.queries import orders_version
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +21,11 @@ def _post(client: Any, url: str, raw: str) -> Any:
 def _methadone_order(signed_in: Any, patient_id: int) -> None:
     r = signed_in("prescriber").post(
         f"/api/v1/patients/{patient_id}/orders",
-        data={"medication": "methadone", "dose_mg": 30, "order_version": 0},
+        data={
+            "medication": "methadone",
+            "dose_mg": 30,
+            "orders_version": orders_version(Patient.objects.get(pk=patient_id)),
+        },
         content_type="application/json",
     )
     assert r.status_code == 201, r.content

@@ -15,7 +15,7 @@ from django.utils import timezone
 from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
 from keel.patients.models import local_today
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder, QtcRecord
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from tests.conftest import World, sign_in
@@ -35,6 +35,7 @@ def _post_order(client: Client, world: World, mg: str) -> object:
                 "medication": "methadone",
                 "dose_mg": mg,
                 "order_version": order_version(world.alice, "methadone"),
+                "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",

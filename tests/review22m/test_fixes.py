@@ -18,7 +18,7 @@ from django.utils import timezone
 from keel.patients.models import local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc
 from keel.treatment.services import record_dose
 from keel.treatment.services.common import DoseBlocked
@@ -35,6 +35,7 @@ def _post_order(world: World, mg: str, reason: str = "") -> object:
     client = sign_in(Client(), world.staff["prescriber"])
     body = {"medication": "methadone", "dose_mg": mg, **({"override_reason": reason} if reason else {})}
     body["order_version"] = order_version(world.alice, "methadone")  # the version the writer read (med22)
+    body["orders_version"] = orders_version(world.alice)  # every medication's (api23)
     return client.post(f"/api/v1/patients/{world.alice.pk}/orders", json.dumps(body), "application/json")
 
 

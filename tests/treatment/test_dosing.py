@@ -16,6 +16,7 @@ from keel.audit.models import AuditEvent
 from keel.patients.models import Enrollment, PatientFlag
 from keel.treatment import queries, services
 from keel.treatment.models import DoseRecord, MedicationOrder
+from keel.treatment.queries import orders_version
 from tests.conftest import World, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +176,14 @@ def test_who_may_do_what(world: World, order: MedicationOrder) -> None:
     nurse = sign_in(Client(), world.staff["nurse"])
     assert post_dose(nurse, world.bob.pk).status_code == 404  # same program, not on the care team
     assert post_dose(sign_in(Client(), world.lakeside_nurse), world.alice.pk).status_code == 404
-    order_body = json.dumps({"medication": "methadone", "dose_mg": 40, "order_version": 0})
+    order_body = json.dumps(
+        {
+            "medication": "methadone",
+            "dose_mg": 40,
+            "order_version": 0,
+            "orders_version": orders_version(world.alice),
+        }
+    )
     assert (
         nurse.post(
             f"/api/v1/patients/{world.alice.pk}/orders", order_body, content_type="application/json"
@@ -192,7 +200,14 @@ def test_a_new_order_supersedes_the_old_one_as_a_medication_request(
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        json.dumps({"medication": "methadone", "dose_mg": 40, "order_version": order.pk}),
+        json.dumps(
+            {
+                "medication": "methadone",
+                "dose_mg": 40,
+                "order_version": order.pk,
+                "orders_version": orders_version(world.alice),
+            }
+        ),
         content_type="application/json",
     )
     assert response.status_code == 201
@@ -204,7 +219,14 @@ def test_a_new_order_supersedes_the_old_one_as_a_medication_request(
     assert order.status == "superseded"
     bad = client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
-        json.dumps({"medication": "oxy", "dose_mg": -1, "order_version": 0}),
+        json.dumps(
+            {
+                "medication": "oxy",
+                "dose_mg": -1,
+                "order_version": 0,
+                "orders_version": orders_version(world.alice),
+            }
+        ),
         content_type="application/json",
     )
     assert bad.status_code == 422

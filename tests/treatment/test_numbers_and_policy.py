@@ -16,6 +16,7 @@ from django.test import Client
 
 from keel.treatment import services
 from keel.treatment.models import Intake, PatientPolicyOverride, PolicyChange, PolicySetting
+from keel.treatment.queries import orders_version
 from keel.treatment.queries.policy import effective_policy, program_policy
 from keel.treatment.schemas import IntakeIn
 from tests.conftest import World, sign_in
@@ -106,7 +107,8 @@ def test_the_intake_api_refuses_nan_by_name(world: World, literal: str) -> None:
 @pytest.mark.parametrize("literal", NAN_BODIES)
 def test_an_order_refuses_a_nan_dose_by_name(world: World, literal: str) -> None:
     prescriber = sign_in(Client(), world.staff["prescriber"])
-    body = f'{{"medication": "buprenorphine", "dose_mg": {literal}, "order_version": 0}}'
+    token = orders_version(world.alice)
+    body = f'{{"medication": "buprenorphine", "dose_mg": {literal}, "orders_version": "{token}"}}'
     response = raw_post(prescriber, f"/api/v1/patients/{world.alice.pk}/orders", body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "dose_mg"

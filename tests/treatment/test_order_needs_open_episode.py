@@ -21,6 +21,7 @@ from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.treatment import services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import MedicationOrder
+from keel.treatment.queries import orders_version
 from keel.treatment.services.orders import EPISODE_ENDED
 from keel.web.field_words import said
 from tests.conftest import World, sign_in
@@ -165,7 +166,14 @@ def test_the_api_refuses_with_422(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
-            json.dumps({"medication": "methadone", "dose_mg": "30", "order_version": 0}),
+            json.dumps(
+                {
+                    "medication": "methadone",
+                    "dose_mg": "30",
+                    "order_version": 0,
+                    "orders_version": orders_version(world.alice),
+                }
+            ),
             content_type="application/json",
         )
     assert response.status_code == 422
@@ -177,7 +185,14 @@ def test_the_api_names_patient(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
-            json.dumps({"medication": "methadone", "dose_mg": "30", "order_version": 0}),
+            json.dumps(
+                {
+                    "medication": "methadone",
+                    "dose_mg": "30",
+                    "order_version": 0,
+                    "orders_version": orders_version(world.alice),
+                }
+            ),
             content_type="application/json",
         )
     assert [e["field"] for e in response.json()["errors"]] == ["patient"]
@@ -189,7 +204,14 @@ def test_the_api_writes_no_order(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         client.post(
             f"/api/v1/patients/{world.alice.pk}/orders",
-            json.dumps({"medication": "methadone", "dose_mg": "30", "order_version": 0}),
+            json.dumps(
+                {
+                    "medication": "methadone",
+                    "dose_mg": "30",
+                    "order_version": 0,
+                    "orders_version": orders_version(world.alice),
+                }
+            ),
             content_type="application/json",
         )
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()

@@ -22,7 +22,7 @@ from django.test import Client
 
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services.common import QTC_REASON_NOTE, DoseBlocked
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
@@ -140,6 +140,7 @@ def _api_raise(world: Any) -> int:
                     "starts_on": START.isoformat(),
                     "note": TYPED,
                     "order_version": order_version(world.alice, "methadone"),
+                    "orders_version": orders_version(world.alice),
                 }
             ),
             content_type="application/json",

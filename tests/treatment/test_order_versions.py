@@ -179,6 +179,9 @@ def test_an_unknown_medication_is_named_not_the_version(world: World) -> None:
 
 
 def api(world: World, body: dict[str, Any], language: str = "en") -> Any:
+    """The body with the version of all the person's orders now (`orders_version`, session 23: required, see
+    tests/treatment/test_orders_version.py) unless it names one: these tests are of `order_version`."""
+    body = {"orders_version": queries.orders_version(world.alice), **body}
     client = sign_in(Client(), world.staff["prescriber"])
     return client.post(
         f"/api/v1/patients/{world.alice.pk}/orders",
@@ -192,18 +195,20 @@ def test_the_api_writes_with_the_version(world: World) -> None:
     assert api(world, {"medication": "methadone", "dose_mg": "30", "order_version": 0}).status_code == 201
 
 
-def test_the_api_refuses_a_missing_version_with_422(world: World) -> None:
-    response = api(world, {"medication": "methadone", "dose_mg": "30"})
+def test_the_api_writes_with_orders_version_alone(world: World) -> None:
+    """Session 23: `order_version` is optional beside `orders_version`, which covers it."""
+    assert api(world, {"medication": "methadone", "dose_mg": "30"}).status_code == 201
+
+
+def test_the_api_refuses_a_body_with_no_version_with_422(world: World) -> None:
+    client = sign_in(Client(), world.staff["prescriber"])
+    response = client.post(
+        f"/api/v1/patients/{world.alice.pk}/orders",
+        json.dumps({"medication": "methadone", "dose_mg": "30"}),
+        content_type="application/json",
+    )
     assert response.status_code == 422
-
-
-def test_the_api_names_the_missing_version(world: World) -> None:
-    response = api(world, {"medication": "methadone", "dose_mg": "30"})
-    assert [e["field"] for e in response.json()["errors"]] == ["order_version"]
-
-
-def test_the_api_writes_nothing_without_a_version(world: World) -> None:
-    api(world, {"medication": "methadone", "dose_mg": "30"})
+    assert [e["field"] for e in response.json()["errors"]] == ["orders_version"]
     assert orders(world) == []
 
 
@@ -240,10 +245,12 @@ def test_the_api_stale_tab_writes_nothing(world: World) -> None:
     assert orders(world) == before
 
 
-def test_the_openapi_document_requires_order_version(world: World) -> None:
+def test_the_openapi_document_requires_orders_version(world: World) -> None:
+    """Session 23: `orders_version` (every medication's) is required; `order_version` optional beside it."""
     schema = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]["OrderIn"]
-    assert "order_version" in schema["required"]
-    assert schema["properties"]["order_version"]["minimum"] == 0
+    assert "orders_version" in schema["required"]
+    assert "order_version" not in schema["required"]
+    assert schema["properties"]["order_version"]["anyOf"][0]["minimum"] == 0
 
 
 # The medication page
@@ -356,13 +363,15 @@ def _calls_of_prescribe(tree: ast.AST) -> list[ast.Call]:
 
 
 def test_every_call_of_prescribe_in_keel_passes_order_version() -> None:
-    """No adapter (page, API, CLI) may leave the version out: the service's default is for a test's setup."""
+    """No adapter (page, API, CLI) may leave the version out: the service's default is for a test's setup.
+    An API adapter passes `orders_version` too (session 23: every medication's)."""
     root = Path(__file__).resolve().parents[2] / "src" / "keel"
     missing, seen = [], 0
     for path in root.rglob("*.py"):
         for call in _calls_of_prescribe(ast.parse(path.read_text(encoding="utf-8"))):
             seen += 1
-            if "order_version" not in {k.arg for k in call.keywords}:
+            named = {k.arg for k in call.keywords}
+            if "order_version" not in named or ("api" in path.parts and "orders_version" not in named):
                 missing.append(f"{path.relative_to(root)}:{call.lineno}")
     assert seen >= 3  # the medication page, the start page, the API
     assert missing == []

@@ -18,7 +18,7 @@ from keel.patients.schemas import DischargeIn, ReadmissionIn
 from keel.patients.services.episodes import discharge, readmit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import MedicationOrder
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services import prescribe, record_dose
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in
@@ -124,6 +124,7 @@ def test_the_api_refuses_a_start_on_520_with_a_422_naming_override_reason(world:
                 "medication": "methadone",
                 "dose_mg": "30",
                 "order_version": order_version(world.alice, "methadone"),
+                "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",

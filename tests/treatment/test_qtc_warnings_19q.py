@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World, sign_in
 from tests.factories import methadone_with_qtc
@@ -38,6 +38,7 @@ def _prescribe(world: World, medication: str = "methadone", dose: str = "90") ->
                 "medication": medication,
                 "dose_mg": dose,
                 "order_version": order_version(world.alice, medication),
+                "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",

@@ -23,7 +23,7 @@ from keel.patients.services.flags import resolve_flag
 from keel.treatment import readiness
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseStatus, Medication, MedicationOrder, OrderStatus
-from keel.treatment.queries import order_version
+from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services import last_use
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
@@ -123,6 +123,7 @@ def test_the_order_api_refuses_the_raise_with_a_422_naming_the_qtc_and_its_sourc
                 "medication": "methadone",
                 "dose_mg": "100",
                 "order_version": order_version(world.alice, "methadone"),
+                "orders_version": orders_version(world.alice),
             }
         ),
         "application/json",

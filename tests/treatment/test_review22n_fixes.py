@@ -24,7 +24,7 @@ from keel.treatment import services, words
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.queries import held_bottles
-from keel.treatment.queries.orders import order_version, order_versions
+from keel.treatment.queries.orders import order_version, order_versions, orders_version
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
@@ -45,7 +45,7 @@ def _tomorrow(world: World) -> str:
 def test_a_discharge_moves_the_version_and_the_api_refuses_the_old_read(world: World) -> None:
     pr, alice = world.staff["prescriber"], world.alice
     prescribe(by=pr, patient_id=alice.pk, medication="methadone", dose_mg="80")
-    read = order_version(alice, "methadone")
+    read, whole = order_version(alice, "methadone"), orders_version(alice)
     discharge(by=pr, patient_id=alice.pk, data=DischargeIn.posted({"reason": "left", "ended_on": None}))
     assert order_version(alice, "methadone") != read
     readmit(
@@ -57,7 +57,9 @@ def test_a_discharge_moves_the_version_and_the_api_refuses_the_old_read(world: W
     )
     response = sign_in(Client(), pr).post(
         f"/api/v1/patients/{alice.pk}/orders",
-        json.dumps({"medication": "methadone", "dose_mg": "100", "order_version": read}),
+        json.dumps(
+            {"medication": "methadone", "dose_mg": "100", "order_version": read, "orders_version": whole}
+        ),
         content_type="application/json",
     )
     assert response.status_code == 409

@@ -15,6 +15,7 @@ from django.test import Client
 from keel.treatment import services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord, MedicationOrder
+from keel.treatment.queries import orders_version
 from keel.treatment.services.policy import set_value
 from tests.conftest import World, sign_in
 from tests.treatment.test_start_guards import cows, intake, methadone_dose, text_of
@@ -195,6 +196,7 @@ def test_the_api_names_the_schedule_of_a_high_low_dose_start(world: World) -> No
         "dose_mg": 8,
         "schedule": [{"day": 1, "mg": 8}],
         "order_version": 0,
+        "orders_version": orders_version(world.alice),
     }
     response = api(world, "prescriber", "orders", body)
     assert response.status_code == 422
@@ -335,7 +337,15 @@ def test_a_buprenorphine_order_of_80_mg_is_refused(world: World) -> None:
 
 def test_the_api_refuses_an_800_mg_order_naming_the_dose(world: World) -> None:
     response = api(
-        world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 800, "order_version": 0}
+        world,
+        "prescriber",
+        "orders",
+        {
+            "medication": "methadone",
+            "dose_mg": 800,
+            "order_version": 0,
+            "orders_version": orders_version(world.alice),
+        },
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "dose_mg"
@@ -343,7 +353,15 @@ def test_the_api_refuses_an_800_mg_order_naming_the_dose(world: World) -> None:
 
 def test_the_api_asks_for_the_reason_of_a_high_order(world: World) -> None:
     response = api(
-        world, "prescriber", "orders", {"medication": "methadone", "dose_mg": 180, "order_version": 0}
+        world,
+        "prescriber",
+        "orders",
+        {
+            "medication": "methadone",
+            "dose_mg": 180,
+            "order_version": 0,
+            "orders_version": orders_version(world.alice),
+        },
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "override_reason"

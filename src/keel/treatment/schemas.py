@@ -295,6 +295,15 @@ class QtcOut(Out):
 
 
 class MedicationRecordOut(Out):
+    orders_version: str = Field(
+        description="the version of all these orders, every medication's (opaque text): send it back as "
+        "`orders_version` with a new order (POST /patients/{id}/orders); an order of any medication "
+        "written or stopped since refuses it (409). Read before the orders: never newer than them"
+    )
+    order_versions: dict[str, int] = Field(
+        description="each medication's version (the newest order's id plus its stopped orders, 0 for "
+        "none), the one definition the medication page shows: `order_version` of a new order"
+    )
     orders: list[OrderOut]
     doses: list[DoseOut]
     overrides: list[OverrideOut]
@@ -580,11 +589,20 @@ class OrderIn(In):
         default="",
         description="the prescriber's clinical reason for a dose above the program's entry-error check",
     )
-    order_version: int = Field(
+    orders_version: str = Field(
+        description="required: the version of this person's orders you read, covering every medication: "
+        "`orders_version` in GET /patients/{id}/medication, sent back exactly as given (opaque text). An "
+        "order of any medication written or stopped since is a 409 naming orders_version and the order "
+        "that changed; missing, not one Keel gave, or another person's: a 422 naming orders_version. "
+        "Nothing is written either way",
+    )
+    order_version: int | None = Field(
+        default=None,
         ge=0,
-        description="required: the version of this medication's orders you read, the id of the newest "
-        "order of this medication in GET /patients/{id}/medication, whatever its status (0: none). An order "
-        "written since is a 409 naming order_version and the newest order; nothing is written",
+        description="optional (required before orders_version, which covers it): the version of this "
+        "medication's orders you read, its entry in `order_versions` of GET /patients/{id}/medication. "
+        "Sent, it must be a whole number (else 422) and still current (else 409 naming order_version); "
+        "it never replaces orders_version",
     )
 
 

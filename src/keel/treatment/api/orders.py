@@ -17,17 +17,22 @@ from keel.treatment.schemas import (
     QtcOut,
     TakeHomeOut,
 )
+from keel.treatment.services.orders import NOT_READ
 
 
 @router.post(
     "/patients/{patient_id}/orders",
     response={201: PrescribedOut},
     tags=["medication"],
-    summary="Prescribe (409 if an order of the medication was written since `order_version`)",
+    summary="Prescribe (409 if an order of any medication was written or stopped since `orders_version`)",
 )
 def create_order(
     request: AuthenticatedApiRequest, patient_id: int, payload: OrderIn
 ) -> Status[PrescribedOut]:
+    """`orders_version` (required, session 23) covers every medication, as the medication page's versions
+    do; `order_version` is optional beside it and read only when the body has the key (`null` sent is
+    refused, as before: 422 naming it), see `services.prescribe`."""
+    sent = "order_version" in payload.model_fields_set
     order = services.prescribe(
         by=request.auth,
         patient_id=patient_id,
@@ -38,7 +43,8 @@ def create_order(
         home_start=payload.home_start,
         schedule=payload.schedule,
         override_reason=payload.override_reason,
-        order_version=payload.order_version,
+        order_version=payload.order_version if sent else NOT_READ,
+        orders_version=payload.orders_version,
     )
     return Status(201, PrescribedOut.prescribed(order))
 
@@ -52,6 +58,8 @@ def create_order(
 def medication(request: AuthenticatedApiRequest, patient_id: int) -> MedicationRecordOut:
     record = queries.medication_record(request.auth, patient_id=patient_id)
     return MedicationRecordOut(
+        orders_version=queries.orders_version(record.patient, record.order_versions),
+        order_versions=record.order_versions,
         orders=[OrderOut.of(o) for o in record.orders],
         doses=[DoseOut.of(d) for d in record.doses],
         overrides=[

@@ -56,7 +56,9 @@ from keel.treatment.queries.orders import (
     order_fhir,
     order_version,
     order_versions,
+    orders_version,
     schedule_rows,
+    versions_in,
 )
 from keel.treatment.queries.qtc import dose_review_qtc, recent_qtc, recent_qtc_ms
 from keel.treatment.queries.record import MedicationRecord, medication_record
@@ -134,6 +136,7 @@ __all__ = [
     "order_fhir",
     "order_version",
     "order_versions",
+    "orders_version",
     "plan_days",
     "recent_qtc",
     "recent_qtc_ms",
@@ -147,6 +150,7 @@ __all__ = [
     "take_home_review",
     "take_home_review_for",
     "taken_doses",
+    "versions_in",
     "window_notes",
     "with_missed_day_reads",
 ]

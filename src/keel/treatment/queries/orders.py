@@ -1,12 +1,14 @@
 """An order's reads: the order in force on a day (`active_order`, every dose reads it) and a prescriber's
 overrides of it for the day (`day_overrides`), both hand-written SQL on the dose's hot path; whether the
 person has an open episode of care to write an order in (`episode_open`); the version of a person's orders
-of one medication a writer read (`order_version`, `order_versions`); a low-dose schedule against what was
+of one medication a writer read (`order_version`, `order_versions`) and of all of them (`orders_version`,
+the API's); a low-dose schedule against what was
 given at each step, and the order as FHIR."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
@@ -149,9 +151,9 @@ def order_version(patient: Patient, medication: str) -> int:
     higher id (a raise, a lowering, one written to start later); a stop writes no row (discharge stops the
     order in force and any pending one, review 22n hole 1) but adds to the stopped count. Both terms only
     grow, and every change grows one, so the sum changes with every new order and every stop: a page read
-    before a discharge is stale after the readmission. Per medication: the API's body names the version of
-    the medication it writes; the medication page, which shows every medication, sends every version it
-    read and all are compared (`prescribe`'s `other_versions`, review 22n hole 2). One statement."""
+    before a discharge is stale after the readmission. Per medication; a writer names every medication's
+    (review 22n hole 2, session 23): the medication page sends every version it read (`prescribe`'s
+    `other_versions`), the API's body all of them in one text (`orders_version`). One statement."""
     return order_versions(patient).get(medication, 0) if medication in Medication.values else 0
 
 
@@ -165,6 +167,32 @@ def order_versions(patient: Patient) -> dict[str, int]:
         .values_list("medication", "newest", "stops")
     }
     return {m: sum(newest.get(m, (0, 0))) for m in Medication.values}
+
+
+def orders_version(patient: Patient, versions: Mapping[str, int] | None = None) -> str:
+    """The version of all the person's orders, every medication's (session 23, lane api23): the API's
+    `orders_version`, one text for the whole picture a client read, as the medication page's hidden fields
+    (one per medication) are for the page. Not a second definition: it is `order_versions` (the one the
+    page shows and `prescribe` compares) written out with the person's id in front, `<person>-<version of
+    each medication in Medication's order>` (e.g. "42-17-0-3"), so a version read of another person's orders
+    is never taken for this person's (`versions_in` reads it back). Opaque to a client: sent back as given.
+    `versions`: `order_versions(patient)` already read (the medication record reads it before its orders)."""
+    read = order_versions(patient) if versions is None else versions
+    return "-".join(str(n) for n in (patient.pk, *(read[m] for m in Medication.values)))
+
+
+_WHOLE = r"(0|[1-9][0-9]{0,17})"  # a whole number as `orders_version` writes it: no sign, no leading zero
+_ORDERS_VERSION = re.compile("-".join([_WHOLE] * (1 + len(Medication.values))), re.ASCII)
+
+
+def versions_in(token: object) -> tuple[int, dict[str, int]] | None:
+    """The person's id and each medication's version in an `orders_version` text exactly as it writes them;
+    None for anything else (not text, spaces, a sign, leading zeros, another count of parts)."""
+    found = _ORDERS_VERSION.fullmatch(token) if isinstance(token, str) else None
+    if found is None:
+        return None
+    person, *versions = (int(part) for part in found.groups())
+    return person, dict(zip(Medication.values, versions, strict=True))
 
 
 def newest_order(patient: Patient, medication: str) -> MedicationOrder | None:

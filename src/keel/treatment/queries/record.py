@@ -24,6 +24,7 @@ from keel.treatment.models import (
 )
 from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
+from keel.treatment.queries.orders import order_versions
 from keel.treatment.queries.qtc import recent_qtc_ms
 
 
@@ -39,6 +40,8 @@ class MedicationRecord:
     fills: list[MedicationFill] = field(default_factory=list)
     qtc_warnings: tuple[Reason, ...] = ()  # a recent QTc over 450 ms, shown where methadone is ordered
     more_doses: bool = False  # older doses than `doses` holds exist (the page offers to show them all)
+    # each medication's `order_version`, read before `orders` (session 23): never newer than the orders shown
+    order_versions: dict[str, int] = field(default_factory=dict)
 
 
 DOSES_SHOWN = 60  # the latest doses read unless every dose is asked for (two months of daily doses)
@@ -47,8 +50,13 @@ DOSES_SHOWN = 60  # the latest doses read unless every dose is asked for (two mo
 def medication_record(
     user: User, *, patient_id: int, now: datetime | None = None, all_doses: bool = False
 ) -> MedicationRecord:
-    """The record, its latest `DOSES_SHOWN` doses (`all_doses`: every one, for the page's "show all")."""
+    """The record, its latest `DOSES_SHOWN` doses (`all_doses`: every one, for the page's "show all").
+    The version of the person's orders (`order_versions`, the page's hidden fields and the API's
+    `orders_version`) is read first (session 23): an order written between that read and the orders' makes
+    it older than the orders shown, so a write from it is refused (409) rather than taken as having seen an
+    order it never read."""
     patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="medication_record")
+    versions = order_versions(patient)  # first: see above
     today = local_today(patient, now)
     active = MedicationOrder.objects.filter(  # the order in force today (review 19a)
         in_force_q(today), patient=patient, medication=Medication.METHADONE
@@ -70,4 +78,5 @@ def medication_record(
         fills=list(MedicationFill.objects.filter(patient=patient).select_related("order", "voids")[:30]),
         context=dose_context(patient, Medication.METHADONE, today) if active.exists() else None,
         qtc_warnings=qtc_warning(recent_qtc_ms(patient, today)),
+        order_versions=versions,
     )

@@ -27,7 +27,7 @@ from keel.patients.models import Patient, local_today
 from keel.recovery.common import StaleEdit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
-from keel.treatment.queries.orders import episode_open, newest_order
+from keel.treatment.queries.orders import episode_open, newest_order, versions_in
 from keel.treatment.queries.orders import order_versions as order_versions_of
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.queries.take_home_plans import bottles_at_home_above
@@ -56,7 +56,9 @@ class _NotRead:
         return "NOT_READ"
 
 
-NOT_READ = _NotRead()  # `prescribe` from a caller that read no order (a test's setup), never an adapter
+# `prescribe` from a caller that read no order (a test's setup), never an adapter; and `order_version` left
+# out of an API body that sent `orders_version`, which covers it (session 23)
+NOT_READ = _NotRead()
 
 
 def prescribe(
@@ -73,6 +75,7 @@ def prescribe(
     override_reason: object = "",  # any JSON value: only text of substance is a reason
     order_version: object = NOT_READ,  # the version of this medication's orders the writer read (see below)
     other_versions: Mapping[str, object] | None = None,  # the other medications' versions a page showed
+    orders_version: object = NOT_READ,  # the API's: the version of all the person's orders (see below)
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
@@ -98,6 +101,18 @@ def prescribe(
     (the medication page shows them all); each is compared as `order_version` is, so a page read before
     another medication's order was written (a switch nobody saw) or stopped is stale. Under the lock every
     medication's version is compared with the first read.
+    `orders_version` (session 23, lane api23): the version of all the person's orders an API client read
+    (`queries.orders_version`: `order_versions`, the page's one definition, in one text with the person's
+    id), required of the API: its per-medication `order_version` alone let a client that read before
+    another medication's order was written (naltrexone added at 09:01, methadone written at 09:02 from the
+    09:00 read) write unwarned. Not one it gave (`versions_in`) or of another person: TreatmentInvalid
+    naming `orders_version`; any medication's part not the version now: StaleEdit naming `orders_version`
+    (409). Why `order_version` stays, optional, beside it: it is one part of what `orders_version` says
+    (that medication's version, the same definition), so sending both is still a true statement of what
+    the client read and refusing it would break a client for nothing; sent, it is read and compared as
+    before (422/409 naming `order_version`), left out (NOT_READ) `orders_version` covers it. Why it no
+    longer suffices alone: it would keep serving the weaker guarantee silently; an old client that sends
+    only `order_version` is told, 422 naming `orders_version` (the API's schema requires it).
 
     In order, one step each: the person (`_scoped_for`), the versions read (`_versions_read`), the order's
     fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the
@@ -107,35 +122,51 @@ def prescribe(
         by, patient_id, "medication_order", policy.can_prescribe(by), "prescribe", emergency_access=False
     )
     now = now or timezone.now()
-    currents = _versions_read(patient, medication, order_version, other_versions)
+    currents, field = _versions_read(patient, medication, order_version, other_versions, orders_version)
     checked = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason, now)
     note = _noted(note, checked.why, checked.qtc_why)
-    order = _write_order(by, patient, medication, currents, checked, starts_on, note, home_start, now)
+    order = _write_order(
+        by, patient, medication, (currents, field), checked, starts_on, note, home_start, now
+    )
     order.warnings = (*checked.warnings, *_bottles_at_home(patient, order, local_today(patient, now)))
     return order
 
 
 def _versions_read(
-    patient: Patient, medication: str, order_version: object, other_versions: Mapping[str, object] | None
-) -> dict[str, int]:
+    patient: Patient,
+    medication: str,
+    order_version: object,
+    other_versions: Mapping[str, object] | None,
+    orders_version: object,
+) -> tuple[dict[str, int], str]:
     """The versions of the person's orders now, each medication's (`queries.orders.order_versions`), the ones
-    `_write_order` compares again under the lock. The writer's `order_version` is refused before any check:
-    missing or not a whole number (`_read_version`, TreatmentInvalid naming `order_version`: every adapter
-    must say what it read), or not the version now (StaleEdit, `order_changed`: an order written or stopped
-    since would be undone). So is any of `other_versions` a page sent (review 22n hole 2). Not compared for
-    `NOT_READ` (a caller that showed no order) nor for a medication that is not one (the checks name
+    `_write_order` compares again under the lock, and the field a change found there names (`orders_version`
+    when the writer sent it, else `order_version`). Every version the writer sent is read before any is
+    compared, so a bad one is a 422 (TreatmentInvalid naming it) whatever changed: `order_version`
+    (`_read_version`: missing or not a whole number; left out only beside `orders_version`, NOT_READ), each
+    of `other_versions` the page sent (review 22n hole 2), and `orders_version` (`_read_orders_version`). Then
+    each is compared with the version now (StaleEdit, `order_changed`, naming the field it came in: an order
+    written or stopped since would be undone): `order_version`, then `orders_version`'s parts (the
+    medication written first), then the page's others. Not compared for a caller that showed no order
+    (`order_version` and `orders_version` NOT_READ) nor for a medication that is not one (the checks name
     `medication`)."""
     currents = order_versions_of(patient)
-    if order_version is not NOT_READ and medication in Medication.values:  # else the medication is named
-        read = _read_version(order_version)
-        if read != currents[medication]:
-            raise order_changed(patient, medication, read)
-    for other, sent in sorted((other_versions or {}).items()):
+    field = "order_version" if orders_version is NOT_READ else "orders_version"
+    if medication not in Medication.values:  # the checks name the medication
+        return currents, field
+    sent: list[tuple[str, str, int]] = []  # (field, medication, version read)
+    if order_version is not NOT_READ:
+        sent.append(("order_version", medication, _read_version(order_version)))
+    if orders_version is not NOT_READ:
+        whole = _read_orders_version(patient, orders_version)
+        sent += [("orders_version", m, whole[m]) for m in [medication, *sorted(set(whole) - {medication})]]
+    for other, raw in sorted((other_versions or {}).items()):
         if other in Medication.values and other != medication:
-            read = _read_version(sent)
-            if read != currents[other]:
-                raise order_changed(patient, other, read)
-    return currents
+            sent.append(("order_version", other, _read_version(raw)))
+    for named, of, read in sent:
+        if read != currents[of]:
+            raise order_changed(patient, of, read, field=named)
+    return currents, field
 
 
 def _noted(note: str, why: str, qtc_why: str) -> str:
@@ -152,7 +183,7 @@ def _write_order(
     by: User,
     patient: Patient,
     medication: str,
-    currents: dict[str, int],
+    read: tuple[dict[str, int], str],
     checked: _Checked,
     starts_on: date | None,
     note: str,
@@ -161,16 +192,18 @@ def _write_order(
 ) -> MedicationOrder:
     """In one transaction under the person's lock (`lock_person`: of two submits of one person, the second
     waits there, then sees the first's order): the episode read under its lock (`episode_open(lock=True)`,
-    the row `discharge` locks first). An order written or stopped since `currents` were read refuses it
-    (StaleEdit, `order_changed`, nothing written: the checks read another order). No open episode (review
-    20a): nothing written but the refusal's audit row, which commits, then TreatmentInvalid naming
-    `patient`. Otherwise the order and its audit row (`_order_audited`)."""
+    the row `discharge` locks first). An order written or stopped since the versions were read (`read`:
+    each medication's and the field a change names) refuses it (StaleEdit, `order_changed`, nothing
+    written: the checks read another order). No open episode (review 20a): nothing written but the
+    refusal's audit row, which commits, then TreatmentInvalid naming `patient`. Otherwise the order and its
+    audit row (`_order_audited`)."""
+    currents, field = read
     with transaction.atomic():
         lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
         ended = not episode_open(patient, lock=True)
         if not ended and (now_read := order_versions_of(patient)) != currents:  # written meanwhile
             changed = next(m for m in [medication, *sorted(currents)] if now_read.get(m) != currents.get(m))
-            raise order_changed(patient, changed, currents[changed])  # nothing written here
+            raise order_changed(patient, changed, currents[changed], field=field)  # nothing written here
         if ended:  # review 20a: nothing written but the refusal's audit row, which commits
             _audit(
                 by,
@@ -258,9 +291,32 @@ def _read_version(raw: object) -> int:
     raise TreatmentInvalid([FieldError("order_version", MISSING_VERSION)])
 
 
-def order_changed(patient: Patient, medication: str, read: int) -> StaleEdit:
-    """StaleEdit naming `order_version`: this medication's orders changed since the writer read version
-    `read`, and what the newest order is now, in the request's language."""
+MISSING_ORDERS_VERSION = N_(
+    "the version of this person's orders you read is missing or not one Keel gave: read their medication "
+    "record again and send its orders_version as it is"
+)
+ANOTHER_PERSONS_VERSION = N_(
+    "this is the version of another person's orders: read this person's medication record and send its "
+    "orders_version"
+)
+
+
+def _read_orders_version(patient: Patient, raw: object) -> dict[str, int]:
+    """Each medication's version in the `orders_version` an API client sent (`queries.versions_in`: exactly
+    as `queries.orders_version` writes it), of this person's orders; else TreatmentInvalid naming it."""
+    found = versions_in(raw)
+    if found is None:
+        raise TreatmentInvalid([FieldError("orders_version", MISSING_ORDERS_VERSION)])
+    person, versions = found
+    if person != patient.pk:
+        raise TreatmentInvalid([FieldError("orders_version", ANOTHER_PERSONS_VERSION)])
+    return versions
+
+
+def order_changed(patient: Patient, medication: str, read: int, *, field: str = "order_version") -> StaleEdit:
+    """StaleEdit naming `field` (the version the writer sent: `order_version`, or the API's
+    `orders_version`): this medication's orders changed since the writer read version `read`, and what the
+    newest order is now, in the request's language."""
     newest = newest_order(patient, medication)
     name = Medication(medication).label if medication in Medication.values else medication
     if newest is None:
@@ -270,7 +326,7 @@ def order_changed(patient: Patient, medication: str, read: int) -> StaleEdit:
                 "order now. Nothing was saved: read the orders again before you write."
             )
             % {"medication": name, "read": read},
-            field="order_version",
+            field=field,
         )
     return StaleEdit(
         _(
@@ -286,7 +342,7 @@ def order_changed(patient: Patient, medication: str, read: int) -> StaleEdit:
             "day": newest.starts_on.isoformat(),
             "status": newest.get_status_display(),
         },
-        field="order_version",
+        field=field,
     )
 
 

@@ -95,8 +95,9 @@ def _medication_page(
                 (c.id, flag_words.get(c.kind, c.kind), c.raised_on)
                 for c in (review.concerns if review else [])
             ],
-            # the version of each medication's orders this page shows: the order form sends it back
-            "order_versions": queries.order_versions(record.patient) if can_prescribe else {},
+            # the version of each medication's orders this page shows: the order form sends it back (read
+            # by the record before the orders it shows, never newer: session 23)
+            "order_versions": record.order_versions if can_prescribe else {},  # read before its orders
             "order_error": order_error,
         },
         status=status,
