@@ -104,7 +104,7 @@ def test_a_refused_row_says_why_and_is_not_marked_by_colour_alone(
     shot(page, "dosing-refused-row-phone-es")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.close()
-    assert marks["words"].startswith("✗ No administrada: Una dosis de 500 mg supera 300 mg")
+    assert marks["words"].startswith("✗ No se dio: Una dosis de 500 mg supera 300 mg")
     assert marks["dashedCells"] == 0
     assert (marks["barStyle"], marks["barPx"] >= 4) == ("solid", True)
     assert marks["barContrast"] >= 3
