@@ -385,8 +385,8 @@ def _nurse_gives_60(world: World) -> str:
 def test_the_nurses_dosing_list_tells_the_mg_of_the_bottles_handed_out(world: World) -> None:
     on_sixty(world)
     decide(world, [tomorrow(world)])
-    assert (
-        f"Take-home bottles handed out with this dose: {tomorrow(world).isoformat()} 60 mg."
+    assert (  # the days as runs, as the medication page says them (lane words23)
+        f"Take-home bottles handed out with this dose: {tomorrow(world).isoformat()}: 60 mg."
         in _nurse_gives_60(world)
     )
 

@@ -307,3 +307,24 @@ def bottle_mg_runs(bottle_mg: dict[str, object] | None) -> str:
             groups.append((mg, [day_text]))
         last = day
     return ", ".join(_("%(days)s: %(mg)s mg") % {"days": day_runs(days), "mg": mg} for mg, days in groups)
+
+
+# A bottle reason's parts as `treatment.services.doses.bottles` writes them: each bottle "2026-12-05 70 mg",
+# "; " between them; the days of a run not handed out "2026-12-05, 2026-12-06".
+_BOTTLE_MG = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]+(?:[.][0-9]+)?) mg")
+
+
+def bottles_as_runs(reason: Reason) -> Reason:
+    """A bottle reason (handed out with a dose, kept back, at home) with its days said as runs, as the
+    medication page says them (`bottle_mg_runs`, `day_runs`): 28 bottles' "day mg" one by one filled a
+    phone's screen at the dosing window (lane words23). Parts it cannot read are kept as written."""
+    params = []
+    for key, value in reason.params:
+        if isinstance(value, str) and key == "bottles":
+            found = [_BOTTLE_MG.fullmatch(part) for part in value.split(LIST_SEPARATOR)]
+            if all(found):
+                value = bottle_mg_runs({m[1]: m[2] for m in found if m is not None})
+        elif isinstance(value, str) and key == "days" and value:
+            value = day_runs(value.split(", "))
+        params.append((key, value))
+    return replace(reason, params=tuple(params))

@@ -217,7 +217,8 @@ def _dose_result(
     }
     # session 22: the take-home bottles that went home with the dose (their mg), or that must not
     bottles = [r for r in outcome.decision.reasons if r.template in BOTTLE_REASONS]
-    return {"kind": "given", "text": f"{given} {words.reasons_text(bottles)}" if bottles else given}
+    handed = words.reasons_text(words.bottles_as_runs(r) for r in bottles)  # runs of days, as the page says
+    return {"kind": "given", "text": f"{given} {handed}" if bottles else given}
 
 
 @require_POST

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,27 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
-from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import InvalidInput, number_from_text
+from keel.treatment import policy_words
 from keel.treatment.queries import policy as policy_reads
 from keel.treatment.services import policy as policy_writes
 from keel.treatment.views.common import errors_text
-
-
-def _said(v: policy_reads.PolicyValue) -> dict[str, Any]:
-    """One row in the reader's language: the rule's words (help, bounds, labels) are the core's English,
-    marked with N_; a choice's values are shown in words (the form still sends the value itself)."""
-    words = {c: _(core_policy.CHOICE_LABELS.get(c, c)) for c in v.choices}
-    return {
-        **vars(v),
-        "help": _(v.help) if v.help else "",
-        "bounds": _(v.bounds) if v.bounds else "",
-        "label": _(v.label),
-        "rule_label": _(v.rule_label),
-        "choice_words": list(words.items()),
-        "shown_value": words.get(v.value, v.value) if isinstance(v.value, str) else v.value,
-        "shown_default": words.get(v.default, v.default) if isinstance(v.default, str) else v.default,
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,7 +50,7 @@ def program_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
         "treatment/policy.html",
         {
             "program": program,
-            "values": [_said(v) for v in values],
+            "values": [policy_words.said(v) for v in values],
             "can_change": policy.can_change_policy(request.user, program.pk),
             "error": error,
             "error_rule": request.POST.get("rule", "") if error else "",
