@@ -435,6 +435,24 @@ def _treatment_history(
         return
     earlier, current = _earlier_order(patient, prescriber, current, first)
     _earlier_doses(patient, nurse, rng, earlier, current, first, last)
+    _number_treatment_days(patient)
+
+
+def _number_treatment_days(patient: Patient) -> None:
+    """Each demo dose's treatment day as the window counts it (`core.episodes.treatment_day` from the
+    episode's first dose), once the history before the current order is written: the two weeks under the
+    current order were numbered from that order's start, which made yesterday "day 14" beside today's
+    "day 337" at the window."""
+    from keel.core import episodes
+    from keel.treatment.models import DoseRecord
+
+    doses = list(DoseRecord.objects.filter(patient=patient).order_by("local_date", "sequence"))
+    if not doses:
+        return
+    first = doses[0].local_date
+    for dose in doses:
+        dose.treatment_day = episodes.treatment_day(first, dose.local_date)
+    DoseRecord.objects.bulk_update(doses, ["treatment_day"], batch_size=500)
 
 
 def _admission_diagnosis(patient: Patient, prescriber: User, rng: random.Random, admitted: date) -> None:
