@@ -14,11 +14,9 @@ from keel.treatment.queries.contexts import dose_context
 
 def _yesterday_and_window_days(patient: Patient) -> tuple[int, int] | None:
     today = local_today(patient)
-    yesterday = (
-        DoseRecord.objects.filter(patient=patient, medication="methadone", local_date=today - timedelta(days=1))
-        .order_by("sequence")
-        .first()
-    )
+    day_before = today - timedelta(days=1)
+    doses = DoseRecord.objects.filter(patient=patient, medication="methadone", local_date=day_before)
+    yesterday = doses.order_by("sequence").first()
     if yesterday is None or demo.episode_ended_on(patient) is not None:
         return None
     return yesterday.treatment_day, dose_context(patient, "methadone", today).treatment_day
