@@ -1,7 +1,8 @@
 """The observed dose at the window (`record_dose`): the guards in order (`guards`), then the dose row (a hold
 gives 0 mg), its audit row and, for a hold, a flag to a prescriber and the take-home plans suspended
-(`_save_dose`, `_flag_hold`), all in one transaction under the person's lock (review 18a); a take-home
-bottle brought back is recorded on its plan with the dose (review 19a)."""
+(`_save_dose`, `_flag_hold`), all in one transaction under the person's lock (review 18a), the audit rows
+appended at its end (`audit.deferred`, issue #21); a take-home bottle brought back is recorded on its plan
+with the dose (review 19a)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.accounts.models import User
+from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
@@ -93,8 +95,10 @@ def record_dose(
     # Review 18a: the day is read, checked and written in one transaction under the person's lock (on
     # PostgreSQL folded into the order's read, `order_and_overrides(lock=True)`; SQLite's IMMEDIATE
     # transaction holds the one writer lock from its start): two nurses, or a hold of another medication, one
-    # after the other.
-    with transaction.atomic():
+    # after the other. Its audit rows (the dose's, a denial's, a hold's flag and the plans it ends, the
+    # bottles') are appended last, still in this transaction (`audit.deferred`, issue #21): the program's
+    # chain head is locked for the last statements only, after the person's lock, as a check-in's is.
+    with audit.deferred():
         try:
             order, overrides = order_for_dose(patient, medication, today)
             amount, given = dose_fields(
