@@ -1,5 +1,5 @@
-"""A dose at the window against a check-in, side by side in one process (issue #21's "server CPU per dose <= 2x
-a check-in"), in figures that do not move with the machine's load as well as in CPU time.
+"""A dose at the window against a check-in, side by side in one process (issue #21's "server CPU per dose
+<= 2x a check-in"), in figures that do not move with the machine's load as well as in CPU time.
 
     .venv/bin/python bench/dose_cpu.py                      # API dose vs API check-in, SQLite
     .venv/bin/python bench/dose_cpu.py --hold               # and a held dose (sedated: its flag, its plans)
@@ -137,8 +137,8 @@ def main() -> None:
         profiles[name] = stats
 
     print(
-        f"{connection.vendor}, {args.requests} requests x {args.rounds} rounds per route (rounds alternated), "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"{connection.vendor}, {args.requests} requests x {args.rounds} rounds per route (rounds "
+        f"alternated), load average {os.getloadavg()[0]:.1f}"
     )
     print(f"{'route':<10} {'CPU ms min/median/max':>24} {'statements':>10} {'calls':>8} {'JSON decodes':>13}")
     for name in runs:

@@ -25,7 +25,7 @@ from tests.review13d.common import at, dose, methadone_on
 pytestmark = pytest.mark.django_db
 
 _TODAY = date.today()
-MON = _TODAY - timedelta(days=_TODAY.weekday() + 35)  # a Monday five weeks back: the history fits before today
+MON = _TODAY - timedelta(days=_TODAY.weekday() + 35)  # a Monday five weeks back: the history before today
 
 
 def _plan(world: Any, decided: date, first_bottle: date) -> Any:
@@ -67,7 +67,8 @@ def test_a_held_dose_locks_the_chain_head_last(world: Any) -> None:
     with CaptureQueriesContext(connection) as queries:
         held = dose(world, "", at(MON + timedelta(days=8), 11), sedated=True)
     assert held.dose.status == "held"
-    assert PatientFlag.objects.filter(patient=world.alice, source_type="dose", source_id=held.dose.pk).exists()
+    flags = PatientFlag.objects.filter(patient=world.alice, source_type="dose", source_id=held.dose.pk)
+    assert flags.exists()
     assert TakeHomePlan.objects.get(pk=plan.pk).ended_on == MON + timedelta(days=8)
     sent = [q["sql"] for q in queries.captured_queries]
     lock = _head_lock(sent)
@@ -127,3 +128,63 @@ def test_a_blocked_dose_still_commits_its_denial_row(world: Any) -> None:
     denied = AuditEvent.objects.filter(id__gt=newest, target_type="dose", outcome=Outcome.DENIED)
     assert denied.count() == 1
     assert audit.verify_chain().ok
+
+
+def _given_today_asked_and_told(world: Any, day: date) -> tuple[bool, bool]:
+    """`suspend_take_home_plans`' own question (the ORM), and `window.given_on`'s from the dose's reads."""
+    from keel.treatment.models import DoseRecord, DoseStatus
+    from keel.treatment.queries import dose_context_and_reads
+    from keel.treatment.queries.doses import taken_doses
+    from keel.treatment.services.doses.window import given_on
+
+    with time_machine.travel(at(day, 12), tick=False):
+        asked = taken_doses(
+            DoseRecord.objects.filter(patient=world.alice, local_date=day, status=DoseStatus.GIVEN)
+        ).exists()
+        _ctx, reads = dose_context_and_reads(world.alice, "methadone", day, with_other_holds=True)
+        return asked, given_on(reads, world.alice.pk, day)
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        ("nothing", False),
+        ("given", True),
+        ("given then voided", False),
+        ("given then corrected to 0", False),
+        ("given then corrected to 20", True),
+        ("held", False),
+        ("buprenorphine given", True),
+    ],
+)
+def test_given_on_answers_as_the_orm(world: Any, today: str, expected: bool) -> None:
+    from keel.treatment.models import DoseRecord
+    from tests.review13d.common import amend
+
+    methadone_on(world, MON, "30", 8)
+    day = MON + timedelta(days=8)
+    if today.startswith("given"):
+        given = dose(world, "30", at(day, 9)).dose
+        if "voided" in today:
+            amend(world, given.pk, at(day, 10), void=True)
+        elif "corrected" in today:
+            amend(world, given.pk, at(day, 10), corrected_mg=today.rsplit(" ", 1)[1])
+    elif today == "held":
+        dose(world, "", at(day, 9), sedated=True)
+    elif today == "buprenorphine given":  # another medication's row as written (not the guards' point)
+        last = DoseRecord.objects.filter(patient=world.alice).order_by("-id").first()
+        assert last is not None
+        DoseRecord.objects.create(
+            patient=world.alice,
+            order=last.order,  # the reads join no order
+            medication="buprenorphine",
+            local_date=day,
+            sequence=1,
+            status="given",
+            amount_mg="4",
+            treatment_day=last.treatment_day + 1,
+            decision={},
+            recorded_by=world.staff["nurse"],
+            recorded_at=at(day, 9),
+        )
+    assert _given_today_asked_and_told(world, day) == (expected, expected)
