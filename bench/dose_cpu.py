@@ -15,7 +15,9 @@ request through Django's `BaseHandler` with the whole MIDDLEWARE list. Prints, p
 - SQL statements of one request (CaptureQueriesContext; SQLite's BEGIN IMMEDIATE is counted);
 - Python function calls (cProfile's count over a batch) and JSON documents decoded (`JSONDecoder.decode`).
 
-The last two do not move with the load: compare changes by them on a shared machine.
+The last two do not move with the load: compare changes by them on a shared machine. Runs the Keel of the
+tree it sits in (its `src` first on the path), not the one installed in the virtualenv: copy it with
+`profile_request.py` beside another tree's `src` (a `git archive`) to measure that tree.
 """
 
 from __future__ import annotations
