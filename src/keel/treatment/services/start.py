@@ -48,10 +48,12 @@ def _start_gate(
     now: datetime,
     total: Decimal,
     overrides: list[DoseOverride],
+    *,
+    dose_limit: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`start_gate` as the dose guards still take it (`doses.guards.Cover.start`, `doses.rule.dose_decision`:
     a plain dict, typed `StartGate` once those take it)."""
-    return dict(start_gate(patient, order, ctx, now, total, overrides))
+    return dict(start_gate(patient, order, ctx, now, total, overrides, dose_limit=dose_limit))
 
 
 def start_gate(
@@ -61,6 +63,8 @@ def start_gate(
     now: datetime,
     total: Decimal,
     overrides: list[DoseOverride],
+    *,
+    dose_limit: Mapping[str, Any] | None = None,
 ) -> StartGate:
     """The buprenorphine start gate and today's induction day (`keel.core.induction`, counted in dosing
     days): an induction's first dose (the episode's first, a restart after `restart_gap_days` without
@@ -73,16 +77,17 @@ def start_gate(
     gate applies to it (a readiness verdict "ready" or a start override covering the total), on the start's
     day whatever dose of the day takes the total there (review 21x: after the morning's 0.5 mg step, 8 mg
     more was "not a first dose" and skipped the gate); on a later day above the step, the step's words (the
-    schedule's planned total still needs a limit override for the day, clin13)."""
+    schedule's planned total still needs a limit override for the day, clin13). `dose_limit`: the dose limit's
+    policy for the person when the caller read it (the window's, `guards.DoseDay.policy`); None: read."""
     step = low_dose_step(patient, order, ctx.today)
     if step is not None and total <= Decimal(str(step["schedule_mg"])):  # today's step: no gate
         return _with_step({"first_dose": False}, step)
     if step is not None:  # above the step: the gate, then the step's planned total (no phase of its own)
-        gate = _start_gate_read(patient, ctx, now, total, overrides, any_dose=True)
+        gate = _start_gate_read(patient, ctx, now, total, overrides, any_dose=True, dose_limit=dose_limit)
         gate.pop("phase", None)
         gate.pop("restart_after_days", None)
         return _with_step(gate, step)
-    return _start_gate_read(patient, ctx, now, total, overrides)
+    return _start_gate_read(patient, ctx, now, total, overrides, dose_limit=dose_limit)
 
 
 def _with_step(gate: StartGate, step: LowDoseStep) -> StartGate:
@@ -101,11 +106,12 @@ def _start_gate_read(
     overrides: list[DoseOverride],
     *,
     any_dose: bool = False,
+    dose_limit: Mapping[str, Any] | None = None,
 ) -> StartGate:
     """`start_gate` without a low-dose step: the induction's phase and, on its first dose, the readiness
     verdict and a start override covering `total`. `any_dose`: on the induction's first day, the gate on this
     dose whatever dose of the day it is (a low-dose day's total above its step, review 21x)."""
-    induction = _induction(patient, ctx, now)
+    induction = _induction(patient, ctx, now, dose_limit)
     first = (induction.starts_today and (any_dose or ctx.given_today_mg == 0)) or induction.after_full_agonist
     gate: StartGate = {"first_dose": first}
     if first:
@@ -131,10 +137,13 @@ def window_phase(patient: Patient, order: MedicationOrder, ctx: DoseContext, at:
     return _induction(patient, ctx, at).phase
 
 
-def _induction(patient: Patient, ctx: DoseContext, now: datetime) -> induction_rules.Induction:
+def _induction(
+    patient: Patient, ctx: DoseContext, now: datetime, dose_limit: Mapping[str, Any] | None = None
+) -> induction_rules.Induction:
     """Today's place in the buprenorphine induction, from this episode's latest buprenorphine doses (today's
     and those of the two dosing days before: at most 10 slots a day, so 30 rows) and the methadone taken
-    since the earliest of them."""
+    since the earliest of them. `dose_limit`: the dose limit's policy for the person, if read (None: read)."""
+    settings = effective_policy(patient, DOSE_LIMIT) if dose_limit is None else dose_limit
     doses: list[tuple[date, datetime]] = []
     if ctx.first_dose_on is not None:
         doses = [
@@ -160,7 +169,7 @@ def _induction(patient: Patient, ctx: DoseContext, now: datetime) -> induction_r
         today=ctx.today,
         now=now,
         full_agonist=methadone_times(patient, since, now) if doses else [],
-        restart_gap_days=float(effective_policy(patient, DOSE_LIMIT)["restart_gap_days"]),
+        restart_gap_days=float(settings["restart_gap_days"]),
     )
 
 

@@ -79,7 +79,9 @@ HOLD_SUSPENDS = (
 )
 
 
-def suspend_take_home_plans(*, by: User, patient: Patient, held_on: date, now: datetime) -> list[int]:
+def suspend_take_home_plans(
+    *, by: User, patient: Patient, held_on: date, now: datetime, given_today: bool | None = None
+) -> list[int]:
     """A hold means stop (issue #13): a dose held for sedation or intoxication ends every take-home plan of
     the person whose bottles cover a day after `held_on`, so the person is seen at the window again, whichever
     screen or query reads the plan (they all read `ended_on` through `plan_days`). Bottles that may already
@@ -89,11 +91,15 @@ def suspend_take_home_plans(*, by: User, patient: Patient, held_on: date, now: d
     home and the plan ends after that run. Releasing the hold does not bring the rest back: the prescriber
     decides again, with the held dose among the concerns to acknowledge. Called inside the hold's
     transaction, the person's row locked first (a take-home decision being saved at the same moment waits,
-    then sees the hold); each plan ended is audited. Returns the ids ended."""
-    lock_person(patient)
-    given_today = taken_doses(  # review 22o hole 5: a dose voided or corrected to 0 gave nothing
-        DoseRecord.objects.filter(patient=patient, local_date=held_on, status=DoseStatus.GIVEN)
-    ).exists()
+    then sees the hold); each plan ended is audited. Returns the ids ended. `given_today`: whether a dose of
+    any medication was given and taken on `held_on`, when the caller read it under the person's lock it
+    holds (the dose at the window, from the day it read: `window.given_on`, issue #21); None: the person is
+    locked here and it is asked."""
+    if given_today is None:
+        lock_person(patient)
+        given_today = taken_doses(  # review 22o hole 5: a dose voided or corrected to 0 gave nothing
+            DoseRecord.objects.filter(patient=patient, local_date=held_on, status=DoseStatus.GIVEN)
+        ).exists()
     suspended = []
     plans = TakeHomePlan.objects.select_for_update().filter(patient=patient).exclude(ended_on__lte=held_on)
     for plan in plans:

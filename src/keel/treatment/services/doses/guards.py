@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -27,9 +28,11 @@ from keel.treatment.queries import DoseContext, RecordedDose
 from keel.treatment.queries.contexts import _Reads
 from keel.treatment.queries.doses import hours_since, slot_recorded
 from keel.treatment.queries.orders import level_given_under, order_and_overrides
+from keel.treatment.queries.policy import effective_policy
 from keel.treatment.queries.qtc import recent_qtc
 from keel.treatment.services.agonists import second_agonist_gate
 from keel.treatment.services.common import (
+    GUARD_RAILS,
     DoseBlocked,
     DoseConflict,
     _audit,
@@ -58,6 +61,13 @@ class DoseDay:
     ctx: DoseContext
     reads: _Reads
     overrides: list[DoseOverride]  # a prescriber's overrides of this medication for today, newest first
+
+    @cached_property
+    def policy(self) -> dict[str, Any]:
+        """The medication's guard-rail policy for the person (the program's, with the person's overrides:
+        `effective_policy`), read once for the dose when a step first needs it: the start gate's restart gap
+        and the rule's verdict share it (issue #21: a buprenorphine dose read it twice)."""
+        return effective_policy(self.patient, GUARD_RAILS[self.medication])
 
     def recorded(self, dose: DoseRecord) -> RecordedDose:
         """The dose saved with what it read (`record_dose`'s `then`)."""
@@ -204,7 +214,7 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     documented = override is not None and total <= override.max_total_mg
     start = None
     if medication == Medication.BUPRENORPHINE:
-        start = _start_gate(patient, order, ctx, at, total, overrides)
+        start = _start_gate(patient, order, ctx, at, total, overrides, dose_limit=day.policy)
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     return Cover(total, override, documented, start)
@@ -231,6 +241,7 @@ def window_verdict(day: DoseDay, at: datetime, amount: Decimal, sedated: bool, c
         cover.start,
         since,
         day.order.dose_mg,
+        settings=day.policy,
     )
     return order_on_high_qtc(day, cover.total, decision)
 

@@ -5,6 +5,7 @@ it on a dose (`window.record_dose`) and a correction runs it again on that day's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,11 +36,14 @@ def dose_decision(
     start: dict[str, Any] | None = None,
     hours_since_last: float | None = None,
     ordered_mg: Decimal | None = None,
+    *,
+    settings: Mapping[str, Any] | None = None,
 ) -> Decision:
     """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
     first-dose inputs (first_dose, start_verdict, start_override); `hours_since_last`: since the last dose of
     this medication given, whatever the day (the re-dose interval); `ordered_mg`: the active order's dose (a
-    dose past it needs the prescriber's override for the day)."""
+    dose past it needs the prescriber's override for the day); `settings`: that policy, when the caller read
+    it already (`guards.DoseDay.policy`); None: read here."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
@@ -57,7 +61,7 @@ def dose_decision(
     if ordered_mg is not None:
         common["ordered_mg"] = float(ordered_mg)
     if medication == "methadone":
-        settings = effective_policy(patient, name)
+        settings = effective_policy(patient, name) if settings is None else settings
         since = ctx.today - timedelta(days=int(settings["titration_window_days"]))
         window = [mg for day, mg in ctx.observed.items() if day >= since]
         last = ctx.last_observed_mg
@@ -76,4 +80,4 @@ def dose_decision(
         # low-dose schedule's step (no phase given) keeps the treatment day's.
         phase = "day1" if ctx.treatment_day == 1 else "day2" if ctx.treatment_day == 2 else "maintenance"
         raw = {**common, "phase": phase, **(start or {})}
-    return rules.get(name).run(raw, effective_policy(patient, name))
+    return rules.get(name).run(raw, effective_policy(patient, name) if settings is None else settings)

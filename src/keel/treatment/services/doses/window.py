@@ -1,11 +1,13 @@
 """The observed dose at the window (`record_dose`): the guards in order (`guards`), then the dose row (a hold
 gives 0 mg), its audit row and, for a hold, a flag to a prescriber and the take-home plans suspended
-(`_save_dose`, `_flag_hold`), all in one transaction under the person's lock (review 18a); a take-home
-bottle brought back is recorded on its plan with the dose (review 19a)."""
+(`_save_dose`, `_flag_hold`), all in one transaction under the person's lock (review 18a), the audit rows
+appended at its end (`audit.deferred`, issue #21); a take-home bottle brought back is recorded on its plan
+with the dose (review 19a)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.accounts.models import User
+from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.decision import Decision
 from keel.core.rules.inputs import FieldError
@@ -25,7 +28,8 @@ from keel.patients.models import FlagKind, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication
 from keel.treatment.queries import RecordedDose, dose_context_and_reads
-from keel.treatment.queries.contexts import bottle_held_today
+from keel.treatment.queries.contexts import _Reads, bottle_held_today
+from keel.treatment.queries.doses import is_taken
 from keel.treatment.services.common import (
     GUARD_RAILS,
     DoseBlocked,
@@ -78,9 +82,10 @@ def record_dose(
     naming `medication`: a dose is never recorded as a medication it was not posted as. The checks run in
     this order, one step each: the order, the fields, the day, the prescriber's cover, the rule's verdict;
     then the dose is saved. `then`: called with the dose saved and what it read (the dosing page swaps its
-    row in from them, `window.row_after_dose`), inside the dose's transaction on SQLite (one writer: its
-    reads and its audit row commit with the dose's), after it commits on PostgreSQL (the row's audit row is
-    in another chain; two chains locked in one transaction could wait on each other)."""
+    row in from them, `window.row_after_dose`), inside the dose's transaction on SQLite, after the dose's
+    audit rows (one writer: its reads and its audit row commit with the dose's), after it commits on
+    PostgreSQL (the row's audit row is in another chain; two chains locked in one transaction could wait on
+    each other)."""
     patient = _scoped_for(
         by, patient_id, "dose", policy.can_record_dose(by), "record doses", emergency_access=True
     )
@@ -93,34 +98,40 @@ def record_dose(
     # Review 18a: the day is read, checked and written in one transaction under the person's lock (on
     # PostgreSQL folded into the order's read, `order_and_overrides(lock=True)`; SQLite's IMMEDIATE
     # transaction holds the one writer lock from its start): two nurses, or a hold of another medication, one
-    # after the other.
-    with transaction.atomic():
-        try:
-            order, overrides = order_for_dose(patient, medication, today)
-            amount, given = dose_fields(
-                patient, order, amount_mg, sedated, sequence, slot_required, given_at, now
-            )
-            # The day's context, read once (this medication's recent doses and their amendments, the
-            # episode, its take-home days, today's holds of any medication): the take-home day, the slot,
-            # the holds and the re-dose interval below are all answered from it
-            # (tests/treatment/test_dose_queries.py counts them).
-            ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
-            held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's bottle
-            day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
-            slot = day_guards(day, given or now, sedated, bottle_returned, sequence)
-            cover = prescriber_cover(day, given or now, amount)
-            decision = window_verdict(day, given or now, amount, bool(sedated), cover)
-            refuse_if_blocked(day, slot, decision, amount, cover.total)
-            decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or not at all
-            bottle = None
-            if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
-                bottle = record_bottle_returned(reads.plans, today, held)  # review 19a, 20a: on the plan
-            after = None
-            if then is not None:
-                after = lambda dose: then(day.recorded(dose))  # noqa: E731
-            dose = _save_dose(day, slot, amount, decision, cover, given, after if inside else None, bottle)
-        except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
-            blocked = exc
+    # after the other. Its audit rows (the dose's, a denial's, a hold's flag and the plans it ends, the
+    # bottles') are appended last, still in this transaction (`audit.deferred`, issue #21): the program's
+    # chain head is locked for the last statements only, after the person's lock, as a check-in's is. On
+    # SQLite `then` (the page's row and its list audit row) runs after them, in the same transaction.
+    with transaction.atomic() if then is not None and inside else nullcontext():
+        with audit.deferred():
+            try:
+                order, overrides = order_for_dose(patient, medication, today)
+                amount, given = dose_fields(
+                    patient, order, amount_mg, sedated, sequence, slot_required, given_at, now
+                )
+                # The day's context, read once (this medication's recent doses and their amendments, the
+                # episode, its take-home days, today's holds of any medication): the take-home day, the
+                # slot, the holds and the re-dose interval below are all answered from it
+                # (tests/treatment/test_dose_queries.py counts them).
+                ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
+                held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's
+                day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
+                slot = day_guards(day, given or now, sedated, bottle_returned, sequence)
+                cover = prescriber_cover(day, given or now, amount)
+                decision = window_verdict(day, given or now, amount, bool(sedated), cover)
+                refuse_if_blocked(day, slot, decision, amount, cover.total)
+                decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or none
+                bottle = None
+                if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
+                    bottle = record_bottle_returned(reads.plans, today, held)  # review 19a, 20a: on the plan
+                after = None
+                if then is not None:
+                    after = lambda dose: then(day.recorded(dose))  # noqa: E731
+                dose = _save_dose(day, slot, amount, decision, cover, given, bottle)
+            except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
+                blocked = exc
+        if blocked is None and after is not None and inside:
+            after(dose)
     if blocked is not None:
         raise blocked
     if after is not None and not inside:
@@ -151,16 +162,13 @@ def _save_dose(
     decision: Decision,
     cover: Cover,
     given: datetime | None,
-    after: Callable[[DoseRecord], None] | None = None,
     detail: dict[str, object] | None = None,
 ) -> DoseRecord:
     """The dose row (a hold gives 0 mg), its audit row and, for a hold, its flag (`_flag_hold`), in one
-    transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict. `after`: called
-    with the dose (`record_dose`'s `then`), last in the transaction on SQLite, after the commit otherwise.
-    `detail`: the audit row's (a bottle returned on a take-home day, review 19a)."""
+    transaction; the slot recorded meanwhile (the unique slot of the day) is DoseConflict. `detail`: the
+    audit row's (a bottle returned on a take-home day, review 19a)."""
     by, patient, today, now = day.by, day.patient, day.today, day.now
     held = decision.decision == "hold"
-    inside = after is not None and connection.vendor == "sqlite"
     try:
         with transaction.atomic(savepoint=False):  # in `record_dose`'s: a conflict rolls all of it back
             # Hand-written INSERT (`rows.insert`: the values `save()` sends; DoseRecord has no save() or
@@ -189,21 +197,24 @@ def _save_dose(
             dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
             _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision, detail=detail)
             if held:
-                _flag_hold(by, patient, dose, decision, today, now)
-            if inside:
-                after(dose)  # type: ignore[misc]
+                _flag_hold(by, patient, dose, decision, today, now, given_on(day.reads, patient.pk, today))
     except IntegrityError:
         raise DoseConflict(slot_taken(slot)) from None
-    if after is not None and not inside:
-        after(dose)
     return dose
 
 
 def _flag_hold(
-    by: User, patient: Patient, dose: DoseRecord, decision: Decision, today: date, now: datetime
+    by: User,
+    patient: Patient,
+    dose: DoseRecord,
+    decision: Decision,
+    today: date,
+    now: datetime,
+    given_today: bool,
 ) -> None:
-    """A held dose (inside `_save_dose`'s transaction): a flag to a prescriber with the rule's reasons,
-    audited, and the person's take-home plans suspended from today."""
+    """A held dose (inside `_save_dose`'s transaction, under the person's lock): a flag to a prescriber with
+    the rule's reasons, audited, and the person's take-home plans suspended from today (`given_today`: a
+    dose was given today, as the day read it: `given_on`)."""
     raise_flag(
         by=by,
         patient=patient,
@@ -217,4 +228,16 @@ def _flag_hold(
         now=now,
         audit_reason="dose held: prescriber to assess",
     )
-    suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now)
+    suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now, given_today=given_today)
+
+
+def given_on(reads: _Reads, patient_id: int, today: date) -> bool:
+    """Whether a dose of any medication was given on `today` and taken (`taken_doses`' test, `is_taken`: not
+    voided nor corrected to 0), told from the day the dose read under the person's lock (read
+    `with_other_holds`: every medication's doses of today, with their amendments) instead of asking again
+    (`suspend_take_home_plans`; tests/treatment/test_dose_audit_last.py holds it to the ORM's answer)."""
+    doses = [*reads.doses.get(patient_id, []), *reads.other_held.get(patient_id, [])]
+    return any(
+        d.local_date == today and d.status == DoseStatus.GIVEN and is_taken(d, reads.amended.get(d.pk, []))
+        for d in doses
+    )
