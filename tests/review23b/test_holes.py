@@ -1,0 +1,87 @@
+"""Review 23b: ordinary clinical input against the take-home bottle guards after lane fix22t (d4adda8a).
+
+Each test is one hole: it states what a safe program must do and fails while the hole is open."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from keel.patients.models import Enrollment, FlagKind, PatientFlag, local_today
+from keel.patients.services.flags import resolve_flag
+from keel.treatment.models import TakeHomePlan
+from keel.treatment.queries import plan_days
+from keel.treatment.services.doses.window import record_dose
+from keel.treatment.services.orders import prescribe
+from tests.conftest import World
+from tests.factories import given_daily
+
+pytestmark = pytest.mark.django_db
+
+
+def _morning(world: World) -> datetime:
+    """09:00 of the person's calendar day in the program's zone (a split dose's parts stay on one day)."""
+    zone = ZoneInfo(world.alice.program.time_zone)
+    return datetime.combine(local_today(world.alice, timezone.now()), time(9), tzinfo=zone)
+
+
+def _on_80_with_plan(world: World, now: datetime, offsets: list[int]) -> tuple[date, TakeHomePlan]:
+    """Alice on methadone 80 mg for 40 days (history rows), with a take-home plan (a prescriber's, decided
+    yesterday) whose bottles cover today + each of `offsets` days. Returns today and the plan."""
+    today = local_today(world.alice, now)
+    order = prescribe(
+        by=world.staff["prescriber"],
+        patient_id=world.alice.pk,
+        medication="methadone",
+        dose_mg="80",
+        now=now - timedelta(days=41),
+    )
+    given_daily(world, order, [today - timedelta(days=n) for n in range(40, 0, -1)], 80)
+    enrollment = Enrollment.objects.filter(patient=world.alice, ended_on__isnull=True).first()
+    plan = TakeHomePlan.objects.create(
+        patient=world.alice,
+        decided_by=world.staff["prescriber"],
+        decided_at=now - timedelta(days=1),
+        days_in_treatment=40,
+        criteria={},
+        decision={},
+        max_supply_days=7,
+        bottles=[(today + timedelta(days=n)).isoformat() for n in offsets],
+        enrollment=enrollment,
+    )
+    return today, plan
+
+
+def test_hold_released_then_second_part_brings_back_the_whole_kept_back_plan(world: World) -> None:
+    """A split dose's first part (40 of 80 mg) keeps the bottles back (the plan ends today). The person is
+    then held for sedation; a prescriber assesses and releases the hold; the nurse gives the second part.
+    The hold means stop and "releasing the hold does not bring the rest back: the prescriber decides again"
+    (`suspend_take_home_plans`). But the hold skipped the kept-back plan (already ended today) and its end
+    reason still reads as a keep back, so the second part resumes it whole: tomorrow's run goes home AND
+    the later run (days 5 and 6) is covered again, take-home methadone for a person sedated at the window
+    today, decided by no prescriber after the hold. Any plan not kept back is cut by the hold after the run
+    at home; this one must not cover day 5 or 6."""
+    now = _morning(world)
+    nurse, prescriber = world.staff["nurse"], world.staff["prescriber"]
+    today, plan = _on_80_with_plan(world, now, [1, 2, 5, 6])
+    record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="40", now=now)
+    plan.refresh_from_db()
+    assert plan.ended_on == today, "precondition: the first part keeps the run back"
+    record_dose(by=nurse, patient_id=world.alice.pk, sedated=True, now=now + timedelta(minutes=30))
+    flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
+    resolve_flag(
+        by=prescriber,
+        patient_id=world.alice.pk,
+        flag_id=flag.pk,
+        note="Assessed: alert and oriented, may have the rest of today's dose",
+    )
+    record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="40", now=now + timedelta(hours=2))
+    plan.refresh_from_db()
+    later = {today + timedelta(days=5), today + timedelta(days=6)}
+    assert not (plan_days(plan) & later), (
+        f"after a hold today the plan covers {sorted(plan_days(plan) & later)} again (ended_on="
+        f"{plan.ended_on}, bottles {plan.bottle_mg}): no prescriber decided take-home doses after the hold"
+    )
