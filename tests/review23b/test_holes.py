@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from keel.patients.models import Enrollment, FlagKind, PatientFlag, local_today
 from keel.patients.services.flags import resolve_flag
-from keel.treatment.models import TakeHomePlan
+from keel.treatment.models import DoseRecord, TakeHomePlan
 from keel.treatment.queries import plan_days
+from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from tests.conftest import World
@@ -85,3 +86,31 @@ def test_hold_released_then_second_part_brings_back_the_whole_kept_back_plan(wor
         f"after a hold today the plan covers {sorted(plan_days(plan) & later)} again (ended_on="
         f"{plan.ended_on}, bottles {plan.bottle_mg}): no prescriber decided take-home doses after the hold"
     )
+
+
+def test_yesterdays_dose_voided_leaves_today_a_take_home_day_with_no_bottle(world: World) -> None:
+    """Yesterday's 80 mg dose is voided this morning (recorded in error: she did not come yesterday). The void
+    takes today's and tomorrow's bottles back (`take_back_at_void`: none went home), but the plan still
+    covers today and tomorrow, so the person is a take-home day at the window with no bottle in her hands:
+    when she comes in today the window refuses her observed dose ("a take-home bottle covers today") unless
+    the nurse records a bottle returned that never left the clinic. Harm: a person on 80 mg methadone who
+    already missed yesterday is turned away (withdrawal, relapse, overdose risk), or the record is falsified
+    to dose her. The window must give the observed dose (or the void must end the uncovered days)."""
+    now = _morning(world)
+    nurse = world.staff["nurse"]
+    today, plan = _on_80_with_plan(world, now, [0, 1])
+    plan.bottle_mg = {(today + timedelta(days=n)).isoformat(): "80" for n in (0, 1)}
+    plan.save(update_fields=["bottle_mg"])
+    yesterday = DoseRecord.objects.get(patient=world.alice, local_date=today - timedelta(days=1))
+    amend_dose(
+        by=nurse,
+        patient_id=world.alice.pk,
+        dose_id=yesterday.pk,
+        void=True,
+        reason="Recorded in error: she did not come to the window yesterday",
+        now=now,
+    )
+    plan.refresh_from_db()
+    assert today.isoformat() not in plan.bottle_mg, "precondition: the void took today's bottle back"
+    outcome = record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="80", now=now + timedelta(hours=1))
+    assert outcome.dose.amount_mg == 80
