@@ -114,3 +114,32 @@ def test_yesterdays_dose_voided_leaves_today_a_take_home_day_with_no_bottle(worl
     assert today.isoformat() not in plan.bottle_mg, "precondition: the void took today's bottle back"
     outcome = record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="80", now=now + timedelta(hours=1))
     assert outcome.dose.amount_mg == 80
+
+
+def test_todays_dose_corrected_to_zero_leaves_tomorrow_a_take_home_day_with_no_bottle(world: World) -> None:
+    """Today's 80 mg dose hands tomorrow's bottle out; then it is corrected to 0 mg (she left before
+    drinking it: nothing given, so no bottle went home either). `redecide_bottles` takes tomorrow's bottle back
+    but, with no hold open, leaves the plan covering tomorrow (fix22t ends it only after a hold). Tomorrow she
+    comes to the window with no bottle and the window refuses her observed dose as a take-home day. Harm: two
+    days without methadone for a person on 80 mg, or a bottle recorded as returned that never went out."""
+    now = _morning(world)
+    nurse = world.staff["nurse"]
+    today, plan = _on_80_with_plan(world, now, [1])
+    given = record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="80", now=now).dose
+    plan.refresh_from_db()
+    tomorrow = today + timedelta(days=1)
+    assert tomorrow.isoformat() in plan.bottle_mg, "precondition: the dose handed tomorrow's bottle out"
+    amend_dose(
+        by=nurse,
+        patient_id=world.alice.pk,
+        dose_id=given.pk,
+        corrected_mg="0",
+        reason="She left before drinking the dose: nothing was given and no bottle went home",
+        now=now + timedelta(minutes=20),
+    )
+    plan.refresh_from_db()
+    assert tomorrow.isoformat() not in plan.bottle_mg, "precondition: the bottle was taken back"
+    outcome = record_dose(
+        by=nurse, patient_id=world.alice.pk, amount_mg="80", now=now + timedelta(days=1, hours=1)
+    )
+    assert outcome.dose.amount_mg == 80
