@@ -118,10 +118,11 @@ def test_yesterdays_dose_voided_leaves_today_a_take_home_day_with_no_bottle(worl
 
 def test_todays_dose_corrected_to_zero_leaves_tomorrow_a_take_home_day_with_no_bottle(world: World) -> None:
     """Today's 80 mg dose hands tomorrow's bottle out; then it is corrected to 0 mg (she left before
-    drinking it: nothing given, so no bottle went home either). `redecide_bottles` takes tomorrow's bottle back
-    but, with no hold open, leaves the plan covering tomorrow (fix22t ends it only after a hold). Tomorrow she
-    comes to the window with no bottle and the window refuses her observed dose as a take-home day. Harm: two
-    days without methadone for a person on 80 mg, or a bottle recorded as returned that never went out."""
+    drinking it: nothing given, so no bottle went home either). `redecide_bottles` takes tomorrow's
+    bottle back but, with no hold open, leaves the plan covering tomorrow (fix22t ends it only after a
+    hold). Tomorrow she comes to the window with no bottle and the window refuses her observed dose as a
+    take-home day. Harm: two days without methadone for a person on 80 mg, or a bottle recorded as
+    returned that never went out."""
     now = _morning(world)
     nurse = world.staff["nurse"]
     today, plan = _on_80_with_plan(world, now, [1])
