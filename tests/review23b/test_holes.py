@@ -144,3 +144,40 @@ def test_todays_dose_corrected_to_zero_leaves_tomorrow_a_take_home_day_with_no_b
         by=nurse, patient_id=world.alice.pk, amount_mg="80", now=now + timedelta(days=1, hours=1)
     )
     assert outcome.dose.amount_mg == 80
+
+
+def test_prescriber_refused_ending_a_kept_back_plan_then_second_part_resumes_it(world: World) -> None:
+    """A split dose's first part (40 of 80 mg) keeps the bottles back: the plan shows ended today. The
+    prescriber, told of a relapse, ends the plan for good ("no take-home doses until reviewed"): refused,
+    "This take-home plan already ended on <today>" (ending it again is a conflict), so nothing records the
+    prescriber's decision. The nurse then gives the second part and the plan resumes whole: tomorrow's run
+    goes home and every later bottle day is covered again, against the prescriber who tried to stop it.
+    Harm: take-home methadone for a person with a reported relapse, the prescriber's stop lost. Either the
+    prescriber's end must be recorded on a kept-back plan, or the plan must stay ended."""
+    from keel.treatment.services.common import PlanAlreadyEnded
+    from keel.treatment.services.take_homes import end_take_home_plan
+
+    now = _morning(world)
+    nurse = world.staff["nurse"]
+    today, plan = _on_80_with_plan(world, now, [1, 2, 5])
+    record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="40", now=now)
+    plan.refresh_from_db()
+    assert plan.ended_on == today, "precondition: the first part keeps the run back"
+    refused = ""
+    try:
+        end_take_home_plan(
+            by=world.staff["prescriber"],
+            patient_id=world.alice.pk,
+            plan_id=plan.pk,
+            reason="Relapse reported today: no take-home doses until the team reviews",
+            now=now + timedelta(minutes=30),
+        )
+    except PlanAlreadyEnded as exc:
+        refused = str(exc)
+    record_dose(by=nurse, patient_id=world.alice.pk, amount_mg="40", now=now + timedelta(hours=2))
+    plan.refresh_from_db()
+    later = today + timedelta(days=5)
+    assert later not in plan_days(plan), (
+        f"the prescriber's end was refused ({refused!r}) and the second part resumed the plan: it covers "
+        f"{sorted(plan_days(plan))}, bottles {plan.bottle_mg}"
+    )
