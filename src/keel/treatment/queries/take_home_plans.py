@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from keel.core.take_home_bottles import bottles_held
 from keel.patients.models import Patient, zone_of
 from keel.treatment.models import DoseRecord, DoseStatus, Medication, TakeHomePlan
+from keel.treatment.queries.doses import taken_doses
 
 
 def episode_take_home_plans(
@@ -105,15 +106,16 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
         since = min(p.decided_at for p in ended).astimezone(zone).date()
         visits = [  # when each dose was recorded: the instant its bottles were decided
             (day, recorded)
-            for day, recorded in DoseRecord.objects.filter(
-                patient=patient,
-                medication=Medication.METHADONE,
-                status=DoseStatus.GIVEN,
-                local_date__gte=since,
-                local_date__lte=today,
-            )
-            .exclude(amendments__voided=True)
-            .values_list("local_date", "recorded_at")
+            # review 23b hole 3: a dose voided or corrected to 0 mg handed nothing out (`taken_doses`)
+            for day, recorded in taken_doses(
+                DoseRecord.objects.filter(
+                    patient=patient,
+                    medication=Medication.METHADONE,
+                    status=DoseStatus.GIVEN,
+                    local_date__gte=since,
+                    local_date__lte=today,
+                )
+            ).values_list("local_date", "recorded_at")
         ]
     held = {}
     for plan in plans:

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
@@ -35,9 +36,10 @@ from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.core.take_home_bottles import run_start
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient
+from keel.patients.models import Patient, local_today
 from keel.treatment import words
 from keel.treatment.models import (
+    DoseAmendment,
     DoseRecord,
     DoseStatus,
     Medication,
@@ -77,6 +79,20 @@ AT_HOME_AFTER_QTC = N_(
 AT_HOME_AFTER_HOLD = N_(
     "Take-home bottles at home: %(bottles)s, with a person held today for sedation or intoxication: tell "
     "the prescriber now, and ask the person to bring the bottles back before those days."
+)
+# Review 23b hole 3: a plan whose run due to go home tomorrow did not leave because nothing given today
+# stands (today's dose corrected to 0 or voided, no hold): its end, which a dose given later today undoes
+# (as a keep back's), never anything else (`_kept_back_on`).
+NOTHING_GIVEN = (
+    "The bottles for {days} were not handed out: no dose given today stands (corrected to 0 mg or voided). "
+    "The person comes to the window until a dose given today hands them out or a prescriber decides "
+    "take-home doses again."
+)
+# Review 23b hole 2: the dose a run was to go home with voided (or corrected to 0) after its day: the plan
+# ends on the day before the run (never undone by a dose).
+VOIDED_NOT_HANDED_OUT = (
+    "The bottles for {days} were not handed out: the dose of {day} they were to go home with was voided "
+    "or corrected to 0 mg. The person comes to the window until a prescriber decides take-home doses again."
 )
 # the dosing page tells the nurse these with the dose given
 BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK, AT_HOME_AFTER_HOLD)
@@ -214,7 +230,16 @@ def _kept_back_on(plan: TakeHomePlan, today: date) -> bool:
     pattern = re.escape(NOT_HANDED_OUT.format(days="QQDAYSQQ", mg="QQMGQQ", why="QQWHYQQ"))
     pattern = pattern.replace("QQDAYSQQ", re.escape(days)).replace("QQMGQQ", r"[0-9]+(?:\.[0-9]+)?")
     pattern = pattern.replace("QQWHYQQ", r"[^\n]+?")
+    if plan.end_reason == NOTHING_GIVEN.format(days=days):  # review 23b hole 3: nothing given today
+        return True
     return re.fullmatch(pattern, plan.end_reason or "", re.ASCII) is not None
+
+
+def kept_back_today(plan: TakeHomePlan, today: date) -> bool:
+    """Review 23b hole 4: the plan's end is today's keep back (`_kept_back_on`), the one end a later dose
+    today undoes: a prescriber may still end such a plan (`take_homes.end_take_home_plan`; their end and
+    reason replace the keep back, so it is never resumed), and the medication page offers the form."""
+    return _kept_back_on(plan, today)
 
 
 def redecide_bottles(
@@ -271,7 +296,47 @@ def redecide_bottles(
         said.append(_keep_back(by, patient, plan, run, today, now, blocked))
     if total <= 0:
         _end_after_hold(by, patient, plans, today, now)
+        _end_with_nothing_given(by, patient, plans, today, now)
     return tuple(said)
+
+
+def _end_with_nothing_given(
+    by: User, patient: Patient, plans: list[TakeHomePlan], today: date, now: datetime
+) -> None:
+    """Review 23b hole 3: nothing given today stands (today's dose corrected to 0 or voided) and no hold
+    ended the plans (`_end_after_hold`): each plan whose run was due to go home at today's dose ends today
+    (`NOTHING_GIVEN`), before the run's first day.
+
+    Why end the plan rather than make the window read the bottle record: a take-home day has ONE
+    definition, a day a plan covers (`queries.plan_days`, with a bottle of an ended plan still in the
+    person's hands, `held_bottles`), read by the window (`ctx.take_home_days`, `take_home_day_problem`),
+    the medication page, the API and FHIR. A day whose bottle never left the clinic is a clinic day, so the
+    plan stops covering it, as a hold and a keep back stop it: every reader then says the same, and nothing
+    counts a bottle recorded as handed out that never was. A dose given later today undoes this end as it
+    undoes a keep back (`_go_on_after_kept_back`: not after a hold today, nor over a prescriber's end)."""
+    for plan in plans:
+        if plan.ended_on is not None and plan.ended_on <= today:
+            continue  # ended today or before (a hold, a keep back, a prescriber): that end stands
+        run = run_from(plan, today)
+        if not run:
+            continue
+        days = ", ".join(d.isoformat() for d in run)
+        earlier = plan.ended_on, plan.end_reason
+        plan.ended_on, plan.ended_by, plan.ended_at = today, by, now
+        plan.end_reason = NOTHING_GIVEN.format(days=days)
+        if earlier[0] is not None:  # a prescriber's later end is kept in the reason (never undone)
+            from_day = earlier[0] + timedelta(days=1)
+            plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
+        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "take_home_plan",
+            plan.pk,
+            reason="bottles not handed out: no dose given today",
+            detail={"bottles": [d.isoformat() for d in run]},
+        )
 
 
 def _end_after_hold(
@@ -336,15 +401,21 @@ def _go_on_after_kept_back(
 
 
 def _resume_refused(patient: Patient, plan: TakeHomePlan, today: date) -> bool:
-    """Review 22t hole 3: a kept-back plan is not resumed once a hold is open today, nor when another plan
-    of the person covers a day of its run (a prescriber decided take-home doses again: no double supply)."""
-    from keel.treatment.queries.contexts import hold_open_today
-
-    if hold_open_today(patient, today):
+    """Review 22t hole 3: a kept-back plan is not resumed after a hold today (review 23b hole 1: released or
+    not, `held_today`), nor when another plan of the person covers a day of its run (a prescriber decided
+    take-home doses again: no double supply)."""
+    if held_today(patient, today):
         return True
     run = set(_run_unended(plan, today))
     others = TakeHomePlan.objects.filter(patient=patient).exclude(pk=plan.pk)
     return any(run & plan_days(other) for other in others)
+
+
+def held_today(patient: Patient, today: date) -> bool:
+    """Review 23b hole 1: a dose of any medication held today (sedation, intoxication), released or not. A
+    hold ends the take-home plans (`suspend_take_home_plans`) and releasing it does not bring them back (a
+    prescriber decides take-home doses again), so no plan kept back today is resumed after a hold today."""
+    return DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exists()
 
 
 def _keep_back(
@@ -378,14 +449,17 @@ def _keep_back(
     return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
 
 
-def take_back_at_void(by: User, patient: Patient, dose: DoseRecord) -> list[str]:
+def take_back_at_void(
+    by: User, patient: Patient, dose: DoseRecord, now: datetime | None = None
+) -> list[str]:
     """Review 22n hole 3: a methadone dose voided (recorded in error: she was not given it) handed nothing
     out, so the bottles recorded as going home with it (the run starting the day after its day, on every
     plan of the person) are taken off `bottle_mg`, unless another dose of that day still stands (a split
     dose's other part handed them out). They are re-decided, re-recorded and re-checked by the window's
     verdict, at the next observed dose that hands them out (`hand_out_at_dose`); until then the plan, the
-    API and FHIR say no amount. Inside the void's transaction, under the person's lock. Returns the days
-    taken back (audited on their plan)."""
+    API and FHIR say no amount. Review 23b hole 2: a run taken back that holds today or a later day ends
+    its plan the day before the run (`_end_before_taken_back`). Inside the void's transaction, under the
+    person's lock. Returns the days taken back (audited on their plan)."""
     if dose.medication != Medication.METHADONE or dose.status != DoseStatus.GIVEN:
         return []
     others = DoseRecord.objects.filter(
@@ -411,7 +485,46 @@ def take_back_at_void(by: User, patient: Patient, dose: DoseRecord) -> list[str]
             detail={"bottles": days, "dose_id": dose.pk, "mg": [recorded[d] for d in days]},
         )
         taken_back.extend(days)
+        _end_before_taken_back(by, patient, plan, dose, days, now)
     return taken_back
+
+
+def _end_before_taken_back(
+    by: User, patient: Patient, plan: TakeHomePlan, dose: DoseRecord, days: list[str], now: datetime | None
+) -> None:
+    """Review 23b hole 2: the dose of an earlier day voided (or corrected to 0): its run's bottles never
+    left the clinic, so the plan ends on the dose's day (`VOIDED_NOT_HANDED_OUT`) when the run holds today
+    or a later day: those are clinic days, and the window gives her observed dose. A take-home day is a
+    day a plan covers (`queries.plan_days`, the one definition the window, the medication page, the API and
+    FHIR read; see `_end_with_nothing_given` for why the plan ends rather than the window reading the bottle
+    record). A run wholly past is left as it is (only its record of the bottles was taken back); an end
+    already on or before the dose's day stands; a later one is kept in the reason. `now`: the void's
+    instant (else its amendment's)."""
+    if now is None:
+        last = DoseAmendment.objects.filter(dose=dose).order_by("-amended_at", "-id").first()
+        now = last.amended_at if last is not None else timezone.now()
+    today = local_today(patient, now)
+    if max(days) < today.isoformat():
+        return
+    last_day = dose.local_date
+    if plan.ended_on is not None and plan.ended_on <= last_day:
+        return
+    earlier = plan.ended_on, plan.end_reason
+    plan.ended_on, plan.ended_by, plan.ended_at = last_day, by, now
+    plan.end_reason = VOIDED_NOT_HANDED_OUT.format(days=", ".join(days), day=last_day.isoformat())
+    if earlier[0] is not None:
+        from_day = earlier[0] + timedelta(days=1)
+        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles not handed out: the dose they were to go home with was voided",
+        detail={"bottles": days, "dose_id": dose.pk},
+    )
 
 
 def hand_out_at_dose(
