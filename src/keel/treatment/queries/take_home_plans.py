@@ -80,7 +80,10 @@ def episode_plans(plans: Iterable[_P], episodes_of: Mapping[int, tuple[int, date
 
 
 def plan_days(plan: PlanCover) -> set[date]:
-    """The days a plan's bottles cover: none after the plan ended (discharge)."""
+    """The days a plan's bottles cover: none after the plan ended (discharge). The one definition of a
+    take-home day (with a bottle of an ended plan still held, `held_bottles`) that the window, the medication
+    page, the API and FHIR read; review 23b: a run whose bottles never left ends its plan before it
+    (`doses.bottles`), so a day whose bottle never left is a clinic day here too."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
 
