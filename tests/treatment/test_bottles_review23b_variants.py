@@ -115,14 +115,14 @@ def test_without_a_hold_the_second_part_still_resumes_the_kept_back_plan(world: 
 
 def test_a_dose_the_next_morning_leaves_the_kept_back_plan_ended_today(world: World) -> None:
     now, today, plan, _first = _kept_back(world, [1, 2, 5])
-    _second_part(world, now + timedelta(days=1), mg="80")
+    _second_part(world, now + timedelta(days=1))
     plan.refresh_from_db()
     assert plan.ended_on == today
 
 
 def test_the_window_gives_the_dose_the_next_morning_after_a_keep_back(world: World) -> None:
     now, _today, _plan, _first = _kept_back(world, [1, 2, 5])
-    assert _second_part(world, now + timedelta(days=1), mg="80").amount_mg == 80
+    assert _second_part(world, now + timedelta(days=1)).amount_mg == 40  # the last day's total: no raise
 
 
 def test_two_parts_then_a_void_of_the_second_keeps_the_run_back_again(world: World) -> None:
