@@ -39,7 +39,9 @@ def _kept_back(world: World, offsets: list[int]) -> tuple[datetime, date, TakeHo
 
 
 def _hold_and_release(world: World, at: datetime, medication: str = "methadone") -> None:
-    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True, medication=medication, now=at)
+    record_dose(
+        by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True, medication=medication, now=at
+    )
     flag = PatientFlag.objects.get(patient=world.alice, kind=FlagKind.DOSE_HELD, resolved_at__isnull=True)
     resolve_flag(
         by=world.staff["prescriber"],

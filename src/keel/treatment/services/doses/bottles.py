@@ -449,9 +449,7 @@ def _keep_back(
     return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
 
 
-def take_back_at_void(
-    by: User, patient: Patient, dose: DoseRecord, now: datetime | None = None
-) -> list[str]:
+def take_back_at_void(by: User, patient: Patient, dose: DoseRecord, now: datetime | None = None) -> list[str]:
     """Review 22n hole 3: a methadone dose voided (recorded in error: she was not given it) handed nothing
     out, so the bottles recorded as going home with it (the run starting the day after its day, on every
     plan of the person) are taken off `bottle_mg`, unless another dose of that day still stands (a split
