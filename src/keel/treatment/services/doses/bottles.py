@@ -282,7 +282,8 @@ def redecide_bottles(
     `today` the dose's day and `ctx` that day's context as the window read it, `now` the change's instant):
     the run starting the next day is judged by the window's verdict against that total (`bottle_amounts`,
     never the higher of the day before and the day). Nothing given (0): the run's bottles are taken back
-    (`TAKEN_BACK`). Judged and allowed: recorded at their mg (a plan kept back earlier that day at a lower
+    (`TAKEN_BACK`) and, no hold ending it, its plan ends before the run (`_end_not_handed_out`, review 23b
+    holes 2 and 3). Judged and allowed: recorded at their mg (a plan kept back earlier that day at a lower
     total goes on again). Blocked: taken back and the plan stops (`TAKEN_BACK_PLAN_STOPS` when they had been
     handed out, else `KEPT_BACK`). A bottle taken back is kept as such on its plan (`_set_bottles`,
     `TakeHomePlan.bottles_taken_back`). Inside the change's transaction, under the person's lock. Returns
