@@ -181,6 +181,12 @@ REASONS = {
     "bottles not handed out: the window would not give their dose": _(
         "take-home bottles not handed out: the window would not give their dose today"
     ),
+    "bottles not handed out: no dose given today": _(
+        "take-home bottles not handed out: no dose given today stands (corrected to 0 mg or voided)"
+    ),
+    "bottles not handed out: the dose they were to go home with was voided": _(
+        "take-home bottles not handed out: the dose they were to go home with was voided"
+    ),
     "bottles handed out: the day's total changed": _(
         "take-home bottles handed out: the day's given total changed and the window's verdict allows them"
     ),

@@ -29,6 +29,7 @@ from keel.core.take_home_bottles import handed_out, run_start
 from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
+from keel.treatment.services.doses.bottles import goes_home_at_a_dose_today
 
 if TYPE_CHECKING:
     from keel.treatment.models import QtcRecord, TakeHomePlan
@@ -84,9 +85,11 @@ def bottle_dispenses(
     back), with its reason in words and the mg it had been recorded with. The one exception: a plan that
     still covers the day and whose run can still go home (its hand-out day is today or later) sends
     `preparation`, as any bottle the standing plan will hand out, with the reason; handed out again, it is
-    `completed` again under the same id. A day the record is silent on (a plan decided before the amounts
-    were kept, session 22, or a row written without the dose path) is told from the observed doses as
-    before (`take_home_bottles.handed_out`, a dose counted up to the plan's end)."""
+    `completed` again under the same id. Review 23b hole 3: a plan ended today because nothing given today
+    stands (`doses.bottles.goes_home_at_a_dose_today`, the end a dose given later today undoes) still
+    covers the run it would hand out today, for this. A day the record is silent on (a plan decided before
+    the amounts were kept, session 22, or a row written without the dose path) is told from the observed
+    doses as before (`take_home_bottles.handed_out`, a dose counted up to the plan's end)."""
     out = []
     for plan in plans:
         days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
@@ -102,13 +105,16 @@ def bottle_dispenses(
         # later than the plan's end; a run kept back at a dose ends its plan just before that dose's instant
         # (`doses.bottles.hand_out_at_dose`), so that dose handed nothing out.
         seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
+        # review 23b hole 3: a plan ended today by nothing given today (its dose corrected to 0 or voided)
+        # still hands today's run out at a dose given later today: that run is as a standing plan's
+        goes_home_today = goes_home_at_a_dose_today(plan, today)
         back = {date.fromisoformat(iso) for iso in plan.returned_days or []}
         recorded = plan.bottle_mg or {}
         taken_back = plan.bottles_taken_back or {}
         for day in days:
             iso = day.isoformat()
-            covered = plan.ended_on is None or day <= plan.ended_on
             given_on = _hand_out_day(day, bottles, decided_on)
+            covered = plan.ended_on is None or day <= plan.ended_on or (goes_home_today and given_on == today)
             if iso in recorded:  # the record: handed over
                 out_of_clinic = True
             elif iso in taken_back and day not in back:  # handed over, then taken back: never `completed`

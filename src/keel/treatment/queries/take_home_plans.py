@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from keel.core.take_home_bottles import bottles_held
 from keel.patients.models import Patient, zone_of
 from keel.treatment.models import DoseRecord, DoseStatus, Medication, TakeHomePlan
+from keel.treatment.queries.doses import taken_doses
 
 
 def episode_take_home_plans(
@@ -79,7 +80,10 @@ def episode_plans(plans: Iterable[_P], episodes_of: Mapping[int, tuple[int, date
 
 
 def plan_days(plan: PlanCover) -> set[date]:
-    """The days a plan's bottles cover: none after the plan ended (discharge)."""
+    """The days a plan's bottles cover: none after the plan ended (discharge). The one definition of a
+    take-home day (with a bottle of an ended plan still held, `held_bottles`) that the window, the medication
+    page, the API and FHIR read; review 23b: a run whose bottles never left ends its plan before it
+    (`doses.bottles`), so a day whose bottle never left is a clinic day here too."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
 
@@ -105,15 +109,16 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
         since = min(p.decided_at for p in ended).astimezone(zone).date()
         visits = [  # when each dose was recorded: the instant its bottles were decided
             (day, recorded)
-            for day, recorded in DoseRecord.objects.filter(
-                patient=patient,
-                medication=Medication.METHADONE,
-                status=DoseStatus.GIVEN,
-                local_date__gte=since,
-                local_date__lte=today,
-            )
-            .exclude(amendments__voided=True)
-            .values_list("local_date", "recorded_at")
+            # review 23b hole 3: a dose voided or corrected to 0 mg handed nothing out (`taken_doses`)
+            for day, recorded in taken_doses(
+                DoseRecord.objects.filter(
+                    patient=patient,
+                    medication=Medication.METHADONE,
+                    status=DoseStatus.GIVEN,
+                    local_date__gte=since,
+                    local_date__lte=today,
+                )
+            ).values_list("local_date", "recorded_at")
         ]
     held = {}
     for plan in plans:

@@ -31,6 +31,7 @@ from keel.treatment.services.common import (
     PlanAlreadyEnded,
     TakeHomeEndNotAllowed,
 )
+from keel.treatment.services.doses.bottles import kept_back_today
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.doses.limits import amendment_ceilings
 from keel.treatment.services.doses.rule import BLOCKING
@@ -76,6 +77,7 @@ __all__ = [
     "end_overrides",
     "end_take_home_plan",
     "end_take_home_plans",
+    "kept_back_today",
     "low_dose_problem",
     "low_dose_step",
     "order_plausibility",

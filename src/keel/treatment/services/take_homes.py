@@ -204,16 +204,23 @@ def _end_plan(
     by: User, patient: Patient, plan_id: int, text: str, start: date, returned: list[date], now: datetime
 ) -> TakeHomePlan:
     """Under the plan's row lock: refuse a plan already ended and bottles it still covers, then end it the
-    day before `start`, audited with how many bottles stopped."""
+    day before `start`, audited with how many bottles stopped. Review 23b hole 4: a plan kept back today
+    (`bottles.kept_back_today`: the one end a later dose today undoes) is not "already ended": the
+    prescriber's end and reason replace the keep back, so no later part resumes it; its last covered day
+    is never moved later than the keep back's (a later `start` stops nothing more)."""
+    from keel.treatment.services.doses.bottles import kept_back_today
+
     with transaction.atomic():
         plan = TakeHomePlan.objects.select_for_update().get(pk=plan_id, patient=patient)
-        if plan.ended_on is not None:
+        kept_back = plan.ended_on is not None and kept_back_today(plan, local_today(patient, now))
+        if plan.ended_on is not None and not kept_back:
             raise PlanAlreadyEnded(
                 _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
             )
         stopped = {d for d in plan_days(plan) if d >= start}
         _check_returned_stopped(returned, stopped)
-        plan.ended_on = start - timedelta(days=1)  # the last day a bottle covers
+        last = start - timedelta(days=1)  # the last day a bottle covers
+        plan.ended_on = min(last, plan.ended_on) if plan.ended_on is not None else last
         plan.ended_by, plan.ended_at, plan.end_reason = by, now, text
         # review 19a: the bottles brought back at the window (a dose given instead) stay with these
         plan.returned_days = sorted({*(plan.returned_days or []), *(d.isoformat() for d in returned)})
@@ -228,6 +235,7 @@ def _end_plan(
             detail={
                 "from_day": start.isoformat(),
                 "bottles_stopped": len(stopped),
+                **({"kept_back_replaced": True} if kept_back else {}),
                 **_still_held(patient, plan, now),
             },
         )

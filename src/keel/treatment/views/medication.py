@@ -57,13 +57,15 @@ def _medication_page(
     for dose in record.doses:  # the check's verdict in words, never its code; its reasons in the reader's
         setattr(dose, "verdict_words", words.dose_verdict(str((dose.decision or {}).get("decision", ""))))  # noqa: B010
         setattr(dose, "reason_words", words.stored_reasons(dose.decision))  # noqa: B010
+    today = local_today(record.patient, timezone.now())
     for plan in record.take_homes:
         setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
         setattr(plan, "bottle_runs", words.day_runs(plan.bottles))  # noqa: B010
         setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg))  # noqa: B010
+        # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
+        setattr(plan, "may_end", plan.ended_on is None or services.kept_back_today(plan, today))  # noqa: B010
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
-    today = local_today(record.patient, timezone.now())
     orders = _order_lines(record.orders, today)
     return render(
         request,

@@ -35,9 +35,11 @@ from keel.audit.models import Action
 from keel.core.decision import Reason
 from keel.core.take_home_bottles import run_start
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Patient, zone_of
+from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment import words
 from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
     Medication,
     MedicationOrder,
     TakeHomePlan,
@@ -52,6 +54,20 @@ from keel.treatment.services.doses.rule import BLOCKING
 NOT_HANDED_OUT = (
     "The bottles for {days} were not handed out: the window would not give their {mg} mg today ({why}). "
     "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
+)
+# Review 23b holes 2 and 3: the end reasons kept on a plan whose run did not leave the clinic because the
+# dose it was to go home with no longer stands (corrected to 0 mg or voided; no hold: `_end_not_handed_out`),
+# English as every end reason (the page shows it as written, beside the prescriber's). Of today's dose: the
+# plan ends today, an end a dose given later today undoes (as a keep back's, `_kept_back_on`). Of an earlier
+# day's dose whose run holds today or a later day: the plan ends on that dose's day, never undone by a dose.
+NOTHING_GIVEN = (
+    "The bottles for {days} were not handed out: no dose given today stands (corrected to 0 mg or voided). "
+    "The person comes to the window until a dose given today hands them out or a prescriber decides "
+    "take-home doses again."
+)
+VOIDED_NOT_HANDED_OUT = (
+    "The bottles for {days} were not handed out: the dose of {day} they were to go home with was voided "
+    "or corrected to 0 mg. The person comes to the window until a prescriber decides take-home doses again."
 )
 # Review 22t hole 6: a plan a prescriber (or a hold) had already ended after today, kept back today: the
 # earlier end is kept in the reason, and such a plan is never resumed by a later part (its end stays today).
@@ -224,7 +240,31 @@ def _kept_back_on(plan: TakeHomePlan, today: date) -> bool:
     pattern = re.escape(NOT_HANDED_OUT.format(days="QQDAYSQQ", mg="QQMGQQ", why="QQWHYQQ"))
     pattern = pattern.replace("QQDAYSQQ", re.escape(days)).replace("QQMGQQ", r"[0-9]+(?:\.[0-9]+)?")
     pattern = pattern.replace("QQWHYQQ", r"[^\n]+?")
+    if _nothing_given_on(plan, today):  # review 23b hole 3: nothing given today
+        return True
     return re.fullmatch(pattern, plan.end_reason or "", re.ASCII) is not None
+
+
+def _nothing_given_on(plan: TakeHomePlan, today: date) -> bool:
+    """A plan ended on `today` by nothing given that day (`_end_not_handed_out`, `NOTHING_GIVEN`), exactly."""
+    if plan.ended_on != today or plan.ended_by_id is None:
+        return False
+    days = ", ".join(d.isoformat() for d in _run_unended(plan, today))
+    return bool(days) and plan.end_reason == NOTHING_GIVEN.format(days=days)
+
+
+def goes_home_at_a_dose_today(plan: TakeHomePlan, today: date) -> bool:
+    """Review 23b hole 3 beside review 22t hole 1: the plan ended today because nothing given today stands
+    (`NOTHING_GIVEN`), the end a dose given later today undoes: its run due to go home today can still go
+    home (FHIR sends its bottles as `preparation`, as a standing plan's, `interop.fhir.treatment`)."""
+    return _nothing_given_on(plan, today)
+
+
+def kept_back_today(plan: TakeHomePlan, today: date) -> bool:
+    """Review 23b hole 4: the plan's end is today's keep back (`_kept_back_on`), the one end a later dose
+    today undoes: a prescriber may still end such a plan (`take_homes.end_take_home_plan`; their end and
+    reason replace the keep back, so it is never resumed), and the medication page offers the form."""
+    return _kept_back_on(plan, today)
 
 
 def redecide_bottles(
@@ -242,12 +282,14 @@ def redecide_bottles(
     `today` the dose's day and `ctx` that day's context as the window read it, `now` the change's instant):
     the run starting the next day is judged by the window's verdict against that total (`bottle_amounts`,
     never the higher of the day before and the day). Nothing given (0): the run's bottles are taken back
-    (`TAKEN_BACK`). Judged and allowed: recorded at their mg (a plan kept back earlier that day at a lower
+    (`TAKEN_BACK`) and, no hold ending it, its plan ends before the run (`_end_not_handed_out`, review 23b
+    holes 2 and 3). Judged and allowed: recorded at their mg (a plan kept back earlier that day at a lower
     total goes on again). Blocked: taken back and the plan stops (`TAKEN_BACK_PLAN_STOPS` when they had been
     handed out, else `KEPT_BACK`). A bottle taken back is kept as such on its plan (`_set_bottles`,
     `TakeHomePlan.bottles_taken_back`). Inside the change's transaction, under the person's lock. Returns
     the reasons the dose's check carries and the correction tells (`amend_dose`)."""
     said: list[Reason] = []
+    not_out: list[tuple[TakeHomePlan, list[date]]] = []  # nothing given: runs that did not leave
     zone = zone_of(patient)
     for plan in plans:
         if plan.ended_on is not None and plan.ended_on < today:
@@ -257,8 +299,9 @@ def redecide_bottles(
             # (its first run went home at the decision, `take_home_bottles.handed_out`)
             continue
         if _kept_back_on(plan, today):
-            said.extend(_go_on_after_kept_back(by, patient, plan, today, now, total, ctx))
-            continue
+            if today == local_today(patient, now) or not _nothing_given_on(plan, today):
+                said.extend(_go_on_after_kept_back(by, patient, plan, today, now, total, ctx))
+            continue  # "nothing given" of an earlier day: only a dose given that day undid it
         run = run_from(plan, today)
         if not run:
             continue
@@ -267,6 +310,7 @@ def redecide_bottles(
         had = {iso: recorded[iso] for iso in isos if iso in recorded}
         rest = {iso: mg for iso, mg in recorded.items() if iso not in isos}
         if total <= 0:
+            not_out.append((plan, run))
             if had:
                 _set_bottles(plan, rest)
                 _audit(
@@ -292,7 +336,59 @@ def redecide_bottles(
         said.append(_taken_back(TAKEN_BACK_PLAN_STOPS, had) if had else kept)
     if total <= 0:
         _end_after_hold(by, patient, plans, today, now)
+        _end_not_handed_out(by, patient, not_out, today, now)
     return tuple(said)
+
+
+def _end_not_handed_out(
+    by: User, patient: Patient, not_out: list[tuple[TakeHomePlan, list[date]]], day: date, now: datetime
+) -> None:
+    """Review 23b holes 2 and 3: nothing given on `day` stands (its dose corrected to 0 or voided) and no
+    hold ended the plans (`_end_after_hold`): each plan whose run was due to go home at that day's dose
+    (`not_out`, from `redecide_bottles`, the one decision of every change of a day's total, whichever day)
+    ends on `day`, before the run's first day, as the run did not leave the clinic:
+    - `day` is today (`NOTHING_GIVEN`): a dose given later today undoes this end as it undoes a keep back
+      (`_go_on_after_kept_back`: not after a hold today, nor over a prescriber's end);
+    - an earlier day (`VOIDED_NOT_HANDED_OUT`): only when the run holds today or a later day (those are clinic
+      days; a run wholly past is left as it is, only its record of the bottles taken back), and never undone
+      by a dose.
+    An end already on or before `day` stands (a hold, a keep back, a prescriber); a later one (a
+    prescriber's) is kept in the reason, never undone.
+
+    Why end the plan rather than make the window read the bottle record: a take-home day has ONE
+    definition, a day a plan covers (`queries.plan_days`, with a bottle of an ended plan still in the
+    person's hands, `held_bottles`), read by the window (`ctx.take_home_days`, `take_home_day_problem`),
+    the medication page, the API and FHIR. A day whose bottle never left the clinic is a clinic day, so the
+    plan stops covering it, as a hold and a keep back stop it: every reader then says the same, and nothing
+    counts a bottle recorded as handed out that never was."""
+    today = local_today(patient, now)
+    for plan, run in not_out:
+        if plan.ended_on is not None and plan.ended_on <= day:
+            continue
+        if day < today and run[-1] < today:
+            continue  # a run wholly past: its bottles' days are gone, the plan stands
+        days = ", ".join(d.isoformat() for d in run)
+        earlier = plan.ended_on, plan.end_reason
+        plan.ended_on, plan.ended_by, plan.ended_at = day, by, now
+        if day >= today:
+            plan.end_reason = NOTHING_GIVEN.format(days=days)
+            reason = "bottles not handed out: no dose given today"
+        else:
+            plan.end_reason = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat())
+            reason = "bottles not handed out: the dose they were to go home with was voided"
+        if earlier[0] is not None:  # a prescriber's later end is kept in the reason (never undone)
+            from_day = earlier[0] + timedelta(days=1)
+            plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
+        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        _audit(
+            by,
+            patient,
+            Action.UPDATE,
+            "take_home_plan",
+            plan.pk,
+            reason=reason,
+            detail={"bottles": [d.isoformat() for d in run], "dose_day": day.isoformat()},
+        )
 
 
 def _end_after_hold(
@@ -375,15 +471,21 @@ def _go_on_after_kept_back(
 
 
 def _resume_refused(patient: Patient, plan: TakeHomePlan, today: date) -> bool:
-    """Review 22t hole 3: a kept-back plan is not resumed once a hold is open today, nor when another plan
-    of the person covers a day of its run (a prescriber decided take-home doses again: no double supply)."""
-    from keel.treatment.queries.contexts import hold_open_today
-
-    if hold_open_today(patient, today):
+    """Review 22t hole 3: a kept-back plan is not resumed after a hold today (review 23b hole 1: released or
+    not, `held_today`), nor when another plan of the person covers a day of its run (a prescriber decided
+    take-home doses again: no double supply)."""
+    if held_today(patient, today):
         return True
     run = set(_run_unended(plan, today))
     others = TakeHomePlan.objects.filter(patient=patient).exclude(pk=plan.pk)
     return any(run & plan_days(other) for other in others)
+
+
+def held_today(patient: Patient, today: date) -> bool:
+    """Review 23b hole 1: a dose of any medication held today (sedation, intoxication), released or not. A
+    hold ends the take-home plans (`suspend_take_home_plans`) and releasing it does not bring them back (a
+    prescriber decides take-home doses again), so no plan kept back today is resumed after a hold today."""
+    return DoseRecord.objects.filter(patient=patient, local_date=today, status=DoseStatus.HELD).exists()
 
 
 def _keep_back(

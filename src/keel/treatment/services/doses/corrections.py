@@ -42,16 +42,18 @@ def amend_dose(
     reason: str = "",
     now: datetime | None = None,
 ) -> DoseAmendment:
-    """Correct a recorded dose with a reason (append-only: the original row is never changed). Review 22o
-    and 22t hole 5: a correction of a methadone dose of any day (up, down, to 0 and back, a void) re-decides
-    the run of take-home bottles going home after that day against the day's corrected total, through the
-    one decision (`bottles.redecide_bottles`, that day's context as the window read it): a void or a
-    correction to 0 takes back the bottles recorded as going home with it (review 22n hole 3: the next dose
-    that hands them out decides them again), a correction the window's verdict would not give them after
-    keeps the run back. After a hold, a correction that leaves a dose given changes nothing at home
-    (`suspend_take_home_plans` kept the run covered). Review 22t hole 4: what that decision said (bottles
-    taken back, kept back, handed out) is returned on the amendment (`DoseAmendment.warnings`), for the page
-    and the API to tell the nurse."""
+    """Correct a recorded dose with a reason (append-only: the original row is never changed). Review 22o and
+    22t hole 5: a correction of a methadone dose of any day (up, down, to 0 and back, a void) re-decides the
+    run of take-home bottles going home after that day against the day's corrected total, through the one
+    decision (`bottles.redecide_bottles`, that day's context as the window read it): a void or a correction
+    to 0 takes back the bottles recorded as going home with it (review 22n hole 3: the next dose that hands
+    them out decides them again), a correction the window's verdict would not give them after keeps the run
+    back; review 23b holes 2 and 3: a void or a correction to 0 ends the plan whose run did not leave
+    (today's dose: today, undone by a dose given later today; an earlier day's: on that day, when the run
+    holds today or later, `bottles._end_not_handed_out`). After a hold, a correction that leaves a dose
+    given changes nothing at home (`suspend_take_home_plans` kept the run covered). Review 22t hole 4: what
+    that decision said (bottles taken back, kept back, handed out) is returned on the amendment
+    (`DoseAmendment.warnings`), for the page and the API to tell the nurse."""
     patient = _scoped_for(
         by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
     )
