@@ -4,8 +4,11 @@ it fails while the hole is open."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
+import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import reverse
@@ -15,7 +18,8 @@ from django_otp.oath import TOTP
 
 from keel.accounts import passwords, second_factor, services
 from keel.accounts.queries import pending_totp_device
-from tests.conftest import PASSWORD, World, sign_in
+from tests import lock_waits
+from tests.conftest import PASSWORD, World, sign_in, totp_now
 
 NEW_PASSWORD = "a wholly different passphrase 77"
 
@@ -98,4 +102,35 @@ def test_a_session_from_before_the_second_factor_comes_back_when_it_is_turned_of
     answer = shared.get(reverse("web:home"))
     assert answer.status_code in {200, 302} and _signed_in_as(shared) is None, (
         "the session signed in before two-step sign-in was turned on is signed in again now it is off"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_signs_in_twice_when_two_requests_carry_it_at_once(world: World, monkeypatch: Any) -> None:
+    """Harm: SECURITY.md promises single-use codes. A code read over a nurse's shoulder, or relayed by a
+    phishing page while she types it herself, is accepted twice when the two requests check it at the same
+    moment: `verify_totp` reads the device without a lock, each request sees the code as unused and saves it
+    as used. The intruder's sign-in (or API token) rides on the nurse's own code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    nurse = world.staff["nurse"]
+    code = totp_now(world.devices[nurse.pk])
+    both_checked = threading.Barrier(2)
+    original_save = TOTPDevice.save
+
+    def save_once_both_checked(self: Any, *args: Any, **kwargs: Any) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):  # a lock serialising the two: no pair
+            both_checked.wait(timeout=3)
+        original_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(TOTPDevice, "save", save_once_both_checked)
+    outcomes: dict[str, Any] = {}
+    threads = [
+        lock_waits.run(lambda: services.verify_totp(nurse, code) is not None, outcomes, name)
+        for name in ("nurse", "intruder")
+    ]
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(str(v) for v in outcomes.values()) == ["False", "True"], (
+        f"one code, two requests at once: {outcomes} (each should be the other's refusal)"
     )
