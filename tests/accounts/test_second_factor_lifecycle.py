@@ -245,7 +245,7 @@ def test_the_api_takes_one_code_for_one_token(world: World) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     "not __import__('django.db', fromlist=['connection']).connection.vendor == 'postgresql'",
-    reason="row locks seen waiting (pg_stat_activity): PostgreSQL; SQLite's writers queue (review 23o's test)",
+    reason="row locks seen waiting (pg_stat_activity): PostgreSQL; SQLite: review 23o's own test",
 )
 def test_two_token_requests_with_one_code_at_once_make_one_token(
     world: World, monkeypatch: pytest.MonkeyPatch
