@@ -21,9 +21,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from keel.accounts import queries as account_queries
 from keel.accounts.models import OWN_PATIENT, ApiToken, Program, ProgramMembership, Role, User
-from keel.accounts.queries import (
-    pending_totp_device,
-)
 from keel.audit import context as audit_context
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
@@ -76,10 +73,10 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     return totp_secret_base32_of_key(device.key)
 
 
-def enroll_totp(*, user: User, key_hex: str | None = None) -> TOTPDevice:
-    """Give the user one confirmed TOTP device (replacing any other); return it. Tokens made before it end
-    (`_new_second_factor`)."""
-    _new_second_factor(user)
+def enroll_totp(*, user: User, key_hex: str | None = None, keep: str | None = None) -> TOTPDevice:
+    """Give the user one confirmed TOTP device (replacing any other); return it. Tokens and sessions made
+    before it end, except the session `keep` (`_new_second_factor`)."""
+    _new_second_factor(user, keep=keep)
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice(user=user, name="default", confirmed=True)
     if key_hex is not None:
@@ -170,13 +167,17 @@ def reauthenticate(user: User, password: object, *, purpose: str) -> bool:  # an
 
 
 def verify_totp(user: User, code: str) -> TOTPDevice | None:
-    """Check a TOTP code against the user's confirmed device; codes are single-use and throttled."""
+    """Check a TOTP code against the user's confirmed device; codes are single-use and throttled (django-otp's
+    `verify_is_allowed` and `last_t`). The device rows are locked for the check (review 23o): two requests
+    carrying the same code at once are serialised, and the second reads the step the first used (`last_t`)
+    and is refused. On SQLite the IMMEDIATE transaction holds the one writer lock."""
     code = (code or "").strip().replace(" ", "")
     if not ascii_digits(code):
         return None
-    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_is_allowed()[0] and device.verify_token(code):
-            return device
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
+            if device.verify_is_allowed()[0] and device.verify_token(code):
+                return device
     return None
 
 
@@ -357,16 +358,29 @@ def revoke_token(*, user: User, token_id: int, only: int | None = None) -> ApiTo
     raise AccountError("token_id", N_("no such token"))
 
 
+# A sign-in half done (the password given, the code step pending) is kept in its session under this key,
+# naming the person (`user_id`); the sign-in views write it, `end_sessions` ends it.
+PENDING_SIGN_IN = "keel_mfa_pending"
+
+
+def _session_of(data: dict[str, object], key: str) -> bool:
+    """Whether a session's data is the person's (id `key`): signed in as them, or a sign-in of theirs half
+    done (the password given, the code not yet)."""
+    if data.get("_auth_user_id") == key:
+        return True
+    pending = data.get(PENDING_SIGN_IN)
+    return isinstance(pending, dict) and str(pending.get("user_id")) == key
+
+
 def end_sessions(user: User, *, keep: str | None = None) -> int:
-    """End every database session of this user except `keep` (a session key); return how many ended."""
+    """End every database session of this user except `keep` (a session key); return how many ended. The
+    one definition of "end this person's sessions" (review 23o): the signed-in ones and the sign-ins half
+    done (`PENDING_SIGN_IN`), so a password reset or a second factor reset also ends a code step begun with
+    the old password."""
     from django.contrib.sessions.models import Session
 
     key = str(user.pk)
-    doomed = [
-        s.pk
-        for s in Session.objects.iterator()
-        if s.pk != keep and s.get_decoded().get("_auth_user_id") == key
-    ]
+    doomed = [s.pk for s in Session.objects.iterator() if s.pk != keep and _session_of(s.get_decoded(), key)]
     Session.objects.filter(pk__in=doomed).delete()
     return len(doomed)
 
@@ -389,20 +403,51 @@ def deactivate_user(*, user: User, by: User | None) -> None:
 
 
 def start_totp_enrollment(*, user: User) -> TOTPDevice:
-    """A new, unconfirmed device to add to an authenticator app; the old one stays until this is confirmed."""
+    """A new, unconfirmed device to add to an authenticator app; the old one stays until this is confirmed.
+    Only the session that gave the password may see or confirm it: it keeps `setup_marker(device)`."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="pending", confirmed=False)
 
 
+def setup_marker(device: TOTPDevice) -> str:
+    """What the session that started a setup keeps (review 23o): a keyed digest of the pending key, so the
+    session holds no secret and another session of the person (which never gave the password) has none."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("keel.accounts.mfa-setup", f"{device.pk}:{device.key}").hexdigest()
+
+
+def is_setup_of(device: TOTPDevice | None, marker: object) -> bool:
+    """Whether `marker` (a session's) is the marker of this pending device."""
+    from django.utils.crypto import constant_time_compare
+
+    return (
+        device is not None
+        and isinstance(marker, str)
+        and bool(marker)
+        and constant_time_compare(marker, setup_marker(device))
+    )
+
+
+_NOT_GIVEN = object()
+
+
 @transaction.atomic
-def confirm_totp_enrollment(*, user: User, code: str) -> bool:
-    """Confirm the pending device with a code from the app; it replaces any earlier device."""
-    device = pending_totp_device(user)
+def confirm_totp_enrollment(
+    *, user: User, code: str, started: object = _NOT_GIVEN, keep: str | None = None
+) -> bool:
+    """Confirm the pending device with a code from the app; it replaces any earlier device. `started`: the
+    marker the confirming session kept (`setup_marker`); a session whose marker is not the pending device's
+    (another browser, which never gave the password) confirms nothing. The pending row is locked: one code
+    confirms once. Every other session of the person ends, except `keep` (`_new_second_factor`)."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if started is not _NOT_GIVEN and not is_setup_of(device, started):
+        return False
     code = (code or "").strip().replace(" ", "")
     if device is None or not ascii_digits(code) or not device.verify_token(code):
         return False
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
-    _new_second_factor(user)
+    _new_second_factor(user, keep=keep)
     device.confirmed = True
     device.name = "default"
     device.save(update_fields=["confirmed", "name"])
@@ -410,12 +455,14 @@ def confirm_totp_enrollment(*, user: User, code: str) -> bool:
     return True
 
 
-def _new_second_factor(user: User) -> None:
+def _new_second_factor(user: User, *, keep: str | None = None) -> None:
     """A second factor added or replaced ends every token made before it (review 22p): a token made by the
     password alone, or under a device the person no longer trusts, would otherwise keep reading the record
-    without the code every new sign-in and token now need (SECURITY.md T16). The person makes a new token
-    with the code; sessions are the second-factor middleware's (`RequireMFAMiddleware`)."""
+    without the code every new sign-in and token now need (SECURITY.md T16). It ends every session of the
+    person too, except `keep` (the one that gave the new code), review 23o: a session that never gave a
+    code was only paused by `RequireMFAMiddleware`, and came back if the factor was turned off again."""
     revoke_tokens(user)
+    end_sessions(user, keep=keep)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -24,7 +25,8 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 
-PENDING = "keel_mfa_pending"
+PENDING = services.PENDING_SIGN_IN
+MFA_SETUP = "keel_mfa_setup"  # the marker of the setup this session started (`services.setup_marker`)
 PENDING_SECONDS = 300
 MAX_CODE_TRIES = 5
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -68,6 +70,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             request.session[PENDING] = {
                 "user_id": user.pk,
+                "auth_hash": user.get_session_auth_hash(),  # the password it was begun with
                 "at": timezone.now().timestamp(),
                 "tries": 0,
                 "next": _next(request),
@@ -97,7 +100,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING, None)
         return HttpResponseRedirect(reverse("accounts:login"))
     user = queries.active_user(pending["user_id"])
-    if user is None:
+    if user is None or not _same_password(pending, user):
         request.session.pop(PENDING, None)
         return HttpResponseRedirect(reverse("accounts:login"))
     if user.requires_mfa and not queries.has_totp_device(user):
@@ -118,6 +121,13 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "error": error})
 
 
+def _same_password(pending: dict[str, Any], user: User) -> bool:
+    """The pending sign-in was begun with the person's password as it is now (review 23o): a password reset
+    or change since (the session auth hash Django binds signed-in sessions to) ends it."""
+    begun_with = pending.get("auth_hash")
+    return isinstance(begun_with, str) and constant_time_compare(begun_with, user.get_session_auth_hash())
+
+
 def _enrol_at_sign_in(request: HttpRequest, user: User, pending: dict[str, Any]) -> HttpResponse:
     """A staff member whose authenticator a program admin reset (issue #18): after the password, they add a
     new one, confirmed by a code, before the session starts. The key lives in the pending sign-in only."""
@@ -131,7 +141,7 @@ def _enrol_at_sign_in(request: HttpRequest, user: User, pending: dict[str, Any])
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         if staff.code_matches(pending["key"], form.cleaned_data["code"]):
-            device = services.enroll_totp(user=user, key_hex=pending["key"])
+            device = services.enroll_totp(user=user, key_hex=pending["key"], keep=request.session.session_key)
             audit.record(
                 actor=user, action=Action.UPDATE, target_type="mfa", target_id=user.pk, reason="enrolled"
             )
@@ -195,7 +205,8 @@ def mfa_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     form, right = _mfa_password(request, user)
     if right:
-        services.start_totp_enrollment(user=user)
+        device = services.start_totp_enrollment(user=user)
+        request.session[MFA_SETUP] = services.setup_marker(device)
     return _mfa_page(request, password_form=form if right is False else None, error=_mfa_wrong(right))
 
 
@@ -207,8 +218,17 @@ def mfa_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     code_form = CodeForm(request.POST)
     error = notice = ""
-    if code_form.is_valid():
-        if services.confirm_totp_enrollment(user=user, code=code_form.cleaned_data["code"]):
+    started = request.session.get(MFA_SETUP)
+    if not services.is_setup_of(queries.pending_totp_device(user), started):
+        error = _("Give your password again to set up two-step sign-in on this device.")
+    elif code_form.is_valid():
+        if services.confirm_totp_enrollment(
+            user=user,
+            code=code_form.cleaned_data["code"],
+            started=started,
+            keep=request.session.session_key,
+        ):
+            request.session.pop(MFA_SETUP, None)
             # The code just given is the second factor of this session too (else the next page ends it).
             device = queries.confirmed_totp_device(user)
             if device is not None:
@@ -269,6 +289,8 @@ def _mfa_page(
     user = request.user
     assert isinstance(user, User)
     pending = queries.pending_totp_device(user)
+    if not services.is_setup_of(pending, request.session.get(MFA_SETUP)):
+        pending = None  # another session's setup (its password given there, not here): never shown here
     context = {
         "enrolled": queries.has_totp_device(user),
         "can_disable": not user.requires_mfa,

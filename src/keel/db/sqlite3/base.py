@@ -12,13 +12,18 @@ The wait for the lock file has no time limit: every Keel write transaction is sh
 holding it frees it at once (the kernel drops the lock with the process). A program that is not Keel (the
 sqlite3 shell, a backup) does not take the lock file and meets SQLite's busy timeout as before.
 
-An in-memory database has one connection and no other writer, so it takes no lock.
+An in-memory database lives in one process: its connections (the threads of a test that shares it, Django's
+`mode=memory&cache=shared`) queue on a lock of the process instead (`MemoryQueue`). Without it SQLite's
+shared cache answers a second writer at once with "database table is locked" (no busy timeout applies),
+where a file database's writer waits its turn: a race test on SQLite met an error instead of the wait
+(review 23o). It waits at most the database's busy timeout, then lets SQLite answer as before.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -73,6 +78,32 @@ class WriterQueue:
             self._fd = None
 
 
+class MemoryQueue(WriterQueue):
+    """`WriterQueue` for an in-memory database: a lock of the process per database name, held by one
+    connection at a time; a wait longer than `timeout` seconds goes on without it (SQLite then answers)."""
+
+    _locks: dict[str, threading.Lock] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, name: str, timeout: float) -> None:
+        super().__init__(name)
+        with self._guard:
+            self._lock = self._locks.setdefault(name, threading.Lock())
+        self.timeout = timeout
+
+    def acquire(self) -> None:
+        if not self.held:
+            self.held = self._lock.acquire(timeout=self.timeout)
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self._lock.release()
+
+    def close(self) -> None:
+        self.release()
+
+
 class CursorWrapper(base.SQLiteCursorWrapper):
     queue: WriterQueue | None = None
 
@@ -106,9 +137,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         connection = super().get_new_connection(conn_params)
         if self.writer_queue is not None:
             self.writer_queue.close()
-        self.writer_queue = (
-            None if self.is_in_memory_db() else WriterQueue(f"{self.settings_dict['NAME']}-writer")
-        )
+        name = str(self.settings_dict["NAME"])
+        if self.is_in_memory_db() and "cache=shared" in name:  # a private ":memory:" has no other writer
+            timeout = float((self.settings_dict.get("OPTIONS") or {}).get("timeout", 5))
+            self.writer_queue = MemoryQueue(name, timeout)
+        elif self.is_in_memory_db():
+            self.writer_queue = None
+        else:
+            self.writer_queue = WriterQueue(f"{name}-writer")
         return connection
 
     def create_cursor(self, name: str | None = None) -> Any:
