@@ -6,12 +6,15 @@ front-desk worker or a staff member cutting corners types, in English or Spanish
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from keel.core.desk import parse_second_factor_reset
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.window import reason_problem
 from keel.core.sharing import parse_emergency
+from keel.web.logs import scrub_paths
 
 _NATURE = "Patient unconscious in ED, needs methadone dose confirmed"
 
@@ -151,3 +154,25 @@ def test_hole7_the_desk_second_factor_reset_takes_no_reason_of_substance(reason:
     patient's account protection was removed says nothing."""
     with pytest.raises(InvalidInput):
         parse_second_factor_reset({"reason": reason, "identity_checked": True})
+
+
+@pytest.mark.parametrize(
+    "origin", ["maria-gonzalez-oud://app.example", "maria.gonzalez+methadone://app.example/intake"]
+)
+def test_hole8_a_refused_origins_scheme_reaches_the_csrf_log_line_as_typed(origin: str) -> None:
+    """Harm: the CSRF refusal line keeps a refused Origin's host only when the deployment names it (review
+    22s), but keeps its scheme as the client wrote it: any letters, digits, "+", "." and "-" before "://".
+    Whoever sends the request (an app's custom scheme, a script, a tester) chooses it like the host, so a
+    name or a diagnosis ("maria-gonzalez-oud://") reaches the log, which is kept and shipped with less care
+    than the record (SECURITY.md: no health information or name in a log line)."""
+    record = logging.LogRecord(
+        "django.security.csrf",
+        logging.WARNING,
+        __file__,
+        0,
+        "Forbidden (%s): %s",
+        (f"Origin checking failed - {origin} does not match any trusted origins.", "/api/v1/patients"),
+        None,
+    )
+    line = scrub_paths(record).getMessage().casefold()
+    assert "maria" not in line and "gonzalez" not in line, line
