@@ -11,9 +11,10 @@ import logging
 import pytest
 
 from keel.core.desk import parse_second_factor_reset
-from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.window import reason_problem
 from keel.core.sharing import parse_emergency
+from keel.treatment.services.common import _reason
 from keel.web.logs import scrub_paths
 
 _NATURE = "Patient unconscious in ED, needs methadone dose confirmed"
@@ -176,3 +177,16 @@ def test_hole8_a_refused_origins_scheme_reaches_the_csrf_log_line_as_typed(origi
     )
     line = scrub_paths(record).getMessage().casefold()
     assert "maria" not in line and "gonzalez" not in line, line
+
+
+@pytest.mark.parametrize("reason", ["x", "ok", "asdf", "TBD", "later"])
+def test_hole9_a_dose_correction_takes_any_visible_character_as_its_reason(reason: str) -> None:
+    """Harm: `reason_problem`'s docstring says it is "the one test of a typed reason of substance:
+    overrides, corrections, break-the-glass...", but a recorded dose's correction or void
+    (`doses/corrections.py`, through `treatment.services.common._reason`) checks only that one visible
+    character was typed. A methadone dose voided (its take-home bottles taken back) or an amount changed on a
+    controlled-substance record is kept with the reason "x", "TBD" or "later": no accountability for a
+    change to the dispensing record (the audit's only why)."""
+    errors: list[FieldError] = []
+    _reason(reason, errors)
+    assert errors, f"{reason!r} was taken as a dose correction's reason"
