@@ -51,9 +51,11 @@ REASON_MIN_WORDS = 3
 # window" has two, and is a reason.
 REASON_MIN_SUBSTANCE = 2
 # A terse reason (review 23s): fewer than `REASON_MIN_WORDS` words or `REASON_MIN_CHARS` characters passes
-# when its words of substance (at least `REASON_MIN_SUBSTANCE`) are all words of `_TERSE_WORDS` and it is at
-# least this long ("spat out" is 8).
+# when at least `REASON_MIN_SUBSTANCE` words of substance, one of them a word of `_TERSE_WORDS`, fill this
+# many characters ("spat out" is 8); three different real words, two of substance, from
+# `REASON_MIN_SENTENCE_CHARS` ("lost her phone" is 14).
 REASON_MIN_TERSE_CHARS = 8
+REASON_MIN_SENTENCE_CHARS = 12
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar; Scripts.txt
 # names): a reason in them is measured by its distinct letters, not its words (review 22p).
 UNSPACED_SCRIPTS = frozenset({"HAN", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
@@ -169,11 +171,13 @@ def reason_problem(text: Any) -> str:
       "yada") and a pointer ("same as last time", "igual que la vez anterior", "see previous entry above"):
       a reason is written now, here;
     - or, tersely (review 23s): fewer than three words or fifteen characters pass when at least
-      `REASON_MIN_TERSE_CHARS` characters hold two different words of substance and every word of substance
-      is one of `_TERSE_WORDS`, the small vocabulary that says what happened on its own where Keel asks a
+      `REASON_MIN_TERSE_CHARS` characters hold two different words of substance, one of them of
+      `_TERSE_WORDS`, the small sourced vocabulary that says what happened on its own where Keel asks a
       reason: an emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente"), a dose
-      record's correction ("wrong patient", "dose spilled", "typo in mg"), a lost second factor ("lost
-      phone"). A busy clinician's two clinical words are a reason; "x", "TBD", "later", "ok" never are;
+      record's correction ("wrong patient", "dose spilled", "typo in mg", "spat out"); and a sentence of three
+      different real words, two of substance, passes from `REASON_MIN_SENTENCE_CHARS` characters ("lost her
+      phone"). A busy clinician's two clinical words are a reason; "x", "TBD", "later", "ok", "lost it",
+      "lost phone" never are;
     - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
       Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
       three words: a sentence there is one run of letters, and a clinician's language must not refuse an
@@ -200,9 +204,10 @@ def reason_problem(text: Any) -> str:
     terse = (
         seen >= REASON_MIN_TERSE_CHARS
         and len(substance) >= REASON_MIN_SUBSTANCE
-        and substance <= _terse_shapes()
+        and bool(substance & _terse_shapes())
     )
-    if (seen < REASON_MIN_CHARS and not terse) or len(letters) < 4:
+    sentence = seen >= REASON_MIN_SENTENCE_CHARS and len(real) >= REASON_MIN_WORDS
+    if (seen < REASON_MIN_CHARS and not (terse or sentence)) or len(letters) < 4:
         return REASON_NO_SUBSTANCE
     if len(unspaced) >= REASON_MIN_UNSPACED_LETTERS:
         return ""
@@ -243,7 +248,7 @@ _NO_SUBSTANCE_WORDS = (
     # Review 23s, English and Spanish: words that only join others; deferrals to another day; pointers to
     # another entry ("same as last time", "see previous entry above"); the software itself rather than the
     # person ("testing the system"); a programmer's or a typist's filler ("foo bar baz", "blah blah yada")
-    "up", "out", "about", "it's", "her", "his", "their", "my", "our", "lo", "le", "les", "me", "mi", "mis",
+    "up", "about", "it's", "her", "his", "their", "my", "our", "lo", "le", "les", "me", "mi", "mis",
     "nos", "como", "tomorrow", "tonight", "next", "eventually", "afterwards", "mañana", "ahorita", "same",
     "previous", "previously", "above", "below", "prior", "last", "earlier", "ibid", "ditto", "igual",
     "mismo", "misma", "anterior", "anteriores", "previo", "previa", "arriba", "abajo", "ídem", "system",
@@ -270,7 +275,7 @@ _NO_SUBSTANCE_STEMS: dict[str, tuple[str, ...]] = {
 # Prevention and Response Toolkit; 42 CFR 2.51's "nature of the emergency"), other bona fide emergencies an
 # ED names in a word (seizure, chest pain, anaphylaxis, cardiac arrest); the words of a dispensing record's
 # correction (21 CFR 1304.22(c): what was dispensed, to whom, how much; Keel's dose record: given, held,
-# voided, mg); the words of a lost second factor (SECURITY.md: TOTP on a phone).
+# voided, mg).
 _TERSE_WORDS = (
     # an emergency: English
     "overdose", "overdosed", "overdoses", "od", "unresponsive", "unconscious", "apnea", "apnoea", "apneic",
@@ -290,16 +295,13 @@ _TERSE_WORDS = (
     "dose", "doses", "dosing", "mg", "amount", "wrong", "patient", "pt", "person", "typo", "typed", "entered",
     "entry", "error", "mistake", "twice", "duplicate", "duplicated", "pharmacy", "count", "spilled", "spill",
     "spat", "vomited", "vomit", "dropped", "broken", "cup", "bottle", "bottles", "pump", "log", "given",
-    "held", "voided", "refused", "missed",
+    "gave", "give", "poured", "held", "voided", "refused", "missed",
     # a dose record's correction: Spanish
     "dosis", "cantidad", "equivocado", "equivocada", "equivocación", "paciente", "persona", "error",
     "errores", "registrado", "registrada", "registro", "duplicado", "duplicada", "farmacia", "conteo",
     "recuento", "derramó", "derramada", "derramado", "derrame", "escupió", "vomitó", "vómito", "cayó",
     "roto", "rota", "vaso", "frasco", "frascos", "bomba", "bitácora", "dada", "dado", "retenida", "anulada",
-    "rechazó", "omitida",
-    # a lost second factor: English and Spanish
-    "lost", "stolen", "new", "phone", "authenticator", "perdido", "perdió", "robado", "robaron", "nuevo",
-    "teléfono", "celular", "móvil", "autenticador",
+    "rechazó", "omitida", "dio", "servida",
 )  # fmt: skip
 
 # Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
