@@ -418,6 +418,8 @@ def test_a_correction_above_the_check_with_an_override_is_stored(world: World) -
 def test_the_api_refuses_a_correction_to_900_naming_the_field(world: World) -> None:
     steady(world)
     dose = give(world, amount_mg="30").dose
-    response = api(world, "nurse", f"doses/{dose.pk}/amendments", {"corrected_mg": "900", "reason": "typo in mg"})
+    response = api(
+        world, "nurse", f"doses/{dose.pk}/amendments", {"corrected_mg": "900", "reason": "typo in mg"}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "corrected_mg"

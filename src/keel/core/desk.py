@@ -34,7 +34,12 @@ ACTIVATION_CODE = (
 RESET_CODE = (Field("identity_checked", "bool", help="must be true: you checked who the person is"),)
 
 SECOND_FACTOR_RESET = (
-    Field("reason", "text", maximum=MAX_RESET_REASON, help="why, in words of substance (a reason, as every reason Keel asks)"),
+    Field(
+        "reason",
+        "text",
+        maximum=MAX_RESET_REASON,
+        help="why, in words of substance (a reason, as every reason Keel asks)",
+    ),
     Field("identity_checked", "bool", help="must be true: you checked who the person is"),
     # review 20b: the clinician's own password again before an MFA change (SECURITY.md); the service checks it
     # through the lockout (a missing one is a failed re-authentication too), the parse only keeps it as text
