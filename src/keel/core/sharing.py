@@ -211,10 +211,11 @@ _NOT_MEDICAL_WORDS = (
     # Review 23s: insurers and health plans named with a care word ("Molina Healthcare", "Humana Health
     # Plan", "Triple-S Salud", "MAPFRE Salud", "Plan de Salud del Gobierno"): the plan or payer itself, and
     # the insurers of the US, Puerto Rico and Mexico whose name is only an insurer's (never one that also runs
-    # clinics under its name: "Kaiser Permanente", "Optum" are places of care). Section 2.51 is for medical
-    # personnel; a payer needs the patient's consent (2.31).
+    # clinics under its name: "Kaiser Permanente", "Optum" are places of care). A name that is also a surname
+    # or a word ("Molina", "humana": "Dr. Molina", "Instituto de Genética Humana") only with its care word.
+    # Section 2.51 is for medical personnel; a payer needs the patient's consent (2.31).
     "health plan", "health plans", "plan de salud", "planes de salud", "managed care", "medicaid",
-    "medicare", "medi cal", "hmo", "ppo", "molina", "humana", "aetna", "cigna", "anthem", "elevance",
+    "medicare", "medi cal", "hmo", "ppo", "molina healthcare", "humana health", "humana inc", "aetna", "cigna", "anthem", "elevance",
     "centene", "wellcare", "ambetter", "unitedhealthcare", "united healthcare", "blue cross", "blue shield",
     "bcbs", "triple s", "mapfre", "mmm healthcare", "plan vital", "gnp", "axa", "metlife", "allianz",
     # Review 23s: custody and police under their everyday names (ICE's detention medical corps, Mexico's
