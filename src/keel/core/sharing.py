@@ -215,9 +215,10 @@ _NOT_MEDICAL_WORDS = (
     # or a word ("Molina", "humana": "Dr. Molina", "Instituto de Genética Humana") only with its care word.
     # Section 2.51 is for medical personnel; a payer needs the patient's consent (2.31).
     "health plan", "health plans", "plan de salud", "planes de salud", "managed care", "medicaid",
-    "medicare", "medi cal", "hmo", "ppo", "molina healthcare", "humana health", "humana inc", "aetna", "cigna", "anthem", "elevance",
-    "centene", "wellcare", "ambetter", "unitedhealthcare", "united healthcare", "blue cross", "blue shield",
-    "bcbs", "triple s", "mapfre", "mmm healthcare", "plan vital", "gnp", "axa", "metlife", "allianz",
+    "medicare", "medi cal", "hmo", "ppo", "molina healthcare", "humana health", "humana inc", "aetna",
+    "cigna", "anthem", "elevance", "centene", "wellcare", "ambetter", "unitedhealthcare", "united healthcare",
+    "blue cross", "blue shield", "bcbs", "triple s", "mapfre", "mmm healthcare", "plan vital", "gnp", "axa",
+    "metlife", "allianz",
     # Review 23s: custody and police under their everyday names (ICE's detention medical corps, Mexico's
     # prisons by their current name "Centro (Federal) de Reinserción Social", Puerto Rico's "Departamento de
     # Corrección", a juvenile hall, Mexico's police "Seguridad Pública")
