@@ -908,7 +908,7 @@ ROUTES: dict[str, Route] = {
         "/patients/{patient}/medication/doses/999999/amendments/",
         {"anonymous": (302, 302, 302), **_DOSE_AMEND},
         patient_scoped=True,
-        body={"corrected_mg": "30", "reason": "typo"},
+        body={"corrected_mg": "30", "reason": "typo in mg"},
     ),
     "treatment:override": Route(
         "POST",
@@ -1025,7 +1025,7 @@ ROUTES: dict[str, Route] = {
         "/api/v1/patients/{patient}/doses/999999/amendments",
         {"anonymous": (401, 401, 401), **_DOSE_AMEND},
         patient_scoped=True,
-        body={"corrected_mg": "20", "reason": "x"},
+        body={"corrected_mg": "20", "reason": "typo in mg"},
     ),
     "api:dosing_today": Route(
         "GET", "/api/v1/dosing/today", {**_all(403, 401), "nurse": 200, "prescriber": 200}
@@ -1040,7 +1040,7 @@ ROUTES: dict[str, Route] = {
         "PUT",
         "/api/v1/programs/riverside/policy/methadone-dose-check/titration_step_max_mg",
         {**_all(403, 401), "patient": 422, "self_guided": 422, "auditor": 403, "program_admin": 200},
-        body={"value": 5, "reason": "protocol"},
+        body={"value": 5, "reason": "the program's new titration protocol"},
     ),
     "treatment:start": Route(
         "GET",

@@ -124,7 +124,7 @@ def test_an_unknown_second_factor_reset_key_is_said_in_spanish(world: World) -> 
     nurse = sign_in(Client(), world.staff["nurse"])
     response = nurse.post(
         f"/api/v1/patients/{world.alice.pk}/second-factor/reset",
-        json.dumps({"reason": "lost phone", "identity_checked": True, "notify_patient": True}),
+        json.dumps({"reason": "lost her phone", "identity_checked": True, "notify_patient": True}),
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="es",
     )
@@ -189,7 +189,7 @@ def test_the_reset_code_page_still_works_with_its_csrf_token(world: World) -> No
 
 def test_a_second_factor_reset_with_another_key_is_refused_by_name(world: World) -> None:
     nurse = sign_in(Client(), world.staff["nurse"])
-    body = {"reason": "lost phone", "identity_checked": True, "notify_patient": True}
+    body = {"reason": "lost her phone", "identity_checked": True, "notify_patient": True}
     response = _post(nurse, f"/api/v1/patients/{world.alice.pk}/second-factor/reset", body)
     assert (response.status_code, _fields(response)) == (422, ["notify_patient"])
 

@@ -102,7 +102,7 @@ def test_a_program_policy_change_tightens_the_titration_step(world: World, order
         rule="methadone-dose-check",
         field="titration_step_max_mg",
         value=5,
-        reason="slower titration",
+        reason="slower titration for new admissions",
     )
     reorder(world, "50", day=4)
     with pytest.raises(services.DoseBlocked):
@@ -316,7 +316,7 @@ def test_take_homes_need_all_criteria_and_a_program_limit_tightens(
             rule="take-home-eligibility",
             field="program_max_days",
             value=14,
-            reason="program rule",
+            reason="the program's own take-home rule",
         )
         plan = services.decide_take_home(
             by=world.staff["prescriber"],

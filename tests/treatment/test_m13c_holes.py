@@ -146,7 +146,7 @@ def test_the_api_refuses_a_nurse_with_403_and_audits_it(world: Any) -> None:
         world,
         "nurse",
         f"doses/{held.pk}/amendments",
-        {"corrected_mg": "30", "reason": "gave it"},
+        {"corrected_mg": "30", "reason": "gave it after all"},
         at(today, 9, 5),
     )
     assert response.status_code == 403
@@ -162,7 +162,7 @@ def test_the_page_tells_the_nurse_why_and_saves_nothing(world: Any) -> None:
         client = sign_in(Client(), world.staff["nurse"])
         response = client.post(
             f"/patients/{world.alice.pk}/medication/doses/{held.pk}/amendments/",
-            {"corrected_mg": "30", "reason": "gave it"},
+            {"corrected_mg": "30", "reason": "gave it after all"},
             follow=True,
         )
     assert response.status_code == 200

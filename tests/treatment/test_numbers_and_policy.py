@@ -151,7 +151,12 @@ def test_the_policy_page_keeps_the_typed_value_and_reason(world: World) -> None:
 
 def test_the_policy_page_accepts_a_stricter_value(world: World) -> None:
     admin = sign_in(Client(), world.staff["program_admin"])
-    form = {"rule": "buprenorphine-readiness", "field": "cows_threshold", "value": "12", "reason": "fentanyl"}
+    form = {
+        "rule": "buprenorphine-readiness",
+        "field": "cows_threshold",
+        "value": "12",
+        "reason": "fentanyl in the local supply",
+    }
     assert admin.post("/program/policy/", form).status_code == 302
     assert program_policy(world.riverside.pk, "buprenorphine-readiness")["cows_threshold"] == 12
 
@@ -162,7 +167,7 @@ def test_the_policy_page_sets_the_fentanyl_profile(world: World) -> None:
         "rule": "buprenorphine-readiness",
         "field": "fentanyl_profile",
         "value": "low_dose",
-        "reason": "ASAM",
+        "reason": "ASAM guidance on fentanyl starts",
     }
     assert admin.post("/program/policy/", form).status_code == 302
     assert program_policy(world.riverside.pk, "buprenorphine-readiness")["fentanyl_profile"] == "low_dose"

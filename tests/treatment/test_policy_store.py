@@ -149,7 +149,7 @@ def test_the_policy_page_and_cli(world: World) -> None:
         "--value",
         "5",
         "--reason",
-        "new protocol",
+        "new protocol from the medical director",
         stdout=out,
     )
     assert "titration_step_max_mg = 5" in out.getvalue()

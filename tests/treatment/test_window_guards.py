@@ -444,7 +444,7 @@ def set_policy(world: World, field: str, value: Any) -> None:
         rule="methadone-dose-check",
         field=field,
         value=value,
-        reason="program decision",
+        reason="program decision after the medical director's review",
     )
 
 

@@ -53,7 +53,7 @@ def policy(world: World, rule: str, field: str, value: Any) -> None:
         rule=rule,
         field=field,
         value=value,
-        reason="program decision",
+        reason="program decision after the medical director's review",
     )
 
 
@@ -388,7 +388,7 @@ def amend(world: World, dose: DoseRecord, mg: str) -> DoseAmendment:
             patient_id=world.alice.pk,
             dose_id=dose.pk,
             corrected_mg=mg,
-            reason="typo",
+            reason="typo in mg",
         )
 
 
@@ -418,6 +418,8 @@ def test_a_correction_above_the_check_with_an_override_is_stored(world: World) -
 def test_the_api_refuses_a_correction_to_900_naming_the_field(world: World) -> None:
     steady(world)
     dose = give(world, amount_mg="30").dose
-    response = api(world, "nurse", f"doses/{dose.pk}/amendments", {"corrected_mg": "900", "reason": "typo"})
+    response = api(
+        world, "nurse", f"doses/{dose.pk}/amendments", {"corrected_mg": "900", "reason": "typo in mg"}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "corrected_mg"

@@ -99,7 +99,7 @@ def test_a_choice_is_still_changed_by_its_value_from_the_page(world: World) -> N
         "rule": "buprenorphine-readiness",
         "field": "fentanyl_profile",
         "value": "low_dose",
-        "reason": "our protocol",
+        "reason": "our written protocol says so",
     }
     assert admin.post("/program/policy/", form).status_code == 302
     html = admin.get("/program/policy/", **SPANISH).content.decode()

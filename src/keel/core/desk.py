@@ -7,7 +7,9 @@ list, its parser naming every bad field at once in the words the pages translate
 - **Password reset code (issue #18):** the desk gives a patient who forgot their password a one-time code
   once it has checked who they are (the identity check confirmed).
 - **Second factor reset (issue #18):** a clinician on the care team removes a patient's authenticator after
-  checking who they are: the identity check confirmed and a reason, 3 to `MAX_RESET_REASON` characters.
+  checking who they are: the identity check confirmed and a reason of substance (`reason_problem`, the one
+  check of a typed reason, review 23s: "lost phone" is one, "xxx", "TBD", "later" are not), at most
+  `MAX_RESET_REASON` characters.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
+from keel.core.rules.window import reason_problem
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 
@@ -31,7 +34,12 @@ ACTIVATION_CODE = (
 RESET_CODE = (Field("identity_checked", "bool", help="must be true: you checked who the person is"),)
 
 SECOND_FACTOR_RESET = (
-    Field("reason", "text", maximum=MAX_RESET_REASON, help="why, in a few words (3 characters at least)"),
+    Field(
+        "reason",
+        "text",
+        maximum=MAX_RESET_REASON,
+        help="why, in words of substance (a reason, as every reason Keel asks)",
+    ),
     Field("identity_checked", "bool", help="must be true: you checked who the person is"),
     # review 20b: the clinician's own password again before an MFA change (SECURITY.md); the service checks it
     # through the lockout (a missing one is a failed re-authentication too), the parse only keeps it as text
@@ -40,16 +48,20 @@ SECOND_FACTOR_RESET = (
 
 
 def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The reason (text, spaces folded) and the identity check; InvalidInput names each missing one."""
+    """The reason (text, spaces folded) and the identity check; InvalidInput names each missing one. The
+    reason is a reason of substance (`reason_problem`, review 23s): removing a patient's second factor leaves
+    the account guarded by its password alone, and the record of why says something."""
     errors: list[FieldError] = []
     value = raw.get("reason")
     reason = " ".join(value.split()) if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):  # review 13a: true was the reason "True"
         errors.append(FieldError("reason", N_("must be text")))
-    elif visible_length(reason) < 3:
+    elif not visible_length(reason):
         errors.append(FieldError("reason", N_("say why, in a few words")))
     elif len(reason) > MAX_RESET_REASON:
         errors.append(FieldError.said("reason", N_("at most %(n)s characters"), n=MAX_RESET_REASON))
+    elif reason_problem(reason):
+        errors.append(FieldError("reason", reason_problem(reason)))
     if raw.get("identity_checked") not in _TICKED:
         errors.append(FieldError("identity_checked", CHECK_IDENTITY))
     if errors:

@@ -178,7 +178,10 @@ EMERGENCY_CATEGORIES = ("enrollment", "medication")
 # whole words (and phrases of words) on their skeletons (`_names`): case, accents and look-alike letters do
 # not matter ("Policía" is "policia", "J\u0430il" with a Cyrillic "a" is "jail"; review 22p). Not "seguro"
 # alone: Latin America's social security runs clinics ("Clínica del Seguro Social"; "seguros", the plural an
-# insurance business is named with, is refused: review 22s); not "familia" alone ("Médico de Familia").
+# insurance business is named with, is refused: review 22s); not "familia" alone ("Médico de Familia"); not
+# "university" or "universidad" (review 23s): the academic medical centres are universities' ("Temple
+# University Hospital", "Hospital Universitario de la Universidad Autónoma de Nuevo León"), the ED a person
+# is taken to; a university named without a care word is still asked to name the place of care.
 # With them, every form of `_NOT_MEDICAL_STEMS`. A jail's or prison's own medical unit ("Correctional Health
 # Services", "County Jail Clinic") is refused too, though its staff give care: Keel cannot tell from a typed
 # name whether a recipient inside a jail is medical personnel kept apart from custody, Part 2 lets records
@@ -188,7 +191,7 @@ _NOT_MEDICAL_WORDS = (
     # English
     "court", "courts", "judge", "judicial", "probation", "parole", "police", "sheriff", "sheriffs", "jail",
     "prison", "correctional", "corrections", "attorney", "attorneys", "lawyer", "lawyers", "prosecutor",
-    "district attorney", "law firm", "employer", "human resources", "hr department", "school", "university",
+    "district attorney", "law firm", "employer", "human resources", "hr department", "school",
     "insurance", "insurer", "landlord", "child protective", "immigration", "courthouse", "detention",
     "homeland", "workplace", "warehouse", "fulfillment", "children and family", "family services",
     "social services", "department of corrections",
@@ -198,13 +201,31 @@ _NOT_MEDICAL_WORDS = (
     "juzgado", "juzgados", "tribunal", "tribunales", "corte", "juez", "jueza", "fiscal", "fiscalía",
     "ministerio público", "abogado", "abogados", "abogada", "abogadas", "bufete", "despacho jurídico",
     "libertad condicional", "libertad vigilada", "alguacil", "empleador", "empleadora", "recursos humanos",
-    "escuela", "colegio", "universidad", "aseguradora", "aseguradoras", "compañía de seguros", "casero",
+    "escuela", "colegio", "aseguradora", "aseguradoras", "compañía de seguros", "casero",
     "arrendador", "inmigración", "migración", "centro de detención", "lugar de trabajo", "almacén",
     "protección infantil", "protección de menores", "servicios sociales", "servicios familiares",
     "seguros", "fianza", "fianzas", "afianzadora", "afianzadoras", "aduana", "aduanas",
     # English, added by review 22s
     "bail", "bail bond", "bail bonds", "bondsman", "bondsmen", "law enforcement", "customs enforcement",
     "trooper", "troopers", "detention",
+    # Review 23s: insurers and health plans named with a care word ("Molina Healthcare", "Humana Health
+    # Plan", "Triple-S Salud", "MAPFRE Salud", "Plan de Salud del Gobierno"): the plan or payer itself, and
+    # the insurers of the US, Puerto Rico and Mexico whose name is only an insurer's (never one that also runs
+    # clinics under its name: "Kaiser Permanente", "Optum" are places of care). A name that is also a surname
+    # or a word ("Molina", "humana": "Dr. Molina", "Instituto de Genética Humana") only with its care word.
+    # Section 2.51 is for medical personnel; a payer needs the patient's consent (2.31).
+    "health plan", "health plans", "plan de salud", "planes de salud", "managed care", "medicaid",
+    "medicare", "medi cal", "hmo", "ppo", "molina healthcare", "humana health", "humana inc", "aetna",
+    "cigna", "anthem", "elevance", "centene", "wellcare", "ambetter", "unitedhealthcare", "united healthcare",
+    "blue cross", "blue shield", "bcbs", "triple s", "mapfre", "mmm healthcare", "plan vital", "gnp", "axa",
+    "metlife", "allianz",
+    # Review 23s: custody and police under their everyday names (ICE's detention medical corps, Mexico's
+    # prisons by their current name "Centro (Federal) de Reinserción Social", Puerto Rico's "Departamento de
+    # Corrección", a juvenile hall, Mexico's police "Seguridad Pública")
+    "ice health", "ihsc", "cereso", "ceresos", "cefereso", "ceferesos",
+    "reinserción social", "readaptación social", "juvenile hall", "juvenile halls", "juvie", "reformatory",
+    "reformatorio", "consejo tutelar", "seguridad pública", "seguridad ciudadana", "marshal", "marshals",
+    "border patrol",
 )  # fmt: skip
 # Review 22s: a word that names no medical personnel in each form English and Spanish give its stem (the
 # stem, then each of its endings; "" the stem alone): "Policeman", "Policial", "Patrol", "Patrulla",
@@ -227,6 +248,7 @@ _NOT_MEDICAL_STEMS: dict[str, tuple[str, ...]] = {
     "penitenciari": ("o", "a", "os", "as"),
     "correction": ("", "s", "al"),
     "correccional": ("", "es"),
+    "correcci": ("ón", "ones"),  # review 23s: "Departamento de Corrección" (Puerto Rico's prisons)
     "court": ("", "s", "house", "houses", "room", "rooms"),
     "juzgad": ("o", "os"),
     "probation": ("", "ary", "er", "ers"),

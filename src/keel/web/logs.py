@@ -187,7 +187,8 @@ def _one_path(text: str) -> str:
 def _csrf_line(reason: object, path: object) -> str:
     """Django's "Forbidden (<reason>): <path>" with the refused header's value reduced to its plain origin and
     its path's shape (review 20b: a secret in the path hidden; review 22p: the query never kept, wherever
-    its spaces fall), the origin's host to `_host_shape` (review 22s: an unknown host's labels `*`)."""
+    its spaces fall), the origin's host to `_host_shape` (review 22s: an unknown host's labels `*`) and its
+    scheme to `_scheme_shape` (review 23s: only http or https kept)."""
     text = str(reason)
     refused = _CSRF_REFUSED.fullmatch(text)
     if refused is None:
@@ -195,12 +196,28 @@ def _csrf_line(reason: object, path: object) -> str:
     else:
         plain = _PLAIN_ORIGIN.fullmatch(refused.group("value"))
         kept = (
-            plain.group("scheme") + _host_shape(plain.group("host")) + _shape(plain.group("path") or "")
+            _scheme_shape(plain.group("scheme"))
+            + _host_shape(plain.group("host"))
+            + _shape(plain.group("path") or "")
             if plain
             else "*"
         )
         text = refused.group("head") + kept + refused.group("tail")
     return f"Forbidden ({text}): {_shape(str(path))}"
+
+
+# Review 23s: the schemes a browser's Origin or Referer names for a web page; Django's CSRF check compares
+# only these. Any other is the client's own text.
+_WEB_SCHEMES = ("http://", "https://")
+
+
+def _scheme_shape(scheme: str) -> str:
+    """A refused Origin's or Referer's scheme as the log keeps it (review 23s): "http://" or "https://" (any
+    case, lower-cased), so a misconfigured origin can still be told; any other scheme is `*://`: the client
+    chooses it as it chooses the host ("maria-gonzalez-oud://"), and a log keeps no name or diagnosis
+    (SECURITY.md)."""
+    lowered = scheme.lower()
+    return lowered if lowered in _WEB_SCHEMES else "*://"
 
 
 def _known_hosts() -> tuple[frozenset[str], tuple[str, ...]]:

@@ -50,6 +50,12 @@ REASON_MIN_WORDS = 3
 # Of those words, how many must be words of substance (`_NO_SUBSTANCE_WORDS`, review 22s): "overdose at the
 # window" has two, and is a reason.
 REASON_MIN_SUBSTANCE = 2
+# A terse reason (review 23s): fewer than `REASON_MIN_WORDS` words or `REASON_MIN_CHARS` characters passes
+# when at least `REASON_MIN_SUBSTANCE` words of substance, one of them a word of `_TERSE_WORDS`, fill this
+# many characters ("spat out" is 8); three different real words, two of substance, from
+# `REASON_MIN_SENTENCE_CHARS` ("lost her phone" is 14).
+REASON_MIN_TERSE_CHARS = 8
+REASON_MIN_SENTENCE_CHARS = 12
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar; Scripts.txt
 # names): a reason in them is measured by its distinct letters, not its words (review 22p).
 UNSPACED_SCRIPTS = frozenset({"HAN", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
@@ -158,6 +164,20 @@ def reason_problem(text: Any) -> str:
       of a break-the-glass access or of an emergency disclosure (42 CFR 2.51: the nature of the emergency)
       is made now, not later. A real reason keeps passing ("Patient unconscious in ED, needs methadone dose
       confirmed", "Paciente inconsciente en urgencias, confirmar dosis de metadona");
+    - review 23s: placeholders, deferrals and pointers elsewhere are no substance either, in every form of
+      their stem after the fold (`_NO_SUBSTANCE_STEMS`: "documento", "documentaré", "write it up", "escribo"),
+      and so is a run of the alphabet ("abc def ghi", `_keyboard_run`), a word about the software rather than
+      the person ("testing the system", "prueba del sistema"), a programmer's filler ("foo", "baz", "blah",
+      "yada") and a pointer ("same as last time", "igual que la vez anterior", "see previous entry above"):
+      a reason is written now, here;
+    - or, tersely (review 23s): fewer than three words or fifteen characters pass when at least
+      `REASON_MIN_TERSE_CHARS` characters hold two different words of substance, one of them of
+      `_TERSE_WORDS`, the small sourced vocabulary that says what happened on its own where Keel asks a
+      reason: an emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente"), a dose
+      record's correction ("wrong patient", "dose spilled", "typo in mg", "spat out"); and a sentence of three
+      different real words, two of substance, passes from `REASON_MIN_SENTENCE_CHARS` characters ("lost her
+      phone"). A busy clinician's two clinical words are a reason; "x", "TBD", "later", "ok", "lost it",
+      "lost phone" never are;
     - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
       Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
       three words: a sentence there is one run of letters, and a clinician's language must not refuse an
@@ -178,15 +198,22 @@ def reason_problem(text: Any) -> str:
         return REASON_NO_SUBSTANCE
     words = _less_hints(words)
     real = {skeleton(w) for w in words if _real_word(w)}
+    substance = real - _no_substance(words)
     letters = {c.lower() for c in joined if c.isalnum()}
-    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in joined)
-    if visible_length(joined) + wide < REASON_MIN_CHARS or len(letters) < 4:
+    seen = visible_length(joined) + sum(unicodedata.east_asian_width(c) in "WF" for c in joined)
+    terse = (
+        seen >= REASON_MIN_TERSE_CHARS
+        and len(substance) >= REASON_MIN_SUBSTANCE
+        and bool(substance & _terse_shapes())
+    )
+    sentence = seen >= REASON_MIN_SENTENCE_CHARS and len(real) >= REASON_MIN_WORDS
+    if (seen < REASON_MIN_CHARS and not (terse or sentence)) or len(letters) < 4:
         return REASON_NO_SUBSTANCE
     if len(unspaced) >= REASON_MIN_UNSPACED_LETTERS:
         return ""
-    if len(real) < REASON_MIN_WORDS or 2 * _keels_own(words) > len(words):
+    if (len(real) < REASON_MIN_WORDS and not terse) or 2 * _keels_own(words) > len(words):
         return REASON_NO_SUBSTANCE
-    if len(real - _no_substance(words)) < REASON_MIN_SUBSTANCE:
+    if len(substance) < REASON_MIN_SUBSTANCE:
         return REASON_SAYS_NOTHING
     return ""
 
@@ -218,7 +245,65 @@ _NO_SUBSTANCE_WORDS = (
     "véase", "expediente", "después", "luego", "tarde", "pronto", "pendiente", "pendientes", "determinar",
     "determinado", "definir", "definido", "completar", "aplica", "algo",
     "etcétera", "etc", "lorem", "ipsum",
+    # Review 23s, English and Spanish: words that only join others; deferrals to another day; pointers to
+    # another entry ("same as last time", "see previous entry above"); the software itself rather than the
+    # person ("testing the system"); a programmer's or a typist's filler ("foo bar baz", "blah blah yada")
+    "up", "about", "it's", "her", "his", "their", "my", "our", "lo", "le", "les", "me", "mi", "mis",
+    "nos", "como", "tomorrow", "tonight", "next", "eventually", "afterwards", "mañana", "ahorita", "same",
+    "previous", "previously", "above", "below", "prior", "last", "earlier", "ibid", "ditto", "igual",
+    "mismo", "misma", "anterior", "anteriores", "previo", "previa", "arriba", "abajo", "ídem", "system",
+    "systems", "sistema", "sistemas", "software", "app", "keel", "probando", "foo", "foobar", "baz", "qux",
+    "quux", "xyzzy", "blah", "bla", "yada", "yadda", "meh", "dummy",
 )  # fmt: skip
+# Review 23s: words about the record or its writing in every form of their stem (the stem, then each of its
+# endings, as `keel.core.sharing` reads the words that name no medical personnel): "documento", "lo documento
+# mañana", "will write it up", "escribo después". An ending is listed, never any word that begins alike.
+_NO_SUBSTANCE_STEMS: dict[str, tuple[str, ...]] = {
+    "document": (
+        "", "s", "ed", "ing", "ation", "o", "os", "a", "as", "ar", "ado", "ada", "ados", "adas", "ación",
+        "aré", "ará", "aremos", "amos", "ando", "e",
+    ),
+    "writ": ("e", "es", "ing", "ten"),
+    "wrote": ("",),
+    "escrib": ("ir", "o", "e", "es", "iré", "irá", "iremos", "imos", "iendo"),
+    "coment": ("ario", "arios", "ar", "o", "aré"),
+    "comment": ("", "s", "ed", "ing"),
+}  # fmt: skip
+# Review 23s: the words that say what happened on their own, where Keel asks a short reason, English and
+# Spanish, compared by skeleton; a terse reason of two of them is one of substance (`reason_problem`).
+# Sources: the signs and substances of an opioid overdose (reference sections 12, 13: SAMHSA Overdose
+# Prevention and Response Toolkit; 42 CFR 2.51's "nature of the emergency"), other bona fide emergencies an
+# ED names in a word (seizure, chest pain, anaphylaxis, cardiac arrest); the words of a dispensing record's
+# correction (21 CFR 1304.22(c): what was dispensed, to whom, how much; Keel's dose record: given, held,
+# voided, mg).
+_TERSE_WORDS = (
+    # an emergency: English
+    "overdose", "overdosed", "overdoses", "od", "unresponsive", "unconscious", "apnea", "apnoea", "apneic",
+    "breathing", "respiratory", "cyanosis", "cyanotic", "pinpoint", "pupils", "seizure", "seizures",
+    "seizing", "chest", "pain", "cardiac", "arrest", "syncope", "stroke", "anaphylaxis", "hypoxia",
+    "bradycardia", "sedated", "sedation", "intoxicated", "intoxication", "withdrawal", "precipitated",
+    "opioid", "opioids", "opiate", "opiates", "fentanyl", "heroin", "methadone", "buprenorphine", "xylazine",
+    "benzodiazepine", "benzodiazepines", "benzos", "alcohol", "naloxone", "narcan",
+    # an emergency: Spanish
+    "sobredosis", "inconsciente", "apnea", "respira", "respiración", "respiratoria", "cianosis",
+    "cianótico", "cianótica", "pupilas", "convulsión", "convulsiones", "convulsiona", "convulsionando",
+    "pecho", "dolor", "torácico", "paro", "cardiaco", "cardíaco", "cardiorrespiratorio", "síncope", "ictus",
+    "anafilaxia", "hipoxia", "bradicardia", "sedado", "sedada", "sedación", "intoxicado", "intoxicada",
+    "intoxicación", "abstinencia", "precipitada", "opioide", "opioides", "opiáceo", "opiáceos", "fentanilo",
+    "heroína", "metadona", "buprenorfina", "xilacina", "benzodiacepina", "benzodiacepinas", "naloxona",
+    # a dose record's correction: English
+    "dose", "doses", "dosing", "mg", "amount", "wrong", "patient", "pt", "person", "typo", "typed", "entered",
+    "entry", "error", "mistake", "twice", "duplicate", "duplicated", "pharmacy", "count", "spilled", "spill",
+    "spat", "vomited", "vomit", "dropped", "broken", "cup", "bottle", "bottles", "pump", "log", "given",
+    "gave", "give", "poured", "held", "voided", "refused", "missed",
+    # a dose record's correction: Spanish
+    "dosis", "cantidad", "equivocado", "equivocada", "equivocación", "paciente", "persona", "error",
+    "errores", "registrado", "registrada", "registro", "duplicado", "duplicada", "farmacia", "conteo",
+    "recuento", "derramó", "derramada", "derramado", "derrame", "escupió", "vomitó", "vómito", "cayó",
+    "roto", "rota", "vaso", "frasco", "frascos", "bomba", "bitácora", "dada", "dado", "retenida", "anulada",
+    "rechazó", "omitida", "dio", "servida",
+)  # fmt: skip
+
 # Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
 # only ("dolor" is Spanish for pain, "sit" and "magna" are words of their own).
 _LOREM_IPSUM = (
@@ -228,22 +313,35 @@ _LOREM_IPSUM = (
 )  # fmt: skip
 # Keyboard rows (QWERTY, and Spanish's "ñ" after "l"): a run of three keys or more along one, either way.
 _KEY_ROWS = ("qwertyuiop", "asdfghjklñ", "zxcvbnm")
+# Review 23s: the alphabet, English's and Spanish's, forward only ("abc def ghi jkl mno"; backward, "fed"
+# and "pon" are words).
+_ALPHABETS = ("abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnñopqrstuvwxyz")
 _KEY_RUN = 3
 
 
 @cache
 def _no_substance_shapes() -> tuple[frozenset[str], frozenset[str]]:
-    """The skeletons of `_NO_SUBSTANCE_WORDS` and of `_LOREM_IPSUM`."""
-    return frozenset(map(skeleton, _NO_SUBSTANCE_WORDS)), frozenset(map(skeleton, _LOREM_IPSUM))
+    """The skeletons of `_NO_SUBSTANCE_WORDS` with every form of `_NO_SUBSTANCE_STEMS`, and of
+    `_LOREM_IPSUM`."""
+    stems = (stem + ending for stem, endings in _NO_SUBSTANCE_STEMS.items() for ending in endings)
+    plain = frozenset(map(skeleton, (*_NO_SUBSTANCE_WORDS, *stems)))
+    return plain, frozenset(map(skeleton, _LOREM_IPSUM))
+
+
+@cache
+def _terse_shapes() -> frozenset[str]:
+    """The skeletons of `_TERSE_WORDS`."""
+    return frozenset(map(skeleton, _TERSE_WORDS))
 
 
 def _keyboard_run(word: str) -> bool:
     """Whether `word` (case-folded, marks dropped) is one or more runs of at least three keys next to each
-    other on one keyboard row, either way: "asdf", "jkl", "qwer", "uiop", "lkj", "asdfjkl", "zxcvzxcv". No
+    other on one keyboard row, either way: "asdf", "jkl", "qwer", "uiop", "lkj", "asdfjkl", "zxcvzxcv", or
+    of three letters or more of the alphabet in order ("abc", "def", "mno": `_ALPHABETS`, review 23s). No
     word of English or Spanish is."""
     plain = "".join(c for c in unicodedata.normalize("NFD", word.casefold()) if not unicodedata.combining(c))
     plain = unicodedata.normalize("NFC", plain.replace("n\u0303", "ñ"))
-    runs = [r for row in _KEY_ROWS for r in (row, row[::-1])]
+    runs = [r for row in _KEY_ROWS for r in (row, row[::-1])] + list(_ALPHABETS)
     ends = {0}
     for i in range(len(plain)):
         if i in ends:

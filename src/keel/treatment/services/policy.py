@@ -200,7 +200,9 @@ def _checked_change(
 ) -> tuple[Any, Any, str]:
     """Check one proposed policy value (a program rule's field, within its bounds) and its reason. Returns
     the field's default, the checked value and the trimmed reason; raises TreatmentInvalid naming each
-    problem."""
+    problem. The reason is a reason of substance (`reason_problem`, the one check of a typed reason; review
+    23s: a program-wide dose value changed with the reason "x" said nothing): a missing reason is named
+    first, a reason of no substance after the value's own problems."""
     if rule not in PROGRAM_RULES:
         raise TreatmentInvalid(
             [FieldError.said("rule", N_("one of %(items)s"), items=", ".join(PROGRAM_RULES))]
@@ -225,6 +227,9 @@ def _checked_change(
         checked = core_policy.checked_values(spec, {field: value})
     except InvalidInput as exc:
         errors += [FieldError("value", e.reason) for e in exc.errors]
+    why = reason_problem(" ".join(text.split())) if text else ""
+    if why and visible_length(text):
+        errors.append(FieldError("reason", why))
     if errors:
         raise TreatmentInvalid(errors)
     return core_policy.defaults(spec)[field], checked[field], text
