@@ -60,3 +60,34 @@ def test_openapi_declares_the_409_and_422_of_a_new_order() -> None:
     post = schema["paths"]["/api/v1/patients/{patient_id}/orders"]["post"]
     codes = {str(code) for code in post["responses"]}
     assert {"409", "422"} <= codes, codes
+
+
+def test_start_page_order_ignores_a_methadone_order_written_since_the_page_was_read(
+    world: World, signed_in: Any
+) -> None:
+    """Hole 3: the start page's order form sends only buprenorphine's `order_version`, not every
+    medication's (the medication page sends each, and the API's `orders_version` covers all of them: review
+    22n hole 2, session 23). A prescriber who opened the start page before a colleague (or an EHR through
+    the API) wrote a methadone order saves a buprenorphine order on top of it without being told: two opioid
+    agonist orders, each written by someone who never saw the other. The other route that writes orders
+    walks around the whole-picture guard."""
+    import re
+
+    from django.urls import reverse
+
+    from keel.treatment.models import MedicationOrder
+    from keel.treatment.services.orders import prescribe
+
+    client = signed_in("prescriber")
+    page = client.get(reverse("treatment:start", args=[world.alice.pk])).content.decode()
+    found = re.search(r'name="order_version" value="([0-9]+)"', page)
+    assert found, "the start page's order form"
+    prescribe(  # a colleague, meanwhile, on another screen
+        by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="30"
+    )
+    client.post(
+        reverse("treatment:start_order", args=[world.alice.pk]),
+        {"order_version": found.group(1), "dose_mg": "8"},
+    )
+    written = MedicationOrder.objects.filter(patient=world.alice, medication="buprenorphine")
+    assert not written.exists(), "a buprenorphine order saved from a page read before the methadone order"
