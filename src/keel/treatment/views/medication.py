@@ -27,7 +27,7 @@ from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, local_today
 from keel.recovery.common import StaleEdit
 from keel.treatment import queries, readiness, services, words
-from keel.treatment.models import FillSource, Medication, MedicationOrder, OrderStatus, order_in_force
+from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
 from keel.treatment.views.common import errors_text, order_versions_sent
 
 DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away

@@ -198,7 +198,9 @@ def _render_start(
     """The start page; after a refused form, the same page with what was typed and the error beside it
     (422, or `status`: 409 for an order refused because another was written since the page was read)."""
     # every medication's order version, read before the order shown, for the order form (review 23a hole 3)
-    view = queries.start_view(request.user, patient_id=patient_id, versions=policy.can_prescribe(request.user))
+    view = queries.start_view(
+        request.user, patient_id=patient_id, versions=policy.can_prescribe(request.user)
+    )
     limit = _day_limit_shown(view)
     ready, orphan = _ready_rows(view, form, typed)
     permissions = _start_permissions(request, view)
