@@ -19,7 +19,9 @@ from keel.treatment.models import Medication
 from keel.web import field_words
 
 
-def order_versions_sent(post: QueryDict, medication: str, *, chosen: str) -> tuple[object, dict[str, object]]:
+def order_versions_sent(
+    post: QueryDict, medication: str, *, chosen: str
+) -> tuple[str | None, dict[str, str | None]]:
     """The versions an order form sent of the orders its page read (review 22n hole 2, review 23a hole 3):
     `treatment/_order_versions.html` renders them, one hidden field per medication, on every page with an
     order form (the medication page, the start page). The written medication's version is read from
