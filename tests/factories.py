@@ -11,7 +11,7 @@ from decimal import Decimal
 import time_machine
 
 from keel.assessments.services import submit_assessment
-from keel.patients.models import local_today
+from keel.patients.models import Patient, local_today
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder, TakeHomePlan
 from keel.treatment.services.last_use import record_last_use
 from keel.treatment.services.orders import prescribe
@@ -169,3 +169,16 @@ def pinned_at_last_five_pm_utc() -> Iterator[None]:
     """The clock pinned (not ticking) at `last_five_pm_utc()`, for a module's autouse `_clock` fixture."""
     with time_machine.travel(last_five_pm_utc(), tick=False):
         yield
+
+
+def page_versions(patient: Patient, writes: str = "") -> dict[str, str]:
+    """The hidden fields a page's order form sends, as `treatment/_order_versions.html` renders them now:
+    every medication's `order_version_<m>`, the one a form writes (`writes`, the start page's buprenorphine)
+    as `order_version` (review 23a hole 3: a form without the whole picture writes nothing). A test that
+    sends an older read puts its own value after these."""
+    from keel.treatment.queries import order_versions
+
+    return {
+        ("order_version" if m == writes else f"order_version_{m}"): str(v)
+        for m, v in order_versions(patient).items()
+    }

@@ -127,7 +127,9 @@ def test_a_future_bottle_of_a_standing_plan_is_in_preparation(world: dict[str, A
     assert _dispenses(world)["2026-11-22"]["status"] == "preparation"
 
 
-def test_an_ended_plans_bottle_never_handed_out_is_absent(weekend: dict[str, Any]) -> None:
+def test_an_ended_plans_bottle_never_handed_out_is_cancelled(weekend: dict[str, Any]) -> None:
+    """Review 23a hole 1 (was: absent): sent as `preparation` while the plan stood, it stays in the export
+    under the same id, `cancelled`, so a system that upserts by id is told it will never go home."""
     plan = weekend["plan"]
     plan.bottles = [*plan.bottles, "2026-11-21", "2026-11-22"]
     plan.ended_on = date(2026, 11, 19)
@@ -135,7 +137,7 @@ def test_an_ended_plans_bottle_never_handed_out_is_absent(weekend: dict[str, Any
     plan.ended_by = weekend["staff"]["prescriber"]
     plan.end_reason = "relapse"
     plan.save()
-    assert "2026-11-21" not in _dispenses(weekend)
+    assert _dispenses(weekend)["2026-11-21"]["status"] == "cancelled"
 
 
 def test_an_ended_plans_bottle_handed_out_before_the_end_stays(weekend: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from keel.treatment.queries import order_version, orders_version
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.overrides import add_override
 from tests.conftest import World, sign_in
-from tests.factories import given_on
+from tests.factories import given_on, page_versions
 from tests.review21m.test_holes import _dose, _methadone, _on_sixty, _qtc
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,7 @@ def test_the_order_page_submitted_twice_raises_from_the_level_given(world: World
                 {
                     "medication": "methadone",
                     "dose_mg": "70",
+                    **page_versions(world.alice),
                     "order_version_methadone": str(order_version(world.alice, "methadone")),
                 },
             )
@@ -101,6 +102,7 @@ def test_the_order_page_saves_no_re_written_start(world: World) -> None:
         {
             "medication": "methadone",
             "dose_mg": "30",
+            **page_versions(world.alice),
             "order_version_methadone": str(order_version(world.alice, "methadone")),
         },
         follow=True,

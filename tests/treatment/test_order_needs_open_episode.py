@@ -25,6 +25,7 @@ from keel.treatment.queries import orders_version
 from keel.treatment.services.orders import EPISODE_ENDED
 from keel.web.field_words import said
 from tests.conftest import World, sign_in
+from tests.factories import page_versions
 from tests.treatment.test_take_home_safety import NOON
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +224,12 @@ def test_the_medication_page_says_why_and_writes_nothing(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
             f"/patients/{world.alice.pk}/medication/orders/",
-            {"medication": "methadone", "dose_mg": "30", "order_version_methadone": "0"},
+            {
+                **page_versions(world.alice),
+                "medication": "methadone",
+                "dose_mg": "30",
+                "order_version_methadone": "0",
+            },
             follow=True,
         )
     assert escape(ENGLISH) in response.content.decode()
@@ -235,7 +241,12 @@ def test_the_medication_page_writes_no_order(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         client.post(
             f"/patients/{world.alice.pk}/medication/orders/",
-            {"medication": "methadone", "dose_mg": "30", "order_version_methadone": "0"},
+            {
+                **page_versions(world.alice),
+                "medication": "methadone",
+                "dose_mg": "30",
+                "order_version_methadone": "0",
+            },
         )
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()
 
@@ -246,7 +257,12 @@ def test_the_start_page_says_why(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         response = client.post(
             f"/patients/{world.alice.pk}/start/orders/",
-            {"dose_mg": "4", "home_start": "on", "order_version": "0"},
+            {
+                **page_versions(world.alice, "buprenorphine"),
+                "dose_mg": "4",
+                "home_start": "on",
+                "order_version": "0",
+            },
         )
     assert escape(ENGLISH) in response.content.decode()
 
@@ -257,7 +273,12 @@ def test_the_start_page_writes_no_order(world: World) -> None:
         client = sign_in(Client(), world.staff["prescriber"])
         client.post(
             f"/patients/{world.alice.pk}/start/orders/",
-            {"dose_mg": "4", "home_start": "on", "order_version": "0"},
+            {
+                **page_versions(world.alice, "buprenorphine"),
+                "dose_mg": "4",
+                "home_start": "on",
+                "order_version": "0",
+            },
         )
     assert not MedicationOrder.objects.filter(patient=world.alice).exists()
 

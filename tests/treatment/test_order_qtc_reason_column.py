@@ -27,6 +27,7 @@ from keel.treatment.services.common import QTC_REASON_NOTE, DoseBlocked
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in
+from tests.factories import page_versions
 from tests.treatment.test_deferred_raise_window import DAY, REASON, START, _at, _dose, _setup
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +179,7 @@ def test_the_page_note_with_the_words_typed_in_is_no_qtc_reason(world: Any) -> N
                 "medication": "methadone",
                 "dose_mg": "30",
                 "note": TYPED,
+                **page_versions(world.alice),
                 "order_version_methadone": str(order_version(world.alice, "methadone")),
             },
         )

@@ -25,6 +25,7 @@ from keel.treatment import queries, services
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import MedicationOrder
 from tests.conftest import World, sign_in
+from tests.factories import page_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -257,8 +258,14 @@ def test_the_openapi_document_requires_orders_version(world: World) -> None:
 
 
 def page_post(world: World, data: dict[str, str]) -> Any:
+    """The page's form: every medication's version as the page renders it now (review 23a hole 3), then
+    what the test says it read (a stale one, or none: `order_version_<m>` left out when the test sends no
+    version at all)."""
     client = sign_in(Client(), world.staff["prescriber"])
-    return client.post(f"/patients/{world.alice.pk}/medication/orders/", data)
+    sent = (
+        {**page_versions(world.alice), **data} if any(k.startswith("order_version") for k in data) else data
+    )
+    return client.post(f"/patients/{world.alice.pk}/medication/orders/", sent)
 
 
 def test_the_page_carries_each_medications_version(world: World) -> None:
@@ -326,7 +333,8 @@ def test_the_start_page_refuses_an_order_written_since(world: World) -> None:
     write(world, "8", 0, medication="buprenorphine")
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
-        f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "order_version": "0"}
+        f"/patients/{world.alice.pk}/start/orders/",
+        {**page_versions(world.alice, "buprenorphine"), "dose_mg": "4", "order_version": "0"},
     )
     assert response.status_code == 409
     assert "is now the newest, 8 mg" in response.content.decode()
@@ -342,7 +350,8 @@ def test_the_start_page_carries_the_version(world: World) -> None:
 def test_the_start_page_writes_with_the_version(world: World) -> None:
     client = sign_in(Client(), world.staff["prescriber"])
     response = client.post(
-        f"/patients/{world.alice.pk}/start/orders/", {"dose_mg": "4", "order_version": "0"}
+        f"/patients/{world.alice.pk}/start/orders/",
+        {**page_versions(world.alice, "buprenorphine"), "dose_mg": "4", "order_version": "0"},
     )
     assert response.status_code == 302
 

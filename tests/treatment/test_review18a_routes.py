@@ -30,7 +30,7 @@ from keel.treatment.services.doses.window import record_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import sign_in
-from tests.factories import methadone_with_qtc
+from tests.factories import methadone_with_qtc, page_versions
 
 pytestmark = pytest.mark.django_db
 ZONE = ZoneInfo("America/New_York")
@@ -314,6 +314,7 @@ def test_the_order_page_says_why_a_raise_on_a_high_qtc_is_not_saved(world: Any) 
         {
             "medication": "methadone",
             "dose_mg": "100",
+            **page_versions(world.alice),
             "order_version_methadone": str(order_version(world.alice, "methadone")),
         },
         follow=True,
@@ -334,6 +335,7 @@ def test_the_order_page_says_it_in_spanish(world: Any) -> None:
         {
             "medication": "methadone",
             "dose_mg": "100",
+            **page_versions(world.alice),
             "order_version_methadone": str(order_version(world.alice, "methadone")),
         },
         follow=True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.accounts.schemas import ErrorOut
 from keel.api_body import request_body
 from keel.recovery import services
 from keel.recovery.schemas import (
@@ -78,7 +79,7 @@ def get_my_plan(request: AuthenticatedApiRequest) -> PlanOut:
 
 @router.put(
     "/me/plan",
-    response={200: PlanOut},
+    response={200: PlanOut, 409: ErrorOut, 422: ErrorOut},  # review 23a hole 2: as an order's
     summary="Replace my relapse-prevention plan (409 if it changed since `version`)",
     openapi_extra=request_body(PlanIn),
 )

@@ -9,9 +9,10 @@ must see Sunday's take-home bottle, not only Friday's observed dose, and the QTc
   (at the observed dose the day before its run, or on the day the plan was decided), `stopped` when brought
   back unopened or the day's dose was given at the window instead (`returned_days`), `preparation` when a
   standing plan will hand it out, `unknown` when a standing plan covers it but no observed dose the day
-  before its run is recorded (the supply check counts it as held all the same). A bottle day of an ended plan
-  that never left the clinic was never given: it is not sent. Which bottles left is read from the one record
-  of them, the plan's (`bottle_dispenses` says how and why; review 22t holes 1 and 2).
+  before its run is recorded (the supply check counts it as held all the same), `cancelled` when the plan
+  stopped covering its day before it left the clinic (review 23a hole 1: sent, not left out, so a system
+  that upserts by id hears that a bottle it was told of will never go home). Which bottles left is read from
+  the one record of them, the plan's (`bottle_dispenses` says how and why; review 22t holes 1 and 2).
 - Each QTc reading is an Observation: LOINC 8636-3, the value in UCUM `ms`, the day measured.
 
 Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes).
@@ -42,6 +43,11 @@ TAKEN_BACK = (
     "Recorded as handed over, then taken off the record: the dose it went home with was corrected or voided, "
     "and the record no longer covers this bottle by it. The care team calls the person back for any bottle "
     "they hold"
+)
+NOT_HANDED_OUT = (
+    "The take-home plan stopped covering this day before the bottle left the clinic (a prescriber ended the "
+    "plan, a dose was held, the run was kept back at the window, or the episode of care ended): it was not "
+    "handed over and will not be"
 )
 TAKEN_BACK_AGAIN = (
     "Recorded as handed over, then taken off the record: the dose it went home with was corrected or voided. "
@@ -89,7 +95,22 @@ def bottle_dispenses(
     stands (`doses.bottles.goes_home_at_a_dose_today`, the end a dose given later today undoes) still
     covers the run it would hand out today, for this. A day the record is silent on (a plan decided before
     the amounts were kept, session 22, or a row written without the dose path) is told from the observed
-    doses as before (`take_home_bottles.handed_out`, a dose counted up to the plan's end)."""
+    doses as before (`take_home_bottles.handed_out`, a dose counted up to the plan's end).
+
+    Review 23a hole 1: a bottle day the plan no longer covers (a prescriber's end, a hold, a discharge, a
+    run kept back at the window) and that never left the clinic is sent as `cancelled`, not left out: while
+    the plan stood, an export sent it as `preparation` (or `unknown`) under the same id, and a system that
+    upserts by id keeps whatever it was last told, so silence would leave "bottle due" standing for a person
+    whose take-homes were stopped. Of R4's MedicationDispense statuses, `cancelled` is the one that says what
+    the record knows: "the dispensed product was not and will never be picked up by the patient". Not
+    `declined` ("declined and not performed": a dispenser's refusal of a request, which an end of the plan
+    by its prescriber, a hold or a discharge is not), not `stopped` (Keel's word for a bottle that went home
+    and came back unopened, or whose day's dose was given at the window instead), not `entered-in-error`
+    (the plan was not a mistake in the record; that is kept for a bottle the record said was handed over and
+    took back) and not `on-hold` (nothing brings these bottles back: a new plan is a new decision with its
+    own ids). `statusReasonCodeableConcept` says why in words (`NOT_HANDED_OUT`), and there is no
+    `whenHandedOver`. Should the end be undone (a run kept back at a lower split-dose total resumed the
+    same day), the plan covers the day again and it is `preparation` again under the same id."""
     out = []
     for plan in plans:
         days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
@@ -128,9 +149,9 @@ def bottle_dispenses(
                 continue
             else:  # the record is silent: a plan from before it, told from the observed doses
                 out_of_clinic = handed_out(day, bottles, decided_on, seen, ended_day)
-            if not covered and not out_of_clinic:
-                continue  # the plan ended before this bottle left the clinic: never given
-            if day in back:
+            if not covered and not out_of_clinic:  # the plan ended before this bottle left the clinic
+                status, reason = "cancelled", NOT_HANDED_OUT
+            elif day in back:
                 status, reason = "stopped", RETURNED
             elif out_of_clinic:
                 status, reason = "completed", ""

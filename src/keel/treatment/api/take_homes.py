@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.accounts.schemas import ErrorOut
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
@@ -55,7 +56,7 @@ def take_home(request: AuthenticatedApiRequest, patient_id: int, payload: TakeHo
 
 @router.post(
     "/patients/{patient_id}/take-homes/{plan_id}/end",
-    response={200: TakeHomeOut},
+    response={200: TakeHomeOut, 409: ErrorOut, 422: ErrorOut},  # review 23a hole 2: as an order's
     tags=["medication"],
     summary="End a take-home plan early (prescribers); ending it again is a 409",
 )

@@ -22,6 +22,7 @@ from keel.treatment import readiness as readiness_reads  # a module: it reads po
 from keel.treatment.models import CareGoal, Intake, Medication, MedicationOrder, NaloxoneKit, in_force_q
 from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
+from keel.treatment.queries.orders import order_versions as read_order_versions
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,18 @@ class StartView:
     # the readiness read: every opioid's last use, the COWS's age, policy
     read: readiness_reads.ReadinessRead | None = None
     now: datetime | None = None
+    # review 23a hole 3: every medication's `order_version` (`orders.order_versions`), read before the order
+    # shown, for the page's order form (None: not asked for)
+    order_versions: dict[str, int] | None = None
 
 
-def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> StartView:
+def start_view(
+    user: User, *, patient_id: int, now: datetime | None = None, versions: bool = False
+) -> StartView:
+    """The start page's reads. `versions`: also every medication's order version, read before the order (as
+    the medication record reads them: never newer than the order shown), for an order form."""
     patient = policy.get_patient_or_404(user, patient_id, area=Area.CLINICAL, target_type="treatment_start")
+    versions_read = read_order_versions(patient) if versions else None
     now = now or timezone.now()
     read = readiness_reads.buprenorphine_readiness(patient, now)
     intake, cows, readiness, missing = read.intake, read.cows, read.readiness, read.missing
@@ -77,6 +86,7 @@ def start_view(user: User, *, patient_id: int, now: datetime | None = None) -> S
         latest=latest,
         read=read,
         now=now,
+        order_versions=versions_read,
     )
 
 

@@ -15,7 +15,23 @@ from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.rules.inputs import InvalidInput
 from keel.treatment import services
+from keel.treatment.models import Medication
 from keel.web import field_words
+
+
+def order_versions_sent(
+    post: QueryDict, medication: str, *, chosen: str
+) -> tuple[str | None, dict[str, str | None]]:
+    """The versions an order form sent of the orders its page read (review 22n hole 2, review 23a hole 3):
+    `treatment/_order_versions.html` renders them, one hidden field per medication, on every page with an
+    order form (the medication page, the start page). The written medication's version is read from
+    `chosen` (`order_version` on the start page, which writes buprenorphine only; `order_version_<m>` on the
+    medication page), every other medication's from `order_version_<m>`; one missing is None, which
+    `services.prescribe` refuses (422 naming `order_version`), so a form without the whole picture (a page
+    from before this, a hand-made request) writes nothing. Returns `prescribe`'s `order_version` and
+    `other_versions`."""
+    others = {m: post.get(f"order_version_{m}") for m in Medication.values if m != medication}
+    return post.get(chosen), others
 
 
 def holds(post: QueryDict, name: str) -> bool:

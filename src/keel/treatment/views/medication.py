@@ -27,8 +27,8 @@ from keel.core.rules.methadone import CRITERIA
 from keel.patients.models import FlagKind, Patient, local_today
 from keel.recovery.common import StaleEdit
 from keel.treatment import queries, readiness, services, words
-from keel.treatment.models import FillSource, Medication, MedicationOrder, OrderStatus, order_in_force
-from keel.treatment.views.common import errors_text
+from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
+from keel.treatment.views.common import errors_text, order_versions_sent
 
 DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away
 
@@ -202,6 +202,7 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     of any of them written or stopped since is the page again (409)."""
     post = request.POST
     medication = post.get("medication", "")
+    chosen, others = order_versions_sent(post, medication, chosen=f"order_version_{medication}")
 
     def act() -> str:
         order = services.prescribe(
@@ -211,10 +212,8 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
             dose_mg=post.get("dose_mg"),
             note=post.get("note", ""),
             override_reason=post.get("override_reason", ""),
-            order_version=post.get(f"order_version_{medication}"),
-            other_versions={
-                m: post[f"order_version_{m}"] for m in Medication.values if f"order_version_{m}" in post
-            },
+            order_version=chosen,
+            other_versions=others,
         )
         said = [words.reason_text(w) for w in order.warnings]  # the QTc's, bottles at home (review 22n)
         return " ".join([_("Order saved."), *said])

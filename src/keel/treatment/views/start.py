@@ -37,7 +37,15 @@ from keel.treatment.models import CareArea, Medication, NaloxoneProduct
 from keel.treatment.queries.start import StartView
 from keel.treatment.readiness import ReadinessRead
 from keel.treatment.services import last_use as last_use_service
-from keel.treatment.views.common import ago, holds, last_use_from_page, local_time, said, skipped_time_error
+from keel.treatment.views.common import (
+    ago,
+    holds,
+    last_use_from_page,
+    local_time,
+    order_versions_sent,
+    said,
+    skipped_time_error,
+)
 
 
 @require_safe
@@ -189,7 +197,10 @@ def _render_start(
 ) -> HttpResponse:
     """The start page; after a refused form, the same page with what was typed and the error beside it
     (422, or `status`: 409 for an order refused because another was written since the page was read)."""
-    view = queries.start_view(request.user, patient_id=patient_id)
+    # every medication's order version, read before the order shown, for the order form (review 23a hole 3)
+    view = queries.start_view(
+        request.user, patient_id=patient_id, versions=policy.can_prescribe(request.user)
+    )
     limit = _day_limit_shown(view)
     ready, orphan = _ready_rows(view, form, typed)
     permissions = _start_permissions(request, view)
@@ -209,8 +220,8 @@ def _render_start(
             "last_use_rows": _last_use_rows(form, typed, field_errors),
             "day_limit": limit,
             **permissions,
-            # the version of the buprenorphine orders the order form (shown with no order in force) sends
-            "order_version": queries.order_version(view.patient, Medication.BUPRENORPHINE)
+            # the versions of every medication's orders the order form (shown with no order in force) sends
+            "order_versions": view.order_versions
             if permissions["can_prescribe"] and view.order is None
             else None,
             "products": NaloxoneProduct.choices,
@@ -479,7 +490,11 @@ def last_use_correction(request: AuthenticatedHttpRequest, patient_id: int) -> H
 @require_POST
 @login_required
 def order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    """A buprenorphine order from the start page: every medication's version the page read goes with it, as
+    from the medication page (`order_versions_sent`; review 23a hole 3: a methadone or naltrexone order
+    written since the page was read is the page again, 409, nothing written)."""
     post = request.POST
+    chosen, others = order_versions_sent(post, Medication.BUPRENORPHINE, chosen="order_version")
 
     def act() -> str:
         services.prescribe(
@@ -490,7 +505,8 @@ def order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
             home_start=post.get("home_start") == "on",
             schedule=_schedule_from_text(post.get("schedule", "")),
             override_reason=post.get("override_reason", ""),
-            order_version=post.get("order_version"),
+            order_version=chosen,
+            other_versions=others,
         )
         return _("Order saved.")
 
