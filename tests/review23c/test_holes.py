@@ -1,0 +1,52 @@
+"""Review 23c: ordinary clinical input that leaves the take-home bottle record saying something untrue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from keel.patients.models import local_today
+from keel.treatment.models import MedicationOrder, TakeHomePlan
+from keel.treatment.services.doses.corrections import amend_dose
+from tests.conftest import World
+from tests.factories import given_on, methadone_with_take_home_plan, pinned_at_last_five_pm_utc
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    yield from pinned_at_last_five_pm_utc()
+
+
+def test_lowering_an_earlier_days_dose_takes_back_bottles_already_drunk(world: World) -> None:
+    """Hole 1: three days ago Alice took her 80 mg at the window and went home with two bottles (the day
+    before yesterday and yesterday); she drank them. Today the nurse corrects that day's dose down to 40 mg (a
+    recording error). The record now says those two bottles were taken back (never in her hands), the plan
+    ended three days ago, and the nurse is told to call her back to bring in bottles for days already gone.
+    A void of such a day leaves a run wholly past as it is; a correction down does not: the record of what
+    left the clinic is rewritten, and the prescriber's plan is ended by a nurse's correction of the past."""
+    alice = world.alice
+    today = local_today(alice)
+    three_ago = today - timedelta(days=3)
+    decided = datetime.combine(three_ago - timedelta(days=1), time(15), tzinfo=UTC)
+    plan, first = methadone_with_take_home_plan(world, decided, days_earlier=3)
+    assert first == today - timedelta(days=2)
+    order = MedicationOrder.objects.get(patient=alice, medication="methadone")
+    dose = given_on(world, order, three_ago, 80, 9)
+    handed = {first.isoformat(): "80", (first + timedelta(days=1)).isoformat(): "80"}
+    TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=handed)
+
+    amendment = amend_dose(
+        by=world.staff["nurse"],
+        patient_id=alice.pk,
+        dose_id=dose.pk,
+        corrected_mg="40",
+        reason="recorded 80 mg, the cup held 40 mg",
+    )
+
+    plan.refresh_from_db()
+    assert plan.bottle_mg == handed, (
+        f"bottles she drank recorded as taken back: {plan.bottle_mg} / {plan.bottles_taken_back}; "
+        f"ended {plan.ended_on}; told {[str(w) for w in amendment.warnings or ()]}"
+    )
