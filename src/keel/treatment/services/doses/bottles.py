@@ -286,7 +286,12 @@ def redecide_bottles(
     holes 2 and 3). Judged and allowed: recorded at their mg (a plan kept back earlier that day at a lower
     total goes on again). Blocked: taken back and the plan stops (`TAKEN_BACK_PLAN_STOPS` when they had been
     handed out, else `KEPT_BACK`). A bottle taken back is kept as such on its plan (`_set_bottles`,
-    `TakeHomePlan.bottles_taken_back`). Inside the change's transaction, under the person's lock. Returns
+    `TakeHomePlan.bottles_taken_back`). Review 23c: a correction of an earlier day's dose that leaves a total
+    above 0 (up or down) never touches a run wholly past (every bottle day before today): its bottles left
+    the clinic and were drunk, the record of what left is never rewritten, the plan (and its later runs, a
+    prescriber's) stands, and the nurse is told nothing about calling back. A run reaching today or later is
+    judged as above (blocked: taken back, `TAKEN_BACK_PLAN_STOPS`, call the person back; the plan stops as a
+    keep back stops it). Inside the change's transaction, under the person's lock. Returns
     the reasons the dose's check carries and the correction tells (`amend_dose`)."""
     said: list[Reason] = []
     not_out: list[tuple[TakeHomePlan, list[date]]] = []  # nothing given: runs that did not leave
@@ -324,6 +329,8 @@ def redecide_bottles(
                 )
                 said.append(_taken_back(TAKEN_BACK, had))
             continue
+        if today < local_today(patient, now) and run[-1] < local_today(patient, now):
+            continue  # review 23c: a run wholly past left the clinic and was drunk; its record stands
         amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True)
         if blocked is None:
             if amounts != had:
