@@ -244,34 +244,73 @@ def release_record(
     patient = _for_export(by, patient_id, target_type)
     basis = _basis(raw)
     from_system = by_token or token is not None
+    today, recipient = _checked_recipient(
+        by, patient, raw, basis, target_type, now, by_token=by_token, from_system=from_system
+    )
+    refuse_other_recipient(by, patient, target_type, token, recipient.name)
+    release = _Release(by, patient, target_type, basis, recipient, description, now, from_system, detail)
+    return _released(release, today, token, build, carry)
+
+
+@dataclass(frozen=True)
+class _Release:
+    """A release once its guards passed: who, whose record, to whom and on what basis, and what its
+    Disclosure and audit rows say (`from_system`: pulled or released with an API token)."""
+
+    by: User
+    patient: Patient
+    target_type: str
+    basis: str
+    recipient: _Recipient
+    description: str
+    now: datetime
+    from_system: bool
+    detail: Mapping[str, Any] | None
+
+
+def _checked_recipient(
+    by: User,
+    patient: Patient,
+    raw: Mapping[str, Any],
+    basis: str,
+    target_type: str,
+    now: datetime,
+    *,
+    by_token: bool,
+    from_system: bool,
+) -> tuple[date, _Recipient]:
+    """The guards before the write, in order: another system is never the patient's own request (guard 3),
+    the request's terms read, the password again (guard 5; not for a pull with a token), then the recipient:
+    the live consent naming them, or the patient on their own request. Returns the person's day with it."""
     _refuse_token_patient_request(by, patient, target_type, basis, by_token=from_system)
     request = _parse_request(raw, basis)
     if not by_token:  # guard 5
         reauthenticate(by, patient, raw.get("password"), target_type)
     today = local_today(patient, now)
-    if request is not None:
-        recipient = _consented(by, patient, raw, request, today, target_type)
-    else:  # the patient's own request: the patient is the recipient
-        recipient = _Recipient(None, legal_name(patient), "patient_request", "", "")
-    refuse_other_recipient(by, patient, target_type, token, recipient.name)
+    if request is None:  # the patient's own request: the patient is the recipient
+        return today, _Recipient(None, legal_name(patient), "patient_request", "", "")
+    return today, _consented(by, patient, raw, request, today, target_type)
+
+
+def _released(
+    release: _Release,
+    today: date,
+    token: str | None,
+    build: Callable[[Patient, datetime], dict[str, Any]],
+    carry: Carrier,
+) -> tuple[Disclosure, dict[str, Any]]:
+    """The release in one transaction: the consent checked again (`_recheck_consent`), the token bound to the
+    recipient, the document built and carrying its terms, then its Disclosure and audit rows
+    (`_disclosed`). A refusal, or a token bound to another recipient, is audited outside the transaction,
+    which wrote nothing, and raised."""
+    by, patient, target_type = release.by, release.patient, release.target_type
     try:
         with transaction.atomic():
-            refusal = _recheck_consent(patient, recipient.consent, today)
+            refusal = _recheck_consent(patient, release.recipient.consent, today)
             if refusal is None:
-                bind_token(token, recipient.name)
-                document = carry(build(patient, now), core.NOTICE, recipient.scope)
-                digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-                disclosure = _record_release(by, patient, basis, recipient, description, digest, now)
-                _audit_release(
-                    by,
-                    patient,
-                    target_type,
-                    basis,
-                    recipient,
-                    disclosure,
-                    by_token=from_system,
-                    detail=detail,
-                )
+                bind_token(token, release.recipient.name)
+                document = carry(build(patient, release.now), core.NOTICE, release.recipient.scope)
+                disclosure = _disclosed(release, document)
     except TokenOtherRecipient:  # audited outside the transaction, which wrote nothing
         _deny(by, patient, target_type, OTHER_RECIPIENT)
         raise
@@ -279,6 +318,31 @@ def release_record(
         _deny(by, patient, target_type, refusal.reason)
         raise SharingInvalid([refusal])
     return disclosure, document
+
+
+def _disclosed(release: _Release, document: dict[str, Any]) -> Disclosure:
+    """The document's digest, its row in the accounting of disclosures and the export's audit row."""
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    disclosure = _record_release(
+        release.by,
+        release.patient,
+        release.basis,
+        release.recipient,
+        release.description,
+        digest,
+        release.now,
+    )
+    _audit_release(
+        release.by,
+        release.patient,
+        release.target_type,
+        release.basis,
+        release.recipient,
+        disclosure,
+        by_token=release.from_system,
+        detail=release.detail,
+    )
+    return disclosure
 
 
 CONSENT_HEADER = "Keel-Consent"

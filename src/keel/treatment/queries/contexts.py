@@ -192,7 +192,30 @@ _DOSES = (
 
 
 def _person_reads(patient: Patient, medication: str, today: date, with_other_holds: bool) -> _Reads:
+    """One person's reads for the dose at the window, in two statements: the doses with their amendments and
+    holds released (`_person_doses`), then the episode with its take-home plans and first dose
+    (`_person_episode`)."""
     pk = patient.pk
+    doses, other_held, amended, released = _person_doses(pk, medication, today, with_other_holds)
+    firsts, episodes_of, plans = _person_episode(pk, medication)
+    return _Reads(
+        {pk: doses},
+        {pk: other_held},
+        amended,
+        firsts,
+        episodes_of,
+        episode_plans(plans, episodes_of),
+        released,
+        plans,
+    )
+
+
+def _person_doses(
+    pk: int, medication: str, today: date, with_other_holds: bool
+) -> tuple[list[DoseRecord], list[DoseRecord], dict[int, list[DoseAmendment]], set[int]]:
+    """The first statement (`_DOSES`): this medication's doses since the missed-dose lookback, the other
+    doses (held ones, and with `with_other_holds` another medication's recent ones), each dose's amendments
+    and the holds a prescriber released; one row per dose and amendment."""
     day = connection.ops.adapt_datefield_value  # as the ORM sends a date
     doses: list[DoseRecord] = []
     other_held: list[DoseRecord] = []
@@ -229,6 +252,15 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
                 released.add(dose.pk)
         if amendment is not None:
             amended.setdefault(dose.pk, []).append(amendment)
+    return doses, other_held, amended, released
+
+
+def _person_episode(
+    pk: int, medication: str
+) -> tuple[dict[int, date | None], dict[int, tuple[int, date]], list[TakeHomePlan]]:
+    """The second statement (`_EPISODE`): the person's active enrollment (one, a constraint), its first
+    dose of the medication given and its take-home plans, oldest first."""
+    day = connection.ops.adapt_datefield_value  # as the ORM sends a date
     firsts: dict[int, date | None] = {}
     episodes_of: dict[int, tuple[int, date]] = {}
     plans: list[TakeHomePlan] = []
@@ -252,16 +284,7 @@ def _person_reads(patient: Patient, medication: str, today: date, with_other_hol
         episodes_of[pk] = (enrollment.pk, enrollment.started_on)
         if plan is not None:
             plans.append(plan)
-    return _Reads(
-        {pk: doses},
-        {pk: other_held},
-        amended,
-        firsts,
-        episodes_of,
-        episode_plans(plans, episodes_of),
-        released,
-        plans,
-    )
+    return firsts, episodes_of, plans
 
 
 def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Reads) -> dict[int, DoseContext]:

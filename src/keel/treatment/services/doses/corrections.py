@@ -6,6 +6,7 @@ audited)."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import local_today
+from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication
 from keel.treatment.queries import dose_context_and_reads
@@ -57,6 +58,20 @@ def amend_dose(
     patient = _scoped_for(
         by, patient_id, "dose_amendment", policy.can_record_dose(by), "amend doses", emergency_access=False
     )
+    text, corrected = _amendment_fields(corrected_mg, void, reason)
+    dose = _dose_to_amend(by, patient, dose_id)
+    _refuse_held_into_given(by, patient, dose, corrected)
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_for_amendment(patient, dose, corrected, void, now)
+        amendment = _write_amendment(by, patient, dose, corrected, void, text, now)
+        _redecide_after_amendment(by, patient, dose, amendment, now)
+    return amendment
+
+
+def _amendment_fields(corrected_mg: object, void: bool, reason: str) -> tuple[str, Decimal | None]:
+    """The reason and the corrected amount (None for a void), every bad field named (TreatmentInvalid): a
+    corrected amount and a void together are refused."""
     errors: list[FieldError] = []
     text = _reason(reason, errors)
     corrected = None
@@ -68,12 +83,21 @@ def amend_dose(
         corrected = _decimal(corrected_mg, "corrected_mg", errors, minimum="0")
     if errors:
         raise TreatmentInvalid(errors)
+    return text, corrected
+
+
+def _dose_to_amend(by: User, patient: Patient, dose_id: int) -> DoseRecord:
+    """The person's dose; another person's dose, or none at all, is the same answer, audited."""
     dose = DoseRecord.objects.filter(patient=patient, pk=dose_id).first()
     if dose is None:  # not this patient's dose (or none at all): the same answer, audited
         policy.row_not_theirs(by, patient, "dose", dose_id, reason="no such dose")
+    return dose
+
+
+def _refuse_held_into_given(by: User, patient: Patient, dose: DoseRecord, corrected: Decimal | None) -> None:
+    """A held dose gave nothing: correcting it into an amount given walks around the hold. Only a prescriber
+    (who also releases holds) may, with the reason; a nurse is refused (HeldDoseNotAllowed), audited."""
     if dose.status == DoseStatus.HELD and corrected and not policy.can_prescribe(by):
-        # A held dose gave nothing: correcting it into an amount given walks around the hold. Only a
-        # prescriber (who also releases holds) may, with the reason; a nurse is refused, audited.
         _audit(
             by,
             patient,
@@ -89,38 +113,64 @@ def amend_dose(
                 "person first."
             )
         )
-    now = now or timezone.now()
-    with transaction.atomic():
-        if corrected is not None:
-            lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
-            amendment_ceilings(patient, dose, corrected, now)
-        elif void:
-            lock_person(patient)  # the bottles it handed out and a dose of that day, one after the other
-        amendment = DoseAmendment.objects.create(
-            dose=dose,
-            corrected_mg=corrected,
-            voided=bool(void),
-            reason=text,
-            amended_by=by,
-            amended_at=now,
-        )
-        _audit(
-            by,
-            patient,
-            Action.UPDATE,
-            "dose",
-            dose.pk,
-            reason="amendment",
-            detail={"amendment_id": amendment.pk},
-        )
-        if dose.medication == Medication.METHADONE and dose.local_date <= local_today(patient, now):
-            # Review 22o, 22t hole 5: bottles follow the given total of the dose's day, whatever changes it
-            # (up, down, to 0, back, a void), whichever day it is
-            day = dose.local_date
-            ctx, reads = dose_context_and_reads(patient, Medication.METHADONE, day, with_other_holds=True)
-            if ctx.given_today_mg <= 0 or not (ctx.hold_open or ctx.other_hold_open):
-                # After a hold the run at home stays covered (`suspend_take_home_plans`): a correction that
-                # leaves a dose given does not take back bottles already in her hands.
-                said = redecide_bottles(by, patient, reads.plans, day, now, ctx.given_today_mg, ctx)
-                amendment.warnings = said
+
+
+def _lock_for_amendment(
+    patient: Patient, dose: DoseRecord, corrected: Decimal | None, void: bool, now: datetime
+) -> None:
+    """Under the person's lock (review 18a): a correction meets the window's limits of the dose's day
+    (`limits.amendment_ceilings`) before a hold or dose of that day; a void, the bottles it handed out."""
+    if corrected is not None:
+        lock_person(patient)  # review 18a: the checks and a hold or dose of that day, one after the other
+        amendment_ceilings(patient, dose, corrected, now)
+    elif void:
+        lock_person(patient)  # the bottles it handed out and a dose of that day, one after the other
+
+
+def _write_amendment(
+    by: User,
+    patient: Patient,
+    dose: DoseRecord,
+    corrected: Decimal | None,
+    void: bool,
+    text: str,
+    now: datetime,
+) -> DoseAmendment:
+    """The amendment row (the dose's own row is never changed) and its audit row."""
+    amendment = DoseAmendment.objects.create(
+        dose=dose,
+        corrected_mg=corrected,
+        voided=bool(void),
+        reason=text,
+        amended_by=by,
+        amended_at=now,
+    )
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "dose",
+        dose.pk,
+        reason="amendment",
+        detail={"amendment_id": amendment.pk},
+    )
     return amendment
+
+
+def _redecide_after_amendment(
+    by: User, patient: Patient, dose: DoseRecord, amendment: DoseAmendment, now: datetime
+) -> None:
+    """Review 22o, 22t hole 5: a methadone dose of today or before re-decides the take-home bottles after its
+    day against the day's corrected total (`bottles.redecide_bottles`), whatever changes it (up, down, to 0,
+    back, a void); what that said is kept on the amendment (`warnings`). After a hold the run at home stays
+    covered (`suspend_take_home_plans`): a correction that leaves a dose given takes back nothing."""
+    if dose.medication == Medication.METHADONE and dose.local_date <= local_today(patient, now):
+        # Review 22o, 22t hole 5: bottles follow the given total of the dose's day, whatever changes it
+        # (up, down, to 0, back, a void), whichever day it is
+        day = dose.local_date
+        ctx, reads = dose_context_and_reads(patient, Medication.METHADONE, day, with_other_holds=True)
+        if ctx.given_today_mg <= 0 or not (ctx.hold_open or ctx.other_hold_open):
+            # After a hold the run at home stays covered (`suspend_take_home_plans`): a correction that
+            # leaves a dose given does not take back bottles already in her hands.
+            said = redecide_bottles(by, patient, reads.plans, day, now, ctx.given_today_mg, ctx)
+            amendment.warnings = said

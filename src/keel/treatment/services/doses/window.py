@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -26,7 +27,7 @@ from keel.db import rows
 from keel.patients.flags import raise_flag
 from keel.patients.models import FlagKind, Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
-from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication
+from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries import RecordedDose, dose_context_and_reads
 from keel.treatment.queries.contexts import _Reads, bottle_held_today
 from keel.treatment.queries.doses import is_taken
@@ -89,12 +90,11 @@ def record_dose(
     patient = _scoped_for(
         by, patient_id, "dose", policy.can_record_dose(by), "record doses", emergency_access=True
     )
-    if medication not in GUARD_RAILS:  # "Buprenorphine", "" or an injection: never read as another medication
-        raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
+    _refuse_unknown_medication(medication)
     now = now or timezone.now()
     today = local_today(patient, now)
+    posted = _Posted(by, patient, medication, today, now, sequence, amount_mg, sedated, given_at)
     inside = connection.vendor == "sqlite"  # `then` in the transaction on SQLite, after its commit otherwise
-    blocked: DoseBlocked | None = None
     # Review 18a: the day is read, checked and written in one transaction under the person's lock (on
     # PostgreSQL folded into the order's read, `order_and_overrides(lock=True)`; SQLite's IMMEDIATE
     # transaction holds the one writer lock from its start): two nurses, or a hold of another medication, one
@@ -103,40 +103,97 @@ def record_dose(
     # chain head is locked for the last statements only, after the person's lock, as a check-in's is. On
     # SQLite `then` (the page's row and its list audit row) runs after them, in the same transaction.
     with transaction.atomic() if then is not None and inside else nullcontext():
-        with audit.deferred():
-            try:
-                order, overrides = order_for_dose(patient, medication, today)
-                amount, given = dose_fields(
-                    patient, order, amount_mg, sedated, sequence, slot_required, given_at, now
-                )
-                # The day's context, read once (this medication's recent doses and their amendments, the
-                # episode, its take-home days, today's holds of any medication): the take-home day, the
-                # slot, the holds and the re-dose interval below are all answered from it
-                # (tests/treatment/test_dose_queries.py counts them).
-                ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
-                held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's
-                day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
-                slot = day_guards(day, given or now, sedated, bottle_returned, sequence)
-                cover = prescriber_cover(day, given or now, amount)
-                decision = window_verdict(day, given or now, amount, bool(sedated), cover)
-                refuse_if_blocked(day, slot, decision, amount, cover.total)
-                decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or none
-                bottle = None
-                if bottle_returned and medication == Medication.METHADONE and today in ctx.take_home_days:
-                    bottle = record_bottle_returned(reads.plans, today, held)  # review 19a, 20a: on the plan
-                after = None
-                if then is not None:
-                    after = lambda dose: then(day.recorded(dose))  # noqa: E731
-                dose = _save_dose(day, slot, amount, decision, cover, given, bottle)
-            except DoseBlocked as exc:  # its denial's audit row commits (the transaction wrote nothing else)
-                blocked = exc
-        if blocked is None and after is not None and inside:
-            after(dose)
-    if blocked is not None:
-        raise blocked
-    if after is not None and not inside:
-        after(dose)
-    return DoseOutcome(dose, decision)
+        saved = _dose_audited_last(posted, slot_required, bottle_returned)
+        if not isinstance(saved, DoseBlocked) and then is not None and inside:
+            then(saved.day.recorded(saved.dose))
+    if isinstance(saved, DoseBlocked):  # its denial's audit row committed (nothing else was written)
+        raise saved
+    if then is not None and not inside:
+        then(saved.day.recorded(saved.dose))
+    return DoseOutcome(saved.dose, saved.decision)
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """The dose as the window posted it, with who, whom, the medication and the day: each guard reads its
+    own fields (`guards.dose_fields` the amount, the slot and the time given)."""
+
+    by: User
+    patient: Patient
+    medication: str
+    today: date
+    now: datetime
+    sequence: int | None
+    amount_mg: object
+    sedated: bool
+    given_at: object
+
+
+class _Saved(NamedTuple):
+    """The dose saved, the day it read and the rule's decision (with the bottles going home)."""
+
+    day: DoseDay
+    dose: DoseRecord
+    decision: Decision
+
+
+def _refuse_unknown_medication(medication: str) -> None:
+    """A medication other than methadone or buprenorphine ("Buprenorphine", "" or an injection) is refused,
+    naming `medication` (TreatmentInvalid): never read as another medication."""
+    if medication not in GUARD_RAILS:
+        raise TreatmentInvalid([FieldError("medication", UNKNOWN_MEDICATION)])
+
+
+def _dose_audited_last(posted: _Posted, slot_required: bool, bottle_returned: bool) -> _Saved | DoseBlocked:
+    """The checks and the dose (`_checked_dose`) with their audit rows appended at the end (`audit.deferred`,
+    issue #21). A refusal (DoseBlocked) is returned, not raised, once its denial's audit row is appended:
+    the caller raises it after the transaction commits that row."""
+    with audit.deferred():
+        try:
+            return _checked_dose(posted, slot_required, bottle_returned)
+        except DoseBlocked as exc:
+            return exc
+
+
+def _checked_dose(posted: _Posted, slot_required: bool, bottle_returned: bool) -> _Saved:
+    """The checks in this order, one step each: the order, the fields, the day, the prescriber's cover, the
+    rule's verdict; then the bottles going home, a bottle brought back and the dose saved."""
+    by, patient, medication = posted.by, posted.patient, posted.medication
+    today, now = posted.today, posted.now
+    order, overrides = order_for_dose(patient, medication, today)
+    amount, given = dose_fields(
+        patient,
+        order,
+        posted.amount_mg,
+        posted.sedated,
+        posted.sequence,
+        slot_required,
+        posted.given_at,
+        now,
+    )
+    # The day's context, read once (this medication's recent doses and their amendments, the episode, its
+    # take-home days, today's holds of any medication): the take-home day, the slot, the holds and the
+    # re-dose interval below are all answered from it (tests/treatment/test_dose_queries.py counts them).
+    ctx, reads = dose_context_and_reads(patient, medication, today, with_other_holds=True)
+    held = bottle_held_today(patient, medication, ctx, today)  # review 20a: an ended plan's
+    day = DoseDay(by, patient, medication, order, today, now, ctx, reads, overrides)
+    slot = day_guards(day, given or now, posted.sedated, bottle_returned, posted.sequence)
+    cover = prescriber_cover(day, given or now, amount)
+    decision = window_verdict(day, given or now, amount, bool(posted.sedated), cover)
+    refuse_if_blocked(day, slot, decision, amount, cover.total)
+    decision = _bottles_going_home(day, decision, amount)  # session 22: their mg, or none
+    bottle = _bottle_brought_back(day, bottle_returned, held)
+    return _Saved(day, _save_dose(day, slot, amount, decision, cover, given, bottle), decision)
+
+
+def _bottle_brought_back(
+    day: DoseDay, bottle_returned: bool, held: TakeHomePlan | None
+) -> dict[str, object] | None:
+    """Review 19a, 20a: a take-home bottle brought back to the window on a methadone take-home day is
+    recorded on its plan (`take_homes.record_bottle_returned`), what it says goes on the dose's audit row."""
+    if bottle_returned and day.medication == Medication.METHADONE and day.today in day.ctx.take_home_days:
+        return record_bottle_returned(day.reads.plans, day.today, held)
+    return None
 
 
 def _bottles_going_home(day: DoseDay, decision: Decision, amount: Decimal) -> Decision:
