@@ -68,14 +68,14 @@ def test_correction_down_then_back_up_leaves_the_past_run_as_it_was(world: World
 
 def test_a_run_reaching_today_is_taken_back_and_the_nurse_calls_her_back(world: World) -> None:
     """Two days back: the run is yesterday and today; today's bottle is still in her hands, above what the
-    window would now give: taken back, and the nurse is told to call her back (the plan stops, as a keep
-    back stops it)."""
+    window would now give: taken back, and the nurse is told to call her back (the plan stops before today,
+    lane fix23d: yesterday's bottle left and was drunk, so the plan ends yesterday, not on the dose's day)."""
     today = local_today(world.alice)
     plan, dose, _handed_out, first = _handed(world, 2)
     assert first == today - timedelta(days=1)
     told = _amend(world, dose, "40")
     plan.refresh_from_db()
-    assert plan.ended_on == dose.local_date
+    assert plan.ended_on == today - timedelta(days=1)
     assert today.isoformat() in (plan.bottles_taken_back or {})
     assert today.isoformat() not in (plan.bottle_mg or {})
     assert any("Call the person back" in w for w in told), told

@@ -193,6 +193,9 @@ REASONS = {
     "bottles taken back: the dose they went home with was voided": _(
         "take-home bottles taken back: the dose they went home with was voided"
     ),
+    "bottles taken back: the dose they went home with was corrected down": _(
+        "take-home bottles taken back: the dose they went home with was corrected to less"
+    ),
     "dose held: prescriber to assess": _("dose held: a prescriber will assess"),
     "emergency access": _("emergency access"),
     "emergency access: may not resolve flags": _("emergency access: may not resolve flags"),

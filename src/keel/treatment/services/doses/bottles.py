@@ -69,6 +69,14 @@ VOIDED_NOT_HANDED_OUT = (
     "The bottles for {days} were not handed out: the dose of {day} they were to go home with was voided "
     "or corrected to 0 mg. The person comes to the window until a prescriber decides take-home doses again."
 )
+# Review 23c (lane fix23d): a correction down of an earlier day's dose whose run reaches today: the bottles
+# of days before today stand (they left and were drunk); those of today and later are taken back, and the
+# plan ends yesterday, the last day it covers (never earlier than today's eve), with this reason.
+TAKEN_BACK_FROM_TODAY = (
+    "The bottles for {days} were taken back: the dose of {day} they went home with was corrected to a "
+    "total after which the window would not give their {mg} mg ({why}). The bottles of earlier days stand. "
+    "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
+)
 # Review 22t hole 6: a plan a prescriber (or a hold) had already ended after today, kept back today: the
 # earlier end is kept in the reason, and such a plan is never resumed by a later part (its end stays today).
 EARLIER_END = " The plan had been ended before from {day} on: {reason}"
@@ -290,8 +298,15 @@ def redecide_bottles(
     above 0 (up or down) never touches a run wholly past (every bottle day before today): its bottles left
     the clinic and were drunk, the record of what left is never rewritten, the plan (and its later runs, a
     prescriber's) stands, and the nurse is told nothing about calling back. A run reaching today or later is
-    judged as above (blocked: taken back, `TAKEN_BACK_PLAN_STOPS`, call the person back; the plan stops as a
-    keep back stops it). Inside the change's transaction, under the person's lock. Returns
+    judged as above (allowed: recorded at their mg). Blocked, when the run starts today or later (the dose
+    was today's or yesterday's): taken back, `TAKEN_BACK_PLAN_STOPS`, call the person back; the plan stops
+    on the dose's day as a keep back stops it. Blocked, when the run began before today and reaches today
+    (lane fix23d): the bottles of days before today stand as recorded (they left the clinic and were
+    drunk; what left is never rewritten); those of today and later are taken back (`bottles_taken_back`,
+    `TAKEN_BACK_PLAN_STOPS` naming only them, call the person back), and the plan ends yesterday
+    (`_take_back_from_today`, `TAKEN_BACK_FROM_TODAY`): never earlier, so the days gone stay take-home
+    days, and today on are clinic days for every reader of `plan_days` (the window, the medication page,
+    the API, FHIR). Inside the change's transaction, under the person's lock. Returns
     the reasons the dose's check carries and the correction tells (`amend_dose`)."""
     said: list[Reason] = []
     not_out: list[tuple[TakeHomePlan, list[date]]] = []  # nothing given: runs that did not leave
@@ -336,6 +351,9 @@ def redecide_bottles(
             if amounts != had:
                 _set_bottles(plan, {**rest, **amounts})
                 said.append(_handed_out(amounts))
+            continue
+        if run[0] < local_today(patient, now):  # lane fix23d: the run began before today, reaches today
+            said.append(_take_back_from_today(by, patient, plan, run, today, now, blocked))
             continue
         if had:
             _set_bottles(plan, rest)
@@ -523,6 +541,50 @@ def _keep_back(
         reason="bottles not handed out: the window would not give their dose",
         detail={"bottles": [d.isoformat() for d in run], "mg": str(mg)},
     )
+    return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
+
+
+def _take_back_from_today(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    run: list[date],
+    day: date,
+    now: datetime,
+    blocked: tuple[date, Decimal, Reason],
+) -> Reason:
+    """Lane fix23d: a correction of the dose of `day` (before yesterday) blocks its run, which began before
+    today and reaches today: the bottles of days before today stand; those of today and later are taken back
+    and the plan ends yesterday (a later end, a prescriber's, kept in the reason), audited. Returns what the
+    nurse is told: `TAKEN_BACK_PLAN_STOPS` for bottles taken back, or `KEPT_BACK` from today."""
+    _day, mg, reason = blocked
+    today = local_today(patient, now)
+    ahead = [d for d in run if d >= today]
+    recorded = dict(plan.bottle_mg or {})
+    had = {d.isoformat(): recorded[d.isoformat()] for d in ahead if d.isoformat() in recorded}
+    if had:
+        _set_bottles(plan, {iso: mg for iso, mg in recorded.items() if iso not in had})
+    days = ", ".join(d.isoformat() for d in ahead)
+    earlier = plan.ended_on, plan.end_reason
+    plan.ended_on, plan.ended_by, plan.ended_at = today - timedelta(days=1), by, now
+    plan.end_reason = TAKEN_BACK_FROM_TODAY.format(
+        days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text
+    )
+    if earlier[0] is not None:  # a prescriber's later end is kept in the reason, never undone
+        from_day = earlier[0] + timedelta(days=1)
+        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles taken back: the dose they went home with was corrected down",
+        detail={"bottles": sorted(had) or [d.isoformat() for d in ahead], "dose_day": day.isoformat()},
+    )
+    if had:
+        return _taken_back(TAKEN_BACK_PLAN_STOPS, had)
     return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
 
 
