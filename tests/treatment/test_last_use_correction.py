@@ -747,27 +747,27 @@ def test_the_ticked_box_strikes_without_a_time(world: World) -> None:
 
 def test_a_refused_form_comes_back_with_the_reason_typed(world: World) -> None:
     intake(world, heroin=2)
-    html = _page_post(world, _form(reason="typo fix")).content.decode()
-    assert 'value="typo fix"' in html
+    html = _page_post(world, _form(reason="fix it")).content.decode()
+    assert 'value="fix it"' in html
 
 
 def test_a_refused_form_comes_back_with_the_time_typed(world: World) -> None:
     intake(world, heroin=2)
-    html = _page_post(world, _form(reason="typo fix")).content.decode()
+    html = _page_post(world, _form(reason="fix it")).content.decode()
     assert 'value="2026-11-24T22:00"' in html
 
 
 def test_a_refused_form_names_the_reason_field(world: World) -> None:
     intake(world, heroin=2)
-    html = _page_post(world, _form(reason="typo fix")).content.decode()
+    html = _page_post(world, _form(reason="fix it")).content.decode()
     assert (
-        'id="fix-heroin-reason" name="reason" maxlength="2000" value="typo fix" aria-invalid="true"' in html
+        'id="fix-heroin-reason" name="reason" maxlength="2000" value="fix it" aria-invalid="true"' in html
     )
 
 
 def test_a_refused_form_is_open(world: World) -> None:
     intake(world, heroin=2)
-    html = _page_post(world, _form(reason="typo fix")).content.decode()
+    html = _page_post(world, _form(reason="fix it")).content.decode()
     assert '<details class="correct-time" open>' in html
 
 
@@ -809,7 +809,7 @@ def test_the_form_is_in_spanish(world: World) -> None:
 
 def test_a_refusal_is_in_spanish(world: World) -> None:
     intake(world, heroin=2)
-    html = _page_post(world, _form(reason="typo fix"), language="es").content.decode()
+    html = _page_post(world, _form(reason="fix it"), language="es").content.decode()
     assert "Diga qué evaluó y por qué" in text_of(html)
 
 
