@@ -760,9 +760,7 @@ def test_a_refused_form_comes_back_with_the_time_typed(world: World) -> None:
 def test_a_refused_form_names_the_reason_field(world: World) -> None:
     intake(world, heroin=2)
     html = _page_post(world, _form(reason="fix it")).content.decode()
-    assert (
-        'id="fix-heroin-reason" name="reason" maxlength="2000" value="fix it" aria-invalid="true"' in html
-    )
+    assert 'id="fix-heroin-reason" name="reason" maxlength="2000" value="fix it" aria-invalid="true"' in html
 
 
 def test_a_refused_form_is_open(world: World) -> None:
