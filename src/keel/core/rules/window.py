@@ -50,9 +50,9 @@ REASON_MIN_WORDS = 3
 # Of those words, how many must be words of substance (`_NO_SUBSTANCE_WORDS`, review 22s): "overdose at the
 # window" has two, and is a reason.
 REASON_MIN_SUBSTANCE = 2
-# A terse reason (review 23s): fewer than `REASON_MIN_WORDS` words or `REASON_MIN_CHARS` characters passes
-# when at least `REASON_MIN_SUBSTANCE` words of substance, one of them a word of `_TERSE_WORDS`, fill this
-# many characters ("spat out" is 8); three different real words, two of substance, from
+# A terse reason (review 23s, lane fix23e): fewer than `REASON_MIN_WORDS` words or `REASON_MIN_CHARS`
+# characters passes when at least `REASON_MIN_SUBSTANCE` words of substance, every one of them a word of
+# `_TERSE_WORDS` or of `_TERSE_MODIFIERS` and at least one of `_TERSE_WORDS`, fill this many characters ("spat out" is 8); three different real words, two of substance, from
 # `REASON_MIN_SENTENCE_CHARS` ("lost her phone" is 14).
 REASON_MIN_TERSE_CHARS = 8
 REASON_MIN_SENTENCE_CHARS = 12
@@ -170,11 +170,15 @@ def reason_problem(text: Any) -> str:
       the person ("testing the system", "prueba del sistema"), a programmer's filler ("foo", "baz", "blah",
       "yada") and a pointer ("same as last time", "igual que la vez anterior", "see previous entry above"):
       a reason is written now, here;
-    - or, tersely (review 23s): fewer than three words or fifteen characters pass when at least
-      `REASON_MIN_TERSE_CHARS` characters hold two different words of substance, one of them of
-      `_TERSE_WORDS`, the small sourced vocabulary that says what happened on its own where Keel asks a
-      reason: an emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente"), a dose
-      record's correction ("wrong patient", "dose spilled", "typo in mg", "spat out"); and a sentence of three
+    - or, tersely (review 23s; tightened by lane fix23e): fewer than three words or fifteen characters pass
+      when at least `REASON_MIN_TERSE_CHARS` characters hold two different words of substance and EVERY word
+      of substance carries meaning: each is of `_TERSE_WORDS`, the small sourced vocabulary that says what
+      happened on its own where Keel asks a reason, or of `_TERSE_MODIFIERS`, the short list of words that
+      only modify a clinical word ("spat out", "dose missing"), and at least one is of `_TERSE_WORDS`: an
+      emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente", "Overdose,
+      unresponsive"), a dose record's correction ("wrong patient", "pharmacy count", "dose spilled",
+      "entered twice", "typo in mg", "spat out"). A clinical word beside any other word is no reason:
+      "overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo fix" are refused; and a sentence of three
       different real words, two of substance, passes from `REASON_MIN_SENTENCE_CHARS` characters ("lost her
       phone"). A busy clinician's two clinical words are a reason; "x", "TBD", "later", "ok", "lost it",
       "lost phone" never are;
@@ -205,6 +209,7 @@ def reason_problem(text: Any) -> str:
         seen >= REASON_MIN_TERSE_CHARS
         and len(substance) >= REASON_MIN_SUBSTANCE
         and bool(substance & _terse_shapes())
+        and substance <= _terse_shapes() | _terse_modifier_shapes()
     )
     sentence = seen >= REASON_MIN_SENTENCE_CHARS and len(real) >= REASON_MIN_WORDS
     if (seen < REASON_MIN_CHARS and not (terse or sentence)) or len(letters) < 4:
@@ -303,6 +308,28 @@ _TERSE_WORDS = (
     "roto", "rota", "vaso", "frasco", "frascos", "bomba", "bitácora", "dada", "dado", "retenida", "anulada",
     "rechazó", "omitida", "dio", "servida",
 )  # fmt: skip
+# Lane fix23e: the words that only modify a clinical word of `_TERSE_WORDS` in a terse reason, English and
+# Spanish, compared by skeleton; never a reason beside anything but a word of `_TERSE_WORDS`. Each says where,
+# how much or how often of a dose (21 CFR 1304.22(c): how much was dispensed; Keel's dose record):
+_TERSE_MODIFIERS = (
+    "out",  # where the dose went: "spat out"
+    "back",  # where the dose went: "gave back", "spat back"
+    "again",  # how often: "dose given again"
+    "double",  # how much: "double dose"
+    "extra",  # how much: "extra dose"
+    "half",  # how much: "half dose"
+    "partial",  # how much: "partial dose"
+    "short",  # how much: "count short", "dose short"
+    "missing",  # how much: "bottle missing", "dose missing"
+    "fuera",  # Spanish "out": "escupió fuera"
+    "afuera",  # Spanish "out", as Latin America says it
+    "doble",  # Spanish "double": "dosis doble"
+    "media",  # Spanish "half": "media dosis"
+    "parcial",  # Spanish "partial": "dosis parcial"
+    "faltante",  # Spanish "missing": "frasco faltante"
+    "incompleta",  # Spanish "short": "dosis incompleta"
+    "incompleto",  # Spanish "short": "conteo incompleto"
+)  # fmt: skip
 
 # Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
 # only ("dolor" is Spanish for pain, "sit" and "magna" are words of their own).
@@ -332,6 +359,12 @@ def _no_substance_shapes() -> tuple[frozenset[str], frozenset[str]]:
 def _terse_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_WORDS`."""
     return frozenset(map(skeleton, _TERSE_WORDS))
+
+
+@cache
+def _terse_modifier_shapes() -> frozenset[str]:
+    """The skeletons of `_TERSE_MODIFIERS`."""
+    return frozenset(map(skeleton, _TERSE_MODIFIERS))
 
 
 def _keyboard_run(word: str) -> bool:
