@@ -6,9 +6,7 @@ import pytest
 from keel.core.rules.window import reason_problem
 
 
-@pytest.mark.parametrize(
-    "reason", ["overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo fix"]
-)
+@pytest.mark.parametrize("reason", ["overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo fix"])
 def test_a_clinical_word_beside_any_word_is_refused(reason: str) -> None:
     assert reason_problem(reason) != ""
 
@@ -35,3 +33,12 @@ def test_a_terse_reason_whose_words_all_carry_meaning_passes(reason: str) -> Non
 @pytest.mark.parametrize("reason", ["out back", "extra half", "doble media"])
 def test_modifiers_alone_are_no_reason(reason: str) -> None:
     assert reason_problem(reason) != ""
+
+
+@pytest.mark.parametrize("reason", ["gave dose ok", "dose TBD", "overdose later"])
+def test_a_filler_beside_clinical_words_is_no_terse_reason(reason: str) -> None:
+    assert reason_problem(reason) != ""
+
+
+def test_a_word_that_only_joins_clinical_words_is_kept() -> None:
+    assert reason_problem("typo in mg") == ""

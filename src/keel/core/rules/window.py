@@ -51,9 +51,10 @@ REASON_MIN_WORDS = 3
 # window" has two, and is a reason.
 REASON_MIN_SUBSTANCE = 2
 # A terse reason (review 23s, lane fix23e): fewer than `REASON_MIN_WORDS` words or `REASON_MIN_CHARS`
-# characters passes when at least `REASON_MIN_SUBSTANCE` words of substance, every one of them a word of
-# `_TERSE_WORDS` or of `_TERSE_MODIFIERS` and at least one of `_TERSE_WORDS`, fill this many characters ("spat out" is 8); three different real words, two of substance, from
-# `REASON_MIN_SENTENCE_CHARS` ("lost her phone" is 14).
+# characters passes when at least `REASON_MIN_SUBSTANCE` words of substance, every real word a word of
+# `_TERSE_WORDS`, `_TERSE_MODIFIERS` or `_TERSE_JOINERS` and one of `_TERSE_WORDS`, fill this many
+# characters ("spat out" is 8); three different real words, two of substance, the others of
+# `_TERSE_JOINERS`, from `REASON_MIN_SENTENCE_CHARS` ("lost her phone" is 14).
 REASON_MIN_TERSE_CHARS = 8
 REASON_MIN_SENTENCE_CHARS = 12
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar; Scripts.txt
@@ -177,10 +178,13 @@ def reason_problem(text: Any) -> str:
       only modify a clinical word ("spat out", "dose missing"), and at least one is of `_TERSE_WORDS`: an
       emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente", "Overdose,
       unresponsive"), a dose record's correction ("wrong patient", "pharmacy count", "dose spilled",
-      "entered twice", "typo in mg", "spat out"). A clinical word beside any other word is no reason:
-      "overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo fix" are refused; and a sentence of three
-      different real words, two of substance, passes from `REASON_MIN_SENTENCE_CHARS` characters ("lost her
-      phone"). A busy clinician's two clinical words are a reason; "x", "TBD", "later", "ok", "lost it",
+      "entered twice", "typo in mg", "spat out"). Its other real words may only join them
+      (`_TERSE_JOINERS`: "in", "de"); a filler beside them ("gave dose ok") makes it none. A clinical word
+      beside any other word is no reason: "overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo
+      fix" are refused; and a sentence of three different real words, two of substance, the others only
+      joining words (`_TERSE_JOINERS`: "gave dose ok" is none), passes from `REASON_MIN_SENTENCE_CHARS`
+      characters ("lost her phone"). A busy clinician's two clinical words are a reason; "x", "TBD", "later",
+      "ok", "lost it",
       "lost phone" never are;
     - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
       Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
@@ -209,9 +213,13 @@ def reason_problem(text: Any) -> str:
         seen >= REASON_MIN_TERSE_CHARS
         and len(substance) >= REASON_MIN_SUBSTANCE
         and bool(substance & _terse_shapes())
-        and substance <= _terse_shapes() | _terse_modifier_shapes()
+        and real <= _terse_shapes() | _terse_modifier_shapes() | _terse_joiner_shapes()
     )
-    sentence = seen >= REASON_MIN_SENTENCE_CHARS and len(real) >= REASON_MIN_WORDS
+    sentence = (
+        seen >= REASON_MIN_SENTENCE_CHARS
+        and len(real) >= REASON_MIN_WORDS
+        and real - substance <= _terse_joiner_shapes()
+    )
     if (seen < REASON_MIN_CHARS and not (terse or sentence)) or len(letters) < 4:
         return REASON_NO_SUBSTANCE
     if len(unspaced) >= REASON_MIN_UNSPACED_LETTERS:
@@ -330,6 +338,15 @@ _TERSE_MODIFIERS = (
     "incompleta",  # Spanish "short": "dosis incompleta"
     "incompleto",  # Spanish "short": "conteo incompleto"
 )  # fmt: skip
+# Lane fix23e: the only words of no substance a terse reason may hold besides its clinical words: words that
+# only join others ("typo in mg", "dosis de paciente"). A filler or a deferral ("gave dose ok", "dose TBD")
+# makes a terse reason none.
+_TERSE_JOINERS = (
+    "the", "an", "to", "of", "in", "on", "at", "by", "for", "with", "from", "and", "or", "no", "not", "is",
+    "was", "el", "la", "los", "las", "un", "una", "de", "del", "al", "en", "con", "por", "para", "y", "se",
+    "su", "sin", "es", "fue", "her", "his", "their", "my", "our", "its", "it", "up", "lo", "le", "les", "me",
+    "mi", "mis", "nos",
+)  # fmt: skip
 
 # Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
 # only ("dolor" is Spanish for pain, "sit" and "magna" are words of their own).
@@ -365,6 +382,12 @@ def _terse_shapes() -> frozenset[str]:
 def _terse_modifier_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_MODIFIERS`."""
     return frozenset(map(skeleton, _TERSE_MODIFIERS))
+
+
+@cache
+def _terse_joiner_shapes() -> frozenset[str]:
+    """The skeletons of `_TERSE_JOINERS`."""
+    return frozenset(map(skeleton, _TERSE_JOINERS))
 
 
 def _keyboard_run(word: str) -> bool:
