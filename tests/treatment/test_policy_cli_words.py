@@ -144,11 +144,12 @@ def test_show_says_the_last_change_with_its_reason(world: World) -> None:
         "policy",
         "set",
         *("--program", "riverside", "--by", "r-program_admin", "--rule", "methadone-dose-check"),
-        *("--field", "titration_step_max_mg", "--value", "5", "--reason", "nuevo protocolo"),
+        *("--field", "titration_step_max_mg", "--value", "5", "--reason", "protocolo nuevo del director"),
         stdout=io.StringIO(),
     )
     day = timezone.localdate().isoformat()
-    assert f"    Último cambio: r-program_admin, {day}: nuevo protocolo\n" in show("--language", "es")
+    said = show("--language", "es")
+    assert f"    Último cambio: r-program_admin, {day}: protocolo nuevo del director\n" in said
 
 
 def test_show_says_a_value_set_outside_todays_range_in_spanish(world: World) -> None:

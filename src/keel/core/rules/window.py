@@ -329,6 +329,8 @@ _TERSE_MODIFIERS = (
     "partial",  # how much: "partial dose"
     "short",  # how much: "count short", "dose short"
     "missing",  # how much: "bottle missing", "dose missing"
+    "little",  # how much: "spilled a little" (a real correction, review 22n's)
+    "poco",  # Spanish "a little": "se derramó un poco"
     "fuera",  # Spanish "out": "escupió fuera"
     "afuera",  # Spanish "out", as Latin America says it
     "doble",  # Spanish "double": "dosis doble"
