@@ -171,7 +171,7 @@ def change_role_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpRes
 def _qr(uri: str) -> SafeString:
     """The authenticator address as an inline SVG drawn on the server (no script, no request elsewhere)."""
     svg = segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code for your authenticator app"))
-    return mark_safe(svg)  # noqa: S308  # nosec B308 B703 - segno's own SVG (waiver in ARCHITECTURE.md)
+    return mark_safe(svg)  # noqa: S308  # nosec B308 B703 - segno's SVG (docs/security-checks.md)
 
 
 @require_http_methods(["GET", "POST"])

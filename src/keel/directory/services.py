@@ -54,7 +54,7 @@ def read_source(location: str) -> bytes:
     """A local file or (deployments with internet access) an http(s) URL; NotAFeed if unreadable."""
     if location.startswith(("http://", "https://")):
         try:
-            # Waiver (bandit B310, ruff S310): scheme limited to http(s) just above; see ARCHITECTURE.md.
+            # Waiver (bandit B310, ruff S310): only http(s) reach here; see docs/security-checks.md.
             with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310  # nosec B310
                 data: bytes = response.read(MAX_FEED_BYTES + 1)
         except OSError as exc:
