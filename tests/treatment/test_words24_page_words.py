@@ -294,3 +294,38 @@ def test_the_409_in_spanish(world: World, where: str) -> None:
     assert "No se guardó: la orden de metadona cambió desde que la leyó." in body
     today = local_today(world.alice)
     assert _say(today, "es") in body
+
+
+# The person's own care plan (a patient reads it on a phone): days as a person reads them
+
+
+def _my_care_plan(world: World, language: str) -> str:
+    from keel.treatment import services
+
+    services.add_goal(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        area="counseling",
+        goal="Weekly CBT session",
+        responsible_id=str(world.staff["counselor"].pk),
+        review_on=(local_today(world.alice) + timedelta(days=14)).isoformat(),
+    )
+    services.dispense_naloxone(
+        by=world.staff["nurse"], patient_id=world.alice.pk, product="nasal_4mg", quantity="1"
+    )
+    client = sign_in(Client(), world.alice.user)
+    return client.get("/me/care-plan/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+
+def test_my_care_plan_says_its_days_as_a_person_reads_them(world: World) -> None:
+    body = _my_care_plan(world, "es")
+    review = local_today(world.alice) + timedelta(days=14)
+    with translation.override("es"):
+        said = formats.date_format(review, "DATE_FORMAT")
+    assert said in body
+
+
+def test_my_care_plan_has_no_iso_day(world: World) -> None:
+    body = _my_care_plan(world, "es")
+    main = body[body.index("<main") : body.index("</main>")]
+    assert ISO.search(main) is None, ISO.search(main)
