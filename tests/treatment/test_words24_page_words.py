@@ -141,7 +141,7 @@ def test_a_plan_the_window_stopped_says_so(world: World, stopped: date) -> None:
 
 
 def test_a_plan_whose_bottles_left_says_they_were_taken_back(world: World, stopped: date) -> None:
-    assert "already handed over, were taken back" in _plan_section(world, "en")
+    assert "recorded as handed out, were taken back" in _plan_section(world, "en")
 
 
 def test_a_plan_whose_bottles_left_never_says_they_were_not_handed_out(world: World, stopped: date) -> None:
@@ -158,6 +158,25 @@ def test_the_stopped_plan_says_no_iso_day_in_its_end(world: World, stopped: date
     end = section[section.index('class="notice plan-end"') :]
     end = end[: end.index("</div>")]
     assert ISO.search(end) is None, end
+
+
+def _end(section: str) -> str:
+    end = section[section.index('class="notice plan-end"') :]
+    return end[: end.index("</div>")]
+
+
+def test_the_stopped_plan_names_the_windows_reason(world: World, stopped: date) -> None:
+    assert "titration step" in _end(_plan_section(world, "en"))
+
+
+def test_the_stopped_plan_asks_no_override_for_a_bottle(world: World, stopped: date) -> None:
+    """The window's reason ends "Needs a prescriber's override for today": no override covers a bottle,
+    and the page says what comes next (a prescriber rewrites the order)."""
+    assert "override" not in _end(_plan_section(world, "en"))
+
+
+def test_the_stopped_plan_asks_no_override_in_spanish(world: World, stopped: date) -> None:
+    assert "excepción" not in _end(_plan_section(world, "es"))
 
 
 def test_the_stopped_plan_in_spanish(world: World, stopped: date) -> None:

@@ -45,22 +45,23 @@ TAKEN_BACK_FROM_TODAY = N_(
     "person doses at the window until a prescriber rewrites the order and decides take-home doses again."
 )
 # The same ends when the record shows the bottles had left the clinic and were taken back (the plan's
-# `bottles_taken_back` holds every one of their days): the service's words say "not handed out", yet they are
-# in the person's hands, and whoever reads the plan later must know to get them back.
+# `bottles_taken_back` holds every one of their days): the service's words say "not handed out", yet they may
+# be in the person's hands (a dose corrected down), or never have left (a dose recorded in error): whoever
+# reads the plan later must know to ask for them.
 NOT_HANDED_OUT_TAKEN_BACK = N_(
-    "The bottles for %(days)s, already handed over, were taken back: after the dose was corrected the window "
-    "would not give %(mg)s mg today (%(why)s). Call the person back to bring them in. The person doses at "
-    "the window until a prescriber rewrites the order and decides take-home doses again."
+    "The bottles for %(days)s, recorded as handed out, were taken back: after the dose was corrected the "
+    "window would not give %(mg)s mg today (%(why)s). If the person has them, call them to bring them back. "
+    "The person doses at the window until a prescriber rewrites the order and decides take-home doses again."
 )
 NOTHING_GIVEN_TAKEN_BACK = N_(
-    "The bottles for %(days)s, already handed over, were taken back: today's dose was corrected to 0 mg or "
-    "voided. Call the person back to bring them in. A dose given later today hands them out again; if none "
-    "is, the person doses at the window until a prescriber decides take-home doses again."
+    "The bottles for %(days)s, recorded as handed out, were taken back: today's dose was corrected to 0 mg "
+    "or voided. If the person has them, call them to bring them back. A dose given later today hands them "
+    "out again; if none is, the person doses at the window until a prescriber decides take-home doses again."
 )
 VOIDED_TAKEN_BACK = N_(
-    "The bottles for %(days)s, already handed over, were taken back: the dose of %(day)s they went home "
-    "with was voided or corrected to 0 mg. Call the person back to bring them in. The person doses at the "
-    "window until a prescriber decides take-home doses again."
+    "The bottles for %(days)s, recorded as handed out, were taken back: the dose of %(day)s they were to go "
+    "home with was voided or corrected to 0 mg. If the person has them, call them to bring them back. The "
+    "person doses at the window until a prescriber decides take-home doses again."
 )
 HOLD_SUSPENDS = N_(
     "A dose was held on %(day)s (sedated or intoxicated): the bottles for the days after it stop until a "
