@@ -28,5 +28,5 @@ def test_the_message_is_shown_on_the_next_page(world: World) -> None:
     client.post("/me/reminders/", {"kind": "checkin", "at": "25:99"})
     body = client.get("/me/reminders/").content.decode()
     # the live region wraps the list: a list keeps its own role (axe: a <li> inside a "status" list is
-    # in no list, a serious problem for a screen reader)
-    assert '<div role="status"><ul class="messages"><li>' in body
+    # in no list, a serious problem for a screen reader); a refusal's item says it is one (lane words24)
+    assert '<div role="status"><ul class="messages"><li class="error">' in body

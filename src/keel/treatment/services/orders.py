@@ -313,22 +313,37 @@ def _read_orders_version(patient: Patient, raw: object) -> dict[str, int]:
     return versions
 
 
-def order_changed(patient: Patient, medication: str, read: int, *, field: str = "order_version") -> StaleEdit:
+class OrderChanged(StaleEdit):
+    """StaleEdit of an order: its message (the API's words, with the version read and the newest order's id)
+    and what a page says in its own words (lane words24: no version or id on a page): the medication whose
+    orders changed and its newest order now (None: no order now)."""
+
+    def __init__(self, message: str, *, field: str, medication: str, newest: MedicationOrder | None) -> None:
+        super().__init__(message, field=field)
+        self.medication = medication
+        self.newest = newest
+
+
+def order_changed(
+    patient: Patient, medication: str, read: int, *, field: str = "order_version"
+) -> OrderChanged:
     """StaleEdit naming `field` (the version the writer sent: `order_version`, or the API's
     `orders_version`): this medication's orders changed since the writer read version `read`, and what the
     newest order is now, in the request's language."""
     newest = newest_order(patient, medication)
     name = Medication(medication).label if medication in Medication.values else medication
     if newest is None:
-        return StaleEdit(
+        return OrderChanged(
             _(
                 "The %(medication)s orders changed since you read them (version %(read)s): there is no "
                 "order now. Nothing was saved: read the orders again before you write."
             )
             % {"medication": name, "read": read},
             field=field,
+            medication=medication,
+            newest=None,
         )
-    return StaleEdit(
+    return OrderChanged(
         _(
             "The %(medication)s order changed since you read it (version %(read)s): order %(id)s is now the "
             "newest, %(mg)s mg from %(day)s (%(status)s). Nothing was saved: read the current order before "
@@ -343,6 +358,8 @@ def order_changed(patient: Patient, medication: str, read: int, *, field: str = 
             "status": newest.get_status_display(),
         },
         field=field,
+        medication=medication,
+        newest=newest,
     )
 
 

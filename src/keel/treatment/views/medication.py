@@ -5,8 +5,8 @@ JavaScript needed). Permissions and guard rails live in the services."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, tzinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,14 +21,16 @@ from django.views.decorators.http import require_POST, require_safe
 from keel.access import policy
 from keel.access.errors import ClinicalNotAllowed
 from keel.access.http import AuthenticatedHttpRequest
+from keel.core.decision import Reason
 from keel.core.digits import ascii_digits
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.methadone import CRITERIA
-from keel.patients.models import FlagKind, Patient, local_today
+from keel.patients.models import FlagKind, Patient, local_today, zone_of
 from keel.recovery.common import StaleEdit
 from keel.treatment import queries, readiness, services, words
-from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, order_in_force
-from keel.treatment.views.common import errors_text, order_versions_sent
+from keel.treatment.end_words import day_words, days_words, plan_end
+from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, TakeHomePlan, order_in_force
+from keel.treatment.views.common import errors_text, order_changed_words, order_versions_sent
 
 DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away
 
@@ -64,6 +66,7 @@ def _medication_page(
         setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg))  # noqa: B010
         # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
         setattr(plan, "may_end", plan.ended_on is None or services.kept_back_today(plan, today))  # noqa: B010
+        _plan_end_in_words(plan, today, zone_of(record.patient))
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
     orders = _order_lines(record.orders, today)
@@ -104,6 +107,22 @@ def _medication_page(
         },
         status=status,
     )
+
+
+def _plan_end_in_words(plan: TakeHomePlan, today: date, zone: tzinfo) -> None:
+    """A plan's end as the page says it (lane words24): the window's end reasons in the reader's language
+    (`end_words.plan_end`), its days and the instant it ended as a person reads them, never ISO alone."""
+    if plan.ended_on is None:
+        return
+    when = ""
+    if plan.ended_at is not None:
+        at = timezone.localtime(plan.ended_at, zone)
+        when = f"{day_words(at.date(), today)}, {at:%H:%M}"
+    taken_back = dict(plan.bottles_taken_back or {})
+    setattr(plan, "end_words", plan_end(plan.end_reason, today, taken_back))  # noqa: B010
+    setattr(plan, "ended_on_words", day_words(plan.ended_on, today))  # noqa: B010
+    setattr(plan, "ended_at_words", when)  # noqa: B010
+    setattr(plan, "returned_days_words", days_words(", ".join(plan.returned_days or []), today))  # noqa: B010
 
 
 @dataclass(frozen=True)
@@ -221,13 +240,14 @@ def create_order(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     try:
         return _back(request, patient_id, act)
     except StaleEdit as exc:
-        return _medication_page(request, patient_id, order_error=str(exc), status=409)
+        return _medication_page(request, patient_id, order_error=order_changed_words(exc), status=409)
 
 
 @require_POST
 @login_required
 def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> HttpResponse:
     post = request.POST
+    told: list[str] = []
 
     def act() -> str:
         amendment = services.amend_dose(
@@ -239,12 +259,24 @@ def amend(request: AuthenticatedHttpRequest, patient_id: int, dose_id: int) -> H
             reason=post.get("reason", ""),
         )
         # review 22t hole 4: the take-home bottles the correction took back (who to call), kept back or
-        # handed out, in the reader's language
-        said = words.reasons_text(amendment.warnings)
-        saved = _("Correction saved. The original record is kept.")
-        return f"{saved} {said}" if said else saved
+        # handed out, in the reader's language; lane words24: a warning of its own under "saved" (not blue
+        # text run on after it), its days as a person reads them ("Sun, Dec 6 and Mon, Dec 7")
+        today = timezone.localdate()
+        told.append(words.reasons_text(_days_in_words(r, today) for r in amendment.warnings))
+        return _("Correction saved. The original record is kept.")
 
-    return _back(request, patient_id, act)
+    response = _back(request, patient_id, act)
+    if any(told):
+        messages.warning(request, told[0])
+    return response
+
+
+def _days_in_words(reason: Reason, today: date) -> Reason:
+    """A bottle reason with its days ("2026-12-06, 2026-12-07") said as a person reads them."""
+    params = tuple(
+        (k, days_words(v, today) if k == "days" and isinstance(v, str) else v) for k, v in reason.params
+    )
+    return replace(reason, params=params)
 
 
 @require_POST

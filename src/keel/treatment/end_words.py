@@ -1,0 +1,223 @@
+"""How a take-home plan ended, in the reader's words (lane words24).
+
+A plan the dosing window ended (its bottles not handed out, taken back, or stopped by a dose held) keeps its
+end reason in English, as the service wrote it (`services.doses.bottles`: NOT_HANDED_OUT, NOTHING_GIVEN,
+VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, EARLIER_END; `services.take_homes.HOLD_SUSPENDS`), with ISO
+dates in it. The medication page showed it as stored: English on a Spanish page, "2026-12-06, 2026-12-07" to
+read, and "Ended early ... (by <the nurse>)" as though the nurse had ended it. Here the stored text is read
+back through the service's own template (its parts: days, a day, mg, the window's reason) and said again in
+the reader's language, each day as a person reads it ("Sun, Dec 6"). A reason the templates do not match (a
+prescriber's own words, an older wording) is shown as it was written."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from keel.core.words import gettext_noop as N_
+from keel.treatment import words
+
+# What the page says for each end the window writes (the service's English keeps what the record says; these
+# say it plainly). Each names the same parts as the service's template.
+NOT_HANDED_OUT = N_(
+    "The bottles for %(days)s were not handed out: the window would not give %(mg)s mg today (%(why)s). "
+    "The person doses at the window until a prescriber rewrites the order and decides take-home doses again."
+)
+NOTHING_GIVEN = N_(
+    "The bottles for %(days)s were not handed out: today's dose was corrected to 0 mg or voided. A dose "
+    "given later today hands them out; if none is, the person doses at the window until a prescriber "
+    "decides take-home doses again."
+)
+VOIDED_NOT_HANDED_OUT = N_(
+    "The bottles for %(days)s were not handed out: the dose of %(day)s they were to go home with was voided "
+    "or corrected to 0 mg. The person doses at the window until a prescriber decides take-home doses again."
+)
+TAKEN_BACK_FROM_TODAY = N_(
+    "The bottles for %(days)s were taken back: the dose of %(day)s they went home with was corrected, and "
+    "after it the window would not give %(mg)s mg (%(why)s). The bottles for the days before stand. The "
+    "person doses at the window until a prescriber rewrites the order and decides take-home doses again."
+)
+# The same ends when the record shows the bottles had left the clinic and were taken back (the plan's
+# `bottles_taken_back` holds every one of their days): the service's words say "not handed out", yet they may
+# be in the person's hands (a dose corrected down), or never have left (a dose recorded in error): whoever
+# reads the plan later must know to ask for them.
+NOT_HANDED_OUT_TAKEN_BACK = N_(
+    "The bottles for %(days)s, recorded as handed out, were taken back: after the dose was corrected the "
+    "window would not give %(mg)s mg today (%(why)s). If the person has them, call them to bring them back. "
+    "The person doses at the window until a prescriber rewrites the order and decides take-home doses again."
+)
+NOTHING_GIVEN_TAKEN_BACK = N_(
+    "The bottles for %(days)s, recorded as handed out, were taken back: today's dose was corrected to 0 mg "
+    "or voided. If the person has them, call them to bring them back. A dose given later today hands them "
+    "out again; if none is, the person doses at the window until a prescriber decides take-home doses again."
+)
+VOIDED_TAKEN_BACK = N_(
+    "The bottles for %(days)s, recorded as handed out, were taken back: the dose of %(day)s they were to go "
+    "home with was voided or corrected to 0 mg. If the person has them, call them to bring them back. The "
+    "person doses at the window until a prescriber decides take-home doses again."
+)
+HOLD_SUSPENDS = N_(
+    "A dose was held on %(day)s (sedated or intoxicated): the bottles for the days after it stop until a "
+    "prescriber decides take-home doses again."
+)
+EARLIER_END = N_("Before that, the plan had been ended from %(day)s on: %(reason)s")
+
+
+# The dose check's next step (`keel.core.rules.methadone._Limits.over`), which a bottle's reason carries.
+NEEDS_OVERRIDE = N_("Needs a prescriber's override for today, with a reason.")
+
+
+@dataclass(frozen=True)
+class PlanEnd:
+    """A plan's end reason in the reader's words, and whether the dosing window wrote it (a dose's change
+    or a hold at the window), not a prescriber."""
+
+    text: str
+    by_window: bool
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A `str.format` template ("The bottles for {days} ...") as a pattern its filled text matches."""
+    pieces = re.split(r"\{(\w+)\}", template)
+    seen: set[str] = set()
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            out.append(re.escape(piece))
+        elif piece in seen:
+            out.append(f"(?P={piece})")
+        else:
+            seen.add(piece)
+            out.append(f"(?P<{piece}>.+?)")
+    return re.compile("".join(out), re.DOTALL)
+
+
+@functools.lru_cache(maxsize=1)
+def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    """Each end the window writes: the pattern of the service's English, what the page says, and what it
+    says when every bottle named had left the clinic and was taken back ("": the same)."""
+    from keel.treatment.services import take_homes
+    from keel.treatment.services.doses import bottles
+
+    return (
+        (_pattern(bottles.NOT_HANDED_OUT), NOT_HANDED_OUT, NOT_HANDED_OUT_TAKEN_BACK),
+        (_pattern(bottles.NOTHING_GIVEN), NOTHING_GIVEN, NOTHING_GIVEN_TAKEN_BACK),
+        (_pattern(bottles.VOIDED_NOT_HANDED_OUT), VOIDED_NOT_HANDED_OUT, VOIDED_TAKEN_BACK),
+        (_pattern(bottles.TAKEN_BACK_FROM_TODAY), TAKEN_BACK_FROM_TODAY, ""),
+        (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _earlier() -> tuple[str, re.Pattern[str]]:
+    """Where an earlier end kept in a reason starts (the service's EARLIER_END), and its pattern."""
+    from keel.treatment.services.doses import bottles
+
+    template = bottles.EARLIER_END
+    return template.split("{", 1)[0], _pattern(template)
+
+
+def day_words(day: date, today: date | None = None) -> str:
+    """A day as a person reads it in a sentence: its weekday, month and day ("Sun, Dec 6"; "dom 6 dic"),
+    with the year when it is not this year's."""
+    if today is not None and day.year != today.year:
+        return formats.date_format(day, pgettext("a day in a sentence, with its year", "D, M j, Y"))
+    return formats.date_format(day, pgettext("a day in a sentence", "D, M j"))
+
+
+def days_words(text: str, today: date | None = None) -> str:
+    """ISO days as the service lists them ("2026-12-06, 2026-12-07") said as a person reads them: each run
+    of days in a row as its first and last ("Sun, Dec 6 to Tue, Dec 8"), two in a row joined by "and".
+    Text that is not a list of days is kept as it is."""
+    try:
+        days = sorted({date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()})
+    except ValueError:
+        return text
+    if not days:
+        return text
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    said = []
+    for run in runs:
+        first, last = day_words(run[0], today), day_words(run[-1], today)
+        if len(run) == 1:
+            said.append(first)
+        elif len(run) == 2:
+            said.append(_("%(first)s and %(last)s") % {"first": first, "last": last})
+        else:
+            said.append(_("%(first)s to %(last)s") % {"first": first, "last": last})
+    return "; ".join(said)
+
+
+def _part(name: str, value: str, today: date | None) -> str:
+    if name == "days":
+        return days_words(value, today)
+    if name == "day":
+        try:
+            return day_words(date.fromisoformat(value), today)
+        except ValueError:
+            return value
+    if name == "why":  # the window's reason, as a stored decision's reason is read back
+        said = words.stored_reason_text({"text": value}).strip()
+        # a dose check's "what next" ends its reason; no override for a day covers a bottle, and the page
+        # says what comes next itself (a prescriber rewrites the order)
+        then = _(NEEDS_OVERRIDE)
+        if said.endswith(then):
+            said = said[: -len(then)].strip()
+        return said.rstrip(".")
+    return value
+
+
+def _all_taken_back(days: str, taken_back: frozenset[str]) -> bool:
+    """Every day the service named ("2026-12-06, 2026-12-07") is among the bottles taken back."""
+    named = {part.strip() for part in days.split(",") if part.strip()}
+    return bool(named) and named <= taken_back
+
+
+def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[str, bool]:
+    """A stored end reason in the reader's words, and whether the window wrote it."""
+    start, earlier = _earlier()
+    head, tail = text, ""
+    if start and start in text:
+        at = text.index(start)
+        head, tail = text[:at], text[at:]
+    said = head
+    by_window = False
+    for pattern, template, if_taken_back in _templates():
+        found = pattern.fullmatch(head)
+        if found is not None:
+            if if_taken_back and _all_taken_back(found["days"], taken_back):
+                template = if_taken_back
+            values = {k: _part(k, v, today) for k, v in found.groupdict().items()}
+            try:
+                said, by_window = _(template) % values, True
+            except (KeyError, TypeError, ValueError):  # a translation with a broken part: the English
+                said = head
+            break
+    if tail:
+        found = earlier.fullmatch(tail)
+        if found is None or not by_window:
+            return f"{said}{tail}", by_window
+        reason, _window = _said(found["reason"], today, taken_back)
+        day = _part("day", found["day"], today)
+        said = f"{said} {_(EARLIER_END) % {'day': day, 'reason': reason}}"
+    return said, by_window
+
+
+def plan_end(end_reason: str, today: date | None = None, taken_back: Iterable[str] = ()) -> PlanEnd:
+    """A plan's stored end reason in the reader's language (`_said`); `today`: the reader's day, for the
+    year of a day not in it; `taken_back`: the plan's bottles taken back (`TakeHomePlan.bottles_taken_back`,
+    ISO days), which tell a run that left the clinic from one that never did."""
+    text, by_window = _said(end_reason or "", today, frozenset(taken_back))
+    return PlanEnd(text=text, by_window=by_window)
