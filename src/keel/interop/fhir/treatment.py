@@ -188,12 +188,42 @@ def bottle_dispenses(
     recorded) an observed methadone dose was given and neither voided nor corrected to 0 mg; `today`: the
     person's today. Which bottles left the clinic is read from the one record of them, the plan's (review
     22t holes 1 and 2). In steps: each plan read once (`_read_plan`), each of its days as one dispense
-    (`_bottle_day`)."""
+    (`_bottle_day`), then one dispense per bottle day, whichever plans list it
+    (`_one_per_day`)."""
     found: list[tuple[date, dict[str, Any]]] = []
     for plan in plans:
         read = _read_plan(plan, visits, zone, today)
         found += [(day, _bottle_day(read, day, orders, today)) for day in read.days]
-    return [res for _day, res in found]
+    return _one_per_day(found)
+
+
+def _one_per_day(found: list[tuple[date, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Step 3, one dispense per bottle day (session 24). A day two plans list (one ended before its bottle
+    left the clinic, `cancelled`, and the new plan a prescriber decided since, which may give that day again:
+    `take_homes._supply_problem` counts only bottles held or still to be handed) is one bottle: one bottle
+    goes home a day, and a system that upserts by id must not keep a `cancelled` and a `completed` (or two
+    `preparation`s) for it. Its id is the first plan's, `bottle-<first plan>-<day>`: the id an export sent
+    while that plan stood, so it stays the same across re-exports and across the plan change (a later plan
+    never takes an earlier plan's day from it: plans are decided in order and their days never change). What
+    it says is the latest plan's word on the day (`_says_more`), placed where the first plan lists it."""
+    kept: dict[date, dict[str, Any]] = {}
+    for day, res in found:
+        have = kept.get(day)
+        if have is None:
+            kept[day] = res
+        elif _says_more(res, have):
+            kept[day] = {**res, "id": have["id"]}
+    return list(kept.values())
+
+
+def _says_more(later: dict[str, Any], kept: dict[str, Any]) -> bool:
+    """Whether a later plan's dispense of a day replaces what an earlier plan's said: a bottle handed over
+    (`completed`) stays in the person's hands whatever a later plan says; a plan that no longer covers the
+    day (`cancelled`) never replaces one that said more (a bottle brought back, taken back, due or unknown);
+    otherwise the later plan, the newer decision, says what the day is."""
+    if kept["status"] == "completed":
+        return False
+    return later["status"] != "cancelled" or kept["status"] == "cancelled"
 
 
 def _dispense(
