@@ -21,7 +21,7 @@ Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from keel.core.take_home_bottles import handed_out, run_start
-from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, ref
+from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, last_updated, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
 from keel.treatment.services.doses.bottles import goes_home_at_a_dose_today
@@ -82,10 +82,15 @@ class _PlanRead:
     seen: set[date]
     back: set[date]
     goes_home_today: bool
+    changed: datetime | None = None  # the plan's last audited change (`record._changes`), when read
 
 
 def _read_plan(
-    plan: TakeHomePlan, visits: list[tuple[date, datetime]], zone: ZoneInfo, today: date
+    plan: TakeHomePlan,
+    visits: list[tuple[date, datetime]],
+    zone: ZoneInfo,
+    today: date,
+    changed: datetime | None = None,
 ) -> _PlanRead:
     """Step 1, one plan. Review 22n hole 5: a dose counts when it was recorded (the instant its bottles were
     decided) no later than the plan's end; a run kept back at a dose ends its plan just before that dose's
@@ -108,6 +113,7 @@ def _read_plan(
         seen={d for d, at in visits if plan.ended_at is None or at <= plan.ended_at},
         back={date.fromisoformat(iso) for iso in plan.returned_days or []},
         goes_home_today=goes_home_at_a_dose_today(plan, today),
+        changed=changed,
     )
 
 
@@ -173,7 +179,11 @@ def _bottle_day(read: _PlanRead, day: date, orders: list[MedicationOrder], today
     else:
         status, reason = _status(read, day, given_on, covered, today)
     order = order_in_force(orders, day) or order_in_force(orders, given_on)
-    return _dispense(plan, day, given_on, status, reason, order, taken_back_mg)
+    res = _dispense(plan, day, given_on, status, reason, order, taken_back_mg)
+    # session 24: when the plan's record last changed (its decision, its end, and what the audit trail
+    # holds of it: a hand-out, a take-back, a bottle back, a hold, a discharge); the plan keeps one row for
+    # all its days, so a change of one day moves every day's time, never to before a change of its own
+    return last_updated(res, plan.decided_at, plan.ended_at, read.changed)
 
 
 def bottle_dispenses(
@@ -182,17 +192,18 @@ def bottle_dispenses(
     visits: list[tuple[date, datetime]],
     zone: ZoneInfo,
     today: date,
+    changed: Mapping[int, datetime] | None = None,
 ) -> list[dict[str, Any]]:
     """The bottle days of these plans a person was given or will be handed, as MedicationDispense resources,
     in plan and day order. `orders`: the person's methadone orders; `visits`: the days (and the instants
     recorded) an observed methadone dose was given and neither voided nor corrected to 0 mg; `today`: the
-    person's today. Which bottles left the clinic is read from the one record of them, the plan's (review
-    22t holes 1 and 2). In steps: each plan read once (`_read_plan`), each of its days as one dispense
-    (`_bottle_day`), then one dispense per bottle day, whichever plans list it
-    (`_one_per_day`)."""
+    person's today; `changed`: each plan's last audited change (`meta.lastUpdated`). Which bottles left the
+    clinic is read from the one record of them, the plan's (review 22t holes 1 and 2). In steps: each plan
+    read once (`_read_plan`), each of its days as one dispense (`_bottle_day`), then one dispense per bottle
+    day, whichever plans list it (`_one_per_day`)."""
     found: list[tuple[date, dict[str, Any]]] = []
     for plan in plans:
-        read = _read_plan(plan, visits, zone, today)
+        read = _read_plan(plan, visits, zone, today, (changed or {}).get(plan.pk))
         found += [(day, _bottle_day(read, day, orders, today)) for day in read.days]
     return _one_per_day(found)
 
@@ -211,8 +222,10 @@ def _one_per_day(found: list[tuple[date, dict[str, Any]]]) -> list[dict[str, Any
         have = kept.get(day)
         if have is None:
             kept[day] = res
-        elif _says_more(res, have):
-            kept[day] = {**res, "id": have["id"]}
+        else:  # one record of the day: changed when either plan's did
+            word = {**res, "id": have["id"]} if _says_more(res, have) else have
+            times = (datetime.fromisoformat(r["meta"]["lastUpdated"]) for r in (res, have))
+            kept[day] = last_updated(word, *times)
     return list(kept.values())
 
 
@@ -223,7 +236,7 @@ def _says_more(later: dict[str, Any], kept: dict[str, Any]) -> bool:
     otherwise the later plan, the newer decision, says what the day is."""
     if kept["status"] == "completed":
         return False
-    return later["status"] != "cancelled" or kept["status"] == "cancelled"
+    return bool(later["status"] != "cancelled" or kept["status"] == "cancelled")
 
 
 def _dispense(
@@ -281,8 +294,9 @@ def _dispense(
 
 
 def qtc_observation(q: QtcRecord) -> dict[str, Any]:
-    """One QTc reading: LOINC 8636-3, the value in milliseconds, the day it was measured."""
-    return {
+    """One QTc reading: LOINC 8636-3, the value in milliseconds, the day it was measured; never changed once
+    recorded (`meta.lastUpdated` its `recorded_at`)."""
+    out = {
         "resourceType": "Observation",
         "id": f"qtc-{q.pk}",
         "status": "final",
@@ -296,3 +310,4 @@ def qtc_observation(q: QtcRecord) -> dict[str, Any]:
         "performer": [ref("Practitioner", q.recorded_by_id)],
         "valueQuantity": {"value": q.qtc_ms, "unit": "ms", "system": UCUM, "code": "ms"},
     }
+    return last_updated(out, q.recorded_at)
