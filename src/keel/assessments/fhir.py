@@ -21,7 +21,7 @@ from typing import Any
 from keel.assessments.models import Assessment
 from keel.core.instruments import registry
 from keel.core.instruments.fhir_import import EXTRA_ITEM_LOINC
-from keel.interop.fhir.base import KEEL, LOINC, Base, instant, ref
+from keel.interop.fhir.base import KEEL, LOINC, Base, instant, last_updated, ref
 
 KEEL_SCORES = f"{KEEL}/CodeSystem/instrument-score"
 CSSRS_RISK_LEVEL_LOINC = "93374-7"  # verified in the reference (US Behavioral Health Profiles IG)
@@ -173,11 +173,11 @@ def questionnaire_response(a: Assessment, base: Base, *, imported: bool = False)
     }
     if not imported:  # an imported response's author is the sender's, kept in its Provenance
         out["author"] = author_ref(a)
-    return out
+    return last_updated(out, a.created_at or a.filled_at)  # stored once, never changed (session 24)
 
 
 def _observation(a: Assessment, suffix: str, code: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"assessment-{a.pk}-{suffix}",
         "status": "final",
@@ -188,6 +188,7 @@ def _observation(a: Assessment, suffix: str, code: dict[str, Any], value: dict[s
         "derivedFrom": [ref("QuestionnaireResponse", f"assessment-{a.pk}")],
         **value,
     }
+    return last_updated(out, a.created_at or a.filled_at)
 
 
 def _panel(a: Assessment, total: dict[str, Any] | None) -> list[dict[str, Any]]:

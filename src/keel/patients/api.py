@@ -28,6 +28,7 @@ from keel.patients.schemas import (
     CareTeamsIn,
     ContactChangedOut,
     ContactIn,
+    DischargedOut,
     DischargeIn,
     EnrollmentRefOut,
     EpisodeOut,
@@ -112,15 +113,16 @@ def _episode_out(e: Enrollment) -> EpisodeOut:
 
 @router.post(
     "/{patient_id}/discharge",
-    response=EpisodeOut,
+    response=DischargedOut,
     openapi_extra=request_body(DischargeIn),
     summary="Discharge: end the episode of care (date, reason); active medication orders stop with it",
 )
-def discharge_patient(request: AuthenticatedApiRequest, patient_id: int) -> EpisodeOut:
+def discharge_patient(request: AuthenticatedApiRequest, patient_id: int) -> DischargedOut:
+    """The answer carries the orders' new `orders_version` (session 24): the stopped orders change it."""
     e = services.discharge(
         by=request.auth, patient_id=patient_id, data=DischargeIn.read(request), token=release_token(request)
     )
-    return _episode_out(e)
+    return DischargedOut(**_episode_out(e).model_dump(), orders_version=e.orders_version_after)
 
 
 @router.post(

@@ -182,6 +182,10 @@ class Enrollment(models.Model):
     consented_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Not a column: the version of all the person's medication orders (`treatment.queries.orders_version`) as
+    # a discharge left them (its orders stopped), read in the discharge's transaction under the episode's
+    # lock (session 24): the API's discharge answer's `orders_version`; "" on an episode read back.
+    orders_version_after: str = ""
 
     class Meta:
         ordering = ["-started_on", "-id"]

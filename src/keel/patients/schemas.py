@@ -92,6 +92,18 @@ class EpisodeOut(Schema):
     kind: str = ""
 
 
+class DischargedOut(EpisodeOut):
+    """The episode a discharge ended, and the version of the person's medication orders it left."""
+
+    orders_version: str = Field(
+        description="the version of all this person's medication orders as this discharge left them (its "
+        "active and pending orders stopped; opaque text, as `orders_version` of GET "
+        "/patients/{id}/medication): send it back as `orders_version` with the next order after a "
+        "readmission, no read needed. Read under the episode's lock that every order's write takes: no "
+        "order written meanwhile"
+    )
+
+
 class ActivationCodeOut(Schema):
     code: str
     expires_at: str  # ISO datetime (Python's isoformat, as before)

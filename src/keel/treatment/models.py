@@ -116,6 +116,10 @@ class MedicationOrder(models.Model):
     # Not a column: what `prescribe` warned of with this order (a QTc over 450 ms, Krantz 2009), the API's
     # answer's `warnings`; empty on an order read back.
     warnings: tuple[Reason, ...] = ()
+    # Not a column: the version of all the person's orders (`queries.orders_version`) as `prescribe` left
+    # them, read under the person's lock just after this order was written (session 24): the API's answer's
+    # `orders_version`, so a client writes again without reading again; "" on an order read back.
+    orders_version_after: str = ""
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )

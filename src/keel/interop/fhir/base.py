@@ -69,6 +69,20 @@ def instant(at: datetime) -> str:
     return at.isoformat(timespec="seconds")
 
 
+def last_updated(resource: dict[str, Any], *times: datetime | None) -> dict[str, Any]:
+    """The resource with `meta.lastUpdated` (session 24): the latest of `times`, the instants the rows it is
+    made of last changed, read from those rows' own timestamps (never the time of the export, so a bundle
+    exported twice is the same), as an R4 instant (seconds and a time zone; the time zone the row gives,
+    UTC from the database). A time without a zone is refused: an R4 instant must say one."""
+    known = [t for t in times if t is not None]
+    if not known:
+        raise ValueError("meta.lastUpdated needs at least one time the record changed")
+    if any(t.tzinfo is None or t.utcoffset() is None for t in known):
+        raise ValueError("meta.lastUpdated needs a time with its time zone")
+    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k != "lastUpdated"}
+    return {**resource, "meta": {"lastUpdated": instant(max(known)), **meta}}
+
+
 @dataclass(frozen=True)
 class Base:
     """Keel's FHIR endpoint (`https://host/fhir/R4/`): every entry's full URL starts with it."""

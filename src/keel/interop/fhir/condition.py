@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from keel.core import diagnosis
-from keel.interop.fhir.base import ICD10CM, SNOMED, instant, ref
+from keel.interop.fhir.base import ICD10CM, SNOMED, instant, last_updated, ref
 
 if TYPE_CHECKING:
     from keel.assessments.models import Assessment
@@ -76,7 +76,7 @@ def condition(a: Assessment) -> dict[str, Any]:
         "evidence": [{"detail": [ref("QuestionnaireResponse", f"assessment-{a.pk}")]}],
     }
     out["recorder"] = ref("Practitioner", a.filled_by_id) if staff else ref("Patient", a.patient_id)
-    return out
+    return last_updated(out, a.created_at or a.filled_at)  # an assessment is never changed once stored
 
 
 def condition_for(patient: Patient, assessments: list[Assessment], now: datetime) -> dict[str, Any] | None:

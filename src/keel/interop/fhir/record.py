@@ -5,21 +5,24 @@ names is available as a resource too, so references resolve in the Bundle and at
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.assessments import fhir as instrument_fhir
 from keel.assessments.models import Assessment
 from keel.assessments.queries import SELF_CHECK_ROLES, oldest_first
+from keel.audit.models import Action, AuditEvent, Outcome
 from keel.core.instruments import registry
 from keel.interop.fhir import resources as r
 from keel.interop.fhir import treatment as treatment_fhir
-from keel.interop.fhir.base import Base, collection
+from keel.interop.fhir.base import Base, collection, last_updated
 from keel.interop.fhir.condition import condition_for
 from keel.interop.models import ImportedResponse
 from keel.patients.models import Enrollment, Patient, local_today, zone_of
@@ -70,6 +73,7 @@ class Record:
         self.patient, self.areas, self.base, self.now = patient, areas, base, now
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._assessments: list[Assessment] | None = None
+        self._changes: Changes | None = None
 
     @property
     def clinical(self) -> bool:
@@ -79,6 +83,11 @@ class Record:
         if self._assessments is None:
             self._assessments = _assessments(self.patient)
         return self._assessments
+
+    def changes(self) -> Changes:
+        if self._changes is None:
+            self._changes = _changes(self.patient)
+        return self._changes
 
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
         if resource_type not in self._cache:
@@ -100,9 +109,73 @@ def _organization(rec: Record) -> list[dict[str, Any]]:
     return [r.organization(rec.patient.program)]
 
 
+@dataclass(frozen=True)
+class Changes:
+    """When rows that keep no time of their changes last changed, from the audit trail (session 24:
+    `meta.lastUpdated`): each episode of care (`episodes`: its admission, readmission, discharge or
+    transfer), each stopped order (`stops`: the discharge that stopped it) and each take-home plan (`plans`:
+    its bottles handed out, taken back, stopped by a hold or a discharge, brought back)."""
+
+    episodes: dict[int, datetime]
+    stops: dict[int, datetime]
+    plans: dict[int, datetime]
+
+
+_PK = re.compile(r"[0-9]{1,18}", re.ASCII)
+
+
+def _changes(patient: Patient) -> Changes:
+    """The successful writes the audit trail holds of the person's episodes, read once: registration's
+    "admitted", "readmitted" (create) and "discharged" (update, which names the orders it stopped,
+    `stopped_orders`: `patients.services.episodes`). An episode keeps no time of its own but its notice's
+    and consent's, an order none of its stop: the audit row's is the true time of each change."""
+    found = Changes({}, {}, {})
+    rows = AuditEvent.objects.filter(
+        Q(target_type__in=["enrollment", "take_home_plan"]) | Q(detail__has_key="bottle_returned"),
+        patient_id=patient.pk,
+        outcome=Outcome.SUCCESS,
+        action__in=[Action.CREATE, Action.UPDATE],
+    ).values_list("target_type", "target_id", "occurred_at", "detail")
+    for kind, target, at, detail in rows:
+        said = detail if isinstance(detail, dict) else {}
+        if kind == "enrollment" and _PK.fullmatch(target):
+            _later(found.episodes, int(target), at)
+        if kind == "take_home_plan" and _PK.fullmatch(target):
+            _later(found.plans, int(target), at)
+        for into, key in ((found.stops, "stopped_orders"), (found.plans, "ended_take_home_plans")):
+            named = said.get(key)
+            for pk in named if isinstance(named, list) else []:
+                _later(into, pk, at)
+        if (
+            "bottle_returned" in said
+        ):  # a bottle back: on the dose's row (`take_homes.record_bottle_returned`)
+            _later(found.plans, said.get("take_home_plan"), at)
+    return found
+
+
+def _changes_of(rec: Record) -> Changes:
+    """The record's `Changes`, read once per record; read afresh for a caller that passes a bare stand-in
+    with only `patient` and `now` (the review tests call the builders so)."""
+    return rec.changes() if hasattr(rec, "changes") else _changes(rec.patient)
+
+
+def _later(into: dict[int, datetime], pk: object, at: datetime) -> None:
+    if isinstance(pk, int) and not isinstance(pk, bool):
+        into[pk] = max(at, into.get(pk, at))
+
+
 def _episodes(rec: Record) -> list[dict[str, Any]]:
+    """Each episode, `meta.lastUpdated` its last audited change (`_changes`); an episode the trail never
+    names (written before it, or by a fixture) its notice's or consent's time, else when the person's record
+    was made: the nearest true time the record keeps."""
     rows = Enrollment.objects.filter(patient=rec.patient).order_by("started_on", "id")
-    return [r.episode(e) for e in rows]
+    changed = _changes_of(rec).episodes
+
+    def when(e: Enrollment) -> datetime:
+        own = [t for t in (e.notice_given_at, e.consented_at) if t is not None]
+        return changed.get(e.pk) or (max(own) if own else rec.patient.created_at)
+
+    return [r.episode(e, when(e)) for e in rows]
 
 
 _SELF_ROLES = frozenset(SELF_CHECK_ROLES)  # one definition: keel.assessments.queries
@@ -137,7 +210,7 @@ def _conditions(rec: Record) -> list[dict[str, Any]]:
 def _orders(rec: Record) -> list[dict[str, Any]]:
     rows = list(MedicationOrder.objects.filter(patient=rec.patient).order_by("created_at", "id"))
     today = local_today(rec.patient, rec.now)  # each order's status on the person's today (review 19c)
-    out = [order_fhir(o, today=today, orders=rows) for o in rows]
+    out = [_order_changed(o, order_fhir(o, today=today, orders=rows), rows, rec) for o in rows]
     if any(o.status == OrderStatus.STOPPED for o in rows):
         ended = Enrollment.objects.filter(patient=rec.patient, ended_on__isnull=False)
         ends = sorted(d for d in ended.values_list("ended_on", flat=True) if d is not None)
@@ -146,6 +219,17 @@ def _orders(rec: Record) -> list[dict[str, Any]]:
             if o.status == OrderStatus.STOPPED:
                 _stopped_on(o, res, ends, zone)
     return out
+
+
+def _order_changed(
+    o: MedicationOrder, res: dict[str, Any], rows: list[MedicationOrder], rec: Record
+) -> dict[str, Any]:
+    """`meta.lastUpdated` of an order (session 24): orders are never edited, only superseded (by the order
+    that names it, when that was written) or stopped (by a discharge, whose audit row is the time: the
+    order keeps none, `_changes`); a stop the trail does not hold leaves its writing or supersession."""
+    successor = next((n.created_at for n in rows if n.supersedes_id == o.pk), None)
+    stopped = _changes_of(rec).stops.get(o.pk) if o.status == OrderStatus.STOPPED else None
+    return last_updated(res, o.created_at, successor, stopped)
 
 
 def _stopped_on(o: MedicationOrder, res: dict[str, Any], ends: list[date], zone: tzinfo) -> None:
@@ -206,7 +290,8 @@ def _dispenses(rec: Record) -> list[dict[str, Any]]:
         ).values_list("local_date", "recorded_at")
     ]
     today = local_today(rec.patient, rec.now)
-    return treatment_fhir.bottle_dispenses(plans, orders, visits, zone_of(rec.patient), today)
+    changed = _changes_of(rec).plans
+    return treatment_fhir.bottle_dispenses(plans, orders, visits, zone_of(rec.patient), today, changed)
 
 
 def _questionnaires(rec: Record) -> list[dict[str, Any]]:

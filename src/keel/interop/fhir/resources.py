@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from keel.access.policy import Area, field_visible
 from keel.core import sharing
-from keel.interop.fhir.base import KEEL, RECORD_NUMBER_SYSTEM, STAFF_SYSTEM, instant, narrative, ref
+from keel.interop.fhir.base import (
+    KEEL,
+    RECORD_NUMBER_SYSTEM,
+    STAFF_SYSTEM,
+    instant,
+    last_updated,
+    narrative,
+    ref,
+)
 
 if TYPE_CHECKING:
     from datetime import date, datetime, tzinfo
@@ -75,7 +83,7 @@ def patient(p: Patient, areas: frozenset[Area]) -> dict[str, Any]:
         out["extension"] = [{"url": US_CORE_BIRTHSEX, "valueCode": p.birth_sex}]
     if out.get("identifier") and out.get("name") and out.get("gender"):
         out["meta"] = {"profile": [US_CORE_PATIENT]}
-    return out
+    return last_updated(out, p.updated_at)  # the row's own update time (auto_now)
 
 
 def _address(p: Patient) -> dict[str, Any] | None:
@@ -103,17 +111,22 @@ def _emergency_contact(p: Patient) -> dict[str, Any]:
 
 
 def organization(program: Program) -> dict[str, Any]:
-    return {
+    """The program. `meta.lastUpdated`: when it was made (`Program.created_at`): a program keeps no time of
+    a later change (its name), so that is the nearest true time (session 24)."""
+    out: dict[str, Any] = {
         "resourceType": "Organization",
         "id": str(program.pk),
         "identifier": [{"system": f"{KEEL}/program", "value": program.slug}],
         "active": True,
         "name": program.name,
     }
+    return last_updated(out, program.created_at)
 
 
 def practitioner(user: User) -> dict[str, Any]:
-    """A staff member who prescribed, gave or recorded something in the record."""
+    """A staff member who prescribed, gave or recorded something in the record. `meta.lastUpdated`: when
+    the account was made (`date_joined`): a user keeps no time of a later change of name or of its end, so
+    that is the nearest true time (session 24)."""
     out: dict[str, Any] = {
         "resourceType": "Practitioner",
         "id": str(user.pk),
@@ -123,21 +136,27 @@ def practitioner(user: User) -> dict[str, Any]:
     full = user.get_full_name().strip()
     if full:
         out["name"] = [{"text": full, **({"family": user.last_name} if user.last_name else {})}]
-    return out
+    return last_updated(out, user.date_joined)
 
 
-def episode(e: Enrollment) -> dict[str, Any]:
+def episode(e: Enrollment, changed: datetime) -> dict[str, Any]:
+    """One episode of care. `changed`: when it last changed (an episode keeps no time of its own but the
+    notice's and the consent's: its admission and its discharge are read from the audit trail,
+    `record._episode_changes`)."""
     period: dict[str, str] = {"start": e.started_on.isoformat()}
     if e.ended_on:
         period["end"] = e.ended_on.isoformat()
-    return {
-        "resourceType": "EpisodeOfCare",
-        "id": f"enrollment-{e.pk}",
-        "status": "active" if e.status == "active" else "finished",
-        "patient": ref("Patient", e.patient_id),
-        "managingOrganization": ref("Organization", e.program_id),
-        "period": period,
-    }
+    return last_updated(
+        {
+            "resourceType": "EpisodeOfCare",
+            "id": f"enrollment-{e.pk}",
+            "status": "active" if e.status == "active" else "finished",
+            "patient": ref("Patient", e.patient_id),
+            "managingOrganization": ref("Organization", e.program_id),
+            "period": period,
+        },
+        changed,
+    )
 
 
 def _mg(value: Decimal) -> dict[str, Any]:
@@ -197,7 +216,7 @@ def medication_administration(d: DoseRecord, amendments: list[DoseAmendment]) ->
         )
     if notes:
         out["note"] = notes
-    return out
+    return last_updated(out, d.recorded_at, *(a.amended_at for a in amendments))
 
 
 def practitioner_ids(resources: list[dict[str, Any]]) -> list[int]:
@@ -354,7 +373,7 @@ def consent(
     }
     if contained:
         out = {"resourceType": "Consent", "id": out["id"], "text": out["text"], "contained": contained, **out}
-    return out
+    return last_updated(out, c.signed_at, revoked_at)  # a consent changes once after signing: its revocation
 
 
 _ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
@@ -402,7 +421,7 @@ def provenance(imp: ImportedResponse) -> dict[str, Any]:
             "value": imp.sender_id,
             **({"system": imp.sender_system} if imp.sender_system else {}),
         }
-    return {
+    out: dict[str, Any] = {
         "resourceType": "Provenance",
         "id": f"import-{imp.pk}",
         "target": [ref("QuestionnaireResponse", f"assessment-{imp.assessment_id}")],
@@ -417,3 +436,4 @@ def provenance(imp: ImportedResponse) -> dict[str, Any]:
         ],
         "entity": [{"role": "source", "what": what}],
     }
+    return last_updated(out, imp.received_at)

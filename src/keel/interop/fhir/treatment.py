@@ -12,7 +12,8 @@ must see Sunday's take-home bottle, not only Friday's observed dose, and the QTc
   before its run is recorded (the supply check counts it as held all the same), `cancelled` when the plan
   stopped covering its day before it left the clinic (review 23a hole 1: sent, not left out, so a system
   that upserts by id hears that a bottle it was told of will never go home). Which bottles left is read from
-  the one record of them, the plan's (`bottle_dispenses` says how and why; review 22t holes 1 and 2).
+  the one record of them, the plan's (`bottle_dispenses` and its steps say how and why; review 22t holes 1
+  and 2).
 - Each QTc reading is an Observation: LOINC 8636-3, the value in UCUM `ms`, the day measured.
 
 Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes).
@@ -20,14 +21,15 @@ Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from keel.core.take_home_bottles import handed_out, run_start
-from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, ref
+from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, last_updated, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
 from keel.treatment.services.doses.bottles import goes_home_at_a_dose_today
@@ -65,103 +67,176 @@ def _hand_out_day(day: date, bottles: set[date], decided_on: date) -> date:
     return start if start == decided_on else start - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class _PlanRead:
+    """What the export reads of one plan, once: its bottle days, the person's day it was decided and the day
+    it was ended (`ended_day`: the person's day of `ended_at`; a discharge ends a plan on its day, without a
+    time), the observed doses that count for it (`seen`), the bottles brought back (`back`), and whether its
+    run due today can still go home (`goes_home_today`)."""
+
+    plan: TakeHomePlan
+    days: list[date]
+    bottles: frozenset[date]
+    decided_on: date
+    ended_day: date | None
+    seen: set[date]
+    back: set[date]
+    goes_home_today: bool
+    changed: datetime | None = None  # the plan's last audited change (`record._changes`), when read
+
+
+def _read_plan(
+    plan: TakeHomePlan,
+    visits: list[tuple[date, datetime]],
+    zone: ZoneInfo,
+    today: date,
+    changed: datetime | None = None,
+) -> _PlanRead:
+    """Step 1, one plan. Review 22n hole 5: a dose counts when it was recorded (the instant its bottles were
+    decided) no later than the plan's end; a run kept back at a dose ends its plan just before that dose's
+    instant (`doses.bottles.hand_out_at_dose`), so that dose handed nothing out. Review 23b hole 3: a plan
+    ended today by nothing given today (its dose corrected to 0 or voided) still hands today's run out at a
+    dose given later today (`doses.bottles.goes_home_at_a_dose_today`): that run is as a standing plan's."""
+    days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
+    if plan.ended_on is None:
+        ended_day = None
+    elif plan.ended_at is not None:
+        ended_day = plan.ended_at.astimezone(zone).date()
+    else:  # discharge ends a plan on its day, without a time
+        ended_day = plan.ended_on
+    return _PlanRead(
+        plan=plan,
+        days=days,
+        bottles=frozenset(days),
+        decided_on=plan.decided_at.astimezone(zone).date(),
+        ended_day=ended_day,
+        seen={d for d, at in visits if plan.ended_at is None or at <= plan.ended_at},
+        back={date.fromisoformat(iso) for iso in plan.returned_days or []},
+        goes_home_today=goes_home_at_a_dose_today(plan, today),
+        changed=changed,
+    )
+
+
+def _taken_back(covered: bool, given_on: date, today: date) -> tuple[str, str]:
+    """Step 2a, a day the record said was handed over and then took back (review 22t holes 1 and 2: the
+    dose it went home with was corrected to 0 mg or voided, or corrected down to a total after which the
+    window would not give the bottle): never `completed`, whatever the dose's visit says. Sent, not left out,
+    because the record once said it was handed over (an earlier export may hold `completed` for its id):
+    `entered-in-error`, the status FHIR R4 gives a dispense that was recorded and is nullified (not
+    `cancelled` or `declined`, which say the product was never picked up or was refused, a thing the record
+    does not know: the bottles may be in the person's hands, and the care team calls them back). The one
+    exception: a plan that still covers the day and whose run can still go home (its hand-out day is today
+    or later) sends `preparation`, as any bottle the standing plan will hand out, with the reason; handed
+    out again, it is `completed` again under the same id."""
+    if covered and given_on >= today:
+        return "preparation", TAKEN_BACK_AGAIN
+    return "entered-in-error", TAKEN_BACK
+
+
+def _status(read: _PlanRead, day: date, given_on: date, covered: bool, today: date) -> tuple[str, str]:
+    """Step 2b, any other day. Handed over when the plan's record says so (`bottle_mg`, as
+    `services.doses.bottles.redecide_bottles` decides it at every change of the day's given total); a day
+    the record is silent on (a plan decided before the amounts were kept, session 22, or a row written
+    without the dose path) is told from the observed doses (`take_home_bottles.handed_out`, a dose counted up
+    to the plan's end).
+
+    Review 23a hole 1: a day the plan no longer covers (a prescriber's end, a hold, a discharge, a run kept
+    back at the window) and that never left the clinic is `cancelled`, not left out: while the plan stood an
+    export sent it as `preparation` (or `unknown`) under the same id, and a system that upserts by id keeps
+    whatever it was last told. Of R4's statuses `cancelled` says what the record knows: "the dispensed
+    product was not and will never be picked up by the patient" (not `declined`, a dispenser's refusal; not
+    `stopped`, Keel's word for a bottle brought back or whose dose was given at the window; not
+    `entered-in-error`, kept for a bottle the record took back; not `on-hold`: a new plan is a new
+    decision). Should the end be undone (a run kept back at a lower split-dose total resumed the same day),
+    the plan covers the day again and it is `preparation` again under the same id."""
+    if day.isoformat() in (read.plan.bottle_mg or {}):  # the record: handed over
+        out_of_clinic = True
+    else:  # the record is silent: a plan from before it, told from the observed doses
+        out_of_clinic = handed_out(day, set(read.bottles), read.decided_on, read.seen, read.ended_day)
+    if not covered and not out_of_clinic:  # the plan ended before this bottle left the clinic
+        return "cancelled", NOT_HANDED_OUT
+    if day in read.back:
+        return "stopped", RETURNED
+    if out_of_clinic:
+        return "completed", ""
+    if given_on >= today:
+        return "preparation", ""
+    return "unknown", NOT_RECORDED
+
+
+def _bottle_day(read: _PlanRead, day: date, orders: list[MedicationOrder], today: date) -> dict[str, Any]:
+    """Step 2, one bottle day of one plan: the day it goes home (`_hand_out_day`), whether the plan still
+    covers it, its status (`_taken_back` or `_status`) and the order in force that day (else on its hand-out
+    day)."""
+    plan, iso = read.plan, day.isoformat()
+    given_on = _hand_out_day(day, set(read.bottles), read.decided_on)
+    covered = plan.ended_on is None or day <= plan.ended_on or (read.goes_home_today and given_on == today)
+    taken_back = plan.bottles_taken_back or {}
+    taken_back_mg = None
+    if iso not in (plan.bottle_mg or {}) and iso in taken_back and day not in read.back:
+        status, reason = _taken_back(covered, given_on, today)
+        taken_back_mg = Decimal(taken_back[iso])
+    else:
+        status, reason = _status(read, day, given_on, covered, today)
+    order = order_in_force(orders, day) or order_in_force(orders, given_on)
+    res = _dispense(plan, day, given_on, status, reason, order, taken_back_mg)
+    # session 24: when the plan's record last changed (its decision, its end, and what the audit trail
+    # holds of it: a hand-out, a take-back, a bottle back, a hold, a discharge); the plan keeps one row for
+    # all its days, so a change of one day moves every day's time, never to before a change of its own
+    return last_updated(res, plan.decided_at, plan.ended_at, read.changed)
+
+
 def bottle_dispenses(
     plans: Iterable[TakeHomePlan],
     orders: list[MedicationOrder],
     visits: list[tuple[date, datetime]],
     zone: ZoneInfo,
     today: date,
+    changed: Mapping[int, datetime] | None = None,
 ) -> list[dict[str, Any]]:
     """The bottle days of these plans a person was given or will be handed, as MedicationDispense resources,
     in plan and day order. `orders`: the person's methadone orders; `visits`: the days (and the instants
     recorded) an observed methadone dose was given and neither voided nor corrected to 0 mg; `today`: the
-    person's today.
-
-    Review 22t holes 1 and 2: which bottles left the clinic is read from the one record of them, the plan's,
-    as `services.doses.bottles.redecide_bottles` decides it at every change of the day's given total: a day
-    in `bottle_mg` was handed over (`completed`); a day in `bottles_taken_back` was recorded as handed over
-    and then taken back by the record (the dose it went home with was corrected to 0 mg or voided, or
-    corrected down to a total after which the window would not give the bottle), so it is never sent as
-    dispensed, whatever the dose's visit says. Such a bottle is sent, not left out, because the record once
-    said it was handed over (an earlier export, or a reader of the record at that moment, may hold
-    `completed` for its id): leaving it out would leave that claim standing. Its status is the one FHIR R4
-    gives a dispense that was recorded and is nullified, `entered-in-error` ("entered in error and therefore
-    nullified"; not `cancelled` or `declined`, which say the product was never picked up or was refused, a
-    thing the record does not know: the bottles may be in the person's hands, and the care team calls them
-    back), with its reason in words and the mg it had been recorded with. The one exception: a plan that
-    still covers the day and whose run can still go home (its hand-out day is today or later) sends
-    `preparation`, as any bottle the standing plan will hand out, with the reason; handed out again, it is
-    `completed` again under the same id. Review 23b hole 3: a plan ended today because nothing given today
-    stands (`doses.bottles.goes_home_at_a_dose_today`, the end a dose given later today undoes) still
-    covers the run it would hand out today, for this. A day the record is silent on (a plan decided before
-    the amounts were kept, session 22, or a row written without the dose path) is told from the observed
-    doses as before (`take_home_bottles.handed_out`, a dose counted up to the plan's end).
-
-    Review 23a hole 1: a bottle day the plan no longer covers (a prescriber's end, a hold, a discharge, a
-    run kept back at the window) and that never left the clinic is sent as `cancelled`, not left out: while
-    the plan stood, an export sent it as `preparation` (or `unknown`) under the same id, and a system that
-    upserts by id keeps whatever it was last told, so silence would leave "bottle due" standing for a person
-    whose take-homes were stopped. Of R4's MedicationDispense statuses, `cancelled` is the one that says what
-    the record knows: "the dispensed product was not and will never be picked up by the patient". Not
-    `declined` ("declined and not performed": a dispenser's refusal of a request, which an end of the plan
-    by its prescriber, a hold or a discharge is not), not `stopped` (Keel's word for a bottle that went home
-    and came back unopened, or whose day's dose was given at the window instead), not `entered-in-error`
-    (the plan was not a mistake in the record; that is kept for a bottle the record said was handed over and
-    took back) and not `on-hold` (nothing brings these bottles back: a new plan is a new decision with its
-    own ids). `statusReasonCodeableConcept` says why in words (`NOT_HANDED_OUT`), and there is no
-    `whenHandedOver`. Should the end be undone (a run kept back at a lower split-dose total resumed the
-    same day), the plan covers the day again and it is `preparation` again under the same id."""
-    out = []
+    person's today; `changed`: each plan's last audited change (`meta.lastUpdated`). Which bottles left the
+    clinic is read from the one record of them, the plan's (review 22t holes 1 and 2). In steps: each plan
+    read once (`_read_plan`), each of its days as one dispense (`_bottle_day`), then one dispense per bottle
+    day, whichever plans list it (`_one_per_day`)."""
+    found: list[tuple[date, dict[str, Any]]] = []
     for plan in plans:
-        days = sorted(date.fromisoformat(iso) for iso in plan.bottles or [])
-        bottles = set(days)
-        decided_on = plan.decided_at.astimezone(zone).date()
-        if plan.ended_on is None:
-            ended_day = None
-        elif plan.ended_at is not None:
-            ended_day = plan.ended_at.astimezone(zone).date()
-        else:  # discharge ends a plan on its day, without a time
-            ended_day = plan.ended_on
-        # Review 22n hole 5: a dose counts when it was recorded (the instant its bottles were decided) no
-        # later than the plan's end; a run kept back at a dose ends its plan just before that dose's instant
-        # (`doses.bottles.hand_out_at_dose`), so that dose handed nothing out.
-        seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
-        # review 23b hole 3: a plan ended today by nothing given today (its dose corrected to 0 or voided)
-        # still hands today's run out at a dose given later today: that run is as a standing plan's
-        goes_home_today = goes_home_at_a_dose_today(plan, today)
-        back = {date.fromisoformat(iso) for iso in plan.returned_days or []}
-        recorded = plan.bottle_mg or {}
-        taken_back = plan.bottles_taken_back or {}
-        for day in days:
-            iso = day.isoformat()
-            given_on = _hand_out_day(day, bottles, decided_on)
-            covered = plan.ended_on is None or day <= plan.ended_on or (goes_home_today and given_on == today)
-            if iso in recorded:  # the record: handed over
-                out_of_clinic = True
-            elif iso in taken_back and day not in back:  # handed over, then taken back: never `completed`
-                status, reason = (
-                    ("preparation", TAKEN_BACK_AGAIN)
-                    if covered and given_on >= today
-                    else ("entered-in-error", TAKEN_BACK)
-                )
-                order = order_in_force(orders, day) or order_in_force(orders, given_on)
-                out.append(_dispense(plan, day, given_on, status, reason, order, Decimal(taken_back[iso])))
-                continue
-            else:  # the record is silent: a plan from before it, told from the observed doses
-                out_of_clinic = handed_out(day, bottles, decided_on, seen, ended_day)
-            if not covered and not out_of_clinic:  # the plan ended before this bottle left the clinic
-                status, reason = "cancelled", NOT_HANDED_OUT
-            elif day in back:
-                status, reason = "stopped", RETURNED
-            elif out_of_clinic:
-                status, reason = "completed", ""
-            elif given_on >= today:
-                status, reason = "preparation", ""
-            else:
-                status, reason = "unknown", NOT_RECORDED
-            order = order_in_force(orders, day) or order_in_force(orders, given_on)
-            out.append(_dispense(plan, day, given_on, status, reason, order))
-    return out
+        read = _read_plan(plan, visits, zone, today, (changed or {}).get(plan.pk))
+        found += [(day, _bottle_day(read, day, orders, today)) for day in read.days]
+    return _one_per_day(found)
+
+
+def _one_per_day(found: list[tuple[date, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Step 3, one dispense per bottle day (session 24). A day two plans list (one ended before its bottle
+    left the clinic, `cancelled`, and the new plan a prescriber decided since, which may give that day again:
+    `take_homes._supply_problem` counts only bottles held or still to be handed) is one bottle: one bottle
+    goes home a day, and a system that upserts by id must not keep a `cancelled` and a `completed` (or two
+    `preparation`s) for it. Its id is the first plan's, `bottle-<first plan>-<day>`: the id an export sent
+    while that plan stood, so it stays the same across re-exports and across the plan change (a later plan
+    never takes an earlier plan's day from it: plans are decided in order and their days never change). What
+    it says is the latest plan's word on the day (`_says_more`), placed where the first plan lists it."""
+    kept: dict[date, dict[str, Any]] = {}
+    for day, res in found:
+        have = kept.get(day)
+        if have is None:
+            kept[day] = res
+        else:  # one record of the day: changed when either plan's did
+            word = {**res, "id": have["id"]} if _says_more(res, have) else have
+            times = (datetime.fromisoformat(r["meta"]["lastUpdated"]) for r in (res, have))
+            kept[day] = last_updated(word, *times)
+    return list(kept.values())
+
+
+def _says_more(later: dict[str, Any], kept: dict[str, Any]) -> bool:
+    """Whether a later plan's dispense of a day replaces what an earlier plan's said: a bottle handed over
+    (`completed`) stays in the person's hands whatever a later plan says; a plan that no longer covers the
+    day (`cancelled`) never replaces one that said more (a bottle brought back, taken back, due or unknown);
+    otherwise the later plan, the newer decision, says what the day is."""
+    if kept["status"] == "completed":
+        return False
+    return bool(later["status"] != "cancelled" or kept["status"] == "cancelled")
 
 
 def _dispense(
@@ -219,8 +294,9 @@ def _dispense(
 
 
 def qtc_observation(q: QtcRecord) -> dict[str, Any]:
-    """One QTc reading: LOINC 8636-3, the value in milliseconds, the day it was measured."""
-    return {
+    """One QTc reading: LOINC 8636-3, the value in milliseconds, the day it was measured; never changed once
+    recorded (`meta.lastUpdated` its `recorded_at`)."""
+    out = {
         "resourceType": "Observation",
         "id": f"qtc-{q.pk}",
         "status": "final",
@@ -234,3 +310,4 @@ def qtc_observation(q: QtcRecord) -> dict[str, Any]:
         "performer": [ref("Practitioner", q.recorded_by_id)],
         "valueQuantity": {"value": q.qtc_ms, "unit": "ms", "system": UCUM, "code": "ms"},
     }
+    return last_updated(out, q.recorded_at)

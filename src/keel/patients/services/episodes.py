@@ -28,6 +28,7 @@ from keel.patients.models import (
 from keel.patients.services.common import in_language
 from keel.sharing import services as sharing
 from keel.treatment.models import DoseRecord, MedicationOrder, OrderStatus, pending_successor
+from keel.treatment.queries.orders import orders_version
 from keel.treatment.services.overrides import end_overrides
 from keel.treatment.services.policy import end_patient_overrides
 from keel.treatment.services.take_homes import end_take_home_plans
@@ -185,6 +186,9 @@ def _end_episode(
         raise FieldsInvalid([FieldError("patient", _("this person is not in care now"))])
     active.status, active.ended_on, active.end_reason = EnrollmentStatus.ENDED, ended, reason
     detail = _end_with_episode(by, patient, ended)
+    # session 24: the orders' version this discharge left (every order stopped), read under the episode's
+    # lock that an order's write takes too (`episode_open(lock=True)`): no order is written in between
+    active.orders_version_after = orders_version(patient)
     audit.record(
         actor=by,
         action=Action.UPDATE,

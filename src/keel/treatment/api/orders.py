@@ -34,7 +34,8 @@ def create_order(
 ) -> Status[PrescribedOut]:
     """`orders_version` (required, session 23) covers every medication, as the medication page's versions
     do; `order_version` is optional beside it and read only when the body has the key (`null` sent is
-    refused, as before: 422 naming it), see `services.prescribe`."""
+    refused, as before: 422 naming it), see `services.prescribe`. The answer carries the orders' new
+    `orders_version` (session 24), read under the write's lock: the next order sends it, no read between."""
     sent = "order_version" in payload.model_fields_set
     order = services.prescribe(
         by=request.auth,

@@ -29,6 +29,7 @@ from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
 from keel.treatment.queries.orders import episode_open, newest_order, versions_in
 from keel.treatment.queries.orders import order_versions as order_versions_of
+from keel.treatment.queries.orders import orders_version as orders_version_of
 from keel.treatment.queries.qtc import recent_qtc_ms
 from keel.treatment.queries.take_home_plans import bottles_at_home_above
 from keel.treatment.services.common import (
@@ -196,7 +197,8 @@ def _write_order(
     each medication's and the field a change names) refuses it (StaleEdit, `order_changed`, nothing
     written: the checks read another order). No open episode (review 20a): nothing written but the
     refusal's audit row, which commits, then TreatmentInvalid naming `patient`. Otherwise the order and its
-    audit row (`_order_audited`)."""
+    audit row (`_order_audited`), and the version of the orders it left (`orders_version_after`, session
+    24: read before the lock is let go, so it stands for the client's read and this order only)."""
     currents, field = read
     with transaction.atomic():
         lock_person(patient)  # two submits of one person: the second waits here, then sees the first's order
@@ -215,6 +217,9 @@ def _write_order(
             )
         else:
             order = _order_audited(by, patient, medication, checked, starts_on, note, home_start, now)
+            # session 24: the version this write left, read under the same lock (no other order written
+            # between): what the client read plus this order, never a colleague's it did not see
+            order.orders_version_after = orders_version_of(patient)
     if ended:
         raise TreatmentInvalid([FieldError("patient", EPISODE_ENDED)])
     return order
