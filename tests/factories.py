@@ -1,22 +1,27 @@
 """The people the medication tests build again and again, built one way (issue #17: the review and fix tests
 each wrote their own copy). Each takes the personas' `world` and acts on Alice through the services (a dose
-history as rows), as the tests did; none asserts anything. And the clock several of them pin."""
+history as rows), as the tests did; none asserts anything (but a race's set-up, `prescribe_race`). And the
+clock several of them pin, and the set-up of the two order-version races (`prescribing`, `prescribe_race`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
+import pytest
 import time_machine
 
 from keel.assessments.services import submit_assessment
 from keel.patients.models import Patient, local_today
 from keel.treatment.models import DoseRecord, DoseStatus, MedicationOrder, TakeHomePlan
+from keel.treatment.services import orders
 from keel.treatment.services.last_use import record_last_use
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.qtc import record_qtc
 from tests.conftest import World
+from tests.lock_waits import Pause, run, wait_for_a_lock_waiter
 
 
 def methadone_with_qtc(
@@ -182,3 +187,30 @@ def page_versions(patient: Patient, writes: str = "") -> dict[str, str]:
         ("order_version" if m == writes else f"order_version_{m}"): str(v)
         for m, v in order_versions(patient).items()
     }
+
+
+def prescribing(world: World, **order: Any) -> Callable[[], MedicationOrder]:
+    """Alice's order of `order` (medication, dose_mg, a version read...), written by the prescriber through
+    `prescribe` when called: a submit for `prescribe_race`."""
+    return lambda: prescribe(by=world.staff["prescriber"], patient_id=world.alice.pk, **order)
+
+
+def prescribe_race(
+    monkeypatch: pytest.MonkeyPatch, first: Callable[[], Any], second: Callable[[], Any]
+) -> dict[str, Any]:
+    """Two submits of an order at once on PostgreSQL, each in its own thread and connection
+    (`tests.lock_waits`): `first` is paused inside its transaction just after it took the person's lock
+    (`orders.lock_person`); `second` starts then, and once it is seen waiting for a lock (`waited`) the first
+    goes on. The outcomes by name: `first`, `second` (the order written, or the exception raised) and
+    `waited`. The one check here is that the first took the lock (the race's set-up, not what it tests)."""
+    pause = Pause(orders.lock_person)
+    monkeypatch.setattr(orders, "lock_person", pause)
+    outcomes: dict[str, Any] = {}
+    one = run(first, outcomes, "first")
+    assert pause.held.wait(timeout=30)
+    two = run(second, outcomes, "second")
+    outcomes["waited"] = wait_for_a_lock_waiter()
+    pause.go.set()
+    one.join(timeout=60)
+    two.join(timeout=60)
+    return outcomes

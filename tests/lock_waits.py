@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.db import connection
 
 
@@ -70,3 +71,14 @@ def run(work: Callable[[], Any], outcomes: dict[str, Any], name: str) -> threadi
     thread = threading.Thread(target=body, name=name)
     thread.start()
     return thread
+
+
+# A race test module's marks (`pytestmark = RACE_ON_POSTGRESQL`): real transactions and threads, on PostgreSQL
+# only (SQLite's IMMEDIATE transactions serialise writers: there is no race to see).
+RACE_ON_POSTGRESQL = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "not __import__('django.db', fromlist=['connection']).connection.vendor == 'postgresql'",
+        reason="two connections at once: PostgreSQL (SQLite's IMMEDIATE transactions serialise writers)",
+    ),
+]

@@ -19,40 +19,18 @@ from keel.treatment.models import MedicationOrder, OrderStatus
 from keel.treatment.queries.orders import order_version
 from keel.treatment.services import orders
 from tests.conftest import World
-from tests.lock_waits import Pause, run, wait_for_a_lock_waiter
+from tests.factories import prescribe_race, prescribing
+from tests.lock_waits import RACE_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "not __import__('django.db', fromlist=['connection']).connection.vendor == 'postgresql'",
-        reason="two connections at once: PostgreSQL (SQLite's IMMEDIATE transactions serialise writers)",
-    ),
-]
-
-
-def _submit(world: World, mg: str, read: int) -> Any:
-    return lambda: orders.prescribe(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        medication="methadone",
-        dose_mg=mg,
-        order_version=read,
-    )
+pytestmark = RACE_ON_POSTGRESQL
 
 
 def _race(world: World, monkeypatch: pytest.MonkeyPatch, first_mg: str, second_mg: str) -> dict[str, Any]:
+    """Two methadone orders submitted at once from one read of the methadone orders."""
     read = order_version(world.alice, "methadone")
-    pause = Pause(orders.lock_person)
-    monkeypatch.setattr(orders, "lock_person", pause)
-    outcomes: dict[str, Any] = {}
-    first = run(_submit(world, first_mg, read), outcomes, "first")
-    assert pause.held.wait(timeout=30)
-    second = run(_submit(world, second_mg, read), outcomes, "second")
-    outcomes["waited"] = wait_for_a_lock_waiter()
-    pause.go.set()
-    first.join(timeout=60)
-    second.join(timeout=60)
-    return outcomes
+    first = prescribing(world, medication="methadone", dose_mg=first_mg, order_version=read)
+    second = prescribing(world, medication="methadone", dose_mg=second_mg, order_version=read)
+    return prescribe_race(monkeypatch, first, second)
 
 
 def test_of_two_submits_at_once_one_writes_and_one_is_refused(

@@ -20,39 +20,14 @@ from keel.treatment.models import MedicationOrder
 from keel.treatment.queries.orders import orders_version
 from keel.treatment.services import orders
 from tests.conftest import World
-from tests.lock_waits import Pause, run, wait_for_a_lock_waiter
+from tests.factories import prescribe_race, prescribing
+from tests.lock_waits import RACE_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "not __import__('django.db', fromlist=['connection']).connection.vendor == 'postgresql'",
-        reason="two connections at once: PostgreSQL (SQLite's IMMEDIATE transactions serialise writers)",
-    ),
-]
+pytestmark = RACE_ON_POSTGRESQL
 
 
 def _submit(world: World, medication: str, mg: str, token: str) -> Any:
-    return lambda: orders.prescribe(
-        by=world.staff["prescriber"],
-        patient_id=world.alice.pk,
-        medication=medication,
-        dose_mg=mg,
-        orders_version=token,
-    )
-
-
-def _race(world: World, monkeypatch: pytest.MonkeyPatch, first: Any, second: Any) -> dict[str, Any]:
-    pause = Pause(orders.lock_person)
-    monkeypatch.setattr(orders, "lock_person", pause)
-    outcomes: dict[str, Any] = {}
-    one = run(first, outcomes, "first")
-    assert pause.held.wait(timeout=30)
-    two = run(second, outcomes, "second")
-    outcomes["waited"] = wait_for_a_lock_waiter()
-    pause.go.set()
-    one.join(timeout=60)
-    two.join(timeout=60)
-    return outcomes
+    return prescribing(world, medication=medication, dose_mg=mg, orders_version=token)
 
 
 def test_two_medications_written_at_once_from_one_read_write_one(
@@ -63,8 +38,7 @@ def test_two_medications_written_at_once_from_one_read_write_one(
         by=world.staff["prescriber"], patient_id=world.alice.pk, medication="methadone", dose_mg="60"
     )
     token = orders_version(world.alice)
-    outcomes = _race(
-        world,
+    outcomes = prescribe_race(
         monkeypatch,
         _submit(world, "naltrexone_xr", "380", token),
         _submit(world, "methadone", "80", token),
@@ -82,8 +56,8 @@ def test_two_medications_written_at_once_from_one_read_write_one(
 def test_a_double_submit_of_one_read_writes_one(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     assert connection.vendor == "postgresql"
     token = orders_version(world.alice)
-    outcomes = _race(
-        world, monkeypatch, _submit(world, "methadone", "30", token), _submit(world, "methadone", "30", token)
+    outcomes = prescribe_race(
+        monkeypatch, _submit(world, "methadone", "30", token), _submit(world, "methadone", "30", token)
     )
     assert outcomes["waited"], "the second submit did not wait for the person's lock"
     assert isinstance(outcomes["first"], MedicationOrder), outcomes

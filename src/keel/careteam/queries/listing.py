@@ -10,10 +10,11 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from typing import TypedDict, cast, overload
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from keel.access import policy
@@ -21,15 +22,15 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.careteam.queries.head import _bounds, _Head, _may_have_a_signal
 from keel.careteam.queries.others import _others
-from keel.careteam.queries.ranking import _Entry, _in_order, _Person, _ranked
+from keel.careteam.queries.ranking import _Bound, _Entry, _in_order, _Person, _ranked
 from keel.careteam.queries.reads import _is_long, _open_flags
 from keel.careteam.queries.statuses import _status_filter
 from keel.careteam.queries.tail import _tail
 from keel.careteam.queries.tail_page import _tail_page, _take_home_counts
 from keel.core.decision import Reason
-from keel.core.rules.caseload import NO_SIGNAL, rank
+from keel.core.rules.caseload import NO_SIGNAL, OpenFlag, rank
 from keel.patients.flagwords import said_text
-from keel.patients.models import day_in
+from keel.patients.models import Patient, day_in
 from keel.treatment.queries import in_chunks
 
 # Above this many people a page past the signalled people is cut by the database (`_tail_page`, a statement
@@ -213,68 +214,106 @@ def caseload(user: User, *, now: datetime | None = None, status: str | None = No
     value not in the list, or current/discharged asked by a role without the clinical area, is a named
     field error. The people who may have a signal are ranked as far as a page needs (`_Head`: `rank_key`,
     plain values), everyone only when a page past them is read (`Caseload`); a row's reasons are said when
-    it is read."""
+    it is read. In steps: the people read and audited (`_audited`); then a short list, or a role that sees
+    no signal, everyone ranked at once (`_at_once`: a head read first would cost more statements than it
+    saves); otherwise the head first (issue #21: only the people who may have a signal, a few of everyone,
+    ranked by the same reads and rule as everyone), the others only for a page past them (`_Reads`)."""
+    people = _audited(user, status, now or timezone.now())
+    maybe = _may_have_a_signal(people.areas, people.days)
+    if maybe is None or not _is_long(people.size):
+        return Caseload(people.size, None, partial(_at_once, people), ranked=True)
+    flags = _open_flags(policy.patients_visible_to(user), people.today) if people.clinical else {}
+    reads = _Reads(people, maybe, flags)
+    page = reads.page if people.size > TAIL_IN_SQL_ABOVE else None
+    return Caseload(people.size, reads.head, reads.the_others_too, tail=reads.tail, page=page)
+
+
+@dataclass(frozen=True)
+class _Audited:
+    """The people of one caseload, as its audit row names them (`_audited`), and what ranking them reads."""
+
+    areas: frozenset[Area]  # the parts of a record the caller's role sees
+    scope: QuerySet[Patient]  # the caller's patients, of the status asked
+    days: dict[str, date]  # each time zone's today
+    today: dict[int, date]  # each person's today, by id: the people the audit row names
+    size: int  # how many people were read
+
+    @property
+    def clinical(self) -> bool:
+        return Area.CLINICAL in self.areas
+
+
+def _audited(user: User, status: str | None, now: datetime) -> _Audited:
+    """The caller's people of `status` (`_status_filter`: a named field error before anything is read), read
+    and audited in one row: everyone's id (the audit row names them) and time zone; the names are read only
+    of the people ranked."""
     where = _status_filter(user, status)
     areas = policy.areas_of(user)
-    # Everyone's id (the audit row names them) and time zone; the names only of the people ranked.
     people = policy.list_patient_values_audited(user, "program__time_zone", where=where)
     scope = policy.patients_visible_to(user)
     if where is not None:
         scope = scope.filter(where)
-    now = now or timezone.now()
     days = {zone: day_in(zone, now) for zone in {p[1] for p in people}}
-    today = {pk: days[zone] for pk, zone in people}
-    # The head first (issue #21): only the people who may have a signal (a few of everyone), ranked by the
-    # same reads and rule as everyone; the others only for a page past them. A short list, or a role
-    # that sees no signal: everyone at once (a head read first would cost more statements than it saves).
-    maybe = _may_have_a_signal(areas, days)
-    if maybe is None or not _is_long(len(people)):
+    return _Audited(areas, scope, days, {pk: days[zone] for pk, zone in people}, len(people))
 
-        def at_once() -> list[_Person]:
-            return [entry[3] for entry in _ranked(scope, None, areas, days, today, None, len(people))]
 
-        return Caseload(len(people), None, at_once, ranked=True)
-    flags = _open_flags(policy.patients_visible_to(user), today) if Area.CLINICAL in areas else {}
+def _at_once(people: _Audited) -> list[_Person]:
+    """Everyone ranked in one read (`_ranked`)."""
+    entries = _ranked(people.scope, None, people.areas, people.days, people.today, None, people.size)
+    return [entry[3] for entry in entries]
 
-    # The list is the people the audit row names, each once, whatever changes between the statements
-    # that read it (review 21: a flag raised or resolved meanwhile moved a person in or out of `maybe`).
-    audited = {pk for pk, _zone in people}
 
-    def ranked(among: Q) -> list[_Entry]:
-        return [e for e in _ranked(scope, among, areas, days, today, flags, len(people)) if e[2] in audited]
+class _Reads:
+    """What a long caseload reads when a page needs it (the callables `Caseload` is given): the head
+    (`_Head`, ranking the people who may have a signal, `maybe`, in batches: `some`, `all_but`), everyone in
+    one order (`the_others_too`), the others in one light statement (`tail`) or a page of them from the
+    database (`page`). The list is the people the audit row names, each once, whatever changes between the
+    statements that read it (review 21: a flag raised or resolved meanwhile moved a person in or out of
+    `maybe`)."""
 
-    def some(ids: list[int]) -> list[_Entry]:
-        return ranked(Q(pk__in=ids))
+    def __init__(self, people: _Audited, maybe: Q, flags: dict[int, list[OpenFlag]]) -> None:
+        self.people = people
+        self.maybe = maybe
+        self.flags = flags
+        self.audited = set(people.today)
+        self.head = _Head(self._read_bounds, self.some, self.all_but)
+        self._given: list[dict[int, int]] = []  # the take-home counts, read for the first page past the head
 
-    def all_but(ids: list[int]) -> list[_Entry]:
-        return ranked(maybe & ~Q(pk__in=ids) if ids else maybe)
+    def _read_bounds(self) -> list[_Bound]:
+        p = self.people
+        return _bounds(p.scope, self.maybe, p.areas, p.days, p.today, self.flags, p.size)
 
-    head = _Head(lambda: _bounds(scope, maybe, areas, days, today, flags, len(people)), some, all_but)
+    def ranked(self, among: Q) -> list[_Entry]:
+        p = self.people
+        entries = _ranked(p.scope, among, p.areas, p.days, p.today, self.flags, p.size)
+        return [e for e in entries if e[2] in self.audited]
 
-    def the_others_too() -> list[_Person]:
+    def some(self, ids: list[int]) -> list[_Entry]:
+        return self.ranked(Q(pk__in=ids))
+
+    def all_but(self, ids: list[int]) -> list[_Entry]:
+        return self.ranked(self.maybe & ~Q(pk__in=ids) if ids else self.maybe)
+
+    def the_others_too(self) -> list[_Person]:
         """The head's people and the others, in one order: everyone audited, once. The others are read
         lightly (`_others`: their place and row without counting missed days); those it cannot place
         exactly are ranked as the head is."""
-        first = head.everyone()
+        p = self.people
+        first = self.head.everyone()
         seen = {e[2] for e in first}
-        rest, unsure = _others(scope, areas, days, today, flags, len(people), seen)
+        rest, unsure = _others(p.scope, p.areas, p.days, p.today, self.flags, p.size, seen)
         seen.update(e[2] for e in rest)
-        unsure += sorted(audited - seen - set(unsure))  # who is not in the list any more
-        more = [e for chunk in in_chunks(unsure) for e in some(chunk)]
+        unsure += sorted(self.audited - seen - set(unsure))  # who is not in the list any more
+        more = [e for chunk in in_chunks(unsure) for e in self.some(chunk)]
         return [entry[3] for entry in _in_order([*first, *rest, *more])]
 
-    def tail() -> tuple[int, list[_Entry]]:
-        return _tail(scope, areas, days, today, flags, len(people))
+    def tail(self) -> tuple[int, list[_Entry]]:
+        p = self.people
+        return _tail(p.scope, p.areas, p.days, p.today, self.flags, p.size)
 
-    counted = (len(audited), sum(audited))
-    given: list[dict[int, int]] = []  # the take-home counts, read for the first page past the head
-
-    def page(start: int, stop: int) -> tuple[int, list[_Entry]] | None:
-        if not given:
-            clinical = Area.CLINICAL in areas
-            given.append(_take_home_counts(scope, days, today, len(people)) if clinical else {})
-        return _tail_page(scope, areas, days, counted, given[0], len(people), start, stop)
-
-    return Caseload(
-        len(people), head, the_others_too, tail=tail, page=page if len(people) > TAIL_IN_SQL_ABOVE else None
-    )
+    def page(self, start: int, stop: int) -> tuple[int, list[_Entry]] | None:
+        p = self.people
+        if not self._given:
+            self._given.append(_take_home_counts(p.scope, p.days, p.today, p.size) if p.clinical else {})
+        counted = (len(self.audited), sum(self.audited))
+        return _tail_page(p.scope, p.areas, p.days, counted, self._given[0], p.size, start, stop)

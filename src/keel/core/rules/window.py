@@ -15,6 +15,7 @@ import gettext
 import io
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import pairwise
@@ -66,7 +67,14 @@ REASON_MIN_UNSPACED_LETTERS = 6
 # reason: a reason that is one of them pasted back (in any language Keel speaks) counts none of their words.
 REASON_REQUIRED = N_("write the clinical reason (required)")
 REASON_TOO_LONG = N_("at most 2000 characters")
-REASON_NO_SUBSTANCE = N_("say what you assessed and why, in at least 3 words and 15 characters")
+# `REASON_NO_SUBSTANCE` says the rule of substance plainly (`_substance_problem`): at least three real
+# words (`REASON_MIN_WORDS`), or two words of substance (`REASON_MIN_SUBSTANCE`) when one is a clinical
+# word (`_terse`: "spat out", "opioid overdose"). Its earlier wording ("in at least 3 words and 15
+# characters", lane shape24) pasted back is still Keel's own words. The API's descriptions of a reason
+# field repeat it from here (`treatment.schemas`, `sharing.schemas`).
+REASON_NO_SUBSTANCE = N_(
+    "say what you assessed and why, in at least 3 words, or 2 words if one is a clinical word"
+)
 REASON_MIXED_SCRIPT = N_("a word mixes alphabets (a letter that only looks like a Latin one): type it again")
 REASON_SAYS_NOTHING = N_(
     "say what you assessed and why now, in your own words: “later”, “TBD”, “no reason” or keys in a row "
@@ -137,98 +145,138 @@ KEEL_SENTENCES = (
 
 
 def reason_problem(text: Any) -> str:
-    """Why `text` is not a reason of substance ("" when it is). Measured and split as it is shown
-    (`keel.core.text.shown_text`: NFKC, no format characters) into words of letters (`words_of`): quotes,
-    brackets, digits and characters no one sees make no word different ("test1 test2 test3", `urgent
-    "urgent" (urgent)`, "urgent urgent\u200b": one word; review 21p). The rule:
+    """Why `text` is not a reason of substance ("" when it is): the one test of a typed reason of substance
+    (overrides, corrections, break-the-glass and an emergency disclosure's nature). Measured and split as it
+    is shown (`keel.core.text.shown_text`: NFKC, no format characters) into words of letters (`words_of`):
+    quotes, brackets, digits and characters no one sees make no word different ("test1 test2 test3", `urgent
+    "urgent" (urgent)`, "urgent urgent\u200b": one word; review 21p). In steps, the first refusal answers:
 
-    - at least fifteen characters (`visible_length`; a wide character, an ideograph or kana, counts two, as
-      it is drawn) and four different letters or digits ("xxxxxxxxxxxxxxx" is none; review 13g);
-    - no word mixing scripts beyond UTS #39's highly restrictive level (`mixed_script_words`: a Latin word
-      with a Cyrillic, Greek, Lisu or Cherokee look-alike letter);
-    - at least three different real words: a real word has two letters or more and not one letter repeated
-      ("aaa", "qq": none), touches no digit (a number's suffix, a unit, a code: "1st", "10mg", "l3sson": none), and words are told apart by
-      their skeleton (`keel.core.text.skeleton`: Unicode's confusables, marks dropped, so "test", "ṭest",
-      "TEST" in Lisu letters are one word; review 22p);
-    - not Keel's own words: Keel's own sentences are `KEEL_SENTENCES` (the hints, the flag's note, every
-      title, lead, label and button of the emergency pages), in English and in every compiled language, from
-      the same gettext strings the pages show. A reason made only of their words (any order) is refused
-      (review 21y); a hint pasted back whole is left out; then a reason more than half of whose words are in
-      runs of two or more copied from one of Keel's sentences (`_keels_own`) is refused: "write the clinical
-      reason, ok", the break-the-glass page's title (review 22p);
-    - of those, at least two different words of substance (`REASON_MIN_SUBSTANCE`; review 22s): a real
-      word that is none of `_NO_SUBSTANCE_WORDS` (a word that only joins others, "the", "to", "de", "sin"; a word about the reason or
-      the record rather than the person, "reason", "motivo", "note", "nota", "documented"; a deferral or a
-      placeholder, "later", "después", "pendiente", "TBD", "n/a", "lorem ipsum": `_LOREM_IPSUM`), nor a run of keys
-      (`_keyboard_run`: "asdf", "jkl", "qwer", "uiop"). "no reason given at all", "sin motivo alguno", "will
-      document later", "to be documented", "ver nota después" say that there is no reason yet: the record
-      of a break-the-glass access or of an emergency disclosure (42 CFR 2.51: the nature of the emergency)
-      is made now, not later. A real reason keeps passing ("Patient unconscious in ED, needs methadone dose
-      confirmed", "Paciente inconsciente en urgencias, confirmar dosis de metadona");
-    - review 23s: placeholders, deferrals and pointers elsewhere are no substance either, in every form of
-      their stem after the fold (`_NO_SUBSTANCE_STEMS`: "documento", "documentaré", "write it up", "escribo"),
-      and so is a run of the alphabet ("abc def ghi", `_keyboard_run`), a word about the software rather than
-      the person ("testing the system", "prueba del sistema"), a programmer's filler ("foo", "baz", "blah",
-      "yada") and a pointer ("same as last time", "igual que la vez anterior", "see previous entry above"):
-      a reason is written now, here;
-    - or, tersely (review 23s; tightened by lane fix23e): fewer than three words or fifteen characters pass
-      when at least `REASON_MIN_TERSE_CHARS` characters hold two different words of substance and EVERY word
-      of substance carries meaning: each is of `_TERSE_WORDS`, the small sourced vocabulary that says what
-      happened on its own where Keel asks a reason, or of `_TERSE_MODIFIERS`, the short list of words that
-      only modify a clinical word ("spat out", "dose missing"), and at least one is of `_TERSE_WORDS`: an
-      emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente", "Overdose,
-      unresponsive"), a dose record's correction ("wrong patient", "pharmacy count", "dose spilled",
-      "entered twice", "typo in mg", "spat out"). Its other real words may only join them
-      (`_TERSE_JOINERS`: "in", "de"); a filler beside them ("gave dose ok") makes it none. A clinical word
-      beside any other word is no reason: "overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo
-      fix" are refused; and a sentence of three different real words, two of substance, the others only
-      joining words (`_TERSE_JOINERS`: "gave dose ok" is none), passes from `REASON_MIN_SENTENCE_CHARS`
-      characters ("lost her phone"). A busy clinician's two clinical words are a reason; "x", "TBD", "later",
-      "ok", "lost it",
-      "lost phone" never are;
-    - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
-      Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
-      three words: a sentence there is one run of letters, and a clinician's language must not refuse an
-      emergency (review 22p).
-
-    The one test of a typed reason of substance: overrides, corrections, break-the-glass and an emergency
-    disclosure's nature."""
+    1. something visible (spaces of no width are no reason, review 19b), at most 2000 characters;
+    2. no word mixing scripts beyond UTS #39's highly restrictive level (`mixed_script_words`: a Latin word
+       with a Cyrillic, Greek, Lisu or Cherokee look-alike letter);
+    3. not made only of Keel's own words, in any order (`_keel_vocabulary`, review 21y);
+    4. measured (`_measured`: its real words less Keel's hints pasted whole, those of substance, its length
+       as drawn), then of substance (`_substance_problem`): at length, tersely (`_terse`), as a short
+       sentence (`_short_sentence`) or in a script written without spaces. `REASON_NO_SUBSTANCE` says that
+       rule to the clinician."""
     joined = " ".join(shown_text(str(text or "")).split())
-    if not visible_length(joined):  # spaces of no width are no reason (review 19b)
+    if not visible_length(joined):
         return REASON_REQUIRED
     if len(joined) > 2000:
         return REASON_TOO_LONG
     words = words_of(joined, glued_to_digits=False)
     if mixed_script_words(words):
         return REASON_MIXED_SCRIPT
+    if words and all(skeleton(w) in _keel_vocabulary() for w in words):
+        return REASON_NO_SUBSTANCE
+    return _substance_problem(_measured(joined, words))
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """A reason as `_substance_problem` reads it (`_measured`)."""
+
+    words: list[str]  # its words less any of Keel's hints pasted whole (`_less_hints`)
+    real: frozenset[str]  # the skeletons of its real words (`_real_word`)
+    substance: frozenset[str]  # those of `real` that are words of substance (not `_no_substance`)
+    seen: int  # its length as drawn: `visible_length`, a wide character (an ideograph, kana) counted twice
+    letters: int  # how many different letters or digits (case-folded)
+    unspaced: int  # how many different letters of a script written without spaces (`UNSPACED_SCRIPTS`)
+
+
+def _measured(joined: str, words: list[str]) -> _Measured:
+    """The measures of `joined` (the reason as shown) and `words` (its words). A real word has two letters
+    or more and not one letter repeated ("aaa", "qq": none), touches no digit (a number's suffix, a unit, a
+    code: "1st", "10mg", "l3sson": none), and words are told apart by their skeleton
+    (`keel.core.text.skeleton`: Unicode's confusables, marks dropped, so "test", "ṭest", "TEST" in Lisu
+    letters are one word; review 22p). A hint of Keel's pasted back whole is left out first
+    (`_less_hints`)."""
     unspaced = {c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}
-    if words and all(skeleton(w) in _keel_vocabulary() for w in words):  # Keel's words only, any order (21y)
-        return REASON_NO_SUBSTANCE
     words = _less_hints(words)
-    real = {skeleton(w) for w in words if _real_word(w)}
-    substance = real - _no_substance(words)
-    letters = {c.lower() for c in joined if c.isalnum()}
-    seen = visible_length(joined) + sum(unicodedata.east_asian_width(c) in "WF" for c in joined)
-    terse = (
-        seen >= REASON_MIN_TERSE_CHARS
-        and len(substance) >= REASON_MIN_SUBSTANCE
-        and bool(substance & _terse_shapes())
-        and real <= _terse_shapes() | _terse_modifier_shapes() | _terse_joiner_shapes()
+    real = frozenset(skeleton(w) for w in words if _real_word(w))
+    return _Measured(
+        words=words,
+        real=real,
+        substance=real - _no_substance(words),
+        seen=visible_length(joined) + sum(unicodedata.east_asian_width(c) in "WF" for c in joined),
+        letters=len({c.lower() for c in joined if c.isalnum()}),
+        unspaced=len(unspaced),
     )
-    sentence = (
-        seen >= REASON_MIN_SENTENCE_CHARS
-        and len(real) >= REASON_MIN_WORDS
-        and real - substance <= _terse_joiner_shapes()
-    )
-    if (seen < REASON_MIN_CHARS and not (terse or sentence)) or len(letters) < 4:
+
+
+def _substance_problem(m: _Measured) -> str:
+    """Whether a measured reason is one of substance: `REASON_NO_SUBSTANCE`, `REASON_SAYS_NOTHING` or ""
+    (a reason). The rule:
+
+    - at least fifteen characters as drawn (`REASON_MIN_CHARS`), unless it is terse (`_terse`) or a short
+      sentence (`_short_sentence`), and four different letters or digits ("xxxxxxxxxxxxxxx" is none; review
+      13g);
+    - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
+      Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
+      three words: a sentence there is one run of letters, and a clinician's language must not refuse an
+      emergency (review 22p);
+    - at least three different real words (`REASON_MIN_WORDS`) unless terse, and not Keel's own: a reason
+      more than half of whose words are in runs of two or more copied from one of `KEEL_SENTENCES` (the
+      hints, the flag's note, every title, lead, label and button of the emergency pages, in English and in
+      every compiled language, from the same gettext strings the pages show; `_keels_own`) is refused:
+      "write the clinical reason, ok", the break-the-glass page's title (review 22p);
+    - of those, at least two different words of substance (`REASON_MIN_SUBSTANCE`; review 22s): a real word
+      that is none of `_NO_SUBSTANCE_WORDS` (a word that only joins others, "the", "to", "de", "sin"; a word
+      about the reason or the record rather than the person, "reason", "motivo", "note", "nota",
+      "documented"; a deferral or a placeholder, "later", "después", "pendiente", "TBD", "n/a", "lorem ipsum":
+      `_LOREM_IPSUM`), nor a run of keys (`_keyboard_run`: "asdf", "jkl", "qwer", "uiop"). "no reason given
+      at all", "sin motivo alguno", "will document later", "to be documented", "ver nota después" say that
+      there is no reason yet: the record of a break-the-glass access or of an emergency disclosure (42 CFR
+      2.51: the nature of the emergency) is made now, not later. A real reason keeps passing ("Patient
+      unconscious in ED, needs methadone dose confirmed", "Paciente inconsciente en urgencias, confirmar
+      dosis de metadona"). Review 23s: placeholders, deferrals and pointers elsewhere are no substance
+      either, in every form of their stem after the fold (`_NO_SUBSTANCE_STEMS`: "documento", "documentaré",
+      "write it up", "escribo"), and so is a run of the alphabet ("abc def ghi", `_keyboard_run`), a word
+      about the software rather than the person ("testing the system", "prueba del sistema"), a
+      programmer's filler ("foo", "baz", "blah", "yada") and a pointer ("same as last time", "igual que la
+      vez anterior", "see previous entry above"): a reason is written now, here."""
+    terse = _terse(m)
+    if (m.seen < REASON_MIN_CHARS and not (terse or _short_sentence(m))) or m.letters < 4:
         return REASON_NO_SUBSTANCE
-    if len(unspaced) >= REASON_MIN_UNSPACED_LETTERS:
+    if m.unspaced >= REASON_MIN_UNSPACED_LETTERS:
         return ""
-    if (len(real) < REASON_MIN_WORDS and not terse) or 2 * _keels_own(words) > len(words):
+    if (len(m.real) < REASON_MIN_WORDS and not terse) or 2 * _keels_own(m.words) > len(m.words):
         return REASON_NO_SUBSTANCE
-    if len(substance) < REASON_MIN_SUBSTANCE:
+    if len(m.substance) < REASON_MIN_SUBSTANCE:
         return REASON_SAYS_NOTHING
     return ""
+
+
+def _terse(m: _Measured) -> bool:
+    """Whether a reason of fewer than three words or fifteen characters is one of substance, tersely (review
+    23s; tightened by lane fix23e): at least `REASON_MIN_TERSE_CHARS` characters hold two different words of
+    substance and EVERY word of substance carries meaning: each is of `_TERSE_WORDS`, the small sourced
+    vocabulary that says what happened on its own where Keel asks a reason, or of `_TERSE_MODIFIERS`, the
+    short list of words that only modify a clinical word ("spat out", "dose missing"), and at least one is of
+    `_TERSE_WORDS`: an emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente",
+    "Overdose, unresponsive"), a dose record's correction ("wrong patient", "pharmacy count", "dose
+    spilled", "entered twice", "typo in mg", "spat out"). Its other real words may only join them
+    (`_TERSE_JOINERS`: "in", "de"); a filler beside them ("gave dose ok") makes it none. A clinical word
+    beside any other word is no reason: "overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo
+    fix" are refused. A busy clinician's two clinical words are a reason; "x", "TBD", "later", "ok", "lost
+    it", "lost phone" never are."""
+    return (
+        m.seen >= REASON_MIN_TERSE_CHARS
+        and len(m.substance) >= REASON_MIN_SUBSTANCE
+        and bool(m.substance & _terse_shapes())
+        and m.real <= _terse_shapes() | _terse_modifier_shapes() | _terse_joiner_shapes()
+    )
+
+
+def _short_sentence(m: _Measured) -> bool:
+    """Whether a reason of fewer than fifteen characters is a short sentence of substance (lane fix23e):
+    three different real words, two of substance, the others only joining words (`_TERSE_JOINERS`: "gave
+    dose ok" is none), from `REASON_MIN_SENTENCE_CHARS` characters ("lost her phone")."""
+    return (
+        m.seen >= REASON_MIN_SENTENCE_CHARS
+        and len(m.real) >= REASON_MIN_WORDS
+        and m.real - m.substance <= _terse_joiner_shapes()
+    )
 
 
 # Review 22s: words that are no substance of a reason, in each language Keel speaks (English, Spanish),

@@ -112,7 +112,7 @@ def _reason(raw: object, errors: list[FieldError], name: str = "reason") -> str:
     """A dose correction's or void's reason, trimmed: required, and a reason of substance (`reason_problem`,
     the one check of a typed reason; review 23s: "x", "ok", "TBD", "later" are none). A correction's reason
     is often short and real ("wrong patient", "dose spilled", "typo in mg"): `reason_problem`'s terse rule
-    takes two words of what happened to a dose record."""
+    (`window._terse`) takes two words of what happened to a dose record."""
     text = str(raw or "").strip()
     if not visible_length(text):
         errors.append(FieldError(name, N_("write the reason (required)")))

@@ -1,5 +1,37 @@
 """Medication orders: a new order supersedes the active one; its dose meets the window's ceilings; it names
-the version of the orders its writer read (`order_version`), and one written since refuses it."""
+the version of the orders its writer read (`order_version`), and one written since refuses it.
+
+Optimistic concurrency (session 22: one prescriber lowers the methadone dose after a high QTc, another saves
+from the page they opened before, undoing the lowering): `order_version` is the version of this medication's
+orders the writer read (`queries.orders.order_version`: the newest order's id, 0 for none), required of every
+adapter (the API's body, the pages' hidden field); missing or not a whole number is TreatmentInvalid naming
+`order_version`. An order written since that read is StaleEdit naming `order_version` and saying which order
+is now the newest (409 on the API, the page shown again with the current orders), nothing written and not
+audited (as every stale-edit refusal: nothing was done). The version is compared once before the checks and
+again under the person's lock (`lock_person`) just before the write, so of two submits at once one writes and
+the other is refused; the QTc gate's and the ceilings' reads are then those of the order the writer read. A
+caller that showed no order to anyone (a test's setup) passes none (`NOT_READ`); the service's own read is
+then the one compared under the lock (an order written meanwhile still refuses it). Every adapter passes what
+it was sent, None when nothing was (refused): tests/treatment/test_order_versions.py holds every call in
+`keel` to it.
+
+`other_versions` (review 22n hole 2): the versions of the other medications the writer's page showed (the
+medication page shows them all); each is compared as `order_version` is, so a page read before another
+medication's order was written (a switch nobody saw) or stopped is stale. Under the lock every medication's
+version is compared with the first read.
+
+`orders_version` (session 23, lane api23): the version of all the person's orders an API client read
+(`queries.orders_version`: `order_versions`, the page's one definition, in one text with the person's id),
+required of the API: its per-medication `order_version` alone let a client that read before another
+medication's order was written (naltrexone added at 09:01, methadone written at 09:02 from the 09:00 read)
+write unwarned. Not one it gave (`versions_in`) or of another person: TreatmentInvalid naming
+`orders_version`; any medication's part not the version now: StaleEdit naming `orders_version` (409). Why
+`order_version` stays, optional, beside it: it is one part of what `orders_version` says (that medication's
+version, the same definition), so sending both is still a true statement of what the client read and
+refusing it would break a client for nothing; sent, it is read and compared as before (422/409 naming
+`order_version`), left out (NOT_READ) `orders_version` covers it. Why it no longer suffices alone: it would
+keep serving the weaker guarantee silently; an old client that sends only `order_version` is told, 422 naming
+`orders_version` (the API's schema requires it)."""
 
 from __future__ import annotations
 
@@ -74,46 +106,19 @@ def prescribe(
     schedule: object = None,  # raw JSON steps, parsed by the core (`parse_schedule`) with its own words
     now: datetime | None = None,
     override_reason: object = "",  # any JSON value: only text of substance is a reason
-    order_version: object = NOT_READ,  # the version of this medication's orders the writer read (see below)
+    order_version: object = NOT_READ,  # the version of this medication's orders the writer read
     other_versions: Mapping[str, object] | None = None,  # the other medications' versions a page showed
-    orders_version: object = NOT_READ,  # the API's: the version of all the person's orders (see below)
+    orders_version: object = NOT_READ,  # the API's: the version of all the person's orders
 ) -> MedicationOrder:
     """A new order; an active order for the same medication is superseded (kept, never edited). A dose above
     the program's check against entry errors (the window's single-dose and day-total ceilings) needs the
     prescriber's reason of substance (`override_reason`); above the hard bound it is refused. A person with no
     open episode of care in their program (`queries.orders.episode_open`, read under the episode's lock) gets
     no order (review 20a: 422 naming `patient`, in the dose's words; the refusal audited, nothing else
-    written).
-
-    Optimistic concurrency (session 22: one prescriber lowers the methadone dose after a high QTc, another
-    saves from the page they opened before, undoing the lowering): `order_version` is the version of this
-    medication's orders the writer read (`queries.orders.order_version`: the newest order's id, 0 for none),
-    required of every adapter (the API's body, the pages' hidden field); missing or not a whole number is
-    TreatmentInvalid naming `order_version`. An order written since that read is StaleEdit naming
-    `order_version` and saying which order is now the newest (409 on the API, the page shown again with the
-    current orders), nothing written and not audited (as every stale-edit refusal: nothing was done). The
-    version is compared once before the checks and again under the person's lock (`lock_person`) just
-    before the write, so of two submits at once one writes and the other is refused; the QTc gate's and the
-    ceilings' reads are then those of the order the writer read. A caller that showed no order to anyone
-    (a test's setup) passes none (`NOT_READ`); the service's own read is then the one compared under the
-    lock (an order written meanwhile still refuses it). Every adapter passes what it was sent, None when
-    nothing was (refused): tests/treatment/test_order_versions.py holds every call in `keel` to it.
-    `other_versions` (review 22n hole 2): the versions of the other medications the writer's page showed
-    (the medication page shows them all); each is compared as `order_version` is, so a page read before
-    another medication's order was written (a switch nobody saw) or stopped is stale. Under the lock every
-    medication's version is compared with the first read.
-    `orders_version` (session 23, lane api23): the version of all the person's orders an API client read
-    (`queries.orders_version`: `order_versions`, the page's one definition, in one text with the person's
-    id), required of the API: its per-medication `order_version` alone let a client that read before
-    another medication's order was written (naltrexone added at 09:01, methadone written at 09:02 from the
-    09:00 read) write unwarned. Not one it gave (`versions_in`) or of another person: TreatmentInvalid
-    naming `orders_version`; any medication's part not the version now: StaleEdit naming `orders_version`
-    (409). Why `order_version` stays, optional, beside it: it is one part of what `orders_version` says
-    (that medication's version, the same definition), so sending both is still a true statement of what
-    the client read and refusing it would break a client for nothing; sent, it is read and compared as
-    before (422/409 naming `order_version`), left out (NOT_READ) `orders_version` covers it. Why it no
-    longer suffices alone: it would keep serving the weaker guarantee silently; an old client that sends
-    only `order_version` is told, 422 naming `orders_version` (the API's schema requires it).
+    written). Optimistic concurrency: `order_version`, `other_versions` and `orders_version`, each a version
+    of the orders the writer read, are compared with the versions now (before the checks, and again under
+    the person's lock just before the write): an order written since is StaleEdit naming the field it came
+    in (409), nothing written (the module's docstring says why each and how).
 
     In order, one step each: the person (`_scoped_for`), the versions read (`_versions_read`), the order's
     fields, ceilings and QTc gate (`_checked_order`), the reasons kept in the note (`_noted`), then under the

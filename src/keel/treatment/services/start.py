@@ -41,21 +41,6 @@ if TYPE_CHECKING:  # the schemas read the services; the service only names the b
     from keel.treatment.schemas import IntakeIn
 
 
-def _start_gate(
-    patient: Patient,
-    order: MedicationOrder,
-    ctx: DoseContext,
-    now: datetime,
-    total: Decimal,
-    overrides: list[DoseOverride],
-    *,
-    dose_limit: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """`start_gate` as the dose guards still take it (`doses.guards.Cover.start`, `doses.rule.dose_decision`:
-    a plain dict, typed `StartGate` once those take it)."""
-    return dict(start_gate(patient, order, ctx, now, total, overrides, dose_limit=dose_limit))
-
-
 def start_gate(
     patient: Patient,
     order: MedicationOrder,

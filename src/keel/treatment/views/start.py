@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -29,7 +30,7 @@ from keel.core.digits import ascii_digits
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.buprenorphine.timing import TimingRow
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
+from keel.core.rules.window import REASON_NO_SUBSTANCE
 from keel.patients.models import zone_of
 from keel.recovery.common import StaleEdit
 from keel.treatment import queries, services, words
@@ -426,9 +427,7 @@ def _correction_errors(exc: InvalidInput) -> dict[str, str]:
                 else _("Give the date and the time of the last use.")
             )
         elif e.field == "reason":
-            out["reason"] = _(
-                "Say what you assessed and why, in at least %(words)s words and %(chars)s characters."
-            ) % {"words": REASON_MIN_WORDS, "chars": REASON_MIN_CHARS}
+            out["reason"] = f"{capfirst(_(REASON_NO_SUBSTANCE))}."  # the rule's own words (`reason_problem`)
         elif e.field == "struck_at" and e.reason == last_use_service.PROGRAM_RECORD:
             out["struck_at"] = _(
                 "This time comes from the program's own record (a dose given here, a take-home day or a "

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision, Reason
+from keel.core.rules.buprenorphine import StartGate
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.qtc import NEEDS_NEW_ORDER, above_order_on_high_qtc, raise_on_later_qtc
 from keel.core.words import gettext_noop as N_
@@ -41,7 +42,7 @@ from keel.treatment.services.common import (
 from keel.treatment.services.doses.rule import BLOCKING, dose_decision
 from keel.treatment.services.hours import dosing_hours_gate
 from keel.treatment.services.qtc import level_since, qtc_reason_covers, qtc_unseen, restart_day
-from keel.treatment.services.start import _start_gate
+from keel.treatment.services.start import start_gate
 from keel.treatment.services.take_homes import TAKE_HOME_DAY
 
 
@@ -193,7 +194,7 @@ class Cover:
     total: Decimal  # the day's total with this dose
     override: DoseOverride | None  # the override the dose names if the rule passes it on a rationale
     documented: bool  # a limit override for today covers the day's total
-    start: dict[str, Any] | None  # buprenorphine: the start gate's inputs to the rule
+    start: StartGate | None  # buprenorphine: the start gate's inputs to the rule
 
 
 def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
@@ -214,7 +215,7 @@ def prescriber_cover(day: DoseDay, at: datetime, amount: Decimal) -> Cover:
     documented = override is not None and total <= override.max_total_mg
     start = None
     if medication == Medication.BUPRENORPHINE:
-        start = _start_gate(patient, order, ctx, at, total, overrides, dose_limit=day.policy)
+        start = start_gate(patient, order, ctx, at, total, overrides, dose_limit=day.policy)
         if start.get("start_override") and not documented:
             override = next(o for o in overrides if o.kind == OverrideKind.START and total <= o.max_total_mg)
     return Cover(total, override, documented, start)

@@ -12,7 +12,7 @@ from typing import Any
 
 from keel.core import rules
 from keel.core.decision import Decision
-from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE
+from keel.core.rules.buprenorphine import NOT_READY_TO_DOSE, StartGate
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.qtc import NEEDS_NEW_ORDER
 from keel.core.rules.window import HOLD_OPEN, REFUSED
@@ -33,17 +33,18 @@ def dose_decision(
     amount: Decimal,
     sedated: bool,
     documented: bool,
-    start: dict[str, Any] | None = None,
+    start: StartGate | None = None,
     hours_since_last: float | None = None,
     ordered_mg: Decimal | None = None,
     *,
     settings: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine
-    first-dose inputs (first_dose, start_verdict, start_override); `hours_since_last`: since the last dose of
-    this medication given, whatever the day (the re-dose interval); `ordered_mg`: the active order's dose (a
-    dose past it needs the prescriber's override for the day); `settings`: that policy, when the caller read
-    it already (`guards.DoseDay.policy`); None: read here."""
+    """The guard-rail rule of this medication, with the program's policy. `start`: the buprenorphine start
+    gate (`start.start_gate`, the core's `StartGate`: the first dose's inputs, the induction's phase, a
+    low-dose step); `hours_since_last`: since the last dose of this medication given, whatever the day (the
+    re-dose interval); `ordered_mg`: the active order's dose (a dose past it needs the prescriber's override
+    for the day); `settings`: that policy, when the caller read it already (`guards.DoseDay.policy`); None:
+    read here."""
     name = GUARD_RAILS.get(medication)
     if name is None:
         raise TreatmentInvalid(
