@@ -19,6 +19,7 @@ from typing_extensions import TypedDict
 from keel.api_body import CoreIn
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
+from keel.core.rules.window import REASON_FIELD_HELP
 from keel.schemas import NESTED_FORBID, In, IsoDate, Out
 from keel.treatment import queries
 from keel.treatment.models import (
@@ -663,7 +664,7 @@ class LastUseCorrectionIn(In):
         "struck time was wrong and the record gives no other (a later time is a new report of last use)",
     )
     reason: str = Field(
-        description="the prescriber's reason of substance (at least 3 words and 15 characters)",
+        description=f"the prescriber's reason: {REASON_FIELD_HELP}",
     )
 
 
