@@ -29,7 +29,6 @@ from keel.core.digits import ascii_digits
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.buprenorphine.timing import TimingRow
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS
 from keel.patients.models import zone_of
 from keel.recovery.common import StaleEdit
 from keel.treatment import queries, services, words
@@ -46,6 +45,7 @@ from keel.treatment.views.common import (
     said,
     skipped_time_error,
 )
+from keel.web import field_words
 
 
 @require_safe
@@ -422,9 +422,7 @@ def _correction_errors(exc: InvalidInput) -> dict[str, str]:
                 else _("Give the date and the time of the last use.")
             )
         elif e.field == "reason":
-            out["reason"] = _(
-                "Say what you assessed and why, in at least %(words)s words and %(chars)s characters."
-            ) % {"words": REASON_MIN_WORDS, "chars": REASON_MIN_CHARS}
+            out["reason"] = field_words.said(e)  # the one check's own answer (review 24r: one answer)
         elif e.field == "struck_at" and e.reason == last_use_service.PROGRAM_RECORD:
             out["struck_at"] = _(
                 "This time comes from the program's own record (a dose given here, a take-home day or a "
