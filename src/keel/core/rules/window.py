@@ -218,7 +218,7 @@ def _form_problem(joined: str) -> str:
 def _only_keels_words(joined: str) -> bool:
     """Whether every word of `joined` is a word of Keel's own sentences (`KEEL_SENTENCES`)."""
     words = words_of(joined, glued_to_digits=False)
-    return bool(words) and all(skeleton(w) in _keel_vocabulary() for w in words)
+    return bool(words) and all(_shape(w) in _keel_vocabulary() for w in words)
 
 
 def _measure(joined: str) -> _Measure:
@@ -231,15 +231,15 @@ def _measure(joined: str) -> _Measure:
     real_words = [w for w in words if _real_word(w)]
     empty = _no_substance(words)
     clinical = {
-        shape for shape in (_clinical_shape(w) for w in real_words if skeleton(w) not in empty) if shape
+        shape for shape in (_clinical_shape(w) for w in real_words if _shape(w) not in empty) if shape
     }
     negated = _negated_signs(words)
-    real = {skeleton(w) for w in real_words} | negated | vitals
+    real = {_shape(w) for w in real_words} | negated | vitals
     own = _keels_own(words)
     theirs = [w for w, o in zip(words, own, strict=True) if not o]  # the words outside Keel's runs
-    their_substance = {skeleton(w) for w in theirs if _real_word(w)} - empty
+    their_substance = {_shape(w) for w in theirs if _real_word(w)} - empty
     their_substance |= {n for n in negated if any(n == f"not:{_clinical_shape(w)}" for w in theirs)} | vitals
-    typed = {skeleton(w) for w in real_words if _clinical_shape(w) and skeleton(w) not in empty}
+    typed = {_shape(w) for w in real_words if _clinical_shape(w) and _shape(w) not in empty}
     return _Measure(
         seen=visible_length(shown) + sum(unicodedata.east_asian_width(c) in "WF" for c in shown),
         letters=len({c.lower() for c in shown if c.isalnum()}),
@@ -382,6 +382,12 @@ _NO_SUBSTANCE_STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=16384)
+def _shape(word: str) -> str:
+    """`keel.core.text.skeleton`, remembered: a reason's words are compared many times over."""
+    return skeleton(word)
+
+
 def _gendered(*words: str) -> tuple[str, ...]:
     """Each Spanish adjective given in its masculine singular ("respiratorio") in its four forms of gender
     and number ("respiratoria", "respiratorios", "respiratorias"; review 24r); accents are optional in the
@@ -515,26 +521,26 @@ def _no_substance_shapes() -> tuple[frozenset[str], frozenset[str]]:
     """The skeletons of `_NO_SUBSTANCE_WORDS` with every form of `_NO_SUBSTANCE_STEMS`, and of
     `_LOREM_IPSUM`."""
     stems = (stem + ending for stem, endings in _NO_SUBSTANCE_STEMS.items() for ending in endings)
-    plain = frozenset(map(skeleton, (*_NO_SUBSTANCE_WORDS, *stems)))
-    return plain, frozenset(map(skeleton, _LOREM_IPSUM))
+    plain = frozenset(map(_shape, (*_NO_SUBSTANCE_WORDS, *stems)))
+    return plain, frozenset(map(_shape, _LOREM_IPSUM))
 
 
 @cache
 def _terse_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_WORDS`."""
-    return frozenset(map(skeleton, _TERSE_WORDS))
+    return frozenset(map(_shape, _TERSE_WORDS))
 
 
 @cache
 def _terse_modifier_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_MODIFIERS`."""
-    return frozenset(map(skeleton, _TERSE_MODIFIERS))
+    return frozenset(map(_shape, _TERSE_MODIFIERS))
 
 
 @cache
 def _terse_joiner_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_JOINERS`."""
-    return frozenset(map(skeleton, _TERSE_JOINERS))
+    return frozenset(map(_shape, _TERSE_JOINERS))
 
 
 # Review 24r: a negation before a sign of life is a sign of its own ("not breathing", "no pulse", "no
@@ -609,25 +615,28 @@ def _less_keels_sentences(words: list[str]) -> list[str]:
     label, a title: `KEEL_SENTENCES`, any language Keel speaks), word for word by skeleton: a label typed
     before the reason ("Nature of the emergency: opioid overdose") leaves the reason to be judged (review
     24r), as a hint pasted back whole does (review 21y)."""
+    pairs = [(w, _shape(w)) for w in words]
     for sentence in _keel_sentence_shapes():
         n = len(sentence)
-        kept: list[str] = []
+        if sentence[0] not in {shape for _, shape in pairs}:
+            continue
+        kept: list[tuple[str, str]] = []
         i = 0
-        while i < len(words):
-            if tuple(skeleton(w) for w in words[i : i + n]) == sentence:
+        while i < len(pairs):
+            if tuple(shape for _, shape in pairs[i : i + n]) == sentence:
                 i += n
             else:
-                kept.append(words[i])
+                kept.append(pairs[i])
                 i += 1
-        words = kept
-    return words
+        pairs = kept
+    return [w for w, _ in pairs]
 
 
 @cache
 def _keel_sentence_shapes() -> tuple[tuple[str, ...], ...]:
     """The skeletons of the words of each of `KEEL_SENTENCES` of three words or more, in every language Keel
     speaks, longest first."""
-    runs = {tuple(skeleton(w) for w in words_of(t, glued_to_digits=False)) for t in _said(KEEL_SENTENCES)}
+    runs = {tuple(_shape(w) for w in words_of(t, glued_to_digits=False)) for t in _said(KEEL_SENTENCES)}
     return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
 
 
@@ -637,15 +646,30 @@ def _clinical_shape(word: str) -> str:
     for a word of six letters or more, one letter added, dropped, changed or two next to each other swapped
     ("unresponive", "overdoes", "inconciente"); of five, two next to each other swapped ("gvien"); "" for
     any other word. Keys in a row and mash are never a typo of a clinical word."""
-    shape = skeleton(word)
+    shape = _shape(word)
     if shape in _terse_shapes():
         return shape
     if len(shape) < 5 or _keyboard_run(word) or _mash(word):
         return ""
-    for known in _terse_shapes():
-        if abs(len(known) - len(shape)) <= 1 and len(known) >= 5 and _one_typo(shape, known):
-            return known
-    return ""
+    near = {k for d in _deletions(shape) for k in _terse_deletions().get(d, ())}
+    return next((known for known in sorted(near) if len(known) >= 5 and _one_typo(shape, known)), "")
+
+
+def _deletions(shape: str) -> set[str]:
+    """`shape` and each text one letter shorter: two words one typo apart share one of these (a swap of
+    two letters drops to the same text too)."""
+    return {shape} | {shape[:i] + shape[i + 1 :] for i in range(len(shape))}
+
+
+@cache
+def _terse_deletions() -> dict[str, tuple[str, ...]]:
+    """Each of `_deletions` of the skeletons of `_TERSE_WORDS`, with the words it comes from: a typo's
+    candidates, found without trying every word."""
+    index: dict[str, list[str]] = {}
+    for shape in sorted(_terse_shapes()):
+        for d in _deletions(shape):
+            index.setdefault(d, []).append(shape)
+    return {d: tuple(shapes) for d, shapes in index.items()}
 
 
 def _one_typo(typed: str, known: str) -> bool:
@@ -663,27 +687,33 @@ def _one_typo(typed: str, known: str) -> bool:
     return short[i:] == long[i + 1 :]
 
 
+@cache
+def _negation_shapes() -> tuple[frozenset[str], frozenset[str]]:
+    """The skeletons of `_NEGATIONS` and of `_NEGATABLE`."""
+    return frozenset(map(_shape, _NEGATIONS)), frozenset(map(_shape, _NEGATABLE))
+
+
 def _negated_signs(words: list[str]) -> set[str]:
     """The signs of life `words` says are absent: a negation (`_NEGATIONS`) followed by a sign
     (`_NEGATABLE`, or one typo of it), as "not:" and its skeleton ("not breathing": "not:breathing")."""
-    negations = frozenset(map(skeleton, _NEGATIONS))
-    negatable = frozenset(map(skeleton, _NEGATABLE))
+    negations, negatable = _negation_shapes()
     return {
         f"not:{_clinical_shape(b)}"
         for a, b in pairwise(words)
-        if skeleton(a) in negations and _clinical_shape(b) in negatable
+        if _shape(a) in negations and _clinical_shape(b) in negatable
     }
 
 
+@lru_cache(maxsize=16384)
 def _mash(word: str) -> bool:
     """Whether `word` is keyboard mash: three letters or more of the Latin, Cyrillic or Greek alphabet
     without a vowel ("ksjdf", "lkjsd", "fkjs"), and no clinical abbreviation ("ECG", "CPR")."""
     plain = _plain(word)
     return (
         len(plain) >= _KEY_RUN
-        and all(script_of(c) in {"LATIN", "CYRILLIC", "GREEK"} for c in plain)
         and not _VOWELS & set(plain)
-        and skeleton(word) not in _terse_shapes()
+        and all(script_of(c) in {"LATIN", "CYRILLIC", "GREEK"} for c in plain)
+        and _shape(word) not in _terse_shapes()
     )
 
 
@@ -701,6 +731,7 @@ def _key_runs() -> tuple[str, ...]:
     return (*(r for row in rows for r in (row, row[::-1])), *_ALPHABETS)
 
 
+@lru_cache(maxsize=16384)
 def _keyboard_run(word: str) -> bool:
     """Whether `word` (case-folded, marks dropped) is one or more runs of at least three keys next to each
     other on one keyboard row, either way: "asdf", "jkl", "qwer", "uiop", "lkj", "asdfjkl", "zxcvzxcv", or
@@ -719,8 +750,8 @@ def _no_substance(words: list[str]) -> set[str]:
     """The skeletons of those of `words` that are no substance of a reason: in `_NO_SUBSTANCE_WORDS`, in
     `_LOREM_IPSUM` when "lorem" or "ipsum" is there too, or a run of keys (`_keyboard_run`)."""
     plain, latin = _no_substance_shapes()
-    shapes = {skeleton(w): w for w in words}
-    if {skeleton("lorem"), skeleton("ipsum")} & shapes.keys():
+    shapes = {_shape(w): w for w in words}
+    if {_shape("lorem"), _shape("ipsum")} & shapes.keys():
         plain = plain | latin
     return {shape for shape, w in shapes.items() if shape in plain or _keyboard_run(w) or _mash(w)}
 
@@ -729,7 +760,7 @@ def _keels_own(words: list[str]) -> list[bool]:
     """Which of `words` are Keel's own: in a run of two or more that follow each other in one of
     `KEEL_SENTENCES` (any language Keel speaks), compared by skeleton. A sentence of Keel's, cut anywhere and
     pasted, is all Keel's; a clinician's own sentence that shares a word ("emergency", "the") is not."""
-    shapes = [skeleton(w) for w in words]
+    shapes = [_shape(w) for w in words]
     own = [False] * len(shapes)
     for i, pair in enumerate(pairwise(shapes)):
         if pair in _keel_pairs():
@@ -737,10 +768,11 @@ def _keels_own(words: list[str]) -> list[bool]:
     return own
 
 
+@lru_cache(maxsize=16384)
 def _real_word(word: str) -> bool:
     """Whether `word` counts toward a reason's words: two letters or more, not one letter repeated, none of a
     script written without spaces (those are counted by letter)."""
-    shape = skeleton(word)
+    shape = _shape(word)
     return (
         sum(c.isalpha() for c in word) >= 2
         and len(set(shape)) >= 2
@@ -768,7 +800,7 @@ def _keel_pairs() -> frozenset[tuple[str, str]]:
     skeleton."""
     pairs: set[tuple[str, str]] = set()
     for sentence in _said(KEEL_SENTENCES):
-        shapes = [skeleton(w) for w in words_of(sentence, glued_to_digits=False)]
+        shapes = [_shape(w) for w in words_of(sentence, glued_to_digits=False)]
         pairs |= set(pairwise(shapes))
     return frozenset(pairs)
 
@@ -776,7 +808,7 @@ def _keel_pairs() -> frozenset[tuple[str, str]]:
 @cache
 def _keel_vocabulary() -> frozenset[str]:
     """The skeleton of every word of `KEEL_SENTENCES` in every language Keel speaks."""
-    return frozenset(skeleton(w) for t in _said(KEEL_SENTENCES) for w in words_of(t))
+    return frozenset(_shape(w) for t in _said(KEEL_SENTENCES) for w in words_of(t))
 
 
 def hold_open_reasons() -> tuple[Reason, ...]:
