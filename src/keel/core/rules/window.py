@@ -170,9 +170,10 @@ def reason_problem(text: Any) -> str:
        no digit glued) told apart by skeleton (Unicode's confusables, marks dropped: accents are optional);
        words of no substance (`_no_substance`: joining words, words about the record, deferrals,
        placeholders, requests, apologies, greetings, test text, lorem ipsum, keys in a row in any layout
-       Keel knows, keyboard mash without a vowel); clinical words (`_clinical`: `_TERSE_WORDS`, one typo of a
-       word of six letters or more, a negation before a sign: "not breathing", "sin pulso");
-    3. `_verdict`: a reason passes by one of four shapes, `_full` (three different real words, two of
+       Keel knows, keyboard mash without a vowel); clinical words (`_clinical_shape`: `_TERSE_WORDS`, and one
+       word with one typo, `_one_typo`; `_negated_signs`: a negation before a sign, "not breathing", "sin
+       pulso");
+    3. the verdict: a reason passes by one of four shapes, `_full` (three different real words, two of
        substance, fifteen characters), `_terse` (two clinical words: "opioid overdose", "no pulse", "dose
        spilt", "RR 4, SpO2 70%"), `_sentence` ("lost her phone") or `_unspaced` (a script written without
        spaces: six different letters; review 22p); else `_refusal` answers what failed, never a measure the
@@ -230,28 +231,35 @@ def _measure(joined: str) -> _Measure:
     shown = " ".join([*words, *vitals]) if stripped else joined
     real_words = [w for w in words if _real_word(w)]
     empty = _no_substance(words)
-    clinical = {
-        shape for shape in (_clinical_shape(w) for w in real_words if _shape(w) not in empty) if shape
-    }
+    clinical = _clinical(real_words, empty)
     negated = _negated_signs(words)
     real = {_shape(w) for w in real_words} | negated | vitals
     own = _keels_own(words)
     theirs = [w for w, o in zip(words, own, strict=True) if not o]  # the words outside Keel's runs
     their_substance = {_shape(w) for w in theirs if _real_word(w)} - empty
     their_substance |= {n for n in negated if any(n == f"not:{_clinical_shape(w)}" for w in theirs)} | vitals
-    typed = {_shape(w) for w in real_words if _clinical_shape(w) and _shape(w) not in empty}
     return _Measure(
         seen=visible_length(shown) + sum(unicodedata.east_asian_width(c) in "WF" for c in shown),
         letters=len({c.lower() for c in shown if c.isalnum()}),
         unspaced=len({c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}),
         real=frozenset(real),
         substance=frozenset(real - empty),
-        clinical=frozenset(clinical | typed | negated | vitals),
+        clinical=frozenset(clinical | negated | vitals),
         # mostly Keel's words, and fewer than two words of substance of the person's own ("the person is not
         # breathing" shares "the person is not" with a page's lead, and is a reason)
         keels_own=2 * sum(own) > len(words) and len(their_substance) < REASON_MIN_SUBSTANCE,
         stripped=stripped,
     )
+
+
+def _clinical(real_words: list[str], empty: set[str]) -> set[str]:
+    """The skeletons of those of `real_words` (not of `empty`) that are clinical words (`_TERSE_WORDS`), and
+    of the clinical word one of them is with one typo (`_clinical_shape`): one typo in a reason, never two
+    ("unresponive, OD" is a reason; two mistyped words are not read as clinical)."""
+    shapes = {_shape(w): _clinical_shape(w) for w in real_words if _shape(w) not in empty}
+    exact = {shape for shape, known in shapes.items() if known == shape}
+    typos = {shape: known for shape, known in shapes.items() if known and known != shape}
+    return exact | ({*typos.values(), *typos} if len(typos) == 1 else set())
 
 
 def _full(m: _Measure) -> bool:
