@@ -260,7 +260,7 @@ def test_a_prescriber_corrects_a_mistaken_time_of_last_use(live_server: Any, bro
     readiness.get_by_label("Clinical reason (required)").fill("typo fix")
     readiness.get_by_role("button", name="Save correction").click()
     readiness = page.get_by_role("region", name="Buprenorphine readiness")
-    expect(readiness).to_contain_text("Say what you assessed and why")
+    expect(readiness).to_contain_text("say what happened and why")  # review 24r: the one check's answer
     expect(readiness.get_by_label("Right time of last use")).to_have_value(right)
     expect(readiness.get_by_label("Clinical reason (required)")).to_have_value("typo fix")
     shot(page, "start-correction-refused-tablet")

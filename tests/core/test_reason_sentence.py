@@ -1,11 +1,13 @@
-"""Lane shape24: the refusal sentence `REASON_NO_SUBSTANCE` says the rule `reason_problem` applies ("at least
-3 words, or 2 words if one is a clinical word"), and the API's descriptions of a reason field say it from
-there."""
+"""Lane shape24, with lane fix24r's refusals: the refusal sentence `REASON_NO_SUBSTANCE` says the rule
+`reason_problem` applies, each refusal is one of the check's own sentences, and the API's descriptions of a
+reason field say the rule from one place (`REASON_FIELD_HELP`)."""
 
 import pytest
 from django.utils import translation
 
 from keel.core.rules.window import (
+    REASON_FIELD_HELP,
+    REASON_HINTS,
     REASON_MIN_SUBSTANCE,
     REASON_MIN_WORDS,
     REASON_NO_SUBSTANCE,
@@ -34,15 +36,21 @@ def test_what_passes_is_what_the_sentence_says(reason: str) -> None:
     assert len(words) >= REASON_MIN_WORDS or (len(words) >= REASON_MIN_SUBSTANCE and clinical), reason
 
 
-@pytest.mark.parametrize("reason", ["now", "lost phone", "gave dose ok", "overdose lol"])
-def test_a_short_reason_is_refused_with_the_sentence(reason: str) -> None:
-    assert reason_problem(reason) == REASON_NO_SUBSTANCE
+def test_a_short_reason_of_too_few_words_is_refused_with_the_sentence() -> None:
+    assert reason_problem("lost phone") == REASON_NO_SUBSTANCE
 
 
-def test_the_api_descriptions_say_the_sentence() -> None:
+@pytest.mark.parametrize("reason", ["now", "gave dose ok", "overdose lol"])
+def test_a_short_reason_is_refused_with_one_of_the_checks_sentences(reason: str) -> None:
+    """Lane fix24r (review 24r hole 10): each refusal names what failed (Keel's own words, a filler, too few
+    words), never a measure the text already meets: one of the check's own sentences (`REASON_HINTS`)."""
+    assert reason_problem(reason) in REASON_HINTS
+
+
+def test_the_api_descriptions_say_the_rule_from_one_place() -> None:
     for schema in (EmergencyIn, LastUseCorrectionIn):
         description = schema.model_fields["reason"].description
-        assert description is not None and description.endswith(REASON_NO_SUBSTANCE), schema
+        assert description is not None and description.endswith(REASON_FIELD_HELP), schema
 
 
 def test_the_sentence_is_said_in_spanish_and_is_no_reason() -> None:

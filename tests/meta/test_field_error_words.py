@@ -17,7 +17,7 @@ from django.utils import translation
 
 from keel.core.intake import parse_last_use
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import REASON_MIN_SUBSTANCE, REASON_MIN_WORDS, reason_problem
+from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS, reason_problem
 from keel.treatment.services.last_use import parse_last_use_report
 from keel.web import field_words
 from tests.conftest import World, sign_in
@@ -301,8 +301,8 @@ def test_a_translation_that_lost_a_part_falls_back_to_english() -> None:
 
 
 def test_the_reason_problem_words_name_the_policy_numbers() -> None:
-    said = reason_problem("too short")
-    assert f"at least {REASON_MIN_WORDS} words, or {REASON_MIN_SUBSTANCE} words" in said
+    said = reason_problem("blue sky")  # review 24r: "too short" is filler now ("too"), said otherwise
+    assert f"at least {REASON_MIN_WORDS} different words and {REASON_MIN_CHARS} characters" in said
 
 
 PAGE_FORM = {

@@ -24,7 +24,7 @@ from keel.accounts import passwords, services
 from keel.accounts.models import OperatorSecondFactorReset, Program, ProgramMembership, User
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.rules.window import reason_problem
+from keel.core.rules.window import reason_problem, reason_text
 
 # The reason on each program's audit row (its words: `keel.web.audit_words.REASONS`).
 OPERATOR_RESET = "second factor reset by the server's operator (reason kept on the reset)"
@@ -84,9 +84,10 @@ def staff_for_operator(username: object) -> tuple[User, list[Program]]:
 
 
 def operator_reason(reason: object) -> str:
-    """The operator's reason as kept (its spaces folded), or OperatorResetRefused naming `--reason` with
+    """The operator's reason as kept, the text the check measured (`reason_text`: as shown, spaces folded;
+    review 24r), or OperatorResetRefused naming `--reason` with
     `reason_problem`'s words: the one test of a reason of substance."""
-    text = " ".join(str(reason or "").split())
+    text = reason_text(reason)
     problem = reason_problem(text)
     if problem:
         raise OperatorResetRefused("--reason", problem)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
-from keel.core.rules.window import reason_problem
+from keel.core.rules.window import reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 
@@ -48,12 +48,12 @@ SECOND_FACTOR_RESET = (
 
 
 def parse_second_factor_reset(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The reason (text, spaces folded) and the identity check; InvalidInput names each missing one. The
-    reason is a reason of substance (`reason_problem`, review 23s): removing a patient's second factor leaves
-    the account guarded by its password alone, and the record of why says something."""
+    """The reason (as measured: `reason_text`) and the identity check; InvalidInput names each missing one.
+    The reason is a reason of substance (`reason_problem`, review 23s): removing a patient's second factor
+    leaves the account guarded by its password alone, and the record of why says something."""
     errors: list[FieldError] = []
     value = raw.get("reason")
-    reason = " ".join(value.split()) if isinstance(value, str) else ""
+    reason = reason_text(value) if isinstance(value, str) else ""  # kept as measured (review 24r)
     if value is not None and not isinstance(value, str):  # review 13a: true was the reason "True"
         errors.append(FieldError("reason", N_("must be text")))
     elif not visible_length(reason):

@@ -42,7 +42,7 @@ from keel.core.rules import policy
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
-from keel.core.rules.window import REASON_MIXED_SCRIPT, reason_problem
+from keel.core.rules.window import REASON_MIXED_SCRIPT, reason_problem, reason_text
 from keel.core.text import mixed_script_words, shown_text, skeleton, visible_length
 from keel.core.words import gettext_noop as N_
 
@@ -172,6 +172,7 @@ MEDICAL_ROLES: dict[str, str] = {
 # What a medical emergency needs (Keel's product rule, `keel-emergency-categories`): the medicine and dose
 # the person takes and whether and since when they are in care. Check-in answers and screening scores stay.
 EMERGENCY_CATEGORIES = ("enrollment", "medication")
+NATURE_MAX = 1000  # the nature of an emergency: the record's room (`EmergencyDisclosure.nature`)
 # Words that name a recipient who is not medical personnel, in each language Keel speaks: courts, law
 # enforcement, jails, lawyers, employers, schools, insurers, landlords, immigration, child and family
 # services. A facility or person so named is refused (section 2.51 is for medical personnel only). Matched as
@@ -323,19 +324,16 @@ def _names(text: str, words: tuple[str, ...]) -> bool:
     )
 
 
-def _too_short(low: int) -> str:
-    """Why a text is too short; the length a person's consent form asks for (a representative's authority)
-    is marked for the catalogue."""
-    return {5: N_("needs at least 5 characters")}.get(low, f"needs at least {low} characters")
-
-
 def _text(raw: Mapping[str, Any], name: str, errors: list[FieldError], *, low: int, high: int) -> str:
     value = raw.get(name)
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
         errors.append(FieldError(name, N_("must be text")))
     elif visible_length(text) < low:  # characters no one sees are no text (review 19b)
-        errors.append(FieldError(name, N_("is required") if not visible_length(text) else _too_short(low)))
+        if not visible_length(text):
+            errors.append(FieldError(name, N_("is required")))
+        else:  # every length said through the catalogue (review 24r: "needs at least 10 characters" was not)
+            errors.append(FieldError.said(name, N_("needs at least %(n)s characters"), n=low))
     elif len(text) > high:
         errors.append(FieldError.said(name, N_("can be at most %(high)s characters"), high=high))
     return text
@@ -608,6 +606,23 @@ def parse_consent(
     )
 
 
+def _nature(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
+    """The nature of the emergency, as measured and stored (`reason_text`: as shown, spaces folded), judged by
+    the one test of a reason (`reason_problem`; review 20b: ten x's are no nature of an emergency) and no
+    other length rule (review 24r: "heroin OD" opens a record by break-the-glass, so it names the emergency
+    here too); at most 1000 characters, the record's room."""
+    value = raw.get("nature")
+    if value is not None and not isinstance(value, str):
+        errors.append(FieldError("nature", N_("must be text")))
+        return ""
+    nature = reason_text(value)
+    if problem := reason_problem(nature):
+        errors.append(FieldError("nature", problem))
+    elif len(nature) > NATURE_MAX:
+        errors.append(FieldError.said("nature", N_("can be at most %(high)s characters"), high=NATURE_MAX))
+    return nature
+
+
 def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     """What section 2.51 requires be named and recorded (the discloser and the time come from the session and
     the clock): the receiving medical personnel (person, role, facility) and the nature of the emergency; and
@@ -619,10 +634,7 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
         errors.append(FieldError("recipient_role", N_("choose the role of the receiving medical personnel")))
     affiliation = _text(raw, "recipient_affiliation", errors, low=2, high=200)
     _mixed_scripts("recipient_affiliation", affiliation, errors)
-    nature = " ".join(shown_text(_text(raw, "nature", errors, low=10, high=1000)).split())  # stored as shown
-    if not any(e.field == "nature" for e in errors) and reason_problem(nature):
-        # Review 20b: ten x's, dots or digits are no nature of an emergency: the one test of a reason
-        errors.append(FieldError("nature", reason_problem(nature)))
+    nature = _nature(raw, errors)
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
         if _names(text, _NOT_MEDICAL):
             errors.append(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from keel.api_body import CoreIn
 from keel.core import sharing
-from keel.core.rules.window import REASON_NO_SUBSTANCE
+from keel.core.rules.window import REASON_FIELD_HELP
 from keel.schemas import In
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 from keel.sharing.queries import ConsentView, Sharing
@@ -44,7 +44,7 @@ class ConsentIn(In):
 
 class EmergencyIn(In):
     record_number: str = Field(description="the patient's record number in your program")
-    reason: str = Field(description=f"the medical emergency: {REASON_NO_SUBSTANCE}")
+    reason: str = Field(description=f"the medical emergency: {REASON_FIELD_HELP}")
     password: str = Field(description="your password again")
     program: int | None = Field(
         None,

@@ -19,7 +19,7 @@ from typing_extensions import TypedDict
 from keel.api_body import CoreIn
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
-from keel.core.rules.window import REASON_NO_SUBSTANCE
+from keel.core.rules.window import REASON_FIELD_HELP
 from keel.schemas import NESTED_FORBID, In, IsoDate, Out
 from keel.treatment import queries
 from keel.treatment.models import (
@@ -147,22 +147,12 @@ class PrescribedOut(OrderOut):
     its reason and source ids."""
 
     warnings: list[ReasonOut]
-    orders_version: str = Field(
-        description="the version of all this person's orders, every medication's, as this order left them "
-        "(opaque text, as `orders_version` of GET /patients/{id}/medication): send it back as "
-        "`orders_version` with your next order, no read needed. Read under the same lock as the write: it "
-        "stands for what you read and this order, never an order someone else wrote meanwhile (which "
-        "refused this one, 409)"
-    )
 
     @classmethod
     def prescribed(cls, o: MedicationOrder) -> PrescribedOut:
-        if not o.orders_version_after:  # only `prescribe` gives one: an order read back never answers a write
-            raise ValueError("an order `prescribe` did not write has no version after it")
         return cls(
             **OrderOut.of(o).model_dump(),
             warnings=[ReasonOut(text=r.text, sources=list(r.sources)) for r in o.warnings],
-            orders_version=o.orders_version_after,
         )
 
 
@@ -674,7 +664,7 @@ class LastUseCorrectionIn(In):
         "struck time was wrong and the record gives no other (a later time is a new report of last use)",
     )
     reason: str = Field(
-        description=f"the prescriber's reason of substance: {REASON_NO_SUBSTANCE}",
+        description=f"the prescriber's reason: {REASON_FIELD_HELP}",
     )
 
 

@@ -15,11 +15,10 @@ import gettext
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NamedTuple, TypedDict
 
 from keel.core.decision import Param, Reason
 from keel.core.rules.policy import limit_for
@@ -67,18 +66,23 @@ REASON_MIN_UNSPACED_LETTERS = 6
 # reason: a reason that is one of them pasted back (in any language Keel speaks) counts none of their words.
 REASON_REQUIRED = N_("write the clinical reason (required)")
 REASON_TOO_LONG = N_("at most 2000 characters")
-# `REASON_NO_SUBSTANCE` says the rule of substance plainly (`_substance_problem`): at least three real
-# words (`REASON_MIN_WORDS`), or two words of substance (`REASON_MIN_SUBSTANCE`) when one is a clinical
-# word (`_terse`: "spat out", "opioid overdose"). Its earlier wording ("in at least 3 words and 15
-# characters", lane shape24) pasted back is still Keel's own words. The API's descriptions of a reason
-# field repeat it from here (`treatment.schemas`, `sharing.schemas`).
 REASON_NO_SUBSTANCE = N_(
-    "say what you assessed and why, in at least 3 words, or 2 words if one is a clinical word"
+    "say what happened and why, in at least 3 different words and 15 characters, or in two clinical words"
 )
 REASON_MIXED_SCRIPT = N_("a word mixes alphabets (a letter that only looks like a Latin one): type it again")
 REASON_SAYS_NOTHING = N_(
-    "say what you assessed and why now, in your own words: “later”, “TBD”, “no reason” or keys in a row "
-    "say nothing"
+    "say what happened and why now, in your own words: “later”, “TBD”, “no reason”, “please let me in”, "
+    "“testing” or keys in a row say nothing"
+)
+# Review 24r: the answer names what failed, never a measure the text already meets: Keel's own label or hint
+# typed back, two clinical words too short to read.
+REASON_KEELS_OWN = N_("Keel's own labels and hints are not a reason: say what happened, in your own words")
+REASON_SAY_MORE = N_("say more about what happened, in a few more words")
+# Where an API field describes a reason (`treatment.schemas`, `sharing.schemas`): the rule said once.
+REASON_FIELD_HELP = (
+    "a reason of substance (keel.core.rules.window.reason_problem): at least 3 different words and 15 "
+    "characters, two of them saying what happened, or two clinical words (a sign, a substance, a vital sign "
+    "with its value, a dose record's correction)"
 )
 REASON_HINTS = (
     REASON_REQUIRED,
@@ -86,6 +90,8 @@ REASON_HINTS = (
     REASON_NO_SUBSTANCE,
     REASON_MIXED_SCRIPT,
     REASON_SAYS_NOTHING,
+    REASON_KEELS_OWN,
+    REASON_SAY_MORE,
 )
 # Keel's other refusals shown for a reason field (a flag's note: `patients.services.flags`); with the hints,
 # Keel's own sentences: a text made only of their words is no one's reason (review 21y).
@@ -144,139 +150,178 @@ KEEL_SENTENCES = (
 )
 
 
-def reason_problem(text: Any) -> str:
-    """Why `text` is not a reason of substance ("" when it is): the one test of a typed reason of substance
-    (overrides, corrections, break-the-glass and an emergency disclosure's nature). Measured and split as it
-    is shown (`keel.core.text.shown_text`: NFKC, no format characters) into words of letters (`words_of`):
-    quotes, brackets, digits and characters no one sees make no word different ("test1 test2 test3", `urgent
-    "urgent" (urgent)`, "urgent urgent\u200b": one word; review 21p). In steps, the first refusal answers:
+def reason_text(text: object) -> str:
+    """A typed reason as it is measured and kept: as it is shown (`keel.core.text.shown_text`: NFKC, no format
+    characters, no right-to-left override), its spaces folded. The one cleaning of a reason: every caller of
+    `reason_problem` stores this text, so the record is the text the check measured (review 24r)."""
+    return " ".join(shown_text(str(text or "")).split())
 
-    1. something visible (spaces of no width are no reason, review 19b), at most 2000 characters;
-    2. no word mixing scripts beyond UTS #39's highly restrictive level (`mixed_script_words`: a Latin word
-       with a Cyrillic, Greek, Lisu or Cherokee look-alike letter);
-    3. not made only of Keel's own words, in any order (`_keel_vocabulary`, review 21y);
-    4. measured (`_measured`: its real words less Keel's hints pasted whole, those of substance, its length
-       as drawn), then of substance (`_substance_problem`): at length, tersely (`_terse`), as a short
-       sentence (`_short_sentence`) or in a script written without spaces. `REASON_NO_SUBSTANCE` says that
-       rule to the clinician."""
-    joined = " ".join(shown_text(str(text or "")).split())
-    if not visible_length(joined):
+
+def reason_problem(text: Any) -> str:
+    """Why `text` is not a reason of substance ("" when it is), in named steps, each said in its own function:
+
+    1. `reason_text`: measured as it is shown and kept (the one cleaning); `_form_problem`: required, at most
+       2000 characters, no word mixing scripts (`mixed_script_words`, UTS #39's highly restrictive level);
+    2. `_measure`: Keel's own words left out (`_less_keels_sentences`: a label, title or hint typed back whole,
+       "Nature of the emergency: opioid overdose", judges what the person added; review 24r); vital signs with
+       their value read as clinical words (`_vital_signs`: "RR 4", "SpO2 80%", "BP 60/30", "GCS 6"); the text
+       split into words of letters (`words_of`: quotes, brackets, digits and characters no one sees make no
+       word different; review 21p); real words (`_real_word`: two letters or more, not one letter repeated,
+       no digit glued) told apart by skeleton (Unicode's confusables, marks dropped: accents are optional);
+       words of no substance (`_no_substance`: joining words, words about the record, deferrals,
+       placeholders, requests, apologies, greetings, test text, lorem ipsum, keys in a row in any layout
+       Keel knows, keyboard mash without a vowel); clinical words (`_clinical_shape`: `_TERSE_WORDS`, and one
+       word with one typo, `_one_typo`; `_negated_signs`: a negation before a sign, "not breathing", "sin
+       pulso");
+    3. the verdict: a reason passes by one of four shapes, `_full` (three different real words, two of
+       substance, fifteen characters), `_terse` (two clinical words: "opioid overdose", "no pulse", "dose
+       spilt", "RR 4, SpO2 70%"), `_sentence` ("lost her phone") or `_unspaced` (a script written without
+       spaces: six different letters; review 22p); else `_refusal` answers what failed, never a measure the
+       text already meets (review 24r).
+
+    The one test of a typed reason of substance: overrides, corrections, voids, second-factor resets, policy
+    changes, break-the-glass and an emergency disclosure's nature (42 CFR 2.51)."""
+    joined = reason_text(text)
+    if problem := _form_problem(joined):
+        return problem
+    if _only_keels_words(joined):  # Keel's words only, any order (review 21y)
+        return REASON_KEELS_OWN
+    m = _measure(joined)
+    if _full(m) or _terse(m) or _sentence(m) or _unspaced(m):
+        return ""
+    return _refusal(m)
+
+
+class _Measure(NamedTuple):
+    """What `reason_problem` measured of a reason, Keel's own sentences left out."""
+
+    seen: int  # characters as drawn (a wide character counts two)
+    letters: int  # different letters or digits
+    unspaced: int  # different letters of a script written without spaces
+    real: frozenset[str]  # the skeletons of its real words, with its vital signs and negated signs
+    substance: frozenset[str]  # of those, the words of substance
+    clinical: frozenset[str]  # of those, the clinical words (`_TERSE_WORDS`, typos, vitals, negated signs)
+    keels_own: bool  # more than half its words are in runs copied from one of Keel's sentences
+    stripped: bool  # a whole sentence of Keel's was left out
+
+
+def _form_problem(joined: str) -> str:
+    """Step 1: the reason's form: present, at most 2000 characters, no word mixing scripts."""
+    if not visible_length(joined):  # spaces of no width are no reason (review 19b)
         return REASON_REQUIRED
     if len(joined) > 2000:
         return REASON_TOO_LONG
-    words = words_of(joined, glued_to_digits=False)
-    if mixed_script_words(words):
+    if mixed_script_words(words_of(joined, glued_to_digits=False)):
         return REASON_MIXED_SCRIPT
-    if words and all(skeleton(w) in _keel_vocabulary() for w in words):
-        return REASON_NO_SUBSTANCE
-    return _substance_problem(_measured(joined, words))
-
-
-@dataclass(frozen=True)
-class _Measured:
-    """A reason as `_substance_problem` reads it (`_measured`)."""
-
-    words: list[str]  # its words less any of Keel's hints pasted whole (`_less_hints`)
-    real: frozenset[str]  # the skeletons of its real words (`_real_word`)
-    substance: frozenset[str]  # those of `real` that are words of substance (not `_no_substance`)
-    seen: int  # its length as drawn: `visible_length`, a wide character (an ideograph, kana) counted twice
-    letters: int  # how many different letters or digits (case-folded)
-    unspaced: int  # how many different letters of a script written without spaces (`UNSPACED_SCRIPTS`)
-
-
-def _measured(joined: str, words: list[str]) -> _Measured:
-    """The measures of `joined` (the reason as shown) and `words` (its words). A real word has two letters
-    or more and not one letter repeated ("aaa", "qq": none), touches no digit (a number's suffix, a unit, a
-    code: "1st", "10mg", "l3sson": none), and words are told apart by their skeleton
-    (`keel.core.text.skeleton`: Unicode's confusables, marks dropped, so "test", "ṭest", "TEST" in Lisu
-    letters are one word; review 22p). A hint of Keel's pasted back whole is left out first
-    (`_less_hints`)."""
-    unspaced = {c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}
-    words = _less_hints(words)
-    real = frozenset(skeleton(w) for w in words if _real_word(w))
-    return _Measured(
-        words=words,
-        real=real,
-        substance=real - _no_substance(words),
-        seen=visible_length(joined) + sum(unicodedata.east_asian_width(c) in "WF" for c in joined),
-        letters=len({c.lower() for c in joined if c.isalnum()}),
-        unspaced=len(unspaced),
-    )
-
-
-def _substance_problem(m: _Measured) -> str:
-    """Whether a measured reason is one of substance: `REASON_NO_SUBSTANCE`, `REASON_SAYS_NOTHING` or ""
-    (a reason). The rule:
-
-    - at least fifteen characters as drawn (`REASON_MIN_CHARS`), unless it is terse (`_terse`) or a short
-      sentence (`_short_sentence`), and four different letters or digits ("xxxxxxxxxxxxxxx" is none; review
-      13g);
-    - or, for a reason written in a script without spaces (`UNSPACED_SCRIPTS`: Chinese, Japanese, Thai, Lao,
-      Khmer, Myanmar), at least `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts instead of
-      three words: a sentence there is one run of letters, and a clinician's language must not refuse an
-      emergency (review 22p);
-    - at least three different real words (`REASON_MIN_WORDS`) unless terse, and not Keel's own: a reason
-      more than half of whose words are in runs of two or more copied from one of `KEEL_SENTENCES` (the
-      hints, the flag's note, every title, lead, label and button of the emergency pages, in English and in
-      every compiled language, from the same gettext strings the pages show; `_keels_own`) is refused:
-      "write the clinical reason, ok", the break-the-glass page's title (review 22p);
-    - of those, at least two different words of substance (`REASON_MIN_SUBSTANCE`; review 22s): a real word
-      that is none of `_NO_SUBSTANCE_WORDS` (a word that only joins others, "the", "to", "de", "sin"; a word
-      about the reason or the record rather than the person, "reason", "motivo", "note", "nota",
-      "documented"; a deferral or a placeholder, "later", "después", "pendiente", "TBD", "n/a", "lorem ipsum":
-      `_LOREM_IPSUM`), nor a run of keys (`_keyboard_run`: "asdf", "jkl", "qwer", "uiop"). "no reason given
-      at all", "sin motivo alguno", "will document later", "to be documented", "ver nota después" say that
-      there is no reason yet: the record of a break-the-glass access or of an emergency disclosure (42 CFR
-      2.51: the nature of the emergency) is made now, not later. A real reason keeps passing ("Patient
-      unconscious in ED, needs methadone dose confirmed", "Paciente inconsciente en urgencias, confirmar
-      dosis de metadona"). Review 23s: placeholders, deferrals and pointers elsewhere are no substance
-      either, in every form of their stem after the fold (`_NO_SUBSTANCE_STEMS`: "documento", "documentaré",
-      "write it up", "escribo"), and so is a run of the alphabet ("abc def ghi", `_keyboard_run`), a word
-      about the software rather than the person ("testing the system", "prueba del sistema"), a
-      programmer's filler ("foo", "baz", "blah", "yada") and a pointer ("same as last time", "igual que la
-      vez anterior", "see previous entry above"): a reason is written now, here."""
-    terse = _terse(m)
-    if (m.seen < REASON_MIN_CHARS and not (terse or _short_sentence(m))) or m.letters < 4:
-        return REASON_NO_SUBSTANCE
-    if m.unspaced >= REASON_MIN_UNSPACED_LETTERS:
-        return ""
-    if (len(m.real) < REASON_MIN_WORDS and not terse) or 2 * _keels_own(m.words) > len(m.words):
-        return REASON_NO_SUBSTANCE
-    if len(m.substance) < REASON_MIN_SUBSTANCE:
-        return REASON_SAYS_NOTHING
     return ""
 
 
-def _terse(m: _Measured) -> bool:
-    """Whether a reason of fewer than three words or fifteen characters is one of substance, tersely (review
-    23s; tightened by lane fix23e): at least `REASON_MIN_TERSE_CHARS` characters hold two different words of
-    substance and EVERY word of substance carries meaning: each is of `_TERSE_WORDS`, the small sourced
-    vocabulary that says what happened on its own where Keel asks a reason, or of `_TERSE_MODIFIERS`, the
-    short list of words that only modify a clinical word ("spat out", "dose missing"), and at least one is of
-    `_TERSE_WORDS`: an emergency's signs and substances ("Opioid overdose", "Sobredosis, inconsciente",
-    "Overdose, unresponsive"), a dose record's correction ("wrong patient", "pharmacy count", "dose
-    spilled", "entered twice", "typo in mg", "spat out"). Its other real words may only join them
-    (`_TERSE_JOINERS`: "in", "de"); a filler beside them ("gave dose ok") makes it none. A clinical word
-    beside any other word is no reason: "overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo
-    fix" are refused. A busy clinician's two clinical words are a reason; "x", "TBD", "later", "ok", "lost
-    it", "lost phone" never are."""
+def _only_keels_words(joined: str) -> bool:
+    """Whether every word of `joined` is a word of Keel's own sentences (`KEEL_SENTENCES`)."""
+    words = words_of(joined, glued_to_digits=False)
+    return bool(words) and all(_shape(w) in _keel_vocabulary() for w in words)
+
+
+def _measure(joined: str) -> _Measure:
+    """Step 2: what the reason says, word by word (see `reason_problem`)."""
+    vitals, rest = _vital_signs(joined)
+    all_words = words_of(rest, glued_to_digits=False)
+    words = _less_keels_sentences(all_words)
+    stripped = len(words) < len(all_words)
+    shown = " ".join([*words, *vitals]) if stripped else joined
+    real_words = [w for w in words if _real_word(w)]
+    empty = _no_substance(words)
+    clinical = _clinical(real_words, empty)
+    negated = _negated_signs(words)
+    real = {_shape(w) for w in real_words} | negated | vitals
+    own = _keels_own(words)
+    theirs = [w for w, o in zip(words, own, strict=True) if not o]  # the words outside Keel's runs
+    their_substance = {_shape(w) for w in theirs if _real_word(w)} - empty
+    their_substance |= {n for n in negated if any(n == f"not:{_clinical_shape(w)}" for w in theirs)} | vitals
+    return _Measure(
+        seen=visible_length(shown) + sum(unicodedata.east_asian_width(c) in "WF" for c in shown),
+        letters=len({c.lower() for c in shown if c.isalnum()}),
+        unspaced=len({c for w in words for c in w if c.isalpha() and script_of(c) in UNSPACED_SCRIPTS}),
+        real=frozenset(real),
+        substance=frozenset(real - empty),
+        clinical=frozenset(clinical | negated | vitals),
+        # mostly Keel's words, and fewer than two words of substance of the person's own ("the person is not
+        # breathing" shares "the person is not" with a page's lead, and is a reason)
+        keels_own=2 * sum(own) > len(words) and len(their_substance) < REASON_MIN_SUBSTANCE,
+        stripped=stripped,
+    )
+
+
+def _clinical(real_words: list[str], empty: set[str]) -> set[str]:
+    """The skeletons of those of `real_words` (not of `empty`) that are clinical words (`_TERSE_WORDS`), and
+    of the clinical word one of them is with one typo (`_clinical_shape`): one typo in a reason, never two
+    ("unresponive, OD" is a reason; two mistyped words are not read as clinical)."""
+    shapes = {_shape(w): _clinical_shape(w) for w in real_words if _shape(w) not in empty}
+    exact = {shape for shape, known in shapes.items() if known == shape}
+    typos = {shape: known for shape, known in shapes.items() if known and known != shape}
+    return exact | ({*typos.values(), *typos} if len(typos) == 1 else set())
+
+
+def _full(m: _Measure) -> bool:
+    """A reason in full: fifteen characters, four different letters, three different real words, two of
+    substance, not mostly Keel's own."""
+    return (
+        m.seen >= REASON_MIN_CHARS
+        and m.letters >= 4
+        and len(m.real) >= REASON_MIN_WORDS
+        and len(m.substance) >= REASON_MIN_SUBSTANCE
+        and not m.keels_own
+    )
+
+
+def _terse(m: _Measure) -> bool:
+    """A terse reason (review 23s, lane fix23e, review 24r): from `REASON_MIN_TERSE_CHARS` characters, two
+    different words of substance, each real word a clinical word (`_clinical`), a modifier of one
+    (`_TERSE_MODIFIERS`) or a joining word (`_TERSE_JOINERS`), and one clinical word at least: "heroin OD",
+    "not breathing", "sin pulso", "respiratory distress", "GCS 6, RR 4", "dose spilt", "unresponive, OD"."""
     return (
         m.seen >= REASON_MIN_TERSE_CHARS
+        and m.letters >= 4
         and len(m.substance) >= REASON_MIN_SUBSTANCE
-        and bool(m.substance & _terse_shapes())
-        and m.real <= _terse_shapes() | _terse_modifier_shapes() | _terse_joiner_shapes()
+        and bool(m.substance & m.clinical)
+        and m.real - m.clinical <= _terse_modifier_shapes() | _terse_joiner_shapes()
+        and not m.keels_own
     )
 
 
-def _short_sentence(m: _Measured) -> bool:
-    """Whether a reason of fewer than fifteen characters is a short sentence of substance (lane fix23e):
-    three different real words, two of substance, the others only joining words (`_TERSE_JOINERS`: "gave
-    dose ok" is none), from `REASON_MIN_SENTENCE_CHARS` characters ("lost her phone")."""
+def _sentence(m: _Measure) -> bool:
+    """A short sentence: three different real words, two of substance, the others only joining words, from
+    `REASON_MIN_SENTENCE_CHARS` characters ("lost her phone")."""
     return (
         m.seen >= REASON_MIN_SENTENCE_CHARS
+        and m.letters >= 4
         and len(m.real) >= REASON_MIN_WORDS
+        and len(m.substance) >= REASON_MIN_SUBSTANCE
         and m.real - m.substance <= _terse_joiner_shapes()
+        and not m.keels_own
     )
+
+
+def _unspaced(m: _Measure) -> bool:
+    """A reason in a script written without spaces (`UNSPACED_SCRIPTS`): fifteen characters as drawn and
+    `REASON_MIN_UNSPACED_LETTERS` different letters of those scripts (review 22p)."""
+    return m.seen >= REASON_MIN_CHARS and m.unspaced >= REASON_MIN_UNSPACED_LETTERS
+
+
+def _refusal(m: _Measure) -> str:
+    """Step 3, a refusal: what failed, never a measure the text already meets. Mostly Keel's own words:
+    `REASON_KEELS_OWN`; too few words of substance beside a filler, a request, a deferral or keys:
+    `REASON_SAYS_NOTHING`; two clinical words too short to read: `REASON_SAY_MORE`; else too few different
+    words or characters: `REASON_NO_SUBSTANCE`."""
+    if m.keels_own or (m.stripped and not m.real):
+        return REASON_KEELS_OWN
+    if len(m.substance) < REASON_MIN_SUBSTANCE and m.real - m.substance - _terse_joiner_shapes():
+        return REASON_SAYS_NOTHING
+    if len(m.clinical & m.substance) >= REASON_MIN_SUBSTANCE:
+        return REASON_SAY_MORE
+    if len(m.real) >= REASON_MIN_WORDS and m.seen >= REASON_MIN_CHARS:  # then substance is short
+        return REASON_SAYS_NOTHING
+    return REASON_NO_SUBSTANCE
 
 
 # Review 22s: words that are no substance of a reason, in each language Keel speaks (English, Spanish),
@@ -315,6 +360,19 @@ _NO_SUBSTANCE_WORDS = (
     "mismo", "misma", "anterior", "anteriores", "previo", "previa", "arriba", "abajo", "ídem", "system",
     "systems", "sistema", "sistemas", "software", "app", "keel", "probando", "foo", "foobar", "baz", "qux",
     "quux", "xyzzy", "blah", "bla", "yada", "yadda", "meh", "dummy",
+    # Review 24r, English and Spanish: a request, a want or a need of the writer's own, an apology, a
+    # greeting, a deferral to someone else, test text and counting ("because I need it", "please let me in",
+    # "idk, sorry, later", "dunno, ask doc", "hola hola que tal", "testing testing one two three"): they name
+    # no state, person, act or event of the person whose record it is
+    "because", "cause", "need", "needs", "needed", "needing", "want", "wants", "wanted", "wanna", "access",
+    "accessing", "accessed", "now", "please", "pls", "plz", "let", "lemme", "check", "checking", "look",
+    "looking", "curious", "sorry", "idk", "dunno", "ask", "asking", "hello", "hi", "hey", "thanks", "thank",
+    "thx", "lol", "lmao", "haha", "jaja", "test", "tests", "testing", "tested", "one", "two", "three", "four",
+    "five", "you", "we", "us", "yes", "yeah", "yep", "sure", "fine", "without", "open", "opening", "view",
+    "viewing", "record", "records", "file", "porque", "necesito", "necesita", "necesitamos", "necesario",
+    "quiero", "quiere", "acceso", "acceder", "ahora", "favor", "gracias", "perdón", "disculpa", "disculpe",
+    "siento", "hola", "tal", "buenas", "buenos", "qué", "revisar", "checar", "mirar", "prueba", "pruebas",
+    "probar", "uno", "dos", "tres", "cuatro", "cinco", "vale", "bueno", "abrir", "archivo", "sé",
 )  # fmt: skip
 # Review 23s: words about the record or its writing in every form of their stem (the stem, then each of its
 # endings, as `keel.core.sharing` reads the words that name no medical personnel): "documento", "lo documento
@@ -330,6 +388,21 @@ _NO_SUBSTANCE_STEMS: dict[str, tuple[str, ...]] = {
     "coment": ("ario", "arios", "ar", "o", "aré"),
     "comment": ("", "s", "ed", "ing"),
 }  # fmt: skip
+
+
+@lru_cache(maxsize=16384)
+def _shape(word: str) -> str:
+    """`keel.core.text.skeleton`, remembered: a reason's words are compared many times over."""
+    return skeleton(word)
+
+
+def _gendered(*words: str) -> tuple[str, ...]:
+    """Each Spanish adjective given in its masculine singular ("respiratorio") in its four forms of gender
+    and number ("respiratoria", "respiratorios", "respiratorias"; review 24r); accents are optional in the
+    comparison (skeletons drop marks)."""
+    return tuple(w[:-1] + ending for w in words for ending in ("o", "a", "os", "as"))
+
+
 # Review 23s: the words that say what happened on their own, where Keel asks a short reason, English and
 # Spanish, compared by skeleton; a terse reason of two of them is one of substance (`reason_problem`).
 # Sources: the signs and substances of an opioid overdose (reference sections 12, 13: SAMHSA Overdose
@@ -363,6 +436,44 @@ _TERSE_WORDS = (
     "recuento", "derramó", "derramada", "derramado", "derrame", "escupió", "vomitó", "vómito", "cayó",
     "roto", "rota", "vaso", "frasco", "frascos", "bomba", "bitácora", "dada", "dado", "retenida", "anulada",
     "rechazó", "omitida", "dio", "servida",
+    # Review 24r: bona fide emergencies an ED names in two words beyond an overdose ("respiratory distress",
+    # "agonal respirations", "anaphylactic shock", "status epilepticus", "pulseless, apneic", "hypotensive,
+    # tachycardic"), the signs of life a negation makes a sign ("not breathing", `_NEGATABLE`), clinical
+    # abbreviations without a vowel (`_mash`), English
+    "distress", "agonal", "respiration", "respirations", "anaphylactic", "shock", "status", "epilepticus",
+    "epileptic", "pulseless", "pulse", "pulses", "hypotensive", "hypotension", "tachycardic", "tachycardia",
+    "bradycardic", "hypoxic", "hypoxemia", "desaturating", "desaturation", "gasping", "choking", "aspiration",
+    "vomiting", "bleeding", "hemorrhage", "haemorrhage", "trauma", "injury", "fracture", "unarousable",
+    "unrousable", "obtunded", "lethargic", "somnolent", "drowsy", "altered", "confused", "confusion",
+    "delirium", "agitated", "agitation", "psychosis", "psychotic", "suicidal", "suicide", "overdosing",
+    "hypothermia", "hypothermic", "hypoglycemia", "hypoglycemic", "sepsis", "septic", "fever", "febrile",
+    "collapse", "collapsed", "rigid", "rigidity", "dyspnea", "breath", "breathe", "breathes", "responsive",
+    "responding", "responds", "response", "conscious", "awake", "rousable", "arousable", "reactive",
+    "palpable", "moving", "intubated", "intubation", "resuscitation", "resuscitated", "ecg", "ekg", "cpr",
+    "bvm", "ems", "icu", "ams",
+    # the same in Spanish (review 24r: every English clinical word's Spanish; adjectives in each gender and
+    # number, `_gendered`; accents optional)
+    "dificultad", "respiraciones", "choque", "estado", "apnea", "hipotensión", "taquicardia", "hipoxemia",
+    "desaturación", "desaturando", "jadeando", "asfixia", "atragantamiento", "broncoaspiración",
+    "aspiración", "vomitando", "sangrado", "sangrando", "hemorragia", "trauma", "traumatismo", "lesión",
+    "fractura", "confusión", "delirio", "agitación", "psicosis", "suicida", "suicidio", "hipotermia",
+    "hipoglucemia", "sepsis", "fiebre", "febril", "colapso", "colapsó", "rigidez", "disnea", "respirando",
+    "responde", "respondiendo", "respuesta", "reacciona", "consciente", "inconscientes", "palpable",
+    "pulso", "pulsos", "intubación", "reanimación", "rcp", "uci", "convulsionó", "convulsionado",
+    "convulsionada", "epilepsia",
+    *_gendered(
+        "respiratorio", "agónico", "anafiláctico", "epiléptico", "apneico", "hipotenso", "taquicárdico",
+        "bradicárdico", "hipóxico", "obnubilado", "letárgico", "somnoliento", "confuso", "agitado",
+        "psicótico", "hipotérmico", "hipoglucémico", "séptico", "rígido", "intubado", "reanimado",
+        "despierto", "reactivo", "cianótico", "sedado", "intoxicado", "opiáceo", "cardiaco",
+        "cardíaco", "torácico", "equivocado", "registrado", "duplicado", "derramado", "dado", "roto",
+        "retenido", "anulado", "omitido", "servido", "escupido", "anotado",
+    ),
+    "puntiforme", "puntiformes", "opioide", "opioides",
+    # a dose record's correction, as nurses say it (review 24r): "spit out", "dose spilt", "charted twice",
+    # "dup entry"
+    "spit", "spits", "spitting", "spilt", "spills", "charted", "charting", "dup", "dupe", "duped",
+    "escupe", "escupir", "escupida", "derramó", "anotada", "anotado",
 )  # fmt: skip
 # Lane fix23e: the words that only modify a clinical word of `_TERSE_WORDS` in a terse reason, English and
 # Spanish, compared by skeleton; never a reason beside anything but a word of `_TERSE_WORDS`. Each says where,
@@ -395,7 +506,7 @@ _TERSE_JOINERS = (
     "the", "an", "to", "of", "in", "on", "at", "by", "for", "with", "from", "and", "or", "no", "not", "is",
     "was", "el", "la", "los", "las", "un", "una", "de", "del", "al", "en", "con", "por", "para", "y", "se",
     "su", "sin", "es", "fue", "her", "his", "their", "my", "our", "its", "it", "up", "lo", "le", "les", "me",
-    "mi", "mis", "nos",
+    "mi", "mis", "nos", "without",
 )  # fmt: skip
 
 # Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
@@ -418,36 +529,224 @@ def _no_substance_shapes() -> tuple[frozenset[str], frozenset[str]]:
     """The skeletons of `_NO_SUBSTANCE_WORDS` with every form of `_NO_SUBSTANCE_STEMS`, and of
     `_LOREM_IPSUM`."""
     stems = (stem + ending for stem, endings in _NO_SUBSTANCE_STEMS.items() for ending in endings)
-    plain = frozenset(map(skeleton, (*_NO_SUBSTANCE_WORDS, *stems)))
-    return plain, frozenset(map(skeleton, _LOREM_IPSUM))
+    plain = frozenset(map(_shape, (*_NO_SUBSTANCE_WORDS, *stems)))
+    return plain, frozenset(map(_shape, _LOREM_IPSUM))
 
 
 @cache
 def _terse_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_WORDS`."""
-    return frozenset(map(skeleton, _TERSE_WORDS))
+    return frozenset(map(_shape, _TERSE_WORDS))
 
 
 @cache
 def _terse_modifier_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_MODIFIERS`."""
-    return frozenset(map(skeleton, _TERSE_MODIFIERS))
+    return frozenset(map(_shape, _TERSE_MODIFIERS))
 
 
 @cache
 def _terse_joiner_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_JOINERS`."""
-    return frozenset(map(skeleton, _TERSE_JOINERS))
+    return frozenset(map(_shape, _TERSE_JOINERS))
 
 
+# Review 24r: a negation before a sign of life is a sign of its own ("not breathing", "no pulse", "no
+# respira", "sin pulso", "no responde"): the two words are two of substance. Only these signs: "no dose" or
+# "not ok" gain nothing.
+_NEGATIONS = ("no", "not", "sin", "without")
+_NEGATABLE = (
+    "breathing", "breathe", "breathes", "breath", "pulse", "pulses", "responsive", "responding", "responds",
+    "response", "conscious", "awake", "rousable", "arousable", "reactive", "palpable", "moving",
+    "respira", "respirando", "respiración", "pulso", "pulsos", "responde", "respondiendo", "respuesta",
+    "reacciona", "reactiva", "reactivo", "consciente", "despierto", "despierta",
+)  # fmt: skip
+# Review 24r: vital signs written as an ED chart writes them, a name and its value ("RR 4", "SpO2 80%", "BP
+# 60/30", "GCS 6", "FC 140", "TA 60/30"): each is a clinical word of its own, named by what it measures
+# (English and Spanish names of one measure are one word), when the value is one a person can have.
+_VITAL_NAMES: dict[str, tuple[str, float, float]] = {
+    "rr": ("rate", 0, 80), "fr": ("rate", 0, 80), "resp": ("rate", 0, 80),
+    "spo2": ("oxygen", 0, 100), "sao2": ("oxygen", 0, 100), "sato2": ("oxygen", 0, 100),
+    "sat": ("oxygen", 0, 100), "sats": ("oxygen", 0, 100), "o2": ("oxygen", 0, 100),
+    "gcs": ("gcs", 3, 15), "glasgow": ("gcs", 3, 15),
+    "bp": ("pressure", 0, 300), "sbp": ("pressure", 0, 300), "ta": ("pressure", 0, 300),
+    "pa": ("pressure", 0, 300),
+    "hr": ("heart", 0, 300), "fc": ("heart", 0, 300), "pulse": ("heart", 0, 300), "pulso": ("heart", 0, 300),
+    "temp": ("temperature", 25, 113), "bg": ("glucose", 0, 2000), "glu": ("glucose", 0, 2000),
+    "glucose": ("glucose", 0, 2000), "glucosa": ("glucose", 0, 2000), "glucemia": ("glucose", 0, 2000),
+    "etco2": ("co2", 0, 150),
+}  # fmt: skip
+_VITAL = re.compile(
+    r"(?<![^\W_])(?P<name>" + "|".join(sorted(_VITAL_NAMES, key=len, reverse=True)) + r")"
+    r"\s*(?:[:=]\s*|of\s+|de\s+)?(?P<value>[0-9]{1,4}(?:[.,][0-9]{1,2})?)(?:\s*/\s*[0-9]{1,3})?"
+    r"(?:\s*(?:%|bpm|lpm|rpm|mmhg|mg/dl|°c|°f))?(?![^\W_])",
+    re.IGNORECASE,
+)
+# Vowels of the alphabets Keel reads keyboard mash in (marks dropped): a word of three letters or more of
+# these scripts without one is keys, not a word ("ksjdf lkjsd", "jkdfg"), unless it is a clinical
+# abbreviation of `_TERSE_WORDS` ("ECG", "CPR").
+_VOWELS = frozenset(
+    "aeiouy"
+    + "\u0430\u0435\u0438\u043e\u0443\u044b\u044d\u044e\u044f"
+    + "\u03b1\u03b5\u03b7\u03b9\u03bf\u03c5\u03c9"
+)  # Latin, Cyrillic, Greek
+# Review 24r: more keyboards' rows: the Russian ЙЦУКЕН ("фыва пролдж", what "asdf jkl;" types there) and
+# the Greek.
+_MORE_KEY_ROWS = (
+    "\u0439\u0446\u0443\u043a\u0435\u043d\u0433\u0448\u0449\u0437\u0445\u044a",
+    "\u0444\u044b\u0432\u0430\u043f\u0440\u043e\u043b\u0434\u0436\u044d",
+    "\u044f\u0447\u0441\u043c\u0438\u0442\u044c\u0431\u044e",
+    "\u03b5\u03c1\u03c4\u03c5\u03b8\u03b9\u03bf\u03c0",
+    "\u03b1\u03c3\u03b4\u03c6\u03b3\u03b7\u03be\u03ba\u03bb",
+    "\u03b6\u03c7\u03c8\u03c9\u03b2\u03bd\u03bc",
+)
+
+
+def _vital_signs(joined: str) -> tuple[frozenset[str], str]:
+    """The vital signs written with their value in `joined` ("RR 4", "SpO2 80%", "BP 60/30"), as clinical
+    words ("vital:rate", "vital:oxygen"), and the text without them."""
+    found: set[str] = set()
+
+    def take(match: re.Match[str]) -> str:
+        measure, low, high = _VITAL_NAMES[match["name"].casefold()]
+        if low <= float(match["value"].replace(",", ".")) <= high:
+            found.add(f"vital:{measure}")
+            return " "
+        return match[0]
+
+    rest = _VITAL.sub(take, joined)
+    return frozenset(found), rest
+
+
+def _less_keels_sentences(words: list[str]) -> list[str]:
+    """`words` without any run of them that is one of Keel's sentences of three words or more (a hint, a
+    label, a title: `KEEL_SENTENCES`, any language Keel speaks), word for word by skeleton: a label typed
+    before the reason ("Nature of the emergency: opioid overdose") leaves the reason to be judged (review
+    24r), as a hint pasted back whole does (review 21y)."""
+    pairs = [(w, _shape(w)) for w in words]
+    for sentence in _keel_sentence_shapes():
+        n = len(sentence)
+        if sentence[0] not in {shape for _, shape in pairs}:
+            continue
+        kept: list[tuple[str, str]] = []
+        i = 0
+        while i < len(pairs):
+            if tuple(shape for _, shape in pairs[i : i + n]) == sentence:
+                i += n
+            else:
+                kept.append(pairs[i])
+                i += 1
+        pairs = kept
+    return [w for w, _ in pairs]
+
+
+@cache
+def _keel_sentence_shapes() -> tuple[tuple[str, ...], ...]:
+    """The skeletons of the words of each of `KEEL_SENTENCES` of three words or more, in every language Keel
+    speaks, longest first."""
+    runs = {tuple(_shape(w) for w in words_of(t, glued_to_digits=False)) for t in _said(KEEL_SENTENCES)}
+    return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
+
+
+@lru_cache(maxsize=4096)
+def _clinical_shape(word: str) -> str:
+    """The skeleton of the clinical word (`_TERSE_WORDS`) `word` is, exactly or with one typo (review 24r):
+    for a word of six letters or more, one letter added, dropped, changed or two next to each other swapped
+    ("unresponive", "overdoes", "inconciente"); of five, two next to each other swapped ("gvien"); "" for
+    any other word. Keys in a row and mash are never a typo of a clinical word."""
+    shape = _shape(word)
+    if shape in _terse_shapes():
+        return shape
+    if len(shape) < 5 or _keyboard_run(word) or _mash(word):
+        return ""
+    near = {k for d in _deletions(shape) for k in _terse_deletions().get(d, ())}
+    return next((known for known in sorted(near) if len(known) >= 5 and _one_typo(shape, known)), "")
+
+
+def _deletions(shape: str) -> set[str]:
+    """`shape` and each text one letter shorter: two words one typo apart share one of these (a swap of
+    two letters drops to the same text too)."""
+    return {shape} | {shape[:i] + shape[i + 1 :] for i in range(len(shape))}
+
+
+@cache
+def _terse_deletions() -> dict[str, tuple[str, ...]]:
+    """Each of `_deletions` of the skeletons of `_TERSE_WORDS`, with the words it comes from: a typo's
+    candidates, found without trying every word."""
+    index: dict[str, list[str]] = {}
+    for shape in sorted(_terse_shapes()):
+        for d in _deletions(shape):
+            index.setdefault(d, []).append(shape)
+    return {d: tuple(shapes) for d, shapes in index.items()}
+
+
+def _one_typo(typed: str, known: str) -> bool:
+    """Whether `typed` is `known` with one typo: two letters next to each other swapped; for a word of six
+    letters or more also one letter changed, added or dropped (optimal string alignment distance 1)."""
+    if len(typed) == len(known):
+        diffs = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
+        swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1 and typed[diffs[0]] == known[diffs[1]]
+        swapped = swapped and typed[diffs[1]] == known[diffs[0]]
+        return swapped or (len(diffs) == 1 and len(typed) >= 6)
+    if len(typed) < 6:
+        return False
+    short, long = sorted((typed, known), key=len)
+    i = next((k for k, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+@cache
+def _negation_shapes() -> tuple[frozenset[str], frozenset[str]]:
+    """The skeletons of `_NEGATIONS` and of `_NEGATABLE`."""
+    return frozenset(map(_shape, _NEGATIONS)), frozenset(map(_shape, _NEGATABLE))
+
+
+def _negated_signs(words: list[str]) -> set[str]:
+    """The signs of life `words` says are absent: a negation (`_NEGATIONS`) followed by a sign
+    (`_NEGATABLE`, or one typo of it), as "not:" and its skeleton ("not breathing": "not:breathing")."""
+    negations, negatable = _negation_shapes()
+    return {
+        f"not:{_clinical_shape(b)}"
+        for a, b in pairwise(words)
+        if _shape(a) in negations and _clinical_shape(b) in negatable
+    }
+
+
+@lru_cache(maxsize=16384)
+def _mash(word: str) -> bool:
+    """Whether `word` is keyboard mash: three letters or more of the Latin, Cyrillic or Greek alphabet
+    without a vowel ("ksjdf", "lkjsd", "fkjs"), and no clinical abbreviation ("ECG", "CPR")."""
+    plain = _plain(word)
+    return (
+        len(plain) >= _KEY_RUN
+        and not _VOWELS & set(plain)
+        and all(script_of(c) in {"LATIN", "CYRILLIC", "GREEK"} for c in plain)
+        and _shape(word) not in _terse_shapes()
+    )
+
+
+def _plain(word: str) -> str:
+    """`word` case-folded, its marks dropped but Spanish's "ñ" kept."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", word.casefold()) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", plain.replace("n\u0303", "ñ"))
+
+
+@cache
+def _key_runs() -> tuple[str, ...]:
+    """Every keyboard row Keel knows (`_KEY_ROWS`, `_MORE_KEY_ROWS`) either way, marks dropped as a typed
+    word's are, and the alphabets (`_ALPHABETS`)."""
+    rows = (_plain(row) for row in (*_KEY_ROWS, *_MORE_KEY_ROWS))
+    return (*(r for row in rows for r in (row, row[::-1])), *_ALPHABETS)
+
+
+@lru_cache(maxsize=16384)
 def _keyboard_run(word: str) -> bool:
     """Whether `word` (case-folded, marks dropped) is one or more runs of at least three keys next to each
     other on one keyboard row, either way: "asdf", "jkl", "qwer", "uiop", "lkj", "asdfjkl", "zxcvzxcv", or
     of three letters or more of the alphabet in order ("abc", "def", "mno": `_ALPHABETS`, review 23s). No
     word of English or Spanish is."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", word.casefold()) if not unicodedata.combining(c))
-    plain = unicodedata.normalize("NFC", plain.replace("n\u0303", "ñ"))
-    runs = [r for row in _KEY_ROWS for r in (row, row[::-1])] + list(_ALPHABETS)
+    plain = _plain(word)
+    runs = _key_runs()
     ends = {0}
     for i in range(len(plain)):
         if i in ends:
@@ -459,49 +758,34 @@ def _no_substance(words: list[str]) -> set[str]:
     """The skeletons of those of `words` that are no substance of a reason: in `_NO_SUBSTANCE_WORDS`, in
     `_LOREM_IPSUM` when "lorem" or "ipsum" is there too, or a run of keys (`_keyboard_run`)."""
     plain, latin = _no_substance_shapes()
-    shapes = {skeleton(w): w for w in words}
-    if {skeleton("lorem"), skeleton("ipsum")} & shapes.keys():
+    shapes = {_shape(w): w for w in words}
+    if {_shape("lorem"), _shape("ipsum")} & shapes.keys():
         plain = plain | latin
-    return {shape for shape, w in shapes.items() if shape in plain or _keyboard_run(w)}
+    return {shape for shape, w in shapes.items() if shape in plain or _keyboard_run(w) or _mash(w)}
 
 
-def _keels_own(words: list[str]) -> int:
-    """How many of `words` are Keel's own: in a run of two or more that follow each other in one of
+def _keels_own(words: list[str]) -> list[bool]:
+    """Which of `words` are Keel's own: in a run of two or more that follow each other in one of
     `KEEL_SENTENCES` (any language Keel speaks), compared by skeleton. A sentence of Keel's, cut anywhere and
     pasted, is all Keel's; a clinician's own sentence that shares a word ("emergency", "the") is not."""
-    shapes = [skeleton(w) for w in words]
+    shapes = [_shape(w) for w in words]
     own = [False] * len(shapes)
     for i, pair in enumerate(pairwise(shapes)):
         if pair in _keel_pairs():
             own[i] = own[i + 1] = True
-    return sum(own)
+    return own
 
 
+@lru_cache(maxsize=16384)
 def _real_word(word: str) -> bool:
     """Whether `word` counts toward a reason's words: two letters or more, not one letter repeated, none of a
     script written without spaces (those are counted by letter)."""
-    shape = skeleton(word)
+    shape = _shape(word)
     return (
         sum(c.isalpha() for c in word) >= 2
         and len(set(shape)) >= 2
         and not any(script_of(c) in UNSPACED_SCRIPTS for c in word)
     )
-
-
-def _less_hints(words: list[str]) -> list[str]:
-    """`words` without any run of them that is one of Keel's hints, word for word."""
-    for hint in _hint_words():
-        n = len(hint)
-        kept: list[str] = []
-        i = 0
-        while i < len(words):
-            if tuple(words[i : i + n]) == hint:
-                i += n
-            else:
-                kept.append(words[i])
-                i += 1
-        words = kept
-    return words
 
 
 def _said(sentences: tuple[str, ...]) -> set[str]:
@@ -519,19 +803,12 @@ def _said(sentences: tuple[str, ...]) -> set[str]:
 
 
 @cache
-def _hint_words() -> tuple[tuple[str, ...], ...]:
-    """The words of each of `REASON_HINTS` in every language Keel speaks, longest first."""
-    runs = {tuple(words_of(t, glued_to_digits=False)) for t in _said(REASON_HINTS)}
-    return tuple(sorted((r for r in runs if len(r) >= REASON_MIN_WORDS), key=len, reverse=True))
-
-
-@cache
 def _keel_pairs() -> frozenset[tuple[str, str]]:
     """Each two words that follow each other in one of `KEEL_SENTENCES`, in every language Keel speaks, by
     skeleton."""
     pairs: set[tuple[str, str]] = set()
     for sentence in _said(KEEL_SENTENCES):
-        shapes = [skeleton(w) for w in words_of(sentence, glued_to_digits=False)]
+        shapes = [_shape(w) for w in words_of(sentence, glued_to_digits=False)]
         pairs |= set(pairwise(shapes))
     return frozenset(pairs)
 
@@ -539,7 +816,7 @@ def _keel_pairs() -> frozenset[tuple[str, str]]:
 @cache
 def _keel_vocabulary() -> frozenset[str]:
     """The skeleton of every word of `KEEL_SENTENCES` in every language Keel speaks."""
-    return frozenset(skeleton(w) for t in _said(KEEL_SENTENCES) for w in words_of(t))
+    return frozenset(_shape(w) for t in _said(KEEL_SENTENCES) for w in words_of(t))
 
 
 def hold_open_reasons() -> tuple[Reason, ...]:

@@ -17,7 +17,7 @@ from keel.core.rules import methadone
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.buprenorphine.dose_limit import DosePolicy as BuprenorphineDosePolicy
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import reason_problem
+from keel.core.rules.window import reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
@@ -109,11 +109,11 @@ def _decimal(
 
 
 def _reason(raw: object, errors: list[FieldError], name: str = "reason") -> str:
-    """A dose correction's or void's reason, trimmed: required, and a reason of substance (`reason_problem`,
-    the one check of a typed reason; review 23s: "x", "ok", "TBD", "later" are none). A correction's reason
-    is often short and real ("wrong patient", "dose spilled", "typo in mg"): `reason_problem`'s terse rule
-    (`window._terse`) takes two words of what happened to a dose record."""
-    text = str(raw or "").strip()
+    """A dose correction's or void's reason, as measured (`reason_text`): required, and a reason of substance
+    (`reason_problem`, the one check of a typed reason; review 23s: "x", "ok", "TBD", "later" are none). A
+    correction's reason is often short and real ("wrong patient", "dose spilled", "typo in mg"):
+    `reason_problem`'s terse rule takes two words of what happened to a dose record."""
+    text = reason_text(raw)  # kept as measured (review 24r)
     if not visible_length(text):
         errors.append(FieldError(name, N_("write the reason (required)")))
     elif len(text) > 2000:

@@ -20,7 +20,7 @@ from keel.audit.models import Action
 from keel.core import intake as core_intake
 from keel.core.opioids import OPIOIDS
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import reason_problem
+from keel.core.rules.window import reason_problem, reason_text
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment import readiness
@@ -109,7 +109,7 @@ def correct_last_use(
     corrected = _instant(corrected_at, "corrected_at", now, errors)
     if struck is not None and corrected is not None and corrected >= struck:
         errors.append(FieldError("corrected_at", NOT_EARLIER))
-    text = " ".join(str(reason or "").split())
+    text = reason_text(reason)  # kept as measured (review 24r)
     problem = reason_problem(text)
     if problem:
         errors.append(FieldError("reason", problem))

@@ -53,7 +53,7 @@ from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc, prescribing_warnings
-from keel.core.rules.window import REFUSED, ceilings, reason_problem
+from keel.core.rules.window import REFUSED, ceilings, reason_problem, reason_text
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.recovery.common import StaleEdit
@@ -497,7 +497,7 @@ def order_plausibility(
     if verdict == REFUSED:
         errors.append(FieldError("dose_mg", reasons[0].text))
     elif verdict is not None:
-        text = " ".join(str(reason or "").split())
+        text = reason_text(reason)  # kept as measured (review 24r)
         problem = reason_problem(text)
         if problem:
             errors.append(
@@ -539,7 +539,7 @@ def qtc_gate(
     raised_from = current or Decimal(0)
     if verdict != NEEDS_REASON:
         return "", warnings, raised_from, seen
-    text = " ".join(str(reason or "").split())
+    text = reason_text(reason)  # kept as measured (review 24r)
     problem = reason_problem(text)
     if problem and last is not None and last.carried(dose):  # review 22m: the reason carried forward
         return last.reason, warnings, raised_from, last.seen_id

@@ -15,7 +15,7 @@ from keel.audit.models import Action
 from keel.core.decision import shown
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.qtc import above_order_on_high_qtc
-from keel.core.rules.window import hard_bound, reason_problem
+from keel.core.rules.window import hard_bound, reason_problem, reason_text
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid
@@ -56,7 +56,7 @@ def add_override(
     # every other check stands.
     no_amount = kind in (OverrideKind.HOURS, OverrideKind.INTERVAL, OverrideKind.SWITCH)
     limit = Decimal(0) if no_amount else _checked_limit(rule, max_total_mg, errors)
-    text = " ".join(str(reason or "").split())
+    text = reason_text(reason)  # kept as measured (review 24r)
     problem = reason_problem(text)
     if problem:
         errors.append(FieldError("reason", problem))

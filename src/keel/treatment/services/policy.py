@@ -19,7 +19,7 @@ from keel.audit.models import Action, Outcome
 from keel.core import rules
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import reason_problem
+from keel.core.rules.window import reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.treatment.errors import TreatmentInvalid
@@ -157,7 +157,7 @@ def _checked_override(rule: str, field: str, value: object, reason: str) -> tupl
         problems, text = list(exc.errors), ""
     # Review 13d: one person's limits changed is a clinical judgment: a reason of substance, as a dose
     # override's ("x" documented nothing)
-    why = reason_problem(" ".join(str(reason or "").split()))
+    why = reason_problem(reason_text(reason))
     if why and not any(e.field == "reason" for e in problems):
         problems.append(FieldError("reason", why))
     if problems:
@@ -220,14 +220,14 @@ def _checked_change(
                 )
             ]
         )
-    text = (reason or "").strip()
+    text = reason_text(reason)  # kept as measured (review 24r)
     errors = [] if visible_length(text) else [FieldError("reason", missing_reason)]
     checked: dict[str, Any] = {}
     try:
         checked = core_policy.checked_values(spec, {field: value})
     except InvalidInput as exc:
         errors += [FieldError("value", e.reason) for e in exc.errors]
-    why = reason_problem(" ".join(text.split())) if text else ""
+    why = reason_problem(text) if text else ""
     if why and visible_length(text):
         errors.append(FieldError("reason", why))
     if errors:

@@ -25,7 +25,7 @@ from keel.core.rules.methadone import (
     bottle_schedule_problems,
     closure_day_supply,
 )
-from keel.core.rules.window import reason_problem
+from keel.core.rules.window import reason_problem, reason_text
 from keel.core.take_home_bottles import handed_out
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
@@ -181,7 +181,7 @@ def _plan_end_fields(
     """The reason (one of substance), the first day no bottle covers (today or later; blank: today) and the
     bottles brought back, or TreatmentInvalid naming every field wrong."""
     errors: list[FieldError] = []
-    text = " ".join(str(reason or "").split())
+    text = reason_text(reason)  # kept as measured (review 24r)
     problem = reason_problem(text)
     if problem:
         errors.append(FieldError("reason", problem))

@@ -16,7 +16,6 @@ from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -30,7 +29,6 @@ from keel.core.digits import ascii_digits
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.buprenorphine.timing import TimingRow
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import REASON_NO_SUBSTANCE
 from keel.patients.models import zone_of
 from keel.recovery.common import StaleEdit
 from keel.treatment import queries, services, words
@@ -43,11 +41,11 @@ from keel.treatment.views.common import (
     holds,
     last_use_from_page,
     local_time,
-    order_changed_words,
     order_versions_sent,
     said,
     skipped_time_error,
 )
+from keel.web import field_words
 
 
 @require_safe
@@ -230,9 +228,6 @@ def _render_start(
             "areas": CareArea.choices,
             "schedule": queries.schedule_rows(view.order) if view.order else [],
             **_refused_form(patient_id, typed, form, error, field_errors),
-            # an order refused as written since the page was read (409): the orders it names (another
-            # medication's, too) are on the medication page, linked beside the refusal (lane words24)
-            "order_stale": status == 409,
         },
         status=status or (422 if form else 200),
     )
@@ -367,7 +362,7 @@ def _act(
             request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
         )
     except StaleEdit as exc:  # an order written since the page was read: nothing typed is put back
-        return _render_start(request, patient_id, form=form, error=order_changed_words(exc), status=409)
+        return _render_start(request, patient_id, form=form, error=str(exc), status=409)
     except services.DoseConflict:
         return _render_start(
             request,
@@ -427,7 +422,7 @@ def _correction_errors(exc: InvalidInput) -> dict[str, str]:
                 else _("Give the date and the time of the last use.")
             )
         elif e.field == "reason":
-            out["reason"] = f"{capfirst(_(REASON_NO_SUBSTANCE))}."  # the rule's own words (`reason_problem`)
+            out["reason"] = field_words.said(e)  # the one check's own answer (review 24r: one answer)
         elif e.field == "struck_at" and e.reason == last_use_service.PROGRAM_RECORD:
             out["struck_at"] = _(
                 "This time comes from the program's own record (a dose given here, a take-home day or a "
