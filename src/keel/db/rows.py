@@ -21,8 +21,9 @@ names in the statements built here come from model metadata, never from input; v
 The hand-written paths (the check-in, the dose and its context, the dosing row, the row after a dose and the
 still-due count, the audit append, the session, user, token and TOTP device reads in `keel.accounts`, the
 scoped patient in `keel.access.policy`, `effective_policy`'s one read, the directory search, the measures'
-`day_runs`, the health probe and the worker's health) stay only while `bench/engine.py` and its `bench/`
-neighbours show they pay, as does the SQLite writer queue (`keel.db.sqlite3`). Each statement has a test
+`day_runs`, the health probe and the worker's health, a flag's insert (`raise_flag`) and a hold's locked
+read of the take-home plans) stay only while `bench/engine.py` and its `bench/` neighbours (`dose_cpu.py`)
+show they pay, as does the SQLite writer queue (`keel.db.sqlite3`). Each statement has a test
 holding it to the ORM query it replaced, on SQLite and PostgreSQL: tests/db/test_rows.py, the
 tests/<app>/test_*_sql.py files and the tests their docstrings name; tests/db/test_django_internals.py fails
 when a Django internal used here changes. The caseload stays the ORM's, with PostgreSQL's JIT off

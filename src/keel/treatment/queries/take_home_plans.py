@@ -144,15 +144,27 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
 
 
 def bottles_at_home_above(
-    patient: Patient, medication: str, from_day: date, dose_mg: Decimal
+    patient: Patient,
+    medication: str,
+    from_day: date,
+    dose_mg: Decimal,
+    *,
+    plans: Iterable[TakeHomePlan] | None = None,
 ) -> list[tuple[date, Decimal]]:
     """Review 22n hole 6: the methadone take-home bottles handed out (their mg recorded on a plan,
     `TakeHomePlan.bottle_mg`) for `from_day` or later, not brought back, that hold more than a new order of
     `medication` at `dose_mg` gives (a new order of another medication: every such bottle, a second agonist
     at home), in day order: what the prescriber of that order must be told, to call the person back or swap
-    the bottle."""
+    the bottle. `plans`: every take-home plan of the person (those of earlier episodes and ended ones too),
+    as the caller read them in its transaction, under the person's lock, with nothing written to them since
+    (the dose at the window: its context's `every_plan`, issue #21); None: they are read here (a plan with
+    no bottle handed out adds nothing either way)."""
+    if plans is None:
+        plans = TakeHomePlan.objects.filter(patient=patient).exclude(bottle_mg={})
     found: dict[date, Decimal] = {}
-    for plan in TakeHomePlan.objects.filter(patient=patient).exclude(bottle_mg={}):
+    for plan in plans:
+        if plan.patient_id != patient.pk:
+            continue
         back = set(plan.returned_days or [])
         for iso, mg in (plan.bottle_mg or {}).items():
             day, held = date.fromisoformat(iso), Decimal(mg)

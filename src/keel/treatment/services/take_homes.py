@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from keel.core.rules.methadone import (
 from keel.core.rules.window import reason_problem, reason_text
 from keel.core.take_home_bottles import handed_out
 from keel.core.words import gettext_noop as N_
+from keel.db import rows
 from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
@@ -80,7 +81,13 @@ HOLD_SUSPENDS = (
 
 
 def suspend_take_home_plans(
-    *, by: User, patient: Patient, held_on: date, now: datetime, given_today: bool | None = None
+    *,
+    by: User,
+    patient: Patient,
+    held_on: date,
+    now: datetime,
+    given_today: bool | None = None,
+    plans: Sequence[TakeHomePlan] | None = None,
 ) -> list[int]:
     """A hold means stop (issue #13): a dose held for sedation or intoxication ends every take-home plan of
     the person whose bottles cover a day after `held_on`, so the person is seen at the window again, whichever
@@ -94,15 +101,16 @@ def suspend_take_home_plans(
     then sees the hold); each plan ended is audited. Returns the ids ended. `given_today`: whether a dose of
     any medication was given and taken on `held_on`, when the caller read it under the person's lock it
     holds (the dose at the window, from the day it read: `window.given_on`, issue #21); None: the person is
-    locked here and it is asked."""
+    locked here and it is asked. `plans`: every plan of the person as the caller read them in this
+    transaction with no other writer since (`unlocked_plans`); None: read here, their rows locked
+    (`SELECT ... FOR UPDATE`: a prescriber's end locks the plan's row, not the person's)."""
     if given_today is None:
         lock_person(patient)
         given_today = taken_doses(  # review 22o hole 5: a dose voided or corrected to 0 gave nothing
             DoseRecord.objects.filter(patient=patient, local_date=held_on, status=DoseStatus.GIVEN)
         ).exists()
     suspended = []
-    plans = TakeHomePlan.objects.select_for_update().filter(patient=patient).exclude(ended_on__lte=held_on)
-    for plan in plans:
+    for plan in _plans_to_suspend(patient, held_on, plans):
         days = plan_days(plan)
         if not any(day > held_on for day in days):
             continue
@@ -119,6 +127,40 @@ def suspend_take_home_plans(
         _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason="dose held: bottles stop")
         suspended.append(plan.pk)
     return suspended
+
+
+def unlocked_plans(plans: Sequence[TakeHomePlan]) -> Sequence[TakeHomePlan] | None:
+    """The plans a hold read in its transaction (`suspend_take_home_plans`' `plans`), where no other
+    transaction can have written a plan since: SQLite, whose IMMEDIATE transaction holds the one writer lock
+    from its BEGIN (`select_for_update` locks nothing there). None where rows are locked one by one
+    (PostgreSQL): the plans are read again `FOR UPDATE`, as a prescriber's end (`_end_plan`) locks the plan's
+    row only, and a plan ended meanwhile is read as it was ended."""
+    return None if connection.features.has_select_for_update else plans
+
+
+# `TakeHomePlan.objects.select_for_update().filter(patient=...).exclude(ended_on__lte=...)` in the model's
+# order, hand-written (`keel.db.rows`): the ORM compiled it on every hold (issue #21).
+_PLANS_NOT_ENDED = (
+    'FROM "treatment_takehomeplan" t WHERE t."patient_id" = %s '
+    'AND (t."ended_on" IS NULL OR t."ended_on" > %s) ORDER BY t."decided_at" DESC, t."id" DESC'
+)
+
+
+def _plans_to_suspend(
+    patient: Patient, held_on: date, plans: Sequence[TakeHomePlan] | None
+) -> Sequence[TakeHomePlan]:
+    """The person's plans not ended by `held_on` (a running one, or one ending later), newest first (the
+    model's order): read with their rows locked (`_PLANS_NOT_ENDED`), or told from `plans`
+    (`unlocked_plans`) as that read answers (tests/treatment/test_hold_reads_plans_once.py holds both to the
+    ORM's `select_for_update()` query they replaced)."""
+    if plans is None:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        day = connection.ops.adapt_datefield_value(held_on)
+        return [
+            plan for (plan,) in rows.fetch(_PLANS_NOT_ENDED + lock, [patient.pk, day], (TakeHomePlan, "t"))
+        ]
+    kept = [p for p in plans if p.patient_id == patient.pk and (p.ended_on is None or p.ended_on > held_on)]
+    return sorted(kept, key=lambda p: (p.decided_at, p.pk), reverse=True)
 
 
 def _held_since(patient: Patient, acknowledged: list[TakeHomeConcern]) -> bool:

@@ -213,12 +213,17 @@ def runs_going_home(plan: TakeHomePlan, today: date) -> list[date]:
     return [d for d in run_from(plan, today) if d.isoformat() not in (plan.bottle_mg or {})]
 
 
-def at_home_reason(patient: Patient, today: date, template: str) -> Reason | None:
+def at_home_reason(
+    patient: Patient, today: date, template: str, plans: Iterable[TakeHomePlan] | None = None
+) -> Reason | None:
     """The reason naming the methadone bottles at home for a day after `today` (their days and mg, handed
-    out, not brought back; `bottles_at_home_above`), None: none is."""
+    out, not brought back; `bottles_at_home_above`), None: none is. `plans`: every plan of the person as the
+    caller read them under the person's lock (a held dose: its context's, issue #21); None: read here."""
     from keel.treatment.queries.take_home_plans import bottles_at_home_above
 
-    found = bottles_at_home_above(patient, Medication.METHADONE, today + timedelta(days=1), Decimal(0))
+    found = bottles_at_home_above(
+        patient, Medication.METHADONE, today + timedelta(days=1), Decimal(0), plans=plans
+    )
     if not found:
         return None
     shown = "; ".join(f"{day.isoformat()} {mg.normalize():f} mg" for day, mg in found)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from keel.access import policy
@@ -51,7 +52,11 @@ from keel.treatment.services.doses.guards import (
     slot_taken,
     window_verdict,
 )
-from keel.treatment.services.take_homes import record_bottle_returned, suspend_take_home_plans
+from keel.treatment.services.take_homes import (
+    record_bottle_returned,
+    suspend_take_home_plans,
+    unlocked_plans,
+)
 
 UNKNOWN_MEDICATION = N_("methadone or buprenorphine: the medications given at the window")
 
@@ -202,8 +207,8 @@ def _bottles_going_home(day: DoseDay, decision: Decision, amount: Decimal) -> De
     today would block their dose); the dose's check says which, so the dose row shows it. Review 22o hole 6:
     judged against today's total with this dose (never the higher of yesterday and today); a later part of
     a split dose re-decides them. Hole 4: a hold names the bottles already at home (days, mg)."""
-    if decision.decision == "hold":
-        at_home = at_home_reason(day.patient, day.today, AT_HOME_AFTER_HOLD)
+    if decision.decision == "hold":  # the bottles at home, told from every plan the day read (issue #21)
+        at_home = at_home_reason(day.patient, day.today, AT_HOME_AFTER_HOLD, day.reads.every_plan)
         return replace(decision, reasons=(*decision.reasons, at_home)) if at_home else decision
     if day.medication != Medication.METHADONE or amount <= 0:
         return decision
@@ -251,13 +256,22 @@ def _save_dose(
                 )
             )
             # A new dose has no amendments yet: its answer (effective_mg, the amendments list) reads none.
-            dose._prefetched_objects_cache = {"amendments": DoseAmendment.objects.none()}  # type: ignore[attr-defined]
+            dose._prefetched_objects_cache = {"amendments": _no_amendments()}  # type: ignore[attr-defined]
             _audit(by, patient, Action.CREATE, "dose", dose.pk, reason=decision.decision, detail=detail)
             if held:
-                _flag_hold(by, patient, dose, decision, today, now, given_on(day.reads, patient.pk, today))
+                _flag_hold(by, patient, dose, decision, today, now, day.reads)
     except IntegrityError:
         raise DoseConflict(slot_taken(slot)) from None
     return dose
+
+
+def _no_amendments() -> QuerySet[DoseAmendment]:
+    """A new dose's amendments (none), as Django's prefetch leaves a related set it read: the queryset with
+    its rows (`_result_cache`) set. Iterating `DoseAmendment.objects.none()` still compiled a SELECT (to find
+    it empty) on every dose's answer (issue #21; tests/treatment/test_new_dose_amendments.py)."""
+    none = DoseAmendment.objects.none()
+    none._result_cache = []
+    return none
 
 
 def _flag_hold(
@@ -267,11 +281,12 @@ def _flag_hold(
     decision: Decision,
     today: date,
     now: datetime,
-    given_today: bool,
+    reads: _Reads,
 ) -> None:
     """A held dose (inside `_save_dose`'s transaction, under the person's lock): a flag to a prescriber with
-    the rule's reasons, audited, and the person's take-home plans suspended from today (`given_today`: a
-    dose was given today, as the day read it: `given_on`)."""
+    the rule's reasons, audited, and the person's take-home plans suspended from today, told from the day the
+    dose read (`reads`): whether a dose was given today (`given_on`) and, where no other writer can have
+    changed them since (SQLite: `take_homes.unlocked_plans`), the plans themselves (issue #21)."""
     raise_flag(
         by=by,
         patient=patient,
@@ -285,7 +300,14 @@ def _flag_hold(
         now=now,
         audit_reason="dose held: prescriber to assess",
     )
-    suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now, given_today=given_today)
+    suspend_take_home_plans(
+        by=by,
+        patient=patient,
+        held_on=today,
+        now=now,
+        given_today=given_on(reads, patient.pk, today),
+        plans=unlocked_plans(reads.every_plan),
+    )
 
 
 def given_on(reads: _Reads, patient_id: int, today: date) -> bool:
