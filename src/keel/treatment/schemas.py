@@ -147,12 +147,22 @@ class PrescribedOut(OrderOut):
     its reason and source ids."""
 
     warnings: list[ReasonOut]
+    orders_version: str = Field(
+        description="the version of all this person's orders, every medication's, as this order left them "
+        "(opaque text, as `orders_version` of GET /patients/{id}/medication): send it back as "
+        "`orders_version` with your next order, no read needed. Read under the same lock as the write: it "
+        "stands for what you read and this order, never an order someone else wrote meanwhile (which "
+        "refused this one, 409)"
+    )
 
     @classmethod
     def prescribed(cls, o: MedicationOrder) -> PrescribedOut:
+        if not o.orders_version_after:  # only `prescribe` gives one: an order read back never answers a write
+            raise ValueError("an order `prescribe` did not write has no version after it")
         return cls(
             **OrderOut.of(o).model_dump(),
             warnings=[ReasonOut(text=r.text, sources=list(r.sources)) for r in o.warnings],
+            orders_version=o.orders_version_after,
         )
 
 

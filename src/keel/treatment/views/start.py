@@ -41,6 +41,7 @@ from keel.treatment.views.common import (
     holds,
     last_use_from_page,
     local_time,
+    order_changed_words,
     order_versions_sent,
     said,
     skipped_time_error,
@@ -228,6 +229,9 @@ def _render_start(
             "areas": CareArea.choices,
             "schedule": queries.schedule_rows(view.order) if view.order else [],
             **_refused_form(patient_id, typed, form, error, field_errors),
+            # an order refused as written since the page was read (409): the orders it names (another
+            # medication's, too) are on the medication page, linked beside the refusal (lane words24)
+            "order_stale": status == 409,
         },
         status=status or (422 if form else 200),
     )
@@ -362,7 +366,7 @@ def _act(
             request, patient_id, typed=post, form=form, error=_("Not given: %(why)s") % {"why": why}
         )
     except StaleEdit as exc:  # an order written since the page was read: nothing typed is put back
-        return _render_start(request, patient_id, form=form, error=str(exc), status=409)
+        return _render_start(request, patient_id, form=form, error=order_changed_words(exc), status=409)
     except services.DoseConflict:
         return _render_start(
             request,
