@@ -11,15 +11,16 @@ import pytest
 from keel.core.rules.window import REASON_SAYS_NOTHING, reason_problem
 
 ACCEPTED_AND_ITS_JUNK = [
-    ("suspected OD", ["suspected ok", "possible later", "likely probable"]),
+    ("suspected OD", ["possible patient", "suspected dose", "likely probable"]),
     ("posible sobredosis", ["posible mañana", "sospecha algo", "posible"]),
     ("r/o OD", ["r/o", "r/o ok", "r/o later"]),
     ("narcan x2", ["x2", "ok x2", "later x3"]),
     ("opioid tox", ["tox", "tox lol", "tox tox"]),
     ("CP SOB", ["CP ok", "sob sob", "cp asdf"]),
     ("fent OD", ["pt od", "fent", "fent ok"]),
-    ("found down", ["found it", "found nothing", "down"]),
-    ("code blue", ["code review", "blue sky", "code later"]),
+    ("found down", ["found cup", "pt found", "code down"]),
+    ("found unresponsive", ["found it", "found blue", "blue down"]),
+    ("code blue", ["code review", "blue sky", "code blue lol"]),
     ("bystander CPR", ["bystander", "bystander ok", "innocent bystander"]),
     ("está inconsciente", ["está bien", "esta nota", "está en casa"]),
     ("está en paro", ["esta dosis", "está en la farmacia", "está"]),

@@ -209,7 +209,9 @@ class _Measure(NamedTuple):
     clinical: frozenset[str]  # of those, the clinical words (`_TERSE_WORDS`, typos, vitals, negated signs)
     keels_own: bool  # more than half its words are in runs copied from one of Keel's sentences
     stripped: bool  # a whole sentence of Keel's was left out
-    critical: bool  # a vital sign in its critical range ("RR 4", "GCS 3", "SpO2 70%"; review 24s)
+    critical: (
+        bool  # a vital sign in its critical range ("RR 4", "SpO2 70%") or a code ("code blue"; review 24s)
+    )
 
 
 def _form_problem(joined: str) -> str:
@@ -257,7 +259,7 @@ def _measure(joined: str) -> _Measure:
         # breathing" shares "the person is not" with a page's lead, and is a reason)
         keels_own=2 * sum(own) > len(words) and len(their_substance) < REASON_MIN_SUBSTANCE,
         stripped=stripped,
-        critical=critical,
+        critical=critical or bool(real & {_shape("codeblue"), _shape("founddown")}),
     )
 
 
@@ -291,8 +293,9 @@ def _not_only_record_nouns(m: _Measure) -> bool:
 
 
 def _vital(m: _Measure) -> bool:
-    """A vital sign in its critical range, alone or with clinical, modifying or joining words only ("RR 4",
-    "GCS 3", "SpO2 70%", "pt RR 4"; review 24s): a respiratory rate of 4 is an emergency on its own."""
+    """A vital sign in its critical range or a code, alone or with clinical, modifying or joining words only
+    ("RR 4", "GCS 3", "SpO2 70%", "pt RR 4", "code blue", "found down"; review 24s): a respiratory rate of 4
+    is an emergency on its own."""
     return (
         m.critical
         and m.real - m.clinical <= _terse_modifier_shapes() | _terse_joiner_shapes()
@@ -317,6 +320,7 @@ def _terse(m: _Measure) -> bool:
         and len(m.substance) >= REASON_MIN_SUBSTANCE
         and bool(m.substance & m.clinical)
         and m.real - m.clinical <= _terse_modifier_shapes() | _terse_joiner_shapes()
+        and (_emergency_words(m) or not m.real & frozenset(map(_shape, _HEDGES)))
         and not m.keels_own
     )
 
@@ -520,8 +524,8 @@ _TERSE_WORDS = (
     # intox", "fent OD", "pt desat", "pt brady", "CP SOB"), how the person was found ("found unresponsive",
     # "found down", "code blue", "pt coding", "bystander CPR"), cyanosis as the eye sees it ("labios morados",
     # "blue lips")
-    "resp", "tox", "toxicity", "intox", "fent", "desat", "desats", "brady", "tachy", "sob", "cp", "found",
-    "down", "code", "coding", "coded", "bystander", "blue", "lips", "labios", "encontrado", "encontrada",
+    "resp", "tox", "toxicity", "intox", "fent", "desat", "desats", "brady", "tachy", "sob", "cp", "coding",
+    "coded", "codeblue", "founddown", "bystander", "lips", "labios",
     "depression", "depressed", "depresión",
     *_gendered("morado"),
 )  # fmt: skip
@@ -545,6 +549,14 @@ _RECORD_WORDS = (
 # Lane fix23e: the words that only modify a clinical word of `_TERSE_WORDS` in a terse reason, English and
 # Spanish, compared by skeleton; never a reason beside anything but a word of `_TERSE_WORDS`. Each says where,
 # how much or how often of a dose (21 CFR 1304.22(c): how much was dispensed; Keel's dose record):
+# Review 24s: the words of `_TERSE_MODIFIERS` that modify an emergency only (`_emergency_words`): the hedge an
+# ED puts before a diagnosis not yet confirmed ("suspected OD", "r/o OD", "posible sobredosis", "sospecha de
+# sobredosis"), how the person was found ("found unresponsive"), a colour of cyanosis ("blue lips"). Beside a
+# dose record's words they are no reason ("possible patient", "found cup").
+_HEDGES = (
+    "suspected", "possible", "probable", "likely", "query", "ruleout", "posible", "sospecha", "presumed",
+    "found", "encontrado", "encontrada", "blue",
+)  # fmt: skip
 _TERSE_MODIFIERS = (
     "out",  # where the dose went: "spat out"
     "back",  # where the dose went: "gave back", "spat back"
@@ -565,10 +577,9 @@ _TERSE_MODIFIERS = (
     "faltante",  # Spanish "missing": "frasco faltante"
     "incompleta",  # Spanish "short": "dosis incompleta"
     "incompleto",  # Spanish "short": "conteo incompleto"
-    # Review 24s: the hedge an ED puts before a diagnosis not yet confirmed ("suspected OD", "r/o OD", "posible
-    # sobredosis", "sospecha de sobredosis"), and how a sign goes on ("convulsiones activas")
-    "suspected", "possible", "probable", "likely", "query", "ruleout", "posible", "sospecha", "suspected",
-    "presumed", "activo", "activa", "activos", "activas", "active",
+    # Review 24s: how a sign goes on ("convulsiones activas"); and `_HEDGES`
+    "activo", "activa", "activos", "activas", "active",
+    *_HEDGES,
 )  # fmt: skip
 # Lane fix23e: the only words of no substance a terse reason may hold besides its clinical words: words that
 # only join others ("typo in mg", "dosis de paciente"). A filler or a deferral ("gave dose ok", "dose TBD")
@@ -719,12 +730,17 @@ def _vital_signs(joined: str) -> tuple[frozenset[str], bool, str]:
 
 # Review 24s: the hedge an ED writes before a diagnosis not yet confirmed ("r/o OD": rule out) and a count of
 # doses given ("narcan x2", "2x narcan"), read as words: "ruleout" (`_TERSE_MODIFIERS`) and "again".
-_HEDGES_AND_COUNTS = re.compile(r"(?<![^\W_])(?:(?P<ro>r/o)|x\s?[1-9]|[1-9]\s?x)(?![^\W_])", re.IGNORECASE)
+# "code blue" and "found down" (how EMS hands over a code) are one word each: "codeblue", "founddown".
+_HEDGES_AND_COUNTS = re.compile(
+    r"(?<![^\W_])(?:(?P<ro>r/o)|(?P<code>code\s+blue)|(?P<down>found\s+down)|x\s?[1-9]|[1-9]\s?x)(?![^\W_])",
+    re.IGNORECASE,
+)
 
 
 def _hedge_or_count(match: re.Match[str]) -> str:
     """`_HEDGES_AND_COUNTS`' word for `match`."""
-    return " ruleout " if match["ro"] else " again "
+    words = {"ro": " ruleout ", "code": " codeblue ", "down": " founddown "}
+    return next((word for group, word in words.items() if match[group]), " again ")
 
 
 # Review 24s: Spanish "está" ("is", of the person) before a sign, or "en" and a sign ("está inconsciente",
