@@ -57,10 +57,16 @@ REASON_MIN_SUBSTANCE = 2
 # `_TERSE_JOINERS`, from `REASON_MIN_SENTENCE_CHARS` ("lost her phone" is 14).
 REASON_MIN_TERSE_CHARS = 8
 REASON_MIN_SENTENCE_CHARS = 12
+# Review 24s: a terse reason naming an emergency (a clinical word not of a dose record's correction nor a vital
+# sign: `_emergency_words`) from this many characters: the ED's shorthand is short ("CP SOB", "r/o OD", "fent OD").
+REASON_MIN_EMERGENCY_CHARS = 6
 # Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar; Scripts.txt
 # names): a reason in them is measured by its distinct letters, not its words (review 22p).
 UNSPACED_SCRIPTS = frozenset({"HAN", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR"})
 REASON_MIN_UNSPACED_LETTERS = 6
+# Review 24s: Spanish "is" (of the person) before a sign: "está inconsciente" (`_subject_of_a_sign`).
+_IS = ("está", "esta", "estaba", "están", "estan")
+_SUBJECT = "is:está"  # the person "está" names: a noun of the record (`_RECORD_NOUNS`)
 
 # What `reason_problem` answers, marked where they are written; shown translated. Keel's own hints are no one's
 # reason: a reason that is one of them pasted back (in any language Keel speaks) counts none of their words.
@@ -187,7 +193,7 @@ def reason_problem(text: Any) -> str:
     if _only_keels_words(joined):  # Keel's words only, any order (review 21y)
         return REASON_KEELS_OWN
     m = _measure(joined)
-    if _full(m) or _terse(m) or _sentence(m) or _unspaced(m):
+    if _unspaced(m) or (_not_only_record_nouns(m) and (_full(m) or _terse(m) or _sentence(m) or _vital(m))):
         return ""
     return _refusal(m)
 
@@ -203,6 +209,9 @@ class _Measure(NamedTuple):
     clinical: frozenset[str]  # of those, the clinical words (`_TERSE_WORDS`, typos, vitals, negated signs)
     keels_own: bool  # more than half its words are in runs copied from one of Keel's sentences
     stripped: bool  # a whole sentence of Keel's was left out
+    critical: (
+        bool  # a vital sign in its critical range ("RR 4", "SpO2 70%") or a code ("code blue"; review 24s)
+    )
 
 
 def _form_problem(joined: str) -> str:
@@ -224,7 +233,8 @@ def _only_keels_words(joined: str) -> bool:
 
 def _measure(joined: str) -> _Measure:
     """Step 2: what the reason says, word by word (see `reason_problem`)."""
-    vitals, rest = _vital_signs(joined)
+    joined = _HEDGES_AND_COUNTS.sub(_hedge_or_count, joined)  # "r/o OD", "narcan x2" (review 24s)
+    vitals, critical, rest = _vital_signs(joined)
     all_words = words_of(rest, glued_to_digits=False)
     words = _less_keels_sentences(all_words)
     stripped = len(words) < len(all_words)
@@ -232,7 +242,7 @@ def _measure(joined: str) -> _Measure:
     real_words = [w for w in words if _real_word(w)]
     empty = _no_substance(words)
     clinical = _clinical(real_words, empty)
-    negated = _negated_signs(words)
+    negated = _negated_signs(words) | _subject_of_a_sign(words)
     real = {_shape(w) for w in real_words} | negated | vitals
     own = _keels_own(words)
     theirs = [w for w, o in zip(words, own, strict=True) if not o]  # the words outside Keel's runs
@@ -249,6 +259,7 @@ def _measure(joined: str) -> _Measure:
         # breathing" shares "the person is not" with a page's lead, and is a reason)
         keels_own=2 * sum(own) > len(words) and len(their_substance) < REASON_MIN_SUBSTANCE,
         stripped=stripped,
+        critical=critical or bool(real & {_shape("codeblue"), _shape("founddown")}),
     )
 
 
@@ -274,17 +285,42 @@ def _full(m: _Measure) -> bool:
     )
 
 
+def _not_only_record_nouns(m: _Measure) -> bool:
+    """Whether a real word of `m` is more than a noun of the dose record (`_RECORD_NOUNS`) or a joining word:
+    "patient person", "cup bottle", "dose dosing" say no act or sign (review 24s); "because the patient needs
+    a dose" says one."""
+    return bool(m.real - _record_noun_shapes() - _terse_joiner_shapes())
+
+
+def _vital(m: _Measure) -> bool:
+    """A vital sign in its critical range or a code, alone or with clinical, modifying or joining words only
+    ("RR 4", "GCS 3", "SpO2 70%", "pt RR 4", "code blue", "found down"; review 24s): a respiratory rate of 4
+    is an emergency on its own."""
+    return (
+        m.critical
+        and m.real - m.clinical <= _terse_modifier_shapes() | _terse_joiner_shapes()
+        and not m.keels_own
+    )
+
+
+def _emergency_words(m: _Measure) -> frozenset[str]:
+    """The clinical words of `m` that name an emergency: not of a dose record (`_RECORD_WORDS`), not a vital
+    sign (in its critical range, `_vital` judges it)."""
+    return frozenset(w for w in m.clinical - _record_shapes() if not w.startswith("vital:"))
+
+
 def _terse(m: _Measure) -> bool:
     """A terse reason (review 23s, lane fix23e, review 24r): from `REASON_MIN_TERSE_CHARS` characters, two
     different words of substance, each real word a clinical word (`_clinical`), a modifier of one
     (`_TERSE_MODIFIERS`) or a joining word (`_TERSE_JOINERS`), and one clinical word at least: "heroin OD",
     "not breathing", "sin pulso", "respiratory distress", "GCS 6, RR 4", "dose spilt", "unresponive, OD"."""
     return (
-        m.seen >= REASON_MIN_TERSE_CHARS
+        m.seen >= (REASON_MIN_EMERGENCY_CHARS if _emergency_words(m) else REASON_MIN_TERSE_CHARS)
         and m.letters >= 4
         and len(m.substance) >= REASON_MIN_SUBSTANCE
         and bool(m.substance & m.clinical)
         and m.real - m.clinical <= _terse_modifier_shapes() | _terse_joiner_shapes()
+        and (_emergency_words(m) or not m.real & frozenset(map(_shape, _HEDGES)))
         and not m.keels_own
     )
 
@@ -373,7 +409,17 @@ _NO_SUBSTANCE_WORDS = (
     "quiero", "quiere", "acceso", "acceder", "ahora", "favor", "gracias", "perdón", "disculpa", "disculpe",
     "siento", "hola", "tal", "buenas", "buenos", "qué", "revisar", "checar", "mirar", "prueba", "pruebas",
     "probar", "uno", "dos", "tres", "cuatro", "cinco", "vale", "bueno", "abrir", "archivo", "sé",
+    # Review 24s: farewells ("hola mundo adios")
+    "adiós", "bye", "goodbye", "chao", "chau",
 )  # fmt: skip
+# Review 24s: a typist's and a programmer's filler ("the quick brown fox jumps over the lazy dog", "hello
+# world", "hola mundo"): no substance beside one of its first words only, as `_LOREM_IPSUM` ("a dog bite",
+# "fell down in the world" keep theirs).
+_FILLER_TEXTS: dict[str, tuple[str, ...]] = {
+    "fox": ("the", "quick", "brown", "fox", "jumps", "jumped", "over", "lazy", "dog"),
+    "hello": ("world", "again"),
+    "hola": ("mundo",),
+}
 # Review 23s: words about the record or its writing in every form of their stem (the stem, then each of its
 # endings, as `keel.core.sharing` reads the words that name no medical personnel): "documento", "lo documento
 # mañana", "will write it up", "escribo después". An ending is listed, never any word that begins alike.
@@ -474,10 +520,43 @@ _TERSE_WORDS = (
     # "dup entry"
     "spit", "spits", "spitting", "spilt", "spills", "charted", "charting", "dup", "dupe", "duped",
     "escupe", "escupir", "escupida", "derramó", "anotada", "anotado",
+    # Review 24s: the ED's shorthand for the signs and substances above ("resp distress", "opioid tox", "pt
+    # intox", "fent OD", "pt desat", "pt brady", "CP SOB"), how the person was found ("found unresponsive",
+    # "found down", "code blue", "pt coding", "bystander CPR"), cyanosis as the eye sees it ("labios morados",
+    # "blue lips")
+    "resp", "tox", "toxicity", "intox", "fent", "desat", "desats", "brady", "tachy", "sob", "cp", "coding",
+    "coded", "codeblue", "founddown", "bystander", "lips", "labios",
+    "depression", "depressed", "depresión",
+    *_gendered("morado"),
+)  # fmt: skip
+# Review 24s: the words of `_TERSE_WORDS` that name the dose record, its parts or its writing, not an act or a
+# sign: a reason made of these only ("patient person", "cup bottle", "dose dosing", "typo typed") says nothing.
+_RECORD_NOUNS = (
+    "dose", "doses", "dosing", "amount", "patient", "pt", "person", "typo", "typed", "entered", "entry",
+    "pharmacy", "cup", "bottle", "bottles", "pump", "log", "dosis", "cantidad", "paciente", "persona",
+    "registrado", "registrada", "registro", "farmacia", "vaso", "frasco", "frascos", "bomba", "bitácora",
+)  # fmt: skip
+# Review 24s: the words of `_TERSE_WORDS` of a dose record's correction (the rest name an emergency).
+_RECORD_WORDS = (
+    *_RECORD_NOUNS, "count", "conteo", "recuento", "mg", "wrong", "error", "mistake", "twice", "duplicate", "duplicated", "spilled", "spill",
+    "spat", "vomited", "vomit", "dropped", "broken", "given", "gave", "give", "poured", "held", "voided",
+    "refused", "missed", "equivocado", "equivocada", "equivocación", "errores", "duplicado", "duplicada",
+    "derramó", "derramada", "derramado", "derrame", "escupió", "vomitó", "vómito", "cayó", "roto", "rota",
+    "dada", "dado", "retenida", "anulada", "rechazó", "omitida", "dio", "servida", "spit", "spits",
+    "spitting", "spilt", "spills", "charted", "charting", "dup", "dupe", "duped", "escupe", "escupir",
+    "escupida", "anotada", "anotado",
 )  # fmt: skip
 # Lane fix23e: the words that only modify a clinical word of `_TERSE_WORDS` in a terse reason, English and
 # Spanish, compared by skeleton; never a reason beside anything but a word of `_TERSE_WORDS`. Each says where,
 # how much or how often of a dose (21 CFR 1304.22(c): how much was dispensed; Keel's dose record):
+# Review 24s: the words of `_TERSE_MODIFIERS` that modify an emergency only (`_emergency_words`): the hedge an
+# ED puts before a diagnosis not yet confirmed ("suspected OD", "r/o OD", "posible sobredosis", "sospecha de
+# sobredosis"), how the person was found ("found unresponsive"), a colour of cyanosis ("blue lips"). Beside a
+# dose record's words they are no reason ("possible patient", "found cup").
+_HEDGES = (
+    "suspected", "possible", "probable", "likely", "query", "ruleout", "posible", "sospecha", "presumed",
+    "found", "encontrado", "encontrada", "blue",
+)  # fmt: skip
 _TERSE_MODIFIERS = (
     "out",  # where the dose went: "spat out"
     "back",  # where the dose went: "gave back", "spat back"
@@ -498,6 +577,9 @@ _TERSE_MODIFIERS = (
     "faltante",  # Spanish "missing": "frasco faltante"
     "incompleta",  # Spanish "short": "dosis incompleta"
     "incompleto",  # Spanish "short": "conteo incompleto"
+    # Review 24s: how a sign goes on ("convulsiones activas"); and `_HEDGES`
+    "activo", "activa", "activos", "activas", "active",
+    *_HEDGES,
 )  # fmt: skip
 # Lane fix23e: the only words of no substance a terse reason may hold besides its clinical words: words that
 # only join others ("typo in mg", "dosis de paciente"). A filler or a deferral ("gave dose ok", "dose TBD")
@@ -507,6 +589,7 @@ _TERSE_JOINERS = (
     "was", "el", "la", "los", "las", "un", "una", "de", "del", "al", "en", "con", "por", "para", "y", "se",
     "su", "sin", "es", "fue", "her", "his", "their", "my", "our", "its", "it", "up", "lo", "le", "les", "me",
     "mi", "mis", "nos", "without",
+    *_IS,  # review 24s: "está inconsciente", "está en paro" (`_subject_of_a_sign`)
 )  # fmt: skip
 
 # Latin filler text as it is pasted ("lorem ipsum dolor sit amet..."): no substance beside "lorem" or "ipsum"
@@ -540,6 +623,18 @@ def _terse_shapes() -> frozenset[str]:
 
 
 @cache
+def _record_noun_shapes() -> frozenset[str]:
+    """The skeletons of `_RECORD_NOUNS`, and `_SUBJECT`."""
+    return frozenset(map(_shape, _RECORD_NOUNS)) | {_SUBJECT}
+
+
+@cache
+def _record_shapes() -> frozenset[str]:
+    """The skeletons of `_RECORD_WORDS`, and `_SUBJECT`."""
+    return frozenset(map(_shape, _RECORD_WORDS)) | {_SUBJECT}
+
+
+@cache
 def _terse_modifier_shapes() -> frozenset[str]:
     """The skeletons of `_TERSE_MODIFIERS`."""
     return frozenset(map(_shape, _TERSE_MODIFIERS))
@@ -563,19 +658,30 @@ _NEGATABLE = (
 )  # fmt: skip
 # Review 24r: vital signs written as an ED chart writes them, a name and its value ("RR 4", "SpO2 80%", "BP
 # 60/30", "GCS 6", "FC 140", "TA 60/30"): each is a clinical word of its own, named by what it measures
-# (English and Spanish names of one measure are one word), when the value is one a person can have.
+# (English and Spanish names of one measure are one word), when the value is one a living person can have
+# (review 24s: "bp 1 hr 1" is no vital sign). Lower bounds: a respiratory rate of 0 is apnea (SAMHSA Overdose
+# Prevention and Response Toolkit: breathing stopped); pulse oximeters are calibrated from 70% (FDA, "Pulse
+# Oximeters - Premarket Notification Submissions", 2013; ISO 80601-2-61), below 50% no reading is taken as
+# one; a heart rate under 20 is an agonal rhythm, not a rate (AHA ACLS); a systolic pressure under 40 mmHg is
+# not measured by a cuff (AHA ACLS: no palpable pulse); a blood glucose under 10 mg/dL is not survived
+# (ADA, hypoglycemia level 3 is < 54 mg/dL); the Glasgow Coma Scale runs 3 to 15 (Teasdale & Jennett 1974).
 _VITAL_NAMES: dict[str, tuple[str, float, float]] = {
     "rr": ("rate", 0, 80), "fr": ("rate", 0, 80), "resp": ("rate", 0, 80),
-    "spo2": ("oxygen", 0, 100), "sao2": ("oxygen", 0, 100), "sato2": ("oxygen", 0, 100),
-    "sat": ("oxygen", 0, 100), "sats": ("oxygen", 0, 100), "o2": ("oxygen", 0, 100),
+    "spo2": ("oxygen", 50, 100), "sao2": ("oxygen", 50, 100), "sato2": ("oxygen", 50, 100),
+    "sat": ("oxygen", 50, 100), "sats": ("oxygen", 50, 100), "o2": ("oxygen", 50, 100),
     "gcs": ("gcs", 3, 15), "glasgow": ("gcs", 3, 15),
-    "bp": ("pressure", 0, 300), "sbp": ("pressure", 0, 300), "ta": ("pressure", 0, 300),
-    "pa": ("pressure", 0, 300),
-    "hr": ("heart", 0, 300), "fc": ("heart", 0, 300), "pulse": ("heart", 0, 300), "pulso": ("heart", 0, 300),
-    "temp": ("temperature", 25, 113), "bg": ("glucose", 0, 2000), "glu": ("glucose", 0, 2000),
-    "glucose": ("glucose", 0, 2000), "glucosa": ("glucose", 0, 2000), "glucemia": ("glucose", 0, 2000),
+    "bp": ("pressure", 40, 300), "sbp": ("pressure", 40, 300), "ta": ("pressure", 40, 300),
+    "pa": ("pressure", 40, 300),
+    "hr": ("heart", 20, 300), "fc": ("heart", 20, 300), "pulse": ("heart", 20, 300), "pulso": ("heart", 20, 300),
+    "temp": ("temperature", 25, 113), "bg": ("glucose", 10, 2000), "glu": ("glucose", 10, 2000),
+    "glucose": ("glucose", 10, 2000), "glucosa": ("glucose", 10, 2000), "glucemia": ("glucose", 10, 2000),
     "etco2": ("co2", 0, 150),
 }  # fmt: skip
+# Review 24s: the critical values of the measures an opioid overdose depresses, each a reason alone ("RR 4",
+# "GCS 3", "SpO2 70%"): respiratory rate <= 8 a minute (opioid-induced respiratory depression; WHO, Community
+# management of opioid overdose, 2014), GCS <= 8 (coma: the airway is not protected; Teasdale & Jennett),
+# SpO2 <= 88% (hypoxaemia below the lowest target of oxygen therapy; BTS guideline for oxygen use, 2017).
+_CRITICAL_VITALS: dict[str, float] = {"rate": 8, "gcs": 8, "oxygen": 88}
 _VITAL = re.compile(
     r"(?<![^\W_])(?P<name>" + "|".join(sorted(_VITAL_NAMES, key=len, reverse=True)) + r")"
     r"\s*(?:[:=]\s*|of\s+|de\s+)?(?P<value>[0-9]{1,4}(?:[.,][0-9]{1,2})?)(?:\s*/\s*[0-9]{1,3})?"
@@ -602,20 +708,53 @@ _MORE_KEY_ROWS = (
 )
 
 
-def _vital_signs(joined: str) -> tuple[frozenset[str], str]:
+def _vital_signs(joined: str) -> tuple[frozenset[str], bool, str]:
     """The vital signs written with their value in `joined` ("RR 4", "SpO2 80%", "BP 60/30"), as clinical
-    words ("vital:rate", "vital:oxygen"), and the text without them."""
+    words ("vital:rate", "vital:oxygen"), whether one is in its critical range (`_CRITICAL_VITALS`), and the
+    text without them."""
     found: set[str] = set()
+    critical: list[bool] = []
 
     def take(match: re.Match[str]) -> str:
         measure, low, high = _VITAL_NAMES[match["name"].casefold()]
-        if low <= float(match["value"].replace(",", ".")) <= high:
+        value = float(match["value"].replace(",", "."))
+        if low <= value <= high:
             found.add(f"vital:{measure}")
+            critical.append(measure in _CRITICAL_VITALS and value <= _CRITICAL_VITALS[measure])
             return " "
         return match[0]
 
     rest = _VITAL.sub(take, joined)
-    return frozenset(found), rest
+    return frozenset(found), any(critical), rest
+
+
+# Review 24s: the hedge an ED writes before a diagnosis not yet confirmed ("r/o OD": rule out) and a count of
+# doses given ("narcan x2", "2x narcan"), read as words: "ruleout" (`_TERSE_MODIFIERS`) and "again".
+# "code blue" and "found down" (how EMS hands over a code) are one word each: "codeblue", "founddown".
+_HEDGES_AND_COUNTS = re.compile(
+    r"(?<![^\W_])(?:(?P<ro>r/o)|(?P<code>code\s+blue)|(?P<down>found\s+down)|x\s?[1-9]|[1-9]\s?x)(?![^\W_])",
+    re.IGNORECASE,
+)
+
+
+def _hedge_or_count(match: re.Match[str]) -> str:
+    """`_HEDGES_AND_COUNTS`' word for `match`."""
+    words = {"ro": " ruleout ", "code": " codeblue ", "down": " founddown "}
+    return next((word for group, word in words.items() if match[group]), " again ")
+
+
+# Review 24s: Spanish "está" ("is", of the person) before a sign, or "en" and a sign ("está inconsciente",
+# "está en paro"), says who as "pt" does: a word of substance, a noun of the record (`_RECORD_NOUNS`).
+
+
+def _subject_of_a_sign(words: list[str]) -> set[str]:
+    """`_SUBJECT` when `words` holds "está" (`_IS`) before a clinical word, or before "en" and one."""
+    is_, en = frozenset(map(_shape, _IS)), _shape("en")
+    for i, word in enumerate(words[:-1]):
+        after = words[i + 2] if _shape(words[i + 1]) == en and i + 2 < len(words) else words[i + 1]
+        if _shape(word) in is_ and _clinical_shape(after) not in {"", *_record_shapes()}:
+            return {_SUBJECT}
+    return set()
 
 
 def _less_keels_sentences(words: list[str]) -> list[str]:
@@ -651,9 +790,9 @@ def _keel_sentence_shapes() -> tuple[tuple[str, ...], ...]:
 @lru_cache(maxsize=4096)
 def _clinical_shape(word: str) -> str:
     """The skeleton of the clinical word (`_TERSE_WORDS`) `word` is, exactly or with one typo (review 24r):
-    for a word of six letters or more, one letter added, dropped, changed or two next to each other swapped
-    ("unresponive", "overdoes", "inconciente"); of five, two next to each other swapped ("gvien"); "" for
-    any other word. Keys in a row and mash are never a typo of a clinical word."""
+    for a word of `_TYPO_MIN_LETTERS` letters or more, one letter added, dropped, changed or two next to each
+    other swapped ("unresponive", "overdoes", "inconciente"); of five or six, two next to each other swapped
+    ("gvien"); "" for any other word. Keys in a row and mash are never a typo of a clinical word."""
     shape = _shape(word)
     if shape in _terse_shapes():
         return shape
@@ -680,15 +819,23 @@ def _terse_deletions() -> dict[str, tuple[str, ...]]:
     return {d: tuple(shapes) for d, shapes in index.items()}
 
 
+# Review 24s: a letter changed, added or dropped makes a typo of a word of this many letters or more: six let
+# common words be read as clinical ("statue" as "status", "strike" as "stroke", "patent" as "patient",
+# "battle" as "bottle", "coming" as "coding"); every typo of the reviews' tests has seven letters or more
+# ("unresponive", "overdoes", "inconciente"), or is two letters swapped ("gvien").
+_TYPO_MIN_LETTERS = 7
+
+
 def _one_typo(typed: str, known: str) -> bool:
-    """Whether `typed` is `known` with one typo: two letters next to each other swapped; for a word of six
-    letters or more also one letter changed, added or dropped (optimal string alignment distance 1)."""
+    """Whether `typed` is `known` with one typo: two letters next to each other swapped; for a word of
+    `_TYPO_MIN_LETTERS` letters or more also one letter changed, added or dropped (optimal string alignment
+    distance 1)."""
     if len(typed) == len(known):
         diffs = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
         swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1 and typed[diffs[0]] == known[diffs[1]]
         swapped = swapped and typed[diffs[1]] == known[diffs[0]]
-        return swapped or (len(diffs) == 1 and len(typed) >= 6)
-    if len(typed) < 6:
+        return swapped or (len(diffs) == 1 and len(typed) >= _TYPO_MIN_LETTERS)
+    if len(typed) < _TYPO_MIN_LETTERS:
         return False
     short, long = sorted((typed, known), key=len)
     i = next((k for k, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
@@ -761,6 +908,9 @@ def _no_substance(words: list[str]) -> set[str]:
     shapes = {_shape(w): w for w in words}
     if {_shape("lorem"), _shape("ipsum")} & shapes.keys():
         plain = plain | latin
+    for first, filler in _FILLER_TEXTS.items():
+        if _shape(first) in shapes:
+            plain = plain | set(map(_shape, filler))
     return {shape for shape, w in shapes.items() if shape in plain or _keyboard_run(w) or _mash(w)}
 
 

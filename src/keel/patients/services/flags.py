@@ -14,7 +14,7 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import FLAG_NOTE_REQUIRED, reason_problem
+from keel.core.rules.window import FLAG_NOTE_REQUIRED, reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import (
@@ -110,9 +110,9 @@ def _refuse_unless_prescriber(by: User, patient: Patient, flag_id: int) -> str |
 
 
 def _checked_note(note: str, kind: str | None) -> str:
-    """The note, trimmed: required, an assessment of substance for a held dose's flag, at most 2000
-    characters."""
-    note = (note or "").strip()
+    """The note as it is measured and kept (`reason_text`, the one cleaning of a reason; review 24s):
+    required, an assessment of substance for a held dose's flag, at most 2000 characters."""
+    note = reason_text(note)
     if not visible_length(note):
         raise FlagError(FieldError("note", FLAG_NOTE_REQUIRED))
     if kind == FlagKind.DOSE_HELD and reason_problem(note):
