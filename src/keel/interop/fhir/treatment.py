@@ -8,11 +8,13 @@ must see Sunday's take-home bottle, not only Friday's observed dose, and the QTc
   covering days, a bottle already handed out stays in the person's hands). Status: `completed` when handed out
   (at the observed dose the day before its run, or on the day the plan was decided), `stopped` when brought
   back unopened or the day's dose was given at the window instead (`returned_days`), `preparation` when a
-  standing plan will hand it out, `unknown` when a standing plan covers it but no observed dose the day
-  before its run is recorded (the supply check counts it as held all the same), `cancelled` when the plan
-  stopped covering its day before it left the clinic (review 23a hole 1: sent, not left out, so a system
-  that upserts by id hears that a bottle it was told of will never go home). Which bottles left is read from
-  the one record of them, the plan's (`bottle_dispenses` says how and why; review 22t holes 1 and 2).
+  standing plan will hand it out, `unknown` when a plan covers it but the record cannot say whether it left
+  (a row written outside the dose path), `cancelled` when the plan stopped covering its day before it left
+  the clinic (review 23a hole 1: sent, not left out, so a system that upserts by id hears that a bottle it
+  was told of will never go home; session 24: also a run whose hand-out day passed with no observed dose,
+  which ends its plan before it, `take_home_bottles.not_handed_out_from`, where it was `unknown`). Which
+  bottles left is read from the one record of them, the plan's (`bottle_dispenses` says how and why; review
+  22t holes 1 and 2).
 - Each QTc reading is an Observation: LOINC 8636-3, the value in UCUM `ms`, the day measured.
 
 Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes).
@@ -26,7 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import handed_out, run_start
+from keel.core.take_home_bottles import hand_out_day, handed_out, not_handed_out_from
 from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
@@ -46,8 +48,8 @@ TAKEN_BACK = (
 )
 NOT_HANDED_OUT = (
     "The take-home plan stopped covering this day before the bottle left the clinic (a prescriber ended the "
-    "plan, a dose was held, the run was kept back at the window, or the episode of care ended): it was not "
-    "handed over and will not be"
+    "plan, a dose was held, the run was kept back at the window, no observed dose was taken on the day it "
+    "was to go home, or the episode of care ended): it was not handed over and will not be"
 )
 TAKEN_BACK_AGAIN = (
     "Recorded as handed over, then taken off the record: the dose it went home with was corrected or voided. "
@@ -58,11 +60,6 @@ TAKEN_BACK_AGAIN = (
 def bottle_id(plan_id: int, day: date) -> str:
     """`bottle-<plan>-<yyyymmdd>`: a FHIR id in the shape Keel's ids take (`prefix-<n>-<suffix>`)."""
     return f"bottle-{plan_id}-{day:%Y%m%d}"
-
-
-def _hand_out_day(day: date, bottles: set[date], decided_on: date) -> date:
-    start = run_start(day, bottles)
-    return start if start == decided_on else start - timedelta(days=1)
 
 
 def bottle_dispenses(
@@ -126,6 +123,22 @@ def bottle_dispenses(
         # later than the plan's end; a run kept back at a dose ends its plan just before that dose's instant
         # (`doses.bottles.hand_out_at_dose`), so that dose handed nothing out.
         seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
+        # Session 24 (lane bot24): a run whose bottles never left (no observed dose on its hand-out day, a
+        # day now past) ends the plan before it, as every reader reads it (`not_handed_out_from`, the one
+        # definition of a take-home day): its days and the later ones are `cancelled`, never `unknown`
+        ended_on = plan.ended_on
+        missed = not_handed_out_from(
+            days,
+            decided_on,
+            ended_on=ended_on,
+            recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
+            taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
+            visits=seen,
+            today=today,
+        )
+        if missed is not None:
+            ended_on = missed - timedelta(days=1)
+            ended_day = ended_on if ended_day is None else min(ended_day, ended_on)
         # review 23b hole 3: a plan ended today by nothing given today (its dose corrected to 0 or voided)
         # still hands today's run out at a dose given later today: that run is as a standing plan's
         goes_home_today = goes_home_at_a_dose_today(plan, today)
@@ -134,8 +147,8 @@ def bottle_dispenses(
         taken_back = plan.bottles_taken_back or {}
         for day in days:
             iso = day.isoformat()
-            given_on = _hand_out_day(day, bottles, decided_on)
-            covered = plan.ended_on is None or day <= plan.ended_on or (goes_home_today and given_on == today)
+            given_on = hand_out_day(day, bottles, decided_on)
+            covered = ended_on is None or day <= ended_on or (goes_home_today and given_on == today)
             if iso in recorded:  # the record: handed over
                 out_of_clinic = True
             elif iso in taken_back and day not in back:  # handed over, then taken back: never `completed`

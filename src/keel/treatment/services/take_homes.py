@@ -28,7 +28,15 @@ from keel.core.rules.methadone import (
 from keel.core.rules.window import reason_problem
 from keel.core.take_home_bottles import handed_out
 from keel.core.words import gettext_noop as N_
-from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
+from keel.patients.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FlagKind,
+    Patient,
+    PatientFlag,
+    local_today,
+    zone_of,
+)
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     DoseRecord,
@@ -41,6 +49,7 @@ from keel.treatment.models import (
 from keel.treatment.queries import (
     DoseContext,
     TakeHomeConcern,
+    as_handed_out,
     dose_context,
     episode_take_home_plans,
     held_bottles,
@@ -702,6 +711,7 @@ def take_home_day_problem(
     if enrollment is None:
         return None
     plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment.pk, enrollment.started_on)})
+    as_handed_out(plans, zone_of(patient), today)  # session 24: a run that never left covers nothing
     if any(today in plan_days(p) for p in plans):
         return TAKE_HOME_DAY
     return None

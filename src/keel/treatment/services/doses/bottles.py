@@ -385,7 +385,9 @@ def _end_not_handed_out(
     person's hands, `held_bottles`), read by the window (`ctx.take_home_days`, `take_home_day_problem`),
     the medication page, the API and FHIR. A day whose bottle never left the clinic is a clinic day, so the
     plan stops covering it, as a hold and a keep back stop it: every reader then says the same, and nothing
-    counts a bottle recorded as handed out that never was."""
+    counts a bottle recorded as handed out that never was. A run whose hand-out day passed with no dose at
+    all has no write to end its plan: the same end is derived on read (`queries.as_handed_out`, session
+    24)."""
     today = local_today(patient, now)
     for plan, run in not_out:
         if plan.ended_on is not None and plan.ended_on <= day:
