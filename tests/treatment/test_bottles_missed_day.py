@@ -22,14 +22,14 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from keel.access.policy import Area
 from keel.interop.fhir.base import Base
 from keel.interop.fhir.record import Record
 from keel.interop.fhir.treatment import NOT_HANDED_OUT as FHIR_NOT_HANDED_OUT
 from keel.patients.models import Enrollment, local_today, zone_of
-from keel.treatment import queries, services
+from keel.treatment import queries, services, words
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.queries.take_home_plans import MISSED_HAND_OUT
@@ -413,3 +413,39 @@ def test_a_buprenorphine_order_has_no_bottles_and_is_unchanged(world: World) -> 
     ctx = queries.dose_context(world.alice, "buprenorphine", today(world))
     assert (ctx.missed_days_in_a_row, ctx.take_home_days) == (1, set())
     assert give(world, amount_mg="8", medication="buprenorphine").dose.status == "given"
+
+
+# Review 23c, not reached: the nurse's words when nothing given stands (the plan's end: "not handed out")
+
+
+def _void_yesterdays_dose(world: World) -> list[Any]:
+    """Yesterday's dose handed out today's and tomorrow's bottles; voided this morning (she never came)."""
+    on_sixty(world)
+    decide(world, -2, [0, 1])
+    with time_machine.travel(timezone.now() - timedelta(days=1), tick=False):
+        dose = give(world).dose
+    amendment = amend_dose(
+        by=world.staff["nurse"],
+        patient_id=world.alice.pk,
+        dose_id=dose.pk,
+        void=True,
+        reason="Recorded in error: she did not come to the window yesterday",
+    )
+    return list(amendment.warnings or ())
+
+
+def test_the_nurse_is_not_told_the_bottles_were_handed_over(world: World) -> None:
+    told = [str(w) for w in _void_yesterdays_dose(world)]
+    assert not any("already handed over" in w for w in told), told
+
+
+def test_the_nurse_is_told_what_the_record_said_and_what_to_do_if_they_left(world: World) -> None:
+    told = " ".join(str(w) for w in _void_yesterdays_dose(world))
+    assert "recorded as handed out" in told and "if they left the clinic call the person back" in told
+
+
+def test_the_nurse_is_told_it_in_spanish(world: World) -> None:
+    warnings = _void_yesterdays_dose(world)
+    with translation.override("es"):
+        told = " ".join(words.reason_text(w) for w in warnings)
+    assert "constaban como entregados" in told and "si salieron de la clínica" in told

@@ -101,10 +101,14 @@ AT_HOME_AFTER_HOLD = N_(
 )
 # Review 22t hole 4: bottles the record had handed out, taken back by a change of the day's total (a dose
 # corrected to 0 or voided; a correction down, or a later part, after which the window would not give them):
-# they may be in the person's hands, so the nurse is told which, their mg and whom to call.
+# they may be in the person's hands, so the nurse is told which, their mg and whom to call. Review 23c (not
+# reached; lane bot24): nothing given stands, so the plan's end says the run was not handed out
+# (`NOTHING_GIVEN`, `VOIDED_NOT_HANDED_OUT`: a dose recorded in error, she never came) while the nurse was
+# told "already handed over": one sentence, true whether or not the bottles left the clinic.
 TAKEN_BACK = N_(
-    "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
-    "dose: the record takes them back. Call the person back to bring them in, and tell the prescriber."
+    "The take-home bottles for %(days)s (%(mg)s mg) were recorded as handed out with this dose and are no "
+    "longer covered by it: the record takes them back, so if they left the clinic call the person back to "
+    "bring them in, and tell the prescriber."
 )
 TAKEN_BACK_PLAN_STOPS = N_(
     "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
@@ -452,7 +456,7 @@ def _handed_out(amounts: dict[str, str]) -> Reason:
 
 
 def _taken_back(template: str, had: dict[str, str]) -> Reason:
-    """The words of bottles already handed over that the record takes back (`TAKEN_BACK`,
+    """The words of bottles recorded as handed out that the record takes back (`TAKEN_BACK`,
     `TAKEN_BACK_PLAN_STOPS`): their days, and their mg (each distinct amount once, in day order)."""
     days = sorted(had)
     amounts: list[str] = []
