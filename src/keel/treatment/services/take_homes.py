@@ -43,6 +43,7 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
+    PlanEnd,
     TakeHomePlan,
     in_force_q,
 )
@@ -78,7 +79,7 @@ def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
     ended = list(
         TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=True).values_list("pk", flat=True)
     )
-    TakeHomePlan.objects.filter(pk__in=ended).update(ended_on=ended_on)
+    TakeHomePlan.objects.filter(pk__in=ended).update(ended_on=ended_on, end_kind=PlanEnd.DISCHARGE)
     return ended
 
 
@@ -123,8 +124,8 @@ def suspend_take_home_plans(
             continue
         plan.ended_on = last
         plan.ended_by, plan.ended_at = by, now
-        plan.end_reason = HOLD_SUSPENDS.format(day=held_on.isoformat())
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        plan.end_reason, plan.end_kind = HOLD_SUSPENDS.format(day=held_on.isoformat()), PlanEnd.HOLD
+        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
         _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason="dose held: bottles stop")
         suspended.append(plan.pk)
     return suspended
@@ -230,10 +231,12 @@ def _end_plan(
         _check_returned_stopped(returned, stopped)
         last = start - timedelta(days=1)  # the last day a bottle covers
         plan.ended_on = min(last, plan.ended_on) if plan.ended_on is not None else last
-        plan.ended_by, plan.ended_at, plan.end_reason = by, now, text
+        plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = by, now, text, PlanEnd.PRESCRIBER
         # review 19a: the bottles brought back at the window (a dose given instead) stay with these
         plan.returned_days = sorted({*(plan.returned_days or []), *(d.isoformat() for d in returned)})
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "returned_days"])
+        plan.save(
+            update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "returned_days"]
+        )
         _audit(
             by,
             patient,

@@ -21,7 +21,6 @@ the take-home doses again."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -43,6 +42,7 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
+    PlanEnd,
     TakeHomePlan,
     order_in_force,
 )
@@ -241,29 +241,23 @@ def _run_unended(plan: TakeHomePlan, today: date) -> list[date]:
 
 
 def _kept_back_on(plan: TakeHomePlan, today: date) -> bool:
-    """A plan ended today by the keep back itself (`_keep_back`), nothing else: its end reason is exactly
-    `NOT_HANDED_OUT` for the run from today (review 22t holes 3 and 6: not a prefix; an end a prescriber or
-    a hold set, or a keep back that carries an earlier end, `EARLIER_END`, is never resumed)."""
-    if plan.ended_on != today or plan.ended_by is None:
+    """A plan ended today by the keep back itself (`_keep_back`) or by nothing given today
+    (`_nothing_given_on`), nothing else, with a run from today to hand out: review 22t holes 3 and 6, an end
+    a prescriber or a hold set, or one written over an earlier end (`EARLIER_END`), is never resumed. Read
+    from the plan's stored end kind (`TakeHomePlan.end_kind`, session 24), never from its English reason."""
+    if plan.ended_on != today or plan.ended_by_id is None:
         return False
-    run = _run_unended(plan, today)
-    if not run:
+    if plan.end_kind not in (PlanEnd.KEPT_BACK, PlanEnd.NOTHING_GIVEN):
         return False
-    days = ", ".join(d.isoformat() for d in run)
-    pattern = re.escape(NOT_HANDED_OUT.format(days="QQDAYSQQ", mg="QQMGQQ", why="QQWHYQQ"))
-    pattern = pattern.replace("QQDAYSQQ", re.escape(days)).replace("QQMGQQ", r"[0-9]+(?:\.[0-9]+)?")
-    pattern = pattern.replace("QQWHYQQ", r"[^\n]+?")
-    if _nothing_given_on(plan, today):  # review 23b hole 3: nothing given today
-        return True
-    return re.fullmatch(pattern, plan.end_reason or "", re.ASCII) is not None
+    return bool(_run_unended(plan, today))
 
 
 def _nothing_given_on(plan: TakeHomePlan, today: date) -> bool:
-    """A plan ended on `today` by nothing given that day (`_end_not_handed_out`, `NOTHING_GIVEN`), exactly."""
-    if plan.ended_on != today or plan.ended_by_id is None:
+    """A plan ended on `today` by nothing given that day (`_end_not_handed_out`, `NOTHING_GIVEN`; no earlier
+    end carried), with a run from today to hand out: its stored end kind (`PlanEnd.NOTHING_GIVEN`)."""
+    if plan.ended_on != today or plan.ended_by_id is None or plan.end_kind != PlanEnd.NOTHING_GIVEN:
         return False
-    days = ", ".join(d.isoformat() for d in _run_unended(plan, today))
-    return bool(days) and plan.end_reason == NOTHING_GIVEN.format(days=days)
+    return bool(_run_unended(plan, today))
 
 
 def goes_home_at_a_dose_today(plan: TakeHomePlan, today: date) -> bool:
@@ -455,12 +449,12 @@ def _end_not_handed_out(
             continue  # a run wholly past: its bottles' days are gone, the plan stands
         days = ", ".join(d.isoformat() for d in run)
         if day >= today:
-            text = NOTHING_GIVEN.format(days=days)
+            text, kind = NOTHING_GIVEN.format(days=days), PlanEnd.NOTHING_GIVEN
             reason = "bottles not handed out: no dose given today"
         else:
-            text = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat())
+            text, kind = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat()), PlanEnd.VOIDED
             reason = "bottles not handed out: the dose they were to go home with was voided"
-        _end_keeping_earlier(plan, by, day, now, text)
+        _end_keeping_earlier(plan, by, day, now, text, kind)
         _audit(
             by,
             patient,
@@ -472,18 +466,22 @@ def _end_not_handed_out(
         )
 
 
-def _end_keeping_earlier(plan: TakeHomePlan, by: User, last: date, at: datetime, text: str) -> None:
-    """The plan ends after `last` (its last covered day), by `by` at `at`, with `text` as its reason, saved
-    (the caller audits it): an end it already had (a prescriber's later one, review 22t hole 6) is kept in
-    the reason (`EARLIER_END`), never undone. The one end of a keep back (`_keep_back`), of nothing given
+def _end_keeping_earlier(
+    plan: TakeHomePlan, by: User, last: date, at: datetime, text: str, kind: PlanEnd
+) -> None:
+    """The plan ends after `last` (its last covered day), by `by` at `at`, with `text` as its reason and
+    `kind` as its stored end kind, saved (the caller audits it): an end it already had (a prescriber's later
+    one, review 22t hole 6) is kept in the reason (`EARLIER_END`) and the kind says so
+    (`PlanEnd.AFTER_EARLIER_END`: never undone). The one end of a keep back (`_keep_back`), of nothing given
     (`_end_not_handed_out`) and of a take back from today (`_take_back_from_today`)."""
     earlier = plan.ended_on, plan.end_reason
     plan.ended_on, plan.ended_by, plan.ended_at = last, by, at
-    plan.end_reason = text
+    plan.end_reason, plan.end_kind = text, kind
     if earlier[0] is not None:
         from_day = earlier[0] + timedelta(days=1)
         plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        plan.end_kind = PlanEnd.AFTER_EARLIER_END
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
 
 
 def _end_after_hold(
@@ -500,7 +498,7 @@ def _end_after_hold(
         return
     if suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now):
         for plan in plans:
-            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
 
 
 def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str]) -> None:
@@ -544,14 +542,14 @@ def _go_on_after_kept_back(
     on when today's total now lets its run go home; else it stays ended."""
     if total <= 0 or _resume_refused(patient, plan, today):
         return []
-    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason)
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
+    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
     run = run_from(plan, today)
     amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True) if run else ({}, None)
     if not run or blocked is not None:
-        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = ended
+        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = ended
         return []
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
     _set_bottles(plan, {**(plan.bottle_mg or {}), **amounts})
     _audit(
         by,
@@ -596,7 +594,7 @@ def _keep_back(
     _day, mg, reason = blocked
     days = ", ".join(d.isoformat() for d in run)
     text = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
-    _end_keeping_earlier(plan, by, today, now - KEPT_BACK_BEFORE, text)  # review 22t hole 6
+    _end_keeping_earlier(plan, by, today, now - KEPT_BACK_BEFORE, text, PlanEnd.KEPT_BACK)  # review 22t: 6
     _audit(
         by,
         patient,
@@ -633,7 +631,7 @@ def _take_back_from_today(
     text = TAKEN_BACK_FROM_TODAY.format(
         days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text
     )
-    _end_keeping_earlier(plan, by, today - timedelta(days=1), now, text)
+    _end_keeping_earlier(plan, by, today - timedelta(days=1), now, text, PlanEnd.TAKEN_BACK)
     _audit(
         by,
         patient,
