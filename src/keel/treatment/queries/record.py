@@ -11,7 +11,7 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.core.decision import Reason
 from keel.core.rules.qtc import qtc_warning
-from keel.patients.models import Patient, local_today
+from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseOverride,
     DoseRecord,
@@ -26,6 +26,7 @@ from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
 from keel.treatment.queries.orders import order_versions
 from keel.treatment.queries.qtc import recent_qtc_ms
+from keel.treatment.queries.take_home_plans import as_handed_out
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,16 @@ def medication_record(
         .select_related("recorded_by")
     )
     read = list(doses) if all_doses else list(doses[: DOSES_SHOWN + 1])
+    take_homes = list(TakeHomePlan.objects.filter(patient=patient).select_related("ended_by")[:10])
+    # session 24: a plan whose run never left the clinic reads as ended before it (the page and the API)
+    as_handed_out(take_homes, zone_of(patient), today)
     return MedicationRecord(
         patient=patient,
         orders=list(MedicationOrder.objects.filter(patient=patient)[:50]),
         doses=read if all_doses else read[:DOSES_SHOWN],
         more_doses=not all_doses and len(read) > DOSES_SHOWN,
         overrides=list(DoseOverride.objects.filter(patient=patient)[:20]),
-        take_homes=list(TakeHomePlan.objects.filter(patient=patient).select_related("ended_by")[:10]),
+        take_homes=take_homes,
         qtc=list(QtcRecord.objects.filter(patient=patient)[:10]),
         fills=list(MedicationFill.objects.filter(patient=patient).select_related("order", "voids")[:30]),
         context=dose_context(patient, Medication.METHADONE, today) if active.exists() else None,

@@ -1,15 +1,22 @@
 """Which take-home plans belong to a person's current episode (`episode_take_home_plans`, `episode_plans`)
-and the days their bottles cover (`plan_days`), for model instances and for plain values alike; the bottles
-that count against the person's supply (`held_bottles`)."""
+and the days their bottles cover (`plan_days`), for model instances and for plain values alike; a plan as
+read, ended before a run that never left the clinic (`as_handed_out`); the bottles that count against the
+person's supply (`held_bottles`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import bottles_held
+from keel.core.take_home_bottles import (
+    bottles_held,
+    hand_out_day,
+    not_handed_out_from,
+    unrecorded_days_due,
+)
 from keel.patients.models import Patient, zone_of
 from keel.treatment.models import DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries.doses import taken_doses
@@ -83,9 +90,104 @@ def plan_days(plan: PlanCover) -> set[date]:
     """The days a plan's bottles cover: none after the plan ended (discharge). The one definition of a
     take-home day (with a bottle of an ended plan still held, `held_bottles`) that the window, the medication
     page, the API and FHIR read; review 23b: a run whose bottles never left ends its plan before it
-    (`doses.bottles`), so a day whose bottle never left is a clinic day here too."""
+    (`doses.bottles`), so a day whose bottle never left is a clinic day here too. Session 24: a run whose
+    hand-out day passed with no observed dose writes nothing; its end is read onto the plan first
+    (`as_handed_out`), by every reader of a plan as of a day."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
+
+
+# Session 24 (lane bot24): the end a plan is read with when a run's bottles never left the clinic because
+# no observed dose was taken on the day they were to go home (`as_handed_out`; derived on read, never
+# stored: nothing is written on a day nothing happens). English, as every end reason (the API's
+# `end_reason`); the medication page says it in the reader's language.
+MISSED_HAND_OUT = (
+    "The bottles from {day} were not handed out: no observed dose was taken on {hand_out_day}, the day they "
+    "were to go home. The plan covers no day from {day} on; the person comes to the window until a "
+    "prescriber decides take-home doses again."
+)
+MISSED_HAND_OUT_EARLIER_END = " The plan had been ended from {day} on: {reason}"
+
+
+def observed_days(patient_id: int, since: date) -> set[date]:
+    """The days from `since` on on which an observed methadone dose was given and taken (neither voided nor
+    corrected to 0 mg: `taken_doses`), the `visits` of `keel.core.take_home_bottles`."""
+    return set(
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient_id=patient_id,
+                medication=Medication.METHADONE,
+                status=DoseStatus.GIVEN,
+                local_date__gte=since,
+            )
+        ).values_list("local_date", flat=True)
+    )
+
+
+def missed_hand_out(
+    plan: TakeHomePlan,
+    zone: ZoneInfo,
+    today: date,
+    visits: Collection[date] | None = None,
+    visits_since: date | None = None,
+) -> date | None:
+    """The first day `plan` no longer covers because its bottle never left the clinic
+    (`keel.core.take_home_bottles.not_handed_out_from`, the one definition of a take-home day: the plan's
+    record of the bottles handed out, `bottle_mg` and `bottles_taken_back`); None: none. `visits`: the days
+    an observed methadone dose was taken, from `visits_since` on, when the caller read them (the dose
+    context); read here only for a plan with a bottle day due and not in its record (`observed_days`)."""
+    bottles = [date.fromisoformat(iso) for iso in plan.bottles or []]
+    recorded = {date.fromisoformat(iso) for iso in plan.bottle_mg or {}}
+    taken_back = {date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}}
+    if not unrecorded_days_due(bottles, recorded | taken_back, plan.ended_on, today):
+        return None
+    decided_on = plan.decided_at.astimezone(zone).date()
+    if visits is None or (visits_since is not None and decided_on < visits_since):
+        visits = observed_days(plan.patient_id, decided_on)
+    return not_handed_out_from(
+        bottles,
+        decided_on,
+        ended_on=plan.ended_on,
+        recorded=recorded,
+        taken_back=taken_back,
+        visits=visits,
+        today=today,
+    )
+
+
+def as_handed_out(
+    plans: Iterable[TakeHomePlan],
+    zone: ZoneInfo,
+    today: date,
+    visits: Collection[date] | None = None,
+    visits_since: date | None = None,
+) -> None:
+    """Each plan as read on `today` (changed in place, never saved): one whose run never left the clinic
+    (`missed_hand_out`) is read as ended the day before that run, with `MISSED_HAND_OUT` as its reason (a
+    stored end later than that kept in it), no one's end (`ended_by`, `ended_at`: None) and
+    `missed_hand_out`, the first day it no longer covers. The house rule for a day whose bottle never left
+    (a clinic day; the plan covers no day after it until a prescriber decides take-home doses again, as a
+    hold stops it), derived on read because no write happens on the day the person did not come: the window
+    (`queries.contexts`, so `plan_days` and `ctx.take_home_days`), the medication page, the API and FHIR
+    all read plans through it."""
+    for plan in plans:
+        missed = missed_hand_out(plan, zone, today, visits, visits_since)
+        if missed is None:
+            continue
+        bottles = {date.fromisoformat(iso) for iso in plan.bottles or []}
+        given_on = hand_out_day(missed, bottles, plan.decided_at.astimezone(zone).date())
+        reason = MISSED_HAND_OUT.format(day=missed.isoformat(), hand_out_day=given_on.isoformat())
+        earlier = plan.end_reason if plan.ended_on is not None else ""
+        if plan.ended_on is not None:  # a later stored end (a prescriber's, a hold's) is kept in the reason
+            from_day = (plan.ended_on + timedelta(days=1)).isoformat()
+            reason += MISSED_HAND_OUT_EARLIER_END.format(day=from_day, reason=plan.end_reason or "")
+        plan.ended_on, plan.ended_by, plan.ended_at = missed - timedelta(days=1), None, None
+        plan.end_reason = reason
+        # what the medication page says in the reader's language: the first day not covered, the day the
+        # bottles were to go home, and a stored end's reason kept
+        setattr(plan, "not_handed_out_from", missed)  # noqa: B010
+        setattr(plan, "hand_out_day_missed", given_on)  # noqa: B010
+        setattr(plan, "earlier_end_reason", earlier)  # noqa: B010
 
 
 def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date) -> dict[int, set[date]]:
@@ -93,8 +195,10 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
     (`keel.core.take_home_bottles.bottles_held`, the one definition): every bottle a plan of the current
     episode (`episode`: the active enrollment's id and start) still covers, and every bottle handed out and
     not brought back of a plan that ended, whatever ended it and whichever episode it belonged to (the bottle
-    is in the person's hands all the same). One read of the plans, one of the observed methadone doses taken
-    while an ended plan stood; the supply check reads this under the person's lock."""
+    is in the person's hands all the same). Session 24: never a day from a run that did not leave the
+    clinic on (`bottles_held`, `not_handed_out_from`). One read of the plans, one of the observed methadone
+    doses taken while an ended plan stood (or a standing plan's bottle day is due and not in its record);
+    the supply check reads this under the person's lock."""
     zone = zone_of(patient)
     plans = [
         p
@@ -103,10 +207,22 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
     ]
     current = {p.pk for p in episode_plans(plans, {patient.pk: episode})} if episode else set()
     plans = [p for p in plans if p.pk in current or p.ended_on is not None]
-    ended = [p for p in plans if p.ended_on is not None]
+    # session 24: a standing plan with a bottle day due and not in its record reads the doses too (its run
+    # may never have left the clinic, `bottles_held`)
+    read_doses = [
+        p
+        for p in plans
+        if p.ended_on is not None
+        or unrecorded_days_due(
+            [date.fromisoformat(iso) for iso in p.bottles or []],
+            {date.fromisoformat(iso) for iso in [*(p.bottle_mg or {}), *(p.bottles_taken_back or {})]},
+            None,
+            today,
+        )
+    ]
     visits: list[tuple[date, datetime]] = []
-    if ended:
-        since = min(p.decided_at for p in ended).astimezone(zone).date()
+    if read_doses:
+        since = min(p.decided_at for p in read_doses).astimezone(zone).date()
         visits = [  # when each dose was recorded: the instant its bottles were decided
             (day, recorded)
             # review 23b hole 3: a dose voided or corrected to 0 mg handed nothing out (`taken_doses`)
@@ -137,6 +253,8 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
             # a dose ends its plan just before that dose's instant (`doses.bottles.hand_out_at_dose`)
             visits=[day for day, at in visits if ended_at is None or at <= ended_at],
             today=today,
+            recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
+            taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
         )
         if days:
             held[plan.pk] = days

@@ -21,12 +21,12 @@ the take-home doses again."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
@@ -42,6 +42,7 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
+    PlanEnd,
     TakeHomePlan,
     order_in_force,
 )
@@ -101,10 +102,14 @@ AT_HOME_AFTER_HOLD = N_(
 )
 # Review 22t hole 4: bottles the record had handed out, taken back by a change of the day's total (a dose
 # corrected to 0 or voided; a correction down, or a later part, after which the window would not give them):
-# they may be in the person's hands, so the nurse is told which, their mg and whom to call.
+# they may be in the person's hands, so the nurse is told which, their mg and whom to call. Review 23c (not
+# reached; lane bot24): nothing given stands, so the plan's end says the run was not handed out
+# (`NOTHING_GIVEN`, `VOIDED_NOT_HANDED_OUT`: a dose recorded in error, she never came) while the nurse was
+# told "already handed over": one sentence, true whether or not the bottles left the clinic.
 TAKEN_BACK = N_(
-    "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
-    "dose: the record takes them back. Call the person back to bring them in, and tell the prescriber."
+    "The take-home bottles for %(days)s (%(mg)s mg) were recorded as handed out with this dose and are no "
+    "longer covered by it: the record takes them back, so if they left the clinic call the person back to "
+    "bring them in, and tell the prescriber."
 )
 TAKEN_BACK_PLAN_STOPS = N_(
     "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
@@ -241,29 +246,23 @@ def _run_unended(plan: TakeHomePlan, today: date) -> list[date]:
 
 
 def _kept_back_on(plan: TakeHomePlan, today: date) -> bool:
-    """A plan ended today by the keep back itself (`_keep_back`), nothing else: its end reason is exactly
-    `NOT_HANDED_OUT` for the run from today (review 22t holes 3 and 6: not a prefix; an end a prescriber or
-    a hold set, or a keep back that carries an earlier end, `EARLIER_END`, is never resumed)."""
-    if plan.ended_on != today or plan.ended_by is None:
+    """A plan ended today by the keep back itself (`_keep_back`) or by nothing given today
+    (`_nothing_given_on`), nothing else, with a run from today to hand out: review 22t holes 3 and 6, an end
+    a prescriber or a hold set, or one written over an earlier end (`EARLIER_END`), is never resumed. Read
+    from the plan's stored end kind (`TakeHomePlan.end_kind`, session 24), never from its English reason."""
+    if plan.ended_on != today or plan.ended_by_id is None:
         return False
-    run = _run_unended(plan, today)
-    if not run:
+    if plan.end_kind not in (PlanEnd.KEPT_BACK, PlanEnd.NOTHING_GIVEN):
         return False
-    days = ", ".join(d.isoformat() for d in run)
-    pattern = re.escape(NOT_HANDED_OUT.format(days="QQDAYSQQ", mg="QQMGQQ", why="QQWHYQQ"))
-    pattern = pattern.replace("QQDAYSQQ", re.escape(days)).replace("QQMGQQ", r"[0-9]+(?:\.[0-9]+)?")
-    pattern = pattern.replace("QQWHYQQ", r"[^\n]+?")
-    if _nothing_given_on(plan, today):  # review 23b hole 3: nothing given today
-        return True
-    return re.fullmatch(pattern, plan.end_reason or "", re.ASCII) is not None
+    return bool(_run_unended(plan, today))
 
 
 def _nothing_given_on(plan: TakeHomePlan, today: date) -> bool:
-    """A plan ended on `today` by nothing given that day (`_end_not_handed_out`, `NOTHING_GIVEN`), exactly."""
-    if plan.ended_on != today or plan.ended_by_id is None:
+    """A plan ended on `today` by nothing given that day (`_end_not_handed_out`, `NOTHING_GIVEN`; no earlier
+    end carried), with a run from today to hand out: its stored end kind (`PlanEnd.NOTHING_GIVEN`)."""
+    if plan.ended_on != today or plan.ended_by_id is None or plan.end_kind != PlanEnd.NOTHING_GIVEN:
         return False
-    days = ", ".join(d.isoformat() for d in _run_unended(plan, today))
-    return bool(days) and plan.end_reason == NOTHING_GIVEN.format(days=days)
+    return bool(_run_unended(plan, today))
 
 
 def goes_home_at_a_dose_today(plan: TakeHomePlan, today: date) -> bool:
@@ -317,57 +316,111 @@ def redecide_bottles(
     not_out: list[tuple[TakeHomePlan, list[date]]] = []  # nothing given: runs that did not leave
     zone = zone_of(patient)
     for plan in plans:
-        if plan.ended_on is not None and plan.ended_on < today:
-            continue
-        if plan.decided_at.astimezone(zone).date() > today:
-            # a correction of an earlier day's dose: a plan decided after that day handed nothing out at it
-            # (its first run went home at the decision, `take_home_bottles.handed_out`)
+        if _not_judged_on(plan, today, zone):
             continue
         if _kept_back_on(plan, today):
-            if today == local_today(patient, now) or not _nothing_given_on(plan, today):
-                said.extend(_go_on_after_kept_back(by, patient, plan, today, now, total, ctx))
-            continue  # "nothing given" of an earlier day: only a dose given that day undid it
+            said.extend(_after_keep_back(by, patient, plan, today, now, total, ctx))
+            continue
         run = run_from(plan, today)
         if not run:
             continue
-        recorded = dict(plan.bottle_mg or {})
-        isos = [d.isoformat() for d in run]
-        had = {iso: recorded[iso] for iso in isos if iso in recorded}
-        rest = {iso: mg for iso, mg in recorded.items() if iso not in isos}
+        had, rest = _run_recorded(plan, run)
         if total <= 0:
             not_out.append((plan, run))
-            if had:
-                _set_bottles(plan, rest)
-                _audit(
-                    by,
-                    patient,
-                    Action.UPDATE,
-                    "take_home_plan",
-                    plan.pk,
-                    reason="bottles taken back: the dose they went home with was voided",
-                    detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
-                )
-                said.append(_taken_back(TAKEN_BACK, had))
+            said.extend(_take_back_nothing_given(by, patient, plan, had, rest))
             continue
-        if today < local_today(patient, now) and run[-1] < local_today(patient, now):
-            continue  # review 23c: a run wholly past left the clinic and was drunk; its record stands
-        amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True)
-        if blocked is None:
-            if amounts != had:
-                _set_bottles(plan, {**rest, **amounts})
-                said.append(_handed_out(amounts))
-            continue
-        if run[0] < local_today(patient, now):  # lane fix23d: the run began before today, reaches today
-            said.append(_take_back_from_today(by, patient, plan, run, today, now, blocked))
-            continue
-        if had:
-            _set_bottles(plan, rest)
-        kept = _keep_back(by, patient, plan, run, today, now, blocked)
-        said.append(_taken_back(TAKEN_BACK_PLAN_STOPS, had) if had else kept)
+        said.extend(_judge_run(by, patient, plan, run, had, rest, today, now, total, ctx))
     if total <= 0:
         _end_after_hold(by, patient, plans, today, now)
         _end_not_handed_out(by, patient, not_out, today, now)
     return tuple(said)
+
+
+def _not_judged_on(plan: TakeHomePlan, today: date, zone: ZoneInfo) -> bool:
+    """`redecide_bottles`' first step: a plan ended before `today` (the dose's day) hands nothing out at it,
+    nor does a plan decided after that day (a correction of an earlier day's dose: its first run went home at
+    the decision, `take_home_bottles.handed_out`)."""
+    if plan.ended_on is not None and plan.ended_on < today:
+        return True
+    return plan.decided_at.astimezone(zone).date() > today
+
+
+def _after_keep_back(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    today: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> list[Reason]:
+    """A plan kept back on `today` (`_kept_back_on`) goes on when the day's total now lets its run go home
+    (`_go_on_after_kept_back`); a "nothing given" end of an earlier day is undone only by a dose given that
+    day, never by a correction."""
+    if today == local_today(patient, now) or not _nothing_given_on(plan, today):
+        return _go_on_after_kept_back(by, patient, plan, today, now, total, ctx)
+    return []
+
+
+def _run_recorded(plan: TakeHomePlan, run: list[date]) -> tuple[dict[str, str], dict[str, str]]:
+    """The plan's record of bottles handed out, split: the run's days in it (ISO day -> mg) and the rest."""
+    recorded = dict(plan.bottle_mg or {})
+    isos = [d.isoformat() for d in run]
+    had = {iso: recorded[iso] for iso in isos if iso in recorded}
+    rest = {iso: mg for iso, mg in recorded.items() if iso not in isos}
+    return had, rest
+
+
+def _take_back_nothing_given(
+    by: User, patient: Patient, plan: TakeHomePlan, had: dict[str, str], rest: dict[str, str]
+) -> list[Reason]:
+    """Nothing given on the day stands (a void, a correction to 0): the run's bottles recorded as handed
+    out are taken back, audited, and the nurse is told (`TAKEN_BACK`); the plan's end follows the loop
+    (`_end_after_hold`, `_end_not_handed_out`)."""
+    if not had:
+        return []
+    _set_bottles(plan, rest)
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles taken back: the dose they went home with was voided",
+        detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
+    )
+    return [_taken_back(TAKEN_BACK, had)]
+
+
+def _judge_run(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    run: list[date],
+    had: dict[str, str],
+    rest: dict[str, str],
+    today: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> list[Reason]:
+    """A day's total above 0: the run is judged by the window's verdict against it (`bottle_amounts`) and
+    recorded at its mg, or, blocked, taken back from today (a run that began before today,
+    `_take_back_from_today`) or kept back (`_keep_back`); a run wholly past is never touched (review 23c)."""
+    if today < local_today(patient, now) and run[-1] < local_today(patient, now):
+        return []  # review 23c: a run wholly past left the clinic and was drunk; its record stands
+    amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True)
+    if blocked is None:
+        if amounts != had:
+            _set_bottles(plan, {**rest, **amounts})
+            return [_handed_out(amounts)]
+        return []
+    if run[0] < local_today(patient, now):  # lane fix23d: the run began before today, reaches today
+        return [_take_back_from_today(by, patient, plan, run, today, now, blocked)]
+    if had:
+        _set_bottles(plan, rest)
+    kept = _keep_back(by, patient, plan, run, today, now, blocked)
+    return [_taken_back(TAKEN_BACK_PLAN_STOPS, had) if had else kept]
 
 
 def _end_not_handed_out(
@@ -390,7 +443,9 @@ def _end_not_handed_out(
     person's hands, `held_bottles`), read by the window (`ctx.take_home_days`, `take_home_day_problem`),
     the medication page, the API and FHIR. A day whose bottle never left the clinic is a clinic day, so the
     plan stops covering it, as a hold and a keep back stop it: every reader then says the same, and nothing
-    counts a bottle recorded as handed out that never was."""
+    counts a bottle recorded as handed out that never was. A run whose hand-out day passed with no dose at
+    all has no write to end its plan: the same end is derived on read (`queries.as_handed_out`, session
+    24)."""
     today = local_today(patient, now)
     for plan, run in not_out:
         if plan.ended_on is not None and plan.ended_on <= day:
@@ -398,18 +453,13 @@ def _end_not_handed_out(
         if day < today and run[-1] < today:
             continue  # a run wholly past: its bottles' days are gone, the plan stands
         days = ", ".join(d.isoformat() for d in run)
-        earlier = plan.ended_on, plan.end_reason
-        plan.ended_on, plan.ended_by, plan.ended_at = day, by, now
         if day >= today:
-            plan.end_reason = NOTHING_GIVEN.format(days=days)
+            text, kind = NOTHING_GIVEN.format(days=days), PlanEnd.NOTHING_GIVEN
             reason = "bottles not handed out: no dose given today"
         else:
-            plan.end_reason = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat())
+            text, kind = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat()), PlanEnd.VOIDED
             reason = "bottles not handed out: the dose they were to go home with was voided"
-        if earlier[0] is not None:  # a prescriber's later end is kept in the reason (never undone)
-            from_day = earlier[0] + timedelta(days=1)
-            plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        _end_keeping_earlier(plan, by, day, now, text, kind)
         _audit(
             by,
             patient,
@@ -419,6 +469,24 @@ def _end_not_handed_out(
             reason=reason,
             detail={"bottles": [d.isoformat() for d in run], "dose_day": day.isoformat()},
         )
+
+
+def _end_keeping_earlier(
+    plan: TakeHomePlan, by: User, last: date, at: datetime, text: str, kind: PlanEnd
+) -> None:
+    """The plan ends after `last` (its last covered day), by `by` at `at`, with `text` as its reason and
+    `kind` as its stored end kind, saved (the caller audits it): an end it already had (a prescriber's later
+    one, review 22t hole 6) is kept in the reason (`EARLIER_END`) and the kind says so
+    (`PlanEnd.AFTER_EARLIER_END`: never undone). The one end of a keep back (`_keep_back`), of nothing given
+    (`_end_not_handed_out`) and of a take back from today (`_take_back_from_today`)."""
+    earlier = plan.ended_on, plan.end_reason
+    plan.ended_on, plan.ended_by, plan.ended_at = last, by, at
+    plan.end_reason, plan.end_kind = text, kind
+    if earlier[0] is not None:
+        from_day = earlier[0] + timedelta(days=1)
+        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
+        plan.end_kind = PlanEnd.AFTER_EARLIER_END
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
 
 
 def _end_after_hold(
@@ -435,7 +503,7 @@ def _end_after_hold(
         return
     if suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now):
         for plan in plans:
-            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
 
 
 def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str]) -> None:
@@ -455,7 +523,7 @@ def _handed_out(amounts: dict[str, str]) -> Reason:
 
 
 def _taken_back(template: str, had: dict[str, str]) -> Reason:
-    """The words of bottles already handed over that the record takes back (`TAKEN_BACK`,
+    """The words of bottles recorded as handed out that the record takes back (`TAKEN_BACK`,
     `TAKEN_BACK_PLAN_STOPS`): their days, and their mg (each distinct amount once, in day order)."""
     days = sorted(had)
     amounts: list[str] = []
@@ -479,14 +547,14 @@ def _go_on_after_kept_back(
     on when today's total now lets its run go home; else it stays ended."""
     if total <= 0 or _resume_refused(patient, plan, today):
         return []
-    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason)
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
+    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
     run = run_from(plan, today)
     amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True) if run else ({}, None)
     if not run or blocked is not None:
-        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = ended
+        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = ended
         return []
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
     _set_bottles(plan, {**(plan.bottle_mg or {}), **amounts})
     _audit(
         by,
@@ -530,13 +598,8 @@ def _keep_back(
     """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited."""
     _day, mg, reason = blocked
     days = ", ".join(d.isoformat() for d in run)
-    earlier = plan.ended_on, plan.end_reason
-    plan.ended_on, plan.ended_by, plan.ended_at = today, by, now - KEPT_BACK_BEFORE
-    plan.end_reason = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
-    if earlier[0] is not None:  # review 22t hole 6: the earlier end (a prescriber's) is kept, never undone
-        from_day = earlier[0] + timedelta(days=1)
-        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    text = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
+    _end_keeping_earlier(plan, by, today, now - KEPT_BACK_BEFORE, text, PlanEnd.KEPT_BACK)  # review 22t: 6
     _audit(
         by,
         patient,
@@ -570,15 +633,10 @@ def _take_back_from_today(
     if had:
         _set_bottles(plan, {iso: mg for iso, mg in recorded.items() if iso not in had})
     days = ", ".join(d.isoformat() for d in ahead)
-    earlier = plan.ended_on, plan.end_reason
-    plan.ended_on, plan.ended_by, plan.ended_at = today - timedelta(days=1), by, now
-    plan.end_reason = TAKEN_BACK_FROM_TODAY.format(
+    text = TAKEN_BACK_FROM_TODAY.format(
         days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text
     )
-    if earlier[0] is not None:  # a prescriber's later end is kept in the reason, never undone
-        from_day = earlier[0] + timedelta(days=1)
-        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    _end_keeping_earlier(plan, by, today - timedelta(days=1), now, text, PlanEnd.TAKEN_BACK)
     _audit(
         by,
         patient,
