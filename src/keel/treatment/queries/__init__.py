@@ -66,6 +66,8 @@ from keel.treatment.queries.start import StartView, latest_intake, start_view
 from keel.treatment.queries.take_home_plans import (
     EpisodePlan,
     PlanCover,
+    bottles_at_home,
+    call_back,
     episode_plans,
     episode_take_home_plans,
     held_bottles,
@@ -107,6 +109,8 @@ __all__ = [
     "TakeHomeReview",
     "WindowNote",
     "active_order",
+    "bottles_at_home",
+    "call_back",
     "closure_dates",
     "context_after_dose",
     "count_missed",
