@@ -64,6 +64,10 @@ def _medication_page(
         setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg))  # noqa: B010
         # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
         setattr(plan, "may_end", plan.ended_on is None or services.kept_back_today(plan, today))  # noqa: B010
+        # review 24b holes 5 and 6: bottles still at home after the plan ended: the call-back, and the form
+        # to record them brought back
+        home = record.call_back.get(plan.pk, {})
+        setattr(plan, "call_back_words", words.call_back_words(home))  # noqa: B010
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
     orders = _order_lines(record.orders, today)
