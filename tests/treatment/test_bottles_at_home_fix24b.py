@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from keel.patients.models import local_today
@@ -19,7 +20,7 @@ from keel.treatment.services.doses.bottles import PLAN_STOPS_ALL_BACK, TAKE_BACK
 from keel.treatment.services.doses.corrections import amend_dose
 from keel.treatment.services.orders import prescribe
 from keel.treatment.services.take_homes import end_take_home_plan
-from tests.conftest import World
+from tests.conftest import World, sign_in
 from tests.review24b.test_holes import REASON, _correct, _dose_of, _three_bottles_from_yesterday
 
 BACK = "Person brought the bottles back unopened after our telephone call"
@@ -130,3 +131,15 @@ def test_a_void_after_the_take_back_never_calls_back_a_bottle_already_drunk(worl
     said = " ".join(r.text for r in voided.warnings)
     assert (today - timedelta(days=1)).isoformat() not in said, said
     assert local_today(world.alice) == today
+
+
+def test_the_medication_page_shows_the_call_back_and_records_bottles_brought_back(world: World) -> None:
+    plan, today = _three_bottles_from_yesterday(world)
+    tomorrow = today + timedelta(days=1)
+    _correct(world, today - timedelta(days=2), "40")
+    client = sign_in(Client(), world.staff["prescriber"])
+    page = f"/patients/{world.alice.pk}/medication/"
+    body = client.get(page).content.decode()
+    assert "call the person back to bring them in" in body and tomorrow.isoformat() in body
+    client.post(f"{page}take-homes/{plan.pk}/end/", {"reason": BACK, "returned_days": tomorrow.isoformat()})
+    assert tomorrow not in call_back(world.alice, today).get(plan.pk, {})
