@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q
@@ -281,12 +282,13 @@ def _dispenses(rec: Record) -> list[dict[str, Any]]:
     if not plans:
         return []
     orders = list(MedicationOrder.objects.filter(patient=rec.patient, medication=Medication.METHADONE))
-    rows = list(
+    fields = ("local_date", "recorded_at", "latest_voided", "latest_corrected")  # the annotations' too
+    rows: list[tuple[date, datetime, bool | None, Decimal | None]] = list(
         with_latest_amendment(
             DoseRecord.objects.filter(
                 patient=rec.patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN
             )
-        ).values_list("local_date", "recorded_at", "latest_voided", "latest_corrected")
+        ).values_list(*fields)
     )
     # when each dose taken was recorded: the instant its bottles were decided (`bottle_dispenses`); a dose
     # voided or corrected to 0 mg handed nothing out, but its day is written (`not_handed_out_from`)

@@ -28,6 +28,18 @@ _TAKEN_BACK = (
     "total after which the window would not give their {mg} mg ({why}). The bottles of earlier days stand. "
     "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
 )
+# merge24b: lane fix24b's wordings of the same end (the bottles at home named, or all brought back)
+_TAKEN_BACK_AT_HOME = (
+    "The bottles for {days} were handed over and are still at home until brought back: call the person back "
+    "to bring them in. The dose of {day} they went home with was corrected to a total after which the window "
+    "would not give their {mg} mg ({why}). The bottles of earlier days stand. The person comes to the window "
+    "until a prescriber re-writes the order and decides take-home doses again."
+)
+_ALL_BACK = (
+    "The bottles for {days} were brought back: the dose of {day} they went home with was corrected to a "
+    "total after which the window would not give their {mg} mg ({why}). The bottles of earlier days stand. "
+    "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
+)
 _HOLD = (
     "A dose was held on {day} (sedation or intoxication): the bottles for the days after it stop until a "
     "prescriber decides take-home doses again."
@@ -45,10 +57,20 @@ _KINDS = (
     ("nothing_given", _pattern(_NOTHING_GIVEN)),
     ("voided", _pattern(_VOIDED)),
     ("taken_back", _pattern(_TAKEN_BACK)),
+    ("taken_back", _pattern(_TAKEN_BACK_AT_HOME)),
+    ("taken_back", _pattern(_ALL_BACK)),
     ("hold", _pattern(_HOLD)),
 )
 _OVER_EARLIER = tuple(
-    _pattern(template + _EARLIER_END) for template in (_NOT_HANDED_OUT, _NOTHING_GIVEN, _VOIDED, _TAKEN_BACK)
+    _pattern(template + _EARLIER_END)
+    for template in (
+        _NOT_HANDED_OUT,
+        _NOTHING_GIVEN,
+        _VOIDED,
+        _TAKEN_BACK,
+        _TAKEN_BACK_AT_HOME,
+        _ALL_BACK,
+    )
 )
 
 

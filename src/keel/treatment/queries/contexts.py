@@ -364,7 +364,9 @@ def _as_handed_out(patients: list[tuple[Patient, date]], reads: _Reads) -> None:
     in place): a plan whose run never left the clinic (no observed dose on the day it was to go home) covers
     no day from that run on, so the window judges such a day by the ordinary verdict and counts the day
     missed. The observed days are those this context read (`MISS_LOOKBACK`); a plan decided before them
-    with a bottle day due and not recorded reads its own."""
+    with a bottle day due and not recorded reads its own. Merge24b: on copies of the plans (`reads.plans`),
+    so `reads.every_plan` stays the stored rows (perf24: the plans a writer is handed, the ORM's read)."""
+    reads.plans = [copy.copy(plan) for plan in reads.plans]
     by_person: dict[int, list[TakeHomePlan]] = {}
     for plan in reads.plans:
         by_person.setdefault(plan.patient_id, []).append(plan)

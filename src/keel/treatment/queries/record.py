@@ -4,7 +4,8 @@ dose context (read through the access policy, one audit row)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from keel.access import policy
 from keel.access.policy import Area
@@ -26,7 +27,7 @@ from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
 from keel.treatment.queries.orders import order_versions
 from keel.treatment.queries.qtc import recent_qtc_ms
-from keel.treatment.queries.take_home_plans import as_handed_out
+from keel.treatment.queries.take_home_plans import as_handed_out, call_back
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class MedicationRecord:
     more_doses: bool = False  # older doses than `doses` holds exist (the page offers to show them all)
     # each medication's `order_version`, read before `orders` (session 23): never newer than the orders shown
     order_versions: dict[str, int] = field(default_factory=dict)
+    # review 24b hole 6: by ended plan, the bottles still at home for days it no longer covers (`call_back`):
+    # the person is to be called back to bring them in (the page and the API show it to the next shift)
+    call_back: dict[int, dict[date, Decimal]] = field(default_factory=dict)
 
 
 DOSES_SHOWN = 60  # the latest doses read unless every dose is asked for (two months of daily doses)
@@ -83,4 +87,5 @@ def medication_record(
         context=dose_context(patient, Medication.METHADONE, today) if active.exists() else None,
         qtc_warnings=qtc_warning(recent_qtc_ms(patient, today)),
         order_versions=versions,
+        call_back=call_back(patient, today),
     )

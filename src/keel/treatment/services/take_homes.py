@@ -52,6 +52,7 @@ from keel.treatment.queries import (
     DoseContext,
     TakeHomeConcern,
     as_handed_out,
+    bottles_at_home,
     dose_context,
     episode_take_home_plans,
     held_bottles,
@@ -265,6 +266,8 @@ def _end_plan(
     with transaction.atomic():
         plan = TakeHomePlan.objects.select_for_update().get(pk=plan_id, patient=patient)
         kept_back = plan.ended_on is not None and kept_back_today(plan, local_today(patient, now))
+        if plan.ended_on is not None and not kept_back and returned:
+            return _record_brought_back(by, patient, plan, text, returned, now)
         if plan.ended_on is not None and not kept_back:
             raise PlanAlreadyEnded(
                 _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
@@ -293,6 +296,42 @@ def _end_plan(
                 **_still_held(patient, plan, now),
             },
         )
+    return plan
+
+
+def _record_brought_back(
+    by: User, patient: Patient, plan: TakeHomePlan, text: str, returned: list[date], now: datetime
+) -> TakeHomePlan:
+    """Review 24b hole 5: bottles brought back after the plan ended, whatever ended it (a prescriber, a hold,
+    a correction down's take-back: the call-back list): recorded on the ended plan (`returned_days`, the one
+    record of bottles back, which `bottles_at_home` and `held_bottles` read), only bottles still at home
+    from today on (else `returned_days` is refused, naming the days); the end itself is not changed, the
+    reason is added to it, audited."""
+    at_home = set(bottles_at_home(patient, local_today(patient, now)).get(plan.pk, {}))
+    not_home = [d for d in returned if d not in at_home]
+    if not_home:
+        raise TreatmentInvalid(
+            [
+                FieldError.said(
+                    "returned_days",
+                    N_("only bottles still at home from today on: %(days)s"),
+                    days=", ".join(d.isoformat() for d in not_home),
+                )
+            ]
+        )
+    days = sorted({d.isoformat() for d in returned})
+    plan.returned_days = sorted({*(plan.returned_days or []), *days})
+    plan.end_reason = f"{plan.end_reason} Brought back ({', '.join(days)}): {text}".strip()
+    plan.save(update_fields=["returned_days", "end_reason"])
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles brought back after the plan ended",
+        detail={"bottles_brought_back": days, **_still_held(patient, plan, now)},
+    )
     return plan
 
 
