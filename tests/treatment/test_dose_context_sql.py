@@ -156,7 +156,10 @@ def _other_medication(world: World) -> None:
 def _take_homes(world: World) -> None:
     run(world, range(10, 2, -1))
     plan(world, 4, [2, 1])
-    plan(world, 1, [0, -1, -2], ended_on=TODAY)  # ended: the bottles after today cover nothing
+    # ended: the bottles after today cover nothing; today's bottle left the clinic (the plan's record says
+    # so: session 24, a day is a take-home day only if its bottle left, and yesterday, a bottle day of the
+    # first plan, had no observed dose to hand it out at)
+    plan(world, 1, [0, -1, -2], ended_on=TODAY, bottle_mg={TODAY.isoformat(): "30"})
     plan(world, 200, [5])  # decided in an earlier episode (no enrollment named), before this one started
 
 
@@ -173,7 +176,8 @@ def _readmitted(world: World) -> None:
     dose(world, 5, 2, recorded_at=NOON - timedelta(days=5) + timedelta(hours=2))  # after the consent
     run(world, range(4, 1, -1))
     plan(world, 2, [1], enrollment=new)
-    plan(world, 2, [0])  # no enrollment named, decided in this episode
+    # no enrollment named, decided in this episode; its bottle left the clinic (the record says so, as above)
+    plan(world, 2, [0], bottle_mg={TODAY.isoformat(): "30"})
 
 
 def _readmitted_without_a_dose(world: World) -> None:

@@ -185,6 +185,7 @@ def test_a_take_home_day_near_midnight_in_two_zones(world: World) -> None:
         decision={},
         max_supply_days=1,
         bottles=[TODAY.isoformat()],
+        bottle_mg={TODAY.isoformat(): "30"},  # handed out (session 24: else today is no take-home day)
     )
     for now in (_local(TODAY, 0, 5), _local(TODAY, 23, 55), _local(TODAY + timedelta(days=1), 0, 5)):
         _same(nurse, now, now)

@@ -6,11 +6,18 @@ days leave the clinic together, at the observed dose the day before the run star
 was decided, for a run starting that day). Ending a plan stops its bottles covering days, but a bottle
 already handed out is still in the person's hands until it is brought back unopened (or the dose of its day
 is given at the window instead, the bottle returned): whatever ended the plan (a prescriber, discharge, a
-hold), such a bottle keeps counting against the supply for the day it covers."""
+hold), such a bottle keeps counting against the supply for the day it covers.
+
+Session 24 (lane bot24): a plan's day is a take-home day only if its bottle left the clinic
+(`not_handed_out_from`), never by the calendar alone. A person who misses the day her run was to go home
+(no dose at all: nothing is written that day) has no bottle for the run; the house rule for a day whose
+bottle never left (a clinic day, and the plan covers no day after it until a prescriber decides take-home
+doses again, as a hold stops it) is derived on read from the plan's record of what left, since nothing can
+write it on a day nothing happens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 
 
@@ -22,8 +29,15 @@ def run_start(day: date, bottles: set[date]) -> date:
     return start
 
 
+def hand_out_day(day: date, bottles: Collection[date], decided_on: date) -> date:
+    """The day the bottle for `day` goes home: its run's first day when the plan was decided that day (at
+    the decision), else the day before the run starts (at that day's observed dose)."""
+    start = run_start(day, set(bottles))
+    return start if start == decided_on else start - timedelta(days=1)
+
+
 def handed_out(
-    day: date, bottles: set[date], decided_on: date, visits: set[date], ended_day: date | None
+    day: date, bottles: set[date], decided_on: date, visits: Collection[date], ended_day: date | None
 ) -> bool:
     """Whether the bottle for `day` left the clinic: its run starts on the day the plan was decided (handed
     out then), or the person took an observed dose the day before the run starts, on or after the decision;
@@ -35,6 +49,59 @@ def handed_out(
     return start == decided_on or given_on in visits
 
 
+def unrecorded_days_due(
+    bottles: Iterable[date], recorded: Collection[date], ended_on: date | None, today: date
+) -> bool:
+    """Whether any bottle day the plan covers up to `today` is not in its record (`recorded`: the days it
+    handed out or took back): the only plans `not_handed_out_from` may end, so a reader needs the observed
+    doses (`visits`) only then."""
+    return any(
+        day <= today and day not in recorded and (ended_on is None or day <= ended_on) for day in bottles
+    )
+
+
+def not_handed_out_from(
+    bottles: Iterable[date],
+    decided_on: date,
+    *,
+    ended_on: date | None,
+    recorded: Collection[date],
+    taken_back: Collection[date],
+    visits: Collection[date],
+    today: date,
+    written: Collection[date] = (),
+) -> date | None:
+    """The first bottle day the plan covers (up to `ended_on`) whose bottle never left the clinic although
+    the day it was to go home (`hand_out_day`) is before `today`; None: there is none. The one definition of
+    a take-home day (session 24, lane bot24): a plan's day is one only if its bottle left, never by the
+    calendar alone. Which bottles left is the plan's record (`recorded`: `TakeHomePlan.bottle_mg`, handed
+    out; `taken_back`: `bottles_taken_back`, handed out and taken back, whose plan's end the take back
+    wrote, or left standing for a run wholly past: `doses.bottles`); a day the record is silent on (a plan
+    decided before the amounts were kept, session 22, or a row written without the dose path) left when an
+    observed dose was taken on its hand-out day (`handed_out`; `visits`: those days), as the FHIR export
+    reads it. From that day on the plan covers nothing, until a prescriber decides take-home doses again (a
+    new plan), as a hold stops it: that day is a clinic day, the days after it too, and a dose at the
+    window on it is judged by the ordinary verdict (the day before, missed, is a missed day). A run whose
+    hand-out day is today or later may still go home (at today's dose, or at the decision), so it is never
+    such a day yet. `written`: the days a methadone dose row exists at all (given, then voided or corrected to
+    0 mg outside the dose path, so the plan's record never spoke of its bottles), when the reader has them:
+    such a hand-out day is not "nothing written that day" and the record cannot say whether the bottle left,
+    so it does not end the plan (FHIR sends `unknown`, review 20c)."""
+    days = set(bottles)
+    for day in sorted(days):
+        if ended_on is not None and day > ended_on:
+            return None
+        if hand_out_day(day, days, decided_on) >= today:
+            return None  # this run and every later one can still go home
+        if day in recorded or day in taken_back:
+            continue  # the record says it left (or took it back, and wrote what follows)
+        if not handed_out(day, days, decided_on, visits, None):
+            if hand_out_day(day, days, decided_on) in written:
+                continue  # session 24 (merge24b): a dose row that day the record is silent on: it cannot say
+            return day
+    return None
+
+
 def bottles_held(
     *,
     bottles: Iterable[date],
@@ -44,14 +111,30 @@ def bottles_held(
     returned: Iterable[date],
     visits: Iterable[date],
     today: date,
+    recorded: Collection[date] = (),
+    taken_back: Collection[date] = (),
 ) -> set[date]:
     """The plan's bottle days from `today` on that count against the person's supply: a day the plan still
-    covers (`ended_on`: the last one; None: the plan stands), or a bottle handed out before the plan ended
+    covers (`ended_on`: the last one; None: the plan stands; never a day from `not_handed_out_from` on, a
+    run that never left ends the plan before it), or a bottle handed out before the plan ended
     (`handed_out`; `visits`: the days an observed dose was taken while the plan stood), less the bottles
-    brought back unopened (`returned`, which also holds a day whose dose was given at the window instead)."""
+    brought back unopened (`returned`, which also holds a day whose dose was given at the window instead).
+    `recorded`, `taken_back`: the plan's record of the bottles handed out and taken back."""
     days = set(bottles)
     back = set(returned)
     seen = set(visits)
+    missed = not_handed_out_from(
+        days,
+        decided_on,
+        ended_on=ended_on,
+        recorded=recorded,
+        taken_back=taken_back,
+        visits=seen,
+        today=today,
+    )
+    if missed is not None:  # the plan covers nothing from `missed` on; nothing left after it ended
+        ended_on = missed - timedelta(days=1)
+        ended_day = ended_on if ended_day is None else min(ended_day, ended_on)
     return {
         day
         for day in days

@@ -2,7 +2,8 @@
 
 A plan the dosing window ended (its bottles not handed out, taken back, or stopped by a dose held) keeps its
 end reason in English, as the service wrote it (`services.doses.bottles`: NOT_HANDED_OUT, NOTHING_GIVEN,
-VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, EARLIER_END; `services.take_homes.HOLD_SUSPENDS`), with ISO
+VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, ALL_BACK_FROM_TODAY, EARLIER_END;
+`services.take_homes.HOLD_SUSPENDS`), with ISO
 dates in it. The medication page showed it as stored: English on a Spanish page, "2026-12-06, 2026-12-07" to
 read, and "Ended early ... (by <the nurse>)" as though the nurse had ended it. Here the stored text is read
 back through the service's own template (its parts: days, a day, mg, the window's reason) and said again in
@@ -39,8 +40,16 @@ VOIDED_NOT_HANDED_OUT = N_(
     "The bottles for %(days)s were not handed out: the dose of %(day)s they were to go home with was voided "
     "or corrected to 0 mg. The person doses at the window until a prescriber decides take-home doses again."
 )
+# merge24b: lane fix24b's words for the take-back from today (the bottles named are at home until brought
+# back: call the person back) and for the same end when every one of them was brought back already.
 TAKEN_BACK_FROM_TODAY = N_(
-    "The bottles for %(days)s were taken back: the dose of %(day)s they went home with was corrected, and "
+    "The bottles for %(days)s were handed over and are still at home until brought back: call the person "
+    "back to bring them in. The dose of %(day)s they went home with was corrected, and after it the window "
+    "would not give %(mg)s mg (%(why)s). The bottles for the days before stand. The person doses at the "
+    "window until a prescriber rewrites the order and decides take-home doses again."
+)
+ALL_BACK_FROM_TODAY = N_(
+    "The bottles for %(days)s were brought back: the dose of %(day)s they went home with was corrected, and "
     "after it the window would not give %(mg)s mg (%(why)s). The bottles for the days before stand. The "
     "person doses at the window until a prescriber rewrites the order and decides take-home doses again."
 )
@@ -111,6 +120,7 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.NOTHING_GIVEN), NOTHING_GIVEN, NOTHING_GIVEN_TAKEN_BACK),
         (_pattern(bottles.VOIDED_NOT_HANDED_OUT), VOIDED_NOT_HANDED_OUT, VOIDED_TAKEN_BACK),
         (_pattern(bottles.TAKEN_BACK_FROM_TODAY), TAKEN_BACK_FROM_TODAY, ""),
+        (_pattern(bottles.ALL_BACK_FROM_TODAY), ALL_BACK_FROM_TODAY, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )
 
@@ -215,9 +225,20 @@ def _said(text: str, today: date | None, taken_back: frozenset[str]) -> tuple[st
     return said, by_window
 
 
-def plan_end(end_reason: str, today: date | None = None, taken_back: Iterable[str] = ()) -> PlanEnd:
+# merge24b: the stored end kinds (`TakeHomePlan.end_kind`, lane bot24) the dosing window writes
+WINDOW_KINDS = frozenset({"kept_back", "nothing_given", "voided", "taken_back", "hold", "after_earlier_end"})
+
+
+def plan_end(
+    end_reason: str, today: date | None = None, taken_back: Iterable[str] = (), kind: str = ""
+) -> PlanEnd:
     """A plan's stored end reason in the reader's language (`_said`); `today`: the reader's day, for the
     year of a day not in it; `taken_back`: the plan's bottles taken back (`TakeHomePlan.bottles_taken_back`,
-    ISO days), which tell a run that left the clinic from one that never did."""
+    ISO days), which tell a run that left the clinic from one that never did. `kind`: the plan's stored end
+    kind (`TakeHomePlan.end_kind`), which answers whether the window ended it where it is stored ("": a
+    plan ended before it was kept, read from the reason's words as before); the words themselves are the
+    reason's, said again."""
     text, by_window = _said(end_reason or "", today, frozenset(taken_back))
+    if kind:
+        by_window = kind in WINDOW_KINDS
     return PlanEnd(text=text, by_window=by_window)

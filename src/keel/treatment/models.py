@@ -331,6 +331,23 @@ class DoseOverride(models.Model):
         return f"override {self.pk}"
 
 
+class PlanEnd(models.TextChoices):
+    """What ended a take-home plan (session 24, lane bot24): the one truth the bottle decisions read of its
+    state (`services.doses.bottles`: a keep back or "nothing given" of today is the one end a dose later
+    that day undoes), where they matched the English end reason with a regex before. The reason stays, for
+    people to read."""
+
+    PRESCRIBER = "prescriber", _("Ended by a prescriber")
+    HOLD = "hold", _("A dose held for sedation or intoxication")
+    DISCHARGE = "discharge", _("The episode of care ended")
+    KEPT_BACK = "kept_back", _("The run kept back at the window")
+    NOTHING_GIVEN = "nothing_given", _("No dose given today stands")
+    VOIDED = "voided", _("The dose the run was to go home with was voided or corrected to 0 mg")
+    TAKEN_BACK = "taken_back", _("The run's bottles from today taken back after a correction down")
+    # an end the bottle decisions wrote over an earlier one, kept in the reason: never undone by a dose
+    AFTER_EARLIER_END = "after_earlier_end", _("Ended again after an earlier end, kept in the reason")
+
+
 class TakeHomePlan(models.Model):
     """A take-home decision: the criteria the clinician documented, the rule's decision and the bottles."""
 
@@ -370,6 +387,9 @@ class TakeHomePlan(models.Model):
     # out again since is in `bottle_mg` only. What the FHIR export reads to never call such a bottle handed
     # over (`interop.fhir.treatment`).
     bottles_taken_back = models.JSONField(default=dict, blank=True)
+    # Session 24 (lane bot24): what ended it (`PlanEnd`; blank: it stands, or an end written before this was
+    # kept and read from its reason by migration 0023), beside `end_reason`, the words people read.
+    end_kind = models.CharField(max_length=24, choices=PlanEnd.choices, blank=True, default="")
 
     class Meta:
         ordering = ["-decided_at", "-id"]

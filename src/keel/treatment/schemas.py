@@ -9,7 +9,8 @@ rule existed hold `{}`), an intake's answers as stored, and an order's FHIR Medi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from ninja import Schema
@@ -269,13 +270,17 @@ class TakeHomeOut(Out):
     # session 22: the mg each bottle handed out holds, by its ISO day (decimal text); a day not here was not
     # handed out yet (or the plan was decided before amounts were kept)
     bottle_mg: dict[str, str]
+    # review 24b hole 6: an ended plan's bottles still at home for days it no longer covers (ISO day -> mg):
+    # call the person back to bring them in (until recorded brought back, `returned_days`)
+    call_back: dict[str, str] = {}
     episode_id: int | None
     criteria: dict[str, bool]
     decision: StoredDecision
 
     @classmethod
-    def of(cls, t: TakeHomePlan) -> TakeHomeOut:
+    def of(cls, t: TakeHomePlan, call_back: dict[date, Decimal] | None = None) -> TakeHomeOut:
         return cls(
+            call_back={d.isoformat(): f"{mg.normalize():f}" for d, mg in sorted((call_back or {}).items())},
             id=t.pk,
             decided_at=t.decided_at.isoformat(),
             days_in_treatment=t.days_in_treatment,

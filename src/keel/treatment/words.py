@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import get_language, gettext_lazy, trans_real
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from keel.core.decision import LIST_SEPARATOR, Reason
 from keel.core.opioids import NAME, OPIOIDS
+from keel.core.words import gettext_noop as N_
 
 READINESS = {
     "ready": gettext_lazy("Ready: a standard first dose can be given now"),
@@ -277,6 +280,19 @@ def day_runs(days: Iterable[str]) -> str:
         for run in runs
     ]
     return ", ".join(said + others)
+
+
+# Review 24b hole 6: the plan's call-back list (the medication page, beside an ended plan).
+CALL_BACK = N_("Still at home — call the person back to bring them in: %(bottles)s.")
+
+
+def call_back_words(home: Mapping[date, Decimal]) -> str:
+    """Review 24b hole 6: an ended plan's bottles still at home for days it no longer covers, in the reader's
+    language ("Still at home — call the person back ...: 2026-12-06 80 mg."); blank: none."""
+    if not home:
+        return ""
+    shown = bottle_mg_runs({d.isoformat(): str(mg) for d, mg in home.items()})
+    return _(CALL_BACK) % {"bottles": shown}
 
 
 def bottle_mg_runs(bottle_mg: dict[str, object] | None) -> str:

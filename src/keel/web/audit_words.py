@@ -193,6 +193,7 @@ REASONS = {
     "bottles taken back: the dose they went home with was voided": _(
         "take-home bottles taken back: the dose they went home with was voided"
     ),
+    "bottles brought back after the plan ended": _("take-home bottles brought back after the plan ended"),
     "bottles taken back: the dose they went home with was corrected down": _(
         "take-home bottles taken back: the dose they went home with was corrected to less"
     ),

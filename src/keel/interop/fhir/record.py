@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q
@@ -38,7 +39,7 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.queries import order_fhir
-from keel.treatment.queries.doses import taken_doses
+from keel.treatment.queries.doses import with_latest_amendment
 
 # Resource types that hold clinical parts of the record (peer specialists and auditors see none of them).
 CLINICAL_TYPES = (
@@ -281,17 +282,23 @@ def _dispenses(rec: Record) -> list[dict[str, Any]]:
     if not plans:
         return []
     orders = list(MedicationOrder.objects.filter(patient=rec.patient, medication=Medication.METHADONE))
-    visits = [  # when each dose was recorded: the instant its bottles were decided (`bottle_dispenses`)
-        (day, recorded)
-        for day, recorded in taken_doses(
+    fields = ("local_date", "recorded_at", "latest_voided", "latest_corrected")  # the annotations' too
+    rows: list[tuple[date, datetime, bool | None, Decimal | None]] = list(
+        with_latest_amendment(
             DoseRecord.objects.filter(
                 patient=rec.patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN
             )
-        ).values_list("local_date", "recorded_at")
-    ]
+        ).values_list(*fields)
+    )
+    # when each dose taken was recorded: the instant its bottles were decided (`bottle_dispenses`); a dose
+    # voided or corrected to 0 mg handed nothing out, but its day is written (`not_handed_out_from`)
+    visits = [(day, at) for day, at, voided, mg in rows if voided is None or (not voided and mg and mg > 0)]
+    written = {day for day, _at, _voided, _mg in rows}
     today = local_today(rec.patient, rec.now)
     changed = _changes_of(rec).plans
-    return treatment_fhir.bottle_dispenses(plans, orders, visits, zone_of(rec.patient), today, changed)
+    return treatment_fhir.bottle_dispenses(
+        plans, orders, visits, zone_of(rec.patient), today, changed, written
+    )
 
 
 def _questionnaires(rec: Record) -> list[dict[str, Any]]:

@@ -8,12 +8,13 @@ must see Sunday's take-home bottle, not only Friday's observed dose, and the QTc
   covering days, a bottle already handed out stays in the person's hands). Status: `completed` when handed out
   (at the observed dose the day before its run, or on the day the plan was decided), `stopped` when brought
   back unopened or the day's dose was given at the window instead (`returned_days`), `preparation` when a
-  standing plan will hand it out, `unknown` when a standing plan covers it but no observed dose the day
-  before its run is recorded (the supply check counts it as held all the same), `cancelled` when the plan
-  stopped covering its day before it left the clinic (review 23a hole 1: sent, not left out, so a system
-  that upserts by id hears that a bottle it was told of will never go home). Which bottles left is read from
-  the one record of them, the plan's (`bottle_dispenses` and its steps say how and why; review 22t holes 1
-  and 2).
+  standing plan will hand it out, `unknown` when a plan covers it but the record cannot say whether it left
+  (a row written outside the dose path), `cancelled` when the plan stopped covering its day before it left
+  the clinic (review 23a hole 1: sent, not left out, so a system that upserts by id hears that a bottle it
+  was told of will never go home; session 24: also a run whose hand-out day passed with no observed dose,
+  which ends its plan before it, `take_home_bottles.not_handed_out_from`, where it was `unknown`). Which
+  bottles left is read from the one record of them, the plan's (`bottle_dispenses` says how and why; review
+  22t holes 1 and 2).
 - Each QTc reading is an Observation: LOINC 8636-3, the value in UCUM `ms`, the day measured.
 
 Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes).
@@ -21,14 +22,14 @@ Sources: `fhir-r4` (MedicationDispense, Observation, their required status codes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import handed_out, run_start
+from keel.core.take_home_bottles import hand_out_day, handed_out, not_handed_out_from
 from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, last_updated, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
@@ -48,8 +49,8 @@ TAKEN_BACK = (
 )
 NOT_HANDED_OUT = (
     "The take-home plan stopped covering this day before the bottle left the clinic (a prescriber ended the "
-    "plan, a dose was held, the run was kept back at the window, or the episode of care ended): it was not "
-    "handed over and will not be"
+    "plan, a dose was held, the run was kept back at the window, no observed dose was taken on the day it "
+    "was to go home, or the episode of care ended): it was not handed over and will not be"
 )
 TAKEN_BACK_AGAIN = (
     "Recorded as handed over, then taken off the record: the dose it went home with was corrected or voided. "
@@ -60,11 +61,6 @@ TAKEN_BACK_AGAIN = (
 def bottle_id(plan_id: int, day: date) -> str:
     """`bottle-<plan>-<yyyymmdd>`: a FHIR id in the shape Keel's ids take (`prefix-<n>-<suffix>`)."""
     return f"bottle-{plan_id}-{day:%Y%m%d}"
-
-
-def _hand_out_day(day: date, bottles: set[date], decided_on: date) -> date:
-    start = run_start(day, bottles)
-    return start if start == decided_on else start - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -78,6 +74,7 @@ class _PlanRead:
     days: list[date]
     bottles: frozenset[date]
     decided_on: date
+    ended_on: date | None  # the last day it covers, as read (`not_handed_out_from`)
     ended_day: date | None
     seen: set[date]
     back: set[date]
@@ -91,6 +88,7 @@ def _read_plan(
     zone: ZoneInfo,
     today: date,
     changed: datetime | None = None,
+    written: Collection[date] = (),
 ) -> _PlanRead:
     """Step 1, one plan. Review 22n hole 5: a dose counts when it was recorded (the instant its bottles were
     decided) no later than the plan's end; a run kept back at a dose ends its plan just before that dose's
@@ -104,13 +102,34 @@ def _read_plan(
         ended_day = plan.ended_at.astimezone(zone).date()
     else:  # discharge ends a plan on its day, without a time
         ended_day = plan.ended_on
+    decided_on = plan.decided_at.astimezone(zone).date()
+    seen = {d for d, at in visits if plan.ended_at is None or at <= plan.ended_at}
+    # Session 24 (lane bot24): a run whose bottles never left (no dose at all on its hand-out day, a day now
+    # past) ends the plan before it, as every reader reads it (`not_handed_out_from`, the one definition of
+    # a take-home day): its days and the later ones are `cancelled`. A silent day whose hand-out day has a
+    # dose row (given, then voided outside the dose path: `written`) stays `unknown` (review 20c).
+    ended_on = plan.ended_on
+    missed = not_handed_out_from(
+        days,
+        decided_on,
+        ended_on=ended_on,
+        recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
+        taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
+        visits=seen,
+        today=today,
+        written=written,
+    )
+    if missed is not None:
+        ended_on = missed - timedelta(days=1)
+        ended_day = ended_on if ended_day is None else min(ended_day, ended_on)
     return _PlanRead(
         plan=plan,
         days=days,
         bottles=frozenset(days),
-        decided_on=plan.decided_at.astimezone(zone).date(),
+        decided_on=decided_on,
+        ended_on=ended_on,
         ended_day=ended_day,
-        seen={d for d, at in visits if plan.ended_at is None or at <= plan.ended_at},
+        seen=seen,
         back={date.fromisoformat(iso) for iso in plan.returned_days or []},
         goes_home_today=goes_home_at_a_dose_today(plan, today),
         changed=changed,
@@ -165,12 +184,12 @@ def _status(read: _PlanRead, day: date, given_on: date, covered: bool, today: da
 
 
 def _bottle_day(read: _PlanRead, day: date, orders: list[MedicationOrder], today: date) -> dict[str, Any]:
-    """Step 2, one bottle day of one plan: the day it goes home (`_hand_out_day`), whether the plan still
+    """Step 2, one bottle day of one plan: the day it goes home (`hand_out_day`), whether the plan still
     covers it, its status (`_taken_back` or `_status`) and the order in force that day (else on its hand-out
     day)."""
     plan, iso = read.plan, day.isoformat()
-    given_on = _hand_out_day(day, set(read.bottles), read.decided_on)
-    covered = plan.ended_on is None or day <= plan.ended_on or (read.goes_home_today and given_on == today)
+    given_on = hand_out_day(day, read.bottles, read.decided_on)
+    covered = read.ended_on is None or day <= read.ended_on or (read.goes_home_today and given_on == today)
     taken_back = plan.bottles_taken_back or {}
     taken_back_mg = None
     if iso not in (plan.bottle_mg or {}) and iso in taken_back and day not in read.back:
@@ -193,17 +212,19 @@ def bottle_dispenses(
     zone: ZoneInfo,
     today: date,
     changed: Mapping[int, datetime] | None = None,
+    written: Collection[date] = (),
 ) -> list[dict[str, Any]]:
     """The bottle days of these plans a person was given or will be handed, as MedicationDispense resources,
     in plan and day order. `orders`: the person's methadone orders; `visits`: the days (and the instants
     recorded) an observed methadone dose was given and neither voided nor corrected to 0 mg; `today`: the
-    person's today; `changed`: each plan's last audited change (`meta.lastUpdated`). Which bottles left the
+    person's today; `changed`: each plan's last audited change (`meta.lastUpdated`); `written`: the days a
+    methadone dose row exists at all (`not_handed_out_from`). Which bottles left the
     clinic is read from the one record of them, the plan's (review 22t holes 1 and 2). In steps: each plan
     read once (`_read_plan`), each of its days as one dispense (`_bottle_day`), then one dispense per bottle
     day, whichever plans list it (`_one_per_day`)."""
     found: list[tuple[date, dict[str, Any]]] = []
     for plan in plans:
-        read = _read_plan(plan, visits, zone, today, (changed or {}).get(plan.pk))
+        read = _read_plan(plan, visits, zone, today, (changed or {}).get(plan.pk), written)
         found += [(day, _bottle_day(read, day, orders, today)) for day in read.days]
     return _one_per_day(found)
 

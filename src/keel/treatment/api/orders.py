@@ -72,6 +72,6 @@ def medication(request: AuthenticatedApiRequest, patient_id: int) -> MedicationR
             )
             for o in record.overrides
         ],
-        take_homes=[TakeHomeOut.of(t) for t in record.take_homes],
+        take_homes=[TakeHomeOut.of(t, record.call_back.get(t.pk)) for t in record.take_homes],
         qtc=[QtcOut.of(q) for q in record.qtc],
     )

@@ -8,7 +8,8 @@
   that lists the people;
 - `window`: today's dosing list and one person's row of it;
 - `hours`: each program's dosing window now, as the dosing page shows it, and a program's closure days;
-- `take_home_plans`: the take-home plans of the current episode and the days they cover;
+- `take_home_plans`: the take-home plans of the current episode and the days they cover (a run that never
+  left the clinic ends its plan on read, `as_handed_out`);
 - `take_homes`: the take-home review (days in treatment, concerns, the federal supply);
 - `qtc`: the person's recent QTc (the gate on a raise, a day's override and a dose above the order; the
   warnings and the record's notice);
@@ -66,6 +67,9 @@ from keel.treatment.queries.start import StartView, latest_intake, start_view
 from keel.treatment.queries.take_home_plans import (
     EpisodePlan,
     PlanCover,
+    as_handed_out,
+    bottles_at_home,
+    call_back,
     episode_plans,
     episode_take_home_plans,
     held_bottles,
@@ -107,6 +111,9 @@ __all__ = [
     "TakeHomeReview",
     "WindowNote",
     "active_order",
+    "as_handed_out",
+    "bottles_at_home",
+    "call_back",
     "closure_dates",
     "context_after_dose",
     "count_missed",

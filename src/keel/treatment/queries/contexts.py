@@ -17,7 +17,7 @@ from django.db.models import Q
 from keel.core import episodes
 from keel.core.rules.agonists import SWITCH_LOOKBACK_DAYS
 from keel.db import rows
-from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag
+from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, zone_of
 from keel.treatment.models import DoseAmendment, DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries.doses import (
     MISS_LOOKBACK,
@@ -27,7 +27,7 @@ from keel.treatment.queries.doses import (
     episode_firsts,
     is_taken,
 )
-from keel.treatment.queries.take_home_plans import episode_plans, held_bottles, plan_days
+from keel.treatment.queries.take_home_plans import as_handed_out, episode_plans, held_bottles, plan_days
 
 
 def dose_context(
@@ -290,6 +290,8 @@ def _person_episode(
 def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Reads) -> dict[int, DoseContext]:
     """The contexts from what was read (the same for the set-based reads and the one-person ones)."""
     doses, other_held, amended, firsts = reads.doses, reads.other_held, reads.amended, reads.firsts
+    if medication == Medication.METHADONE:
+        _as_handed_out(patients, reads)
     covered: dict[int, set[date]] = {p.pk: set() for p, _ in patients}
     latest: dict[int, TakeHomePlan] = {}
     for plan in reads.plans:  # oldest first: the last one is the latest
@@ -355,6 +357,30 @@ def _assemble(patients: list[tuple[Patient, date]], medication: str, reads: _Rea
             ctx.hold_open = any(d.status == DoseStatus.HELD and d.pk not in released for d in ctx.doses_today)
             ctx.other_hold_open = any(d.pk not in released for d in others_today[pk])
     return contexts
+
+
+def _as_handed_out(patients: list[tuple[Patient, date]], reads: _Reads) -> None:
+    """Session 24 (lane bot24): each person's plans as read on their today (`take_home_plans.as_handed_out`,
+    in place): a plan whose run never left the clinic (no observed dose on the day it was to go home) covers
+    no day from that run on, so the window judges such a day by the ordinary verdict and counts the day
+    missed. The observed days are those this context read (`MISS_LOOKBACK`); a plan decided before them
+    with a bottle day due and not recorded reads its own. Merge24b: on copies of the plans (`reads.plans`),
+    so `reads.every_plan` stays the stored rows (perf24: the plans a writer is handed, the ORM's read)."""
+    reads.plans = [copy.copy(plan) for plan in reads.plans]
+    by_person: dict[int, list[TakeHomePlan]] = {}
+    for plan in reads.plans:
+        by_person.setdefault(plan.patient_id, []).append(plan)
+    for p, today in patients:
+        if not by_person.get(p.pk):
+            continue
+        visits = {
+            d.local_date
+            for d in reads.doses[p.pk]
+            if d.status == DoseStatus.GIVEN
+            and d.local_date < today
+            and is_taken(d, reads.amended.get(d.pk, []))
+        }
+        as_handed_out(by_person[p.pk], zone_of(p), today, visits, today - timedelta(days=MISS_LOOKBACK))
 
 
 def _context(

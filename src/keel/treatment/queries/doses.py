@@ -72,11 +72,18 @@ class DoseContext:
 def taken_doses(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:
     """Only the doses taken: a dose whose latest amendment voids it or corrects it to 0 mg was not given, so
     it never starts an episode nor counts as the last dose (issue #13)."""
+    return with_latest_amendment(doses).filter(
+        Q(latest_voided__isnull=True) | Q(latest_voided=False, latest_corrected__gt=0)
+    )
+
+
+def with_latest_amendment(doses: QuerySet[DoseRecord]) -> QuerySet[DoseRecord]:
+    """The doses with their latest amendment's `latest_voided` and `latest_corrected` (None: none)."""
     latest = DoseAmendment.objects.filter(dose=OuterRef("pk")).order_by("-amended_at", "-id")
     return doses.annotate(
         latest_voided=Subquery(latest.values("voided")[:1]),
         latest_corrected=Subquery(latest.values("corrected_mg")[:1]),
-    ).filter(Q(latest_voided__isnull=True) | Q(latest_voided=False, latest_corrected__gt=0))
+    )
 
 
 def is_taken(dose: DoseRecord, amendments: list[DoseAmendment]) -> bool:

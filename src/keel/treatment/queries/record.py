@@ -4,14 +4,15 @@ dose context (read through the access policy, one audit row)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.core.decision import Reason
 from keel.core.rules.qtc import qtc_warning
-from keel.patients.models import Patient, local_today
+from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment.models import (
     DoseOverride,
     DoseRecord,
@@ -26,6 +27,7 @@ from keel.treatment.queries.contexts import dose_context
 from keel.treatment.queries.doses import DoseContext
 from keel.treatment.queries.orders import order_versions
 from keel.treatment.queries.qtc import recent_qtc_ms
+from keel.treatment.queries.take_home_plans import as_handed_out, call_back
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class MedicationRecord:
     more_doses: bool = False  # older doses than `doses` holds exist (the page offers to show them all)
     # each medication's `order_version`, read before `orders` (session 23): never newer than the orders shown
     order_versions: dict[str, int] = field(default_factory=dict)
+    # review 24b hole 6: by ended plan, the bottles still at home for days it no longer covers (`call_back`):
+    # the person is to be called back to bring them in (the page and the API show it to the next shift)
+    call_back: dict[int, dict[date, Decimal]] = field(default_factory=dict)
 
 
 DOSES_SHOWN = 60  # the latest doses read unless every dose is asked for (two months of daily doses)
@@ -67,16 +72,20 @@ def medication_record(
         .select_related("recorded_by")
     )
     read = list(doses) if all_doses else list(doses[: DOSES_SHOWN + 1])
+    take_homes = list(TakeHomePlan.objects.filter(patient=patient).select_related("ended_by")[:10])
+    # session 24: a plan whose run never left the clinic reads as ended before it (the page and the API)
+    as_handed_out(take_homes, zone_of(patient), today)
     return MedicationRecord(
         patient=patient,
         orders=list(MedicationOrder.objects.filter(patient=patient)[:50]),
         doses=read if all_doses else read[:DOSES_SHOWN],
         more_doses=not all_doses and len(read) > DOSES_SHOWN,
         overrides=list(DoseOverride.objects.filter(patient=patient)[:20]),
-        take_homes=list(TakeHomePlan.objects.filter(patient=patient).select_related("ended_by")[:10]),
+        take_homes=take_homes,
         qtc=list(QtcRecord.objects.filter(patient=patient)[:10]),
         fills=list(MedicationFill.objects.filter(patient=patient).select_related("order", "voids")[:30]),
         context=dose_context(patient, Medication.METHADONE, today) if active.exists() else None,
         qtc_warnings=qtc_warning(recent_qtc_ms(patient, today)),
         order_versions=versions,
+        call_back=call_back(patient, today),
     )

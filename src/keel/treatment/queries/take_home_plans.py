@@ -1,17 +1,33 @@
 """Which take-home plans belong to a person's current episode (`episode_take_home_plans`, `episode_plans`)
-and the days their bottles cover (`plan_days`), for model instances and for plain values alike; the bottles
-that count against the person's supply (`held_bottles`)."""
+and the days their bottles cover (`plan_days`), for model instances and for plain values alike; a plan as
+read, ended before a run that never left the clinic (`as_handed_out`); the bottles that count against the
+person's supply (`held_bottles`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import bottles_held
+from keel.core.take_home_bottles import (
+    bottles_held,
+    hand_out_day,
+    handed_out,
+    not_handed_out_from,
+    run_start,
+    unrecorded_days_due,
+)
 from keel.patients.models import Patient, zone_of
-from keel.treatment.models import DoseRecord, DoseStatus, Medication, TakeHomePlan
+from keel.treatment.models import (
+    DoseRecord,
+    DoseStatus,
+    Medication,
+    MedicationOrder,
+    TakeHomePlan,
+    order_in_force,
+)
 from keel.treatment.queries.doses import taken_doses
 
 
@@ -83,19 +99,115 @@ def plan_days(plan: PlanCover) -> set[date]:
     """The days a plan's bottles cover: none after the plan ended (discharge). The one definition of a
     take-home day (with a bottle of an ended plan still held, `held_bottles`) that the window, the medication
     page, the API and FHIR read; review 23b: a run whose bottles never left ends its plan before it
-    (`doses.bottles`), so a day whose bottle never left is a clinic day here too."""
+    (`doses.bottles`), so a day whose bottle never left is a clinic day here too. Session 24: a run whose
+    hand-out day passed with no observed dose writes nothing; its end is read onto the plan first
+    (`as_handed_out`), by every reader of a plan as of a day."""
     days = {date.fromisoformat(iso) for iso in plan.bottles or []}
     return {d for d in days if plan.ended_on is None or d <= plan.ended_on}
+
+
+# Session 24 (lane bot24): the end a plan is read with when a run's bottles never left the clinic because
+# no observed dose was taken on the day they were to go home (`as_handed_out`; derived on read, never
+# stored: nothing is written on a day nothing happens). English, as every end reason (the API's
+# `end_reason`); the medication page says it in the reader's language.
+MISSED_HAND_OUT = (
+    "The bottles from {day} were not handed out: no observed dose was taken on {hand_out_day}, the day they "
+    "were to go home. The plan covers no day from {day} on; the person comes to the window until a "
+    "prescriber decides take-home doses again."
+)
+MISSED_HAND_OUT_EARLIER_END = " The plan had been ended from {day} on: {reason}"
+
+
+def observed_days(patient_id: int, since: date) -> set[date]:
+    """The days from `since` on on which an observed methadone dose was given and taken (neither voided nor
+    corrected to 0 mg: `taken_doses`), the `visits` of `keel.core.take_home_bottles`."""
+    return set(
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient_id=patient_id,
+                medication=Medication.METHADONE,
+                status=DoseStatus.GIVEN,
+                local_date__gte=since,
+            )
+        ).values_list("local_date", flat=True)
+    )
+
+
+def missed_hand_out(
+    plan: TakeHomePlan,
+    zone: ZoneInfo,
+    today: date,
+    visits: Collection[date] | None = None,
+    visits_since: date | None = None,
+) -> date | None:
+    """The first day `plan` no longer covers because its bottle never left the clinic
+    (`keel.core.take_home_bottles.not_handed_out_from`, the one definition of a take-home day: the plan's
+    record of the bottles handed out, `bottle_mg` and `bottles_taken_back`); None: none. `visits`: the days
+    an observed methadone dose was taken, from `visits_since` on, when the caller read them (the dose
+    context); read here only for a plan with a bottle day due and not in its record (`observed_days`)."""
+    bottles = [date.fromisoformat(iso) for iso in plan.bottles or []]
+    recorded = {date.fromisoformat(iso) for iso in plan.bottle_mg or {}}
+    taken_back = {date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}}
+    if not unrecorded_days_due(bottles, recorded | taken_back, plan.ended_on, today):
+        return None
+    decided_on = plan.decided_at.astimezone(zone).date()
+    if visits is None or (visits_since is not None and decided_on < visits_since):
+        visits = observed_days(plan.patient_id, decided_on)
+    return not_handed_out_from(
+        bottles,
+        decided_on,
+        ended_on=plan.ended_on,
+        recorded=recorded,
+        taken_back=taken_back,
+        visits=visits,
+        today=today,
+    )
+
+
+def as_handed_out(
+    plans: Iterable[TakeHomePlan],
+    zone: ZoneInfo,
+    today: date,
+    visits: Collection[date] | None = None,
+    visits_since: date | None = None,
+) -> None:
+    """Each plan as read on `today` (changed in place, never saved): one whose run never left the clinic
+    (`missed_hand_out`) is read as ended the day before that run, with `MISSED_HAND_OUT` as its reason (a
+    stored end later than that kept in it), no one's end (`ended_by`, `ended_at`: None) and
+    `missed_hand_out`, the first day it no longer covers. The house rule for a day whose bottle never left
+    (a clinic day; the plan covers no day after it until a prescriber decides take-home doses again, as a
+    hold stops it), derived on read because no write happens on the day the person did not come: the window
+    (`queries.contexts`, so `plan_days` and `ctx.take_home_days`), the medication page, the API and FHIR
+    all read plans through it."""
+    for plan in plans:
+        missed = missed_hand_out(plan, zone, today, visits, visits_since)
+        if missed is None:
+            continue
+        bottles = {date.fromisoformat(iso) for iso in plan.bottles or []}
+        given_on = hand_out_day(missed, bottles, plan.decided_at.astimezone(zone).date())
+        reason = MISSED_HAND_OUT.format(day=missed.isoformat(), hand_out_day=given_on.isoformat())
+        earlier = plan.end_reason if plan.ended_on is not None else ""
+        if plan.ended_on is not None:  # a later stored end (a prescriber's, a hold's) is kept in the reason
+            from_day = (plan.ended_on + timedelta(days=1)).isoformat()
+            reason += MISSED_HAND_OUT_EARLIER_END.format(day=from_day, reason=plan.end_reason or "")
+        plan.ended_on, plan.ended_by, plan.ended_at = missed - timedelta(days=1), None, None
+        plan.end_reason = reason
+        # what the medication page says in the reader's language: the first day not covered, the day the
+        # bottles were to go home, and a stored end's reason kept
+        setattr(plan, "not_handed_out_from", missed)  # noqa: B010
+        setattr(plan, "hand_out_day_missed", given_on)  # noqa: B010
+        setattr(plan, "earlier_end_reason", earlier)  # noqa: B010
 
 
 def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date) -> dict[int, set[date]]:
     """Review 19a: the bottle days from `today` on that count against the person's take-home supply, by plan
     (`keel.core.take_home_bottles.bottles_held`, the one definition): every bottle a plan of the current
-    episode (`episode`: the active enrollment's id and start) still covers, and every bottle handed out and
-    not brought back of a plan that ended, whatever ended it and whichever episode it belonged to (the bottle
-    is in the person's hands all the same). One read of the plans, one of the observed methadone doses taken
-    while an ended plan stood; the supply check reads this under the person's lock."""
-    zone = zone_of(patient)
+    episode (`episode`: the active enrollment's id and start) still covers, and every bottle at home
+    (`bottles_at_home`: handed out and not brought back) of a plan that ended, whatever ended it and
+    whichever episode it belonged to (the bottle is in the person's hands all the same). Session 24: never a
+    day from a run that did not leave the clinic on (`bottles_held`, `not_handed_out_from`). One read of the
+    plans, one of the observed methadone doses taken while an ended plan stood (or a standing plan's bottle
+    day is due and not in its record); the supply check reads this under the person's lock."""
     plans = [
         p
         for p in TakeHomePlan.objects.filter(patient=patient).order_by("decided_at", "id")
@@ -103,44 +215,181 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
     ]
     current = {p.pk for p in episode_plans(plans, {patient.pk: episode})} if episode else set()
     plans = [p for p in plans if p.pk in current or p.ended_on is not None]
-    ended = [p for p in plans if p.ended_on is not None]
-    visits: list[tuple[date, datetime]] = []
-    if ended:
-        since = min(p.decided_at for p in ended).astimezone(zone).date()
-        visits = [  # when each dose was recorded: the instant its bottles were decided
-            (day, recorded)
-            # review 23b hole 3: a dose voided or corrected to 0 mg handed nothing out (`taken_doses`)
-            for day, recorded in taken_doses(
-                DoseRecord.objects.filter(
-                    patient=patient,
-                    medication=Medication.METHADONE,
-                    status=DoseStatus.GIVEN,
-                    local_date__gte=since,
-                    local_date__lte=today,
-                )
-            ).values_list("local_date", "recorded_at")
-        ]
+    # session 24: a standing plan with a bottle day due and not in its record reads the doses too (its run
+    # may never have left the clinic, `bottles_held`)
+    read_doses = [
+        p
+        for p in plans
+        if p.ended_on is not None
+        or unrecorded_days_due(
+            [date.fromisoformat(iso) for iso in p.bottles or []],
+            {date.fromisoformat(iso) for iso in [*(p.bottle_mg or {}), *(p.bottles_taken_back or {})]},
+            None,
+            today,
+        )
+    ]
+    visits = _visits(patient, read_doses)
     held = {}
     for plan in plans:
-        ended_at = plan.ended_at
-        days = bottles_held(
-            bottles=[date.fromisoformat(iso) for iso in plan.bottles or []],
-            decided_on=plan.decided_at.astimezone(zone).date(),
-            ended_on=plan.ended_on,
-            ended_day=None
-            if plan.ended_on is None
-            else ended_at.astimezone(zone).date()
-            if ended_at is not None
-            else plan.ended_on,  # discharge ends a plan on its day, without a time
-            returned=[date.fromisoformat(iso) for iso in plan.returned_days or []],
-            # review 22n hole 5: a dose recorded after the plan's end handed nothing out; a run kept back at
-            # a dose ends its plan just before that dose's instant (`doses.bottles.hand_out_at_dose`)
-            visits=[day for day, at in visits if ended_at is None or at <= ended_at],
-            today=today,
-        )
+        days = _held(patient, plan, visits, today)
         if days:
             held[plan.pk] = days
     return held
+
+
+def _visits(patient: Patient, plans: list[TakeHomePlan]) -> list[tuple[date, datetime, int]]:
+    """The observed methadone doses taken since the first of `plans` was decided (their day, when each was
+    recorded: the instant its bottles were decided, and the order it was given under); review 23b hole 3: a
+    dose voided or corrected to 0 mg handed nothing out (`taken_doses`). None read when there is no plan."""
+    if not plans:
+        return []
+    since = min(p.decided_at for p in plans).astimezone(zone_of(patient)).date()
+    return list(
+        taken_doses(
+            DoseRecord.objects.filter(
+                patient=patient,
+                medication=Medication.METHADONE,
+                status=DoseStatus.GIVEN,
+                local_date__gte=since,
+            )
+        ).values_list("local_date", "recorded_at", "order_id")
+    )
+
+
+def _held(
+    patient: Patient, plan: TakeHomePlan, visits: list[tuple[date, datetime, int]], today: date
+) -> set[date]:
+    """`bottles_held` of one plan from `today` on (`visits`: `_visits`)."""
+    zone = zone_of(patient)
+    ended_at = plan.ended_at
+    return bottles_held(
+        bottles=[date.fromisoformat(iso) for iso in plan.bottles or []],
+        decided_on=plan.decided_at.astimezone(zone).date(),
+        ended_on=plan.ended_on,
+        ended_day=None
+        if plan.ended_on is None
+        else ended_at.astimezone(zone).date()
+        if ended_at is not None
+        else plan.ended_on,  # discharge ends a plan on its day, without a time
+        returned=[date.fromisoformat(iso) for iso in plan.returned_days or []],
+        # review 22n hole 5: a dose recorded after the plan's end handed nothing out; a run kept back at a
+        # dose ends its plan just before that dose's instant (`doses.bottles.hand_out_at_dose`)
+        visits=[day for day, at, _o in visits if (ended_at is None or at <= ended_at) and day <= today],
+        today=today,
+        recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
+        taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
+    )
+
+
+def bottles_at_home(
+    patient: Patient, from_day: date, *, plans: Iterable[TakeHomePlan] | None = None
+) -> dict[int, dict[date, Decimal]]:
+    """Review 24b: the one answer to "which bottles are at home" (plan id -> day -> mg), for `from_day` or
+    later: AT HOME = HANDED OUT - BROUGHT BACK. Handed out: the bottle's run left the clinic at an observed
+    dose that stands (`take_home_bottles.handed_out`, the supply check's definition), whatever ended the
+    plan since; a bottle the record "took back" after a correction down is still at home (the take-back is
+    an instruction to call the person back) until it is recorded brought back (`returned_days`). Its mg: as
+    recorded when it left (`bottle_mg`, or `bottles_taken_back` for one the record took back); a plan from
+    before the amounts were kept: the dose of the methadone order in force when it left. Every reader of
+    bottles at home reads this: the warnings of a new order, a QTc or a hold (`bottles_at_home_above`), the
+    supply check (`held_bottles`, the same `bottles_held`), the call-back list (`call_back`), the window
+    (`record_bottles_brought_back`) and the FHIR export. `plans`: every take-home plan of the person, as the
+    caller read them in its transaction under the person's lock with nothing written to them since (perf24:
+    the dose at the window's `every_plan`, issue #21); None: read here."""
+    if plans is None:
+        plans = TakeHomePlan.objects.filter(patient=patient)
+    due = sorted(
+        (
+            p
+            for p in plans
+            if p.patient_id == patient.pk and any(iso >= from_day.isoformat() for iso in p.bottles or [])
+        ),
+        key=lambda p: (p.decided_at, p.pk),
+    )
+    visits = _visits(patient, due)
+    orders: list[MedicationOrder] = []
+    found: dict[int, dict[date, Decimal]] = {}
+    for plan in due:
+        days = _left(patient, plan, visits, from_day)
+        recorded = {**(plan.bottles_taken_back or {}), **(plan.bottle_mg or {})}
+        mgs: dict[date, Decimal] = {}
+        for day, left_with in sorted(days.items()):
+            mg = recorded.get(day.isoformat())
+            if mg is None:  # a plan from before the amounts were kept: the dose it went with (its order)
+                if not orders:
+                    orders = list(
+                        MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE)
+                    )
+                order = order_in_force(orders_by(orders, left_with, plan.decided_at), day)
+                if order is None:
+                    continue
+                mg = str(order.dose_mg)
+            mgs[day] = Decimal(mg)
+        if mgs:
+            found[plan.pk] = mgs
+    return found
+
+
+def _left(
+    patient: Patient, plan: TakeHomePlan, visits: list[tuple[date, datetime, int]], from_day: date
+) -> dict[date, int | None]:
+    """The plan's bottles for `from_day` or later that left the clinic (the plan's record, `bottle_mg`, where
+    it has the day; else `take_home_bottles.handed_out`: at a standing dose taken before the plan ended, or
+    at the decision) and were not brought back, each with the order of the dose it went with (None: it went
+    at the decision, or no standing dose of that day is read)."""
+    zone = zone_of(patient)
+    ended_at = plan.ended_at
+    ended_day = (
+        None
+        if plan.ended_on is None
+        else ended_at.astimezone(zone).date()
+        if ended_at is not None
+        else plan.ended_on
+    )
+    seen: dict[date, int] = {}
+    for day, at, order_id in visits:
+        if ended_at is None or at <= ended_at:
+            seen[day] = max(order_id, seen.get(day, order_id))
+    bottles = {date.fromisoformat(iso) for iso in plan.bottles or []}
+    back = set(plan.returned_days or [])
+    recorded = set(plan.bottle_mg or {})
+    decided_on = plan.decided_at.astimezone(zone).date()
+    left: dict[date, int | None] = {}
+    for day in bottles:
+        if day < from_day or day.isoformat() in back:
+            continue
+        # merge24b: the plan's record where it speaks (`bottle_mg`: handed out), else the observed dose
+        # (`handed_out`), the one answer to "which bottles left" (`not_handed_out_from`, FHIR)
+        if day.isoformat() in recorded or handed_out(day, bottles, decided_on, set(seen), ended_day):
+            start = run_start(day, bottles)
+            left[day] = None if start == decided_on else seen.get(start - timedelta(days=1))
+    return left
+
+
+def orders_by(
+    orders: list[MedicationOrder], left_with: int | None, decided_at: datetime
+) -> list[MedicationOrder]:
+    """Review 24b hole 1: the orders written by the time a bottle left: those up to the order of the dose it
+    went with (`left_with`), or, a bottle handed out at the decision, those written by then (never one
+    written after it left; none such: all, as before the orders were kept)."""
+    if left_with is not None:
+        return [o for o in orders if o.pk <= left_with] or orders
+    return [o for o in orders if o.created_at <= decided_at] or orders
+
+
+def call_back(patient: Patient, today: date) -> dict[int, dict[date, Decimal]]:
+    """Review 24b hole 6: the call-back list kept where the next shift sees it (the medication page, the API):
+    by ended plan, the bottles at home (`bottles_at_home`, from `today` on) for days the plan no longer
+    covers, whatever ended it (a prescriber, a hold, discharge, a correction down's take-back): the person
+    is to be called back to bring them in, until they are recorded brought back."""
+    ended = {p.pk: p.ended_on for p in TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False)}
+    found: dict[int, dict[date, Decimal]] = {}
+    for pk, days in bottles_at_home(patient, today).items():
+        last = ended.get(pk)
+        beyond = {d: mg for d, mg in days.items() if last is not None and d > last}
+        if beyond:
+            found[pk] = beyond
+    return found
 
 
 def bottles_at_home_above(
@@ -151,23 +400,15 @@ def bottles_at_home_above(
     *,
     plans: Iterable[TakeHomePlan] | None = None,
 ) -> list[tuple[date, Decimal]]:
-    """Review 22n hole 6: the methadone take-home bottles handed out (their mg recorded on a plan,
-    `TakeHomePlan.bottle_mg`) for `from_day` or later, not brought back, that hold more than a new order of
-    `medication` at `dose_mg` gives (a new order of another medication: every such bottle, a second agonist
-    at home), in day order: what the prescriber of that order must be told, to call the person back or swap
-    the bottle. `plans`: every take-home plan of the person (those of earlier episodes and ended ones too),
-    as the caller read them in its transaction, under the person's lock, with nothing written to them since
-    (the dose at the window: its context's `every_plan`, issue #21); None: they are read here (a plan with
-    no bottle handed out adds nothing either way)."""
-    if plans is None:
-        plans = TakeHomePlan.objects.filter(patient=patient).exclude(bottle_mg={})
+    """Review 22n hole 6: the methadone take-home bottles at home (`bottles_at_home`: handed out, not
+    brought back; review 24b hole 2: one the record took back after a correction down too, until it is
+    brought back) for `from_day` or later that hold more than a new order of `medication` at `dose_mg` gives
+    (a new order of another medication: every such bottle, a second agonist at home), in day order: what
+    the prescriber of that order must be told, to call the person back or swap the bottle. `plans`: every
+    take-home plan of the person as the caller read them (perf24, `bottles_at_home`); None: read here."""
     found: dict[date, Decimal] = {}
-    for plan in plans:
-        if plan.patient_id != patient.pk:
-            continue
-        back = set(plan.returned_days or [])
-        for iso, mg in (plan.bottle_mg or {}).items():
-            day, held = date.fromisoformat(iso), Decimal(mg)
-            if day >= from_day and iso not in back and (medication != Medication.METHADONE or held > dose_mg):
+    for days in bottles_at_home(patient, from_day, plans=plans).values():
+        for day, held in days.items():
+            if medication != Medication.METHADONE or held > dose_mg:
                 found[day] = max(held, found.get(day, Decimal(0)))
     return sorted(found.items())

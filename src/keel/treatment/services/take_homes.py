@@ -29,19 +29,30 @@ from keel.core.rules.window import reason_problem, reason_text
 from keel.core.take_home_bottles import handed_out
 from keel.core.words import gettext_noop as N_
 from keel.db import rows
-from keel.patients.models import Enrollment, EnrollmentStatus, FlagKind, Patient, PatientFlag, local_today
+from keel.patients.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FlagKind,
+    Patient,
+    PatientFlag,
+    local_today,
+    zone_of,
+)
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import (
     DoseRecord,
     DoseStatus,
     Medication,
     MedicationOrder,
+    PlanEnd,
     TakeHomePlan,
     in_force_q,
 )
 from keel.treatment.queries import (
     DoseContext,
     TakeHomeConcern,
+    as_handed_out,
+    bottles_at_home,
     dose_context,
     episode_take_home_plans,
     held_bottles,
@@ -70,7 +81,7 @@ def end_take_home_plans(patient: Patient, ended_on: date) -> list[int]:
     ended = list(
         TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=True).values_list("pk", flat=True)
     )
-    TakeHomePlan.objects.filter(pk__in=ended).update(ended_on=ended_on)
+    TakeHomePlan.objects.filter(pk__in=ended).update(ended_on=ended_on, end_kind=PlanEnd.DISCHARGE)
     return ended
 
 
@@ -122,8 +133,8 @@ def suspend_take_home_plans(
             continue
         plan.ended_on = last
         plan.ended_by, plan.ended_at = by, now
-        plan.end_reason = HOLD_SUSPENDS.format(day=held_on.isoformat())
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        plan.end_reason, plan.end_kind = HOLD_SUSPENDS.format(day=held_on.isoformat()), PlanEnd.HOLD
+        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
         _audit(by, patient, Action.UPDATE, "take_home_plan", plan.pk, reason="dose held: bottles stop")
         suspended.append(plan.pk)
     return suspended
@@ -255,6 +266,8 @@ def _end_plan(
     with transaction.atomic():
         plan = TakeHomePlan.objects.select_for_update().get(pk=plan_id, patient=patient)
         kept_back = plan.ended_on is not None and kept_back_today(plan, local_today(patient, now))
+        if plan.ended_on is not None and not kept_back and returned:
+            return _record_brought_back(by, patient, plan, text, returned, now)
         if plan.ended_on is not None and not kept_back:
             raise PlanAlreadyEnded(
                 _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
@@ -263,10 +276,12 @@ def _end_plan(
         _check_returned_stopped(returned, stopped)
         last = start - timedelta(days=1)  # the last day a bottle covers
         plan.ended_on = min(last, plan.ended_on) if plan.ended_on is not None else last
-        plan.ended_by, plan.ended_at, plan.end_reason = by, now, text
+        plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = by, now, text, PlanEnd.PRESCRIBER
         # review 19a: the bottles brought back at the window (a dose given instead) stay with these
         plan.returned_days = sorted({*(plan.returned_days or []), *(d.isoformat() for d in returned)})
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "returned_days"])
+        plan.save(
+            update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind", "returned_days"]
+        )
         _audit(
             by,
             patient,
@@ -281,6 +296,42 @@ def _end_plan(
                 **_still_held(patient, plan, now),
             },
         )
+    return plan
+
+
+def _record_brought_back(
+    by: User, patient: Patient, plan: TakeHomePlan, text: str, returned: list[date], now: datetime
+) -> TakeHomePlan:
+    """Review 24b hole 5: bottles brought back after the plan ended, whatever ended it (a prescriber, a hold,
+    a correction down's take-back: the call-back list): recorded on the ended plan (`returned_days`, the one
+    record of bottles back, which `bottles_at_home` and `held_bottles` read), only bottles still at home
+    from today on (else `returned_days` is refused, naming the days); the end itself is not changed, the
+    reason is added to it, audited."""
+    at_home = set(bottles_at_home(patient, local_today(patient, now)).get(plan.pk, {}))
+    not_home = [d for d in returned if d not in at_home]
+    if not_home:
+        raise TreatmentInvalid(
+            [
+                FieldError.said(
+                    "returned_days",
+                    N_("only bottles still at home from today on: %(days)s"),
+                    days=", ".join(d.isoformat() for d in not_home),
+                )
+            ]
+        )
+    days = sorted({d.isoformat() for d in returned})
+    plan.returned_days = sorted({*(plan.returned_days or []), *days})
+    plan.end_reason = f"{plan.end_reason} Brought back ({', '.join(days)}): {text}".strip()
+    plan.save(update_fields=["returned_days", "end_reason"])
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles brought back after the plan ended",
+        detail={"bottles_brought_back": days, **_still_held(patient, plan, now)},
+    )
     return plan
 
 
@@ -744,6 +795,7 @@ def take_home_day_problem(
     if enrollment is None:
         return None
     plans = episode_take_home_plans([patient.pk], {patient.pk: (enrollment.pk, enrollment.started_on)})
+    as_handed_out(plans, zone_of(patient), today)  # session 24: a run that never left covers nothing
     if any(today in plan_days(p) for p in plans):
         return TAKE_HOME_DAY
     return None

@@ -67,6 +67,10 @@ def _medication_page(
         # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
         setattr(plan, "may_end", plan.ended_on is None or services.kept_back_today(plan, today))  # noqa: B010
         _plan_end_in_words(plan, today, zone_of(record.patient))
+        # review 24b holes 5 and 6: bottles still at home after the plan ended: the call-back, and the form
+        # to record them brought back
+        home = record.call_back.get(plan.pk, {})
+        setattr(plan, "call_back_words", words.call_back_words(home))  # noqa: B010
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
     orders = _order_lines(record.orders, today)
@@ -119,7 +123,7 @@ def _plan_end_in_words(plan: TakeHomePlan, today: date, zone: tzinfo) -> None:
         at = timezone.localtime(plan.ended_at, zone)
         when = f"{day_words(at.date(), today)}, {at:%H:%M}"
     taken_back = dict(plan.bottles_taken_back or {})
-    setattr(plan, "end_words", plan_end(plan.end_reason, today, taken_back))  # noqa: B010
+    setattr(plan, "end_words", plan_end(plan.end_reason, today, taken_back, plan.end_kind))  # noqa: B010
     setattr(plan, "ended_on_words", day_words(plan.ended_on, today))  # noqa: B010
     setattr(plan, "ended_at_words", when)  # noqa: B010
     setattr(plan, "returned_days_words", days_words(", ".join(plan.returned_days or []), today))  # noqa: B010

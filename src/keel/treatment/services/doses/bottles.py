@@ -17,23 +17,46 @@ window asks for, the prescriber re-writing the order (a lower dose, or the QTc r
 makes the bottles right. So a decision whose bottles the window would block today is refused (naming the
 field that asked for them), and at the dose the run due to go home is not handed out: the plan stops
 covering days after today (as a hold stops it), the person comes to the window, and the prescriber decides
-the take-home doses again."""
+the take-home doses again.
+
+Review 24b: the record of what left the clinic is never rewritten after the fact, and every reader agrees on
+what is at home.
+- A bottle handed out is a fact: its day and mg are never rewritten by a later correction or a later order.
+  A bottle is judged by the order in force when it LEFT (`bottle_amounts`' `left_with`, at its recorded mg),
+  never re-judged at an order written after it left; a correction re-decides only bottles not yet recorded.
+- At home = handed out - brought back: `queries.take_home_plans.bottles_at_home`, the one function every
+  reader uses (the warnings of a new order, a QTc or a hold, the supply check, the call-back list, the
+  window's and the page's record of bottles brought back). A "take back" (`bottles_taken_back`, what the
+  FHIR export reads) is an instruction to call the person back for bottles still at home: they stay counted
+  at home until they are recorded brought back (`returned_days`).
+- Bottles brought back after a plan ended, whatever ended it, can be recorded (the window's
+  `bottle_returned`, and the prescriber's end form: `take_homes.end_take_home_plan` on an ended plan).
+- The call-back instruction is kept where the next shift sees it: the kept end reason says the bottles are
+  still at home and the person is to be called back (`TAKEN_BACK_FROM_TODAY`), and the plan's call-back
+  list (`queries.take_home_plans.call_back`: bottles at home for days the plan no longer covers) is shown
+  on the medication page (`words.CALL_BACK`) and in the API (`call_back`). Words: "still at home, call
+  the person back", never "taken back" for bottles in the person's hands.
+- Undoing a slip (a correction down, then back up the same day) restores what the slip took back, for an
+  earlier day's dose (`_undo_take_back`) as for yesterday's (`_go_on_after_kept_back`).
+- A plan without recorded amounts (older plans): the bottles that left are still named (their mg: the
+  order in force when they left), never "not handed out".
+- A bottle of a day already past was drunk: no void nor correction asks to call the person back for it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.decision import Reason
-from keel.core.take_home_bottles import run_start
+from keel.core.take_home_bottles import hand_out_day, run_start
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today, zone_of
 from keel.treatment import words
@@ -42,6 +65,7 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
+    PlanEnd,
     TakeHomePlan,
     order_in_force,
 )
@@ -72,8 +96,16 @@ VOIDED_NOT_HANDED_OUT = (
 # Review 23c (lane fix23d): a correction down of an earlier day's dose whose run reaches today: the bottles
 # of days before today stand (they left and were drunk); those of today and later are taken back, and the
 # plan ends yesterday, the last day it covers (never earlier than today's eve), with this reason.
+# Review 24b hole 6: the bottles were handed over and may still be at home: the kept reason says so and that
+# the person is to be called back (the next shift reads it, and the plan's call-back list, on the page).
 TAKEN_BACK_FROM_TODAY = (
-    "The bottles for {days} were taken back: the dose of {day} they went home with was corrected to a "
+    "The bottles for {days} were handed over and are still at home until brought back: call the person back "
+    "to bring them in. The dose of {day} they went home with was corrected to a total after which the window "
+    "would not give their {mg} mg ({why}). The bottles of earlier days stand. The person comes to the window "
+    "until a prescriber re-writes the order and decides take-home doses again."
+)
+ALL_BACK_FROM_TODAY = (
+    "The bottles for {days} were brought back: the dose of {day} they went home with was corrected to a "
     "total after which the window would not give their {mg} mg ({why}). The bottles of earlier days stand. "
     "The person comes to the window until a prescriber re-writes the order and decides take-home doses again."
 )
@@ -101,10 +133,14 @@ AT_HOME_AFTER_HOLD = N_(
 )
 # Review 22t hole 4: bottles the record had handed out, taken back by a change of the day's total (a dose
 # corrected to 0 or voided; a correction down, or a later part, after which the window would not give them):
-# they may be in the person's hands, so the nurse is told which, their mg and whom to call.
+# they may be in the person's hands, so the nurse is told which, their mg and whom to call. Review 23c (not
+# reached; lane bot24): nothing given stands, so the plan's end says the run was not handed out
+# (`NOTHING_GIVEN`, `VOIDED_NOT_HANDED_OUT`: a dose recorded in error, she never came) while the nurse was
+# told "already handed over": one sentence, true whether or not the bottles left the clinic.
 TAKEN_BACK = N_(
-    "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
-    "dose: the record takes them back. Call the person back to bring them in, and tell the prescriber."
+    "The take-home bottles for %(days)s (%(mg)s mg) were recorded as handed out with this dose and are no "
+    "longer covered by it: the record takes them back, so if they left the clinic call the person back to "
+    "bring them in, and tell the prescriber."
 )
 TAKEN_BACK_PLAN_STOPS = N_(
     "The take-home bottles for %(days)s (%(mg)s mg), already handed over, are no longer covered by this "
@@ -112,8 +148,28 @@ TAKEN_BACK_PLAN_STOPS = N_(
     "plan stops. Call the person back to bring them in, and tell the prescriber, who decides take-home "
     "doses again."
 )
+# Review 24b hole 7: a correction down after which the window would not give the run, whose bottles from
+# today on were all brought back already: nobody to call.
+PLAN_STOPS_ALL_BACK = N_(
+    "The take-home bottles for %(days)s were brought back already; the window would not give their dose "
+    "after this correction, so the take-home plan stops. Tell the prescriber, who decides take-home doses "
+    "again."
+)
+# Review 24b hole 3: the correction that took bottles back is undone the same day (a slip corrected back).
+TAKE_BACK_UNDONE = N_(
+    "The take-home bottles for %(days)s are covered by this dose again: the take-home plan goes on, and "
+    "nobody needs to call the person back for them."
+)
 # the dosing page tells the nurse these with the dose given; the medication page with a correction
-BOTTLE_REASONS = (HANDED_OUT, KEPT_BACK, TAKEN_BACK, TAKEN_BACK_PLAN_STOPS, AT_HOME_AFTER_HOLD)
+BOTTLE_REASONS = (
+    HANDED_OUT,
+    KEPT_BACK,
+    TAKEN_BACK,
+    TAKEN_BACK_PLAN_STOPS,
+    AT_HOME_AFTER_HOLD,
+    PLAN_STOPS_ALL_BACK,
+    TAKE_BACK_UNDONE,
+)
 KEPT_BACK_BEFORE = timedelta(microseconds=1)  # a kept-back plan's end, before the dose's instant
 
 
@@ -125,22 +181,32 @@ def bottle_amounts(
     ctx: DoseContext,
     now: datetime,
     dosed_today: bool,
+    *,
+    left_with: int | None = None,
+    recorded: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], tuple[date, Decimal, Reason] | None]:
     """The mg each bottle of `days` holds (ISO day -> decimal text): the dose of the methadone order in force
     on its day (else today's), and the first bottle the window's verdict would block (its day, its mg and
     the window's reason; None: none is). `given`: the level already given, as the window reads it (the last
     observed day's total, or today's with the dose just given); `ctx`: today's dose context as the window
-    read it (`bottle_verdict`)."""
+    read it (`bottle_verdict`). Review 24b hole 1: bottles that already left the clinic (`left_with`: the
+    order of the dose they went with) are judged by the orders written by then (`orders_by`), never one
+    written after; a bottle whose mg was `recorded` when it left is judged at that mg (what it holds) and
+    keeps it."""
     orders = list(MedicationOrder.objects.filter(patient=patient, medication=Medication.METHADONE))
+    if left_with is not None:
+        orders = [o for o in orders if o.pk <= left_with] or orders
     amounts: dict[str, str] = {}
     for day in sorted(days):
         order = order_in_force(orders, day) or order_in_force(orders, today)
         if order is None:
             continue
-        reason = bottle_verdict(patient, order, ctx, today, now, order.dose_mg, given, dosed_today)
+        kept = (recorded or {}).get(day.isoformat())
+        mg = Decimal(kept) if kept is not None else order.dose_mg
+        reason = bottle_verdict(patient, order, ctx, today, now, mg, given, dosed_today)
         if reason is not None:
-            return amounts, (day, order.dose_mg, reason)
-        amounts[day.isoformat()] = str(order.dose_mg)
+            return amounts, (day, mg, reason)
+        amounts[day.isoformat()] = kept if kept is not None else str(order.dose_mg)
     return amounts, None
 
 
@@ -241,29 +307,23 @@ def _run_unended(plan: TakeHomePlan, today: date) -> list[date]:
 
 
 def _kept_back_on(plan: TakeHomePlan, today: date) -> bool:
-    """A plan ended today by the keep back itself (`_keep_back`), nothing else: its end reason is exactly
-    `NOT_HANDED_OUT` for the run from today (review 22t holes 3 and 6: not a prefix; an end a prescriber or
-    a hold set, or a keep back that carries an earlier end, `EARLIER_END`, is never resumed)."""
-    if plan.ended_on != today or plan.ended_by is None:
+    """A plan ended today by the keep back itself (`_keep_back`) or by nothing given today
+    (`_nothing_given_on`), nothing else, with a run from today to hand out: review 22t holes 3 and 6, an end
+    a prescriber or a hold set, or one written over an earlier end (`EARLIER_END`), is never resumed. Read
+    from the plan's stored end kind (`TakeHomePlan.end_kind`, session 24), never from its English reason."""
+    if plan.ended_on != today or plan.ended_by_id is None:
         return False
-    run = _run_unended(plan, today)
-    if not run:
+    if plan.end_kind not in (PlanEnd.KEPT_BACK, PlanEnd.NOTHING_GIVEN):
         return False
-    days = ", ".join(d.isoformat() for d in run)
-    pattern = re.escape(NOT_HANDED_OUT.format(days="QQDAYSQQ", mg="QQMGQQ", why="QQWHYQQ"))
-    pattern = pattern.replace("QQDAYSQQ", re.escape(days)).replace("QQMGQQ", r"[0-9]+(?:\.[0-9]+)?")
-    pattern = pattern.replace("QQWHYQQ", r"[^\n]+?")
-    if _nothing_given_on(plan, today):  # review 23b hole 3: nothing given today
-        return True
-    return re.fullmatch(pattern, plan.end_reason or "", re.ASCII) is not None
+    return bool(_run_unended(plan, today))
 
 
 def _nothing_given_on(plan: TakeHomePlan, today: date) -> bool:
-    """A plan ended on `today` by nothing given that day (`_end_not_handed_out`, `NOTHING_GIVEN`), exactly."""
-    if plan.ended_on != today or plan.ended_by_id is None:
+    """A plan ended on `today` by nothing given that day (`_end_not_handed_out`, `NOTHING_GIVEN`; no earlier
+    end carried), with a run from today to hand out: its stored end kind (`PlanEnd.NOTHING_GIVEN`)."""
+    if plan.ended_on != today or plan.ended_by_id is None or plan.end_kind != PlanEnd.NOTHING_GIVEN:
         return False
-    days = ", ".join(d.isoformat() for d in _run_unended(plan, today))
-    return bool(days) and plan.end_reason == NOTHING_GIVEN.format(days=days)
+    return bool(_run_unended(plan, today))
 
 
 def goes_home_at_a_dose_today(plan: TakeHomePlan, today: date) -> bool:
@@ -316,58 +376,145 @@ def redecide_bottles(
     said: list[Reason] = []
     not_out: list[tuple[TakeHomePlan, list[date]]] = []  # nothing given: runs that did not leave
     zone = zone_of(patient)
+    real_today = local_today(patient, now)
     for plan in plans:
-        if plan.ended_on is not None and plan.ended_on < today:
-            continue
-        if plan.decided_at.astimezone(zone).date() > today:
-            # a correction of an earlier day's dose: a plan decided after that day handed nothing out at it
-            # (its first run went home at the decision, `take_home_bottles.handed_out`)
+        if _not_judged_on(plan, today, zone):
             continue
         if _kept_back_on(plan, today):
-            if today == local_today(patient, now) or not _nothing_given_on(plan, today):
-                said.extend(_go_on_after_kept_back(by, patient, plan, today, now, total, ctx))
-            continue  # "nothing given" of an earlier day: only a dose given that day undid it
+            said.extend(_after_keep_back(by, patient, plan, today, now, total, ctx))
+            continue
+        if today < real_today and _taken_back_from(plan, today, real_today):
+            said.extend(_undo_take_back(by, patient, plan, today, now, total, ctx))
+            continue  # review 24b hole 3: the slip's take-back, undone when the total lets the run go
         run = run_from(plan, today)
+        if today < real_today and total > 0 and plan.ended_on is not None and plan.ended_on > today:
+            # review 24b hole 8: the run that left at that day's dose, whatever ended the plan since
+            run = _run_unended(plan, today)
         if not run:
             continue
-        recorded = dict(plan.bottle_mg or {})
-        isos = [d.isoformat() for d in run]
-        had = {iso: recorded[iso] for iso in isos if iso in recorded}
-        rest = {iso: mg for iso, mg in recorded.items() if iso not in isos}
+        had, rest = _run_recorded(plan, run)
         if total <= 0:
             not_out.append((plan, run))
-            if had:
-                _set_bottles(plan, rest)
-                _audit(
-                    by,
-                    patient,
-                    Action.UPDATE,
-                    "take_home_plan",
-                    plan.pk,
-                    reason="bottles taken back: the dose they went home with was voided",
-                    detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
-                )
-                said.append(_taken_back(TAKEN_BACK, had))
+            said.extend(_take_back_nothing_given(by, patient, plan, had, rest, real_today))
             continue
-        if today < local_today(patient, now) and run[-1] < local_today(patient, now):
-            continue  # review 23c: a run wholly past left the clinic and was drunk; its record stands
-        amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True)
-        if blocked is None:
-            if amounts != had:
-                _set_bottles(plan, {**rest, **amounts})
-                said.append(_handed_out(amounts))
-            continue
-        if run[0] < local_today(patient, now):  # lane fix23d: the run began before today, reaches today
-            said.append(_take_back_from_today(by, patient, plan, run, today, now, blocked))
-            continue
-        if had:
-            _set_bottles(plan, rest)
-        kept = _keep_back(by, patient, plan, run, today, now, blocked)
-        said.append(_taken_back(TAKEN_BACK_PLAN_STOPS, had) if had else kept)
+        said.extend(_judge_run(by, patient, plan, run, had, rest, today, now, total, ctx))
     if total <= 0:
         _end_after_hold(by, patient, plans, today, now)
         _end_not_handed_out(by, patient, not_out, today, now)
     return tuple(said)
+
+
+def _not_judged_on(plan: TakeHomePlan, today: date, zone: ZoneInfo) -> bool:
+    """`redecide_bottles`' first step: a plan ended before `today` (the dose's day) hands nothing out at it,
+    nor does a plan decided after that day (a correction of an earlier day's dose: its first run went home at
+    the decision, `take_home_bottles.handed_out`)."""
+    if plan.ended_on is not None and plan.ended_on < today:
+        return True
+    return plan.decided_at.astimezone(zone).date() > today
+
+
+def _after_keep_back(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    today: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> list[Reason]:
+    """A plan kept back on `today` (`_kept_back_on`) goes on when the day's total now lets its run go home
+    (`_go_on_after_kept_back`); a "nothing given" end of an earlier day is undone only by a dose given that
+    day, never by a correction."""
+    if today == local_today(patient, now) or not _nothing_given_on(plan, today):
+        return _go_on_after_kept_back(by, patient, plan, today, now, total, ctx)
+    return []
+
+
+def _run_recorded(plan: TakeHomePlan, run: list[date]) -> tuple[dict[str, str], dict[str, str]]:
+    """The plan's record of bottles handed out, split: the run's days in it (ISO day -> mg) and the rest."""
+    recorded = dict(plan.bottle_mg or {})
+    isos = [d.isoformat() for d in run]
+    had = {iso: recorded[iso] for iso in isos if iso in recorded}
+    rest = {iso: mg for iso, mg in recorded.items() if iso not in isos}
+    return had, rest
+
+
+def _take_back_nothing_given(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    had: dict[str, str],
+    rest: dict[str, str],
+    real_today: date,
+) -> list[Reason]:
+    """Nothing given on the day stands (a void, a correction to 0): the run's bottles recorded as handed
+    out are taken back, audited, and the nurse is told (`TAKEN_BACK`); the plan's end follows the loop
+    (`_end_after_hold`, `_end_not_handed_out`)."""
+    if not had:
+        return []
+    _set_bottles(plan, rest)
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles taken back: the dose they went home with was voided",
+        detail={"bottles": sorted(had), "mg": [had[d] for d in sorted(had)]},
+    )
+    # review 24b: a bottle of a day already past was drunk, one brought back is on the shelf: the nurse
+    # calls back for neither
+    back = set(plan.returned_days or [])
+    call = {iso: mg for iso, mg in had.items() if iso >= real_today.isoformat() and iso not in back}
+    return [_taken_back(TAKEN_BACK, call)] if call else []
+
+
+def _judge_run(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    run: list[date],
+    had: dict[str, str],
+    rest: dict[str, str],
+    today: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> list[Reason]:
+    """A day's total above 0: the run is judged by the window's verdict against it (`bottle_amounts`) and
+    its bottles not yet recorded are recorded at their mg (review 24b hole 1: bottles already handed out
+    keep their mg and are judged by the order in force when they left), or, blocked, taken back from today
+    (a run that began before today, `_take_back_from_today`) or kept back (`_keep_back`, the call-back
+    naming the bottles at home: review 24b holes 4 and 7); a run wholly past is never touched (review
+    23c)."""
+    real_today = local_today(patient, now)
+    if today < real_today and run[-1] < real_today:
+        return []  # review 23c: a run wholly past left the clinic and was drunk; its record stands
+    recorded = {**rest, **had}
+    left_with = _left_with(patient, today) if had else None
+    amounts, blocked = bottle_amounts(
+        patient, run, today, total, ctx, now, True, left_with=left_with, recorded=had
+    )
+    if blocked is None:
+        new = {iso: mg for iso, mg in amounts.items() if iso not in had}
+        if new:
+            _set_bottles(plan, {**recorded, **new})
+            return [_handed_out(new)]
+        return []
+    if run[0] < real_today:  # lane fix23d: the run began before today, reaches today
+        return [_take_back_from_today(by, patient, plan, run, today, now, blocked)]
+    back = set(plan.returned_days or [])
+    if today < real_today:  # review 24b holes 4 and 7: what left with yesterday's dose and is at home
+        from keel.treatment.queries.take_home_plans import bottles_at_home
+
+        home = bottles_at_home(patient, real_today).get(plan.pk, {})
+        call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run}
+    else:
+        call = {iso: mg for iso, mg in had.items() if iso not in back}
+    if had:
+        _set_bottles(plan, rest)
+    kept = _keep_back(by, patient, plan, run, today, now, blocked)
+    return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
 
 
 def _end_not_handed_out(
@@ -390,7 +537,9 @@ def _end_not_handed_out(
     person's hands, `held_bottles`), read by the window (`ctx.take_home_days`, `take_home_day_problem`),
     the medication page, the API and FHIR. A day whose bottle never left the clinic is a clinic day, so the
     plan stops covering it, as a hold and a keep back stop it: every reader then says the same, and nothing
-    counts a bottle recorded as handed out that never was."""
+    counts a bottle recorded as handed out that never was. A run whose hand-out day passed with no dose at
+    all has no write to end its plan: the same end is derived on read (`queries.as_handed_out`, session
+    24)."""
     today = local_today(patient, now)
     for plan, run in not_out:
         if plan.ended_on is not None and plan.ended_on <= day:
@@ -398,18 +547,13 @@ def _end_not_handed_out(
         if day < today and run[-1] < today:
             continue  # a run wholly past: its bottles' days are gone, the plan stands
         days = ", ".join(d.isoformat() for d in run)
-        earlier = plan.ended_on, plan.end_reason
-        plan.ended_on, plan.ended_by, plan.ended_at = day, by, now
         if day >= today:
-            plan.end_reason = NOTHING_GIVEN.format(days=days)
+            text, kind = NOTHING_GIVEN.format(days=days), PlanEnd.NOTHING_GIVEN
             reason = "bottles not handed out: no dose given today"
         else:
-            plan.end_reason = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat())
+            text, kind = VOIDED_NOT_HANDED_OUT.format(days=days, day=day.isoformat()), PlanEnd.VOIDED
             reason = "bottles not handed out: the dose they were to go home with was voided"
-        if earlier[0] is not None:  # a prescriber's later end is kept in the reason (never undone)
-            from_day = earlier[0] + timedelta(days=1)
-            plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
-        plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        _end_keeping_earlier(plan, by, day, now, text, kind)
         _audit(
             by,
             patient,
@@ -419,6 +563,24 @@ def _end_not_handed_out(
             reason=reason,
             detail={"bottles": [d.isoformat() for d in run], "dose_day": day.isoformat()},
         )
+
+
+def _end_keeping_earlier(
+    plan: TakeHomePlan, by: User, last: date, at: datetime, text: str, kind: PlanEnd
+) -> None:
+    """The plan ends after `last` (its last covered day), by `by` at `at`, with `text` as its reason and
+    `kind` as its stored end kind, saved (the caller audits it): an end it already had (a prescriber's later
+    one, review 22t hole 6) is kept in the reason (`EARLIER_END`) and the kind says so
+    (`PlanEnd.AFTER_EARLIER_END`: never undone). The one end of a keep back (`_keep_back`), of nothing given
+    (`_end_not_handed_out`) and of a take back from today (`_take_back_from_today`)."""
+    earlier = plan.ended_on, plan.end_reason
+    plan.ended_on, plan.ended_by, plan.ended_at = last, by, at
+    plan.end_reason, plan.end_kind = text, kind
+    if earlier[0] is not None:
+        from_day = earlier[0] + timedelta(days=1)
+        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
+        plan.end_kind = PlanEnd.AFTER_EARLIER_END
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
 
 
 def _end_after_hold(
@@ -435,7 +597,7 @@ def _end_after_hold(
         return
     if suspend_take_home_plans(by=by, patient=patient, held_on=today, now=now):
         for plan in plans:
-            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+            plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
 
 
 def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str]) -> None:
@@ -455,7 +617,7 @@ def _handed_out(amounts: dict[str, str]) -> Reason:
 
 
 def _taken_back(template: str, had: dict[str, str]) -> Reason:
-    """The words of bottles already handed over that the record takes back (`TAKEN_BACK`,
+    """The words of bottles recorded as handed out that the record takes back (`TAKEN_BACK`,
     `TAKEN_BACK_PLAN_STOPS`): their days, and their mg (each distinct amount once, in day order)."""
     days = sorted(had)
     amounts: list[str] = []
@@ -479,14 +641,14 @@ def _go_on_after_kept_back(
     on when today's total now lets its run go home; else it stays ended."""
     if total <= 0 or _resume_refused(patient, plan, today):
         return []
-    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason)
-    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
+    ended = (plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind)
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = None, None, None, "", ""
     run = run_from(plan, today)
     amounts, blocked = bottle_amounts(patient, run, today, total, ctx, now, True) if run else ({}, None)
     if not run or blocked is not None:
-        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = ended
+        plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = ended
         return []
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
     _set_bottles(plan, {**(plan.bottle_mg or {}), **amounts})
     _audit(
         by,
@@ -530,13 +692,8 @@ def _keep_back(
     """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited."""
     _day, mg, reason = blocked
     days = ", ".join(d.isoformat() for d in run)
-    earlier = plan.ended_on, plan.end_reason
-    plan.ended_on, plan.ended_by, plan.ended_at = today, by, now - KEPT_BACK_BEFORE
-    plan.end_reason = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
-    if earlier[0] is not None:  # review 22t hole 6: the earlier end (a prescriber's) is kept, never undone
-        from_day = earlier[0] + timedelta(days=1)
-        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    text = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
+    _end_keeping_earlier(plan, by, today, now - KEPT_BACK_BEFORE, text, PlanEnd.KEPT_BACK)  # review 22t: 6
     _audit(
         by,
         patient,
@@ -560,25 +717,27 @@ def _take_back_from_today(
 ) -> Reason:
     """Lane fix23d: a correction of the dose of `day` (before yesterday) blocks its run, which began before
     today and reaches today: the bottles of days before today stand; those of today and later are taken back
-    and the plan ends yesterday (a later end, a prescriber's, kept in the reason), audited. Returns what the
-    nurse is told: `TAKEN_BACK_PLAN_STOPS` for bottles taken back, or `KEPT_BACK` from today."""
+    and the plan ends yesterday (a later end, a prescriber's, kept in the reason), audited. Review 24b: the
+    bottles of today and later that are at home (`bottles_at_home`: handed out with that dose and not
+    brought back, recorded or not, whatever ended the plan since; holes 4, 7 and 8) are named in the
+    call-back (`TAKEN_BACK_PLAN_STOPS`) and in the kept reason (`TAKEN_BACK_FROM_TODAY`); they stay at home
+    for every reader until recorded brought back. None at home: `PLAN_STOPS_ALL_BACK`."""
+    from keel.treatment.queries.take_home_plans import bottles_at_home
+
     _day, mg, reason = blocked
     today = local_today(patient, now)
     ahead = [d for d in run if d >= today]
+    home = {d: held for d, held in bottles_at_home(patient, today).get(plan.pk, {}).items() if d in ahead}
     recorded = dict(plan.bottle_mg or {})
+    back = set(plan.returned_days or [])
     had = {d.isoformat(): recorded[d.isoformat()] for d in ahead if d.isoformat() in recorded}
+    had = {iso: held for iso, held in had.items() if iso not in back}
     if had:
-        _set_bottles(plan, {iso: mg for iso, mg in recorded.items() if iso not in had})
-    days = ", ".join(d.isoformat() for d in ahead)
-    earlier = plan.ended_on, plan.end_reason
-    plan.ended_on, plan.ended_by, plan.ended_at = today - timedelta(days=1), by, now
-    plan.end_reason = TAKEN_BACK_FROM_TODAY.format(
-        days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text
-    )
-    if earlier[0] is not None:  # a prescriber's later end is kept in the reason, never undone
-        from_day = earlier[0] + timedelta(days=1)
-        plan.end_reason += EARLIER_END.format(day=from_day.isoformat(), reason=earlier[1] or "")
-    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+        _set_bottles(plan, {iso: held for iso, held in recorded.items() if iso not in had})
+    days = ", ".join(d.isoformat() for d in sorted(home)) if home else ", ".join(d.isoformat() for d in ahead)
+    template = TAKEN_BACK_FROM_TODAY if home else ALL_BACK_FROM_TODAY
+    text = template.format(days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text)
+    _end_keeping_earlier(plan, by, today - timedelta(days=1), now, text, PlanEnd.TAKEN_BACK)
     _audit(
         by,
         patient,
@@ -586,11 +745,86 @@ def _take_back_from_today(
         "take_home_plan",
         plan.pk,
         reason="bottles taken back: the dose they went home with was corrected down",
-        detail={"bottles": sorted(had) or [d.isoformat() for d in ahead], "dose_day": day.isoformat()},
+        detail={
+            "bottles": [d.isoformat() for d in ahead],
+            "still_at_home": [d.isoformat() for d in sorted(home)],
+            "dose_day": day.isoformat(),
+        },
     )
-    if had:
-        return _taken_back(TAKEN_BACK_PLAN_STOPS, had)
-    return Reason.said(KEPT_BACK, (*reason.sources, "42cfr8.12-2024"), days=days, mg=f"{mg.normalize():f}")
+    if home:
+        return _taken_back(TAKEN_BACK_PLAN_STOPS, {d.isoformat(): str(held) for d, held in home.items()})
+    return Reason.said(PLAN_STOPS_ALL_BACK, (*reason.sources, "42cfr8.12-2024"), days=days)
+
+
+def _left_with(patient: Patient, day: date) -> int | None:
+    """The order of the methadone dose of `day` the bottles going home after it left with (the day's last
+    standing dose's; None: no dose of that day stands)."""
+    from keel.treatment.queries.doses import taken_doses
+
+    doses = DoseRecord.objects.filter(
+        patient=patient, medication=Medication.METHADONE, status=DoseStatus.GIVEN, local_date=day
+    )
+    return taken_doses(doses).order_by("-recorded_at", "-id").values_list("order_id", flat=True).first()
+
+
+def _taken_back_from(plan: TakeHomePlan, day: date, today: date) -> bool:
+    """Review 24b hole 3: the plan's end is today's take-back of the run that left at the dose of `day`
+    (`_take_back_from_today`: ended yesterday, today, its stored kind `PlanEnd.TAKEN_BACK`, and today's
+    bottle day in the run handed out at `day`'s dose; an end carrying an earlier one, a prescriber's,
+    `PlanEnd.AFTER_EARLIER_END`, is never undone). Read from the stored kind, never the English reason
+    (bot24 item 4)."""
+    if plan.ended_on != today - timedelta(days=1) or plan.ended_by_id is None or plan.ended_at is None:
+        return False
+    zone = zone_of(plan.patient)
+    if plan.ended_at.astimezone(zone).date() != today or plan.end_kind != PlanEnd.TAKEN_BACK:
+        return False
+    bottles = {date.fromisoformat(iso) for iso in plan.bottles or []}
+    return today in bottles and hand_out_day(today, bottles, plan.decided_at.astimezone(zone).date()) == day
+
+
+def _undo_take_back(
+    by: User,
+    patient: Patient,
+    plan: TakeHomePlan,
+    day: date,
+    now: datetime,
+    total: Decimal,
+    ctx: DoseContext,
+) -> list[Reason]:
+    """Review 24b hole 3: a correction of the dose of `day` after which the window gives again the run that
+    left with it undoes the same day's take-back (`_take_back_from_today`), as `_go_on_after_kept_back`
+    undoes yesterday's: the plan stands again and the bottles taken back are handed out again at the mg they
+    left with (judged by the order in force when they left). Not after a hold today, nor when another plan
+    covers a day of the run (`_resume_refused`)."""
+    today = local_today(patient, now)
+    if total <= 0 or held_today(patient, today) or _resume_refused(patient, plan, day):
+        return []
+    run = _run_unended(plan, day)
+    taken = dict(plan.bottles_taken_back or {})
+    kept = {
+        **{d.isoformat(): taken[d.isoformat()] for d in run if d.isoformat() in taken},
+        **(plan.bottle_mg or {}),
+    }
+    had = {d.isoformat(): kept[d.isoformat()] for d in run if d.isoformat() in kept}
+    _amounts, blocked = bottle_amounts(
+        patient, run, day, total, ctx, now, True, left_with=_left_with(patient, day), recorded=had
+    )
+    if not run or blocked is not None:
+        return []
+    plan.ended_on, plan.ended_by, plan.ended_at, plan.end_reason = None, None, None, ""
+    plan.save(update_fields=["ended_on", "ended_by", "ended_at", "end_reason"])
+    _set_bottles(plan, kept)
+    ahead = [d.isoformat() for d in run if d >= today]
+    _audit(
+        by,
+        patient,
+        Action.UPDATE,
+        "take_home_plan",
+        plan.pk,
+        reason="bottles handed out: the day's total changed",
+        detail={"bottles": ahead, "dose_day": day.isoformat()},
+    )
+    return [Reason.said(TAKE_BACK_UNDONE, ("42cfr8.12-2024",), days=", ".join(ahead))]
 
 
 def hand_out_at_dose(
