@@ -33,7 +33,8 @@ def test_a_standing_plan_counts_every_bottle_from_today_on() -> None:
 
 
 def test_a_day_already_past_is_not_counted() -> None:
-    # The run left with Wednesday's dose (lane bot24: a bottle whose hand-out day passed with no dose never left).
+    # The run left with Wednesday's dose (lane bot24: a bottle whose hand-out day passed with no dose
+    # never left).
     assert held(today=WED + timedelta(days=3), visits=[WED]) == set(days(3, 7))
 
 
