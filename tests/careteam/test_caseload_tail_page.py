@@ -132,8 +132,9 @@ def test_every_caseload_page_is_the_old_reads(
 
 
 def test_a_page_past_the_head_is_one_statement_however_deep(world: World, varied: list[Patient]) -> None:
-    """The first page past the signalled people reads the take-home counts first (two statements at most
-    here); every other page is one statement, the last as the second; a page read again is none."""
+    """The first page past the signalled people reads the take-home counts first (three statements at most
+    here: the plans' observed days too); every other page is one statement, the last as the second; a page
+    read again is none."""
     fast = queries.caseload(world.staff["nurse"], now=NOW, status="all")
     signalled = len(fast.signalled())
     with CaptureQueriesContext(connection) as first:
@@ -147,7 +148,10 @@ def test_a_page_past_the_head_is_one_statement_however_deep(world: World, varied
         fast[signalled : signalled + 5]
     assert counts[0] == counts[1]  # however deep
     if connection.vendor == "sqlite":  # PostgreSQL adds its planner setting's savepoint around each
-        assert len(first.captured_queries) <= 3
+        # Session 24: a take-home plan with a bottle day due that its record is silent on reads the observed
+        # days once (`treatment.queries.missed._visits`: a bottle whose hand-out day passed with no dose never
+        # left, the dose context's rule): one statement more than the three before.
+        assert len(first.captured_queries) <= 4
         assert counts == [1, 1]
     assert len(again.captured_queries) == 0
 

@@ -8,8 +8,9 @@ the definition; tests/careteam/test_caseload_missed_sql.py holds this to it on S
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Case,
@@ -25,17 +26,86 @@ from django.db.models import (
 )
 
 from keel.core import episodes
+from keel.core.take_home_bottles import not_handed_out_from, unrecorded_days_due
 from keel.db.planner import without_jit
 from keel.patients.models import EnrollmentStatus, Patient
-from keel.treatment.models import TakeHomePlan
+from keel.treatment.models import DoseRecord, DoseStatus, Medication, TakeHomePlan
 from keel.treatment.queries.doses import (
     MISS_LOOKBACK,
     _as_date,
     episode_first_dose,
     last_discharge,
     newest_dosed_day,
+    taken_doses,
 )
-from keel.treatment.queries.take_home_plans import _PlanValues, episode_plans, plan_days
+from keel.treatment.queries.take_home_plans import episode_plans, plan_days
+
+
+class _CountedPlan(NamedTuple):
+    """A take-home plan as `count_missed` reads it (values, no model instance): what `episode_plans` and
+    `plan_days` read, and what the one definition of a take-home day reads (`not_handed_out_from`)."""
+
+    patient_id: int
+    enrollment_id: int | None
+    decided_at: datetime
+    bottles: list[str]
+    ended_on: date | None
+    bottle_mg: dict[str, str] | None
+    bottles_taken_back: dict[str, str] | None
+    time_zone: str
+
+
+def _due_unrecorded(plan: _CountedPlan, today: date) -> bool:
+    """A plan with a bottle day due and not in its record: the only kind `not_handed_out_from` may end."""
+    recorded = {*(plan.bottle_mg or {}), *(plan.bottles_taken_back or {})}
+    bottles = [date.fromisoformat(iso) for iso in plan.bottles or []]
+    return unrecorded_days_due(bottles, {date.fromisoformat(iso) for iso in recorded}, plan.ended_on, today)
+
+
+def _decided_on(plan: _CountedPlan) -> date:
+    return plan.decided_at.astimezone(ZoneInfo(plan.time_zone)).date()
+
+
+def _as_handed_out(plan: _CountedPlan, today: date, visits: Mapping[int, set[date]]) -> _CountedPlan:
+    """`plan` as the dose context reads it on `today` (`queries.take_home_plans.as_handed_out`, lane bot24):
+    a run whose bottle never left the clinic ends the plan the day before it (`not_handed_out_from`, the one
+    definition of a take-home day); `visits`: the observed days of the people with such a plan
+    (`_visits`, one statement for all of them)."""
+    if not _due_unrecorded(plan, today):
+        return plan
+    missed = not_handed_out_from(
+        [date.fromisoformat(iso) for iso in plan.bottles or []],
+        _decided_on(plan),
+        ended_on=plan.ended_on,
+        recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
+        taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
+        visits=visits.get(plan.patient_id, set()),
+        today=today,
+    )
+    return plan if missed is None else plan._replace(ended_on=missed - timedelta(days=1))
+
+
+def _visits(plans: list[_CountedPlan], todays: Mapping[int, date]) -> dict[int, set[date]]:
+    """The observed methadone days (`observed_days`' rule: taken, neither voided nor corrected to 0 mg) of
+    the people whose plans need them (`_due_unrecorded`), from the oldest such plan's decision on: one
+    statement, none when no plan needs them."""
+    needing = [plan for plan in plans if _due_unrecorded(plan, todays[plan.patient_id])]
+    if not needing:
+        return {}
+    since = min(_decided_on(plan) for plan in needing)
+    rows = taken_doses(
+        DoseRecord.objects.filter(
+            patient_id__in={plan.patient_id for plan in needing},
+            medication=Medication.METHADONE,
+            status=DoseStatus.GIVEN,
+            local_date__gte=since,
+        )
+    ).values_list("patient_id", "local_date")
+    out: dict[int, set[date]] = {}
+    for pk, day in rows:
+        out.setdefault(pk, set()).add(day)
+    return out
+
 
 # The names `with_missed_day_reads` annotates, in `MissedReads`' order.
 MISSED_READS = ("missed_episode", "missed_started", "missed_first", "missed_newest", "missed_plans")
@@ -114,7 +184,9 @@ def with_missed_day_reads(
     )
 
 
-def count_missed(reads: Mapping[int, tuple[Any, ...]], todays: Mapping[int, date]) -> dict[int, int]:
+def count_missed(
+    reads: Mapping[int, tuple[Any, ...]], todays: Mapping[int, date], *, methadone: bool = True
+) -> dict[int, int]:
     """Each person's observed days missed in a row before today (`DoseContext.missed_days_in_a_row`, the
     same answer) from `with_missed_day_reads`' values (patient id -> MISSED_READS' values) and each one's
     today: the days after the newest of (the day before the episode's first dose, the newest day with an
@@ -140,10 +212,23 @@ def count_missed(reads: Mapping[int, tuple[Any, ...]], todays: Mapping[int, date
         plans = (
             TakeHomePlan.objects.filter(patient_id__in=chunk)
             .order_by("decided_at", "id")
-            .values_list("patient_id", "enrollment_id", "decided_at", "bottles", "ended_on")
+            .values_list(
+                "patient_id",
+                "enrollment_id",
+                "decided_at",
+                "bottles",
+                "ended_on",
+                "bottle_mg",
+                "bottles_taken_back",
+                "patient__program__time_zone",
+            )
         )  # `episode_take_home_plans`, as values: a plan object each cost more than the rest of the read
-        for plan in episode_plans((_PlanValues(*values) for values in plans), episodes_of):
-            pk = plan.patient_id
+        chosen = episode_plans((_CountedPlan(*values) for values in plans), episodes_of)
+        visits = _visits(chosen, todays) if methadone else {}
+        for read in chosen:
+            pk = read.patient_id
+            # methadone's dose context reads its plans as handed out (`as_handed_out`); not buprenorphine's
+            plan = _as_handed_out(read, todays[pk], visits) if methadone else read
             days = [d for d in plan_days(plan) if d < todays[pk]] + ([covered[pk]] if pk in covered else [])
             if days:
                 covered[pk] = max(days)
@@ -177,7 +262,7 @@ def missed_days(
                 for pk, *values in people.order_by().values_list("pk", *MISSED_READS):
                     if pk in wanted:  # `among` holds more people than asked
                         reads[pk] = tuple(values)
-    counts = count_missed(reads, todays)
+    counts = count_missed(reads, todays, methadone=medication == Medication.METHADONE)
     return {pk: counts.get(pk, 0) for pk in todays}
 
 
