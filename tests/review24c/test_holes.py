@@ -125,3 +125,32 @@ def test_zero_or_void_after_bottles_left_leaves_no_call_back(world: World, how: 
         today + timedelta(days=1),
         today + timedelta(days=2),
     }
+
+
+def test_fhir_says_entered_in_error_for_bottles_the_page_calls_back(world: World) -> None:
+    """Hole 5 (high; page vs FHIR). Yesterday's hand-out dose is corrected down from 80 to 60 mg after
+    today's and tomorrow's bottles went home. The medication page and the API list both bottles on the
+    call-back list (at home), but the FHIR export sends them `entered-in-error` ("recorded and nullified"):
+    an ED, pharmacy or second prescriber reading FHIR sees no methadone at home while 160 mg is in her
+    bag. A bottle handed out is a fact: FHIR should send it `completed` (handed out, not brought back)
+    until it is recorded brought back (`stopped`), as `bottles_at_home` reads it."""
+    from django.utils import timezone
+
+    from keel.access.policy import Area
+    from keel.interop.fhir.base import Base
+    from keel.interop.fhir.record import Record
+
+    plan, dose = _handed_out_yesterday(world)
+    today = local_today(world.alice)
+    _corrected(world, dose, corrected_mg="60")
+    assert set(call_back(world.alice, today).get(plan.pk, {})) == {today, today + timedelta(days=1)}
+    record = Record(world.alice, frozenset(Area), Base("https://keel.example/fhir/R4/"), timezone.now())
+    statuses = {
+        res["id"]: res["status"]
+        for res in record.of_type("MedicationDispense")
+        if res["id"].startswith(f"bottle-{plan.pk}-")
+    }
+    assert statuses == {
+        f"bottle-{plan.pk}-{today:%Y%m%d}": "completed",
+        f"bottle-{plan.pk}-{today + timedelta(days=1):%Y%m%d}": "completed",
+    }
