@@ -154,3 +154,19 @@ def test_fhir_says_entered_in_error_for_bottles_the_page_calls_back(world: World
         f"bottle-{plan.pk}-{today:%Y%m%d}": "completed",
         f"bottle-{plan.pk}-{today + timedelta(days=1):%Y%m%d}": "completed",
     }
+
+
+def test_hold_after_bottles_left_asks_to_bring_them_back_but_no_list_keeps_it(world: World) -> None:
+    """Hole 6 (medium). Alice takes 80 mg and her bottles for tomorrow and the day after go home; later
+    that day she is back at the window sedated and the nurse records a hold. Keel tells that nurse "tell the
+    prescriber now, and ask the person to bring the bottles back before those days", but the plan stays
+    standing (the at-home days stay covered) and the call-back list (page, API `call_back`) is empty: the
+    instruction lives only in one dose row's decision, and the next shift, who must make the call, never
+    sees it. It should put bottles at home after a hold on the call-back list until brought back."""
+    plan, _dose = _handed_out_today(world)
+    today = local_today(world.alice)
+    record_dose(by=world.staff["nurse"], patient_id=world.alice.pk, sedated=True)
+    assert set(call_back(world.alice, today).get(plan.pk, {})) == {
+        today + timedelta(days=1),
+        today + timedelta(days=2),
+    }
