@@ -17,6 +17,10 @@ from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World
 from tests.factories import given_on, methadone_with_take_home_plan, pinned_at_last_five_pm_utc
 
+# Open holes found by review 24c at the end of session 24, after the last CI of that session: each test fails
+# today and is kept as an expected failure (not strict) until its fix lands; the fix removes this mark.
+pytestmark = pytest.mark.xfail(reason="review 24c: an open hole (tests/review24c/HOLES.md)", strict=False)
+
 REASON = "Relapse reported at counseling; the person agreed to daily observed dosing again."
 
 
