@@ -125,6 +125,9 @@ def take_home(p: Any, by: Any, bottles: list[date], ended_on: date | None = None
         decision={},
         max_supply_days=7,
         bottles=[d.isoformat() for d in bottles],
+        # Session 24 (set-up only): the bottles recorded as handed out, as the dose path records them; a
+        # bottle day the record is silent on, with no dose on its hand-out day, never left (lane bot24).
+        bottle_mg={d.isoformat(): "80" for d in bottles},
         enrollment=episode,
         ended_on=ended_on,
     )
