@@ -105,9 +105,9 @@ def test_the_refusal_names_order_version(world: World) -> None:
 
 
 def test_the_refusal_says_which_order_is_now_the_newest(world: World) -> None:
-    read, newest = lowered(world)
+    read, _newest = lowered(world)
     text = str(stale(world, "80", read))
-    assert f"order {newest} is now the newest, 60 mg" in text
+    assert "wrote a new order (today, " in text and "): 60 mg, starting today." in text  # lane words25
 
 
 def test_the_refusal_is_not_audited_as_an_order(world: World) -> None:
@@ -228,13 +228,16 @@ def test_the_api_409_names_order_version_and_the_newest_order(world: World) -> N
     read, newest = lowered(world)
     body = api(world, {"medication": "methadone", "dose_mg": "80", "order_version": read}).json()
     assert [e["field"] for e in body["errors"]] == ["order_version"]
-    assert f"order {newest} is now the newest, 60 mg" in body["message"]
+    assert "): 60 mg, starting today." in body["message"]  # lane words25: no order id in the words
+    assert body["changed"]["newest_order"]["id"] == newest  # the id is a field
 
 
 def test_the_api_409_is_in_spanish_for_a_spanish_request(world: World) -> None:
     read, newest = lowered(world)
     body = api(world, {"medication": "methadone", "dose_mg": "80", "order_version": read}, "es").json()
-    assert f"la orden {newest} es ahora la más reciente, 60 mg" in body["message"]
+    assert "escribió una orden nueva (hoy, " in body["message"]  # lane words25: no order id in the words
+    assert "): 60 mg, a partir de hoy." in body["message"]
+    assert body["changed"]["newest_order"]["id"] == newest
     assert body["errors"][0]["reason"] == body["message"]
 
 
@@ -292,7 +295,7 @@ def test_the_page_shows_the_current_order_and_why(world: World) -> None:
     data = {"medication": "methadone", "dose_mg": "80", "order_version_methadone": str(read)}
     body = page_post(world, data).content.decode()
     assert 'id="order-error"' in body
-    assert "The newest order is now 60 mg, from" in body  # no order id on a page (lane words24)
+    assert "): 60 mg, starting today." in body  # no order id on a page (lane words24; words25's words)
     assert f'name="order_version_methadone" value="{newest}"' in body  # a fresh form, the new version
 
 
@@ -336,7 +339,7 @@ def test_the_start_page_refuses_an_order_written_since(world: World) -> None:
         {**page_versions(world.alice, "buprenorphine"), "dose_mg": "4", "order_version": "0"},
     )
     assert response.status_code == 409
-    assert "The newest order is now 8 mg, from" in response.content.decode()
+    assert "): 8 mg, starting today." in response.content.decode()  # lane words25's words
     assert version(world, "buprenorphine") == MedicationOrder.objects.get(patient=world.alice).pk
 
 

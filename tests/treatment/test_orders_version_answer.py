@@ -90,7 +90,7 @@ def test_a_colleagues_order_after_the_answer_makes_its_version_stale(world: Worl
     token = written(world, methadone(read(world)["orders_version"], "30"))["orders_version"]
     colleague(world, "naltrexone_xr", "380")
     body = refused(world, methadone(token, "35"), 409)
-    assert "Extended-release naltrexone" in body["message"]
+    assert "the extended-release naltrexone order changed" in body["message"]  # lane words25
 
 
 def test_the_answer_never_covers_an_order_written_after_the_write(
@@ -121,11 +121,15 @@ def test_an_old_client_without_the_version_still_gets_422_naming_it(world: World
     refused(world, {"medication": "methadone", "dose_mg": "30", "order_version": 0}, 422)
 
 
-def test_a_refused_write_answers_no_version(world: World) -> None:
+def test_a_refused_write_answers_the_version_now_beside_what_changed(world: World) -> None:
+    """Lane words25 (the lead's brief): the 409 gives the version now as a field, never as the version a
+    write of the client's left (nothing was written), and beside it the colleague's order it stands for
+    (`changed`), which the client shows before it writes again."""
     old = read(world)["orders_version"]
-    colleague(world, "methadone", "30")
+    theirs = colleague(world, "methadone", "30")
     body = refused(world, methadone(old, "35"), 409)
-    assert "orders_version" not in {k for k in body if k != "errors"}
+    assert body["orders_version"] == read(world)["orders_version"]
+    assert body["changed"]["newest_order"]["id"] == theirs.pk
 
 
 # A discharge's answer

@@ -295,10 +295,8 @@ def _stale_order(world: World, language: str, where: str) -> str:
 @pytest.mark.parametrize("where", ["start", "medication"])
 def test_the_409_names_the_medication_and_its_order_now(world: World, where: str) -> None:
     body = _stale_order(world, "en", where)
-    assert (
-        "Not saved: the methadone order changed since you read it. The newest order is now 40 mg, from"
-        in body
-    )
+    assert "Not saved: the methadone order changed since you read it. r-prescriber wrote a new order" in body
+    assert "40 mg, starting today." in body  # lane words25: the API's words too
 
 
 @pytest.mark.parametrize("where", ["start", "medication"])
@@ -311,8 +309,7 @@ def test_the_409_names_no_version_nor_order_id(world: World, where: str) -> None
 def test_the_409_in_spanish(world: World, where: str) -> None:
     body = _stale_order(world, "es", where)
     assert "No se guardó: la orden de metadona cambió desde que la leyó." in body
-    today = local_today(world.alice)
-    assert _say(today, "es") in body
+    assert "40 mg, a partir de hoy." in body  # lane words25: the API's words too
 
 
 # The person's own care plan (a patient reads it on a phone): days as a person reads them

@@ -3,6 +3,8 @@ binding and the policy values the early-warning rules read."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts.models import User
@@ -30,11 +32,16 @@ class RecoveryInvalid(FieldsInvalid):
 class StaleEdit(ValueError):
     """The record changed since the client read it (optimistic concurrency): 409, its body naming `field`
     (the version the client sent: `version` unless the write names another, as an order's `order_version`).
-    Not audited: nothing was done, and the client is told to read the record again."""
+    Not audited: nothing was done, and the client is told to read the record again. `answer`: fields the
+    API's 409 body carries beside `message` and `errors` (an order's: the versions now and what changed,
+    `treatment.services.orders.changed_answer`), so a client acts on fields, not on words."""
 
-    def __init__(self, message: str, *, field: str = "version") -> None:
+    def __init__(
+        self, message: str, *, field: str = "version", answer: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.answer: dict[str, object] = dict(answer or {})
 
 
 def _invalid(exc: InvalidInput) -> RecoveryInvalid:

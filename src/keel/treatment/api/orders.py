@@ -35,7 +35,11 @@ def create_order(
     """`orders_version` (required, session 23) covers every medication, as the medication page's versions
     do; `order_version` is optional beside it and read only when the body has the key (`null` sent is
     refused, as before: 422 naming it), see `services.prescribe`. The answer carries the orders' new
-    `orders_version` (session 24), read under the write's lock: the next order sends it, no read between."""
+    `orders_version` (session 24), read under the write's lock: the next order sends it, no read between.
+    The 409 (an order written or stopped since the version sent) says in words who changed which order,
+    when, and what to do, in the request's language, and carries as fields the versions now
+    (`orders_version`, `order_versions`) and `changed` (the medication, the version read, its newest order
+    now: id, dose_mg, starts_on, status, written_at, written_by, stopped_on), lane words25."""
     sent = "order_version" in payload.model_fields_set
     order = services.prescribe(
         by=request.auth,

@@ -196,8 +196,14 @@ def versions_in(token: object) -> tuple[int, dict[str, int]] | None:
 
 
 def newest_order(patient: Patient, medication: str) -> MedicationOrder | None:
-    """The order `order_version` names (None: no order yet), to say what changed since a stale read."""
-    return MedicationOrder.objects.filter(patient=patient, medication=medication).order_by("-id").first()
+    """The order `order_version` names (None: no order yet), to say what changed since a stale read (with
+    its prescriber, whom the refusal names)."""
+    return (
+        MedicationOrder.objects.filter(patient=patient, medication=medication)
+        .select_related("prescriber")
+        .order_by("-id")
+        .first()
+    )
 
 
 def schedule_rows(order: MedicationOrder) -> list[ScheduleRow]:

@@ -43,7 +43,6 @@ from typing import Any, NamedTuple, cast
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from keel.access import policy
 from keel.accounts.models import User
@@ -59,6 +58,7 @@ from keel.patients.models import Patient, local_today
 from keel.recovery.common import StaleEdit
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import RXNORM, Medication, MedicationOrder, OrderStatus
+from keel.treatment.order_words import discharge_day, order_changed_text
 from keel.treatment.queries.orders import episode_open, newest_order, versions_in
 from keel.treatment.queries.orders import order_versions as order_versions_of
 from keel.treatment.queries.orders import orders_version as orders_version_of
@@ -324,12 +324,21 @@ def _read_orders_version(patient: Patient, raw: object) -> dict[str, int]:
 
 
 class OrderChanged(StaleEdit):
-    """StaleEdit of an order: its message (the API's words, with the version read and the newest order's id)
-    and what a page says in its own words (lane words24: no version or id on a page): the medication whose
-    orders changed and its newest order now (None: no order now)."""
+    """StaleEdit of an order: its message in the reader's words (`order_words.order_changed_text`: the same
+    on the API and the pages, lane words25: no version, order id or status word), what the API's 409 adds
+    as fields (`answer`, `order_changed`), and the medication whose orders changed and its newest order now
+    (None: no order now)."""
 
-    def __init__(self, message: str, *, field: str, medication: str, newest: MedicationOrder | None) -> None:
-        super().__init__(message, field=field)
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        medication: str,
+        newest: MedicationOrder | None,
+        answer: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, field=field, answer=answer)
         self.medication = medication
         self.newest = newest
 
@@ -338,39 +347,50 @@ def order_changed(
     patient: Patient, medication: str, read: int, *, field: str = "order_version"
 ) -> OrderChanged:
     """StaleEdit naming `field` (the version the writer sent: `order_version`, or the API's
-    `orders_version`): this medication's orders changed since the writer read version `read`, and what the
-    newest order is now, in the request's language."""
+    `orders_version`): this medication's orders changed since the writer read version `read`. Its words
+    (`order_words.order_changed_text`, in the request's language) say who wrote the newest order, when, and
+    what it is now; the API's 409 adds the machine-readable fields (`changed_answer`)."""
     newest = newest_order(patient, medication)
-    name = Medication(medication).label if medication in Medication.values else medication
-    if newest is None:
-        return OrderChanged(
-            _(
-                "The %(medication)s orders changed since you read them (version %(read)s): there is no "
-                "order now. Nothing was saved: read the orders again before you write."
-            )
-            % {"medication": name, "read": read},
-            field=field,
-            medication=medication,
-            newest=None,
-        )
     return OrderChanged(
-        _(
-            "The %(medication)s order changed since you read it (version %(read)s): order %(id)s is now the "
-            "newest, %(mg)s mg from %(day)s (%(status)s). Nothing was saved: read the current order before "
-            "you write again."
-        )
-        % {
-            "medication": name,
-            "read": read,
-            "id": newest.pk,
-            "mg": f"{newest.dose_mg.normalize():f}",
-            "day": newest.starts_on.isoformat(),
-            "status": newest.get_status_display(),
-        },
+        order_changed_text(patient, medication, newest),
         field=field,
         medication=medication,
         newest=newest,
+        answer=changed_answer(patient, medication, read, newest),
     )
+
+
+def changed_answer(
+    patient: Patient, medication: str, read: int, newest: MedicationOrder | None
+) -> dict[str, object]:
+    """What the API's 409 for a stale order carries beside its words (lane words25), so an integration acts
+    on fields, not on text: `orders_version` and `order_versions` now (as GET /patients/{id}/medication
+    gives them: read the orders again, then send the order with them), and `changed`: the medication whose
+    orders changed, the version of them the writer sent (`read`), and its newest order now (null: none):
+    id, dose, first day, status code, when and by whom it was written, and for a stopped one the day of the
+    discharge that stopped it."""
+    versions = order_versions_of(patient)
+    order: dict[str, object] | None = None
+    if newest is not None:
+        stopped = newest.status == OrderStatus.STOPPED
+        order = {
+            "id": newest.pk,
+            "dose_mg": str(newest.dose_mg),
+            "starts_on": newest.starts_on.isoformat(),
+            "status": newest.status,
+            "written_at": newest.created_at.isoformat(),
+            "written_by": newest.prescriber.get_full_name() or newest.prescriber.get_username(),
+            "stopped_on": _iso(discharge_day(patient, newest)) if stopped else None,
+        }
+    return {
+        "orders_version": orders_version_of(patient, versions),
+        "order_versions": versions,
+        "changed": {"medication": medication, "version_read": read, "newest_order": order},
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 # Review 20a: an order for a person with no open episode of care (discharged, transferred, died) is refused as

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -17,7 +16,7 @@ from keel.core import wall_time
 from keel.core.rules.inputs import InvalidInput
 from keel.recovery.common import StaleEdit
 from keel.treatment import services
-from keel.treatment.models import Medication, OrderStatus
+from keel.treatment.models import Medication
 from keel.web import field_words
 
 
@@ -38,44 +37,10 @@ def order_versions_sent(
 
 def order_changed_words(exc: StaleEdit) -> str:
     """An order refused because the person's orders changed since the page was read (409), as the page says
-    it (lane words24): which medication's order changed and what its newest order is now, with no version
-    number or order id (the API's message keeps those), a day as a person reads it, and what to do."""
-    from keel.treatment.end_words import day_words
-    from keel.treatment.services.orders import OrderChanged
-
-    if not isinstance(exc, OrderChanged):
-        return str(exc)
-    name = (
-        str(Medication(exc.medication).label).lower()
-        if exc.medication in Medication.values
-        else exc.medication
-    )
-    newest = exc.newest
-    then = _("Look at the current orders, then write yours again if it is still needed.")
-    if newest is None:
-        return " ".join(
-            [
-                _(
-                    "Not saved: the %(medication)s orders changed since you read them, and there is no "
-                    "%(medication)s order now."
-                )
-                % {"medication": name},
-                then,
-            ]
-        )
-    values = {
-        "medication": name,
-        "mg": f"{newest.dose_mg.normalize():f}",
-        "day": day_words(newest.starts_on, timezone.localdate()),
-    }
-    now = (
-        _("The newest order is now %(mg)s mg, from %(day)s.")
-        if newest.status != OrderStatus.STOPPED
-        else _("The newest order, %(mg)s mg from %(day)s, is now stopped.")
-    )
-    return " ".join(
-        [_("Not saved: the %(medication)s order changed since you read it.") % values, now % values, then]
-    )
+    it: the refusal's own words (`treatment.order_words.order_changed_text`, lane words25), the same the
+    API's 409 says: which medication's order changed, who wrote it and when, what it is now, and what to
+    do, with no version number, order id or status word."""
+    return str(exc)
 
 
 def holds(post: QueryDict, name: str) -> bool:
