@@ -30,6 +30,7 @@ from keel.interop.fhir.record import Record
 from keel.interop.fhir.treatment import NOT_HANDED_OUT as FHIR_NOT_HANDED_OUT
 from keel.patients.models import Enrollment, local_today, zone_of
 from keel.treatment import queries, services, words
+from keel.treatment.end_words import day_words
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from keel.treatment.queries.take_home_plans import MISSED_HAND_OUT
@@ -214,7 +215,8 @@ def test_the_medication_page_says_the_run_was_not_handed_out(world: World) -> No
     missed_yesterday(world)
     client = sign_in(Client(), world.staff["prescriber"])
     page = client.get(reverse("treatment:medication", args=[world.alice.pk])).content.decode()
-    assert f"no observed dose was taken on {day(world, -1).isoformat()}" in page
+    said = day_words(day(world, -1), today(world))  # lane words25: a day as a person reads it, never ISO
+    assert f"no observed dose was taken on {said}" in page
 
 
 def test_the_medication_page_says_it_in_spanish(world: World) -> None:

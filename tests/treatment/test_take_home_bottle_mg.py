@@ -25,6 +25,7 @@ from keel.audit.models import AuditEvent
 from keel.interop.fhir.treatment import bottle_dispenses
 from keel.patients.models import Enrollment, local_today, zone_of
 from keel.treatment import queries, services
+from keel.treatment.end_words import day_words
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import DoseRecord, MedicationOrder, TakeHomePlan
 from tests.conftest import World, sign_in
@@ -330,7 +331,8 @@ def test_the_medication_page_shows_each_bottles_mg(world: World) -> None:
     decide(world, [today(world)])
     client = sign_in(Client(), world.staff["prescriber"])
     body = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
-    assert f"{today(world).isoformat()}: 60 mg" in body  # the runs of `words.bottle_mg_runs`
+    said = day_words(today(world), today(world))  # lane words25: a day as a person reads it, never ISO
+    assert f"{said}: 60 mg" in body  # the runs of `words.bottle_mg_runs`
 
 
 def test_fhir_gives_the_mg_recorded_not_the_order_written_since(world: World) -> None:

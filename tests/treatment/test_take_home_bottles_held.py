@@ -18,6 +18,7 @@ from keel.audit.models import AuditEvent
 from keel.patients import services as patient_services
 from keel.patients.schemas import DischargeIn
 from keel.treatment import services
+from keel.treatment.end_words import day_words
 from keel.treatment.errors import TreatmentInvalid
 from keel.treatment.models import TakeHomePlan
 from keel.treatment.queries import held_bottles
@@ -130,7 +131,8 @@ def test_the_take_home_page_shows_the_bottles_still_held(world: World) -> None:
     with time_machine.travel(NOON, tick=False):
         client = sign_in(Client(), world.staff["prescriber"])
         body = client.get(f"/patients/{world.alice.pk}/medication/").content.decode()
-    assert "counted against any new supply: " + TOMORROW.isoformat() in body
+    said = day_words(TOMORROW, TODAY)  # lane words25: a day as a person reads it, never ISO
+    assert "counted against any new supply: " + said in body
 
 
 def test_the_api_review_lists_the_bottles_still_held(world: World) -> None:

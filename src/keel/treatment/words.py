@@ -255,11 +255,17 @@ def opioid_choices() -> list[tuple[str, str]]:
     return [(code, opioid(code)) for code in OPIOIDS]
 
 
-def day_runs(days: Iterable[str]) -> str:
+def day_runs(days: Iterable[str], today: date | None = None) -> str:
     """ISO days as a reader scans them: each run of days in a row as "first to last", a lone day as itself,
     in order, every day still said (lane words22: 28 bottles' dates, one by one, filled a phone's screen
-    twice). Text that is not a day is kept as it is."""
-    from datetime import date, timedelta
+    twice). Text that is not a day is kept as it is. With `today` (a page, lane words25) each day is said
+    as a person reads it ("Sat, Dec 5", `end_words.day_words`), else in ISO (the dosing window's reasons)."""
+    from datetime import timedelta
+
+    from keel.treatment.end_words import day_words
+
+    def said_day(day: date) -> str:
+        return day.isoformat() if today is None else day_words(day, today)
 
     runs: list[list[date]] = []
     others: list[str] = []
@@ -274,9 +280,9 @@ def day_runs(days: Iterable[str]) -> str:
         else:
             runs.append([day])
     said = [
-        run[0].isoformat()
+        said_day(run[0])
         if len(run) == 1
-        else _("%(first)s to %(last)s") % {"first": run[0].isoformat(), "last": run[-1].isoformat()}
+        else _("%(first)s to %(last)s") % {"first": said_day(run[0]), "last": said_day(run[-1])}
         for run in runs
     ]
     return ", ".join(said + others)
@@ -286,21 +292,22 @@ def day_runs(days: Iterable[str]) -> str:
 CALL_BACK = N_("Still at home — call the person back to bring them in: %(bottles)s.")
 
 
-def call_back_words(home: Mapping[date, Decimal]) -> str:
+def call_back_words(home: Mapping[date, Decimal], today: date | None = None) -> str:
     """Review 24b hole 6: an ended plan's bottles still at home for days it no longer covers, in the reader's
-    language ("Still at home — call the person back ...: 2026-12-06 80 mg."); blank: none."""
+    language ("Still at home — call the person back ...: Sun, Dec 6: 80 mg."; with no `today`, ISO days);
+    blank: none."""
     if not home:
         return ""
-    shown = bottle_mg_runs({d.isoformat(): str(mg) for d, mg in home.items()})
+    shown = bottle_mg_runs({d.isoformat(): str(mg) for d, mg in home.items()}, today)
     return _(CALL_BACK) % {"bottles": shown}
 
 
-def bottle_mg_runs(bottle_mg: dict[str, object] | None) -> str:
+def bottle_mg_runs(bottle_mg: dict[str, object] | None, today: date | None = None) -> str:
     """Each take-home bottle's dose as a reader scans it: the days in a row at one dose as one run with its mg
     ("2026-12-04 to 2026-12-31: 60 mg"), in order, every day still said (28 bottles, one by one, filled a
-    phone's screen)."""
-    from datetime import date, timedelta
-    from decimal import Decimal, InvalidOperation
+    phone's screen); with `today`, each day as a person reads it (`day_runs`)."""
+    from datetime import timedelta
+    from decimal import InvalidOperation
 
     def mg_text(value: object) -> str:
         try:
@@ -322,7 +329,9 @@ def bottle_mg_runs(bottle_mg: dict[str, object] | None) -> str:
         else:
             groups.append((mg, [day_text]))
         last = day
-    return ", ".join(_("%(days)s: %(mg)s mg") % {"days": day_runs(days), "mg": mg} for mg, days in groups)
+    return ", ".join(
+        _("%(days)s: %(mg)s mg") % {"days": day_runs(days, today), "mg": mg} for mg, days in groups
+    )
 
 
 # A bottle reason's parts as `treatment.services.doses.bottles` writes them: each bottle "2026-12-05 70 mg",

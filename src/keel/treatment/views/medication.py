@@ -4,6 +4,7 @@ JavaScript needed). Permissions and guard rails live in the services."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, tzinfo
@@ -30,6 +31,7 @@ from keel.recovery.common import StaleEdit
 from keel.treatment import queries, readiness, services, words
 from keel.treatment.end_words import day_words, days_words, plan_end
 from keel.treatment.models import FillSource, MedicationOrder, OrderStatus, TakeHomePlan, order_in_force
+from keel.treatment.order_words import mg_words
 from keel.treatment.views.common import errors_text, order_changed_words, order_versions_sent
 
 DOSES_IN_VIEW = 7  # a week of daily doses in view; the older ones one tap away
@@ -62,15 +64,21 @@ def _medication_page(
     today = local_today(record.patient, timezone.now())
     for plan in record.take_homes:
         setattr(plan, "reason_words", words.stored_reasons(plan.decision))  # noqa: B010
-        setattr(plan, "bottle_runs", words.day_runs(plan.bottles))  # noqa: B010
-        setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg))  # noqa: B010
+        # lane words25: every day on the plan as a person reads it ("Sat, Dec 5"), never ISO
+        setattr(plan, "bottle_runs", words.day_runs(plan.bottles, today))  # noqa: B010
+        setattr(plan, "bottle_mg_runs", words.bottle_mg_runs(plan.bottle_mg, today))  # noqa: B010
+        decided_on = timezone.localtime(plan.decided_at, zone_of(record.patient)).date()
+        setattr(plan, "decided_on_words", day_words(decided_on, today))  # noqa: B010
         # review 23b hole 4: a plan kept back today may still be ended by a prescriber (the form is offered)
         setattr(plan, "may_end", plan.ended_on is None or services.kept_back_today(plan, today))  # noqa: B010
         _plan_end_in_words(plan, today, zone_of(record.patient))
         # review 24b holes 5 and 6: bottles still at home after the plan ended: the call-back, and the form
         # to record them brought back
         home = record.call_back.get(plan.pk, {})
-        setattr(plan, "call_back_words", words.call_back_words(home))  # noqa: B010
+        setattr(plan, "call_back_words", words.call_back_words(home, today))  # noqa: B010
+        # lane words25: the bottles at home to tick as brought back, each its day and mg (no dates to type)
+        at_home = [(d.isoformat(), day_words(d, today), mg_words(mg)) for d, mg in sorted(home.items())]
+        setattr(plan, "at_home", at_home)  # noqa: B010
     for q in record.qtc:
         setattr(q, "reason_words", words.stored_reasons(q.decision))  # noqa: B010
     orders = _order_lines(record.orders, today)
@@ -96,7 +104,7 @@ def _medication_page(
             "can_correct": policy.can_record_dose(request.user) and not emergency,
             "fill_sources": FillSource.choices,
             "review": review,
-            "bottles_held_runs": words.day_runs(review.bottles_held) if review else "",
+            "bottles_held_runs": words.day_runs(review.bottles_held, today) if review else "",
             "today": today,
             # a recent QTc over 450 ms where methadone is ordered (Krantz 2009), in the reader's language
             "qtc_warnings": [(words.reason_text(w), _citations(w.sources)) for w in record.qtc_warnings],
@@ -113,6 +121,22 @@ def _medication_page(
     )
 
 
+# What `services.take_homes._record_brought_back` appends to an ended plan's reason, in English, for each
+# time bottles are recorded brought back after the end: " Brought back (2026-12-05, 2026-12-06): <note>".
+_BROUGHT_BACK = re.compile(
+    r" ?Brought back \(([0-9]{4}-[0-9]{2}-[0-9]{2}(?:, [0-9]{4}-[0-9]{2}-[0-9]{2})*)\): "
+)
+
+
+def _brought_back(reason: str) -> tuple[str, list[tuple[str, str]]]:
+    """An ended plan's stored reason split (lane words25): the end's own reason, which `end_words.plan_end`
+    says in the reader's words (with the appended parts it matched none of its templates and was shown as
+    stored, English and ISO days on a Spanish page), and each "brought back" part: its ISO days and the
+    prescriber's note as typed."""
+    parts = _BROUGHT_BACK.split(reason)
+    return parts[0], [(parts[i], parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)]
+
+
 def _plan_end_in_words(plan: TakeHomePlan, today: date, zone: tzinfo) -> None:
     """A plan's end as the page says it (lane words24): the window's end reasons in the reader's language
     (`end_words.plan_end`), its days and the instant it ended as a person reads them, never ISO alone."""
@@ -123,8 +147,20 @@ def _plan_end_in_words(plan: TakeHomePlan, today: date, zone: tzinfo) -> None:
         at = timezone.localtime(plan.ended_at, zone)
         when = f"{day_words(at.date(), today)}, {at:%H:%M}"
     taken_back = dict(plan.bottles_taken_back or {})
-    setattr(plan, "end_words", plan_end(plan.end_reason, today, taken_back, plan.end_kind))  # noqa: B010
+    reason, back = _brought_back(plan.end_reason or "")
+    setattr(plan, "end_words", plan_end(reason, today, taken_back, plan.end_kind))  # noqa: B010
+    said = _("Brought back unopened: %(days)s. Note: %(note)s")
+    back_words = [said % {"days": days_words(days, today), "note": note} for days, note in back]
+    setattr(plan, "brought_back_words", back_words)  # noqa: B010
     setattr(plan, "ended_on_words", day_words(plan.ended_on, today))  # noqa: B010
+    # lane words25: the days of a plan whose bottles were not handed out (`queries.as_handed_out` sets them)
+    for name, said in (
+        ("not_handed_out_from", "not_handed_out_words"),
+        ("hand_out_day_missed", "missed_words"),
+    ):
+        day = getattr(plan, name, None)
+        if isinstance(day, date):
+            setattr(plan, said, day_words(day, today))
     setattr(plan, "ended_at_words", when)  # noqa: B010
     setattr(plan, "returned_days_words", days_words(", ".join(plan.returned_days or []), today))  # noqa: B010
 
@@ -330,14 +366,18 @@ def end_take_home(request: AuthenticatedHttpRequest, patient_id: int, plan_id: i
     post = request.POST
 
     def act() -> str:
-        services.end_take_home_plan(
+        asked = timezone.now()
+        plan = services.end_take_home_plan(
             by=request.user,
             patient_id=patient_id,
             plan_id=plan_id,
             reason=post.get("reason", ""),
             from_day=post.get("from_day") or None,
-            returned_days=post.get("returned_days", "").replace(",", " ") or None,
+            # typed dates (one per line), or the call-back form's ticked bottles (one value each)
+            returned_days=" ".join(post.getlist("returned_days")).replace(",", " ").strip() or None,
         )
+        if plan.ended_at is not None and plan.ended_at < asked:  # ended before: bottles brought back
+            return _("Bottles brought back recorded. The plan stays in the record with your note.")
         return _("The take-home plan is ended. It stays in the record with your reason.")
 
     return _back(request, patient_id, act)
