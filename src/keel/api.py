@@ -266,7 +266,7 @@ def on_subject_mismatch(request: HttpRequest, exc: SubjectMismatch) -> HttpRespo
 @api.exception_handler(StaleEdit)
 def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
     """The API's one error shape, and what the write adds for a client to act on (`StaleEdit.answer`: an
-    order's versions now and what changed, lane words25), never in place of `message` or `errors`."""
+    order's: what changed, lane words25), never in place of `message` or `errors`."""
     errors = [{"field": exc.field, "reason": str(exc)}]
     return api.create_response(request, {**exc.answer, **error_body(str(exc), errors)}, status=409)
 

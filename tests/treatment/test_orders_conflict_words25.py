@@ -3,7 +3,7 @@
 Before, it said "The methadone order changed since you read it (version 3): order 17 is now the newest, 40 mg
 from 2026-12-05 (Activo)": a version number, an order id and a status word (in English, or a Spanish one in
 brackets). Now it says who wrote which order, when, what it is now and what to do, in the request's language,
-and carries the versions now and what changed as fields (`orders_version`, `order_versions`, `changed`). The
+and carries what changed as a field (`changed`; no version now: lane api24's decision, kept by the lead). The
 one API route that answers it is POST /api/v1/patients/{id}/orders (`services.prescribe`, the only writer
 that raises `OrderChanged`; a discharge, a take-home plan's end and the other writes take no orders version),
 through either of its versions (`orders_version`, `order_version`). The medication page and the start page
@@ -200,10 +200,10 @@ def test_the_409_for_a_medication_with_no_order_says_so(world: World, language: 
 # What the 409 carries as fields
 
 
-def test_the_409_carries_the_versions_now_as_get_gives_them(world: World) -> None:
+def test_the_409_carries_no_version_now(world: World) -> None:
+    """A refusal is never a token to re-send the same write blindly (lane api24): the client reads again."""
     body, _order, _token = stale_after_a_new_order(world, "en")
-    got = _client(world).get(f"/api/v1/patients/{world.alice.pk}/medication").json()
-    assert (body["orders_version"], body["order_versions"]) == (got["orders_version"], got["order_versions"])
+    assert {"orders_version", "order_versions"} & set(body) == set()
 
 
 def test_the_409_carries_what_changed(world: World) -> None:
@@ -242,9 +242,10 @@ def test_the_409_keeps_the_apis_error_shape(world: World) -> None:
     assert body["errors"][0]["reason"] == body["message"]
 
 
-def test_an_order_sent_again_with_the_409s_version_is_written(world: World) -> None:
-    body, _order, _token = stale_after_a_new_order(world, "en")
-    again = {"medication": "methadone", "dose_mg": "60", "orders_version": body["orders_version"]}
+def test_an_order_sent_again_after_reading_the_orders_again_is_written(world: World) -> None:
+    _body, _order, _token = stale_after_a_new_order(world, "en")
+    now = _client(world).get(f"/api/v1/patients/{world.alice.pk}/medication").json()["orders_version"]
+    again = {"medication": "methadone", "dose_mg": "60", "orders_version": now}
     assert post(world, again, "en").status_code == 201
 
 

@@ -121,14 +121,19 @@ def test_an_old_client_without_the_version_still_gets_422_naming_it(world: World
     refused(world, {"medication": "methadone", "dose_mg": "30", "order_version": 0}, 422)
 
 
-def test_a_refused_write_answers_the_version_now_beside_what_changed(world: World) -> None:
-    """Lane words25 (the lead's brief): the 409 gives the version now as a field, never as the version a
-    write of the client's left (nothing was written), and beside it the colleague's order it stands for
-    (`changed`), which the client shows before it writes again."""
+def test_a_refused_write_answers_no_version(world: World) -> None:
+    old = read(world)["orders_version"]
+    colleague(world, "methadone", "30")
+    body = refused(world, methadone(old, "35"), 409)
+    assert "orders_version" not in {k for k in body if k != "errors"}
+
+
+def test_a_refused_write_names_the_colleagues_order_that_changed(world: World) -> None:
+    """Lane words25: beside its words the 409 names the order it stands for (`changed`), which the client
+    shows before it reads the orders again; no version now (lane api24's decision, kept by the lead)."""
     old = read(world)["orders_version"]
     theirs = colleague(world, "methadone", "30")
     body = refused(world, methadone(old, "35"), 409)
-    assert body["orders_version"] == read(world)["orders_version"]
     assert body["changed"]["newest_order"]["id"] == theirs.pk
 
 

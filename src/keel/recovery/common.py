@@ -33,7 +33,7 @@ class StaleEdit(ValueError):
     """The record changed since the client read it (optimistic concurrency): 409, its body naming `field`
     (the version the client sent: `version` unless the write names another, as an order's `order_version`).
     Not audited: nothing was done, and the client is told to read the record again. `answer`: fields the
-    API's 409 body carries beside `message` and `errors` (an order's: the versions now and what changed,
+    API's 409 body carries beside `message` and `errors` (an order's: what changed, never a version now,
     `treatment.services.orders.changed_answer`), so a client acts on fields, not on words."""
 
     def __init__(

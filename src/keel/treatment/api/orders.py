@@ -37,9 +37,9 @@ def create_order(
     refused, as before: 422 naming it), see `services.prescribe`. The answer carries the orders' new
     `orders_version` (session 24), read under the write's lock: the next order sends it, no read between.
     The 409 (an order written or stopped since the version sent) says in words who changed which order,
-    when, and what to do, in the request's language, and carries as fields the versions now
-    (`orders_version`, `order_versions`) and `changed` (the medication, the version read, its newest order
-    now: id, dose_mg, starts_on, status, written_at, written_by, stopped_on), lane words25."""
+    when, and what to do, in the request's language, and carries as a field `changed` (the medication, the
+    version read, its newest order now: id, dose_mg, starts_on, status, written_at, written_by, stopped_on),
+    lane words25; no version now (lane api24): the client reads the orders again before it writes."""
     sent = "order_version" in payload.model_fields_set
     order = services.prescribe(
         by=request.auth,

@@ -364,12 +364,11 @@ def changed_answer(
     patient: Patient, medication: str, read: int, newest: MedicationOrder | None
 ) -> dict[str, object]:
     """What the API's 409 for a stale order carries beside its words (lane words25), so an integration acts
-    on fields, not on text: `orders_version` and `order_versions` now (as GET /patients/{id}/medication
-    gives them: read the orders again, then send the order with them), and `changed`: the medication whose
-    orders changed, the version of them the writer sent (`read`), and its newest order now (null: none):
-    id, dose, first day, status code, when and by whom it was written, and for a stopped one the day of the
-    discharge that stopped it."""
-    versions = order_versions_of(patient)
+    on fields, not on text: `changed`, the medication whose orders changed, the version of them the writer
+    sent (`read`), and its newest order now (null: none): id, dose, first day, status code, when and by whom
+    it was written, and for a stopped one the day of the discharge that stopped it. No version now (lane
+    api24's decision, kept): a client reads the orders again (GET /patients/{id}/medication) before it
+    writes, so a refusal is never a token to re-send the same write blindly."""
     order: dict[str, object] | None = None
     if newest is not None:
         stopped = newest.status == OrderStatus.STOPPED
@@ -382,11 +381,7 @@ def changed_answer(
             "written_by": newest.prescriber.get_full_name() or newest.prescriber.get_username(),
             "stopped_on": _iso(discharge_day(patient, newest)) if stopped else None,
         }
-    return {
-        "orders_version": orders_version_of(patient, versions),
-        "order_versions": versions,
-        "changed": {"medication": medication, "version_read": read, "newest_order": order},
-    }
+    return {"changed": {"medication": medication, "version_read": read, "newest_order": order}}
 
 
 def _iso(day: date | None) -> str | None:
