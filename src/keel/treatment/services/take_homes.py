@@ -108,8 +108,8 @@ def suspend_take_home_plans(
     itself a bottle day, or a dose was given earlier that day, the run of bottle days going on from it is at
     home and the plan ends after that run (lane bot25: ended all the same when that run is its last, a hold's
     end: its bottles at home for the days after the hold are called back, `queries.call_back`). Releasing
-    the hold does not bring the rest back: the prescriber
-    decides again, with the held dose among the concerns to acknowledge. Called inside the hold's
+    the hold does not bring the rest back: the prescriber decides again, with the held dose among the
+    concerns to acknowledge. Called inside the hold's
     transaction, the person's row locked first (a take-home decision being saved at the same moment waits,
     then sees the hold); each plan ended is audited. Returns the ids ended. `given_today`: whether a dose of
     any medication was given and taken on `held_on`, when the caller read it under the person's lock it
