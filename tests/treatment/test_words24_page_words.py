@@ -140,8 +140,10 @@ def test_a_plan_the_window_stopped_says_so(world: World, stopped: date) -> None:
     assert "Stopped at the window: no take-home days after" in _plan_section(world, "en")
 
 
-def test_a_plan_whose_bottles_left_says_they_were_taken_back(world: World, stopped: date) -> None:
-    assert "recorded as handed out, were taken back" in _plan_section(world, "en")
+def test_a_plan_whose_bottles_left_says_they_are_still_at_home(world: World, stopped: date) -> None:
+    """Lane bot25 (review 24c hole 2): the bottles are in the person's hands: "still at home", never "taken
+    back" (review 24b's words), and the person is called back."""
+    assert "still at home until brought back: call the person back" in _plan_section(world, "en")
 
 
 def test_a_plan_whose_bottles_left_never_says_they_were_not_handed_out(world: World, stopped: date) -> None:
@@ -182,7 +184,7 @@ def test_the_stopped_plan_asks_no_override_in_spanish(world: World, stopped: dat
 def test_the_stopped_plan_in_spanish(world: World, stopped: date) -> None:
     section = _plan_section(world, "es")
     assert "Detenido en la ventanilla" in section
-    assert "se retiraron" in section
+    assert "siguen en casa hasta que se devuelvan" in section  # lane bot25: still at home, call back
 
 
 def test_the_stopped_plan_in_spanish_has_no_english_end(world: World, stopped: date) -> None:

@@ -113,13 +113,16 @@ def bottles_held(
     today: date,
     recorded: Collection[date] = (),
     taken_back: Collection[date] = (),
+    left: Collection[date] = (),
 ) -> set[date]:
     """The plan's bottle days from `today` on that count against the person's supply: a day the plan still
     covers (`ended_on`: the last one; None: the plan stands; never a day from `not_handed_out_from` on, a
     run that never left ends the plan before it), or a bottle handed out before the plan ended
-    (`handed_out`; `visits`: the days an observed dose was taken while the plan stood), less the bottles
-    brought back unopened (`returned`, which also holds a day whose dose was given at the window instead).
-    `recorded`, `taken_back`: the plan's record of the bottles handed out and taken back."""
+    (`handed_out`; `visits`: the days an observed dose was taken while the plan stood; `left`: the days the
+    plan's record holds as handed out at a dose that stands, a fact whatever ended the plan since, lane
+    bot25), less the bottles brought back unopened (`returned`, which also holds a day whose dose was given
+    at the window instead). `recorded`, `taken_back`: the plan's record of the bottles handed out and taken
+    back."""
     days = set(bottles)
     back = set(returned)
     seen = set(visits)
@@ -140,5 +143,10 @@ def bottles_held(
         for day in days
         if day >= today
         and day not in back
-        and (ended_on is None or day <= ended_on or handed_out(day, days, decided_on, seen, ended_day))
+        and (
+            ended_on is None
+            or day <= ended_on
+            or day in left
+            or handed_out(day, days, decided_on, seen, ended_day)
+        )
     }

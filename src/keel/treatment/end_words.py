@@ -2,7 +2,7 @@
 
 A plan the dosing window ended (its bottles not handed out, taken back, or stopped by a dose held) keeps its
 end reason in English, as the service wrote it (`services.doses.bottles`: NOT_HANDED_OUT, NOTHING_GIVEN,
-VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, ALL_BACK_FROM_TODAY, EARLIER_END;
+VOIDED_NOT_HANDED_OUT, TAKEN_BACK_FROM_TODAY, KEPT_BACK_AT_HOME, ALL_BACK_FROM_TODAY, EARLIER_END;
 `services.take_homes.HOLD_SUSPENDS`), with ISO
 dates in it. The medication page showed it as stored: English on a Spanish page, "2026-12-06, 2026-12-07" to
 read, and "Ended early ... (by <the nurse>)" as though the nurse had ended it. Here the stored text is read
@@ -47,6 +47,14 @@ TAKEN_BACK_FROM_TODAY = N_(
     "back to bring them in. The dose of %(day)s they went home with was corrected, and after it the window "
     "would not give %(mg)s mg (%(why)s). The bottles for the days before stand. The person doses at the "
     "window until a prescriber rewrites the order and decides take-home doses again."
+)
+# Lane bot25 (review 24c hole 2): a keep back after the run's bottles had been handed out with the dose now
+# corrected down: still at home, call the person back.
+KEPT_BACK_AT_HOME = N_(
+    "The bottles for %(days)s were handed over and are still at home until brought back: call the person "
+    "back to bring them in. The dose of %(day)s they went home with was corrected, and after it the window "
+    "would not give %(mg)s mg (%(why)s). The person doses at the window until a prescriber rewrites the "
+    "order and decides take-home doses again."
 )
 ALL_BACK_FROM_TODAY = N_(
     "The bottles for %(days)s were brought back: the dose of %(day)s they went home with was corrected, and "
@@ -120,6 +128,7 @@ def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
         (_pattern(bottles.NOTHING_GIVEN), NOTHING_GIVEN, NOTHING_GIVEN_TAKEN_BACK),
         (_pattern(bottles.VOIDED_NOT_HANDED_OUT), VOIDED_NOT_HANDED_OUT, VOIDED_TAKEN_BACK),
         (_pattern(bottles.TAKEN_BACK_FROM_TODAY), TAKEN_BACK_FROM_TODAY, ""),
+        (_pattern(bottles.KEPT_BACK_AT_HOME), KEPT_BACK_AT_HOME, ""),
         (_pattern(bottles.ALL_BACK_FROM_TODAY), ALL_BACK_FROM_TODAY, ""),
         (_pattern(take_homes.HOLD_SUSPENDS), HOLD_SUSPENDS, ""),
     )

@@ -6,6 +6,7 @@ from ninja import Status
 
 from keel.access.http import AuthenticatedApiRequest
 from keel.accounts.schemas import ErrorOut
+from keel.patients.models import local_today
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
@@ -71,4 +72,6 @@ def end_take_home(
         from_day=payload.from_day,
         returned_days=payload.returned_days,
     )
-    return TakeHomeOut.of(plan)
+    # lane bot25: the answer carries the plan's call-back list, as the medication page shows it after the end
+    today = local_today(plan.patient)
+    return TakeHomeOut.of(plan, queries.call_back(plan.patient, today).get(plan.pk))

@@ -25,6 +25,7 @@ from keel.treatment.models import (
     DoseStatus,
     Medication,
     MedicationOrder,
+    PlanEnd,
     TakeHomePlan,
     order_in_force,
 )
@@ -221,6 +222,7 @@ def held_bottles(patient: Patient, episode: tuple[int, date] | None, today: date
         p
         for p in plans
         if p.ended_on is not None
+        or p.bottles_taken_back
         or unrecorded_days_due(
             [date.fromisoformat(iso) for iso in p.bottles or []],
             {date.fromisoformat(iso) for iso in [*(p.bottle_mg or {}), *(p.bottles_taken_back or {})]},
@@ -262,6 +264,7 @@ def _held(
     """`bottles_held` of one plan from `today` on (`visits`: `_visits`)."""
     zone = zone_of(patient)
     ended_at = plan.ended_at
+    standing = {day for day, _at, _o in visits}
     return bottles_held(
         bottles=[date.fromisoformat(iso) for iso in plan.bottles or []],
         decided_on=plan.decided_at.astimezone(zone).date(),
@@ -278,11 +281,40 @@ def _held(
         today=today,
         recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
         taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
+        left=recorded_as_left(plan, zone, standing),
     )
 
 
+def recorded_as_left(
+    plan: TakeHomePlan, zone: ZoneInfo, standing: Collection[date], *, maybe: bool = False
+) -> set[date]:
+    """Lane bot25 (review 24c holes 1 and 3): the plan's bottle days its record holds as handed out, a fact
+    never re-recorded by a later correction, whatever ended the plan since (a keep back written at the
+    correction's instant, a hold, a prescriber): every day of `bottle_mg`, and a day the record took back
+    (`bottles_taken_back`, after a correction of the dose they went home with) whose run went home at the
+    decision or at an observed dose that still stands (`standing`: the days an observed methadone dose was
+    taken, `taken_doses`). `maybe`: also a day taken back whose dose no longer stands (voided or corrected
+    to 0 mg): the record says it was handed out, the dose row says nothing was given, so whether it left is
+    for a person to find out: the call-back list names it (`call_back`), and the end form records it
+    brought back (or that it never left); the supply check and the window do not count it (review 23b: a
+    person whose dose was recorded in error is dosed at the window)."""
+    bottles = {date.fromisoformat(iso) for iso in plan.bottles or []}
+    decided_on = plan.decided_at.astimezone(zone).date()
+    left = {date.fromisoformat(iso) for iso in plan.bottle_mg or {}}
+    for iso in plan.bottles_taken_back or {}:
+        day = date.fromisoformat(iso)
+        start = run_start(day, bottles | {day})
+        if maybe or start == decided_on or start - timedelta(days=1) in standing:
+            left.add(day)
+    return left
+
+
 def bottles_at_home(
-    patient: Patient, from_day: date, *, plans: Iterable[TakeHomePlan] | None = None
+    patient: Patient,
+    from_day: date,
+    *,
+    plans: Iterable[TakeHomePlan] | None = None,
+    maybe: bool = False,
 ) -> dict[int, dict[date, Decimal]]:
     """Review 24b: the one answer to "which bottles are at home" (plan id -> day -> mg), for `from_day` or
     later: AT HOME = HANDED OUT - BROUGHT BACK. Handed out: the bottle's run left the clinic at an observed
@@ -295,7 +327,10 @@ def bottles_at_home(
     supply check (`held_bottles`, the same `bottles_held`), the call-back list (`call_back`), the window
     (`record_bottles_brought_back`) and the FHIR export. `plans`: every take-home plan of the person, as the
     caller read them in its transaction under the person's lock with nothing written to them since (perf24:
-    the dose at the window's `every_plan`, issue #21); None: read here."""
+    the dose at the window's `every_plan`, issue #21); None: read here. Lane bot25: a bottle the plan's record
+    holds as handed out is at home whatever ended the plan since (`recorded_as_left`); `maybe`: with the
+    bottles recorded as handed out whose dose no longer stands (the call-back list and the record of
+    bottles brought back read them; nobody else)."""
     if plans is None:
         plans = TakeHomePlan.objects.filter(patient=patient)
     due = sorted(
@@ -310,7 +345,7 @@ def bottles_at_home(
     orders: list[MedicationOrder] = []
     found: dict[int, dict[date, Decimal]] = {}
     for plan in due:
-        days = _left(patient, plan, visits, from_day)
+        days = _left(patient, plan, visits, from_day, maybe=maybe)
         recorded = {**(plan.bottles_taken_back or {}), **(plan.bottle_mg or {})}
         mgs: dict[date, Decimal] = {}
         for day, left_with in sorted(days.items()):
@@ -331,12 +366,18 @@ def bottles_at_home(
 
 
 def _left(
-    patient: Patient, plan: TakeHomePlan, visits: list[tuple[date, datetime, int]], from_day: date
+    patient: Patient,
+    plan: TakeHomePlan,
+    visits: list[tuple[date, datetime, int]],
+    from_day: date,
+    *,
+    maybe: bool = False,
 ) -> dict[date, int | None]:
     """The plan's bottles for `from_day` or later that left the clinic (the plan's record, `bottle_mg`, where
     it has the day; else `take_home_bottles.handed_out`: at a standing dose taken before the plan ended, or
-    at the decision) and were not brought back, each with the order of the dose it went with (None: it went
-    at the decision, or no standing dose of that day is read)."""
+    at the decision; lane bot25: or one the record took back, `recorded_as_left`, `maybe` as `bottles_at_home`
+    says) and were not brought back, each with the order of the dose it went with (None: it went at the
+    decision, or no standing dose of that day is read)."""
     zone = zone_of(patient)
     ended_at = plan.ended_at
     ended_day = (
@@ -347,12 +388,14 @@ def _left(
         else plan.ended_on
     )
     seen: dict[date, int] = {}
+    every: dict[date, int] = {}  # whenever the plan ended: a bottle its record holds went with one of these
     for day, at, order_id in visits:
+        every[day] = max(order_id, every.get(day, order_id))
         if ended_at is None or at <= ended_at:
             seen[day] = max(order_id, seen.get(day, order_id))
     bottles = {date.fromisoformat(iso) for iso in plan.bottles or []}
     back = set(plan.returned_days or [])
-    recorded = set(plan.bottle_mg or {})
+    recorded = recorded_as_left(plan, zone, set(every), maybe=maybe)
     decided_on = plan.decided_at.astimezone(zone).date()
     left: dict[date, int | None] = {}
     for day in bottles:
@@ -360,9 +403,10 @@ def _left(
             continue
         # merge24b: the plan's record where it speaks (`bottle_mg`: handed out), else the observed dose
         # (`handed_out`), the one answer to "which bottles left" (`not_handed_out_from`, FHIR)
-        if day.isoformat() in recorded or handed_out(day, bottles, decided_on, set(seen), ended_day):
+        if day in recorded or handed_out(day, bottles, decided_on, set(seen), ended_day):
             start = run_start(day, bottles)
-            left[day] = None if start == decided_on else seen.get(start - timedelta(days=1))
+            before = start - timedelta(days=1)
+            left[day] = None if start == decided_on else seen.get(before, every.get(before))
     return left
 
 
@@ -381,15 +425,32 @@ def call_back(patient: Patient, today: date) -> dict[int, dict[date, Decimal]]:
     """Review 24b hole 6: the call-back list kept where the next shift sees it (the medication page, the API):
     by ended plan, the bottles at home (`bottles_at_home`, from `today` on) for days the plan no longer
     covers, whatever ended it (a prescriber, a hold, discharge, a correction down's take-back): the person
-    is to be called back to bring them in, until they are recorded brought back."""
-    ended = {p.pk: p.ended_on for p in TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False)}
+    is to be called back to bring them in, until they are recorded brought back. Lane bot25 (review 24c):
+    with the bottles recorded as handed out whose dose no longer stands (`bottles_at_home`'s `maybe`: a
+    person finds out whether they left, and records them brought back or never gone), and, of a plan a
+    hold ended (`PlanEnd.HOLD`), the bottles at home for the days after the hold's day: the plan keeps
+    covering them (the window gives no observed dose on their day unless the bottle comes back), and the
+    person is asked to bring them back before those days (`doses.bottles.AT_HOME_AFTER_HOLD`)."""
+    zone = zone_of(patient)
+    ended = {
+        p.pk: _called_back_after(p, zone)
+        for p in TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False)
+    }
     found: dict[int, dict[date, Decimal]] = {}
-    for pk, days in bottles_at_home(patient, today).items():
+    for pk, days in bottles_at_home(patient, today, maybe=True).items():
         last = ended.get(pk)
         beyond = {d: mg for d, mg in days.items() if last is not None and d > last}
         if beyond:
             found[pk] = beyond
     return found
+
+
+def _called_back_after(plan: TakeHomePlan, zone: ZoneInfo) -> date | None:
+    """The last day of an ended plan whose bottle at home is not called back: the last day it covers, or for
+    a hold's end the day of the hold (`call_back`)."""
+    if plan.end_kind == PlanEnd.HOLD and plan.ended_at is not None and plan.ended_on is not None:
+        return min(plan.ended_on, plan.ended_at.astimezone(zone).date())
+    return plan.ended_on
 
 
 def bottles_at_home_above(

@@ -106,8 +106,10 @@ def suspend_take_home_plans(
     be at home stay covered, so the window never gives an observed dose on their days unless the bottle is
     returned unopened: a bottle goes home at the last observed dose before its day, so when `held_on` is
     itself a bottle day, or a dose was given earlier that day, the run of bottle days going on from it is at
-    home and the plan ends after that run. Releasing the hold does not bring the rest back: the prescriber
-    decides again, with the held dose among the concerns to acknowledge. Called inside the hold's
+    home and the plan ends after that run (lane bot25: ended all the same when that run is its last, a hold's
+    end: its bottles at home for the days after the hold are called back, `queries.call_back`). Releasing
+    the hold does not bring the rest back: the prescriber decides again, with the held dose among the
+    concerns to acknowledge. Called inside the hold's
     transaction, the person's row locked first (a take-home decision being saved at the same moment waits,
     then sees the hold); each plan ended is audited. Returns the ids ended. `given_today`: whether a dose of
     any medication was given and taken on `held_on`, when the caller read it under the person's lock it
@@ -129,8 +131,8 @@ def suspend_take_home_plans(
         if held_on in days or given_today:  # bottles for the run going on from today may be at home
             while last + timedelta(days=1) in days:
                 last += timedelta(days=1)
-        if not any(day > last for day in days):
-            continue
+        # lane bot25 (review 24c hole 6): ended even when that run is its last, so the bottles at home after
+        # the hold's day are on the call-back list (`queries.call_back`) for the next shift
         plan.ended_on = last
         plan.ended_by, plan.ended_at = by, now
         plan.end_reason, plan.end_kind = HOLD_SUSPENDS.format(day=held_on.isoformat()), PlanEnd.HOLD
@@ -273,7 +275,10 @@ def _end_plan(
                 _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
             )
         stopped = {d for d in plan_days(plan) if d >= start}
-        _check_returned_stopped(returned, stopped)
+        # lane bot25 (review 24c hole 4): a plan kept back today after its bottles left (a correction down of
+        # the dose they went with) covers none of them, yet they are at home: they can come back too
+        home = _at_home(patient, plan, now) if kept_back and returned else set()
+        _check_returned_stopped(returned, stopped | home)
         last = start - timedelta(days=1)  # the last day a bottle covers
         plan.ended_on = min(last, plan.ended_on) if plan.ended_on is not None else last
         plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = by, now, text, PlanEnd.PRESCRIBER
@@ -307,7 +312,7 @@ def _record_brought_back(
     record of bottles back, which `bottles_at_home` and `held_bottles` read), only bottles still at home
     from today on (else `returned_days` is refused, naming the days); the end itself is not changed, the
     reason is added to it, audited."""
-    at_home = set(bottles_at_home(patient, local_today(patient, now)).get(plan.pk, {}))
+    at_home = _at_home(patient, plan, now)
     not_home = [d for d in returned if d not in at_home]
     if not_home:
         raise TreatmentInvalid(
@@ -333,6 +338,12 @@ def _record_brought_back(
         detail={"bottles_brought_back": days, **_still_held(patient, plan, now)},
     )
     return plan
+
+
+def _at_home(patient: Patient, plan: TakeHomePlan, now: datetime) -> set[date]:
+    """The plan's bottles from today on that may be brought back: at home (`bottles_at_home`), or recorded as
+    handed out with a dose that no longer stands (its `maybe`: brought back, or found never to have left)."""
+    return set(bottles_at_home(patient, local_today(patient, now), maybe=True).get(plan.pk, {}))
 
 
 def _still_held(patient: Patient, plan: TakeHomePlan, now: datetime) -> dict[str, object]:

@@ -104,6 +104,15 @@ TAKEN_BACK_FROM_TODAY = (
     "would not give their {mg} mg ({why}). The bottles of earlier days stand. The person comes to the window "
     "until a prescriber re-writes the order and decides take-home doses again."
 )
+# Lane bot25 (review 24c hole 2): the same keep back when the run's bottles had already been handed out with
+# the dose now corrected down (today's or yesterday's): they are still at home, and the person is called back
+# (the plan's call-back list, `queries.call_back`, names them until they are recorded brought back).
+KEPT_BACK_AT_HOME = (
+    "The bottles for {days} were handed over and are still at home until brought back: call the person back "
+    "to bring them in. The dose of {day} they went home with was corrected, and after it the window would "
+    "not give their {mg} mg ({why}). The person comes to the window until a prescriber re-writes the order "
+    "and decides take-home doses again."
+)
 ALL_BACK_FROM_TODAY = (
     "The bottles for {days} were brought back: the dose of {day} they went home with was corrected to a "
     "total after which the window would not give their {mg} mg ({why}). The bottles of earlier days stand. "
@@ -513,7 +522,7 @@ def _judge_run(
         call = {iso: mg for iso, mg in had.items() if iso not in back}
     if had:
         _set_bottles(plan, rest)
-    kept = _keep_back(by, patient, plan, run, today, now, blocked)
+    kept = _keep_back(by, patient, plan, run, today, now, blocked, home=call)
     return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
 
 
@@ -688,11 +697,20 @@ def _keep_back(
     today: date,
     now: datetime,
     blocked: tuple[date, Decimal, Reason],
+    *,
+    home: dict[str, str] | None = None,
 ) -> Reason:
-    """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited."""
+    """The run is not handed out: the plan ends today, just before `now` (review 22n hole 5), audited.
+    `home`: the run's bottles already handed out with the dose of `today` and not brought back (ISO day ->
+    mg; a correction down after they left): the kept reason says they are still at home and the person is
+    to be called back (`KEPT_BACK_AT_HOME`, lane bot25, review 24c hole 2), never "not handed out"."""
     _day, mg, reason = blocked
     days = ", ".join(d.isoformat() for d in run)
     text = NOT_HANDED_OUT.format(days=days, mg=f"{mg.normalize():f}", why=reason.text)
+    if home:
+        text = KEPT_BACK_AT_HOME.format(
+            days=", ".join(sorted(home)), day=today.isoformat(), mg=f"{mg.normalize():f}", why=reason.text
+        )
     _end_keeping_earlier(plan, by, today, now - KEPT_BACK_BEFORE, text, PlanEnd.KEPT_BACK)  # review 22t: 6
     _audit(
         by,
