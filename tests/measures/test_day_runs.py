@@ -92,7 +92,7 @@ def _population(world: World, people: int = 25, seed: int = 5) -> None:
                 max_supply_days=3,
                 bottles=bottles,
                 # handed out, as the dose path records them: a bottle that never left covers no day (lane
-                # fhir25: the measures read plans as handed out), and these are the bottles the reference reads
+                # fhir25: the measures read plans as handed out); these are the bottles the reference reads
                 bottle_mg={iso: "60.00" for iso in bottles},
             )
 
