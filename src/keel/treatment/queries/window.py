@@ -267,7 +267,8 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     the count's read, in two statements (the programs' zones, then the count) whatever the list's length
     (and, only for people on a bottle day of a plan whose record is silent on a bottle day up to today, their
     dose contexts: `_take_home_after_all`), with the list's one audit row (the count is told from these
-    people's records, so it names them as the list does). The sum of `due` is `sum(1 for row in dosing_list(user) if row.due)`."""
+    people's records, so it names them as the list does). The sum of `due` is
+    `sum(1 for row in dosing_list(user) if row.due)`."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
         raise ClinicalNotAllowed("The dosing list is for nurses and prescribers.")
     people = window_people(user)
