@@ -194,3 +194,13 @@ def test_a_run_after_one_that_never_left_is_not_at_home_for_any_reader(world: Wo
     assert bottles_at_home(world.alice, today).get(plan.pk, {}) == {}
     assert held_bottles(world.alice, None, today).get(plan.pk, set()) == set()
     assert {res["status"] for res in _bottles(world, plan).values()} == {"cancelled"}
+
+
+def test_the_whole_record_bundle_with_bottles_at_home_is_valid_r4(world: World, corrected_down: Any) -> None:
+    from keel.interop.fhir.record import record_bundle
+
+    today = _today(world)
+    corrected_down.returned_days = [(today + timedelta(days=1)).isoformat()]  # one at home, one brought back
+    corrected_down.save(update_fields=["returned_days"])
+    base = Base("https://keel.example/fhir/R4/")
+    assert_valid_r4(record_bundle(world.alice, frozenset(Area), timezone.now(), base))
