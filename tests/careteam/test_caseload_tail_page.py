@@ -149,7 +149,7 @@ def test_a_page_past_the_head_is_one_statement_however_deep(world: World, varied
     assert counts[0] == counts[1]  # however deep
     if connection.vendor == "sqlite":  # PostgreSQL adds its planner setting's savepoint around each
         # Session 24: a take-home plan with a bottle day due that its record is silent on reads the observed
-        # days once (`treatment.queries.missed._visits`: a bottle whose hand-out day passed with no dose never
+        # days once (`missed.visits_of`: a bottle whose hand-out day passed with no dose never
         # left, the dose context's rule): one statement more than the three before.
         assert len(first.captured_queries) <= 4
         assert counts == [1, 1]

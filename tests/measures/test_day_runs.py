@@ -81,6 +81,7 @@ def _population(world: World, people: int = 25, seed: int = 5) -> None:
                     )
         if rng.random() < 0.4:
             start = FIRST + timedelta(days=rng.randint(0, 120))
+            bottles = [(start + timedelta(days=k)).isoformat() for k in range(rng.randint(1, 4))]
             TakeHomePlan.objects.create(
                 patient=patient,
                 decided_by=nurse,
@@ -89,7 +90,10 @@ def _population(world: World, people: int = 25, seed: int = 5) -> None:
                 criteria={},
                 decision={},
                 max_supply_days=3,
-                bottles=[(start + timedelta(days=k)).isoformat() for k in range(rng.randint(1, 4))],
+                bottles=bottles,
+                # handed out, as the dose path records them: a bottle that never left covers no day (lane
+                # fhir25: the measures read plans as handed out); these are the bottles the reference reads
+                bottle_mg={iso: "60.00" for iso in bottles},
             )
 
 

@@ -91,7 +91,10 @@ def test_fhir_does_not_say_a_bottle_kept_back_at_a_correction_down_was_handed_ov
     tomorrow = (morning.date() + timedelta(days=1)).isoformat()
     assert plan.ended_on is not None and tomorrow not in plan.bottle_mg, "setup: kept back"
     found = _fhir_tomorrow(world, morning + timedelta(hours=2))
-    assert all(d["status"] != "completed" for d in found), found
+    # Superseded by review 24c hole 5 (session 25, the lead's decision; was: no "completed"): the bottles
+    # left with the 80 mg dose and stay in the person's hands until recorded brought back (review 24b), so
+    # FHIR says they were dispensed, with a note that the care team calls the person back.
+    assert [d["status"] for d in found] == ["completed"], found
 
 
 def test_a_second_part_does_not_resume_a_plan_the_prescriber_replaced(world: World) -> None:

@@ -17,10 +17,8 @@ from keel.treatment.services.take_homes import end_take_home_plan
 from tests.conftest import World
 from tests.factories import given_on, methadone_with_take_home_plan, pinned_at_last_five_pm_utc
 
-# Open holes found by review 24c at the end of session 24, after the last CI of that session: each test fails
-# today and is kept as an expected failure (not strict) until its fix lands; the fix removes its mark. Lane
-# bot25 fixed holes 1, 2, 3, 4 and 6 (their marks removed); hole 5 (FHIR) is lane fhir25's.
-OPEN = pytest.mark.xfail(reason="review 24c: an open hole (tests/review24c/HOLES.md)", strict=False)
+# Holes found by review 24c at the end of session 24, after the last CI of that session, kept as expected
+# failures until their fixes landed: lane bot25 fixed holes 1, 2, 3, 4 and 6, lane fhir25 hole 5 (session 25).
 
 REASON = "Relapse reported at counseling; the person agreed to daily observed dosing again."
 
@@ -132,7 +130,6 @@ def test_zero_or_void_after_bottles_left_leaves_no_call_back(world: World, how: 
     }
 
 
-@OPEN
 def test_fhir_says_entered_in_error_for_bottles_the_page_calls_back(world: World) -> None:
     """Hole 5 (high; page vs FHIR). Yesterday's hand-out dose is corrected down from 80 to 60 mg after
     today's and tomorrow's bottles went home. The medication page and the API list both bottles on the

@@ -49,6 +49,23 @@ def handed_out(
     return start == decided_on or given_on in visits
 
 
+def left_clinic(
+    day: date,
+    bottles: set[date],
+    decided_on: date,
+    visits: Collection[date],
+    ended_day: date | None,
+    recorded: Collection[date],
+) -> bool:
+    """Whether the bottle for `day` left the clinic (lane fhir25: the one answer every reader of "handed
+    out" gives, `bottles_at_home` and the FHIR export alike): the plan's record says so (`recorded`:
+    `TakeHomePlan.bottle_mg`, handed out), else the observed dose on its hand-out day stands (`handed_out`;
+    `visits`: the days an observed dose that still stands was taken, up to the plan's end). A bottle the
+    record "took back" after a correction down left all the same when the dose it went with stands: the
+    take-back is an instruction to call the person back, never a fact that it stayed in the clinic."""
+    return day in recorded or handed_out(day, bottles, decided_on, visits, ended_day)
+
+
 def unrecorded_days_due(
     bottles: Iterable[date], recorded: Collection[date], ended_on: date | None, today: date
 ) -> bool:

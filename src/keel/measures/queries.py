@@ -39,6 +39,7 @@ from keel.treatment.models import (
     TakeHomePlan,
 )
 from keel.treatment.queries import effective_mg, plan_days
+from keel.treatment.queries.missed import COUNTED_PLAN, CountedPlan, read_as_handed_out, visits_of
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -224,8 +225,9 @@ def _amended_and_taken(doses: QuerySet[DoseRecord]) -> list[DoseRecord]:
 
 
 def _people(program: Program, as_of: date | None = None) -> list[Person]:
-    """Every patient of the program as dates only: seven set-based queries, whatever the program's size;
-    the diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
+    """Every patient of the program as dates only: seven set-based queries, whatever the program's size (eight
+    when a take-home plan has a bottle day due and not in its record: the observed days it is read with); the
+    diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
     # (every patient of a program has a birth date; only a self-guided record, never in a program, has none)
     patients: dict[int, date] = {
         pk: born
@@ -264,9 +266,18 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     )
     for pk, filled_on, supply in fills.values_list("patient_id", "filled_on", "days_supply"):
         injections[pk].append(cover_days(filled_on, supply))  # a pharmacy fill covers its days' supply
-    plans = TakeHomePlan.objects.filter(patient__program=program).only("patient_id", "bottles", "ended_on")
-    for plan in plans:
-        days[plan.patient_id] |= plan_days(plan)  # none after the plan ended (a hold, discharge)
+    # Lane fhir25: each plan as the dose context reads it (`read_as_handed_out`, the caseload's count's
+    # helper: a run whose bottle never left the clinic, no observed dose on the day it was to go home, ends
+    # the plan the day before it, so its days are missed, not covered); its values in one statement, the
+    # observed methadone days in one more only when a plan has a bottle day due and not in its record
+    plans = [
+        CountedPlan(*values)
+        for values in TakeHomePlan.objects.filter(patient__program=program).values_list(*COUNTED_PLAN)
+    ]
+    today = program_today(program)
+    visits = visits_of(plans, {plan.patient_id: today for plan in plans})
+    for plan in plans:  # none after the plan ended (a hold, discharge, a run that never left)
+        days[plan.patient_id] |= plan_days(read_as_handed_out(plan, today, visits))
     with_oud = diagnosed(program, as_of)  # the record's one diagnosis, on the report date (issue #15)
     kits: dict[int, list[date]] = defaultdict(list)
     for pk, day in NaloxoneKit.objects.filter(patient__program=program).values_list(

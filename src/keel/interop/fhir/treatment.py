@@ -6,8 +6,11 @@ must see Sunday's take-home bottle, not only Friday's observed dose, and the QTc
   the bottle covers in `dosageInstruction[0].timing.event` and its text, one day's supply. Which bottles left
   the clinic is Keel's one definition, `keel.core.take_home_bottles` (`handed_out`; a plan that ended stops
   covering days, a bottle already handed out stays in the person's hands). Status: `completed` when handed out
-  (at the observed dose the day before its run, or on the day the plan was decided), `stopped` when brought
-  back unopened or the day's dose was given at the window instead (`returned_days`), `preparation` when a
+  (at the observed dose the day before its run, or on the day the plan was decided: `left_clinic`, the answer
+  `bottles_at_home` gives; lane fhir25: also a bottle the record took back after a correction down of a dose
+  that still stands, with a `note`), `stopped` when brought back unopened or the day's dose was given at the
+  window instead (`returned_days`; `whenHandedOver` when it had left), `entered-in-error` when the record
+  said it was handed over with a dose since voided or corrected to 0 mg (`_taken_back`), `preparation` when a
   standing plan will hand it out, `unknown` when a plan covers it but the record cannot say whether it left
   (a row written outside the dose path), `cancelled` when the plan stopped covering its day before it left
   the clinic (review 23a hole 1: sent, not left out, so a system that upserts by id hears that a bottle it
@@ -29,7 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from keel.core.take_home_bottles import hand_out_day, handed_out, not_handed_out_from
+from keel.core.take_home_bottles import hand_out_day, left_clinic, not_handed_out_from
 from keel.interop.fhir.base import LOINC, RXNORM, UCUM, instant, last_updated, ref
 from keel.treatment.models import RXNORM as RXNORM_CODES
 from keel.treatment.models import Medication, MedicationOrder, order_in_force
@@ -51,6 +54,15 @@ NOT_HANDED_OUT = (
     "The take-home plan stopped covering this day before the bottle left the clinic (a prescriber ended the "
     "plan, a dose was held, the run was kept back at the window, no observed dose was taken on the day it "
     "was to go home, or the episode of care ended): it was not handed over and will not be"
+)
+# Lane fhir25 (review 24c hole 5): a bottle the record took back after the dose it went home with was
+# corrected down, whose dose still stands: it left the clinic (`left_clinic`), so it is `completed` and at
+# home until it is recorded brought back (`bottles_at_home`); this note says why the plan no longer covers
+# its day.
+STILL_AT_HOME = (
+    "Handed over with the observed dose of {day}. That dose was corrected afterwards and the take-home plan "
+    "no longer covers this day, but the bottle is in the person's hands until it is recorded brought back: "
+    "the care team calls the person back to bring it in"
 )
 TAKEN_BACK_AGAIN = (
     "Recorded as handed over, then taken off the record: the dose it went home with was corrected or voided. "
@@ -137,16 +149,17 @@ def _read_plan(
 
 
 def _taken_back(covered: bool, given_on: date, today: date) -> tuple[str, str]:
-    """Step 2a, a day the record said was handed over and then took back (review 22t holes 1 and 2: the
-    dose it went home with was corrected to 0 mg or voided, or corrected down to a total after which the
-    window would not give the bottle): never `completed`, whatever the dose's visit says. Sent, not left out,
-    because the record once said it was handed over (an earlier export may hold `completed` for its id):
-    `entered-in-error`, the status FHIR R4 gives a dispense that was recorded and is nullified (not
-    `cancelled` or `declined`, which say the product was never picked up or was refused, a thing the record
-    does not know: the bottles may be in the person's hands, and the care team calls them back). The one
-    exception: a plan that still covers the day and whose run can still go home (its hand-out day is today
-    or later) sends `preparation`, as any bottle the standing plan will hand out, with the reason; handed
-    out again, it is `completed` again under the same id."""
+    """Step 2a, a day the record said was handed over and then took back, and whose bottle did not leave
+    the clinic by the one answer (`left_clinic`: the dose it was to go home with was voided or corrected to
+    0 mg, so no standing dose handed it out; one that left is `completed`, `_bottle_day`). Sent, not left
+    out, because the record once said it was handed over (an earlier export may hold `completed` for its
+    id): `entered-in-error`, R4's "the dispense was entered in error and therefore nullified", is what the
+    record knows: the hand-out was recorded with a dose that was itself recorded in error (not `cancelled`,
+    "not and will never be picked up", kept for a bottle whose plan stopped covering its day with nothing
+    recorded; not `declined`, a dispenser's refusal). The one exception: a plan that still covers the day
+    and whose run can still go home (its hand-out day is today or later) sends `preparation`, as any bottle
+    the standing plan will hand out, with the reason; handed out again, it is `completed` again under the
+    same id."""
     if covered and given_on >= today:
         return "preparation", TAKEN_BACK_AGAIN
     return "entered-in-error", TAKEN_BACK
@@ -168,10 +181,7 @@ def _status(read: _PlanRead, day: date, given_on: date, covered: bool, today: da
     `entered-in-error`, kept for a bottle the record took back; not `on-hold`: a new plan is a new
     decision). Should the end be undone (a run kept back at a lower split-dose total resumed the same day),
     the plan covers the day again and it is `preparation` again under the same id."""
-    if day.isoformat() in (read.plan.bottle_mg or {}):  # the record: handed over
-        out_of_clinic = True
-    else:  # the record is silent: a plan from before it, told from the observed doses
-        out_of_clinic = handed_out(day, set(read.bottles), read.decided_on, read.seen, read.ended_day)
+    out_of_clinic = _left(read, day)
     if not covered and not out_of_clinic:  # the plan ended before this bottle left the clinic
         return "cancelled", NOT_HANDED_OUT
     if day in read.back:
@@ -183,22 +193,42 @@ def _status(read: _PlanRead, day: date, given_on: date, covered: bool, today: da
     return "unknown", NOT_RECORDED
 
 
+def _left(read: _PlanRead, day: date) -> bool:
+    """Whether the bottle for `day` left the clinic: `take_home_bottles.left_clinic`, the answer
+    `bottles_at_home` gives (the plan's record, `bottle_mg`, where it speaks; else the observed dose on its
+    hand-out day, counted up to the plan's end)."""
+    recorded = {date.fromisoformat(iso) for iso in read.plan.bottle_mg or {}}
+    return left_clinic(day, set(read.bottles), read.decided_on, read.seen, read.ended_day, recorded)
+
+
 def _bottle_day(read: _PlanRead, day: date, orders: list[MedicationOrder], today: date) -> dict[str, Any]:
     """Step 2, one bottle day of one plan: the day it goes home (`hand_out_day`), whether the plan still
-    covers it, its status (`_taken_back` or `_status`) and the order in force that day (else on its hand-out
-    day)."""
+    covers it, its status and the order in force that day (else on its hand-out day). The status follows
+    the one record of what left the clinic (`left_clinic`, as `bottles_at_home` reads it; lane fhir25,
+    review 24c hole 5): a bottle handed out is `completed` until it is recorded brought back (`stopped`),
+    whatever ended the plan since, a bottle the record took back after a correction down included (its
+    dose stands: it is in the person's hands, the call-back list names it; a `note` says why the plan no
+    longer covers its day). A bottle the record took back that never left (`_taken_back`) and any other
+    day (`_status`) as they say."""
     plan, iso = read.plan, day.isoformat()
     given_on = hand_out_day(day, read.bottles, read.decided_on)
     covered = read.ended_on is None or day <= read.ended_on or (read.goes_home_today and given_on == today)
     taken_back = plan.bottles_taken_back or {}
-    taken_back_mg = None
+    taken_back_mg, note = None, ""
     if iso not in (plan.bottle_mg or {}) and iso in taken_back and day not in read.back:
-        status, reason = _taken_back(covered, given_on, today)
         taken_back_mg = Decimal(taken_back[iso])
+        if _left(read, day):  # handed out at a dose that stands: at home until brought back
+            status, reason, note = "completed", "", STILL_AT_HOME.format(day=given_on.isoformat())
+        else:
+            status, reason = _taken_back(covered, given_on, today)
     else:
         status, reason = _status(read, day, given_on, covered, today)
     order = order_in_force(orders, day) or order_in_force(orders, given_on)
     res = _dispense(plan, day, given_on, status, reason, order, taken_back_mg)
+    if note:
+        res["note"] = [{"text": note}]
+    if status == "stopped" and _left(read, day):  # brought back: it had left the clinic, and when
+        res["whenHandedOver"] = given_on.isoformat()
     # session 24: when the plan's record last changed (its decision, its end, and what the audit trail
     # holds of it: a hand-out, a take-back, a bottle back, a hold, a discharge); the plan keeps one row for
     # all its days, so a change of one day moves every day's time, never to before a change of its own

@@ -26,7 +26,6 @@ from django.db.models import (
 )
 
 from keel.core import episodes
-from keel.core.take_home_bottles import not_handed_out_from, unrecorded_days_due
 from keel.db.planner import without_jit
 from keel.patients.models import EnrollmentStatus, Patient
 from keel.treatment.models import DoseRecord, DoseStatus, Medication, TakeHomePlan
@@ -38,12 +37,25 @@ from keel.treatment.queries.doses import (
     newest_dosed_day,
     taken_doses,
 )
-from keel.treatment.queries.take_home_plans import episode_plans, plan_days
+from keel.treatment.queries.take_home_plans import due_unrecorded, episode_plans, first_missed, plan_days
+
+# The values of a TakeHomePlan `CountedPlan` holds, in its order (the person's program's zone last).
+COUNTED_PLAN = (
+    "patient_id",
+    "enrollment_id",
+    "decided_at",
+    "bottles",
+    "ended_on",
+    "bottle_mg",
+    "bottles_taken_back",
+    "patient__program__time_zone",
+)
 
 
-class _CountedPlan(NamedTuple):
-    """A take-home plan as `count_missed` reads it (values, no model instance): what `episode_plans` and
-    `plan_days` read, and what the one definition of a take-home day reads (`not_handed_out_from`)."""
+class CountedPlan(NamedTuple):
+    """A take-home plan as `count_missed` and the measures read it (values, no model instance: COUNTED_PLAN):
+    what `episode_plans` and `plan_days` read, and what the one definition of a take-home day reads
+    (`first_missed`)."""
 
     patient_id: int
     enrollment_id: int | None
@@ -55,41 +67,24 @@ class _CountedPlan(NamedTuple):
     time_zone: str
 
 
-def _due_unrecorded(plan: _CountedPlan, today: date) -> bool:
-    """A plan with a bottle day due and not in its record: the only kind `not_handed_out_from` may end."""
-    recorded = {*(plan.bottle_mg or {}), *(plan.bottles_taken_back or {})}
-    bottles = [date.fromisoformat(iso) for iso in plan.bottles or []]
-    return unrecorded_days_due(bottles, {date.fromisoformat(iso) for iso in recorded}, plan.ended_on, today)
-
-
-def _decided_on(plan: _CountedPlan) -> date:
+def _decided_on(plan: CountedPlan) -> date:
     return plan.decided_at.astimezone(ZoneInfo(plan.time_zone)).date()
 
 
-def _as_handed_out(plan: _CountedPlan, today: date, visits: Mapping[int, set[date]]) -> _CountedPlan:
+def read_as_handed_out(plan: CountedPlan, today: date, visits: Mapping[int, set[date]]) -> CountedPlan:
     """`plan` as the dose context reads it on `today` (`queries.take_home_plans.as_handed_out`, lane bot24):
-    a run whose bottle never left the clinic ends the plan the day before it (`not_handed_out_from`, the one
-    definition of a take-home day); `visits`: the observed days of the people with such a plan
-    (`_visits`, one statement for all of them)."""
-    if not _due_unrecorded(plan, today):
-        return plan
-    missed = not_handed_out_from(
-        [date.fromisoformat(iso) for iso in plan.bottles or []],
-        _decided_on(plan),
-        ended_on=plan.ended_on,
-        recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
-        taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
-        visits=visits.get(plan.patient_id, set()),
-        today=today,
-    )
+    a run whose bottle never left the clinic ends the plan the day before it (`first_missed`, the helper
+    `as_handed_out` reads too: `not_handed_out_from`, the one definition of a take-home day); `visits`: the
+    observed days of the people with such a plan (`visits_of`, one statement for all of them)."""
+    missed = first_missed(plan, _decided_on(plan), today, visits.get(plan.patient_id, set()))
     return plan if missed is None else plan._replace(ended_on=missed - timedelta(days=1))
 
 
-def _visits(plans: list[_CountedPlan], todays: Mapping[int, date]) -> dict[int, set[date]]:
+def visits_of(plans: list[CountedPlan], todays: Mapping[int, date]) -> dict[int, set[date]]:
     """The observed methadone days (`observed_days`' rule: taken, neither voided nor corrected to 0 mg) of
-    the people whose plans need them (`_due_unrecorded`), from the oldest such plan's decision on: one
+    the people whose plans need them (`due_unrecorded`), from the oldest such plan's decision on: one
     statement, none when no plan needs them."""
-    needing = [plan for plan in plans if _due_unrecorded(plan, todays[plan.patient_id])]
+    needing = [plan for plan in plans if due_unrecorded(plan, todays[plan.patient_id])]
     if not needing:
         return {}
     since = min(_decided_on(plan) for plan in needing)
@@ -212,23 +207,14 @@ def count_missed(
         plans = (
             TakeHomePlan.objects.filter(patient_id__in=chunk)
             .order_by("decided_at", "id")
-            .values_list(
-                "patient_id",
-                "enrollment_id",
-                "decided_at",
-                "bottles",
-                "ended_on",
-                "bottle_mg",
-                "bottles_taken_back",
-                "patient__program__time_zone",
-            )
+            .values_list(*COUNTED_PLAN)
         )  # `episode_take_home_plans`, as values: a plan object each cost more than the rest of the read
-        chosen = episode_plans((_CountedPlan(*values) for values in plans), episodes_of)
-        visits = _visits(chosen, todays) if methadone else {}
+        chosen = episode_plans((CountedPlan(*values) for values in plans), episodes_of)
+        visits = visits_of(chosen, todays) if methadone else {}
         for read in chosen:
             pk = read.patient_id
             # methadone's dose context reads its plans as handed out (`as_handed_out`); not buprenorphine's
-            plan = _as_handed_out(read, todays[pk], visits) if methadone else read
+            plan = read_as_handed_out(read, todays[pk], visits) if methadone else read
             days = [d for d in plan_days(plan) if d < todays[pk]] + ([covered[pk]] if pk in covered else [])
             if days:
                 covered[pk] = max(days)

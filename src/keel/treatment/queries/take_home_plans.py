@@ -5,7 +5,7 @@ person's supply (`held_bottles`)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from keel.core.take_home_bottles import (
     bottles_held,
     hand_out_day,
-    handed_out,
+    left_clinic,
     not_handed_out_from,
     run_start,
     unrecorded_days_due,
@@ -53,6 +53,17 @@ class PlanCover(Protocol):
 
     @property
     def ended_on(self) -> date | None: ...
+
+
+class PlanRecord(PlanCover, Protocol):
+    """What `first_missed` reads of a plan (a TakeHomePlan, or its values: `missed.CountedPlan`): its days,
+    its end and its record of the bottles handed out (`bottle_mg`) and taken back (`bottles_taken_back`)."""
+
+    @property
+    def bottle_mg(self) -> dict[str, str] | None: ...
+
+    @property
+    def bottles_taken_back(self) -> dict[str, str] | None: ...
 
 
 class EpisodePlan(PlanCover, Protocol):
@@ -134,6 +145,40 @@ def observed_days(patient_id: int, since: date) -> set[date]:
     )
 
 
+def due_unrecorded(plan: PlanRecord, today: date) -> bool:
+    """Whether a bottle day of `plan` up to `today` is not in its record (`unrecorded_days_due`): the only
+    plans `first_missed` may end, so a reader needs the observed doses only for these."""
+    recorded = {*(plan.bottle_mg or {}), *(plan.bottles_taken_back or {})}
+    bottles = [date.fromisoformat(iso) for iso in plan.bottles or []]
+    return unrecorded_days_due(bottles, {date.fromisoformat(iso) for iso in recorded}, plan.ended_on, today)
+
+
+def first_missed(
+    plan: PlanRecord,
+    decided_on: date,
+    today: date,
+    visits: Collection[date] | Callable[[], Collection[date]],
+) -> date | None:
+    """The first day `plan` (a TakeHomePlan or its values) no longer covers because its bottle never left
+    the clinic (`keel.core.take_home_bottles.not_handed_out_from`, the one definition of a take-home day:
+    the plan's record of the bottles handed out, `bottle_mg` and `bottles_taken_back`); None: none.
+    `decided_on`: the person's day the plan was decided; `visits`: the days an observed methadone dose was
+    taken, or how to read them (called only for a plan with a bottle day due and not in its record,
+    `due_unrecorded`). The one helper of the dose context (`missed_hand_out`), the caseload's count
+    (`missed.read_as_handed_out`) and the measures (lane fhir25)."""
+    if not due_unrecorded(plan, today):
+        return None
+    return not_handed_out_from(
+        [date.fromisoformat(iso) for iso in plan.bottles or []],
+        decided_on,
+        ended_on=plan.ended_on,
+        recorded={date.fromisoformat(iso) for iso in plan.bottle_mg or {}},
+        taken_back={date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}},
+        visits=visits() if callable(visits) else visits,
+        today=today,
+    )
+
+
 def missed_hand_out(
     plan: TakeHomePlan,
     zone: ZoneInfo,
@@ -141,28 +186,17 @@ def missed_hand_out(
     visits: Collection[date] | None = None,
     visits_since: date | None = None,
 ) -> date | None:
-    """The first day `plan` no longer covers because its bottle never left the clinic
-    (`keel.core.take_home_bottles.not_handed_out_from`, the one definition of a take-home day: the plan's
-    record of the bottles handed out, `bottle_mg` and `bottles_taken_back`); None: none. `visits`: the days
-    an observed methadone dose was taken, from `visits_since` on, when the caller read them (the dose
+    """`first_missed` of a plan read as a model instance in the person's `zone`. `visits`: the days an
+    observed methadone dose was taken, from `visits_since` on, when the caller read them (the dose
     context); read here only for a plan with a bottle day due and not in its record (`observed_days`)."""
-    bottles = [date.fromisoformat(iso) for iso in plan.bottles or []]
-    recorded = {date.fromisoformat(iso) for iso in plan.bottle_mg or {}}
-    taken_back = {date.fromisoformat(iso) for iso in plan.bottles_taken_back or {}}
-    if not unrecorded_days_due(bottles, recorded | taken_back, plan.ended_on, today):
-        return None
     decided_on = plan.decided_at.astimezone(zone).date()
-    if visits is None or (visits_since is not None and decided_on < visits_since):
-        visits = observed_days(plan.patient_id, decided_on)
-    return not_handed_out_from(
-        bottles,
-        decided_on,
-        ended_on=plan.ended_on,
-        recorded=recorded,
-        taken_back=taken_back,
-        visits=visits,
-        today=today,
-    )
+
+    def read() -> Collection[date]:
+        if visits is None or (visits_since is not None and decided_on < visits_since):
+            return observed_days(plan.patient_id, decided_on)
+        return visits
+
+    return first_missed(plan, decided_on, today, read)
 
 
 def as_handed_out(
@@ -373,11 +407,12 @@ def _left(
     *,
     maybe: bool = False,
 ) -> dict[date, int | None]:
-    """The plan's bottles for `from_day` or later that left the clinic (the plan's record, `bottle_mg`, where
-    it has the day; else `take_home_bottles.handed_out`: at a standing dose taken before the plan ended, or
-    at the decision; lane bot25: or one the record took back, `recorded_as_left`, `maybe` as `bottles_at_home`
-    says) and were not brought back, each with the order of the dose it went with (None: it went at the
-    decision, or no standing dose of that day is read)."""
+    """The plan's bottles for `from_day` or later that left the clinic (`take_home_bottles.left_clinic`: the
+    plan's record where it has the day, `recorded_as_left` (lane bot25: `bottle_mg`, or one the record took
+    back whose dose stands; `maybe` as `bottles_at_home` says); else `handed_out`: at a standing dose taken
+    before the plan ended, a run that never left ending it, or at the decision) and were not brought back,
+    each with the order of the dose it went with (None: it went at the decision, or no standing dose of that
+    day is read)."""
     zone = zone_of(patient)
     ended_at = plan.ended_at
     ended_day = (
@@ -397,13 +432,20 @@ def _left(
     back = set(plan.returned_days or [])
     recorded = recorded_as_left(plan, zone, set(every), maybe=maybe)
     decided_on = plan.decided_at.astimezone(zone).date()
+    # lane fhir25: a run that never left the clinic ends the plan the day before it (`first_missed`), as the
+    # supply check (`bottles_held`) and FHIR read it: no dose after that end hands a later run out (the
+    # window reads the plan as ended, so none did); only the plan's record can say one left
+    missed = first_missed(plan, decided_on, from_day, set(seen))
+    if missed is not None:
+        last = missed - timedelta(days=1)
+        ended_day = last if ended_day is None else min(ended_day, last)
     left: dict[date, int | None] = {}
     for day in bottles:
         if day < from_day or day.isoformat() in back:
             continue
         # merge24b: the plan's record where it speaks (`bottle_mg`: handed out), else the observed dose
-        # (`handed_out`), the one answer to "which bottles left" (`not_handed_out_from`, FHIR)
-        if day in recorded or handed_out(day, bottles, decided_on, set(seen), ended_day):
+        # (`handed_out`): `left_clinic`, the one answer to "which bottles left" (FHIR reads it too, fhir25)
+        if left_clinic(day, bottles, decided_on, set(seen), ended_day, recorded):
             start = run_start(day, bottles)
             before = start - timedelta(days=1)
             left[day] = None if start == decided_on else seen.get(before, every.get(before))

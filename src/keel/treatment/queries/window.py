@@ -157,12 +157,17 @@ def dosing_list(
 # medication with an active order that is not held (a dose of it held today whose hold no prescriber
 # released), not given (today's doses of it come to more than 0 mg after each one's latest amendment:
 # `effective_mg`) and, for methadone, not a take-home day (today among the bottles of the current episode's
-# latest plan, not after it ended) — `_row_status`, in SQL. "Today" is each program's own calendar day, told
-# by the zone table `_zones` (each zone's day computed in Python as `local_today` does). One row per person
-# because the list's audit row names them (and those seen through emergency access) and the find field
-# matches a name as Python does (`casefold`, which SQL's LOWER is not). tests/treatment/test_due_count_sql.py
-# holds the count to the list's sum on SQLite and PostgreSQL. B608/S608 waived: constant text (this and the
-# ORM's compiled subquery); every value is a parameter.
+# latest plan, not after it ended) — `_row_status`, in SQL. Lane fhir25: a plan's day is a take-home day only
+# if its bottle left the clinic (`as_handed_out`, as the dose context reads the plan): when every bottle day
+# of the plan up to today is in its record (`bottle_mg`, `bottles_taken_back`), no run of it can have failed
+# to leave (`take_home_plans.due_unrecorded`), so the calendar says it; otherwise the row is counted due and
+# marked (`_due_sql(..., unsure=True)`), and the dose context of those few people decides
+# (`_take_home_after_all`, the only reads beyond the statement's). "Today" is each program's own calendar
+# day, told by the zone table `_zones` (each zone's day computed in Python as `local_today` does). One row
+# per person because the list's audit row names them (and those seen through emergency access) and the find
+# field matches a name as Python does (`casefold`, which SQL's LOWER is not).
+# tests/treatment/test_due_count_sql.py holds the count to the list's sum on SQLite and PostgreSQL. B608/S608
+# waived: constant text (this and the ORM's compiled subquery); every value is a parameter.
 _LATEST_AMENDMENT = (
     '(SELECT w."id" FROM "treatment_doseamendment" w WHERE w."dose_id" = d."id" '
     'ORDER BY w."amended_at" DESC, w."id" DESC LIMIT 1)'
@@ -187,13 +192,27 @@ _BOTTLE_TODAY = {
     "sqlite": 'EXISTS (SELECT 1 FROM json_each(t."bottles") b WHERE b."value" = z."iso")',
     "postgresql": 't."bottles" @> jsonb_build_array(z."iso")',
 }
+# Every bottle day of the plan up to today (and up to its end) is in its record: handed out or taken back.
+_RECORDED_TO_TODAY = {
+    "sqlite": (
+        'NOT EXISTS (SELECT 1 FROM json_each(t."bottles") b WHERE b."value" <= z."iso" '
+        'AND (t."ended_on" IS NULL OR b."value" <= t."ended_on") '
+        """AND json_type(t."bottle_mg", '$."' || b."value" || '"') IS NULL """
+        """AND json_type(t."bottles_taken_back", '$."' || b."value" || '"') IS NULL)"""
+    ),
+    "postgresql": (
+        'NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(t."bottles") b(v) '
+        'WHERE CAST(b.v AS DATE) <= z."day" AND (t."ended_on" IS NULL OR CAST(b.v AS DATE) <= t."ended_on") '
+        'AND (t."bottle_mg" -> b.v) IS NULL AND (t."bottles_taken_back" -> b.v) IS NULL)'
+    ),
+}
 _TAKE_HOME_TODAY = (
     'EXISTS (SELECT 1 FROM "patients_enrollment" e JOIN "treatment_takehomeplan" t ON t."id" = ('
     'SELECT l."id" FROM "treatment_takehomeplan" l WHERE l."patient_id" = e."patient_id" AND ('
     'l."enrollment_id" = e."id" OR (l."enrollment_id" IS NULL AND l."decided_at" >= e."started_on")) '
     'ORDER BY l."decided_at" DESC, l."id" DESC LIMIT 1) '
     'WHERE e."patient_id" = p."id" AND e."status" = %s '
-    'AND (t."ended_on" IS NULL OR t."ended_on" >= z."day") AND {bottle})'
+    'AND (t."ended_on" IS NULL OR t."ended_on" >= z."day") AND {bottle} AND {recorded})'
 )
 
 
@@ -202,8 +221,11 @@ _TAKE_HOME_TODAY = (
 _IN_FORCE_ON_ZONE_DAY = IN_FORCE_SQL % ("%s", 'z."day"', 'z."day"')
 
 
-def _due_sql(medication: str, vendor: str) -> tuple[str, list[Any]]:
-    """Whether this person's row of `medication` is due (1) or not (0, or no row), and its parameters."""
+def _due_sql(medication: str, vendor: str, *, unsure: bool = False) -> tuple[str, list[Any]]:
+    """Whether this person's row of `medication` is due (1) or not (0, or no row), and its parameters; a
+    methadone row on a plan's bottle day is not due only when the plan's record covers every bottle day up
+    to today (`_RECORDED_TO_TODAY`). `unsure`: instead, whether the methadone row is due unless today is a
+    take-home day by a plan whose record does not (the dose context decides: `_take_home_after_all`)."""
     sql = (
         'CASE WHEN EXISTS (SELECT 1 FROM "treatment_medicationorder" o '  # noqa: S608 # nosec B608
         'WHERE o."patient_id" = p."id" AND o."medication" = %s AND '
@@ -220,7 +242,11 @@ def _due_sql(medication: str, vendor: str) -> tuple[str, list[Any]]:
         *(DoseStatus.GIVEN, medication),
     ]
     if medication == Medication.METHADONE:  # only methadone's row is a take-home day
-        sql += " AND NOT " + _TAKE_HOME_TODAY.format(bottle=_BOTTLE_TODAY[vendor])
+        recorded = _RECORDED_TO_TODAY[vendor]
+        if unsure:
+            sql += " AND " + _TAKE_HOME_TODAY.format(bottle=_BOTTLE_TODAY[vendor], recorded="NOT " + recorded)
+        else:
+            sql += " AND NOT " + _TAKE_HOME_TODAY.format(bottle=_BOTTLE_TODAY[vendor], recorded=recorded)
         params.append(EnrollmentStatus.ACTIVE)
     return sql + " THEN 1 ELSE 0 END", params
 
@@ -238,9 +264,11 @@ class StillDue:
 
 def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     """Everyone on today's window (`dosing_list`'s people, in its order) with how many of their rows are due:
-    the count's read, in two statements (the programs' zones, then the count) whatever the list's length,
-    with the list's one audit row (the count is told from these people's records, so it names them as the
-    list does). The sum of `due` is `sum(1 for row in dosing_list(user) if row.due)`."""
+    the count's read, in two statements (the programs' zones, then the count) whatever the list's length
+    (and, only for people on a bottle day of a plan whose record is silent on a bottle day up to today, their
+    dose contexts: `_take_home_after_all`), with the list's one audit row (the count is told from these
+    people's records, so it names them as the list does). The sum of `due` is
+    `sum(1 for row in dosing_list(user) if row.due)`."""
     if not policy.can_record_dose(user) and not policy.can_prescribe(user):
         raise ClinicalNotAllowed("The dosing list is for nurses and prescribers.")
     people = window_people(user)
@@ -257,6 +285,7 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
         zone_rows.append("SELECT CAST(%s AS TEXT) AS zone, %s AS day, CAST(%s AS TEXT) AS iso")
         zone_params += [zone, day(today), today.isoformat()]
     dues, due_params = zip(*(_due_sql(m, connection.vendor) for m in WINDOW_MEDICATIONS), strict=True)
+    unsure, unsure_params = _due_sql(Medication.METHADONE, connection.vendor, unsure=True)
     scope, scope_params = people.values("pk").query.sql_with_params()
     statement = (
         'SELECT p."id", p."preferred_name", p."given_name", p."family_name", p."record_number", '  # noqa: S608 # nosec B608
@@ -264,6 +293,8 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
         + policy.OFF_TEAM
         + ", "  # nosec B608
         + " + ".join(dues)
+        + ", "
+        + unsure
         + ' FROM "patients_patient" p JOIN "accounts_program" g ON g."id" = p."program_id" '  # nosec B608
         + "JOIN ("
         + " UNION ALL ".join(zone_rows)
@@ -280,6 +311,7 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     params = [
         user.pk,
         *(p for ps in due_params for p in ps),
+        *unsure_params,
         *zone_params,
         *scope_params,
         *WINDOW_MEDICATIONS,
@@ -289,7 +321,8 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
         cursor.execute(statement, params)
         found = cursor.fetchall()
     ids = [pk for pk, *_ in found]
-    emergency = sorted(pk for pk, *_, off_team, _due in found if off_team)
+    emergency = sorted(pk for pk, *_, off_team, _due, _unsure in found if off_team)
+    after_all = _take_home_after_all([pk for pk, *_, unsure_row in found if unsure_row], now)
     policy.audit_list_read(
         user,
         target_type="dosing_list",
@@ -298,9 +331,26 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
         programs={pk: program for pk, _p, _g, _f, _r, program, *_ in found},
     )
     return [
-        StillDue(pk, Patient.name_from(preferred, given, family), record, int(due))
-        for pk, preferred, given, family, record, _program, _off_team, due in found
+        StillDue(pk, Patient.name_from(preferred, given, family), record, int(due) - (pk in after_all))
+        for pk, preferred, given, family, record, _program, _off_team, due, _unsure in found
     ]
+
+
+def _take_home_after_all(ids: list[int], now: datetime | None) -> set[int]:
+    """Of these people (a methadone row due but for a bottle day of a plan whose record does not cover every
+    bottle day up to today: a run may not have left the clinic), those for whom today is a take-home day as
+    the window reads it (the dose context's plan, read as handed out: `as_handed_out`; `_row_status`). None
+    read when there is none (most days: the dose path records every bottle it hands out)."""
+    if not ids:
+        return set()
+    people = list(Patient.objects.filter(pk__in=ids).select_related("program"))
+    pairs = [(p, local_today(p, now)) for p in people]
+    contexts = dose_contexts(pairs, Medication.METHADONE)
+    return {
+        p.pk
+        for p, today in pairs
+        if (plan := contexts[p.pk].take_home) is not None and today in plan_days(plan)
+    }
 
 
 # One person's row of the window for a clinician, in one hand-written statement (issue #13: the row swapped
