@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from keel.core.reasons.sentences import (
     REASON_KEELS_OWN,
@@ -62,7 +62,7 @@ def reason_text(text: object) -> str:
     return " ".join(shown_text(str(text or "")).split())
 
 
-def reason_problem(text: Any) -> str:
+def reason_problem(text: object) -> str:
     """Why `text` is not a reason of substance ("" when it is), in named steps, each said in its own function:
 
     1. `reason_text`: measured as it is shown and kept (the one cleaning); `_form_problem`: required, at most
