@@ -5,15 +5,15 @@ reason field say the rule from one place (`REASON_FIELD_HELP`)."""
 import pytest
 from django.utils import translation
 
-from keel.core.rules.window import (
+from keel.core.reasons import (
     REASON_FIELD_HELP,
     REASON_HINTS,
     REASON_MIN_SUBSTANCE,
     REASON_MIN_WORDS,
     REASON_NO_SUBSTANCE,
-    _terse_shapes,
     reason_problem,
 )
+from keel.core.reasons.vocabulary import _terse_shapes
 from keel.core.text import skeleton, words_of
 from keel.sharing.schemas import EmergencyIn
 from keel.treatment.schemas import LastUseCorrectionIn

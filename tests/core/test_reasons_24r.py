@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import (
+from keel.core.reasons import (
     REASON_KEELS_OWN,
     REASON_MIN_CHARS,
     REASON_MIN_WORDS,
@@ -18,6 +17,7 @@ from keel.core.rules.window import (
     reason_problem,
     reason_text,
 )
+from keel.core.rules.inputs import InvalidInput
 from keel.core.sharing import parse_emergency
 
 # Each new acceptance, with three junk texts of its shape.

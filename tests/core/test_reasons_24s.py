@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from keel.core.rules.window import REASON_SAYS_NOTHING, reason_problem
+from keel.core.reasons import REASON_SAYS_NOTHING, reason_problem
 
 ACCEPTED_AND_ITS_JUNK = [
     ("suspected OD", ["possible patient", "suspected dose", "likely probable"]),

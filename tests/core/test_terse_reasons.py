@@ -3,7 +3,7 @@ a clinical word beside any other word is no reason."""
 
 import pytest
 
-from keel.core.rules.window import reason_problem
+from keel.core.reasons import reason_problem
 
 
 @pytest.mark.parametrize("reason", ["overdose lol", "fentanyl yes", "dose thing", "wrong one", "typo fix"])

@@ -53,19 +53,19 @@ INVISIBLE = "\u200b\u200d\ufeff\u200f\u00a0\u0301" * 5
 
 
 def test_a_reason_of_substance_made_of_invisible_characters_is_none() -> None:
-    from keel.core.rules.window import reason_problem
+    from keel.core.reasons import reason_problem
 
     assert reason_problem(INVISIBLE) == "write the clinical reason (required)"
 
 
 def test_a_short_reason_padded_with_invisible_characters_is_too_short() -> None:
-    from keel.core.rules.window import reason_problem
+    from keel.core.reasons import reason_problem
 
     assert reason_problem("gave dose ok" + "\u200b" * 10) != ""
 
 
 def test_a_reason_of_substance_still_passes() -> None:
-    from keel.core.rules.window import reason_problem
+    from keel.core.reasons import reason_problem
 
     assert reason_problem("patient alert, pupils normal, no sedation") == ""
 

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from keel.core import rules
+from keel.core.reasons import reason_problem
 from keel.core.rules.inputs import InvalidInput
 from keel.core.rules.policy import LIMITS
-from keel.core.rules.window import hard_bound, reason_problem
+from keel.core.rules.window import hard_bound
 
 METHADONE = rules.get("methadone-dose-check")
 BUP = rules.get("buprenorphine-dose-limit")

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import translation
 
 from keel.core.intake import parse_last_use
+from keel.core.reasons import REASON_MIN_CHARS, REASON_MIN_WORDS, reason_problem
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import REASON_MIN_CHARS, REASON_MIN_WORDS, reason_problem
 from keel.treatment.services.last_use import parse_last_use_report
 from keel.web import field_words
 from tests.conftest import World, sign_in

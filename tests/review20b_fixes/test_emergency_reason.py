@@ -72,7 +72,7 @@ def test_the_page_refuses_it(world: World) -> None:
 
 
 def test_the_words_are_in_spanish() -> None:
-    from keel.core.rules.window import reason_problem
+    from keel.core.reasons import reason_problem
 
     with translation.override("es"):
         assert translation.gettext(reason_problem("x" * 10)) != reason_problem("x" * 10)

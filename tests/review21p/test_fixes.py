@@ -14,8 +14,8 @@ from keel.accounts import staff as staff_services
 from keel.accounts.models import Program, ProgramMembership, Role
 from keel.audit.models import AuditEvent
 from keel.careteam.queries import timeline
+from keel.core.reasons import REASON_MIXED_SCRIPT, reason_problem
 from keel.core.rules.inputs import FieldsInvalid
-from keel.core.rules.window import REASON_MIXED_SCRIPT, reason_problem
 from keel.core.text import mixed_script_words, shown_text, words_of
 from keel.patients.models import EmergencyAccess
 from keel.recovery.models import ThoughtRecord

@@ -16,8 +16,8 @@ from keel.accounts import staff as staff_services
 from keel.accounts.models import Program, ProgramMembership, Role, User
 from keel.careteam.queries import timeline
 from keel.core import sharing as core_sharing
+from keel.core.reasons import reason_problem
 from keel.core.rules.inputs import FieldsInvalid, InvalidInput
-from keel.core.rules.window import reason_problem
 from keel.patients.models import EmergencyAccess
 from keel.recovery.models import ThoughtRecord
 from keel.sharing.errors import SharingInvalid

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import RequestFactory, override_settings
 
-from keel.core.rules.window import reason_problem
+from keel.core.reasons import reason_problem
 from keel.web.client_address import client_ip
 from tests.conftest import PASSWORD
 

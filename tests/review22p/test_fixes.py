@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from keel.core.reasons import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM, reason_problem
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM, reason_problem
 from keel.core.sharing import (
     DisclosureRequest,
     mismatches,

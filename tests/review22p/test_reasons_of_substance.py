@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from keel.core.rules.window import reason_problem
+from keel.core.reasons import reason_problem
 
 # Letters drawn like Latin capitals but outside `core.text.skeleton`'s table and outside the scripts
 # `mixed_script_words` watches (Latin, Cyrillic, Greek): Lisu TA, E, SA (U+A4D4, U+A4F0, U+A4E2), Cherokee I,

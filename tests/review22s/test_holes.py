@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from keel.core.reasons import reason_problem
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import reason_problem
 from keel.core.sharing import parse_emergency
 
 NATURE = "Overdose reversed with naloxone; ED physician needs current buprenorphine dose"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from keel.core.reasons import reason_problem
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import reason_problem
 from keel.core.sharing import parse_emergency
 
 REAL_REASONS = (

@@ -11,8 +11,8 @@ import logging
 import pytest
 
 from keel.core.desk import parse_second_factor_reset
+from keel.core.reasons import reason_problem
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import reason_problem
 from keel.core.sharing import parse_emergency
 from keel.treatment.services.common import _reason
 from keel.web.logs import scrub_paths

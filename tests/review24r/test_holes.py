@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from keel.core.reasons import REASON_NO_SUBSTANCE, reason_problem
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import REASON_NO_SUBSTANCE, reason_problem
 from keel.core.sharing import parse_emergency
 from keel.core.text import shown_text
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from keel.core.reasons import REASON_SAYS_NOTHING, reason_problem, reason_text
 from keel.core.rules.inputs import InvalidInput
-from keel.core.rules.window import REASON_SAYS_NOTHING, reason_problem, reason_text
 from keel.core.sharing import parse_emergency
 
 

@@ -378,7 +378,7 @@ def test_the_reason_is_the_override_reason_check(world: World) -> None:
     intake(world, heroin=2)
     with pytest.raises(TreatmentInvalid) as exc:
         correct(world, struck=ago(2), corrected=ago(14), reason="typo")
-    from keel.core.rules.window import reason_problem
+    from keel.core.reasons import reason_problem
 
     assert reason_of(exc, "reason") == reason_problem("typo")
 

@@ -24,7 +24,7 @@ from keel.accounts import passwords, services
 from keel.accounts.models import OperatorSecondFactorReset, Program, ProgramMembership, User
 from keel.audit import services as audit
 from keel.audit.models import Action
-from keel.core.rules.window import reason_problem, reason_text
+from keel.core.reasons import reason_problem, reason_text
 
 # The reason on each program's audit row (its words: `keel.web.audit_words.REASONS`).
 OPERATOR_RESET = "second factor reset by the server's operator (reason kept on the reset)"

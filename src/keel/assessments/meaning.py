@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -173,7 +173,7 @@ def diagnosis_code(band_code: str | None) -> str:
     return f"ICD-10-CM {codes[0].code}" if codes else ""
 
 
-def specifiers(flags: Any) -> list[str]:
+def specifiers(flags: Iterable[str] | None) -> list[str]:
     """The DSM-5 specifiers recorded with a remission, in words."""
     return [str(SPECIFIERS[f]) for f in flags or () if f in SPECIFIERS]
 
@@ -200,7 +200,7 @@ def name(instrument: str) -> str:
     return str(NAMES.get(instrument, instrument))
 
 
-def band_name(instrument: str, band_code: str | None, flags: Any = ()) -> str:
+def band_name(instrument: str, band_code: str | None, flags: Iterable[str] | None = ()) -> str:
     """The words for a result's band on every list and flowsheet, never blank: the band's label; for the
     instruments without bands, what stands in their place."""
     if band_code and (instrument, band_code) in MEANING:

@@ -58,7 +58,7 @@ def latest(patient: Patient | int, instrument: str, *, as_of: datetime | None = 
 
 
 def latest_by_instrument(
-    patient: Any, instruments: Iterable[str], *, as_of: datetime | None = None
+    patient: Patient | int, instruments: Iterable[str], *, as_of: datetime | None = None
 ) -> dict[str, Assessment]:
     """instrument code -> the patient's latest assessment of it (instruments never given are absent); one
     query per instrument, each reading one row through the (patient, instrument, filled_at) index."""

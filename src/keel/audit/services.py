@@ -30,6 +30,7 @@ from keel.db import rows
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
+    from django.db.backends.utils import CursorWrapper
 
     Actor = AbstractBaseUser | AnonymousUser | None  # a User (the audit app imports no app), or no one known
 
@@ -68,7 +69,7 @@ _CREATE_HEAD = (
 )
 
 
-def _lock_head(chain_id: int, cursor: Any) -> str:
+def _lock_head(chain_id: int, cursor: CursorWrapper) -> str:
     """The chain's head hash, its row (and only its row) locked until the caller's transaction ends (on SQLite
     the write transaction already holds the only write lock). Creates the head row on the chain's first event:
     two writers racing to create it both land on the one row (ON CONFLICT DO NOTHING, then the locked
@@ -341,7 +342,7 @@ def chain_name(chain_id: int) -> str:
     return f"the chain of program {chain_id}" if chain_id else "the chain of events of no program"
 
 
-def _fields_of(event: Any) -> dict[str, Any]:
+def _fields_of(event: object) -> dict[str, Any]:
     fields = {name: getattr(event, name) for name in HASHED_FIELDS}
     fields.update({name: getattr(event, name, None) for name in chain.LATER_FIELDS})
     return fields

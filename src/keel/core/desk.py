@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.inputs import Field, FieldError, InvalidInput
-from keel.core.rules.window import reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 

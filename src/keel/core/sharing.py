@@ -38,11 +38,11 @@ from functools import cache
 from typing import Any, TypedDict
 
 from keel.core.decision import Decision, Reason
+from keel.core.reasons import REASON_MIXED_SCRIPT, reason_problem, reason_text
 from keel.core.rules import policy
 from keel.core.rules.base import NoPolicy
 from keel.core.rules.inputs import Field, FieldError, InvalidInput, record_id
 from keel.core.rules.policy import Limit, limit_for
-from keel.core.rules.window import REASON_MIXED_SCRIPT, reason_problem, reason_text
 from keel.core.text import mixed_script_words, shown_text, skeleton, visible_length
 from keel.core.words import gettext_noop as N_
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -169,10 +169,14 @@ def _facility_fields(r: FacilityRecord) -> dict[str, Any]:
     }
 
 
+_Row = TypeVar("_Row", Meeting, Facility)
+_Record = TypeVar("_Record", bound=MeetingRecord | FacilityRecord)
+
+
 def _upsert(
-    model: type[Meeting] | type[Facility],
-    records: list[Any],
-    to_fields: Callable[[Any], dict[str, Any]],
+    model: type[_Row],
+    records: Sequence[_Record],
+    to_fields: Callable[[_Record], dict[str, Any]],
     source: str,
     report: ImportReport,
     progress: Progress | None,
@@ -185,8 +189,8 @@ def _upsert(
     }
     seen: set[str] = set()
     now = timezone.now()
-    to_create: list[Any] = []
-    to_update: list[Any] = []
+    to_create: list[_Row] = []
+    to_update: list[_Row] = []
     update_fields: list[str] = []
     total = len(records)
     for i, record in enumerate(records, 1):
@@ -197,7 +201,7 @@ def _upsert(
             )
             continue
         seen.add(record.source_id)
-        values = to_fields(record)
+        values: dict[str, object] = to_fields(record)
         digest = _hash(values)
         current = existing.get(record.source_id)
         if current is None:

@@ -32,8 +32,11 @@ from keel.directory.queries import BadSearch, MeetingHit, sample_sources, search
 from keel.directory.samples import REAL_CLINICS_SOURCE
 from keel.directory.words import LANGUAGE_NAMES, TYPE_MEANINGS, language_name, search_error
 
-if TYPE_CHECKING:  # the stubs' helper, not needed at run time
+if TYPE_CHECKING:  # the stubs' helper and the annotations' types, not needed at run time
     from django_stubs_ext import StrOrPromise
+
+    from keel.accounts.models import Program
+    from keel.directory.places import Place
 
 KM_PER_MI = 1.609344
 WEEKDAYS = [_("Sunday"), _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday")]
@@ -63,7 +66,7 @@ def _lang() -> str:
     return (get_language() or "en")[:2]
 
 
-def _reader_zone(place: Any) -> ZoneInfo:
+def _reader_zone(place: Place | None) -> ZoneInfo:
     return ZoneInfo(getattr(place, "time_zone", None) or settings.TIME_ZONE)
 
 
@@ -308,7 +311,7 @@ class ImportForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, programs: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, programs: list[Program], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.programs = {str(p.pk): p for p in programs}
         self.fields["program"].choices = [(str(p.pk), p.name) for p in programs]  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ shared cache may keep it. Quick exit and a new visit start fresh. The language i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from keel.assessments.forms import form_context, parse_form
 from keel.assessments.meaning import explain
 from keel.core.instruments import registry
-from keel.core.instruments.model import InvalidAnswers
+from keel.core.instruments.model import InvalidAnswers, ItemError
 from keel.core.instruments.scoring import score
 from keel.core.public import reflection, worried
 from keel.core.sources import cite
@@ -44,7 +45,7 @@ def _page(
     return response
 
 
-def answer_page(view: Any) -> Any:
+def answer_page(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
     """A public tool: GET shows it, POST answers it in the same response. No CSRF token (it changes nothing
     on the server and must work with cookies blocked)."""
     # Waiver (SECURITY.md "csrf_exempt"): these views write nothing, read no session and set no cookie.
@@ -64,7 +65,7 @@ def check_my_use(request: HttpRequest) -> HttpResponse:
     """The eleven DSM-5 criteria as plain questions -> severity in plain words and next steps."""
     instrument = registry.get("dsm5-oud", get_language() or "en")
     answers: dict[str, Any] = {}
-    errors: list[Any] = []
+    errors: Sequence[ItemError | None] = []
     prescribed = request.POST.get("as_prescribed", "") if request.method == "POST" else ""
     prescribed_error = ""
     if request.method == "POST":
@@ -147,7 +148,7 @@ WITHDRAWAL_SOURCES = ("handelsman-1987", "samhsa-tip-63", "asam-2020")
 def withdrawal(request: HttpRequest) -> HttpResponse:
     instrument = registry.get("sows", get_language() or "en")
     answers: dict[str, Any] = {}
-    errors: list[Any] = []
+    errors: list[ItemError] = []
     total = None
     if request.method == "POST":
         answers, _extras = parse_form(instrument, request.POST, staff=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -29,7 +29,7 @@ from keel.recovery import labels, pdf, services
 from keel.recovery.schemas import CheckInIn, PlanIn, SkillTryIn, ThoughtRecordIn
 from keel.recovery.services import RecoveryInvalid
 from keel.web import field_words
-from keel.web.charts import daily_chart
+from keel.web.charts import DailyChart, daily_chart
 
 if TYPE_CHECKING:  # the directory is imported where a meeting search runs
     from keel.directory.models import Meeting
@@ -127,14 +127,14 @@ def ask_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("recovery:checkin_done"))
 
 
-def _charts(view: services.ProgressView) -> list[Any]:
+def _charts(view: services.ProgressView) -> list[tuple[str, DailyChart]]:
     p = view.progress
     start = p.today - timedelta(days=view.days - 1)
     use_days = [c.local_date for c in view.series if c.used]
     craving = [(c.local_date, c.craving) for c in view.series]
     mood = [(c.local_date, c.mood) for c in view.series]
 
-    def summary(title: str, values: list[tuple[Any, int]]) -> str:
+    def summary(title: str, values: list[tuple[date, int]]) -> str:
         if not values:
             return _("%(title)s: no check-ins in these %(days)s days.") % {"title": title, "days": view.days}
         nums = [v for _, v in values]
@@ -382,8 +382,8 @@ def meetings(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.user, None, Action.READ, area=policy.Area.RECOVERY, target_type="meetings_nearby"
     )
     place_text = request.session.get("recovery_place", "")
-    nearby: list[Any] = []
-    online: list[Any] = []
+    nearby: list[MeetingHit] = []
+    online: list[MeetingHit] = []
     if place_text:
         try:
             place = places.find_place(place_text)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from keel.access import policy
 from keel.access.http import AuthenticatedHttpRequest
+from keel.accounts.models import User
 from keel.core.sources import cite
 from keel.selfguided import queries, services, words
 from keel.selfguided.errors import SelfGuidedInvalid, TooManyTries
@@ -92,7 +93,7 @@ def deleted(request: HttpRequest) -> HttpResponse:
     return _public(request, "selfguided/deleted.html")
 
 
-def _self_guided(request: HttpRequest) -> Any:
+def _self_guided(request: AuthenticatedHttpRequest) -> User:
     user = request.user
     if not policy.is_self_guided_account(user):
         raise Http404

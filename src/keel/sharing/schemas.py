@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from keel.api_body import CoreIn
 from keel.core import sharing
-from keel.core.rules.window import REASON_FIELD_HELP
+from keel.core.reasons import REASON_FIELD_HELP
 from keel.schemas import In
 from keel.sharing.models import Consent, Disclosure, EmergencyReview
 from keel.sharing.queries import ConsentView, Sharing

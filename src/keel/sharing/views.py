@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from keel.access.http import AuthenticatedHttpRequest
 from keel.core import sharing as core
+from keel.core.reasons import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM
 from keel.core.rules.inputs import FieldsInvalid
-from keel.core.rules.window import EMERGENCY_ACCESS_PAGE, EMERGENCY_DISCLOSURE_FORM
 from keel.patients.models import local_today
 from keel.sharing import queries, services, words
 from keel.sharing.schemas import DisclosureIn

@@ -20,7 +20,7 @@ from typing_extensions import TypedDict
 from keel.api_body import CoreIn
 from keel.core import intake as core_intake
 from keel.core.decision import Decision
-from keel.core.rules.window import REASON_FIELD_HELP
+from keel.core.reasons import REASON_FIELD_HELP
 from keel.schemas import NESTED_FORBID, In, IsoDate, Out
 from keel.treatment import queries
 from keel.treatment.models import (

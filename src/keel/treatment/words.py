@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext_lazy, trans_real
 from django.utils.translation import gettext as _
 
-from keel.core.decision import LIST_SEPARATOR, Reason
+from keel.core.decision import LIST_SEPARATOR, Decision, Reason
 from keel.core.opioids import NAME, OPIOIDS
 from keel.core.words import gettext_noop as N_
 
@@ -244,7 +244,7 @@ def reasons_text(reasons: Iterable[Reason]) -> str:
     return " ".join(said)
 
 
-def sources(decision: Any) -> list[str]:
+def sources(decision: Decision | None) -> list[str]:
     """The citations behind a decision's reasons (ids Keel does not list are left out, never a failure)."""
     from keel.core.sources import SOURCES
 

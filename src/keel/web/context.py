@@ -8,7 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from keel.access import policy
-from keel.core.rules.window import REASON_LABELS
+from keel.core.reasons import REASON_LABELS
 
 
 def keel(request: HttpRequest) -> dict[str, object]:

@@ -13,8 +13,8 @@ from keel.access.policy import Area
 from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
+from keel.core.reasons import FLAG_NOTE_REQUIRED, reason_problem, reason_text
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import FLAG_NOTE_REQUIRED, reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import (

@@ -17,8 +17,8 @@ from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import sharing as core
 from keel.core.digits import ascii_digits
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import reason_problem, reason_text
 from keel.core.words import gettext_noop as N_
 from keel.patients.flags import raise_flag
 from keel.patients.models import EmergencyAccess, FlagKind, Patient

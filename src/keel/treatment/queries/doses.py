@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from keel.patients.models import Enrollment, EnrollmentStatus, Patient
@@ -173,7 +174,7 @@ def episode_firsts(
     return firsts, episodes_of
 
 
-def last_discharge(patient: Any) -> Coalesce:
+def last_discharge(patient: Combinable) -> Coalesce:
     """The day a person's latest ended episode ended (0001-01-01: none), `patient` an expression of their id
     (an OuterRef): what `episode_first_dose` reads a readmission by."""
     ended = (
@@ -185,7 +186,12 @@ def last_discharge(patient: Any) -> Coalesce:
 
 
 def episode_first_dose(
-    medication: str, *, patient: Any, started_on: Any, consented_at: Any, last_end: Any
+    medication: str,
+    *,
+    patient: Combinable,
+    started_on: Combinable,
+    consented_at: Combinable,
+    last_end: Combinable,
 ) -> Subquery:
     """The day of an episode's first observed dose (`episode_firsts`' rule) as a subquery; the episode's
     person, start, consent and the person's last discharge (`last_discharge`) as expressions (OuterRefs) of
@@ -205,7 +211,9 @@ def episode_first_dose(
     )
 
 
-def newest_dosed_day(medication: str, *, patient: Any, since: Any, before: Any) -> Subquery:
+def newest_dosed_day(
+    medication: str, *, patient: Combinable, since: Combinable, before: Combinable
+) -> Subquery:
     """The newest day in [since, before) with a dose of this medication of an amount above 0 after its latest
     amendment (`effective_mg`: a voided or zeroed dose is none, a held dose corrected to an amount is one),
     as a subquery: a backward read of the dose slots' index per person. The arguments are expressions of

@@ -13,11 +13,11 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core.decision import Decision
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules import methadone
 from keel.core.rules.buprenorphine import DOSE_LIMIT
 from keel.core.rules.buprenorphine.dose_limit import DosePolicy as BuprenorphineDosePolicy
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient

@@ -19,8 +19,8 @@ from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.core import intake as core_intake
 from keel.core.opioids import OPIOIDS
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.inputs import FieldError
-from keel.core.rules.window import reason_problem, reason_text
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient
 from keel.treatment import readiness

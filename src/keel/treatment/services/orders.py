@@ -48,11 +48,12 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Reason
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.buprenorphine import parse_schedule
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import DosePolicy as MethadoneDosePolicy
 from keel.core.rules.qtc import NEEDS_REASON, order_on_qtc, prescribing_warnings
-from keel.core.rules.window import REFUSED, ceilings, reason_problem, reason_text
+from keel.core.rules.window import REFUSED, ceilings
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.recovery.common import StaleEdit

@@ -13,9 +13,10 @@ from keel.access import policy
 from keel.accounts.models import User
 from keel.audit.models import Action
 from keel.core.decision import shown
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.inputs import FieldError
 from keel.core.rules.qtc import above_order_on_high_qtc
-from keel.core.rules.window import hard_bound, reason_problem, reason_text
+from keel.core.rules.window import hard_bound
 from keel.core.words import gettext_noop as N_
 from keel.patients.models import Patient, local_today
 from keel.treatment.errors import TreatmentInvalid

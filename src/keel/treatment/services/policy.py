@@ -17,9 +17,9 @@ from keel.accounts.models import User
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core import rules
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules import policy as core_policy
 from keel.core.rules.inputs import FieldError, InvalidInput
-from keel.core.rules.window import reason_problem, reason_text
 from keel.core.text import visible_length
 from keel.core.words import gettext_noop as N_
 from keel.treatment.errors import TreatmentInvalid

@@ -17,6 +17,7 @@ from keel.accounts.models import User
 from keel.audit.models import Action, Outcome
 from keel.core.decision import Decision, Reason
 from keel.core.digits import ascii_digits
+from keel.core.reasons import reason_problem, reason_text
 from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.core.rules.methadone import (
     CRITERIA,
@@ -25,7 +26,6 @@ from keel.core.rules.methadone import (
     bottle_schedule_problems,
     closure_day_supply,
 )
-from keel.core.rules.window import reason_problem, reason_text
 from keel.core.take_home_bottles import handed_out
 from keel.core.words import gettext_noop as N_
 from keel.db import rows

@@ -126,7 +126,7 @@ def _last_use_errors(exc: InvalidInput, raw: dict[str, Any]) -> dict[str, str]:
 
 
 def last_use_from_page(
-    request: AuthenticatedHttpRequest, patient_id: int | None, zone: Any
+    request: AuthenticatedHttpRequest, patient_id: int | None, zone: tzinfo
 ) -> dict[str, str]:
     """Save a report of last use from a page's form; the errors by field (empty when saved)."""
     raw, skipped = _last_use_from_form(request.POST, zone)

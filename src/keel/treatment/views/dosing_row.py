@@ -17,7 +17,7 @@ both languages, on both databases. A change to the template fails that test unti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Literal, Protocol, TypedDict
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -30,6 +30,7 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.translation import trans_real
 
+from keel.patients.models import Patient
 from keel.treatment.queries import DosingRow
 
 _BOTTLE = "today's bottle returned unopened"
@@ -50,7 +51,7 @@ class DoseResult(Verdict):
     medication: str | None
 
 
-def _number(value: Any) -> str:
+def _number(value: int) -> str:
     """`{{ value }}` of a number: localized, then escaped (render_value_in_context). A whole number without
     the thousands separator is its digits (what `numberformat.format` answers then)."""
     if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
@@ -58,12 +59,20 @@ def _number(value: Any) -> str:
     return str(conditional_escape(str(localize(value))))
 
 
-def _text(value: Any) -> str:
+def _text(value: str) -> str:
     """`{{ value }}` of a text: escaped."""
     return str(conditional_escape(value))
 
 
-def _translation() -> Any:
+class _Translation(Protocol):
+    """What the row asks of the active translation (a catalogue, or `django.utils.translation` itself)."""
+
+    def gettext(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+def _translation() -> _Translation:
     """The active translation, asked once per row: its `gettext` and `ngettext` answer what
     `django.utils.translation`'s do for a message id that is not empty, has no carriage return and is not
     safe text (the row's ids). `{% translate "message" %}` is its `gettext`, not escaped (a literal in a
@@ -81,7 +90,7 @@ def _url(request: HttpRequest, name: str, patient_id: int) -> str:
     return reverse(name, args=[patient_id], current_app=current_app)
 
 
-def _photo(t: Any, request: HttpRequest, patient: Any, has_photo: Any, name: str) -> str:
+def _photo(t: _Translation, request: HttpRequest, patient: Patient, has_photo: object, name: str) -> str:
     """`patients/_id_photo.html` with size=48 (its last line break included)."""
     if has_photo:
         alt = t.gettext("Photo of %(name)s") % {"name": _text(name)}
@@ -100,7 +109,7 @@ class _Row:
     focus; and, as the template writes them, the person's id, the id's medication suffix (none for
     methadone), the medication, the person's name and the answer's kind."""
 
-    t: Any
+    t: _Translation
     request: HttpRequest
     r: DosingRow
     result: DoseResult | None

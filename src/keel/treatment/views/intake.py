@@ -21,7 +21,7 @@ from keel.access.http import AuthenticatedHttpRequest
 from keel.core import intake as core_intake
 from keel.core import wall_time
 from keel.core.digits import ascii_digits
-from keel.core.rules.inputs import InvalidInput
+from keel.core.rules.inputs import FieldError, InvalidInput
 from keel.patients.models import zone_of
 from keel.treatment import queries, services, words
 from keel.treatment.models import Intake
@@ -124,7 +124,7 @@ def _intake_form_state(post: QueryDict | None, previous: Intake | None) -> Intak
     )
 
 
-def _intake_errors(errors: list[Any], sent: list[str]) -> dict[str, str]:
+def _intake_errors(errors: list[FieldError], sent: list[str]) -> dict[str, str]:
     """Errors keyed by the form's field names, in plain words."""
     out: dict[str, str] = {}
     for e in errors:
