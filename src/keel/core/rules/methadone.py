@@ -671,6 +671,10 @@ DOSE_CHECK: Rule[DoseInput, DosePolicy, NoDetails] = Rule(
 
 FEDERAL_LADDER = ((14, 7), (30, 14))  # days in treatment up to N -> max supply; after day 30: 28
 FEDERAL_MAX = 28
+# The default of the program policy `first_bottle_within_days` (its Limit in `policy.LIMITS` says why).
+FIRST_BOTTLE_WITHIN_DAYS = 14
+# With no today to measure from (the stateless rule), the last first bottle whose supply a calendar can list.
+LAST_FIRST_BOTTLE = date.max - timedelta(days=FEDERAL_MAX)
 Criterion = Literal[
     "no_active_risky_use",
     "regular_attendance",
@@ -728,6 +732,18 @@ TAKE_HOME_POLICY = (
         maximum=28,
         help=N_("a program limit; may only tighten the federal one"),
     ),
+    Field(
+        "first_bottle_within_days",
+        "integer",
+        required=False,
+        default=FIRST_BOTTLE_WITHIN_DAYS,
+        minimum=1,
+        maximum=FEDERAL_MAX,
+        help=N_(
+            "program policy: the first bottle at most this many days after the decision (Keel bound, default 14 "
+            "days: the criteria documented today still describe the person)"
+        ),
+    ),
 )
 
 
@@ -752,6 +768,7 @@ class TakeHomePolicy(TypedDict):
 
     admission_day_number: int
     program_max_days: int | None
+    first_bottle_within_days: int
 
 
 class TakeHomeDetails(TypedDict):
@@ -779,6 +796,8 @@ def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, 
         days = episodes.days_in_treatment_since(v["admitted_on"], v["today"], p["admission_day_number"])
         if days < 0:
             raise InvalidInput([FieldError("today", N_("is before admitted_on"))])
+    if v["start_on"] is not None:
+        check_first_bottle_day(v["start_on"], v["today"], p["first_bottle_within_days"])
     federal = federal_max_supply(days)
     reasons = [
         Reason.said(
@@ -824,6 +843,27 @@ def _take_home(v: TakeHomeInput, p: TakeHomePolicy) -> Decision[TakeHomePolicy, 
     if v["start_on"] is not None and limit:
         details["bottles"] = [(v["start_on"] + timedelta(days=i)).isoformat() for i in range(limit)]
     return Decision(name, "1", "eligible" if limit else "not_eligible", tuple(reasons), policy, details)
+
+
+def check_first_bottle_day(start_on: date, today: date | None, within_days: int) -> None:
+    """Review 25a hole 1: a first bottle's day has a floor, today, and a ceiling, `within_days` after today
+    (the program's `first_bottle_within_days`): a later supply is decided nearer its day, on the criteria
+    documented then. Always (the stateless rule may have no today), no later than the last day whose bottles a
+    calendar can still list. Raises InvalidInput naming `start_on`."""
+    if today is not None and start_on < today:
+        raise InvalidInput(
+            [FieldError("start_on", N_("cannot be before today: a bottle never covers a day already past"))]
+        )
+    if start_on > LAST_FIRST_BOTTLE or (today is not None and (start_on - today).days > within_days):
+        raise InvalidInput(
+            [
+                FieldError.said(
+                    "start_on",
+                    N_("at most %(days)s days after today: a later first bottle is decided nearer its day"),
+                    days=within_days,
+                )
+            ]
+        )
 
 
 TAKE_HOME: Rule[TakeHomeInput, TakeHomePolicy, TakeHomeDetails] = Rule(

@@ -166,6 +166,13 @@ def _parse(raw: Mapping[str, object]) -> dict[str, Any]:
         values = parse(INPUTS, {k: v for k, v in raw.items() if k not in _REPLACED and k != "opioids"})
     except InvalidInput as exc:
         errors += exc.errors
+    last = values.get("last_injection_on")
+    if last is not None and last > date.max - timedelta(days=INTERVAL_DAYS):  # its due day overflowed: a 500
+        errors.append(
+            FieldError(
+                "last_injection_on", N_("give the day of the last injection (it cannot be this far ahead)")
+            )
+        )
     uses = raw.get("opioids")
     if not isinstance(uses, list) or not uses:
         errors.append(FieldError("opioids", N_("list each opioid used, with the days since its last use")))

@@ -401,6 +401,17 @@ LIMITS: dict[tuple[str, str], Limit] = {
         ),
         nullable=True,
     ),
+    (_TAKE_HOME, "first_bottle_within_days"): Limit(
+        "lower",
+        1,
+        28,
+        N_(
+            "Keel bounds, no source gives a figure (review 25a): the decision rests on the six criteria "
+            "documented the day it is made (42 CFR 8.12(i), reference 10.2), so its first bottle comes soon after; "
+            "floor 1 day, tomorrow, the first bottle's usual day; default 14 days; ceiling 28 days, the longest "
+            "supply the federal rule allows: a first bottle later than that is decided nearer its day"
+        ),
+    ),
     # XR-naltrexone (reference 11, correction 10).
     (_NALTREXONE, "opioid_free_days"): Limit(
         "higher",
@@ -636,6 +647,7 @@ LABELS: dict[tuple[str, str], str] = {
     (_METHADONE, "daily_total_max_mg"): N_("Largest daily methadone total (mg)"),
     (_TAKE_HOME, "admission_day_number"): N_("Number of the admission day (0 or 1)"),
     (_TAKE_HOME, "program_max_days"): N_("Most take-home days the program allows"),
+    (_TAKE_HOME, "first_bottle_within_days"): N_("Latest first bottle after the decision (days)"),
     (_NALTREXONE, "opioid_free_days"): N_("Opioid-free days before the first injection"),
     (_NALTREXONE, "agonist_switch_days"): N_("Days after methadone or buprenorphine"),
     (_NALTREXONE, "continuing_course_days"): N_("Days a later injection continues the course"),

@@ -130,6 +130,7 @@ def prescribe(
     )
     now = now or timezone.now()
     currents, field = _versions_read(patient, medication, order_version, other_versions, orders_version)
+    _refuse_start_off_the_calendar(starts_on, local_today(patient, now))
     checked = _checked_order(patient, medication, dose_mg, home_start, schedule, override_reason, now)
     note = _noted(note, checked.why, checked.qtc_why)
     order = _write_order(
@@ -387,6 +388,33 @@ def changed_answer(
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+# Session 25 (lane fix25a): the days an order may start on. Floor: 1900, as a person's dates
+# (`patients.checks`); ceiling: two years ahead, as an appointment (`appointments.services.FURTHEST_DAYS`): a
+# start beyond is a typing slip. Outside them an order stored at 0001-01-01 broke every read of the orders
+# (the day before a later order's start overflowed): the medication API, the FHIR MedicationRequest search,
+# the person's record file.
+EARLIEST_START = date(1900, 1, 1)
+FURTHEST_START_DAYS = 730
+
+
+def _refuse_start_off_the_calendar(starts_on: date | None, today: date) -> None:
+    """An order's start day from 1900 to two years ahead (422 naming `starts_on`, nothing written)."""
+    if starts_on is None:
+        return
+    if starts_on < EARLIEST_START:
+        raise TreatmentInvalid([FieldError("starts_on", N_("cannot be before 1900"))])
+    if (starts_on - today).days > FURTHEST_START_DAYS:
+        raise TreatmentInvalid(
+            [
+                FieldError.said(
+                    "starts_on",
+                    N_("within the next %(furthest_days)s days"),
+                    furthest_days=FURTHEST_START_DAYS,
+                )
+            ]
+        )
 
 
 # Review 20a: an order for a person with no open episode of care (discharged, transferred, died) is refused as

@@ -454,7 +454,7 @@ def decide_take_home(
     asked = _take_home_request(patient, today, start_on, bottle_days, closure_day, acknowledged_flags)
     days = take_home_days_in_treatment(patient, today)
     raw = _eligibility_inputs(days, asked, today, criteria, state_max_days)
-    decision = _eligibility(patient, raw, asked.closure, today)
+    decision = _eligibility(patient, raw, asked.closure, today, _bottles_field(asked.days, asked.closure))
     bottles = _bottles(decision, asked, today)
     with transaction.atomic():  # review 18a: the supply checked and the plan saved under the person's lock
         lock_person(patient)  # a second submit waits here, then reads this one's bottles
@@ -652,6 +652,7 @@ def _eligibility_inputs(
     first = asked.start or (min(asked.days) if asked.days else today + timedelta(days=1))
     raw: dict[str, Any] = {
         "days_in_treatment": days,
+        "today": today.isoformat(),  # review 25a hole 1: the first bottle's floor and ceiling count from it
         "start_on": first.isoformat(),
         **{k: bool(criteria.get(k, False)) for k in CRITERIA_KEYS},
     }
@@ -664,11 +665,18 @@ def _eligibility_inputs(
 
 
 def _eligibility(
-    patient: Patient, raw: dict[str, Any], closure: date | None, today: date
+    patient: Patient, raw: dict[str, Any], closure: date | None, today: date, start_field: str = "start_on"
 ) -> TakeHomeDecision:
     """The rule's decision with the program's policy; for a closure day, the one dose 42 CFR 8.12 allows
-    someone not otherwise eligible (refused for someone who is: their supply covers the day)."""
-    decision = TAKE_HOME.run(raw, effective_policy(patient, TAKE_HOME))
+    someone not otherwise eligible (refused for someone who is: their supply covers the day). A first bottle's
+    day the rule refuses (review 25a hole 1: too far ahead) is named as the prescriber typed it
+    (`start_field`: `start_on`, or `bottle_days` whose earliest day it is)."""
+    try:
+        decision = TAKE_HOME.run(raw, effective_policy(patient, TAKE_HOME))
+    except InvalidInput as exc:
+        raise TreatmentInvalid(
+            [replace(e, field=start_field) if e.field == "start_on" else e for e in exc.errors]
+        ) from None
     if closure is None:
         return decision
     if decision.decision == "eligible":
