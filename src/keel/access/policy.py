@@ -557,6 +557,14 @@ def can_disclose(user: User) -> bool:
     return _active(user) and user.role in _ASSESSING_ROLES
 
 
+def can_record_written_revocation(user: User, patient: Patient) -> bool:
+    """A revocation the patient made in writing stops sharing; it is in force when the program receives it
+    (42 CFR 2.31(a)(6)), so it is entered by whoever of the program holds the letter: the roles that disclose
+    (counselors, nurses, prescribers; scope is checked apart) and the admins of the patient's program, who run
+    the Part 2 program (review 25b, H4). Peers and auditors never release records and enter no revocation."""
+    return can_disclose(user) or _admin_of(user, patient.program_id)
+
+
 def can_review_emergencies(user: User, program_id: int) -> bool:
     """Uses of emergency powers (break-the-glass, emergency disclosures) are attested by a program admin of
     that program; never by the person who used them (`EmergencyReview` refuses it too)."""

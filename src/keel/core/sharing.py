@@ -379,11 +379,22 @@ def _representative(
     """The representative who signs for the patient (sections 2.14, 2.15), or None when the patient signs.
     Each missing element is named; a relationship without standing for this patient is refused: the patient
     themself named as their own representative (a minor as their own parent, an adult as their own agent:
-    a substitute decision-maker who does not exist), and a personal representative of a patient who died
-    while the record shows no death (2.15(b))."""
+    a substitute decision-maker who does not exist), a personal representative of a patient who died
+    while the record shows no death, and the patient's own signature once the record shows the death: after
+    death only an executor, administrator or other personal representative consents (2.15(b))."""
     signer = raw.get("signer", "patient")
     if signer in (None, "", "patient"):
         _refuse_representative_fields(raw, errors)
+        if deceased:
+            errors.append(
+                FieldError(
+                    "signer",
+                    N_(
+                        "the record shows the patient died: only a personal representative "
+                        "(executor or administrator) can sign a consent now"
+                    ),
+                )
+            )
         return None
     if signer != "representative":
         errors.append(FieldError("signer", N_("must be patient or representative")))

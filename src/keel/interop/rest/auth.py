@@ -152,11 +152,33 @@ class _OtherRecipient(FhirError):
         )
 
 
+NO_RECIPIENT = "API token bound to no recipient"
+
+
+class _NoRecipient(FhirError):
+    def __init__(self) -> None:
+        super().__init__(
+            403,
+            "forbidden",
+            "This API token was issued for no recipient, so it releases no record: issue a token that names "
+            "the recipient whose system reads with it, as the person's consent names them.",
+        )
+
+
 def _refuse_other_recipient(user: User, patient: Patient, target: str) -> FhirError:
+    """A token bound to another recipient than the consent's, or to none (review 25b, H5: a token is bound
+    when issued; its first release no longer picks its recipient), refused and audited."""
+    unbound = not accounts.token_bound_to(user)
     audit.record_for_patient(
-        user, patient, Action.DENIED, "fhir", target[:200], outcome=Outcome.DENIED, reason=OTHER_RECIPIENT
+        user,
+        patient,
+        Action.DENIED,
+        "fhir",
+        target[:200],
+        outcome=Outcome.DENIED,
+        reason=NO_RECIPIENT if unbound else OTHER_RECIPIENT,
     )
-    return _OtherRecipient()
+    return _NoRecipient() if unbound else _OtherRecipient()
 
 
 def _bound_build(

@@ -103,12 +103,30 @@ class TokenOtherRecipient(SharingNotAllowed):
         )
 
 
+NO_RECIPIENT = "API token bound to no recipient"
+
+
+class TokenNoRecipient(TokenOtherRecipient):
+    """A token issued with no recipient asked to release a record (403; the denial is audited). Review 25b,
+    H5: its first release no longer binds it to whatever consent it names."""
+
+    def __init__(self) -> None:
+        SharingNotAllowed.__init__(
+            self,
+            "This API token was issued for no recipient, so it releases no record: issue a token that names "
+            "the recipient whose system uses it, as the person's consent names them.",
+        )
+
+
 def refuse_other_recipient(
     by: User, patient: Patient, target_type: str, token: str | None, recipient: str
 ) -> None:
     """Before the release: a token (`token`, its secret; None for a session) bound to another recipient
-    than `recipient` is refused, audited, before anything is written."""
+    than `recipient`, or to none, is refused, audited, before anything is written."""
     if token is not None and not accounts.token_releases_to(token, recipient):
+        if not accounts.token_recipient(token):
+            _deny(by, patient, target_type, NO_RECIPIENT)
+            raise TokenNoRecipient()
         _deny(by, patient, target_type, OTHER_RECIPIENT)
         raise TokenOtherRecipient()
 
