@@ -750,25 +750,35 @@ class TokenUse(StrEnum):
     OTHER = "other"  # everything else: the patient list, a record's reads, every other write
 
 
-def bound_token_may(*, bound_to: str, use: TokenUse) -> bool:
-    """What a token may do on the JSON API (review 22f). A token bound to a recipient (`bound_to`, review
-    20c) is the credential of that external system: a release credential. It does only what a consent lets
-    it do, through the release functions FHIR uses, each of which checks the consent and the binding (the
-    routes that release a record), and may see and revoke itself (`managed_token`: a credential can always
-    be ended by whoever holds it; review 22g: only itself). Every other route (the patient list, a record's
-    reads, any other write) is refused (403, audited): the system's reads are FHIR's, under the person's
-    consent, each a disclosure in their accounting (review 22g: FHIR asks this function too). An unbound
-    token is its staff member's own, and may do what their role may."""
-    return not bound_to or use in (TokenUse.RELEASE, TokenUse.TOKENS)
+def bound_token_may(*, bound_to: str, use: TokenUse, staff_token: bool = False) -> bool:
+    """What a token may do on the JSON API and on FHIR: the one definition of a token's read (review 22f,
+    review 25b H1). A staff member's API token (`staff_token`; and any token bound to a recipient,
+    `bound_to`, review 20c) is the credential of a system outside the program: what it reads of a person's
+    record is a release to a recipient, under the person's consent, written in their accounting of
+    disclosures (SECURITY.md T19: a record that leaves the program in any form is a disclosure). It does only
+    that, through the release functions FHIR uses (each checks the consent and the token's recipient, and a
+    token issued with no recipient releases nothing: `accounts.token_releases_to`), and may see and revoke
+    itself (`managed_token`). Every other route (the patient list, a record's reads, any other write) is
+    refused (403, audited). The staff member's own use within the program is the app, signed in (a session),
+    never a token: FHIR refused an unbound staff token's read without a consent while the JSON API gave the
+    same token the same record with none (review 25b, H1). A patient's own token reads and writes their own
+    record (their own access, no disclosure: 42 CFR 2.23)."""
+    return not (bound_to or staff_token) or use in (TokenUse.RELEASE, TokenUse.TOKENS)
 
 
-def managed_token(*, bound_to: str, own_token: int | None) -> int | None:
-    """Which of its staff member's tokens a caller lists and revokes (review 22g): a token bound to a
-    recipient (another system's release credential) only itself, its own id (it may always be ended by
-    whoever holds it, but the other systems' credentials, the recipients they release to and the staff
-    member's own tokens are not its to see or end); a session or an unbound token every token of theirs
-    (None)."""
-    return own_token if bound_to else None
+def token_is_staffs(user: object) -> bool:
+    """Whether a token's holder is a staff member (the token another system's credential, `bound_token_may`):
+    anyone but a program's patient or a self-guided account, whose tokens reach their own record only."""
+    return not (is_program_patient(user) or is_self_guided_account(user))
+
+
+def managed_token(*, bound_to: str, own_token: int | None, staff_token: bool = False) -> int | None:
+    """Which of its staff member's tokens a caller lists and revokes (review 22g): a staff member's token (a
+    system's credential, `bound_token_may`; bound to a recipient or not) only itself, its own id (it may
+    always be ended by whoever holds it, but the other systems' credentials, the recipients they release to
+    and the staff member's other tokens are not its to see or end); a session, or a patient's own token,
+    every token of theirs (None)."""
+    return own_token if (bound_to or staff_token) else None
 
 
 def may_read_audit_trail(user: object) -> bool:

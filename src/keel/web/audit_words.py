@@ -162,6 +162,9 @@ REASONS = {
     "API token bound to a recipient: it only releases records": _(
         "API token refused: it is bound to a recipient and only releases records to it, under a consent"
     ),
+    "staff API token: its reads are releases under a consent": _(
+        "API token refused: a staff member's token only releases records to its recipient, under a consent"
+    ),
     "API token bound to no recipient": _(
         "API token refused: it was issued for no recipient, so it releases no record"
     ),
