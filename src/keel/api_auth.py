@@ -94,18 +94,21 @@ def release_token(request: HttpRequest) -> str | None:
 
 def refuse_release_credential(func: F) -> F:
     """For `api.add_decorator(..., mode="operation")`: every operation, after authentication, asks
-    `policy.bound_token_may`; a staff member's token (bound to a recipient or not) on a route that does not
-    release a record is refused, audited."""
+    `policy.bound_token_may`; a bound token on a route that does not release a record, and a staff member's
+    token reading one that does not (review 25b, H1), are refused, audited."""
     use = getattr(func, _USE, policy.TokenUse.OTHER)
 
     @functools.wraps(func)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         user = getattr(request, "auth", None)
         bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
-        staff_token = (
-            isinstance(user, User) and accounts.token_in_use(user) is not None and policy.token_is_staffs(user)
+        staff_reads = (
+            request.method in _SAFE
+            and isinstance(user, User)
+            and accounts.token_in_use(user) is not None
+            and policy.token_is_staffs(user)
         )
-        if not policy.bound_token_may(bound_to=bound_to, use=use, staff_token=staff_token):
+        if not policy.bound_token_may(bound_to=bound_to, use=use, staff_reads=staff_reads):
             assert isinstance(user, User)
             audit.record(
                 actor=user,

@@ -750,20 +750,23 @@ class TokenUse(StrEnum):
     OTHER = "other"  # everything else: the patient list, a record's reads, every other write
 
 
-def bound_token_may(*, bound_to: str, use: TokenUse, staff_token: bool = False) -> bool:
+def bound_token_may(*, bound_to: str, use: TokenUse, staff_reads: bool = False) -> bool:
     """What a token may do on the JSON API and on FHIR: the one definition of a token's read (review 22f,
-    review 25b H1). A staff member's API token (`staff_token`; and any token bound to a recipient,
-    `bound_to`, review 20c) is the credential of a system outside the program: what it reads of a person's
-    record is a release to a recipient, under the person's consent, written in their accounting of
-    disclosures (SECURITY.md T19: a record that leaves the program in any form is a disclosure). It does only
-    that, through the release functions FHIR uses (each checks the consent and the token's recipient, and a
-    token issued with no recipient releases nothing: `accounts.token_releases_to`), and may see and revoke
-    itself (`managed_token`). Every other route (the patient list, a record's reads, any other write) is
-    refused (403, audited). The staff member's own use within the program is the app, signed in (a session),
-    never a token: FHIR refused an unbound staff token's read without a consent while the JSON API gave the
-    same token the same record with none (review 25b, H1). A patient's own token reads and writes their own
-    record (their own access, no disclosure: 42 CFR 2.23)."""
-    return not (bound_to or staff_token) or use in (TokenUse.RELEASE, TokenUse.TOKENS)
+    review 25b H1). What a staff member's API token reads of a person's record is another system receiving
+    it: a release to a recipient, under the person's consent, written in their accounting of disclosures
+    (SECURITY.md T19: a record that leaves the program in any form is a disclosure), made only through the
+    release functions FHIR uses (each checks the consent and the token's recipient; a token issued with no
+    recipient releases nothing, `accounts.token_releases_to`). So a staff token's read that is no release
+    (`staff_reads`: the JSON API's patient list and a record's reads; FHIR's reads of a person's record are
+    releases already, `interop.rest.auth.use_of`) is refused, 403 audited: FHIR refused an unbound nurse's
+    token without a consent while the JSON API gave it the same record with none (review 25b, H1). The staff
+    member's own reading within the program is the app, signed in. An unbound staff token still does its
+    role's writes (entering into the program's record lets nothing out); a token bound to a recipient
+    (review 20c) does only its releases and sees and revokes itself (`managed_token`). A patient's own token
+    reads and writes their own record (their own access, no disclosure)."""
+    if use in (TokenUse.RELEASE, TokenUse.TOKENS):
+        return True
+    return not bound_to and not staff_reads
 
 
 def token_is_staffs(user: object) -> bool:
@@ -772,13 +775,13 @@ def token_is_staffs(user: object) -> bool:
     return not (is_program_patient(user) or is_self_guided_account(user))
 
 
-def managed_token(*, bound_to: str, own_token: int | None, staff_token: bool = False) -> int | None:
-    """Which of its staff member's tokens a caller lists and revokes (review 22g): a staff member's token (a
-    system's credential, `bound_token_may`; bound to a recipient or not) only itself, its own id (it may
-    always be ended by whoever holds it, but the other systems' credentials, the recipients they release to
-    and the staff member's other tokens are not its to see or end); a session, or a patient's own token,
-    every token of theirs (None)."""
-    return own_token if (bound_to or staff_token) else None
+def managed_token(*, bound_to: str, own_token: int | None) -> int | None:
+    """Which of its staff member's tokens a caller lists and revokes (review 22g): a token bound to a
+    recipient (another system's release credential) only itself, its own id (it may always be ended by
+    whoever holds it, but the other systems' credentials, the recipients they release to and the staff
+    member's own tokens are not its to see or end); a session or an unbound token every token of theirs
+    (None)."""
+    return own_token if bound_to else None
 
 
 def may_read_audit_trail(user: object) -> bool:

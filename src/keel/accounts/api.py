@@ -91,12 +91,7 @@ def revoke_token(request: AuthenticatedApiRequest, token_id: int) -> TokenOut:
 def _managed(request: AuthenticatedApiRequest) -> int | None:
     """The one token a recipient-bound token manages (itself, review 22g); None: every one of the caller's."""
     user = request.auth
-    own_token = services.token_in_use(user)
-    return policy.managed_token(
-        bound_to=services.token_bound_to(user),
-        own_token=own_token,
-        staff_token=own_token is not None and policy.token_is_staffs(user),
-    )
+    return policy.managed_token(bound_to=services.token_bound_to(user), own_token=services.token_in_use(user))
 
 
 # --- Staff of a program (issue #18): program admins -------------------------------------------------------

@@ -15,7 +15,7 @@ from keel.access import policy
 from keel.access.policy import Area
 from keel.accounts import services as accounts
 from keel.accounts.middleware import authenticates_by_session, bearer_credential
-from keel.api_auth import RELEASE_CREDENTIAL, RELEASE_CREDENTIAL_SAID, STAFF_TOKEN, keel_auth
+from keel.api_auth import RELEASE_CREDENTIAL, RELEASE_CREDENTIAL_SAID, keel_auth
 from keel.audit import services as audit
 from keel.audit.models import Action, Outcome
 from keel.core.rules.inputs import record_id
@@ -121,8 +121,9 @@ def token_may(user: User, use: policy.TokenUse, target: str) -> None:
     """`policy.bound_token_may` for this FHIR request (the JSON API's one definition): refused, audited as the
     JSON API audits it, and answered as a 403 OperationOutcome."""
     bound_to = accounts.token_bound_to(user)
-    staff_token = accounts.token_in_use(user) is not None and policy.token_is_staffs(user)
-    if policy.bound_token_may(bound_to=bound_to, use=use, staff_token=staff_token):
+    # A staff token's read of a person's record is a release here (`use_of`); what is left (who works at the
+    # program: Practitioner, Organization) is no person's record.
+    if policy.bound_token_may(bound_to=bound_to, use=use):
         return
     audit.record(
         actor=user,
@@ -130,7 +131,7 @@ def token_may(user: User, use: policy.TokenUse, target: str) -> None:
         outcome=Outcome.DENIED,
         target_type="fhir",
         target_id=target[:200],
-        reason=RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN,
+        reason=RELEASE_CREDENTIAL,
     )
     raise FhirError(403, "forbidden", gettext(RELEASE_CREDENTIAL_SAID))
 
