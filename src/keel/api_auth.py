@@ -104,6 +104,7 @@ def refuse_release_credential(func: F) -> F:
         bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
         staff_reads = (
             request.method in _SAFE
+            and _reads_a_person(request, kwargs)
             and isinstance(user, User)
             and accounts.token_in_use(user) is not None
             and policy.token_is_staffs(user)
@@ -122,6 +123,13 @@ def refuse_release_credential(func: F) -> F:
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]
+
+
+def _reads_a_person(request: HttpRequest, kwargs: dict[str, Any]) -> bool:
+    """Whether a route reads people's records: one person's (it names a `patient_id`) or the patient list and
+    search (review 25b, H1); the caller's own account (`/me`), their tokens and the program's settings are
+    no one's record."""
+    return "patient_id" in kwargs or request.path.startswith("/api/v1/patients")
 
 
 def _refusal(request: HttpRequest) -> HttpResponse:

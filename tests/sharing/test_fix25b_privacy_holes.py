@@ -290,9 +290,9 @@ def test_another_programs_admin_records_no_revocation(world: World) -> None:
     assert not ConsentRevocation.objects.filter(consent=consent).exists()
 
 
-def test_a_staff_token_records_no_revocation(world: World) -> None:
+def test_another_systems_token_records_no_revocation(world: World) -> None:
     consent = _consent(world)
-    response = _bearer(world.staff["program_admin"]).post(
+    response = _bearer(world.staff["program_admin"], recipient_name="County Hospital").post(
         f"/api/v1/patients/{world.alice.pk}/consents/{consent.pk}/revoked-in-writing",
         content_type="application/json",
     )

@@ -307,8 +307,8 @@ def disclose(
         release = _consented(by, patient, body, asked, today)
     else:
         release = _emergency(body.emergency())
-    refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
     refuse_token_emergency(by, patient, "disclosure", token, basis)  # review 22g: only a session declares one
+    refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
     try:
         with transaction.atomic():
             refusal = _recheck_consent(patient, release, asked, today)
