@@ -1,5 +1,6 @@
 """Lane fix25b: review 25b's five holes, attacked from beside (tests/review25b/HOLES.md): another route to the
-same record, another role, another program, a revoked consent, a token bound or not. Dates relative to today."""
+same record, another role, another program, a revoked consent, a token bound or not.
+Dates relative to today."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _bearer(user: Any, **issued: Any) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
 
 
-# --- H1: one definition of a token's read, on the JSON API and FHIR alike ----------------------------------
+# --- H1: one definition of a token's read, on the JSON API and FHIR alike -------------------------------
 
 
 @pytest.mark.parametrize("recipient", ["", "County Hospital"])
@@ -69,7 +70,7 @@ def test_a_patients_own_token_still_reads_her_own_record(world: World) -> None:
     assert not Disclosure.objects.filter(patient=world.alice).exists()
 
 
-# --- H5: a token is bound when issued; one with no recipient releases nothing --------------------------------
+# --- H5: a token is bound when issued; one with no recipient releases nothing -----------------------------
 
 
 def test_an_unbound_token_releases_nothing_and_stays_unbound(world: World) -> None:
@@ -84,7 +85,9 @@ def test_an_unbound_token_releases_nothing_and_stays_unbound(world: World) -> No
     assert AuditEvent.objects.filter(reason="API token bound to no recipient").exists()
 
 
-def test_a_token_bound_when_issued_releases_to_its_recipient_and_the_accounting_names_it(world: World) -> None:
+def test_a_token_bound_when_issued_releases_to_its_recipient_and_the_accounting_names_it(
+    world: World,
+) -> None:
     consent = _consent(world)
     employer = _consent(world, "Acme Logistics", "employment")
     ehr = _bearer(world.staff["nurse"], recipient_name="County Hospital")
@@ -127,7 +130,7 @@ def test_an_unbound_token_discloses_no_progress_report_on_the_json_api(world: Wo
     assert not Disclosure.objects.filter(patient=world.alice).exists()
 
 
-# --- H2: an emergency disclosure goes to a place that gives care ---------------------------------------------
+# --- H2: an emergency disclosure goes to a place that gives care ------------------------------------------
 
 _EMERGENCY = {
     "recipient_name": "Dr. Jane Smith",
@@ -185,7 +188,7 @@ def test_a_place_that_gives_care_is_accepted(affiliation: str) -> None:
     assert _emergency(recipient_affiliation=affiliation) == []
 
 
-# --- H3: after death, only a personal representative consents ------------------------------------------------
+# --- H3: after death, only a personal representative consents ---------------------------------------------
 
 
 def _died(world: World) -> None:
@@ -215,7 +218,9 @@ def _paper(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def test_after_death_the_patients_own_signature_is_refused_naming_signer(world: World, signed_in: Any) -> None:
+def test_after_death_the_patients_own_signature_is_refused_naming_signer(
+    world: World, signed_in: Any
+) -> None:
     _died(world)
     response = signed_in("nurse").post(
         f"/api/v1/patients/{world.alice.pk}/consents", _paper(), content_type="application/json"
@@ -253,7 +258,7 @@ def test_a_living_patients_own_signature_is_taken(world: World, signed_in: Any) 
     assert response.status_code == 201
 
 
-# --- H4: who records a written revocation -------------------------------------------------------------------
+# --- H4: who records a written revocation ----------------------------------------------------------------
 
 
 def test_the_program_admin_records_a_written_revocation_on_the_page_too(world: World, signed_in: Any) -> None:

@@ -138,9 +138,9 @@ def token_may(user: User, use: policy.TokenUse, target: str) -> None:
 
 # --- One token, one recipient (review 20c) ------------------------------------------------------------------
 # A token that releases records is the credential of one external system: it is bound to one recipient (named
-# when issued, or by its first release under a consent, inside that release's transaction), and a consent
-# naming another recipient is refused for it (403, audited), so the accounting of disclosures never names two
-# recipients for what one system received. A token issued before the binding existed is bound the same way.
+# when issued; one issued for none releases nothing, review 25b H5; checked again inside the release), and a
+# consent naming another recipient is refused for it (403, audited), so the accounting of disclosures never
+# names two recipients for what one system received.
 
 OTHER_RECIPIENT = "API token bound to another recipient"
 

@@ -86,7 +86,7 @@ def _not_allowed(message: str) -> SharingNotAllowed:
 
 # --- One token, one recipient (review 20c), for every release by an API token (review 22f) -----------------
 # A token that releases records is the credential of one external system, bound to one recipient (named when
-# issued, or by its first release, inside that release's transaction). Every release made with a token asks
+# issued; one issued for none releases nothing, review 25b H5). Every release made with a token asks
 # these two: `release_record` (the JSON API's FHIR export) and `disclose` (a progress report); the FHIR reads
 # and `$everything` ask them through `keel.interop.rest.auth`'s release wrapper, which answers in FHIR.
 
