@@ -125,11 +125,16 @@ def refuse_release_credential(func: F) -> F:
     return checked  # type: ignore[return-value]
 
 
+# The JSON API's reads that name people (review 25b, H1): the patient list and search, the caseload, the
+# emergency uses waiting for review, the audit trail (who read whose record).
+_PEOPLE = ("/api/v1/patients", "/api/v1/caseload", "/api/v1/emergency-reviews", "/api/v1/audit/")
+
+
 def _reads_a_person(request: HttpRequest, kwargs: dict[str, Any]) -> bool:
-    """Whether a route reads people's records: one person's (it names a `patient_id`) or the patient list and
-    search (review 25b, H1); the caller's own account (`/me`), their tokens and the program's settings are
-    no one's record."""
-    return "patient_id" in kwargs or request.path.startswith("/api/v1/patients")
+    """Whether a route reads people's records: one person's (it names a `patient_id`) or a list naming them
+    (`_PEOPLE`; review 25b, H1); the caller's own account (`/me`), their tokens, the program's staff,
+    settings and counts are no one's record."""
+    return "patient_id" in kwargs or request.path.startswith(_PEOPLE)
 
 
 def _refusal(request: HttpRequest) -> HttpResponse:

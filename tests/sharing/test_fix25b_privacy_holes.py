@@ -58,6 +58,23 @@ def test_a_staff_token_reads_no_record_on_the_json_api(world: World, recipient: 
     assert not Disclosure.objects.filter(patient=world.alice).exists()
 
 
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("nurse", "/api/v1/caseload"),
+        ("program_admin", "/api/v1/emergency-reviews"),
+        ("auditor", "/api/v1/audit/events"),
+    ],
+)
+def test_a_staff_token_reads_no_list_naming_people(world: World, role: str, path: str) -> None:
+    assert _bearer(world.staff[role]).get(path).status_code == 403
+    assert sign_in(Client(), world.staff[role]).get(path).status_code == 200
+
+
+def test_a_staff_token_still_reads_its_own_account(world: World) -> None:
+    assert _bearer(world.staff["nurse"]).get("/api/v1/me").json()["username"] == "r-nurse"
+
+
 def test_the_staff_members_own_use_is_the_app_signed_in(world: World, signed_in: Any) -> None:
     nurse = signed_in("nurse")
     assert nurse.get(f"/api/v1/patients/{world.alice.pk}").status_code == 200
