@@ -66,10 +66,12 @@ keel_auth = KeelAuth()
 _USE = "_keel_token_use"
 RELEASE_CREDENTIAL = "API token bound to a recipient: it only releases records"
 RELEASE_CREDENTIAL_SAID = N_(
-    "This API token is bound to one recipient: it releases records to that recipient under a consent, and "
-    "nothing else. Read a person's record through /fhir/R4/ with their consent (Keel-Consent), or use a "
-    "token of your own that is bound to no recipient."
+    "This API token is another system's credential: it releases a person's record to the recipient it was "
+    "issued for, under their consent, and nothing else. Read a person's record through /fhir/R4/ with their "
+    "consent (Keel-Consent), or sign in to Keel to work in the program's records."
 )
+# Review 25b (H1): a staff member's token bound to no recipient is refused the same (it releases nothing).
+STAFF_TOKEN = "staff API token: its reads are releases under a consent"
 
 
 def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
@@ -92,14 +94,22 @@ def release_token(request: HttpRequest) -> str | None:
 
 def refuse_release_credential(func: F) -> F:
     """For `api.add_decorator(..., mode="operation")`: every operation, after authentication, asks
-    `policy.bound_token_may`; a bound token on a route that does not release a record is refused, audited."""
+    `policy.bound_token_may`; a bound token on a route that does not release a record, and a staff member's
+    token reading one that does not (review 25b, H1), are refused, audited."""
     use = getattr(func, _USE, policy.TokenUse.OTHER)
 
     @functools.wraps(func)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         user = getattr(request, "auth", None)
         bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
-        if not policy.bound_token_may(bound_to=bound_to, use=use):
+        staff_reads = (
+            request.method in _SAFE
+            and _reads_a_person(request, kwargs)
+            and isinstance(user, User)
+            and accounts.token_in_use(user) is not None
+            and policy.token_is_staffs(user)
+        )
+        if not policy.bound_token_may(bound_to=bound_to, use=use, staff_reads=staff_reads):
             assert isinstance(user, User)
             audit.record(
                 actor=user,
@@ -107,12 +117,24 @@ def refuse_release_credential(func: F) -> F:
                 outcome=Outcome.DENIED,
                 target_type="api_token",
                 target_id=func.__name__[:200],
-                reason=RELEASE_CREDENTIAL,
+                reason=RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN,
             )
             return _refusal(request)
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]
+
+
+# The JSON API's reads that name people (review 25b, H1): the patient list and search, the caseload, the
+# emergency uses waiting for review, the audit trail (who read whose record).
+_PEOPLE = ("/api/v1/patients", "/api/v1/caseload", "/api/v1/emergency-reviews", "/api/v1/audit/")
+
+
+def _reads_a_person(request: HttpRequest, kwargs: dict[str, Any]) -> bool:
+    """Whether a route reads people's records: one person's (it names a `patient_id`) or a list naming them
+    (`_PEOPLE`; review 25b, H1); the caller's own account (`/me`), their tokens, the program's staff,
+    settings and counts are no one's record."""
+    return "patient_id" in kwargs or request.path.startswith(_PEOPLE)
 
 
 def _refusal(request: HttpRequest) -> HttpResponse:

@@ -465,6 +465,7 @@ ROUTES: dict[str, Route] = {
             "counselor": (404, 404, 404),
             "nurse": (404, 404, 404),
             "prescriber": (404, 404, 404),
+            "program_admin": (404, 404, 404),  # review 25b H4: admins record a written revocation
         },
         patient_scoped=True,
     ),
@@ -565,6 +566,7 @@ ROUTES: dict[str, Route] = {
             "counselor": (404, 404, 404),
             "nurse": (404, 404, 404),
             "prescriber": (404, 404, 404),
+            "program_admin": (404, 404, 404),  # review 25b H4: admins record a written revocation
         },
         patient_scoped=True,
     ),

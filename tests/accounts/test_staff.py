@@ -258,9 +258,9 @@ def test_turning_a_nurse_off_ends_her_session_on_the_next_request(world: World, 
 def test_turning_a_nurse_off_ends_her_tokens_on_the_next_request(world: World, signed_in: Any) -> None:
     issued = services.create_token(user=world.staff["nurse"])
     headers = {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
-    assert Client().get("/api/v1/patients", **headers).status_code == 200
+    assert Client().get("/api/v1/me", **headers).status_code == 200  # review 25b: not a patient read
     _deactivate(signed_in("program_admin"), world.staff["nurse"])
-    assert Client().get("/api/v1/patients", **headers).status_code == 401
+    assert Client().get("/api/v1/me", **headers).status_code == 401
 
 
 def test_a_turned_off_nurse_cannot_sign_in(world: World, signed_in: Any) -> None:

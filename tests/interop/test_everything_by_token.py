@@ -49,8 +49,10 @@ def _parameters(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _post(world: World, user: Any, body: Any, query: str = "", **headers: Any) -> Any:
-    """A POST by another system: a fresh client that enforces CSRF, as a browser's would."""
-    secret = accounts.create_token(user=user, name="ehr").secret
+    """A POST by another system: a fresh client that enforces CSRF, as a browser's would. A staff token is
+    issued for the consent's recipient (review 25b, H5: a token issued with no recipient releases nothing)."""
+    recipient = "" if user == world.alice.user else RECIPIENT
+    secret = accounts.create_token(user=user, name="ehr", recipient_name=recipient).secret
     return Client(enforce_csrf_checks=True).post(
         f"/fhir/R4/Patient/{world.alice.pk}/$everything{query}",
         body if isinstance(body, str) else json.dumps(body),
@@ -68,7 +70,7 @@ def _pull(world: World, user: Any, **params: Any) -> Any:
 
 
 def _get(world: World, user: Any, query: str = "") -> Any:
-    secret = accounts.create_token(user=user, name="ehr").secret
+    secret = accounts.create_token(user=user, name="ehr", recipient_name=RECIPIENT).secret
     return Client().get(
         f"/fhir/R4/Patient/{world.alice.pk}/$everything{query}", HTTP_AUTHORIZATION=f"Bearer {secret}"
     )

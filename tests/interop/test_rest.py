@@ -77,7 +77,7 @@ def _everything_by_token(world: World, query: str = "") -> Any:
     """The nurse's whole-record pull as another system makes it (p14c: a staff session's `$everything` is
     refused; the record leaves with a token and a consent basis in a POST body)."""
     consent = _record_consent(world)
-    secret = accounts.create_token(user=world.staff["nurse"], name="ehr").secret
+    secret = accounts.create_token(user=world.staff["nurse"], name="ehr", recipient_name=RECIPIENT).secret
     basis = {"basis": "consent", "consent": consent.pk, "recipient_name": RECIPIENT, "purpose": "treatment"}
     body = {
         "resourceType": "Parameters",
@@ -115,7 +115,7 @@ def test_the_capability_statement_lists_only_what_the_server_serves(world: World
 
 @time_machine.travel(NOW, tick=False)
 def test_a_patient_is_read_with_a_bearer_token(world: World) -> None:
-    secret = accounts.create_token(user=world.staff["nurse"], name="ehr").secret
+    secret = accounts.create_token(user=world.staff["nurse"], name="ehr", recipient_name=RECIPIENT).secret
     consent = _record_consent(world)  # p14c: a staff token's read of one person needs their consent
     response = Client().get(
         f"{R4}/Patient/{world.alice.pk}",

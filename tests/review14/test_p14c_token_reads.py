@@ -10,10 +10,13 @@ import time_machine
 NOW = "2026-12-01 15:00:00+00:00"
 
 
-def _token(user: Any) -> str:
+def _token(user: Any, recipient: str = "Northside Clinic") -> str:
+    """Set-up (review 25b, H5): a staff token that releases is issued for its recipient, the consents'; a
+    token that writes (a paper consent) or a patient's own is issued for none."""
     from keel.accounts import services
 
-    return services.create_token(user=user, name="p14c").secret
+    recipient = "" if user.role == "patient" else recipient
+    return services.create_token(user=user, name="p14c", recipient_name=recipient).secret
 
 
 def _consent(world: Any, patient: Any, **extra: Any) -> int:
@@ -32,7 +35,7 @@ def _consent(world: Any, patient: Any, **extra: Any) -> int:
         f"/api/v1/patients/{patient.pk}/consents",
         body,
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {_token(world.staff['counselor'])}",
+        HTTP_AUTHORIZATION=f"Bearer {_token(world.staff['counselor'], '')}",
     )
     assert r.status_code == 201, r.content
     return int(r.json()["id"])

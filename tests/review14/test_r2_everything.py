@@ -9,10 +9,13 @@ NOW = "2026-12-01 15:00:00+00:00"
 FHIR = "application/fhir+json"
 
 
-def _token(user: Any) -> str:
+def _token(user: Any, recipient: str = "Northside Clinic") -> str:
+    """Set-up (review 25b, H5): a staff token that releases is issued for its recipient, the consents'; a
+    token that writes (a paper consent) or a patient's own is issued for none."""
     from keel.accounts import services
 
-    return services.create_token(user=user, name="review").secret
+    recipient = "" if user.role == "patient" else recipient
+    return services.create_token(user=user, name="review", recipient_name=recipient).secret
 
 
 def _consent(world: Any, patient: Any, **extra: Any) -> int:
@@ -31,7 +34,7 @@ def _consent(world: Any, patient: Any, **extra: Any) -> int:
         f"/api/v1/patients/{patient.pk}/consents",
         body,
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {_token(world.staff['counselor'])}",
+        HTTP_AUTHORIZATION=f"Bearer {_token(world.staff['counselor'], '')}",
     )
     assert response.status_code == 201, response.content
     return int(response.json()["id"])
@@ -314,7 +317,7 @@ def test_bodiless_post_is_refused_without_disclosure(world: Any) -> None:
     with time_machine.travel(NOW, tick=False):
         r = Client().post(
             f"/fhir/R4/Patient/{world.alice.pk}/$everything",
-            HTTP_AUTHORIZATION=f"Bearer {_token(world.staff['counselor'])}",
+            HTTP_AUTHORIZATION=f"Bearer {_token(world.staff['counselor'], '')}",
         )
     assert r.status_code == 422
     assert _disclosures(world.alice) == 0

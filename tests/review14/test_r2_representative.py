@@ -9,10 +9,13 @@ import time_machine
 NOW = "2026-12-01 15:00:00+00:00"
 
 
-def _token(user: Any) -> str:
+def _token(user: Any, recipient: str = "Dr. Pat Rivera, Northside Clinic") -> str:
+    """Set-up (review 25b, H5): a staff token that releases is issued for its recipient, the consents'; a
+    token that writes (a paper consent) or a patient's own is issued for none."""
     from keel.accounts import services
 
-    return services.create_token(user=user, name="review").secret
+    recipient = "" if user.role == "patient" else recipient
+    return services.create_token(user=user, name="review", recipient_name=recipient).secret
 
 
 def _body(**extra: Any) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def _post(path: str, user: Any, body: dict[str, Any]) -> Any:
     from django.test import Client
 
     return Client().post(
-        path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {_token(user)}"
+        path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {_token(user, '')}"
     )
 
 

@@ -54,6 +54,8 @@ def world(db: Any) -> dict[str, Any]:
     return {"program": prog, "other": other, "staff": staff, "patient": p, "foreign": q, "today": today}
 
 
-def bearer(user: Any) -> Client:
-    token = accounts.create_token(user=user).secret
+def bearer(user: Any, recipient: str = "County HIE") -> Client:
+    """Set-up (review 25b, H5): another system's token is issued for its recipient, the consents' by default
+    (a token issued for none releases nothing)."""
+    token = accounts.create_token(user=user, recipient_name=recipient).secret
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")

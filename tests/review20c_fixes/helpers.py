@@ -31,7 +31,9 @@ def consent(w: dict[str, Any], recipient: str = "County HIE", purpose: str = "tr
     )
 
 
-def client_for(user: Any, recipient_name: str = "") -> tuple[Client, str]:
+def client_for(user: Any, recipient_name: str = "County HIE") -> tuple[Client, str]:
+    """Set-up (review 25b, H5): another system's token is issued for its recipient, `consent`'s by default
+    (a token issued for none releases nothing)."""
     secret = accounts.create_token(user=user, recipient_name=recipient_name).secret
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}"), secret
 

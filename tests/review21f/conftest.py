@@ -49,7 +49,9 @@ def consent_for(
     return consent
 
 
-def token_of(user: Any, recipient: str = "") -> str:
+def token_of(user: Any, recipient: str = "Acme Health Information Exchange") -> str:
+    """Set-up (review 25b, H5): another system's token is issued for its recipient, `consent_for`'s by
+    default (a token issued for none releases nothing)."""
     return accounts.create_token(user=user, name="another system", recipient_name=recipient).secret
 
 

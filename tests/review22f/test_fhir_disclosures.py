@@ -41,7 +41,9 @@ def _consent(world: World) -> Any:
     )
 
 
-def _token(world: World, role: str = "counselor", recipient: str = "") -> str:
+def _token(world: World, role: str = "counselor", recipient: str = RECIPIENT) -> str:
+    """Set-up (review 25b, H5): a staff token is issued for the consents' recipient (one issued for none
+    releases nothing)."""
     return accounts.create_token(user=world.staff[role], recipient_name=recipient).secret
 
 

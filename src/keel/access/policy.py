@@ -557,6 +557,14 @@ def can_disclose(user: User) -> bool:
     return _active(user) and user.role in _ASSESSING_ROLES
 
 
+def can_record_written_revocation(user: User, patient: Patient) -> bool:
+    """A revocation the patient made in writing stops sharing; it is in force when the program receives it
+    (42 CFR 2.31(a)(6)), so it is entered by whoever of the program holds the letter: the roles that disclose
+    (counselors, nurses, prescribers; scope is checked apart) and the admins of the patient's program, who run
+    the Part 2 program (review 25b, H4). Peers and auditors never release records and enter no revocation."""
+    return can_disclose(user) or _admin_of(user, patient.program_id)
+
+
 def can_review_emergencies(user: User, program_id: int) -> bool:
     """Uses of emergency powers (break-the-glass, emergency disclosures) are attested by a program admin of
     that program; never by the person who used them (`EmergencyReview` refuses it too)."""
@@ -742,16 +750,29 @@ class TokenUse(StrEnum):
     OTHER = "other"  # everything else: the patient list, a record's reads, every other write
 
 
-def bound_token_may(*, bound_to: str, use: TokenUse) -> bool:
-    """What a token may do on the JSON API (review 22f). A token bound to a recipient (`bound_to`, review
-    20c) is the credential of that external system: a release credential. It does only what a consent lets
-    it do, through the release functions FHIR uses, each of which checks the consent and the binding (the
-    routes that release a record), and may see and revoke itself (`managed_token`: a credential can always
-    be ended by whoever holds it; review 22g: only itself). Every other route (the patient list, a record's
-    reads, any other write) is refused (403, audited): the system's reads are FHIR's, under the person's
-    consent, each a disclosure in their accounting (review 22g: FHIR asks this function too). An unbound
-    token is its staff member's own, and may do what their role may."""
-    return not bound_to or use in (TokenUse.RELEASE, TokenUse.TOKENS)
+def bound_token_may(*, bound_to: str, use: TokenUse, staff_reads: bool = False) -> bool:
+    """What a token may do on the JSON API and on FHIR: the one definition of a token's read (review 22f,
+    review 25b H1). What a staff member's API token reads of a person's record is another system receiving
+    it: a release to a recipient, under the person's consent, written in their accounting of disclosures
+    (SECURITY.md T19: a record that leaves the program in any form is a disclosure), made only through the
+    release functions FHIR uses (each checks the consent and the token's recipient; a token issued with no
+    recipient releases nothing, `accounts.token_releases_to`). So a staff token's read that is no release
+    (`staff_reads`: the JSON API's patient list and a record's reads; FHIR's reads of a person's record are
+    releases already, `interop.rest.auth.use_of`) is refused, 403 audited: FHIR refused an unbound nurse's
+    token without a consent while the JSON API gave it the same record with none (review 25b, H1). The staff
+    member's own reading within the program is the app, signed in. An unbound staff token still does its
+    role's writes (entering into the program's record lets nothing out); a token bound to a recipient
+    (review 20c) does only its releases and sees and revokes itself (`managed_token`). A patient's own token
+    reads and writes their own record (their own access, no disclosure)."""
+    if use in (TokenUse.RELEASE, TokenUse.TOKENS):
+        return True
+    return not bound_to and not staff_reads
+
+
+def token_is_staffs(user: object) -> bool:
+    """Whether a token's holder is a staff member (the token another system's credential, `bound_token_may`):
+    anyone but a program's patient or a self-guided account, whose tokens reach their own record only."""
+    return not (is_program_patient(user) or is_self_guided_account(user))
 
 
 def managed_token(*, bound_to: str, own_token: int | None) -> int | None:

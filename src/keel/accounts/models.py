@@ -132,7 +132,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     # The one recipient a staff member's token releases Part 2 records to (review 20c): named when it is
-    # issued, or bound by its first release under a consent (blank: not bound yet); a consent naming another
+    # issued (blank: it releases nothing; review 25b, no binding by a first release); a consent naming another
     # recipient is refused for it, so the accounting of disclosures names who really holds the token.
     recipient_name = models.CharField(max_length=200, blank=True, default="")
 

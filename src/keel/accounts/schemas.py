@@ -27,7 +27,7 @@ class TokenIn(In):
         default="",
         max_length=200,
         description="the one recipient (an organization named in consents) this token releases records to; "
-        "blank: bound by its first release under a consent",
+        "blank: the token releases no record (review 25b)",
     )
 
 

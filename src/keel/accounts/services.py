@@ -214,8 +214,8 @@ def create_token(
     *, user: User, name: str = "", days: int | None = None, recipient_name: str = ""
 ) -> IssuedToken:
     """Issue a token for `user` that expires after `days` (default and maximum from settings), bound to
-    `recipient_name` when given
-    (the one recipient it releases records to; else bound by its first release)."""
+    `recipient_name` when given: the one recipient it releases records to. A token issued with no recipient
+    releases nothing (review 25b, H5: its first release no longer picks its recipient)."""
     days = settings.KEEL_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.KEEL_TOKEN_MAX_DAYS:
         raise AccountError(
@@ -303,10 +303,19 @@ def _same_recipient(a: str, b: str) -> bool:
     return sharing.same_name(a, b)
 
 
-def token_releases_to(secret: str, recipient_name: str) -> bool:
-    """Whether the token may release records to `recipient_name`: unbound, or bound to that recipient."""
+def token_recipient(secret: str) -> str:
+    """The recipient the token with this secret is bound to; "" for none (or no such token)."""
     bound = ApiToken.objects.filter(digest=_digest(secret)).values_list("recipient_name", flat=True).first()
-    return bound is not None and (not bound or _same_recipient(bound, recipient_name))
+    return bound or ""
+
+
+def token_releases_to(secret: str, recipient_name: str) -> bool:
+    """Whether the token may release records to `recipient_name`: only when it was bound to that recipient
+    when issued. A token bound to no recipient releases nothing (review 25b, H5): its first release once
+    bound it to whatever consent it named, so a typo or a guess of a consent id chose the recipient, and the
+    accounting of disclosures named one the system that received the record is not (42 CFR 2.24, 2.31)."""
+    bound = token_recipient(secret)
+    return bool(bound) and _same_recipient(bound, recipient_name)
 
 
 def token_id(secret: str) -> int | None:
@@ -316,16 +325,12 @@ def token_id(secret: str) -> int | None:
 
 
 def bind_token_recipient(secret: str, recipient_name: str) -> bool:
-    """Inside the release's transaction (review 20c): lock the token, bind it to `recipient_name` if it is
-    not bound yet, and say whether it releases to that recipient. Two first releases racing to different
-    recipients: the second waits for the lock, then sees the first's binding and is refused."""
+    """Inside the release's transaction (review 20c): lock the token and say again whether it releases to
+    `recipient_name` (`token_releases_to`). Nothing is bound here any more (review 25b, H5): a token is bound
+    when it is issued, and one bound to no recipient releases nothing."""
     token = ApiToken.objects.select_for_update().filter(digest=_digest(secret)).first()
-    if token is None or not recipient_name.strip():
+    if token is None or not recipient_name.strip() or not token.recipient_name:
         return False
-    if not token.recipient_name:
-        token.recipient_name = " ".join(recipient_name.split())[:200]
-        token.save(update_fields=["recipient_name"])
-        return True
     return _same_recipient(token.recipient_name, recipient_name)
 
 

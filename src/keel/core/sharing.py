@@ -227,6 +227,13 @@ _NOT_MEDICAL_WORDS = (
     "reinserción social", "readaptación social", "juvenile hall", "juvenile halls", "juvie", "reformatory",
     "reformatorio", "consejo tutelar", "seguridad pública", "seguridad ciudadana", "marshal", "marshals",
     "border patrol",
+    # Review 25b (H2): child welfare and federal law enforcement by their names and initials, and people who
+    # name themselves by a non-medical office ("Detective Jane Smith", "Caseworker Jones"). These only refuse
+    # sooner: the positive test below (`_CARE_PLACES`) is what closes the class.
+    "fbi", "dea", "atf", "dcf", "dcfs", "cps", "child welfare", "children and families",
+    "department of children", "federal bureau", "bureau of investigation", "detective", "detectives",
+    "caseworker", "caseworkers", "case worker", "case workers", "special agent", "investigator",
+    "investigators", "bienestar infantil", "protección a la infancia",
 )  # fmt: skip
 # Review 22s: a word that names no medical personnel in each form English and Spanish give its stem (the
 # stem, then each of its endings; "" the stem alone): "Policeman", "Policial", "Patrol", "Patrulla",
@@ -266,19 +273,31 @@ _NOT_MEDICAL = _NOT_MEDICAL_WORDS + tuple(
 # name or word besides: "ED", "ER" and "OTP" alone are the first name Ed, a suffix, a bank (review 22p: "Ed
 # Johnson Bail Bonds"), so they count only written out ("emergency department", "emergency room", "opioid
 # treatment program"); "Mercy ED" is asked to name the hospital ("Mercy Hospital ED").
+# Review 25b (H2): a care word is a kind of place that gives care (a hospital, an emergency department, an
+# emergency medical service, a poison center, a clinic or a clinician's practice), never an adjective any
+# office can carry: "health", "medical", "medicine", "salud", "médico" alone made "DCF Health Unit", "CPS
+# Health Office" and "FBI Medical Unit" places of care. An agency's health unit is not where a person in a
+# medical emergency is treated; the hospital or emergency service she is taken to names itself as one.
 _CARE_WORDS = (
-    # English
-    "hospital", "hospitals", "clinic", "clinics", "medical", "medicine", "health", "healthcare",
-    "emergency department", "emergency room", "icu", "urgent care", "ambulance", "ems", "paramedic",
-    "paramedics", "fire rescue", "rescue squad", "poison control", "poison center", "trauma center",
-    "infirmary", "physician", "physicians", "doctor", "doctors", "nursing", "pharmacy", "treatment center",
-    "detox", "opioid treatment program", "behavioral health", "mental health", "crisis center", "crisis unit",
+    # English: hospitals and emergency departments
+    "hospital", "hospitals", "medical center", "medical centers", "health center", "health centers",
+    "emergency department", "emergency room", "icu", "intensive care", "trauma center", "urgent care",
+    "infirmary",
+    # emergency medical services
+    "ambulance", "ems", "emergency medical services", "paramedic", "paramedics", "fire rescue",
+    "rescue squad",
+    # poison centers
+    "poison control", "poison center",
+    # clinics and clinicians' practices
+    "clinic", "clinics", "family medicine", "internal medicine", "emergency medicine", "medical group",
+    "medical practice", "physicians group", "pharmacy", "treatment center", "detox",
+    "opioid treatment program", "crisis center", "crisis unit",
     # Spanish
-    "hospitales", "clínica", "clínicas", "médico", "médica", "médicos", "medicina", "salud",
-    "centro de salud", "urgencias", "emergencias", "sala de emergencias", "uci", "cuidados intensivos",
-    "ambulancia", "ambulancias", "paramédico", "paramédicos", "toxicología", "enfermería", "farmacia",
-    "sanatorio", "consultorio", "policlínico", "policlínica", "centro de tratamiento", "desintoxicación",
-    "salud mental", "centro de crisis",
+    "hospitales", "clínica", "clínicas", "centro de salud", "centros de salud", "centro médico",
+    "urgencias", "emergencias", "sala de emergencias", "uci", "cuidados intensivos", "ambulancia",
+    "ambulancias", "paramédico", "paramédicos", "centro de toxicología", "toxicología", "enfermería",
+    "farmacia", "sanatorio", "consultorio", "policlínico", "policlínica", "medicina familiar",
+    "centro de tratamiento", "desintoxicación", "centro de crisis",
     # Latin America's social security institutes run hospitals and clinics ("Instituto Mexicano del Seguro
     # Social", "Caja de Seguro Social"; review 22s)
     "seguro social", "seguridad social",
@@ -379,11 +398,22 @@ def _representative(
     """The representative who signs for the patient (sections 2.14, 2.15), or None when the patient signs.
     Each missing element is named; a relationship without standing for this patient is refused: the patient
     themself named as their own representative (a minor as their own parent, an adult as their own agent:
-    a substitute decision-maker who does not exist), and a personal representative of a patient who died
-    while the record shows no death (2.15(b))."""
+    a substitute decision-maker who does not exist), a personal representative of a patient who died
+    while the record shows no death, and the patient's own signature once the record shows the death: after
+    death only an executor, administrator or other personal representative consents (2.15(b))."""
     signer = raw.get("signer", "patient")
     if signer in (None, "", "patient"):
         _refuse_representative_fields(raw, errors)
+        if deceased:
+            errors.append(
+                FieldError(
+                    "signer",
+                    N_(
+                        "the record shows the patient died: only a personal representative "
+                        "(executor or administrator) can sign a consent now"
+                    ),
+                )
+            )
         return None
     if signer != "representative":
         errors.append(FieldError("signer", N_("must be patient or representative")))

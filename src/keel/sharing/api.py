@@ -93,7 +93,7 @@ def record_written_revocation(
         )
     except services.SharingNotAllowed:
         raise HttpError(
-            403, "Only counselors, nurses and prescribers on the care team record revocations."
+            403, "Only counselors, nurses, prescribers and the program's admins record revocations."
         ) from None
     return ConsentRevokedOut(id=consent.pk, status="revoked")
 

@@ -162,6 +162,12 @@ REASONS = {
     "API token bound to a recipient: it only releases records": _(
         "API token refused: it is bound to a recipient and only releases records to it, under a consent"
     ),
+    "staff API token: its reads are releases under a consent": _(
+        "API token refused: a staff member's token only releases records to its recipient, under a consent"
+    ),
+    "API token bound to no recipient": _(
+        "API token refused: it was issued for no recipient, so it releases no record"
+    ),
     "API token bound to another recipient": _(
         "API token refused: the consent names another recipient than the one the token is bound to"
     ),
@@ -271,6 +277,7 @@ REASONS = {
     "re-authentication failed": _("re-authentication failed"),
     # a staff token whose role never releases, refused before any consent is looked up (FHIR)
     "role may not record consents or disclose": _("this role may not record consents or disclose records"),
+    "role may not record a written revocation": _("this role may not record a written revocation"),
     "re-authentication for mfa change": _("password asked again to change two-step sign-in"),
     "re-authentication to delete an account": _("password asked again to delete an account"),
     "read identity: no photo": _("identity read: no photo"),

@@ -120,7 +120,10 @@ def use_of(request: HttpRequest, user: User) -> policy.TokenUse:
 def token_may(user: User, use: policy.TokenUse, target: str) -> None:
     """`policy.bound_token_may` for this FHIR request (the JSON API's one definition): refused, audited as the
     JSON API audits it, and answered as a 403 OperationOutcome."""
-    if policy.bound_token_may(bound_to=accounts.token_bound_to(user), use=use):
+    bound_to = accounts.token_bound_to(user)
+    # A staff token's read of a person's record is a release here (`use_of`); what is left (who works at the
+    # program: Practitioner, Organization) is no person's record.
+    if policy.bound_token_may(bound_to=bound_to, use=use):
         return
     audit.record(
         actor=user,
@@ -135,9 +138,9 @@ def token_may(user: User, use: policy.TokenUse, target: str) -> None:
 
 # --- One token, one recipient (review 20c) ------------------------------------------------------------------
 # A token that releases records is the credential of one external system: it is bound to one recipient (named
-# when issued, or by its first release under a consent, inside that release's transaction), and a consent
-# naming another recipient is refused for it (403, audited), so the accounting of disclosures never names two
-# recipients for what one system received. A token issued before the binding existed is bound the same way.
+# when issued; one issued for none releases nothing, review 25b H5; checked again inside the release), and a
+# consent naming another recipient is refused for it (403, audited), so the accounting of disclosures never
+# names two recipients for what one system received.
 
 OTHER_RECIPIENT = "API token bound to another recipient"
 
@@ -152,11 +155,33 @@ class _OtherRecipient(FhirError):
         )
 
 
+NO_RECIPIENT = "API token bound to no recipient"
+
+
+class _NoRecipient(FhirError):
+    def __init__(self) -> None:
+        super().__init__(
+            403,
+            "forbidden",
+            "This API token was issued for no recipient, so it releases no record: issue a token that names "
+            "the recipient whose system reads with it, as the person's consent names them.",
+        )
+
+
 def _refuse_other_recipient(user: User, patient: Patient, target: str) -> FhirError:
+    """A token bound to another recipient than the consent's, or to none (review 25b, H5: a token is bound
+    when issued; its first release no longer picks its recipient), refused and audited."""
+    unbound = not accounts.token_bound_to(user)
     audit.record_for_patient(
-        user, patient, Action.DENIED, "fhir", target[:200], outcome=Outcome.DENIED, reason=OTHER_RECIPIENT
+        user,
+        patient,
+        Action.DENIED,
+        "fhir",
+        target[:200],
+        outcome=Outcome.DENIED,
+        reason=NO_RECIPIENT if unbound else OTHER_RECIPIENT,
     )
-    return _OtherRecipient()
+    return _NoRecipient() if unbound else _OtherRecipient()
 
 
 def _bound_build(

@@ -86,7 +86,7 @@ def _not_allowed(message: str) -> SharingNotAllowed:
 
 # --- One token, one recipient (review 20c), for every release by an API token (review 22f) -----------------
 # A token that releases records is the credential of one external system, bound to one recipient (named when
-# issued, or by its first release, inside that release's transaction). Every release made with a token asks
+# issued; one issued for none releases nothing, review 25b H5). Every release made with a token asks
 # these two: `release_record` (the JSON API's FHIR export) and `disclose` (a progress report); the FHIR reads
 # and `$everything` ask them through `keel.interop.rest.auth`'s release wrapper, which answers in FHIR.
 
@@ -103,12 +103,30 @@ class TokenOtherRecipient(SharingNotAllowed):
         )
 
 
+NO_RECIPIENT = "API token bound to no recipient"
+
+
+class TokenNoRecipient(TokenOtherRecipient):
+    """A token issued with no recipient asked to release a record (403; the denial is audited). Review 25b,
+    H5: its first release no longer binds it to whatever consent it names."""
+
+    def __init__(self) -> None:
+        SharingNotAllowed.__init__(
+            self,
+            "This API token was issued for no recipient, so it releases no record: issue a token that names "
+            "the recipient whose system uses it, as the person's consent names them.",
+        )
+
+
 def refuse_other_recipient(
     by: User, patient: Patient, target_type: str, token: str | None, recipient: str
 ) -> None:
     """Before the release: a token (`token`, its secret; None for a session) bound to another recipient
-    than `recipient` is refused, audited, before anything is written."""
+    than `recipient`, or to none, is refused, audited, before anything is written."""
     if token is not None and not accounts.token_releases_to(token, recipient):
+        if not accounts.token_recipient(token):
+            _deny(by, patient, target_type, NO_RECIPIENT)
+            raise TokenNoRecipient()
         _deny(by, patient, target_type, OTHER_RECIPIENT)
         raise TokenOtherRecipient()
 

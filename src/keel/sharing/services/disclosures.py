@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from keel.access import policy
 from keel.access.policy import Area
+from keel.accounts import services as accounts
 from keel.api_body import Posted
 from keel.assessments import queries as assessment_queries
 from keel.audit import services as audit
@@ -307,8 +308,12 @@ def disclose(
         release = _consented(by, patient, body, asked, today)
     else:
         release = _emergency(body.emergency())
+    # A token bound to another recipient is told so first (review 22f); then an emergency by any token (review
+    # 22g: only a session declares one); then a token issued for no recipient (review 25b, H5).
+    if token is not None and accounts.token_recipient(token):
+        refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
+    refuse_token_emergency(by, patient, "disclosure", token, basis)
     refuse_other_recipient(by, patient, "disclosure", token, release.recipient)
-    refuse_token_emergency(by, patient, "disclosure", token, basis)  # review 22g: only a session declares one
     try:
         with transaction.atomic():
             refusal = _recheck_consent(patient, release, asked, today)

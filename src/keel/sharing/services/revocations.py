@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from keel.access import policy
+from keel.access.policy import Area
 from keel.audit import services as audit
 from keel.audit.models import Action
 from keel.patients.models import Patient
 from keel.sharing.models import Consent, ConsentRevocation
-from keel.sharing.services.common import _for_staff
+from keel.sharing.services.common import _not_allowed
 
 if TYPE_CHECKING:
     from keel.accounts.models import User
@@ -29,8 +30,21 @@ def revoke_consent(*, by: User, consent_id: int, now: datetime | None = None) ->
 def record_written_revocation(
     *, by: User, patient_id: int | str, consent_id: int, now: datetime | None = None
 ) -> Consent:
-    """The patient took a consent back in writing; a counselor, nurse or prescriber on the team enters it."""
-    patient = _for_staff(by, patient_id, Action.UPDATE, "consent", emergency_access=True)
+    """The patient took a consent back in writing; whoever of the program holds the letter enters it
+    (`policy.can_record_written_revocation`: a counselor, nurse or prescriber, or an admin of the patient's
+    program). Break-the-glass access counts: a revocation only stops sharing."""
+    patient = policy.get_patient_for_action_or_404(
+        by,
+        patient_id,
+        Action.UPDATE,
+        area=Area.CLINICAL,
+        target_type="consent",
+        allowed=policy.can_record_written_revocation,
+        what="record a written revocation",
+        error=_not_allowed,
+        emergency_access=True,
+        audit_success=False,
+    )
     return _revoke(by, patient, consent_id, now or timezone.now(), in_writing=True)
 
 
