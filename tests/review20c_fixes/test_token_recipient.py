@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from keel.accounts.models import ApiToken
 from keel.audit.models import Action, AuditEvent
 from keel.interop.rest.auth import OTHER_RECIPIENT
@@ -70,6 +72,13 @@ def test_everything_posted_under_another_recipient_is_refused(world: dict[str, A
     assert r.status_code == 403
 
 
+# Session 25: superseded by review 25b H1 and H5 (lane fix25b, the lead's decision): a staff member's token
+# releases only when bound to its recipient at issue, and reads no person on the JSON API. Kept as expected
+# failures (not strict) until rewritten to the new rule.
+SUPERSEDED_25B = pytest.mark.xfail(reason="superseded by review 25b H1/H5 (session 25)", strict=False)
+
+
+@SUPERSEDED_25B
 def test_everything_first_binds_the_token_too(world: dict[str, Any]) -> None:
     client, _ = client_for(world["staff"]["prescriber"])
     c = consent(world, "Acme Employer", "employment")
@@ -96,6 +105,7 @@ def test_the_recipient_is_compared_without_case_or_spacing(world: dict[str, Any]
     assert _read(client, world, consent(world)).status_code == 200
 
 
+@SUPERSEDED_25B
 def test_a_refused_first_release_does_not_bind(world: dict[str, Any]) -> None:
     client, _ = client_for(world["staff"]["prescriber"])
     c = consent(world, "Acme Employer", "employment")
@@ -104,6 +114,7 @@ def test_a_refused_first_release_does_not_bind(world: dict[str, Any]) -> None:
     assert ApiToken.objects.get().recipient_name == ""
 
 
+@SUPERSEDED_25B
 def test_a_missing_resource_under_a_consent_does_not_bind(world: dict[str, Any]) -> None:
     client, _ = client_for(world["staff"]["prescriber"])
     c = consent(world)
@@ -111,6 +122,7 @@ def test_a_missing_resource_under_a_consent_does_not_bind(world: dict[str, Any])
     assert ApiToken.objects.get().recipient_name == ""
 
 
+@SUPERSEDED_25B
 def test_another_token_of_the_same_staff_member_has_its_own_recipient(world: dict[str, Any]) -> None:
     doc = world["staff"]["prescriber"]
     first, _ = client_for(doc)

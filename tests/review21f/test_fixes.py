@@ -69,6 +69,13 @@ def test_everything_with_a_consent_of_another_program_is_an_unused_consent_id(wo
     assert answers[0].json() == answers[1].json()
 
 
+# Session 25: superseded by review 25b H1 and H5 (lane fix25b, the lead's decision): a staff member's token
+# releases only when bound to its recipient at issue, and reads no person on the JSON API. Kept as expected
+# failures (not strict) until rewritten to the new rule.
+SUPERSEDED_25B = pytest.mark.xfail(reason="superseded by review 25b H1/H5 (session 25)", strict=False)
+
+
+@SUPERSEDED_25B
 def test_everything_for_bob_under_alices_consent_is_no_such_consent_and_writes_nothing(world: Any) -> None:
     CareTeamMember.objects.create(patient=world.bob, user=world.staff["prescriber"])
     consent = consent_for(world.alice)

@@ -121,6 +121,13 @@ def test_an_unbound_staff_token_and_a_session_still_read_staff_and_programs(worl
 # --- Hole 4: a transfer by a token is a release by a token --------------------------------------------------
 
 
+# Session 25: superseded by review 25b H1 and H5 (lane fix25b, the lead's decision): a staff member's token
+# releases only when bound to its recipient at issue, and reads no person on the JSON API. Kept as expected
+# failures (not strict) until rewritten to the new rule.
+SUPERSEDED_25B = pytest.mark.xfail(reason="superseded by review 25b H1/H5 (session 25)", strict=False)
+
+
+@SUPERSEDED_25B
 def test_a_transfer_by_an_unbound_token_binds_it_to_the_receiving_program(world: World) -> None:
     consent = _consent(world, LAKESIDE)
     issued = accounts.create_token(user=world.staff["counselor"], name="my scripts")
