@@ -228,12 +228,44 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     """Every patient of the program as dates only: seven set-based queries, whatever the program's size (eight
     when a take-home plan has a bottle day due and not in its record: the observed days it is read with); the
     diagnosis as it stood on the report date `as_of` (`diagnosed`)."""
+    patients = _birth_dates(program)
+    admissions, in_care = _enrollments(program)
+    days, runs, injections = _doses_taken(program)
+    _add_fills(program, injections)
+    _add_plan_days(program, days)
+    with_oud = diagnosed(program, as_of)  # the record's one diagnosis, on the report date (issue #15)
+    kits = _naloxone_kits(program)
+    return [
+        Person(
+            key=pk,
+            birth_date=born,
+            oud_diagnosis=pk in with_oud,
+            admissions=tuple(sorted(admissions[pk])),
+            in_care=tuple(in_care[pk]),
+            # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them (the
+            # dose runs alone already are: `day_runs` gives each patient's in order, apart)
+            coverage=(
+                *(join([*runs[pk], *day_spans(days[pk])], max_gap=0) if pk in days else runs.get(pk, ())),
+                *injections.get(pk, ()),
+            ),
+            naloxone_on=tuple(sorted(kits[pk])),
+        )
+        for pk, born in patients.items()
+    ]
+
+
+def _birth_dates(program: Program) -> dict[int, date]:
+    """Each patient of the program by birth date (one statement)."""
     # (every patient of a program has a birth date; only a self-guided record, never in a program, has none)
-    patients: dict[int, date] = {
+    return {
         pk: born
         for pk, born in Patient.objects.filter(program=program).values_list("pk", "date_of_birth")
         if born is not None
     }
+
+
+def _enrollments(program: Program) -> tuple[dict[int, list[date]], dict[int, list[Span]]]:
+    """Each patient's admission days and spans in care, an open enrollment's to `date.max` (one statement)."""
     admissions: dict[int, list[date]] = defaultdict(list)
     in_care: dict[int, list[Span]] = defaultdict(list)
     for pk, started, ended in Enrollment.objects.filter(program=program).values_list(
@@ -241,6 +273,14 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     ):
         admissions[pk].append(started)
         in_care[pk].append(Span(started, max(ended, started) if ended else date.max))
+    return admissions, in_care
+
+
+def _doses_taken(
+    program: Program,
+) -> tuple[dict[int, set[date]], dict[int, list[Span]], dict[int, list[Span]]]:
+    """Each patient's doses taken: single days (amended doses), runs of observed days, and injections' spans
+    (four statements: the injections, the runs, the amended doses and their amendments)."""
     days: dict[int, set[date]] = defaultdict(set)  # single covered days: take-home bottles
     runs: dict[int, list[Span]] = defaultdict(list)  # observed doses, as runs of consecutive days
     injections: dict[int, list[Span]] = defaultdict(list)  # spans longer than a day: injections, fills
@@ -261,11 +301,21 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
             days[dose.patient_id].add(dose.local_date)
     for pk, day in xr:
         injections[pk].append(cover_days(day, INTERVAL_DAYS))
+    return days, runs, injections
+
+
+def _add_fills(program: Program, injections: dict[int, list[Span]]) -> None:
+    """Adds each pharmacy fill not voided to `injections` as the days its supply covers (one statement)."""
     fills = MedicationFill.objects.filter(
         patient__program=program, voids__isnull=True, voided_by__isnull=True
     )
     for pk, filled_on, supply in fills.values_list("patient_id", "filled_on", "days_supply"):
         injections[pk].append(cover_days(filled_on, supply))  # a pharmacy fill covers its days' supply
+
+
+def _add_plan_days(program: Program, days: dict[int, set[date]]) -> None:
+    """Adds each take-home plan's bottle days, read as handed out, to `days` (one statement, two when a bottle
+    day is due and not in its plan's record)."""
     # Lane fhir25: each plan as the dose context reads it (`read_as_handed_out`, the caseload's count's
     # helper: a run whose bottle never left the clinic, no observed dose on the day it was to go home, ends
     # the plan the day before it, so its days are missed, not covered); its values in one statement, the
@@ -278,29 +328,16 @@ def _people(program: Program, as_of: date | None = None) -> list[Person]:
     visits = visits_of(plans, {plan.patient_id: today for plan in plans})
     for plan in plans:  # none after the plan ended (a hold, discharge, a run that never left)
         days[plan.patient_id] |= plan_days(read_as_handed_out(plan, today, visits))
-    with_oud = diagnosed(program, as_of)  # the record's one diagnosis, on the report date (issue #15)
+
+
+def _naloxone_kits(program: Program) -> dict[int, list[date]]:
+    """Each patient's naloxone kit days (one statement)."""
     kits: dict[int, list[date]] = defaultdict(list)
     for pk, day in NaloxoneKit.objects.filter(patient__program=program).values_list(
         "patient_id", "dispensed_on"
     ):
         kits[pk].append(day)
-    return [
-        Person(
-            key=pk,
-            birth_date=born,
-            oud_diagnosis=pk in with_oud,
-            admissions=tuple(sorted(admissions[pk])),
-            in_care=tuple(in_care[pk]),
-            # the days as runs, exactly as `day_spans` of every dose day and bottle day would give them (the
-            # dose runs alone already are: `day_runs` gives each patient's in order, apart)
-            coverage=(
-                *(join([*runs[pk], *day_spans(days[pk])], max_gap=0) if pk in days else runs.get(pk, ())),
-                *injections.get(pk, ()),
-            ),
-            naloxone_on=tuple(sorted(kits[pk])),
-        )
-        for pk, born in patients.items()
-    ]
+    return kits
 
 
 def _deny(user: User, program_id: int | None) -> NoReturn:
@@ -407,17 +444,8 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
     hidden_in: dict[str, bool] = {"numerator": False, "denominator": False, "pending": False, "never": False}
     small_reasons: set[str] = set()
     for cell, p in zip(out["series"], measure.series, strict=True):
-        hide = {k for k in ("numerator", "denominator", "pending") if _small(cell[k])}
-        if measure.unit == "percent" and _small(p.denominator - p.numerator):
-            hide.add("numerator")
-        never = _never(measure, p)
-        if measure.unit == "days" and _small(never) and not hide:
-            hide.add("numerator" if p.numerator else "denominator")
-        if measure.unit == "percent":
-            small_here = {why for why, n in p.left_out if _small(n)}
-            small_reasons |= small_here
-            if small_here or hide & set(LINKED):  # the shared cohort: never one unknown
-                hide |= {k for k in LINKED if getattr(p, k)}
+        hide, small_here = _month_hidden(measure, cell, p)
+        small_reasons |= small_here
         if hide & {"numerator", "denominator"}:
             cell["percent"] = SUPPRESSED if cell["percent"] is not None else None
         if "numerator" in hide:
@@ -426,6 +454,32 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
             cell[k] = SUPPRESSED
             hidden_in[k] = True
         hidden_in["never"] |= bool(hide) and measure.unit == "days"
+    _hide_totals(measure, out, hidden_in, small_reasons)
+    return out
+
+
+def _month_hidden(measure: Measure, cell: dict[str, Any], p: Point) -> tuple[set[str], set[str]]:
+    """Which of a month's cells `suppressed` hides (within the measure, then its shared cohort's other parts),
+    and the left-out reasons that were 1-10 that month."""
+    hide = {k for k in ("numerator", "denominator", "pending") if _small(cell[k])}
+    if measure.unit == "percent" and _small(p.denominator - p.numerator):
+        hide.add("numerator")
+    never = _never(measure, p)
+    if measure.unit == "days" and _small(never) and not hide:
+        hide.add("numerator" if p.numerator else "denominator")
+    small_here: set[str] = set()
+    if measure.unit == "percent":
+        small_here = {why for why, n in p.left_out if _small(n)}
+        if small_here or hide & set(LINKED):  # the shared cohort: never one unknown
+            hide |= {k for k in LINKED if getattr(p, k)}
+    return hide, small_here
+
+
+def _hide_totals(
+    measure: Measure, out: dict[str, Any], hidden_in: dict[str, bool], small_reasons: set[str]
+) -> None:
+    """Hides in `out` the totals, the value and the left-out counts `suppressed` hides, given the months'
+    hidden columns (`hidden_in`) and the reasons 1-10 in some month."""
     hidden_total = {
         k: _small(out[k]) or (hidden_in[k] and bool(out[k])) for k in ("numerator", "denominator", "pending")
     }
@@ -442,7 +496,6 @@ def suppressed(measure: Measure, *, raw_counts: bool = False) -> dict[str, Any]:
         else n
         for why, n in measure.excluded.items()
     }
-    return out
 
 
 def _text(value: Cell, fmt: str) -> str:

@@ -101,36 +101,12 @@ def dosing_list(
         .order_by("family_name", "given_name", "id")
         .distinct()
     )
-    ids = [p.pk for p in patients]
     todays = {p.pk: local_today(p, now) for p in patients}
-    candidates: dict[tuple[int, str], list[MedicationOrder]] = {}
-    for o in MedicationOrder.objects.filter(
-        in_force_q(last_day, newer_from=first_day), patient_id__in=ids, medication__in=medications
-    ):
-        candidates.setdefault((o.patient_id, o.medication), []).append(o)
-    orders: dict[tuple[int, str], MedicationOrder] = {}
-    for key, found in candidates.items():
-        in_force = order_in_force(found, todays[key[0]])
-        if in_force is not None:
-            orders[key] = in_force
+    orders = _orders_in_force(todays, medications, last_day, first_day)
     patients = [p for p in patients if any((p.pk, med) in orders for med in medications)]
     ids = [p.pk for p in patients]
-    flags = dict(
-        PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
-        .values("patient_id")
-        .annotate(n=Count("id"))
-        .values_list("patient_id", "n")
-    )
-    contexts: dict[str, dict[int, DoseContext]] = {}
-    for med in medications:
-        having = [p for p in patients if (p.pk, med) in orders]
-        if (
-            patient_id is not None and len(having) == 1
-        ):  # the row swapped in: one person's reads, the same answer
-            p = having[0]
-            contexts[med] = {p.pk: dose_context(p, med, todays[p.pk])}
-        else:
-            contexts[med] = dose_contexts([(p, todays[p.pk]) for p in having], med)
+    flags = _open_flags(ids)
+    contexts = _window_contexts(patients, todays, orders, medications, one=patient_id is not None)
     rows = []
     for p in patients:
         today = todays[p.pk]
@@ -148,6 +124,55 @@ def dosing_list(
         user, target_type="dosing_list", patient_ids=ids, programs={p.pk: p.program_id for p in patients}
     )
     return rows
+
+
+def _orders_in_force(
+    todays: dict[int, date], medications: tuple[str, ...], last_day: date, first_day: date
+) -> dict[tuple[int, str], MedicationOrder]:
+    """Each (person, medication)'s order in force on the person's own today (`order_in_force`), of the orders
+    that may be in force on someone's today (one statement)."""
+    candidates: dict[tuple[int, str], list[MedicationOrder]] = {}
+    for o in MedicationOrder.objects.filter(
+        in_force_q(last_day, newer_from=first_day), patient_id__in=list(todays), medication__in=medications
+    ):
+        candidates.setdefault((o.patient_id, o.medication), []).append(o)
+    orders: dict[tuple[int, str], MedicationOrder] = {}
+    for key, found in candidates.items():
+        in_force = order_in_force(found, todays[key[0]])
+        if in_force is not None:
+            orders[key] = in_force
+    return orders
+
+
+def _open_flags(ids: list[int]) -> dict[int, int]:
+    """How many open (unresolved) flags each of these people has, those with any (one statement)."""
+    return dict(
+        PatientFlag.objects.filter(patient_id__in=ids, resolved_at__isnull=True)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+
+
+def _window_contexts(
+    patients: list[Patient],
+    todays: dict[int, date],
+    orders: dict[tuple[int, str], MedicationOrder],
+    medications: tuple[str, ...],
+    *,
+    one: bool,
+) -> dict[str, dict[int, DoseContext]]:
+    """Each medication's dose contexts of the people with an order of it in force, read together; `one` (the
+    row swapped in after a dose) reads a single person's as `dose_context` does, the same answer."""
+    contexts: dict[str, dict[int, DoseContext]] = {}
+    for med in medications:
+        having = [p for p in patients if (p.pk, med) in orders]
+        if one and len(having) == 1:  # the row swapped in: one person's reads, the same answer
+            p = having[0]
+            contexts[med] = {p.pk: dose_context(p, med, todays[p.pk])}
+        else:
+            contexts[med] = dose_contexts([(p, todays[p.pk]) for p in having], med)
+    return contexts
 
 
 # "N people still due today" (the page's count, fetched again after every htmx dose answer, issue #21): the
@@ -278,12 +303,43 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
     if not zones:
         policy.audit_list_read(user, target_type="dosing_list", patient_ids=[], emergency_ids=[])
         return []
+    statement, params = _still_due_sql(user, people, zones, now)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        found = cursor.fetchall()
+    ids = [pk for pk, *_ in found]
+    emergency = sorted(pk for pk, *_, off_team, _due, _unsure in found if off_team)
+    after_all = _take_home_after_all([pk for pk, *_, unsure_row in found if unsure_row], now)
+    policy.audit_list_read(
+        user,
+        target_type="dosing_list",
+        patient_ids=ids,
+        emergency_ids=emergency if policy.clinical_scope_sql(user, Area.CLINICAL, 0) else [],
+        programs={pk: program for pk, _p, _g, _f, _r, program, *_ in found},
+    )
+    return [
+        StillDue(pk, Patient.name_from(preferred, given, family), record, int(due) - (pk in after_all))
+        for pk, preferred, given, family, record, _program, _off_team, due, _unsure in found
+    ]
+
+
+def _zone_days(zones: set[str], now: datetime | None) -> tuple[list[str], list[Any]]:
+    """Each time zone's today as one row of a `UNION ALL` (zone, day, ISO day), and their parameters."""
     day = connection.ops.adapt_datefield_value
     zone_rows, zone_params = [], []
     for zone in sorted(zones):
         today = day_in(zone, now)
         zone_rows.append("SELECT CAST(%s AS TEXT) AS zone, %s AS day, CAST(%s AS TEXT) AS iso")
         zone_params += [zone, day(today), today.isoformat()]
+    return zone_rows, zone_params
+
+
+def _still_due_sql(
+    user: User, people: QuerySet[Patient], zones: set[str], now: datetime | None
+) -> tuple[str, list[Any]]:
+    """`still_due`'s one statement and its parameters: each of `people` on the window (an order in force on
+    their own today), with whether they are off the team, their due rows and whether methadone's is unsure."""
+    zone_rows, zone_params = _zone_days(zones, now)
     dues, due_params = zip(*(_due_sql(m, connection.vendor) for m in WINDOW_MEDICATIONS), strict=True)
     unsure, unsure_params = _due_sql(Medication.METHADONE, connection.vendor, unsure=True)
     scope, scope_params = people.values("pk").query.sql_with_params()
@@ -317,23 +373,7 @@ def still_due(user: User, *, now: datetime | None = None) -> list[StillDue]:
         *WINDOW_MEDICATIONS,
         OrderStatus.STOPPED,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        found = cursor.fetchall()
-    ids = [pk for pk, *_ in found]
-    emergency = sorted(pk for pk, *_, off_team, _due, _unsure in found if off_team)
-    after_all = _take_home_after_all([pk for pk, *_, unsure_row in found if unsure_row], now)
-    policy.audit_list_read(
-        user,
-        target_type="dosing_list",
-        patient_ids=ids,
-        emergency_ids=emergency if policy.clinical_scope_sql(user, Area.CLINICAL, 0) else [],
-        programs={pk: program for pk, _p, _g, _f, _r, program, *_ in found},
-    )
-    return [
-        StillDue(pk, Patient.name_from(preferred, given, family), record, int(due) - (pk in after_all))
-        for pk, preferred, given, family, record, _program, _off_team, due, _unsure in found
-    ]
+    return statement, params
 
 
 def _take_home_after_all(ids: list[int], now: datetime | None) -> set[int]:
@@ -507,6 +547,30 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
     ctx = context_after_dose(patient, medication, recorded.today, recorded.reads, recorded.dose)
     if ctx is None:
         return None
+    read = _read_after_dose(user, recorded)
+    if read is None:
+        return None
+    has_photo, open_flags, off_team = read
+    patient.has_photo = bool(has_photo)  # type: ignore[attr-defined]
+    plan = ctx.take_home if medication == Medication.METHADONE else None
+    status = _row_status(ctx, bool(plan and recorded.today in plan_days(plan)))
+    row = _with_held_bottle(
+        DosingRow(patient, recorded.order, ctx, plan, int(open_flags), status == "due", status, medication)
+    )
+    policy.audit_list_read(
+        user,
+        target_type="dosing_list",
+        patient_ids=[patient.pk],
+        emergency_ids=[patient.pk] if off_team else [],
+        programs={patient.pk: patient.program_id},
+    )
+    return row
+
+
+def _read_after_dose(user: User, recorded: RecordedDose) -> tuple[Any, Any, Any] | None:
+    """`_AFTER_DOSE`'s read for `row_after_dose`: the row's photo, open flags and off-team, or None when the
+    person's doses, amendments, order, episode or take-home plans changed since the dose read them."""
+    patient, medication = recorded.patient, recorded.medication
     since = connection.ops.adapt_datefield_value(recorded.today - timedelta(days=MISS_LOOKBACK))
     plans = [plan for plan in recorded.reads.plans if plan.patient_id == patient.pk]
     newest_plan = max((plan.pk for plan in plans), default=0)
@@ -538,20 +602,7 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
         or (not held and open_plans != sum(1 for plan in plans if plan.ended_on is None))
     ):
         return None  # an order, an episode or a take-home plan changed meanwhile: read the row again
-    patient.has_photo = bool(has_photo)  # type: ignore[attr-defined]
-    plan = ctx.take_home if medication == Medication.METHADONE else None
-    status = _row_status(ctx, bool(plan and recorded.today in plan_days(plan)))
-    row = _with_held_bottle(
-        DosingRow(patient, recorded.order, ctx, plan, int(open_flags), status == "due", status, medication)
-    )
-    policy.audit_list_read(
-        user,
-        target_type="dosing_list",
-        patient_ids=[patient.pk],
-        emergency_ids=[patient.pk] if off_team else [],
-        programs={patient.pk: patient.program_id},
-    )
-    return row
+    return has_photo, open_flags, off_team
 
 
 def _days_around(now: datetime | None) -> tuple[date, date]:
