@@ -69,14 +69,9 @@ def test_everything_with_a_consent_of_another_program_is_an_unused_consent_id(wo
     assert answers[0].json() == answers[1].json()
 
 
-# Session 25: superseded by review 25b H1 and H5 (lane fix25b, the lead's decision): a staff member's token
-# releases only when bound to its recipient at issue, and reads no person on the JSON API. Kept as expected
-# failures (not strict) until rewritten to the new rule.
-SUPERSEDED_25B = pytest.mark.xfail(reason="superseded by review 25b H1/H5 (session 25)", strict=False)
-
-
-@SUPERSEDED_25B
 def test_everything_for_bob_under_alices_consent_is_no_such_consent_and_writes_nothing(world: Any) -> None:
+    """Superseded by review 25b H1/H5 (session 25): was "no token is left bound by the refused release" (a
+    token then bound by its first release). The token is bound when issued, and the refusal changes it not."""
     CareTeamMember.objects.create(patient=world.bob, user=world.staff["prescriber"])
     consent = consent_for(world.alice)
     secret = token_of(world.staff["prescriber"])
@@ -84,7 +79,10 @@ def test_everything_for_bob_under_alices_consent_is_no_such_consent_and_writes_n
     nobody = _post(MISSING, secret, _basis(consent.pk))
     assert (bob.status_code, bob.json()) == (nobody.status_code, nobody.json()) == (422, nobody.json())
     assert nobody.json()["issue"][0]["expression"] == ["consent"]
-    assert not Disclosure.objects.exists() and not ApiToken.objects.exclude(recipient_name="").exists()
+    assert not Disclosure.objects.exists()
+    assert list(ApiToken.objects.values_list("recipient_name", flat=True)) == [
+        "Acme Health Information Exchange"
+    ]
     assert _post(world.alice.pk, secret, _basis(consent.pk)).status_code == 200
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 
 from keel.accounts import services as accounts
 from keel.accounts.middleware import LAST_SEEN
+from keel.accounts.models import ApiToken
 from keel.audit.models import AuditEvent
 from keel.core import sharing as core
 from keel.interop.fhir.base import NOTICE_TAG, SCOPE_CODE
@@ -115,21 +116,19 @@ def test_a_bound_token_writes_nothing_through_the_json_api(world: World) -> None
     assert not Consent.objects.filter(patient=world.alice, recipient_name="Acme Logistics").exists()
 
 
-# Session 25: superseded by review 25b H1 and H5 (lane fix25b, the lead's decision): a staff member's token
-# releases only when bound to its recipient at issue, and reads no person on the JSON API. Kept as expected
-# failures (not strict) until rewritten to the new rule.
-SUPERSEDED_25B = pytest.mark.xfail(reason="superseded by review 25b H1/H5 (session 25)", strict=False)
-
-
-@SUPERSEDED_25B
-def test_a_token_bound_by_its_first_fhir_release_stops_reading_the_json_api(world: World) -> None:
-    """An unbound token is its staff member's own (the JSON API answers it); its first release under a
-    consent binds it to that recipient, and from then on it is that system's credential."""
-    secret = _token(world, "prescriber")
-    assert _get("/api/v1/patients", secret).status_code == 200
+def test_a_staff_token_reads_no_person_on_the_json_api_bound_or_not(world: World) -> None:
+    """Superseded by review 25b H1/H5 (session 25): was "an unbound token reads the JSON API until its first
+    FHIR release binds it". A token issued for no recipient reads no person on the JSON API and releases
+    nothing on FHIR; one bound when issued releases on FHIR and still reads no person on the JSON API."""
+    unbound = _token(world, "prescriber", recipient="")
+    refused = _get("/api/v1/patients", unbound)
+    assert refused.status_code == 403 and "Zamorano" not in refused.content.decode()
     c = _consent(world)
-    assert _get(f"/fhir/R4/Patient/{world.alice.pk}", secret, HTTP_KEEL_CONSENT=str(c.pk)).status_code == 200
-    listed = _get("/api/v1/patients", secret)
+    assert _get(f"/fhir/R4/Patient/{world.alice.pk}", unbound, HTTP_KEEL_CONSENT=str(c.pk)).status_code == 403
+    assert not Disclosure.objects.filter(patient=world.alice).exists()
+    bound = _token(world, "prescriber")
+    assert _get(f"/fhir/R4/Patient/{world.alice.pk}", bound, HTTP_KEEL_CONSENT=str(c.pk)).status_code == 200
+    listed = _get("/api/v1/patients", bound)
     assert listed.status_code == 403 and "Zamorano" not in listed.content.decode()
 
 
@@ -144,9 +143,14 @@ def test_a_bound_token_may_still_see_and_revoke_itself(world: World) -> None:
     assert _get("/api/v1/auth/tokens", issued.secret).status_code == 401
 
 
-@SUPERSEDED_25B
-def test_a_session_and_an_unbound_token_still_read_the_json_api(world: World) -> None:
-    assert _get(f"/api/v1/patients/{world.alice.pk}", _token(world)).status_code == 200
+def test_a_session_still_reads_the_json_api_and_an_unbound_token_reads_no_person(world: World) -> None:
+    """Superseded by review 25b H1/H5 (session 25): was "an unbound token still reads a person on the JSON
+    API". The staff member's own reading is the app, signed in; their token's read is refused, audited."""
+    refused = _get(f"/api/v1/patients/{world.alice.pk}", _token(world, recipient=""))
+    assert refused.status_code == 403 and "Zamorano" not in refused.content.decode()
+    assert AuditEvent.objects.filter(
+        actor_id=world.staff["counselor"].pk, reason="staff API token: its reads are releases under a consent"
+    ).exists()
     client = sign_in(Client(), world.staff["counselor"])
     assert client.get(f"/api/v1/patients/{world.alice.pk}").status_code == 200
 
@@ -371,23 +375,27 @@ def test_a_bound_token_cannot_disclose_in_an_emergency_to_another_recipient(worl
     ).exists()
 
 
-@SUPERSEDED_25B
-def test_an_unbound_tokens_first_report_binds_it_to_that_recipient(world: World) -> None:
+def test_an_unbound_tokens_report_is_refused_and_one_token_has_one_recipient(world: World) -> None:
+    """Superseded by review 25b H1/H5 (session 25): was "an unbound token's first report binds it to that
+    recipient". A token issued for no recipient sends no report and stays bound to no one; a token bound to
+    the employer when issued sends the employer's report and is refused the ED's consent."""
     employer = _consent(world, recipient="Acme Logistics", categories=("medication",))
     ed = _consent(world)
-    secret = _token(world, "prescriber")
-    sent = _disclosure(
-        world,
-        secret,
-        {
-            "basis": "consent",
-            "consent": employer.pk,
-            "categories": ["medication"],
-            "recipient_name": "Acme Logistics",
-            "purpose": "treatment",
-        },
-    )
+    report = {
+        "basis": "consent",
+        "consent": employer.pk,
+        "categories": ["medication"],
+        "recipient_name": "Acme Logistics",
+        "purpose": "treatment",
+    }
+    unbound = _token(world, "prescriber", recipient="")
+    refused = _disclosure(world, unbound, report)
+    assert refused.status_code == 403, refused.content
+    assert not Disclosure.objects.filter(patient=world.alice).exists()
+    assert list(ApiToken.objects.values_list("recipient_name", flat=True)) == [""]
+    bound = _token(world, "prescriber", recipient="Acme Logistics")
+    sent = _disclosure(world, bound, report)
     assert sent.status_code == 201, sent.content
-    read = _get(f"/fhir/R4/Patient/{world.alice.pk}", secret, HTTP_KEEL_CONSENT=str(ed.pk))
-    assert read.status_code == 403  # bound to the employer by its first release: not the ED's
+    read = _get(f"/fhir/R4/Patient/{world.alice.pk}", bound, HTTP_KEEL_CONSENT=str(ed.pk))
+    assert read.status_code == 403  # bound to the employer when issued: not the ED's
     assert not Disclosure.objects.filter(consent=ed).exists()

@@ -121,32 +121,45 @@ def test_an_unbound_staff_token_and_a_session_still_read_staff_and_programs(worl
 # --- Hole 4: a transfer by a token is a release by a token --------------------------------------------------
 
 
-# Session 25: superseded by review 25b H1 and H5 (lane fix25b, the lead's decision): a staff member's token
-# releases only when bound to its recipient at issue, and reads no person on the JSON API. Kept as expected
-# failures (not strict) until rewritten to the new rule.
-SUPERSEDED_25B = pytest.mark.xfail(reason="superseded by review 25b H1/H5 (session 25)", strict=False)
+def _transfer_body(consent: Any) -> dict[str, Any]:
+    return {
+        "reason": "transferred",
+        "consent": consent.pk,
+        "recipient_name": LAKESIDE,
+        "purpose": "treatment",
+        "password": PASSWORD,
+    }
 
 
-@SUPERSEDED_25B
-def test_a_transfer_by_an_unbound_token_binds_it_to_the_receiving_program(world: World) -> None:
+def test_a_transfer_by_an_unbound_token_is_refused_and_a_bound_ones_disclosure_names_the_program(
+    world: World,
+) -> None:
+    """Superseded by review 25b H1/H5 (session 25): was "a transfer by an unbound token binds it to the
+    receiving program". A token issued for no recipient transfers nothing (the person stays in care, no
+    disclosure, the token bound to no one); a transfer with a token bound to the receiving program when
+    issued (the service itself: the API refuses a bound token's non-release route) is disclosed to it."""
     consent = _consent(world, LAKESIDE)
     issued = accounts.create_token(user=world.staff["counselor"], name="my scripts")
     response = Client().post(
         f"/api/v1/patients/{world.alice.pk}/discharge",
-        data=json.dumps(
-            {
-                "reason": "transferred",
-                "consent": consent.pk,
-                "recipient_name": LAKESIDE,
-                "purpose": "treatment",
-                "password": PASSWORD,
-            }
-        ),
+        data=json.dumps(_transfer_body(consent)),
         content_type="application/json",
         **_bearer(issued.secret),
     )
-    assert response.status_code == 200, response.content
-    assert ApiToken.objects.get(pk=issued.token.pk).recipient_name == LAKESIDE
+    assert response.status_code == 403, response.content
+    assert Enrollment.objects.filter(patient=world.alice, status=EnrollmentStatus.ACTIVE).exists()
+    assert not Disclosure.objects.filter(patient=world.alice).exists()
+    assert ApiToken.objects.get(pk=issued.token.pk).recipient_name == ""
+    assert AuditEvent.objects.filter(
+        target_type="transfer", reason="API token bound to no recipient"
+    ).exists()
+    lakeside = accounts.create_token(user=world.staff["counselor"], recipient_name=LAKESIDE).secret
+    patients.discharge(
+        by=world.staff["counselor"],
+        patient_id=world.alice.pk,
+        data=DischargeIn.posted(_transfer_body(consent)),
+        token=lakeside,
+    )
     assert list(Disclosure.objects.filter(patient=world.alice).values_list("recipient_name", flat=True)) == [
         LAKESIDE
     ]
