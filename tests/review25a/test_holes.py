@@ -9,6 +9,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -60,6 +61,7 @@ def _second_prescriber(world: World) -> Any:
     return user
 
 
+@pytest.mark.xfail(reason="review 25a hole 1: lane fix25a", strict=False)
 def test_hole1_far_future_first_bottle_is_a_server_error_not_a_field_error(world: World) -> None:
     """A prescriber types the first bottle's day as 9999-12-31 (a date picker's year slip, or a fuzzer):
     the rule lists the bottles from it (`start_on + i days`) and overflows: 500, not 422 naming start_on."""
