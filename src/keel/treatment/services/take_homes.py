@@ -219,6 +219,8 @@ def end_take_home_plan(
     _check_may_end_plan(by, patient, plan_id)
     now = now or timezone.now()
     text, start, returned = _plan_end_fields(reason, from_day, returned_days, local_today(patient, now))
+    if ending is False and not returned:  # bottles brought back, none named
+        raise TreatmentInvalid([FieldError("returned_days", N_("name the bottles brought back"))])
     _check_plan_is_theirs(by, patient, plan_id)
     if ending is None:
         ending = from_day not in (None, "")
@@ -238,8 +240,6 @@ def record_bottles_brought_back(
     brought back", never an end: the bottles named (required) are recorded on the plan, its end unchanged
     (`_record_brought_back`); a plan kept back today records them through its end as before (review 24c
     hole 4: the keep back is replaced by the prescriber's end from today)."""
-    if returned_days in (None, "", []):
-        raise TreatmentInvalid([FieldError("returned_days", N_("name the bottles brought back"))])
     return end_take_home_plan(
         by=by,
         patient_id=patient_id,
