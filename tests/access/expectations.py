@@ -934,6 +934,14 @@ ROUTES: dict[str, Route] = {
         body={"reason": "the plan was entered for the wrong person by mistake"},
         refused_on_page=("patient", "counselor", "nurse", "program_admin"),
     ),
+    "treatment:take_home_brought_back": Route(  # lane fix25c: the call-back list's own action
+        "POST",
+        "/patients/{patient}/medication/take-homes/999999/brought-back/",
+        {"anonymous": (302, 302, 302), **_END_TAKE_HOME_PAGE},
+        patient_scoped=True,
+        body={"reason": "the person brought the bottle back unopened", "returned_days": "2026-11-20"},
+        refused_on_page=("patient", "counselor", "nurse", "program_admin"),
+    ),
     "treatment:create_fill": Route(  # no order here: the nurse is told so on the page
         "POST",
         "/patients/{patient}/medication/fills/",
@@ -1008,6 +1016,13 @@ ROUTES: dict[str, Route] = {
         {"anonymous": (401, 401, 401), **_PRESCRIBE, "prescriber": (404, 404, 404)},
         patient_scoped=True,
         body={"reason": "the plan was entered for the wrong person by mistake"},
+    ),
+    "api:take_home_brought_back": Route(  # lane fix25c: no such plan here: 404 for the prescriber
+        "POST",
+        "/api/v1/patients/{patient}/take-homes/999999/brought-back",
+        {"anonymous": (401, 401, 401), **_PRESCRIBE, "prescriber": (404, 404, 404)},
+        patient_scoped=True,
+        body={"reason": "the person brought the bottle back unopened", "returned_days": ["2026-11-20"]},
     ),
     "api:take_home_review": Route(
         "GET",

@@ -9,7 +9,6 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -93,7 +92,6 @@ def test_hole1_far_future_first_bottle_is_a_server_error_not_a_field_error(world
     assert not TakeHomePlan.objects.filter(patient=alice).exists()
 
 
-@pytest.mark.xfail(reason="review 25a hole 2: lane bot25/fix25c", strict=False)
 def test_hole2_an_end_past_the_last_bottle_stops_nothing_and_locks_the_plan_against_a_real_end(
     world: World,
 ) -> None:
@@ -112,7 +110,6 @@ def test_hole2_an_end_past_the_last_bottle_stops_nothing_and_locks_the_plan_agai
     assert not plan_days(plan) & {today + timedelta(days=1), today + timedelta(days=2)}
 
 
-@pytest.mark.xfail(reason="review 25a hole 3: lane bot25/fix25c", strict=False)
 def test_hole3_a_stale_end_with_a_bottle_brought_back_drops_its_from_day_and_says_ended(world: World) -> None:
     """Prescriber A ends the plan from the third bottle's day. Prescriber B, on a page read before that,
     ends it from today (relapse) and notes the bottle the person just handed in: Keel takes B's request as

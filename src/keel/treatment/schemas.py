@@ -728,6 +728,13 @@ class TakeHomeEndIn(In):
     )
 
 
+class TakeHomeBroughtBackIn(In):
+    """Lane fix25c: bottles brought back on a plan that ended (the call-back list), never an end."""
+
+    reason: str = Field(description="how they came back: who brought them, and when (kept in the record)")
+    returned_days: list[IsoDate] = Field(description="the days whose bottles were brought back unopened")
+
+
 class OpioidUseIn(CoreIn):
     """One opioid on an intake: which, how, and when it was last used (`keel.core.intake.OPIOID`)."""
 

@@ -16,6 +16,11 @@ urlpatterns = [
     path(_MEDICATION + "dose-overrides/", medication.override, name="override"),
     path(_MEDICATION + "take-homes/", medication.take_home, name="take_home"),
     path(_MEDICATION + "take-homes/<int:plan_id>/end/", medication.end_take_home, name="end_take_home"),
+    path(
+        _MEDICATION + "take-homes/<int:plan_id>/brought-back/",
+        medication.take_home_brought_back,
+        name="take_home_brought_back",
+    ),
     path(_MEDICATION + "fills/", medication.create_fill, name="create_fill"),
     path(_MEDICATION + "fills/<int:fill_id>/void/", medication.void_fill, name="void_fill"),
     path(_MEDICATION + "qtc/", medication.qtc, name="qtc"),

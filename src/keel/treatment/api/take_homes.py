@@ -10,6 +10,7 @@ from keel.patients.models import local_today
 from keel.treatment import queries, services
 from keel.treatment.api.common import router
 from keel.treatment.schemas import (
+    TakeHomeBroughtBackIn,
     TakeHomeConcernOut,
     TakeHomeEndIn,
     TakeHomeIn,
@@ -59,7 +60,7 @@ def take_home(request: AuthenticatedApiRequest, patient_id: int, payload: TakeHo
     "/patients/{patient_id}/take-homes/{plan_id}/end",
     response={200: TakeHomeOut, 409: ErrorOut, 422: ErrorOut},  # review 23a hole 2: as an order's
     tags=["medication"],
-    summary="End a take-home plan early (prescribers); ending it again is a 409",
+    summary="End a take-home plan early (prescribers); an end that changes nothing is a 409",
 )
 def end_take_home(
     request: AuthenticatedApiRequest, patient_id: int, plan_id: int, payload: TakeHomeEndIn
@@ -71,7 +72,29 @@ def end_take_home(
         reason=payload.reason,
         from_day=payload.from_day,
         returned_days=payload.returned_days,
+        # lane fix25c (review 25a hole 3): a `from_day` sent makes it an end (bottles brought back named with
+        # it recorded only with it); without one, as before (bottles brought back: `.../brought-back`)
+        ending=True if "from_day" in payload.model_fields_set else None,
     )
     # lane bot25: the answer carries the plan's call-back list, as the medication page shows it after the end
     today = local_today(plan.patient)
     return TakeHomeOut.of(plan, queries.call_back(plan.patient, today).get(plan.pk))
+
+
+@router.post(
+    "/patients/{patient_id}/take-homes/{plan_id}/brought-back",
+    response={200: TakeHomeOut, 422: ErrorOut},
+    tags=["medication"],
+    summary="Record bottles brought back on a take-home plan that ended (prescribers); never an end",
+)
+def take_home_brought_back(
+    request: AuthenticatedApiRequest, patient_id: int, plan_id: int, payload: TakeHomeBroughtBackIn
+) -> TakeHomeOut:
+    plan = services.record_bottles_brought_back(
+        by=request.auth,
+        patient_id=patient_id,
+        plan_id=plan_id,
+        reason=payload.reason,
+        returned_days=payload.returned_days,
+    )
+    return TakeHomeOut.of(plan, queries.call_back(plan.patient, local_today(plan.patient)).get(plan.pk))

@@ -48,6 +48,7 @@ from keel.treatment.services.take_homes import (
     decide_take_home,
     end_take_home_plan,
     end_take_home_plans,
+    record_bottles_brought_back,
     take_home_day_problem,
 )
 
@@ -83,6 +84,7 @@ __all__ = [
     "order_plausibility",
     "parse_last_use_report",
     "prescribe",
+    "record_bottles_brought_back",
     "record_dose",
     "record_fill",
     "record_injection",

@@ -196,6 +196,7 @@ def end_take_home_plan(
     from_day: object = None,
     returned_days: object = None,
     now: datetime | None = None,
+    ending: bool | None = None,
 ) -> TakeHomePlan:
     """A prescriber ends an active take-home plan early (issue #13: a mistaken plan, bottles lost or returned,
     a relapse). From `from_day` (today or later in the program's zone, never a day already past; blank:
@@ -204,15 +205,50 @@ def end_take_home_plan(
     brought back unopened or never handed out (days the plan ended; blank: none came back). Review 19a: a
     bottle handed out and not brought back keeps counting against the supply a new plan may give
     (`held_bottles`; the audit row names them). The plan stays in the record with who, when and why; ending
-    it again is a conflict."""
+    it again is a conflict.
+
+    Lane fix25c (review 25a holes 2 and 3): an end that stops no bottle is refused (`from_day`); on an ended
+    plan an end from an earlier day brings the end forward, and one that changes nothing is a conflict (the
+    plan's current end). `ending`: True, an end (the page's end form, the API given a `from_day`): bottles
+    brought back named with it are recorded only with the end; False, bottles brought back only
+    (`record_bottles_brought_back`); None, as before: bottles brought back only when the plan ended and no
+    `from_day` is given, else an end."""
     patient = _scoped_for(
         by, patient_id, "take_home_plan", True, "end take-home doses", emergency_access=True
     )
     _check_may_end_plan(by, patient, plan_id)
     now = now or timezone.now()
     text, start, returned = _plan_end_fields(reason, from_day, returned_days, local_today(patient, now))
+    if ending is False and not returned:  # bottles brought back, none named
+        raise TreatmentInvalid([FieldError("returned_days", N_("name the bottles brought back"))])
     _check_plan_is_theirs(by, patient, plan_id)
-    return _end_plan(by, patient, plan_id, text, start, returned, now)
+    if ending is None:
+        ending = from_day not in (None, "")
+    return _end_plan(by, patient, plan_id, text, start, returned, now, ending=ending)
+
+
+def record_bottles_brought_back(
+    *,
+    by: User,
+    patient_id: int,
+    plan_id: int,
+    reason: object,
+    returned_days: object,
+    now: datetime | None = None,
+) -> TakeHomePlan:
+    """Lane fix25c (review 25a hole 3, issue #17: one URL per action): the call-back list's "Record bottles
+    brought back", never an end: the bottles named (required) are recorded on the plan, its end unchanged
+    (`_record_brought_back`); a plan kept back today records them through its end as before (review 24c
+    hole 4: the keep back is replaced by the prescriber's end from today)."""
+    return end_take_home_plan(
+        by=by,
+        patient_id=patient_id,
+        plan_id=plan_id,
+        reason=reason,
+        returned_days=returned_days,
+        now=now,
+        ending=False,
+    )
 
 
 def _check_may_end_plan(by: User, patient: Patient, plan_id: int) -> None:
@@ -256,7 +292,15 @@ def _check_plan_is_theirs(by: User, patient: Patient, plan_id: int) -> None:
 
 
 def _end_plan(
-    by: User, patient: Patient, plan_id: int, text: str, start: date, returned: list[date], now: datetime
+    by: User,
+    patient: Patient,
+    plan_id: int,
+    text: str,
+    start: date,
+    returned: list[date],
+    now: datetime,
+    *,
+    ending: bool,
 ) -> TakeHomePlan:
     """Under the plan's row lock: refuse a plan already ended and bottles it still covers, then end it the
     day before `start`, audited with how many bottles stopped. Review 23b hole 4: a plan kept back today
@@ -268,17 +312,27 @@ def _end_plan(
     with transaction.atomic():
         plan = TakeHomePlan.objects.select_for_update().get(pk=plan_id, patient=patient)
         kept_back = plan.ended_on is not None and kept_back_today(plan, local_today(patient, now))
-        if plan.ended_on is not None and not kept_back and returned:
+        ended = plan.ended_on is not None and not kept_back
+        if ended and returned and not ending:
             return _record_brought_back(by, patient, plan, text, returned, now)
-        if plan.ended_on is not None and not kept_back:
+        stopped = {d for d in plan_days(plan) if d >= start}
+        # lane fix25c (review 25a hole 2): an end stops a bottle, else it is no end: on an ended plan the
+        # conflict (its current end; an earlier day that stops a bottle brings the end forward), on a
+        # running one a refused day (a kept back plan's end replaces the keep back, as before)
+        if plan.ended_on is not None and ended and not stopped:
             raise PlanAlreadyEnded(
                 _("This take-home plan already ended on %(day)s.") % {"day": plan.ended_on.isoformat()}
             )
-        stopped = {d for d in plan_days(plan) if d >= start}
+        if not ended and not kept_back and not stopped:
+            raise TreatmentInvalid([FieldError("from_day", N_("the plan gives no bottle from that day on"))])
         # lane bot25 (review 24c hole 4): a plan kept back today after its bottles left (a correction down of
-        # the dose they went with) covers none of them, yet they are at home: they can come back too
-        home = _at_home(patient, plan, now) if kept_back and returned else set()
+        # the dose they went with) covers none of them, yet they are at home: they can come back too; so can
+        # an ended plan's bottles at home that an earlier end (fix25c) names
+        home = _at_home(patient, plan, now) if plan.ended_on is not None and returned else set()
         _check_returned_stopped(returned, stopped | home)
+        earlier = _earlier_end(plan) if ended else {}
+        if ended and plan.end_reason:  # the earlier end's reason stays in the record
+            text = f"{text} (Earlier end, no take-home days after {plan.ended_on}: {plan.end_reason})"
         last = start - timedelta(days=1)  # the last day a bottle covers
         plan.ended_on = min(last, plan.ended_on) if plan.ended_on is not None else last
         plan.ended_by, plan.ended_at, plan.end_reason, plan.end_kind = by, now, text, PlanEnd.PRESCRIBER
@@ -298,10 +352,17 @@ def _end_plan(
                 "from_day": start.isoformat(),
                 "bottles_stopped": len(stopped),
                 **({"kept_back_replaced": True} if kept_back else {}),
+                **earlier,
                 **_still_held(patient, plan, now),
             },
         )
     return plan
+
+
+def _earlier_end(plan: TakeHomePlan) -> dict[str, object]:
+    """Lane fix25c: what the audit row of an end brought forward says of the end it replaced."""
+    day = plan.ended_on.isoformat() if plan.ended_on is not None else None
+    return {"earlier_end": {"ended_on": day, "end_kind": plan.end_kind}}
 
 
 def _record_brought_back(

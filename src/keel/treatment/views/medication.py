@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -374,11 +374,39 @@ def end_take_home(request: AuthenticatedHttpRequest, patient_id: int, plan_id: i
             reason=post.get("reason", ""),
             from_day=post.get("from_day") or None,
             # typed dates (one per line), or the call-back form's ticked bottles (one value each)
-            returned_days=" ".join(post.getlist("returned_days")).replace(",", " ").strip() or None,
+            returned_days=_returned_days(post),
+            # lane fix25c (review 25a hole 3): the end form always sends `from_day` (blank: today), so its
+            # bottles brought back never turn it into a note on a plan ended meanwhile; a post without it is
+            # read as before (the call-back form, now posted to `take_home_brought_back`)
+            ending=True if "from_day" in post else None,
         )
         if plan.ended_at is not None and plan.ended_at < asked:  # ended before: bottles brought back
             return _("Bottles brought back recorded. The plan stays in the record with your note.")
         return _("The take-home plan is ended. It stays in the record with your reason.")
+
+    return _back(request, patient_id, act)
+
+
+def _returned_days(post: QueryDict) -> str | None:
+    """The bottles brought back: typed dates (one per line), or the call-back form's ticked bottles."""
+    return " ".join(post.getlist("returned_days")).replace(",", " ").strip() or None
+
+
+@require_POST
+@login_required
+def take_home_brought_back(request: AuthenticatedHttpRequest, patient_id: int, plan_id: int) -> HttpResponse:
+    """Lane fix25c: the call-back list's "Record bottles brought back", its own action (never an end)."""
+    post = request.POST
+
+    def act() -> str:
+        services.record_bottles_brought_back(
+            by=request.user,
+            patient_id=patient_id,
+            plan_id=plan_id,
+            reason=post.get("reason", ""),
+            returned_days=_returned_days(post),
+        )
+        return _("Bottles brought back recorded. The plan stays in the record with your note.")
 
     return _back(request, patient_id, act)
 
