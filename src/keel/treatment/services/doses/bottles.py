@@ -416,7 +416,8 @@ def redecide_bottles(
 def take_back_after_end(by: User, patient: Patient, today: date, now: datetime) -> tuple[Reason, ...]:
     """Review 25c hole 4: nothing given stands on `today` (the dose's day: a void, a correction to 0 mg),
     and a plan that ended since (a prescriber's end, any end: `redecide_bottles` judges only the run of a
-    plan that still covers it; one it took back is not taken back twice) holds as handed out the run that went home with that day's dose: its bottles
+    plan that still covers it; one it took back is not taken back twice) holds as handed out the run that
+    went home with that day's dose: its bottles
     are taken back as a standing plan's are (`_take_back_nothing_given`: `bottles_taken_back`, audited, the
     nurse told to call back), so every reader tells the same story of them whichever came first, the end or
     the void (FHIR `entered-in-error`, the call-back list's "maybe", `recorded_as_left(maybe=True)`). The
@@ -634,7 +635,7 @@ def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str], left: dict[str, 
     holes 1 and 2: the one record of which bottles left, as the FHIR export reads it). Review 25c hole 2:
     `left`, the days (and mg) at home that a take-back takes back whatever the record held
     (`bottles_at_home`): a plan whose record was silent on them keeps them as taken back too, so the
-    hand-out is remembered (a later void leaves them on the call-back list, `recorded_as_left(maybe=True)`)."""
+    hand-out is remembered (a later void leaves them on the call-back list: `recorded_as_left`, `maybe`)."""
     before = dict(plan.bottle_mg or {})
     taken_back = {iso: mg for iso, mg in dict(plan.bottles_taken_back or {}).items() if iso not in bottle_mg}
     taken_back.update(
