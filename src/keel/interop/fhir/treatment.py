@@ -193,6 +193,15 @@ def _status(read: _PlanRead, day: date, given_on: date, covered: bool, today: da
     return "unknown", NOT_RECORDED
 
 
+def _still_covers(read: _PlanRead, day: date) -> bool:
+    """Review 25c hole 1: whether the plan still covers a day the record took back, as the call-back list
+    reads it (`take_home_plans.call_back`: a bottle recorded as handed out, `recorded_as_left(maybe=True)`,
+    for a day past the plan's end is one a person must find out about). Such a day is `entered-in-error`
+    (its dose was voided or corrected to 0 mg), never `preparation`, even when a dose given later today
+    would hand the run out again (`goes_home_today`): handed out again, it is `completed` again."""
+    return read.ended_on is None or day <= read.ended_on
+
+
 def _left(read: _PlanRead, day: date) -> bool:
     """Whether the bottle for `day` left the clinic: `take_home_bottles.left_clinic`, the answer
     `bottles_at_home` gives (the plan's record, `bottle_mg`, where it speaks; else the observed dose on its
@@ -219,8 +228,8 @@ def _bottle_day(read: _PlanRead, day: date, orders: list[MedicationOrder], today
         taken_back_mg = Decimal(taken_back[iso])
         if _left(read, day):  # handed out at a dose that stands: at home until brought back
             status, reason, note = "completed", "", STILL_AT_HOME.format(day=given_on.isoformat())
-        else:
-            status, reason = _taken_back(covered, given_on, today)
+        else:  # review 25c hole 1: the call-back list's reading (`call_back`), not a run still to go
+            status, reason = _taken_back(_still_covers(read, day), given_on, today)
     else:
         status, reason = _status(read, day, given_on, covered, today)
     order = order_in_force(orders, day) or order_in_force(orders, given_on)

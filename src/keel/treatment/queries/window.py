@@ -39,7 +39,6 @@ from keel.treatment.queries.contexts import (
     held_bottle_plan,
 )
 from keel.treatment.queries.doses import MISS_LOOKBACK, DoseContext
-from keel.treatment.queries.take_home_plans import plan_days
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,9 @@ def dosing_list(
                 continue
             ctx = contexts[med][p.pk]
             plan = ctx.take_home if med == Medication.METHADONE else None
-            status = _row_status(ctx, bool(plan and today in plan_days(plan)))
+            status = _row_status(
+                ctx, plan is not None and today in ctx.take_home_days
+            )  # every plan: review 25c hole 3
             row = DosingRow(
                 p, orders[(p.pk, med)], ctx, plan, flags.get(p.pk, 0), status == "due", status, med
             )
@@ -181,8 +182,9 @@ def _window_contexts(
 # person with the number of their window rows that are due, summed by the database per person: a row is a
 # medication with an active order that is not held (a dose of it held today whose hold no prescriber
 # released), not given (today's doses of it come to more than 0 mg after each one's latest amendment:
-# `effective_mg`) and, for methadone, not a take-home day (today among the bottles of the current episode's
-# latest plan, not after it ended) — `_row_status`, in SQL. Lane fhir25: a plan's day is a take-home day only
+# `effective_mg`) and, for methadone, not a take-home day (today among the bottles of a plan of the current
+# episode, not after it ended; review 25c hole 3: every standing plan, as `ctx.take_home_days`) —
+# `_row_status`, in SQL. Lane fhir25: a plan's day is a take-home day only
 # if its bottle left the clinic (`as_handed_out`, as the dose context reads the plan): when every bottle day
 # of the plan up to today is in its record (`bottle_mg`, `bottles_taken_back`), no run of it can have failed
 # to leave (`take_home_plans.due_unrecorded`), so the calendar says it; otherwise the row is counted due and
@@ -232,10 +234,9 @@ _RECORDED_TO_TODAY = {
     ),
 }
 _TAKE_HOME_TODAY = (
-    'EXISTS (SELECT 1 FROM "patients_enrollment" e JOIN "treatment_takehomeplan" t ON t."id" = ('
-    'SELECT l."id" FROM "treatment_takehomeplan" l WHERE l."patient_id" = e."patient_id" AND ('
-    'l."enrollment_id" = e."id" OR (l."enrollment_id" IS NULL AND l."decided_at" >= e."started_on")) '
-    'ORDER BY l."decided_at" DESC, l."id" DESC LIMIT 1) '
+    'EXISTS (SELECT 1 FROM "patients_enrollment" e JOIN "treatment_takehomeplan" t ON t."patient_id" = '
+    'e."patient_id" AND (t."enrollment_id" = e."id" OR (t."enrollment_id" IS NULL AND t."decided_at" >= '
+    'e."started_on")) '
     'WHERE e."patient_id" = p."id" AND e."status" = %s '
     'AND (t."ended_on" IS NULL OR t."ended_on" >= z."day") AND {bottle} AND {recorded})'
 )
@@ -389,7 +390,7 @@ def _take_home_after_all(ids: list[int], now: datetime | None) -> set[int]:
     return {
         p.pk
         for p, today in pairs
-        if (plan := contexts[p.pk].take_home) is not None and today in plan_days(plan)
+        if today in contexts[p.pk].take_home_days  # every standing plan (review 25c hole 3)
     }
 
 
@@ -470,7 +471,9 @@ def dosing_row(
         return None
     ctx = dose_context(patient, medication, today)
     plan = ctx.take_home if medication == Medication.METHADONE else None
-    status = _row_status(ctx, bool(plan and today in plan_days(plan)))
+    status = _row_status(
+        ctx, plan is not None and today in ctx.take_home_days
+    )  # every plan: review 25c hole 3
     row = _with_held_bottle(
         DosingRow(patient, order, ctx, plan, int(open_flags), status == "due", status, medication)
     )
@@ -553,7 +556,7 @@ def row_after_dose(user: User, recorded: RecordedDose, *, now: datetime | None =
     has_photo, open_flags, off_team = read
     patient.has_photo = bool(has_photo)  # type: ignore[attr-defined]
     plan = ctx.take_home if medication == Medication.METHADONE else None
-    status = _row_status(ctx, bool(plan and recorded.today in plan_days(plan)))
+    status = _row_status(ctx, plan is not None and recorded.today in ctx.take_home_days)
     row = _with_held_bottle(
         DosingRow(patient, recorded.order, ctx, plan, int(open_flags), status == "due", status, medication)
     )

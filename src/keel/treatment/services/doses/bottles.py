@@ -413,6 +413,26 @@ def redecide_bottles(
     return tuple(said)
 
 
+def take_back_after_end(by: User, patient: Patient, today: date, now: datetime) -> tuple[Reason, ...]:
+    """Review 25c hole 4: nothing given stands on `today` (the dose's day: a void, a correction to 0 mg),
+    and a plan that ended since (a prescriber's end, any end: `redecide_bottles` judges only the run of a
+    plan that still covers it; one it took back is not taken back twice) holds as handed out the run that
+    went home with that day's dose: its bottles
+    are taken back as a standing plan's are (`_take_back_nothing_given`: `bottles_taken_back`, audited, the
+    nurse told to call back), so every reader tells the same story of them whichever came first, the end or
+    the void (FHIR `entered-in-error`, the call-back list's "maybe", `recorded_as_left(maybe=True)`). The
+    plan's end is left as it was."""
+    real_today = local_today(patient, now)
+    said: list[Reason] = []
+    ended = TakeHomePlan.objects.filter(patient=patient, ended_on__isnull=False)
+    for plan in ended.order_by("decided_at", "id"):
+        run = _run_unended(plan, today)
+        if run:
+            had, rest = _run_recorded(plan, run)
+            said.extend(_take_back_nothing_given(by, patient, plan, had, rest, real_today))
+    return tuple(said)
+
+
 def _not_judged_on(plan: TakeHomePlan, today: date, zone: ZoneInfo) -> bool:
     """`redecide_bottles`' first step: a plan ended before `today` (the dose's day) hands nothing out at it,
     nor does a plan decided after that day (a correction of an earlier day's dose: its first run went home at
@@ -520,8 +540,8 @@ def _judge_run(
         call = {d.isoformat(): str(mg) for d, mg in home.items() if d in run}
     else:
         call = {iso: mg for iso, mg in had.items() if iso not in back}
-    if had:
-        _set_bottles(plan, rest)
+    if had or call:  # review 25c hole 2: the hand-out taken back is recorded, silent record or not
+        _set_bottles(plan, rest, left=call)
     kept = _keep_back(by, patient, plan, run, today, now, blocked, home=call)
     return [_taken_back(TAKEN_BACK_PLAN_STOPS, call) if call else kept]
 
@@ -609,12 +629,18 @@ def _end_after_hold(
             plan.refresh_from_db(fields=["ended_on", "ended_by", "ended_at", "end_reason", "end_kind"])
 
 
-def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str]) -> None:
+def _set_bottles(plan: TakeHomePlan, bottle_mg: dict[str, str], left: dict[str, str] | None = None) -> None:
     """The plan's bottles handed out are now `bottle_mg`: a day it had and no longer has is kept as taken
     back (with the mg it was recorded with), a day handed out again is no longer taken back (review 22t
-    holes 1 and 2: the one record of which bottles left, as the FHIR export reads it)."""
+    holes 1 and 2: the one record of which bottles left, as the FHIR export reads it). Review 25c hole 2:
+    `left`, the days (and mg) at home that a take-back takes back whatever the record held
+    (`bottles_at_home`): a plan whose record was silent on them keeps them as taken back too, so the
+    hand-out is remembered (a later void leaves them on the call-back list: `recorded_as_left`, `maybe`)."""
     before = dict(plan.bottle_mg or {})
     taken_back = {iso: mg for iso, mg in dict(plan.bottles_taken_back or {}).items() if iso not in bottle_mg}
+    taken_back.update(
+        {iso: mg for iso, mg in (left or {}).items() if iso not in bottle_mg and iso not in before}
+    )
     taken_back.update({iso: mg for iso, mg in before.items() if iso not in bottle_mg})
     plan.bottle_mg, plan.bottles_taken_back = bottle_mg, taken_back
     TakeHomePlan.objects.filter(pk=plan.pk).update(bottle_mg=bottle_mg, bottles_taken_back=taken_back)
@@ -750,8 +776,9 @@ def _take_back_from_today(
     back = set(plan.returned_days or [])
     had = {d.isoformat(): recorded[d.isoformat()] for d in ahead if d.isoformat() in recorded}
     had = {iso: held for iso, held in had.items() if iso not in back}
-    if had:
-        _set_bottles(plan, {iso: held for iso, held in recorded.items() if iso not in had})
+    left = {d.isoformat(): str(held) for d, held in home.items()}
+    if had or left:  # review 25c hole 2: the hand-out taken back is recorded, silent record or not
+        _set_bottles(plan, {iso: held for iso, held in recorded.items() if iso not in had}, left=left)
     days = ", ".join(d.isoformat() for d in sorted(home)) if home else ", ".join(d.isoformat() for d in ahead)
     template = TAKEN_BACK_FROM_TODAY if home else ALL_BACK_FROM_TODAY
     text = template.format(days=days, day=day.isoformat(), mg=f"{mg.normalize():f}", why=reason.text)

@@ -29,7 +29,7 @@ from keel.treatment.services.common import (
     _scoped_for,
     lock_person,
 )
-from keel.treatment.services.doses.bottles import redecide_bottles
+from keel.treatment.services.doses.bottles import redecide_bottles, take_back_after_end
 from keel.treatment.services.doses.limits import amendment_ceilings
 
 
@@ -173,4 +173,6 @@ def _redecide_after_amendment(
             # After a hold the run at home stays covered (`suspend_take_home_plans`): a correction that
             # leaves a dose given does not take back bottles already in her hands.
             said = redecide_bottles(by, patient, reads.plans, day, now, ctx.given_today_mg, ctx)
+            if ctx.given_today_mg <= 0:  # review 25c hole 4: a plan ended since, its bottles out all the same
+                said = (*said, *take_back_after_end(by, patient, day, now))
             amendment.warnings = said
