@@ -86,6 +86,16 @@ def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
 releases_record = _used_as(policy.TokenUse.RELEASE)
 manages_tokens = _used_as(policy.TokenUse.TOKENS)
 
+_NO_ONE = "_keel_reads_no_one"
+
+
+def reads_no_one(func: F) -> F:
+    """Below `@router.get`: a read that names no person (a program's settings, policy, staff and counts,
+    the rules, the instruments, the public directory). Lane fix25e (review 25d H1): a staff member's token
+    reads only these (and the caller's own `/me`); every other read is a person's record, refused."""
+    setattr(func, _NO_ONE, True)
+    return func
+
 
 def release_token(request: HttpRequest) -> str | None:
     """The secret of the API token a release is asked with, for the release to check; None for a session."""
@@ -104,7 +114,7 @@ def refuse_release_credential(func: F) -> F:
         bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
         staff_reads = (
             request.method in _SAFE
-            and _reads_a_person(request, kwargs)
+            and _reads_a_person(request, func)
             and isinstance(user, User)
             and accounts.token_in_use(user) is not None
             and policy.token_is_staffs(user)
@@ -125,16 +135,20 @@ def refuse_release_credential(func: F) -> F:
     return checked  # type: ignore[return-value]
 
 
-# The JSON API's reads that name people (review 25b, H1): the patient list and search, the caseload, the
-# emergency uses waiting for review, the audit trail (who read whose record).
-_PEOPLE = ("/api/v1/patients", "/api/v1/caseload", "/api/v1/emergency-reviews", "/api/v1/audit/")
+# The caller's own account and record (review 25b, H1): a patient's own token reads them (their own access);
+# a staff member's `/me` is their account.
+_OWN = "/api/v1/me"
 
 
-def _reads_a_person(request: HttpRequest, kwargs: dict[str, Any]) -> bool:
-    """Whether a route reads people's records: one person's (it names a `patient_id`) or a list naming them
-    (`_PEOPLE`; review 25b, H1); the caller's own account (`/me`), their tokens, the program's staff,
-    settings and counts are no one's record."""
-    return "patient_id" in kwargs or request.path.startswith(_PEOPLE)
+def _reads_a_person(request: HttpRequest, func: Callable[..., Any]) -> bool:
+    """Whether a read may name people (review 25b, H1). Lane fix25e (review 25d H1: the dosing window listed
+    people by a route with no `patient_id` and outside a deny-list of prefixes): every read does unless its
+    route is marked `reads_no_one` or it is the caller's own (`/me`); a test walks every GET of the OpenAPI
+    schema (tests/api/test_staff_token_reads_fix25e.py)."""
+    if getattr(func, _NO_ONE, False):
+        return False
+    path = request.path
+    return not (path == _OWN or path.startswith(_OWN + "/"))
 
 
 def _refusal(request: HttpRequest) -> HttpResponse:
