@@ -72,6 +72,12 @@ RELEASE_CREDENTIAL_SAID = N_(
 )
 # Review 25b (H1): a staff member's token bound to no recipient is refused the same (it releases nothing).
 STAFF_TOKEN = "staff API token: its reads are releases under a consent"
+# Lane fix25e (review 25d H3): a code or second factor reset for a person at the desk, asked by a token.
+DESK_TOKEN = "API token: a desk action hands a credential to a person at the desk"
+DESK_TOKEN_SAID = N_(
+    "An API token cannot do this: a sign-in code or a second factor reset is handed to a person at the desk "
+    "after checking who they are. Sign in to Keel to do it."
+)
 
 
 def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
@@ -85,6 +91,8 @@ def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
 # Below `@router.<method>`: a route that releases a record, or that lists or revokes the caller's tokens.
 releases_record = _used_as(policy.TokenUse.RELEASE)
 manages_tokens = _used_as(policy.TokenUse.TOKENS)
+# Lane fix25e (review 25d H3): a desk action handing a credential to a person at the desk: a session only.
+desk_only = _used_as(policy.TokenUse.DESK)
 
 _NO_ONE = "_keel_reads_no_one"
 
@@ -112,24 +120,25 @@ def refuse_release_credential(func: F) -> F:
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         user = getattr(request, "auth", None)
         bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
+        by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
         staff_reads = (
             request.method in _SAFE
             and _reads_a_person(request, func)
-            and isinstance(user, User)
-            and accounts.token_in_use(user) is not None
+            and by_token
             and policy.token_is_staffs(user)
         )
-        if not policy.bound_token_may(bound_to=bound_to, use=use, staff_reads=staff_reads):
+        if not policy.bound_token_may(bound_to=bound_to, use=use, staff_reads=staff_reads, by_token=by_token):
             assert isinstance(user, User)
+            desk = use == policy.TokenUse.DESK
             audit.record(
                 actor=user,
                 action=Action.DENIED,
                 outcome=Outcome.DENIED,
                 target_type="api_token",
                 target_id=func.__name__[:200],
-                reason=RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN,
+                reason=DESK_TOKEN if desk else RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN,
             )
-            return _refusal(request)
+            return _refusal(request, DESK_TOKEN_SAID if desk else RELEASE_CREDENTIAL_SAID)
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]
@@ -151,7 +160,7 @@ def _reads_a_person(request: HttpRequest, func: Callable[..., Any]) -> bool:
     return not (path == _OWN or path.startswith(_OWN + "/"))
 
 
-def _refusal(request: HttpRequest) -> HttpResponse:
+def _refusal(request: HttpRequest, said: str) -> HttpResponse:
     from keel.api import api, error_body  # the API's one error shape
 
-    return api.create_response(request, error_body(gettext(RELEASE_CREDENTIAL_SAID)), status=403)
+    return api.create_response(request, error_body(gettext(said)), status=403)

@@ -748,9 +748,14 @@ class TokenUse(StrEnum):
     RELEASE = "release"  # releases a record: the FHIR export, the progress-report disclosure
     TOKENS = "tokens"  # the caller's API tokens themselves: listed, revoked
     OTHER = "other"  # everything else: the patient list, a record's reads, every other write
+    # lane fix25e (review 25d H3): a desk action handing a credential (a password-reset or activation code,
+    # a second factor reset) to a person standing at the desk after an identity check
+    DESK = "desk"
 
 
-def bound_token_may(*, bound_to: str, use: TokenUse, staff_reads: bool = False) -> bool:
+def bound_token_may(
+    *, bound_to: str, use: TokenUse, staff_reads: bool = False, by_token: bool = False
+) -> bool:
     """What a token may do on the JSON API and on FHIR: the one definition of a token's read (review 22f,
     review 25b H1). What a staff member's API token reads of a person's record is another system receiving
     it: a release to a recipient, under the person's consent, written in their accounting of disclosures
@@ -763,7 +768,14 @@ def bound_token_may(*, bound_to: str, use: TokenUse, staff_reads: bool = False) 
     member's own reading within the program is the app, signed in. An unbound staff token still does its
     role's writes (entering into the program's record lets nothing out); a token bound to a recipient
     (review 20c) does only its releases and sees and revokes itself (`managed_token`). A patient's own token
-    reads and writes their own record (their own access, no disclosure)."""
+    reads and writes their own record (their own access, no disclosure).
+
+    Lane fix25e (review 25d H3): a desk action (`TokenUse.DESK`: a one-time code or a second factor reset
+    handed to a person the staff member has identified at the desk) is refused to every token (`by_token`),
+    bound or not: no system can check who stands at the desk, and the credential it would get is the whole
+    record (a patient's account) with no consent and no accounting row. Only a session does it."""
+    if use == TokenUse.DESK:
+        return not by_token
     if use in (TokenUse.RELEASE, TokenUse.TOKENS):
         return True
     return not bound_to and not staff_reads

@@ -32,7 +32,7 @@ from keel.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from keel.api_auth import manages_tokens, reads_no_one
+from keel.api_auth import desk_only, manages_tokens, reads_no_one
 from keel.api_body import request_body
 from keel.patients.services import activation, password_reset
 from keel.schemas import In
@@ -156,6 +156,7 @@ class SecondFactorResetStaffIn(In):
     response=AccountSecondFactorOut,
     summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
 )
+@desk_only
 def reset_staff_second_factor(
     request: AuthenticatedApiRequest, slug: str, user_id: int, payload: SecondFactorResetStaffIn
 ) -> AccountSecondFactorOut:
