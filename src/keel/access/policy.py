@@ -787,6 +787,13 @@ def token_is_staffs(user: object) -> bool:
     return not (is_program_patient(user) or is_self_guided_account(user))
 
 
+def conflict_may_name_the_record(user: object, *, by_token: bool) -> bool:
+    """Lane fix25e (review 25d H4): whether a write's 409 (a stale version) may say what the record is now
+    (an order's newest dose, who wrote it): for a caller who may read it; not for a staff member's token,
+    which reads no person (`bound_token_may`): a forged old version would make every conflict a read."""
+    return not (by_token and token_is_staffs(user))
+
+
 def managed_token(*, bound_to: str, own_token: int | None) -> int | None:
     """Which of its staff member's tokens a caller lists and revokes (review 22g): a token bound to a
     recipient (another system's release credential) only itself, its own id (it may always be ended by
