@@ -72,11 +72,12 @@ RELEASE_CREDENTIAL_SAID = N_(
 )
 # Review 25b (H1): a staff member's token bound to no recipient is refused the same (it releases nothing).
 STAFF_TOKEN = "staff API token: its reads are releases under a consent"
-# Lane fix25e (review 25d H3): a code or second factor reset for a person at the desk, asked by a token.
-DESK_TOKEN = "API token: a desk action hands a credential to a person at the desk"
+# Lane fix25e (review 25d H3, H2): a desk action (a code or second factor reset handed to a person at the
+# desk, a registration with its notice and consent given there) asked by a token.
+DESK_TOKEN = "API token: a desk action is for a person at the desk"
 DESK_TOKEN_SAID = N_(
-    "An API token cannot do this: a sign-in code or a second factor reset is handed to a person at the desk "
-    "after checking who they are. Sign in to Keel to do it."
+    "An API token cannot do this: registering a person, a sign-in code and a second factor reset are done "
+    "at the desk, with the person there. Sign in to Keel to do it."
 )
 
 
@@ -91,7 +92,7 @@ def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
 # Below `@router.<method>`: a route that releases a record, or that lists or revokes the caller's tokens.
 releases_record = _used_as(policy.TokenUse.RELEASE)
 manages_tokens = _used_as(policy.TokenUse.TOKENS)
-# Lane fix25e (review 25d H3): a desk action handing a credential to a person at the desk: a session only.
+# Lane fix25e (review 25d H3, H2): a desk action, for a person at the desk: a session only.
 desk_only = _used_as(policy.TokenUse.DESK)
 
 _NO_ONE = "_keel_reads_no_one"

@@ -88,3 +88,46 @@ def test_a_signed_in_nurse_still_hands_the_code_at_the_desk(world: World) -> Non
         content_type="application/json",
     )
     assert response.status_code == 201 and response.json()["code"]
+
+
+# H2: registration is a desk action too (its notice and consent given at the desk; its duplicate check says
+# who is in care): refused to every token before the duplicate check, so no token learns who is a patient.
+
+
+def _registration(person: Any, record_number: str = "") -> dict[str, Any]:
+    body = {
+        "program": "riverside",
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth.isoformat(),
+        "birth_sex": "F",
+        "episode_kind": "otp",
+        "notice_given": True,
+        "consented": True,
+    }
+    return {**body, "record_number": record_number} if record_number else body
+
+
+@pytest.mark.parametrize("role", ["nurse", "program_admin", "counselor"])
+def test_registration_is_refused_to_a_token_for_anyone(world: World, role: str) -> None:
+    from keel.patients.models import Patient
+
+    secret = _token(world.staff[role])
+    before = Patient.objects.count()
+    answers = [
+        _post("/api/v1/patients", _registration(world.bob), secret),
+        _post("/api/v1/patients", _registration(world.charlie), secret),
+        _post("/api/v1/patients", {**_registration(world.bob), "family_name": "Nadie"}, secret),
+        _post("/api/v1/patients", _registration(world.bob, record_number="RR-0001"), secret),
+    ]
+    assert [a.status_code for a in answers] == [403] * 4
+    assert len({a.content for a in answers}) == 1  # the same words whoever is named
+    assert Patient.objects.count() == before
+
+
+def test_registration_at_the_desk_still_says_a_likely_duplicate(world: World) -> None:
+    client = sign_in(Client(), world.staff["program_admin"])
+    response = client.post(
+        "/api/v1/patients", json.dumps(_registration(world.bob)), content_type="application/json"
+    )
+    assert response.status_code == 422 and "not_a_duplicate" in response.content.decode()

@@ -748,8 +748,9 @@ class TokenUse(StrEnum):
     RELEASE = "release"  # releases a record: the FHIR export, the progress-report disclosure
     TOKENS = "tokens"  # the caller's API tokens themselves: listed, revoked
     OTHER = "other"  # everything else: the patient list, a record's reads, every other write
-    # lane fix25e (review 25d H3): a desk action handing a credential (a password-reset or activation code,
-    # a second factor reset) to a person standing at the desk after an identity check
+    # lane fix25e (review 25d H3, H2): a desk action, for a person standing at the desk: a credential handed
+    # after an identity check (a password-reset or activation code, a second factor reset), a registration
+    # (its notice and consent given there; its duplicate check says who is in care)
     DESK = "desk"
 
 
@@ -770,10 +771,11 @@ def bound_token_may(
     (review 20c) does only its releases and sees and revokes itself (`managed_token`). A patient's own token
     reads and writes their own record (their own access, no disclosure).
 
-    Lane fix25e (review 25d H3): a desk action (`TokenUse.DESK`: a one-time code or a second factor reset
-    handed to a person the staff member has identified at the desk) is refused to every token (`by_token`),
-    bound or not: no system can check who stands at the desk, and the credential it would get is the whole
-    record (a patient's account) with no consent and no accounting row. Only a session does it."""
+    Lane fix25e (review 25d H3, H2): a desk action (`TokenUse.DESK`: a one-time code or a second factor reset
+    handed to a person the staff member has identified at the desk; a registration, its notice and consent
+    given at the desk) is refused to every token (`by_token`), bound or not: no system can check who stands
+    at the desk; the credential would be the whole record (a patient's account), and the registration's
+    duplicate check would say who is in care, with no consent and no accounting row. Only a session."""
     if use == TokenUse.DESK:
         return not by_token
     if use in (TokenUse.RELEASE, TokenUse.TOKENS):

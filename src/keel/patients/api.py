@@ -60,6 +60,7 @@ def list_patients(request: AuthenticatedApiRequest) -> list[dict[str, object]]:
     openapi_extra=request_body(RegistrationIn),
     summary="Register (admit) a patient at the front desk; a likely duplicate is refused until confirmed",
 )
+@desk_only
 def register_patient(request: AuthenticatedApiRequest) -> Status[RegistrationOut]:
     done = services.register_patient(by=request.auth, data=RegistrationIn.read(request))
     p = done.patient
