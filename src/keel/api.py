@@ -14,8 +14,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
+from keel.access import policy
 from keel.access.errors import NotAllowed
+from keel.accounts import services as accounts
 from keel.accounts.api import router as accounts_router
+from keel.accounts.models import User
 from keel.accounts.services import AccountError
 from keel.accounts.staff import EmailNotSent
 from keel.api_auth import keel_auth, refuse_release_credential
@@ -41,6 +44,7 @@ from keel.recovery.services import StaleEdit
 from keel.sharing.api import router as sharing_router
 from keel.treatment.api import router as treatment_router
 from keel.treatment.services import DoseBlocked, DoseConflict, PlanAlreadyEnded
+from keel.treatment.services.orders import OrderChanged
 from keel.treatment.words import reason_text
 from keel.web.field_words import pydantic_said, said
 
@@ -266,9 +270,23 @@ def on_subject_mismatch(request: HttpRequest, exc: SubjectMismatch) -> HttpRespo
 @api.exception_handler(StaleEdit)
 def on_stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
     """The API's one error shape, and what the write adds for a client to act on (`StaleEdit.answer`: an
-    order's: what changed, lane words25), never in place of `message` or `errors`."""
+    order's: what changed, lane words25), never in place of `message` or `errors`. Lane fix25e (review 25d
+    H4): to a caller who may not read the record (a staff token), only that it changed and to read it again
+    (`policy.conflict_may_name_the_record`)."""
+    user = getattr(request, "auth", None)
+    by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
+    if not policy.conflict_may_name_the_record(user, by_token=by_token):
+        said = gettext(ORDERS_CHANGED if isinstance(exc, OrderChanged) else RECORD_CHANGED)
+        return api.create_response(
+            request, error_body(said, [{"field": exc.field, "reason": said}]), status=409
+        )
     errors = [{"field": exc.field, "reason": str(exc)}]
     return api.create_response(request, {**exc.answer, **error_body(str(exc), errors)}, status=409)
+
+
+# Lane fix25e (review 25d H4): a stale write's 409 to a caller who may not read the record.
+ORDERS_CHANGED = N_("Not saved: the orders changed since they were read. Read them again before writing.")
+RECORD_CHANGED = N_("Not saved: this record changed since it was read. Read it again before changing it.")
 
 
 @api.exception_handler(DoseBlocked)

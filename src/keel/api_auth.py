@@ -72,6 +72,13 @@ RELEASE_CREDENTIAL_SAID = N_(
 )
 # Review 25b (H1): a staff member's token bound to no recipient is refused the same (it releases nothing).
 STAFF_TOKEN = "staff API token: its reads are releases under a consent"
+# Lane fix25e (review 25d H3, H2): a desk action (a code or second factor reset handed to a person at the
+# desk, a registration with its notice and consent given there) asked by a token.
+DESK_TOKEN = "API token: a desk action is for a person at the desk"
+DESK_TOKEN_SAID = N_(
+    "An API token cannot do this: registering a person, a sign-in code and a second factor reset are done "
+    "at the desk, with the person there. Sign in to Keel to do it."
+)
 
 
 def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
@@ -85,6 +92,18 @@ def _used_as(use: policy.TokenUse) -> Callable[[F], F]:
 # Below `@router.<method>`: a route that releases a record, or that lists or revokes the caller's tokens.
 releases_record = _used_as(policy.TokenUse.RELEASE)
 manages_tokens = _used_as(policy.TokenUse.TOKENS)
+# Lane fix25e (review 25d H3, H2): a desk action, for a person at the desk: a session only.
+desk_only = _used_as(policy.TokenUse.DESK)
+
+_NO_ONE = "_keel_reads_no_one"
+
+
+def reads_no_one(func: F) -> F:
+    """Below `@router.get`: a read that names no person (a program's settings, policy, staff and counts,
+    the rules, the instruments, the public directory). Lane fix25e (review 25d H1): a staff member's token
+    reads only these (and the caller's own `/me`); every other read is a person's record, refused."""
+    setattr(func, _NO_ONE, True)
+    return func
 
 
 def release_token(request: HttpRequest) -> str | None:
@@ -102,42 +121,47 @@ def refuse_release_credential(func: F) -> F:
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         user = getattr(request, "auth", None)
         bound_to = accounts.token_bound_to(user) if isinstance(user, User) else ""
+        by_token = isinstance(user, User) and accounts.token_in_use(user) is not None
         staff_reads = (
             request.method in _SAFE
-            and _reads_a_person(request, kwargs)
-            and isinstance(user, User)
-            and accounts.token_in_use(user) is not None
+            and _reads_a_person(request, func)
+            and by_token
             and policy.token_is_staffs(user)
         )
-        if not policy.bound_token_may(bound_to=bound_to, use=use, staff_reads=staff_reads):
+        if not policy.bound_token_may(bound_to=bound_to, use=use, staff_reads=staff_reads, by_token=by_token):
             assert isinstance(user, User)
+            desk = use == policy.TokenUse.DESK
             audit.record(
                 actor=user,
                 action=Action.DENIED,
                 outcome=Outcome.DENIED,
                 target_type="api_token",
                 target_id=func.__name__[:200],
-                reason=RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN,
+                reason=DESK_TOKEN if desk else RELEASE_CREDENTIAL if bound_to else STAFF_TOKEN,
             )
-            return _refusal(request)
+            return _refusal(request, DESK_TOKEN_SAID if desk else RELEASE_CREDENTIAL_SAID)
         return func(request, *args, **kwargs)
 
     return checked  # type: ignore[return-value]
 
 
-# The JSON API's reads that name people (review 25b, H1): the patient list and search, the caseload, the
-# emergency uses waiting for review, the audit trail (who read whose record).
-_PEOPLE = ("/api/v1/patients", "/api/v1/caseload", "/api/v1/emergency-reviews", "/api/v1/audit/")
+# The caller's own account and record (review 25b, H1): a patient's own token reads them (their own access);
+# a staff member's `/me` is their account.
+_OWN = "/api/v1/me"
 
 
-def _reads_a_person(request: HttpRequest, kwargs: dict[str, Any]) -> bool:
-    """Whether a route reads people's records: one person's (it names a `patient_id`) or a list naming them
-    (`_PEOPLE`; review 25b, H1); the caller's own account (`/me`), their tokens, the program's staff,
-    settings and counts are no one's record."""
-    return "patient_id" in kwargs or request.path.startswith(_PEOPLE)
+def _reads_a_person(request: HttpRequest, func: Callable[..., Any]) -> bool:
+    """Whether a read may name people (review 25b, H1). Lane fix25e (review 25d H1: the dosing window listed
+    people by a route with no `patient_id` and outside a deny-list of prefixes): every read does unless its
+    route is marked `reads_no_one` or it is the caller's own (`/me`); a test walks every GET of the OpenAPI
+    schema (tests/api/test_staff_token_reads_fix25e.py)."""
+    if getattr(func, _NO_ONE, False):
+        return False
+    path = request.path
+    return not (path == _OWN or path.startswith(_OWN + "/"))
 
 
-def _refusal(request: HttpRequest) -> HttpResponse:
+def _refusal(request: HttpRequest, said: str) -> HttpResponse:
     from keel.api import api, error_body  # the API's one error shape
 
-    return api.create_response(request, error_body(gettext(RELEASE_CREDENTIAL_SAID)), status=403)
+    return api.create_response(request, error_body(gettext(said)), status=403)

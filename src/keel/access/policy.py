@@ -748,9 +748,15 @@ class TokenUse(StrEnum):
     RELEASE = "release"  # releases a record: the FHIR export, the progress-report disclosure
     TOKENS = "tokens"  # the caller's API tokens themselves: listed, revoked
     OTHER = "other"  # everything else: the patient list, a record's reads, every other write
+    # lane fix25e (review 25d H3, H2): a desk action, for a person standing at the desk: a credential handed
+    # after an identity check (a password-reset or activation code, a second factor reset), a registration
+    # (its notice and consent given there; its duplicate check says who is in care)
+    DESK = "desk"
 
 
-def bound_token_may(*, bound_to: str, use: TokenUse, staff_reads: bool = False) -> bool:
+def bound_token_may(
+    *, bound_to: str, use: TokenUse, staff_reads: bool = False, by_token: bool = False
+) -> bool:
     """What a token may do on the JSON API and on FHIR: the one definition of a token's read (review 22f,
     review 25b H1). What a staff member's API token reads of a person's record is another system receiving
     it: a release to a recipient, under the person's consent, written in their accounting of disclosures
@@ -763,7 +769,15 @@ def bound_token_may(*, bound_to: str, use: TokenUse, staff_reads: bool = False) 
     member's own reading within the program is the app, signed in. An unbound staff token still does its
     role's writes (entering into the program's record lets nothing out); a token bound to a recipient
     (review 20c) does only its releases and sees and revokes itself (`managed_token`). A patient's own token
-    reads and writes their own record (their own access, no disclosure)."""
+    reads and writes their own record (their own access, no disclosure).
+
+    Lane fix25e (review 25d H3, H2): a desk action (`TokenUse.DESK`: a one-time code or a second factor reset
+    handed to a person the staff member has identified at the desk; a registration, its notice and consent
+    given at the desk) is refused to every token (`by_token`), bound or not: no system can check who stands
+    at the desk; the credential would be the whole record (a patient's account), and the registration's
+    duplicate check would say who is in care, with no consent and no accounting row. Only a session."""
+    if use == TokenUse.DESK:
+        return not by_token
     if use in (TokenUse.RELEASE, TokenUse.TOKENS):
         return True
     return not bound_to and not staff_reads
@@ -773,6 +787,13 @@ def token_is_staffs(user: object) -> bool:
     """Whether a token's holder is a staff member (the token another system's credential, `bound_token_may`):
     anyone but a program's patient or a self-guided account, whose tokens reach their own record only."""
     return not (is_program_patient(user) or is_self_guided_account(user))
+
+
+def conflict_may_name_the_record(user: object, *, by_token: bool) -> bool:
+    """Lane fix25e (review 25d H4): whether a write's 409 (a stale version) may say what the record is now
+    (an order's newest dose, who wrote it): for a caller who may read it; not for a staff member's token,
+    which reads no person (`bound_token_may`): a forged old version would make every conflict a read."""
+    return not (by_token and token_is_staffs(user))
 
 
 def managed_token(*, bound_to: str, own_token: int | None) -> int | None:

@@ -32,7 +32,7 @@ from keel.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from keel.api_auth import manages_tokens
+from keel.api_auth import desk_only, manages_tokens, reads_no_one
 from keel.api_body import request_body
 from keel.patients.services import activation, password_reset
 from keel.schemas import In
@@ -112,6 +112,7 @@ def _invitation_out(i: Invitation) -> InvitationOut:
     response=StaffListOut,
     summary="The program's staff and open invitations (program admins)",
 )
+@reads_no_one
 def list_staff(request: AuthenticatedApiRequest, slug: str) -> StaffListOut:
     _program, people, invitations = staff.staff_of(by=request.auth, program_slug=slug)
     return StaffListOut(
@@ -155,6 +156,7 @@ class SecondFactorResetStaffIn(In):
     response=AccountSecondFactorOut,
     summary="Reset a staff member's two-step sign-in: devices gone, sessions and tokens end (admins)",
 )
+@desk_only
 def reset_staff_second_factor(
     request: AuthenticatedApiRequest, slug: str, user_id: int, payload: SecondFactorResetStaffIn
 ) -> AccountSecondFactorOut:
@@ -233,6 +235,7 @@ def _settings_out(p: Program) -> ProgramSettingsOut:
     response=ProgramSettingsOut,
     summary="The program's settings (program admins)",
 )
+@reads_no_one
 def get_program_settings(request: AuthenticatedApiRequest, slug: str) -> ProgramSettingsOut:
     return _settings_out(queries.program_settings(by=request.auth, slug=slug))
 

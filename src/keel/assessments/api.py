@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from ninja.throttling import SimpleRateThrottle
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.api_auth import reads_no_one
 from keel.assessments import fhir, queries, services
 from keel.assessments.schemas import (
     AssessmentFilter,
@@ -60,11 +61,13 @@ def _create(
 
 
 @router.get("/instruments", auth=None, response=list[InstrumentOut], summary="The instrument catalog")
+@reads_no_one
 def list_instruments(request: HttpRequest) -> list[InstrumentOut]:
     return [queries.describe_instrument(code) for code in registry.codes()]
 
 
 @router.get("/instruments/{code}", auth=None, summary="One instrument as a FHIR R4 Questionnaire")
+@reads_no_one
 def get_instrument(request: HttpRequest, code: str) -> dict[str, Any]:
     return registry.questionnaire(code)
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
+from keel.api_auth import reads_no_one
 from keel.api_query import reads_query
 from keel.core.directory.feeds import meeting_types
 from keel.directory import params
@@ -115,6 +116,7 @@ def facility_out(hit: FacilityHit) -> FacilityOut:
     "lat", "lon", "place", "zip", "radius_km", "radius_mi", "within_hours", "day", "part", "attendance",
     "fellowship", "language", "type", "limit",
 )  # fmt: skip
+@reads_no_one
 def meetings(request: HttpRequest) -> list[MeetingOut]:
     """Query: lat & lon, or place (ZIP or "City, ST"); radius_km or radius_mi (default 10 mi); within_hours;
     day (0 = Sunday); part (morning/afternoon/evening); attendance (in_person/online/hybrid); fellowship
@@ -131,6 +133,7 @@ def meetings(request: HttpRequest) -> list[MeetingOut]:
     summary="Treatment facilities near a place, by distance",
 )
 @reads_query("lat", "lon", "place", "zip", "radius_km", "radius_mi", "service", "payment", "language")
+@reads_no_one
 def facilities(request: HttpRequest) -> list[FacilityOut]:
     """Query: lat & lon or place; radius_km or radius_mi (default 25 mi); service; payment; language (a
     language the clinic speaks, ISO code); limit."""

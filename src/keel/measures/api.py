@@ -6,6 +6,7 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.api_auth import reads_no_one
 from keel.measures import queries
 from keel.measures.schemas import MeasuresOut, WindowIn
 
@@ -17,6 +18,7 @@ router = Router(tags=["measures"])
     response=MeasuresOut,
     summary="My program's quality measures: values, counts, monthly series, parameters and sources",
 )
+@reads_no_one
 def get_measures(request: AuthenticatedApiRequest, slug: str, window: Query[WindowIn]) -> MeasuresOut:
     asked = window.model_dump(exclude_none=True)
     counts = asked.get("counts")  # checked by `parse_window`, after who may ask

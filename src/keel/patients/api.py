@@ -13,7 +13,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from keel.access.http import AuthenticatedApiRequest
-from keel.api_auth import release_token
+from keel.api_auth import desk_only, release_token
 from keel.api_body import request_body
 from keel.core.rules.inputs import FieldError, FieldsInvalid
 from keel.core.words import gettext_noop as N_
@@ -60,6 +60,7 @@ def list_patients(request: AuthenticatedApiRequest) -> list[dict[str, object]]:
     openapi_extra=request_body(RegistrationIn),
     summary="Register (admit) a patient at the front desk; a likely duplicate is refused until confirmed",
 )
+@desk_only
 def register_patient(request: AuthenticatedApiRequest) -> Status[RegistrationOut]:
     done = services.register_patient(by=request.auth, data=RegistrationIn.read(request))
     p = done.patient
@@ -150,6 +151,7 @@ _ACTIVATION_BODY["requestBody"] = {
     openapi_extra=_ACTIVATION_BODY,
     summary="A one-time code for the patient to make their own account (shown once)",
 )
+@desk_only
 def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
     body = ActivationCodeIn.read(request) if request.body else ActivationCodeIn.posted({})
     issued = services.issue_activation_code(
@@ -167,6 +169,7 @@ def issue_activation_code(request: AuthenticatedApiRequest, patient_id: int) -> 
     openapi_extra=request_body(ResetCodeIn),
     summary="A one-time code for the patient to set a new password (shown once; identity_checked required)",
 )
+@desk_only
 def issue_reset_code(request: AuthenticatedApiRequest, patient_id: int) -> Status[ActivationCodeOut]:
     body = ResetCodeIn.read(request) if request.body else ResetCodeIn.posted({})
     issued = services.issue_reset_code(by=request.auth, patient_id=patient_id, data=body)
@@ -190,6 +193,7 @@ def add_many_to_care_team(request: AuthenticatedApiRequest) -> CareTeamsAddedOut
     openapi_extra=request_body(SecondFactorResetIn),
     summary="Reset a patient's two-step sign-in after checking who they are (care-team clinicians; reason)",
 )
+@desk_only
 def reset_patient_second_factor(request: AuthenticatedApiRequest, patient_id: int) -> SecondFactorResetOut:
     patient = services.reset_second_factor(
         by=request.auth, patient_id=patient_id, data=SecondFactorResetIn.read(request)

@@ -165,6 +165,9 @@ REASONS = {
     "staff API token: its reads are releases under a consent": _(
         "API token refused: a staff member's token only releases records to its recipient, under a consent"
     ),
+    "API token: a desk action is for a person at the desk": _(
+        "API token refused: registering, a sign-in code and a second factor reset are done at the desk"
+    ),
     "API token bound to no recipient": _(
         "API token refused: it was issued for no recipient, so it releases no record"
     ),

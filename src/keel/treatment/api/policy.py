@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.api_auth import reads_no_one
 from keel.treatment.api.common import _staff_only, router
 from keel.treatment.queries import policy as policy_reads
 from keel.treatment.schemas import PolicyIn, PolicySetOut, PolicyValueOut, ProgramPolicyOut
@@ -17,6 +18,7 @@ from keel.treatment.services import policy as policy_writes
     tags=["policy"],
     summary="My program's policy values and their provenance",
 )
+@reads_no_one
 def get_policy(request: AuthenticatedApiRequest, slug: str) -> ProgramPolicyOut:
     _staff_only(request)
     program, values = policy_reads.show(request.auth, slug)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from keel.access.http import AuthenticatedApiRequest
+from keel.api_auth import reads_no_one
 from keel.core import rules
 from keel.treatment.api.common import _staff_only, router
 from keel.treatment.queries import policy as policy_reads
@@ -13,6 +14,7 @@ from keel.treatment.schemas import DecisionOut, RuleIn, RuleSummaryOut
 
 
 @router.get("/rules", response=list[RuleSummaryOut], summary="The rules and their versions")
+@reads_no_one
 def list_rules(request: AuthenticatedApiRequest) -> list[RuleSummaryOut]:
     _staff_only(request)
     return [RuleSummaryOut(name=r.name, version=r.version, summary=r.summary) for r in rules.RULES.values()]
@@ -20,6 +22,7 @@ def list_rules(request: AuthenticatedApiRequest) -> list[RuleSummaryOut]:
 
 # Free-form on purpose: each rule's own JSON Schema of its inputs and policy values.
 @router.get("/rules/{name}", summary="A rule's input and policy schema")
+@reads_no_one
 def rule_schema(request: AuthenticatedApiRequest, name: str) -> dict[str, Any]:
     _staff_only(request)
     return rules.get(name).schema()

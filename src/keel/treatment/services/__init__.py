@@ -29,6 +29,7 @@ from keel.treatment.services.common import (
     DoseOutcome,
     HeldDoseNotAllowed,
     PlanAlreadyEnded,
+    PlanStillRunning,
     TakeHomeEndNotAllowed,
 )
 from keel.treatment.services.doses.bottles import kept_back_today
@@ -63,6 +64,7 @@ __all__ = [
     "HeldDoseNotAllowed",
     "NotAllowed",
     "PlanAlreadyEnded",
+    "PlanStillRunning",
     "TakeHomeEndNotAllowed",
     "TreatmentInvalid",
     "add_goal",

@@ -51,6 +51,11 @@ class PlanAlreadyEnded(Exception):
     """The take-home plan was already ended (by a prescriber, or by discharge): 409 on the API."""
 
 
+class PlanStillRunning(PlanAlreadyEnded):
+    """Lane fix25e (review 25d hole 5): bottles brought back named on a plan that has not ended (nor been
+    kept back today): never an end, nothing written; 409 on the API, said on the page, as an ended plan."""
+
+
 _audit = audit.record_for_patient
 
 

@@ -64,6 +64,7 @@ from keel.treatment.queries.doses import taken_doses
 from keel.treatment.queries.policy import effective_policy
 from keel.treatment.services.common import (
     PlanAlreadyEnded,
+    PlanStillRunning,
     TakeHomeEndNotAllowed,
     _audit,
     _scoped_for,
@@ -222,9 +223,10 @@ def end_take_home_plan(
     if ending is False and not returned:  # bottles brought back, none named
         raise TreatmentInvalid([FieldError("returned_days", N_("name the bottles brought back"))])
     _check_plan_is_theirs(by, patient, plan_id)
+    only_back = ending is False  # lane fix25e (review 25d hole 5): the brought-back route never ends
     if ending is None:
         ending = from_day not in (None, "")
-    return _end_plan(by, patient, plan_id, text, start, returned, now, ending=ending)
+    return _end_plan(by, patient, plan_id, text, start, returned, now, ending=ending, only_back=only_back)
 
 
 def record_bottles_brought_back(
@@ -301,12 +303,14 @@ def _end_plan(
     now: datetime,
     *,
     ending: bool,
+    only_back: bool = False,
 ) -> TakeHomePlan:
     """Under the plan's row lock: refuse a plan already ended and bottles it still covers, then end it the
     day before `start`, audited with how many bottles stopped. Review 23b hole 4: a plan kept back today
     (`bottles.kept_back_today`: the one end a later dose today undoes) is not "already ended": the
     prescriber's end and reason replace the keep back, so no later part resumes it; its last covered day
-    is never moved later than the keep back's (a later `start` stops nothing more)."""
+    is never moved later than the keep back's (a later `start` stops nothing more). Lane fix25e (review 25d
+    hole 5): `only_back` (the brought-back route) on a plan still running is refused, nothing written."""
     from keel.treatment.services.doses.bottles import kept_back_today
 
     with transaction.atomic():
@@ -315,6 +319,11 @@ def _end_plan(
         ended = plan.ended_on is not None and not kept_back
         if ended and returned and not ending:
             return _record_brought_back(by, patient, plan, text, returned, now)
+        if only_back and not ended and not kept_back:
+            # lane fix25e (review 25d hole 5): the brought-back route never ends a plan
+            raise PlanStillRunning(
+                _("The plan is still running: bottles brought back are recorded after an end.")
+            )
         stopped = {d for d in plan_days(plan) if d >= start}
         # lane fix25c (review 25a hole 2): an end stops a bottle, else it is no end: on an ended plan the
         # conflict (its current end; an earlier day that stops a bottle brings the end forward), on a
