@@ -74,7 +74,7 @@ def test_a_nurse_corrects_a_dose_whose_bottles_went_home_on_a_phone(
     )
     end = page.locator(".plan-end")
     assert "Detenido en la ventanilla" in end.inner_text()
-    assert "se retiraron" in end.inner_text()
+    assert "siguen en casa" in end.inner_text()  # review 24c hole 2's words (lane bot25): still at home
     assert ISO.search(end.inner_text()) is None, end.inner_text()
     assert "The bottles" not in page.locator("main").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

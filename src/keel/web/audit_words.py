@@ -370,6 +370,7 @@ ROLE_MAY_NOT: dict[str, Promise] = {
     "prescribe": _("prescribe medication"),
     "record QTc": _("record a QTc"),
     "record consents or disclose": _("record consents or disclose records"),
+    "record a written revocation": _("record a written revocation"),
     "record doses": _("record doses"),
     "record fills": _("record pharmacy fills"),
     "record intakes": _("record intakes"),
