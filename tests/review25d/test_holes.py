@@ -196,9 +196,6 @@ def _refused(affiliation: str) -> bool:
     return False
 
 
-@pytest.mark.xfail(
-    reason="review 25d H6/H7: open (the facility check is a word list; see HOLES.md)", strict=False
-)
 def test_h6_real_receiving_facilities_are_not_refused() -> None:
     """Ordinary names of places that receive a person in a medical emergency, refused as "name the place of
     care": a British/Canadian spelling ("Centre"), Mexico's main ambulance service (Cruz Roja), the largest
@@ -213,9 +210,6 @@ def test_h6_real_receiving_facilities_are_not_refused() -> None:
     assert [n for n in names if _refused(n)] == []
 
 
-@pytest.mark.xfail(
-    reason="review 25d H6/H7: open (the facility check is a word list; see HOLES.md)", strict=False
-)
 def test_h7_agencies_are_not_places_of_care() -> None:
     """Agencies that give no care, accepted as a place of care by a care word they carry: the US Social
     Security Administration by its Spanish name ("seguro social" is a care word since review 22s), Spain's

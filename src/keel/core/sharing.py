@@ -234,6 +234,30 @@ _NOT_MEDICAL_WORDS = (
     "department of children", "federal bureau", "bureau of investigation", "detective", "detectives",
     "caseworker", "caseworkers", "case worker", "case workers", "special agent", "investigator",
     "investigators", "bienestar infantil", "protección a la infancia",
+    # Review 25d (H7, lane fac26): agencies that carry a care word and give no care.
+    # Licensing boards ("State Pharmacy Board", "Texas Medical Board", "Board of Nursing", Puerto Rico's
+    # "Junta de Farmacia", Mexico's COFEPRIS): a board licenses and disciplines clinicians, it treats no one;
+    # the pharmacy or hospital a person is taken to names itself. A board "of" anything or a state's board is
+    # refused, never "board" alone: Scotland's and Wales' NHS health boards run the hospitals ("health board"
+    # is no care word either: it is asked what kind of place it is). "Law office" is a law firm's other name.
+    "board of", "boards of", "state board", "state boards", "licensing board", "licensing boards",
+    "pharmacy board", "nursing board", "medical board", "medical boards", "dental board", "examining board",
+    "board of medical examiners", "licensing", "licensure", "junta de farmacia", "junta de enfermería",
+    "junta de licenciamiento", "junta médica", "junta estatal", "consejo de salubridad", "cofepris",
+    "riesgos sanitarios", "law office", "law offices",
+    # Benefits administrations: the US Social Security Administration (and its Spanish name, "Administración
+    # del Seguro Social", its offices), the VA's benefits arm (not its Veterans Health Administration, which
+    # runs the VA hospitals). They pay benefits, they treat no one. ("Seguridad social" as a benefits
+    # institute: `_BENEFITS_INSTITUTES`, below.)
+    "social security administration", "ssa", "benefits administration", "administración del seguro social",
+    "administración de seguro social", "oficina del seguro social", "oficinas del seguro social",
+    # Immigration and customs enforcement by its initials (a whole word: "ICE", "I.C.E.", "Ice"), its
+    # detention ("processing center" is ICE's name for a detention centre; Mexico's "estación migratoria") and
+    # Spanish "detención": custody, like a jail (review 22s). "ICE Processing Center Clinic" is a detention
+    # centre's clinic.
+    "ice", "processing center", "processing centers", "processing centre", "processing centres",
+    "centro de procesamiento", "estación migratoria", "estaciones migratorias", "migratoria", "migratorias",
+    "migratorio", "migratorios", "detención", "enforcement and removal",
 )  # fmt: skip
 # Review 22s: a word that names no medical personnel in each form English and Spanish give its stem (the
 # stem, then each of its endings; "" the stem alone): "Policeman", "Policial", "Patrol", "Patrulla",
@@ -278,30 +302,72 @@ _NOT_MEDICAL = _NOT_MEDICAL_WORDS + tuple(
 # office can carry: "health", "medical", "medicine", "salud", "médico" alone made "DCF Health Unit", "CPS
 # Health Office" and "FBI Medical Unit" places of care. An agency's health unit is not where a person in a
 # medical emergency is treated; the hospital or emergency service she is taken to names itself as one.
-_CARE_WORDS = (
-    # English: hospitals and emergency departments
-    "hospital", "hospitals", "medical center", "medical centers", "health center", "health centers",
-    "emergency department", "emergency room", "icu", "intensive care", "trauma center", "urgent care",
-    "infirmary",
-    # emergency medical services
-    "ambulance", "ems", "emergency medical services", "paramedic", "paramedics", "fire rescue",
-    "rescue squad",
-    # poison centers
-    "poison control", "poison center",
-    # clinics and clinicians' practices
-    "clinic", "clinics", "family medicine", "internal medicine", "emergency medicine", "medical group",
-    "medical practice", "physicians group", "pharmacy", "treatment center", "detox",
-    "opioid treatment program", "crisis center", "crisis unit",
-    # Spanish
-    "hospitales", "clínica", "clínicas", "centro de salud", "centros de salud", "centro médico",
-    "urgencias", "emergencias", "sala de emergencias", "uci", "cuidados intensivos", "ambulancia",
-    "ambulancias", "paramédico", "paramédicos", "centro de toxicología", "toxicología", "enfermería",
-    "farmacia", "sanatorio", "consultorio", "policlínico", "policlínica", "medicina familiar",
-    "centro de tratamiento", "desintoxicación", "centro de crisis",
-    # Latin America's social security institutes run hospitals and clinics ("Instituto Mexicano del Seguro
-    # Social", "Caja de Seguro Social"; review 22s)
-    "seguro social", "seguridad social",
+# Review 25d (H6, lane fac26): the places that receive a person in an emergency under their ordinary names:
+# the British and Commonwealth spelling ("St Thomas' Medical Centre", "A&E": accident and emergency); fire
+# departments and fire districts, which run most US 911 ambulances, and Spanish "bomberos", who run rescue
+# (a fire department's own name is a care word, never "fire" alone: a fire marshal enforces codes); the Red
+# Cross and Red Crescent (Mexico's Cruz Roja is its main ambulance service; Cruz Verde is the municipal
+# emergency service of Jalisco's cities); and integrated health systems ("Mount Sinai Health System",
+# Puerto Rico's "Sistema de Salud Menonita"), which give care and nothing else (their health plans are
+# refused by `_NOT_MEDICAL`: "Kaiser Foundation Health Plan", "Geisinger Health Plan").
+# Each care word names one kind of place (`FACILITY_KINDS`): the kind a name says, read from its first care
+# word (`named_kind`). A system that runs hospitals and clinics (`_CARE_OPERATORS`) is read as a hospital
+# only when the name says nothing more precise ("Clínica 5 del Seguro Social" is a clinic).
+_CARE_KINDS: dict[str, tuple[str, ...]] = {
+    "hospital": (
+        "hospital", "hospitals", "medical center", "medical centers", "medical centre", "medical centres",
+        "emergency department", "emergency room", "accident and emergency", "accident emergency", "icu",
+        "intensive care", "trauma center", "trauma centre", "infirmary",
+        # Spanish
+        "hospitales", "centro médico", "urgencias", "emergencias", "sala de emergencias", "uci",
+        "cuidados intensivos", "sanatorio",
+    ),
+    "ems": (
+        "ambulance", "ambulances", "ems", "emergency medical service", "emergency medical services",
+        "paramedic", "paramedics", "fire rescue", "rescue squad", "fire department", "fire departments",
+        "fire dept", "fire district", "fire districts", "fire protection district", "fire and rescue",
+        "red cross", "red crescent",
+        # Spanish
+        "ambulancia", "ambulancias", "paramédico", "paramédicos", "bomberos", "cruz roja", "media luna roja",
+        "cruz verde",
+    ),
+    "poison_center": (
+        "poison control", "poison center", "poison centre", "centro de toxicología", "toxicología",
+    ),
+    "clinic": (
+        "urgent care", "clinic", "clinics", "health center", "health centers", "health centre",
+        "health centres", "pharmacy", "treatment center", "treatment centre", "detox", "crisis center",
+        "crisis centre", "crisis unit",
+        # Spanish
+        "clínica", "clínicas", "centro de salud", "centros de salud", "enfermería", "farmacia",
+        "policlínico", "policlínica", "centro de tratamiento", "desintoxicación", "centro de crisis",
+    ),
+    "practice": (
+        "family medicine", "internal medicine", "emergency medicine", "medical group", "medical practice",
+        "physicians group", "general practice",
+        # Spanish
+        "consultorio", "medicina familiar",
+    ),
+    "otp": ("opioid treatment program", "opioid treatment programme"),
+}  # fmt: skip
+# Systems that run hospitals and clinics and give care and nothing else: integrated health systems by the
+# words and the names they go by (an insurer's name is never here: review 23s), and Latin America's social
+# security institutes ("Instituto Mexicano del Seguro Social", "IMSS", "ISSSTE", Panama's "Caja de Seguro
+# Social"; review 22s). Read as a hospital (`named_kind`).
+_CARE_OPERATORS = (
+    "health system", "health systems", "healthcare system", "healthcare systems", "health care system",
+    "health care systems", "sistema de salud", "sistemas de salud", "kaiser permanente", "geisinger",
+    "ochsner", "northwell", "commonspirit", "intermountain healthcare", "quirónsalud", "christus muguerza",
+    "seguro social", "imss", "issste",
 )  # fmt: skip
+_FACILITY_WORDS = tuple(word for words in _CARE_KINDS.values() for word in words)
+_CARE_WORDS = _FACILITY_WORDS + _CARE_OPERATORS
+# Review 25d (H7, lane fac26): "seguridad social" and "social security" name a benefits institute (Spain's
+# "Instituto Nacional de la Seguridad Social" and its treasury, the Philippines' Social Security System)
+# unless a facility word names a hospital or clinic of it ("Hospital de la Seguridad Social", "Clínica del
+# IESS, Seguridad Social"): refused like `_NOT_MEDICAL` otherwise, whatever kind of place is chosen. Not
+# "seguro social": Mexico's IMSS and Panama's Caja de Seguro Social are places of care by their names.
+_BENEFITS_INSTITUTES = ("seguridad social", "social security")
 
 
 @cache
@@ -340,6 +406,14 @@ def _names(text: str, words: tuple[str, ...]) -> bool:
         for seen in _readings(text)
         for p in _phrases(words)
         for i in range(len(seen) - len(p) + 1)
+    )
+
+
+def _not_medical(text: str) -> bool:
+    """Whether `text` names a recipient who is no medical personnel: a word of `_NOT_MEDICAL`, or a benefits
+    institute (`_BENEFITS_INSTITUTES`) with no facility word of its own."""
+    return _names(text, _NOT_MEDICAL) or (
+        _names(text, _BENEFITS_INSTITUTES) and not _names(text, _FACILITY_WORDS)
     )
 
 
@@ -666,11 +740,11 @@ def parse_emergency(raw: Mapping[str, Any]) -> EmergencyTerms:
     _mixed_scripts("recipient_affiliation", affiliation, errors)
     nature = _nature(raw, errors)
     for field, text in (("recipient_name", recipient), ("recipient_affiliation", affiliation)):
-        if _names(text, _NOT_MEDICAL):
+        if _not_medical(text):
             errors.append(
                 FieldError(field, N_("a medical emergency allows disclosure only to medical personnel"))
             )
-    if affiliation and not _names(affiliation, _NOT_MEDICAL) and not _names(affiliation, _CARE_WORDS):
+    if affiliation and not _not_medical(affiliation) and not _names(affiliation, _CARE_WORDS):
         errors.append(
             FieldError(
                 "recipient_affiliation",
