@@ -260,8 +260,9 @@ def _audit_disclosure(
 
 
 def _patient_to_disclose(by: User, patient_id: int | str) -> Patient:
-    """Guard 1: a role that may not disclose is refused, audited; under a consent or in an emergency, the
-    record reached by any way the discloser may reach it (break-the-glass included: `_care_team_only`)."""
+    """Guard 1: a role that may not disclose is refused, audited; else the record as the discloser may reach
+    it, break-the-glass included (a disclosure under a consent is then held to the care team:
+    `_care_team_only`)."""
     return policy.get_patient_for_action_or_404(
         by,
         patient_id,
